@@ -1,0 +1,44 @@
+# Front door to the CMake build. `make run` and `make test` work on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc)
+BUILD ?= build/release
+TEST_BUILD ?= build/asan
+
+.PHONY: all deps build run test bench fuzz fmt lint clean
+all: build
+
+deps:
+	./infra/deps.sh build
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	./infra/run-sample.sh $(BUILD)/clipforge $(INPUT)
+
+test:
+	./infra/deps.sh test
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCF_SANITIZE=ON -DCF_WERROR=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j$(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+bench: build
+	./infra/deps.sh bench
+	./bench/run.sh $(BUILD)
+
+fuzz:
+	./infra/deps.sh test
+	CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCF_FUZZ=ON >/dev/null
+	cmake --build build/fuzz -j$(JOBS)
+	./tests/fuzz/run.sh build/fuzz
+
+fmt:
+	find apps packages tests bench -name '*.[ch]' -not -path '*/generated/*' | xargs clang-format -i
+
+lint:
+	cmake -S . -B build/lint -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+	find apps packages -name '*.c' -not -path '*/generated/*' | xargs clang-tidy -p build/lint --quiet
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance -Ipackages/shared/include apps packages
+
+clean:
+	rm -rf build

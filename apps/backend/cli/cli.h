@@ -1,0 +1,42 @@
+/* cli.h — the subcommands of the `clipforge` binary and what they share: error reporting with
+ * exit codes (0 ok, 1 processing error, 2 usage or input error) and a terminal progress bar. */
+#ifndef CLIPFORGE_CLI_H
+#define CLIPFORGE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "clipforge/error.h"
+#include "clipforge/progress.h"
+
+/* One row of the command table in main.c. run() returns the process exit code. */
+typedef struct cf_command {
+    const char *name;
+    const char *usage;   /* one line: arguments */
+    const char *summary; /* one line: what it does */
+    int (*run)(int argc, char **argv);
+} cf_command;
+
+/* Prints "clipforge <cmd>: error: <msg>" to stderr; returns the exit code for err->code. */
+int cf_cli_fail(const char *cmd, const cf_error *err);
+/* Prints a usage error for cmd and returns 2. */
+int cf_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A progress bar on stderr when it is a terminal (and not --json); silent otherwise. */
+typedef struct cf_cli_bar {
+    bool enabled;
+    double last_drawn;
+    const char *label;
+} cf_cli_bar;
+void cf_cli_bar_init(cf_cli_bar *bar, const char *label, bool quiet);
+/* cf_progress callback: user is a cf_cli_bar. */
+void cf_cli_bar_update(void *user, double fraction, const char *stage);
+/* Ends the bar's line. */
+void cf_cli_bar_finish(cf_cli_bar *bar);
+
+/* Installs SIGINT/SIGTERM handlers that cancel p (cooperatively); NULL uninstalls. */
+void cf_cli_cancel_on_signal(cf_progress *p);
+
+/* Subcommand entry points (argv[0] is the subcommand name). */
+
+#endif

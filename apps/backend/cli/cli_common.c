@@ -1,0 +1,63 @@
+/* cli_common.c — error output, progress bar and signal-driven cancellation for subcommands. */
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cf_cli_fail(const char *cmd, const cf_error *err) {
+    fprintf(stderr, "clipforge %s: error: %s\n", cmd, err->msg[0] ? err->msg : cf_strerror(err->code));
+    return cf_err_exit_code(err->code);
+}
+
+int cf_cli_usage_error(const char *cmd, const char *fmt, ...) {
+    fprintf(stderr, "clipforge %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'clipforge %s --help'.\n", cmd);
+    return 2;
+}
+
+void cf_cli_bar_init(cf_cli_bar *bar, const char *label, bool quiet) {
+    bar->enabled = !quiet && isatty(STDERR_FILENO);
+    bar->last_drawn = -1;
+    bar->label = label;
+}
+
+void cf_cli_bar_update(void *user, double fraction, const char *stage) {
+    cf_cli_bar *bar = user;
+    if (!bar->enabled || fraction - bar->last_drawn < 0.005) return;
+    bar->last_drawn = fraction;
+    int width = 40, filled = (int)(fraction * width + 0.5);
+    char cells[41];
+    for (int i = 0; i < width; i++) cells[i] = i < filled ? '#' : '.';
+    cells[width] = '\0';
+    fprintf(stderr, "\r%-10s [%s] %5.1f%% %-12s", stage && *stage ? stage : bar->label, cells,
+            fraction * 100.0, "");
+    fflush(stderr);
+}
+
+void cf_cli_bar_finish(cf_cli_bar *bar) {
+    if (bar->enabled && bar->last_drawn >= 0) fputc('\n', stderr);
+    bar->last_drawn = -1;
+}
+
+static cf_progress *volatile g_cancel_target;
+
+static void on_signal(int sig) {
+    (void)sig;
+    cf_progress *p = g_cancel_target;
+    if (p) cf_progress_cancel(p);
+}
+
+void cf_cli_cancel_on_signal(cf_progress *p) {
+    g_cancel_target = p;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = p ? on_signal : SIG_DFL;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}

@@ -1,0 +1,57 @@
+/* main.c — the `clipforge` binary: a table of subcommands, dispatched by name. */
+#include <libavutil/log.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "clipforge/config.h"
+#include "clipforge/log.h"
+
+#define CF_VERSION "0.1.0"
+
+static int cmd_help(int argc, char **argv);
+
+/* One row per subcommand; `clipforge --help` lists them in this order. */
+static const cf_command commands[] = {
+    {"help", "", "show this help", cmd_help},
+};
+
+static void print_help(FILE *out) {
+    fprintf(out, "clipforge %s — turn long videos into short highlight clips\n\n", CF_VERSION);
+    fprintf(out, "Usage: clipforge COMMAND [ARGS]   (clipforge COMMAND --help for details)\n\n");
+    fprintf(out, "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n%s%s%s", commands[i].name, commands[i].summary,
+                commands[i].usage[0] ? "             " : "", commands[i].usage,
+                commands[i].usage[0] ? "\n" : "");
+    fprintf(out, "\nExit codes: 0 success, 1 processing error, 2 usage or input error.\n");
+    fprintf(out, "\nEnvironment:\n");
+    cf_config_print_help(out);
+}
+
+static int cmd_help(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    print_help(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    cf_log_init_from_env();
+    /* libav* prints to stderr by default; our own errors carry the message instead. */
+    av_log_set_level(cf_log_get_level() == CF_LOG_DEBUG ? AV_LOG_INFO : AV_LOG_QUIET);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("clipforge %s\n", CF_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "clipforge: unknown command '%s'\n", argv[1]);
+    print_help(stderr);
+    return 2;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package clipforge needs to build, test and benchmark, idempotently:
+# only what is missing, with one `apt-get update` when something is. Usage: infra/deps.sh [build|test|bench|all]
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake pkg-config python3
+  libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
+  libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+  libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core)
+TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang)
+BENCH_PKGS=(wrk hyperfine valgrind)
+
+want=("${BUILD_PKGS[@]}")
+case "${1:-test}" in
+  build) ;;
+  test) want+=("${TEST_PKGS[@]}") ;;
+  bench|all) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "infra/deps.sh: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,40 @@
+/* config.h — 12-factor settings: every key is a CLIPFORGE_* environment variable, optionally
+ * preloaded from a KEY=VALUE file named by CLIPFORGE_CONFIG_FILE (the environment wins).
+ * Keys are rows of one table in config.c (name, type, field, default, limits, help). */
+#ifndef CLIPFORGE_CONFIG_H
+#define CLIPFORGE_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clipforge/error.h"
+
+typedef struct cf_config {
+    char *listen;              /* CLIPFORGE_LISTEN host:port */
+    char *data_dir;            /* CLIPFORGE_DATA_DIR */
+    int64_t workers;           /* CLIPFORGE_WORKERS, 0 = number of cores */
+    char *store_url;           /* CLIPFORGE_STORE_URL */
+    char *bus_url;             /* CLIPFORGE_BUS_URL */
+    char *storage_url;         /* CLIPFORGE_STORAGE_URL */
+    char *log_level;           /* CLIPFORGE_LOG_LEVEL */
+    char *signing_key;         /* CLIPFORGE_SIGNING_KEY, empty = generated per data dir */
+    int64_t url_ttl_s;         /* CLIPFORGE_URL_TTL_S */
+    int64_t max_upload_bytes;  /* CLIPFORGE_MAX_UPLOAD_BYTES */
+    int64_t max_body_bytes;    /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
+    int64_t max_json_depth;    /* CLIPFORGE_MAX_JSON_DEPTH */
+    int64_t max_dimension;     /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
+    int64_t max_duration_ms;   /* CLIPFORGE_MAX_DURATION_MS (input media) */
+    int64_t threads;           /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
+} cf_config;
+
+/* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.
+ * Returns CF_ERR_INVALID_ARGUMENT naming the key on a malformed or out-of-range value. */
+cf_err cf_config_load(cf_config *cfg, cf_error *err);
+/* Sets one key by its full name ("CLIPFORGE_WORKERS") from text, validating it. */
+cf_err cf_config_set(cf_config *cfg, const char *key, const char *value, cf_error *err);
+/* Frees the strings of cfg (not cfg itself). NULL-safe. */
+void cf_config_free(cf_config *cfg);
+/* Writes "  KEY  (default ...)  help" lines for every key, for --help output. */
+void cf_config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,33 @@
+/* json.h — jansson helpers: bounded parsing (size and depth limits) and typed field access
+ * that reports the field path on error ("operations[2].end_ms: must be an integer"). */
+#ifndef CLIPFORGE_JSON_H
+#define CLIPFORGE_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/error.h"
+
+/* Parses text of len bytes; rejects more than max_depth levels of nesting (before building the
+ * tree, so hostile input cannot exhaust the stack). Returns a new reference or NULL with err set
+ * (CF_ERR_INVALID_ARGUMENT with line/column, or CF_ERR_TOO_LARGE for depth). */
+json_t *cf_json_parse(const char *text, size_t len, size_t max_depth, cf_error *err);
+/* Reads and parses a file (at most max_bytes). */
+json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err);
+/* Writes json to path atomically (temp file + rename), pretty-printed. */
+cf_err cf_json_write_file(const json_t *json, const char *path, cf_error *err);
+
+/* Typed getters: `path` names the field in messages. Missing fields return CF_ERR_NOT_FOUND
+ * without touching err when optional is true, else CF_ERR_INVALID_ARGUMENT. */
+cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_t *out,
+                       const char *path, cf_error *err);
+cf_err cf_json_get_number(const json_t *obj, const char *key, bool optional, double *out,
+                          const char *path, cf_error *err);
+cf_err cf_json_get_string(const json_t *obj, const char *key, bool optional, const char **out,
+                          const char *path, cf_error *err);
+cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool *out,
+                        const char *path, cf_error *err);
+
+#endif

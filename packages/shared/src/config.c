@@ -1,0 +1,141 @@
+/* config.c — the table of CLIPFORGE_* settings and their loading. Order of precedence:
+ * built-in default < CLIPFORGE_CONFIG_FILE (KEY=VALUE lines, # comments) < environment. */
+#include "clipforge/config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { CFG_STRING, CFG_INT } cfg_type;
+
+typedef struct cfg_key {
+    const char *name;
+    cfg_type type;
+    size_t offset;
+    const char *def;
+    int64_t min, max; /* CFG_INT only */
+    const char *help;
+} cfg_key;
+
+#define STR(field, name, def, help) {name, CFG_STRING, offsetof(cf_config, field), def, 0, 0, help}
+#define INT(field, name, def, lo, hi, help) {name, CFG_INT, offsetof(cf_config, field), def, lo, hi, help}
+
+static const cfg_key keys[] = {
+    STR(listen, "CLIPFORGE_LISTEN", "127.0.0.1:8080", "HTTP listen address host:port"),
+    STR(data_dir, "CLIPFORGE_DATA_DIR", "./data", "directory for the database and local storage"),
+    INT(workers, "CLIPFORGE_WORKERS", "0", 0, 256, "worker threads in serve (0 = number of cores)"),
+    STR(store_url, "CLIPFORGE_STORE_URL", "", "job store (empty = sqlite in the data dir)"),
+    STR(bus_url, "CLIPFORGE_BUS_URL", "memory:", "message bus: memory:, redis://..., nats://..."),
+    STR(storage_url, "CLIPFORGE_STORAGE_URL", "", "object storage (empty = files in the data dir)"),
+    STR(log_level, "CLIPFORGE_LOG_LEVEL", "info", "debug, info, warn, error or off"),
+    STR(signing_key, "CLIPFORGE_SIGNING_KEY", "", "HMAC key for signed URLs (empty = generated)"),
+    INT(url_ttl_s, "CLIPFORGE_URL_TTL_S", "3600", 1, 604800, "lifetime of signed URLs, seconds"),
+    INT(max_upload_bytes, "CLIPFORGE_MAX_UPLOAD_BYTES", "10737418240", 1, INT64_MAX,
+        "largest accepted media upload"),
+    INT(max_body_bytes, "CLIPFORGE_MAX_BODY_BYTES", "1048576", 1, INT64_MAX, "largest JSON body"),
+    INT(max_json_depth, "CLIPFORGE_MAX_JSON_DEPTH", "32", 1, 1024, "deepest JSON nesting accepted"),
+    INT(max_dimension, "CLIPFORGE_MAX_DIMENSION", "8192", 16, 65536, "largest output width/height"),
+    INT(max_duration_ms, "CLIPFORGE_MAX_DURATION_MS", "43200000", 1, INT64_MAX,
+        "longest input media, ms"),
+    INT(threads, "CLIPFORGE_THREADS", "0", 0, 256, "codec threads per job (0 = auto)"),
+};
+
+static const cfg_key *find_key(const char *name) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].name, name) == 0) return &keys[i];
+    return NULL;
+}
+
+static cf_err set_value(cf_config *cfg, const cfg_key *k, const char *value, cf_error *err) {
+    char *base = (char *)cfg + k->offset;
+    if (k->type == CFG_STRING) {
+        char *copy = strdup(value);
+        if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", k->name);
+        free(*(char **)base);
+        *(char **)base = copy;
+        return CF_OK;
+    }
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (errno || end == value || *end != '\0')
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: '%s' is not an integer", k->name,
+                            value);
+    if (v < k->min || v > k->max)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %lld is out of range [%lld, %lld]",
+                            k->name, v, (long long)k->min, (long long)k->max);
+    *(int64_t *)base = (int64_t)v;
+    return CF_OK;
+}
+
+cf_err cf_config_set(cf_config *cfg, const char *key, const char *value, cf_error *err) {
+    const cfg_key *k = find_key(key);
+    if (!k) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown setting %s", key);
+    return set_value(cfg, k, value, err);
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static cf_err load_file(cf_config *cfg, const char *path, cf_error *err) {
+    FILE *f = fopen(path, "r");
+    if (!f) return cf_error_set(err, CF_ERR_NOT_FOUND, "config file %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0;
+    cf_err rc = CF_OK;
+    while (rc == CF_OK && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s:%d: expected KEY=VALUE", path,
+                              lineno);
+            break;
+        }
+        *eq = '\0';
+        rc = cf_config_set(cfg, trim(s), trim(eq + 1), err);
+        if (rc) cf_error_prefix(err, "%s:%d", path, lineno);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+cf_err cf_config_load(cf_config *cfg, cf_error *err) {
+    memset(cfg, 0, sizeof *cfg);
+    cf_err rc = CF_OK;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == CF_OK; i++)
+        rc = set_value(cfg, &keys[i], keys[i].def, err);
+    const char *file = getenv("CLIPFORGE_CONFIG_FILE");
+    if (rc == CF_OK && file && *file) rc = load_file(cfg, file, err);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && rc == CF_OK; i++) {
+        const char *v = getenv(keys[i].name);
+        if (v) rc = set_value(cfg, &keys[i], v, err);
+    }
+    if (rc) cf_config_free(cfg);
+    return rc;
+}
+
+void cf_config_free(cf_config *cfg) {
+    if (!cfg) return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (keys[i].type != CFG_STRING) continue;
+        char **p = (char **)((char *)cfg + keys[i].offset);
+        free(*p);
+        *p = NULL;
+    }
+}
+
+void cf_config_print_help(FILE *out) {
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        fprintf(out, "  %-28s %s (default: %s)\n", keys[i].name, keys[i].help,
+                keys[i].def[0] ? keys[i].def : "\"\"");
+}
