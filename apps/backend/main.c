@@ -14,6 +14,8 @@ static int cmd_help(int argc, char **argv);
 /* One row per subcommand; `clipforge --help` lists them in this order. */
 static const cf_command commands[] = {
     {"help", "", "show this help", cmd_help},
+    {"probe", "FILE [--json]", "show the container, duration and streams of a media file",
+     cf_cmd_probe},
 };
 
 static void print_help(FILE *out) {

@@ -38,5 +38,6 @@ void cf_cli_bar_finish(cf_cli_bar *bar);
 void cf_cli_cancel_on_signal(cf_progress *p);
 
 /* Subcommand entry points (argv[0] is the subcommand name). */
+int cf_cmd_probe(int argc, char **argv);
 
 #endif

@@ -1,0 +1,115 @@
+/* probe.c — `cf_probe_file`: the facts of a media file as JSON. The same function measures the
+ * outputs of the clip pipeline, so what a user sees in `clipforge probe` and the artifact figures
+ * come from one place. */
+#include "clipforge/probe.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/pixdesc.h>
+#include <math.h>
+#include <stdbool.h>
+
+#include "clipforge/fs.h"
+#include "media_input.h"
+
+/* Sets key to value, taking the reference; returns -1 when value is NULL (allocation failed). */
+static int put(json_t *obj, const char *key, json_t *value) {
+    return value ? json_object_set_new(obj, key, value) : -1;
+}
+
+static int64_t ts_to_ms(int64_t ts, AVRational tb) {
+    return av_rescale_q(ts, tb, (AVRational){1, 1000});
+}
+
+static double round3(double v) { return round(v * 1000.0) / 1000.0; }
+
+static int put_video(json_t *s, const AVStream *st) {
+    const AVCodecParameters *par = st->codecpar;
+    int rot = cfclip_stream_rotation(st), rc = 0;
+    const char *pix = av_get_pix_fmt_name((enum AVPixelFormat)par->format);
+    rc |= put(s, "width", json_integer(par->width));
+    rc |= put(s, "height", json_integer(par->height));
+    if (pix) rc |= put(s, "pix_fmt", json_string(pix));
+    if (st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0)
+        rc |= put(s, "frame_rate", json_real(round3(av_q2d(st->r_frame_rate))));
+    if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
+        rc |= put(s, "avg_frame_rate", json_real(round3(av_q2d(st->avg_frame_rate))));
+    rc |= put(s, "rotation", json_integer(rot));
+    bool swap = rot == 90 || rot == 270;
+    rc |= put(s, "display_width", json_integer(swap ? par->height : par->width));
+    rc |= put(s, "display_height", json_integer(swap ? par->width : par->height));
+    return rc;
+}
+
+static int put_audio(json_t *s, const AVStream *st) {
+    const AVCodecParameters *par = st->codecpar;
+    int rc = 0;
+    char layout[128];
+    rc |= put(s, "sample_rate", json_integer(par->sample_rate));
+    rc |= put(s, "channels", json_integer(par->ch_layout.nb_channels));
+    if (av_channel_layout_describe(&par->ch_layout, layout, sizeof layout) > 0)
+        rc |= put(s, "channel_layout", json_string(layout));
+    const char *fmt = av_get_sample_fmt_name((enum AVSampleFormat)par->format);
+    if (fmt) rc |= put(s, "sample_fmt", json_string(fmt));
+    return rc;
+}
+
+static json_t *stream_json(const AVStream *st) {
+    const AVCodecParameters *par = st->codecpar;
+    json_t *s = json_object();
+    if (!s) return NULL;
+    const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
+    const char *type = av_get_media_type_string(par->codec_type);
+    int rc = put(s, "index", json_integer(st->index));
+    rc |= put(s, "type", json_string(type ? type : "unknown"));
+    rc |= put(s, "codec", json_string(desc ? desc->name : "unknown"));
+    if (desc && desc->long_name) rc |= put(s, "codec_long", json_string(desc->long_name));
+    if (par->bit_rate > 0) rc |= put(s, "bit_rate", json_integer(par->bit_rate));
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        rc |= put(s, "duration_ms", json_integer(ts_to_ms(st->duration, st->time_base)));
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO) rc |= put_video(s, st);
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO) rc |= put_audio(s, st);
+    if (rc) {
+        json_decref(s);
+        return NULL;
+    }
+    return s;
+}
+
+static json_t *format_json(const char *path, const cfclip_input *in) {
+    const AVFormatContext *fmt = in->fmt;
+    json_t *root = json_object(), *streams = json_array();
+    int rc = root && streams ? 0 : -1;
+    if (!rc) {
+        rc |= put(root, "path", json_string(path));
+        rc |= put(root, "format", json_string(fmt->iformat->name));
+        if (fmt->iformat->long_name)
+            rc |= put(root, "format_long", json_string(fmt->iformat->long_name));
+        rc |= put(root, "size_bytes", json_integer(cf_file_size(path)));
+        if (in->duration_ms >= 0) rc |= put(root, "duration_ms", json_integer(in->duration_ms));
+        rc |= put(root, "start_ms", json_integer(in->start_us / 1000));
+        if (fmt->bit_rate > 0) rc |= put(root, "bit_rate", json_integer(fmt->bit_rate));
+    }
+    for (unsigned i = 0; !rc && i < fmt->nb_streams; i++)
+        rc |= json_array_append_new(streams, stream_json(fmt->streams[i]));
+    if (!rc) {
+        rc = json_object_set(root, "streams", streams);
+    }
+    json_decref(streams);
+    if (rc) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+cf_err cf_probe_file(const char *path, json_t **out, cf_error *err) {
+    *out = NULL;
+    cfclip_input in;
+    cf_err rc = cfclip_input_open(path, &in, err);
+    if (rc != CF_OK) return rc;
+    *out = format_json(path, &in);
+    cfclip_input_close(&in);
+    if (!*out) return cf_error_set(err, CF_ERR_NO_MEMORY, "probe %s: out of memory", path);
+    return CF_OK;
+}

@@ -1,0 +1,145 @@
+/* test_probe.c — cf_probe_file on generated media and on the bad inputs users give it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "clipforge/probe.h"
+#include "media_fixture.h"
+
+static char *g_dir;
+
+static int setup(void **state) {
+    (void)state;
+    cf_error err;
+    return cf_make_temp_dir(NULL, "cfprobe-", &g_dir, &err) == CF_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cf_error err;
+    cf_remove_tree(g_dir, &err);
+    free(g_dir);
+    return 0;
+}
+
+static json_t *stream_of(json_t *probe, const char *type) {
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(probe, "streams"), i, s) {
+        if (!strcmp(json_string_value(json_object_get(s, "type")), type)) return s;
+    }
+    return NULL;
+}
+
+static void test_probe_reports_streams_and_duration(void **state) {
+    (void)state;
+    char *path = fixture_make(g_dir, "av.mp4",
+                              "-f lavfi -i testsrc2=s=320x240:r=25:d=2 -f lavfi -i "
+                              "sine=f=440:d=2:sample_rate=44100 -ac 2 -c:v libx264 -pix_fmt yuv420p "
+                              "-c:a aac -shortest");
+    assert_non_null(path);
+    json_t *p = NULL;
+    cf_error err;
+    assert_int_equal(cf_probe_file(path, &p, &err), CF_OK);
+    int64_t dur = json_integer_value(json_object_get(p, "duration_ms"));
+    assert_in_range(dur, 1900, 2100);
+    assert_non_null(strstr(json_string_value(json_object_get(p, "format")), "mp4"));
+    json_t *v = stream_of(p, "video"), *a = stream_of(p, "audio");
+    assert_non_null(v);
+    assert_non_null(a);
+    assert_string_equal(json_string_value(json_object_get(v, "codec")), "h264");
+    assert_int_equal(json_integer_value(json_object_get(v, "width")), 320);
+    assert_int_equal(json_integer_value(json_object_get(v, "height")), 240);
+    assert_float_equal(json_number_value(json_object_get(v, "frame_rate")), 25.0, 0.01);
+    assert_int_equal(json_integer_value(json_object_get(v, "rotation")), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "codec")), "aac");
+    assert_int_equal(json_integer_value(json_object_get(a, "sample_rate")), 44100);
+    assert_int_equal(json_integer_value(json_object_get(a, "channels")), 2);
+    assert_string_equal(json_string_value(json_object_get(a, "channel_layout")), "stereo");
+    json_decref(p);
+    free(path);
+}
+
+static void test_probe_reads_rotation_from_display_matrix(void **state) {
+    (void)state;
+    char *plain = fixture_make(g_dir, "plain.mp4",
+                               "-f lavfi -i testsrc2=s=160x96:r=10:d=1 -c:v libx264 -pix_fmt yuv420p");
+    assert_non_null(plain);
+    char args[512];
+    snprintf(args, sizeof args, "-i '%s' -c copy -metadata:s:v:0 rotate=90", plain);
+    char *rot = fixture_make(g_dir, "rot.mp4", args);
+    assert_non_null(rot);
+    json_t *p = NULL;
+    cf_error err;
+    assert_int_equal(cf_probe_file(rot, &p, &err), CF_OK);
+    json_t *v = stream_of(p, "video");
+    /* ffprobe calls this "rotation of 90 degrees" (counter-clockwise); upright needs 270 cw. */
+    assert_int_equal(json_integer_value(json_object_get(v, "rotation")), 270);
+    assert_int_equal(json_integer_value(json_object_get(v, "display_width")), 96);
+    assert_int_equal(json_integer_value(json_object_get(v, "display_height")), 160);
+    json_decref(p);
+    free(plain);
+    free(rot);
+}
+
+static void expect_failure(const char *path, cf_err code, const char *needle) {
+    json_t *p = NULL;
+    cf_error err;
+    cf_error_clear(&err);
+    assert_int_equal(cf_probe_file(path, &p, &err), code);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, needle));
+    assert_null(strchr(err.msg, '\n'));
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_probe_bad_inputs_fail_clearly(void **state) {
+    (void)state;
+    char *missing = cf_path_join(g_dir, "missing.mp4");
+    expect_failure(missing, CF_ERR_NOT_FOUND, "No such file");
+    char *empty = cf_path_join(g_dir, "empty.mp4");
+    write_file(empty, "");
+    expect_failure(empty, CF_ERR_INVALID_MEDIA, "empty (0 bytes)");
+    char *text = cf_path_join(g_dir, "notes.mp4");
+    write_file(text, "these are some notes, not a video at all\nline two\n");
+    expect_failure(text, CF_ERR_INVALID_MEDIA, "not a readable media file");
+    expect_failure(g_dir, CF_ERR_INVALID_ARGUMENT, "directory");
+    free(missing);
+    free(empty);
+    free(text);
+}
+
+static void test_probe_truncated_mp4_fails(void **state) {
+    (void)state;
+    /* Without faststart the index (moov) is at the end: cutting the file loses it. */
+    char *full = fixture_make(g_dir, "full.mp4",
+                              "-f lavfi -i testsrc2=s=160x96:r=10:d=2 -c:v libx264 -pix_fmt yuv420p");
+    assert_non_null(full);
+    char *cut = cf_path_join(g_dir, "cut.mp4");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "head -c %lld '%s' > '%s'", (long long)(cf_file_size(full) / 2), full,
+             cut);
+    assert_int_equal(system(cmd), 0);
+    expect_failure(cut, CF_ERR_INVALID_MEDIA, "cut.mp4");
+    free(full);
+    free(cut);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_reports_streams_and_duration),
+        cmocka_unit_test(test_probe_reads_rotation_from_display_matrix),
+        cmocka_unit_test(test_probe_bad_inputs_fail_clearly),
+        cmocka_unit_test(test_probe_truncated_mp4_fails),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
