@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config python3
   libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
-  libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core)
+  libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data)
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang)
 BENCH_PKGS=(wrk hyperfine valgrind)
 

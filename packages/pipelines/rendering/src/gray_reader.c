@@ -1,0 +1,172 @@
+/* gray_reader.c — demux + decode + swscale to GRAY8, one frame at a time. */
+#include "gray_reader.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <stdlib.h>
+
+struct cf_gray_reader {
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    struct SwsContext *sws;
+    int stream;
+    int out_w, out_h;
+    uint8_t *buf;
+    int64_t start_ms;
+    bool draining, done;
+    cf_video_info info;
+};
+
+static cf_err av_fail(cf_error *err, const char *path, const char *step, int ret) {
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(ret, msg, sizeof msg);
+    return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: %s: %s", path, step, msg);
+}
+
+static void pick_size(cf_gray_reader *r, int want_w, int want_h) {
+    int sw = r->info.width, sh = r->info.height;
+    if (!want_w && !want_h) want_w = sw, want_h = sh;
+    else if (!want_w) want_w = (int)((int64_t)sw * want_h / sh);
+    else if (!want_h) want_h = (int)((int64_t)sh * want_w / sw);
+    r->out_w = want_w > 0 ? want_w : 1;
+    r->out_h = want_h > 0 ? want_h : 1;
+}
+
+static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
+    int ret;
+    if ((ret = avformat_open_input(&r->fmt, path, NULL, NULL)) < 0) return av_fail(err, path, "open", ret);
+    if ((ret = avformat_find_stream_info(r->fmt, NULL)) < 0) return av_fail(err, path, "probe", ret);
+    const AVCodec *codec = NULL;
+    if ((ret = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0)
+        return av_fail(err, path, "no video stream", ret);
+    r->stream = ret;
+    AVStream *st = r->fmt->streams[r->stream];
+    if (!(r->dec = avcodec_alloc_context3(codec)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    if ((ret = avcodec_parameters_to_context(r->dec, st->codecpar)) < 0)
+        return av_fail(err, path, "decoder parameters", ret);
+    if ((ret = avcodec_open2(r->dec, codec, NULL)) < 0) return av_fail(err, path, "open decoder", ret);
+    r->info.width = r->dec->width;
+    r->info.height = r->dec->height;
+    if (r->info.width <= 0 || r->info.height <= 0 || r->info.width > 16384 || r->info.height > 16384)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: bad frame size", path);
+    AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+    r->info.fps = fr.den ? av_q2d(fr) : 0;
+    r->info.duration_ms = r->fmt->duration > 0 ? r->fmt->duration / 1000 : 0;
+    return CF_OK;
+}
+
+cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h,
+                           cf_gray_reader **out, cf_error *err) {
+    *out = NULL;
+    cf_gray_reader *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    cf_err e = open_decoder(r, path, err);
+    if (e) goto end;
+    pick_size(r, out_w, out_h);
+    r->pkt = av_packet_alloc();
+    r->frame = av_frame_alloc();
+    r->buf = malloc((size_t)r->out_w * r->out_h);
+    if (!r->pkt || !r->frame || !r->buf) {
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+        goto end;
+    }
+    r->start_ms = start_ms > 0 ? start_ms : 0;
+    if (r->start_ms > 0) {
+        /* keyframe at or before the start; frames before it are dropped in next() */
+        int64_t ts = av_rescale_q(r->start_ms, (AVRational){1, 1000}, AV_TIME_BASE_Q);
+        if (av_seek_frame(r->fmt, -1, ts, AVSEEK_FLAG_BACKWARD) < 0)
+            av_seek_frame(r->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+    }
+    *out = r;
+    r = NULL;
+end:
+    cf_gray_reader_close(r);
+    return e;
+}
+
+void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info) { *info = r->info; }
+
+/* Converts the decoded frame, rebuilding the scaler when the frame size changes. */
+static cf_err convert(cf_gray_reader *r, cf_gray_image *img, cf_error *err) {
+    r->sws = sws_getCachedContext(r->sws, r->frame->width, r->frame->height, r->frame->format,
+                                  r->out_w, r->out_h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
+    if (!r->sws) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "cannot convert frame to grey");
+    uint8_t *dst[4] = {r->buf};
+    int stride[4] = {r->out_w};
+    sws_scale(r->sws, (const uint8_t *const *)r->frame->data, r->frame->linesize, 0,
+              r->frame->height, dst, stride);
+    *img = (cf_gray_image){r->buf, r->out_w, r->out_h, r->out_w};
+    return CF_OK;
+}
+
+static int64_t frame_ms(const cf_gray_reader *r) {
+    int64_t ts = r->frame->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE) ts = r->frame->pts;
+    if (ts == AV_NOPTS_VALUE) return 0;
+    AVStream *st = r->fmt->streams[r->stream];
+    int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    return av_rescale_q(ts - start, st->time_base, (AVRational){1, 1000});
+}
+
+/* Feeds the decoder one packet of our stream (or the flush when the file ends). */
+static cf_err feed(cf_gray_reader *r, cf_error *err) {
+    for (;;) {
+        int ret = av_read_frame(r->fmt, r->pkt);
+        if (ret == AVERROR_EOF || (ret < 0 && avio_feof(r->fmt->pb))) {
+            r->draining = true;
+            avcodec_send_packet(r->dec, NULL);
+            return CF_OK;
+        }
+        if (ret < 0) return av_fail(err, r->fmt->url, "read", ret);
+        bool ours = r->pkt->stream_index == r->stream;
+        if (ours) ret = avcodec_send_packet(r->dec, r->pkt);
+        av_packet_unref(r->pkt);
+        if (ours && ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_INVALIDDATA)
+            return av_fail(err, r->fmt->url, "decode", ret);
+        if (ours) return CF_OK;
+    }
+}
+
+cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_ms, bool *eof,
+                           cf_error *err) {
+    *eof = false;
+    while (!r->done) {
+        int ret = avcodec_receive_frame(r->dec, r->frame);
+        if (ret == AVERROR_EOF) break;
+        if (ret == AVERROR(EAGAIN)) {
+            if (r->draining) break;
+            cf_err e = feed(r, err);
+            if (e) return e;
+            continue;
+        }
+        if (ret < 0) return av_fail(err, r->fmt->url, "decode", ret);
+        int64_t ms = frame_ms(r);
+        if (ms < r->start_ms) {
+            av_frame_unref(r->frame);
+            continue;
+        }
+        *pts_ms = ms;
+        cf_err e = convert(r, img, err);
+        av_frame_unref(r->frame);
+        return e;
+    }
+    r->done = true;
+    *eof = true;
+    return CF_OK;
+}
+
+void cf_gray_reader_close(cf_gray_reader *r) {
+    if (!r) return;
+    sws_freeContext(r->sws);
+    av_frame_free(&r->frame);
+    av_packet_free(&r->pkt);
+    avcodec_free_context(&r->dec);
+    avformat_close_input(&r->fmt);
+    free(r->buf);
+    free(r);
+}

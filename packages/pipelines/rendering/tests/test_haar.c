@@ -1,0 +1,185 @@
+/* test_haar.c — the Haar cascade detector on a real portrait, on images without faces, on
+ * broken cascade files, and its speed on a 640x360 frame. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gray_reader.h"
+#include "haar_cascade.h"
+
+static cf_haar_cascade *cascade;
+
+static int setup(void **state) {
+    (void)state;
+    cf_error err;
+    return cf_haar_load(CF_DEFAULT_FACE_CASCADE, &cascade, &err) == CF_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cf_haar_free(cascade);
+    return 0;
+}
+
+static char *testdata(const char *name) {
+    static char path[1024];
+    const char *dir = getenv("CF_RENDER_TESTDATA");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", name);
+    return path;
+}
+
+/* Loads a still image as grey (w x h, 0 = source size); caller frees *buf. */
+static cf_gray_image load_gray(const char *path, int w, int h, uint8_t **buf) {
+    cf_error err;
+    cf_gray_reader *r = NULL;
+    cf_gray_image img = {0};
+    int64_t ms;
+    bool eof;
+    if (cf_gray_reader_open(path, 0, w, h, &r, &err) != CF_OK) fail_msg("%s", err.msg);
+    assert_int_equal(cf_gray_reader_next(r, &img, &ms, &eof, &err), CF_OK);
+    assert_false(eof);
+    *buf = malloc((size_t)img.width * img.height);
+    memcpy(*buf, img.data, (size_t)img.width * img.height);
+    img.data = *buf;
+    cf_gray_reader_close(r);
+    return img;
+}
+
+static size_t detect(const cf_gray_image *img, cf_rect **faces) {
+    cf_error err;
+    size_t n = 0;
+    cf_detect_params p;
+    cf_detect_params_default(&p);
+    p.min_size = 30;
+    if (cf_haar_detect(cascade, img, &p, faces, &n, &err) != CF_OK) fail_msg("%s", err.msg);
+    return n;
+}
+
+static void test_finds_the_face_in_a_portrait(void **state) {
+    (void)state;
+    uint8_t *buf;
+    cf_gray_image img = load_gray(testdata("face.png"), 0, 0, &buf);
+    assert_int_equal(img.width, 512);
+    cf_rect *faces = NULL;
+    size_t n = detect(&img, &faces);
+    for (size_t i = 0; i < n; i++)
+        printf("face %zu: %d,%d %dx%d\n", i, faces[i].x, faces[i].y, faces[i].w, faces[i].h);
+    assert_int_equal(n, 1);
+    /* the astronaut's face: eyes around y=105, mouth y=145, nose x=222 */
+    assert_true(faces[0].x < 222 && faces[0].x + faces[0].w > 222);
+    assert_true(faces[0].y < 110 && faces[0].y + faces[0].h > 145);
+    assert_in_range(faces[0].w, 70, 160);
+    free(faces);
+    free(buf);
+}
+
+static void test_finds_the_face_when_shrunk(void **state) {
+    (void)state;
+    uint8_t *buf;
+    cf_gray_image img = load_gray(testdata("face.png"), 256, 256, &buf);
+    cf_rect *faces = NULL;
+    size_t n = detect(&img, &faces);
+    assert_int_equal(n, 1);
+    assert_true(faces[0].x < 111 && faces[0].x + faces[0].w > 111);
+    free(faces);
+    free(buf);
+}
+
+static void test_no_face_in_a_test_pattern(void **state) {
+    (void)state;
+    uint8_t *buf;
+    cf_gray_image img = load_gray(testdata("testsrc.png"), 0, 0, &buf);
+    cf_rect *faces = NULL;
+    assert_int_equal(detect(&img, &faces), 0);
+    assert_null(faces);
+    free(buf);
+}
+
+static void test_no_face_in_noise_or_flat_grey(void **state) {
+    (void)state;
+    enum { W = 320, H = 240 };
+    uint8_t *px = malloc(W * H);
+    uint32_t s = 12345;
+    for (int i = 0; i < W * H; i++) px[i] = (uint8_t)((s = s * 1103515245u + 12345u) >> 24);
+    cf_gray_image img = {px, W, H, W};
+    cf_rect *faces = NULL;
+    assert_int_equal(detect(&img, &faces), 0);
+    memset(px, 128, W * H);
+    assert_int_equal(detect(&img, &faces), 0);
+    free(px);
+}
+
+static void test_detection_speed_on_640x360(void **state) {
+    (void)state;
+    uint8_t *buf;
+    cf_gray_image face = load_gray(testdata("face.png"), 360, 360, &buf);
+    /* the portrait pillarboxed into a 16:9 frame, as a video frame would show it */
+    uint8_t *frame = calloc(640 * 360, 1);
+    for (int y = 0; y < 360; y++) memcpy(frame + y * 640 + 140, face.data + y * 360, 360);
+    cf_gray_image img = {frame, 640, 360, 640};
+    struct timespec a, b;
+    cf_rect *faces = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    size_t n = detect(&img, &faces);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+    printf("640x360 detection (min face 30 px): %.1f ms, %zu face(s)\n", ms, n);
+    assert_int_equal(n, 1);
+    assert_true(faces[0].x < 140 + 156 && faces[0].x + faces[0].w > 140 + 156);
+    free(faces);
+    free(frame);
+    free(buf);
+}
+
+static void test_bad_cascade_files_are_refused(void **state) {
+    (void)state;
+    cf_error err;
+    cf_haar_cascade *c = (cf_haar_cascade *)1;
+    assert_int_not_equal(cf_haar_load("/nonexistent/cascade.xml", &c, &err), CF_OK);
+    assert_null(c);
+    char path[] = "/tmp/cf_bad_cascadeXXXXXX";
+    int fd = mkstemp(path);
+    const char *bad =
+        "<?xml version=\"1.0\"?><opencv_storage><cascade><stageType>BOOST</stageType>"
+        "<featureType>HAAR</featureType><height>24</height><width>24</width><stages><_>"
+        "<maxWeakCount>1</maxWeakCount><stageThreshold>-1</stageThreshold><weakClassifiers><_>"
+        "<internalNodes>0 -1 7 0.5</internalNodes><leafValues>1 -1</leafValues></_>"
+        "</weakClassifiers></_></stages><features><_><rects><_>0 0 4 4 -1.</_><_>0 0 2 4 2.</_>"
+        "</rects></_></features></cascade></opencv_storage>";
+    assert_true(write(fd, bad, strlen(bad)) > 0);
+    close(fd);
+    assert_int_equal(cf_haar_load(path, &c, &err), CF_ERR_INVALID_MEDIA);
+    assert_non_null(strstr(err.msg, "weakClassifiers[0]"));
+    unlink(path);
+}
+
+static void test_grouping_merges_neighbours_and_drops_lonely_hits(void **state) {
+    (void)state;
+    cf_rect r[] = {{100, 100, 50, 50}, {102, 101, 50, 50}, {99, 98, 52, 52}, {101, 100, 49, 49},
+                   {300, 10, 40, 40}};
+    size_t n = cf_group_rects(r, 5, 3, 0.2);
+    assert_int_equal(n, 1);
+    assert_in_range(r[0].x, 99, 102);
+    assert_in_range(r[0].w, 49, 52);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_finds_the_face_in_a_portrait),
+        cmocka_unit_test(test_finds_the_face_when_shrunk),
+        cmocka_unit_test(test_no_face_in_a_test_pattern),
+        cmocka_unit_test(test_no_face_in_noise_or_flat_grey),
+        cmocka_unit_test(test_detection_speed_on_640x360),
+        cmocka_unit_test(test_bad_cascade_files_are_refused),
+        cmocka_unit_test(test_grouping_merges_neighbours_and_drops_lonely_hits),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
