@@ -1,0 +1,208 @@
+/* highlight.h — highlight detection: which moments of a long media are worth a short clip.
+ *
+ * Three layers, each usable alone:
+ *   1. Feature extraction: one decode pass turns a media file into a feature track (one row of
+ *      numbers per 100 ms hop), cached on disk keyed by file identity.
+ *   2. Engines: a versioned vtable (detect, warm_start, supports_profile) registered by name;
+ *      routing picks one by profile and model version and falls back to the next.
+ *   3. Span selection: score curve -> smoothed peaks -> spans within the profile's length bounds,
+ *      snapped to scene cuts and pauses, top N diverse in time, with labels and reasons.
+ * cf_highlight_detect() runs all three for one request. */
+#ifndef CLIPFORGE_HIGHLIGHT_H
+#define CLIPFORGE_HIGHLIGHT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/error.h"
+#include "clipforge/progress.h"
+
+#define CF_HL_HOP_MS 100
+
+/* ---- Feature track ------------------------------------------------------------------------ */
+
+/* X(ID, name, meaning). Append only: the order is the on-disk column order of cached tracks and
+ * the input order of learned models (which name their features and are checked against these). */
+#define CF_FEATURE_MAP(X)                                                                   \
+    X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")               \
+    X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                      \
+    X(LOUD_REL_LOCAL, "loudness_rel_local", "short-term loudness over the local baseline, dB") \
+    X(LOUD_REL_GLOBAL, "loudness_rel_global", "short-term loudness over the integrated, dB") \
+    X(FLUX, "spectral_flux", "mean positive log-spectral change per frame, dB")            \
+    X(ONSET_RATE, "onset_rate", "spectral onsets per second over 1 s")                     \
+    X(SPEECH, "speech", "voice activity 0..1")                                             \
+    X(CROWD, "crowd", "crowd noise / applause / laughter likelihood 0..1")                 \
+    X(FLATNESS, "flatness", "spectral flatness 200-7000 Hz, 0..1")                         \
+    X(SILENCE, "silence", "1 when the hop is silent")                                      \
+    X(EXCITED, "excited_speech", "speech louder than its local baseline, 0..1")            \
+    X(CUT, "scene_cut", "scene-cut score 0..1 of the strongest cut in the hop")            \
+    X(CUT_RATE, "cut_rate", "scene cuts per 10 s around the hop")                          \
+    X(MOTION, "motion", "mean absolute luma change per frame, 0..255")                     \
+    X(MOTION_REL, "motion_rel", "log2 of motion over the media's median motion")           \
+    X(BRIGHTNESS, "brightness", "mean luma 0..255")
+
+typedef enum cf_feature_id {
+#define CF_FEATURE_ENUM(id, name, help) CF_FEAT_##id,
+    CF_FEATURE_MAP(CF_FEATURE_ENUM)
+#undef CF_FEATURE_ENUM
+        CF_FEAT_COUNT
+} cf_feature_id;
+
+/* Stable snake_case name of a feature ("loudness_momentary"); NULL when out of range. */
+const char *cf_feature_name(cf_feature_id id);
+/* Feature id by name, or -1. */
+int cf_feature_find(const char *name);
+
+typedef struct cf_feature_track {
+    int64_t duration_ms;
+    int hop_ms;              /* CF_HL_HOP_MS */
+    size_t n_hops;
+    float *v;                /* n_hops rows of CF_FEAT_COUNT values: v[hop * CF_FEAT_COUNT + id] */
+    bool has_audio, has_video;
+    double integrated_lufs;  /* EBU R128 gated integrated loudness; -70 when silent/no audio */
+    double decode_ms;        /* wall time of the decode pass that produced it (0 when cached) */
+    bool from_cache;
+} cf_feature_track;
+
+static inline float cf_feat(const cf_feature_track *t, size_t hop, cf_feature_id id) {
+    return t->v[hop * CF_FEAT_COUNT + (size_t)id];
+}
+
+typedef struct cf_feature_options {
+    int threads;             /* decoder threads, 0 = auto */
+    const char *cache_dir;   /* where tracks are cached; NULL or "" = no cache */
+    bool skip_loop_filter;   /* cheaper H.264/HEVC decode for analysis (default on in the CLI) */
+} cf_feature_options;
+
+/* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,
+ * a track cached for the same file identity (real path, size, mtime, extractor version) is
+ * loaded instead of decoding. Errors: CF_ERR_NOT_FOUND (no file), CF_ERR_INVALID_MEDIA (not
+ * decodable, or neither audio nor video), CF_ERR_CANCELLED. */
+cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_progress *progress,
+                           cf_feature_track **out, cf_error *err);
+void cf_feature_track_free(cf_feature_track *t);
+/* Cache file that holds path's track under cache_dir (malloc'd), or NULL if path cannot be
+ * stat'ed. Exposed for tests and tools. */
+char *cf_feature_cache_path(const char *cache_dir, const char *path);
+/* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}. */
+json_t *cf_feature_track_to_json(const cf_feature_track *t);
+
+/* Optional transcript words (from the transcription pipeline). When present, span boundaries
+ * never fall inside a word. */
+typedef struct cf_hl_word {
+    int64_t start_ms, end_ms;
+} cf_hl_word;
+
+/* ---- Request and result (the HighlightDetection* contract of DESIGN §2) ------------------- */
+
+typedef struct cf_hl_request {
+    const char *clip_id;
+    const char *media_uri;          /* local path or file:// URI */
+    const char *model_version;      /* NULL = engine default */
+    const char *detection_profile;  /* generic|podcast|sports|gaming|lecture|music; NULL = generic */
+    int64_t top_n;                  /* 0 = the profile's default */
+    const char *engine;             /* NULL = route by profile and model version */
+} cf_hl_request;
+
+typedef struct cf_hl_span {
+    int64_t start_ms, end_ms;
+    double score;                   /* 0..1, calibrated: comparable across media */
+    char *label;
+    char **reasons;
+    size_t n_reasons;
+} cf_hl_span;
+
+typedef struct cf_hl_summary_item {
+    char *name;
+    double value;
+} cf_hl_summary_item;
+
+typedef struct cf_hl_result {
+    char *clip_id;
+    cf_hl_span *highlights;
+    size_t n_highlights;
+    char *model_version;
+    char *engine;                   /* which engine answered */
+    char *fallback_note;            /* why earlier engines did not answer; NULL when none */
+    int64_t inference_ms;
+    cf_hl_summary_item *confidence_summary; /* mean, max, p90, coverage, candidates */
+    size_t n_confidence_summary;
+} cf_hl_result;
+
+void cf_hl_result_free(cf_hl_result *r);
+/* {"clip_id", "highlights": [{start_ms, end_ms, score, label, reasons}], "model_version",
+ *  "engine", "inference_ms", "confidence_summary": {...}} — new reference. */
+json_t *cf_hl_result_to_json(const cf_hl_result *r);
+
+/* ---- Engines --------------------------------------------------------------------------------- */
+
+/* Where engines find their data: profiles (JSON per profile) and models (highlight-<v>.json).
+ * NULL fields take CLIPFORGE_HIGHLIGHT_PROFILES_DIR / CLIPFORGE_HIGHLIGHT_MODELS_DIR, else the
+ * directories of the source tree this library was built from. */
+typedef struct cf_hl_paths {
+    const char *profiles_dir;
+    const char *models_dir;
+} cf_hl_paths;
+
+/* What an engine's detect() receives. */
+typedef struct cf_hl_detect_input {
+    const cf_feature_track *track;
+    const char *profile;
+    int64_t top_n;
+    const cf_hl_word *words;
+    size_t n_words;
+} cf_hl_detect_input;
+
+#define CF_HL_ENGINE_VERSION 1
+
+/* An engine class: SQLite-VFS style. create() allocates private state from paths; the other
+ * methods get it back as self. detect() fills out->highlights, model_version and
+ * confidence_summary (the router fills clip_id, engine and inference_ms). */
+typedef struct cf_hl_engine_methods {
+    int version; /* CF_HL_ENGINE_VERSION */
+    const char *name;
+    cf_err (*create)(const cf_hl_paths *paths, void **self, cf_error *err);
+    void (*destroy)(void *self);
+    bool (*supports_profile)(void *self, const char *profile);
+    /* Loads (and caches) the given model version; NULL = the engine's default. */
+    cf_err (*warm_start)(void *self, const char *model_version, cf_error *err);
+    cf_err (*detect)(void *self, const cf_hl_detect_input *in, cf_hl_result *out, cf_error *err);
+} cf_hl_engine_methods;
+
+typedef struct cf_hl_registry cf_hl_registry;
+
+/* A registry holding the built-in engines (heuristic, learned) in routing order. */
+cf_err cf_hl_registry_new(const cf_hl_paths *paths, cf_hl_registry **out, cf_error *err);
+void cf_hl_registry_free(cf_hl_registry *reg);
+/* Adds an engine class at the end of the routing order (or replaces one of the same name). */
+cf_err cf_hl_registry_add(cf_hl_registry *reg, const cf_hl_engine_methods *m, cf_error *err);
+/* Built-in classes by name (NULL when unknown). */
+const cf_hl_engine_methods *cf_hl_engine_builtin(const char *name);
+
+/* Routes one detection over a feature track: the requested engine first when named, then (when a
+ * model version is requested) engines that can warm_start it, then the rest in registry order;
+ * engines that do not support the profile or fail are skipped. CF_ERR_UNSUPPORTED when none
+ * answered (err names each engine's reason). */
+cf_err cf_hl_route(cf_hl_registry *reg, const cf_hl_request *req, const cf_hl_detect_input *in,
+                   cf_hl_result *out, cf_error *err);
+
+/* ---- One-call detection ---------------------------------------------------------------------- */
+
+typedef struct cf_hl_options {
+    cf_feature_options features;
+    cf_hl_paths paths;
+    const cf_hl_word *words;        /* optional transcript words */
+    size_t n_words;
+} cf_hl_options;
+
+/* Extracts (or loads cached) features for req->media_uri, routes, selects spans. */
+cf_err cf_highlight_detect(const cf_hl_request *req, const cf_hl_options *opts,
+                           cf_progress *progress, cf_hl_result *out, cf_error *err);
+
+/* Known profile names, NULL-terminated. */
+extern const char *const cf_hl_profiles[];
+bool cf_hl_profile_known(const char *name);
+
+#endif

@@ -1,0 +1,15 @@
+/* feature_cache.h — feature tracks on disk, one binary file per media identity. Internal. */
+#ifndef CF_FEATURE_CACHE_H
+#define CF_FEATURE_CACHE_H
+
+#include "clipforge/highlight.h"
+
+/* Bumped whenever extraction changes what a feature means: old files then stop matching. */
+#define CF_FEATURES_VERSION 1
+
+/* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale or unreadable (never fatal). */
+cf_err feature_cache_load(const char *file, cf_feature_track **out);
+/* Writes the track atomically (temp file + rename), creating the directory. */
+cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err);
+
+#endif

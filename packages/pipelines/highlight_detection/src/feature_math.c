@@ -1,0 +1,190 @@
+/* feature_math.c — derived features of a track from raw per-hop measurements.
+ *
+ * Loudness windows are centred on the hop (4 hops = 400 ms momentary, 30 hops = 3 s short-term)
+ * so that a feature describes the moment it is stored at; the integrated loudness follows EBU
+ * R128 gating (absolute -70 LUFS, relative -10 LU) over the overlapping 400 ms blocks. The local
+ * baseline is the 35th percentile of non-silent momentary loudness within +-60 s (computed every
+ * second and interpolated): low enough that a 20-40 s highlight does not raise its own
+ * baseline. Likelihoods are products of soft thresholds (sigmoids) on spectral shape. */
+#include "feature_math.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SILENT_LUFS -55.0f
+#define BASELINE_HALF 600 /* hops: +-60 s */
+#define BASELINE_STEP 10
+
+float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+void curve_smooth(const float *x, float *y, size_t n, size_t half) {
+    double sum = 0;
+    size_t lo = 0, hi = 0; /* window [lo, hi) */
+    for (size_t i = 0; i < n; i++) {
+        size_t want_lo = i > half ? i - half : 0, want_hi = i + half + 1 < n ? i + half + 1 : n;
+        while (hi < want_hi) sum += x[hi++];
+        while (lo < want_lo) sum -= x[lo++];
+        y[i] = (float)(sum / (double)(hi - lo));
+    }
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+float curve_quantile(const float *x, size_t n, double q) {
+    if (n == 0) return 0;
+    float *c = malloc(n * sizeof *c);
+    if (!c) return x[n / 2]; /* out of memory: any sample beats failing a detection */
+    memcpy(c, x, n * sizeof *c);
+    qsort(c, n, sizeof *c, cmp_float);
+    size_t k = (size_t)(q * (double)(n - 1) + 0.5);
+    float v = c[k < n ? k : n - 1];
+    free(c);
+    return v;
+}
+
+static float window_lufs(const feature_inputs *in, size_t i, size_t before, size_t after) {
+    size_t lo = i > before ? i - before : 0, hi = i + after < in->n ? i + after : in->n - 1;
+    double sum = 0;
+    for (size_t k = lo; k <= hi; k++) sum += in->audio[k].kpower;
+    return (float)cf_lufs_from_power(sum / (double)(hi - lo + 1));
+}
+
+/* EBU R128 integrated loudness over the momentary blocks. */
+static double integrated(const float *mom, size_t n) {
+    double sum = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mom[i] > -70.0f) sum += pow(10.0, (mom[i] + 0.691) / 10.0), cnt++;
+    if (!cnt) return -70.0;
+    double gate = -0.691 + 10.0 * log10(sum / cnt) - 10.0;
+    sum = 0, cnt = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mom[i] > -70.0f && mom[i] > gate) sum += pow(10.0, (mom[i] + 0.691) / 10.0), cnt++;
+    return cnt ? -0.691 + 10.0 * log10(sum / cnt) : -70.0;
+}
+
+/* Local loudness baseline per hop, into base (n values). */
+static void local_baseline(const float *mom, size_t n, float fallback, float *base) {
+    size_t steps = (n + BASELINE_STEP - 1) / BASELINE_STEP;
+    float *grid = malloc((steps + 1) * sizeof *grid), *tmp = malloc((2 * BASELINE_HALF + 1) * sizeof *tmp);
+    if (!grid || !tmp) {
+        for (size_t i = 0; i < n; i++) base[i] = fallback;
+        free(grid), free(tmp);
+        return;
+    }
+    for (size_t s = 0; s < steps; s++) {
+        size_t c = s * BASELINE_STEP, lo = c > BASELINE_HALF ? c - BASELINE_HALF : 0;
+        size_t hi = c + BASELINE_HALF < n ? c + BASELINE_HALF : n - 1, m = 0;
+        for (size_t k = lo; k <= hi; k++)
+            if (mom[k] > SILENT_LUFS) tmp[m++] = mom[k];
+        grid[s] = m >= 20 ? curve_quantile(tmp, m, 0.35) : fallback;
+    }
+    grid[steps] = grid[steps - 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t s = i / BASELINE_STEP;
+        float f = (float)(i % BASELINE_STEP) / BASELINE_STEP;
+        base[i] = grid[s] * (1 - f) + grid[s + 1 < steps ? s + 1 : s] * f;
+    }
+    free(grid), free(tmp);
+}
+
+/* Per-hop audio likelihoods before smoothing. */
+static void audio_shape(const audio_hop *a, float hop_lufs, float *speech, float *crowd) {
+    float audible = sigmoidf_((hop_lufs + 50.0f) / 2.0f);
+    float zcr_ok = sigmoidf_((0.25f - a->zcr) / 0.03f);
+    *speech = audible * zcr_ok * sigmoidf_((a->speech_ratio - 0.5f) / 0.08f) *
+              sigmoidf_((0.3f - a->flatness) / 0.06f);
+    *crowd = audible * sigmoidf_((a->flatness - 0.3f) / 0.05f) * sigmoidf_((a->high_ratio - 0.1f) / 0.04f);
+}
+
+static void count_window(const float *x, float *y, size_t n, size_t half, float scale) {
+    curve_smooth(x, y, n, half);
+    for (size_t i = 0; i < n; i++) y[i] *= (float)(2 * half + 1) * scale;
+}
+
+#define COL(f) (cols + (size_t)(f) * n)
+
+static void derive_audio(const feature_inputs *in, float *cols, double *integ) {
+    size_t n = in->n;
+    float *hop_lufs = malloc(n * sizeof *hop_lufs), *tmp = malloc(n * sizeof *tmp);
+    float *sp = malloc(n * sizeof *sp), *cr = malloc(n * sizeof *cr);
+    if (!hop_lufs || !tmp || !sp || !cr) goto end;
+    for (size_t i = 0; i < n; i++) {
+        COL(CF_FEAT_LOUD_M)[i] = window_lufs(in, i, 2, 1);
+        COL(CF_FEAT_LOUD_S)[i] = window_lufs(in, i, 15, 14);
+        hop_lufs[i] = (float)cf_lufs_from_power(in->audio[i].kpower);
+        audio_shape(&in->audio[i], hop_lufs[i], &sp[i], &cr[i]);
+        COL(CF_FEAT_FLUX)[i] = in->audio[i].flux;
+        COL(CF_FEAT_FLATNESS)[i] = in->audio[i].flatness;
+        tmp[i] = (float)in->audio[i].onsets;
+    }
+    *integ = integrated(COL(CF_FEAT_LOUD_M), n);
+    count_window(tmp, COL(CF_FEAT_ONSET_RATE), n, 5, 10.0f / 11.0f);
+    curve_smooth(sp, COL(CF_FEAT_SPEECH), n, 2);
+    curve_smooth(cr, COL(CF_FEAT_CROWD), n, 2);
+    local_baseline(COL(CF_FEAT_LOUD_M), n, (float)*integ, tmp);
+    float silent_below = fmaxf(SILENT_LUFS, (float)*integ - 25.0f);
+    for (size_t i = 0; i < n; i++) {
+        COL(CF_FEAT_LOUD_REL_LOCAL)[i] = COL(CF_FEAT_LOUD_S)[i] - tmp[i];
+        COL(CF_FEAT_LOUD_REL_GLOBAL)[i] = COL(CF_FEAT_LOUD_S)[i] - (float)*integ;
+        COL(CF_FEAT_SILENCE)[i] = COL(CF_FEAT_LOUD_M)[i] < silent_below ? 1.0f : 0.0f;
+    }
+    curve_smooth(COL(CF_FEAT_SPEECH), sp, n, 10);
+    for (size_t i = 0; i < n; i++)
+        COL(CF_FEAT_EXCITED)[i] = sp[i] * clampf((COL(CF_FEAT_LOUD_REL_LOCAL)[i] - 2.0f) / 8.0f, 0, 1);
+end:
+    free(hop_lufs), free(tmp), free(sp), free(cr);
+}
+
+static void derive_video(const feature_inputs *in, float *cols) {
+    size_t n = in->n;
+    float *tmp = malloc(n * sizeof *tmp);
+    if (!tmp) return;
+    float motion = 0, bright = 0;
+    for (size_t i = 0; i < n; i++) {
+        const video_hop *v = &in->video[i];
+        if (v->frames) motion = v->motion, bright = v->brightness; /* hops between frames: hold */
+        COL(CF_FEAT_MOTION)[i] = motion;
+        COL(CF_FEAT_BRIGHTNESS)[i] = bright;
+        COL(CF_FEAT_CUT)[i] = v->cut_max;
+        tmp[i] = (float)v->cuts;
+    }
+    count_window(tmp, COL(CF_FEAT_CUT_RATE), n, 50, 1.0f);
+    float med = curve_quantile(COL(CF_FEAT_MOTION), n, 0.5);
+    curve_smooth(COL(CF_FEAT_MOTION), tmp, n, 5);
+    for (size_t i = 0; i < n; i++) COL(CF_FEAT_MOTION_REL)[i] = log2f((tmp[i] + 0.5f) / (med + 0.5f));
+    free(tmp);
+}
+
+cf_err features_finalize(const feature_inputs *in, cf_feature_track **out, cf_error *err) {
+    size_t n = in->n;
+    cf_feature_track *t = calloc(1, sizeof *t);
+    float *cols = calloc(n * CF_FEAT_COUNT, sizeof *cols);
+    if (!t || !cols || n == 0) {
+        free(t), free(cols);
+        return cf_error_set(err, n ? CF_ERR_NO_MEMORY : CF_ERR_INVALID_MEDIA,
+                            n ? "features: out of memory" : "features: empty media");
+    }
+    t->hop_ms = CF_HL_HOP_MS;
+    t->n_hops = n;
+    t->has_audio = in->has_audio;
+    t->has_video = in->has_video;
+    t->integrated_lufs = -70.0;
+    if (in->has_audio) derive_audio(in, cols, &t->integrated_lufs);
+    else for (size_t i = 0; i < n; i++) COL(CF_FEAT_LOUD_M)[i] = COL(CF_FEAT_LOUD_S)[i] = -120.0f;
+    if (in->has_video) derive_video(in, cols);
+    t->v = malloc(n * CF_FEAT_COUNT * sizeof *t->v);
+    if (!t->v) {
+        free(t), free(cols);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) /* column-major while deriving, row-major to store */
+        for (int f = 0; f < CF_FEAT_COUNT; f++) t->v[i * CF_FEAT_COUNT + f] = COL(f)[i];
+    free(cols);
+    *out = t;
+    return CF_OK;
+}

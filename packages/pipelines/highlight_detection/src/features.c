@@ -1,0 +1,390 @@
+/* features.c — the one decode pass that turns a media file into a feature track.
+ *
+ * Audio and video are decoded together (multithreaded decoders, other streams discarded):
+ * audio is resampled to 16 kHz mono float and measured per 100 ms hop (audio_analysis.c), video
+ * frames are reduced to a 64x36 luma thumbnail and measured per frame (video_analysis.c). When
+ * the pass ends, finalize() turns the raw per-hop measurements into the features of
+ * CF_FEATURE_MAP: loudness over centred windows, baselines, rates, likelihoods. The cache
+ * (feature_cache.c) sits in front of all this. Settings: cf_feature_options (threads, cache_dir,
+ * skip_loop_filter). */
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libswresample/swresample.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audio_analysis.h"
+#include "feature_cache.h"
+#include "feature_math.h"
+#include "video_analysis.h"
+
+typedef struct raw_hop {
+    bool audio;
+    audio_hop a;
+    int frames, cuts;
+    float cut_max;
+    double motion_sum, bright_sum;
+} raw_hop;
+
+typedef struct pass {
+    const char *path;
+    AVFormatContext *fmt;
+    AVCodecContext *adec, *vdec;
+    int astream, vstream;
+    SwrContext *swr;
+    float *resampled;
+    int resampled_cap;
+    audio_analyzer *aa;
+    video_analyzer *va;
+    AVPacket *pkt;
+    AVFrame *frame;
+    raw_hop *hops;
+    size_t n_hops, cap_hops;
+    size_t audio_hops;      /* hops completed by the audio analyzer */
+    bool audio_started;
+    int64_t start_us;       /* media start time */
+    int64_t duration_ms;
+    int64_t max_ms;         /* latest media time seen */
+    cf_progress *progress;
+    double last_reported;
+    bool oom;
+} pass;
+
+static const char *const feature_names[] = {
+#define CF_FEATURE_NAME(id, name, help) name,
+    CF_FEATURE_MAP(CF_FEATURE_NAME)
+#undef CF_FEATURE_NAME
+};
+
+const char *cf_feature_name(cf_feature_id id) {
+    return (int)id >= 0 && id < CF_FEAT_COUNT ? feature_names[id] : NULL;
+}
+
+int cf_feature_find(const char *name) {
+    for (int i = 0; name && i < CF_FEAT_COUNT; i++)
+        if (strcmp(feature_names[i], name) == 0) return i;
+    return -1;
+}
+
+static raw_hop *hop_at(pass *p, size_t i) {
+    if (i >= p->cap_hops) {
+        size_t cap = p->cap_hops ? p->cap_hops * 2 : 1024;
+        while (cap <= i) cap *= 2;
+        raw_hop *h = realloc(p->hops, cap * sizeof *h);
+        if (!h) {
+            p->oom = true;
+            return NULL;
+        }
+        memset(h + p->cap_hops, 0, (cap - p->cap_hops) * sizeof *h);
+        p->hops = h;
+        p->cap_hops = cap;
+    }
+    if (i >= p->n_hops) p->n_hops = i + 1;
+    return &p->hops[i];
+}
+
+static void on_audio_hop(void *user, const audio_hop *a) {
+    pass *p = user;
+    raw_hop *h = hop_at(p, p->audio_hops++);
+    if (!h) return;
+    h->audio = true;
+    h->a = *a;
+}
+
+static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
+                           cf_error *err) {
+    AVStream *st = p->fmt->streams[stream];
+    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no decoder for stream %d (%s)", p->path,
+                            stream, avcodec_get_name(st->codecpar->codec_id));
+    AVCodecContext *c = avcodec_alloc_context3(codec);
+    if (!c) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    *out = c; /* owned by the pass from here on, freed in pass_close */
+    int ret = avcodec_parameters_to_context(c, st->codecpar);
+    if (ret < 0) goto fail;
+    c->pkt_timebase = st->time_base;
+    c->thread_count = o && o->threads > 0 ? o->threads : 0;
+    c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (o && o->skip_loop_filter && codec->type == AVMEDIA_TYPE_VIDEO)
+        c->skip_loop_filter = AVDISCARD_ALL;
+    if ((ret = avcodec_open2(c, codec, NULL)) < 0) goto fail;
+    return CF_OK;
+fail:
+    return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot open %s decoder: %s", p->path,
+                        codec->name, av_err2str(ret));
+}
+
+static cf_err open_resampler(pass *p, cf_error *err) {
+    AVChannelLayout in = {0}, mono = AV_CHANNEL_LAYOUT_MONO;
+    int ret = av_channel_layout_copy(&in, &p->adec->ch_layout);
+    if (ret >= 0 && in.order == AV_CHANNEL_ORDER_UNSPEC) {
+        int n = in.nb_channels;
+        av_channel_layout_uninit(&in);
+        av_channel_layout_default(&in, n > 0 ? n : 1);
+    }
+    if (ret >= 0)
+        ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, &in,
+                                  p->adec->sample_fmt, p->adec->sample_rate, 0, NULL);
+    av_channel_layout_uninit(&in);
+    if (ret >= 0) ret = swr_init(p->swr);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s",
+                            p->path, p->adec->sample_rate, av_err2str(ret));
+    return audio_analyzer_new(on_audio_hop, p, &p->aa, err);
+}
+
+static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
+    int ret = avformat_open_input(&p->fmt, p->path, NULL, NULL);
+    if (ret < 0)
+        return cf_error_set(err, ret == AVERROR(ENOENT) ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_MEDIA,
+                            "%s: cannot open: %s", p->path, av_err2str(ret));
+    if ((ret = avformat_find_stream_info(p->fmt, NULL)) < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot read stream info: %s", p->path,
+                            av_err2str(ret));
+    p->astream = av_find_best_stream(p->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+    p->vstream = av_find_best_stream(p->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    if (p->vstream >= 0 && (p->fmt->streams[p->vstream]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        p->vstream = -1; /* cover art is not video to analyse */
+    if (p->astream < 0 && p->vstream < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no audio or video stream", p->path);
+    for (unsigned i = 0; i < p->fmt->nb_streams; i++)
+        if ((int)i != p->astream && (int)i != p->vstream)
+            p->fmt->streams[i]->discard = AVDISCARD_ALL;
+    cf_err rc = CF_OK;
+    if (p->astream >= 0 && (rc = open_decoder(p, p->astream, o, &p->adec, err)) != CF_OK) return rc;
+    if (p->astream >= 0 && (rc = open_resampler(p, err)) != CF_OK) return rc;
+    if (p->vstream >= 0 && (rc = open_decoder(p, p->vstream, o, &p->vdec, err)) != CF_OK) return rc;
+    if (p->vstream >= 0 && (rc = video_analyzer_new(&p->va, err)) != CF_OK) return rc;
+    p->start_us = p->fmt->start_time != AV_NOPTS_VALUE ? p->fmt->start_time : 0;
+    p->duration_ms = p->fmt->duration > 0 ? p->fmt->duration / 1000 : 0;
+    p->pkt = av_packet_alloc();
+    p->frame = av_frame_alloc();
+    if (!p->pkt || !p->frame) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    return CF_OK;
+}
+
+static void pass_close(pass *p) {
+    avcodec_free_context(&p->adec);
+    avcodec_free_context(&p->vdec);
+    avformat_close_input(&p->fmt);
+    swr_free(&p->swr);
+    av_free(p->resampled);
+    audio_analyzer_free(p->aa);
+    video_analyzer_free(p->va);
+    av_packet_free(&p->pkt);
+    av_frame_free(&p->frame);
+    free(p->hops);
+}
+
+static int64_t frame_ms(const pass *p, const AVFrame *f, int stream) {
+    int64_t ts = f->best_effort_timestamp;
+    if (ts == AV_NOPTS_VALUE) return -1;
+    int64_t us = av_rescale_q(ts, p->fmt->streams[stream]->time_base, AV_TIME_BASE_Q);
+    return (us - p->start_us) / 1000;
+}
+
+static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
+    if (!p->audio_started) {
+        /* audio that starts late is aligned by leading silence */
+        int64_t t = frame_ms(p, f, p->astream);
+        static const float zeros[CF_AUDIO_HOP];
+        for (int64_t pad = t > 0 ? t * (CF_AUDIO_RATE / 1000) : 0; pad > 0; pad -= CF_AUDIO_HOP)
+            audio_analyzer_push(p->aa, zeros, pad < CF_AUDIO_HOP ? (size_t)pad : CF_AUDIO_HOP);
+        p->audio_started = true;
+    }
+    int want = swr_get_out_samples(p->swr, f ? f->nb_samples : 0);
+    if (want > p->resampled_cap) {
+        av_free(p->resampled);
+        p->resampled = av_malloc_array(want, sizeof(float));
+        p->resampled_cap = p->resampled ? want : 0;
+        if (!p->resampled) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    }
+    uint8_t *out = (uint8_t *)p->resampled;
+    int n = swr_convert(p->swr, &out, want, f ? (const uint8_t **)f->extended_data : NULL,
+                        f ? f->nb_samples : 0);
+    if (n < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path,
+                            av_err2str(n));
+    audio_analyzer_push(p->aa, p->resampled, (size_t)n);
+    return CF_OK;
+}
+
+static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
+    int64_t t = frame_ms(p, f, p->vstream);
+    if (t < 0) return CF_OK; /* frames before the start or without time carry no position */
+    video_frame_stats s;
+    cf_err rc = video_analyzer_push(p->va, f, &s, err);
+    if (rc) {
+        cf_error_prefix(err, "%s", p->path);
+        return rc;
+    }
+    raw_hop *h = hop_at(p, (size_t)(t / CF_HL_HOP_MS));
+    if (!h) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    h->frames++;
+    h->motion_sum += s.motion;
+    h->bright_sum += s.brightness;
+    if (s.is_cut) {
+        h->cuts++;
+        if (s.cut_score > h->cut_max) h->cut_max = s.cut_score;
+    }
+    if (t > p->max_ms) p->max_ms = t;
+    return CF_OK;
+}
+
+static void report(pass *p, int64_t t_ms) {
+    if (t_ms > p->max_ms) p->max_ms = t_ms;
+    if (p->duration_ms <= 0) return;
+    double f = (double)p->max_ms / (double)p->duration_ms;
+    if (f - p->last_reported >= 0.01) {
+        p->last_reported = f;
+        cf_progress_report(p->progress, f * 0.95, "analysing");
+    }
+}
+
+/* Drains decoded frames from dec into the analyzers. */
+static cf_err drain(pass *p, AVCodecContext *dec, int stream, cf_error *err) {
+    for (;;) {
+        int ret = avcodec_receive_frame(dec, p->frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return CF_OK;
+        if (ret < 0)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s",
+                                p->path, stream, av_err2str(ret));
+        cf_err rc = stream == p->astream ? push_audio(p, p->frame, err) : push_video(p, p->frame, err);
+        if (rc == CF_OK && stream == p->astream) report(p, frame_ms(p, p->frame, stream));
+        av_frame_unref(p->frame);
+        if (rc) return rc;
+        if (p->oom) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    }
+}
+
+static cf_err send(pass *p, AVCodecContext *dec, int stream, const AVPacket *pkt, cf_error *err) {
+    int ret = avcodec_send_packet(dec, pkt);
+    /* a damaged packet is skipped, as players do; the pass fails only when nothing decodes */
+    if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s",
+                            p->path, stream, av_err2str(ret));
+    return drain(p, dec, stream, err);
+}
+
+static cf_err run_pass(pass *p, cf_error *err) {
+    cf_err rc = CF_OK;
+    int ret;
+    while (rc == CF_OK && (ret = av_read_frame(p->fmt, p->pkt)) >= 0) {
+        int s = p->pkt->stream_index;
+        if (s == p->astream) rc = send(p, p->adec, s, p->pkt, err);
+        else if (s == p->vstream) rc = send(p, p->vdec, s, p->pkt, err);
+        if (s == p->vstream && p->astream < 0 && p->pkt->pts != AV_NOPTS_VALUE)
+            report(p, av_rescale_q(p->pkt->pts, p->fmt->streams[s]->time_base, (AVRational){1, 1000}));
+        av_packet_unref(p->pkt);
+        if (rc == CF_OK && cf_progress_cancelled(p->progress))
+            rc = cf_error_set(err, CF_ERR_CANCELLED, "%s: analysis cancelled", p->path);
+    }
+    if (rc) return rc;
+    if (ret != AVERROR_EOF)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: read failed: %s", p->path, av_err2str(ret));
+    if (p->adec && (rc = send(p, p->adec, p->astream, NULL, err)) != CF_OK) return rc;
+    if (p->vdec && (rc = send(p, p->vdec, p->vstream, NULL, err)) != CF_OK) return rc;
+    if (p->aa) {
+        if ((rc = push_audio(p, NULL, err)) != CF_OK) return rc; /* resampler tail */
+        audio_analyzer_flush(p->aa);
+    }
+    if (p->oom) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    if (p->n_hops == 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: nothing could be decoded", p->path);
+    return CF_OK;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static cf_err decode_track(const char *path, const cf_feature_options *o, cf_progress *progress,
+                           cf_feature_track **out, cf_error *err) {
+    double t0 = now_ms();
+    pass p = {.path = path, .astream = -1, .vstream = -1, .progress = progress};
+    cf_err rc = pass_open(&p, o, err);
+    if (rc == CF_OK) rc = run_pass(&p, err);
+    if (rc == CF_OK) {
+        size_t n = p.n_hops;
+        if (p.duration_ms > 0 && (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
+            n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS); /* drop resampler pad */
+        feature_inputs in = {.n = n, .has_audio = p.astream >= 0, .has_video = p.vstream >= 0};
+        in.audio = calloc(n, sizeof *in.audio);
+        in.audio_ok = calloc(n, sizeof *in.audio_ok);
+        in.video = calloc(n, sizeof *in.video);
+        if (!in.audio || !in.audio_ok || !in.video) {
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                const raw_hop *h = &p.hops[i];
+                in.audio[i] = h->a;
+                in.audio_ok[i] = h->audio;
+                in.video[i] = (video_hop){.frames = h->frames, .cuts = h->cuts,
+                                          .cut_max = h->cut_max,
+                                          .motion = h->frames ? (float)(h->motion_sum / h->frames) : 0,
+                                          .brightness = h->frames ? (float)(h->bright_sum / h->frames) : 0};
+            }
+            rc = features_finalize(&in, out, err);
+        }
+        free(in.audio);
+        free(in.audio_ok);
+        free(in.video);
+    }
+    pass_close(&p);
+    if (rc == CF_OK) {
+        (*out)->decode_ms = now_ms() - t0;
+        int64_t d = (int64_t)(*out)->n_hops * CF_HL_HOP_MS;
+        (*out)->duration_ms = p.duration_ms > 0 ? p.duration_ms : d;
+    }
+    return rc;
+}
+
+cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_progress *progress,
+                           cf_feature_track **out, cf_error *err) {
+    *out = NULL;
+    if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file given");
+    if (strncmp(path, "file://", 7) == 0) path += 7;
+    const char *dir = opts && opts->cache_dir && *opts->cache_dir ? opts->cache_dir : NULL;
+    char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
+    if (dir && !cache) return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: no such file", path);
+    if (cache && feature_cache_load(cache, out) == CF_OK) {
+        free(cache);
+        cf_progress_report(progress, 0.95, "cached");
+        return CF_OK;
+    }
+    cf_err rc = decode_track(path, opts, progress, out, err);
+    if (rc == CF_OK && cache) {
+        cf_error ignored;
+        /* a cache that cannot be written costs a decode next time, nothing more */
+        (void)feature_cache_store(cache, *out, &ignored);
+    }
+    free(cache);
+    return rc;
+}
+
+void cf_feature_track_free(cf_feature_track *t) {
+    if (!t) return;
+    free(t->v);
+    free(t);
+}
+
+json_t *cf_feature_track_to_json(const cf_feature_track *t) {
+    json_t *names = json_array(), *rows = json_array();
+    for (int f = 0; f < CF_FEAT_COUNT; f++) json_array_append_new(names, json_string(feature_names[f]));
+    for (size_t i = 0; i < t->n_hops; i++) {
+        json_t *row = json_array();
+        for (int f = 0; f < CF_FEAT_COUNT; f++)
+            json_array_append_new(row, json_real(round(cf_feat(t, i, f) * 1e4) / 1e4));
+        json_array_append_new(rows, row);
+    }
+    return json_pack("{s:i, s:I, s:b, s:b, s:f, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
+                     (json_int_t)t->duration_ms, "has_audio", t->has_audio, "has_video",
+                     t->has_video, "integrated_lufs", t->integrated_lufs, "features", names, "rows",
+                     rows);
+}

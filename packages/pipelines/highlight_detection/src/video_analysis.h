@@ -1,0 +1,29 @@
+/* video_analysis.h — per-frame picture measurements on a small luma thumbnail: scene-cut score
+ * (luma histogram change with an adaptive threshold), motion energy and brightness. Internal. */
+#ifndef CF_VIDEO_ANALYSIS_H
+#define CF_VIDEO_ANALYSIS_H
+
+#include <libavutil/frame.h>
+#include <stdbool.h>
+
+#include "clipforge/error.h"
+
+#define CF_THUMB_W 64
+#define CF_THUMB_H 36
+
+typedef struct video_frame_stats {
+    float cut_score;  /* histogram change 0..1 */
+    bool is_cut;      /* passed the adaptive threshold */
+    float motion;     /* mean absolute luma change vs previous frame (0 on cuts) */
+    float brightness; /* mean luma 0..255 */
+} video_frame_stats;
+
+typedef struct video_analyzer video_analyzer;
+
+cf_err video_analyzer_new(video_analyzer **out, cf_error *err);
+/* Analyses one decoded frame (any pixel format libswscale reads). */
+cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out,
+                           cf_error *err);
+void video_analyzer_free(video_analyzer *v);
+
+#endif
