@@ -1,0 +1,112 @@
+/* outbox_relay.c — one thread that publishes due outbox rows to the bus, oldest first, then
+ * deletes them. Steered by its poll interval; kicked after commits so dispatch is immediate. */
+#include "infrastructure/outbox_relay.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "clipforge/log.h"
+
+#define BATCH 256
+
+struct cf_outbox_relay {
+    cf_store *store;
+    cf_bus *bus;
+    int poll_ms;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards kicked, stopping */
+    pthread_cond_t wake;
+    bool kicked, stopping;
+};
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, size_t *n, cf_error *err) {
+    size_t total = 0;
+    for (;;) {
+        cf_outbox_record *rows = NULL;
+        size_t count = 0;
+        cf_err rc = cf_store_outbox_due(store, wall_ms(), BATCH, &rows, &count, err);
+        for (size_t i = 0; rc == CF_OK && i < count; i++) {
+            rc = cf_bus_publish(bus, rows[i].topic, rows[i].payload, err);
+            if (rc == CF_OK) rc = cf_store_outbox_delete(store, rows[i].id, err);
+            if (rc == CF_OK) total++;
+        }
+        cf_outbox_records_free(rows, count);
+        if (rc || count < BATCH) {
+            if (n) *n = total;
+            return rc;
+        }
+    }
+}
+
+static void *relay_main(void *arg) {
+    cf_outbox_relay *r = arg;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopping) {
+        r->kicked = false;
+        pthread_mutex_unlock(&r->lock);
+        cf_error err;
+        if (cf_outbox_relay_drain(r->store, r->bus, NULL, &err))
+            cf_log_warn("outbox", "relay: %s", err.msg);
+        pthread_mutex_lock(&r->lock);
+        if (r->kicked || r->stopping) continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)r->poll_ms * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&r->wake, &r->lock, &ts);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+cf_err cf_outbox_relay_start(cf_store *store, cf_bus *bus, int poll_ms, cf_outbox_relay **out,
+                             cf_error *err) {
+    cf_outbox_relay *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    r->store = store;
+    r->bus = bus;
+    r->poll_ms = poll_ms > 0 ? poll_ms : 200;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (pthread_create(&r->thread, NULL, relay_main, r) != 0) {
+        pthread_cond_destroy(&r->wake);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+        return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the outbox relay thread");
+    }
+    *out = r;
+    return CF_OK;
+}
+
+void cf_outbox_relay_kick(cf_outbox_relay *r) {
+    if (!r) return;
+    pthread_mutex_lock(&r->lock);
+    r->kicked = true;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+}
+
+void cf_outbox_relay_stop(cf_outbox_relay *r) {
+    if (!r) return;
+    pthread_mutex_lock(&r->lock);
+    r->stopping = true;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}

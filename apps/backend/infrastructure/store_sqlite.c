@@ -1,0 +1,900 @@
+/* store_sqlite.c — the job store on SQLite: one connection guarded by one mutex (SQLite
+ * serialises writers anyway), WAL journal with synchronous=NORMAL (a process crash loses
+ * nothing committed), a busy timeout for other processes sharing the file, a migrations table,
+ * prepared statements cached per connection. Every state change runs in one BEGIN IMMEDIATE
+ * transaction together with its event and outbox rows. Event ids come from AUTOINCREMENT and,
+ * since SQLite commits one writer at a time, become visible in id order: a reader that has seen
+ * id N will never later find a new id below N (what SSE resume relies on). */
+#include "infrastructure/store_sqlite.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+typedef struct sq_store {
+    sqlite3 *db;
+    pthread_mutex_t lock; /* guards db and the statement cache */
+    sqlite3_stmt **cache;
+} sq_store;
+
+/* Migrations, applied in order once each; append only. */
+static const char *const migrations[] = {
+    "CREATE TABLE jobs("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+    " status TEXT NOT NULL, stage TEXT, progress REAL NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0, max_attempts INTEGER NOT NULL, budget INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    " started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
+    " request TEXT NOT NULL, result TEXT, error TEXT, idempotency_key TEXT UNIQUE,"
+    " lease_owner TEXT, lease_expires_at INTEGER NOT NULL DEFAULT 0,"
+    " run_after INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX jobs_by_status ON jobs(status, seq);"
+    "CREATE INDEX jobs_by_kind ON jobs(kind, seq);"
+    "CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL,"
+    " job_id TEXT NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL);"
+    "CREATE INDEX events_by_job ON events(job_id, id);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+    " payload TEXT NOT NULL, available_at INTEGER NOT NULL);"
+    "CREATE TABLE media(id TEXT PRIMARY KEY, key TEXT NOT NULL, mime TEXT,"
+    " bytes INTEGER NOT NULL, probe TEXT, created_at INTEGER NOT NULL);",
+};
+
+#define JOB_COLS                                                                                  \
+    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
+    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
+    "cancel_requested,seq"
+
+enum {
+    Q_JOB_BY_ID,
+    Q_JOB_BY_KEY,
+    Q_JOB_INSERT,
+    Q_EVENT_INSERT,
+    Q_OUTBOX_INSERT,
+    Q_LEASE,
+    Q_HEARTBEAT,
+    Q_CANCEL_FLAG,
+    Q_FINISH,
+    Q_REQUEUE,
+    Q_CANCEL_QUEUED,
+    Q_REQUEST_CANCEL,
+    Q_RETRY,
+    Q_EXPIRED,
+    Q_REDISPATCH,
+    Q_EVENTS_AFTER,
+    Q_EVENTS_AFTER_JOB,
+    Q_OUTBOX_DUE,
+    Q_OUTBOX_DELETE,
+    Q_MEDIA_INSERT,
+    Q_MEDIA_GET,
+    Q_MEDIA_DELETE,
+    Q_STATS,
+    Q_OUTBOX_COUNT,
+    Q_COUNT
+};
+
+static const char *const queries[Q_COUNT] = {
+    [Q_JOB_BY_ID] = "SELECT " JOB_COLS " FROM jobs WHERE id=?1",
+    [Q_JOB_BY_KEY] = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=?1",
+    [Q_JOB_INSERT] = "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
+                     "updated_at,request,idempotency_key,run_after)"
+                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4)",
+    [Q_EVENT_INSERT] = "INSERT INTO events(type,job_id,at,data) VALUES(?1,?2,?3,?4)",
+    [Q_OUTBOX_INSERT] = "INSERT INTO outbox(topic,payload,available_at) VALUES(?1,?2,?3)",
+    [Q_LEASE] = "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=?2,"
+                " lease_expires_at=?3, started_at=?4, updated_at=?4, stage='started', progress=0,"
+                " finished_at=0 WHERE id=?1 AND status='queued' AND run_after<=?4",
+    [Q_HEARTBEAT] = "UPDATE jobs SET lease_expires_at=?4, updated_at=?5,"
+                    " progress=max(progress, ?6), stage=coalesce(?7, stage)"
+                    " WHERE id=?1 AND status='running' AND lease_owner=?2 AND attempts=?3",
+    [Q_CANCEL_FLAG] = "SELECT cancel_requested FROM jobs WHERE id=?1",
+    [Q_FINISH] = "UPDATE jobs SET status=?4, stage=?4, result=?5, error=?6, finished_at=?7,"
+                 " updated_at=?7, lease_owner=NULL, lease_expires_at=0,"
+                 " progress=CASE WHEN ?4='succeeded' THEN 1 ELSE progress END"
+                 " WHERE id=?1 AND status='running' AND lease_owner=?2 AND attempts=?3",
+    [Q_REQUEUE] = "UPDATE jobs SET status='queued', stage='retrying', error=?4, updated_at=?5,"
+                  " run_after=?6, lease_owner=NULL, lease_expires_at=0"
+                  " WHERE id=?1 AND status='running' AND coalesce(lease_owner,'')=?2"
+                  " AND attempts=?3",
+    [Q_CANCEL_QUEUED] = "UPDATE jobs SET status='cancelled', stage='cancelled', error=?3,"
+                        " finished_at=?2, updated_at=?2 WHERE id=?1 AND status='queued'",
+    [Q_REQUEST_CANCEL] = "UPDATE jobs SET cancel_requested=1, updated_at=?2"
+                         " WHERE id=?1 AND status='running'",
+    [Q_RETRY] = "UPDATE jobs SET status='queued', stage='queued', result=NULL, error=NULL,"
+                " cancel_requested=0, finished_at=0, progress=0, run_after=?2, updated_at=?2,"
+                " max_attempts=attempts+budget WHERE id=?1 AND status IN ('failed','cancelled')",
+    [Q_EXPIRED] = "SELECT id, coalesce(lease_owner,''), attempts, max_attempts, cancel_requested"
+                  " FROM jobs WHERE status='running' AND lease_expires_at<?1",
+    [Q_REDISPATCH] = "INSERT INTO outbox(topic,payload,available_at)"
+                     " SELECT 'jobs', id, max(run_after, ?1) FROM jobs WHERE status='queued'"
+                     " AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs')",
+    [Q_EVENTS_AFTER] = "SELECT id,type,job_id,at,data FROM events WHERE id>?1 ORDER BY id LIMIT ?2",
+    [Q_EVENTS_AFTER_JOB] = "SELECT id,type,job_id,at,data FROM events WHERE job_id=?3 AND id>?1"
+                           " ORDER BY id LIMIT ?2",
+    [Q_OUTBOX_DUE] = "SELECT id,topic,payload FROM outbox WHERE available_at<=?1 ORDER BY id"
+                     " LIMIT ?2",
+    [Q_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id=?1",
+    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at)"
+                       " VALUES(?1,?2,?3,?4,?5,?6)",
+    [Q_MEDIA_GET] = "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=?1",
+    [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
+    [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
+    [Q_OUTBOX_COUNT] = "SELECT count(*) FROM outbox",
+};
+
+static cf_err db_error(sq_store *st, cf_error *err, const char *what) {
+    int code = sqlite3_extended_errcode(st->db);
+    cf_err rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? CF_ERR_UNAVAILABLE
+                : (code & 0xff) == SQLITE_CONSTRAINT                         ? CF_ERR_CONFLICT
+                                                                             : CF_ERR_IO;
+    return cf_error_set(err, rc, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* The cached statement for q, reset and unbound; NULL with err set on failure. */
+static sqlite3_stmt *stmt(sq_store *st, int q, cf_error *err) {
+    if (!st->cache[q] &&
+        sqlite3_prepare_v3(st->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &st->cache[q],
+                           NULL) != SQLITE_OK) {
+        db_error(st, err, "prepare");
+        return NULL;
+    }
+    sqlite3_reset(st->cache[q]);
+    sqlite3_clear_bindings(st->cache[q]);
+    return st->cache[q];
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v) {
+    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(s, i);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i) {
+    const unsigned char *v = sqlite3_column_text(s, i);
+    return v ? strdup((const char *)v) : NULL;
+}
+
+static cf_err exec_sql(sq_store *st, const char *sql, cf_error *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK) return CF_OK;
+    cf_err rc = db_error(st, err, sql);
+    sqlite3_free(msg);
+    return rc;
+}
+
+/* Runs a statement that returns no rows; *changes (optional) = rows changed. */
+static cf_err run(sq_store *st, sqlite3_stmt *s, int *changes, cf_error *err) {
+    int r = sqlite3_step(s);
+    if (r != SQLITE_DONE && r != SQLITE_ROW) return db_error(st, err, sqlite3_sql(s));
+    if (changes) *changes = sqlite3_changes(st->db);
+    sqlite3_reset(s);
+    return CF_OK;
+}
+
+static cf_err begin(sq_store *st, cf_error *err) { return exec_sql(st, "BEGIN IMMEDIATE", err); }
+
+static cf_err end_tx(sq_store *st, cf_err rc, cf_error *err) {
+    if (rc == CF_OK) {
+        rc = exec_sql(st, "COMMIT", err);
+        if (rc == CF_OK) return CF_OK;
+    }
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static void read_job(sqlite3_stmt *s, cf_job_record *j) {
+    memset(j, 0, sizeof *j);
+    j->id = col_dup(s, 0);
+    j->kind = col_dup(s, 1);
+    int status = cf_job_status_parse((const char *)sqlite3_column_text(s, 2));
+    j->status = status < 0 ? CF_JOB_FAILED : (cf_job_status)status;
+    j->stage = col_dup(s, 3);
+    j->progress = sqlite3_column_double(s, 4);
+    j->attempts = sqlite3_column_int64(s, 5);
+    j->max_attempts = sqlite3_column_int64(s, 6);
+    j->created_at = sqlite3_column_int64(s, 7);
+    j->updated_at = sqlite3_column_int64(s, 8);
+    j->started_at = sqlite3_column_int64(s, 9);
+    j->finished_at = sqlite3_column_int64(s, 10);
+    j->request = col_dup(s, 11);
+    j->result = col_dup(s, 12);
+    j->error = col_dup(s, 13);
+    j->idempotency_key = col_dup(s, 14);
+    j->lease_owner = col_dup(s, 15);
+    j->lease_expires_at = sqlite3_column_int64(s, 16);
+    j->run_after = sqlite3_column_int64(s, 17);
+    j->cancel_requested = sqlite3_column_int(s, 18) != 0;
+    j->seq = sqlite3_column_int64(s, 19);
+}
+
+/* Loads one job by id (q = Q_JOB_BY_ID) or idempotency key (Q_JOB_BY_KEY). */
+static cf_err load_job(sq_store *st, int q, const char *value, cf_job_record *out, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, q, err);
+    if (!s) return err->code;
+    bind_text(s, 1, value);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        read_job(s, out);
+        sqlite3_reset(s);
+        return CF_OK;
+    }
+    sqlite3_reset(s);
+    if (r != SQLITE_DONE) return db_error(st, err, "load job");
+    return cf_error_set(err, CF_ERR_NOT_FOUND, "job %s not found", value);
+}
+
+static json_t *parse_or_null(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+/* The event payload: a snapshot of the job after the change, plus extra fields. */
+static char *event_data(const cf_job_record *j, json_t *extra) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I}", "job_id", j->id, "kind", j->kind,
+                          "status", cf_job_status_name(j->status), "stage", j->stage,
+                          "progress", j->progress, "attempts", (json_int_t)j->attempts);
+    if (!o) {
+        json_decref(extra);
+        return NULL;
+    }
+    if (j->status == CF_JOB_SUCCEEDED) json_object_set_new(o, "result", parse_or_null(j->result));
+    if (j->error) json_object_set_new(o, "error", parse_or_null(j->error));
+    if (extra) json_object_update(o, extra);
+    json_decref(extra);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* Re-reads job id and appends event type with its snapshot. */
+static cf_err append_event(sq_store *st, const char *type, const char *id, int64_t now,
+                           json_t *extra, cf_error *err) {
+    cf_job_record j;
+    cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
+    if (rc) {
+        json_decref(extra);
+        return rc;
+    }
+    char *data = event_data(&j, extra);
+    cf_job_record_free(&j);
+    if (!data) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    sqlite3_stmt *s = stmt(st, Q_EVENT_INSERT, err);
+    if (s) {
+        bind_text(s, 1, type);
+        bind_text(s, 2, id);
+        sqlite3_bind_int64(s, 3, now);
+        bind_text(s, 4, data);
+        rc = run(st, s, NULL, err);
+    } else {
+        rc = err->code;
+    }
+    free(data);
+    return rc;
+}
+
+static cf_err add_outbox(sq_store *st, const char *topic, const char *payload, int64_t at,
+                         cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_OUTBOX_INSERT, err);
+    if (!s) return err->code;
+    bind_text(s, 1, topic);
+    bind_text(s, 2, payload);
+    sqlite3_bind_int64(s, 3, at);
+    return run(st, s, NULL, err);
+}
+
+static cf_err migrate(sq_store *st, cf_error *err) {
+    cf_err rc = exec_sql(st, "CREATE TABLE IF NOT EXISTS schema_migrations("
+                             "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", err);
+    if (rc) return rc;
+    rc = begin(st, err);
+    if (rc) return rc;
+    sqlite3_stmt *s = NULL;
+    int64_t have = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1,
+                           &s, NULL) != SQLITE_OK)
+        rc = db_error(st, err, "read migrations");
+    else if (sqlite3_step(s) == SQLITE_ROW)
+        have = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    int64_t known = (int64_t)(sizeof migrations / sizeof migrations[0]);
+    if (rc == CF_OK && have > known)
+        rc = cf_error_set(err, CF_ERR_UNSUPPORTED,
+                          "store: database schema version %lld is newer than this program (%lld)",
+                          (long long)have, (long long)known);
+    for (int64_t v = have + 1; rc == CF_OK && v <= known; v++) {
+        rc = exec_sql(st, migrations[v - 1], err);
+        char sql[128];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO schema_migrations VALUES(%lld, CAST(strftime('%%s') AS INTEGER))",
+                 (long long)v);
+        if (rc == CF_OK) rc = exec_sql(st, sql, err);
+    }
+    return end_tx(st, rc, err);
+}
+
+static void sq_close(void *self) {
+    sq_store *st = self;
+    if (!st) return;
+    for (int i = 0; st->cache && i < Q_COUNT; i++) sqlite3_finalize(st->cache[i]);
+    free(st->cache);
+    sqlite3_close(st->db);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+static cf_err sq_open(const char *url, void **self, cf_error *err) {
+    const char *path = url + strlen("sqlite:");
+    if (!*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': no path", url);
+    sq_store *st = calloc(1, sizeof *st);
+    if (!st) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    st->cache = calloc(Q_COUNT, sizeof *st->cache);
+    cf_err rc = CF_OK;
+    if (!st->cache) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    else if (sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL) != SQLITE_OK)
+        rc = cf_error_set(err, CF_ERR_IO, "store: cannot open %s: %s", path,
+                          st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    if (rc == CF_OK) {
+        sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+        rc = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                          " PRAGMA foreign_keys=ON;", err);
+    }
+    if (rc == CF_OK) rc = migrate(st, err);
+    if (rc) {
+        sq_close(st);
+        return rc;
+    }
+    *self = st;
+    return CF_OK;
+}
+
+static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *out,
+                            bool *replayed, cf_error *err) {
+    if (in->idempotency_key) {
+        cf_err rc = load_job(st, Q_JOB_BY_KEY, in->idempotency_key, out, err);
+        if (rc == CF_OK) {
+            if (strcmp(out->kind, in->kind) || strcmp(out->request, in->request)) {
+                cf_job_record_free(out);
+                return cf_error_set(err, CF_ERR_CONFLICT,
+                                    "Idempotency-Key '%s' was used for a different request",
+                                    in->idempotency_key);
+            }
+            *replayed = true;
+            return CF_OK;
+        }
+        if (rc != CF_ERR_NOT_FOUND) return rc;
+    }
+    sqlite3_stmt *s = stmt(st, Q_JOB_INSERT, err);
+    if (!s) return err->code;
+    bind_text(s, 1, in->id);
+    bind_text(s, 2, in->kind);
+    sqlite3_bind_int64(s, 3, in->max_attempts > 0 ? in->max_attempts : 1);
+    sqlite3_bind_int64(s, 4, in->now);
+    bind_text(s, 5, in->request);
+    bind_text(s, 6, in->idempotency_key);
+    cf_err rc = run(st, s, NULL, err);
+    if (rc == CF_OK) rc = append_event(st, "JobRequested", in->id, in->now, NULL, err);
+    if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
+    if (rc == CF_OK) rc = load_job(st, Q_JOB_BY_ID, in->id, out, err);
+    return rc;
+}
+
+static cf_err sq_job_create(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                            cf_error *err) {
+    sq_store *st = self;
+    *replayed = false;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, create_locked(st, in, out, replayed, err), err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc && rc != CF_ERR_CONFLICT) cf_job_record_free(out);
+    return rc;
+}
+
+static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = load_job(st, Q_JOB_BY_ID, id, out, err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
+                          cf_error *err) {
+    sq_store *st = self;
+    *out = NULL;
+    *n = 0;
+    size_t limit = f->limit ? f->limit : 50;
+    cf_job_record *rows = calloc(limit, sizeof *rows);
+    if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    /* The filter combination decides the SQL; statements are few, so prepare each time. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND"
+             " (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4");
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = NULL;
+    cf_err rc = CF_OK;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        rc = db_error(st, err, "list jobs");
+    } else {
+        bind_text(s, 1, f->status >= 0 ? cf_job_status_name((cf_job_status)f->status) : NULL);
+        bind_text(s, 2, f->kind);
+        sqlite3_bind_int64(s, 3, f->before_seq);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
+        int r;
+        while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) read_job(s, &rows[(*n)++]);
+        if (r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_job_records_free(rows, *n);
+        *n = 0;
+        return rc;
+    }
+    *out = rows;
+    return CF_OK;
+}
+
+/* NOT_FOUND when id does not exist, else CONFLICT with what. */
+static cf_err not_found_or_conflict(sq_store *st, const char *id, const char *what,
+                                    cf_error *err) {
+    cf_job_record j;
+    cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
+    if (rc) return rc;
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status),
+                      what);
+    cf_job_record_free(&j);
+    return rc;
+}
+
+static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int64_t lease_ms,
+                           int64_t now, cf_job_record *out, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_LEASE, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    bind_text(s, 2, owner);
+    sqlite3_bind_int64(s, 3, now + lease_ms);
+    sqlite3_bind_int64(s, 4, now);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc) return rc;
+    if (!changes) return not_found_or_conflict(st, id, "not leasable", err);
+    rc = append_event(st, "JobProgressed", id, now, NULL, err);
+    return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
+}
+
+static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms,
+                           int64_t now, cf_job_record *out, cf_error *err) {
+    sq_store *st = self;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, lease_locked(st, id, owner, lease_ms, now, out, err), err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc) cf_job_record_free(out);
+    return rc;
+}
+
+static cf_err heartbeat_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
+                               int64_t lease_ms, int64_t now, double progress, const char *stage,
+                               bool emit, bool *cancel, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_HEARTBEAT, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    bind_text(s, 2, owner);
+    sqlite3_bind_int64(s, 3, attempt);
+    sqlite3_bind_int64(s, 4, now + lease_ms);
+    sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_double(s, 6, progress);
+    bind_text(s, 7, stage);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    s = stmt(st, Q_CANCEL_FLAG, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    if (sqlite3_step(s) == SQLITE_ROW) *cancel = sqlite3_column_int(s, 0) != 0;
+    sqlite3_reset(s);
+    return emit ? append_event(st, "JobProgressed", id, now, NULL, err) : CF_OK;
+}
+
+static cf_err sq_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
+                               int64_t lease_ms, int64_t now, double progress, const char *stage,
+                               bool emit, bool *cancel_requested, cf_error *err) {
+    sq_store *st = self;
+    bool cancel = false;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK)
+        rc = end_tx(st,
+                    heartbeat_locked(st, id, owner, attempt, lease_ms, now, progress, stage, emit,
+                                     &cancel, err),
+                    err);
+    pthread_mutex_unlock(&st->lock);
+    if (cancel_requested) *cancel_requested = cancel;
+    return rc;
+}
+
+/* running -> queued again (retry), with its JobFailed event and the delayed outbox row. */
+static cf_err requeue_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
+                             const char *error, int64_t retry_at, int64_t now, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_REQUEUE, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    bind_text(s, 2, owner ? owner : "");
+    sqlite3_bind_int64(s, 3, attempt);
+    bind_text(s, 4, error);
+    sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_int64(s, 6, retry_at);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    rc = append_event(st, "JobFailed", id, now,
+                      json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at),
+                      err);
+    return rc ? rc : add_outbox(st, "jobs", id, retry_at, err);
+}
+
+static const char *final_event(cf_job_status s) {
+    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
+                                                                          : "JobFailed";
+}
+
+static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
+                            const cf_job_outcome *o, int64_t now, cf_error *err) {
+    if (o->status == CF_JOB_FAILED && o->retry_at > 0)
+        return requeue_locked(st, id, owner, attempt, o->error, o->retry_at, now, err);
+    if (!cf_job_status_final(o->status))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
+                            cf_job_status_name(o->status));
+    sqlite3_stmt *s = stmt(st, Q_FINISH, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    bind_text(s, 2, owner);
+    sqlite3_bind_int64(s, 3, attempt);
+    bind_text(s, 4, cf_job_status_name(o->status));
+    bind_text(s, 5, o->status == CF_JOB_SUCCEEDED ? o->result : NULL);
+    bind_text(s, 6, o->status == CF_JOB_SUCCEEDED ? NULL : o->error);
+    sqlite3_bind_int64(s, 7, now);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    json_t *extra = o->status == CF_JOB_FAILED ? json_pack("{s:b}", "retryable", 0) : NULL;
+    return append_event(st, final_event(o->status), id, now, extra, err);
+}
+
+static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64_t attempt,
+                            const cf_job_outcome *o, int64_t now, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, finish_locked(st, id, owner, attempt, o, now, err), err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static const char *cancelled_problem =
+    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\","
+    "\"detail\":\"the job was cancelled on request\"}";
+
+static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
+                            cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_CANCEL_QUEUED, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    bind_text(s, 3, cancelled_problem);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc == CF_OK && changes) rc = append_event(st, "JobCancelled", id, now, NULL, err);
+    if (rc == CF_OK && !changes) {
+        s = stmt(st, Q_REQUEST_CANCEL, err);
+        if (!s) return err->code;
+        bind_text(s, 1, id);
+        sqlite3_bind_int64(s, 2, now);
+        rc = run(st, s, &changes, err);
+        if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "already final", err);
+    }
+    return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
+}
+
+static cf_err sq_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out,
+                            cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, cancel_locked(st, id, now, out, err), err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err retry_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
+                           cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_RETRY, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "only failed or cancelled"
+                                                                    " jobs can be retried", err);
+    if (rc == CF_OK)
+        rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "retry", 1), err);
+    if (rc == CF_OK) rc = add_outbox(st, "jobs", id, now, err);
+    return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
+}
+
+static cf_err sq_job_retry(void *self, const char *id, int64_t now, cf_job_record *out,
+                           cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, retry_locked(st, id, now, out, err), err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+typedef struct expired {
+    char *id, *owner;
+    int64_t attempts, max_attempts;
+    bool cancel;
+} expired;
+
+static const char *lease_problem =
+    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\","
+    "\"detail\":\"the worker running this job stopped renewing its lease\"}";
+
+static cf_err reap_one(sq_store *st, const expired *e, int64_t now, int64_t delay,
+                       cf_error *err) {
+    if (!e->cancel && e->attempts < e->max_attempts)
+        return requeue_locked(st, e->id, e->owner, e->attempts, lease_problem, now + delay, now,
+                              err);
+    cf_job_outcome o = {.status = e->cancel ? CF_JOB_CANCELLED : CF_JOB_FAILED,
+                        .error = e->cancel ? cancelled_problem : lease_problem};
+    return finish_locked(st, e->id, e->owner, e->attempts, &o, now, err);
+}
+
+static cf_err reap_locked(sq_store *st, int64_t now, int64_t delay, size_t *n, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_EXPIRED, err);
+    if (!s) return err->code;
+    sqlite3_bind_int64(s, 1, now);
+    expired *list = NULL;
+    size_t count = 0, cap = 0;
+    cf_err rc = CF_OK;
+    while (rc == CF_OK && sqlite3_step(s) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 8;
+            expired *grown = realloc(list, cap * sizeof *list);
+            if (!grown) {
+                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            list = grown;
+        }
+        list[count++] = (expired){col_dup(s, 0), col_dup(s, 1), sqlite3_column_int64(s, 2),
+                                  sqlite3_column_int64(s, 3), sqlite3_column_int(s, 4) != 0};
+    }
+    sqlite3_reset(s);
+    for (size_t i = 0; i < count; i++) {
+        /* finish_locked binds the owner; an empty owner never matches, so use the stored one. */
+        if (rc == CF_OK) rc = reap_one(st, &list[i], now, delay, err);
+        free(list[i].id);
+        free(list[i].owner);
+    }
+    free(list);
+    if (rc == CF_OK) *n = count;
+    return rc;
+}
+
+static cf_err sq_reap(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    *n = 0;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, reap_locked(st, now, retry_delay_ms, n, err), err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc) *n = 0;
+    return rc;
+}
+
+static cf_err sq_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    int changes = 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_REDISPATCH, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        sqlite3_bind_int64(s, 1, now);
+        rc = run(st, s, &changes, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    *n = rc ? 0 : (size_t)changes;
+    return rc;
+}
+
+static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, size_t limit,
+                              cf_event_record **out, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    *out = NULL;
+    *n = 0;
+    if (!limit) return CF_OK;
+    cf_event_record *rows = calloc(limit, sizeof *rows);
+    if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, job_id ? Q_EVENTS_AFTER_JOB : Q_EVENTS_AFTER, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        sqlite3_bind_int64(s, 1, after_id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+        if (job_id) bind_text(s, 3, job_id);
+        int r;
+        while (*n < limit && (r = sqlite3_step(s)) == SQLITE_ROW) {
+            cf_event_record *e = &rows[(*n)++];
+            e->id = sqlite3_column_int64(s, 0);
+            e->type = col_dup(s, 1);
+            e->job_id = col_dup(s, 2);
+            e->at = sqlite3_column_int64(s, 3);
+            e->data = col_dup(s, 4);
+        }
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_event_records_free(rows, *n);
+        *n = 0;
+        return rc;
+    }
+    *out = rows;
+    return CF_OK;
+}
+
+static cf_err sq_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out,
+                            size_t *n, cf_error *err) {
+    sq_store *st = self;
+    *out = NULL;
+    *n = 0;
+    if (!limit) return CF_OK;
+    cf_outbox_record *rows = calloc(limit, sizeof *rows);
+    if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_OUTBOX_DUE, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        sqlite3_bind_int64(s, 1, now);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+        while (*n < limit && sqlite3_step(s) == SQLITE_ROW) {
+            cf_outbox_record *o = &rows[(*n)++];
+            o->id = sqlite3_column_int64(s, 0);
+            o->topic = col_dup(s, 1);
+            o->payload = col_dup(s, 2);
+        }
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    *out = rows;
+    return rc;
+}
+
+/* Runs a one-statement change under the lock; *changes optional. */
+static cf_err simple_change(sq_store *st, int q, const char *text1, int64_t id1, int *changes,
+                            cf_error *err) {
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, q, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        if (text1) bind_text(s, 1, text1);
+        else sqlite3_bind_int64(s, 1, id1);
+        rc = run(st, s, changes, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_outbox_delete(void *self, int64_t id, cf_error *err) {
+    return simple_change(self, Q_OUTBOX_DELETE, NULL, id, NULL, err);
+}
+
+static cf_err sq_media_insert(void *self, const cf_media_record *m, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_MEDIA_INSERT, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, m->id);
+        bind_text(s, 2, m->key);
+        bind_text(s, 3, m->mime);
+        sqlite3_bind_int64(s, 4, m->bytes);
+        bind_text(s, 5, m->probe);
+        sqlite3_bind_int64(s, 6, m->created_at);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_media_get(void *self, const char *id, cf_media_record *out, cf_error *err) {
+    sq_store *st = self;
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_MEDIA_GET, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, id);
+        int r = sqlite3_step(s);
+        if (r == SQLITE_ROW) {
+            out->id = col_dup(s, 0);
+            out->key = col_dup(s, 1);
+            out->mime = col_dup(s, 2);
+            out->bytes = sqlite3_column_int64(s, 3);
+            out->probe = col_dup(s, 4);
+            out->created_at = sqlite3_column_int64(s, 5);
+        } else if (r == SQLITE_DONE) {
+            rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", id);
+        } else {
+            rc = db_error(st, err, "load media");
+        }
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_media_delete(void *self, const char *id, cf_error *err) {
+    int changes = 0;
+    cf_err rc = simple_change(self, Q_MEDIA_DELETE, id, 0, &changes, err);
+    if (rc == CF_OK && !changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", id);
+    return rc;
+}
+
+static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_STATS, err);
+    cf_err rc = s ? CF_OK : err->code;
+    while (s && sqlite3_step(s) == SQLITE_ROW) {
+        int status = cf_job_status_parse((const char *)sqlite3_column_text(s, 0));
+        if (status >= 0) out->by_status[status] = sqlite3_column_int64(s, 1);
+    }
+    if (s) sqlite3_reset(s);
+    s = rc ? NULL : stmt(st, Q_OUTBOX_COUNT, err);
+    if (s && sqlite3_step(s) == SQLITE_ROW) out->outbox_pending = sqlite3_column_int64(s, 0);
+    if (s) sqlite3_reset(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static const cf_store_methods methods = {
+    .version = 1,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .job_create = sq_job_create,
+    .job_get = sq_job_get,
+    .job_list = sq_job_list,
+    .job_lease = sq_job_lease,
+    .job_heartbeat = sq_job_heartbeat,
+    .job_finish = sq_job_finish,
+    .job_cancel = sq_job_cancel,
+    .job_retry = sq_job_retry,
+    .reap = sq_reap,
+    .redispatch_queued = sq_redispatch,
+    .events_after = sq_events_after,
+    .outbox_due = sq_outbox_due,
+    .outbox_delete = sq_outbox_delete,
+    .media_insert = sq_media_insert,
+    .media_get = sq_media_get,
+    .media_delete = sq_media_delete,
+    .stats = sq_stats,
+};
+
+const cf_store_methods *cf_store_sqlite_methods(void) { return &methods; }

@@ -1,0 +1,64 @@
+/* bus.h — the message bus interface (MessageBus): publish to a topic, subscribe a consumer group,
+ * receive with at-least-once delivery, ack/nack, redelivery of messages left unacknowledged.
+ * Backends are versioned method tables registered by name (like SQLite's VFS); the core reaches a
+ * backend only through the cf_bus_* wrappers. Backends: "memory" (apps/backend/infrastructure). */
+#ifndef CLIPFORGE_BUS_H
+#define CLIPFORGE_BUS_H
+
+#include <stdint.h>
+
+#include "clipforge/error.h"
+
+/* One delivery of a message. topic/payload are owned by the message: cf_bus_message_free(). */
+typedef struct cf_bus_message {
+    uint64_t tag;    /* identifies this delivery for ack/nack */
+    char *topic;
+    char *group;
+    char *payload;
+    int deliveries;  /* 1 on first delivery, more on redelivery */
+} cf_bus_message;
+
+typedef struct cf_bus_methods {
+    int version; /* 1 */
+    const char *name;
+    cf_err (*open)(const char *url, void **self, cf_error *err);
+    void (*close)(void *self);
+    cf_err (*publish)(void *self, const char *topic, const char *payload, cf_error *err);
+    /* Creates the group on topic if needed; messages published afterwards are kept for it. */
+    cf_err (*subscribe)(void *self, const char *topic, const char *group, cf_error *err);
+    /* Waits up to timeout_ms for a message; CF_ERR_TIMEOUT when none came,
+     * CF_ERR_UNAVAILABLE after wake_all() closed the bus for receiving. */
+    cf_err (*receive)(void *self, const char *topic, const char *group, int timeout_ms,
+                      cf_bus_message *out, cf_error *err);
+    cf_err (*ack)(void *self, const cf_bus_message *m, cf_error *err);
+    /* Returns the message to its group, to be delivered again after delay_ms. */
+    cf_err (*nack)(void *self, const cf_bus_message *m, int delay_ms, cf_error *err);
+    /* Stops receiving: every blocked and later receive returns CF_ERR_UNAVAILABLE. */
+    void (*shutdown)(void *self);
+} cf_bus_methods;
+
+typedef struct cf_bus {
+    const cf_bus_methods *m;
+    void *self;
+} cf_bus;
+
+/* Registers a backend (static storage; the table holds the pointer). Re-registering a name
+ * replaces it. Returns CF_ERR_NO_MEMORY when the table is full. */
+cf_err cf_bus_register(const cf_bus_methods *m);
+/* Finds a backend by name; NULL when unknown. */
+const cf_bus_methods *cf_bus_find(const char *name);
+/* Opens the backend named by the URL scheme ("memory:", "memory:?ack_timeout_ms=500").
+ * *out is malloc'd; free with cf_bus_close(). */
+cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err);
+void cf_bus_close(cf_bus *bus);
+cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_error *err);
+cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err);
+cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
+                      cf_bus_message *out, cf_error *err);
+cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err);
+cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err);
+void cf_bus_shutdown(cf_bus *bus);
+/* Frees the strings of m (not m). NULL-safe. */
+void cf_bus_message_free(cf_bus_message *m);
+
+#endif

@@ -1,0 +1,195 @@
+/* store.h — the job store interface: jobs, their events (with monotonic ids), the outbox that
+ * carries messages to the bus, and media records. Every state change of a job is one
+ * transaction that also appends its event and, when work must be dispatched, its outbox row.
+ * Status changes are compare-and-set: a worker's change applies only while it holds the lease
+ * (owner + attempt), so a stale worker can never overwrite a newer outcome.
+ * Backends are versioned method tables registered by name (like SQLite's VFS); "sqlite" lives in
+ * apps/backend/infrastructure. Times are milliseconds since the epoch. */
+#ifndef CLIPFORGE_STORE_H
+#define CLIPFORGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/error.h"
+
+typedef enum cf_job_status {
+    CF_JOB_QUEUED,
+    CF_JOB_RUNNING,
+    CF_JOB_SUCCEEDED,
+    CF_JOB_FAILED,
+    CF_JOB_CANCELLED,
+    CF_JOB_STATUS_COUNT
+} cf_job_status;
+
+/* "queued", "running", ...; NULL for an out-of-range value. */
+const char *cf_job_status_name(cf_job_status s);
+/* Parses a status name; -1 when unknown. */
+int cf_job_status_parse(const char *name);
+/* True for succeeded, failed, cancelled. */
+bool cf_job_status_final(cf_job_status s);
+
+/* A job as stored. Strings are malloc'd and owned by the record (cf_job_record_free). */
+typedef struct cf_job_record {
+    char *id;
+    char *kind;
+    cf_job_status status;
+    char *stage;
+    double progress;          /* 0..1 */
+    int64_t attempts;         /* runs started so far */
+    int64_t max_attempts;
+    int64_t created_at, updated_at, started_at, finished_at; /* 0 = not yet */
+    char *request;            /* JSON text */
+    char *result;             /* JSON text or NULL */
+    char *error;              /* JSON problem text or NULL */
+    char *idempotency_key;    /* NULL when none */
+    char *lease_owner;        /* NULL unless running */
+    int64_t lease_expires_at;
+    int64_t run_after;        /* not dispatched before this time (retry backoff) */
+    bool cancel_requested;
+    int64_t seq;              /* insertion order, for cursors */
+} cf_job_record;
+
+typedef struct cf_job_new {
+    const char *id, *kind, *request, *idempotency_key; /* idempotency_key may be NULL */
+    int64_t max_attempts;
+    int64_t now;
+} cf_job_new;
+
+/* How a worker's run ended. status is SUCCEEDED, FAILED or CANCELLED; with retry_at > 0 a
+ * FAILED run goes back to QUEUED, dispatched again at retry_at. */
+typedef struct cf_job_outcome {
+    cf_job_status status;
+    const char *result; /* JSON text for SUCCEEDED */
+    const char *error;  /* JSON problem text for FAILED/CANCELLED */
+    int64_t retry_at;
+} cf_job_outcome;
+
+typedef struct cf_job_filter {
+    int status;         /* -1 = any */
+    const char *kind;   /* NULL = any */
+    int64_t before_seq; /* 0 = from the newest; else only jobs with seq < before_seq */
+    size_t limit;
+} cf_job_filter;
+
+typedef struct cf_event_record {
+    int64_t id;
+    char *type;   /* JobRequested, JobProgressed, JobCompleted, JobFailed, JobCancelled */
+    char *job_id;
+    int64_t at;
+    char *data;   /* JSON text */
+} cf_event_record;
+
+typedef struct cf_outbox_record {
+    int64_t id;
+    char *topic;
+    char *payload;
+} cf_outbox_record;
+
+typedef struct cf_media_record {
+    char *id, *key, *mime, *probe; /* probe: JSON text or NULL */
+    int64_t bytes, created_at;
+} cf_media_record;
+
+typedef struct cf_job_stats {
+    int64_t by_status[CF_JOB_STATUS_COUNT];
+    int64_t outbox_pending;
+} cf_job_stats;
+
+typedef struct cf_store_methods {
+    int version; /* 1 */
+    const char *name;
+    cf_err (*open)(const char *url, void **self, cf_error *err);
+    void (*close)(void *self);
+    /* Inserts a queued job + JobRequested event + "jobs" outbox row. With an idempotency key
+     * already used: the earlier job in *out, *replayed = true, or CF_ERR_CONFLICT when the
+     * earlier request differs. */
+    cf_err (*job_create)(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                         cf_error *err);
+    cf_err (*job_get)(void *self, const char *id, cf_job_record *out, cf_error *err);
+    /* Newest first. *out is a malloc'd array the caller frees with cf_job_records_free. */
+    cf_err (*job_list)(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
+                       cf_error *err);
+    /* queued and due -> running for owner, attempts + 1; CF_ERR_CONFLICT when not leasable. */
+    cf_err (*job_lease)(void *self, const char *id, const char *owner, int64_t lease_ms,
+                        int64_t now, cf_job_record *out, cf_error *err);
+    /* Extends the lease and records progress (an event when emit); CF_ERR_CONFLICT when the
+     * lease is lost. *cancel_requested tells the worker to stop. */
+    cf_err (*job_heartbeat)(void *self, const char *id, const char *owner, int64_t attempt,
+                            int64_t lease_ms, int64_t now, double progress, const char *stage,
+                            bool emit, bool *cancel_requested, cf_error *err);
+    cf_err (*job_finish)(void *self, const char *id, const char *owner, int64_t attempt,
+                         const cf_job_outcome *o, int64_t now, cf_error *err);
+    /* queued -> cancelled at once; running -> cancel requested (the worker finishes it);
+     * CF_ERR_CONFLICT when final. *out is the job afterwards. */
+    cf_err (*job_cancel)(void *self, const char *id, int64_t now, cf_job_record *out,
+                         cf_error *err);
+    /* failed | cancelled -> queued with a fresh budget of attempts; CF_ERR_CONFLICT otherwise. */
+    cf_err (*job_retry)(void *self, const char *id, int64_t now, cf_job_record *out,
+                        cf_error *err);
+    /* Running jobs whose lease expired before now go back to queued (or failed once their
+     * attempts are spent, cancelled when cancel was requested). *n = how many. */
+    cf_err (*reap)(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
+    /* Adds a "jobs" outbox row for every queued job (after a restart with a volatile bus). */
+    cf_err (*redispatch_queued)(void *self, int64_t now, size_t *n, cf_error *err);
+    /* Events with id > after_id (of job_id when not NULL), oldest first, at most limit. */
+    cf_err (*events_after)(void *self, int64_t after_id, const char *job_id, size_t limit,
+                           cf_event_record **out, size_t *n, cf_error *err);
+    /* Outbox rows due at now, oldest first. */
+    cf_err (*outbox_due)(void *self, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
+                         cf_error *err);
+    cf_err (*outbox_delete)(void *self, int64_t id, cf_error *err);
+    cf_err (*media_insert)(void *self, const cf_media_record *m, cf_error *err);
+    cf_err (*media_get)(void *self, const char *id, cf_media_record *out, cf_error *err);
+    cf_err (*media_delete)(void *self, const char *id, cf_error *err);
+    cf_err (*stats)(void *self, cf_job_stats *out, cf_error *err);
+} cf_store_methods;
+
+typedef struct cf_store cf_store;
+
+cf_err cf_store_register(const cf_store_methods *m);
+const cf_store_methods *cf_store_find(const char *name);
+/* Opens the backend named by the URL scheme ("sqlite:/path/db.sqlite"). Free with
+ * cf_store_close(). */
+cf_err cf_store_open(const char *url, cf_store **out, cf_error *err);
+void cf_store_close(cf_store *s);
+/* Called after every committed change that appended an event (from the changing thread). */
+void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user);
+
+cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                           cf_error *err);
+cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err);
+cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n,
+                         cf_error *err);
+cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms,
+                          int64_t now, cf_job_record *out, cf_error *err);
+cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
+                              int64_t lease_ms, int64_t now, double progress, const char *stage,
+                              bool emit, bool *cancel_requested, cf_error *err);
+cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64_t attempt,
+                           const cf_job_outcome *o, int64_t now, cf_error *err);
+cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out,
+                           cf_error *err);
+cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out,
+                          cf_error *err);
+cf_err cf_store_reap(cf_store *s, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
+cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error *err);
+cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
+                             cf_event_record **out, size_t *n, cf_error *err);
+cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
+                           size_t *n, cf_error *err);
+cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err);
+cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
+cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
+cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
+cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err);
+
+/* Frees members (not the struct). NULL-safe. */
+void cf_job_record_free(cf_job_record *j);
+void cf_job_records_free(cf_job_record *a, size_t n);  /* frees members and the array */
+void cf_event_records_free(cf_event_record *a, size_t n);
+void cf_outbox_records_free(cf_outbox_record *a, size_t n);
+void cf_media_record_free(cf_media_record *m);
+
+#endif

@@ -1,0 +1,97 @@
+/* bus.c — registry of message bus backends and the thin wrappers the core calls. */
+#include "clipforge/bus.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BACKENDS 8
+
+static const cf_bus_methods *backends[MAX_BACKENDS];
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+cf_err cf_bus_register(const cf_bus_methods *m) {
+    cf_err rc = CF_ERR_NO_MEMORY;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS; i++) {
+        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
+            backends[i] = m;
+            rc = CF_OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
+
+const cf_bus_methods *cf_bus_find(const char *name) {
+    const cf_bus_methods *found = NULL;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
+        if (!strcmp(backends[i]->name, name)) found = backends[i];
+    pthread_mutex_unlock(&registry_lock);
+    return found;
+}
+
+cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err) {
+    *out = NULL;
+    if (!url || !*url) url = "memory:";
+    size_t n = strcspn(url, ":");
+    char name[32];
+    if (url[n] != ':' || n == 0 || n >= sizeof name)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': expected SCHEME:...", url);
+    memcpy(name, url, n);
+    name[n] = '\0';
+    const cf_bus_methods *m = cf_bus_find(name);
+    if (!m) return cf_error_set(err, CF_ERR_UNSUPPORTED, "bus URL '%s': no backend '%s'", url, name);
+    cf_bus *bus = calloc(1, sizeof *bus);
+    if (!bus) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    bus->m = m;
+    cf_err rc = m->open(url, &bus->self, err);
+    if (rc) {
+        free(bus);
+        return rc;
+    }
+    *out = bus;
+    return CF_OK;
+}
+
+void cf_bus_close(cf_bus *bus) {
+    if (!bus) return;
+    bus->m->close(bus->self);
+    free(bus);
+}
+
+cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_error *err) {
+    return bus->m->publish(bus->self, topic, payload, err);
+}
+
+cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err) {
+    return bus->m->subscribe(bus->self, topic, group, err);
+}
+
+cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
+                      cf_bus_message *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    return bus->m->receive(bus->self, topic, group, timeout_ms, out, err);
+}
+
+cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err) {
+    return bus->m->ack(bus->self, m, err);
+}
+
+cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err) {
+    return bus->m->nack(bus->self, m, delay_ms, err);
+}
+
+void cf_bus_shutdown(cf_bus *bus) {
+    if (bus) bus->m->shutdown(bus->self);
+}
+
+void cf_bus_message_free(cf_bus_message *m) {
+    if (!m) return;
+    free(m->topic);
+    free(m->group);
+    free(m->payload);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,166 @@
+/* storage.c — registry of object storage backends, key validation and the thin wrappers. */
+#include "clipforge/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_BACKENDS 8
+
+static const cf_storage_methods *backends[MAX_BACKENDS];
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+cf_err cf_storage_register(const cf_storage_methods *m) {
+    cf_err rc = CF_ERR_NO_MEMORY;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS; i++) {
+        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
+            backends[i] = m;
+            rc = CF_OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
+
+const cf_storage_methods *cf_storage_find(const char *name) {
+    const cf_storage_methods *found = NULL;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
+        if (!strcmp(backends[i]->name, name)) found = backends[i];
+    pthread_mutex_unlock(&registry_lock);
+    return found;
+}
+
+cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len,
+                       cf_storage **out, cf_error *err) {
+    *out = NULL;
+    size_t n = strcspn(url, ":");
+    char name[32];
+    if (url[n] != ':' || n == 0 || n >= sizeof name)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': expected SCHEME:...",
+                            url);
+    memcpy(name, url, n);
+    name[n] = '\0';
+    const cf_storage_methods *m = cf_storage_find(name);
+    if (!m)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "storage URL '%s': no backend '%s'", url, name);
+    cf_storage *s = calloc(1, sizeof *s);
+    if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    s->m = m;
+    cf_err rc = m->open(url, signing_key, key_len, &s->self, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return CF_OK;
+}
+
+void cf_storage_close(cf_storage *s) {
+    if (!s) return;
+    s->m->close(s->self);
+    free(s);
+}
+
+static bool char_ok(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+bool cf_storage_key_valid(const char *key) {
+    if (!key || !*key || strlen(key) > 512) return false;
+    const char *seg = key;
+    for (const char *p = key;; p++) {
+        if (*p == '/' || *p == '\0') {
+            size_t len = (size_t)(p - seg);
+            if (len == 0) return false;
+            bool dots = strspn(seg, ".") >= len; /* ".", ".." and friends */
+            if (dots) return false;
+            if (*p == '\0') return true;
+            seg = p + 1;
+        } else if (!char_ok(*p)) {
+            return false;
+        }
+    }
+}
+
+static cf_err check_key(const char *key, cf_error *err) {
+    if (cf_storage_key_valid(key)) return CF_OK;
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "invalid storage key '%s'", key ? key : "");
+}
+
+cf_err cf_storage_put_begin(cf_storage *s, const char *key, cf_storage_writer **w, cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->put_begin(s->self, key, w, err);
+}
+
+cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf, size_t len,
+                            cf_error *err) {
+    return s->m->put_write(s->self, w, buf, len, err);
+}
+
+cf_err cf_storage_put_commit(cf_storage *s, cf_storage_writer *w, cf_error *err) {
+    return s->m->put_commit(s->self, w, err);
+}
+
+void cf_storage_put_abort(cf_storage *s, cf_storage_writer *w) {
+    if (w) s->m->put_abort(s->self, w);
+}
+
+cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_error *err) {
+    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cf_error_set(err, CF_ERR_IO, "cannot open %s: %s", src, strerror(errno));
+    cf_storage_writer *w = NULL;
+    cf_err rc = cf_storage_put_begin(s, key, &w, err);
+    char buf[65536];
+    while (rc == CF_OK) {
+        ssize_t got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) rc = cf_error_set(err, CF_ERR_IO, "cannot read %s: %s", src, strerror(errno));
+        if (got <= 0) break;
+        rc = cf_storage_put_write(s, w, buf, (size_t)got, err);
+    }
+    close(fd);
+    if (rc == CF_OK) return cf_storage_put_commit(s, w, err);
+    cf_storage_put_abort(s, w);
+    return rc;
+}
+
+cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
+                            cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->open_read(s->self, key, fd, st, err);
+}
+
+cf_err cf_storage_local_path(cf_storage *s, const char *key, char **path, cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->local_path(s->self, key, path, err);
+}
+
+cf_err cf_storage_stat(cf_storage *s, const char *key, cf_storage_info *st, cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->stat(s->self, key, st, err);
+}
+
+cf_err cf_storage_remove(cf_storage *s, const char *key, cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->remove(s->self, key, err);
+}
+
+cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t now_s, char **url,
+                       cf_error *err) {
+    cf_err rc = check_key(key, err);
+    return rc ? rc : s->m->sign(s->self, key, ttl_s, now_s, url, err);
+}
+
+cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig,
+                         int64_t now_s, cf_error *err) {
+    if (!cf_storage_key_valid(key) || !exp || !sig)
+        return cf_error_set(err, CF_ERR_PERMISSION, "invalid signed URL");
+    return s->m->verify(s->self, key, exp, sig, now_s, err);
+}

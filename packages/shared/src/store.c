@@ -1,0 +1,232 @@
+/* store.c — registry of job store backends, the thin wrappers the core calls (the one place that
+ * tells listeners an event was appended), and the record helpers. */
+#include "clipforge/store.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BACKENDS 8
+
+struct cf_store {
+    const cf_store_methods *m;
+    void *self;
+    void (*event_hook)(void *user);
+    void *hook_user;
+};
+
+static const cf_store_methods *backends[MAX_BACKENDS];
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const status_names[CF_JOB_STATUS_COUNT] = {"queued", "running", "succeeded",
+                                                              "failed", "cancelled"};
+
+const char *cf_job_status_name(cf_job_status s) {
+    return (s >= 0 && s < CF_JOB_STATUS_COUNT) ? status_names[s] : NULL;
+}
+
+int cf_job_status_parse(const char *name) {
+    for (int i = 0; name && i < CF_JOB_STATUS_COUNT; i++)
+        if (!strcmp(status_names[i], name)) return i;
+    return -1;
+}
+
+bool cf_job_status_final(cf_job_status s) {
+    return s == CF_JOB_SUCCEEDED || s == CF_JOB_FAILED || s == CF_JOB_CANCELLED;
+}
+
+cf_err cf_store_register(const cf_store_methods *m) {
+    cf_err rc = CF_ERR_NO_MEMORY;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS; i++) {
+        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
+            backends[i] = m;
+            rc = CF_OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return rc;
+}
+
+const cf_store_methods *cf_store_find(const char *name) {
+    const cf_store_methods *found = NULL;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
+        if (!strcmp(backends[i]->name, name)) found = backends[i];
+    pthread_mutex_unlock(&registry_lock);
+    return found;
+}
+
+cf_err cf_store_open(const char *url, cf_store **out, cf_error *err) {
+    *out = NULL;
+    size_t n = strcspn(url, ":");
+    char name[32];
+    if (url[n] != ':' || n == 0 || n >= sizeof name)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': expected SCHEME:...",
+                            url);
+    memcpy(name, url, n);
+    name[n] = '\0';
+    const cf_store_methods *m = cf_store_find(name);
+    if (!m) return cf_error_set(err, CF_ERR_UNSUPPORTED, "store URL '%s': no backend '%s'", url, name);
+    cf_store *s = calloc(1, sizeof *s);
+    if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    s->m = m;
+    cf_err rc = m->open(url, &s->self, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return CF_OK;
+}
+
+void cf_store_close(cf_store *s) {
+    if (!s) return;
+    s->m->close(s->self);
+    free(s);
+}
+
+void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user) {
+    s->event_hook = hook;
+    s->hook_user = user;
+}
+
+static cf_err notify(cf_store *s, cf_err rc, bool appended) {
+    if (rc == CF_OK && appended && s->event_hook) s->event_hook(s->hook_user);
+    return rc;
+}
+
+cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                           cf_error *err) {
+    bool again = false;
+    cf_err rc = s->m->job_create(s->self, in, out, &again, err);
+    if (replayed) *replayed = again;
+    return notify(s, rc, !again);
+}
+
+cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err) {
+    return s->m->job_get(s->self, id, out, err);
+}
+
+cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n,
+                         cf_error *err) {
+    return s->m->job_list(s->self, f, out, n, err);
+}
+
+cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms,
+                          int64_t now, cf_job_record *out, cf_error *err) {
+    return notify(s, s->m->job_lease(s->self, id, owner, lease_ms, now, out, err), true);
+}
+
+cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
+                              int64_t lease_ms, int64_t now, double progress, const char *stage,
+                              bool emit, bool *cancel_requested, cf_error *err) {
+    cf_err rc = s->m->job_heartbeat(s->self, id, owner, attempt, lease_ms, now, progress, stage,
+                                    emit, cancel_requested, err);
+    return notify(s, rc, emit);
+}
+
+cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64_t attempt,
+                           const cf_job_outcome *o, int64_t now, cf_error *err) {
+    return notify(s, s->m->job_finish(s->self, id, owner, attempt, o, now, err), true);
+}
+
+cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out,
+                           cf_error *err) {
+    return notify(s, s->m->job_cancel(s->self, id, now, out, err), true);
+}
+
+cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out,
+                          cf_error *err) {
+    return notify(s, s->m->job_retry(s->self, id, now, out, err), true);
+}
+
+cf_err cf_store_reap(cf_store *s, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err) {
+    size_t count = 0;
+    cf_err rc = s->m->reap(s->self, now, retry_delay_ms, &count, err);
+    if (n) *n = count;
+    return notify(s, rc, count > 0);
+}
+
+cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error *err) {
+    size_t count = 0;
+    cf_err rc = s->m->redispatch_queued(s->self, now, &count, err);
+    if (n) *n = count;
+    return rc;
+}
+
+cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
+                             cf_event_record **out, size_t *n, cf_error *err) {
+    return s->m->events_after(s->self, after_id, job_id, limit, out, n, err);
+}
+
+cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
+                           size_t *n, cf_error *err) {
+    return s->m->outbox_due(s->self, now, limit, out, n, err);
+}
+
+cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err) {
+    return s->m->outbox_delete(s->self, id, err);
+}
+
+cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err) {
+    return s->m->media_insert(s->self, m, err);
+}
+
+cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err) {
+    return s->m->media_get(s->self, id, out, err);
+}
+
+cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err) {
+    return s->m->media_delete(s->self, id, err);
+}
+
+cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    return s->m->stats(s->self, out, err);
+}
+
+void cf_job_record_free(cf_job_record *j) {
+    if (!j) return;
+    free(j->id);
+    free(j->kind);
+    free(j->stage);
+    free(j->request);
+    free(j->result);
+    free(j->error);
+    free(j->idempotency_key);
+    free(j->lease_owner);
+    memset(j, 0, sizeof *j);
+}
+
+void cf_job_records_free(cf_job_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) cf_job_record_free(&a[i]);
+    free(a);
+}
+
+void cf_event_records_free(cf_event_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].type);
+        free(a[i].job_id);
+        free(a[i].data);
+    }
+    free(a);
+}
+
+void cf_outbox_records_free(cf_outbox_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].topic);
+        free(a[i].payload);
+    }
+    free(a);
+}
+
+void cf_media_record_free(cf_media_record *m) {
+    if (!m) return;
+    free(m->id);
+    free(m->key);
+    free(m->mime);
+    free(m->probe);
+    memset(m, 0, sizeof *m);
+}
