@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Prepares the still images the face detection test reads, in the directory $1:
+# Prepares the media the rendering unit tests read, in the directory $1:
 #  face.png     — a portrait photograph (scikit-image's "astronaut", shipped in Debian's
 #                 python3-skimage package; only that one file is extracted from the .deb)
 #  testsrc.png  — ffmpeg's colour test pattern (must contain no face)
+#  moving_box.mp4 — 320x180 25 fps 4.5 s: a 24 px white box on grey moving right at 120 px/s
+#                 from x=10 (0-1.5 s), standing at x=190 (1.5-3 s), moving back left (3-4.5 s);
+#                 y=78. test_reframe recomputes the same positions.
 set -euo pipefail
 dir=$1
 mkdir -p "$dir"
@@ -16,4 +19,8 @@ if [ ! -s "$dir/face.png" ]; then
   cp "$(find "$tmp" -name astronaut.png | head -n1)" "$dir/face.png"
 fi
 [ -s "$dir/testsrc.png" ] || ffmpeg -v error -y -f lavfi -i testsrc=size=640x360 -frames:v 1 "$dir/testsrc.png"
-echo "test images ready in $dir"
+[ -s "$dir/moving_box.mp4" ] || ffmpeg -v error -y -f lavfi -i color=c=0x606060:s=320x180:r=25:d=4.5 \
+  -f lavfi -i color=c=white:s=24x24:r=25:d=4.5 \
+  -filter_complex "[0][1]overlay=x='if(lt(t,1.5),10+120*t,if(lt(t,3),190,190-120*(t-3)))':y=78,format=yuv420p" \
+  -c:v libx264 -preset veryfast -crf 18 -g 50 "$dir/moving_box.mp4"
+echo "test media ready in $dir"
