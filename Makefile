@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build/release
 TEST_BUILD ?= build/asan
 
-.PHONY: all deps build run test bench fuzz fmt lint clean
+.PHONY: all deps build run test bench fuzz fmt lint clean gen
 all: build
 
 deps:
@@ -39,6 +39,9 @@ lint:
 	cmake -S . -B build/lint -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 	find apps packages -name '*.c' -not -path '*/generated/*' | xargs clang-tidy -p build/lint --quiet
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance -Ipackages/shared/include apps packages
+
+gen:
+	python3 packages/domain/tools/gen.py
 
 clean:
 	rm -rf build
