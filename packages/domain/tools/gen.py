@@ -370,7 +370,7 @@ def member_decls(f):
 
 def elem_type(v):
     """C type of one array element, with the space or star that precedes the member name."""
-    return {"int": "int64_t ", "num": "double ", "bool": "bool ", "str": "char **"}.get(v.kind) or (
+    return {"int": "int64_t ", "num": "double ", "bool": "bool ", "str": "char *"}.get(v.kind) or (
         (v.enum.c if v.kind == "enum" else v.target.c) + " ")
 
 

@@ -55,6 +55,70 @@ bool cf_target_format_from_string(const char *s, cf_target_format *out) {
     return false;
 }
 
+static const char *const detection_profile_names[] = {"generic", "podcast", "sports", "gaming", "lecture", "music"};
+
+const char *cf_detection_profile_to_string(cf_detection_profile v) {
+    return (size_t)v < CF_DETECTION_PROFILE_COUNT ? detection_profile_names[v] : NULL;
+}
+
+bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out) {
+    for (size_t i = 0; s && i < CF_DETECTION_PROFILE_COUNT; i++) {
+        if (strcmp(s, detection_profile_names[i]) == 0) {
+            *out = (cf_detection_profile)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const event_type_names[] = {"JobRequested", "JobProgressed", "JobCompleted", "JobFailed", "JobCancelled"};
+
+const char *cf_event_type_to_string(cf_event_type v) {
+    return (size_t)v < CF_EVENT_TYPE_COUNT ? event_type_names[v] : NULL;
+}
+
+bool cf_event_type_from_string(const char *s, cf_event_type *out) {
+    for (size_t i = 0; s && i < CF_EVENT_TYPE_COUNT; i++) {
+        if (strcmp(s, event_type_names[i]) == 0) {
+            *out = (cf_event_type)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const job_kind_names[] = {"clip_processing", "highlight_detection", "transcription", "render", "autoclip"};
+
+const char *cf_job_kind_to_string(cf_job_kind v) {
+    return (size_t)v < CF_JOB_KIND_COUNT ? job_kind_names[v] : NULL;
+}
+
+bool cf_job_kind_from_string(const char *s, cf_job_kind *out) {
+    for (size_t i = 0; s && i < CF_JOB_KIND_COUNT; i++) {
+        if (strcmp(s, job_kind_names[i]) == 0) {
+            *out = (cf_job_kind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const job_state_names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
+
+const char *cf_job_state_to_string(cf_job_state v) {
+    return (size_t)v < CF_JOB_STATE_COUNT ? job_state_names[v] : NULL;
+}
+
+bool cf_job_state_from_string(const char *s, cf_job_state *out) {
+    for (size_t i = 0; s && i < CF_JOB_STATE_COUNT; i++) {
+        if (strcmp(s, job_state_names[i]) == 0) {
+            *out = (cf_job_state)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static cf_err parse_artifact(const json_t *j, const char *path, cf_artifact *out, cf_error *err) {
     static const char *const keys[] = {"kind", "uri", "url", "mime", "bytes", "duration_ms", "width", "height", "video_codec", "audio_codec"};
     char p[CFD_PATH_MAX];
@@ -1013,4 +1077,1161 @@ void cf_clip_processing_result_init(cf_clip_processing_result *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_clip_processing_result(v);
+}
+
+static cf_err parse_event(const json_t *j, const char *path, cf_event *out, cf_error *err) {
+    static const char *const keys[] = {"id", "type", "job_id", "at", "data"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->id, err))) return rc;
+    if (!(out->id >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "type", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, event_type_names, CF_EVENT_TYPE_COUNT, &k, err))) return rc;
+        out->type = (cf_event_type)k;
+    }
+    if ((rc = cfd_member(j, "job_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->job_id, err))) return rc;
+    if ((rc = cfd_member(j, "at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->at, err))) return rc;
+    if ((rc = cfd_date_time(out->at, p, err))) return rc;
+    if ((rc = cfd_member(j, "data", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_free_object(v, p, 256, false, &out->data, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_event(const cf_event *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "id", json_integer(v->id))) goto fail;
+    if (cfd_put(o, "type", json_string(cf_event_type_to_string(v->type)))) goto fail;
+    if (v->job_id && cfd_put(o, "job_id", json_string(v->job_id))) goto fail;
+    if (v->at && cfd_put(o, "at", json_string(v->at))) goto fail;
+    if (v->data && cfd_put(o, "data", cfd_ref(v->data))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_event(cf_event *v) {
+    free(v->job_id);
+    free(v->at);
+    json_decref(v->data);
+}
+
+static void init_event(cf_event *v) {
+    (void)v;
+}
+
+cf_err cf_event_from_json(const json_t *j, cf_event *out, cf_error *err) {
+    return cf_event_from_json_at(j, "", out, err);
+}
+
+cf_err cf_event_from_json_at(const json_t *j, const char *path, cf_event *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_event: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_event(j, path ? path : "", out, err);
+    if (rc) cf_event_free(out);
+    return rc;
+}
+
+json_t *cf_event_to_json(const cf_event *v) {
+    return v ? emit_event(v) : NULL;
+}
+
+void cf_event_free(cf_event *v) {
+    if (!v) return;
+    release_event(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_event_init(cf_event *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_event(v);
+}
+
+static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->media_uri, err))) return rc;
+    if ((rc = cfd_member(j, "model_version", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "detection_profile", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, detection_profile_names, CF_DETECTION_PROFILE_COUNT, &k, err))) return rc;
+            out->detection_profile = (cf_detection_profile)k;
+        }
+    } else {
+        out->detection_profile = CF_DETECTION_PROFILE_GENERIC;
+    }
+    if ((rc = cfd_member(j, "top_n", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_top_n = true;
+        if ((rc = cfd_int(v, p, &out->top_n, err))) return rc;
+        if (!(out->top_n >= 1 && out->top_n <= 100))
+            return cfd_fail(err, p, "must be between 1 and 100");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_highlight_detection_request(const cf_highlight_detection_request *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (cfd_put(o, "detection_profile", json_string(cf_detection_profile_to_string(v->detection_profile)))) goto fail;
+    if (v->has_top_n && cfd_put(o, "top_n", json_integer(v->top_n))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_highlight_detection_request(cf_highlight_detection_request *v) {
+    free(v->clip_id);
+    free(v->media_uri);
+    free(v->model_version);
+}
+
+static void init_highlight_detection_request(cf_highlight_detection_request *v) {
+    v->detection_profile = CF_DETECTION_PROFILE_GENERIC;
+}
+
+cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err) {
+    return cf_highlight_detection_request_from_json_at(j, "", out, err);
+}
+
+cf_err cf_highlight_detection_request_from_json_at(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_highlight_detection_request: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_highlight_detection_request(j, path ? path : "", out, err);
+    if (rc) cf_highlight_detection_request_free(out);
+    return rc;
+}
+
+json_t *cf_highlight_detection_request_to_json(const cf_highlight_detection_request *v) {
+    return v ? emit_highlight_detection_request(v) : NULL;
+}
+
+void cf_highlight_detection_request_free(cf_highlight_detection_request *v) {
+    if (!v) return;
+    release_highlight_detection_request(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_highlight_detection_request_init(cf_highlight_detection_request *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_highlight_detection_request(v);
+}
+
+static cf_err parse_highlight_span(const json_t *j, const char *path, cf_highlight_span *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "score", "label", "reasons"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms > 0))
+        return cfd_fail(err, p, "must be > 0");
+    if ((rc = cfd_member(j, "score", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->score, err))) return rc;
+    if (!(out->score >= 0.0 && out->score <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if ((rc = cfd_member(j, "label", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->label, err))) return rc;
+    if ((rc = cfd_member(j, "reasons", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->reasons = calloc(n, sizeof *out->reasons);
+                if (!out->reasons) return cfd_no_memory(err, p);
+                out->n_reasons = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 256, &out->reasons[k], err))) return rc;
+            }
+        }
+    }
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_highlight_span(const cf_highlight_span *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
+    if (v->label && cfd_put(o, "label", json_string(v->label))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "reasons", a)) goto fail;
+        for (size_t k = 0; k < v->n_reasons; k++)
+            if (cfd_append(a, json_string(v->reasons[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_highlight_span(cf_highlight_span *v) {
+    free(v->label);
+    for (size_t k = 0; k < v->n_reasons; k++)
+        free(v->reasons[k]);
+    free(v->reasons);
+}
+
+static void init_highlight_span(cf_highlight_span *v) {
+    (void)v;
+}
+
+cf_err cf_highlight_span_from_json(const json_t *j, cf_highlight_span *out, cf_error *err) {
+    return cf_highlight_span_from_json_at(j, "", out, err);
+}
+
+cf_err cf_highlight_span_from_json_at(const json_t *j, const char *path, cf_highlight_span *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_highlight_span: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_highlight_span(j, path ? path : "", out, err);
+    if (rc) cf_highlight_span_free(out);
+    return rc;
+}
+
+json_t *cf_highlight_span_to_json(const cf_highlight_span *v) {
+    return v ? emit_highlight_span(v) : NULL;
+}
+
+void cf_highlight_span_free(cf_highlight_span *v) {
+    if (!v) return;
+    release_highlight_span(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_highlight_span_init(cf_highlight_span *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_highlight_span(v);
+}
+
+static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "highlights", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+            if (n) {
+                out->highlights = calloc(n, sizeof *out->highlights);
+                if (!out->highlights) return cfd_no_memory(err, p);
+                out->n_highlights = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_highlight_span(json_array_get(v, k), pi, &out->highlights[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "model_version", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    if ((rc = cfd_member(j, "engine", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->engine, err))) return rc;
+    if ((rc = cfd_member(j, "inference_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->inference_ms, err))) return rc;
+    if (!(out->inference_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "confidence_summary", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_free_object(v, p, 64, true, &out->confidence_summary, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_highlight_detection_result(const cf_highlight_detection_result *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "highlights", a)) goto fail;
+        for (size_t k = 0; k < v->n_highlights; k++)
+            if (cfd_append(a, emit_highlight_span(&v->highlights[k]))) goto fail;
+    }
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (v->engine && cfd_put(o, "engine", json_string(v->engine))) goto fail;
+    if (cfd_put(o, "inference_ms", json_integer(v->inference_ms))) goto fail;
+    if (v->confidence_summary && cfd_put(o, "confidence_summary", cfd_ref(v->confidence_summary))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_highlight_detection_result(cf_highlight_detection_result *v) {
+    free(v->clip_id);
+    for (size_t k = 0; k < v->n_highlights; k++)
+        release_highlight_span(&v->highlights[k]);
+    free(v->highlights);
+    free(v->model_version);
+    free(v->engine);
+    json_decref(v->confidence_summary);
+}
+
+static void init_highlight_detection_result(cf_highlight_detection_result *v) {
+    (void)v;
+}
+
+cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err) {
+    return cf_highlight_detection_result_from_json_at(j, "", out, err);
+}
+
+cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_highlight_detection_result: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_highlight_detection_result(j, path ? path : "", out, err);
+    if (rc) cf_highlight_detection_result_free(out);
+    return rc;
+}
+
+json_t *cf_highlight_detection_result_to_json(const cf_highlight_detection_result *v) {
+    return v ? emit_highlight_detection_result(v) : NULL;
+}
+
+void cf_highlight_detection_result_free(cf_highlight_detection_result *v) {
+    if (!v) return;
+    release_highlight_detection_result(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_highlight_detection_result_init(cf_highlight_detection_result *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_highlight_detection_result(v);
+}
+
+static cf_err parse_problem_field_error(const json_t *j, const char *path, cf_problem_field_error *out, cf_error *err) {
+    static const char *const keys[] = {"field", "message"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "field", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->field, err))) return rc;
+    if ((rc = cfd_member(j, "message", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 1024, &out->message, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_problem_field_error(const cf_problem_field_error *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->field && cfd_put(o, "field", json_string(v->field))) goto fail;
+    if (v->message && cfd_put(o, "message", json_string(v->message))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_problem_field_error(cf_problem_field_error *v) {
+    free(v->field);
+    free(v->message);
+}
+
+static void init_problem_field_error(cf_problem_field_error *v) {
+    (void)v;
+}
+
+cf_err cf_problem_field_error_from_json(const json_t *j, cf_problem_field_error *out, cf_error *err) {
+    return cf_problem_field_error_from_json_at(j, "", out, err);
+}
+
+cf_err cf_problem_field_error_from_json_at(const json_t *j, const char *path, cf_problem_field_error *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_problem_field_error: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_problem_field_error(j, path ? path : "", out, err);
+    if (rc) cf_problem_field_error_free(out);
+    return rc;
+}
+
+json_t *cf_problem_field_error_to_json(const cf_problem_field_error *v) {
+    return v ? emit_problem_field_error(v) : NULL;
+}
+
+void cf_problem_field_error_free(cf_problem_field_error *v) {
+    if (!v) return;
+    release_problem_field_error(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_problem_field_error_init(cf_problem_field_error *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_problem_field_error(v);
+}
+
+static cf_err parse_problem(const json_t *j, const char *path, cf_problem *out, cf_error *err) {
+    static const char *const keys[] = {"type", "title", "status", "detail", "instance", "errors"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_member(j, "type", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 2048, &out->type, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("about:blank", p, &out->type, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "title", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->title, err))) return rc;
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->status, err))) return rc;
+    if (!(out->status >= 100 && out->status <= 599))
+        return cfd_fail(err, p, "must be between 100 and 599");
+    if ((rc = cfd_member(j, "detail", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 4096, &out->detail, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "instance", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 2048, &out->instance, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "errors", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 100, &n, err))) return rc;
+            if (n) {
+                out->errors = calloc(n, sizeof *out->errors);
+                if (!out->errors) return cfd_no_memory(err, p);
+                out->n_errors = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_problem_field_error(json_array_get(v, k), pi, &out->errors[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_problem(const cf_problem *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->type && cfd_put(o, "type", json_string(v->type))) goto fail;
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (cfd_put(o, "status", json_integer(v->status))) goto fail;
+    if (v->detail && cfd_put(o, "detail", json_string(v->detail))) goto fail;
+    if (v->instance && cfd_put(o, "instance", json_string(v->instance))) goto fail;
+    if (v->n_errors) {
+        json_t *a = json_array();
+        if (cfd_put(o, "errors", a)) goto fail;
+        for (size_t k = 0; k < v->n_errors; k++)
+            if (cfd_append(a, emit_problem_field_error(&v->errors[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_problem(cf_problem *v) {
+    free(v->type);
+    free(v->title);
+    free(v->detail);
+    free(v->instance);
+    for (size_t k = 0; k < v->n_errors; k++)
+        release_problem_field_error(&v->errors[k]);
+    free(v->errors);
+}
+
+static void init_problem(cf_problem *v) {
+    (void)v;
+}
+
+cf_err cf_problem_from_json(const json_t *j, cf_problem *out, cf_error *err) {
+    return cf_problem_from_json_at(j, "", out, err);
+}
+
+cf_err cf_problem_from_json_at(const json_t *j, const char *path, cf_problem *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_problem: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_problem(j, path ? path : "", out, err);
+    if (rc) cf_problem_free(out);
+    return rc;
+}
+
+json_t *cf_problem_to_json(const cf_problem *v) {
+    return v ? emit_problem(v) : NULL;
+}
+
+void cf_problem_free(cf_problem *v) {
+    if (!v) return;
+    release_problem(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_problem_init(cf_problem *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_problem(v);
+}
+
+static cf_err parse_job(const json_t *j, const char *path, cf_job *out, cf_error *err) {
+    static const char *const keys[] = {"id", "kind", "status", "stage", "progress", "attempts", "created_at", "updated_at", "request", "result", "error"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 11, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, job_kind_names, CF_JOB_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_job_kind)k;
+    }
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, job_state_names, CF_JOB_STATE_COUNT, &k, err))) return rc;
+        out->status = (cf_job_state)k;
+    }
+    if ((rc = cfd_member(j, "stage", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 64, &out->stage, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "progress", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->progress, err))) return rc;
+        if (!(out->progress >= 0.0 && out->progress <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    } else {
+        out->progress = 0.0;
+    }
+    if ((rc = cfd_member(j, "attempts", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->attempts, err))) return rc;
+        if (!(out->attempts >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->attempts = 0;
+    }
+    if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->created_at, err))) return rc;
+    if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
+    if ((rc = cfd_member(j, "updated_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->updated_at, err))) return rc;
+    if ((rc = cfd_date_time(out->updated_at, p, err))) return rc;
+    if ((rc = cfd_member(j, "request", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_free_object(v, p, 256, false, &out->request, err))) return rc;
+    if ((rc = cfd_member(j, "result", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_free_object(v, p, 256, false, &out->result, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "error", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->error = calloc(1, sizeof *out->error);
+        if (!out->error) return cfd_no_memory(err, p);
+        if ((rc = parse_problem(v, p, out->error, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_job(const cf_job *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (cfd_put(o, "kind", json_string(cf_job_kind_to_string(v->kind)))) goto fail;
+    if (cfd_put(o, "status", json_string(cf_job_state_to_string(v->status)))) goto fail;
+    if (v->stage && cfd_put(o, "stage", json_string(v->stage))) goto fail;
+    if (cfd_put(o, "progress", cfd_number_json(v->progress))) goto fail;
+    if (cfd_put(o, "attempts", json_integer(v->attempts))) goto fail;
+    if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
+    if (v->updated_at && cfd_put(o, "updated_at", json_string(v->updated_at))) goto fail;
+    if (v->request && cfd_put(o, "request", cfd_ref(v->request))) goto fail;
+    if (v->result && cfd_put(o, "result", cfd_ref(v->result))) goto fail;
+    if (v->error && cfd_put(o, "error", emit_problem(v->error))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_job(cf_job *v) {
+    free(v->id);
+    free(v->stage);
+    free(v->created_at);
+    free(v->updated_at);
+    json_decref(v->request);
+    json_decref(v->result);
+    if (v->error) release_problem(v->error);
+    free(v->error);
+}
+
+static void init_job(cf_job *v) {
+    v->progress = 0.0;
+    v->attempts = 0;
+}
+
+cf_err cf_job_from_json(const json_t *j, cf_job *out, cf_error *err) {
+    return cf_job_from_json_at(j, "", out, err);
+}
+
+cf_err cf_job_from_json_at(const json_t *j, const char *path, cf_job *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_job: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_job(j, path ? path : "", out, err);
+    if (rc) cf_job_free(out);
+    return rc;
+}
+
+json_t *cf_job_to_json(const cf_job *v) {
+    return v ? emit_job(v) : NULL;
+}
+
+void cf_job_free(cf_job *v) {
+    if (!v) return;
+    release_job(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_job_init(cf_job *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_job(v);
+}
+
+static cf_err parse_job_create(const json_t *j, const char *path, cf_job_create *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "request"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, job_kind_names, CF_JOB_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_job_kind)k;
+    }
+    if ((rc = cfd_member(j, "request", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_free_object(v, p, 256, false, &out->request, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_job_create(const cf_job_create *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "kind", json_string(cf_job_kind_to_string(v->kind)))) goto fail;
+    if (v->request && cfd_put(o, "request", cfd_ref(v->request))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_job_create(cf_job_create *v) {
+    json_decref(v->request);
+}
+
+static void init_job_create(cf_job_create *v) {
+    (void)v;
+}
+
+cf_err cf_job_create_from_json(const json_t *j, cf_job_create *out, cf_error *err) {
+    return cf_job_create_from_json_at(j, "", out, err);
+}
+
+cf_err cf_job_create_from_json_at(const json_t *j, const char *path, cf_job_create *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_job_create: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_job_create(j, path ? path : "", out, err);
+    if (rc) cf_job_create_free(out);
+    return rc;
+}
+
+json_t *cf_job_create_to_json(const cf_job_create *v) {
+    return v ? emit_job_create(v) : NULL;
+}
+
+void cf_job_create_free(cf_job_create *v) {
+    if (!v) return;
+    release_job_create(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_job_create_init(cf_job_create *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_job_create(v);
+}
+
+static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_error *err) {
+    static const char *const keys[] = {"id", "uri", "filename", "mime", "bytes", "created_at", "probe"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "filename", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 255, &out->filename, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "mime", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 255, &out->mime, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "bytes", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->bytes, err))) return rc;
+    if (!(out->bytes >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->created_at, err))) return rc;
+    if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
+    if ((rc = cfd_member(j, "probe", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_free_object(v, p, 64, false, &out->probe, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_media(const cf_media *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (v->filename && cfd_put(o, "filename", json_string(v->filename))) goto fail;
+    if (v->mime && cfd_put(o, "mime", json_string(v->mime))) goto fail;
+    if (cfd_put(o, "bytes", json_integer(v->bytes))) goto fail;
+    if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
+    if (v->probe && cfd_put(o, "probe", cfd_ref(v->probe))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_media(cf_media *v) {
+    free(v->id);
+    free(v->uri);
+    free(v->filename);
+    free(v->mime);
+    free(v->created_at);
+    json_decref(v->probe);
+}
+
+static void init_media(cf_media *v) {
+    (void)v;
+}
+
+cf_err cf_media_from_json(const json_t *j, cf_media *out, cf_error *err) {
+    return cf_media_from_json_at(j, "", out, err);
+}
+
+cf_err cf_media_from_json_at(const json_t *j, const char *path, cf_media *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_media: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_media(j, path ? path : "", out, err);
+    if (rc) cf_media_free(out);
+    return rc;
+}
+
+json_t *cf_media_to_json(const cf_media *v) {
+    return v ? emit_media(v) : NULL;
+}
+
+void cf_media_free(cf_media *v) {
+    if (!v) return;
+    release_media(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_media_init(cf_media *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_media(v);
+}
+
+static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "word", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->word, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
+    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_word(const cf_transcript_word *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->word && cfd_put(o, "word", json_string(v->word))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_word(cf_transcript_word *v) {
+    free(v->word);
+}
+
+static void init_transcript_word(cf_transcript_word *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err) {
+    return cf_transcript_word_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_word: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_word(j, path ? path : "", out, err);
+    if (rc) cf_transcript_word_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v) {
+    return v ? emit_transcript_word(v) : NULL;
+}
+
+void cf_transcript_word_free(cf_transcript_word *v) {
+    if (!v) return;
+    release_transcript_word(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_word_init(cf_transcript_word *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_word(v);
+}
+
+static cf_err parse_transcript_segment(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "text", "words"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "text", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 10000, &out->text, err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 2000, &n, err))) return rc;
+            if (n) {
+                out->words = calloc(n, sizeof *out->words);
+                if (!out->words) return cfd_no_memory(err, p);
+                out->n_words = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_word(json_array_get(v, k), pi, &out->words[k], err))) return rc;
+            }
+        }
+    }
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_segment(const cf_transcript_segment *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "words", a)) goto fail;
+        for (size_t k = 0; k < v->n_words; k++)
+            if (cfd_append(a, emit_transcript_word(&v->words[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_segment(cf_transcript_segment *v) {
+    free(v->text);
+    for (size_t k = 0; k < v->n_words; k++)
+        release_transcript_word(&v->words[k]);
+    free(v->words);
+}
+
+static void init_transcript_segment(cf_transcript_segment *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err) {
+    return cf_transcript_segment_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_segment: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_segment(j, path ? path : "", out, err);
+    if (rc) cf_transcript_segment_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v) {
+    return v ? emit_transcript_segment(v) : NULL;
+}
+
+void cf_transcript_segment_free(cf_transcript_segment *v) {
+    if (!v) return;
+    release_transcript_segment(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_segment_init(cf_transcript_segment *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_segment(v);
+}
+
+static cf_err parse_transcript(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    static const char *const keys[] = {"language", "model", "duration_ms", "segments"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "segments", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
+            if (n) {
+                out->segments = calloc(n, sizeof *out->segments);
+                if (!out->segments) return cfd_no_memory(err, p);
+                out->n_segments = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_segment(json_array_get(v, k), pi, &out->segments[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript(const cf_transcript *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "segments", a)) goto fail;
+        for (size_t k = 0; k < v->n_segments; k++)
+            if (cfd_append(a, emit_transcript_segment(&v->segments[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript(cf_transcript *v) {
+    free(v->language);
+    free(v->model);
+    for (size_t k = 0; k < v->n_segments; k++)
+        release_transcript_segment(&v->segments[k]);
+    free(v->segments);
+}
+
+static void init_transcript(cf_transcript *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err) {
+    return cf_transcript_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript(j, path ? path : "", out, err);
+    if (rc) cf_transcript_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_to_json(const cf_transcript *v) {
+    return v ? emit_transcript(v) : NULL;
+}
+
+void cf_transcript_free(cf_transcript *v) {
+    if (!v) return;
+    release_transcript(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_init(cf_transcript *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript(v);
+}
+
+static cf_err parse_transcription_request(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "media_uri", "language", "model"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->media_uri, err))) return rc;
+    if ((rc = cfd_member(j, "language", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("en-us", p, &out->language, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "model", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcription_request(const cf_transcription_request *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcription_request(cf_transcription_request *v) {
+    free(v->clip_id);
+    free(v->media_uri);
+    free(v->language);
+    free(v->model);
+}
+
+static void init_transcription_request(cf_transcription_request *v) {
+    (void)v;
+}
+
+cf_err cf_transcription_request_from_json(const json_t *j, cf_transcription_request *out, cf_error *err) {
+    return cf_transcription_request_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcription_request_from_json_at(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcription_request: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcription_request(j, path ? path : "", out, err);
+    if (rc) cf_transcription_request_free(out);
+    return rc;
+}
+
+json_t *cf_transcription_request_to_json(const cf_transcription_request *v) {
+    return v ? emit_transcription_request(v) : NULL;
+}
+
+void cf_transcription_request_free(cf_transcription_request *v) {
+    if (!v) return;
+    release_transcription_request(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcription_request_init(cf_transcription_request *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcription_request(v);
 }

@@ -70,6 +70,65 @@ const char *cf_target_format_to_string(cf_target_format v);
 /* Finds the value named s; false when there is none. */
 bool cf_target_format_from_string(const char *s, cf_target_format *out);
 
+/* The kind of content highlight detection tunes its scoring for. */
+typedef enum cf_detection_profile {
+    CF_DETECTION_PROFILE_GENERIC, /* "generic" */
+    CF_DETECTION_PROFILE_PODCAST, /* "podcast" */
+    CF_DETECTION_PROFILE_SPORTS, /* "sports" */
+    CF_DETECTION_PROFILE_GAMING, /* "gaming" */
+    CF_DETECTION_PROFILE_LECTURE, /* "lecture" */
+    CF_DETECTION_PROFILE_MUSIC, /* "music" */
+} cf_detection_profile;
+#define CF_DETECTION_PROFILE_COUNT 6
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_detection_profile_to_string(cf_detection_profile v);
+/* Finds the value named s; false when there is none. */
+bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out);
+
+/* What happened to a job. */
+typedef enum cf_event_type {
+    CF_EVENT_TYPE_JOB_REQUESTED, /* "JobRequested" */
+    CF_EVENT_TYPE_JOB_PROGRESSED, /* "JobProgressed" */
+    CF_EVENT_TYPE_JOB_COMPLETED, /* "JobCompleted" */
+    CF_EVENT_TYPE_JOB_FAILED, /* "JobFailed" */
+    CF_EVENT_TYPE_JOB_CANCELLED, /* "JobCancelled" */
+} cf_event_type;
+#define CF_EVENT_TYPE_COUNT 5
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_event_type_to_string(cf_event_type v);
+/* Finds the value named s; false when there is none. */
+bool cf_event_type_from_string(const char *s, cf_event_type *out);
+
+/* What a job does; selects the schema of its request and result. */
+typedef enum cf_job_kind {
+    CF_JOB_KIND_CLIP_PROCESSING, /* "clip_processing" */
+    CF_JOB_KIND_HIGHLIGHT_DETECTION, /* "highlight_detection" */
+    CF_JOB_KIND_TRANSCRIPTION, /* "transcription" */
+    CF_JOB_KIND_RENDER, /* "render" */
+    CF_JOB_KIND_AUTOCLIP, /* "autoclip" */
+} cf_job_kind;
+#define CF_JOB_KIND_COUNT 5
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_job_kind_to_string(cf_job_kind v);
+/* Finds the value named s; false when there is none. */
+bool cf_job_kind_from_string(const char *s, cf_job_kind *out);
+
+/* Where a job is in its life: queued -> running -> succeeded | failed | cancelled (a retryable
+ * failure goes back to queued). Named JobState so its C type does not clash with the store's
+ * own cf_job_status. */
+typedef enum cf_job_state {
+    CF_JOB_STATE_QUEUED, /* "queued" */
+    CF_JOB_STATE_RUNNING, /* "running" */
+    CF_JOB_STATE_SUCCEEDED, /* "succeeded" */
+    CF_JOB_STATE_FAILED, /* "failed" */
+    CF_JOB_STATE_CANCELLED, /* "cancelled" */
+} cf_job_state;
+#define CF_JOB_STATE_COUNT 5
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_job_state_to_string(cf_job_state v);
+/* Finds the value named s; false when there is none. */
+bool cf_job_state_from_string(const char *s, cf_job_state *out);
+
 /* Artifact: A file a job produced, with what was measured on it. */
 typedef struct cf_artifact {
     cf_artifact_kind kind;
@@ -238,5 +297,200 @@ cf_err cf_clip_processing_result_from_json_at(const json_t *j, const char *path,
 json_t *cf_clip_processing_result_to_json(const cf_clip_processing_result *v);
 void cf_clip_processing_result_free(cf_clip_processing_result *v);
 void cf_clip_processing_result_init(cf_clip_processing_result *v);
+
+/* Event: Something that happened to a job. ids grow monotonically, so a client resumes after
+ * the last id it saw. */
+typedef struct cf_event {
+    int64_t id;  /* >= 1 */
+    cf_event_type type;
+    char *job_id;  /* 1..64 chars */
+    char *at;  /* 0..64 chars, date-time */
+    json_t *data;  /* owned reference, NULL when absent */
+} cf_event;
+cf_err cf_event_from_json(const json_t *j, cf_event *out, cf_error *err);
+cf_err cf_event_from_json_at(const json_t *j, const char *path, cf_event *out, cf_error *err);
+json_t *cf_event_to_json(const cf_event *v);
+void cf_event_free(cf_event *v);
+void cf_event_init(cf_event *v);
+
+/* HighlightDetectionRequest: Finds the best moments of a media file. */
+typedef struct cf_highlight_detection_request {
+    char *clip_id;  /* 1..128 chars */
+    char *media_uri;  /* 1..4096 chars */
+    char *model_version;  /* 1..64 chars; NULL when absent */
+    cf_detection_profile detection_profile;  /* default "generic" */
+    bool has_top_n;
+    int64_t top_n;  /* between 1 and 100 */
+} cf_highlight_detection_request;
+cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err);
+cf_err cf_highlight_detection_request_from_json_at(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err);
+json_t *cf_highlight_detection_request_to_json(const cf_highlight_detection_request *v);
+void cf_highlight_detection_request_free(cf_highlight_detection_request *v);
+void cf_highlight_detection_request_init(cf_highlight_detection_request *v);
+
+/* HighlightSpan: One highlight: [start_ms, end_ms), how good it is and why. */
+typedef struct cf_highlight_span {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* > 0; > start_ms */
+    double score;  /* between 0 and 1 */
+    char *label;  /* 1..64 chars */
+    char **reasons;
+    size_t n_reasons;  /* at most 32 items; default [] */
+} cf_highlight_span;
+cf_err cf_highlight_span_from_json(const json_t *j, cf_highlight_span *out, cf_error *err);
+cf_err cf_highlight_span_from_json_at(const json_t *j, const char *path, cf_highlight_span *out, cf_error *err);
+json_t *cf_highlight_span_to_json(const cf_highlight_span *v);
+void cf_highlight_span_free(cf_highlight_span *v);
+void cf_highlight_span_init(cf_highlight_span *v);
+
+/* HighlightDetectionResult: The highlights found, best first, with the engine and model
+ * version that answered. */
+typedef struct cf_highlight_detection_result {
+    char *clip_id;  /* 1..128 chars */
+    cf_highlight_span *highlights;
+    size_t n_highlights;  /* at most 1000 items; default [] */
+    char *model_version;  /* 1..64 chars */
+    char *engine;  /* 1..64 chars */
+    int64_t inference_ms;  /* >= 0 */
+    json_t *confidence_summary;  /* owned reference, NULL when absent */
+} cf_highlight_detection_result;
+cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err);
+cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err);
+json_t *cf_highlight_detection_result_to_json(const cf_highlight_detection_result *v);
+void cf_highlight_detection_result_free(cf_highlight_detection_result *v);
+void cf_highlight_detection_result_init(cf_highlight_detection_result *v);
+
+/* ProblemFieldError: One invalid field of a request: its path (operations[2].end_ms) and what
+ * is wrong. */
+typedef struct cf_problem_field_error {
+    char *field;  /* 1..256 chars */
+    char *message;  /* 1..1024 chars */
+} cf_problem_field_error;
+cf_err cf_problem_field_error_from_json(const json_t *j, cf_problem_field_error *out, cf_error *err);
+cf_err cf_problem_field_error_from_json_at(const json_t *j, const char *path, cf_problem_field_error *out, cf_error *err);
+json_t *cf_problem_field_error_to_json(const cf_problem_field_error *v);
+void cf_problem_field_error_free(cf_problem_field_error *v);
+void cf_problem_field_error_init(cf_problem_field_error *v);
+
+/* Problem: An error as application/problem+json (RFC 9457). type is stable per kind of error;
+ * errors lists invalid request fields. */
+typedef struct cf_problem {
+    char *type;  /* 1..2048 chars, uri; default "about:blank" */
+    char *title;  /* 1..256 chars */
+    int64_t status;  /* between 100 and 599 */
+    char *detail;  /* 0..4096 chars; NULL when absent */
+    char *instance;  /* 1..2048 chars, uri; NULL when absent */
+    cf_problem_field_error *errors;
+    size_t n_errors;  /* at most 100 items */
+} cf_problem;
+cf_err cf_problem_from_json(const json_t *j, cf_problem *out, cf_error *err);
+cf_err cf_problem_from_json_at(const json_t *j, const char *path, cf_problem *out, cf_error *err);
+json_t *cf_problem_to_json(const cf_problem *v);
+void cf_problem_free(cf_problem *v);
+void cf_problem_init(cf_problem *v);
+
+/* Job: A unit of work as the API returns it. request (and result, once succeeded) follow the
+ * schemas of the job's kind; error is set when it failed or was cancelled. */
+typedef struct cf_job {
+    char *id;  /* 1..64 chars */
+    cf_job_kind kind;
+    cf_job_state status;
+    char *stage;  /* 0..64 chars; NULL when absent */
+    double progress;  /* between 0 and 1; default 0 */
+    int64_t attempts;  /* >= 0; default 0 */
+    char *created_at;  /* 0..64 chars, date-time */
+    char *updated_at;  /* 0..64 chars, date-time */
+    json_t *request;  /* owned reference */
+    json_t *result;  /* owned reference, NULL when absent */
+    cf_problem *error;  /* NULL when absent */
+} cf_job;
+cf_err cf_job_from_json(const json_t *j, cf_job *out, cf_error *err);
+cf_err cf_job_from_json_at(const json_t *j, const char *path, cf_job *out, cf_error *err);
+json_t *cf_job_to_json(const cf_job *v);
+void cf_job_free(cf_job *v);
+void cf_job_init(cf_job *v);
+
+/* JobCreate: The body of POST /v1/jobs. request must then validate against the request schema
+ * of kind (ClipProcessingRequest for clip_processing...). */
+typedef struct cf_job_create {
+    cf_job_kind kind;
+    json_t *request;  /* owned reference */
+} cf_job_create;
+cf_err cf_job_create_from_json(const json_t *j, cf_job_create *out, cf_error *err);
+cf_err cf_job_create_from_json_at(const json_t *j, const char *path, cf_job_create *out, cf_error *err);
+json_t *cf_job_create_to_json(const cf_job_create *v);
+void cf_job_create_free(cf_job_create *v);
+void cf_job_create_init(cf_job_create *v);
+
+/* Media: An uploaded source file: where it is stored and what probing found (the probe
+ * command's JSON). */
+typedef struct cf_media {
+    char *id;  /* 1..64 chars */
+    char *uri;  /* 1..4096 chars */
+    char *filename;  /* 1..255 chars; NULL when absent */
+    char *mime;  /* 1..255 chars; NULL when absent */
+    int64_t bytes;  /* >= 0 */
+    char *created_at;  /* 0..64 chars, date-time */
+    json_t *probe;  /* owned reference, NULL when absent */
+} cf_media;
+cf_err cf_media_from_json(const json_t *j, cf_media *out, cf_error *err);
+cf_err cf_media_from_json_at(const json_t *j, const char *path, cf_media *out, cf_error *err);
+json_t *cf_media_to_json(const cf_media *v);
+void cf_media_free(cf_media *v);
+void cf_media_init(cf_media *v);
+
+/* TranscriptWord: One recognized word with its timing and confidence. */
+typedef struct cf_transcript_word {
+    char *word;  /* 1..256 chars */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    double confidence;  /* between 0 and 1 */
+} cf_transcript_word;
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err);
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err);
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v);
+void cf_transcript_word_free(cf_transcript_word *v);
+void cf_transcript_word_init(cf_transcript_word *v);
+
+/* TranscriptSegment: A stretch of speech (roughly a sentence) with its words. */
+typedef struct cf_transcript_segment {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    char *text;  /* 0..10000 chars */
+    cf_transcript_word *words;
+    size_t n_words;  /* at most 2000 items; default [] */
+} cf_transcript_segment;
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err);
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err);
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v);
+void cf_transcript_segment_free(cf_transcript_segment *v);
+void cf_transcript_segment_init(cf_transcript_segment *v);
+
+/* Transcript: What was said in a media file, in time order. */
+typedef struct cf_transcript {
+    char *language;  /* 1..35 chars */
+    char *model;  /* 1..128 chars */
+    int64_t duration_ms;  /* >= 0 */
+    cf_transcript_segment *segments;
+    size_t n_segments;  /* at most 20000 items; default [] */
+} cf_transcript;
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err);
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err);
+json_t *cf_transcript_to_json(const cf_transcript *v);
+void cf_transcript_free(cf_transcript *v);
+void cf_transcript_init(cf_transcript *v);
+
+/* TranscriptionRequest: Transcribes the speech of a media file. */
+typedef struct cf_transcription_request {
+    char *clip_id;  /* 1..128 chars */
+    char *media_uri;  /* 1..4096 chars */
+    char *language;  /* 1..35 chars; default "en-us" */
+    char *model;  /* 1..128 chars; NULL when absent */
+} cf_transcription_request;
+cf_err cf_transcription_request_from_json(const json_t *j, cf_transcription_request *out, cf_error *err);
+cf_err cf_transcription_request_from_json_at(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err);
+json_t *cf_transcription_request_to_json(const cf_transcription_request *v);
+void cf_transcription_request_free(cf_transcription_request *v);
+void cf_transcription_request_init(cf_transcription_request *v);
 
 #endif
