@@ -1,0 +1,195 @@
+/* clip_engine.c — the decisions of a clip job: what the source allows, whether the trim can be
+ * a stream copy (nothing else needs decoding, the codecs already fit the target, and either
+ * mode "copy" or a start on a keyframe), and which decoding passes run: loudness measurement
+ * (normalize_audio), palette (gif), then the main encode. */
+#include "clip_engine.h"
+
+#include <libavcodec/avcodec.h>
+#include <math.h>
+
+#include "stream_copy.h"
+#include "transcode.h"
+
+/* A trim may end this far past the input's stated end (rounding of ms times) and is clamped. */
+#define END_SLACK_MS 100
+
+static cf_err need_video(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+    const char *what = p->format == CFCLIP_GIF ? "gif output"
+                       : p->thumbnail          ? "thumbnail"
+                       : p->crop               ? "crop"
+                       : (p->scale_w || p->scale_h) ? "scale"
+                       : p->fps > 0                 ? "fps"
+                                                    : NULL;
+    if (what && in->video_index < 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s needs a video stream and %s has none",
+                            what, p->input);
+    return CF_OK;
+}
+
+static cf_err check_audio(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+    if (p->normalize && p->mute)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "normalize_audio and mute contradict each other");
+    if (p->normalize && in->audio_index < 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "normalize_audio needs an audio stream and %s has none", p->input);
+    if (p->normalize && p->format == CFCLIP_GIF)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "normalize_audio: gif output has no audio");
+    return CF_OK;
+}
+
+static void upright_size(const cfclip_input *in, int *w, int *h) {
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    bool swap = in->rotation == 90 || in->rotation == 270;
+    *w = swap ? par->height : par->width;
+    *h = swap ? par->width : par->height;
+}
+
+static cf_err check_crop(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+    if (!p->crop) return CF_OK;
+    int w, h;
+    upright_size(in, &w, &h);
+    if ((int64_t)p->crop_x + p->crop_w > w || (int64_t)p->crop_y + p->crop_h > h)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "crop %d:%d:%d:%d does not fit in the %dx%d picture", p->crop_w,
+                            p->crop_h, p->crop_x, p->crop_y, w, h);
+    return CF_OK;
+}
+
+/* Resolves the span; *dur_ms is the clip's source duration. */
+static cf_err check_trim(const cfclip_plan *p, const cfclip_input *in, cfclip_span *span,
+                         int64_t *dur_ms, cf_error *err) {
+    int64_t total = in->duration_ms;
+    double base = in->start_us / 1e6;
+    span->trim = p->trim;
+    span->origin_s = base + (p->trim ? p->start_ms / 1000.0 : 0);
+    span->end_s = -1;
+    *dur_ms = total;
+    if (!p->trim) return total > 0 ? CF_OK : cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                                           "%s has no known duration", p->input);
+    if (total >= 0 && p->start_ms >= total)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "trim start %.3f s is past the end of %s (%.3f s long)",
+                            p->start_ms / 1000.0, p->input, total / 1000.0);
+    if (total >= 0 && p->end_ms > total + END_SLACK_MS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "trim end %.3f s is past the end of %s (%.3f s long)",
+                            p->end_ms / 1000.0, p->input, total / 1000.0);
+    int64_t end = total >= 0 && p->end_ms > total ? total : p->end_ms;
+    span->end_s = base + end / 1000.0;
+    *dur_ms = end - p->start_ms;
+    return CF_OK;
+}
+
+static cf_err check_source(const cfclip_plan *p, const cfclip_input *in, int64_t max_ms,
+                           cfclip_span *span, double *out_s, cf_error *err) {
+    int64_t dur_ms;
+    cf_err rc;
+    if (in->duration_ms > max_ms)
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s is %.0f s long; the limit is %.0f s",
+                            p->input, in->duration_ms / 1000.0, max_ms / 1000.0);
+    if ((rc = need_video(p, in, err)) || (rc = check_audio(p, in, err)) ||
+        (rc = check_crop(p, in, err)) || (rc = check_trim(p, in, span, &dur_ms, err)))
+        return rc;
+    *out_s = dur_ms / 1000.0 / p->speed;
+    if (p->thumbnail && p->thumb_ms / 1000.0 > *out_s + 0.001)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "thumbnail time %.3f s is past the end of the clip (%.3f s long)",
+                            p->thumb_ms / 1000.0, *out_s);
+    return CF_OK;
+}
+
+static bool codecs_are_target(const cfclip_input *in, cfclip_format f, bool use_audio) {
+    enum AVCodecID v = f == CFCLIP_MP4 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP9;
+    enum AVCodecID a = f == CFCLIP_MP4 ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS;
+    if (in->video_index >= 0 && in->fmt->streams[in->video_index]->codecpar->codec_id != v)
+        return false;
+    return !use_audio || in->fmt->streams[in->audio_index]->codecpar->codec_id == a;
+}
+
+/* Whether the trim is done by stream copy; errors when mode copy cannot be honoured. */
+static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio,
+                          const cfclip_span *span, bool *copy, cf_error *err) {
+    *copy = false;
+    if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
+    if (p->trim_mode == CFCLIP_TRIM_COPY) {
+        if (cfclip_plan_needs_decoding(p))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "trim mode copy cannot be combined with operations that re-encode "
+                                "(scale, crop, fps, normalize_audio, speed, thumbnail, gif)");
+        if (!cfclip_copy_supported(in, p->format, use_audio))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "trim mode copy: the codecs of %s cannot be stored in %s",
+                                p->input, cfclip_format_name(p->format));
+        *copy = true;
+        return CF_OK;
+    }
+    if (cfclip_plan_needs_decoding(p) || in->rotation != 0 || !codecs_are_target(in, p->format, use_audio))
+        return CF_OK;
+    double kf;
+    cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf, err);
+    if (rc) return rc;
+    double fps = in->video_index >= 0 ? cfclip_stream_fps(in->fmt->streams[in->video_index]) : 0;
+    double tolerance = fps > 0 ? 0.5 / fps : 0.001;
+    *copy = fabs(kf - span->origin_s) <= tolerance;
+    return CF_OK;
+}
+
+static cf_err transcode(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                        double out_s, bool use_audio, const char *output_path,
+                        const char *thumb_path, cf_progress *progress, cfclip_report *report,
+                        cf_error *err) {
+    cfclip_loudness loud;
+    AVFrame *palette = NULL;
+    double base = 0, measure_w = plan->normalize ? 0.15 : 0;
+    double palette_w = plan->format == CFCLIP_GIF ? 0.35 : 0;
+    cf_err rc = CF_OK;
+    if (plan->normalize) {
+        cfclip_stage st = {progress, base, measure_w, out_s * plan->speed, "loudness"};
+        if ((rc = cfclip_measure_loudness(in, plan, span, &st, &loud, err))) return rc;
+        base += measure_w;
+        /* Silence has no loudness to normalize: leave it as it is. */
+        report->normalized = loud.integrated > -70.0 + 0.5;
+        report->measured_lufs = loud.integrated;
+    }
+    if (plan->format == CFCLIP_GIF) {
+        cfclip_stage st = {progress, base, palette_w, out_s, "palette"};
+        if ((rc = cfclip_make_palette(in, plan, span, &st, &palette, err))) return rc;
+        base += palette_w;
+    }
+    cfclip_encode_job job = {.plan = plan, .span = *span, .use_video = in->video_index >= 0,
+                             .use_audio = use_audio,
+                             .loudness = report->normalized ? &loud : NULL, .palette = palette,
+                             .output_path = output_path, .thumb_path = thumb_path};
+    cfclip_stage st = {progress, base, 1.0 - base, out_s, "encode"};
+    rc = cfclip_encode(in, &job, &st, err);
+    av_frame_free(&palette);
+    return rc;
+}
+
+cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
+                      cf_progress *progress, cfclip_report *report, cf_error *err) {
+    cfclip_input in;
+    cfclip_span span;
+    double out_s = 0;
+    bool copy = false;
+    memset(report, 0, sizeof *report);
+    cf_err rc = cfclip_plan_check(plan, err);
+    if (rc) return rc;
+    if ((rc = cfclip_input_open(plan->input, &in, err))) return rc;
+    int64_t max_ms = plan->max_duration_ms > 0 ? plan->max_duration_ms : INT64_MAX;
+    bool use_audio = in.audio_index >= 0 && !plan->mute && plan->format != CFCLIP_GIF;
+    if ((rc = check_source(plan, &in, max_ms, &span, &out_s, err))) goto end;
+    if ((rc = choose_copy(plan, &in, use_audio, &span, &copy, err))) goto end;
+    report->stream_copied = copy;
+    if (copy)
+        rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
+                                output_path, progress, err);
+    else
+        rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress,
+                       report, err);
+    if (!rc) cf_progress_report(progress, 1.0, "done");
+end:
+    cfclip_input_close(&in);
+    return rc;
+}

@@ -1,0 +1,24 @@
+/* clip_engine.h — runs a clip plan against its input: checks the plan against the source,
+ * chooses stream copy or re-encoding, and runs the passes. Writes exactly the paths it is
+ * given (the caller handles temp files and renaming). Internal to libcfclip. */
+#ifndef CFCLIP_CLIP_ENGINE_H
+#define CFCLIP_CLIP_ENGINE_H
+
+#include <stdbool.h>
+
+#include "clip_plan.h"
+#include "clipforge/progress.h"
+
+typedef struct cfclip_report {
+    bool stream_copied;     /* the trim fast path was taken */
+    bool normalized;        /* loudness was measured and applied */
+    double measured_lufs;   /* integrated loudness of the source span (when normalized) */
+} cfclip_report;
+
+/* Processes plan->input into output_path (and plan->thumbnail into thumb_path). Input errors
+ * (bad file, trim past the end, crop outside the picture, an operation the streams do not
+ * allow) fail with CF_ERR_INVALID_* / CF_ERR_NOT_FOUND before anything is written. */
+cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
+                      cf_progress *progress, cfclip_report *report, cf_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* clip_plan.h — what one clip job does, with every value resolved: the engine's own form of a
+ * ClipProcessingRequest (which cf_clip_run converts into it). Internal to libcfclip. */
+#ifndef CFCLIP_CLIP_PLAN_H
+#define CFCLIP_CLIP_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/error.h"
+
+typedef enum { CFCLIP_MP4, CFCLIP_WEBM, CFCLIP_GIF } cfclip_format;
+typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE } cfclip_trim_mode;
+
+/* GIF output is bounded so a long span cannot make a huge file. */
+#define CFCLIP_GIF_MAX_FPS 15.0
+#define CFCLIP_GIF_DEFAULT_FPS 12.0
+#define CFCLIP_GIF_MAX_WIDTH 480
+#define CFCLIP_MIN_SPEED 0.25
+#define CFCLIP_MAX_SPEED 4.0
+
+typedef struct cfclip_plan {
+    const char *input; /* local path; borrowed */
+    cfclip_format format;
+    bool trim;
+    int64_t start_ms, end_ms; /* source timeline, from the container start */
+    cfclip_trim_mode trim_mode;
+    int scale_w, scale_h; /* 0 = no scaling; -1 = keep aspect from the other side */
+    bool crop;
+    int crop_w, crop_h, crop_x, crop_y; /* on the upright picture */
+    double fps;                         /* 0 = keep the source rate */
+    bool normalize;
+    double target_lufs, true_peak_db;
+    bool mute;    /* drops the audio track */
+    double speed; /* 1 = unchanged */
+    bool thumbnail;
+    int64_t thumb_ms;       /* on the output timeline */
+    int thumb_w;            /* 0 = width of the output picture */
+    const char *thumb_path; /* where the JPEG goes; borrowed */
+    int threads;            /* codec threads, 0 = auto */
+    int max_dimension;      /* largest accepted width/height */
+    int64_t max_duration_ms; /* longest accepted input, 0 = no limit */
+} cfclip_plan;
+
+/* A plan with nothing to do but re-encode input into format. */
+void cfclip_plan_init(cfclip_plan *plan, const char *input, cfclip_format format);
+/* Checks values that do not depend on the source: ranges, sizes, speed. */
+cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err);
+/* True when an operation other than trim and mute needs decoded pictures or samples. */
+bool cfclip_plan_needs_decoding(const cfclip_plan *plan);
+
+/* "mp4", "webm", "gif"; file extension without the dot and MIME type of a format. */
+const char *cfclip_format_name(cfclip_format f);
+const char *cfclip_format_mime(cfclip_format f);
+/* Parses "mp4"/"webm"/"gif"; -1 when unknown. */
+int cfclip_format_parse(const char *name, cfclip_format *out);
+/* The format implied by a file name's extension; -1 when it implies none. */
+int cfclip_format_from_path(const char *path, cfclip_format *out);
+
+#endif

@@ -1,0 +1,176 @@
+/* decode_driver.c — reads packets, decodes them, pushes frames through each lane's filter graph
+ * and hands filtered frames to the lane's consumer. EAGAIN and EOF are flow, not failure.
+ * Cancellation is checked between packets: a packet takes milliseconds to decode, so a request
+ * to stop is honoured well within a second. */
+#include "decode_driver.h"
+
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+
+cf_err cfclip_open_decoder(const cfclip_input *in, int index, int threads, AVCodecContext **out,
+                           cf_error *err) {
+    AVStream *st = in->fmt->streams[index];
+    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+    AVCodecContext *dec = NULL;
+    int ret = AVERROR(ENOMEM);
+    *out = NULL;
+    if (!codec)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "no decoder for the %s codec of stream %d",
+                            avcodec_get_name(st->codecpar->codec_id), index);
+    if (!(dec = avcodec_alloc_context3(codec))) goto end;
+    if ((ret = avcodec_parameters_to_context(dec, st->codecpar)) < 0) goto end;
+    dec->pkt_timebase = st->time_base;
+    dec->thread_count = threads;
+    dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if ((ret = avcodec_open2(dec, codec, NULL)) < 0) goto end;
+    if (dec->codec_type == AVMEDIA_TYPE_VIDEO &&
+        (dec->width <= 0 || dec->height <= 0 || dec->pix_fmt == AV_PIX_FMT_NONE)) {
+        ret = AVERROR_INVALIDDATA;
+        goto end;
+    }
+    *out = dec;
+    return CF_OK;
+end:
+    avcodec_free_context(&dec);
+    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_INVALID_MEDIA,
+                        "cannot decode stream %d (%s): %s", index,
+                        avcodec_get_name(st->codecpar->codec_id), av_err2str(ret));
+}
+
+void cfclip_lane_free(cfclip_lane *lane) {
+    if (!lane) return;
+    avcodec_free_context(&lane->dec);
+    cfclip_graph_free(&lane->graph);
+}
+
+/* Hands everything the graph has ready to the consumer; at_eof drains the end. */
+static int pull(cfclip_lane *lane, AVFrame *frame) {
+    while (!lane->output_done) {
+        int ret = av_buffersink_get_frame(lane->graph.sink, frame);
+        if (ret == AVERROR(EAGAIN)) return 0;
+        if (ret == AVERROR_EOF) {
+            lane->output_done = true;
+            ret = lane->consume(lane->ctx, lane, NULL);
+            return ret < 0 ? ret : 0;
+        }
+        if (ret < 0) return ret;
+        ret = lane->consume(lane->ctx, lane, frame);
+        av_frame_unref(frame);
+        if (ret == CFCLIP_LANE_DONE) {
+            lane->output_done = lane->input_done = true;
+            return 0;
+        }
+        if (ret < 0) return ret;
+    }
+    return 0;
+}
+
+static int close_input(cfclip_lane *lane, AVFrame *frame) {
+    lane->input_done = true;
+    int ret = av_buffersrc_add_frame_flags(lane->graph.src[0], NULL, 0);
+    if (ret < 0 && ret != AVERROR_EOF) return ret;
+    return pull(lane, frame);
+}
+
+static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
+    int64_t pts = frame->best_effort_timestamp;
+    frame->pts = pts;
+    AVRational tb = lane->dec->pkt_timebase;
+    bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
+    if (lane->on_decoded && pts != AV_NOPTS_VALUE) lane->on_decoded(lane->ctx, pts * av_q2d(tb));
+    int ret = av_buffersrc_add_frame_flags(lane->graph.src[0], frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+    av_frame_unref(frame);
+    if (ret == AVERROR_EOF) past_end = true;
+    else if (ret < 0) return ret;
+    if ((ret = pull(lane, filtered)) < 0) return ret;
+    if (past_end && !lane->input_done) {
+        lane->input_done = true;
+        ret = av_buffersrc_add_frame_flags(lane->graph.src[0], NULL, 0);
+        if (ret < 0 && ret != AVERROR_EOF) return ret;
+        return pull(lane, filtered);
+    }
+    return 0;
+}
+
+/* Decodes pkt (NULL = flush) and feeds every frame it yields. */
+static int decode(cfclip_lane *lane, const AVPacket *pkt, AVFrame *frame, AVFrame *filtered) {
+    int ret = avcodec_send_packet(lane->dec, pkt);
+    /* A damaged packet is skipped, as players do; a flush that fails is a real error. */
+    if (ret < 0 && pkt && ret != AVERROR(EAGAIN)) return ret == AVERROR_INVALIDDATA ? 0 : ret;
+    while (!lane->input_done) {
+        ret = avcodec_receive_frame(lane->dec, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+        if (ret < 0) return ret;
+        if ((ret = feed(lane, frame, filtered)) < 0) return ret;
+    }
+    return 0;
+}
+
+static bool all_done(const cfclip_lane *lanes, int n) {
+    for (int i = 0; i < n; i++)
+        if (!lanes[i].input_done) return false;
+    return true;
+}
+
+static cfclip_lane *lane_of(cfclip_lane *lanes, int n, int index) {
+    for (int i = 0; i < n; i++)
+        if (lanes[i].index == index) return &lanes[i];
+    return NULL;
+}
+
+static int run_loop(cfclip_input *in, cfclip_lane *lanes, int n, cf_progress *p, AVPacket *pkt,
+                    AVFrame *frame, AVFrame *filtered) {
+    int ret = 0;
+    while (!all_done(lanes, n)) {
+        if (cf_progress_cancelled(p)) return AVERROR_EXIT;
+        ret = av_read_frame(in->fmt, pkt);
+        if (ret == AVERROR_EOF) return 0;
+        if (ret < 0) return ret;
+        cfclip_lane *lane = lane_of(lanes, n, pkt->stream_index);
+        if (lane && !lane->input_done) ret = decode(lane, pkt, frame, filtered);
+        av_packet_unref(pkt);
+        if (ret < 0) return ret;
+    }
+    return 0;
+}
+
+static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtered) {
+    int ret = 0;
+    for (int i = 0; i < n && ret >= 0; i++) {
+        cfclip_lane *lane = &lanes[i];
+        if (!lane->input_done) {
+            ret = decode(lane, NULL, frame, filtered);
+            if (ret >= 0 && !lane->input_done) ret = close_input(lane, filtered);
+        }
+        if (ret >= 0 && !lane->output_done) ret = pull(lane, filtered);
+    }
+    return ret;
+}
+
+cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
+                    cf_progress *p, const char *what, cf_error *err) {
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc(), *filtered = av_frame_alloc();
+    int ret = AVERROR(ENOMEM);
+    if (!pkt || !frame || !filtered) goto end;
+    if (seek_s > 0) {
+        /* Backward to the keyframe before the start; a failed seek just decodes from 0. */
+        int64_t ts = (int64_t)(seek_s * AV_TIME_BASE);
+        if (av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD) < 0)
+            av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+    }
+    if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) goto end;
+    if (cf_progress_cancelled(p)) {
+        ret = AVERROR_EXIT;
+        goto end;
+    }
+    ret = flush_all(lanes, n_lanes, frame, filtered);
+end:
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    av_frame_free(&filtered);
+    if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", what);
+    if (ret == AVERROR(ENOMEM)) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", what);
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "%s: %s", what, av_err2str(ret));
+    return CF_OK;
+}

@@ -1,0 +1,43 @@
+/* decode_driver.h — the read → decode → filter loop shared by every pass of the clip pipeline.
+ * Each "lane" is one input stream with its decoder and filter graph; what happens to the
+ * filtered frames (encode, meter, keep a palette) is the lane's consume callback.
+ * Internal to libcfclip. */
+#ifndef CFCLIP_DECODE_DRIVER_H
+#define CFCLIP_DECODE_DRIVER_H
+
+#include <stdbool.h>
+
+#include "clipforge/progress.h"
+#include "filter_graph.h"
+#include "media_input.h"
+
+typedef struct cfclip_lane cfclip_lane;
+/* Takes a filtered frame (NULL once the graph is drained); returns 0 or a negative AVERROR, or
+ * CFCLIP_LANE_DONE when it needs no more frames. The frame stays owned by the driver. */
+typedef int (*cfclip_consume_fn)(void *ctx, cfclip_lane *lane, AVFrame *frame);
+#define CFCLIP_LANE_DONE 1
+
+struct cfclip_lane {
+    int index;            /* input stream index */
+    AVCodecContext *dec;  /* owned */
+    cfclip_graph graph;   /* owned */
+    double end_s;         /* stop feeding once a decoded frame reaches this source time; <0 none */
+    cfclip_consume_fn consume;
+    void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
+    void *ctx;
+    bool input_done;      /* no more frames go into the graph */
+    bool output_done;     /* the consumer has seen the end */
+};
+
+/* Opens a decoder for stream index of in (multithreaded: threads 0 = auto). */
+cf_err cfclip_open_decoder(const cfclip_input *in, int index, int threads, AVCodecContext **out,
+                           cf_error *err);
+/* Seeks to seek_s (source seconds, <= 0 = from the start) and runs the lanes until every lane
+ * is done or the input ends, then flushes them. Checks p for cancellation between packets.
+ * what names the pass in error messages. */
+cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
+                    cf_progress *p, const char *what, cf_error *err);
+/* Frees a lane's decoder and graph; NULL-safe. */
+void cfclip_lane_free(cfclip_lane *lane);
+
+#endif

@@ -1,0 +1,103 @@
+/* encoders.c — encoder choice and settings per target. Settings favour speed on small machines:
+ * clips are short and re-encoded often, so x264 "veryfast" and VP9 "good" with cpu-used 5. */
+#include "encoders.h"
+
+#include <libavfilter/buffersink.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+
+static const char *video_codec_name(cfclip_format f) {
+    return f == CFCLIP_MP4 ? "libx264" : f == CFCLIP_WEBM ? "libvpx-vp9" : "gif";
+}
+
+static const char *audio_codec_name(cfclip_format f) {
+    return f == CFCLIP_WEBM ? "libopus" : "aac";
+}
+
+static void video_options(cfclip_format f, AVCodecContext *enc) {
+    if (f == CFCLIP_MP4) {
+        av_opt_set(enc->priv_data, "preset", CFCLIP_X264_PRESET, 0);
+        av_opt_set(enc->priv_data, "crf", CFCLIP_X264_CRF, 0);
+        enc->profile = FF_PROFILE_H264_HIGH;
+    } else if (f == CFCLIP_WEBM) {
+        enc->bit_rate = 0; /* constant quality */
+        av_opt_set(enc->priv_data, "crf", "32", 0);
+        av_opt_set(enc->priv_data, "deadline", "good", 0);
+        av_opt_set(enc->priv_data, "cpu-used", "5", 0);
+        av_opt_set(enc->priv_data, "row-mt", "1", 0);
+    }
+}
+
+static cf_err open_failed(const char *name, int ret, AVCodecContext **enc, cf_error *err) {
+    avcodec_free_context(enc);
+    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_PROCESSING,
+                        "cannot open the %s encoder: %s", name, av_err2str(ret));
+}
+
+cf_err cfclip_open_video_encoder(cfclip_format f, AVFilterContext *sink, int threads,
+                                 bool global_header, AVCodecContext **out, cf_error *err) {
+    const char *name = video_codec_name(f);
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
+    if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s encoder is not available", name);
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    if (!enc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    enc->width = av_buffersink_get_w(sink);
+    enc->height = av_buffersink_get_h(sink);
+    enc->pix_fmt = (enum AVPixelFormat)av_buffersink_get_format(sink);
+    enc->sample_aspect_ratio = av_buffersink_get_sample_aspect_ratio(sink);
+    enc->time_base = av_buffersink_get_time_base(sink);
+    AVRational fr = av_buffersink_get_frame_rate(sink);
+    if (fr.num > 0 && fr.den > 0) enc->framerate = fr;
+    enc->thread_count = threads;
+    if (global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    video_options(f, enc);
+    int ret = avcodec_open2(enc, codec, NULL);
+    if (ret < 0) return open_failed(name, ret, &enc, err);
+    *out = enc;
+    return CF_OK;
+}
+
+static int pick_rate(const AVCodec *codec, int want) {
+    if (!codec->supported_samplerates) return want > 0 ? want : 48000;
+    int best = codec->supported_samplerates[0];
+    for (const int *r = codec->supported_samplerates; *r; r++) {
+        if (*r == want) return want;
+        if (abs(*r - want) < abs(best - want)) best = *r;
+    }
+    return best;
+}
+
+static int pick_layout(const AVCodec *codec, const AVChannelLayout *src, AVChannelLayout *out) {
+    AVChannelLayout def = {0};
+    if (src->order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&def, src->nb_channels);
+    const AVChannelLayout *want = src->order == AV_CHANNEL_ORDER_UNSPEC ? &def : src;
+    const AVChannelLayout *chosen = NULL;
+    if (!codec->ch_layouts) chosen = want;
+    for (const AVChannelLayout *l = codec->ch_layouts; !chosen && l && l->nb_channels; l++)
+        if (!av_channel_layout_compare(l, want)) chosen = l;
+    int ret = chosen ? av_channel_layout_copy(out, chosen)
+                     : av_channel_layout_copy(out, &(AVChannelLayout)AV_CHANNEL_LAYOUT_STEREO);
+    av_channel_layout_uninit(&def);
+    return ret;
+}
+
+cf_err cfclip_open_audio_encoder(cfclip_format f, const AVCodecParameters *dec, int threads,
+                                 bool global_header, AVCodecContext **out, cf_error *err) {
+    const char *name = audio_codec_name(f);
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
+    if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s encoder is not available", name);
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    if (!enc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    int ret = pick_layout(codec, &dec->ch_layout, &enc->ch_layout);
+    if (ret < 0) return open_failed(name, ret, &enc, err);
+    enc->sample_rate = pick_rate(codec, dec->sample_rate);
+    enc->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    enc->time_base = (AVRational){1, enc->sample_rate};
+    int per_channel = f == CFCLIP_WEBM ? 48000 : 64000;
+    enc->bit_rate = (int64_t)per_channel * (enc->ch_layout.nb_channels > 6 ? 6 : enc->ch_layout.nb_channels);
+    enc->thread_count = threads;
+    if (global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) return open_failed(name, ret, &enc, err);
+    *out = enc;
+    return CF_OK;
+}

@@ -1,0 +1,196 @@
+/* filter_graph.c — building libavfilter graphs and the text of the operation chains. The chains
+ * are text because that is libavfilter's stable interface and it reads like the ffmpeg command
+ * a user could run to check us. */
+#include "filter_graph.h"
+
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/pixdesc.h>
+#include <math.h>
+
+static AVFilterInOut *inout(const char *name, AVFilterContext *ctx, AVFilterInOut *next) {
+    AVFilterInOut *io = avfilter_inout_alloc();
+    if (!io) return NULL;
+    io->name = av_strdup(name);
+    io->filter_ctx = ctx;
+    io->pad_idx = 0;
+    io->next = next;
+    if (!io->name) avfilter_inout_free(&io);
+    return io;
+}
+
+static int make_ends(cfclip_graph *g, bool video, const char *const *src_args, int n_src) {
+    int ret;
+    const AVFilter *src = avfilter_get_by_name(video ? "buffer" : "abuffer");
+    const AVFilter *sink = avfilter_get_by_name(video ? "buffersink" : "abuffersink");
+    for (int i = 0; i < n_src; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", i);
+        if ((ret = avfilter_graph_create_filter(&g->src[i], src, name, src_args[i], NULL,
+                                                g->graph)) < 0)
+            return ret;
+    }
+    g->n_src = n_src;
+    return avfilter_graph_create_filter(&g->sink, sink, "out", NULL, NULL, g->graph);
+}
+
+cf_err cfclip_graph_build(cfclip_graph *g, bool video, const char *const *src_args, int n_src,
+                          const char *desc, int threads, cf_error *err) {
+    AVFilterInOut *outputs = NULL, *inputs = NULL;
+    int ret = AVERROR(ENOMEM);
+    memset(g, 0, sizeof *g);
+    if (!(g->graph = avfilter_graph_alloc())) goto end;
+    g->graph->nb_threads = threads;
+    if ((ret = make_ends(g, video, src_args, n_src)) < 0) goto end;
+    ret = AVERROR(ENOMEM);
+    for (int i = n_src - 1; i >= 0; i--) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", i);
+        AVFilterInOut *io = inout(name, g->src[i], outputs);
+        if (!io) goto end;
+        outputs = io;
+    }
+    if (!(inputs = inout("out", g->sink, NULL))) goto end;
+    if ((ret = avfilter_graph_parse_ptr(g->graph, desc, &inputs, &outputs, NULL)) < 0) goto end;
+    ret = avfilter_graph_config(g->graph, NULL);
+end:
+    avfilter_inout_free(&inputs);
+    avfilter_inout_free(&outputs);
+    if (ret < 0) {
+        cfclip_graph_free(g);
+        return cf_error_set(err, CF_ERR_PROCESSING, "cannot set up the %s filters \"%s\": %s",
+                            video ? "video" : "audio", desc, av_err2str(ret));
+    }
+    return CF_OK;
+}
+
+void cfclip_graph_free(cfclip_graph *g) {
+    if (g) {
+        avfilter_graph_free(&g->graph);
+        memset(g, 0, sizeof *g);
+    }
+}
+
+void cfclip_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out) {
+    AVRational sar = dec->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){1, 1};
+    av_bprintf(out, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", dec->width,
+               dec->height, dec->pix_fmt, st->time_base.num, st->time_base.den, sar.num, sar.den);
+    AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    if (fr.num > 0 && fr.den > 0) av_bprintf(out, ":frame_rate=%d/%d", fr.num, fr.den);
+}
+
+void cfclip_audio_src_args(const AVCodecContext *dec, AVBPrint *out) {
+    char layout[128] = "";
+    AVChannelLayout def = {0};
+    const AVChannelLayout *use = &dec->ch_layout;
+    if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+        av_channel_layout_default(&def, dec->ch_layout.nb_channels);
+        use = &def;
+    }
+    av_channel_layout_describe(use, layout, sizeof layout);
+    av_bprintf(out, "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
+               dec->sample_rate, dec->sample_rate, av_get_sample_fmt_name(dec->sample_fmt), layout);
+    av_channel_layout_uninit(&def);
+}
+
+/* trim + shift to output time 0 + speed, shared by both media types (prefix "" or "a"). */
+static void timing(const cfclip_plan *plan, const cfclip_span *span, const char *a, bool speed,
+                   AVBPrint *out) {
+    if (span->trim) {
+        av_bprintf(out, "%strim=start=%.6f", a, span->origin_s);
+        if (span->end_s >= 0) av_bprintf(out, ":end=%.6f", span->end_s);
+        av_bprintf(out, ",");
+    }
+    if (speed && plan->speed != 1.0)
+        av_bprintf(out, "%ssetpts=(PTS-%.6f/TB)/%.6f", a, span->origin_s, plan->speed);
+    else
+        av_bprintf(out, "%ssetpts=PTS-%.6f/TB", a, span->origin_s);
+}
+
+static void rotate(int rotation, AVBPrint *out) {
+    if (rotation == 90) av_bprintf(out, ",transpose=clock");
+    if (rotation == 180) av_bprintf(out, ",hflip,vflip");
+    if (rotation == 270) av_bprintf(out, ",transpose=cclock");
+}
+
+static double gif_fps(const cfclip_plan *plan, double source_fps) {
+    double fps = plan->fps > 0 ? plan->fps : source_fps > 0 ? source_fps : CFCLIP_GIF_DEFAULT_FPS;
+    return fps > CFCLIP_GIF_MAX_FPS ? CFCLIP_GIF_MAX_FPS : fps;
+}
+
+void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation,
+                        double source_fps, cfclip_gif_pass gif, AVBPrint *out) {
+    bool yuv = plan->format != CFCLIP_GIF;
+    av_bprintf(out, "[in0]");
+    timing(plan, span, "", true, out);
+    rotate(rotation, out);
+    if (plan->crop)
+        av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x,
+                   plan->crop_y);
+    if (plan->scale_w || plan->scale_h) {
+        /* yuv420p needs even sides: -2 keeps the aspect on an even size. */
+        int w = plan->scale_w, h = plan->scale_h;
+        if (yuv) {
+            w = w == -1 ? -2 : w & ~1;
+            h = h == -1 ? -2 : h & ~1;
+        }
+        av_bprintf(out, ",scale=%d:%d:flags=bicubic", w, h);
+    }
+    if (gif != CFCLIP_GIF_NONE)
+        av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos",
+                   gif_fps(plan, source_fps), CFCLIP_GIF_MAX_WIDTH);
+    else if (plan->fps > 0)
+        av_bprintf(out, ",fps=%.6f", plan->fps);
+    if (gif == CFCLIP_GIF_PALETTE) av_bprintf(out, ",palettegen=stats_mode=full[out]");
+    if (gif == CFCLIP_GIF_APPLY) av_bprintf(out, "[pic];[pic][in1]paletteuse=dither=sierra2_4a[out]");
+    if (yuv)
+        av_bprintf(out, ",scale=trunc(iw/2)*2:trunc(ih/2)*2,setsar=1,format=yuv420p[out]");
+}
+
+/* atempo keeps pitch; one instance sounds best between 0.5 and 2, so chain them. */
+static void tempo(double speed, AVBPrint *out) {
+    while (speed > 2.0 + 1e-9) {
+        av_bprintf(out, ",atempo=2");
+        speed /= 2.0;
+    }
+    while (speed < 0.5 - 1e-9) {
+        av_bprintf(out, ",atempo=0.5");
+        speed /= 0.5;
+    }
+    if (fabs(speed - 1.0) > 1e-9) av_bprintf(out, ",atempo=%.6f", speed);
+}
+
+static void loudnorm(const cfclip_plan *plan, const cfclip_loudness *m, AVBPrint *out) {
+    /* A loudness range target at least the measured one keeps loudnorm in linear mode (one gain
+     * for the whole clip) unless the true-peak ceiling forbids it. linear mode also needs a
+     * non-zero measured range, which a steady tone does not have. */
+    double lra = fmax(7.0, ceil(m->range + 1.0));
+    if (lra > 20.0) lra = 20.0;
+    av_bprintf(out,
+               ",loudnorm=I=%.2f:TP=%.2f:LRA=%.1f:measured_I=%.2f:measured_TP=%.2f:"
+               "measured_LRA=%.2f:measured_thresh=%.2f:offset=0:linear=true",
+               plan->target_lufs, plan->true_peak_db, lra, m->integrated,
+               fmin(fmax(m->true_peak, -99.0), 99.0), fmax(m->range, 0.1),
+               fmin(fmax(m->threshold, -99.0), 0.0));
+}
+
+void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
+                        const cfclip_loudness *loud, const char *sample_fmt, int sample_rate,
+                        const char *layout, AVBPrint *out) {
+    av_bprintf(out, "[in0]");
+    timing(plan, span, "a", false, out);
+    tempo(plan->speed, out);
+    if (loud) loudnorm(plan, loud, out);
+    av_bprintf(out, ",aresample=%d,aformat=sample_fmts=%s:sample_rates=%d:channel_layouts=%s[out]",
+               sample_rate, sample_fmt, sample_rate, layout);
+}
+
+void cfclip_meter_chain(const cfclip_span *span, AVBPrint *out) {
+    cfclip_plan none;
+    cfclip_plan_init(&none, "", CFCLIP_MP4);
+    av_bprintf(out, "[in0]");
+    timing(&none, span, "a", false, out);
+    av_bprintf(out, ",ebur128=metadata=1:peak=true[out]");
+}

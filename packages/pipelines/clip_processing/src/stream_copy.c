@@ -1,0 +1,156 @@
+/* stream_copy.c — the fast path of trim: no decoding, packets are copied with their timestamps
+ * shifted so the clip starts at 0. The cut can only start on a keyframe; the end is cut in
+ * decode order, so with B-frames the last picture may run a frame or two past the end. The
+ * display matrix is copied, so rotated video still plays upright. */
+#include "stream_copy.h"
+
+#include <libavcodec/avcodec.h>
+
+cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_error *err) {
+    *out = at_s;
+    if (in->video_index < 0) return CF_OK;
+    AVStream *st = in->fmt->streams[in->video_index];
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    int ret = av_seek_frame(in->fmt, -1, (int64_t)(at_s * AV_TIME_BASE), AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) ret = av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+    while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
+        bool key = pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) &&
+                   pkt->pts != AV_NOPTS_VALUE;
+        if (key) *out = pkt->pts * av_q2d(st->time_base);
+        av_packet_unref(pkt);
+        if (key) break;
+    }
+    av_packet_free(&pkt);
+    if (ret < 0 && ret != AVERROR_EOF)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "cannot read the input: %s", av_err2str(ret));
+    return CF_OK;
+}
+
+bool cfclip_copy_supported(const cfclip_input *in, cfclip_format format, bool use_audio) {
+    if (format == CFCLIP_GIF) return false;
+    const AVOutputFormat *of = av_guess_format(cfclip_format_name(format), NULL, NULL);
+    if (!of) return false;
+    int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
+    for (int i = 0; i < 2; i++)
+        if (idx[i] >= 0 &&
+            avformat_query_codec(of, in->fmt->streams[idx[i]]->codecpar->codec_id,
+                                 FF_COMPLIANCE_NORMAL) != 1)
+            return false;
+    return true;
+}
+
+typedef struct copy_map {
+    AVStream *in, *out;
+    bool video, started, done;
+} copy_map;
+
+static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
+    m->in = ist;
+    m->video = ist->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+    if (!(m->out = avformat_new_stream(oc, NULL))) return AVERROR(ENOMEM);
+    int ret = avcodec_parameters_copy(m->out->codecpar, ist->codecpar);
+    if (ret < 0) return ret;
+    m->out->codecpar->codec_tag = 0;
+    m->out->time_base = ist->time_base;
+    size_t size = 0;
+    const uint8_t *matrix = av_stream_get_side_data(ist, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (matrix) {
+        uint8_t *dst = av_stream_new_side_data(m->out, AV_PKT_DATA_DISPLAYMATRIX, size);
+        if (!dst) return AVERROR(ENOMEM);
+        memcpy(dst, matrix, size);
+    }
+    return 0;
+}
+
+/* Decides what to do with a packet: 1 write, 0 drop. Updates the stream's state. */
+static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double end_s) {
+    AVRational tb = m->in->time_base;
+    int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+    if (ts == AV_NOPTS_VALUE || m->done) return 0;
+    double t = ts * av_q2d(tb);
+    if (t >= end_s) {
+        m->done = true;
+        return 0;
+    }
+    if (!m->started) {
+        double pts = (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : ts) * av_q2d(tb);
+        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6
+                     : pts < origin_s - 1e-6)
+            return 0;
+        m->started = true;
+    }
+    return 1;
+}
+
+static int copy_loop(cfclip_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
+                     double end_s, cf_progress *p) {
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? 0 : AVERROR(ENOMEM);
+    while (ret >= 0) {
+        bool all_done = true;
+        for (int i = 0; i < n; i++) all_done &= maps[i].done;
+        if (all_done) break;
+        if (cf_progress_cancelled(p)) {
+            ret = AVERROR_EXIT;
+            break;
+        }
+        if ((ret = av_read_frame(in->fmt, pkt)) < 0) break;
+        copy_map *m = NULL;
+        for (int i = 0; i < n; i++)
+            if (maps[i].in->index == pkt->stream_index) m = &maps[i];
+        if (m && keep_packet(m, pkt, origin_s, end_s)) {
+            int64_t shift = av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q,
+                                         m->in->time_base);
+            double t = pkt->dts != AV_NOPTS_VALUE ? pkt->dts * av_q2d(m->in->time_base) : origin_s;
+            if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= shift;
+            if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
+            av_packet_rescale_ts(pkt, m->in->time_base, m->out->time_base);
+            pkt->stream_index = m->out->index;
+            pkt->pos = -1;
+            ret = av_interleaved_write_frame(oc, pkt);
+            if (end_s > origin_s) cf_progress_report(p, (t - origin_s) / (end_s - origin_s), "copy");
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio, double start_s,
+                          double end_s, const char *path, cf_progress *p, cf_error *err) {
+    AVFormatContext *oc = NULL;
+    copy_map maps[2];
+    int n = 0, ret;
+    double origin_s = start_s;
+    memset(maps, 0, sizeof maps);
+    cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, err);
+    if (rc) return rc;
+    if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0)
+        goto end;
+    int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
+    for (int i = 0; i < 2; i++)
+        if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0)
+            goto end;
+    if ((ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE)) < 0) goto end;
+    AVDictionary *opts = NULL;
+    if (format == CFCLIP_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
+    ret = avformat_write_header(oc, &opts);
+    av_dict_free(&opts);
+    if (ret < 0) goto end;
+    /* Seek a little before the keyframe so no packet at the keyframe's time is skipped. */
+    if ((ret = av_seek_frame(in->fmt, -1, (int64_t)(origin_s * AV_TIME_BASE), AVSEEK_FLAG_BACKWARD)) < 0)
+        ret = av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) goto end;
+    if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
+    ret = av_write_trailer(oc);
+end:
+    if (oc) {
+        avio_closep(&oc->pb);
+        avformat_free_context(oc);
+    }
+    if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "stream copy: cancelled");
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path,
+                                     av_err2str(ret));
+    return CF_OK;
+}

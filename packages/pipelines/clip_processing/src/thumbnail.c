@@ -1,0 +1,76 @@
+/* thumbnail.c — JPEG thumbnails with libswscale and the MJPEG encoder, full-range YUV as JPEG
+ * viewers expect. */
+#include "thumbnail.h"
+
+#include <libavcodec/avcodec.h>
+#include <libswscale/swscale.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+static int convert(const AVFrame *src, int w, int h, AVFrame **out) {
+    AVFrame *dst = av_frame_alloc();
+    struct SwsContext *sws = NULL;
+    int ret = AVERROR(ENOMEM);
+    if (!dst) goto end;
+    dst->width = w;
+    dst->height = h;
+    dst->format = AV_PIX_FMT_YUVJ420P;
+    if ((ret = av_frame_get_buffer(dst, 0)) < 0) goto end;
+    sws = sws_getContext(src->width, src->height, (enum AVPixelFormat)src->format, w, h,
+                         AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, NULL, NULL, NULL);
+    ret = AVERROR(EINVAL);
+    if (!sws) goto end;
+    ret = sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
+                    dst->data, dst->linesize);
+end:
+    sws_freeContext(sws);
+    if (ret < 0) av_frame_free(&dst);
+    *out = dst;
+    return ret < 0 ? ret : 0;
+}
+
+static int encode(const AVFrame *pic, AVPacket *pkt) {
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+    AVCodecContext *enc = codec ? avcodec_alloc_context3(codec) : NULL;
+    int ret = AVERROR(ENOMEM);
+    if (!enc) goto end;
+    enc->width = pic->width;
+    enc->height = pic->height;
+    enc->pix_fmt = AV_PIX_FMT_YUVJ420P;
+    enc->time_base = (AVRational){1, 25};
+    enc->flags |= AV_CODEC_FLAG_QSCALE;
+    enc->global_quality = FF_QP2LAMBDA * 3; /* visually clean, small */
+    if ((ret = avcodec_open2(enc, codec, NULL)) < 0) goto end;
+    if ((ret = avcodec_send_frame(enc, pic)) < 0) goto end;
+    if ((ret = avcodec_send_frame(enc, NULL)) < 0) goto end;
+    ret = avcodec_receive_packet(enc, pkt);
+end:
+    avcodec_free_context(&enc);
+    return ret;
+}
+
+cf_err cfclip_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
+    int w = width > 0 ? width : frame->width;
+    int h = (int)((int64_t)frame->height * w / frame->width) & ~1;
+    w &= ~1;
+    if (w < 2 || h < 2) w = h = 2;
+    AVFrame *pic = NULL;
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? convert(frame, w, h, &pic) : AVERROR(ENOMEM);
+    if (ret >= 0) {
+        pic->pts = 0;
+        ret = encode(pic, pkt);
+    }
+    av_frame_free(&pic);
+    if (ret < 0) {
+        av_packet_free(&pkt);
+        return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: cannot encode JPEG: %s",
+                            av_err2str(ret));
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(pkt->data, 1, (size_t)pkt->size, f) == (size_t)pkt->size;
+    if (f && fclose(f) != 0) ok = false;
+    av_packet_free(&pkt);
+    if (!ok) return cf_error_set(err, CF_ERR_IO, "thumbnail: cannot write %s", path);
+    return CF_OK;
+}

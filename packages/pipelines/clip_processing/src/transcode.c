@@ -1,0 +1,343 @@
+/* transcode.c — the passes that decode: loudness metering (first pass of EBU R128
+ * normalization), GIF palette generation (first pass of the two-pass GIF), and the main pass
+ * that encodes and muxes. Each pass is a set of lanes given to the decode driver; this file
+ * holds what each lane does with its filtered frames. */
+#include "transcode.h"
+
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/channel_layout.h>
+#include <stdlib.h>
+
+#include "decode_driver.h"
+#include "encoders.h"
+#include "thumbnail.h"
+
+static void stage_report(const cfclip_stage *s, double t) {
+    if (!s || s->expect_s <= 0) return;
+    double f = t / s->expect_s;
+    if (f > 1) f = 1;
+    if (f < 0) f = 0;
+    cf_progress_report(s->progress, s->base + s->weight * f, s->name);
+}
+
+static double frame_seconds(const AVFrame *frame, AVFilterContext *sink) {
+    if (frame->pts == AV_NOPTS_VALUE) return 0;
+    return frame->pts * av_q2d(av_buffersink_get_time_base(sink));
+}
+
+/* Sets up a lane's decoder and its graph from the chain text made by describe. */
+static cf_err lane_setup(cfclip_input *in, int index, const cfclip_plan *plan,
+                         const cfclip_span *span, const char *desc, bool with_palette,
+                         const char *palette_args, cfclip_lane *lane, cf_error *err) {
+    memset(lane, 0, sizeof *lane);
+    lane->index = index;
+    lane->end_s = span->end_s;
+    cf_err rc = cfclip_open_decoder(in, index, plan->threads, &lane->dec, err);
+    if (rc) return rc;
+    AVBPrint args;
+    av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
+    bool video = lane->dec->codec_type == AVMEDIA_TYPE_VIDEO;
+    if (video) cfclip_video_src_args(lane->dec, in->fmt->streams[index], &args);
+    else cfclip_audio_src_args(lane->dec, &args);
+    const char *srcs[2] = {args.str, palette_args};
+    rc = cfclip_graph_build(&lane->graph, video, srcs, with_palette ? 2 : 1, desc, plan->threads,
+                            err);
+    av_bprint_finalize(&args, NULL);
+    return rc;
+}
+
+/* ---- loudness measurement ---- */
+
+typedef struct meter {
+    const cfclip_stage *stage;
+    cfclip_loudness result;
+    bool seen;
+} meter;
+
+static double meta_number(const AVFrame *frame, const char *key, double def) {
+    const AVDictionaryEntry *e = av_dict_get(frame->metadata, key, NULL, 0);
+    return e ? strtod(e->value, NULL) : def;
+}
+
+static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
+    meter *m = ctx;
+    if (!frame) return 0;
+    /* ebur128's metadata is cumulative: the last frame carries the whole clip's figures. */
+    m->result.integrated = meta_number(frame, "lavfi.r128.I", -70.0);
+    m->result.range = meta_number(frame, "lavfi.r128.LRA", 0.0);
+    double peak = meta_number(frame, "lavfi.r128.true_peak", 0.0);
+    m->result.true_peak = peak > 0 ? 20.0 * log10(peak) : -99.0;
+    m->seen = true;
+    stage_report(m->stage, frame_seconds(frame, lane->graph.sink));
+    return 0;
+}
+
+cf_err cfclip_measure_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                               const cfclip_stage *stage, cfclip_loudness *out, cf_error *err) {
+    cfclip_lane lane;
+    meter m = {.stage = stage, .result = {.integrated = -70.0, .true_peak = -99.0}};
+    AVBPrint desc;
+    av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cfclip_meter_chain(span, &desc);
+    cf_err rc = lane_setup(in, in->audio_index, plan, span, desc.str, false, NULL, &lane, err);
+    av_bprint_finalize(&desc, NULL);
+    if (!rc) {
+        lane.consume = meter_consume;
+        lane.ctx = &m;
+        rc = cfclip_drive(in, &lane, 1, span->origin_s, stage->progress, "loudness measurement",
+                          err);
+    }
+    cfclip_lane_free(&lane);
+    /* The relative gate of BS.1770 sits 10 LU under the gated loudness. */
+    m.result.threshold = m.result.integrated - 10.0;
+    *out = m.result;
+    return rc;
+}
+
+/* ---- GIF palette ---- */
+
+typedef struct palette_catch {
+    const cfclip_stage *stage;
+    double origin_s, speed;
+    AVFrame *palette;
+} palette_catch;
+
+static int palette_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
+    palette_catch *c = ctx;
+    (void)lane;
+    if (!frame || c->palette) return 0;
+    c->palette = av_frame_clone(frame);
+    return c->palette ? 0 : AVERROR(ENOMEM);
+}
+
+/* palettegen gives its one frame at the end, so this pass reports decoded source time. */
+static void palette_progress(void *ctx, double source_s) {
+    palette_catch *c = ctx;
+    stage_report(c->stage, (source_s - c->origin_s) / c->speed);
+}
+
+cf_err cfclip_make_palette(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                           const cfclip_stage *stage, AVFrame **palette, cf_error *err) {
+    cfclip_lane lane;
+    palette_catch c = {.stage = stage, .origin_s = span->origin_s, .speed = plan->speed};
+    AVBPrint desc;
+    av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cfclip_video_chain(plan, span, in->rotation, cfclip_stream_fps(in->fmt->streams[in->video_index]),
+                       CFCLIP_GIF_PALETTE, &desc);
+    cf_err rc = lane_setup(in, in->video_index, plan, span, desc.str, false, NULL, &lane, err);
+    av_bprint_finalize(&desc, NULL);
+    if (!rc) {
+        lane.consume = palette_consume;
+        lane.on_decoded = palette_progress;
+        lane.ctx = &c;
+        rc = cfclip_drive(in, &lane, 1, span->origin_s, stage->progress, "GIF palette", err);
+    }
+    cfclip_lane_free(&lane);
+    if (!rc && !c.palette)
+        rc = cf_error_set(err, CF_ERR_PROCESSING, "GIF palette: the clip has no pictures");
+    if (rc) av_frame_free(&c.palette);
+    *palette = c.palette;
+    return rc;
+}
+
+
+/* ---- the main pass: encode and mux ---- */
+
+typedef struct muxer muxer;
+typedef struct out_lane {
+    muxer *mux;
+    AVCodecContext *enc; /* owned */
+    AVStream *st;
+    bool video, reports;
+} out_lane;
+
+struct muxer {
+    AVFormatContext *oc; /* owned, with its file */
+    out_lane out[2];
+    AVPacket *pkt;
+    const cfclip_stage *stage;
+    bool want_thumb, thumb_final;
+    double thumb_s;
+    AVFrame *thumb; /* the chosen picture, or the latest one until it is reached */
+};
+
+static int drain_encoder(out_lane *o) {
+    muxer *m = o->mux;
+    for (;;) {
+        int ret = avcodec_receive_packet(o->enc, m->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+        if (ret < 0) return ret;
+        m->pkt->stream_index = o->st->index;
+        av_packet_rescale_ts(m->pkt, o->enc->time_base, o->st->time_base);
+        if ((ret = av_interleaved_write_frame(m->oc, m->pkt)) < 0) return ret;
+    }
+}
+
+static int offer_thumbnail(muxer *m, const AVFrame *frame, double t) {
+    if (!m->want_thumb || m->thumb_final) return 0;
+    av_frame_free(&m->thumb);
+    if (!(m->thumb = av_frame_clone(frame))) return AVERROR(ENOMEM);
+    m->thumb_final = t >= m->thumb_s - 0.0005;
+    return 0;
+}
+
+static int encode_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
+    out_lane *o = ctx;
+    if (frame) {
+        double t = frame_seconds(frame, lane->graph.sink);
+        if (o->reports) stage_report(o->mux->stage, t);
+        if (o->video) {
+            int ret = offer_thumbnail(o->mux, frame, t);
+            if (ret < 0) return ret;
+            /* The decoder's picture types must not force the encoder's keyframes. */
+            frame->pict_type = AV_PICTURE_TYPE_NONE;
+        }
+        if (frame->pts != AV_NOPTS_VALUE)
+            frame->pts = av_rescale_q(frame->pts, av_buffersink_get_time_base(lane->graph.sink),
+                                      o->enc->time_base);
+    }
+    int ret = avcodec_send_frame(o->enc, frame);
+    if (ret < 0 && ret != AVERROR_EOF) return ret;
+    return drain_encoder(o);
+}
+
+static cf_err add_stream(muxer *m, out_lane *o, cf_error *err) {
+    int ret = AVERROR(ENOMEM);
+    if (!(o->st = avformat_new_stream(m->oc, NULL))) goto fail;
+    if ((ret = avcodec_parameters_from_context(o->st->codecpar, o->enc)) < 0) goto fail;
+    o->st->time_base = o->enc->time_base;
+    if (o->video && o->enc->framerate.num > 0) o->st->avg_frame_rate = o->enc->framerate;
+    return CF_OK;
+fail:
+    return cf_error_set(err, CF_ERR_PROCESSING, "cannot add an output stream: %s", av_err2str(ret));
+}
+
+static cf_err setup_video(cfclip_input *in, const cfclip_encode_job *job, muxer *m,
+                          cfclip_lane *lane, cf_error *err) {
+    const cfclip_plan *plan = job->plan;
+    AVBPrint desc, pal;
+    av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&pal, 0, AV_BPRINT_SIZE_UNLIMITED);
+    const AVFrame *p = job->palette;
+    if (p)
+        av_bprintf(&pal, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", p->width,
+                   p->height, p->format);
+    cfclip_video_chain(plan, &job->span, in->rotation,
+                       cfclip_stream_fps(in->fmt->streams[in->video_index]),
+                       p ? CFCLIP_GIF_APPLY : CFCLIP_GIF_NONE, &desc);
+    cf_err rc = lane_setup(in, in->video_index, plan, &job->span, desc.str, p != NULL, pal.str,
+                           lane, err);
+    av_bprint_finalize(&desc, NULL);
+    av_bprint_finalize(&pal, NULL);
+    if (!rc && p) {
+        /* paletteuse keeps the last palette it was given for the rest of the stream. */
+        AVFrame *copy = av_frame_clone(p);
+        int ret = copy ? av_buffersrc_add_frame(lane->graph.src[1], copy) : AVERROR(ENOMEM);
+        av_frame_free(&copy);
+        if (ret >= 0) ret = av_buffersrc_add_frame(lane->graph.src[1], NULL);
+        if (ret < 0) rc = cf_error_set(err, CF_ERR_PROCESSING, "GIF palette: %s", av_err2str(ret));
+    }
+    out_lane *o = &m->out[0];
+    o->mux = m;
+    o->video = true;
+    bool gh = m->oc->oformat->flags & AVFMT_GLOBALHEADER;
+    if (!rc) rc = cfclip_open_video_encoder(plan->format, lane->graph.sink, plan->threads, gh,
+                                            &o->enc, err);
+    if (!rc) rc = add_stream(m, o, err);
+    lane->consume = encode_consume;
+    lane->ctx = o;
+    return rc;
+}
+
+static cf_err setup_audio(cfclip_input *in, const cfclip_encode_job *job, muxer *m,
+                          cfclip_lane *lane, cf_error *err) {
+    const cfclip_plan *plan = job->plan;
+    out_lane *o = &m->out[1];
+    o->mux = m;
+    bool gh = m->oc->oformat->flags & AVFMT_GLOBALHEADER;
+    const AVCodecParameters *par = in->fmt->streams[in->audio_index]->codecpar;
+    cf_err rc = cfclip_open_audio_encoder(plan->format, par, plan->threads, gh, &o->enc, err);
+    if (rc) return rc;
+    char layout[128] = "";
+    av_channel_layout_describe(&o->enc->ch_layout, layout, sizeof layout);
+    AVBPrint desc;
+    av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cfclip_audio_chain(plan, &job->span, job->loudness, av_get_sample_fmt_name(o->enc->sample_fmt),
+                       o->enc->sample_rate, layout, &desc);
+    rc = lane_setup(in, in->audio_index, plan, &job->span, desc.str, false, NULL, lane, err);
+    av_bprint_finalize(&desc, NULL);
+    if (rc) return rc;
+    if (!(o->enc->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
+        av_buffersink_set_frame_size(lane->graph.sink, (unsigned)o->enc->frame_size);
+    lane->consume = encode_consume;
+    lane->ctx = o;
+    return add_stream(m, o, err);
+}
+
+static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
+    AVDictionary *opts = NULL;
+    int ret = avio_open(&m->oc->pb, job->output_path, AVIO_FLAG_WRITE);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_IO, "cannot write %s: %s", job->output_path,
+                            av_err2str(ret));
+    /* faststart puts the index (moov) first so a browser can play while downloading. */
+    if (job->plan->format == CFCLIP_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
+    ret = avformat_write_header(m->oc, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_PROCESSING, "cannot start %s: %s", job->output_path,
+                            av_err2str(ret));
+    return CF_OK;
+}
+
+static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
+    int ret = av_write_trailer(m->oc);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path,
+                            av_err2str(ret));
+    if ((ret = avio_closep(&m->oc->pb)) < 0)
+        return cf_error_set(err, CF_ERR_IO, "cannot close %s: %s", job->output_path,
+                            av_err2str(ret));
+    if (!job->thumb_path) return CF_OK;
+    if (!m->thumb)
+        return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: the clip has no pictures");
+    return cfclip_write_jpeg(m->thumb, job->plan->thumb_w, job->thumb_path, err);
+}
+
+static void muxer_free(muxer *m) {
+    for (int i = 0; i < 2; i++) avcodec_free_context(&m->out[i].enc);
+    if (m->oc) {
+        avio_closep(&m->oc->pb);
+        avformat_free_context(m->oc);
+    }
+    av_packet_free(&m->pkt);
+    av_frame_free(&m->thumb);
+}
+
+cf_err cfclip_encode(cfclip_input *in, const cfclip_encode_job *job, const cfclip_stage *stage,
+                     cf_error *err) {
+    muxer m = {.stage = stage, .want_thumb = job->thumb_path != NULL,
+               .thumb_s = job->plan->thumb_ms / 1000.0};
+    cfclip_lane lanes[2];
+    int n = 0;
+    memset(lanes, 0, sizeof lanes);
+    cf_err rc = CF_OK;
+    int ret = avformat_alloc_output_context2(&m.oc, NULL, cfclip_format_name(job->plan->format),
+                                             job->output_path);
+    if (ret < 0 || !(m.pkt = av_packet_alloc())) {
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "cannot create the output muxer");
+        goto end;
+    }
+    if (job->use_video && (rc = setup_video(in, job, &m, &lanes[n++], err))) goto end;
+    if (job->use_audio && (rc = setup_audio(in, job, &m, &lanes[n++], err))) goto end;
+    m.out[job->use_video ? 0 : 1].reports = true;
+    if ((rc = open_file(&m, job, err))) goto end;
+    if ((rc = cfclip_drive(in, lanes, n, job->span.origin_s, stage->progress, "encoding", err)))
+        goto end;
+    rc = finish(&m, job, err);
+end:
+    for (int i = 0; i < 2; i++) cfclip_lane_free(&lanes[i]);
+    muxer_free(&m);
+    return rc;
+}
