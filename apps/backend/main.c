@@ -16,6 +16,8 @@ static const cf_command commands[] = {
     {"help", "", "show this help", cmd_help},
     {"probe", "FILE [--json]", "show the container, duration and streams of a media file",
      cf_cmd_probe},
+    {"clip", "--input FILE --output FILE [--format mp4|webm|gif] [--trim START:END] ...",
+     "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_cmd_clip},
 };
 
 static void print_help(FILE *out) {

@@ -193,3 +193,15 @@ end:
     cfclip_input_close(&in);
     return rc;
 }
+
+cf_err cfclip_validate(const cfclip_plan *plan, cf_error *err) {
+    cfclip_input in;
+    cfclip_span span;
+    double out_s;
+    cf_err rc = cfclip_plan_check(plan, err);
+    if (rc || (rc = cfclip_input_open(plan->input, &in, err))) return rc;
+    int64_t max_ms = plan->max_duration_ms > 0 ? plan->max_duration_ms : INT64_MAX;
+    rc = check_source(plan, &in, max_ms, &span, &out_s, err);
+    cfclip_input_close(&in);
+    return rc;
+}

@@ -21,4 +21,7 @@ typedef struct cfclip_report {
 cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
                       cf_progress *progress, cfclip_report *report, cf_error *err);
 
+/* Only the checks of cfclip_execute: the plan, the input file, and what its streams allow. */
+cf_err cfclip_validate(const cfclip_plan *plan, cf_error *err);
+
 #endif

@@ -1,0 +1,249 @@
+/* clip_run.c — cf_clip_run: the job around the engine. Temp dir per job (named after the clip
+ * so cleanup can find leftovers), rename into place only on success, artifacts measured by
+ * probing what was written. Settings: CLIPFORGE_MAX_DIMENSION, CLIPFORGE_MAX_DURATION_MS,
+ * CLIPFORGE_THREADS. */
+#include "clipforge/clip.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clip_engine.h"
+#include "clip_request.h"
+#include "clip_run_internal.h"
+#include "clipforge/config.h"
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
+#include "clipforge/probe.h"
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len) {
+    size_t n = (size_t)snprintf(buf, len, "cfclip-");
+    for (const char *c = clip_id ? clip_id : ""; *c && n + 2 < len && n < 64; c++)
+        buf[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                                  (*c >= '0' && *c <= '9') || *c == '_'
+                              ? *c
+                              : '_');
+    buf[n++] = '-';
+    buf[n] = '\0';
+}
+
+static cf_err check_output(const char *output, const char *input, cf_error *err) {
+    if (!output || !*output)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no output file given");
+    char *copy = strdup(output);
+    if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    struct stat st, in_st;
+    cf_err rc = CF_OK;
+    const char *dir = dirname(copy);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cannot write %s: directory %s does not exist",
+                          output, dir);
+    else if (access(dir, W_OK) != 0)
+        rc = cf_error_set(err, CF_ERR_PERMISSION, "cannot write %s: %s", output, strerror(errno));
+    else if (stat(output, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output %s is a directory", output);
+    else if (stat(output, &st) == 0 && stat(input, &in_st) == 0 && st.st_dev == in_st.st_dev &&
+             st.st_ino == in_st.st_ino)
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output %s would overwrite the input",
+                          output);
+    free(copy);
+    return rc;
+}
+
+/* Copies src to dst through a temp file beside dst (for a temp dir on another filesystem). */
+static int copy_across(const char *src, const char *dst) {
+    size_t len = strlen(dst) + 16;
+    char *tmp = malloc(len);
+    if (!tmp) return -1;
+    snprintf(tmp, len, "%s.partXXXXXX", dst);
+    int out = mkstemp(tmp), in = open(src, O_RDONLY), rc = out >= 0 && in >= 0 ? 0 : -1;
+    char buf[1 << 16];
+    ssize_t n;
+    while (!rc && (n = read(in, buf, sizeof buf)) != 0)
+        if (n < 0 || write(out, buf, (size_t)n) != n) rc = -1;
+    if (out >= 0 && (fchmod(out, 0644) != 0 || close(out) != 0)) rc = -1;
+    if (in >= 0) close(in);
+    if (!rc && rename(tmp, dst) != 0) rc = -1;
+    if (rc && out >= 0) unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+cf_err cfclip_move_into_place(const char *src, const char *dst, cf_error *err) {
+    chmod(src, 0644); /* mkstemp-style private modes are wrong for published media */
+    if (rename(src, dst) == 0) return CF_OK;
+    if (errno == EXDEV && copy_across(src, dst) == 0) return CF_OK;
+    return cf_error_set(err, CF_ERR_IO, "cannot move the result to %s: %s", dst, strerror(errno));
+}
+
+char *cfclip_default_thumb_path(const char *output) {
+    const char *dot = strrchr(output, '.'), *slash = strrchr(output, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - output) : strlen(output);
+    char *p = malloc(stem + 5);
+    if (p) snprintf(p, stem + 5, "%.*s.jpg", (int)stem, output);
+    return p;
+}
+
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+static int64_t get_int(const json_t *o, const char *key, bool *has) {
+    const json_t *v = json_object_get(o, key);
+    *has = json_is_integer(v);
+    return *has ? json_integer_value(v) : 0;
+}
+
+static void fill_streams(const json_t *probe, cf_artifact *a) {
+    size_t i;
+    json_t *s;
+    bool has;
+    json_array_foreach(json_object_get(probe, "streams"), i, s) {
+        const char *type = json_string_value(json_object_get(s, "type"));
+        const char *codec = json_string_value(json_object_get(s, "codec"));
+        if (type && !strcmp(type, "video") && !a->video_codec) {
+            a->video_codec = dup_or_null(codec);
+            a->width = get_int(s, "display_width", &has);
+            a->has_width = has && a->width > 0;
+            a->height = get_int(s, "display_height", &has);
+            a->has_height = has && a->height > 0;
+        } else if (type && !strcmp(type, "audio") && !a->audio_codec) {
+            a->audio_codec = dup_or_null(codec);
+        }
+    }
+}
+
+cf_err cfclip_measure(const char *path, cf_artifact_kind kind, const char *mime, cf_artifact *a,
+                      cf_error *err) {
+    json_t *probe = NULL;
+    cf_artifact_init(a);
+    cf_err rc = cf_probe_file(path, &probe, err);
+    if (rc) {
+        cf_error_prefix(err, "measuring the output");
+        return rc;
+    }
+    bool has;
+    a->kind = kind;
+    a->uri = strdup(path);
+    a->mime = strdup(mime);
+    a->bytes = cf_file_size(path);
+    a->duration_ms = get_int(probe, "duration_ms", &has);
+    a->has_duration_ms = has && kind != CF_ARTIFACT_KIND_THUMBNAIL;
+    fill_streams(probe, a);
+    json_decref(probe);
+    if (!a->uri || !a->mime) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+static cf_err load_limits(cfclip_plan *plan, const cf_clip_options *opts, cf_error *err) {
+    cf_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cf_err rc = cf_config_load(&cfg, err);
+    if (!rc) {
+        plan->max_dimension = (int)cfg.max_dimension;
+        plan->max_duration_ms = cfg.max_duration_ms;
+        plan->threads = opts->threads > 0 ? opts->threads : (int)cfg.threads;
+    }
+    cf_config_free(&cfg);
+    return rc;
+}
+
+static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,
+                           const char *output, const char *thumb, cf_clip_processing_result *out,
+                           cf_error *err) {
+    cf_clip_processing_result_init(out);
+    out->clip_id = dup_or_null(req->clip_id);
+    out->output_uri = strdup(output);
+    out->artifacts = calloc(2, sizeof *out->artifacts);
+    if (!out->output_uri || !out->artifacts)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_artifact_kind kind = plan->format == CFCLIP_GIF ? CF_ARTIFACT_KIND_IMAGE
+                                                        : CF_ARTIFACT_KIND_VIDEO;
+    cf_err rc = cfclip_measure(output, kind, cfclip_format_mime(plan->format), &out->artifacts[0],
+                               err);
+    out->n_artifacts = 1;
+    if (!rc && thumb) {
+        rc = cfclip_measure(thumb, CF_ARTIFACT_KIND_THUMBNAIL, "image/jpeg", &out->artifacts[1], err);
+        out->n_artifacts = 2;
+    }
+    return rc;
+}
+
+typedef struct job_paths {
+    char *temp_dir, *temp_out, *temp_thumb, *thumb;
+} job_paths;
+
+static cf_err make_paths(const cf_clip_processing_request *req, const cfclip_plan *plan,
+                         const cf_clip_options *opts, job_paths *jp, cf_error *err) {
+    char prefix[96], name[16];
+    cfclip_temp_prefix(req->clip_id, prefix, sizeof prefix);
+    cf_err rc = cf_make_temp_dir(opts->temp_dir, prefix, &jp->temp_dir, err);
+    if (rc) return rc;
+    snprintf(name, sizeof name, "clip.%s", cfclip_format_name(plan->format));
+    jp->temp_out = cf_path_join(jp->temp_dir, name);
+    if (plan->thumbnail) {
+        jp->temp_thumb = cf_path_join(jp->temp_dir, "thumb.jpg");
+        jp->thumb = plan->thumb_path ? strdup(plan->thumb_path)
+                                     : cfclip_default_thumb_path(opts->output_path);
+    }
+    if (!jp->temp_out || (plan->thumbnail && (!jp->temp_thumb || !jp->thumb)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+static void free_paths(job_paths *jp) {
+    if (jp->temp_dir) {
+        cf_error ignored;
+        cf_remove_tree(jp->temp_dir, &ignored);
+    }
+    free(jp->temp_dir);
+    free(jp->temp_out);
+    free(jp->temp_thumb);
+    free(jp->thumb);
+}
+
+static cf_err publish(const job_paths *jp, const char *output, cf_error *err) {
+    cf_err rc = cfclip_move_into_place(jp->temp_out, output, err);
+    if (!rc && jp->thumb && (rc = cfclip_move_into_place(jp->temp_thumb, jp->thumb, err)))
+        unlink(output); /* all or nothing */
+    return rc;
+}
+
+cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts,
+                   cf_progress *progress, cf_clip_processing_result *out, cf_error *err) {
+    int64_t t0 = now_ms();
+    cfclip_plan plan;
+    job_paths jp = {0};
+    cfclip_report report;
+    cf_clip_processing_result_init(out);
+    if (!req || !opts) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no request or options");
+    cf_err rc = cfclip_plan_from_request(req, &plan, err);
+    if (!rc) rc = load_limits(&plan, opts, err);
+    if (!rc) rc = check_output(opts->output_path, plan.input, err);
+    if (!rc && plan.thumbnail && plan.thumb_path)
+        rc = check_output(plan.thumb_path, plan.input, err);
+    if (!rc) rc = make_paths(req, &plan, opts, &jp, err);
+    if (!rc) rc = cfclip_execute(&plan, jp.temp_out, jp.temp_thumb, progress, &report, err);
+    if (!rc) rc = publish(&jp, opts->output_path, err);
+    if (!rc) rc = build_result(req, &plan, opts->output_path, jp.thumb, out, err);
+    if (rc) {
+        cf_clip_processing_result_free(out);
+    } else {
+        out->processing_time_ms = now_ms() - t0;
+        cf_log_debug("clip", "clip %s: %s in %lld ms%s", req->clip_id ? req->clip_id : "-",
+                    opts->output_path, (long long)out->processing_time_ms,
+                    report.stream_copied ? " (stream copy)" : "");
+    }
+    free_paths(&jp);
+    return rc;
+}
