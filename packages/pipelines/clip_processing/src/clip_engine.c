@@ -126,12 +126,19 @@ static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio
     }
     if (cfclip_plan_needs_decoding(p) || in->rotation != 0 || !codecs_are_target(in, p->format, use_audio))
         return CF_OK;
-    double kf;
-    cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf, err);
-    if (rc) return rc;
+    /* auto copies only when the result is what re-encoding would give: both cuts on keyframes
+     * (or the end at the end of the input). */
+    double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     double fps = in->video_index >= 0 ? cfclip_stream_fps(in->fmt->streams[in->video_index]) : 0;
     double tolerance = fps > 0 ? 0.5 / fps : 0.001;
-    *copy = fabs(kf - span->origin_s) <= tolerance;
+    cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, err);
+    if (rc || fabs(kf_start - span->origin_s) > tolerance) return rc;
+    if (span->end_s >= input_end - tolerance) {
+        *copy = true;
+        return CF_OK;
+    }
+    if ((rc = cfclip_keyframe_before(in, span->end_s, &kf_end, err))) return rc;
+    *copy = fabs(kf_end - span->end_s) <= tolerance;
     return CF_OK;
 }
 

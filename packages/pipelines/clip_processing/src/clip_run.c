@@ -179,6 +179,21 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     return rc;
 }
 
+static cf_err rename_uri(char **uri, const char *path, cf_error *err) {
+    free(*uri);
+    *uri = strdup(path);
+    return *uri ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
+/* Points the result at the published files instead of the temp ones. */
+static cf_err name_artifacts(cf_clip_processing_result *out, const char *output,
+                             const char *thumb, cf_error *err) {
+    cf_err rc = rename_uri(&out->output_uri, output, err);
+    if (!rc) rc = rename_uri(&out->artifacts[0].uri, output, err);
+    if (!rc && out->n_artifacts > 1) rc = rename_uri(&out->artifacts[1].uri, thumb, err);
+    return rc;
+}
+
 typedef struct job_paths {
     char *temp_dir, *temp_out, *temp_thumb, *thumb;
 } job_paths;
@@ -234,8 +249,10 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
         rc = check_output(plan.thumb_path, plan.input, err);
     if (!rc) rc = make_paths(req, &plan, opts, &jp, err);
     if (!rc) rc = cfclip_execute(&plan, jp.temp_out, jp.temp_thumb, progress, &report, err);
+    /* Measured before publishing, so a file that does not probe is never left in place. */
+    if (!rc) rc = build_result(req, &plan, jp.temp_out, jp.temp_thumb, out, err);
     if (!rc) rc = publish(&jp, opts->output_path, err);
-    if (!rc) rc = build_result(req, &plan, opts->output_path, jp.thumb, out, err);
+    if (!rc) rc = name_artifacts(out, opts->output_path, jp.thumb, err);
     if (rc) {
         cf_clip_processing_result_free(out);
     } else {

@@ -153,12 +153,7 @@ cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double se
     AVFrame *frame = av_frame_alloc(), *filtered = av_frame_alloc();
     int ret = AVERROR(ENOMEM);
     if (!pkt || !frame || !filtered) goto end;
-    if (seek_s > 0) {
-        /* Backward to the keyframe before the start; a failed seek just decodes from 0. */
-        int64_t ts = (int64_t)(seek_s * AV_TIME_BASE);
-        if (av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD) < 0)
-            av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
-    }
+    if ((ret = cfclip_input_rewind(in, seek_s)) < 0) goto end;
     if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) goto end;
     if (cf_progress_cancelled(p)) {
         ret = AVERROR_EXIT;

@@ -99,3 +99,14 @@ cf_err cfclip_input_open(const char *path, cfclip_input *in, cf_error *err) {
 void cfclip_input_close(cfclip_input *in) {
     if (in && in->fmt) avformat_close_input(&in->fmt);
 }
+
+int cfclip_input_rewind(cfclip_input *in, double at_s) {
+    bool fresh = !in->was_read;
+    in->was_read = true;
+    if (at_s <= 0 && fresh) return 0;
+    int64_t ts = at_s > 0 ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
+    int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
+    if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    return ret;
+}

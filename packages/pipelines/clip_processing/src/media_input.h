@@ -4,6 +4,7 @@
 #define CFCLIP_MEDIA_INPUT_H
 
 #include <libavformat/avformat.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "clipforge/error.h"
@@ -15,7 +16,12 @@ typedef struct cfclip_input {
     int64_t start_us;     /* container start time, 0 when unknown */
     int64_t duration_ms;  /* -1 when unknown */
     int rotation;         /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
+    bool was_read;        /* packets were read: a new pass must seek back first */
 } cfclip_input;
+
+/* Positions the input for a pass that starts at source time at_s (<= 0 = the beginning): on
+ * the keyframe at or before it. */
+int cfclip_input_rewind(cfclip_input *in, double at_s);
 
 /* Opens path and reads its stream information. Missing, empty, unreadable, non-media and
  * truncated files fail with a one-line message naming the file. On failure *in is closed. */

@@ -1,6 +1,7 @@
 /* stream_copy.c — the fast path of trim: no decoding, packets are copied with their timestamps
- * shifted so the clip starts at 0. The cut can only start on a keyframe; the end is cut in
- * decode order, so with B-frames the last picture may run a frame or two past the end. The
+ * shifted so the clip starts at 0. The cut can only start on a keyframe. The end is exact when
+ * it falls on a keyframe (or the end of the input); otherwise it is cut in decode order, so
+ * with B-frames the last pictures may run a few frames past it. The
  * display matrix is copied, so rotated video still plays upright. */
 #include "stream_copy.h"
 
@@ -12,8 +13,7 @@ cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_err
     AVStream *st = in->fmt->streams[in->video_index];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    int ret = av_seek_frame(in->fmt, -1, (int64_t)(at_s * AV_TIME_BASE), AVSEEK_FLAG_BACKWARD);
-    if (ret < 0) ret = av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+    int ret = cfclip_input_rewind(in, at_s);
     while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
         bool key = pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) &&
                    pkt->pts != AV_NOPTS_VALUE;
@@ -69,12 +69,14 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
     int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
     if (ts == AV_NOPTS_VALUE || m->done) return 0;
     double t = ts * av_q2d(tb);
-    if (t >= end_s) {
+    double pts = (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : ts) * av_q2d(tb);
+    /* A keyframe at or after the end starts a picture group the clip does not show. */
+    bool key_past_end = m->video && (pkt->flags & AV_PKT_FLAG_KEY) && pts >= end_s - 1e-6;
+    if (t >= end_s || (m->started && key_past_end)) {
         m->done = true;
         return 0;
     }
     if (!m->started) {
-        double pts = (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : ts) * av_q2d(tb);
         if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6
                      : pts < origin_s - 1e-6)
             return 0;
@@ -138,10 +140,7 @@ cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio
     ret = avformat_write_header(oc, &opts);
     av_dict_free(&opts);
     if (ret < 0) goto end;
-    /* Seek a little before the keyframe so no packet at the keyframe's time is skipped. */
-    if ((ret = av_seek_frame(in->fmt, -1, (int64_t)(origin_s * AV_TIME_BASE), AVSEEK_FLAG_BACKWARD)) < 0)
-        ret = av_seek_frame(in->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
-    if (ret < 0) goto end;
+    if ((ret = cfclip_input_rewind(in, origin_s)) < 0) goto end;
     if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
     ret = av_write_trailer(oc);
 end:

@@ -160,6 +160,7 @@ struct muxer {
     bool want_thumb, thumb_final;
     double thumb_s;
     AVFrame *thumb; /* the chosen picture, or the latest one until it is reached */
+    int64_t packets; /* written so far */
 };
 
 static int drain_encoder(out_lane *o) {
@@ -171,6 +172,7 @@ static int drain_encoder(out_lane *o) {
         m->pkt->stream_index = o->st->index;
         av_packet_rescale_ts(m->pkt, o->enc->time_base, o->st->time_base);
         if ((ret = av_interleaved_write_frame(m->oc, m->pkt)) < 0) return ret;
+        m->packets++;
     }
 }
 
@@ -292,6 +294,10 @@ static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
 }
 
 static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
+    if (m->packets == 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "the clip is empty: %s has no decodable frames in the range",
+                            job->plan->input);
     int ret = av_write_trailer(m->oc);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path,
