@@ -75,9 +75,17 @@ cf_err cfd_member(const json_t *obj, const char *key, bool required, const char 
     return CF_OK;
 }
 
+/* JSON Schema counts 5000.0 as an integer (a number with no fractional part), and clients in
+ * languages with one number type send such values, so integral reals within int64 are accepted. */
 cf_err cfd_int(const json_t *v, const char *path, int64_t *out, cf_error *err) {
-    if (!json_is_integer(v)) return cfd_fail(err, path, "must be an integer");
-    *out = json_integer_value(v);
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return CF_OK;
+    }
+    double d = json_is_real(v) ? json_real_value(v) : 0.5;
+    if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+        return cfd_fail(err, path, "must be an integer");
+    *out = (int64_t)d;
     return CF_OK;
 }
 

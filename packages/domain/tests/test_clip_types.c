@@ -63,6 +63,12 @@ static void test_defaults_are_applied(void **state) {
         "{\"op\":\"crop\",\"width\":2,\"height\":2,\"x\":0,\"y\":0},"
         "{\"op\":\"normalize_audio\",\"target_lufs\":-14,\"true_peak_db\":-1},"
         "{\"op\":\"thumbnail\",\"at_ms\":5,\"width\":0}]}");
+    /* integral reals are integers (JSON Schema's rule) and come back as integers */
+    assert_round_trip(
+        "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"operations\":[{\"op\":\"trim\","
+        "\"start_ms\":5000.0,\"end_ms\":1e4}]}",
+        "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"target_format\":\"mp4\",\"operations\":["
+        "{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":10000,\"mode\":\"auto\"}]}");
     assert_round_trip("{\"clip_id\":\"c\",\"source_uri\":\"a\"}",
                       "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"target_format\":\"mp4\","
                       "\"operations\":[]}");
@@ -192,6 +198,33 @@ static void test_openapi_components_describe_every_schema(void **state) {
     json_decref(c);
 }
 
+static void test_type_registry_parses_by_name(void **state) {
+    (void)state;
+    size_t n = 0;
+    const cf_domain_type *all = cf_domain_types(&n);
+    assert_true(n >= 20);
+    for (size_t i = 1; i < n; i++) assert_true(strcmp(all[i - 1].name, all[i].name) < 0);
+    assert_null(cf_domain_type_find("ClipOpMute")); /* no C type: no fields */
+    assert_null(cf_domain_type_find(NULL));
+    const cf_domain_type *t = cf_domain_type_find("ClipOperation");
+    assert_non_null(t);
+    assert_int_equal(t->size, sizeof(cf_clip_operation));
+    json_t *j = parse("{\"op\":\"speed\",\"factor\":3}");
+    cf_clip_operation op;
+    cf_error err;
+    assert_int_equal(t->from_json_at(j, "operations[4]", &op, &err), CF_OK);
+    assert_true(op.as.speed.factor == 3.0);
+    json_t *back = t->to_json(&op);
+    assert_true(json_equal(back, j));
+    t->free(&op);
+    json_decref(back);
+    json_decref(j);
+    j = parse("{\"op\":\"speed\",\"factor\":5}");
+    assert_int_equal(t->from_json_at(j, "operations[4]", &op, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_string_equal(err.msg, "operations[4].factor: must be between 0.25 and 4");
+    json_decref(j);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_operation_round_trips),
@@ -202,6 +235,7 @@ int main(void) {
         cmocka_unit_test(test_enum_helpers),
         cmocka_unit_test(test_out_of_range_enum_fails_serialization),
         cmocka_unit_test(test_openapi_components_describe_every_schema),
+        cmocka_unit_test(test_type_registry_parses_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,8 @@ static const bad_case bad_requests[] = {
     /* integers */
     {REQ("{\"op\":\"trim\",\"start_ms\":1.5,\"end_ms\":9}"),
      "operations[0].start_ms: must be an integer"},
+    {REQ("{\"op\":\"trim\",\"start_ms\":1e19,\"end_ms\":9}"),
+     "operations[0].start_ms: must be an integer"},
     {REQ("{\"op\":\"trim\",\"start_ms\":\"1\",\"end_ms\":9}"),
      "operations[0].start_ms: must be an integer"},
     {REQ("{\"op\":\"trim\",\"start_ms\":-1,\"end_ms\":9}"), "operations[0].start_ms: must be >= 0"},

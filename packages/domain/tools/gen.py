@@ -221,6 +221,9 @@ class Loader:
             fld = Field(key, value, presence, ps.get("default"))
             if presence == "default":
                 self.check_default(where, value, fld.default)
+            if presence == "optional" and value.kind == "array" and value.min_items < 1:
+                # C cannot tell an absent array from an empty one, so one of them must be invalid.
+                raise SchemaError("%s: an optional array needs \"default\": [] or minItems >= 1" % where)
             for kw, strict in (("x-cf-greater-than", True), ("x-cf-greater-or-equal", False)):
                 if kw in ps:
                     fld.greater = (ps[kw], strict)
@@ -503,8 +506,54 @@ def gen_header(types):
             header_object(t, out)
         elif isinstance(t, Union):
             header_union(t, out)
+    out += REGISTRY_DECL.split("\n")
     out.append("#endif")
     return "\n".join(out) + "\n"
+
+
+REGISTRY_DECL = """/* Every object and union type, described as data, so code can handle a type chosen at run
+ * time (by a job kind, a test, a tool) through one entry point. */
+typedef struct cf_domain_type {
+    const char *name; /* the schema title, e.g. "ClipProcessingRequest" */
+    size_t size;      /* sizeof the C type: allocate this much for from_json_at's out */
+    cf_err (*from_json_at)(const json_t *j, const char *path, void *out, cf_error *err);
+    json_t *(*to_json)(const void *v);
+    void (*free)(void *v);
+} cf_domain_type;
+/* The types in name order; *count receives how many. */
+const cf_domain_type *cf_domain_types(size_t *count);
+/* The type whose schema title is name; NULL when there is none. */
+const cf_domain_type *cf_domain_type_find(const char *name);
+"""
+
+
+def gen_registry(types):
+    named = sorted((t for t in types if isinstance(t, Union) or (isinstance(t, Object) and not t.empty)),
+                   key=lambda t: t.name)
+    out = []
+    for t in named:
+        c, n = t.c, snake(t.name)
+        out += ["static cf_err any_from_json_%s(const json_t *j, const char *path, void *out, cf_error *err) {" % n,
+                "    return %s_from_json_at(j, path, out, err);" % c, "}", "",
+                "static json_t *any_to_json_%s(const void *v) {" % n,
+                "    return %s_to_json(v);" % c, "}", "",
+                "static void any_free_%s(void *v) {" % n,
+                "    %s_free(v);" % c, "}", ""]
+    out.append("static const cf_domain_type domain_types[] = {")
+    for t in named:
+        n = snake(t.name)
+        out.append("    {\"%s\", sizeof(%s), any_from_json_%s, any_to_json_%s, any_free_%s}," % (t.name, t.c, n, n, n))
+    out += ["};", "",
+            "const cf_domain_type *cf_domain_types(size_t *count) {",
+            "    if (count) *count = sizeof domain_types / sizeof domain_types[0];",
+            "    return domain_types;",
+            "}", "",
+            "const cf_domain_type *cf_domain_type_find(const char *name) {",
+            "    for (size_t i = 0; name && i < sizeof domain_types / sizeof domain_types[0]; i++)",
+            "        if (strcmp(domain_types[i].name, name) == 0) return &domain_types[i];",
+            "    return NULL;",
+            "}", ""]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -883,6 +932,7 @@ def gen_source(types):
                 out += gen_public(t)
         elif isinstance(t, Union):
             out += gen_enum_source(t.kind_enum) + gen_union(t) + gen_public(t)
+    out += gen_registry(types)
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -903,6 +953,8 @@ def to_openapi(node):
                 res[k] = {mk: "#/components/schemas/" + ref_name("openapi", mv) for mk, mv in v.items()}
             else:
                 res[k] = to_openapi(v)
+        if res.get("type") == "integer" and "format" not in res:
+            res["format"] = "int64"  # what the C side holds; tells clients the range
         return res
     if isinstance(node, list):
         return [to_openapi(x) for x in node]

@@ -1540,7 +1540,7 @@ static cf_err parse_problem(const json_t *j, const char *path, cf_problem *out, 
     if (v) {
         {
             size_t n;
-            if ((rc = cfd_array(v, p, 0, 100, &n, err))) return rc;
+            if ((rc = cfd_array(v, p, 1, 100, &n, err))) return rc;
             if (n) {
                 out->errors = calloc(n, sizeof *out->errors);
                 if (!out->errors) return cfd_no_memory(err, p);
@@ -2234,4 +2234,330 @@ void cf_transcription_request_init(cf_transcription_request *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_transcription_request(v);
+}
+
+static cf_err any_from_json_artifact(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_artifact_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_artifact(const void *v) {
+    return cf_artifact_to_json(v);
+}
+
+static void any_free_artifact(void *v) {
+    cf_artifact_free(v);
+}
+
+static cf_err any_from_json_clip_op_crop(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_crop_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_crop(const void *v) {
+    return cf_clip_op_crop_to_json(v);
+}
+
+static void any_free_clip_op_crop(void *v) {
+    cf_clip_op_crop_free(v);
+}
+
+static cf_err any_from_json_clip_op_fps(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_fps_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_fps(const void *v) {
+    return cf_clip_op_fps_to_json(v);
+}
+
+static void any_free_clip_op_fps(void *v) {
+    cf_clip_op_fps_free(v);
+}
+
+static cf_err any_from_json_clip_op_normalize_audio(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_normalize_audio_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_normalize_audio(const void *v) {
+    return cf_clip_op_normalize_audio_to_json(v);
+}
+
+static void any_free_clip_op_normalize_audio(void *v) {
+    cf_clip_op_normalize_audio_free(v);
+}
+
+static cf_err any_from_json_clip_op_scale(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_scale_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_scale(const void *v) {
+    return cf_clip_op_scale_to_json(v);
+}
+
+static void any_free_clip_op_scale(void *v) {
+    cf_clip_op_scale_free(v);
+}
+
+static cf_err any_from_json_clip_op_speed(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_speed_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_speed(const void *v) {
+    return cf_clip_op_speed_to_json(v);
+}
+
+static void any_free_clip_op_speed(void *v) {
+    cf_clip_op_speed_free(v);
+}
+
+static cf_err any_from_json_clip_op_thumbnail(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_thumbnail_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_thumbnail(const void *v) {
+    return cf_clip_op_thumbnail_to_json(v);
+}
+
+static void any_free_clip_op_thumbnail(void *v) {
+    cf_clip_op_thumbnail_free(v);
+}
+
+static cf_err any_from_json_clip_op_trim(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_trim_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_trim(const void *v) {
+    return cf_clip_op_trim_to_json(v);
+}
+
+static void any_free_clip_op_trim(void *v) {
+    cf_clip_op_trim_free(v);
+}
+
+static cf_err any_from_json_clip_operation(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_operation_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_operation(const void *v) {
+    return cf_clip_operation_to_json(v);
+}
+
+static void any_free_clip_operation(void *v) {
+    cf_clip_operation_free(v);
+}
+
+static cf_err any_from_json_clip_processing_request(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_processing_request_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_processing_request(const void *v) {
+    return cf_clip_processing_request_to_json(v);
+}
+
+static void any_free_clip_processing_request(void *v) {
+    cf_clip_processing_request_free(v);
+}
+
+static cf_err any_from_json_clip_processing_result(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_processing_result_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_processing_result(const void *v) {
+    return cf_clip_processing_result_to_json(v);
+}
+
+static void any_free_clip_processing_result(void *v) {
+    cf_clip_processing_result_free(v);
+}
+
+static cf_err any_from_json_event(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_event_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_event(const void *v) {
+    return cf_event_to_json(v);
+}
+
+static void any_free_event(void *v) {
+    cf_event_free(v);
+}
+
+static cf_err any_from_json_highlight_detection_request(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_highlight_detection_request_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_highlight_detection_request(const void *v) {
+    return cf_highlight_detection_request_to_json(v);
+}
+
+static void any_free_highlight_detection_request(void *v) {
+    cf_highlight_detection_request_free(v);
+}
+
+static cf_err any_from_json_highlight_detection_result(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_highlight_detection_result_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_highlight_detection_result(const void *v) {
+    return cf_highlight_detection_result_to_json(v);
+}
+
+static void any_free_highlight_detection_result(void *v) {
+    cf_highlight_detection_result_free(v);
+}
+
+static cf_err any_from_json_highlight_span(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_highlight_span_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_highlight_span(const void *v) {
+    return cf_highlight_span_to_json(v);
+}
+
+static void any_free_highlight_span(void *v) {
+    cf_highlight_span_free(v);
+}
+
+static cf_err any_from_json_job(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_job_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_job(const void *v) {
+    return cf_job_to_json(v);
+}
+
+static void any_free_job(void *v) {
+    cf_job_free(v);
+}
+
+static cf_err any_from_json_job_create(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_job_create_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_job_create(const void *v) {
+    return cf_job_create_to_json(v);
+}
+
+static void any_free_job_create(void *v) {
+    cf_job_create_free(v);
+}
+
+static cf_err any_from_json_media(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_media_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_media(const void *v) {
+    return cf_media_to_json(v);
+}
+
+static void any_free_media(void *v) {
+    cf_media_free(v);
+}
+
+static cf_err any_from_json_problem(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_problem_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_problem(const void *v) {
+    return cf_problem_to_json(v);
+}
+
+static void any_free_problem(void *v) {
+    cf_problem_free(v);
+}
+
+static cf_err any_from_json_problem_field_error(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_problem_field_error_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_problem_field_error(const void *v) {
+    return cf_problem_field_error_to_json(v);
+}
+
+static void any_free_problem_field_error(void *v) {
+    cf_problem_field_error_free(v);
+}
+
+static cf_err any_from_json_transcript(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript(const void *v) {
+    return cf_transcript_to_json(v);
+}
+
+static void any_free_transcript(void *v) {
+    cf_transcript_free(v);
+}
+
+static cf_err any_from_json_transcript_segment(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_segment_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript_segment(const void *v) {
+    return cf_transcript_segment_to_json(v);
+}
+
+static void any_free_transcript_segment(void *v) {
+    cf_transcript_segment_free(v);
+}
+
+static cf_err any_from_json_transcript_word(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_word_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript_word(const void *v) {
+    return cf_transcript_word_to_json(v);
+}
+
+static void any_free_transcript_word(void *v) {
+    cf_transcript_word_free(v);
+}
+
+static cf_err any_from_json_transcription_request(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcription_request_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcription_request(const void *v) {
+    return cf_transcription_request_to_json(v);
+}
+
+static void any_free_transcription_request(void *v) {
+    cf_transcription_request_free(v);
+}
+
+static const cf_domain_type domain_types[] = {
+    {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
+    {"ClipOpCrop", sizeof(cf_clip_op_crop), any_from_json_clip_op_crop, any_to_json_clip_op_crop, any_free_clip_op_crop},
+    {"ClipOpFps", sizeof(cf_clip_op_fps), any_from_json_clip_op_fps, any_to_json_clip_op_fps, any_free_clip_op_fps},
+    {"ClipOpNormalizeAudio", sizeof(cf_clip_op_normalize_audio), any_from_json_clip_op_normalize_audio, any_to_json_clip_op_normalize_audio, any_free_clip_op_normalize_audio},
+    {"ClipOpScale", sizeof(cf_clip_op_scale), any_from_json_clip_op_scale, any_to_json_clip_op_scale, any_free_clip_op_scale},
+    {"ClipOpSpeed", sizeof(cf_clip_op_speed), any_from_json_clip_op_speed, any_to_json_clip_op_speed, any_free_clip_op_speed},
+    {"ClipOpThumbnail", sizeof(cf_clip_op_thumbnail), any_from_json_clip_op_thumbnail, any_to_json_clip_op_thumbnail, any_free_clip_op_thumbnail},
+    {"ClipOpTrim", sizeof(cf_clip_op_trim), any_from_json_clip_op_trim, any_to_json_clip_op_trim, any_free_clip_op_trim},
+    {"ClipOperation", sizeof(cf_clip_operation), any_from_json_clip_operation, any_to_json_clip_operation, any_free_clip_operation},
+    {"ClipProcessingRequest", sizeof(cf_clip_processing_request), any_from_json_clip_processing_request, any_to_json_clip_processing_request, any_free_clip_processing_request},
+    {"ClipProcessingResult", sizeof(cf_clip_processing_result), any_from_json_clip_processing_result, any_to_json_clip_processing_result, any_free_clip_processing_result},
+    {"Event", sizeof(cf_event), any_from_json_event, any_to_json_event, any_free_event},
+    {"HighlightDetectionRequest", sizeof(cf_highlight_detection_request), any_from_json_highlight_detection_request, any_to_json_highlight_detection_request, any_free_highlight_detection_request},
+    {"HighlightDetectionResult", sizeof(cf_highlight_detection_result), any_from_json_highlight_detection_result, any_to_json_highlight_detection_result, any_free_highlight_detection_result},
+    {"HighlightSpan", sizeof(cf_highlight_span), any_from_json_highlight_span, any_to_json_highlight_span, any_free_highlight_span},
+    {"Job", sizeof(cf_job), any_from_json_job, any_to_json_job, any_free_job},
+    {"JobCreate", sizeof(cf_job_create), any_from_json_job_create, any_to_json_job_create, any_free_job_create},
+    {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
+    {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},
+    {"ProblemFieldError", sizeof(cf_problem_field_error), any_from_json_problem_field_error, any_to_json_problem_field_error, any_free_problem_field_error},
+    {"Transcript", sizeof(cf_transcript), any_from_json_transcript, any_to_json_transcript, any_free_transcript},
+    {"TranscriptSegment", sizeof(cf_transcript_segment), any_from_json_transcript_segment, any_to_json_transcript_segment, any_free_transcript_segment},
+    {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},
+    {"TranscriptionRequest", sizeof(cf_transcription_request), any_from_json_transcription_request, any_to_json_transcription_request, any_free_transcription_request},
+};
+
+const cf_domain_type *cf_domain_types(size_t *count) {
+    if (count) *count = sizeof domain_types / sizeof domain_types[0];
+    return domain_types;
+}
+
+const cf_domain_type *cf_domain_type_find(const char *name) {
+    for (size_t i = 0; name && i < sizeof domain_types / sizeof domain_types[0]; i++)
+        if (strcmp(domain_types[i].name, name) == 0) return &domain_types[i];
+    return NULL;
 }

@@ -493,4 +493,18 @@ json_t *cf_transcription_request_to_json(const cf_transcription_request *v);
 void cf_transcription_request_free(cf_transcription_request *v);
 void cf_transcription_request_init(cf_transcription_request *v);
 
+/* Every object and union type, described as data, so code can handle a type chosen at run
+ * time (by a job kind, a test, a tool) through one entry point. */
+typedef struct cf_domain_type {
+    const char *name; /* the schema title, e.g. "ClipProcessingRequest" */
+    size_t size;      /* sizeof the C type: allocate this much for from_json_at's out */
+    cf_err (*from_json_at)(const json_t *j, const char *path, void *out, cf_error *err);
+    json_t *(*to_json)(const void *v);
+    void (*free)(void *v);
+} cf_domain_type;
+/* The types in name order; *count receives how many. */
+const cf_domain_type *cf_domain_types(size_t *count);
+/* The type whose schema title is name; NULL when there is none. */
+const cf_domain_type *cf_domain_type_find(const char *name);
+
 #endif

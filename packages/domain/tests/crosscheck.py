@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""crosscheck.py — holds the generated C validators against an independent JSON Schema 2020-12
+implementation (python3-jsonschema) on thousands of documents derived from tests/examples.json.
+
+For every example and every mutation of it (each member removed, set to values of every type,
+set to each bound and one past it, strings at and past their length limit, arrays emptied or
+overfilled, unknown members added), it checks that
+  - C and the reference accept and reject the same documents;
+  - what C accepts, it serializes to a document the reference accepts, equal to the input with the
+    schema's defaults filled in.
+The custom keywords (x-cf-greater-than, x-cf-greater-or-equal, x-cf-any-positive) are given to the
+reference as small extra rules written here from their documented meaning, not from the C code.
+
+Usage: crosscheck.py VALIDATE_LINES_BINARY
+"""
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMAS = os.path.join(os.path.dirname(HERE), "schemas")
+
+try:
+    import jsonschema
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+except ImportError:
+    print("python3-jsonschema is not installed (infra/deps.sh test installs it)", file=sys.stderr)
+    sys.exit(1)
+
+warnings.simplefilter("ignore", DeprecationWarning)
+
+
+def load_schemas():
+    out = {}
+    for fn in sorted(os.listdir(SCHEMAS)):
+        if fn.endswith(".json"):
+            with open(os.path.join(SCHEMAS, fn), encoding="utf-8") as f:
+                out[fn[:-5]] = json.load(f)
+    return out
+
+
+SCHEMA_DOCS = load_schemas()
+BASE = "file://" + SCHEMAS + "/"
+
+
+def deref(schema):
+    """Follows a sibling-file $ref (merging its siblings such as default)."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        target = SCHEMA_DOCS[schema["$ref"][:-5]]
+        extra = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = dict(target, **extra)
+    return schema
+
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+# ---- the reference validator with the custom keywords -------------------------------------------
+
+RFC3339 = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)"
+                     r"(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$")
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time")
+def is_date_time(value):
+    return not isinstance(value, str) or bool(RFC3339.match(value))
+
+
+def member(instance, props, name):
+    if name in instance:
+        return instance[name]
+    return deref(props.get(name, {})).get("default")
+
+
+def properties_with_cross_rules(validator, properties, instance, schema):
+    yield from Draft202012Validator.VALIDATORS["properties"](validator, properties, instance, schema)
+    if not isinstance(instance, dict):
+        return
+    for name, ps in properties.items():
+        for kw, strict in (("x-cf-greater-than", True), ("x-cf-greater-or-equal", False)):
+            if kw not in ps:
+                continue
+            a, b = member(instance, properties, name), member(instance, properties, ps[kw])
+            if is_number(a) and is_number(b) and not (a > b if strict else a >= b):
+                yield jsonschema.ValidationError("%s must be %s %s" % (name, kw, ps[kw]))
+
+
+def any_positive(validator, names, instance, schema):
+    if not isinstance(instance, dict):
+        return
+    values = [member(instance, schema.get("properties", {}), n) for n in names]
+    if not any(is_number(v) and v > 0 for v in values):
+        yield jsonschema.ValidationError("one of %s must be > 0" % names)
+
+
+Reference = validators.extend(Draft202012Validator, {"properties": properties_with_cross_rules,
+                                                     "x-cf-any-positive": any_positive})
+
+
+def reference_for(name):
+    # Without "$schema" a referenced schema is checked by this validator class, custom keywords
+    # included, instead of the stock class its dialect names.
+    plain = {n: {k: v for k, v in s.items() if k != "$schema"} for n, s in SCHEMA_DOCS.items()}
+    store = {BASE + n + ".json": s for n, s in plain.items()}
+    resolver = jsonschema.RefResolver(BASE + name + ".json", plain[name], store=store)
+    return Reference(plain[name], resolver=resolver, format_checker=FORMATS)
+
+
+# ---- documents -----------------------------------------------------------------------------------
+
+def union_variant(schema, instance):
+    mapping = schema["discriminator"]["mapping"]
+    tag = instance.get(schema["discriminator"]["propertyName"]) if isinstance(instance, dict) else None
+    return deref({"$ref": mapping[tag]}) if tag in mapping else None
+
+
+def resolve(schema, instance):
+    schema = deref(schema)
+    if "oneOf" in schema:
+        return union_variant(schema, instance)
+    return schema
+
+
+def with_defaults(instance, schema):
+    """The instance with every absent defaulted member filled in, recursively."""
+    schema = resolve(schema, instance)
+    if schema is None:
+        return instance
+    if isinstance(instance, dict) and "properties" in schema:
+        out = {}
+        for k, v in instance.items():
+            out[k] = with_defaults(v, schema["properties"][k]) if k in schema["properties"] else v
+        for k, ps in schema["properties"].items():
+            d = deref(ps)
+            if k not in out and "default" in d:
+                out[k] = copy.deepcopy(d["default"])
+        return out
+    if isinstance(instance, list) and "items" in schema:
+        return [with_defaults(x, schema["items"]) for x in instance]
+    return instance
+
+
+def bound_values(s):
+    vals = []
+    for b in [s] + s.get("anyOf", []):
+        for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "const"):
+            if k in b and is_number(b[k]):
+                x = b[k]
+                step = 1 if s.get("type") == "integer" else 0.01
+                vals += [x - step, x, x + step]
+    return vals
+
+
+def candidates(schema):
+    s = deref(schema)
+    vals = [None, True, "x", "", 1.5, 0, -1, 1, 2, 5000.0, [], {}, {"a": 1}]
+    if s.get("type") != "integer":  # C integers are int64: larger integral values are refused
+        vals.append(1e300)
+    vals += bound_values(s)
+    if s.get("type") == "string":
+        n = s.get("maxLength", 8)
+        vals += ["a" * n, "a" * (n + 1), "\u00e9" * n, "\u00e9" * (n + 1)]
+        if s.get("format") == "date-time":
+            vals += ["2026-01-31T12:00:00Z", "2026-02-30T25:00:00Z", "2026-01-31 12:00:00Z",
+                     "2026-01-31T12:00:00.123+05:30", "2026-01-31T12:00:00"]
+    if "enum" in s:
+        vals += s["enum"] + ["bogus", s["enum"][0].upper()]
+    if "const" in s:
+        vals += [s["const"], s["const"] + "x"]
+    return vals
+
+
+def mutations(instance, schema, depth=0):
+    """Yields documents that differ from instance in one place (at any depth)."""
+    s = resolve(schema, instance)
+    yield []
+    yield "text"
+    if s is None or depth > 4:
+        return
+    if isinstance(instance, dict) and "properties" in s:
+        yield dict(instance, zz_unknown=1)
+        for k, ps in s["properties"].items():
+            if k in instance:
+                yield {kk: vv for kk, vv in instance.items() if kk != k}
+                for sub in mutations(instance[k], ps, depth + 1):
+                    yield dict(instance, **{k: sub})
+            for v in candidates(ps):
+                yield dict(instance, **{k: v})
+    elif isinstance(instance, dict) and "maxProperties" in s:  # a free-form member
+        yield {("k%d" % i): i for i in range(s["maxProperties"] + 1)}
+        yield dict(instance, zz_text="x")
+    elif isinstance(instance, list) and "items" in s:
+        yield []
+        if instance and s.get("maxItems", 0) <= 300:
+            yield instance + [instance[0]] * (s["maxItems"] + 1 - len(instance))
+            yield [instance[0]] * s["maxItems"]
+        for i, x in enumerate(instance[:3]):
+            for sub in mutations(x, s["items"], depth + 1):
+                yield instance[:i] + [sub] + instance[i + 1:]
+
+
+def cases(examples):
+    seen = set()
+    for name, docs in examples.items():
+        for doc in docs:
+            for m in [doc] + list(mutations(doc, {"$ref": name + ".json"})):
+                key = (name, json.dumps(m, sort_keys=True))
+                if key not in seen:
+                    seen.add(key)
+                    yield name, m
+
+
+def main():
+    binary = sys.argv[1]
+    for name, schema in SCHEMA_DOCS.items():
+        Draft202012Validator.check_schema(schema)
+    with open(os.path.join(os.path.dirname(HERE), "generated", "openapi-components.json"), encoding="utf-8") as f:
+        components = json.load(f)["schemas"]
+    assert sorted(components) == sorted(SCHEMA_DOCS), "OpenAPI components and schemas differ"
+    for schema in components.values():
+        Draft202012Validator.check_schema(schema)
+    with open(os.path.join(HERE, "examples.json"), encoding="utf-8") as f:
+        examples = json.load(f)
+    all_cases = list(cases(examples))
+    lines = "".join("%s\t%s\n" % (n, json.dumps(d, ensure_ascii=False)) for n, d in all_cases)
+    res = subprocess.run([binary], input=lines.encode("utf-8"), capture_output=True, check=True)
+    answers = res.stdout.decode("utf-8").split("\n")
+    refs = {n: reference_for(n) for n in examples}
+    failures, accepted = [], 0
+    for (name, doc), answer in zip(all_cases, answers):
+        verdict, _, detail = answer.partition("\t")
+        ref_errors = list(refs[name].iter_errors(doc))
+        if (verdict == "ok") != (not ref_errors):
+            failures.append("%s %s: C says %s, reference says %s" % (
+                name, json.dumps(doc)[:300], answer[:200], ref_errors[0].message[:200] if ref_errors else "valid"))
+            continue
+        if verdict != "ok":
+            continue
+        accepted += 1
+        out = json.loads(detail)
+        out_errors = list(refs[name].iter_errors(out))
+        if out_errors:
+            failures.append("%s: C serialized %s, which the reference rejects: %s" % (name, detail[:300], out_errors[0].message))
+        elif out != with_defaults(doc, {"$ref": name + ".json"}):
+            failures.append("%s: %s came back as %s" % (name, json.dumps(doc)[:300], detail[:300]))
+    print("%d documents: %d accepted, %d rejected by both; %d disagreements" % (
+        len(all_cases), accepted, len(all_cases) - accepted - len(failures), len(failures)))
+    for f in failures[:30]:
+        print("  " + f)
+    return 1 if failures or len(answers) < len(all_cases) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
