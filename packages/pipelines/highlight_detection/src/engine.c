@@ -1,0 +1,216 @@
+/* engine.c — the engine registry and routing, and the result type's helpers.
+ *
+ * Engines are classes (cf_hl_engine_methods, SQLite-VFS style) instantiated once per registry.
+ * Routing for a request: the engine named in the request first, then the rest in registry order
+ * (heuristic, learned). When a model version is requested, a first round asks each engine to
+ * warm_start that version; a second round takes every engine's default. An engine that does not
+ * support the profile, cannot load its model or fails is skipped, and the reason is kept: the
+ * result names the engine that answered and carries the notes of those that did not. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_common.h"
+
+#define MAX_ENGINES 8
+
+typedef struct engine_slot {
+    const cf_hl_engine_methods *m;
+    void *self;
+} engine_slot;
+
+struct cf_hl_registry {
+    cf_hl_paths paths;
+    engine_slot e[MAX_ENGINES];
+    size_t n;
+};
+
+static const cf_hl_engine_methods *const builtins[] = {&hl_engine_heuristic, &hl_engine_learned};
+
+const cf_hl_engine_methods *cf_hl_engine_builtin(const char *name) {
+    for (size_t i = 0; name && i < sizeof builtins / sizeof builtins[0]; i++)
+        if (strcmp(builtins[i]->name, name) == 0) return builtins[i];
+    return NULL;
+}
+
+cf_err cf_hl_registry_new(const cf_hl_paths *paths, cf_hl_registry **out, cf_error *err) {
+    cf_hl_registry *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "engine registry: out of memory");
+    r->paths.profiles_dir = strdup(hl_profiles_dir(paths));
+    r->paths.models_dir = strdup(hl_models_dir(paths));
+    cf_err rc = r->paths.profiles_dir && r->paths.models_dir
+                    ? CF_OK
+                    : cf_error_set(err, CF_ERR_NO_MEMORY, "engine registry: out of memory");
+    for (size_t i = 0; !rc && i < sizeof builtins / sizeof builtins[0]; i++)
+        rc = cf_hl_registry_add(r, builtins[i], err);
+    if (rc) {
+        cf_hl_registry_free(r);
+        return rc;
+    }
+    *out = r;
+    return CF_OK;
+}
+
+void cf_hl_registry_free(cf_hl_registry *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->n; i++) r->e[i].m->destroy(r->e[i].self);
+    free((char *)r->paths.profiles_dir);
+    free((char *)r->paths.models_dir);
+    free(r);
+}
+
+cf_err cf_hl_registry_add(cf_hl_registry *r, const cf_hl_engine_methods *m, cf_error *err) {
+    if (!m || m->version != CF_HL_ENGINE_VERSION || !m->name || !m->create || !m->detect)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "engine registry: incomplete engine class");
+    void *self = NULL;
+    cf_err rc = m->create(&r->paths, &self, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->e[i].m->name, m->name) == 0) {
+            r->e[i].m->destroy(r->e[i].self);
+            r->e[i] = (engine_slot){m, self};
+            return CF_OK;
+        }
+    if (r->n == MAX_ENGINES) {
+        m->destroy(self);
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "engine registry: more than %d engines", MAX_ENGINES);
+    }
+    r->e[r->n++] = (engine_slot){m, self};
+    return CF_OK;
+}
+
+static void note(char *notes, size_t len, const char *engine, const char *why) {
+    size_t used = strlen(notes);
+    if (used < len) snprintf(notes + used, len - used, "%s%s: %s", used ? "; " : "", engine, why);
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One engine, one attempt: true when it answered into out. */
+static bool attempt(engine_slot *s, const cf_hl_request *req, const char *version,
+                    const cf_hl_detect_input *in, cf_hl_result *out, char *notes, size_t len) {
+    cf_error e;
+    cf_error_clear(&e);
+    if (s->m->warm_start && s->m->warm_start(s->self, version, &e) != CF_OK) {
+        note(notes, len, s->m->name, e.msg);
+        return false;
+    }
+    if (s->m->supports_profile && !s->m->supports_profile(s->self, in->profile)) {
+        char why[96];
+        snprintf(why, sizeof why, "does not support profile '%s'", in->profile);
+        note(notes, len, s->m->name, why);
+        return false;
+    }
+    double t0 = now_ms();
+    cf_hl_result r = {0};
+    if (s->m->detect(s->self, in, &r, &e) != CF_OK) {
+        note(notes, len, s->m->name, e.msg);
+        cf_hl_result_free(&r);
+        return false;
+    }
+    r.inference_ms = (int64_t)(now_ms() - t0 + 0.5);
+    r.engine = strdup(s->m->name);
+    r.clip_id = req->clip_id ? strdup(req->clip_id) : NULL;
+    *out = r;
+    return true;
+}
+
+cf_err cf_hl_route(cf_hl_registry *r, const cf_hl_request *req, const cf_hl_detect_input *in,
+                   cf_hl_result *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    size_t order[MAX_ENGINES], n = 0;
+    if (req->engine) {
+        for (size_t i = 0; i < r->n; i++)
+            if (strcmp(r->e[i].m->name, req->engine) == 0) order[n++] = i;
+        if (!n) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown engine '%s'", req->engine);
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (!req->engine || strcmp(r->e[i].m->name, req->engine) != 0) order[n++] = i;
+    char notes[CF_ERROR_MSG_MAX - 64] = "";
+    bool done = false;
+    for (int round = req->model_version ? 0 : 1; round < 2 && !done; round++) {
+        for (size_t k = 0; k < n && !done; k++)
+            done = attempt(&r->e[order[k]], req, round == 0 ? req->model_version : NULL, in, out,
+                           notes, sizeof notes);
+        if (done && round == 0) notes[0] = '\0'; /* the version was found: others lacking it is no news */
+    }
+    if (!done) return cf_error_set(err, CF_ERR_UNSUPPORTED, "no engine answered: %s", notes);
+    if (notes[0] && !(out->fallback_note = strdup(notes)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "routing: out of memory");
+    return CF_OK;
+}
+
+cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profile *prof,
+               double min_score, const hl_signal *signals, size_t n_signals, cf_hl_result *out,
+               cf_error *err) {
+    hl_span_params p = prof->span;
+    p.min_score = min_score;
+    size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
+    hl_span *spans = NULL;
+    hl_span_stats st;
+    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, &p, top_n, &spans, &n, &st, err);
+    if (rc) return rc;
+    out->highlights = calloc(n ? n : 1, sizeof *out->highlights);
+    out->confidence_summary = calloc(5, sizeof *out->confidence_summary);
+    if (!out->highlights || !out->confidence_summary) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        cf_hl_span *h = &out->highlights[out->n_highlights++];
+        h->start_ms = (int64_t)spans[i].start * CF_HL_HOP_MS;
+        h->end_ms = (int64_t)spans[i].end * CF_HL_HOP_MS;
+        if (h->end_ms > in->track->duration_ms && in->track->duration_ms > h->start_ms)
+            h->end_ms = in->track->duration_ms;
+        h->score = spans[i].score;
+        rc = hl_explain(in->track, &spans[i], signals, n_signals, h, err);
+    }
+    const char *names[5] = {"mean", "max", "p90", "coverage", "candidates"};
+    double values[5] = {st.mean, st.max, st.p90, st.coverage, (double)st.candidates};
+    for (size_t i = 0; !rc && i < 5; i++) {
+        out->confidence_summary[i].name = strdup(names[i]);
+        out->confidence_summary[i].value = values[i];
+        out->n_confidence_summary++;
+        if (!out->confidence_summary[i].name) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    free(spans);
+    return rc;
+}
+
+void cf_hl_result_free(cf_hl_result *r) {
+    if (!r) return;
+    for (size_t i = 0; r->highlights && i < r->n_highlights; i++) {
+        free(r->highlights[i].label);
+        for (size_t k = 0; k < r->highlights[i].n_reasons; k++) free(r->highlights[i].reasons[k]);
+        free(r->highlights[i].reasons);
+    }
+    free(r->highlights);
+    for (size_t i = 0; i < r->n_confidence_summary; i++) free(r->confidence_summary[i].name);
+    free(r->confidence_summary);
+    free(r->clip_id);
+    free(r->model_version);
+    free(r->engine);
+    free(r->fallback_note);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *cf_hl_result_to_json(const cf_hl_result *r) {
+    json_t *spans = json_array(), *summary = json_object();
+    for (size_t i = 0; i < r->n_highlights; i++) {
+        const cf_hl_span *h = &r->highlights[i];
+        json_t *reasons = json_array();
+        for (size_t k = 0; k < h->n_reasons; k++) json_array_append_new(reasons, json_string(h->reasons[k]));
+        json_array_append_new(spans, json_pack("{s:I, s:I, s:f, s:s, s:o}", "start_ms",
+                                               (json_int_t)h->start_ms, "end_ms", (json_int_t)h->end_ms,
+                                               "score", h->score, "label", h->label ? h->label : "",
+                                               "reasons", reasons));
+    }
+    for (size_t i = 0; i < r->n_confidence_summary; i++)
+        json_object_set_new(summary, r->confidence_summary[i].name,
+                            json_real(r->confidence_summary[i].value));
+    return json_pack("{s:s?, s:o, s:s?, s:s?, s:I, s:o}", "clip_id", r->clip_id, "highlights", spans,
+                     "model_version", r->model_version, "engine", r->engine, "inference_ms",
+                     (json_int_t)r->inference_ms, "confidence_summary", summary);
+}

@@ -1,0 +1,111 @@
+/* profile.c — loading detection profiles (generic, podcast, sports, gaming, lecture, music) from
+ * JSON data files, so that tuning a profile is editing a file, not the code. Directory:
+ * cf_hl_paths.profiles_dir, else CLIPFORGE_HIGHLIGHT_PROFILES_DIR, else the source tree's
+ * packages/pipelines/highlight_detection/profiles. */
+#include "profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/json.h"
+
+const char *const cf_hl_profiles[] = {"generic", "podcast", "sports", "gaming", "lecture", "music", NULL};
+
+bool cf_hl_profile_known(const char *name) {
+    for (size_t i = 0; name && cf_hl_profiles[i]; i++)
+        if (strcmp(cf_hl_profiles[i], name) == 0) return true;
+    return false;
+}
+
+static const char *dir_or(const char *given, const char *env, const char *builtin) {
+    if (given && *given) return given;
+    const char *e = getenv(env);
+    return e && *e ? e : builtin;
+}
+
+const char *hl_profiles_dir(const cf_hl_paths *paths) {
+    return dir_or(paths ? paths->profiles_dir : NULL, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR",
+                  CF_HL_DEFAULT_PROFILES_DIR);
+}
+
+const char *hl_models_dir(const cf_hl_paths *paths) {
+    return dir_or(paths ? paths->models_dir : NULL, "CLIPFORGE_HIGHLIGHT_MODELS_DIR",
+                  CF_HL_DEFAULT_MODELS_DIR);
+}
+
+static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err) {
+    char path[64];
+    snprintf(path, sizeof path, "signals[%zu]", i);
+    const char *feature = NULL, *label = "highlight";
+    cf_err rc = cf_json_get_string(j, "feature", false, &feature, path, err);
+    if (!rc) rc = cf_json_get_number(j, "weight", false, &s->weight, path, err);
+    if (!rc) rc = cf_json_get_number(j, "lo", false, &s->lo, path, err);
+    if (!rc) rc = cf_json_get_number(j, "hi", false, &s->hi, path, err);
+    if (!rc && cf_json_get_string(j, "label", true, &label, path, err) == CF_ERR_INVALID_ARGUMENT)
+        rc = CF_ERR_INVALID_ARGUMENT;
+    if (rc) return rc;
+    if ((s->feature = cf_feature_find(feature)) < 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.feature: unknown feature '%s'", path, feature);
+    if (!(s->weight >= 0 && s->weight <= 1))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.weight: must be in [0, 1]", path);
+    if (!(s->hi > s->lo))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.hi: must be > lo", path);
+    snprintf(s->label, sizeof s->label, "%s", label);
+    return CF_OK;
+}
+
+static cf_err load_span(const json_t *j, hl_span_params *p, cf_error *err) {
+    struct { const char *key; int64_t *dst; int64_t lo, hi; } ints[] = {
+        {"smooth_ms", &p->smooth_ms, 0, 60000},     {"min_len_ms", &p->min_len_ms, 1000, 600000},
+        {"max_len_ms", &p->max_len_ms, 1000, 3600000}, {"min_gap_ms", &p->min_gap_ms, 0, 600000},
+        {"snap_ms", &p->snap_ms, 0, 30000},         {"top_n", &p->top_n, 1, 1000}};
+    cf_err rc = cf_json_get_number(j, "min_score", false, &p->min_score, "", err);
+    for (size_t i = 0; !rc && i < sizeof ints / sizeof ints[0]; i++) {
+        if ((rc = cf_json_get_int(j, ints[i].key, false, ints[i].dst, "", err))) break;
+        if (*ints[i].dst < ints[i].lo || *ints[i].dst > ints[i].hi)
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: out of range", ints[i].key);
+    }
+    if (!rc && p->max_len_ms < p->min_len_ms)
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "max_len_ms: must be >= min_len_ms");
+    if (!rc && !(p->min_score >= 0 && p->min_score <= 1))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "min_score: must be in [0, 1]");
+    return rc;
+}
+
+cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!name || !cf_hl_profile_known(name))
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "unknown detection profile '%s'", name ? name : "");
+    char file[4096];
+    snprintf(file, sizeof file, "%s/%s.json", dir, name);
+    cf_error jerr;
+    json_t *j = cf_json_load_file(file, 1 << 20, 16, &jerr);
+    if (!j) return cf_error_set(err, jerr.code == CF_ERR_NOT_FOUND ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_ARGUMENT,
+                                "profile %s: %s", name, jerr.msg);
+    int64_t version = 1;
+    const json_t *signals = json_object_get(j, "signals");
+    cf_err rc = cf_json_get_int(j, "version", true, &version, "", err);
+    rc = rc == CF_ERR_NOT_FOUND ? CF_OK : rc;
+    if (!rc && (!json_is_array(signals) || json_array_size(signals) == 0 ||
+                json_array_size(signals) > HL_MAX_SIGNALS))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "signals: must be an array of 1..%d", HL_MAX_SIGNALS);
+    for (size_t i = 0; !rc && i < json_array_size(signals); i++)
+        rc = load_signal(json_array_get(signals, i), i, &out->signals[i], err);
+    if (!rc) rc = load_span(j, &out->span, err);
+    size_t n_signals = json_array_size(signals);
+    json_decref(j);
+    if (rc) {
+        cf_error_prefix(err, "profile %s (%s)", name, file);
+        return rc;
+    }
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->version = (int)version;
+    out->n_signals = n_signals;
+    return CF_OK;
+}
+
+double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t hop) {
+    double e = (cf_feat(t, hop, s->feature) - s->lo) / (s->hi - s->lo);
+    return e < 0 ? 0 : e > 1 ? 1 : e;
+}

@@ -1,0 +1,45 @@
+/* profile.h — detection profiles loaded from data files (<profiles_dir>/<name>.json): the
+ * signals an engine weighs, how each maps to evidence, and the span bounds. Internal. */
+#ifndef CF_HL_PROFILE_H
+#define CF_HL_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/highlight.h"
+
+#define HL_MAX_SIGNALS 16
+
+/* One signal: evidence = clamp((feature - lo) / (hi - lo), 0, 1), worth at most weight. */
+typedef struct hl_signal {
+    int feature; /* cf_feature_id */
+    double weight, lo, hi;
+    char label[32];
+} hl_signal;
+
+typedef struct hl_span_params {
+    double min_score;
+    int64_t smooth_ms, min_len_ms, max_len_ms, min_gap_ms, snap_ms;
+    int64_t top_n;
+} hl_span_params;
+
+typedef struct hl_profile {
+    char name[32];
+    int version;
+    hl_signal signals[HL_MAX_SIGNALS];
+    size_t n_signals;
+    hl_span_params span;
+} hl_profile;
+
+/* Loads <dir>/<name>.json. CF_ERR_NOT_FOUND when there is no such profile; CF_ERR_INVALID_ARGUMENT
+ * naming the field when the file is malformed. */
+cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_error *err);
+
+/* Evidence 0..1 of signal s at one hop. */
+double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t hop);
+
+/* Directory defaults: the CLIPFORGE_HIGHLIGHT_* environment, else the source tree. */
+const char *hl_profiles_dir(const cf_hl_paths *paths);
+const char *hl_models_dir(const cf_hl_paths *paths);
+
+#endif

@@ -1,0 +1,95 @@
+/* reasons.c — why a span was chosen, in words a user can check against the media. Each
+ * signal's reason quotes the measured values inside the span against the media's baseline. */
+#include "reasons.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feature_math.h"
+
+#define MAX_REASONS 4
+
+static double span_mean(const cf_feature_track *t, const hl_span *s, int f) {
+    double sum = 0;
+    for (size_t k = s->start; k < s->end; k++) sum += cf_feat(t, k, f);
+    return s->end > s->start ? sum / (double)(s->end - s->start) : 0;
+}
+
+static double span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *g) {
+    double sum = 0;
+    for (size_t k = s->start; k < s->end; k++) sum += hl_signal_evidence(g, t, k);
+    return s->end > s->start ? sum / (double)(s->end - s->start) : 0;
+}
+
+static int count_cuts(const cf_feature_track *t, const hl_span *s) {
+    int n = 0;
+    for (size_t k = s->start; k < s->end; k++) n += cf_feat(t, k, CF_FEAT_CUT) > 0;
+    return n;
+}
+
+static double media_cuts_per_10s(const cf_feature_track *t) {
+    size_t n = 0;
+    for (size_t k = 0; k < t->n_hops; k++) n += cf_feat(t, k, CF_FEAT_CUT) > 0;
+    return t->n_hops ? 100.0 * (double)n / (double)t->n_hops : 0;
+}
+
+static void describe(const cf_feature_track *t, const hl_span *s, int f, char *buf, size_t len) {
+    double v = span_mean(t, s, f), loud = span_mean(t, s, CF_FEAT_LOUD_REL_LOCAL);
+    double secs = (double)(s->end - s->start) * CF_HL_HOP_MS / 1000.0;
+    switch (f) {
+    case CF_FEAT_CROWD:
+        snprintf(buf, len, "crowd noise %+.0f dB over baseline (%.0f%% of the span)", loud, v * 100); break;
+    case CF_FEAT_EXCITED:
+        snprintf(buf, len, "excited speech %+.0f dB over the calm speech around it", loud); break;
+    case CF_FEAT_LOUD_REL_LOCAL:
+        snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v); break;
+    case CF_FEAT_LOUD_REL_GLOBAL:
+        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, t->integrated_lufs); break;
+    case CF_FEAT_CUT_RATE:
+    case CF_FEAT_CUT:
+        snprintf(buf, len, "%d scene cuts in %.0f s (media average %.1f per 10 s)", count_cuts(t, s),
+                 secs, media_cuts_per_10s(t)); break;
+    case CF_FEAT_MOTION_REL:
+    case CF_FEAT_MOTION:
+        snprintf(buf, len, "motion %.1fx the media's median", exp2(span_mean(t, s, CF_FEAT_MOTION_REL))); break;
+    case CF_FEAT_ONSET_RATE:
+        snprintf(buf, len, "busy sound: %.1f onsets per second", v); break;
+    case CF_FEAT_FLUX:
+        snprintf(buf, len, "rapid sound changes (spectral flux %.1f dB)", v); break;
+    case CF_FEAT_SPEECH:
+        snprintf(buf, len, "speech %.0f%% of the span", v * 100); break;
+    default:
+        snprintf(buf, len, "%s %.2f", cf_feature_name(f), v); break;
+    }
+}
+
+cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
+                  size_t n_signals, cf_hl_span *out, cf_error *err) {
+    double contrib[HL_MAX_SIGNALS];
+    size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
+    for (size_t i = 0; i < n; i++) {
+        contrib[i] = signals[i].weight * span_evidence(t, s, &signals[i]);
+        order[i] = i;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort, at most 16 */
+        for (size_t k = i; k > 0 && contrib[order[k]] > contrib[order[k - 1]]; k--) {
+            size_t tmp = order[k];
+            order[k] = order[k - 1], order[k - 1] = tmp;
+        }
+    out->label = strdup(n && contrib[order[0]] > 0 ? signals[order[0]].label : "highlight");
+    out->reasons = calloc(MAX_REASONS, sizeof *out->reasons);
+    if (!out->label || !out->reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
+    int seen[CF_FEAT_COUNT] = {0};
+    for (size_t i = 0; i < n && out->n_reasons < MAX_REASONS; i++) {
+        const hl_signal *g = &signals[order[i]];
+        if (contrib[order[i]] < 0.1 || seen[g->feature]++) continue;
+        char buf[160];
+        describe(t, s, g->feature, buf, sizeof buf);
+        if (!(out->reasons[out->n_reasons] = strdup(buf)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
+        out->n_reasons++;
+    }
+    return CF_OK;
+}

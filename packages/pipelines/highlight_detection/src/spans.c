@@ -1,0 +1,170 @@
+/* spans.c — span selection shared by every engine.
+ *
+ * 1. Smooth the score curve (centred mean over the profile's smooth_ms).
+ * 2. Peaks: local maxima at or over min_score; each grows into the region where the smoothed
+ *    curve stays over half its peak (and over 0.8 min_score) — the half-maximum width.
+ * 3. Fit the profile's length bounds: a short region grows towards its stronger side, a long one
+ *    keeps its best-scoring max_len window.
+ * 4. Snap each boundary within snap_ms: to a scene cut when there is one, else to a pause when
+ *    speech runs across the boundary; transcript words, when given, are never cut.
+ * 5. Score = half the smoothed peak plus half the mean raw score inside the span (0..1: scores
+ *    stay on the engine's calibrated scale, so they compare across media).
+ * 6. Non-maximum suppression: a span is dropped when it overlaps (or comes within min_gap_ms of)
+ *    a better one; the first top_n survivors are returned, best first. */
+#include "spans.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "feature_math.h"
+
+static size_t hops_of(int64_t ms) { return (size_t)((ms + CF_HL_HOP_MS / 2) / CF_HL_HOP_MS); }
+
+static void grow(const float *s, size_t n, size_t peak, double thr, size_t *lo, size_t *hi) {
+    size_t a = peak, b = peak + 1;
+    while (a > 0 && s[a - 1] >= thr) a--;
+    while (b < n && s[b] >= thr) b++;
+    *lo = a, *hi = b;
+}
+
+static void fit_length(const float *s, size_t n, size_t min_len, size_t max_len, size_t *lo, size_t *hi) {
+    if (min_len > n) min_len = n;
+    while (*hi - *lo < min_len) {
+        bool left = *lo > 0, right = *hi < n;
+        if (left && (!right || s[*lo - 1] >= s[*hi])) (*lo)--;
+        else (*hi)++;
+    }
+    if (*hi - *lo <= max_len) return;
+    double sum = 0, best;
+    for (size_t k = *lo; k < *lo + max_len; k++) sum += s[k];
+    best = sum;
+    size_t best_start = *lo;
+    for (size_t st = *lo + 1; st + max_len <= *hi; st++) {
+        sum += s[st + max_len - 1] - s[st - 1];
+        if (sum > best) best = sum, best_start = st;
+    }
+    *lo = best_start, *hi = best_start + max_len;
+}
+
+static bool is_cut(const cf_feature_track *t, size_t hop) {
+    return hop < t->n_hops && cf_feat(t, hop, CF_FEAT_CUT) > 0;
+}
+
+static bool is_pause(const cf_feature_track *t, size_t hop) {
+    return hop < t->n_hops &&
+           (cf_feat(t, hop, CF_FEAT_SILENCE) > 0 || cf_feat(t, hop, CF_FEAT_SPEECH) < 0.2f);
+}
+
+/* Nearest hop to b within +-w satisfying pred, or SIZE_MAX. */
+static size_t nearest(const cf_feature_track *t, size_t b, size_t w,
+                      bool (*pred)(const cf_feature_track *, size_t)) {
+    for (size_t d = 0; d <= w; d++) {
+        if (b >= d && pred(t, b - d)) return b - d;
+        if (d && pred(t, b + d)) return b + d;
+    }
+    return SIZE_MAX;
+}
+
+/* A boundary b sits between hops b-1 and b. A cut in hop c starts a new scene at c, so both a
+ * start and an end snap to c; a pause hop p is kept inside the span's quiet edge. */
+static size_t snap(const cf_feature_track *t, size_t b, size_t w, bool is_start) {
+    size_t c = nearest(t, b, w, is_cut);
+    if (c != SIZE_MAX) return c;
+    size_t probe = is_start ? b : (b > 0 ? b - 1 : 0);
+    if (!t->has_audio || cf_feat(t, probe < t->n_hops ? probe : t->n_hops - 1, CF_FEAT_SPEECH) < 0.5f)
+        return b; /* nothing is said across this boundary */
+    size_t p = nearest(t, probe, w, is_pause);
+    if (p == SIZE_MAX) return b;
+    return is_start ? p : p + 1;
+}
+
+/* Moves boundaries that fall inside a transcript word to the word's edge (outwards). */
+static void respect_words(const cf_hl_word *words, size_t n_words, size_t n, size_t *lo, size_t *hi) {
+    for (size_t i = 0; i < n_words; i++) {
+        int64_t s = (int64_t)*lo * CF_HL_HOP_MS, e = (int64_t)*hi * CF_HL_HOP_MS;
+        if (words[i].start_ms < s && words[i].end_ms > s) *lo = (size_t)(words[i].start_ms / CF_HL_HOP_MS);
+        if (words[i].start_ms < e && words[i].end_ms > e) {
+            size_t h = (size_t)((words[i].end_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
+            *hi = h < n ? h : n;
+        }
+    }
+}
+
+static void snap_span(const cf_feature_track *t, const hl_span_params *p, size_t *lo, size_t *hi) {
+    size_t w = hops_of(p->snap_ms), min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms);
+    size_t a = snap(t, *lo, w, true), b = snap(t, *hi, w, false);
+    if (b > t->n_hops) b = t->n_hops;
+    /* a snap may not break the length bounds by more than the snap window itself */
+    if (b > a && b - a + w >= min_len && b - a <= max_len + w) *lo = a, *hi = b;
+}
+
+static double span_score(const float *raw, const float *smooth, size_t lo, size_t hi, size_t peak) {
+    double sum = 0;
+    for (size_t k = lo; k < hi; k++) sum += raw[k];
+    double s = 0.5 * smooth[peak] + 0.5 * sum / (double)(hi - lo);
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+static bool conflicts(const hl_span *a, const hl_span *b, size_t gap) {
+    return a->start < b->end + gap && b->start < a->end + gap;
+}
+
+static int by_score(const void *x, const void *y) {
+    const hl_span *a = x, *b = y;
+    return (a->score < b->score) - (a->score > b->score);
+}
+
+static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n_spans,
+                      hl_span_stats *st) {
+    double sum = 0, mx = 0;
+    size_t covered = 0;
+    for (size_t i = 0; i < n_spans; i++) {
+        sum += spans[i].score;
+        if (spans[i].score > mx) mx = spans[i].score;
+        covered += spans[i].end - spans[i].start;
+    }
+    st->mean = n_spans ? sum / (double)n_spans : 0;
+    st->max = mx;
+    st->p90 = curve_quantile(raw, n, 0.9);
+    st->coverage = n ? (double)covered / (double)n : 0;
+}
+
+cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
+                       size_t n_words, const hl_span_params *p, size_t top_n, hl_span **out,
+                       size_t *n_out, hl_span_stats *stats, cf_error *err) {
+    size_t n = t->n_hops, n_cand = 0, n_acc = 0;
+    float *s = malloc(n * sizeof *s);
+    hl_span *cand = malloc(n * sizeof *cand), *acc = malloc(n * sizeof *acc);
+    *out = NULL, *n_out = 0;
+    memset(stats, 0, sizeof *stats);
+    if (!s || !cand || !acc) {
+        free(s), free(cand), free(acc);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "span selection: out of memory");
+    }
+    curve_smooth(score, s, n, hops_of(p->smooth_ms) / 2);
+    size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms);
+    for (size_t i = 0; i < n; i++) {
+        bool rising = i == 0 || s[i] >= s[i - 1], falling = i + 1 == n || s[i] > s[i + 1];
+        if (!(rising && falling) || s[i] < p->min_score) continue;
+        hl_span c = {.peak = i};
+        grow(s, n, i, s[i] * 0.5 > p->min_score * 0.8 ? s[i] * 0.5 : p->min_score * 0.8, &c.start, &c.end);
+        fit_length(s, n, min_len, max_len, &c.start, &c.end);
+        snap_span(t, p, &c.start, &c.end);
+        respect_words(words, n_words, n, &c.start, &c.end);
+        c.score = span_score(score, s, c.start, c.end, c.peak);
+        cand[n_cand++] = c;
+    }
+    qsort(cand, n_cand, sizeof *cand, by_score);
+    size_t gap = hops_of(p->min_gap_ms);
+    for (size_t i = 0; i < n_cand; i++) {
+        bool keep = true;
+        for (size_t k = 0; k < n_acc && keep; k++) keep = !conflicts(&cand[i], &acc[k], gap);
+        if (keep) acc[n_acc++] = cand[i];
+    }
+    stats->candidates = n_acc;
+    if (n_acc > top_n) n_acc = top_n;
+    summarise(score, n, acc, n_acc, stats);
+    free(s), free(cand);
+    *out = acc, *n_out = n_acc;
+    return CF_OK;
+}

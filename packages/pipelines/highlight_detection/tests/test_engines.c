@@ -1,0 +1,234 @@
+/* test_engines.c — engines and routing on a synthetic feature track: the heuristic engine finds
+ * and explains a crowd eruption, the learned engine loads a model file and names its version,
+ * routing falls back when a version is missing or a profile unsupported, malformed data files
+ * fail with the field named. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clipforge/fs.h"
+#include "clipforge/highlight.h"
+
+#define N 3000 /* 5 minutes */
+
+static char *g_dir;
+
+static void set(cf_feature_track *t, size_t lo, size_t hi, int f, float v) {
+    for (size_t i = lo; i < hi; i++) t->v[i * CF_FEAT_COUNT + f] = v;
+}
+
+/* Calm speech, with a 20 s crowd eruption (+12 dB) at 100 s. */
+static cf_feature_track *make_track(void) {
+    cf_feature_track *t = calloc(1, sizeof *t);
+    t->n_hops = N;
+    t->hop_ms = CF_HL_HOP_MS;
+    t->duration_ms = N * CF_HL_HOP_MS;
+    t->has_audio = t->has_video = true;
+    t->integrated_lufs = -23;
+    t->v = calloc((size_t)N * CF_FEAT_COUNT, sizeof(float));
+    set(t, 0, N, CF_FEAT_SPEECH, 0.8f);
+    set(t, 0, N, CF_FEAT_LOUD_M, -24.0f);
+    set(t, 1000, 1200, CF_FEAT_CROWD, 0.95f);
+    set(t, 1000, 1200, CF_FEAT_SPEECH, 0.05f);
+    set(t, 1000, 1200, CF_FEAT_LOUD_REL_LOCAL, 12.0f);
+    return t;
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+    char *p = cf_path_join(dir, name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+    free(p);
+}
+
+static const char *MODEL =
+    "{\"model_version\": \"t1\", \"kind\": \"logistic_regression\", \"profiles\": [\"generic\", \"sports\"],"
+    " \"inputs\": [{\"feature\": \"crowd\", \"half_hops\": 5, \"mean\": 0.1, \"std\": 0.2},"
+    "              {\"feature\": \"loudness_rel_local\", \"half_hops\": 10, \"mean\": 0.5, \"std\": 3.0}],"
+    " \"weights\": [3.0, 1.5], \"bias\": -4.0, \"threshold\": 0.5}";
+
+static int setup(void **state) {
+    (void)state;
+    cf_error err;
+    if (cf_make_temp_dir(NULL, "cf-eng-", &g_dir, &err) != CF_OK) return -1;
+    write_file(g_dir, "highlight-t1.json", MODEL);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cf_error err;
+    cf_remove_tree(g_dir, &err);
+    free(g_dir);
+    return 0;
+}
+
+static cf_err route(const cf_hl_paths *paths, const cf_hl_request *req, cf_hl_result *out, cf_error *err) {
+    cf_feature_track *t = make_track();
+    cf_hl_registry *reg = NULL;
+    cf_err rc = cf_hl_registry_new(paths, &reg, err);
+    assert_int_equal(rc, CF_OK);
+    cf_hl_detect_input in = {.track = t, .profile = req->detection_profile, .top_n = req->top_n};
+    rc = cf_hl_route(reg, req, &in, out, err);
+    cf_hl_registry_free(reg);
+    cf_feature_track_free(t);
+    return rc;
+}
+
+static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.clip_id = "c1", .detection_profile = "sports"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    assert_string_equal(r.engine, "heuristic");
+    assert_string_equal(r.model_version, "heuristic-1");
+    assert_string_equal(r.clip_id, "c1");
+    assert_int_equal(r.n_highlights, 1);
+    assert_in_range(r.highlights[0].start_ms, 99000, 101000);
+    assert_in_range(r.highlights[0].end_ms, 119000, 121000);
+    assert_string_equal(r.highlights[0].label, "crowd_reaction");
+    assert_true(r.n_highlights && r.highlights[0].n_reasons >= 1);
+    assert_non_null(strstr(r.highlights[0].reasons[0], "crowd noise +12 dB over baseline"));
+    json_t *j = cf_hl_result_to_json(&r);
+    assert_true(json_number_value(json_object_get(json_object_get(j, "confidence_summary"), "candidates")) == 1.0);
+    assert_string_equal(json_string_value(json_object_get(j, "engine")), "heuristic");
+    json_decref(j);
+    cf_hl_result_free(&r);
+}
+
+static void test_learned_loads_model_and_names_version(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.detection_profile = "generic", .model_version = "t1"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    assert_string_equal(r.engine, "learned");
+    assert_string_equal(r.model_version, "t1");
+    assert_null(r.fallback_note); /* heuristic was not asked: learned answered first for t1 */
+    assert_int_equal(r.n_highlights, 1);
+    assert_in_range(r.highlights[0].start_ms, 98000, 102000);
+    cf_hl_result_free(&r);
+}
+
+static void test_routing_falls_back_on_missing_version(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.detection_profile = "generic", .model_version = "v999"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    assert_string_equal(r.engine, "heuristic");
+    assert_non_null(r.fallback_note);
+    assert_non_null(strstr(r.fallback_note, "v999"));
+    cf_hl_result_free(&r);
+}
+
+static void test_routing_falls_back_on_unsupported_profile(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.detection_profile = "music", .engine = "learned"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    assert_string_equal(r.engine, "heuristic");
+    assert_non_null(strstr(r.fallback_note, "does not support profile 'music'"));
+    cf_hl_result_free(&r);
+}
+
+static void test_unknown_engine_is_a_usage_error(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.detection_profile = "generic", .engine = "remote9"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_INVALID_ARGUMENT);
+}
+
+static void test_malformed_profile_names_the_field(void **state) {
+    (void)state;
+    char *pdir = cf_path_join(g_dir, "profiles");
+    cf_error err;
+    assert_int_equal(cf_mkdir_p(pdir, &err), CF_OK);
+    write_file(pdir, "generic.json",
+               "{\"signals\": [{\"feature\": \"crowd\", \"weight\": 0.5, \"lo\": 1, \"hi\": 0}],"
+               " \"min_score\": 0.5, \"smooth_ms\": 1000, \"min_len_ms\": 5000, \"max_len_ms\": 9000,"
+               " \"min_gap_ms\": 0, \"snap_ms\": 0, \"top_n\": 3}");
+    cf_hl_paths paths = {.profiles_dir = pdir, .models_dir = pdir};
+    cf_hl_request req = {.detection_profile = "generic", .engine = "heuristic"};
+    cf_hl_result r;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "signals[0].hi: must be > lo"));
+    free(pdir);
+}
+
+static void test_malformed_model_is_skipped_with_reason(void **state) {
+    (void)state;
+    write_file(g_dir, "highlight-bad.json", "{\"inputs\": [], \"weights\": []}");
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_hl_request req = {.detection_profile = "generic", .model_version = "bad"};
+    cf_hl_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    assert_string_equal(r.engine, "heuristic");
+    assert_non_null(strstr(r.fallback_note, "inputs/weights"));
+    cf_hl_result_free(&r);
+}
+
+static int g_custom_calls;
+static cf_err c_create(const cf_hl_paths *p, void **self, cf_error *e) {
+    (void)p, (void)e;
+    *self = &g_custom_calls;
+    return CF_OK;
+}
+static void c_destroy(void *self) { (void)self; }
+static cf_err c_detect(void *self, const cf_hl_detect_input *in, cf_hl_result *out, cf_error *err) {
+    (void)in, (void)out;
+    (*(int *)self)++;
+    return cf_error_set(err, CF_ERR_UNAVAILABLE, "remote service down");
+}
+
+static void test_registered_engine_is_reached_and_failure_falls_back(void **state) {
+    (void)state;
+    static const cf_hl_engine_methods custom = {.version = CF_HL_ENGINE_VERSION, .name = "remote",
+                                                .create = c_create, .destroy = c_destroy, .detect = c_detect};
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_feature_track *t = make_track();
+    cf_hl_registry *reg = NULL;
+    cf_error err;
+    assert_int_equal(cf_hl_registry_new(&paths, &reg, &err), CF_OK);
+    assert_int_equal(cf_hl_registry_add(reg, &custom, &err), CF_OK);
+    cf_hl_request req = {.detection_profile = "generic", .engine = "remote"};
+    cf_hl_detect_input in = {.track = t, .profile = "generic"};
+    cf_hl_result r;
+    assert_int_equal(cf_hl_route(reg, &req, &in, &r, &err), CF_OK);
+    assert_int_equal(g_custom_calls, 1);
+    assert_string_equal(r.engine, "heuristic");
+    assert_non_null(strstr(r.fallback_note, "remote: remote service down"));
+    cf_hl_result_free(&r);
+    cf_hl_registry_free(reg);
+    cf_feature_track_free(t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heuristic_finds_and_explains_crowd_eruption),
+        cmocka_unit_test(test_learned_loads_model_and_names_version),
+        cmocka_unit_test(test_routing_falls_back_on_missing_version),
+        cmocka_unit_test(test_routing_falls_back_on_unsupported_profile),
+        cmocka_unit_test(test_unknown_engine_is_a_usage_error),
+        cmocka_unit_test(test_malformed_profile_names_the_field),
+        cmocka_unit_test(test_malformed_model_is_skipped_with_reason),
+        cmocka_unit_test(test_registered_engine_is_reached_and_failure_falls_back),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
