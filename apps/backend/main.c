@@ -18,6 +18,8 @@ static const cf_command commands[] = {
      cf_cmd_probe},
     {"clip", "--input FILE --output FILE [--format mp4|webm|gif] [--trim START:END] ...",
      "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_cmd_clip},
+    {"detect", "--input FILE [--profile NAME] [--model-version V] [--top N] [--json]",
+     "find the moments worth a short clip (highlight detection)", cf_cmd_detect},
 };
 
 static void print_help(FILE *out) {

@@ -40,5 +40,6 @@ void cf_cli_cancel_on_signal(cf_progress *p);
 /* Subcommand entry points (argv[0] is the subcommand name). */
 int cf_cmd_probe(int argc, char **argv);
 int cf_cmd_clip(int argc, char **argv);
+int cf_cmd_detect(int argc, char **argv);
 
 #endif

@@ -39,6 +39,12 @@ static const cfg_key keys[] = {
     INT(max_duration_ms, "CLIPFORGE_MAX_DURATION_MS", "43200000", 1, INT64_MAX,
         "longest input media, ms"),
     INT(threads, "CLIPFORGE_THREADS", "0", 0, 256, "codec threads per job (0 = auto)"),
+    STR(feature_cache_dir, "CLIPFORGE_FEATURE_CACHE_DIR", "",
+        "highlight feature cache (empty = <data dir>/features, off = none)"),
+    STR(highlight_profiles_dir, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR", "",
+        "detection profile files (empty = the built-in profiles directory)"),
+    STR(highlight_models_dir, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "",
+        "learned highlight models (empty = apps/ai/models of the source tree)"),
 };
 
 static const cfg_key *find_key(const char *name) {

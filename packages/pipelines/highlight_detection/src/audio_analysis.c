@@ -6,7 +6,8 @@
  *    and a high pass, designed here for 16 kHz from the analog prototype), from which the
  *    feature stage derives momentary, short-term and integrated loudness;
  *  - four 512-point spectra (hop 400 samples, Hann window, av_tx real FFT) giving spectral
- *    flatness (Wiener entropy 200-7000 Hz), flux (mean positive change of the log spectrum) and
+ *    flatness (Wiener entropy 200-7000 Hz of the spectrum tilted +3 dB/octave, so that pink noise,
+ *    closer to real crowds than white, reads as flat as white does), flux (mean positive change of the log spectrum) and
  *    onsets (flux over an adaptive threshold), speech-band and high-band energy ratios;
  *  - the zero-crossing rate. */
 #include "audio_analysis.h"
@@ -136,8 +137,8 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
         if (k >= lo_sp && k < hi_sp) e_sp += p;
         if (k >= hi_sp) e_hi += p;
         if (k >= lo_flat && k < hi_flat) {
-            sum_log += log(p + 1e-12);
-            sum_p += p;
+            sum_log += log(p * k + 1e-12);
+            sum_p += p * k;
             if (a->have_prev) {
                 /* floor at -60 dB below full scale per bin so that noise in near-silence does
                  * not read as onsets */

@@ -92,8 +92,9 @@ static double now_ms(void) {
 }
 
 /* One engine, one attempt: true when it answered into out. */
-static bool attempt(engine_slot *s, const cf_hl_request *req, const char *version,
-                    const cf_hl_detect_input *in, cf_hl_result *out, char *notes, size_t len) {
+static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, const char *version,
+                    const cf_hl_detect_input *in, cf_highlight_detection_result *out, char *notes,
+                    size_t len) {
     cf_error e;
     cf_error_clear(&e);
     if (s->m->warm_start && s->m->warm_start(s->self, version, &e) != CF_OK) {
@@ -107,30 +108,37 @@ static bool attempt(engine_slot *s, const cf_hl_request *req, const char *versio
         return false;
     }
     double t0 = now_ms();
-    cf_hl_result r = {0};
+    cf_highlight_detection_result r = {0};
     if (s->m->detect(s->self, in, &r, &e) != CF_OK) {
         note(notes, len, s->m->name, e.msg);
-        cf_hl_result_free(&r);
+        cf_highlight_detection_result_free(&r);
         return false;
     }
     r.inference_ms = (int64_t)(now_ms() - t0 + 0.5);
     r.engine = strdup(s->m->name);
-    r.clip_id = req->clip_id ? strdup(req->clip_id) : NULL;
+    r.clip_id = strdup(req->clip_id && *req->clip_id ? req->clip_id : "unnamed");
+    if (!r.engine || !r.clip_id) {
+        note(notes, len, s->m->name, "out of memory");
+        cf_highlight_detection_result_free(&r);
+        return false;
+    }
     *out = r;
     return true;
 }
 
-cf_err cf_hl_route(cf_hl_registry *r, const cf_hl_request *req, const cf_hl_detect_input *in,
-                   cf_hl_result *out, cf_error *err) {
+cf_err cf_hl_route(cf_hl_registry *r, const cf_highlight_detection_request *req,
+                   const char *engine, const cf_hl_detect_input *in,
+                   cf_highlight_detection_result *out, char *note_out, size_t note_len, cf_error *err) {
     memset(out, 0, sizeof *out);
+    if (note_out && note_len) note_out[0] = '\0';
     size_t order[MAX_ENGINES], n = 0;
-    if (req->engine) {
+    if (engine) {
         for (size_t i = 0; i < r->n; i++)
-            if (strcmp(r->e[i].m->name, req->engine) == 0) order[n++] = i;
-        if (!n) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown engine '%s'", req->engine);
+            if (strcmp(r->e[i].m->name, engine) == 0) order[n++] = i;
+        if (!n) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown engine '%s'", engine);
     }
     for (size_t i = 0; i < r->n; i++)
-        if (!req->engine || strcmp(r->e[i].m->name, req->engine) != 0) order[n++] = i;
+        if (!engine || strcmp(r->e[i].m->name, engine) != 0) order[n++] = i;
     char notes[CF_ERROR_MSG_MAX - 64] = "";
     bool done = false;
     for (int round = req->model_version ? 0 : 1; round < 2 && !done; round++) {
@@ -140,14 +148,13 @@ cf_err cf_hl_route(cf_hl_registry *r, const cf_hl_request *req, const cf_hl_dete
         if (done && round == 0) notes[0] = '\0'; /* the version was found: others lacking it is no news */
     }
     if (!done) return cf_error_set(err, CF_ERR_UNSUPPORTED, "no engine answered: %s", notes);
-    if (notes[0] && !(out->fallback_note = strdup(notes)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "routing: out of memory");
+    if (note_out && note_len) snprintf(note_out, note_len, "%s", notes);
     return CF_OK;
 }
 
 cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profile *prof,
-               double min_score, const hl_signal *signals, size_t n_signals, cf_hl_result *out,
-               cf_error *err) {
+               double min_score, const hl_signal *signals, size_t n_signals,
+               cf_highlight_detection_result *out, cf_error *err) {
     hl_span_params p = prof->span;
     p.min_score = min_score;
     size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
@@ -156,10 +163,12 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
     cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, &p, top_n, &spans, &n, &st, err);
     if (rc) return rc;
     out->highlights = calloc(n ? n : 1, sizeof *out->highlights);
-    out->confidence_summary = calloc(5, sizeof *out->confidence_summary);
+    out->confidence_summary = json_pack("{s:f, s:f, s:f, s:f, s:I}", "mean", st.mean, "max", st.max,
+                                        "p90", st.p90, "coverage", st.coverage, "candidates",
+                                        (json_int_t)st.candidates);
     if (!out->highlights || !out->confidence_summary) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
-        cf_hl_span *h = &out->highlights[out->n_highlights++];
+        cf_highlight_span *h = &out->highlights[out->n_highlights++];
         h->start_ms = (int64_t)spans[i].start * CF_HL_HOP_MS;
         h->end_ms = (int64_t)spans[i].end * CF_HL_HOP_MS;
         if (h->end_ms > in->track->duration_ms && in->track->duration_ms > h->start_ms)
@@ -167,50 +176,6 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         h->score = spans[i].score;
         rc = hl_explain(in->track, &spans[i], signals, n_signals, h, err);
     }
-    const char *names[5] = {"mean", "max", "p90", "coverage", "candidates"};
-    double values[5] = {st.mean, st.max, st.p90, st.coverage, (double)st.candidates};
-    for (size_t i = 0; !rc && i < 5; i++) {
-        out->confidence_summary[i].name = strdup(names[i]);
-        out->confidence_summary[i].value = values[i];
-        out->n_confidence_summary++;
-        if (!out->confidence_summary[i].name) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    }
     free(spans);
     return rc;
-}
-
-void cf_hl_result_free(cf_hl_result *r) {
-    if (!r) return;
-    for (size_t i = 0; r->highlights && i < r->n_highlights; i++) {
-        free(r->highlights[i].label);
-        for (size_t k = 0; k < r->highlights[i].n_reasons; k++) free(r->highlights[i].reasons[k]);
-        free(r->highlights[i].reasons);
-    }
-    free(r->highlights);
-    for (size_t i = 0; i < r->n_confidence_summary; i++) free(r->confidence_summary[i].name);
-    free(r->confidence_summary);
-    free(r->clip_id);
-    free(r->model_version);
-    free(r->engine);
-    free(r->fallback_note);
-    memset(r, 0, sizeof *r);
-}
-
-json_t *cf_hl_result_to_json(const cf_hl_result *r) {
-    json_t *spans = json_array(), *summary = json_object();
-    for (size_t i = 0; i < r->n_highlights; i++) {
-        const cf_hl_span *h = &r->highlights[i];
-        json_t *reasons = json_array();
-        for (size_t k = 0; k < h->n_reasons; k++) json_array_append_new(reasons, json_string(h->reasons[k]));
-        json_array_append_new(spans, json_pack("{s:I, s:I, s:f, s:s, s:o}", "start_ms",
-                                               (json_int_t)h->start_ms, "end_ms", (json_int_t)h->end_ms,
-                                               "score", h->score, "label", h->label ? h->label : "",
-                                               "reasons", reasons));
-    }
-    for (size_t i = 0; i < r->n_confidence_summary; i++)
-        json_object_set_new(summary, r->confidence_summary[i].name,
-                            json_real(r->confidence_summary[i].value));
-    return json_pack("{s:s?, s:o, s:s?, s:s?, s:I, s:o}", "clip_id", r->clip_id, "highlights", spans,
-                     "model_version", r->model_version, "engine", r->engine, "inference_ms",
-                     (json_int_t)r->inference_ms, "confidence_summary", summary);
 }

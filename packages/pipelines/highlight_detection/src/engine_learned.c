@@ -225,7 +225,7 @@ static size_t model_signals(const lr_model *m, const hl_profile *p, hl_signal *o
     return n;
 }
 
-static cf_err l_detect(void *self, const cf_hl_detect_input *in, cf_hl_result *out, cf_error *err) {
+static cf_err l_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out, cf_error *err) {
     learned *l = self;
     cf_err rc = l->current ? CF_OK : l_warm_start(l, NULL, err);
     if (rc) return rc;

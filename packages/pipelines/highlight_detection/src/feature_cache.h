@@ -5,7 +5,7 @@
 #include "clipforge/highlight.h"
 
 /* Bumped whenever extraction changes what a feature means: old files then stop matching. */
-#define CF_FEATURES_VERSION 1
+#define CF_FEATURES_VERSION 2
 
 /* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale or unreadable (never fatal). */
 cf_err feature_cache_load(const char *file, cf_feature_track **out);

@@ -153,7 +153,8 @@ static void derive_video(const feature_inputs *in, float *cols) {
         COL(CF_FEAT_CUT)[i] = v->cut_max;
         tmp[i] = (float)v->cuts;
     }
-    count_window(tmp, COL(CF_FEAT_CUT_RATE), n, 50, 1.0f);
+    /* cuts per 10 s counted over 5 s: a wider window would smear a burst's edges */
+    count_window(tmp, COL(CF_FEAT_CUT_RATE), n, 25, 2.0f);
     float med = curve_quantile(COL(CF_FEAT_MOTION), n, 0.5);
     curve_smooth(COL(CF_FEAT_MOTION), tmp, n, 5);
     for (size_t i = 0; i < n; i++) COL(CF_FEAT_MOTION_REL)[i] = log2f((tmp[i] + 0.5f) / (med + 0.5f));

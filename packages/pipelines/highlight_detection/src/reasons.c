@@ -66,7 +66,7 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, char *b
 }
 
 cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
-                  size_t n_signals, cf_hl_span *out, cf_error *err) {
+                  size_t n_signals, cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
     size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
     for (size_t i = 0; i < n; i++) {

@@ -152,7 +152,7 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         snap_span(t, p, &c.start, &c.end);
         respect_words(words, n_words, n, &c.start, &c.end);
         c.score = span_score(score, s, c.start, c.end, c.peak);
-        cand[n_cand++] = c;
+        if (c.score >= p->min_score) cand[n_cand++] = c; /* a lone spike in a calm span is not enough */
     }
     qsort(cand, n_cand, sizeof *cand, by_score);
     size_t gap = hops_of(p->min_gap_ms);

@@ -70,13 +70,23 @@ static int teardown(void **state) {
     return 0;
 }
 
-static cf_err route(const cf_hl_paths *paths, const cf_hl_request *req, cf_hl_result *out, cf_error *err) {
+typedef struct req_ {
+    const char *clip_id, *model_version, *detection_profile, *engine;
+    int64_t top_n;
+} req_;
+
+static char g_note[512];
+
+static cf_err route(const cf_hl_paths *paths, const req_ *r, cf_highlight_detection_result *out,
+                    cf_error *err) {
+    cf_highlight_detection_request req = {.clip_id = (char *)r->clip_id,
+                                          .model_version = (char *)r->model_version};
     cf_feature_track *t = make_track();
     cf_hl_registry *reg = NULL;
     cf_err rc = cf_hl_registry_new(paths, &reg, err);
     assert_int_equal(rc, CF_OK);
-    cf_hl_detect_input in = {.track = t, .profile = req->detection_profile, .top_n = req->top_n};
-    rc = cf_hl_route(reg, req, &in, out, err);
+    cf_hl_detect_input in = {.track = t, .profile = r->detection_profile, .top_n = r->top_n};
+    rc = cf_hl_route(reg, &req, r->engine, &in, out, g_note, sizeof g_note, err);
     cf_hl_registry_free(reg);
     cf_feature_track_free(t);
     return rc;
@@ -85,8 +95,8 @@ static cf_err route(const cf_hl_paths *paths, const cf_hl_request *req, cf_hl_re
 static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.clip_id = "c1", .detection_profile = "sports"};
-    cf_hl_result r;
+    req_ req = {.clip_id = "c1", .detection_profile = "sports"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
@@ -98,58 +108,58 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     assert_string_equal(r.highlights[0].label, "crowd_reaction");
     assert_true(r.n_highlights && r.highlights[0].n_reasons >= 1);
     assert_non_null(strstr(r.highlights[0].reasons[0], "crowd noise +12 dB over baseline"));
-    json_t *j = cf_hl_result_to_json(&r);
+    json_t *j = cf_highlight_detection_result_to_json(&r);
     assert_true(json_number_value(json_object_get(json_object_get(j, "confidence_summary"), "candidates")) == 1.0);
     assert_string_equal(json_string_value(json_object_get(j, "engine")), "heuristic");
     json_decref(j);
-    cf_hl_result_free(&r);
+    cf_highlight_detection_result_free(&r);
 }
 
 static void test_learned_loads_model_and_names_version(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.detection_profile = "generic", .model_version = "t1"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "generic", .model_version = "t1"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "learned");
     assert_string_equal(r.model_version, "t1");
-    assert_null(r.fallback_note); /* heuristic was not asked: learned answered first for t1 */
+    assert_string_equal(g_note, ""); /* heuristic was not asked: learned answered first for t1 */
     assert_int_equal(r.n_highlights, 1);
     assert_in_range(r.highlights[0].start_ms, 98000, 102000);
-    cf_hl_result_free(&r);
+    cf_highlight_detection_result_free(&r);
 }
 
 static void test_routing_falls_back_on_missing_version(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.detection_profile = "generic", .model_version = "v999"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "generic", .model_version = "v999"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_non_null(r.fallback_note);
-    assert_non_null(strstr(r.fallback_note, "v999"));
-    cf_hl_result_free(&r);
+    assert_non_null(g_note);
+    assert_non_null(strstr(g_note, "v999"));
+    cf_highlight_detection_result_free(&r);
 }
 
 static void test_routing_falls_back_on_unsupported_profile(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.detection_profile = "music", .engine = "learned"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "music", .engine = "learned"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_non_null(strstr(r.fallback_note, "does not support profile 'music'"));
-    cf_hl_result_free(&r);
+    assert_non_null(strstr(g_note, "does not support profile 'music'"));
+    cf_highlight_detection_result_free(&r);
 }
 
 static void test_unknown_engine_is_a_usage_error(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.detection_profile = "generic", .engine = "remote9"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "generic", .engine = "remote9"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_INVALID_ARGUMENT);
 }
@@ -164,8 +174,8 @@ static void test_malformed_profile_names_the_field(void **state) {
                " \"min_score\": 0.5, \"smooth_ms\": 1000, \"min_len_ms\": 5000, \"max_len_ms\": 9000,"
                " \"min_gap_ms\": 0, \"snap_ms\": 0, \"top_n\": 3}");
     cf_hl_paths paths = {.profiles_dir = pdir, .models_dir = pdir};
-    cf_hl_request req = {.detection_profile = "generic", .engine = "heuristic"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "generic", .engine = "heuristic"};
+    cf_highlight_detection_result r;
     assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "signals[0].hi: must be > lo"));
     free(pdir);
@@ -175,13 +185,13 @@ static void test_malformed_model_is_skipped_with_reason(void **state) {
     (void)state;
     write_file(g_dir, "highlight-bad.json", "{\"inputs\": [], \"weights\": []}");
     cf_hl_paths paths = {.models_dir = g_dir};
-    cf_hl_request req = {.detection_profile = "generic", .model_version = "bad"};
-    cf_hl_result r;
+    req_ req = {.detection_profile = "generic", .model_version = "bad"};
+    cf_highlight_detection_result r;
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_non_null(strstr(r.fallback_note, "inputs/weights"));
-    cf_hl_result_free(&r);
+    assert_non_null(strstr(g_note, "inputs/weights"));
+    cf_highlight_detection_result_free(&r);
 }
 
 static int g_custom_calls;
@@ -191,7 +201,8 @@ static cf_err c_create(const cf_hl_paths *p, void **self, cf_error *e) {
     return CF_OK;
 }
 static void c_destroy(void *self) { (void)self; }
-static cf_err c_detect(void *self, const cf_hl_detect_input *in, cf_hl_result *out, cf_error *err) {
+static cf_err c_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out,
+                       cf_error *err) {
     (void)in, (void)out;
     (*(int *)self)++;
     return cf_error_set(err, CF_ERR_UNAVAILABLE, "remote service down");
@@ -207,14 +218,14 @@ static void test_registered_engine_is_reached_and_failure_falls_back(void **stat
     cf_error err;
     assert_int_equal(cf_hl_registry_new(&paths, &reg, &err), CF_OK);
     assert_int_equal(cf_hl_registry_add(reg, &custom, &err), CF_OK);
-    cf_hl_request req = {.detection_profile = "generic", .engine = "remote"};
+    cf_highlight_detection_request req = {.clip_id = "c2"};
     cf_hl_detect_input in = {.track = t, .profile = "generic"};
-    cf_hl_result r;
-    assert_int_equal(cf_hl_route(reg, &req, &in, &r, &err), CF_OK);
+    cf_highlight_detection_result r;
+    assert_int_equal(cf_hl_route(reg, &req, "remote", &in, &r, g_note, sizeof g_note, &err), CF_OK);
     assert_int_equal(g_custom_calls, 1);
     assert_string_equal(r.engine, "heuristic");
-    assert_non_null(strstr(r.fallback_note, "remote: remote service down"));
-    cf_hl_result_free(&r);
+    assert_non_null(strstr(g_note, "remote: remote service down"));
+    cf_highlight_detection_result_free(&r);
     cf_hl_registry_free(reg);
     cf_feature_track_free(t);
 }

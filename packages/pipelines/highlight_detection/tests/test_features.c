@@ -63,7 +63,7 @@ static void test_white_noise_is_flat_and_broadband(void **state) {
     srand(7);
     collect c = {0};
     push_signal(&c, noise, CF_AUDIO_RATE * 2);
-    assert_true(c.hops[10].flatness > 0.45);
+    assert_true(c.hops[10].flatness > 0.35); /* tilted +3 dB/octave, white reads a little less flat */
     assert_true(c.hops[10].high_ratio > 0.4);   /* 3.4-8 kHz holds ~58% of white noise */
     assert_true(c.hops[10].speech_ratio < 0.45);
 }

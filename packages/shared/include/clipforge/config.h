@@ -25,6 +25,9 @@ typedef struct cf_config {
     int64_t max_dimension;     /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
     int64_t max_duration_ms;   /* CLIPFORGE_MAX_DURATION_MS (input media) */
     int64_t threads;           /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
+    char *feature_cache_dir;   /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
+    char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = the source tree's */
+    char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = the source tree's */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.

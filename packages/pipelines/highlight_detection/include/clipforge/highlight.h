@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clipforge/domain/types.h"
 #include "clipforge/error.h"
 #include "clipforge/progress.h"
 
@@ -34,7 +35,7 @@
     X(ONSET_RATE, "onset_rate", "spectral onsets per second over 1 s")                     \
     X(SPEECH, "speech", "voice activity 0..1")                                             \
     X(CROWD, "crowd", "crowd noise / applause / laughter likelihood 0..1")                 \
-    X(FLATNESS, "flatness", "spectral flatness 200-7000 Hz, 0..1")                         \
+    X(FLATNESS, "flatness", "spectral flatness, mean of octave bands 250-7000 Hz, 0..1")                         \
     X(SILENCE, "silence", "1 when the hop is silent")                                      \
     X(EXCITED, "excited_speech", "speech louder than its local baseline, 0..1")            \
     X(CUT, "scene_cut", "scene-cut score 0..1 of the strongest cut in the hop")            \
@@ -95,46 +96,11 @@ typedef struct cf_hl_word {
     int64_t start_ms, end_ms;
 } cf_hl_word;
 
-/* ---- Request and result (the HighlightDetection* contract of DESIGN §2) ------------------- */
-
-typedef struct cf_hl_request {
-    const char *clip_id;
-    const char *media_uri;          /* local path or file:// URI */
-    const char *model_version;      /* NULL = engine default */
-    const char *detection_profile;  /* generic|podcast|sports|gaming|lecture|music; NULL = generic */
-    int64_t top_n;                  /* 0 = the profile's default */
-    const char *engine;             /* NULL = route by profile and model version */
-} cf_hl_request;
-
-typedef struct cf_hl_span {
-    int64_t start_ms, end_ms;
-    double score;                   /* 0..1, calibrated: comparable across media */
-    char *label;
-    char **reasons;
-    size_t n_reasons;
-} cf_hl_span;
-
-typedef struct cf_hl_summary_item {
-    char *name;
-    double value;
-} cf_hl_summary_item;
-
-typedef struct cf_hl_result {
-    char *clip_id;
-    cf_hl_span *highlights;
-    size_t n_highlights;
-    char *model_version;
-    char *engine;                   /* which engine answered */
-    char *fallback_note;            /* why earlier engines did not answer; NULL when none */
-    int64_t inference_ms;
-    cf_hl_summary_item *confidence_summary; /* mean, max, p90, coverage, candidates */
-    size_t n_confidence_summary;
-} cf_hl_result;
-
-void cf_hl_result_free(cf_hl_result *r);
-/* {"clip_id", "highlights": [{start_ms, end_ms, score, label, reasons}], "model_version",
- *  "engine", "inference_ms", "confidence_summary": {...}} — new reference. */
-json_t *cf_hl_result_to_json(const cf_hl_result *r);
+/* Requests and results are the generated domain types (packages/domain/schemas):
+ * cf_highlight_detection_request, cf_highlight_span, cf_highlight_detection_result. A result's
+ * confidence_summary holds mean and max (of the returned spans' scores), p90 (of the per-hop
+ * score over the media), coverage (fraction of the media inside returned spans) and candidates
+ * (spans that survived suppression before the top-N cut). */
 
 /* ---- Engines --------------------------------------------------------------------------------- */
 
@@ -168,7 +134,8 @@ typedef struct cf_hl_engine_methods {
     bool (*supports_profile)(void *self, const char *profile);
     /* Loads (and caches) the given model version; NULL = the engine's default. */
     cf_err (*warm_start)(void *self, const char *model_version, cf_error *err);
-    cf_err (*detect)(void *self, const cf_hl_detect_input *in, cf_hl_result *out, cf_error *err);
+    cf_err (*detect)(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out,
+                     cf_error *err);
 } cf_hl_engine_methods;
 
 typedef struct cf_hl_registry cf_hl_registry;
@@ -181,25 +148,40 @@ cf_err cf_hl_registry_add(cf_hl_registry *reg, const cf_hl_engine_methods *m, cf
 /* Built-in classes by name (NULL when unknown). */
 const cf_hl_engine_methods *cf_hl_engine_builtin(const char *name);
 
-/* Routes one detection over a feature track: the requested engine first when named, then (when a
- * model version is requested) engines that can warm_start it, then the rest in registry order;
- * engines that do not support the profile or fail are skipped. CF_ERR_UNSUPPORTED when none
- * answered (err names each engine's reason). */
-cf_err cf_hl_route(cf_hl_registry *reg, const cf_hl_request *req, const cf_hl_detect_input *in,
-                   cf_hl_result *out, cf_error *err);
+/* Routes one detection over a feature track: the engine named by `engine` first (NULL = none),
+ * then the rest in registry order. When req->model_version is set, a first round asks each
+ * engine to warm_start it; a second round takes every engine's default. Engines that do not
+ * support the profile, cannot load the model or fail are skipped; why goes into note (when
+ * given, note_len bytes, "" when the first choice answered). out->engine names who answered.
+ * CF_ERR_UNSUPPORTED when none did (err names each engine's reason); CF_ERR_INVALID_ARGUMENT
+ * for an unknown engine name. */
+cf_err cf_hl_route(cf_hl_registry *reg, const cf_highlight_detection_request *req,
+                   const char *engine, const cf_hl_detect_input *in,
+                   cf_highlight_detection_result *out, char *note, size_t note_len, cf_error *err);
 
 /* ---- One-call detection ---------------------------------------------------------------------- */
 
 typedef struct cf_hl_options {
     cf_feature_options features;
     cf_hl_paths paths;
+    const char *engine;             /* preferred engine, NULL = route by profile and version */
+    char *note;                     /* optional buffer for the routing note (see cf_hl_route) */
+    size_t note_len;
     const cf_hl_word *words;        /* optional transcript words */
     size_t n_words;
 } cf_hl_options;
 
-/* Extracts (or loads cached) features for req->media_uri, routes, selects spans. */
-cf_err cf_highlight_detect(const cf_hl_request *req, const cf_hl_options *opts,
-                           cf_progress *progress, cf_hl_result *out, cf_error *err);
+/* Extracts (or loads cached) features for req->media_uri (a local path or file:// URI), routes,
+ * selects spans. *out is filled on success; the caller frees it with
+ * cf_highlight_detection_result_free. */
+cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_hl_options *opts,
+                           cf_progress *progress, cf_highlight_detection_result *out,
+                           cf_error *err);
+
+/* The same over a track already extracted (the caller keeps ownership of track). */
+cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, const cf_hl_options *opts,
+                                 const cf_feature_track *track, cf_highlight_detection_result *out,
+                                 cf_error *err);
 
 /* Known profile names, NULL-terminated. */
 extern const char *const cf_hl_profiles[];

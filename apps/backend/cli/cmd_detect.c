@@ -1,0 +1,174 @@
+/* cmd_detect.c — `clipforge detect`: the best moments of a media file, as a table or the
+ * HighlightDetectionResult JSON. Settings: CLIPFORGE_THREADS, CLIPFORGE_FEATURE_CACHE_DIR,
+ * CLIPFORGE_HIGHLIGHT_PROFILES_DIR, CLIPFORGE_HIGHLIGHT_MODELS_DIR, CLIPFORGE_DATA_DIR. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clipforge/config.h"
+#include "clipforge/fs.h"
+#include "clipforge/highlight.h"
+#include "clipforge/json.h"
+#include "clipforge/timefmt.h"
+
+static const char *detect_help =
+    "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
+    "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
+    "                        [--features-out FILE.json]\n"
+    "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
+    "crowd noise, scene cuts and motion per 100 ms (cached, so another profile is instant), an\n"
+    "engine scores them, and the best spans come back with a score (0..1) and reasons.\n"
+    "  --profile NAME        generic (default), podcast, sports, gaming, lecture, music\n"
+    "  --model-version V     learned model version (apps/ai/models/highlight-V.json); when it\n"
+    "                        cannot be used, the next engine supporting the profile answers\n"
+    "  --engine NAME         try this engine first (default: heuristic, then learned)\n"
+    "  --top N               at most N spans (1..100; default: the profile's)\n"
+    "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
+    "  --no-cache            decode even when features are cached, and cache nothing\n"
+    "  --features-out FILE   also write the feature track as JSON (for training and debugging)\n"
+    "  --json                print the HighlightDetectionResult JSON instead of a table\n"
+    "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n";
+
+typedef struct detect_args {
+    const char *input, *profile, *model_version, *engine, *features_out;
+    int64_t top, threads;
+    bool json, no_cache;
+} detect_args;
+
+static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return cf_cli_usage_error("detect", "%s: expected an integer in [%lld, %lld], got '%s'", flag,
+                                  (long long)lo, (long long)hi, text);
+    *out = v;
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, detect_args *a) {
+    static const char *const valued[] = {"--input", "--profile", "--model-version", "--engine",
+                                         "--top", "--threads", "--features-out"};
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i];
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
+        if (!strcmp(f, "--json")) { a->json = true; continue; }
+        if (!strcmp(f, "--no-cache")) { a->no_cache = true; continue; }
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(f, valued[k]);
+        if (!known) return cf_cli_usage_error("detect", "unknown option '%s'", f);
+        if (i + 1 >= argc) return cf_cli_usage_error("detect", "%s needs a value", f);
+        const char *v = argv[++i];
+        int rc = 0;
+        if (!strcmp(f, "--input")) a->input = v;
+        else if (!strcmp(f, "--profile")) a->profile = v;
+        else if (!strcmp(f, "--model-version")) a->model_version = v;
+        else if (!strcmp(f, "--engine")) a->engine = v;
+        else if (!strcmp(f, "--features-out")) a->features_out = v;
+        else if (!strcmp(f, "--top")) rc = parse_int(f, v, 1, 100, &a->top);
+        else rc = parse_int(f, v, 0, 256, &a->threads);
+        if (rc) return rc;
+    }
+    if (!a->input) return cf_cli_usage_error("detect", "--input FILE is required");
+    if (a->profile && !cf_hl_profile_known(a->profile))
+        return cf_cli_usage_error("detect", "unknown profile '%s' (generic, podcast, sports, gaming, "
+                                            "lecture, music)", a->profile);
+    if (a->engine && !cf_hl_engine_builtin(a->engine))
+        return cf_cli_usage_error("detect", "unknown engine '%s' (heuristic, learned)", a->engine);
+    return -1;
+}
+
+static void print_table(const cf_highlight_detection_result *r, const cf_feature_track *t,
+                        const char *profile, const char *note) {
+    printf("%-3s %-12s %-12s %7s %6s  %-18s %s\n", "#", "start", "end", "length", "score", "label",
+           "reasons");
+    for (size_t i = 0; i < r->n_highlights; i++) {
+        const cf_highlight_span *h = &r->highlights[i];
+        char s[32], e[32];
+        cf_format_time_ms(h->start_ms, s, sizeof s);
+        cf_format_time_ms(h->end_ms, e, sizeof e);
+        printf("%-3zu %-12s %-12s %6.1fs %6.2f  %-18s ", i + 1, s, e, (h->end_ms - h->start_ms) / 1000.0,
+               h->score, h->label);
+        for (size_t k = 0; k < h->n_reasons; k++) printf("%s%s", k ? "; " : "", h->reasons[k]);
+        printf("\n");
+    }
+    if (r->n_highlights == 0) printf("(no moment scored over the profile's threshold)\n");
+    char dur[32];
+    cf_format_time_ms(t->duration_ms, dur, sizeof dur);
+    printf("\nengine %s, model %s, profile %s; media %s, %s\n", r->engine, r->model_version, profile,
+           dur, t->from_cache ? "features from cache" : "features decoded");
+    if (!t->from_cache) printf("decode pass %.0f ms, ", t->decode_ms);
+    printf("inference %lld ms\n", (long long)r->inference_ms);
+    if (note && *note) printf("routing: %s\n", note);
+}
+
+static char *default_cache_dir(const cf_config *cfg) {
+    if (!strcmp(cfg->feature_cache_dir, "off")) return NULL;
+    if (*cfg->feature_cache_dir) return strdup(cfg->feature_cache_dir);
+    return cf_path_join(cfg->data_dir, "features");
+}
+
+static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf_error *err) {
+    cf_feature_track *track = NULL;
+    cf_highlight_detection_result res = {0};
+    char *cache = a->no_cache ? NULL : default_cache_dir(cfg);
+    char note[512] = "";
+    cf_hl_options o = {.features = {.threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
+                                    .cache_dir = cache, .skip_loop_filter = true},
+                       .paths = {.profiles_dir = cfg->highlight_profiles_dir,
+                                 .models_dir = cfg->highlight_models_dir},
+                       .engine = a->engine, .note = note, .note_len = sizeof note};
+    const char *base = strrchr(a->input, '/');
+    cf_highlight_detection_request req = {.clip_id = (char *)(base ? base + 1 : a->input),
+                                          .media_uri = (char *)a->input,
+                                          .model_version = (char *)a->model_version,
+                                          .has_top_n = a->top > 0, .top_n = a->top};
+    cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
+    cf_cli_bar bar;
+    cf_progress progress;
+    cf_cli_bar_init(&bar, "detect", a->json);
+    cf_progress_init(&progress, cf_cli_bar_update, &bar);
+    cf_cli_cancel_on_signal(&progress);
+    cf_err rc = cf_features_extract(a->input, &o.features, &progress, &track, err);
+    if (!rc && a->features_out) {
+        json_t *j = cf_feature_track_to_json(track);
+        rc = j ? cf_json_write_file(j, a->features_out, err)
+               : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        json_decref(j);
+    }
+    if (!rc) rc = cf_highlight_detect_track(&req, &o, track, &res, err);
+    cf_cli_cancel_on_signal(NULL);
+    cf_cli_bar_finish(&bar);
+    if (!rc && a->json) {
+        json_t *j = cf_highlight_detection_result_to_json(&res);
+        char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+        if (text) puts(text);
+        else rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        free(text);
+        json_decref(j);
+        if (!rc && note[0]) fprintf(stderr, "clipforge detect: routing: %s\n", note);
+    } else if (!rc) {
+        print_table(&res, track, a->profile ? a->profile : "generic", note);
+    }
+    *exit_code = 0;
+    cf_highlight_detection_result_free(&res);
+    cf_feature_track_free(track);
+    free(cache);
+    return rc;
+}
+
+int cf_cmd_detect(int argc, char **argv) {
+    detect_args a = {.threads = -1};
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0) return code;
+    cf_config cfg;
+    cf_error err;
+    cf_error_clear(&err);
+    if (cf_config_load(&cfg, &err) != CF_OK) return cf_cli_fail("detect", &err);
+    cf_err rc = run(&a, &cfg, &code, &err);
+    cf_config_free(&cfg);
+    return rc ? cf_cli_fail("detect", &err) : code;
+}
