@@ -23,6 +23,22 @@ bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out) {
     return false;
 }
 
+static const char *const caption_position_names[] = {"bottom", "lower_third", "center", "top"};
+
+const char *cf_caption_position_to_string(cf_caption_position v) {
+    return (size_t)v < CF_CAPTION_POSITION_COUNT ? caption_position_names[v] : NULL;
+}
+
+bool cf_caption_position_from_string(const char *s, cf_caption_position *out) {
+    for (size_t i = 0; s && i < CF_CAPTION_POSITION_COUNT; i++) {
+        if (strcmp(s, caption_position_names[i]) == 0) {
+            *out = (cf_caption_position)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const trim_mode_names[] = {"auto", "copy", "accurate"};
 
 const char *cf_trim_mode_to_string(cf_trim_mode v) {
@@ -49,6 +65,22 @@ bool cf_target_format_from_string(const char *s, cf_target_format *out) {
     for (size_t i = 0; s && i < CF_TARGET_FORMAT_COUNT; i++) {
         if (strcmp(s, target_format_names[i]) == 0) {
             *out = (cf_target_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const destination_kind_names[] = {"storage", "webhook"};
+
+const char *cf_destination_kind_to_string(cf_destination_kind v) {
+    return (size_t)v < CF_DESTINATION_KIND_COUNT ? destination_kind_names[v] : NULL;
+}
+
+bool cf_destination_kind_from_string(const char *s, cf_destination_kind *out) {
+    for (size_t i = 0; s && i < CF_DESTINATION_KIND_COUNT; i++) {
+        if (strcmp(s, destination_kind_names[i]) == 0) {
+            *out = (cf_destination_kind)i;
             return true;
         }
     }
@@ -113,6 +145,102 @@ bool cf_job_state_from_string(const char *s, cf_job_state *out) {
     for (size_t i = 0; s && i < CF_JOB_STATE_COUNT; i++) {
         if (strcmp(s, job_state_names[i]) == 0) {
             *out = (cf_job_state)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const overlay_animation_names[] = {"none", "fade", "slide"};
+
+const char *cf_overlay_animation_to_string(cf_overlay_animation v) {
+    return (size_t)v < CF_OVERLAY_ANIMATION_COUNT ? overlay_animation_names[v] : NULL;
+}
+
+bool cf_overlay_animation_from_string(const char *s, cf_overlay_animation *out) {
+    for (size_t i = 0; s && i < CF_OVERLAY_ANIMATION_COUNT; i++) {
+        if (strcmp(s, overlay_animation_names[i]) == 0) {
+            *out = (cf_overlay_animation)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const overlay_kind_names[] = {"text", "image", "progress_bar", "shape"};
+
+const char *cf_overlay_kind_to_string(cf_overlay_kind v) {
+    return (size_t)v < CF_OVERLAY_KIND_COUNT ? overlay_kind_names[v] : NULL;
+}
+
+bool cf_overlay_kind_from_string(const char *s, cf_overlay_kind *out) {
+    for (size_t i = 0; s && i < CF_OVERLAY_KIND_COUNT; i++) {
+        if (strcmp(s, overlay_kind_names[i]) == 0) {
+            *out = (cf_overlay_kind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const overlay_position_names[] = {"top", "center", "bottom", "top_left", "top_right", "bottom_left", "bottom_right", "custom"};
+
+const char *cf_overlay_position_to_string(cf_overlay_position v) {
+    return (size_t)v < CF_OVERLAY_POSITION_COUNT ? overlay_position_names[v] : NULL;
+}
+
+bool cf_overlay_position_from_string(const char *s, cf_overlay_position *out) {
+    for (size_t i = 0; s && i < CF_OVERLAY_POSITION_COUNT; i++) {
+        if (strcmp(s, overlay_position_names[i]) == 0) {
+            *out = (cf_overlay_position)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const render_format_names[] = {"vertical", "horizontal"};
+
+const char *cf_render_format_to_string(cf_render_format v) {
+    return (size_t)v < CF_RENDER_FORMAT_COUNT ? render_format_names[v] : NULL;
+}
+
+bool cf_render_format_from_string(const char *s, cf_render_format *out) {
+    for (size_t i = 0; s && i < CF_RENDER_FORMAT_COUNT; i++) {
+        if (strcmp(s, render_format_names[i]) == 0) {
+            *out = (cf_render_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const scene_layout_names[] = {"fit", "fill", "blur_fill", "smart_crop", "split"};
+
+const char *cf_scene_layout_to_string(cf_scene_layout v) {
+    return (size_t)v < CF_SCENE_LAYOUT_COUNT ? scene_layout_names[v] : NULL;
+}
+
+bool cf_scene_layout_from_string(const char *s, cf_scene_layout *out) {
+    for (size_t i = 0; s && i < CF_SCENE_LAYOUT_COUNT; i++) {
+        if (strcmp(s, scene_layout_names[i]) == 0) {
+            *out = (cf_scene_layout)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const transition_kind_names[] = {"cut", "fade", "fadeblack", "dissolve", "wipeleft", "slideleft", "slideup"};
+
+const char *cf_transition_kind_to_string(cf_transition_kind v) {
+    return (size_t)v < CF_TRANSITION_KIND_COUNT ? transition_kind_names[v] : NULL;
+}
+
+bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out) {
+    for (size_t i = 0; s && i < CF_TRANSITION_KIND_COUNT; i++) {
+        if (strcmp(s, transition_kind_names[i]) == 0) {
+            *out = (cf_transition_kind)i;
             return true;
         }
     }
@@ -1896,6 +2024,1365 @@ void cf_media_init(cf_media *v) {
     init_media(v);
 }
 
+static cf_err parse_overlay_style(const json_t *j, const char *path, cf_overlay_style *out, cf_error *err) {
+    static const char *const keys[] = {"font", "font_size", "color", "background_color", "opacity"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->font, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("DejaVu Sans Bold", p, &out->font, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "font_size", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->font_size, err))) return rc;
+        if (!(out->font_size >= 4 && out->font_size <= 1000))
+            return cfd_fail(err, p, "must be between 4 and 1000");
+    } else {
+        out->font_size = 48;
+    }
+    if ((rc = cfd_member(j, "color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->color, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("white", p, &out->color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "background_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->background_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "opacity", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->opacity, err))) return rc;
+        if (!(out->opacity >= 0.0 && out->opacity <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    } else {
+        out->opacity = 1.0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_overlay_style(const cf_overlay_style *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
+    if (cfd_put(o, "font_size", json_integer(v->font_size))) goto fail;
+    if (v->color && cfd_put(o, "color", json_string(v->color))) goto fail;
+    if (v->background_color && cfd_put(o, "background_color", json_string(v->background_color))) goto fail;
+    if (cfd_put(o, "opacity", cfd_number_json(v->opacity))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_overlay_style(cf_overlay_style *v) {
+    free(v->font);
+    free(v->color);
+    free(v->background_color);
+}
+
+static void init_overlay_style(cf_overlay_style *v) {
+    v->font_size = 48;
+    v->opacity = 1.0;
+}
+
+cf_err cf_overlay_style_from_json(const json_t *j, cf_overlay_style *out, cf_error *err) {
+    return cf_overlay_style_from_json_at(j, "", out, err);
+}
+
+cf_err cf_overlay_style_from_json_at(const json_t *j, const char *path, cf_overlay_style *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_overlay_style: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_overlay_style(j, path ? path : "", out, err);
+    if (rc) cf_overlay_style_free(out);
+    return rc;
+}
+
+json_t *cf_overlay_style_to_json(const cf_overlay_style *v) {
+    return v ? emit_overlay_style(v) : NULL;
+}
+
+void cf_overlay_style_free(cf_overlay_style *v) {
+    if (!v) return;
+    release_overlay_style(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_overlay_style_init(cf_overlay_style *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_overlay_style(v);
+}
+
+static cf_err parse_render_destination(const json_t *j, const char *path, cf_render_destination *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "uri", "url", "secret"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, destination_kind_names, CF_DESTINATION_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_destination_kind)k;
+    }
+    if ((rc = cfd_member(j, "uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "url", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->url, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "secret", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 512, &out->secret, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_destination(const cf_render_destination *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "kind", json_string(cf_destination_kind_to_string(v->kind)))) goto fail;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
+    if (v->secret && cfd_put(o, "secret", json_string(v->secret))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_destination(cf_render_destination *v) {
+    free(v->uri);
+    free(v->url);
+    free(v->secret);
+}
+
+static void init_render_destination(cf_render_destination *v) {
+    (void)v;
+}
+
+cf_err cf_render_destination_from_json(const json_t *j, cf_render_destination *out, cf_error *err) {
+    return cf_render_destination_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_destination_from_json_at(const json_t *j, const char *path, cf_render_destination *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_destination: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_destination(j, path ? path : "", out, err);
+    if (rc) cf_render_destination_free(out);
+    return rc;
+}
+
+json_t *cf_render_destination_to_json(const cf_render_destination *v) {
+    return v ? emit_render_destination(v) : NULL;
+}
+
+void cf_render_destination_free(cf_render_destination *v) {
+    if (!v) return;
+    release_render_destination(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_destination_init(cf_render_destination *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_destination(v);
+}
+
+static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "timeline_uri", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "music_uri", "output_uri", "destinations"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->timeline_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "template_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->template_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "source_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+        if (!(out->start_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->start_ms = 0;
+    }
+    if ((rc = cfd_member(j, "end_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_end_ms = true;
+        if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+        if (!(out->end_ms >= 1))
+            return cfd_fail(err, p, "must be >= 1");
+    }
+    if ((rc = cfd_member(j, "format", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+            out->format = (cf_render_format)k;
+        }
+    } else {
+        out->format = CF_RENDER_FORMAT_VERTICAL;
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+        if (!(out->width >= 16 && out->width <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+        if (!(out->height >= 16 && out->height <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->brand_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "logo_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->logo_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->font, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "captions_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->captions_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "music_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->music_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "output_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->output_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "destinations", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 8, &n, err))) return rc;
+            if (n) {
+                out->destinations = calloc(n, sizeof *out->destinations);
+                if (!out->destinations) return cfd_no_memory(err, p);
+                out->n_destinations = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_render_destination(json_array_get(v, k), pi, &out->destinations[k], err))) return rc;
+            }
+        }
+    }
+    if (out->has_end_ms && !(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_request(const cf_render_request *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->timeline_uri && cfd_put(o, "timeline_uri", json_string(v->timeline_uri))) goto fail;
+    if (v->template_id && cfd_put(o, "template_id", json_string(v->template_id))) goto fail;
+    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (v->has_end_ms && cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
+    if (v->logo_uri && cfd_put(o, "logo_uri", json_string(v->logo_uri))) goto fail;
+    if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
+    if (v->captions_uri && cfd_put(o, "captions_uri", json_string(v->captions_uri))) goto fail;
+    if (v->music_uri && cfd_put(o, "music_uri", json_string(v->music_uri))) goto fail;
+    if (v->output_uri && cfd_put(o, "output_uri", json_string(v->output_uri))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "destinations", a)) goto fail;
+        for (size_t k = 0; k < v->n_destinations; k++)
+            if (cfd_append(a, emit_render_destination(&v->destinations[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_request(cf_render_request *v) {
+    free(v->clip_id);
+    free(v->timeline_uri);
+    free(v->template_id);
+    free(v->source_uri);
+    free(v->title);
+    free(v->brand_color);
+    free(v->logo_uri);
+    free(v->font);
+    free(v->captions_uri);
+    free(v->music_uri);
+    free(v->output_uri);
+    for (size_t k = 0; k < v->n_destinations; k++)
+        release_render_destination(&v->destinations[k]);
+    free(v->destinations);
+}
+
+static void init_render_request(cf_render_request *v) {
+    v->start_ms = 0;
+    v->format = CF_RENDER_FORMAT_VERTICAL;
+}
+
+cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err) {
+    return cf_render_request_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_request: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_request(j, path ? path : "", out, err);
+    if (rc) cf_render_request_free(out);
+    return rc;
+}
+
+json_t *cf_render_request_to_json(const cf_render_request *v) {
+    return v ? emit_render_request(v) : NULL;
+}
+
+void cf_render_request_free(cf_render_request *v) {
+    if (!v) return;
+    release_render_request(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_request_init(cf_render_request *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_request(v);
+}
+
+static cf_err parse_render_result(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "render_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->render_uri, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "outputs", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->outputs = calloc(n, sizeof *out->outputs);
+                if (!out->outputs) return cfd_no_memory(err, p);
+                out->n_outputs = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_artifact(json_array_get(v, k), pi, &out->outputs[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "processing_time_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
+        if (!(out->processing_time_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->processing_time_ms = 0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_result(const cf_render_result *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->render_uri && cfd_put(o, "render_uri", json_string(v->render_uri))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "outputs", a)) goto fail;
+        for (size_t k = 0; k < v->n_outputs; k++)
+            if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
+    }
+    if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_result(cf_render_result *v) {
+    free(v->clip_id);
+    free(v->render_uri);
+    for (size_t k = 0; k < v->n_outputs; k++)
+        release_artifact(&v->outputs[k]);
+    free(v->outputs);
+}
+
+static void init_render_result(cf_render_result *v) {
+    v->processing_time_ms = 0;
+}
+
+cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err) {
+    return cf_render_result_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_result: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_result(j, path ? path : "", out, err);
+    if (rc) cf_render_result_free(out);
+    return rc;
+}
+
+json_t *cf_render_result_to_json(const cf_render_result *v) {
+    return v ? emit_render_result(v) : NULL;
+}
+
+void cf_render_result_free(cf_render_result *v) {
+    if (!v) return;
+    release_render_result(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_result_init(cf_render_result *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_result(v);
+}
+
+static cf_err parse_scene_transition(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "duration_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "kind", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, transition_kind_names, CF_TRANSITION_KIND_COUNT, &k, err))) return rc;
+            out->kind = (cf_transition_kind)k;
+        }
+    } else {
+        out->kind = CF_TRANSITION_KIND_CUT;
+    }
+    if ((rc = cfd_member(j, "duration_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+        if (!(out->duration_ms >= 0 && out->duration_ms <= 5000))
+            return cfd_fail(err, p, "must be between 0 and 5000");
+    } else {
+        out->duration_ms = 500;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_scene_transition(const cf_scene_transition *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "kind", json_string(cf_transition_kind_to_string(v->kind)))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_scene_transition(cf_scene_transition *v) {
+    (void)v;
+}
+
+static void init_scene_transition(cf_scene_transition *v) {
+    v->kind = CF_TRANSITION_KIND_CUT;
+    v->duration_ms = 500;
+}
+
+cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err) {
+    return cf_scene_transition_from_json_at(j, "", out, err);
+}
+
+cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_scene_transition: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_scene_transition(j, path ? path : "", out, err);
+    if (rc) cf_scene_transition_free(out);
+    return rc;
+}
+
+json_t *cf_scene_transition_to_json(const cf_scene_transition *v) {
+    return v ? emit_scene_transition(v) : NULL;
+}
+
+void cf_scene_transition_free(cf_scene_transition *v) {
+    if (!v) return;
+    release_scene_transition(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_scene_transition_init(cf_scene_transition *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_scene_transition(v);
+}
+
+static cf_err parse_timeline_audio_track(const json_t *j, const char *path, cf_timeline_audio_track *out, cf_error *err) {
+    static const char *const keys[] = {"source_uri", "gain_db", "fade_in_ms", "fade_out_ms", "duck_under_speech"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
+    if ((rc = cfd_member(j, "gain_db", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->gain_db, err))) return rc;
+        if (!(out->gain_db >= -60.0 && out->gain_db <= 20.0))
+            return cfd_fail(err, p, "must be between -60 and 20");
+    } else {
+        out->gain_db = 0.0;
+    }
+    if ((rc = cfd_member(j, "fade_in_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->fade_in_ms, err))) return rc;
+        if (!(out->fade_in_ms >= 0 && out->fade_in_ms <= 60000))
+            return cfd_fail(err, p, "must be between 0 and 60000");
+    } else {
+        out->fade_in_ms = 0;
+    }
+    if ((rc = cfd_member(j, "fade_out_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->fade_out_ms, err))) return rc;
+        if (!(out->fade_out_ms >= 0 && out->fade_out_ms <= 60000))
+            return cfd_fail(err, p, "must be between 0 and 60000");
+    } else {
+        out->fade_out_ms = 0;
+    }
+    if ((rc = cfd_member(j, "duck_under_speech", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->duck_under_speech, err))) return rc;
+    } else {
+        out->duck_under_speech = false;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_audio_track(const cf_timeline_audio_track *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
+    if (cfd_put(o, "gain_db", cfd_number_json(v->gain_db))) goto fail;
+    if (cfd_put(o, "fade_in_ms", json_integer(v->fade_in_ms))) goto fail;
+    if (cfd_put(o, "fade_out_ms", json_integer(v->fade_out_ms))) goto fail;
+    if (cfd_put(o, "duck_under_speech", json_boolean(v->duck_under_speech))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_audio_track(cf_timeline_audio_track *v) {
+    free(v->source_uri);
+}
+
+static void init_timeline_audio_track(cf_timeline_audio_track *v) {
+    v->gain_db = 0.0;
+    v->fade_in_ms = 0;
+    v->fade_out_ms = 0;
+    v->duck_under_speech = false;
+}
+
+cf_err cf_timeline_audio_track_from_json(const json_t *j, cf_timeline_audio_track *out, cf_error *err) {
+    return cf_timeline_audio_track_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_audio_track_from_json_at(const json_t *j, const char *path, cf_timeline_audio_track *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_audio_track: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_audio_track(j, path ? path : "", out, err);
+    if (rc) cf_timeline_audio_track_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_audio_track_to_json(const cf_timeline_audio_track *v) {
+    return v ? emit_timeline_audio_track(v) : NULL;
+}
+
+void cf_timeline_audio_track_free(cf_timeline_audio_track *v) {
+    if (!v) return;
+    release_timeline_audio_track(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_audio_track_init(cf_timeline_audio_track *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_audio_track(v);
+}
+
+static cf_err parse_timeline_canvas(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    static const char *const keys[] = {"width", "height", "fps", "background"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+    if (!(out->width >= 16 && out->width <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+    if (!(out->height >= 16 && out->height <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
+        if (!(out->fps >= 1.0 && out->fps <= 120.0))
+            return cfd_fail(err, p, "must be between 1 and 120");
+    } else {
+        out->fps = 30.0;
+    }
+    if ((rc = cfd_member(j, "background", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->background, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("black", p, &out->background, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_canvas(const cf_timeline_canvas *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
+    if (v->background && cfd_put(o, "background", json_string(v->background))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_canvas(cf_timeline_canvas *v) {
+    free(v->background);
+}
+
+static void init_timeline_canvas(cf_timeline_canvas *v) {
+    v->fps = 30.0;
+}
+
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err) {
+    return cf_timeline_canvas_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_canvas: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_canvas(j, path ? path : "", out, err);
+    if (rc) cf_timeline_canvas_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v) {
+    return v ? emit_timeline_canvas(v) : NULL;
+}
+
+void cf_timeline_canvas_free(cf_timeline_canvas *v) {
+    if (!v) return;
+    release_timeline_canvas(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_canvas_init(cf_timeline_canvas *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_canvas(v);
+}
+
+static cf_err parse_timeline_captions(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err) {
+    static const char *const keys[] = {"source_uri", "font", "font_size", "color", "outline_color", "highlight_color", "position", "words_per_line"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
+    if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
+    if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 255, &out->font, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("DejaVu Sans", p, &out->font, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "font_size", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->font_size, err))) return rc;
+        if (!(out->font_size >= 4 && out->font_size <= 1000))
+            return cfd_fail(err, p, "must be between 4 and 1000");
+    } else {
+        out->font_size = 48;
+    }
+    if ((rc = cfd_member(j, "color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->color, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("white", p, &out->color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "outline_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->outline_color, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("black", p, &out->outline_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "highlight_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->highlight_color, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("yellow", p, &out->highlight_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "position", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, caption_position_names, CF_CAPTION_POSITION_COUNT, &k, err))) return rc;
+            out->position = (cf_caption_position)k;
+        }
+    } else {
+        out->position = CF_CAPTION_POSITION_LOWER_THIRD;
+    }
+    if ((rc = cfd_member(j, "words_per_line", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->words_per_line, err))) return rc;
+        if (!(out->words_per_line >= 1 && out->words_per_line <= 20))
+            return cfd_fail(err, p, "must be between 1 and 20");
+    } else {
+        out->words_per_line = 4;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_captions(const cf_timeline_captions *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
+    if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
+    if (cfd_put(o, "font_size", json_integer(v->font_size))) goto fail;
+    if (v->color && cfd_put(o, "color", json_string(v->color))) goto fail;
+    if (v->outline_color && cfd_put(o, "outline_color", json_string(v->outline_color))) goto fail;
+    if (v->highlight_color && cfd_put(o, "highlight_color", json_string(v->highlight_color))) goto fail;
+    if (cfd_put(o, "position", json_string(cf_caption_position_to_string(v->position)))) goto fail;
+    if (cfd_put(o, "words_per_line", json_integer(v->words_per_line))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_captions(cf_timeline_captions *v) {
+    free(v->source_uri);
+    free(v->font);
+    free(v->color);
+    free(v->outline_color);
+    free(v->highlight_color);
+}
+
+static void init_timeline_captions(cf_timeline_captions *v) {
+    v->font_size = 48;
+    v->position = CF_CAPTION_POSITION_LOWER_THIRD;
+    v->words_per_line = 4;
+}
+
+cf_err cf_timeline_captions_from_json(const json_t *j, cf_timeline_captions *out, cf_error *err) {
+    return cf_timeline_captions_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_captions_from_json_at(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_captions: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_captions(j, path ? path : "", out, err);
+    if (rc) cf_timeline_captions_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_captions_to_json(const cf_timeline_captions *v) {
+    return v ? emit_timeline_captions(v) : NULL;
+}
+
+void cf_timeline_captions_free(cf_timeline_captions *v) {
+    if (!v) return;
+    release_timeline_captions(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_captions_init(cf_timeline_captions *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_captions(v);
+}
+
+static cf_err parse_timeline_output(const json_t *j, const char *path, cf_timeline_output *out, cf_error *err) {
+    static const char *const keys[] = {"format", "width", "height", "bitrate", "uri"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "format", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, target_format_names, CF_TARGET_FORMAT_COUNT, &k, err))) return rc;
+            out->format = (cf_target_format)k;
+        }
+    } else {
+        out->format = CF_TARGET_FORMAT_MP4;
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+        if (!(out->width >= 16 && out->width <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+        if (!(out->height >= 16 && out->height <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "bitrate", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_bitrate = true;
+        if ((rc = cfd_int(v, p, &out->bitrate, err))) return rc;
+        if (!(out->bitrate >= 10000 && out->bitrate <= 200000000))
+            return cfd_fail(err, p, "must be between 10000 and 200000000");
+    }
+    if ((rc = cfd_member(j, "uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_output(const cf_timeline_output *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "format", json_string(cf_target_format_to_string(v->format)))) goto fail;
+    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (v->has_bitrate && cfd_put(o, "bitrate", json_integer(v->bitrate))) goto fail;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_output(cf_timeline_output *v) {
+    free(v->uri);
+}
+
+static void init_timeline_output(cf_timeline_output *v) {
+    v->format = CF_TARGET_FORMAT_MP4;
+}
+
+cf_err cf_timeline_output_from_json(const json_t *j, cf_timeline_output *out, cf_error *err) {
+    return cf_timeline_output_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_output_from_json_at(const json_t *j, const char *path, cf_timeline_output *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_output: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_output(j, path ? path : "", out, err);
+    if (rc) cf_timeline_output_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_output_to_json(const cf_timeline_output *v) {
+    return v ? emit_timeline_output(v) : NULL;
+}
+
+void cf_timeline_output_free(cf_timeline_output *v) {
+    if (!v) return;
+    release_timeline_output(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_output_init(cf_timeline_output *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_output(v);
+}
+
+static cf_err parse_timeline_overlay(const json_t *j, const char *path, cf_timeline_overlay *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "start_ms", "end_ms", "text", "image_uri", "position", "x", "y", "width", "height", "style", "animation", "animation_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 13, true, err))) return rc;
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, overlay_kind_names, CF_OVERLAY_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_overlay_kind)k;
+    }
+    if ((rc = cfd_member(j, "start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+        if (!(out->start_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->start_ms = 0;
+    }
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "text", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 1000, &out->text, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "image_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->image_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "position", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, overlay_position_names, CF_OVERLAY_POSITION_COUNT, &k, err))) return rc;
+            out->position = (cf_overlay_position)k;
+        }
+    } else {
+        out->position = CF_OVERLAY_POSITION_TOP;
+    }
+    if ((rc = cfd_member(j, "x", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_x = true;
+        if ((rc = cfd_number(v, p, &out->x, err))) return rc;
+        if (!(out->x >= 0.0 && out->x <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "y", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_y = true;
+        if ((rc = cfd_number(v, p, &out->y, err))) return rc;
+        if (!(out->y >= 0.0 && out->y <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_number(v, p, &out->width, err))) return rc;
+        if (!(out->width > 0.0 && out->width <= 1.0))
+            return cfd_fail(err, p, "must be > 0 and <= 1");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_number(v, p, &out->height, err))) return rc;
+        if (!(out->height > 0.0 && out->height <= 1.0))
+            return cfd_fail(err, p, "must be > 0 and <= 1");
+    }
+    if ((rc = cfd_member(j, "style", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->style = calloc(1, sizeof *out->style);
+        if (!out->style) return cfd_no_memory(err, p);
+        if ((rc = parse_overlay_style(v, p, out->style, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "animation", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, overlay_animation_names, CF_OVERLAY_ANIMATION_COUNT, &k, err))) return rc;
+            out->animation = (cf_overlay_animation)k;
+        }
+    } else {
+        out->animation = CF_OVERLAY_ANIMATION_NONE;
+    }
+    if ((rc = cfd_member(j, "animation_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->animation_ms, err))) return rc;
+        if (!(out->animation_ms >= 0 && out->animation_ms <= 10000))
+            return cfd_fail(err, p, "must be between 0 and 10000");
+    } else {
+        out->animation_ms = 400;
+    }
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_overlay(const cf_timeline_overlay *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "kind", json_string(cf_overlay_kind_to_string(v->kind)))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
+    if (v->image_uri && cfd_put(o, "image_uri", json_string(v->image_uri))) goto fail;
+    if (cfd_put(o, "position", json_string(cf_overlay_position_to_string(v->position)))) goto fail;
+    if (v->has_x && cfd_put(o, "x", cfd_number_json(v->x))) goto fail;
+    if (v->has_y && cfd_put(o, "y", cfd_number_json(v->y))) goto fail;
+    if (v->has_width && cfd_put(o, "width", cfd_number_json(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", cfd_number_json(v->height))) goto fail;
+    if (v->style && cfd_put(o, "style", emit_overlay_style(v->style))) goto fail;
+    if (cfd_put(o, "animation", json_string(cf_overlay_animation_to_string(v->animation)))) goto fail;
+    if (cfd_put(o, "animation_ms", json_integer(v->animation_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_overlay(cf_timeline_overlay *v) {
+    free(v->text);
+    free(v->image_uri);
+    if (v->style) release_overlay_style(v->style);
+    free(v->style);
+}
+
+static void init_timeline_overlay(cf_timeline_overlay *v) {
+    v->start_ms = 0;
+    v->position = CF_OVERLAY_POSITION_TOP;
+    v->animation = CF_OVERLAY_ANIMATION_NONE;
+    v->animation_ms = 400;
+}
+
+cf_err cf_timeline_overlay_from_json(const json_t *j, cf_timeline_overlay *out, cf_error *err) {
+    return cf_timeline_overlay_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_overlay_from_json_at(const json_t *j, const char *path, cf_timeline_overlay *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_overlay: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_overlay(j, path ? path : "", out, err);
+    if (rc) cf_timeline_overlay_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_overlay_to_json(const cf_timeline_overlay *v) {
+    return v ? emit_timeline_overlay(v) : NULL;
+}
+
+void cf_timeline_overlay_free(cf_timeline_overlay *v) {
+    if (!v) return;
+    release_timeline_overlay(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_overlay_init(cf_timeline_overlay *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_overlay(v);
+}
+
+static cf_err parse_timeline_scene(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err) {
+    static const char *const keys[] = {"source_uri", "in_ms", "out_ms", "layout", "transition"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
+    if ((rc = cfd_member(j, "in_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->in_ms, err))) return rc;
+    if (!(out->in_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "out_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->out_ms, err))) return rc;
+    if (!(out->out_ms >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "layout", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, scene_layout_names, CF_SCENE_LAYOUT_COUNT, &k, err))) return rc;
+            out->layout = (cf_scene_layout)k;
+        }
+    } else {
+        out->layout = CF_SCENE_LAYOUT_FIT;
+    }
+    if ((rc = cfd_member(j, "transition", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->transition = calloc(1, sizeof *out->transition);
+        if (!out->transition) return cfd_no_memory(err, p);
+        if ((rc = parse_scene_transition(v, p, out->transition, err))) return rc;
+    }
+    if (!(out->out_ms > out->in_ms)) {
+        cfd_path_key(p, path, "out_ms");
+        return cfd_fail(err, p, "must be > in_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_scene(const cf_timeline_scene *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
+    if (cfd_put(o, "in_ms", json_integer(v->in_ms))) goto fail;
+    if (cfd_put(o, "out_ms", json_integer(v->out_ms))) goto fail;
+    if (cfd_put(o, "layout", json_string(cf_scene_layout_to_string(v->layout)))) goto fail;
+    if (v->transition && cfd_put(o, "transition", emit_scene_transition(v->transition))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_scene(cf_timeline_scene *v) {
+    free(v->source_uri);
+    if (v->transition) release_scene_transition(v->transition);
+    free(v->transition);
+}
+
+static void init_timeline_scene(cf_timeline_scene *v) {
+    v->layout = CF_SCENE_LAYOUT_FIT;
+}
+
+cf_err cf_timeline_scene_from_json(const json_t *j, cf_timeline_scene *out, cf_error *err) {
+    return cf_timeline_scene_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_scene_from_json_at(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_scene: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_scene(j, path ? path : "", out, err);
+    if (rc) cf_timeline_scene_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_scene_to_json(const cf_timeline_scene *v) {
+    return v ? emit_timeline_scene(v) : NULL;
+}
+
+void cf_timeline_scene_free(cf_timeline_scene *v) {
+    if (!v) return;
+    release_timeline_scene(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_scene_init(cf_timeline_scene *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_scene(v);
+}
+
+static cf_err parse_timeline(const json_t *j, const char *path, cf_timeline *out, cf_error *err) {
+    static const char *const keys[] = {"canvas", "scenes", "overlays", "captions", "audio_tracks", "outputs", "loudness_lufs"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_member(j, "canvas", true, path, p, &v, err))) return rc;
+    if ((rc = parse_timeline_canvas(v, p, &out->canvas, err))) return rc;
+    if ((rc = cfd_member(j, "scenes", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 1, 64, &n, err))) return rc;
+        if (n) {
+            out->scenes = calloc(n, sizeof *out->scenes);
+            if (!out->scenes) return cfd_no_memory(err, p);
+            out->n_scenes = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_timeline_scene(json_array_get(v, k), pi, &out->scenes[k], err))) return rc;
+        }
+    }
+    if ((rc = cfd_member(j, "overlays", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->overlays = calloc(n, sizeof *out->overlays);
+                if (!out->overlays) return cfd_no_memory(err, p);
+                out->n_overlays = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_timeline_overlay(json_array_get(v, k), pi, &out->overlays[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "captions", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->captions = calloc(1, sizeof *out->captions);
+        if (!out->captions) return cfd_no_memory(err, p);
+        if ((rc = parse_timeline_captions(v, p, out->captions, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "audio_tracks", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 8, &n, err))) return rc;
+            if (n) {
+                out->audio_tracks = calloc(n, sizeof *out->audio_tracks);
+                if (!out->audio_tracks) return cfd_no_memory(err, p);
+                out->n_audio_tracks = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_timeline_audio_track(json_array_get(v, k), pi, &out->audio_tracks[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "outputs", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 1, 8, &n, err))) return rc;
+        if (n) {
+            out->outputs = calloc(n, sizeof *out->outputs);
+            if (!out->outputs) return cfd_no_memory(err, p);
+            out->n_outputs = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_timeline_output(json_array_get(v, k), pi, &out->outputs[k], err))) return rc;
+        }
+    }
+    if ((rc = cfd_member(j, "loudness_lufs", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->loudness_lufs, err))) return rc;
+        if (!(out->loudness_lufs >= -40.0 && out->loudness_lufs <= -5.0))
+            return cfd_fail(err, p, "must be between -40 and -5");
+    } else {
+        out->loudness_lufs = -14.0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline(const cf_timeline *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "canvas", emit_timeline_canvas(&v->canvas))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "scenes", a)) goto fail;
+        for (size_t k = 0; k < v->n_scenes; k++)
+            if (cfd_append(a, emit_timeline_scene(&v->scenes[k]))) goto fail;
+    }
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "overlays", a)) goto fail;
+        for (size_t k = 0; k < v->n_overlays; k++)
+            if (cfd_append(a, emit_timeline_overlay(&v->overlays[k]))) goto fail;
+    }
+    if (v->captions && cfd_put(o, "captions", emit_timeline_captions(v->captions))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "audio_tracks", a)) goto fail;
+        for (size_t k = 0; k < v->n_audio_tracks; k++)
+            if (cfd_append(a, emit_timeline_audio_track(&v->audio_tracks[k]))) goto fail;
+    }
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "outputs", a)) goto fail;
+        for (size_t k = 0; k < v->n_outputs; k++)
+            if (cfd_append(a, emit_timeline_output(&v->outputs[k]))) goto fail;
+    }
+    if (cfd_put(o, "loudness_lufs", cfd_number_json(v->loudness_lufs))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline(cf_timeline *v) {
+    release_timeline_canvas(&v->canvas);
+    for (size_t k = 0; k < v->n_scenes; k++)
+        release_timeline_scene(&v->scenes[k]);
+    free(v->scenes);
+    for (size_t k = 0; k < v->n_overlays; k++)
+        release_timeline_overlay(&v->overlays[k]);
+    free(v->overlays);
+    if (v->captions) release_timeline_captions(v->captions);
+    free(v->captions);
+    for (size_t k = 0; k < v->n_audio_tracks; k++)
+        release_timeline_audio_track(&v->audio_tracks[k]);
+    free(v->audio_tracks);
+    for (size_t k = 0; k < v->n_outputs; k++)
+        release_timeline_output(&v->outputs[k]);
+    free(v->outputs);
+}
+
+static void init_timeline(cf_timeline *v) {
+    v->loudness_lufs = -14.0;
+}
+
+cf_err cf_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err) {
+    return cf_timeline_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_from_json_at(const json_t *j, const char *path, cf_timeline *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline(j, path ? path : "", out, err);
+    if (rc) cf_timeline_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_to_json(const cf_timeline *v) {
+    return v ? emit_timeline(v) : NULL;
+}
+
+void cf_timeline_free(cf_timeline *v) {
+    if (!v) return;
+    release_timeline(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_init(cf_timeline *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline(v);
+}
+
 static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
     static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
     char p[CFD_PATH_MAX];
@@ -2452,6 +3939,18 @@ static void any_free_media(void *v) {
     cf_media_free(v);
 }
 
+static cf_err any_from_json_overlay_style(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_overlay_style_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_overlay_style(const void *v) {
+    return cf_overlay_style_to_json(v);
+}
+
+static void any_free_overlay_style(void *v) {
+    cf_overlay_style_free(v);
+}
+
 static cf_err any_from_json_problem(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_problem_from_json_at(j, path, out, err);
 }
@@ -2474,6 +3973,138 @@ static json_t *any_to_json_problem_field_error(const void *v) {
 
 static void any_free_problem_field_error(void *v) {
     cf_problem_field_error_free(v);
+}
+
+static cf_err any_from_json_render_destination(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_render_destination_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_render_destination(const void *v) {
+    return cf_render_destination_to_json(v);
+}
+
+static void any_free_render_destination(void *v) {
+    cf_render_destination_free(v);
+}
+
+static cf_err any_from_json_render_request(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_render_request_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_render_request(const void *v) {
+    return cf_render_request_to_json(v);
+}
+
+static void any_free_render_request(void *v) {
+    cf_render_request_free(v);
+}
+
+static cf_err any_from_json_render_result(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_render_result_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_render_result(const void *v) {
+    return cf_render_result_to_json(v);
+}
+
+static void any_free_render_result(void *v) {
+    cf_render_result_free(v);
+}
+
+static cf_err any_from_json_scene_transition(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_scene_transition_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_scene_transition(const void *v) {
+    return cf_scene_transition_to_json(v);
+}
+
+static void any_free_scene_transition(void *v) {
+    cf_scene_transition_free(v);
+}
+
+static cf_err any_from_json_timeline(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline(const void *v) {
+    return cf_timeline_to_json(v);
+}
+
+static void any_free_timeline(void *v) {
+    cf_timeline_free(v);
+}
+
+static cf_err any_from_json_timeline_audio_track(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_audio_track_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_audio_track(const void *v) {
+    return cf_timeline_audio_track_to_json(v);
+}
+
+static void any_free_timeline_audio_track(void *v) {
+    cf_timeline_audio_track_free(v);
+}
+
+static cf_err any_from_json_timeline_canvas(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_canvas_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_canvas(const void *v) {
+    return cf_timeline_canvas_to_json(v);
+}
+
+static void any_free_timeline_canvas(void *v) {
+    cf_timeline_canvas_free(v);
+}
+
+static cf_err any_from_json_timeline_captions(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_captions_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_captions(const void *v) {
+    return cf_timeline_captions_to_json(v);
+}
+
+static void any_free_timeline_captions(void *v) {
+    cf_timeline_captions_free(v);
+}
+
+static cf_err any_from_json_timeline_output(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_output_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_output(const void *v) {
+    return cf_timeline_output_to_json(v);
+}
+
+static void any_free_timeline_output(void *v) {
+    cf_timeline_output_free(v);
+}
+
+static cf_err any_from_json_timeline_overlay(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_overlay_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_overlay(const void *v) {
+    return cf_timeline_overlay_to_json(v);
+}
+
+static void any_free_timeline_overlay(void *v) {
+    cf_timeline_overlay_free(v);
+}
+
+static cf_err any_from_json_timeline_scene(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_timeline_scene_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_timeline_scene(const void *v) {
+    return cf_timeline_scene_to_json(v);
+}
+
+static void any_free_timeline_scene(void *v) {
+    cf_timeline_scene_free(v);
 }
 
 static cf_err any_from_json_transcript(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -2543,8 +4174,20 @@ static const cf_domain_type domain_types[] = {
     {"Job", sizeof(cf_job), any_from_json_job, any_to_json_job, any_free_job},
     {"JobCreate", sizeof(cf_job_create), any_from_json_job_create, any_to_json_job_create, any_free_job_create},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
+    {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},
     {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},
     {"ProblemFieldError", sizeof(cf_problem_field_error), any_from_json_problem_field_error, any_to_json_problem_field_error, any_free_problem_field_error},
+    {"RenderDestination", sizeof(cf_render_destination), any_from_json_render_destination, any_to_json_render_destination, any_free_render_destination},
+    {"RenderRequest", sizeof(cf_render_request), any_from_json_render_request, any_to_json_render_request, any_free_render_request},
+    {"RenderResult", sizeof(cf_render_result), any_from_json_render_result, any_to_json_render_result, any_free_render_result},
+    {"SceneTransition", sizeof(cf_scene_transition), any_from_json_scene_transition, any_to_json_scene_transition, any_free_scene_transition},
+    {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},
+    {"TimelineAudioTrack", sizeof(cf_timeline_audio_track), any_from_json_timeline_audio_track, any_to_json_timeline_audio_track, any_free_timeline_audio_track},
+    {"TimelineCanvas", sizeof(cf_timeline_canvas), any_from_json_timeline_canvas, any_to_json_timeline_canvas, any_free_timeline_canvas},
+    {"TimelineCaptions", sizeof(cf_timeline_captions), any_from_json_timeline_captions, any_to_json_timeline_captions, any_free_timeline_captions},
+    {"TimelineOutput", sizeof(cf_timeline_output), any_from_json_timeline_output, any_to_json_timeline_output, any_free_timeline_output},
+    {"TimelineOverlay", sizeof(cf_timeline_overlay), any_from_json_timeline_overlay, any_to_json_timeline_overlay, any_free_timeline_overlay},
+    {"TimelineScene", sizeof(cf_timeline_scene), any_from_json_timeline_scene, any_to_json_timeline_scene, any_free_timeline_scene},
     {"Transcript", sizeof(cf_transcript), any_from_json_transcript, any_to_json_transcript, any_free_transcript},
     {"TranscriptSegment", sizeof(cf_transcript_segment), any_from_json_transcript_segment, any_to_json_transcript_segment, any_free_transcript_segment},
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},

@@ -45,6 +45,19 @@ const char *cf_artifact_kind_to_string(cf_artifact_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out);
 
+/* Where captions sit on the canvas. */
+typedef enum cf_caption_position {
+    CF_CAPTION_POSITION_BOTTOM, /* "bottom" */
+    CF_CAPTION_POSITION_LOWER_THIRD, /* "lower_third" */
+    CF_CAPTION_POSITION_CENTER, /* "center" */
+    CF_CAPTION_POSITION_TOP, /* "top" */
+} cf_caption_position;
+#define CF_CAPTION_POSITION_COUNT 4
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_caption_position_to_string(cf_caption_position v);
+/* Finds the value named s; false when there is none. */
+bool cf_caption_position_from_string(const char *s, cf_caption_position *out);
+
 /* How a trim cuts: auto picks stream copy when possible, copy forces it (keyframe-aligned),
  * accurate re-encodes. */
 typedef enum cf_trim_mode {
@@ -69,6 +82,18 @@ typedef enum cf_target_format {
 const char *cf_target_format_to_string(cf_target_format v);
 /* Finds the value named s; false when there is none. */
 bool cf_target_format_from_string(const char *s, cf_target_format *out);
+
+/* Where a finished render goes: storage (copied under uri, a local directory for now) or
+ * webhook (the RenderResult POSTed to url, HMAC-SHA256 signed with secret). */
+typedef enum cf_destination_kind {
+    CF_DESTINATION_KIND_STORAGE, /* "storage" */
+    CF_DESTINATION_KIND_WEBHOOK, /* "webhook" */
+} cf_destination_kind;
+#define CF_DESTINATION_KIND_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_destination_kind_to_string(cf_destination_kind v);
+/* Finds the value named s; false when there is none. */
+bool cf_destination_kind_from_string(const char *s, cf_destination_kind *out);
 
 /* The kind of content highlight detection tunes its scoring for. */
 typedef enum cf_detection_profile {
@@ -128,6 +153,92 @@ typedef enum cf_job_state {
 const char *cf_job_state_to_string(cf_job_state v);
 /* Finds the value named s; false when there is none. */
 bool cf_job_state_from_string(const char *s, cf_job_state *out);
+
+/* How an overlay enters and leaves. */
+typedef enum cf_overlay_animation {
+    CF_OVERLAY_ANIMATION_NONE, /* "none" */
+    CF_OVERLAY_ANIMATION_FADE, /* "fade" */
+    CF_OVERLAY_ANIMATION_SLIDE, /* "slide" */
+} cf_overlay_animation;
+#define CF_OVERLAY_ANIMATION_COUNT 3
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_overlay_animation_to_string(cf_overlay_animation v);
+/* Finds the value named s; false when there is none. */
+bool cf_overlay_animation_from_string(const char *s, cf_overlay_animation *out);
+
+/* What an overlay draws. */
+typedef enum cf_overlay_kind {
+    CF_OVERLAY_KIND_TEXT, /* "text" */
+    CF_OVERLAY_KIND_IMAGE, /* "image" */
+    CF_OVERLAY_KIND_PROGRESS_BAR, /* "progress_bar" */
+    CF_OVERLAY_KIND_SHAPE, /* "shape" */
+} cf_overlay_kind;
+#define CF_OVERLAY_KIND_COUNT 4
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_overlay_kind_to_string(cf_overlay_kind v);
+/* Finds the value named s; false when there is none. */
+bool cf_overlay_kind_from_string(const char *s, cf_overlay_kind *out);
+
+/* Where an overlay sits: an anchor on the canvas, or custom (x and y as fractions of the
+ * canvas). */
+typedef enum cf_overlay_position {
+    CF_OVERLAY_POSITION_TOP, /* "top" */
+    CF_OVERLAY_POSITION_CENTER, /* "center" */
+    CF_OVERLAY_POSITION_BOTTOM, /* "bottom" */
+    CF_OVERLAY_POSITION_TOP_LEFT, /* "top_left" */
+    CF_OVERLAY_POSITION_TOP_RIGHT, /* "top_right" */
+    CF_OVERLAY_POSITION_BOTTOM_LEFT, /* "bottom_left" */
+    CF_OVERLAY_POSITION_BOTTOM_RIGHT, /* "bottom_right" */
+    CF_OVERLAY_POSITION_CUSTOM, /* "custom" */
+} cf_overlay_position;
+#define CF_OVERLAY_POSITION_COUNT 8
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_overlay_position_to_string(cf_overlay_position v);
+/* Finds the value named s; false when there is none. */
+bool cf_overlay_position_from_string(const char *s, cf_overlay_position *out);
+
+/* Orientation of a templated render: vertical (9:16) or horizontal (16:9). */
+typedef enum cf_render_format {
+    CF_RENDER_FORMAT_VERTICAL, /* "vertical" */
+    CF_RENDER_FORMAT_HORIZONTAL, /* "horizontal" */
+} cf_render_format;
+#define CF_RENDER_FORMAT_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_render_format_to_string(cf_render_format v);
+/* Finds the value named s; false when there is none. */
+bool cf_render_format_from_string(const char *s, cf_render_format *out);
+
+/* How a source frame fills the canvas: fit (letterbox), fill (crop to cover), blur_fill (fit
+ * over a blurred cover of itself), smart_crop (a crop that follows motion and faces), split
+ * (left and right halves stacked). */
+typedef enum cf_scene_layout {
+    CF_SCENE_LAYOUT_FIT, /* "fit" */
+    CF_SCENE_LAYOUT_FILL, /* "fill" */
+    CF_SCENE_LAYOUT_BLUR_FILL, /* "blur_fill" */
+    CF_SCENE_LAYOUT_SMART_CROP, /* "smart_crop" */
+    CF_SCENE_LAYOUT_SPLIT, /* "split" */
+} cf_scene_layout;
+#define CF_SCENE_LAYOUT_COUNT 5
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_scene_layout_to_string(cf_scene_layout v);
+/* Finds the value named s; false when there is none. */
+bool cf_scene_layout_from_string(const char *s, cf_scene_layout *out);
+
+/* How a scene begins after the previous one: cut, or an xfade transition. */
+typedef enum cf_transition_kind {
+    CF_TRANSITION_KIND_CUT, /* "cut" */
+    CF_TRANSITION_KIND_FADE, /* "fade" */
+    CF_TRANSITION_KIND_FADEBLACK, /* "fadeblack" */
+    CF_TRANSITION_KIND_DISSOLVE, /* "dissolve" */
+    CF_TRANSITION_KIND_WIPELEFT, /* "wipeleft" */
+    CF_TRANSITION_KIND_SLIDELEFT, /* "slideleft" */
+    CF_TRANSITION_KIND_SLIDEUP, /* "slideup" */
+} cf_transition_kind;
+#define CF_TRANSITION_KIND_COUNT 7
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_transition_kind_to_string(cf_transition_kind v);
+/* Finds the value named s; false when there is none. */
+bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out);
 
 /* Artifact: A file a job produced, with what was measured on it. */
 typedef struct cf_artifact {
@@ -438,6 +549,221 @@ cf_err cf_media_from_json_at(const json_t *j, const char *path, cf_media *out, c
 json_t *cf_media_to_json(const cf_media *v);
 void cf_media_free(cf_media *v);
 void cf_media_init(cf_media *v);
+
+/* OverlayStyle: Look of an overlay. Colours are names or #RRGGBB; font is a family of the
+ * installed fonts (DejaVu Sans, DejaVu Sans Bold, ...) or a font file path. */
+typedef struct cf_overlay_style {
+    char *font;  /* 1..4096 chars; default "DejaVu Sans Bold" */
+    int64_t font_size;  /* between 4 and 1000; default 48 */
+    char *color;  /* 1..32 chars; default "white" */
+    char *background_color;  /* 1..32 chars; NULL when absent */
+    double opacity;  /* between 0 and 1; default 1 */
+} cf_overlay_style;
+cf_err cf_overlay_style_from_json(const json_t *j, cf_overlay_style *out, cf_error *err);
+cf_err cf_overlay_style_from_json_at(const json_t *j, const char *path, cf_overlay_style *out, cf_error *err);
+json_t *cf_overlay_style_to_json(const cf_overlay_style *v);
+void cf_overlay_style_free(cf_overlay_style *v);
+void cf_overlay_style_init(cf_overlay_style *v);
+
+/* RenderDestination: A delivery of a finished render. */
+typedef struct cf_render_destination {
+    cf_destination_kind kind;
+    char *uri;  /* 1..4096 chars; NULL when absent */
+    char *url;  /* 1..4096 chars; NULL when absent */
+    char *secret;  /* 1..512 chars; NULL when absent */
+} cf_render_destination;
+cf_err cf_render_destination_from_json(const json_t *j, cf_render_destination *out, cf_error *err);
+cf_err cf_render_destination_from_json_at(const json_t *j, const char *path, cf_render_destination *out, cf_error *err);
+json_t *cf_render_destination_to_json(const cf_render_destination *v);
+void cf_render_destination_free(cf_render_destination *v);
+void cf_render_destination_init(cf_render_destination *v);
+
+/* RenderRequest: Renders a finished video: either a hand-written timeline (timeline_uri), or a
+ * template applied to source_uri between start_ms and end_ms with the template variables
+ * (title, brand_color, logo_uri, font) and optional captions. */
+typedef struct cf_render_request {
+    char *clip_id;  /* 1..128 chars */
+    char *timeline_uri;  /* 1..4096 chars; NULL when absent */
+    char *template_id;  /* 1..64 chars; NULL when absent */
+    char *source_uri;  /* 1..4096 chars; NULL when absent */
+    int64_t start_ms;  /* >= 0; default 0 */
+    bool has_end_ms;
+    int64_t end_ms;  /* >= 1; > start_ms */
+    cf_render_format format;  /* default "vertical" */
+    bool has_width;
+    int64_t width;  /* between 16 and 8192 */
+    bool has_height;
+    int64_t height;  /* between 16 and 8192 */
+    char *title;  /* 1..500 chars; NULL when absent */
+    char *brand_color;  /* 1..32 chars; NULL when absent */
+    char *logo_uri;  /* 1..4096 chars; NULL when absent */
+    char *font;  /* 1..4096 chars; NULL when absent */
+    char *captions_uri;  /* 1..4096 chars; NULL when absent */
+    char *music_uri;  /* 1..4096 chars; NULL when absent */
+    char *output_uri;  /* 1..4096 chars; NULL when absent */
+    cf_render_destination *destinations;
+    size_t n_destinations;  /* at most 8 items; default [] */
+} cf_render_request;
+cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err);
+cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err);
+json_t *cf_render_request_to_json(const cf_render_request *v);
+void cf_render_request_free(cf_render_request *v);
+void cf_render_request_init(cf_render_request *v);
+
+/* RenderResult: What a render produced: the main output, its duration and every artifact
+ * (outputs, thumbnail, caption files, debug path). */
+typedef struct cf_render_result {
+    char *clip_id;  /* 1..128 chars */
+    char *render_uri;  /* 1..4096 chars */
+    int64_t duration_ms;  /* >= 0 */
+    cf_artifact *outputs;
+    size_t n_outputs;  /* at most 64 items; default [] */
+    int64_t processing_time_ms;  /* >= 0; default 0 */
+} cf_render_result;
+cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err);
+cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err);
+json_t *cf_render_result_to_json(const cf_render_result *v);
+void cf_render_result_free(cf_render_result *v);
+void cf_render_result_init(cf_render_result *v);
+
+/* SceneTransition: The transition into a scene from the one before it. */
+typedef struct cf_scene_transition {
+    cf_transition_kind kind;  /* default "cut" */
+    int64_t duration_ms;  /* between 0 and 5000; default 500 */
+} cf_scene_transition;
+cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err);
+cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err);
+json_t *cf_scene_transition_to_json(const cf_scene_transition *v);
+void cf_scene_transition_free(cf_scene_transition *v);
+void cf_scene_transition_init(cf_scene_transition *v);
+
+/* TimelineAudioTrack: An extra audio track (music) mixed under the scenes' sound from the
+ * timeline start; with duck_under_speech it is compressed whenever the scenes' sound is loud. */
+typedef struct cf_timeline_audio_track {
+    char *source_uri;  /* 1..4096 chars */
+    double gain_db;  /* between -60 and 20; default 0 */
+    int64_t fade_in_ms;  /* between 0 and 60000; default 0 */
+    int64_t fade_out_ms;  /* between 0 and 60000; default 0 */
+    bool duck_under_speech;  /* default false */
+} cf_timeline_audio_track;
+cf_err cf_timeline_audio_track_from_json(const json_t *j, cf_timeline_audio_track *out, cf_error *err);
+cf_err cf_timeline_audio_track_from_json_at(const json_t *j, const char *path, cf_timeline_audio_track *out, cf_error *err);
+json_t *cf_timeline_audio_track_to_json(const cf_timeline_audio_track *v);
+void cf_timeline_audio_track_free(cf_timeline_audio_track *v);
+void cf_timeline_audio_track_init(cf_timeline_audio_track *v);
+
+/* TimelineCanvas: The frame every scene is laid out on. */
+typedef struct cf_timeline_canvas {
+    int64_t width;  /* between 16 and 8192 */
+    int64_t height;  /* between 16 and 8192 */
+    double fps;  /* between 1 and 120; default 30 */
+    char *background;  /* 1..32 chars; default "black" */
+} cf_timeline_canvas;
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err);
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err);
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v);
+void cf_timeline_canvas_free(cf_timeline_canvas *v);
+void cf_timeline_canvas_init(cf_timeline_canvas *v);
+
+/* TimelineCaptions: Burned-in captions from a transcript (JSON with words) or an SRT/VTT file;
+ * the word being spoken is drawn in highlight_color. Times in the source are timeline times. */
+typedef struct cf_timeline_captions {
+    char *source_uri;  /* 1..4096 chars */
+    char *font;  /* 1..255 chars; default "DejaVu Sans" */
+    int64_t font_size;  /* between 4 and 1000; default 48 */
+    char *color;  /* 1..32 chars; default "white" */
+    char *outline_color;  /* 1..32 chars; default "black" */
+    char *highlight_color;  /* 1..32 chars; default "yellow" */
+    cf_caption_position position;  /* default "lower_third" */
+    int64_t words_per_line;  /* between 1 and 20; default 4 */
+} cf_timeline_captions;
+cf_err cf_timeline_captions_from_json(const json_t *j, cf_timeline_captions *out, cf_error *err);
+cf_err cf_timeline_captions_from_json_at(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err);
+json_t *cf_timeline_captions_to_json(const cf_timeline_captions *v);
+void cf_timeline_captions_free(cf_timeline_captions *v);
+void cf_timeline_captions_init(cf_timeline_captions *v);
+
+/* TimelineOutput: One encoded file of the render; width and height default to the canvas,
+ * bitrate (bits/s) to the encoder's quality mode. */
+typedef struct cf_timeline_output {
+    cf_target_format format;  /* default "mp4" */
+    bool has_width;
+    int64_t width;  /* between 16 and 8192 */
+    bool has_height;
+    int64_t height;  /* between 16 and 8192 */
+    bool has_bitrate;
+    int64_t bitrate;  /* between 10000 and 200000000 */
+    char *uri;  /* 1..4096 chars; NULL when absent */
+} cf_timeline_output;
+cf_err cf_timeline_output_from_json(const json_t *j, cf_timeline_output *out, cf_error *err);
+cf_err cf_timeline_output_from_json_at(const json_t *j, const char *path, cf_timeline_output *out, cf_error *err);
+json_t *cf_timeline_output_to_json(const cf_timeline_output *v);
+void cf_timeline_output_free(cf_timeline_output *v);
+void cf_timeline_output_init(cf_timeline_output *v);
+
+/* TimelineOverlay: Something drawn over the scenes between start_ms and end_ms (timeline
+ * time). text needs text, image needs image_uri; x, y, width, height are fractions of the
+ * canvas. */
+typedef struct cf_timeline_overlay {
+    cf_overlay_kind kind;
+    int64_t start_ms;  /* >= 0; default 0 */
+    int64_t end_ms;  /* >= 1; > start_ms */
+    char *text;  /* 1..1000 chars; NULL when absent */
+    char *image_uri;  /* 1..4096 chars; NULL when absent */
+    cf_overlay_position position;  /* default "top" */
+    bool has_x;
+    double x;  /* between 0 and 1 */
+    bool has_y;
+    double y;  /* between 0 and 1 */
+    bool has_width;
+    double width;  /* > 0 and <= 1 */
+    bool has_height;
+    double height;  /* > 0 and <= 1 */
+    cf_overlay_style *style;  /* NULL when absent */
+    cf_overlay_animation animation;  /* default "none" */
+    int64_t animation_ms;  /* between 0 and 10000; default 400 */
+} cf_timeline_overlay;
+cf_err cf_timeline_overlay_from_json(const json_t *j, cf_timeline_overlay *out, cf_error *err);
+cf_err cf_timeline_overlay_from_json_at(const json_t *j, const char *path, cf_timeline_overlay *out, cf_error *err);
+json_t *cf_timeline_overlay_to_json(const cf_timeline_overlay *v);
+void cf_timeline_overlay_free(cf_timeline_overlay *v);
+void cf_timeline_overlay_init(cf_timeline_overlay *v);
+
+/* TimelineScene: A span of a source video placed on the canvas. */
+typedef struct cf_timeline_scene {
+    char *source_uri;  /* 1..4096 chars */
+    int64_t in_ms;  /* >= 0 */
+    int64_t out_ms;  /* >= 1; > in_ms */
+    cf_scene_layout layout;  /* default "fit" */
+    cf_scene_transition *transition;  /* NULL when absent */
+} cf_timeline_scene;
+cf_err cf_timeline_scene_from_json(const json_t *j, cf_timeline_scene *out, cf_error *err);
+cf_err cf_timeline_scene_from_json_at(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err);
+json_t *cf_timeline_scene_to_json(const cf_timeline_scene *v);
+void cf_timeline_scene_free(cf_timeline_scene *v);
+void cf_timeline_scene_init(cf_timeline_scene *v);
+
+/* Timeline: A finished video described as data: scenes laid out on a canvas one after another
+ * (with transitions), overlays, captions, extra audio and the files to encode. All times are
+ * in ms on the timeline. */
+typedef struct cf_timeline {
+    cf_timeline_canvas canvas;
+    cf_timeline_scene *scenes;
+    size_t n_scenes;  /* at most 64 items */
+    cf_timeline_overlay *overlays;
+    size_t n_overlays;  /* at most 64 items; default [] */
+    cf_timeline_captions *captions;  /* NULL when absent */
+    cf_timeline_audio_track *audio_tracks;
+    size_t n_audio_tracks;  /* at most 8 items; default [] */
+    cf_timeline_output *outputs;
+    size_t n_outputs;  /* at most 8 items */
+    double loudness_lufs;  /* between -40 and -5; default -14 */
+} cf_timeline;
+cf_err cf_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err);
+cf_err cf_timeline_from_json_at(const json_t *j, const char *path, cf_timeline *out, cf_error *err);
+json_t *cf_timeline_to_json(const cf_timeline *v);
+void cf_timeline_free(cf_timeline *v);
+void cf_timeline_init(cf_timeline *v);
 
 /* TranscriptWord: One recognized word with its timing and confidence. */
 typedef struct cf_transcript_word {
