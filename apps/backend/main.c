@@ -20,6 +20,9 @@ static const cf_command commands[] = {
      "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_cmd_clip},
     {"detect", "--input FILE [--profile NAME] [--model-version V] [--top N] [--json]",
      "find the moments worth a short clip (highlight detection)", cf_cmd_detect},
+    {"render", "--request FILE | --template ID --input FILE --span S:E --format F --output FILE",
+     "render a finished video (layouts, titles, captions, music) from a template or timeline",
+     cf_cmd_render},
 };
 
 static void print_help(FILE *out) {

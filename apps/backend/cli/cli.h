@@ -41,5 +41,6 @@ void cf_cli_cancel_on_signal(cf_progress *p);
 int cf_cmd_probe(int argc, char **argv);
 int cf_cmd_clip(int argc, char **argv);
 int cf_cmd_detect(int argc, char **argv);
+int cf_cmd_render(int argc, char **argv);
 
 #endif

@@ -2739,11 +2739,11 @@ void cf_timeline_canvas_init(cf_timeline_canvas *v) {
 }
 
 static cf_err parse_timeline_captions(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err) {
-    static const char *const keys[] = {"source_uri", "font", "font_size", "color", "outline_color", "highlight_color", "position", "words_per_line"};
+    static const char *const keys[] = {"source_uri", "font", "font_size", "color", "outline_color", "highlight_color", "position", "words_per_line", "offset_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
     if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
     if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
@@ -2796,6 +2796,14 @@ static cf_err parse_timeline_captions(const json_t *j, const char *path, cf_time
     } else {
         out->words_per_line = 4;
     }
+    if ((rc = cfd_member(j, "offset_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->offset_ms, err))) return rc;
+        if (!(out->offset_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->offset_ms = 0;
+    }
     return CF_OK;
 }
 
@@ -2810,6 +2818,7 @@ static json_t *emit_timeline_captions(const cf_timeline_captions *v) {
     if (v->highlight_color && cfd_put(o, "highlight_color", json_string(v->highlight_color))) goto fail;
     if (cfd_put(o, "position", json_string(cf_caption_position_to_string(v->position)))) goto fail;
     if (cfd_put(o, "words_per_line", json_integer(v->words_per_line))) goto fail;
+    if (cfd_put(o, "offset_ms", json_integer(v->offset_ms))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2828,6 +2837,7 @@ static void init_timeline_captions(cf_timeline_captions *v) {
     v->font_size = 48;
     v->position = CF_CAPTION_POSITION_LOWER_THIRD;
     v->words_per_line = 4;
+    v->offset_ms = 0;
 }
 
 cf_err cf_timeline_captions_from_json(const json_t *j, cf_timeline_captions *out, cf_error *err) {

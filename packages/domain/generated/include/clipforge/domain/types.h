@@ -666,7 +666,8 @@ void cf_timeline_canvas_free(cf_timeline_canvas *v);
 void cf_timeline_canvas_init(cf_timeline_canvas *v);
 
 /* TimelineCaptions: Burned-in captions from a transcript (JSON with words) or an SRT/VTT file;
- * the word being spoken is drawn in highlight_color. Times in the source are timeline times. */
+ * the word being spoken is drawn in highlight_color. Source times minus offset_ms are timeline
+ * times. */
 typedef struct cf_timeline_captions {
     char *source_uri;  /* 1..4096 chars */
     char *font;  /* 1..255 chars; default "DejaVu Sans" */
@@ -676,6 +677,7 @@ typedef struct cf_timeline_captions {
     char *highlight_color;  /* 1..32 chars; default "yellow" */
     cf_caption_position position;  /* default "lower_third" */
     int64_t words_per_line;  /* between 1 and 20; default 4 */
+    int64_t offset_ms;  /* >= 0; default 0 */
 } cf_timeline_captions;
 cf_err cf_timeline_captions_from_json(const json_t *j, cf_timeline_captions *out, cf_error *err);
 cf_err cf_timeline_captions_from_json_at(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err);

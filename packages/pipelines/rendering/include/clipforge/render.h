@@ -1,0 +1,52 @@
+/* render.h — the rendering pipeline (libcfrender): turns a timeline (hand-written, or compiled
+ * from a template, a source and a span) into finished videos with a thumbnail and caption files,
+ * and delivers them (storage directory, signed webhook).
+ *
+ * Types come from the domain schemas: cf_timeline (Timeline.json), cf_render_request,
+ * cf_render_result, cf_render_destination. */
+#ifndef CLIPFORGE_RENDER_H
+#define CLIPFORGE_RENDER_H
+
+#include <jansson.h>
+
+#include "clipforge/domain/types.h"
+#include "clipforge/error.h"
+#include "clipforge/progress.h"
+
+typedef struct cf_render_options {
+    const char *output_path; /* file of the first output; output i > 0 is "<stem>-<i>.<ext>" */
+    const char *temp_dir;    /* parent for temp files, NULL = $TMPDIR */
+    const char *debug_path;  /* when set: the smart-crop camera path(s) as JSON here */
+    int threads;             /* encoder threads, 0 = auto */
+} cf_render_options;
+
+/* Parses and validates a timeline (schema + cross-field rules); errors name the field.
+ * out is owned by the caller (cf_timeline_free). */
+cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err);
+cf_err cf_render_timeline_load(const char *path, cf_timeline *out, cf_error *err);
+
+/* The directory of template files (<id>.json): $CLIPFORGE_TEMPLATE_DIR, else the installed one. */
+const char *cf_render_template_dir(void);
+/* compile(request) -> timeline: reads req->timeline_uri, or applies template req->template_id to
+ * req->source_uri [start_ms, end_ms) with the variables (title, brand_color, logo_uri, font),
+ * captions and music. The result is validated. out is owned by the caller. */
+cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err);
+
+/* Renders tl: every output, a thumbnail (<stem>.jpg) and, with captions, <stem>.srt and
+ * <stem>.vtt. Temp files are removed on every path; on failure or cancellation
+ * (CF_ERR_CANCELLED) the partial outputs are removed too. out is owned by the caller
+ * (cf_render_result_free). */
+cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_render_options *opts,
+                          cf_progress *progress, cf_render_result *out, cf_error *err);
+
+/* Sends a finished render to one destination: storage copies every artifact into the directory
+ * d->uri (a path or file:// URI); webhook POSTs the RenderResult JSON to d->url with header
+ * "X-Clipforge-Signature: sha256=<hex HMAC-SHA256 of the body with d->secret>", retrying with
+ * backoff on connection errors and 5xx answers. */
+cf_err cf_render_deliver(const cf_render_result *res, const cf_render_destination *d, cf_error *err);
+
+/* compile + render + deliver to every destination of req. */
+cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
+                     cf_render_result *out, cf_error *err);
+
+#endif

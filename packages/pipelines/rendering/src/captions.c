@@ -1,0 +1,365 @@
+/* captions.c — SRT/VTT/transcript reading, line grouping, SRT/VTT/ASS writing. */
+#include "captions.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/json.h"
+#include "strbuf.h"
+#include "timeline_check.h"
+
+#define MAX_CAPTION_BYTES (16 * 1024 * 1024)
+#define MAX_WORDS 200000
+#define LINE_BREAK_GAP_MS 700
+
+typedef struct words {
+    cf_caption_word *v;
+    size_t n, cap;
+} words;
+
+static bool add_word(words *w, int64_t s, int64_t e, const char *text, size_t len) {
+    if (w->n >= MAX_WORDS) return false;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        cf_caption_word *v = realloc(w->v, cap * sizeof *v);
+        if (!v) return false;
+        w->v = v, w->cap = cap;
+    }
+    char *t = strndup(text, len);
+    if (!t) return false;
+    w->v[w->n++] = (cf_caption_word){s, e, t};
+    return true;
+}
+
+static void free_words(words *w) {
+    for (size_t i = 0; i < w->n; i++) free(w->v[i].text);
+    free(w->v);
+    *w = (words){0};
+}
+
+/* Splits a cue's text into words spread over [s, e) by their length. Markup is dropped. */
+static bool add_cue(words *w, int64_t s, int64_t e, const char *text) {
+    char *clean = malloc(strlen(text) + 1);
+    if (!clean) return false;
+    size_t n = 0;
+    int depth = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '<' || *p == '{') depth++;
+        else if ((*p == '>' || *p == '}') && depth > 0) depth--;
+        else if (!depth) clean[n++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+    }
+    clean[n] = 0;
+    size_t total = 0;
+    for (char *p = clean; *p; p++) total += *p != ' ';
+    bool ok = true;
+    size_t done = 0;
+    for (char *p = clean; *p && ok;) {
+        while (*p == ' ') p++;
+        char *q = p;
+        while (*q && *q != ' ') q++;
+        if (q == p) break;
+        size_t len = (size_t)(q - p);
+        int64_t ws = s + (int64_t)((e - s) * (double)done / (double)total);
+        done += len;
+        int64_t we = s + (int64_t)((e - s) * (double)done / (double)total);
+        ok = add_word(w, ws, we, p, len);
+        p = q;
+    }
+    free(clean);
+    return ok;
+}
+
+/* "HH:MM:SS,mmm", "MM:SS.mmm" */
+static bool parse_ts(const char **pp, int64_t *ms) {
+    const char *p = *pp;
+    while (*p == ' ') p++;
+    long v[3] = {0};
+    int n = 0;
+    char *end;
+    for (;;) {
+        if (!isdigit((unsigned char)*p) || n == 3) return false;
+        v[n++] = strtol(p, &end, 10);
+        p = end;
+        if (*p != ':') break;
+        p++;
+    }
+    if ((*p != ',' && *p != '.') || n < 2) return false;
+    p++;
+    if (!isdigit((unsigned char)*p)) return false;
+    long frac = strtol(p, &end, 10);
+    if (end - p != 3) return false;
+    long h = n == 3 ? v[0] : 0, m = v[n - 2], s = v[n - 1];
+    if (m > 59 || s > 59) return false;
+    *ms = ((h * 60 + m) * 60 + s) * 1000 + frac;
+    *pp = end;
+    return true;
+}
+
+static cf_err parse_cues(const char *text, const char *path, words *w, cf_error *err) {
+    const char *p = text;
+    int line_no = 0;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        line_no++;
+        const char *arrow = memmem(p, len, "-->", 3);
+        if (!arrow) {
+            p += len + (eol ? 1 : 0);
+            continue;
+        }
+        int64_t s, e;
+        const char *q = p;
+        const char *r = arrow + 3;
+        if (!parse_ts(&q, &s) || !parse_ts(&r, &e) || e < s)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: line %d: bad cue times", path, line_no);
+        /* cue text: the lines up to a blank one */
+        p += len + (eol ? 1 : 0);
+        strbuf cue = {0};
+        while (*p && *p != '\n' && !(*p == '\r' && p[1] == '\n')) {
+            const char *e2 = strchr(p, '\n');
+            size_t l2 = e2 ? (size_t)(e2 - p) : strlen(p);
+            strbuf_addf(&cue, "%.*s ", (int)l2, p);
+            p += l2 + (e2 ? 1 : 0);
+            line_no++;
+        }
+        char *t = strbuf_take(&cue);
+        bool ok = t && add_cue(w, s, e, t);
+        free(t);
+        if (!ok) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: too many words or out of memory", path);
+    }
+    return CF_OK;
+}
+
+static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *err) {
+    int64_t s, e;
+    const char *t = NULL;
+    cf_err r;
+    if ((r = cf_json_get_int(o, "start_ms", false, &s, field, err)) ||
+        (r = cf_json_get_int(o, "end_ms", false, &e, field, err)))
+        return r;
+    if (cf_json_get_string(o, "word", true, &t, field, err) && (r = cf_json_get_string(o, "text", false, &t, field, err)))
+        return r;
+    if (e < s) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.end_ms: before start_ms", field);
+    if (!add_cue(w, s, e, t)) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    return CF_OK;
+}
+
+static cf_err parse_transcript(const json_t *root, const char *path, words *w, cf_error *err) {
+    char field[64];
+    const json_t *list = json_object_get(root, "words");
+    if (json_is_array(list)) {
+        for (size_t i = 0; i < json_array_size(list); i++) {
+            snprintf(field, sizeof field, "words[%zu]", i);
+            cf_err e = json_word(json_array_get(list, i), field, w, err);
+            if (e) return cf_error_prefix(err, "%s", path), e;
+        }
+        return CF_OK;
+    }
+    list = json_object_get(root, "segments");
+    if (!json_is_array(list))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: a transcript needs \"words\" or \"segments\"", path);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *seg = json_array_get(list, i);
+        const json_t *sw = json_object_get(seg, "words");
+        cf_err e = CF_OK;
+        if (json_is_array(sw) && json_array_size(sw)) {
+            for (size_t k = 0; k < json_array_size(sw) && !e; k++) {
+                snprintf(field, sizeof field, "segments[%zu].words[%zu]", i, k);
+                e = json_word(json_array_get(sw, k), field, w, err);
+            }
+        } else {
+            snprintf(field, sizeof field, "segments[%zu]", i);
+            e = json_word(seg, field, w, err);
+        }
+        if (e) return cf_error_prefix(err, "%s", path), e;
+    }
+    return CF_OK;
+}
+
+static char *read_all(const char *path, cf_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(MAX_CAPTION_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_CAPTION_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!buf) cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    else if (n > MAX_CAPTION_BYTES) cf_error_set(err, CF_ERR_TOO_LARGE, "%s: larger than 16 MiB", path);
+    if (!buf || n > MAX_CAPTION_BYTES) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, cf_captions *out,
+                        cf_error *err) {
+    memset(out, 0, sizeof *out);
+    char *text = read_all(path, err);
+    if (!text) return err->code;
+    words w = {0};
+    cf_err e;
+    if (ends_with(path, ".json")) {
+        json_t *root = cf_json_parse(text, strlen(text), 64, err);
+        e = root ? parse_transcript(root, path, &w, err) : err->code;
+        json_decref(root);
+    } else if (ends_with(path, ".srt") || ends_with(path, ".vtt")) {
+        e = parse_cues(text, path, &w, err);
+    } else {
+        e = cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: captions must be .srt, .vtt or a .json transcript", path);
+    }
+    free(text);
+    if (e) {
+        free_words(&w);
+        return e;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < w.n; i++) {
+        cf_caption_word x = w.v[i];
+        x.start_ms -= offset_ms, x.end_ms -= offset_ms;
+        if (x.end_ms <= 0 || x.start_ms >= limit_ms) {
+            free(x.text);
+            continue;
+        }
+        if (x.start_ms < 0) x.start_ms = 0;
+        if (x.end_ms > limit_ms) x.end_ms = limit_ms;
+        w.v[kept++] = x;
+    }
+    out->words = w.v, out->n_words = kept;
+    return CF_OK;
+}
+
+void cf_captions_free(cf_captions *c) {
+    if (!c) return;
+    for (size_t i = 0; i < c->n_words; i++) free(c->words[i].text);
+    free(c->words);
+    memset(c, 0, sizeof *c);
+}
+
+/* The end (exclusive) of the line that starts at word i. */
+static size_t line_end(const cf_captions *c, size_t i, int per_line) {
+    size_t j = i + 1;
+    while (j < c->n_words && (int)(j - i) < per_line &&
+           c->words[j].start_ms - c->words[j - 1].end_ms < LINE_BREAK_GAP_MS)
+        j++;
+    return j;
+}
+
+static void fmt_time(strbuf *b, int64_t ms, char sep, bool hours) {
+    if (ms < 0) ms = 0;
+    if (hours)
+        strbuf_addf(b, "%02lld:%02lld:%02lld%c%03lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+                    (long long)(ms / 1000 % 60), sep, (long long)(ms % 1000));
+    else
+        strbuf_addf(b, "%lld:%02lld:%02lld.%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+                    (long long)(ms / 1000 % 60), (long long)(ms % 1000 / 10));
+}
+
+static cf_err write_file(strbuf *b, const char *path, cf_error *err) {
+    char *s = strbuf_take(b);
+    if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fputs(s, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    free(s);
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
+}
+
+static cf_err write_text_cues(const cf_captions *c, int per_line, const char *path, bool vtt, cf_error *err) {
+    strbuf b = {0};
+    if (vtt) strbuf_addf(&b, "WEBVTT\n\n");
+    int n = 0;
+    for (size_t i = 0; i < c->n_words;) {
+        size_t j = line_end(c, i, per_line);
+        if (!vtt) strbuf_addf(&b, "%d\n", ++n);
+        fmt_time(&b, c->words[i].start_ms, vtt ? '.' : ',', true);
+        strbuf_addf(&b, " --> ");
+        fmt_time(&b, c->words[j - 1].end_ms, vtt ? '.' : ',', true);
+        strbuf_addf(&b, "\n");
+        for (size_t k = i; k < j; k++) strbuf_addf(&b, "%s%s", k > i ? " " : "", c->words[k].text);
+        strbuf_addf(&b, "\n\n");
+        i = j;
+    }
+    return write_file(&b, path, err);
+}
+
+cf_err cf_captions_write_srt(const cf_captions *c, int per_line, const char *path, cf_error *err) {
+    return write_text_cues(c, per_line, path, false, err);
+}
+
+cf_err cf_captions_write_vtt(const cf_captions *c, int per_line, const char *path, cf_error *err) {
+    return write_text_cues(c, per_line, path, true, err);
+}
+
+/* ASS colours are &HBBGGRR. */
+static unsigned ass_color(const char *name, unsigned fallback) {
+    uint32_t rgb;
+    if (!cf_color_parse(name, &rgb)) rgb = fallback;
+    return ((rgb & 0xFF) << 16) | (rgb & 0xFF00) | ((rgb >> 16) & 0xFF);
+}
+
+/* Word text for ASS: braces and backslashes would start override tags. */
+static void add_ass_word(strbuf *b, const char *w) {
+    for (const char *p = w; *p; p++)
+        if (*p != '{' && *p != '}' && *p != '\\') strbuf_addf(b, "%c", *p);
+}
+
+static void ass_header(strbuf *b, const cf_timeline_captions *st, int width, int height) {
+    int align = 2, margin = height * 6 / 100;
+    if (st->position == CF_CAPTION_POSITION_LOWER_THIRD) margin = height * 25 / 100;
+    else if (st->position == CF_CAPTION_POSITION_CENTER) align = 5, margin = 0;
+    else if (st->position == CF_CAPTION_POSITION_TOP) align = 8, margin = height * 8 / 100;
+    strbuf_addf(b, "[Script Info]\nScriptType: v4.00+\nPlayResX: %d\nPlayResY: %d\nWrapStyle: 0\n"
+                   "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+                   "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+                   "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+                   "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n",
+                width, height);
+    strbuf_addf(b, "Style: Default,%s,%lld,&H00%06X,&H00%06X,&H00%06X,&H80000000,1,0,0,0,100,100,0,0,1,%d,0,%d,%d,%d,%d,1\n\n",
+                st->font, (long long)st->font_size, ass_color(st->color, 0xFFFFFF),
+                ass_color(st->highlight_color, 0xFFFF00), ass_color(st->outline_color, 0),
+                (int)(st->font_size / 16 + 1), align, width / 20, width / 20, margin);
+    strbuf_addf(b, "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n");
+}
+
+cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *st, int width,
+                             int height, const char *path, cf_error *err) {
+    strbuf b = {0};
+    ass_header(&b, st, width, height);
+    unsigned hl = ass_color(st->highlight_color, 0xFFFF00);
+    int per_line = (int)st->words_per_line;
+    /* one event per word: the whole line, with that word in the highlight colour */
+    for (size_t i = 0; i < c->n_words;) {
+        size_t j = line_end(c, i, per_line);
+        for (size_t k = i; k < j; k++) {
+            int64_t s = k == i ? c->words[i].start_ms : c->words[k].start_ms;
+            int64_t e = k + 1 < j ? c->words[k + 1].start_ms : c->words[j - 1].end_ms;
+            if (e <= s) continue;
+            strbuf_addf(&b, "Dialogue: 0,");
+            fmt_time(&b, s, '.', false);
+            strbuf_addf(&b, ",");
+            fmt_time(&b, e, '.', false);
+            strbuf_addf(&b, ",Default,,0,0,0,,");
+            for (size_t m = i; m < j; m++) {
+                if (m > i) strbuf_addf(&b, " ");
+                if (m == k) strbuf_addf(&b, "{\\1c&H%06X&}", hl);
+                add_ass_word(&b, c->words[m].text);
+                if (m == k) strbuf_addf(&b, "{\\r}");
+            }
+            strbuf_addf(&b, "\n");
+        }
+        i = j;
+    }
+    return write_file(&b, path, err);
+}

@@ -1,0 +1,156 @@
+/* deliver.c — render destinations: a storage directory (every artifact copied in) and a webhook
+ * (the RenderResult JSON POSTed with an HMAC-SHA256 signature, retried with exponential backoff
+ * on connection errors and 5xx answers; 4xx answers are final). Also cf_render_run, the
+ * compile -> render -> deliver sequence a job runs. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
+#include "clipforge/render.h"
+
+#define WEBHOOK_ATTEMPTS 4
+#define WEBHOOK_FIRST_DELAY_MS 200
+#define WEBHOOK_TIMEOUT_S 10
+
+static cf_err copy_file(const char *from, const char *to, cf_error *err) {
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return cf_error_set(err, CF_ERR_IO, "%s: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return cf_error_set(err, CF_ERR_IO, "%s: %s", to, strerror(errno));
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    bool ok = true;
+    while (ok && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0) {
+            ok = errno == EINTR;
+            continue;
+        }
+        for (ssize_t done = 0; ok && done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno != EINTR) ok = false;
+            else if (w > 0) done += w;
+        }
+    }
+    close(in);
+    if (close(out) != 0) ok = false;
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "copy %s to %s failed", from, to);
+}
+
+static cf_err to_storage(const cf_render_result *res, const char *uri, cf_error *err) {
+    const char *dir = strncmp(uri, "file://", 7) ? uri : uri + 7;
+    cf_err e = cf_mkdir_p(dir, err);
+    for (size_t i = 0; !e && i < res->n_outputs; i++) {
+        const char *base = strrchr(res->outputs[i].uri, '/');
+        char *dst = cf_path_join(dir, base ? base + 1 : res->outputs[i].uri);
+        e = dst ? copy_file(res->outputs[i].uri, dst, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        free(dst);
+    }
+    return e;
+}
+
+static void sign(const char *secret, const char *body, char hex[65]) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, strlen(body), mac, &len);
+    for (unsigned i = 0; i < len && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *user) {
+    (void)p, (void)user;
+    return size * n;
+}
+
+/* One POST; returns the HTTP status, or 0 with *curl_msg set on a transport error. */
+static long post_once(const char *url, const char *body, const char *sig_header, const char **curl_msg) {
+    CURL *c = curl_easy_init();
+    if (!c) {
+        *curl_msg = "cannot start libcurl";
+        return 0;
+    }
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    h = curl_slist_append(h, sig_header);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)WEBHOOK_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    long status = 0;
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else *curl_msg = curl_easy_strerror(rc);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static cf_err to_webhook(const cf_render_result *res, const cf_render_destination *d, cf_error *err) {
+    if (!d->url) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: required for a webhook");
+    if (strncmp(d->url, "http://", 7) && strncmp(d->url, "https://", 8))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: must be http:// or https://");
+    json_t *j = cf_render_result_to_json(res);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!body) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char hex[65] = "", header[128];
+    if (d->secret) sign(d->secret, body, hex);
+    snprintf(header, sizeof header, "X-Clipforge-Signature: sha256=%s", hex);
+    cf_err e = CF_ERR_UNAVAILABLE;
+    long delay = WEBHOOK_FIRST_DELAY_MS, status = 0;
+    const char *msg = "";
+    for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
+        msg = "";
+        status = post_once(d->url, body, header, &msg);
+        if (status >= 200 && status < 300) {
+            e = CF_OK;
+            break;
+        }
+        if (status >= 400 && status < 500) break; /* the receiver refused: retrying will not help */
+        cf_log_warn("render", "webhook %s attempt %d failed (%ld %s)", d->url, attempt, status, msg);
+        if (attempt < WEBHOOK_ATTEMPTS) {
+            struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+            delay *= 2;
+        }
+    }
+    free(body);
+    if (e) cf_error_set(err, CF_ERR_UNAVAILABLE, "webhook %s: %s%ld %s", d->url, status ? "HTTP " : "", status, msg);
+    return e;
+}
+
+cf_err cf_render_deliver(const cf_render_result *res, const cf_render_destination *d, cf_error *err) {
+    if (d->kind == CF_DESTINATION_KIND_WEBHOOK) return to_webhook(res, d, err);
+    if (!d->uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.uri: required for storage");
+    return to_storage(res, d->uri, err);
+}
+
+cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
+                     cf_render_result *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    cf_timeline tl;
+    cf_err e = cf_render_compile(req, &tl, err);
+    if (e) return e;
+    cf_render_options o = *opts;
+    if (req->output_uri)
+        o.output_path = strncmp(req->output_uri, "file://", 7) ? req->output_uri : req->output_uri + 7;
+    e = cf_render_timeline(&tl, req->clip_id, &o, progress, out, err);
+    cf_timeline_free(&tl);
+    for (size_t i = 0; !e && i < req->n_destinations; i++) {
+        e = cf_render_deliver(out, &req->destinations[i], err);
+        if (e) cf_error_prefix(err, "destinations[%zu]", i);
+    }
+    if (e) cf_render_result_free(out);
+    return e;
+}

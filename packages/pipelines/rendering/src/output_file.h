@@ -1,0 +1,42 @@
+/* output_file.h — one encoded output of a render: the encoders (video, optional audio) fed from
+ * buffersinks and the muxer writing the file. Formats: mp4 (H.264 + AAC), webm (VP9 + Opus),
+ * gif (palette GIF, no audio). */
+#ifndef CF_RENDER_OUTPUT_FILE_H
+#define CF_RENDER_OUTPUT_FILE_H
+
+#include <libavfilter/avfilter.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <stdbool.h>
+
+#include "clipforge/domain/types.h"
+#include "clipforge/error.h"
+
+typedef struct output_file {
+    char *path;
+    cf_target_format format;
+    AVFilterContext *vsink, *asink; /* asink NULL for gif */
+    AVFormatContext *oc;
+    AVCodecContext *venc, *aenc;
+    AVStream *vst, *ast;
+    AVFrame *frame;
+    AVPacket *pkt;
+    bool v_done, a_done;
+    int64_t frames;
+} output_file;
+
+/* Audio sample format the encoder of format wants (for the graph's aformat). */
+const char *output_sample_fmt(cf_target_format format);
+/* Opens encoders from the configured sinks and writes the header. bitrate 0 = quality mode;
+ * threads 0 = auto. */
+cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err);
+/* Pulls every frame the sinks hold and encodes it. on_video (may be NULL) sees each video frame
+ * before it is encoded. */
+cf_err output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb),
+                    void *user, cf_error *err);
+/* Flushes encoders and writes the trailer. */
+cf_err output_finish(output_file *o, cf_error *err);
+/* Frees everything (NULL-safe fields); does not delete the file. */
+void output_close(output_file *o);
+
+#endif

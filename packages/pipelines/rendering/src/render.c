@@ -1,0 +1,508 @@
+/* render.c — renders a timeline in-process: prepares the inputs in a private temp directory
+ * (links to the sources, smart-crop camera paths as sendcmd files, caption scripts, overlay
+ * texts), builds one libavfilter graph for the whole timeline, pulls every output through its
+ * encoders and muxer, and records the artifacts. Progress follows the first output's video
+ * time; cancellation is polled between frames. Temp files go on every path. */
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libswscale/swscale.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "captions.h"
+#include "clipforge/fs.h"
+#include "clipforge/json.h"
+#include "clipforge/log.h"
+#include "clipforge/probe.h"
+#include "clipforge/render.h"
+#include "output_file.h"
+#include "reframe.h"
+#include "render_graph.h"
+#include "timeline_check.h"
+
+typedef struct job {
+    const cf_timeline *tl;
+    const cf_render_options *opts;
+    cf_progress *progress;
+    char *tmp;
+    render_plan plan;
+    json_t *debug;            /* camera paths, one per smart_crop scene */
+    cf_captions captions;
+    bool has_captions;
+    AVFilterGraph *graph;
+    output_file *outs;
+    size_t n_outs;
+    char *thumb_path;
+    bool thumb_done;
+    cf_err thumb_err;
+    double thumb_at_s;
+    double last_s;
+} job;
+
+/* ---- inputs ------------------------------------------------------------------------------- */
+
+static const char *local_path(const char *uri) {
+    return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri;
+}
+
+/* Links the file at uri as <tmp>/<name><ext>; *out is the link path (malloc'd). */
+static cf_err link_input(job *j, const char *uri, const char *field, const char *name, char **out,
+                         cf_error *err) {
+    const char *path = local_path(uri);
+    char real[PATH_MAX];
+    if (!realpath(path, real)) return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s: no such file", field, path);
+    const char *dot = strrchr(real, '.'), *slash = strrchr(real, '/');
+    char ext[16] = "";
+    if (dot && dot > slash && strlen(dot) < sizeof ext) {
+        snprintf(ext, sizeof ext, "%s", dot);
+        for (char *p = ext + 1; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) *p = '_';
+    }
+    size_t n = strlen(j->tmp) + strlen(name) + sizeof ext + 2;
+    if (!(*out = malloc(n))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    snprintf(*out, n, "%s/%s%s", j->tmp, name, ext);
+    if (symlink(real, *out) != 0) return cf_error_set(err, CF_ERR_IO, "%s: cannot link %s", field, real);
+    return CF_OK;
+}
+
+static cf_err write_text(const char *path, const char *text, cf_error *err) {
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) ok = false;
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
+}
+
+static char *tmp_file(const job *j, const char *fmt, size_t i) {
+    char name[64];
+    snprintf(name, sizeof name, fmt, i);
+    return cf_path_join(j->tmp, name);
+}
+
+/* The sendcmd script that moves crop@sc<i> along the camera path (only where it changes). */
+static cf_err write_crop_commands(job *j, size_t i, const cf_camera_path *cp, cf_error *err) {
+    char *path = tmp_file(j, "crop%zu.cmd", i);
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    if (!f) {
+        free(path);
+        return cf_error_set(err, CF_ERR_IO, "cannot write the crop path");
+    }
+    int px = -1, py = -1;
+    for (size_t k = 0; k < cp->n_samples; k++) {
+        const cf_camera_sample *s = &cp->samples[k];
+        if (s->crop_x == px && s->crop_y == py) continue;
+        fprintf(f, "%.3f crop@sc%zu x %d, crop@sc%zu y %d;\n", k ? s->t_ms / 1000.0 : 0.0, i, s->crop_x, i, s->crop_y);
+        px = s->crop_x, py = s->crop_y;
+    }
+    bool ok = fclose(f) == 0;
+    j->plan.scenes[i].cmd_file = path;
+    j->plan.scenes[i].crop_w = cp->crop_w, j->plan.scenes[i].crop_h = cp->crop_h;
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "cannot write the crop path");
+}
+
+static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
+    const cf_timeline_scene *s = &j->tl->scenes[i];
+    cf_reframe_params p;
+    cf_reframe_params_default(&p);
+    p.aspect = (double)j->tl->canvas.width / j->tl->canvas.height;
+    cf_camera_path cp;
+    cf_err e = cf_reframe_analyze(source, s->in_ms, s->out_ms, &p, j->progress, &cp, err);
+    if (e) return cf_error_prefix(err, "scenes[%zu] smart crop", i), e;
+    e = write_crop_commands(j, i, &cp, err);
+    if (!e && j->debug) {
+        json_t *d = cf_camera_path_to_json(&cp);
+        json_object_set_new(d, "scene", json_integer((json_int_t)i));
+        json_array_append_new(j->debug, d);
+    }
+    cf_camera_path_free(&cp);
+    return e;
+}
+
+static cf_err probe_scene(job *j, size_t i, const char *path, cf_error *err) {
+    json_t *probe = NULL;
+    cf_err e = cf_probe_file(path, &probe, err);
+    if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
+    plan_scene *ps = &j->plan.scenes[i];
+    bool video = false;
+    json_t *st;
+    size_t k;
+    json_array_foreach(json_object_get(probe, "streams"), k, st) {
+        const char *type = json_string_value(json_object_get(st, "type"));
+        video |= type && !strcmp(type, "video");
+        ps->has_audio |= type && !strcmp(type, "audio");
+    }
+    ps->start_s = json_number_value(json_object_get(probe, "start_ms")) / 1000.0;
+    json_int_t dur = json_integer_value(json_object_get(probe, "duration_ms"));
+    json_decref(probe);
+    const cf_timeline_scene *s = &j->tl->scenes[i];
+    if (!video) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "scenes[%zu].source_uri: %s has no video", i, path);
+    if (dur > 0 && s->in_ms >= dur)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].in_ms: after the end of the source (%lld ms)",
+                            i, (long long)dur);
+    if (dur > 0 && s->out_ms > dur + 100)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].out_ms: after the end of the source (%lld ms)",
+                            i, (long long)dur);
+    return CF_OK;
+}
+
+static cf_err prepare_scenes(job *j, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        char field[48], name[32];
+        snprintf(field, sizeof field, "scenes[%zu].source_uri", i);
+        snprintf(name, sizeof name, "src%zu", i);
+        const char *path = local_path(j->tl->scenes[i].source_uri);
+        cf_err e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
+        if (!e) e = probe_scene(j, i, path, err);
+        if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP) e = smart_crop(j, i, path, err);
+        if (e) return e;
+    }
+    return CF_OK;
+}
+
+static cf_err prepare_overlays(job *j, cf_error *err) {
+    for (size_t k = 0; k < j->tl->n_overlays; k++) {
+        const cf_timeline_overlay *o = &j->tl->overlays[k];
+        char field[48], name[32];
+        cf_err e = CF_OK;
+        if (o->kind == CF_OVERLAY_KIND_TEXT) {
+            if (!(j->plan.text_files[k] = tmp_file(j, "text%zu.txt", k)))
+                return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+            e = write_text(j->plan.text_files[k], o->text, err);
+        } else if (o->kind == CF_OVERLAY_KIND_IMAGE) {
+            snprintf(field, sizeof field, "overlays[%zu].image_uri", k);
+            snprintf(name, sizeof name, "img%zu", k);
+            e = link_input(j, o->image_uri, field, name, &j->plan.image_links[k], err);
+        }
+        if (e) return e;
+    }
+    for (size_t m = 0; m < j->tl->n_audio_tracks; m++) {
+        char field[48], name[32];
+        snprintf(field, sizeof field, "audio_tracks[%zu].source_uri", m);
+        snprintf(name, sizeof name, "music%zu", m);
+        cf_err e = link_input(j, j->tl->audio_tracks[m].source_uri, field, name, &j->plan.music_links[m], err);
+        if (e) return e;
+    }
+    return CF_OK;
+}
+
+static cf_err prepare_captions(job *j, cf_error *err) {
+    const cf_timeline_captions *c = j->tl->captions;
+    if (!c) return CF_OK;
+    cf_err e = cf_captions_load(local_path(c->source_uri), c->offset_ms, j->plan.duration_ms, &j->captions, err);
+    if (e) return cf_error_prefix(err, "captions.source_uri"), e;
+    j->has_captions = true;
+    if (!(j->plan.ass_path = tmp_file(j, "captions%zu.ass", 0))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return cf_captions_write_ass(&j->captions, c, (int)j->tl->canvas.width, (int)j->tl->canvas.height,
+                                 j->plan.ass_path, err);
+}
+
+static cf_err alloc_plan(job *j, cf_error *err) {
+    const cf_timeline *tl = j->tl;
+    j->plan.tl = tl;
+    j->plan.duration_ms = cf_timeline_duration_ms(tl);
+    j->plan.scenes = calloc(tl->n_scenes, sizeof *j->plan.scenes);
+    j->plan.text_files = calloc(tl->n_overlays + 1, sizeof *j->plan.text_files);
+    j->plan.image_links = calloc(tl->n_overlays + 1, sizeof *j->plan.image_links);
+    j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
+    j->outs = calloc(tl->n_outputs, sizeof *j->outs);
+    j->n_outs = tl->n_outputs;
+    if (!j->plan.scenes || !j->plan.text_files || !j->plan.image_links || !j->plan.music_links || !j->outs)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+/* ---- output names -------------------------------------------------------------------------- */
+
+static const char *ext_of(cf_target_format f) {
+    return f == CF_TARGET_FORMAT_WEBM ? ".webm" : f == CF_TARGET_FORMAT_GIF ? ".gif" : ".mp4";
+}
+
+/* "<stem><suffix>" where stem is output_path without its extension. */
+static char *sibling(const char *output_path, const char *suffix) {
+    const char *dot = strrchr(output_path, '.'), *slash = strrchr(output_path, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - output_path) : strlen(output_path);
+    size_t n = stem + strlen(suffix) + 1;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%.*s%s", (int)stem, output_path, suffix);
+    return s;
+}
+
+static cf_err name_outputs(job *j, cf_error *err) {
+    for (size_t i = 0; i < j->n_outs; i++) {
+        const cf_timeline_output *o = &j->tl->outputs[i];
+        char suffix[32];
+        snprintf(suffix, sizeof suffix, "-%zu%s", i, ext_of(o->format));
+        if (o->uri) j->outs[i].path = strdup(local_path(o->uri));
+        else if (i == 0) j->outs[i].path = strdup(j->opts->output_path);
+        else j->outs[i].path = sibling(j->opts->output_path, suffix);
+        j->outs[i].format = o->format;
+        if (!j->outs[i].path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    if (!(j->thumb_path = sibling(j->outs[0].path, ".jpg"))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+/* ---- the graph ------------------------------------------------------------------------------ */
+
+static cf_err av_fail(cf_error *err, const char *step, int ret) {
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(ret, msg, sizeof msg);
+    return cf_error_set(err, CF_ERR_PROCESSING, "render: %s: %s", step, msg);
+}
+
+static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
+    const char *label = open->name ? open->name : "";
+    size_t idx;
+    char kind;
+    if (sscanf(label, "out%c%zu", &kind, &idx) != 2 || idx >= j->n_outs || (kind != 'v' && kind != 'a'))
+        return cf_error_set(err, CF_ERR_INTERNAL, "render: unexpected open pad '%s'", label);
+    AVFilterContext *sink = NULL;
+    int ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name(kind == 'v' ? "buffersink" : "abuffersink"),
+                                           label, NULL, NULL, j->graph);
+    if (ret < 0) return av_fail(err, "create sink", ret);
+    if ((ret = avfilter_link(open->filter_ctx, open->pad_idx, sink, 0)) < 0) return av_fail(err, "link sink", ret);
+    if (kind == 'v') j->outs[idx].vsink = sink;
+    else j->outs[idx].asink = sink;
+    return CF_OK;
+}
+
+static cf_err build_graph(job *j, cf_error *err) {
+    char *desc = render_graph_describe(&j->plan);
+    if (!desc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_log_debug("render", "filter graph: %s", desc);
+    AVFilterInOut *ins = NULL, *outs = NULL;
+    cf_err e = CF_OK;
+    int ret;
+    if (!(j->graph = avfilter_graph_alloc())) {
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        goto end;
+    }
+    j->graph->nb_threads = j->opts->threads;
+    if ((ret = avfilter_graph_parse2(j->graph, desc, &ins, &outs)) < 0) {
+        e = av_fail(err, "build the filter graph", ret);
+        goto end;
+    }
+    for (AVFilterInOut *o = outs; o && !e; o = o->next) e = attach_sink(j, o, err);
+    if (e) goto end;
+    if (ins) {
+        e = cf_error_set(err, CF_ERR_INTERNAL, "render: the filter graph has an unconnected input");
+        goto end;
+    }
+    if ((ret = avfilter_graph_config(j->graph, NULL)) < 0) e = av_fail(err, "configure the filter graph", ret);
+end:
+    avfilter_inout_free(&ins);
+    avfilter_inout_free(&outs);
+    free(desc);
+    return e;
+}
+
+/* ---- thumbnail ------------------------------------------------------------------------------ */
+
+static cf_err write_jpeg(const AVFrame *src, const char *path, cf_error *err) {
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
+    AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVFrame *f = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    struct SwsContext *sws = NULL;
+    cf_err e = CF_OK;
+    int ret = AVERROR(ENOMEM);
+    if (!c || !f || !pkt) goto fail;
+    c->width = src->width, c->height = src->height;
+    c->pix_fmt = AV_PIX_FMT_YUVJ420P;
+    c->time_base = (AVRational){1, 25};
+    c->qmin = c->qmax = 3;
+    f->width = src->width, f->height = src->height, f->format = AV_PIX_FMT_YUVJ420P;
+    if ((ret = avcodec_open2(c, codec, NULL)) < 0 || (ret = av_frame_get_buffer(f, 0)) < 0) goto fail;
+    sws = sws_getContext(src->width, src->height, src->format, f->width, f->height, f->format, SWS_BICUBIC, NULL,
+                         NULL, NULL);
+    if (!sws) goto fail;
+    sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, f->data, f->linesize);
+    if ((ret = avcodec_send_frame(c, f)) < 0 || (ret = avcodec_receive_packet(c, pkt)) < 0) goto fail;
+    FILE *out = fopen(path, "wb");
+    bool ok = out && fwrite(pkt->data, 1, (size_t)pkt->size, out) == (size_t)pkt->size;
+    if (out && fclose(out) != 0) ok = false;
+    if (!ok) e = cf_error_set(err, CF_ERR_IO, "%s: cannot write the thumbnail", path);
+    goto end;
+fail:
+    e = av_fail(err, "thumbnail", ret);
+end:
+    sws_freeContext(sws);
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    avcodec_free_context(&c);
+    return e;
+}
+
+static void on_video(void *user, const AVFrame *f, AVRational tb) {
+    job *j = user;
+    double t = f->pts == AV_NOPTS_VALUE ? 0 : f->pts * av_q2d(tb);
+    j->last_s = t;
+    if (!j->thumb_done && t >= j->thumb_at_s && f->format != AV_PIX_FMT_PAL8) {
+        cf_error terr;
+        j->thumb_done = true;
+        j->thumb_err = write_jpeg(f, j->thumb_path, &terr);
+        if (j->thumb_err) cf_log_warn("render", "%s", terr.msg);
+    }
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+static cf_err pump(job *j, cf_error *err) {
+    double dur = j->plan.duration_ms / 1000.0;
+    for (;;) {
+        if (cf_progress_cancelled(j->progress)) return cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+        int ret = avfilter_graph_request_oldest(j->graph);
+        if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) return av_fail(err, "filter", ret);
+        for (size_t i = 0; i < j->n_outs; i++) {
+            cf_err e = output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
+            if (e) return e;
+        }
+        cf_progress_report(j->progress, dur > 0 ? 0.1 + 0.85 * j->last_s / dur : 0.5, "encode");
+        if (ret == AVERROR_EOF) return CF_OK;
+    }
+}
+
+static cf_err add_artifact(cf_render_result *r, cf_artifact_kind kind, const char *path, const char *mime) {
+    cf_artifact *v = realloc(r->outputs, (r->n_outputs + 1) * sizeof *v);
+    if (!v) return CF_ERR_NO_MEMORY;
+    r->outputs = v;
+    cf_artifact *a = &v[r->n_outputs++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->uri = strdup(path);
+    a->mime = strdup(mime);
+    a->bytes = cf_file_size(path);
+    return a->uri && a->mime ? CF_OK : CF_ERR_NO_MEMORY;
+}
+
+static cf_err video_artifacts(job *j, cf_render_result *r) {
+    for (size_t i = 0; i < j->n_outs; i++) {
+        const output_file *o = &j->outs[i];
+        const char *mime = o->format == CF_TARGET_FORMAT_WEBM ? "video/webm"
+                           : o->format == CF_TARGET_FORMAT_GIF ? "image/gif" : "video/mp4";
+        if (add_artifact(r, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO,
+                         o->path, mime))
+            return CF_ERR_NO_MEMORY;
+        cf_artifact *a = &r->outputs[r->n_outputs - 1];
+        a->has_duration_ms = true, a->duration_ms = j->plan.duration_ms;
+        a->has_width = true, a->width = o->venc->width;
+        a->has_height = true, a->height = o->venc->height;
+        a->video_codec = strdup(o->venc->codec->name);
+        if (o->aenc) a->audio_codec = strdup(o->aenc->codec->name);
+    }
+    return CF_OK;
+}
+
+static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
+    if (j->thumb_done && !j->thumb_err && add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (j->has_captions) {
+        int per = (int)j->tl->captions->words_per_line;
+        char *srt = sibling(j->outs[0].path, ".srt"), *vtt = sibling(j->outs[0].path, ".vtt");
+        cf_err e = !srt || !vtt ? cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory") : CF_OK;
+        if (!e) e = cf_captions_write_srt(&j->captions, per, srt, err);
+        if (!e) e = cf_captions_write_vtt(&j->captions, per, vtt, err);
+        if (!e && (add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, srt, "application/x-subrip") ||
+                   add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, vtt, "text/vtt")))
+            e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        free(srt);
+        free(vtt);
+        if (e) return e;
+    }
+    if (j->debug && j->opts->debug_path) {
+        cf_err e = cf_json_write_file(j->debug, j->opts->debug_path, err);
+        if (e) return e;
+        if (add_artifact(r, CF_ARTIFACT_KIND_DEBUG, j->opts->debug_path, "application/json"))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    return CF_OK;
+}
+
+static cf_err run(job *j, cf_error *err) {
+    cf_err e;
+    if ((e = alloc_plan(j, err)) || (e = name_outputs(j, err))) return e;
+    if ((e = cf_make_temp_dir(j->opts->temp_dir, "cfrender", &j->tmp, err))) return e;
+    if (strpbrk(j->tmp, ":,;[]'\\= "))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "temp dir %s: characters the filter graph cannot take", j->tmp);
+    cf_progress_report(j->progress, 0, "prepare");
+    if ((e = prepare_scenes(j, err)) || (e = prepare_overlays(j, err)) || (e = prepare_captions(j, err)))
+        return e;
+    if ((e = build_graph(j, err))) return e;
+    for (size_t i = 0; i < j->n_outs; i++) {
+        const cf_timeline_output *o = &j->tl->outputs[i];
+        if ((e = output_open(&j->outs[i], o->has_bitrate ? o->bitrate : 0, j->opts->threads, err))) return e;
+    }
+    if ((e = pump(j, err))) return e;
+    for (size_t i = 0; i < j->n_outs; i++)
+        if ((e = output_finish(&j->outs[i], err))) return e;
+    return CF_OK;
+}
+
+static void release(job *j, bool remove_outputs) {
+    avfilter_graph_free(&j->graph);
+    for (size_t i = 0; i < j->n_outs; i++) {
+        output_close(&j->outs[i]);
+        if (remove_outputs && j->outs[i].path) unlink(j->outs[i].path);
+        free(j->outs[i].path);
+    }
+    if (remove_outputs && j->thumb_path) unlink(j->thumb_path);
+    free(j->outs);
+    free(j->thumb_path);
+    for (size_t i = 0; j->plan.scenes && i < j->tl->n_scenes; i++) {
+        free(j->plan.scenes[i].link);
+        free(j->plan.scenes[i].cmd_file);
+    }
+    for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) {
+        free(j->plan.text_files[k]);
+        free(j->plan.image_links[k]);
+    }
+    for (size_t m = 0; j->plan.music_links && m < j->tl->n_audio_tracks; m++) free(j->plan.music_links[m]);
+    free(j->plan.scenes);
+    free(j->plan.text_files);
+    free(j->plan.image_links);
+    free(j->plan.music_links);
+    free(j->plan.ass_path);
+    cf_captions_free(&j->captions);
+    json_decref(j->debug);
+    if (j->tmp) {
+        cf_error ignored;
+        cf_remove_tree(j->tmp, &ignored);
+        free(j->tmp);
+    }
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_render_options *opts,
+                          cf_progress *progress, cf_render_result *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!opts || !opts->output_path || !*opts->output_path)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "render: an output path is required");
+    cf_err e = cf_timeline_check(tl, err);
+    if (e) return e;
+    int64_t t0 = now_ms();
+    job j = {.tl = tl, .opts = opts, .progress = progress};
+    j.thumb_at_s = cf_timeline_duration_ms(tl) / 3000.0;
+    if (opts->debug_path && !(j.debug = json_array())) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    e = run(&j, err);
+    if (!e) {
+        out->clip_id = strdup(clip_id ? clip_id : "render");
+        out->render_uri = strdup(j.outs[0].path);
+        out->duration_ms = j.plan.duration_ms;
+        if (!out->clip_id || !out->render_uri || video_artifacts(&j, out))
+            e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!e) e = side_artifacts(&j, out, err);
+        out->processing_time_ms = now_ms() - t0;
+    }
+    if (e) cf_render_result_free(out);
+    release(&j, e != CF_OK);
+    if (!e) cf_progress_report(progress, 1, "done");
+    return e;
+}

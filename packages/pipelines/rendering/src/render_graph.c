@@ -1,0 +1,294 @@
+/* render_graph.c — writes the filter-graph description of a render plan, section by section:
+ * scenes, their concatenation, overlays, captions, the audio mix, then the outputs. */
+#include "render_graph.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "output_file.h"
+#include "strbuf.h"
+#include "timeline_check.h"
+
+typedef struct ctx {
+    const render_plan *p;
+    strbuf b;
+    int W, H;
+    double fps;
+    char cur_v[32], cur_a[32]; /* labels of the stream built so far */
+} ctx;
+
+static int even(double v) {
+    int i = (int)v;
+    return i - i % 2;
+}
+
+/* FFmpeg colour syntax for a colour the timeline check accepted. */
+static const char *color(const char *name, char buf[16]) {
+    uint32_t rgb = 0;
+    cf_color_parse(name, &rgb);
+    snprintf(buf, 16, "0x%06X", (unsigned)rgb);
+    return buf;
+}
+
+static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scene *ps) {
+    strbuf *b = &c->b;
+    char bg[16];
+    int W = c->W, H = c->H;
+    switch (s->layout) {
+    case CF_SCENE_LAYOUT_FILL:
+        strbuf_addf(b, "[pre%zu]scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[lay%zu];",
+                    i, W, H, W, H, i);
+        break;
+    case CF_SCENE_LAYOUT_BLUR_FILL: {
+        /* the blurred cover is made at 1/8 size: the same look for a fraction of the work */
+        int bw = even(W / 8.0) < 16 ? 16 : even(W / 8.0), bh = even(H / 8.0) < 16 ? 16 : even(H / 8.0);
+        int r = (bw < bh ? bw : bh) / 4 - 1;
+        r = r > 10 ? 10 : r < 1 ? 1 : r;
+        strbuf_addf(b, "[pre%zu]split=2[bgs%zu][fgs%zu];", i, i, i);
+        strbuf_addf(b, "[bgs%zu]scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,boxblur=%d:2,scale=%d:%d[bgb%zu];",
+                    i, bw, bh, bw, bh, r, W, H, i);
+        strbuf_addf(b, "[fgs%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2[fgf%zu];", i, W, H, i);
+        strbuf_addf(b, "[bgb%zu][fgf%zu]overlay=(W-w)/2:(H-h)/2[lay%zu];", i, i, i);
+        break;
+    }
+    case CF_SCENE_LAYOUT_SMART_CROP:
+        strbuf_addf(b, "[pre%zu]sendcmd=f=%s,crop@sc%zu=%d:%d:0:0:exact=1,scale=%d:%d[lay%zu];", i,
+                    ps->cmd_file, i, ps->crop_w, ps->crop_h, W, H, i);
+        break;
+    case CF_SCENE_LAYOUT_SPLIT: {
+        int top = even(H / 2.0), bot = H - top;
+        strbuf_addf(b, "[pre%zu]split=2[spl%zu][spr%zu];", i, i, i);
+        strbuf_addf(b, "[spl%zu]crop=iw/2:ih:0:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spt%zu];",
+                    i, W, top, W, top, i);
+        strbuf_addf(b, "[spr%zu]crop=iw/2:ih:iw/2:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spb%zu];",
+                    i, W, bot, W, bot, i);
+        strbuf_addf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
+        break;
+    }
+    default:
+        strbuf_addf(b, "[pre%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=%s[lay%zu];",
+                    i, W, H, W, H, color(c->p->tl->canvas.background, bg), i);
+    }
+}
+
+static void scene(ctx *c, size_t i) {
+    const cf_timeline_scene *s = &c->p->tl->scenes[i];
+    const plan_scene *ps = &c->p->scenes[i];
+    strbuf *b = &c->b;
+    double t0 = ps->start_s + s->in_ms / 1000.0, t1 = ps->start_s + s->out_ms / 1000.0;
+    double d = (s->out_ms - s->in_ms) / 1000.0;
+    if (ps->has_audio)
+        strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=dv+da[mv%zu][ma%zu];", ps->link, s->in_ms / 1000.0, i, i);
+    else
+        strbuf_addf(b, "movie=filename=%s:sp=%.3f[mv%zu];", ps->link, s->in_ms / 1000.0, i);
+    strbuf_addf(b, "[mv%zu]trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS[pre%zu];", i, t0, t1, i);
+    layout(c, i, s, ps);
+    strbuf_addf(b, "[lay%zu]fps=%.3f,format=yuv420p,setsar=1,trim=duration=%.3f[v%zu];", i, c->fps, d, i);
+    if (ps->has_audio)
+        strbuf_addf(b, "[ma%zu]atrim=start=%.3f:end=%.3f,asetpts=PTS-STARTPTS,", i, t0, t1);
+    else
+        strbuf_addf(b, "anullsrc=r=48000:cl=stereo,");
+    strbuf_addf(b, "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration=%.3f[a%zu];",
+                d, i);
+}
+
+static const char *xfade_name(cf_transition_kind k) {
+    const char *s = cf_transition_kind_to_string(k);
+    return s ? s : "fade";
+}
+
+static void join_scenes(ctx *c) {
+    const cf_timeline *tl = c->p->tl;
+    strbuf *b = &c->b;
+    snprintf(c->cur_v, sizeof c->cur_v, "v0");
+    snprintf(c->cur_a, sizeof c->cur_a, "a0");
+    double acc = (tl->scenes[0].out_ms - tl->scenes[0].in_ms) / 1000.0;
+    for (size_t i = 1; i < tl->n_scenes; i++) {
+        const cf_timeline_scene *s = &tl->scenes[i];
+        double d = (s->out_ms - s->in_ms) / 1000.0;
+        if (s->transition && s->transition->kind != CF_TRANSITION_KIND_CUT) {
+            double t = s->transition->duration_ms / 1000.0;
+            strbuf_addf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];", c->cur_v, i,
+                        xfade_name(s->transition->kind), t, acc - t, i);
+            strbuf_addf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
+            acc += d - t;
+        } else {
+            strbuf_addf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v, c->cur_a, i, i, i, i);
+            acc += d;
+        }
+        snprintf(c->cur_v, sizeof c->cur_v, "jv%zu", i);
+        snprintf(c->cur_a, sizeof c->cur_a, "ja%zu", i);
+    }
+}
+
+/* Anchor expressions: (x, y) of an item of size (iw, ih) named by the filter's variables. */
+static void anchor(const cf_timeline_overlay *o, const char *cw, const char *ch, const char *iw,
+                   const char *ih, char *x, char *y, size_t n) {
+    switch (o->position) {
+    case CF_OVERLAY_POSITION_CENTER: snprintf(x, n, "(%s-%s)/2", cw, iw), snprintf(y, n, "(%s-%s)/2", ch, ih); break;
+    case CF_OVERLAY_POSITION_BOTTOM: snprintf(x, n, "(%s-%s)/2", cw, iw), snprintf(y, n, "%s*0.92-%s", ch, ih); break;
+    case CF_OVERLAY_POSITION_TOP_LEFT: snprintf(x, n, "%s*0.05", cw), snprintf(y, n, "%s*0.05", ch); break;
+    case CF_OVERLAY_POSITION_TOP_RIGHT: snprintf(x, n, "%s*0.95-%s", cw, iw), snprintf(y, n, "%s*0.05", ch); break;
+    case CF_OVERLAY_POSITION_BOTTOM_LEFT: snprintf(x, n, "%s*0.05", cw), snprintf(y, n, "%s*0.95-%s", ch, ih); break;
+    case CF_OVERLAY_POSITION_BOTTOM_RIGHT:
+        snprintf(x, n, "%s*0.95-%s", cw, iw), snprintf(y, n, "%s*0.95-%s", ch, ih);
+        break;
+    case CF_OVERLAY_POSITION_CUSTOM: snprintf(x, n, "%s*%.4f", cw, o->x), snprintf(y, n, "%s*%.4f", ch, o->y); break;
+    default: snprintf(x, n, "(%s-%s)/2", cw, iw), snprintf(y, n, "%s*0.08", ch);
+    }
+}
+
+/* 0..1: how far the overlay is in (animation ramps at both ends). */
+static void ramp(const cf_timeline_overlay *o, char *out, size_t n) {
+    double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0, a = o->animation_ms / 1000.0;
+    if (o->animation == CF_OVERLAY_ANIMATION_NONE || a <= 0) snprintf(out, n, "1");
+    else snprintf(out, n, "clip(min((t-%.3f)/%.3f,(%.3f-t)/%.3f),0,1)", s, a, e, a);
+}
+
+static void text_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
+    char x[96], y[96], r[160], col[16], bgc[16];
+    const cf_overlay_style *st = o->style;
+    const char *font = cf_font_file(st ? st->font : "DejaVu Sans Bold");
+    if (!font) font = cf_font_file("DejaVu Sans");
+    int size = st ? (int)st->font_size : 48;
+    double op = st ? st->opacity : 1;
+    anchor(o, "w", "h", "text_w", "text_h", x, y, sizeof x);
+    ramp(o, r, sizeof r);
+    strbuf *b = &c->b;
+    strbuf_addf(b, "[%s]drawtext=fontfile=%s:textfile=%s:expansion=none:fontsize=%d:fontcolor=%s@%.3f", c->cur_v,
+                font, c->p->text_files[k], size, color(st ? st->color : "white", col), op);
+    if (st && st->background_color)
+        strbuf_addf(b, ":box=1:boxcolor=%s@%.3f:boxborderw=%d", color(st->background_color, bgc), op, size / 3 + 1);
+    if (o->animation == CF_OVERLAY_ANIMATION_SLIDE) strbuf_addf(b, ":x=%s:y='%s+(1-%s)*h*0.08'", x, y, r);
+    else strbuf_addf(b, ":x=%s:y=%s", x, y);
+    strbuf_addf(b, ":alpha='%s':enable='between(t,%.3f,%.3f)'[ov%zu];", r, o->start_ms / 1000.0, o->end_ms / 1000.0, k);
+}
+
+static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
+    char x[96], y[96];
+    int w = even(c->W * (o->has_width ? o->width : 0.2));
+    anchor(o, "W", "H", "w", "h", x, y, sizeof x);
+    strbuf_addf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba[img%zu];", c->p->image_links[k], w < 2 ? 2 : w, k);
+    strbuf_addf(&c->b, "[%s][img%zu]overlay=x=%s:y=%s:enable='between(t,%.3f,%.3f)'[ov%zu];", c->cur_v, k, x, y,
+                o->start_ms / 1000.0, o->end_ms / 1000.0, k);
+}
+
+static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
+    char col[16];
+    const cf_overlay_style *st = o->style;
+    int h = even(c->H * (o->has_height ? o->height : 0.01));
+    h = h < 4 ? 4 : h;
+    double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0;
+    bool top = o->position == CF_OVERLAY_POSITION_TOP || o->position == CF_OVERLAY_POSITION_TOP_LEFT ||
+               o->position == CF_OVERLAY_POSITION_TOP_RIGHT;
+    strbuf_addf(&c->b, "color=c=%s:s=%dx%d:r=%.3f:d=%.3f[bar%zu];", color(st ? st->color : "white", col), c->W, h,
+                c->fps, c->p->duration_ms / 1000.0, k);
+    strbuf_addf(&c->b, "[%s][bar%zu]overlay=x='-w+w*clip((t-%.3f)/%.3f,0,1)':y=%s:eval=frame:enable='between(t,%.3f,%.3f)'[ov%zu];",
+                c->cur_v, k, s, e - s, top ? "0" : "H-h", s, e, k);
+}
+
+static void shape_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
+    char col[16];
+    const cf_overlay_style *st = o->style;
+    int w = even(c->W * (o->has_width ? o->width : 0.3)), h = even(c->H * (o->has_height ? o->height : 0.1));
+    int x = o->has_x ? (int)(c->W * o->x) : (c->W - w) / 2, y = o->has_y ? (int)(c->H * o->y) : (c->H - h) / 2;
+    strbuf_addf(&c->b, "[%s]drawbox=x=%d:y=%d:w=%d:h=%d:color=%s@%.3f:t=fill:enable='between(t,%.3f,%.3f)'[ov%zu];",
+                c->cur_v, x, y, w, h, color(st ? st->color : "white", col), st ? st->opacity : 1.0,
+                o->start_ms / 1000.0, o->end_ms / 1000.0, k);
+}
+
+static void overlays(ctx *c) {
+    const cf_timeline *tl = c->p->tl;
+    for (size_t k = 0; k < tl->n_overlays; k++) {
+        const cf_timeline_overlay *o = &tl->overlays[k];
+        switch (o->kind) {
+        case CF_OVERLAY_KIND_TEXT: text_overlay(c, k, o); break;
+        case CF_OVERLAY_KIND_IMAGE: image_overlay(c, k, o); break;
+        case CF_OVERLAY_KIND_PROGRESS_BAR: bar_overlay(c, k, o); break;
+        default: shape_overlay(c, k, o);
+        }
+        snprintf(c->cur_v, sizeof c->cur_v, "ov%zu", k);
+    }
+    if (c->p->ass_path) {
+        strbuf_addf(&c->b, "[%s]ass=filename=%s:fontsdir=%s[capt];", c->cur_v, c->p->ass_path, CF_FONT_DIR);
+        snprintf(c->cur_v, sizeof c->cur_v, "capt");
+    }
+}
+
+static void music(ctx *c) {
+    const cf_timeline *tl = c->p->tl;
+    strbuf *b = &c->b;
+    if (!tl->n_audio_tracks) return;
+    double dur = c->p->duration_ms / 1000.0;
+    size_t ducked = 0;
+    for (size_t m = 0; m < tl->n_audio_tracks; m++) ducked += tl->audio_tracks[m].duck_under_speech;
+    /* the scenes' sound: one copy for the mix, one per ducked track as its sidechain */
+    strbuf_addf(b, "[%s]asplit=%zu[sp]", c->cur_a, ducked + 1);
+    for (size_t m = 0; m < ducked; m++) strbuf_addf(b, "[sc%zu]", m);
+    strbuf_addf(b, ";");
+    size_t d = 0;
+    for (size_t m = 0; m < tl->n_audio_tracks; m++) {
+        const cf_timeline_audio_track *t = &tl->audio_tracks[m];
+        strbuf_addf(b, "amovie=filename=%s,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,volume=%.2fdB",
+                    c->p->music_links[m], t->gain_db);
+        if (t->fade_in_ms) strbuf_addf(b, ",afade=t=in:d=%.3f", t->fade_in_ms / 1000.0);
+        if (t->fade_out_ms)
+            strbuf_addf(b, ",afade=t=out:st=%.3f:d=%.3f", dur - t->fade_out_ms / 1000.0, t->fade_out_ms / 1000.0);
+        strbuf_addf(b, ",apad,atrim=duration=%.3f[mu%zu];", dur, m);
+        if (t->duck_under_speech) {
+            strbuf_addf(b, "[mu%zu][sc%zu]sidechaincompress=threshold=0.015:ratio=20:attack=15:release=350:makeup=1[mu%zud];",
+                        m, d++, m);
+        }
+    }
+    strbuf_addf(b, "[sp]");
+    for (size_t m = 0; m < tl->n_audio_tracks; m++)
+        strbuf_addf(b, "[mu%zu%s]", m, tl->audio_tracks[m].duck_under_speech ? "d" : "");
+    strbuf_addf(b, "amix=inputs=%zu:duration=first:dropout_transition=0:normalize=0[mix];", tl->n_audio_tracks + 1);
+    snprintf(c->cur_a, sizeof c->cur_a, "mix");
+}
+
+static void outputs(ctx *c) {
+    const cf_timeline *tl = c->p->tl;
+    strbuf *b = &c->b;
+    size_t n = tl->n_outputs, na = 0;
+    for (size_t j = 0; j < n; j++) na += tl->outputs[j].format != CF_TARGET_FORMAT_GIF;
+    strbuf_addf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a, tl->loudness_lufs);
+    if (n > 1) {
+        strbuf_addf(b, "[%s]split=%zu", c->cur_v, n);
+        for (size_t j = 0; j < n; j++) strbuf_addf(b, "[fv%zu]", j);
+        strbuf_addf(b, ";");
+    }
+    if (na) {
+        strbuf_addf(b, "[loud]asplit=%zu", na);
+        for (size_t j = 0; j < na; j++) strbuf_addf(b, "[fa%zu]", j);
+        strbuf_addf(b, ";");
+    } else {
+        strbuf_addf(b, "[loud]anullsink;");
+    }
+    size_t a = 0;
+    for (size_t j = 0; j < n; j++) {
+        const cf_timeline_output *o = &tl->outputs[j];
+        int w = o->has_width ? (int)o->width : c->W, h = o->has_height ? (int)o->height : c->H;
+        if (n > 1) strbuf_addf(b, "[fv%zu]", j);
+        else strbuf_addf(b, "[%s]", c->cur_v);
+        strbuf_addf(b, "scale=%d:%d", w, h);
+        if (o->format == CF_TARGET_FORMAT_GIF)
+            strbuf_addf(b, ",fps=%.3f,split[gfa%zu][gfb%zu];[gfa%zu]palettegen=stats_mode=diff[gfp%zu];"
+                           "[gfb%zu][gfp%zu]paletteuse=dither=bayer[outv%zu];",
+                        c->fps > 15 ? 15.0 : c->fps, j, j, j, j, j, j, j);
+        else
+            strbuf_addf(b, ",format=yuv420p[outv%zu];[fa%zu]aformat=sample_fmts=%s:sample_rates=48000:channel_layouts=stereo[outa%zu];",
+                        j, a++, output_sample_fmt(o->format), j);
+    }
+}
+
+char *render_graph_describe(const render_plan *p) {
+    ctx c = {.p = p, .W = (int)p->tl->canvas.width, .H = (int)p->tl->canvas.height, .fps = p->tl->canvas.fps};
+    for (size_t i = 0; i < p->tl->n_scenes; i++) scene(&c, i);
+    join_scenes(&c);
+    overlays(&c);
+    music(&c);
+    outputs(&c);
+    if (c.b.len && c.b.s[c.b.len - 1] == ';') c.b.s[--c.b.len] = 0;
+    return strbuf_take(&c.b);
+}

@@ -1,0 +1,36 @@
+/* render_graph.h — the libavfilter graph description of a timeline: scene sources (movie/amovie),
+ * layouts, transitions (concat, xfade, acrossfade), overlays (drawtext, drawbox, overlay),
+ * captions (ass), the audio mix (volume, afade, sidechaincompress, amix, loudnorm) and one
+ * labelled video and audio output per timeline output ("outv<i>", "outa<i>"; gif has no audio).
+ * Every file the graph reads is a link with a plain name in the job's temp directory, so no
+ * user path needs escaping inside the description. */
+#ifndef CF_RENDER_GRAPH_H
+#define CF_RENDER_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/domain/types.h"
+
+typedef struct plan_scene {
+    char *link;       /* source file link */
+    bool has_audio;
+    double start_s;   /* the file's start time (timestamps of its first frame) */
+    char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */
+    int crop_w, crop_h;
+} plan_scene;
+
+typedef struct render_plan {
+    const cf_timeline *tl;
+    plan_scene *scenes;   /* one per timeline scene */
+    char **text_files;    /* per overlay: the text of a text overlay, else NULL */
+    char **image_links;   /* per overlay: the image of an image overlay, else NULL */
+    char **music_links;   /* per audio track */
+    char *ass_path;       /* captions script, NULL when none */
+    int64_t duration_ms;
+} render_plan;
+
+/* The graph description (malloc'd, caller frees), NULL when out of memory. */
+char *render_graph_describe(const render_plan *p);
+
+#endif
