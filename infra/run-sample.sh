@@ -35,7 +35,7 @@ if has detect; then
   echo "== detect highlights"
   "$bin" detect --input "$input" --top 3 --json >"$out/highlights.json"
   "$bin" detect --input "$input" --top 3
-  span=$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["highlights"]; print(f"{h[0]["start_ms"]/1000}-{h[0]["end_ms"]/1000}" if h else "")' "$out/highlights.json")
+  span=$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["highlights"]; print("%g-%g" % (h[0]["start_ms"]/1000, h[0]["end_ms"]/1000) if h else "")' "$out/highlights.json")
 fi
 if has transcribe; then
   echo "== transcribe"
