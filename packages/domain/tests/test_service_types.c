@@ -22,10 +22,14 @@ static json_t *parse(const char *text) {
     return j;
 }
 
+static const char *or_input(const char *want, const char *in) {
+    return want ? want : in;
+}
+
 /* Runs FROM/TO/FREE of one type on `in`; compares the output with `want` (NULL: with `in`). */
 #define ROUND_TRIP(type, in, want)                                             \
     do {                                                                       \
-        json_t *j_ = parse(in), *w_ = parse((want) ? (want) : (in));           \
+        json_t *j_ = parse(in), *w_ = parse(or_input(want, in));               \
         cf_##type v_;                                                          \
         cf_error e_;                                                           \
         if (cf_##type##_from_json(j_, &v_, &e_) != CF_OK) fail_msg("%s", e_.msg); \
