@@ -6,9 +6,10 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config python3
   libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
-  libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data)
-TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema)
-BENCH_PKGS=(wrk hyperfine valgrind)
+  libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data
+  libpq-dev libhiredis-dev libnats-dev)
+TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server nodejs)
+BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-test}" in
@@ -17,6 +18,8 @@ case "${1:-test}" in
   bench|all) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
   *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
+# s3rver (the S3-protocol server of the tests) installs with npm, which some nodejs builds carry.
+[ "${1:-test}" = build ] || command -v npm >/dev/null 2>&1 || want+=(npm)
 
 missing=()
 for p in "${want[@]}"; do

@@ -5,12 +5,14 @@
 
 #include "infrastructure/bus_memory.h"
 #include "infrastructure/storage_local.h"
+#include "infrastructure/store_postgres.h"
 #include "infrastructure/store_sqlite.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void register_all(void) {
     cf_store_register(cf_store_sqlite_methods());
+    cf_store_register(cf_store_postgres_methods());
     cf_bus_register(cf_bus_memory_methods());
     cf_storage_register(cf_storage_local_methods());
 }

@@ -1,0 +1,980 @@
+/* store_postgres.c — the job store on PostgreSQL (URL "postgres://user@host:port/db", any libpq
+ * URI; the extra query setting "schema=NAME" keeps the tables in their own schema, created on
+ * first open). The same migrations' meaning as the SQLite store, applied under an advisory lock
+ * so that an API node and its workers starting together migrate once.
+ *
+ * Connections: a small pool (libpq connections are not thread-safe); an operation borrows one,
+ * a broken one is dropped and the next borrow reconnects. Every state change is one
+ * transaction together with its event and outbox rows.
+ *
+ * Event ids: SSE resume needs "a reader that has seen id N never later finds a new id below N".
+ * A sequence does not give that: two transactions take ids 7 and 8, the one with 8 commits
+ * first, a reader sees 8 and then skips 7 for ever. So ids come from a single-row counter
+ * (event_counter) that the transaction increments as its last write: the row lock is held until
+ * commit, so the next writer gets N+1 only after N is committed (or rolled back, leaving a
+ * harmless gap). This serialises event-appending commits, as SQLite does anyway.
+ *
+ * Leasing: the job row is taken with FOR UPDATE SKIP LOCKED, so a duplicate delivery racing the
+ * first lease gives up at once (CONFLICT) instead of waiting; the reaper also skips rows that a
+ * worker is finishing right now, so several nodes can reap at the same time. */
+#include "infrastructure/store_postgres.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POOL_MAX 16
+#define MIGRATION_LOCK 0x636c6970 /* "clip" */
+
+typedef struct pg_store {
+    char *conninfo;
+    char *schema; /* NULL = the connection's default */
+    pthread_mutex_t lock; /* guards idle, n_idle, open */
+    pthread_cond_t freed;
+    PGconn *idle[POOL_MAX];
+    int n_idle, open;
+} pg_store;
+
+/* Migrations, applied in order once each; append only. */
+static const char *const migrations[] = {
+    "CREATE TABLE jobs("
+    " seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+    " status TEXT NOT NULL, stage TEXT, progress DOUBLE PRECISION NOT NULL DEFAULT 0,"
+    " attempts BIGINT NOT NULL DEFAULT 0, max_attempts BIGINT NOT NULL, budget BIGINT NOT NULL,"
+    " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+    " started_at BIGINT NOT NULL DEFAULT 0, finished_at BIGINT NOT NULL DEFAULT 0,"
+    " request TEXT NOT NULL, result TEXT, error TEXT, idempotency_key TEXT UNIQUE,"
+    " lease_owner TEXT, lease_expires_at BIGINT NOT NULL DEFAULT 0,"
+    " run_after BIGINT NOT NULL DEFAULT 0, cancel_requested BOOLEAN NOT NULL DEFAULT false);"
+    "CREATE INDEX jobs_by_status ON jobs(status, seq);"
+    "CREATE INDEX jobs_by_kind ON jobs(kind, seq);"
+    "CREATE INDEX jobs_running_lease ON jobs(lease_expires_at) WHERE status='running';"
+    "CREATE TABLE event_counter(one BOOLEAN PRIMARY KEY DEFAULT true CHECK(one),"
+    " last_id BIGINT NOT NULL);"
+    "INSERT INTO event_counter VALUES(true, 0);"
+    "CREATE TABLE events(id BIGINT PRIMARY KEY, type TEXT NOT NULL,"
+    " job_id TEXT NOT NULL, at BIGINT NOT NULL, data TEXT NOT NULL);"
+    "CREATE INDEX events_by_job ON events(job_id, id);"
+    "CREATE TABLE outbox(id BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL,"
+    " payload TEXT NOT NULL, available_at BIGINT NOT NULL);"
+    "CREATE INDEX outbox_due ON outbox(available_at, id);"
+    "CREATE TABLE media(id TEXT PRIMARY KEY, key TEXT NOT NULL, mime TEXT,"
+    " bytes BIGINT NOT NULL, probe TEXT, created_at BIGINT NOT NULL);",
+};
+
+#define JOB_COLS                                                                                  \
+    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
+    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
+    "cancel_requested,seq"
+
+static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
+static const char *const sql_job_by_key = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=$1";
+
+/* ---- plumbing: errors, the pool, statements, transactions ---- */
+
+static cf_err pg_fail(PGconn *c, const PGresult *r, cf_error *err, const char *what) {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    cf_err rc = CF_ERR_IO;
+    if (PQstatus(c) == CONNECTION_BAD) rc = CF_ERR_UNAVAILABLE;
+    else if (state && !strncmp(state, "23", 2)) rc = CF_ERR_CONFLICT;
+    else if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01"))) rc = CF_ERR_UNAVAILABLE;
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+    return cf_error_set(err, rc, "store: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
+}
+
+/* Runs sql with text params; returns the result (caller PQclear) or NULL with err set. */
+static PGresult *q(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
+    pg_fail(c, r, err, sql);
+    PQclear(r);
+    return NULL;
+}
+
+/* Runs a statement for its effect; *changes (optional) = rows affected. */
+static cf_err run(PGconn *c, const char *sql, int n, const char *const *params, int *changes,
+                  cf_error *err) {
+    PGresult *r = q(c, sql, n, params, err);
+    if (!r) return err->code;
+    if (changes) *changes = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return CF_OK;
+}
+
+static char *dup_or_null(const PGresult *r, int row, int col) {
+    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+static int64_t int_at(const PGresult *r, int row, int col) {
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* Small fixed buffers for integer parameters. */
+typedef struct num {
+    char s[24];
+} num;
+
+static num n64(int64_t v) {
+    num n;
+    snprintf(n.s, sizeof n.s, "%lld", (long long)v);
+    return n;
+}
+
+static cf_err setup_conn(pg_store *st, PGconn *c, cf_error *err) {
+    cf_err rc = run(c, "SET client_min_messages=warning", 0, NULL, NULL, err);
+    if (rc || !st->schema) return rc;
+    char *ident = PQescapeIdentifier(c, st->schema, strlen(st->schema));
+    if (!ident) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store: bad schema name");
+    char sql[256];
+    snprintf(sql, sizeof sql, "SET search_path TO %s", ident);
+    PQfreemem(ident);
+    return run(c, sql, 0, NULL, NULL, err);
+}
+
+static PGconn *connect_one(pg_store *st, cf_error *err) {
+    PGconn *c = PQconnectdb(st->conninfo);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        const char *msg = c ? PQerrorMessage(c) : "out of memory";
+        cf_error_set(err, CF_ERR_UNAVAILABLE, "store: cannot connect to PostgreSQL: %.*s",
+                     (int)strcspn(msg, "\n"), msg);
+        PQfinish(c);
+        return NULL;
+    }
+    if (setup_conn(st, c, err)) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Takes an idle connection or opens one (waiting while POOL_MAX are in use). */
+static PGconn *borrow(pg_store *st, cf_error *err) {
+    pthread_mutex_lock(&st->lock);
+    while (!st->n_idle && st->open >= POOL_MAX) pthread_cond_wait(&st->freed, &st->lock);
+    if (st->n_idle) {
+        PGconn *c = st->idle[--st->n_idle];
+        pthread_mutex_unlock(&st->lock);
+        return c;
+    }
+    st->open++;
+    pthread_mutex_unlock(&st->lock);
+    PGconn *c = connect_one(st, err);
+    if (!c) {
+        pthread_mutex_lock(&st->lock);
+        st->open--;
+        pthread_cond_signal(&st->freed);
+        pthread_mutex_unlock(&st->lock);
+    }
+    return c;
+}
+
+/* Returns c to the pool; a broken connection or one left inside a transaction is closed. */
+static void give_back(pg_store *st, PGconn *c) {
+    bool healthy = PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE;
+    pthread_mutex_lock(&st->lock);
+    if (healthy && st->n_idle < POOL_MAX) {
+        st->idle[st->n_idle++] = c;
+        c = NULL;
+    } else {
+        st->open--;
+    }
+    pthread_cond_signal(&st->freed);
+    pthread_mutex_unlock(&st->lock);
+    PQfinish(c);
+}
+
+typedef cf_err (*tx_fn)(PGconn *c, void *arg, cf_error *err);
+
+/* Runs fn on a pooled connection; inside BEGIN..COMMIT when tx (rolled back on failure). */
+static cf_err with_conn(pg_store *st, bool tx, tx_fn fn, void *arg, cf_error *err) {
+    PGconn *c = borrow(st, err);
+    if (!c) return err->code;
+    cf_err rc = tx ? run(c, "BEGIN", 0, NULL, NULL, err) : CF_OK;
+    if (rc == CF_OK) rc = fn(c, arg, err);
+    if (tx && rc == CF_OK) rc = run(c, "COMMIT", 0, NULL, NULL, err);
+    if (tx && PQtransactionStatus(c) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c, "ROLLBACK");
+        PQclear(r);
+    }
+    give_back(st, c);
+    return rc;
+}
+
+/* ---- records and events ---- */
+
+static void read_job(const PGresult *r, int row, cf_job_record *j) {
+    memset(j, 0, sizeof *j);
+    j->id = dup_or_null(r, row, 0);
+    j->kind = dup_or_null(r, row, 1);
+    int status = cf_job_status_parse(PQgetvalue(r, row, 2));
+    j->status = status < 0 ? CF_JOB_FAILED : (cf_job_status)status;
+    j->stage = dup_or_null(r, row, 3);
+    j->progress = strtod(PQgetvalue(r, row, 4), NULL);
+    j->attempts = int_at(r, row, 5);
+    j->max_attempts = int_at(r, row, 6);
+    j->created_at = int_at(r, row, 7);
+    j->updated_at = int_at(r, row, 8);
+    j->started_at = int_at(r, row, 9);
+    j->finished_at = int_at(r, row, 10);
+    j->request = dup_or_null(r, row, 11);
+    j->result = dup_or_null(r, row, 12);
+    j->error = dup_or_null(r, row, 13);
+    j->idempotency_key = dup_or_null(r, row, 14);
+    j->lease_owner = dup_or_null(r, row, 15);
+    j->lease_expires_at = int_at(r, row, 16);
+    j->run_after = int_at(r, row, 17);
+    j->cancel_requested = PQgetvalue(r, row, 18)[0] == 't';
+    j->seq = int_at(r, row, 19);
+}
+
+/* Loads one job by id or idempotency key (sql_job_by_id / sql_job_by_key). */
+static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_record *out,
+                       cf_error *err) {
+    const char *p[] = {value};
+    PGresult *r = q(c, sql, 1, p, err);
+    if (!r) return err->code;
+    cf_err rc = CF_OK;
+    if (PQntuples(r) == 1) read_job(r, 0, out);
+    else rc = cf_error_set(err, CF_ERR_NOT_FOUND, "job %s not found", value);
+    PQclear(r);
+    return rc;
+}
+
+static json_t *parse_or_null(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+/* The event payload: a snapshot of the job after the change, plus extra fields (consumed). */
+static char *event_data(const cf_job_record *j, json_t *extra) {
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I}", "job_id", j->id, "kind", j->kind,
+                          "status", cf_job_status_name(j->status), "stage", j->stage,
+                          "progress", j->progress, "attempts", (json_int_t)j->attempts);
+    if (o && j->status == CF_JOB_SUCCEEDED)
+        json_object_set_new(o, "result", parse_or_null(j->result));
+    if (o && j->error) json_object_set_new(o, "error", parse_or_null(j->error));
+    if (o && extra) json_object_update(o, extra);
+    json_decref(extra);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
+}
+
+/* Appends event type for job id with its snapshot; takes the next id from the counter row (see
+ * the file comment), so call it as the last write of the transaction that made the change. */
+static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t now,
+                           json_t *extra, cf_error *err) {
+    cf_job_record j;
+    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
+    if (rc) {
+        json_decref(extra);
+        return rc;
+    }
+    char *data = event_data(&j, extra);
+    cf_job_record_free(&j);
+    if (!data) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    num at = n64(now);
+    const char *p[] = {type, id, at.s, data};
+    rc = run(c,
+             "WITH c AS (UPDATE event_counter SET last_id=last_id+1 RETURNING last_id)"
+             " INSERT INTO events(id,type,job_id,at,data) SELECT last_id,$1,$2,$3,$4 FROM c",
+             4, p, NULL, err);
+    free(data);
+    return rc;
+}
+
+static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int64_t at,
+                         cf_error *err) {
+    num a = n64(at);
+    const char *p[] = {topic, payload, a.s};
+    return run(c, "INSERT INTO outbox(topic,payload,available_at) VALUES($1,$2,$3)", 3, p, NULL,
+               err);
+}
+
+/* NOT_FOUND when id does not exist, else CONFLICT with what. */
+static cf_err not_found_or_conflict(PGconn *c, const char *id, const char *what, cf_error *err) {
+    cf_job_record j;
+    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
+    if (rc) return rc;
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status),
+                      what);
+    cf_job_record_free(&j);
+    return rc;
+}
+
+/* ---- open, migrate, close ---- */
+
+static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
+    pg_store *st = arg;
+    num lock = n64(MIGRATION_LOCK);
+    const char *p[] = {lock.s};
+    cf_err rc = run(c, "SELECT pg_advisory_xact_lock($1)", 1, p, NULL, err);
+    if (rc == CF_OK && st->schema) {
+        char *ident = PQescapeIdentifier(c, st->schema, strlen(st->schema));
+        char sql[256];
+        snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s", ident ? ident : "\"\"");
+        PQfreemem(ident);
+        rc = run(c, sql, 0, NULL, NULL, err);
+    }
+    if (rc == CF_OK)
+        rc = run(c, "CREATE TABLE IF NOT EXISTS schema_migrations(version BIGINT PRIMARY KEY,"
+                    " applied_at BIGINT NOT NULL)", 0, NULL, NULL, err);
+    PGresult *r = rc ? NULL : q(c, "SELECT coalesce(max(version),0) FROM schema_migrations", 0,
+                                NULL, err);
+    if (!r) return rc ? rc : err->code;
+    int64_t have = int_at(r, 0, 0);
+    PQclear(r);
+    int64_t known = (int64_t)(sizeof migrations / sizeof migrations[0]);
+    if (have > known)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED,
+                            "store: database schema version %lld is newer than this program (%lld)",
+                            (long long)have, (long long)known);
+    for (int64_t v = have + 1; rc == CF_OK && v <= known; v++) {
+        PGresult *m = PQexec(c, migrations[v - 1]); /* several statements: simple protocol */
+        if (PQresultStatus(m) != PGRES_COMMAND_OK) rc = pg_fail(c, m, err, "migration");
+        PQclear(m);
+        num ver = n64(v);
+        const char *vp[] = {ver.s};
+        if (rc == CF_OK)
+            rc = run(c, "INSERT INTO schema_migrations VALUES($1, extract(epoch from now()))", 1,
+                     vp, NULL, err);
+    }
+    return rc;
+}
+
+static void pg_close(void *self) {
+    pg_store *st = self;
+    if (!st) return;
+    for (int i = 0; i < st->n_idle; i++) PQfinish(st->idle[i]);
+    free(st->conninfo);
+    free(st->schema);
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->freed);
+    free(st);
+}
+
+/* Splits "schema=NAME" out of the URL's query; the rest is libpq's. */
+static cf_err parse_url(pg_store *st, const char *url, cf_error *err) {
+    st->conninfo = strdup(url);
+    if (!st->conninfo) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char *query = strchr(st->conninfo, '?');
+    char *opt = query ? strstr(query, "schema=") : NULL;
+    if (!opt) return CF_OK;
+    if (opt[-1] != '?' && opt[-1] != '&') return CF_OK;
+    size_t len = strcspn(opt + 7, "&");
+    st->schema = strndup(opt + 7, len);
+    if (!st->schema) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!*st->schema || len > 63)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL: bad schema name");
+    char *rest = opt + 7 + len;
+    if (*rest == '&') rest++;
+    memmove(opt, rest, strlen(rest) + 1);
+    size_t n = strlen(st->conninfo);
+    if (n && (st->conninfo[n - 1] == '?' || st->conninfo[n - 1] == '&')) st->conninfo[n - 1] = 0;
+    return CF_OK;
+}
+
+static cf_err pg_open(const char *url, void **self, cf_error *err) {
+    pg_store *st = calloc(1, sizeof *st);
+    if (!st) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->freed, NULL);
+    cf_err rc = parse_url(st, url, err);
+    if (rc == CF_OK) rc = with_conn(st, true, migrate_tx, st, err);
+    if (rc) {
+        pg_close(st);
+        return rc;
+    }
+    *self = st;
+    return CF_OK;
+}
+
+/* ---- jobs ---- */
+
+typedef struct create_args {
+    const cf_job_new *in;
+    cf_job_record *out;
+    bool *replayed;
+} create_args;
+
+static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
+    create_args *a = arg;
+    const cf_job_new *in = a->in;
+    if (in->idempotency_key) {
+        cf_err rc = load_job(c, sql_job_by_key, in->idempotency_key, a->out, err);
+        if (rc == CF_OK) {
+            if (strcmp(a->out->kind, in->kind) || strcmp(a->out->request, in->request)) {
+                cf_job_record_free(a->out);
+                return cf_error_set(err, CF_ERR_CONFLICT,
+                                    "Idempotency-Key '%s' was used for a different request",
+                                    in->idempotency_key);
+            }
+            *a->replayed = true;
+            return CF_OK;
+        }
+        if (rc != CF_ERR_NOT_FOUND) return rc;
+    }
+    num max = n64(in->max_attempts > 0 ? in->max_attempts : 1), now = n64(in->now);
+    const char *p[] = {in->id, in->kind, max.s, now.s, in->request, in->idempotency_key};
+    cf_err rc = run(c,
+                    "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
+                    "updated_at,request,idempotency_key,run_after)"
+                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4)",
+                    6, p, NULL, err);
+    if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
+    if (rc == CF_OK) rc = append_event(c, "JobRequested", in->id, in->now, NULL, err);
+    if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
+    return rc;
+}
+
+static cf_err pg_job_create(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                            cf_error *err) {
+    *replayed = false;
+    memset(out, 0, sizeof *out);
+    create_args a = {in, out, replayed};
+    cf_err rc = with_conn(self, true, create_tx, &a, err);
+    /* Two creates racing on one idempotency key: the loser sees the winner's job. */
+    if (rc == CF_ERR_CONFLICT && in->idempotency_key && !*replayed) {
+        cf_job_record_free(out);
+        cf_error again;
+        if (with_conn(self, true, create_tx, &a, &again) == CF_OK) return CF_OK;
+        *err = again;
+        rc = again.code;
+    }
+    if (rc && rc != CF_ERR_CONFLICT) cf_job_record_free(out);
+    return rc;
+}
+
+typedef struct get_args {
+    const char *id;
+    cf_job_record *out;
+} get_args;
+
+static cf_err get_fn(PGconn *c, void *arg, cf_error *err) {
+    get_args *a = arg;
+    return load_job(c, sql_job_by_id, a->id, a->out, err);
+}
+
+static cf_err pg_job_get(void *self, const char *id, cf_job_record *out, cf_error *err) {
+    get_args a = {id, out};
+    return with_conn(self, false, get_fn, &a, err);
+}
+
+typedef struct list_args {
+    const cf_job_filter *f;
+    cf_job_record *rows;
+    size_t limit, n;
+} list_args;
+
+static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
+    list_args *a = arg;
+    num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
+    const char *p[] = {a->f->status >= 0 ? cf_job_status_name((cf_job_status)a->f->status) : NULL,
+                       a->f->kind, before.s, lim.s};
+    PGresult *r = q(c,
+                    "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
+                    " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
+                    " ORDER BY seq DESC LIMIT $4",
+                    4, p, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_job(r, i, &a->rows[a->n++]);
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
+                          cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    list_args a = {f, NULL, f->limit ? f->limit : 50, 0};
+    a.rows = calloc(a.limit, sizeof *a.rows);
+    if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = with_conn(self, false, list_fn, &a, err);
+    if (rc) {
+        cf_job_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
+typedef struct lease_args {
+    const char *id, *owner;
+    int64_t lease_ms, now;
+    cf_job_record *out;
+} lease_args;
+
+static cf_err lease_tx(PGconn *c, void *arg, cf_error *err) {
+    lease_args *a = arg;
+    num exp = n64(a->now + a->lease_ms), now = n64(a->now);
+    const char *p[] = {a->id, a->owner, exp.s, now.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
+                    " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
+                    " progress=0, finished_at=0 WHERE id=(SELECT id FROM jobs WHERE id=$1 AND"
+                    " status='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED)",
+                    4, p, &changes, err);
+    if (rc) return rc;
+    if (!changes) return not_found_or_conflict(c, a->id, "not leasable", err);
+    rc = append_event(c, "JobProgressed", a->id, a->now, NULL, err);
+    return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
+}
+
+static cf_err pg_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms,
+                           int64_t now, cf_job_record *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    lease_args a = {id, owner, lease_ms, now, out};
+    cf_err rc = with_conn(self, true, lease_tx, &a, err);
+    if (rc) cf_job_record_free(out);
+    return rc;
+}
+
+typedef struct beat_args {
+    const char *id, *owner, *stage;
+    int64_t attempt, lease_ms, now;
+    double progress;
+    bool emit, cancel;
+} beat_args;
+
+static cf_err beat_tx(PGconn *c, void *arg, cf_error *err) {
+    beat_args *a = arg;
+    num att = n64(a->attempt), exp = n64(a->now + a->lease_ms), now = n64(a->now);
+    char prog[32];
+    snprintf(prog, sizeof prog, "%.17g", a->progress);
+    const char *p[] = {a->id, a->owner, att.s, exp.s, now.s, prog, a->stage};
+    PGresult *r = q(c,
+                    "UPDATE jobs SET lease_expires_at=$4, updated_at=$5,"
+                    " progress=greatest(progress, $6::float8), stage=coalesce($7, stage)"
+                    " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3"
+                    " RETURNING cancel_requested",
+                    7, p, err);
+    if (!r) return err->code;
+    bool hit = PQntuples(r) == 1;
+    if (hit) a->cancel = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!hit) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", a->id);
+    return a->emit ? append_event(c, "JobProgressed", a->id, a->now, NULL, err) : CF_OK;
+}
+
+static cf_err pg_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
+                               int64_t lease_ms, int64_t now, double progress, const char *stage,
+                               bool emit, bool *cancel_requested, cf_error *err) {
+    beat_args a = {id, owner, stage, attempt, lease_ms, now, progress, emit, false};
+    cf_err rc = with_conn(self, true, beat_tx, &a, err);
+    if (cancel_requested) *cancel_requested = a.cancel;
+    return rc;
+}
+
+/* running -> queued again (retry), with its JobFailed event and the delayed outbox row. */
+static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t attempt,
+                      const char *error, int64_t retry_at, int64_t now, cf_error *err) {
+    num att = n64(attempt), nw = n64(now), at = n64(retry_at);
+    const char *p[] = {id, owner ? owner : "", att.s, error, nw.s, at.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status='queued', stage='retrying', error=$4, updated_at=$5,"
+                    " run_after=$6, lease_owner=NULL, lease_expires_at=0"
+                    " WHERE id=$1 AND status='running' AND coalesce(lease_owner,'')=$2"
+                    " AND attempts=$3",
+                    6, p, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    rc = add_outbox(c, "jobs", id, retry_at, err);
+    return rc ? rc
+              : append_event(c, "JobFailed", id, now,
+                             json_pack("{s:b, s:I}", "retryable", 1, "retry_at",
+                                       (json_int_t)retry_at),
+                             err);
+}
+
+static const char *final_event(cf_job_status s) {
+    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
+                                                                          : "JobFailed";
+}
+
+static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attempt,
+                     const cf_job_outcome *o, int64_t now, cf_error *err) {
+    if (o->status == CF_JOB_FAILED && o->retry_at > 0)
+        return requeue(c, id, owner, attempt, o->error, o->retry_at, now, err);
+    if (!cf_job_status_final(o->status))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
+                            cf_job_status_name(o->status));
+    num att = n64(attempt), nw = n64(now);
+    bool ok = o->status == CF_JOB_SUCCEEDED;
+    const char *p[] = {id, owner, att.s, cf_job_status_name(o->status), ok ? o->result : NULL,
+                       ok ? NULL : o->error, nw.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
+                    " finished_at=$7, updated_at=$7, lease_owner=NULL, lease_expires_at=0,"
+                    " progress=CASE WHEN $4::text='succeeded' THEN 1 ELSE progress END"
+                    " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3",
+                    7, p, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    json_t *extra = o->status == CF_JOB_FAILED ? json_pack("{s:b}", "retryable", 0) : NULL;
+    return append_event(c, final_event(o->status), id, now, extra, err);
+}
+
+typedef struct finish_args {
+    const char *id, *owner;
+    int64_t attempt;
+    const cf_job_outcome *o;
+    int64_t now;
+} finish_args;
+
+static cf_err finish_tx(PGconn *c, void *arg, cf_error *err) {
+    finish_args *a = arg;
+    return finish(c, a->id, a->owner, a->attempt, a->o, a->now, err);
+}
+
+static cf_err pg_job_finish(void *self, const char *id, const char *owner, int64_t attempt,
+                            const cf_job_outcome *o, int64_t now, cf_error *err) {
+    finish_args a = {id, owner, attempt, o, now};
+    return with_conn(self, true, finish_tx, &a, err);
+}
+
+static const char *cancelled_problem =
+    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\","
+    "\"detail\":\"the job was cancelled on request\"}";
+
+typedef struct change_args {
+    const char *id;
+    int64_t now;
+    cf_job_record *out;
+} change_args;
+
+static cf_err cancel_tx(PGconn *c, void *arg, cf_error *err) {
+    change_args *a = arg;
+    num now = n64(a->now);
+    const char *p[] = {a->id, now.s, cancelled_problem};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status='cancelled', stage='cancelled', error=$3,"
+                    " finished_at=$2, updated_at=$2 WHERE id=$1 AND status='queued'",
+                    3, p, &changes, err);
+    if (rc == CF_OK && changes) rc = append_event(c, "JobCancelled", a->id, a->now, NULL, err);
+    if (rc == CF_OK && !changes) {
+        rc = run(c,
+                 "UPDATE jobs SET cancel_requested=true, updated_at=$2"
+                 " WHERE id=$1 AND status='running'",
+                 2, p, &changes, err);
+        if (rc == CF_OK && !changes) rc = not_found_or_conflict(c, a->id, "already final", err);
+    }
+    return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
+}
+
+static cf_err pg_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out,
+                            cf_error *err) {
+    change_args a = {id, now, out};
+    return with_conn(self, true, cancel_tx, &a, err);
+}
+
+static cf_err retry_tx(PGconn *c, void *arg, cf_error *err) {
+    change_args *a = arg;
+    num now = n64(a->now);
+    const char *p[] = {a->id, now.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status='queued', stage='queued', result=NULL, error=NULL,"
+                    " cancel_requested=false, finished_at=0, progress=0, run_after=$2,"
+                    " updated_at=$2, max_attempts=attempts+budget"
+                    " WHERE id=$1 AND status IN ('failed','cancelled')",
+                    2, p, &changes, err);
+    if (rc == CF_OK && !changes)
+        rc = not_found_or_conflict(c, a->id, "only failed or cancelled jobs can be retried", err);
+    if (rc == CF_OK) rc = add_outbox(c, "jobs", a->id, a->now, err);
+    if (rc == CF_OK)
+        rc = append_event(c, "JobRequested", a->id, a->now, json_pack("{s:b}", "retry", 1), err);
+    return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
+}
+
+static cf_err pg_job_retry(void *self, const char *id, int64_t now, cf_job_record *out,
+                           cf_error *err) {
+    change_args a = {id, now, out};
+    return with_conn(self, true, retry_tx, &a, err);
+}
+
+/* ---- reaper, redispatch ---- */
+
+static const char *lease_problem =
+    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\","
+    "\"detail\":\"the worker running this job stopped renewing its lease\"}";
+
+typedef struct reap_args {
+    int64_t now, delay;
+    size_t n;
+} reap_args;
+
+static cf_err reap_row(PGconn *c, const PGresult *r, int i, reap_args *a, cf_error *err) {
+    const char *id = PQgetvalue(r, i, 0), *owner = PQgetvalue(r, i, 1);
+    int64_t attempts = int_at(r, i, 2), max_attempts = int_at(r, i, 3);
+    bool cancel = PQgetvalue(r, i, 4)[0] == 't';
+    if (!cancel && attempts < max_attempts)
+        return requeue(c, id, owner, attempts, lease_problem, a->now + a->delay, a->now, err);
+    cf_job_outcome o = {.status = cancel ? CF_JOB_CANCELLED : CF_JOB_FAILED,
+                        .error = cancel ? cancelled_problem : lease_problem};
+    return finish(c, id, owner, attempts, &o, a->now, err);
+}
+
+static cf_err reap_tx(PGconn *c, void *arg, cf_error *err) {
+    reap_args *a = arg;
+    num now = n64(a->now);
+    const char *p[] = {now.s};
+    PGresult *r = q(c,
+                    "SELECT id, coalesce(lease_owner,''), attempts, max_attempts, cancel_requested"
+                    " FROM jobs WHERE status='running' AND lease_expires_at<$1"
+                    " ORDER BY seq FOR UPDATE SKIP LOCKED",
+                    1, p, err);
+    if (!r) return err->code;
+    cf_err rc = CF_OK;
+    for (int i = 0; rc == CF_OK && i < PQntuples(r); i++) rc = reap_row(c, r, i, a, err);
+    if (rc == CF_OK) a->n = (size_t)PQntuples(r);
+    PQclear(r);
+    return rc;
+}
+
+static cf_err pg_reap(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err) {
+    reap_args a = {now, retry_delay_ms, 0};
+    cf_err rc = with_conn(self, true, reap_tx, &a, err);
+    *n = rc ? 0 : a.n;
+    return rc;
+}
+
+typedef struct count_args {
+    int64_t now;
+    int changes;
+} count_args;
+
+static cf_err redispatch_fn(PGconn *c, void *arg, cf_error *err) {
+    count_args *a = arg;
+    num now = n64(a->now);
+    const char *p[] = {now.s};
+    return run(c,
+               "INSERT INTO outbox(topic,payload,available_at)"
+               " SELECT 'jobs', id, greatest(run_after, $1) FROM jobs WHERE status='queued'"
+               " AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs') ORDER BY seq",
+               1, p, &a->changes, err);
+}
+
+static cf_err pg_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
+    count_args a = {now, 0};
+    cf_err rc = with_conn(self, false, redispatch_fn, &a, err);
+    *n = rc ? 0 : (size_t)a.changes;
+    return rc;
+}
+
+/* ---- events, outbox ---- */
+
+typedef struct events_args {
+    int64_t after_id;
+    const char *job_id;
+    size_t limit, n;
+    cf_event_record *rows;
+} events_args;
+
+static cf_err events_fn(PGconn *c, void *arg, cf_error *err) {
+    events_args *a = arg;
+    num after = n64(a->after_id), lim = n64((int64_t)a->limit);
+    const char *p[] = {after.s, lim.s, a->job_id};
+    PGresult *r = q(c,
+                    a->job_id ? "SELECT id,type,job_id,at,data FROM events WHERE job_id=$3 AND"
+                                " id>$1 ORDER BY id LIMIT $2"
+                              : "SELECT id,type,job_id,at,data FROM events WHERE id>$1"
+                                " ORDER BY id LIMIT $2",
+                    a->job_id ? 3 : 2, p, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
+        cf_event_record *e = &a->rows[a->n++];
+        e->id = int_at(r, i, 0);
+        e->type = dup_or_null(r, i, 1);
+        e->job_id = dup_or_null(r, i, 2);
+        e->at = int_at(r, i, 3);
+        e->data = dup_or_null(r, i, 4);
+    }
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_events_after(void *self, int64_t after_id, const char *job_id, size_t limit,
+                              cf_event_record **out, size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!limit) return CF_OK;
+    events_args a = {after_id, job_id, limit, 0, calloc(limit, sizeof(cf_event_record))};
+    if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = with_conn(self, false, events_fn, &a, err);
+    if (rc) {
+        cf_event_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
+typedef struct outbox_args {
+    int64_t now;
+    size_t limit, n;
+    cf_outbox_record *rows;
+} outbox_args;
+
+static cf_err outbox_fn(PGconn *c, void *arg, cf_error *err) {
+    outbox_args *a = arg;
+    num now = n64(a->now), lim = n64((int64_t)a->limit);
+    const char *p[] = {now.s, lim.s};
+    PGresult *r = q(c,
+                    "SELECT id,topic,payload FROM outbox WHERE available_at<=$1 ORDER BY id"
+                    " LIMIT $2",
+                    2, p, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
+        cf_outbox_record *o = &a->rows[a->n++];
+        o->id = int_at(r, i, 0);
+        o->topic = dup_or_null(r, i, 1);
+        o->payload = dup_or_null(r, i, 2);
+    }
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out,
+                            size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!limit) return CF_OK;
+    outbox_args a = {now, limit, 0, calloc(limit, sizeof(cf_outbox_record))};
+    if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = with_conn(self, false, outbox_fn, &a, err);
+    if (rc) {
+        cf_outbox_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
+/* One statement with one parameter, run outside a transaction. */
+typedef struct simple_args {
+    const char *sql, *param;
+    int changes;
+} simple_args;
+
+static cf_err simple_fn(PGconn *c, void *arg, cf_error *err) {
+    simple_args *a = arg;
+    const char *p[] = {a->param};
+    return run(c, a->sql, 1, p, &a->changes, err);
+}
+
+static cf_err pg_outbox_delete(void *self, int64_t id, cf_error *err) {
+    num v = n64(id);
+    simple_args a = {"DELETE FROM outbox WHERE id=$1", v.s, 0};
+    return with_conn(self, false, simple_fn, &a, err);
+}
+
+/* ---- media, stats ---- */
+
+static cf_err media_insert_fn(PGconn *c, void *arg, cf_error *err) {
+    const cf_media_record *m = arg;
+    num bytes = n64(m->bytes), at = n64(m->created_at);
+    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s};
+    return run(c,
+               "INSERT INTO media(id,key,mime,bytes,probe,created_at) VALUES($1,$2,$3,$4,$5,$6)",
+               6, p, NULL, err);
+}
+
+static cf_err pg_media_insert(void *self, const cf_media_record *m, cf_error *err) {
+    return with_conn(self, false, media_insert_fn, (void *)m, err);
+}
+
+typedef struct media_args {
+    const char *id;
+    cf_media_record *out;
+} media_args;
+
+static cf_err media_get_fn(PGconn *c, void *arg, cf_error *err) {
+    media_args *a = arg;
+    const char *p[] = {a->id};
+    PGresult *r = q(c, "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=$1", 1, p,
+                    err);
+    if (!r) return err->code;
+    cf_err rc = CF_OK;
+    if (PQntuples(r) == 1) {
+        a->out->id = dup_or_null(r, 0, 0);
+        a->out->key = dup_or_null(r, 0, 1);
+        a->out->mime = dup_or_null(r, 0, 2);
+        a->out->bytes = int_at(r, 0, 3);
+        a->out->probe = dup_or_null(r, 0, 4);
+        a->out->created_at = int_at(r, 0, 5);
+    } else {
+        rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", a->id);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static cf_err pg_media_get(void *self, const char *id, cf_media_record *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    media_args a = {id, out};
+    return with_conn(self, false, media_get_fn, &a, err);
+}
+
+static cf_err pg_media_delete(void *self, const char *id, cf_error *err) {
+    simple_args a = {"DELETE FROM media WHERE id=$1", id, 0};
+    cf_err rc = with_conn(self, false, simple_fn, &a, err);
+    if (rc == CF_OK && !a.changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", id);
+    return rc;
+}
+
+static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
+    cf_job_stats *out = arg;
+    PGresult *r = q(c, "SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r); i++) {
+        int status = cf_job_status_parse(PQgetvalue(r, i, 0));
+        if (status >= 0) out->by_status[status] = int_at(r, i, 1);
+    }
+    PQclear(r);
+    r = q(c, "SELECT count(*) FROM outbox", 0, NULL, err);
+    if (!r) return err->code;
+    out->outbox_pending = int_at(r, 0, 0);
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_stats(void *self, cf_job_stats *out, cf_error *err) {
+    return with_conn(self, false, stats_fn, out, err);
+}
+
+static const cf_store_methods methods = {
+    .version = 1,
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .job_create = pg_job_create,
+    .job_get = pg_job_get,
+    .job_list = pg_job_list,
+    .job_lease = pg_job_lease,
+    .job_heartbeat = pg_job_heartbeat,
+    .job_finish = pg_job_finish,
+    .job_cancel = pg_job_cancel,
+    .job_retry = pg_job_retry,
+    .reap = pg_reap,
+    .redispatch_queued = pg_redispatch,
+    .events_after = pg_events_after,
+    .outbox_due = pg_outbox_due,
+    .outbox_delete = pg_outbox_delete,
+    .media_insert = pg_media_insert,
+    .media_get = pg_media_get,
+    .media_delete = pg_media_delete,
+    .stats = pg_stats,
+};
+
+const cf_store_methods *cf_store_postgres_methods(void) { return &methods; }

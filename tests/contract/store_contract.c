@@ -1,0 +1,521 @@
+/* The job store contract: every cf_store backend must pass these tests. The backend comes from
+ * CF_CONTRACT_STORE_URL, a URL with one "%s" that each test replaces by a fresh name (a database
+ * file for sqlite, a schema for postgres), so tests never see each other's rows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "clipforge/store.h"
+#include "infrastructure/backends.h"
+
+static int serial;
+
+typedef struct fixture {
+    char url[1024];
+    cf_store *store;
+} fixture;
+
+static void fresh_url(char *out, size_t cap) {
+    const char *tmpl = getenv("CF_CONTRACT_STORE_URL");
+    assert_non_null(tmpl);
+    char name[64];
+    snprintf(name, sizeof name, "t%d_%d", (int)getpid(), ++serial);
+    const char *hole = strstr(tmpl, "%s");
+    assert_non_null(hole);
+    snprintf(out, cap, "%.*s%s%s", (int)(hole - tmpl), tmpl, name, hole + 2);
+}
+
+static int setup(void **state) {
+    cf_backends_register();
+    fixture *f = calloc(1, sizeof *f);
+    fresh_url(f->url, sizeof f->url);
+    cf_error err;
+    if (cf_store_open(f->url, &f->store, &err) != CF_OK) {
+        fprintf(stderr, "cannot open %s: %s\n", f->url, err.msg);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    cf_store_close(f->store);
+    free(f);
+    return 0;
+}
+
+static void create(cf_store *s, const char *id, const char *key, int64_t now) {
+    cf_job_new in = {.id = id, .kind = "clip_processing", .request = "{\"a\":1}",
+                     .idempotency_key = key, .max_attempts = 2, .now = now};
+    cf_job_record j;
+    bool replayed = true;
+    cf_error err;
+    assert_int_equal(cf_store_job_create(s, &in, &j, &replayed, &err), CF_OK);
+    assert_false(replayed);
+    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_string_equal(j.request, "{\"a\":1}");
+    cf_job_record_free(&j);
+}
+
+static size_t count_events(cf_store *s, const char *job, const char *type) {
+    cf_event_record *ev = NULL;
+    size_t n = 0, hits = 0;
+    cf_error err;
+    assert_int_equal(cf_store_events_after(s, 0, job, 1000, &ev, &n, &err), CF_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (i) assert_true(ev[i].id > ev[i - 1].id);
+        if (!type || !strcmp(ev[i].type, type)) hits++;
+    }
+    cf_event_records_free(ev, n);
+    return hits;
+}
+
+static void drain_outbox(cf_store *s, int64_t now) {
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    cf_error err;
+    assert_int_equal(cf_store_outbox_due(s, now, 100, &o, &n, &err), CF_OK);
+    for (size_t i = 0; i < n; i++) assert_int_equal(cf_store_outbox_delete(s, o[i].id, &err), CF_OK);
+    cf_outbox_records_free(o, n);
+}
+
+static void test_reopen_keeps_jobs(void **state) {
+    fixture *f = *state;
+    create(f->store, "j1", NULL, 1000);
+    cf_store_close(f->store);
+    cf_error err;
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK); /* migrations: no-op */
+    cf_job_record j;
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_string_equal(j.kind, "clip_processing");
+    cf_job_record_free(&j);
+}
+
+static void test_create_writes_job_event_and_outbox_together(void **state) {
+    fixture *f = *state;
+    create(f->store, "j1", NULL, 1000);
+    assert_int_equal(count_events(f->store, "j1", "JobRequested"), 1);
+    cf_event_record *ev = NULL;
+    size_t n = 0;
+    cf_error err;
+    assert_int_equal(cf_store_events_after(f->store, 0, NULL, 10, &ev, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ev[0].job_id, "j1");
+    assert_non_null(strstr(ev[0].data, "\"status\":\"queued\""));
+    assert_int_equal(ev[0].at, 1000);
+    cf_event_records_free(ev, n);
+    cf_outbox_record *o = NULL;
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0].topic, "jobs");
+    assert_string_equal(o[0].payload, "j1");
+    assert_int_equal(cf_store_outbox_delete(f->store, o[0].id, &err), CF_OK);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_outbox_records_free(o, n);
+}
+
+static void test_idempotency_key_replays_or_conflicts(void **state) {
+    fixture *f = *state;
+    create(f->store, "j1", "k1", 1000);
+    cf_job_new again = {.id = "j2", .kind = "clip_processing", .request = "{\"a\":1}",
+                        .idempotency_key = "k1", .max_attempts = 2, .now = 2000};
+    cf_job_record j;
+    bool replayed = false;
+    cf_error err;
+    assert_int_equal(cf_store_job_create(f->store, &again, &j, &replayed, &err), CF_OK);
+    assert_true(replayed);
+    assert_string_equal(j.id, "j1");
+    cf_job_record_free(&j);
+    again.request = "{\"a\":2}";
+    assert_int_equal(cf_store_job_create(f->store, &again, &j, &replayed, &err), CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_get(f->store, "j2", &j, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(count_events(f->store, NULL, "JobRequested"), 1);
+}
+
+static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "j1", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.attempts, 1);
+    assert_string_equal(j.lease_owner, "w1");
+    assert_int_equal(j.lease_expires_at, 6100);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 5000, 1200, &j, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_lease(f->store, "nope", "w2", 5000, 1200, &j, &err),
+                     CF_ERR_NOT_FOUND);
+    bool cancel = true;
+    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1500, 0.5, "encode",
+                                            true, &cancel, &err), CF_OK);
+    assert_false(cancel);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_string_equal(j.stage, "encode");
+    assert_true(j.progress > 0.49 && j.progress < 0.51);
+    assert_int_equal(j.lease_expires_at, 6500);
+    cf_job_record_free(&j);
+    /* Progress never goes backwards. */
+    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1550, 0.2, NULL, false,
+                                            &cancel, &err), CF_OK);
+    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w2", 1, 5000, 1500, 0.5, NULL, false,
+                                            &cancel, &err), CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 2, 5000, 1500, 0.5, NULL, false,
+                                            &cancel, &err), CF_ERR_CONFLICT);
+    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":1}"};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &ok, 1600, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &ok, 1600, &err), CF_OK);
+    cf_job_outcome other = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":2}"};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &other, 1700, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_SUCCEEDED);
+    assert_string_equal(j.result, "{\"out\":1}");
+    assert_true(j.progress == 1.0);
+    assert_null(j.lease_owner);
+    assert_int_equal(j.finished_at, 1600);
+    cf_job_record_free(&j);
+    assert_int_equal(count_events(f->store, "j1", "JobCompleted"), 1);
+    assert_int_equal(count_events(f->store, "j1", "JobProgressed"), 2);
+}
+
+static void test_finish_rejects_non_final_status(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "j1", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_outcome bad = {.status = CF_JOB_RUNNING};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &bad, 1200, &err),
+                     CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_RUNNING);
+    cf_job_record_free(&j);
+}
+
+static void test_retryable_failure_requeues_with_backoff(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "j1", NULL, 1000);
+    drain_outbox(f->store, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_outcome fail = {.status = CF_JOB_FAILED, .error = "{\"title\":\"x\"}", .retry_at = 9000};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &fail, 1200, &err), CF_OK);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.run_after, 9000);
+    cf_job_record_free(&j);
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 5000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 5000, &j, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_outbox_due(f->store, 9000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 9000, &j, &err), CF_OK);
+    assert_int_equal(j.attempts, 2);
+    cf_job_record_free(&j);
+    assert_int_equal(count_events(f->store, "j1", "JobFailed"), 1);
+}
+
+static void test_reaper_requeues_expired_leases_then_fails_when_spent(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    size_t n = 0;
+    create(f->store, "j1", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "dead", 1000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_reap(f->store, 1500, 0, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(cf_store_reap(f->store, 2500, 0, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_QUEUED);
+    cf_job_record_free(&j);
+    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "dead", 1, &ok, 2600, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 1000, 3000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_reap(f->store, 4500, 0, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_FAILED);
+    assert_non_null(strstr(j.error, "lease-expired"));
+    cf_job_record_free(&j);
+}
+
+static void test_reaper_cancels_expired_job_with_cancel_request(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    size_t n = 0;
+    create(f->store, "j1", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "dead", 1000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(f->store, "j1", 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_reap(f->store, 2500, 0, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    cf_job_record_free(&j);
+}
+
+static void test_cancel_and_retry_transitions(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "q", NULL, 1000);
+    assert_int_equal(cf_store_job_cancel(f->store, "q", 1100, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(f->store, "q", 1200, &j, &err), CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_retry(f->store, "q", 1300, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_QUEUED);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_retry(f->store, "q", 1300, &j, &err), CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_lease(f->store, "q", "w", 5000, 1400, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(f->store, "q", 1500, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_true(j.cancel_requested);
+    cf_job_record_free(&j);
+    bool cancel = false;
+    assert_int_equal(cf_store_job_heartbeat(f->store, "q", "w", 1, 5000, 1600, 0.1, NULL, false,
+                                            &cancel, &err), CF_OK);
+    assert_true(cancel);
+    cf_job_outcome c = {.status = CF_JOB_CANCELLED, .error = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "q", "w", 1, &c, 1700, &err), CF_OK);
+    assert_int_equal(count_events(f->store, "q", "JobCancelled"), 2);
+    assert_int_equal(cf_store_job_cancel(f->store, "missing", 1, &j, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_job_retry(f->store, "missing", 1, &j, &err), CF_ERR_NOT_FOUND);
+}
+
+static void test_list_filters_and_pages_newest_first(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    char id[16];
+    for (int i = 0; i < 5; i++) {
+        snprintf(id, sizeof id, "j%d", i);
+        create(f->store, id, NULL, 1000 + i);
+    }
+    cf_job_record j;
+    assert_int_equal(cf_store_job_cancel(f->store, "j3", 2000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_filter flt = {.status = -1, .limit = 2};
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_job_list(f->store, &flt, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "j4");
+    assert_string_equal(rows[1].id, "j3");
+    flt.before_seq = rows[1].seq;
+    cf_job_records_free(rows, n);
+    assert_int_equal(cf_store_job_list(f->store, &flt, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "j2");
+    cf_job_records_free(rows, n);
+    cf_job_filter cancelled = {.status = CF_JOB_CANCELLED, .limit = 10};
+    assert_int_equal(cf_store_job_list(f->store, &cancelled, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].id, "j3");
+    cf_job_records_free(rows, n);
+    cf_job_filter kind = {.status = -1, .kind = "render", .limit = 10};
+    assert_int_equal(cf_store_job_list(f->store, &kind, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_job_records_free(rows, n);
+    cf_job_stats st = {0};
+    assert_int_equal(cf_store_stats(f->store, &st, &err), CF_OK);
+    assert_int_equal(st.by_status[CF_JOB_QUEUED], 4);
+    assert_int_equal(st.by_status[CF_JOB_CANCELLED], 1);
+    assert_int_equal(st.outbox_pending, 5);
+}
+
+static void test_redispatch_adds_missing_outbox_rows_once(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    create(f->store, "a", NULL, 1000);
+    create(f->store, "b", NULL, 1000);
+    cf_outbox_record *o = NULL;
+    size_t n = 0, added = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    cf_store_outbox_delete(f->store, o[0].id, &err);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_redispatch_queued(f->store, 1000, &added, &err), CF_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(cf_store_redispatch_queued(f->store, 1000, &added, &err), CF_OK);
+    assert_int_equal(added, 0);
+}
+
+static void test_media_records(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_media_record m = {.id = "m1", .key = "media/m1", .mime = "video/mp4", .bytes = 42,
+                         .probe = "{}", .created_at = 5};
+    assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
+    assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_ERR_CONFLICT);
+    cf_media_record got;
+    assert_int_equal(cf_store_media_get(f->store, "m1", &got, &err), CF_OK);
+    assert_int_equal(got.bytes, 42);
+    assert_string_equal(got.key, "media/m1");
+    assert_string_equal(got.mime, "video/mp4");
+    assert_int_equal(got.created_at, 5);
+    cf_media_record_free(&got);
+    assert_int_equal(cf_store_media_delete(f->store, "m1", &err), CF_OK);
+    assert_int_equal(cf_store_media_delete(f->store, "m1", &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_media_get(f->store, "m1", &got, &err), CF_ERR_NOT_FOUND);
+}
+
+/* ---- concurrency: what a distributed deployment relies on ---- */
+
+#define RACERS 4
+
+typedef struct racer {
+    cf_store *store;
+    int index, wins;
+    pthread_barrier_t *go;
+} racer;
+
+static void *lease_race(void *arg) {
+    racer *r = arg;
+    char owner[16];
+    snprintf(owner, sizeof owner, "w%d", r->index);
+    pthread_barrier_wait(r->go);
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        cf_job_record j;
+        cf_error err;
+        cf_err rc = cf_store_job_lease(r->store, id, owner, 60000, 2000, &j, &err);
+        if (rc == CF_OK) {
+            r->wins++;
+            cf_job_record_free(&j);
+        } else {
+            assert_int_equal(rc, CF_ERR_CONFLICT);
+        }
+    }
+    return NULL;
+}
+
+static void test_concurrent_leases_give_each_job_to_one_worker(void **state) {
+    fixture *f = *state;
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        create(f->store, id, NULL, 1000);
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, RACERS);
+    racer r[RACERS];
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        r[i] = (racer){f->store, i, 0, &go};
+        pthread_create(&th[i], NULL, lease_race, &r[i]);
+    }
+    int wins = 0;
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(th[i], NULL);
+        wins += r[i].wins;
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(wins, 20);
+    assert_int_equal(count_events(f->store, NULL, "JobProgressed"), 20);
+}
+
+typedef struct writer {
+    cf_store *store;
+    int index;
+} writer;
+
+static void *create_many(void *arg) {
+    writer *w = arg;
+    for (int i = 0; i < 25; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "c%d_%d", w->index, i);
+        cf_job_new in = {.id = id, .kind = "k", .request = "{}", .max_attempts = 1, .now = 1};
+        cf_job_record j;
+        bool replayed;
+        cf_error err;
+        assert_int_equal(cf_store_job_create(w->store, &in, &j, &replayed, &err), CF_OK);
+        cf_job_record_free(&j);
+    }
+    return NULL;
+}
+
+/* A follower reading "events after the last id I saw" while writers commit concurrently must
+ * end up with every event: no id may become visible below one already seen. */
+static void test_event_follower_misses_nothing_under_concurrent_commits(void **state) {
+    fixture *f = *state;
+    writer w[RACERS];
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        w[i] = (writer){f->store, i};
+        pthread_create(&th[i], NULL, create_many, &w[i]);
+    }
+    int64_t last = 0;
+    size_t seen = 0;
+    cf_error err;
+    for (int rounds = 0; rounds < 100000 && seen < RACERS * 25; rounds++) {
+        cf_event_record *ev = NULL;
+        size_t n = 0;
+        assert_int_equal(cf_store_events_after(f->store, last, NULL, 7, &ev, &n, &err), CF_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(ev[i].id > last);
+            last = ev[i].id;
+        }
+        seen += n;
+        cf_event_records_free(ev, n);
+        if (!n) usleep(1000);
+    }
+    for (int i = 0; i < RACERS; i++) pthread_join(th[i], NULL);
+    assert_int_equal(seen, RACERS * 25);
+    assert_int_equal(count_events(f->store, NULL, NULL), RACERS * 25);
+}
+
+int main(void) {
+    if (!getenv("CF_CONTRACT_STORE_URL")) {
+        fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
+        return 2;
+    }
+    fprintf(stderr, "store contract on %s\n", getenv("CF_CONTRACT_STORE_URL"));
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_reopen_keeps_jobs),
+        T(test_create_writes_job_event_and_outbox_together),
+        T(test_idempotency_key_replays_or_conflicts),
+        T(test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt),
+        T(test_finish_rejects_non_final_status),
+        T(test_retryable_failure_requeues_with_backoff),
+        T(test_reaper_requeues_expired_leases_then_fails_when_spent),
+        T(test_reaper_cancels_expired_job_with_cancel_request),
+        T(test_cancel_and_retry_transitions),
+        T(test_list_filters_and_pages_newest_first),
+        T(test_redispatch_adds_missing_outbox_rows_once),
+        T(test_media_records),
+        T(test_concurrent_leases_give_each_job_to_one_worker),
+        T(test_event_follower_misses_nothing_under_concurrent_commits),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
