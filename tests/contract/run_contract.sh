@@ -13,8 +13,8 @@ case "$backend" in
   sqlite) export CF_CONTRACT_STORE_URL="sqlite:$scratch/%s.db" ;;
   postgres) start_postgres; export CF_CONTRACT_STORE_URL="$CF_PG_URL?schema=%s" ;;
   memory) export CF_CONTRACT_BUS_URL="memory:?ack_timeout_ms=400&ns=%s" ;;
-  redis) start_redis; export CF_CONTRACT_BUS_URL="$CF_REDIS_URL/0?prefix=%s&ack_timeout_ms=400" ;;
-  nats) start_nats; export CF_CONTRACT_BUS_URL="$CF_NATS_URL?prefix=%s&ack_timeout_ms=400" ;;
+  redis) start_redis; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_REDIS_URL/0?prefix=%s&ack_timeout_ms=400" ;;
+  nats) start_nats; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_NATS_URL?prefix=%s&ack_timeout_ms=400" ;;
   local) export CF_CONTRACT_STORAGE_URL="local:$scratch/%s" ;;
   s3) start_s3; export CF_CONTRACT_STORAGE_URL="${CF_S3_URL/clipforge?/clipforge?prefix=%s&}" ;;
   *) echo "run_contract.sh: unknown backend $backend" >&2; exit 2 ;;

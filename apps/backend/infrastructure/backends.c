@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "infrastructure/bus_memory.h"
+#include "infrastructure/bus_redis.h"
 #include "infrastructure/storage_local.h"
 #include "infrastructure/store_postgres.h"
 #include "infrastructure/store_sqlite.h"
@@ -14,6 +15,7 @@ static void register_all(void) {
     cf_store_register(cf_store_sqlite_methods());
     cf_store_register(cf_store_postgres_methods());
     cf_bus_register(cf_bus_memory_methods());
+    cf_bus_register(cf_bus_redis_methods());
     cf_storage_register(cf_storage_local_methods());
 }
 
