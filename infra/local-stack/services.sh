@@ -70,18 +70,17 @@ start_nats() {
   export CF_NATS_URL
 }
 
-# s3rver from infra/local-stack/node_modules (npm ci there first), bucket "clipforge".
+# The S3-protocol server (infra/local-stack/s3-server.js; `npm ci` there first), bucket "clipforge".
 start_s3() {
   local port; port=$(free_port)
-  local bin="$CF_LOCAL_STACK_DIR/node_modules/.bin/s3rver"
-  if [ ! -x "$bin" ]; then
+  if [ ! -d "$CF_LOCAL_STACK_DIR/node_modules/@20minutes/s3rver" ]; then
     (cd "$CF_LOCAL_STACK_DIR" && npm ci --no-audit --no-fund --silent) || return 1
   fi
   mkdir -p "$CF_SERVICES_DIR/s3"
-  "$bin" -d "$CF_SERVICES_DIR/s3" -a 127.0.0.1 -p "$port" -s --no-vhost-buckets \
-    --configure-bucket clipforge >"$CF_SERVICES_DIR/s3.log" 2>&1 &
+  node "$CF_LOCAL_STACK_DIR/s3-server.js" "$CF_SERVICES_DIR/s3" "$port" clipforge \
+    >"$CF_SERVICES_DIR/s3.log" 2>&1 &
   CF_SERVICE_PIDS+=($!)
-  wait_until 150 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || return 1
+  wait_until 150 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" || { cat "$CF_SERVICES_DIR/s3.log" >&2; return 1; }
   CF_S3_URL="s3://clipforge?endpoint=http://127.0.0.1:$port&region=us-east-1"
   export CF_S3_URL CLIPFORGE_S3_ACCESS_KEY=S3RVER CLIPFORGE_S3_SECRET_KEY=S3RVER
 }

@@ -4,8 +4,10 @@
 #include <pthread.h>
 
 #include "infrastructure/bus_memory.h"
+#include "infrastructure/bus_nats.h"
 #include "infrastructure/bus_redis.h"
 #include "infrastructure/storage_local.h"
+#include "infrastructure/storage_s3.h"
 #include "infrastructure/store_postgres.h"
 #include "infrastructure/store_sqlite.h"
 
@@ -16,7 +18,9 @@ static void register_all(void) {
     cf_store_register(cf_store_postgres_methods());
     cf_bus_register(cf_bus_memory_methods());
     cf_bus_register(cf_bus_redis_methods());
+    cf_bus_register(cf_bus_nats_methods());
     cf_storage_register(cf_storage_local_methods());
+    cf_storage_register(cf_storage_s3_methods());
 }
 
 void cf_backends_register(void) { pthread_once(&once, register_all); }

@@ -1,0 +1,424 @@
+/* bus_nats.c — the message bus on NATS JetStream (URL
+ * "nats://[user:pass@]host[:port][?prefix=clipforge&ack_timeout_ms=30000&maxlen=100000]").
+ *
+ * A topic is the subject PREFIX.TOPIC stored in the stream PREFIX_TOPIC (file storage, at most
+ * maxlen messages, oldest discarded), created on first use. A group is a durable pull consumer
+ * on that stream (explicit acks, ack wait = ack_timeout_ms, new messages only), so every group
+ * sees every message and the members of a group compete. A message fetched and not acked within
+ * the ack wait (its worker died) is redelivered by the server to any member; nack is a NAK with
+ * a delay. The delivery count is JetStream's own (message metadata).
+ * A delivery's tag names the natsMsg kept in this process until ack/nack (its reply subject is
+ * what acknowledges it). Fetches on one subscription are serialised by its lock and cut into
+ * short slices so shutdown() is noticed quickly. */
+#include "infrastructure/bus_nats.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SLICE_MS 200
+
+typedef struct pull {
+    struct pull *next;
+    char *topic, *group;
+    natsSubscription *sub;
+    pthread_mutex_t lock; /* serialises fetches on sub */
+} pull;
+
+typedef struct inflight {
+    struct inflight *next;
+    uint64_t tag;
+    natsMsg *msg;
+} inflight;
+
+typedef struct nats_bus {
+    natsConnection *nc;
+    jsCtx *js;
+    char prefix[64];
+    int64_t ack_timeout_ms, maxlen;
+    atomic_bool closed;
+    pthread_mutex_t lock; /* guards pulls, flights, next_tag, streams */
+    pull *pulls;
+    inflight *flights;
+    uint64_t next_tag;
+    char **streams; /* streams known to exist */
+    size_t n_streams;
+} nats_bus;
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static cf_err nats_fail(natsStatus s, jsErrCode jerr, const char *what, cf_error *err) {
+    cf_err rc = s == NATS_CONNECTION_CLOSED || s == NATS_NO_SERVER || s == NATS_TIMEOUT ||
+                        s == NATS_NO_RESPONDERS
+                    ? CF_ERR_UNAVAILABLE
+                    : CF_ERR_IO;
+    if (jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND)
+        rc = CF_ERR_NOT_FOUND;
+    const char *detail = nats_GetLastError(NULL);
+    return cf_error_set(err, rc, "bus: nats %s: %s%s%s (js %d)", what, natsStatus_GetText(s),
+                        detail ? ": " : "", detail ? detail : "", (int)jerr);
+}
+
+/* ---- URL ---- */
+
+static bool parse_num(const char *v, size_t len, int64_t *out) {
+    char buf[24];
+    if (!len || len >= sizeof buf) return false;
+    memcpy(buf, v, len);
+    buf[len] = 0;
+    char *end;
+    long long n = strtoll(buf, &end, 10);
+    if (*end || n < 1) return false;
+    *out = n;
+    return true;
+}
+
+/* Reads the query settings; *server = the URL without them (malloc'd). */
+static cf_err parse_url(nats_bus *b, const char *url, char **server, cf_error *err) {
+    const char *q = strchr(url, '?');
+    *server = q ? strndup(url, (size_t)(q - url)) : strdup(url);
+    if (!*server) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (q = q ? q + 1 : NULL; q && *q;) {
+        size_t len = strcspn(q, "&");
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len, vlen = eq ? len - klen - 1 : 0;
+        const char *v = eq ? eq + 1 : q;
+        bool ok;
+        if (klen == 6 && !strncmp(q, "prefix", 6))
+            ok = vlen && vlen < sizeof b->prefix && !memchr(v, '.', vlen) &&
+                 snprintf(b->prefix, sizeof b->prefix, "%.*s", (int)vlen, v) > 0;
+        else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14))
+            ok = parse_num(v, vlen, &b->ack_timeout_ms);
+        else if (klen == 6 && !strncmp(q, "maxlen", 6))
+            ok = parse_num(v, vlen, &b->maxlen);
+        else
+            ok = false;
+        if (!ok)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'",
+                                url, (int)len, q);
+        q += len;
+        if (*q == '&') q++;
+    }
+    return CF_OK;
+}
+
+/* ---- open, close ---- */
+
+static void nb_close(void *self) {
+    nats_bus *b = self;
+    if (!b) return;
+    for (pull *p = b->pulls, *next; p; p = next) {
+        next = p->next;
+        natsSubscription_Destroy(p->sub);
+        pthread_mutex_destroy(&p->lock);
+        free(p->topic);
+        free(p->group);
+        free(p);
+    }
+    for (inflight *f = b->flights, *next; f; f = next) {
+        next = f->next;
+        natsMsg_Destroy(f->msg);
+        free(f);
+    }
+    for (size_t i = 0; i < b->n_streams; i++) free(b->streams[i]);
+    free(b->streams);
+    jsCtx_Destroy(b->js);
+    if (b->nc) natsConnection_Close(b->nc);
+    natsConnection_Destroy(b->nc);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+static cf_err connect_js(nats_bus *b, const char *server, cf_error *err) {
+    natsOptions *opts = NULL;
+    natsStatus s = natsOptions_Create(&opts);
+    if (s == NATS_OK) s = natsOptions_SetURL(opts, server);
+    if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 5000);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1); /* ride out server restarts */
+    if (s == NATS_OK) s = natsConnection_Connect(&b->nc, opts);
+    natsOptions_Destroy(opts);
+    if (s != NATS_OK) return nats_fail(s, 0, "connect", err);
+    s = natsConnection_JetStream(&b->js, b->nc, NULL);
+    return s == NATS_OK ? CF_OK : nats_fail(s, 0, "JetStream", err);
+}
+
+static cf_err nb_open(const char *url, void **self, cf_error *err) {
+    nats_bus *b = calloc(1, sizeof *b);
+    if (!b) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pthread_mutex_init(&b->lock, NULL);
+    snprintf(b->prefix, sizeof b->prefix, "clipforge");
+    b->ack_timeout_ms = 30000;
+    b->maxlen = 100000;
+    char *server = NULL;
+    cf_err rc = parse_url(b, url, &server, err);
+    if (rc == CF_OK) rc = connect_js(b, server, err);
+    free(server);
+    if (rc) {
+        nb_close(b);
+        return rc;
+    }
+    *self = b;
+    return CF_OK;
+}
+
+/* ---- streams and consumers ---- */
+
+static void names(const nats_bus *b, const char *topic, char *stream, size_t scap, char *subject,
+                  size_t jcap) {
+    snprintf(stream, scap, "%s_%s", b->prefix, topic);
+    snprintf(subject, jcap, "%s.%s", b->prefix, topic);
+}
+
+static bool stream_known(nats_bus *b, const char *name) {
+    bool known = false;
+    pthread_mutex_lock(&b->lock);
+    for (size_t i = 0; i < b->n_streams && !known; i++) known = !strcmp(b->streams[i], name);
+    pthread_mutex_unlock(&b->lock);
+    return known;
+}
+
+static void remember_stream(nats_bus *b, const char *name) {
+    pthread_mutex_lock(&b->lock);
+    char **grown = realloc(b->streams, (b->n_streams + 1) * sizeof *grown);
+    if (grown) {
+        b->streams = grown;
+        b->streams[b->n_streams] = strdup(name);
+        if (b->streams[b->n_streams]) b->n_streams++;
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Creates the topic's stream unless it exists. */
+static cf_err ensure_stream(nats_bus *b, const char *topic, cf_error *err) {
+    char stream[256], subject[256];
+    names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    if (stream_known(b, stream)) return CF_OK;
+    jsStreamInfo *si = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_GetStreamInfo(&si, b->js, stream, NULL, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+        jsStreamConfig cfg;
+        jsStreamConfig_Init(&cfg);
+        const char *subjects[] = {subject};
+        cfg.Name = stream;
+        cfg.Subjects = subjects;
+        cfg.SubjectsLen = 1;
+        cfg.Storage = js_FileStorage;
+        cfg.Retention = js_LimitsPolicy;
+        cfg.MaxMsgs = b->maxlen;
+        cfg.Discard = js_DiscardOld;
+        jerr = 0;
+        s = js_AddStream(&si, b->js, &cfg, NULL, &jerr);
+        if (jerr == JSStreamNameExistErr) s = NATS_OK; /* created meanwhile by another process */
+    }
+    jsStreamInfo_Destroy(si);
+    if (s != NATS_OK) return nats_fail(s, jerr, "stream", err);
+    remember_stream(b, stream);
+    return CF_OK;
+}
+
+static cf_err nb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
+    nats_bus *b = self;
+    cf_err rc = ensure_stream(b, topic, err);
+    if (rc) return rc;
+    char stream[256], subject[256];
+    names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    jsPubAck *pa = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_Publish(&pa, b->js, subject, payload, (int)strlen(payload), NULL, &jerr);
+    jsPubAck_Destroy(pa);
+    return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "publish", err);
+}
+
+static cf_err nb_subscribe(void *self, const char *topic, const char *group, cf_error *err) {
+    nats_bus *b = self;
+    cf_err rc = ensure_stream(b, topic, err);
+    if (rc) return rc;
+    char stream[256], subject[256];
+    names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_GetConsumerInfo(&ci, b->js, stream, group, NULL, &jerr);
+    if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+        jsConsumerConfig cc;
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = group;
+        cc.AckPolicy = js_AckExplicit;
+        cc.AckWait = b->ack_timeout_ms * 1000000; /* ns */
+        cc.DeliverPolicy = js_DeliverNew;
+        cc.MaxDeliver = -1;
+        cc.FilterSubject = subject;
+        jerr = 0;
+        s = js_AddConsumer(&ci, b->js, stream, &cc, NULL, &jerr);
+        if (jerr == JSConsumerNameExistErr) s = NATS_OK;
+    }
+    jsConsumerInfo_Destroy(ci);
+    return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "consumer", err);
+}
+
+/* The pull subscription bound to topic's consumer group, made on first use. */
+static pull *pull_for(nats_bus *b, const char *topic, const char *group, cf_error *err) {
+    pthread_mutex_lock(&b->lock);
+    pull *p = b->pulls;
+    while (p && (strcmp(p->topic, topic) || strcmp(p->group, group))) p = p->next;
+    pthread_mutex_unlock(&b->lock);
+    if (p) return p;
+    char stream[256], subject[256];
+    names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream;
+    so.Consumer = group; /* bind: never create a group here */
+    so.ManualAck = true;
+    natsSubscription *sub = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_PullSubscribe(&sub, b->js, subject, group, NULL, &so, &jerr);
+    if (s != NATS_OK) {
+        nats_fail(s, jerr, "bind consumer", err);
+        if (err->code == CF_ERR_IO) err->code = CF_ERR_NOT_FOUND; /* no such group */
+        return NULL;
+    }
+    p = calloc(1, sizeof *p);
+    if (p) {
+        p->topic = strdup(topic);
+        p->group = strdup(group);
+        p->sub = sub;
+        pthread_mutex_init(&p->lock, NULL);
+    }
+    if (!p || !p->topic || !p->group) {
+        natsSubscription_Destroy(sub);
+        if (p) free(p->topic), free(p->group), free(p);
+        cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&b->lock);
+    p->next = b->pulls;
+    b->pulls = p;
+    pthread_mutex_unlock(&b->lock);
+    return p;
+}
+
+/* ---- receive, ack, nack ---- */
+
+/* Fills out from msg and keeps msg for ack/nack under a new tag. */
+static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *group,
+                      cf_bus_message *out, cf_error *err) {
+    jsMsgMetaData *meta = NULL;
+    int deliveries = 1;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) deliveries = (int)meta->NumDelivered;
+    jsMsgMetaData_Destroy(meta);
+    inflight *f = calloc(1, sizeof *f);
+    out->topic = strdup(topic);
+    out->group = strdup(group);
+    out->payload = strndup(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
+    if (!f || !out->topic || !out->group || !out->payload) {
+        free(f);
+        cf_bus_message_free(out);
+        natsMsg_Destroy(msg);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    out->deliveries = deliveries;
+    f->msg = msg;
+    pthread_mutex_lock(&b->lock);
+    f->tag = out->tag = ++b->next_tag;
+    f->next = b->flights;
+    b->flights = f;
+    pthread_mutex_unlock(&b->lock);
+    return CF_OK;
+}
+
+static cf_err nb_receive(void *self, const char *topic, const char *group, int timeout_ms,
+                         cf_bus_message *out, cf_error *err) {
+    nats_bus *b = self;
+    memset(out, 0, sizeof *out);
+    if (atomic_load(&b->closed)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
+    pull *p = pull_for(b, topic, group, err);
+    if (!p) return err->code;
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (atomic_load(&b->closed)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
+        int64_t left = deadline - now_ms();
+        int64_t slice = left < SLICE_MS ? (left > 1 ? left : 1) : SLICE_MS;
+        natsMsgList list = {0};
+        jsErrCode jerr = 0;
+        pthread_mutex_lock(&p->lock);
+        natsStatus s = natsSubscription_Fetch(&list, p->sub, 1, slice, &jerr);
+        pthread_mutex_unlock(&p->lock);
+        if (s == NATS_OK && list.Count > 0) {
+            natsMsg *msg = list.Msgs[0];
+            list.Msgs[0] = NULL; /* ours now */
+            natsMsgList_Destroy(&list);
+            return deliver(b, msg, topic, group, out, err);
+        }
+        natsMsgList_Destroy(&list);
+        if (s != NATS_OK && s != NATS_TIMEOUT) return nats_fail(s, jerr, "fetch", err);
+        if (now_ms() >= deadline)
+            return cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message on %s", topic);
+    }
+}
+
+/* Removes and returns the message delivered under tag; NULL when unknown. */
+static natsMsg *take(nats_bus *b, uint64_t tag) {
+    natsMsg *msg = NULL;
+    pthread_mutex_lock(&b->lock);
+    for (inflight **pp = &b->flights; *pp; pp = &(*pp)->next) {
+        if ((*pp)->tag != tag) continue;
+        inflight *f = *pp;
+        *pp = f->next;
+        msg = f->msg;
+        free(f);
+        break;
+    }
+    pthread_mutex_unlock(&b->lock);
+    return msg;
+}
+
+static cf_err nb_ack(void *self, const cf_bus_message *m, cf_error *err) {
+    natsMsg *msg = take(self, m->tag);
+    if (!msg)
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not pending",
+                            (unsigned long long)m->tag);
+    jsErrCode jerr = 0;
+    natsStatus s = natsMsg_AckSync(msg, NULL, &jerr);
+    natsMsg_Destroy(msg);
+    return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "ack", err);
+}
+
+static cf_err nb_nack(void *self, const cf_bus_message *m, int delay_ms, cf_error *err) {
+    natsMsg *msg = take(self, m->tag);
+    if (!msg)
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not pending",
+                            (unsigned long long)m->tag);
+    natsStatus s = natsMsg_NakWithDelay(msg, delay_ms > 0 ? delay_ms : 0, NULL);
+    natsMsg_Destroy(msg);
+    return s == NATS_OK ? CF_OK : nats_fail(s, 0, "nak", err);
+}
+
+static void nb_shutdown(void *self) {
+    nats_bus *b = self;
+    atomic_store(&b->closed, true);
+}
+
+static const cf_bus_methods methods = {
+    .version = 1,
+    .name = "nats",
+    .open = nb_open,
+    .close = nb_close,
+    .publish = nb_publish,
+    .subscribe = nb_subscribe,
+    .receive = nb_receive,
+    .ack = nb_ack,
+    .nack = nb_nack,
+    .shutdown = nb_shutdown,
+};
+
+const cf_bus_methods *cf_bus_nats_methods(void) { return &methods; }
