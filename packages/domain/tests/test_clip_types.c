@@ -198,6 +198,33 @@ static void test_openapi_components_describe_every_schema(void **state) {
     json_decref(c);
 }
 
+static void test_schema_examples_are_accepted(void **state) {
+    (void)state;
+    json_t *c = cf_domain_openapi_components();
+    const char *name;
+    json_t *schema;
+    size_t checked = 0;
+    json_object_foreach(json_object_get(c, "schemas"), name, schema) {
+        json_t *examples = json_object_get(schema, "examples");
+        const cf_domain_type *t = cf_domain_type_find(name);
+        if (!examples || !t) continue;
+        for (size_t i = 0; i < json_array_size(examples); i++) {
+            void *v = calloc(1, t->size);
+            cf_error err;
+            if (t->from_json_at(json_array_get(examples, i), "", v, &err) != CF_OK)
+                fail_msg("%s example %zu: %s", name, i, err.msg);
+            json_t *back = t->to_json(v);
+            assert_non_null(back);
+            json_decref(back);
+            t->free(v);
+            free(v);
+            checked++;
+        }
+    }
+    assert_true(checked >= 12);
+    json_decref(c);
+}
+
 static void test_type_registry_parses_by_name(void **state) {
     (void)state;
     size_t n = 0;
@@ -236,6 +263,7 @@ int main(void) {
         cmocka_unit_test(test_out_of_range_enum_fails_serialization),
         cmocka_unit_test(test_openapi_components_describe_every_schema),
         cmocka_unit_test(test_type_registry_parses_by_name),
+        cmocka_unit_test(test_schema_examples_are_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,7 +174,7 @@ class Loader:
 
     def load_union(self, name, doc):
         check_keys(name, doc, ["$schema", "title", "description", "oneOf", "discriminator",
-                               "x-cf-kind-enum"])
+                               "x-cf-kind-enum", "examples"])
         disc = doc.get("discriminator") or {}
         tag = disc.get("propertyName")
         mapping = disc.get("mapping") or {}
@@ -201,7 +201,7 @@ class Loader:
 
     def load_object(self, name, doc):
         check_keys(name, doc, ["$schema", "title", "description", "type", "properties", "required",
-                               "additionalProperties", "x-cf-any-positive"])
+                               "additionalProperties", "x-cf-any-positive", "examples"])
         if doc.get("type") != "object" or "properties" not in doc:
             raise SchemaError("%s: expected an object with properties, an enum or a oneOf" % name)
         obj = Object(name, doc.get("description", ""))
