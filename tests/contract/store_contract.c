@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +495,37 @@ static void test_event_follower_misses_nothing_under_concurrent_commits(void **s
     assert_int_equal(count_events(f->store, NULL, NULL), RACERS * 25);
 }
 
+static atomic_int woken;
+
+static void on_event(void *user) {
+    (void)user;
+    atomic_fetch_add(&woken, 1);
+}
+
+static bool wait_woken(int ms) {
+    for (int i = 0; i < ms / 10 && !atomic_load(&woken); i++) usleep(10000);
+    return atomic_load(&woken) > 0;
+}
+
+/* A backend that can watch tells a process of events that another process committed. */
+static void test_watch_sees_events_committed_elsewhere(void **state) {
+    fixture *f = *state;
+    char scheme[32];
+    snprintf(scheme, sizeof scheme, "%.*s", (int)strcspn(f->url, ":"), f->url);
+    if (!cf_store_find(scheme)->watch_events) skip();
+    cf_store *other = NULL;
+    cf_error err;
+    assert_int_equal(cf_store_open(f->url, &other, &err), CF_OK);
+    atomic_store(&woken, 0);
+    cf_store_set_event_hook(f->store, on_event, NULL);
+    wait_woken(2000); /* the watcher's first look after it connects */
+    usleep(300000);
+    atomic_store(&woken, 0);
+    create(other, "elsewhere", NULL, 1000);
+    assert_true(wait_woken(3000));
+    cf_store_close(other);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
@@ -515,6 +548,7 @@ int main(void) {
         T(test_media_records),
         T(test_concurrent_leases_give_each_job_to_one_worker),
         T(test_event_follower_misses_nothing_under_concurrent_commits),
+        T(test_watch_sees_events_committed_elsewhere),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,12 +16,18 @@
  *
  * Leasing: the job row is taken with FOR UPDATE SKIP LOCKED, so a duplicate delivery racing the
  * first lease gives up at once (CONFLICT) instead of waiting; the reaper also skips rows that a
- * worker is finishing right now, so several nodes can reap at the same time. */
+ * worker is finishing right now, so several nodes can reap at the same time.
+ *
+ * Notifications: each event also does NOTIFY on "cf_events_SCHEMA" (delivered at commit), and
+ * watch_events runs a thread that LISTENs on its own connection, so an API node learns at once
+ * of events that worker processes commit, instead of at its next poll. */
 #include "infrastructure/store_postgres.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +42,11 @@ typedef struct pg_store {
     pthread_cond_t freed;
     PGconn *idle[POOL_MAX];
     int n_idle, open;
+    pthread_t watcher;    /* LISTEN thread, when watching */
+    bool watching;
+    atomic_bool stop_watch;
+    void (*hook)(void *user);
+    void *hook_user;
 } pg_store;
 
 /* Migrations, applied in order once each; append only. */
@@ -280,8 +291,10 @@ static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t 
     num at = n64(now);
     const char *p[] = {type, id, at.s, data};
     rc = run(c,
-             "WITH c AS (UPDATE event_counter SET last_id=last_id+1 RETURNING last_id)"
-             " INSERT INTO events(id,type,job_id,at,data) SELECT last_id,$1,$2,$3,$4 FROM c",
+             "WITH c AS (UPDATE event_counter SET last_id=last_id+1 RETURNING last_id),"
+             " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT last_id,$1,$2,$3,$4"
+             " FROM c RETURNING id) SELECT pg_notify('cf_events_' || current_schema(), '')"
+             " FROM i",
              4, p, NULL, err);
     free(data);
     return rc;
@@ -349,6 +362,10 @@ static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
 static void pg_close(void *self) {
     pg_store *st = self;
     if (!st) return;
+    if (st->watching) {
+        atomic_store(&st->stop_watch, true);
+        pthread_join(st->watcher, NULL);
+    }
     for (int i = 0; i < st->n_idle; i++) PQfinish(st->idle[i]);
     free(st->conninfo);
     free(st->schema);
@@ -953,6 +970,74 @@ static cf_err pg_stats(void *self, cf_job_stats *out, cf_error *err) {
     return with_conn(self, false, stats_fn, out, err);
 }
 
+/* ---- notifications ---- */
+
+/* LISTENs on the store's channel on a fresh connection; NULL with err set on failure. */
+static PGconn *listen_conn(pg_store *st, cf_error *err) {
+    PGconn *c = connect_one(st, err);
+    PGresult *r = c ? q(c, "SELECT 'cf_events_' || current_schema()", 0, NULL, err) : NULL;
+    char *channel = r ? PQescapeIdentifier(c, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)))
+                      : NULL;
+    PQclear(r);
+    char sql[160];
+    cf_err rc = channel ? CF_OK : CF_ERR_IO;
+    if (channel) {
+        snprintf(sql, sizeof sql, "LISTEN %s", channel);
+        rc = run(c, sql, 0, NULL, NULL, err);
+    }
+    PQfreemem(channel);
+    if (rc == CF_OK) return c;
+    PQfinish(c);
+    return NULL;
+}
+
+/* Waits up to 250 ms for notifications; false when the connection broke. */
+static bool pump(pg_store *st, PGconn *c) {
+    struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+    if (poll(&pfd, 1, 250) < 0 || !PQconsumeInput(c)) return false;
+    bool any = false;
+    PGnotify *n;
+    while ((n = PQnotifies(c))) {
+        any = true;
+        PQfreemem(n);
+    }
+    if (any) st->hook(st->hook_user);
+    return true;
+}
+
+static void *watch_main(void *arg) {
+    pg_store *st = arg;
+    PGconn *c = NULL;
+    while (!atomic_load(&st->stop_watch)) {
+        if (!c) {
+            cf_error err;
+            c = listen_conn(st, &err);
+            /* Events may have been missed while not listening: let readers look. */
+            if (c) st->hook(st->hook_user);
+            else poll(NULL, 0, 500);
+            continue;
+        }
+        if (!pump(st, c)) {
+            PQfinish(c);
+            c = NULL;
+        }
+    }
+    PQfinish(c);
+    return NULL;
+}
+
+static cf_err pg_watch_events(void *self, void (*hook)(void *user), void *user, cf_error *err) {
+    pg_store *st = self;
+    if (st->watching)
+        return cf_error_set(err, CF_ERR_CONFLICT, "store: already watching for events");
+    st->hook = hook;
+    st->hook_user = user;
+    if (pthread_create(&st->watcher, NULL, watch_main, st))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "store: cannot start the event watcher");
+    st->watching = true;
+    return CF_OK;
+}
+
 static const cf_store_methods methods = {
     .version = 1,
     .name = "postgres",
@@ -975,6 +1060,7 @@ static const cf_store_methods methods = {
     .media_get = pg_media_get,
     .media_delete = pg_media_delete,
     .stats = pg_stats,
+    .watch_events = pg_watch_events,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) { return &methods; }

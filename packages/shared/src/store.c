@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/log.h"
+
 #define MAX_BACKENDS 8
 
 struct cf_store {
@@ -90,6 +92,10 @@ void cf_store_close(cf_store *s) {
 void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user) {
     s->event_hook = hook;
     s->hook_user = user;
+    cf_error err;
+    /* Without it, other processes' events are still read at the next poll: worth a warning only. */
+    if (hook && s->m->watch_events && s->m->watch_events(s->self, hook, user, &err))
+        cf_log(CF_LOG_WARN, "store", "cannot watch for events of other processes: %s", err.msg);
 }
 
 static cf_err notify(cf_store *s, cf_err rc, bool appended) {

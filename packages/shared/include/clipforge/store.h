@@ -144,6 +144,11 @@ typedef struct cf_store_methods {
     cf_err (*media_get)(void *self, const char *id, cf_media_record *out, cf_error *err);
     cf_err (*media_delete)(void *self, const char *id, cf_error *err);
     cf_err (*stats)(void *self, cf_job_stats *out, cf_error *err);
+    /* Optional (NULL when the backend cannot): from now until close, calls hook(user) from a
+     * backend thread whenever any process sharing the store commits an event, so that an API
+     * node wakes its event streams for events appended by workers elsewhere. May call it
+     * spuriously. */
+    cf_err (*watch_events)(void *self, void (*hook)(void *user), void *user, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -154,7 +159,9 @@ const cf_store_methods *cf_store_find(const char *name);
  * cf_store_close(). */
 cf_err cf_store_open(const char *url, cf_store **out, cf_error *err);
 void cf_store_close(cf_store *s);
-/* Called after every committed change that appended an event (from the changing thread). */
+/* Called after every committed change that appended an event (from the changing thread), and,
+ * when the backend can watch (watch_events), also for events committed by other processes
+ * (from a backend thread). */
 void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user);
 
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
