@@ -16,6 +16,7 @@ case "$backend" in
   redis) start_redis; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_REDIS_URL/0?prefix=%s&ack_timeout_ms=400" ;;
   nats) start_nats; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_NATS_URL?prefix=%s&ack_timeout_ms=400" ;;
   local) export CF_CONTRACT_STORAGE_URL="local:$scratch/%s" ;;
+  file) export CF_CONTRACT_STORAGE_URL="file://$scratch/%s" ;;
   s3) start_s3
       # Each test writes under its own key prefix; 5 MiB parts make the large-object test multipart.
       export CF_CONTRACT_STORAGE_URL="$CF_S3_URL&prefix=%s&part_size=5242880&cache=$scratch/cache" ;;

@@ -6,6 +6,7 @@
 #include "infrastructure/bus_memory.h"
 #include "infrastructure/bus_nats.h"
 #include "infrastructure/bus_redis.h"
+#include "infrastructure/storage_file.h"
 #include "infrastructure/storage_local.h"
 #include "infrastructure/storage_s3.h"
 #include "infrastructure/store_postgres.h"
@@ -21,6 +22,7 @@ static void register_all(void) {
     cf_bus_register(cf_bus_nats_methods());
     cf_storage_register(cf_storage_local_methods());
     cf_storage_register(cf_storage_s3_methods());
+    cf_storage_register(cf_storage_file_methods());
 }
 
 void cf_backends_register(void) { pthread_once(&once, register_all); }
