@@ -137,14 +137,21 @@ static int number_at(const char *s, size_t n) {
     return v;
 }
 
+static int days_in_month(int year, int month) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
 /* RFC 3339 §5.6: full-date "T" partial-time time-offset; ranges checked field by field. */
 static bool is_date_time(const char *s) {
     if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
         !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
         s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
         return false;
-    int month = number_at(s + 5, 2), day = number_at(s + 8, 2);
-    if (month < 1 || month > 12 || day < 1 || day > 31 || number_at(s + 11, 2) > 23 ||
+    int year = number_at(s, 4), month = number_at(s + 5, 2), day = number_at(s + 8, 2);
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+        number_at(s + 11, 2) > 23 ||
         number_at(s + 14, 2) > 59 || number_at(s + 17, 2) > 60)
         return false;
     const char *t = s + 19;

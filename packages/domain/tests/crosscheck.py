@@ -15,6 +15,7 @@ reference as small extra rules written here from their documented meaning, not f
 Usage: crosscheck.py VALIDATE_LINES_BINARY
 """
 import copy
+import datetime
 import json
 import os
 import re
@@ -70,7 +71,15 @@ FORMATS = FormatChecker(formats=())
 
 @FORMATS.checks("date-time")
 def is_date_time(value):
-    return not isinstance(value, str) or bool(RFC3339.match(value))
+    if not isinstance(value, str):
+        return True
+    if not RFC3339.match(value):
+        return False
+    try:
+        datetime.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return False
+    return True
 
 
 def member(instance, props, name):
@@ -169,6 +178,7 @@ def candidates(schema):
         vals += ["a" * n, "a" * (n + 1), "\u00e9" * n, "\u00e9" * (n + 1)]
         if s.get("format") == "date-time":
             vals += ["2026-01-31T12:00:00Z", "2026-02-30T25:00:00Z", "2026-01-31 12:00:00Z",
+                     "2024-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
                      "2026-01-31T12:00:00.123+05:30", "2026-01-31T12:00:00"]
     if "enum" in s:
         vals += s["enum"] + ["bogus", s["enum"][0].upper()]

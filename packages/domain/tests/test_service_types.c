@@ -120,10 +120,11 @@ static void test_job_rejections(void **state) {
 static void test_date_times_are_checked(void **state) {
     (void)state;
     const char *good[] = {"2026-01-31T12:00:00Z", "2026-01-31t12:00:00z", "2026-12-31T23:59:60.123456Z",
-                          "2026-01-31T12:00:00-05:30"};
+                          "2026-01-31T12:00:00-05:30", "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z"};
     const char *bad[] = {"2026-01-31", "2026-13-01T00:00:00Z", "2026-01-31T24:00:00Z",
                          "2026-01-31T12:00:00", "2026-01-31T12:00:00.Z", "2026-01-31T12:00:00+0100",
-                         "yesterday", "2026-01-31T12:00:00Z trailing"};
+                         "yesterday", "2026-01-31T12:00:00Z trailing", "2026-02-29T00:00:00Z",
+                         "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z"};
     char text[256];
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         snprintf(text, sizeof text, "{\"id\":1,\"type\":\"JobFailed\",\"job_id\":\"j\",\"at\":\"%s\"}", good[i]);
