@@ -42,6 +42,7 @@ lint:
 
 gen:
 	python3 packages/domain/tools/gen.py
+	python3 packages/domain/tools/gen_ts.py
 
 clean:
 	rm -rf build

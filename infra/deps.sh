@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
   libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
   libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data
   libpq-dev libhiredis-dev libnats-dev)
-TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server nodejs)
+TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server chromium)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis)
 
 want=("${BUILD_PKGS[@]}")
@@ -20,6 +20,12 @@ case "${1:-test}" in
 esac
 # s3rver (the S3-protocol server of the tests) installs with npm, which some nodejs builds carry.
 [ "${1:-test}" = build ] || command -v npm >/dev/null 2>&1 || want+=(npm)
+
+# The web UI needs Node.js and npm: the machine's own (e.g. a newer Node from elsewhere) wins;
+# Debian's are installed only when there are none (Vite 7 needs Node 20.19+: with an older one
+# the build skips the UI and says so).
+command -v node >/dev/null 2>&1 || want+=(nodejs)
+command -v npm >/dev/null 2>&1 || want+=(npm)
 
 missing=()
 for p in "${want[@]}"; do

@@ -151,6 +151,22 @@ bool cf_job_state_from_string(const char *s, cf_job_state *out) {
     return false;
 }
 
+static const char *const label_verdict_names[] = {"accept", "reject"};
+
+const char *cf_label_verdict_to_string(cf_label_verdict v) {
+    return (size_t)v < CF_LABEL_VERDICT_COUNT ? label_verdict_names[v] : NULL;
+}
+
+bool cf_label_verdict_from_string(const char *s, cf_label_verdict *out) {
+    for (size_t i = 0; s && i < CF_LABEL_VERDICT_COUNT; i++) {
+        if (strcmp(s, label_verdict_names[i]) == 0) {
+            *out = (cf_label_verdict)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const overlay_animation_names[] = {"none", "fade", "slide"};
 
 const char *cf_overlay_animation_to_string(cf_overlay_animation v) {
@@ -1935,16 +1951,277 @@ void cf_job_create_init(cf_job_create *v) {
     init_job_create(v);
 }
 
-static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_error *err) {
-    static const char *const keys[] = {"id", "uri", "filename", "mime", "bytes", "created_at", "probe"};
+static cf_err parse_label(const json_t *j, const char *path, cf_label *out, cf_error *err) {
+    static const char *const keys[] = {"id", "media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note", "created_at"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
+    if ((rc = cfd_member(j, "job_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->job_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms > 0))
+        return cfd_fail(err, p, "must be > 0");
+    if ((rc = cfd_member(j, "verdict", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, label_verdict_names, CF_LABEL_VERDICT_COUNT, &k, err))) return rc;
+        out->verdict = (cf_label_verdict)k;
+    }
+    if ((rc = cfd_member(j, "detected_start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_detected_start_ms = true;
+        if ((rc = cfd_int(v, p, &out->detected_start_ms, err))) return rc;
+        if (!(out->detected_start_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "detected_end_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_detected_end_ms = true;
+        if ((rc = cfd_int(v, p, &out->detected_end_ms, err))) return rc;
+        if (!(out->detected_end_ms > 0))
+            return cfd_fail(err, p, "must be > 0");
+    }
+    if ((rc = cfd_member(j, "score", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_score = true;
+        if ((rc = cfd_number(v, p, &out->score, err))) return rc;
+        if (!(out->score >= 0.0 && out->score <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "model_version", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "note", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 1024, &out->note, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->created_at, err))) return rc;
+    if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    if (out->has_detected_end_ms && out->has_detected_start_ms && !(out->detected_end_ms > out->detected_start_ms)) {
+        cfd_path_key(p, path, "detected_end_ms");
+        return cfd_fail(err, p, "must be > detected_start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_label(const cf_label *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
+    if (v->job_id && cfd_put(o, "job_id", json_string(v->job_id))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "verdict", json_string(cf_label_verdict_to_string(v->verdict)))) goto fail;
+    if (v->has_detected_start_ms && cfd_put(o, "detected_start_ms", json_integer(v->detected_start_ms))) goto fail;
+    if (v->has_detected_end_ms && cfd_put(o, "detected_end_ms", json_integer(v->detected_end_ms))) goto fail;
+    if (v->has_score && cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (v->note && cfd_put(o, "note", json_string(v->note))) goto fail;
+    if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_label(cf_label *v) {
+    free(v->id);
+    free(v->media_id);
+    free(v->job_id);
+    free(v->model_version);
+    free(v->note);
+    free(v->created_at);
+}
+
+static void init_label(cf_label *v) {
+    (void)v;
+}
+
+cf_err cf_label_from_json(const json_t *j, cf_label *out, cf_error *err) {
+    return cf_label_from_json_at(j, "", out, err);
+}
+
+cf_err cf_label_from_json_at(const json_t *j, const char *path, cf_label *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_label: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_label(j, path ? path : "", out, err);
+    if (rc) cf_label_free(out);
+    return rc;
+}
+
+json_t *cf_label_to_json(const cf_label *v) {
+    return v ? emit_label(v) : NULL;
+}
+
+void cf_label_free(cf_label *v) {
+    if (!v) return;
+    release_label(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_label_init(cf_label *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_label(v);
+}
+
+static cf_err parse_label_create(const json_t *j, const char *path, cf_label_create *out, cf_error *err) {
+    static const char *const keys[] = {"media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
+    if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
+    if ((rc = cfd_member(j, "job_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->job_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms > 0))
+        return cfd_fail(err, p, "must be > 0");
+    if ((rc = cfd_member(j, "verdict", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, label_verdict_names, CF_LABEL_VERDICT_COUNT, &k, err))) return rc;
+        out->verdict = (cf_label_verdict)k;
+    }
+    if ((rc = cfd_member(j, "detected_start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_detected_start_ms = true;
+        if ((rc = cfd_int(v, p, &out->detected_start_ms, err))) return rc;
+        if (!(out->detected_start_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "detected_end_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_detected_end_ms = true;
+        if ((rc = cfd_int(v, p, &out->detected_end_ms, err))) return rc;
+        if (!(out->detected_end_ms > 0))
+            return cfd_fail(err, p, "must be > 0");
+    }
+    if ((rc = cfd_member(j, "score", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_score = true;
+        if ((rc = cfd_number(v, p, &out->score, err))) return rc;
+        if (!(out->score >= 0.0 && out->score <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "model_version", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "note", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 1024, &out->note, err))) return rc;
+    }
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    if (out->has_detected_end_ms && out->has_detected_start_ms && !(out->detected_end_ms > out->detected_start_ms)) {
+        cfd_path_key(p, path, "detected_end_ms");
+        return cfd_fail(err, p, "must be > detected_start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_label_create(const cf_label_create *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
+    if (v->job_id && cfd_put(o, "job_id", json_string(v->job_id))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "verdict", json_string(cf_label_verdict_to_string(v->verdict)))) goto fail;
+    if (v->has_detected_start_ms && cfd_put(o, "detected_start_ms", json_integer(v->detected_start_ms))) goto fail;
+    if (v->has_detected_end_ms && cfd_put(o, "detected_end_ms", json_integer(v->detected_end_ms))) goto fail;
+    if (v->has_score && cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (v->note && cfd_put(o, "note", json_string(v->note))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_label_create(cf_label_create *v) {
+    free(v->media_id);
+    free(v->job_id);
+    free(v->model_version);
+    free(v->note);
+}
+
+static void init_label_create(cf_label_create *v) {
+    (void)v;
+}
+
+cf_err cf_label_create_from_json(const json_t *j, cf_label_create *out, cf_error *err) {
+    return cf_label_create_from_json_at(j, "", out, err);
+}
+
+cf_err cf_label_create_from_json_at(const json_t *j, const char *path, cf_label_create *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_label_create: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_label_create(j, path ? path : "", out, err);
+    if (rc) cf_label_create_free(out);
+    return rc;
+}
+
+json_t *cf_label_create_to_json(const cf_label_create *v) {
+    return v ? emit_label_create(v) : NULL;
+}
+
+void cf_label_create_free(cf_label_create *v) {
+    if (!v) return;
+    release_label_create(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_label_create_init(cf_label_create *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_label_create(v);
+}
+
+static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_error *err) {
+    static const char *const keys[] = {"id", "uri", "url", "filename", "mime", "bytes", "created_at", "probe"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
     if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
     if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "url", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 8192, &out->url, err))) return rc;
+    }
     if ((rc = cfd_member(j, "filename", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 255, &out->filename, err))) return rc;
@@ -1972,6 +2249,7 @@ static json_t *emit_media(const cf_media *v) {
     if (!o) return NULL;
     if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
     if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
     if (v->filename && cfd_put(o, "filename", json_string(v->filename))) goto fail;
     if (v->mime && cfd_put(o, "mime", json_string(v->mime))) goto fail;
     if (cfd_put(o, "bytes", json_integer(v->bytes))) goto fail;
@@ -1986,6 +2264,7 @@ fail:
 static void release_media(cf_media *v) {
     free(v->id);
     free(v->uri);
+    free(v->url);
     free(v->filename);
     free(v->mime);
     free(v->created_at);
@@ -3937,6 +4216,30 @@ static void any_free_job_create(void *v) {
     cf_job_create_free(v);
 }
 
+static cf_err any_from_json_label(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_label_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_label(const void *v) {
+    return cf_label_to_json(v);
+}
+
+static void any_free_label(void *v) {
+    cf_label_free(v);
+}
+
+static cf_err any_from_json_label_create(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_label_create_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_label_create(const void *v) {
+    return cf_label_create_to_json(v);
+}
+
+static void any_free_label_create(void *v) {
+    cf_label_create_free(v);
+}
+
 static cf_err any_from_json_media(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_media_from_json_at(j, path, out, err);
 }
@@ -4183,6 +4486,8 @@ static const cf_domain_type domain_types[] = {
     {"HighlightSpan", sizeof(cf_highlight_span), any_from_json_highlight_span, any_to_json_highlight_span, any_free_highlight_span},
     {"Job", sizeof(cf_job), any_from_json_job, any_to_json_job, any_free_job},
     {"JobCreate", sizeof(cf_job_create), any_from_json_job_create, any_to_json_job_create, any_free_job_create},
+    {"Label", sizeof(cf_label), any_from_json_label, any_to_json_label, any_free_label},
+    {"LabelCreate", sizeof(cf_label_create), any_from_json_label_create, any_to_json_label_create, any_free_label_create},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
     {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},
     {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},

@@ -154,6 +154,17 @@ const char *cf_job_state_to_string(cf_job_state v);
 /* Finds the value named s; false when there is none. */
 bool cf_job_state_from_string(const char *s, cf_job_state *out);
 
+/* What a reviewer decided about a highlight span: keep it (accept) or not (reject). */
+typedef enum cf_label_verdict {
+    CF_LABEL_VERDICT_ACCEPT, /* "accept" */
+    CF_LABEL_VERDICT_REJECT, /* "reject" */
+} cf_label_verdict;
+#define CF_LABEL_VERDICT_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_label_verdict_to_string(cf_label_verdict v);
+/* Finds the value named s; false when there is none. */
+bool cf_label_verdict_from_string(const char *s, cf_label_verdict *out);
+
 /* How an overlay enters and leaves. */
 typedef enum cf_overlay_animation {
     CF_OVERLAY_ANIMATION_NONE, /* "none" */
@@ -533,11 +544,60 @@ json_t *cf_job_create_to_json(const cf_job_create *v);
 void cf_job_create_free(cf_job_create *v);
 void cf_job_create_init(cf_job_create *v);
 
+/* Label: A stored label (LabelCreate plus its id and time), as GET /v1/labels returns it. */
+typedef struct cf_label {
+    char *id;  /* 1..64 chars */
+    char *media_id;  /* 1..64 chars */
+    char *job_id;  /* 1..64 chars; NULL when absent */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* > 0; > start_ms */
+    cf_label_verdict verdict;
+    bool has_detected_start_ms;
+    int64_t detected_start_ms;  /* >= 0 */
+    bool has_detected_end_ms;
+    int64_t detected_end_ms;  /* > 0; > detected_start_ms */
+    bool has_score;
+    double score;  /* between 0 and 1 */
+    char *model_version;  /* 1..64 chars; NULL when absent */
+    char *note;  /* 0..1024 chars; NULL when absent */
+    char *created_at;  /* 0..64 chars, date-time */
+} cf_label;
+cf_err cf_label_from_json(const json_t *j, cf_label *out, cf_error *err);
+cf_err cf_label_from_json_at(const json_t *j, const char *path, cf_label *out, cf_error *err);
+json_t *cf_label_to_json(const cf_label *v);
+void cf_label_free(cf_label *v);
+void cf_label_init(cf_label *v);
+
+/* LabelCreate: The body of POST /v1/labels: a reviewer's verdict on a span of a media file,
+ * with the span as the detector proposed it when the reviewer moved its boundaries. Labels are
+ * training data for highlight detection. */
+typedef struct cf_label_create {
+    char *media_id;  /* 1..64 chars */
+    char *job_id;  /* 1..64 chars; NULL when absent */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* > 0; > start_ms */
+    cf_label_verdict verdict;
+    bool has_detected_start_ms;
+    int64_t detected_start_ms;  /* >= 0 */
+    bool has_detected_end_ms;
+    int64_t detected_end_ms;  /* > 0; > detected_start_ms */
+    bool has_score;
+    double score;  /* between 0 and 1 */
+    char *model_version;  /* 1..64 chars; NULL when absent */
+    char *note;  /* 0..1024 chars; NULL when absent */
+} cf_label_create;
+cf_err cf_label_create_from_json(const json_t *j, cf_label_create *out, cf_error *err);
+cf_err cf_label_create_from_json_at(const json_t *j, const char *path, cf_label_create *out, cf_error *err);
+json_t *cf_label_create_to_json(const cf_label_create *v);
+void cf_label_create_free(cf_label_create *v);
+void cf_label_create_init(cf_label_create *v);
+
 /* Media: An uploaded source file: where it is stored and what probing found (the probe
  * command's JSON). */
 typedef struct cf_media {
     char *id;  /* 1..64 chars */
     char *uri;  /* 1..4096 chars */
+    char *url;  /* 1..8192 chars; NULL when absent */
     char *filename;  /* 1..255 chars; NULL when absent */
     char *mime;  /* 1..255 chars; NULL when absent */
     int64_t bytes;  /* >= 0 */

@@ -1,0 +1,223 @@
+// The typed API client. Every response body is validated with the validators generated from
+// packages/domain/schemas, so a server that drifts from the contract fails loudly here, and a
+// contract change that the UI does not follow fails the TypeScript build.
+import { z } from 'zod';
+import {
+  JobSchema,
+  MediaSchema,
+  ProblemSchema,
+  type Job,
+  type JobKind,
+  type JobState,
+  type Media,
+  type Problem,
+} from '../generated/domain';
+import { LabelSchema, type Label, type LabelCreate } from './labels';
+
+/** An HTTP error with the server's problem document when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** One line for the UI: the problem's title and detail, or the HTTP status. */
+  static describe(e: unknown): string {
+    if (e instanceof ApiError) return e.message;
+    if (e instanceof Error) return e.message;
+    return String(e);
+  }
+}
+
+/** The response did not match the contract. */
+export class ContractError extends Error {
+  constructor(what: string, issues: z.core.$ZodIssue[]) {
+    const first = issues[0];
+    const where = first && first.path.length ? first.path.join('.') + ': ' : '';
+    super(`${what}: ${where}${first?.message ?? 'invalid'}`);
+    this.name = 'ContractError';
+  }
+}
+
+export const JobListSchema = z.strictObject({
+  items: z.array(JobSchema),
+  next_cursor: z.string().nullable().optional(),
+});
+export type JobList = z.infer<typeof JobListSchema>;
+
+export const MediaListSchema = z.strictObject({
+  items: z.array(MediaSchema),
+  next_cursor: z.string().nullable().optional(),
+});
+
+export const LabelListSchema = z.strictObject({ items: z.array(LabelSchema) });
+
+export interface JobQuery {
+  status?: JobState;
+  kind?: JobKind;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface UploadOptions {
+  onProgress?: (sentBytes: number, totalBytes: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ContractError(what, r.error.issues);
+  return r.data;
+}
+
+async function problemFrom(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let problem: Problem | undefined;
+  try {
+    const r = ProblemSchema.safeParse(JSON.parse(text));
+    if (r.success) problem = r.data;
+  } catch {
+    /* not JSON: fall back to the status line */
+  }
+  const message = problem
+    ? problem.detail
+      ? `${problem.title}: ${problem.detail}`
+      : problem.title
+    : `HTTP ${res.status} ${res.statusText}`.trim();
+  return new ApiError(res.status, problem, message);
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(opts: ClientOptions = {}) {
+    this.baseUrl = opts.baseUrl ?? '';
+    this.doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  private async request<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown,
+                           headers: Record<string, string> = {}): Promise<T> {
+    const init: RequestInit = { method, headers: { Accept: 'application/json', ...headers } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
+    }
+    const res = await this.doFetch(this.baseUrl + path, init);
+    if (!res.ok) throw await problemFrom(res);
+    if (res.status === 204) return parse(schema, undefined, `${method} ${path}`);
+    const json: unknown = await res.json();
+    return parse(schema, json, `${method} ${path}`);
+  }
+
+  getMedia(id: string): Promise<Media> {
+    return this.request(MediaSchema, 'GET', `/v1/media/${encodeURIComponent(id)}`);
+  }
+
+  /** Lists uploaded media, newest first; undefined when the server has no listing route. */
+  async listMedia(): Promise<Media[] | undefined> {
+    try {
+      return (await this.request(MediaListSchema, 'GET', '/v1/media')).items;
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return undefined;
+      throw e;
+    }
+  }
+
+  async deleteMedia(id: string): Promise<void> {
+    const res = await this.doFetch(`${this.baseUrl}/v1/media/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    if (!res.ok) throw await problemFrom(res);
+  }
+
+  createJob(kind: JobKind, request: Record<string, unknown>, idempotencyKey?: string): Promise<Job> {
+    const headers: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
+    return this.request(JobSchema, 'POST', '/v1/jobs', { kind, request }, headers);
+  }
+
+  getJob(id: string): Promise<Job> {
+    return this.request(JobSchema, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  listJobs(q: JobQuery = {}): Promise<JobList> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString();
+    return this.request(JobListSchema, 'GET', `/v1/jobs${qs ? `?${qs}` : ''}`);
+  }
+
+  cancelJob(id: string): Promise<Job> {
+    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  retryJob(id: string): Promise<Job> {
+    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/retry`);
+  }
+
+  createLabel(label: LabelCreate): Promise<Label> {
+    return this.request(LabelSchema, 'POST', '/v1/labels', label);
+  }
+
+  async listLabels(mediaId: string): Promise<Label[]> {
+    const r = await this.request(LabelListSchema, 'GET', `/v1/labels?media_id=${encodeURIComponent(mediaId)}`);
+    return r.items;
+  }
+
+  /** The job kinds the server runs, from its OpenAPI document (x-cf-job-kinds on POST /v1/jobs,
+   *  else the JobKind enum of the request body). */
+  async jobKinds(): Promise<JobKind[]> {
+    const res = await this.doFetch(`${this.baseUrl}/openapi.json`, { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw await problemFrom(res);
+    return jobKindsFromOpenApi(await res.json());
+  }
+
+  /** Uploads a file with upload progress (XMLHttpRequest: fetch cannot report it). */
+  uploadMedia(file: Blob, filename: string, opts: UploadOptions = {}): Promise<Media> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${this.baseUrl}/v1/media?filename=${encodeURIComponent(filename)}`);
+      xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = (e) => opts.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
+      xhr.onerror = () => reject(new ApiError(0, undefined, 'upload failed: network error'));
+      xhr.onabort = () => reject(new ApiError(0, undefined, 'upload cancelled'));
+      xhr.onload = () => {
+        const res = new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText });
+        if (xhr.status < 200 || xhr.status >= 300) {
+          void problemFrom(res).then(reject);
+          return;
+        }
+        try {
+          resolve(parse(MediaSchema, JSON.parse(xhr.responseText), 'POST /v1/media'));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      opts.signal?.addEventListener('abort', () => xhr.abort());
+      xhr.send(file);
+    });
+  }
+}
+
+const KnownKinds = z.array(z.enum(['clip_processing', 'highlight_detection', 'transcription', 'render', 'autoclip']));
+
+/** Reads the runnable job kinds out of an OpenAPI document. */
+export function jobKindsFromOpenApi(doc: unknown): JobKind[] {
+  const d = doc as {
+    paths?: Record<string, { post?: Record<string, unknown> }>;
+    components?: { schemas?: Record<string, { enum?: unknown }> };
+  };
+  const declared = d.paths?.['/v1/jobs']?.post?.['x-cf-job-kinds'];
+  const fromPaths = KnownKinds.safeParse(declared);
+  if (fromPaths.success) return fromPaths.data;
+  const fromEnum = KnownKinds.safeParse(d.components?.schemas?.JobKind?.enum);
+  return fromEnum.success ? fromEnum.data : [];
+}

@@ -1,0 +1,55 @@
+// Draws the audio waveform and the detector's score curve on one canvas, with the playhead.
+import { useEffect, useRef } from 'react';
+
+interface Props {
+  peaks: Float32Array | undefined;
+  scores: Float32Array;
+  progress: number; // playhead, 0..1
+  height?: number;
+}
+
+export function Waveform({ peaks, scores, progress, height = 96 }: Props) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+
+  useEffect(() => {
+    const c = canvas.current;
+    const ctx = c?.getContext?.('2d');
+    if (!c || !ctx) return;
+    const ratio = window.devicePixelRatio || 1;
+    const w = c.clientWidth || 600;
+    c.width = Math.round(w * ratio);
+    c.height = Math.round(height * ratio);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, w, height);
+    const mid = height / 2;
+    if (peaks && peaks.length) {
+      ctx.fillStyle = '#7d8aa6';
+      const bw = w / peaks.length;
+      for (let i = 0; i < peaks.length; i++) {
+        const h = Math.max(1, peaks[i] * (height - 8));
+        ctx.fillRect(i * bw, mid - h / 2, Math.max(1, bw - 0.5), h);
+      }
+    }
+    if (scores.length) {
+      ctx.strokeStyle = '#ff9f1c';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      for (let i = 0; i < scores.length; i++) {
+        const x = (i / scores.length) * w;
+        const y = height - 2 - scores[i] * (height - 6);
+        if (i === 0) ctx.moveTo(x, y);
+        else ctx.lineTo(x, y);
+      }
+      ctx.stroke();
+    }
+    ctx.fillStyle = '#e63946';
+    ctx.fillRect(Math.round(progress * w) - 1, 0, 2, height);
+  }, [peaks, scores, progress, height]);
+
+  return (
+    <div className="waveform">
+      <canvas ref={canvas} style={{ width: '100%', height }} aria-label="Waveform and score curve" role="img" />
+      {!peaks ? <small className="muted">waveform loading or unavailable</small> : null}
+    </div>
+  );
+}

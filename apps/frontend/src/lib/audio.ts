@@ -1,0 +1,55 @@
+// Waveform and score-curve data for the review screen: pure functions over samples and spans.
+
+/** Peak amplitude (0..1) of each of `buckets` equal slices of the samples. */
+export function peaks(samples: Float32Array, buckets: number): Float32Array {
+  const out = new Float32Array(Math.max(0, buckets));
+  if (!samples.length || !buckets) return out;
+  const per = samples.length / buckets;
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * per);
+    const to = Math.max(from + 1, Math.floor((b + 1) * per));
+    let m = 0;
+    for (let i = from; i < to && i < samples.length; i++) {
+      const v = Math.abs(samples[i]);
+      if (v > m) m = v;
+    }
+    out[b] = Math.min(1, m);
+  }
+  return out;
+}
+
+export interface ScoredSpan {
+  start_ms: number;
+  end_ms: number;
+  score: number;
+}
+
+/** The detector's score over time in `buckets` slices: the best span covering each slice, 0 elsewhere. */
+export function scoreCurve(spans: ScoredSpan[], durationMs: number, buckets: number): Float32Array {
+  const out = new Float32Array(Math.max(0, buckets));
+  if (durationMs <= 0) return out;
+  for (const s of spans) {
+    const from = Math.max(0, Math.floor((s.start_ms / durationMs) * buckets));
+    const to = Math.min(buckets, Math.ceil((s.end_ms / durationMs) * buckets));
+    for (let b = from; b < to; b++) out[b] = Math.max(out[b], s.score);
+  }
+  return out;
+}
+
+/** Decodes a media file's audio in the browser and returns its peaks; undefined when it cannot. */
+export async function loadPeaks(url: string, buckets: number, maxBytes = 256 * 1024 * 1024): Promise<Float32Array | undefined> {
+  const Ctx = globalThis.OfflineAudioContext;
+  if (!Ctx) return undefined;
+  const res = await fetch(url);
+  if (!res.ok) return undefined;
+  const size = Number(res.headers.get('Content-Length') ?? '0');
+  if (size > maxBytes) return undefined;
+  const data = await res.arrayBuffer();
+  const ctx = new Ctx(1, 1, 8000);
+  try {
+    const audio = await ctx.decodeAudioData(data);
+    return peaks(audio.getChannelData(0), buckets);
+  } catch {
+    return undefined; // no audio track, or a codec the browser cannot decode
+  }
+}

@@ -1,0 +1,105 @@
+// A small in-process HTTP server speaking the API's wire format, for component tests: it keeps
+// jobs, media and labels in memory, streams events over SSE on demand, and records requests.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Event, Job, Label, Media } from '../generated/domain';
+
+export interface TestServer {
+  url: string;
+  jobs: Map<string, Job>;
+  media: Map<string, Media>;
+  labels: Label[];
+  requests: { method: string; url: string; body: string }[];
+  kinds: string[];
+  /** Sends an event to every open stream (and remembers it for Last-Event-ID resumes). */
+  emit: (e: Omit<Event, 'id' | 'at'>) => Event;
+  close: () => Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json') {
+  res.writeHead(status, { 'Content-Type': type });
+  res.end(JSON.stringify(body));
+}
+
+function notFound(res: ServerResponse, what: string) {
+  send(res, 404, { type: 'https://clipforge.dev/problems/not-found', title: 'Not found', status: 404, detail: what }, 'application/problem+json');
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const streams = new Set<ServerResponse>();
+  const events: Event[] = [];
+  let jobSeq = 0;
+  const s: TestServer = {
+    url: '',
+    jobs: new Map(),
+    media: new Map(),
+    labels: [],
+    requests: [],
+    kinds: ['clip_processing', 'highlight_detection', 'transcription'],
+    emit: (partial) => {
+      const e: Event = { ...partial, id: events.length + 1, at: new Date().toISOString() };
+      events.push(e);
+      for (const r of streams) r.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      return e;
+    },
+    close: async () => {
+      for (const r of streams) r.end();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+
+  const route = (req: IncomingMessage, body: string, res: ServerResponse) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const p = u.pathname;
+    let m: RegExpExecArray | null;
+    if (p === '/openapi.json') return send(res, 200, { openapi: '3.1.0', paths: { '/v1/jobs': { post: { 'x-cf-job-kinds': s.kinds } } } });
+    if (p === '/v1/events') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+      const after = Number(req.headers['last-event-id'] ?? '0');
+      for (const e of events) if (e.id > after) res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      res.write(': hello\n\n');
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+      return;
+    }
+    if (p === '/v1/jobs' && req.method === 'GET') return send(res, 200, { items: [...s.jobs.values()].reverse(), next_cursor: null });
+    if (p === '/v1/jobs' && req.method === 'POST') {
+      const b = JSON.parse(body) as { kind: Job['kind']; request: Record<string, unknown> };
+      if (!s.kinds.includes(b.kind)) return send(res, 422, { title: 'Unsupported job kind', status: 422, detail: `kind: ${b.kind} is not available` }, 'application/problem+json');
+      const now = new Date().toISOString();
+      const j: Job = { id: `j_${++jobSeq}`, kind: b.kind, status: 'queued', progress: 0, attempts: 0, created_at: now, updated_at: now, request: b.request };
+      s.jobs.set(j.id, j);
+      return send(res, 202, j);
+    }
+    if ((m = /^\/v1\/jobs\/([^/]+)$/.exec(p))) {
+      const j = s.jobs.get(decodeURIComponent(m[1]));
+      return j ? send(res, 200, j) : notFound(res, `job ${m[1]}`);
+    }
+    if ((m = /^\/v1\/media\/([^/]+)$/.exec(p))) {
+      const md = s.media.get(decodeURIComponent(m[1]));
+      return md ? send(res, 200, md) : notFound(res, `media ${m[1]}`);
+    }
+    if (p === '/v1/labels' && req.method === 'GET') {
+      return send(res, 200, { items: s.labels.filter((l) => l.media_id === u.searchParams.get('media_id')) });
+    }
+    if (p === '/v1/labels' && req.method === 'POST') {
+      const l: Label = { ...JSON.parse(body), id: `l_${s.labels.length + 1}`, created_at: new Date().toISOString() };
+      s.labels.push(l);
+      return send(res, 201, l);
+    }
+    return notFound(res, p);
+  };
+
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      s.requests.push({ method: req.method ?? '', url: req.url ?? '', body });
+      route(req, body, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return s;
+}
