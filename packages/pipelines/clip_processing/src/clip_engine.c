@@ -7,6 +7,7 @@
 #include <libavcodec/avcodec.h>
 #include <math.h>
 
+#include "clipforge/log.h"
 #include "stream_copy.h"
 #include "transcode.h"
 
@@ -142,6 +143,33 @@ static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio
     return CF_OK;
 }
 
+/* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
+ * away with the peaks, so the limited result is measured once more and the gain corrected. */
+static cf_err plan_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                            cfclip_stage *st, cfclip_loudness *loud, cfclip_report *report,
+                            cf_error *err) {
+    memset(loud, 0, sizeof *loud);
+    double share = st->weight;
+    st->weight = share / 2;
+    cf_err rc = cfclip_measure_loudness(in, plan, span, NULL, st, loud, err);
+    if (rc) return rc;
+    /* Silence has no loudness to normalize: leave it as it is. */
+    report->normalized = loud->integrated > -70.0 + 0.5;
+    report->measured_lufs = loud->integrated;
+    loud->gain_db = plan->target_lufs - loud->integrated;
+    loud->limit = loud->true_peak + loud->gain_db > plan->true_peak_db - 0.1;
+    cf_log_debug("clip", "measured %.2f LUFS, LRA %.2f LU, true peak %.2f dBTP; gain %.2f dB%s",
+                 loud->integrated, loud->range, loud->true_peak, loud->gain_db,
+                 loud->limit ? " with limiter" : "");
+    if (!report->normalized || !loud->limit) return CF_OK;
+    cfclip_loudness after = *loud;
+    st->base += st->weight;
+    if ((rc = cfclip_measure_loudness(in, plan, span, loud, st, &after, err))) return rc;
+    if (after.integrated > -70.0 + 0.5) loud->gain_db += plan->target_lufs - after.integrated;
+    cf_log_debug("clip", "limited: %.2f LUFS; gain now %.2f dB", after.integrated, loud->gain_db);
+    return CF_OK;
+}
+
 static cf_err transcode(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         double out_s, bool use_audio, const char *output_path,
                         const char *thumb_path, cf_progress *progress, cfclip_report *report,
@@ -153,11 +181,8 @@ static cf_err transcode(cfclip_input *in, const cfclip_plan *plan, const cfclip_
     cf_err rc = CF_OK;
     if (plan->normalize) {
         cfclip_stage st = {progress, base, measure_w, out_s * plan->speed, "loudness"};
-        if ((rc = cfclip_measure_loudness(in, plan, span, &st, &loud, err))) return rc;
+        if ((rc = plan_loudness(in, plan, span, &st, &loud, report, err))) return rc;
         base += measure_w;
-        /* Silence has no loudness to normalize: leave it as it is. */
-        report->normalized = loud.integrated > -70.0 + 0.5;
-        report->measured_lufs = loud.integrated;
     }
     if (plan->format == CFCLIP_GIF) {
         cfclip_stage st = {progress, base, palette_w, out_s, "palette"};

@@ -71,8 +71,6 @@ static cf_err check_ops(const cfclip_plan *p, cf_error *err) {
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "thumbnail: time must not be negative and width must be in [0, %d]",
                             p->max_dimension);
-    if (p->thumbnail && (!p->thumb_path || !*p->thumb_path))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "thumbnail: no output file given");
     return CF_OK;
 }
 

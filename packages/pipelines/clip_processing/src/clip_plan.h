@@ -35,7 +35,7 @@ typedef struct cfclip_plan {
     bool thumbnail;
     int64_t thumb_ms;       /* on the output timeline */
     int thumb_w;            /* 0 = width of the output picture */
-    const char *thumb_path; /* where the JPEG goes; borrowed */
+    const char *thumb_path; /* where the JPEG goes (NULL = beside the output); borrowed */
     int threads;            /* codec threads, 0 = auto */
     int max_dimension;      /* largest accepted width/height */
     int64_t max_duration_ms; /* longest accepted input, 0 = no limit */

@@ -262,5 +262,6 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
                     report.stream_copied ? " (stream copy)" : "");
     }
     free_paths(&jp);
+    if (rc) cf_log_debug("clip", "clip %s failed: %s", req->clip_id ? req->clip_id : "-", err->msg);
     return rc;
 }

@@ -4,6 +4,8 @@
  * to stop is honoured well within a second. */
 #include "decode_driver.h"
 
+#include "clipforge/log.h"
+
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 
@@ -77,7 +79,8 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
     frame->pts = pts;
     AVRational tb = lane->dec->pkt_timebase;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
-    if (lane->on_decoded && pts != AV_NOPTS_VALUE) lane->on_decoded(lane->ctx, pts * av_q2d(tb));
+    if (pts != AV_NOPTS_VALUE) lane->last_s = pts * av_q2d(tb);
+    if (lane->on_decoded && pts != AV_NOPTS_VALUE) lane->on_decoded(lane->ctx, lane->last_s);
     int ret = av_buffersrc_add_frame_flags(lane->graph.src[0], frame, AV_BUFFERSRC_FLAG_KEEP_REF);
     av_frame_unref(frame);
     if (ret == AVERROR_EOF) past_end = true;
@@ -125,13 +128,23 @@ static int run_loop(cfclip_input *in, cfclip_lane *lanes, int n, cf_progress *p,
         if (cf_progress_cancelled(p)) return AVERROR_EXIT;
         ret = av_read_frame(in->fmt, pkt);
         if (ret == AVERROR_EOF) return 0;
-        if (ret < 0) return ret;
+        if (ret < 0) return ret == AVERROR_INVALIDDATA ? 0 : ret; /* damaged tail: see ended_early */
         cfclip_lane *lane = lane_of(lanes, n, pkt->stream_index);
         if (lane && !lane->input_done) ret = decode(lane, pkt, frame, filtered);
         av_packet_unref(pkt);
         if (ret < 0) return ret;
     }
     return 0;
+}
+
+/* A stream that stops well before where the file says it goes is a truncated or damaged file:
+ * failing is better than a clip shorter than asked for. */
+static const cfclip_lane *ended_early(const cfclip_lane *lanes, int n) {
+    for (int i = 0; i < n; i++)
+        if (!lanes[i].input_done && lanes[i].data_end_s > 0 &&
+            lanes[i].last_s < lanes[i].data_end_s - 0.5)
+            return &lanes[i];
+    return NULL;
 }
 
 static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtered) {
@@ -159,13 +172,23 @@ cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double se
         ret = AVERROR_EXIT;
         goto end;
     }
-    ret = flush_all(lanes, n_lanes, frame, filtered);
+    const cfclip_lane *early = ended_early(lanes, n_lanes);
+    if ((ret = flush_all(lanes, n_lanes, frame, filtered)) < 0) goto end;
+    if (early) {
+        cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                     "%s: the input stops at %.3f s, before %.3f s where it should go on: the "
+                     "file is truncated or damaged", what, early->last_s, early->data_end_s);
+        ret = 1;
+    }
 end:
     av_packet_free(&pkt);
     av_frame_free(&frame);
     av_frame_free(&filtered);
-    if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", what);
+    if (ret == AVERROR_EXIT) {
+        cf_log_debug("clip", "%s: cancelled", what);
+        return cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", what);
+    }
     if (ret == AVERROR(ENOMEM)) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", what);
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "%s: %s", what, av_err2str(ret));
-    return CF_OK;
+    return ret > 0 ? err->code : CF_OK;
 }

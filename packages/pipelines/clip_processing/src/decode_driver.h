@@ -22,6 +22,8 @@ struct cfclip_lane {
     AVCodecContext *dec;  /* owned */
     cfclip_graph graph;   /* owned */
     double end_s;         /* stop feeding once a decoded frame reaches this source time; <0 none */
+    double data_end_s;    /* source time the stream should reach; <0 unknown */
+    double last_s;        /* source time of the last decoded frame */
     cfclip_consume_fn consume;
     void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
     void *ctx;

@@ -162,18 +162,19 @@ static void tempo(double speed, AVBPrint *out) {
     if (fabs(speed - 1.0) > 1e-9) av_bprintf(out, ",atempo=%.6f", speed);
 }
 
-static void loudnorm(const cfclip_plan *plan, const cfclip_loudness *m, AVBPrint *out) {
-    /* A loudness range target at least the measured one keeps loudnorm in linear mode (one gain
-     * for the whole clip) unless the true-peak ceiling forbids it. linear mode also needs a
-     * non-zero measured range, which a steady tone does not have. */
-    double lra = fmax(7.0, ceil(m->range + 1.0));
-    if (lra > 20.0) lra = 20.0;
+/* EBU R128 second pass: one gain for the whole clip (what loudnorm calls linear mode), and, when
+ * that gain would push the true peak over the ceiling, a limiter running at 4x the rate so it
+ * catches inter-sample peaks. loudnorm's dynamic mode was tried first and missed the target by
+ * more than 1 LU on short clips with sharp peaks. */
+static void loudness_gain(const cfclip_plan *plan, const cfclip_loudness *m, int rate,
+                          AVBPrint *out) {
+    av_bprintf(out, ",volume=%.3fdB:precision=double", m->gain_db);
+    if (!m->limit) return;
+    double limit = pow(10.0, (plan->true_peak_db - 0.3) / 20.0); /* margin for the encoder */
     av_bprintf(out,
-               ",loudnorm=I=%.2f:TP=%.2f:LRA=%.1f:measured_I=%.2f:measured_TP=%.2f:"
-               "measured_LRA=%.2f:measured_thresh=%.2f:offset=0:linear=true",
-               plan->target_lufs, plan->true_peak_db, lra, m->integrated,
-               fmin(fmax(m->true_peak, -99.0), 99.0), fmax(m->range, 0.1),
-               fmin(fmax(m->threshold, -99.0), 0.0));
+               ",aresample=%d,alimiter=limit=%.6f:level=0:attack=1:release=20:asc=1,"
+               "aresample=%d",
+               rate * 4 > 192000 ? 192000 : rate * 4, limit, rate);
 }
 
 void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
@@ -182,15 +183,17 @@ void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
     av_bprintf(out, "[in0]");
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
-    if (loud) loudnorm(plan, loud, out);
+    if (loud) loudness_gain(plan, loud, sample_rate, out);
     av_bprintf(out, ",aresample=%d,aformat=sample_fmts=%s:sample_rates=%d:channel_layouts=%s[out]",
                sample_rate, sample_fmt, sample_rate, layout);
 }
 
-void cfclip_meter_chain(const cfclip_span *span, AVBPrint *out) {
-    cfclip_plan none;
-    cfclip_plan_init(&none, "", CFCLIP_MP4);
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span,
+                        const cfclip_loudness *apply, int sample_rate, AVBPrint *out) {
+    cfclip_plan no_speed = *plan;
+    no_speed.speed = 1.0; /* tempo does not change loudness; measure without it */
     av_bprintf(out, "[in0]");
-    timing(&none, span, "a", false, out);
+    timing(&no_speed, span, "a", false, out);
+    if (apply) loudness_gain(plan, apply, sample_rate, out);
     av_bprintf(out, ",ebur128=metadata=1:peak=true[out]");
 }

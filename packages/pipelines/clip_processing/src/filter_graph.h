@@ -47,7 +47,9 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int ro
 
 /* Measured loudness of the clip's audio (EBU R128). */
 typedef struct cfclip_loudness {
-    double integrated, range, true_peak, threshold; /* LUFS, LU, dBTP, LUFS */
+    double integrated, range, true_peak; /* measured: LUFS, LU, dBTP */
+    double gain_db;                      /* decided: gain for the whole clip */
+    bool limit;                          /* decided: a true-peak limiter follows the gain */
 } cfclip_loudness;
 
 /* Audio chain: trim, time shift, tempo, loudness (when loud != NULL), conversion to the
@@ -55,7 +57,9 @@ typedef struct cfclip_loudness {
 void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
                         const cfclip_loudness *loud, const char *sample_fmt, int sample_rate,
                         const char *layout, AVBPrint *out);
-/* Audio chain of the measuring pass: trim and the ebur128 meter. */
-void cfclip_meter_chain(const cfclip_span *span, AVBPrint *out);
+/* Audio chain of a measuring pass: trim, the gain and limiter of apply (when not NULL, to
+ * measure their effect at sample_rate), then the ebur128 meter. */
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span,
+                        const cfclip_loudness *apply, int sample_rate, AVBPrint *out);
 
 #endif

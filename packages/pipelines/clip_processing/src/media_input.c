@@ -104,6 +104,10 @@ int cfclip_input_rewind(cfclip_input *in, double at_s) {
     bool fresh = !in->was_read;
     in->was_read = true;
     if (at_s <= 0 && fresh) return 0;
+    /* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and can land after
+     * the keyframe we need; start well before and let the trim filters drop the extra. */
+    if (at_s > 0 && (in->fmt->iformat->flags & AVFMT_TS_DISCONT))
+        at_s = at_s - 3.0 > in->start_us / 1e6 ? at_s - 3.0 : 0;
     int64_t ts = at_s > 0 ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
     int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
     if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);

@@ -14,12 +14,19 @@ cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_err
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     int ret = cfclip_input_rewind(in, at_s);
+    bool found = false;
+    /* The seek may land before the keyframe we want (always, for formats without an index):
+     * keep the last keyframe at or before at_s. */
     while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
         bool key = pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) &&
                    pkt->pts != AV_NOPTS_VALUE;
-        if (key) *out = pkt->pts * av_q2d(st->time_base);
+        double t = key ? pkt->pts * av_q2d(st->time_base) : 0;
         av_packet_unref(pkt);
-        if (key) break;
+        if (!key) continue;
+        if (found && t > at_s + 1e-6) break;
+        *out = t;
+        found = true;
+        if (t > at_s + 1e-6) break;
     }
     av_packet_free(&pkt);
     if (ret < 0 && ret != AVERROR_EOF)
@@ -43,6 +50,7 @@ bool cfclip_copy_supported(const cfclip_input *in, cfclip_format format, bool us
 typedef struct copy_map {
     AVStream *in, *out;
     bool video, started, done;
+    double last_s; /* source time of the last packet seen */
 } copy_map;
 
 static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
@@ -69,6 +77,7 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
     int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
     if (ts == AV_NOPTS_VALUE || m->done) return 0;
     double t = ts * av_q2d(tb);
+    m->last_s = t;
     double pts = (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : ts) * av_q2d(tb);
     /* A keyframe at or after the end starts a picture group the clip does not show. */
     bool key_past_end = m->video && (pkt->flags & AV_PKT_FLAG_KEY) && pts >= end_s - 1e-6;
@@ -116,7 +125,22 @@ static int copy_loop(cfclip_input *in, AVFormatContext *oc, copy_map *maps, int 
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
-    return ret == AVERROR_EOF ? 0 : ret;
+    return ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA ? 0 : ret;
+}
+
+/* A stream that stops well before the end it states is a truncated or damaged file. */
+static const copy_map *ended_early(const cfclip_input *in, const copy_map *maps, int n,
+                                   double end_s) {
+    for (int i = 0; i < n; i++) {
+        const AVStream *st = maps[i].in;
+        double stated = in->start_us / 1e6 + in->duration_ms / 1000.0;
+        if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+            stated = ((st->start_time != AV_NOPTS_VALUE ? st->start_time : 0) + st->duration) *
+                     av_q2d(st->time_base);
+        double want = end_s < stated ? end_s : stated;
+        if (!maps[i].done && in->duration_ms > 0 && maps[i].last_s < want - 0.6) return &maps[i];
+    }
+    return NULL;
 }
 
 cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio, double start_s,
@@ -142,12 +166,20 @@ cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio
     if (ret < 0) goto end;
     if ((ret = cfclip_input_rewind(in, origin_s)) < 0) goto end;
     if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
+    const copy_map *early = ended_early(in, maps, n, end_s);
+    if (early) {
+        rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                          "stream copy: the input stops at %.3f s, before the %.3f s asked for: "
+                          "the file is truncated or damaged", early->last_s, end_s);
+        goto end;
+    }
     ret = av_write_trailer(oc);
 end:
     if (oc) {
         avio_closep(&oc->pb);
         avformat_free_context(oc);
     }
+    if (rc) return rc;
     if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "stream copy: cancelled");
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path,
                                      av_err2str(ret));

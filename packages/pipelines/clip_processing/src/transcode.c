@@ -7,6 +7,7 @@
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 #include <libavutil/channel_layout.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "decode_driver.h"
@@ -26,6 +27,20 @@ static double frame_seconds(const AVFrame *frame, AVFilterContext *sink) {
     return frame->pts * av_q2d(av_buffersink_get_time_base(sink));
 }
 
+/* Where the stream's data should reach for this clip: the trim end, capped by the stream's own
+ * stated end (a soundtrack may stop before the picture); -1 when unknown. */
+static double stream_end(const cfclip_input *in, int index, const cfclip_span *span) {
+    const AVStream *st = in->fmt->streams[index];
+    double end = in->duration_ms > 0 ? in->start_us / 1e6 + in->duration_ms / 1000.0 : -1;
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+        end = (start + st->duration) * av_q2d(st->time_base);
+    }
+    if (span->end_s >= 0 && (end < 0 || span->end_s < end)) end = span->end_s;
+    /* The last frame starts a frame before the end; allow for it. */
+    return end > 0 ? end - 0.1 : -1;
+}
+
 /* Sets up a lane's decoder and its graph from the chain text made by describe. */
 static cf_err lane_setup(cfclip_input *in, int index, const cfclip_plan *plan,
                          const cfclip_span *span, const char *desc, bool with_palette,
@@ -33,6 +48,7 @@ static cf_err lane_setup(cfclip_input *in, int index, const cfclip_plan *plan,
     memset(lane, 0, sizeof *lane);
     lane->index = index;
     lane->end_s = span->end_s;
+    lane->data_end_s = stream_end(in, index, span);
     cf_err rc = cfclip_open_decoder(in, index, plan->threads, &lane->dec, err);
     if (rc) return rc;
     AVBPrint args;
@@ -63,7 +79,9 @@ static double meta_number(const AVFrame *frame, const char *key, double def) {
 static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
     meter *m = ctx;
     if (!frame) return 0;
-    /* ebur128's metadata is cumulative: the last frame carries the whole clip's figures. */
+    /* ebur128's metadata is cumulative: the last frame that has it carries the whole clip's
+     * figures (a short tail frame at the end may have none). */
+    if (!av_dict_get(frame->metadata, "lavfi.r128.I", NULL, 0)) return 0;
     m->result.integrated = meta_number(frame, "lavfi.r128.I", -70.0);
     m->result.range = meta_number(frame, "lavfi.r128.LRA", 0.0);
     double peak = meta_number(frame, "lavfi.r128.true_peak", 0.0);
@@ -74,12 +92,14 @@ static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 }
 
 cf_err cfclip_measure_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                               const cfclip_stage *stage, cfclip_loudness *out, cf_error *err) {
+                               const cfclip_loudness *apply, const cfclip_stage *stage,
+                               cfclip_loudness *out, cf_error *err) {
     cfclip_lane lane;
     meter m = {.stage = stage, .result = {.integrated = -70.0, .true_peak = -99.0}};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_meter_chain(span, &desc);
+    cfclip_meter_chain(plan, span, apply, in->fmt->streams[in->audio_index]->codecpar->sample_rate,
+                       &desc);
     cf_err rc = lane_setup(in, in->audio_index, plan, span, desc.str, false, NULL, &lane, err);
     av_bprint_finalize(&desc, NULL);
     if (!rc) {
@@ -89,9 +109,9 @@ cf_err cfclip_measure_loudness(cfclip_input *in, const cfclip_plan *plan, const 
                           err);
     }
     cfclip_lane_free(&lane);
-    /* The relative gate of BS.1770 sits 10 LU under the gated loudness. */
-    m.result.threshold = m.result.integrated - 10.0;
-    *out = m.result;
+    out->integrated = m.result.integrated;
+    out->range = m.result.range;
+    out->true_peak = m.result.true_peak;
     return rc;
 }
 
@@ -145,12 +165,47 @@ cf_err cfclip_make_palette(cfclip_input *in, const cfclip_plan *plan, const cfcl
 /* ---- the main pass: encode and mux ---- */
 
 typedef struct muxer muxer;
+/* Presentation times of the pictures sent to a video encoder, to give each packet its
+ * duration (encoders leave it unset; the muxer needs it for the last picture, and
+ * variable-frame-rate clips need the real one). */
+#define PTS_RING 512
+typedef struct pts_ring {
+    int64_t pts[PTS_RING];
+    int n, head; /* entries, index of the oldest */
+} pts_ring;
+
 typedef struct out_lane {
     muxer *mux;
     AVCodecContext *enc; /* owned */
     AVStream *st;
-    bool video, reports;
+    bool video, reports, flushing;
+    pts_ring sent;
 } out_lane;
+
+static void ring_push(pts_ring *r, int64_t pts) {
+    if (r->n == PTS_RING) {
+        r->head = (r->head + 1) % PTS_RING;
+        r->n--;
+    }
+    r->pts[(r->head + r->n++) % PTS_RING] = pts;
+}
+
+/* Duration of the picture at pts: up to the next picture, or for the last one up to the end
+ * of the clip (end_pts) when that is plausible, else the previous spacing. */
+static int64_t ring_duration(const pts_ring *r, int64_t pts, int64_t end_pts) {
+    int64_t prev_gap = 0;
+    for (int i = 0; i < r->n; i++) {
+        int64_t p = r->pts[(r->head + i) % PTS_RING];
+        bool last = i + 1 == r->n;
+        int64_t next = last ? 0 : r->pts[(r->head + i + 1) % PTS_RING];
+        if (!last) prev_gap = next - p;
+        if (p != pts) continue;
+        if (!last) return next - p;
+        if (end_pts > p && (prev_gap <= 0 || end_pts - p <= 2 * prev_gap)) return end_pts - p;
+        return prev_gap > 0 ? prev_gap : 0;
+    }
+    return 0;
+}
 
 struct muxer {
     AVFormatContext *oc; /* owned, with its file */
@@ -170,6 +225,10 @@ static int drain_encoder(out_lane *o) {
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
         if (ret < 0) return ret;
         m->pkt->stream_index = o->st->index;
+        if (o->video && m->pkt->duration <= 0 && m->pkt->pts != AV_NOPTS_VALUE) {
+            int64_t end = (int64_t)llround(m->stage->expect_s / av_q2d(o->enc->time_base));
+            m->pkt->duration = ring_duration(&o->sent, m->pkt->pts, o->flushing ? end : 0);
+        }
         av_packet_rescale_ts(m->pkt, o->enc->time_base, o->st->time_base);
         if ((ret = av_interleaved_write_frame(m->oc, m->pkt)) < 0) return ret;
         m->packets++;
@@ -198,6 +257,9 @@ static int encode_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
         if (frame->pts != AV_NOPTS_VALUE)
             frame->pts = av_rescale_q(frame->pts, av_buffersink_get_time_base(lane->graph.sink),
                                       o->enc->time_base);
+        if (o->video && frame->pts != AV_NOPTS_VALUE) ring_push(&o->sent, frame->pts);
+    } else {
+        o->flushing = true;
     }
     int ret = avcodec_send_frame(o->enc, frame);
     if (ret < 0 && ret != AVERROR_EOF) return ret;

@@ -1,0 +1,51 @@
+# clip_cancel.sh — Ctrl-C (SIGINT) and SIGTERM cancel a running clip within a second: exit 1,
+# no output file, no temp file.
+source "$(dirname "$0")/lib.sh" "$@"
+
+gen long.mp4 -f lavfi -i testsrc2=s=640x360:r=30:d=40 -f lavfi -i "sine=d=40" -c:v libx264 \
+  -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest
+
+cancel_with() { # SIGNAL DELAY_S OUTPUT ARGS...
+  local sig=$1 delay=$2 output=$3
+  shift 3
+  CLIPFORGE_LOG_LEVEL=debug "$CF" clip --input long.mp4 --output "$output" "$@" >out.txt 2>err.txt &
+  local pid=$! rc=0
+  sleep "$delay"
+  kill -0 $pid 2>/dev/null || fail "the job ended before it could be cancelled"
+  local t0
+  t0=$(date +%s%N)
+  kill -"$sig" $pid
+  wait $pid || rc=$?
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  no_sanitizer_report err.txt
+  # When the pipeline stopped: the time of its "cancelled" log line (the rest is process exit,
+  # slow under ASan's leak check).
+  local stop_ms
+  stop_ms=$(python3 - "$t0" err.txt <<'PY'
+import sys, json, datetime
+t0 = int(sys.argv[1]) / 1e6
+for line in open(sys.argv[2]):
+    if line.startswith("{") and "cancelled" in line:
+        ts = json.loads(line)["ts"]
+        t = datetime.datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        print(int(t.timestamp() * 1000 - t0)); break
+else:
+    print(99999)
+PY
+)
+  echo "  $sig after ${delay}s: stopped in ${stop_ms} ms, exit $rc after ${ms} ms: $(grep 'clipforge clip:' err.txt | head -1)"
+  [ $rc -eq 1 ] || fail "exit code $rc after $sig, expected 1"
+  grep -q "error: .*cancelled" err.txt || fail "no cancellation message"
+  [ "$stop_ms" -lt 1000 ] || fail "the pipeline took ${stop_ms} ms to stop"
+  [ $ms -lt 5000 ] || fail "the process took ${ms} ms to exit"
+  [ ! -e "$output" ] || fail "$output left behind"
+  no_temp_left
+}
+
+check "SIGINT during the encode stops within a second and cleans up"
+cancel_with INT 1.5 a.mp4 --scale 1280x-1
+check "SIGTERM (loudness measurement or encode) stops within a second and cleans up"
+cancel_with TERM 1.2 b.mp4 --normalize-audio --scale 1280x-1
+check "SIGINT during a GIF palette pass stops within a second and cleans up"
+cancel_with INT 0.8 c.gif --fps 15
+echo "PASS clip_cancel"

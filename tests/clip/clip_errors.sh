@@ -1,0 +1,90 @@
+# clip_errors.sh — bad input never crashes: a one-line message, exit 2 (input/usage) or 1
+# (processing), no output file and no temp file left, no sanitizer report.
+source "$(dirname "$0")/lib.sh" "$@"
+
+gen src.mp4 -f lavfi -i testsrc2=s=160x120:r=25:d=3 -f lavfi -i "sine=d=3" -c:v libx264 \
+  -pix_fmt yuv420p -c:a aac -shortest
+: >empty.mp4
+printf 'this is a shopping list, not a video\nmilk\neggs\n' >notes.mp4
+head -c 20000 src.mp4 >truncated.mp4 # the index (moov) is at the end: cut off
+gen fast.mp4 -i src.mp4 -c copy -movflags +faststart
+head -c $(( $(stat -c %s fast.mp4) / 2 )) fast.mp4 >halfdata.mp4 # index kept, media data cut
+
+check "probe: missing, empty, text named .mp4, truncated"
+bad 2 "" probe missing.mp4
+grep -q "No such file" err.txt || fail "missing file message"
+bad 2 "" probe empty.mp4
+grep -q "empty (0 bytes)" err.txt || fail "empty file message"
+bad 2 "" probe notes.mp4
+bad 2 "" probe truncated.mp4
+bad 2 "" probe
+bad 2 "" probe --bogus src.mp4
+
+check "clip: bad input files"
+bad 2 out.mp4 clip --input missing.mp4 --output out.mp4
+bad 2 out.mp4 clip --input empty.mp4 --output out.mp4
+bad 2 out.mp4 clip --input notes.mp4 --output out.mp4
+bad 2 out.mp4 clip --input truncated.mp4 --output out.mp4
+bad 2 out.mp4 clip --input . --output out.mp4
+
+check "clip: an input whose media data is cut short fails instead of making a short clip"
+rc=0
+"$CF" clip --input halfdata.mp4 --output half.mp4 --trim 0:3 >out.txt 2>err.txt || rc=$?
+no_sanitizer_report err.txt
+if [ $rc -eq 0 ]; then
+  approx "$(fval half.mp4 duration)" 3.0 0.1 || fail "short clip $(fval half.mp4 duration) s accepted from a truncated file"
+else
+  [ ! -e half.mp4 ] || fail "half.mp4 left behind"
+  echo "  -> $(head -1 err.txt)"
+fi
+
+check "clip: re-encoding a cut-short input fails too"
+bad 2 half2.mp4 clip --input halfdata.mp4 --output half2.mp4 --scale 80x-1
+
+check "clip: bad ranges"
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 5:8     # past the end
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 1:9     # end past the end
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 2:1     # reversed
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 1:1     # empty
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim -1:2    # negative
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim abc
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --thumbnail t.jpg@10
+
+check "clip: absurd sizes and values"
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --scale 100000x100
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --scale 0x0
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --scale -5x100
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --scale wide
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --crop 200:100:0:0   # larger than 160x120
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --crop 100:100:100:50
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --speed 10
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --speed 0.1
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --fps 0
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --normalize-audio=+30
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 0:1 --trim-mode sideways
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 0:1 --trim-mode copy --scale 80x-1
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --mute --normalize-audio
+
+check "clip: usage errors"
+bad 2 "" clip --input src.mp4
+bad 2 "" clip --output out.mp4
+bad 2 out.avi clip --input src.mp4 --output out.avi
+bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --frobnicate
+bad 2 "" clip --input src.mp4 --output nodir/out.mp4
+bad 2 src.mp4.bak clip --input src.mp4 --output src.mp4   # would overwrite the input
+[ -s src.mp4 ] || fail "the input was damaged"
+
+check "clip --request: invalid JSON and invalid fields name the problem"
+printf '{"clip_id": "c1", "source_uri": "src.mp4", ' >broken.json
+bad 2 out.mp4 clip --request broken.json --output out.mp4
+printf '{"clip_id":"c1","source_uri":"src.mp4","target_format":"mp4","operations":[{"op":"trim","start_ms":2000,"end_ms":1000}]}' >reversed.json
+bad 2 out.mp4 clip --request reversed.json --output out.mp4
+grep -q "operations\[0\]" err.txt || fail "field path missing: $(cat err.txt)"
+printf '{"clip_id":"c1","source_uri":"media://m_1","operations":[]}' >remote.json
+bad 2 out.mp4 clip --request remote.json --output out.mp4
+printf '{"clip_id":"c1","source_uri":"src.mp4","operations":[{"op":"trim","start_ms":500,"end_ms":1500},{"op":"scale","width":80}]}' >good.json
+ok clip --request good.json --output good.mp4 --json
+[ "$(json_get out.txt '["clip_id"]')" = c1 ] || fail "clip_id not carried"
+[ "$(sval good.mp4 v:0 width)" = 80 ] || fail "request scale not applied"
+no_temp_left
+echo "PASS clip_errors"

@@ -1,0 +1,71 @@
+# clip_formats.sh — mp4, webm and gif outputs: frame-accurate trim, A/V start, codecs, pixel
+# format, faststart, GIF frame count and width bound, thumbnail, the --json result.
+source "$(dirname "$0")/lib.sh" "$@"
+
+gen src.mp4 -f lavfi -i testsrc2=s=320x240:r=25:d=6 -f lavfi -i "sine=f=440:d=6:sample_rate=48000" \
+  -ac 2 -c:v libx264 -g 25 -pix_fmt yuv420p -c:a aac -shortest
+
+check "mp4: trim 1.3-3.7 off keyframes is frame-accurate (2.4 s within one frame at 25 fps)"
+ok clip --input src.mp4 --output a.mp4 --trim 1.3:3.7 --json
+approx "$(sval a.mp4 v:0 duration)" 2.4 0.04 || fail "video duration $(sval a.mp4 v:0 duration)"
+approx "$(sval a.mp4 a:0 duration)" 2.4 0.04 || fail "audio duration $(sval a.mp4 a:0 duration)"
+[ "$(frames a.mp4 v:0)" -eq 60 ] || fail "frame count $(frames a.mp4 v:0), expected 60"
+
+check "mp4: audio and video start within one frame of each other"
+approx "$(sval a.mp4 v:0 start_time)" "$(sval a.mp4 a:0 start_time)" 0.04 || fail "A/V start differ"
+approx "$(sval a.mp4 v:0 start_time)" 0 0.04 || fail "video does not start at 0"
+
+check "mp4: the first picture is the source picture at 1.3 s"
+ffmpeg -nostdin -v error -i a.mp4 -frames:v 1 -f rawvideo -pix_fmt gray -s 32x24 - >got.raw
+ffmpeg -nostdin -v error -ss 1.26 -i src.mp4 -frames:v 1 -f rawvideo -pix_fmt gray -s 32x24 - >prev.raw
+python3 - <<'PY' || fail "first frame is not the 1.3 s picture"
+a = open("got.raw", "rb").read()
+import subprocess
+ref = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-ss", "1.3", "-i", "src.mp4", "-frames:v", "1",
+                      "-f", "rawvideo", "-pix_fmt", "gray", "-s", "32x24", "-"], capture_output=True).stdout
+prev = open("prev.raw", "rb").read()
+d = lambda x, y: sum(abs(p - q) for p, q in zip(x, y)) / len(x)
+print(f"  mean abs diff to 1.30 s: {d(a, ref):.2f}, to 1.26 s: {d(a, prev):.2f}")
+assert d(a, ref) < d(a, prev)
+PY
+
+check "mp4: H.264 High yuv420p + AAC, moov before mdat"
+[ "$(sval a.mp4 v:0 codec_name)" = h264 ] || fail "video codec"
+[ "$(sval a.mp4 v:0 pix_fmt)" = yuv420p ] || fail "pix_fmt"
+[ "$(sval a.mp4 a:0 codec_name)" = aac ] || fail "audio codec"
+python3 -c 'import sys; d=open("a.mp4","rb").read(); m,a=d.find(b"moov"),d.find(b"mdat"); sys.exit(0 if 0<m<a else 1)' ||
+  fail "moov is not before mdat"
+
+check "--json result carries the measured artifact"
+[ "$(json_get out.txt '["artifacts"][0]["kind"]')" = video ] || fail "kind"
+approx "$(json_get out.txt '["artifacts"][0]["duration_ms"]')" 2400 40 || fail "duration_ms"
+[ "$(json_get out.txt '["artifacts"][0]["width"]')" = 320 ] || fail "width"
+[ "$(json_get out.txt '["artifacts"][0]["bytes"]')" = "$(stat -c %s a.mp4)" ] || fail "bytes"
+[ "$(json_get out.txt '["artifacts"][0]["video_codec"]')" = h264 ] || fail "video_codec"
+[ "$(json_get out.txt '["artifacts"][0]["audio_codec"]')" = aac ] || fail "audio_codec"
+json_get out.txt '["processing_time_ms"]' >/dev/null
+
+check "webm: VP9 + Opus, trimmed duration"
+ok clip --input src.mp4 --output b.webm --trim 2:4
+[ "$(sval b.webm v:0 codec_name)" = vp9 ] || fail "webm video codec"
+[ "$(sval b.webm a:0 codec_name)" = opus ] || fail "webm audio codec"
+[ "$(sval b.webm v:0 pix_fmt)" = yuv420p ] || fail "webm pix_fmt"
+approx "$(fval b.webm duration)" 2.0 0.05 || fail "webm duration $(fval b.webm duration)"
+
+check "gif: two-pass palette, frame count from --fps, width bounded to 480"
+gen wide.mp4 -f lavfi -i testsrc2=s=1280x720:r=30:d=3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p
+ok clip --input wide.mp4 --output c.gif --trim 0.5:2.5 --fps 10
+[ "$(sval c.gif v:0 codec_name)" = gif ] || fail "gif codec"
+[ "$(frames c.gif v:0)" -ge 19 ] && [ "$(frames c.gif v:0)" -le 21 ] || fail "gif frames $(frames c.gif v:0), expected 20"
+[ "$(sval c.gif v:0 width)" -eq 480 ] || fail "gif width $(sval c.gif v:0 width)"
+[ "$(sval c.gif v:0 height)" -eq 270 ] || fail "gif height $(sval c.gif v:0 height)"
+ok clip --input wide.mp4 --output d.gif --trim 0:1 --fps 60
+[ "$(frames d.gif v:0)" -le 16 ] || fail "gif fps not bounded: $(frames d.gif v:0) frames in 1 s"
+
+check "thumbnail: a JPEG of the clip's picture, with the requested width"
+ok clip --input src.mp4 --output e.mp4 --trim 1:3 --scale 160x-1 --thumbnail thumb.jpg@1.5 --json
+[ "$(sval thumb.jpg v:0 codec_name)" = mjpeg ] || fail "thumbnail is not a JPEG"
+[ "$(sval thumb.jpg v:0 width)" -eq 160 ] || fail "thumbnail width"
+[ "$(json_get out.txt '["artifacts"][1]["kind"]')" = thumbnail ] || fail "thumbnail artifact"
+no_temp_left
+echo "PASS clip_formats"

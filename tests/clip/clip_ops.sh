@@ -1,0 +1,91 @@
+# clip_ops.sh — scale, crop, fps, speed, loudness normalization, mute, and the stream-copy trim.
+source "$(dirname "$0")/lib.sh" "$@"
+
+gen src.mp4 -f lavfi -i testsrc2=s=320x240:r=25:d=6 -f lavfi \
+  -i "sine=f=440:d=6:sample_rate=48000,volume=0.1" -ac 2 -c:v libx264 -g 25 -keyint_min 25 \
+  -sc_threshold 0 -pix_fmt yuv420p -c:a aac -shortest
+
+check "scale 160x-1 keeps the aspect; an odd width becomes even for yuv420p"
+ok clip --input src.mp4 --output s1.mp4 --trim 0:1 --scale 160x-1
+[ "$(sval s1.mp4 v:0 width)x$(sval s1.mp4 v:0 height)" = 160x120 ] || fail "scale 160x-1"
+ok clip --input src.mp4 --output s2.mp4 --trim 0:1 --scale 161x-1
+[ "$(sval s2.mp4 v:0 width)" = 160 ] || fail "odd width not made even: $(sval s2.mp4 v:0 width)"
+
+check "crop 100:50:10:20 gives 100x50 taken at (10,20)"
+ok clip --input src.mp4 --output c1.mp4 --trim 0:1 --crop 100:50:10:20
+[ "$(sval c1.mp4 v:0 width)x$(sval c1.mp4 v:0 height)" = 100x50 ] || fail "crop size"
+ffmpeg -nostdin -v error -i src.mp4 -vf crop=100:50:10:20 -frames:v 1 -f rawvideo -pix_fmt gray - >want.raw
+ffmpeg -nostdin -v error -i c1.mp4 -frames:v 1 -f rawvideo -pix_fmt gray - >got.raw
+python3 -c '
+a,b=open("want.raw","rb").read(),open("got.raw","rb").read()
+d=sum(abs(x-y) for x,y in zip(a,b))/len(a); print(f"  mean abs diff to ffmpeg crop: {d:.2f}"); assert len(a)==len(b) and d<6' ||
+  fail "crop does not show the same region"
+
+check "fps 10 on a 2 s trim gives 20 frames at 10 fps"
+ok clip --input src.mp4 --output f1.mp4 --trim 1:3 --fps 10
+[ "$(frames f1.mp4 v:0)" -ge 19 ] && [ "$(frames f1.mp4 v:0)" -le 21 ] || fail "fps frames $(frames f1.mp4 v:0)"
+[ "$(sval f1.mp4 v:0 avg_frame_rate)" = "10/1" ] || fail "avg_frame_rate $(sval f1.mp4 v:0 avg_frame_rate)"
+
+check "speed 2 halves the duration of both streams, speed 0.5 doubles it, pitch kept"
+ok clip --input src.mp4 --output sp2.mp4 --trim 1:5 --speed 2
+approx "$(sval sp2.mp4 v:0 duration)" 2.0 0.05 || fail "speed 2 video $(sval sp2.mp4 v:0 duration)"
+approx "$(sval sp2.mp4 a:0 duration)" 2.0 0.05 || fail "speed 2 audio $(sval sp2.mp4 a:0 duration)"
+ok clip --input src.mp4 --output sp05.mp4 --trim 1:2 --speed 0.5
+approx "$(fval sp05.mp4 duration)" 2.0 0.05 || fail "speed 0.5 duration $(fval sp05.mp4 duration)"
+# The 440 Hz tone must stay 440 Hz: count zero crossings of the decoded audio.
+ffmpeg -nostdin -v error -i sp2.mp4 -ac 1 -f s16le -ar 48000 - >tone.raw
+python3 -c '
+import array; a=array.array("h"); a.frombytes(open("tone.raw","rb").read()); a=a[4800:-4800]
+z=sum(1 for i in range(1,len(a)) if (a[i-1]<0)!=(a[i]<0)); f=z/2/(len(a)/48000); print(f"  pitch after speed 2: {f:.0f} Hz")
+assert abs(f-440)<15' || fail "speed changed the pitch"
+
+check "normalize_audio: -14 LUFS by default, -20 when asked, within 1 LU; true peak under -1 dBTP"
+echo "  source: $(lufs src.mp4) LUFS"
+ok clip --input src.mp4 --output n1.mp4 --trim 0.5:5.5 --normalize-audio
+l=$(lufs n1.mp4); echo "  output: $l LUFS"
+approx "$l" -14 1 || fail "loudness $l, expected -14"
+true_peak() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -af ebur128=peak=true -f null - 2>&1 |
+  awk '/True peak:/{s=1} s && $1=="Peak:"{print $2; exit}'; }
+# Quiet tone with sharp clicks: the gain to -14 LUFS would push the clicks far over 0 dBFS.
+gen peaky.m4a -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*lt(mod(n\,24000)\,4)':s=48000:d=8" -c:a aac
+ok clip --input peaky.m4a --output n0.mp4 --normalize-audio
+l=$(lufs n0.mp4); tp=$(true_peak n0.mp4); echo "  peaky source: $(lufs peaky.m4a) LUFS -> $l LUFS, true peak $tp dBFS"
+approx "$l" -14 1 || fail "loudness $l, expected -14"
+python3 -c "import sys; sys.exit(0 if float('$tp') <= -0.5 else 1)" || fail "true peak $tp above the -1 dBTP ceiling"
+ok clip --input src.mp4 --output n2.mp4 --normalize-audio=-20
+l=$(lufs n2.mp4); echo "  output: $l LUFS"
+approx "$l" -20 1 || fail "loudness $l, expected -20"
+
+check "mute drops the audio track"
+ok clip --input src.mp4 --output m.mp4 --trim 0:2 --mute
+[ -z "$(sval m.mp4 a 'codec_name')" ] || fail "audio still there"
+[ "$(sval m.mp4 v:0 codec_name)" = h264 ] || fail "video missing"
+
+# Packet checksums: a stream copy carries the source's packets byte for byte.
+packets() { ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -c copy -f framemd5 - | awk -F, '!/^#/{print $6}' | sort; }
+packets src.mp4 >src.pk
+
+check "trim mode copy: stream copy from the keyframe at or before the start (packets identical)"
+ok clip --input src.mp4 --output k1.mp4 --trim 1.5:3 --trim-mode copy
+packets k1.mp4 >k1.pk
+[ -z "$(comm -23 k1.pk src.pk)" ] || fail "copy mode re-encoded packets"
+approx "$(sval k1.mp4 v:0 duration)" 2.0 0.2 || fail "copy duration $(sval k1.mp4 v:0 duration) (expected from keyframe 1.0)"
+
+check "trim mode auto on keyframes is a stream copy with the exact duration"
+ok clip --input src.mp4 --output k2.mp4 --trim 1:3
+packets k2.mp4 >k2.pk
+[ -z "$(comm -23 k2.pk src.pk)" ] || fail "auto on keyframes re-encoded"
+approx "$(sval k2.mp4 v:0 duration)" 2.0 0.04 || fail "auto copy duration $(sval k2.mp4 v:0 duration)"
+
+check "trim mode auto off keyframes re-encodes (frame-accurate)"
+ok clip --input src.mp4 --output k3.mp4 --trim 1.2:3
+packets k3.mp4 >k3.pk
+[ -n "$(comm -23 k3.pk src.pk)" ] || fail "auto off keyframes copied"
+approx "$(sval k3.mp4 v:0 duration)" 1.8 0.04 || fail "accurate duration $(sval k3.mp4 v:0 duration)"
+
+check "trim mode accurate re-encodes even on keyframes"
+ok clip --input src.mp4 --output k4.mp4 --trim 1:3 --trim-mode accurate
+packets k4.mp4 >k4.pk
+[ -n "$(comm -23 k4.pk src.pk)" ] || fail "accurate mode copied"
+no_temp_left
+echo "PASS clip_ops"

@@ -1,0 +1,65 @@
+# clip_sources.sh — the inputs phones and editors make: rotated (display matrix), variable frame
+# rate, audio-only, video-only, 5.1 audio; and `clipforge probe` on them.
+source "$(dirname "$0")/lib.sh" "$@"
+
+check "rotated phone video comes out upright: sides swapped, no rotation tag, same picture as ffmpeg's autorotate"
+# Left half red, right half blue, then a display matrix that turns it a quarter.
+gen plain.mp4 -f lavfi -i "color=red:s=160x240:r=25:d=2,pad=320:240:0:0:blue" -c:v libx264 -pix_fmt yuv420p
+gen rot.mp4 -i plain.mp4 -c copy -metadata:s:v:0 rotate=90
+ok probe rot.mp4
+grep -q "rotation 270" out.txt || fail "probe does not show the rotation: $(cat out.txt)"
+ok clip --input rot.mp4 --output up.mp4
+[ "$(sval up.mp4 v:0 width)x$(sval up.mp4 v:0 height)" = 240x320 ] || fail "not upright: $(sval up.mp4 v:0 width)x$(sval up.mp4 v:0 height)"
+ffprobe -v error -show_streams up.mp4 | grep -qi "rotation" && fail "rotation tag still present"
+colour() { ffmpeg -nostdin -v error -i "$1" -vf "format=rgb24,crop=1:1:$2:$3" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' '; }
+want=$(ffmpeg -nostdin -v error -i rot.mp4 -vf "format=rgb24,crop=1:1:120:40" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' ')
+got=$(colour up.mp4 120 40)
+echo "  top of the picture: ffmpeg autorotate [$want], ours [$got]"
+python3 -c "import sys; a=list(map(int,'$want'.split())); b=list(map(int,'$got'.split())); sys.exit(0 if max(abs(x-y) for x,y in zip(a,b))<40 else 1)" ||
+  fail "picture is not turned the same way as ffmpeg's autorotate"
+
+check "variable frame rate: trim keeps the right frames and duration"
+# 30 fps for 2 s, then 10 fps for 2 s.
+gen vfr.mp4 -f lavfi -i testsrc2=s=160x120:r=30:d=4 -vf "select='lt(t\,2)+not(mod(n\,3))'" -fps_mode vfr \
+  -c:v libx264 -pix_fmt yuv420p
+want=$(ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 vfr.mp4 |
+  awk '$1>=1.5 && $1<3.0' | wc -l)
+ok clip --input vfr.mp4 --output vfr_out.mp4 --trim 1.5:3
+got=$(frames vfr_out.mp4 v:0)
+echo "  frames in [1.5, 3.0): source $want, clip $got"
+[ "$got" -eq "$want" ] || fail "VFR trim kept $got frames, expected $want"
+approx "$(fval vfr_out.mp4 duration)" 1.5 0.1 || fail "VFR duration $(fval vfr_out.mp4 duration)"
+
+check "audio-only input: mp4 and webm clips, normalized; video operations refused"
+gen tone.m4a -f lavfi -i "sine=f=300:d=5:sample_rate=44100,volume=0.2" -c:a aac
+ok clip --input tone.m4a --output tone.mp4 --trim 1:4 --normalize-audio
+[ -z "$(sval tone.mp4 v codec_name)" ] || fail "a video stream appeared"
+[ "$(sval tone.mp4 a:0 codec_name)" = aac ] || fail "audio codec"
+approx "$(fval tone.mp4 duration)" 3.0 0.05 || fail "audio-only duration $(fval tone.mp4 duration)"
+approx "$(lufs tone.mp4)" -14 1 || fail "audio-only loudness $(lufs tone.mp4)"
+ok clip --input tone.m4a --output tone.webm --trim 1:4
+[ "$(sval tone.webm a:0 codec_name)" = opus ] || fail "webm audio codec"
+bad 2 x.mp4 clip --input tone.m4a --output x.mp4 --thumbnail x.jpg
+bad 2 x.gif clip --input tone.m4a --output x.gif
+bad 2 x.mp4 clip --input tone.m4a --output x.mp4 --scale 100x100
+
+check "video-only input: clips work, mute is a no-op, normalize is refused"
+gen silent.mp4 -f lavfi -i testsrc2=s=160x120:r=25:d=3 -c:v libx264 -pix_fmt yuv420p
+ok clip --input silent.mp4 --output silent_out.webm --trim 0.5:2.5 --mute
+approx "$(fval silent_out.webm duration)" 2.0 0.05 || fail "video-only duration"
+bad 2 x.mp4 clip --input silent.mp4 --output x.mp4 --normalize-audio
+
+check "5.1 audio: kept as 6 channels in mp4 (AAC) and webm (Opus), and normalized"
+gen surround.mp4 -f lavfi -i testsrc2=s=160x120:r=25:d=3 -f lavfi \
+  -i "sine=f=500:d=3:sample_rate=48000,volume=0.1,aformat=channel_layouts=5.1" -c:v libx264 \
+  -pix_fmt yuv420p -c:a aac -shortest
+ok clip --input surround.mp4 --output s51.mp4 --normalize-audio
+[ "$(sval s51.mp4 a:0 channels)" -eq 6 ] || fail "mp4 channels $(sval s51.mp4 a:0 channels)"
+approx "$(lufs s51.mp4)" -14 1 || fail "5.1 loudness $(lufs s51.mp4)"
+ok clip --input surround.mp4 --output s51.webm
+[ "$(sval s51.webm a:0 channels)" -eq 6 ] || fail "webm channels $(sval s51.webm a:0 channels)"
+ok probe --json surround.mp4
+python3 -c 'import json; d=json.load(open("out.txt")); a=[s for s in d["streams"] if s["type"]=="audio"][0]; assert a["channels"]==6 and a["sample_rate"]==48000, a' ||
+  fail "probe --json channels"
+no_temp_left
+echo "PASS clip_sources"

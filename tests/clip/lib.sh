@@ -1,0 +1,51 @@
+# lib.sh — helpers of the clip integration tests. Usage from a test: source lib.sh CLIPFORGE WORKDIR
+CF=${1:?clipforge binary}
+WORK=${2:?work dir}
+rm -rf "$WORK"
+mkdir -p "$WORK/tmp"
+export TMPDIR="$WORK/tmp" # every temp file of the pipeline lands here, so leftovers are visible
+cd "$WORK"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { echo "check: $*"; }
+
+# gen NAME ARGS...: ffmpeg writes NAME from lavfi sources.
+gen() { local out=$1; shift; ffmpeg -nostdin -hide_banner -loglevel error -y "$@" "$out"; }
+
+# sval FILE STREAM ENTRY: one stream entry from ffprobe ("v:0", "width").
+sval() { ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1" | head -1; }
+fval() { ffprobe -v error -show_entries "format=$2" -of default=nw=1:nk=1 "$1" | head -1; }
+# approx A B TOL: |A - B| <= TOL
+approx() { python3 -c 'import sys; a,b,t=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b)<=t else 1)' "$1" "$2" "$3"; }
+# integrated loudness (LUFS) by ffmpeg's ebur128 filter
+lufs() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -map 0:a:0 -af ebur128 -f null - 2>&1 |
+  awk '/Summary:/{s=1} s && $1=="I:"{print $2; exit}'; }
+frames() { ffprobe -v error -count_frames -select_streams "$2" -show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$1"; }
+json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print(d"+sys.argv[2]+")")' "$1" "$2"; }
+
+no_sanitizer_report() {
+  if grep -qE "AddressSanitizer|LeakSanitizer|runtime error:" "$1"; then cat "$1" >&2; fail "sanitizer report"; fi
+}
+
+# ok ARGS...: clipforge must succeed; stdout in out.txt, stderr in err.txt.
+ok() {
+  local rc=0
+  "$CF" "$@" >out.txt 2>err.txt || rc=$?
+  no_sanitizer_report err.txt
+  [ $rc -eq 0 ] || { cat err.txt >&2; fail "clipforge $* exited $rc"; }
+}
+
+# bad CODE OUTPUT ARGS...: clipforge must exit CODE with one clear line and leave no OUTPUT.
+bad() {
+  local want=$1 output=$2 rc=0
+  shift 2
+  "$CF" "$@" >out.txt 2>err.txt || rc=$?
+  no_sanitizer_report err.txt
+  [ $rc -eq "$want" ] || { cat err.txt >&2; fail "clipforge $* exited $rc, expected $want"; }
+  grep -q "error" err.txt || grep -q "clipforge" err.txt || fail "no error message for: $*"
+  [ "$(grep -vc '^Try ' err.txt)" -eq 1 ] || { cat err.txt >&2; fail "error is not one line: $*"; }
+  [ -z "$output" ] || [ ! -e "$output" ] || fail "$output left behind after: $*"
+  echo "  -> $(head -1 err.txt)"
+}
+
+no_temp_left() { [ -z "$(ls -A "$TMPDIR")" ] || { ls -la "$TMPDIR"; fail "temp files left in $TMPDIR"; }; }
