@@ -30,6 +30,12 @@ try:
     import jsonschema
     from jsonschema import Draft202012Validator, FormatChecker, validators
 except ImportError:
+    # infra/deps.sh installs Debian's python3-jsonschema for /usr/bin/python3, which may not be
+    # the python3 found first on PATH.
+    if __name__ != "__main__":
+        raise
+    if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     print("python3-jsonschema is not installed (infra/deps.sh test installs it)", file=sys.stderr)
     sys.exit(1)
 
