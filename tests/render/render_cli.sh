@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
+# audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
+# duck, smartcrop, timeline, cancel, refuse, webhook. Media is generated here, tiny.
+set -euo pipefail
+bin=$1
+case_name=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { echo "check: $*"; }
+
+# Decoded grey pixels of a region at time t: prints "mean max count_above_200".
+region() { # file t x y w h
+  ffmpeg -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=$5:$6:$3:$4,format=gray" -f rawvideo - |
+    python3 -c 'import sys; d=sys.stdin.buffer.read(); print(sum(d)/max(len(d),1), max(d) if d else 0, sum(1 for b in d if b>200))'
+}
+# Pixels of a region that are red (the highlight) and white (the caption colour): "red white".
+region_colors() { # file t x y w h
+  ffmpeg -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=$5:$6:$3:$4,format=rgb24" -f rawvideo - |
+    python3 -c '
+import sys
+d=sys.stdin.buffer.read(); px=[d[i:i+3] for i in range(0,len(d),3)]
+print(sum(1 for p in px if p[0]>150 and p[1]<90 and p[2]<90), sum(1 for p in px if min(p)>180))'
+}
+probe() { ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1" | head -n1; }
+# Mean level in dB of a band of the audio between t0 and t1.
+band_db() { # file freq t0 t1
+  ffmpeg -v info -ss "$3" -to "$4" -i "$1" -af "bandpass=f=$2:width_type=q:w=8,astats=metadata=0:reset=0" -f null - 2>&1 |
+    awk '/Overall/ {o=1} o && /RMS level dB/ {print $NF; exit}'
+}
+gen_src() { # name seconds  (320x180 test pattern + a 440 Hz tone)
+  ffmpeg -v error -y -f lavfi -i "testsrc=s=320x180:r=25:d=$2" -f lavfi -i "sine=f=440:d=$2" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -shortest "$1"
+}
+gen_black() { # name seconds
+  ffmpeg -v error -y -f lavfi -i "color=c=black:s=320x180:r=25:d=$2" -f lavfi -i "anullsrc=r=48000:cl=stereo" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -t "$2" "$1"
+}
+
+case "$case_name" in
+template)
+  gen_src src.mp4 4
+  "$bin" render --template shorts-blur --input src.mp4 --span 0.5:3.5 --format vertical --size 180x320 \
+    --output out.mp4 --title "Hi" --json > result.json
+  check "dimensions 180x320, 30 fps, 3 s, H.264 + AAC"
+  [ "$(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)" = 180x320 ] || fail "size"
+  [ "$(probe out.mp4 v:0 r_frame_rate)" = 30/1 ] || fail "fps $(probe out.mp4 v:0 r_frame_rate)"
+  d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 out.mp4)
+  python3 -c "import sys; sys.exit(0 if abs($d-3.0)<0.1 else 1)" || fail "duration $d"
+  [ "$(probe out.mp4 a:0 codec_name)" = aac ] || fail "no AAC audio"
+  check "loudness normalised near -14 LUFS"
+  lufs=$(ffmpeg -v info -i out.mp4 -af ebur128 -f null - 2>&1 | awk '/I:/ {v=$2} END {print v}')
+  python3 -c "import sys; sys.exit(0 if abs($lufs+14)<2.5 else 1)" || fail "integrated loudness $lufs LUFS"
+  check "thumbnail and RenderResult"
+  [ -s out.jpg ] || fail "no thumbnail"
+  python3 -c 'import json,sys; r=json.load(open("result.json")); k=[a["kind"] for a in r["outputs"]]; sys.exit(0 if r["duration_ms"]==3000 and k[:2]==["video","thumbnail"] else 1)' || fail "result $(cat result.json)"
+  check "blurred fill: the bands above and below the video are not black"
+  read -r mean _ _ < <(region out.mp4 1.5 0 40 180 40)
+  python3 -c "import sys; sys.exit(0 if $mean>30 else 1)" || fail "top band mean $mean"
+  ;;
+title)
+  gen_black black.mp4 4
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 4000, "layout": "fit"}],
+ "overlays": [{"kind": "text", "text": "TITLE", "start_ms": 500, "end_ms": 1500, "position": "top",
+               "style": {"font": "DejaVu Sans Bold", "font_size": 32, "color": "white"}}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  check "title region bright at 1.0 s, dark before (0.2 s) and after (2.5 s)"
+  read -r _ _ on < <(region out.mp4 1.0 60 10 200 40)
+  read -r _ _ before < <(region out.mp4 0.2 60 10 200 40)
+  read -r _ _ after < <(region out.mp4 2.5 60 10 200 40)
+  echo "bright pixels: before $before, during $on, after $after"
+  [ "$on" -gt 150 ] || fail "title not visible at 1.0 s"
+  [ "$before" -eq 0 ] && [ "$after" -eq 0 ] || fail "title visible outside its time"
+  ;;
+captions)
+  gen_black black.mp4 4
+  printf '1\n00:00:02,000 --> 00:00:03,500\nalpha beta\n' > cap.srt
+  "$bin" render --template landscape-clean --input black.mp4 --span 0:4 --format horizontal --size 640x360 \
+    --output out.mp4 --captions cap.srt --brand-color '#FF0000' >/dev/null
+  check "caption area empty at 1.0 s, text at 2.3 s"
+  read -r _ _ quiet < <(region out.mp4 1.0 0 240 640 120)
+  read -r _ _ spoken < <(region out.mp4 2.3 0 240 640 120)
+  echo "bright caption pixels: 1.0 s $quiet, 2.3 s $spoken"
+  [ "$quiet" -eq 0 ] || fail "captions before the words"
+  [ "$spoken" -gt 40 ] || fail "no caption while the words are spoken"
+  check "the spoken word is highlighted: red on the left word first, on the right word later"
+  read -r red1 white1 < <(region_colors out.mp4 2.3 0 240 320 120)
+  read -r red2 white2 < <(region_colors out.mp4 3.2 0 240 320 120)
+  echo "left half (first word): 2.3 s $red1 red / $white1 white px; 3.2 s $red2 red / $white2 white px"
+  [ "$red1" -gt 30 ] && [ "$red1" -gt "$white1" ] || fail "first word not highlighted while spoken"
+  [ "$white2" -gt 30 ] && [ "$red2" -lt "$white2" ] || fail "first word still highlighted after it was spoken"
+  [ -s out.srt ] && grep -q "alpha beta" out.srt && grep -q "00:00:02,000 --> 00:00:03,500" out.srt || fail "srt"
+  head -n1 out.vtt | grep -q WEBVTT && grep -q "00:00:02.000 --> 00:00:03.500" out.vtt || fail "vtt"
+  ;;
+duck)
+  # "speech": a 440 Hz tone from 1 to 2 s only; music: 2500 Hz all along
+  ffmpeg -v error -y -f lavfi -i "color=c=black:s=320x180:r=25:d=4" \
+    -f lavfi -i "sine=f=440:d=4,volume=enable='between(t,0,1)+between(t,2,4)':volume=0" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -shortest talk.mp4
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=6" -c:a aac music.m4a
+  for duck in true false; do
+    cat > tl_$duck.json <<EOF
+{"canvas": {"width": 320, "height": 180},
+ "scenes": [{"source_uri": "talk.mp4", "in_ms": 0, "out_ms": 4000}],
+ "audio_tracks": [{"source_uri": "music.m4a", "gain_db": -12, "duck_under_speech": $duck}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+    "$bin" render --timeline tl_$duck.json --output out_$duck.mp4 >/dev/null
+  done
+  check "music level under speech vs without speech, ducked and not ducked"
+  du_s=$(band_db out_true.mp4 2500 1.3 1.9); du_q=$(band_db out_true.mp4 2500 2.8 3.6)
+  co_s=$(band_db out_false.mp4 2500 1.3 1.9); co_q=$(band_db out_false.mp4 2500 2.8 3.6)
+  echo "ducked: music $du_s dB under speech, $du_q dB without; not ducked: $co_s dB, $co_q dB"
+  python3 -c "import sys; d=($du_q)-($du_s); c=($co_q)-($co_s); print('ducking depth', d-c, 'dB'); sys.exit(0 if d-c>6 else 1)" ||
+    fail "music not ducked under speech"
+  ;;
+smartcrop)
+  ffmpeg -v error -y -f lavfi -i color=c=0x606060:s=320x180:r=25:d=4 -f lavfi -i color=c=white:s=24x24:r=25:d=4 \
+    -filter_complex "[0][1]overlay=x='if(lt(t,1.5),10+120*t,if(lt(t,3),190,190-120*(t-3)))':y=78,format=yuv420p" \
+    -c:v libx264 -preset veryfast box.mp4
+  "$bin" render --template shorts-smartcrop --input box.mp4 --span 0:4 --format vertical --size 180x320 \
+    --output out.mp4 --debug-path path.json >/dev/null
+  check "the moving box is inside the 9:16 crop on every frame"
+  ffmpeg -v error -i out.mp4 -vf format=gray -f rawvideo - | python3 -c '
+import sys
+W,H=180,320; d=sys.stdin.buffer.read(); n=len(d)//(W*H); bad=[]
+for i in range(n):
+    f=d[i*W*H:(i+1)*W*H]
+    # the box is 24 px scaled by 320/180: about 42x42 = 1800 px; a box cut by the edge shows less
+    if sum(1 for b in f if b>200) < 1200: bad.append(i)
+print(n, "frames;", len(bad), "without the whole box", bad[:10])
+sys.exit(1 if bad or n < 95 else 0)' || fail "box left the crop"
+  check "debug path written"
+  python3 -c 'import json; p=json.load(open("path.json")); assert p[0]["crop"]["width"]==100 and len(p[0]["samples"])>90' || fail "debug path"
+  ;;
+timeline)
+  gen_src a.mp4 3
+  gen_black b.mp4 3
+  cat > tl.json <<EOF
+{"canvas": {"width": 160, "height": 160, "fps": 20},
+ "scenes": [{"source_uri": "a.mp4", "in_ms": 0, "out_ms": 2000, "layout": "fill"},
+            {"source_uri": "file://$work/b.mp4", "in_ms": 500, "out_ms": 2500, "layout": "split",
+             "transition": {"kind": "fade", "duration_ms": 500}}],
+ "overlays": [{"kind": "progress_bar", "end_ms": 3500, "position": "bottom", "style": {"color": "red"}},
+              {"kind": "shape", "start_ms": 0, "end_ms": 1000, "x": 0, "y": 0, "width": 0.25, "height": 0.25,
+               "style": {"color": "white"}}],
+ "outputs": [{"format": "mp4"}, {"format": "webm", "width": 80, "height": 80}, {"format": "gif", "width": 80, "height": 80}]}
+EOF
+  "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  check "crossfaded scenes: 2 s + 2 s - 0.5 s = 3.5 s; three outputs"
+  for f in out.mp4 out-1.webm out-2.gif; do [ -s "$f" ] || fail "missing $f"; done
+  d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 out.mp4)
+  python3 -c "import sys; sys.exit(0 if abs($d-3.5)<0.1 else 1)" || fail "duration $d"
+  [ "$(probe out-1.webm v:0 codec_name)" = vp9 ] && [ "$(probe out-1.webm a:0 codec_name)" = opus ] || fail "webm codecs"
+  [ "$(probe out-1.webm v:0 width)" = 80 ] || fail "webm width"
+  [ "$(probe out-2.gif v:0 codec_name)" = gif ] || fail "gif"
+  check "shape drawn in its first second only"
+  read -r on _ _ < <(region out.mp4 0.5 4 4 30 30)
+  read -r off _ _ < <(region out.mp4 3.0 4 4 30 30)
+  echo "shape area mean: $on at 0.5 s, $off at 3.0 s"
+  python3 -c "import sys; sys.exit(0 if $on>230 and $off<100 else 1)" || fail "shape"
+  ;;
+cancel)
+  gen_src src.mp4 30
+  set +e
+  "$bin" render --template shorts-blur --input src.mp4 --span 0:30 --format vertical --size 360x640 \
+    --output out.mp4 > /dev/null 2> err.txt &
+  pid=$!
+  sleep 3
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  set -e
+  check "interrupted render exits 1, leaves no output and no temp files"
+  cat err.txt
+  [ "$rc" -eq 1 ] || fail "exit code $rc"
+  grep -q cancelled err.txt || fail "no cancellation message"
+  [ ! -e out.mp4 ] && [ ! -e out.jpg ] || fail "partial output left"
+  [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
+  ;;
+refuse)
+  gen_black black.mp4 2
+  check "a text overlay without text is refused, naming the field, exit 2"
+  echo '{"canvas":{"width":320,"height":180},"scenes":[{"source_uri":"black.mp4","in_ms":0,"out_ms":1000}],
+         "overlays":[{"kind":"text","end_ms":500}],"outputs":[{"format":"mp4"}]}' > bad1.json
+  set +e; "$bin" render --timeline bad1.json --output o.mp4 2> err1.txt; rc=$?; set -e
+  cat err1.txt; [ "$rc" -eq 2 ] && grep -q "overlays\[0\].text" err1.txt || fail "bad1 ($rc)"
+  check "a scene ending before it starts is refused with scenes[0].out_ms"
+  echo '{"canvas":{"width":320,"height":180},"scenes":[{"source_uri":"black.mp4","in_ms":900,"out_ms":100}],
+         "outputs":[{"format":"mp4"}]}' > bad2.json
+  set +e; "$bin" render --timeline bad2.json --output o.mp4 2> err2.txt; rc=$?; set -e
+  cat err2.txt; [ "$rc" -eq 2 ] && grep -q "scenes\[0\].out_ms" err2.txt || fail "bad2 ($rc)"
+  check "an unknown layout and a span past the source end are refused"
+  echo '{"canvas":{"width":320,"height":180},"scenes":[{"source_uri":"black.mp4","in_ms":0,"out_ms":900,"layout":"zoom"}],
+         "outputs":[{"format":"mp4"}]}' > bad3.json
+  set +e; "$bin" render --timeline bad3.json --output o.mp4 2> err3.txt; rc=$?; set -e
+  cat err3.txt; [ "$rc" -eq 2 ] && grep -q "scenes\[0\].layout" err3.txt || fail "bad3 ($rc)"
+  set +e; "$bin" render --template shorts-blur --input black.mp4 --span 0:9 --format vertical --output o.mp4 2> err4.txt; rc=$?; set -e
+  cat err4.txt; [ "$rc" -eq 2 ] && grep -q "out_ms" err4.txt || fail "span past end ($rc)"
+  set +e; "$bin" render --template nope --input black.mp4 --span 0:1 --format vertical --output o.mp4 2> err5.txt; rc=$?; set -e
+  cat err5.txt; [ "$rc" -eq 2 ] && grep -q "template_id" err5.txt || fail "unknown template ($rc)"
+  [ ! -e o.mp4 ] || fail "output written for a refused timeline"
+  ;;
+webhook)
+  gen_black black.mp4 2
+  cat > receiver.py <<'EOF'
+import hashlib, hmac, http.server, sys, threading
+hits = []
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        hits.append(1)
+        if len(hits) == 1:                      # first attempt fails: the sender must retry
+            self.send_response(503); self.end_headers(); return
+        want = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(want, self.headers.get("X-Clipforge-Signature", ""))
+        open("received.json", "wb").write(body)
+        open("verdict.txt", "w").write("good" if ok else "bad signature")
+        self.send_response(200 if ok else 401); self.end_headers()
+        threading.Thread(target=self.server.shutdown).start()
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+open("port.txt", "w").write(str(srv.server_address[1]))
+threading.Timer(60, srv.shutdown).start()               # never outlive the test
+srv.serve_forever()
+EOF
+  python3 receiver.py & rpid=$!
+  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+  port=$(cat port.txt)
+  cat > req.json <<EOF
+{"clip_id": "c42", "template_id": "landscape-clean", "source_uri": "black.mp4", "start_ms": 0, "end_ms": 1000,
+ "format": "horizontal", "width": 320, "height": 180, "output_uri": "out.mp4",
+ "destinations": [{"kind": "webhook", "url": "http://127.0.0.1:$port/hook", "secret": "s3cret"},
+                  {"kind": "storage", "uri": "file://$work/store"}]}
+EOF
+  "$bin" render --request req.json >/dev/null
+  wait $rpid || true
+  check "the RenderResult reached the webhook, signed, after one retry; storage got the files"
+  [ "$(cat verdict.txt)" = good ] || fail "webhook: $(cat verdict.txt 2>/dev/null)"
+  python3 -c 'import json; r=json.load(open("received.json")); assert r["clip_id"]=="c42" and r["outputs"][0]["kind"]=="video"' || fail "body"
+  [ -s store/out.mp4 ] && [ -s store/out.jpg ] || fail "storage copy"
+  ;;
+*) echo "unknown case $case_name" >&2; exit 2 ;;
+esac
+echo "1 passed, 0 failed"
