@@ -230,7 +230,9 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 srv = http.server.HTTPServer(("127.0.0.1", 0), H)
 open("port.txt", "w").write(str(srv.server_address[1]))
-threading.Timer(60, srv.shutdown).start()               # never outlive the test
+guard = threading.Timer(60, srv.shutdown)                # never outlive the test
+guard.daemon = True
+guard.start()
 srv.serve_forever()
 EOF
   python3 receiver.py & rpid=$!
