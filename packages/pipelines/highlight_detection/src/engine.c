@@ -82,7 +82,7 @@ cf_err cf_hl_registry_add(cf_hl_registry *r, const cf_hl_engine_methods *m, cf_e
 
 static void note(char *notes, size_t len, const char *engine, const char *why) {
     size_t used = strlen(notes);
-    if (used < len) snprintf(notes + used, len - used, "%s%s: %s", used ? "; " : "", engine, why);
+    if (used < len) snprintf(notes + used, len - used, "%s%.32s: %.300s", used ? "; " : "", engine, why);
 }
 
 static double now_ms(void) {

@@ -142,7 +142,7 @@ end:
 
 static void derive_video(const feature_inputs *in, float *cols) {
     size_t n = in->n;
-    float *tmp = malloc(n * sizeof *tmp);
+    float *tmp = calloc(n, sizeof *tmp);
     if (!tmp) return;
     float motion = 0, bright = 0;
     for (size_t i = 0; i < n; i++) {
