@@ -28,7 +28,7 @@ static void video_options(output_file *o, int64_t bitrate) {
         av_opt_set(c->priv_data, "deadline", "realtime", 0);
         av_opt_set(c->priv_data, "cpu-used", "8", 0);
         av_opt_set(c->priv_data, "row-mt", "1", 0);
-        if (!bitrate) av_opt_set(c->priv_data, "crf", "33", 0);
+        if (!bitrate) av_opt_set(c->priv_data, "crf", "32", 0);
     }
     if (bitrate) c->bit_rate = bitrate;
 }

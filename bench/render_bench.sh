@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Render throughput: a 30 s 1080p source rendered with the shorts-blur template (1080x1920,
+# blurred fill, title, progress bar, loudness normalisation, H.264 veryfast crf 23 + AAC) by
+# `clipforge render`, against the ffmpeg CLI running the very filter graph clipforge built
+# (taken from its debug log) with the same encoder settings, in one run.
+# Prints wall and CPU seconds, frames/s and the ratios. Usage: bench/render_bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build/release}" && pwd)
+bin=$build/clipforge
+[ -x "$bin" ] || { echo "missing $bin (build first)" >&2; exit 1; }
+media=$build/bench-media
+mkdir -p "$media"
+src=$media/src_1080p_30s.mp4
+if [ ! -s "$src" ]; then
+  ffmpeg -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30:d=30 -f lavfi -i sine=f=300:d=30 \
+    -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -c:a aac -shortest "$src"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$bin" "$src" "$work" <<'PY'
+import json, os, re, resource, subprocess, sys, time
+bin_, src, work = sys.argv[1:4]
+
+def run(cmd, env=None):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd[:3]), p.stderr[-2000:]))
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p.stderr
+
+env = dict(os.environ, CLIPFORGE_LOG_LEVEL="debug")
+out_cf = os.path.join(work, "clipforge.mp4")
+cf_wall, cf_cpu, log = run([bin_, "render", "--template", "shorts-blur", "--input", src, "--span", "0:30",
+                            "--format", "vertical", "--title", "Benchmark", "--output", out_cf], env)
+graph = None
+for line in log.splitlines():
+    try:
+        msg = json.loads(line).get("msg", "")
+    except ValueError:
+        continue
+    if msg.startswith("filter graph: "):
+        graph = msg[len("filter graph: "):]
+if not graph:
+    sys.exit("no filter graph in the clipforge debug log")
+# the graph read links in a temp dir that is gone now: point it at the same files
+title = os.path.join(work, "title.txt")
+open(title, "w").write("Benchmark")
+graph = re.sub(r"movie=filename=[^:,;\[]*src0\.mp4", "movie=filename=" + src, graph)
+graph = re.sub(r"textfile=[^:,;\[]*", "textfile=" + title, graph)
+# the CLI does not size the frames of a filter_complex audio output for AAC: cut them to 1024
+graph = graph.replace("[outa0]", ",asetnsamples=n=1024:p=0[outa0]")
+
+out_ff = os.path.join(work, "ffmpeg.mp4")
+ff_wall, ff_cpu, _ = run(["ffmpeg", "-v", "error", "-y", "-filter_complex", graph, "-map", "[outv0]", "-map", "[outa0]",
+                          "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "60", "-c:a", "aac",
+                          "-b:a", "128k", "-movflags", "+faststart", out_ff])
+frames = 900
+for name, path in (("clipforge", out_cf), ("ffmpeg", out_ff)):
+    n = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries",
+                        "stream=nb_read_packets", "-of", "csv=p=0", path], capture_output=True, text=True).stdout.strip()
+    if n != str(frames):
+        sys.exit("%s wrote %s frames, expected %d" % (name, n, frames))
+print("%-22s %8s %8s %10s" % ("30 s 1080p -> 1080x1920", "wall s", "cpu s", "frames/s"))
+print("%-22s %8.2f %8.2f %10.1f" % ("clipforge render", cf_wall, cf_cpu, frames / cf_wall))
+print("%-22s %8.2f %8.2f %10.1f" % ("ffmpeg CLI, same graph", ff_wall, ff_cpu, frames / ff_wall))
+print("ratio clipforge/ffmpeg: wall %.3f, cpu %.3f (goal <= 1.05)" % (cf_wall / ff_wall, cf_cpu / ff_cpu))
+PY
