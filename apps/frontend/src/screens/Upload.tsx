@@ -9,7 +9,8 @@ import { Link } from '../lib/router';
 import { useApi } from '../state/api';
 import { useMedia } from '../state/media';
 
-export const MAX_UPLOAD_BYTES = 4 * 1024 * 1024 * 1024;
+/** The server's default CLIPFORGE_MAX_UPLOAD_BYTES; a lower server limit answers 413, shown as sent. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024 * 1024;
 const EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'ts', 'mts', 'flv', 'mpg', 'mpeg',
   'mp3', 'm4a', 'aac', 'wav', 'flac', 'ogg', 'opus'];
 

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { peaks, scoreCurve } from './audio';
+import { formatBytes, formatMs, mediaIdFromUri, probeDurationMs } from './format';
+import { addStage, applyEvent } from '../state/jobs';
+import type { Job } from '../generated/domain';
+
+describe('format', () => {
+  it('formats times, sizes and media ids', () => {
+    expect(formatMs(83_450)).toBe('1:23.5');
+    expect(formatMs(3_723_000, 0)).toBe('1:02:03');
+    expect(formatMs(0)).toBe('0:00.0');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(10 * 1024 ** 3)).toBe('10 GiB');
+    expect(mediaIdFromUri('media://m_12')).toBe('m_12');
+    expect(mediaIdFromUri('file:///x')).toBeUndefined();
+    expect(probeDurationMs({ duration_ms: 4000 })).toBe(4000);
+    expect(probeDurationMs({ duration_ms: 'x' })).toBeUndefined();
+  });
+});
+
+describe('audio', () => {
+  it('takes the peak of each slice', () => {
+    const s = new Float32Array([0.1, -0.9, 0.2, 0.3, -0.1, 0.05, 0.5, 0.4]);
+    expect([...peaks(s, 4)].map((v) => v.toFixed(2))).toEqual(['0.90', '0.30', '0.10', '0.50']);
+    expect(peaks(new Float32Array(), 3)).toEqual(new Float32Array(3));
+  });
+
+  it('draws the best score over each slice', () => {
+    const c = scoreCurve([{ start_ms: 0, end_ms: 2500, score: 0.5 }, { start_ms: 2000, end_ms: 5000, score: 0.9 }], 10_000, 10);
+    expect([...c].map((v) => v.toFixed(1))).toEqual(['0.5', '0.5', '0.9', '0.9', '0.9', '0.0', '0.0', '0.0', '0.0', '0.0']);
+  });
+});
+
+describe('job events', () => {
+  const job: Job = { id: 'j', kind: 'render', status: 'queued', progress: 0, attempts: 0, created_at: 'a', updated_at: 'a', request: {} };
+  const ev = (type: 'JobProgressed' | 'JobCompleted' | 'JobFailed' | 'JobRequested', data: Record<string, unknown>, id = 1) =>
+    ({ id, type, job_id: 'j', at: '2026-11-24T19:00:00Z', data });
+
+  it('applies the job snapshot an event carries', () => {
+    const j = applyEvent(job, ev('JobProgressed', { status: 'running', stage: 'encode', progress: 0.5, attempts: 1 }));
+    expect(j).toMatchObject({ status: 'running', stage: 'encode', progress: 0.5, attempts: 1, updated_at: '2026-11-24T19:00:00Z' });
+    const f = applyEvent(j, ev('JobFailed', { status: 'failed', error: { title: 'Processing failed', status: 500, detail: 'decoder' } }));
+    expect(f.status).toBe('failed');
+    expect(f.error?.detail).toBe('decoder');
+    expect(applyEvent(f, ev('JobRequested', { retry: true })).status).toBe('queued');
+  });
+
+  it('builds the stage history with each stage done once the next begins', () => {
+    let s = addStage([], ev('JobProgressed', { stage: 'probe', progress: 0.1 }));
+    s = addStage(s, ev('JobProgressed', { stage: 'probe', progress: 0.2 }));
+    s = addStage(s, ev('JobProgressed', { stage: 'encode', progress: 0.6 }));
+    expect(s).toEqual([{ stage: 'probe', progress: 0.2, done: true }, { stage: 'encode', progress: 0.6, done: false }]);
+    s = addStage(s, ev('JobCompleted', { status: 'succeeded' }));
+    expect(s[1].done).toBe(true);
+  });
+});

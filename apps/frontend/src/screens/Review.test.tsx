@@ -1,0 +1,100 @@
+// The review screen against the test server: spans from the detection result, verdicts saved as
+// labels (with moved boundaries), saved labels shown again, keys, and the render dialog preview.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../App';
+import { ApiClient } from '../api/client';
+import { click, key, render, typeInto, waitFor, type Rendered } from '../test/render';
+import { startTestServer, type TestServer } from '../test/server';
+import { captionAt } from './RenderDialog';
+
+let srv: TestServer;
+let view: Rendered | undefined;
+const now = '2026-11-24T19:00:00Z';
+
+beforeEach(async () => {
+  srv = await startTestServer();
+  srv.kinds.push('render');
+  srv.media.set('m_1', { id: 'm_1', uri: 'media://m_1', url: `${'http://127.0.0.1:1'}/v1/files/m_1?exp=1&sig=x`, filename: 'talk.mp4',
+    mime: 'video/mp4', bytes: 1000, created_at: now, probe: { duration_ms: 20_000 } });
+  srv.jobs.set('j_hl', { id: 'j_hl', kind: 'highlight_detection', status: 'succeeded', progress: 1, attempts: 1,
+    created_at: now, updated_at: now, request: { clip_id: 'c', media_uri: 'media://m_1' },
+    result: { clip_id: 'c', model_version: 'heuristic-1', engine: 'heuristic', inference_ms: 12,
+      highlights: [
+        { start_ms: 2000, end_ms: 6000, score: 0.91, label: 'loud cheer', reasons: ['loudness peak', 'crowd noise'] },
+        { start_ms: 11000, end_ms: 15000, score: 0.55, label: 'scene change', reasons: ['cut'] },
+      ] } });
+  window.history.pushState(null, '', '/review/j_hl');
+});
+afterEach(async () => {
+  view?.unmount();
+  view = undefined;
+  await srv.close();
+});
+
+const items = () => [...view!.container.querySelectorAll<HTMLElement>('[data-testid="span-item"]')];
+const button = (el: Element, text: string) => [...el.querySelectorAll('button')].find((b) => b.textContent?.includes(text)) ?? null;
+
+describe('Review screen', () => {
+  it('lists the spans with their reasons and saves verdicts as labels', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(items()[0].textContent).toContain('loud cheer');
+    expect(items()[0].textContent).toContain('loudness peak · crowd noise');
+    expect(view.container.querySelector('[data-testid="span-1"]')).not.toBeNull();
+
+    click(button(items()[0], 'Accept'));
+    await waitFor(() => expect(srv.labels).toHaveLength(1));
+    expect(srv.labels[0]).toMatchObject({ media_id: 'm_1', job_id: 'j_hl', start_ms: 2000, end_ms: 6000, verdict: 'accept',
+      detected_start_ms: 2000, detected_end_ms: 6000, score: 0.91, model_version: 'heuristic-1' });
+    expect(items()[0].dataset.verdict).toBe('accept');
+
+    // Select the second span from the timeline, move its end with the keys: saved again only
+    // once it has a verdict; R rejects it with the moved boundary.
+    const tl = view.container.querySelector('[data-testid="timeline"]')!;
+    key(tl, 'ArrowDown');
+    const end = view.container.querySelector<HTMLElement>('[aria-label="End of highlight 2"]')!;
+    key(end, 'ArrowRight', { shiftKey: true });
+    key(document.body, 'r');
+    await waitFor(() => expect(srv.labels).toHaveLength(2));
+    expect(srv.labels[1]).toMatchObject({ start_ms: 11000, end_ms: 16000, verdict: 'reject', detected_end_ms: 15000 });
+    expect(items()[1].textContent).toContain('(edited)');
+  });
+
+  it('shows the verdicts saved earlier', async () => {
+    srv.labels.push({ id: 'l_0', media_id: 'm_1', start_ms: 1500, end_ms: 6000, verdict: 'accept', detected_start_ms: 2000,
+      detected_end_ms: 6000, created_at: now });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(items()[0].dataset.verdict).toBe('accept');
+    expect(items()[0].textContent).toContain('0:01.5–0:06.0');
+    expect(items()[1].dataset.verdict).toBe('');
+  });
+
+  it('previews the title over the player and submits a render job', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    click(button(items()[0], 'Render'));
+    const dialog = view.container.querySelector('[role="dialog"]')!;
+    expect(dialog.querySelector('[data-testid="preview-title"]')!.textContent).toBe('loud cheer');
+    typeInto(dialog.querySelector<HTMLInputElement>('[data-testid="render-title-input"]')!, 'What a goal');
+    expect(dialog.querySelector('[data-testid="preview-title"]')!.textContent).toBe('What a goal');
+    click(dialog.querySelector('input[value="landscape-clean"]'));
+    expect(dialog.querySelector('[data-testid="render-preview"]')!.className).toContain('preview-horizontal');
+    click(button(dialog, 'Render'));
+    await waitFor(() => expect(window.location.pathname).toMatch(/^\/jobs\/j_\d+$/));
+    const job = [...srv.jobs.values()].find((j) => j.kind === 'render')!;
+    expect(job.request).toMatchObject({ template_id: 'landscape-clean', source_uri: 'media://m_1', start_ms: 2000, end_ms: 6000,
+      format: 'horizontal', title: 'What a goal' });
+  });
+});
+
+describe('captionAt', () => {
+  const segs = [{ start_ms: 0, end_ms: 3000, text: 'one two three four five six seven', words: [
+    'one', 'two', 'three', 'four', 'five', 'six', 'seven'].map((w, i) => ({ word: w, start_ms: i * 400, end_ms: i * 400 + 380, confidence: 0.9 })) }];
+  it('shows the words around the time, a few at a time', () => {
+    expect(captionAt(segs, 100, 3)).toBe('one two three');
+    expect(captionAt(segs, 1300, 3)).toBe('four five six');
+    expect(captionAt(segs, 2500, 3)).toBe('seven');
+    expect(captionAt(segs, 5000, 3)).toBe('');
+  });
+});
