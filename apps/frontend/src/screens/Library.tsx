@@ -3,7 +3,16 @@
 import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
-import { DetectionProfileValues, type DetectionProfile, type HighlightDetectionRequestInput, type Media } from '../generated/domain';
+import {
+  ClipProcessingRequestSchema,
+  DetectionProfileValues,
+  TargetFormatValues,
+  type ClipProcessingRequestInput,
+  type DetectionProfile,
+  type HighlightDetectionRequestInput,
+  type Media,
+  type TargetFormat,
+} from '../generated/domain';
 import { formatBytes, formatDate, formatMs, probeDurationMs } from '../lib/format';
 import { jobMediaUri, KIND_NAMES, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
@@ -17,6 +26,10 @@ function MediaCard({ m }: { m: Media }) {
   const media = useMedia();
   const { navigate } = useRouter();
   const [profile, setProfile] = useState<DetectionProfile>('generic');
+  const [clipFrom, setClipFrom] = useState('0');
+  const [clipTo, setClipTo] = useState('5');
+  const [clipFormat, setClipFormat] = useState<TargetFormat>('mp4');
+  const clipOk = useKindAvailable('clip_processing');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const autoclip = useKindAvailable('autoclip');
@@ -41,6 +54,26 @@ function MediaCard({ m }: { m: Media }) {
     run(async () => {
       const request: HighlightDetectionRequestInput = { clip_id: newClipId('hl'), media_uri: m.uri, detection_profile: profile, top_n: 8 };
       const j = await client.createJob('highlight_detection', request);
+      jobs.upsert(j);
+      return j;
+    });
+
+  const cutClip = () =>
+    run(async () => {
+      const start = Math.round(Number(clipFrom) * 1000);
+      const end = Math.round(Number(clipTo) * 1000);
+      const request: ClipProcessingRequestInput = {
+        clip_id: newClipId('clip'),
+        source_uri: m.uri,
+        target_format: clipFormat,
+        operations: [{ op: 'trim', start_ms: start, end_ms: end }, { op: 'thumbnail', at_ms: start }],
+      };
+      const check = ClipProcessingRequestSchema.safeParse(request);
+      if (!check.success) {
+        const i = check.error.issues[0];
+        throw new Error(`${i.path.join('.')}: ${i.message}`);
+      }
+      const j = await client.createJob('clip_processing', request);
       jobs.upsert(j);
       return j;
     });
@@ -89,6 +122,16 @@ function MediaCard({ m }: { m: Media }) {
           Delete
         </button>
       </div>
+      <form className="actions clip-form" onSubmit={(e) => { e.preventDefault(); void cutClip(); }}>
+        <label>From <input type="number" min="0" step="0.1" value={clipFrom} onChange={(e) => setClipFrom(e.target.value)} aria-label="Clip start, seconds" /> s</label>
+        <label>to <input type="number" min="0" step="0.1" value={clipTo} onChange={(e) => setClipTo(e.target.value)} aria-label="Clip end, seconds" /> s</label>
+        <select value={clipFormat} onChange={(e) => setClipFormat(e.target.value as TargetFormat)} aria-label="Clip format">
+          {TargetFormatValues.map((f) => <option key={f} value={f}>{f}</option>)}
+        </select>
+        <ReasonButton type="submit" disabled={busy || clipOk === false} reason={clipOk === false ? 'clipping is not available on this server' : undefined}>
+          Cut clip
+        </ReasonButton>
+      </form>
       {error ? <ProblemBox problem={error} /> : null}
       {related.length ? (
         <ul className="related">

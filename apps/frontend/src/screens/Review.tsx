@@ -6,7 +6,7 @@
 // Enter play the span · [ / ] set its start / end at the playhead · arrows on the timeline.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, ContractError } from '../api/client';
-import { ProblemBox } from '../components/common';
+import { ProblemBox, ReasonButton } from '../components/common';
 import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../components/Timeline';
 import { Waveform } from '../components/Waveform';
 import {
@@ -20,9 +20,9 @@ import {
 } from '../generated/domain';
 import { loadPeaks, scoreCurve } from '../lib/audio';
 import { formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';
-import { jobMediaUri } from '../lib/jobs';
+import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
-import { useApi } from '../state/api';
+import { useApi, useKindAvailable } from '../state/api';
 import { useJobs } from '../state/jobs';
 import { RenderDialog } from './RenderDialog';
 
@@ -79,6 +79,7 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
   const [renderOpen, setRenderOpen] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
   const stopAt = useRef<number | undefined>(undefined);
+  const clipOk = useKindAvailable('clip_processing');
 
   // Load the job, its result, the media and the labels saved so far.
   useEffect(() => {
@@ -243,6 +244,23 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [renderOpen, seek, save, selected, playSpan, setBoundary]);
 
+  // The span as a plain trimmed clip (no template): a clip_processing job.
+  const cutClip = useCallback(async (s: ReviewSpan) => {
+    if (!data) return;
+    try {
+      const j = await client.createJob('clip_processing', {
+        clip_id: newClipId('clip'),
+        source_uri: data.media.uri,
+        target_format: 'mp4',
+        operations: [{ op: 'trim', start_ms: s.start_ms, end_ms: s.end_ms }, { op: 'thumbnail', at_ms: s.start_ms }],
+      });
+      jobs.upsert(j);
+      navigate(`/jobs/${encodeURIComponent(j.id)}`);
+    } catch (e) {
+      setSaveError(`Clip not started: ${ApiError.describe(e)}`);
+    }
+  }, [client, data, jobs, navigate]);
+
   const scores = useMemo(() => scoreCurve(spans, durationMs, PEAK_BUCKETS), [spans, durationMs]);
 
   if (loadError) return <ProblemBox problem={loadError} title="Cannot review" />;
@@ -314,6 +332,8 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
               <button type="button" className={s.verdict === 'reject' ? 'danger' : ''} aria-pressed={s.verdict === 'reject'}
                 disabled={saving === s.key} onClick={() => void save(i, 'reject')}>Reject</button>
               <button type="button" onClick={() => { setSelected(i); setRenderOpen(true); }}>Render…</button>
+              <ReasonButton disabled={clipOk === false} reason={clipOk === false ? 'clipping is not available' : undefined}
+                onClick={() => void cutClip(s)}>Cut clip</ReasonButton>
             </div>
           </li>
         ))}
