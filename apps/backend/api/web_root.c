@@ -66,11 +66,24 @@ static bool safe_path(const char *path) {
     }
 }
 
-/* A client-side route: not the API, and no extension in the last segment. */
+/* The SPA's own routes (apps/frontend/src/App.tsx): answered with index.html. Any other path
+ * without a file stays a 404, so a mistyped API path is not masked by the app. */
+static const char *const pages[] = {"/", "/media", "/upload", "/jobs", "/clips"};
+static const char *const page_prefixes[] = {"/jobs/", "/review/"};
+
 static bool client_route(const char *path) {
-    if (!strncmp(path, "/v1/", 4) || !strcmp(path, "/v1")) return false;
-    const char *last = strrchr(path, '/');
-    return !strchr(last ? last : path, '.');
+    size_t n = strlen(path);
+    if (n > 1 && path[n - 1] == '/') n--; /* "/jobs/" is "/jobs" */
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        if (strlen(pages[i]) == n && !strncmp(path, pages[i], n)) return true;
+    for (size_t i = 0; i < sizeof page_prefixes / sizeof page_prefixes[0]; i++) {
+        size_t p = strlen(page_prefixes[i]);
+        /* one more segment, no extension: /jobs/j_1, not /jobs/j_1/x or /jobs/a.js */
+        if (n > p && !strncmp(path, page_prefixes[i], p) && !memchr(path + p, '/', n - p) &&
+            !memchr(path + p, '.', n - p))
+            return true;
+    }
+    return false;
 }
 
 /* realpath(candidate) if it is a regular file inside real_root; NULL otherwise. */

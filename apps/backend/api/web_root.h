@@ -1,9 +1,9 @@
 /* web_root.h — the files of the web UI (the SPA built into apps/frontend/dist) and how the
  * server answers for them: a request path is mapped to a file under the web root, refusing any
  * path that could leave it (".." segments, backslashes, control characters, symlinks pointing
- * out); a client-side route (no such file, no extension in its last segment, not under /v1/)
- * gets index.html; each file gets its content type and cache policy (content-hashed files under
- * /assets/ are immutable, everything else is revalidated). Steered by CLIPFORGE_WEB_DIR. */
+ * out); a route of the app itself (/jobs, /jobs/{id}, /review/{id}...) gets index.html; each
+ * file gets its content type and cache policy (content-hashed files under /assets/ are
+ * immutable, everything else is revalidated). Steered by CLIPFORGE_WEB_DIR. */
 #ifndef CLIPFORGE_API_WEB_ROOT_H
 #define CLIPFORGE_API_WEB_ROOT_H
 

@@ -85,7 +85,7 @@ static void test_hashed_assets_are_immutable_with_their_type(void **state) {
 
 static void test_client_routes_fall_back_to_index(void **state) {
     (void)state;
-    const char *routes[] = {"/jobs", "/jobs/j_123", "/review/j_9", "/upload/"};
+    const char *routes[] = {"/jobs", "/jobs/j_123", "/review/j_9", "/upload/", "/clips", "/media"};
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         cf_web_file f;
         assert_int_equal(resolve(routes[i], &f), CF_OK);
@@ -102,6 +102,9 @@ static void test_missing_files_and_api_paths_do_not_fall_back(void **state) {
     assert_int_equal(resolve("/assets/gone-123.js", &f), CF_ERR_NOT_FOUND);
     assert_int_equal(resolve("/v1/nothing", &f), CF_ERR_NOT_FOUND);
     assert_int_equal(resolve("/v1", &f), CF_ERR_NOT_FOUND);
+    assert_int_equal(resolve("/no/such/route", &f), CF_ERR_NOT_FOUND);
+    assert_int_equal(resolve("/jobs/j_1/more", &f), CF_ERR_NOT_FOUND);
+    assert_int_equal(resolve("/review/x.js", &f), CF_ERR_NOT_FOUND);
     assert_null(f.path);
 }
 
