@@ -28,6 +28,7 @@ typedef struct cf_config {
     char *feature_cache_dir;   /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
     char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = the source tree's */
     char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = the source tree's */
+    char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = the source tree's */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.
