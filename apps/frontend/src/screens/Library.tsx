@@ -66,7 +66,8 @@ function MediaCard({ m }: { m: Media }) {
         clip_id: newClipId('clip'),
         source_uri: m.uri,
         target_format: clipFormat,
-        operations: [{ op: 'trim', start_ms: start, end_ms: end }, { op: 'thumbnail', at_ms: start }],
+        // thumbnail time counts in the trimmed clip
+        operations: [{ op: 'trim', start_ms: start, end_ms: end }, { op: 'thumbnail', at_ms: Math.max(0, Math.round((end - start) / 2)) }],
       };
       const check = ClipProcessingRequestSchema.safeParse(request);
       if (!check.success) {

@@ -252,7 +252,7 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
         clip_id: newClipId('clip'),
         source_uri: data.media.uri,
         target_format: 'mp4',
-        operations: [{ op: 'trim', start_ms: s.start_ms, end_ms: s.end_ms }, { op: 'thumbnail', at_ms: s.start_ms }],
+        operations: [{ op: 'trim', start_ms: s.start_ms, end_ms: s.end_ms }, { op: 'thumbnail', at_ms: Math.round((s.end_ms - s.start_ms) / 2) }],
       });
       jobs.upsert(j);
       navigate(`/jobs/${encodeURIComponent(j.id)}`);

@@ -31,6 +31,27 @@ function saveIds(ids: string[]) {
   localStorage.setItem(KNOWN_KEY, JSON.stringify(ids.slice(0, 500)));
 }
 
+const NAMES_KEY = 'clipforge.mediaNames';
+
+/** File names this browser uploaded, by media id (shown when the server keeps none). */
+function names(): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(NAMES_KEY) ?? '{}');
+    return v && typeof v === 'object' ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function rememberName(id: string, filename: string) {
+  localStorage.setItem(NAMES_KEY, JSON.stringify({ ...names(), [id]: filename }));
+}
+
+function withName(m: Media): Media {
+  const n = names()[m.id];
+  return m.filename || !n ? m : { ...m, filename: n };
+}
+
 export function MediaProvider({ children }: { children: ReactNode }) {
   const { client } = useApi();
   const [items, setItems] = useState<Media[]>([]);
@@ -42,7 +63,7 @@ export function MediaProvider({ children }: { children: ReactNode }) {
     try {
       const listed = await client.listMedia();
       if (listed) {
-        setItems(listed);
+        setItems(listed.map(withName));
       } else {
         const ids = knownIds();
         const found = await Promise.all(
@@ -50,7 +71,7 @@ export function MediaProvider({ children }: { children: ReactNode }) {
         );
         const present = found.filter((m): m is Media => m !== null);
         saveIds(present.map((m) => m.id));
-        setItems(present);
+        setItems(present.map(withName));
       }
       setError(undefined);
     } catch (e) {
@@ -66,7 +87,7 @@ export function MediaProvider({ children }: { children: ReactNode }) {
 
   const add = useCallback((m: Media) => {
     saveIds([m.id, ...knownIds().filter((id) => id !== m.id)]);
-    setItems((xs) => [m, ...xs.filter((x) => x.id !== m.id)]);
+    setItems((xs) => [withName(m), ...xs.filter((x) => x.id !== m.id)]);
   }, []);
 
   const remove = useCallback(
