@@ -42,5 +42,6 @@ int cf_cmd_probe(int argc, char **argv);
 int cf_cmd_clip(int argc, char **argv);
 int cf_cmd_detect(int argc, char **argv);
 int cf_cmd_render(int argc, char **argv);
+int cf_cmd_serve(int argc, char **argv);
 
 #endif

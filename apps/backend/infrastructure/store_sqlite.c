@@ -122,7 +122,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_MEDIA_GET] = "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=?1",
     [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
     [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
-    [Q_OUTBOX_COUNT] = "SELECT count(*) FROM outbox",
+    [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events)",
 };
 
 static cf_err db_error(sq_store *st, cf_error *err, const char *what) {
@@ -867,7 +867,10 @@ static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     }
     if (s) sqlite3_reset(s);
     s = rc ? NULL : stmt(st, Q_OUTBOX_COUNT, err);
-    if (s && sqlite3_step(s) == SQLITE_ROW) out->outbox_pending = sqlite3_column_int64(s, 0);
+    if (s && sqlite3_step(s) == SQLITE_ROW) {
+        out->outbox_pending = sqlite3_column_int64(s, 0);
+        out->last_event_id = sqlite3_column_int64(s, 1);
+    }
     if (s) sqlite3_reset(s);
     pthread_mutex_unlock(&st->lock);
     return rc;

@@ -47,6 +47,14 @@ static const cfg_key keys[] = {
         "learned highlight models (empty = apps/ai/models of the source tree)"),
     STR(web_dir, "CLIPFORGE_WEB_DIR", "",
         "the built web UI served at / (empty = apps/frontend/dist of the source tree)"),
+    INT(lease_ms, "CLIPFORGE_LEASE_MS", "30000", 200, 86400000,
+        "job lease in serve/worker; a job whose worker stops renewing it is requeued"),
+    INT(max_attempts, "CLIPFORGE_MAX_ATTEMPTS", "3", 1, 100, "runs of a job before it fails"),
+    INT(retry_base_ms, "CLIPFORGE_RETRY_BASE_MS", "1000", 0, 3600000,
+        "backoff before the first retry (doubles each attempt)"),
+    INT(sse_heartbeat_ms, "CLIPFORGE_SSE_HEARTBEAT_MS", "15000", 100, 600000,
+        "idle interval after which an event stream sends a heartbeat comment"),
+    INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256, "HTTP thread pool (0 = cores)"),
 };
 
 static const cfg_key *find_key(const char *name) {

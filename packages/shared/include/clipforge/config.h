@@ -29,6 +29,11 @@ typedef struct cf_config {
     char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = the source tree's */
     char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = the source tree's */
     char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = the source tree's */
+    int64_t lease_ms;          /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
+    int64_t max_attempts;      /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
+    int64_t retry_base_ms;     /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
+    int64_t sse_heartbeat_ms;  /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
+    int64_t http_threads;      /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.

@@ -95,6 +95,7 @@ typedef struct cf_media_record {
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATUS_COUNT];
     int64_t outbox_pending;
+    int64_t last_event_id; /* 0 when there is none */
 } cf_job_stats;
 
 typedef struct cf_store_methods {

@@ -1,0 +1,103 @@
+/* api.h — what the HTTP route modules share: the per-request context, the route table row and
+ * the response helpers. The server (http_server.c) matches the route, applies the central checks
+ * (method, content type, body size, JSON depth) and only then calls the handler. */
+#ifndef CLIPFORGE_API_H
+#define CLIPFORGE_API_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "application/app.h"
+#include "clipforge/storage.h"
+
+typedef enum cf_body_policy {
+    CF_BODY_NONE,   /* a body is ignored (bounded by the JSON limit) */
+    CF_BODY_JSON,   /* application/json, at most CLIPFORGE_MAX_BODY_BYTES, parsed with depth limit */
+    CF_BODY_STREAM, /* raw upload handed to the handler's stream callbacks chunk by chunk */
+} cf_body_policy;
+
+typedef struct cf_http_request cf_http_request;
+typedef struct cf_http_server cf_http_server;
+
+/* A handler answers by calling one cf_http_reply_* function; returns MHD_YES/MHD_NO. */
+typedef enum MHD_Result (*cf_route_handler)(cf_http_request *req);
+
+typedef struct cf_route {
+    const char *method;
+    const char *pattern; /* "/v1/jobs/{}" one segment, "/v1/files/{*}" the rest */
+    cf_body_policy body;
+    cf_route_handler handler;
+    /* CF_BODY_STREAM: called for each chunk (return a problem slug to stop, NULL to go on)
+     * and when the request ends (complete = false when cut short). */
+    const char *(*on_chunk)(cf_http_request *req, const char *data, size_t len);
+    void (*on_end)(cf_http_request *req, bool complete);
+    const char *summary; /* for the OpenAPI document */
+} cf_route;
+
+struct cf_http_request {
+    cf_http_server *server;
+    cf_app *app;
+    struct MHD_Connection *conn;
+    const cf_route *route;
+    char method[8];
+    char *path_param;       /* the {} or {*} part, decoded */
+    char *body;             /* CF_BODY_JSON: collected bytes */
+    size_t body_len, body_cap;
+    json_t *json;           /* CF_BODY_JSON: parsed body */
+    const char *early_problem; /* set while reading: answered when the body has been read */
+    char early_detail[256];
+    bool answered;
+    int status;             /* what was answered, for metrics */
+    int64_t started_ns;
+    /* CF_BODY_STREAM state, owned by the route */
+    cf_storage_writer *writer;
+    int64_t received;
+    int64_t limit;
+    char id[40];
+};
+
+/* Response helpers: each queues the response and marks the request answered. */
+enum MHD_Result cf_http_reply_json(cf_http_request *req, int status, json_t *body /* stolen */);
+enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, const char *detail);
+enum MHD_Result cf_http_reply_error(cf_http_request *req, const cf_error *err);
+enum MHD_Result cf_http_reply_text(cf_http_request *req, int status, const char *content_type,
+                                   const char *text, size_t len);
+/* Queues response r with status; destroys r. */
+enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r);
+
+/* Request accessors. */
+const char *cf_http_header(cf_http_request *req, const char *name);
+const char *cf_http_query(cf_http_request *req, const char *name);
+
+/* The route table (http_server.c) and the handlers of each module. */
+const cf_route *cf_http_routes(size_t *n);
+
+enum MHD_Result cf_api_media_upload(cf_http_request *req);
+const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len);
+void cf_api_media_end(cf_http_request *req, bool complete);
+enum MHD_Result cf_api_media_get(cf_http_request *req);
+enum MHD_Result cf_api_media_delete(cf_http_request *req);
+enum MHD_Result cf_api_jobs_create(cf_http_request *req);
+enum MHD_Result cf_api_jobs_list(cf_http_request *req);
+enum MHD_Result cf_api_jobs_get(cf_http_request *req);
+enum MHD_Result cf_api_jobs_cancel(cf_http_request *req);
+enum MHD_Result cf_api_jobs_retry(cf_http_request *req);
+enum MHD_Result cf_api_events(cf_http_request *req);
+enum MHD_Result cf_api_files(cf_http_request *req);
+enum MHD_Result cf_api_openapi(cf_http_request *req);
+enum MHD_Result cf_api_healthz(cf_http_request *req);
+enum MHD_Result cf_api_readyz(cf_http_request *req);
+enum MHD_Result cf_api_metrics(cf_http_request *req);
+
+/* The SSE hub: wakes suspended event streams (sse.c). */
+typedef struct cf_sse_hub cf_sse_hub;
+cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err);
+void cf_sse_hub_notify(void *hub);
+/* Ends every stream (they finish their current write) before the daemon stops. */
+void cf_sse_hub_close(cf_sse_hub *hub);
+void cf_sse_hub_free(cf_sse_hub *hub);
+cf_sse_hub *cf_http_server_hub(cf_http_server *s);
+
+#endif

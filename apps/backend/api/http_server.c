@@ -1,0 +1,420 @@
+/* http_server.c — the libmicrohttpd daemon and the route table. Every request goes through
+ * dispatch(): route match (404 / 405 with Allow), central body checks (415 for the wrong content
+ * type, 413 over the size limit, 400 for JSON that does not parse or nests too deep), then the
+ * handler. Errors are application/problem+json everywhere. Steered by CLIPFORGE_LISTEN,
+ * CLIPFORGE_HTTP_THREADS, CLIPFORGE_MAX_BODY_BYTES, CLIPFORGE_MAX_JSON_DEPTH,
+ * CLIPFORGE_MAX_UPLOAD_BYTES. */
+#include "api/http_server.h"
+
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "application/metrics.h"
+#include "application/problem.h"
+#include "clipforge/json.h"
+#include "clipforge/log.h"
+
+struct cf_http_server {
+    cf_app *app;
+    struct MHD_Daemon *daemon;
+    cf_sse_hub *hub;
+    int port;
+};
+
+static const cf_route routes[] = {
+    {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk,
+     cf_api_media_end, "Upload media (raw body), probed"},
+    {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata"},
+    {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media"},
+    {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job"},
+    {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs"},
+    {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job"},
+    {"POST", "/v1/jobs/{}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job"},
+    {"POST", "/v1/jobs/{}/retry", CF_BODY_NONE, cf_api_jobs_retry, NULL, NULL,
+     "Retry a failed or cancelled job"},
+    {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events"},
+    {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download"},
+    {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document"},
+    {"GET", "/healthz", CF_BODY_NONE, cf_api_healthz, NULL, NULL, "Liveness"},
+    {"GET", "/readyz", CF_BODY_NONE, cf_api_readyz, NULL, NULL, "Readiness"},
+    {"GET", "/metrics", CF_BODY_NONE, cf_api_metrics, NULL, NULL, "Prometheus metrics"},
+};
+
+const cf_route *cf_http_routes(size_t *n) {
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+cf_sse_hub *cf_http_server_hub(cf_http_server *s) { return s->hub; }
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Matches path against pattern; *param = the {} / {*} part (malloc'd) when it matches. */
+static bool match(const char *pattern, const char *path, char **param) {
+    *param = NULL;
+    while (*pattern && *path) {
+        if (!strncmp(pattern, "{*}", 3)) {
+            if (!*path) return false;
+            *param = strdup(path);
+            return *param != NULL;
+        }
+        if (!strncmp(pattern, "{}", 2)) {
+            size_t n = strcspn(path, "/");
+            if (n == 0) return false;
+            free(*param);
+            *param = strndup(path, n);
+            path += n;
+            pattern += 2;
+            continue;
+        }
+        if (*pattern++ != *path++) {
+            free(*param);
+            *param = NULL;
+            return false;
+        }
+    }
+    if (*pattern || *path) {
+        free(*param);
+        *param = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Finds the route; when only the method differs, fills allow ("GET, DELETE"). */
+static const cf_route *find_route(const char *method, const char *path, char **param, char *allow,
+                                  size_t cap) {
+    allow[0] = '\0';
+    bool head = !strcmp(method, "HEAD");
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        char *p = NULL;
+        if (!match(routes[i].pattern, path, &p)) continue;
+        if (!strcmp(routes[i].method, method) || (head && !strcmp(routes[i].method, "GET"))) {
+            free(*param);
+            *param = p;
+            return &routes[i];
+        }
+        free(p);
+        size_t len = strlen(allow);
+        snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", routes[i].method);
+    }
+    return NULL;
+}
+
+enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r) {
+    if (!r) return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    if (ok == MHD_YES) {
+        req->answered = true;
+        req->status = status;
+    }
+    return ok;
+}
+
+static enum MHD_Result reply_buffer(cf_http_request *req, int status, const char *type,
+                                    char *text /* malloc'd, taken */, size_t len) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return cf_http_reply(req, status, r);
+}
+
+enum MHD_Result cf_http_reply_json(cf_http_request *req, int status, json_t *body) {
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
+    return reply_buffer(req, status, "application/json", text, strlen(text));
+}
+
+enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, const char *detail) {
+    const cf_problem_kind *k = cf_problem_find(slug);
+    if (!k) k = cf_problem_find("internal");
+    json_t *p = cf_problem_json(k, detail);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (!text) return MHD_NO;
+    return reply_buffer(req, k->status, "application/problem+json", text, strlen(text));
+}
+
+enum MHD_Result cf_http_reply_error(cf_http_request *req, const cf_error *err) {
+    const cf_problem_kind *k = cf_problem_for(err->code);
+    if (k->status >= 500) cf_log_error("api", "%s %s: %s", req->method, req->route->pattern, err->msg);
+    return cf_http_reply_problem(req, k->slug, err->msg);
+}
+
+enum MHD_Result cf_http_reply_text(cf_http_request *req, int status, const char *content_type,
+                                   const char *text, size_t len) {
+    char *copy = malloc(len + 1);
+    if (!copy) return MHD_NO;
+    memcpy(copy, text, len);
+    return reply_buffer(req, status, content_type, copy, len);
+}
+
+const char *cf_http_header(cf_http_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *cf_http_query(cf_http_request *req, const char *name) {
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static bool is_json_type(const char *ct) {
+    if (!ct) return false;
+    while (*ct == ' ') ct++;
+    size_t n = strcspn(ct, "; ");
+    return n == strlen("application/json") && !strncasecmp(ct, "application/json", n);
+}
+
+/* Content-Length as a number; -1 when absent or malformed. */
+static int64_t content_length(cf_http_request *req) {
+    const char *cl = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl) return -1;
+    char *end = NULL;
+    long long v = strtoll(cl, &end, 10);
+    return (end == cl || *end || v < 0) ? -1 : v;
+}
+
+/* First call of a request: route it and check what can be checked before the body. */
+static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
+    char allow[64];
+    req->route = find_route(req->method, url, &req->path_param, allow, sizeof allow);
+    if (!req->route && allow[0]) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "%s is not allowed here; allowed: %s", req->method, allow);
+        const cf_problem_kind *k = cf_problem_find("method-not-allowed");
+        json_t *p = cf_problem_json(k, detail);
+        char *text = json_dumps(p, JSON_COMPACT);
+        json_decref(p);
+        struct MHD_Response *r =
+            text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!r) return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        return cf_http_reply(req, 405, r);
+    }
+    if (!req->route) return cf_http_reply_problem(req, "not-found", "no such route");
+    int64_t len = content_length(req);
+    const cf_config *cfg = &req->app->cfg;
+    const char *ct = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (req->route->body == CF_BODY_JSON) {
+        if (!is_json_type(ct))
+            return cf_http_reply_problem(req, "unsupported-media-type",
+                                         "send the body as application/json");
+        if (len > cfg->max_body_bytes)
+            return cf_http_reply_problem(req, "payload-too-large", "JSON body over the size limit");
+    } else if (req->route->body == CF_BODY_STREAM) {
+        if (ct && (!strncasecmp(ct, "multipart/", 10) ||
+                   !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
+            return cf_http_reply_problem(req, "unsupported-media-type",
+                                         "send the media as the raw request body, not a form");
+        if (len > cfg->max_upload_bytes)
+            return cf_http_reply_problem(req, "payload-too-large", "upload over the size limit");
+        req->limit = cfg->max_upload_bytes;
+    } else if (len > cfg->max_body_bytes) {
+        return cf_http_reply_problem(req, "payload-too-large", "body over the size limit");
+    }
+    return MHD_YES;
+}
+
+static void set_early(cf_http_request *req, const char *slug, const char *detail) {
+    req->early_problem = slug;
+    snprintf(req->early_detail, sizeof req->early_detail, "%s", detail);
+}
+
+/* One chunk of body. */
+static void take_chunk(cf_http_request *req, const char *data, size_t len) {
+    if (req->early_problem) return; /* draining after a refusal */
+    const cf_config *cfg = &req->app->cfg;
+    if (req->route->body == CF_BODY_STREAM) {
+        const char *slug = req->route->on_chunk(req, data, len);
+        if (slug) set_early(req, slug, !strcmp(slug, "payload-too-large")
+                                           ? "upload over the size limit" : "cannot store upload");
+        return;
+    }
+    if (req->body_len + len > (size_t)cfg->max_body_bytes) {
+        set_early(req, "payload-too-large", "body over the size limit");
+        return;
+    }
+    if (req->route->body == CF_BODY_NONE) {
+        req->body_len += len;
+        return;
+    }
+    if (req->body_len + len + 1 > req->body_cap) {
+        size_t cap = (req->body_len + len + 1) * 2;
+        char *grown = realloc(req->body, cap);
+        if (!grown) {
+            set_early(req, "internal", "out of memory");
+            return;
+        }
+        req->body = grown;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+}
+
+/* The whole request is in: run the handler. */
+static enum MHD_Result finish_request(cf_http_request *req) {
+    if (req->early_problem) return cf_http_reply_problem(req, req->early_problem, req->early_detail);
+    if (req->route->body == CF_BODY_JSON) {
+        cf_error err;
+        req->json = cf_json_parse(req->body ? req->body : "", req->body_len,
+                                  (size_t)req->app->cfg.max_json_depth, &err);
+        if (!req->json) return cf_http_reply_problem(req, "validation", err.msg);
+    }
+    return req->route->handler(req);
+}
+
+static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    cf_http_server *s = cls;
+    cf_http_request *req = *con_cls;
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req) return MHD_NO;
+        req->server = s;
+        req->app = s->app;
+        req->conn = conn;
+        req->started_ns = mono_ns();
+        snprintf(req->method, sizeof req->method, "%s", method);
+        *con_cls = req;
+        return begin_request(req, url);
+    }
+    if (req->answered) {
+        *upload_data_size = 0; /* answered early: discard what still arrives */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        take_chunk(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        /* Refuse at once rather than read the rest of a large body; MHD closes afterwards. */
+        if (req->early_problem && req->route->body == CF_BODY_STREAM)
+            cf_http_reply_problem(req, req->early_problem, req->early_detail);
+        return MHD_YES;
+    }
+    return finish_request(req);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)conn;
+    cf_http_request *req = *con_cls;
+    if (!req) return;
+    if (req->route && req->route->on_end)
+        req->route->on_end(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (req->status) cf_metrics_http(req->status, (double)(mono_ns() - req->started_ns) / 1e9);
+    json_decref(req->json);
+    free(req->body);
+    free(req->path_param);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = '\0';
+    cf_log_debug("http", "%s", msg);
+}
+
+static cf_err resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                      cf_error *err) {
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || !colon[1])
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen '%s': expected HOST:PORT", listen);
+    size_t hl = (size_t)(colon - listen);
+    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
+        listen++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen: host too long");
+    memcpy(host, listen, hl);
+    host[hl] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int g = getaddrinfo(host, colon + 1, &hints, &res);
+    if (g != 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen %s: %s", host,
+                            gai_strerror(g));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return CF_OK;
+}
+
+cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
+                            cf_error *err) {
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    cf_err rc = resolve(listen, &ss, &sl, err);
+    if (rc) return rc;
+    cf_http_server *s = calloc(1, sizeof *s);
+    if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    s->app = app;
+    rc = cf_sse_hub_start(app, &s->hub, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads <= 0) threads = 2;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, completed,
+        NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (!s->daemon) {
+        cf_sse_hub_free(s->hub);
+        free(s);
+        return cf_error_set(err, CF_ERR_UNAVAILABLE, "cannot listen on %s (address in use?)", listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    app->on_event = cf_sse_hub_notify;
+    app->on_event_user = s->hub;
+    *out = s;
+    return CF_OK;
+}
+
+int cf_http_server_port(cf_http_server *s) { return s->port; }
+
+void cf_http_server_quiesce(cf_http_server *s) {
+    if (!s) return;
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+}
+
+void cf_http_server_stop(cf_http_server *s) {
+    if (!s) return;
+    s->app->on_event = NULL;
+    cf_sse_hub_close(s->hub); /* suspended streams must be resumed before the daemon stops */
+    MHD_stop_daemon(s->daemon);
+    cf_sse_hub_free(s->hub);
+    free(s);
+}

@@ -1,0 +1,18 @@
+/* http_server.h — the HTTP API of serve on libmicrohttpd (epoll, internal thread pool). */
+#ifndef CLIPFORGE_HTTP_SERVER_H
+#define CLIPFORGE_HTTP_SERVER_H
+
+#include "api/api.h"
+
+/* Listens on listen ("HOST:PORT", "[::1]:PORT"; port 0 picks a free one) with threads pool
+ * threads (0 = cores). *out is freed by cf_http_server_stop. */
+cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
+                            cf_error *err);
+/* The port actually bound. */
+int cf_http_server_port(cf_http_server *s);
+/* Stops accepting connections; requests in flight go on. */
+void cf_http_server_quiesce(cf_http_server *s);
+/* Ends event streams, finishes requests in flight, stops the daemon. NULL-safe. */
+void cf_http_server_stop(cf_http_server *s);
+
+#endif

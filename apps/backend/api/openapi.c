@@ -1,0 +1,190 @@
+/* openapi.c — GET /openapi.json: an OpenAPI 3.1 document whose paths come from the route table
+ * (plus the per-route details below) and whose component schemas come from the domain
+ * generator's openapi-components.json, embedded at build time when the domain package provides
+ * it. The Problem schema and the problem type list come from the problem table. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "application/problem.h"
+
+#if defined(CF_HAVE_OPENAPI_COMPONENTS)
+extern const char cf_openapi_components_json[];
+#endif
+
+typedef struct route_doc {
+    const char *method, *pattern;
+    int ok_status;
+    const char *request_schema;  /* component name, "binary" for raw uploads, NULL for none */
+    const char *response_schema; /* component name or NULL */
+    const char *query;           /* comma-separated query parameter names */
+} route_doc;
+
+static const route_doc docs[] = {
+    {"POST", "/v1/media", 201, "binary", "Media", NULL},
+    {"GET", "/v1/media/{}", 200, NULL, "Media", NULL},
+    {"DELETE", "/v1/media/{}", 204, NULL, NULL, NULL},
+    {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
+    {"GET", "/v1/jobs", 200, NULL, "JobList", "status,kind,cursor,limit"},
+    {"GET", "/v1/jobs/{}", 200, NULL, "Job", NULL},
+    {"POST", "/v1/jobs/{}/cancel", 202, NULL, "Job", NULL},
+    {"POST", "/v1/jobs/{}/retry", 202, NULL, "Job", NULL},
+    {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
+    {"GET", "/v1/files/{*}", 200, NULL, NULL, "exp,sig"},
+    {"GET", "/openapi.json", 200, NULL, NULL, NULL},
+    {"GET", "/healthz", 200, NULL, NULL, NULL},
+    {"GET", "/readyz", 200, NULL, NULL, NULL},
+    {"GET", "/metrics", 200, NULL, NULL, NULL},
+};
+
+static const route_doc *doc_for(const cf_route *r) {
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        if (!strcmp(docs[i].method, r->method) && !strcmp(docs[i].pattern, r->pattern))
+            return &docs[i];
+    return NULL;
+}
+
+/* "/v1/jobs/{}/cancel" -> "/v1/jobs/{id}/cancel"; "/v1/files/{*}" -> "/v1/files/{key}". */
+static void openapi_path(const char *pattern, char *out, size_t cap) {
+    size_t o = 0;
+    for (const char *p = pattern; *p && o + 8 < cap;) {
+        if (!strncmp(p, "{}", 2)) {
+            o += (size_t)snprintf(out + o, cap - o, "{id}");
+            p += 2;
+        } else if (!strncmp(p, "{*}", 3)) {
+            o += (size_t)snprintf(out + o, cap - o, "{key}");
+            p += 3;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+}
+
+static json_t *ref(const char *name) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "#/components/schemas/%s", name);
+    return json_pack("{s:s}", "$ref", buf);
+}
+
+static json_t *parameters(const cf_route *r, const route_doc *d) {
+    json_t *ps = json_array();
+    if (strchr(r->pattern, '{'))
+        json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name",
+                                            strstr(r->pattern, "{*}") ? "key" : "id", "in", "path",
+                                            "required", 1, "schema", "type", "string"));
+    if (d && d->query) {
+        char *copy = strdup(d->query), *save = NULL;
+        for (char *q = copy ? strtok_r(copy, ",", &save) : NULL; q; q = strtok_r(NULL, ",", &save))
+            json_array_append_new(ps, json_pack("{s:s, s:s, s:{s:s}}", "name", q, "in", "query",
+                                                "schema", "type", "string"));
+        free(copy);
+    }
+    if (!strcmp(r->pattern, "/v1/jobs") && !strcmp(r->method, "POST"))
+        json_array_append_new(ps, json_pack("{s:s, s:s, s:{s:s}}", "name", "Idempotency-Key",
+                                            "in", "header", "schema", "type", "string"));
+    return ps;
+}
+
+static json_t *operation(const cf_route *r, json_t *schemas) {
+    const route_doc *d = doc_for(r);
+    int ok = d ? d->ok_status : 200;
+    char code[8];
+    snprintf(code, sizeof code, "%d", ok);
+    json_t *success = json_pack("{s:s}", "description", "success");
+    if (d && d->response_schema && json_object_get(schemas, d->response_schema))
+        json_object_set_new(success, "content",
+                            json_pack("{s:{s:o}}", "application/json", "schema",
+                                      ref(d->response_schema)));
+    if (!strcmp(r->pattern, "/v1/events"))
+        json_object_set_new(success, "content",
+                            json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type",
+                                      "string"));
+    json_t *responses = json_pack("{s:o, s:{s:s, s:{s:{s:o}}}}", code, success, "default",
+                                  "description", "problem", "content", "application/problem+json",
+                                  "schema", ref("Problem"));
+    json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters",
+                           parameters(r, d), "responses", responses);
+    if (d && d->request_schema) {
+        json_t *body = !strcmp(d->request_schema, "binary")
+                           ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema",
+                                       "type", "string", "format", "binary")
+                       : json_object_get(schemas, d->request_schema)
+                           ? json_pack("{s:{s:o}}", "application/json", "schema",
+                                       ref(d->request_schema))
+                           : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type",
+                                       "object");
+        json_object_set_new(op, "requestBody", json_pack("{s:b, s:o}", "required", 1, "content", body));
+    }
+    return op;
+}
+
+static json_t *problem_schema(void) {
+    size_t n = 0;
+    const cf_problem_kind *kinds = cf_problem_kinds(&n);
+    json_t *types = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char t[128];
+        snprintf(t, sizeof t, CF_PROBLEM_BASE "%s", kinds[i].slug);
+        json_array_append_new(types, json_string(t));
+    }
+    return json_pack("{s:s, s:[s,s,s], s:{s:{s:s, s:o}, s:{s:s}, s:{s:s}, s:{s:s}}}", "type",
+                     "object", "required", "type", "title", "status", "properties", "type", "type",
+                     "string", "enum", types, "title", "type", "string", "status", "type",
+                     "integer", "detail", "type", "string");
+}
+
+static json_t *component_schemas(void) {
+    json_t *schemas = NULL;
+#if defined(CF_HAVE_OPENAPI_COMPONENTS)
+    json_t *doc = json_loads(cf_openapi_components_json, 0, NULL);
+    json_t *inner = json_object_get(json_object_get(doc, "components"), "schemas");
+    if (!inner) inner = json_object_get(doc, "schemas");
+    if (!inner && json_is_object(doc)) inner = doc;
+    schemas = inner ? json_deep_copy(inner) : NULL;
+    json_decref(doc);
+#endif
+    if (!schemas) schemas = json_object();
+    json_object_set_new(schemas, "Problem", problem_schema());
+    return schemas;
+}
+
+static json_t *build(void) {
+    json_t *schemas = component_schemas();
+    json_t *paths = json_object();
+    size_t n = 0;
+    const cf_route *routes = cf_http_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        char path[128], method[8];
+        openapi_path(routes[i].pattern, path, sizeof path);
+        size_t k = 0;
+        for (; routes[i].method[k] && k + 1 < sizeof method; k++)
+            method[k] = (char)(routes[i].method[k] | 0x20);
+        method[k] = '\0';
+        json_t *item = json_object_get(paths, path);
+        if (!item) {
+            item = json_object();
+            json_object_set_new(paths, path, item);
+        }
+        json_object_set_new(item, method, operation(&routes[i], schemas));
+    }
+    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title",
+                     "clipforge", "version", "0.1.0", "paths", paths, "components", "schemas",
+                     schemas);
+}
+
+static char *cached;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void build_once(void) {
+    json_t *doc = build();
+    cached = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(doc);
+}
+
+enum MHD_Result cf_api_openapi(cf_http_request *req) {
+    pthread_once(&once, build_once);
+    if (!cached) return cf_http_reply_problem(req, "internal", "cannot build the document");
+    return cf_http_reply_text(req, 200, "application/json", cached, strlen(cached));
+}

@@ -1,0 +1,106 @@
+/* routes_jobs.c — /v1/jobs: submit (202, or 200 when an Idempotency-Key replays an earlier
+ * submission), read, list with filters and cursor, cancel, retry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "application/job_service.h"
+
+#define MAX_KEY_LEN 200
+#define MAX_LIMIT 200
+
+static enum MHD_Result reply_job(cf_http_request *req, int status, cf_job_record *j) {
+    json_t *o = cf_job_to_json(req->app, j);
+    cf_job_record_free(j);
+    return cf_http_reply_json(req, status, o);
+}
+
+enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
+    const char *key = cf_http_header(req, "Idempotency-Key");
+    if (key && (!*key || strlen(key) > MAX_KEY_LEN))
+        return cf_http_reply_problem(req, "validation", "Idempotency-Key: 1 to 200 characters");
+    cf_job_record j;
+    bool replayed = false;
+    cf_error err;
+    if (cf_jobs_submit(req->app, req->json, key, &j, &replayed, &err)) {
+        if (err.code == CF_ERR_UNSUPPORTED)
+            return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
+        return cf_http_reply_error(req, &err);
+    }
+    return reply_job(req, replayed ? 200 : 202, &j);
+}
+
+enum MHD_Result cf_api_jobs_get(cf_http_request *req) {
+    cf_job_record j;
+    cf_error err;
+    if (cf_store_job_get(req->app->store, req->path_param, &j, &err))
+        return cf_http_reply_error(req, &err);
+    return reply_job(req, 200, &j);
+}
+
+static bool parse_int(const char *s, long long lo, long long hi, long long *out) {
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+/* Reads ?status=&kind=&cursor=&limit= into f; a problem detail on error. */
+static const char *parse_filter(cf_http_request *req, cf_job_filter *f) {
+    const char *status = cf_http_query(req, "status");
+    const char *cursor = cf_http_query(req, "cursor");
+    const char *limit = cf_http_query(req, "limit");
+    f->status = -1;
+    f->kind = cf_http_query(req, "kind");
+    f->limit = 50;
+    if (status && (f->status = cf_job_status_parse(status)) < 0)
+        return "status: one of queued, running, succeeded, failed, cancelled";
+    long long v;
+    if (cursor) {
+        if (!parse_int(cursor, 1, INT64_MAX, &v)) return "cursor: not a cursor from this API";
+        f->before_seq = v;
+    }
+    if (limit) {
+        if (!parse_int(limit, 1, MAX_LIMIT, &v)) return "limit: integer in 1..200";
+        f->limit = (size_t)v;
+    }
+    return NULL;
+}
+
+enum MHD_Result cf_api_jobs_list(cf_http_request *req) {
+    cf_job_filter f = {0};
+    const char *bad = parse_filter(req, &f);
+    if (bad) return cf_http_reply_problem(req, "validation", bad);
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    cf_error err;
+    if (cf_store_job_list(req->app->store, &f, &rows, &n, &err)) return cf_http_reply_error(req, &err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(items, cf_job_to_json(req->app, &rows[i]));
+    json_t *body = json_pack("{s:o}", "items", items);
+    if (n == f.limit) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "%lld", (long long)rows[n - 1].seq);
+        json_object_set_new(body, "next_cursor", json_string(cursor));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    cf_job_records_free(rows, n);
+    return cf_http_reply_json(req, 200, body);
+}
+
+enum MHD_Result cf_api_jobs_cancel(cf_http_request *req) {
+    cf_job_record j;
+    cf_error err;
+    if (cf_jobs_cancel(req->app, req->path_param, &j, &err)) return cf_http_reply_error(req, &err);
+    return reply_job(req, 202, &j);
+}
+
+enum MHD_Result cf_api_jobs_retry(cf_http_request *req) {
+    cf_job_record j;
+    cf_error err;
+    if (cf_jobs_retry(req->app, req->path_param, &j, &err)) return cf_http_reply_error(req, &err);
+    return reply_job(req, 202, &j);
+}

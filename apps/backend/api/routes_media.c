@@ -1,0 +1,139 @@
+/* routes_media.c — /v1/media: a raw upload streamed chunk by chunk into storage (never held in
+ * memory; CLIPFORGE_MAX_UPLOAD_BYTES -> 413; a connection cut halfway aborts the write, which
+ * leaves no file), probed once complete; read and delete. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "application/job_service.h"
+
+#if __has_include("clipforge/probe.h")
+#include "clipforge/probe.h"
+#define CF_HAVE_PROBE 1
+#else
+#define CF_HAVE_PROBE 0
+#endif
+
+static void media_key(const char *id, char *key, size_t cap) { snprintf(key, cap, "media/%s", id); }
+
+const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len) {
+    cf_error err;
+    if (!req->writer) {
+        cf_new_id("m_", req->id, sizeof req->id);
+        char key[64];
+        media_key(req->id, key, sizeof key);
+        if (cf_storage_put_begin(req->app->storage, key, &req->writer, &err)) return "internal";
+    }
+    req->received += (int64_t)len;
+    cf_err rc = req->received > req->limit
+                    ? CF_ERR_TOO_LARGE
+                    : cf_storage_put_write(req->app->storage, req->writer, data, len, &err);
+    if (rc == CF_OK) return NULL;
+    cf_storage_put_abort(req->app->storage, req->writer);
+    req->writer = NULL;
+    return rc == CF_ERR_TOO_LARGE ? "payload-too-large" : "internal";
+}
+
+void cf_api_media_end(cf_http_request *req, bool complete) {
+    (void)complete;
+    /* Still open here means the request never reached the handler: the client went away. */
+    cf_storage_put_abort(req->app->storage, req->writer);
+    req->writer = NULL;
+}
+
+static json_t *media_json(const cf_media_record *m) {
+    char created[40];
+    cf_format_timestamp(m->created_at, created, sizeof created);
+    json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
+    char uri[64];
+    snprintf(uri, sizeof uri, "media://%s", m->id);
+    return json_pack("{s:s, s:s, s:I, s:s?, s:s, s:o}", "id", m->id, "uri", uri, "bytes",
+                     (json_int_t)m->bytes, "mime", m->mime, "created_at", created, "probe",
+                     probe ? probe : json_null());
+}
+
+/* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media. */
+static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_error *err) {
+    *probe_text = NULL;
+#if CF_HAVE_PROBE
+    char *path = NULL;
+    cf_err rc = cf_storage_local_path(app->storage, key, &path, err);
+    json_t *probe = NULL;
+    if (rc == CF_OK) rc = cf_probe_file(path, &probe, err);
+    free(path);
+    if (rc == CF_OK) {
+        json_object_del(probe, "path"); /* a server path is no business of the client */
+        *probe_text = json_dumps(probe, JSON_COMPACT);
+        json_decref(probe);
+    }
+    return rc;
+#else
+    (void)app;
+    (void)key;
+    (void)err;
+    return CF_OK;
+#endif
+}
+
+enum MHD_Result cf_api_media_upload(cf_http_request *req) {
+    cf_error err;
+    if (!req->writer) return cf_http_reply_problem(req, "validation", "empty upload");
+    char key[64];
+    media_key(req->id, key, sizeof key);
+    cf_err rc = cf_storage_put_commit(req->app->storage, req->writer, &err);
+    req->writer = NULL;
+    if (rc) return cf_http_reply_error(req, &err);
+    char *probe = NULL;
+    rc = probe_object(req->app, key, &probe, &err);
+    if (rc) {
+        cf_storage_remove(req->app->storage, key, &err);
+        return cf_http_reply_problem(req, "unsupported-media-type",
+                                     "the upload is not a media file clipforge can read");
+    }
+    const char *mime = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    cf_media_record m = {.id = req->id, .key = key, .mime = (char *)(mime ? mime : "application/octet-stream"),
+                         .bytes = req->received, .probe = probe, .created_at = cf_now_ms()};
+    rc = cf_store_media_insert(req->app->store, &m, &err);
+    json_t *body = rc ? NULL : media_json(&m);
+    free(probe);
+    if (rc) {
+        cf_storage_remove(req->app->storage, key, &err);
+        return cf_http_reply_error(req, &err);
+    }
+    char location[64];
+    snprintf(location, sizeof location, "/v1/media/%s", req->id);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct MHD_Response *r =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+    return cf_http_reply(req, 201, r);
+}
+
+enum MHD_Result cf_api_media_get(cf_http_request *req) {
+    cf_media_record m;
+    cf_error err;
+    if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
+        return cf_http_reply_error(req, &err);
+    json_t *body = media_json(&m);
+    cf_media_record_free(&m);
+    return cf_http_reply_json(req, 200, body);
+}
+
+enum MHD_Result cf_api_media_delete(cf_http_request *req) {
+    cf_media_record m;
+    cf_error err;
+    if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
+        return cf_http_reply_error(req, &err);
+    cf_err rc = cf_store_media_delete(req->app->store, m.id, &err);
+    if (rc == CF_OK) cf_storage_remove(req->app->storage, m.key, &err);
+    cf_media_record_free(&m);
+    if (rc) return cf_http_reply_error(req, &err);
+    return cf_http_reply(req, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+}

@@ -1,0 +1,255 @@
+/* sse.c — GET /v1/events: Server-Sent Events read from the store's event table. Each stream
+ * remembers the last id it sent and asks the store for what follows, so a reconnect with
+ * Last-Event-ID continues exactly after it (no gap, no duplicate). An idle stream is suspended
+ * (it holds no thread); the hub resumes streams when an event is committed and when their
+ * heartbeat (CLIPFORGE_SSE_HEARTBEAT_MS) is due. Without Last-Event-ID a stream starts at the
+ * newest event (only what happens next), or at the job's first event with ?job_id=. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "clipforge/log.h"
+
+#define BATCH 64
+#define TICK_MS 100
+
+typedef struct stream {
+    struct stream *next;          /* in hub->suspended, guarded by hub->lock */
+    cf_sse_hub *hub;
+    struct MHD_Connection *conn;
+    cf_store *store;
+    char *job_id;                 /* filter, or NULL */
+    int64_t last_id;
+    int64_t last_write_ms;
+    char *out;                    /* formatted bytes not yet handed to MHD */
+    size_t out_len, out_pos, out_cap;
+    bool suspended;
+} stream;
+
+struct cf_sse_hub {
+    cf_app *app;
+    pthread_mutex_t lock; /* guards seq, suspended, closing */
+    uint64_t seq;
+    stream *suspended;
+    bool closing, stop_ticker;
+    pthread_t ticker;
+};
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Resumes suspended streams (all, or those whose heartbeat is due). Caller holds the lock. */
+static void resume_locked(cf_sse_hub *hub, bool only_due) {
+    int64_t now = mono_ms();
+    stream **pp = &hub->suspended;
+    while (*pp) {
+        stream *s = *pp;
+        if (only_due && now - s->last_write_ms < hub->app->cfg.sse_heartbeat_ms) {
+            pp = &s->next;
+            continue;
+        }
+        *pp = s->next;
+        s->next = NULL;
+        s->suspended = false;
+        MHD_resume_connection(s->conn);
+    }
+}
+
+void cf_sse_hub_notify(void *user) {
+    cf_sse_hub *hub = user;
+    pthread_mutex_lock(&hub->lock);
+    hub->seq++;
+    resume_locked(hub, false);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+static void *ticker_main(void *arg) {
+    cf_sse_hub *hub = arg;
+    for (;;) {
+        struct timespec ts = {0, TICK_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&hub->lock);
+        bool stop = hub->stop_ticker;
+        if (!stop) resume_locked(hub, true);
+        pthread_mutex_unlock(&hub->lock);
+        if (stop) return NULL;
+    }
+}
+
+cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err) {
+    cf_sse_hub *hub = calloc(1, sizeof *hub);
+    if (!hub) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    hub->app = app;
+    pthread_mutex_init(&hub->lock, NULL);
+    if (pthread_create(&hub->ticker, NULL, ticker_main, hub) != 0) {
+        pthread_mutex_destroy(&hub->lock);
+        free(hub);
+        return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the event stream ticker");
+    }
+    *out = hub;
+    return CF_OK;
+}
+
+void cf_sse_hub_close(cf_sse_hub *hub) {
+    if (!hub) return;
+    pthread_mutex_lock(&hub->lock);
+    hub->closing = true;
+    resume_locked(hub, false);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+void cf_sse_hub_free(cf_sse_hub *hub) {
+    if (!hub) return;
+    pthread_mutex_lock(&hub->lock);
+    hub->stop_ticker = true;
+    pthread_mutex_unlock(&hub->lock);
+    pthread_join(hub->ticker, NULL);
+    pthread_mutex_destroy(&hub->lock);
+    free(hub);
+}
+
+static bool append(stream *s, const char *text, size_t len) {
+    if (s->out_len + len > s->out_cap) {
+        size_t cap = (s->out_len + len) * 2;
+        char *grown = realloc(s->out, cap);
+        if (!grown) return false;
+        s->out = grown;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, text, len);
+    s->out_len += len;
+    return true;
+}
+
+/* Formats the events after last_id into out; false on a store error. */
+static bool fetch(stream *s) {
+    cf_event_record *ev = NULL;
+    size_t n = 0;
+    cf_error err;
+    if (cf_store_events_after(s->store, s->last_id, s->job_id, BATCH, &ev, &n, &err)) {
+        cf_log_warn("sse", "%s", err.msg);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char head[160];
+        int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)ev[i].id,
+                          ev[i].type);
+        /* data is compact JSON: no newlines, so one data line carries it. */
+        if (!append(s, head, (size_t)hl) || !append(s, ev[i].data, strlen(ev[i].data)) ||
+            !append(s, "\n\n", 2))
+            break;
+        s->last_id = ev[i].id;
+    }
+    cf_event_records_free(ev, n);
+    return true;
+}
+
+static ssize_t give(stream *s, char *buf, size_t max) {
+    size_t n = s->out_len - s->out_pos;
+    if (n > max) n = max;
+    memcpy(buf, s->out + s->out_pos, n);
+    s->out_pos += n;
+    if (s->out_pos == s->out_len) s->out_pos = s->out_len = 0;
+    s->last_write_ms = mono_ms();
+    return (ssize_t)n;
+}
+
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
+    (void)pos;
+    stream *s = cls;
+    cf_sse_hub *hub = s->hub;
+    for (;;) {
+        if (s->out_len > s->out_pos) return give(s, buf, max);
+        pthread_mutex_lock(&hub->lock);
+        bool closing = hub->closing;
+        uint64_t seen = hub->seq;
+        pthread_mutex_unlock(&hub->lock);
+        if (closing) return MHD_CONTENT_READER_END_OF_STREAM;
+        if (!fetch(s)) return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (s->out_len > s->out_pos) continue;
+        if (mono_ms() - s->last_write_ms >= hub->app->cfg.sse_heartbeat_ms) {
+            append(s, ": heartbeat\n\n", 13);
+            continue;
+        }
+        pthread_mutex_lock(&hub->lock);
+        if (hub->seq != seen || hub->closing) { /* something happened meanwhile: look again */
+            pthread_mutex_unlock(&hub->lock);
+            continue;
+        }
+        s->suspended = true;
+        s->next = hub->suspended;
+        hub->suspended = s;
+        MHD_suspend_connection(s->conn);
+        pthread_mutex_unlock(&hub->lock);
+        return 0;
+    }
+}
+
+static void free_stream(void *cls) {
+    stream *s = cls;
+    cf_sse_hub *hub = s->hub;
+    pthread_mutex_lock(&hub->lock);
+    for (stream **pp = &hub->suspended; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&hub->lock);
+    free(s->job_id);
+    free(s->out);
+    free(s);
+}
+
+/* Where the stream starts: after Last-Event-ID (header, or ?last_event_id=), else see above. */
+static bool start_id(cf_http_request *req, const char *job_id, int64_t *out) {
+    const char *v = cf_http_header(req, "Last-Event-ID");
+    if (!v) v = cf_http_query(req, "last_event_id");
+    if (v) {
+        char *end = NULL;
+        long long id = strtoll(v, &end, 10);
+        if (end == v || *end || id < 0) return false;
+        *out = id;
+        return true;
+    }
+    if (job_id) {
+        *out = 0;
+        return true;
+    }
+    cf_job_stats st;
+    cf_error err;
+    *out = cf_store_stats(req->app->store, &st, &err) == CF_OK ? st.last_event_id : 0;
+    return true;
+}
+
+enum MHD_Result cf_api_events(cf_http_request *req) {
+    const char *job_id = cf_http_query(req, "job_id");
+    int64_t from = 0;
+    if (!start_id(req, job_id, &from))
+        return cf_http_reply_problem(req, "validation", "Last-Event-ID: must be an event id");
+    stream *s = calloc(1, sizeof *s);
+    if (!s || (job_id && !(s->job_id = strdup(job_id)))) {
+        free(s);
+        return cf_http_reply_problem(req, "internal", "out of memory");
+    }
+    s->hub = cf_http_server_hub(req->server);
+    s->conn = req->conn;
+    s->store = req->app->store;
+    s->last_id = from;
+    s->last_write_ms = mono_ms();
+    append(s, "retry: 2000\n\n", 13);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, read_stream, s, free_stream);
+    if (!r) {
+        free_stream(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return cf_http_reply(req, 200, r);
+}

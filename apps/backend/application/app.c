@@ -1,0 +1,120 @@
+/* app.c — opens and wires the infrastructure for serve; steered by CLIPFORGE_DATA_DIR,
+ * CLIPFORGE_STORE_URL, CLIPFORGE_BUS_URL, CLIPFORGE_STORAGE_URL, CLIPFORGE_SIGNING_KEY. */
+#include "application/app.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
+#include "infrastructure/backends.h"
+#include "infrastructure/storage_local.h"
+
+int64_t cf_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cf_new_id(const char *prefix, char *out, size_t cap) {
+    unsigned char b[8];
+    if (RAND_bytes(b, sizeof b) != 1) {
+        /* Never expected; fall back to time and address entropy rather than fail a request. */
+        uint64_t v = (uint64_t)cf_now_ms() ^ ((uint64_t)(uintptr_t)out << 17) ^ (uint64_t)clock();
+        memcpy(b, &v, sizeof b);
+    }
+    snprintf(out, cap, "%s%02x%02x%02x%02x%02x%02x%02x%02x", prefix, b[0], b[1], b[2], b[3], b[4],
+             b[5], b[6], b[7]);
+}
+
+static void on_store_event(void *user) {
+    cf_app *app = user;
+    pthread_mutex_lock(&app->event_lock);
+    app->event_seq++;
+    pthread_cond_broadcast(&app->event_cond);
+    pthread_mutex_unlock(&app->event_lock);
+    cf_outbox_relay_kick(app->relay);
+    if (app->on_event) app->on_event(app->on_event_user);
+}
+
+/* url when set, else SCHEME:DATA_DIR/leaf (malloc'd). */
+static char *default_url(const char *url, const char *scheme, const char *data_dir,
+                         const char *leaf) {
+    if (url && *url) return strdup(url);
+    size_t n = strlen(scheme) + strlen(data_dir) + strlen(leaf) + 3;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s:%s/%s", scheme, data_dir, leaf);
+    return s;
+}
+
+static cf_err open_storage(cf_app *app, cf_error *err) {
+    unsigned char key[256];
+    size_t key_len = 0;
+    cf_err rc = cf_signing_key_load(app->cfg.signing_key, app->cfg.data_dir, key, sizeof key,
+                                    &key_len, err);
+    char *url = default_url(app->cfg.storage_url, "local", app->cfg.data_dir, "storage");
+    if (rc == CF_OK && !url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) rc = cf_storage_open(url, key, key_len, &app->storage, err);
+    free(url);
+    memset(key, 0, sizeof key);
+    return rc;
+}
+
+static cf_err open_parts(cf_app *app, cf_error *err) {
+    cf_err rc = cf_mkdir_p(app->cfg.data_dir, err);
+    app->work_dir = cf_path_join(app->cfg.data_dir, "work");
+    if (rc == CF_OK && !app->work_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    /* Temp dirs of runs cut short by a crash: their jobs are rerun from scratch. */
+    if (rc == CF_OK) rc = cf_remove_tree(app->work_dir, err);
+    if (rc == CF_OK) rc = cf_mkdir_p(app->work_dir, err);
+    char *store_url = default_url(app->cfg.store_url, "sqlite", app->cfg.data_dir, "clipforge.db");
+    if (rc == CF_OK && !store_url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) rc = cf_store_open(store_url, &app->store, err);
+    free(store_url);
+    if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
+    if (rc == CF_OK) rc = cf_bus_subscribe(app->bus, "jobs", "workers", err);
+    if (rc == CF_OK) rc = open_storage(app, err);
+    if (rc == CF_OK) rc = cf_outbox_relay_start(app->store, app->bus, 250, &app->relay, err);
+    return rc;
+}
+
+cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err) {
+    cf_backends_register();
+    cf_app *app = calloc(1, sizeof *app);
+    if (!app) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    app->cfg = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    pthread_mutex_init(&app->event_lock, NULL);
+    pthread_cond_init(&app->event_cond, NULL);
+    cf_new_id("i_", app->instance_id, sizeof app->instance_id);
+    cf_err rc = open_parts(app, err);
+    size_t requeued = 0;
+    if (rc == CF_OK) {
+        cf_store_set_event_hook(app->store, on_store_event, app);
+        rc = cf_store_redispatch_queued(app->store, cf_now_ms(), &requeued, err);
+    }
+    if (rc) {
+        cf_app_close(app);
+        return rc;
+    }
+    if (requeued) cf_log_info("app", "put %zu queued jobs back on the bus", requeued);
+    cf_outbox_relay_kick(app->relay);
+    *out = app;
+    return CF_OK;
+}
+
+void cf_app_close(cf_app *app) {
+    if (!app) return;
+    cf_outbox_relay_stop(app->relay);
+    cf_bus_close(app->bus);
+    cf_storage_close(app->storage);
+    cf_store_close(app->store);
+    free(app->work_dir);
+    cf_config_free(&app->cfg);
+    pthread_cond_destroy(&app->event_cond);
+    pthread_mutex_destroy(&app->event_lock);
+    free(app);
+}

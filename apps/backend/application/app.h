@@ -1,0 +1,48 @@
+/* app.h — the composition root of `clipforge serve`: configuration, the store, bus and storage
+ * opened from it, the outbox relay, and the signal that wakes event-stream readers. The API and
+ * the job runner reach infrastructure only through this struct's interfaces. */
+#ifndef CLIPFORGE_APP_H
+#define CLIPFORGE_APP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/bus.h"
+#include "clipforge/config.h"
+#include "clipforge/storage.h"
+#include "clipforge/store.h"
+#include "infrastructure/outbox_relay.h"
+
+typedef struct cf_job_runner cf_job_runner;
+
+typedef struct cf_app {
+    cf_config cfg;              /* owned */
+    cf_store *store;
+    cf_bus *bus;
+    cf_storage *storage;
+    cf_outbox_relay *relay;
+    cf_job_runner *runner;      /* NULL with --no-workers */
+    char instance_id[40];       /* unique per process: lease owner prefix */
+    char *work_dir;             /* DATA_DIR/work: per-attempt temp dirs */
+    /* Event signal: seq grows after each committed event; listeners wait on it. */
+    pthread_mutex_t event_lock;
+    pthread_cond_t event_cond;
+    uint64_t event_seq;
+    void (*on_event)(void *user); /* extra listener (the SSE hub), set by the API */
+    void *on_event_user;
+} cf_app;
+
+/* Opens everything from cfg (taking ownership of its strings): the data dir, the store
+ * (default sqlite:DATA_DIR/clipforge.db), bus, storage (default local:DATA_DIR/storage),
+ * the relay; puts queued jobs back on the bus (a volatile bus lost them on restart). */
+cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err);
+/* Stops the relay and closes everything. NULL-safe. The runner must be stopped first. */
+void cf_app_close(cf_app *app);
+
+/* Milliseconds since the epoch. */
+int64_t cf_now_ms(void);
+/* Writes prefix + 16 random hex digits into out (cap >= strlen(prefix) + 17). */
+void cf_new_id(const char *prefix, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,396 @@
+/* job_runner.c — worker threads, lease keeping, cancellation and outcomes.
+ * A run's outputs live under jobs/<id>/<attempt>/ and are deleted unless the run's own
+ * compare-and-set finish as succeeded commits, so at most one attempt's outputs survive. */
+#include "application/job_runner.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "application/metrics.h"
+#include "application/problem.h"
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
+#include "jobs/job_kinds.h"
+
+#define KEEPER_TICK_MS 100
+#define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
+#define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
+
+typedef struct slot {
+    bool active;             /* guarded by runner lock, like every field below */
+    char job_id[40];
+    char owner[96];
+    int64_t attempt;
+    cf_progress progress;    /* cancel flag read by the pipeline without the lock */
+    double fraction;
+    char stage[48];
+    bool dirty;              /* progress changed since the last event */
+    int64_t last_heartbeat, last_event;
+    bool lease_lost, user_cancel;
+} slot;
+
+struct cf_job_runner {
+    cf_app *app;
+    int n;
+    pthread_t *workers;
+    slot *slots;
+    pthread_t keeper;
+    pthread_mutex_t lock; /* guards slots */
+    atomic_bool stopping;
+    atomic_int_fast64_t busy;
+    int64_t last_reap;
+};
+
+typedef struct worker_arg {
+    cf_job_runner *r;
+    int index;
+} worker_arg;
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Progress callbacks receive this: the slot and its runner. */
+typedef struct progress_user {
+    cf_job_runner *r;
+    slot *s;
+} progress_user;
+
+static void report_progress(void *user, double fraction, const char *stage) {
+    progress_user *pu = user;
+    pthread_mutex_lock(&pu->r->lock);
+    if (fraction > pu->s->fraction || (stage && strcmp(stage, pu->s->stage))) {
+        if (fraction > pu->s->fraction) pu->s->fraction = fraction;
+        if (stage) snprintf(pu->s->stage, sizeof pu->s->stage, "%s", stage);
+        pu->s->dirty = true;
+    }
+    pthread_mutex_unlock(&pu->r->lock);
+}
+
+static bool retryable(cf_err code) {
+    return code == CF_ERR_IO || code == CF_ERR_UNAVAILABLE || code == CF_ERR_TIMEOUT ||
+           code == CF_ERR_NO_MEMORY || code == CF_ERR_INTERNAL;
+}
+
+static char *problem_text(const char *slug, cf_err code, const char *detail) {
+    const cf_problem_kind *k = slug ? cf_problem_find(slug) : cf_problem_for(code);
+    json_t *p = cf_problem_json(k, detail);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    return text;
+}
+
+static void remove_outputs(cf_job_context *ctx) {
+    for (size_t i = 0; i < ctx->n_output_keys; i++) {
+        cf_error err;
+        cf_storage_remove(ctx->storage, ctx->output_keys[i], &err);
+        free(ctx->output_keys[i]);
+    }
+    free(ctx->output_keys);
+    ctx->output_keys = NULL;
+    ctx->n_output_keys = 0;
+}
+
+/* Runs the job's kind; returns its code with err filled and *result set on success. */
+static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **result,
+                      cf_error *err) {
+    const cf_job_kind *kind = cf_job_kind_find(job->kind);
+    if (!kind || !kind->run)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build",
+                            job->kind);
+    json_error_t jerr;
+    json_t *request = json_loads(job->request, 0, &jerr);
+    if (!request) return cf_error_set(err, CF_ERR_INTERNAL, "stored request is not JSON");
+    cf_err rc = cf_mkdir_p(ctx->work_dir, err);
+    if (rc == CF_OK) rc = kind->run(ctx, request, result, err);
+    json_decref(request);
+    return rc;
+}
+
+/* Chooses the outcome of a finished run. */
+static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job, cf_err rc,
+                             const cf_error *err, char *result, char **error_text) {
+    cf_job_outcome o = {0};
+    bool stopping = atomic_load(&r->stopping);
+    if (rc == CF_OK && !s->user_cancel) {
+        o.status = CF_JOB_SUCCEEDED;
+        o.result = result;
+    } else if (s->user_cancel) {
+        o.status = CF_JOB_CANCELLED;
+        *error_text = problem_text("cancelled", rc, "the job was cancelled on request");
+    } else if (stopping) {
+        /* Shutdown: back to the queue at once, to start over after the restart. */
+        o.status = CF_JOB_FAILED;
+        o.retry_at = cf_now_ms();
+        *error_text = problem_text("unavailable", rc, "the server shut down during the run");
+    } else {
+        o.status = CF_JOB_FAILED;
+        if (retryable(rc) && job->attempts < job->max_attempts) {
+            int64_t backoff = r->app->cfg.retry_base_ms << (job->attempts - 1 < 16 ? job->attempts - 1 : 16);
+            o.retry_at = cf_now_ms() + backoff;
+        }
+        *error_text = problem_text(NULL, rc, err->msg);
+    }
+    o.error = *error_text;
+    return o;
+}
+
+static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx,
+                       cf_err rc, cf_error *err, json_t *result_json, double seconds) {
+    char *result = result_json ? json_dumps(result_json, JSON_COMPACT) : NULL;
+    char *error_text = NULL;
+    pthread_mutex_lock(&r->lock);
+    bool lost = s->lease_lost;
+    cf_job_outcome o = decide(r, s, job, rc, err, result, &error_text);
+    pthread_mutex_unlock(&r->lock);
+    cf_error ferr;
+    cf_err frc = lost ? CF_ERR_CONFLICT
+                      : cf_store_job_finish(r->app->store, job->id, s->owner, job->attempts, &o,
+                                            cf_now_ms(), &ferr);
+    if (frc) cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id,
+                         (long long)job->attempts, lost ? "lease lost" : ferr.msg);
+    if (frc || o.status != CF_JOB_SUCCEEDED) remove_outputs(ctx);
+    else cf_metrics_job_run(o.status, seconds);
+    if (frc == CF_OK && o.status != CF_JOB_SUCCEEDED)
+        cf_metrics_job_run(o.retry_at ? CF_JOB_QUEUED : o.status, seconds);
+    free(result);
+    free(error_text);
+}
+
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
+    slot *s = &r->slots[index];
+    char work[4096], prefix[256];
+    snprintf(work, sizeof work, "%s/%s-%lld", r->app->work_dir, job->id, (long long)job->attempts);
+    snprintf(prefix, sizeof prefix, "jobs/%s/%lld", job->id, (long long)job->attempts);
+    progress_user pu = {r, s};
+    pthread_mutex_lock(&r->lock);
+    cf_progress_init(&s->progress, report_progress, &pu);
+    snprintf(s->job_id, sizeof s->job_id, "%s", job->id);
+    s->attempt = job->attempts;
+    s->fraction = 0;
+    snprintf(s->stage, sizeof s->stage, "started");
+    s->dirty = s->lease_lost = s->user_cancel = false;
+    s->last_heartbeat = s->last_event = cf_now_ms();
+    s->active = true;
+    bool cancel_now = job->cancel_requested;
+    pthread_mutex_unlock(&r->lock);
+    if (cancel_now) cf_job_runner_cancel(r, job->id);
+    atomic_fetch_add(&r->busy, 1);
+    cf_log_info("runner", "job %s attempt %lld started by %s", job->id, (long long)job->attempts,
+                s->owner);
+    cf_job_context ctx = {.job_id = job->id, .attempt = job->attempts, .work_dir = work,
+                          .output_prefix = prefix, .store = r->app->store,
+                          .storage = r->app->storage, .cfg = &r->app->cfg,
+                          .progress = &s->progress};
+    int64_t t0 = cf_now_ms();
+    json_t *result = NULL;
+    cf_error err;
+    cf_error_clear(&err);
+    cf_err rc = execute(&ctx, job, &result, &err);
+    finish_run(r, s, job, &ctx, rc, &err, result, (double)(cf_now_ms() - t0) / 1000.0);
+    json_decref(result);
+    for (size_t i = 0; i < ctx.n_output_keys; i++) free(ctx.output_keys[i]);
+    free(ctx.output_keys);
+    cf_error rmerr;
+    cf_remove_tree(work, &rmerr);
+    pthread_mutex_lock(&r->lock);
+    s->active = false;
+    pthread_mutex_unlock(&r->lock);
+    atomic_fetch_sub(&r->busy, 1);
+    cf_log_info("runner", "job %s attempt %lld done: %s", job->id, (long long)job->attempts,
+                rc ? err.msg : "ok");
+}
+
+/* Takes one message; returns false when the bus shut down. */
+static bool take_one(cf_job_runner *r, int index) {
+    cf_app *app = r->app;
+    cf_bus_message m;
+    cf_error err;
+    cf_err rc = cf_bus_receive(app->bus, "jobs", "workers", 500, &m, &err);
+    if (rc == CF_ERR_UNAVAILABLE) return false;
+    if (rc == CF_ERR_TIMEOUT) return true;
+    if (rc) {
+        cf_log_warn("runner", "bus: %s", err.msg);
+        sleep_ms(200);
+        return true;
+    }
+    cf_job_record job;
+    rc = atomic_load(&r->stopping)
+             ? CF_ERR_UNAVAILABLE
+             : cf_store_job_lease(app->store, m.payload, r->slots[index].owner, app->cfg.lease_ms,
+                                  cf_now_ms(), &job, &err);
+    if (rc == CF_OK || rc == CF_ERR_CONFLICT || rc == CF_ERR_NOT_FOUND) {
+        cf_bus_ack(app->bus, &m, &err); /* leased: the store owns it now; else not ours */
+    } else {
+        cf_bus_nack(app->bus, &m, 500, &err);
+    }
+    cf_bus_message_free(&m);
+    if (rc == CF_OK) {
+        run_job(r, index, &job);
+        cf_job_record_free(&job);
+    }
+    return true;
+}
+
+static void *worker_main(void *arg) {
+    worker_arg *wa = arg;
+    while (!atomic_load(&wa->r->stopping) && take_one(wa->r, wa->index)) {
+    }
+    free(wa);
+    return NULL;
+}
+
+/* Renews the lease of slot i when due; carries progress and brings back cancel requests. */
+static void keep_slot(cf_job_runner *r, int i, int64_t now) {
+    slot *s = &r->slots[i];
+    int64_t every = r->app->cfg.lease_ms / 3;
+    if (every > HEARTBEAT_MAX_MS) every = HEARTBEAT_MAX_MS;
+    pthread_mutex_lock(&r->lock);
+    bool emit = s->dirty && now - s->last_event >= PROGRESS_EVENT_MS;
+    if (!s->active || s->lease_lost || (!emit && now - s->last_heartbeat < every)) {
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
+    char id[40], stage[48];
+    memcpy(id, s->job_id, sizeof id);
+    memcpy(stage, s->stage, sizeof stage);
+    double fraction = s->fraction;
+    int64_t attempt = s->attempt;
+    if (emit) s->dirty = false;
+    pthread_mutex_unlock(&r->lock);
+    bool cancel = false;
+    cf_error err;
+    cf_err rc = cf_store_job_heartbeat(r->app->store, id, s->owner, attempt, r->app->cfg.lease_ms,
+                                       now, fraction, stage, emit, &cancel, &err);
+    pthread_mutex_lock(&r->lock);
+    if (s->active && !strcmp(s->job_id, id) && s->attempt == attempt) {
+        s->last_heartbeat = now;
+        if (emit) s->last_event = now;
+        if (rc == CF_ERR_CONFLICT) s->lease_lost = true;
+        if (cancel) s->user_cancel = true;
+        if (rc == CF_ERR_CONFLICT || cancel) cf_progress_cancel(&s->progress);
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (rc && rc != CF_ERR_CONFLICT) cf_log_warn("runner", "heartbeat %s: %s", id, err.msg);
+}
+
+static void reap_if_due(cf_app *app, int64_t *last, int64_t now) {
+    int64_t every = app->cfg.lease_ms / 2 < 250 ? 250 : app->cfg.lease_ms / 2;
+    if (now - *last < every) return;
+    *last = now;
+    size_t n = 0;
+    cf_error err;
+    /* Retry delay after a lost worker: the first backoff step. */
+    if (cf_store_reap(app->store, now, app->cfg.retry_base_ms, &n, &err))
+        cf_log_warn("runner", "reaper: %s", err.msg);
+    else if (n)
+        cf_log_info("runner", "reaper: %zu expired leases handled", n);
+}
+
+static void *keeper_main(void *arg) {
+    cf_job_runner *r = arg;
+    while (!atomic_load(&r->stopping)) {
+        int64_t now = cf_now_ms();
+        for (int i = 0; i < r->n; i++) keep_slot(r, i, now);
+        reap_if_due(r->app, &r->last_reap, now);
+        sleep_ms(KEEPER_TICK_MS);
+    }
+    return NULL;
+}
+
+cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *err) {
+    cf_job_runner *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    r->app = app;
+    r->n = n < 1 ? 1 : n;
+    r->workers = calloc((size_t)r->n, sizeof *r->workers);
+    r->slots = calloc((size_t)r->n, sizeof *r->slots);
+    pthread_mutex_init(&r->lock, NULL);
+    if (!r->workers || !r->slots) {
+        free(r->workers);
+        free(r->slots);
+        free(r);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    for (int i = 0; i < r->n; i++)
+        snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d", app->instance_id, i);
+    pthread_create(&r->keeper, NULL, keeper_main, r);
+    for (int i = 0; i < r->n; i++) {
+        worker_arg *wa = malloc(sizeof *wa);
+        if (!wa) continue;
+        *wa = (worker_arg){r, i};
+        pthread_create(&r->workers[i], NULL, worker_main, wa);
+    }
+    *out = r;
+    return CF_OK;
+}
+
+void cf_job_runner_cancel(cf_job_runner *r, const char *id) {
+    if (!r) return;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n; i++) {
+        slot *s = &r->slots[i];
+        if (s->active && !strcmp(s->job_id, id)) {
+            s->user_cancel = true;
+            cf_progress_cancel(&s->progress);
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+int64_t cf_job_runner_busy(cf_job_runner *r) { return r ? atomic_load(&r->busy) : 0; }
+
+void cf_job_runner_stop(cf_job_runner *r) {
+    if (!r) return;
+    atomic_store(&r->stopping, true);
+    cf_bus_shutdown(r->app->bus);
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n; i++)
+        if (r->slots[i].active) cf_progress_cancel(&r->slots[i].progress);
+    pthread_mutex_unlock(&r->lock);
+    for (int i = 0; i < r->n; i++) pthread_join(r->workers[i], NULL);
+    pthread_join(r->keeper, NULL);
+    pthread_mutex_destroy(&r->lock);
+    free(r->workers);
+    free(r->slots);
+    free(r);
+}
+
+struct cf_reaper {
+    cf_app *app;
+    pthread_t thread;
+    atomic_bool stopping;
+};
+
+static void *reaper_main(void *arg) {
+    cf_reaper *rp = arg;
+    int64_t last = 0;
+    while (!atomic_load(&rp->stopping)) {
+        reap_if_due(rp->app, &last, cf_now_ms());
+        sleep_ms(KEEPER_TICK_MS);
+    }
+    return NULL;
+}
+
+cf_err cf_reaper_start(cf_app *app, cf_reaper **out, cf_error *err) {
+    cf_reaper *rp = calloc(1, sizeof *rp);
+    if (!rp) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    rp->app = app;
+    if (pthread_create(&rp->thread, NULL, reaper_main, rp) != 0) {
+        free(rp);
+        return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the reaper thread");
+    }
+    *out = rp;
+    return CF_OK;
+}
+
+void cf_reaper_stop(cf_reaper *rp) {
+    if (!rp) return;
+    atomic_store(&rp->stopping, true);
+    pthread_join(rp->thread, NULL);
+    free(rp);
+}

@@ -1,0 +1,26 @@
+/* job_service.h — the use cases on jobs that the API calls: submit (validated per kind, with
+ * idempotency keys), read, list, cancel, retry, and the job's JSON form with signed URLs. */
+#ifndef CLIPFORGE_JOB_SERVICE_H
+#define CLIPFORGE_JOB_SERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "application/app.h"
+
+/* body: {"kind": "...", "request": {...}, "max_attempts"?: n}. Errors: CF_ERR_INVALID_ARGUMENT
+ * (message names the field), CF_ERR_UNSUPPORTED (kind without a pipeline in this build),
+ * CF_ERR_CONFLICT (idempotency key reused for another request). *out is the caller's to free. */
+cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
+                      cf_job_record *out, bool *replayed, cf_error *err);
+/* Cancels: a queued job at once, a running one within a second (its worker stops). */
+cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
+cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
+/* The API form of a job: {id, kind, status, stage, progress, attempts, max_attempts,
+ * created_at, updated_at, started_at?, finished_at?, request, result? (artifacts get a signed
+ * "url"), error?}. New reference. */
+json_t *cf_job_to_json(cf_app *app, const cf_job_record *j);
+/* RFC 3339 UTC with milliseconds. */
+void cf_format_timestamp(int64_t ms, char *buf, size_t cap);
+
+#endif

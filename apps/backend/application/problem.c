@@ -1,0 +1,60 @@
+/* problem.c — the table of problem kinds. Append only: type URIs are part of the API. */
+#include "application/problem.h"
+
+#include <string.h>
+
+static const cf_problem_kind kinds[] = {
+    {"validation", "Request is not valid", 400},
+    {"not-found", "Resource not found", 404},
+    {"method-not-allowed", "Method not allowed", 405},
+    {"conflict", "Conflict with the current state", 409},
+    {"payload-too-large", "Payload too large", 413},
+    {"unsupported-media-type", "Unsupported media type", 415},
+    {"range-not-satisfiable", "Range not satisfiable", 416},
+    {"forbidden", "Forbidden", 403},
+    {"invalid-media", "Media cannot be processed", 422},
+    {"unsupported-job-kind", "Job kind not available", 422},
+    {"unsupported", "Unsupported", 422},
+    {"cancelled", "Job cancelled", 409},
+    {"lease-expired", "Worker lost", 500},
+    {"unavailable", "Service unavailable", 503},
+    {"processing-failed", "Processing failed", 500},
+    {"internal", "Internal error", 500},
+};
+
+const cf_problem_kind *cf_problem_find(const char *slug) {
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kinds[i].slug, slug)) return &kinds[i];
+    return NULL;
+}
+
+const cf_problem_kind *cf_problem_for(cf_err code) {
+    const char *slug;
+    switch (code) {
+    case CF_ERR_INVALID_ARGUMENT: slug = "validation"; break;
+    case CF_ERR_NOT_FOUND: slug = "not-found"; break;
+    case CF_ERR_CONFLICT: slug = "conflict"; break;
+    case CF_ERR_TOO_LARGE: slug = "payload-too-large"; break;
+    case CF_ERR_PERMISSION: slug = "forbidden"; break;
+    case CF_ERR_INVALID_MEDIA: slug = "invalid-media"; break;
+    case CF_ERR_UNSUPPORTED: slug = "unsupported"; break;
+    case CF_ERR_CANCELLED: slug = "cancelled"; break;
+    case CF_ERR_TIMEOUT:
+    case CF_ERR_UNAVAILABLE: slug = "unavailable"; break;
+    case CF_ERR_PROCESSING: slug = "processing-failed"; break;
+    default: slug = "internal"; break;
+    }
+    return cf_problem_find(slug);
+}
+
+json_t *cf_problem_json(const cf_problem_kind *k, const char *detail) {
+    char type[128];
+    snprintf(type, sizeof type, CF_PROBLEM_BASE "%s", k->slug);
+    return json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", k->title, "status", k->status,
+                     "detail", detail && *detail ? detail : NULL);
+}
+
+const cf_problem_kind *cf_problem_kinds(size_t *n) {
+    *n = sizeof kinds / sizeof kinds[0];
+    return kinds;
+}

@@ -1,0 +1,65 @@
+/* job_kinds.c — the kinds table and what kinds share: source resolution and output storage. */
+#include "jobs/job_kinds.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/clip_job.h"
+
+static const cf_job_kind kinds[] = {
+    {"clip_processing", cf_clip_job_validate, CF_CLIP_JOB_RUN},
+    {"highlight_detection", NULL, NULL},
+    {"transcription", NULL, NULL},
+    {"render", NULL, NULL},
+    {"autoclip", NULL, NULL},
+};
+
+const cf_job_kind *cf_job_kind_find(const char *name) {
+    for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kinds[i].name, name)) return &kinds[i];
+    return NULL;
+}
+
+const char *cf_job_kind_names(void) {
+    return "clip_processing, highlight_detection, transcription, render, autoclip";
+}
+
+cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
+    if (!uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: missing");
+    if (!strncmp(uri, "media://", 8)) {
+        cf_media_record m;
+        cf_err rc = cf_store_media_get(ctx->store, uri + 8, &m, err);
+        if (rc == CF_OK) rc = cf_storage_local_path(ctx->storage, m.key, path, err);
+        cf_media_record_free(&m);
+        if (rc == CF_ERR_NOT_FOUND)
+            cf_error_set(err, CF_ERR_INVALID_MEDIA, "source_uri: media %s does not exist", uri);
+        return rc == CF_ERR_NOT_FOUND ? CF_ERR_INVALID_MEDIA : rc;
+    }
+    if (!strncmp(uri, "storage://", 10)) return cf_storage_local_path(ctx->storage, uri + 10, path, err);
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                        "source_uri: '%s' must be media://<id> (upload with POST /v1/media)", uri);
+}
+
+cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri,
+                           cf_error *err) {
+    size_t n = strlen(ctx->output_prefix) + strlen(name) + 2;
+    char *key = malloc(n);
+    char **grown = realloc(ctx->output_keys, (ctx->n_output_keys + 1) * sizeof *grown);
+    if (grown) ctx->output_keys = grown;
+    if (!key || !grown) {
+        free(key);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    snprintf(key, n, "%s/%s", ctx->output_prefix, name);
+    cf_err rc = cf_storage_put_file(ctx->storage, key, src, err);
+    if (rc) {
+        free(key);
+        return rc;
+    }
+    ctx->output_keys[ctx->n_output_keys++] = key;
+    size_t un = strlen(key) + 11;
+    *uri = malloc(un);
+    if (!*uri) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    snprintf(*uri, un, "storage://%s", key);
+    return CF_OK;
+}

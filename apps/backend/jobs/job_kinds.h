@@ -1,0 +1,54 @@
+/* job_kinds.h — the table of job kinds: each row validates a request and runs it by delegating
+ * to a pipeline entry point. Kinds of the product whose pipeline is not built into this binary
+ * have no run function and are refused at submission. */
+#ifndef CLIPFORGE_JOB_KINDS_H
+#define CLIPFORGE_JOB_KINDS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/config.h"
+#include "clipforge/progress.h"
+#include "clipforge/storage.h"
+#include "clipforge/store.h"
+
+/* What a run may use. Outputs go to storage under output_prefix ("jobs/<id>/<attempt>"), so a
+ * rerun never overwrites an earlier attempt; the runner removes them when the run loses. */
+typedef struct cf_job_context {
+    const char *job_id;
+    int64_t attempt;
+    const char *work_dir;      /* private temp dir, removed after the run */
+    const char *output_prefix;
+    cf_store *store;
+    cf_storage *storage;
+    const cf_config *cfg;
+    cf_progress *progress;
+    /* Keys written so far (the runner deletes them if the run does not succeed). */
+    char **output_keys;
+    size_t n_output_keys;
+} cf_job_context;
+
+typedef struct cf_job_kind {
+    const char *name;
+    /* Checks the request; err->msg names the field. NULL = accepts any object. */
+    cf_err (*validate)(const json_t *request, const cf_config *cfg, cf_error *err);
+    /* Runs it; *result is a new JSON object on success. NULL = no pipeline in this build. */
+    cf_err (*run)(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
+} cf_job_kind;
+
+/* The row for name, or NULL when the product has no such kind. */
+const cf_job_kind *cf_job_kind_find(const char *name);
+/* Comma-separated names of all kinds, for messages. */
+const char *cf_job_kind_names(void);
+
+/* Resolves a source URI ("media://<id>" or "storage://<key>") to a local file path
+ * (malloc'd). Other schemes, local paths included, are refused: clients name media they
+ * uploaded, never files of the server. */
+cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err);
+/* Stores the local file src under ctx->output_prefix/name and records the key; *uri is
+ * "storage://<key>" (malloc'd). */
+cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri,
+                           cf_error *err);
+
+#endif
