@@ -42,15 +42,21 @@ void cf_api_media_end(cf_http_request *req, bool complete) {
     req->writer = NULL;
 }
 
-static json_t *media_json(const cf_media_record *m) {
+/* The media's JSON form; "url" is a signed download link valid for CLIPFORGE_URL_TTL_S. */
+static json_t *media_json(cf_app *app, const cf_media_record *m) {
     char created[40];
+    char *url = NULL;
+    cf_error err;
+    cf_storage_sign(app->storage, m->key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err);
     cf_format_timestamp(m->created_at, created, sizeof created);
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];
     snprintf(uri, sizeof uri, "media://%s", m->id);
-    return json_pack("{s:s, s:s, s:I, s:s?, s:s, s:o}", "id", m->id, "uri", uri, "bytes",
-                     (json_int_t)m->bytes, "mime", m->mime, "created_at", created, "probe",
-                     probe ? probe : json_null());
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:s, s:o}", "id", m->id, "uri", uri, "url",
+                          url, "bytes", (json_int_t)m->bytes, "mime", m->mime, "created_at",
+                          created, "probe", probe ? probe : json_null());
+    free(url);
+    return o;
 }
 
 /* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media. */
@@ -95,7 +101,7 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     cf_media_record m = {.id = req->id, .key = key, .mime = (char *)(mime ? mime : "application/octet-stream"),
                          .bytes = req->received, .probe = probe, .created_at = cf_now_ms()};
     rc = cf_store_media_insert(req->app->store, &m, &err);
-    json_t *body = rc ? NULL : media_json(&m);
+    json_t *body = rc ? NULL : media_json(req->app, &m);
     free(probe);
     if (rc) {
         cf_storage_remove(req->app->storage, key, &err);
@@ -121,7 +127,7 @@ enum MHD_Result cf_api_media_get(cf_http_request *req) {
     cf_error err;
     if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
         return cf_http_reply_error(req, &err);
-    json_t *body = media_json(&m);
+    json_t *body = media_json(req->app, &m);
     cf_media_record_free(&m);
     return cf_http_reply_json(req, 200, body);
 }

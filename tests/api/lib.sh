@@ -1,0 +1,104 @@
+# lib.sh — helpers for the API tests: start/stop a real `clipforge serve` on a free loopback
+# port with its own data dir, HTTP calls with curl, JSON assertions with python3.
+# Usage: source lib.sh; CLIPFORGE=path/to/clipforge must be set.
+
+: "${CLIPFORGE:?set CLIPFORGE to the clipforge binary}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cfapi-XXXXXX")
+SERVER_PID=""
+PORT=""
+BASE=""
+FAILS=0
+CHECKS=0
+
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_server DATA_DIR [serve args...] — environment variables pass through.
+start_server() {
+  local data=$1; shift
+  PORT=$(free_port)
+  BASE="http://127.0.0.1:$PORT"
+  "$CLIPFORGE" serve --listen "127.0.0.1:$PORT" --data-dir "$data" "$@" >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 200); do
+    curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "server died" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+
+# stop_server — graceful (SIGTERM); fails the test when the exit status is not 0 (ASan/LSan).
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=""
+  check "server exits cleanly on SIGTERM (status $rc)" test "$rc" -eq 0
+  [ "$rc" -eq 0 ] || tail -50 "$WORK/server.log" >&2
+}
+
+# kill_server — SIGKILL, as in a crash.
+kill_server() {
+  kill -KILL "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+check() {
+  local what=$1; shift
+  CHECKS=$((CHECKS + 1))
+  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
+}
+
+# req METHOD PATH [curl args...] — sets STATUS, BODY (file $WORK/body), CTYPE.
+req() {
+  local method=$1 path=$2; shift 2
+  local out
+  out=$(curl -s -o "$WORK/body" -w '%{http_code} %{content_type}' -X "$method" "$@" "$BASE$path")
+  STATUS=${out%% *}
+  CTYPE=${out#* }
+  BODY=$(cat "$WORK/body")
+}
+
+# jget EXPR — evaluates a python expression over j = the last JSON body.
+jget() {
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$WORK/body" "$1"
+}
+
+# expect_problem STATUS SLUG — the last response is that problem+json.
+expect_problem() {
+  local status=$1 slug=$2
+  check "$status $slug: status $STATUS" test "$STATUS" = "$status"
+  check "$status $slug: content type ($CTYPE)" test "$CTYPE" = "application/problem+json"
+  check "$status $slug: type" test "$(jget 'j["type"]')" = "https://clipforge.dev/problems/$slug"
+  check "$status $slug: status field" test "$(jget 'j["status"]')" = "$status"
+}
+
+# wait_status JOB_ID STATUS [SECONDS] — polls until the job has STATUS.
+wait_status() {
+  local id=$1 want=$2 secs=${3:-30} got=""
+  local end=$((SECONDS + secs))
+  while [ $SECONDS -lt $end ]; do
+    got=$(curl -s "$BASE/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    [ "$got" = "$want" ] && return 0
+    sleep 0.1
+  done
+  echo "job $id: status $got, wanted $want" >&2
+  return 1
+}
+
+finish() {
+  echo "$((CHECKS - FAILS)) passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}

