@@ -102,3 +102,27 @@ finish() {
   echo "$((CHECKS - FAILS)) passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# make_media FILE SECONDS [WxH] — a test clip (moving picture + tone) made with the ffmpeg CLI.
+make_media() {
+  ffmpeg -loglevel error -y -f lavfi -i "testsrc2=size=${3:-320x240}:rate=25" \
+    -f lavfi -i sine=frequency=440:sample_rate=48000 -t "$2" -c:v libx264 -preset ultrafast \
+    -g 25 -c:a aac "$1"
+}
+
+# upload FILE — uploads it, prints the media id.
+upload() {
+  curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$1" "$BASE/v1/media" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# submit_clip MEDIA_ID [OPERATIONS_JSON] [extra curl args] — submits a clip job, prints its id.
+submit_clip() {
+  local media=$1 ops=${2:-'[{"op":"trim","start_ms":0,"end_ms":1000}]'}; shift 2 || shift $#
+  curl -sf -X POST -H 'Content-Type: application/json' "$@" "$BASE/v1/jobs" \
+    -d "{\"kind\":\"clip_processing\",\"request\":{\"clip_id\":\"c\",\"source_uri\":\"media://$media\",\"operations\":$ops}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# Operations that re-encode the whole source (seconds of work under ASan for a long source).
+HEAVY_OPS='[{"op":"scale","width":640,"height":-1},{"op":"normalize_audio"}]'

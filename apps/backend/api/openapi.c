@@ -1,7 +1,7 @@
 /* openapi.c — GET /openapi.json: an OpenAPI 3.1 document whose paths come from the route table
- * (plus the per-route details below) and whose component schemas come from the domain
- * generator's openapi-components.json, embedded at build time when the domain package provides
- * it. The Problem schema and the problem type list come from the problem table. */
+ * (plus the per-route details below) and whose component schemas are the domain generator's
+ * (cf_domain_openapi_components, from packages/domain/schemas). The problem type URIs of the
+ * problem table are listed as the Problem schema's known types. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +9,7 @@
 #include "api/api.h"
 #include "application/problem.h"
 
-#if defined(CF_HAVE_OPENAPI_COMPONENTS)
-extern const char cf_openapi_components_json[];
-#endif
+#include "clipforge/domain/openapi.h"
 
 typedef struct route_doc {
     const char *method, *pattern;
@@ -120,33 +118,33 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
     return op;
 }
 
-static json_t *problem_schema(void) {
+/* The stable type URIs, added to the Problem schema as examples. */
+static void add_problem_types(json_t *schemas) {
+    json_t *problem = json_object_get(schemas, "Problem");
+    json_t *type = json_object_get(json_object_get(problem, "properties"), "type");
+    if (!json_is_object(type)) return;
     size_t n = 0;
     const cf_problem_kind *kinds = cf_problem_kinds(&n);
-    json_t *types = json_array();
+    json_t *examples = json_array();
     for (size_t i = 0; i < n; i++) {
         char t[128];
         snprintf(t, sizeof t, CF_PROBLEM_BASE "%s", kinds[i].slug);
-        json_array_append_new(types, json_string(t));
+        json_array_append_new(examples, json_string(t));
     }
-    return json_pack("{s:s, s:[s,s,s], s:{s:{s:s, s:o}, s:{s:s}, s:{s:s}, s:{s:s}}}", "type",
-                     "object", "required", "type", "title", "status", "properties", "type", "type",
-                     "string", "enum", types, "title", "type", "string", "status", "type",
-                     "integer", "detail", "type", "string");
+    json_object_set_new(type, "examples", examples);
 }
 
 static json_t *component_schemas(void) {
-    json_t *schemas = NULL;
-#if defined(CF_HAVE_OPENAPI_COMPONENTS)
-    json_t *doc = json_loads(cf_openapi_components_json, 0, NULL);
-    json_t *inner = json_object_get(json_object_get(doc, "components"), "schemas");
-    if (!inner) inner = json_object_get(doc, "schemas");
-    if (!inner && json_is_object(doc)) inner = doc;
-    schemas = inner ? json_deep_copy(inner) : NULL;
-    json_decref(doc);
-#endif
+    json_t *components = cf_domain_openapi_components();
+    json_t *schemas = json_incref(json_object_get(components, "schemas"));
+    json_decref(components);
     if (!schemas) schemas = json_object();
-    json_object_set_new(schemas, "Problem", problem_schema());
+    add_problem_types(schemas);
+    json_object_set_new(schemas, "JobList",
+                        json_pack("{s:s, s:[s], s:{s:{s:s, s:{s:s}}, s:{s:[s,s]}}}", "type",
+                                  "object", "required", "items", "properties", "items", "type",
+                                  "array", "items", "$ref", "#/components/schemas/Job",
+                                  "next_cursor", "type", "string", "null"));
     return schemas;
 }
 

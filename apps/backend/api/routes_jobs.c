@@ -11,7 +11,7 @@
 #define MAX_LIMIT 200
 
 static enum MHD_Result reply_job(cf_http_request *req, int status, cf_job_record *j) {
-    json_t *o = cf_job_to_json(req->app, j);
+    json_t *o = cf_job_record_to_json(req->app, j);
     cf_job_record_free(j);
     return cf_http_reply_json(req, status, o);
 }
@@ -78,7 +78,7 @@ enum MHD_Result cf_api_jobs_list(cf_http_request *req) {
     cf_error err;
     if (cf_store_job_list(req->app->store, &f, &rows, &n, &err)) return cf_http_reply_error(req, &err);
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(items, cf_job_to_json(req->app, &rows[i]));
+    for (size_t i = 0; i < n; i++) json_array_append_new(items, cf_job_record_to_json(req->app, &rows[i]));
     json_t *body = json_pack("{s:o}", "items", items);
     if (n == f.limit) {
         char cursor[32];

@@ -8,12 +8,7 @@
 #include "api/api.h"
 #include "application/job_service.h"
 
-#if __has_include("clipforge/probe.h")
 #include "clipforge/probe.h"
-#define CF_HAVE_PROBE 1
-#else
-#define CF_HAVE_PROBE 0
-#endif
 
 static void media_key(const char *id, char *key, size_t cap) { snprintf(key, cap, "media/%s", id); }
 
@@ -42,27 +37,23 @@ void cf_api_media_end(cf_http_request *req, bool complete) {
     req->writer = NULL;
 }
 
-/* The media's JSON form; "url" is a signed download link valid for CLIPFORGE_URL_TTL_S. */
+/* The media's JSON form (the generated Media schema's fields). */
 static json_t *media_json(cf_app *app, const cf_media_record *m) {
+    (void)app;
     char created[40];
-    char *url = NULL;
-    cf_error err;
-    cf_storage_sign(app->storage, m->key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err);
     cf_format_timestamp(m->created_at, created, sizeof created);
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];
     snprintf(uri, sizeof uri, "media://%s", m->id);
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:s, s:o}", "id", m->id, "uri", uri, "url",
-                          url, "bytes", (json_int_t)m->bytes, "mime", m->mime, "created_at",
-                          created, "probe", probe ? probe : json_null());
-    free(url);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "bytes",
+                          (json_int_t)m->bytes, "mime", m->mime, "created_at", created);
+    if (o && probe) json_object_set_new(o, "probe", probe);
     return o;
 }
 
 /* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media. */
 static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_error *err) {
     *probe_text = NULL;
-#if CF_HAVE_PROBE
     char *path = NULL;
     cf_err rc = cf_storage_local_path(app->storage, key, &path, err);
     json_t *probe = NULL;
@@ -74,12 +65,6 @@ static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_e
         json_decref(probe);
     }
     return rc;
-#else
-    (void)app;
-    (void)key;
-    (void)err;
-    return CF_OK;
-#endif
 }
 
 enum MHD_Result cf_api_media_upload(cf_http_request *req) {

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "application/job_service.h"
+#include "clipforge/domain/types.h"
 #include "clipforge/log.h"
 
 #define BATCH 64
@@ -126,6 +128,24 @@ static bool append(stream *s, const char *text, size_t len) {
     return true;
 }
 
+/* The event as the generated Event type's JSON: {id, type, job_id, at, data}. */
+static char *event_json(const cf_event_record *r) {
+    cf_event e;
+    cf_event_init(&e);
+    e.id = r->id;
+    cf_event_type_from_string(r->type, &e.type);
+    e.job_id = strdup(r->job_id);
+    char at[40];
+    cf_format_timestamp(r->at, at, sizeof at);
+    e.at = strdup(at);
+    e.data = json_loads(r->data, 0, NULL);
+    json_t *j = cf_event_to_json(&e);
+    cf_event_free(&e);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}
+
 /* Formats the events after last_id into out; false on a store error. */
 static bool fetch(stream *s) {
     cf_event_record *ev = NULL;
@@ -139,10 +159,12 @@ static bool fetch(stream *s) {
         char head[160];
         int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)ev[i].id,
                           ev[i].type);
+        char *data = event_json(&ev[i]);
         /* data is compact JSON: no newlines, so one data line carries it. */
-        if (!append(s, head, (size_t)hl) || !append(s, ev[i].data, strlen(ev[i].data)) ||
-            !append(s, "\n\n", 2))
-            break;
+        bool ok = data && append(s, head, (size_t)hl) && append(s, data, strlen(data)) &&
+                  append(s, "\n\n", 2);
+        free(data);
+        if (!ok) break;
         s->last_id = ev[i].id;
     }
     cf_event_records_free(ev, n);

@@ -98,7 +98,7 @@ static void remove_outputs(cf_job_context *ctx) {
 /* Runs the job's kind; returns its code with err filled and *result set on success. */
 static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **result,
                       cf_error *err) {
-    const cf_job_kind *kind = cf_job_kind_find(job->kind);
+    const cf_job_handler *kind = cf_job_handler_find(job->kind);
     if (!kind || !kind->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build",
                             job->kind);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "application/job_runner.h"
+#include "clipforge/domain/types.h"
 #include "jobs/job_kinds.h"
 
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
@@ -18,56 +19,46 @@ void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
-static cf_err check_body(const json_t *body, const cf_job_kind **kind, int64_t *max_attempts,
+/* Validates the body with the generated JobCreate parser and picks the kind's handler. */
+static cf_err check_body(const json_t *body, cf_job_create *jc, const cf_job_handler **handler,
                          cf_error *err) {
-    if (!json_is_object(body)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "body: must be an object");
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)body, key, v) {
-        if (strcmp(key, "kind") && strcmp(key, "request") && strcmp(key, "max_attempts"))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: unknown field", key);
-    }
-    json_t *k = json_object_get(body, "kind");
-    if (!json_is_string(k))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "kind: required, one of %s",
-                            cf_job_kind_names());
-    *kind = cf_job_kind_find(json_string_value(k));
-    if (!*kind)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "kind: '%s' is not one of %s",
-                            json_string_value(k), cf_job_kind_names());
-    if (!json_is_object(json_object_get(body, "request")))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "request: required object");
-    json_t *ma = json_object_get(body, "max_attempts");
-    if (ma && (!json_is_integer(ma) || json_integer_value(ma) < 1 || json_integer_value(ma) > 100))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "max_attempts: integer in 1..100");
-    if (ma) *max_attempts = json_integer_value(ma);
-    if (!(*kind)->run)
+    cf_err rc = cf_job_create_from_json(body, jc, err);
+    if (rc) return err->code = CF_ERR_INVALID_ARGUMENT;
+    const char *name = cf_job_kind_to_string(jc->kind);
+    *handler = cf_job_handler_find(name);
+    if (!*handler || !(*handler)->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED,
-                            "kind '%s' has no pipeline in this build of clipforge", (*kind)->name);
+                            "kind '%s' has no pipeline in this build of clipforge", name);
     return CF_OK;
 }
 
 cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
                       cf_job_record *out, bool *replayed, cf_error *err) {
-    const cf_job_kind *kind = NULL;
-    int64_t max_attempts = app->cfg.max_attempts;
-    cf_err rc = check_body(body, &kind, &max_attempts, err);
-    const json_t *request = json_object_get(body, "request");
-    if (rc == CF_OK && kind->validate) {
-        rc = kind->validate(request, &app->cfg, err);
-        if (rc) cf_error_prefix(err, "request");
-        if (rc) err->code = rc = CF_ERR_INVALID_ARGUMENT;
+    cf_job_create jc;
+    cf_job_create_init(&jc);
+    const cf_job_handler *handler = NULL;
+    cf_err rc = check_body(body, &jc, &handler, err);
+    json_t *request = NULL;
+    if (rc == CF_OK) {
+        rc = handler->validate(jc.request, &app->cfg, &request, err);
+        if (rc) {
+            cf_error_prefix(err, "request");
+            err->code = rc = CF_ERR_INVALID_ARGUMENT;
+        }
     }
-    if (rc) return rc;
-    char *text = json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    char id[40];
-    cf_new_id("j_", id, sizeof id);
-    cf_job_new in = {.id = id, .kind = kind->name, .request = text,
-                     .idempotency_key = idempotency_key, .max_attempts = max_attempts,
-                     .now = cf_now_ms()};
-    rc = cf_store_job_create(app->store, &in, out, replayed, err);
+    char *text = rc ? NULL : json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(request);
+    if (rc == CF_OK && !text) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) {
+        char id[40];
+        cf_new_id("j_", id, sizeof id);
+        cf_job_new in = {.id = id, .kind = handler->name, .request = text,
+                         .idempotency_key = idempotency_key, .max_attempts = app->cfg.max_attempts,
+                         .now = cf_now_ms()};
+        rc = cf_store_job_create(app->store, &in, out, replayed, err);
+    }
     free(text);
+    cf_job_create_free(&jc);
     return rc;
 }
 
@@ -87,11 +78,10 @@ static json_t *parse_or_null(const char *text) {
     return j ? j : json_null();
 }
 
-static void set_time(json_t *o, const char *name, int64_t ms) {
-    if (ms <= 0) return;
+static char *timestamp(int64_t ms) {
     char buf[40];
     cf_format_timestamp(ms, buf, sizeof buf);
-    json_object_set_new(o, name, json_string(buf));
+    return strdup(buf);
 }
 
 /* Adds a signed "url" beside every storage:// "uri" of the result's artifacts. */
@@ -111,24 +101,38 @@ static void sign_artifacts(cf_app *app, json_t *result) {
     }
 }
 
-json_t *cf_job_to_json(cf_app *app, const cf_job_record *j) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:I}", "id", j->id, "kind", j->kind,
-                          "status", cf_job_status_name(j->status), "stage", j->stage, "progress",
-                          j->progress, "attempts", (json_int_t)j->attempts, "max_attempts",
-                          (json_int_t)j->max_attempts);
-    if (!o) return NULL;
-    set_time(o, "created_at", j->created_at);
-    set_time(o, "updated_at", j->updated_at);
-    set_time(o, "started_at", j->started_at);
-    set_time(o, "finished_at", j->finished_at);
-    json_object_set_new(o, "request", parse_or_null(j->request));
-    if (j->status == CF_JOB_SUCCEEDED && j->result) {
-        json_t *result = parse_or_null(j->result);
-        sign_artifacts(app, result);
-        json_object_set_new(o, "result", result);
+/* The stored problem text as the generated Problem type; NULL when absent or unreadable. */
+static cf_problem *problem_of(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    cf_problem *p = j ? calloc(1, sizeof *p) : NULL;
+    cf_error err;
+    if (p && cf_problem_from_json(j, p, &err) != CF_OK) {
+        cf_problem_free(p);
+        free(p);
+        p = NULL;
     }
-    if (j->error && j->status != CF_JOB_SUCCEEDED) json_object_set_new(o, "error", parse_or_null(j->error));
-    if (j->cancel_requested && j->status == CF_JOB_RUNNING)
-        json_object_set_new(o, "cancel_requested", json_true());
+    json_decref(j);
+    return p;
+}
+
+json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
+    cf_job v;
+    cf_job_init(&v);
+    v.id = strdup(j->id);
+    cf_job_kind_from_string(j->kind, &v.kind);
+    cf_job_state_from_string(cf_job_status_name(j->status), &v.status);
+    v.stage = j->stage ? strdup(j->stage) : NULL;
+    v.progress = j->progress;
+    v.attempts = j->attempts;
+    v.created_at = timestamp(j->created_at);
+    v.updated_at = timestamp(j->updated_at);
+    v.request = parse_or_null(j->request);
+    if (j->status == CF_JOB_SUCCEEDED && j->result) {
+        v.result = parse_or_null(j->result);
+        sign_artifacts(app, v.result);
+    }
+    if (j->status != CF_JOB_SUCCEEDED) v.error = problem_of(j->error);
+    json_t *o = cf_job_to_json(&v);
+    cf_job_free(&v);
     return o;
 }

@@ -8,7 +8,7 @@
 
 #include "application/app.h"
 
-/* body: {"kind": "...", "request": {...}, "max_attempts"?: n}. Errors: CF_ERR_INVALID_ARGUMENT
+/* body: a JobCreate {"kind": "...", "request": {...}}. Errors: CF_ERR_INVALID_ARGUMENT
  * (message names the field), CF_ERR_UNSUPPORTED (kind without a pipeline in this build),
  * CF_ERR_CONFLICT (idempotency key reused for another request). *out is the caller's to free. */
 cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
@@ -16,10 +16,10 @@ cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_k
 /* Cancels: a queued job at once, a running one within a second (its worker stops). */
 cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
 cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
-/* The API form of a job: {id, kind, status, stage, progress, attempts, max_attempts,
- * created_at, updated_at, started_at?, finished_at?, request, result? (artifacts get a signed
- * "url"), error?}. New reference. */
-json_t *cf_job_to_json(cf_app *app, const cf_job_record *j);
+/* The API form of a job (the generated Job type): {id, kind, status, stage, progress,
+ * attempts, created_at, updated_at, request, result? (artifacts get a signed "url"), error?}.
+ * New reference. */
+json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j);
 /* RFC 3339 UTC with milliseconds. */
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap);
 

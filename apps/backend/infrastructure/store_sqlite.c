@@ -584,7 +584,7 @@ static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64
 }
 
 static const char *cancelled_problem =
-    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\","
+    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\",\"status\":409,"
     "\"detail\":\"the job was cancelled on request\"}";
 
 static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
@@ -651,7 +651,7 @@ typedef struct expired {
 } expired;
 
 static const char *lease_problem =
-    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\","
+    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\",\"status\":500,"
     "\"detail\":\"the worker running this job stopped renewing its lease\"}";
 
 static cf_err reap_one(sq_store *st, const expired *e, int64_t now, int64_t delay,

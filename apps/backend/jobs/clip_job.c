@@ -6,22 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if CF_HAVE_CLIP_PIPELINE
 #include "clipforge/clip.h"
 #include "clipforge/domain/types.h"
-#endif
 
-#if CF_HAVE_CLIP_PIPELINE
-
-cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, cf_error *err) {
+cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
+                            cf_error *err) {
     (void)cfg;
     cf_clip_processing_request req;
     memset(&req, 0, sizeof req);
     cf_err rc = cf_clip_processing_request_from_json(request, &req, err);
-    if (rc == CF_OK && req.source_uri && strncmp(req.source_uri, "media://", 8) &&
-        strncmp(req.source_uri, "storage://", 10))
+    if (rc == CF_OK && req.source_uri && strncmp(req.source_uri, "media://", 8))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                           "source_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK && !(*normalized = cf_clip_processing_request_to_json(&req)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_clip_processing_request_free(&req);
     return rc;
 }
@@ -53,6 +51,23 @@ static cf_err store_artifacts(cf_job_context *ctx, cf_clip_processing_result *re
     return CF_OK;
 }
 
+/* Thumbnails go to the attempt's temp dir whatever path the request names: a client never
+ * chooses where the server writes. */
+static cf_err place_thumbnails(cf_job_context *ctx, cf_clip_processing_request *req,
+                               cf_error *err) {
+    for (size_t i = 0; i < req->n_operations; i++) {
+        cf_clip_operation *op = &req->operations[i];
+        if (op->op != CF_CLIP_OP_THUMBNAIL) continue;
+        size_t n = strlen(ctx->work_dir) + 32;
+        char *path = malloc(n);
+        if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        snprintf(path, n, "%s/thumbnail-%zu.jpg", ctx->work_dir, i);
+        free(op->as.thumbnail.output_uri);
+        op->as.thumbnail.output_uri = path;
+    }
+    return CF_OK;
+}
+
 cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
     cf_clip_processing_request req;
     cf_clip_processing_result res;
@@ -60,6 +75,7 @@ cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **resu
     memset(&res, 0, sizeof res);
     char *source = NULL, output[4096];
     cf_err rc = cf_clip_processing_request_from_json(request, &req, err);
+    if (rc == CF_OK) rc = place_thumbnails(ctx, &req, err);
     if (rc == CF_OK) rc = cf_job_resolve_source(ctx, req.source_uri, &source, err);
     if (rc == CF_OK) {
         free(req.source_uri);
@@ -80,17 +96,3 @@ cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **resu
     return rc;
 }
 
-#else
-
-/* Without the pipeline the kind is refused at submission (run is NULL); this only checks the
- * shape so the refusal comes after a clear validation message for malformed requests. */
-cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, cf_error *err) {
-    (void)cfg;
-    if (!json_is_object(request))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "request: must be an object");
-    if (!json_is_string(json_object_get(request, "source_uri")))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "request.source_uri: required string");
-    return CF_OK;
-}
-
-#endif

@@ -5,15 +5,9 @@
 
 #include "jobs/job_kinds.h"
 
-cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, cf_error *err);
-
-#if __has_include("clipforge/clip.h") && __has_include("clipforge/domain/types.h")
-#define CF_HAVE_CLIP_PIPELINE 1
+/* Parses with the generated ClipProcessingRequest parser; the source must be media://<id>. */
+cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
+                            cf_error *err);
 cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
-#define CF_CLIP_JOB_RUN cf_clip_job_run
-#else
-#define CF_HAVE_CLIP_PIPELINE 0
-#define CF_CLIP_JOB_RUN NULL /* the clip pipeline is not part of this build */
-#endif
 
 #endif

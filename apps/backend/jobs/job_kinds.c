@@ -6,21 +6,21 @@
 
 #include "jobs/clip_job.h"
 
-static const cf_job_kind kinds[] = {
-    {"clip_processing", cf_clip_job_validate, CF_CLIP_JOB_RUN},
+static const cf_job_handler kinds[] = {
+    {"clip_processing", cf_clip_job_validate, cf_clip_job_run},
     {"highlight_detection", NULL, NULL},
     {"transcription", NULL, NULL},
     {"render", NULL, NULL},
     {"autoclip", NULL, NULL},
 };
 
-const cf_job_kind *cf_job_kind_find(const char *name) {
+const cf_job_handler *cf_job_handler_find(const char *name) {
     for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
         if (!strcmp(kinds[i].name, name)) return &kinds[i];
     return NULL;
 }
 
-const char *cf_job_kind_names(void) {
+const char *cf_job_handler_names(void) {
     return "clip_processing, highlight_detection, transcription, render, autoclip";
 }
 

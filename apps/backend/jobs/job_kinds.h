@@ -29,18 +29,20 @@ typedef struct cf_job_context {
     size_t n_output_keys;
 } cf_job_context;
 
-typedef struct cf_job_kind {
+typedef struct cf_job_handler {
     const char *name;
-    /* Checks the request; err->msg names the field. NULL = accepts any object. */
-    cf_err (*validate)(const json_t *request, const cf_config *cfg, cf_error *err);
+    /* Checks the request (err->msg names the field) and returns it normalised (defaults
+     * applied) as a new reference in *normalized. */
+    cf_err (*validate)(const json_t *request, const cf_config *cfg, json_t **normalized,
+                       cf_error *err);
     /* Runs it; *result is a new JSON object on success. NULL = no pipeline in this build. */
     cf_err (*run)(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
-} cf_job_kind;
+} cf_job_handler;
 
 /* The row for name, or NULL when the product has no such kind. */
-const cf_job_kind *cf_job_kind_find(const char *name);
+const cf_job_handler *cf_job_handler_find(const char *name);
 /* Comma-separated names of all kinds, for messages. */
-const char *cf_job_kind_names(void);
+const char *cf_job_handler_names(void);
 
 /* Resolves a source URI ("media://<id>" or "storage://<key>") to a local file path
  * (malloc'd). Other schemes, local paths included, are refused: clients name media they

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Job submission, reading, listing with filters and cursors, idempotency, cancel/retry of queued
+# jobs, and 500 concurrent submissions (API only: --no-workers keeps jobs queued).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+start_server "$WORK/data" --no-workers
+J=(-H 'Content-Type: application/json')
+REQ='{"kind":"clip_processing","request":{"clip_id":"c1","source_uri":"media://m_x","operations":[{"op":"trim","start_ms":0,"end_ms":1000}]}}'
+
+echo "# submit and read"
+req POST /v1/jobs "${J[@]}" -d "$REQ"
+check "submit: 202" test "$STATUS" = 202
+check "submit: application/json" test "$CTYPE" = "application/json"
+id=$(jget 'j["id"]')
+check "submit: queued" test "$(jget 'j["status"]')" = queued
+check "submit: defaults applied by the generated parser" test "$(jget 'j["request"]["target_format"]')" = mp4
+req GET "/v1/jobs/$id"
+check "get: 200 with the same job" test "$STATUS/$(jget 'j["id"]')" = "200/$id"
+check "get: attempts 0" test "$(jget 'j["attempts"]')" = 0
+
+echo "# idempotency"
+req POST /v1/jobs "${J[@]}" -H 'Idempotency-Key: order-7' -d "$REQ"
+first=$(jget 'j["id"]')
+check "first keyed submit: 202" test "$STATUS" = 202
+req POST /v1/jobs "${J[@]}" -H 'Idempotency-Key: order-7' -d "$REQ"
+check "replayed keyed submit: 200" test "$STATUS" = 200
+check "replayed keyed submit: same job" test "$(jget 'j["id"]')" = "$first"
+
+echo "# cancel and retry of a queued job"
+req POST "/v1/jobs/$id/cancel"
+check "cancel: 202 cancelled" test "$STATUS/$(jget 'j["status"]')" = "202/cancelled"
+check "cancel: error is the cancelled problem" test "$(jget 'j["error"]["type"]')" = "https://clipforge.dev/problems/cancelled"
+req POST "/v1/jobs/$id/retry"
+check "retry: 202 queued" test "$STATUS/$(jget 'j["status"]')" = "202/queued"
+
+echo "# 500 concurrent submissions"
+seq 1 500 | xargs -P 50 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+  -H 'Content-Type: application/json' -d "$REQ" "$BASE/v1/jobs" >"$WORK/codes"
+check "all 500 accepted with 202" test "$(grep -c '^202$' "$WORK/codes")" = 500
+
+echo "# listing: filters and cursor pages"
+ids=()
+cursor=""
+pages=0
+while :; do
+  req GET "/v1/jobs?status=queued&kind=clip_processing&limit=200${cursor:+&cursor=$cursor}"
+  [ "$STATUS" = 200 ] || break
+  mapfile -t page < <(jget '"\n".join(x["id"] for x in j["items"])')
+  ids+=("${page[@]}")
+  pages=$((pages + 1))
+  cursor=$(jget 'j["next_cursor"] or ""')
+  [ -n "$cursor" ] || break
+done
+check "paging returns 502 queued jobs ($pages pages)" test "${#ids[@]}" = 502
+check "no job listed twice" test "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" = 502
+req GET "/v1/jobs?status=cancelled"
+check "status filter: none cancelled now" test "$(jget 'len(j["items"])')" = 0
+req GET "/v1/jobs?kind=render"
+check "kind filter: no render jobs" test "$(jget 'len(j["items"])')" = 0
+
+echo "# metrics"
+metrics=$(curl -s "$BASE/metrics")
+check "metrics: jobs by state" grep -q '^clipforge_jobs{state="queued"} 502$' <<<"$metrics"
+check "metrics: queue depth" grep -q '^clipforge_queue_depth 502$' <<<"$metrics"
+check "metrics: HTTP latency histogram" grep -q '^clipforge_http_request_duration_seconds_count{code="2xx"}' <<<"$metrics"
+check "readyz: 200" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200
+
+echo "# openapi"
+req GET /openapi.json
+check "openapi: 3.1" test "$(jget 'j["openapi"]')" = 3.1.0
+check "openapi: every route documented" test "$(jget 'len(j["paths"])')" -ge 12
+check "openapi: components from the domain schemas" test "$(jget '"JobCreate" in j["components"]["schemas"] and "ClipProcessingRequest" in j["components"]["schemas"]')" = True
+check "openapi: every \$ref resolves" test "$(python3 - "$WORK/body" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+bad = []
+def walk(x):
+    if isinstance(x, dict):
+        r = x.get("$ref")
+        if isinstance(r, str):
+            name = r.split("/")[-1]
+            if not r.startswith("#/components/schemas/") or name not in doc["components"]["schemas"]:
+                bad.append(r)
+        for v in x.values(): walk(v)
+    elif isinstance(x, list):
+        for v in x: walk(v)
+walk(doc)
+print(len(bad))
+PY
+)" = 0
+
+stop_server
+finish
