@@ -73,7 +73,7 @@ req() {
 
 # jget EXPR — evaluates a python expression over j = the last JSON body.
 jget() {
-  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$WORK/body" "$1"
+  python3 -S -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$WORK/body" "$1"
 }
 
 # expect_problem STATUS SLUG — the last response is that problem+json.
@@ -81,8 +81,7 @@ expect_problem() {
   local status=$1 slug=$2
   check "$status $slug: status $STATUS" test "$STATUS" = "$status"
   check "$status $slug: content type ($CTYPE)" test "$CTYPE" = "application/problem+json"
-  check "$status $slug: type" test "$(jget 'j["type"]')" = "https://clipforge.dev/problems/$slug"
-  check "$status $slug: status field" test "$(jget 'j["status"]')" = "$status"
+  check "$status $slug: type and status fields" test "$(jget 'j["type"] + " " + str(j["status"])')" = "https://clipforge.dev/problems/$slug $status"
 }
 
 # wait_status JOB_ID STATUS [SECONDS] — polls until the job has STATUS.
@@ -90,7 +89,7 @@ wait_status() {
   local id=$1 want=$2 secs=${3:-30} got=""
   local end=$((SECONDS + secs))
   while [ $SECONDS -lt $end ]; do
-    got=$(curl -s "$BASE/v1/jobs/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+    got=$(curl -s "$BASE/v1/jobs/$id" | python3 -S -c 'import json,sys; print(json.load(sys.stdin)["status"])')
     [ "$got" = "$want" ] && return 0
     sleep 0.1
   done

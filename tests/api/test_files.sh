@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A clip job runs through the embedded workers; its artifacts carry signed URLs that serve the
+# files with Range; tampered, unsigned or expired URLs get 403; ranges past the end get 416.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+make_media "$WORK/src.mp4" 4
+start_server "$WORK/data" --workers 2
+media=$(upload "$WORK/src.mp4")
+job=$(submit_clip "$media" '[{"op":"trim","start_ms":1000,"end_ms":3000},{"op":"scale","width":160,"height":-1},{"op":"thumbnail","at_ms":500,"output_uri":"/tmp/evil.jpg"}]')
+check "job succeeds" wait_status "$job" succeeded 60
+req GET "/v1/jobs/$job"
+url=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="video"][0]["url"]')
+thumb=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="thumbnail"][0]["url"]')
+check "artifacts carry signed URLs" grep -q '^/v1/files/jobs/.*?exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
+check "the thumbnail was written inside the server's storage, not where the request said" \
+  test ! -e /tmp/evil.jpg
+check "progress is 1 and attempts 1" test "$(jget 'j["progress"]')/$(jget 'j["attempts"]')" = "1/1"
+
+echo "# download and Range"
+curl -sf -o "$WORK/full.mp4" -D "$WORK/h_full" "$BASE$url"
+size=$(stat -c %s "$WORK/full.mp4")
+check "full download is a 2 s 160 px video (ffprobe)" test "$(ffprobe -v error -select_streams v:0 -show_entries stream=width -of csv=p=0 "$WORK/full.mp4")" = 160
+check "Accept-Ranges: bytes" grep -qi '^accept-ranges: bytes' "$WORK/h_full"
+code=$(curl -s -o "$WORK/part" -D "$WORK/h_part" -w '%{http_code}' -H 'Range: bytes=100-1099' "$BASE$url")
+check "range: 206" test "$code" = 206
+check "range: 1000 bytes" test "$(stat -c %s "$WORK/part")" = 1000
+check "range: the right bytes" cmp -s "$WORK/part" <(tail -c +101 "$WORK/full.mp4" | head -c 1000)
+check "range: Content-Range" grep -qi "^content-range: bytes 100-1099/$size" "$WORK/h_part"
+code=$(curl -s -o "$WORK/tail" -w '%{http_code}' -H 'Range: bytes=-500' "$BASE$url")
+check "suffix range: the last 500 bytes" test "$code/$(stat -c %s "$WORK/tail")" = "206/500"
+check "suffix range: the right bytes" cmp -s "$WORK/tail" <(tail -c 500 "$WORK/full.mp4")
+code=$(curl -s -o "$WORK/open" -w '%{http_code}' -H "Range: bytes=$((size - 10))-" "$BASE$url")
+check "open range: 206, 10 bytes" test "$code/$(stat -c %s "$WORK/open")" = "206/10"
+check "thumbnail is a JPEG" test "$(curl -sf "$BASE$thumb" | head -c 3 | od -An -tx1 | tr -d ' ')" = ffd8ff
+req GET "$url" -H "Range: bytes=$size-";          expect_problem 416 range-not-satisfiable
+
+echo "# forbidden"
+bad_sig="${url%%&sig=*}&sig=$(printf '0%.0s' $(seq 64))"
+req GET "$bad_sig";                                expect_problem 403 forbidden
+req GET "${url%%\?*}";                             expect_problem 403 forbidden
+path=${url%%\?*}; sig=${url##*sig=}
+req GET "$path?exp=1&sig=$sig";                    expect_problem 403 forbidden
+other=${thumb%%\?*}
+req GET "$other?${url#*\?}";                       expect_problem 403 forbidden
+req GET "/v1/files/../clipforge.db?exp=9999999999&sig=$sig"
+check "path traversal is refused (${STATUS})" test "$STATUS" = 403 -o "$STATUS" = 404
+
+echo "# an expired URL"
+stop_server
+CLIPFORGE_URL_TTL_S=1 start_server "$WORK/data" --workers 1
+req GET "/v1/jobs/$job"
+short=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="video"][0]["url"]')
+check "fresh short-lived URL works" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$short")" = 200
+sleep 2.2
+req GET "$short";                                  expect_problem 403 forbidden
+check "the signing key survived the restart (old URL still valid)" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$url")" = 200
+
+stop_server
+finish
