@@ -48,11 +48,11 @@ check "path traversal is refused (${STATUS})" test "$STATUS" = 403 -o "$STATUS" 
 
 echo "# an expired URL"
 stop_server
-CLIPFORGE_URL_TTL_S=1 start_server "$WORK/data" --workers 1
+CLIPFORGE_URL_TTL_S=3 start_server "$WORK/data" --workers 1
 req GET "/v1/jobs/$job"
 short=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="video"][0]["url"]')
 check "fresh short-lived URL works" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$short")" = 200
-sleep 2.2
+sleep 4.2
 req GET "$short";                                  expect_problem 403 forbidden
 check "the signing key survived the restart (old URL still valid)" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$url")" = 200
 
