@@ -959,9 +959,11 @@ static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
         if (status >= 0) out->by_status[status] = int_at(r, i, 1);
     }
     PQclear(r);
-    r = q(c, "SELECT count(*) FROM outbox", 0, NULL, err);
+    r = q(c, "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id), 0) FROM events)", 0,
+          NULL, err);
     if (!r) return err->code;
     out->outbox_pending = int_at(r, 0, 0);
+    out->last_event_id = int_at(r, 0, 1); /* where a live event stream starts */
     PQclear(r);
     return CF_OK;
 }
