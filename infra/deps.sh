@@ -9,7 +9,7 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
   libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data
   libpq-dev libhiredis-dev libnats-dev)
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server chromium)
-BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor)
+BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-test}" in

@@ -16,6 +16,7 @@ check "upload: uri is media://id" test "$(jget 'j["uri"]')" = "media://$id"
 check "upload: bytes" test "$(jget 'j["bytes"]')" = "$(stat -c %s "$WORK/src.mp4")"
 check "upload: probe has the duration" test "$(jget 'j["probe"]["duration_ms"]')" = 2000
 check "upload: probe names no server path" test "$(jget '"path" in j["probe"]')" = False
+check "upload: a signed url that downloads the same bytes" cmp -s "$WORK/src.mp4" <(curl -sf "$BASE$(jget 'j["url"]')")
 req GET "/v1/media/$id"
 check "get: 200 same id" test "$STATUS/$(jget 'j["id"]')" = "200/$id"
 check "one object stored" test "$(files)" = 1

@@ -37,17 +37,22 @@ void cf_api_media_end(cf_http_request *req, bool complete) {
     req->writer = NULL;
 }
 
-/* The media's JSON form (the generated Media schema's fields). */
+/* The media's JSON form (the generated Media schema's fields); "url" is a signed download link
+ * valid for CLIPFORGE_URL_TTL_S. */
 static json_t *media_json(cf_app *app, const cf_media_record *m) {
-    (void)app;
     char created[40];
+    char *url = NULL;
+    cf_error err;
+    cf_storage_sign(app->storage, m->key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err);
     cf_format_timestamp(m->created_at, created, sizeof created);
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];
     snprintf(uri, sizeof uri, "media://%s", m->id);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "bytes",
-                          (json_int_t)m->bytes, "mime", m->mime, "created_at", created);
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "url", url,
+                          "bytes", (json_int_t)m->bytes, "mime", m->mime, "created_at", created);
+    free(url);
     if (o && probe) json_object_set_new(o, "probe", probe);
+    else json_decref(probe);
     return o;
 }
 
