@@ -23,4 +23,10 @@ fi
   -f lavfi -i color=c=white:s=24x24:r=25:d=4.5 \
   -filter_complex "[0][1]overlay=x='if(lt(t,1.5),10+120*t,if(lt(t,3),190,190-120*(t-3)))':y=78,format=yuv420p" \
   -c:v libx264 -preset veryfast -crf 18 -g 50 "$dir/moving_box.mp4"
+# face_right.mp4 — 640x360 12.5 fps 2 s, still: the portrait (scaled to 300x300) at x=320 on grey;
+#                 its face centre is near x=320+222*300/512=450. Nothing moves: only faces steer.
+[ -s "$dir/face_right.mp4" ] || ffmpeg -v error -y -f lavfi -i color=c=0x505050:s=640x360:r=12.5:d=2 \
+  -loop 1 -framerate 12.5 -t 2 -i "$dir/face.png" \
+  -filter_complex "[1]scale=300:300[f];[0][f]overlay=x=320:y=30:shortest=1,format=yuv420p" \
+  -c:v libx264 -preset veryfast -crf 18 "$dir/face_right.mp4"
 echo "test media ready in $dir"

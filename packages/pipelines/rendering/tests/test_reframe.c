@@ -89,6 +89,25 @@ static void test_span_is_analysed_from_its_start(void **state) {
     cf_camera_path_free(&path);
 }
 
+static void test_camera_centres_a_still_face(void **state) {
+    (void)state;
+    cf_camera_path path;
+    cf_error err;
+    if (cf_reframe_analyze(media("face_right.mp4"), 0, 0, NULL, NULL, &path, &err) != CF_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(path.crop_w, 202);
+    int with_face = 0;
+    for (size_t i = 0; i < path.n_samples; i++) with_face += path.samples[i].faces > 0;
+    const cf_camera_sample *last = &path.samples[path.n_samples - 1];
+    double centre = last->crop_x + path.crop_w / 2.0;
+    printf("%d of %zu frames saw a face; crop centre %.0f (face near 450)\n", with_face, path.n_samples, centre);
+    assert_true(with_face > (int)path.n_samples / 2);
+    assert_true(centre > 420 && centre < 480);
+    /* a still subject: the camera never moves */
+    for (size_t i = 1; i < path.n_samples; i++) assert_int_equal(path.samples[i].crop_x, path.samples[0].crop_x);
+    cf_camera_path_free(&path);
+}
+
 /* Synthetic regions of interest, 25 fps, on a 1920x1080 source cropped to 9:16. */
 static cf_camera_path synthetic(size_t n, double (*roi)(size_t i), size_t cut_at) {
     cf_camera_path path = {.src_w = 1920, .src_h = 1080, .crop_w = 606, .crop_h = 1080, .fps = 25};
@@ -138,6 +157,7 @@ int main(void) {
         cmocka_unit_test(test_moving_box_stays_inside_the_vertical_crop),
         cmocka_unit_test(test_camera_holds_still_while_the_subject_stands),
         cmocka_unit_test(test_span_is_analysed_from_its_start),
+        cmocka_unit_test(test_camera_centres_a_still_face),
         cmocka_unit_test(test_jitter_inside_the_dead_zone_does_not_move_the_camera),
         cmocka_unit_test(test_camera_jumps_only_at_the_cut_and_moves_with_bounded_speed),
     };
