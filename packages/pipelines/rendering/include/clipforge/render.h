@@ -49,4 +49,22 @@ cf_err cf_render_deliver(const cf_render_result *res, const cf_render_destinatio
 cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
                      cf_render_result *out, cf_error *err);
 
+/* The pipeline as the service sees it (DESIGN §2): compile, render, cancel by clip id. */
+typedef struct cf_render_service {
+    int version; /* 1 */
+    const char *name;
+    void *self;
+    cf_err (*compile)(void *self, const cf_render_request *req, cf_timeline *out, cf_error *err);
+    /* cf_render_run into req->output_uri, or <CLIPFORGE_DATA_DIR>/renders/<clip_id>/render.<ext>;
+     * progress may be NULL (the service then makes one, so cancel still works). */
+    cf_err (*render)(void *self, const cf_render_request *req, cf_progress *progress,
+                     cf_render_result *out, cf_error *err);
+    /* Asks the running render of clip_id to stop (it returns CF_ERR_CANCELLED and cleans up);
+     * CF_ERR_NOT_FOUND when none runs. Any thread. */
+    cf_err (*cancel)(void *self, const char *clip_id, cf_error *err);
+} cf_render_service;
+
+/* The local service (settings: CLIPFORGE_DATA_DIR, CLIPFORGE_THREADS). */
+const cf_render_service *cf_render_service_default(void);
+
 #endif

@@ -1,0 +1,109 @@
+/* test_service.c — the render service: renders into the data directory by clip id, cancels a
+ * running render from another thread (nothing left behind), refuses unsafe clip ids. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libavutil/log.h>
+
+#include "clipforge/render.h"
+
+static char dir[] = "/tmp/cf_render_svcXXXXXX";
+static char source[1024];
+
+typedef struct job {
+    cf_render_request req;
+    cf_render_result res;
+    cf_error err;
+    cf_err rc;
+} job;
+
+static void request(job *j, const char *clip_id, const char *output) {
+    cf_render_request_init(&j->req);
+    j->req.clip_id = (char *)clip_id;
+    j->req.template_id = "shorts-smartcrop";
+    j->req.source_uri = source;
+    j->req.has_width = j->req.has_height = true;
+    j->req.width = 180, j->req.height = 320;
+    j->req.output_uri = (char *)output;
+}
+
+static void *run(void *arg) {
+    job *j = arg;
+    j->rc = cf_render_service_default()->render(NULL, &j->req, NULL, &j->res, &j->err);
+    return NULL;
+}
+
+static void test_renders_into_the_data_dir_by_clip_id(void **state) {
+    (void)state;
+    job j;
+    request(&j, "clip-7", NULL);
+    run(&j);
+    if (j.rc) fail_msg("%s", j.err.msg);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/renders/clip-7/render.mp4", dir);
+    assert_string_equal(j.res.render_uri, want);
+    assert_int_equal(access(want, R_OK), 0);
+    cf_render_result_free(&j.res);
+}
+
+static void test_cancel_stops_a_running_render(void **state) {
+    (void)state;
+    const cf_render_service *svc = cf_render_service_default();
+    cf_error err;
+    assert_int_equal(svc->cancel(NULL, "nobody", &err), CF_ERR_NOT_FOUND);
+    char out[1200];
+    snprintf(out, sizeof out, "%s/cancelled.mp4", dir);
+    job j;
+    request(&j, "clip-c", out);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run, &j), 0);
+    struct timespec ms = {0, 1000000};
+    int tries = 0;
+    while (svc->cancel(NULL, "clip-c", &err) != CF_OK && tries++ < 5000) nanosleep(&ms, NULL);
+    pthread_join(t, NULL);
+    assert_int_equal(j.rc, CF_ERR_CANCELLED);
+    assert_int_not_equal(access(out, F_OK), 0);
+}
+
+static void test_unsafe_clip_ids_are_refused(void **state) {
+    (void)state;
+    job j;
+    request(&j, "../x", NULL);
+    run(&j);
+    assert_int_equal(j.rc, CF_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(j.err.msg, "clip_id"));
+}
+
+static int setup(void **state) {
+    (void)state;
+    av_log_set_level(AV_LOG_ERROR);
+    const char *media = getenv("CF_RENDER_TESTDATA");
+    snprintf(source, sizeof source, "%s/moving_box.mp4", media ? media : ".");
+    if (!mkdtemp(dir)) return -1;
+    return setenv("CLIPFORGE_DATA_DIR", dir, 1);
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_renders_into_the_data_dir_by_clip_id),
+        cmocka_unit_test(test_cancel_stops_a_running_render),
+        cmocka_unit_test(test_unsafe_clip_ids_are_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
