@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Clip pipeline against the ffmpeg CLI, on a generated 60 s 1080p30 H.264/AAC input (cached in
+# BUILD_DIR/bench-media):
+#  (a) trim 10 s + scale to 720p + loudness normalization to mp4. The peer is the ffmpeg CLI
+#      doing the same work with the same settings: a loudness measuring pass (ebur128) and an
+#      encode pass with the measured gain (libx264 veryfast CRF 23, AAC 128k, +faststart).
+#      The decode-only time of the same 10 s is the floor. Goal: ratio <= 1.05.
+#  (b) copy-mode trim against re-encoding trim of the same 10 s. Goal: >= 30x faster.
+# Best of 3 wall-clock runs; CPU time (user+sys) is shown too, as it is steadier on a shared
+# machine. Usage: bench/clip_bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build/release}" && pwd)
+cf="$build/clipforge"
+[ -x "$cf" ] || { echo "missing $cf (build first)" >&2; exit 1; }
+media="$build/bench-media"
+mkdir -p "$media"
+src="$media/src60_1080p.mp4"
+if [ ! -s "$src" ]; then
+  echo "generating $src (60 s 1080p30 H.264 + AAC)..."
+  ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30:d=60 \
+    -f lavfi -i "sine=f=330:d=60:sample_rate=48000,volume=0.2" -ac 2 \
+    -c:v libx264 -preset veryfast -crf 23 -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest "$src.part.mp4"
+  mv "$src.part.mp4" "$src"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$cf" "$src" "$work" <<'PY'
+import os, re, resource, subprocess, sys, time
+cf, src, work = sys.argv[1:4]
+S, E = 20, 30  # the 10 s span
+
+def run(cmd):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
+
+ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
+x264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+aac = ["-c:a", "aac", "-b:a", "128k"]
+
+def ours_a():
+    w, c, _ = run([cf, "clip", "--input", src, "--output", work + "/a.mp4",
+                   "--trim", "%d:%d" % (S, E), "--scale", "1280x720", "--normalize-audio"])
+    return w, c
+
+def ffmpeg_a():
+    w1, c1, p = run(ff + ["-ss", str(S), "-to", str(E), "-i", src, "-map", "0:a:0",
+                          "-af", "ebur128", "-f", "null", "-"])
+    i = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", p.stderr)[-1])
+    gain = -14.0 - i
+    w2, c2, _ = run(ff + ["-ss", str(S), "-to", str(E), "-i", src, "-vf", "scale=1280:720"] + x264 +
+                    ["-af", "volume=%.3fdB" % gain] + aac + ["-movflags", "+faststart", work + "/b.mp4"])
+    return w1 + w2, c1 + c2
+
+def decode_floor():
+    w, c, _ = run(ff + ["-ss", str(S), "-to", str(E), "-i", src, "-f", "null", "-"])
+    return w, c
+
+def copy_trim():
+    w, c, _ = run([cf, "clip", "--input", src, "--output", work + "/c.mp4",
+                   "--trim", "%d:%d" % (S + 0.5, E), "--trim-mode", "copy"])
+    return w, c
+
+def reencode_trim():
+    w, c, _ = run([cf, "clip", "--input", src, "--output", work + "/d.mp4",
+                   "--trim", "%d:%d" % (S + 0.5, E), "--trim-mode", "accurate"])
+    return w, c
+
+# Rounds alternate the contenders so drifting load on a shared machine hits both alike.
+results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim)}
+for _ in range(3):
+    for f in results:
+        results[f].append(f())
+oa, fa, fl, cp, re_ = (tuple(min(x) for x in zip(*results[f])) for f in results)
+def lufs(path):
+    p = subprocess.run(ff + ["-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True)
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", p.stderr)[-1])
+print("clip benchmark: 60 s 1080p30 H.264/AAC input, span %d-%d s, best of 3" % (S, E))
+print("%-52s %9s %9s" % ("task", "wall s", "cpu s"))
+for name, (w, c) in [("(a) clipforge clip: trim+scale 720p+normalize", oa),
+                     ("(a) ffmpeg CLI: ebur128 pass + encode pass", fa),
+                     ("(a) floor: ffmpeg decode-only of the span", fl),
+                     ("(b) clipforge trim, mode copy", cp),
+                     ("(b) clipforge trim, mode accurate (re-encode)", re_)]:
+    print("%-52s %9.3f %9.3f" % (name, w, c))
+print("(a) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f (goal <= 1.05)" % (oa[0] / fa[0], oa[1] / fa[1]))
+print("(a) loudness of the outputs: clipforge %.1f LUFS, ffmpeg %.1f LUFS" % (lufs(work + "/a.mp4"), lufs(work + "/b.mp4")))
+print("(b) copy is %.1fx faster than re-encode (wall; goal >= 30x), cpu %.1fx" % (re_[0] / cp[0], re_[1] / cp[1]))
+PY
