@@ -16,7 +16,7 @@ gen() { local out=$1; shift; ffmpeg -nostdin -hide_banner -loglevel error -y "$@
 sval() { ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1" | head -1; }
 fval() { ffprobe -v error -show_entries "format=$2" -of default=nw=1:nk=1 "$1" | head -1; }
 # approx A B TOL: |A - B| <= TOL
-approx() { python3 -c 'import sys; a,b,t=map(float,sys.argv[1:]); sys.exit(0 if abs(a-b)<=t else 1)' "$1" "$2" "$3"; }
+approx() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a ~ /^-?[0-9.]+$/ && d <= t) }'; }
 # integrated loudness (LUFS) by ffmpeg's ebur128 filter
 lufs() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -map 0:a:0 -af ebur128 -f null - 2>&1 |
   awk '/Summary:/{s=1} s && $1=="I:"{print $2; exit}'; }
