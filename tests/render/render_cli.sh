@@ -65,14 +65,25 @@ template)
   ;;
 title)
   gen_black black.mp4 4
+  ffmpeg -v error -y -f lavfi -i color=c=red:s=64x64 -frames:v 1 logo.png
   cat > tl.json <<EOF
 {"canvas": {"width": 320, "height": 180, "fps": 25},
  "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 4000, "layout": "fit"}],
  "overlays": [{"kind": "text", "text": "TITLE", "start_ms": 500, "end_ms": 1500, "position": "top",
-               "style": {"font": "DejaVu Sans Bold", "font_size": 32, "color": "white"}}],
+               "style": {"font": "DejaVu Sans Bold", "font_size": 32, "color": "white"}},
+              {"kind": "image", "image_uri": "logo.png", "start_ms": 2000, "end_ms": 3500, "position": "bottom_left",
+               "width": 0.2, "animation": "fade", "animation_ms": 500}],
  "outputs": [{"format": "mp4"}]}
 EOF
   "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  check "every frame is there: 4 s at 25 fps = 100 frames"
+  [ "$(probe out.mp4 v:0 nb_frames)" = 100 ] || fail "frames: $(probe out.mp4 v:0 nb_frames)"
+  check "the logo fades in (2.0-2.5 s), stays, and is gone after 3.5 s"
+  read -r mid _ _ < <(region out.mp4 2.25 20 130 30 30)
+  read -r full _ _ < <(region out.mp4 3.0 20 130 30 30)
+  read -r gone _ _ < <(region out.mp4 3.8 20 130 30 30)
+  echo "logo luma: 2.25 s $mid, 3.0 s $full, 3.8 s $gone"
+  python3 -c "import sys; sys.exit(0 if 15<$mid<0.8*$full and $full>60 and $gone<5 else 1)" || fail "logo fade"
   check "title region bright at 1.0 s, dark before (0.2 s) and after (2.5 s)"
   read -r _ _ on < <(region out.mp4 1.0 60 10 200 40)
   read -r _ _ before < <(region out.mp4 0.2 60 10 200 40)

@@ -436,8 +436,10 @@ static cf_err run(job *j, cf_error *err) {
         if ((e = output_open(&j->outs[i], o->has_bitrate ? o->bitrate : 0, j->opts->threads, err))) return e;
     }
     if ((e = pump(j, err))) return e;
-    for (size_t i = 0; i < j->n_outs; i++)
+    for (size_t i = 0; i < j->n_outs; i++) {
+        cf_log_debug("render", "%s: %lld video frames", j->outs[i].path, (long long)j->outs[i].frames);
         if ((e = output_finish(&j->outs[i], err))) return e;
+    }
     return CF_OK;
 }
 

@@ -83,7 +83,10 @@ static void scene(ctx *c, size_t i) {
         strbuf_addf(b, "movie=filename=%s:sp=%.3f[mv%zu];", ps->link, s->in_ms / 1000.0, i);
     strbuf_addf(b, "[mv%zu]trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS[pre%zu];", i, t0, t1, i);
     layout(c, i, s, ps);
-    strbuf_addf(b, "[lay%zu]fps=%.3f,format=yuv420p,setsar=1,trim=duration=%.3f[v%zu];", i, c->fps, d, i);
+    /* fps drops the last frame when the end time equals its timestamp: two cloned frames give
+     * it a closing interval, and trim cuts the scene to its exact length */
+    strbuf_addf(b, "[lay%zu]tpad=stop=2:stop_mode=clone,fps=%.3f,format=yuv420p,setsar=1,trim=duration=%.3f[v%zu];", i,
+                c->fps, d, i);
     if (ps->has_audio)
         strbuf_addf(b, "[ma%zu]atrim=start=%.3f:end=%.3f,asetpts=PTS-STARTPTS,", i, t0, t1);
     else
@@ -168,9 +171,17 @@ static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     char x[96], y[96];
     int w = even(c->W * (o->has_width ? o->width : 0.2));
     anchor(o, "W", "H", "w", "h", x, y, sizeof x);
-    strbuf_addf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba[img%zu];", c->p->image_links[k], w < 2 ? 2 : w, k);
-    strbuf_addf(&c->b, "[%s][img%zu]overlay=x=%s:y=%s:enable='between(t,%.3f,%.3f)'[ov%zu];", c->cur_v, k, x, y,
-                o->start_ms / 1000.0, o->end_ms / 1000.0, k);
+    double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0, a = o->animation_ms / 1000.0;
+    strbuf_addf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba", c->p->image_links[k], w < 2 ? 2 : w);
+    bool looped = o->animation != CF_OVERLAY_ANIMATION_NONE && a > 0;
+    if (looped) {
+        /* a still image has one frame: repeat it at the canvas rate so the alpha fade can run */
+        strbuf_addf(&c->b, ",loop=loop=-1:size=1,setpts=N/(%.3f*TB),fade=t=in:st=%.3f:d=%.3f:alpha=1,"
+                           "fade=t=out:st=%.3f:d=%.3f:alpha=1", c->fps, s, a, e - a, a);
+    }
+    /* a looped image never ends: the main input decides the end; a single frame is repeated */
+    strbuf_addf(&c->b, "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];", k,
+                c->cur_v, k, x, y, looped, s, e, k);
 }
 
 static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
