@@ -220,6 +220,11 @@ refuse)
   set +e; "$bin" render --template nope --input black.mp4 --span 0:1 --format vertical --output o.mp4 2> err5.txt; rc=$?; set -e
   cat err5.txt; [ "$rc" -eq 2 ] && grep -q "template_id" err5.txt || fail "unknown template ($rc)"
   [ ! -e o.mp4 ] || fail "output written for a refused timeline"
+  check "rendering over the source is refused and the source survives"
+  cp black.mp4 same.mp4
+  set +e; "$bin" render --template landscape-clean --input same.mp4 --span 0:1 --format horizontal --output same.mp4 2> err6.txt; rc=$?; set -e
+  cat err6.txt; [ "$rc" -eq 2 ] && grep -q "outputs\[0\]" err6.txt || fail "overwrite ($rc)"
+  cmp -s black.mp4 same.mp4 || fail "source damaged"
   ;;
 webhook)
   gen_black black.mp4 2

@@ -96,6 +96,7 @@ cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) 
     if (o->asink && (e = open_audio(o, err))) return e;
     o->a_done = !o->asink;
     if ((ret = avio_open(&o->oc->pb, o->path, AVIO_FLAG_WRITE)) < 0) return av_fail(err, o, "open for writing", ret);
+    o->created = true;
     AVDictionary *mux = NULL;
     if (o->format == CF_TARGET_FORMAT_MP4) av_dict_set(&mux, "movflags", "+faststart", 0);
     ret = avformat_write_header(o->oc, &mux);

@@ -22,6 +22,7 @@ typedef struct output_file {
     AVFrame *frame;
     AVPacket *pkt;
     bool v_done, a_done;
+    bool created; /* the file was opened for writing (and is ours to remove on failure) */
     int64_t frames;
 } output_file;
 

@@ -148,13 +148,25 @@ static cf_err probe_scene(job *j, size_t i, const char *path, cf_error *err) {
     return CF_OK;
 }
 
+/* Refuses an output that is one of the sources: it would be truncated while being read. */
+static cf_err check_not_source(const job *j, const char *source, size_t scene, cf_error *err) {
+    char a[PATH_MAX], b[PATH_MAX];
+    if (!realpath(source, a)) return CF_OK;
+    for (size_t i = 0; i < j->n_outs; i++)
+        if (realpath(j->outs[i].path, b) && !strcmp(a, b))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "outputs[%zu]: %s is also scenes[%zu].source_uri", i,
+                                j->outs[i].path, scene);
+    return CF_OK;
+}
+
 static cf_err prepare_scenes(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         char field[48], name[32];
         snprintf(field, sizeof field, "scenes[%zu].source_uri", i);
         snprintf(name, sizeof name, "src%zu", i);
         const char *path = local_path(j->tl->scenes[i].source_uri);
-        cf_err e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
+        cf_err e = check_not_source(j, path, i, err);
+        if (!e) e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
         if (!e) e = probe_scene(j, i, path, err);
         if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP) e = smart_crop(j, i, path, err);
         if (e) return e;
@@ -447,10 +459,10 @@ static void release(job *j, bool remove_outputs) {
     avfilter_graph_free(&j->graph);
     for (size_t i = 0; i < j->n_outs; i++) {
         output_close(&j->outs[i]);
-        if (remove_outputs && j->outs[i].path) unlink(j->outs[i].path);
+        if (remove_outputs && j->outs[i].created) unlink(j->outs[i].path);
         free(j->outs[i].path);
     }
-    if (remove_outputs && j->thumb_path) unlink(j->thumb_path);
+    if (remove_outputs && j->thumb_done && !j->thumb_err) unlink(j->thumb_path);
     free(j->outs);
     free(j->thumb_path);
     for (size_t i = 0; j->plan.scenes && i < j->tl->n_scenes; i++) {
