@@ -25,6 +25,9 @@ static const cf_command commands[] = {
      cf_cmd_render},
     {"serve", "[--listen HOST:PORT] [--data-dir DIR] [--workers N] [--no-workers]",
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
+    {"worker", "[--data-dir DIR] [--workers N]",
+     "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)",
+     cf_cmd_worker},
 };
 
 static void print_help(FILE *out) {

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Distributed throughput: jobs/s and enqueue->start latency (p50, p99) of a light job with 1 and
+# 2 worker processes (one thread each) on Redis Streams and on NATS JetStream, the store on
+# PostgreSQL, storage a shared directory (file://). Peer in the same run: Celery (Debian's
+# python3-celery, default settings: prefork pool, early acks) on the same Redis with 1 and 2
+# worker processes of concurrency 1, running the same
+# light task through the ffmpeg CLI. The light task: a stream-copy trim (0-0.5 s) of a 1 s
+# 64x64 clip into an output file. Usage: bench/scale_bench.sh BUILD_DIR [JOBS]
+set -euo pipefail
+build=${1:-build/release}
+N=${2:-200}
+here=$(cd "$(dirname "$0")" && pwd)
+CLIPFORGE="$build/clipforge"
+[ -x "$CLIPFORGE" ] || { echo "missing $CLIPFORGE (make build)" >&2; exit 1; }
+# Debian's python3 carries python3-celery; another python3 earlier on PATH would not.
+PY=/usr/bin/python3
+$PY -c 'import celery, redis' 2>/dev/null || { echo "python3-celery/python3-redis missing (infra/deps.sh bench)" >&2; exit 1; }
+source "$here/../infra/local-stack/services.sh"
+WORK="$CF_SERVICES_DIR/bench"
+mkdir -p "$WORK"
+PIDS=()
+stop_procs() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+trap 'stop_procs; stop_services' EXIT
+
+start_postgres
+start_redis
+start_nats
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=64x64:rate=25 -f lavfi -i sine=frequency=440 \
+  -t 1 -c:v libx264 -preset ultrafast -g 25 -c:a aac "$WORK/src.mp4"
+export CLIPFORGE_LOG_LEVEL=warn CLIPFORGE_SIGNING_KEY=bench CLIPFORGE_THREADS=1
+
+# Prints "jobs/s p50_ms p99_ms" from a JSON list of [enqueued_ms, started_ms, finished_ms].
+summarize() {
+  python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+lat = sorted(s - e for e, s, f in rows)
+span = (max(f for e, s, f in rows) - min(e for e, s, f in rows)) / 1000.0
+pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+print("%.1f %d %d" % (len(rows) / span, pick(0.50), pick(0.99)))'
+}
+
+# clipforge_run BUS_URL WORKERS — one API node and WORKERS single-thread worker processes.
+clipforge_run() {
+  local bus=$1 workers=$2 tag=$3
+  local port; port=$(free_port)
+  local base="http://127.0.0.1:$port"
+  export CLIPFORGE_STORE_URL="$CF_PG_URL?schema=bench_$tag" CLIPFORGE_BUS_URL="$bus"
+  export CLIPFORGE_STORAGE_URL="file://$WORK/storage_$tag"
+  "$CLIPFORGE" serve --no-workers --listen "127.0.0.1:$port" --data-dir "$WORK/api_$tag" \
+    >>"$WORK/api_$tag.log" 2>&1 &
+  PIDS+=($!)
+  for w in $(seq 1 "$workers"); do
+    "$CLIPFORGE" worker --workers 1 --data-dir "$WORK/w${w}_$tag" >>"$WORK/w_$tag.log" 2>&1 &
+    PIDS+=($!)
+  done
+  wait_until 200 curl -sf "$base/healthz"
+  local media
+  media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/src.mp4" "$base/v1/media" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  python3 - "$base" "$media" "$N" <<'PY'
+import json, sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+base, media, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+body = json.dumps({"kind": "clip_processing", "request": {"clip_id": "c", "source_uri": "media://" + media,
+    "operations": [{"op": "trim", "start_ms": 0, "end_ms": 500, "mode": "copy"}]}}).encode()
+def submit(_):
+    req = urllib.request.Request(base + "/v1/jobs", body, {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req))["id"]
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(submit, range(n)))
+PY
+  # The store has the exact times (ms): created (enqueued), started (leased), finished.
+  local sql="SELECT count(*) FILTER (WHERE status IN ('succeeded','failed','cancelled')),"
+  sql+=" count(*) FILTER (WHERE status <> 'succeeded') FROM bench_$tag.jobs"
+  local done=0 bad=0 end=$((SECONDS + 300))
+  while [ $SECONDS -lt $end ]; do
+    read -r done bad < <(psql -At -F ' ' "$CF_PG_URL" -c "$sql")
+    [ "$done" -ge "$N" ] && break
+    sleep 0.2
+  done
+  [ "$done" -ge "$N" ] && [ "$bad" = 0 ] || { echo "clipforge $tag: $done of $N final, $bad not succeeded" >&2; return 1; }
+  psql -At "$CF_PG_URL" -c "SELECT json_agg(json_build_array(created_at, started_at, finished_at)) FROM bench_$tag.jobs"
+  stop_procs
+}
+
+# celery_run WORKERS [noop] — the same light task on Celery with WORKERS worker processes;
+# with noop, a task that does nothing (what the queue alone costs).
+celery_run() {
+  local workers=$1 task=${2:-clip}
+  local db=$((workers + 1)); [ "$task" = noop ] && db=$((workers + 3))
+  cat >"$WORK/cftasks.py" <<'PY'
+import os, subprocess, time
+from celery import Celery
+app = Celery("cftasks", broker=os.environ["CF_CELERY_BROKER"], backend=os.environ["CF_CELERY_BROKER"])
+
+@app.task
+def clip(src, out, enqueued_ms):
+    started = int(time.time() * 1000)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", "0", "-i", src, "-t", "0.5",
+                    "-c", "copy", out], check=True)
+    return [enqueued_ms, started, int(time.time() * 1000)]
+
+@app.task
+def noop(src, out, enqueued_ms):
+    now = int(time.time() * 1000)
+    return [enqueued_ms, now, now]
+PY
+  export CF_CELERY_BROKER="$CF_REDIS_URL/$db" PYTHONPATH="$WORK"
+  for w in $(seq 1 "$workers"); do
+    (cd "$WORK" && exec $PY -m celery -A cftasks worker --pool prefork --concurrency 1 \
+      --loglevel WARNING -n "w$w@%h" >>"$WORK/celery.log" 2>&1) &
+    PIDS+=($!)
+  done
+  $PY - "$WORK" "$N" "$task" <<'PY'
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import cftasks
+work, n = sys.argv[1], int(sys.argv[2])
+task = getattr(cftasks, sys.argv[3])
+deadline = time.time() + 60
+while not cftasks.app.control.inspect(timeout=0.5).ping():
+    if time.time() > deadline:
+        sys.exit("celery workers did not start")
+results = [task.delay(f"{work}/src.mp4", f"{work}/celery_{i}.mp4", int(time.time() * 1000))
+           for i in range(n)]
+json.dump([r.get(timeout=300) for r in results], sys.stdout)
+PY
+  stop_procs
+}
+
+printf '%-28s %8s %10s %10s\n' "system (workers)" "jobs/s" "p50 ms" "p99 ms"
+declare -A JPS
+row() {
+  local name=$1 stats=$2
+  read -r jps p50 p99 <<<"$stats"
+  JPS[$name]=$jps
+  printf '%-28s %8s %10s %10s\n' "$name" "$jps" "$p50" "$p99"
+}
+for w in 1 2; do
+  row "clipforge redis ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=bench$w" "$w" "redis$w" | summarize)"
+  row "clipforge nats ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=bench$w" "$w" "nats$w" | summarize)"
+  row "celery redis ($w)" "$(celery_run "$w" | summarize)"
+  row "celery redis no-op ($w)" "$(celery_run "$w" noop | summarize)"
+done
+echo
+for w in 1 2; do
+  python3 -c 'import sys; r,n,c=map(float,sys.argv[2:]); print("%s workers: clipforge/celery jobs/s  redis %.2fx  nats %.2fx" % (sys.argv[1], r/c, n/c))' \
+    "$w" "${JPS["clipforge redis ($w)"]}" "${JPS["clipforge nats ($w)"]}" "${JPS["celery redis ($w)"]}"
+done
