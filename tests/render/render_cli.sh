@@ -139,7 +139,7 @@ smartcrop)
     -filter_complex "[0][1]overlay=x='if(lt(t,1.5),10+120*t,if(lt(t,3),190,190-120*(t-3)))':y=78,format=yuv420p" \
     -c:v libx264 -preset veryfast box.mp4
   "$bin" render --template shorts-smartcrop --input box.mp4 --span 0:4 --format vertical --size 180x320 \
-    --output out.mp4 --debug-path path.json >/dev/null
+    --output out.mp4 --debug-path path.json --debug-video path.mp4 >/dev/null
   check "the moving box is inside the 9:16 crop on every frame"
   ffmpeg -v error -i out.mp4 -vf format=gray -f rawvideo - | python3 -c '
 import sys
@@ -152,6 +152,12 @@ print(n, "frames;", len(bad), "without the whole box", bad[:10])
 sys.exit(1 if bad or n < 95 else 0)' || fail "box left the crop"
   check "debug path written"
   python3 -c 'import json; p=json.load(open("path.json")); assert p[0]["crop"]["width"]==100 and len(p[0]["samples"])>90' || fail "debug path"
+  check "debug video: the source with the crop drawn in red"
+  [ "$(probe path.mp4 v:0 width)" = 640 ] && [ "$(probe path.mp4 v:0 nb_frames)" = 100 ] || fail "debug video size"
+  ffmpeg -v error -ss 2.5 -i path.mp4 -frames:v 1 -vf format=rgb24 -f rawvideo - | python3 -c '
+import sys
+d=sys.stdin.buffer.read(); red=sum(1 for i in range(0,len(d),3) if d[i]>180 and d[i+1]<80 and d[i+2]<80)
+print(red, "red pixels"); sys.exit(0 if red > 1000 else 1)' || fail "no crop frame drawn"
   ;;
 timeline)
   gen_src a.mp4 3

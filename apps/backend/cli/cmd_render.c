@@ -16,19 +16,20 @@ static const char *render_help =
     "       clipforge render --template ID --input FILE --span START:END --format vertical|horizontal\n"
     "                        --output FILE [--title TEXT] [--captions FILE] [--music FILE]\n"
     "                        [--brand-color COLOR] [--logo FILE] [--font FONT] [--size WxH]\n"
-    "Options for all: [--json] [--debug-path FILE] [--threads N]\n\n"
+    "Options for all: [--json] [--debug-path FILE] [--debug-video FILE] [--threads N]\n\n"
     "Renders a finished video: scenes laid out on a canvas (fit, fill, blur_fill, smart_crop,\n"
     "split), overlays, captions with the spoken word highlighted, music ducked under speech,\n"
     "loudness normalised to -14 LUFS. Writes every output, a thumbnail (.jpg beside the output)\n"
     "and, with captions, .srt and .vtt files. Templates: shorts-blur, shorts-smartcrop,\n"
     "landscape-clean, podcast-split (in $CLIPFORGE_TEMPLATE_DIR or the installed directory).\n"
     "Captions: .srt, .vtt, or a transcript .json with timed words (times of the source file).\n"
-    "--debug-path writes the smart-crop camera path as JSON. --json prints the RenderResult.\n"
+    "--debug-path writes the smart-crop camera path as JSON, --debug-video the source with the\n"
+    "crop drawn as a moving red frame. --json prints the RenderResult.\n"
     "Times are seconds (12.5) or [hh:]mm:ss[.mmm]. Exit: 0 ok, 1 processing error, 2 usage.\n";
 
 typedef struct render_args {
     const char *request, *timeline, *template_id, *input, *span, *format, *output, *title;
-    const char *captions, *music, *brand_color, *logo, *font, *size, *debug_path;
+    const char *captions, *music, *brand_color, *logo, *font, *size, *debug_path, *debug_video;
     int threads;
     bool json;
 } render_args;
@@ -43,6 +44,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         {"brand-color", required_argument, 0, 'b'}, {"logo", required_argument, 0, 'l'},
         {"font", required_argument, 0, 'F'},      {"size", required_argument, 0, 'S'},
         {"debug-path", required_argument, 0, 'd'}, {"threads", required_argument, 0, 'j'},
+        {"debug-video", required_argument, 0, 'V'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     optind = 1;
@@ -65,6 +67,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         case 'F': a->font = optarg; break;
         case 'S': a->size = optarg; break;
         case 'd': a->debug_path = optarg; break;
+        case 'V': a->debug_video = optarg; break;
         case 'j': a->threads = atoi(optarg); break;
         case 'J': a->json = true; break;
         case 'h': fputs(render_help, stdout); return 0;
@@ -158,7 +161,8 @@ int cf_cmd_render(int argc, char **argv) {
     cf_progress progress;
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
-    cf_render_options opts = {.output_path = req.output_uri, .debug_path = a.debug_path, .threads = a.threads};
+    cf_render_options opts = {.output_path = req.output_uri, .debug_path = a.debug_path,
+                              .debug_video_path = a.debug_video, .threads = a.threads};
     cf_render_result res;
     cf_err e = cf_render_run(&req, &opts, &progress, &res, &err);
     cf_cli_cancel_on_signal(NULL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "captions.h"
+#include "debug_video.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
@@ -31,6 +32,7 @@ typedef struct job {
     char *tmp;
     render_plan plan;
     json_t *debug;            /* camera paths, one per smart_crop scene */
+    bool debug_video_done;
     cf_captions captions;
     bool has_captions;
     AVFilterGraph *graph;
@@ -112,6 +114,16 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     cf_err e = cf_reframe_analyze(source, s->in_ms, s->out_ms, &p, j->progress, &cp, err);
     if (e) return cf_error_prefix(err, "scenes[%zu] smart crop", i), e;
     e = write_crop_commands(j, i, &cp, err);
+    if (!e && j->opts->debug_video_path && !j->debug_video_done) {
+        /* the first smart-crop scene only: one file, one path */
+        char *cmd = tmp_file(j, "box%zu.cmd", i);
+        double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0, t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
+        e = cmd ? cf_debug_video_write(j->plan.scenes[i].link, s->in_ms / 1000.0, t0, t1, &cp, cmd,
+                                       j->opts->debug_video_path, j->progress, err)
+                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        j->debug_video_done = !e;
+        free(cmd);
+    }
     if (!e && j->debug) {
         json_t *d = cf_camera_path_to_json(&cp);
         json_object_set_new(d, "scene", json_integer((json_int_t)i));
@@ -424,6 +436,9 @@ static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
         free(vtt);
         if (e) return e;
     }
+    if (j->debug_video_done &&
+        add_artifact(r, CF_ARTIFACT_KIND_DEBUG, j->opts->debug_video_path, "video/mp4"))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (j->debug && j->opts->debug_path) {
         cf_err e = cf_json_write_file(j->debug, j->opts->debug_path, err);
         if (e) return e;
@@ -463,6 +478,7 @@ static void release(job *j, bool remove_outputs) {
         free(j->outs[i].path);
     }
     if (remove_outputs && j->thumb_done && !j->thumb_err) unlink(j->thumb_path);
+    if (remove_outputs && j->debug_video_done) unlink(j->opts->debug_video_path);
     free(j->outs);
     free(j->thumb_path);
     for (size_t i = 0; j->plan.scenes && i < j->tl->n_scenes; i++) {

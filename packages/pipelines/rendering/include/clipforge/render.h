@@ -17,6 +17,8 @@ typedef struct cf_render_options {
     const char *output_path; /* file of the first output; output i > 0 is "<stem>-<i>.<ext>" */
     const char *temp_dir;    /* parent for temp files, NULL = $TMPDIR */
     const char *debug_path;  /* when set: the smart-crop camera path(s) as JSON here */
+    const char *debug_video_path; /* when set: the first smart-crop scene's source with the crop
+                                   * drawn as a moving red frame (mp4) */
     int threads;             /* encoder threads, 0 = auto */
 } cf_render_options;
 
