@@ -90,6 +90,10 @@ enum MHD_Result cf_api_openapi(cf_http_request *req);
 enum MHD_Result cf_api_healthz(cf_http_request *req);
 enum MHD_Result cf_api_readyz(cf_http_request *req);
 enum MHD_Result cf_api_metrics(cf_http_request *req);
+enum MHD_Result cf_api_labels_create(cf_http_request *req);
+enum MHD_Result cf_api_labels_list(cf_http_request *req);
+/* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
+enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 
 /* The SSE hub: wakes suspended event streams (sse.c). */
 typedef struct cf_sse_hub cf_sse_hub;

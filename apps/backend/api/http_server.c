@@ -39,6 +39,9 @@ static const cf_route routes[] = {
     {"POST", "/v1/jobs/{}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job"},
     {"POST", "/v1/jobs/{}/retry", CF_BODY_NONE, cf_api_jobs_retry, NULL, NULL,
      "Retry a failed or cancelled job"},
+    {"POST", "/v1/labels", CF_BODY_JSON, cf_api_labels_create, NULL, NULL,
+     "Save a review label (verdict on a highlight span)"},
+    {"GET", "/v1/labels", CF_BODY_NONE, cf_api_labels_list, NULL, NULL, "Labels of a media file"},
     {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events"},
     {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download"},
     {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document"},
@@ -208,6 +211,8 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return cf_http_reply(req, 405, r);
     }
+    if (!req->route && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")))
+        return cf_api_web(req, url);
     if (!req->route) return cf_http_reply_problem(req, "not-found", "no such route");
     int64_t len = content_length(req);
     const cf_config *cfg = &req->app->cfg;

@@ -10,6 +10,8 @@
 #include "application/problem.h"
 
 #include "clipforge/domain/openapi.h"
+#include "clipforge/domain/types.h"
+#include "jobs/job_kinds.h"
 
 typedef struct route_doc {
     const char *method, *pattern;
@@ -28,6 +30,8 @@ static const route_doc docs[] = {
     {"GET", "/v1/jobs/{}", 200, NULL, "Job", NULL},
     {"POST", "/v1/jobs/{}/cancel", 202, NULL, "Job", NULL},
     {"POST", "/v1/jobs/{}/retry", 202, NULL, "Job", NULL},
+    {"POST", "/v1/labels", 201, "LabelCreate", "Label", NULL},
+    {"GET", "/v1/labels", 200, NULL, NULL, "media_id"},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/files/{*}", 200, NULL, NULL, "exp,sig"},
     {"GET", "/openapi.json", 200, NULL, NULL, NULL},
@@ -148,6 +152,18 @@ static json_t *component_schemas(void) {
     return schemas;
 }
 
+/* The job kinds this build runs (rows of the kinds table with a run function), so clients can
+ * offer only what works: POST /v1/jobs carries them as x-cf-job-kinds. */
+static json_t *runnable_kinds(void) {
+    json_t *kinds = json_array();
+    for (int k = 0; k < CF_JOB_KIND_COUNT; k++) {
+        const char *name = cf_job_kind_to_string((cf_job_kind)k);
+        const cf_job_handler *h = cf_job_handler_find(name);
+        if (h && h->run) json_array_append_new(kinds, json_string(name));
+    }
+    return kinds;
+}
+
 static json_t *build(void) {
     json_t *schemas = component_schemas();
     json_t *paths = json_object();
@@ -167,6 +183,8 @@ static json_t *build(void) {
         }
         json_object_set_new(item, method, operation(&routes[i], schemas));
     }
+    json_object_set_new(json_object_get(json_object_get(paths, "/v1/jobs"), "post"), "x-cf-job-kinds",
+                        runnable_kinds());
     return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title",
                      "clipforge", "version", "0.1.0", "paths", paths, "components", "schemas",
                      schemas);

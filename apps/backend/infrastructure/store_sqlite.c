@@ -41,6 +41,9 @@ static const char *const migrations[] = {
     " payload TEXT NOT NULL, available_at INTEGER NOT NULL);"
     "CREATE TABLE media(id TEXT PRIMARY KEY, key TEXT NOT NULL, mime TEXT,"
     " bytes INTEGER NOT NULL, probe TEXT, created_at INTEGER NOT NULL);",
+    "CREATE TABLE labels(id TEXT PRIMARY KEY, media_id TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
 };
 
 #define JOB_COLS                                                                                  \
@@ -73,6 +76,8 @@ enum {
     Q_MEDIA_DELETE,
     Q_STATS,
     Q_OUTBOX_COUNT,
+    Q_LABEL_INSERT,
+    Q_LABELS_BY_MEDIA,
     Q_COUNT
 };
 
@@ -122,6 +127,9 @@ static const char *const queries[Q_COUNT] = {
     [Q_MEDIA_GET] = "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=?1",
     [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
     [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
+    [Q_LABEL_INSERT] = "INSERT INTO labels(id,media_id,created_at,body) VALUES(?,?,?,?)",
+    [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
+                          " ORDER BY created_at, rowid LIMIT ?",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events)",
 };
 
@@ -856,6 +864,61 @@ static cf_err sq_media_delete(void *self, const char *id, cf_error *err) {
     return rc;
 }
 
+static cf_err sq_label_insert(void *self, const cf_label_record *l, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_LABEL_INSERT, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, l->id);
+        bind_text(s, 2, l->media_id);
+        sqlite3_bind_int64(s, 3, l->created_at);
+        bind_text(s, 4, l->body);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_labels_list(void *self, const char *media_id, size_t limit,
+                             cf_label_record **out, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_LABELS_BY_MEDIA, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, media_id);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+        int r = SQLITE_DONE;
+        while (rc == CF_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+            cf_label_record *grown = realloc(*out, (*n + 1) * sizeof **out);
+            if (!grown) {
+                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+                break;
+            }
+            *out = grown;
+            cf_label_record *l = &(*out)[(*n)++];
+            l->id = col_dup(s, 0);
+            l->media_id = col_dup(s, 1);
+            l->created_at = sqlite3_column_int64(s, 2);
+            l->body = col_dup(s, 3);
+            if (!l->id || !l->media_id || !l->body)
+                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+        }
+        if (rc == CF_OK && r != SQLITE_DONE) rc = db_error(st, err, "list labels");
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_label_records_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -898,6 +961,8 @@ static const cf_store_methods methods = {
     .media_get = sq_media_get,
     .media_delete = sq_media_delete,
     .stats = sq_stats,
+    .label_insert = sq_label_insert,
+    .labels_list = sq_labels_list,
 };
 
 const cf_store_methods *cf_store_sqlite_methods(void) { return &methods; }

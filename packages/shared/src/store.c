@@ -180,6 +180,30 @@ cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *er
     return s->m->media_insert(s->self, m, err);
 }
 
+cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *err) {
+    if (!s->m->label_insert)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no labels", s->m->name);
+    return s->m->label_insert(s->self, l, err);
+}
+
+cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out,
+                            size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!s->m->labels_list)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no labels", s->m->name);
+    return s->m->labels_list(s->self, media_id, limit, out, n, err);
+}
+
+void cf_label_records_free(cf_label_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].id);
+        free(a[i].media_id);
+        free(a[i].body);
+    }
+    free(a);
+}
+
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err) {
     return s->m->media_get(s->self, id, out, err);
 }

@@ -92,6 +92,12 @@ typedef struct cf_media_record {
     int64_t bytes, created_at;
 } cf_media_record;
 
+/* A reviewer's verdict on a highlight span, stored whole as its JSON (schema Label). */
+typedef struct cf_label_record {
+    char *id, *media_id, *body;
+    int64_t created_at;
+} cf_label_record;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATUS_COUNT];
     int64_t outbox_pending;
@@ -150,6 +156,12 @@ typedef struct cf_store_methods {
      * node wakes its event streams for events appended by workers elsewhere. May call it
      * spuriously. */
     cf_err (*watch_events)(void *self, void (*hook)(void *user), void *user, cf_error *err);
+    /* Optional (NULL when the backend keeps none): review labels, the training data of
+     * highlight detection. body is the Label JSON text. */
+    cf_err (*label_insert)(void *self, const cf_label_record *l, cf_error *err);
+    /* Labels of media_id, oldest first, at most limit; *out is freed with cf_label_records_free. */
+    cf_err (*labels_list)(void *self, const char *media_id, size_t limit, cf_label_record **out,
+                          size_t *n, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -192,6 +204,10 @@ cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *er
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
 cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err);
+/* CF_ERR_UNSUPPORTED when the backend keeps no labels. */
+cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *err);
+cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out,
+                            size_t *n, cf_error *err);
 
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);
@@ -199,5 +215,6 @@ void cf_job_records_free(cf_job_record *a, size_t n);  /* frees members and the 
 void cf_event_records_free(cf_event_record *a, size_t n);
 void cf_outbox_records_free(cf_outbox_record *a, size_t n);
 void cf_media_record_free(cf_media_record *m);
+void cf_label_records_free(cf_label_record *a, size_t n);
 
 #endif
