@@ -64,6 +64,9 @@ describe('Timeline', () => {
     key(end, 'ArrowRight', { shiftKey: true });
     expect(view.container.querySelector('[data-testid="state"]')!.textContent).toBe('1000-4100,6000-8000');
     expect(end.getAttribute('aria-valuenow')).toBe('4100');
+    // handles sit on the span's edges (they are inside the span's box)
+    expect(end.style.left).toBe('100%');
+    expect(view.container.querySelector<HTMLElement>('[aria-label="Start of highlight 1"]')!.style.left).toBe('0%');
     act(() => { end.dispatchEvent(new KeyboardEvent('keyup', { key: 'ArrowRight', bubbles: true })); });
     expect(log.at(-1)).toBe('commit 0 1000-4100');
     const start = view.container.querySelector<HTMLElement>('[aria-label="Start of highlight 1"]')!;

@@ -102,7 +102,7 @@ export function Timeline({ durationMs, spans, selected, currentMs, onSeek, onSel
         aria-valuemax={durationMs}
         aria-valuenow={value}
         aria-valuetext={formatMs(value)}
-        style={{ left: pct(value) }}
+        style={{ left: edge === 'start' ? '0%' : '100%' }} /* inside the span's box */
         onKeyDown={onKey}
         onKeyUp={(e) => (e.key === 'ArrowLeft' || e.key === 'ArrowRight') && onCommit(i)}
         onPointerDown={onDown}

@@ -297,7 +297,7 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
         />
         {!data.media.url ? <ProblemBox problem="the server gave no playable URL for this media" /> : null}
       </div>
-      <p className="time" aria-live="off">{formatMs(currentMs)} / {formatMs(durationMs)} {playing ? '▶' : '⏸'}</p>
+      <p className="time" aria-live="off">{formatMs(currentMs)} / {formatMs(durationMs)} · {playing ? 'playing' : 'paused'}</p>
       <Waveform peaks={peaks} scores={scores} progress={durationMs ? currentMs / durationMs : 0} />
       {durationMs > 0 ? (
         <Timeline
