@@ -28,6 +28,9 @@ static const cf_command commands[] = {
     {"worker", "[--data-dir DIR] [--workers N]",
      "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)",
      cf_cmd_worker},
+    {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
+     "the best N shorts of a long video: captioned, titled, reframed, with a manifest",
+     cf_cmd_autoclip},
 };
 
 static void print_help(FILE *out) {

@@ -44,5 +44,6 @@ int cf_cmd_detect(int argc, char **argv);
 int cf_cmd_render(int argc, char **argv);
 int cf_cmd_serve(int argc, char **argv);
 int cf_cmd_worker(int argc, char **argv);
+int cf_cmd_autoclip(int argc, char **argv);
 
 #endif

@@ -71,6 +71,208 @@ export const ArtifactSchema = z
   });
 export type ArtifactInput = z.input<typeof ArtifactSchema>;
 
+/** How one stage or one clip of an autoclip run ended. */
+export const AutoclipStatusValues = ['succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type AutoclipStatus = (typeof AutoclipStatusValues)[number];
+export const AutoclipStatusSchema = z.enum(AutoclipStatusValues);
+
+/** One short of an autoclip run: the highlight span it shows, why it was picked, its title and the files delivered, or why it failed. */
+export interface AutoclipClip {
+  /** integer >= 1 */
+  index: number;
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer > 0; > start_ms */
+  end_ms: number;
+  /** between 0 and 1 */
+  score: number;
+  /** 1..64 characters */
+  label: string;
+  /** at most 32 items; default [] */
+  reasons: string[];
+  /** 1..500 characters */
+  title: string;
+  /** integer >= 0; default 0 */
+  words: number;
+  status: AutoclipStatus;
+  /** integer >= 0; default 0 */
+  attempts: number;
+  /** integer >= 0; default 0 */
+  render_ms: number;
+  /** 1..4096 characters */
+  video_uri?: string;
+  /** 1..4096 characters */
+  thumbnail_uri?: string;
+  /** 1..4096 characters */
+  srt_uri?: string;
+  /** 1..4096 characters */
+  vtt_uri?: string;
+  /** at most 64 items; default [] */
+  outputs: Artifact[];
+  /** 0..2048 characters */
+  error?: string;
+}
+export const AutoclipClipSchema = z
+  .strictObject({
+    index: z.number().int().min(1),
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().gt(0),
+    score: z.number().min(0).max(1),
+    label: str(1, 64),
+    reasons: z.array(str(1, 256)).max(32).default([]),
+    title: str(1, 500),
+    words: z.number().int().min(0).default(0),
+    status: AutoclipStatusSchema,
+    attempts: z.number().int().min(0).default(0),
+    render_ms: z.number().int().min(0).default(0),
+    video_uri: str(1, 4096).optional(),
+    thumbnail_uri: str(1, 4096).optional(),
+    srt_uri: str(1, 4096).optional(),
+    vtt_uri: str(1, 4096).optional(),
+    outputs: z.array(ArtifactSchema).max(64).default([]),
+    error: str(0, 2048).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms > v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
+  });
+export type AutoclipClipInput = z.input<typeof AutoclipClipSchema>;
+
+/** The kind of content highlight detection tunes its scoring for. */
+export const DetectionProfileValues = ['generic', 'podcast', 'sports', 'gaming', 'lecture', 'music'] as const;
+export type DetectionProfile = (typeof DetectionProfileValues)[number];
+export const DetectionProfileSchema = z.enum(DetectionProfileValues);
+
+/** Orientation of a templated render: vertical (9:16) or horizontal (16:9). */
+export const RenderFormatValues = ['vertical', 'horizontal'] as const;
+export type RenderFormat = (typeof RenderFormatValues)[number];
+export const RenderFormatSchema = z.enum(RenderFormatValues);
+
+/** One long media in, the best count shorts out: transcription and feature extraction in parallel, highlight detection, one templated render per span with the span's words as captions and a title drawn from them, delivery. */
+export interface AutoclipRequest {
+  /** 1..128 characters */
+  clip_id?: string;
+  /** 1..4096 characters */
+  media_uri: string;
+  /** integer between 1 and 20; default 3 */
+  count: number;
+  /** 1..64 characters; default "shorts-blur" */
+  template_id: string;
+  /** default "generic" */
+  profile: DetectionProfile;
+  /** default "vertical" */
+  format: RenderFormat;
+  /** integer between 16 and 8192 */
+  width?: number;
+  /** integer between 16 and 8192 */
+  height?: number;
+  /** 1..35 characters; default "en-us" */
+  language: string;
+  /** default true */
+  captions: boolean;
+  /** 1..32 characters */
+  brand_color?: string;
+  /** 1..64 characters */
+  model_version?: string;
+}
+export const AutoclipRequestSchema = z
+  .strictObject({
+    clip_id: str(1, 128).optional(),
+    media_uri: str(1, 4096),
+    count: z.number().int().min(1).max(20).default(3),
+    template_id: str(1, 64).default('shorts-blur'),
+    profile: DetectionProfileSchema.default('generic'),
+    format: RenderFormatSchema.default('vertical'),
+    width: z.number().int().min(16).max(8192).optional(),
+    height: z.number().int().min(16).max(8192).optional(),
+    language: str(1, 35).default('en-us'),
+    captions: z.boolean().default(true),
+    brand_color: str(1, 32).optional(),
+    model_version: str(1, 64).optional(),
+  });
+export type AutoclipRequestInput = z.input<typeof AutoclipRequestSchema>;
+
+/** One stage of an autoclip run (transcribe, features, detect, render, deliver) with its wall time; transcribe and features run at the same time. */
+export interface AutoclipStage {
+  /** 1..64 characters */
+  name: string;
+  status: AutoclipStatus;
+  /** integer >= 0 */
+  started_ms: number;
+  /** integer >= 0 */
+  elapsed_ms: number;
+  /** 0..1024 characters */
+  note?: string;
+}
+export const AutoclipStageSchema = z
+  .strictObject({
+    name: str(1, 64),
+    status: AutoclipStatusSchema,
+    started_ms: z.number().int().min(0),
+    elapsed_ms: z.number().int().min(0),
+    note: str(0, 1024).optional(),
+  });
+export type AutoclipStageInput = z.input<typeof AutoclipStageSchema>;
+
+/** What an autoclip run produced (written as manifest.json beside the clips): the spans with scores and reasons, the template, every delivered file, the transcription state and per-stage timings. */
+export interface AutoclipResult {
+  /** 1..128 characters */
+  clip_id?: string;
+  /** 1..4096 characters */
+  media_uri: string;
+  /** integer >= 0 */
+  media_duration_ms: number;
+  /** 1..64 characters */
+  template_id: string;
+  format: RenderFormat;
+  profile: DetectionProfile;
+  /** 1..64 characters */
+  engine?: string;
+  /** 1..64 characters */
+  model_version?: string;
+  captions: boolean;
+  /** 1..128 characters */
+  transcript_model?: string;
+  /** integer >= 0; default 0 */
+  transcript_words: number;
+  /** 1..4096 characters */
+  transcript_uri?: string;
+  /** at most 32 items; default [] */
+  notes: string[];
+  /** at most 20 items; default [] */
+  clips: AutoclipClip[];
+  /** integer >= 0; default 0 */
+  succeeded: number;
+  /** integer >= 0; default 0 */
+  failed: number;
+  /** at most 64 items; default [] */
+  stages: AutoclipStage[];
+  /** integer >= 0; default 0 */
+  total_ms: number;
+}
+export const AutoclipResultSchema = z
+  .strictObject({
+    clip_id: str(1, 128).optional(),
+    media_uri: str(1, 4096),
+    media_duration_ms: z.number().int().min(0),
+    template_id: str(1, 64),
+    format: RenderFormatSchema,
+    profile: DetectionProfileSchema,
+    engine: str(1, 64).optional(),
+    model_version: str(1, 64).optional(),
+    captions: z.boolean(),
+    transcript_model: str(1, 128).optional(),
+    transcript_words: z.number().int().min(0).default(0),
+    transcript_uri: str(1, 4096).optional(),
+    notes: z.array(str(1, 1024)).max(32).default([]),
+    clips: z.array(AutoclipClipSchema).max(20).default([]),
+    succeeded: z.number().int().min(0).default(0),
+    failed: z.number().int().min(0).default(0),
+    stages: z.array(AutoclipStageSchema).max(64).default([]),
+    total_ms: z.number().int().min(0).default(0),
+  });
+export type AutoclipResultInput = z.input<typeof AutoclipResultSchema>;
+
 /** Where captions sit on the canvas. */
 export const CaptionPositionValues = ['bottom', 'lower_third', 'center', 'top'] as const;
 export type CaptionPosition = (typeof CaptionPositionValues)[number];
@@ -276,11 +478,6 @@ export type ClipProcessingResultInput = z.input<typeof ClipProcessingResultSchem
 export const DestinationKindValues = ['storage', 'webhook'] as const;
 export type DestinationKind = (typeof DestinationKindValues)[number];
 export const DestinationKindSchema = z.enum(DestinationKindValues);
-
-/** The kind of content highlight detection tunes its scoring for. */
-export const DetectionProfileValues = ['generic', 'podcast', 'sports', 'gaming', 'lecture', 'music'] as const;
-export type DetectionProfile = (typeof DetectionProfileValues)[number];
-export const DetectionProfileSchema = z.enum(DetectionProfileValues);
 
 /** What happened to a job. */
 export const EventTypeValues = ['JobRequested', 'JobProgressed', 'JobCompleted', 'JobFailed', 'JobCancelled'] as const;
@@ -671,11 +868,6 @@ export const RenderDestinationSchema = z
     secret: str(1, 512).optional(),
   });
 export type RenderDestinationInput = z.input<typeof RenderDestinationSchema>;
-
-/** Orientation of a templated render: vertical (9:16) or horizontal (16:9). */
-export const RenderFormatValues = ['vertical', 'horizontal'] as const;
-export type RenderFormat = (typeof RenderFormatValues)[number];
-export const RenderFormatSchema = z.enum(RenderFormatValues);
 
 /** Renders a finished video: either a hand-written timeline (timeline_uri), or a template applied to source_uri between start_ms and end_ms with the template variables (title, brand_color, logo_uri, font) and optional captions. */
 export interface RenderRequest {
@@ -1081,6 +1273,10 @@ export type TranscriptionRequestInput = z.input<typeof TranscriptionRequestSchem
 /** Fails to compile when an interface differs from what its validator produces. */
 export type GeneratedTypesAgree = [
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
+  Expect<Same<AutoclipClip, z.output<typeof AutoclipClipSchema>>>,
+  Expect<Same<AutoclipRequest, z.output<typeof AutoclipRequestSchema>>>,
+  Expect<Same<AutoclipStage, z.output<typeof AutoclipStageSchema>>>,
+  Expect<Same<AutoclipResult, z.output<typeof AutoclipResultSchema>>>,
   Expect<Same<ClipOpCrop, z.output<typeof ClipOpCropSchema>>>,
   Expect<Same<ClipOpFps, z.output<typeof ClipOpFpsSchema>>>,
   Expect<Same<ClipOpMute, z.output<typeof ClipOpMuteSchema>>>,
@@ -1125,6 +1321,13 @@ export type GeneratedTypesAgree = [
 export const schemas = {
   ArtifactKind: ArtifactKindSchema,
   Artifact: ArtifactSchema,
+  AutoclipStatus: AutoclipStatusSchema,
+  AutoclipClip: AutoclipClipSchema,
+  DetectionProfile: DetectionProfileSchema,
+  RenderFormat: RenderFormatSchema,
+  AutoclipRequest: AutoclipRequestSchema,
+  AutoclipStage: AutoclipStageSchema,
+  AutoclipResult: AutoclipResultSchema,
   CaptionPosition: CaptionPositionSchema,
   ClipOpCrop: ClipOpCropSchema,
   ClipOpFps: ClipOpFpsSchema,
@@ -1140,7 +1343,6 @@ export const schemas = {
   ClipProcessingRequest: ClipProcessingRequestSchema,
   ClipProcessingResult: ClipProcessingResultSchema,
   DestinationKind: DestinationKindSchema,
-  DetectionProfile: DetectionProfileSchema,
   EventType: EventTypeSchema,
   Event: EventSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
@@ -1161,7 +1363,6 @@ export const schemas = {
   OverlayPosition: OverlayPositionSchema,
   OverlayStyle: OverlayStyleSchema,
   RenderDestination: RenderDestinationSchema,
-  RenderFormat: RenderFormatSchema,
   RenderRequest: RenderRequestSchema,
   RenderResult: RenderResultSchema,
   SceneLayout: SceneLayoutSchema,

@@ -23,6 +23,54 @@ bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out) {
     return false;
 }
 
+static const char *const autoclip_status_names[] = {"succeeded", "failed", "skipped", "cancelled"};
+
+const char *cf_autoclip_status_to_string(cf_autoclip_status v) {
+    return (size_t)v < CF_AUTOCLIP_STATUS_COUNT ? autoclip_status_names[v] : NULL;
+}
+
+bool cf_autoclip_status_from_string(const char *s, cf_autoclip_status *out) {
+    for (size_t i = 0; s && i < CF_AUTOCLIP_STATUS_COUNT; i++) {
+        if (strcmp(s, autoclip_status_names[i]) == 0) {
+            *out = (cf_autoclip_status)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const detection_profile_names[] = {"generic", "podcast", "sports", "gaming", "lecture", "music"};
+
+const char *cf_detection_profile_to_string(cf_detection_profile v) {
+    return (size_t)v < CF_DETECTION_PROFILE_COUNT ? detection_profile_names[v] : NULL;
+}
+
+bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out) {
+    for (size_t i = 0; s && i < CF_DETECTION_PROFILE_COUNT; i++) {
+        if (strcmp(s, detection_profile_names[i]) == 0) {
+            *out = (cf_detection_profile)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const render_format_names[] = {"vertical", "horizontal"};
+
+const char *cf_render_format_to_string(cf_render_format v) {
+    return (size_t)v < CF_RENDER_FORMAT_COUNT ? render_format_names[v] : NULL;
+}
+
+bool cf_render_format_from_string(const char *s, cf_render_format *out) {
+    for (size_t i = 0; s && i < CF_RENDER_FORMAT_COUNT; i++) {
+        if (strcmp(s, render_format_names[i]) == 0) {
+            *out = (cf_render_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const caption_position_names[] = {"bottom", "lower_third", "center", "top"};
 
 const char *cf_caption_position_to_string(cf_caption_position v) {
@@ -81,22 +129,6 @@ bool cf_destination_kind_from_string(const char *s, cf_destination_kind *out) {
     for (size_t i = 0; s && i < CF_DESTINATION_KIND_COUNT; i++) {
         if (strcmp(s, destination_kind_names[i]) == 0) {
             *out = (cf_destination_kind)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-static const char *const detection_profile_names[] = {"generic", "podcast", "sports", "gaming", "lecture", "music"};
-
-const char *cf_detection_profile_to_string(cf_detection_profile v) {
-    return (size_t)v < CF_DETECTION_PROFILE_COUNT ? detection_profile_names[v] : NULL;
-}
-
-bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out) {
-    for (size_t i = 0; s && i < CF_DETECTION_PROFILE_COUNT; i++) {
-        if (strcmp(s, detection_profile_names[i]) == 0) {
-            *out = (cf_detection_profile)i;
             return true;
         }
     }
@@ -209,22 +241,6 @@ bool cf_overlay_position_from_string(const char *s, cf_overlay_position *out) {
     for (size_t i = 0; s && i < CF_OVERLAY_POSITION_COUNT; i++) {
         if (strcmp(s, overlay_position_names[i]) == 0) {
             *out = (cf_overlay_position)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-static const char *const render_format_names[] = {"vertical", "horizontal"};
-
-const char *cf_render_format_to_string(cf_render_format v) {
-    return (size_t)v < CF_RENDER_FORMAT_COUNT ? render_format_names[v] : NULL;
-}
-
-bool cf_render_format_from_string(const char *s, cf_render_format *out) {
-    for (size_t i = 0; s && i < CF_RENDER_FORMAT_COUNT; i++) {
-        if (strcmp(s, render_format_names[i]) == 0) {
-            *out = (cf_render_format)i;
             return true;
         }
     }
@@ -376,6 +392,667 @@ void cf_artifact_init(cf_artifact *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_artifact(v);
+}
+
+static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
+    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
+    if ((rc = cfd_member(j, "index", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->index, err))) return rc;
+    if (!(out->index >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms > 0))
+        return cfd_fail(err, p, "must be > 0");
+    if ((rc = cfd_member(j, "score", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->score, err))) return rc;
+    if (!(out->score >= 0.0 && out->score <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if ((rc = cfd_member(j, "label", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->label, err))) return rc;
+    if ((rc = cfd_member(j, "reasons", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->reasons = calloc(n, sizeof *out->reasons);
+                if (!out->reasons) return cfd_no_memory(err, p);
+                out->n_reasons = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 256, &out->reasons[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "title", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->words, err))) return rc;
+        if (!(out->words >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->words = 0;
+    }
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, autoclip_status_names, CF_AUTOCLIP_STATUS_COUNT, &k, err))) return rc;
+        out->status = (cf_autoclip_status)k;
+    }
+    if ((rc = cfd_member(j, "attempts", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->attempts, err))) return rc;
+        if (!(out->attempts >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->attempts = 0;
+    }
+    if ((rc = cfd_member(j, "render_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->render_ms, err))) return rc;
+        if (!(out->render_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->render_ms = 0;
+    }
+    if ((rc = cfd_member(j, "video_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->video_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "thumbnail_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->thumbnail_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "srt_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->srt_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "vtt_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->vtt_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "outputs", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->outputs = calloc(n, sizeof *out->outputs);
+                if (!out->outputs) return cfd_no_memory(err, p);
+                out->n_outputs = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_artifact(json_array_get(v, k), pi, &out->outputs[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "error", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 2048, &out->error, err))) return rc;
+    }
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_autoclip_clip(const cf_autoclip_clip *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "index", json_integer(v->index))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
+    if (v->label && cfd_put(o, "label", json_string(v->label))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "reasons", a)) goto fail;
+        for (size_t k = 0; k < v->n_reasons; k++)
+            if (cfd_append(a, json_string(v->reasons[k]))) goto fail;
+    }
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (cfd_put(o, "words", json_integer(v->words))) goto fail;
+    if (cfd_put(o, "status", json_string(cf_autoclip_status_to_string(v->status)))) goto fail;
+    if (cfd_put(o, "attempts", json_integer(v->attempts))) goto fail;
+    if (cfd_put(o, "render_ms", json_integer(v->render_ms))) goto fail;
+    if (v->video_uri && cfd_put(o, "video_uri", json_string(v->video_uri))) goto fail;
+    if (v->thumbnail_uri && cfd_put(o, "thumbnail_uri", json_string(v->thumbnail_uri))) goto fail;
+    if (v->srt_uri && cfd_put(o, "srt_uri", json_string(v->srt_uri))) goto fail;
+    if (v->vtt_uri && cfd_put(o, "vtt_uri", json_string(v->vtt_uri))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "outputs", a)) goto fail;
+        for (size_t k = 0; k < v->n_outputs; k++)
+            if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
+    }
+    if (v->error && cfd_put(o, "error", json_string(v->error))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_autoclip_clip(cf_autoclip_clip *v) {
+    free(v->label);
+    for (size_t k = 0; k < v->n_reasons; k++)
+        free(v->reasons[k]);
+    free(v->reasons);
+    free(v->title);
+    free(v->video_uri);
+    free(v->thumbnail_uri);
+    free(v->srt_uri);
+    free(v->vtt_uri);
+    for (size_t k = 0; k < v->n_outputs; k++)
+        release_artifact(&v->outputs[k]);
+    free(v->outputs);
+    free(v->error);
+}
+
+static void init_autoclip_clip(cf_autoclip_clip *v) {
+    v->words = 0;
+    v->attempts = 0;
+    v->render_ms = 0;
+}
+
+cf_err cf_autoclip_clip_from_json(const json_t *j, cf_autoclip_clip *out, cf_error *err) {
+    return cf_autoclip_clip_from_json_at(j, "", out, err);
+}
+
+cf_err cf_autoclip_clip_from_json_at(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_autoclip_clip: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_autoclip_clip(j, path ? path : "", out, err);
+    if (rc) cf_autoclip_clip_free(out);
+    return rc;
+}
+
+json_t *cf_autoclip_clip_to_json(const cf_autoclip_clip *v) {
+    return v ? emit_autoclip_clip(v) : NULL;
+}
+
+void cf_autoclip_clip_free(cf_autoclip_clip *v) {
+    if (!v) return;
+    release_autoclip_clip(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_autoclip_clip_init(cf_autoclip_clip *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_autoclip_clip(v);
+}
+
+static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->media_uri, err))) return rc;
+    if ((rc = cfd_member(j, "count", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->count, err))) return rc;
+        if (!(out->count >= 1 && out->count <= 20))
+            return cfd_fail(err, p, "must be between 1 and 20");
+    } else {
+        out->count = 3;
+    }
+    if ((rc = cfd_member(j, "template_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->template_id, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("shorts-blur", p, &out->template_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "profile", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, detection_profile_names, CF_DETECTION_PROFILE_COUNT, &k, err))) return rc;
+            out->profile = (cf_detection_profile)k;
+        }
+    } else {
+        out->profile = CF_DETECTION_PROFILE_GENERIC;
+    }
+    if ((rc = cfd_member(j, "format", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+            out->format = (cf_render_format)k;
+        }
+    } else {
+        out->format = CF_RENDER_FORMAT_VERTICAL;
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+        if (!(out->width >= 16 && out->width <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+        if (!(out->height >= 16 && out->height <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "language", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("en-us", p, &out->language, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "captions", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->captions, err))) return rc;
+    } else {
+        out->captions = true;
+    }
+    if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->brand_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "model_version", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
+    if (cfd_put(o, "count", json_integer(v->count))) goto fail;
+    if (v->template_id && cfd_put(o, "template_id", json_string(v->template_id))) goto fail;
+    if (cfd_put(o, "profile", json_string(cf_detection_profile_to_string(v->profile)))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (cfd_put(o, "captions", json_boolean(v->captions))) goto fail;
+    if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_autoclip_request(cf_autoclip_request *v) {
+    free(v->clip_id);
+    free(v->media_uri);
+    free(v->template_id);
+    free(v->language);
+    free(v->brand_color);
+    free(v->model_version);
+}
+
+static void init_autoclip_request(cf_autoclip_request *v) {
+    v->count = 3;
+    v->profile = CF_DETECTION_PROFILE_GENERIC;
+    v->format = CF_RENDER_FORMAT_VERTICAL;
+    v->captions = true;
+}
+
+cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err) {
+    return cf_autoclip_request_from_json_at(j, "", out, err);
+}
+
+cf_err cf_autoclip_request_from_json_at(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_autoclip_request: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_autoclip_request(j, path ? path : "", out, err);
+    if (rc) cf_autoclip_request_free(out);
+    return rc;
+}
+
+json_t *cf_autoclip_request_to_json(const cf_autoclip_request *v) {
+    return v ? emit_autoclip_request(v) : NULL;
+}
+
+void cf_autoclip_request_free(cf_autoclip_request *v) {
+    if (!v) return;
+    release_autoclip_request(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_autoclip_request_init(cf_autoclip_request *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_autoclip_request(v);
+}
+
+static cf_err parse_autoclip_stage(const json_t *j, const char *path, cf_autoclip_stage *out, cf_error *err) {
+    static const char *const keys[] = {"name", "status", "started_ms", "elapsed_ms", "note"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "name", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->name, err))) return rc;
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, autoclip_status_names, CF_AUTOCLIP_STATUS_COUNT, &k, err))) return rc;
+        out->status = (cf_autoclip_status)k;
+    }
+    if ((rc = cfd_member(j, "started_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->started_ms, err))) return rc;
+    if (!(out->started_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "elapsed_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->elapsed_ms, err))) return rc;
+    if (!(out->elapsed_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "note", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 1024, &out->note, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_autoclip_stage(const cf_autoclip_stage *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    if (cfd_put(o, "status", json_string(cf_autoclip_status_to_string(v->status)))) goto fail;
+    if (cfd_put(o, "started_ms", json_integer(v->started_ms))) goto fail;
+    if (cfd_put(o, "elapsed_ms", json_integer(v->elapsed_ms))) goto fail;
+    if (v->note && cfd_put(o, "note", json_string(v->note))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_autoclip_stage(cf_autoclip_stage *v) {
+    free(v->name);
+    free(v->note);
+}
+
+static void init_autoclip_stage(cf_autoclip_stage *v) {
+    (void)v;
+}
+
+cf_err cf_autoclip_stage_from_json(const json_t *j, cf_autoclip_stage *out, cf_error *err) {
+    return cf_autoclip_stage_from_json_at(j, "", out, err);
+}
+
+cf_err cf_autoclip_stage_from_json_at(const json_t *j, const char *path, cf_autoclip_stage *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_autoclip_stage: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_autoclip_stage(j, path ? path : "", out, err);
+    if (rc) cf_autoclip_stage_free(out);
+    return rc;
+}
+
+json_t *cf_autoclip_stage_to_json(const cf_autoclip_stage *v) {
+    return v ? emit_autoclip_stage(v) : NULL;
+}
+
+void cf_autoclip_stage_free(cf_autoclip_stage *v) {
+    if (!v) return;
+    release_autoclip_stage(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_autoclip_stage_init(cf_autoclip_stage *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_autoclip_stage(v);
+}
+
+static cf_err parse_autoclip_result(const json_t *j, const char *path, cf_autoclip_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "media_uri", "media_duration_ms", "template_id", "format", "profile", "engine", "model_version", "captions", "transcript_model", "transcript_words", "transcript_uri", "notes", "clips", "succeeded", "failed", "stages", "total_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->media_uri, err))) return rc;
+    if ((rc = cfd_member(j, "media_duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->media_duration_ms, err))) return rc;
+    if (!(out->media_duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "template_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->template_id, err))) return rc;
+    if ((rc = cfd_member(j, "format", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+        out->format = (cf_render_format)k;
+    }
+    if ((rc = cfd_member(j, "profile", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, detection_profile_names, CF_DETECTION_PROFILE_COUNT, &k, err))) return rc;
+        out->profile = (cf_detection_profile)k;
+    }
+    if ((rc = cfd_member(j, "engine", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->engine, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "model_version", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "captions", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_bool(v, p, &out->captions, err))) return rc;
+    if ((rc = cfd_member(j, "transcript_model", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 128, &out->transcript_model, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "transcript_words", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->transcript_words, err))) return rc;
+        if (!(out->transcript_words >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->transcript_words = 0;
+    }
+    if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->notes = calloc(n, sizeof *out->notes);
+                if (!out->notes) return cfd_no_memory(err, p);
+                out->n_notes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 1024, &out->notes[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "clips", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 20, &n, err))) return rc;
+            if (n) {
+                out->clips = calloc(n, sizeof *out->clips);
+                if (!out->clips) return cfd_no_memory(err, p);
+                out->n_clips = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_autoclip_clip(json_array_get(v, k), pi, &out->clips[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "succeeded", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->succeeded, err))) return rc;
+        if (!(out->succeeded >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->succeeded = 0;
+    }
+    if ((rc = cfd_member(j, "failed", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->failed, err))) return rc;
+        if (!(out->failed >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->failed = 0;
+    }
+    if ((rc = cfd_member(j, "stages", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->stages = calloc(n, sizeof *out->stages);
+                if (!out->stages) return cfd_no_memory(err, p);
+                out->n_stages = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_autoclip_stage(json_array_get(v, k), pi, &out->stages[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "total_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->total_ms, err))) return rc;
+        if (!(out->total_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->total_ms = 0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_autoclip_result(const cf_autoclip_result *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
+    if (cfd_put(o, "media_duration_ms", json_integer(v->media_duration_ms))) goto fail;
+    if (v->template_id && cfd_put(o, "template_id", json_string(v->template_id))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (cfd_put(o, "profile", json_string(cf_detection_profile_to_string(v->profile)))) goto fail;
+    if (v->engine && cfd_put(o, "engine", json_string(v->engine))) goto fail;
+    if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (cfd_put(o, "captions", json_boolean(v->captions))) goto fail;
+    if (v->transcript_model && cfd_put(o, "transcript_model", json_string(v->transcript_model))) goto fail;
+    if (cfd_put(o, "transcript_words", json_integer(v->transcript_words))) goto fail;
+    if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "notes", a)) goto fail;
+        for (size_t k = 0; k < v->n_notes; k++)
+            if (cfd_append(a, json_string(v->notes[k]))) goto fail;
+    }
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "clips", a)) goto fail;
+        for (size_t k = 0; k < v->n_clips; k++)
+            if (cfd_append(a, emit_autoclip_clip(&v->clips[k]))) goto fail;
+    }
+    if (cfd_put(o, "succeeded", json_integer(v->succeeded))) goto fail;
+    if (cfd_put(o, "failed", json_integer(v->failed))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "stages", a)) goto fail;
+        for (size_t k = 0; k < v->n_stages; k++)
+            if (cfd_append(a, emit_autoclip_stage(&v->stages[k]))) goto fail;
+    }
+    if (cfd_put(o, "total_ms", json_integer(v->total_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_autoclip_result(cf_autoclip_result *v) {
+    free(v->clip_id);
+    free(v->media_uri);
+    free(v->template_id);
+    free(v->engine);
+    free(v->model_version);
+    free(v->transcript_model);
+    free(v->transcript_uri);
+    for (size_t k = 0; k < v->n_notes; k++)
+        free(v->notes[k]);
+    free(v->notes);
+    for (size_t k = 0; k < v->n_clips; k++)
+        release_autoclip_clip(&v->clips[k]);
+    free(v->clips);
+    for (size_t k = 0; k < v->n_stages; k++)
+        release_autoclip_stage(&v->stages[k]);
+    free(v->stages);
+}
+
+static void init_autoclip_result(cf_autoclip_result *v) {
+    v->transcript_words = 0;
+    v->succeeded = 0;
+    v->failed = 0;
+    v->total_ms = 0;
+}
+
+cf_err cf_autoclip_result_from_json(const json_t *j, cf_autoclip_result *out, cf_error *err) {
+    return cf_autoclip_result_from_json_at(j, "", out, err);
+}
+
+cf_err cf_autoclip_result_from_json_at(const json_t *j, const char *path, cf_autoclip_result *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_autoclip_result: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_autoclip_result(j, path ? path : "", out, err);
+    if (rc) cf_autoclip_result_free(out);
+    return rc;
+}
+
+json_t *cf_autoclip_result_to_json(const cf_autoclip_result *v) {
+    return v ? emit_autoclip_result(v) : NULL;
+}
+
+void cf_autoclip_result_free(cf_autoclip_result *v) {
+    if (!v) return;
+    release_autoclip_result(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_autoclip_result_init(cf_autoclip_result *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_autoclip_result(v);
 }
 
 static cf_err parse_clip_op_crop(const json_t *j, const char *path, cf_clip_op_crop *out, cf_error *err) {
@@ -4024,6 +4701,54 @@ static void any_free_artifact(void *v) {
     cf_artifact_free(v);
 }
 
+static cf_err any_from_json_autoclip_clip(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_autoclip_clip_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_autoclip_clip(const void *v) {
+    return cf_autoclip_clip_to_json(v);
+}
+
+static void any_free_autoclip_clip(void *v) {
+    cf_autoclip_clip_free(v);
+}
+
+static cf_err any_from_json_autoclip_request(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_autoclip_request_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_autoclip_request(const void *v) {
+    return cf_autoclip_request_to_json(v);
+}
+
+static void any_free_autoclip_request(void *v) {
+    cf_autoclip_request_free(v);
+}
+
+static cf_err any_from_json_autoclip_result(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_autoclip_result_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_autoclip_result(const void *v) {
+    return cf_autoclip_result_to_json(v);
+}
+
+static void any_free_autoclip_result(void *v) {
+    cf_autoclip_result_free(v);
+}
+
+static cf_err any_from_json_autoclip_stage(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_autoclip_stage_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_autoclip_stage(const void *v) {
+    return cf_autoclip_stage_to_json(v);
+}
+
+static void any_free_autoclip_stage(void *v) {
+    cf_autoclip_stage_free(v);
+}
+
 static cf_err any_from_json_clip_op_crop(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_clip_op_crop_from_json_at(j, path, out, err);
 }
@@ -4470,6 +5195,10 @@ static void any_free_transcription_request(void *v) {
 
 static const cf_domain_type domain_types[] = {
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
+    {"AutoclipClip", sizeof(cf_autoclip_clip), any_from_json_autoclip_clip, any_to_json_autoclip_clip, any_free_autoclip_clip},
+    {"AutoclipRequest", sizeof(cf_autoclip_request), any_from_json_autoclip_request, any_to_json_autoclip_request, any_free_autoclip_request},
+    {"AutoclipResult", sizeof(cf_autoclip_result), any_from_json_autoclip_result, any_to_json_autoclip_result, any_free_autoclip_result},
+    {"AutoclipStage", sizeof(cf_autoclip_stage), any_from_json_autoclip_stage, any_to_json_autoclip_stage, any_free_autoclip_stage},
     {"ClipOpCrop", sizeof(cf_clip_op_crop), any_from_json_clip_op_crop, any_to_json_clip_op_crop, any_free_clip_op_crop},
     {"ClipOpFps", sizeof(cf_clip_op_fps), any_from_json_clip_op_fps, any_to_json_clip_op_fps, any_free_clip_op_fps},
     {"ClipOpNormalizeAudio", sizeof(cf_clip_op_normalize_audio), any_from_json_clip_op_normalize_audio, any_to_json_clip_op_normalize_audio, any_free_clip_op_normalize_audio},

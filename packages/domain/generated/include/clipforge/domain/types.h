@@ -45,6 +45,45 @@ const char *cf_artifact_kind_to_string(cf_artifact_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out);
 
+/* How one stage or one clip of an autoclip run ended. */
+typedef enum cf_autoclip_status {
+    CF_AUTOCLIP_STATUS_SUCCEEDED, /* "succeeded" */
+    CF_AUTOCLIP_STATUS_FAILED, /* "failed" */
+    CF_AUTOCLIP_STATUS_SKIPPED, /* "skipped" */
+    CF_AUTOCLIP_STATUS_CANCELLED, /* "cancelled" */
+} cf_autoclip_status;
+#define CF_AUTOCLIP_STATUS_COUNT 4
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_autoclip_status_to_string(cf_autoclip_status v);
+/* Finds the value named s; false when there is none. */
+bool cf_autoclip_status_from_string(const char *s, cf_autoclip_status *out);
+
+/* The kind of content highlight detection tunes its scoring for. */
+typedef enum cf_detection_profile {
+    CF_DETECTION_PROFILE_GENERIC, /* "generic" */
+    CF_DETECTION_PROFILE_PODCAST, /* "podcast" */
+    CF_DETECTION_PROFILE_SPORTS, /* "sports" */
+    CF_DETECTION_PROFILE_GAMING, /* "gaming" */
+    CF_DETECTION_PROFILE_LECTURE, /* "lecture" */
+    CF_DETECTION_PROFILE_MUSIC, /* "music" */
+} cf_detection_profile;
+#define CF_DETECTION_PROFILE_COUNT 6
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_detection_profile_to_string(cf_detection_profile v);
+/* Finds the value named s; false when there is none. */
+bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out);
+
+/* Orientation of a templated render: vertical (9:16) or horizontal (16:9). */
+typedef enum cf_render_format {
+    CF_RENDER_FORMAT_VERTICAL, /* "vertical" */
+    CF_RENDER_FORMAT_HORIZONTAL, /* "horizontal" */
+} cf_render_format;
+#define CF_RENDER_FORMAT_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_render_format_to_string(cf_render_format v);
+/* Finds the value named s; false when there is none. */
+bool cf_render_format_from_string(const char *s, cf_render_format *out);
+
 /* Where captions sit on the canvas. */
 typedef enum cf_caption_position {
     CF_CAPTION_POSITION_BOTTOM, /* "bottom" */
@@ -94,21 +133,6 @@ typedef enum cf_destination_kind {
 const char *cf_destination_kind_to_string(cf_destination_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_destination_kind_from_string(const char *s, cf_destination_kind *out);
-
-/* The kind of content highlight detection tunes its scoring for. */
-typedef enum cf_detection_profile {
-    CF_DETECTION_PROFILE_GENERIC, /* "generic" */
-    CF_DETECTION_PROFILE_PODCAST, /* "podcast" */
-    CF_DETECTION_PROFILE_SPORTS, /* "sports" */
-    CF_DETECTION_PROFILE_GAMING, /* "gaming" */
-    CF_DETECTION_PROFILE_LECTURE, /* "lecture" */
-    CF_DETECTION_PROFILE_MUSIC, /* "music" */
-} cf_detection_profile;
-#define CF_DETECTION_PROFILE_COUNT 6
-/* The JSON name of a value; NULL when v is out of range. */
-const char *cf_detection_profile_to_string(cf_detection_profile v);
-/* Finds the value named s; false when there is none. */
-bool cf_detection_profile_from_string(const char *s, cf_detection_profile *out);
 
 /* What happened to a job. */
 typedef enum cf_event_type {
@@ -208,17 +232,6 @@ const char *cf_overlay_position_to_string(cf_overlay_position v);
 /* Finds the value named s; false when there is none. */
 bool cf_overlay_position_from_string(const char *s, cf_overlay_position *out);
 
-/* Orientation of a templated render: vertical (9:16) or horizontal (16:9). */
-typedef enum cf_render_format {
-    CF_RENDER_FORMAT_VERTICAL, /* "vertical" */
-    CF_RENDER_FORMAT_HORIZONTAL, /* "horizontal" */
-} cf_render_format;
-#define CF_RENDER_FORMAT_COUNT 2
-/* The JSON name of a value; NULL when v is out of range. */
-const char *cf_render_format_to_string(cf_render_format v);
-/* Finds the value named s; false when there is none. */
-bool cf_render_format_from_string(const char *s, cf_render_format *out);
-
 /* How a source frame fills the canvas: fit (letterbox), fill (crop to cover), blur_fill (fit
  * over a blurred cover of itself), smart_crop (a crop that follows motion and faces), split
  * (left and right halves stacked). */
@@ -272,6 +285,107 @@ cf_err cf_artifact_from_json_at(const json_t *j, const char *path, cf_artifact *
 json_t *cf_artifact_to_json(const cf_artifact *v);
 void cf_artifact_free(cf_artifact *v);
 void cf_artifact_init(cf_artifact *v);
+
+/* AutoclipClip: One short of an autoclip run: the highlight span it shows, why it was picked,
+ * its title and the files delivered, or why it failed. */
+typedef struct cf_autoclip_clip {
+    int64_t index;  /* >= 1 */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* > 0; > start_ms */
+    double score;  /* between 0 and 1 */
+    char *label;  /* 1..64 chars */
+    char **reasons;
+    size_t n_reasons;  /* at most 32 items; default [] */
+    char *title;  /* 1..500 chars */
+    int64_t words;  /* >= 0; default 0 */
+    cf_autoclip_status status;
+    int64_t attempts;  /* >= 0; default 0 */
+    int64_t render_ms;  /* >= 0; default 0 */
+    char *video_uri;  /* 1..4096 chars; NULL when absent */
+    char *thumbnail_uri;  /* 1..4096 chars; NULL when absent */
+    char *srt_uri;  /* 1..4096 chars; NULL when absent */
+    char *vtt_uri;  /* 1..4096 chars; NULL when absent */
+    cf_artifact *outputs;
+    size_t n_outputs;  /* at most 64 items; default [] */
+    char *error;  /* 0..2048 chars; NULL when absent */
+} cf_autoclip_clip;
+cf_err cf_autoclip_clip_from_json(const json_t *j, cf_autoclip_clip *out, cf_error *err);
+cf_err cf_autoclip_clip_from_json_at(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err);
+json_t *cf_autoclip_clip_to_json(const cf_autoclip_clip *v);
+void cf_autoclip_clip_free(cf_autoclip_clip *v);
+void cf_autoclip_clip_init(cf_autoclip_clip *v);
+
+/* AutoclipRequest: One long media in, the best count shorts out: transcription and feature
+ * extraction in parallel, highlight detection, one templated render per span with the span's
+ * words as captions and a title drawn from them, delivery. */
+typedef struct cf_autoclip_request {
+    char *clip_id;  /* 1..128 chars; NULL when absent */
+    char *media_uri;  /* 1..4096 chars */
+    int64_t count;  /* between 1 and 20; default 3 */
+    char *template_id;  /* 1..64 chars; default "shorts-blur" */
+    cf_detection_profile profile;  /* default "generic" */
+    cf_render_format format;  /* default "vertical" */
+    bool has_width;
+    int64_t width;  /* between 16 and 8192 */
+    bool has_height;
+    int64_t height;  /* between 16 and 8192 */
+    char *language;  /* 1..35 chars; default "en-us" */
+    bool captions;  /* default true */
+    char *brand_color;  /* 1..32 chars; NULL when absent */
+    char *model_version;  /* 1..64 chars; NULL when absent */
+} cf_autoclip_request;
+cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err);
+cf_err cf_autoclip_request_from_json_at(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err);
+json_t *cf_autoclip_request_to_json(const cf_autoclip_request *v);
+void cf_autoclip_request_free(cf_autoclip_request *v);
+void cf_autoclip_request_init(cf_autoclip_request *v);
+
+/* AutoclipStage: One stage of an autoclip run (transcribe, features, detect, render, deliver)
+ * with its wall time; transcribe and features run at the same time. */
+typedef struct cf_autoclip_stage {
+    char *name;  /* 1..64 chars */
+    cf_autoclip_status status;
+    int64_t started_ms;  /* >= 0 */
+    int64_t elapsed_ms;  /* >= 0 */
+    char *note;  /* 0..1024 chars; NULL when absent */
+} cf_autoclip_stage;
+cf_err cf_autoclip_stage_from_json(const json_t *j, cf_autoclip_stage *out, cf_error *err);
+cf_err cf_autoclip_stage_from_json_at(const json_t *j, const char *path, cf_autoclip_stage *out, cf_error *err);
+json_t *cf_autoclip_stage_to_json(const cf_autoclip_stage *v);
+void cf_autoclip_stage_free(cf_autoclip_stage *v);
+void cf_autoclip_stage_init(cf_autoclip_stage *v);
+
+/* AutoclipResult: What an autoclip run produced (written as manifest.json beside the clips):
+ * the spans with scores and reasons, the template, every delivered file, the transcription
+ * state and per-stage timings. */
+typedef struct cf_autoclip_result {
+    char *clip_id;  /* 1..128 chars; NULL when absent */
+    char *media_uri;  /* 1..4096 chars */
+    int64_t media_duration_ms;  /* >= 0 */
+    char *template_id;  /* 1..64 chars */
+    cf_render_format format;
+    cf_detection_profile profile;
+    char *engine;  /* 1..64 chars; NULL when absent */
+    char *model_version;  /* 1..64 chars; NULL when absent */
+    bool captions;
+    char *transcript_model;  /* 1..128 chars; NULL when absent */
+    int64_t transcript_words;  /* >= 0; default 0 */
+    char *transcript_uri;  /* 1..4096 chars; NULL when absent */
+    char **notes;
+    size_t n_notes;  /* at most 32 items; default [] */
+    cf_autoclip_clip *clips;
+    size_t n_clips;  /* at most 20 items; default [] */
+    int64_t succeeded;  /* >= 0; default 0 */
+    int64_t failed;  /* >= 0; default 0 */
+    cf_autoclip_stage *stages;
+    size_t n_stages;  /* at most 64 items; default [] */
+    int64_t total_ms;  /* >= 0; default 0 */
+} cf_autoclip_result;
+cf_err cf_autoclip_result_from_json(const json_t *j, cf_autoclip_result *out, cf_error *err);
+cf_err cf_autoclip_result_from_json_at(const json_t *j, const char *path, cf_autoclip_result *out, cf_error *err);
+json_t *cf_autoclip_result_to_json(const cf_autoclip_result *v);
+void cf_autoclip_result_free(cf_autoclip_result *v);
+void cf_autoclip_result_init(cf_autoclip_result *v);
 
 /* ClipOpCrop: Keeps the width x height rectangle whose top-left corner is (x, y). */
 typedef struct cf_clip_op_crop {

@@ -1,0 +1,515 @@
+/* autoclip_service.c — AutoclipService: the stages of one autoclip run, their threads, progress,
+ * cancellation, retries and the result (manifest). Each stage runs in its own thread while the
+ * calling thread relays a cancel from the caller's cf_progress to the stage's own, so every
+ * pipeline stops at its next cancellation check. Settings come through cf_autoclip_options (the
+ * CLI and the job kind fill them from CLIPFORGE_THREADS, CLIPFORGE_FEATURE_CACHE_DIR, ...). */
+#include "application/autoclip_service.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "application/autoclip_title.h"
+#include "clipforge/fs.h"
+#include "clipforge/json.h"
+#include "clipforge/log.h"
+#include "clipforge/render.h"
+#ifdef CF_HAVE_TRANSCRIBE
+#include "clipforge/transcribe.h"
+#endif
+
+#define CANCEL_POLL_NS (20 * 1000 * 1000)
+#define MAX_CLIPS 20
+
+enum { ST_TRANSCRIBE, ST_FEATURES, ST_DETECT, ST_RENDER0 };
+
+typedef struct run run;
+
+typedef struct slot {
+    run *run;
+    int index;
+    char name[24];
+    double weight, fraction;
+    cf_autoclip_stage_state state;
+    int64_t started_ms, elapsed_ms;
+    char note[512];
+    cf_progress progress;
+    cf_err (*fn)(struct slot *s);
+    pthread_t thread;
+    bool threaded;
+    atomic_bool finished;
+    cf_err rc;
+    cf_error err;
+} slot;
+
+struct run {
+    const cf_autoclip_request *req;
+    const cf_autoclip_options *opts;
+    cf_progress *parent;
+    pthread_mutex_t lock; /* guards the slots' progress fields and the callbacks */
+    slot slots[CF_AUTOCLIP_MAX_STAGES];
+    int n_slots, deliver_slot;
+    int64_t t0;
+    const char *path;
+    cf_feature_track *track;
+    cf_transcript transcript;
+    bool have_transcript;
+    char *transcript_path;
+    cf_highlight_detection_result detection;
+    cf_render_result renders[MAX_CLIPS];
+    cf_autoclip_result *out;
+};
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool cf_autoclip_can_transcribe(void) {
+#ifdef CF_HAVE_TRANSCRIBE
+    return true;
+#else
+    return false;
+#endif
+}
+
+/* ---- progress -------------------------------------------------------------------------------- */
+
+/* Called with r->lock held. */
+static void notify_locked(run *r, slot *s) {
+    double done = 0, total = 0;
+    for (int i = 0; i < r->n_slots; i++) {
+        const slot *o = &r->slots[i];
+        bool over = o->state == CF_AUTOCLIP_DONE || o->state == CF_AUTOCLIP_SKIPPED ||
+                    o->state == CF_AUTOCLIP_FAILED;
+        done += o->weight * (over ? 1.0 : o->fraction);
+        total += o->weight;
+    }
+    cf_progress_report(r->parent, total > 0 ? done / total : 0, s->name);
+    if (r->opts->on_stage)
+        r->opts->on_stage(r->opts->stage_user, s->index, r->n_slots, s->name, s->fraction, s->state);
+}
+
+static void on_slot_progress(void *user, double fraction, const char *stage) {
+    (void)stage;
+    slot *s = user;
+    pthread_mutex_lock(&s->run->lock);
+    if (fraction > s->fraction) s->fraction = fraction;
+    notify_locked(s->run, s);
+    pthread_mutex_unlock(&s->run->lock);
+}
+
+static void set_state(slot *s, cf_autoclip_stage_state state, const char *note) {
+    pthread_mutex_lock(&s->run->lock);
+    int64_t t = now_ms() - s->run->t0;
+    if (state == CF_AUTOCLIP_RUNNING) s->started_ms = t;
+    else if (s->state == CF_AUTOCLIP_RUNNING) s->elapsed_ms = t - s->started_ms;
+    if (state == CF_AUTOCLIP_DONE || state == CF_AUTOCLIP_SKIPPED) s->fraction = 1;
+    if (state == CF_AUTOCLIP_SKIPPED && s->state == CF_AUTOCLIP_PENDING) s->started_ms = t;
+    s->state = state;
+    if (note) snprintf(s->note, sizeof s->note, "%s", note);
+    notify_locked(s->run, s);
+    pthread_mutex_unlock(&s->run->lock);
+}
+
+static void add_slot(run *r, const char *name, double weight) {
+    slot *s = &r->slots[r->n_slots];
+    s->run = r;
+    s->index = r->n_slots++;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->weight = weight;
+    cf_progress_init(&s->progress, on_slot_progress, s);
+    atomic_init(&s->finished, false);
+    cf_error_clear(&s->err);
+}
+
+/* ---- running stages in threads ---------------------------------------------------------------- */
+
+static void *stage_main(void *arg) {
+    slot *s = arg;
+    s->rc = s->fn(s);
+    atomic_store(&s->finished, true);
+    return NULL;
+}
+
+static void start_stage(slot *s, cf_err (*fn)(slot *)) {
+    s->fn = fn;
+    s->rc = CF_OK;
+    cf_error_clear(&s->err);
+    atomic_store(&s->progress.cancel, false);
+    atomic_store(&s->finished, false);
+    set_state(s, CF_AUTOCLIP_RUNNING, NULL);
+    s->threaded = pthread_create(&s->thread, NULL, stage_main, s) == 0;
+    if (!s->threaded) stage_main(s); /* no thread to spare: run it here, cancel still polled */
+}
+
+/* Waits for every started stage of list, relaying the caller's cancel; then records outcomes. */
+static void wait_stages(run *r, slot **list, int n) {
+    for (;;) {
+        bool all = true;
+        for (int i = 0; i < n; i++) all &= atomic_load(&list[i]->finished);
+        if (all) break;
+        if (cf_progress_cancelled(r->parent))
+            for (int i = 0; i < n; i++) cf_progress_cancel(&list[i]->progress);
+        nanosleep(&(struct timespec){0, CANCEL_POLL_NS}, NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        slot *s = list[i];
+        if (s->threaded) pthread_join(s->thread, NULL);
+        s->threaded = false;
+        if (s->rc) set_state(s, CF_AUTOCLIP_FAILED, s->err.msg);
+        else set_state(s, CF_AUTOCLIP_DONE, NULL);
+    }
+}
+
+static void run_stage(run *r, slot *s, cf_err (*fn)(slot *)) {
+    start_stage(s, fn);
+    wait_stages(r, &s, 1);
+}
+
+/* ---- analysis: transcription and features --------------------------------------------------- */
+
+#ifdef CF_HAVE_TRANSCRIBE
+static cf_err write_transcript(run *r, cf_error *err) {
+    json_t *j = cf_transcript_to_json(&r->transcript);
+    r->transcript_path = cf_path_join(r->opts->work_dir, "transcript.json");
+    cf_err rc = j && r->transcript_path ? cf_json_write_file(j, r->transcript_path, err)
+                                        : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    json_decref(j);
+    return rc;
+}
+#endif
+
+static cf_err transcribe_stage(slot *s) {
+#ifdef CF_HAVE_TRANSCRIBE
+    run *r = s->run;
+    cf_transcribe_options o = {.language = r->req->language, .threads = r->opts->threads};
+    cf_err rc = cf_transcribe_file(r->path, &o, &s->progress, &r->transcript, &s->err);
+    if (rc) return rc;
+    r->have_transcript = true;
+    return write_transcript(r, &s->err);
+#else
+    return cf_error_set(&s->err, CF_ERR_UNSUPPORTED, "no transcriber in this build");
+#endif
+}
+
+static cf_err features_stage(slot *s) {
+    run *r = s->run;
+    cf_feature_options o = {.threads = r->opts->threads, .cache_dir = r->opts->feature_cache_dir,
+                            .skip_loop_filter = true};
+    return cf_features_extract(r->path, &o, &s->progress, &r->track, &s->err);
+}
+
+static cf_err analyse(run *r, cf_error *err) {
+    slot *t = &r->slots[ST_TRANSCRIBE], *f = &r->slots[ST_FEATURES];
+    slot *list[2] = {f, t};
+    int n = 1;
+    start_stage(f, features_stage);
+    if (!r->req->captions) set_state(t, CF_AUTOCLIP_SKIPPED, "captions off");
+    else if (!cf_autoclip_can_transcribe())
+        set_state(t, CF_AUTOCLIP_SKIPPED, "transcription is not built into this binary: no captions");
+    else start_stage(t, transcribe_stage), n = 2;
+    wait_stages(r, list, n);
+    if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
+    if (f->rc) {
+        *err = f->err;
+        return f->rc;
+    }
+    if (n == 2 && t->rc) {
+        char note[sizeof t->note];
+        snprintf(note, sizeof note, "transcription failed, clips have no captions: %.400s", t->err.msg);
+        cf_log_warn("autoclip", "%s", note);
+        set_state(t, CF_AUTOCLIP_FAILED, note);
+        cf_transcript_free(&r->transcript);
+        r->have_transcript = false;
+    }
+    return CF_OK;
+}
+
+/* ---- detection -------------------------------------------------------------------------------- */
+
+static cf_hl_word *transcript_words(const cf_transcript *t, size_t *n) {
+    size_t total = 0, k = 0;
+    for (size_t s = 0; s < t->n_segments; s++) total += t->segments[s].n_words;
+    cf_hl_word *w = total ? calloc(total, sizeof *w) : NULL;
+    for (size_t s = 0; w && s < t->n_segments; s++)
+        for (size_t i = 0; i < t->segments[s].n_words; i++)
+            w[k++] = (cf_hl_word){t->segments[s].words[i].start_ms, t->segments[s].words[i].end_ms};
+    *n = w ? total : 0;
+    return w;
+}
+
+static cf_err detect_stage(slot *s) {
+    run *r = s->run;
+    const cf_autoclip_request *q = r->req;
+    cf_highlight_detection_request d = {.clip_id = q->clip_id ? q->clip_id : "autoclip",
+                                        .media_uri = (char *)r->path, .model_version = q->model_version,
+                                        .detection_profile = q->profile, .has_top_n = true,
+                                        .top_n = q->count};
+    size_t n_words = 0;
+    cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
+    char note[512] = "";
+    cf_hl_options o = {.paths = r->opts->paths, .note = note, .note_len = sizeof note,
+                       .words = words, .n_words = n_words};
+    cf_err rc = cf_highlight_detect_track(&d, &o, r->track, &r->detection, &s->err);
+    free(words);
+    if (!rc && note[0]) snprintf(s->note, sizeof s->note, "routing: %.480s", note);
+    return rc;
+}
+
+/* ---- renders ---------------------------------------------------------------------------------- */
+
+static void clip_name(int index, const char *ext, char *buf, size_t size) {
+    snprintf(buf, size, "clip-%02d%s", index, ext);
+}
+
+static void fallback_title(const cf_highlight_span *h, char *buf, size_t size) {
+    snprintf(buf, size, "%s", h->label);
+    for (char *p = buf; *p; p++)
+        if (*p == '_' || *p == '-') *p = ' ';
+    if (buf[0] >= 'a' && buf[0] <= 'z') buf[0] = (char)(buf[0] - 'a' + 'A');
+}
+
+static cf_err render_stage(slot *s) {
+    run *r = s->run;
+    int i = s->index - ST_RENDER0;
+    cf_autoclip_clip *c = &r->out->clips[i];
+    if (r->opts->fail_renders & (1u << i))
+        return cf_error_set(&s->err, CF_ERR_PROCESSING, "render failed (injected by the test hook)");
+    char name[32], *output;
+    clip_name((int)c->index, ".mp4", name, sizeof name);
+    if (!(output = cf_path_join(r->opts->work_dir, name))) return cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
+    const cf_autoclip_request *q = r->req;
+    cf_render_request rq = {.clip_id = name, .template_id = q->template_id, .source_uri = (char *)r->path,
+                            .start_ms = c->start_ms, .has_end_ms = true, .end_ms = c->end_ms, .format = q->format,
+                            .has_width = q->has_width, .width = q->width, .has_height = q->has_height,
+                            .height = q->height, .title = c->title, .brand_color = q->brand_color,
+                            .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output};
+    cf_render_options o = {.output_path = output, .temp_dir = r->opts->work_dir, .threads = r->opts->threads};
+    cf_err rc = cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
+    free(output);
+    return rc;
+}
+
+static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
+    const cf_highlight_span *h = &r->detection.highlights[i];
+    cf_autoclip_clip_init(c);
+    c->index = (int64_t)i + 1;
+    c->start_ms = h->start_ms, c->end_ms = h->end_ms, c->score = h->score;
+    c->status = CF_AUTOCLIP_STATUS_SKIPPED;
+    char title[CF_AUTOCLIP_TITLE_MAX_CHARS + 8];
+    const cf_transcript *t = r->have_transcript ? &r->transcript : NULL;
+    c->words = (int64_t)cf_autoclip_words_in(t, h->start_ms, h->end_ms);
+    if (!cf_autoclip_title(t, h->start_ms, h->end_ms, title, sizeof title)) fallback_title(h, title, sizeof title);
+    c->label = strdup(h->label);
+    c->title = strdup(title);
+    c->reasons = h->n_reasons ? calloc(h->n_reasons, sizeof *c->reasons) : NULL;
+    for (size_t k = 0; c->reasons && k < h->n_reasons; k++, c->n_reasons++)
+        if (!(c->reasons[k] = strdup(h->reasons[k]))) break;
+    if (!c->label || !c->title || c->n_reasons != h->n_reasons)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+/* Renders clip i with retries; a failure is recorded on the clip, not returned. */
+static void render_clip(run *r, size_t i) {
+    slot *s = &r->slots[ST_RENDER0 + (int)i];
+    cf_autoclip_clip *c = &r->out->clips[i];
+    int attempts = r->opts->render_attempts > 0 ? r->opts->render_attempts : 2;
+    int64_t t0 = now_ms();
+    do {
+        c->attempts++;
+        s->fraction = 0;
+        run_stage(r, s, render_stage);
+        if (s->rc && s->rc != CF_ERR_CANCELLED)
+            cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts, s->err.msg);
+    } while (s->rc && s->rc != CF_ERR_CANCELLED && c->attempts < attempts &&
+             !cf_progress_cancelled(r->parent));
+    c->render_ms = now_ms() - t0;
+    c->status = !s->rc ? CF_AUTOCLIP_STATUS_SUCCEEDED
+                : s->rc == CF_ERR_CANCELLED ? CF_AUTOCLIP_STATUS_CANCELLED : CF_AUTOCLIP_STATUS_FAILED;
+    if (s->rc) c->error = strdup(s->err.msg);
+}
+
+/* ---- delivery --------------------------------------------------------------------------------- */
+
+static const char *base_name(const char *p) {
+    const char *b = strrchr(p, '/');
+    return b ? b + 1 : p;
+}
+
+static cf_err deliver_file(run *r, const char *path, char **uri, cf_error *err) {
+    if (r->opts->deliver) return r->opts->deliver(r->opts->deliver_user, path, base_name(path), uri, err);
+    return (*uri = strdup(path)) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static cf_err deliver_clip(run *r, size_t i, cf_error *err) {
+    cf_autoclip_clip *c = &r->out->clips[i];
+    cf_render_result *res = &r->renders[i];
+    if (!(c->outputs = calloc(res->n_outputs ? res->n_outputs : 1, sizeof *c->outputs)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t k = 0; k < res->n_outputs; k++) {
+        cf_artifact *a = &c->outputs[c->n_outputs];
+        char *uri = NULL;
+        cf_err rc = deliver_file(r, res->outputs[k].uri, &uri, err);
+        if (rc) return rc;
+        *a = res->outputs[k];
+        memset(&res->outputs[k], 0, sizeof res->outputs[k]); /* ownership moves to the clip */
+        free(a->uri);
+        a->uri = uri;
+        c->n_outputs++;
+        char **slot_uri = a->kind == CF_ARTIFACT_KIND_VIDEO && !c->video_uri ? &c->video_uri
+                          : a->kind == CF_ARTIFACT_KIND_THUMBNAIL          ? &c->thumbnail_uri
+                          : ends_with(uri, ".srt")                         ? &c->srt_uri
+                          : ends_with(uri, ".vtt")                         ? &c->vtt_uri
+                                                                           : NULL;
+        if (slot_uri && !*slot_uri && !(*slot_uri = strdup(uri))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    return CF_OK;
+}
+
+static cf_err deliver_stage(slot *s) {
+    run *r = s->run;
+    for (size_t i = 0; i < r->out->n_clips; i++) {
+        if (r->out->clips[i].status != CF_AUTOCLIP_STATUS_SUCCEEDED) continue;
+        cf_err rc = deliver_clip(r, i, &s->err);
+        if (rc) return rc;
+        on_slot_progress(s, (double)(i + 1) / (double)r->out->n_clips, s->name);
+    }
+    if (r->have_transcript && r->transcript_path)
+        return deliver_file(r, r->transcript_path, &r->out->transcript_uri, &s->err);
+    return CF_OK;
+}
+
+/* ---- the result ------------------------------------------------------------------------------- */
+
+static cf_autoclip_status stage_status(const slot *s) {
+    if (s->state == CF_AUTOCLIP_DONE) return CF_AUTOCLIP_STATUS_SUCCEEDED;
+    if (s->state == CF_AUTOCLIP_SKIPPED) return CF_AUTOCLIP_STATUS_SKIPPED;
+    if (s->state == CF_AUTOCLIP_FAILED && s->rc != CF_ERR_CANCELLED) return CF_AUTOCLIP_STATUS_FAILED;
+    return CF_AUTOCLIP_STATUS_CANCELLED;
+}
+
+static cf_err add_note(cf_autoclip_result *o, const char *text, cf_error *err) {
+    char **grown = realloc(o->notes, (o->n_notes + 1) * sizeof *grown);
+    if (!grown) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    o->notes = grown;
+    if (!(o->notes[o->n_notes] = strdup(text))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    o->n_notes++;
+    return CF_OK;
+}
+
+static cf_err fill_stages(run *r, cf_error *err) {
+    cf_autoclip_result *o = r->out;
+    if (!(o->stages = calloc((size_t)r->n_slots, sizeof *o->stages))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < r->n_slots; i++) {
+        const slot *s = &r->slots[i];
+        if (i >= ST_RENDER0 && i < r->deliver_slot && (size_t)(i - ST_RENDER0) >= o->n_clips) continue;
+        cf_autoclip_stage *st = &o->stages[o->n_stages++];
+        cf_autoclip_stage_init(st);
+        st->name = strdup(s->name);
+        st->status = stage_status(s);
+        st->started_ms = s->started_ms;
+        st->elapsed_ms = s->elapsed_ms;
+        if (s->note[0]) st->note = strdup(s->note);
+        if (!st->name || (s->note[0] && !st->note)) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (i == ST_TRANSCRIBE && s->note[0] && add_note(o, s->note, err)) return err->code;
+    }
+    return CF_OK;
+}
+
+static cf_err fill_header(run *r, cf_error *err) {
+    cf_autoclip_result *o = r->out;
+    const cf_autoclip_request *q = r->req;
+    o->clip_id = q->clip_id ? strdup(q->clip_id) : NULL;
+    o->media_uri = strdup(q->media_uri);
+    o->template_id = strdup(q->template_id);
+    o->format = q->format;
+    o->profile = q->profile;
+    if ((q->clip_id && !o->clip_id) || !o->media_uri || !o->template_id)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
+static void plan_slots(run *r) {
+    add_slot(r, "transcribe", 0.25);
+    add_slot(r, "features", 0.25);
+    add_slot(r, "detect", 0.02);
+    for (int64_t i = 0; i < r->req->count; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "render %d", (int)(i + 1) % 100);
+        add_slot(r, name, 0.45 / (double)r->req->count);
+    }
+    r->deliver_slot = r->n_slots;
+    add_slot(r, "deliver", 0.03);
+}
+
+static cf_err after_analysis(run *r, cf_error *err) {
+    cf_autoclip_result *o = r->out;
+    slot *d = &r->slots[ST_DETECT];
+    run_stage(r, d, detect_stage);
+    if (d->rc) return *err = d->err, d->rc;
+    o->media_duration_ms = r->track->duration_ms;
+    o->engine = strdup(r->detection.engine);
+    o->model_version = strdup(r->detection.model_version);
+    o->captions = r->have_transcript;
+    if (r->have_transcript) {
+        o->transcript_model = strdup(r->transcript.model);
+        o->transcript_words = (int64_t)cf_autoclip_words_in(&r->transcript, 0, INT64_MAX);
+    }
+    size_t n = r->detection.n_highlights < (size_t)r->req->count ? r->detection.n_highlights : (size_t)r->req->count;
+    if (n && !(o->clips = calloc(n, sizeof *o->clips))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (; o->n_clips < n; o->n_clips++)
+        if (fill_clip(r, o->n_clips, &o->clips[o->n_clips], err)) return o->n_clips++, err->code;
+    for (int i = ST_RENDER0 + (int)n; i < r->deliver_slot; i++) set_state(&r->slots[i], CF_AUTOCLIP_SKIPPED, "no span");
+    if (!n) return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored over the profile's threshold", r->path);
+    for (size_t i = 0; i < n && !cf_progress_cancelled(r->parent); i++) render_clip(r, i);
+    if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
+    for (size_t i = 0; i < n; i++) {
+        o->succeeded += o->clips[i].status == CF_AUTOCLIP_STATUS_SUCCEEDED;
+        o->failed += o->clips[i].status != CF_AUTOCLIP_STATUS_SUCCEEDED;
+    }
+    slot *dv = &r->slots[r->deliver_slot];
+    run_stage(r, dv, deliver_stage);
+    if (dv->rc) return *err = dv->err, dv->rc;
+    if (!o->succeeded)
+        return cf_error_set(err, CF_ERR_PROCESSING, "every render failed; the first: %s", o->clips[0].error ? o->clips[0].error : "?");
+    return CF_OK;
+}
+
+cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts,
+                       cf_progress *progress, cf_autoclip_result *out, cf_error *err) {
+    cf_autoclip_result_init(out);
+    if (!opts || !opts->work_dir) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "autoclip: a work directory is required");
+    if (req->count > MAX_CLIPS) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "count: at most %d", MAX_CLIPS);
+    run *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    r->req = req, r->opts = opts, r->parent = progress, r->out = out, r->t0 = now_ms();
+    r->path = strncmp(req->media_uri, "file://", 7) ? req->media_uri : req->media_uri + 7;
+    pthread_mutex_init(&r->lock, NULL);
+    plan_slots(r);
+    cf_err rc = fill_header(r, err);
+    if (!rc) rc = analyse(r, err);
+    if (!rc) rc = after_analysis(r, err);
+    cf_error e2;
+    cf_error_clear(&e2);
+    if (fill_stages(r, &e2) && !rc) rc = e2.code, *err = e2;
+    out->total_ms = now_ms() - r->t0;
+    for (int i = 0; i < MAX_CLIPS; i++) cf_render_result_free(&r->renders[i]);
+    cf_highlight_detection_result_free(&r->detection);
+    cf_transcript_free(&r->transcript);
+    cf_feature_track_free(r->track);
+    free(r->transcript_path);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+    return rc;
+}

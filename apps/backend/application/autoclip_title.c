@@ -1,0 +1,138 @@
+/* autoclip_title.c — titles from transcripts. A window of consecutive words inside one segment
+ * (a stretch of speech between pauses) is scored by the salience of its words: long words that
+ * are rare over the whole transcript weigh most, filler words almost nothing, low-confidence
+ * words less. The best window that fits the title limits wins. */
+#include "application/autoclip_title.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define WORD_MAX 64
+
+static const char *const stopwords[] = {
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "had", "has",
+    "have", "he", "her", "his", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of",
+    "oh", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "to", "uh", "um", "up", "us", "was", "we", "were", "what", "when", "which",
+    "who", "will", "with", "would", "you", "your", "all", "can", "just", "about", "out", "let",
+};
+
+/* The spoken form of a recogniser token: "hello(2)" -> "hello"; fillers ("<sil>", "[noise]",
+ * "+breath+") give "". */
+static void clean_word(const char *w, char out[WORD_MAX]) {
+    out[0] = 0;
+    if (!w || !*w || strchr("<[+(", w[0])) return;
+    size_t n = 0;
+    for (; w[n] && w[n] != '(' && n + 1 < WORD_MAX; n++) out[n] = w[n];
+    out[n] = 0;
+}
+
+static bool is_stopword(const char *w) {
+    for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++)
+        if (!strcasecmp(w, stopwords[i])) return true;
+    return false;
+}
+
+static size_t total_words(const cf_transcript *t) {
+    size_t n = 0;
+    for (size_t s = 0; s < t->n_segments; s++) n += t->segments[s].n_words;
+    return n;
+}
+
+static size_t occurrences(const cf_transcript *t, const char *w) {
+    size_t n = 0;
+    char c[WORD_MAX];
+    for (size_t s = 0; s < t->n_segments; s++)
+        for (size_t k = 0; k < t->segments[s].n_words; k++) {
+            clean_word(t->segments[s].words[k].word, c);
+            n += !strcasecmp(c, w);
+        }
+    return n ? n : 1;
+}
+
+static double salience(const cf_transcript *t, const cf_transcript_word *w, size_t total) {
+    char c[WORD_MAX];
+    clean_word(w->word, c);
+    size_t len = strlen(c);
+    if (!len) return 0;
+    if (is_stopword(c)) return 0.05;
+    double rarity = log(1.0 + (double)total / (double)occurrences(t, c));
+    return (len < 8 ? (double)len / 8.0 : 1.0) * rarity * (0.5 + 0.5 * w->confidence);
+}
+
+static bool in_span(const cf_transcript_word *w, int64_t start_ms, int64_t end_ms) {
+    int64_t mid = (w->start_ms + w->end_ms) / 2;
+    return mid >= start_ms && mid < end_ms;
+}
+
+size_t cf_autoclip_words_in(const cf_transcript *t, int64_t start_ms, int64_t end_ms) {
+    size_t n = 0;
+    char c[WORD_MAX];
+    for (size_t s = 0; t && s < t->n_segments; s++)
+        for (size_t k = 0; k < t->segments[s].n_words; k++) {
+            clean_word(t->segments[s].words[k].word, c);
+            n += c[0] && in_span(&t->segments[s].words[k], start_ms, end_ms);
+        }
+    return n;
+}
+
+typedef struct window {
+    size_t seg, first, count;
+    double score;
+} window;
+
+/* Best window starting at word `first` of segment seg: as many words as the limits allow. */
+static window window_at(const cf_transcript *t, size_t seg, size_t first, int64_t start_ms,
+                        int64_t end_ms, size_t total) {
+    const cf_transcript_segment *s = &t->segments[seg];
+    window w = {seg, first, 0, 0};
+    size_t chars = 0;
+    char c[WORD_MAX];
+    for (size_t k = first; k < s->n_words && w.count < CF_AUTOCLIP_TITLE_MAX_WORDS; k++) {
+        if (!in_span(&s->words[k], start_ms, end_ms)) break;
+        clean_word(s->words[k].word, c);
+        if (!c[0]) continue;
+        size_t len = strlen(c) + (chars ? 1 : 0);
+        if (chars + len > CF_AUTOCLIP_TITLE_MAX_CHARS) break;
+        chars += len;
+        w.score += salience(t, &s->words[k], total);
+        /* a title does not end on "to the" */
+        if (!is_stopword(c)) w.count = k - first + 1;
+    }
+    /* a window that opens its stretch of speech reads like the start of a sentence */
+    if (w.count && (first == 0 || !in_span(&s->words[first - 1], start_ms, end_ms))) w.score += 0.25;
+    return w;
+}
+
+size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, char *buf,
+                         size_t size) {
+    buf[0] = 0;
+    if (!t) return 0;
+    size_t total = total_words(t);
+    window best = {0, 0, 0, 0};
+    for (size_t s = 0; s < t->n_segments; s++)
+        for (size_t k = 0; k < t->segments[s].n_words; k++) {
+            char c[WORD_MAX];
+            clean_word(t->segments[s].words[k].word, c);
+            if (!c[0] || is_stopword(c) || !in_span(&t->segments[s].words[k], start_ms, end_ms)) continue;
+            window w = window_at(t, s, k, start_ms, end_ms, total);
+            if (w.count && w.score > best.score) best = w;
+        }
+    size_t used = 0, n = 0;
+    for (size_t k = best.first; k < best.first + best.count; k++) {
+        char c[WORD_MAX];
+        clean_word(t->segments[best.seg].words[k].word, c);
+        if (!c[0]) continue;
+        int wrote = snprintf(buf + n, size - n, "%s%s", n ? " " : "", c);
+        if (wrote < 0 || (size_t)wrote >= size - n) break;
+        n += (size_t)wrote;
+        used++;
+    }
+    buf[n] = 0;
+    if (n) buf[0] = (char)toupper((unsigned char)buf[0]);
+    return used;
+}

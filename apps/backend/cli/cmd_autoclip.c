@@ -1,0 +1,317 @@
+/* cmd_autoclip.c — `clipforge autoclip`: the best N shorts of a long video, captioned and titled,
+ * with thumbnails, SRT/VTT caption files and manifest.json in one output directory. On a
+ * terminal every stage has its own progress bar; otherwise stage changes are logged as lines.
+ * Settings: CLIPFORGE_THREADS, CLIPFORGE_FEATURE_CACHE_DIR, CLIPFORGE_DATA_DIR,
+ * CLIPFORGE_HIGHLIGHT_PROFILES_DIR, CLIPFORGE_HIGHLIGHT_MODELS_DIR, CLIPFORGE_TEMPLATE_DIR;
+ * CLIPFORGE_AUTOCLIP_FAIL_RENDERS (clip numbers, "2,3") makes those renders fail, for tests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "application/autoclip_service.h"
+#include "cli.h"
+#include "clipforge/config.h"
+#include "clipforge/fs.h"
+#include "clipforge/json.h"
+#include "clipforge/timefmt.h"
+
+static const char *autoclip_help =
+    "Usage: clipforge autoclip --input FILE --output-dir DIR [--count N] [--template ID]\n"
+    "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
+    "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
+    "                          [--threads N] [--json]\n"
+    "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
+    "parallel, highlight detection picks the spans (never cutting a word), and each span is\n"
+    "rendered with the template, its spoken words as captions and a title drawn from them.\n"
+    "DIR receives clip-01.mp4, clip-01.jpg (thumbnail), clip-01.srt, clip-01.vtt, ...,\n"
+    "transcript.json and manifest.json (spans, scores, reasons, outputs, per-stage timings).\n"
+    "  --count N          shorts to make, 1..20 (default 3)\n"
+    "  --template ID      shorts-blur (default), shorts-smartcrop, landscape-clean, podcast-split\n"
+    "  --profile NAME     generic (default), podcast, sports, gaming, lecture, music\n"
+    "  --format F         vertical 9:16 (default) or horizontal 16:9\n"
+    "  --size WxH         canvas size (default the template's, 1080x1920 vertical)\n"
+    "  --no-captions      skip transcription: no captions, titles from the highlight labels\n"
+    "  --brand-color C    colour of the title bar, the spoken word and the progress bar\n"
+    "  --model-version V  learned highlight model version (falls back to the heuristic)\n"
+    "  --threads N        codec threads per stage (default CLIPFORGE_THREADS, 0 = auto)\n"
+    "  --json             print manifest.json instead of a table\n"
+    "Exit codes: 0 success (failed clips are listed in the manifest), 1 processing error or no\n"
+    "clip made, 2 usage or input error.\n";
+
+typedef struct autoclip_args {
+    const char *input, *output_dir, *template_id, *profile, *format, *size, *brand_color, *model_version;
+    int64_t count, threads;
+    bool json, no_captions;
+} autoclip_args;
+
+static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return cf_cli_usage_error("autoclip", "%s: expected an integer in [%lld, %lld], got '%s'", flag,
+                                  (long long)lo, (long long)hi, text);
+    *out = v;
+    return -1;
+}
+
+static int parse_args(int argc, char **argv, autoclip_args *a) {
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'},       {"output-dir", required_argument, 0, 'o'},
+        {"count", required_argument, 0, 'n'},       {"template", required_argument, 0, 't'},
+        {"profile", required_argument, 0, 'p'},     {"format", required_argument, 0, 'f'},
+        {"size", required_argument, 0, 'S'},        {"brand-color", required_argument, 0, 'b'},
+        {"model-version", required_argument, 0, 'm'}, {"threads", required_argument, 0, 'j'},
+        {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
+        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    optind = 1;
+    opterr = 0;
+    int c, rc = -1;
+    while (rc < 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->input = optarg; break;
+        case 'o': a->output_dir = optarg; break;
+        case 'n': rc = parse_int("--count", optarg, 1, 20, &a->count); break;
+        case 't': a->template_id = optarg; break;
+        case 'p': a->profile = optarg; break;
+        case 'f': a->format = optarg; break;
+        case 'S': a->size = optarg; break;
+        case 'b': a->brand_color = optarg; break;
+        case 'm': a->model_version = optarg; break;
+        case 'j': rc = parse_int("--threads", optarg, 0, 64, &a->threads); break;
+        case 'C': a->no_captions = true; break;
+        case 'J': a->json = true; break;
+        case 'h': fputs(autoclip_help, stdout); return 0;
+        default: return cf_cli_usage_error("autoclip", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (rc >= 0) return rc;
+    if (optind < argc) return cf_cli_usage_error("autoclip", "unexpected argument '%s'", argv[optind]);
+    if (!a->input) return cf_cli_usage_error("autoclip", "--input FILE is required");
+    if (!a->output_dir) return cf_cli_usage_error("autoclip", "--output-dir DIR is required");
+    return -1;
+}
+
+/* Builds the AutoclipRequest JSON; the generated parser then checks it and applies defaults. */
+static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
+    json_t *j = json_pack("{ss sb}", "media_uri", a->input, "captions", !a->no_captions);
+    const char *base = strrchr(a->input, '/');
+    json_object_set_new(j, "clip_id", json_string(base && base[1] ? base + 1 : a->input));
+    if (a->count) json_object_set_new(j, "count", json_integer(a->count));
+    const struct {
+        const char *key, *value;
+    } opt[] = {{"template_id", a->template_id}, {"profile", a->profile}, {"format", a->format},
+               {"brand_color", a->brand_color}, {"model_version", a->model_version}};
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
+        if (opt[i].value) json_object_set_new(j, opt[i].key, json_string(opt[i].value));
+    if (a->size) {
+        int w, h;
+        char extra;
+        if (sscanf(a->size, "%dx%d%c", &w, &h, &extra) != 2) {
+            json_decref(j);
+            return cf_cli_usage_error("autoclip", "--size must be WxH, got '%s'", a->size);
+        }
+        json_object_set_new(j, "width", json_integer(w));
+        json_object_set_new(j, "height", json_integer(h));
+    }
+    cf_error err;
+    cf_err rc = cf_autoclip_request_from_json(j, req, &err);
+    json_decref(j);
+    if (rc) return cf_cli_usage_error("autoclip", "%s", err.msg);
+    if (access(a->input, R_OK) != 0)
+        return cf_cli_usage_error("autoclip", "--input %s: %s", a->input, strerror(errno));
+    return -1;
+}
+
+/* ---- per-stage progress on the terminal ------------------------------------------------------ */
+
+typedef struct stage_view {
+    bool tty, quiet;
+    int n, drawn;
+    char name[CF_AUTOCLIP_MAX_STAGES][24];
+    double fraction[CF_AUTOCLIP_MAX_STAGES];
+    cf_autoclip_stage_state state[CF_AUTOCLIP_MAX_STAGES];
+    struct timespec last;
+} stage_view;
+
+static const char *state_word(cf_autoclip_stage_state s) {
+    static const char *const words[] = {"waiting", "running", "done", "FAILED", "skipped"};
+    return words[s];
+}
+
+static void draw(stage_view *v) {
+    if (v->drawn) fprintf(stderr, "\033[%dA", v->drawn);
+    for (int i = 0; i < v->n; i++) {
+        int filled = (int)(v->fraction[i] * 30 + 0.5);
+        char cells[31];
+        for (int k = 0; k < 30; k++) cells[k] = k < filled ? '#' : '.';
+        cells[30] = 0;
+        fprintf(stderr, "\r\033[K%-11s [%s] %5.1f%% %s\n", v->name[i], cells, v->fraction[i] * 100,
+                state_word(v->state[i]));
+    }
+    v->drawn = v->n;
+    fflush(stderr);
+}
+
+static void on_stage(void *user, int index, int n, const char *name, double fraction,
+                     cf_autoclip_stage_state state) {
+    stage_view *v = user;
+    if (v->quiet || index < 0 || index >= CF_AUTOCLIP_MAX_STAGES) return;
+    bool changed = v->state[index] != state || !v->name[index][0];
+    v->n = n;
+    snprintf(v->name[index], sizeof v->name[index], "%s", name);
+    v->fraction[index] = fraction;
+    v->state[index] = state;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double since = (double)(now.tv_sec - v->last.tv_sec) + (double)(now.tv_nsec - v->last.tv_nsec) / 1e9;
+    if (v->tty && (changed || since > 0.1)) {
+        for (int i = 0; i < n; i++)
+            if (!v->name[i][0]) snprintf(v->name[i], sizeof v->name[i], "...");
+        draw(v);
+        v->last = now;
+    } else if (!v->tty && changed && state != CF_AUTOCLIP_PENDING) {
+        fprintf(stderr, "autoclip: %-11s %s\n", name, state_word(state));
+    }
+}
+
+/* ---- delivery into the output directory ------------------------------------------------------- */
+
+static cf_err copy_file(const char *from, const char *to, cf_error *err) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    bool ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = false;
+    if (!ok) return cf_error_set(err, CF_ERR_IO, "cannot copy %s to %s: %s", from, to, strerror(errno));
+    unlink(from);
+    return CF_OK;
+}
+
+/* Moves a finished file into the output directory; the manifest names it relative to itself. */
+static cf_err deliver_to_dir(void *user, const char *path, const char *name, char **uri, cf_error *err) {
+    char *dst = cf_path_join(user, name);
+    if (!dst) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = rename(path, dst) == 0 ? CF_OK
+                : errno == EXDEV   ? copy_file(path, dst, err)
+                                   : cf_error_set(err, CF_ERR_IO, "cannot move %s to %s: %s", path, dst, strerror(errno));
+    free(dst);
+    if (!rc && !(*uri = strdup(name))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return rc;
+}
+
+/* ---- output ----------------------------------------------------------------------------------- */
+
+static void print_table(const cf_autoclip_result *r, const char *dir) {
+    printf("%-3s %-11s %-11s %6s  %-40s %s\n", "#", "start", "end", "score", "title", "video");
+    for (size_t i = 0; i < r->n_clips; i++) {
+        const cf_autoclip_clip *c = &r->clips[i];
+        char s[32], e[32];
+        cf_format_time_ms(c->start_ms, s, sizeof s);
+        cf_format_time_ms(c->end_ms, e, sizeof e);
+        printf("%-3lld %-11s %-11s %6.2f  %-40.40s %s\n", (long long)c->index, s, e, c->score, c->title,
+               c->status == CF_AUTOCLIP_STATUS_SUCCEEDED ? c->video_uri : cf_autoclip_status_to_string(c->status));
+        if (c->error) printf("    error after %lld attempts: %s\n", (long long)c->attempts, c->error);
+        else if (c->n_reasons) printf("    why: %s\n", c->reasons[0]);
+    }
+    for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
+    printf("\n%lld of %zu clips in %s (manifest.json), %s captions, engine %s, %.1f s in all\n",
+           (long long)r->succeeded, r->n_clips, dir, r->captions ? "with" : "without",
+           r->engine ? r->engine : "-", r->total_ms / 1000.0);
+    for (size_t i = 0; i < r->n_stages; i++)
+        printf("  %-11s %-9s %7.1f s%s%s\n", r->stages[i].name, cf_autoclip_status_to_string(r->stages[i].status),
+               r->stages[i].elapsed_ms / 1000.0, r->stages[i].note ? "  " : "", r->stages[i].note ? r->stages[i].note : "");
+}
+
+static cf_err write_manifest(const cf_autoclip_result *r, const char *dir, bool print, cf_error *err) {
+    json_t *j = cf_autoclip_result_to_json(r);
+    char *path = cf_path_join(dir, "manifest.json");
+    cf_err rc = j && path ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc && print) {
+        char *text = json_dumps(j, JSON_INDENT(2));
+        if (text) puts(text);
+        free(text);
+    }
+    free(path);
+    json_decref(j);
+    return rc;
+}
+
+static uint32_t fail_hook(void) {
+    const char *s = getenv("CLIPFORGE_AUTOCLIP_FAIL_RENDERS");
+    uint32_t mask = 0;
+    for (char *end; s && *s; s = *end ? end + 1 : end) {
+        long v = strtol(s, &end, 10);
+        if (v >= 1 && v <= 20) mask |= 1u << (v - 1);
+        if (end == s) break;
+    }
+    return mask;
+}
+
+static char *cache_dir(const cf_config *cfg) {
+    if (!strcmp(cfg->feature_cache_dir, "off")) return NULL;
+    if (*cfg->feature_cache_dir) return strdup(cfg->feature_cache_dir);
+    return cf_path_join(cfg->data_dir, "features");
+}
+
+static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_config *cfg) {
+    cf_error err;
+    cf_error_clear(&err);
+    char *work = NULL, *cache = cache_dir(cfg);
+    if (cf_mkdir_p(a->output_dir, &err) || cf_make_temp_dir(a->output_dir, ".autoclip-", &work, &err)) {
+        free(cache);
+        return cf_cli_fail("autoclip", &err);
+    }
+    stage_view view = {.tty = isatty(STDERR_FILENO), .quiet = a->json};
+    cf_autoclip_options o = {.work_dir = work, .feature_cache_dir = cache,
+                             .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
+                             .threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
+                             .deliver = deliver_to_dir, .deliver_user = (void *)a->output_dir,
+                             .on_stage = on_stage, .stage_user = &view, .fail_renders = fail_hook()};
+    cf_progress progress;
+    cf_progress_init(&progress, NULL, NULL);
+    cf_cli_cancel_on_signal(&progress);
+    cf_autoclip_result res;
+    cf_err rc = cf_autoclip_run(req, &o, &progress, &res, &err);
+    cf_cli_cancel_on_signal(NULL);
+    cf_error werr;
+    cf_error_clear(&werr);
+    if (rc != CF_ERR_CANCELLED && res.n_clips && write_manifest(&res, a->output_dir, a->json && !rc, &werr) && !rc)
+        rc = werr.code, err = werr;
+    if (!rc && !a->json) print_table(&res, a->output_dir);
+    if (!rc && res.failed) fprintf(stderr, "clipforge autoclip: warning: %lld clip(s) failed, see manifest.json\n", (long long)res.failed);
+    int code = rc ? cf_cli_fail("autoclip", &err) : 0;
+    cf_remove_tree(work, &werr);
+    cf_autoclip_result_free(&res);
+    free(work);
+    free(cache);
+    return code;
+}
+
+int cf_cmd_autoclip(int argc, char **argv) {
+    autoclip_args a = {.threads = -1};
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0) return code;
+    cf_autoclip_request req;
+    memset(&req, 0, sizeof req);
+    if ((code = build_request(&a, &req)) >= 0) {
+        cf_autoclip_request_free(&req);
+        return code;
+    }
+    cf_config cfg;
+    cf_error err;
+    cf_error_clear(&err);
+    if (cf_config_load(&cfg, &err) != CF_OK) code = cf_cli_fail("autoclip", &err);
+    else code = run(&a, &req, &cfg);
+    cf_config_free(&cfg);
+    cf_autoclip_request_free(&req);
+    return code;
+}
