@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "application/autoclip_title.h"
 #include "clipforge/fs.h"
@@ -25,6 +26,8 @@
 #define MAX_CLIPS 20
 
 enum { ST_TRANSCRIBE, ST_FEATURES, ST_DETECT, ST_RENDER0 };
+
+static bool retryable(cf_err rc);
 
 typedef struct run run;
 
@@ -327,7 +330,7 @@ static void render_clip(run *r, size_t i) {
         run_stage(r, s, render_stage);
         if (s->rc && s->rc != CF_ERR_CANCELLED)
             cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts, s->err.msg);
-    } while (s->rc && s->rc != CF_ERR_CANCELLED && c->attempts < attempts &&
+    } while (s->rc && retryable(s->rc) && c->attempts < attempts &&
              !cf_progress_cancelled(r->parent));
     c->render_ms = now_ms() - t0;
     c->status = !s->rc ? CF_AUTOCLIP_STATUS_SUCCEEDED
@@ -486,18 +489,41 @@ static cf_err after_analysis(run *r, cf_error *err) {
     return CF_OK;
 }
 
+/* An unknown template is the caller's mistake: refuse it before minutes of analysis. */
+static cf_err check_template(const char *id, cf_error *err) {
+    if (!id || !*id || strchr(id, '/') || id[0] == '.')
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: '%s' is not a template name", id ? id : "");
+    char file[128];
+    snprintf(file, sizeof file, "%.64s.json", id);
+    char *path = cf_path_join(cf_render_template_dir(), file);
+    bool ok = path && access(path, R_OK) == 0;
+    free(path);
+    if (!ok)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id,
+                            cf_render_template_dir());
+    return CF_OK;
+}
+
+/* Input errors fail the same way every time; only processing failures are worth a retry. */
+static bool retryable(cf_err rc) {
+    return rc != CF_ERR_CANCELLED && rc != CF_ERR_INVALID_ARGUMENT && rc != CF_ERR_NOT_FOUND &&
+           rc != CF_ERR_UNSUPPORTED && rc != CF_ERR_INVALID_MEDIA;
+}
+
 cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts,
                        cf_progress *progress, cf_autoclip_result *out, cf_error *err) {
     cf_autoclip_result_init(out);
     if (!opts || !opts->work_dir) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "autoclip: a work directory is required");
     if (req->count > MAX_CLIPS) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "count: at most %d", MAX_CLIPS);
+    cf_err rc = check_template(req->template_id, err);
+    if (rc) return rc;
     run *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     r->req = req, r->opts = opts, r->parent = progress, r->out = out, r->t0 = now_ms();
     r->path = strncmp(req->media_uri, "file://", 7) ? req->media_uri : req->media_uri + 7;
     pthread_mutex_init(&r->lock, NULL);
     plan_slots(r);
-    cf_err rc = fill_header(r, err);
+    rc = fill_header(r, err);
     if (!rc) rc = analyse(r, err);
     if (!rc) rc = after_analysis(r, err);
     cf_error e2;

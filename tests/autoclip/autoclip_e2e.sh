@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# `clipforge autoclip` end to end on a 78 s talk-show sample (infra/make-sample.sh at 320x180:
+# espeak-ng speech, three planted crowd + excited-speech highlights with fast cuts).
+# Usage: autoclip_e2e.sh CLIPFORGE SOURCE_DIR DATA_DIR CASE [VALIDATOR]; CASE is one of
+#   media    make the sample once (a ctest fixture)
+#   main     two 9:16 shorts: sizes, spans over the planted highlights, captions, thumbnails,
+#            manifest valid for the C validator and python3-jsonschema
+#   failure  a render that fails every attempt is retried, reported, and the other clip ships
+#   cancel   SIGINT during the renders stops the run with exit 1 and leaves no partial file
+#   refuse   bad input exits 2 with a clear message
+set -euo pipefail
+bin=$1 src=$2 data=$3 case_name=$4 validator=${5:-}
+sample=$data/sample.mp4
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { echo "check: $*"; }
+
+if [ "$case_name" = media ]; then
+  mkdir -p "$data"
+  [ -s "$sample" ] && [ -s "$sample.spans.json" ] && exit 0
+  "$src/infra/make-sample.sh" "$sample" 12 320x180
+  exit 0
+fi
+[ -s "$sample" ] || fail "no sample: run the autoclip_media test first"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work/tmp CLIPFORGE_FEATURE_CACHE_DIR=$data/cache
+mkdir -p "$TMPDIR"
+PY=python3
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null && PY=/usr/bin/python3
+probe() { ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1" | head -n1; }
+
+case "$case_name" in
+main)
+  "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 --size 180x320 --json \
+    >"$work/stdout.json" 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; fail "autoclip exit $?"; }
+  cat "$work/stderr.txt"
+  out=$work/out
+  check "manifest.json written and equal to the --json output"
+  cmp -s <($PY -m json.tool "$out/manifest.json") <($PY -m json.tool "$work/stdout.json") || fail "manifest differs from stdout"
+  check "the manifest validates with the generated C parser"
+  printf 'AutoclipResult\t%s\n' "$($PY -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$out/manifest.json")" |
+    "$validator" >"$work/valid.txt"
+  grep -q '^ok' "$work/valid.txt" || fail "C validator: $(cat "$work/valid.txt")"
+  check "the manifest validates with python3-jsonschema against packages/domain/schemas"
+  $PY - "$src/packages/domain/schemas" "$out/manifest.json" <<'PY'
+import json, os, sys
+import jsonschema
+d = sys.argv[1]
+store = {}
+for f in os.listdir(d):
+    s = json.load(open(os.path.join(d, f)))
+    store["https://clipforge.dev/schemas/" + f] = s
+    store[f] = s
+schema = store["AutoclipResult.json"]
+resolver = jsonschema.RefResolver("https://clipforge.dev/schemas/AutoclipResult.json", schema, store=store)
+jsonschema.Draft202012Validator(schema, resolver=resolver).validate(json.load(open(sys.argv[2])))
+print("  jsonschema: valid")
+PY
+  check "two clips, 9:16 (180x320), each the length of its span, over a planted highlight"
+  $PY - "$out/manifest.json" "$sample.spans.json" <<'PY' >"$work/clips.txt"
+import json, sys
+m = json.load(open(sys.argv[1])); planted = json.load(open(sys.argv[2]))
+assert m["succeeded"] == 2 and m["failed"] == 0 and len(m["clips"]) == 2, m
+assert m["template_id"] == "shorts-blur" and m["format"] == "vertical" and m["engine"], m
+names = [s["name"] for s in m["stages"]]
+assert names[:3] == ["transcribe", "features", "detect"] and "render 2" in names and names[-1] == "deliver", names
+hit = set()
+for c in m["clips"]:
+    best = max(planted, key=lambda p: min(c["end_ms"], p["end_ms"]) - max(c["start_ms"], p["start_ms"]))
+    inside = (min(c["end_ms"], best["end_ms"]) - max(c["start_ms"], best["start_ms"])) / (best["end_ms"] - best["start_ms"])
+    print("clip %d %.1f-%.1f s score %.2f title %r: %.0f%% of planted %.1f-%.1f s inside" % (
+        c["index"], c["start_ms"] / 1e3, c["end_ms"] / 1e3, c["score"], c["title"], inside * 100,
+        best["start_ms"] / 1e3, best["end_ms"] / 1e3), file=sys.stderr)
+    assert inside >= 0.6, ("clip misses the planted highlights", c, planted)
+    hit.add(best["start_ms"])
+    assert c["status"] == "succeeded" and c["attempts"] == 1 and c["reasons"] and c["title"], c
+    print(c["video_uri"], c["thumbnail_uri"], c["end_ms"] - c["start_ms"], c.get("srt_uri", "-"), c.get("vtt_uri", "-"), c["words"])
+assert len(hit) == 2, "both clips show the same planted highlight"
+print(m["captions"], file=open(sys.argv[1] + ".captions", "w"))
+PY
+  while read -r video thumb span_ms srt vtt words; do
+    [ "$(probe "$out/$video" v:0 width)x$(probe "$out/$video" v:0 height)" = 180x320 ] || fail "$video is not 180x320"
+    [ "$(probe "$out/$video" a:0 codec_name)" = aac ] || fail "$video has no audio"
+    d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$out/$video")
+    $PY -c "import sys; sys.exit(0 if abs($d*1000-$span_ms)<300 else 1)" || fail "$video lasts $d s, span $span_ms ms"
+    [ "$(head -c 2 "$out/$thumb" | od -An -tx1 | tr -d ' ')" = ffd8 ] || fail "$thumb is not a JPEG"
+    echo "  $video: 180x320, $d s, thumbnail $thumb, captions $srt $vtt ($words words)"
+  done <"$work/clips.txt"
+  captions=$(cat "$out/manifest.json.captions")
+  if "$bin" --help | grep -q '^  transcribe '; then
+    check "captions: SRT and VTT files with words of the spoken text"
+    [ "$captions" = True ] || fail "this build transcribes, but the clips have no captions"
+    vocab="welcome back show today talk small teams build reliable software first thing understand every system fails eventually plan recovery guest spent ten years running video infrastructure living look numbers last quarter before take questions audience thank listening see next week wow did incredible unbelievable that"
+    found=0
+    while read -r _ _ _ srt vtt words; do
+      [ "$srt" != - ] && [ -s "$out/$srt" ] && [ -s "$out/$vtt" ] || fail "missing caption files ($srt, $vtt)"
+      head -1 "$out/$vtt" | grep -q '^WEBVTT' || fail "$vtt is not WebVTT"
+      grep -q -- '-->' "$out/$srt" || fail "$srt has no cue"
+      for w in $vocab; do grep -qiw "$w" "$out/$srt" && found=$((found + 1)); done
+    done <"$work/clips.txt"
+    echo "  spoken words found in the captions: $found"
+    [ "$found" -ge 2 ] || fail "captions carry none of the spoken words: $(cat "$out"/*.srt)"
+    [ -s "$out/transcript.json" ] || fail "no transcript.json delivered"
+  else
+    check "without a transcriber the manifest says the clips have no captions"
+    [ "$captions" = False ] || fail "captions claimed without a transcriber"
+    grep -q 'transcription is not built into this binary' "$out/manifest.json" || fail "no note on captions"
+  fi
+  check "no work directory left in the output directory"
+  [ -z "$(ls -A "$out" | grep '^\.autoclip-' || true)" ] || fail "work dir left: $(ls -A "$out")"
+  ;;
+failure)
+  CLIPFORGE_AUTOCLIP_FAIL_RENDERS=2 "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 \
+    --size 90x160 --no-captions >"$work/stdout.txt" 2>"$work/stderr.txt" || fail "exit $?: $(cat "$work/stderr.txt")"
+  cat "$work/stdout.txt"
+  check "clip 2 failed after 2 attempts and is reported; clip 1 shipped; exit 0 with a warning"
+  $PY - "$work/out/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+a, b = m["clips"]
+assert a["status"] == "succeeded" and a["video_uri"], a
+assert b["status"] == "failed" and b["attempts"] == 2 and "injected" in b["error"] and "video_uri" not in b, b
+assert m["succeeded"] == 1 and m["failed"] == 1, m
+assert m["captions"] is False and any("captions off" in n for n in m["notes"]), m["notes"]
+PY
+  [ -s "$work/out/clip-01.mp4" ] && [ ! -e "$work/out/clip-02.mp4" ] || fail "files: $(ls "$work/out")"
+  grep -q "1 clip(s) failed" "$work/stderr.txt" || fail "no warning: $(cat "$work/stderr.txt")"
+  check "every render failing is a processing error (exit 1), still with a manifest"
+  set +e
+  CLIPFORGE_AUTOCLIP_FAIL_RENDERS=1,2 "$bin" autoclip --input "$sample" --output-dir "$work/out2" --count 2 \
+    --size 90x160 --no-captions >/dev/null 2>"$work/stderr2.txt"
+  code=$?
+  set -e
+  [ "$code" -eq 1 ] || fail "exit $code: $(cat "$work/stderr2.txt")"
+  grep -q "every render failed" "$work/stderr2.txt" || fail "message: $(cat "$work/stderr2.txt")"
+  [ -s "$work/out2/manifest.json" ] || fail "no manifest"
+  ;;
+cancel)
+  "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 --size 180x320 \
+    >"$work/stdout.txt" 2>"$work/stderr.txt" &
+  pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "render 1 *running" "$work/stderr.txt" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q "render 1 *running" "$work/stderr.txt" || fail "render never started: $(cat "$work/stderr.txt")"
+  sleep 1
+  t0=$(date +%s.%N)
+  kill -INT "$pid"
+  set +e
+  wait "$pid"
+  code=$?
+  set -e
+  t1=$(date +%s.%N)
+  check "SIGINT during a render: exit 1 within 10 s, 'cancelled', no clip, manifest or work dir left"
+  echo "  stopped in $($PY -c "print('%.2f' % ($t1 - $t0))") s with exit $code"
+  [ "$code" -eq 1 ] || fail "exit $code: $(cat "$work/stderr.txt")"
+  $PY -c "import sys; sys.exit(0 if $t1 - $t0 < 10 else 1)" || fail "took too long to stop"
+  grep -q "cancelled" "$work/stderr.txt" || fail "no cancel message: $(cat "$work/stderr.txt")"
+  left=$(ls -A "$work/out")
+  [ -z "$left" ] || fail "left behind: $left"
+  ;;
+refuse)
+  expect_exit() { # code, what, args...
+    local want=$1 what=$2; shift 2
+    set +e; "$bin" autoclip "$@" >"$work/o.txt" 2>"$work/e.txt"; local got=$?; set -e
+    [ "$got" -eq "$want" ] || fail "$what: exit $got, want $want: $(cat "$work/e.txt")"
+    echo "  $what -> exit $got: $(head -1 "$work/e.txt")"
+  }
+  printf 'not a video at all\n' >"$work/junk.mp4"
+  check "bad input exits 2 with a message"
+  expect_exit 2 "junk file" --input "$work/junk.mp4" --output-dir "$work/o1" --no-captions
+  expect_exit 2 "missing file" --input "$work/nope.mp4" --output-dir "$work/o2"
+  expect_exit 2 "no --output-dir" --input "$sample"
+  expect_exit 2 "count 0" --input "$sample" --output-dir "$work/o3" --count 0
+  expect_exit 2 "unknown profile" --input "$sample" --output-dir "$work/o3" --profile opera
+  expect_exit 2 "unknown format" --input "$sample" --output-dir "$work/o3" --format square
+  expect_exit 2 "bad size" --input "$sample" --output-dir "$work/o3" --size 10x10
+  expect_exit 2 "unknown template" --input "$sample" --output-dir "$work/o3" --template nope --no-captions
+  expect_exit 0 "--help" --help
+  grep -q "manifest.json" "$work/o.txt" || fail "--help does not mention the manifest"
+  ;;
+*) fail "unknown case $case_name" ;;
+esac
+echo "PASS autoclip_$case_name"
