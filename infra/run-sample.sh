@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# `make run`: makes a sample video (or uses INPUT), then runs clipforge on it and prints where the
-# results are. Usage: infra/run-sample.sh PATH/TO/clipforge [INPUT]
+# `make run`: makes a talk-show sample (or uses INPUT), starts `clipforge serve` on a free
+# loopback port with its data under out/data, uploads the video, runs an autoclip job through the
+# HTTP API while printing its progress, copies the finished shorts to out/clips, prints where
+# they are and the web UI's address, and keeps the server up until Ctrl-C (then stops it).
+# Usage: infra/run-sample.sh PATH/TO/clipforge [INPUT]
+# RUN_COUNT (default 3) sets the number of shorts; RUN_KEEP=0 stops the server at the end.
 set -euo pipefail
 bin=${1:?usage: run-sample.sh CLIPFORGE [INPUT]}
 input=${2:-}
 root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 out="$root/out"
+count=${RUN_COUNT:-3}
 mkdir -p "$out"
 "$root/infra/deps.sh" test >/dev/null
 
@@ -18,40 +24,85 @@ if [ -z "$input" ]; then
 fi
 [ -r "$input" ] || { echo "run: cannot read $input" >&2; exit 2; }
 
-has() { "$bin" --help | grep -q "^  $1 "; }
-
 echo "== probe $input"
 "$bin" probe "$input"
 
-if has autoclip; then
-  echo "== autoclip"
-  "$bin" autoclip --input "$input" --output-dir "$out/clips" --count 3
-  echo "clips and manifest: $out/clips"
-  exit 0
+py() { python3 -c "$@"; }
+port=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+base="http://127.0.0.1:$port"
+server=""
+stop_server() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    echo "== stopping clipforge serve"
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  server=""
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+echo "== starting clipforge serve on $base (data in $out/data, log in $out/serve.log)"
+"$bin" serve --listen "127.0.0.1:$port" --data-dir "$out/data" >>"$out/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 200); do
+  curl -sf "$base/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { tail -20 "$out/serve.log" >&2; echo "run: the server died" >&2; exit 1; }
+  sleep 0.1
+done
+
+echo "== uploading $(basename "$input")"
+media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$input" "$base/v1/media" |
+  py 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "media://$media"
+
+echo "== autoclip job: the best $count shorts (shorts-blur, 9:16, captions)"
+job=$(curl -sf -X POST -H 'Content-Type: application/json' "$base/v1/jobs" \
+  -d "{\"kind\":\"autoclip\",\"request\":{\"clip_id\":\"sample\",\"media_uri\":\"media://$media\",\"count\":$count}}" |
+  py 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "job $job"
+last=""
+while :; do
+  curl -sf "$base/v1/jobs/$job" >"$out/job.json"
+  line=$(py 'import json,sys; j=json.load(open(sys.argv[1])); print("%s %s %5.1f%%" % (j["status"], j.get("stage") or "-", 100*j.get("progress",0)))' "$out/job.json")
+  status=${line%% *}
+  if [ -t 1 ]; then printf '\r  %-60s' "$line"; elif [ "${line% *}" != "${last% *}" ]; then echo "  $line"; fi
+  last=$line
+  case "$status" in succeeded | failed | cancelled) break ;; esac
+  sleep 0.5
+done
+[ -t 1 ] && echo
+if [ "$status" != succeeded ]; then
+  py 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("error"), indent=2))' "$out/job.json" >&2
+  exit 1
 fi
 
-span=""
-if has detect; then
-  echo "== detect highlights"
-  "$bin" detect --input "$input" --top 3 --json >"$out/highlights.json"
-  "$bin" detect --input "$input" --top 3
-  span=$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["highlights"]; print("%g-%g" % (h[0]["start_ms"]/1000, h[0]["end_ms"]/1000) if h else "")' "$out/highlights.json")
-fi
-if has transcribe; then
-  echo "== transcribe"
-  "$bin" transcribe --input "$input" --format srt --output "$out/sample.srt"
-  echo "captions: $out/sample.srt"
-fi
-[ -n "$span" ] || span="0-15"
-if has render; then
-  echo "== render the top highlight ($span) as a vertical short"
-  "$bin" render --template shorts-blur --input "$input" --span "$span" --format vertical \
-    --output "$out/short.mp4" --title "Highlight"
-  echo "short: $out/short.mp4"
-fi
-if has clip; then
-  echo "== clip the top highlight ($span): trim, 720p, -14 LUFS"
-  "$bin" clip --input "$input" --output "$out/clip.mp4" --trim "$span" --scale 1280x-1 \
-    --normalize-audio --thumbnail "$out/clip.jpg"
-  echo "clip: $out/clip.mp4  thumbnail: $out/clip.jpg"
-fi
+echo "== downloading the shorts (signed URLs) into $out/clips"
+rm -rf "$out/clips"
+mkdir -p "$out/clips"
+py 'import json,sys; json.dump(json.load(open(sys.argv[1]))["result"], open(sys.argv[2], "w"), indent=2)' \
+  "$out/job.json" "$out/clips/manifest.json"
+py '
+import json, sys
+m = json.load(open(sys.argv[1]))
+for c in m["clips"]:
+    for a in c.get("outputs", []):
+        if a.get("url"): print(a["url"], a["uri"].rsplit("/", 1)[-1])
+' "$out/clips/manifest.json" | while read -r url name; do
+  case "$url" in http*) ;; *) url="$base$url" ;; esac
+  curl -sf -o "$out/clips/$name" "$url"
+done
+py '
+import json, sys
+m = json.load(open(sys.argv[1]))
+print("%d of %d shorts, %s captions (%s)" % (m["succeeded"], len(m["clips"]), "with" if m["captions"] else "without", "; ".join(m["notes"]) or "transcribed"))
+for c in m["clips"]:
+    print("  %d  %6.1f-%6.1f s  score %.2f  %-32s %s" % (c["index"], c["start_ms"]/1e3, c["end_ms"]/1e3, c["score"], c["title"][:32], c["status"]))
+print("stages: " + ", ".join("%s %.1f s" % (s["name"], s["elapsed_ms"]/1e3) for s in m["stages"]))
+' "$out/clips/manifest.json"
+echo
+echo "Shorts, thumbnails, captions and manifest.json: $out/clips"
+echo "Web UI: $base/   (API: $base/v1/jobs/$job, OpenAPI: $base/openapi.json)"
+if [ "${RUN_KEEP:-1}" = 0 ]; then exit 0; fi
+echo "The server keeps running; press Ctrl-C to stop it."
+wait "$server" || true

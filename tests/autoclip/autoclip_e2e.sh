@@ -8,6 +8,8 @@
 #   failure  a render that fails every attempt is retried, reported, and the other clip ships
 #   cancel   SIGINT during the renders stops the run with exit 1 and leaves no partial file
 #   refuse   bad input exits 2 with a clear message
+#   job      POST /v1/jobs kind autoclip on `clipforge serve`: progress by stage, signed clip
+#            URLs that download 9:16 shorts; a second job cancelled while it runs
 set -euo pipefail
 bin=$1 src=$2 data=$3 case_name=$4 validator=${5:-}
 sample=$data/sample.mp4
@@ -180,6 +182,51 @@ refuse)
   expect_exit 2 "unknown template" --input "$sample" --output-dir "$work/o3" --template nope --no-captions
   expect_exit 0 "--help" --help
   grep -q "manifest.json" "$work/o.txt" || fail "--help does not mention the manifest"
+  ;;
+job)
+  CLIPFORGE=$bin
+  # shellcheck source=../api/lib.sh
+  source "$src/tests/api/lib.sh"
+  trap 'cleanup; rm -rf "$work"' EXIT
+  start_server "$WORK/data"
+  media=$(upload "$sample")
+  body='{"kind":"autoclip","request":{"clip_id":"show","media_uri":"media://'$media'","count":2,"width":90,"height":160,"captions":false}}'
+  req POST /v1/jobs -H 'Content-Type: application/json' -d "$body"
+  check "202 for an autoclip job ($STATUS)" test "$STATUS" = 202
+  id=$(jget 'j["id"]')
+  stages=""
+  for _ in $(seq 1 1200); do
+    req GET "/v1/jobs/$id"
+    st=$(jget 'j["status"]'); stage=$(jget 'j.get("stage") or ""')
+    case " $stages " in *" ${stage// /_} "*) ;; *) stages="$stages ${stage// /_}" ;; esac
+    case "$st" in succeeded | failed | cancelled) break ;; esac
+    sleep 0.1
+  done
+  echo "  stages seen:$stages"
+  check "the job succeeded ($st: $(jget 'j.get("error")'))" test "$st" = succeeded
+  check "progress was reported by stage (render seen)" grep -q "render" <<<"$stages"
+  check "the result is the manifest: 2 clips over storage:// with signed URLs" \
+    test "$(jget 'str(j["result"]["succeeded"]) + " " + j["result"]["media_uri"] + " " + str(all(a["uri"].startswith("storage://") and a.get("url") for c in j["result"]["clips"] for a in c["outputs"]))')" = "2 media://$media True"
+  url=$(jget '[a["url"] for a in j["result"]["clips"][0]["outputs"] if a["kind"] == "video"][0]')
+  case "$url" in http*) ;; *) url="$BASE$url" ;; esac
+  curl -sf -o "$work/c1.mp4" "$url"
+  check "the signed URL downloads a 90x160 short" test "$(probe "$work/c1.mp4" v:0 width)x$(probe "$work/c1.mp4" v:0 height)" = 90x160
+  body2='{"kind":"autoclip","request":{"media_uri":"media://'$media'","count":3,"width":180,"height":320,"captions":false}}'
+  req POST /v1/jobs -H 'Content-Type: application/json' -d "$body2"
+  id2=$(jget 'j["id"]')
+  for _ in $(seq 1 600); do
+    req GET "/v1/jobs/$id2"
+    case "$(jget 'j.get("stage") or ""')" in render*) break ;; esac
+    sleep 0.1
+  done
+  req POST "/v1/jobs/$id2/cancel"
+  check "cancel accepted ($STATUS)" test "$STATUS" = 202 -o "$STATUS" = 200
+  check "the running autoclip job ends cancelled" wait_status "$id2" cancelled 20
+  req POST /v1/jobs -H 'Content-Type: application/json' -d '{"kind":"autoclip","request":{"media_uri":"/etc/passwd"}}'
+  check "a server path is refused (422 or 400: $STATUS)" test "$STATUS" = 422 -o "$STATUS" = 400
+  stop_server
+  finish
+  exit $?
   ;;
 *) fail "unknown case $case_name" ;;
 esac

@@ -84,9 +84,8 @@ static char *timestamp(int64_t ms) {
     return strdup(buf);
 }
 
-/* Adds a signed "url" beside every storage:// "uri" of the result's artifacts. */
-static void sign_artifacts(cf_app *app, json_t *result) {
-    json_t *arts = json_object_get(result, "artifacts");
+/* Adds a signed "url" beside every storage:// "uri" of a list of artifacts. */
+static void sign_list(cf_app *app, json_t *arts) {
     size_t i;
     json_t *a;
     int64_t now_s = cf_now_ms() / 1000;
@@ -99,6 +98,14 @@ static void sign_artifacts(cf_app *app, json_t *result) {
             json_object_set_new(a, "url", json_string(url));
         free(url);
     }
+}
+
+/* Signs the result's artifacts, and the outputs of each clip of an autoclip result. */
+static void sign_artifacts(cf_app *app, json_t *result) {
+    sign_list(app, json_object_get(result, "artifacts"));
+    size_t i;
+    json_t *clip;
+    json_array_foreach(json_object_get(result, "clips"), i, clip) sign_list(app, json_object_get(clip, "outputs"));
 }
 
 /* The stored problem text as the generated Problem type; NULL when absent or unreadable. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs/autoclip_job.h"
 #include "jobs/clip_job.h"
 
 static const cf_job_handler kinds[] = {
@@ -11,7 +12,7 @@ static const cf_job_handler kinds[] = {
     {"highlight_detection", NULL, NULL},
     {"transcription", NULL, NULL},
     {"render", NULL, NULL},
-    {"autoclip", NULL, NULL},
+    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run},
 };
 
 const cf_job_handler *cf_job_handler_find(const char *name) {
