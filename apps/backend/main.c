@@ -23,6 +23,8 @@ static const cf_command commands[] = {
     {"render", "--request FILE | --template ID --input FILE --span S:E --format F --output FILE",
      "render a finished video (layouts, titles, captions, music) from a template or timeline",
      cf_cmd_render},
+    {"transcribe", "--input FILE [--format json|srt|vtt] [--output FILE] [--json]",
+     "speech to text: transcript JSON or SRT/WebVTT captions", cf_cmd_transcribe},
     {"serve", "[--listen HOST:PORT] [--data-dir DIR] [--workers N] [--no-workers]",
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
     {"worker", "[--data-dir DIR] [--workers N]",

@@ -42,6 +42,7 @@ int cf_cmd_probe(int argc, char **argv);
 int cf_cmd_clip(int argc, char **argv);
 int cf_cmd_detect(int argc, char **argv);
 int cf_cmd_render(int argc, char **argv);
+int cf_cmd_transcribe(int argc, char **argv);
 int cf_cmd_serve(int argc, char **argv);
 int cf_cmd_worker(int argc, char **argv);
 int cf_cmd_autoclip(int argc, char **argv);

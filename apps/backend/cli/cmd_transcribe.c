@@ -1,0 +1,229 @@
+/* cmd_transcribe.c — `clipforge transcribe`: speech to text of a media file, written as a
+ * transcript (JSON) or captions (SRT, WebVTT). An .srt or .vtt input is read as captions
+ * instead of recognised, so a user's own captions convert to the other forms. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+#include "clipforge/config.h"
+#include "clipforge/json.h"
+#include "clipforge/transcribe.h"
+
+#define CMD "transcribe"
+
+typedef enum { OUT_JSON, OUT_SRT, OUT_VTT } out_format;
+
+typedef struct tx_args {
+    const char *input, *output, *engine, *language, *model_dir;
+    out_format format;
+    bool format_set, json;
+    int threads;
+    cf_caption_style style;
+} tx_args;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: clipforge transcribe --input FILE [--format json|srt|vtt] [--output FILE] [--json]\n"
+            "\n"
+            "Transcribes the speech of a media file (pocketsphinx, en-us) into a transcript with\n"
+            "word times and confidences (json) or captions (srt, vtt). An .srt/.vtt input is read\n"
+            "as captions (no recognition), to convert a user's own captions.\n"
+            "\n"
+            "Options:\n"
+            "  --input FILE        media file (or .srt/.vtt captions)\n"
+            "  --format F          json (default, or from the --output extension), srt or vtt\n"
+            "  --output FILE       write there instead of standard output\n"
+            "  --json              print a JSON summary on standard output\n"
+            "  --engine NAME       transcription backend (default pocketsphinx)\n"
+            "  --language L        language (default en-us)\n"
+            "  --model-dir DIR     backend model directory (default: the installed model)\n"
+            "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
+            "  --max-chars N       caption characters per line (default 42)\n"
+            "  --max-lines N       caption lines per cue (default 2)\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n");
+}
+
+static bool has_ext(const char *path, const char *ext) {
+    size_t n = strlen(path), e = strlen(ext);
+    return n > e && !strcasecmp(path + n - e, ext);
+}
+
+static int parse_format(const char *s, out_format *f) {
+    if (!strcasecmp(s, "json")) *f = OUT_JSON;
+    else if (!strcasecmp(s, "srt")) *f = OUT_SRT;
+    else if (!strcasecmp(s, "vtt")) *f = OUT_VTT;
+    else return -1;
+    return 0;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit code (help or usage error). */
+static int parse_args(int argc, char **argv, tx_args *a) {
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'},  {"output", required_argument, 0, 'o'},
+        {"format", required_argument, 0, 'f'}, {"json", no_argument, 0, 'j'},
+        {"engine", required_argument, 0, 'e'}, {"language", required_argument, 0, 'l'},
+        {"model-dir", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
+        {"max-chars", required_argument, 0, 'c'}, {"max-lines", required_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->input = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'j': a->json = true; break;
+        case 'e': a->engine = optarg; break;
+        case 'l': a->language = optarg; break;
+        case 'm': a->model_dir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'f':
+            if (parse_format(optarg, &a->format))
+                return cf_cli_usage_error(CMD, "unknown format '%s' (json, srt, vtt)", optarg);
+            a->format_set = true;
+            break;
+        case 't':
+            if (parse_int(optarg, 0, 64, &a->threads))
+                return cf_cli_usage_error(CMD, "--threads: expected 0..64, got '%s'", optarg);
+            break;
+        case 'c':
+            if (parse_int(optarg, 8, 200, &a->style.max_chars_per_line))
+                return cf_cli_usage_error(CMD, "--max-chars: expected 8..200, got '%s'", optarg);
+            break;
+        case 'n':
+            if (parse_int(optarg, 1, 10, &a->style.max_lines))
+                return cf_cli_usage_error(CMD, "--max-lines: expected 1..10, got '%s'", optarg);
+            break;
+        default:
+            return cf_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cf_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!a->input) return cf_cli_usage_error(CMD, "--input FILE is required");
+    if (!a->format_set && a->output)
+        a->format = has_ext(a->output, ".srt") ? OUT_SRT : has_ext(a->output, ".vtt") ? OUT_VTT : OUT_JSON;
+    return -1;
+}
+
+static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
+                         cf_stt_transcript *t, cf_error *err) {
+    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt")) {
+        cf_caption_track track;
+        cf_err e = cf_captions_load_file(a->input, 0, &track, err);
+        if (!e) e = cf_captions_to_transcript(&track, t, err);
+        cf_caption_track_free(&track);
+        return e;
+    }
+    cf_transcribe_options o = {.engine = a->engine, .language = a->language,
+                               .model_dir = a->model_dir,
+                               .threads = a->threads ? a->threads : (int)cfg->threads,
+                               .max_duration_ms = cfg->max_duration_ms};
+    return cf_transcribe_file(a->input, &o, p, t, err);
+}
+
+/* Renders the transcript in the chosen format: *json_out for json, *text_out otherwise. */
+static cf_err render(const tx_args *a, const cf_stt_transcript *t, json_t **json_out,
+                     char **text_out, cf_error *err) {
+    if (a->format == OUT_JSON) {
+        if (!(*json_out = cf_stt_transcript_to_json(t)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "transcript: cannot build JSON");
+        return CF_OK;
+    }
+    cf_caption_track track;
+    cf_err e = cf_captions_from_transcript(t, &a->style, &track, err);
+    if (!e) e = cf_captions_format(&track, a->format == OUT_SRT ? CF_CAPTION_SRT : CF_CAPTION_VTT,
+                                   text_out, NULL, err);
+    cf_caption_track_free(&track);
+    return e;
+}
+
+static cf_err write_text(const char *path, const char *text, cf_error *err) {
+    FILE *f = path ? fopen(path, "wb") : stdout;
+    if (!f) return cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
+    size_t n = strlen(text);
+    bool ok = fwrite(text, 1, n, f) == n;
+    if (path) ok = (fclose(f) == 0) && ok;
+    else ok = (fflush(f) == 0) && ok;
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: write failed", path ? path : "stdout");
+}
+
+static const char *format_name(out_format f) {
+    return f == OUT_SRT ? "srt" : f == OUT_VTT ? "vtt" : "json";
+}
+
+static void print_summary(const tx_args *a, const cf_stt_transcript *t, const char *text,
+                          int64_t elapsed_ms) {
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "input", a->input, "format",
+                          format_name(a->format), "model", t->model ? t->model : "",
+                          "duration_ms", (json_int_t)t->duration_ms, "segments",
+                          (json_int_t)t->n_segments, "words",
+                          (json_int_t)cf_stt_transcript_word_count(t), "processing_time_ms",
+                          (json_int_t)elapsed_ms);
+    if (!j) return;
+    if (a->output) json_object_set_new(j, "output", json_string(a->output));
+    else if (text) json_object_set_new(j, "captions", json_string(text));
+    char *s = json_dumps(j, JSON_COMPACT);
+    if (s) puts(s);
+    free(s);
+    json_decref(j);
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static cf_err emit(const tx_args *a, const cf_stt_transcript *t, int64_t started, cf_error *err) {
+    json_t *doc = NULL;
+    char *text = NULL;
+    cf_err e = render(a, t, &doc, &text, err);
+    if (!e && doc && a->output) e = cf_json_write_file(doc, a->output, err);
+    if (!e && doc && !a->output) {
+        char *s = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(4));
+        e = s ? write_text(NULL, s, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!e) e = write_text(NULL, "\n", err);
+        free(s);
+    }
+    if (!e && text && (a->output || !a->json)) e = write_text(a->output, text, err);
+    if (!e && a->json && (a->output || text)) print_summary(a, t, a->output ? NULL : text, now_ms() - started);
+    json_decref(doc);
+    free(text);
+    return e;
+}
+
+int cf_cmd_transcribe(int argc, char **argv) {
+    tx_args a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    cf_error err = {0};
+    cf_config cfg = {0};
+    if (cf_config_load(&cfg, &err) != CF_OK) return cf_cli_fail(CMD, &err);
+    cf_cli_bar bar;
+    cf_cli_bar_init(&bar, "transcribe", a.json);
+    cf_progress progress;
+    cf_progress_init(&progress, cf_cli_bar_update, &bar);
+    cf_cli_cancel_on_signal(&progress);
+    int64_t started = now_ms();
+    cf_stt_transcript t = {0};
+    cf_err e = read_input(&a, &cfg, &progress, &t, &err);
+    cf_cli_bar_finish(&bar);
+    cf_cli_cancel_on_signal(NULL);
+    if (!e) e = emit(&a, &t, started, &err);
+    cf_stt_transcript_free(&t);
+    cf_config_free(&cfg);
+    return e ? cf_cli_fail(CMD, &err) : 0;
+}

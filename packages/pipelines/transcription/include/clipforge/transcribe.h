@@ -1,0 +1,84 @@
+/* transcribe.h — speech to text for clipforge.
+ *
+ * cf_transcribe_file() decodes a media file's audio in-process (libavformat/libavcodec), resamples
+ * it to 16 kHz mono s16 (libswresample), splits it at pauses (energy-based voice activity
+ * detection) into chunks, and decodes the chunks in parallel, one recogniser per thread, with a
+ * transcriber backend. Word times are in ms of the whole media.
+ *
+ * Backends implement cf_transcriber (a versioned table of functions, like SQLite's VFS) and are
+ * found by name; "pocketsphinx" (CMU PocketSphinx with Debian's en-us model) is built in and is
+ * the default. Adding a stronger model later is one new file and one cf_transcriber_register(). */
+#ifndef CLIPFORGE_TRANSCRIBE_H
+#define CLIPFORGE_TRANSCRIBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/caption_parse.h"
+#include "clipforge/captions.h"
+#include "clipforge/error.h"
+#include "clipforge/progress.h"
+#include "clipforge/speech_features.h"
+#include "clipforge/transcript.h"
+
+#define CF_TRANSCRIBER_VERSION 1
+#define CF_STT_SAMPLE_RATE 16000
+
+/* What a backend needs to build a recogniser. */
+typedef struct cf_transcriber_config {
+    const char *language;  /* e.g. "en-us" */
+    const char *model_dir; /* backend-specific model directory; NULL = the backend's default */
+} cf_transcriber_config;
+
+/* A speech-to-text backend. Each decoding thread opens its own recogniser, so open/decode/close
+ * need not be thread-safe across recognisers of the same backend beyond what open shares. */
+typedef struct cf_transcriber {
+    int version;               /* CF_TRANSCRIBER_VERSION the table was written for */
+    const char *name;          /* registry key, e.g. "pocketsphinx" */
+    const char *model_version; /* recorded in transcripts as "<name>/<model_version>" */
+    /* True when the backend can recognise this language (BCP-47-ish, case-insensitive). */
+    bool (*supports_language)(const char *language);
+    /* Creates one recogniser in *out; fills err on failure. */
+    cf_err (*open)(const cf_transcriber_config *cfg, void **out, cf_error *err);
+    /* Recognises n 16 kHz mono samples; fills out->words with times in ms relative to pcm[0]
+     * (the caller shifts them). out is zeroed by the caller; words are owned by out. */
+    cf_err (*decode)(void *rec, const int16_t *pcm, size_t n, cf_stt_segment *out, cf_error *err);
+    /* Frees a recogniser; NULL-safe. */
+    void (*close)(void *rec);
+} cf_transcriber;
+
+/* Adds a backend (replacing one of the same name); CF_ERR_UNSUPPORTED for a newer table version,
+ * CF_ERR_TOO_LARGE when the registry is full. The built-in backends are always present. */
+cf_err cf_transcriber_register(const cf_transcriber *t, cf_error *err);
+/* Finds a backend by name; NULL or "" gives the default. NULL when unknown. */
+const cf_transcriber *cf_transcriber_find(const char *name);
+/* Writes the names of the registered backends, comma separated, into buf. */
+void cf_transcriber_list(char *buf, size_t size);
+
+typedef struct cf_transcribe_options {
+    const char *engine;    /* backend name; NULL = default */
+    const char *language;  /* NULL = "en-us" */
+    const char *model_dir; /* NULL = backend default */
+    int threads;           /* decoding threads; 0 = number of cores */
+    int64_t max_duration_ms;  /* refuse longer media; 0 = no limit */
+    int64_t max_chunk_ms;     /* longest chunk handed to one recogniser; 0 = 20000 */
+} cf_transcribe_options;
+
+/* Transcribes the first audio stream of a local media file into out (caller frees with
+ * cf_stt_transcript_free). Reports progress ("decoding audio", "recognising") and stops with
+ * CF_ERR_CANCELLED when asked. Errors: CF_ERR_NOT_FOUND (no file), CF_ERR_INVALID_MEDIA (not
+ * media or no audio), CF_ERR_UNSUPPORTED (unknown engine or language), CF_ERR_TOO_LARGE. */
+cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
+                          cf_stt_transcript *out, cf_error *err);
+
+/* Same on 16 kHz mono samples already in memory (the caller keeps pcm). */
+cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
+                         cf_progress *progress, cf_stt_transcript *out, cf_error *err);
+
+/* Decodes the first audio stream of a file to 16 kHz mono s16. *out is malloc'd (caller frees);
+ * max_duration_ms 0 = no limit. Progress covers [0,1] of the decoding. */
+cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress,
+                         int16_t **out, size_t *n_out, cf_error *err);
+
+#endif

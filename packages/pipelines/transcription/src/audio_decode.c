@@ -1,0 +1,188 @@
+/* audio_decode.c — reads the first audio stream of a media file and turns it into 16 kHz mono
+ * signed 16-bit samples in memory, the input every speech backend takes. 16 kHz is 32 KB per
+ * second, so a two-hour recording fits in about 230 MB; CLIPFORGE_MAX_DURATION_MS bounds it. */
+#include <errno.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "span.h"
+
+typedef struct pcm_buf {
+    int16_t *data;
+    size_t n, cap;
+    size_t max; /* 0 = unlimited */
+} pcm_buf;
+
+typedef struct decoder {
+    AVFormatContext *fmt;
+    AVCodecContext *codec;
+    SwrContext *swr;
+    int stream;
+    AVPacket *pkt;
+    AVFrame *frame;
+} decoder;
+
+static cf_err av_fail(cf_error *err, cf_err code, const char *path, const char *step, int ret) {
+    char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+    av_strerror(ret, buf, sizeof buf);
+    return cf_error_set(err, code, "%s: %s: %s", path, step, buf);
+}
+
+static cf_err pcm_reserve(pcm_buf *b, size_t extra, cf_error *err) {
+    if (b->n + extra <= b->cap) return CF_OK;
+    size_t cap = b->cap ? b->cap * 2 : 16000 * 60;
+    while (cap < b->n + extra) cap *= 2;
+    int16_t *d = realloc(b->data, cap * sizeof *d);
+    if (!d) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio buffer: out of memory");
+    b->data = d;
+    b->cap = cap;
+    return CF_OK;
+}
+
+/* Converts one frame (or flushes the resampler when frame is NULL) into b. */
+static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *path,
+                      cf_error *err) {
+    int in = frame ? frame->nb_samples : 0;
+    int room = swr_get_out_samples(d->swr, in);
+    if (room < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler", room);
+    cf_err e = pcm_reserve(b, (size_t)room + 1, err);
+    if (e) return e;
+    uint8_t *outp = (uint8_t *)(b->data + b->n);
+    int got = swr_convert(d->swr, &outp, room, frame ? (const uint8_t **)frame->extended_data : NULL,
+                          in);
+    if (got < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampling", got);
+    b->n += (size_t)got;
+    if (b->max && b->n > b->max)
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: audio is longer than the limit of %lld ms",
+                            path, (long long)(b->max / 16));
+    return CF_OK;
+}
+
+static cf_err open_input(decoder *d, const char *path, cf_error *err) {
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
+    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
+    if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot open", ret);
+    if ((ret = avformat_find_stream_info(d->fmt, NULL)) < 0)
+        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot read stream info", ret);
+    const AVCodec *codec = NULL;
+    d->stream = av_find_best_stream(d->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    if (d->stream < 0 || !codec)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no decodable audio stream", path);
+    if (!(d->codec = avcodec_alloc_context3(codec)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    ret = avcodec_parameters_to_context(d->codec, d->fmt->streams[d->stream]->codecpar);
+    if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "audio parameters", ret);
+    if ((ret = avcodec_open2(d->codec, codec, NULL)) < 0)
+        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot open audio decoder", ret);
+    return CF_OK;
+}
+
+static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    AVChannelLayout in_layout;
+    int ret;
+    if (d->codec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || d->codec->ch_layout.nb_channels <= 0)
+        av_channel_layout_default(&in_layout, d->codec->ch_layout.nb_channels > 0
+                                                  ? d->codec->ch_layout.nb_channels : 1);
+    else if ((ret = av_channel_layout_copy(&in_layout, &d->codec->ch_layout)) < 0)
+        return av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
+    if (d->codec->sample_rate <= 0) {
+        av_channel_layout_uninit(&in_layout);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: audio has no sample rate", path);
+    }
+    ret = swr_alloc_set_opts2(&d->swr, &mono, AV_SAMPLE_FMT_S16, CF_STT_SAMPLE_RATE, &in_layout,
+                              d->codec->sample_fmt, d->codec->sample_rate, 0, NULL);
+    av_channel_layout_uninit(&in_layout);
+    if (ret < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler setup", ret);
+    if ((ret = swr_init(d->swr)) < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler", ret);
+    return CF_OK;
+}
+
+/* Receives every frame the decoder has ready; EAGAIN and EOF are flow, not failure. */
+static cf_err drain(decoder *d, pcm_buf *b, const char *path, cf_error *err) {
+    for (;;) {
+        int ret = avcodec_receive_frame(d->codec, d->frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return CF_OK;
+        if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "decoding audio", ret);
+        cf_err e = convert(d, d->frame, b, path, err);
+        av_frame_unref(d->frame);
+        if (e) return e;
+    }
+}
+
+static void report(decoder *d, const cf__span *span) {
+    int64_t dur = d->fmt->duration;
+    AVStream *st = d->fmt->streams[d->stream];
+    if (dur <= 0 || d->pkt->pts == AV_NOPTS_VALUE) return;
+    int64_t at = av_rescale_q(d->pkt->pts, st->time_base, AV_TIME_BASE_Q);
+    cf__span_report(span, (double)at / (double)dur, "decoding audio");
+}
+
+static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char *path,
+                       cf_error *err) {
+    cf_err e = CF_OK;
+    int ret;
+    unsigned count = 0;
+    while ((ret = av_read_frame(d->fmt, d->pkt)) >= 0) {
+        if (d->pkt->stream_index == d->stream) {
+            if ((++count & 63) == 0) {
+                if (cf_progress_cancelled(span->p))
+                    e = cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", path);
+                else
+                    report(d, span);
+            }
+            ret = e ? 0 : avcodec_send_packet(d->codec, d->pkt);
+            /* A damaged packet is skipped: the rest of the audio is still worth transcribing. */
+            if (!e && ret >= 0) e = drain(d, b, path, err);
+        }
+        av_packet_unref(d->pkt);
+        if (e) return e;
+    }
+    if (ret != AVERROR_EOF) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "reading", ret);
+    if ((ret = avcodec_send_packet(d->codec, NULL)) < 0 && ret != AVERROR_EOF)
+        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "flushing decoder", ret);
+    if ((e = drain(d, b, path, err))) return e;
+    return convert(d, NULL, b, path, err);
+}
+
+cf_err cf__stt_load_audio(const char *path, int64_t max_duration_ms, const cf__span *span,
+                          int16_t **out, size_t *n_out, cf_error *err) {
+    decoder d = {.stream = -1};
+    pcm_buf b = {.max = max_duration_ms > 0 ? (size_t)max_duration_ms * 16 : 0};
+    *out = NULL;
+    *n_out = 0;
+    if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file");
+    cf_err e = open_input(&d, path, err);
+    if (!e) e = open_resampler(&d, path, err);
+    if (!e && (!(d.pkt = av_packet_alloc()) || !(d.frame = av_frame_alloc())))
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    if (!e) e = read_all(&d, &b, span, path, err);
+    if (!e && b.n == 0) e = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: audio stream is empty", path);
+    av_frame_free(&d.frame);
+    av_packet_free(&d.pkt);
+    swr_free(&d.swr);
+    avcodec_free_context(&d.codec);
+    avformat_close_input(&d.fmt);
+    if (e) {
+        free(b.data);
+        return e;
+    }
+    cf__span_report(span, 1.0, "decoding audio");
+    *out = b.data;
+    *n_out = b.n;
+    return CF_OK;
+}
+
+cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress,
+                         int16_t **out, size_t *n_out, cf_error *err) {
+    const cf__span all = {progress, 0.0, 1.0};
+    return cf__stt_load_audio(path, max_duration_ms, &all, out, n_out, err);
+}

@@ -1,0 +1,342 @@
+/* caption_parse.c — SRT and WebVTT reading (rules in caption_parse.h). The text is walked line by
+ * line over explicit lengths, so NUL bytes, overlong lines and truncated files are handled like
+ * any other malformed input: an error naming the line, never a read past the buffer. */
+#include "clipforge/caption_parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TIMESTAMP_HOURS 100000 /* bounds the arithmetic, far past any real media */
+
+typedef struct reader {
+    const char *s;
+    size_t len, pos;
+    size_t line_no; /* of the line last returned */
+} reader;
+
+typedef struct line {
+    const char *s;
+    size_t len;
+} line;
+
+/* Next line without its end (\n, \r\n or \r); false at the end of the text. */
+static bool next_line(reader *r, line *out) {
+    if (r->pos >= r->len) return false;
+    size_t a = r->pos, b = a;
+    while (b < r->len && r->s[b] != '\n' && r->s[b] != '\r') b++;
+    out->s = r->s + a;
+    out->len = b - a;
+    if (b < r->len && r->s[b] == '\r') {
+        b++;
+        if (b < r->len && r->s[b] == '\n') b++;
+    } else if (b < r->len) {
+        b++;
+    }
+    r->pos = b;
+    r->line_no++;
+    return true;
+}
+
+static bool is_blank(line l) {
+    for (size_t i = 0; i < l.len; i++)
+        if (l.s[i] != ' ' && l.s[i] != '\t') return false;
+    return true;
+}
+
+static bool has_arrow(line l) {
+    for (size_t i = 0; i + 3 <= l.len; i++)
+        if (!memcmp(l.s + i, "-->", 3)) return true;
+    return false;
+}
+
+/* Reads exactly n digits at *p (n = 0: one or more); -1 when there are none. */
+static long long digits(const char *s, size_t len, size_t *p, int n) {
+    long long v = 0;
+    int got = 0;
+    while (*p < len && isdigit((unsigned char)s[*p]) && (n == 0 || got < n)) {
+        if (v > 1000000000LL) return -1;
+        v = v * 10 + (s[(*p)++] - '0');
+        got++;
+    }
+    return got == 0 || (n && got != n) ? -1 : v;
+}
+
+/* Parses [hh:]mm:ss(,|.)mmm at *p; srt requires the hours. */
+static bool parse_time(const char *s, size_t len, size_t *p, bool srt, int64_t *ms) {
+    long long a = digits(s, len, p, 0), b, c, frac;
+    if (a < 0 || *p >= len || s[*p] != ':') return false;
+    (*p)++;
+    if ((b = digits(s, len, p, 2)) < 0) return false;
+    long long h = 0, m = a, sec = b;
+    if (*p < len && s[*p] == ':') {
+        (*p)++;
+        if ((c = digits(s, len, p, 2)) < 0) return false;
+        h = a, m = b, sec = c;
+    } else if (srt) {
+        return false;
+    }
+    if (*p >= len || (s[*p] != ',' && s[*p] != '.')) return false;
+    (*p)++;
+    if ((frac = digits(s, len, p, 3)) < 0) return false;
+    if (m > 59 || sec > 59 || h > MAX_TIMESTAMP_HOURS) return false;
+    *ms = ((h * 60 + m) * 60 + sec) * 1000 + frac;
+    return true;
+}
+
+static void skip_spaces(const char *s, size_t len, size_t *p) {
+    while (*p < len && (s[*p] == ' ' || s[*p] == '\t')) (*p)++;
+}
+
+static cf_err timing_line(line l, size_t line_no, bool srt, cf_caption_cue *c, cf_error *err) {
+    size_t p = 0;
+    const char *expect = srt ? "hh:mm:ss,mmm --> hh:mm:ss,mmm" : "[hh:]mm:ss.mmm --> [hh:]mm:ss.mmm";
+    skip_spaces(l.s, l.len, &p);
+    bool ok = parse_time(l.s, l.len, &p, srt, &c->start_ms);
+    skip_spaces(l.s, l.len, &p);
+    ok = ok && p + 3 <= l.len && !memcmp(l.s + p, "-->", 3);
+    if (ok) p += 3;
+    skip_spaces(l.s, l.len, &p);
+    ok = ok && parse_time(l.s, l.len, &p, srt, &c->end_ms);
+    /* after the end time only settings (VTT) or coordinates (SRT) may follow, after a space */
+    ok = ok && (p == l.len || l.s[p] == ' ' || l.s[p] == '\t');
+    if (!ok) {
+        int shown = l.len > 60 ? 60 : (int)l.len;
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "line %zu: malformed timing '%.*s' (expected %s)", line_no, shown, l.s,
+                            expect);
+    }
+    if (c->end_ms < c->start_ms)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: cue ends before it starts",
+                            line_no);
+    return CF_OK;
+}
+
+/* Length of a valid UTF-8 sequence at s, or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+    if (s[0] < 0x80) return 1;
+    size_t k = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (!k || k > n || (k == 2 && s[0] < 0xC2)) return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (k == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;
+    if (k == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
+    if (k == 4 && (s[0] > 0xF4 || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
+        return 0;
+    return k;
+}
+
+static const struct {
+    const char *name;
+    const char *text;
+} entities[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}, {"&lrm;", ""},
+                {"&rlm;", ""}, {"&quot;", "\""}, {"&apos;", "'"}};
+
+/* Appends line l to text at *n as plain text: tags dropped, references decoded. */
+static cf_err append_text(char *text, size_t *n, line l, size_t line_no, cf_error *err) {
+    for (size_t i = 0; i < l.len;) {
+        unsigned char ch = (unsigned char)l.s[i];
+        if (ch == 0 || (ch < 0x20 && ch != '\t'))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: control character", line_no);
+        if (ch == '<') {
+            const char *close = memchr(l.s + i, '>', l.len - i);
+            if (close) {
+                i = (size_t)(close - l.s) + 1;
+                continue;
+            }
+        }
+        if (ch == '&') {
+            size_t k = 0;
+            for (; k < sizeof entities / sizeof entities[0]; k++) {
+                size_t en = strlen(entities[k].name);
+                if (en <= l.len - i && !memcmp(l.s + i, entities[k].name, en)) break;
+            }
+            if (k < sizeof entities / sizeof entities[0]) {
+                size_t tn = strlen(entities[k].text);
+                memcpy(text + *n, entities[k].text, tn);
+                *n += tn;
+                i += strlen(entities[k].name);
+                continue;
+            }
+        }
+        size_t q = utf8_seq((const unsigned char *)l.s + i, l.len - i);
+        if (!q) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: invalid UTF-8", line_no);
+        memcpy(text + *n, l.s + i, q);
+        *n += q;
+        i += q;
+    }
+    return CF_OK;
+}
+
+typedef struct parser {
+    reader r;
+    bool vtt;
+    cf_caption_track *out;
+    size_t cap;
+} parser;
+
+static cf_err push_cue(parser *ps, cf_caption_cue *c, cf_error *err) {
+    if (ps->out->n_cues == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 64;
+        cf_caption_cue *p = realloc(ps->out->cues, cap * sizeof *p);
+        if (!p) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+        ps->out->cues = p;
+        ps->cap = cap;
+    }
+    ps->out->cues[ps->out->n_cues++] = *c;
+    return CF_OK;
+}
+
+/* Reads text lines up to a blank line or the end; the text can only shrink, so the remaining
+ * input length bounds its size. */
+static cf_err cue_body(parser *ps, cf_caption_cue *c, cf_error *err) {
+    char *text = malloc(ps->r.len - ps->r.pos + 1);
+    size_t n = 0;
+    line l;
+    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    while (next_line(&ps->r, &l) && !is_blank(l)) {
+        if (n) text[n++] = '\n';
+        cf_err e = append_text(text, &n, l, ps->r.line_no, err);
+        if (e) {
+            free(text);
+            return e;
+        }
+    }
+    text[n] = '\0';
+    c->text = text;
+    return CF_OK;
+}
+
+static bool starts_word(line l, const char *w) {
+    size_t n = strlen(w);
+    return l.len >= n && !memcmp(l.s, w, n) && (l.len == n || l.s[n] == ' ' || l.s[n] == '\t');
+}
+
+/* Skips the rest of a block (VTT NOTE/STYLE/REGION, or the header). */
+static void skip_block(parser *ps) {
+    line l;
+    while (next_line(&ps->r, &l) && !is_blank(l)) {
+    }
+}
+
+/* One block that starts with line first (not blank). */
+static cf_err block(parser *ps, line first, cf_error *err) {
+    if (ps->vtt && (starts_word(first, "NOTE") || starts_word(first, "STYLE") ||
+                    starts_word(first, "REGION"))) {
+        skip_block(ps);
+        return CF_OK;
+    }
+    line timing = first;
+    if (!has_arrow(first)) { /* a cue number (SRT) or identifier (VTT) comes first */
+        if (!next_line(&ps->r, &timing) || is_blank(timing))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "line %zu: expected a timing line 'start --> end'", ps->r.line_no);
+    }
+    cf_caption_cue c = {0};
+    cf_err e = timing_line(timing, ps->r.line_no, !ps->vtt, &c, err);
+    if (!e) e = cue_body(ps, &c, err);
+    if (!e) e = push_cue(ps, &c, err);
+    if (e) free(c.text);
+    return e;
+}
+
+static cf_err parse_all(parser *ps, cf_error *err) {
+    line l;
+    if (ps->r.len >= 3 && !memcmp(ps->r.s, "\xEF\xBB\xBF", 3)) ps->r.pos = 3;
+    if (ps->r.len - ps->r.pos >= 6 && !memcmp(ps->r.s + ps->r.pos, "WEBVTT", 6)) {
+        ps->vtt = true;
+        next_line(&ps->r, &l);
+        if (l.len > 6 && l.s[6] != ' ' && l.s[6] != '\t')
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line 1: malformed WEBVTT header");
+        if (!is_blank(l) && ps->r.pos < ps->r.len) skip_block(ps);
+    }
+    while (next_line(&ps->r, &l)) {
+        if (is_blank(l)) continue;
+        cf_err e = block(ps, l, err);
+        if (e) return e;
+    }
+    if (!ps->vtt && ps->out->n_cues == 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no captions found (empty file?)");
+    return CF_OK;
+}
+
+cf_err cf_captions_parse(const char *text, size_t len, cf_caption_track *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    parser ps = {.r = {text, text ? len : 0, 0, 0}, .out = out};
+    cf_err e = parse_all(&ps, err);
+    if (e) cf_caption_track_free(out);
+    return e;
+}
+
+cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_track *out,
+                             cf_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!max_bytes) max_bytes = 64u << 20;
+    FILE *f = fopen(path, "rb");
+    if (!f) return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path, strerror(errno));
+    char *buf = malloc(max_bytes + 1);
+    size_t n = buf ? fread(buf, 1, max_bytes + 1, f) : 0;
+    bool read_err = ferror(f);
+    fclose(f);
+    cf_err e = CF_OK;
+    if (!buf) e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    else if (read_err) e = cf_error_set(err, CF_ERR_IO, "%s: read error", path);
+    else if (n > max_bytes)
+        e = cf_error_set(err, CF_ERR_TOO_LARGE, "%s: larger than %zu bytes", path, max_bytes);
+    else if ((e = cf_captions_parse(buf, n, out, err)))
+        cf_error_prefix(err, "%s", path);
+    free(buf);
+    return e;
+}
+
+static cf_err cue_words(const cf_caption_cue *c, cf_stt_segment *s, cf_error *err) {
+    size_t n = 0, chars = 0;
+    const char *t = c->text;
+    for (size_t i = 0; t[i];) {
+        while (t[i] && isspace((unsigned char)t[i])) i++;
+        if (!t[i]) break;
+        n++;
+        while (t[i] && !isspace((unsigned char)t[i])) i++, chars++;
+    }
+    if (n && !(s->words = calloc(n, sizeof *s->words)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    int64_t span = c->end_ms - c->start_ms;
+    size_t before = 0;
+    for (size_t i = 0; t[i];) {
+        while (t[i] && isspace((unsigned char)t[i])) i++;
+        if (!t[i]) break;
+        size_t a = i;
+        while (t[i] && !isspace((unsigned char)t[i])) i++;
+        cf_stt_word *w = &s->words[s->n_words];
+        if (!(w->word = strndup(t + a, i - a)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+        s->n_words++;
+        w->start_ms = c->start_ms + (int64_t)((double)span * (double)before / (double)chars);
+        before += i - a;
+        w->end_ms = c->start_ms + (int64_t)((double)span * (double)before / (double)chars);
+        w->confidence = 1.0;
+    }
+    return cf_stt_segment_join_text(s, err);
+}
+
+cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_stt_transcript *out,
+                                 cf_error *err) {
+    memset(out, 0, sizeof *out);
+    cf_err e = CF_OK;
+    if (!(out->language = strdup("en-us")) || !(out->model = strdup("captions/imported")) ||
+        (track->n_cues && !(out->segments = calloc(track->n_cues, sizeof *out->segments))))
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    for (size_t i = 0; !e && i < track->n_cues; i++) {
+        const cf_caption_cue *c = &track->cues[i];
+        cf_stt_segment *s = &out->segments[out->n_segments++];
+        s->start_ms = c->start_ms;
+        s->end_ms = c->end_ms;
+        e = cue_words(c, s, err);
+        if (c->end_ms > out->duration_ms) out->duration_ms = c->end_ms;
+    }
+    if (e) cf_stt_transcript_free(out);
+    return e;
+}

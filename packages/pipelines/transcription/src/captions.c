@@ -1,0 +1,316 @@
+/* captions.c — caption segmentation from transcript words, and SRT / WebVTT writing.
+ * The rules are in captions.h; the code groups words greedily into cues, then wraps each cue
+ * into balanced lines, then holds short cues longer where the next cue leaves room. */
+#include "clipforge/captions.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void cf_caption_style_default(cf_caption_style *s) {
+    *s = (cf_caption_style){42, 2, 1000, 7000, 600};
+}
+
+cf_err cf_caption_format_parse(const char *name, cf_caption_format *out, cf_error *err) {
+    if (name && !strcasecmp(name, "srt")) *out = CF_CAPTION_SRT;
+    else if (name && !strcasecmp(name, "vtt")) *out = CF_CAPTION_VTT;
+    else
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown caption format '%s' (srt, vtt)",
+                            name ? name : "");
+    return CF_OK;
+}
+
+size_t cf_utf8_length(const char *s, size_t n) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
+void cf_caption_track_free(cf_caption_track *t) {
+    if (!t) return;
+    for (size_t i = 0; i < t->n_cues; i++) free(t->cues[i].text);
+    free(t->cues);
+    memset(t, 0, sizeof *t);
+}
+
+/* A word of the transcript seen flat, with whether a segment boundary precedes it. */
+typedef struct flat_word {
+    const cf_stt_word *w;
+    size_t chars;
+    bool new_segment;
+} flat_word;
+
+static char last_char(const char *s) {
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '"' || s[n - 1] == '\'' || s[n - 1] == ')')) n--;
+    return n ? s[n - 1] : '\0';
+}
+
+static bool ends_sentence(const char *s) {
+    char c = last_char(s);
+    return c == '.' || c == '?' || c == '!';
+}
+
+static bool ends_clause(const char *s) {
+    char c = last_char(s);
+    return c == ',' || c == ';' || c == ':';
+}
+
+/* Splits words [a, b) into lines: one when it fits, two balanced, else greedy. Returns how
+ * many lines and writes the index where each line after the first starts into breaks. */
+static int wrap(const flat_word *fw, size_t a, size_t b, int max_chars, int max_lines,
+                size_t *breaks) {
+    size_t total = 0;
+    for (size_t i = a; i < b; i++) total += fw[i].chars + (i > a);
+    if (total <= (size_t)max_chars || max_lines < 2 || b - a < 2) return 1;
+    if (max_lines == 2) {
+        size_t best = a + 1, best_cost = (size_t)-1, left = 0;
+        for (size_t i = a + 1; i < b; i++) {
+            left += fw[i - 1].chars + (i - 1 > a);
+            size_t right = total - left - 1;
+            size_t longest = left > right ? left : right;
+            if (longest < best_cost) best_cost = longest, best = i;
+        }
+        breaks[0] = best;
+        return 2;
+    }
+    int lines = 1;
+    size_t len = 0;
+    for (size_t i = a; i < b; i++) {
+        size_t add = fw[i].chars + (len > 0);
+        if (len && len + add > (size_t)max_chars && lines < max_lines) {
+            breaks[lines - 1] = i;
+            lines++;
+            len = fw[i].chars;
+        } else {
+            len += add;
+        }
+    }
+    return lines;
+}
+
+/* True when words [a, b) wrap into at most max_lines lines of at most max_chars each. */
+static bool fits(const flat_word *fw, size_t a, size_t b, const cf_caption_style *st) {
+    size_t breaks[64];
+    int max_lines = st->max_lines > 64 ? 64 : st->max_lines;
+    int lines = wrap(fw, a, b, st->max_chars_per_line, max_lines, breaks);
+    for (int l = 0; l < lines; l++) {
+        size_t s = l ? breaks[l - 1] : a, e = l + 1 < lines ? breaks[l] : b, len = 0;
+        for (size_t i = s; i < e; i++) len += fw[i].chars + (i > s);
+        /* a word longer than a line may stand alone in its cue, never with others */
+        if (len > (size_t)st->max_chars_per_line && b - a > 1) return false;
+    }
+    return true;
+}
+
+/* Where the cue starting at word a ends (exclusive). Always takes at least one word. */
+static size_t cue_end(const flat_word *fw, size_t n, size_t a, const cf_caption_style *st) {
+    size_t capacity = (size_t)st->max_chars_per_line * (size_t)st->max_lines, used = fw[a].chars;
+    size_t b = a + 1;
+    for (; b < n; b++) {
+        const cf_stt_word *prev = fw[b - 1].w, *w = fw[b].w;
+        if (ends_sentence(prev->word)) break;
+        if (ends_clause(prev->word) && used * 2 >= capacity) break;
+        if (fw[b].new_segment || w->start_ms - prev->end_ms >= st->pause_break_ms) break;
+        if (w->end_ms - fw[a].w->start_ms > st->max_duration_ms) break;
+        if (!fits(fw, a, b + 1, st)) break;
+        used += fw[b].chars + 1;
+    }
+    return b;
+}
+
+static char *cue_text(const flat_word *fw, size_t a, size_t b, const cf_caption_style *st) {
+    size_t breaks[64], len = 1;
+    int max_lines = st->max_lines > 64 ? 64 : st->max_lines;
+    int lines = wrap(fw, a, b, st->max_chars_per_line, max_lines, breaks);
+    for (size_t i = a; i < b; i++) len += strlen(fw[i].w->word) + 1;
+    char *text = malloc(len), *at = text;
+    if (!text) return NULL;
+    int line = 1;
+    for (size_t i = a; i < b; i++) {
+        if (i > a) *at++ = (line < lines && breaks[line - 1] == i) ? (line++, '\n') : ' ';
+        size_t n = strlen(fw[i].w->word);
+        memcpy(at, fw[i].w->word, n);
+        at += n;
+    }
+    *at = '\0';
+    return text;
+}
+
+static flat_word *flatten(const cf_stt_transcript *t, size_t *n_out) {
+    size_t n = cf_stt_transcript_word_count(t), k = 0;
+    flat_word *fw = calloc(n ? n : 1, sizeof *fw);
+    if (!fw) return NULL;
+    for (size_t s = 0; s < t->n_segments; s++)
+        for (size_t i = 0; i < t->segments[s].n_words; i++) {
+            const cf_stt_word *w = &t->segments[s].words[i];
+            if (!w->word || !w->word[0]) continue;
+            fw[k++] = (flat_word){w, cf_utf8_length(w->word, strlen(w->word)), i == 0 && k > 0};
+        }
+    *n_out = k;
+    return fw;
+}
+
+/* Holds cues shorter than the minimum on screen longer, never into the next cue. */
+static void hold_short_cues(cf_caption_track *tr, const cf_caption_style *st) {
+    for (size_t i = 0; i < tr->n_cues; i++) {
+        cf_caption_cue *c = &tr->cues[i];
+        if (c->end_ms - c->start_ms >= st->min_duration_ms) continue;
+        int64_t want = c->start_ms + st->min_duration_ms;
+        if (i + 1 < tr->n_cues && want > tr->cues[i + 1].start_ms) want = tr->cues[i + 1].start_ms;
+        if (want > c->end_ms) c->end_ms = want;
+    }
+}
+
+static void sanitize_style(cf_caption_style *st, const cf_caption_style *in) {
+    cf_caption_style_default(st);
+    if (!in) return;
+    if (in->max_chars_per_line > 0) st->max_chars_per_line = in->max_chars_per_line;
+    if (in->max_lines > 0) st->max_lines = in->max_lines > 64 ? 64 : in->max_lines;
+    if (in->min_duration_ms > 0) st->min_duration_ms = in->min_duration_ms;
+    if (in->max_duration_ms > 0) st->max_duration_ms = in->max_duration_ms;
+    if (in->pause_break_ms > 0) st->pause_break_ms = in->pause_break_ms;
+}
+
+cf_err cf_captions_from_transcript(const cf_stt_transcript *t, const cf_caption_style *style,
+                                   cf_caption_track *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    cf_caption_style st;
+    sanitize_style(&st, style);
+    size_t n = 0;
+    flat_word *fw = flatten(t, &n);
+    if (!fw || (n && !(out->cues = calloc(n, sizeof *out->cues)))) {
+        free(fw);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    }
+    for (size_t a = 0; a < n;) {
+        size_t b = cue_end(fw, n, a, &st);
+        cf_caption_cue *c = &out->cues[out->n_cues];
+        c->start_ms = fw[a].w->start_ms;
+        c->end_ms = fw[b - 1].w->end_ms;
+        if (!(c->text = cue_text(fw, a, b, &st))) {
+            free(fw);
+            cf_caption_track_free(out);
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+        }
+        out->n_cues++;
+        a = b;
+    }
+    free(fw);
+    hold_short_cues(out, &st);
+    return CF_OK;
+}
+
+/* A growing text buffer; a failed append leaves ok false and is checked once at the end. */
+typedef struct text_buf {
+    char *s;
+    size_t n, cap;
+    bool ok;
+} text_buf;
+
+static void put(text_buf *b, const char *s, size_t n) {
+    if (!b->ok) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->ok = false;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void put_time(text_buf *b, int64_t ms, char sep) {
+    char t[48];
+    if (ms < 0) ms = 0;
+    int n = snprintf(t, sizeof t, "%02lld:%02lld:%02lld%c%03lld", (long long)(ms / 3600000),
+                     (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60), sep,
+                     (long long)(ms % 1000));
+    put(b, t, (size_t)n);
+}
+
+/* WebVTT cue text may not hold '<', '&' or "-->" literally. */
+static void put_vtt_text(text_buf *b, const char *s) {
+    for (; *s; s++) {
+        if (*s == '&') put(b, "&amp;", 5);
+        else if (*s == '<') put(b, "&lt;", 4);
+        else if (*s == '>') put(b, "&gt;", 4);
+        else put(b, s, 1);
+    }
+}
+
+/* Blank lines would end a cue early in both formats: drop empty lines from the text. */
+static void put_cue_text(text_buf *b, const char *text, cf_caption_format fmt) {
+    const char *line = text;
+    bool any = false;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (len) {
+            char *copy = strndup(line, len);
+            if (!copy) {
+                b->ok = false;
+                return;
+            }
+            if (fmt == CF_CAPTION_VTT) put_vtt_text(b, copy);
+            else put(b, copy, len);
+            free(copy);
+            put(b, "\n", 1);
+            any = true;
+        }
+        line = nl ? nl + 1 : line + len;
+    }
+    if (!any) put(b, " \n", 2);
+}
+
+cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out,
+                          size_t *len, cf_error *err) {
+    text_buf b = {.ok = true};
+    if (fmt == CF_CAPTION_VTT) put(&b, "WEBVTT\n\n", 8);
+    else put(&b, "", 0);
+    for (size_t i = 0; i < track->n_cues; i++) {
+        const cf_caption_cue *c = &track->cues[i];
+        char num[32];
+        if (fmt == CF_CAPTION_SRT) put(&b, num, (size_t)snprintf(num, sizeof num, "%zu\n", i + 1));
+        put_time(&b, c->start_ms, fmt == CF_CAPTION_SRT ? ',' : '.');
+        put(&b, " --> ", 5);
+        put_time(&b, c->end_ms, fmt == CF_CAPTION_SRT ? ',' : '.');
+        put(&b, "\n", 1);
+        put_cue_text(&b, c->text ? c->text : "", fmt);
+        put(&b, "\n", 1);
+    }
+    if (!b.ok) {
+        free(b.s);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    }
+    *out = b.s;
+    if (len) *len = b.n;
+    return CF_OK;
+}
+
+cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format fmt,
+                              const char *path, cf_error *err) {
+    char *text = NULL;
+    size_t len = 0;
+    cf_err e = cf_captions_format(track, fmt, &text, &len, err);
+    if (e) return e;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        free(text);
+        return cf_error_set(err, CF_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    bool ok = fwrite(text, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    free(text);
+    if (!ok) return cf_error_set(err, CF_ERR_IO, "%s: write failed", path);
+    return CF_OK;
+}

@@ -1,0 +1,152 @@
+/* pocketsphinx_backend.c — the "pocketsphinx" transcriber: CMU PocketSphinx (the 5prealpha API
+ * Debian 12 ships: cmd_ln_t configuration, ps_seg_* word iteration) with the en-us continuous
+ * model from the pocketsphinx-en-us package. Word confidences are the posterior probabilities
+ * of the best path in the word lattice (-bestpath yes). The model directory holds en-us/ (the
+ * acoustic model), en-us.lm.bin and cmudict-en-us.dict; CF_PS_MODEL_DIR is where Debian puts it. */
+#include <pocketsphinx.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "backends.h"
+
+#ifndef CF_PS_MODEL_DIR
+#define CF_PS_MODEL_DIR "/usr/share/pocketsphinx/model"
+#endif
+
+typedef struct ps_rec {
+    cmd_ln_t *config;
+    ps_decoder_t *ps;
+    int frate; /* frames per second */
+} ps_rec;
+
+/* cmd_ln and the decoder's logging setup touch process-wide state in sphinxbase. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool ps_supports_language(const char *language) {
+    return language && (!strcasecmp(language, "en-us") || !strcasecmp(language, "en"));
+}
+
+static cf_err model_path(char *buf, size_t size, const char *dir, const char *leaf, cf_error *err) {
+    int w = snprintf(buf, size, "%s/%s", dir, leaf);
+    struct stat st;
+    if (w < 0 || (size_t)w >= size)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "model path too long: %s", dir);
+    if (stat(buf, &st) != 0)
+        return cf_error_set(err, CF_ERR_UNAVAILABLE,
+                            "pocketsphinx model file %s is missing (install pocketsphinx-en-us)",
+                            buf);
+    return CF_OK;
+}
+
+static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *err) {
+    const char *dir = cfg && cfg->model_dir ? cfg->model_dir : CF_PS_MODEL_DIR "/en-us";
+    char hmm[4096], lm[4096], dict[4096];
+    cf_err e = model_path(hmm, sizeof hmm, dir, "en-us", err);
+    if (!e) e = model_path(lm, sizeof lm, dir, "en-us.lm.bin", err);
+    if (!e) e = model_path(dict, sizeof dict, dir, "cmudict-en-us.dict", err);
+    if (e) return e;
+    ps_rec *r = calloc(1, sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
+    pthread_mutex_lock(&open_lock);
+    r->config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict,
+                            "-bestpath", "yes", "-logfn", "/dev/null", NULL);
+    if (r->config) r->ps = ps_init(r->config);
+    pthread_mutex_unlock(&open_lock);
+    if (!r->ps) {
+        if (r->config) cmd_ln_free_r(r->config);
+        free(r);
+        return cf_error_set(err, CF_ERR_UNAVAILABLE, "pocketsphinx: cannot load the model in %s",
+                            dir);
+    }
+    r->frate = cmd_ln_int32_r(r->config, "-frate");
+    if (r->frate <= 0) r->frate = 100;
+    *out = r;
+    return CF_OK;
+}
+
+static void ps_close(void *rec) {
+    ps_rec *r = rec;
+    if (!r) return;
+    ps_free(r->ps);
+    cmd_ln_free_r(r->config);
+    free(r);
+}
+
+/* Fillers (<s>, </s>, <sil>), noise ([NOISE]) and ++GARBAGE++ are not words. */
+static bool is_word(const char *w) { return w && w[0] && w[0] != '<' && w[0] != '[' && w[0] != '+'; }
+
+/* Copies w without the alternate-pronunciation suffix: "the(2)" -> "the". */
+static char *clean_word(const char *w) {
+    size_t n = strlen(w);
+    if (n > 3 && w[n - 1] == ')') {
+        const char *open = strrchr(w, '(');
+        if (open && open > w) n = (size_t)(open - w);
+    }
+    char *s = malloc(n + 1);
+    if (s) memcpy(s, w, n), s[n] = '\0';
+    return s;
+}
+
+static cf_err push_word(cf_stt_segment *out, size_t *cap, const char *w, int64_t a, int64_t b,
+                        double conf, cf_error *err) {
+    if (out->n_words == *cap) {
+        size_t c = *cap ? *cap * 2 : 32;
+        cf_stt_word *p = realloc(out->words, c * sizeof *p);
+        if (!p) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
+        out->words = p;
+        *cap = c;
+    }
+    char *s = clean_word(w);
+    if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
+    if (conf < 0) conf = 0;
+    if (conf > 1) conf = 1;
+    out->words[out->n_words++] = (cf_stt_word){s, a, b, conf};
+    return CF_OK;
+}
+
+static cf_err collect_words(ps_rec *r, cf_stt_segment *out, cf_error *err) {
+    logmath_t *lmath = ps_get_logmath(r->ps);
+    size_t cap = 0;
+    cf_err e = CF_OK;
+    ps_seg_t *seg = ps_seg_iter(r->ps);
+    for (; seg && !e; seg = ps_seg_next(seg)) {
+        const char *w = ps_seg_word(seg);
+        if (!is_word(w)) continue;
+        int sf = 0, ef = 0;
+        int32 ascr, lscr, lback;
+        ps_seg_frames(seg, &sf, &ef);
+        double conf = logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback));
+        e = push_word(out, &cap, w, (int64_t)sf * 1000 / r->frate,
+                      (int64_t)(ef + 1) * 1000 / r->frate, conf, err);
+    }
+    if (seg) ps_seg_free(seg);
+    return e;
+}
+
+static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_stt_segment *out,
+                        cf_error *err) {
+    ps_rec *r = rec;
+    if (ps_start_utt(r->ps) < 0)
+        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot start an utterance");
+    /* full_utt = TRUE: the chunk is a whole utterance, so cepstral mean is taken over it. */
+    if (ps_process_raw(r->ps, pcm, n, FALSE, TRUE) < 0) {
+        ps_end_utt(r->ps);
+        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: decoding failed");
+    }
+    if (ps_end_utt(r->ps) < 0)
+        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot end the utterance");
+    return collect_words(r, out, err);
+}
+
+const cf_transcriber cf__pocketsphinx_transcriber = {
+    .version = CF_TRANSCRIBER_VERSION,
+    .name = "pocketsphinx",
+    .model_version = "5prealpha-en-us-ptm",
+    .supports_language = ps_supports_language,
+    .open = ps_open,
+    .decode = ps_decode,
+    .close = ps_close,
+};

@@ -1,0 +1,258 @@
+/* transcribe.c — the transcriber registry and the transcription run: audio -> chunks at pauses
+ * -> recognisers on worker threads (one per thread, chunks taken from a shared counter) ->
+ * transcript. The calling thread only waits, reports progress and watches for cancellation, so
+ * the progress callback is never called from two threads. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends.h"
+#include "span.h"
+#include "vad.h"
+
+#define MAX_TRANSCRIBERS 16
+
+/* The registry: one lock, held only while the table is read or changed. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static const cf_transcriber *registry[MAX_TRANSCRIBERS] = {&cf__pocketsphinx_transcriber};
+static size_t n_registered = 1;
+
+cf_err cf_transcriber_register(const cf_transcriber *t, cf_error *err) {
+    if (!t || !t->name || !t->open || !t->decode || !t->close)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "transcriber: incomplete table");
+    if (t->version > CF_TRANSCRIBER_VERSION || t->version < 1)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "transcriber %s: table version %d unknown",
+                            t->name, t->version);
+    cf_err e = CF_OK;
+    pthread_mutex_lock(&registry_lock);
+    size_t i = 0;
+    while (i < n_registered && strcmp(registry[i]->name, t->name)) i++;
+    if (i < n_registered)
+        registry[i] = t;
+    else if (n_registered < MAX_TRANSCRIBERS)
+        registry[n_registered++] = t;
+    else
+        e = cf_error_set(err, CF_ERR_TOO_LARGE, "transcriber registry is full");
+    pthread_mutex_unlock(&registry_lock);
+    return e;
+}
+
+const cf_transcriber *cf_transcriber_find(const char *name) {
+    const cf_transcriber *t = NULL;
+    pthread_mutex_lock(&registry_lock);
+    if (!name || !*name) t = registry[0];
+    for (size_t i = 0; !t && i < n_registered; i++)
+        if (!strcmp(registry[i]->name, name)) t = registry[i];
+    pthread_mutex_unlock(&registry_lock);
+    return t;
+}
+
+void cf_transcriber_list(char *buf, size_t size) {
+    if (!size) return;
+    buf[0] = '\0';
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0, at = 0; i < n_registered && at < size; i++) {
+        int w = snprintf(buf + at, size - at, "%s%s", i ? "," : "", registry[i]->name);
+        if (w < 0) break;
+        at += (size_t)w;
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* Shared by the workers of one run. */
+typedef struct run_state {
+    const cf_transcriber *t;
+    cf_transcriber_config cfg;
+    const int16_t *pcm;
+    const cf__vad_chunk *chunks;
+    size_t n_chunks;
+    cf_stt_segment *segments; /* one per chunk, each written by the worker that took it */
+    atomic_size_t next;
+    atomic_size_t samples_done;
+    atomic_int workers_left;
+    atomic_bool stop;
+    const cf__span *span;
+    pthread_mutex_t err_lock; /* guards first_err */
+    cf_error first_err;
+} run_state;
+
+static void fail_run(run_state *s, const cf_error *e) {
+    pthread_mutex_lock(&s->err_lock);
+    if (s->first_err.code == CF_OK) s->first_err = *e;
+    pthread_mutex_unlock(&s->err_lock);
+    atomic_store(&s->stop, true);
+}
+
+static cf_err decode_chunk(run_state *s, void *rec, size_t i, cf_error *err) {
+    const cf__vad_chunk *c = &s->chunks[i];
+    cf_stt_segment *seg = &s->segments[i];
+    cf_err e = s->t->decode(rec, s->pcm + c->start, c->end - c->start, seg, err);
+    if (e) return e;
+    int64_t offset = (int64_t)(c->start / (CF_STT_SAMPLE_RATE / 1000));
+    for (size_t w = 0; w < seg->n_words; w++) {
+        seg->words[w].start_ms += offset;
+        seg->words[w].end_ms += offset;
+    }
+    seg->start_ms = seg->n_words ? seg->words[0].start_ms : offset;
+    seg->end_ms = seg->n_words ? seg->words[seg->n_words - 1].end_ms : offset;
+    return cf_stt_segment_join_text(seg, err);
+}
+
+static void *worker(void *arg) {
+    run_state *s = arg;
+    void *rec = NULL;
+    cf_error err = {0};
+    if (s->t->open(&s->cfg, &rec, &err) != CF_OK) fail_run(s, &err);
+    while (rec && !atomic_load(&s->stop)) {
+        if (cf_progress_cancelled(s->span->p)) break;
+        size_t i = atomic_fetch_add(&s->next, 1);
+        if (i >= s->n_chunks) break;
+        if (decode_chunk(s, rec, i, &err) != CF_OK) {
+            cf_error_prefix(&err, "chunk at %.1f s", s->chunks[i].start / (double)CF_STT_SAMPLE_RATE);
+            fail_run(s, &err);
+            break;
+        }
+        atomic_fetch_add(&s->samples_done, s->chunks[i].end - s->chunks[i].start);
+    }
+    s->t->close(rec);
+    atomic_fetch_sub(&s->workers_left, 1);
+    return NULL;
+}
+
+static void wait_workers(run_state *s, size_t total) {
+    const struct timespec tick = {0, 50 * 1000 * 1000};
+    while (atomic_load(&s->workers_left) > 0) {
+        nanosleep(&tick, NULL);
+        if (cf_progress_cancelled(s->span->p)) atomic_store(&s->stop, true);
+        size_t done = atomic_load(&s->samples_done);
+        cf__span_report(s->span, total ? (double)done / (double)total : 1.0, "recognising");
+    }
+}
+
+static int thread_count(int wanted, size_t n_chunks) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = wanted > 0 ? wanted : (cores > 0 ? (int)cores : 1);
+    if (t > 64) t = 64;
+    if ((size_t)t > n_chunks) t = (int)n_chunks;
+    return t;
+}
+
+/* Runs the workers over every chunk; segments[i] is filled for each chunk decoded. */
+static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
+    pthread_t tid[64];
+    int started = 0;
+    size_t total = 0;
+    for (size_t i = 0; i < s->n_chunks; i++) total += s->chunks[i].end - s->chunks[i].start;
+    atomic_store(&s->workers_left, threads);
+    for (; started < threads; started++)
+        if (pthread_create(&tid[started], NULL, worker, s) != 0) break;
+    if (started < threads) {
+        atomic_fetch_sub(&s->workers_left, threads - started);
+        if (started == 0)
+            return cf_error_set(err, CF_ERR_INTERNAL, "transcription: cannot start threads");
+    }
+    wait_workers(s, total);
+    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    if (s->first_err.code != CF_OK) {
+        *err = s->first_err;
+        return err->code;
+    }
+    if (cf_progress_cancelled(s->span->p))
+        return cf_error_set(err, CF_ERR_CANCELLED, "transcription cancelled");
+    return CF_OK;
+}
+
+/* Moves the non-empty segments into out. */
+static cf_err gather(run_state *s, cf_stt_transcript *out, cf_error *err) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_chunks; i++) n += s->segments[i].n_words > 0;
+    if (n && !(out->segments = calloc(n, sizeof *out->segments)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        if (s->segments[i].n_words == 0) continue;
+        out->segments[out->n_segments++] = s->segments[i];
+        memset(&s->segments[i], 0, sizeof s->segments[i]);
+    }
+    return CF_OK;
+}
+
+static cf_err set_header(cf_stt_transcript *out, const cf_transcriber *t, const char *language,
+                         size_t n, cf_error *err) {
+    size_t len = strlen(t->name) + strlen(t->model_version ? t->model_version : "") + 2;
+    out->language = strdup(language);
+    out->model = malloc(len);
+    if (!out->language || !out->model)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
+    snprintf(out->model, len, "%s/%s", t->name, t->model_version ? t->model_version : "");
+    out->duration_ms = (int64_t)(n / (CF_STT_SAMPLE_RATE / 1000));
+    return CF_OK;
+}
+
+static cf_err pick_backend(const cf_transcribe_options *o, const char *language,
+                           const cf_transcriber **t, cf_error *err) {
+    char names[256];
+    *t = cf_transcriber_find(o ? o->engine : NULL);
+    if (!*t) {
+        cf_transcriber_list(names, sizeof names);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "unknown transcription engine '%s' (have: %s)",
+                            o->engine, names);
+    }
+    if ((*t)->supports_language && !(*t)->supports_language(language))
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "engine %s does not support language '%s'",
+                            (*t)->name, language);
+    return CF_OK;
+}
+
+cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
+                          const cf__span *span, cf_stt_transcript *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    const char *language = opts && opts->language ? opts->language : "en-us";
+    const cf_transcriber *t = NULL;
+    cf_err e = pick_backend(opts, language, &t, err);
+    if (e) return e;
+    cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0};
+    run_state s = {.t = t, .pcm = pcm, .span = span};
+    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL};
+    cf__vad_chunk *chunks = NULL;
+    if ((e = cf__vad_split(pcm, n, CF_STT_SAMPLE_RATE, &vo, &chunks, &s.n_chunks, err))) return e;
+    s.chunks = chunks;
+    pthread_mutex_init(&s.err_lock, NULL);
+    if (s.n_chunks && !(s.segments = calloc(s.n_chunks, sizeof *s.segments)))
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
+    if (!e && s.n_chunks) e = run_chunks(&s, thread_count(opts ? opts->threads : 0, s.n_chunks), err);
+    if (!e) e = gather(&s, out, err);
+    if (!e) e = set_header(out, t, language, n, err);
+    for (size_t i = 0; i < s.n_chunks && s.segments; i++) cf_stt_segment_free(&s.segments[i]);
+    free(s.segments);
+    free(chunks);
+    pthread_mutex_destroy(&s.err_lock);
+    if (e) cf_stt_transcript_free(out);
+    else cf__span_report(span, 1.0, "recognising");
+    return e;
+}
+
+cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
+                         cf_progress *progress, cf_stt_transcript *out, cf_error *err) {
+    const cf__span all = {progress, 0.0, 1.0};
+    return cf__transcribe_pcm(pcm, n, opts, &all, out, err);
+}
+
+cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
+                          cf_stt_transcript *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    const cf_transcriber *t = NULL;
+    cf_err e = pick_backend(opts, opts && opts->language ? opts->language : "en-us", &t, err);
+    if (e) return e;
+    int16_t *pcm = NULL;
+    size_t n = 0;
+    /* Decoding audio is fast next to recognition: it gets the first 10% of the bar. */
+    const cf__span load = {progress, 0.0, 0.1}, rec = {progress, 0.1, 1.0};
+    e = cf__stt_load_audio(path, opts ? opts->max_duration_ms : 0, &load, &pcm, &n, err);
+    if (!e) e = cf__transcribe_pcm(pcm, n, opts, &rec, out, err);
+    free(pcm);
+    return e;
+}

@@ -1,0 +1,166 @@
+/* vad.c — energy-based voice activity detection and chunking at pauses.
+ *
+ * Each 20 ms frame's energy (dB) is compared with a threshold set between the recording's noise
+ * floor (10th percentile) and its loud level (95th percentile), so it adapts to the recording's
+ * gain and to steady background noise. Short gaps inside words are closed and blips dropped.
+ * Chunks are cut in the middle of the first pause after min_chunk_ms, or of the longest pause
+ * before max_chunk_ms; with no pause at all (music under speech) at the quietest frame. */
+#include "vad.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FRAME_MS 20
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+static float *frame_energies(const int16_t *pcm, size_t n, size_t len, size_t n_frames) {
+    float *e = malloc(n_frames * sizeof *e);
+    if (!e) return NULL;
+    for (size_t f = 0; f < n_frames; f++) {
+        size_t a = f * len, b = a + len < n ? a + len : n;
+        double sum = 0;
+        for (size_t i = a; i < b; i++) sum += (double)pcm[i] * pcm[i];
+        e[f] = (float)(10.0 * log10(sum / (double)(b - a) + 1.0));
+    }
+    return e;
+}
+
+/* Threshold between floor and loud level; +inf when the whole recording is quiet. */
+static float speech_threshold(const float *e, size_t n_frames) {
+    float *sorted = malloc(n_frames * sizeof *sorted);
+    if (!sorted) return NAN;
+    memcpy(sorted, e, n_frames * sizeof *sorted);
+    qsort(sorted, n_frames, sizeof *sorted, cmp_float);
+    float floor_db = sorted[n_frames / 10], loud = sorted[n_frames * 95 / 100];
+    free(sorted);
+    if (loud < 35.0f) return INFINITY; /* below about -55 dBFS: nothing to hear */
+    float gap = loud - floor_db;
+    return floor_db + (gap * 0.3f > 6.0f ? gap * 0.3f : 6.0f);
+}
+
+/* Sets runs of value v shorter than min frames to !v. */
+static void close_runs(uint8_t *m, size_t n, uint8_t v, size_t min) {
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && m[j] == m[i]) j++;
+        if (m[i] == v && j - i < min && i > 0 && j < n) memset(m + i, !v, j - i);
+        i = j;
+    }
+}
+
+cf_err cf__vad_mask(const int16_t *pcm, size_t n, int rate, int frame_ms, uint8_t **mask,
+                    size_t *n_frames, cf_error *err) {
+    size_t len = (size_t)rate * (size_t)frame_ms / 1000;
+    *mask = NULL;
+    *n_frames = len ? (n + len - 1) / len : 0;
+    if (*n_frames == 0) return CF_OK;
+    float *e = frame_energies(pcm, n, len, *n_frames);
+    uint8_t *m = calloc(*n_frames, 1);
+    float th = e ? speech_threshold(e, *n_frames) : NAN;
+    if (!e || !m || isnan(th)) {
+        free(e);
+        free(m);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "voice detection: out of memory");
+    }
+    for (size_t f = 0; f < *n_frames; f++) m[f] = e[f] > th;
+    free(e);
+    close_runs(m, *n_frames, 0, (size_t)(150 / frame_ms)); /* stops inside words */
+    close_runs(m, *n_frames, 1, (size_t)(60 / frame_ms));  /* clicks */
+    *mask = m;
+    return CF_OK;
+}
+
+/* Finds the frame to cut at in (from, limit]: middle of a pause, or the quietest frame. */
+static size_t pick_cut(const uint8_t *m, const float *e, size_t from, size_t lo, size_t limit,
+                       size_t min_pause) {
+    size_t best = 0, best_len = 0;
+    for (size_t i = from; i < limit;) {
+        if (m[i]) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < limit && !m[j]) j++;
+        if (j - i >= min_pause) {
+            if (i >= lo) return i + (j - i) / 2; /* first pause past the preferred length */
+            if (j - i >= best_len) best = i + (j - i) / 2, best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len) return best;
+    size_t q = from + (limit - from) / 2;
+    for (size_t i = q; i < limit; i++)
+        if (e[i] < e[q]) q = i;
+    return q;
+}
+
+static cf_err push_chunk(cf__vad_chunk **out, size_t *n, size_t *cap, size_t a, size_t b,
+                         cf_error *err) {
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        cf__vad_chunk *p = realloc(*out, c * sizeof *p);
+        if (!p) return cf_error_set(err, CF_ERR_NO_MEMORY, "voice detection: out of memory");
+        *out = p;
+        *cap = c;
+    }
+    (*out)[(*n)++] = (cf__vad_chunk){a, b};
+    return CF_OK;
+}
+
+/* Adds [a, b) frames trimmed to its speech plus padding, unless it holds no speech. */
+static cf_err add_trimmed(const uint8_t *m, size_t a, size_t b, size_t pad, size_t len, size_t n,
+                          cf__vad_chunk **out, size_t *n_out, size_t *cap, cf_error *err) {
+    size_t s = a, t = b;
+    while (s < b && !m[s]) s++;
+    while (t > s && !m[t - 1]) t--;
+    if (s == t) return CF_OK;
+    s = s > a + pad ? s - pad : a;
+    t = t + pad < b ? t + pad : b;
+    size_t end = t * len < n ? t * len : n;
+    return push_chunk(out, n_out, cap, s * len, end, err);
+}
+
+cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts,
+                     cf__vad_chunk **out, size_t *n_out, cf_error *err) {
+    cf__vad_options o = {20000, 4000, 250, 250};
+    if (opts) {
+        if (opts->max_chunk_ms > 0) o.max_chunk_ms = opts->max_chunk_ms;
+        if (opts->min_chunk_ms > 0) o.min_chunk_ms = opts->min_chunk_ms;
+        if (opts->min_pause_ms > 0) o.min_pause_ms = opts->min_pause_ms;
+        if (opts->pad_ms > 0) o.pad_ms = opts->pad_ms;
+    }
+    if (o.min_chunk_ms > o.max_chunk_ms / 2) o.min_chunk_ms = o.max_chunk_ms / 2;
+    *out = NULL;
+    *n_out = 0;
+    uint8_t *m = NULL;
+    size_t nf = 0, cap = 0, len = (size_t)rate * FRAME_MS / 1000;
+    cf_err e = cf__vad_mask(pcm, n, rate, FRAME_MS, &m, &nf, err);
+    if (e || nf == 0) return e;
+    float *en = frame_energies(pcm, n, len, nf);
+    if (!en) {
+        free(m);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "voice detection: out of memory");
+    }
+    size_t max_f = (size_t)(o.max_chunk_ms / FRAME_MS), min_f = (size_t)(o.min_chunk_ms / FRAME_MS);
+    size_t pause_f = (size_t)(o.min_pause_ms / FRAME_MS), pad_f = (size_t)(o.pad_ms / FRAME_MS);
+    for (size_t a = 0; a < nf && !e;) {
+        size_t b = nf;
+        if (nf - a > max_f) b = pick_cut(m, en, a + 1, a + min_f, a + max_f, pause_f);
+        e = add_trimmed(m, a, b, pad_f, len, n, out, n_out, &cap, err);
+        a = b;
+    }
+    free(en);
+    free(m);
+    if (e) {
+        free(*out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    return e;
+}
