@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "clipforge/config.h"
 #include "clipforge/json.h"
+#include "clipforge/timefmt.h"
 #include "clipforge/transcribe.h"
 
 #define CMD "transcribe"
@@ -21,6 +22,7 @@ typedef struct tx_args {
     out_format format;
     bool format_set, json;
     int threads;
+    int64_t chunk_ms;
     cf_caption_style style;
 } tx_args;
 
@@ -41,6 +43,7 @@ static void usage(FILE *out) {
             "  --language L        language (default en-us)\n"
             "  --model-dir DIR     backend model directory (default: the installed model)\n"
             "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
+            "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
             "  --max-chars N       caption characters per line (default 42)\n"
             "  --max-lines N       caption lines per cue (default 2)\n"
             "  -h, --help          this help\n"
@@ -76,7 +79,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
         {"format", required_argument, 0, 'f'}, {"json", no_argument, 0, 'j'},
         {"engine", required_argument, 0, 'e'}, {"language", required_argument, 0, 'l'},
         {"model-dir", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-        {"max-chars", required_argument, 0, 'c'}, {"max-lines", required_argument, 0, 'n'},
+        {"chunk", required_argument, 0, 'k'}, {"max-chars", required_argument, 0, 'c'}, {"max-lines", required_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -98,6 +101,11 @@ static int parse_args(int argc, char **argv, tx_args *a) {
         case 't':
             if (parse_int(optarg, 0, 64, &a->threads))
                 return cf_cli_usage_error(CMD, "--threads: expected 0..64, got '%s'", optarg);
+            break;
+        case 'k':
+            if (cf_parse_time_ms(optarg, &a->chunk_ms, NULL) != CF_OK || a->chunk_ms < 2000 ||
+                a->chunk_ms > 600000)
+                return cf_cli_usage_error(CMD, "--chunk: expected 2 to 600 seconds, got '%s'", optarg);
             break;
         case 'c':
             if (parse_int(optarg, 8, 200, &a->style.max_chars_per_line))
@@ -130,7 +138,8 @@ static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
     cf_transcribe_options o = {.engine = a->engine, .language = a->language,
                                .model_dir = a->model_dir,
                                .threads = a->threads ? a->threads : (int)cfg->threads,
-                               .max_duration_ms = cfg->max_duration_ms};
+                               .max_duration_ms = cfg->max_duration_ms,
+                               .max_chunk_ms = a->chunk_ms};
     return cf_transcribe_file(a->input, &o, p, t, err);
 }
 

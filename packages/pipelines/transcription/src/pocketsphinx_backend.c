@@ -52,7 +52,7 @@ static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *er
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
     pthread_mutex_lock(&open_lock);
     r->config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict,
-                            "-bestpath", "yes", "-logfn", "/dev/null", NULL);
+                            "-bestpath", "yes", "-remove_silence", "no", "-logfn", "/dev/null", NULL);
     if (r->config) r->ps = ps_init(r->config);
     pthread_mutex_unlock(&open_lock);
     if (!r->ps) {

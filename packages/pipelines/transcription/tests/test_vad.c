@@ -1,0 +1,110 @@
+/* Voice activity detection and chunking at pauses on synthetic signals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "vad.h"
+
+#define RATE 16000
+
+/* Fills [a_ms, b_ms) with a 200 Hz tone modulated like syllables (4 Hz). */
+static void tone(int16_t *pcm, int64_t a_ms, int64_t b_ms, double amp) {
+    for (int64_t i = a_ms * 16; i < b_ms * 16; i++) {
+        double t = (double)i / RATE;
+        pcm[i] = (int16_t)(amp * (0.6 + 0.4 * sin(2 * M_PI * 4 * t)) * sin(2 * M_PI * 200 * t));
+    }
+}
+
+static void noise(int16_t *pcm, size_t n, double amp) {
+    unsigned s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        pcm[i] = (int16_t)(pcm[i] + amp * (((s >> 16) & 0x7fff) / 16384.0 - 1.0));
+    }
+}
+
+static void test_speech_bursts_are_cut_inside_pauses(void **state) {
+    (void)state;
+    size_t n = 60 * RATE;
+    int16_t *pcm = calloc(n, sizeof *pcm);
+    /* 6 bursts of 8 s with 1.5 s pauses: 0.5-8.5, 10-18, ... */
+    for (int k = 0; k < 6; k++) tone(pcm, 500 + k * 9500, 8500 + k * 9500, 8000);
+    noise(pcm, n, 50);
+    cf__vad_chunk *c = NULL;
+    size_t nc = 0;
+    cf__vad_options o = {.max_chunk_ms = 20000, .min_chunk_ms = 4000};
+    assert_int_equal(cf__vad_split(pcm, n, RATE, &o, &c, &nc, NULL), CF_OK);
+    assert_true(nc >= 3 && nc <= 6);
+    for (size_t i = 0; i < nc; i++) {
+        assert_true(c[i].end - c[i].start <= 20 * RATE);
+        if (i) assert_true(c[i].start >= c[i - 1].end);
+        /* every cut falls inside a pause, never inside a burst */
+        for (int k = 0; k < 6; k++) {
+            size_t a = (size_t)(500 + k * 9500 + 100) * 16, b = (size_t)(8500 + k * 9500 - 100) * 16;
+            assert_false(c[i].start > a && c[i].start < b);
+            assert_false(c[i].end > a && c[i].end < b);
+        }
+    }
+    /* speech start and end are kept */
+    assert_true(c[0].start <= 500 * 16);
+    assert_true(c[nc - 1].end >= (size_t)(8500 + 5 * 9500) * 16);
+    free(c);
+    free(pcm);
+}
+
+static void test_silence_gives_no_chunks(void **state) {
+    (void)state;
+    size_t n = 5 * RATE;
+    int16_t *pcm = calloc(n, sizeof *pcm);
+    noise(pcm, n, 3);
+    cf__vad_chunk *c = NULL;
+    size_t nc = 7;
+    assert_int_equal(cf__vad_split(pcm, n, RATE, NULL, &c, &nc, NULL), CF_OK);
+    assert_int_equal(nc, 0);
+    free(c);
+    free(pcm);
+}
+
+static void test_continuous_sound_is_cut_at_max_length(void **state) {
+    (void)state;
+    size_t n = 50 * RATE;
+    int16_t *pcm = calloc(n, sizeof *pcm);
+    noise(pcm, n, 20);
+    tone(pcm, 0, 50000, 8000); /* no pause at all */
+    cf__vad_chunk *c = NULL;
+    size_t nc = 0;
+    cf__vad_options o = {.max_chunk_ms = 15000};
+    assert_int_equal(cf__vad_split(pcm, n, RATE, &o, &c, &nc, NULL), CF_OK);
+    assert_true(nc >= 4);
+    size_t covered = 0;
+    for (size_t i = 0; i < nc; i++) {
+        assert_true(c[i].end - c[i].start <= 15 * RATE);
+        covered += c[i].end - c[i].start;
+    }
+    assert_true(covered >= n * 95 / 100);
+    free(c);
+    free(pcm);
+}
+
+static void test_empty_input(void **state) {
+    (void)state;
+    cf__vad_chunk *c = NULL;
+    size_t nc = 3;
+    int16_t one = 0;
+    assert_int_equal(cf__vad_split(&one, 0, RATE, NULL, &c, &nc, NULL), CF_OK);
+    assert_int_equal(nc, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_speech_bursts_are_cut_inside_pauses),
+        cmocka_unit_test(test_silence_gives_no_chunks),
+        cmocka_unit_test(test_continuous_sound_is_cut_at_max_length),
+        cmocka_unit_test(test_empty_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `clipforge transcribe` end to end: help and exit codes, bad input, audio inside a video
+# container, SRT/VTT output that reads back to the same words, a user's SRT converted to VTT and
+# JSON, the --json summary, and cancellation by SIGINT.
+# Usage: test_transcribe_cli.sh CLIPFORGE WORKDIR
+set -euo pipefail
+cf=$1 work=$2
+rm -rf "$work" && mkdir -p "$work"
+fail=0
+ok() { echo "ok:   $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+expect_code() { # CODE DESCRIPTION CMD...
+  local want=$1 what=$2 got=0
+  shift 2
+  "$@" >"$work/out" 2>"$work/err" || got=$?
+  if [ "$got" = "$want" ]; then ok "$what -> exit $got"; else bad "$what -> exit $got, want $want ($(cat "$work/err"))"; fi
+}
+
+expect_code 0 "--help" "$cf" transcribe --help
+grep -q -- "--format json|srt|vtt" "$work/out" && ok "help names the formats" || bad "help text"
+"$cf" --help | grep -q "^  transcribe" && ok "listed in clipforge --help" || bad "not in clipforge --help"
+expect_code 2 "no --input" "$cf" transcribe
+expect_code 2 "unknown format" "$cf" transcribe --input x.wav --format doc
+expect_code 2 "unknown option" "$cf" transcribe --input x.wav --bogus
+expect_code 2 "missing file" "$cf" transcribe --input "$work/none.wav"
+echo "not media at all" > "$work/text.mp4"
+expect_code 2 "not media" "$cf" transcribe --input "$work/text.mp4"
+grep -q "text.mp4" "$work/err" && ok "error names the file" || bad "error message: $(cat "$work/err")"
+ffmpeg -loglevel error -f lavfi -i color=c=black:s=64x64:d=1 -c:v libx264 -y "$work/silent.mp4"
+expect_code 2 "video without audio" "$cf" transcribe --input "$work/silent.mp4"
+expect_code 2 "unknown engine" "$cf" transcribe --input "$work/silent.mp4" --engine nope
+
+# speech in an MP4 (AAC 44.1 kHz stereo), so decoding + resampling run on a real container
+espeak-ng -v en-us+f2 -s 140 -w "$work/s.wav" "Please bring a warm coat and your ticket. I think the train leaves at nine o'clock."
+ffmpeg -loglevel error -f lavfi -i color=c=blue:s=64x64:r=10 -i "$work/s.wav" -af "adelay=800,apad=pad_dur=1" \
+  -ac 2 -ar 44100 -c:a aac -c:v libx264 -shortest -y "$work/talk.mp4"
+expect_code 0 "transcribe mp4 to json" "$cf" transcribe --input "$work/talk.mp4" --output "$work/talk.json"
+python3 - "$work/talk.json" <<'PY' && ok "json transcript has timed words" || bad "json transcript"
+import json, sys
+t = json.load(open(sys.argv[1]))
+words = [w for s in t["segments"] for w in s["words"]]
+text = " ".join(w["word"] for w in words)
+assert t["language"] == "en-us" and t["model"].startswith("pocketsphinx/"), t
+assert len(words) >= 10, text
+assert len({"please", "bring", "ticket", "think", "train", "clock"} & set(text.split())) >= 2, text
+assert 700 <= words[0]["start_ms"] <= 1300, words[0]   # speech starts 0.8 s in
+assert abs(t["duration_ms"] - 1000 - words[-1]["end_ms"]) < 1500, (t["duration_ms"], words[-1])
+PY
+
+expect_code 0 "srt to stdout" "$cf" transcribe --input "$work/talk.mp4" --format srt
+cp "$work/out" "$work/talk.srt"
+head -2 "$work/talk.srt" | grep -q -- "^00:00:0[0-9],[0-9]\{3\} --> 00:00:0[0-9],[0-9]\{3\}$" && ok "srt timing line" || bad "srt: $(head -3 "$work/talk.srt")"
+expect_code 0 "vtt by extension" "$cf" transcribe --input "$work/talk.mp4" --output "$work/talk.vtt" --max-chars 20
+head -1 "$work/talk.vtt" | grep -q "^WEBVTT$" && ok "vtt header" || bad "vtt header"
+awk 'NF && !/-->/ && !/^WEBVTT/ && length($0) > 20 {exit 1}' "$work/talk.vtt" && ok "vtt lines <= 20 chars" || bad "long vtt line"
+# captions read back give the same words as the transcript
+expect_code 0 "srt read back" "$cf" transcribe --input "$work/talk.srt" --output "$work/back.json"
+python3 - "$work/talk.json" "$work/back.json" <<'PY' && ok "srt round trip keeps the words" || bad "srt round trip"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+wa = [w["word"] for s in a["segments"] for w in s["words"]]
+wb = [w["word"] for s in b["segments"] for w in s["words"]]
+assert wa == wb, (wa, wb)
+assert b["segments"][0]["start_ms"] == a["segments"][0]["words"][0]["start_ms"]
+PY
+
+# a user's SRT (BOM, CRLF, no final newline) converted to VTT
+printf '\xef\xbb\xbf1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i> & welcome\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nBye' > "$work/user.srt"
+expect_code 0 "user srt to vtt" "$cf" transcribe --input "$work/user.srt" --format vtt
+grep -q "^00:00:01.000 --> 00:00:02.500$" "$work/out" && grep -q "^Hello &amp; welcome$" "$work/out" \
+  && ok "user srt converted" || bad "converted vtt: $(cat "$work/out")"
+printf '1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 --> 00:00:0x,000\nbad\n' > "$work/broken.srt"
+expect_code 2 "malformed srt" "$cf" transcribe --input "$work/broken.srt"
+grep -q "line 6" "$work/err" && ok "error names line 6" || bad "error: $(cat "$work/err")"
+
+expect_code 0 "--json summary" "$cf" transcribe --input "$work/talk.mp4" --output "$work/s.srt" --json
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['format']=='srt' and s['words']>0 and s['output'].endswith('s.srt'), s" "$work/out" \
+  && ok "summary fields" || bad "summary: $(cat "$work/out")"
+
+# cancellation: SIGINT while recognising a long input stops with exit 1
+sox -R -q "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/long.wav"
+"$cf" transcribe --input "$work/long.wav" --threads 1 --chunk 4 --output "$work/long.json" 2>"$work/err" &
+pid=$!
+sleep 1.5
+kill -INT "$pid"
+code=0
+wait "$pid" || code=$?
+if [ "$code" = 1 ] && grep -q cancelled "$work/err" && [ ! -e "$work/long.json" ]; then ok "SIGINT cancels (exit 1, no output)"; else bad "cancel: exit $code, $(cat "$work/err")"; fi
+exit $fail
