@@ -76,8 +76,8 @@ int main(int argc, char **argv) {
     if (f) fclose(f);
     cf_error err = {0};
     json_t *j = cf_json_load_file(argv[2], 64 << 20, 64, &err);
-    cf_stt_transcript t;
-    if (!j || cf_stt_transcript_from_json(j, &t, &err) != CF_OK || !nr) {
+    cf_transcript t;
+    if (!j || cf_transcript_from_json(j, &t, &err) != CF_OK || !nr) {
         fprintf(stderr, "stt_score: %s\n", nr ? err.msg : "empty reference");
         return 1;
     }
@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
     size_t n_err = 0, in_gaps = 0;
     for (size_t s = 0; s < t.n_segments; s++)
         for (size_t w = 0; w < t.segments[s].n_words; w++) {
-            const cf_stt_word *wd = &t.segments[s].words[w];
+            const cf_transcript_word *wd = &t.segments[s].words[w];
             nh += split_words(wd->word, hyp, nh, MAX_WORDS);
             long long mid = (wd->start_ms + wd->end_ms) / 2;
             size_t k = 0;
@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
         long long first = -1, last = -1;
         for (size_t s = 0; s < t.n_segments; s++)
             for (size_t w = 0; w < t.segments[s].n_words; w++) {
-                const cf_stt_word *wd = &t.segments[s].words[w];
+                const cf_transcript_word *wd = &t.segments[s].words[w];
                 long long mid = (wd->start_ms + wd->end_ms) / 2;
                 if (mid < sent[k].start - 150 || mid > sent[k].end + 150) continue;
                 if (first < 0) first = wd->start_ms;
@@ -119,6 +119,6 @@ int main(int argc, char **argv) {
            n_err / 2, ns, in_gaps);
     for (size_t i = 0; i < nr; i++) free(ref[i]);
     for (size_t i = 0; i < nh; i++) free(hyp[i]);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
     return 0;
 }

@@ -14,9 +14,11 @@
 #                   or shift word times.
 #   pink noise 20 dB SNR: WER <= 0.70 (measured 0.48); timing mean <= 150 ms (35); no word in
 #                   pauses.
-#   music 10 dB SNR: WER <= 0.95 (measured 0.79: pocketsphinx's model is weak under tonal music,
-#                   this only guards that speech still comes through); timing mean <= 200 ms
-#                   (38), at most 1 word inside pauses (0).
+#   music 10 dB SNR (a four-note chord with tremolo, right in the voice's pitch range):
+#                   WER <= 0.95 (measured 0.82; 0.76 even at 20 dB: pocketsphinx's model is weak
+#                   under tonal music, so this only guards that speech still comes through);
+#                   timing mean <= 200 ms (134); at most 4 words made up from the music inside
+#                   the pauses (3).
 # Usage: test_transcribe_speech.sh CLIPFORGE STT_SCORE WORKDIR
 set -euo pipefail
 cf=$1 score=$2 work=$3
@@ -58,7 +60,7 @@ check noise20 "$s" "s['wer'] <= 0.70 and s['boundary_err_ms_mean'] <= 150 and s[
 
 "$here/mix_noise.sh" "$work/speech.wav" music 10 "$work/music10.wav"
 s=$(run music10 "$work/music10.wav"); echo "music 10 dB: $s"
-check music10 "$s" "s['wer'] <= 0.95 and s['boundary_err_ms_mean'] <= 200 and s['words_in_gaps'] <= 1"
+check music10 "$s" "s['wer'] <= 0.95 and s['boundary_err_ms_mean'] <= 200 and s['words_in_gaps'] <= 4"
 
 # confidences are probabilities and the words the model got right score higher on average
 python3 - "$work/clean.json" "$here/sentences.txt" <<'PY' || fail=1

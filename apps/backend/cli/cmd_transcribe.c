@@ -127,7 +127,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
 }
 
 static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
-                         cf_stt_transcript *t, cf_error *err) {
+                         cf_transcript *t, cf_error *err) {
     if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt")) {
         cf_caption_track track;
         cf_err e = cf_captions_load_file(a->input, 0, &track, err);
@@ -144,10 +144,10 @@ static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
 }
 
 /* Renders the transcript in the chosen format: *json_out for json, *text_out otherwise. */
-static cf_err render(const tx_args *a, const cf_stt_transcript *t, json_t **json_out,
+static cf_err render(const tx_args *a, const cf_transcript *t, json_t **json_out,
                      char **text_out, cf_error *err) {
     if (a->format == OUT_JSON) {
-        if (!(*json_out = cf_stt_transcript_to_json(t)))
+        if (!(*json_out = cf_transcript_to_json(t)))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "transcript: cannot build JSON");
         return CF_OK;
     }
@@ -173,13 +173,13 @@ static const char *format_name(out_format f) {
     return f == OUT_SRT ? "srt" : f == OUT_VTT ? "vtt" : "json";
 }
 
-static void print_summary(const tx_args *a, const cf_stt_transcript *t, const char *text,
+static void print_summary(const tx_args *a, const cf_transcript *t, const char *text,
                           int64_t elapsed_ms) {
     json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "input", a->input, "format",
                           format_name(a->format), "model", t->model ? t->model : "",
                           "duration_ms", (json_int_t)t->duration_ms, "segments",
                           (json_int_t)t->n_segments, "words",
-                          (json_int_t)cf_stt_transcript_word_count(t), "processing_time_ms",
+                          (json_int_t)cf_transcript_word_count(t), "processing_time_ms",
                           (json_int_t)elapsed_ms);
     if (!j) return;
     if (a->output) json_object_set_new(j, "output", json_string(a->output));
@@ -196,7 +196,7 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static cf_err emit(const tx_args *a, const cf_stt_transcript *t, int64_t started, cf_error *err) {
+static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf_error *err) {
     json_t *doc = NULL;
     char *text = NULL;
     cf_err e = render(a, t, &doc, &text, err);
@@ -227,12 +227,12 @@ int cf_cmd_transcribe(int argc, char **argv) {
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
     int64_t started = now_ms();
-    cf_stt_transcript t = {0};
+    cf_transcript t = {0};
     cf_err e = read_input(&a, &cfg, &progress, &t, &err);
     cf_cli_bar_finish(&bar);
     cf_cli_cancel_on_signal(NULL);
     if (!e) e = emit(&a, &t, started, &err);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
     cf_config_free(&cfg);
     return e ? cf_cli_fail(CMD, &err) : 0;
 }

@@ -292,7 +292,7 @@ cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_trac
     return e;
 }
 
-static cf_err cue_words(const cf_caption_cue *c, cf_stt_segment *s, cf_error *err) {
+static cf_err cue_words(const cf_caption_cue *c, cf_transcript_segment *s, cf_error *err) {
     size_t n = 0, chars = 0;
     const char *t = c->text;
     for (size_t i = 0; t[i];) {
@@ -310,7 +310,7 @@ static cf_err cue_words(const cf_caption_cue *c, cf_stt_segment *s, cf_error *er
         if (!t[i]) break;
         size_t a = i;
         while (t[i] && !isspace((unsigned char)t[i])) i++;
-        cf_stt_word *w = &s->words[s->n_words];
+        cf_transcript_word *w = &s->words[s->n_words];
         if (!(w->word = strndup(t + a, i - a)))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
         s->n_words++;
@@ -319,10 +319,10 @@ static cf_err cue_words(const cf_caption_cue *c, cf_stt_segment *s, cf_error *er
         w->end_ms = c->start_ms + (int64_t)((double)span * (double)before / (double)chars);
         w->confidence = 1.0;
     }
-    return cf_stt_segment_join_text(s, err);
+    return cf_transcript_segment_join_text(s, err);
 }
 
-cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_stt_transcript *out,
+cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out,
                                  cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_err e = CF_OK;
@@ -331,12 +331,12 @@ cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_stt_transcrip
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
     for (size_t i = 0; !e && i < track->n_cues; i++) {
         const cf_caption_cue *c = &track->cues[i];
-        cf_stt_segment *s = &out->segments[out->n_segments++];
+        cf_transcript_segment *s = &out->segments[out->n_segments++];
         s->start_ms = c->start_ms;
         s->end_ms = c->end_ms;
         e = cue_words(c, s, err);
         if (c->end_ms > out->duration_ms) out->duration_ms = c->end_ms;
     }
-    if (e) cf_stt_transcript_free(out);
+    if (e) cf_transcript_free(out);
     return e;
 }

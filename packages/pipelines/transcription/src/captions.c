@@ -38,7 +38,7 @@ void cf_caption_track_free(cf_caption_track *t) {
 
 /* A word of the transcript seen flat, with whether a segment boundary precedes it. */
 typedef struct flat_word {
-    const cf_stt_word *w;
+    const cf_transcript_word *w;
     size_t chars;
     bool new_segment;
 } flat_word;
@@ -111,7 +111,7 @@ static size_t cue_end(const flat_word *fw, size_t n, size_t a, const cf_caption_
     size_t capacity = (size_t)st->max_chars_per_line * (size_t)st->max_lines, used = fw[a].chars;
     size_t b = a + 1;
     for (; b < n; b++) {
-        const cf_stt_word *prev = fw[b - 1].w, *w = fw[b].w;
+        const cf_transcript_word *prev = fw[b - 1].w, *w = fw[b].w;
         if (ends_sentence(prev->word)) break;
         if (ends_clause(prev->word) && used * 2 >= capacity) break;
         if (fw[b].new_segment || w->start_ms - prev->end_ms >= st->pause_break_ms) break;
@@ -140,15 +140,16 @@ static char *cue_text(const flat_word *fw, size_t a, size_t b, const cf_caption_
     return text;
 }
 
-static flat_word *flatten(const cf_stt_transcript *t, size_t *n_out) {
-    size_t n = cf_stt_transcript_word_count(t), k = 0;
+static flat_word *flatten(const cf_transcript *t, size_t *n_out) {
+    size_t n = cf_transcript_word_count(t), k = 0;
     flat_word *fw = calloc(n ? n : 1, sizeof *fw);
     if (!fw) return NULL;
     for (size_t s = 0; s < t->n_segments; s++)
         for (size_t i = 0; i < t->segments[s].n_words; i++) {
-            const cf_stt_word *w = &t->segments[s].words[i];
+            const cf_transcript_word *w = &t->segments[s].words[i];
             if (!w->word || !w->word[0]) continue;
-            fw[k++] = (flat_word){w, cf_utf8_length(w->word, strlen(w->word)), i == 0 && k > 0};
+            bool first_of_segment = i == 0 && k > 0;
+            fw[k++] = (flat_word){w, cf_utf8_length(w->word, strlen(w->word)), first_of_segment};
         }
     *n_out = k;
     return fw;
@@ -175,7 +176,7 @@ static void sanitize_style(cf_caption_style *st, const cf_caption_style *in) {
     if (in->pause_break_ms > 0) st->pause_break_ms = in->pause_break_ms;
 }
 
-cf_err cf_captions_from_transcript(const cf_stt_transcript *t, const cf_caption_style *style,
+cf_err cf_captions_from_transcript(const cf_transcript *t, const cf_caption_style *style,
                                    cf_caption_track *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_caption_style st;
@@ -248,14 +249,20 @@ static void put_vtt_text(text_buf *b, const char *s) {
     }
 }
 
-/* Blank lines would end a cue early in both formats: drop empty lines from the text. */
+static bool blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t') return false;
+    return true;
+}
+
+/* Blank lines would end a cue early in both formats: drop them from the text. */
 static void put_cue_text(text_buf *b, const char *text, cf_caption_format fmt) {
     const char *line = text;
     bool any = false;
     while (*line) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        if (len) {
+        if (!blank(line, len)) {
             char *copy = strndup(line, len);
             if (!copy) {
                 b->ok = false;

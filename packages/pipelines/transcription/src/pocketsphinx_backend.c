@@ -90,11 +90,11 @@ static char *clean_word(const char *w) {
     return s;
 }
 
-static cf_err push_word(cf_stt_segment *out, size_t *cap, const char *w, int64_t a, int64_t b,
+static cf_err push_word(cf_transcript_segment *out, size_t *cap, const char *w, int64_t a, int64_t b,
                         double conf, cf_error *err) {
     if (out->n_words == *cap) {
         size_t c = *cap ? *cap * 2 : 32;
-        cf_stt_word *p = realloc(out->words, c * sizeof *p);
+        cf_transcript_word *p = realloc(out->words, c * sizeof *p);
         if (!p) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
         out->words = p;
         *cap = c;
@@ -103,11 +103,11 @@ static cf_err push_word(cf_stt_segment *out, size_t *cap, const char *w, int64_t
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
     if (conf < 0) conf = 0;
     if (conf > 1) conf = 1;
-    out->words[out->n_words++] = (cf_stt_word){s, a, b, conf};
+    out->words[out->n_words++] = (cf_transcript_word){s, a, b, conf};
     return CF_OK;
 }
 
-static cf_err collect_words(ps_rec *r, cf_stt_segment *out, cf_error *err) {
+static cf_err collect_words(ps_rec *r, cf_transcript_segment *out, cf_error *err) {
     logmath_t *lmath = ps_get_logmath(r->ps);
     size_t cap = 0;
     cf_err e = CF_OK;
@@ -126,7 +126,7 @@ static cf_err collect_words(ps_rec *r, cf_stt_segment *out, cf_error *err) {
     return e;
 }
 
-static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_stt_segment *out,
+static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out,
                         cf_error *err) {
     ps_rec *r = rec;
     if (ps_start_utt(r->ps) < 0)

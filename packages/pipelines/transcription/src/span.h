@@ -21,6 +21,6 @@ static inline void cf__span_report(const cf__span *s, double f, const char *stag
 cf_err cf__stt_load_audio(const char *path, int64_t max_duration_ms, const cf__span *span,
                           int16_t **out, size_t *n_out, cf_error *err);
 cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                          const cf__span *span, cf_stt_transcript *out, cf_error *err);
+                          const cf__span *span, cf_transcript *out, cf_error *err);
 
 #endif

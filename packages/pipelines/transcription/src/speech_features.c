@@ -34,9 +34,9 @@ static float level_db(const int16_t *pcm, size_t n, int64_t a_ms, int64_t b_ms) 
     return rms > 1e-5 ? (float)(20.0 * log10(rms)) : -100.0f;
 }
 
-static const cf_stt_word **flat_words(const cf_stt_transcript *t, size_t *n) {
-    *n = cf_stt_transcript_word_count(t);
-    const cf_stt_word **w = calloc(*n ? *n : 1, sizeof *w);
+static const cf_transcript_word **flat_words(const cf_transcript *t, size_t *n) {
+    *n = cf_transcript_word_count(t);
+    const cf_transcript_word **w = calloc(*n ? *n : 1, sizeof *w);
     size_t k = 0;
     for (size_t s = 0; w && s < t->n_segments; s++)
         for (size_t i = 0; i < t->segments[s].n_words; i++) w[k++] = &t->segments[s].words[i];
@@ -60,7 +60,7 @@ static cf_err alloc_all(cf_speech_features *f, cf_error *err) {
 }
 
 /* Words whose midpoint lies within half a window of time t, per minute. */
-static float rate_at(const cf_stt_word **w, size_t n, int64_t t, int64_t window) {
+static float rate_at(const cf_transcript_word **w, size_t n, int64_t t, int64_t window) {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t mid = (w[i]->start_ms + w[i]->end_ms) / 2;
@@ -74,7 +74,7 @@ static void fill_span(float *a, size_t n_steps, int64_t hop, int64_t from, int64
         if (s >= 0) a[s] = v;
 }
 
-static void word_features(cf_speech_features *f, const cf_stt_word **w, const int16_t *pcm,
+static void word_features(cf_speech_features *f, const cf_transcript_word **w, const int16_t *pcm,
                           size_t n, int64_t min_pause, int64_t window) {
     double sum = 0;
     for (size_t i = 0; i < f->n_words; i++) {
@@ -92,7 +92,7 @@ static void word_features(cf_speech_features *f, const cf_stt_word **w, const in
     }
 }
 
-static void step_features(cf_speech_features *f, const cf_stt_word **w, const int16_t *pcm,
+static void step_features(cf_speech_features *f, const cf_transcript_word **w, const int16_t *pcm,
                           size_t n, int64_t duration, int64_t min_pause, int64_t window) {
     int64_t hop = f->hop_ms;
     for (size_t s = 0; s < f->n_steps; s++) {
@@ -109,7 +109,7 @@ static void step_features(cf_speech_features *f, const cf_stt_word **w, const in
     }
 }
 
-cf_err cf_speech_features_compute(const cf_stt_transcript *t, const int16_t *pcm, size_t n,
+cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, size_t n,
                                   const cf_speech_features_options *opts, cf_speech_features *out,
                                   cf_error *err) {
     memset(out, 0, sizeof *out);
@@ -117,7 +117,7 @@ cf_err cf_speech_features_compute(const cf_stt_transcript *t, const int16_t *pcm
     if (opts && opts->hop_ms > 0) o.hop_ms = opts->hop_ms;
     if (opts && opts->rate_window_ms > 0) o.rate_window_ms = opts->rate_window_ms;
     if (opts && opts->min_pause_ms > 0) o.min_pause_ms = opts->min_pause_ms;
-    const cf_stt_word **w = flat_words(t, &out->n_words);
+    const cf_transcript_word **w = flat_words(t, &out->n_words);
     if (!w) return cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
     int64_t duration = t->duration_ms;
     if (out->n_words && w[out->n_words - 1]->end_ms > duration) duration = w[out->n_words - 1]->end_ms;
@@ -134,7 +134,7 @@ cf_err cf_speech_features_compute(const cf_stt_transcript *t, const int16_t *pcm
     return e;
 }
 
-cf_err cf_speech_features_from_file(const char *path, const cf_stt_transcript *t,
+cf_err cf_speech_features_from_file(const char *path, const cf_transcript *t,
                                     const cf_speech_features_options *opts,
                                     cf_speech_features *out, cf_error *err) {
     int16_t *pcm = NULL;

@@ -70,7 +70,7 @@ typedef struct run_state {
     const int16_t *pcm;
     const cf__vad_chunk *chunks;
     size_t n_chunks;
-    cf_stt_segment *segments; /* one per chunk, each written by the worker that took it */
+    cf_transcript_segment *segments; /* one per chunk, each written by the worker that took it */
     atomic_size_t next;
     atomic_size_t samples_done;
     atomic_int workers_left;
@@ -89,7 +89,7 @@ static void fail_run(run_state *s, const cf_error *e) {
 
 static cf_err decode_chunk(run_state *s, void *rec, size_t i, cf_error *err) {
     const cf__vad_chunk *c = &s->chunks[i];
-    cf_stt_segment *seg = &s->segments[i];
+    cf_transcript_segment *seg = &s->segments[i];
     cf_err e = s->t->decode(rec, s->pcm + c->start, c->end - c->start, seg, err);
     if (e) return e;
     int64_t offset = (int64_t)(c->start / (CF_STT_SAMPLE_RATE / 1000));
@@ -99,7 +99,7 @@ static cf_err decode_chunk(run_state *s, void *rec, size_t i, cf_error *err) {
     }
     seg->start_ms = seg->n_words ? seg->words[0].start_ms : offset;
     seg->end_ms = seg->n_words ? seg->words[seg->n_words - 1].end_ms : offset;
-    return cf_stt_segment_join_text(seg, err);
+    return cf_transcript_segment_join_text(seg, err);
 }
 
 static void *worker(void *arg) {
@@ -167,7 +167,7 @@ static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
 }
 
 /* Moves the non-empty segments into out. */
-static cf_err gather(run_state *s, cf_stt_transcript *out, cf_error *err) {
+static cf_err gather(run_state *s, cf_transcript *out, cf_error *err) {
     size_t n = 0;
     for (size_t i = 0; i < s->n_chunks; i++) n += s->segments[i].n_words > 0;
     if (n && !(out->segments = calloc(n, sizeof *out->segments)))
@@ -180,7 +180,7 @@ static cf_err gather(run_state *s, cf_stt_transcript *out, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err set_header(cf_stt_transcript *out, const cf_transcriber *t, const char *language,
+static cf_err set_header(cf_transcript *out, const cf_transcriber *t, const char *language,
                          size_t n, cf_error *err) {
     size_t len = strlen(t->name) + strlen(t->model_version ? t->model_version : "") + 2;
     out->language = strdup(language);
@@ -208,7 +208,7 @@ static cf_err pick_backend(const cf_transcribe_options *o, const char *language,
 }
 
 cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                          const cf__span *span, cf_stt_transcript *out, cf_error *err) {
+                          const cf__span *span, cf_transcript *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     const char *language = opts && opts->language ? opts->language : "en-us";
     const cf_transcriber *t = NULL;
@@ -226,23 +226,23 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     if (!e && s.n_chunks) e = run_chunks(&s, thread_count(opts ? opts->threads : 0, s.n_chunks), err);
     if (!e) e = gather(&s, out, err);
     if (!e) e = set_header(out, t, language, n, err);
-    for (size_t i = 0; i < s.n_chunks && s.segments; i++) cf_stt_segment_free(&s.segments[i]);
+    for (size_t i = 0; i < s.n_chunks && s.segments; i++) cf_transcript_segment_free(&s.segments[i]);
     free(s.segments);
     free(chunks);
     pthread_mutex_destroy(&s.err_lock);
-    if (e) cf_stt_transcript_free(out);
+    if (e) cf_transcript_free(out);
     else cf__span_report(span, 1.0, "recognising");
     return e;
 }
 
 cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                         cf_progress *progress, cf_stt_transcript *out, cf_error *err) {
+                         cf_progress *progress, cf_transcript *out, cf_error *err) {
     const cf__span all = {progress, 0.0, 1.0};
     return cf__transcribe_pcm(pcm, n, opts, &all, out, err);
 }
 
 cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
-                          cf_stt_transcript *out, cf_error *err) {
+                          cf_transcript *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     const cf_transcriber *t = NULL;
     cf_err e = pick_backend(opts, opts && opts->language ? opts->language : "en-us", &t, err);

@@ -105,13 +105,13 @@ static void test_load_file_errors(void **state) {
     assert_int_equal(cf_captions_load_file(path, 10, &tr, &err), CF_ERR_TOO_LARGE);
     assert_int_equal(cf_captions_load_file(path, 0, &tr, &err), CF_OK);
     assert_int_equal(tr.n_cues, 1);
-    cf_stt_transcript t;
+    cf_transcript t;
     assert_int_equal(cf_captions_to_transcript(&tr, &t, &err), CF_OK);
     assert_int_equal(t.n_segments, 1);
     assert_string_equal(t.segments[0].text, "hello");
     assert_int_equal(t.segments[0].words[0].start_ms, 1000);
     assert_int_equal(t.segments[0].words[0].end_ms, 2000);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
     cf_caption_track_free(&tr);
     remove(path);
 }

@@ -11,13 +11,13 @@
 
 /* Builds a one-segment transcript from words spaced `step` ms apart, each `len` ms long;
  * a word "|" is not added but inserts a pause of `gap` ms. */
-static void make_transcript(cf_stt_transcript *t, const char *const *words, size_t n,
+static void make_transcript(cf_transcript *t, const char *const *words, size_t n,
                             int64_t step, int64_t len, int64_t gap) {
     memset(t, 0, sizeof *t);
     t->language = strdup("en-us");
     t->segments = calloc(1, sizeof *t->segments);
     t->n_segments = 1;
-    cf_stt_segment *s = &t->segments[0];
+    cf_transcript_segment *s = &t->segments[0];
     s->words = calloc(n, sizeof *s->words);
     int64_t at = 0;
     for (size_t i = 0; i < n; i++) {
@@ -25,12 +25,12 @@ static void make_transcript(cf_stt_transcript *t, const char *const *words, size
             at += gap;
             continue;
         }
-        s->words[s->n_words++] = (cf_stt_word){strdup(words[i]), at, at + len, 0.9};
+        s->words[s->n_words++] = (cf_transcript_word){strdup(words[i]), at, at + len, 0.9};
         at += step;
     }
     s->end_ms = at;
     t->duration_ms = at + 1000;
-    assert_int_equal(cf_stt_segment_join_text(s, NULL), CF_OK);
+    assert_int_equal(cf_transcript_segment_join_text(s, NULL), CF_OK);
 }
 
 static size_t longest_line(const char *text) {
@@ -59,7 +59,7 @@ static void test_lines_respect_max_chars_and_two_lines(void **state) {
         "this", "is", "a", "fairly", "long", "stream", "of", "words", "without", "any",
         "punctuation", "that", "keeps", "going", "and", "going", "so", "the", "segmenter",
         "must", "wrap", "lines", "and", "open", "new", "cues", "on", "its", "own", "accord"};
-    cf_stt_transcript t;
+    cf_transcript t;
     make_transcript(&t, words, sizeof words / sizeof words[0], 300, 250, 0);
     cf_caption_style st;
     cf_caption_style_default(&st);
@@ -78,14 +78,14 @@ static void test_lines_respect_max_chars_and_two_lines(void **state) {
     }
     assert_int_equal(words_seen, sizeof words / sizeof words[0]);
     cf_caption_track_free(&tr);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
 }
 
 static void test_breaks_at_sentence_end_and_pause(void **state) {
     (void)state;
     static const char *const words[] = {"Hello", "there.", "How", "are", "you", "|", "fine",
                                         "thanks"};
-    cf_stt_transcript t;
+    cf_transcript t;
     make_transcript(&t, words, 8, 300, 250, 1500);
     cf_caption_track tr;
     assert_int_equal(cf_captions_from_transcript(&t, NULL, &tr, NULL), CF_OK);
@@ -94,13 +94,13 @@ static void test_breaks_at_sentence_end_and_pause(void **state) {
     assert_string_equal(tr.cues[1].text, "How are you");
     assert_string_equal(tr.cues[2].text, "fine thanks");
     cf_caption_track_free(&tr);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
 }
 
 static void test_short_cue_is_held_to_minimum_but_not_into_next(void **state) {
     (void)state;
     static const char *const words[] = {"Yes.", "|", "No.", "Maybe."};
-    cf_stt_transcript t;
+    cf_transcript t;
     make_transcript(&t, words, 4, 1200, 200, 700);
     cf_caption_track tr;
     assert_int_equal(cf_captions_from_transcript(&t, NULL, &tr, NULL), CF_OK);
@@ -111,13 +111,13 @@ static void test_short_cue_is_held_to_minimum_but_not_into_next(void **state) {
     assert_int_equal(tr.cues[1].end_ms, 2900);
     assert_int_equal(tr.cues[2].end_ms, tr.cues[2].start_ms + 1000);
     cf_caption_track_free(&tr);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
 }
 
 static void test_max_duration_splits_slow_speech(void **state) {
     (void)state;
     static const char *const words[] = {"one", "two", "three", "four", "five", "six"};
-    cf_stt_transcript t;
+    cf_transcript t;
     make_transcript(&t, words, 6, 2000, 500, 0); /* one word every 2 s, no long pauses */
     cf_caption_style st;
     cf_caption_style_default(&st);
@@ -129,7 +129,7 @@ static void test_max_duration_splits_slow_speech(void **state) {
         assert_true(tr.cues[i].end_ms - tr.cues[i].start_ms <= 5000);
     assert_int_equal(tr.n_cues, 2); /* 0-4.5 s and 6-10.5 s */
     cf_caption_track_free(&tr);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
 }
 
 static void test_srt_and_vtt_text(void **state) {
@@ -147,11 +147,26 @@ static void test_srt_and_vtt_text(void **state) {
     free(vtt);
 }
 
+/* Found by fuzzing: a line left blank after its tags were removed ended the cue early on
+ * reading it back. */
+static void test_blank_text_lines_are_not_written(void **state) {
+    (void)state;
+    cf_caption_cue cue = {1000, 2000, " \nword\n\t\nmore"};
+    cf_caption_track tr = {&cue, 1}, back;
+    char *srt = NULL;
+    assert_int_equal(cf_captions_format(&tr, CF_CAPTION_SRT, &srt, NULL, NULL), CF_OK);
+    assert_string_equal(srt, "1\n00:00:01,000 --> 00:00:02,000\nword\nmore\n\n");
+    assert_int_equal(cf_captions_parse(srt, strlen(srt), &back, NULL), CF_OK);
+    assert_int_equal(back.n_cues, 1);
+    cf_caption_track_free(&back);
+    free(srt);
+}
+
 static void round_trip(cf_caption_format fmt) {
     static const char *const words[] = {"Caf\xc3\xa9", "<tags>", "&", "more,", "words", "here.",
                                         "Then", "a", "second", "sentence", "that", "runs",
                                         "long", "enough", "to", "wrap", "onto", "two", "lines."};
-    cf_stt_transcript t;
+    cf_transcript t;
     make_transcript(&t, words, sizeof words / sizeof words[0], 350, 300, 0);
     cf_caption_track a, b;
     char *text = NULL;
@@ -171,7 +186,7 @@ static void round_trip(cf_caption_format fmt) {
     free(text);
     cf_caption_track_free(&a);
     cf_caption_track_free(&b);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
 }
 
 static void test_srt_round_trip(void **state) {
@@ -186,7 +201,7 @@ static void test_vtt_round_trip(void **state) {
 
 static void test_empty_transcript_gives_empty_track(void **state) {
     (void)state;
-    cf_stt_transcript t = {0};
+    cf_transcript t = {0};
     cf_caption_track tr;
     char *vtt = NULL;
     assert_int_equal(cf_captions_from_transcript(&t, NULL, &tr, NULL), CF_OK);
@@ -204,6 +219,7 @@ int main(void) {
         cmocka_unit_test(test_short_cue_is_held_to_minimum_but_not_into_next),
         cmocka_unit_test(test_max_duration_splits_slow_speech),
         cmocka_unit_test(test_srt_and_vtt_text),
+        cmocka_unit_test(test_blank_text_lines_are_not_written),
         cmocka_unit_test(test_srt_round_trip),
         cmocka_unit_test(test_vtt_round_trip),
         cmocka_unit_test(test_empty_transcript_gives_empty_track),

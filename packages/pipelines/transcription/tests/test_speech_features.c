@@ -14,17 +14,17 @@
 
 /* Words of 200 ms every 400 ms from 0 to 10 s (150 wpm), then a 4 s pause, then words every
  * 200 ms (gapless, 300 wpm) to 20 s. Word 5 is 4x louder than the others (+12 dB). */
-static void build(cf_stt_transcript *t, int16_t **pcm, size_t *n) {
+static void build(cf_transcript *t, int16_t **pcm, size_t *n) {
     memset(t, 0, sizeof *t);
     t->duration_ms = 20000;
     t->segments = calloc(1, sizeof *t->segments);
     t->n_segments = 1;
-    cf_stt_segment *s = &t->segments[0];
+    cf_transcript_segment *s = &t->segments[0];
     s->words = calloc(200, sizeof *s->words);
     for (int64_t at = 0; at < 10000; at += 400)
-        s->words[s->n_words++] = (cf_stt_word){strdup("w"), at, at + 200, 1};
+        s->words[s->n_words++] = (cf_transcript_word){strdup("w"), at, at + 200, 1};
     for (int64_t at = 14000; at < 20000; at += 200)
-        s->words[s->n_words++] = (cf_stt_word){strdup("w"), at, at + 200, 1};
+        s->words[s->n_words++] = (cf_transcript_word){strdup("w"), at, at + 200, 1};
     *n = 20 * RATE;
     *pcm = calloc(*n, sizeof **pcm);
     for (size_t w = 0; w < s->n_words; w++) {
@@ -36,7 +36,7 @@ static void build(cf_stt_transcript *t, int16_t **pcm, size_t *n) {
 
 static void test_rate_pause_and_emphasis(void **state) {
     (void)state;
-    cf_stt_transcript t;
+    cf_transcript t;
     int16_t *pcm;
     size_t n;
     build(&t, &pcm, &n);
@@ -61,13 +61,13 @@ static void test_rate_pause_and_emphasis(void **state) {
     assert_true(f.loudness_db[20] > f.loudness_db[16] + 10.0f);
     assert_true(f.loudness_db[120] <= -99.0f);
     cf_speech_features_free(&f);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
     free(pcm);
 }
 
 static void test_without_audio_and_without_words(void **state) {
     (void)state;
-    cf_stt_transcript t;
+    cf_transcript t;
     int16_t *pcm;
     size_t n;
     build(&t, &pcm, &n);
@@ -76,13 +76,13 @@ static void test_without_audio_and_without_words(void **state) {
     assert_true(f.word_emphasis_db[5] == 0.0f);
     assert_true(f.speech_rate_wpm[50] > 100.0f);
     cf_speech_features_free(&f);
-    cf_stt_transcript empty = {.duration_ms = 1000};
+    cf_transcript empty = {.duration_ms = 1000};
     assert_int_equal(cf_speech_features_compute(&empty, pcm, n, NULL, &f, NULL), CF_OK);
     assert_int_equal(f.n_words, 0);
     assert_int_equal(f.n_steps, 10);
     assert_true(f.pause_ms[5] == 1000.0f);
     cf_speech_features_free(&f);
-    cf_stt_transcript_free(&t);
+    cf_transcript_free(&t);
     free(pcm);
 }
 

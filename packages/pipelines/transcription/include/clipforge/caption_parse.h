@@ -21,7 +21,7 @@ cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_trac
                              cf_error *err);
 /* Turns cues into a transcript: one segment per cue; word times are estimated by spreading the
  * cue's time over its words in proportion to their length (confidence 1). */
-cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_stt_transcript *out,
+cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out,
                                  cf_error *err);
 
 #endif

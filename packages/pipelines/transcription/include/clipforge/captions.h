@@ -40,7 +40,7 @@ void cf_caption_style_default(cf_caption_style *s);
 cf_err cf_caption_format_parse(const char *name, cf_caption_format *out, cf_error *err);
 
 /* Builds cues from the words of t (style NULL = defaults). out is the caller's to free. */
-cf_err cf_captions_from_transcript(const cf_stt_transcript *t, const cf_caption_style *style,
+cf_err cf_captions_from_transcript(const cf_transcript *t, const cf_caption_style *style,
                                    cf_caption_track *out, cf_error *err);
 /* Writes the track as SRT or WebVTT text into a malloc'd, NUL-terminated *out (caller frees). */
 cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out,

@@ -35,11 +35,11 @@ typedef struct cf_speech_features {
 
 /* Computes the features of t over its 16 kHz mono audio pcm[0..n) (pcm may be NULL: loudness and
  * emphasis are then 0). out's arrays are malloc'd; free with cf_speech_features_free. */
-cf_err cf_speech_features_compute(const cf_stt_transcript *t, const int16_t *pcm, size_t n,
+cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, size_t n,
                                   const cf_speech_features_options *opts, cf_speech_features *out,
                                   cf_error *err);
 /* Same, decoding the audio of a media file first. */
-cf_err cf_speech_features_from_file(const char *path, const cf_stt_transcript *t,
+cf_err cf_speech_features_from_file(const char *path, const cf_transcript *t,
                                     const cf_speech_features_options *opts,
                                     cf_speech_features *out, cf_error *err);
 void cf_speech_features_free(cf_speech_features *f);

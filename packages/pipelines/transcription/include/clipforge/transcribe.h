@@ -43,7 +43,7 @@ typedef struct cf_transcriber {
     cf_err (*open)(const cf_transcriber_config *cfg, void **out, cf_error *err);
     /* Recognises n 16 kHz mono samples; fills out->words with times in ms relative to pcm[0]
      * (the caller shifts them). out is zeroed by the caller; words are owned by out. */
-    cf_err (*decode)(void *rec, const int16_t *pcm, size_t n, cf_stt_segment *out, cf_error *err);
+    cf_err (*decode)(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out, cf_error *err);
     /* Frees a recogniser; NULL-safe. */
     void (*close)(void *rec);
 } cf_transcriber;
@@ -66,15 +66,15 @@ typedef struct cf_transcribe_options {
 } cf_transcribe_options;
 
 /* Transcribes the first audio stream of a local media file into out (caller frees with
- * cf_stt_transcript_free). Reports progress ("decoding audio", "recognising") and stops with
+ * cf_transcript_free). Reports progress ("decoding audio", "recognising") and stops with
  * CF_ERR_CANCELLED when asked. Errors: CF_ERR_NOT_FOUND (no file), CF_ERR_INVALID_MEDIA (not
  * media or no audio), CF_ERR_UNSUPPORTED (unknown engine or language), CF_ERR_TOO_LARGE. */
 cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
-                          cf_stt_transcript *out, cf_error *err);
+                          cf_transcript *out, cf_error *err);
 
 /* Same on 16 kHz mono samples already in memory (the caller keeps pcm). */
 cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                         cf_progress *progress, cf_stt_transcript *out, cf_error *err);
+                         cf_progress *progress, cf_transcript *out, cf_error *err);
 
 /* Decodes the first audio stream of a file to 16 kHz mono s16. *out is malloc'd (caller frees);
  * max_duration_ms 0 = no limit. Progress covers [0,1] of the decoding. */
