@@ -11,6 +11,7 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server chromium)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
+BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark
 want=("${BUILD_PKGS[@]}")
 case "${1:-test}" in
   build) ;;

@@ -256,3 +256,35 @@ cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, c
     free(pcm);
     return e;
 }
+
+/* Splits "name/version" into the engine name (copied into buf) and the version (or NULL). */
+static const char *split_model(const char *model, char *buf, size_t size) {
+    const char *slash = strchr(model, '/');
+    size_t n = slash ? (size_t)(slash - model) : strlen(model);
+    if (n >= size) n = size - 1;
+    memcpy(buf, model, n);
+    buf[n] = '\0';
+    return slash ? slash + 1 : NULL;
+}
+
+cf_err cf_transcribe_request(const cf_transcription_request *req, const cf_transcribe_options *opts,
+                             cf_progress *progress, cf_transcript *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!req || !req->media_uri || !*req->media_uri)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: is required");
+    cf_transcribe_options o = opts ? *opts : (cf_transcribe_options){0};
+    char engine[128] = "";
+    const char *version = req->model ? split_model(req->model, engine, sizeof engine) : NULL;
+    o.engine = engine;
+    o.language = req->language;
+    const cf_transcriber *t = cf_transcriber_find(engine);
+    if (t && version && (!t->model_version || strcmp(version, t->model_version)))
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "model: %s has version %s, not %s", t->name,
+                            t->model_version ? t->model_version : "(none)", version);
+    const char *path = req->media_uri;
+    if (!strncmp(path, "file://", 7)) path += 7;
+    else if (strstr(path, "://"))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "media_uri: only local paths and file:// URIs can be read here");
+    return cf_transcribe_file(path, &o, progress, out, err);
+}

@@ -87,11 +87,30 @@ static void test_missing_media_errors(void **state) {
     assert_int_equal(cf_transcribe_file(__FILE__, NULL, NULL, &t, &err), CF_ERR_INVALID_MEDIA);
 }
 
+static void test_request_checks_uri_and_model(void **state) {
+    (void)state;
+    cf_transcript t;
+    cf_error err = {0};
+    cf_transcription_request req = {"c1", "s3://bucket/x.wav", "en-us", NULL};
+    assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_INVALID_ARGUMENT);
+    req.media_uri = "file:///nonexistent.wav";
+    assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_NOT_FOUND);
+    req.model = "pocketsphinx/0.1";
+    assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "5prealpha"));
+    req.model = "whisper";
+    assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_UNSUPPORTED);
+    req.model = "pocketsphinx";
+    req.language = "fr";
+    assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_UNSUPPORTED);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_missing_media_errors),
+        cmocka_unit_test(test_request_checks_uri_and_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

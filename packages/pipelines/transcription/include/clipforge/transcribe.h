@@ -72,6 +72,14 @@ typedef struct cf_transcribe_options {
 cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
                           cf_transcript *out, cf_error *err);
 
+/* Runs a TranscriptionRequest (the `transcription` job kind): media_uri is a local path or a
+ * file:// URI (the service resolves media:// ids before calling), language defaults to en-us,
+ * model names a backend ("pocketsphinx") optionally with the version it must have
+ * ("pocketsphinx/5prealpha-en-us-ptm"); opts may add threads and limits (its engine and language
+ * are ignored). CF_ERR_UNSUPPORTED when the model is not available. */
+cf_err cf_transcribe_request(const cf_transcription_request *req, const cf_transcribe_options *opts,
+                             cf_progress *progress, cf_transcript *out, cf_error *err);
+
 /* Same on 16 kHz mono samples already in memory (the caller keeps pcm). */
 cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
                          cf_progress *progress, cf_transcript *out, cf_error *err);

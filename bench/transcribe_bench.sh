@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Transcription benchmark (make bench only).
+#  1. Realtime factor (processing time / audio time; lower is faster) of `clipforge transcribe`
+#     on about 10 minutes of espeak-ng speech: 2 threads (both cores), 1 thread, and the peer
+#     pocketsphinx_continuous (Debian's CLI: same library and model, one thread, whole file).
+#  2. Word error rate by signal-to-noise ratio on the first minute of that speech, with pink
+#     noise or a music bed underneath (tests/transcribe/mix_noise.sh).
+#  3. Word error rate on real read speech: the LibriVox recordings of Debian's
+#     pocketsphinx-testdata (BSD licence, with transcripts), fetched with `apt-get download`
+#     and cached under the build directory.
+# Usage: bench/transcribe_bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build/release}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$here/../tests/transcribe
+cf=$build/clipforge score=$build/tests/transcribe/stt_score
+work=$build/bench-transcribe
+mkdir -p "$work"
+
+now() { date +%s.%N; }
+dur_s() { soxi -D "$1"; }
+wer_of() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['wer'])" "$1"; }
+
+# --- speech: the sentence bank cycled to about 10 minutes (cached) ---
+if [ ! -s "$work/long/speech.wav" ]; then
+  mapfile -t bank < "$here/transcribe_sentences.txt"
+  : > "$work/long.txt"
+  for i in $(seq 0 179); do echo "${bank[$((i % ${#bank[@]}))]}" >> "$work/long.txt"; done
+  "$tools/make_speech.sh" "$work/long" "$work/long.txt" 1.0 0.8
+fi
+audio=$(dur_s "$work/long/speech.wav")
+printf '\nspeech: %.1f s of espeak-ng (en-us+f2, 140 wpm), %d sentences, 0.8 s pauses\n' \
+  "$audio" "$(wc -l < "$work/long/reference.txt")"
+
+run_cf() { # NAME THREADS
+  local t0 t1
+  t0=$(now)
+  "$cf" transcribe --input "$work/long/speech.wav" --threads "$2" --output "$work/$1.json" >/dev/null
+  t1=$(now)
+  echo "$t0 $t1" | awk -v a="$audio" '{printf "%.3f", ($2-$1)/a}'
+}
+rtf2=$(run_cf cf2 2)
+wer2=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf2.json")")
+rtf1=$(run_cf cf1 1)
+wer1=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf1.json")")
+
+peer_rtf=n/a peer_wer=n/a
+if command -v pocketsphinx_continuous >/dev/null; then
+  t0=$(now)
+  pocketsphinx_continuous -infile "$work/long/speech.wav" -logfn /dev/null > "$work/peer.txt"
+  t1=$(now)
+  peer_rtf=$(echo "$t0 $t1" | awk -v a="$audio" '{printf "%.3f", ($2-$1)/a}')
+  python3 - "$work/peer.txt" "$work/peer.json" <<'PY'
+import json, sys
+words = [w for line in open(sys.argv[1]) for w in line.split()]
+seg = {"start_ms": 0, "end_ms": 0, "text": " ".join(words),
+       "words": [{"word": w, "start_ms": 0, "end_ms": 0, "confidence": 1} for w in words]}
+json.dump({"language": "en-us", "model": "pocketsphinx_continuous", "duration_ms": 0,
+           "segments": [seg]}, open(sys.argv[2], "w"))
+PY
+  peer_wer=$(wer_of "$("$score" "$work/long/reference.txt" "$work/peer.json")")
+fi
+echo
+echo "| run                                   | realtime factor | speed vs peer | WER   |"
+echo "|---------------------------------------|-----------------|---------------|-------|"
+ratio() { [ "$peer_rtf" = n/a ] && echo n/a || awk -v p="$peer_rtf" -v r="$1" 'BEGIN{printf "%.2fx", p/r}'; }
+printf '| clipforge transcribe, 2 threads       | %-15s | %-13s | %-5s |\n' "$rtf2" "$(ratio "$rtf2")" "$wer2"
+printf '| clipforge transcribe, 1 thread        | %-15s | %-13s | %-5s |\n' "$rtf1" "$(ratio "$rtf1")" "$wer1"
+printf '| pocketsphinx_continuous (peer)        | %-15s | %-13s | %-5s |\n' "$peer_rtf" "1.00x" "$peer_wer"
+awk -v a="$rtf1" -v b="$rtf2" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n", a/b}'
+
+# --- WER by SNR on the first minute ---
+if [ ! -s "$work/minute/speech.wav" ]; then
+  head -n 18 "$here/transcribe_sentences.txt" > "$work/minute.txt"
+  "$tools/make_speech.sh" "$work/minute" "$work/minute.txt" 1.0 0.8
+fi
+echo
+printf 'WER by SNR (%.0f s, %d words)\n\n' "$(dur_s "$work/minute/speech.wav")" \
+  "$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ref_words'])" \
+     "$("$score" "$work/minute/reference.txt" "$work/cf2.json")")"
+echo "| bed        | SNR dB | WER   | timing err mean ms | words in pauses |"
+echo "|------------|--------|-------|--------------------|-----------------|"
+row() { # BED SNR WAV
+  "$cf" transcribe --input "$3" --output "$work/snr.json" >/dev/null
+  python3 -c "import json,sys; s=json.loads(sys.argv[3]); print(f\"| {sys.argv[1]:<10} | {sys.argv[2]:>6} | {s['wer']:.3f} | {s['boundary_err_ms_mean']:>18.0f} | {s['words_in_gaps']:>15} |\")" \
+    "$1" "$2" "$("$score" "$work/minute/reference.txt" "$work/snr.json")"
+}
+row none clean "$work/minute/speech.wav"
+for bed in noise music; do
+  for snr in 20 10 5 0; do
+    "$tools/mix_noise.sh" "$work/minute/speech.wav" "$bed" "$snr" "$work/mix.wav" 2>/dev/null
+    row "$bed" "$snr" "$work/mix.wav"
+  done
+done
+
+# --- real read speech: pocketsphinx-testdata (LibriVox, BSD) ---
+cache=$build/cache/pocketsphinx-testdata
+data=$cache/x/usr/share/pocketsphinx/test/data/librivox
+if [ ! -d "$data" ]; then
+  mkdir -p "$cache"
+  (cd "$cache" && apt-get download pocketsphinx-testdata >/dev/null 2>&1 &&
+     dpkg-deb -x pocketsphinx-testdata_*.deb x) || true
+fi
+echo
+if [ -d "$data" ]; then
+  errors=0 words=0
+  while read -r id; do
+    text=$(grep "($id)" "$data/transcription" | sed 's/^<s> //; s/ <\/s>.*//; s/\bmister\b/mr/g')
+    echo "0 100000 $text" > "$work/real.ref"
+    "$cf" transcribe --input "$data/$id.wav" --output "$work/real.json" >/dev/null
+    s=$("$score" "$work/real.ref" "$work/real.json")
+    errors=$((errors + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['errors'])" "$s")))
+    words=$((words + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ref_words'])" "$s")))
+  done < "$data/fileids"
+  awk -v e="$errors" -v w="$words" 'BEGIN{printf "real read speech (pocketsphinx-testdata LibriVox, 5 utterances): WER %.3f (%d errors / %d words)\n", e/w, e, w}'
+else
+  echo "real read speech: pocketsphinx-testdata not available (apt-get download failed)"
+fi
