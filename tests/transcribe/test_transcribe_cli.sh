@@ -47,10 +47,11 @@ assert 700 <= words[0]["start_ms"] <= 1300, words[0]   # speech starts 0.8 s in
 assert abs(t["duration_ms"] - 1000 - words[-1]["end_ms"]) < 1500, (t["duration_ms"], words[-1])
 PY
 
-expect_code 0 "srt to stdout" "$cf" transcribe --input "$work/talk.mp4" --format srt
+# captions from the transcript JSON (no second recognition)
+expect_code 0 "srt to stdout" "$cf" transcribe --input "$work/talk.json" --format srt
 cp "$work/out" "$work/talk.srt"
 head -2 "$work/talk.srt" | grep -q -- "^00:00:0[0-9],[0-9]\{3\} --> 00:00:0[0-9],[0-9]\{3\}$" && ok "srt timing line" || bad "srt: $(head -3 "$work/talk.srt")"
-expect_code 0 "vtt by extension" "$cf" transcribe --input "$work/talk.mp4" --output "$work/talk.vtt" --max-chars 20
+expect_code 0 "vtt by extension" "$cf" transcribe --input "$work/talk.json" --output "$work/talk.vtt" --max-chars 20
 head -1 "$work/talk.vtt" | grep -q "^WEBVTT$" && ok "vtt header" || bad "vtt header"
 awk 'NF && !/-->/ && !/^WEBVTT/ && length($0) > 20 {exit 1}' "$work/talk.vtt" && ok "vtt lines <= 20 chars" || bad "long vtt line"
 # captions read back give the same words as the transcript
@@ -73,7 +74,10 @@ printf '1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 --> 00:00:0x,000
 expect_code 2 "malformed srt" "$cf" transcribe --input "$work/broken.srt"
 grep -q "line 6" "$work/err" && ok "error names line 6" || bad "error: $(cat "$work/err")"
 
-expect_code 0 "--json summary" "$cf" transcribe --input "$work/talk.mp4" --output "$work/s.srt" --json
+echo '{"language": "en-us", "duration_ms": 5}' > "$work/bad.json"
+expect_code 2 "transcript json without model" "$cf" transcribe --input "$work/bad.json" --format srt
+grep -q "model" "$work/err" && ok "error names the field" || bad "error: $(cat "$work/err")"
+expect_code 0 "--json summary" "$cf" transcribe --input "$work/talk.json" --output "$work/s.srt" --json
 python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['format']=='srt' and s['words']>0 and s['output'].endswith('s.srt'), s" "$work/out" \
   && ok "summary fields" || bad "summary: $(cat "$work/out")"
 

@@ -1,6 +1,7 @@
 /* cmd_transcribe.c — `clipforge transcribe`: speech to text of a media file, written as a
- * transcript (JSON) or captions (SRT, WebVTT). An .srt or .vtt input is read as captions
- * instead of recognised, so a user's own captions convert to the other forms. */
+ * transcript (JSON) or captions (SRT, WebVTT). An .srt or .vtt input is read as captions and a
+ * .json input as a transcript instead of recognised, so a user's own captions or an earlier
+ * transcript convert to the other forms. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,10 @@ static void usage(FILE *out) {
             "\n"
             "Transcribes the speech of a media file (pocketsphinx, en-us) into a transcript with\n"
             "word times and confidences (json) or captions (srt, vtt). An .srt/.vtt input is read\n"
-            "as captions (no recognition), to convert a user's own captions.\n"
+            "as captions and a .json input as a transcript (no recognition), to convert them.\n"
             "\n"
             "Options:\n"
-            "  --input FILE        media file (or .srt/.vtt captions)\n"
+            "  --input FILE        media file (or .srt/.vtt captions, or a .json transcript)\n"
             "  --format F          json (default, or from the --output extension), srt or vtt\n"
             "  --output FILE       write there instead of standard output\n"
             "  --json              print a JSON summary on standard output\n"
@@ -133,6 +134,15 @@ static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
         cf_err e = cf_captions_load_file(a->input, 0, &track, err);
         if (!e) e = cf_captions_to_transcript(&track, t, err);
         cf_caption_track_free(&track);
+        return e;
+    }
+    if (has_ext(a->input, ".json")) {
+        json_t *j = cf_json_load_file(a->input, (size_t)cfg->max_body_bytes * 64,
+                                      (size_t)cfg->max_json_depth, err);
+        if (!j) return err->code;
+        cf_err e = cf_transcript_from_json(j, t, err);
+        json_decref(j);
+        if (e) cf_error_prefix(err, "%s", a->input);
         return e;
     }
     cf_transcribe_options o = {.engine = a->engine, .language = a->language,
