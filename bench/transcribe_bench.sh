@@ -17,7 +17,6 @@ cf=$build/clipforge score=$build/tests/transcribe/stt_score
 work=$build/bench-transcribe
 mkdir -p "$work"
 
-now() { date +%s.%N; }
 dur_s() { soxi -D "$1"; }
 wer_of() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['wer'])" "$1"; }
 
@@ -32,24 +31,21 @@ audio=$(dur_s "$work/long/speech.wav")
 printf '\nspeech: %.1f s of espeak-ng (en-us+f2, 140 wpm), %d sentences, 0.8 s pauses\n' \
   "$audio" "$(wc -l < "$work/long/reference.txt")"
 
-run_cf() { # NAME THREADS
-  local t0 t1
-  t0=$(now)
-  "$cf" transcribe --input "$work/long/speech.wav" --threads "$2" --output "$work/$1.json" >/dev/null
-  t1=$(now)
-  echo "$t0 $t1" | awk -v a="$audio" '{printf "%.3f", ($2-$1)/a}'
+# timed CMD...: prints "wall_rtf cpu_rtf" (CPU = user + system time over audio time, which a
+# busy machine disturbs less than the wall clock)
+timed() {
+  /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@"
+  awk -v a="$audio" '{printf "%.3f %.3f", $1/a, ($2+$3)/a}' "$work/time.txt"
 }
-rtf2=$(run_cf cf2 2)
+read -r rtf2 cpu2 < <(timed "$cf" transcribe --input "$work/long/speech.wav" --threads 2 --output "$work/cf2.json")
 wer2=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf2.json")")
-rtf1=$(run_cf cf1 1)
+read -r rtf1 cpu1 < <(timed "$cf" transcribe --input "$work/long/speech.wav" --threads 1 --output "$work/cf1.json")
 wer1=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf1.json")")
 
-peer_rtf=n/a peer_wer=n/a
+peer_rtf=n/a peer_cpu=n/a peer_wer=n/a
 if command -v pocketsphinx_continuous >/dev/null; then
-  t0=$(now)
-  pocketsphinx_continuous -infile "$work/long/speech.wav" -logfn /dev/null > "$work/peer.txt"
-  t1=$(now)
-  peer_rtf=$(echo "$t0 $t1" | awk -v a="$audio" '{printf "%.3f", ($2-$1)/a}')
+  read -r peer_rtf peer_cpu < <(timed sh -c 'pocketsphinx_continuous -infile "$1" -logfn /dev/null > "$2"' \
+    peer "$work/long/speech.wav" "$work/peer.txt")
   python3 - "$work/peer.txt" "$work/peer.json" <<'PY'
 import json, sys
 words = [w for line in open(sys.argv[1]) for w in line.split()]
@@ -61,12 +57,13 @@ PY
   peer_wer=$(wer_of "$("$score" "$work/long/reference.txt" "$work/peer.json")")
 fi
 echo
-echo "| run                                   | realtime factor | speed vs peer | WER   |"
-echo "|---------------------------------------|-----------------|---------------|-------|"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "| run                             | realtime factor (wall) | CPU s per audio s | wall speed vs peer | WER   |"
+echo "|---------------------------------|------------------------|-------------------|--------------------|-------|"
 ratio() { [ "$peer_rtf" = n/a ] && echo n/a || awk -v p="$peer_rtf" -v r="$1" 'BEGIN{printf "%.2fx", p/r}'; }
-printf '| clipforge transcribe, 2 threads       | %-15s | %-13s | %-5s |\n' "$rtf2" "$(ratio "$rtf2")" "$wer2"
-printf '| clipforge transcribe, 1 thread        | %-15s | %-13s | %-5s |\n' "$rtf1" "$(ratio "$rtf1")" "$wer1"
-printf '| pocketsphinx_continuous (peer)        | %-15s | %-13s | %-5s |\n' "$peer_rtf" "1.00x" "$peer_wer"
+printf '| clipforge transcribe, 2 threads | %-22s | %-17s | %-18s | %-5s |\n' "$rtf2" "$cpu2" "$(ratio "$rtf2")" "$wer2"
+printf '| clipforge transcribe, 1 thread  | %-22s | %-17s | %-18s | %-5s |\n' "$rtf1" "$cpu1" "$(ratio "$rtf1")" "$wer1"
+printf '| pocketsphinx_continuous (peer)  | %-22s | %-17s | %-18s | %-5s |\n' "$peer_rtf" "$peer_cpu" "1.00x" "$peer_wer"
 awk -v a="$rtf1" -v b="$rtf2" 'BEGIN{printf "2 threads vs 1: %.2fx faster\n", a/b}'
 
 # --- WER by SNR on the first minute ---

@@ -19,8 +19,10 @@ for h in "${harnesses[@]}"; do
   work="$build/fuzz-corpus/$name"
   mkdir -p "$work"
   echo "== fuzz $name for ${seconds}s (seeds: $here/corpus/$name)"
+  dict="$here/$name.dict"   # a harness's own dictionary when it has one
+  [ -f "$dict" ] || dict="$here/json.dict"
   if "$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 -max_len=8192 \
-       -dict="$here/json.dict" -artifact_prefix="$build/fuzz-artifacts/$name-" \
+       -dict="$dict" -artifact_prefix="$build/fuzz-artifacts/$name-" \
        -print_final_stats=1 "$work" "$here/corpus/$name" 2>"$build/fuzz-$name.log"; then
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz-$name.log" || true
     echo "== $name: no failure ($(ls "$work" | wc -l) new corpus entries)"
