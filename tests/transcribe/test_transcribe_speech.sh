@@ -10,10 +10,9 @@
 #                   sox's random dither left on, runs ranged 0.24-0.39); sentence start/end
 #                   error mean <= 100 ms (measured 23), max <= 300 ms (65); no word inside a
 #                   pause; all 4 sentences found.
-#   clean, 5 s chunks on 2 threads: same bounds — chunking at pauses must not cost accuracy
-#                   or shift word times.
-#   pink noise 20 dB SNR: WER <= 0.70 (measured 0.48); timing mean <= 150 ms (35); no word in
-#                   pauses.
+#   pink noise 20 dB SNR, cut into 5 s chunks decoded on 2 threads (chunking must not shift word
+#                   times): WER <= 0.70 (measured 0.42; 0.48 in one pass); timing mean <= 150 ms (38), at least 3
+#                   segments; no word in pauses.
 #   music 10 dB SNR (a four-note chord with tremolo, right in the voice's pitch range):
 #                   WER <= 0.95 (measured 0.82; 0.76 even at 20 dB: pocketsphinx's model is weak
 #                   under tonal music, so this only guards that speech still comes through);
@@ -48,15 +47,11 @@ s=$(run clean "$work/speech.wav"); echo "clean: $s"
 check clean "$s" "s['wer'] <= 0.45 and s['sentences_found'] == 4 and s['words_in_gaps'] == 0"
 check clean "$s" "s['boundary_err_ms_mean'] <= 100 and s['boundary_err_ms_max'] <= 300"
 
-s=$(run chunked "$work/speech.wav" --chunk 5 --threads 2); echo "chunked: $s"
-check chunked "$s" "s['wer'] <= 0.45 and s['sentences_found'] == 4 and s['words_in_gaps'] == 0"
-check chunked "$s" "s['boundary_err_ms_mean'] <= 100 and s['boundary_err_ms_max'] <= 300"
-segs=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['segments']))" "$work/chunked.json")
-check chunked "{\"segments\": $segs}" "s['segments'] >= 3"
-
 "$here/mix_noise.sh" "$work/speech.wav" noise 20 "$work/noise20.wav"
-s=$(run noise20 "$work/noise20.wav"); echo "noise 20 dB: $s"
+s=$(run noise20 "$work/noise20.wav" --chunk 5 --threads 2); echo "noise 20 dB, 5 s chunks: $s"
 check noise20 "$s" "s['wer'] <= 0.70 and s['boundary_err_ms_mean'] <= 150 and s['words_in_gaps'] == 0"
+segs=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['segments']))" "$work/noise20.json")
+check noise20 "{\"segments\": $segs}" "s['segments'] >= 3"
 
 "$here/mix_noise.sh" "$work/speech.wav" music 10 "$work/music10.wav"
 s=$(run music10 "$work/music10.wav"); echo "music 10 dB: $s"

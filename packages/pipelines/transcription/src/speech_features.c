@@ -59,13 +59,30 @@ static cf_err alloc_all(cf_speech_features *f, cf_error *err) {
     return cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
 }
 
-/* Words whose midpoint lies within half a window of time t, per minute. */
-static float rate_at(const cf_transcript_word **w, size_t n, int64_t t, int64_t window) {
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t mid = (w[i]->start_ms + w[i]->end_ms) / 2;
-        if (mid >= t - window / 2 && mid < t + window / 2) count++;
+/* Word midpoints in ascending order, so a window's word count is two binary searches. */
+typedef struct midpoints {
+    int64_t *v;
+    size_t n;
+} midpoints;
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t first_at_or_after(const midpoints *m, int64_t t) {
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->v[mid] < t) lo = mid + 1;
+        else hi = mid;
     }
+    return lo;
+}
+
+/* Words whose midpoint lies within half a window of time t, per minute. */
+static float rate_at(const midpoints *m, int64_t t, int64_t window) {
+    size_t count = first_at_or_after(m, t + window / 2) - first_at_or_after(m, t - window / 2);
     return (float)((double)count * 60000.0 / (double)window);
 }
 
@@ -74,8 +91,8 @@ static void fill_span(float *a, size_t n_steps, int64_t hop, int64_t from, int64
         if (s >= 0) a[s] = v;
 }
 
-static void word_features(cf_speech_features *f, const cf_transcript_word **w, const int16_t *pcm,
-                          size_t n, int64_t min_pause, int64_t window) {
+static void word_features(cf_speech_features *f, const cf_transcript_word **w, const midpoints *m,
+                          const int16_t *pcm, size_t n, int64_t min_pause, int64_t window) {
     double sum = 0;
     for (size_t i = 0; i < f->n_words; i++) {
         f->word_emphasis_db[i] = level_db(pcm, n, w[i]->start_ms, w[i]->end_ms);
@@ -84,20 +101,20 @@ static void word_features(cf_speech_features *f, const cf_transcript_word **w, c
     double mean = f->n_words ? sum / (double)f->n_words : 0;
     for (size_t i = 0; i < f->n_words; i++) {
         f->word_emphasis_db[i] = pcm ? (float)(f->word_emphasis_db[i] - mean) : 0.0f;
-        f->word_rate_wpm[i] =
-            rate_at(w, f->n_words, (w[i]->start_ms + w[i]->end_ms) / 2, window);
+        f->word_rate_wpm[i] = rate_at(m, (w[i]->start_ms + w[i]->end_ms) / 2, window);
         int64_t gap = w[i]->start_ms - (i ? w[i - 1]->end_ms : 0);
         f->pause_before_ms[i] = gap > 0 ? (float)gap : 0.0f;
         if (gap >= min_pause && i > 0) f->n_pauses++;
     }
 }
 
-static void step_features(cf_speech_features *f, const cf_transcript_word **w, const int16_t *pcm,
-                          size_t n, int64_t duration, int64_t min_pause, int64_t window) {
+static void step_features(cf_speech_features *f, const cf_transcript_word **w, const midpoints *m,
+                          const int16_t *pcm, size_t n, int64_t duration, int64_t min_pause,
+                          int64_t window) {
     int64_t hop = f->hop_ms;
     for (size_t s = 0; s < f->n_steps; s++) {
         int64_t t = (int64_t)s * hop;
-        f->speech_rate_wpm[s] = rate_at(w, f->n_words, t + hop / 2, window);
+        f->speech_rate_wpm[s] = rate_at(m, t + hop / 2, window);
         f->loudness_db[s] = pcm ? level_db(pcm, n, t, t + hop) : 0.0f;
     }
     for (size_t i = 0; i <= f->n_words; i++) {
@@ -123,13 +140,18 @@ cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, si
     if (out->n_words && w[out->n_words - 1]->end_ms > duration) duration = w[out->n_words - 1]->end_ms;
     out->hop_ms = o.hop_ms;
     out->n_steps = (size_t)((duration + o.hop_ms - 1) / o.hop_ms);
-    cf_err e = alloc_all(out, err);
+    midpoints m = {malloc((out->n_words ? out->n_words : 1) * sizeof(int64_t)), out->n_words};
+    cf_err e = m.v ? alloc_all(out, err)
+                   : cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
     if (!e) {
-        word_features(out, w, pcm, n, o.min_pause_ms, o.rate_window_ms);
-        step_features(out, w, pcm, n, duration, o.min_pause_ms, o.rate_window_ms);
+        for (size_t i = 0; i < m.n; i++) m.v[i] = (w[i]->start_ms + w[i]->end_ms) / 2;
+        qsort(m.v, m.n, sizeof *m.v, cmp_i64);
+        word_features(out, w, &m, pcm, n, o.min_pause_ms, o.rate_window_ms);
+        step_features(out, w, &m, pcm, n, duration, o.min_pause_ms, o.rate_window_ms);
         int64_t spoken = out->n_words ? w[out->n_words - 1]->end_ms - w[0]->start_ms : 0;
         out->mean_rate_wpm = spoken > 0 ? (double)out->n_words * 60000.0 / (double)spoken : 0;
     }
+    free(m.v);
     free(w);
     return e;
 }
