@@ -18,6 +18,9 @@
  * first lease gives up at once (CONFLICT) instead of waiting; the reaper also skips rows that a
  * worker is finishing right now, so several nodes can reap at the same time.
  *
+ * Outbox: outbox_due claims the rows it returns for a while (see outbox_fn), so the relays of
+ * several nodes do not publish the same rows.
+ *
  * Notifications: each event also does NOTIFY on "cf_events_SCHEMA" (delivered at commit), and
  * watch_events runs a thread that LISTENs on its own connection, so an API node learns at once
  * of events that worker processes commit, instead of at its next poll. */
@@ -34,6 +37,7 @@
 
 #define POOL_MAX 16
 #define MIGRATION_LOCK 0x636c6970 /* "clip" */
+#define OUTBOX_CLAIM_MS 10000
 
 typedef struct pg_store {
     char *conninfo;
@@ -842,14 +846,18 @@ typedef struct outbox_args {
     cf_outbox_record *rows;
 } outbox_args;
 
+/* Every node runs a relay. Returned rows are claimed (made due again only OUTBOX_CLAIM_MS
+ * later, skipping rows another relay is claiming right now), so that relays publish each row
+ * once; a relay that dies before deleting its rows leaves them to the others after the claim. */
 static cf_err outbox_fn(PGconn *c, void *arg, cf_error *err) {
     outbox_args *a = arg;
-    num now = n64(a->now), lim = n64((int64_t)a->limit);
-    const char *p[] = {now.s, lim.s};
+    num now = n64(a->now), lim = n64((int64_t)a->limit), until = n64(a->now + OUTBOX_CLAIM_MS);
+    const char *p[] = {now.s, lim.s, until.s};
     PGresult *r = q(c,
-                    "SELECT id,topic,payload FROM outbox WHERE available_at<=$1 ORDER BY id"
-                    " LIMIT $2",
-                    2, p, err);
+                    "WITH c AS (UPDATE outbox SET available_at=$3 WHERE id IN (SELECT id FROM"
+                    " outbox WHERE available_at<=$1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                    " RETURNING id,topic,payload) SELECT id,topic,payload FROM c ORDER BY id",
+                    3, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
         cf_outbox_record *o = &a->rows[a->n++];
