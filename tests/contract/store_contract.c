@@ -495,6 +495,33 @@ static void test_event_follower_misses_nothing_under_concurrent_commits(void **s
     assert_int_equal(count_events(f->store, NULL, NULL), RACERS * 25);
 }
 
+/* Review labels, where the backend keeps them. */
+static void test_labels_are_kept_per_media_oldest_first(void **state) {
+    fixture *f = *state;
+    char scheme[32];
+    snprintf(scheme, sizeof scheme, "%.*s", (int)strcspn(f->url, ":"), f->url);
+    if (!cf_store_find(scheme)->label_insert) skip();
+    cf_error err;
+    cf_label_record a = {.id = "l1", .media_id = "m1", .body = "{\"v\":1}", .created_at = 20};
+    cf_label_record b = {.id = "l2", .media_id = "m1", .body = "{\"v\":2}", .created_at = 10};
+    cf_label_record c = {.id = "l3", .media_id = "m2", .body = "{}", .created_at = 5};
+    assert_int_equal(cf_store_label_insert(f->store, &a, &err), CF_OK);
+    assert_int_equal(cf_store_label_insert(f->store, &b, &err), CF_OK);
+    assert_int_equal(cf_store_label_insert(f->store, &c, &err), CF_OK);
+    assert_int_equal(cf_store_label_insert(f->store, &a, &err), CF_ERR_CONFLICT);
+    cf_label_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_labels_list(f->store, "m1", 10, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "l2");
+    assert_string_equal(rows[1].body, "{\"v\":1}");
+    assert_int_equal(rows[1].created_at, 20);
+    cf_label_records_free(rows, n);
+    assert_int_equal(cf_store_labels_list(f->store, "none", 10, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_label_records_free(rows, n);
+}
+
 static atomic_int woken;
 
 static void on_event(void *user) {
@@ -549,6 +576,7 @@ int main(void) {
         T(test_concurrent_leases_give_each_job_to_one_worker),
         T(test_event_follower_misses_nothing_under_concurrent_commits),
         T(test_watch_sees_events_committed_elsewhere),
+        T(test_labels_are_kept_per_media_oldest_first),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

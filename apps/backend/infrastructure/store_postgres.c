@@ -78,6 +78,9 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_due ON outbox(available_at, id);"
     "CREATE TABLE media(id TEXT PRIMARY KEY, key TEXT NOT NULL, mime TEXT,"
     " bytes BIGINT NOT NULL, probe TEXT, created_at BIGINT NOT NULL);",
+    "CREATE TABLE labels(id TEXT PRIMARY KEY, media_id TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
 };
 
 #define JOB_COLS                                                                                  \
@@ -980,6 +983,63 @@ static cf_err pg_stats(void *self, cf_job_stats *out, cf_error *err) {
     return with_conn(self, false, stats_fn, out, err);
 }
 
+/* ---- labels ---- */
+
+static cf_err label_insert_fn(PGconn *c, void *arg, cf_error *err) {
+    const cf_label_record *l = arg;
+    num at = n64(l->created_at);
+    const char *p[] = {l->id, l->media_id, at.s, l->body};
+    return run(c, "INSERT INTO labels(id,media_id,created_at,body) VALUES($1,$2,$3,$4)", 4, p,
+               NULL, err);
+}
+
+static cf_err pg_label_insert(void *self, const cf_label_record *l, cf_error *err) {
+    return with_conn(self, false, label_insert_fn, (void *)l, err);
+}
+
+typedef struct labels_args {
+    const char *media_id;
+    size_t limit, n;
+    cf_label_record *rows;
+} labels_args;
+
+static cf_err labels_fn(PGconn *c, void *arg, cf_error *err) {
+    labels_args *a = arg;
+    num lim = n64((int64_t)a->limit);
+    const char *p[] = {a->media_id, lim.s};
+    PGresult *r = q(c,
+                    "SELECT id,media_id,created_at,body FROM labels WHERE media_id=$1"
+                    " ORDER BY created_at, id LIMIT $2",
+                    2, p, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
+        cf_label_record *l = &a->rows[a->n++];
+        l->id = dup_or_null(r, i, 0);
+        l->media_id = dup_or_null(r, i, 1);
+        l->created_at = int_at(r, i, 2);
+        l->body = dup_or_null(r, i, 3);
+    }
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_labels_list(void *self, const char *media_id, size_t limit,
+                             cf_label_record **out, size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!limit) return CF_OK;
+    labels_args a = {media_id, limit, 0, calloc(limit, sizeof(cf_label_record))};
+    if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = with_conn(self, false, labels_fn, &a, err);
+    if (rc) {
+        cf_label_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
 /* ---- notifications ---- */
 
 /* LISTENs on the store's channel on a fresh connection; NULL with err set on failure. */
@@ -1071,6 +1131,8 @@ static const cf_store_methods methods = {
     .media_delete = pg_media_delete,
     .stats = pg_stats,
     .watch_events = pg_watch_events,
+    .label_insert = pg_label_insert,
+    .labels_list = pg_labels_list,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) { return &methods; }
