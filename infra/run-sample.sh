@@ -64,7 +64,7 @@ echo "job $job"
 last=""
 while :; do
   curl -sf "$base/v1/jobs/$job" >"$out/job.json"
-  line=$(py 'import json,sys; j=json.load(open(sys.argv[1])); print("%s %s %5.1f%%" % (j["status"], j.get("stage") or "-", 100*j.get("progress",0)))' "$out/job.json")
+  line=$(py 'import json,sys; j=json.load(open(sys.argv[1])); print("%s %s %5.1f%%" % (j["status"], (j.get("stage") or "-") if j["status"] == "running" else "", 100*j.get("progress",0)))' "$out/job.json")
   status=${line%% *}
   if [ -t 1 ]; then printf '\r  %-60s' "$line"; elif [ "${line% *}" != "${last% *}" ]; then echo "  $line"; fi
   last=$line
