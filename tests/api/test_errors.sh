@@ -4,8 +4,20 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 export CLIPFORGE_MAX_BODY_BYTES=2000 CLIPFORGE_MAX_UPLOAD_BYTES=100000 CLIPFORGE_MAX_JSON_DEPTH=8
+mkdir -p "$WORK/web/assets"
+echo '<!doctype html><title>clipforge</title>' >"$WORK/web/index.html"
+echo 'console.log(1)' >"$WORK/web/assets/app-1234abcd.js"
+export CLIPFORGE_WEB_DIR="$WORK/web"
 start_server "$WORK/data" --no-workers
 J=(-H 'Content-Type: application/json')
+
+echo "# the web UI beside the API"
+req GET /
+check "/ serves index.html ($STATUS $CTYPE)" test "$STATUS" = 200 -a "${CTYPE%%;*}" = text/html
+req GET /assets/app-1234abcd.js
+check "assets are served ($STATUS $CTYPE)" test "$STATUS" = 200 -a "$BODY" = "console.log(1)"
+req GET /assets/../../data/clipforge.db
+check "no path outside the web root ($STATUS)" test "$STATUS" = 404 -o "$STATUS" = 400
 OCT=(-H 'Content-Type: application/octet-stream')
 
 echo "# not-found"

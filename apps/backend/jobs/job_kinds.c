@@ -21,6 +21,11 @@ const cf_job_handler *cf_job_handler_find(const char *name) {
     return NULL;
 }
 
+const cf_job_handler *cf_job_handlers(size_t *n) {
+    *n = sizeof kinds / sizeof kinds[0];
+    return kinds;
+}
+
 const char *cf_job_handler_names(void) {
     return "clip_processing, highlight_detection, transcription, render, autoclip";
 }

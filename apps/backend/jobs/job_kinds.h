@@ -41,6 +41,8 @@ typedef struct cf_job_handler {
 
 /* The row for name, or NULL when the product has no such kind. */
 const cf_job_handler *cf_job_handler_find(const char *name);
+/* Every row of the table; *n = count. */
+const cf_job_handler *cf_job_handlers(size_t *n);
 /* Comma-separated names of all kinds, for messages. */
 const char *cf_job_handler_names(void);
 
