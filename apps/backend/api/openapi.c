@@ -109,15 +109,6 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
                                   "schema", ref("Problem"));
     json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters",
                            parameters(r, d), "responses", responses);
-    if (!strcmp(r->pattern, "/v1/jobs") && !strcmp(r->method, "POST")) {
-        /* The kinds this build runs (the others are refused with unsupported-job-kind). */
-        json_t *kinds = json_array();
-        size_t n = 0;
-        const cf_job_handler *h = cf_job_handlers(&n);
-        for (size_t i = 0; i < n; i++)
-            if (h[i].run) json_array_append_new(kinds, json_string(h[i].name));
-        json_object_set_new(op, "x-cf-job-kinds", kinds);
-    }
     if (d && d->request_schema) {
         json_t *body = !strcmp(d->request_schema, "binary")
                            ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema",
