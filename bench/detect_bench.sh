@@ -46,6 +46,13 @@ timeit() {
   echo "$best"
 }
 
+# auto-editor caches its analysis under $TMPDIR/ae-<version>: give it a private TMPDIR, emptied
+# before every run, so that each run analyses (as clipforge detect --no-cache does)
+ae() {
+  rm -rf "$dir/ae-tmp" && mkdir -p "$dir/ae-tmp"
+  TMPDIR="$dir/ae-tmp" auto-editor "$@"
+}
+
 export CLIPFORGE_LOG_LEVEL=error
 dec_v=$(timeit ffmpeg -nostdin -threads "$threads" -i "$video" -f null -)
 det_v=$(timeit "$bin" detect --input "$video" --no-cache --threads "$threads" --json)
@@ -53,9 +60,9 @@ dec_a=$(timeit ffmpeg -nostdin -threads "$threads" -i "$audio" -f null -)
 det_a=$(timeit "$bin" detect --input "$audio" --no-cache --threads "$threads" --json)
 ae_a="-" ae_m="-" ae_aa="-"
 if command -v auto-editor >/dev/null; then
-  ae_a=$(timeit auto-editor levels "$video" --edit audio --my-ffmpeg) || ae_a="failed"
-  ae_m=$(timeit auto-editor levels "$video" --edit motion --my-ffmpeg) || ae_m="failed"
-  ae_aa=$(timeit auto-editor levels "$audio" --edit audio --my-ffmpeg) || ae_aa="failed"
+  ae_a=$(timeit ae levels "$video" --edit audio --my-ffmpeg) || ae_a="failed"
+  ae_m=$(timeit ae levels "$video" --edit motion --my-ffmpeg) || ae_m="failed"
+  ae_aa=$(timeit ae levels "$audio" --edit audio --my-ffmpeg) || ae_aa="failed"
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a / b; else print "-" }'; }
