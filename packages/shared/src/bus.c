@@ -1,47 +1,23 @@
 /* bus.c — registry of message bus backends and the thin wrappers the core calls. */
 #include "clipforge/bus.h"
+#include "clipforge/registry.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BACKENDS 8
+static cf_registry backends = CF_REGISTRY_INIT;
 
-static const cf_bus_methods *backends[MAX_BACKENDS];
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+cf_err cf_bus_register(const cf_bus_methods *m) { return cf_registry_add(&backends, m->name, m); }
 
-cf_err cf_bus_register(const cf_bus_methods *m) {
-    cf_err rc = CF_ERR_NO_MEMORY;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS; i++) {
-        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
-            backends[i] = m;
-            rc = CF_OK;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-    return rc;
-}
-
-const cf_bus_methods *cf_bus_find(const char *name) {
-    const cf_bus_methods *found = NULL;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
-        if (!strcmp(backends[i]->name, name)) found = backends[i];
-    pthread_mutex_unlock(&registry_lock);
-    return found;
-}
+const cf_bus_methods *cf_bus_find(const char *name) { return cf_registry_find(&backends, name); }
 
 cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err) {
     *out = NULL;
     if (!url || !*url) url = "memory:";
-    size_t n = strcspn(url, ":");
     char name[32];
-    if (url[n] != ':' || n == 0 || n >= sizeof name)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': expected SCHEME:...", url);
-    memcpy(name, url, n);
-    name[n] = '\0';
+    cf_err src = cf_url_scheme(url, name, sizeof name, "bus", err);
+    if (src) return src;
     const cf_bus_methods *m = cf_bus_find(name);
     if (!m) return cf_error_set(err, CF_ERR_UNSUPPORTED, "bus URL '%s': no backend '%s'", url, name);
     cf_bus *bus = calloc(1, sizeof *bus);

@@ -1,5 +1,6 @@
 /* storage.c — registry of object storage backends, key validation and the thin wrappers. */
 #include "clipforge/storage.h"
+#include "clipforge/registry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,44 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_BACKENDS 8
+static cf_registry backends = CF_REGISTRY_INIT;
 
-static const cf_storage_methods *backends[MAX_BACKENDS];
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+cf_err cf_storage_register(const cf_storage_methods *m) { return cf_registry_add(&backends, m->name, m); }
 
-cf_err cf_storage_register(const cf_storage_methods *m) {
-    cf_err rc = CF_ERR_NO_MEMORY;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS; i++) {
-        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
-            backends[i] = m;
-            rc = CF_OK;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-    return rc;
-}
-
-const cf_storage_methods *cf_storage_find(const char *name) {
-    const cf_storage_methods *found = NULL;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
-        if (!strcmp(backends[i]->name, name)) found = backends[i];
-    pthread_mutex_unlock(&registry_lock);
-    return found;
-}
+const cf_storage_methods *cf_storage_find(const char *name) { return cf_registry_find(&backends, name); }
 
 cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len,
                        cf_storage **out, cf_error *err) {
     *out = NULL;
-    size_t n = strcspn(url, ":");
     char name[32];
-    if (url[n] != ':' || n == 0 || n >= sizeof name)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': expected SCHEME:...",
-                            url);
-    memcpy(name, url, n);
-    name[n] = '\0';
+    cf_err src = cf_url_scheme(url, name, sizeof name, "storage", err);
+    if (src) return src;
     const cf_storage_methods *m = cf_storage_find(name);
     if (!m)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "storage URL '%s': no backend '%s'", url, name);

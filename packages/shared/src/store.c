@@ -1,14 +1,13 @@
 /* store.c — registry of job store backends, the thin wrappers the core calls (the one place that
  * tells listeners an event was appended), and the record helpers. */
 #include "clipforge/store.h"
+#include "clipforge/registry.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clipforge/log.h"
-
-#define MAX_BACKENDS 8
 
 struct cf_store {
     const cf_store_methods *m;
@@ -17,8 +16,7 @@ struct cf_store {
     void *hook_user;
 };
 
-static const cf_store_methods *backends[MAX_BACKENDS];
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static cf_registry backends = CF_REGISTRY_INIT;
 
 static const char *const status_names[CF_JOB_STATUS_COUNT] = {"queued", "running", "succeeded",
                                                               "failed", "cancelled"};
@@ -37,38 +35,15 @@ bool cf_job_status_final(cf_job_status s) {
     return s == CF_JOB_SUCCEEDED || s == CF_JOB_FAILED || s == CF_JOB_CANCELLED;
 }
 
-cf_err cf_store_register(const cf_store_methods *m) {
-    cf_err rc = CF_ERR_NO_MEMORY;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS; i++) {
-        if (!backends[i] || !strcmp(backends[i]->name, m->name)) {
-            backends[i] = m;
-            rc = CF_OK;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-    return rc;
-}
+cf_err cf_store_register(const cf_store_methods *m) { return cf_registry_add(&backends, m->name, m); }
 
-const cf_store_methods *cf_store_find(const char *name) {
-    const cf_store_methods *found = NULL;
-    pthread_mutex_lock(&registry_lock);
-    for (size_t i = 0; i < MAX_BACKENDS && backends[i] && !found; i++)
-        if (!strcmp(backends[i]->name, name)) found = backends[i];
-    pthread_mutex_unlock(&registry_lock);
-    return found;
-}
+const cf_store_methods *cf_store_find(const char *name) { return cf_registry_find(&backends, name); }
 
 cf_err cf_store_open(const char *url, cf_store **out, cf_error *err) {
     *out = NULL;
-    size_t n = strcspn(url, ":");
     char name[32];
-    if (url[n] != ':' || n == 0 || n >= sizeof name)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': expected SCHEME:...",
-                            url);
-    memcpy(name, url, n);
-    name[n] = '\0';
+    cf_err src = cf_url_scheme(url, name, sizeof name, "store", err);
+    if (src) return src;
     const cf_store_methods *m = cf_store_find(name);
     if (!m) return cf_error_set(err, CF_ERR_UNSUPPORTED, "store URL '%s': no backend '%s'", url, name);
     cf_store *s = calloc(1, sizeof *s);
