@@ -8,7 +8,6 @@
 
 #include "cli.h"
 #include "clipforge/config.h"
-#include "clipforge/fs.h"
 #include "clipforge/highlight.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
@@ -105,16 +104,10 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
     if (note && *note) printf("routing: %s\n", note);
 }
 
-static char *default_cache_dir(const cf_config *cfg) {
-    if (!strcmp(cfg->feature_cache_dir, "off")) return NULL;
-    if (*cfg->feature_cache_dir) return strdup(cfg->feature_cache_dir);
-    return cf_path_join(cfg->data_dir, "features");
-}
-
 static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf_error *err) {
     cf_feature_track *track = NULL;
     cf_highlight_detection_result res = {0};
-    char *cache = a->no_cache ? NULL : default_cache_dir(cfg);
+    char *cache = a->no_cache ? NULL : cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
     char note[512] = "";
     cf_hl_options o = {.features = {.threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
                                     .cache_dir = cache, .skip_loop_filter = true},

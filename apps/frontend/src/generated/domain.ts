@@ -556,6 +556,23 @@ export const HighlightSpanSchema = z
   });
 export type HighlightSpanInput = z.input<typeof HighlightSpanSchema>;
 
+/** The detector's smoothed score over the media (what span selection saw), one value per step_ms from 0 (the mean of the step), for drawing beside the spans. Values are in steps of 1/256. */
+export interface ScoreCurve {
+  /** integer between 100 and 3600000 */
+  step_ms: number;
+  /** between 0 and 1 */
+  threshold: number;
+  /** at most 14400 items; default [] */
+  values: number[];
+}
+export const ScoreCurveSchema = z
+  .strictObject({
+    step_ms: z.number().int().min(100).max(3600000),
+    threshold: z.number().min(0).max(1),
+    values: z.array(z.number().min(0).max(1)).max(14400).default([]),
+  });
+export type ScoreCurveInput = z.input<typeof ScoreCurveSchema>;
+
 /** The highlights found, best first, with the engine and model version that answered. */
 export interface HighlightDetectionResult {
   /** 1..128 characters */
@@ -570,6 +587,7 @@ export interface HighlightDetectionResult {
   inference_ms: number;
   /** at most 64 members */
   confidence_summary?: Record<string, number>;
+  score_curve?: ScoreCurve;
 }
 export const HighlightDetectionResultSchema = z
   .strictObject({
@@ -579,6 +597,7 @@ export const HighlightDetectionResultSchema = z
     engine: str(1, 64),
     inference_ms: z.number().int().min(0),
     confidence_summary: record(z.number(), 64).optional(),
+    score_curve: ScoreCurveSchema.optional(),
   });
 export type HighlightDetectionResultInput = z.input<typeof HighlightDetectionResultSchema>;
 
@@ -1291,6 +1310,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<Event, z.output<typeof EventSchema>>>,
   Expect<Same<HighlightDetectionRequest, z.output<typeof HighlightDetectionRequestSchema>>>,
   Expect<Same<HighlightSpan, z.output<typeof HighlightSpanSchema>>>,
+  Expect<Same<ScoreCurve, z.output<typeof ScoreCurveSchema>>>,
   Expect<Same<HighlightDetectionResult, z.output<typeof HighlightDetectionResultSchema>>>,
   Expect<Same<ProblemFieldError, z.output<typeof ProblemFieldErrorSchema>>>,
   Expect<Same<Problem, z.output<typeof ProblemSchema>>>,
@@ -1347,6 +1367,7 @@ export const schemas = {
   Event: EventSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
   HighlightSpan: HighlightSpanSchema,
+  ScoreCurve: ScoreCurveSchema,
   HighlightDetectionResult: HighlightDetectionResultSchema,
   JobKind: JobKindSchema,
   JobState: JobStateSchema,

@@ -2168,12 +2168,101 @@ void cf_highlight_span_init(cf_highlight_span *v) {
     init_highlight_span(v);
 }
 
-static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary"};
+static cf_err parse_score_curve(const json_t *j, const char *path, cf_score_curve *out, cf_error *err) {
+    static const char *const keys[] = {"step_ms", "threshold", "values"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "step_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->step_ms, err))) return rc;
+    if (!(out->step_ms >= 100 && out->step_ms <= 3600000))
+        return cfd_fail(err, p, "must be between 100 and 3600000");
+    if ((rc = cfd_member(j, "threshold", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->threshold, err))) return rc;
+    if (!(out->threshold >= 0.0 && out->threshold <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if ((rc = cfd_member(j, "values", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 14400, &n, err))) return rc;
+            if (n) {
+                out->values = calloc(n, sizeof *out->values);
+                if (!out->values) return cfd_no_memory(err, p);
+                out->n_values = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_number(json_array_get(v, k), pi, &out->values[k], err))) return rc;
+                if (!(out->values[k] >= 0.0 && out->values[k] <= 1.0))
+                    return cfd_fail(err, pi, "must be between 0 and 1");
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_score_curve(const cf_score_curve *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "step_ms", json_integer(v->step_ms))) goto fail;
+    if (cfd_put(o, "threshold", cfd_number_json(v->threshold))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "values", a)) goto fail;
+        for (size_t k = 0; k < v->n_values; k++)
+            if (cfd_append(a, cfd_number_json(v->values[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_score_curve(cf_score_curve *v) {
+    free(v->values);
+}
+
+static void init_score_curve(cf_score_curve *v) {
+    (void)v;
+}
+
+cf_err cf_score_curve_from_json(const json_t *j, cf_score_curve *out, cf_error *err) {
+    return cf_score_curve_from_json_at(j, "", out, err);
+}
+
+cf_err cf_score_curve_from_json_at(const json_t *j, const char *path, cf_score_curve *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_score_curve: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_score_curve(j, path ? path : "", out, err);
+    if (rc) cf_score_curve_free(out);
+    return rc;
+}
+
+json_t *cf_score_curve_to_json(const cf_score_curve *v) {
+    return v ? emit_score_curve(v) : NULL;
+}
+
+void cf_score_curve_free(cf_score_curve *v) {
+    if (!v) return;
+    release_score_curve(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_score_curve_init(cf_score_curve *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_score_curve(v);
+}
+
+static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "highlights", false, path, p, &v, err))) return rc;
@@ -2205,6 +2294,12 @@ static cf_err parse_highlight_detection_result(const json_t *j, const char *path
     if (v) {
         if ((rc = cfd_free_object(v, p, 64, true, &out->confidence_summary, err))) return rc;
     }
+    if ((rc = cfd_member(j, "score_curve", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->score_curve = calloc(1, sizeof *out->score_curve);
+        if (!out->score_curve) return cfd_no_memory(err, p);
+        if ((rc = parse_score_curve(v, p, out->score_curve, err))) return rc;
+    }
     return CF_OK;
 }
 
@@ -2222,6 +2317,7 @@ static json_t *emit_highlight_detection_result(const cf_highlight_detection_resu
     if (v->engine && cfd_put(o, "engine", json_string(v->engine))) goto fail;
     if (cfd_put(o, "inference_ms", json_integer(v->inference_ms))) goto fail;
     if (v->confidence_summary && cfd_put(o, "confidence_summary", cfd_ref(v->confidence_summary))) goto fail;
+    if (v->score_curve && cfd_put(o, "score_curve", emit_score_curve(v->score_curve))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2236,6 +2332,8 @@ static void release_highlight_detection_result(cf_highlight_detection_result *v)
     free(v->model_version);
     free(v->engine);
     json_decref(v->confidence_summary);
+    if (v->score_curve) release_score_curve(v->score_curve);
+    free(v->score_curve);
 }
 
 static void init_highlight_detection_result(cf_highlight_detection_result *v) {
@@ -5061,6 +5159,18 @@ static void any_free_scene_transition(void *v) {
     cf_scene_transition_free(v);
 }
 
+static cf_err any_from_json_score_curve(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_score_curve_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_score_curve(const void *v) {
+    return cf_score_curve_to_json(v);
+}
+
+static void any_free_score_curve(void *v) {
+    cf_score_curve_free(v);
+}
+
 static cf_err any_from_json_timeline(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_timeline_from_json_at(j, path, out, err);
 }
@@ -5225,6 +5335,7 @@ static const cf_domain_type domain_types[] = {
     {"RenderRequest", sizeof(cf_render_request), any_from_json_render_request, any_to_json_render_request, any_free_render_request},
     {"RenderResult", sizeof(cf_render_result), any_from_json_render_result, any_to_json_render_result, any_free_render_result},
     {"SceneTransition", sizeof(cf_scene_transition), any_from_json_scene_transition, any_to_json_scene_transition, any_free_scene_transition},
+    {"ScoreCurve", sizeof(cf_score_curve), any_from_json_score_curve, any_to_json_score_curve, any_free_score_curve},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},
     {"TimelineAudioTrack", sizeof(cf_timeline_audio_track), any_from_json_timeline_audio_track, any_to_json_timeline_audio_track, any_free_timeline_audio_track},
     {"TimelineCanvas", sizeof(cf_timeline_canvas), any_from_json_timeline_canvas, any_to_json_timeline_canvas, any_free_timeline_canvas},

@@ -6,6 +6,7 @@
  * warm_start that version; a second round takes every engine's default. An engine that does not
  * support the profile, cannot load its model or fails is skipped, and the reason is kept: the
  * result names the engine that answered and carries the notes of those that did not. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,34 @@ cf_err cf_hl_route(cf_hl_registry *r, const cf_highlight_detection_request *req,
     return CF_OK;
 }
 
+/* Score curves longer than this many values get a coarser step (14400 = 4 h at one per second). */
+#define CURVE_MAX_VALUES 14400
+
+/* The smoothed curve at one value per second (whole seconds per value past 4 h), each the mean
+ * of its step, rounded to 1/256: a binary fraction prints in a few digits, so an hour's curve
+ * stays a few tens of kB of JSON in every job result. */
+static cf_score_curve *score_curve(const float *smooth, size_t n, double threshold) {
+    size_t per_s = 1000 / CF_HL_HOP_MS, step = per_s;
+    while ((n + step - 1) / step > CURVE_MAX_VALUES) step += per_s;
+    cf_score_curve *c = calloc(1, sizeof *c);
+    size_t n_values = (n + step - 1) / step;
+    if (!c || !(c->values = calloc(n_values ? n_values : 1, sizeof *c->values))) {
+        free(c);
+        return NULL;
+    }
+    c->step_ms = (int64_t)step * CF_HL_HOP_MS;
+    c->threshold = threshold;
+    for (size_t v = 0; v < n_values; v++) {
+        double sum = 0;
+        size_t end = (v + 1) * step < n ? (v + 1) * step : n;
+        for (size_t i = v * step; i < end; i++) sum += smooth[i];
+        double mean = sum / (double)(end - v * step);
+        c->values[v] = round((mean < 0 ? 0 : mean > 1 ? 1 : mean) * 256) / 256;
+    }
+    c->n_values = n_values;
+    return c;
+}
+
 cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profile *prof,
                double min_score, const hl_signal *signals, size_t n_signals,
                cf_highlight_detection_result *out, cf_error *err) {
@@ -160,13 +189,19 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
     size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
     hl_span *spans = NULL;
     hl_span_stats st;
-    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, &p, top_n, &spans, &n, &st, err);
+    float *smooth = malloc((in->track->n_hops ? in->track->n_hops : 1) * sizeof *smooth);
+    if (!smooth) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, &p, top_n, &spans, &n, &st,
+                                smooth, err);
+    if (!rc) out->score_curve = score_curve(smooth, in->track->n_hops, min_score);
+    free(smooth);
     if (rc) return rc;
     out->highlights = calloc(n ? n : 1, sizeof *out->highlights);
     out->confidence_summary = json_pack("{s:f, s:f, s:f, s:f, s:I}", "mean", st.mean, "max", st.max,
                                         "p90", st.p90, "coverage", st.coverage, "candidates",
                                         (json_int_t)st.candidates);
-    if (!out->highlights || !out->confidence_summary) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!out->highlights || !out->confidence_summary || !out->score_curve)
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
         cf_highlight_span *h = &out->highlights[out->n_highlights++];
         h->start_ms = (int64_t)spans[i].start * CF_HL_HOP_MS;

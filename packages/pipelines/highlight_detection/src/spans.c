@@ -131,7 +131,7 @@ static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n
 
 cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
                        size_t n_words, const hl_span_params *p, size_t top_n, hl_span **out,
-                       size_t *n_out, hl_span_stats *stats, cf_error *err) {
+                       size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err) {
     size_t n = t->n_hops, n_cand = 0, n_acc = 0;
     float *s = malloc(n * sizeof *s);
     hl_span *cand = malloc(n * sizeof *cand), *acc = malloc(n * sizeof *acc);
@@ -164,6 +164,7 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
     stats->candidates = n_acc;
     if (n_acc > top_n) n_acc = top_n;
     summarise(score, n, acc, n_acc, stats);
+    if (smoothed) memcpy(smoothed, s, n * sizeof *s);
     free(s), free(cand);
     *out = acc, *n_out = n_acc;
     return CF_OK;

@@ -17,9 +17,10 @@ typedef struct hl_span_stats {
 } hl_span_stats;
 
 /* score: n = t->n_hops values in 0..1. words (optional) keep boundaries out of words.
- * *out is malloc'd (caller frees), sorted by score, at most top_n long. */
+ * *out is malloc'd (caller frees), sorted by score, at most top_n long. smoothed (optional, n
+ * floats the caller owns) receives the smoothed curve the peaks were picked on. */
 cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
                        size_t n_words, const hl_span_params *p, size_t top_n, hl_span **out,
-                       size_t *n_out, hl_span_stats *stats, cf_error *err);
+                       size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err);
 
 #endif

@@ -115,6 +115,32 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     cf_highlight_detection_result_free(&r);
 }
 
+static void test_score_curve_is_per_second_and_follows_the_eruption(void **state) {
+    (void)state;
+    cf_hl_paths paths = {.models_dir = g_dir};
+    req_ req = {.clip_id = "c1", .detection_profile = "sports"};
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
+    const cf_score_curve *c = r.score_curve;
+    assert_non_null(c);
+    assert_int_equal(c->step_ms, 1000);
+    assert_int_equal(c->n_values, N / 10);
+    assert_true(c->threshold == 0.5);
+    for (size_t i = 0; i < c->n_values; i++) {
+        assert_true(c->values[i] * 256 == (double)(int)(c->values[i] * 256)); /* 1/256 steps */
+        if (i >= 103 && i < 117) assert_true(c->values[i] > c->threshold);
+        if (i < 95 || i >= 125) assert_true(c->values[i] < 0.1);
+    }
+    json_t *j = cf_highlight_detection_result_to_json(&r);
+    cf_highlight_detection_result back;
+    assert_int_equal(cf_highlight_detection_result_from_json(j, &back, &err), CF_OK); /* schema-valid */
+    assert_int_equal(back.score_curve->n_values, N / 10);
+    cf_highlight_detection_result_free(&back);
+    json_decref(j);
+    cf_highlight_detection_result_free(&r);
+}
+
 static void test_learned_loads_model_and_names_version(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
@@ -233,6 +259,7 @@ static void test_registered_engine_is_reached_and_failure_falls_back(void **stat
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heuristic_finds_and_explains_crowd_eruption),
+        cmocka_unit_test(test_score_curve_is_per_second_and_follows_the_eruption),
         cmocka_unit_test(test_learned_loads_model_and_names_version),
         cmocka_unit_test(test_routing_falls_back_on_missing_version),
         cmocka_unit_test(test_routing_falls_back_on_unsupported_profile),

@@ -84,6 +84,9 @@ typedef struct cf_feature_options {
 cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_progress *progress,
                            cf_feature_track **out, cf_error *err);
 void cf_feature_track_free(cf_feature_track *t);
+/* The cache directory a CLIPFORGE_FEATURE_CACHE_DIR setting names (malloc'd): the setting
+ * itself, <data_dir>/features when it is empty, NULL (no cache) when it is "off" or NULL. */
+char *cf_feature_cache_dir(const char *setting, const char *data_dir);
 /* Cache file that holds path's track under cache_dir (malloc'd), or NULL if path cannot be
  * stat'ed. Exposed for tests and tools. */
 char *cf_feature_cache_path(const char *cache_dir, const char *path);

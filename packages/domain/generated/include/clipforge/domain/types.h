@@ -579,6 +579,21 @@ json_t *cf_highlight_span_to_json(const cf_highlight_span *v);
 void cf_highlight_span_free(cf_highlight_span *v);
 void cf_highlight_span_init(cf_highlight_span *v);
 
+/* ScoreCurve: The detector's smoothed score over the media (what span selection saw), one
+ * value per step_ms from 0 (the mean of the step), for drawing beside the spans. Values are in
+ * steps of 1/256. */
+typedef struct cf_score_curve {
+    int64_t step_ms;  /* between 100 and 3600000 */
+    double threshold;  /* between 0 and 1 */
+    double *values;
+    size_t n_values;  /* at most 14400 items; default [] */
+} cf_score_curve;
+cf_err cf_score_curve_from_json(const json_t *j, cf_score_curve *out, cf_error *err);
+cf_err cf_score_curve_from_json_at(const json_t *j, const char *path, cf_score_curve *out, cf_error *err);
+json_t *cf_score_curve_to_json(const cf_score_curve *v);
+void cf_score_curve_free(cf_score_curve *v);
+void cf_score_curve_init(cf_score_curve *v);
+
 /* HighlightDetectionResult: The highlights found, best first, with the engine and model
  * version that answered. */
 typedef struct cf_highlight_detection_result {
@@ -589,6 +604,7 @@ typedef struct cf_highlight_detection_result {
     char *engine;  /* 1..64 chars */
     int64_t inference_ms;  /* >= 0 */
     json_t *confidence_summary;  /* owned reference, NULL when absent */
+    cf_score_curve *score_curve;  /* NULL when absent */
 } cf_highlight_detection_result;
 cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err);
 cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err);

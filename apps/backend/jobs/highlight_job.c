@@ -1,0 +1,54 @@
+/* highlight_job.c — highlight_detection: parse the request with the generated domain parser,
+ * resolve media://, run detection with the service's profile, model and feature-cache settings
+ * and answer the HighlightDetectionResult. Nothing is stored: the result is the output. */
+#include "jobs/highlight_job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/domain/types.h"
+#include "clipforge/highlight.h"
+
+cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
+                                 cf_error *err) {
+    (void)cfg;
+    cf_highlight_detection_request req;
+    memset(&req, 0, sizeof req);
+    cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
+    if (rc == CF_OK && strncmp(req.media_uri, "media://", 8))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                          "media_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK && !(*normalized = cf_highlight_detection_request_to_json(&req)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_highlight_detection_request_free(&req);
+    return rc;
+}
+
+cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
+                            cf_error *err) {
+    cf_highlight_detection_request req;
+    cf_highlight_detection_result res;
+    memset(&req, 0, sizeof req);
+    memset(&res, 0, sizeof res);
+    char *source = NULL, *cache = NULL;
+    const cf_config *cfg = ctx->cfg;
+    cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
+    if (rc == CF_OK) rc = cf_job_resolve_source(ctx, req.media_uri, &source, err);
+    if (rc == CF_OK) {
+        cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
+        cf_hl_options o = {.features = {.threads = (int)cfg->threads, .cache_dir = cache,
+                                        .skip_loop_filter = true},
+                           .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
+        char *media_id = req.media_uri;
+        req.media_uri = source;
+        rc = cf_highlight_detect(&req, &o, ctx->progress, &res, err);
+        req.media_uri = media_id;
+    }
+    if (rc == CF_OK && !(*result = cf_highlight_detection_result_to_json(&res)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    free(source);
+    free(cache);
+    cf_highlight_detection_request_free(&req);
+    cf_highlight_detection_result_free(&res);
+    return rc;
+}

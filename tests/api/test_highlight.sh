@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# highlight_detection jobs against a real `clipforge serve`: a generated media with a planted
+# crowd eruption is uploaded, detected through the API, and the planted span comes back with
+# the score curve drawn over it; bad requests are problem+json, a missing media fails the job as
+# invalid-media, a running detection is cancelled within a second.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+J=(-H 'Content-Type: application/json')
+
+python3 "$SRC/apps/ai/experiments/make_planted.py" --out "$WORK/planted.mp4" --duration 75 \
+  --seed 5 --size 160x90 --spans 1 --kinds crowd >/dev/null
+# Long enough that the decode pass is still running when the cancel arrives.
+ffmpeg -loglevel error -y -f lavfi -i "anoisesrc=c=pink:r=16000:d=1500" -ac 1 -c:a pcm_s16le \
+  "$WORK/long.wav"
+start_server "$WORK/data" --workers 1
+
+# submit_detect MEDIA_URI PROFILE — submits a detection, prints its id.
+submit_detect() {
+  curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"$1\",\"detection_profile\":\"$2\",\"top_n\":3}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+echo "# the kind is advertised"
+req GET /openapi.json
+check "x-cf-job-kinds has highlight_detection" test "$(jget '"highlight_detection" in j["paths"]["/v1/jobs"]["post"]["x-cf-job-kinds"]')" = True
+check "the result schema has score_curve" test "$(jget '"score_curve" in j["components"]["schemas"]["HighlightDetectionResult"]["properties"]')" = True
+
+echo "# the planted span is found"
+media=$(upload "$WORK/planted.mp4")
+job=$(submit_detect "media://$media" sports)
+check "detection succeeds" wait_status "$job" succeeded 240
+req GET "/v1/jobs/$job"
+check "progress reached 1 ($(jget 'j["progress"]'))" test "$(jget 'j["progress"] == 1')" = True
+cp "$WORK/body" "$WORK/job.json"
+check "planted span found, score curve follows it" python3 - "$WORK/job.json" "$WORK/planted.mp4.labels.json" <<'PY'
+import json, sys
+job = json.load(open(sys.argv[1])); labels = json.load(open(sys.argv[2]))
+r, t = job["result"], labels["spans"][0]
+def iou(a, b):
+    inter = max(0, min(a["end_ms"], b["end_ms"]) - max(a["start_ms"], b["start_ms"]))
+    return inter / (max(a["end_ms"], b["end_ms"]) - min(a["start_ms"], b["start_ms"]))
+assert job["request"]["media_uri"].startswith("media://"), job["request"]
+assert r["clip_id"] == "c" and r["engine"] == "heuristic", r
+best = max(r["highlights"], key=lambda h: iou(h, t))
+print("  planted %.1f-%.1f s, found %.1f-%.1f s (IoU %.2f, score %.2f: %s)" % (
+    t["start_ms"] / 1e3, t["end_ms"] / 1e3, best["start_ms"] / 1e3, best["end_ms"] / 1e3,
+    iou(best, t), best["score"], "; ".join(best["reasons"])))
+assert iou(best, t) >= 0.5, r["highlights"]
+c = r["score_curve"]
+assert c["step_ms"] == 1000 and c["threshold"] == 0.5, c
+# one value per started second of the media (the generated file runs a few frames long)
+assert abs(len(c["values"]) - (labels["duration_ms"] + 999) // 1000) <= 1, len(c["values"])
+assert all(0 <= v <= 1 and v * 256 == int(v * 256) for v in c["values"])
+inside = [v for i, v in enumerate(c["values"]) if t["start_ms"] <= i * 1000 < t["end_ms"]]
+outside = [v for i, v in enumerate(c["values"]) if not t["start_ms"] - 5000 <= i * 1000 < t["end_ms"] + 5000]
+print("  curve: mean %.2f inside the planted span, %.2f away from it" % (
+    sum(inside) / len(inside), sum(outside) / len(outside)))
+assert min(inside[3:-3]) > c["threshold"] > max(outside), (inside, outside)
+PY
+
+echo "# bad requests are problem+json"
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"detection_profile\":\"opera\"}}"
+expect_problem 400 validation
+check "the detail names detection_profile" grep -q 'detection_profile' <<<"$(jget 'j["detail"]')"
+req POST /v1/jobs "${J[@]}" -d '{"kind":"highlight_detection","request":{"clip_id":"c","media_uri":"file:///etc/passwd"}}'
+expect_problem 400 validation
+check "the detail names media_uri" grep -q 'media_uri' <<<"$(jget 'j["detail"]')"
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"top_n\":0}}"
+expect_problem 400 validation
+
+echo "# a media that does not exist fails the job"
+job=$(submit_detect media://m_nope generic)
+check "the job fails" wait_status "$job" failed 60
+req GET "/v1/jobs/$job"
+check "error is invalid-media" test "$(jget 'j["error"]["type"]')" = "https://clipforge.dev/problems/invalid-media"
+
+echo "# a running detection is cancelled within a second"
+long=$(upload "$WORK/long.wav")
+job=$(submit_detect "media://$long" music)
+check "job runs" wait_status "$job" running 30
+for _ in $(seq 1 100); do
+  p=$(curl -s "$BASE/v1/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"])')
+  python3 -c "import sys; sys.exit(0 if $p > 0 else 1)" && break
+  sleep 0.1
+done
+check "progress was reported before the cancel ($p)" python3 -c "import sys; sys.exit(0 if 0 < $p < 1 else 1)"
+ms=$(python3 - "$BASE" "$job" <<'PY'
+import json, sys, time, urllib.request
+base, job = sys.argv[1], sys.argv[2]
+t0 = time.monotonic()
+urllib.request.urlopen(urllib.request.Request(f"{base}/v1/jobs/{job}/cancel", method="POST"))
+while time.monotonic() - t0 < 10:
+    if json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))["status"] == "cancelled":
+        break
+    time.sleep(0.01)
+print(int((time.monotonic() - t0) * 1000))
+PY
+)
+check "cancelled within 1 s ($ms ms)" test "$ms" -le 1000
+
+stop_server
+finish
