@@ -141,7 +141,8 @@ cancel)
   "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 --size 180x320 \
     >"$work/stdout.txt" 2>"$work/stderr.txt" &
   pid=$!
-  for _ in $(seq 1 600); do
+  # Up to 300 s: under ASan on a loaded 2-core machine the analysis stages alone can take minutes.
+  for _ in $(seq 1 3000); do
     grep -q "render 1 *running" "$work/stderr.txt" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
