@@ -54,6 +54,13 @@ echo "== a missing model version falls back to the next engine supporting the pr
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["engine"]=="heuristic", r' "$work/f.json"
 grep -q "learned: model version 'v999'" "$work/f.err" || fail "no routing note: $(cat "$work/f.err")"
 
+echo "== an audio stream that carries no packets is analysed as silence, not a crash"
+ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=10:d=3 -f lavfi -i sine=d=3 \
+  -af atrim=end=0 -c:v mpeg4 -c:a pcm_s16le "$work/empty-audio.mkv"
+"$bin" detect --input "$work/empty-audio.mkv" --no-cache --json >"$work/ea.json" ||
+  fail "exit $? on an empty audio stream"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["engine"], r' "$work/ea.json"
+
 echo "== bad input fails cleanly with exit code 2"
 expect_exit() { # code, what, args...
   local want=$1 what=$2; shift 2

@@ -188,7 +188,7 @@ static int64_t frame_ms(const pass *p, const AVFrame *f, int stream) {
 }
 
 static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
-    if (!p->audio_started) {
+    if (!p->audio_started && f) { /* f is NULL on the flush of a stream that never decoded */
         /* audio that starts late is aligned by leading silence */
         int64_t t = frame_ms(p, f, p->astream);
         static const float zeros[CF_AUDIO_HOP];
