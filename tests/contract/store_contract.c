@@ -370,6 +370,115 @@ static void test_redispatch_adds_missing_outbox_rows_once(void **state) {
     assert_int_equal(added, 0);
 }
 
+static void test_release_requeues_at_once_without_spending_an_attempt(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "j1", NULL, 1000);
+    drain_outbox(f->store, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_outcome release = {.status = CF_JOB_QUEUED};
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &release, 1200, &err),
+                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &release, 1200, &err), CF_OK);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.attempts, 1);
+    assert_int_equal(j.max_attempts, 3); /* 2 + the released run */
+    assert_null(j.error);
+    assert_null(j.lease_owner);
+    cf_job_record_free(&j);
+    assert_int_equal(count_events(f->store, "j1", "JobFailed"), 0);
+    assert_int_equal(count_events(f->store, "j1", "JobRequested"), 2);
+    /* Dispatched again at once, and leasable at once. */
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1200, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0].payload, "j1");
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 5000, 1200, &j, &err), CF_OK);
+    assert_int_equal(j.attempts, 2);
+    cf_job_record_free(&j);
+}
+
+/* Publishes every due outbox row as held by holder until `until`. */
+static void publish_held(cf_store *s, int64_t now, const char *holder, int64_t until) {
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    cf_error err;
+    assert_int_equal(cf_store_outbox_due(s, now, 100, &o, &n, &err), CF_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(cf_store_outbox_published(s, o[i].id, holder, until, &err), CF_OK);
+    cf_outbox_records_free(o, n);
+}
+
+static size_t redispatched(cf_store *s, int64_t now) {
+    size_t added = 99;
+    cf_error err;
+    assert_int_equal(cf_store_redispatch_queued(s, now, &added, &err), CF_OK);
+    return added;
+}
+
+static void test_held_jobs_are_republished_only_when_their_holder_is_gone(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "a", NULL, 1000);
+    publish_held(f->store, 1000, "p1", 4000);
+    create(f->store, "b", NULL, 1100);
+    publish_held(f->store, 1100, "p2", 4100);
+    assert_int_equal(cf_store_job_get(f->store, "a", &j, &err), CF_OK);
+    assert_string_equal(j.lease_owner, "p1");
+    cf_job_record_free(&j);
+    /* Both holders alive: a process starting now republishes nothing. */
+    assert_int_equal(redispatched(f->store, 2000), 0);
+    size_t n = 0;
+    assert_int_equal(cf_store_holds_renew(f->store, "p1", 9000, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    /* p2 stopped renewing: only b comes back, once. */
+    assert_int_equal(redispatched(f->store, 5000), 1);
+    assert_int_equal(redispatched(f->store, 5000), 0);
+    cf_outbox_record *o = NULL;
+    assert_int_equal(cf_store_outbox_due(f->store, 5000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0].payload, "b");
+    cf_outbox_records_free(o, n);
+    /* p1 stops cleanly: its holds are released and a comes back at once. */
+    assert_int_equal(cf_store_holds_renew(f->store, "p1", 0, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cf_store_job_get(f->store, "a", &j, &err), CF_OK);
+    assert_null(j.lease_owner);
+    cf_job_record_free(&j);
+    assert_int_equal(redispatched(f->store, 5000), 1);
+}
+
+static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "a", NULL, 1000);
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    /* A worker leases the job between the publish and the relay's bookkeeping. */
+    assert_int_equal(cf_store_job_lease(f->store, "a", "p1/w0", 5000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_outbox_published(f->store, o[0].id, "p1", 9000, &err), CF_OK);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_job_get(f->store, "a", &j, &err), CF_OK);
+    assert_string_equal(j.lease_owner, "p1/w0");
+    assert_int_equal(j.lease_expires_at, 6000);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_holds_renew(f->store, "p1", 20000, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_outbox_records_free(o, n);
+}
+
 static void test_media_records(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -572,6 +681,9 @@ int main(void) {
         T(test_cancel_and_retry_transitions),
         T(test_list_filters_and_pages_newest_first),
         T(test_redispatch_adds_missing_outbox_rows_once),
+        T(test_release_requeues_at_once_without_spending_an_attempt),
+        T(test_held_jobs_are_republished_only_when_their_holder_is_gone),
+        T(test_hold_never_touches_a_job_that_left_the_queue),
         T(test_media_records),
         T(test_concurrent_leases_give_each_job_to_one_worker),
         T(test_event_follower_misses_nothing_under_concurrent_commits),

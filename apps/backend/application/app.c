@@ -2,6 +2,7 @@
  * CLIPFORGE_STORE_URL, CLIPFORGE_BUS_URL, CLIPFORGE_STORAGE_URL, CLIPFORGE_SIGNING_KEY. */
 #include "application/app.h"
 
+#include <dirent.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,25 +64,84 @@ static cf_err open_storage(cf_app *app, cf_error *err) {
     return rc;
 }
 
-static cf_err open_parts(cf_app *app, cf_error *err) {
+/* True when the work dir `name` ("<job id>-<attempt>") may belong to a live run: its job is
+ * running that attempt under a lease that has not expired. Another process sharing the data
+ * dir may be running it; anything else is left over from a run that is over. */
+static bool work_dir_live(cf_app *app, const char *name, int64_t now) {
+    const char *dash = strrchr(name, '-');
+    char *end = NULL;
+    long long attempt = dash ? strtoll(dash + 1, &end, 10) : 0;
+    if (!dash || dash == name || !end || *end || (size_t)(dash - name) >= 64) return false;
+    char id[64];
+    snprintf(id, sizeof id, "%.*s", (int)(dash - name), name);
+    cf_job_record j;
+    cf_error err;
+    if (cf_store_job_get(app->store, id, &j, &err)) return err.code != CF_ERR_NOT_FOUND;
+    bool live = j.status == CF_JOB_RUNNING && j.attempts == attempt && j.lease_expires_at >= now;
+    cf_job_record_free(&j);
+    return live;
+}
+
+void cf_app_sweep_work_dirs(cf_app *app) {
+    DIR *d = opendir(app->work_dir);
+    if (!d) return;
+    int64_t now = cf_now_ms();
+    size_t removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (work_dir_live(app, e->d_name, now)) continue;
+        char *path = cf_path_join(app->work_dir, e->d_name);
+        cf_error err;
+        if (path && cf_remove_tree(path, &err) == CF_OK) removed++;
+        free(path);
+    }
+    closedir(d);
+    if (removed) cf_log_info("app", "removed %zu temp dirs of runs that are over", removed);
+}
+
+/* With a durable bus the bus answers for published messages; with a volatile one, this
+ * process does, for a lease at a time (renewed by the reaper, released at close). */
+static cf_outbox_hold relay_hold(const cf_app *app) {
+    if (cf_bus_durable(app->bus)) return (cf_outbox_hold){NULL, 0};
+    return (cf_outbox_hold){app->instance_id, app->cfg.lease_ms};
+}
+
+static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     cf_err rc = cf_mkdir_p(app->cfg.data_dir, err);
     app->work_dir = cf_path_join(app->cfg.data_dir, "work");
     if (rc == CF_OK && !app->work_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    /* Temp dirs of runs cut short by a crash: their jobs are rerun from scratch. */
-    if (rc == CF_OK) rc = cf_remove_tree(app->work_dir, err);
     if (rc == CF_OK) rc = cf_mkdir_p(app->work_dir, err);
     char *store_url = default_url(app->cfg.store_url, "sqlite", app->cfg.data_dir, "clipforge.db");
     if (rc == CF_OK && !store_url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_store_open(store_url, &app->store, err);
     free(store_url);
+    if (rc == CF_OK) cf_app_sweep_work_dirs(app);
     if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
     if (rc == CF_OK) rc = cf_bus_subscribe(app->bus, "jobs", "workers", err);
     if (rc == CF_OK) rc = open_storage(app, err);
-    if (rc == CF_OK) rc = cf_outbox_relay_start(app->store, app->bus, 250, &app->relay, err);
+    /* A volatile bus is read by this process's workers only: without them, publishing into
+     * it would hide jobs from every worker; the relays of processes with workers publish. */
+    bool relay = consumes || (rc == CF_OK && cf_bus_durable(app->bus));
+    if (rc == CF_OK && relay)
+        rc = cf_outbox_relay_start(app->store, app->bus, relay_hold(app), 250, &app->relay, err);
     return rc;
 }
 
-cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err) {
+cf_err cf_app_keep_holds(cf_app *app, int64_t now, cf_error *err) {
+    if (cf_bus_durable(app->bus)) return CF_OK;
+    size_t n = 0;
+    cf_err rc = cf_store_holds_renew(app->store, app->instance_id, now + app->cfg.lease_ms, NULL,
+                                     err);
+    if (rc == CF_OK) rc = cf_store_redispatch_queued(app->store, now, &n, err);
+    if (rc == CF_OK && n) {
+        cf_log_info("app", "put %zu queued jobs whose messages were lost back on the bus", n);
+        cf_outbox_relay_kick(app->relay);
+    }
+    return rc;
+}
+
+cf_err cf_app_open(cf_config *cfg, bool consumes, cf_app **out, cf_error *err) {
     cf_backends_register();
     cf_app *app = calloc(1, sizeof *app);
     if (!app) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -90,17 +150,16 @@ cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err) {
     pthread_mutex_init(&app->event_lock, NULL);
     pthread_cond_init(&app->event_cond, NULL);
     cf_new_id("i_", app->instance_id, sizeof app->instance_id);
-    cf_err rc = open_parts(app, err);
-    size_t requeued = 0;
+    cf_err rc = open_parts(app, consumes, err);
     if (rc == CF_OK) {
         cf_store_set_event_hook(app->store, on_store_event, app);
-        rc = cf_store_redispatch_queued(app->store, cf_now_ms(), &requeued, err);
+        /* Jobs whose messages no live process holds (released at a stop, or never held). */
+        rc = cf_app_keep_holds(app, cf_now_ms(), err);
     }
     if (rc) {
         cf_app_close(app);
         return rc;
     }
-    if (requeued) cf_log_info("app", "put %zu queued jobs back on the bus", requeued);
     cf_outbox_relay_kick(app->relay);
     *out = app;
     return CF_OK;
@@ -109,6 +168,12 @@ cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err) {
 void cf_app_close(cf_app *app) {
     if (!app) return;
     cf_outbox_relay_stop(app->relay);
+    cf_error err;
+    /* Messages left in a volatile bus die with it: release their holds so that a restart, or
+     * another process, publishes those jobs again at once. */
+    if (app->relay && app->store && !cf_bus_durable(app->bus) &&
+        cf_store_holds_renew(app->store, app->instance_id, 0, NULL, &err))
+        cf_log_warn("app", "releasing held jobs: %s", err.msg);
     cf_bus_close(app->bus);
     cf_storage_close(app->storage);
     cf_store_close(app->store);

@@ -33,11 +33,21 @@ typedef struct cf_app {
     void *on_event_user;
 } cf_app;
 
-/* Opens everything from cfg (taking ownership of its strings): the data dir, the store
- * (default sqlite:DATA_DIR/clipforge.db), bus, storage (default local:DATA_DIR/storage),
- * the relay; puts queued jobs back on the bus (a volatile bus lost them on restart). */
-cf_err cf_app_open(cf_config *cfg, cf_app **out, cf_error *err);
-/* Stops the relay and closes everything. NULL-safe. The runner must be stopped first. */
+/* Opens everything from cfg (taking ownership of its strings): the data dir (sweeping temp
+ * dirs of runs that are over), the store (default sqlite:DATA_DIR/clipforge.db), bus, storage
+ * (default local:DATA_DIR/storage), the relay. consumes: this process runs workers; on a
+ * volatile bus only such processes relay, and they republish queued jobs no process holds. */
+cf_err cf_app_open(cf_config *cfg, bool consumes, cf_app **out, cf_error *err);
+/* Volatile bus only (else a no-op): renews this process's holds on queued jobs' messages for a
+ * lease and republishes queued jobs whose hold expired (their process died). Called by the
+ * reaper at least every lease/3. */
+cf_err cf_app_keep_holds(cf_app *app, int64_t now, cf_error *err);
+/* Removes the temp dirs under work/ of runs that are over: their job is final, or not running
+ * that attempt, or its lease expired. Dirs of live runs (of any process sharing the data dir)
+ * stay; a store error keeps a dir for a later sweep. */
+void cf_app_sweep_work_dirs(cf_app *app);
+/* Stops the relay, releases this process's holds and closes everything. NULL-safe. The
+ * runner must be stopped first. */
 void cf_app_close(cf_app *app);
 
 /* Milliseconds since the epoch. */

@@ -19,6 +19,11 @@
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
 
+/* When each process last reaped and renewed its holds. */
+typedef struct reap_clock {
+    int64_t reaped, held;
+} reap_clock;
+
 typedef struct slot {
     bool active;             /* guarded by runner lock, like every field below */
     char job_id[40];
@@ -41,7 +46,7 @@ struct cf_job_runner {
     pthread_mutex_t lock; /* guards slots */
     atomic_bool stopping;
     atomic_int_fast64_t busy;
-    int64_t last_reap;
+    reap_clock last_reap;
 };
 
 typedef struct worker_arg {
@@ -123,10 +128,9 @@ static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job
         o.status = CF_JOB_CANCELLED;
         *error_text = problem_text("cancelled", rc, "the job was cancelled on request");
     } else if (stopping) {
-        /* Shutdown: back to the queue at once, to start over after the restart. */
-        o.status = CF_JOB_FAILED;
-        o.retry_at = cf_now_ms();
-        *error_text = problem_text("unavailable", rc, "the server shut down during the run");
+        /* Shutdown: released, back to the queue at once (not a failed attempt) to start over
+         * in the next process that takes it. */
+        o.status = CF_JOB_QUEUED;
     } else {
         o.status = CF_JOB_FAILED;
         if (retryable(rc) && job->attempts < job->max_attempts) {
@@ -177,6 +181,8 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
     s->last_heartbeat = s->last_event = cf_now_ms();
     s->active = true;
     bool cancel_now = job->cancel_requested;
+    /* A stop that came between the lease and now did not see this slot active. */
+    if (atomic_load(&r->stopping)) cf_progress_cancel(&s->progress);
     pthread_mutex_unlock(&r->lock);
     if (cancel_now) cf_job_runner_cancel(r, job->id);
     atomic_fetch_add(&r->busy, 1);
@@ -225,6 +231,7 @@ static bool take_one(cf_job_runner *r, int index) {
                                   cf_now_ms(), &job, &err);
     if (rc == CF_OK || rc == CF_ERR_CONFLICT || rc == CF_ERR_NOT_FOUND) {
         cf_bus_ack(app->bus, &m, &err); /* leased: the store owns it now; else not ours */
+        cf_metrics_delivery(rc == CF_OK);
     } else {
         cf_bus_nack(app->bus, &m, 500, &err);
     }
@@ -278,17 +285,24 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
     if (rc && rc != CF_ERR_CONFLICT) cf_log_warn("runner", "heartbeat %s: %s", id, err.msg);
 }
 
-static void reap_if_due(cf_app *app, int64_t *last, int64_t now) {
-    int64_t every = app->cfg.lease_ms / 2 < 250 ? 250 : app->cfg.lease_ms / 2;
-    if (now - *last < every) return;
-    *last = now;
-    size_t n = 0;
+static void reap_if_due(cf_app *app, reap_clock *last, int64_t now) {
     cf_error err;
+    /* Holds expire a lease after their last renewal: renew three times per lease. */
+    if (now - last->held >= app->cfg.lease_ms / 3) {
+        last->held = now;
+        if (cf_app_keep_holds(app, now, &err)) cf_log_warn("runner", "holds: %s", err.msg);
+    }
+    int64_t every = app->cfg.lease_ms / 2 < 250 ? 250 : app->cfg.lease_ms / 2;
+    if (now - last->reaped < every) return;
+    last->reaped = now;
+    size_t n = 0;
     /* Retry delay after a lost worker: the first backoff step. */
     if (cf_store_reap(app->store, now, app->cfg.retry_base_ms, &n, &err))
         cf_log_warn("runner", "reaper: %s", err.msg);
-    else if (n)
+    else if (n) {
         cf_log_info("runner", "reaper: %zu expired leases handled", n);
+        cf_app_sweep_work_dirs(app); /* the temp dirs the lost runs left */
+    }
 }
 
 static void *keeper_main(void *arg) {
@@ -368,7 +382,7 @@ struct cf_reaper {
 
 static void *reaper_main(void *arg) {
     cf_reaper *rp = arg;
-    int64_t last = 0;
+    reap_clock last = {0, 0};
     while (!atomic_load(&rp->stopping)) {
         reap_if_due(rp->app, &last, cf_now_ms());
         sleep_ms(KEEPER_TICK_MS);

@@ -15,6 +15,7 @@ typedef struct histogram {
 static const char *const http_classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 static histogram http_hist[5];
 static histogram job_hist[CF_JOB_STATUS_COUNT];
+static atomic_uint_fast64_t deliveries[2]; /* dropped, leased */
 
 static void observe(histogram *h, double seconds) {
     size_t i = 0;
@@ -32,6 +33,8 @@ void cf_metrics_http(int status, double seconds) {
 void cf_metrics_job_run(cf_job_status outcome, double seconds) {
     if (outcome >= 0 && outcome < CF_JOB_STATUS_COUNT) observe(&job_hist[outcome], seconds);
 }
+
+void cf_metrics_delivery(bool leased) { atomic_fetch_add(&deliveries[leased ? 1 : 0], 1); }
 
 static void write_hist(FILE *out, const char *name, const char *label, const char *value,
                        histogram *h) {
@@ -63,6 +66,12 @@ void cf_metrics_write(FILE *out, const cf_job_stats *stats, int64_t workers_busy
             write_hist(out, "clipforge_job_duration_seconds", "outcome",
                        s == CF_JOB_QUEUED ? "retried" : cf_job_status_name((cf_job_status)s),
                        &job_hist[s]);
+    fprintf(out, "# HELP clipforge_bus_deliveries_total Job messages taken from the bus, by"
+                 " whether they started a run.\n# TYPE clipforge_bus_deliveries_total counter\n");
+    fprintf(out, "clipforge_bus_deliveries_total{result=\"leased\"} %llu\n",
+            (unsigned long long)atomic_load(&deliveries[1]));
+    fprintf(out, "clipforge_bus_deliveries_total{result=\"dropped\"} %llu\n",
+            (unsigned long long)atomic_load(&deliveries[0]));
     fprintf(out, "# HELP clipforge_workers_busy Worker threads running a job.\n"
                  "# TYPE clipforge_workers_busy gauge\nclipforge_workers_busy %lld\n",
             (long long)workers_busy);

@@ -4,6 +4,7 @@
 #ifndef CLIPFORGE_METRICS_H
 #define CLIPFORGE_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,6 +14,9 @@
 void cf_metrics_http(int status, double seconds);
 /* Records one finished job run (outcome: a final status, or QUEUED for a retry). */
 void cf_metrics_job_run(cf_job_status outcome, double seconds);
+/* Records one job message taken from the bus: leased (it started a run) or dropped (its job
+ * was not leasable: a duplicate delivery, or a job cancelled or taken meanwhile). */
+void cf_metrics_delivery(bool leased);
 /* Writes the Prometheus text exposition to out; stats may be NULL when the store failed. */
 void cf_metrics_write(FILE *out, const cf_job_stats *stats, int64_t workers_busy);
 

@@ -83,7 +83,7 @@ static int run(cf_config *cfg, const serve_opts *o) {
     char listen[256];
     snprintf(listen, sizeof listen, "%s", cfg->listen);
     int workers = worker_count(cfg);
-    cf_err rc = cf_app_open(cfg, &app, &err);
+    cf_err rc = cf_app_open(cfg, !o->no_workers, &app, &err);
     if (rc == CF_OK)
         rc = o->no_workers ? cf_reaper_start(app, &reaper, &err)
                            : cf_job_runner_start(app, workers, &app->runner, &err);

@@ -55,7 +55,7 @@ static int run(cf_config *cfg) {
     int n = cfg->workers > 0 ? (int)cfg->workers : cores > 0 ? (int)cores : 1;
     cf_error err;
     cf_app *app = NULL;
-    cf_err rc = cf_app_open(cfg, &app, &err);
+    cf_err rc = cf_app_open(cfg, true, &app, &err);
     if (rc == CF_OK) rc = cf_job_runner_start(app, n, &app->runner, &err);
     if (rc) {
         cf_app_close(app);

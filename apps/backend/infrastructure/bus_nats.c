@@ -419,6 +419,7 @@ static const cf_bus_methods methods = {
     .ack = nb_ack,
     .nack = nb_nack,
     .shutdown = nb_shutdown,
+    .durable = 1,
 };
 
 const cf_bus_methods *cf_bus_nats_methods(void) { return &methods; }

@@ -430,6 +430,7 @@ static const cf_bus_methods methods = {
     .ack = rb_ack,
     .nack = rb_nack,
     .shutdown = rb_shutdown,
+    .durable = 1,
 };
 
 const cf_bus_methods *cf_bus_redis_methods(void) { return &methods; }

@@ -1,5 +1,6 @@
 /* outbox_relay.c — one thread that publishes due outbox rows to the bus, oldest first, then
- * deletes them. Steered by its poll interval; kicked after commits so dispatch is immediate. */
+ * deletes them (recording the hold of a volatile bus in the same transaction). Steered by its
+ * poll interval and hold; kicked after commits so dispatch is immediate. */
 #include "infrastructure/outbox_relay.h"
 
 #include <pthread.h>
@@ -14,6 +15,7 @@
 struct cf_outbox_relay {
     cf_store *store;
     cf_bus *bus;
+    cf_outbox_hold hold;
     int poll_ms;
     pthread_t thread;
     pthread_mutex_t lock; /* guards kicked, stopping */
@@ -27,15 +29,19 @@ static int64_t wall_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, size_t *n, cf_error *err) {
+cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n,
+                             cf_error *err) {
     size_t total = 0;
     for (;;) {
         cf_outbox_record *rows = NULL;
         size_t count = 0;
-        cf_err rc = cf_store_outbox_due(store, wall_ms(), BATCH, &rows, &count, err);
+        int64_t now = wall_ms();
+        cf_err rc = cf_store_outbox_due(store, now, BATCH, &rows, &count, err);
         for (size_t i = 0; rc == CF_OK && i < count; i++) {
             rc = cf_bus_publish(bus, rows[i].topic, rows[i].payload, err);
-            if (rc == CF_OK) rc = cf_store_outbox_delete(store, rows[i].id, err);
+            if (rc == CF_OK)
+                rc = cf_store_outbox_published(store, rows[i].id, hold.holder,
+                                               now + hold.hold_ms, err);
             if (rc == CF_OK) total++;
         }
         cf_outbox_records_free(rows, count);
@@ -53,7 +59,7 @@ static void *relay_main(void *arg) {
         r->kicked = false;
         pthread_mutex_unlock(&r->lock);
         cf_error err;
-        if (cf_outbox_relay_drain(r->store, r->bus, NULL, &err))
+        if (cf_outbox_relay_drain(r->store, r->bus, r->hold, NULL, &err))
             cf_log_warn("outbox", "relay: %s", err.msg);
         pthread_mutex_lock(&r->lock);
         if (r->kicked || r->stopping) continue;
@@ -68,12 +74,13 @@ static void *relay_main(void *arg) {
     return NULL;
 }
 
-cf_err cf_outbox_relay_start(cf_store *store, cf_bus *bus, int poll_ms, cf_outbox_relay **out,
-                             cf_error *err) {
+cf_err cf_outbox_relay_start(cf_store *store, cf_bus *bus, cf_outbox_hold hold, int poll_ms,
+                             cf_outbox_relay **out, cf_error *err) {
     cf_outbox_relay *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     r->store = store;
     r->bus = bus;
+    r->hold = hold;
     r->poll_ms = poll_ms > 0 ? poll_ms : 200;
     pthread_mutex_init(&r->lock, NULL);
     pthread_condattr_t attr;

@@ -617,6 +617,25 @@ static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t atte
                              err);
 }
 
+/* running -> queued at once, the run not counted (shutdown), with its event and outbox row. */
+static cf_err release(PGconn *c, const char *id, const char *owner, int64_t attempt, int64_t now,
+                      cf_error *err) {
+    num att = n64(attempt), nw = n64(now);
+    const char *p[] = {id, owner, att.s, nw.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET status='queued', stage='queued', progress=0, updated_at=$4,"
+                    " run_after=$4, lease_owner=NULL, lease_expires_at=0,"
+                    " max_attempts=max_attempts+1"
+                    " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3",
+                    4, p, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    rc = add_outbox(c, "jobs", id, now, err);
+    return rc ? rc
+              : append_event(c, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
+}
+
 static const char *final_event(cf_job_status s) {
     return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
                                                                           : "JobFailed";
@@ -626,6 +645,7 @@ static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attem
                      const cf_job_outcome *o, int64_t now, cf_error *err) {
     if (o->status == CF_JOB_FAILED && o->retry_at > 0)
         return requeue(c, id, owner, attempt, o->error, o->retry_at, now, err);
+    if (o->status == CF_JOB_QUEUED) return release(c, id, owner, attempt, now, err);
     if (!cf_job_status_final(o->status))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
                             cf_job_status_name(o->status));
@@ -681,7 +701,8 @@ static cf_err cancel_tx(PGconn *c, void *arg, cf_error *err) {
     int changes = 0;
     cf_err rc = run(c,
                     "UPDATE jobs SET status='cancelled', stage='cancelled', error=$3,"
-                    " finished_at=$2, updated_at=$2 WHERE id=$1 AND status='queued'",
+                    " finished_at=$2, updated_at=$2, lease_owner=NULL, lease_expires_at=0"
+                    " WHERE id=$1 AND status='queued'",
                     3, p, &changes, err);
     if (rc == CF_OK && changes) rc = append_event(c, "JobCancelled", a->id, a->now, NULL, err);
     if (rc == CF_OK && !changes) {
@@ -783,7 +804,7 @@ static cf_err redispatch_fn(PGconn *c, void *arg, cf_error *err) {
     return run(c,
                "INSERT INTO outbox(topic,payload,available_at)"
                " SELECT 'jobs', id, greatest(run_after, $1) FROM jobs WHERE status='queued'"
-               " AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs') ORDER BY seq",
+               " AND lease_expires_at<$1 AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs') ORDER BY seq",
                1, p, &a->changes, err);
 }
 
@@ -905,6 +926,56 @@ static cf_err pg_outbox_delete(void *self, int64_t id, cf_error *err) {
     num v = n64(id);
     simple_args a = {"DELETE FROM outbox WHERE id=$1", v.s, 0};
     return with_conn(self, false, simple_fn, &a, err);
+}
+
+typedef struct hold_args {
+    int64_t id;
+    const char *holder;
+    int64_t until;
+    size_t n;
+} hold_args;
+
+/* The outbox row is gone and the hold recorded in one transaction: a crash between the two
+ * would otherwise leave a published job that nobody republishes. */
+static cf_err published_tx(PGconn *c, void *arg, cf_error *err) {
+    hold_args *a = arg;
+    num id = n64(a->id), until = n64(a->until);
+    const char *p[] = {id.s, a->holder, until.s};
+    cf_err rc = CF_OK;
+    if (a->holder)
+        rc = run(c,
+                 "UPDATE jobs SET lease_owner=$2, lease_expires_at=$3 WHERE status='queued'"
+                 " AND id=(SELECT payload FROM outbox WHERE id=$1 AND topic='jobs')",
+                 3, p, NULL, err);
+    return rc ? rc : run(c, "DELETE FROM outbox WHERE id=$1", 1, p, NULL, err);
+}
+
+static cf_err pg_outbox_published(void *self, int64_t id, const char *holder, int64_t until,
+                                  cf_error *err) {
+    hold_args a = {id, holder, until, 0};
+    return with_conn(self, true, published_tx, &a, err);
+}
+
+static cf_err renew_fn(PGconn *c, void *arg, cf_error *err) {
+    hold_args *a = arg;
+    num until = n64(a->until);
+    const char *p[] = {a->holder, until.s};
+    int changes = 0;
+    cf_err rc = run(c,
+                    "UPDATE jobs SET lease_expires_at=$2::bigint, lease_owner=CASE WHEN"
+                    " $2::bigint=0 THEN NULL ELSE lease_owner END"
+                    " WHERE status='queued' AND lease_owner=$1",
+                    2, p, &changes, err);
+    a->n = rc ? 0 : (size_t)changes;
+    return rc;
+}
+
+static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size_t *n,
+                             cf_error *err) {
+    hold_args a = {0, holder, until, 0};
+    cf_err rc = with_conn(self, false, renew_fn, &a, err);
+    *n = a.n;
+    return rc;
 }
 
 /* ---- media, stats ---- */
@@ -1133,6 +1204,8 @@ static const cf_store_methods methods = {
     .watch_events = pg_watch_events,
     .label_insert = pg_label_insert,
     .labels_list = pg_labels_list,
+    .outbox_published = pg_outbox_published,
+    .holds_renew = pg_holds_renew,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) { return &methods; }

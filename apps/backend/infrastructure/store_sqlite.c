@@ -62,6 +62,9 @@ enum {
     Q_CANCEL_FLAG,
     Q_FINISH,
     Q_REQUEUE,
+    Q_RELEASE,
+    Q_HOLD,
+    Q_HOLDS_RENEW,
     Q_CANCEL_QUEUED,
     Q_REQUEST_CANCEL,
     Q_RETRY,
@@ -104,8 +107,18 @@ static const char *const queries[Q_COUNT] = {
                   " run_after=?6, lease_owner=NULL, lease_expires_at=0"
                   " WHERE id=?1 AND status='running' AND coalesce(lease_owner,'')=?2"
                   " AND attempts=?3",
+    [Q_RELEASE] = "UPDATE jobs SET status='queued', stage='queued', progress=0, updated_at=?4,"
+                  " run_after=?4, lease_owner=NULL, lease_expires_at=0,"
+                  " max_attempts=max_attempts+1"
+                  " WHERE id=?1 AND status='running' AND lease_owner=?2 AND attempts=?3",
+    [Q_HOLD] = "UPDATE jobs SET lease_owner=?2, lease_expires_at=?3 WHERE status='queued'"
+               " AND id=(SELECT payload FROM outbox WHERE id=?1 AND topic='jobs')",
+    [Q_HOLDS_RENEW] = "UPDATE jobs SET lease_expires_at=?2,"
+                      " lease_owner=CASE WHEN ?2=0 THEN NULL ELSE lease_owner END"
+                      " WHERE status='queued' AND lease_owner=?1",
     [Q_CANCEL_QUEUED] = "UPDATE jobs SET status='cancelled', stage='cancelled', error=?3,"
-                        " finished_at=?2, updated_at=?2 WHERE id=?1 AND status='queued'",
+                        " finished_at=?2, updated_at=?2, lease_owner=NULL, lease_expires_at=0"
+                        " WHERE id=?1 AND status='queued'",
     [Q_REQUEST_CANCEL] = "UPDATE jobs SET cancel_requested=1, updated_at=?2"
                          " WHERE id=?1 AND status='running'",
     [Q_RETRY] = "UPDATE jobs SET status='queued', stage='queued', result=NULL, error=NULL,"
@@ -115,6 +128,7 @@ static const char *const queries[Q_COUNT] = {
                   " FROM jobs WHERE status='running' AND lease_expires_at<?1",
     [Q_REDISPATCH] = "INSERT INTO outbox(topic,payload,available_at)"
                      " SELECT 'jobs', id, max(run_after, ?1) FROM jobs WHERE status='queued'"
+                     " AND lease_expires_at<?1"
                      " AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs')",
     [Q_EVENTS_AFTER] = "SELECT id,type,job_id,at,data FROM events WHERE id>?1 ORDER BY id LIMIT ?2",
     [Q_EVENTS_AFTER_JOB] = "SELECT id,type,job_id,at,data FROM events WHERE job_id=?3 AND id>?1"
@@ -552,6 +566,23 @@ static cf_err requeue_locked(sq_store *st, const char *id, const char *owner, in
     return rc ? rc : add_outbox(st, "jobs", id, retry_at, err);
 }
 
+/* running -> queued at once, the run not counted (shutdown), with its event and outbox row. */
+static cf_err release_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
+                             int64_t now, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_RELEASE, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    bind_text(s, 2, owner);
+    sqlite3_bind_int64(s, 3, attempt);
+    sqlite3_bind_int64(s, 4, now);
+    int changes = 0;
+    cf_err rc = run(st, s, &changes, err);
+    if (rc) return rc;
+    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
+    return rc ? rc : add_outbox(st, "jobs", id, now, err);
+}
+
 static const char *final_event(cf_job_status s) {
     return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
                                                                           : "JobFailed";
@@ -561,6 +592,7 @@ static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int
                             const cf_job_outcome *o, int64_t now, cf_error *err) {
     if (o->status == CF_JOB_FAILED && o->retry_at > 0)
         return requeue_locked(st, id, owner, attempt, o->error, o->retry_at, now, err);
+    if (o->status == CF_JOB_QUEUED) return release_locked(st, id, owner, attempt, now, err);
     if (!cf_job_status_final(o->status))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
                             cf_job_status_name(o->status));
@@ -812,6 +844,54 @@ static cf_err sq_outbox_delete(void *self, int64_t id, cf_error *err) {
     return simple_change(self, Q_OUTBOX_DELETE, NULL, id, NULL, err);
 }
 
+/* The outbox row is gone and the hold recorded in one transaction: a crash between the two
+ * would otherwise leave a published job that nobody republishes. */
+static cf_err published_locked(sq_store *st, int64_t id, const char *holder, int64_t until,
+                               cf_error *err) {
+    sqlite3_stmt *s = holder ? stmt(st, Q_HOLD, err) : NULL;
+    if (holder && !s) return err->code;
+    cf_err rc = CF_OK;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        bind_text(s, 2, holder);
+        sqlite3_bind_int64(s, 3, until);
+        rc = run(st, s, NULL, err);
+    }
+    if (rc == CF_OK && !(s = stmt(st, Q_OUTBOX_DELETE, err))) return err->code;
+    if (rc == CF_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        rc = run(st, s, NULL, err);
+    }
+    return rc;
+}
+
+static cf_err sq_outbox_published(void *self, int64_t id, const char *holder, int64_t until,
+                                  cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    if (rc == CF_OK) rc = end_tx(st, published_locked(st, id, holder, until, err), err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_holds_renew(void *self, const char *holder, int64_t until, size_t *n,
+                             cf_error *err) {
+    sq_store *st = self;
+    int changes = 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_HOLDS_RENEW, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, holder);
+        sqlite3_bind_int64(s, 2, until);
+        rc = run(st, s, &changes, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    *n = rc ? 0 : (size_t)changes;
+    return rc;
+}
+
 static cf_err sq_media_insert(void *self, const cf_media_record *m, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -954,6 +1034,8 @@ static const cf_store_methods methods = {
     .job_retry = sq_job_retry,
     .reap = sq_reap,
     .redispatch_queued = sq_redispatch,
+    .outbox_published = sq_outbox_published,
+    .holds_renew = sq_holds_renew,
     .events_after = sq_events_after,
     .outbox_due = sq_outbox_due,
     .outbox_delete = sq_outbox_delete,

@@ -64,6 +64,8 @@ void cf_bus_shutdown(cf_bus *bus) {
     if (bus) bus->m->shutdown(bus->self);
 }
 
+bool cf_bus_durable(const cf_bus *bus) { return bus->m->durable != 0; }
+
 void cf_bus_message_free(cf_bus_message *m) {
     if (!m) return;
     free(m->topic);

@@ -151,6 +151,20 @@ cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err) {
     return s->m->outbox_delete(s->self, id, err);
 }
 
+cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, int64_t hold_until,
+                                 cf_error *err) {
+    if (!s->m->outbox_published) return s->m->outbox_delete(s->self, id, err);
+    return s->m->outbox_published(s->self, id, holder, hold_until, err);
+}
+
+cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n,
+                            cf_error *err) {
+    size_t count = 0;
+    cf_err rc = s->m->holds_renew ? s->m->holds_renew(s->self, holder, until, &count, err) : CF_OK;
+    if (n) *n = count;
+    return rc;
+}
+
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err) {
     return s->m->media_insert(s->self, m, err);
 }

@@ -5,6 +5,7 @@
 #ifndef CLIPFORGE_BUS_H
 #define CLIPFORGE_BUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "clipforge/error.h"
@@ -35,6 +36,9 @@ typedef struct cf_bus_methods {
     cf_err (*nack)(void *self, const cf_bus_message *m, int delay_ms, cf_error *err);
     /* Stops receiving: every blocked and later receive returns CF_ERR_UNAVAILABLE. */
     void (*shutdown)(void *self);
+    /* Appended after version 1 (zero in older tables): 1 when published messages outlive the
+     * publishing process (redis, nats), 0 when they die with it (memory). */
+    int durable;
 } cf_bus_methods;
 
 typedef struct cf_bus {
@@ -58,6 +62,8 @@ cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int tim
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err);
 cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err);
 void cf_bus_shutdown(cf_bus *bus);
+/* True when the backend keeps messages after the publishing process is gone. */
+bool cf_bus_durable(const cf_bus *bus);
 /* Frees the strings of m (not m). NULL-safe. */
 void cf_bus_message_free(cf_bus_message *m);
 

@@ -44,7 +44,7 @@ typedef struct cf_job_record {
     char *result;             /* JSON text or NULL */
     char *error;              /* JSON problem text or NULL */
     char *idempotency_key;    /* NULL when none */
-    char *lease_owner;        /* NULL unless running */
+    char *lease_owner;        /* running: the worker; queued: the process holding its message */
     int64_t lease_expires_at;
     int64_t run_after;        /* not dispatched before this time (retry backoff) */
     bool cancel_requested;
@@ -58,7 +58,9 @@ typedef struct cf_job_new {
 } cf_job_new;
 
 /* How a worker's run ended. status is SUCCEEDED, FAILED or CANCELLED; with retry_at > 0 a
- * FAILED run goes back to QUEUED, dispatched again at retry_at. */
+ * FAILED run goes back to QUEUED, dispatched again at retry_at. QUEUED releases the job (the
+ * worker is shutting down): back to the queue at once, the run not counted against
+ * max_attempts, no error recorded. */
 typedef struct cf_job_outcome {
     cf_job_status status;
     const char *result; /* JSON text for SUCCEEDED */
@@ -138,7 +140,8 @@ typedef struct cf_store_methods {
     /* Running jobs whose lease expired before now go back to queued (or failed once their
      * attempts are spent, cancelled when cancel was requested). *n = how many. */
     cf_err (*reap)(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
-    /* Adds a "jobs" outbox row for every queued job (after a restart with a volatile bus). */
+    /* Adds a "jobs" outbox row for every queued job that has none and whose hold (see
+     * outbox_published) expired before now: its message was lost with a volatile bus. */
     cf_err (*redispatch_queued)(void *self, int64_t now, size_t *n, cf_error *err);
     /* Events with id > after_id (of job_id when not NULL), oldest first, at most limit. */
     cf_err (*events_after)(void *self, int64_t after_id, const char *job_id, size_t limit,
@@ -162,6 +165,16 @@ typedef struct cf_store_methods {
     /* Labels of media_id, oldest first, at most limit; *out is freed with cf_label_records_free. */
     cf_err (*labels_list)(void *self, const char *media_id, size_t limit, cf_label_record **out,
                           size_t *n, cf_error *err);
+    /* Optional (NULL: outbox_delete, no holds). Deletes outbox row id after its publish and,
+     * when holder is not NULL and the row carried a queued job, records that the volatile bus
+     * of process holder holds the job's message until hold_until (the queued job's lease). */
+    cf_err (*outbox_published)(void *self, int64_t id, const char *holder, int64_t hold_until,
+                               cf_error *err);
+    /* Optional with outbox_published: sets the expiry of every hold of holder on queued jobs
+     * to until (0 releases them, clearing the owner, so redispatch_queued republishes them
+     * at once). */
+    cf_err (*holds_renew)(void *self, const char *holder, int64_t until, size_t *n,
+                          cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -200,6 +213,12 @@ cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, 
 cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
                            size_t *n, cf_error *err);
 cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err);
+/* outbox_published, or outbox_delete when the backend keeps no holds. */
+cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, int64_t hold_until,
+                                 cf_error *err);
+/* holds_renew; CF_OK with *n = 0 when the backend keeps no holds. n may be NULL. */
+cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n,
+                            cf_error *err);
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
