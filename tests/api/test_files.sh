@@ -46,6 +46,35 @@ req GET "$other?${url#*\?}";                       expect_problem 403 forbidden
 req GET "/v1/files/../clipforge.db?exp=9999999999&sig=$sig"
 check "path traversal is refused (${STATUS})" test "$STATUS" = 403 -o "$STATUS" = 404
 
+echo "# metrics after one run"
+metrics=$(curl -s "$BASE/metrics")
+check "metrics: the run's duration" grep -q '^clipforge_job_duration_seconds_count{outcome="succeeded"} 1$' <<<"$metrics"
+check "metrics: one delivery, leased" grep -q '^clipforge_bus_deliveries_total{result="leased"} 1$' <<<"$metrics"
+check "metrics: no worker busy" grep -q '^clipforge_workers_busy 0$' <<<"$metrics"
+check "metrics: jobs by state" grep -q '^clipforge_jobs{state="succeeded"} 1$' <<<"$metrics"
+
+echo "# jobs that cannot succeed fail once, with their problem"
+make_media "$WORK/cut.mp4" 4
+ffmpeg -loglevel error -y -i "$WORK/cut.mp4" -c copy -movflags +faststart "$WORK/fast.mp4"
+head -c $(($(stat -c %s "$WORK/fast.mp4") / 2)) "$WORK/fast.mp4" >"$WORK/half.mp4"
+broken=$(upload "$WORK/half.mp4")
+for src in m_missing "$broken"; do
+  id=$(submit_clip "$src" '[{"op":"scale","width":160,"height":-1}]')
+  check "$src: job fails" wait_status "$id" failed 60
+  req GET "/v1/jobs/$id"
+  echo "# $src: $(jget 'j["error"]')"
+  # A missing source is the client's error; a source cut in half fails while decoding.
+  want=$([ "$src" = m_missing ] && echo invalid-media || echo processing-failed)
+  check "$src: error is the $want problem, not retried" \
+    test "$(jget 'j["error"]["type"]')/$(jget 'j["attempts"]')" = "https://clipforge.dev/problems/$want/1"
+  events=$( (curl -sN --max-time 1 "$BASE/v1/events?job_id=$id" || true) | sed -n 's/^data: //p' | tail -1)
+  check "$src: the last event is JobFailed, not retryable" python3 -c '
+import json, sys
+e = json.loads(sys.argv[1]); sys.exit(0 if e["type"] == "JobFailed" and e["data"]["retryable"] is False else 1)' "$events"
+done
+check "metrics: two failed runs" grep -q '^clipforge_job_duration_seconds_count{outcome="failed"} 2$' <<<"$(curl -s "$BASE/metrics")"
+check "no temp files left by the failures" test -z "$(find "$WORK/data/work" -mindepth 1 | head -1)"
+
 echo "# an expired URL"
 stop_server
 CLIPFORGE_URL_TTL_S=3 start_server "$WORK/data" --workers 1
