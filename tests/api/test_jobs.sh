@@ -90,6 +90,47 @@ walk(doc)
 print(len(bad))
 PY
 )" = 0
+# The structure OpenAPI 3.1 requires, and every schema in it (components and inline) checked
+# against the JSON Schema 2020-12 meta-schema by Debian's python3-jsonschema.
+check "openapi: valid operations, parameters, responses and schemas" /usr/bin/python3 - "$WORK/body" <<'PY'
+import json, re, sys
+from jsonschema import Draft202012Validator
+doc = json.load(open(sys.argv[1]))
+bad = []
+def need(ok, what):
+    if not ok: bad.append(what)
+need(isinstance(doc["info"].get("title"), str) and isinstance(doc["info"].get("version"), str), "info")
+schemas = list(doc["components"]["schemas"].items())
+for path, item in doc["paths"].items():
+    need(path.startswith("/"), path)
+    for method, op in item.items():
+        if method not in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
+            continue
+        where = f"{method.upper()} {path}"
+        need(op.get("responses") and all(re.fullmatch(r"[1-5]\d\d|[1-5]XX|default", c) and
+                                         isinstance(r.get("description"), str)
+                                         for c, r in op["responses"].items()), where + " responses")
+        params = op.get("parameters", []) + item.get("parameters", [])
+        for p in params:
+            need(p.get("in") in ("path", "query", "header", "cookie") and p.get("name"), where + " parameter")
+            if p.get("in") == "path":
+                need(p.get("required") is True and "{" + p["name"] + "}" in path, where + " path parameter")
+            if "schema" in p: schemas.append((where + " " + p["name"], p["schema"]))
+        named = re.findall(r"{(\w+)}", path)
+        need(all(any(p.get("in") == "path" and p.get("name") == n for p in params) for n in named),
+             where + " path template")
+        bodies = [op.get("requestBody", {})] + list(op["responses"].values())
+        for b in bodies:
+            for mime, media in b.get("content", {}).items():
+                if "schema" in media: schemas.append((where + " " + mime, media["schema"]))
+for name, schema in schemas:
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as e:
+        bad.append(f"{name}: {str(e).splitlines()[0]}")
+print("\n".join(bad) or f"{len(schemas)} schemas, all valid", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 
 stop_server
 finish
