@@ -498,6 +498,47 @@ static void test_media_records(void **state) {
     assert_int_equal(cf_store_media_get(f->store, "m1", &got, &err), CF_ERR_NOT_FOUND);
 }
 
+/* Pages of media newest first, the file name kept, a cursor that never repeats or skips a row
+ * even when two uploads share a millisecond. */
+static void test_media_list_pages_newest_first(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    const char *ids[] = {"m_a", "m_b", "m_c", "m_d", "m_e"};
+    const int64_t at[] = {10, 20, 20, 30, 40};
+    for (int i = 0; i < 5; i++) {
+        cf_media_record m = {.id = (char *)ids[i], .key = "media/x", .bytes = i,
+                             .filename = i == 1 ? "talk.mp4" : NULL, .created_at = at[i]};
+        assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
+    }
+    const char *want[] = {"m_e", "m_d", "m_c", "m_b", "m_a"};
+    cf_media_filter page = {.limit = 2};
+    char last[16] = "";
+    size_t seen = 0;
+    for (int round = 0; round < 4; round++) {
+        cf_media_record *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(cf_store_media_list(f->store, &page, &rows, &n, &err), CF_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(seen < 5);
+            assert_string_equal(rows[i].id, want[seen++]);
+            if (!strcmp(rows[i].id, "m_b")) assert_string_equal(rows[i].filename, "talk.mp4");
+            else assert_null(rows[i].filename);
+        }
+        if (n) {
+            snprintf(last, sizeof last, "%s", rows[n - 1].id);
+            page.before_at = rows[n - 1].created_at;
+            page.before_id = last;
+        }
+        cf_media_records_free(rows, n);
+        if (n < page.limit) break;
+    }
+    assert_int_equal(seen, 5);
+    cf_media_record got;
+    assert_int_equal(cf_store_media_get(f->store, "m_b", &got, &err), CF_OK);
+    assert_string_equal(got.filename, "talk.mp4");
+    cf_media_record_free(&got);
+}
+
 /* ---- concurrency: what a distributed deployment relies on ---- */
 
 #define RACERS 4
@@ -685,6 +726,7 @@ int main(void) {
         T(test_held_jobs_are_republished_only_when_their_holder_is_gone),
         T(test_hold_never_touches_a_job_that_left_the_queue),
         T(test_media_records),
+        T(test_media_list_pages_newest_first),
         T(test_concurrent_leases_give_each_job_to_one_worker),
         T(test_event_follower_misses_nothing_under_concurrent_commits),
         T(test_watch_sees_events_committed_elsewhere),

@@ -78,6 +78,7 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req);
 const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len);
 void cf_api_media_end(cf_http_request *req, bool complete);
 enum MHD_Result cf_api_media_get(cf_http_request *req);
+enum MHD_Result cf_api_media_list(cf_http_request *req);
 enum MHD_Result cf_api_media_delete(cf_http_request *req);
 enum MHD_Result cf_api_jobs_create(cf_http_request *req);
 enum MHD_Result cf_api_jobs_list(cf_http_request *req);
@@ -92,6 +93,7 @@ enum MHD_Result cf_api_readyz(cf_http_request *req);
 enum MHD_Result cf_api_metrics(cf_http_request *req);
 enum MHD_Result cf_api_labels_create(cf_http_request *req);
 enum MHD_Result cf_api_labels_list(cf_http_request *req);
+enum MHD_Result cf_api_templates_list(cf_http_request *req);
 /* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
 enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 

@@ -31,6 +31,8 @@ struct cf_http_server {
 static const cf_route routes[] = {
     {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk,
      cf_api_media_end, "Upload media (raw body), probed"},
+    {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL,
+     "List media, newest first (paged)"},
     {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata"},
     {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media"},
     {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job"},
@@ -42,6 +44,8 @@ static const cf_route routes[] = {
     {"POST", "/v1/labels", CF_BODY_JSON, cf_api_labels_create, NULL, NULL,
      "Save a review label (verdict on a highlight span)"},
     {"GET", "/v1/labels", CF_BODY_NONE, cf_api_labels_list, NULL, NULL, "Labels of a media file"},
+    {"GET", "/v1/templates", CF_BODY_NONE, cf_api_templates_list, NULL, NULL,
+     "Rendering templates: layout, canvas sizes, variables"},
     {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events"},
     {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download"},
     {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document"},

@@ -23,7 +23,8 @@ typedef struct route_doc {
 } route_doc;
 
 static const route_doc docs[] = {
-    {"POST", "/v1/media", 201, "binary", "Media", NULL},
+    {"POST", "/v1/media", 201, "binary", "Media", "filename"},
+    {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},
     {"GET", "/v1/media/{}", 200, NULL, "Media", NULL},
     {"DELETE", "/v1/media/{}", 204, NULL, NULL, NULL},
     {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
@@ -33,6 +34,7 @@ static const route_doc docs[] = {
     {"POST", "/v1/jobs/{}/retry", 202, NULL, "Job", NULL},
     {"POST", "/v1/labels", 201, "LabelCreate", "Label", NULL},
     {"GET", "/v1/labels", 200, NULL, NULL, "media_id"},
+    {"GET", "/v1/templates", 200, NULL, "TemplateList", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/files/{*}", 200, NULL, NULL, "exp,sig"},
     {"GET", "/openapi.json", 200, NULL, NULL, NULL},

@@ -81,7 +81,11 @@ static const char *const migrations[] = {
     "CREATE TABLE labels(id TEXT PRIMARY KEY, media_id TEXT NOT NULL,"
     " created_at BIGINT NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
+    "ALTER TABLE media ADD COLUMN filename TEXT;"
+    "CREATE INDEX media_by_time ON media(created_at, id);",
 };
+
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
 
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
@@ -983,10 +987,11 @@ static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size
 static cf_err media_insert_fn(PGconn *c, void *arg, cf_error *err) {
     const cf_media_record *m = arg;
     num bytes = n64(m->bytes), at = n64(m->created_at);
-    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s};
+    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s, m->filename};
     return run(c,
-               "INSERT INTO media(id,key,mime,bytes,probe,created_at) VALUES($1,$2,$3,$4,$5,$6)",
-               6, p, NULL, err);
+               "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename)"
+               " VALUES($1,$2,$3,$4,$5,$6,$7)",
+               7, p, NULL, err);
 }
 
 static cf_err pg_media_insert(void *self, const cf_media_record *m, cf_error *err) {
@@ -998,20 +1003,25 @@ typedef struct media_args {
     cf_media_record *out;
 } media_args;
 
+/* Reads row i of MEDIA_COLS. */
+static void read_media(PGresult *r, int i, cf_media_record *m) {
+    m->id = dup_or_null(r, i, 0);
+    m->key = dup_or_null(r, i, 1);
+    m->mime = dup_or_null(r, i, 2);
+    m->bytes = int_at(r, i, 3);
+    m->probe = dup_or_null(r, i, 4);
+    m->created_at = int_at(r, i, 5);
+    m->filename = dup_or_null(r, i, 6);
+}
+
 static cf_err media_get_fn(PGconn *c, void *arg, cf_error *err) {
     media_args *a = arg;
     const char *p[] = {a->id};
-    PGresult *r = q(c, "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=$1", 1, p,
-                    err);
+    PGresult *r = q(c, "SELECT " MEDIA_COLS " FROM media WHERE id=$1", 1, p, err);
     if (!r) return err->code;
     cf_err rc = CF_OK;
     if (PQntuples(r) == 1) {
-        a->out->id = dup_or_null(r, 0, 0);
-        a->out->key = dup_or_null(r, 0, 1);
-        a->out->mime = dup_or_null(r, 0, 2);
-        a->out->bytes = int_at(r, 0, 3);
-        a->out->probe = dup_or_null(r, 0, 4);
-        a->out->created_at = int_at(r, 0, 5);
+        read_media(r, 0, a->out);
     } else {
         rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", a->id);
     }
@@ -1023,6 +1033,43 @@ static cf_err pg_media_get(void *self, const char *id, cf_media_record *out, cf_
     memset(out, 0, sizeof *out);
     media_args a = {id, out};
     return with_conn(self, false, media_get_fn, &a, err);
+}
+
+typedef struct media_list_args {
+    const cf_media_filter *f;
+    size_t limit, n;
+    cf_media_record *rows;
+} media_list_args;
+
+static cf_err media_list_fn(PGconn *c, void *arg, cf_error *err) {
+    media_list_args *a = arg;
+    num at = n64(a->f->before_at), lim = n64((int64_t)a->limit);
+    const char *p[] = {at.s, a->f->before_id, lim.s};
+    PGresult *r = q(c,
+                    "SELECT " MEDIA_COLS " FROM media WHERE $2::text IS NULL OR created_at<$1"
+                    " OR (created_at=$1 AND id<$2) ORDER BY created_at DESC, id DESC LIMIT $3",
+                    3, p, err);
+    if (!r) return err->code;
+    for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_media(r, i, &a->rows[a->n++]);
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_media_list(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
+                            cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    size_t limit = f->limit ? f->limit : 50;
+    media_list_args a = {f, limit, 0, calloc(limit, sizeof(cf_media_record))};
+    if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = with_conn(self, false, media_list_fn, &a, err);
+    if (rc) {
+        cf_media_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
 }
 
 static cf_err pg_media_delete(void *self, const char *id, cf_error *err) {
@@ -1200,6 +1247,7 @@ static const cf_store_methods methods = {
     .media_insert = pg_media_insert,
     .media_get = pg_media_get,
     .media_delete = pg_media_delete,
+    .media_list = pg_media_list,
     .stats = pg_stats,
     .watch_events = pg_watch_events,
     .label_insert = pg_label_insert,

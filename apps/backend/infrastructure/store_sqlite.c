@@ -44,12 +44,16 @@ static const char *const migrations[] = {
     "CREATE TABLE labels(id TEXT PRIMARY KEY, media_id TEXT NOT NULL,"
     " created_at INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
+    "ALTER TABLE media ADD COLUMN filename TEXT;"
+    "CREATE INDEX media_by_time ON media(created_at, id);",
 };
 
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
     "cancel_requested,seq"
+
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
 
 enum {
     Q_JOB_BY_ID,
@@ -81,6 +85,7 @@ enum {
     Q_OUTBOX_COUNT,
     Q_LABEL_INSERT,
     Q_LABELS_BY_MEDIA,
+    Q_MEDIA_LIST,
     Q_COUNT
 };
 
@@ -136,9 +141,11 @@ static const char *const queries[Q_COUNT] = {
     [Q_OUTBOX_DUE] = "SELECT id,topic,payload FROM outbox WHERE available_at<=?1 ORDER BY id"
                      " LIMIT ?2",
     [Q_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id=?1",
-    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at)"
-                       " VALUES(?1,?2,?3,?4,?5,?6)",
-    [Q_MEDIA_GET] = "SELECT id,key,mime,bytes,probe,created_at FROM media WHERE id=?1",
+    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [Q_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE id=?1",
+    [Q_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media WHERE ?2 IS NULL OR created_at<?1"
+                     " OR (created_at=?1 AND id<?2) ORDER BY created_at DESC, id DESC LIMIT ?3",
     [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
     [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
     [Q_LABEL_INSERT] = "INSERT INTO labels(id,media_id,created_at,body) VALUES(?,?,?,?)",
@@ -904,10 +911,23 @@ static cf_err sq_media_insert(void *self, const cf_media_record *m, cf_error *er
         sqlite3_bind_int64(s, 4, m->bytes);
         bind_text(s, 5, m->probe);
         sqlite3_bind_int64(s, 6, m->created_at);
+        bind_text(s, 7, m->filename);
         rc = run(st, s, NULL, err);
     }
     pthread_mutex_unlock(&st->lock);
     return rc;
+}
+
+/* Reads a row of MEDIA_COLS; false when out of memory. */
+static bool read_media(sqlite3_stmt *s, cf_media_record *m) {
+    m->id = col_dup(s, 0);
+    m->key = col_dup(s, 1);
+    m->mime = col_dup(s, 2);
+    m->bytes = sqlite3_column_int64(s, 3);
+    m->probe = col_dup(s, 4);
+    m->created_at = sqlite3_column_int64(s, 5);
+    m->filename = col_dup(s, 6);
+    return m->id && m->key;
 }
 
 static cf_err sq_media_get(void *self, const char *id, cf_media_record *out, cf_error *err) {
@@ -920,12 +940,7 @@ static cf_err sq_media_get(void *self, const char *id, cf_media_record *out, cf_
         bind_text(s, 1, id);
         int r = sqlite3_step(s);
         if (r == SQLITE_ROW) {
-            out->id = col_dup(s, 0);
-            out->key = col_dup(s, 1);
-            out->mime = col_dup(s, 2);
-            out->bytes = sqlite3_column_int64(s, 3);
-            out->probe = col_dup(s, 4);
-            out->created_at = sqlite3_column_int64(s, 5);
+            if (!read_media(s, out)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
         } else if (r == SQLITE_DONE) {
             rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", id);
         } else {
@@ -942,6 +957,38 @@ static cf_err sq_media_delete(void *self, const char *id, cf_error *err) {
     cf_err rc = simple_change(self, Q_MEDIA_DELETE, id, 0, &changes, err);
     if (rc == CF_OK && !changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "media %s not found", id);
     return rc;
+}
+
+static cf_err sq_media_list(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
+                           cf_error *err) {
+    sq_store *st = self;
+    *out = NULL;
+    *n = 0;
+    size_t limit = f->limit ? f->limit : 50;
+    cf_media_record *rows = calloc(limit, sizeof *rows);
+    if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_MEDIA_LIST, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        sqlite3_bind_int64(s, 1, f->before_at);
+        bind_text(s, 2, f->before_id);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+        int r = SQLITE_DONE;
+        while (rc == CF_OK && *n < limit && (r = sqlite3_step(s)) == SQLITE_ROW)
+            if (!read_media(s, &rows[(*n)++]))
+                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+        if (rc == CF_OK && r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list media");
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_media_records_free(rows, *n);
+        *n = 0;
+        return rc;
+    }
+    *out = rows;
+    return CF_OK;
 }
 
 static cf_err sq_label_insert(void *self, const cf_label_record *l, cf_error *err) {
@@ -1042,6 +1089,7 @@ static const cf_store_methods methods = {
     .media_insert = sq_media_insert,
     .media_get = sq_media_get,
     .media_delete = sq_media_delete,
+    .media_list = sq_media_list,
     .stats = sq_stats,
     .label_insert = sq_label_insert,
     .labels_list = sq_labels_list,

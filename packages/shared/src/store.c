@@ -201,6 +201,15 @@ cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err) {
     return s->m->media_delete(s->self, id, err);
 }
 
+cf_err cf_store_media_list(cf_store *s, const cf_media_filter *f, cf_media_record **out, size_t *n,
+                           cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    if (!s->m->media_list)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store cannot list media", s->m->name);
+    return s->m->media_list(s->self, f, out, n, err);
+}
+
 cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     return s->m->stats(s->self, out, err);
@@ -247,5 +256,11 @@ void cf_media_record_free(cf_media_record *m) {
     free(m->key);
     free(m->mime);
     free(m->probe);
+    free(m->filename);
     memset(m, 0, sizeof *m);
+}
+
+void cf_media_records_free(cf_media_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) cf_media_record_free(&a[i]);
+    free(a);
 }

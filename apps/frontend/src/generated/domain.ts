@@ -831,6 +831,20 @@ export const MediaSchema = z
   });
 export type MediaInput = z.input<typeof MediaSchema>;
 
+/** A page of uploaded media as GET /v1/media returns it, newest first. next_cursor (passed back as ?cursor=) is present when the page is full and more may follow. */
+export interface MediaList {
+  /** at most 200 items */
+  items: Media[];
+  /** 1..128 characters */
+  next_cursor?: string;
+}
+export const MediaListSchema = z
+  .strictObject({
+    items: z.array(MediaSchema).max(200),
+    next_cursor: str(1, 128).optional(),
+  });
+export type MediaListInput = z.input<typeof MediaListSchema>;
+
 /** How an overlay enters and leaves. */
 export const OverlayAnimationValues = ['none', 'fade', 'slide'] as const;
 export type OverlayAnimation = (typeof OverlayAnimationValues)[number];
@@ -979,6 +993,75 @@ export const SceneLayoutValues = ['fit', 'fill', 'blur_fill', 'smart_crop', 'spl
 export type SceneLayout = (typeof SceneLayoutValues)[number];
 export const SceneLayoutSchema = z.enum(SceneLayoutValues);
 
+/** A ${name} placeholder of a rendering template: the RenderRequest member that fills it and the template's own value when the request leaves it out (none: what uses it is left out). */
+export interface TemplateVariable {
+  /** 1..64 characters */
+  name: string;
+  /** 1..64 characters */
+  request_field: string;
+  /** 1..4096 characters */
+  default_value?: string;
+}
+export const TemplateVariableSchema = z
+  .strictObject({
+    name: str(1, 64),
+    request_field: str(1, 64),
+    default_value: str(1, 4096).optional(),
+  });
+export type TemplateVariableInput = z.input<typeof TemplateVariableSchema>;
+
+/** The frame every scene is laid out on. */
+export interface TimelineCanvas {
+  /** integer between 16 and 8192 */
+  width: number;
+  /** integer between 16 and 8192 */
+  height: number;
+  /** between 1 and 120; default 30 */
+  fps: number;
+  /** 1..32 characters; default "black" */
+  background: string;
+}
+export const TimelineCanvasSchema = z
+  .strictObject({
+    width: z.number().int().min(16).max(8192),
+    height: z.number().int().min(16).max(8192),
+    fps: z.number().min(1).max(120).default(30),
+    background: str(1, 32).default('black'),
+  });
+export type TimelineCanvasInput = z.input<typeof TimelineCanvasSchema>;
+
+/** A rendering template as GET /v1/templates lists it (a summary of its data file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of each format, where the title and captions sit, and its variables. */
+export interface RenderTemplate {
+  /** 1..64 characters */
+  id: string;
+  /** integer >= 1 */
+  version: number;
+  /** 1..1000 characters */
+  description?: string;
+  layout: SceneLayout;
+  format: RenderFormat;
+  vertical: TimelineCanvas;
+  horizontal: TimelineCanvas;
+  title_position?: OverlayPosition;
+  captions_position?: CaptionPosition;
+  /** at most 32 items; default [] */
+  variables: TemplateVariable[];
+}
+export const RenderTemplateSchema = z
+  .strictObject({
+    id: str(1, 64),
+    version: z.number().int().min(1),
+    description: str(1, 1000).optional(),
+    layout: SceneLayoutSchema,
+    format: RenderFormatSchema,
+    vertical: TimelineCanvasSchema,
+    horizontal: TimelineCanvasSchema,
+    title_position: OverlayPositionSchema.optional(),
+    captions_position: CaptionPositionSchema.optional(),
+    variables: z.array(TemplateVariableSchema).max(32).default([]),
+  });
+export type RenderTemplateInput = z.input<typeof RenderTemplateSchema>;
+
 /** How a scene begins after the previous one: cut, or an xfade transition. */
 export const TransitionKindValues = ['cut', 'fade', 'fadeblack', 'dissolve', 'wipeleft', 'slideleft', 'slideup'] as const;
 export type TransitionKind = (typeof TransitionKindValues)[number];
@@ -997,6 +1080,17 @@ export const SceneTransitionSchema = z
     duration_ms: z.number().int().min(0).max(5000).default(500),
   });
 export type SceneTransitionInput = z.input<typeof SceneTransitionSchema>;
+
+/** The rendering templates the server has, by id, as GET /v1/templates returns them. */
+export interface TemplateList {
+  /** at most 1000 items */
+  items: RenderTemplate[];
+}
+export const TemplateListSchema = z
+  .strictObject({
+    items: z.array(RenderTemplateSchema).max(1000),
+  });
+export type TemplateListInput = z.input<typeof TemplateListSchema>;
 
 /** An extra audio track (music) mixed under the scenes' sound from the timeline start; with duck_under_speech it is compressed whenever the scenes' sound is loud. */
 export interface TimelineAudioTrack {
@@ -1020,26 +1114,6 @@ export const TimelineAudioTrackSchema = z
     duck_under_speech: z.boolean().default(false),
   });
 export type TimelineAudioTrackInput = z.input<typeof TimelineAudioTrackSchema>;
-
-/** The frame every scene is laid out on. */
-export interface TimelineCanvas {
-  /** integer between 16 and 8192 */
-  width: number;
-  /** integer between 16 and 8192 */
-  height: number;
-  /** between 1 and 120; default 30 */
-  fps: number;
-  /** 1..32 characters; default "black" */
-  background: string;
-}
-export const TimelineCanvasSchema = z
-  .strictObject({
-    width: z.number().int().min(16).max(8192),
-    height: z.number().int().min(16).max(8192),
-    fps: z.number().min(1).max(120).default(30),
-    background: str(1, 32).default('black'),
-  });
-export type TimelineCanvasInput = z.input<typeof TimelineCanvasSchema>;
 
 /** Burned-in captions from a transcript (JSON with words) or an SRT/VTT file; the word being spoken is drawn in highlight_color. Source times minus offset_ms are timeline times. */
 export interface TimelineCaptions {
@@ -1319,13 +1393,17 @@ export type GeneratedTypesAgree = [
   Expect<Same<Label, z.output<typeof LabelSchema>>>,
   Expect<Same<LabelCreate, z.output<typeof LabelCreateSchema>>>,
   Expect<Same<Media, z.output<typeof MediaSchema>>>,
+  Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
   Expect<Same<OverlayStyle, z.output<typeof OverlayStyleSchema>>>,
   Expect<Same<RenderDestination, z.output<typeof RenderDestinationSchema>>>,
   Expect<Same<RenderRequest, z.output<typeof RenderRequestSchema>>>,
   Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
-  Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
-  Expect<Same<TimelineAudioTrack, z.output<typeof TimelineAudioTrackSchema>>>,
+  Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
   Expect<Same<TimelineCanvas, z.output<typeof TimelineCanvasSchema>>>,
+  Expect<Same<RenderTemplate, z.output<typeof RenderTemplateSchema>>>,
+  Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
+  Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
+  Expect<Same<TimelineAudioTrack, z.output<typeof TimelineAudioTrackSchema>>>,
   Expect<Same<TimelineCaptions, z.output<typeof TimelineCaptionsSchema>>>,
   Expect<Same<TimelineOutput, z.output<typeof TimelineOutputSchema>>>,
   Expect<Same<TimelineOverlay, z.output<typeof TimelineOverlaySchema>>>,
@@ -1379,6 +1457,7 @@ export const schemas = {
   Label: LabelSchema,
   LabelCreate: LabelCreateSchema,
   Media: MediaSchema,
+  MediaList: MediaListSchema,
   OverlayAnimation: OverlayAnimationSchema,
   OverlayKind: OverlayKindSchema,
   OverlayPosition: OverlayPositionSchema,
@@ -1387,10 +1466,13 @@ export const schemas = {
   RenderRequest: RenderRequestSchema,
   RenderResult: RenderResultSchema,
   SceneLayout: SceneLayoutSchema,
+  TemplateVariable: TemplateVariableSchema,
+  TimelineCanvas: TimelineCanvasSchema,
+  RenderTemplate: RenderTemplateSchema,
   TransitionKind: TransitionKindSchema,
   SceneTransition: SceneTransitionSchema,
+  TemplateList: TemplateListSchema,
   TimelineAudioTrack: TimelineAudioTrackSchema,
-  TimelineCanvas: TimelineCanvasSchema,
   TimelineCaptions: TimelineCaptionsSchema,
   TimelineOutput: TimelineOutputSchema,
   TimelineOverlay: TimelineOverlaySchema,

@@ -3078,6 +3078,89 @@ void cf_media_init(cf_media *v) {
     init_media(v);
 }
 
+static cf_err parse_media_list(const json_t *j, const char *path, cf_media_list *out, cf_error *err) {
+    static const char *const keys[] = {"items", "next_cursor"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 200, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_media(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    if ((rc = cfd_member(j, "next_cursor", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 128, &out->next_cursor, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_media_list(const cf_media_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_media(&v->items[k]))) goto fail;
+    }
+    if (v->next_cursor && cfd_put(o, "next_cursor", json_string(v->next_cursor))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_media_list(cf_media_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_media(&v->items[k]);
+    free(v->items);
+    free(v->next_cursor);
+}
+
+static void init_media_list(cf_media_list *v) {
+    (void)v;
+}
+
+cf_err cf_media_list_from_json(const json_t *j, cf_media_list *out, cf_error *err) {
+    return cf_media_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_media_list_from_json_at(const json_t *j, const char *path, cf_media_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_media_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_media_list(j, path ? path : "", out, err);
+    if (rc) cf_media_list_free(out);
+    return rc;
+}
+
+json_t *cf_media_list_to_json(const cf_media_list *v) {
+    return v ? emit_media_list(v) : NULL;
+}
+
+void cf_media_list_free(cf_media_list *v) {
+    if (!v) return;
+    release_media_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_media_list_init(cf_media_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_media_list(v);
+}
+
 static cf_err parse_overlay_style(const json_t *j, const char *path, cf_overlay_style *out, cf_error *err) {
     static const char *const keys[] = {"font", "font_size", "color", "background_color", "opacity"};
     char p[CFD_PATH_MAX];
@@ -3543,6 +3626,289 @@ void cf_render_result_init(cf_render_result *v) {
     init_render_result(v);
 }
 
+static cf_err parse_template_variable(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
+    static const char *const keys[] = {"name", "request_field", "default_value"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "name", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->name, err))) return rc;
+    if ((rc = cfd_member(j, "request_field", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->request_field, err))) return rc;
+    if ((rc = cfd_member(j, "default_value", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->default_value, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_template_variable(const cf_template_variable *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    if (v->request_field && cfd_put(o, "request_field", json_string(v->request_field))) goto fail;
+    if (v->default_value && cfd_put(o, "default_value", json_string(v->default_value))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_template_variable(cf_template_variable *v) {
+    free(v->name);
+    free(v->request_field);
+    free(v->default_value);
+}
+
+static void init_template_variable(cf_template_variable *v) {
+    (void)v;
+}
+
+cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err) {
+    return cf_template_variable_from_json_at(j, "", out, err);
+}
+
+cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_variable: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_template_variable(j, path ? path : "", out, err);
+    if (rc) cf_template_variable_free(out);
+    return rc;
+}
+
+json_t *cf_template_variable_to_json(const cf_template_variable *v) {
+    return v ? emit_template_variable(v) : NULL;
+}
+
+void cf_template_variable_free(cf_template_variable *v) {
+    if (!v) return;
+    release_template_variable(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_template_variable_init(cf_template_variable *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_template_variable(v);
+}
+
+static cf_err parse_timeline_canvas(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    static const char *const keys[] = {"width", "height", "fps", "background"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+    if (!(out->width >= 16 && out->width <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+    if (!(out->height >= 16 && out->height <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
+        if (!(out->fps >= 1.0 && out->fps <= 120.0))
+            return cfd_fail(err, p, "must be between 1 and 120");
+    } else {
+        out->fps = 30.0;
+    }
+    if ((rc = cfd_member(j, "background", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->background, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("black", p, &out->background, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_canvas(const cf_timeline_canvas *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
+    if (v->background && cfd_put(o, "background", json_string(v->background))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_canvas(cf_timeline_canvas *v) {
+    free(v->background);
+}
+
+static void init_timeline_canvas(cf_timeline_canvas *v) {
+    v->fps = 30.0;
+}
+
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err) {
+    return cf_timeline_canvas_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_canvas: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_canvas(j, path ? path : "", out, err);
+    if (rc) cf_timeline_canvas_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v) {
+    return v ? emit_timeline_canvas(v) : NULL;
+}
+
+void cf_timeline_canvas_free(cf_timeline_canvas *v) {
+    if (!v) return;
+    release_timeline_canvas(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_canvas_init(cf_timeline_canvas *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_canvas(v);
+}
+
+static cf_err parse_render_template(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
+    static const char *const keys[] = {"id", "version", "description", "layout", "format", "vertical", "horizontal", "title_position", "captions_position", "variables"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "version", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->version, err))) return rc;
+    if (!(out->version >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "description", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 1000, &out->description, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "layout", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, scene_layout_names, CF_SCENE_LAYOUT_COUNT, &k, err))) return rc;
+        out->layout = (cf_scene_layout)k;
+    }
+    if ((rc = cfd_member(j, "format", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+        out->format = (cf_render_format)k;
+    }
+    if ((rc = cfd_member(j, "vertical", true, path, p, &v, err))) return rc;
+    if ((rc = parse_timeline_canvas(v, p, &out->vertical, err))) return rc;
+    if ((rc = cfd_member(j, "horizontal", true, path, p, &v, err))) return rc;
+    if ((rc = parse_timeline_canvas(v, p, &out->horizontal, err))) return rc;
+    if ((rc = cfd_member(j, "title_position", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_title_position = true;
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, overlay_position_names, CF_OVERLAY_POSITION_COUNT, &k, err))) return rc;
+            out->title_position = (cf_overlay_position)k;
+        }
+    }
+    if ((rc = cfd_member(j, "captions_position", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_captions_position = true;
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, caption_position_names, CF_CAPTION_POSITION_COUNT, &k, err))) return rc;
+            out->captions_position = (cf_caption_position)k;
+        }
+    }
+    if ((rc = cfd_member(j, "variables", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->variables = calloc(n, sizeof *out->variables);
+                if (!out->variables) return cfd_no_memory(err, p);
+                out->n_variables = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_template_variable(json_array_get(v, k), pi, &out->variables[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_template(const cf_render_template *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (cfd_put(o, "version", json_integer(v->version))) goto fail;
+    if (v->description && cfd_put(o, "description", json_string(v->description))) goto fail;
+    if (cfd_put(o, "layout", json_string(cf_scene_layout_to_string(v->layout)))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (cfd_put(o, "vertical", emit_timeline_canvas(&v->vertical))) goto fail;
+    if (cfd_put(o, "horizontal", emit_timeline_canvas(&v->horizontal))) goto fail;
+    if (v->has_title_position && cfd_put(o, "title_position", json_string(cf_overlay_position_to_string(v->title_position)))) goto fail;
+    if (v->has_captions_position && cfd_put(o, "captions_position", json_string(cf_caption_position_to_string(v->captions_position)))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "variables", a)) goto fail;
+        for (size_t k = 0; k < v->n_variables; k++)
+            if (cfd_append(a, emit_template_variable(&v->variables[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_template(cf_render_template *v) {
+    free(v->id);
+    free(v->description);
+    release_timeline_canvas(&v->vertical);
+    release_timeline_canvas(&v->horizontal);
+    for (size_t k = 0; k < v->n_variables; k++)
+        release_template_variable(&v->variables[k]);
+    free(v->variables);
+}
+
+static void init_render_template(cf_render_template *v) {
+    (void)v;
+}
+
+cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err) {
+    return cf_render_template_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_template: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_template(j, path ? path : "", out, err);
+    if (rc) cf_render_template_free(out);
+    return rc;
+}
+
+json_t *cf_render_template_to_json(const cf_render_template *v) {
+    return v ? emit_render_template(v) : NULL;
+}
+
+void cf_render_template_free(cf_render_template *v) {
+    if (!v) return;
+    release_render_template(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_template_init(cf_render_template *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_template(v);
+}
+
 static cf_err parse_scene_transition(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
     static const char *const keys[] = {"kind", "duration_ms"};
     char p[CFD_PATH_MAX];
@@ -3616,6 +3982,83 @@ void cf_scene_transition_init(cf_scene_transition *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_scene_transition(v);
+}
+
+static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
+    static const char *const keys[] = {"items"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_render_template(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_template_list(const cf_template_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_render_template(&v->items[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_template_list(cf_template_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_render_template(&v->items[k]);
+    free(v->items);
+}
+
+static void init_template_list(cf_template_list *v) {
+    (void)v;
+}
+
+cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err) {
+    return cf_template_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_template_list(j, path ? path : "", out, err);
+    if (rc) cf_template_list_free(out);
+    return rc;
+}
+
+json_t *cf_template_list_to_json(const cf_template_list *v) {
+    return v ? emit_template_list(v) : NULL;
+}
+
+void cf_template_list_free(cf_template_list *v) {
+    if (!v) return;
+    release_template_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_template_list_init(cf_template_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_template_list(v);
 }
 
 static cf_err parse_timeline_audio_track(const json_t *j, const char *path, cf_timeline_audio_track *out, cf_error *err) {
@@ -3710,86 +4153,6 @@ void cf_timeline_audio_track_init(cf_timeline_audio_track *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_timeline_audio_track(v);
-}
-
-static cf_err parse_timeline_canvas(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
-    static const char *const keys[] = {"width", "height", "fps", "background"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
-    if (!(out->width >= 16 && out->width <= 8192))
-        return cfd_fail(err, p, "must be between 16 and 8192");
-    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
-    if (!(out->height >= 16 && out->height <= 8192))
-        return cfd_fail(err, p, "must be between 16 and 8192");
-    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
-        if (!(out->fps >= 1.0 && out->fps <= 120.0))
-            return cfd_fail(err, p, "must be between 1 and 120");
-    } else {
-        out->fps = 30.0;
-    }
-    if ((rc = cfd_member(j, "background", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 32, &out->background, err))) return rc;
-    } else {
-        if ((rc = cfd_default_string("black", p, &out->background, err))) return rc;
-    }
-    return CF_OK;
-}
-
-static json_t *emit_timeline_canvas(const cf_timeline_canvas *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
-    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
-    if (cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
-    if (v->background && cfd_put(o, "background", json_string(v->background))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_timeline_canvas(cf_timeline_canvas *v) {
-    free(v->background);
-}
-
-static void init_timeline_canvas(cf_timeline_canvas *v) {
-    v->fps = 30.0;
-}
-
-cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err) {
-    return cf_timeline_canvas_from_json_at(j, "", out, err);
-}
-
-cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_canvas: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_timeline_canvas(j, path ? path : "", out, err);
-    if (rc) cf_timeline_canvas_free(out);
-    return rc;
-}
-
-json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v) {
-    return v ? emit_timeline_canvas(v) : NULL;
-}
-
-void cf_timeline_canvas_free(cf_timeline_canvas *v) {
-    if (!v) return;
-    release_timeline_canvas(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_timeline_canvas_init(cf_timeline_canvas *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_timeline_canvas(v);
 }
 
 static cf_err parse_timeline_captions(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err) {
@@ -5075,6 +5438,18 @@ static void any_free_media(void *v) {
     cf_media_free(v);
 }
 
+static cf_err any_from_json_media_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_media_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_media_list(const void *v) {
+    return cf_media_list_to_json(v);
+}
+
+static void any_free_media_list(void *v) {
+    cf_media_list_free(v);
+}
+
 static cf_err any_from_json_overlay_style(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_overlay_style_from_json_at(j, path, out, err);
 }
@@ -5147,6 +5522,18 @@ static void any_free_render_result(void *v) {
     cf_render_result_free(v);
 }
 
+static cf_err any_from_json_render_template(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_render_template_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_render_template(const void *v) {
+    return cf_render_template_to_json(v);
+}
+
+static void any_free_render_template(void *v) {
+    cf_render_template_free(v);
+}
+
 static cf_err any_from_json_scene_transition(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_scene_transition_from_json_at(j, path, out, err);
 }
@@ -5169,6 +5556,30 @@ static json_t *any_to_json_score_curve(const void *v) {
 
 static void any_free_score_curve(void *v) {
     cf_score_curve_free(v);
+}
+
+static cf_err any_from_json_template_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_template_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_template_list(const void *v) {
+    return cf_template_list_to_json(v);
+}
+
+static void any_free_template_list(void *v) {
+    cf_template_list_free(v);
+}
+
+static cf_err any_from_json_template_variable(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_template_variable_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_template_variable(const void *v) {
+    return cf_template_variable_to_json(v);
+}
+
+static void any_free_template_variable(void *v) {
+    cf_template_variable_free(v);
 }
 
 static cf_err any_from_json_timeline(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -5328,14 +5739,18 @@ static const cf_domain_type domain_types[] = {
     {"Label", sizeof(cf_label), any_from_json_label, any_to_json_label, any_free_label},
     {"LabelCreate", sizeof(cf_label_create), any_from_json_label_create, any_to_json_label_create, any_free_label_create},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
+    {"MediaList", sizeof(cf_media_list), any_from_json_media_list, any_to_json_media_list, any_free_media_list},
     {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},
     {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},
     {"ProblemFieldError", sizeof(cf_problem_field_error), any_from_json_problem_field_error, any_to_json_problem_field_error, any_free_problem_field_error},
     {"RenderDestination", sizeof(cf_render_destination), any_from_json_render_destination, any_to_json_render_destination, any_free_render_destination},
     {"RenderRequest", sizeof(cf_render_request), any_from_json_render_request, any_to_json_render_request, any_free_render_request},
     {"RenderResult", sizeof(cf_render_result), any_from_json_render_result, any_to_json_render_result, any_free_render_result},
+    {"RenderTemplate", sizeof(cf_render_template), any_from_json_render_template, any_to_json_render_template, any_free_render_template},
     {"SceneTransition", sizeof(cf_scene_transition), any_from_json_scene_transition, any_to_json_scene_transition, any_free_scene_transition},
     {"ScoreCurve", sizeof(cf_score_curve), any_from_json_score_curve, any_to_json_score_curve, any_free_score_curve},
+    {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
+    {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},
     {"TimelineAudioTrack", sizeof(cf_timeline_audio_track), any_from_json_timeline_audio_track, any_to_json_timeline_audio_track, any_free_timeline_audio_track},
     {"TimelineCanvas", sizeof(cf_timeline_canvas), any_from_json_timeline_canvas, any_to_json_timeline_canvas, any_free_timeline_canvas},

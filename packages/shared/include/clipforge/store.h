@@ -91,8 +91,17 @@ typedef struct cf_outbox_record {
 
 typedef struct cf_media_record {
     char *id, *key, *mime, *probe; /* probe: JSON text or NULL */
+    char *filename;                /* the uploader's file name, NULL when none was given */
     int64_t bytes, created_at;
 } cf_media_record;
+
+/* A page of media, newest first (created_at, then id, descending). before_id NULL starts at the
+ * newest; else only media older than (before_at, before_id), the last row of the previous page. */
+typedef struct cf_media_filter {
+    int64_t before_at;
+    const char *before_id;
+    size_t limit;
+} cf_media_filter;
 
 /* A reviewer's verdict on a highlight span, stored whole as its JSON (schema Label). */
 typedef struct cf_label_record {
@@ -153,6 +162,10 @@ typedef struct cf_store_methods {
     cf_err (*media_insert)(void *self, const cf_media_record *m, cf_error *err);
     cf_err (*media_get)(void *self, const char *id, cf_media_record *out, cf_error *err);
     cf_err (*media_delete)(void *self, const char *id, cf_error *err);
+    /* Optional (NULL when the backend cannot list media): a page by f; *out is freed with
+     * cf_media_records_free. */
+    cf_err (*media_list)(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
+                         cf_error *err);
     cf_err (*stats)(void *self, cf_job_stats *out, cf_error *err);
     /* Optional (NULL when the backend cannot): from now until close, calls hook(user) from a
      * backend thread whenever any process sharing the store commits an event, so that an API
@@ -222,6 +235,9 @@ cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
+/* CF_ERR_UNSUPPORTED when the backend cannot list media. */
+cf_err cf_store_media_list(cf_store *s, const cf_media_filter *f, cf_media_record **out, size_t *n,
+                           cf_error *err);
 cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err);
 /* CF_ERR_UNSUPPORTED when the backend keeps no labels. */
 cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *err);
@@ -234,6 +250,7 @@ void cf_job_records_free(cf_job_record *a, size_t n);  /* frees members and the 
 void cf_event_records_free(cf_event_record *a, size_t n);
 void cf_outbox_records_free(cf_outbox_record *a, size_t n);
 void cf_media_record_free(cf_media_record *m);
+void cf_media_records_free(cf_media_record *a, size_t n); /* frees members and the array */
 void cf_label_records_free(cf_label_record *a, size_t n);
 
 #endif

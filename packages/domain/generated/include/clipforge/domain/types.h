@@ -740,6 +740,19 @@ json_t *cf_media_to_json(const cf_media *v);
 void cf_media_free(cf_media *v);
 void cf_media_init(cf_media *v);
 
+/* MediaList: A page of uploaded media as GET /v1/media returns it, newest first. next_cursor
+ * (passed back as ?cursor=) is present when the page is full and more may follow. */
+typedef struct cf_media_list {
+    cf_media *items;
+    size_t n_items;  /* at most 200 items */
+    char *next_cursor;  /* 1..128 chars; NULL when absent */
+} cf_media_list;
+cf_err cf_media_list_from_json(const json_t *j, cf_media_list *out, cf_error *err);
+cf_err cf_media_list_from_json_at(const json_t *j, const char *path, cf_media_list *out, cf_error *err);
+json_t *cf_media_list_to_json(const cf_media_list *v);
+void cf_media_list_free(cf_media_list *v);
+void cf_media_list_init(cf_media_list *v);
+
 /* OverlayStyle: Look of an overlay. Colours are names or #RRGGBB; font is a family of the
  * installed fonts (DejaVu Sans, DejaVu Sans Bold, ...) or a font file path. */
 typedef struct cf_overlay_style {
@@ -816,6 +829,57 @@ json_t *cf_render_result_to_json(const cf_render_result *v);
 void cf_render_result_free(cf_render_result *v);
 void cf_render_result_init(cf_render_result *v);
 
+/* TemplateVariable: A ${name} placeholder of a rendering template: the RenderRequest member
+ * that fills it and the template's own value when the request leaves it out (none: what uses
+ * it is left out). */
+typedef struct cf_template_variable {
+    char *name;  /* 1..64 chars */
+    char *request_field;  /* 1..64 chars */
+    char *default_value;  /* 1..4096 chars; NULL when absent */
+} cf_template_variable;
+cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err);
+cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err);
+json_t *cf_template_variable_to_json(const cf_template_variable *v);
+void cf_template_variable_free(cf_template_variable *v);
+void cf_template_variable_init(cf_template_variable *v);
+
+/* TimelineCanvas: The frame every scene is laid out on. */
+typedef struct cf_timeline_canvas {
+    int64_t width;  /* between 16 and 8192 */
+    int64_t height;  /* between 16 and 8192 */
+    double fps;  /* between 1 and 120; default 30 */
+    char *background;  /* 1..32 chars; default "black" */
+} cf_timeline_canvas;
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err);
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err);
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v);
+void cf_timeline_canvas_free(cf_timeline_canvas *v);
+void cf_timeline_canvas_init(cf_timeline_canvas *v);
+
+/* RenderTemplate: A rendering template as GET /v1/templates lists it (a summary of its data
+ * file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of
+ * each format, where the title and captions sit, and its variables. */
+typedef struct cf_render_template {
+    char *id;  /* 1..64 chars */
+    int64_t version;  /* >= 1 */
+    char *description;  /* 1..1000 chars; NULL when absent */
+    cf_scene_layout layout;
+    cf_render_format format;
+    cf_timeline_canvas vertical;
+    cf_timeline_canvas horizontal;
+    bool has_title_position;
+    cf_overlay_position title_position;
+    bool has_captions_position;
+    cf_caption_position captions_position;
+    cf_template_variable *variables;
+    size_t n_variables;  /* at most 32 items; default [] */
+} cf_render_template;
+cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err);
+cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err);
+json_t *cf_render_template_to_json(const cf_render_template *v);
+void cf_render_template_free(cf_render_template *v);
+void cf_render_template_init(cf_render_template *v);
+
 /* SceneTransition: The transition into a scene from the one before it. */
 typedef struct cf_scene_transition {
     cf_transition_kind kind;  /* default "cut" */
@@ -826,6 +890,18 @@ cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_sc
 json_t *cf_scene_transition_to_json(const cf_scene_transition *v);
 void cf_scene_transition_free(cf_scene_transition *v);
 void cf_scene_transition_init(cf_scene_transition *v);
+
+/* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
+ * them. */
+typedef struct cf_template_list {
+    cf_render_template *items;
+    size_t n_items;  /* at most 1000 items */
+} cf_template_list;
+cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err);
+cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err);
+json_t *cf_template_list_to_json(const cf_template_list *v);
+void cf_template_list_free(cf_template_list *v);
+void cf_template_list_init(cf_template_list *v);
 
 /* TimelineAudioTrack: An extra audio track (music) mixed under the scenes' sound from the
  * timeline start; with duck_under_speech it is compressed whenever the scenes' sound is loud. */
@@ -841,19 +917,6 @@ cf_err cf_timeline_audio_track_from_json_at(const json_t *j, const char *path, c
 json_t *cf_timeline_audio_track_to_json(const cf_timeline_audio_track *v);
 void cf_timeline_audio_track_free(cf_timeline_audio_track *v);
 void cf_timeline_audio_track_init(cf_timeline_audio_track *v);
-
-/* TimelineCanvas: The frame every scene is laid out on. */
-typedef struct cf_timeline_canvas {
-    int64_t width;  /* between 16 and 8192 */
-    int64_t height;  /* between 16 and 8192 */
-    double fps;  /* between 1 and 120; default 30 */
-    char *background;  /* 1..32 chars; default "black" */
-} cf_timeline_canvas;
-cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err);
-cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err);
-json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v);
-void cf_timeline_canvas_free(cf_timeline_canvas *v);
-void cf_timeline_canvas_init(cf_timeline_canvas *v);
 
 /* TimelineCaptions: Burned-in captions from a transcript (JSON with words) or an SRT/VTT file;
  * the word being spoken is drawn in highlight_color. Source times minus offset_ms are timeline
