@@ -155,6 +155,9 @@ async function main() {
     const card = page.locator(`[data-testid="media-card"][data-media-id="${mediaId}"]`);
     await card.waitFor();
     check((await card.textContent()).includes('0:12'), 'the library shows the probed duration (0:12)');
+    check((await card.locator('.card-title').textContent()) === 'match.mp4', 'the library shows the file name the server stored');
+    const listed = await api('/v1/media');
+    check(listed.items[0]?.id === mediaId && listed.items[0]?.filename === 'match.mp4', 'GET /v1/media lists the upload first, with its name');
     await shot('library');
 
     // Autoclip: enabled only when the server runs it.

@@ -111,9 +111,27 @@ describe('ApiClient', () => {
     expect(list.next_cursor).toBe('17');
   });
 
-  it('says the media listing is unavailable when the route is missing', async () => {
-    handler = (_req, _body, res) => json(res, 404, { title: 'Not found', status: 404 }, 'application/problem+json');
-    expect(await client.listMedia()).toBeUndefined();
+  it('pages through media with the cursor the server gave', async () => {
+    const m = { id: 'm_1', uri: 'media://m_1', filename: 'talk.mp4', bytes: 10, created_at: '2026-11-24T19:00:00Z' };
+    handler = (_req, _body, res) => json(res, 200, { items: [m], next_cursor: '17.m_1' });
+    const page = await client.listMedia({ limit: 1 });
+    expect(seen[0].url).toBe('/v1/media?limit=1');
+    expect(page.items[0].filename).toBe('talk.mp4');
+    await client.listMedia({ cursor: page.next_cursor });
+    expect(seen[1].url).toBe('/v1/media?cursor=17.m_1');
+    handler = (_req, _body, res) => json(res, 200, { items: [m], next_cursor: null });
+    await expect(client.listMedia()).rejects.toBeInstanceOf(ContractError);
+  });
+
+  it('reads the templates and applies the schema defaults', async () => {
+    const canvas = { width: 1080, height: 1920 };
+    handler = (_req, _body, res) => json(res, 200, { items: [{ id: 'shorts-blur', version: 1, layout: 'blur_fill', format: 'vertical',
+      vertical: canvas, horizontal: { width: 1920, height: 1080 } }] });
+    const [t] = await client.listTemplates();
+    expect(seen[0].url).toBe('/v1/templates');
+    expect(t).toMatchObject({ id: 'shorts-blur', vertical: { fps: 30, background: 'black' }, variables: [] });
+    handler = (_req, _body, res) => json(res, 200, { items: [{ id: 'x', version: 1, layout: 'zoom', format: 'vertical', vertical: canvas, horizontal: canvas }] });
+    await expect(client.listTemplates()).rejects.toBeInstanceOf(ContractError);
   });
 
   it('escapes ids in paths', async () => {

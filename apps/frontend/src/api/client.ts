@@ -4,13 +4,17 @@
 import { z } from 'zod';
 import {
   JobSchema,
+  MediaListSchema,
   MediaSchema,
   ProblemSchema,
+  TemplateListSchema,
   type Job,
   type JobKind,
   type JobState,
   type Media,
+  type MediaList,
   type Problem,
+  type RenderTemplate,
 } from '../generated/domain';
 import { LabelSchema, type Label, type LabelCreate } from './labels';
 
@@ -49,16 +53,16 @@ export const JobListSchema = z.strictObject({
 });
 export type JobList = z.infer<typeof JobListSchema>;
 
-export const MediaListSchema = z.strictObject({
-  items: z.array(MediaSchema),
-  next_cursor: z.string().nullable().optional(),
-});
-
 export const LabelListSchema = z.strictObject({ items: z.array(LabelSchema) });
 
 export interface JobQuery {
   status?: JobState;
   kind?: JobKind;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface PageQuery {
   cursor?: string;
   limit?: number;
 }
@@ -71,6 +75,14 @@ export interface UploadOptions {
 export interface ClientOptions {
   baseUrl?: string;
   fetch?: typeof fetch;
+}
+
+/** "?a=1&b=2" from the defined members of q, "" when there are none. */
+function query(q: object): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
@@ -123,14 +135,14 @@ export class ApiClient {
     return this.request(MediaSchema, 'GET', `/v1/media/${encodeURIComponent(id)}`);
   }
 
-  /** Lists uploaded media, newest first; undefined when the server has no listing route. */
-  async listMedia(): Promise<Media[] | undefined> {
-    try {
-      return (await this.request(MediaListSchema, 'GET', '/v1/media')).items;
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return undefined;
-      throw e;
-    }
+  /** A page of uploaded media, newest first; next_cursor is set when more may follow. */
+  listMedia(q: PageQuery = {}): Promise<MediaList> {
+    return this.request(MediaListSchema, 'GET', `/v1/media${query(q)}`);
+  }
+
+  /** The rendering templates the server has. */
+  async listTemplates(): Promise<RenderTemplate[]> {
+    return (await this.request(TemplateListSchema, 'GET', '/v1/templates')).items;
   }
 
   async deleteMedia(id: string): Promise<void> {
@@ -148,10 +160,7 @@ export class ApiClient {
   }
 
   listJobs(q: JobQuery = {}): Promise<JobList> {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
-    const qs = params.toString();
-    return this.request(JobListSchema, 'GET', `/v1/jobs${qs ? `?${qs}` : ''}`);
+    return this.request(JobListSchema, 'GET', `/v1/jobs${query(q)}`);
   }
 
   cancelJob(id: string): Promise<Job> {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { peaks, scoreCurve } from './audio';
 import { formatBytes, formatMs, mediaIdFromUri, probeDurationMs } from './format';
 import { addStage, applyEvent } from '../state/jobs';
-import type { Job } from '../generated/domain';
+import { RenderTemplateSchema, type Job } from '../generated/domain';
+import { buildRenderRequest, checkRenderRequest, previewOf } from './templates';
+import { TEMPLATES } from '../test/server';
 
 describe('format', () => {
   it('formats times, sizes and media ids', () => {
@@ -53,5 +55,31 @@ describe('job events', () => {
     expect(s).toEqual([{ stage: 'probe', progress: 0.2, done: true }, { stage: 'encode', progress: 0.6, done: false }]);
     s = addStage(s, ev('JobCompleted', { status: 'succeeded' }));
     expect(s[1].done).toBe(true);
+  });
+});
+
+describe('render requests', () => {
+  const [shorts, landscape] = TEMPLATES.map((t) => RenderTemplateSchema.parse(t));
+  const base = { clipId: 'r1', sourceUri: 'media://m_1', span: { start_ms: 2000, end_ms: 6000 }, template: shorts, format: 'vertical' as const };
+
+  it('sends only what the template uses, and what it sends parses as a RenderRequest', () => {
+    const r = buildRenderRequest({ ...base, title: '  Goal!  ', brandColor: '#ffcc00' });
+    expect(r).toEqual({ clip_id: 'r1', template_id: 'shorts-blur', source_uri: 'media://m_1', start_ms: 2000, end_ms: 6000, format: 'vertical', title: 'Goal!' });
+    expect(checkRenderRequest(r)).toBeUndefined();
+    expect(buildRenderRequest({ ...base, title: ' ', brandColor: '#00ff00' })).toMatchObject({ brand_color: '#00ff00' });
+    expect(buildRenderRequest({ ...base, title: ' ' })).not.toHaveProperty('title');
+    const noTitle = RenderTemplateSchema.parse({ ...TEMPLATES[0], variables: [] });
+    expect(buildRenderRequest({ ...base, template: noTitle, title: 'x', brandColor: '#000000' })).not.toHaveProperty('title');
+  });
+
+  it('names the field of a request the server would refuse', () => {
+    expect(checkRenderRequest(buildRenderRequest({ ...base, span: { start_ms: 5000, end_ms: 5000 }, title: 'x' }))).toMatch(/^end_ms: /);
+    expect(checkRenderRequest(buildRenderRequest({ ...base, title: 'x'.repeat(501) }))).toMatch(/^title: /);
+  });
+
+  it('previews a template in the chosen format', () => {
+    expect(previewOf(landscape, 'horizontal')).toEqual({ fit: 'contain', titlePosition: 'bottom_left', captionPosition: 'bottom',
+      accent: '#202020', width: 1920, height: 1080 });
+    expect(previewOf(shorts, 'vertical', '#123456')).toMatchObject({ fit: 'blur', accent: '#123456', width: 1080, height: 1920 });
   });
 });

@@ -1,30 +1,77 @@
-// The render templates the dialog offers, with what the live preview needs to imitate them
-// (where the title and the captions sit, how the picture fills the frame). The ids are the
-// rendering pipeline's template files (packages/pipelines/rendering/templates).
-export type Fit = 'blur' | 'crop' | 'contain' | 'split';
+// The render dialog's view of the server's rendering templates (GET /v1/templates): how its live
+// preview imitates one (how the picture fills the frame, where the title and captions sit, the
+// brand colour) and the RenderRequest it sends, checked against the generated schema.
+import {
+  RenderRequestSchema,
+  type RenderFormat,
+  type RenderRequestInput,
+  type RenderTemplate,
+  type SceneLayout,
+} from '../generated/domain';
 
-export interface TemplateInfo {
-  id: string;
-  name: string;
-  description: string;
-  format: 'vertical' | 'horizontal';
-  fit: Fit;
-  titlePosition: 'top' | 'bottom';
-  captionPosition: 'lower_third' | 'bottom';
-  accent: string;
+export type Fit = 'blur' | 'crop' | 'contain' | 'cover' | 'split';
+
+const FITS: Record<SceneLayout, Fit> = { fit: 'contain', fill: 'cover', blur_fill: 'blur', smart_crop: 'crop', split: 'split' };
+
+/** The template's variable that the request member `field` sets, if it has one. */
+export function variable(t: RenderTemplate, field: string) {
+  return t.variables.find((v) => v.request_field === field);
 }
 
-export const TEMPLATES: TemplateInfo[] = [
-  { id: 'shorts-blur', name: 'Shorts · blurred fill', format: 'vertical', fit: 'blur', titlePosition: 'top',
-    captionPosition: 'lower_third', accent: '#FFCC00',
-    description: '9:16, the video centred over a blurred copy of itself, title on top, captions in the lower third.' },
-  { id: 'shorts-smartcrop', name: 'Shorts · smart crop', format: 'vertical', fit: 'crop', titlePosition: 'top',
-    captionPosition: 'lower_third', accent: '#FFCC00',
-    description: '9:16, a virtual camera follows faces and motion.' },
-  { id: 'landscape-clean', name: 'Landscape · clean', format: 'horizontal', fit: 'contain', titlePosition: 'bottom',
-    captionPosition: 'bottom', accent: '#4CC9F0',
-    description: '16:9, lower-third title, captions at the bottom.' },
-  { id: 'podcast-split', name: 'Podcast · split', format: 'vertical', fit: 'split', titlePosition: 'top',
-    captionPosition: 'lower_third', accent: '#F72585',
-    description: '9:16, two speakers stacked, big captions.' },
-];
+export interface Preview {
+  fit: Fit;
+  titlePosition: string;
+  captionPosition: string;
+  accent: string;
+  width: number;
+  height: number;
+}
+
+/** How the preview shows template t in format f. */
+export function previewOf(t: RenderTemplate, f: RenderFormat, brandColor?: string): Preview {
+  const canvas = f === 'vertical' ? t.vertical : t.horizontal;
+  return {
+    fit: FITS[t.layout],
+    titlePosition: t.title_position ?? 'top',
+    captionPosition: t.captions_position ?? 'bottom',
+    accent: brandColor ?? variable(t, 'brand_color')?.default_value ?? '#FFCC00',
+    width: canvas.width,
+    height: canvas.height,
+  };
+}
+
+export interface RenderChoice {
+  clipId: string;
+  sourceUri: string;
+  span: { start_ms: number; end_ms: number };
+  template: RenderTemplate;
+  format: RenderFormat;
+  title: string;
+  /** Sent only when it differs from the template's own brand colour. */
+  brandColor?: string;
+}
+
+/** The RenderRequest for a choice: only the variables the template has, an empty title left out. */
+export function buildRenderRequest(c: RenderChoice): RenderRequestInput {
+  const r: RenderRequestInput = {
+    clip_id: c.clipId,
+    template_id: c.template.id,
+    source_uri: c.sourceUri,
+    start_ms: c.span.start_ms,
+    end_ms: c.span.end_ms,
+    format: c.format,
+  };
+  const title = c.title.trim();
+  if (title && variable(c.template, 'title')) r.title = title;
+  const brand = variable(c.template, 'brand_color');
+  if (brand && c.brandColor && c.brandColor.toLowerCase() !== brand.default_value?.toLowerCase()) r.brand_color = c.brandColor;
+  return r;
+}
+
+/** Why the server would refuse r ("field: message"), or undefined when it is a valid RenderRequest. */
+export function checkRenderRequest(r: RenderRequestInput): string | undefined {
+  const p = RenderRequestSchema.safeParse(r);
+  if (p.success) return undefined;
+  const i = p.error.issues[0];
+  return `${i.path.join('.') || 'request'}: ${i.message}`;
+}

@@ -170,6 +170,13 @@ export function LibraryScreen() {
           <MediaCard key={m.id} m={m} />
         ))}
       </ul>
+      {media.more ? (
+        <p>
+          <button type="button" disabled={media.loading} onClick={() => void media.loadMore()}>
+            {media.loading ? 'Loading…' : 'Show older media'}
+          </button>
+        </p>
+      ) : null}
     </section>
   );
 }

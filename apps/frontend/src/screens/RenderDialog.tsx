@@ -1,14 +1,40 @@
-// The render dialog: pick a template and a format, write a title, and watch a live preview of
-// the title and captions over the span playing in the chosen frame; then submit a render job.
+// The render dialog: pick one of the server's templates (GET /v1/templates) and a format, write
+// a title, pick the brand colour, and watch a live preview of the title and captions over the
+// span playing in the chosen frame; then submit a render job whose request has been checked
+// against the RenderRequest schema.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
-import { ProblemBox, ReasonButton } from '../components/common';
-import type { Media, TranscriptSegment } from '../generated/domain';
+import { Empty, ProblemBox, ReasonButton } from '../components/common';
+import type { Media, RenderFormat, RenderTemplate, TranscriptSegment } from '../generated/domain';
 import { formatMs } from '../lib/format';
 import { newClipId } from '../lib/jobs';
-import { TEMPLATES, type TemplateInfo } from '../lib/templates';
+import { buildRenderRequest, checkRenderRequest, previewOf, variable } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';
 import { useJobs } from '../state/jobs';
+
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** The server's templates; undefined while loading. */
+function useTemplates(): { templates: RenderTemplate[] | undefined; error: string | undefined } {
+  const { client } = useApi();
+  const [templates, setTemplates] = useState<RenderTemplate[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let live = true;
+    client.listTemplates().then(
+      (t) => live && setTemplates(t),
+      (e: unknown) => {
+        if (!live) return;
+        setTemplates([]);
+        setError(ApiError.describe(e));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  return { templates, error };
+}
 
 interface Props {
   media: Media;
@@ -33,8 +59,10 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
   const { client } = useApi();
   const jobs = useJobs();
   const renderOk = useKindAvailable('render');
-  const [template, setTemplate] = useState<TemplateInfo>(TEMPLATES[0]);
-  const [format, setFormat] = useState<'vertical' | 'horizontal'>(TEMPLATES[0].format);
+  const { templates, error: templatesError } = useTemplates();
+  const [template, setTemplate] = useState<RenderTemplate | undefined>();
+  const [format, setFormat] = useState<RenderFormat>('vertical');
+  const [brandColor, setBrandColor] = useState<string | undefined>();
   const [title, setTitle] = useState(span.label);
   const [captions, setCaptions] = useState(segments.length > 0);
   const [now, setNow] = useState(span.start_ms);
@@ -63,19 +91,25 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
     return () => v.removeEventListener('timeupdate', onTime);
   }, [span.start_ms, span.end_ms]);
 
+  const choose = (t: RenderTemplate) => {
+    setTemplate(t);
+    setFormat(t.format);
+    setBrandColor(variable(t, 'brand_color')?.default_value);
+  };
+
+  // The first template once they are known.
+  useEffect(() => {
+    if (!template && templates?.length) choose(templates[0]);
+  }, [template, templates]);
+
   const submit = async () => {
+    if (!template) return;
     setBusy(true);
     setError(undefined);
     try {
-      const request: Record<string, unknown> = {
-        clip_id: newClipId('render'),
-        template_id: template.id,
-        source_uri: media.uri,
-        start_ms: span.start_ms,
-        end_ms: span.end_ms,
-        format,
-      };
-      if (title.trim()) request.title = title.trim();
+      const request = buildRenderRequest({ clipId: newClipId('render'), sourceUri: media.uri, span, template, format, title, brandColor });
+      const bad = checkRenderRequest(request);
+      if (bad) throw new Error(`the request is not a valid RenderRequest: ${bad}`);
       const j = await client.createJob('render', request);
       jobs.upsert(j);
       onSubmitted(j.id);
@@ -87,6 +121,9 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
   };
 
   const caption = captions ? captionAt(segments, now) : '';
+  const look = template ? previewOf(template, format, brandColor) : undefined;
+  const titleVar = template ? variable(template, 'title') : undefined;
+  const brandVar = template ? variable(template, 'brand_color') : undefined;
   return (
     <div className="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby="render-title" ref={box}>
@@ -95,17 +132,18 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
           <button type="button" onClick={onClose} aria-label="Close">✕</button>
         </div>
         <div className="render-body">
-          <div className={`preview preview-${format} fit-${template.fit}`} data-testid="render-preview">
-            {template.fit === 'blur' && media.url ? <video className="preview-bg" src={`${media.url}#t=${span.start_ms / 1000}`} muted aria-hidden="true" /> : null}
+          <div className={`preview preview-${format} fit-${look?.fit ?? 'contain'}`} data-testid="render-preview"
+            style={look ? { aspectRatio: `${look.width} / ${look.height}` } : undefined}>
+            {look?.fit === 'blur' && media.url ? <video className="preview-bg" src={`${media.url}#t=${span.start_ms / 1000}`} muted aria-hidden="true" /> : null}
             <video ref={video} className="preview-fg" src={media.url ? `${media.url}#t=${span.start_ms / 1000}` : undefined}
               controls playsInline preload="metadata" />
-            {title.trim() ? (
-              <div className={`overlay-title pos-${template.titlePosition}`} style={{ background: template.accent }} data-testid="preview-title">
+            {look && titleVar && title.trim() ? (
+              <div className={`overlay-title pos-${look.titlePosition}`} style={{ background: look.accent }} data-testid="preview-title">
                 {title}
               </div>
             ) : null}
-            {captions ? (
-              <div className={`overlay-captions pos-${template.captionPosition}`} data-testid="preview-captions">
+            {look && captions ? (
+              <div className={`overlay-captions pos-${look.captionPosition}`} data-testid="preview-captions">
                 {caption || (segments.length ? '' : 'Captions appear here')}
               </div>
             ) : null}
@@ -113,11 +151,16 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
           <div className="render-form">
             <fieldset>
               <legend>Template</legend>
-              {TEMPLATES.map((t) => (
-                <label key={t.id} className={`template ${t.id === template.id ? 'template-selected' : ''}`}>
-                  <input type="radio" name="template" value={t.id} checked={t.id === template.id}
-                    onChange={() => { setTemplate(t); setFormat(t.format); }} />
-                  <span><strong>{t.name}</strong><br /><small className="muted">{t.description}</small></span>
+              {templatesError ? <ProblemBox problem={templatesError} title="Templates not loaded" /> : null}
+              {!templates ? <Empty>Loading templates…</Empty> : null}
+              {templates && !templates.length && !templatesError ? <Empty>This server has no rendering templates.</Empty> : null}
+              {templates?.map((t) => (
+                <label key={t.id} className={`template ${t.id === template?.id ? 'template-selected' : ''}`}>
+                  <input type="radio" name="template" value={t.id} checked={t.id === template?.id} onChange={() => choose(t)} />
+                  <span>
+                    <strong>{t.id}</strong> <small className="muted">{t[t.format].width}×{t[t.format].height}</small><br />
+                    {t.description ? <small className="muted">{t.description}</small> : null}
+                  </span>
                 </label>
               ))}
             </fieldset>
@@ -131,16 +174,25 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
             </fieldset>
             <label className="block">
               Title
-              <input type="text" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} data-testid="render-title-input" />
+              <input type="text" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} data-testid="render-title-input"
+                disabled={!!template && !titleVar} />
+              {template && !titleVar ? <small className="muted"> ({template.id} shows no title)</small> : null}
             </label>
+            {brandVar ? (
+              <label className="inline">
+                Brand colour{' '}
+                <input type={HEX_COLOR.test(brandColor ?? '') ? 'color' : 'text'} value={brandColor ?? ''} maxLength={32}
+                  onChange={(e) => setBrandColor(e.target.value)} data-testid="render-brand-color" />
+              </label>
+            ) : null}
             <label className="inline">
               <input type="checkbox" checked={captions} onChange={(e) => setCaptions(e.target.checked)} /> Preview captions
               {!segments.length ? <small className="muted"> (no transcript of this media yet)</small> : null}
             </label>
             {error ? <ProblemBox problem={error} title="Render not started" /> : null}
             <div className="actions">
-              <ReasonButton className="primary" disabled={busy || renderOk === false}
-                reason={renderOk === false ? 'rendering is not available on this server yet' : undefined}
+              <ReasonButton className="primary" disabled={busy || renderOk === false || !template}
+                reason={renderOk === false ? 'rendering is not available on this server yet' : !template ? 'pick a template' : undefined}
                 onClick={() => void submit()}>
                 Render
               </ReasonButton>

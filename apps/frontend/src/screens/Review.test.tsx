@@ -6,6 +6,7 @@ import { ApiClient } from '../api/client';
 import { click, key, render, typeInto, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 import { captionAt } from './RenderDialog';
+import { RenderRequestSchema } from '../generated/domain';
 
 let srv: TestServer;
 let view: Rendered | undefined;
@@ -75,16 +76,39 @@ describe('Review screen', () => {
     await waitFor(() => expect(items()).toHaveLength(2));
     click(button(items()[0], 'Render'));
     const dialog = view.container.querySelector('[role="dialog"]')!;
+    // the template picker lists the server's templates, the first one chosen
+    await waitFor(() => expect(dialog.querySelectorAll('input[name="template"]')).toHaveLength(2));
+    expect(dialog.querySelector<HTMLInputElement>('input[value="shorts-blur"]')!.checked).toBe(true);
+    expect(dialog.querySelector('[data-testid="render-preview"]')!.className).toContain('fit-blur');
+    expect(dialog.querySelector<HTMLElement>('[data-testid="preview-title"]')!.style.background).toBe('rgb(255, 204, 0)');
     expect(dialog.querySelector('[data-testid="preview-title"]')!.textContent).toBe('loud cheer');
     typeInto(dialog.querySelector<HTMLInputElement>('[data-testid="render-title-input"]')!, 'What a goal');
     expect(dialog.querySelector('[data-testid="preview-title"]')!.textContent).toBe('What a goal');
     click(dialog.querySelector('input[value="landscape-clean"]'));
-    expect(dialog.querySelector('[data-testid="render-preview"]')!.className).toContain('preview-horizontal');
+    const preview = dialog.querySelector<HTMLElement>('[data-testid="render-preview"]')!;
+    expect(preview.className).toContain('preview-horizontal');
+    expect(preview.className).toContain('fit-contain');
+    expect(dialog.querySelector('[data-testid="preview-title"]')!.className).toContain('pos-bottom_left');
+    typeInto(dialog.querySelector<HTMLInputElement>('[data-testid="render-brand-color"]')!, '#112233');
+    expect(dialog.querySelector<HTMLElement>('[data-testid="preview-title"]')!.style.background).toBe('rgb(17, 34, 51)');
     click(button(dialog, 'Render'));
     await waitFor(() => expect(window.location.pathname).toMatch(/^\/jobs\/j_\d+$/));
     const job = [...srv.jobs.values()].find((j) => j.kind === 'render')!;
     expect(job.request).toMatchObject({ template_id: 'landscape-clean', source_uri: 'media://m_1', start_ms: 2000, end_ms: 6000,
-      format: 'horizontal', title: 'What a goal' });
+      format: 'horizontal', title: 'What a goal', brand_color: '#112233' });
+    // what the dialog sent is a RenderRequest as the generated schema (the server's contract) has it
+    const parsed = RenderRequestSchema.safeParse(job.request);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  });
+
+  it('says so when the server has no templates, and renders nothing', async () => {
+    srv.templates = [];
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    click(button(items()[0], 'Render'));
+    const dialog = view.container.querySelector('[role="dialog"]')!;
+    await waitFor(() => expect(dialog.textContent).toContain('This server has no rendering templates.'));
+    expect(button(dialog, 'Render')!.hasAttribute('disabled')).toBe(true);
   });
 });
 

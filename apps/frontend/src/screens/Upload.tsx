@@ -7,7 +7,7 @@ import type { Media } from '../generated/domain';
 import { formatBytes } from '../lib/format';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';
-import { rememberName, useMedia } from '../state/media';
+import { useMedia } from '../state/media';
 
 /** The server's default CLIPFORGE_MAX_UPLOAD_BYTES; a lower server limit answers 413, shown as sent. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024 * 1024;
@@ -61,7 +61,6 @@ export function UploadScreen() {
         const m = await client.uploadMedia(file, file.name, {
           onProgress: (sent) => update(item.key, { sent }),
         });
-        rememberName(m.id, file.name);
         media.add(m);
         update(item.key, { state: 'done', sent: item.size, media: m });
       } catch (e) {

@@ -2,7 +2,7 @@
 // jobs, media and labels in memory, streams events over SSE on demand, and records requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Event, Job, Label, Media } from '../generated/domain';
+import type { Event, Job, Label, Media, RenderTemplateInput } from '../generated/domain';
 
 export interface TestServer {
   url: string;
@@ -11,6 +11,7 @@ export interface TestServer {
   labels: Label[];
   requests: { method: string; url: string; body: string }[];
   kinds: string[];
+  templates: RenderTemplateInput[];
   /** Sends an event to every open stream (and remembers it for Last-Event-ID resumes). */
   emit: (e: Omit<Event, 'id' | 'at'>) => Event;
   close: () => Promise<void>;
@@ -25,6 +26,19 @@ function notFound(res: ServerResponse, what: string) {
   send(res, 404, { type: 'https://clipforge.dev/problems/not-found', title: 'Not found', status: 404, detail: what }, 'application/problem+json');
 }
 
+const canvases = { vertical: { width: 1080, height: 1920 }, horizontal: { width: 1920, height: 1080 } };
+
+/** Two templates as GET /v1/templates describes the shipped ones. */
+export const TEMPLATES: RenderTemplateInput[] = [
+  { id: 'shorts-blur', version: 1, description: '9:16 short: the video over a blurred cover of itself.', layout: 'blur_fill',
+    format: 'vertical', ...canvases, title_position: 'top', captions_position: 'lower_third',
+    variables: [{ name: 'title', request_field: 'title' }, { name: 'brand_color', request_field: 'brand_color', default_value: '#FFCC00' },
+      { name: 'logo', request_field: 'logo_uri' }] },
+  { id: 'landscape-clean', version: 1, description: '16:9 clip, a small title in the lower left.', layout: 'fit',
+    format: 'horizontal', ...canvases, title_position: 'bottom_left', captions_position: 'bottom',
+    variables: [{ name: 'title', request_field: 'title' }, { name: 'brand_color', request_field: 'brand_color', default_value: '#202020' }] },
+];
+
 export async function startTestServer(): Promise<TestServer> {
   const streams = new Set<ServerResponse>();
   const events: Event[] = [];
@@ -36,6 +50,7 @@ export async function startTestServer(): Promise<TestServer> {
     labels: [],
     requests: [],
     kinds: ['clip_processing', 'highlight_detection', 'transcription'],
+    templates: [...TEMPLATES],
     emit: (partial) => {
       const e: Event = { ...partial, id: events.length + 1, at: new Date().toISOString() };
       events.push(e);
@@ -75,6 +90,20 @@ export async function startTestServer(): Promise<TestServer> {
     if ((m = /^\/v1\/jobs\/([^/]+)$/.exec(p))) {
       const j = s.jobs.get(decodeURIComponent(m[1]));
       return j ? send(res, 200, j) : notFound(res, `job ${m[1]}`);
+    }
+    if (p === '/v1/media' && req.method === 'GET') {
+      // newest first; the cursor is the index of the next item
+      const all = [...s.media.values()].reverse();
+      const from = Number(u.searchParams.get('cursor') ?? '0');
+      const limit = Number(u.searchParams.get('limit') ?? '50');
+      const items = all.slice(from, from + limit);
+      return send(res, 200, from + limit < all.length ? { items, next_cursor: String(from + limit) } : { items });
+    }
+    if (p === '/v1/templates') return send(res, 200, { items: s.templates });
+    if ((m = /^\/v1\/media\/([^/]+)$/.exec(p)) && req.method === 'DELETE') {
+      if (!s.media.delete(decodeURIComponent(m[1]))) return notFound(res, `media ${m[1]}`);
+      res.writeHead(204).end();
+      return;
     }
     if ((m = /^\/v1\/media\/([^/]+)$/.exec(p))) {
       const md = s.media.get(decodeURIComponent(m[1]));
