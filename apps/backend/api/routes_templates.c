@@ -31,7 +31,8 @@ static const char *request_field(const char *variable) {
     return NULL;
 }
 
-/* The variable named by a whole-string "${name}" placeholder, copied into name; false if s is not one. */
+/* The variable named by a whole-string "${name}" placeholder, copied into name; false if s is not
+ * one. */
 static bool placeholder(const char *s, char *name, size_t cap) {
     size_t n = strlen(s);
     if (n < 4 || strncmp(s, "${", 2) || s[n - 1] != '}' || n - 3 >= cap) return false;
@@ -44,14 +45,17 @@ static bool placeholder(const char *s, char *name, size_t cap) {
 static void collect_variables(const json_t *node, const json_t *defaults, json_t *vars) {
     if (json_is_string(node)) {
         char name[65];
-        const char *field = placeholder(json_string_value(node), name, sizeof name) ? request_field(name) : NULL;
+        const char *field =
+            placeholder(json_string_value(node), name, sizeof name) ? request_field(name) : NULL;
         if (!field) return;
         size_t i;
         json_t *v;
-        json_array_foreach(vars, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) return;
+        json_array_foreach(
+            vars, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) return;
         json_t *def = json_object_get(defaults, name);
-        json_array_append_new(vars, json_pack("{s:s, s:s, s:O*}", "name", name, "request_field", field,
-                                              "default_value", json_is_string(def) ? def : NULL));
+        json_array_append_new(vars,
+                              json_pack("{s:s, s:s, s:O*}", "name", name, "request_field", field,
+                                        "default_value", json_is_string(def) ? def : NULL));
     } else if (json_is_object(node)) {
         const char *key;
         json_t *v;
@@ -78,8 +82,8 @@ static json_t *title_position(const json_t *t) {
 static json_t *canvas(const json_t *c, const char *format) {
     json_t *size = json_object_get(c, format);
     return json_pack("{s:O*, s:O*, s:O*, s:O*}", "width", json_object_get(size, "width"), "height",
-                     json_object_get(size, "height"), "fps", json_object_get(c, "fps"), "background",
-                     json_object_get(c, "background"));
+                     json_object_get(size, "height"), "fps", json_object_get(c, "fps"),
+                     "background", json_object_get(c, "background"));
 }
 
 /* The summary of template file id.json (JSON in the RenderTemplate shape, not yet checked). */
@@ -92,13 +96,13 @@ static json_t *summarise(const char *id, const json_t *t) {
     json_t *version = json_incref(json_object_get(t, "version"));
     if (!version) version = json_integer(1);
     return json_pack("{s:s, s:o, s:O*, s:O*, s:s, s:o, s:o, s:O*, s:O*, s:o}", "id", id, "version",
-                     version, "description",
-                     json_object_get(t, "description"), "layout",
+                     version, "description", json_object_get(t, "description"), "layout",
                      json_object_get(json_object_get(t, "scene"), "layout"), "format",
                      ref && ref == hh ? "horizontal" : "vertical", "vertical",
-                     canvas(c, "vertical"), "horizontal", canvas(c, "horizontal"),
-                     "title_position", title_position(t), "captions_position",
-                     json_object_get(json_object_get(t, "captions"), "position"), "variables", vars);
+                     canvas(c, "vertical"), "horizontal", canvas(c, "horizontal"), "title_position",
+                     title_position(t), "captions_position",
+                     json_object_get(json_object_get(t, "captions"), "position"), "variables",
+                     vars);
 }
 
 /* The id of a template file name ("<id>.json" with an id compile.c accepts), or false. */
@@ -107,7 +111,8 @@ static bool template_id(const char *file, char *id, size_t cap) {
     if (n <= 5 || strcmp(file + n - 5, ".json") || n - 5 >= cap) return false;
     for (size_t i = 0; i < n - 5; i++) {
         char ch = file[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) return false;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+            return false;
     }
     memcpy(id, file, n - 5);
     id[n - 5] = '\0';
@@ -128,7 +133,8 @@ static json_t *load_summary(const char *dir, const char *id) {
         json_decref(s);
         s = cf_render_template_to_json(&rt); /* schema defaults applied */
     } else {
-        cf_log_warn("api", "template %s left out of /v1/templates: %s", path, s ? err.msg : "cannot read it");
+        cf_log_warn("api", "template %s left out of /v1/templates: %s", path,
+                    s ? err.msg : "cannot read it");
         json_decref(s);
         s = NULL;
     }
@@ -148,13 +154,16 @@ enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     size_t n = 0;
     for (struct dirent *e; d && n < MAX_TEMPLATES && (e = readdir(d));) {
         char id[65];
-        char **grown = template_id(e->d_name, id, sizeof id) ? realloc(ids, (n + 1) * sizeof *ids) : NULL;
+        char **grown =
+            template_id(e->d_name, id, sizeof id) ? realloc(ids, (n + 1) * sizeof *ids) : NULL;
         if (!grown) continue;
         ids = grown;
         if ((ids[n] = strdup(id))) n++;
     }
-    if (d) closedir(d);
-    else cf_log_warn("api", "template directory %s cannot be read", dir);
+    if (d)
+        closedir(d);
+    else
+        cf_log_warn("api", "template directory %s cannot be read", dir);
     if (n) qsort(ids, n, sizeof *ids, by_id); /* readdir order is the file system's */
     for (size_t i = 0; i < n; i++) {
         json_t *s = load_summary(dir, ids[i]);
