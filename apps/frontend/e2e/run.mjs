@@ -46,6 +46,17 @@ function freePort() {
   });
 }
 
+/** Polls fn until it returns something (not undefined); fails after ms. */
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Exit code ctest reports as "skipped" (SKIP_RETURN_CODE). */
 const SKIPPED = 77;
 class Skip extends Error {}
@@ -165,6 +176,8 @@ async function main() {
     check((await autoBtn.isDisabled()) === !kinds.includes('autoclip'), `autoclip button ${kinds.includes('autoclip') ? 'enabled' : 'disabled with a reason'}`);
 
     let spanJobPath;
+    let detectJobId;
+    let renderSpan;
     if (kinds.includes('highlight_detection')) {
       // 2. Find highlights and watch the job live.
       await card.getByRole('button', { name: 'Find highlights' }).click();
@@ -173,41 +186,52 @@ async function main() {
       check(seen.statuses.at(-1) === 'succeeded', `detection went ${seen.statuses.join(' → ')} live, without a reload`);
       await shot('job-detail-detection');
       await page.getByRole('link', { name: 'Review highlights' }).click();
+      await page.waitForURL(/\/review\/[^/]+$/);
 
-      // 3. Review: spans with reasons; accept the first; the label is stored.
+      // 3. Review: spans with reasons and the detector's curve; the keyboard alone plays, seeks,
+      // chooses and edits; the accepted span is stored as a label with the edited boundary.
+      detectJobId = decodeURIComponent(page.url().split('/').pop());
+      const detected = (await api(`/v1/jobs/${detectJobId}`)).result;
       await page.locator('[data-testid="span-item"]').first().waitFor();
       const n = await page.locator('[data-testid="span-item"]').count();
-      check(n >= 1, `${n} highlight spans shown for review`);
-      await page.waitForFunction(() => document.querySelector('video')?.readyState >= 1);
-      await page.keyboard.press('Space');
-      await page.waitForTimeout(600);
-      await page.keyboard.press('k');
-      const t = await page.evaluate(() => document.querySelector('[data-testid="review-video"]').currentTime);
-      check(t > 0.2, `Space plays the media and K pauses it (at ${t.toFixed(2)} s)`);
-      const first = page.locator('[data-testid="span-item"]').first();
-      await first.getByRole('button', { name: 'Accept' }).click();
+      check(n >= 1 && n === detected.highlights.length, `${n} highlight spans shown for review`);
+      check((await page.getAttribute('[data-testid="waveform"]', 'data-curve')) === (detected.score_curve ? 'detector' : 'spans'),
+        `the score curve is ${detected.score_curve ? "the detector's own" : 'drawn from the spans'}`);
+      await page.waitForFunction(() => document.querySelector('[data-testid="review-video"]')?.readyState >= 1);
+      const moved = await keyboardCheck(page, n);
       await page.waitForFunction(() => document.querySelector('[data-testid="span-item"]')?.getAttribute('data-verdict') === 'accept');
-      const labels = await fetch(`${base}/v1/labels?media_id=${mediaId}`);
-      if (labels.ok) {
-        const l = (await labels.json()).items;
-        check(l.length === 1 && l[0].verdict === 'accept', 'the accepted span is stored as a label');
-      } else {
-        log(`labels route answered ${labels.status}: verdict shown but not stored`);
-      }
+      const first = page.locator('[data-testid="span-item"]').first();
+      const h0 = detected.highlights[0];
+      const labels = await until(async () => {
+        const l = (await api(`/v1/labels?media_id=${mediaId}`)).items;
+        return l.length ? l : undefined;
+      }, 10_000, 'the label to be stored');
+      check(labels.length === 1 && labels[0].verdict === 'accept' && labels[0].job_id === detectJobId,
+        'A accepted the span: one accept label stored, through the API');
+      check(labels[0].start_ms === h0.start_ms + moved && labels[0].detected_start_ms === h0.start_ms && labels[0].end_ms === h0.end_ms,
+        `the label has the start moved by the keyboard (${labels[0].start_ms} ms, detected ${h0.start_ms} ms)`);
       await shot('review');
+      const span = { start_ms: labels[0].start_ms, end_ms: labels[0].end_ms };
+      await first.getByRole('button', { name: 'Render…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      const templates = (await api('/v1/templates')).items;
+      await dialog.locator('input[name="template"]').first().waitFor();
+      check((await dialog.locator('input[name="template"]').count()) === templates.length && templates.length > 0,
+        `the template picker offers the server's ${templates.length} templates`);
+      await dialog.locator('input[value="shorts-blur"]').check();
+      check((await page.getAttribute('[data-testid="render-preview"]', 'class')).includes('preview-vertical fit-blur'),
+        'shorts-blur is previewed as a 9:16 frame over a blurred copy');
+      await page.getByTestId('render-title-input').fill('Best moment');
+      check((await page.getByTestId('preview-title').textContent()) === 'Best moment', 'the title preview follows the typing');
+      // a draft (a third of 1080x1920) keeps the render short on a small machine
+      await page.getByTestId('render-size').selectOption({ index: 1 });
+      await shot('render-dialog');
       if (kinds.includes('render')) {
-        await first.getByRole('button', { name: 'Render…' }).click();
-        await page.getByRole('dialog').waitFor();
-        await page.getByTestId('render-title-input').fill('Best moment');
-        check((await page.getByTestId('preview-title').textContent()) === 'Best moment', 'the title preview follows the typing');
-        await shot('render-dialog');
-        await page.getByRole('dialog').getByRole('button', { name: 'Render' }).click();
+        await dialog.getByRole('button', { name: 'Render' }).click();
+        renderSpan = span;
       } else {
-        await first.getByRole('button', { name: 'Render…' }).click();
-        await page.getByRole('dialog').waitFor();
-        await page.getByTestId('render-title-input').fill('Best moment');
-        await shot('render-dialog');
-        check(await page.getByRole('dialog').getByRole('button', { name: 'Render' }).isDisabled(), 'render is disabled while the server cannot render');
+        check(await dialog.getByRole('button', { name: 'Render' }).isDisabled(), 'render is disabled while the server cannot render');
         await page.keyboard.press('Escape');
         await first.getByRole('button', { name: 'Cut clip' }).click();
       }
@@ -227,6 +251,13 @@ async function main() {
     const job = await api(`/v1/jobs/${jobId}`);
     check(job.status === 'succeeded', `job ${jobId} (${job.kind}) went ${seen.statuses.join(' → ')} on screen and is ${job.status} in the API`);
     check(seen.progress.length >= 1, `progress shown live: ${seen.progress.join(', ')}`);
+    if (renderSpan) {
+      const r = job.request;
+      check(job.kind === 'render' && r.template_id === 'shorts-blur' && r.format === 'vertical' && r.title === 'Best moment' &&
+        r.source_uri === `media://${mediaId}` && r.start_ms === renderSpan.start_ms && r.end_ms === renderSpan.end_ms &&
+        r.width === 360 && r.height === 640,
+        'the render job has the dialog\'s template, format, title, draft size and the accepted span');
+    }
     const src = await page.getAttribute('[data-testid="artifact-video"]', 'src');
     check(!!src && src.includes('sig='), 'the output plays from a signed URL');
     const played = await page.evaluate(async () => {
@@ -246,8 +277,18 @@ async function main() {
     await page.locator(`[data-job-id="${jobId}"][data-status="succeeded"]`).waitFor();
     await shot('jobs');
     await page.getByRole('link', { name: 'Clips' }).click();
-    await page.locator('[data-testid="clip-card"]').first().waitFor();
-    check((await page.locator('[data-testid="clip-card"]').count()) >= 1, 'the gallery shows the clip');
+    const clipCard = page.locator(`[data-testid="clip-card"][data-job-id="${jobId}"]`);
+    await clipCard.waitFor();
+    const inGallery = await clipCard.locator('video').evaluate(async (v) => {
+      v.muted = true;
+      await v.play();
+      const end = Date.now() + 10_000;
+      while (v.currentTime <= 0.3 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      v.pause();
+      return { t: v.currentTime, h: v.videoHeight, w: v.videoWidth };
+    });
+    check(inGallery.t > 0.3, `the clip plays in the gallery (currentTime ${inGallery.t.toFixed(2)} s, ${inGallery.w}x${inGallery.h})`);
+    if (renderSpan) check(inGallery.w === 360 && inGallery.h === 640, 'the rendered clip is the 9:16 draft size');
     await shot('gallery');
 
     // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
@@ -268,6 +309,13 @@ async function main() {
     await phone.goto(`${base}/`);
     await phone.locator('[data-testid="media-card"]').first().waitFor();
     await shot('phone-library', phone);
+    if (detectJobId) {
+      await phone.goto(`${base}/review/${encodeURIComponent(detectJobId)}`);
+      await phone.locator('[data-testid="span-item"]').first().waitFor();
+      const o = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(o <= 0, `the review screen fits a 390 px screen (overflow ${o})`);
+      await shot('phone-review', phone);
+    }
 
     // Client routes load from the server directly (index.html fallback).
     const deep = await fetch(`${base}/jobs/${jobId}`);
@@ -288,6 +336,60 @@ async function main() {
     if (!args.keep) rmSync(work, { recursive: true, force: true });
   }
   if (serverExit && !/with (0|SIGTERM)$/.test(serverExit)) throw new Error(`clipforge serve ${serverExit}`);
+}
+
+/** The review screen by keyboard alone: Tab reaches the timeline; arrows seek and choose spans;
+ *  J, Space, K and L play, pause and speed up; Tab reaches the first span's start handle, whose
+ *  arrows move it; A accepts the span. Returns how far the start moved (ms). */
+async function keyboardCheck(page, spans) {
+  const video = () => page.evaluate(() => {
+    const v = document.querySelector('[data-testid="review-video"]');
+    return { t: v.currentTime, paused: v.paused, rate: v.playbackRate };
+  });
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.getAttribute('aria-label'));
+  const near = (a, b) => Math.abs(a - b) < 0.08;
+  let tabs = 0;
+  while ((await focused()) !== 'timeline' && tabs < 80) {
+    await page.keyboard.press('Tab');
+    tabs++;
+  }
+  check((await focused()) === 'timeline', `Tab reaches the timeline (${tabs} presses)`);
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('ArrowLeft');
+  let v = await video();
+  check(near(v.t, 7), `→ → → Shift+→ ← seek to 7 s on the timeline (at ${v.t.toFixed(2)} s)`);
+  await page.keyboard.press('j');
+  v = await video();
+  check(near(v.t, 2), `J jumps back 5 s (at ${v.t.toFixed(2)} s)`);
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('[data-testid="review-video"]').currentTime > 2.3);
+  v = await video();
+  check(!v.paused, `Space plays (at ${v.t.toFixed(2)} s)`);
+  await page.keyboard.press('k');
+  v = await video();
+  check(v.paused, `K pauses (at ${v.t.toFixed(2)} s)`);
+  await page.keyboard.press('l');
+  await page.keyboard.press('l');
+  v = await video();
+  check(!v.paused && v.rate === 1.5, `L plays, L again plays faster (rate ${v.rate})`);
+  await page.keyboard.press('k');
+  if (spans > 1) {
+    await page.keyboard.press('ArrowDown');
+    check((await page.getAttribute('[data-testid="span-item"]:nth-child(2)', 'aria-current')) === 'true', '↓ chooses the next highlight');
+    await page.keyboard.press('ArrowUp');
+  }
+  check((await page.getAttribute('[data-testid="span-item"]:nth-child(1)', 'aria-current')) === 'true', 'the first highlight is chosen');
+  await page.keyboard.press('Tab');
+  check((await focused()) === 'Start of highlight 1', 'Tab moves from the timeline to the chosen span\'s start handle');
+  const handle = page.getByRole('slider', { name: 'Start of highlight 1' });
+  const before = Number(await handle.getAttribute('aria-valuenow'));
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  const after = Number(await handle.getAttribute('aria-valuenow'));
+  check(after === before + 200, `→ on the handle moves the start by 100 ms a press (${before} → ${after} ms)`);
+  await page.keyboard.press('a');
+  return after - before;
 }
 
 /** Watches the job detail page until the job is final; the statuses and progress values seen. */

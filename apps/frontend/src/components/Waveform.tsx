@@ -1,14 +1,18 @@
-// Draws the audio waveform and the detector's score curve on one canvas, with the playhead.
+// Draws the audio waveform and the detector's score curve on one canvas, with the playhead and,
+// when known, the engine's threshold for a span as a dashed line.
 import { useEffect, useRef } from 'react';
 
 interface Props {
   peaks: Float32Array | undefined;
   scores: Float32Array;
+  /** Where the scores come from: the detector's own curve, or approximated from the spans. */
+  source: 'detector' | 'spans';
+  threshold?: number;
   progress: number; // playhead, 0..1
   height?: number;
 }
 
-export function Waveform({ peaks, scores, progress, height = 96 }: Props) {
+export function Waveform({ peaks, scores, source, threshold, progress, height = 96 }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
@@ -42,13 +46,25 @@ export function Waveform({ peaks, scores, progress, height = 96 }: Props) {
       }
       ctx.stroke();
     }
+    if (threshold !== undefined) {
+      const y = height - 2 - threshold * (height - 6);
+      ctx.strokeStyle = 'rgba(255, 159, 28, 0.6)';
+      ctx.lineWidth = 1;
+      ctx.setLineDash([4, 4]);
+      ctx.beginPath();
+      ctx.moveTo(0, y);
+      ctx.lineTo(w, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
     ctx.fillStyle = '#e63946';
     ctx.fillRect(Math.round(progress * w) - 1, 0, 2, height);
-  }, [peaks, scores, progress, height]);
+  }, [peaks, scores, threshold, progress, height]);
 
+  const what = source === 'detector' ? "the detector's score curve" : 'scores of the highlights';
   return (
-    <div className="waveform">
-      <canvas ref={canvas} style={{ width: '100%', height }} aria-label="Waveform and score curve" role="img" />
+    <div className="waveform" data-testid="waveform" data-curve={source}>
+      <canvas ref={canvas} style={{ width: '100%', height }} aria-label={`Waveform and ${what}`} role="img" />
       {!peaks ? <small className="muted">waveform loading or unavailable</small> : null}
     </div>
   );

@@ -36,6 +36,24 @@ export function scoreCurve(spans: ScoredSpan[], durationMs: number, buckets: num
   return out;
 }
 
+export interface SampledCurve {
+  step_ms: number;
+  values: number[];
+}
+
+/** A curve sampled every step_ms (the detector's own score curve) resampled to `buckets` slices
+ *  of durationMs: each slice takes the value of the step its middle falls in (0 past the end). */
+export function resampleCurve(curve: SampledCurve, durationMs: number, buckets: number): Float32Array {
+  const out = new Float32Array(Math.max(0, buckets));
+  if (durationMs <= 0 || curve.step_ms <= 0) return out;
+  for (let b = 0; b < buckets; b++) {
+    const t = ((b + 0.5) / buckets) * durationMs;
+    const v = curve.values[Math.floor(t / curve.step_ms)];
+    out[b] = v === undefined ? 0 : Math.max(0, Math.min(1, v));
+  }
+  return out;
+}
+
 /** Decodes a media file's audio in the browser and returns its peaks; undefined when it cannot. */
 export async function loadPeaks(url: string, buckets: number, maxBytes = 256 * 1024 * 1024): Promise<Float32Array | undefined> {
   const Ctx = globalThis.OfflineAudioContext;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peaks, scoreCurve } from './audio';
+import { peaks, resampleCurve, scoreCurve } from './audio';
 import { formatBytes, formatMs, mediaIdFromUri, probeDurationMs } from './format';
 import { addStage, applyEvent } from '../state/jobs';
 import { RenderTemplateSchema, type Job } from '../generated/domain';
@@ -26,6 +26,12 @@ describe('audio', () => {
     const s = new Float32Array([0.1, -0.9, 0.2, 0.3, -0.1, 0.05, 0.5, 0.4]);
     expect([...peaks(s, 4)].map((v) => v.toFixed(2))).toEqual(['0.90', '0.30', '0.10', '0.50']);
     expect(peaks(new Float32Array(), 3)).toEqual(new Float32Array(3));
+  });
+
+  it('resamples the detector\'s own curve to the slices', () => {
+    const c = resampleCurve({ step_ms: 1000, values: [0.1, 0.5, 1] }, 4000, 8);
+    expect([...c].map((v) => v.toFixed(1))).toEqual(['0.1', '0.1', '0.5', '0.5', '1.0', '1.0', '0.0', '0.0']);
+    expect(resampleCurve({ step_ms: 1000, values: [0.3] }, 0, 4)).toEqual(new Float32Array(4));
   });
 
   it('draws the best score over each slice', () => {
@@ -70,6 +76,14 @@ describe('render requests', () => {
     expect(buildRenderRequest({ ...base, title: ' ' })).not.toHaveProperty('title');
     const noTitle = RenderTemplateSchema.parse({ ...TEMPLATES[0], variables: [] });
     expect(buildRenderRequest({ ...base, template: noTitle, title: 'x', brandColor: '#000000' })).not.toHaveProperty('title');
+  });
+
+  it('asks for a smaller output only when a draft size is chosen', () => {
+    expect(buildRenderRequest({ ...base, title: '', scale: 1 })).not.toHaveProperty('width');
+    const draft = buildRenderRequest({ ...base, title: '', scale: 1 / 3 });
+    expect(draft).toMatchObject({ width: 360, height: 640 });
+    expect(checkRenderRequest(draft)).toBeUndefined();
+    expect(buildRenderRequest({ ...base, template: landscape, format: 'horizontal', title: '', scale: 1 / 3 })).toMatchObject({ width: 640, height: 360 });
   });
 
   it('names the field of a request the server would refuse', () => {

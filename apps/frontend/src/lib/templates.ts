@@ -49,6 +49,15 @@ export interface RenderChoice {
   title: string;
   /** Sent only when it differs from the template's own brand colour. */
   brandColor?: string;
+  /** Output size as a fraction of the template's canvas (1: the canvas itself, sent as is). */
+  scale?: number;
+}
+
+/** The canvas of template t in format f scaled by k, in even pixels (what H.264 needs). */
+export function outputSize(t: RenderTemplate, f: RenderFormat, k: number): { width: number; height: number } {
+  const c = f === 'vertical' ? t.vertical : t.horizontal;
+  const even = (v: number) => Math.max(16, 2 * Math.round((v * k) / 2));
+  return { width: even(c.width), height: even(c.height) };
 }
 
 /** The RenderRequest for a choice: only the variables the template has, an empty title left out. */
@@ -65,6 +74,7 @@ export function buildRenderRequest(c: RenderChoice): RenderRequestInput {
   if (title && variable(c.template, 'title')) r.title = title;
   const brand = variable(c.template, 'brand_color');
   if (brand && c.brandColor && c.brandColor.toLowerCase() !== brand.default_value?.toLowerCase()) r.brand_color = c.brandColor;
+  if (c.scale !== undefined && c.scale !== 1) Object.assign(r, outputSize(c.template, c.format, c.scale));
   return r;
 }
 

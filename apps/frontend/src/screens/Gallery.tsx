@@ -18,7 +18,7 @@ export function GalleryScreen() {
       {!clips.length ? <Empty>No clips yet: review highlights and render one.</Empty> : null}
       <ul className="gallery">
         {clips.map(({ job, a }) => (
-          <li key={a.uri} className="card" data-testid="clip-card">
+          <li key={a.uri} className="card" data-testid="clip-card" data-job-id={job.id}>
             <ArtifactView a={a} />
             <p className="muted">
               {KIND_NAMES[job.kind]} · <Link to={`/jobs/${encodeURIComponent(job.id)}`}>{job.id}</Link> · {formatDate(job.updated_at)}

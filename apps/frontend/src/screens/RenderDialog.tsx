@@ -8,11 +8,13 @@ import { Empty, ProblemBox, ReasonButton } from '../components/common';
 import type { Media, RenderFormat, RenderTemplate, TranscriptSegment } from '../generated/domain';
 import { formatMs } from '../lib/format';
 import { newClipId } from '../lib/jobs';
-import { buildRenderRequest, checkRenderRequest, previewOf, variable } from '../lib/templates';
+import { buildRenderRequest, checkRenderRequest, outputSize, previewOf, variable } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';
 import { useJobs } from '../state/jobs';
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+/** Output sizes offered, as fractions of the template's canvas: a draft renders far faster. */
+const SIZES = [{ scale: 1, name: 'Full size' }, { scale: 1 / 3, name: 'Draft' }];
 
 /** The server's templates; undefined while loading. */
 function useTemplates(): { templates: RenderTemplate[] | undefined; error: string | undefined } {
@@ -63,6 +65,7 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
   const [template, setTemplate] = useState<RenderTemplate | undefined>();
   const [format, setFormat] = useState<RenderFormat>('vertical');
   const [brandColor, setBrandColor] = useState<string | undefined>();
+  const [scale, setScale] = useState(1);
   const [title, setTitle] = useState(span.label);
   const [captions, setCaptions] = useState(segments.length > 0);
   const [now, setNow] = useState(span.start_ms);
@@ -107,7 +110,7 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
     setBusy(true);
     setError(undefined);
     try {
-      const request = buildRenderRequest({ clipId: newClipId('render'), sourceUri: media.uri, span, template, format, title, brandColor });
+      const request = buildRenderRequest({ clipId: newClipId('render'), sourceUri: media.uri, span, template, format, title, brandColor, scale });
       const bad = checkRenderRequest(request);
       if (bad) throw new Error(`the request is not a valid RenderRequest: ${bad}`);
       const j = await client.createJob('render', request);
@@ -172,6 +175,17 @@ export function RenderDialog({ media, span, segments, onClose, onSubmitted }: Pr
                 </label>
               ))}
             </fieldset>
+            {template ? (
+              <label className="inline">
+                Size{' '}
+                <select value={scale} onChange={(e) => setScale(Number(e.target.value))} data-testid="render-size">
+                  {SIZES.map((o) => {
+                    const sz = outputSize(template, format, o.scale);
+                    return <option key={o.name} value={o.scale}>{o.name} ({sz.width}×{sz.height})</option>;
+                  })}
+                </select>
+              </label>
+            ) : null}
             <label className="block">
               Title
               <input type="text" value={title} maxLength={500} onChange={(e) => setTitle(e.target.value)} data-testid="render-title-input"

@@ -1,4 +1,5 @@
-// Highlight review: the media in a player, its waveform with the detector's score curve, the
+// Highlight review: the media in a player, its waveform with the detector's score curve (its own
+// when the result carries score_curve, else the spans' scores over their extent), the
 // highlight spans on a timeline with their reasons. Each span can be played, accepted, rejected
 // or have its boundaries dragged; every verdict is saved as a label (POST /v1/labels), the
 // training data of highlight detection.
@@ -18,7 +19,7 @@ import {
   type Media,
   type TranscriptSegment,
 } from '../generated/domain';
-import { loadPeaks, scoreCurve } from '../lib/audio';
+import { loadPeaks, resampleCurve, scoreCurve } from '../lib/audio';
 import { formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
@@ -261,7 +262,12 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
     }
   }, [client, data, jobs, navigate]);
 
-  const scores = useMemo(() => scoreCurve(spans, durationMs, PEAK_BUCKETS), [spans, durationMs]);
+  // The detector's own curve when its result has one; otherwise the spans' scores over their extent.
+  const curve = data?.result.score_curve;
+  const scores = useMemo(
+    () => (curve ? resampleCurve(curve, durationMs, PEAK_BUCKETS) : scoreCurve(spans, durationMs, PEAK_BUCKETS)),
+    [curve, spans, durationMs],
+  );
 
   if (loadError) return <ProblemBox problem={loadError} title="Cannot review" />;
   if (!data) return <p>Loading…</p>;
@@ -298,7 +304,8 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
         {!data.media.url ? <ProblemBox problem="the server gave no playable URL for this media" /> : null}
       </div>
       <p className="time" aria-live="off">{formatMs(currentMs)} / {formatMs(durationMs)} · {playing ? 'playing' : 'paused'}</p>
-      <Waveform peaks={peaks} scores={scores} progress={durationMs ? currentMs / durationMs : 0} />
+      <Waveform peaks={peaks} scores={scores} source={curve ? 'detector' : 'spans'} threshold={curve?.threshold}
+        progress={durationMs ? currentMs / durationMs : 0} />
       {durationMs > 0 ? (
         <Timeline
           durationMs={durationMs}
