@@ -61,6 +61,20 @@ describe('Review screen', () => {
     expect(items()[1].textContent).toContain('(edited)');
   });
 
+  it('draws the detector\'s own score curve when the result has one, else the spans\' scores', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const wave = () => view!.container.querySelector<HTMLElement>('[data-testid="waveform"]')!;
+    expect(wave().dataset.curve).toBe('spans');
+    view.unmount();
+    const job = srv.jobs.get('j_hl')!;
+    srv.jobs.set('j_hl', { ...job, result: { ...job.result, score_curve: { step_ms: 1000, threshold: 0.5, values: [0.1, 0.9, 0.4] } } });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(wave().dataset.curve).toBe('detector');
+    expect(wave().querySelector('canvas')!.getAttribute('aria-label')).toBe("Waveform and the detector's score curve");
+  });
+
   it('shows the verdicts saved earlier', async () => {
     srv.labels.push({ id: 'l_0', media_id: 'm_1', start_ms: 1500, end_ms: 6000, verdict: 'accept', detected_start_ms: 2000,
       detected_end_ms: 6000, created_at: now });
