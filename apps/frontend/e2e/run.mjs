@@ -79,12 +79,13 @@ async function waitHttp(url, ms, gone = () => undefined) {
   }
 }
 
-/** A 12 s 320x240 test video whose audio is quiet with two loud bursts (highlight candidates). */
+/** A 60 s 320x240 test video whose audio is quiet with two loud bursts far apart (two highlight
+ *  candidates: the detector judges loudness against the surrounding minute). */
 function makeVideo(path) {
-  const vol = "if(between(t,3,5)+between(t,8,9.5),0.9,0.05)";
+  const vol = "if(between(t,10,13)+between(t,40,43),0.9,0.05)";
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=12',
-    '-f', 'lavfi', '-i', `aevalsrc='${vol}*sin(2*PI*440*t)+${vol}*0.5*sin(2*PI*1250*t)':s=44100:d=12`,
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=60',
+    '-f', 'lavfi', '-i', `aevalsrc='${vol}*sin(2*PI*440*t)+${vol}*0.5*sin(2*PI*1250*t)':s=44100:d=60`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
     '-c:a', 'aac', '-b:a', '64k', '-shortest', '-movflags', '+faststart', path]);
 }
@@ -140,6 +141,7 @@ async function main() {
     const shot = async (name, p = page) => {
       step++;
       const file = join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+      await p.evaluate(() => window.scrollTo(0, 0)); // the sticky header then sits at the top of the picture
       await p.screenshot({ path: file, fullPage: true });
       log(`screenshot ${file}`);
     };
@@ -165,7 +167,7 @@ async function main() {
     await page.getByRole('link', { name: 'open the library' }).click();
     const card = page.locator(`[data-testid="media-card"][data-media-id="${mediaId}"]`);
     await card.waitFor();
-    check((await card.textContent()).includes('0:12'), 'the library shows the probed duration (0:12)');
+    check((await card.textContent()).includes('1:00'), 'the library shows the probed duration (1:00)');
     check((await card.locator('.card-title').textContent()) === 'match.mp4', 'the library shows the file name the server stored');
     const listed = await api('/v1/media');
     check(listed.items[0]?.id === mediaId && listed.items[0]?.filename === 'match.mp4', 'GET /v1/media lists the upload first, with its name');
