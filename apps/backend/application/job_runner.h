@@ -13,8 +13,9 @@
 
 /* Starts n workers (n >= 1) and the keeper. */
 cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *err);
-/* Stops taking jobs, asks running ones to stop and puts them back in the queue (their next run
- * starts over), joins every thread and frees r. NULL-safe. */
+/* Stops taking jobs, asks running ones to stop and releases them back to the queue at once
+ * (not counted against max_attempts; their next run starts over), joins every thread and
+ * frees r. NULL-safe. */
 void cf_job_runner_stop(cf_job_runner *r);
 /* Asks the run of job id in this process (if any) to stop now. NULL-safe. */
 void cf_job_runner_cancel(cf_job_runner *r, const char *id);

@@ -1,6 +1,7 @@
 /* cmd_serve.c — `clipforge serve`: the API, the outbox relay and N embedded workers in one
- * process. SIGTERM/SIGINT stop it gracefully: stop accepting, put running jobs back in the
- * queue (they start over on the next run), finish requests in flight, close the store. */
+ * process. SIGTERM/SIGINT stop it gracefully: stop accepting, release running jobs back to the
+ * queue at once (not counted as an attempt; they start over in the next process that takes
+ * them), finish requests in flight, release held messages, close the store. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * storage named by CLIPFORGE_STORE_URL, CLIPFORGE_BUS_URL and CLIPFORGE_STORAGE_URL and runs
  * the same job runner as serve's embedded workers (CLIPFORGE_WORKERS threads, leases,
  * heartbeats, the reaper), without the HTTP API. SIGTERM/SIGINT stop it gracefully: running
- * jobs go back to the queue. A worker killed outright loses nothing either: its leases expire
+ * jobs are released back to the queue at once. A worker killed outright loses nothing either: its leases expire
  * and any other worker or API node's reaper requeues the jobs. */
 #include <getopt.h>
 #include <signal.h>
