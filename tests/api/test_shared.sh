@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-export CLIPFORGE_LEASE_MS=4000 CLIPFORGE_RETRY_BASE_MS=100
+export CLIPFORGE_LEASE_MS=6000 CLIPFORGE_RETRY_BASE_MS=100
 OTHER_PID=""
 trap '[ -z "$OTHER_PID" ] || kill -KILL "$OTHER_PID" 2>/dev/null || true; cleanup' EXIT
 
