@@ -100,9 +100,10 @@ static void sign_list(cf_app *app, json_t *arts) {
     }
 }
 
-/* Signs the result's artifacts, and the outputs of each clip of an autoclip result. */
+/* Signs the result's artifacts (a render's outputs), and the outputs of each clip of an autoclip result. */
 static void sign_artifacts(cf_app *app, json_t *result) {
     sign_list(app, json_object_get(result, "artifacts"));
+    sign_list(app, json_object_get(result, "outputs")); /* a RenderResult */
     size_t i;
     json_t *clip;
     json_array_foreach(json_object_get(result, "clips"), i, clip) sign_list(app, json_object_get(clip, "outputs"));

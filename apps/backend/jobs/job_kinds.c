@@ -7,12 +7,13 @@
 #include "jobs/autoclip_job.h"
 #include "jobs/clip_job.h"
 #include "jobs/highlight_job.h"
+#include "jobs/render_job.h"
 
 static const cf_job_handler kinds[] = {
     {"clip_processing", cf_clip_job_validate, cf_clip_job_run},
     {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run},
     {"transcription", NULL, NULL},
-    {"render", NULL, NULL},
+    {"render", cf_render_job_validate, cf_render_job_run},
     {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run},
 };
 

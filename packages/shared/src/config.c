@@ -45,6 +45,8 @@ static const cfg_key keys[] = {
         "detection profile files (empty = the built-in profiles directory)"),
     STR(highlight_models_dir, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "",
         "learned highlight models (empty = apps/ai/models of the source tree)"),
+    STR(template_dir, "CLIPFORGE_TEMPLATE_DIR", "",
+        "render template files (empty = the built-in templates directory)"),
     STR(web_dir, "CLIPFORGE_WEB_DIR", "",
         "the built web UI served at / (empty = apps/frontend/dist of the source tree)"),
     INT(lease_ms, "CLIPFORGE_LEASE_MS", "30000", 200, 86400000,

@@ -902,196 +902,6 @@ export const RenderDestinationSchema = z
   });
 export type RenderDestinationInput = z.input<typeof RenderDestinationSchema>;
 
-/** Renders a finished video: either a hand-written timeline (timeline_uri), or a template applied to source_uri between start_ms and end_ms with the template variables (title, brand_color, logo_uri, font) and optional captions. */
-export interface RenderRequest {
-  /** 1..128 characters */
-  clip_id: string;
-  /** 1..4096 characters */
-  timeline_uri?: string;
-  /** 1..64 characters */
-  template_id?: string;
-  /** 1..4096 characters */
-  source_uri?: string;
-  /** integer >= 0; default 0 */
-  start_ms: number;
-  /** integer >= 1; > start_ms */
-  end_ms?: number;
-  /** default "vertical" */
-  format: RenderFormat;
-  /** integer between 16 and 8192 */
-  width?: number;
-  /** integer between 16 and 8192 */
-  height?: number;
-  /** 1..500 characters */
-  title?: string;
-  /** 1..32 characters */
-  brand_color?: string;
-  /** 1..4096 characters */
-  logo_uri?: string;
-  /** 1..4096 characters */
-  font?: string;
-  /** 1..4096 characters */
-  captions_uri?: string;
-  /** 1..4096 characters */
-  music_uri?: string;
-  /** 1..4096 characters */
-  output_uri?: string;
-  /** at most 8 items; default [] */
-  destinations: RenderDestination[];
-}
-export const RenderRequestSchema = z
-  .strictObject({
-    clip_id: str(1, 128),
-    timeline_uri: str(1, 4096).optional(),
-    template_id: str(1, 64).optional(),
-    source_uri: str(1, 4096).optional(),
-    start_ms: z.number().int().min(0).default(0),
-    end_ms: z.number().int().min(1).optional(),
-    format: RenderFormatSchema.default('vertical'),
-    width: z.number().int().min(16).max(8192).optional(),
-    height: z.number().int().min(16).max(8192).optional(),
-    title: str(1, 500).optional(),
-    brand_color: str(1, 32).optional(),
-    logo_uri: str(1, 4096).optional(),
-    font: str(1, 4096).optional(),
-    captions_uri: str(1, 4096).optional(),
-    music_uri: str(1, 4096).optional(),
-    output_uri: str(1, 4096).optional(),
-    destinations: z.array(RenderDestinationSchema).max(8).default([]),
-  })
-  .superRefine((v, ctx) => {
-    if (v.end_ms !== undefined && !(v.end_ms > v.start_ms))
-      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
-  });
-export type RenderRequestInput = z.input<typeof RenderRequestSchema>;
-
-/** What a render produced: the main output, its duration and every artifact (outputs, thumbnail, caption files, debug path). */
-export interface RenderResult {
-  /** 1..128 characters */
-  clip_id: string;
-  /** 1..4096 characters */
-  render_uri: string;
-  /** integer >= 0 */
-  duration_ms: number;
-  /** at most 64 items; default [] */
-  outputs: Artifact[];
-  /** integer >= 0; default 0 */
-  processing_time_ms: number;
-}
-export const RenderResultSchema = z
-  .strictObject({
-    clip_id: str(1, 128),
-    render_uri: str(1, 4096),
-    duration_ms: z.number().int().min(0),
-    outputs: z.array(ArtifactSchema).max(64).default([]),
-    processing_time_ms: z.number().int().min(0).default(0),
-  });
-export type RenderResultInput = z.input<typeof RenderResultSchema>;
-
-/** How a source frame fills the canvas: fit (letterbox), fill (crop to cover), blur_fill (fit over a blurred cover of itself), smart_crop (a crop that follows motion and faces), split (left and right halves stacked). */
-export const SceneLayoutValues = ['fit', 'fill', 'blur_fill', 'smart_crop', 'split'] as const;
-export type SceneLayout = (typeof SceneLayoutValues)[number];
-export const SceneLayoutSchema = z.enum(SceneLayoutValues);
-
-/** A ${name} placeholder of a rendering template: the RenderRequest member that fills it and the template's own value when the request leaves it out (none: what uses it is left out). */
-export interface TemplateVariable {
-  /** 1..64 characters */
-  name: string;
-  /** 1..64 characters */
-  request_field: string;
-  /** 1..4096 characters */
-  default_value?: string;
-}
-export const TemplateVariableSchema = z
-  .strictObject({
-    name: str(1, 64),
-    request_field: str(1, 64),
-    default_value: str(1, 4096).optional(),
-  });
-export type TemplateVariableInput = z.input<typeof TemplateVariableSchema>;
-
-/** The frame every scene is laid out on. */
-export interface TimelineCanvas {
-  /** integer between 16 and 8192 */
-  width: number;
-  /** integer between 16 and 8192 */
-  height: number;
-  /** between 1 and 120; default 30 */
-  fps: number;
-  /** 1..32 characters; default "black" */
-  background: string;
-}
-export const TimelineCanvasSchema = z
-  .strictObject({
-    width: z.number().int().min(16).max(8192),
-    height: z.number().int().min(16).max(8192),
-    fps: z.number().min(1).max(120).default(30),
-    background: str(1, 32).default('black'),
-  });
-export type TimelineCanvasInput = z.input<typeof TimelineCanvasSchema>;
-
-/** A rendering template as GET /v1/templates lists it (a summary of its data file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of each format, where the title and captions sit, and its variables. */
-export interface RenderTemplate {
-  /** 1..64 characters */
-  id: string;
-  /** integer >= 1 */
-  version: number;
-  /** 1..1000 characters */
-  description?: string;
-  layout: SceneLayout;
-  format: RenderFormat;
-  vertical: TimelineCanvas;
-  horizontal: TimelineCanvas;
-  title_position?: OverlayPosition;
-  captions_position?: CaptionPosition;
-  /** at most 32 items; default [] */
-  variables: TemplateVariable[];
-}
-export const RenderTemplateSchema = z
-  .strictObject({
-    id: str(1, 64),
-    version: z.number().int().min(1),
-    description: str(1, 1000).optional(),
-    layout: SceneLayoutSchema,
-    format: RenderFormatSchema,
-    vertical: TimelineCanvasSchema,
-    horizontal: TimelineCanvasSchema,
-    title_position: OverlayPositionSchema.optional(),
-    captions_position: CaptionPositionSchema.optional(),
-    variables: z.array(TemplateVariableSchema).max(32).default([]),
-  });
-export type RenderTemplateInput = z.input<typeof RenderTemplateSchema>;
-
-/** How a scene begins after the previous one: cut, or an xfade transition. */
-export const TransitionKindValues = ['cut', 'fade', 'fadeblack', 'dissolve', 'wipeleft', 'slideleft', 'slideup'] as const;
-export type TransitionKind = (typeof TransitionKindValues)[number];
-export const TransitionKindSchema = z.enum(TransitionKindValues);
-
-/** The transition into a scene from the one before it. */
-export interface SceneTransition {
-  /** default "cut" */
-  kind: TransitionKind;
-  /** integer between 0 and 5000; default 500 */
-  duration_ms: number;
-}
-export const SceneTransitionSchema = z
-  .strictObject({
-    kind: TransitionKindSchema.default('cut'),
-    duration_ms: z.number().int().min(0).max(5000).default(500),
-  });
-export type SceneTransitionInput = z.input<typeof SceneTransitionSchema>;
-
-/** The rendering templates the server has, by id, as GET /v1/templates returns them. */
-export interface TemplateList {
-  /** at most 1000 items */
-  items: RenderTemplate[];
-}
-export const TemplateListSchema = z
-  .strictObject({
-    items: z.array(RenderTemplateSchema).max(1000),
-  });
-export type TemplateListInput = z.input<typeof TemplateListSchema>;
-
 /** An extra audio track (music) mixed under the scenes' sound from the timeline start; with duck_under_speech it is compressed whenever the scenes' sound is loud. */
 export interface TimelineAudioTrack {
   /** 1..4096 characters */
@@ -1114,6 +924,26 @@ export const TimelineAudioTrackSchema = z
     duck_under_speech: z.boolean().default(false),
   });
 export type TimelineAudioTrackInput = z.input<typeof TimelineAudioTrackSchema>;
+
+/** The frame every scene is laid out on. */
+export interface TimelineCanvas {
+  /** integer between 16 and 8192 */
+  width: number;
+  /** integer between 16 and 8192 */
+  height: number;
+  /** between 1 and 120; default 30 */
+  fps: number;
+  /** 1..32 characters; default "black" */
+  background: string;
+}
+export const TimelineCanvasSchema = z
+  .strictObject({
+    width: z.number().int().min(16).max(8192),
+    height: z.number().int().min(16).max(8192),
+    fps: z.number().min(1).max(120).default(30),
+    background: str(1, 32).default('black'),
+  });
+export type TimelineCanvasInput = z.input<typeof TimelineCanvasSchema>;
 
 /** Burned-in captions from a transcript (JSON with words) or an SRT/VTT file; the word being spoken is drawn in highlight_color. Source times minus offset_ms are timeline times. */
 export interface TimelineCaptions {
@@ -1222,6 +1052,30 @@ export const TimelineOverlaySchema = z
   });
 export type TimelineOverlayInput = z.input<typeof TimelineOverlaySchema>;
 
+/** How a source frame fills the canvas: fit (letterbox), fill (crop to cover), blur_fill (fit over a blurred cover of itself), smart_crop (a crop that follows motion and faces), split (left and right halves stacked). */
+export const SceneLayoutValues = ['fit', 'fill', 'blur_fill', 'smart_crop', 'split'] as const;
+export type SceneLayout = (typeof SceneLayoutValues)[number];
+export const SceneLayoutSchema = z.enum(SceneLayoutValues);
+
+/** How a scene begins after the previous one: cut, or an xfade transition. */
+export const TransitionKindValues = ['cut', 'fade', 'fadeblack', 'dissolve', 'wipeleft', 'slideleft', 'slideup'] as const;
+export type TransitionKind = (typeof TransitionKindValues)[number];
+export const TransitionKindSchema = z.enum(TransitionKindValues);
+
+/** The transition into a scene from the one before it. */
+export interface SceneTransition {
+  /** default "cut" */
+  kind: TransitionKind;
+  /** integer between 0 and 5000; default 500 */
+  duration_ms: number;
+}
+export const SceneTransitionSchema = z
+  .strictObject({
+    kind: TransitionKindSchema.default('cut'),
+    duration_ms: z.number().int().min(0).max(5000).default(500),
+  });
+export type SceneTransitionInput = z.input<typeof SceneTransitionSchema>;
+
 /** A span of a source video placed on the canvas. */
 export interface TimelineScene {
   /** 1..4096 characters */
@@ -1274,6 +1128,154 @@ export const TimelineSchema = z
     loudness_lufs: z.number().min(-40).max(-5).default(-14),
   });
 export type TimelineInput = z.input<typeof TimelineSchema>;
+
+/** Renders a finished video: either a hand-written timeline (inline as timeline, or a file named by timeline_uri), or a template applied to source_uri between start_ms and end_ms with the template variables (title, brand_color, logo_uri, font) and optional captions. */
+export interface RenderRequest {
+  /** 1..128 characters */
+  clip_id: string;
+  /** 1..4096 characters */
+  timeline_uri?: string;
+  timeline?: Timeline;
+  /** 1..64 characters */
+  template_id?: string;
+  /** 1..4096 characters */
+  source_uri?: string;
+  /** integer >= 0; default 0 */
+  start_ms: number;
+  /** integer >= 1; > start_ms */
+  end_ms?: number;
+  /** default "vertical" */
+  format: RenderFormat;
+  /** integer between 16 and 8192 */
+  width?: number;
+  /** integer between 16 and 8192 */
+  height?: number;
+  /** 1..500 characters */
+  title?: string;
+  /** 1..32 characters */
+  brand_color?: string;
+  /** 1..4096 characters */
+  logo_uri?: string;
+  /** 1..4096 characters */
+  font?: string;
+  /** 1..4096 characters */
+  captions_uri?: string;
+  /** 1..4096 characters */
+  music_uri?: string;
+  /** 1..4096 characters */
+  output_uri?: string;
+  /** at most 8 items; default [] */
+  destinations: RenderDestination[];
+}
+export const RenderRequestSchema = z
+  .strictObject({
+    clip_id: str(1, 128),
+    timeline_uri: str(1, 4096).optional(),
+    timeline: TimelineSchema.optional(),
+    template_id: str(1, 64).optional(),
+    source_uri: str(1, 4096).optional(),
+    start_ms: z.number().int().min(0).default(0),
+    end_ms: z.number().int().min(1).optional(),
+    format: RenderFormatSchema.default('vertical'),
+    width: z.number().int().min(16).max(8192).optional(),
+    height: z.number().int().min(16).max(8192).optional(),
+    title: str(1, 500).optional(),
+    brand_color: str(1, 32).optional(),
+    logo_uri: str(1, 4096).optional(),
+    font: str(1, 4096).optional(),
+    captions_uri: str(1, 4096).optional(),
+    music_uri: str(1, 4096).optional(),
+    output_uri: str(1, 4096).optional(),
+    destinations: z.array(RenderDestinationSchema).max(8).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (v.end_ms !== undefined && !(v.end_ms > v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
+  });
+export type RenderRequestInput = z.input<typeof RenderRequestSchema>;
+
+/** What a render produced: the main output, its duration and every artifact (outputs, thumbnail, caption files, debug path). */
+export interface RenderResult {
+  /** 1..128 characters */
+  clip_id: string;
+  /** 1..4096 characters */
+  render_uri: string;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** at most 64 items; default [] */
+  outputs: Artifact[];
+  /** integer >= 0; default 0 */
+  processing_time_ms: number;
+}
+export const RenderResultSchema = z
+  .strictObject({
+    clip_id: str(1, 128),
+    render_uri: str(1, 4096),
+    duration_ms: z.number().int().min(0),
+    outputs: z.array(ArtifactSchema).max(64).default([]),
+    processing_time_ms: z.number().int().min(0).default(0),
+  });
+export type RenderResultInput = z.input<typeof RenderResultSchema>;
+
+/** A ${name} placeholder of a rendering template: the RenderRequest member that fills it and the template's own value when the request leaves it out (none: what uses it is left out). */
+export interface TemplateVariable {
+  /** 1..64 characters */
+  name: string;
+  /** 1..64 characters */
+  request_field: string;
+  /** 1..4096 characters */
+  default_value?: string;
+}
+export const TemplateVariableSchema = z
+  .strictObject({
+    name: str(1, 64),
+    request_field: str(1, 64),
+    default_value: str(1, 4096).optional(),
+  });
+export type TemplateVariableInput = z.input<typeof TemplateVariableSchema>;
+
+/** A rendering template as GET /v1/templates lists it (a summary of its data file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of each format, where the title and captions sit, and its variables. */
+export interface RenderTemplate {
+  /** 1..64 characters */
+  id: string;
+  /** integer >= 1 */
+  version: number;
+  /** 1..1000 characters */
+  description?: string;
+  layout: SceneLayout;
+  format: RenderFormat;
+  vertical: TimelineCanvas;
+  horizontal: TimelineCanvas;
+  title_position?: OverlayPosition;
+  captions_position?: CaptionPosition;
+  /** at most 32 items; default [] */
+  variables: TemplateVariable[];
+}
+export const RenderTemplateSchema = z
+  .strictObject({
+    id: str(1, 64),
+    version: z.number().int().min(1),
+    description: str(1, 1000).optional(),
+    layout: SceneLayoutSchema,
+    format: RenderFormatSchema,
+    vertical: TimelineCanvasSchema,
+    horizontal: TimelineCanvasSchema,
+    title_position: OverlayPositionSchema.optional(),
+    captions_position: CaptionPositionSchema.optional(),
+    variables: z.array(TemplateVariableSchema).max(32).default([]),
+  });
+export type RenderTemplateInput = z.input<typeof RenderTemplateSchema>;
+
+/** The rendering templates the server has, by id, as GET /v1/templates returns them. */
+export interface TemplateList {
+  /** at most 1000 items */
+  items: RenderTemplate[];
+}
+export const TemplateListSchema = z
+  .strictObject({
+    items: z.array(RenderTemplateSchema).max(1000),
+  });
+export type TemplateListInput = z.input<typeof TemplateListSchema>;
 
 /** One recognized word with its timing and confidence. */
 export interface TranscriptWord {
@@ -1396,19 +1398,19 @@ export type GeneratedTypesAgree = [
   Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
   Expect<Same<OverlayStyle, z.output<typeof OverlayStyleSchema>>>,
   Expect<Same<RenderDestination, z.output<typeof RenderDestinationSchema>>>,
-  Expect<Same<RenderRequest, z.output<typeof RenderRequestSchema>>>,
-  Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
-  Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
-  Expect<Same<TimelineCanvas, z.output<typeof TimelineCanvasSchema>>>,
-  Expect<Same<RenderTemplate, z.output<typeof RenderTemplateSchema>>>,
-  Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
-  Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TimelineAudioTrack, z.output<typeof TimelineAudioTrackSchema>>>,
+  Expect<Same<TimelineCanvas, z.output<typeof TimelineCanvasSchema>>>,
   Expect<Same<TimelineCaptions, z.output<typeof TimelineCaptionsSchema>>>,
   Expect<Same<TimelineOutput, z.output<typeof TimelineOutputSchema>>>,
   Expect<Same<TimelineOverlay, z.output<typeof TimelineOverlaySchema>>>,
+  Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
   Expect<Same<TimelineScene, z.output<typeof TimelineSceneSchema>>>,
   Expect<Same<Timeline, z.output<typeof TimelineSchema>>>,
+  Expect<Same<RenderRequest, z.output<typeof RenderRequestSchema>>>,
+  Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
+  Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
+  Expect<Same<RenderTemplate, z.output<typeof RenderTemplateSchema>>>,
+  Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
   Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
   Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
@@ -1463,21 +1465,21 @@ export const schemas = {
   OverlayPosition: OverlayPositionSchema,
   OverlayStyle: OverlayStyleSchema,
   RenderDestination: RenderDestinationSchema,
-  RenderRequest: RenderRequestSchema,
-  RenderResult: RenderResultSchema,
-  SceneLayout: SceneLayoutSchema,
-  TemplateVariable: TemplateVariableSchema,
-  TimelineCanvas: TimelineCanvasSchema,
-  RenderTemplate: RenderTemplateSchema,
-  TransitionKind: TransitionKindSchema,
-  SceneTransition: SceneTransitionSchema,
-  TemplateList: TemplateListSchema,
   TimelineAudioTrack: TimelineAudioTrackSchema,
+  TimelineCanvas: TimelineCanvasSchema,
   TimelineCaptions: TimelineCaptionsSchema,
   TimelineOutput: TimelineOutputSchema,
   TimelineOverlay: TimelineOverlaySchema,
+  SceneLayout: SceneLayoutSchema,
+  TransitionKind: TransitionKindSchema,
+  SceneTransition: SceneTransitionSchema,
   TimelineScene: TimelineSceneSchema,
   Timeline: TimelineSchema,
+  RenderRequest: RenderRequestSchema,
+  RenderResult: RenderResultSchema,
+  TemplateVariable: TemplateVariableSchema,
+  RenderTemplate: RenderTemplateSchema,
+  TemplateList: TemplateListSchema,
   TranscriptWord: TranscriptWordSchema,
   TranscriptSegment: TranscriptSegmentSchema,
   Transcript: TranscriptSchema,

@@ -3333,734 +3333,6 @@ void cf_render_destination_init(cf_render_destination *v) {
     init_render_destination(v);
 }
 
-static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "timeline_uri", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "music_uri", "output_uri", "destinations"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
-    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
-    if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->timeline_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "template_id", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 64, &out->template_id, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "source_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "start_ms", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
-        if (!(out->start_ms >= 0))
-            return cfd_fail(err, p, "must be >= 0");
-    } else {
-        out->start_ms = 0;
-    }
-    if ((rc = cfd_member(j, "end_ms", false, path, p, &v, err))) return rc;
-    if (v) {
-        out->has_end_ms = true;
-        if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
-        if (!(out->end_ms >= 1))
-            return cfd_fail(err, p, "must be >= 1");
-    }
-    if ((rc = cfd_member(j, "format", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t k;
-            if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
-            out->format = (cf_render_format)k;
-        }
-    } else {
-        out->format = CF_RENDER_FORMAT_VERTICAL;
-    }
-    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
-    if (v) {
-        out->has_width = true;
-        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
-        if (!(out->width >= 16 && out->width <= 8192))
-            return cfd_fail(err, p, "must be between 16 and 8192");
-    }
-    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
-    if (v) {
-        out->has_height = true;
-        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
-        if (!(out->height >= 16 && out->height <= 8192))
-            return cfd_fail(err, p, "must be between 16 and 8192");
-    }
-    if ((rc = cfd_member(j, "title", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 32, &out->brand_color, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "logo_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->logo_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->font, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "captions_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->captions_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "music_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->music_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "output_uri", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->output_uri, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "destinations", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 8, &n, err))) return rc;
-            if (n) {
-                out->destinations = calloc(n, sizeof *out->destinations);
-                if (!out->destinations) return cfd_no_memory(err, p);
-                out->n_destinations = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_render_destination(json_array_get(v, k), pi, &out->destinations[k], err))) return rc;
-            }
-        }
-    }
-    if (out->has_end_ms && !(out->end_ms > out->start_ms)) {
-        cfd_path_key(p, path, "end_ms");
-        return cfd_fail(err, p, "must be > start_ms");
-    }
-    return CF_OK;
-}
-
-static json_t *emit_render_request(const cf_render_request *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
-    if (v->timeline_uri && cfd_put(o, "timeline_uri", json_string(v->timeline_uri))) goto fail;
-    if (v->template_id && cfd_put(o, "template_id", json_string(v->template_id))) goto fail;
-    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
-    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
-    if (v->has_end_ms && cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
-    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
-    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
-    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
-    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
-    if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
-    if (v->logo_uri && cfd_put(o, "logo_uri", json_string(v->logo_uri))) goto fail;
-    if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
-    if (v->captions_uri && cfd_put(o, "captions_uri", json_string(v->captions_uri))) goto fail;
-    if (v->music_uri && cfd_put(o, "music_uri", json_string(v->music_uri))) goto fail;
-    if (v->output_uri && cfd_put(o, "output_uri", json_string(v->output_uri))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "destinations", a)) goto fail;
-        for (size_t k = 0; k < v->n_destinations; k++)
-            if (cfd_append(a, emit_render_destination(&v->destinations[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_render_request(cf_render_request *v) {
-    free(v->clip_id);
-    free(v->timeline_uri);
-    free(v->template_id);
-    free(v->source_uri);
-    free(v->title);
-    free(v->brand_color);
-    free(v->logo_uri);
-    free(v->font);
-    free(v->captions_uri);
-    free(v->music_uri);
-    free(v->output_uri);
-    for (size_t k = 0; k < v->n_destinations; k++)
-        release_render_destination(&v->destinations[k]);
-    free(v->destinations);
-}
-
-static void init_render_request(cf_render_request *v) {
-    v->start_ms = 0;
-    v->format = CF_RENDER_FORMAT_VERTICAL;
-}
-
-cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err) {
-    return cf_render_request_from_json_at(j, "", out, err);
-}
-
-cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_request: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_render_request(j, path ? path : "", out, err);
-    if (rc) cf_render_request_free(out);
-    return rc;
-}
-
-json_t *cf_render_request_to_json(const cf_render_request *v) {
-    return v ? emit_render_request(v) : NULL;
-}
-
-void cf_render_request_free(cf_render_request *v) {
-    if (!v) return;
-    release_render_request(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_render_request_init(cf_render_request *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_render_request(v);
-}
-
-static cf_err parse_render_result(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
-    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
-    if ((rc = cfd_member(j, "render_uri", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 4096, &out->render_uri, err))) return rc;
-    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
-    if (!(out->duration_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "outputs", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
-            if (n) {
-                out->outputs = calloc(n, sizeof *out->outputs);
-                if (!out->outputs) return cfd_no_memory(err, p);
-                out->n_outputs = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_artifact(json_array_get(v, k), pi, &out->outputs[k], err))) return rc;
-            }
-        }
-    }
-    if ((rc = cfd_member(j, "processing_time_ms", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
-        if (!(out->processing_time_ms >= 0))
-            return cfd_fail(err, p, "must be >= 0");
-    } else {
-        out->processing_time_ms = 0;
-    }
-    return CF_OK;
-}
-
-static json_t *emit_render_result(const cf_render_result *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
-    if (v->render_uri && cfd_put(o, "render_uri", json_string(v->render_uri))) goto fail;
-    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "outputs", a)) goto fail;
-        for (size_t k = 0; k < v->n_outputs; k++)
-            if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
-    }
-    if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_render_result(cf_render_result *v) {
-    free(v->clip_id);
-    free(v->render_uri);
-    for (size_t k = 0; k < v->n_outputs; k++)
-        release_artifact(&v->outputs[k]);
-    free(v->outputs);
-}
-
-static void init_render_result(cf_render_result *v) {
-    v->processing_time_ms = 0;
-}
-
-cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err) {
-    return cf_render_result_from_json_at(j, "", out, err);
-}
-
-cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_result: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_render_result(j, path ? path : "", out, err);
-    if (rc) cf_render_result_free(out);
-    return rc;
-}
-
-json_t *cf_render_result_to_json(const cf_render_result *v) {
-    return v ? emit_render_result(v) : NULL;
-}
-
-void cf_render_result_free(cf_render_result *v) {
-    if (!v) return;
-    release_render_result(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_render_result_init(cf_render_result *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_render_result(v);
-}
-
-static cf_err parse_template_variable(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
-    static const char *const keys[] = {"name", "request_field", "default_value"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
-    if ((rc = cfd_member(j, "name", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 64, &out->name, err))) return rc;
-    if ((rc = cfd_member(j, "request_field", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 64, &out->request_field, err))) return rc;
-    if ((rc = cfd_member(j, "default_value", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 4096, &out->default_value, err))) return rc;
-    }
-    return CF_OK;
-}
-
-static json_t *emit_template_variable(const cf_template_variable *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
-    if (v->request_field && cfd_put(o, "request_field", json_string(v->request_field))) goto fail;
-    if (v->default_value && cfd_put(o, "default_value", json_string(v->default_value))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_template_variable(cf_template_variable *v) {
-    free(v->name);
-    free(v->request_field);
-    free(v->default_value);
-}
-
-static void init_template_variable(cf_template_variable *v) {
-    (void)v;
-}
-
-cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err) {
-    return cf_template_variable_from_json_at(j, "", out, err);
-}
-
-cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_variable: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_template_variable(j, path ? path : "", out, err);
-    if (rc) cf_template_variable_free(out);
-    return rc;
-}
-
-json_t *cf_template_variable_to_json(const cf_template_variable *v) {
-    return v ? emit_template_variable(v) : NULL;
-}
-
-void cf_template_variable_free(cf_template_variable *v) {
-    if (!v) return;
-    release_template_variable(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_template_variable_init(cf_template_variable *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_template_variable(v);
-}
-
-static cf_err parse_timeline_canvas(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
-    static const char *const keys[] = {"width", "height", "fps", "background"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
-    if (!(out->width >= 16 && out->width <= 8192))
-        return cfd_fail(err, p, "must be between 16 and 8192");
-    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
-    if (!(out->height >= 16 && out->height <= 8192))
-        return cfd_fail(err, p, "must be between 16 and 8192");
-    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
-        if (!(out->fps >= 1.0 && out->fps <= 120.0))
-            return cfd_fail(err, p, "must be between 1 and 120");
-    } else {
-        out->fps = 30.0;
-    }
-    if ((rc = cfd_member(j, "background", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 32, &out->background, err))) return rc;
-    } else {
-        if ((rc = cfd_default_string("black", p, &out->background, err))) return rc;
-    }
-    return CF_OK;
-}
-
-static json_t *emit_timeline_canvas(const cf_timeline_canvas *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
-    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
-    if (cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
-    if (v->background && cfd_put(o, "background", json_string(v->background))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_timeline_canvas(cf_timeline_canvas *v) {
-    free(v->background);
-}
-
-static void init_timeline_canvas(cf_timeline_canvas *v) {
-    v->fps = 30.0;
-}
-
-cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err) {
-    return cf_timeline_canvas_from_json_at(j, "", out, err);
-}
-
-cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_canvas: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_timeline_canvas(j, path ? path : "", out, err);
-    if (rc) cf_timeline_canvas_free(out);
-    return rc;
-}
-
-json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v) {
-    return v ? emit_timeline_canvas(v) : NULL;
-}
-
-void cf_timeline_canvas_free(cf_timeline_canvas *v) {
-    if (!v) return;
-    release_timeline_canvas(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_timeline_canvas_init(cf_timeline_canvas *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_timeline_canvas(v);
-}
-
-static cf_err parse_render_template(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
-    static const char *const keys[] = {"id", "version", "description", "layout", "format", "vertical", "horizontal", "title_position", "captions_position", "variables"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
-    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
-    if ((rc = cfd_member(j, "version", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->version, err))) return rc;
-    if (!(out->version >= 1))
-        return cfd_fail(err, p, "must be >= 1");
-    if ((rc = cfd_member(j, "description", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_string(v, p, 1, 1000, &out->description, err))) return rc;
-    }
-    if ((rc = cfd_member(j, "layout", true, path, p, &v, err))) return rc;
-    {
-        size_t k;
-        if ((rc = cfd_enum(v, p, scene_layout_names, CF_SCENE_LAYOUT_COUNT, &k, err))) return rc;
-        out->layout = (cf_scene_layout)k;
-    }
-    if ((rc = cfd_member(j, "format", true, path, p, &v, err))) return rc;
-    {
-        size_t k;
-        if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
-        out->format = (cf_render_format)k;
-    }
-    if ((rc = cfd_member(j, "vertical", true, path, p, &v, err))) return rc;
-    if ((rc = parse_timeline_canvas(v, p, &out->vertical, err))) return rc;
-    if ((rc = cfd_member(j, "horizontal", true, path, p, &v, err))) return rc;
-    if ((rc = parse_timeline_canvas(v, p, &out->horizontal, err))) return rc;
-    if ((rc = cfd_member(j, "title_position", false, path, p, &v, err))) return rc;
-    if (v) {
-        out->has_title_position = true;
-        {
-            size_t k;
-            if ((rc = cfd_enum(v, p, overlay_position_names, CF_OVERLAY_POSITION_COUNT, &k, err))) return rc;
-            out->title_position = (cf_overlay_position)k;
-        }
-    }
-    if ((rc = cfd_member(j, "captions_position", false, path, p, &v, err))) return rc;
-    if (v) {
-        out->has_captions_position = true;
-        {
-            size_t k;
-            if ((rc = cfd_enum(v, p, caption_position_names, CF_CAPTION_POSITION_COUNT, &k, err))) return rc;
-            out->captions_position = (cf_caption_position)k;
-        }
-    }
-    if ((rc = cfd_member(j, "variables", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
-            if (n) {
-                out->variables = calloc(n, sizeof *out->variables);
-                if (!out->variables) return cfd_no_memory(err, p);
-                out->n_variables = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_template_variable(json_array_get(v, k), pi, &out->variables[k], err))) return rc;
-            }
-        }
-    }
-    return CF_OK;
-}
-
-static json_t *emit_render_template(const cf_render_template *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
-    if (cfd_put(o, "version", json_integer(v->version))) goto fail;
-    if (v->description && cfd_put(o, "description", json_string(v->description))) goto fail;
-    if (cfd_put(o, "layout", json_string(cf_scene_layout_to_string(v->layout)))) goto fail;
-    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
-    if (cfd_put(o, "vertical", emit_timeline_canvas(&v->vertical))) goto fail;
-    if (cfd_put(o, "horizontal", emit_timeline_canvas(&v->horizontal))) goto fail;
-    if (v->has_title_position && cfd_put(o, "title_position", json_string(cf_overlay_position_to_string(v->title_position)))) goto fail;
-    if (v->has_captions_position && cfd_put(o, "captions_position", json_string(cf_caption_position_to_string(v->captions_position)))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "variables", a)) goto fail;
-        for (size_t k = 0; k < v->n_variables; k++)
-            if (cfd_append(a, emit_template_variable(&v->variables[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_render_template(cf_render_template *v) {
-    free(v->id);
-    free(v->description);
-    release_timeline_canvas(&v->vertical);
-    release_timeline_canvas(&v->horizontal);
-    for (size_t k = 0; k < v->n_variables; k++)
-        release_template_variable(&v->variables[k]);
-    free(v->variables);
-}
-
-static void init_render_template(cf_render_template *v) {
-    (void)v;
-}
-
-cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err) {
-    return cf_render_template_from_json_at(j, "", out, err);
-}
-
-cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_template: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_render_template(j, path ? path : "", out, err);
-    if (rc) cf_render_template_free(out);
-    return rc;
-}
-
-json_t *cf_render_template_to_json(const cf_render_template *v) {
-    return v ? emit_render_template(v) : NULL;
-}
-
-void cf_render_template_free(cf_render_template *v) {
-    if (!v) return;
-    release_render_template(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_render_template_init(cf_render_template *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_render_template(v);
-}
-
-static cf_err parse_scene_transition(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
-    static const char *const keys[] = {"kind", "duration_ms"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
-    if ((rc = cfd_member(j, "kind", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t k;
-            if ((rc = cfd_enum(v, p, transition_kind_names, CF_TRANSITION_KIND_COUNT, &k, err))) return rc;
-            out->kind = (cf_transition_kind)k;
-        }
-    } else {
-        out->kind = CF_TRANSITION_KIND_CUT;
-    }
-    if ((rc = cfd_member(j, "duration_ms", false, path, p, &v, err))) return rc;
-    if (v) {
-        if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
-        if (!(out->duration_ms >= 0 && out->duration_ms <= 5000))
-            return cfd_fail(err, p, "must be between 0 and 5000");
-    } else {
-        out->duration_ms = 500;
-    }
-    return CF_OK;
-}
-
-static json_t *emit_scene_transition(const cf_scene_transition *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (cfd_put(o, "kind", json_string(cf_transition_kind_to_string(v->kind)))) goto fail;
-    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_scene_transition(cf_scene_transition *v) {
-    (void)v;
-}
-
-static void init_scene_transition(cf_scene_transition *v) {
-    v->kind = CF_TRANSITION_KIND_CUT;
-    v->duration_ms = 500;
-}
-
-cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err) {
-    return cf_scene_transition_from_json_at(j, "", out, err);
-}
-
-cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_scene_transition: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_scene_transition(j, path ? path : "", out, err);
-    if (rc) cf_scene_transition_free(out);
-    return rc;
-}
-
-json_t *cf_scene_transition_to_json(const cf_scene_transition *v) {
-    return v ? emit_scene_transition(v) : NULL;
-}
-
-void cf_scene_transition_free(cf_scene_transition *v) {
-    if (!v) return;
-    release_scene_transition(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_scene_transition_init(cf_scene_transition *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_scene_transition(v);
-}
-
-static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
-    static const char *const keys[] = {"items"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
-    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
-    {
-        size_t n;
-        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
-        if (n) {
-            out->items = calloc(n, sizeof *out->items);
-            if (!out->items) return cfd_no_memory(err, p);
-            out->n_items = n;
-        }
-        for (size_t k = 0; k < n; k++) {
-            char pi[CFD_PATH_MAX];
-            cfd_path_index(pi, p, k);
-            if ((rc = parse_render_template(json_array_get(v, k), pi, &out->items[k], err))) return rc;
-        }
-    }
-    return CF_OK;
-}
-
-static json_t *emit_template_list(const cf_template_list *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "items", a)) goto fail;
-        for (size_t k = 0; k < v->n_items; k++)
-            if (cfd_append(a, emit_render_template(&v->items[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_template_list(cf_template_list *v) {
-    for (size_t k = 0; k < v->n_items; k++)
-        release_render_template(&v->items[k]);
-    free(v->items);
-}
-
-static void init_template_list(cf_template_list *v) {
-    (void)v;
-}
-
-cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err) {
-    return cf_template_list_from_json_at(j, "", out, err);
-}
-
-cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_list: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_template_list(j, path ? path : "", out, err);
-    if (rc) cf_template_list_free(out);
-    return rc;
-}
-
-json_t *cf_template_list_to_json(const cf_template_list *v) {
-    return v ? emit_template_list(v) : NULL;
-}
-
-void cf_template_list_free(cf_template_list *v) {
-    if (!v) return;
-    release_template_list(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_template_list_init(cf_template_list *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_template_list(v);
-}
-
 static cf_err parse_timeline_audio_track(const json_t *j, const char *path, cf_timeline_audio_track *out, cf_error *err) {
     static const char *const keys[] = {"source_uri", "gain_db", "fade_in_ms", "fade_out_ms", "duck_under_speech"};
     char p[CFD_PATH_MAX];
@@ -4153,6 +3425,86 @@ void cf_timeline_audio_track_init(cf_timeline_audio_track *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_timeline_audio_track(v);
+}
+
+static cf_err parse_timeline_canvas(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    static const char *const keys[] = {"width", "height", "fps", "background"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+    if (!(out->width >= 16 && out->width <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+    if (!(out->height >= 16 && out->height <= 8192))
+        return cfd_fail(err, p, "must be between 16 and 8192");
+    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
+        if (!(out->fps >= 1.0 && out->fps <= 120.0))
+            return cfd_fail(err, p, "must be between 1 and 120");
+    } else {
+        out->fps = 30.0;
+    }
+    if ((rc = cfd_member(j, "background", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->background, err))) return rc;
+    } else {
+        if ((rc = cfd_default_string("black", p, &out->background, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_timeline_canvas(const cf_timeline_canvas *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
+    if (v->background && cfd_put(o, "background", json_string(v->background))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_timeline_canvas(cf_timeline_canvas *v) {
+    free(v->background);
+}
+
+static void init_timeline_canvas(cf_timeline_canvas *v) {
+    v->fps = 30.0;
+}
+
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err) {
+    return cf_timeline_canvas_from_json_at(j, "", out, err);
+}
+
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_timeline_canvas: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_timeline_canvas(j, path ? path : "", out, err);
+    if (rc) cf_timeline_canvas_free(out);
+    return rc;
+}
+
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v) {
+    return v ? emit_timeline_canvas(v) : NULL;
+}
+
+void cf_timeline_canvas_free(cf_timeline_canvas *v) {
+    if (!v) return;
+    release_timeline_canvas(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_timeline_canvas_init(cf_timeline_canvas *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_timeline_canvas(v);
 }
 
 static cf_err parse_timeline_captions(const json_t *j, const char *path, cf_timeline_captions *out, cf_error *err) {
@@ -4544,6 +3896,81 @@ void cf_timeline_overlay_init(cf_timeline_overlay *v) {
     init_timeline_overlay(v);
 }
 
+static cf_err parse_scene_transition(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "duration_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "kind", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, transition_kind_names, CF_TRANSITION_KIND_COUNT, &k, err))) return rc;
+            out->kind = (cf_transition_kind)k;
+        }
+    } else {
+        out->kind = CF_TRANSITION_KIND_CUT;
+    }
+    if ((rc = cfd_member(j, "duration_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+        if (!(out->duration_ms >= 0 && out->duration_ms <= 5000))
+            return cfd_fail(err, p, "must be between 0 and 5000");
+    } else {
+        out->duration_ms = 500;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_scene_transition(const cf_scene_transition *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "kind", json_string(cf_transition_kind_to_string(v->kind)))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_scene_transition(cf_scene_transition *v) {
+    (void)v;
+}
+
+static void init_scene_transition(cf_scene_transition *v) {
+    v->kind = CF_TRANSITION_KIND_CUT;
+    v->duration_ms = 500;
+}
+
+cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err) {
+    return cf_scene_transition_from_json_at(j, "", out, err);
+}
+
+cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_scene_transition: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_scene_transition(j, path ? path : "", out, err);
+    if (rc) cf_scene_transition_free(out);
+    return rc;
+}
+
+json_t *cf_scene_transition_to_json(const cf_scene_transition *v) {
+    return v ? emit_scene_transition(v) : NULL;
+}
+
+void cf_scene_transition_free(cf_scene_transition *v) {
+    if (!v) return;
+    release_scene_transition(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_scene_transition_init(cf_scene_transition *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_scene_transition(v);
+}
+
 static cf_err parse_timeline_scene(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err) {
     static const char *const keys[] = {"source_uri", "in_ms", "out_ms", "layout", "transition"};
     char p[CFD_PATH_MAX];
@@ -4808,6 +4235,588 @@ void cf_timeline_init(cf_timeline *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_timeline(v);
+}
+
+static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "music_uri", "output_uri", "destinations"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->timeline_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "timeline", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->timeline = calloc(1, sizeof *out->timeline);
+        if (!out->timeline) return cfd_no_memory(err, p);
+        if ((rc = parse_timeline(v, p, out->timeline, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "template_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->template_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "source_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+        if (!(out->start_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->start_ms = 0;
+    }
+    if ((rc = cfd_member(j, "end_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_end_ms = true;
+        if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+        if (!(out->end_ms >= 1))
+            return cfd_fail(err, p, "must be >= 1");
+    }
+    if ((rc = cfd_member(j, "format", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+            out->format = (cf_render_format)k;
+        }
+    } else {
+        out->format = CF_RENDER_FORMAT_VERTICAL;
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+        if (!(out->width >= 16 && out->width <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+        if (!(out->height >= 16 && out->height <= 8192))
+            return cfd_fail(err, p, "must be between 16 and 8192");
+    }
+    if ((rc = cfd_member(j, "title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 32, &out->brand_color, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "logo_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->logo_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "font", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->font, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "captions_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->captions_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "music_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->music_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "output_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->output_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "destinations", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 8, &n, err))) return rc;
+            if (n) {
+                out->destinations = calloc(n, sizeof *out->destinations);
+                if (!out->destinations) return cfd_no_memory(err, p);
+                out->n_destinations = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_render_destination(json_array_get(v, k), pi, &out->destinations[k], err))) return rc;
+            }
+        }
+    }
+    if (out->has_end_ms && !(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_request(const cf_render_request *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->timeline_uri && cfd_put(o, "timeline_uri", json_string(v->timeline_uri))) goto fail;
+    if (v->timeline && cfd_put(o, "timeline", emit_timeline(v->timeline))) goto fail;
+    if (v->template_id && cfd_put(o, "template_id", json_string(v->template_id))) goto fail;
+    if (v->source_uri && cfd_put(o, "source_uri", json_string(v->source_uri))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (v->has_end_ms && cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
+    if (v->logo_uri && cfd_put(o, "logo_uri", json_string(v->logo_uri))) goto fail;
+    if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
+    if (v->captions_uri && cfd_put(o, "captions_uri", json_string(v->captions_uri))) goto fail;
+    if (v->music_uri && cfd_put(o, "music_uri", json_string(v->music_uri))) goto fail;
+    if (v->output_uri && cfd_put(o, "output_uri", json_string(v->output_uri))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "destinations", a)) goto fail;
+        for (size_t k = 0; k < v->n_destinations; k++)
+            if (cfd_append(a, emit_render_destination(&v->destinations[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_request(cf_render_request *v) {
+    free(v->clip_id);
+    free(v->timeline_uri);
+    if (v->timeline) release_timeline(v->timeline);
+    free(v->timeline);
+    free(v->template_id);
+    free(v->source_uri);
+    free(v->title);
+    free(v->brand_color);
+    free(v->logo_uri);
+    free(v->font);
+    free(v->captions_uri);
+    free(v->music_uri);
+    free(v->output_uri);
+    for (size_t k = 0; k < v->n_destinations; k++)
+        release_render_destination(&v->destinations[k]);
+    free(v->destinations);
+}
+
+static void init_render_request(cf_render_request *v) {
+    v->start_ms = 0;
+    v->format = CF_RENDER_FORMAT_VERTICAL;
+}
+
+cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err) {
+    return cf_render_request_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_request: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_request(j, path ? path : "", out, err);
+    if (rc) cf_render_request_free(out);
+    return rc;
+}
+
+json_t *cf_render_request_to_json(const cf_render_request *v) {
+    return v ? emit_render_request(v) : NULL;
+}
+
+void cf_render_request_free(cf_render_request *v) {
+    if (!v) return;
+    release_render_request(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_request_init(cf_render_request *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_request(v);
+}
+
+static cf_err parse_render_result(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "render_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->render_uri, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "outputs", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->outputs = calloc(n, sizeof *out->outputs);
+                if (!out->outputs) return cfd_no_memory(err, p);
+                out->n_outputs = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_artifact(json_array_get(v, k), pi, &out->outputs[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "processing_time_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
+        if (!(out->processing_time_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->processing_time_ms = 0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_result(const cf_render_result *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->render_uri && cfd_put(o, "render_uri", json_string(v->render_uri))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "outputs", a)) goto fail;
+        for (size_t k = 0; k < v->n_outputs; k++)
+            if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
+    }
+    if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_result(cf_render_result *v) {
+    free(v->clip_id);
+    free(v->render_uri);
+    for (size_t k = 0; k < v->n_outputs; k++)
+        release_artifact(&v->outputs[k]);
+    free(v->outputs);
+}
+
+static void init_render_result(cf_render_result *v) {
+    v->processing_time_ms = 0;
+}
+
+cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err) {
+    return cf_render_result_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_result: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_result(j, path ? path : "", out, err);
+    if (rc) cf_render_result_free(out);
+    return rc;
+}
+
+json_t *cf_render_result_to_json(const cf_render_result *v) {
+    return v ? emit_render_result(v) : NULL;
+}
+
+void cf_render_result_free(cf_render_result *v) {
+    if (!v) return;
+    release_render_result(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_result_init(cf_render_result *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_result(v);
+}
+
+static cf_err parse_template_variable(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
+    static const char *const keys[] = {"name", "request_field", "default_value"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "name", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->name, err))) return rc;
+    if ((rc = cfd_member(j, "request_field", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->request_field, err))) return rc;
+    if ((rc = cfd_member(j, "default_value", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->default_value, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_template_variable(const cf_template_variable *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    if (v->request_field && cfd_put(o, "request_field", json_string(v->request_field))) goto fail;
+    if (v->default_value && cfd_put(o, "default_value", json_string(v->default_value))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_template_variable(cf_template_variable *v) {
+    free(v->name);
+    free(v->request_field);
+    free(v->default_value);
+}
+
+static void init_template_variable(cf_template_variable *v) {
+    (void)v;
+}
+
+cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err) {
+    return cf_template_variable_from_json_at(j, "", out, err);
+}
+
+cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_variable: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_template_variable(j, path ? path : "", out, err);
+    if (rc) cf_template_variable_free(out);
+    return rc;
+}
+
+json_t *cf_template_variable_to_json(const cf_template_variable *v) {
+    return v ? emit_template_variable(v) : NULL;
+}
+
+void cf_template_variable_free(cf_template_variable *v) {
+    if (!v) return;
+    release_template_variable(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_template_variable_init(cf_template_variable *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_template_variable(v);
+}
+
+static cf_err parse_render_template(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
+    static const char *const keys[] = {"id", "version", "description", "layout", "format", "vertical", "horizontal", "title_position", "captions_position", "variables"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "version", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->version, err))) return rc;
+    if (!(out->version >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if ((rc = cfd_member(j, "description", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 1000, &out->description, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "layout", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, scene_layout_names, CF_SCENE_LAYOUT_COUNT, &k, err))) return rc;
+        out->layout = (cf_scene_layout)k;
+    }
+    if ((rc = cfd_member(j, "format", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, render_format_names, CF_RENDER_FORMAT_COUNT, &k, err))) return rc;
+        out->format = (cf_render_format)k;
+    }
+    if ((rc = cfd_member(j, "vertical", true, path, p, &v, err))) return rc;
+    if ((rc = parse_timeline_canvas(v, p, &out->vertical, err))) return rc;
+    if ((rc = cfd_member(j, "horizontal", true, path, p, &v, err))) return rc;
+    if ((rc = parse_timeline_canvas(v, p, &out->horizontal, err))) return rc;
+    if ((rc = cfd_member(j, "title_position", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_title_position = true;
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, overlay_position_names, CF_OVERLAY_POSITION_COUNT, &k, err))) return rc;
+            out->title_position = (cf_overlay_position)k;
+        }
+    }
+    if ((rc = cfd_member(j, "captions_position", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_captions_position = true;
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, caption_position_names, CF_CAPTION_POSITION_COUNT, &k, err))) return rc;
+            out->captions_position = (cf_caption_position)k;
+        }
+    }
+    if ((rc = cfd_member(j, "variables", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->variables = calloc(n, sizeof *out->variables);
+                if (!out->variables) return cfd_no_memory(err, p);
+                out->n_variables = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_template_variable(json_array_get(v, k), pi, &out->variables[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_render_template(const cf_render_template *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (cfd_put(o, "version", json_integer(v->version))) goto fail;
+    if (v->description && cfd_put(o, "description", json_string(v->description))) goto fail;
+    if (cfd_put(o, "layout", json_string(cf_scene_layout_to_string(v->layout)))) goto fail;
+    if (cfd_put(o, "format", json_string(cf_render_format_to_string(v->format)))) goto fail;
+    if (cfd_put(o, "vertical", emit_timeline_canvas(&v->vertical))) goto fail;
+    if (cfd_put(o, "horizontal", emit_timeline_canvas(&v->horizontal))) goto fail;
+    if (v->has_title_position && cfd_put(o, "title_position", json_string(cf_overlay_position_to_string(v->title_position)))) goto fail;
+    if (v->has_captions_position && cfd_put(o, "captions_position", json_string(cf_caption_position_to_string(v->captions_position)))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "variables", a)) goto fail;
+        for (size_t k = 0; k < v->n_variables; k++)
+            if (cfd_append(a, emit_template_variable(&v->variables[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_render_template(cf_render_template *v) {
+    free(v->id);
+    free(v->description);
+    release_timeline_canvas(&v->vertical);
+    release_timeline_canvas(&v->horizontal);
+    for (size_t k = 0; k < v->n_variables; k++)
+        release_template_variable(&v->variables[k]);
+    free(v->variables);
+}
+
+static void init_render_template(cf_render_template *v) {
+    (void)v;
+}
+
+cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err) {
+    return cf_render_template_from_json_at(j, "", out, err);
+}
+
+cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_render_template: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_render_template(j, path ? path : "", out, err);
+    if (rc) cf_render_template_free(out);
+    return rc;
+}
+
+json_t *cf_render_template_to_json(const cf_render_template *v) {
+    return v ? emit_render_template(v) : NULL;
+}
+
+void cf_render_template_free(cf_render_template *v) {
+    if (!v) return;
+    release_render_template(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_render_template_init(cf_render_template *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_render_template(v);
+}
+
+static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
+    static const char *const keys[] = {"items"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_render_template(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_template_list(const cf_template_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_render_template(&v->items[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_template_list(cf_template_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_render_template(&v->items[k]);
+    free(v->items);
+}
+
+static void init_template_list(cf_template_list *v) {
+    (void)v;
+}
+
+cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err) {
+    return cf_template_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_template_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_template_list(j, path ? path : "", out, err);
+    if (rc) cf_template_list_free(out);
+    return rc;
+}
+
+json_t *cf_template_list_to_json(const cf_template_list *v) {
+    return v ? emit_template_list(v) : NULL;
+}
+
+void cf_template_list_free(cf_template_list *v) {
+    if (!v) return;
+    release_template_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_template_list_init(cf_template_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_template_list(v);
 }
 
 static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {

@@ -3,7 +3,7 @@
  * span. Template strings "${title}", "${brand_color}", "${logo}", "${font}" take the request's
  * values or the template's defaults; an overlay whose variable has no value is left out, a style
  * member without a value falls back to the schema default. Font sizes are authored for the
- * template's reference_height and scaled to the canvas. Settings: CLIPFORGE_TEMPLATE_DIR. */
+ * template's reference_height and scaled to the canvas. Settings: CLIPFORGE_TEMPLATE_DIR (or the caller's template_dir). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,18 +95,17 @@ static bool substitute(json_t *node, const vars *v) {
 
 /* ---- template to timeline ------------------------------------------------------------------- */
 
-static json_t *load_template(const char *id, cf_error *err) {
+static json_t *load_template(const char *id, const char *dir, cf_error *err) {
     for (const char *p = id; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
             cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: '%s' is not a template name", id);
             return NULL;
         }
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.json", cf_render_template_dir(), id);
+    snprintf(path, sizeof path, "%s/%s.json", dir, id);
     json_t *t = cf_json_load_file(path, MAX_DOC_BYTES, MAX_DOC_DEPTH, err);
     if (!t && err->code == CF_ERR_NOT_FOUND)
-        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id,
-                     cf_render_template_dir());
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id, dir);
     return t;
 }
 
@@ -171,12 +170,12 @@ static json_t *music_track(const json_t *t, const char *uri) {
     return m;
 }
 
-static cf_err from_template(const cf_render_request *req, cf_timeline *out, cf_error *err) {
+static cf_err from_template(const cf_render_request *req, const char *dir, cf_timeline *out, cf_error *err) {
     if (!req->source_uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
     int64_t end;
     cf_err e = span_end(req, &end, err);
     if (e) return e;
-    json_t *t = load_template(req->template_id, err);
+    json_t *t = load_template(req->template_id, dir, err);
     if (!t) return err->code;
     vars v = {req, json_object_get(t, "defaults")};
     substitute(t, &v);
@@ -211,15 +210,34 @@ static cf_err from_template(const cf_render_request *req, cf_timeline *out, cf_e
     return e;
 }
 
-cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err) {
+/* The inline timeline, copied through its JSON form and validated like a file's. */
+static cf_err inline_timeline(const cf_timeline *tl, cf_timeline *out, cf_error *err) {
+    json_t *j = cf_timeline_to_json(tl);
+    if (!j) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err e = cf_render_timeline_from_json(j, out, err);
+    json_decref(j);
+    if (e) cf_error_prefix(err, "timeline");
+    return e;
+}
+
+cf_err cf_render_compile_in(const cf_render_request *req, const char *template_dir, cf_timeline *out,
+                            cf_error *err) {
     memset(out, 0, sizeof *out);
-    if (req->timeline_uri && req->template_id)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "timeline_uri: give a timeline or a template, not both");
+    if ((req->timeline_uri != NULL) + (req->timeline != NULL) + (req->template_id != NULL) > 1)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "%s: give one of timeline, timeline_uri or template_id",
+                            req->template_id ? "template_id" : "timeline_uri");
+    if (req->timeline) return inline_timeline(req->timeline, out, err);
     if (req->timeline_uri) {
         const char *p = strncmp(req->timeline_uri, "file://", 7) ? req->timeline_uri : req->timeline_uri + 7;
         return cf_render_timeline_load(p, out, err);
     }
     if (!req->template_id)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: a template or a timeline_uri is required");
-    return from_template(req, out, err);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "template_id: a template, a timeline or a timeline_uri is required");
+    return from_template(req, template_dir && *template_dir ? template_dir : cf_render_template_dir(), out, err);
+}
+
+cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err) {
+    return cf_render_compile_in(req, NULL, out, err);
 }

@@ -140,7 +140,7 @@ cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts
                      cf_render_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_timeline tl;
-    cf_err e = cf_render_compile(req, &tl, err);
+    cf_err e = cf_render_compile_in(req, opts->template_dir, &tl, err);
     if (e) return e;
     cf_render_options o = *opts;
     if (req->output_uri)

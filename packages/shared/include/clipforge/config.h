@@ -28,6 +28,7 @@ typedef struct cf_config {
     char *feature_cache_dir;   /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
     char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = the source tree's */
     char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = the source tree's */
+    char *template_dir;        /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = the built-in ones */
     char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = the source tree's */
     int64_t lease_ms;          /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
     int64_t max_attempts;      /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */

@@ -20,6 +20,7 @@ typedef struct cf_render_options {
     const char *debug_video_path; /* when set: the first smart-crop scene's source with the crop
                                    * drawn as a moving red frame (mp4) */
     int threads;             /* encoder threads, 0 = auto */
+    const char *template_dir; /* where templates are, NULL or "" = cf_render_template_dir() */
 } cf_render_options;
 
 /* Parses and validates a timeline (schema + cross-field rules); errors name the field.
@@ -29,9 +30,13 @@ cf_err cf_render_timeline_load(const char *path, cf_timeline *out, cf_error *err
 
 /* The directory of template files (<id>.json): $CLIPFORGE_TEMPLATE_DIR, else the installed one. */
 const char *cf_render_template_dir(void);
-/* compile(request) -> timeline: reads req->timeline_uri, or applies template req->template_id to
+/* compile(request) -> timeline: takes the inline req->timeline, reads req->timeline_uri, or
+ * applies template req->template_id (from template_dir, NULL = cf_render_template_dir()) to
  * req->source_uri [start_ms, end_ms) with the variables (title, brand_color, logo_uri, font),
  * captions and music. The result is validated. out is owned by the caller. */
+cf_err cf_render_compile_in(const cf_render_request *req, const char *template_dir, cf_timeline *out,
+                            cf_error *err);
+/* cf_render_compile_in with the default template directory. */
 cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err);
 
 /* Renders tl: every output, a thumbnail (<stem>.jpg) and, with captions, <stem>.srt and

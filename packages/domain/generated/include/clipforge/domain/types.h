@@ -781,128 +781,6 @@ json_t *cf_render_destination_to_json(const cf_render_destination *v);
 void cf_render_destination_free(cf_render_destination *v);
 void cf_render_destination_init(cf_render_destination *v);
 
-/* RenderRequest: Renders a finished video: either a hand-written timeline (timeline_uri), or a
- * template applied to source_uri between start_ms and end_ms with the template variables
- * (title, brand_color, logo_uri, font) and optional captions. */
-typedef struct cf_render_request {
-    char *clip_id;  /* 1..128 chars */
-    char *timeline_uri;  /* 1..4096 chars; NULL when absent */
-    char *template_id;  /* 1..64 chars; NULL when absent */
-    char *source_uri;  /* 1..4096 chars; NULL when absent */
-    int64_t start_ms;  /* >= 0; default 0 */
-    bool has_end_ms;
-    int64_t end_ms;  /* >= 1; > start_ms */
-    cf_render_format format;  /* default "vertical" */
-    bool has_width;
-    int64_t width;  /* between 16 and 8192 */
-    bool has_height;
-    int64_t height;  /* between 16 and 8192 */
-    char *title;  /* 1..500 chars; NULL when absent */
-    char *brand_color;  /* 1..32 chars; NULL when absent */
-    char *logo_uri;  /* 1..4096 chars; NULL when absent */
-    char *font;  /* 1..4096 chars; NULL when absent */
-    char *captions_uri;  /* 1..4096 chars; NULL when absent */
-    char *music_uri;  /* 1..4096 chars; NULL when absent */
-    char *output_uri;  /* 1..4096 chars; NULL when absent */
-    cf_render_destination *destinations;
-    size_t n_destinations;  /* at most 8 items; default [] */
-} cf_render_request;
-cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err);
-cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err);
-json_t *cf_render_request_to_json(const cf_render_request *v);
-void cf_render_request_free(cf_render_request *v);
-void cf_render_request_init(cf_render_request *v);
-
-/* RenderResult: What a render produced: the main output, its duration and every artifact
- * (outputs, thumbnail, caption files, debug path). */
-typedef struct cf_render_result {
-    char *clip_id;  /* 1..128 chars */
-    char *render_uri;  /* 1..4096 chars */
-    int64_t duration_ms;  /* >= 0 */
-    cf_artifact *outputs;
-    size_t n_outputs;  /* at most 64 items; default [] */
-    int64_t processing_time_ms;  /* >= 0; default 0 */
-} cf_render_result;
-cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err);
-cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err);
-json_t *cf_render_result_to_json(const cf_render_result *v);
-void cf_render_result_free(cf_render_result *v);
-void cf_render_result_init(cf_render_result *v);
-
-/* TemplateVariable: A ${name} placeholder of a rendering template: the RenderRequest member
- * that fills it and the template's own value when the request leaves it out (none: what uses
- * it is left out). */
-typedef struct cf_template_variable {
-    char *name;  /* 1..64 chars */
-    char *request_field;  /* 1..64 chars */
-    char *default_value;  /* 1..4096 chars; NULL when absent */
-} cf_template_variable;
-cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err);
-cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err);
-json_t *cf_template_variable_to_json(const cf_template_variable *v);
-void cf_template_variable_free(cf_template_variable *v);
-void cf_template_variable_init(cf_template_variable *v);
-
-/* TimelineCanvas: The frame every scene is laid out on. */
-typedef struct cf_timeline_canvas {
-    int64_t width;  /* between 16 and 8192 */
-    int64_t height;  /* between 16 and 8192 */
-    double fps;  /* between 1 and 120; default 30 */
-    char *background;  /* 1..32 chars; default "black" */
-} cf_timeline_canvas;
-cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err);
-cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err);
-json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v);
-void cf_timeline_canvas_free(cf_timeline_canvas *v);
-void cf_timeline_canvas_init(cf_timeline_canvas *v);
-
-/* RenderTemplate: A rendering template as GET /v1/templates lists it (a summary of its data
- * file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of
- * each format, where the title and captions sit, and its variables. */
-typedef struct cf_render_template {
-    char *id;  /* 1..64 chars */
-    int64_t version;  /* >= 1 */
-    char *description;  /* 1..1000 chars; NULL when absent */
-    cf_scene_layout layout;
-    cf_render_format format;
-    cf_timeline_canvas vertical;
-    cf_timeline_canvas horizontal;
-    bool has_title_position;
-    cf_overlay_position title_position;
-    bool has_captions_position;
-    cf_caption_position captions_position;
-    cf_template_variable *variables;
-    size_t n_variables;  /* at most 32 items; default [] */
-} cf_render_template;
-cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err);
-cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err);
-json_t *cf_render_template_to_json(const cf_render_template *v);
-void cf_render_template_free(cf_render_template *v);
-void cf_render_template_init(cf_render_template *v);
-
-/* SceneTransition: The transition into a scene from the one before it. */
-typedef struct cf_scene_transition {
-    cf_transition_kind kind;  /* default "cut" */
-    int64_t duration_ms;  /* between 0 and 5000; default 500 */
-} cf_scene_transition;
-cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err);
-cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err);
-json_t *cf_scene_transition_to_json(const cf_scene_transition *v);
-void cf_scene_transition_free(cf_scene_transition *v);
-void cf_scene_transition_init(cf_scene_transition *v);
-
-/* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
- * them. */
-typedef struct cf_template_list {
-    cf_render_template *items;
-    size_t n_items;  /* at most 1000 items */
-} cf_template_list;
-cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err);
-cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err);
-json_t *cf_template_list_to_json(const cf_template_list *v);
-void cf_template_list_free(cf_template_list *v);
-void cf_template_list_init(cf_template_list *v);
-
 /* TimelineAudioTrack: An extra audio track (music) mixed under the scenes' sound from the
  * timeline start; with duck_under_speech it is compressed whenever the scenes' sound is loud. */
 typedef struct cf_timeline_audio_track {
@@ -917,6 +795,19 @@ cf_err cf_timeline_audio_track_from_json_at(const json_t *j, const char *path, c
 json_t *cf_timeline_audio_track_to_json(const cf_timeline_audio_track *v);
 void cf_timeline_audio_track_free(cf_timeline_audio_track *v);
 void cf_timeline_audio_track_init(cf_timeline_audio_track *v);
+
+/* TimelineCanvas: The frame every scene is laid out on. */
+typedef struct cf_timeline_canvas {
+    int64_t width;  /* between 16 and 8192 */
+    int64_t height;  /* between 16 and 8192 */
+    double fps;  /* between 1 and 120; default 30 */
+    char *background;  /* 1..32 chars; default "black" */
+} cf_timeline_canvas;
+cf_err cf_timeline_canvas_from_json(const json_t *j, cf_timeline_canvas *out, cf_error *err);
+cf_err cf_timeline_canvas_from_json_at(const json_t *j, const char *path, cf_timeline_canvas *out, cf_error *err);
+json_t *cf_timeline_canvas_to_json(const cf_timeline_canvas *v);
+void cf_timeline_canvas_free(cf_timeline_canvas *v);
+void cf_timeline_canvas_init(cf_timeline_canvas *v);
 
 /* TimelineCaptions: Burned-in captions from a transcript (JSON with words) or an SRT/VTT file;
  * the word being spoken is drawn in highlight_color. Source times minus offset_ms are timeline
@@ -984,6 +875,17 @@ json_t *cf_timeline_overlay_to_json(const cf_timeline_overlay *v);
 void cf_timeline_overlay_free(cf_timeline_overlay *v);
 void cf_timeline_overlay_init(cf_timeline_overlay *v);
 
+/* SceneTransition: The transition into a scene from the one before it. */
+typedef struct cf_scene_transition {
+    cf_transition_kind kind;  /* default "cut" */
+    int64_t duration_ms;  /* between 0 and 5000; default 500 */
+} cf_scene_transition;
+cf_err cf_scene_transition_from_json(const json_t *j, cf_scene_transition *out, cf_error *err);
+cf_err cf_scene_transition_from_json_at(const json_t *j, const char *path, cf_scene_transition *out, cf_error *err);
+json_t *cf_scene_transition_to_json(const cf_scene_transition *v);
+void cf_scene_transition_free(cf_scene_transition *v);
+void cf_scene_transition_init(cf_scene_transition *v);
+
 /* TimelineScene: A span of a source video placed on the canvas. */
 typedef struct cf_timeline_scene {
     char *source_uri;  /* 1..4096 chars */
@@ -1019,6 +921,106 @@ cf_err cf_timeline_from_json_at(const json_t *j, const char *path, cf_timeline *
 json_t *cf_timeline_to_json(const cf_timeline *v);
 void cf_timeline_free(cf_timeline *v);
 void cf_timeline_init(cf_timeline *v);
+
+/* RenderRequest: Renders a finished video: either a hand-written timeline (inline as timeline,
+ * or a file named by timeline_uri), or a template applied to source_uri between start_ms and
+ * end_ms with the template variables (title, brand_color, logo_uri, font) and optional
+ * captions. */
+typedef struct cf_render_request {
+    char *clip_id;  /* 1..128 chars */
+    char *timeline_uri;  /* 1..4096 chars; NULL when absent */
+    cf_timeline *timeline;  /* NULL when absent */
+    char *template_id;  /* 1..64 chars; NULL when absent */
+    char *source_uri;  /* 1..4096 chars; NULL when absent */
+    int64_t start_ms;  /* >= 0; default 0 */
+    bool has_end_ms;
+    int64_t end_ms;  /* >= 1; > start_ms */
+    cf_render_format format;  /* default "vertical" */
+    bool has_width;
+    int64_t width;  /* between 16 and 8192 */
+    bool has_height;
+    int64_t height;  /* between 16 and 8192 */
+    char *title;  /* 1..500 chars; NULL when absent */
+    char *brand_color;  /* 1..32 chars; NULL when absent */
+    char *logo_uri;  /* 1..4096 chars; NULL when absent */
+    char *font;  /* 1..4096 chars; NULL when absent */
+    char *captions_uri;  /* 1..4096 chars; NULL when absent */
+    char *music_uri;  /* 1..4096 chars; NULL when absent */
+    char *output_uri;  /* 1..4096 chars; NULL when absent */
+    cf_render_destination *destinations;
+    size_t n_destinations;  /* at most 8 items; default [] */
+} cf_render_request;
+cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err);
+cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err);
+json_t *cf_render_request_to_json(const cf_render_request *v);
+void cf_render_request_free(cf_render_request *v);
+void cf_render_request_init(cf_render_request *v);
+
+/* RenderResult: What a render produced: the main output, its duration and every artifact
+ * (outputs, thumbnail, caption files, debug path). */
+typedef struct cf_render_result {
+    char *clip_id;  /* 1..128 chars */
+    char *render_uri;  /* 1..4096 chars */
+    int64_t duration_ms;  /* >= 0 */
+    cf_artifact *outputs;
+    size_t n_outputs;  /* at most 64 items; default [] */
+    int64_t processing_time_ms;  /* >= 0; default 0 */
+} cf_render_result;
+cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err);
+cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err);
+json_t *cf_render_result_to_json(const cf_render_result *v);
+void cf_render_result_free(cf_render_result *v);
+void cf_render_result_init(cf_render_result *v);
+
+/* TemplateVariable: A ${name} placeholder of a rendering template: the RenderRequest member
+ * that fills it and the template's own value when the request leaves it out (none: what uses
+ * it is left out). */
+typedef struct cf_template_variable {
+    char *name;  /* 1..64 chars */
+    char *request_field;  /* 1..64 chars */
+    char *default_value;  /* 1..4096 chars; NULL when absent */
+} cf_template_variable;
+cf_err cf_template_variable_from_json(const json_t *j, cf_template_variable *out, cf_error *err);
+cf_err cf_template_variable_from_json_at(const json_t *j, const char *path, cf_template_variable *out, cf_error *err);
+json_t *cf_template_variable_to_json(const cf_template_variable *v);
+void cf_template_variable_free(cf_template_variable *v);
+void cf_template_variable_init(cf_template_variable *v);
+
+/* RenderTemplate: A rendering template as GET /v1/templates lists it (a summary of its data
+ * file): its name (RenderRequest.template_id), how the picture fills the frame, the canvas of
+ * each format, where the title and captions sit, and its variables. */
+typedef struct cf_render_template {
+    char *id;  /* 1..64 chars */
+    int64_t version;  /* >= 1 */
+    char *description;  /* 1..1000 chars; NULL when absent */
+    cf_scene_layout layout;
+    cf_render_format format;
+    cf_timeline_canvas vertical;
+    cf_timeline_canvas horizontal;
+    bool has_title_position;
+    cf_overlay_position title_position;
+    bool has_captions_position;
+    cf_caption_position captions_position;
+    cf_template_variable *variables;
+    size_t n_variables;  /* at most 32 items; default [] */
+} cf_render_template;
+cf_err cf_render_template_from_json(const json_t *j, cf_render_template *out, cf_error *err);
+cf_err cf_render_template_from_json_at(const json_t *j, const char *path, cf_render_template *out, cf_error *err);
+json_t *cf_render_template_to_json(const cf_render_template *v);
+void cf_render_template_free(cf_render_template *v);
+void cf_render_template_init(cf_render_template *v);
+
+/* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
+ * them. */
+typedef struct cf_template_list {
+    cf_render_template *items;
+    size_t n_items;  /* at most 1000 items */
+} cf_template_list;
+cf_err cf_template_list_from_json(const json_t *j, cf_template_list *out, cf_error *err);
+cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_template_list *out, cf_error *err);
+json_t *cf_template_list_to_json(const cf_template_list *v);
+void cf_template_list_free(cf_template_list *v);
+void cf_template_list_init(cf_template_list *v);
 
 /* TranscriptWord: One recognized word with its timing and confidence. */
 typedef struct cf_transcript_word {

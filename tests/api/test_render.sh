@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Render jobs through the real server: an uploaded source rendered with shorts-blur comes back as
+# a 1080x1920 video (ffprobe) of the span's length with a thumbnail, downloadable through signed
+# URLs, copied to a storage destination and announced to a signed webhook; bad timelines and
+# templates are refused with problem+json naming the field.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+make_media "$WORK/src.mp4" 4
+# A webhook receiver that records the body and the signature header.
+HOOK_PORT=$(free_port)
+python3 - "$HOOK_PORT" "$WORK/hook" <<'PY' &
+import http.server, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        open(out + ".sig", "w").write(self.headers.get("X-Clipforge-Signature", ""))
+        open(out + ".json", "wb").write(body)
+        self.send_response(204); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", port), H).handle_request()
+PY
+HOOK_PID=$!
+trap 'kill $HOOK_PID 2>/dev/null || true; cleanup' EXIT
+
+start_server "$WORK/data" --workers 1
+media=$(upload "$WORK/src.mp4")
+J=(-H 'Content-Type: application/json')
+
+echo "# a template render of a span"
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"r1\",
+  \"template_id\":\"shorts-blur\",\"source_uri\":\"media://$media\",\"start_ms\":500,\"end_ms\":2500,
+  \"title\":\"Hello\",\"destinations\":[{\"kind\":\"storage\",\"uri\":\"storage://exports/r1\"},
+  {\"kind\":\"webhook\",\"url\":\"http://127.0.0.1:$HOOK_PORT/hook\",\"secret\":\"s3cret\"}]}}"
+check "submit: 202" test "$STATUS" = 202
+job=$(jget 'j["id"]')
+check "render job succeeds" wait_status "$job" succeeded 180
+req GET "/v1/jobs/$job"
+check "render_uri is in storage under the job" grep -q "^storage://jobs/$job/1/render.mp4$" <<<"$(jget 'j["result"]["render_uri"]')"
+check "duration 2000 ms" test "$(jget 'j["result"]["duration_ms"]')" = 2000
+url=$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')
+thumb=$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="thumbnail"][0]["url"]')
+check "outputs carry signed URLs" grep -q '^/v1/files/jobs/.*?exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
+curl -sf -o "$WORK/out.mp4" "$BASE$url"
+dims=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$WORK/out.mp4")
+check "the download is 1080x1920 (ffprobe: $dims)" test "$dims" = "1080,1920"
+dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/out.mp4")
+check "the download lasts the span (${dur} s)" python3 -c "import sys; sys.exit(0 if abs($dur - 2.0) < 0.1 else 1)"
+check "it has audio" test "$(ffprobe -v error -select_streams a -show_entries stream=codec_name -of csv=p=0 "$WORK/out.mp4")" = aac
+check "thumbnail is a JPEG" test "$(curl -sf "$BASE$thumb" | head -c 3 | od -An -tx1 | tr -d ' ')" = ffd8ff
+check "progress is 1" test "$(jget 'j["progress"]')" = 1
+
+echo "# destinations"
+check "storage destination holds the video" cmp -s "$WORK/out.mp4" "$WORK/data/storage/objects/exports/r1/render.mp4"
+check "storage destination holds the thumbnail" test -s "$WORK/data/storage/objects/exports/r1/render.jpg"
+wait "$HOOK_PID" || true
+check "webhook received the RenderResult" test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clip_id"])' "$WORK/hook.json")" = r1
+want=$(python3 -c 'import hmac,hashlib,sys; print("sha256=" + hmac.new(b"s3cret", open(sys.argv[1],"rb").read(), hashlib.sha256).hexdigest())' "$WORK/hook.json")
+check "webhook body is HMAC-signed" test "$(cat "$WORK/hook.sig")" = "$want"
+check "webhook gets signed download links" grep -q '"url": *"/v1/files/jobs/' <<<"$(python3 -m json.tool "$WORK/hook.json")"
+
+echo "# refused requests name the field"
+bad() { # bad REQUEST_JSON FIELD — 400 validation whose detail names FIELD
+  req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":$1}"
+  expect_problem 400 validation
+  check "detail names $2 ($(jget 'j["detail"]'))" grep -qF "$2" <<<"$(jget 'j["detail"]')"
+}
+SRC="\"source_uri\":\"media://$media\""
+bad "{\"clip_id\":\"b\",\"template_id\":\"no-such\",$SRC}" "template_id"
+bad "{\"clip_id\":\"b\",\"template_id\":\"shorts-blur\",$SRC,\"start_ms\":3000,\"end_ms\":1000}" "end_ms"
+bad "{\"clip_id\":\"b\",\"template_id\":\"shorts-blur\",\"source_uri\":\"/etc/passwd\"}" "source_uri"
+bad "{\"clip_id\":\"b\",\"template_id\":\"shorts-blur\",$SRC,\"font\":\"/etc/passwd\"}" "font"
+bad "{\"clip_id\":\"b\",\"timeline_uri\":\"/tmp/t.json\"}" "timeline_uri"
+bad "{\"clip_id\":\"b\",\"template_id\":\"shorts-blur\",$SRC,\"destinations\":[{\"kind\":\"storage\",\"uri\":\"storage://media/x\"}]}" "destinations[0].uri"
+TL="\"canvas\":{\"width\":320,\"height\":240},\"outputs\":[{\"format\":\"mp4\"}]"
+SCENE="{\"source_uri\":\"media://$media\",\"in_ms\":0,\"out_ms\":1000"
+bad "{\"clip_id\":\"b\",\"timeline\":{$TL,\"scenes\":[$SCENE,\"layout\":\"zoom\"}]}}" "timeline.scenes[0].layout"
+bad "{\"clip_id\":\"b\",\"timeline\":{$TL,\"scenes\":[{\"source_uri\":\"file:///etc/passwd\",\"in_ms\":0,\"out_ms\":1000}]}}" "timeline.scenes[0].source_uri"
+bad "{\"clip_id\":\"b\",\"timeline\":{$TL,\"scenes\":[$SCENE}],\"overlays\":[{\"kind\":\"text\",\"start_ms\":0,\"end_ms\":500}]}}" "overlays[0].text"
+
+echo "# an inline timeline renders"
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"t1\",\"timeline\":{$TL,\"scenes\":[$SCENE,\"layout\":\"fit\"}]}}}"
+check "timeline submit: 202" test "$STATUS" = 202
+tjob=$(jget 'j["id"]')
+check "timeline job succeeds" wait_status "$tjob" succeeded 120
+req GET "/v1/jobs/$tjob"
+curl -sf -o "$WORK/t.mp4" "$BASE$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')"
+check "the timeline's canvas size (320x240)" test "$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$WORK/t.mp4")" = "320,240"
+
+stop_server
+finish
