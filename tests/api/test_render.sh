@@ -88,5 +88,40 @@ req GET "/v1/jobs/$tjob"
 curl -sf -o "$WORK/t.mp4" "$BASE$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')"
 check "the timeline's canvas size (320x240)" test "$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$WORK/t.mp4")" = "320,240"
 
+echo "# a long 1080x1920 render reports progress while it encodes and stops within a second of a cancel"
+make_media "$WORK/long.mp4" 60
+long=$(upload "$WORK/long.mp4")
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"long\",
+  \"template_id\":\"shorts-blur\",\"source_uri\":\"media://$long\"}}"
+ljob=$(jget 'j["id"]')
+seen=$(python3 - "$BASE" "$ljob" <<'PY'
+import json, sys, time, urllib.request
+base, job = sys.argv[1], sys.argv[2]
+seen, t0 = [], time.monotonic()
+while time.monotonic() - t0 < 240 and len(seen) < 3:
+    j = json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))
+    if j["status"] == "running" and j.get("stage") == "encode" and (not seen or j["progress"] > seen[-1]):
+        seen.append(j["progress"])
+    time.sleep(0.05)
+print(" ".join(str(p) for p in seen))
+PY
+)
+check "progress moves during the encode ($seen)" test "$(wc -w <<<"$seen")" -ge 3
+ms=$(python3 - "$BASE" "$ljob" <<'PY'
+import json, sys, time, urllib.request
+base, job = sys.argv[1], sys.argv[2]
+t0 = time.monotonic()
+urllib.request.urlopen(urllib.request.Request(f"{base}/v1/jobs/{job}/cancel", method="POST"))
+while time.monotonic() - t0 < 60:
+    if json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))["status"] == "cancelled":
+        break
+    time.sleep(0.01)
+print(int((time.monotonic() - t0) * 1000))
+PY
+)
+check "cancelled within 1 s ($ms ms)" test "$ms" -le 1000
+sleep 0.3
+check "no outputs stored for it" test ! -e "$WORK/data/storage/objects/jobs/$ljob"
+
 stop_server
 finish

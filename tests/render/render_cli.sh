@@ -187,22 +187,46 @@ EOF
   python3 -c "import sys; sys.exit(0 if $on>230 and $off<100 else 1)" || fail "shape"
   ;;
 cancel)
-  gen_src src.mp4 30
+  # A large render (1080x1920) of a long span: cancelled while it encodes, it must stop within a
+  # second, measured from the signal to the pipeline's "cancelled" log line.
+  gen_src src.mp4 60
   set +e
-  "$bin" render --template shorts-blur --input src.mp4 --span 0:30 --format vertical --size 360x640 \
+  CLIPFORGE_LOG_LEVEL=debug "$bin" render --template shorts-blur --input src.mp4 --span 0:60 --format vertical \
     --output out.mp4 > /dev/null 2> err.txt &
   pid=$!
-  sleep 3
+  for _ in $(seq 1 600); do
+    [ "$(stat -c %s out.mp4 2>/dev/null || echo 0)" -gt 100000 ] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  t0=$(date +%s%N)
   kill -INT $pid
   wait $pid
   rc=$?
   set -e
   check "interrupted render exits 1, leaves no output and no temp files"
-  cat err.txt
+  grep -v '^{' err.txt || true
   [ "$rc" -eq 1 ] || fail "exit code $rc"
   grep -q cancelled err.txt || fail "no cancellation message"
   [ ! -e out.mp4 ] && [ ! -e out.jpg ] || fail "partial output left"
   [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
+  check "the encode had started and stopped within a second of the signal"
+  read -r stop_ms at_s < <(python3 - "$t0" err.txt <<'PY'
+import datetime, json, re, sys
+t0 = int(sys.argv[1]) / 1e6
+for line in open(sys.argv[2]):
+    if line.startswith("{") and "cancelled at" in line:
+        j = json.loads(line)
+        t = datetime.datetime.strptime(j["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+        print(int(t.timestamp() * 1000 - t0), re.search(r"cancelled at ([0-9.]+)", j["msg"]).group(1))
+        break
+else:
+    print(99999, 0)
+PY
+)
+  echo "  stopped ${stop_ms} ms after SIGINT, at ${at_s} s of 60 s"
+  python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
+  [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
   ;;
 refuse)
   gen_black black.mp4 2

@@ -1,31 +1,36 @@
-/* encoders.c — encoder choice and settings per target. Settings favour speed on small machines:
- * clips are short and re-encoded often, so x264 "veryfast" and VP9 "good" with cpu-used 5. */
-#include "encoders.h"
-
+/* encoders.c — encoder choice and settings per target format, and the start of an output file
+ * (clipforge/encode.h). Settings favour speed on small machines: clips and shorts are short and
+ * re-encoded often, so x264 "veryfast" and VP9 "good" with cpu-used 5. */
 #include <libavfilter/buffersink.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 
-static const char *video_codec_name(cfclip_format f) {
-    return f == CFCLIP_MP4 ? "libx264" : f == CFCLIP_WEBM ? "libvpx-vp9" : "gif";
+#include "clipforge/encode.h"
+
+static const char *video_codec_name(cf_target_format f) {
+    return f == CF_TARGET_FORMAT_MP4 ? "libx264" : f == CF_TARGET_FORMAT_WEBM ? "libvpx-vp9" : "gif";
 }
 
-static const char *audio_codec_name(cfclip_format f) {
-    return f == CFCLIP_WEBM ? "libopus" : "aac";
+static const char *audio_codec_name(cf_target_format f) {
+    return f == CF_TARGET_FORMAT_WEBM ? "libopus" : "aac";
 }
 
-static void video_options(cfclip_format f, AVCodecContext *enc) {
-    if (f == CFCLIP_MP4) {
-        av_opt_set(enc->priv_data, "preset", CFCLIP_X264_PRESET, 0);
-        av_opt_set(enc->priv_data, "crf", CFCLIP_X264_CRF, 0);
+const char *cf_encoder_muxer(cf_target_format f) {
+    return f == CF_TARGET_FORMAT_WEBM ? "webm" : f == CF_TARGET_FORMAT_GIF ? "gif" : "mp4";
+}
+
+static void video_options(cf_target_format f, int64_t bitrate, AVCodecContext *enc) {
+    if (f == CF_TARGET_FORMAT_MP4) {
+        av_opt_set(enc->priv_data, "preset", CF_X264_PRESET, 0);
+        if (!bitrate) av_opt_set(enc->priv_data, "crf", CF_X264_CRF, 0);
         enc->profile = FF_PROFILE_H264_HIGH;
-    } else if (f == CFCLIP_WEBM) {
-        enc->bit_rate = 0; /* constant quality */
-        av_opt_set(enc->priv_data, "crf", "32", 0);
+    } else if (f == CF_TARGET_FORMAT_WEBM) {
+        if (!bitrate) av_opt_set(enc->priv_data, "crf", "32", 0);
         av_opt_set(enc->priv_data, "deadline", "good", 0);
         av_opt_set(enc->priv_data, "cpu-used", "5", 0);
         av_opt_set(enc->priv_data, "row-mt", "1", 0);
     }
+    enc->bit_rate = bitrate; /* 0 with a CRF: constant quality */
 }
 
 static cf_err open_failed(const char *name, int ret, AVCodecContext **enc, cf_error *err) {
@@ -34,8 +39,8 @@ static cf_err open_failed(const char *name, int ret, AVCodecContext **enc, cf_er
                         "cannot open the %s encoder: %s", name, av_err2str(ret));
 }
 
-cf_err cfclip_open_video_encoder(cfclip_format f, AVFilterContext *sink, int threads,
-                                 bool global_header, AVCodecContext **out, cf_error *err) {
+cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf_encoder_options *o,
+                             AVCodecContext **out, cf_error *err) {
     const char *name = video_codec_name(f);
     const AVCodec *codec = avcodec_find_encoder_by_name(name);
     if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s encoder is not available", name);
@@ -48,9 +53,10 @@ cf_err cfclip_open_video_encoder(cfclip_format f, AVFilterContext *sink, int thr
     enc->time_base = av_buffersink_get_time_base(sink);
     AVRational fr = av_buffersink_get_frame_rate(sink);
     if (fr.num > 0 && fr.den > 0) enc->framerate = fr;
-    enc->thread_count = threads;
-    if (global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    video_options(f, enc);
+    if (o->keyframe_s > 0 && fr.num > 0 && fr.den > 0) enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);
+    enc->thread_count = o->threads;
+    if (o->global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    video_options(f, o->bitrate, enc);
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) return open_failed(name, ret, &enc, err);
     *out = enc;
@@ -81,23 +87,40 @@ static int pick_layout(const AVCodec *codec, const AVChannelLayout *src, AVChann
     return ret;
 }
 
-cf_err cfclip_open_audio_encoder(cfclip_format f, const AVCodecParameters *dec, int threads,
-                                 bool global_header, AVCodecContext **out, cf_error *err) {
+enum AVSampleFormat cf_encoder_sample_fmt(cf_target_format f) {
+    const AVCodec *codec = avcodec_find_encoder_by_name(audio_codec_name(f));
+    return codec && codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+}
+
+cf_err cf_encoder_open_audio(cf_target_format f, int sample_rate, const AVChannelLayout *layout,
+                             const cf_encoder_options *o, AVCodecContext **out, cf_error *err) {
     const char *name = audio_codec_name(f);
     const AVCodec *codec = avcodec_find_encoder_by_name(name);
     if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s encoder is not available", name);
     AVCodecContext *enc = avcodec_alloc_context3(codec);
     if (!enc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    int ret = pick_layout(codec, &dec->ch_layout, &enc->ch_layout);
+    int ret = pick_layout(codec, layout, &enc->ch_layout);
     if (ret < 0) return open_failed(name, ret, &enc, err);
-    enc->sample_rate = pick_rate(codec, dec->sample_rate);
-    enc->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    enc->sample_rate = pick_rate(codec, sample_rate);
+    enc->sample_fmt = cf_encoder_sample_fmt(f);
     enc->time_base = (AVRational){1, enc->sample_rate};
-    int per_channel = f == CFCLIP_WEBM ? 48000 : 64000;
+    int per_channel = f == CF_TARGET_FORMAT_WEBM ? 48000 : 64000;
     enc->bit_rate = (int64_t)per_channel * (enc->ch_layout.nb_channels > 6 ? 6 : enc->ch_layout.nb_channels);
-    enc->thread_count = threads;
-    if (global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    enc->thread_count = o->threads;
+    if (o->global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if ((ret = avcodec_open2(enc, codec, NULL)) < 0) return open_failed(name, ret, &enc, err);
     *out = enc;
+    return CF_OK;
+}
+
+cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err) {
+    AVDictionary *opts = NULL;
+    int ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE);
+    if (ret < 0) return cf_error_set(err, CF_ERR_IO, "cannot write %s: %s", path, av_err2str(ret));
+    /* faststart puts the index (moov) first so a browser can play while downloading. */
+    if (f == CF_TARGET_FORMAT_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
+    ret = avformat_write_header(oc, &opts);
+    av_dict_free(&opts);
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "cannot start %s: %s", path, av_err2str(ret));
     return CF_OK;
 }

@@ -1,6 +1,6 @@
 /* thumbnail.c — JPEG thumbnails with libswscale and the MJPEG encoder, full-range YUV as JPEG
  * viewers expect. */
-#include "thumbnail.h"
+#include "clipforge/encode.h"
 
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
@@ -49,7 +49,7 @@ end:
     return ret;
 }
 
-cf_err cfclip_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
+cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
     int w = width > 0 ? width : frame->width;
     int h = (int)((int64_t)frame->height * w / frame->width) & ~1;
     w &= ~1;

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 
 #include "decode_driver.h"
-#include "encoders.h"
-#include "thumbnail.h"
+#include "clipforge/encode.h"
 
 static void stage_report(const cfclip_stage *s, double t) {
     if (!s || s->expect_s <= 0) return;
@@ -207,6 +206,10 @@ static int64_t ring_duration(const pts_ring *r, int64_t pts, int64_t end_pts) {
     return 0;
 }
 
+static cf_target_format target(cfclip_format f) {
+    return f == CFCLIP_WEBM ? CF_TARGET_FORMAT_WEBM : f == CFCLIP_GIF ? CF_TARGET_FORMAT_GIF : CF_TARGET_FORMAT_MP4;
+}
+
 struct muxer {
     AVFormatContext *oc; /* owned, with its file */
     out_lane out[2];
@@ -305,9 +308,9 @@ static cf_err setup_video(cfclip_input *in, const cfclip_encode_job *job, muxer 
     out_lane *o = &m->out[0];
     o->mux = m;
     o->video = true;
-    bool gh = m->oc->oformat->flags & AVFMT_GLOBALHEADER;
-    if (!rc) rc = cfclip_open_video_encoder(plan->format, lane->graph.sink, plan->threads, gh,
-                                            &o->enc, err);
+    cf_encoder_options eo = {.threads = plan->threads,
+                             .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER};
+    if (!rc) rc = cf_encoder_open_video(target(plan->format), lane->graph.sink, &eo, &o->enc, err);
     if (!rc) rc = add_stream(m, o, err);
     lane->consume = encode_consume;
     lane->ctx = o;
@@ -319,9 +322,11 @@ static cf_err setup_audio(cfclip_input *in, const cfclip_encode_job *job, muxer 
     const cfclip_plan *plan = job->plan;
     out_lane *o = &m->out[1];
     o->mux = m;
-    bool gh = m->oc->oformat->flags & AVFMT_GLOBALHEADER;
+    cf_encoder_options eo = {.threads = plan->threads,
+                             .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER};
     const AVCodecParameters *par = in->fmt->streams[in->audio_index]->codecpar;
-    cf_err rc = cfclip_open_audio_encoder(plan->format, par, plan->threads, gh, &o->enc, err);
+    cf_err rc = cf_encoder_open_audio(target(plan->format), par->sample_rate, &par->ch_layout, &eo,
+                                      &o->enc, err);
     if (rc) return rc;
     char layout[128] = "";
     av_channel_layout_describe(&o->enc->ch_layout, layout, sizeof layout);
@@ -340,19 +345,7 @@ static cf_err setup_audio(cfclip_input *in, const cfclip_encode_job *job, muxer 
 }
 
 static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
-    AVDictionary *opts = NULL;
-    int ret = avio_open(&m->oc->pb, job->output_path, AVIO_FLAG_WRITE);
-    if (ret < 0)
-        return cf_error_set(err, CF_ERR_IO, "cannot write %s: %s", job->output_path,
-                            av_err2str(ret));
-    /* faststart puts the index (moov) first so a browser can play while downloading. */
-    if (job->plan->format == CFCLIP_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
-    ret = avformat_write_header(m->oc, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        return cf_error_set(err, CF_ERR_PROCESSING, "cannot start %s: %s", job->output_path,
-                            av_err2str(ret));
-    return CF_OK;
+    return cf_output_start(m->oc, target(job->plan->format), job->output_path, err);
 }
 
 static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
@@ -370,7 +363,7 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
     if (!job->thumb_path) return CF_OK;
     if (!m->thumb)
         return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: the clip has no pictures");
-    return cfclip_write_jpeg(m->thumb, job->plan->thumb_w, job->thumb_path, err);
+    return cf_write_jpeg(m->thumb, job->plan->thumb_w, job->thumb_path, err);
 }
 
 static void muxer_free(muxer *m) {

@@ -1,12 +1,14 @@
-/* captions.c — SRT/VTT/transcript reading, line grouping, SRT/VTT/ASS writing. */
+/* captions.c — caption words for a render: SRT/VTT (parsed and written by the transcription
+ * package) or transcript JSON in, line grouping, and the ASS script with the spoken word
+ * highlighted. */
 #include "captions.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/caption_parse.h"
 #include "clipforge/json.h"
 #include "strbuf.h"
 #include "timeline_check.h"
@@ -40,97 +42,40 @@ static void free_words(words *w) {
     *w = (words){0};
 }
 
-/* Splits a cue's text into words spread over [s, e) by their length. Markup is dropped. */
-static bool add_cue(words *w, int64_t s, int64_t e, const char *text) {
-    char *clean = malloc(strlen(text) + 1);
-    if (!clean) return false;
-    size_t n = 0;
-    int depth = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p == '<' || *p == '{') depth++;
-        else if ((*p == '>' || *p == '}') && depth > 0) depth--;
-        else if (!depth) clean[n++] = (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-    }
-    clean[n] = 0;
-    size_t total = 0;
-    for (char *p = clean; *p; p++) total += *p != ' ';
-    bool ok = true;
-    size_t done = 0;
-    for (char *p = clean; *p && ok;) {
-        while (*p == ' ') p++;
-        char *q = p;
-        while (*q && *q != ' ') q++;
-        if (q == p) break;
-        size_t len = (size_t)(q - p);
-        int64_t ws = s + (int64_t)((e - s) * (double)done / (double)total);
-        done += len;
-        int64_t we = s + (int64_t)((e - s) * (double)done / (double)total);
-        ok = add_word(w, ws, we, p, len);
-        p = q;
-    }
-    free(clean);
-    return ok;
-}
-
-/* "HH:MM:SS,mmm", "MM:SS.mmm" */
-static bool parse_ts(const char **pp, int64_t *ms) {
-    const char *p = *pp;
-    while (*p == ' ') p++;
-    long v[3] = {0};
-    int n = 0;
-    char *end;
-    for (;;) {
-        if (!isdigit((unsigned char)*p) || n == 3) return false;
-        v[n++] = strtol(p, &end, 10);
-        p = end;
-        if (*p != ':') break;
-        p++;
-    }
-    if ((*p != ',' && *p != '.') || n < 2) return false;
-    p++;
-    if (!isdigit((unsigned char)*p)) return false;
-    long frac = strtol(p, &end, 10);
-    if (end - p != 3) return false;
-    long h = n == 3 ? v[0] : 0, m = v[n - 2], s = v[n - 1];
-    if (m > 59 || s > 59) return false;
-    *ms = ((h * 60 + m) * 60 + s) * 1000 + frac;
-    *pp = end;
+static bool add_transcript_words(words *w, const cf_transcript *t) {
+    for (size_t i = 0; i < t->n_segments; i++)
+        for (size_t k = 0; k < t->segments[i].n_words; k++) {
+            const cf_transcript_word *x = &t->segments[i].words[k];
+            if (!add_word(w, x->start_ms, x->end_ms, x->word, strlen(x->word))) return false;
+        }
     return true;
 }
 
+/* The words of cues, timed across each cue by their length (the transcription package's rule). */
+static cf_err add_track(words *w, const cf_caption_track *track, cf_error *err) {
+    cf_transcript t;
+    cf_err e = cf_captions_to_transcript(track, &t, err);
+    if (e) return e;
+    if (!add_transcript_words(w, &t)) e = cf_error_set(err, CF_ERR_NO_MEMORY, "captions: too many words or out of memory");
+    cf_transcript_free(&t);
+    return e;
+}
+
+/* Text said over [s, e) without word times: one cue. */
+static cf_err add_cue(words *w, int64_t s, int64_t e, const char *text, cf_error *err) {
+    cf_caption_cue cue = {s, e, (char *)text};
+    cf_caption_track track = {&cue, 1};
+    return add_track(w, &track, err);
+}
+
+/* SRT or WebVTT through the transcription package's parser (errors carry the line). */
 static cf_err parse_cues(const char *text, const char *path, words *w, cf_error *err) {
-    const char *p = text;
-    int line_no = 0;
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        line_no++;
-        const char *arrow = memmem(p, len, "-->", 3);
-        if (!arrow) {
-            p += len + (eol ? 1 : 0);
-            continue;
-        }
-        int64_t s, e;
-        const char *q = p;
-        const char *r = arrow + 3;
-        if (!parse_ts(&q, &s) || !parse_ts(&r, &e) || e < s)
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: line %d: bad cue times", path, line_no);
-        /* cue text: the lines up to a blank one */
-        p += len + (eol ? 1 : 0);
-        strbuf cue = {0};
-        while (*p && *p != '\n' && !(*p == '\r' && p[1] == '\n')) {
-            const char *e2 = strchr(p, '\n');
-            size_t l2 = e2 ? (size_t)(e2 - p) : strlen(p);
-            strbuf_addf(&cue, "%.*s ", (int)l2, p);
-            p += l2 + (e2 ? 1 : 0);
-            line_no++;
-        }
-        char *t = strbuf_take(&cue);
-        bool ok = t && add_cue(w, s, e, t);
-        free(t);
-        if (!ok) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: too many words or out of memory", path);
-    }
-    return CF_OK;
+    cf_caption_track track = {0};
+    cf_err e = cf_captions_parse(text, strlen(text), &track, err);
+    if (!e) e = add_track(w, &track, err);
+    cf_caption_track_free(&track);
+    if (e) cf_error_prefix(err, "%s", path);
+    return e;
 }
 
 static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *err) {
@@ -143,8 +88,7 @@ static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *
     if (cf_json_get_string(o, "word", true, &t, field, err) && (r = cf_json_get_string(o, "text", false, &t, field, err)))
         return r;
     if (e < s) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.end_ms: before start_ms", field);
-    if (!add_cue(w, s, e, t)) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
-    return CF_OK;
+    return add_cue(w, s, e, t, err);
 }
 
 static cf_err parse_transcript(const json_t *root, const char *path, words *w, cf_error *err) {
@@ -203,6 +147,17 @@ static bool ends_with(const char *s, const char *suffix) {
     return a >= b && !strcasecmp(s + a - b, suffix);
 }
 
+/* Stored objects (media/<id>) have no extension: their text says what they are. */
+static bool no_extension(const char *path) {
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    return !dot || (slash && dot < slash);
+}
+
+static bool looks_like_json(const char *text) {
+    while (*text == ' ' || *text == '\n' || *text == '\r' || *text == '\t') text++;
+    return *text == '{';
+}
+
 cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, cf_captions *out,
                         cf_error *err) {
     memset(out, 0, sizeof *out);
@@ -210,11 +165,11 @@ cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, c
     if (!text) return err->code;
     words w = {0};
     cf_err e;
-    if (ends_with(path, ".json")) {
+    if (ends_with(path, ".json") || (no_extension(path) && looks_like_json(text))) {
         json_t *root = cf_json_parse(text, strlen(text), 64, err);
         e = root ? parse_transcript(root, path, &w, err) : err->code;
         json_decref(root);
-    } else if (ends_with(path, ".srt") || ends_with(path, ".vtt")) {
+    } else if (ends_with(path, ".srt") || ends_with(path, ".vtt") || no_extension(path)) {
         e = parse_cues(text, path, &w, err);
     } else {
         e = cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: captions must be .srt, .vtt or a .json transcript", path);
@@ -256,14 +211,11 @@ static size_t line_end(const cf_captions *c, size_t i, int per_line) {
     return j;
 }
 
-static void fmt_time(strbuf *b, int64_t ms, char sep, bool hours) {
+/* ASS time: h:mm:ss.cc */
+static void fmt_time(strbuf *b, int64_t ms) {
     if (ms < 0) ms = 0;
-    if (hours)
-        strbuf_addf(b, "%02lld:%02lld:%02lld%c%03lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
-                    (long long)(ms / 1000 % 60), sep, (long long)(ms % 1000));
-    else
-        strbuf_addf(b, "%lld:%02lld:%02lld.%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
-                    (long long)(ms / 1000 % 60), (long long)(ms % 1000 / 10));
+    strbuf_addf(b, "%lld:%02lld:%02lld.%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+                (long long)(ms / 1000 % 60), (long long)(ms % 1000 / 10));
 }
 
 static cf_err write_file(strbuf *b, const char *path, cf_error *err) {
@@ -276,30 +228,31 @@ static cf_err write_file(strbuf *b, const char *path, cf_error *err) {
     return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
 }
 
-static cf_err write_text_cues(const cf_captions *c, int per_line, const char *path, bool vtt, cf_error *err) {
-    strbuf b = {0};
-    if (vtt) strbuf_addf(&b, "WEBVTT\n\n");
-    int n = 0;
-    for (size_t i = 0; i < c->n_words;) {
+/* The lines as cues, written by the transcription package's SRT / WebVTT writer. */
+static cf_err write_text_cues(const cf_captions *c, int per_line, const char *path, cf_caption_format fmt,
+                              cf_error *err) {
+    cf_caption_track track = {calloc(c->n_words + 1, sizeof(cf_caption_cue)), 0};
+    cf_err e = track.cues ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    for (size_t i = 0; !e && i < c->n_words;) {
         size_t j = line_end(c, i, per_line);
-        if (!vtt) strbuf_addf(&b, "%d\n", ++n);
-        fmt_time(&b, c->words[i].start_ms, vtt ? '.' : ',', true);
-        strbuf_addf(&b, " --> ");
-        fmt_time(&b, c->words[j - 1].end_ms, vtt ? '.' : ',', true);
-        strbuf_addf(&b, "\n");
-        for (size_t k = i; k < j; k++) strbuf_addf(&b, "%s%s", k > i ? " " : "", c->words[k].text);
-        strbuf_addf(&b, "\n\n");
+        strbuf line = {0};
+        for (size_t k = i; k < j; k++) strbuf_addf(&line, "%s%s", k > i ? " " : "", c->words[k].text);
+        cf_caption_cue *cue = &track.cues[track.n_cues++];
+        *cue = (cf_caption_cue){c->words[i].start_ms, c->words[j - 1].end_ms, strbuf_take(&line)};
+        if (!cue->text) e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
         i = j;
     }
-    return write_file(&b, path, err);
+    if (!e) e = cf_captions_write_file(&track, fmt, path, err);
+    cf_caption_track_free(&track);
+    return e;
 }
 
 cf_err cf_captions_write_srt(const cf_captions *c, int per_line, const char *path, cf_error *err) {
-    return write_text_cues(c, per_line, path, false, err);
+    return write_text_cues(c, per_line, path, CF_CAPTION_SRT, err);
 }
 
 cf_err cf_captions_write_vtt(const cf_captions *c, int per_line, const char *path, cf_error *err) {
-    return write_text_cues(c, per_line, path, true, err);
+    return write_text_cues(c, per_line, path, CF_CAPTION_VTT, err);
 }
 
 /* ASS colours are &HBBGGRR. */
@@ -347,9 +300,9 @@ cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *s
             int64_t e = k + 1 < j ? c->words[k + 1].start_ms : c->words[j - 1].end_ms;
             if (e <= s) continue;
             strbuf_addf(&b, "Dialogue: 0,");
-            fmt_time(&b, s, '.', false);
+            fmt_time(&b, s);
             strbuf_addf(&b, ",");
-            fmt_time(&b, e, '.', false);
+            fmt_time(&b, e);
             strbuf_addf(&b, ",Default,,0,0,0,,");
             for (size_t m = i; m < j; m++) {
                 if (m > i) strbuf_addf(&b, " ");

@@ -1,9 +1,11 @@
-/* output_file.c — encoders and muxer of one render output. */
+/* output_file.c — one render output: encoders and file set up by the shared clipforge/encode.h
+ * (the clip engine's), fed from the graph's sinks. */
 #include "output_file.h"
 
 #include <libavfilter/buffersink.h>
-#include <libavutil/opt.h>
 #include <stdio.h>
+
+#include "clipforge/encode.h"
 
 static cf_err av_fail(cf_error *err, const output_file *o, const char *step, int ret) {
     char msg[AV_ERROR_MAX_STRING_SIZE];
@@ -12,97 +14,56 @@ static cf_err av_fail(cf_error *err, const output_file *o, const char *step, int
 }
 
 const char *output_sample_fmt(cf_target_format format) {
-    return format == CF_TARGET_FORMAT_WEBM ? "flt" : "fltp";
+    return av_get_sample_fmt_name(cf_encoder_sample_fmt(format));
 }
 
-static const char *muxer_name(cf_target_format f) {
-    return f == CF_TARGET_FORMAT_WEBM ? "webm" : f == CF_TARGET_FORMAT_GIF ? "gif" : "mp4";
+static cf_err add_stream(output_file *o, AVCodecContext *enc, AVStream **st, cf_error *err) {
+    if (!(*st = avformat_new_stream(o->oc, NULL))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    (*st)->time_base = enc->time_base;
+    int ret = avcodec_parameters_from_context((*st)->codecpar, enc);
+    return ret < 0 ? av_fail(err, o, "stream parameters", ret) : CF_OK;
 }
 
-static void video_options(output_file *o, int64_t bitrate) {
-    AVCodecContext *c = o->venc;
-    if (o->format == CF_TARGET_FORMAT_MP4) {
-        av_opt_set(c->priv_data, "preset", "veryfast", 0);
-        if (!bitrate) av_opt_set(c->priv_data, "crf", "23", 0);
-    } else if (o->format == CF_TARGET_FORMAT_WEBM) {
-        av_opt_set(c->priv_data, "deadline", "realtime", 0);
-        av_opt_set(c->priv_data, "cpu-used", "8", 0);
-        av_opt_set(c->priv_data, "row-mt", "1", 0);
-        if (!bitrate) av_opt_set(c->priv_data, "crf", "32", 0);
-    }
-    if (bitrate) c->bit_rate = bitrate;
-}
-
+/* Keyframes every 2 s: shorts are scrubbed and cut again. */
 static cf_err open_video(output_file *o, int64_t bitrate, int threads, cf_error *err) {
-    const char *name = o->format == CF_TARGET_FORMAT_WEBM ? "libvpx-vp9"
-                       : o->format == CF_TARGET_FORMAT_GIF ? "gif" : "libx264";
-    const AVCodec *codec = avcodec_find_encoder_by_name(name);
-    if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: encoder %s is not available", o->path, name);
-    if (!(o->venc = avcodec_alloc_context3(codec)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", o->path);
-    AVCodecContext *c = o->venc;
-    c->width = av_buffersink_get_w(o->vsink);
-    c->height = av_buffersink_get_h(o->vsink);
-    c->pix_fmt = av_buffersink_get_format(o->vsink);
-    c->sample_aspect_ratio = (AVRational){1, 1};
-    c->time_base = av_buffersink_get_time_base(o->vsink);
-    c->framerate = av_buffersink_get_frame_rate(o->vsink);
-    if (c->framerate.num) c->gop_size = (int)(2 * av_q2d(c->framerate));
-    c->thread_count = threads;
-    if (o->oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    video_options(o, bitrate);
-    int ret;
-    if ((ret = avcodec_open2(c, codec, NULL)) < 0) return av_fail(err, o, "open video encoder", ret);
-    if (!(o->vst = avformat_new_stream(o->oc, NULL))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    o->vst->time_base = c->time_base;
-    if ((ret = avcodec_parameters_from_context(o->vst->codecpar, c)) < 0)
-        return av_fail(err, o, "video parameters", ret);
-    return CF_OK;
+    cf_encoder_options eo = {.threads = threads, .bitrate = bitrate, .keyframe_s = 2,
+                             .global_header = o->oc->oformat->flags & AVFMT_GLOBALHEADER};
+    cf_err e = cf_encoder_open_video(o->format, o->vsink, &eo, &o->venc, err);
+    if (e) return cf_error_prefix(err, "%s", o->path), e;
+    return add_stream(o, o->venc, &o->vst, err);
 }
 
-static cf_err open_audio(output_file *o, cf_error *err) {
-    const char *name = o->format == CF_TARGET_FORMAT_WEBM ? "libopus" : "aac";
-    const AVCodec *codec = avcodec_find_encoder_by_name(name);
-    if (!codec) return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: encoder %s is not available", o->path, name);
-    if (!(o->aenc = avcodec_alloc_context3(codec)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", o->path);
-    AVCodecContext *c = o->aenc;
-    c->sample_rate = av_buffersink_get_sample_rate(o->asink);
-    c->sample_fmt = av_buffersink_get_format(o->asink);
-    int ret;
-    if ((ret = av_buffersink_get_ch_layout(o->asink, &c->ch_layout)) < 0)
-        return av_fail(err, o, "audio layout", ret);
-    c->time_base = (AVRational){1, c->sample_rate};
-    c->bit_rate = o->format == CF_TARGET_FORMAT_WEBM ? 96000 : 128000;
-    if (o->oc->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if ((ret = avcodec_open2(c, codec, NULL)) < 0) return av_fail(err, o, "open audio encoder", ret);
-    if (!(c->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
-        av_buffersink_set_frame_size(o->asink, (unsigned)c->frame_size);
-    if (!(o->ast = avformat_new_stream(o->oc, NULL))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    o->ast->time_base = c->time_base;
-    if ((ret = avcodec_parameters_from_context(o->ast->codecpar, c)) < 0)
-        return av_fail(err, o, "audio parameters", ret);
-    return CF_OK;
+/* The graph already delivers the encoder's sample format at 48 kHz stereo. */
+static cf_err open_audio(output_file *o, int threads, cf_error *err) {
+    AVChannelLayout layout = {0};
+    int ret = av_buffersink_get_ch_layout(o->asink, &layout);
+    if (ret < 0) return av_fail(err, o, "audio layout", ret);
+    cf_encoder_options eo = {.threads = threads, .global_header = o->oc->oformat->flags & AVFMT_GLOBALHEADER};
+    int rate = av_buffersink_get_sample_rate(o->asink);
+    cf_err e = cf_encoder_open_audio(o->format, rate, &layout, &eo, &o->aenc, err);
+    av_channel_layout_uninit(&layout);
+    if (e) return cf_error_prefix(err, "%s", o->path), e;
+    if (o->aenc->sample_rate != rate)
+        return cf_error_set(err, CF_ERR_INTERNAL, "%s: the audio encoder wants %d Hz, the graph gives %d", o->path,
+                            o->aenc->sample_rate, rate);
+    if (!(o->aenc->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
+        av_buffersink_set_frame_size(o->asink, (unsigned)o->aenc->frame_size);
+    return add_stream(o, o->aenc, &o->ast, err);
 }
 
 cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) {
     int ret;
-    if ((ret = avformat_alloc_output_context2(&o->oc, NULL, muxer_name(o->format), o->path)) < 0)
+    if ((ret = avformat_alloc_output_context2(&o->oc, NULL, cf_encoder_muxer(o->format), o->path)) < 0)
         return av_fail(err, o, "create output", ret);
     if (!(o->frame = av_frame_alloc()) || !(o->pkt = av_packet_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err e = open_video(o, bitrate, threads, err);
     if (e) return e;
-    if (o->asink && (e = open_audio(o, err))) return e;
+    if (o->asink && (e = open_audio(o, threads, err))) return e;
     o->a_done = !o->asink;
-    if ((ret = avio_open(&o->oc->pb, o->path, AVIO_FLAG_WRITE)) < 0) return av_fail(err, o, "open for writing", ret);
-    o->created = true;
-    AVDictionary *mux = NULL;
-    if (o->format == CF_TARGET_FORMAT_MP4) av_dict_set(&mux, "movflags", "+faststart", 0);
-    ret = avformat_write_header(o->oc, &mux);
-    av_dict_free(&mux);
-    if (ret < 0) return av_fail(err, o, "write header", ret);
-    return CF_OK;
+    e = cf_output_start(o->oc, o->format, o->path, err);
+    o->created = o->oc->pb != NULL;
+    return e;
 }
 
 /* Sends frame (NULL = flush) and writes every packet the encoder returns. */
@@ -123,7 +84,9 @@ static cf_err drain_sink(output_file *o, AVFilterContext *sink, AVCodecContext *
                          bool *done, void (*on_video)(void *, const AVFrame *, AVRational), void *user,
                          cf_error *err) {
     while (!*done) {
-        int ret = av_buffersink_get_frame_flags(sink, o->frame, 0);
+        /* NO_REQUEST: asking the sink for more would run the graph to the end of the stream
+         * inside this loop (no cancel, no progress, the other sinks' frames piling up). */
+        int ret = av_buffersink_get_frame_flags(sink, o->frame, AV_BUFFERSINK_FLAG_NO_REQUEST);
         if (ret == AVERROR(EAGAIN)) return CF_OK;
         if (ret == AVERROR_EOF) {
             *done = true;

@@ -5,7 +5,6 @@
  * time; cancellation is polled between frames. Temp files go on every path. */
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
-#include <libswscale/swscale.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 
 #include "captions.h"
 #include "debug_video.h"
+#include "clipforge/encode.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
@@ -325,41 +325,6 @@ end:
 
 /* ---- thumbnail ------------------------------------------------------------------------------ */
 
-static cf_err write_jpeg(const AVFrame *src, const char *path, cf_error *err) {
-    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-    AVCodecContext *c = codec ? avcodec_alloc_context3(codec) : NULL;
-    AVFrame *f = av_frame_alloc();
-    AVPacket *pkt = av_packet_alloc();
-    struct SwsContext *sws = NULL;
-    cf_err e = CF_OK;
-    int ret = AVERROR(ENOMEM);
-    if (!c || !f || !pkt) goto fail;
-    c->width = src->width, c->height = src->height;
-    c->pix_fmt = AV_PIX_FMT_YUVJ420P;
-    c->time_base = (AVRational){1, 25};
-    c->qmin = c->qmax = 3;
-    f->width = src->width, f->height = src->height, f->format = AV_PIX_FMT_YUVJ420P;
-    if ((ret = avcodec_open2(c, codec, NULL)) < 0 || (ret = av_frame_get_buffer(f, 0)) < 0) goto fail;
-    sws = sws_getContext(src->width, src->height, src->format, f->width, f->height, f->format, SWS_BICUBIC, NULL,
-                         NULL, NULL);
-    if (!sws) goto fail;
-    sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, f->data, f->linesize);
-    if ((ret = avcodec_send_frame(c, f)) < 0 || (ret = avcodec_receive_packet(c, pkt)) < 0) goto fail;
-    FILE *out = fopen(path, "wb");
-    bool ok = out && fwrite(pkt->data, 1, (size_t)pkt->size, out) == (size_t)pkt->size;
-    if (out && fclose(out) != 0) ok = false;
-    if (!ok) e = cf_error_set(err, CF_ERR_IO, "%s: cannot write the thumbnail", path);
-    goto end;
-fail:
-    e = av_fail(err, "thumbnail", ret);
-end:
-    sws_freeContext(sws);
-    av_packet_free(&pkt);
-    av_frame_free(&f);
-    avcodec_free_context(&c);
-    return e;
-}
-
 static void on_video(void *user, const AVFrame *f, AVRational tb) {
     job *j = user;
     double t = f->pts == AV_NOPTS_VALUE ? 0 : f->pts * av_q2d(tb);
@@ -367,17 +332,23 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
     if (!j->thumb_done && t >= j->thumb_at_s && f->format != AV_PIX_FMT_PAL8) {
         cf_error terr;
         j->thumb_done = true;
-        j->thumb_err = write_jpeg(f, j->thumb_path, &terr);
+        j->thumb_err = cf_write_jpeg(f, 0, j->thumb_path, &terr);
         if (j->thumb_err) cf_log_warn("render", "%s", terr.msg);
     }
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
+/* One request brings one frame to the sink that lags most; the drains then take only what the
+ * sinks already hold. So each turn is about a frame of work, and cancellation and progress are
+ * seen every frame however large the render. */
 static cf_err pump(job *j, cf_error *err) {
     double dur = j->plan.duration_ms / 1000.0;
     for (;;) {
-        if (cf_progress_cancelled(j->progress)) return cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+        if (cf_progress_cancelled(j->progress)) {
+            cf_log_debug("render", "cancelled at %.3f s of %.3f s", j->last_s, dur);
+            return cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+        }
         int ret = avfilter_graph_request_oldest(j->graph);
         if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) return av_fail(err, "filter", ret);
         for (size_t i = 0; i < j->n_outs; i++) {

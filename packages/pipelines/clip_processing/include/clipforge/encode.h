@@ -1,0 +1,48 @@
+/* encode.h — the encoders and output files of each target format, one setup for every
+ * pipeline that writes video (the clip engine, the renderer): mp4 = libx264 (veryfast, CRF 23,
+ * High profile) + AAC, moov first (faststart); webm = libvpx-vp9 (CRF 32, "good", cpu-used 5,
+ * row-mt) + libopus; gif = the GIF encoder on a palette. Audio is 64 kbit/s per channel (AAC) or
+ * 48 (Opus). Thumbnails are baseline JPEG. */
+#ifndef CLIPFORGE_ENCODE_H
+#define CLIPFORGE_ENCODE_H
+
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavformat/avformat.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/domain/types.h"
+#include "clipforge/error.h"
+
+/* The libx264 settings, also used by the benchmarks' ffmpeg peers. */
+#define CF_X264_PRESET "veryfast"
+#define CF_X264_CRF "23"
+
+typedef struct cf_encoder_options {
+    int threads;        /* codec threads, 0 = auto */
+    int64_t bitrate;    /* video bits/s, 0 = the format's constant quality */
+    double keyframe_s;  /* keyframe interval in seconds, 0 = the encoder's default */
+    bool global_header; /* the muxer wants global headers (AVFMT_GLOBALHEADER) */
+} cf_encoder_options;
+
+/* Opens the video encoder of format f for the frames sink delivers (size, pixel format, time
+ * base, frame rate). *out is the caller's (avcodec_free_context). */
+cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf_encoder_options *o,
+                             AVCodecContext **out, cf_error *err);
+/* Opens the audio encoder of format f at the sample rate and channel layout closest to
+ * sample_rate / layout that it takes, in cf_encoder_sample_fmt(f). */
+cf_err cf_encoder_open_audio(cf_target_format f, int sample_rate, const AVChannelLayout *layout,
+                             const cf_encoder_options *o, AVCodecContext **out, cf_error *err);
+/* The sample format the audio encoder of f takes (for aformat in a filter graph). */
+enum AVSampleFormat cf_encoder_sample_fmt(cf_target_format f);
+/* The muxer name of f ("mp4", "webm", "gif"). */
+const char *cf_encoder_muxer(cf_target_format f);
+/* Opens path for oc and writes the header (mp4: faststart). */
+cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err);
+
+/* Scales frame to width (0 = its own width; the height keeps the aspect, even) and writes it
+ * to path as a baseline JPEG. */
+cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err);
+
+#endif
