@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, cancel, refuse, webhook. Media is generated here, tiny.
+# duck, smartcrop, timeline, cancel, refuse, webhook, slide, split. Media is generated here, tiny.
 set -euo pipefail
 bin=$1
 case_name=$2
@@ -227,6 +227,38 @@ PY
   echo "  stopped ${stop_ms} ms after SIGINT, at ${at_s} s of 60 s"
   python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
   [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
+  ;;
+slide)
+  # A red square slides in (rising 8 % of the canvas while it fades in) and sinks out: its
+  # red-weighted centre row is measured on decoded frames.
+  gen_black black.mp4 4
+  ffmpeg -v error -y -f lavfi -i color=c=red:s=64x64 -frames:v 1 logo.png
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 360, "fps": 25},
+ "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 4000, "layout": "fit"}],
+ "overlays": [{"kind": "image", "image_uri": "logo.png", "start_ms": 1000, "end_ms": 3500, "position": "center",
+               "width": 0.2, "animation": "slide", "animation_ms": 1000}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  red_row() { # file t -> red-weighted mean row of the frame
+    ffmpeg -v error -ss "$2" -i "$1" -frames:v 1 -vf format=rgb24 -f rawvideo - | python3 -c '
+import sys
+d = sys.stdin.buffer.read(); w = 320; s = n = 0
+for i in range(0, len(d), 3):
+    r, g, b = d[i], d[i + 1], d[i + 2]
+    if r > g + 40 and r > b + 40:
+        s += (i // 3 // w) * r; n += r
+print(s / n if n else -1)'
+  }
+  y_in=$(red_row out.mp4 1.24); y_half=$(red_row out.mp4 1.52); y_rest=$(red_row out.mp4 2.52); y_out=$(red_row out.mp4 3.28)
+  check "the square rises into place and sinks out (rows: $y_in, $y_half, $y_rest, $y_out)"
+  python3 -c "
+import sys
+y_in, y_half, y_rest, y_out = $y_in, $y_half, $y_rest, $y_out
+ok = min(y_in, y_half, y_rest, y_out) > 0 and 15 < y_in - y_rest < 28 and 9 < y_half - y_rest < 20 \
+     and 14 < y_out - y_rest < 28 and abs(y_rest - 180) < 3
+sys.exit(0 if ok else 1)" || fail "slide positions"
   ;;
 refuse)
   gen_black black.mp4 2

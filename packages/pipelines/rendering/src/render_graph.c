@@ -168,9 +168,14 @@ static void text_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
 }
 
 static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
-    char x[96], y[96];
+    char x[96], y[96], r[160], ys[400];
     int w = even(c->W * (o->has_width ? o->width : 0.2));
     anchor(o, "W", "H", "w", "h", x, y, sizeof x);
+    ramp(o, r, sizeof r);
+    /* slide: rises into place as it fades in (8 % of the canvas, like text) and sinks out */
+    bool slide = o->animation == CF_OVERLAY_ANIMATION_SLIDE;
+    if (slide) snprintf(ys, sizeof ys, "'%s+(1-%s)*H*0.08':eval=frame", y, r);
+    else snprintf(ys, sizeof ys, "%s", y);
     double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0, a = o->animation_ms / 1000.0;
     strbuf_addf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba", c->p->image_links[k], w < 2 ? 2 : w);
     bool looped = o->animation != CF_OVERLAY_ANIMATION_NONE && a > 0;
@@ -181,7 +186,7 @@ static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     }
     /* a looped image never ends: the main input decides the end; a single frame is repeated */
     strbuf_addf(&c->b, "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];", k,
-                c->cur_v, k, x, y, looped, s, e, k);
+                c->cur_v, k, x, ys, looped, s, e, k);
 }
 
 static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
