@@ -260,6 +260,24 @@ ok = min(y_in, y_half, y_rest, y_out) > 0 and 15 < y_in - y_rest < 28 and 9 < y_
      and 14 < y_out - y_rest < 28 and abs(y_rest - 180) < 3
 sys.exit(0 if ok else 1)" || fail "slide positions"
   ;;
+split)
+  # Two people (the test portrait twice, off-centre in each half): podcast-split frames each
+  # panel on a face, so the grey background of the source hardly shows.
+  src=${CF_RENDER_TESTDATA:?}/two_faces.mp4
+  "$bin" render --template podcast-split --input "$src" --span 0:2 --format vertical --size 360x640 \
+    --output out.mp4 --debug-path path.json >/dev/null
+  grey_share() { # file t y h -> share of pixels of the band that are the source's grey
+    ffmpeg -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=360:$4:0:$3,format=rgb24" -f rawvideo - | python3 -c '
+import sys
+d = sys.stdin.buffer.read(); px = len(d) // 3
+print(sum(1 for i in range(0, len(d), 3) if all(abs(d[i + k] - 0x50) < 12 for k in range(3))) / px)'
+  }
+  top=$(grey_share out.mp4 1 0 300); bottom=$(grey_share out.mp4 1 340 300)
+  check "each panel shows a person, not the background (grey share: top $top, bottom $bottom)"
+  python3 -c "import sys; sys.exit(0 if $top < 0.15 and $bottom < 0.15 else 1)" || fail "panels not framed on faces"
+  python3 -c 'import json,sys; d=json.load(open("path.json")); sys.exit(0 if any("split" in x for x in d) else 1)' ||
+    fail "the debug path lacks the split regions"
+  ;;
 refuse)
   gen_black black.mp4 2
   check "a text overlay without text is refused, naming the field, exit 2"

@@ -220,6 +220,113 @@ end:
     return e;
 }
 
+/* ---- split regions ------------------------------------------------------------------------ */
+
+#define SPLIT_FACE_INTERVAL_MS 500
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+typedef struct face_hit {
+    double cx, cy, size;
+} face_hit;
+
+static int by_cx(const void *a, const void *b) {
+    double d = ((const face_hit *)a)->cx - ((const face_hit *)b)->cx;
+    return (d > 0) - (d < 0);
+}
+
+static int by_double(const void *a, const void *b) {
+    double d = *(const double *)a - *(const double *)b;
+    return (d > 0) - (d < 0);
+}
+
+/* The median of field (0 cx, 1 cy, 2 size) over hits[0..n); 0 when out of memory. */
+static double median_of(const face_hit *hits, size_t n, int field) {
+    double *v = malloc(n * sizeof *v), m = 0;
+    if (!v) return 0;
+    for (size_t i = 0; i < n; i++) v[i] = field == 0 ? hits[i].cx : field == 1 ? hits[i].cy : hits[i].size;
+    qsort(v, n, sizeof v[0], by_double);
+    m = v[n / 2];
+    free(v);
+    return m;
+}
+
+static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, cf_progress *progress,
+                            face_hit **hits, size_t *n, int *src_w, int *src_h, cf_error *err) {
+    cf_haar_cascade *cascade = NULL;
+    cf_gray_reader *r = NULL;
+    cf_err e = cf_haar_load(CF_DEFAULT_FACE_CASCADE, &cascade, err);
+    /* twice the reframe width: two people share the frame, so each face is small */
+    if (!e) e = cf_gray_reader_open(path, start_ms, 640, 0, &r, err);
+    cf_video_info info = {0};
+    if (!e) cf_gray_reader_info(r, &info);
+    *src_w = info.width, *src_h = info.height;
+    size_t cap = 0;
+    int64_t next_ms = start_ms;
+    while (!e) {
+        cf_gray_image img;
+        int64_t ms;
+        bool eof;
+        if ((e = cf_gray_reader_next(r, &img, &ms, &eof, err)) || eof || (end_ms > 0 && ms >= end_ms)) break;
+        if (cf_progress_cancelled(progress)) e = cf_error_set(err, CF_ERR_CANCELLED, "split: cancelled");
+        if (e || ms < next_ms) continue;
+        next_ms = ms + SPLIT_FACE_INTERVAL_MS;
+        cf_detect_params dp;
+        cf_detect_params_default(&dp);
+        dp.scale_factor = 1.15, dp.min_size = 20;
+        cf_rect *faces = NULL;
+        size_t nf = 0;
+        if ((e = cf_haar_detect(cascade, &img, &dp, &faces, &nf, err))) break;
+        double k = (double)info.width / img.width;
+        for (size_t i = 0; i < nf && !e; i++) {
+            if (*n == cap) {
+                face_hit *v = realloc(*hits, (cap = cap ? cap * 2 : 16) * sizeof *v);
+                if (!v) e = cf_error_set(err, CF_ERR_NO_MEMORY, "split: out of memory");
+                else *hits = v;
+            }
+            if (!e) (*hits)[(*n)++] = (face_hit){(faces[i].x + faces[i].w / 2.0) * k, (faces[i].y + faces[i].h / 2.0) * k, faces[i].h * k};
+        }
+        free(faces);
+    }
+    cf_gray_reader_close(r);
+    cf_haar_free(cascade);
+    return e;
+}
+
+/* A region of the panel's aspect around one person, inside the frame. */
+static cf_rect frame_face(double cx, double cy, double size, double aspect, int src_w, int src_h) {
+    double h = size * 3.5, w = h * aspect;
+    if (w > src_w) w = src_w, h = w / aspect;
+    if (h > src_h) h = src_h, w = h * aspect;
+    double x = clampd(cx - w / 2, 0, src_w - w), y = clampd(cy + size * 0.4 - h / 2, 0, src_h - h);
+    return (cf_rect){(int)x & ~1, (int)y & ~1, (int)w & ~1, (int)h & ~1};
+}
+
+cf_err cf_split_regions(const char *path, int64_t start_ms, int64_t end_ms, double panel_aspect,
+                        cf_progress *progress, cf_rect regions[2], cf_error *err) {
+    face_hit *hits = NULL;
+    size_t n = 0;
+    int src_w = 0, src_h = 0;
+    cf_err e = collect_faces(path, start_ms, end_ms, progress, &hits, &n, &src_w, &src_h, err);
+    size_t split = 0;
+    double gap = 0;
+    if (!e && n >= 2) {
+        qsort(hits, n, sizeof *hits, by_cx);
+        for (size_t i = 1; i < n; i++)
+            if (hits[i].cx - hits[i - 1].cx > gap) gap = hits[i].cx - hits[i - 1].cx, split = i;
+    }
+    if (!e && (n < 2 || gap <= median_of(hits, n, 2)))
+        e = cf_error_set(err, CF_ERR_NOT_FOUND, "split: %zu face(s) seen, not two people", n);
+    for (int g = 0; !e && g < 2; g++) {
+        const face_hit *part = g ? hits + split : hits;
+        size_t m = g ? n - split : split;
+        regions[g] = frame_face(median_of(part, m, 0), median_of(part, m, 1), median_of(part, m, 2), panel_aspect,
+                                src_w, src_h);
+    }
+    free(hits);
+    return e;
+}
+
 /* ---- the virtual camera ------------------------------------------------------------------ */
 
 /* Frames with nothing seen take the last region of their shot, or the first one ahead. */
@@ -255,7 +362,6 @@ typedef struct axis {
     bool moving;
 } axis;
 
-static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 static void axis_step(axis *ax, double target, double dt) {
     target = clampd(target, ax->lo, ax->hi);

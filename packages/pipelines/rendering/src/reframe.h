@@ -16,6 +16,7 @@
 
 #include "clipforge/error.h"
 #include "clipforge/progress.h"
+#include "haar_cascade.h"
 
 typedef struct cf_reframe_params {
     double aspect;            /* crop width / height, e.g. 9/16 */
@@ -65,6 +66,15 @@ void cf_reframe_plan(cf_camera_path *path, const cf_reframe_params *p);
 
 /* The sample for time t_ms (the latest at or before it). path must have samples. */
 const cf_camera_sample *cf_camera_path_at(const cf_camera_path *path, int64_t t_ms);
+
+/* The split layout's two regions of the source, each framed on a face: faces are detected every
+ * 500 ms over [start_ms, end_ms); their centres are split into a left and a right group at the
+ * widest gap (wider than a face); each group's median face gives a region of the panel's aspect
+ * (panel_aspect = width / height), 3.5 face heights tall with the face in the upper middle,
+ * clamped inside the frame. regions[0] is the left person (the top panel). CF_ERR_NOT_FOUND
+ * when there are not two people to frame; CF_ERR_CANCELLED when progress asks. */
+cf_err cf_split_regions(const char *path, int64_t start_ms, int64_t end_ms, double panel_aspect,
+                        cf_progress *progress, cf_rect regions[2], cf_error *err);
 
 /* {"source":{w,h},"crop":{w,h},"fps","samples":[{t_ms,x,y,roi_x,roi_y,motion,faces,cut}]} */
 json_t *cf_camera_path_to_json(const cf_camera_path *path);

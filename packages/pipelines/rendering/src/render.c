@@ -133,6 +133,28 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     return e;
 }
 
+/* Frames each panel of a split scene on a person; without two people the halves stay. */
+static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
+    const cf_timeline_scene *s = &j->tl->scenes[i];
+    plan_scene *ps = &j->plan.scenes[i];
+    double panel = (double)j->tl->canvas.width / (j->tl->canvas.height / 2.0);
+    cf_error ferr;
+    cf_err e = cf_split_regions(source, s->in_ms, s->out_ms, panel, j->progress, ps->split, &ferr);
+    if (e == CF_ERR_NOT_FOUND) {
+        cf_log_info("render", "scenes[%zu] split: %s; showing the halves", i, ferr.msg);
+        return CF_OK;
+    }
+    if (e) return *err = ferr, cf_error_prefix(err, "scenes[%zu] split", i), e;
+    ps->split_faces = true;
+    if (j->debug) {
+        json_t *d = json_pack("{sI s[{sisisisi}{sisisisi}]}", "scene", (json_int_t)i, "split", "x", ps->split[0].x, "y",
+                              ps->split[0].y, "w", ps->split[0].w, "h", ps->split[0].h, "x", ps->split[1].x, "y",
+                              ps->split[1].y, "w", ps->split[1].w, "h", ps->split[1].h);
+        json_array_append_new(j->debug, d);
+    }
+    return CF_OK;
+}
+
 static cf_err probe_scene(job *j, size_t i, const char *path, cf_error *err) {
     json_t *probe = NULL;
     cf_err e = cf_probe_file(path, &probe, err);
@@ -181,6 +203,7 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
         if (!e) e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
         if (!e) e = probe_scene(j, i, path, err);
         if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP) e = smart_crop(j, i, path, err);
+        if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SPLIT) e = split_faces(j, i, path, err);
         if (e) return e;
     }
     return CF_OK;

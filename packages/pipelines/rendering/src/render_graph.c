@@ -58,6 +58,15 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
     case CF_SCENE_LAYOUT_SPLIT: {
         int top = even(H / 2.0), bot = H - top;
         strbuf_addf(b, "[pre%zu]split=2[spl%zu][spr%zu];", i, i, i);
+        if (ps->split_faces) {
+            for (int k = 0; k < 2; k++) {
+                const cf_rect *r = &ps->split[k];
+                strbuf_addf(b, "[sp%c%zu]crop=%d:%d:%d:%d,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[sp%c%zu];",
+                            k ? 'r' : 'l', i, r->w, r->h, r->x, r->y, W, k ? bot : top, W, k ? bot : top, k ? 'b' : 't', i);
+            }
+            strbuf_addf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
+            break;
+        }
         strbuf_addf(b, "[spl%zu]crop=iw/2:ih:0:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spt%zu];",
                     i, W, top, W, top, i);
         strbuf_addf(b, "[spr%zu]crop=iw/2:ih:iw/2:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spb%zu];",

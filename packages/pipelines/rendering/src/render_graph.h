@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "clipforge/domain/types.h"
+#include "haar_cascade.h"
 
 typedef struct plan_scene {
     char *link;       /* source file link */
@@ -18,6 +19,8 @@ typedef struct plan_scene {
     double start_s;   /* the file's start time (timestamps of its first frame) */
     char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;
+    bool split_faces;  /* split: the panels show split[0] (top) and split[1], framed on faces */
+    cf_rect split[2];
 } plan_scene;
 
 typedef struct render_plan {

@@ -29,4 +29,10 @@ fi
   -loop 1 -framerate 12.5 -t 2 -i "$dir/face.png" \
   -filter_complex "[1]scale=300:300[f];[0][f]overlay=x=320:y=30:shortest=1,format=yuv420p" \
   -c:v libx264 -preset veryfast -crf 18 "$dir/face_right.mp4"
+# two_faces.mp4 — 640x360 12.5 fps 2 s, still: the portrait (150x150) twice on grey, at x=60 y=10
+#                (face centre near x=60+222*150/512=125) and at x=420 y=200 (near x=485).
+[ -s "$dir/two_faces.mp4" ] || ffmpeg -v error -y -f lavfi -i color=c=0x505050:s=640x360:r=12.5:d=2 \
+  -loop 1 -framerate 12.5 -t 2 -i "$dir/face.png" \
+  -filter_complex "[1]scale=150:150,split[a][b];[0][a]overlay=x=60:y=10:shortest=1[l];[l][b]overlay=x=420:y=200:shortest=1,format=yuv420p" \
+  -c:v libx264 -preset veryfast -crf 18 "$dir/two_faces.mp4"
 echo "test media ready in $dir"

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,38 @@ static void test_camera_centres_a_still_face(void **state) {
     cf_camera_path_free(&path);
 }
 
+/* Two people (the portrait at x=60 y=10 and x=420 y=200, faces near x=125 and x=485): each
+ * panel of a 1080x1920 split (1080x960 panels) is framed on one of them, the left one on top. */
+static void test_split_frames_each_face(void **state) {
+    (void)state;
+    cf_rect r[2];
+    cf_error err;
+    if (cf_split_regions(media("two_faces.mp4"), 0, 2000, 1080.0 / 960.0, NULL, r, &err) != CF_OK)
+        fail_msg("%s", err.msg);
+    for (int k = 0; k < 2; k++)
+        printf("panel %d: %dx%d at %d,%d (centre %d,%d)\n", k, r[k].w, r[k].h, r[k].x, r[k].y, r[k].x + r[k].w / 2,
+               r[k].y + r[k].h / 2);
+    double c0 = r[0].x + r[0].w / 2.0, c1 = r[1].x + r[1].w / 2.0;
+    assert_true(fabs(c0 - 125) < 40 || r[0].x == 0); /* centred on the face unless held by the frame edge */
+    assert_true(fabs(c1 - 485) < 40 || r[1].x + r[1].w >= 638);
+    assert_true(r[0].x <= 125 - 30 && r[0].x + r[0].w >= 125 + 30); /* the whole face is inside */
+    assert_true(r[1].x <= 485 - 30 && r[1].x + r[1].w >= 485 + 30);
+    assert_true(r[0].y + r[0].h / 2 < r[1].y + r[1].h / 2); /* the upper person's region is higher */
+    for (int k = 0; k < 2; k++) {
+        assert_true(r[k].x >= 0 && r[k].y >= 0 && r[k].x + r[k].w <= 640 && r[k].y + r[k].h <= 360);
+        assert_true(fabs((double)r[k].w / r[k].h - 1080.0 / 960.0) < 0.03);
+        assert_true(r[k].w < 320); /* tighter than a half of the frame */
+    }
+}
+
+static void test_split_without_two_people_is_not_found(void **state) {
+    (void)state;
+    cf_rect r[2];
+    cf_error err;
+    assert_int_equal(cf_split_regions(media("face_right.mp4"), 0, 2000, 1.125, NULL, r, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_split_regions(media("moving_box.mp4"), 0, 2000, 1.125, NULL, r, &err), CF_ERR_NOT_FOUND);
+}
+
 /* Synthetic regions of interest, 25 fps, on a 1920x1080 source cropped to 9:16. */
 static cf_camera_path synthetic(size_t n, double (*roi)(size_t i), size_t cut_at) {
     cf_camera_path path = {.src_w = 1920, .src_h = 1080, .crop_w = 606, .crop_h = 1080, .fps = 25};
@@ -158,6 +191,8 @@ int main(void) {
         cmocka_unit_test(test_camera_holds_still_while_the_subject_stands),
         cmocka_unit_test(test_span_is_analysed_from_its_start),
         cmocka_unit_test(test_camera_centres_a_still_face),
+        cmocka_unit_test(test_split_frames_each_face),
+        cmocka_unit_test(test_split_without_two_people_is_not_found),
         cmocka_unit_test(test_jitter_inside_the_dead_zone_does_not_move_the_camera),
         cmocka_unit_test(test_camera_jumps_only_at_the_cut_and_moves_with_bounded_speed),
     };
