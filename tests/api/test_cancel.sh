@@ -20,19 +20,7 @@ for _ in $(seq 1 100); do
 done
 check "progress was reported before the cancel ($p)" python3 -c "import sys; sys.exit(0 if $p > 0 else 1)"
 check "the run has temp files" test -n "$(find "$WORK/data/work" -mindepth 1 | head -1)"
-# One process posts the cancel and polls tightly, so the figure is the server's, not curl's.
-ms=$(python3 - "$BASE" "$job" <<'PY'
-import json, sys, time, urllib.request
-base, job = sys.argv[1], sys.argv[2]
-t0 = time.monotonic()
-urllib.request.urlopen(urllib.request.Request(f"{base}/v1/jobs/{job}/cancel", method="POST"))
-while time.monotonic() - t0 < 10:
-    if json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))["status"] == "cancelled":
-        break
-    time.sleep(0.01)
-print(int((time.monotonic() - t0) * 1000))
-PY
-)
+ms=$(cancel_ms "$job")
 echo "# cancelled after $ms ms"
 check "cancelled within 1 s ($ms ms)" test "$ms" -le 1000
 req GET "/v1/jobs/$job"

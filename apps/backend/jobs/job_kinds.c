@@ -8,11 +8,18 @@
 #include "jobs/clip_job.h"
 #include "jobs/highlight_job.h"
 #include "jobs/render_job.h"
+#include "jobs/transcription_job.h"
+
+#ifdef CF_HAVE_TRANSCRIBE
+#define TRANSCRIPTION cf_transcription_job_validate, cf_transcription_job_run
+#else
+#define TRANSCRIPTION NULL, NULL
+#endif
 
 static const cf_job_handler kinds[] = {
     {"clip_processing", cf_clip_job_validate, cf_clip_job_run},
     {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run},
-    {"transcription", NULL, NULL},
+    {"transcription", TRANSCRIPTION},
     {"render", cf_render_job_validate, cf_render_job_run},
     {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run},
 };

@@ -1365,6 +1365,31 @@ export const TranscriptionRequestSchema = z
   });
 export type TranscriptionRequestInput = z.input<typeof TranscriptionRequestSchema>;
 
+/** What a transcription job produced: the transcript itself and the files it was stored as (transcript JSON, SRT and WebVTT captions). */
+export interface TranscriptionResult {
+  /** 1..128 characters */
+  clip_id: string;
+  /** 1..4096 characters */
+  media_uri: string;
+  transcript: Transcript;
+  /** integer >= 0; default 0 */
+  words: number;
+  /** at most 8 items; default [] */
+  artifacts: Artifact[];
+  /** integer >= 0; default 0 */
+  processing_time_ms: number;
+}
+export const TranscriptionResultSchema = z
+  .strictObject({
+    clip_id: str(1, 128),
+    media_uri: str(1, 4096),
+    transcript: TranscriptSchema,
+    words: z.number().int().min(0).default(0),
+    artifacts: z.array(ArtifactSchema).max(8).default([]),
+    processing_time_ms: z.number().int().min(0).default(0),
+  });
+export type TranscriptionResultInput = z.input<typeof TranscriptionResultSchema>;
+
 /** Fails to compile when an interface differs from what its validator produces. */
 export type GeneratedTypesAgree = [
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
@@ -1415,6 +1440,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
   Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
+  Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
 ];
 
 /** Every validator by schema name. */
@@ -1484,4 +1510,5 @@ export const schemas = {
   TranscriptSegment: TranscriptSegmentSchema,
   Transcript: TranscriptSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
+  TranscriptionResult: TranscriptionResultSchema,
 } as const;

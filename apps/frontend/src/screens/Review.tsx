@@ -12,7 +12,7 @@ import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../compon
 import { Waveform } from '../components/Waveform';
 import {
   HighlightDetectionResultSchema,
-  TranscriptSchema,
+  TranscriptionResultSchema,
   type HighlightDetectionResult,
   type Job,
   type Label,
@@ -149,8 +149,8 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
   const transcript: TranscriptSegment[] = useMemo(() => {
     if (!data) return [];
     const t = jobs.jobs.find((j) => j.kind === 'transcription' && j.status === 'succeeded' && jobMediaUri(j) === data.media.uri);
-    const r = t ? TranscriptSchema.safeParse(t.result) : undefined;
-    return r?.success ? r.data.segments : [];
+    const r = t ? TranscriptionResultSchema.safeParse(t.result) : undefined;
+    return r?.success ? r.data.transcript.segments : [];
   }, [data, jobs.jobs]);
 
   const seek = useCallback((ms: number) => {

@@ -5159,6 +5159,116 @@ void cf_transcription_request_init(cf_transcription_request *v) {
     init_transcription_request(v);
 }
 
+static cf_err parse_transcription_result(const json_t *j, const char *path, cf_transcription_result *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "media_uri", "transcript", "words", "artifacts", "processing_time_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
+    if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->media_uri, err))) return rc;
+    if ((rc = cfd_member(j, "transcript", true, path, p, &v, err))) return rc;
+    if ((rc = parse_transcript(v, p, &out->transcript, err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->words, err))) return rc;
+        if (!(out->words >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->words = 0;
+    }
+    if ((rc = cfd_member(j, "artifacts", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 8, &n, err))) return rc;
+            if (n) {
+                out->artifacts = calloc(n, sizeof *out->artifacts);
+                if (!out->artifacts) return cfd_no_memory(err, p);
+                out->n_artifacts = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_artifact(json_array_get(v, k), pi, &out->artifacts[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "processing_time_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
+        if (!(out->processing_time_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->processing_time_ms = 0;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcription_result(const cf_transcription_result *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->clip_id && cfd_put(o, "clip_id", json_string(v->clip_id))) goto fail;
+    if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
+    if (cfd_put(o, "transcript", emit_transcript(&v->transcript))) goto fail;
+    if (cfd_put(o, "words", json_integer(v->words))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "artifacts", a)) goto fail;
+        for (size_t k = 0; k < v->n_artifacts; k++)
+            if (cfd_append(a, emit_artifact(&v->artifacts[k]))) goto fail;
+    }
+    if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcription_result(cf_transcription_result *v) {
+    free(v->clip_id);
+    free(v->media_uri);
+    release_transcript(&v->transcript);
+    for (size_t k = 0; k < v->n_artifacts; k++)
+        release_artifact(&v->artifacts[k]);
+    free(v->artifacts);
+}
+
+static void init_transcription_result(cf_transcription_result *v) {
+    v->words = 0;
+    v->processing_time_ms = 0;
+}
+
+cf_err cf_transcription_result_from_json(const json_t *j, cf_transcription_result *out, cf_error *err) {
+    return cf_transcription_result_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcription_result_from_json_at(const json_t *j, const char *path, cf_transcription_result *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcription_result: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcription_result(j, path ? path : "", out, err);
+    if (rc) cf_transcription_result_free(out);
+    return rc;
+}
+
+json_t *cf_transcription_result_to_json(const cf_transcription_result *v) {
+    return v ? emit_transcription_result(v) : NULL;
+}
+
+void cf_transcription_result_free(cf_transcription_result *v) {
+    if (!v) return;
+    release_transcription_result(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcription_result_init(cf_transcription_result *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcription_result(v);
+}
+
 static cf_err any_from_json_artifact(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_artifact_from_json_at(j, path, out, err);
 }
@@ -5723,6 +5833,18 @@ static void any_free_transcription_request(void *v) {
     cf_transcription_request_free(v);
 }
 
+static cf_err any_from_json_transcription_result(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcription_result_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcription_result(const void *v) {
+    return cf_transcription_result_to_json(v);
+}
+
+static void any_free_transcription_result(void *v) {
+    cf_transcription_result_free(v);
+}
+
 static const cf_domain_type domain_types[] = {
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
     {"AutoclipClip", sizeof(cf_autoclip_clip), any_from_json_autoclip_clip, any_to_json_autoclip_clip, any_free_autoclip_clip},
@@ -5771,6 +5893,7 @@ static const cf_domain_type domain_types[] = {
     {"TranscriptSegment", sizeof(cf_transcript_segment), any_from_json_transcript_segment, any_to_json_transcript_segment, any_free_transcript_segment},
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},
     {"TranscriptionRequest", sizeof(cf_transcription_request), any_from_json_transcription_request, any_to_json_transcription_request, any_free_transcription_request},
+    {"TranscriptionResult", sizeof(cf_transcription_result), any_from_json_transcription_result, any_to_json_transcription_result, any_free_transcription_result},
 };
 
 const cf_domain_type *cf_domain_types(size_t *count) {

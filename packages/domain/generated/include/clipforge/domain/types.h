@@ -1076,6 +1076,23 @@ json_t *cf_transcription_request_to_json(const cf_transcription_request *v);
 void cf_transcription_request_free(cf_transcription_request *v);
 void cf_transcription_request_init(cf_transcription_request *v);
 
+/* TranscriptionResult: What a transcription job produced: the transcript itself and the files
+ * it was stored as (transcript JSON, SRT and WebVTT captions). */
+typedef struct cf_transcription_result {
+    char *clip_id;  /* 1..128 chars */
+    char *media_uri;  /* 1..4096 chars */
+    cf_transcript transcript;
+    int64_t words;  /* >= 0; default 0 */
+    cf_artifact *artifacts;
+    size_t n_artifacts;  /* at most 8 items; default [] */
+    int64_t processing_time_ms;  /* >= 0; default 0 */
+} cf_transcription_result;
+cf_err cf_transcription_result_from_json(const json_t *j, cf_transcription_result *out, cf_error *err);
+cf_err cf_transcription_result_from_json_at(const json_t *j, const char *path, cf_transcription_result *out, cf_error *err);
+json_t *cf_transcription_result_to_json(const cf_transcription_result *v);
+void cf_transcription_result_free(cf_transcription_result *v);
+void cf_transcription_result_init(cf_transcription_result *v);
+
 /* Every object and union type, described as data, so code can handle a type chosen at run
  * time (by a job kind, a test, a tool) through one entry point. */
 typedef struct cf_domain_type {

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The transcription job kind over HTTP: bad requests are refused with problem+json naming the
+# field; espeak-ng speech uploaded as media is transcribed by a worker, the result carries the
+# transcript and signed URLs of transcript.json, captions.srt and captions.vtt whose words are
+# the spoken ones; a running transcription can be cancelled and leaves no outputs.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+J=(-H 'Content-Type: application/json')
+
+# submit_tx MEDIA_URI — submits a transcription job, prints its id.
+submit_tx() {
+  curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+    -d "{\"kind\":\"transcription\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"$1\"}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+bash "$(dirname "$0")/../transcribe/make_speech.sh" "$WORK/speech" \
+  "$(dirname "$0")/../transcribe/sentences.txt" 0.5 0.8 >/dev/null
+start_server "$WORK/data" --workers 1
+
+echo "# bad requests"
+req POST /v1/jobs "${J[@]}" -d '{"kind":"transcription","request":{"clip_id":"t"}}'
+expect_problem 400 validation
+check "missing media_uri is named" grep -q 'media_uri' <<<"$(jget 'j["detail"]')"
+req POST /v1/jobs "${J[@]}" -d '{"kind":"transcription","request":{"clip_id":"t","media_uri":"/etc/passwd"}}'
+expect_problem 400 validation
+check "a server path is refused: media:// only" grep -q 'media://' <<<"$(jget 'j["detail"]')"
+req POST /v1/jobs "${J[@]}" -d '{"kind":"transcription","request":{"clip_id":"t","media_uri":"media://m","speed":2}}'
+expect_problem 400 validation
+req POST /v1/jobs "${J[@]}" -d '{"kind":"transcription","request":{"clip_id":"t","media_uri":"media://m_nope"}}'
+check "unknown media is accepted (checked by the worker): 202" test "$STATUS" = 202
+nope=$(jget 'j["id"]')
+check "job on unknown media fails" wait_status "$nope" failed 30
+req GET "/v1/jobs/$nope"
+check "with the invalid-media problem" test "$(jget 'j["error"]["type"]')" = "https://clipforge.dev/problems/invalid-media"
+
+echo "# speech to transcript and captions"
+media=$(curl -sf -X POST -H 'Content-Type: audio/wav' --data-binary @"$WORK/speech/speech.wav" "$BASE/v1/media" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+req GET /openapi.json
+check "openapi: transcription is a job kind this build runs" test "$(jget '"transcription" in j["paths"]["/v1/jobs"]["post"]["x-cf-job-kinds"]')" = True
+job=$(submit_tx "media://$media")
+check "transcription succeeds" wait_status "$job" succeeded 240
+req GET "/v1/jobs/$job"
+check "progress 1" test "$(jget 'j["progress"] == 1')" = True
+check "result names the media as submitted" test "$(jget 'j["result"]["media_uri"]')" = "media://$media"
+check "transcript from pocketsphinx" test "$(jget 'j["result"]["transcript"]["model"].split("/")[0]')" = pocketsphinx
+check "word count matches the segments" test "$(jget 'j["result"]["words"] == sum(len(s["words"]) for s in j["result"]["transcript"]["segments"]) > 10')" = True
+check "three artifacts" test "$(jget '" ".join(a["kind"] + ":" + a["mime"] for a in j["result"]["artifacts"])')" = \
+  "transcript:application/json captions:application/x-subrip captions:text/vtt"
+srt=$(jget '[a["url"] for a in j["result"]["artifacts"] if a["mime"] == "application/x-subrip"][0]')
+vtt=$(jget '[a["url"] for a in j["result"]["artifacts"] if a["mime"] == "text/vtt"][0]')
+tjs=$(jget '[a["url"] for a in j["result"]["artifacts"] if a["kind"] == "transcript"][0]')
+cp "$WORK/body" "$WORK/job.json"
+check "SRT is served through its signed URL" curl -sf -o "$WORK/c.srt" "$BASE$srt"
+check "SRT has a timing line" grep -q '^00:00:0[0-9],[0-9]\{3\} --> 00:00:[0-9]\{2\},[0-9]\{3\}' "$WORK/c.srt"
+known=$(tr 'A-Z' 'a-z' <"$WORK/c.srt" | grep -o -w -E 'meet|station|tomorrow|morning|weather|cold|windy|bring|warm|coat|ticket|think|train|nine' | sort -u | tr '\n' ' ')
+check "SRT has spoken words (${known})" test "$(wc -w <<<"$known")" -ge 5
+check "VTT is served" test "$(curl -sf "$BASE$vtt" | head -1 | tr -d '\r')" = WEBVTT
+check "transcript.json equals the result's transcript" python3 -c '
+import json, sys, urllib.request
+job = json.load(open(sys.argv[1]))
+t = json.load(urllib.request.urlopen(sys.argv[2]))
+sys.exit(0 if t == job["result"]["transcript"] else 1)' "$WORK/job.json" "$BASE$tjs"
+check "bytes are measured" test "$(jget 'all(a["bytes"] > 0 for a in j["result"]["artifacts"])')" = True
+check "outputs stored under the attempt" test -s "$WORK/data/storage/objects/jobs/$job/1/captions.srt"
+
+echo "# cancel a running transcription"
+ffmpeg -loglevel error -stream_loop 11 -i "$WORK/speech/speech.wav" -c copy -y "$WORK/long.wav"
+long=$(curl -sf -X POST -H 'Content-Type: audio/wav' --data-binary @"$WORK/long.wav" "$BASE/v1/media" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+job=$(submit_tx "media://$long")
+check "long job runs" wait_status "$job" running 30
+for _ in $(seq 1 300); do
+  [ "$(curl -s "$BASE/v1/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["progress"] > 0)')" = True ] && break
+  sleep 0.1
+done
+ms=$(cancel_ms "$job")
+# Recognition stops between chunks (pieces of up to 20 s of audio cut at pauses): the chunks in
+# flight finish first, a few seconds under ASan on a loaded machine.
+check "cancelled within 10 s ($ms ms)" test "$ms" -lt 10000
+req GET "/v1/jobs/$job"
+check "error is the cancelled problem" test "$(jget 'j["error"]["type"]')" = "https://clipforge.dev/problems/cancelled"
+check "no outputs stored for it" test ! -e "$WORK/data/storage/objects/jobs/$job"
+
+stop_server
+finish
