@@ -97,15 +97,16 @@ wait_status() {
   return 1
 }
 
-# cancel_ms JOB_ID — posts a cancel and prints the ms until the job reads cancelled (10 s at
-# most). One process posts and polls tightly, so the figure is the server's, not curl's.
+# cancel_ms JOB_ID [MAX_S] — posts a cancel and prints the ms until the job reads cancelled
+# (MAX_S, default 10, at most). One process posts and polls tightly, so the figure is the
+# server's, not curl's.
 cancel_ms() {
-  python3 - "$BASE" "$1" <<'PY'
+  python3 - "$BASE" "$1" "${2:-10}" <<'PY'
 import json, sys, time, urllib.request
-base, job = sys.argv[1], sys.argv[2]
+base, job, max_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
 t0 = time.monotonic()
 urllib.request.urlopen(urllib.request.Request(f"{base}/v1/jobs/{job}/cancel", method="POST"))
-while time.monotonic() - t0 < 10:
+while time.monotonic() - t0 < max_s:
     if json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))["status"] == "cancelled":
         break
     time.sleep(0.01)
