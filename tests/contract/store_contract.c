@@ -664,8 +664,13 @@ static void test_labels_are_kept_per_media_oldest_first(void **state) {
     assert_int_equal(cf_store_labels_list(f->store, "m1", 10, &rows, &n, &err), CF_OK);
     assert_int_equal(n, 2);
     assert_string_equal(rows[0].id, "l2");
+    assert_string_equal(rows[0].media_id, "m1");
     assert_string_equal(rows[1].body, "{\"v\":1}");
     assert_int_equal(rows[1].created_at, 20);
+    cf_label_records_free(rows, n);
+    assert_int_equal(cf_store_labels_list(f->store, "m1", 1, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1); /* the limit keeps the oldest */
+    assert_string_equal(rows[0].id, "l2");
     cf_label_records_free(rows, n);
     assert_int_equal(cf_store_labels_list(f->store, "none", 10, &rows, &n, &err), CF_OK);
     assert_int_equal(n, 0);
