@@ -129,7 +129,8 @@ static void test_nack_redelivers_after_delay(void **state) {
     int64_t t0 = now_ms();
     assert_int_equal(cf_bus_nack(b, &m, 300, &err), CF_OK);
     cf_bus_message_free(&m);
-    assert_int_equal(cf_bus_receive(b, "t", "g", 10, &m, &err), CF_ERR_TIMEOUT);
+    /* Hidden for the delay: measured on the redelivery, not assumed from a short receive timing
+     * out (a test thread stalled past the delay would see the message there). */
     expect(b, "t", "g", "x", 2, &m);
     int64_t waited = now_ms() - t0;
     assert_true(waited >= 250);
@@ -177,16 +178,17 @@ static void test_receive_wakes_on_publish_and_on_shutdown(void **state) {
 
 #define MESSAGES 40
 
-static atomic_int consumed;
+static atomic_int seen[MESSAGES]; /* deliveries of each message, over all consumers */
+static atomic_int distinct;       /* messages delivered at least once */
 
 typedef struct consumer {
     cf_bus *bus;
-    int got[MESSAGES];
+    int first[MESSAGES]; /* first deliveries (deliveries == 1) this consumer got */
     int count;
 } consumer;
 
-/* Takes messages until all were taken (by anyone) and a short wait brings no duplicate, or
- * for at most 20 s on a loaded machine. */
+/* Takes messages until every one was taken (by anyone) and a short wait brings nothing more,
+ * or for at most 20 s on a loaded machine. */
 static void *consume(void *arg) {
     consumer *c = arg;
     cf_bus_message m;
@@ -194,19 +196,24 @@ static void *consume(void *arg) {
     int64_t deadline = now_ms() + 20000;
     while (now_ms() < deadline) {
         cf_err rc = cf_bus_receive(c->bus, "t", "g", 300, &m, &err);
-        if (rc == CF_ERR_TIMEOUT && atomic_load(&consumed) >= MESSAGES) break;
+        if (rc == CF_ERR_TIMEOUT && atomic_load(&distinct) >= MESSAGES) break;
         if (rc) continue;
         int i = atoi(m.payload);
-        if (i >= 0 && i < MESSAGES) c->got[i]++;
+        if (i >= 0 && i < MESSAGES) {
+            if (m.deliveries == 1) c->first[i]++;
+            if (atomic_fetch_add(&seen[i], 1) == 0) atomic_fetch_add(&distinct, 1);
+        }
         c->count++;
-        atomic_fetch_add(&consumed, 1);
         cf_bus_ack(c->bus, &m, &err);
         cf_bus_message_free(&m);
     }
     return NULL;
 }
 
-/* Competing consumers of one group share the messages: each is handled exactly once. */
+/* Competing consumers of one group share the messages: each is handed out once. A consumer
+ * stalled past the ack timeout (a loaded machine) gets its message redelivered, at least once
+ * being the contract; such a repeat must say so (deliveries > 1), so the test counts first
+ * deliveries and does not fail on a legitimate redelivery. */
 static void test_competing_consumers_share_the_work(void **state) {
     (void)state;
     cf_bus *a = open_bus();
@@ -215,7 +222,8 @@ static void test_competing_consumers_share_the_work(void **state) {
     cf_bus_subscribe(a, "t", "g", &err);
     cf_bus_subscribe(b, "t", "g", &err);
     consumer ca = {.bus = a}, cb = {.bus = b};
-    atomic_store(&consumed, 0);
+    for (int i = 0; i < MESSAGES; i++) atomic_store(&seen[i], 0);
+    atomic_store(&distinct, 0);
     pthread_t ta, tb;
     pthread_create(&ta, NULL, consume, &ca);
     pthread_create(&tb, NULL, consume, &cb);
@@ -226,8 +234,13 @@ static void test_competing_consumers_share_the_work(void **state) {
     }
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    for (int i = 0; i < MESSAGES; i++) assert_int_equal(ca.got[i] + cb.got[i], 1);
-    assert_int_equal(ca.count + cb.count, MESSAGES);
+    int redelivered = 0;
+    for (int i = 0; i < MESSAGES; i++) {
+        assert_int_equal(ca.first[i] + cb.first[i], 1);
+        redelivered += atomic_load(&seen[i]) - 1;
+    }
+    assert_int_equal(ca.count + cb.count, MESSAGES + redelivered);
+    if (redelivered) fprintf(stderr, "%d message(s) redelivered after a late ack\n", redelivered);
     if (b != a) cf_bus_close(b);
     cf_bus_close(a);
 }
