@@ -1,15 +1,18 @@
 # clip_cancel.sh — Ctrl-C (SIGINT) and SIGTERM cancel a running clip within a second: exit 1,
 # no output file, no temp file.
+source "$(dirname "$0")/../signal_lib.sh"
 source "$(dirname "$0")/lib.sh" "$@"
 
 gen long.mp4 -f lavfi -i testsrc2=s=640x360:r=30:d=40 -f lavfi -i "sine=d=40" -c:v libx264 \
   -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest
 
-cancel_with() { # SIGNAL DELAY_S OUTPUT ARGS...
+cancel_with() { # SIGNAL DELAY_S OUTPUT ARGS... (DELAY_S after the signal handler is installed)
   local sig=$1 delay=$2 output=$3
   shift 3
   CLIPFORGE_LOG_LEVEL=debug "$CF" clip --input long.mp4 --output "$output" "$@" >out.txt 2>err.txt &
   local pid=$! rc=0
+  # DELAY_S counts from the handler's installation: before it, the signal would just kill.
+  wait_cancel_armed $pid err.txt || fail "clipforge clip never installed its signal handler"
   sleep "$delay"
   kill -0 $pid 2>/dev/null || fail "the job ended before it could be cancelled"
   local t0

@@ -3,6 +3,7 @@
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
 # duck, smartcrop, timeline, cancel, refuse, webhook, slide, split. Media is generated here, tiny.
 set -euo pipefail
+source "$(dirname "$0")/../signal_lib.sh"
 bin=$1
 case_name=$2
 work=$(mktemp -d)
@@ -194,6 +195,7 @@ cancel)
   CLIPFORGE_LOG_LEVEL=debug "$bin" render --template shorts-blur --input src.mp4 --span 0:60 --format vertical \
     --output out.mp4 > /dev/null 2> err.txt &
   pid=$!
+  wait_cancel_armed $pid err.txt || fail "the signal handler was never installed"
   for _ in $(seq 1 600); do
     [ "$(stat -c %s out.mp4 2>/dev/null || echo 0)" -gt 100000 ] && break
     kill -0 $pid 2>/dev/null || break

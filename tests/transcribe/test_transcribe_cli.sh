@@ -4,6 +4,7 @@
 # JSON, the --json summary, and cancellation by SIGINT.
 # Usage: test_transcribe_cli.sh CLIPFORGE WORKDIR
 set -euo pipefail
+source "$(dirname "$0")/../signal_lib.sh"
 cf=$1 work=$2
 rm -rf "$work" && mkdir -p "$work"
 fail=0
@@ -83,9 +84,10 @@ python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['format']=
 
 # cancellation: SIGINT while recognising a long input stops with exit 1
 sox -R -q "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/s.wav" "$work/long.wav"
-"$cf" transcribe --input "$work/long.wav" --threads 1 --chunk 4 --output "$work/long.json" 2>"$work/err" &
+CLIPFORGE_LOG_LEVEL=debug "$cf" transcribe --input "$work/long.wav" --threads 1 --chunk 4 --output "$work/long.json" 2>"$work/err" &
 pid=$!
-sleep 1.5
+wait_cancel_armed "$pid" "$work/err" || bad "the handler was never installed"
+sleep 1
 kill -INT "$pid"
 code=0
 wait "$pid" || code=$?
