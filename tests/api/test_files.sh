@@ -78,11 +78,28 @@ check "no temp files left by the failures" test -z "$(find "$WORK/data/work" -mi
 echo "# an expired URL"
 stop_server
 CLIPFORGE_URL_TTL_S=3 start_server "$WORK/data" --workers 1
+t0=$(date +%s)
 req GET "/v1/jobs/$job"
+t1=$(date +%s)
 short=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="video"][0]["url"]')
-check "fresh short-lived URL works" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$short")" = 200
-sleep 4.2
-req GET "$short";                                  expect_problem 403 forbidden
+exp=${short#*exp=}; exp=${exp%%&*}
+check "CLIPFORGE_URL_TTL_S sets the expiry ($exp, signed between $t0 and $t1)" \
+  test "$exp" -ge $((t0 + 3)) -a "$exp" -le $((t1 + 3))
+# URLs signed here with the data dir's key, so the URL's own expiry decides, never how long a
+# loaded machine takes between signing and fetching.
+sign() { # PATH EXP
+  python3 - "$WORK/data/signing.key" "$1" "$2" <<'PY'
+import hashlib, hmac, sys
+key, path, exp = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3]
+msg = (path[len("/v1/files/"):] + "\n" + exp).encode()
+print(path + "?exp=" + exp + "&sig=" + hmac.new(key, msg, hashlib.sha256).hexdigest())
+PY
+}
+check "the test signs as the server does" test "$(sign "${short%%\?*}" "$exp")" = "$short"
+ahead=$(sign "${short%%\?*}" $(($(date +%s) + 600)))
+check "a URL not yet expired is served" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$ahead")" = 200
+req GET "$(sign "${short%%\?*}" $(($(date +%s) - 1)))"; expect_problem 403 forbidden
+check "refused as expired" grep -q expired <<<"$(jget 'j["detail"]')"
 check "the signing key survived the restart (old URL still valid)" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$url")" = 200
 
 stop_server
