@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Transcription benchmark (make bench only).
 #  1. Realtime factor (processing time / audio time; lower is faster) of `clipforge transcribe`
-#     on about 10 minutes of espeak-ng speech: 2 threads (both cores), 1 thread, and the peer
-#     pocketsphinx_continuous (Debian's CLI: same library and model, one thread, whole file).
+#     on about 10 minutes of espeak-ng speech: 2 threads (both cores), then 1 thread side by
+#     side with the peer pocketsphinx_continuous (Debian's CLI: same library and model, one
+#     thread, whole file).
 #  2. Word error rate by signal-to-noise ratio on the first minute of that speech, with pink
 #     noise or a music bed underneath (tests/transcribe/mix_noise.sh).
 #  3. Word error rate on real read speech: the LibriVox recordings of Debian's
@@ -31,21 +32,33 @@ audio=$(dur_s "$work/long/speech.wav")
 printf '\nspeech: %.1f s of espeak-ng (en-us+f2, 140 wpm), %d sentences, 0.8 s pauses\n' \
   "$audio" "$(wc -l < "$work/long/reference.txt")"
 
-# timed CMD...: prints "wall_rtf cpu_rtf" (CPU = user + system time over audio time, which a
-# busy machine disturbs less than the wall clock)
+# timed NAME CMD...: runs CMD and writes "wall_rtf cpu_rtf" to $work/NAME.rtf (CPU = user +
+# system time over audio time, which a busy machine disturbs less than the wall clock)
 timed() {
-  /usr/bin/time -f "%e %U %S" -o "$work/time.txt" "$@"
-  awk -v a="$audio" '{printf "%.3f %.3f", $1/a, ($2+$3)/a}' "$work/time.txt"
+  local name=$1
+  shift
+  /usr/bin/time -f "%e %U %S" -o "$work/$name.time" "$@"
+  awk -v a="$audio" '{printf "%.3f %.3f\n", $1/a, ($2+$3)/a}' "$work/$name.time" > "$work/$name.rtf"
 }
-read -r rtf2 cpu2 < <(timed "$cf" transcribe --input "$work/long/speech.wav" --threads 2 --output "$work/cf2.json")
-wer2=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf2.json")")
-read -r rtf1 cpu1 < <(timed "$cf" transcribe --input "$work/long/speech.wav" --threads 1 --output "$work/cf1.json")
-wer1=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf1.json")")
-
+rm -f "$work"/*.rtf
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+timed cf2 "$cf" transcribe --input "$work/long/speech.wav" --threads 2 --output "$work/cf2.json"
+# The two one-thread runs, ours and the peer's, go side by side, one per core: the same
+# conditions for both, in half the wall time of running them one after the other.
+timed cf1 "$cf" transcribe --input "$work/long/speech.wav" --threads 1 --output "$work/cf1.json" &
+cf1_pid=$!
 peer_rtf=n/a peer_cpu=n/a peer_wer=n/a
 if command -v pocketsphinx_continuous >/dev/null; then
-  read -r peer_rtf peer_cpu < <(timed sh -c 'pocketsphinx_continuous -infile "$1" -logfn /dev/null > "$2"' \
-    peer "$work/long/speech.wav" "$work/peer.txt")
+  timed peer sh -c 'pocketsphinx_continuous -infile "$1" -logfn /dev/null > "$2"' \
+    peer "$work/long/speech.wav" "$work/peer.txt"
+fi
+wait "$cf1_pid"
+read -r rtf2 cpu2 < "$work/cf2.rtf"
+read -r rtf1 cpu1 < "$work/cf1.rtf"
+wer2=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf2.json")")
+wer1=$(wer_of "$("$score" "$work/long/reference.txt" "$work/cf1.json")")
+if [ -s "$work/peer.rtf" ]; then
+  read -r peer_rtf peer_cpu < "$work/peer.rtf"
   python3 - "$work/peer.txt" "$work/peer.json" <<'PY'
 import json, sys
 words = [w for line in open(sys.argv[1]) for w in line.split()]
@@ -57,7 +70,7 @@ PY
   peer_wer=$(wer_of "$("$score" "$work/long/reference.txt" "$work/peer.json")")
 fi
 echo
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "load average before: $load_before on $(nproc) cores"
 echo "| run                             | realtime factor (wall) | CPU s per audio s | wall speed vs peer | WER   |"
 echo "|---------------------------------|------------------------|-------------------|--------------------|-------|"
 ratio() { [ "$peer_rtf" = n/a ] && echo n/a || awk -v p="$peer_rtf" -v r="$1" 'BEGIN{printf "%.2fx", p/r}'; }
