@@ -2,7 +2,8 @@
 # highlight_detection jobs against a real `clipforge serve`: a generated media with a planted
 # crowd eruption is uploaded, detected through the API, and the planted span comes back with
 # the score curve drawn over it; bad requests are problem+json, a missing media fails the job as
-# invalid-media, a running detection is cancelled within a second.
+# invalid-media, a transcript that is not stored fails it naming transcript_uri, a running
+# detection is cancelled within a second.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -68,6 +69,17 @@ expect_problem 400 validation
 check "the detail names media_uri" grep -q 'media_uri' <<<"$(jget 'j["detail"]')"
 req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"top_n\":0}}"
 expect_problem 400 validation
+
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"transcript_uri\":\"file:///etc/passwd\"}}"
+expect_problem 400 validation
+check "the detail names transcript_uri" grep -q 'transcript_uri' <<<"$(jget 'j["detail"]')"
+
+echo "# a transcript that is not stored fails the job, naming it"
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"transcript_uri\":\"storage://jobs/j_nope/1/transcript.json\"}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "the job fails" wait_status "$job" failed 60
+req GET "/v1/jobs/$job"
+check "error names transcript_uri ($(jget 'j["error"]["detail"]'))" grep -q 'transcript_uri' <<<"$(jget 'j["error"]["detail"]')"
 
 echo "# a media that does not exist fails the job"
 job=$(submit_detect media://m_nope generic)

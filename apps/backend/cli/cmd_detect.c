@@ -15,7 +15,7 @@
 static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
-    "                        [--features-out FILE.json]\n"
+    "                        [--features-out FILE.json] [--transcript FILE]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
     "crowd noise, scene cuts and motion per 100 ms (cached, so another profile is instant), an\n"
     "engine scores them, and the best spans come back with a score (0..1) and reasons.\n"
@@ -27,11 +27,14 @@ static const char *detect_help =
     "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --no-cache            decode even when features are cached, and cache nothing\n"
     "  --features-out FILE   also write the feature track as JSON (for training and debugging)\n"
+    "  --transcript FILE     what is said (transcript .json from `clipforge transcribe`, or\n"
+    "                        .srt/.vtt captions): speech rate, pauses, emphasis and the profile's\n"
+    "                        keywords weigh in, and no span starts or ends inside a word\n"
     "  --json                print the HighlightDetectionResult JSON instead of a table\n"
     "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n";
 
 typedef struct detect_args {
-    const char *input, *profile, *model_version, *engine, *features_out;
+    const char *input, *profile, *model_version, *engine, *features_out, *transcript;
     int64_t top, threads;
     bool json, no_cache;
 } detect_args;
@@ -50,7 +53,7 @@ static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi,
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a) {
     static const char *const valued[] = {"--input", "--profile", "--model-version", "--engine",
-                                         "--top", "--threads", "--features-out"};
+                                         "--top", "--threads", "--features-out", "--transcript"};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
@@ -67,6 +70,7 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         else if (!strcmp(f, "--model-version")) a->model_version = v;
         else if (!strcmp(f, "--engine")) a->engine = v;
         else if (!strcmp(f, "--features-out")) a->features_out = v;
+        else if (!strcmp(f, "--transcript")) a->transcript = v;
         else if (!strcmp(f, "--top")) rc = parse_int(f, v, 1, 100, &a->top);
         else rc = parse_int(f, v, 0, 256, &a->threads);
         if (rc) return rc;
@@ -118,6 +122,7 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     cf_highlight_detection_request req = {.clip_id = (char *)(base ? base + 1 : a->input),
                                           .media_uri = (char *)a->input,
                                           .model_version = (char *)a->model_version,
+                                          .transcript_uri = (char *)a->transcript,
                                           .has_top_n = a->top > 0, .top_n = a->top};
     cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
     cf_cli_bar bar;

@@ -129,22 +129,8 @@ static int parse_args(int argc, char **argv, tx_args *a) {
 
 static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
                          cf_transcript *t, cf_error *err) {
-    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt")) {
-        cf_caption_track track;
-        cf_err e = cf_captions_load_file(a->input, 0, &track, err);
-        if (!e) e = cf_captions_to_transcript(&track, t, err);
-        cf_caption_track_free(&track);
-        return e;
-    }
-    if (has_ext(a->input, ".json")) {
-        json_t *j = cf_json_load_file(a->input, (size_t)cfg->max_body_bytes * 64,
-                                      (size_t)cfg->max_json_depth, err);
-        if (!j) return err->code;
-        cf_err e = cf_transcript_from_json(j, t, err);
-        json_decref(j);
-        if (e) cf_error_prefix(err, "%s", a->input);
-        return e;
-    }
+    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt") || has_ext(a->input, ".json"))
+        return cf_transcript_load_file(a->input, 0, t, err);
     cf_transcribe_options o = {.engine = a->engine, .language = a->language,
                                .model_dir = a->model_dir,
                                .threads = a->threads ? a->threads : (int)cfg->threads,

@@ -1,5 +1,5 @@
 /* highlight_job.c — highlight_detection: parse the request with the generated domain parser,
- * resolve media://, run detection with the service's profile, model and feature-cache settings
+ * resolve media:// (and a storage:// transcript), run detection with the service's profile, model and feature-cache settings
  * and answer the HighlightDetectionResult. Nothing is stored: the result is the output. */
 #include "jobs/highlight_job.h"
 
@@ -18,6 +18,10 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     if (rc == CF_OK && strncmp(req.media_uri, "media://", 8))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                           "media_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK && req.transcript_uri && strncmp(req.transcript_uri, "storage://", 10))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                          "transcript_uri: must be storage://<key> (a transcription job's "
+                          "transcript.json or captions)");
     if (rc == CF_OK && !(*normalized = cf_highlight_detection_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_highlight_detection_request_free(&req);
@@ -30,23 +34,30 @@ cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t *
     cf_highlight_detection_result res;
     memset(&req, 0, sizeof req);
     memset(&res, 0, sizeof res);
-    char *source = NULL, *cache = NULL;
+    char *source = NULL, *cache = NULL, *transcript = NULL;
     const cf_config *cfg = ctx->cfg;
     cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
     if (rc == CF_OK) rc = cf_job_resolve_source(ctx, req.media_uri, &source, err);
+    if (rc == CF_OK && req.transcript_uri) {
+        rc = cf_job_resolve_source(ctx, req.transcript_uri, &transcript, err);
+        if (rc) cf_error_prefix(err, "transcript_uri");
+    }
     if (rc == CF_OK) {
         cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
         cf_hl_options o = {.features = {.threads = (int)cfg->threads, .cache_dir = cache,
                                         .skip_loop_filter = true},
                            .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
-        char *media_id = req.media_uri;
+        char *media_id = req.media_uri, *transcript_id = req.transcript_uri;
         req.media_uri = source;
+        req.transcript_uri = transcript;
         rc = cf_highlight_detect(&req, &o, ctx->progress, &res, err);
         req.media_uri = media_id;
+        req.transcript_uri = transcript_id;
     }
     if (rc == CF_OK && !(*result = cf_highlight_detection_result_to_json(&res)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     free(source);
+    free(transcript);
     free(cache);
     cf_highlight_detection_request_free(&req);
     cf_highlight_detection_result_free(&res);

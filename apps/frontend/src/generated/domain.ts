@@ -518,6 +518,8 @@ export interface HighlightDetectionRequest {
   detection_profile: DetectionProfile;
   /** integer between 1 and 100 */
   top_n?: number;
+  /** 1..4096 characters */
+  transcript_uri?: string;
 }
 export const HighlightDetectionRequestSchema = z
   .strictObject({
@@ -526,6 +528,7 @@ export const HighlightDetectionRequestSchema = z
     model_version: str(1, 64).optional(),
     detection_profile: DetectionProfileSchema.default('generic'),
     top_n: z.number().int().min(1).max(100).optional(),
+    transcript_uri: str(1, 4096).optional(),
   });
 export type HighlightDetectionRequestInput = z.input<typeof HighlightDetectionRequestSchema>;
 

@@ -1981,11 +1981,11 @@ void cf_event_init(cf_event *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "transcript_uri"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -2011,6 +2011,10 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
         if (!(out->top_n >= 1 && out->top_n <= 100))
             return cfd_fail(err, p, "must be between 1 and 100");
     }
+    if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
     return CF_OK;
 }
 
@@ -2022,6 +2026,7 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (cfd_put(o, "detection_profile", json_string(cf_detection_profile_to_string(v->detection_profile)))) goto fail;
     if (v->has_top_n && cfd_put(o, "top_n", json_integer(v->top_n))) goto fail;
+    if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2032,6 +2037,7 @@ static void release_highlight_detection_request(cf_highlight_detection_request *
     free(v->clip_id);
     free(v->media_uri);
     free(v->model_version);
+    free(v->transcript_uri);
 }
 
 static void init_highlight_detection_request(cf_highlight_detection_request *v) {

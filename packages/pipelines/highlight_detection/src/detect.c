@@ -4,13 +4,27 @@
 #include <string.h>
 
 #include "clipforge/highlight.h"
+#include "clipforge/transcript.h"
+#include "profile.h"
+#include "transcript_features.h"
+
+static const char *local_path(const char *uri) {
+    return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri;
+}
+
+static bool remote(const char *uri) {
+    return uri && strstr(uri, "://") && strncmp(uri, "file://", 7) != 0;
+}
 
 static cf_err validate(const cf_highlight_detection_request *req, cf_error *err) {
     if (!req->media_uri || !*req->media_uri)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: required");
-    if (strstr(req->media_uri, "://") && strncmp(req->media_uri, "file://", 7) != 0)
+    if (remote(req->media_uri))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "media_uri: only local paths and file:// URIs can be analysed here");
+    if (remote(req->transcript_uri))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "transcript_uri: only local paths and file:// URIs can be read here");
     if (!cf_detection_profile_to_string(req->detection_profile))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "detection_profile: unknown");
     if (req->has_top_n && (req->top_n < 1 || req->top_n > 100))
@@ -18,22 +32,75 @@ static cf_err validate(const cf_highlight_detection_request *req, cf_error *err)
     return CF_OK;
 }
 
+/* The request's transcript: opts' own, else read from req->transcript_uri into *own (which the
+ * caller frees with cf_transcript_free); NULL when there is none. */
+static cf_err request_transcript(const cf_highlight_detection_request *req, const cf_hl_options *opts,
+                                 cf_transcript *own, const cf_transcript **tr, cf_error *err) {
+    memset(own, 0, sizeof *own);
+    *tr = opts->transcript;
+    if (*tr || !req->transcript_uri) return CF_OK;
+    cf_err rc = cf_transcript_load_file(local_path(req->transcript_uri), 0, own, err);
+    if (rc) {
+        cf_error_prefix(err, "transcript_uri");
+        return rc == CF_ERR_NO_MEMORY ? rc : (err->code = CF_ERR_INVALID_ARGUMENT);
+    }
+    *tr = own;
+    return CF_OK;
+}
+
+/* Routes over track, with the transcript's columns and word bounds when tr is given. */
+static cf_err route(const cf_highlight_detection_request *req, const cf_hl_options *opts,
+                    const cf_feature_track *track, const cf_transcript *tr,
+                    const cf_speech_features *sf, cf_highlight_detection_result *out, cf_error *err) {
+    const char *profile = cf_detection_profile_to_string(req->detection_profile);
+    cf_hl_detect_input in = {.track = track, .profile = profile,
+                             .top_n = req->has_top_n ? req->top_n : 0, .words = opts->words,
+                             .n_words = opts->n_words, .transcript = tr};
+    cf_feature_track *with = NULL;
+    cf_hl_word *words = NULL;
+    cf_hl_registry *reg = NULL;
+    cf_err rc = CF_OK;
+    if (tr) {
+        hl_profile p; /* for its keywords; an engine reports a profile that does not load */
+        cf_error perr;
+        bool have = hl_profile_load(hl_profiles_dir(&opts->paths), profile, &p, &perr) == CF_OK;
+        rc = hl_track_with_transcript(track, tr, sf, have ? &p : NULL, &with, err);
+        if (!rc && !(words = hl_transcript_words(tr, &in.n_words)))
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        in.track = with, in.words = words;
+    }
+    if (!rc) rc = cf_hl_registry_new(&opts->paths, &reg, err);
+    if (!rc) rc = cf_hl_route(reg, req, opts->engine, &in, out, opts->note, opts->note_len, err);
+    cf_hl_registry_free(reg);
+    cf_feature_track_free(with);
+    free(words);
+    return rc;
+}
+
+/* Speech features of tr at 100 ms steps: from the media's audio when it has some (emphasis is
+ * a word's level), else from the words alone. */
+static cf_err speech_features(const cf_highlight_detection_request *req, const cf_feature_track *track,
+                              const cf_transcript *tr, cf_speech_features *sf, cf_error *err) {
+    static const cf_speech_features_options steps = {.hop_ms = CF_HL_HOP_MS};
+    if (!track->has_audio) return cf_speech_features_compute(tr, NULL, 0, &steps, sf, err);
+    return cf_speech_features_from_file(local_path(req->media_uri), tr, &steps, sf, err);
+}
+
 cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, const cf_hl_options *opts,
                                  const cf_feature_track *track, cf_highlight_detection_result *out,
                                  cf_error *err) {
     memset(out, 0, sizeof *out);
-    cf_err rc = validate(req, err);
-    if (rc) return rc;
     cf_hl_options none = {0};
     if (!opts) opts = &none;
-    cf_hl_registry *reg = NULL;
-    if ((rc = cf_hl_registry_new(&opts->paths, &reg, err))) return rc;
-    cf_hl_detect_input in = {.track = track,
-                             .profile = cf_detection_profile_to_string(req->detection_profile),
-                             .top_n = req->has_top_n ? req->top_n : 0, .words = opts->words,
-                             .n_words = opts->n_words};
-    rc = cf_hl_route(reg, req, opts->engine, &in, out, opts->note, opts->note_len, err);
-    cf_hl_registry_free(reg);
+    cf_transcript own = {0};
+    const cf_transcript *tr = NULL;
+    cf_speech_features sf = {0};
+    cf_err rc = validate(req, err);
+    if (!rc) rc = request_transcript(req, opts, &own, &tr, err);
+    if (!rc && tr && !opts->speech) rc = speech_features(req, track, tr, &sf, err);
+    if (!rc) rc = route(req, opts, track, tr, opts->speech ? opts->speech : &sf, out, err);
+    cf_speech_features_free(&sf);
+    cf_transcript_free(&own);
     return rc;
 }
 
@@ -41,14 +108,19 @@ cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_h
                            cf_progress *progress, cf_highlight_detection_result *out,
                            cf_error *err) {
     memset(out, 0, sizeof *out);
-    cf_err rc = validate(req, err);
-    if (rc) return rc;
+    cf_hl_options o = {0};
+    if (opts) o = *opts;
+    cf_transcript own = {0};
     cf_feature_track *track = NULL;
-    rc = cf_features_extract(req->media_uri, opts ? &opts->features : NULL, progress, &track, err);
-    if (rc) return rc;
-    cf_progress_report(progress, 0.96, "scoring");
-    rc = cf_highlight_detect_track(req, opts, track, out, err);
+    cf_err rc = validate(req, err);
+    if (!rc) rc = request_transcript(req, &o, &own, &o.transcript, err); /* before the long part */
+    if (!rc) rc = cf_features_extract(req->media_uri, &o.features, progress, &track, err);
+    if (!rc) {
+        cf_progress_report(progress, 0.96, "scoring");
+        rc = cf_highlight_detect_track(req, &o, track, out, err);
+    }
     if (rc == CF_OK) cf_progress_report(progress, 1.0, "done");
     cf_feature_track_free(track);
+    cf_transcript_free(&own);
     return rc;
 }

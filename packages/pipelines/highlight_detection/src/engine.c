@@ -209,7 +209,7 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         if (h->end_ms > in->track->duration_ms && in->track->duration_ms > h->start_ms)
             h->end_ms = in->track->duration_ms;
         h->score = spans[i].score;
-        rc = hl_explain(in->track, &spans[i], signals, n_signals, h, err);
+        rc = hl_explain(in->track, &spans[i], signals, n_signals, in->transcript, prof, h, err);
     }
     free(spans);
     return rc;

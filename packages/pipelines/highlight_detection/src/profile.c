@@ -73,6 +73,28 @@ static cf_err load_span(const json_t *j, hl_span_params *p, cf_error *err) {
     return rc;
 }
 
+static cf_err load_keywords(const json_t *j, hl_profile *p, cf_error *err) {
+    const json_t *k = json_object_get(j, "keywords");
+    if (!k) return CF_OK;
+    if (!json_is_array(k) || json_array_size(k) > HL_MAX_KEYWORDS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "keywords: must be an array of at most %d",
+                            HL_MAX_KEYWORDS);
+    for (size_t i = 0; i < json_array_size(k); i++) {
+        const char *w = json_string_value(json_array_get(k, i));
+        size_t n = w ? strlen(w) : 0;
+        bool lower = n > 0 && n < sizeof p->keywords[0];
+        for (size_t c = 0; lower && c < n; c++)
+            lower = (w[c] >= 'a' && w[c] <= 'z') || (w[c] >= '0' && w[c] <= '9') || w[c] == '\'' ||
+                    (w[c] == '*' && c == n - 1 && n > 1);
+        if (!lower)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "keywords[%zu]: one lower-case word of 1..30 letters or digits", i);
+        memcpy(p->keywords[i], w, n + 1);
+    }
+    p->n_keywords = json_array_size(k);
+    return CF_OK;
+}
+
 cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     if (!name || !cf_hl_profile_known(name))
@@ -93,6 +115,7 @@ cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_er
     for (size_t i = 0; !rc && i < json_array_size(signals); i++)
         rc = load_signal(json_array_get(signals, i), i, &out->signals[i], err);
     if (!rc) rc = load_span(j, &out->span, err);
+    if (!rc) rc = load_keywords(j, out, err);
     size_t n_signals = json_array_size(signals);
     json_decref(j);
     if (rc) {

@@ -9,6 +9,7 @@
 #include "clipforge/highlight.h"
 
 #define HL_MAX_SIGNALS 16
+#define HL_MAX_KEYWORDS 64
 
 /* One signal: evidence = clamp((feature - lo) / (hi - lo), 0, 1), worth at most weight. */
 typedef struct hl_signal {
@@ -29,6 +30,9 @@ typedef struct hl_profile {
     hl_signal signals[HL_MAX_SIGNALS];
     size_t n_signals;
     hl_span_params span;
+    /* Words that mark a moment when said (lower case; "win*" matches a prefix). */
+    char keywords[HL_MAX_KEYWORDS][32];
+    size_t n_keywords;
 } hl_profile;
 
 /* Loads <dir>/<name>.json. CF_ERR_NOT_FOUND when there is no such profile; CF_ERR_INVALID_ARGUMENT

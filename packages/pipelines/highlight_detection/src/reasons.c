@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "feature_math.h"
+#include "transcript_features.h"
 
 #define MAX_REASONS 4
 
@@ -15,6 +16,12 @@ static double span_mean(const cf_feature_track *t, const hl_span *s, int f) {
     double sum = 0;
     for (size_t k = s->start; k < s->end; k++) sum += cf_feat(t, k, f);
     return s->end > s->start ? sum / (double)(s->end - s->start) : 0;
+}
+
+static double span_max(const cf_feature_track *t, const hl_span *s, int f) {
+    double m = s->end > s->start ? cf_feat(t, s->start, f) : 0;
+    for (size_t k = s->start; k < s->end; k++) m = fmax(m, cf_feat(t, k, f));
+    return m;
 }
 
 static double span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *g) {
@@ -35,7 +42,38 @@ static double media_cuts_per_10s(const cf_feature_track *t) {
     return t->n_hops ? 100.0 * (double)n / (double)t->n_hops : 0;
 }
 
-static void describe(const cf_feature_track *t, const hl_span *s, int f, char *buf, size_t len) {
+/* Mean speech rate over the hops where words are said. */
+static double media_rate(const cf_feature_track *t) {
+    double sum = 0;
+    size_t n = 0;
+    for (size_t k = 0; k < t->n_hops; k++)
+        if (cf_feat(t, k, CF_FEAT_SPEECH_RATE) > 0) sum += cf_feat(t, k, CF_FEAT_SPEECH_RATE), n++;
+    return n ? sum / (double)n : 0;
+}
+
+/* "said "goal", "amazing"": the profile's keywords said inside the span, each once, at most 3. */
+static void keywords_said(const cf_transcript *tr, const hl_profile *p, const hl_span *s, char *buf,
+                          size_t len) {
+    int64_t a = (int64_t)s->start * CF_HL_HOP_MS, b = (int64_t)s->end * CF_HL_HOP_MS;
+    char said[3][32];
+    size_t n = 0, used = (size_t)snprintf(buf, len, "said");
+    for (size_t g = 0; tr && p && g < tr->n_segments && n < 3; g++)
+        for (size_t i = 0; i < tr->segments[g].n_words && n < 3; i++) {
+            const cf_transcript_word *w = &tr->segments[g].words[i];
+            if (w->start_ms < a || w->end_ms > b || !hl_keyword_match(p, w->word)) continue;
+            char word[32];
+            hl_word_normalise(w->word, word, sizeof word);
+            bool dup = false;
+            for (size_t k = 0; k < n; k++) dup |= strcmp(said[k], word) == 0;
+            if (dup) continue;
+            memcpy(said[n++], word, sizeof word);
+            if (used < len) used += (size_t)snprintf(buf + used, len - used, "%s \"%s\"", n > 1 ? "," : "", word);
+        }
+    if (n == 0) snprintf(buf, len, "keywords of the profile said");
+}
+
+static void describe(const cf_feature_track *t, const hl_span *s, int f, const cf_transcript *tr,
+                     const hl_profile *p, char *buf, size_t len) {
     double v = span_mean(t, s, f), loud = span_mean(t, s, CF_FEAT_LOUD_REL_LOCAL);
     double secs = (double)(s->end - s->start) * CF_HL_HOP_MS / 1000.0;
     switch (f) {
@@ -60,13 +98,21 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, char *b
         snprintf(buf, len, "rapid sound changes (spectral flux %.1f dB)", v); break;
     case CF_FEAT_SPEECH:
         snprintf(buf, len, "speech %.0f%% of the span", v * 100); break;
+    case CF_FEAT_SPEECH_RATE:
+        snprintf(buf, len, "fast talk: %.0f words per minute (media average %.0f)", v, media_rate(t)); break;
+    case CF_FEAT_EMPHASIS:
+        snprintf(buf, len, "emphatic words, up to %+.0f dB over the speaker's average",
+                 span_max(t, s, CF_FEAT_EMPHASIS)); break;
+    case CF_FEAT_KEYWORDS:
+        keywords_said(tr, p, s, buf, len); break;
     default:
         snprintf(buf, len, "%s %.2f", cf_feature_name(f), v); break;
     }
 }
 
 cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
-                  size_t n_signals, cf_highlight_span *out, cf_error *err) {
+                  size_t n_signals, const cf_transcript *tr, const hl_profile *p,
+                  cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
     size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
     for (size_t i = 0; i < n; i++) {
@@ -86,7 +132,7 @@ cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *
         const hl_signal *g = &signals[order[i]];
         if (contrib[order[i]] < 0.1 || seen[g->feature]++) continue;
         char buf[160];
-        describe(t, s, g->feature, buf, sizeof buf);
+        describe(t, s, g->feature, tr, p, buf, sizeof buf);
         if (!(out->reasons[out->n_reasons] = strdup(buf)))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
         out->n_reasons++;

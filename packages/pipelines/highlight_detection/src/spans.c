@@ -6,7 +6,8 @@
  * 3. Fit the profile's length bounds: a short region grows towards its stronger side, a long one
  *    keeps its best-scoring max_len window.
  * 4. Snap each boundary within snap_ms: to a scene cut when there is one, else to a pause when
- *    speech runs across the boundary; transcript words, when given, are never cut.
+ *    speech runs across the boundary (with a transcript: a gap of 300 ms or more between
+ *    words); transcript words, when given, are never cut.
  * 5. Score = half the smoothed peak plus half the mean raw score inside the span (0..1: scores
  *    stay on the engine's calibrated scale, so they compare across media).
  * 6. Non-maximum suppression: a span is dropped when it overlaps (or comes within min_gap_ms of)
@@ -50,9 +51,17 @@ static bool is_cut(const cf_feature_track *t, size_t hop) {
     return hop < t->n_hops && cf_feat(t, hop, CF_FEAT_CUT) > 0;
 }
 
+/* With a transcript, a pause is a gap between words (>= 300 ms); without, a quiet or voiceless
+ * hop. */
 static bool is_pause(const cf_feature_track *t, size_t hop) {
-    return hop < t->n_hops &&
-           (cf_feat(t, hop, CF_FEAT_SILENCE) > 0 || cf_feat(t, hop, CF_FEAT_SPEECH) < 0.2f);
+    if (hop >= t->n_hops) return false;
+    if (t->has_transcript) return cf_feat(t, hop, CF_FEAT_PAUSE) > 0;
+    return cf_feat(t, hop, CF_FEAT_SILENCE) > 0 || cf_feat(t, hop, CF_FEAT_SPEECH) < 0.2f;
+}
+
+static bool speaking(const cf_feature_track *t, size_t hop) {
+    if (t->has_transcript) return !is_pause(t, hop);
+    return t->has_audio && cf_feat(t, hop, CF_FEAT_SPEECH) >= 0.5f;
 }
 
 /* Nearest hop to b within +-w satisfying pred, or SIZE_MAX. */
@@ -71,7 +80,7 @@ static size_t snap(const cf_feature_track *t, size_t b, size_t w, bool is_start)
     size_t c = nearest(t, b, w, is_cut);
     if (c != SIZE_MAX) return c;
     size_t probe = is_start ? b : (b > 0 ? b - 1 : 0);
-    if (!t->has_audio || cf_feat(t, probe < t->n_hops ? probe : t->n_hops - 1, CF_FEAT_SPEECH) < 0.5f)
+    if (!speaking(t, probe < t->n_hops ? probe : t->n_hops - 1))
         return b; /* nothing is said across this boundary */
     size_t p = nearest(t, probe, w, is_pause);
     if (p == SIZE_MAX) return b;

@@ -19,13 +19,16 @@
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
 #include "clipforge/progress.h"
+#include "clipforge/speech_features.h"
 
 #define CF_HL_HOP_MS 100
 
 /* ---- Feature track ------------------------------------------------------------------------ */
 
 /* X(ID, name, meaning). Append only: the order is the on-disk column order of cached tracks and
- * the input order of learned models (which name their features and are checked against these). */
+ * the input order of learned models (which name their features and are checked against these).
+ * The last four come from a transcript: they are 0 in a decoded (and cached) track and filled
+ * per detection when a transcript is given (keywords depend on the profile). */
 #define CF_FEATURE_MAP(X)                                                                   \
     X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")               \
     X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                      \
@@ -42,7 +45,11 @@
     X(CUT_RATE, "cut_rate", "scene cuts per 10 s around the hop")                          \
     X(MOTION, "motion", "mean absolute luma change per frame, 0..255")                     \
     X(MOTION_REL, "motion_rel", "log2 of motion over the media's median motion")           \
-    X(BRIGHTNESS, "brightness", "mean luma 0..255")
+    X(BRIGHTNESS, "brightness", "mean luma 0..255")                                      \
+    X(SPEECH_RATE, "speech_rate", "transcript words per minute over 5 s around the hop")   \
+    X(PAUSE, "pause", "length of the transcript pause (>= 300 ms) the hop lies in, ms")    \
+    X(EMPHASIS, "emphasis", "level of the word under the hop over the mean word, dB")      \
+    X(KEYWORDS, "keywords", "profile keywords said within 2.5 s of the hop")
 
 typedef enum cf_feature_id {
 #define CF_FEATURE_ENUM(id, name, help) CF_FEAT_##id,
@@ -65,6 +72,7 @@ typedef struct cf_feature_track {
     double integrated_lufs;  /* EBU R128 gated integrated loudness; -70 when silent/no audio */
     double decode_ms;        /* wall time of the decode pass that produced it (0 when cached) */
     bool from_cache;
+    bool has_transcript;     /* the transcript columns are filled (pauses then come from words) */
 } cf_feature_track;
 
 static inline float cf_feat(const cf_feature_track *t, size_t hop, cf_feature_id id) {
@@ -93,8 +101,7 @@ char *cf_feature_cache_path(const char *cache_dir, const char *path);
 /* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}. */
 json_t *cf_feature_track_to_json(const cf_feature_track *t);
 
-/* Optional transcript words (from the transcription pipeline). When present, span boundaries
- * never fall inside a word. */
+/* Transcript words' times. When present, span boundaries never fall inside a word. */
 typedef struct cf_hl_word {
     int64_t start_ms, end_ms;
 } cf_hl_word;
@@ -122,6 +129,7 @@ typedef struct cf_hl_detect_input {
     int64_t top_n;
     const cf_hl_word *words;
     size_t n_words;
+    const cf_transcript *transcript; /* optional: for reasons that quote what was said */
 } cf_hl_detect_input;
 
 #define CF_HL_ENGINE_VERSION 1
@@ -170,13 +178,22 @@ typedef struct cf_hl_options {
     const char *engine;             /* preferred engine, NULL = route by profile and version */
     char *note;                     /* optional buffer for the routing note (see cf_hl_route) */
     size_t note_len;
-    const cf_hl_word *words;        /* optional transcript words */
+    const cf_hl_word *words;        /* optional transcript word times (ignored with a transcript) */
     size_t n_words;
+    /* Optional transcript (cf_transcript_load_file reads one): its speech rate, pauses,
+     * emphasis and the profile's keywords become features, its words bound the spans. Without
+     * it, req->transcript_uri (a local path or file:// URI) is read when set. */
+    const cf_transcript *transcript;
+    /* Optional speech features of that transcript at 100 ms steps; when NULL they are computed
+     * from the words and the media's audio (a second, audio-only decode: emphasis is a word's
+     * level), from the words alone when the media has no audio. */
+    const cf_speech_features *speech;
 } cf_hl_options;
 
 /* Extracts (or loads cached) features for req->media_uri (a local path or file:// URI), routes,
  * selects spans. *out is filled on success; the caller frees it with
- * cf_highlight_detection_result_free. */
+ * cf_highlight_detection_result_free. A transcript that cannot be read fails the detection
+ * (CF_ERR_INVALID_ARGUMENT naming transcript_uri). */
 cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_hl_options *opts,
                            cf_progress *progress, cf_highlight_detection_result *out,
                            cf_error *err);

@@ -557,6 +557,7 @@ typedef struct cf_highlight_detection_request {
     cf_detection_profile detection_profile;  /* default "generic" */
     bool has_top_n;
     int64_t top_n;  /* between 1 and 100 */
+    char *transcript_uri;  /* 1..4096 chars; NULL when absent */
 } cf_highlight_detection_request;
 cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err);
 cf_err cf_highlight_detection_request_from_json_at(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err);
