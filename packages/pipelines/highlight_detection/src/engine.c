@@ -204,10 +204,8 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
         cf_highlight_span *h = &out->highlights[out->n_highlights++];
-        h->start_ms = (int64_t)spans[i].start * CF_HL_HOP_MS;
-        h->end_ms = (int64_t)spans[i].end * CF_HL_HOP_MS;
-        if (h->end_ms > in->track->duration_ms && in->track->duration_ms > h->start_ms)
-            h->end_ms = in->track->duration_ms;
+        h->start_ms = spans[i].start_ms;
+        h->end_ms = spans[i].end_ms;
         h->score = spans[i].score;
         rc = hl_explain(in->track, &spans[i], signals, n_signals, in->transcript, prof, h, err);
     }

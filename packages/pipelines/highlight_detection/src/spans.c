@@ -87,16 +87,18 @@ static size_t snap(const cf_feature_track *t, size_t b, size_t w, bool is_start)
     return is_start ? p : p + 1;
 }
 
-/* Moves boundaries that fall inside a transcript word to the word's edge (outwards). */
-static void respect_words(const cf_hl_word *words, size_t n_words, size_t n, size_t *lo, size_t *hi) {
-    for (size_t i = 0; i < n_words; i++) {
-        int64_t s = (int64_t)*lo * CF_HL_HOP_MS, e = (int64_t)*hi * CF_HL_HOP_MS;
-        if (words[i].start_ms < s && words[i].end_ms > s) *lo = (size_t)(words[i].start_ms / CF_HL_HOP_MS);
-        if (words[i].start_ms < e && words[i].end_ms > e) {
-            size_t h = (size_t)((words[i].end_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
-            *hi = h < n ? h : n;
-        }
-    }
+/* Moves edges that fall inside a transcript word to the word's edge (outwards), to the ms: hops
+ * are 100 ms and words often abut, so a hop boundary can sit inside the word before. Words are
+ * in time order, so walking them backwards from the start and forwards from the end follows a
+ * chain of overlapping words to its outer edge. */
+static void respect_words(const cf_hl_word *words, size_t n_words, int64_t duration_ms, hl_span *c) {
+    for (size_t i = n_words; i-- > 0;)
+        if (words[i].start_ms < c->start_ms && words[i].end_ms > c->start_ms) c->start_ms = words[i].start_ms;
+    for (size_t i = 0; i < n_words; i++)
+        if (words[i].start_ms < c->end_ms && words[i].end_ms > c->end_ms) c->end_ms = words[i].end_ms;
+    if (c->end_ms > duration_ms && duration_ms > c->start_ms) c->end_ms = duration_ms;
+    c->start = (size_t)(c->start_ms / CF_HL_HOP_MS);
+    c->end = (size_t)((c->end_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
 }
 
 static void snap_span(const cf_feature_track *t, const hl_span_params *p, size_t *lo, size_t *hi) {
@@ -159,7 +161,9 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         grow(s, n, i, s[i] * 0.5 > p->min_score * 0.8 ? s[i] * 0.5 : p->min_score * 0.8, &c.start, &c.end);
         fit_length(s, n, min_len, max_len, &c.start, &c.end);
         snap_span(t, p, &c.start, &c.end);
-        respect_words(words, n_words, n, &c.start, &c.end);
+        c.start_ms = (int64_t)c.start * CF_HL_HOP_MS, c.end_ms = (int64_t)c.end * CF_HL_HOP_MS;
+        respect_words(words, n_words, t->duration_ms, &c);
+        if (c.end > n) c.end = n;
         c.score = span_score(score, s, c.start, c.end, c.peak);
         if (c.score >= p->min_score) cand[n_cand++] = c; /* a lone spike in a calm span is not enough */
     }

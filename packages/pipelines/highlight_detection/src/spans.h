@@ -7,6 +7,7 @@
 
 typedef struct hl_span {
     size_t start, end; /* hops [start, end) */
+    int64_t start_ms, end_ms; /* the same to the ms: edges moved out of words are exact */
     size_t peak;
     double score;
 } hl_span;
