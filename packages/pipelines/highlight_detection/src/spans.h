@@ -17,11 +17,12 @@ typedef struct hl_span_stats {
     size_t candidates;
 } hl_span_stats;
 
-/* score: n = t->n_hops values in 0..1. words (optional) keep boundaries out of words.
+/* score: n = t->n_hops values in 0..1. words (optional) keep boundaries out of words; tr
+ * (optional) moves edges in running speech to the end of a segment nearby.
  * *out is malloc'd (caller frees), sorted by score, at most top_n long. smoothed (optional, n
  * floats the caller owns) receives the smoothed curve the peaks were picked on. */
 cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
-                       size_t n_words, const hl_span_params *p, size_t top_n, hl_span **out,
+                       size_t n_words, const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
                        size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err);
 
 #endif

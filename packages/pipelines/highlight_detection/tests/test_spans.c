@@ -45,7 +45,7 @@ static hl_span *select_(const float *s, const cf_feature_track *t, const cf_hl_w
     hl_span *out = NULL;
     hl_span_stats st;
     cf_error err;
-    assert_int_equal(hl_select_spans(s, t, w, nw, &P, top, &out, n, &st, NULL, &err), CF_OK);
+    assert_int_equal(hl_select_spans(s, t, w, nw, NULL, &P, top, &out, n, &st, NULL, &err), CF_OK);
     return out;
 }
 

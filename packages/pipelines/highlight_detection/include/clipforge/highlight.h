@@ -129,7 +129,9 @@ typedef struct cf_hl_detect_input {
     int64_t top_n;
     const cf_hl_word *words;
     size_t n_words;
-    const cf_transcript *transcript; /* optional: for reasons that quote what was said */
+    /* optional: an edge in running speech moves to the end of one of its segments (a sentence,
+     * a turn, a caption) nearby, and reasons quote what was said */
+    const cf_transcript *transcript;
 } cf_hl_detect_input;
 
 #define CF_HL_ENGINE_VERSION 1
