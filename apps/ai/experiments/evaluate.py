@@ -76,11 +76,21 @@ def media(work, set_name, seed, duration, size):
         return path, json.load(f)["spans"]
 
 
+def transcript(path):
+    """The media's SRT; when nothing is said (music), an empty Transcript JSON instead."""
+    if os.path.getsize(path + ".srt") > 0:
+        return path + ".srt"
+    empty = path + ".transcript.json"
+    with open(empty, "w") as f:
+        json.dump({"language": "en-us", "model": "none", "duration_ms": 0, "segments": []}, f)
+    return empty
+
+
 def detect(binary, path, profile, engine, env):
     cmd = [binary, "detect", "--input", path, "--profile", profile, "--engine",
            engine.replace("+transcript", ""), "--json", "--top", "10"]
     if engine.endswith("+transcript"):
-        cmd += ["--transcript", path + ".srt"]
+        cmd += ["--transcript", transcript(path)]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         sys.exit("detect failed (%d): %s\n%s" % (r.returncode, " ".join(cmd), r.stderr))
