@@ -354,6 +354,88 @@ static void test_list_filters_and_pages_newest_first(void **state) {
     assert_int_equal(st.outbox_pending, 5);
 }
 
+static void create_child(cf_store *s, const char *id, const char *parent, int64_t now) {
+    cf_job_new in = {.id = id, .kind = "render", .request = "{\"c\":1}", .parent_id = parent,
+                     .max_attempts = 2, .now = now};
+    cf_job_record j;
+    bool replayed = true;
+    cf_error err;
+    assert_int_equal(cf_store_job_create(s, &in, &j, &replayed, &err), CF_OK);
+    assert_string_equal(j.parent_id, parent);
+    cf_job_record_free(&j);
+}
+
+static cf_job_status status_of(cf_store *s, const char *id) {
+    cf_job_record j;
+    cf_error err;
+    assert_int_equal(cf_store_job_get(s, id, &j, &err), CF_OK);
+    cf_job_status st = j.status;
+    cf_job_record_free(&j);
+    return st;
+}
+
+static void test_children_are_listed_by_parent_and_cancelled_with_it(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "p", NULL, 1000);
+    create(f->store, "other", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "p", "w", 5000, 1100, &j, &err), CF_OK);
+    assert_null(j.parent_id);
+    cf_job_record_free(&j);
+    create_child(f->store, "c1", "p", 1200);
+    create_child(f->store, "c2", "p", 1200);
+    create_child(f->store, "c3", "p", 1200);
+    create_child(f->store, "c4", "p", 1200);
+    create_child(f->store, "x1", "other", 1200);
+    /* c1 succeeds, c2 runs, c3 and c4 wait; then the parent is cancelled. */
+    assert_int_equal(cf_store_job_lease(f->store, "c1", "w2", 5000, 1300, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "c1", "w2", 1, &ok, 1400, &err), CF_OK);
+    assert_int_equal(cf_store_job_lease(f->store, "c2", "w3", 5000, 1300, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_filter flt = {.status = -1, .parent_id = "p", .limit = 10};
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_job_list(f->store, &flt, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(rows[0].id, "c4");
+    assert_string_equal(rows[3].id, "c1");
+    for (size_t i = 0; i < n; i++) assert_string_equal(rows[i].parent_id, "p");
+    cf_job_records_free(rows, n);
+    cf_job_filter queued = {.status = CF_JOB_QUEUED, .parent_id = "p", .limit = 10};
+    assert_int_equal(cf_store_job_list(f->store, &queued, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    cf_job_records_free(rows, n);
+
+    assert_int_equal(cf_store_job_cancel(f->store, "p", 1500, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_true(j.cancel_requested);
+    cf_job_record_free(&j);
+    assert_int_equal(status_of(f->store, "c1"), CF_JOB_SUCCEEDED); /* final: left alone */
+    assert_int_equal(status_of(f->store, "c3"), CF_JOB_CANCELLED);
+    assert_int_equal(status_of(f->store, "c4"), CF_JOB_CANCELLED);
+    assert_int_equal(count_events(f->store, "c3", "JobCancelled"), 1);
+    assert_int_equal(status_of(f->store, "x1"), CF_JOB_QUEUED);     /* another parent's child */
+    bool cancel = false;
+    assert_int_equal(cf_store_job_heartbeat(f->store, "c2", "w3", 1, 5000, 1600, 0.5, NULL, false,
+                                            &cancel, &err), CF_OK);
+    assert_true(cancel); /* the running child is asked to stop, like its parent */
+    assert_int_equal(cf_store_job_get(f->store, "c2", &j, &err), CF_OK);
+    assert_string_equal(j.parent_id, "p");
+    assert_int_equal(j.status, CF_JOB_RUNNING);
+    cf_job_record_free(&j);
+
+    /* A queued parent takes its queued children with it at once. */
+    create(f->store, "q", NULL, 2000);
+    create_child(f->store, "qc", "q", 2000);
+    assert_int_equal(cf_store_job_cancel(f->store, "q", 2100, &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    cf_job_record_free(&j);
+    assert_int_equal(status_of(f->store, "qc"), CF_JOB_CANCELLED);
+}
+
 static void test_redispatch_adds_missing_outbox_rows_once(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -726,6 +808,7 @@ int main(void) {
         T(test_reaper_cancels_expired_job_with_cancel_request),
         T(test_cancel_and_retry_transitions),
         T(test_list_filters_and_pages_newest_first),
+        T(test_children_are_listed_by_parent_and_cancelled_with_it),
         T(test_redispatch_adds_missing_outbox_rows_once),
         T(test_release_requeues_at_once_without_spending_an_attempt),
         T(test_held_jobs_are_republished_only_when_their_holder_is_gone),

@@ -83,6 +83,8 @@ static const char *const migrations[] = {
     "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
     "ALTER TABLE media ADD COLUMN filename TEXT;"
     "CREATE INDEX media_by_time ON media(created_at, id);",
+    "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
+    "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
@@ -90,7 +92,7 @@ static const char *const migrations[] = {
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
-    "cancel_requested,seq"
+    "cancel_requested,seq,parent_id"
 
 static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
 static const char *const sql_job_by_key = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=$1";
@@ -251,6 +253,7 @@ static void read_job(const PGresult *r, int row, cf_job_record *j) {
     j->run_after = int_at(r, row, 17);
     j->cancel_requested = PQgetvalue(r, row, 18)[0] == 't';
     j->seq = int_at(r, row, 19);
+    j->parent_id = dup_or_null(r, row, 20);
 }
 
 /* Loads one job by id or idempotency key (sql_job_by_id / sql_job_by_key). */
@@ -273,9 +276,10 @@ static json_t *parse_or_null(const char *text) {
 
 /* The event payload: a snapshot of the job after the change, plus extra fields (consumed). */
 static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I}", "job_id", j->id, "kind", j->kind,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind,
                           "status", cf_job_status_name(j->status), "stage", j->stage,
-                          "progress", j->progress, "attempts", (json_int_t)j->attempts);
+                          "progress", j->progress, "attempts", (json_int_t)j->attempts,
+                          "parent_id", j->parent_id);
     if (o && j->status == CF_JOB_SUCCEEDED)
         json_object_set_new(o, "result", parse_or_null(j->result));
     if (o && j->error) json_object_set_new(o, "error", parse_or_null(j->error));
@@ -447,12 +451,13 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }
     num max = n64(in->max_attempts > 0 ? in->max_attempts : 1), now = n64(in->now);
-    const char *p[] = {in->id, in->kind, max.s, now.s, in->request, in->idempotency_key};
+    const char *p[] = {in->id, in->kind, max.s, now.s, in->request, in->idempotency_key,
+                       in->parent_id};
     cf_err rc = run(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                    "updated_at,request,idempotency_key,run_after)"
-                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4)",
-                    6, p, NULL, err);
+                    "updated_at,request,idempotency_key,run_after,parent_id)"
+                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7)",
+                    7, p, NULL, err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
     if (rc == CF_OK) rc = append_event(c, "JobRequested", in->id, in->now, NULL, err);
     if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
@@ -502,12 +507,12 @@ static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     list_args *a = arg;
     num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
     const char *p[] = {a->f->status >= 0 ? cf_job_status_name((cf_job_status)a->f->status) : NULL,
-                       a->f->kind, before.s, lim.s};
+                       a->f->kind, before.s, lim.s, a->f->parent_id};
     PGresult *r = q(c,
                     "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
-                    " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                    " ORDER BY seq DESC LIMIT $4",
-                    4, p, err);
+                    " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3) AND"
+                    " ($5::text IS NULL OR parent_id=$5) ORDER BY seq DESC LIMIT $4",
+                    5, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_job(r, i, &a->rows[a->n++]);
     PQclear(r);
@@ -698,24 +703,46 @@ typedef struct change_args {
     cf_job_record *out;
 } change_args;
 
-static cf_err cancel_tx(PGconn *c, void *arg, cf_error *err) {
-    change_args *a = arg;
-    num now = n64(a->now);
-    const char *p[] = {a->id, now.s, cancelled_problem};
-    int changes = 0;
+/* queued -> cancelled with its event, or running -> cancel requested; *changes = 0 when neither. */
+static cf_err cancel_one(PGconn *c, const char *id, int64_t now, int *changes, cf_error *err) {
+    num nw = n64(now);
+    const char *p[] = {id, nw.s, cancelled_problem};
     cf_err rc = run(c,
                     "UPDATE jobs SET status='cancelled', stage='cancelled', error=$3,"
                     " finished_at=$2, updated_at=$2, lease_owner=NULL, lease_expires_at=0"
                     " WHERE id=$1 AND status='queued'",
-                    3, p, &changes, err);
-    if (rc == CF_OK && changes) rc = append_event(c, "JobCancelled", a->id, a->now, NULL, err);
-    if (rc == CF_OK && !changes) {
-        rc = run(c,
-                 "UPDATE jobs SET cancel_requested=true, updated_at=$2"
-                 " WHERE id=$1 AND status='running'",
-                 2, p, &changes, err);
-        if (rc == CF_OK && !changes) rc = not_found_or_conflict(c, a->id, "already final", err);
-    }
+                    3, p, changes, err);
+    if (rc == CF_OK && *changes) return append_event(c, "JobCancelled", id, now, NULL, err);
+    if (rc) return rc;
+    return run(c,
+               "UPDATE jobs SET cancel_requested=true, updated_at=$2"
+               " WHERE id=$1 AND status='running'",
+               2, p, changes, err);
+}
+
+/* The ids of id's children that are not final, locked. Taken before the change of the parent
+ * appends an event: a worker finishing a child holds the child's row and then wants the event
+ * counter, so taking the counter first and the child's row second could deadlock. */
+static PGresult *lock_live_children(PGconn *c, const char *id, cf_error *err) {
+    const char *p[] = {id};
+    return q(c,
+             "SELECT id FROM jobs WHERE parent_id=$1 AND status IN ('queued','running')"
+             " ORDER BY seq FOR UPDATE",
+             1, p, err);
+}
+
+/* Cancels the parent, then every child of it that is not final (one level: children have no
+ * children). */
+static cf_err cancel_tx(PGconn *c, void *arg, cf_error *err) {
+    change_args *a = arg;
+    PGresult *kids = lock_live_children(c, a->id, err);
+    if (!kids) return err->code;
+    int changes = 0;
+    cf_err rc = cancel_one(c, a->id, a->now, &changes, err);
+    if (rc == CF_OK && !changes) rc = not_found_or_conflict(c, a->id, "already final", err);
+    for (int i = 0; rc == CF_OK && i < PQntuples(kids); i++)
+        rc = cancel_one(c, PQgetvalue(kids, i, 0), a->now, &changes, err);
+    PQclear(kids);
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 

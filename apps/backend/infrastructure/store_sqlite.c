@@ -46,12 +46,14 @@ static const char *const migrations[] = {
     "CREATE INDEX labels_by_media ON labels(media_id, created_at);",
     "ALTER TABLE media ADD COLUMN filename TEXT;"
     "CREATE INDEX media_by_time ON media(created_at, id);",
+    "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
+    "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
 };
 
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
-    "cancel_requested,seq"
+    "cancel_requested,seq,parent_id"
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
 
@@ -86,6 +88,7 @@ enum {
     Q_LABEL_INSERT,
     Q_LABELS_BY_MEDIA,
     Q_MEDIA_LIST,
+    Q_CHILDREN_LIVE,
     Q_COUNT
 };
 
@@ -93,8 +96,8 @@ static const char *const queries[Q_COUNT] = {
     [Q_JOB_BY_ID] = "SELECT " JOB_COLS " FROM jobs WHERE id=?1",
     [Q_JOB_BY_KEY] = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=?1",
     [Q_JOB_INSERT] = "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                     "updated_at,request,idempotency_key,run_after)"
-                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4)",
+                     "updated_at,request,idempotency_key,run_after,parent_id)"
+                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4,?7)",
     [Q_EVENT_INSERT] = "INSERT INTO events(type,job_id,at,data) VALUES(?1,?2,?3,?4)",
     [Q_OUTBOX_INSERT] = "INSERT INTO outbox(topic,payload,available_at) VALUES(?1,?2,?3)",
     [Q_LEASE] = "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=?2,"
@@ -151,6 +154,7 @@ static const char *const queries[Q_COUNT] = {
     [Q_LABEL_INSERT] = "INSERT INTO labels(id,media_id,created_at,body) VALUES(?,?,?,?)",
     [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
                           " ORDER BY created_at, rowid LIMIT ?",
+    [Q_CHILDREN_LIVE] = "SELECT id FROM jobs WHERE parent_id=?1 AND status IN ('queued','running')",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events)",
 };
 
@@ -236,6 +240,7 @@ static void read_job(sqlite3_stmt *s, cf_job_record *j) {
     j->run_after = sqlite3_column_int64(s, 17);
     j->cancel_requested = sqlite3_column_int(s, 18) != 0;
     j->seq = sqlite3_column_int64(s, 19);
+    j->parent_id = col_dup(s, 20);
 }
 
 /* Loads one job by id (q = Q_JOB_BY_ID) or idempotency key (Q_JOB_BY_KEY). */
@@ -261,9 +266,10 @@ static json_t *parse_or_null(const char *text) {
 
 /* The event payload: a snapshot of the job after the change, plus extra fields. */
 static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I}", "job_id", j->id, "kind", j->kind,
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind,
                           "status", cf_job_status_name(j->status), "stage", j->stage,
-                          "progress", j->progress, "attempts", (json_int_t)j->attempts);
+                          "progress", j->progress, "attempts", (json_int_t)j->attempts,
+                          "parent_id", j->parent_id);
     if (!o) {
         json_decref(extra);
         return NULL;
@@ -405,6 +411,7 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     sqlite3_bind_int64(s, 4, in->now);
     bind_text(s, 5, in->request);
     bind_text(s, 6, in->idempotency_key);
+    bind_text(s, 7, in->parent_id);
     cf_err rc = run(st, s, NULL, err);
     if (rc == CF_OK) rc = append_event(st, "JobRequested", in->id, in->now, NULL, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
@@ -445,7 +452,8 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND"
-             " (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4");
+             " (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) AND (?5 IS NULL OR parent_id=?5)"
+             " ORDER BY seq DESC LIMIT ?4");
     pthread_mutex_lock(&st->lock);
     sqlite3_stmt *s = NULL;
     cf_err rc = CF_OK;
@@ -456,6 +464,7 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
         bind_text(s, 2, f->kind);
         sqlite3_bind_int64(s, 3, f->before_seq);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
+        bind_text(s, 5, f->parent_id);
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) read_job(s, &rows[(*n)++]);
         if (r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
@@ -634,24 +643,53 @@ static const char *cancelled_problem =
     "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\",\"status\":409,"
     "\"detail\":\"the job was cancelled on request\"}";
 
-static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
-                            cf_error *err) {
+/* queued -> cancelled with its event, or running -> cancel requested; *changes = 0 when neither. */
+static cf_err cancel_one(sq_store *st, const char *id, int64_t now, int *changes, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_CANCEL_QUEUED, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
     sqlite3_bind_int64(s, 2, now);
     bind_text(s, 3, cancelled_problem);
-    int changes = 0;
-    cf_err rc = run(st, s, &changes, err);
-    if (rc == CF_OK && changes) rc = append_event(st, "JobCancelled", id, now, NULL, err);
-    if (rc == CF_OK && !changes) {
-        s = stmt(st, Q_REQUEST_CANCEL, err);
-        if (!s) return err->code;
-        bind_text(s, 1, id);
-        sqlite3_bind_int64(s, 2, now);
-        rc = run(st, s, &changes, err);
-        if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "already final", err);
+    cf_err rc = run(st, s, changes, err);
+    if (rc == CF_OK && *changes) return append_event(st, "JobCancelled", id, now, NULL, err);
+    if (rc) return rc;
+    s = stmt(st, Q_REQUEST_CANCEL, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    sqlite3_bind_int64(s, 2, now);
+    return run(st, s, changes, err);
+}
+
+/* Cancels every child of id that is not final (one level: children have no children). */
+static cf_err cancel_children(sq_store *st, const char *id, int64_t now, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_CHILDREN_LIVE, err);
+    if (!s) return err->code;
+    bind_text(s, 1, id);
+    char **ids = NULL;
+    size_t n = 0;
+    cf_err rc = CF_OK;
+    while (rc == CF_OK && sqlite3_step(s) == SQLITE_ROW) {
+        char **grown = realloc(ids, (n + 1) * sizeof *ids);
+        if (!grown || !(grown[n] = col_dup(s, 0))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (grown) ids = grown;
+        if (rc == CF_OK) n++;
     }
+    sqlite3_reset(s);
+    int changes = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == CF_OK) rc = cancel_one(st, ids[i], now, &changes, err);
+        free(ids[i]);
+    }
+    free(ids);
+    return rc;
+}
+
+static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
+                            cf_error *err) {
+    int changes = 0;
+    cf_err rc = cancel_one(st, id, now, &changes, err);
+    if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "already final", err);
+    if (rc == CF_OK) rc = cancel_children(st, id, now, err);
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
 

@@ -225,6 +225,7 @@ void cf_job_record_free(cf_job_record *j) {
     free(j->error);
     free(j->idempotency_key);
     free(j->lease_owner);
+    free(j->parent_id);
     memset(j, 0, sizeof *j);
 }
 

@@ -49,10 +49,12 @@ typedef struct cf_job_record {
     int64_t run_after;        /* not dispatched before this time (retry backoff) */
     bool cancel_requested;
     int64_t seq;              /* insertion order, for cursors */
+    char *parent_id;          /* the job that created this one (autoclip -> render), or NULL */
 } cf_job_record;
 
 typedef struct cf_job_new {
     const char *id, *kind, *request, *idempotency_key; /* idempotency_key may be NULL */
+    const char *parent_id;                             /* NULL for a top-level job */
     int64_t max_attempts;
     int64_t now;
 } cf_job_new;
@@ -71,6 +73,7 @@ typedef struct cf_job_outcome {
 typedef struct cf_job_filter {
     int status;         /* -1 = any */
     const char *kind;   /* NULL = any */
+    const char *parent_id; /* NULL = any; else only the children of that job */
     int64_t before_seq; /* 0 = from the newest; else only jobs with seq < before_seq */
     size_t limit;
 } cf_job_filter;
@@ -140,7 +143,8 @@ typedef struct cf_store_methods {
     cf_err (*job_finish)(void *self, const char *id, const char *owner, int64_t attempt,
                          const cf_job_outcome *o, int64_t now, cf_error *err);
     /* queued -> cancelled at once; running -> cancel requested (the worker finishes it);
-     * CF_ERR_CONFLICT when final. *out is the job afterwards. */
+     * CF_ERR_CONFLICT when final. The job's children that are not final get the same in the
+     * same transaction. *out is the job afterwards. */
     cf_err (*job_cancel)(void *self, const char *id, int64_t now, cf_job_record *out,
                          cf_error *err);
     /* failed | cancelled -> queued with a fresh budget of attempts; CF_ERR_CONFLICT otherwise. */
