@@ -28,7 +28,7 @@ static const route_doc docs[] = {
     {"GET", "/v1/media/{}", 200, NULL, "Media", NULL},
     {"DELETE", "/v1/media/{}", 204, NULL, NULL, NULL},
     {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
-    {"GET", "/v1/jobs", 200, NULL, "JobList", "status,kind,cursor,limit"},
+    {"GET", "/v1/jobs", 200, NULL, "JobList", "status,kind,parent_id,cursor,limit"},
     {"GET", "/v1/jobs/{}", 200, NULL, "Job", NULL},
     {"POST", "/v1/jobs/{}/cancel", 202, NULL, "Job", NULL},
     {"POST", "/v1/jobs/{}/retry", 202, NULL, "Job", NULL},

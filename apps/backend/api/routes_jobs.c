@@ -32,11 +32,10 @@ enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
 }
 
 enum MHD_Result cf_api_jobs_get(cf_http_request *req) {
-    cf_job_record j;
+    json_t *o = NULL;
     cf_error err;
-    if (cf_store_job_get(req->app->store, req->path_param, &j, &err))
-        return cf_http_reply_error(req, &err);
-    return reply_job(req, 200, &j);
+    if (cf_jobs_get(req->app, req->path_param, &o, &err)) return cf_http_reply_error(req, &err);
+    return cf_http_reply_json(req, 200, o);
 }
 
 static bool parse_int(const char *s, long long lo, long long hi, long long *out) {
@@ -47,13 +46,16 @@ static bool parse_int(const char *s, long long lo, long long hi, long long *out)
     return true;
 }
 
-/* Reads ?status=&kind=&cursor=&limit= into f; a problem detail on error. */
+/* Reads ?status=&kind=&parent_id=&cursor=&limit= into f; a problem detail on error. */
 static const char *parse_filter(cf_http_request *req, cf_job_filter *f) {
     const char *status = cf_http_query(req, "status");
     const char *cursor = cf_http_query(req, "cursor");
     const char *limit = cf_http_query(req, "limit");
     f->status = -1;
     f->kind = cf_http_query(req, "kind");
+    f->parent_id = cf_http_query(req, "parent_id");
+    if (f->parent_id && (!*f->parent_id || strlen(f->parent_id) > 64))
+        return "parent_id: a job id (1 to 64 characters)";
     f->limit = 50;
     if (status && (f->status = cf_job_status_parse(status)) < 0)
         return "status: one of queued, running, succeeded, failed, cancelled";

@@ -19,45 +19,40 @@ void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
-/* Validates the body with the generated JobCreate parser and picks the kind's handler. */
-static cf_err check_body(const json_t *body, cf_job_create *jc, const cf_job_handler **handler,
-                         cf_error *err) {
-    cf_err rc = cf_job_create_from_json(body, jc, err);
-    if (rc) return err->code = CF_ERR_INVALID_ARGUMENT;
-    const char *name = cf_job_kind_to_string(jc->kind);
-    *handler = cf_job_handler_find(name);
-    if (!*handler || !(*handler)->run)
+cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind,
+                      const json_t *request, const char *idempotency_key, const char *parent_id,
+                      cf_job_record *out, bool *replayed, cf_error *err) {
+    const cf_job_handler *handler = cf_job_handler_find(kind);
+    if (!handler || !handler->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED,
-                            "kind '%s' has no pipeline in this build of clipforge", name);
-    return CF_OK;
+                            "kind '%s' has no pipeline in this build of clipforge", kind);
+    json_t *normalized = NULL;
+    cf_err rc = handler->validate(request, cfg, &normalized, err);
+    if (rc) {
+        cf_error_prefix(err, "request");
+        return err->code = CF_ERR_INVALID_ARGUMENT;
+    }
+    char *text = json_dumps(normalized, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(normalized);
+    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char id[40];
+    cf_new_id("j_", id, sizeof id);
+    cf_job_new in = {.id = id, .kind = handler->name, .request = text,
+                     .idempotency_key = idempotency_key, .parent_id = parent_id,
+                     .max_attempts = cfg->max_attempts, .now = cf_now_ms()};
+    rc = cf_store_job_create(store, &in, out, replayed, err);
+    free(text);
+    return rc;
 }
 
 cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
                       cf_job_record *out, bool *replayed, cf_error *err) {
     cf_job_create jc;
     cf_job_create_init(&jc);
-    const cf_job_handler *handler = NULL;
-    cf_err rc = check_body(body, &jc, &handler, err);
-    json_t *request = NULL;
-    if (rc == CF_OK) {
-        rc = handler->validate(jc.request, &app->cfg, &request, err);
-        if (rc) {
-            cf_error_prefix(err, "request");
-            err->code = rc = CF_ERR_INVALID_ARGUMENT;
-        }
-    }
-    char *text = rc ? NULL : json_dumps(request, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(request);
-    if (rc == CF_OK && !text) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc == CF_OK) {
-        char id[40];
-        cf_new_id("j_", id, sizeof id);
-        cf_job_new in = {.id = id, .kind = handler->name, .request = text,
-                         .idempotency_key = idempotency_key, .max_attempts = app->cfg.max_attempts,
-                         .now = cf_now_ms()};
-        rc = cf_store_job_create(app->store, &in, out, replayed, err);
-    }
-    free(text);
+    cf_err rc = cf_job_create_from_json(body, &jc, err);
+    if (rc) err->code = rc = CF_ERR_INVALID_ARGUMENT;
+    else rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request,
+                             idempotency_key, NULL, out, replayed, err);
     cf_job_create_free(&jc);
     return rc;
 }
@@ -140,7 +135,52 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
         sign_artifacts(app, v.result);
     }
     if (j->status != CF_JOB_SUCCEEDED) v.error = problem_of(j->error);
+    v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;
     json_t *o = cf_job_to_json(&v);
     cf_job_free(&v);
     return o;
+}
+
+static void fill_child(cf_job_child *c, const cf_job_record *j) {
+    cf_job_child_init(c);
+    c->id = strdup(j->id);
+    cf_job_kind_from_string(j->kind, &c->kind);
+    cf_job_state_from_string(cf_job_status_name(j->status), &c->status);
+    c->stage = j->stage ? strdup(j->stage) : NULL;
+    c->progress = j->progress;
+    c->attempts = j->attempts;
+    if (j->status != CF_JOB_SUCCEEDED) c->error = problem_of(j->error);
+}
+
+/* The children of parent_id as a "children" array, oldest first; NULL when there are none. */
+static json_t *children_json(cf_app *app, const char *parent_id, cf_error *err) {
+    cf_job_filter f = {.status = -1, .parent_id = parent_id, .limit = CF_JOB_MAX_CHILDREN};
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    if (cf_store_job_list(app->store, &f, &rows, &n, err)) return NULL;
+    if (!n) {
+        cf_job_records_free(rows, n);
+        return NULL;
+    }
+    cf_job v;
+    cf_job_init(&v);
+    v.children = calloc(n, sizeof *v.children);
+    for (size_t i = 0; v.children && i < n; i++) fill_child(&v.children[v.n_children++], &rows[n - 1 - i]);
+    cf_job_records_free(rows, n);
+    json_t *o = v.children ? cf_job_to_json(&v) : NULL;
+    json_t *kids = json_incref(json_object_get(o, "children"));
+    json_decref(o);
+    cf_job_free(&v);
+    return kids;
+}
+
+cf_err cf_jobs_get(cf_app *app, const char *id, json_t **out, cf_error *err) {
+    cf_job_record j;
+    cf_err rc = cf_store_job_get(app->store, id, &j, err);
+    if (rc) return rc;
+    *out = cf_job_record_to_json(app, &j);
+    cf_job_record_free(&j);
+    json_t *kids = children_json(app, id, err);
+    if (kids) json_object_set_new(*out, "children", kids);
+    return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }

@@ -654,7 +654,33 @@ export const ProblemSchema = z
   });
 export type ProblemInput = z.input<typeof ProblemSchema>;
 
-/** A unit of work as the API returns it. request (and result, once succeeded) follow the schemas of the job's kind; error is set when it failed or was cancelled. */
+/** A job created by another job (an autoclip job's renders), as its parent's detail lists it: enough to follow its progress; GET /v1/jobs/{id} gives the rest. */
+export interface JobChild {
+  /** 1..64 characters */
+  id: string;
+  kind: JobKind;
+  status: JobState;
+  /** 0..64 characters */
+  stage?: string;
+  /** between 0 and 1; default 0 */
+  progress: number;
+  /** integer >= 0; default 0 */
+  attempts: number;
+  error?: Problem;
+}
+export const JobChildSchema = z
+  .strictObject({
+    id: str(1, 64),
+    kind: JobKindSchema,
+    status: JobStateSchema,
+    stage: str(0, 64).optional(),
+    progress: z.number().min(0).max(1).default(0),
+    attempts: z.number().int().min(0).default(0),
+    error: ProblemSchema.optional(),
+  });
+export type JobChildInput = z.input<typeof JobChildSchema>;
+
+/** A unit of work as the API returns it. request (and result, once succeeded) follow the schemas of the job's kind; error is set when it failed or was cancelled. A job created by another job names it in parent_id; the detail of a parent lists its children. */
 export interface Job {
   /** 1..64 characters */
   id: string;
@@ -675,6 +701,10 @@ export interface Job {
   /** at most 256 members */
   result?: Record<string, unknown>;
   error?: Problem;
+  /** 1..64 characters */
+  parent_id?: string;
+  /** at most 200 items */
+  children?: JobChild[];
 }
 export const JobSchema = z
   .strictObject({
@@ -689,6 +719,8 @@ export const JobSchema = z
     request: record(z.unknown(), 256),
     result: record(z.unknown(), 256).optional(),
     error: ProblemSchema.optional(),
+    parent_id: str(1, 64).optional(),
+    children: z.array(JobChildSchema).min(1).max(200).optional(),
   });
 export type JobInput = z.input<typeof JobSchema>;
 
@@ -1418,6 +1450,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<HighlightDetectionResult, z.output<typeof HighlightDetectionResultSchema>>>,
   Expect<Same<ProblemFieldError, z.output<typeof ProblemFieldErrorSchema>>>,
   Expect<Same<Problem, z.output<typeof ProblemSchema>>>,
+  Expect<Same<JobChild, z.output<typeof JobChildSchema>>>,
   Expect<Same<Job, z.output<typeof JobSchema>>>,
   Expect<Same<JobCreate, z.output<typeof JobCreateSchema>>>,
   Expect<Same<Label, z.output<typeof LabelSchema>>>,
@@ -1482,6 +1515,7 @@ export const schemas = {
   JobState: JobStateSchema,
   ProblemFieldError: ProblemFieldErrorSchema,
   Problem: ProblemSchema,
+  JobChild: JobChildSchema,
   Job: JobSchema,
   JobCreate: JobCreateSchema,
   LabelVerdict: LabelVerdictSchema,

@@ -2543,12 +2543,117 @@ void cf_problem_init(cf_problem *v) {
     init_problem(v);
 }
 
-static cf_err parse_job(const json_t *j, const char *path, cf_job *out, cf_error *err) {
-    static const char *const keys[] = {"id", "kind", "status", "stage", "progress", "attempts", "created_at", "updated_at", "request", "result", "error"};
+static cf_err parse_job_child(const json_t *j, const char *path, cf_job_child *out, cf_error *err) {
+    static const char *const keys[] = {"id", "kind", "status", "stage", "progress", "attempts", "error"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 11, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, job_kind_names, CF_JOB_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_job_kind)k;
+    }
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, job_state_names, CF_JOB_STATE_COUNT, &k, err))) return rc;
+        out->status = (cf_job_state)k;
+    }
+    if ((rc = cfd_member(j, "stage", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 64, &out->stage, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "progress", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_number(v, p, &out->progress, err))) return rc;
+        if (!(out->progress >= 0.0 && out->progress <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    } else {
+        out->progress = 0.0;
+    }
+    if ((rc = cfd_member(j, "attempts", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->attempts, err))) return rc;
+        if (!(out->attempts >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    } else {
+        out->attempts = 0;
+    }
+    if ((rc = cfd_member(j, "error", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->error = calloc(1, sizeof *out->error);
+        if (!out->error) return cfd_no_memory(err, p);
+        if ((rc = parse_problem(v, p, out->error, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_job_child(const cf_job_child *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (cfd_put(o, "kind", json_string(cf_job_kind_to_string(v->kind)))) goto fail;
+    if (cfd_put(o, "status", json_string(cf_job_state_to_string(v->status)))) goto fail;
+    if (v->stage && cfd_put(o, "stage", json_string(v->stage))) goto fail;
+    if (cfd_put(o, "progress", cfd_number_json(v->progress))) goto fail;
+    if (cfd_put(o, "attempts", json_integer(v->attempts))) goto fail;
+    if (v->error && cfd_put(o, "error", emit_problem(v->error))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_job_child(cf_job_child *v) {
+    free(v->id);
+    free(v->stage);
+    if (v->error) release_problem(v->error);
+    free(v->error);
+}
+
+static void init_job_child(cf_job_child *v) {
+    v->progress = 0.0;
+    v->attempts = 0;
+}
+
+cf_err cf_job_child_from_json(const json_t *j, cf_job_child *out, cf_error *err) {
+    return cf_job_child_from_json_at(j, "", out, err);
+}
+
+cf_err cf_job_child_from_json_at(const json_t *j, const char *path, cf_job_child *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_job_child: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_job_child(j, path ? path : "", out, err);
+    if (rc) cf_job_child_free(out);
+    return rc;
+}
+
+json_t *cf_job_child_to_json(const cf_job_child *v) {
+    return v ? emit_job_child(v) : NULL;
+}
+
+void cf_job_child_free(cf_job_child *v) {
+    if (!v) return;
+    release_job_child(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_job_child_init(cf_job_child *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_job_child(v);
+}
+
+static cf_err parse_job(const json_t *j, const char *path, cf_job *out, cf_error *err) {
+    static const char *const keys[] = {"id", "kind", "status", "stage", "progress", "attempts", "created_at", "updated_at", "request", "result", "error", "parent_id", "children"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 13, true, err))) return rc;
     if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
     if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
@@ -2601,6 +2706,27 @@ static cf_err parse_job(const json_t *j, const char *path, cf_job *out, cf_error
         if (!out->error) return cfd_no_memory(err, p);
         if ((rc = parse_problem(v, p, out->error, err))) return rc;
     }
+    if ((rc = cfd_member(j, "parent_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->parent_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "children", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 1, 200, &n, err))) return rc;
+            if (n) {
+                out->children = calloc(n, sizeof *out->children);
+                if (!out->children) return cfd_no_memory(err, p);
+                out->n_children = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_job_child(json_array_get(v, k), pi, &out->children[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -2618,6 +2744,13 @@ static json_t *emit_job(const cf_job *v) {
     if (v->request && cfd_put(o, "request", cfd_ref(v->request))) goto fail;
     if (v->result && cfd_put(o, "result", cfd_ref(v->result))) goto fail;
     if (v->error && cfd_put(o, "error", emit_problem(v->error))) goto fail;
+    if (v->parent_id && cfd_put(o, "parent_id", json_string(v->parent_id))) goto fail;
+    if (v->n_children) {
+        json_t *a = json_array();
+        if (cfd_put(o, "children", a)) goto fail;
+        for (size_t k = 0; k < v->n_children; k++)
+            if (cfd_append(a, emit_job_child(&v->children[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -2633,6 +2766,10 @@ static void release_job(cf_job *v) {
     json_decref(v->result);
     if (v->error) release_problem(v->error);
     free(v->error);
+    free(v->parent_id);
+    for (size_t k = 0; k < v->n_children; k++)
+        release_job_child(&v->children[k]);
+    free(v->children);
 }
 
 static void init_job(cf_job *v) {
@@ -5515,6 +5652,18 @@ static void any_free_job(void *v) {
     cf_job_free(v);
 }
 
+static cf_err any_from_json_job_child(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_job_child_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_job_child(const void *v) {
+    return cf_job_child_to_json(v);
+}
+
+static void any_free_job_child(void *v) {
+    cf_job_child_free(v);
+}
+
 static cf_err any_from_json_job_create(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_job_create_from_json_at(j, path, out, err);
 }
@@ -5872,6 +6021,7 @@ static const cf_domain_type domain_types[] = {
     {"HighlightDetectionResult", sizeof(cf_highlight_detection_result), any_from_json_highlight_detection_result, any_to_json_highlight_detection_result, any_free_highlight_detection_result},
     {"HighlightSpan", sizeof(cf_highlight_span), any_from_json_highlight_span, any_to_json_highlight_span, any_free_highlight_span},
     {"Job", sizeof(cf_job), any_from_json_job, any_to_json_job, any_free_job},
+    {"JobChild", sizeof(cf_job_child), any_from_json_job_child, any_to_json_job_child, any_free_job_child},
     {"JobCreate", sizeof(cf_job_create), any_from_json_job_create, any_to_json_job_create, any_free_job_create},
     {"Label", sizeof(cf_label), any_from_json_label, any_to_json_label, any_free_label},
     {"LabelCreate", sizeof(cf_label_create), any_from_json_label_create, any_to_json_label_create, any_free_label_create},

@@ -642,8 +642,26 @@ json_t *cf_problem_to_json(const cf_problem *v);
 void cf_problem_free(cf_problem *v);
 void cf_problem_init(cf_problem *v);
 
+/* JobChild: A job created by another job (an autoclip job's renders), as its parent's detail
+ * lists it: enough to follow its progress; GET /v1/jobs/{id} gives the rest. */
+typedef struct cf_job_child {
+    char *id;  /* 1..64 chars */
+    cf_job_kind kind;
+    cf_job_state status;
+    char *stage;  /* 0..64 chars; NULL when absent */
+    double progress;  /* between 0 and 1; default 0 */
+    int64_t attempts;  /* >= 0; default 0 */
+    cf_problem *error;  /* NULL when absent */
+} cf_job_child;
+cf_err cf_job_child_from_json(const json_t *j, cf_job_child *out, cf_error *err);
+cf_err cf_job_child_from_json_at(const json_t *j, const char *path, cf_job_child *out, cf_error *err);
+json_t *cf_job_child_to_json(const cf_job_child *v);
+void cf_job_child_free(cf_job_child *v);
+void cf_job_child_init(cf_job_child *v);
+
 /* Job: A unit of work as the API returns it. request (and result, once succeeded) follow the
- * schemas of the job's kind; error is set when it failed or was cancelled. */
+ * schemas of the job's kind; error is set when it failed or was cancelled. A job created by
+ * another job names it in parent_id; the detail of a parent lists its children. */
 typedef struct cf_job {
     char *id;  /* 1..64 chars */
     cf_job_kind kind;
@@ -656,6 +674,9 @@ typedef struct cf_job {
     json_t *request;  /* owned reference */
     json_t *result;  /* owned reference, NULL when absent */
     cf_problem *error;  /* NULL when absent */
+    char *parent_id;  /* 1..64 chars; NULL when absent */
+    cf_job_child *children;
+    size_t n_children;  /* at most 200 items */
 } cf_job;
 cf_err cf_job_from_json(const json_t *j, cf_job *out, cf_error *err);
 cf_err cf_job_from_json_at(const json_t *j, const char *path, cf_job *out, cf_error *err);
