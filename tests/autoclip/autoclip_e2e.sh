@@ -10,6 +10,11 @@
 #   refuse   bad input exits 2 with a clear message
 #   job      POST /v1/jobs kind autoclip on `clipforge serve`: progress by stage, signed clip
 #            URLs that download 9:16 shorts; a second job cancelled while it runs
+#   children the autoclip job is a parent: one render child job per clip, listed in its detail
+#            and by ?parent_id=, per-stage progress; a child that fails every attempt is retried,
+#            reported in the parent's result, and the other clips ship; cancelling the parent
+#            cancels its children
+#   workers1 with one worker the parent runs its own children: no deadlock
 set -euo pipefail
 bin=$1 src=$2 data=$3 case_name=$4 validator=${5:-}
 sample=$data/sample.mp4
@@ -66,6 +71,12 @@ assert m["succeeded"] == 2 and m["failed"] == 0 and len(m["clips"]) == 2, m
 assert m["template_id"] == "shorts-blur" and m["format"] == "vertical" and m["engine"], m
 names = [s["name"] for s in m["stages"]]
 assert names[:3] == ["transcribe", "features", "detect"] and "render 2" in names and names[-1] == "deliver", names
+st = {s["name"]: s for s in m["stages"]}
+ends = {k: st[k]["started_ms"] + st[k]["elapsed_ms"] for k in ("transcribe", "features")}
+assert ends["features"] <= st["detect"]["started_ms"], st
+if st["transcribe"]["status"] == "succeeded":
+    # each analysis stage records its own end, not the moment both were over
+    assert abs(ends["transcribe"] - ends["features"]) > 2, ("stage times not their own", ends)
 hit = set()
 for c in m["clips"]:
     best = max(planted, key=lambda p: min(c["end_ms"], p["end_ms"]) - max(c["start_ms"], p["start_ms"]))
@@ -225,6 +236,89 @@ job)
   check "the running autoclip job ends cancelled" wait_status "$id2" cancelled 20
   req POST /v1/jobs -H 'Content-Type: application/json' -d '{"kind":"autoclip","request":{"media_uri":"/etc/passwd"}}'
   check "a server path is refused (422 or 400: $STATUS)" test "$STATUS" = 422 -o "$STATUS" = 400
+  stop_server
+  finish
+  exit $?
+  ;;
+children | workers1)
+  CLIPFORGE=$bin
+  # shellcheck source=../api/lib.sh
+  source "$src/tests/api/lib.sh"
+  trap 'cleanup; rm -rf "$work"' EXIT
+  # Jobs whose request names clip 2 of "show" fail every run with a retryable error.
+  export CLIPFORGE_MAX_ATTEMPTS=2 CLIPFORGE_RETRY_BASE_MS=200 CLIPFORGE_TEST_FAIL_JOBS='"clip_id":"show-clip-02"'
+  workers=2
+  [ "$case_name" = workers1 ] && workers=1
+  start_server "$WORK/data" --workers "$workers"
+  media=$(upload "$sample")
+  count=3 name=show
+  [ "$case_name" = workers1 ] && count=2
+  body='{"kind":"autoclip","request":{"clip_id":"'$name'","media_uri":"media://'$media'","count":'$count',"width":90,"height":160,"captions":false}}'
+  req POST /v1/jobs -H 'Content-Type: application/json' -d "$body"
+  check "202 for an autoclip job ($STATUS)" test "$STATUS" = 202
+  id=$(jget 'j["id"]')
+  stages="" seen_children=0 progress_seen=""
+  for _ in $(seq 1 1800); do
+    req GET "/v1/jobs/$id"
+    st=$(jget 'j["status"]'); stage=$(jget 'j.get("stage") or ""')
+    case " $stages " in *" ${stage// /_} "*) ;; *) stages="$stages ${stage// /_}" ;; esac
+    n=$(jget 'len(j.get("children", []))')
+    [ "$n" -gt "$seen_children" ] && seen_children=$n
+    [ "$st" = running ] && progress_seen="$progress_seen $(jget 'round(j["progress"], 2)')"
+    case "$st" in succeeded | failed | cancelled) break ;; esac
+    sleep 0.1
+  done
+  echo "  stages seen:$stages"
+  echo "  children seen while running: $seen_children"
+  check "the parent succeeded ($st: $(jget 'j.get("error")'))" test "$st" = succeeded
+  check "progress by stage: analysis, detection and the renders ($stages)" \
+    bash -c '[[ "$1" == *features* && "$1" == *render* ]]' _ "$stages"
+  check "the parent's progress grew" python3 -c 'import sys; p = [float(x) for x in sys.argv[1:]]; sys.exit(0 if p and max(p) > min(p) else 1)' $progress_seen
+  check "the detail lists $count render children" test "$(jget '" ".join(sorted(set(c["kind"] for c in j["children"]))) + " " + str(len(j["children"]))')" = "render $count"
+  cp "$WORK/body" "$work/parent.json"
+  req GET "/v1/jobs?parent_id=$id"
+  check "GET /v1/jobs?parent_id= gives the same $count children, each naming its parent" \
+    test "$(jget 'str(len(j["items"])) + " " + str(all(c["parent_id"] == "'"$id"'" for c in j["items"]))')" = "$count True"
+  $PY - "$work/parent.json" "$count" <<'PY' || FAILS=$((FAILS + 1))
+import json, sys
+j = json.load(open(sys.argv[1])); count = int(sys.argv[2])
+res, kids = j["result"], j["children"]
+stages = {s["name"]: s for s in res["stages"]}
+assert all("render %d" % (i + 1) in stages for i in range(count)), stages
+for c in res["clips"]:
+    print("  clip %d: %s after %d attempt(s)%s" % (c["index"], c["status"], c["attempts"], ": " + c["error"] if c.get("error") else ""))
+    assert all(a["uri"].startswith("storage://jobs/") and a.get("url") for a in c.get("outputs", [])), c
+c2 = res["clips"][1]
+assert c2["status"] == "failed" and c2["attempts"] == 2 and "injected" in c2["error"], c2
+assert all(c["status"] == "succeeded" and c["video_uri"] for i, c in enumerate(res["clips"]) if i != 1), res["clips"]
+assert res["succeeded"] == count - 1 and res["failed"] == 1, res
+by_status = sorted((k["status"], k["attempts"]) for k in kids)
+assert by_status == sorted([("failed", 2)] + [("succeeded", 1)] * (count - 1)), by_status
+print("ok - clip 2's child failed twice, is reported with its error, the other clips shipped")
+PY
+  if [ "$case_name" = children ]; then
+    body2='{"kind":"autoclip","request":{"clip_id":"more","media_uri":"media://'$media'","count":3,"width":180,"height":320,"captions":false}}'
+    req POST /v1/jobs -H 'Content-Type: application/json' -d "$body2"
+    id2=$(jget 'j["id"]')
+    for _ in $(seq 1 600); do
+      req GET "/v1/jobs/$id2"
+      [ "$(jget 'len([c for c in j.get("children", []) if c["status"] in ("queued", "running")])')" -ge 2 ] && break
+      sleep 0.1
+    done
+    check "the second parent has children under way" test "$(jget 'len(j.get("children", []))')" -ge 2
+    req POST "/v1/jobs/$id2/cancel"
+    check "cancel accepted ($STATUS)" test "$STATUS" = 202
+    check "the parent ends cancelled" wait_status "$id2" cancelled 30
+    done_kids=""
+    for _ in $(seq 1 300); do
+      req GET "/v1/jobs/$id2"
+      done_kids=$(jget '" ".join(sorted(c["status"] for c in j["children"]))')
+      [[ "$done_kids" == *queued* || "$done_kids" == *running* ]] || break
+      sleep 0.1
+    done
+    echo "  children after the cancel: $done_kids"
+    check "every child that had not succeeded is cancelled" bash -c '[[ "$1" == *cancelled* && "$1" != *queued* && "$1" != *running* && "$1" != *failed* ]]' _ "$done_kids"
+  fi
   stop_server
   finish
   exit $?

@@ -43,6 +43,7 @@ typedef struct slot {
     cf_err (*fn)(struct slot *s);
     pthread_t thread;
     bool threaded;
+    bool ended;              /* elapsed_ms holds the stage's own end (guarded by run lock) */
     atomic_bool finished;
     cf_err rc;
     cf_error err;
@@ -109,8 +110,8 @@ static void on_slot_progress(void *user, double fraction, const char *stage) {
 static void set_state(slot *s, cf_autoclip_stage_state state, const char *note) {
     pthread_mutex_lock(&s->run->lock);
     int64_t t = now_ms() - s->run->t0;
-    if (state == CF_AUTOCLIP_RUNNING) s->started_ms = t;
-    else if (s->state == CF_AUTOCLIP_RUNNING) s->elapsed_ms = t - s->started_ms;
+    if (state == CF_AUTOCLIP_RUNNING) s->started_ms = t, s->ended = false;
+    else if (s->state == CF_AUTOCLIP_RUNNING && !s->ended) s->elapsed_ms = t - s->started_ms;
     if (state == CF_AUTOCLIP_DONE || state == CF_AUTOCLIP_SKIPPED) s->fraction = 1;
     if (state == CF_AUTOCLIP_SKIPPED && s->state == CF_AUTOCLIP_PENDING) s->started_ms = t;
     s->state = state;
@@ -135,6 +136,11 @@ static void add_slot(run *r, const char *name, double weight) {
 static void *stage_main(void *arg) {
     slot *s = arg;
     s->rc = s->fn(s);
+    /* The stage's own end: stages waited for together are recorded only when the last ends. */
+    pthread_mutex_lock(&s->run->lock);
+    s->elapsed_ms = now_ms() - s->run->t0 - s->started_ms;
+    s->ended = true;
+    pthread_mutex_unlock(&s->run->lock);
     atomic_store(&s->finished, true);
     return NULL;
 }
@@ -293,7 +299,9 @@ static cf_err render_stage(slot *s) {
                             .height = q->height, .title = c->title, .brand_color = q->brand_color,
                             .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output};
     cf_render_options o = {.output_path = output, .temp_dir = r->opts->work_dir, .threads = r->opts->threads};
-    cf_err rc = cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
+    const cf_autoclip_renderer *rd = r->opts->renderer;
+    cf_err rc = rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)
+                   : cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
     free(output);
     return rc;
 }
@@ -318,11 +326,22 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     return CF_OK;
 }
 
-/* Renders clip i with retries; a failure is recorded on the clip, not returned. */
+/* Records on clip i how its render ended: a failure is reported there, not returned. */
+static void record_clip(run *r, size_t i, int64_t render_ms) {
+    const slot *s = &r->slots[ST_RENDER0 + (int)i];
+    cf_autoclip_clip *c = &r->out->clips[i];
+    c->render_ms = render_ms;
+    c->status = !s->rc ? CF_AUTOCLIP_STATUS_SUCCEEDED
+                : s->rc == CF_ERR_CANCELLED ? CF_AUTOCLIP_STATUS_CANCELLED : CF_AUTOCLIP_STATUS_FAILED;
+    if (s->rc) c->error = strdup(s->err.msg);
+}
+
+/* Renders clip i here, retrying processing failures (or once through a serial renderer, which
+ * retries by its own policy). */
 static void render_clip(run *r, size_t i) {
     slot *s = &r->slots[ST_RENDER0 + (int)i];
     cf_autoclip_clip *c = &r->out->clips[i];
-    int attempts = r->opts->render_attempts > 0 ? r->opts->render_attempts : 2;
+    int attempts = r->opts->renderer ? 1 : r->opts->render_attempts > 0 ? r->opts->render_attempts : 2;
     int64_t t0 = now_ms();
     do {
         c->attempts++;
@@ -332,10 +351,24 @@ static void render_clip(run *r, size_t i) {
             cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts, s->err.msg);
     } while (s->rc && retryable(s->rc) && c->attempts < attempts &&
              !cf_progress_cancelled(r->parent));
-    c->render_ms = now_ms() - t0;
-    c->status = !s->rc ? CF_AUTOCLIP_STATUS_SUCCEEDED
-                : s->rc == CF_ERR_CANCELLED ? CF_AUTOCLIP_STATUS_CANCELLED : CF_AUTOCLIP_STATUS_FAILED;
-    if (s->rc) c->error = strdup(s->err.msg);
+    record_clip(r, i, now_ms() - t0);
+}
+
+/* Renders the first n clips: one after the other here, or all at once through a parallel
+ * renderer (each render stage then waits for its clip wherever it runs). */
+static void render_clips(run *r, size_t n) {
+    const cf_autoclip_renderer *rd = r->opts->renderer;
+    if (!rd || !rd->parallel) {
+        for (size_t i = 0; i < n && !cf_progress_cancelled(r->parent); i++) render_clip(r, i);
+        return;
+    }
+    slot *list[MAX_CLIPS];
+    for (size_t i = 0; i < n; i++) {
+        list[i] = &r->slots[ST_RENDER0 + (int)i];
+        start_stage(list[i], render_stage);
+    }
+    wait_stages(r, list, (int)n);
+    for (size_t i = 0; i < n; i++) record_clip(r, i, list[i]->elapsed_ms);
 }
 
 /* ---- delivery --------------------------------------------------------------------------------- */
@@ -363,7 +396,9 @@ static cf_err deliver_clip(run *r, size_t i, cf_error *err) {
     for (size_t k = 0; k < res->n_outputs; k++) {
         cf_artifact *a = &c->outputs[c->n_outputs];
         char *uri = NULL;
-        cf_err rc = deliver_file(r, res->outputs[k].uri, &uri, err);
+        cf_err rc = r->opts->renderer && r->opts->renderer->delivered
+                        ? (uri = strdup(res->outputs[k].uri)) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory")
+                        : deliver_file(r, res->outputs[k].uri, &uri, err);
         if (rc) return rc;
         *a = res->outputs[k];
         memset(&res->outputs[k], 0, sizeof res->outputs[k]); /* ownership moves to the clip */
@@ -475,7 +510,7 @@ static cf_err after_analysis(run *r, cf_error *err) {
         if (fill_clip(r, o->n_clips, &o->clips[o->n_clips], err)) return o->n_clips++, err->code;
     for (int i = ST_RENDER0 + (int)n; i < r->deliver_slot; i++) set_state(&r->slots[i], CF_AUTOCLIP_SKIPPED, "no span");
     if (!n) return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored over the profile's threshold", r->path);
-    for (size_t i = 0; i < n && !cf_progress_cancelled(r->parent); i++) render_clip(r, i);
+    render_clips(r, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     for (size_t i = 0; i < n; i++) {
         o->succeeded += o->clips[i].status == CF_AUTOCLIP_STATUS_SUCCEEDED;

@@ -19,6 +19,7 @@
 #include "clipforge/error.h"
 #include "clipforge/highlight.h"
 #include "clipforge/progress.h"
+#include "clipforge/render.h"
 
 /* Stage slots: transcribe, features, detect, render 1..count, deliver. */
 #define CF_AUTOCLIP_MAX_STAGES 24
@@ -31,12 +32,28 @@ typedef enum cf_autoclip_stage_state {
     CF_AUTOCLIP_SKIPPED,
 } cf_autoclip_stage_state;
 
+/* Where the renders run. Without one (the CLI) each render runs here, one after the other,
+ * retried by render_attempts. The job kind passes one that makes every render a child job. */
+typedef struct cf_autoclip_renderer {
+    bool parallel;  /* all clips' renders are waited for at once (they run elsewhere) */
+    bool delivered; /* outputs come back as final URIs: the deliver stage only names them */
+    /* Renders clip `index` (1-based) as rq says (its source, captions and output are local
+     * paths of this run) until it is final, retrying as the renderer's own policy says.
+     * Called from a stage thread of its own; reports through progress and returns
+     * CF_ERR_CANCELLED soon after progress is cancelled. Fills *res (outputs) on success and
+     * *attempts (runs made) in every case. */
+    cf_err (*render)(void *user, int index, const cf_render_request *rq, cf_progress *progress,
+                     cf_render_result *res, int64_t *attempts, cf_error *err);
+    void *user;
+} cf_autoclip_renderer;
+
 typedef struct cf_autoclip_options {
     const char *work_dir;          /* renders land here before delivery (required, must exist) */
     const char *feature_cache_dir; /* NULL = no feature cache */
     cf_hl_paths paths;             /* highlight profiles and models */
     int threads;                   /* codec threads per stage, 0 = auto */
-    int render_attempts;           /* per clip, 0 = 2 (one retry) */
+    int render_attempts;           /* per clip, 0 = 2 (one retry); without a renderer only */
+    const cf_autoclip_renderer *renderer; /* NULL = render here */
     /* Delivery of one local file under its final name; *uri (malloc'd) is what the result
      * names. NULL = files stay in work_dir and the result names their paths. */
     cf_err (*deliver)(void *user, const char *path, const char *name, char **uri, cf_error *err);

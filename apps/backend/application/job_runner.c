@@ -35,13 +35,18 @@ typedef struct slot {
     bool dirty;              /* progress changed since the last event */
     int64_t last_heartbeat, last_event;
     bool lease_lost, user_cancel;
+    bool reserved;           /* a child slot taken by run_child_here */
+    cf_progress *mirror;     /* a child run's progress is copied there, its cancel relayed */
 } slot;
 
 struct cf_job_runner {
     cf_app *app;
     int n;
     pthread_t *workers;
+    /* slots[i] runs what worker i took from the bus; slots[n + i] a child job that worker i's
+     * job runs itself while it waits for its children (run_child_here). */
     slot *slots;
+    int n_slots;
     pthread_t keeper;
     pthread_mutex_t lock; /* guards slots */
     atomic_bool stopping;
@@ -73,7 +78,10 @@ static void report_progress(void *user, double fraction, const char *stage) {
         if (stage) snprintf(pu->s->stage, sizeof pu->s->stage, "%s", stage);
         pu->s->dirty = true;
     }
+    cf_progress *mirror = pu->s->mirror;
     pthread_mutex_unlock(&pu->r->lock);
+    /* Outside the lock: the mirror's callback reports the parent's progress, which takes it. */
+    if (mirror) cf_progress_report(mirror, fraction, stage);
 }
 
 static bool retryable(cf_err code) {
@@ -108,6 +116,11 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build",
                             job->kind);
     json_error_t jerr;
+    /* Fault injection for tests: every run of a job whose stored request contains this text
+     * fails with a retryable error. */
+    const char *fail = getenv("CLIPFORGE_TEST_FAIL_JOBS");
+    if (fail && *fail && job->request && strstr(job->request, fail))
+        return cf_error_set(err, CF_ERR_INTERNAL, "run failed (injected by CLIPFORGE_TEST_FAIL_JOBS)");
     json_t *request = json_loads(job->request, 0, &jerr);
     if (!request) return cf_error_set(err, CF_ERR_INTERNAL, "stored request is not JSON");
     cf_err rc = cf_mkdir_p(ctx->work_dir, err);
@@ -165,6 +178,42 @@ static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_j
     free(error_text);
 }
 
+/* What run_child_here needs to find the child slot of the worker running the parent. */
+typedef struct child_host {
+    cf_job_runner *r;
+    int index;
+} child_host;
+
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job);
+
+/* cf_job_context.run_child: leases child id for worker index's child slot and runs it here. */
+static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *mirror, cf_error *err) {
+    child_host *h = ctx->runner;
+    cf_job_runner *r = h->r;
+    int index = r->n + h->index;
+    slot *s = &r->slots[index];
+    pthread_mutex_lock(&r->lock);
+    bool taken = s->reserved || atomic_load(&r->stopping);
+    s->reserved = true;
+    pthread_mutex_unlock(&r->lock);
+    if (taken) return cf_error_set(err, CF_ERR_CONFLICT, "a child already runs here");
+    cf_job_record job;
+    cf_err rc = cf_store_job_lease(r->app->store, id, s->owner, r->app->cfg.lease_ms, cf_now_ms(),
+                                   &job, err);
+    if (rc == CF_OK) {
+        pthread_mutex_lock(&r->lock);
+        s->mirror = mirror;
+        pthread_mutex_unlock(&r->lock);
+        run_job(r, index, &job);
+        cf_job_record_free(&job);
+    }
+    pthread_mutex_lock(&r->lock);
+    s->mirror = NULL;
+    s->reserved = false;
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
 static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
     slot *s = &r->slots[index];
     char work[4096], prefix[256];
@@ -192,6 +241,8 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
                           .output_prefix = prefix, .store = r->app->store,
                           .storage = r->app->storage, .cfg = &r->app->cfg,
                           .progress = &s->progress};
+    child_host host = {r, index};
+    if (index < r->n) ctx.run_child = run_child_here, ctx.runner = &host;
     int64_t t0 = cf_now_ms();
     json_t *result = NULL;
     cf_error err;
@@ -257,6 +308,10 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
     int64_t every = r->app->cfg.lease_ms / 3;
     if (every > HEARTBEAT_MAX_MS) every = HEARTBEAT_MAX_MS;
     pthread_mutex_lock(&r->lock);
+    if (s->active && s->mirror && cf_progress_cancelled(s->mirror)) { /* the parent stopped */
+        s->user_cancel = true;
+        cf_progress_cancel(&s->progress);
+    }
     bool emit = s->dirty && now - s->last_event >= PROGRESS_EVENT_MS;
     if (!s->active || s->lease_lost || (!emit && now - s->last_heartbeat < every)) {
         pthread_mutex_unlock(&r->lock);
@@ -309,7 +364,7 @@ static void *keeper_main(void *arg) {
     cf_job_runner *r = arg;
     while (!atomic_load(&r->stopping)) {
         int64_t now = cf_now_ms();
-        for (int i = 0; i < r->n; i++) keep_slot(r, i, now);
+        for (int i = 0; i < r->n_slots; i++) keep_slot(r, i, now);
         reap_if_due(r->app, &r->last_reap, now);
         sleep_ms(KEEPER_TICK_MS);
     }
@@ -321,8 +376,9 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     r->app = app;
     r->n = n < 1 ? 1 : n;
+    r->n_slots = 2 * r->n;
     r->workers = calloc((size_t)r->n, sizeof *r->workers);
-    r->slots = calloc((size_t)r->n, sizeof *r->slots);
+    r->slots = calloc((size_t)r->n_slots, sizeof *r->slots);
     pthread_mutex_init(&r->lock, NULL);
     if (!r->workers || !r->slots) {
         free(r->workers);
@@ -330,8 +386,9 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
         free(r);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    for (int i = 0; i < r->n; i++)
-        snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d", app->instance_id, i);
+    for (int i = 0; i < r->n_slots; i++)
+        snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d%s", app->instance_id,
+                 i % r->n, i < r->n ? "" : "c");
     pthread_create(&r->keeper, NULL, keeper_main, r);
     for (int i = 0; i < r->n; i++) {
         worker_arg *wa = malloc(sizeof *wa);
@@ -346,11 +403,17 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
 void cf_job_runner_cancel(cf_job_runner *r, const char *id) {
     if (!r) return;
     pthread_mutex_lock(&r->lock);
-    for (int i = 0; i < r->n; i++) {
+    for (int i = 0; i < r->n_slots; i++) {
         slot *s = &r->slots[i];
         if (s->active && !strcmp(s->job_id, id)) {
             s->user_cancel = true;
             cf_progress_cancel(&s->progress);
+            /* A child its worker runs for it stops with it (the store cancels it too). */
+            slot *child = i < r->n ? &r->slots[r->n + i] : NULL;
+            if (child && child->active) {
+                child->user_cancel = true;
+                cf_progress_cancel(&child->progress);
+            }
         }
     }
     pthread_mutex_unlock(&r->lock);
@@ -363,7 +426,7 @@ void cf_job_runner_stop(cf_job_runner *r) {
     atomic_store(&r->stopping, true);
     cf_bus_shutdown(r->app->bus);
     pthread_mutex_lock(&r->lock);
-    for (int i = 0; i < r->n; i++)
+    for (int i = 0; i < r->n_slots; i++)
         if (r->slots[i].active) cf_progress_cancel(&r->slots[i].progress);
     pthread_mutex_unlock(&r->lock);
     for (int i = 0; i < r->n; i++) pthread_join(r->workers[i], NULL);

@@ -27,6 +27,15 @@ typedef struct cf_job_context {
     /* Keys written so far (the runner deletes them if the run does not succeed). */
     char **output_keys;
     size_t n_output_keys;
+    /* Runs the queued job id (a child of this one) here, in the calling thread, when it can be
+     * leased now: how a parent waiting for its children keeps its worker busy rather than
+     * holding it while the children wait for a free worker (no deadlock with one worker). Its
+     * progress is mirrored into mirror (may be NULL), whose cancel flag also stops it. Returns
+     * when the child's run ended (its outcome is in the store), CF_ERR_CONFLICT when id is not
+     * leasable now or another child of this run already runs here. NULL for a child's run. */
+    cf_err (*run_child)(struct cf_job_context *ctx, const char *id, cf_progress *mirror,
+                        cf_error *err);
+    void *runner; /* the runner's own, for run_child */
 } cf_job_context;
 
 typedef struct cf_job_handler {
