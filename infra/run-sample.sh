@@ -87,7 +87,9 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 for c in m["clips"]:
     for a in c.get("outputs", []):
-        if a.get("url"): print(a["url"], a["uri"].rsplit("/", 1)[-1])
+        # each render is a child job whose files share one base name: name them by clip
+        ext = a["uri"].rsplit("/", 1)[-1].partition(".")[2]
+        if a.get("url"): print(a["url"], "clip-%02d.%s" % (c["index"], ext))
 ' "$out/clips/manifest.json" | while read -r url name; do
   case "$url" in http*) ;; *) url="$base$url" ;; esac
   curl -sf -o "$out/clips/$name" "$url"

@@ -1,8 +1,9 @@
-/* autoclip_job.h — the autoclip job kind: a thin delegator from a job to AutoclipService, with
- * the source resolved from a media id and every clip, thumbnail, caption file and the
- * transcript stored under the attempt's prefix. The job's stage names the running stage
- * ("features", "render 2"...) and its progress is aggregated over all of them; a cancel of the
- * job reaches every stage. */
+/* autoclip_job.h — the autoclip job kind: a parent job delegating to AutoclipService, with the
+ * source resolved from a media id. Analysis and detection run in the job; every render is a
+ * child job of kind render (parent_id = this job), retried by the runner's policy, its outputs
+ * stored under the child's prefix; the transcript goes under this job's attempt prefix. The
+ * job's stage names the stage that moved ("features", "render 2"...) and its progress is
+ * aggregated over all of them; a cancel of the job reaches every stage and every child. */
 #ifndef CLIPFORGE_AUTOCLIP_JOB_H
 #define CLIPFORGE_AUTOCLIP_JOB_H
 
