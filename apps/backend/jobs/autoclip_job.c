@@ -189,10 +189,13 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
         if (strcmp(cfg->feature_cache_dir, "off"))
             cache = *cfg->feature_cache_dir ? strdup(cfg->feature_cache_dir) : cf_path_join(cfg->data_dir, "features");
         cf_autoclip_renderer renderer = {.parallel = true, .delivered = true, .render = render_as_child, .user = &ch};
+        const cf_job_handler *render_kind = cf_job_handler_find("render");
         cf_autoclip_options o = {.work_dir = ctx->work_dir, .feature_cache_dir = cache,
                                  .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
                                  .threads = (int)cfg->threads, .deliver = deliver_to_storage,
-                                 .deliver_user = &ch, .renderer = &renderer};
+                                 .deliver_user = &ch,
+                                 /* a build without render jobs renders in this job */
+                                 .renderer = render_kind && render_kind->run ? &renderer : NULL};
         rc = cf_autoclip_run(&req, &o, ctx->progress, &res, err);
         req.media_uri = media_id;
         free(res.media_uri);
