@@ -41,6 +41,15 @@ static bool placeholder(const char *s, char *name, size_t cap) {
     return true;
 }
 
+static bool listed(const json_t *vars, const char *name) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(vars, i, v) {
+        if (!strcmp(json_string_value(json_object_get(v, "name")), name)) return true;
+    }
+    return false;
+}
+
 /* Appends every variable used under node to vars (once each, in order of appearance). */
 static void collect_variables(const json_t *node, const json_t *defaults, json_t *vars) {
     if (json_is_string(node)) {
@@ -48,10 +57,7 @@ static void collect_variables(const json_t *node, const json_t *defaults, json_t
         const char *field =
             placeholder(json_string_value(node), name, sizeof name) ? request_field(name) : NULL;
         if (!field) return;
-        size_t i;
-        json_t *v;
-        json_array_foreach(
-            vars, i, v) if (!strcmp(json_string_value(json_object_get(v, "name")), name)) return;
+        if (listed(vars, name)) return;
         json_t *def = json_object_get(defaults, name);
         json_array_append_new(vars,
                               json_pack("{s:s, s:s, s:O*}", "name", name, "request_field", field,
