@@ -5,6 +5,9 @@
 # (taken from its debug log) with the same encoder settings, in one run.
 # Runs alternate (clipforge, ffmpeg, clipforge, ...) RENDER_BENCH_RUNS times (3) so both see the
 # same load; prints the best wall and CPU seconds of each, frames/s and the ratios of the bests.
+# Then it runs the two side by side (started together, RENDER_BENCH_RUNS pairs): on a machine
+# other work loads, both see the same contention, so the median of the pair ratios is the steadier
+# wall figure.
 # RENDER_BENCH_SECONDS (30) sets the source length. Usage: bench/render_bench.sh BUILD_DIR
 set -euo pipefail
 secs=${RENDER_BENCH_SECONDS:-30}
@@ -84,4 +87,26 @@ print("%-22s %8.2f %8.2f %10.1f" % ("clipforge render", cf_wall, cf_cpu, frames 
 print("%-22s %8.2f %8.2f %10.1f" % ("ffmpeg CLI, same graph", ff_wall, ff_cpu, frames / ff_wall))
 print("ratio clipforge/ffmpeg (best of %d each): wall %.3f, cpu %.3f (goal <= 1.05)" % (
     runs, cf_wall / ff_wall, cf_cpu / ff_cpu))
+
+def timed(cmd, env=None):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return p, t0
+
+pairs = []
+for _ in range(runs):
+    (pc, tc), (pf, tf) = timed(cf_cmd), timed(ff_cmd)
+    procs = {pc: tc, pf: tf}
+    ends = {}
+    while len(ends) < 2:
+        for p in procs:
+            if p not in ends and p.poll() is not None:
+                ends[p] = time.monotonic() - procs[p]
+        time.sleep(0.01)
+    if pc.returncode or pf.returncode:
+        sys.exit("a side-by-side run failed")
+    pairs.append(ends[pc] / ends[pf])
+pairs.sort()
+print("side by side (same load), wall ratios: %s; median %.3f" % (", ".join("%.3f" % r for r in pairs),
+                                                                 pairs[len(pairs) // 2]))
 PY
