@@ -31,6 +31,15 @@ check "landscape-clean: designed for the horizontal format" test "$(jget "$l[\"f
 check "server logs the broken template" grep -q 'broken.json left out' "$WORK/server.log"
 stop_server
 
+echo "# the template directory from a config file, as render jobs read it"
+mkdir -p "$WORK/only-one"
+cp "$tdir/shorts-blur.json" "$WORK/only-one/"
+echo "CLIPFORGE_TEMPLATE_DIR=$WORK/only-one" >"$WORK/clipforge.conf"
+CLIPFORGE_CONFIG_FILE="$WORK/clipforge.conf" start_server "$WORK/data" --no-workers
+req GET /v1/templates
+check "only the config file's directory is listed" test "$(jget '" ".join(t["id"] for t in j["items"])')" = "shorts-blur"
+stop_server
+
 echo "# no template directory"
 CLIPFORGE_TEMPLATE_DIR="$WORK/none" start_server "$WORK/data" --no-workers
 req GET /v1/templates

@@ -1,5 +1,5 @@
 /* routes_templates.c — GET /v1/templates: the rendering templates in the template directory
- * (CLIPFORGE_TEMPLATE_DIR, else the installed one), summarised for clients that offer a choice
+ * (the configured template_dir, else the installed one), summarised for clients that offer a choice
  * of template: name, layout, the canvas of each format, where title and captions sit, and the
  * ${variables} with the RenderRequest member that fills each and the template's default.
  * Each summary is checked by the generated RenderTemplate parser; a file that does not make one
@@ -153,7 +153,9 @@ static int by_id(const void *a, const void *b) {
 }
 
 enum MHD_Result cf_api_templates_list(cf_http_request *req) {
-    const char *dir = cf_render_template_dir();
+    /* the same directory render jobs compile from, which the config file may set */
+    const char *tdir = req->app->cfg.template_dir;
+    const char *dir = *tdir ? tdir : cf_render_template_dir();
     json_t *items = json_array();
     DIR *d = opendir(dir);
     char **ids = NULL;
