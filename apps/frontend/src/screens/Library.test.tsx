@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { ApiClient } from '../api/client';
+import { AutoclipRequestSchema } from '../generated/domain';
 import { PAGE_SIZE } from '../state/media';
 import { click, render, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
@@ -51,5 +52,18 @@ describe('Media library', () => {
     click(button('Delete'));
     await waitFor(() => expect(cards()).toHaveLength(0));
     expect(srv.requests.some((r) => r.method === 'DELETE' && r.url === '/v1/media/m_1')).toBe(true);
+  });
+
+  it('one-click autoclip sends a request the AutoclipRequest schema accepts', async () => {
+    srv.kinds.push('autoclip');
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(cards()).toHaveLength(PAGE_SIZE));
+    await waitFor(() => expect(button('One-click autoclip')?.hasAttribute('disabled')).toBe(false));
+    click(button('One-click autoclip'));
+    await waitFor(() => expect(srv.requests.some((r) => r.method === 'POST' && r.url === '/v1/jobs')).toBe(true));
+    const sent = JSON.parse(srv.requests.find((r) => r.method === 'POST' && r.url === '/v1/jobs')!.body);
+    expect(sent.kind).toBe('autoclip');
+    expect(AutoclipRequestSchema.safeParse(sent.request).success).toBe(true);
+    expect(sent.request.media_uri).toBe(`media://m_${PAGE_SIZE + 3}`);
   });
 });

@@ -1,12 +1,15 @@
 // The media library: every uploaded file with what probing found, and the work to start on it
 // (find highlights, autoclip), plus the jobs already run on it.
 import { useState } from 'react';
+import type { z } from 'zod';
 import { ApiError } from '../api/client';
 import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
 import {
+  AutoclipRequestSchema,
   ClipProcessingRequestSchema,
   DetectionProfileValues,
   TargetFormatValues,
+  type AutoclipRequestInput,
   type ClipProcessingRequestInput,
   type DetectionProfile,
   type HighlightDetectionRequestInput,
@@ -19,6 +22,16 @@ import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
 import { useJobs } from '../state/jobs';
 import { useMedia } from '../state/media';
+
+// A request the generated schema refuses is a bug here, shown as the field and the reason
+// instead of a round trip to the server.
+function mustParse(schema: z.ZodType, request: unknown) {
+  const check = schema.safeParse(request);
+  if (!check.success) {
+    const i = check.error.issues[0];
+    throw new Error(`${i.path.map(String).join('.')}: ${i.message}`);
+  }
+}
 
 function MediaCard({ m }: { m: Media }) {
   const { client } = useApi();
@@ -69,11 +82,7 @@ function MediaCard({ m }: { m: Media }) {
         // thumbnail time counts in the trimmed clip
         operations: [{ op: 'trim', start_ms: start, end_ms: end }, { op: 'thumbnail', at_ms: Math.max(0, Math.round((end - start) / 2)) }],
       };
-      const check = ClipProcessingRequestSchema.safeParse(request);
-      if (!check.success) {
-        const i = check.error.issues[0];
-        throw new Error(`${i.path.join('.')}: ${i.message}`);
-      }
+      mustParse(ClipProcessingRequestSchema, request);
       const j = await client.createJob('clip_processing', request);
       jobs.upsert(j);
       return j;
@@ -81,7 +90,9 @@ function MediaCard({ m }: { m: Media }) {
 
   const startAutoclip = () =>
     run(async () => {
-      const j = await client.createJob('autoclip', { clip_id: newClipId('auto'), source_uri: m.uri, count: 3 });
+      const request: AutoclipRequestInput = { clip_id: newClipId('auto'), media_uri: m.uri, count: 3 };
+      mustParse(AutoclipRequestSchema, request);
+      const j = await client.createJob('autoclip', request);
       jobs.upsert(j);
       return j;
     });
