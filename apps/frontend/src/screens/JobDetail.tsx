@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { ProblemBox, ProgressBar, StatusBadge } from '../components/common';
-import { ArtifactSchema, type Artifact } from '../generated/domain';
+import { ArtifactSchema, type Artifact, type Job, type JobChild } from '../generated/domain';
 import { formatBytes, formatDate, formatMs, formatPercent } from '../lib/format';
 import { KIND_NAMES } from '../lib/jobs';
 import { Link } from '../lib/router';
@@ -44,6 +44,34 @@ export function ArtifactView({ a }: { a: Artifact }) {
   );
 }
 
+/** A parent's children: those its detail listed, kept current by the live jobs that name it. */
+export function jobChildren(job: Job, live: Job[]): JobChild[] {
+  const out = new Map<string, JobChild>();
+  for (const c of job.children ?? []) out.set(c.id, c);
+  for (const j of live) if (j.parent_id === job.id) out.set(j.id, j);
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function ChildJobs({ items }: { items: JobChild[] }) {
+  return (
+    <div className="children" data-testid="job-children">
+      <h2>Child jobs</h2>
+      <ul>
+        {items.map((c) => (
+          <li key={c.id} className="row wrap" data-testid="job-child" data-status={c.status}>
+            <Link to={`/jobs/${encodeURIComponent(c.id)}`} className="grow">
+              {KIND_NAMES[c.kind]} <code>{c.id}</code>
+            </Link>
+            <StatusBadge status={c.status} />
+            <ProgressBar value={c.status === 'succeeded' ? 1 : (c.progress ?? 0)} label={`Job ${c.id}`} />
+            {c.error ? <ProblemBox problem={c.error} /> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function JobDetailScreen({ id }: { id: string }) {
   const { client } = useApi();
   const jobs = useJobs();
@@ -72,6 +100,7 @@ export function JobDetailScreen({ id }: { id: string }) {
   const stages = jobs.stages(id);
   const final = job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
   const artifacts = resultArtifacts(job.result);
+  const children = jobChildren(job, jobs.jobs);
 
   return (
     <section aria-labelledby="job-title" data-testid="job-detail" data-status={job.status}>
@@ -109,6 +138,10 @@ export function JobDetailScreen({ id }: { id: string }) {
           <Link to={`/review/${encodeURIComponent(id)}`} className="button primary">Review highlights</Link>
         ) : null}
       </div>
+      {children.length ? <ChildJobs items={children} /> : null}
+      {job.parent_id ? (
+        <p>Part of <Link to={`/jobs/${encodeURIComponent(job.parent_id)}`}>job <code>{job.parent_id}</code></Link></p>
+      ) : null}
       {artifacts.length ? (
         <div className="artifacts">
           <h2>Output</h2>

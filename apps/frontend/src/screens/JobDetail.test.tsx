@@ -1,0 +1,52 @@
+// A parent job's detail lists its child jobs with their live status: those its detail named and
+// those the event stream brings that name it as their parent; a child links back to its parent.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../App';
+import { ApiClient } from '../api/client';
+import { render, waitFor, type Rendered } from '../test/render';
+import { startTestServer, type TestServer } from '../test/server';
+
+let srv: TestServer;
+let view: Rendered | undefined;
+
+beforeEach(async () => {
+  srv = await startTestServer();
+  srv.kinds.push('autoclip', 'render');
+  window.history.pushState(null, '', '/jobs/j_p');
+});
+afterEach(async () => {
+  view?.unmount();
+  view = undefined;
+  await srv.close();
+});
+
+const child = (id: string) =>
+  [...view!.container.querySelectorAll<HTMLElement>('[data-testid="job-child"]')].find((li) => li.textContent?.includes(id));
+
+describe('Job detail', () => {
+  it('lists a parent\'s children and follows them live', async () => {
+    const now = new Date().toISOString();
+    srv.jobs.set('j_p', { id: 'j_p', kind: 'autoclip', status: 'running', stage: 'render', progress: 0.5, attempts: 1,
+      created_at: now, updated_at: now, request: { media_uri: 'media://m_1' },
+      children: [{ id: 'j_c1', kind: 'render', status: 'succeeded', progress: 1, attempts: 1 }] });
+    srv.jobs.set('j_c2', { id: 'j_c2', kind: 'render', status: 'running', progress: 0.2, attempts: 1, parent_id: 'j_p',
+      created_at: now, updated_at: now, request: { source_uri: 'media://m_1' } });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(child('j_c1')?.dataset.status).toBe('succeeded'));
+    await waitFor(() => expect(child('j_c2')?.dataset.status).toBe('running'));
+
+    srv.emit({ type: 'JobFailed', job_id: 'j_c2', data: { status: 'failed', error: { type: 'processing-failed', title: 'Processing failed', status: 500, detail: 'encoder died' } } });
+    await waitFor(() => expect(child('j_c2')?.dataset.status).toBe('failed'));
+    expect(child('j_c2')!.textContent).toContain('encoder died');
+    expect(child('j_c1')!.querySelector('a')!.getAttribute('href')).toBe('/jobs/j_c1');
+  });
+
+  it('links a child to its parent', async () => {
+    const now = new Date().toISOString();
+    srv.jobs.set('j_c', { id: 'j_c', kind: 'render', status: 'queued', progress: 0, attempts: 0, parent_id: 'j_p',
+      created_at: now, updated_at: now, request: { source_uri: 'media://m_1' } });
+    window.history.pushState(null, '', '/jobs/j_c');
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(view!.container.textContent).toContain('Part of job j_p'));
+  });
+});
