@@ -8,6 +8,7 @@
 # Then it runs the two side by side (started together, RENDER_BENCH_RUNS pairs): on a machine
 # other work loads, both see the same contention, so the median of the pair ratios is the steadier
 # wall figure.
+# Last, callgrind counts the instructions of both on 2 s of the source: the figure load does not move.
 # RENDER_BENCH_SECONDS (30) sets the source length. Usage: bench/render_bench.sh BUILD_DIR
 set -euo pipefail
 secs=${RENDER_BENCH_SECONDS:-30}
@@ -26,7 +27,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 - "$bin" "$src" "$work" "$secs" "$runs" <<'PY'
-import json, os, re, resource, subprocess, sys, time
+import json, os, re, resource, shutil, subprocess, sys, time
 bin_, src, work = sys.argv[1:4]
 secs, runs = int(sys.argv[4]), int(sys.argv[5])
 
@@ -41,32 +42,38 @@ def run(cmd, env=None):
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p.stderr
 
 env = dict(os.environ, CLIPFORGE_LOG_LEVEL="debug")
-out_cf = os.path.join(work, "clipforge.mp4")
-cf_cmd = [bin_, "render", "--template", "shorts-blur", "--input", src, "--span", "0:%d" % secs,
-          "--format", "vertical", "--title", "Benchmark", "--output", out_cf]
-cf_wall, cf_cpu, log = run(cf_cmd, env)
-graph = None
-for line in log.splitlines():
-    try:
-        msg = json.loads(line).get("msg", "")
-    except ValueError:
-        continue
-    if msg.startswith("filter graph: "):
-        graph = msg[len("filter graph: "):]
-if not graph:
-    sys.exit("no filter graph in the clipforge debug log")
-# the graph read links in a temp dir that is gone now: point it at the same files
-title = os.path.join(work, "title.txt")
-open(title, "w").write("Benchmark")
-graph = re.sub(r"movie=filename=[^:,;\[]*src0\.mp4", "movie=filename=" + src, graph)
-graph = re.sub(r"textfile=[^:,;\[]*", "textfile=" + title, graph)
-# the CLI does not size the frames of a filter_complex audio output for AAC: cut them to 1024
-graph = graph.replace("[outa0]", ",asetnsamples=n=1024:p=0[outa0]")
 
-out_ff = os.path.join(work, "ffmpeg.mp4")
-ff_cmd = ["ffmpeg", "-v", "error", "-y", "-filter_complex", graph, "-map", "[outv0]", "-map", "[outa0]",
-          "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "60", "-c:a", "aac",
-          "-b:a", "128k", "-movflags", "+faststart", out_ff]
+def commands(src, secs, tag):
+    """clipforge's render command, the graph it built (from its debug log) and the ffmpeg CLI
+    command running that graph with the same encoder settings; also the first run's times."""
+    out_cf = os.path.join(work, "clipforge%s.mp4" % tag)
+    cf_cmd = [bin_, "render", "--template", "shorts-blur", "--input", src, "--span", "0:%d" % secs,
+              "--format", "vertical", "--title", "Benchmark", "--output", out_cf]
+    cf_wall, cf_cpu, log = run(cf_cmd, env)
+    graph = None
+    for line in log.splitlines():
+        try:
+            msg = json.loads(line).get("msg", "")
+        except ValueError:
+            continue
+        if msg.startswith("filter graph: "):
+            graph = msg[len("filter graph: "):]
+    if not graph:
+        sys.exit("no filter graph in the clipforge debug log")
+    # the graph read links in a temp dir that is gone now: point it at the same files
+    title = os.path.join(work, "title.txt")
+    open(title, "w").write("Benchmark")
+    graph = re.sub(r"movie=filename=[^:,;\[]*src0\.mp4", "movie=filename=" + src, graph)
+    graph = re.sub(r"textfile=[^:,;\[]*", "textfile=" + title, graph)
+    # the CLI does not size the frames of a filter_complex audio output for AAC: cut them to 1024
+    graph = graph.replace("[outa0]", ",asetnsamples=n=1024:p=0[outa0]")
+    out_ff = os.path.join(work, "ffmpeg%s.mp4" % tag)
+    ff_cmd = ["ffmpeg", "-v", "error", "-y", "-filter_complex", graph, "-map", "[outv0]", "-map", "[outa0]",
+              "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", "60", "-c:a", "aac",
+              "-b:a", "128k", "-movflags", "+faststart", out_ff]
+    return cf_cmd, ff_cmd, out_cf, out_ff, cf_wall, cf_cpu
+
+cf_cmd, ff_cmd, out_cf, out_ff, cf_wall, cf_cpu = commands(src, secs, "")
 cf_runs, ff_runs = [(cf_wall, cf_cpu)], []
 for i in range(runs):
     ff_runs.append(run(ff_cmd)[:2])
@@ -109,4 +116,22 @@ for _ in range(runs):
 pairs.sort()
 print("side by side (same load), wall ratios: %s; median %.3f" % (", ".join("%.3f" % r for r in pairs),
                                                                  pairs[len(pairs) // 2]))
+
+# Instructions do not depend on the load: callgrind counts both sides of a short render (2 s of
+# the same source, the same graph) exactly; RENDER_BENCH_INSTRUCTIONS=0 skips it (~2 min).
+if shutil.which("valgrind") and os.environ.get("RENDER_BENCH_INSTRUCTIONS", "1") != "0":
+    short = os.path.join(work, "src2.mp4")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, "-t", "2", "-c", "copy", short], check=True)
+    cf2, ff2 = commands(short, 2, "-short")[:2]
+    counts = []
+    for name, cmd in (("clipforge", cf2), ("ffmpeg", ff2)):
+        out = os.path.join(work, "callgrind.%s" % name)
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + cmd,
+                           capture_output=True, text=True)
+        m = re.search(r"Collected : (\d+)", p.stderr)
+        if p.returncode or not m:
+            sys.exit("callgrind run of %s failed:\n%s" % (name, p.stderr[-2000:]))
+        counts.append(int(m.group(1)))
+    print("instructions (callgrind, 2 s of the source): clipforge %.3g, ffmpeg %.3g; ratio %.3f (goal <= 1.05)"
+          % (counts[0], counts[1], counts[0] / counts[1]))
 PY
