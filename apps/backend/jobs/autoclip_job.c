@@ -21,6 +21,7 @@
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fs.h"
+#include "clipforge/highlight.h"
 
 #define CHILD_POLL_MS 100
 
@@ -30,9 +31,7 @@ cf_err cf_autoclip_job_validate(const json_t *request, const cf_config *cfg, jso
     cf_autoclip_request req;
     memset(&req, 0, sizeof req);
     cf_err rc = cf_autoclip_request_from_json(request, &req, err);
-    if (rc == CF_OK && strncmp(req.media_uri, "media://", 8))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                          "media_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
     if (rc == CF_OK && !(*normalized = cf_autoclip_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_autoclip_request_free(&req);
@@ -186,8 +185,7 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
         ch.name = req.clip_id ? req.clip_id : ctx->job_id;
         cancel_leftovers(ctx);
         const cf_config *cfg = ctx->cfg;
-        if (strcmp(cfg->feature_cache_dir, "off"))
-            cache = *cfg->feature_cache_dir ? strdup(cfg->feature_cache_dir) : cf_path_join(cfg->data_dir, "features");
+        cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
         cf_autoclip_renderer renderer = {.parallel = true, .delivered = true, .render = render_as_child, .user = &ch};
         const cf_job_handler *render_kind = cf_job_handler_find("render");
         cf_autoclip_options o = {.work_dir = ctx->work_dir, .feature_cache_dir = cache,

@@ -15,9 +15,7 @@ cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t 
     cf_clip_processing_request req;
     memset(&req, 0, sizeof req);
     cf_err rc = cf_clip_processing_request_from_json(request, &req, err);
-    if (rc == CF_OK && req.source_uri && strncmp(req.source_uri, "media://", 8))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                          "source_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK) rc = cf_job_require_media("source_uri", req.source_uri, err);
     if (rc == CF_OK && !(*normalized = cf_clip_processing_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_clip_processing_request_free(&req);

@@ -15,9 +15,7 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     cf_highlight_detection_request req;
     memset(&req, 0, sizeof req);
     cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
-    if (rc == CF_OK && strncmp(req.media_uri, "media://", 8))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                          "media_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
     if (rc == CF_OK && req.transcript_uri && strncmp(req.transcript_uri, "storage://", 10))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                           "transcript_uri: must be storage://<key> (a transcription job's "

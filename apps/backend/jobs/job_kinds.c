@@ -39,6 +39,12 @@ const char *cf_job_handler_names(void) {
     return "clip_processing, highlight_detection, transcription, render, autoclip";
 }
 
+cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
+    if (uri && !strncmp(uri, "media://", 8)) return CF_OK;
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                        "%s: must be media://<id> (upload with POST /v1/media)", field);
+}
+
 cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
     if (!uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: missing");
     if (!strncmp(uri, "media://", 8)) {

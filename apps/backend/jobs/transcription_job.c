@@ -22,9 +22,7 @@ cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg
     cf_transcription_request req;
     memset(&req, 0, sizeof req);
     cf_err rc = cf_transcription_request_from_json(request, &req, err);
-    if (rc == CF_OK && strncmp(req.media_uri, "media://", 8))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                          "media_uri: must be media://<id> (upload with POST /v1/media)");
+    if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
     if (rc == CF_OK && !(*normalized = cf_transcription_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_transcription_request_free(&req);
