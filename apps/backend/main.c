@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/ai_cli.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
 #include "clipforge/log.h"
@@ -33,6 +34,8 @@ static const cf_command commands[] = {
     {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
      "the best N shorts of a long video: captioned, titled, reframed, with a manifest",
      cf_cmd_autoclip},
+    {"models", "list|show|publish|pin|split [VERSION] [--kind K] [--models-dir DIR] [--json]",
+     "the model registry: versions, metadata, defaults, pins and A/B splits", cf_cmd_models},
 };
 
 static void print_help(FILE *out) {

@@ -11,6 +11,8 @@
 #include "clipforge/highlight.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
+#include "features/content_hash.h"
+#include "registry/assign.h"
 
 static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
@@ -21,7 +23,8 @@ static const char *detect_help =
     "engine scores them, and the best spans come back with a score (0..1) and reasons.\n"
     "  --profile NAME        generic (default), podcast, sports, gaming, lecture, music\n"
     "  --model-version V     learned model version (apps/ai/models/highlight-V.json); when it\n"
-    "                        cannot be used, the next engine supporting the profile answers\n"
+    "                        cannot be used, the next engine supporting the profile answers;\n"
+    "                        default: the registry's choice (`clipforge models`), if any\n"
     "  --engine NAME         try this engine first (default: heuristic, then learned)\n"
     "  --top N               at most N spans (1..100; default: the profile's)\n"
     "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
@@ -108,6 +111,19 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
     if (note && *note) printf("routing: %s\n", note);
 }
 
+typedef struct file_key {
+    const char *path, *memo_dir;
+} file_key;
+
+/* The A/B key of a file: its content hash (the same bytes get the same arm anywhere). */
+static cf_err content_key(void *user, char *key, size_t cap, cf_error *err) {
+    file_key *k = user;
+    char hex[CF_SHA256_HEX];
+    cf_err rc = cf_content_hash_file(k->path, k->memo_dir, NULL, hex, err);
+    if (rc == CF_OK) snprintf(key, cap, "sha256:%s", hex);
+    return rc;
+}
+
 static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf_error *err) {
     cf_feature_track *track = NULL;
     cf_highlight_detection_result res = {0};
@@ -125,12 +141,19 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
                                           .transcript_uri = (char *)a->transcript,
                                           .has_top_n = a->top > 0, .top_n = a->top};
     cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
+    char why[256] = "";
+    file_key key = {a->input, cache};
+    cf_err rc = cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why,
+                                    sizeof why, err);
+    char *assigned = req.model_version != a->model_version ? req.model_version : NULL;
+    if (rc) return free(cache), rc;
+    if (why[0]) fprintf(stderr, "clipforge detect: registry: %s\n", why);
     cf_cli_bar bar;
     cf_progress progress;
     cf_cli_bar_init(&bar, "detect", a->json);
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
-    cf_err rc = cf_features_extract(a->input, &o.features, &progress, &track, err);
+    rc = cf_features_extract(a->input, &o.features, &progress, &track, err);
     if (!rc && a->features_out) {
         json_t *j = cf_feature_track_to_json(track);
         rc = j ? cf_json_write_file(j, a->features_out, err)
@@ -155,6 +178,7 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     cf_highlight_detection_result_free(&res);
     cf_feature_track_free(track);
     free(cache);
+    free(assigned);
     return rc;
 }
 

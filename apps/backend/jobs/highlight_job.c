@@ -8,6 +8,17 @@
 
 #include "clipforge/domain/types.h"
 #include "clipforge/highlight.h"
+#include "clipforge/log.h"
+#include "registry/assign.h"
+
+/* The A/B key of a job's media: its id. */
+static cf_err media_id_key(void *user, char *key, size_t cap, cf_error *err) {
+    const char *uri = user;
+    if (strncmp(uri, "media://", 8) || strlen(uri + 8) >= cap)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: not a media:// id");
+    snprintf(key, cap, "%s", uri + 8);
+    return CF_OK;
+}
 
 cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
                                  cf_error *err) {
@@ -26,37 +37,47 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     return rc;
 }
 
+/* Detection in this process over the local copy of the media (source) and transcript. */
+static cf_err detect_local(cf_job_context *ctx, cf_highlight_detection_request *req, char *source,
+                           char *transcript, cf_highlight_detection_result *res, cf_error *err) {
+    const cf_config *cfg = ctx->cfg;
+    char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
+    cf_hl_options o = {.features = {.threads = (int)cfg->threads, .cache_dir = cache,
+                                    .skip_loop_filter = true},
+                       .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
+    char *media_id = req->media_uri, *transcript_id = req->transcript_uri;
+    req->media_uri = source;
+    req->transcript_uri = transcript;
+    cf_err rc = cf_highlight_detect(req, &o, ctx->progress, res, err);
+    req->media_uri = media_id;
+    req->transcript_uri = transcript_id;
+    free(cache);
+    return rc;
+}
+
 cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
                             cf_error *err) {
     cf_highlight_detection_request req;
     cf_highlight_detection_result res;
     memset(&req, 0, sizeof req);
     memset(&res, 0, sizeof res);
-    char *source = NULL, *cache = NULL, *transcript = NULL;
-    const cf_config *cfg = ctx->cfg;
+    char *source = NULL, *transcript = NULL, why[256] = "";
+    cf_hl_paths paths = {ctx->cfg->highlight_profiles_dir, ctx->cfg->highlight_models_dir};
     cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
     if (rc == CF_OK) rc = cf_job_resolve_source(ctx, req.media_uri, &source, err);
     if (rc == CF_OK && req.transcript_uri) {
         rc = cf_job_resolve_source(ctx, req.transcript_uri, &transcript, err);
         if (rc) cf_error_prefix(err, "transcript_uri");
     }
-    if (rc == CF_OK) {
-        cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-        cf_hl_options o = {.features = {.threads = (int)cfg->threads, .cache_dir = cache,
-                                        .skip_loop_filter = true},
-                           .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
-        char *media_id = req.media_uri, *transcript_id = req.transcript_uri;
-        req.media_uri = source;
-        req.transcript_uri = transcript;
-        rc = cf_highlight_detect(&req, &o, ctx->progress, &res, err);
-        req.media_uri = media_id;
-        req.transcript_uri = transcript_id;
-    }
+    if (rc == CF_OK)
+        rc = cf_highlight_assign(cf_hl_models_dir(&paths), &req, media_id_key, req.media_uri, why,
+                                 sizeof why, err);
+    if (rc == CF_OK && why[0]) cf_log_info("highlight", "job %s: %s", ctx->job_id, why);
+    if (rc == CF_OK) rc = detect_local(ctx, &req, source, transcript, &res, err);
     if (rc == CF_OK && !(*result = cf_highlight_detection_result_to_json(&res)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     free(source);
     free(transcript);
-    free(cache);
     cf_highlight_detection_request_free(&req);
     cf_highlight_detection_result_free(&res);
     return rc;

@@ -44,7 +44,7 @@ static const cfg_key keys[] = {
     STR(highlight_profiles_dir, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR", "",
         "detection profile files (empty = the built-in profiles directory)"),
     STR(highlight_models_dir, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "",
-        "learned highlight models (empty = apps/ai/models of the source tree)"),
+        "model registry: model files and registry.json (empty = apps/ai/models)"),
     STR(template_dir, "CLIPFORGE_TEMPLATE_DIR", "",
         "render template files (empty = the built-in templates directory)"),
     STR(web_dir, "CLIPFORGE_WEB_DIR", "",

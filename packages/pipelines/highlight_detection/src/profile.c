@@ -34,6 +34,8 @@ const char *hl_models_dir(const cf_hl_paths *paths) {
                   CF_HL_DEFAULT_MODELS_DIR);
 }
 
+const char *cf_hl_models_dir(const cf_hl_paths *paths) { return hl_models_dir(paths); }
+
 static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err) {
     char path[64];
     snprintf(path, sizeof path, "signals[%zu]", i);

@@ -122,6 +122,9 @@ typedef struct cf_hl_paths {
     const char *models_dir;
 } cf_hl_paths;
 
+/* The models directory paths name (the model registry: model files and registry.json). */
+const char *cf_hl_models_dir(const cf_hl_paths *paths);
+
 /* What an engine's detect() receives. */
 typedef struct cf_hl_detect_input {
     const cf_feature_track *track;

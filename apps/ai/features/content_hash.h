@@ -1,0 +1,22 @@
+/* content_hash.h — the identity of media by content: SHA-256 of its bytes, the key of the
+ * feature store and of A/B splits for files without a media id. Hashing a file reads all of it,
+ * so results are remembered in memo_dir under the file's identity (real path, size, mtime):
+ * the same unchanged file is hashed once. */
+#ifndef CLIPFORGE_AI_CONTENT_HASH_H
+#define CLIPFORGE_AI_CONTENT_HASH_H
+
+#include <stdbool.h>
+
+#include "clipforge/error.h"
+#include "clipforge/progress.h"
+
+#define CF_SHA256_HEX 65 /* 64 hex digits and the NUL */
+
+/* SHA-256 of path's bytes as lower-case hex into hex. memo_dir may be NULL (no memo). Progress
+ * reports the share read; cancel stops it (CF_ERR_CANCELLED). */
+cf_err cf_content_hash_file(const char *path, const char *memo_dir, cf_progress *progress,
+                            char hex[CF_SHA256_HEX], cf_error *err);
+/* True for 64 lower-case hex digits. */
+bool cf_content_hash_valid(const char *hex);
+
+#endif
