@@ -36,6 +36,9 @@ static const cf_command commands[] = {
      cf_cmd_autoclip},
     {"models", "list|show|publish|pin|split [VERSION] [--kind K] [--models-dir DIR] [--json]",
      "the model registry: versions, metadata, defaults, pins and A/B splits", cf_cmd_models},
+    {"features", "ls [--all] [--long] [--json]",
+     "the feature store: feature tracks by media content hash in the configured storage",
+     cf_cmd_features},
 };
 
 static void print_help(FILE *out) {

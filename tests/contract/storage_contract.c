@@ -295,6 +295,48 @@ static void test_wrong_secret_is_refused(void **state) {
     assert_int_equal(cf_storage_stat(f->s, "x/y", &st, &err), CF_ERR_NOT_FOUND);
 }
 
+typedef struct listed {
+    char keys[16][64];
+    int64_t sizes[16];
+    size_t n, stop_after;
+} listed;
+
+static bool collect_key(void *user, const char *key, const cf_storage_info *st) {
+    listed *l = user;
+    if (l->n < 16) {
+        snprintf(l->keys[l->n], sizeof l->keys[l->n], "%s", key);
+        l->sizes[l->n++] = st->size;
+    }
+    return !l->stop_after || l->n < l->stop_after;
+}
+
+static void test_list_names_objects_under_a_prefix_in_order(void **state) {
+    fixture *f = *state;
+    put(f->s, "feat/v2/bb.cft", "12345", 5, 5);
+    put(f->s, "feat/v2/aa.cft", "123", 3, 3);
+    put(f->s, "feat/v1/cc.cft", "1", 1, 1);
+    put(f->s, "featx/dd", "1", 1, 1);
+    put(f->s, "other/ee", "1", 1, 1);
+    cf_storage_writer *w = NULL;
+    cf_error err;
+    assert_int_equal(cf_storage_put_begin(f->s, "feat/v2/zz.cft", &w, &err), CF_OK);
+    assert_int_equal(cf_storage_put_write(f->s, w, "half", 4, &err), CF_OK); /* never committed */
+    listed l = {0};
+    assert_int_equal(cf_storage_list(f->s, "feat/", collect_key, &l, &err), CF_OK);
+    cf_storage_put_abort(f->s, w);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.keys[0], "feat/v1/cc.cft");
+    assert_string_equal(l.keys[1], "feat/v2/aa.cft");
+    assert_string_equal(l.keys[2], "feat/v2/bb.cft");
+    assert_int_equal(l.sizes[2], 5);
+    listed none = {0};
+    assert_int_equal(cf_storage_list(f->s, "nothing/", collect_key, &none, &err), CF_OK);
+    assert_int_equal(none.n, 0);
+    listed first = {.stop_after = 1};
+    assert_int_equal(cf_storage_list(f->s, "feat", collect_key, &first, &err), CF_OK);
+    assert_int_equal(first.n, 1);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORAGE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORAGE_URL is not set\n");
@@ -312,6 +354,7 @@ int main(void) {
         T(test_bad_keys_are_refused),
         T(test_signed_urls_give_access_until_expiry),
         T(test_wrong_secret_is_refused),
+        T(test_list_names_objects_under_a_prefix_in_order),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

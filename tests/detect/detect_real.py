@@ -248,7 +248,8 @@ def main():
         print("SKIP: the Debian packages with the recordings cannot be downloaded here")
         return SKIP
     work = tempfile.mkdtemp()
-    env = dict(os.environ, CLIPFORGE_FEATURE_CACHE_DIR=os.path.join(work, "features"))
+    env = dict(os.environ, CLIPFORGE_FEATURE_CACHE_DIR=os.path.join(work, "features"),
+               CLIPFORGE_DATA_DIR=os.path.join(work, "data"))
     lines = ["# Highlight detection on real recordings", ""]
     try:
         speech_edges(binary, root, work, env, lines)

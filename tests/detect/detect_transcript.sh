@@ -8,7 +8,7 @@ bin=${1:?clipforge binary}
 src=${2:?source dir}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export CLIPFORGE_FEATURE_CACHE_DIR="$work/cache"
+export CLIPFORGE_FEATURE_CACHE_DIR="$work/cache" CLIPFORGE_DATA_DIR="$work/data"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "== generating a 100 s lecture with a planted emphatic passage and its SRT"

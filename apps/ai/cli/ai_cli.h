@@ -5,5 +5,6 @@
 #define CLIPFORGE_AI_CLI_H
 
 int cf_cmd_models(int argc, char **argv);
+int cf_cmd_features(int argc, char **argv);
 
 #endif

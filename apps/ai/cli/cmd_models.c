@@ -228,13 +228,14 @@ static int do_pin(const models_args *a, const char *dir, cf_error *err) {
 static int do_publish(const models_args *a, const cf_config *cfg, const char *dir, cf_error *err) {
     if (!a->version) return cf_cli_usage_error("models", "publish needs a VERSION");
     cf_ai_tracks tracks;
-    cf_ai_tracks_init(&tracks, cfg);
+    if (a->set && cf_ai_tracks_open(&tracks, cfg, err)) return cf_cli_fail("models", err);
+    if (!a->set) memset(&tracks, 0, sizeof tracks);
     cf_publish_options o = {.kind = a->kind, .version = a->version, .profiles = a->profiles,
                             .n_profiles = a->n_profiles, .eval_set = a->set,
                             .tracks = &tracks.source, .force = a->force};
     json_t *report = NULL;
     cf_err rc = cf_model_publish(dir, &o, &report, err);
-    cf_ai_tracks_free(&tracks);
+    cf_ai_tracks_close(&tracks);
     if (report && a->json) print_json(json_incref(report));
     else if (report) cf_publish_report_print(report, stdout);
     json_decref(report);

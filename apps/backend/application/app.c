@@ -51,17 +51,22 @@ static char *default_url(const char *url, const char *scheme, const char *data_d
     return s;
 }
 
-static cf_err open_storage(cf_app *app, cf_error *err) {
+cf_err cf_app_open_storage(const cf_config *cfg, cf_storage **out, cf_error *err) {
+    cf_backends_register();
     unsigned char key[256];
     size_t key_len = 0;
-    cf_err rc = cf_signing_key_load(app->cfg.signing_key, app->cfg.data_dir, key, sizeof key,
-                                    &key_len, err);
-    char *url = default_url(app->cfg.storage_url, "local", app->cfg.data_dir, "storage");
+    cf_err rc = cf_mkdir_p(cfg->data_dir, err);
+    if (rc == CF_OK) rc = cf_signing_key_load(cfg->signing_key, cfg->data_dir, key, sizeof key, &key_len, err);
+    char *url = default_url(cfg->storage_url, "local", cfg->data_dir, "storage");
     if (rc == CF_OK && !url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc == CF_OK) rc = cf_storage_open(url, key, key_len, &app->storage, err);
+    if (rc == CF_OK) rc = cf_storage_open(url, key, key_len, out, err);
     free(url);
     memset(key, 0, sizeof key);
     return rc;
+}
+
+static cf_err open_storage(cf_app *app, cf_error *err) {
+    return cf_app_open_storage(&app->cfg, &app->storage, err);
 }
 
 /* True when the work dir `name` ("<job id>-<attempt>") may belong to a live run: its job is

@@ -11,7 +11,9 @@
 #include "clipforge/highlight.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
+#include "application/app.h"
 #include "features/content_hash.h"
+#include "features/feature_store.h"
 #include "registry/assign.h"
 
 static const char *detect_help =
@@ -19,7 +21,8 @@ static const char *detect_help =
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
     "                        [--features-out FILE.json] [--transcript FILE]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
-    "crowd noise, scene cuts and motion per 100 ms (cached, so another profile is instant), an\n"
+    "crowd noise, scene cuts and motion per 100 ms (kept in the feature store under the file's\n"
+    "content hash, so another profile, or the same bytes elsewhere, is instant), an\n"
     "engine scores them, and the best spans come back with a score (0..1) and reasons.\n"
     "  --profile NAME        generic (default), podcast, sports, gaming, lecture, music\n"
     "  --model-version V     learned model version (apps/ai/models/highlight-V.json); when it\n"
@@ -28,7 +31,7 @@ static const char *detect_help =
     "  --engine NAME         try this engine first (default: heuristic, then learned)\n"
     "  --top N               at most N spans (1..100; default: the profile's)\n"
     "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
-    "  --no-cache            decode even when features are cached, and cache nothing\n"
+    "  --no-cache            decode even when features are stored, and store nothing\n"
     "  --features-out FILE   also write the feature track as JSON (for training and debugging)\n"
     "  --transcript FILE     what is said (transcript .json from `clipforge transcribe`, or\n"
     "                        .srt/.vtt captions): speech rate, pauses, emphasis and the profile's\n"
@@ -153,7 +156,13 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     cf_cli_bar_init(&bar, "detect", a->json);
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
-    rc = cf_features_extract(a->input, &o.features, &progress, &track, err);
+    cf_storage *storage = NULL;
+    cf_feature_store *fs = NULL;
+    if (cache && !(rc = cf_app_open_storage(cfg, &storage, err)))
+        rc = cf_feature_store_open(storage, cache, &fs, err);
+    if (!rc) rc = cf_feature_store_extract(fs, a->input, &o.features, NULL, &progress, &track, NULL, err);
+    cf_feature_store_free(fs);
+    cf_storage_close(storage);
     if (!rc && a->features_out) {
         json_t *j = cf_feature_track_to_json(track);
         rc = j ? cf_json_write_file(j, a->features_out, err)

@@ -261,6 +261,76 @@ static cf_err local_verify(void *self, const char *key, const char *exp, const c
     return CF_OK;
 }
 
+/* ---- listing ---- */
+
+static int name_order(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir, sorted (malloc'd array of malloc'd names); NULL for none. */
+static char **sorted_names(const char *dir, size_t *n) {
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    char **names = NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char **grown = realloc(names, (*n + 1) * sizeof *names);
+        if (!grown || !(grown[*n] = strdup(e->d_name))) {
+            names = grown ? grown : names;
+            break;
+        }
+        names = grown;
+        (*n)++;
+    }
+    closedir(d);
+    if (names) qsort(names, *n, sizeof *names, name_order);
+    return names;
+}
+
+typedef struct walk {
+    const char *prefix;
+    cf_storage_list_fn fn;
+    void *user;
+    bool stop;
+} walk;
+
+/* Lists the objects under objects/rel ("" = the root) whose keys start with the prefix. */
+static void walk_dir(local_storage *ls, const char *rel, walk *w) {
+    char *dir = *rel ? cf_path_join(ls->objects, rel) : strdup(ls->objects);
+    size_t n = 0;
+    char **names = dir ? sorted_names(dir, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        char key[1024];
+        snprintf(key, sizeof key, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        char *path = w->stop ? NULL : cf_path_join(ls->objects, key);
+        struct stat sb;
+        size_t kl = strlen(key), pl = strlen(w->prefix);
+        bool under = !strncmp(key, w->prefix, kl < pl ? kl : pl); /* one is a prefix of the other */
+        if (path && under && stat(path, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) {
+                walk_dir(ls, key, w);
+            } else if (S_ISREG(sb.st_mode) && kl >= pl) {
+                cf_storage_info st = {.size = sb.st_size, .mtime = sb.st_mtime};
+                w->stop = !w->fn(w->user, key, &st);
+            }
+        }
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+    free(dir);
+}
+
+static cf_err local_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user,
+                         cf_error *err) {
+    (void)err;
+    walk w = {prefix, fn, user, false};
+    walk_dir(self, "", &w);
+    return CF_OK;
+}
+
 static const cf_storage_methods methods = {
     .version = 1,
     .name = "local",
@@ -276,6 +346,7 @@ static const cf_storage_methods methods = {
     .remove = local_remove,
     .sign = local_sign,
     .verify = local_verify,
+    .list = local_list,
 };
 
 const cf_storage_methods *cf_storage_local_methods(void) { return &methods; }

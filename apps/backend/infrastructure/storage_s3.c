@@ -618,6 +618,59 @@ static cf_err s3_remove(void *self, const char *key, cf_error *err) {
     return rc;
 }
 
+/* ---- listing ---- */
+
+/* One ListObjectsV2 page: fn for each <Contents>; *next = the continuation token or NULL. */
+static cf_err list_page(s3_storage *s, const char *full_prefix, const char *token, size_t strip,
+                        cf_storage_list_fn fn, void *user, bool *stop, char **next, cf_error *err) {
+    char *p = cf_s3_uri_encode(full_prefix, true), *t = token ? cf_s3_uri_encode(token, true) : NULL;
+    char *query = NULL;
+    if (!p || (token && !t) ||
+        asprintf(&query, "%s%s%slist-type=2&prefix=%s", t ? "continuation-token=" : "", t ? t : "",
+                 t ? "&" : "", p) < 0)
+        query = NULL;
+    free(p);
+    free(t);
+    if (!query) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    request r = {.method = "GET", .key = NULL, .query = query};
+    cf_err rc = perform(s, &r, err);
+    for (const char *c = r.resp.data; !rc && c && !*stop && (c = strstr(c, "<Contents>")); c++) {
+        char *key = xml_value(c, "Key"), *size = xml_value(c, "Size"), *mod = xml_value(c, "LastModified");
+        struct tm tm = {0};
+        cf_storage_info st = {.size = size ? strtoll(size, NULL, 10) : 0};
+        if (mod && strptime(mod, "%Y-%m-%dT%H:%M:%S", &tm)) st.mtime = (int64_t)timegm(&tm);
+        if (key && strlen(key) > strip) *stop = !fn(user, key + strip, &st);
+        free(key), free(size), free(mod);
+    }
+    char *truncated = rc ? NULL : xml_value(r.resp.data, "IsTruncated");
+    *next = truncated && !strcmp(truncated, "true") ? xml_value(r.resp.data, "NextContinuationToken") : NULL;
+    free(truncated);
+    request_free(&r);
+    free(query);
+    return rc;
+}
+
+static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user,
+                      cf_error *err) {
+    s3_storage *s = self;
+    char *full = NULL;
+    if (asprintf(&full, "%s%s%s", s->prefix ? s->prefix : "", s->prefix ? "/" : "", prefix) < 0)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    size_t strip = s->prefix ? strlen(s->prefix) + 1 : 0;
+    char *token = NULL;
+    bool stop = false;
+    cf_err rc = CF_OK;
+    do {
+        char *next = NULL;
+        rc = list_page(s, full, token, strip, fn, user, &stop, &next, err);
+        free(token);
+        token = next;
+    } while (!rc && token && !stop);
+    free(token);
+    free(full);
+    return rc;
+}
+
 /* ---- signed URLs ---- */
 
 static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url,
@@ -668,6 +721,7 @@ static const cf_storage_methods methods = {
     .remove = s3_remove,
     .sign = s3_sign,
     .verify = s3_verify,
+    .list = s3_list,
 };
 
 const cf_storage_methods *cf_storage_s3_methods(void) { return &methods; }

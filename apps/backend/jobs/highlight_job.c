@@ -9,6 +9,7 @@
 #include "clipforge/domain/types.h"
 #include "clipforge/highlight.h"
 #include "clipforge/log.h"
+#include "features/feature_store.h"
 #include "registry/assign.h"
 
 /* The A/B key of a job's media: its id. */
@@ -37,21 +38,40 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     return rc;
 }
 
+/* Features of the local copy of the media (source): from the feature store in the job's
+ * storage, keyed by content, else decoded and stored. */
+static cf_err features(cf_job_context *ctx, const char *media_uri, const char *source,
+                       cf_feature_track **track, cf_error *err) {
+    const cf_config *cfg = ctx->cfg;
+    char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
+    cf_feature_options fo = {.threads = (int)cfg->threads, .cache_dir = cache, .skip_loop_filter = true};
+    cf_feature_store *fs = NULL;
+    json_t *meta = json_pack("{s:s}", "media_id", media_uri + strlen("media://"));
+    cf_err rc = cache ? cf_feature_store_open(ctx->storage, cache, &fs, err) : CF_OK;
+    if (rc == CF_OK) rc = cf_feature_store_extract(fs, source, &fo, meta, ctx->progress, track, NULL, err);
+    cf_feature_store_free(fs);
+    json_decref(meta);
+    free(cache);
+    return rc;
+}
+
 /* Detection in this process over the local copy of the media (source) and transcript. */
 static cf_err detect_local(cf_job_context *ctx, cf_highlight_detection_request *req, char *source,
                            char *transcript, cf_highlight_detection_result *res, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
-    char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-    cf_hl_options o = {.features = {.threads = (int)cfg->threads, .cache_dir = cache,
-                                    .skip_loop_filter = true},
-                       .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
+    cf_hl_options o = {.paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
+    cf_feature_track *track = NULL;
+    cf_err rc = features(ctx, req->media_uri, source, &track, err);
+    if (rc) return rc;
+    cf_progress_report(ctx->progress, 0.96, "scoring");
     char *media_id = req->media_uri, *transcript_id = req->transcript_uri;
     req->media_uri = source;
     req->transcript_uri = transcript;
-    cf_err rc = cf_highlight_detect(req, &o, ctx->progress, res, err);
+    rc = cf_highlight_detect_track(req, &o, track, res, err);
     req->media_uri = media_id;
     req->transcript_uri = transcript_id;
-    free(cache);
+    cf_feature_track_free(track);
+    if (rc == CF_OK) cf_progress_report(ctx->progress, 1.0, "done");
     return rc;
 }
 

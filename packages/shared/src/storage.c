@@ -139,3 +139,12 @@ cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const 
         return cf_error_set(err, CF_ERR_PERMISSION, "invalid signed URL");
     return s->m->verify(s->self, key, exp, sig, now_s, err);
 }
+
+cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user,
+                       cf_error *err) {
+    if (!s->m->list)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s storage cannot list objects", s->m->name);
+    if (!prefix || strlen(prefix) > 512 || strstr(prefix, ".."))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage: invalid prefix");
+    return s->m->list(s->self, prefix, fn, user, err);
+}

@@ -33,6 +33,8 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
+int cf_features_version(void) { return CF_FEATURES_VERSION; }
+
 char *cf_feature_cache_dir(const char *setting, const char *data_dir) {
     if (!setting || !strcmp(setting, "off")) return NULL;
     return *setting ? strdup(setting) : cf_path_join(data_dir ? data_dir : ".", "features");

@@ -19,6 +19,9 @@ typedef struct cf_storage_info {
 /* An upload in progress; owned by the backend until commit or abort. */
 typedef struct cf_storage_writer cf_storage_writer;
 
+/* Called once per object by list(); return false to stop early. */
+typedef bool (*cf_storage_list_fn)(void *user, const char *key, const cf_storage_info *st);
+
 typedef struct cf_storage_methods {
     int version; /* 1 */
     const char *name;
@@ -45,6 +48,9 @@ typedef struct cf_storage_methods {
     /* CF_OK when sig matches key and exp and exp >= now_s; CF_ERR_PERMISSION otherwise. */
     cf_err (*verify)(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
                      cf_error *err);
+    /* Appended after version 1 (NULL in older tables: the backend cannot list). Calls fn for
+     * every committed object whose key starts with prefix, in key order. */
+    cf_err (*list)(void *self, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err);
 } cf_storage_methods;
 
 typedef struct cf_storage {
@@ -76,5 +82,8 @@ cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t no
                        cf_error *err);
 cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig,
                          int64_t now_s, cf_error *err);
+/* Objects under prefix (see list); CF_ERR_UNSUPPORTED when the backend cannot list. */
+cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user,
+                       cf_error *err);
 
 #endif

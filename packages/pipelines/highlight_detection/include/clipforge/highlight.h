@@ -98,6 +98,9 @@ char *cf_feature_cache_dir(const char *setting, const char *data_dir);
 /* Cache file that holds path's track under cache_dir (malloc'd), or NULL if path cannot be
  * stat'ed. Exposed for tests and tools. */
 char *cf_feature_cache_path(const char *cache_dir, const char *path);
+/* The extractor version: bumped whenever extraction changes what a feature means, so tracks
+ * stored by an older extractor are not mistaken for current ones. */
+int cf_features_version(void);
 /* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}. */
 json_t *cf_feature_track_to_json(const cf_feature_track *t);
 
