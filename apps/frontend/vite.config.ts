@@ -24,5 +24,7 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // the machine that runs `make test` is shared: rendering the whole app can take seconds
+    testTimeout: 20_000,
   },
 });

@@ -80,6 +80,11 @@ void cf_api_media_end(cf_http_request *req, bool complete);
 enum MHD_Result cf_api_media_get(cf_http_request *req);
 enum MHD_Result cf_api_media_list(cf_http_request *req);
 enum MHD_Result cf_api_media_delete(cf_http_request *req);
+enum MHD_Result cf_api_media_waveform(cf_http_request *req);
+enum MHD_Result cf_api_media_filmstrip(cf_http_request *req);
+enum MHD_Result cf_api_media_poster(cf_http_request *req);
+/* Deletes the pictures kept for a media file (routes_media_pictures.c). */
+void cf_media_pictures_remove(cf_app *app, const char *media_id);
 enum MHD_Result cf_api_jobs_create(cf_http_request *req);
 enum MHD_Result cf_api_jobs_list(cf_http_request *req);
 enum MHD_Result cf_api_jobs_get(cf_http_request *req);

@@ -233,7 +233,10 @@ enum MHD_Result cf_api_media_delete(cf_http_request *req) {
     if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
         return cf_http_reply_error(req, &err);
     cf_err rc = cf_store_media_delete(req->app->store, m.id, &err);
-    if (rc == CF_OK) cf_storage_remove(req->app->storage, m.key, &err);
+    if (rc == CF_OK) {
+        cf_storage_remove(req->app->storage, m.key, &err);
+        cf_media_pictures_remove(req->app, m.id);
+    }
     cf_media_record_free(&m);
     if (rc) return cf_http_reply_error(req, &err);
     return cf_http_reply(req, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));

@@ -6,7 +6,7 @@
 // declares it runnable. Screenshots of every screen go to --artifacts.
 // Usage: node e2e/run.mjs --clipforge PATH [--chromium PATH] [--artifacts DIR] [--keep]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,6 +55,15 @@ async function until(fn, ms, what) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A full-page screenshot into the artifacts, numbered in the order taken. */
+async function shotOf(p, name) {
+  step++;
+  const file = join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  await p.evaluate(() => window.scrollTo(0, 0)); // the sticky header then sits at the top of the picture
+  await p.screenshot({ path: file, fullPage: true });
+  log(`screenshot ${file}`);
 }
 
 /** Exit code ctest reports as "skipped" (SKIP_RETURN_CODE). */
@@ -138,13 +147,7 @@ async function main() {
     // exceptions, console errors and server errors are.
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
     page.on('response', (r) => r.status() >= 500 && pageErrors.push(`${r.status()} ${r.url()}`));
-    const shot = async (name, p = page) => {
-      step++;
-      const file = join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
-      await p.evaluate(() => window.scrollTo(0, 0)); // the sticky header then sits at the top of the picture
-      await p.screenshot({ path: file, fullPage: true });
-      log(`screenshot ${file}`);
-    };
+    const shot = (name, p = page) => shotOf(p, name);
     const api = async (path) => (await fetch(base + path)).json();
 
     // 1. Upload by the file picker (the drop zone's button), with progress, then the library.
@@ -171,6 +174,7 @@ async function main() {
     check((await card.locator('.card-title').textContent()) === 'match.mp4', 'the library shows the file name the server stored');
     const listed = await api('/v1/media');
     check(listed.items[0]?.id === mediaId && listed.items[0]?.filename === 'match.mp4', 'GET /v1/media lists the upload first, with its name');
+    await libraryCheck(page, card, base, video, work);
     await shot('library');
 
     // Autoclip: enabled only when the server runs it.
@@ -199,6 +203,7 @@ async function main() {
       check(n >= 1 && n === detected.highlights.length, `${n} highlight spans shown for review`);
       check((await page.getAttribute('[data-testid="waveform"]', 'data-curve')) === (detected.score_curve ? 'detector' : 'spans'),
         `the score curve is ${detected.score_curve ? "the detector's own" : 'drawn from the spans'}`);
+      await reviewPicturesCheck(page);
       await page.waitForFunction(() => document.querySelector('[data-testid="review-video"]')?.readyState >= 1);
       const moved = await keyboardCheck(page, n);
       await page.waitForFunction(() => document.querySelector('[data-testid="span-item"]')?.getAttribute('data-verdict') === 'accept');
@@ -338,6 +343,115 @@ async function main() {
     if (!args.keep) rmSync(work, { recursive: true, force: true });
   }
   if (serverExit && !/with (0|SIGTERM)$/.test(serverExit)) throw new Error(`clipforge serve ${serverExit}`);
+}
+
+/** Pixel statistics of what an element shows, measured in the page: an <img> or a background
+ *  sprite tile is drawn into a canvas, a <canvas> is read as it is. mean: mean luma 0..255;
+ *  inked: share of pixels that differ from the top-left one (something was drawn); colour:
+ *  share of opaque pixels near rgb. */
+async function pixels(page, selector, rgb = [0, 0, 0]) {
+  return page.evaluate(async ([sel, rgb]) => {
+    const el = document.querySelector(sel);
+    if (!el) return { error: `no ${sel}` };
+    let c = el;
+    if (el.tagName !== 'CANVAS') {
+      const img = new Image();
+      let sx = 0, sy = 0, sw, sh;
+      if (el.tagName === 'IMG') {
+        img.src = el.currentSrc || el.src;
+      } else {
+        // a sprite tile: background-image url, size N*100% M*100%, position x% y%
+        const st = getComputedStyle(el);
+        img.src = /url\("?(.*?)"?\)/.exec(st.backgroundImage)[1];
+        await img.decode();
+        const [bw, bh] = st.backgroundSize.split(' ').map((v) => parseFloat(v) / 100);
+        const [px, py] = st.backgroundPosition.split(' ').map((v) => parseFloat(v) / 100);
+        sw = img.naturalWidth / bw, sh = img.naturalHeight / bh;
+        sx = px * (img.naturalWidth - sw), sy = py * (img.naturalHeight - sh);
+      }
+      await img.decode();
+      sw ??= img.naturalWidth;
+      sh ??= img.naturalHeight;
+      c = document.createElement('canvas');
+      c.width = Math.max(1, Math.round(sw));
+      c.height = Math.max(1, Math.round(sh));
+      c.getContext('2d').drawImage(img, sx, sy, sw, sh, 0, 0, c.width, c.height);
+    }
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, inked = 0, colour = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      sum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 24) inked++;
+      if (d[i + 3] > 128 && Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 40) colour++;
+    }
+    const n = d.length / 4;
+    return { mean: sum / n, inked: inked / n, colour: colour / n, w: c.width, h: c.height };
+  }, [selector, rgb]);
+}
+
+/** The library: the poster is a picture (not black), the filmstrip shows on hover and moves
+ *  with the pointer and the arrow keys, search narrows the list, delete asks first. */
+async function libraryCheck(page, card, base, video, work) {
+  const id = await card.getAttribute('data-media-id');
+  const sel = `[data-media-id="${id}"]`;
+  await page.waitForFunction((s) => document.querySelector(`${s} [data-testid="media-poster"]`)?.complete, sel);
+  const poster = await pixels(page, `${sel} [data-testid="media-poster"]`);
+  check(poster.w > 100 && poster.mean > 40, `the poster is a picture, not black (${poster.w}x${poster.h}, mean luma ${poster.mean?.toFixed(1)})`);
+  const thumb = card.getByTestId('media-thumb');
+  const box = await thumb.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.05, box.y + box.height / 2);
+  await card.getByTestId('media-filmstrip').waitFor({ timeout: 30_000 });
+  const first = Number(await card.getByTestId('media-filmstrip').getAttribute('data-tile'));
+  await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 4 });
+  const last = Number(await card.getByTestId('media-filmstrip').getAttribute('data-tile'));
+  check(first === 0 && last >= 18, `hovering the poster runs through the filmstrip (tile ${first} at the left, ${last} at the right)`);
+  const tile = await pixels(page, `${sel} [data-testid="media-filmstrip"]`);
+  check(tile.mean > 40 && tile.inked > 0.2, `the filmstrip tile under the pointer is a picture (mean luma ${tile.mean.toFixed(1)})`);
+  await page.mouse.move(0, 0);
+  await thumb.focus();
+  await page.keyboard.press('End');
+  check((await thumb.getAttribute('aria-valuetext')).startsWith('frame at 0:5'), `End on the focused poster shows the last frame (${await thumb.getAttribute('aria-valuetext')})`);
+  await page.keyboard.press('Home');
+
+  // a second file to look for and to delete
+  const other = join(work, 'other clip.mp4');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=2',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', other]);
+  const up = await fetch(`${base}/v1/media?filename=${encodeURIComponent('other clip.mp4')}`, { method: 'POST',
+    headers: { 'Content-Type': 'video/mp4' }, body: readFileSync(other) });
+  check(up.status === 201, 'a second file uploaded through the API');
+  await page.reload();
+  await page.locator('[data-testid="media-card"]').nth(1).waitFor();
+  const search = page.getByTestId('library-search');
+  await search.fill('match');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="media-card"]').length === 1);
+  check((await page.locator('[data-testid="media-card"] .card-title').textContent()) === 'match.mp4', 'searching "match" leaves match.mp4 alone');
+  await search.fill('');
+  await page.getByTestId('library-sort').selectOption('name');
+  check((await page.locator('[data-testid="media-card"] .card-title').first().textContent()) === 'match.mp4', 'sorted by name, match.mp4 comes first');
+  const otherCard = page.locator('[data-testid="media-card"]', { hasText: 'other clip.mp4' });
+  await otherCard.getByRole('button', { name: 'Delete other clip.mp4' }).click();
+  const confirm = page.getByRole('alertdialog');
+  await confirm.waitFor();
+  await shotOf(page, 'library-delete-confirm');
+  check((await page.evaluate(() => document.activeElement?.textContent)) === 'Cancel', 'the confirmation has the focus on Cancel');
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+  await otherCard.waitFor({ state: 'detached' });
+  const after = await (await fetch(`${base}/v1/media`)).json();
+  check(after.items.length === 1 && after.items[0].filename === 'match.mp4', 'deleting after the confirmation removes the file on the server');
+  await page.getByTestId('library-sort').selectOption('newest');
+}
+
+/** The review screen's pictures: the server's waveform drawn, the filmstrip under the timeline. */
+async function reviewPicturesCheck(page) {
+  await page.waitForSelector('[data-testid="waveform"][data-peaks="ready"]', { timeout: 30_000 });
+  const wave = await pixels(page, '[data-testid="waveform"] canvas', [0x8e, 0x9b, 0xb8]);
+  check(wave.colour > 0.03, `the waveform is drawn (${(wave.colour * 100).toFixed(1)} % of the canvas in the waveform's colour)`);
+  await page.locator('[data-testid="filmstrip-track"] button').first().waitFor();
+  const n = await page.locator('[data-testid="filmstrip-track"] button').count();
+  check(n === 20, `the filmstrip under the timeline has ${n} frames`);
+  const tile = await pixels(page, '[data-testid="filmstrip-track"] button:nth-child(3)');
+  check(tile.mean > 40, `a filmstrip frame under the timeline is a picture (mean luma ${tile.mean.toFixed(1)})`);
 }
 
 /** The review screen by keyboard alone: Tab reaches the timeline; arrows seek and choose spans;

@@ -106,6 +106,47 @@ cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_e
     return rc;
 }
 
+cf_err cf_storage_put_buffer(cf_storage *s, const char *key, const void *data, size_t len, cf_error *err) {
+    cf_storage_writer *w = NULL;
+    cf_err rc = cf_storage_put_begin(s, key, &w, err);
+    if (rc == CF_OK && len) rc = cf_storage_put_write(s, w, data, len, err);
+    if (rc == CF_OK) return cf_storage_put_commit(s, w, err);
+    cf_storage_put_abort(s, w);
+    return rc;
+}
+
+cf_err cf_storage_read_all(cf_storage *s, const char *key, size_t max, char **data, size_t *len,
+                           cf_error *err) {
+    *data = NULL;
+    *len = 0;
+    int fd = -1;
+    cf_storage_info st;
+    cf_err rc = cf_storage_open_read(s, key, &fd, &st, err);
+    if (rc) return rc;
+    if (st.size < 0 || (uint64_t)st.size > max) {
+        close(fd);
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: %lld bytes, more than %zu", key, (long long)st.size, max);
+    }
+    char *buf = malloc((size_t)st.size + 1);
+    size_t got = 0;
+    while (buf && got < (size_t)st.size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (got != (size_t)st.size) {
+        free(buf);
+        return cf_error_set(err, CF_ERR_IO, "%s: short read", key);
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return CF_OK;
+}
+
 cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
                             cf_error *err) {
     cf_err rc = check_key(key, err);

@@ -4,19 +4,23 @@
 import { z } from 'zod';
 import {
   JobSchema,
+  MediaFilmstripSchema,
   MediaListSchema,
   MediaSchema,
+  MediaWaveformSchema,
   ProblemSchema,
   TemplateListSchema,
   type Job,
   type JobKind,
   type JobState,
   type Media,
+  type MediaFilmstrip,
   type MediaList,
+  type MediaWaveform,
   type Problem,
   type RenderTemplate,
 } from '../generated/domain';
-import { LabelSchema, type Label, type LabelCreate } from './labels';
+import { LabelSchema, type Label, type LabelCreateInput } from './labels';
 
 /** An HTTP error with the server's problem document when it sent one. */
 export class ApiError extends Error {
@@ -140,6 +144,21 @@ export class ApiClient {
     return this.request(MediaListSchema, 'GET', `/v1/media${query(q)}`);
   }
 
+  /** The media's audio as peaks (computed once by the server, then kept). */
+  getWaveform(id: string): Promise<MediaWaveform> {
+    return this.request(MediaWaveformSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/waveform`);
+  }
+
+  /** Frames spread over the media on one sprite sheet (url), with the tile layout. */
+  getFilmstrip(id: string): Promise<MediaFilmstrip> {
+    return this.request(MediaFilmstripSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/filmstrip`);
+  }
+
+  /** Where the media's poster (a JPEG frame that is not black) is served. */
+  posterUrl(id: string): string {
+    return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster`;
+  }
+
   /** The rendering templates the server has. */
   async listTemplates(): Promise<RenderTemplate[]> {
     return (await this.request(TemplateListSchema, 'GET', '/v1/templates')).items;
@@ -171,7 +190,7 @@ export class ApiClient {
     return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/retry`);
   }
 
-  createLabel(label: LabelCreate): Promise<Label> {
+  createLabel(label: LabelCreateInput): Promise<Label> {
     return this.request(LabelSchema, 'POST', '/v1/labels', label);
   }
 

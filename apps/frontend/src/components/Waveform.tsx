@@ -1,9 +1,12 @@
-// Draws the audio waveform and the detector's score curve on one canvas, with the playhead and,
-// when known, the engine's threshold for a span as a dashed line.
+// Draws the audio waveform (the server's peaks) and the detector's score curve on one canvas,
+// with the playhead and, when known, the engine's threshold for a span as a dashed line.
 import { useEffect, useRef } from 'react';
 
+/** The waveform's peaks: being fetched, there (one value 0..1 per bucket), or not to be had. */
+export type PeaksState = { state: 'loading' } | { state: 'ready'; peaks: Float32Array } | { state: 'none'; why: string };
+
 interface Props {
-  peaks: Float32Array | undefined;
+  peaks: PeaksState;
   scores: Float32Array;
   /** Where the scores come from: the detector's own curve, or approximated from the spans. */
   source: 'detector' | 'spans';
@@ -26,11 +29,12 @@ export function Waveform({ peaks, scores, source, threshold, progress, height = 
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, height);
     const mid = height / 2;
-    if (peaks && peaks.length) {
-      ctx.fillStyle = '#7d8aa6';
-      const bw = w / peaks.length;
-      for (let i = 0; i < peaks.length; i++) {
-        const h = Math.max(1, peaks[i] * (height - 8));
+    const p = peaks.state === 'ready' ? peaks.peaks : undefined;
+    if (p && p.length) {
+      ctx.fillStyle = '#8e9bb8';
+      const bw = w / p.length;
+      for (let i = 0; i < p.length; i++) {
+        const h = Math.max(1, p[i] * (height - 8));
         ctx.fillRect(i * bw, mid - h / 2, Math.max(1, bw - 0.5), h);
       }
     }
@@ -63,9 +67,10 @@ export function Waveform({ peaks, scores, source, threshold, progress, height = 
 
   const what = source === 'detector' ? "the detector's score curve" : 'scores of the highlights';
   return (
-    <div className="waveform" data-testid="waveform" data-curve={source}>
+    <div className="waveform" data-testid="waveform" data-curve={source} data-peaks={peaks.state}>
       <canvas ref={canvas} style={{ width: '100%', height }} aria-label={`Waveform and ${what}`} role="img" />
-      {!peaks ? <small className="muted">waveform loading or unavailable</small> : null}
+      {peaks.state === 'loading' ? <small className="muted" role="status">loading the waveform…</small> : null}
+      {peaks.state === 'none' ? <small className="muted" role="status">no waveform: {peaks.why}</small> : null}
     </div>
   );
 }

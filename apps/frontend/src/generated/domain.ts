@@ -866,6 +866,41 @@ export const MediaSchema = z
   });
 export type MediaInput = z.input<typeof MediaSchema>;
 
+/** Frames of a media file evenly spread over its duration, as one JPEG sprite sheet (GET /v1/media/{id}/filmstrip): count tiles of tile_width x tile_height, left to right in rows of columns; tile i shows the frame at times_ms[i]. Computed once and kept; url is a signed link to the sheet. */
+export interface MediaFilmstrip {
+  /** 1..64 characters */
+  media_id: string;
+  /** 1..8192 characters */
+  url?: string;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** integer between 1 and 400 */
+  count: number;
+  /** integer between 1 and 400 */
+  columns: number;
+  /** integer between 1 and 400 */
+  rows: number;
+  /** integer between 2 and 1024 */
+  tile_width: number;
+  /** integer between 2 and 1024 */
+  tile_height: number;
+  /** at most 400 items; default [] */
+  times_ms: number[];
+}
+export const MediaFilmstripSchema = z
+  .strictObject({
+    media_id: str(1, 64),
+    url: str(1, 8192).optional(),
+    duration_ms: z.number().int().min(0),
+    count: z.number().int().min(1).max(400),
+    columns: z.number().int().min(1).max(400),
+    rows: z.number().int().min(1).max(400),
+    tile_width: z.number().int().min(2).max(1024),
+    tile_height: z.number().int().min(2).max(1024),
+    times_ms: z.array(z.number().int().min(0)).max(400).default([]),
+  });
+export type MediaFilmstripInput = z.input<typeof MediaFilmstripSchema>;
+
 /** A page of uploaded media as GET /v1/media returns it, newest first. next_cursor (passed back as ?cursor=) is present when the page is full and more may follow. */
 export interface MediaList {
   /** at most 200 items */
@@ -879,6 +914,32 @@ export const MediaListSchema = z
     next_cursor: str(1, 128).optional(),
   });
 export type MediaListInput = z.input<typeof MediaListSchema>;
+
+/** The audio of a media file as peaks for drawing (GET /v1/media/{id}/waveform): the largest absolute sample of each step_ms, channels mixed, 0..1 (full scale), computed once and kept. */
+export interface MediaWaveform {
+  /** 1..64 characters */
+  media_id: string;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** integer between 1 and 3600000 */
+  step_ms: number;
+  /** integer >= 1 */
+  sample_rate?: number;
+  /** integer between 1 and 64 */
+  channels?: number;
+  /** at most 20000 items; default [] */
+  peaks: number[];
+}
+export const MediaWaveformSchema = z
+  .strictObject({
+    media_id: str(1, 64),
+    duration_ms: z.number().int().min(0),
+    step_ms: z.number().int().min(1).max(3600000),
+    sample_rate: z.number().int().min(1).optional(),
+    channels: z.number().int().min(1).max(64).optional(),
+    peaks: z.array(z.number().min(0).max(1)).max(20000).default([]),
+  });
+export type MediaWaveformInput = z.input<typeof MediaWaveformSchema>;
 
 /** How an overlay enters and leaves. */
 export const OverlayAnimationValues = ['none', 'fade', 'slide'] as const;
@@ -1456,7 +1517,9 @@ export type GeneratedTypesAgree = [
   Expect<Same<Label, z.output<typeof LabelSchema>>>,
   Expect<Same<LabelCreate, z.output<typeof LabelCreateSchema>>>,
   Expect<Same<Media, z.output<typeof MediaSchema>>>,
+  Expect<Same<MediaFilmstrip, z.output<typeof MediaFilmstripSchema>>>,
   Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
+  Expect<Same<MediaWaveform, z.output<typeof MediaWaveformSchema>>>,
   Expect<Same<OverlayStyle, z.output<typeof OverlayStyleSchema>>>,
   Expect<Same<RenderDestination, z.output<typeof RenderDestinationSchema>>>,
   Expect<Same<TimelineAudioTrack, z.output<typeof TimelineAudioTrackSchema>>>,
@@ -1522,7 +1585,9 @@ export const schemas = {
   Label: LabelSchema,
   LabelCreate: LabelCreateSchema,
   Media: MediaSchema,
+  MediaFilmstrip: MediaFilmstripSchema,
   MediaList: MediaListSchema,
+  MediaWaveform: MediaWaveformSchema,
   OverlayAnimation: OverlayAnimationSchema,
   OverlayKind: OverlayKindSchema,
   OverlayPosition: OverlayPositionSchema,

@@ -1,6 +1,7 @@
 // Waveform and score-curve data for the review screen: pure functions over samples and spans.
 
-/** Peak amplitude (0..1) of each of `buckets` equal slices of the samples. */
+/** Peak amplitude (0..1) of each of `buckets` equal slices of the samples (or of finer peaks,
+ *  such as the server's waveform). */
 export function peaks(samples: Float32Array, buckets: number): Float32Array {
   const out = new Float32Array(Math.max(0, buckets));
   if (!samples.length || !buckets) return out;
@@ -52,22 +53,4 @@ export function resampleCurve(curve: SampledCurve, durationMs: number, buckets: 
     out[b] = v === undefined ? 0 : Math.max(0, Math.min(1, v));
   }
   return out;
-}
-
-/** Decodes a media file's audio in the browser and returns its peaks; undefined when it cannot. */
-export async function loadPeaks(url: string, buckets: number, maxBytes = 256 * 1024 * 1024): Promise<Float32Array | undefined> {
-  const Ctx = globalThis.OfflineAudioContext;
-  if (!Ctx) return undefined;
-  const res = await fetch(url);
-  if (!res.ok) return undefined;
-  const size = Number(res.headers.get('Content-Length') ?? '0');
-  if (size > maxBytes) return undefined;
-  const data = await res.arrayBuffer();
-  const ctx = new Ctx(1, 1, 8000);
-  try {
-    const audio = await ctx.decodeAudioData(data);
-    return peaks(audio.getChannelData(0), buckets);
-  } catch {
-    return undefined; // no audio track, or a codec the browser cannot decode
-  }
 }

@@ -1,11 +1,13 @@
 // The media library lists GET /v1/media newest first with the stored file names, a page at a
-// time ("Show older media" follows next_cursor), and drops deleted media.
+// time ("Show older media" follows next_cursor), searches and sorts, shows posters and the
+// filmstrip on hover, and deletes after a confirmation.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { ApiClient } from '../api/client';
 import { AutoclipRequestSchema } from '../generated/domain';
 import { PAGE_SIZE } from '../state/media';
-import { click, render, waitFor, type Rendered } from '../test/render';
+import { act } from 'react';
+import { click, key, render, selectValue, typeInto, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 
 let srv: TestServer;
@@ -43,15 +45,81 @@ describe('Media library', () => {
     expect(button('Show older media')).toBeNull();
   });
 
-  it('drops a deleted file from the list', async () => {
-    vi.spyOn(window, 'confirm').mockReturnValue(true);
+  it('deletes a file only after a confirmation, and drops it from the list', async () => {
     srv.media.clear();
     srv.media.set('m_1', { id: 'm_1', uri: 'media://m_1', filename: 'talk.mp4', bytes: 10, created_at: '2026-11-24T19:00:00Z' });
     view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
     await waitFor(() => expect(cards()).toHaveLength(1));
+    const del = button('Delete')!;
+    expect(del.getAttribute('aria-label')).toBe('Delete talk.mp4');
+    click(del);
+    const dialog = () => document.querySelector<HTMLElement>('[role="alertdialog"]');
+    expect(dialog()!.textContent).toContain('Delete talk.mp4?');
+    // the safe answer has the focus; Escape backs out and nothing is deleted
+    expect(document.activeElement?.textContent).toBe('Cancel');
+    key(document.activeElement!, 'Escape');
+    expect(dialog()).toBeNull();
+    expect(srv.requests.some((r) => r.method === 'DELETE')).toBe(false);
     click(button('Delete'));
+    click([...dialog()!.querySelectorAll('button')].find((b) => b.textContent === 'Delete')!);
     await waitFor(() => expect(cards()).toHaveLength(0));
     expect(srv.requests.some((r) => r.method === 'DELETE' && r.url === '/v1/media/m_1')).toBe(true);
+  });
+
+  it('searches by name and sorts', async () => {
+    srv.media.clear();
+    const add = (id: string, filename: string, minute: number, duration_ms: number, bytes: number) =>
+      srv.media.set(id, { id, uri: `media://${id}`, filename, bytes, created_at: new Date(Date.UTC(2026, 10, 24, 19, minute)).toISOString(),
+        probe: { duration_ms, streams: [{ type: 'video', display_width: 1920, display_height: 1080 }] } });
+    add('m_a', 'Match day.mp4', 1, 90_000, 300);
+    add('m_b', 'été podcast.mp4', 2, 30_000, 100);
+    add('m_c', 'match highlights 2.mp4', 3, 60_000, 200);
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(cards()).toHaveLength(3));
+    const ids = () => cards().map((c) => c.dataset.mediaId);
+    expect(ids()).toEqual(['m_c', 'm_b', 'm_a']);
+    const search = view.container.querySelector<HTMLInputElement>('[data-testid="library-search"]')!;
+    typeInto(search, 'MATCH');
+    await waitFor(() => expect(ids()).toEqual(['m_c', 'm_a']));
+    typeInto(search, 'ete');
+    await waitFor(() => expect(ids()).toEqual(['m_b']));
+    typeInto(search, 'nothing like it');
+    await waitFor(() => expect(view!.container.textContent).toContain('No media matches'));
+    typeInto(search, '');
+    const sort = view.container.querySelector<HTMLSelectElement>('[data-testid="library-sort"]')!;
+    for (const [k, want] of [['longest', ['m_a', 'm_c', 'm_b']], ['name', ['m_b', 'm_a', 'm_c']], ['oldest', ['m_a', 'm_b', 'm_c']],
+      ['largest', ['m_a', 'm_c', 'm_b']]] as const) {
+      selectValue(sort, k);
+      await waitFor(() => expect(ids()).toEqual(want));
+    }
+    // each card has the server's poster, in the picture's shape
+    const thumb = cards()[0].querySelector<HTMLElement>('[data-testid="media-thumb"]')!;
+    expect(thumb.querySelector('img')!.getAttribute('src')).toBe(`${srv.url}/v1/media/m_a/poster`);
+    expect(thumb.style.aspectRatio).toBe(String(1920 / 1080));
+  });
+
+  it('shows the filmstrip on hover and steps through it with the arrow keys', async () => {
+    srv.media.clear();
+    srv.media.set('m_1', { id: 'm_1', uri: 'media://m_1', filename: 'talk.mp4', bytes: 10, created_at: '2026-11-24T19:00:00Z' });
+    srv.filmstrips.set('m_1', { media_id: 'm_1', url: '/v1/files/previews/m_1/filmstrip.jpg?exp=1&sig=a', duration_ms: 40_000, count: 4,
+      columns: 2, rows: 2, tile_width: 160, tile_height: 90, times_ms: [5000, 15000, 25000, 35000] });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(cards()).toHaveLength(1));
+    const thumb = cards()[0].querySelector<HTMLElement>('[data-testid="media-thumb"]')!;
+    act(() => thumb.focus());
+    await waitFor(() => expect(thumb.querySelector('[data-testid="media-filmstrip"]')).not.toBeNull());
+    const tile = () => thumb.querySelector<HTMLElement>('[data-testid="media-filmstrip"]')!;
+    expect(tile().style.backgroundSize).toBe('200% 200%');
+    expect(tile().style.backgroundPosition).toBe('0% 0%');
+    key(thumb, 'ArrowRight');
+    key(thumb, 'ArrowRight');
+    key(thumb, 'ArrowRight');
+    expect(tile().dataset.tile).toBe('3');
+    expect(tile().style.backgroundPosition).toBe('100% 100%');
+    expect(thumb.getAttribute('aria-valuetext')).toBe('frame at 0:35');
+    key(thumb, 'Home');
+    expect(tile().dataset.tile).toBe('0');
+    expect(srv.requests.filter((r) => r.url === '/v1/media/m_1/filmstrip')).toHaveLength(1);
   });
 
   it('one-click autoclip sends a request the AutoclipRequest schema accepts', async () => {

@@ -1,9 +1,12 @@
-// The media library: every uploaded file with what probing found, and the work to start on it
-// (find highlights, autoclip), plus the jobs already run on it.
-import { useState } from 'react';
+// The media library: every uploaded file with its poster (a filmstrip on hover), name, duration
+// and state, searchable and sortable; the work to start on it (find highlights, autoclip, cut a
+// clip), the jobs already run on it, and deletion after a confirmation.
+import { useMemo, useState } from 'react';
 import type { z } from 'zod';
 import { ApiError } from '../api/client';
 import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
+import { MediaThumb } from '../components/MediaThumb';
+import { ConfirmDialog } from '../components/Modal';
 import {
   AutoclipRequestSchema,
   ClipProcessingRequestSchema,
@@ -16,7 +19,8 @@ import {
   type Media,
   type TargetFormat,
 } from '../generated/domain';
-import { formatBytes, formatDate, formatMs, probeDurationMs } from '../lib/format';
+import { formatBytes, formatDate, formatMs, probeAspect, probeDurationMs, probeHasVideo } from '../lib/format';
+import { mediaName, mediaState, searchMedia, SORTS, sortMedia, type SortKey } from '../lib/library';
 import { jobMediaUri, KIND_NAMES, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
@@ -44,6 +48,7 @@ function MediaCard({ m }: { m: Media }) {
   const [clipFormat, setClipFormat] = useState<TargetFormat>('mp4');
   const clipOk = useKindAvailable('clip_processing');
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const autoclip = useKindAvailable('autoclip');
   const detect = useKindAvailable('highlight_detection');
@@ -97,65 +102,85 @@ function MediaCard({ m }: { m: Media }) {
       return j;
     });
 
+  const name = mediaName(m);
+  const state = mediaState(m, jobs.jobs);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await media.remove(m.id);
+    } catch (e) {
+      setError(ApiError.describe(e));
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+
   return (
-    <li className="card" data-testid="media-card" data-media-id={m.id}>
-      <div className="row">
-        <h2 className="grow card-title">{m.filename ?? m.id}</h2>
-        <span className="muted">{formatBytes(m.bytes)}</span>
-      </div>
-      <p className="muted">
-        {duration !== undefined ? `${formatMs(duration, 0)} · ` : ''}
-        {m.mime ?? 'unknown type'} · uploaded {formatDate(m.created_at)} · <code>{m.id}</code>
-      </p>
-      <div className="actions">
-        <label>
-          Profile{' '}
-          <select value={profile} onChange={(e) => setProfile(e.target.value as DetectionProfile)}>
-            {DetectionProfileValues.map((p) => (
-              <option key={p} value={p}>{p}</option>
+    <li className="card media-card" data-testid="media-card" data-media-id={m.id} aria-labelledby={`${m.id}-name`}>
+      <MediaThumb client={client} mediaId={m.id} name={name} aspect={probeAspect(m.probe)} hasVideo={probeHasVideo(m.probe)} />
+      <div className="media-body">
+        <div className="row wrap">
+          <h2 className="grow card-title" id={`${m.id}-name`}>{name}</h2>
+          <span className={`state state-${state.tone}`} data-testid="media-state">{state.text}</span>
+        </div>
+        <p className="muted">
+          {duration !== undefined ? `${formatMs(duration, 0)} · ` : ''}
+          {formatBytes(m.bytes)} · uploaded {formatDate(m.created_at)} · <code>{m.id}</code>
+        </p>
+        <div className="actions">
+          <label>
+            Profile{' '}
+            <select value={profile} onChange={(e) => setProfile(e.target.value as DetectionProfile)}>
+              {DetectionProfileValues.map((p) => (
+                <option key={p} value={p}>{p}</option>
+              ))}
+            </select>
+          </label>
+          <ReasonButton disabled={busy || detect === false} reason={detect === false ? 'highlight detection is not available on this server' : undefined}
+            onClick={() => void findHighlights()}>
+            Find highlights
+          </ReasonButton>
+          <ReasonButton
+            disabled={busy || !autoclip}
+            reason={autoclip === false ? 'Autoclip is not available on this server yet' : autoclip === undefined ? 'checking…' : undefined}
+            onClick={() => void startAutoclip()}
+          >
+            One-click autoclip
+          </ReasonButton>
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete ${name}`}>
+            Delete
+          </button>
+        </div>
+        <details className="more">
+          <summary>Cut a plain clip</summary>
+          <form className="actions clip-form" onSubmit={(e) => { e.preventDefault(); void cutClip(); }}>
+            <label>From <input type="number" min="0" step="0.1" value={clipFrom} onChange={(e) => setClipFrom(e.target.value)} aria-label="Clip start, seconds" /> s</label>
+            <label>to <input type="number" min="0" step="0.1" value={clipTo} onChange={(e) => setClipTo(e.target.value)} aria-label="Clip end, seconds" /> s</label>
+            <select value={clipFormat} onChange={(e) => setClipFormat(e.target.value as TargetFormat)} aria-label="Clip format">
+              {TargetFormatValues.map((f) => <option key={f} value={f}>{f}</option>)}
+            </select>
+            <ReasonButton type="submit" disabled={busy || clipOk === false} reason={clipOk === false ? 'clipping is not available on this server' : undefined}>
+              Cut clip
+            </ReasonButton>
+          </form>
+        </details>
+        {error ? <ProblemBox problem={error} /> : null}
+        {related.length ? (
+          <ul className="related" aria-label={`Jobs on ${name}`}>
+            {related.slice(0, 6).map((j) => (
+              <li key={j.id}>
+                <StatusBadge status={j.status} /> <Link to={`/jobs/${encodeURIComponent(j.id)}`}>{KIND_NAMES[j.kind]} {j.id}</Link>
+                {j.kind === 'highlight_detection' && j.status === 'succeeded' ? (
+                  <> · <Link to={`/review/${encodeURIComponent(j.id)}`}>review highlights</Link></>
+                ) : null}
+              </li>
             ))}
-          </select>
-        </label>
-        <ReasonButton disabled={busy || detect === false} reason={detect === false ? 'highlight detection is not available on this server' : undefined}
-          onClick={() => void findHighlights()}>
-          Find highlights
-        </ReasonButton>
-        <ReasonButton
-          disabled={busy || !autoclip}
-          reason={autoclip === false ? 'Autoclip is not available on this server yet' : autoclip === undefined ? 'checking…' : undefined}
-          onClick={() => void startAutoclip()}
-        >
-          One-click autoclip
-        </ReasonButton>
-        <button type="button" className="danger" disabled={busy}
-          onClick={() => {
-            if (window.confirm(`Delete ${m.filename ?? m.id}?`)) media.remove(m.id).catch((e: unknown) => setError(ApiError.describe(e)));
-          }}>
-          Delete
-        </button>
+          </ul>
+        ) : null}
       </div>
-      <form className="actions clip-form" onSubmit={(e) => { e.preventDefault(); void cutClip(); }}>
-        <label>From <input type="number" min="0" step="0.1" value={clipFrom} onChange={(e) => setClipFrom(e.target.value)} aria-label="Clip start, seconds" /> s</label>
-        <label>to <input type="number" min="0" step="0.1" value={clipTo} onChange={(e) => setClipTo(e.target.value)} aria-label="Clip end, seconds" /> s</label>
-        <select value={clipFormat} onChange={(e) => setClipFormat(e.target.value as TargetFormat)} aria-label="Clip format">
-          {TargetFormatValues.map((f) => <option key={f} value={f}>{f}</option>)}
-        </select>
-        <ReasonButton type="submit" disabled={busy || clipOk === false} reason={clipOk === false ? 'clipping is not available on this server' : undefined}>
-          Cut clip
-        </ReasonButton>
-      </form>
-      {error ? <ProblemBox problem={error} /> : null}
-      {related.length ? (
-        <ul className="related">
-          {related.slice(0, 6).map((j) => (
-            <li key={j.id}>
-              <StatusBadge status={j.status} /> <Link to={`/jobs/${encodeURIComponent(j.id)}`}>{KIND_NAMES[j.kind]} {j.id}</Link>
-              {j.kind === 'highlight_detection' && j.status === 'succeeded' ? (
-                <> · <Link to={`/review/${encodeURIComponent(j.id)}`}>review highlights</Link></>
-              ) : null}
-            </li>
-          ))}
-        </ul>
+      {confirming ? (
+        <ConfirmDialog title={`Delete ${name}?`} confirm="Delete" busy={busy} onCancel={() => setConfirming(false)} onConfirm={() => void remove()}
+          message={<p>The uploaded file and its pictures are removed for good. Clips already made from it stay.</p>} />
       ) : null}
     </li>
   );
@@ -163,11 +188,26 @@ function MediaCard({ m }: { m: Media }) {
 
 export function LibraryScreen() {
   const media = useMedia();
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<SortKey>('newest');
+  const shown = useMemo(() => sortMedia(searchMedia(media.items, query), sort), [media.items, query, sort]);
   return (
     <section aria-labelledby="library-title">
-      <div className="row">
+      <div className="row wrap">
         <h1 id="library-title" className="grow">Media library</h1>
         <Link to="/upload" className="button">Upload</Link>
+      </div>
+      <div className="toolbar" role="search">
+        <label className="grow">
+          <span className="sr-only">Search media by name</span>
+          <input type="search" placeholder="Search by name…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="library-search" />
+        </label>
+        <label>
+          Sort{' '}
+          <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} data-testid="library-sort">
+            {(Object.keys(SORTS) as SortKey[]).map((k) => <option key={k} value={k}>{SORTS[k]}</option>)}
+          </select>
+        </label>
       </div>
       {media.error ? <ProblemBox problem={media.error} title="Could not load the library" /> : null}
       {media.loading && !media.items.length ? <Empty>Loading…</Empty> : null}
@@ -176,8 +216,10 @@ export function LibraryScreen() {
           Nothing here yet. <Link to="/upload">Upload a video</Link> to start.
         </Empty>
       ) : null}
-      <ul className="cards">
-        {media.items.map((m) => (
+      {media.items.length && !shown.length ? <Empty>No media matches “{query}”.</Empty> : null}
+      <p className="sr-only" aria-live="polite">{query ? `${shown.length} of ${media.items.length} media match` : ''}</p>
+      <ul className="cards media-grid">
+        {shown.map((m) => (
           <MediaCard key={m.id} m={m} />
         ))}
       </ul>

@@ -75,6 +75,30 @@ describe('Review screen', () => {
     expect(wave().querySelector('canvas')!.getAttribute('aria-label')).toBe("Waveform and the detector's score curve");
   });
 
+  it('draws the server\'s waveform and puts its filmstrip under the timeline', async () => {
+    srv.waveforms.set('m_1', { media_id: 'm_1', duration_ms: 20_000, step_ms: 20, peaks: Array.from({ length: 1000 }, (_, i) => (i % 100) / 100) });
+    srv.filmstrips.set('m_1', { media_id: 'm_1', url: '/v1/files/f.jpg?exp=1&sig=a', duration_ms: 20_000, count: 4, columns: 4, rows: 1,
+      tile_width: 160, tile_height: 90, times_ms: [2500, 7500, 12500, 17500] });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const wave = () => view!.container.querySelector<HTMLElement>('[data-testid="waveform"]')!;
+    await waitFor(() => expect(wave().dataset.peaks).toBe('ready'));
+    const strip = view.container.querySelector<HTMLElement>('[data-testid="filmstrip-track"]')!;
+    const tiles = [...strip.querySelectorAll<HTMLButtonElement>('button')];
+    expect(tiles.map((t) => t.getAttribute('aria-label'))).toEqual(['Frame at 0:03', 'Frame at 0:08', 'Frame at 0:13', 'Frame at 0:18']);
+    expect(tiles[2].style.left).toBe('50%');
+    click(tiles[2]);
+    await waitFor(() => expect(view!.container.querySelector('.time')!.textContent).toContain('0:12.5 /'));
+  });
+
+  it('says why when the media has no waveform', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const wave = () => view!.container.querySelector<HTMLElement>('[data-testid="waveform"]')!;
+    await waitFor(() => expect(wave().dataset.peaks).toBe('none'));
+    expect(wave().textContent).toContain('media m_1 has no waveform');
+  });
+
   it('shows the verdicts saved earlier', async () => {
     srv.labels.push({ id: 'l_0', media_id: 'm_1', start_ms: 1500, end_ms: 6000, verdict: 'accept', detected_start_ms: 2000,
       detected_end_ms: 6000, created_at: now });

@@ -9,7 +9,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, ContractError } from '../api/client';
 import { ProblemBox, ReasonButton } from '../components/common';
 import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../components/Timeline';
-import { Waveform } from '../components/Waveform';
+import { FilmstripTrack } from '../components/FilmstripTrack';
+import { filmstripOf } from '../components/MediaThumb';
+import { Waveform, type PeaksState } from '../components/Waveform';
 import {
   HighlightDetectionResultSchema,
   TranscriptionResultSchema,
@@ -17,10 +19,11 @@ import {
   type Job,
   type Label,
   type Media,
+  type MediaFilmstrip,
   type TranscriptSegment,
 } from '../generated/domain';
-import { loadPeaks, resampleCurve, scoreCurve } from '../lib/audio';
-import { formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';
+import { peaks as bucketPeaks, resampleCurve, scoreCurve } from '../lib/audio';
+import { formatMs, mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
@@ -74,7 +77,8 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
   const [currentMs, setCurrentMs] = useState(0);
   const [durationMs, setDurationMs] = useState(0);
   const [playing, setPlaying] = useState(false);
-  const [peaks, setPeaks] = useState<Float32Array | undefined>();
+  const [peaks, setPeaks] = useState<PeaksState>({ state: 'loading' });
+  const [strip, setStrip] = useState<MediaFilmstrip | undefined>();
   const [saving, setSaving] = useState<string | undefined>();
   const [saveError, setSaveError] = useState<string | undefined>();
   const [renderOpen, setRenderOpen] = useState(false);
@@ -117,14 +121,20 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
     };
   }, [client, jobId]);
 
+  // The waveform and filmstrip the server made of the media (once; later visits read them back).
+  const mediaId = data?.media.id;
   useEffect(() => {
-    if (!data?.media.url) return;
+    if (!mediaId) return;
     let live = true;
-    loadPeaks(data.media.url, PEAK_BUCKETS).then((p) => live && setPeaks(p), () => undefined);
+    client.getWaveform(mediaId).then(
+      (w) => live && setPeaks({ state: 'ready', peaks: bucketPeaks(Float32Array.from(w.peaks), PEAK_BUCKETS) }),
+      (e: unknown) => live && setPeaks({ state: 'none', why: ApiError.describe(e) }),
+    );
+    if (probeHasVideo(data?.media.probe)) void filmstripOf(client, mediaId).then((f) => live && setStrip(f));
     return () => {
       live = false;
     };
-  }, [data?.media.url]);
+  }, [client, mediaId]);
 
   // The playhead follows the video smoothly while it plays, and stops at the end of a played span.
   useEffect(() => {
@@ -304,20 +314,25 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
         {!data.media.url ? <ProblemBox problem="the server gave no playable URL for this media" /> : null}
       </div>
       <p className="time" aria-live="off">{formatMs(currentMs)} / {formatMs(durationMs)} · {playing ? 'playing' : 'paused'}</p>
-      <Waveform peaks={peaks} scores={scores} source={curve ? 'detector' : 'spans'} threshold={curve?.threshold}
-        progress={durationMs ? currentMs / durationMs : 0} />
-      {durationMs > 0 ? (
-        <Timeline
-          durationMs={durationMs}
-          spans={spans}
-          selected={selected}
-          currentMs={currentMs}
-          onSeek={seek}
-          onSelect={setSelected}
-          onChange={(i, s) => setSpans((xs) => xs.map((x, k) => (k === i ? s : x)))}
-          onCommit={commit}
-        />
-      ) : null}
+      <div className="tracks" data-testid="review-tracks">
+        <Waveform peaks={peaks} scores={scores} source={curve ? 'detector' : 'spans'} threshold={curve?.threshold}
+          progress={durationMs ? currentMs / durationMs : 0} />
+        {/* Further bands over the same time axis (audio events, ...) go here, between the
+            waveform and the spans. */}
+        {durationMs > 0 ? (
+          <Timeline
+            durationMs={durationMs}
+            spans={spans}
+            selected={selected}
+            currentMs={currentMs}
+            onSeek={seek}
+            onSelect={setSelected}
+            onChange={(i, s) => setSpans((xs) => xs.map((x, k) => (k === i ? s : x)))}
+            onCommit={commit}
+          />
+        ) : null}
+        {strip && durationMs > 0 ? <FilmstripTrack strip={strip} durationMs={durationMs} onSeek={seek} /> : null}
+      </div>
       {saveError ? <ProblemBox problem={saveError} title="Label" /> : null}
       {!data.labelsAvailable ? <p className="muted">Labels cannot be saved: this server has no /v1/labels route.</p> : null}
       <ol className="spans" aria-label="Highlights">

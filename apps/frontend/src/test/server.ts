@@ -2,13 +2,16 @@
 // jobs, media and labels in memory, streams events over SSE on demand, and records requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Event, Job, Label, Media, RenderTemplateInput } from '../generated/domain';
+import type { Event, Job, LabelInput, Media, MediaFilmstrip, MediaWaveform, RenderTemplateInput } from '../generated/domain';
 
 export interface TestServer {
   url: string;
   jobs: Map<string, Job>;
   media: Map<string, Media>;
-  labels: Label[];
+  labels: LabelInput[];
+  /** Pictures by media id (a media without one answers 422, as for a file without audio/video). */
+  waveforms: Map<string, MediaWaveform>;
+  filmstrips: Map<string, MediaFilmstrip>;
   requests: { method: string; url: string; body: string }[];
   kinds: string[];
   templates: RenderTemplateInput[];
@@ -48,6 +51,8 @@ export async function startTestServer(): Promise<TestServer> {
     jobs: new Map(),
     media: new Map(),
     labels: [],
+    waveforms: new Map(),
+    filmstrips: new Map(),
     requests: [],
     kinds: ['clip_processing', 'highlight_detection', 'transcription'],
     templates: [...TEMPLATES],
@@ -100,6 +105,13 @@ export async function startTestServer(): Promise<TestServer> {
       return send(res, 200, from + limit < all.length ? { items, next_cursor: String(from + limit) } : { items });
     }
     if (p === '/v1/templates') return send(res, 200, { items: s.templates });
+    if ((m = /^\/v1\/media\/([^/]+)\/(waveform|filmstrip|poster)$/.exec(p))) {
+      const id = decodeURIComponent(m[1]);
+      if (!s.media.has(id)) return notFound(res, `media ${id}`);
+      const pic = m[2] === 'waveform' ? s.waveforms.get(id) : m[2] === 'filmstrip' ? s.filmstrips.get(id) : undefined;
+      if (!pic) return send(res, 422, { type: 'https://clipforge.dev/problems/unsupported', title: 'Unsupported', status: 422, detail: `media ${id} has no ${m[2]}` }, 'application/problem+json');
+      return send(res, 200, pic);
+    }
     if ((m = /^\/v1\/media\/([^/]+)$/.exec(p)) && req.method === 'DELETE') {
       if (!s.media.delete(decodeURIComponent(m[1]))) return notFound(res, `media ${m[1]}`);
       res.writeHead(204).end();
@@ -113,7 +125,7 @@ export async function startTestServer(): Promise<TestServer> {
       return send(res, 200, { items: s.labels.filter((l) => l.media_id === u.searchParams.get('media_id')) });
     }
     if (p === '/v1/labels' && req.method === 'POST') {
-      const l: Label = { ...JSON.parse(body), id: `l_${s.labels.length + 1}`, created_at: new Date().toISOString() };
+      const l: LabelInput = { ...JSON.parse(body), id: `l_${s.labels.length + 1}`, created_at: new Date().toISOString() };
       s.labels.push(l);
       return send(res, 201, l);
     }

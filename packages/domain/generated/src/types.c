@@ -3221,6 +3221,125 @@ void cf_media_init(cf_media *v) {
     init_media(v);
 }
 
+static cf_err parse_media_filmstrip(const json_t *j, const char *path, cf_media_filmstrip *out, cf_error *err) {
+    static const char *const keys[] = {"media_id", "url", "duration_ms", "count", "columns", "rows", "tile_width", "tile_height", "times_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
+    if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
+    if ((rc = cfd_member(j, "url", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 8192, &out->url, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "count", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->count, err))) return rc;
+    if (!(out->count >= 1 && out->count <= 400))
+        return cfd_fail(err, p, "must be between 1 and 400");
+    if ((rc = cfd_member(j, "columns", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->columns, err))) return rc;
+    if (!(out->columns >= 1 && out->columns <= 400))
+        return cfd_fail(err, p, "must be between 1 and 400");
+    if ((rc = cfd_member(j, "rows", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->rows, err))) return rc;
+    if (!(out->rows >= 1 && out->rows <= 400))
+        return cfd_fail(err, p, "must be between 1 and 400");
+    if ((rc = cfd_member(j, "tile_width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->tile_width, err))) return rc;
+    if (!(out->tile_width >= 2 && out->tile_width <= 1024))
+        return cfd_fail(err, p, "must be between 2 and 1024");
+    if ((rc = cfd_member(j, "tile_height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->tile_height, err))) return rc;
+    if (!(out->tile_height >= 2 && out->tile_height <= 1024))
+        return cfd_fail(err, p, "must be between 2 and 1024");
+    if ((rc = cfd_member(j, "times_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 400, &n, err))) return rc;
+            if (n) {
+                out->times_ms = calloc(n, sizeof *out->times_ms);
+                if (!out->times_ms) return cfd_no_memory(err, p);
+                out->n_times_ms = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_int(json_array_get(v, k), pi, &out->times_ms[k], err))) return rc;
+                if (!(out->times_ms[k] >= 0))
+                    return cfd_fail(err, pi, "must be >= 0");
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_media_filmstrip(const cf_media_filmstrip *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    if (cfd_put(o, "count", json_integer(v->count))) goto fail;
+    if (cfd_put(o, "columns", json_integer(v->columns))) goto fail;
+    if (cfd_put(o, "rows", json_integer(v->rows))) goto fail;
+    if (cfd_put(o, "tile_width", json_integer(v->tile_width))) goto fail;
+    if (cfd_put(o, "tile_height", json_integer(v->tile_height))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "times_ms", a)) goto fail;
+        for (size_t k = 0; k < v->n_times_ms; k++)
+            if (cfd_append(a, json_integer(v->times_ms[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_media_filmstrip(cf_media_filmstrip *v) {
+    free(v->media_id);
+    free(v->url);
+    free(v->times_ms);
+}
+
+static void init_media_filmstrip(cf_media_filmstrip *v) {
+    (void)v;
+}
+
+cf_err cf_media_filmstrip_from_json(const json_t *j, cf_media_filmstrip *out, cf_error *err) {
+    return cf_media_filmstrip_from_json_at(j, "", out, err);
+}
+
+cf_err cf_media_filmstrip_from_json_at(const json_t *j, const char *path, cf_media_filmstrip *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_media_filmstrip: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_media_filmstrip(j, path ? path : "", out, err);
+    if (rc) cf_media_filmstrip_free(out);
+    return rc;
+}
+
+json_t *cf_media_filmstrip_to_json(const cf_media_filmstrip *v) {
+    return v ? emit_media_filmstrip(v) : NULL;
+}
+
+void cf_media_filmstrip_free(cf_media_filmstrip *v) {
+    if (!v) return;
+    release_media_filmstrip(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_media_filmstrip_init(cf_media_filmstrip *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_media_filmstrip(v);
+}
+
 static cf_err parse_media_list(const json_t *j, const char *path, cf_media_list *out, cf_error *err) {
     static const char *const keys[] = {"items", "next_cursor"};
     char p[CFD_PATH_MAX];
@@ -3302,6 +3421,115 @@ void cf_media_list_init(cf_media_list *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_media_list(v);
+}
+
+static cf_err parse_media_waveform(const json_t *j, const char *path, cf_media_waveform *out, cf_error *err) {
+    static const char *const keys[] = {"media_id", "duration_ms", "step_ms", "sample_rate", "channels", "peaks"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "step_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->step_ms, err))) return rc;
+    if (!(out->step_ms >= 1 && out->step_ms <= 3600000))
+        return cfd_fail(err, p, "must be between 1 and 3600000");
+    if ((rc = cfd_member(j, "sample_rate", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_sample_rate = true;
+        if ((rc = cfd_int(v, p, &out->sample_rate, err))) return rc;
+        if (!(out->sample_rate >= 1))
+            return cfd_fail(err, p, "must be >= 1");
+    }
+    if ((rc = cfd_member(j, "channels", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_channels = true;
+        if ((rc = cfd_int(v, p, &out->channels, err))) return rc;
+        if (!(out->channels >= 1 && out->channels <= 64))
+            return cfd_fail(err, p, "must be between 1 and 64");
+    }
+    if ((rc = cfd_member(j, "peaks", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
+            if (n) {
+                out->peaks = calloc(n, sizeof *out->peaks);
+                if (!out->peaks) return cfd_no_memory(err, p);
+                out->n_peaks = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_number(json_array_get(v, k), pi, &out->peaks[k], err))) return rc;
+                if (!(out->peaks[k] >= 0.0 && out->peaks[k] <= 1.0))
+                    return cfd_fail(err, pi, "must be between 0 and 1");
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_media_waveform(const cf_media_waveform *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    if (cfd_put(o, "step_ms", json_integer(v->step_ms))) goto fail;
+    if (v->has_sample_rate && cfd_put(o, "sample_rate", json_integer(v->sample_rate))) goto fail;
+    if (v->has_channels && cfd_put(o, "channels", json_integer(v->channels))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "peaks", a)) goto fail;
+        for (size_t k = 0; k < v->n_peaks; k++)
+            if (cfd_append(a, cfd_number_json(v->peaks[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_media_waveform(cf_media_waveform *v) {
+    free(v->media_id);
+    free(v->peaks);
+}
+
+static void init_media_waveform(cf_media_waveform *v) {
+    (void)v;
+}
+
+cf_err cf_media_waveform_from_json(const json_t *j, cf_media_waveform *out, cf_error *err) {
+    return cf_media_waveform_from_json_at(j, "", out, err);
+}
+
+cf_err cf_media_waveform_from_json_at(const json_t *j, const char *path, cf_media_waveform *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_media_waveform: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_media_waveform(j, path ? path : "", out, err);
+    if (rc) cf_media_waveform_free(out);
+    return rc;
+}
+
+json_t *cf_media_waveform_to_json(const cf_media_waveform *v) {
+    return v ? emit_media_waveform(v) : NULL;
+}
+
+void cf_media_waveform_free(cf_media_waveform *v) {
+    if (!v) return;
+    release_media_waveform(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_media_waveform_init(cf_media_waveform *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_media_waveform(v);
 }
 
 static cf_err parse_overlay_style(const json_t *j, const char *path, cf_overlay_style *out, cf_error *err) {
@@ -5712,6 +5940,18 @@ static void any_free_media(void *v) {
     cf_media_free(v);
 }
 
+static cf_err any_from_json_media_filmstrip(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_media_filmstrip_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_media_filmstrip(const void *v) {
+    return cf_media_filmstrip_to_json(v);
+}
+
+static void any_free_media_filmstrip(void *v) {
+    cf_media_filmstrip_free(v);
+}
+
 static cf_err any_from_json_media_list(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_media_list_from_json_at(j, path, out, err);
 }
@@ -5722,6 +5962,18 @@ static json_t *any_to_json_media_list(const void *v) {
 
 static void any_free_media_list(void *v) {
     cf_media_list_free(v);
+}
+
+static cf_err any_from_json_media_waveform(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_media_waveform_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_media_waveform(const void *v) {
+    return cf_media_waveform_to_json(v);
+}
+
+static void any_free_media_waveform(void *v) {
+    cf_media_waveform_free(v);
 }
 
 static cf_err any_from_json_overlay_style(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -6026,7 +6278,9 @@ static const cf_domain_type domain_types[] = {
     {"Label", sizeof(cf_label), any_from_json_label, any_to_json_label, any_free_label},
     {"LabelCreate", sizeof(cf_label_create), any_from_json_label_create, any_to_json_label_create, any_free_label_create},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
+    {"MediaFilmstrip", sizeof(cf_media_filmstrip), any_from_json_media_filmstrip, any_to_json_media_filmstrip, any_free_media_filmstrip},
     {"MediaList", sizeof(cf_media_list), any_from_json_media_list, any_to_json_media_list, any_free_media_list},
+    {"MediaWaveform", sizeof(cf_media_waveform), any_from_json_media_waveform, any_to_json_media_waveform, any_free_media_waveform},
     {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},
     {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},
     {"ProblemFieldError", sizeof(cf_problem_field_error), any_from_json_problem_field_error, any_to_json_problem_field_error, any_free_problem_field_error},

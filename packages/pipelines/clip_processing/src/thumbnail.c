@@ -6,6 +6,8 @@
 #include <libswscale/swscale.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int convert(const AVFrame *src, int w, int h, AVFrame **out) {
     AVFrame *dst = av_frame_alloc();
@@ -49,7 +51,9 @@ end:
     return ret;
 }
 
-cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
+cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *size, cf_error *err) {
+    *data = NULL;
+    *size = 0;
     int w = width > 0 ? width : frame->width;
     int h = (int)((int64_t)frame->height * w / frame->width) & ~1;
     w &= ~1;
@@ -62,15 +66,27 @@ cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error
         ret = encode(pic, pkt);
     }
     av_frame_free(&pic);
+    if (ret >= 0 && !(*data = malloc((size_t)pkt->size))) ret = AVERROR(ENOMEM);
     if (ret < 0) {
         av_packet_free(&pkt);
-        return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: cannot encode JPEG: %s",
-                            av_err2str(ret));
+        return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_PROCESSING,
+                            "thumbnail: cannot encode JPEG: %s", av_err2str(ret));
     }
-    FILE *f = fopen(path, "wb");
-    bool ok = f && fwrite(pkt->data, 1, (size_t)pkt->size, f) == (size_t)pkt->size;
-    if (f && fclose(f) != 0) ok = false;
+    memcpy(*data, pkt->data, (size_t)pkt->size);
+    *size = (size_t)pkt->size;
     av_packet_free(&pkt);
+    return CF_OK;
+}
+
+cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
+    uint8_t *data = NULL;
+    size_t size = 0;
+    cf_err rc = cf_jpeg_encode(frame, width, &data, &size, err);
+    if (rc) return rc;
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(data, 1, size, f) == size;
+    if (f && fclose(f) != 0) ok = false;
+    free(data);
     if (!ok) return cf_error_set(err, CF_ERR_IO, "thumbnail: cannot write %s", path);
     return CF_OK;
 }

@@ -73,6 +73,12 @@ cf_err cf_storage_put_commit(cf_storage *s, cf_storage_writer *w, cf_error *err)
 void cf_storage_put_abort(cf_storage *s, cf_storage_writer *w);
 /* Streams the local file src into key (copy; src is left alone). */
 cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_error *err);
+/* Stores len bytes of data as key (whole, or nothing on failure). */
+cf_err cf_storage_put_buffer(cf_storage *s, const char *key, const void *data, size_t len, cf_error *err);
+/* Reads the whole object into *data (malloc'd, NUL-terminated, the caller frees; *len bytes);
+ * CF_ERR_TOO_LARGE over max bytes. */
+cf_err cf_storage_read_all(cf_storage *s, const char *key, size_t max, char **data, size_t *len,
+                           cf_error *err);
 cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
                             cf_error *err);
 cf_err cf_storage_local_path(cf_storage *s, const char *key, char **path, cf_error *err);

@@ -44,5 +44,7 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
 /* Scales frame to width (0 = its own width; the height keeps the aspect, even) and writes it
  * to path as a baseline JPEG. */
 cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err);
+/* The same JPEG in memory: *data (malloc'd, the caller frees) holds *size bytes. */
+cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *size, cf_error *err);
 
 #endif

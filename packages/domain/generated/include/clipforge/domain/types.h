@@ -762,6 +762,28 @@ json_t *cf_media_to_json(const cf_media *v);
 void cf_media_free(cf_media *v);
 void cf_media_init(cf_media *v);
 
+/* MediaFilmstrip: Frames of a media file evenly spread over its duration, as one JPEG sprite
+ * sheet (GET /v1/media/{id}/filmstrip): count tiles of tile_width x tile_height, left to right
+ * in rows of columns; tile i shows the frame at times_ms[i]. Computed once and kept; url is a
+ * signed link to the sheet. */
+typedef struct cf_media_filmstrip {
+    char *media_id;  /* 1..64 chars */
+    char *url;  /* 1..8192 chars; NULL when absent */
+    int64_t duration_ms;  /* >= 0 */
+    int64_t count;  /* between 1 and 400 */
+    int64_t columns;  /* between 1 and 400 */
+    int64_t rows;  /* between 1 and 400 */
+    int64_t tile_width;  /* between 2 and 1024 */
+    int64_t tile_height;  /* between 2 and 1024 */
+    int64_t *times_ms;
+    size_t n_times_ms;  /* at most 400 items; default [] */
+} cf_media_filmstrip;
+cf_err cf_media_filmstrip_from_json(const json_t *j, cf_media_filmstrip *out, cf_error *err);
+cf_err cf_media_filmstrip_from_json_at(const json_t *j, const char *path, cf_media_filmstrip *out, cf_error *err);
+json_t *cf_media_filmstrip_to_json(const cf_media_filmstrip *v);
+void cf_media_filmstrip_free(cf_media_filmstrip *v);
+void cf_media_filmstrip_init(cf_media_filmstrip *v);
+
 /* MediaList: A page of uploaded media as GET /v1/media returns it, newest first. next_cursor
  * (passed back as ?cursor=) is present when the page is full and more may follow. */
 typedef struct cf_media_list {
@@ -774,6 +796,26 @@ cf_err cf_media_list_from_json_at(const json_t *j, const char *path, cf_media_li
 json_t *cf_media_list_to_json(const cf_media_list *v);
 void cf_media_list_free(cf_media_list *v);
 void cf_media_list_init(cf_media_list *v);
+
+/* MediaWaveform: The audio of a media file as peaks for drawing (GET /v1/media/{id}/waveform):
+ * the largest absolute sample of each step_ms, channels mixed, 0..1 (full scale), computed
+ * once and kept. */
+typedef struct cf_media_waveform {
+    char *media_id;  /* 1..64 chars */
+    int64_t duration_ms;  /* >= 0 */
+    int64_t step_ms;  /* between 1 and 3600000 */
+    bool has_sample_rate;
+    int64_t sample_rate;  /* >= 1 */
+    bool has_channels;
+    int64_t channels;  /* between 1 and 64 */
+    double *peaks;
+    size_t n_peaks;  /* at most 20000 items; default [] */
+} cf_media_waveform;
+cf_err cf_media_waveform_from_json(const json_t *j, cf_media_waveform *out, cf_error *err);
+cf_err cf_media_waveform_from_json_at(const json_t *j, const char *path, cf_media_waveform *out, cf_error *err);
+json_t *cf_media_waveform_to_json(const cf_media_waveform *v);
+void cf_media_waveform_free(cf_media_waveform *v);
+void cf_media_waveform_init(cf_media_waveform *v);
 
 /* OverlayStyle: Look of an overlay. Colours are names or #RRGGBB; font is a family of the
  * installed fonts (DejaVu Sans, DejaVu Sans Bold, ...) or a font file path. */

@@ -1,0 +1,248 @@
+/* routes_media_pictures.c — pictures of uploaded media for the web UI:
+ *   GET /v1/media/{id}/waveform   audio peaks (MediaWaveform JSON)
+ *   GET /v1/media/{id}/filmstrip  frames on one JPEG sprite sheet (MediaFilmstrip JSON + signed url)
+ *   GET /v1/media/{id}/poster     a frame that is not black (image/jpeg)
+ * Each is computed once, on first request, by libcfclip (cf_waveform_compute,
+ * cf_filmstrip_compute, cf_poster_compute), and kept in storage under previews/<id>/; later
+ * requests read it back. Requests for a picture being computed wait for it instead of computing
+ * it again (one flight per key). Deleting the media deletes its pictures. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "clipforge/media_pictures.h"
+
+#define MAX_CACHED_JSON (4 * 1024 * 1024)
+#define MAX_FLIGHTS 64
+
+typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER } picture_kind;
+
+/* The object whose presence says the picture is ready (the filmstrip's sheet is stored first). */
+static const char *const READY_NAME[] = {"waveform.json", "filmstrip.json", "poster.jpg"};
+
+static void picture_key(const char *media_id, const char *name, char *key, size_t cap) {
+    snprintf(key, cap, "previews/%s/%s", media_id, name);
+}
+
+/* ---- one flight per key ------------------------------------------------------------------- */
+
+/* Keys being computed now, shared by every request thread: flights_lock guards both. */
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flights_done = PTHREAD_COND_INITIALIZER;
+static char flights[MAX_FLIGHTS][96];
+
+static int flight_find(const char *key) {
+    for (int i = 0; i < MAX_FLIGHTS; i++)
+        if (!strcmp(flights[i], key)) return i;
+    return -1;
+}
+
+/* True when key is now the caller's flight; false after waiting for another request's flight
+ * of key to end. */
+static bool flight_begin(const char *key) {
+    pthread_mutex_lock(&flights_lock);
+    bool waited = false;
+    int free_slot = -1;
+    while (flight_find(key) >= 0 || (free_slot = flight_find("")) < 0) {
+        waited = waited || flight_find(key) >= 0;
+        pthread_cond_wait(&flights_done, &flights_lock);
+    }
+    if (!waited) snprintf(flights[free_slot], sizeof flights[free_slot], "%s", key);
+    pthread_mutex_unlock(&flights_lock);
+    return !waited;
+}
+
+static void flight_end(const char *key) {
+    pthread_mutex_lock(&flights_lock);
+    int i = flight_find(key);
+    if (i >= 0) flights[i][0] = '\0';
+    pthread_cond_broadcast(&flights_done);
+    pthread_mutex_unlock(&flights_lock);
+}
+
+/* ---- computing -------------------------------------------------------------------------- */
+
+static cf_err store_json(cf_app *app, const char *key, json_t *doc, cf_error *err) {
+    /* three significant digits are what a picture needs, and keep an hour's peaks small */
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(3)) : NULL;
+    json_decref(doc);
+    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = cf_storage_put_buffer(app->storage, key, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+static cf_err compute_waveform(cf_app *app, const char *id, const char *path, cf_error *err) {
+    cf_media_waveform w;
+    cf_err rc = cf_waveform_compute(path, 0, NULL, &w, err);
+    if (rc) return rc;
+    char key[128];
+    picture_key(id, "waveform.json", key, sizeof key);
+    w.media_id = strdup(id);
+    rc = w.media_id ? store_json(app, key, cf_media_waveform_to_json(&w), err)
+                    : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_media_waveform_free(&w);
+    return rc;
+}
+
+static cf_err compute_filmstrip(cf_app *app, const char *id, const char *path, cf_error *err) {
+    cf_media_filmstrip f;
+    cf_jpeg sheet;
+    cf_err rc = cf_filmstrip_compute(path, NULL, NULL, &f, &sheet, err);
+    if (rc) return rc;
+    char key[128];
+    picture_key(id, "filmstrip.jpg", key, sizeof key);
+    rc = cf_storage_put_buffer(app->storage, key, sheet.data, sheet.size, err);
+    cf_jpeg_free(&sheet);
+    picture_key(id, "filmstrip.json", key, sizeof key);
+    if (!rc && !(f.media_id = strdup(id))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc) rc = store_json(app, key, cf_media_filmstrip_to_json(&f), err);
+    cf_media_filmstrip_free(&f);
+    return rc;
+}
+
+static cf_err compute_poster(cf_app *app, const char *id, const char *path, cf_error *err) {
+    cf_jpeg poster;
+    cf_err rc = cf_poster_compute(path, 0, &poster, NULL, err);
+    if (rc) return rc;
+    char key[128];
+    picture_key(id, "poster.jpg", key, sizeof key);
+    rc = cf_storage_put_buffer(app->storage, key, poster.data, poster.size, err);
+    cf_jpeg_free(&poster);
+    return rc;
+}
+
+/* Messages of the pipelines name the file; a client is told the media instead. */
+static void scrub_path(cf_error *err, const char *path, const char *media_id) {
+    char *at = strstr(err->msg, path);
+    if (!at) return;
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at + strlen(path));
+    snprintf(at, sizeof err->msg - (size_t)(at - err->msg), "media %s%s", media_id, rest);
+}
+
+/* Makes sure the picture of media m exists in storage, computing it when it does not. A
+ * request that waited for another's flight which failed computes it again, to say why. */
+static cf_err ensure(cf_app *app, const cf_media_record *m, picture_kind kind, cf_error *err) {
+    char key[128];
+    picture_key(m->id, READY_NAME[kind], key, sizeof key);
+    cf_storage_info st;
+    while (!flight_begin(key))
+        if (cf_storage_stat(app->storage, key, &st, err) == CF_OK) return CF_OK;
+    char *path = NULL;
+    cf_err rc = CF_OK;
+    if (cf_storage_stat(app->storage, key, &st, err) != CF_OK) {
+        rc = cf_storage_local_path(app->storage, m->key, &path, err);
+        if (!rc && kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
+        if (!rc && kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
+        if (!rc && kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
+    }
+    if (rc && path) scrub_path(err, path, m->id);
+    free(path);
+    flight_end(key);
+    return rc;
+}
+
+/* ---- handlers ---------------------------------------------------------------------------- */
+
+/* The media of the request, and its picture ready in storage; answers the problem otherwise
+ * (false). */
+static bool prepare(cf_http_request *req, picture_kind kind, cf_media_record *m, enum MHD_Result *answer) {
+    cf_error err;
+    if (cf_store_media_get(req->app->store, req->path_param, m, &err)) {
+        *answer = cf_http_reply_error(req, &err);
+        return false;
+    }
+    if (ensure(req->app, m, kind, &err)) {
+        cf_media_record_free(m);
+        /* a picture the media cannot have (no audio, no video) is the media's trait, not a fault */
+        *answer = cf_http_reply_error(req, &err);
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result reply_cached_json(cf_http_request *req, const char *key, const char *sign_key) {
+    cf_error err;
+    char *text = NULL;
+    size_t len = 0;
+    if (cf_storage_read_all(req->app->storage, key, MAX_CACHED_JSON, &text, &len, &err))
+        return cf_http_reply_error(req, &err);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!doc) return cf_http_reply_problem(req, "internal", "a stored picture description is damaged");
+    if (sign_key) {
+        char *url = NULL;
+        if (cf_storage_sign(req->app->storage, sign_key, req->app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+            json_object_set_new(doc, "url", json_string(url));
+        free(url);
+    }
+    text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(3));
+    json_decref(doc);
+    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    /* short: the filmstrip's url is signed and expires */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=300");
+    return cf_http_reply(req, 200, r);
+}
+
+enum MHD_Result cf_api_media_waveform(cf_http_request *req) {
+    cf_media_record m;
+    enum MHD_Result answer;
+    if (!prepare(req, PIC_WAVEFORM, &m, &answer)) return answer;
+    char key[128];
+    picture_key(m.id, "waveform.json", key, sizeof key);
+    cf_media_record_free(&m);
+    return reply_cached_json(req, key, NULL);
+}
+
+enum MHD_Result cf_api_media_filmstrip(cf_http_request *req) {
+    cf_media_record m;
+    enum MHD_Result answer;
+    if (!prepare(req, PIC_FILMSTRIP, &m, &answer)) return answer;
+    char key[128], sheet[128];
+    picture_key(m.id, "filmstrip.json", key, sizeof key);
+    picture_key(m.id, "filmstrip.jpg", sheet, sizeof sheet);
+    cf_media_record_free(&m);
+    return reply_cached_json(req, key, sheet);
+}
+
+enum MHD_Result cf_api_media_poster(cf_http_request *req) {
+    cf_media_record m;
+    enum MHD_Result answer;
+    if (!prepare(req, PIC_POSTER, &m, &answer)) return answer;
+    char key[128];
+    picture_key(m.id, "poster.jpg", key, sizeof key);
+    cf_media_record_free(&m);
+    cf_error err;
+    int fd = -1;
+    cf_storage_info st;
+    if (cf_storage_open_read(req->app->storage, key, &fd, &st, &err)) return cf_http_reply_error(req, &err);
+    struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)st.size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg");
+    /* a media id's content never changes */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=86400");
+    return cf_http_reply(req, 200, r);
+}
+
+void cf_media_pictures_remove(cf_app *app, const char *media_id) {
+    static const char *const names[] = {"waveform.json", "filmstrip.json", "filmstrip.jpg", "poster.jpg"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char key[128];
+        cf_error err;
+        picture_key(media_id, names[i], key, sizeof key);
+        cf_storage_remove(app->storage, key, &err); /* absent is fine */
+    }
+}

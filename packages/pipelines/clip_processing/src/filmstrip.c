@@ -1,0 +1,309 @@
+/* filmstrip.c — frames of a video as pictures: a filmstrip sprite sheet and a poster. Each
+ * picture is one seek: the decoder decodes keyframes only (a fraction of the work of decoding
+ * the span), and only when the keyframe found lies far before the wanted time does it decode
+ * forward to that time. Frames are scaled by libswscale and turned upright by hand (quarter
+ * turns of small 8-bit planes), then encoded as JPEG in memory. */
+#include "clipforge/media_pictures.h"
+
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/encode.h"
+#include "decode_driver.h"
+#include "media_input.h"
+
+#define DEFAULT_TILES 20
+#define DEFAULT_TILE_WIDTH 160
+#define DEFAULT_POSTER_WIDTH 640
+#define MAX_FORWARD_FRAMES 600 /* decoding forward from a keyframe stops here */
+
+void cf_jpeg_free(cf_jpeg *j) {
+    if (!j) return;
+    free(j->data);
+    memset(j, 0, sizeof *j);
+}
+
+typedef struct grabber {
+    cfclip_input in;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    const char *path;
+} grabber;
+
+static cf_err grabber_open(grabber *g, const char *path, cf_error *err) {
+    memset(g, 0, sizeof *g);
+    g->path = path;
+    cf_err rc = cfclip_input_open(path, &g->in, err);
+    if (rc) return rc;
+    if (g->in.video_index < 0) {
+        cfclip_input_close(&g->in);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s has no video stream to picture", path);
+    }
+    for (unsigned i = 0; i < g->in.fmt->nb_streams; i++)
+        if ((int)i != g->in.video_index) g->in.fmt->streams[i]->discard = AVDISCARD_ALL;
+    rc = cfclip_open_decoder(&g->in, g->in.video_index, 1, &g->dec, err);
+    g->pkt = av_packet_alloc(), g->frame = av_frame_alloc();
+    if (!rc && (!g->pkt || !g->frame)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return rc;
+}
+
+static void grabber_close(grabber *g) {
+    av_packet_free(&g->pkt);
+    av_frame_free(&g->frame);
+    avcodec_free_context(&g->dec);
+    cfclip_input_close(&g->in);
+}
+
+static int64_t frame_ms(const grabber *g, const AVFrame *f) {
+    int64_t ts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+    if (ts == AV_NOPTS_VALUE) return -1;
+    AVStream *st = g->in.fmt->streams[g->in.video_index];
+    int64_t ms = av_rescale_q(ts, st->time_base, (AVRational){1, 1000}) - g->in.start_us / 1000;
+    return ms < 0 ? 0 : ms;
+}
+
+/* The next decoded frame into g->frame: 1, 0 at the end of the stream, < 0 on error. */
+static int next_frame(grabber *g) {
+    for (;;) {
+        int ret = avcodec_receive_frame(g->dec, g->frame);
+        if (ret >= 0) return 1;
+        if (ret == AVERROR_EOF) return 0;
+        if (ret != AVERROR(EAGAIN)) return ret;
+        for (;;) {
+            ret = av_read_frame(g->in.fmt, g->pkt);
+            if (ret == AVERROR_EOF) {
+                ret = avcodec_send_packet(g->dec, NULL);
+                break;
+            }
+            if (ret < 0) return ret;
+            bool ours = g->pkt->stream_index == g->in.video_index;
+            if (ours) ret = avcodec_send_packet(g->dec, g->pkt);
+            av_packet_unref(g->pkt);
+            if (ret == AVERROR_INVALIDDATA) ret = 0; /* a damaged packet: the next one may do */
+            if (ret < 0 && ret != AVERROR(EAGAIN)) return ret;
+            if (ours) break;
+        }
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) return ret;
+    }
+}
+
+/* Decodes the frame shown at at_ms into g->frame: the keyframe at or before it, or, when that
+ * lies more than slack_ms before it, the first frame at or after at_ms. 1 found, 0 none. */
+static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
+    av_frame_unref(g->frame);
+    avcodec_flush_buffers(g->dec);
+    int ret = cfclip_input_rewind(&g->in, (double)at_ms / 1000.0);
+    if (ret < 0) return ret;
+    g->dec->skip_frame = AVDISCARD_NONKEY;
+    ret = next_frame(g);
+    if (ret <= 0) return ret;
+    int64_t t = frame_ms(g, g->frame);
+    if (t < 0 || t + slack_ms >= at_ms) return 1;
+    /* Keyframes are far apart here: decode on to the wanted time. Frames already in the
+     * decoder were decoded as keyframes only, so start again from the keyframe. */
+    avcodec_flush_buffers(g->dec);
+    g->dec->skip_frame = AVDISCARD_DEFAULT;
+    if ((ret = cfclip_input_rewind(&g->in, (double)at_ms / 1000.0)) < 0) return ret;
+    for (int i = 0; i < MAX_FORWARD_FRAMES; i++) {
+        av_frame_unref(g->frame);
+        if ((ret = next_frame(g)) <= 0) return ret;
+        if (frame_ms(g, g->frame) >= at_ms) return 1;
+    }
+    return 1;
+}
+
+/* The upright size of the video scaled to width (even numbers). */
+static void upright_size(const grabber *g, int width, int *w, int *h) {
+    AVRational sar = g->dec->sample_aspect_ratio;
+    double dw = g->dec->width * (sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0), dh = g->dec->height;
+    if (g->in.rotation == 90 || g->in.rotation == 270) {
+        double t = dw;
+        dw = dh, dh = t;
+    }
+    if (width > (int)dw) width = (int)dw;
+    *w = width & ~1;
+    *h = (int)lround(dh * width / dw) & ~1;
+    if (*w < 2) *w = 2;
+    if (*h < 2) *h = 2;
+    if (*h > 1024) *h = 1024;
+}
+
+/* Turns plane src (w x h) clockwise by deg (90, 180, 270) into dst. */
+static void turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int deg) {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = src[y * sls + x];
+            if (deg == 90) dst[x * dls + (h - 1 - y)] = v;
+            else if (deg == 180) dst[(h - 1 - y) * dls + (w - 1 - x)] = v;
+            else dst[(w - 1 - x) * dls + y] = v;
+        }
+}
+
+/* frame scaled to w x h upright (YUVJ420P, full range as JPEG wants); NULL on failure. */
+static AVFrame *upright(const AVFrame *f, int rotation, int w, int h) {
+    bool swap = rotation == 90 || rotation == 270;
+    int sw = swap ? h : w, sh = swap ? w : h;
+    AVFrame *scaled = av_frame_alloc(), *out = NULL;
+    struct SwsContext *sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format, sw, sh,
+                                            AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, NULL, NULL, NULL);
+    if (!scaled || !sws) goto end;
+    scaled->width = sw, scaled->height = sh, scaled->format = AV_PIX_FMT_YUVJ420P;
+    if (av_frame_get_buffer(scaled, 0) < 0) goto end;
+    if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, scaled->data, scaled->linesize) < 0)
+        goto end;
+    if (!rotation) {
+        out = scaled, scaled = NULL;
+        goto end;
+    }
+    if (!(out = av_frame_alloc())) goto end;
+    out->width = w, out->height = h, out->format = AV_PIX_FMT_YUVJ420P;
+    if (av_frame_get_buffer(out, 0) < 0) {
+        av_frame_free(&out);
+        goto end;
+    }
+    for (int p = 0; p < 3; p++) {
+        int pw = p ? sw / 2 : sw, ph = p ? sh / 2 : sh;
+        turn_plane(scaled->data[p], scaled->linesize[p], pw, ph, out->data[p], out->linesize[p], rotation);
+    }
+end:
+    sws_freeContext(sws);
+    av_frame_free(&scaled);
+    return out;
+}
+
+/* A black YUVJ420P picture of w x h. */
+static AVFrame *black_picture(int w, int h) {
+    AVFrame *f = av_frame_alloc();
+    if (!f) return NULL;
+    f->width = w, f->height = h, f->format = AV_PIX_FMT_YUVJ420P;
+    if (av_frame_get_buffer(f, 0) < 0) {
+        av_frame_free(&f);
+        return NULL;
+    }
+    for (int y = 0; y < h; y++) memset(f->data[0] + y * f->linesize[0], 0, (size_t)w);
+    for (int p = 1; p < 3; p++)
+        for (int y = 0; y < h / 2; y++) memset(f->data[p] + y * f->linesize[p], 128, (size_t)w / 2);
+    return f;
+}
+
+static void paste(AVFrame *sheet, const AVFrame *tile, int x, int y) {
+    for (int p = 0; p < 3; p++) {
+        int k = p ? 2 : 1;
+        for (int r = 0; r < tile->height / k; r++)
+            memcpy(sheet->data[p] + (y / k + r) * sheet->linesize[p] + x / k, tile->data[p] + r * tile->linesize[p],
+                   (size_t)(tile->width / k));
+    }
+}
+
+static cf_err fill_layout(cf_media_filmstrip *out, int count, int columns, int tw, int th, int64_t duration_ms) {
+    out->duration_ms = duration_ms;
+    out->count = count;
+    out->columns = columns;
+    out->rows = (count + columns - 1) / columns;
+    out->tile_width = tw, out->tile_height = th;
+    out->times_ms = calloc((size_t)count, sizeof *out->times_ms);
+    out->n_times_ms = out->times_ms ? (size_t)count : 0;
+    return out->times_ms ? CF_OK : CF_ERR_NO_MEMORY;
+}
+
+cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_progress *progress,
+                            cf_media_filmstrip *out, cf_jpeg *sheet_jpeg, cf_error *err) {
+    cf_media_filmstrip_init(out);
+    memset(sheet_jpeg, 0, sizeof *sheet_jpeg);
+    int count = o && o->count > 0 ? o->count : DEFAULT_TILES;
+    if (count > 400) count = 400;
+    int columns = o && o->columns > 0 ? o->columns : count < 10 ? count : 10;
+    grabber g;
+    cf_err rc = grabber_open(&g, path, err);
+    if (rc) return rc;
+    int64_t duration = g.in.duration_ms > 0 ? g.in.duration_ms : 0;
+    if (!duration) count = columns = 1;
+    int tw, th;
+    upright_size(&g, o && o->tile_width > 0 ? o->tile_width : DEFAULT_TILE_WIDTH, &tw, &th);
+    AVFrame *sheet = NULL;
+    if (fill_layout(out, count, columns, tw, th, duration) ||
+        !(sheet = black_picture(tw * columns, th * (int)out->rows)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    int64_t slack = duration / count / 2;
+    for (int i = 0; !rc && i < count; i++) {
+        int64_t at = duration * (2 * i + 1) / (2 * count);
+        out->times_ms[i] = at;
+        int got = grab(&g, at, slack);
+        if (got < 0 && got != AVERROR_INVALIDDATA)
+            rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "filmstrip of %s: cannot read the frame at %lld ms: %s", path,
+                              (long long)at, av_err2str(got));
+        AVFrame *tile = got > 0 ? upright(g.frame, g.in.rotation, tw, th) : NULL;
+        if (tile) {
+            int64_t t = frame_ms(&g, g.frame);
+            if (t >= 0) out->times_ms[i] = t;
+            paste(sheet, tile, (i % columns) * tw, (i / columns) * th);
+            av_frame_free(&tile);
+        }
+        cf_progress_report(progress, (double)(i + 1) / count, "filmstrip");
+        if (!rc && cf_progress_cancelled(progress)) rc = cf_error_set(err, CF_ERR_CANCELLED, "filmstrip: cancelled");
+    }
+    if (!rc) rc = cf_jpeg_encode(sheet, 0, &sheet_jpeg->data, &sheet_jpeg->size, err);
+    if (!rc) sheet_jpeg->width = sheet->width, sheet_jpeg->height = sheet->height;
+    av_frame_free(&sheet);
+    grabber_close(&g);
+    if (rc) cf_media_filmstrip_free(out);
+    return rc;
+}
+
+/* Mean and standard deviation of the luma on a sparse grid. */
+static void luma_stats(const AVFrame *f, double *mean, double *sd) {
+    double s = 0, s2 = 0;
+    int n = 0, sx = f->width / 64 + 1, sy = f->height / 36 + 1;
+    for (int y = 0; y < f->height; y += sy)
+        for (int x = 0; x < f->width; x += sx, n++) {
+            double v = f->data[0][y * f->linesize[0] + x];
+            s += v, s2 += v * v;
+        }
+    *mean = n ? s / n : 0;
+    *sd = n ? sqrt(fmax(0, s2 / n - *mean * *mean)) : 0;
+}
+
+/* Where posters are looked for, as fractions of the duration: past a title card, not the end. */
+static const double POSTER_AT[] = {0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.03};
+
+cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_ms, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    grabber g;
+    cf_err rc = grabber_open(&g, path, err);
+    if (rc) return rc;
+    int w, h;
+    upright_size(&g, width > 0 ? width : DEFAULT_POSTER_WIDTH, &w, &h);
+    int64_t duration = g.in.duration_ms > 0 ? g.in.duration_ms : 0;
+    AVFrame *best = NULL;
+    double best_sd = -1;
+    int64_t best_at = 0;
+    for (size_t i = 0; i < sizeof POSTER_AT / sizeof POSTER_AT[0]; i++) {
+        int64_t at = (int64_t)(duration * POSTER_AT[i]);
+        if (grab(&g, at, 2000) <= 0) continue;
+        AVFrame *pic = upright(g.frame, g.in.rotation, w, h);
+        if (!pic) continue;
+        double mean, sd;
+        luma_stats(pic, &mean, &sd);
+        bool worth = mean >= 24 && mean <= 232 && sd >= 16; /* not black, white or flat */
+        if (worth || sd > best_sd) {
+            av_frame_free(&best);
+            best = pic, best_sd = sd, best_at = frame_ms(&g, g.frame);
+        } else {
+            av_frame_free(&pic);
+        }
+        if (worth || !duration) break;
+    }
+    if (!best) rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no video frame could be decoded", path);
+    if (!rc) rc = cf_jpeg_encode(best, 0, &out->data, &out->size, err);
+    if (!rc) {
+        out->width = best->width, out->height = best->height;
+        if (at_ms) *at_ms = best_at < 0 ? 0 : best_at;
+    }
+    av_frame_free(&best);
+    grabber_close(&g);
+    return rc;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Pictures of uploaded media: GET /v1/media/{id}/waveform (peaks where the sound is, computed
+# once and kept), /filmstrip (a JPEG sprite sheet of frames spread over the video, upright,
+# tiles that are not black) and /poster (a frame that is not black, even when the video opens
+# on black); problems for media without audio or video; deleting the media deletes them.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+start_server "$WORK/data" --no-workers
+OBJ="$WORK/data/storage/objects"
+
+# 6 s 320x240: black for 2 s then the test pattern; a 0.5 tone between 3 and 4 s, else silence.
+ffmpeg -loglevel error -y -f lavfi -i "color=black:s=320x240:r=25:d=2" -f lavfi -i "testsrc2=s=320x240:r=25:d=4" \
+  -f lavfi -i "aevalsrc='0.5*sin(2*PI*440*t)*between(t,3,4)':s=48000:d=6" \
+  -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" -map "[v]" -map 2:a -c:v libx264 -preset ultrafast -g 25 \
+  -pix_fmt yuv420p -c:a aac -b:a 96k "$WORK/av.mp4"
+ffmpeg -loglevel error -y -f lavfi -i "sine=frequency=300:sample_rate=44100:d=3" -c:a aac "$WORK/audio.m4a"
+ffmpeg -loglevel error -y -f lavfi -i "testsrc2=s=320x240:r=25:d=3" -c:v libx264 -preset ultrafast "$WORK/plain.mp4"
+ffmpeg -loglevel error -y -i "$WORK/plain.mp4" -c copy -metadata:s:v:0 rotate=90 "$WORK/rotated.mp4" # a display matrix
+av=$(upload "$WORK/av.mp4")
+audio=$(upload "$WORK/audio.m4a")
+rotated=$(upload "$WORK/rotated.mp4")
+
+# luma FILE [CROP] — mean luma (0..255) of a picture, or of a crop of it, by ffmpeg's signalstats.
+luma() {
+  ffmpeg -loglevel error -i "$1" -vf "${2:+crop=$2,}signalstats,metadata=print:file=-" -f null - |
+    sed -n 's/.*lavfi.signalstats.YAVG=//p' | head -1
+}
+gt() { python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$1" "$2"; }
+
+echo "# waveform"
+req GET "/v1/media/$av/waveform"
+check "waveform: 200 JSON ($STATUS $CTYPE)" test "$STATUS $CTYPE" = "200 application/json"
+check "waveform: media id, duration, 20 ms steps" test "$(jget 'j["media_id"], j["duration_ms"] // 100, j["step_ms"]')" = "('$av', 60, 20)"
+check "waveform: one peak per step" test "$(jget 'len(j["peaks"]) == -(-j["duration_ms"] // j["step_ms"])')" = True
+check "waveform: stream facts" test "$(jget 'j["sample_rate"], j["channels"]')" = "(48000, 1)"
+check "waveform: the tone (3-4 s) peaks near 0.5" test "$(jget 'round(max(j["peaks"][160:190]), 1)')" = 0.5
+check "waveform: silence (0-2.8 s, 4.3-6 s) stays under 0.02" test "$(jget 'max(j["peaks"][:140] + j["peaks"][215:]) < 0.02')" = True
+cp "$WORK/body" "$WORK/wave1.json"
+stored="$OBJ/previews/$av/waveform.json"
+check "waveform: kept in storage" test -s "$stored"
+before=$(stat -c %Y.%N "$stored" 2>/dev/null || stat -c %y "$stored")
+sleep 1.1
+req GET "/v1/media/$av/waveform"
+check "waveform: the second answer is the kept one (same bytes, file untouched)" \
+  test "$(cmp -s "$WORK/body" "$WORK/wave1.json" && stat -c %Y.%N "$stored")" = "$before"
+req GET "/v1/media/$rotated/waveform"; expect_problem 422 unsupported
+check "no audio: the problem says so" test "$(jget '"no audio" in j["detail"]')" = True
+req GET /v1/media/m_nosuch/waveform;   expect_problem 404 not-found
+
+echo "# several first requests at once compute it once"
+pids=()
+for i in 1 2 3 4; do curl -s -o "$WORK/par$i.json" "$BASE/v1/media/$audio/waveform" & pids+=($!); done
+wait "${pids[@]}"
+check "parallel first requests: identical answers" test "$(md5sum "$WORK"/par*.json | awk '{print $1}' | sort -u | wc -l)" = 1
+check "parallel first requests: a waveform" test "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["peaks"]) > 100)' "$WORK/par1.json")" = True
+
+echo "# filmstrip"
+req GET "/v1/media/$av/filmstrip"
+check "filmstrip: 200 JSON" test "$STATUS $CTYPE" = "200 application/json"
+check "filmstrip: 20 tiles of 160x120, 10 per row" test "$(jget 'j["count"], j["columns"], j["rows"], j["tile_width"], j["tile_height"]')" = "(20, 10, 2, 160, 120)"
+check "filmstrip: times rise across the video" test "$(jget 'len(j["times_ms"]) == 20 and j["times_ms"] == sorted(j["times_ms"]) and j["times_ms"][0] < 500 and j["times_ms"][-1] > 5500')" = True
+check "filmstrip: a signed url" test "$(jget '"sig=" in j["url"]')" = True
+url=$(jget 'j["url"]')
+curl -sf -o "$WORK/sheet.jpg" "$BASE$url"
+check "filmstrip: the sheet is a 1600x240 JPEG" test "$(ffprobe -v error -show_entries stream=codec_name,width,height -of csv=p=0 "$WORK/sheet.jpg")" = "mjpeg,1600,240"
+check "filmstrip: a tile of the black opening is black" gt 20 "$(luma "$WORK/sheet.jpg" 160:120:0:0)"
+check "filmstrip: a tile of the pattern is not black ($(luma "$WORK/sheet.jpg" 160:120:1280:120))" gt "$(luma "$WORK/sheet.jpg" 160:120:1280:120)" 40
+req GET "/v1/media/$rotated/filmstrip"
+check "filmstrip of a video turned 90 degrees: upright tiles (160x212)" test "$(jget 'j["tile_width"], j["tile_height"]')" = "(160, 212)"
+req GET "/v1/media/$audio/filmstrip"; expect_problem 422 unsupported
+
+echo "# poster"
+code=$(curl -s -o "$WORK/poster.jpg" -w '%{http_code} %{content_type}' "$BASE/v1/media/$av/poster")
+check "poster: 200 image/jpeg ($code)" test "$code" = "200 image/jpeg"
+check "poster: 320x240" test "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$WORK/poster.jpg")" = "320,240"
+check "poster: not the black opening ($(luma "$WORK/poster.jpg"))" gt "$(luma "$WORK/poster.jpg")" 40
+check "poster: kept in storage" test -s "$OBJ/previews/$av/poster.jpg"
+curl -s -o "$WORK/poster-r.jpg" "$BASE/v1/media/$rotated/poster"
+check "poster of a turned video: upright" test "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$WORK/poster-r.jpg")" = "240,320"
+# ffmpeg's own autorotation of the same frame (the first: the only keyframe) as the reference
+ffmpeg -loglevel error -y -i "$WORK/rotated.mp4" -frames:v 1 -vf scale=240:320 "$WORK/ref-r.png"
+diff_r=$(ffmpeg -loglevel error -i "$WORK/poster-r.jpg" -i "$WORK/ref-r.png" \
+  -lavfi "[0][1]blend=all_mode=difference,signalstats,metadata=print:file=-" -f null - | sed -n 's/.*YAVG=//p' | head -1)
+check "poster of a turned video: turned the way ffmpeg turns it (mean luma difference $diff_r)" gt 8 "$diff_r"
+req GET "/v1/media/$audio/poster"; expect_problem 422 unsupported
+
+echo "# delete"
+req DELETE "/v1/media/$av"
+check "delete: 204" test "$STATUS" = 204
+check "delete: the pictures go with the media" test ! -e "$OBJ/previews/$av/poster.jpg" -a ! -e "$OBJ/previews/$av/waveform.json" -a ! -e "$OBJ/previews/$av/filmstrip.jpg"
+req GET "/v1/media/$av/poster"; expect_problem 404 not-found
+
+req GET /openapi.json
+check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster"])')" = True
+stop_server
+finish
