@@ -99,6 +99,8 @@ enum MHD_Result cf_api_metrics(cf_http_request *req);
 enum MHD_Result cf_api_labels_create(cf_http_request *req);
 enum MHD_Result cf_api_labels_list(cf_http_request *req);
 enum MHD_Result cf_api_templates_list(cf_http_request *req);
+enum MHD_Result cf_api_archive(cf_http_request *req);
+enum MHD_Result cf_api_share(cf_http_request *req);
 /* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
 enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 

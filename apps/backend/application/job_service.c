@@ -79,29 +79,32 @@ static char *timestamp(int64_t ms) {
     return strdup(buf);
 }
 
-/* Adds a signed "url" beside every storage:// "uri" of a list of artifacts. */
-static void sign_list(cf_app *app, json_t *arts) {
+static void each_in(json_t *list, json_t *clip, void (*visit)(void *, json_t *, json_t *), void *user) {
     size_t i;
     json_t *a;
-    int64_t now_s = cf_now_ms() / 1000;
-    json_array_foreach(arts, i, a) {
-        const char *uri = json_string_value(json_object_get(a, "uri"));
-        char *url = NULL;
-        cf_error err;
-        if (uri && !strncmp(uri, "storage://", 10) &&
-            cf_storage_sign(app->storage, uri + 10, app->cfg.url_ttl_s, now_s, &url, &err) == CF_OK)
-            json_object_set_new(a, "url", json_string(url));
-        free(url);
-    }
+    json_array_foreach(list, i, a) if (json_is_object(a)) visit(user, a, clip);
 }
 
-/* Signs the result's artifacts (a render's outputs), and the outputs of each clip of an autoclip result. */
-static void sign_artifacts(cf_app *app, json_t *result) {
-    sign_list(app, json_object_get(result, "artifacts"));
-    sign_list(app, json_object_get(result, "outputs")); /* a RenderResult */
+void cf_job_result_each_artifact(json_t *result, void (*visit)(void *user, json_t *artifact, json_t *clip),
+                                 void *user) {
+    each_in(json_object_get(result, "artifacts"), NULL, visit, user);
+    each_in(json_object_get(result, "outputs"), NULL, visit, user); /* a RenderResult */
     size_t i;
     json_t *clip;
-    json_array_foreach(json_object_get(result, "clips"), i, clip) sign_list(app, json_object_get(clip, "outputs"));
+    json_array_foreach(json_object_get(result, "clips"), i, clip) each_in(json_object_get(clip, "outputs"), clip, visit, user);
+}
+
+/* Adds a signed "url" beside a storage:// "uri". */
+static void sign_one(void *user, json_t *a, json_t *clip) {
+    (void)clip;
+    cf_app *app = user;
+    const char *uri = json_string_value(json_object_get(a, "uri"));
+    char *url = NULL;
+    cf_error err;
+    if (uri && !strncmp(uri, "storage://", 10) &&
+        cf_storage_sign(app->storage, uri + 10, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+        json_object_set_new(a, "url", json_string(url));
+    free(url);
 }
 
 /* The stored problem text as the generated Problem type; NULL when absent or unreadable. */
@@ -132,7 +135,7 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     v.request = parse_or_null(j->request);
     if (j->status == CF_JOB_SUCCEEDED && j->result) {
         v.result = parse_or_null(j->result);
-        sign_artifacts(app, v.result);
+        cf_job_result_each_artifact(v.result, sign_one, app);
     }
     if (j->status != CF_JOB_SUCCEEDED) v.error = problem_of(j->error);
     v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;

@@ -31,6 +31,11 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j);
 /* The detail of job id: its API form plus "children" (the jobs it created, oldest first, at
  * most CF_JOB_MAX_CHILDREN). *out is a new reference. CF_ERR_NOT_FOUND for an unknown id. */
 cf_err cf_jobs_get(cf_app *app, const char *id, json_t **out, cf_error *err);
+/* Calls visit for every artifact object of a job result: its "artifacts", its "outputs" (a
+ * RenderResult) and the "outputs" of each of its "clips" (an AutoclipResult; clip is then that
+ * clip's object, else NULL). */
+void cf_job_result_each_artifact(json_t *result, void (*visit)(void *user, json_t *artifact, json_t *clip),
+                                 void *user);
 /* RFC 3339 UTC with milliseconds. */
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap);
 

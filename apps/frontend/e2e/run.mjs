@@ -286,6 +286,8 @@ async function main() {
     await page.getByRole('link', { name: 'Clips' }).click();
     const clipCard = page.locator(`[data-testid="clip-card"][data-job-id="${jobId}"]`);
     await clipCard.waitFor();
+    await galleryCheck(page, clipCard, base, jobId, context);
+    await clipCard.getByTestId('clip-play').click();
     const inGallery = await clipCard.locator('video').evaluate(async (v) => {
       v.muted = true;
       await v.play();
@@ -440,6 +442,32 @@ async function libraryCheck(page, card, base, video, work) {
   const after = await (await fetch(`${base}/v1/media`)).json();
   check(after.items.length === 1 && after.items[0].filename === 'match.mp4', 'deleting after the confirmation removes the file on the server');
   await page.getByTestId('library-sort').selectOption('newest');
+}
+
+/** The gallery: the clip has a poster that is a picture, its title; the zip of its group holds
+ *  its video; a share link is copied to the clipboard and downloads the clip. */
+async function galleryCheck(page, clipCard, base, jobId, context) {
+  const sel = `[data-testid="clip-card"][data-job-id="${jobId}"]`;
+  await page.waitForFunction((s) => document.querySelector(`${s} [data-testid="clip-poster"]`)?.complete, sel);
+  const poster = await pixels(page, `${sel} [data-testid="clip-poster"]`);
+  check(poster.mean > 30 && poster.inked > 0.2, `the clip's poster is a picture (mean luma ${poster.mean.toFixed(1)})`);
+  check((await clipCard.locator('h4').textContent()).length > 0, `the clip has a title (${await clipCard.locator('h4').textContent()})`);
+  const groupZip = page.locator('[data-testid="gallery-group"]', { has: clipCard }).getByTestId('group-zip');
+  const zip = await fetch(new URL(await groupZip.getAttribute('href'), base));
+  const bytes = Buffer.from(await zip.arrayBuffer());
+  const job = await (await fetch(`${base}/v1/jobs/${jobId}`)).json();
+  const video = (job.result.outputs ?? job.result.artifacts).find((a) => a.kind === 'video');
+  check(zip.ok && zip.headers.get('content-type') === 'application/zip' && bytes.subarray(0, 2).toString() === 'PK' &&
+    bytes.length > video.bytes, `"Download all (zip)" of the group serves a zip holding the clip (${bytes.length} bytes for a ${video.bytes}-byte video)`);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  await clipCard.getByRole('button', { name: /Copy a share link/ }).click();
+  await clipCard.getByTestId('share-url').waitFor();
+  const link = await clipCard.getByTestId('share-url').inputValue();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  check(copied === link && (await clipCard.getByTestId('share-status').textContent()).startsWith('Link copied'), 'Copy link puts the signed link on the clipboard');
+  const shared = await fetch(link);
+  check(shared.ok && (await shared.arrayBuffer()).byteLength === video.bytes, 'the shared link downloads the clip');
+  await shotOf(page, 'gallery-shared');
 }
 
 /** The review screen's pictures: the server's waveform drawn, the filmstrip under the timeline. */

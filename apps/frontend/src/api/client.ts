@@ -9,6 +9,7 @@ import {
   MediaSchema,
   MediaWaveformSchema,
   ProblemSchema,
+  ShareLinkSchema,
   TemplateListSchema,
   type Job,
   type JobKind,
@@ -19,6 +20,7 @@ import {
   type MediaWaveform,
   type Problem,
   type RenderTemplate,
+  type ShareLink,
 } from '../generated/domain';
 import { LabelSchema, type Label, type LabelCreateInput } from './labels';
 
@@ -157,6 +159,11 @@ export class ApiClient {
   /** Where the media's poster (a JPEG frame that is not black) is served. */
   posterUrl(id: string): string {
     return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster`;
+  }
+
+  /** A signed link to one job output (storage:// URI) that works for ttlS seconds (a week). */
+  share(uri: string, ttlS?: number): Promise<ShareLink> {
+    return this.request(ShareLinkSchema, 'POST', '/v1/share', ttlS ? { uri, ttl_s: ttlS } : { uri });
   }
 
   /** The rendering templates the server has. */

@@ -1362,6 +1362,37 @@ export const RenderTemplateSchema = z
   });
 export type RenderTemplateInput = z.input<typeof RenderTemplateSchema>;
 
+/** The body of POST /v1/share: a file a job produced (its storage:// URI) to share by a signed link that expires. */
+export interface ShareCreate {
+  /** 1..4096 characters */
+  uri: string;
+  /** integer between 60 and 2592000; default 604800 */
+  ttl_s: number;
+}
+export const ShareCreateSchema = z
+  .strictObject({
+    uri: str(1, 4096),
+    ttl_s: z.number().int().min(60).max(2592000).default(604800),
+  });
+export type ShareCreateInput = z.input<typeof ShareCreateSchema>;
+
+/** A signed link to one file, valid until expires_at; url is relative to the server (the API's own /v1/files route) unless the storage signs absolute links. */
+export interface ShareLink {
+  /** 1..4096 characters */
+  uri: string;
+  /** 1..8192 characters */
+  url: string;
+  /** 0..64 characters, date-time */
+  expires_at: string;
+}
+export const ShareLinkSchema = z
+  .strictObject({
+    uri: str(1, 4096),
+    url: str(1, 8192),
+    expires_at: str(0, 64, 'date-time'),
+  });
+export type ShareLinkInput = z.input<typeof ShareLinkSchema>;
+
 /** The rendering templates the server has, by id, as GET /v1/templates returns them. */
 export interface TemplateList {
   /** at most 1000 items */
@@ -1534,6 +1565,8 @@ export type GeneratedTypesAgree = [
   Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
   Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
   Expect<Same<RenderTemplate, z.output<typeof RenderTemplateSchema>>>,
+  Expect<Same<ShareCreate, z.output<typeof ShareCreateSchema>>>,
+  Expect<Same<ShareLink, z.output<typeof ShareLinkSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
   Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
@@ -1607,6 +1640,8 @@ export const schemas = {
   RenderResult: RenderResultSchema,
   TemplateVariable: TemplateVariableSchema,
   RenderTemplate: RenderTemplateSchema,
+  ShareCreate: ShareCreateSchema,
+  ShareLink: ShareLinkSchema,
   TemplateList: TemplateListSchema,
   TranscriptWord: TranscriptWordSchema,
   TranscriptSegment: TranscriptSegmentSchema,

@@ -104,6 +104,11 @@ export async function startTestServer(): Promise<TestServer> {
       const items = all.slice(from, from + limit);
       return send(res, 200, from + limit < all.length ? { items, next_cursor: String(from + limit) } : { items });
     }
+    if (p === '/v1/share' && req.method === 'POST') {
+      const b = JSON.parse(body) as { uri: string; ttl_s?: number };
+      const key = b.uri.replace(/^storage:\/\//, '');
+      return send(res, 201, { uri: b.uri, url: `/v1/files/${key}?exp=9&sig=shared`, expires_at: '2026-12-01T19:00:00Z' });
+    }
     if (p === '/v1/templates') return send(res, 200, { items: s.templates });
     if ((m = /^\/v1\/media\/([^/]+)\/(waveform|filmstrip|poster)$/.exec(p))) {
       const id = decodeURIComponent(m[1]);

@@ -5113,6 +5113,138 @@ void cf_render_template_init(cf_render_template *v) {
     init_render_template(v);
 }
 
+static cf_err parse_share_create(const json_t *j, const char *path, cf_share_create *out, cf_error *err) {
+    static const char *const keys[] = {"uri", "ttl_s"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "ttl_s", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->ttl_s, err))) return rc;
+        if (!(out->ttl_s >= 60 && out->ttl_s <= 2592000))
+            return cfd_fail(err, p, "must be between 60 and 2592000");
+    } else {
+        out->ttl_s = 604800;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_share_create(const cf_share_create *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (cfd_put(o, "ttl_s", json_integer(v->ttl_s))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_share_create(cf_share_create *v) {
+    free(v->uri);
+}
+
+static void init_share_create(cf_share_create *v) {
+    v->ttl_s = 604800;
+}
+
+cf_err cf_share_create_from_json(const json_t *j, cf_share_create *out, cf_error *err) {
+    return cf_share_create_from_json_at(j, "", out, err);
+}
+
+cf_err cf_share_create_from_json_at(const json_t *j, const char *path, cf_share_create *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_share_create: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_share_create(j, path ? path : "", out, err);
+    if (rc) cf_share_create_free(out);
+    return rc;
+}
+
+json_t *cf_share_create_to_json(const cf_share_create *v) {
+    return v ? emit_share_create(v) : NULL;
+}
+
+void cf_share_create_free(cf_share_create *v) {
+    if (!v) return;
+    release_share_create(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_share_create_init(cf_share_create *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_share_create(v);
+}
+
+static cf_err parse_share_link(const json_t *j, const char *path, cf_share_link *out, cf_error *err) {
+    static const char *const keys[] = {"uri", "url", "expires_at"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "url", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 8192, &out->url, err))) return rc;
+    if ((rc = cfd_member(j, "expires_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->expires_at, err))) return rc;
+    if ((rc = cfd_date_time(out->expires_at, p, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_share_link(const cf_share_link *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
+    if (v->expires_at && cfd_put(o, "expires_at", json_string(v->expires_at))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_share_link(cf_share_link *v) {
+    free(v->uri);
+    free(v->url);
+    free(v->expires_at);
+}
+
+static void init_share_link(cf_share_link *v) {
+    (void)v;
+}
+
+cf_err cf_share_link_from_json(const json_t *j, cf_share_link *out, cf_error *err) {
+    return cf_share_link_from_json_at(j, "", out, err);
+}
+
+cf_err cf_share_link_from_json_at(const json_t *j, const char *path, cf_share_link *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_share_link: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_share_link(j, path ? path : "", out, err);
+    if (rc) cf_share_link_free(out);
+    return rc;
+}
+
+json_t *cf_share_link_to_json(const cf_share_link *v) {
+    return v ? emit_share_link(v) : NULL;
+}
+
+void cf_share_link_free(cf_share_link *v) {
+    if (!v) return;
+    release_share_link(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_share_link_init(cf_share_link *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_share_link(v);
+}
+
 static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
     static const char *const keys[] = {"items"};
     char p[CFD_PATH_MAX];
@@ -6084,6 +6216,30 @@ static void any_free_score_curve(void *v) {
     cf_score_curve_free(v);
 }
 
+static cf_err any_from_json_share_create(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_share_create_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_share_create(const void *v) {
+    return cf_share_create_to_json(v);
+}
+
+static void any_free_share_create(void *v) {
+    cf_share_create_free(v);
+}
+
+static cf_err any_from_json_share_link(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_share_link_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_share_link(const void *v) {
+    return cf_share_link_to_json(v);
+}
+
+static void any_free_share_link(void *v) {
+    cf_share_link_free(v);
+}
+
 static cf_err any_from_json_template_list(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_template_list_from_json_at(j, path, out, err);
 }
@@ -6290,6 +6446,8 @@ static const cf_domain_type domain_types[] = {
     {"RenderTemplate", sizeof(cf_render_template), any_from_json_render_template, any_to_json_render_template, any_free_render_template},
     {"SceneTransition", sizeof(cf_scene_transition), any_from_json_scene_transition, any_to_json_scene_transition, any_free_scene_transition},
     {"ScoreCurve", sizeof(cf_score_curve), any_from_json_score_curve, any_to_json_score_curve, any_free_score_curve},
+    {"ShareCreate", sizeof(cf_share_create), any_from_json_share_create, any_to_json_share_create, any_free_share_create},
+    {"ShareLink", sizeof(cf_share_link), any_from_json_share_link, any_to_json_share_link, any_free_share_link},
     {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
     {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},

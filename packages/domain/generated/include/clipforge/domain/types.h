@@ -1074,6 +1074,31 @@ json_t *cf_render_template_to_json(const cf_render_template *v);
 void cf_render_template_free(cf_render_template *v);
 void cf_render_template_init(cf_render_template *v);
 
+/* ShareCreate: The body of POST /v1/share: a file a job produced (its storage:// URI) to share
+ * by a signed link that expires. */
+typedef struct cf_share_create {
+    char *uri;  /* 1..4096 chars */
+    int64_t ttl_s;  /* between 60 and 2592000; default 604800 */
+} cf_share_create;
+cf_err cf_share_create_from_json(const json_t *j, cf_share_create *out, cf_error *err);
+cf_err cf_share_create_from_json_at(const json_t *j, const char *path, cf_share_create *out, cf_error *err);
+json_t *cf_share_create_to_json(const cf_share_create *v);
+void cf_share_create_free(cf_share_create *v);
+void cf_share_create_init(cf_share_create *v);
+
+/* ShareLink: A signed link to one file, valid until expires_at; url is relative to the server
+ * (the API's own /v1/files route) unless the storage signs absolute links. */
+typedef struct cf_share_link {
+    char *uri;  /* 1..4096 chars */
+    char *url;  /* 1..8192 chars */
+    char *expires_at;  /* 0..64 chars, date-time */
+} cf_share_link;
+cf_err cf_share_link_from_json(const json_t *j, cf_share_link *out, cf_error *err);
+cf_err cf_share_link_from_json_at(const json_t *j, const char *path, cf_share_link *out, cf_error *err);
+json_t *cf_share_link_to_json(const cf_share_link *v);
+void cf_share_link_free(cf_share_link *v);
+void cf_share_link_init(cf_share_link *v);
+
 /* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
  * them. */
 typedef struct cf_template_list {

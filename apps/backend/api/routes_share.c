@@ -1,0 +1,258 @@
+/* routes_share.c — getting finished clips out:
+ *   GET  /v1/archive?jobs=ID,ID,...  the videos the jobs made (an autoclip job's clips, a
+ *        render's, a clip's), one zip (libzip; stored, not deflated: video does not shrink),
+ *        entries named after the source and the clip's title
+ *   POST /v1/share {uri, ttl_s}      a signed link to one job output that works for ttl_s
+ *        (default a week, at most 30 days) — for sending a clip to someone
+ * The zip is written to a temp file (libzip writes files), unlinked once opened, and sent from
+ * its descriptor; it never lives in memory. At most 100 jobs per archive. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "api/api.h"
+#include "application/job_service.h"
+#include "clipforge/domain/types.h"
+
+#define MAX_ARCHIVE_JOBS 100
+#define MAX_ENTRIES 2000
+
+typedef struct entry {
+    char *key;  /* storage key of the video */
+    char *name; /* name in the zip */
+} entry;
+
+typedef struct archive {
+    cf_app *app;
+    entry *items;
+    size_t n, cap;
+    const char *folder; /* the source's name: the folder of this job's entries */
+    const char *job_id;
+    const char *title;  /* a render's title (request) */
+} archive;
+
+/* A name that is safe as a zip entry on every system: no path separators, control or
+ * reserved characters, not empty, at most 120 bytes (cut at a UTF-8 boundary). */
+static void safe_name(const char *in, char *out, size_t cap) {
+    size_t o = 0, limit = cap - 1 < 120 ? cap - 1 : 120;
+    for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p && o < limit; p++) {
+        unsigned char c = *p;
+        if (c < 0x20 || c == 0x7f || strchr("/\\:*?\"<>|", c)) c = '_';
+        out[o++] = (char)c;
+    }
+    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* a cut sequence */
+    if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;
+    while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '.')) o--;
+    out[o] = '\0';
+    size_t lead = strspn(out, " .");
+    memmove(out, out + lead, o - lead + 1);
+    if (!*out) snprintf(out, cap, "clip");
+}
+
+static bool has_key(const archive *a, const char *key) {
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->items[i].key, key)) return true;
+    return false;
+}
+
+static bool has_name(const archive *a, const char *name) {
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->items[i].name, name)) return true;
+    return false;
+}
+
+/* folder/base.ext, with " (2)", " (3)"... when the name is taken. */
+static char *unique_name(const archive *a, const char *folder, const char *base, const char *ext) {
+    char name[512];
+    for (int k = 1; k < 1000; k++) {
+        char suffix[16] = "";
+        if (k > 1) snprintf(suffix, sizeof suffix, " (%d)", k);
+        snprintf(name, sizeof name, "%s/%s%s%s", folder, base, suffix, ext);
+        if (!has_name(a, name)) return strdup(name);
+    }
+    return NULL;
+}
+
+/* cf_job_result_each_artifact: keeps every stored video, once. */
+static void add_video(void *user, json_t *art, json_t *clip) {
+    archive *a = user;
+    const char *uri = json_string_value(json_object_get(art, "uri"));
+    const char *kind = json_string_value(json_object_get(art, "kind"));
+    if (!uri || strncmp(uri, "storage://", 10) || !kind || strcmp(kind, "video") || a->n >= MAX_ENTRIES) return;
+    if (has_key(a, uri + 10)) return;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        entry *grown = realloc(a->items, cap * sizeof *grown);
+        if (!grown) return;
+        a->items = grown, a->cap = cap;
+    }
+    const char *title = clip ? json_string_value(json_object_get(clip, "title")) : a->title;
+    char base[256], t[160];
+    safe_name(title, t, sizeof t);
+    if (clip) snprintf(base, sizeof base, "%02d %s", (int)json_integer_value(json_object_get(clip, "index")), t);
+    else if (title) snprintf(base, sizeof base, "%s", t);
+    else safe_name(a->job_id, base, sizeof base);
+    const char *dot = strrchr(uri, '.');
+    char *name = unique_name(a, a->folder, base, dot && !strchr(dot, '/') ? dot : ".mp4");
+    char *key = strdup(uri + 10);
+    if (!name || !key) {
+        free(name), free(key);
+        return;
+    }
+    a->items[a->n++] = (entry){key, name};
+}
+
+/* The folder of a job's clips: the source's file name (its id when it has none). */
+static void source_folder(cf_app *app, json_t *request, char *out, size_t cap) {
+    const char *uri = json_string_value(json_object_get(request, "media_uri"));
+    if (!uri) uri = json_string_value(json_object_get(request, "source_uri"));
+    const char *id = uri && !strncmp(uri, "media://", 8) ? uri + 8 : NULL;
+    cf_media_record m;
+    cf_error err;
+    if (id && cf_store_media_get(app->store, id, &m, &err) == CF_OK) {
+        char base[160];
+        snprintf(base, sizeof base, "%s", m.filename ? m.filename : m.id);
+        char *dot = strrchr(base, '.');
+        if (dot && dot != base) *dot = '\0';
+        safe_name(base, out, cap);
+        cf_media_record_free(&m);
+        return;
+    }
+    safe_name(id ? id : "clips", out, cap);
+}
+
+/* Adds the videos of job id; CF_ERR_NOT_FOUND / CF_ERR_CONFLICT (not succeeded) otherwise. */
+static cf_err add_job(archive *a, const char *id, cf_error *err) {
+    cf_job_record j;
+    cf_err rc = cf_store_job_get(a->app->store, id, &j, err);
+    if (rc) return rc;
+    json_t *result = j.status == CF_JOB_SUCCEEDED && j.result ? json_loads(j.result, 0, NULL) : NULL;
+    json_t *request = j.request ? json_loads(j.request, 0, NULL) : NULL;
+    if (j.status != CF_JOB_SUCCEEDED)
+        rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: only finished jobs have clips to download", id,
+                          cf_job_status_name(j.status));
+    if (!rc) {
+        char folder[160];
+        source_folder(a->app, request, folder, sizeof folder);
+        a->folder = folder, a->job_id = id;
+        a->title = json_string_value(json_object_get(request, "title"));
+        cf_job_result_each_artifact(result, add_video, a);
+        a->folder = a->title = NULL;
+    }
+    json_decref(result);
+    json_decref(request);
+    cf_job_record_free(&j);
+    return rc;
+}
+
+static void archive_free(archive *a) {
+    for (size_t i = 0; i < a->n; i++) free(a->items[i].key), free(a->items[i].name);
+    free(a->items);
+}
+
+/* Writes the zip of a's entries to a new temp file; *fd reads it (already unlinked). */
+static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
+    const char *tmp = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/cfzip-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int t = mkstemp(path);
+    if (t < 0) return cf_error_set(err, CF_ERR_IO, "cannot create a temp file for the zip: %s", strerror(errno));
+    close(t);
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_TRUNCATE, &zerr);
+    cf_err rc = z ? CF_OK : cf_error_set(err, CF_ERR_IO, "cannot start the zip (libzip error %d)", zerr);
+    char **locals = calloc(a->n ? a->n : 1, sizeof *locals);
+    if (!rc && !locals) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; !rc && i < a->n; i++) {
+        rc = cf_storage_local_path(a->app->storage, a->items[i].key, &locals[i], err);
+        zip_source_t *src = rc ? NULL : zip_source_file(z, locals[i], 0, 0);
+        zip_int64_t idx = src ? zip_file_add(z, a->items[i].name, src, ZIP_FL_ENC_UTF_8) : -1;
+        if (!rc && idx < 0) {
+            if (src) zip_source_free(src);
+            rc = cf_error_set(err, CF_ERR_IO, "cannot add %s to the zip: %s", a->items[i].name, zip_strerror(z));
+        }
+        if (!rc) zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+    }
+    if (!rc && zip_close(z) < 0) rc = cf_error_set(err, CF_ERR_IO, "cannot write the zip: %s", zip_strerror(z));
+    else if (rc && z) zip_discard(z);
+    for (size_t i = 0; locals && i < a->n; i++) free(locals[i]);
+    free(locals);
+    struct stat st;
+    *fd = rc ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+    if (!rc && (*fd < 0 || fstat(*fd, &st) != 0)) rc = cf_error_set(err, CF_ERR_IO, "cannot read the zip back: %s", strerror(errno));
+    if (!rc) *size = st.st_size;
+    unlink(path); /* the open descriptor keeps it readable; nothing stays behind */
+    return rc;
+}
+
+/* Splits "a,b,c" into a's jobs. */
+static cf_err add_jobs(archive *a, const char *list, cf_error *err) {
+    size_t commas = 0;
+    for (const char *p = list; *p; p++) commas += *p == ',';
+    if (commas >= MAX_ARCHIVE_JOBS) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: at most %d", MAX_ARCHIVE_JOBS);
+    char *copy = strdup(list), *save = NULL;
+    if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = CF_OK;
+    size_t n = 0;
+    for (char *id = strtok_r(copy, ",", &save); !rc && id; id = strtok_r(NULL, ",", &save), n++) {
+        if (strlen(id) > 64) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: '%.64s...' is not a job id", id);
+        else rc = add_job(a, id, err);
+    }
+    free(copy);
+    if (!rc && !n) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: required, job ids separated by commas");
+    return rc;
+}
+
+enum MHD_Result cf_api_archive(cf_http_request *req) {
+    const char *jobs = cf_http_query(req, "jobs");
+    if (!jobs) return cf_http_reply_problem(req, "validation", "jobs: required, job ids separated by commas");
+    archive a = {.app = req->app};
+    cf_error err;
+    cf_err rc = add_jobs(&a, jobs, &err);
+    if (!rc && !a.n) rc = cf_error_set(&err, CF_ERR_NOT_FOUND, "these jobs made no video to download");
+    int fd = -1;
+    int64_t size = 0;
+    if (!rc) rc = write_zip(&a, &fd, &size, &err);
+    archive_free(&a);
+    if (rc) return cf_http_reply_error(req, &err);
+    struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/zip");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment; filename=\"clipforge-clips.zip\"");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return cf_http_reply(req, 200, r);
+}
+
+enum MHD_Result cf_api_share(cf_http_request *req) {
+    cf_share_create sc;
+    cf_error err;
+    if (cf_share_create_from_json(req->json, &sc, &err)) return cf_http_reply_problem(req, "validation", err.msg);
+    const char *key = !strncmp(sc.uri, "storage://", 10) ? sc.uri + 10 : NULL;
+    cf_err rc = key && !strncmp(key, "jobs/", 5) && cf_storage_key_valid(key)
+                    ? CF_OK
+                    : cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "uri: only files jobs made (storage://jobs/...) can be shared");
+    cf_storage_info st;
+    if (!rc) rc = cf_storage_stat(req->app->storage, key, &st, &err);
+    if (rc == CF_ERR_NOT_FOUND) cf_error_set(&err, CF_ERR_NOT_FOUND, "uri: no such file");
+    char *url = NULL;
+    int64_t now_s = cf_now_ms() / 1000;
+    if (!rc) rc = cf_storage_sign(req->app->storage, key, sc.ttl_s, now_s, &url, &err);
+    json_t *body = NULL;
+    if (!rc) {
+        char expires[40];
+        cf_format_timestamp((now_s + sc.ttl_s) * 1000, expires, sizeof expires);
+        cf_share_link link = {.uri = sc.uri, .url = url, .expires_at = expires};
+        body = cf_share_link_to_json(&link);
+    }
+    free(url);
+    cf_share_create_free(&sc);
+    if (rc) return cf_http_reply_error(req, &err);
+    return cf_http_reply_json(req, 201, body);
+}

@@ -1,0 +1,55 @@
+// The gallery's model: autoclip runs with their clips' titles, scores and reasons, the runs'
+// render children not shown twice, one-off renders and clips grouped per source, newest first.
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../generated/domain';
+import { archiveUrl, galleryOf, jobOfUri } from './gallery';
+
+const t = (m: number) => new Date(Date.UTC(2026, 10, 24, 19, m)).toISOString();
+const art = (job: string, name: string, kind = 'video') =>
+  ({ kind, uri: `storage://jobs/${job}/1/${name}`, url: `/v1/files/jobs/${job}/1/${name}?exp=1&sig=a`, mime: kind === 'video' ? 'video/mp4' : 'image/jpeg', bytes: 10, duration_ms: 9000 });
+
+function job(id: string, kind: Job['kind'], minute: number, request: Record<string, unknown>, result?: Record<string, unknown>, extra: Partial<Job> = {}): Job {
+  return { id, kind, status: 'succeeded', progress: 1, attempts: 1, created_at: t(minute), updated_at: t(minute), request, result, ...extra };
+}
+
+const clip = (index: number, child: string, extra: Record<string, unknown> = {}) => ({
+  index, start_ms: index * 10_000, end_ms: index * 10_000 + 9000, score: 0.9 - index / 10, label: 'excited_speech',
+  reasons: [`reason ${index}`], title: `Title ${index}`, status: 'succeeded', outputs: [art(child, 'render.mp4'), art(child, 'render.jpg', 'thumbnail')], ...extra,
+});
+
+describe('galleryOf', () => {
+  const auto = job('j_auto', 'autoclip', 5, { media_uri: 'media://m_1' }, {
+    media_uri: '/data/m_1', media_duration_ms: 60_000, template_id: 'shorts-blur', format: 'vertical', profile: 'generic', captions: true,
+    clips: [clip(1, 'j_c1'), clip(2, 'j_c2'), { ...clip(3, 'j_c3'), status: 'failed', outputs: [] }],
+  });
+  const child = job('j_c1', 'render', 6, { source_uri: 'media://m_1', start_ms: 10_000, end_ms: 19_000, title: 'Title 1' },
+    { outputs: [art('j_c1', 'render.mp4')] }, { parent_id: 'j_auto' });
+  const single = job('j_r', 'render', 7, { source_uri: 'media://m_1', start_ms: 1000, end_ms: 5000, title: 'Mine' }, { outputs: [art('j_r', 'render.mp4'), art('j_r', 'render.jpg', 'thumbnail')] });
+  const cut = job('j_cut', 'clip_processing', 8, { source_uri: 'media://m_2', operations: [{ op: 'trim', start_ms: 2000, end_ms: 6000 }] }, { artifacts: [art('j_cut', 'clip.mp4')] });
+  const failed = { ...job('j_f', 'render', 9, { source_uri: 'media://m_1' }), status: 'failed' as const };
+
+  it('groups by source and run, each video once', () => {
+    const s = galleryOf([child, auto, single, cut, failed]);
+    expect(s.map((x) => x.sourceUri)).toEqual(['media://m_2', 'media://m_1']);
+    const m1 = s[1].groups;
+    expect(m1.map((g) => g.key)).toEqual(['singles:media://m_1', 'j_auto']);
+    expect(m1[1].clips.map((c) => [c.title, c.jobId, c.index])).toEqual([['Title 1', 'j_c1', 1], ['Title 2', 'j_c2', 2]]);
+    expect(m1[1].clips[0]).toMatchObject({ score: 0.8, reasons: ['reason 1'], startMs: 10_000, endMs: 19_000, durationMs: 9000 });
+    expect(m1[1].clips[0].poster?.kind).toBe('thumbnail');
+    expect(m1[1].jobIds).toEqual(['j_auto']);
+    expect(m1[0].clips.map((c) => c.title)).toEqual(['Mine']);
+    expect(s[0].groups[0].clips[0]).toMatchObject({ title: 'Clip 0:02–0:06', startMs: 2000, endMs: 6000, jobId: 'j_cut' });
+    const all = s.flatMap((x) => x.groups.flatMap((g) => g.clips.map((c) => c.key)));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('shows an autoclip child on its own when its run is not known', () => {
+    expect(galleryOf([child])[0].groups[0].clips[0].title).toBe('Title 1');
+  });
+
+  it('names the job of an output and the zip of several jobs', () => {
+    expect(jobOfUri('storage://jobs/j_c1/2/render.mp4')).toBe('j_c1');
+    expect(jobOfUri('media://m_1')).toBeUndefined();
+    expect(archiveUrl('', ['j_1', 'j_2'])).toBe('/v1/archive?jobs=j_1,j_2');
+  });
+});

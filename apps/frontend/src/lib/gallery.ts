@@ -1,0 +1,128 @@
+// The gallery's model: every finished short, once, grouped by the source it was cut from and by
+// the autoclip run that made it. An autoclip job's result names its clips (title, score,
+// reasons, span) and the files its child render jobs made, so those children are not shown
+// again on their own; a render or clip job made outside autoclip is a clip of its own.
+import { AutoclipResultSchema, ArtifactSchema, type Artifact, type Job } from '../generated/domain';
+import { formatMs } from './format';
+import { jobMediaUri } from './jobs';
+
+export interface GalleryClip {
+  /** The video's storage URI: one clip per video. */
+  key: string;
+  /** The job whose output the video is (an autoclip clip's render child when known). */
+  jobId: string;
+  title: string;
+  score?: number;
+  reasons: string[];
+  startMs?: number;
+  endMs?: number;
+  durationMs?: number;
+  video: Artifact;
+  poster?: Artifact;
+  lowConfidence?: boolean;
+  confidenceNote?: string;
+  index?: number;
+}
+
+export interface GalleryGroup {
+  key: string;
+  /** The autoclip run, when the group is one. */
+  autoclip?: Job;
+  /** Jobs whose videos make up the group (for one zip of them all). */
+  jobIds: string[];
+  clips: GalleryClip[];
+  createdAt: string;
+}
+
+export interface GallerySection {
+  sourceUri: string;
+  groups: GalleryGroup[];
+}
+
+function artifacts(list: unknown): Artifact[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((a) => {
+    const r = ArtifactSchema.safeParse(a);
+    return r.success ? [r.data] : [];
+  });
+}
+
+/** The job id in a storage://jobs/<id>/... URI. */
+export function jobOfUri(uri: string): string | undefined {
+  return /^storage:\/\/jobs\/([^/]+)\//.exec(uri)?.[1];
+}
+
+function spanOf(job: Job): { start?: number; end?: number } {
+  const r = job.request as { start_ms?: unknown; end_ms?: unknown; operations?: unknown };
+  if (typeof r.start_ms === 'number' && typeof r.end_ms === 'number') return { start: r.start_ms, end: r.end_ms };
+  const trim = Array.isArray(r.operations) ? (r.operations as { op?: string; start_ms?: number; end_ms?: number }[]).find((o) => o.op === 'trim') : undefined;
+  return trim ? { start: trim.start_ms, end: trim.end_ms } : {};
+}
+
+function autoclipClips(job: Job): GalleryClip[] {
+  const r = AutoclipResultSchema.safeParse(job.result);
+  if (!r.success) return [];
+  return r.data.clips.flatMap((c) => {
+    const outs = artifacts(c.outputs);
+    const video = outs.find((a) => a.kind === 'video');
+    if (c.status !== 'succeeded' || !video) return [];
+    const extra = c as { low_confidence?: boolean; confidence_note?: string };
+    return [{
+      key: video.uri, jobId: jobOfUri(video.uri) ?? job.id, title: c.title, score: c.score, reasons: c.reasons,
+      startMs: c.start_ms, endMs: c.end_ms, durationMs: video.duration_ms ?? c.end_ms - c.start_ms, video,
+      poster: outs.find((a) => a.kind === 'thumbnail'), index: c.index, lowConfidence: extra.low_confidence,
+      confidenceNote: extra.confidence_note,
+    }];
+  });
+}
+
+function singleClip(job: Job): GalleryClip | undefined {
+  const res = (job.result ?? {}) as { artifacts?: unknown; outputs?: unknown };
+  const outs = [...artifacts(res.artifacts), ...artifacts(res.outputs)];
+  const video = outs.find((a) => a.kind === 'video');
+  if (!video) return undefined;
+  const { start, end } = spanOf(job);
+  const title = (job.request as { title?: unknown }).title;
+  return {
+    key: video.uri, jobId: job.id, reasons: [], startMs: start, endMs: end, video,
+    title: typeof title === 'string' && title ? title : start !== undefined && end !== undefined ? `Clip ${formatMs(start, 0)}–${formatMs(end, 0)}` : 'Clip',
+    durationMs: video.duration_ms ?? (start !== undefined && end !== undefined ? end - start : undefined),
+    poster: outs.find((a) => a.kind === 'thumbnail'),
+  };
+}
+
+/** Sections by source (newest work first), each with its autoclip runs and a group of the
+ *  clips made one at a time; no video appears twice. */
+export function galleryOf(jobs: Job[]): GallerySection[] {
+  const done = jobs.filter((j) => j.status === 'succeeded').sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const seen = new Set<string>();
+  const groups = new Map<string, GalleryGroup & { source: string }>();
+  const take = (clips: GalleryClip[]) => clips.filter((c) => !seen.has(c.key) && seen.add(c.key));
+  // autoclip runs first: their clips come with titles, scores and reasons
+  for (const j of done.filter((x) => x.kind === 'autoclip')) {
+    const clips = take(autoclipClips(j));
+    if (clips.length) groups.set(j.id, { key: j.id, autoclip: j, jobIds: [j.id], clips, createdAt: j.created_at, source: jobMediaUri(j) ?? '' });
+  }
+  for (const j of done.filter((x) => x.kind === 'render' || x.kind === 'clip_processing')) {
+    const c = singleClip(j);
+    if (!c || !take([c]).length) continue;
+    const source = jobMediaUri(j) ?? '';
+    const key = `singles:${source}`;
+    const g = groups.get(key) ?? { key, jobIds: [], clips: [], createdAt: j.created_at, source };
+    g.jobIds.push(j.id);
+    g.clips.push(c);
+    groups.set(key, g);
+  }
+  const sections = new Map<string, GallerySection>();
+  for (const { source, ...g } of [...groups.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))) {
+    const s = sections.get(source) ?? { sourceUri: source, groups: [] };
+    s.groups.push(g);
+    sections.set(source, s);
+  }
+  return [...sections.values()];
+}
+
+/** The URL of one zip of the videos of these jobs. */
+export function archiveUrl(baseUrl: string, jobIds: string[]): string {
+  return `${baseUrl}/v1/archive?jobs=${jobIds.map(encodeURIComponent).join(',')}`;
+}
