@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Writes manifest.json: real recorded speech from Debian packages with the words spoken.
+
+Run once, before any tuning; the manifest it wrote is what every later evaluation reads, so the
+references are fixed before the recogniser is tuned. The text comes from each package's own
+files (subtitle strings, transcripts, descriptions), copied as written; the scorer normalises
+case, punctuation and numbers the same way on both sides.
+
+Usage: make_manifest.py [--cache DIR] > manifest.json   (cache: tests/media/debmedia.py's)
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../../../../tests/media"))
+import debmedia  # noqa: E402
+
+WZ = "usr/share/games/warzone2100/base.wz"
+PS = "usr/share/pocketsphinx/test/data"
+
+
+def wz_tutorial(root):
+    """Tutorial narration: tutorial.js pairs each tutN.ogg with the line it shows."""
+    with zipfile.ZipFile(os.path.join(root, WZ)) as z:
+        js = z.read("script/tutorial.js").decode()
+    pat = re.compile(r'"audio": "(tut\d+\.ogg)", "clear": \w+, "message": _\("([^"]+)"\)')
+    return [{"path": WZ + "!audio/tutorial/" + a, "text": t} for a, t in pat.findall(js)]
+
+
+def wz_prompts(root):
+    """Spoken status messages: audio.cfg names each pcvN.ogg's words in a comment."""
+    with zipfile.ZipFile(os.path.join(root, WZ)) as z:
+        cfg = z.read("audio/audio.cfg").decode("latin-1")
+        names = {os.path.basename(n): n for n in z.namelist() if n.endswith(".ogg")}
+    pat = re.compile(r'"(pcv\d+\.ogg)"[^/\n]*/\*\s*([^*]+?)\s*\*/')
+    out = []
+    for f, t in pat.findall(cfg):
+        if f in names:
+            out.append({"path": WZ + "!" + names[f], "text": t})
+    return out
+
+
+def librivox(root):
+    d = os.path.join(PS, "librivox")
+    out = []
+    for line in open(os.path.join(root, d, "transcription")):
+        m = re.match(r"<s> (.*) </s> \((.*)\)", line.strip())
+        if m:
+            out.append({"path": d + "/" + m.group(2) + ".wav", "text": m.group(1)})
+    return out
+
+
+def cards(root):
+    d = os.path.join(PS, "cards")
+    out = []
+    for line in open(os.path.join(root, d, "cards.transcription")):
+        m = re.match(r"<s> (.*?)\s*</s> \((.*)\)", line.strip())
+        if m:
+            out.append({"path": d + "/" + m.group(2) + ".wav", "text": m.group(1)})
+    return out
+
+
+def know(root):
+    """A telephone conversation (8 kHz, one speaker per channel) transcribed in Transcriber's
+    .trs: noises in braces and the markup are not words; ((x)) is an uncertain x; a cut-off
+    word ends in '-'."""
+    trs = open(os.path.join(root, "usr/share/doc/transcriber/examples/know.trs"),
+               encoding="latin-1").read()
+    body = trs[trs.index("<Episode>"):]
+    text = re.sub(r"<[^>]+>", " ", body)
+    text = re.sub(r"\{[^}]*\}", " ", text).replace("((", "").replace("))", "")
+    words = [w for w in text.split() if not w.endswith("-")]
+    return [{"path": "usr/share/doc/transcriber/examples/know.sph.gz", "text": " ".join(words)}]
+
+
+def asterisk(root, cache):
+    """Telephone prompts (8 kHz, one studio voice). Their words are in core-sounds-en.txt of the
+    GSM package; every third prompt of four words or more, by name, keeps the reel short."""
+    doc = debmedia.fetch(cache, "asterisk-core-sounds-en")
+    if doc is None:
+        sys.exit("cannot fetch asterisk-core-sounds-en")
+    d = "usr/share/asterisk/sounds/en_US_f_Allison"
+    lines = gzip.open(os.path.join(doc, "usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz"),
+                      "rt", encoding="utf-8", errors="replace").read().splitlines()
+    texts = {}
+    for line in lines:
+        m = re.match(r"([\w-]+): (.+)$", line)
+        if m and "[" not in m.group(2) and len(m.group(2).split()) >= 4:
+            texts[m.group(1)] = m.group(2).strip()
+    names = [n for n in sorted(texts) if os.path.exists(os.path.join(root, d, n + ".wav"))]
+    return [{"path": "%s/%s.wav" % (d, n), "text": texts[n]} for n in names[::3]]
+
+
+def tuxpaint(root):
+    """Stamp descriptions read aloud: x_desc.ogg says the first line of x.txt."""
+    base = "usr/share/tuxpaint/stamps"
+    out = []
+    for d, _, files in sorted(os.walk(os.path.join(root, base))):
+        for f in sorted(files):
+            if not f.endswith("_desc.ogg"):
+                continue
+            txt = os.path.join(d, f[:-len("_desc.ogg")] + ".txt")
+            if not os.path.exists(txt):
+                continue
+            line = open(txt, encoding="utf-8", errors="replace").readline().strip()
+            if line:
+                out.append({"path": os.path.relpath(os.path.join(d, f), root), "text": line})
+    return out
+
+
+def alsa(root):
+    """The speaker test's voice prompts: each file says its name ("Front Left")."""
+    d = "usr/share/sounds/alsa"
+    return [{"path": d + "/" + f, "text": f[:-4].replace("_", " ")}
+            for f in sorted(os.listdir(os.path.join(root, d))) if f.endswith(".wav") and f != "Noise.wav"]
+
+
+SOURCES = [  # id, package, role, kind, reader
+    ("wz-tutorial", "warzone2100-data", "dev", "game tutorial narration (studio)", wz_tutorial),
+    ("asterisk", "asterisk-core-sounds-en-wav", "dev", "telephone prompts (8 kHz, studio)", asterisk),
+    ("wz-prompts", "warzone2100-data", "eval", "game status announcements (studio, short)", wz_prompts),
+    ("librivox", "pocketsphinx-testdata", "eval", "audiobook (LibriVox, read speech)", librivox),
+    ("know", "transcriber", "eval", "telephone conversation (8 kHz, spontaneous)", know),
+    ("tuxpaint", "tuxpaint-stamps-default", "eval", "short descriptions read aloud", tuxpaint),
+    ("cards", "pocketsphinx-testdata", "eval", "spoken playing cards (close talk)", cards),
+    ("alsa", "alsa-utils", "eval", "speaker-test voice prompts", alsa),
+]
+
+
+def licence_line(root, pkg):
+    text = debmedia.licence(root, pkg)
+    m = re.search(r"^Files: \*\s*\n(?:.*\n)*?License: (.+)$", text, re.M)
+    return m.group(1).strip() if m else "see /usr/share/doc/%s/copyright" % pkg
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
+    a = ap.parse_args()
+    out = {"note": "References written before tuning; 'dev' sources tune, 'eval' sources report.",
+           "sources": []}
+    for sid, pkg, role, kind, reader in SOURCES:
+        root = debmedia.fetch(a.cache, pkg)
+        if root is None:
+            sys.exit("cannot fetch %s" % pkg)
+        out["sources"].append({"id": sid, "package": pkg, "licence": licence_line(root, pkg),
+                               "role": role, "kind": kind, "items": reader(root, a.cache) if reader is asterisk else reader(root)})
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
