@@ -276,13 +276,6 @@ static void clip_name(int index, const char *ext, char *buf, size_t size) {
     snprintf(buf, size, "clip-%02d%s", index, ext);
 }
 
-static void fallback_title(const cf_highlight_span *h, char *buf, size_t size) {
-    snprintf(buf, size, "%s", h->label);
-    for (char *p = buf; *p; p++)
-        if (*p == '_' || *p == '-') *p = ' ';
-    if (buf[0] >= 'a' && buf[0] <= 'z') buf[0] = (char)(buf[0] - 'a' + 'A');
-}
-
 static cf_err render_stage(slot *s) {
     run *r = s->run;
     int i = s->index - ST_RENDER0;
@@ -315,7 +308,8 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     char title[CF_AUTOCLIP_TITLE_MAX_CHARS + 8];
     const cf_transcript *t = r->have_transcript ? &r->transcript : NULL;
     c->words = (int64_t)cf_autoclip_words_in(t, h->start_ms, h->end_ms);
-    if (!cf_autoclip_title(t, h->start_ms, h->end_ms, title, sizeof title)) fallback_title(h, title, sizeof title);
+    if (!cf_autoclip_title(t, h->start_ms, h->end_ms, title, sizeof title))
+        cf_autoclip_event_title(h->label, h->start_ms, title, sizeof title);
     c->label = strdup(h->label);
     c->title = strdup(title);
     c->reasons = h->n_reasons ? calloc(h->n_reasons, sizeof *c->reasons) : NULL;

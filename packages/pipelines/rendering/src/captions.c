@@ -32,7 +32,7 @@ static bool add_word(words *w, int64_t s, int64_t e, const char *text, size_t le
     }
     char *t = strndup(text, len);
     if (!t) return false;
-    w->v[w->n++] = (cf_caption_word){s, e, t};
+    w->v[w->n++] = (cf_caption_word){s, e, t, false};
     return true;
 }
 
@@ -88,7 +88,13 @@ static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *
     if (cf_json_get_string(o, "word", true, &t, field, err) && (r = cf_json_get_string(o, "text", false, &t, field, err)))
         return r;
     if (e < s) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.end_ms: before start_ms", field);
-    return add_cue(w, s, e, t, err);
+    const json_t *c = json_object_get(o, "confidence");
+    cf_caption_mark mark = json_is_number(c) ? cf_caption_mark_of(json_number_value(c)) : CF_CAPTION_MARK_PLAIN;
+    if (mark == CF_CAPTION_MARK_OMIT) return CF_OK;
+    size_t first = w->n;
+    if ((r = add_cue(w, s, e, t, err))) return r;
+    for (size_t i = first; i < w->n; i++) w->v[i].doubtful = mark == CF_CAPTION_MARK_DOUBTFUL;
+    return CF_OK;
 }
 
 static cf_err parse_transcript(const json_t *root, const char *path, words *w, cf_error *err) {
@@ -307,8 +313,9 @@ cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *s
             for (size_t m = i; m < j; m++) {
                 if (m > i) strbuf_addf(&b, " ");
                 if (m == k) strbuf_addf(&b, "{\\1c&H%06X&}", hl);
+                if (c->words[m].doubtful) strbuf_addf(&b, "{\\i1\\1a&H60&}");
                 add_ass_word(&b, c->words[m].text);
-                if (m == k) strbuf_addf(&b, "{\\r}");
+                if (m == k || c->words[m].doubtful) strbuf_addf(&b, "{\\r}");
             }
             strbuf_addf(&b, "\n");
         }

@@ -4,6 +4,7 @@
 #ifndef CF_RENDER_CAPTIONS_H
 #define CF_RENDER_CAPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@
 typedef struct cf_caption_word {
     int64_t start_ms, end_ms;
     char *text;
+    bool doubtful; /* recognised with low confidence (cf_caption_mark_of): drawn marked */
 } cf_caption_word;
 
 typedef struct cf_captions {
@@ -22,7 +24,8 @@ typedef struct cf_captions {
 
 /* Reads path: ".srt", ".vtt" (cue text split into words, timed by their length across the cue)
  * or ".json" (a transcript: {"words":[{start_ms,end_ms,word|text}]} or {"segments":[{start_ms,
- * end_ms,text,words?}]}). Words are shifted by -offset_ms and those outside [0, limit_ms)
+ * end_ms,text,words?}]}; a word's "confidence" decides, by cf_caption_mark_of, whether it is
+ * left out or marked doubtful). Words are shifted by -offset_ms and those outside [0, limit_ms)
  * dropped. out is owned by the caller (cf_captions_free). */
 cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, cf_captions *out,
                         cf_error *err);

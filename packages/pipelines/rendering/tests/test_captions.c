@@ -98,6 +98,33 @@ static void test_transcript_json_and_outputs(void **state) {
     cf_captions_free(&c);
 }
 
+/* Recognised words carry a confidence: the unsure are marked, the very unsure left out. */
+static void test_low_confidence_words_are_marked_or_left_out(void **state) {
+    (void)state;
+    const char *p = write_file("c.json", "{\"segments\":[{\"start_ms\":0,\"end_ms\":1500,\"text\":\"x\","
+                                         "\"words\":[{\"start_ms\":0,\"end_ms\":400,\"word\":\"sure\",\"confidence\":0.9},"
+                                         "{\"start_ms\":400,\"end_ms\":900,\"word\":\"maybe\",\"confidence\":0.45},"
+                                         "{\"start_ms\":900,\"end_ms\":1500,\"word\":\"noise\",\"confidence\":0.1}]}]}");
+    cf_captions c;
+    cf_error err;
+    assert_int_equal(cf_captions_load(p, 0, 10000, &c, &err), CF_OK);
+    assert_int_equal(c.n_words, 2);
+    assert_false(c.words[0].doubtful);
+    assert_true(c.words[1].doubtful);
+    cf_timeline_captions style;
+    cf_timeline_captions_init(&style);
+    style.font = "DejaVu Sans", style.color = "white", style.outline_color = "black";
+    style.highlight_color = "#FF0000";
+    char path[256];
+    snprintf(path, sizeof path, "%s/c.ass", dir);
+    assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
+    char *ass = slurp("c.ass");
+    assert_non_null(strstr(ass, ",,{\\1c&H0000FF&}sure{\\r} {\\i1\\1a&H60&}maybe{\\r}\n"));
+    assert_null(strstr(ass, "noise"));
+    free(ass);
+    cf_captions_free(&c);
+}
+
 static void test_broken_caption_files_are_refused(void **state) {
     (void)state;
     cf_captions c;
@@ -203,6 +230,7 @@ int main(void) {
         cmocka_unit_test(test_srt_words_are_timed_across_their_cue),
         cmocka_unit_test(test_vtt_and_span_offset),
         cmocka_unit_test(test_transcript_json_and_outputs),
+        cmocka_unit_test(test_low_confidence_words_are_marked_or_left_out),
         cmocka_unit_test(test_broken_caption_files_are_refused),
         cmocka_unit_test(test_compile_applies_template_variables),
         cmocka_unit_test(test_compile_refuses_with_the_field_named),

@@ -321,3 +321,9 @@ cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format f
     if (!ok) return cf_error_set(err, CF_ERR_IO, "%s: write failed", path);
     return CF_OK;
 }
+
+cf_caption_mark cf_caption_mark_of(double confidence) {
+    if (confidence < CF_CAPTION_OMIT_BELOW) return CF_CAPTION_MARK_OMIT;
+    if (confidence < CF_CAPTION_DOUBT_BELOW) return CF_CAPTION_MARK_DOUBTFUL;
+    return CF_CAPTION_MARK_PLAIN;
+}

@@ -51,6 +51,19 @@ cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format f
 /* Frees the cues of t (not t) and zeroes it. NULL-safe. */
 void cf_caption_track_free(cf_caption_track *t);
 
+/* How captions show a recognised word, by its (calibrated) confidence: a word under
+ * CF_CAPTION_OMIT_BELOW is left out (a wrong word on screen misleads more than a gap), a word
+ * under CF_CAPTION_DOUBT_BELOW is shown marked as doubtful (burned-in captions draw it in italics,
+ * dimmer), the rest plainly. Words from user captions have confidence 1. */
+#define CF_CAPTION_OMIT_BELOW 0.3
+#define CF_CAPTION_DOUBT_BELOW 0.6
+typedef enum cf_caption_mark {
+    CF_CAPTION_MARK_PLAIN,
+    CF_CAPTION_MARK_DOUBTFUL,
+    CF_CAPTION_MARK_OMIT
+} cf_caption_mark;
+cf_caption_mark cf_caption_mark_of(double confidence);
+
 /* Counts UTF-8 code points of s[0..n). */
 size_t cf_utf8_length(const char *s, size_t n);
 
