@@ -6,9 +6,9 @@
 #     thread, whole file).
 #  2. Word error rate by signal-to-noise ratio on the first minute of that speech, with pink
 #     noise or a music bed underneath (tests/transcribe/mix_noise.sh).
-#  3. Word error rate on real read speech: the LibriVox recordings of Debian's
-#     pocketsphinx-testdata (BSD licence, with transcripts), fetched with `apt-get download`
-#     and cached under the build directory.
+#  3. Word error rate and time on real recorded speech, ours and pocketsphinx_continuous's on
+#     the same audio: the sources of apps/ai/experiments/speech/manifest.json (Debian packages:
+#     game narration, telephone prompts and conversation, LibriVox, read descriptions...).
 # Usage: bench/transcribe_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -103,26 +103,12 @@ for bed in noise music; do
   done
 done
 
-# --- real read speech: pocketsphinx-testdata (LibriVox, BSD) ---
-cache=$build/cache/pocketsphinx-testdata
-data=$cache/x/usr/share/pocketsphinx/test/data/librivox
-if [ ! -d "$data" ]; then
-  mkdir -p "$cache"
-  (cd "$cache" && apt-get download pocketsphinx-testdata >/dev/null 2>&1 &&
-     dpkg-deb -x pocketsphinx-testdata_*.deb x) || true
-fi
+# --- real recorded speech: WER and time of ours and of pocketsphinx_continuous on each source ---
+# (apps/ai/experiments/speech: Debian packages' recordings with the words spoken, fetched with
+# tests/media/debmedia.py into the build dir's real-media/; one thread each, one after the other)
 echo
-if [ -d "$data" ]; then
-  errors=0 words=0
-  while read -r id; do
-    text=$(grep "($id)" "$data/transcription" | sed 's/^<s> //; s/ <\/s>.*//; s/\bmister\b/mr/g')
-    echo "0 100000 $text" > "$work/real.ref"
-    "$cf" transcribe --input "$data/$id.wav" --output "$work/real.json" >/dev/null
-    s=$("$score" "$work/real.ref" "$work/real.json")
-    errors=$((errors + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['errors'])" "$s")))
-    words=$((words + $(python3 -c "import json,sys; print(json.loads(sys.argv[1])['ref_words'])" "$s")))
-  done < "$data/fileids"
-  awk -v e="$errors" -v w="$words" 'BEGIN{printf "real read speech (pocketsphinx-testdata LibriVox, 5 utterances): WER %.3f (%d errors / %d words)\n", e/w, e, w}'
-else
-  echo "real read speech: pocketsphinx-testdata not available (apt-get download failed)"
+echo "real recorded speech (apps/ai/experiments/speech/manifest.json), ours vs pocketsphinx_continuous:"
+if ! CF_REAL_MEDIA=${CF_REAL_MEDIA:-$build/real-media} python3 "$here/../apps/ai/experiments/speech/speech_eval.py" \
+     --bin "$cf" --role all --work "$work/real" --json "$work/real.json" --speed; then
+  echo "real recorded speech: not available (a package could not be fetched)"
 fi

@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.join(HERE, "../../../../tests/media"))
 import debmedia  # noqa: E402
 
 RATE = 16000
+word_rows = {}  # role -> [confidence, duration ms, letters, correct] per recognised word
 GAP_S = 0.7
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen " \
@@ -184,6 +185,8 @@ def reliability(pairs, bins=10):
 
 def evaluate(a, manifest):
     results, pairs = [], {"dev": [], "eval": []}
+    global word_rows
+    word_rows = {"dev": [], "eval": []}
     for src in manifest["sources"]:
         if a.role != "all" and src["role"] != a.role:
             continue
@@ -198,13 +201,14 @@ def evaluate(a, manifest):
         with wave.open(wav) as w:
             audio_s = w.getnframes() / RATE
         words, ours_s = run_ours(a.bin, wav, os.path.join(a.work, src["id"] + ".json"), a.threads)
-        hyp, confs = [], []
+        hyp, feats = [], []
         for w in words:
             for tok in normalise(w["word"]):
                 hyp.append(tok)
-                confs.append(w["confidence"])
+                feats.append((w["confidence"], w["end_ms"] - w["start_ms"], len(tok)))
         errs, ok = align(ref, hyp)
-        pairs[src["role"]].extend(zip(confs, ok))
+        pairs[src["role"]].extend((c, k) for (c, _, _), k in zip(feats, ok))
+        word_rows[src["role"]].extend([c, d, n, k] for (c, d, n), k in zip(feats, ok))
         row = {"source": src["id"], "role": src["role"], "kind": src["kind"],
                "package": src["package"], "licence": src["licence"], "audio_s": round(audio_s, 1),
                "ref_words": len(ref), "ours_errors": errs, "ours_wer": errs / len(ref),
@@ -237,19 +241,30 @@ def fmt(x, p=3):
     return "" if x is None else ("%.*f" % (p, x))
 
 
+def speed(r):
+    return fmt(r["peer_s"] / r["ours_s"], 2) + "x" if r.get("peer_s") and r["ours_s"] else ""
+
+
 def report_md(results, pairs, a):
-    out = ["| source | role | kind | audio s | ref words | WER ours | WER pocketsphinx_continuous | ratio |",
-           "|---|---|---|---|---|---|---|---|"]
+    head = "| source | role | kind | audio s | ref words | WER ours | WER pocketsphinx_continuous | WER ratio |"
+    out = [head + (" s ours | s peer | speed vs peer |" if a.speed else ""),
+           "|---" * (8 + (3 if a.speed else 0)) + "|"]
     for r in results:
-        out.append("| %s | %s | %s | %.0f | %d | %s | %s | %s |" % (
+        row = "| %s | %s | %s | %.0f | %d | %s | %s | %s |" % (
             r["source"], r["role"], r["kind"], r["audio_s"], r["ref_words"], fmt(r["ours_wer"]),
-            fmt(r.get("peer_wer")), fmt(r.get("ratio"), 2)))
+            fmt(r.get("peer_wer")), fmt(r.get("ratio"), 2))
+        if a.speed:
+            row += " %.1f | %s | %s |" % (r["ours_s"], fmt(r.get("peer_s"), 1), speed(r))
+        out.append(row)
     for role in ("dev", "eval"):
         t = totals(results, role)
         if t:
-            out.append("| **all %s** | | | %.0f | %d | %s | %s | %s |" % (
+            row = "| **all %s** | | | %.0f | %d | %s | %s | %s |" % (
                 role, t["audio_s"], t["ref_words"], fmt(t["ours_wer"]), fmt(t.get("peer_wer")),
-                fmt(t.get("ratio"), 2)))
+                fmt(t.get("ratio"), 2))
+            if a.speed:
+                row += " %.1f | %s | %s |" % (t["ours_s"], fmt(t.get("peer_s"), 1), speed(t))
+            out.append(row)
     for role in ("dev", "eval"):
         if not pairs[role]:
             continue
@@ -272,6 +287,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--report")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--speed", action="store_true", help="add wall times and the speed ratio")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     manifest = json.load(open(os.path.join(HERE, "manifest.json")))
@@ -282,7 +298,7 @@ def main():
         open(a.report, "w").write(md)
     if a.json:
         json.dump({"results": results, "totals": [totals(results, r) for r in ("dev", "eval")],
-                   "pairs": pairs}, open(a.json, "w"))
+                   "words": word_rows}, open(a.json, "w"))
 
 
 if __name__ == "__main__":
