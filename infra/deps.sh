@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
   libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
   libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data
   libpq-dev libhiredis-dev libnats-dev libzip-dev)
-TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema postgresql redis-server nats-server chromium)
+TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema python3-numpy postgresql redis-server nats-server chromium)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
 BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark

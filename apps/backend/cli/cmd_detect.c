@@ -19,7 +19,7 @@
 static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
-    "                        [--features-out FILE.json] [--transcript FILE]\n"
+    "                        [--features-out FILE.json [--event-inputs]] [--transcript FILE]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
     "crowd noise, scene cuts and motion per 100 ms (kept in the feature store under the file's\n"
     "content hash, so another profile, or the same bytes elsewhere, is instant), an\n"
@@ -33,6 +33,8 @@ static const char *detect_help =
     "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --no-cache            decode even when features are stored, and store nothing\n"
     "  --features-out FILE   also write the feature track as JSON (for training and debugging)\n"
+    "  --event-inputs        with --features-out: also the audio-event classifier's inputs per\n"
+    "                        100 ms (always decodes; apps/ai/training/train_audio_events.py)\n"
     "  --transcript FILE     what is said (transcript .json from `clipforge transcribe`, or\n"
     "                        .srt/.vtt captions): speech rate, pauses, emphasis and the profile's\n"
     "                        keywords weigh in, and no span starts or ends inside a word\n"
@@ -42,7 +44,7 @@ static const char *detect_help =
 typedef struct detect_args {
     const char *input, *profile, *model_version, *engine, *features_out, *transcript;
     int64_t top, threads;
-    bool json, no_cache;
+    bool json, no_cache, event_inputs;
 } detect_args;
 
 static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
@@ -65,6 +67,7 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
         if (!strcmp(f, "--json")) { a->json = true; continue; }
         if (!strcmp(f, "--no-cache")) { a->no_cache = true; continue; }
+        if (!strcmp(f, "--event-inputs")) { a->event_inputs = true; continue; }
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(f, valued[k]);
         if (!known) return cf_cli_usage_error("detect", "unknown option '%s'", f);
@@ -82,6 +85,8 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         if (rc) return rc;
     }
     if (!a->input) return cf_cli_usage_error("detect", "--input FILE is required");
+    if (a->event_inputs && !a->features_out)
+        return cf_cli_usage_error("detect", "--event-inputs needs --features-out FILE");
     if (a->profile && !cf_hl_profile_known(a->profile))
         return cf_cli_usage_error("detect", "unknown profile '%s' (generic, podcast, sports, gaming, "
                                             "lecture, music)", a->profile);
@@ -133,7 +138,9 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     char *cache = a->no_cache ? NULL : cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
     char note[512] = "";
     cf_hl_options o = {.features = {.threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
-                                    .cache_dir = cache, .skip_loop_filter = true},
+                                    .cache_dir = cache, .skip_loop_filter = true,
+                                    .models_dir = cfg->highlight_models_dir,
+                                    .keep_event_inputs = a->event_inputs},
                        .paths = {.profiles_dir = cfg->highlight_profiles_dir,
                                  .models_dir = cfg->highlight_models_dir},
                        .engine = a->engine, .note = note, .note_len = sizeof note};

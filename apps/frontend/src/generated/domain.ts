@@ -71,6 +71,34 @@ export const ArtifactSchema = z
   });
 export type ArtifactInput = z.input<typeof ArtifactSchema>;
 
+/** What the audio-event classifier hears: speech, music, a crowd (cheering, roar), applause, laughter, silence, or other noise. */
+export const AudioEventClassValues = ['speech', 'music', 'crowd', 'applause', 'laughter', 'silence', 'noise'] as const;
+export type AudioEventClass = (typeof AudioEventClassValues)[number];
+export const AudioEventClassSchema = z.enum(AudioEventClassValues);
+
+/** A stretch [start_ms, end_ms) of one audio class: adjacent 500 ms decisions of the same class merged; confidence is the class's mean probability over the stretch. */
+export interface AudioEvent {
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer > 0; > start_ms */
+  end_ms: number;
+  class: AudioEventClass;
+  /** between 0 and 1 */
+  confidence: number;
+}
+export const AudioEventSchema = z
+  .strictObject({
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().gt(0),
+    class: AudioEventClassSchema,
+    confidence: z.number().min(0).max(1),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms > v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
+  });
+export type AudioEventInput = z.input<typeof AudioEventSchema>;
+
 /** How one stage or one clip of an autoclip run ended. */
 export const AutoclipStatusValues = ['succeeded', 'failed', 'skipped', 'cancelled'] as const;
 export type AutoclipStatus = (typeof AutoclipStatusValues)[number];
@@ -591,6 +619,8 @@ export interface HighlightDetectionResult {
   /** at most 64 members */
   confidence_summary?: Record<string, number>;
   score_curve?: ScoreCurve;
+  /** at most 100000 items; default [] */
+  audio_events: AudioEvent[];
 }
 export const HighlightDetectionResultSchema = z
   .strictObject({
@@ -601,6 +631,7 @@ export const HighlightDetectionResultSchema = z
     inference_ms: z.number().int().min(0),
     confidence_summary: record(z.number(), 64).optional(),
     score_curve: ScoreCurveSchema.optional(),
+    audio_events: z.array(AudioEventSchema).max(100000).default([]),
   });
 export type HighlightDetectionResultInput = z.input<typeof HighlightDetectionResultSchema>;
 
@@ -1520,6 +1551,7 @@ export type TranscriptionResultInput = z.input<typeof TranscriptionResultSchema>
 /** Fails to compile when an interface differs from what its validator produces. */
 export type GeneratedTypesAgree = [
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
+  Expect<Same<AudioEvent, z.output<typeof AudioEventSchema>>>,
   Expect<Same<AutoclipClip, z.output<typeof AutoclipClipSchema>>>,
   Expect<Same<AutoclipRequest, z.output<typeof AutoclipRequestSchema>>>,
   Expect<Same<AutoclipStage, z.output<typeof AutoclipStageSchema>>>,
@@ -1579,6 +1611,8 @@ export type GeneratedTypesAgree = [
 export const schemas = {
   ArtifactKind: ArtifactKindSchema,
   Artifact: ArtifactSchema,
+  AudioEventClass: AudioEventClassSchema,
+  AudioEvent: AudioEventSchema,
   AutoclipStatus: AutoclipStatusSchema,
   AutoclipClip: AutoclipClipSchema,
   DetectionProfile: DetectionProfileSchema,

@@ -12,6 +12,7 @@ import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../compon
 import { FilmstripTrack } from '../components/FilmstripTrack';
 import { filmstripOf } from '../components/MediaThumb';
 import { Waveform, type PeaksState } from '../components/Waveform';
+import { AudioEventsBand } from '../components/AudioEventsBand';
 import {
   HighlightDetectionResultSchema,
   TranscriptionResultSchema,
@@ -317,8 +318,9 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
       <div className="tracks" data-testid="review-tracks">
         <Waveform peaks={peaks} scores={scores} source={curve ? 'detector' : 'spans'} threshold={curve?.threshold}
           progress={durationMs ? currentMs / durationMs : 0} />
-        {/* Further bands over the same time axis (audio events, ...) go here, between the
-            waveform and the spans. */}
+        {data.result.audio_events?.length ? (
+          <AudioEventsBand events={data.result.audio_events} durationMs={durationMs} onSeek={seek} />
+        ) : null}
         {durationMs > 0 ? (
           <Timeline
             durationMs={durationMs}

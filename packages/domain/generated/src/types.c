@@ -23,6 +23,22 @@ bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out) {
     return false;
 }
 
+static const char *const audio_event_class_names[] = {"speech", "music", "crowd", "applause", "laughter", "silence", "noise"};
+
+const char *cf_audio_event_class_to_string(cf_audio_event_class v) {
+    return (size_t)v < CF_AUDIO_EVENT_CLASS_COUNT ? audio_event_class_names[v] : NULL;
+}
+
+bool cf_audio_event_class_from_string(const char *s, cf_audio_event_class *out) {
+    for (size_t i = 0; s && i < CF_AUDIO_EVENT_CLASS_COUNT; i++) {
+        if (strcmp(s, audio_event_class_names[i]) == 0) {
+            *out = (cf_audio_event_class)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const autoclip_status_names[] = {"succeeded", "failed", "skipped", "cancelled"};
 
 const char *cf_autoclip_status_to_string(cf_autoclip_status v) {
@@ -392,6 +408,86 @@ void cf_artifact_init(cf_artifact *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_artifact(v);
+}
+
+static cf_err parse_audio_event(const json_t *j, const char *path, cf_audio_event *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "class", "confidence"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms > 0))
+        return cfd_fail(err, p, "must be > 0");
+    if ((rc = cfd_member(j, "class", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, audio_event_class_names, CF_AUDIO_EVENT_CLASS_COUNT, &k, err))) return rc;
+        out->class = (cf_audio_event_class)k;
+    }
+    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
+    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_audio_event(const cf_audio_event *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "class", json_string(cf_audio_event_class_to_string(v->class)))) goto fail;
+    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_audio_event(cf_audio_event *v) {
+    (void)v;
+}
+
+static void init_audio_event(cf_audio_event *v) {
+    (void)v;
+}
+
+cf_err cf_audio_event_from_json(const json_t *j, cf_audio_event *out, cf_error *err) {
+    return cf_audio_event_from_json_at(j, "", out, err);
+}
+
+cf_err cf_audio_event_from_json_at(const json_t *j, const char *path, cf_audio_event *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_audio_event: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_audio_event(j, path ? path : "", out, err);
+    if (rc) cf_audio_event_free(out);
+    return rc;
+}
+
+json_t *cf_audio_event_to_json(const cf_audio_event *v) {
+    return v ? emit_audio_event(v) : NULL;
+}
+
+void cf_audio_event_free(cf_audio_event *v) {
+    if (!v) return;
+    release_audio_event(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_audio_event_init(cf_audio_event *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_audio_event(v);
 }
 
 static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
@@ -2264,11 +2360,11 @@ void cf_score_curve_init(cf_score_curve *v) {
 }
 
 static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve"};
+    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve", "audio_events"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "highlights", false, path, p, &v, err))) return rc;
@@ -2306,6 +2402,23 @@ static cf_err parse_highlight_detection_result(const json_t *j, const char *path
         if (!out->score_curve) return cfd_no_memory(err, p);
         if ((rc = parse_score_curve(v, p, out->score_curve, err))) return rc;
     }
+    if ((rc = cfd_member(j, "audio_events", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 100000, &n, err))) return rc;
+            if (n) {
+                out->audio_events = calloc(n, sizeof *out->audio_events);
+                if (!out->audio_events) return cfd_no_memory(err, p);
+                out->n_audio_events = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_audio_event(json_array_get(v, k), pi, &out->audio_events[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -2324,6 +2437,12 @@ static json_t *emit_highlight_detection_result(const cf_highlight_detection_resu
     if (cfd_put(o, "inference_ms", json_integer(v->inference_ms))) goto fail;
     if (v->confidence_summary && cfd_put(o, "confidence_summary", cfd_ref(v->confidence_summary))) goto fail;
     if (v->score_curve && cfd_put(o, "score_curve", emit_score_curve(v->score_curve))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "audio_events", a)) goto fail;
+        for (size_t k = 0; k < v->n_audio_events; k++)
+            if (cfd_append(a, emit_audio_event(&v->audio_events[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -2340,6 +2459,9 @@ static void release_highlight_detection_result(cf_highlight_detection_result *v)
     json_decref(v->confidence_summary);
     if (v->score_curve) release_score_curve(v->score_curve);
     free(v->score_curve);
+    for (size_t k = 0; k < v->n_audio_events; k++)
+        release_audio_event(&v->audio_events[k]);
+    free(v->audio_events);
 }
 
 static void init_highlight_detection_result(cf_highlight_detection_result *v) {
@@ -5784,6 +5906,18 @@ static void any_free_artifact(void *v) {
     cf_artifact_free(v);
 }
 
+static cf_err any_from_json_audio_event(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_audio_event_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_audio_event(const void *v) {
+    return cf_audio_event_to_json(v);
+}
+
+static void any_free_audio_event(void *v) {
+    cf_audio_event_free(v);
+}
+
 static cf_err any_from_json_autoclip_clip(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_autoclip_clip_from_json_at(j, path, out, err);
 }
@@ -6410,6 +6544,7 @@ static void any_free_transcription_result(void *v) {
 
 static const cf_domain_type domain_types[] = {
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
+    {"AudioEvent", sizeof(cf_audio_event), any_from_json_audio_event, any_to_json_audio_event, any_free_audio_event},
     {"AutoclipClip", sizeof(cf_autoclip_clip), any_from_json_autoclip_clip, any_to_json_autoclip_clip, any_free_autoclip_clip},
     {"AutoclipRequest", sizeof(cf_autoclip_request), any_from_json_autoclip_request, any_to_json_autoclip_request, any_free_autoclip_request},
     {"AutoclipResult", sizeof(cf_autoclip_result), any_from_json_autoclip_result, any_to_json_autoclip_result, any_free_autoclip_result},

@@ -9,7 +9,13 @@
  *    flatness (Wiener entropy 200-7000 Hz of the spectrum tilted +3 dB/octave, so that pink noise,
  *    closer to real crowds than white, reads as flat as white does), flux (mean positive change of the log spectrum) and
  *    onsets (flux over an adaptive threshold), speech-band and high-band energy ratios;
- *  - the zero-crossing rate. */
+ *  - the zero-crossing rate;
+ *  - for the audio-event classifier (audio_events.c): 16 mel band energies (triangular filters
+ *    60-7800 Hz on the same spectra), each frame's energy (the 40 Hz envelope whose 2-8 Hz
+ *    modulation marks syllables) and harmonicity: the highest normalised autocorrelation at lags
+ *    of 80-400 Hz pitch, from the inverse transform of the power spectrum (one more 512-point
+ *    transform per frame instead of a time-domain autocorrelation), divided by the Hann window's
+ *    own autocorrelation so that long lags are not penalised. */
 #include "audio_analysis.h"
 
 #include <libavutil/mem.h>
@@ -25,6 +31,10 @@
 #define HISTORY FFT_N /* samples of the previous hop kept for frames that straddle hops */
 #define NBINS (FFT_N / 2 + 1)
 #define BIN_HZ ((double)CF_AUDIO_RATE / FFT_N)
+#define MEL_LO_HZ 60.0
+#define MEL_HI_HZ 7800.0
+#define LAG_MIN (CF_AUDIO_RATE / 400) /* 400 Hz */
+#define LAG_MAX (CF_AUDIO_RATE / 80)  /* 80 Hz */
 
 typedef struct biquad {
     double b0, b1, b2, a1, a2;
@@ -35,13 +45,18 @@ struct audio_analyzer {
     audio_hop_fn on_hop;
     void *user;
     biquad shelf, highpass;
-    AVTXContext *tx;
-    av_tx_fn tx_fn;
+    AVTXContext *tx, *itx;
+    av_tx_fn tx_fn, itx_fn;
     float *buf;    /* HISTORY + CF_AUDIO_HOP samples: previous tail, then the current hop */
     size_t fill;   /* samples of the current hop in buf */
     float *frame;  /* windowed frame (FFT input) */
-    AVComplexFloat *spec;
+    AVComplexFloat *spec, *pspec; /* spectrum; power spectrum (inverse transform input) */
+    float *acorr;                 /* autocorrelation of the frame (FFT_N + 2) */
     float *window;
+    float win_acorr[LAG_MAX + 1]; /* the window's own autocorrelation, normalised */
+    float mel[CF_AUDIO_BANDS][NBINS]; /* triangular filter weights */
+    int mel_lo[CF_AUDIO_BANDS], mel_hi[CF_AUDIO_BANDS]; /* bins [lo, hi) with weight */
+    double band_acc[CF_AUDIO_BANDS], harm_acc;
     float *prev_logp; /* previous frame's log power per bin */
     bool have_prev;
     double flux_mean; /* running mean of frame flux for the onset threshold */
@@ -82,6 +97,40 @@ static inline double biquad_step(biquad *q, double x) {
     return y;
 }
 
+static double hz_to_mel(double hz) { return 2595.0 * log10(1.0 + hz / 700.0); }
+static double mel_to_hz(double mel) { return 700.0 * (pow(10.0, mel / 2595.0) - 1.0); }
+
+/* Triangular mel filters: band b rises from edge b to b + 1 and falls to b + 2. */
+static void design_mel(audio_analyzer *a) {
+    double lo = hz_to_mel(MEL_LO_HZ), step = (hz_to_mel(MEL_HI_HZ) - lo) / (CF_AUDIO_BANDS + 1);
+    for (int b = 0; b < CF_AUDIO_BANDS; b++) {
+        double f0 = mel_to_hz(lo + step * b), f1 = mel_to_hz(lo + step * (b + 1)),
+               f2 = mel_to_hz(lo + step * (b + 2));
+        a->mel_lo[b] = NBINS, a->mel_hi[b] = 0;
+        for (int k = 0; k < NBINS; k++) {
+            double f = k * BIN_HZ, w = f <= f0 || f >= f2 ? 0 : f < f1 ? (f - f0) / (f1 - f0) : (f2 - f) / (f2 - f1);
+            a->mel[b][k] = (float)w;
+            if (w > 0 && k < a->mel_lo[b]) a->mel_lo[b] = k;
+            if (w > 0) a->mel_hi[b] = k + 1;
+        }
+        if (a->mel_hi[b] <= a->mel_lo[b]) { /* narrower than a bin: the nearest one */
+            int k = (int)lround(f1 / BIN_HZ);
+            a->mel_lo[b] = k, a->mel_hi[b] = k + 1, a->mel[b][k] = 1.0f;
+        }
+    }
+}
+
+static void design_window(audio_analyzer *a) {
+    for (int i = 0; i < FFT_N; i++) a->window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FFT_N));
+    double r0 = 0;
+    for (int i = 0; i < FFT_N; i++) r0 += (double)a->window[i] * a->window[i];
+    for (int lag = 0; lag <= LAG_MAX; lag++) {
+        double r = 0;
+        for (int i = 0; i + lag < FFT_N; i++) r += (double)a->window[i] * a->window[i + lag];
+        a->win_acorr[lag] = (float)(r / r0);
+    }
+}
+
 cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out, cf_error *err) {
     audio_analyzer *a = calloc(1, sizeof *a);
     if (!a) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio analysis: out of memory");
@@ -92,17 +141,21 @@ cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out,
     a->buf = calloc(HISTORY + CF_AUDIO_HOP, sizeof *a->buf);
     a->frame = av_malloc(sizeof(float) * (FFT_N + 2));
     a->spec = av_malloc(sizeof(AVComplexFloat) * NBINS);
+    a->pspec = av_malloc(sizeof(AVComplexFloat) * NBINS);
+    a->acorr = av_malloc(sizeof(float) * (FFT_N + 2));
     a->window = malloc(sizeof(float) * FFT_N);
     a->prev_logp = calloc(NBINS, sizeof(float));
     float scale = 1.0f;
     int ret = -1;
-    if (a->buf && a->frame && a->spec && a->window && a->prev_logp)
+    if (a->buf && a->frame && a->spec && a->pspec && a->acorr && a->window && a->prev_logp)
         ret = av_tx_init(&a->tx, &a->tx_fn, AV_TX_FLOAT_RDFT, 0, FFT_N, &scale, 0);
+    if (ret >= 0) ret = av_tx_init(&a->itx, &a->itx_fn, AV_TX_FLOAT_RDFT, 1, FFT_N, &scale, 0);
     if (ret < 0) {
         audio_analyzer_free(a);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "audio analysis: cannot set up the FFT (%d)", ret);
     }
-    for (int i = 0; i < FFT_N; i++) a->window[i] = (float)(0.5 - 0.5 * cos(2.0 * M_PI * i / FFT_N));
+    design_window(a);
+    design_mel(a);
     *out = a;
     return CF_OK;
 }
@@ -110,18 +163,42 @@ cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out,
 void audio_analyzer_free(audio_analyzer *a) {
     if (!a) return;
     av_tx_uninit(&a->tx);
+    av_tx_uninit(&a->itx);
     free(a->buf);
     av_free(a->frame);
     av_free(a->spec);
+    av_free(a->pspec);
+    av_free(a->acorr);
     free(a->window);
     free(a->prev_logp);
     free(a);
 }
 
 typedef struct frame_stats {
-    double flatness, flux, speech_ratio, high_ratio;
+    double flatness, flux, speech_ratio, high_ratio, energy;
     bool onset;
 } frame_stats;
+
+/* Adds the frame's mel band energies to the hop's sums (a->pspec holds the power spectrum). */
+static void accumulate_bands(audio_analyzer *a) {
+    for (int b = 0; b < CF_AUDIO_BANDS; b++) {
+        double e = 0;
+        for (int k = a->mel_lo[b]; k < a->mel_hi[b]; k++) e += a->mel[b][k] * a->pspec[k].re;
+        a->band_acc[b] += e;
+    }
+}
+
+/* Normalised autocorrelation peak at pitch lags, 0..1 (0 for a frame without energy). */
+static double frame_harmonicity(audio_analyzer *a) {
+    a->itx_fn(a->itx, a->acorr, a->pspec, sizeof(AVComplexFloat));
+    double r0 = a->acorr[0], best = 0;
+    if (r0 <= 1e-6) return 0;
+    for (int lag = LAG_MIN; lag <= LAG_MAX; lag++) {
+        double r = a->acorr[lag] / (r0 * a->win_acorr[lag]);
+        if (r > best) best = r;
+    }
+    return best > 1 ? 1 : best;
+}
 
 /* One spectral frame starting at src (FFT_N samples). */
 static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
@@ -133,6 +210,7 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
     for (int k = 0; k < NBINS; k++) {
         double p = (double)a->spec[k].re * a->spec[k].re + (double)a->spec[k].im * a->spec[k].im;
         double logp = 10.0 * log10(p + 1e-9);
+        a->pspec[k] = (AVComplexFloat){(float)p, 0.0f};
         if (k >= lo_all) e_all += p;
         if (k >= lo_sp && k < hi_sp) e_sp += p;
         if (k >= hi_sp) e_hi += p;
@@ -154,6 +232,9 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
     s.flux = a->have_prev ? flux / nflat : 0.0;
     s.speech_ratio = e_all > 1e-9 ? e_sp / e_all : 0.0;
     s.high_ratio = e_all > 1e-9 ? e_hi / e_all : 0.0;
+    s.energy = e_all;
+    accumulate_bands(a);
+    a->harm_acc += frame_harmonicity(a);
     /* onset: flux well over its running mean, counted once per rise */
     bool over = a->have_prev && s.flux > 2.0 && s.flux > 1.8 * a->flux_mean;
     s.onset = over && !a->last_onset;
@@ -185,7 +266,14 @@ static void finish_hop(audio_analyzer *a) {
         sp += s.speech_ratio;
         hi += s.high_ratio;
         h.onsets += s.onset;
+        h.frame_db[f] = (float)(10.0 * log10(s.energy + 1e-9));
     }
+    for (int b = 0; b < CF_AUDIO_BANDS; b++) {
+        h.band_db[b] = (float)(10.0 * log10(a->band_acc[b] / FRAMES_PER_HOP + 1e-9));
+        a->band_acc[b] = 0;
+    }
+    h.harmonicity = (float)(a->harm_acc / FRAMES_PER_HOP);
+    a->harm_acc = 0;
     h.flatness = (float)(flat / FRAMES_PER_HOP);
     h.flux = (float)(flux / FRAMES_PER_HOP);
     h.speech_ratio = (float)(sp / FRAMES_PER_HOP);

@@ -110,6 +110,7 @@ cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_h
     memset(out, 0, sizeof *out);
     cf_hl_options o = {0};
     if (opts) o = *opts;
+    if (!o.features.models_dir) o.features.models_dir = o.paths.models_dir; /* audio events */
     cf_transcript own = {0};
     cf_feature_track *track = NULL;
     cf_err rc = validate(req, err);

@@ -202,6 +202,7 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
                                         (json_int_t)st.candidates);
     if (!out->highlights || !out->confidence_summary || !out->score_curve)
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc) rc = cf_audio_events_from_track(in->track, &out->audio_events, &out->n_audio_events, err);
     for (size_t i = 0; !rc && i < n; i++) {
         cf_highlight_span *h = &out->highlights[out->n_highlights++];
         h->start_ms = spans[i].start_ms;

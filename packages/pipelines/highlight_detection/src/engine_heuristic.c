@@ -3,7 +3,9 @@
  * Each profile signal turns one feature into evidence 0..1 (a clamped linear ramp between lo and
  * hi) worth at most its weight; evidence combines as a noisy-OR, score = 1 - prod(1 - w e), so
  * one strong signal (a crowd eruption) can carry a moment alone and several weaker ones add up,
- * while the scale stays absolute (comparable across media). Profiles are data files
+ * while the scale stays absolute (comparable across media). A signal may require an audio event
+ * (loudness counts when speech, a crowd, applause or laughter is heard, not music alone) or
+ * only support others (motion and cuts count when something else agrees). Profiles are data files
  * (profile.c); the model version is "heuristic-<profile version>". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +58,9 @@ static cf_err h_detect(void *self, const cf_hl_detect_input *in, cf_highlight_de
     float *score = malloc(n * sizeof *score);
     if (!score) return cf_error_set(err, CF_ERR_NO_MEMORY, "heuristic engine: out of memory");
     for (size_t i = 0; i < n; i++) {
-        double miss = 1.0;
-        for (size_t k = 0; k < p.n_signals; k++)
-            miss *= 1.0 - p.signals[k].weight * hl_signal_evidence(&p.signals[k], in->track, i);
+        double miss = 1.0, e[HL_MAX_SIGNALS];
+        hl_signals_evidence(p.signals, p.n_signals, in->track, i, e);
+        for (size_t k = 0; k < p.n_signals; k++) miss *= 1.0 - p.signals[k].weight * e[k];
         score[i] = (float)(1.0 - miss);
     }
     rc = hl_emit(in, score, &p, p.span.min_score, p.signals, p.n_signals, out, err);

@@ -3,7 +3,8 @@
  *
  * The key is a 64-bit FNV-1a hash of the file's real path, size, modification time (ns), the
  * extractor version and the feature count: editing or replacing the file, or changing what the
- * features mean, misses the cache. The file is a small header and the float rows, native byte
+ * features mean, misses the cache; so does a track whose audio-event columns came from another
+ * model than the one now installed (its version is in the header). The file is a small header and the float rows, native byte
  * order (the cache is local to the machine), written to a temp file and renamed into place. */
 #include "feature_cache.h"
 
@@ -23,6 +24,7 @@ typedef struct cache_header {
     uint64_t n_hops;
     int64_t duration_ms;
     double integrated_lufs;
+    char events_model[48];
 } cache_header;
 
 enum { FLAG_AUDIO = 1, FLAG_VIDEO = 2 };
@@ -56,7 +58,7 @@ char *cf_feature_cache_path(const char *cache_dir, const char *path) {
     return out;
 }
 
-cf_err feature_cache_load(const char *file, cf_feature_track **out) {
+cf_err feature_cache_load(const char *file, const char *events_model, cf_feature_track **out) {
     FILE *f = fopen(file, "rb");
     if (!f) return CF_ERR_NOT_FOUND;
     cache_header h;
@@ -64,7 +66,8 @@ cf_err feature_cache_load(const char *file, cf_feature_track **out) {
     cf_err rc = CF_ERR_NOT_FOUND;
     if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, "CFFT", 4) != 0 ||
         h.version != CF_FEATURES_VERSION || h.n_features != CF_FEAT_COUNT ||
-        h.hop_ms != CF_HL_HOP_MS || h.n_hops == 0 || h.n_hops > (1u << 26))
+        h.hop_ms != CF_HL_HOP_MS || h.n_hops == 0 || h.n_hops > (1u << 26) ||
+        strncmp(h.events_model, events_model, sizeof h.events_model) != 0)
         goto end;
     if (!(t = calloc(1, sizeof *t)) || !(t->v = malloc(h.n_hops * CF_FEAT_COUNT * sizeof(float))))
         goto end;
@@ -76,6 +79,8 @@ cf_err feature_cache_load(const char *file, cf_feature_track **out) {
     t->has_audio = h.flags & FLAG_AUDIO;
     t->has_video = h.flags & FLAG_VIDEO;
     t->from_cache = true;
+    memcpy(t->events_model, h.events_model, sizeof t->events_model);
+    t->events_model[sizeof t->events_model - 1] = '\0';
     *out = t;
     t = NULL;
     rc = CF_OK;
@@ -102,6 +107,7 @@ cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error
                       .flags = (t->has_audio ? FLAG_AUDIO : 0) | (t->has_video ? FLAG_VIDEO : 0),
                       .n_hops = t->n_hops, .duration_ms = t->duration_ms,
                       .integrated_lufs = t->integrated_lufs};
+    memcpy(h.events_model, t->events_model, sizeof h.events_model);
     FILE *f = fopen(tmp, "wb");
     bool ok = f && fwrite(&h, sizeof h, 1, f) == 1 &&
               fwrite(t->v, sizeof(float) * CF_FEAT_COUNT, t->n_hops, f) == t->n_hops;

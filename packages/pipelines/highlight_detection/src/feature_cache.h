@@ -5,10 +5,11 @@
 #include "clipforge/highlight.h"
 
 /* Bumped whenever extraction changes what a feature means: old files then stop matching. */
-#define CF_FEATURES_VERSION 2
+#define CF_FEATURES_VERSION 3
 
-/* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale or unreadable (never fatal). */
-cf_err feature_cache_load(const char *file, cf_feature_track **out);
+/* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale, made with another audio-events
+ * model than events_model ("" = none) or unreadable (never fatal). */
+cf_err feature_cache_load(const char *file, const char *events_model, cf_feature_track **out);
 /* Writes the track atomically (temp file + rename), creating the directory. */
 cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err);
 

@@ -9,6 +9,7 @@
 #include "feature_math.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,15 +109,34 @@ static void count_window(const float *x, float *y, size_t n, size_t half, float 
 
 #define COL(f) (cols + (size_t)(f) * n)
 
-static void derive_audio(const feature_inputs *in, float *cols, double *integ) {
+/* The audio-event columns (and inputs, when asked for) from the raw hops. */
+static cf_err derive_events(const feature_inputs *in, const float *hop_lufs, float *cols,
+                            cf_feature_track *t, cf_error *err) {
+    size_t n = in->n;
+    if (in->keep_event_inputs && !(t->event_inputs = malloc(n * EV_N_INPUTS * sizeof *t->event_inputs)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
+    if (t->event_inputs) t->n_event_inputs = EV_N_INPUTS;
+    if (!in->events && !t->event_inputs) return CF_OK;
+    if (in->events) snprintf(t->events_model, sizeof t->events_model, "%s", ev_model_version(in->events));
+    return ev_classify_track(in->events, in->audio, hop_lufs, n, COL(CF_FEAT_EV_SPEECH), n,
+                             t->event_inputs, err);
+}
+
+static cf_err derive_audio(const feature_inputs *in, float *cols, cf_feature_track *t, cf_error *err) {
+    double *integ = &t->integrated_lufs;
+    cf_err rc = CF_OK;
     size_t n = in->n;
     float *hop_lufs = malloc(n * sizeof *hop_lufs), *tmp = malloc(n * sizeof *tmp);
     float *sp = malloc(n * sizeof *sp), *cr = malloc(n * sizeof *cr);
-    if (!hop_lufs || !tmp || !sp || !cr) goto end;
+    if (!hop_lufs || !tmp || !sp || !cr) {
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
+        goto end;
+    }
+    for (size_t i = 0; i < n; i++) hop_lufs[i] = (float)cf_lufs_from_power(in->audio[i].kpower);
+    if ((rc = derive_events(in, hop_lufs, cols, t, err)) != CF_OK) goto end;
     for (size_t i = 0; i < n; i++) {
         COL(CF_FEAT_LOUD_M)[i] = window_lufs(in, i, 2, 1);
         COL(CF_FEAT_LOUD_S)[i] = window_lufs(in, i, 15, 14);
-        hop_lufs[i] = (float)cf_lufs_from_power(in->audio[i].kpower);
         audio_shape(&in->audio[i], hop_lufs[i], &sp[i], &cr[i]);
         COL(CF_FEAT_FLUX)[i] = in->audio[i].flux;
         COL(CF_FEAT_FLATNESS)[i] = in->audio[i].flatness;
@@ -138,6 +158,7 @@ static void derive_audio(const feature_inputs *in, float *cols, double *integ) {
         COL(CF_FEAT_EXCITED)[i] = sp[i] * clampf((COL(CF_FEAT_LOUD_REL_LOCAL)[i] - 2.0f) / 8.0f, 0, 1);
 end:
     free(hop_lufs), free(tmp), free(sp), free(cr);
+    return rc;
 }
 
 static void derive_video(const feature_inputs *in, float *cols) {
@@ -175,12 +196,19 @@ cf_err features_finalize(const feature_inputs *in, cf_feature_track **out, cf_er
     t->has_audio = in->has_audio;
     t->has_video = in->has_video;
     t->integrated_lufs = -70.0;
-    if (in->has_audio) derive_audio(in, cols, &t->integrated_lufs);
-    else for (size_t i = 0; i < n; i++) COL(CF_FEAT_LOUD_M)[i] = COL(CF_FEAT_LOUD_S)[i] = -120.0f;
+    cf_err rc = in->has_audio ? derive_audio(in, cols, t, err) : CF_OK;
+    if (rc) {
+        free(cols);
+        cf_feature_track_free(t);
+        return rc;
+    }
+    if (!in->has_audio)
+        for (size_t i = 0; i < n; i++) COL(CF_FEAT_LOUD_M)[i] = COL(CF_FEAT_LOUD_S)[i] = -120.0f;
     if (in->has_video) derive_video(in, cols);
     t->v = malloc(n * CF_FEAT_COUNT * sizeof *t->v);
     if (!t->v) {
-        free(t), free(cols);
+        free(cols);
+        cf_feature_track_free(t);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
     }
     for (size_t i = 0; i < n; i++) /* column-major while deriving, row-major to store */

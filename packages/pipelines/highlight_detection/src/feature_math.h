@@ -5,6 +5,7 @@
 #define CF_FEATURE_MATH_H
 
 #include "audio_analysis.h"
+#include "audio_events.h"
 #include "clipforge/highlight.h"
 
 typedef struct video_hop {
@@ -18,6 +19,8 @@ typedef struct feature_inputs {
     audio_hop *audio;
     bool *audio_ok;
     video_hop *video;
+    const ev_model *events;  /* optional: fills the EV_* columns */
+    bool keep_event_inputs;  /* keep the classifier's inputs in the track */
 } feature_inputs;
 
 /* Allocates *out (cf_feature_track_free) with n hops of derived features. */

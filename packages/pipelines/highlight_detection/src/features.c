@@ -4,9 +4,10 @@
  * audio is resampled to 16 kHz mono float and measured per 100 ms hop (audio_analysis.c), video
  * frames are reduced to a 64x36 luma thumbnail and measured per frame (video_analysis.c). When
  * the pass ends, finalize() turns the raw per-hop measurements into the features of
- * CF_FEATURE_MAP: loudness over centred windows, baselines, rates, likelihoods. The cache
- * (feature_cache.c) sits in front of all this. Settings: cf_feature_options (threads, cache_dir,
- * skip_loop_filter). */
+ * CF_FEATURE_MAP: loudness over centred windows, baselines, rates, likelihoods, and the
+ * audio-event classifier's probabilities (audio_events.c, model from models_dir). The cache
+ * (feature_cache.c) sits in front of all this; a track made with another audio-events model is
+ * a miss. Settings: cf_feature_options (threads, cache_dir, skip_loop_filter, models_dir). */
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
@@ -17,8 +18,10 @@
 #include <time.h>
 
 #include "audio_analysis.h"
+#include "audio_events.h"
 #include "feature_cache.h"
 #include "feature_math.h"
+#include "profile.h"
 #include "video_analysis.h"
 
 typedef struct raw_hop {
@@ -304,8 +307,8 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static cf_err decode_track(const char *path, const cf_feature_options *o, cf_progress *progress,
-                           cf_feature_track **out, cf_error *err) {
+static cf_err decode_track(const char *path, const cf_feature_options *o, const ev_model *events,
+                           cf_progress *progress, cf_feature_track **out, cf_error *err) {
     double t0 = now_ms();
     pass p = {.path = path, .astream = -1, .vstream = -1, .progress = progress};
     cf_err rc = pass_open(&p, o, err);
@@ -314,7 +317,8 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, cf_pro
         size_t n = p.n_hops;
         if (p.duration_ms > 0 && (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
             n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS); /* drop resampler pad */
-        feature_inputs in = {.n = n, .has_audio = p.astream >= 0, .has_video = p.vstream >= 0};
+        feature_inputs in = {.n = n, .has_audio = p.astream >= 0, .has_video = p.vstream >= 0,
+                             .events = events, .keep_event_inputs = o && o->keep_event_inputs};
         in.audio = calloc(n, sizeof *in.audio);
         in.audio_ok = calloc(n, sizeof *in.audio_ok);
         in.video = calloc(n, sizeof *in.video);
@@ -345,20 +349,40 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, cf_pro
     return rc;
 }
 
+/* The audio-events model of models_dir; *m stays NULL when there is none (detection goes on
+ * without events), a malformed one is an error. */
+static cf_err events_model(const cf_feature_options *opts, ev_model **m, cf_error *err) {
+    cf_hl_paths paths = {.models_dir = opts ? opts->models_dir : NULL};
+    cf_error e;
+    cf_err rc = ev_model_load(hl_models_dir(&paths), m, &e);
+    if (rc == CF_ERR_NOT_FOUND) return CF_OK;
+    if (rc) *err = e;
+    return rc;
+}
+
 cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_progress *progress,
                            cf_feature_track **out, cf_error *err) {
     *out = NULL;
     if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file given");
     if (strncmp(path, "file://", 7) == 0) path += 7;
-    const char *dir = opts && opts->cache_dir && *opts->cache_dir ? opts->cache_dir : NULL;
+    ev_model *events = NULL;
+    cf_err rc = events_model(opts, &events, err);
+    if (rc) return rc;
+    bool keep = opts && opts->keep_event_inputs;
+    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep ? opts->cache_dir : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
-    if (dir && !cache) return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: no such file", path);
-    if (cache && feature_cache_load(cache, out) == CF_OK) {
+    if (dir && !cache) {
+        ev_model_free(events);
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: no such file", path);
+    }
+    if (cache && feature_cache_load(cache, events ? ev_model_version(events) : "", out) == CF_OK) {
         free(cache);
+        ev_model_free(events);
         cf_progress_report(progress, 0.95, "cached");
         return CF_OK;
     }
-    cf_err rc = decode_track(path, opts, progress, out, err);
+    rc = decode_track(path, opts, events, progress, out, err);
+    ev_model_free(events);
     if (rc == CF_OK && cache) {
         cf_error ignored;
         /* a cache that cannot be written costs a decode next time, nothing more */
@@ -371,7 +395,20 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
 void cf_feature_track_free(cf_feature_track *t) {
     if (!t) return;
     free(t->v);
+    free(t->event_inputs);
     free(t);
+}
+
+static json_t *event_inputs_json(const cf_feature_track *t) {
+    json_t *names = json_array(), *rows = json_array();
+    for (size_t f = 0; f < t->n_event_inputs; f++) json_array_append_new(names, json_string(ev_input_names[f]));
+    for (size_t i = 0; i < t->n_hops; i++) {
+        json_t *row = json_array();
+        for (size_t f = 0; f < t->n_event_inputs; f++)
+            json_array_append_new(row, json_real(round(t->event_inputs[i * t->n_event_inputs + f] * 1e4) / 1e4));
+        json_array_append_new(rows, row);
+    }
+    return json_pack("{s:o, s:o}", "names", names, "rows", rows);
 }
 
 json_t *cf_feature_track_to_json(const cf_feature_track *t) {
@@ -383,8 +420,10 @@ json_t *cf_feature_track_to_json(const cf_feature_track *t) {
             json_array_append_new(row, json_real(round(cf_feat(t, i, f) * 1e4) / 1e4));
         json_array_append_new(rows, row);
     }
-    return json_pack("{s:i, s:I, s:b, s:b, s:f, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
-                     (json_int_t)t->duration_ms, "has_audio", t->has_audio, "has_video",
-                     t->has_video, "integrated_lufs", t->integrated_lufs, "features", names, "rows",
-                     rows);
+    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms,
+                          "duration_ms", (json_int_t)t->duration_ms, "has_audio", t->has_audio,
+                          "has_video", t->has_video, "integrated_lufs", t->integrated_lufs,
+                          "events_model", t->events_model, "features", names, "rows", rows);
+    if (j && t->event_inputs) json_object_set_new(j, "event_inputs", event_inputs_json(t));
+    return j;
 }

@@ -36,17 +36,38 @@ const char *hl_models_dir(const cf_hl_paths *paths) {
 
 const char *cf_hl_models_dir(const cf_hl_paths *paths) { return hl_models_dir(paths); }
 
+/* "requires": ["speech", "crowd"] into a bit set of classes. */
+static cf_err load_requires(const json_t *j, const char *path, hl_signal *s, cf_error *err) {
+    const json_t *r = json_object_get(j, "requires");
+    if (!r) return CF_OK;
+    if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > CF_AUDIO_EVENT_CLASS_COUNT)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires: an array of audio-event classes", path);
+    for (size_t i = 0; i < json_array_size(r); i++) {
+        cf_audio_event_class c;
+        const char *name = json_string_value(json_array_get(r, i));
+        if (!name || !cf_audio_event_class_from_string(name, &c))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires[%zu]: unknown audio-event class", path, i);
+        s->requires |= 1u << c;
+    }
+    return CF_OK;
+}
+
 static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err) {
     char path[64];
     snprintf(path, sizeof path, "signals[%zu]", i);
     const char *feature = NULL, *label = "highlight";
+    bool support = false;
     cf_err rc = cf_json_get_string(j, "feature", false, &feature, path, err);
     if (!rc) rc = cf_json_get_number(j, "weight", false, &s->weight, path, err);
     if (!rc) rc = cf_json_get_number(j, "lo", false, &s->lo, path, err);
     if (!rc) rc = cf_json_get_number(j, "hi", false, &s->hi, path, err);
     if (!rc && cf_json_get_string(j, "label", true, &label, path, err) == CF_ERR_INVALID_ARGUMENT)
         rc = CF_ERR_INVALID_ARGUMENT;
+    if (!rc && cf_json_get_bool(j, "support", true, &support, path, err) == CF_ERR_INVALID_ARGUMENT)
+        rc = CF_ERR_INVALID_ARGUMENT;
+    if (!rc) rc = load_requires(j, path, s, err);
     if (rc) return rc;
+    s->support = support;
     if ((s->feature = cf_feature_find(feature)) < 0)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.feature: unknown feature '%s'", path, feature);
     if (!(s->weight >= 0 && s->weight <= 1))
@@ -133,4 +154,30 @@ cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_er
 double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t hop) {
     double e = (cf_feat(t, hop, s->feature) - s->lo) / (s->hi - s->lo);
     return e < 0 ? 0 : e > 1 ? 1 : e;
+}
+
+/* How much of the required classes is heard at hop: twice their summed probability, at most 1
+ * (a class the classifier gives half its belief to is there). */
+static double presence(const cf_feature_track *t, size_t hop, unsigned classes) {
+    double p = 0;
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++)
+        if (classes & (1u << c)) p += cf_feat(t, hop, CF_FEAT_EV_SPEECH + c);
+    return p >= 0.5 ? 1.0 : 2.0 * p;
+}
+
+void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t, size_t hop, double *e) {
+    bool events = t->events_model[0] != '\0';
+    for (size_t k = 0; k < n; k++) {
+        e[k] = hl_signal_evidence(&s[k], t, hop);
+        if (events && s[k].requires) e[k] *= presence(t, hop, s[k].requires);
+    }
+    /* a supporting signal counts as far as the strongest other signal reaches 0.5 */
+    double other[HL_MAX_SIGNALS];
+    for (size_t k = 0; k < n; k++) {
+        other[k] = 0;
+        for (size_t j = 0; j < n; j++)
+            if (j != k && s[j].feature != s[k].feature && e[j] > other[k]) other[k] = e[j];
+    }
+    for (size_t k = 0; k < n; k++)
+        if (s[k].support) e[k] *= other[k] >= 0.5 ? 1.0 : 2.0 * other[k];
 }

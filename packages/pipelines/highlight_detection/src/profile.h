@@ -11,11 +11,16 @@
 #define HL_MAX_SIGNALS 16
 #define HL_MAX_KEYWORDS 64
 
-/* One signal: evidence = clamp((feature - lo) / (hi - lo), 0, 1), worth at most weight. */
+/* One signal: evidence = clamp((feature - lo) / (hi - lo), 0, 1), worth at most weight.
+ * requires (a bit set of audio-event classes): the evidence counts only as far as one of those
+ * classes is heard (loudness is not excitement when it is music). support: the evidence counts
+ * only as far as another signal agrees (motion and cuts alone are not a moment). */
 typedef struct hl_signal {
     int feature; /* cf_feature_id */
     double weight, lo, hi;
     char label[32];
+    unsigned requires; /* 1u << cf_audio_event_class; 0 = none */
+    bool support;
 } hl_signal;
 
 typedef struct hl_span_params {
@@ -39,8 +44,11 @@ typedef struct hl_profile {
  * naming the field when the file is malformed. */
 cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_error *err);
 
-/* Evidence 0..1 of signal s at one hop. */
+/* Evidence 0..1 of signal s at one hop, before requires and support. */
 double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t hop);
+/* Evidence 0..1 of each of n signals at one hop into e[n], with requires and support applied
+ * (requires only when the track has audio events). */
+void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t, size_t hop, double *e);
 
 /* Directory defaults: the CLIPFORGE_HIGHLIGHT_* environment, else the source tree. */
 const char *hl_profiles_dir(const cf_hl_paths *paths);

@@ -24,10 +24,56 @@ static double span_max(const cf_feature_track *t, const hl_span *s, int f) {
     return m;
 }
 
-static double span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *g) {
-    double sum = 0;
-    for (size_t k = s->start; k < s->end; k++) sum += hl_signal_evidence(g, t, k);
-    return s->end > s->start ? sum / (double)(s->end - s->start) : 0;
+/* Mean evidence of each signal inside the span (requires and support applied) into mean[n]. */
+static void span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
+                          size_t n, double *mean) {
+    double e[HL_MAX_SIGNALS];
+    for (size_t i = 0; i < n; i++) mean[i] = 0;
+    for (size_t k = s->start; k < s->end; k++) {
+        hl_signals_evidence(signals, n, t, k, e);
+        for (size_t i = 0; i < n; i++) mean[i] += e[i];
+    }
+    for (size_t i = 0; s->end > s->start && i < n; i++) mean[i] /= (double)(s->end - s->start);
+}
+
+/* Seconds of the span in which class c is the likeliest audio event. */
+static double event_seconds(const cf_feature_track *t, const hl_span *s, int c) {
+    size_t hops = 0;
+    for (size_t k = s->start; k < s->end; k++) {
+        int best = 0;
+        for (int j = 1; j < CF_AUDIO_EVENT_CLASS_COUNT; j++)
+            if (cf_feat(t, k, CF_FEAT_EV_SPEECH + j) > cf_feat(t, k, CF_FEAT_EV_SPEECH + best)) best = j;
+        hops += best == c;
+    }
+    return (double)hops * CF_HL_HOP_MS / 1000.0;
+}
+
+/* The first hop of the span where class c is the likeliest event (s->end when none). */
+static size_t event_onset(const cf_feature_track *t, const hl_span *s, int c) {
+    for (size_t k = s->start; k < s->end; k++) {
+        int best = 0;
+        for (int j = 1; j < CF_AUDIO_EVENT_CLASS_COUNT; j++)
+            if (cf_feat(t, k, CF_FEAT_EV_SPEECH + j) > cf_feat(t, k, CF_FEAT_EV_SPEECH + best)) best = j;
+        if (best == c) return k;
+    }
+    return s->end;
+}
+
+/* "crowd cheering for 6 s", "laughter for 3 s after speech" (speech in the 5 s before it). */
+static void describe_event(const cf_feature_track *t, const hl_span *s, int c, char *buf, size_t len) {
+    static const char *const what[CF_AUDIO_EVENT_CLASS_COUNT] = {
+        "speech", "music", "crowd cheering", "applause", "laughter", "silence", "noise"};
+    double secs = event_seconds(t, s, c);
+    if (c == CF_AUDIO_EVENT_CLASS_LAUGHTER) {
+        size_t on = event_onset(t, s, c), from = on > 50 ? on - 50 : 0, speech = 0;
+        for (size_t k = from; k < on && k < t->n_hops; k++) speech += cf_feat(t, k, CF_FEAT_EV_SPEECH) > 0.5f;
+        if (speech >= 10) {
+            snprintf(buf, len, "laughter for %.0f s after speech (a punchline?)", secs < 1 ? 1 : secs);
+            return;
+        }
+    }
+    if (secs >= 1) snprintf(buf, len, "%s for %.0f s", what[c], secs);
+    else snprintf(buf, len, "%s heard (%.0f%% likely)", what[c], 100 * span_max(t, s, CF_FEAT_EV_SPEECH + c));
 }
 
 static int count_cuts(const cf_feature_track *t, const hl_span *s) {
@@ -77,6 +123,9 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
     double v = span_mean(t, s, f), loud = span_mean(t, s, CF_FEAT_LOUD_REL_LOCAL);
     double secs = (double)(s->end - s->start) * CF_HL_HOP_MS / 1000.0;
     switch (f) {
+    case CF_FEAT_EV_SPEECH: case CF_FEAT_EV_MUSIC: case CF_FEAT_EV_CROWD: case CF_FEAT_EV_APPLAUSE:
+    case CF_FEAT_EV_LAUGHTER: case CF_FEAT_EV_SILENCE: case CF_FEAT_EV_NOISE:
+        describe_event(t, s, f - CF_FEAT_EV_SPEECH, buf, len); break;
     case CF_FEAT_CROWD:
         snprintf(buf, len, "crowd noise %+.0f dB over baseline (%.0f%% of the span)", loud, v * 100); break;
     case CF_FEAT_EXCITED:
@@ -115,8 +164,9 @@ cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *
                   cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
     size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
+    span_evidence(t, s, signals, n, contrib);
     for (size_t i = 0; i < n; i++) {
-        contrib[i] = signals[i].weight * span_evidence(t, s, &signals[i]);
+        contrib[i] *= signals[i].weight;
         order[i] = i;
     }
     for (size_t i = 1; i < n; i++) /* insertion sort, at most 16 */

@@ -13,6 +13,7 @@
 #include <libavutil/log.h>
 
 #include "audio_analysis.h"
+#include "audio_events.h"
 #include "clipforge/fs.h"
 #include "clipforge/highlight.h"
 
@@ -66,6 +67,105 @@ static void test_white_noise_is_flat_and_broadband(void **state) {
     assert_true(c.hops[10].flatness > 0.35); /* tilted +3 dB/octave, white reads a little less flat */
     assert_true(c.hops[10].high_ratio > 0.4);   /* 3.4-8 kHz holds ~58% of white noise */
     assert_true(c.hops[10].speech_ratio < 0.45);
+}
+
+/* A voiced 200 Hz harmonic tone reads periodic; noise does not; the mel bands hold its energy. */
+static float harmonic_200(int i) {
+    float x = 0;
+    for (int k = 1; k <= 8; k++) x += 0.05f / k * sinf(2.0f * (float)M_PI * 200.0f * k * i / CF_AUDIO_RATE);
+    return x;
+}
+
+static void test_harmonicity_and_bands(void **state) {
+    (void)state;
+    collect tone = {0}, hiss = {0};
+    push_signal(&tone, harmonic_200, CF_AUDIO_RATE * 2);
+    srand(3);
+    push_signal(&hiss, noise, CF_AUDIO_RATE * 2);
+    assert_true(tone.hops[10].harmonicity > 0.8f);
+    assert_true(hiss.hops[10].harmonicity < 0.5f);
+    /* a 200 Hz fundamental: the band around 200 Hz is far louder than the top band */
+    assert_true(tone.hops[10].band_db[1] > tone.hops[10].band_db[15] + 20.0f);
+    /* white noise rises with band width: the top band is louder than the lowest */
+    assert_true(hiss.hops[10].band_db[15] > hiss.hops[10].band_db[0]);
+}
+
+/* The classifier's inputs do not depend on the gain, except the level itself. */
+static void test_event_inputs_ignore_gain(void **state) {
+    (void)state;
+    collect c = {0};
+    srand(5);
+    push_signal(&c, harmonic_200, CF_AUDIO_RATE * 2);
+    audio_hop loud[20], quiet[20];
+    float lufs_l[20], lufs_q[20], xl[EV_N_INPUTS], xq[EV_N_INPUTS];
+    for (int i = 0; i < 20; i++) {
+        loud[i] = quiet[i] = c.hops[i];
+        for (int b = 0; b < CF_AUDIO_BANDS; b++) quiet[i].band_db[b] -= 20;
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++) quiet[i].frame_db[f] -= 20;
+        lufs_l[i] = -20, lufs_q[i] = -40;
+    }
+    ev_inputs(loud, lufs_l, 20, 10, xl);
+    ev_inputs(quiet, lufs_q, 20, 10, xq);
+    for (int k = 0; k < EV_N_INPUTS; k++) {
+        if (!strcmp(ev_input_names[k], "level")) assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
+        else assert_true(fabsf(xl[k] - xq[k]) < 1e-3f);
+    }
+}
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The shipped model loads; a model that names other inputs is refused, naming the field. */
+static void test_event_model_checks_its_inputs(void **state) {
+    (void)state;
+    ev_model *m = NULL;
+    cf_error err;
+    assert_int_equal(ev_model_load(CF_HL_DEFAULT_MODELS_DIR, &m, &err), CF_OK);
+    assert_non_null(strstr(ev_model_version(m), "audio-events-"));
+    float x[EV_N_INPUTS] = {0}, p[CF_AUDIO_EVENT_CLASS_COUNT];
+    ev_classify(m, x, p);
+    float sum = 0;
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) sum += p[c];
+    assert_true(fabsf(sum - 1.0f) < 1e-4f);
+    ev_model_free(m);
+    char *dir = cf_path_join(g_dir, "models"), *file = cf_path_join(dir, "audio-events-v9.json");
+    assert_int_equal(cf_mkdir_p(dir, &err), CF_OK);
+    write_text(file, "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
+                     "\"silence\", \"noise\"], \"inputs\": [\"loudness\"]}");
+    assert_int_equal(ev_model_load(dir, &m, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "inputs"));
+    assert_non_null(strstr(err.msg, "audio-events-v9.json"));
+    char *none = cf_path_join(g_dir, "no-models");
+    assert_int_equal(ev_model_load(none, &m, &err), CF_ERR_NOT_FOUND);
+    free(dir), free(file), free(none);
+}
+
+/* A track made with one audio-events model is not served from the cache to another. */
+static void test_cache_misses_on_another_events_model(void **state) {
+    (void)state;
+    char *cache = cf_path_join(g_dir, "cache-ev");
+    cf_feature_options o = {.threads = 1, .cache_dir = cache};
+    cf_feature_track *a = NULL, *b = NULL;
+    cf_error err;
+    assert_int_equal(cf_features_extract(g_media, &o, NULL, &a, &err), CF_OK);
+    assert_true(a->events_model[0] != '\0');
+    char *empty = cf_path_join(g_dir, "empty-models");
+    assert_int_equal(cf_mkdir_p(empty, &err), CF_OK);
+    o.models_dir = empty; /* no model here: the cached track's events are stale */
+    assert_int_equal(cf_features_extract(g_media, &o, NULL, &b, &err), CF_OK);
+    assert_false(b->from_cache);
+    assert_string_equal(b->events_model, "");
+    cf_audio_event *ev = NULL;
+    size_t n = 1;
+    assert_int_equal(cf_audio_events_from_track(b, &ev, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_feature_track_free(a), cf_feature_track_free(b);
+    free(cache), free(empty);
 }
 
 static int run(const char *cmd) {
@@ -128,6 +228,26 @@ static void test_one_pass_finds_cut_and_crowd_burst(void **state) {
     assert_true(cf_feat(t, 150, CF_FEAT_MOTION) < 0.1f); /* white does not */
     assert_true(cf_feat(t, 150, CF_FEAT_BRIGHTNESS) > 230.0f);
     assert_false(t->from_cache);
+    /* audio events: a probability per class at every hop, merged into 500 ms-aligned events */
+    assert_true(t->events_model[0] != '\0');
+    for (size_t i = 0; i < t->n_hops; i += 7) {
+        float sum = 0;
+        for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) sum += cf_feat(t, i, CF_FEAT_EV_SPEECH + c);
+        assert_true(fabsf(sum - 1.0f) < 1e-3f);
+    }
+    cf_audio_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_audio_events_from_track(t, &ev, &n, &err), CF_OK);
+    assert_true(n >= 1);
+    assert_int_equal(ev[0].start_ms, 0);
+    assert_int_equal(ev[n - 1].end_ms, t->duration_ms);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ev[i].start_ms % 500, 0);
+        assert_true(ev[i].confidence > 0 && ev[i].confidence <= 1);
+        if (i) assert_int_equal(ev[i].start_ms, ev[i - 1].end_ms);
+        if (i) assert_true(ev[i].class != ev[i - 1].class); /* adjacent decisions merged */
+    }
+    free(ev);
     cf_feature_track_free(t);
 }
 
@@ -191,6 +311,10 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loudness_of_sine_is_calibrated),
         cmocka_unit_test(test_white_noise_is_flat_and_broadband),
+        cmocka_unit_test(test_harmonicity_and_bands),
+        cmocka_unit_test(test_event_inputs_ignore_gain),
+        cmocka_unit_test(test_event_model_checks_its_inputs),
+        cmocka_unit_test(test_cache_misses_on_another_events_model),
         cmocka_unit_test(test_one_pass_finds_cut_and_crowd_burst),
         cmocka_unit_test(test_cache_hit_skips_decode),
         cmocka_unit_test(test_bad_media_fails_cleanly),

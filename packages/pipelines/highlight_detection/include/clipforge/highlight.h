@@ -27,8 +27,10 @@
 
 /* X(ID, name, meaning). Append only: the order is the on-disk column order of cached tracks and
  * the input order of learned models (which name their features and are checked against these).
- * The last four come from a transcript: they are 0 in a decoded (and cached) track and filled
- * per detection when a transcript is given (keywords depend on the profile). */
+ * SPEECH_RATE..KEYWORDS come from a transcript: they are 0 in a decoded (and cached) track and
+ * filled per detection when a transcript is given (keywords depend on the profile). EV_* are the
+ * audio-event classifier's class probabilities (0 when no audio-events model was found), in the
+ * order of the domain enum cf_audio_event_class (CF_FEAT_EV_SPEECH + class). */
 #define CF_FEATURE_MAP(X)                                                                   \
     X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")               \
     X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                      \
@@ -49,7 +51,14 @@
     X(SPEECH_RATE, "speech_rate", "transcript words per minute over 5 s around the hop")   \
     X(PAUSE, "pause", "length of the transcript pause (>= 300 ms) the hop lies in, ms")    \
     X(EMPHASIS, "emphasis", "level of the word under the hop over the mean word, dB")      \
-    X(KEYWORDS, "keywords", "profile keywords said within 2.5 s of the hop")
+    X(KEYWORDS, "keywords", "profile keywords said within 2.5 s of the hop")                 \
+    X(EV_SPEECH, "event_speech", "audio events: probability of speech 0..1")                \
+    X(EV_MUSIC, "event_music", "audio events: probability of music 0..1")                   \
+    X(EV_CROWD, "event_crowd", "audio events: probability of a crowd (cheering, roar) 0..1") \
+    X(EV_APPLAUSE, "event_applause", "audio events: probability of applause 0..1")          \
+    X(EV_LAUGHTER, "event_laughter", "audio events: probability of laughter 0..1")          \
+    X(EV_SILENCE, "event_silence", "audio events: probability of silence 0..1")             \
+    X(EV_NOISE, "event_noise", "audio events: probability of other noise 0..1")
 
 typedef enum cf_feature_id {
 #define CF_FEATURE_ENUM(id, name, help) CF_FEAT_##id,
@@ -73,6 +82,11 @@ typedef struct cf_feature_track {
     double decode_ms;        /* wall time of the decode pass that produced it (0 when cached) */
     bool from_cache;
     bool has_transcript;     /* the transcript columns are filled (pauses then come from words) */
+    char events_model[48];   /* audio-events model that filled the EV_* columns; "" = none */
+    /* Only when cf_feature_options.keep_event_inputs asked for them on a decode: the classifier's
+     * input vectors, n_hops rows of n_event_inputs values (for training). */
+    float *event_inputs;
+    size_t n_event_inputs;
 } cf_feature_track;
 
 static inline float cf_feat(const cf_feature_track *t, size_t hop, cf_feature_id id) {
@@ -83,6 +97,10 @@ typedef struct cf_feature_options {
     int threads;             /* decoder threads, 0 = auto */
     const char *cache_dir;   /* where tracks are cached; NULL or "" = no cache */
     bool skip_loop_filter;   /* cheaper H.264/HEVC decode for analysis (default on in the CLI) */
+    /* where audio-events-<v>.json is found; NULL = CLIPFORGE_HIGHLIGHT_MODELS_DIR, else the
+     * source tree's apps/ai/models */
+    const char *models_dir;
+    bool keep_event_inputs;  /* decode (no cache) and keep the classifier's inputs in the track */
 } cf_feature_options;
 
 /* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,
@@ -101,8 +119,16 @@ char *cf_feature_cache_path(const char *cache_dir, const char *path);
 /* The extractor version: bumped whenever extraction changes what a feature means, so tracks
  * stored by an older extractor are not mistaken for current ones. */
 int cf_features_version(void);
-/* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}. */
+/* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}, plus
+ * "events_model" and, when kept, "event_inputs": {"names": [...], "rows": [[...], ...]}. */
 json_t *cf_feature_track_to_json(const cf_feature_track *t);
+
+/* The track's audio events: one decision per 500 ms (the mean class probabilities of its hops,
+ * the likeliest class and its probability as confidence), adjacent decisions of one class merged
+ * (confidence = their mean). *out is malloc'd (the caller frees it); NULL and *n = 0 when the
+ * track has no events. */
+cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n,
+                                  cf_error *err);
 
 /* Transcript words' times. When present, span boundaries never fall inside a word. */
 typedef struct cf_hl_word {

@@ -45,6 +45,23 @@ const char *cf_artifact_kind_to_string(cf_artifact_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out);
 
+/* What the audio-event classifier hears: speech, music, a crowd (cheering, roar), applause,
+ * laughter, silence, or other noise. */
+typedef enum cf_audio_event_class {
+    CF_AUDIO_EVENT_CLASS_SPEECH, /* "speech" */
+    CF_AUDIO_EVENT_CLASS_MUSIC, /* "music" */
+    CF_AUDIO_EVENT_CLASS_CROWD, /* "crowd" */
+    CF_AUDIO_EVENT_CLASS_APPLAUSE, /* "applause" */
+    CF_AUDIO_EVENT_CLASS_LAUGHTER, /* "laughter" */
+    CF_AUDIO_EVENT_CLASS_SILENCE, /* "silence" */
+    CF_AUDIO_EVENT_CLASS_NOISE, /* "noise" */
+} cf_audio_event_class;
+#define CF_AUDIO_EVENT_CLASS_COUNT 7
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_audio_event_class_to_string(cf_audio_event_class v);
+/* Finds the value named s; false when there is none. */
+bool cf_audio_event_class_from_string(const char *s, cf_audio_event_class *out);
+
 /* How one stage or one clip of an autoclip run ended. */
 typedef enum cf_autoclip_status {
     CF_AUTOCLIP_STATUS_SUCCEEDED, /* "succeeded" */
@@ -285,6 +302,20 @@ cf_err cf_artifact_from_json_at(const json_t *j, const char *path, cf_artifact *
 json_t *cf_artifact_to_json(const cf_artifact *v);
 void cf_artifact_free(cf_artifact *v);
 void cf_artifact_init(cf_artifact *v);
+
+/* AudioEvent: A stretch [start_ms, end_ms) of one audio class: adjacent 500 ms decisions of
+ * the same class merged; confidence is the class's mean probability over the stretch. */
+typedef struct cf_audio_event {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* > 0; > start_ms */
+    cf_audio_event_class class;
+    double confidence;  /* between 0 and 1 */
+} cf_audio_event;
+cf_err cf_audio_event_from_json(const json_t *j, cf_audio_event *out, cf_error *err);
+cf_err cf_audio_event_from_json_at(const json_t *j, const char *path, cf_audio_event *out, cf_error *err);
+json_t *cf_audio_event_to_json(const cf_audio_event *v);
+void cf_audio_event_free(cf_audio_event *v);
+void cf_audio_event_init(cf_audio_event *v);
 
 /* AutoclipClip: One short of an autoclip run: the highlight span it shows, why it was picked,
  * its title and the files delivered, or why it failed. */
@@ -606,6 +637,8 @@ typedef struct cf_highlight_detection_result {
     int64_t inference_ms;  /* >= 0 */
     json_t *confidence_summary;  /* owned reference, NULL when absent */
     cf_score_curve *score_curve;  /* NULL when absent */
+    cf_audio_event *audio_events;
+    size_t n_audio_events;  /* at most 100000 items; default [] */
 } cf_highlight_detection_result;
 cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err);
 cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err);

@@ -1,0 +1,351 @@
+/* audio_events.c — the audio-event classifier: inputs from the decode pass's raw measurements,
+ * a small multilayer perceptron from a model file, class probabilities per hop.
+ *
+ * Inputs describe 1.1 s around the hop (EV_HALF_WINDOW hops each side): the mean spectral shape
+ * (16 mel bands minus their mean, so gain does not matter) and how much each band moves, the
+ * level and its spread (silence is the only class that depends on the absolute level), flatness,
+ * flux, zero-crossing rate, band ratios and onsets, harmonicity (voiced speech, song and laughter
+ * are periodic; crowds, applause and noise are not), the share of the 40 Hz energy envelope's
+ * modulation at 2-8 Hz (syllables: speech and laughter), and how fast the spectral shape changes
+ * from hop to hop. The model file (apps/ai/training/train_audio_events.py writes it) names its
+ * inputs and classes; both must equal this extractor's, so that a model and the code cannot
+ * silently disagree. Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
+#include "audio_events.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/json.h"
+
+#define MAX_LAYERS 3
+#define MAX_UNITS 128
+#define ENV_FRAMES ((2 * EV_HALF_WINDOW + 1) * CF_AUDIO_FRAMES)
+#define ENV_BINS 21 /* modulation frequencies k / 1.1 s, k = 1..21: up to ~19 Hz */
+
+_Static_assert(CF_AUDIO_FRAMES * 400 == CF_AUDIO_HOP, "frames per hop");
+_Static_assert(CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH + 1 == CF_AUDIO_EVENT_CLASS_COUNT &&
+                   CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH == CF_AUDIO_EVENT_CLASS_NOISE,
+               "one event column per class, in the class order");
+
+const char *const ev_input_names[] = {
+#define EV_INPUT_NAME(name) name,
+    EV_INPUT_MAP(EV_INPUT_NAME)
+#undef EV_INPUT_NAME
+};
+
+typedef enum { ACT_RELU, ACT_TANH, ACT_SOFTMAX } activation;
+
+typedef struct ev_layer {
+    size_t n_in, n_out;
+    float *w; /* n_in x n_out, row-major by input */
+    float *b;
+    activation act;
+} ev_layer;
+
+struct ev_model {
+    char version[48];
+    float mean[EV_N_INPUTS], inv_std[EV_N_INPUTS];
+    ev_layer layers[MAX_LAYERS];
+    size_t n_layers;
+};
+
+const char *ev_model_version(const ev_model *m) { return m->version; }
+
+void ev_model_free(ev_model *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->n_layers; i++) free(m->layers[i].w), free(m->layers[i].b);
+    free(m);
+}
+
+/* The newest audio-events-<v>.json in dir (version order) into version. */
+static bool newest_version(const char *dir, char *version, size_t len) {
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    struct dirent *e;
+    bool found = false;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "audio-events-", 13) != 0 || n < 19 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        char v[48];
+        snprintf(v, sizeof v, "%.*s", (int)(n - 18), e->d_name + 13);
+        if (!found || strverscmp(v, version) > 0) snprintf(version, len, "%s", v), found = true;
+    }
+    closedir(d);
+    return found;
+}
+
+static cf_err number_array(const json_t *a, size_t n, float *out, const char *what, cf_error *err) {
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be an array of %zu numbers", what, n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(a, i);
+        if (!json_is_number(v) || !isfinite(json_number_value(v)))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s[%zu]: not a finite number", what, i);
+        out[i] = (float)json_number_value(v);
+    }
+    return CF_OK;
+}
+
+static cf_err check_names(const json_t *a, const char *const *names, size_t n, const char *what,
+                          cf_error *err) {
+    if (!json_is_array(a) || json_array_size(a) != n)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must list the %zu of this extractor", what, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s || strcmp(s, names[i]) != 0)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s[%zu]: '%s', this extractor has '%s'", what,
+                                i, s ? s : "?", names[i]);
+    }
+    return CF_OK;
+}
+
+static cf_err parse_layer(const json_t *j, size_t i, size_t n_in, ev_layer *l, cf_error *err) {
+    char path[64];
+    snprintf(path, sizeof path, "layers[%zu]", i);
+    const json_t *w = json_object_get(j, "weights"), *b = json_object_get(j, "bias");
+    const char *act = NULL;
+    cf_err rc = cf_json_get_string(j, "activation", false, &act, path, err);
+    if (rc) return rc;
+    if (!strcmp(act, "relu")) l->act = ACT_RELU;
+    else if (!strcmp(act, "tanh")) l->act = ACT_TANH;
+    else if (!strcmp(act, "softmax")) l->act = ACT_SOFTMAX;
+    else return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.activation: relu, tanh or softmax", path);
+    size_t n_out = json_array_size(b);
+    if (!json_is_array(w) || json_array_size(w) != n_in || n_out == 0 || n_out > MAX_UNITS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "%s: weights must be %zu rows (one per input), bias 1..%d values", path, n_in, MAX_UNITS);
+    l->n_in = n_in, l->n_out = n_out;
+    l->w = malloc(n_in * n_out * sizeof *l->w);
+    l->b = malloc(n_out * sizeof *l->b);
+    if (!l->w || !l->b) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char what[96];
+    snprintf(what, sizeof what, "%s.bias", path);
+    rc = number_array(b, n_out, l->b, what, err);
+    for (size_t r = 0; !rc && r < n_in; r++) {
+        snprintf(what, sizeof what, "%s.weights[%zu]", path, r);
+        rc = number_array(json_array_get(w, r), n_out, l->w + r * n_out, what, err);
+    }
+    return rc;
+}
+
+static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
+    const char *classes[CF_AUDIO_EVENT_CLASS_COUNT];
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) classes[c] = cf_audio_event_class_to_string(c);
+    float std[EV_N_INPUTS];
+    const json_t *layers = json_object_get(j, "layers");
+    cf_err rc = check_names(json_object_get(j, "classes"), classes, CF_AUDIO_EVENT_CLASS_COUNT, "classes", err);
+    if (!rc) rc = check_names(json_object_get(j, "inputs"), ev_input_names, EV_N_INPUTS, "inputs", err);
+    if (!rc) rc = number_array(json_object_get(j, "mean"), EV_N_INPUTS, m->mean, "mean", err);
+    if (!rc) rc = number_array(json_object_get(j, "std"), EV_N_INPUTS, std, "std", err);
+    for (size_t i = 0; !rc && i < EV_N_INPUTS; i++) {
+        if (!(std[i] > 0)) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "std[%zu]: must be > 0", i);
+        m->inv_std[i] = 1.0f / std[i];
+    }
+    if (!rc && (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > MAX_LAYERS))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "layers: an array of 1..%d", MAX_LAYERS);
+    size_t n_in = EV_N_INPUTS;
+    for (size_t i = 0; !rc && i < json_array_size(layers); i++) {
+        rc = parse_layer(json_array_get(layers, i), i, n_in, &m->layers[i], err);
+        m->n_layers = i + 1; /* freed by ev_model_free even when it failed halfway */
+        n_in = m->layers[i].n_out;
+    }
+    if (!rc && (n_in != CF_AUDIO_EVENT_CLASS_COUNT || m->layers[m->n_layers - 1].act != ACT_SOFTMAX))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "layers: the last must be a softmax over the %d classes",
+                          CF_AUDIO_EVENT_CLASS_COUNT);
+    return rc;
+}
+
+cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
+    *out = NULL;
+    char version[48];
+    const char *env = getenv("CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION");
+    if (env && *env) snprintf(version, sizeof version, "%s", env);
+    else if (!newest_version(models_dir, version, sizeof version))
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "no audio-events model in %s", models_dir);
+    if (strchr(version, '/'))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad audio-events model version '%s'", version);
+    char file[4096];
+    snprintf(file, sizeof file, "%s/audio-events-%s.json", models_dir, version);
+    cf_error jerr;
+    json_t *j = cf_json_load_file(file, 4 << 20, 16, &jerr);
+    if (!j) return cf_error_set(err, jerr.code, "audio-events model: %s", jerr.msg);
+    ev_model *m = calloc(1, sizeof *m);
+    cf_err rc = m ? parse_model(j, m, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    json_decref(j);
+    if (rc) {
+        ev_model_free(m);
+        cf_error_prefix(err, "audio-events model %s", file);
+        return rc;
+    }
+    snprintf(m->version, sizeof m->version, "audio-events-%.32s", version);
+    *out = m;
+    return CF_OK;
+}
+
+/* ---- inputs ---------------------------------------------------------------------------------- */
+
+typedef struct stat_acc {
+    double sum, sq;
+} stat_acc;
+
+static inline void acc_add(stat_acc *a, double x) { a->sum += x, a->sq += x * x; }
+static inline double acc_mean(const stat_acc *a, double n) { return a->sum / n; }
+static inline double acc_std(const stat_acc *a, double n) {
+    double m = a->sum / n, v = a->sq / n - m * m;
+    return v > 0 ? sqrt(v) : 0;
+}
+
+static float cosv[ENV_BINS][ENV_FRAMES], sinv[ENV_BINS][ENV_FRAMES];
+static pthread_once_t dft_once = PTHREAD_ONCE_INIT;
+
+static void dft_tables(void) {
+    for (int k = 0; k < ENV_BINS; k++)
+        for (int t = 0; t < ENV_FRAMES; t++) {
+            double ph = 2.0 * M_PI * (k + 1) * t / ENV_FRAMES;
+            cosv[k][t] = (float)cos(ph), sinv[k][t] = (float)sin(ph);
+        }
+}
+
+/* Share of the envelope's modulation energy at 2-8 Hz among 0.9-19 Hz. */
+static double modulation_4hz(const float *env) {
+    pthread_once(&dft_once, dft_tables);
+    double mean = 0, band = 0, total = 0;
+    for (int t = 0; t < ENV_FRAMES; t++) mean += env[t];
+    mean /= ENV_FRAMES;
+    const double window_s = ENV_FRAMES * 0.025;
+    for (int k = 0; k < ENV_BINS; k++) {
+        double re = 0, im = 0;
+        for (int t = 0; t < ENV_FRAMES; t++) re += (env[t] - mean) * cosv[k][t], im += (env[t] - mean) * sinv[k][t];
+        double p = re * re + im * im, hz = (k + 1) / window_s;
+        total += p;
+        if (hz >= 2.0 && hz <= 8.0) band += p;
+    }
+    return total > 1e-9 ? band / total : 0;
+}
+
+void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
+    stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0},
+             flux = {0}, zcr = {0}, harm = {0};
+    double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9;
+    float env[ENV_FRAMES], prev[CF_AUDIO_BANDS];
+    const double nw = 2 * EV_HALF_WINDOW + 1;
+    for (int w = 0; w < (int)nw; w++) {
+        long k = (long)i + w - EV_HALF_WINDOW;
+        const audio_hop *h = &hops[k < 0 ? 0 : k >= (long)n ? (long)n - 1 : k];
+        float l = hop_lufs[k < 0 ? 0 : k >= (long)n ? (long)n - 1 : k];
+        double mean_db = 0;
+        for (int b = 0; b < CF_AUDIO_BANDS; b++) mean_db += h->band_db[b];
+        mean_db /= CF_AUDIO_BANDS;
+        for (int b = 0; b < CF_AUDIO_BANDS; b++) {
+            float s = h->band_db[b] - (float)mean_db;
+            acc_add(&band[b], h->band_db[b]);
+            acc_add(&shape[b], s);
+            if (w) change += fabsf(s - prev[b]) / CF_AUDIO_BANDS;
+            prev[b] = s;
+        }
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++) env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f];
+        acc_add(&level, l), acc_add(&flat, h->flatness), acc_add(&flux, h->flux), acc_add(&zcr, h->zcr);
+        acc_add(&harm, h->harmonicity);
+        lmin = fmin(lmin, l), lmax = fmax(lmax, l);
+        hi += h->high_ratio, sp += h->speech_ratio, onsets += h->onsets, voiced += h->harmonicity > 0.6f;
+    }
+    float *o = x;
+    for (int b = 0; b < CF_AUDIO_BANDS; b++) *o++ = (float)acc_mean(&shape[b], nw);
+    for (int b = 0; b < CF_AUDIO_BANDS; b++) *o++ = (float)acc_std(&band[b], nw);
+    *o++ = (float)acc_mean(&level, nw), *o++ = (float)acc_std(&level, nw), *o++ = (float)(lmax - lmin);
+    *o++ = (float)acc_mean(&flat, nw), *o++ = (float)acc_std(&flat, nw);
+    *o++ = (float)acc_mean(&flux, nw), *o++ = (float)acc_std(&flux, nw);
+    *o++ = (float)acc_mean(&zcr, nw), *o++ = (float)acc_std(&zcr, nw);
+    *o++ = (float)(hi / nw), *o++ = (float)(sp / nw), *o++ = (float)(onsets / (nw * 0.1));
+    *o++ = (float)acc_mean(&harm, nw), *o++ = (float)acc_std(&harm, nw), *o++ = (float)(voiced / nw);
+    *o++ = (float)modulation_4hz(env);
+    *o++ = (float)(change / (nw - 1));
+}
+
+/* ---- classification -------------------------------------------------------------------------- */
+
+void ev_classify(const ev_model *m, const float *x, float *p) {
+    float a[MAX_UNITS], b[MAX_UNITS];
+    for (size_t i = 0; i < EV_N_INPUTS; i++) a[i] = (x[i] - m->mean[i]) * m->inv_std[i];
+    float *in = a, *out = b;
+    for (size_t li = 0; li < m->n_layers; li++) {
+        const ev_layer *l = &m->layers[li];
+        for (size_t o = 0; o < l->n_out; o++) out[o] = l->b[o];
+        for (size_t i = 0; i < l->n_in; i++) {
+            const float *w = l->w + i * l->n_out;
+            for (size_t o = 0; o < l->n_out; o++) out[o] += in[i] * w[o];
+        }
+        float max = out[0], sum = 0;
+        for (size_t o = 0; o < l->n_out; o++) {
+            if (l->act == ACT_RELU) out[o] = out[o] > 0 ? out[o] : 0;
+            else if (l->act == ACT_TANH) out[o] = tanhf(out[o]);
+            else if (out[o] > max) max = out[o];
+        }
+        if (l->act == ACT_SOFTMAX) {
+            for (size_t o = 0; o < l->n_out; o++) sum += out[o] = expf(out[o] - max);
+            for (size_t o = 0; o < l->n_out; o++) out[o] /= sum;
+        }
+        float *t = in;
+        in = out, out = t;
+    }
+    memcpy(p, in, CF_AUDIO_EVENT_CLASS_COUNT * sizeof *p);
+}
+
+cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
+                         float *cols, size_t stride, float *inputs, cf_error *err) {
+    float *x = inputs ? NULL : malloc(EV_N_INPUTS * sizeof *x);
+    if (!inputs && !x) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        float *row = inputs ? inputs + i * EV_N_INPUTS : x, p[CF_AUDIO_EVENT_CLASS_COUNT];
+        ev_inputs(hops, hop_lufs, n, i, row);
+        if (!m) continue;
+        ev_classify(m, row, p);
+        for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) cols[(size_t)c * stride + i] = p[c];
+    }
+    free(x);
+    return CF_OK;
+}
+
+/* ---- events over a track --------------------------------------------------------------------- */
+
+#define DECISION_HOPS 5 /* one decision per 500 ms */
+
+cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n,
+                                  cf_error *err) {
+    *out = NULL, *n = 0;
+    if (!t->events_model[0] || !t->has_audio || t->n_hops == 0) return CF_OK;
+    size_t blocks = (t->n_hops + DECISION_HOPS - 1) / DECISION_HOPS, used = 0;
+    cf_audio_event *ev = malloc(blocks * sizeof *ev);
+    if (!ev) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
+    double conf_sum = 0; /* of the event being extended */
+    size_t conf_n = 0;
+    for (size_t b = 0; b < blocks; b++) {
+        size_t lo = b * DECISION_HOPS, hi = lo + DECISION_HOPS < t->n_hops ? lo + DECISION_HOPS : t->n_hops;
+        double mean[CF_AUDIO_EVENT_CLASS_COUNT] = {0};
+        int best = 0;
+        for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) {
+            for (size_t i = lo; i < hi; i++) mean[c] += cf_feat(t, i, CF_FEAT_EV_SPEECH + c);
+            mean[c] /= (double)(hi - lo);
+            if (mean[c] > mean[best]) best = c;
+        }
+        int64_t start = (int64_t)lo * t->hop_ms, end = (int64_t)hi * t->hop_ms;
+        if (t->duration_ms > 0 && end > t->duration_ms) end = t->duration_ms;
+        if (end <= start) continue;
+        if (used && ev[used - 1].class == (cf_audio_event_class)best && ev[used - 1].end_ms == start) {
+            ev[used - 1].end_ms = end;
+            conf_sum += mean[best], conf_n++;
+        } else {
+            used++;
+            ev[used - 1] = (cf_audio_event){.start_ms = start, .end_ms = end, .class = best};
+            conf_sum = mean[best], conf_n = 1;
+        }
+        ev[used - 1].confidence = round(conf_sum / (double)conf_n * 1000) / 1000;
+    }
+    *out = ev, *n = used;
+    return CF_OK;
+}

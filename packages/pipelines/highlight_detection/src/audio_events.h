@@ -1,0 +1,60 @@
+/* audio_events.h — the audio-event classifier: what is heard at each 100 ms hop (speech, music,
+ * crowd, applause, laughter, silence, noise) with a probability per class, from the raw
+ * measurements of the decode pass and a small model file (apps/ai/models/audio-events-<v>.json).
+ * Internal to cfhighlight; its classes and results are public through highlight.h. */
+#ifndef CF_AUDIO_EVENTS_H
+#define CF_AUDIO_EVENTS_H
+
+#include <stddef.h>
+
+#include "audio_analysis.h"
+#include "clipforge/highlight.h"
+
+/* Hops on each side of the one classified: inputs describe 1.1 s around it. */
+#define EV_HALF_WINDOW 5
+
+/* X(name): the classifier's inputs, in the order the model file must list them. */
+#define EV_INPUT_BANDS(X, what)                                                              \
+    X(what "_0") X(what "_1") X(what "_2") X(what "_3") X(what "_4") X(what "_5") X(what "_6") \
+    X(what "_7") X(what "_8") X(what "_9") X(what "_10") X(what "_11") X(what "_12")           \
+    X(what "_13") X(what "_14") X(what "_15")
+#define EV_INPUT_MAP(X)                                                                      \
+    EV_INPUT_BANDS(X, "band_shape") EV_INPUT_BANDS(X, "band_var")                            \
+    X("level") X("level_std") X("level_range") X("flatness") X("flatness_std") X("flux")    \
+    X("flux_std") X("zcr") X("zcr_std") X("high_ratio") X("speech_ratio") X("onsets")       \
+    X("harmonicity") X("harmonicity_std") X("voiced") X("modulation_4hz") X("shape_change")
+
+enum {
+#define EV_COUNT_INPUT(name) +1
+    EV_N_INPUTS = 0 EV_INPUT_MAP(EV_COUNT_INPUT)
+#undef EV_COUNT_INPUT
+};
+
+typedef struct ev_model ev_model;
+
+/* Loads the newest audio-events-<version>.json in models_dir (version order), or the version
+ * named by CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION. CF_ERR_NOT_FOUND when there is none (detection
+ * then goes on without events); CF_ERR_INVALID_ARGUMENT naming the field when the file is
+ * malformed or was trained on other inputs or classes. The caller frees *out. */
+cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err);
+void ev_model_free(ev_model *m);
+/* "audio-events-v1": the model's name as results and caches record it. */
+const char *ev_model_version(const ev_model *m);
+
+/* Input names, EV_N_INPUTS of them. */
+extern const char *const ev_input_names[];
+
+/* The classifier's inputs for hop i of n (window clamped at the ends) into x[EV_N_INPUTS].
+ * hop_lufs[k] is hop k's K-weighted loudness. */
+void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x);
+
+/* Class probabilities for one input vector into p[CF_AUDIO_EVENT_CLASS_COUNT] (sums to 1). */
+void ev_classify(const ev_model *m, const float *x, float *p);
+
+/* Classifies every hop of a track: probabilities of class c at hop i go to cols[c * stride + i]
+ * (column-major feature columns starting at CF_FEAT_EV_SPEECH). inputs (optional, n x
+ * EV_N_INPUTS) receives the input vectors; with m NULL only they are computed. */
+cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
+                         float *cols, size_t stride, float *inputs, cf_error *err);
+
+#endif
