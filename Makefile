@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build/release
 TEST_BUILD ?= build/asan
 
-.PHONY: all deps build run test bench fuzz fmt lint clean gen
+.PHONY: all deps build run test bench fuzz fmt lint clean gen install deb
 all: build
 
 deps:
@@ -12,6 +12,16 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
+
+# make install PREFIX=/opt/clipforge [DESTDIR=/tmp/root]: the binary in PREFIX/bin, its data
+# files in PREFIX/share/clipforge (found relative to the binary, so the tree can move).
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# make deb: a Debian package of the release build in build/deb/ (infra/deb/build-deb.sh).
+deb: build
+	./infra/deb/build-deb.sh $(BUILD) build/deb
 
 run: build
 	./infra/run-sample.sh $(BUILD)/clipforge $(INPUT)

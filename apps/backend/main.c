@@ -8,8 +8,6 @@
 #include "clipforge/config.h"
 #include "clipforge/log.h"
 
-#define CF_VERSION "0.1.0"
-
 static int cmd_help(int argc, char **argv);
 
 /* One row per subcommand; `clipforge --help` lists them in this order. */
@@ -42,7 +40,7 @@ static const cf_command commands[] = {
 };
 
 static void print_help(FILE *out) {
-    fprintf(out, "clipforge %s — turn long videos into short highlight clips\n\n", CF_VERSION);
+    fprintf(out, "clipforge %s — turn long videos into short highlight clips\n\n", CF_VERSION_STRING);
     fprintf(out, "Usage: clipforge COMMAND [ARGS]   (clipforge COMMAND --help for details)\n\n");
     fprintf(out, "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -71,7 +69,7 @@ int main(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("clipforge %s\n", CF_VERSION);
+        printf("clipforge %s\n", CF_VERSION_STRING);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -10,9 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#ifndef CF_WEB_DEFAULT_DIR
-#define CF_WEB_DEFAULT_DIR "apps/frontend/dist"
-#endif
+#include "clipforge/paths.h"
 
 #define IMMUTABLE "public, max-age=31536000, immutable"
 #define REVALIDATE "no-cache"
@@ -41,7 +39,7 @@ const char *cf_web_content_type(const char *name) {
 }
 
 const char *cf_web_root(const char *configured) {
-    return configured && *configured ? configured : CF_WEB_DEFAULT_DIR;
+    return configured && *configured ? configured : cf_share_path("web");
 }
 
 void cf_web_file_free(cf_web_file *f) {

@@ -1,6 +1,7 @@
 /* config.c — the table of CLIPFORGE_* settings and their loading. Order of precedence:
  * built-in default < CLIPFORGE_CONFIG_FILE (KEY=VALUE lines, # comments) < environment. */
 #include "clipforge/config.h"
+#include "clipforge/paths.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -23,7 +24,9 @@ typedef struct cfg_key {
 
 static const cfg_key keys[] = {
     STR(listen, "CLIPFORGE_LISTEN", "127.0.0.1:8080", "HTTP listen address host:port"),
-    STR(data_dir, "CLIPFORGE_DATA_DIR", "./data", "directory for the database and local storage"),
+    STR(data_dir, "CLIPFORGE_DATA_DIR", "",
+        "database, local storage and temp files (empty = $STATE_DIRECTORY, else "
+        "$XDG_STATE_HOME/clipforge, else ~/.local/state/clipforge)"),
     INT(workers, "CLIPFORGE_WORKERS", "0", 0, 256, "worker threads in serve (0 = number of cores)"),
     STR(store_url, "CLIPFORGE_STORE_URL", "", "job store (empty = sqlite in the data dir)"),
     STR(bus_url, "CLIPFORGE_BUS_URL", "memory:", "message bus: memory:, redis://..., nats://..."),
@@ -42,13 +45,14 @@ static const cfg_key keys[] = {
     STR(feature_cache_dir, "CLIPFORGE_FEATURE_CACHE_DIR", "",
         "highlight feature cache (empty = <data dir>/features, off = none)"),
     STR(highlight_profiles_dir, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR", "",
-        "detection profile files (empty = the built-in profiles directory)"),
+        "detection profile files (empty = profiles in the data files beside the binary)"),
     STR(highlight_models_dir, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "",
-        "model registry: model files and registry.json (empty = apps/ai/models)"),
+        "model registry: model files and registry.json (empty = models in the data files "
+        "beside the binary)"),
     STR(template_dir, "CLIPFORGE_TEMPLATE_DIR", "",
-        "render template files (empty = the built-in templates directory)"),
+        "render template files (empty = templates in the data files beside the binary)"),
     STR(web_dir, "CLIPFORGE_WEB_DIR", "",
-        "the built web UI served at / (empty = apps/frontend/dist of the source tree)"),
+        "the built web UI served at / (empty = web in the data files beside the binary)"),
     INT(lease_ms, "CLIPFORGE_LEASE_MS", "30000", 200, 86400000,
         "job lease in serve/worker; a job whose worker stops renewing it is requeued"),
     INT(max_attempts, "CLIPFORGE_MAX_ATTEMPTS", "3", 1, 100, "runs of a job before it fails"),
@@ -127,6 +131,18 @@ static cf_err load_file(cf_config *cfg, const char *path, cf_error *err) {
     return rc;
 }
 
+/* State never defaults to the current directory: the service manager's or the user's. */
+static cf_err default_data_dir(cf_config *cfg, cf_error *err) {
+    char *dir = cf_default_state_dir();
+    if (!dir)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "CLIPFORGE_DATA_DIR: not set, and neither STATE_DIRECTORY, "
+                            "XDG_STATE_HOME nor HOME to put the state under");
+    free(cfg->data_dir);
+    cfg->data_dir = dir;
+    return CF_OK;
+}
+
 cf_err cf_config_load(cf_config *cfg, cf_error *err) {
     memset(cfg, 0, sizeof *cfg);
     cf_err rc = CF_OK;
@@ -138,6 +154,7 @@ cf_err cf_config_load(cf_config *cfg, cf_error *err) {
         const char *v = getenv(keys[i].name);
         if (v) rc = set_value(cfg, &keys[i], v, err);
     }
+    if (rc == CF_OK && !cfg->data_dir[0]) rc = default_data_dir(cfg, err);
     if (rc) cf_config_free(cfg);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* profile.c — loading detection profiles (generic, podcast, sports, gaming, lecture, music) from
  * JSON data files, so that tuning a profile is editing a file, not the code. Directory:
- * cf_hl_paths.profiles_dir, else CLIPFORGE_HIGHLIGHT_PROFILES_DIR, else the source tree's
- * packages/pipelines/highlight_detection/profiles. */
+ * cf_hl_paths.profiles_dir, else CLIPFORGE_HIGHLIGHT_PROFILES_DIR, else "profiles" in the data files
+ * found beside the binary (cf_share_path). */
 #include "profile.h"
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clipforge/json.h"
+#include "clipforge/paths.h"
 
 const char *const cf_hl_profiles[] = {"generic", "podcast", "sports", "gaming", "lecture", "music", NULL};
 
@@ -18,20 +19,20 @@ bool cf_hl_profile_known(const char *name) {
     return false;
 }
 
-static const char *dir_or(const char *given, const char *env, const char *builtin) {
+static const char *dir_or(const char *given, const char *env, const char *share_sub) {
     if (given && *given) return given;
     const char *e = getenv(env);
-    return e && *e ? e : builtin;
+    return e && *e ? e : cf_share_path(share_sub);
 }
 
 const char *hl_profiles_dir(const cf_hl_paths *paths) {
     return dir_or(paths ? paths->profiles_dir : NULL, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR",
-                  CF_HL_DEFAULT_PROFILES_DIR);
+                  "profiles");
 }
 
 const char *hl_models_dir(const cf_hl_paths *paths) {
     return dir_or(paths ? paths->models_dir : NULL, "CLIPFORGE_HIGHLIGHT_MODELS_DIR",
-                  CF_HL_DEFAULT_MODELS_DIR);
+                  "models");
 }
 
 const char *cf_hl_models_dir(const cf_hl_paths *paths) { return hl_models_dir(paths); }

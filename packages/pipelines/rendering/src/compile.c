@@ -9,20 +9,17 @@
 #include <string.h>
 
 #include "clipforge/json.h"
+#include "clipforge/paths.h"
 #include "clipforge/probe.h"
 #include "clipforge/render.h"
 #include "timeline_check.h"
-
-#ifndef CF_RENDER_TEMPLATE_DIR
-#define CF_RENDER_TEMPLATE_DIR "/usr/share/clipforge/templates"
-#endif
 
 #define MAX_DOC_BYTES (4 * 1024 * 1024)
 #define MAX_DOC_DEPTH 32
 
 const char *cf_render_template_dir(void) {
     const char *env = getenv("CLIPFORGE_TEMPLATE_DIR");
-    return env && *env ? env : CF_RENDER_TEMPLATE_DIR;
+    return env && *env ? env : cf_share_path("templates");
 }
 
 cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err) {

@@ -11,7 +11,7 @@
 
 typedef struct cf_config {
     char *listen;              /* CLIPFORGE_LISTEN host:port */
-    char *data_dir;            /* CLIPFORGE_DATA_DIR */
+    char *data_dir;            /* CLIPFORGE_DATA_DIR, else cf_default_state_dir() (never empty) */
     int64_t workers;           /* CLIPFORGE_WORKERS, 0 = number of cores */
     char *store_url;           /* CLIPFORGE_STORE_URL */
     char *bus_url;             /* CLIPFORGE_BUS_URL */
@@ -26,10 +26,10 @@ typedef struct cf_config {
     int64_t max_duration_ms;   /* CLIPFORGE_MAX_DURATION_MS (input media) */
     int64_t threads;           /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
     char *feature_cache_dir;   /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
-    char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = the source tree's */
-    char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = the source tree's */
-    char *template_dir;        /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = the built-in ones */
-    char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = the source tree's */
+    char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = cf_share_path("profiles") */
+    char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = cf_share_path("models") */
+    char *template_dir;        /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = cf_share_path("templates") */
+    char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = cf_share_path("web") */
     int64_t lease_ms;          /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
     int64_t max_attempts;      /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
     int64_t retry_base_ms;     /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
