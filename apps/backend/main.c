@@ -1,12 +1,14 @@
 /* main.c — the `clipforge` binary: a table of subcommands, dispatched by name. */
 #include <libavutil/log.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/ai_cli.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
 #include "clipforge/log.h"
+#include "clipforge/trace.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -26,7 +28,7 @@ static const cf_command commands[] = {
      "speech to text: transcript JSON or SRT/WebVTT captions", cf_cmd_transcribe},
     {"serve", "[--listen HOST:PORT] [--data-dir DIR] [--workers N] [--no-workers]",
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
-    {"worker", "[--data-dir DIR] [--workers N]",
+    {"worker", "[--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]",
      "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)",
      cf_cmd_worker},
     {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
@@ -59,6 +61,33 @@ static int cmd_help(int argc, char **argv) {
     return 0;
 }
 
+/* Long-running roles trace each request and job; a one-shot command is one trace, continuing
+ * the caller's when TRACEPARENT/TRACESTATE are set in the environment (as a script that traces
+ * itself passes them). */
+static bool serves(const char *name) {
+    return !strcmp(name, "serve") || !strcmp(name, "worker") || !strcmp(name, "ai");
+}
+
+static int run_traced(const cf_command *c, int argc, char **argv) {
+    char service[64];
+    snprintf(service, sizeof service, "clipforge-%s", !strcmp(c->name, "serve") ? "api" : c->name);
+    cf_trace_init(service, NULL);
+    cf_span *root = NULL;
+    if (!serves(c->name)) {
+        cf_trace_ctx parent;
+        cf_trace_parse(getenv("TRACEPARENT"), getenv("TRACESTATE"), &parent);
+        root = cf_span_start(c->name, CF_SPAN_INTERNAL, &parent);
+        cf_trace_set_current(cf_span_ctx(root), NULL);
+    }
+    int code = c->run(argc, argv);
+    if (code) cf_span_set_error(root, "exit status not 0");
+    cf_span_set_int(root, "process.exit.code", code);
+    cf_span_end(root);
+    cf_trace_set_current(NULL, NULL);
+    cf_trace_shutdown();
+    return code;
+}
+
 int main(int argc, char **argv) {
     cf_log_init_from_env();
     /* libav* prints to stderr by default; our own errors carry the message instead. */
@@ -73,7 +102,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return run_traced(&commands[i], argc - 1, argv + 1);
     fprintf(stderr, "clipforge: unknown command '%s'\n", argv[1]);
     print_help(stderr);
     return 2;

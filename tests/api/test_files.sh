@@ -48,7 +48,7 @@ check "path traversal is refused (${STATUS})" test "$STATUS" = 403 -o "$STATUS" 
 
 echo "# metrics after one run"
 metrics=$(curl -s "$BASE/metrics")
-check "metrics: the run's duration" grep -q '^clipforge_job_duration_seconds_count{outcome="succeeded"} 1$' <<<"$metrics"
+check "metrics: the run's duration" grep -q '^clipforge_job_duration_seconds_count{outcome="succeeded",kind="clip_processing"} 1$' <<<"$metrics"
 check "metrics: one delivery, leased" grep -q '^clipforge_bus_deliveries_total{result="leased"} 1$' <<<"$metrics"
 check "metrics: no worker busy" grep -q '^clipforge_workers_busy 0$' <<<"$metrics"
 check "metrics: jobs by state" grep -q '^clipforge_jobs{state="succeeded"} 1$' <<<"$metrics"
@@ -72,7 +72,7 @@ for src in m_missing "$broken"; do
 import json, sys
 e = json.loads(sys.argv[1]); sys.exit(0 if e["type"] == "JobFailed" and e["data"]["retryable"] is False else 1)' "$events"
 done
-check "metrics: two failed runs" grep -q '^clipforge_job_duration_seconds_count{outcome="failed"} 2$' <<<"$(curl -s "$BASE/metrics")"
+check "metrics: two failed runs" grep -q '^clipforge_job_duration_seconds_count{outcome="failed",kind="clip_processing"} 2$' <<<"$(curl -s "$BASE/metrics")"
 check "no temp files left by the failures" test -z "$(find "$WORK/data/work" -mindepth 1 | head -1)"
 
 echo "# an expired URL"

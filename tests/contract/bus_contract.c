@@ -100,6 +100,43 @@ static void test_payload_and_order_are_kept(void **state) {
     cf_bus_close(b);
 }
 
+/* The trace context header travels beside the payload, survives redelivery, and a message
+ * published without one has none. */
+static void test_trace_context_travels_with_the_message(void **state) {
+    (void)state;
+    cf_bus *b = open_bus();
+    cf_error err;
+    cf_bus_subscribe(b, "t", "g", &err);
+    const char *tc = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 vendor=a b,c=d";
+    assert_int_equal(cf_bus_publish_traced(b, "t", "j_1", tc, &err), CF_OK);
+    assert_int_equal(cf_bus_publish(b, "t", "j_2", &err), CF_OK);
+    cf_bus_message m;
+    expect(b, "t", "g", "j_1", 1, &m);
+    assert_non_null(m.trace_context);
+    assert_string_equal(m.trace_context, tc);
+    assert_int_equal(cf_bus_nack(b, &m, 0, &err), CF_OK);
+    cf_bus_message_free(&m);
+    cf_bus_message next;
+    assert_int_equal(cf_bus_receive(b, "t", "g", 3000, &next, &err), CF_OK);
+    if (!strcmp(next.payload, "j_2")) { /* the other came first: ack it, then the redelivery */
+        assert_null(next.trace_context);
+        cf_bus_ack(b, &next, &err);
+        cf_bus_message_free(&next);
+        assert_int_equal(cf_bus_receive(b, "t", "g", 3000, &next, &err), CF_OK);
+        assert_string_equal(next.payload, "j_1");
+        assert_string_equal(next.trace_context, tc);
+    } else {
+        assert_string_equal(next.trace_context, tc);
+        cf_bus_ack(b, &next, &err);
+        cf_bus_message_free(&next);
+        expect(b, "t", "g", "j_2", 1, &next);
+        assert_null(next.trace_context);
+    }
+    cf_bus_ack(b, &next, &err);
+    cf_bus_message_free(&next);
+    cf_bus_close(b);
+}
+
 static void test_unacked_message_is_redelivered_after_ack_timeout(void **state) {
     (void)state;
     cf_bus *b = open_bus();
@@ -286,6 +323,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_groups_fan_out_and_ack_is_once),
         T(test_payload_and_order_are_kept),
+        T(test_trace_context_travels_with_the_message),
         T(test_unacked_message_is_redelivered_after_ack_timeout),
         T(test_nack_redelivers_after_delay),
         T(test_receive_wakes_on_publish_and_on_shutdown),

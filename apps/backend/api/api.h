@@ -11,6 +11,7 @@
 
 #include "application/app.h"
 #include "clipforge/storage.h"
+#include "clipforge/trace.h"
 
 typedef enum cf_body_policy {
     CF_BODY_NONE,   /* a body is ignored (bounded by the JSON limit) */
@@ -51,6 +52,7 @@ struct cf_http_request {
     bool answered;
     int status;             /* what was answered, for metrics */
     int64_t started_ns;
+    cf_span *span;          /* the request's server span (NULL: tracing off, no incoming trace) */
     /* CF_BODY_STREAM state, owned by the route */
     cf_storage_writer *writer;
     int64_t received;
@@ -101,6 +103,9 @@ enum MHD_Result cf_api_labels_list(cf_http_request *req);
 enum MHD_Result cf_api_templates_list(cf_http_request *req);
 enum MHD_Result cf_api_archive(cf_http_request *req);
 enum MHD_Result cf_api_share(cf_http_request *req);
+/* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
+ * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */
+char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type);
 /* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
 enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 

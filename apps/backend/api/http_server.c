@@ -1,7 +1,10 @@
 /* http_server.c — the libmicrohttpd daemon and the route table. Every request goes through
  * dispatch(): route match (404 / 405 with Allow), central body checks (415 for the wrong content
  * type, 413 over the size limit, 400 for JSON that does not parse or nests too deep), then the
- * handler. Errors are application/problem+json everywhere. Steered by CLIPFORGE_LISTEN,
+ * handler. Errors are application/problem+json everywhere. dispatch() also opens each request's
+ * server span, continuing the W3C traceparent/tracestate of the request, and makes it the
+ * thread's current context while the request's code runs, so every route is traced and its log
+ * lines and the jobs it creates carry the trace. Steered by CLIPFORGE_LISTEN,
  * CLIPFORGE_HTTP_THREADS, CLIPFORGE_MAX_BODY_BYTES, CLIPFORGE_MAX_JSON_DEPTH,
  * CLIPFORGE_MAX_UPLOAD_BYTES. */
 #include "api/http_server.h"
@@ -300,6 +303,28 @@ static enum MHD_Result finish_request(cf_http_request *req) {
     return req->route->handler(req);
 }
 
+/* The request's server span: a child of the caller's traceparent when it sent a valid one. */
+static void start_span(cf_http_request *req, const char *url) {
+    cf_trace_ctx parent;
+    cf_trace_parse(cf_http_header(req, "traceparent"), cf_http_header(req, "tracestate"), &parent);
+    req->span = cf_span_start(req->method, CF_SPAN_SERVER, &parent);
+    cf_span_set_str(req->span, "http.request.method", req->method);
+    cf_span_set_str(req->span, "url.path", url);
+}
+
+/* Runs one step of the request with its span as the thread's current context. */
+static enum MHD_Result in_span(cf_http_request *req, const char *url, int step,
+                               const char *data, size_t len) {
+    cf_trace_ctx prev;
+    cf_trace_set_current(cf_span_ctx(req->span), &prev);
+    enum MHD_Result r = MHD_YES;
+    if (step == 0) r = begin_request(req, url);
+    else if (step == 1) take_chunk(req, data, len);
+    else r = finish_request(req);
+    cf_trace_set_current(&prev, NULL);
+    return r;
+}
+
 static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const char *url,
                                 const char *method, const char *version, const char *upload_data,
                                 size_t *upload_data_size, void **con_cls) {
@@ -315,21 +340,35 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const ch
         req->started_ns = mono_ns();
         snprintf(req->method, sizeof req->method, "%s", method);
         *con_cls = req;
-        return begin_request(req, url);
+        start_span(req, url);
+        return in_span(req, url, 0, NULL, 0);
     }
     if (req->answered) {
         *upload_data_size = 0; /* answered early: discard what still arrives */
         return MHD_YES;
     }
     if (*upload_data_size) {
-        take_chunk(req, upload_data, *upload_data_size);
+        in_span(req, url, 1, upload_data, *upload_data_size);
         *upload_data_size = 0;
         /* Refuse at once rather than read the rest of a large body; MHD closes afterwards. */
         if (req->early_problem && req->route->body == CF_BODY_STREAM)
             cf_http_reply_problem(req, req->early_problem, req->early_detail);
         return MHD_YES;
     }
-    return finish_request(req);
+    return in_span(req, url, 2, NULL, 0);
+}
+
+static void end_span(cf_http_request *req, bool complete) {
+    if (!req->span) return;
+    char name[96];
+    snprintf(name, sizeof name, "%s %s", req->method, req->route ? req->route->pattern : "");
+    cf_span_set_name(req->span, req->route ? name : req->method);
+    if (req->route) cf_span_set_str(req->span, "http.route", req->route->pattern);
+    cf_span_set_int(req->span, "http.response.status_code", req->status);
+    if (req->status >= 500) cf_span_set_error(req->span, "server error");
+    else if (!complete) cf_span_set_error(req->span, "connection closed before the response ended");
+    cf_span_end(req->span);
+    req->span = NULL;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -340,7 +379,13 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req) return;
     if (req->route && req->route->on_end)
         req->route->on_end(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-    if (req->status) cf_metrics_http(req->status, (double)(mono_ns() - req->started_ns) / 1e9);
+    if (req->status) {
+        cf_trace_ctx prev; /* the latency's exemplar is this request's trace */
+        cf_trace_set_current(cf_span_ctx(req->span), &prev);
+        cf_metrics_http(req->status, (double)(mono_ns() - req->started_ns) / 1e9);
+        cf_trace_set_current(&prev, NULL);
+    }
+    end_span(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     json_decref(req->json);
     free(req->body);
     free(req->path_param);
@@ -357,8 +402,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
     cf_log_debug("http", "%s", msg);
 }
 
-static cf_err resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-                      cf_error *err) {
+cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                           cf_error *err) {
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || !colon[1])
@@ -388,7 +433,7 @@ cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_htt
                             cf_error *err) {
     struct sockaddr_storage ss;
     socklen_t sl = 0;
-    cf_err rc = resolve(listen, &ss, &sl, err);
+    cf_err rc = cf_http_listen_addr(listen, &ss, &sl, err);
     if (rc) return rc;
     cf_http_server *s = calloc(1, sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -2,12 +2,17 @@
 #ifndef CLIPFORGE_HTTP_SERVER_H
 #define CLIPFORGE_HTTP_SERVER_H
 
+#include <sys/socket.h>
+
 #include "api/api.h"
 
 /* Listens on listen ("HOST:PORT", "[::1]:PORT"; port 0 picks a free one) with threads pool
  * threads (0 = cores). *out is freed by cf_http_server_stop. */
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err);
+/* Resolves "HOST:PORT" / "[v6]:PORT" (numeric port) into a socket address. */
+cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                           cf_error *err);
 /* The port actually bound. */
 int cf_http_server_port(cf_http_server *s);
 /* Stops accepting connections; requests in flight go on. */

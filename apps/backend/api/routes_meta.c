@@ -1,7 +1,8 @@
 /* routes_meta.c — /healthz (the process answers), /readyz (the store answers), /metrics
- * (Prometheus text). */
+ * (Prometheus text 0.0.4, or OpenMetrics 1.0 with exemplars when the scraper asks for it). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "application/job_runner.h"
@@ -21,17 +22,28 @@ enum MHD_Result cf_api_readyz(cf_http_request *req) {
                                         req->app->runner != NULL));
 }
 
-enum MHD_Result cf_api_metrics(cf_http_request *req) {
+char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type) {
     cf_job_stats st;
     cf_error err;
-    bool have = cf_store_stats(req->app->store, &st, &err) == CF_OK;
+    bool have = cf_store_stats(app->store, &st, &err) == CF_OK;
     char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) return cf_http_reply_problem(req, "internal", "out of memory");
-    cf_metrics_write(f, have ? &st : NULL, cf_job_runner_busy(req->app->runner));
+    FILE *f = open_memstream(&text, len);
+    if (!f) return NULL;
+    bool om = accept && strstr(accept, "application/openmetrics-text");
+    cf_metrics_write(f, om, have ? &st : NULL, cf_job_runner_busy(app->runner), cf_now_ms());
+    if (om) fputs("# EOF\n", f);
     fclose(f);
-    enum MHD_Result ok = cf_http_reply_text(req, 200, "text/plain; version=0.0.4", text, len);
+    *type = om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+               : "text/plain; version=0.0.4; charset=utf-8";
+    return text;
+}
+
+enum MHD_Result cf_api_metrics(cf_http_request *req) {
+    size_t len = 0;
+    const char *type = NULL;
+    char *text = cf_metrics_render(req->app, cf_http_header(req, MHD_HTTP_HEADER_ACCEPT), &len, &type);
+    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
+    enum MHD_Result ok = cf_http_reply_text(req, 200, type, text, len);
     free(text);
     return ok;
 }

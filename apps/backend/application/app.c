@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "application/metrics.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "infrastructure/backends.h"
@@ -148,6 +149,7 @@ cf_err cf_app_keep_holds(cf_app *app, int64_t now, cf_error *err) {
 
 cf_err cf_app_open(cf_config *cfg, bool consumes, cf_app **out, cf_error *err) {
     cf_backends_register();
+    cf_metrics_init();
     cf_app *app = calloc(1, sizeof *app);
     if (!app) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     app->cfg = *cfg;

@@ -17,7 +17,9 @@
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
+#include "clipforge/metrics.h"
 #include "clipforge/render.h"
+#include "clipforge/trace.h"
 #ifdef CF_HAVE_TRANSCRIBE
 #include "clipforge/transcribe.h"
 #endif
@@ -47,6 +49,7 @@ typedef struct slot {
     atomic_bool finished;
     cf_err rc;
     cf_error err;
+    cf_trace_ctx trace;      /* the caller's context when the stage started: its span's parent */
 } slot;
 
 struct run {
@@ -133,9 +136,37 @@ static void add_slot(run *r, const char *name, double weight) {
 
 /* ---- running stages in threads ---------------------------------------------------------------- */
 
+/* "render 3" -> "render": the stage's kind, for span names and metric labels. */
+static void stage_kind(const char *name, char *out, size_t cap) {
+    size_t n = strcspn(name, " ");
+    snprintf(out, cap, "%.*s", (int)n, name);
+}
+
+/* Runs the stage in a span of its own under the caller's context (stages run in threads of
+ * their own, which start with none), current while it runs, and records its duration. */
+static cf_err traced_stage(slot *s) {
+    char kind[24];
+    stage_kind(s->name, kind, sizeof kind);
+    cf_trace_ctx prev;
+    cf_span *span = cf_span_start(kind, CF_SPAN_INTERNAL, &s->trace);
+    if (strcmp(kind, s->name)) cf_span_set_str(span, "clipforge.stage", s->name);
+    cf_trace_set_current(span ? cf_span_ctx(span) : &s->trace, &prev);
+    double t0 = cf_metric_now();
+    cf_err rc = s->fn(s);
+    static cf_metric *hist;
+    if (!hist) hist = cf_metric_histogram("clipforge_stage_duration_seconds",
+                                          "Pipeline stage durations by stage and job kind.",
+                                          "stage,kind");
+    cf_metric_observe(hist, kind, "autoclip", cf_metric_now() - t0);
+    if (rc) cf_span_set_error(span, s->err.msg);
+    cf_span_end(span);
+    cf_trace_set_current(&prev, NULL);
+    return rc;
+}
+
 static void *stage_main(void *arg) {
     slot *s = arg;
-    s->rc = s->fn(s);
+    s->rc = traced_stage(s);
     /* The stage's own end: stages waited for together are recorded only when the last ends. */
     pthread_mutex_lock(&s->run->lock);
     s->elapsed_ms = now_ms() - s->run->t0 - s->started_ms;
@@ -152,6 +183,7 @@ static void start_stage(slot *s, cf_err (*fn)(slot *)) {
     atomic_store(&s->progress.cancel, false);
     atomic_store(&s->finished, false);
     set_state(s, CF_AUTOCLIP_RUNNING, NULL);
+    cf_trace_current(&s->trace);
     s->threaded = pthread_create(&s->thread, NULL, stage_main, s) == 0;
     if (!s->threaded) stage_main(s); /* no thread to spare: run it here, cancel still polled */
 }

@@ -1,6 +1,10 @@
 /* job_runner.c — worker threads, lease keeping, cancellation and outcomes.
  * A run's outputs live under jobs/<id>/<attempt>/ and are deleted unless the run's own
- * compare-and-set finish as succeeded commits, so at most one attempt's outputs survive. */
+ * compare-and-set finish as succeeded commits, so at most one attempt's outputs survive.
+ * Tracing: a job message is processed in a consumer span continuing the context it carries (or
+ * the job's own), the run is a "job <kind>" span under it, current on the worker thread, and each
+ * stage the pipeline reports in its progress is a span under the run (kinds that trace their own
+ * stages excepted). */
 #include "application/job_runner.h"
 
 #include <stdatomic.h>
@@ -13,6 +17,8 @@
 #include "application/problem.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
+#include "clipforge/metrics.h"
+#include "clipforge/trace.h"
 #include "jobs/job_kinds.h"
 
 #define KEEPER_TICK_MS 100
@@ -37,6 +43,12 @@ typedef struct slot {
     bool lease_lost, user_cancel;
     bool reserved;           /* a child slot taken by run_child_here */
     cf_progress *mirror;     /* a child run's progress is copied there, its cancel relayed */
+    cf_trace_ctx run_ctx;    /* the run's span: parent of its stage spans */
+    bool stage_spans;        /* make a span per reported stage name */
+    cf_span *stage_span;     /* the stage running now (NULL: none or not traced) */
+    char span_stage[48];     /* its name */
+    double stage_t0;         /* when it started, for clipforge_stage_duration_seconds */
+    const char *kind;        /* the running job's kind (static storage: the handler table) */
 } slot;
 
 struct cf_job_runner {
@@ -70,9 +82,39 @@ typedef struct progress_user {
     slot *s;
 } progress_user;
 
+static cf_metric *stage_hist(void) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_histogram("clipforge_stage_duration_seconds",
+                                    "Pipeline stage durations by stage and job kind.", "stage,kind");
+    return m;
+}
+
+/* Ends the stage span of s and records its duration (lock held). */
+static void end_stage(slot *s) {
+    if (!s->span_stage[0]) return;
+    cf_trace_ctx prev; /* the exemplar of the duration is the stage's trace */
+    cf_trace_set_current(cf_span_ctx(s->stage_span), &prev);
+    cf_metric_observe(stage_hist(), s->span_stage, s->kind, cf_metric_now() - s->stage_t0);
+    cf_trace_set_current(&prev, NULL);
+    cf_span_end(s->stage_span);
+    s->stage_span = NULL;
+    s->span_stage[0] = '\0';
+}
+
+/* A stage name the pipeline reports starts a span of that name under the run (lock held). */
+static void follow_stage(slot *s, const char *stage) {
+    if (!s->stage_spans || !stage || !strcmp(stage, s->span_stage)) return;
+    end_stage(s);
+    if (!strcmp(stage, "done")) return;
+    snprintf(s->span_stage, sizeof s->span_stage, "%s", stage);
+    s->stage_t0 = cf_metric_now();
+    s->stage_span = cf_span_start(stage, CF_SPAN_INTERNAL, &s->run_ctx);
+}
+
 static void report_progress(void *user, double fraction, const char *stage) {
     progress_user *pu = user;
     pthread_mutex_lock(&pu->r->lock);
+    follow_stage(pu->s, stage);
     if (fraction > pu->s->fraction || (stage && strcmp(stage, pu->s->stage))) {
         if (fraction > pu->s->fraction) pu->s->fraction = fraction;
         if (stage) snprintf(pu->s->stage, sizeof pu->s->stage, "%s", stage);
@@ -171,9 +213,9 @@ static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_j
     if (frc) cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id,
                          (long long)job->attempts, lost ? "lease lost" : ferr.msg);
     if (frc || o.status != CF_JOB_SUCCEEDED) remove_outputs(ctx);
-    else cf_metrics_job_run(o.status, seconds);
+    else cf_metrics_job_run(o.status, job->kind, seconds);
     if (frc == CF_OK && o.status != CF_JOB_SUCCEEDED)
-        cf_metrics_job_run(o.retry_at ? CF_JOB_QUEUED : o.status, seconds);
+        cf_metrics_job_run(o.retry_at ? CF_JOB_QUEUED : o.status, job->kind, seconds);
     free(result);
     free(error_text);
 }
@@ -184,7 +226,8 @@ typedef struct child_host {
     int index;
 } child_host;
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job);
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
+                    const cf_trace_ctx *parent);
 
 /* cf_job_context.run_child: leases child id for worker index's child slot and runs it here. */
 static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *mirror, cf_error *err) {
@@ -204,7 +247,7 @@ static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *m
         pthread_mutex_lock(&r->lock);
         s->mirror = mirror;
         pthread_mutex_unlock(&r->lock);
-        run_job(r, index, &job);
+        run_job(r, index, &job, NULL);
         cf_job_record_free(&job);
     }
     pthread_mutex_lock(&r->lock);
@@ -214,8 +257,38 @@ static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *m
     return rc;
 }
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
+/* The run's span: under parent (the message's consumer span), else the context the job was
+ * created in; current on this thread until end_run_span. */
+static cf_span *start_run_span(const cf_job_record *job, const cf_trace_ctx *parent,
+                               cf_trace_ctx *prev) {
+    cf_trace_ctx stored;
+    if (!parent || !cf_trace_ctx_valid(parent)) {
+        cf_trace_from_text(job->trace_context, &stored);
+        parent = &stored;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "job %s", job->kind);
+    cf_span *span = cf_span_start(name, CF_SPAN_INTERNAL, parent);
+    cf_span_set_str(span, "clipforge.job.id", job->id);
+    cf_span_set_str(span, "clipforge.job.kind", job->kind);
+    cf_span_set_int(span, "clipforge.job.attempt", job->attempts);
+    if (job->parent_id) cf_span_set_str(span, "clipforge.job.parent_id", job->parent_id);
+    cf_trace_set_current(cf_span_ctx(span), prev);
+    return span;
+}
+
+static void end_run_span(cf_span *span, cf_err rc, const cf_error *err, const cf_trace_ctx *prev) {
+    if (rc) cf_span_set_error(span, err->msg);
+    cf_span_end(span);
+    cf_trace_set_current(prev, NULL);
+}
+
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
+                    const cf_trace_ctx *parent) {
     slot *s = &r->slots[index];
+    cf_trace_ctx prev;
+    cf_span *span = start_run_span(job, parent, &prev);
+    const cf_job_handler *handler = cf_job_handler_find(job->kind);
     char work[4096], prefix[256];
     snprintf(work, sizeof work, "%s/%s-%lld", r->app->work_dir, job->id, (long long)job->attempts);
     snprintf(prefix, sizeof prefix, "jobs/%s/%lld", job->id, (long long)job->attempts);
@@ -229,6 +302,11 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
     s->dirty = s->lease_lost = s->user_cancel = false;
     s->last_heartbeat = s->last_event = cf_now_ms();
     s->active = true;
+    cf_trace_current(&s->run_ctx);
+    s->stage_spans = handler && !handler->traces_stages;
+    s->stage_span = NULL;
+    s->span_stage[0] = '\0';
+    s->kind = handler ? handler->name : "unknown";
     bool cancel_now = job->cancel_requested;
     /* A stop that came between the lease and now did not see this slot active. */
     if (atomic_load(&r->stopping)) cf_progress_cancel(&s->progress);
@@ -248,6 +326,9 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
     cf_error err;
     cf_error_clear(&err);
     cf_err rc = execute(&ctx, job, &result, &err);
+    pthread_mutex_lock(&r->lock);
+    end_stage(s);
+    pthread_mutex_unlock(&r->lock);
     finish_run(r, s, job, &ctx, rc, &err, result, (double)(cf_now_ms() - t0) / 1000.0);
     json_decref(result);
     for (size_t i = 0; i < ctx.n_output_keys; i++) free(ctx.output_keys[i]);
@@ -260,6 +341,21 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job) {
     atomic_fetch_sub(&r->busy, 1);
     cf_log_info("runner", "job %s attempt %lld done: %s", job->id, (long long)job->attempts,
                 rc ? err.msg : "ok");
+    end_run_span(span, rc, &err, &prev);
+}
+
+/* The consumer span of a job message: continues the context the message carries, else the
+ * job's own (a message from a publisher that carried none). */
+static cf_span *start_consume_span(cf_app *app, const cf_bus_message *m, const cf_job_record *job) {
+    cf_trace_ctx parent;
+    if (!cf_trace_from_text(m->trace_context, &parent)) cf_trace_from_text(job->trace_context, &parent);
+    cf_span *span = cf_span_start("process jobs", CF_SPAN_CONSUMER, &parent);
+    cf_span_set_str(span, "messaging.system", app->bus->m->name);
+    cf_span_set_str(span, "messaging.destination.name", m->topic);
+    cf_span_set_str(span, "messaging.operation.type", "process");
+    cf_span_set_int(span, "messaging.message.delivery_count", m->deliveries);
+    cf_span_set_str(span, "clipforge.job.id", job->id);
+    return span;
 }
 
 /* Takes one message; returns false when the bus shut down. */
@@ -286,11 +382,13 @@ static bool take_one(cf_job_runner *r, int index) {
     } else {
         cf_bus_nack(app->bus, &m, 500, &err);
     }
+    cf_span *consume = rc == CF_OK ? start_consume_span(app, &m, &job) : NULL;
     cf_bus_message_free(&m);
     if (rc == CF_OK) {
-        run_job(r, index, &job);
+        run_job(r, index, &job, cf_span_ctx(consume));
         cf_job_record_free(&job);
     }
+    cf_span_end(consume);
     return true;
 }
 
@@ -355,6 +453,7 @@ static void reap_if_due(cf_app *app, reap_clock *last, int64_t now) {
     if (cf_store_reap(app->store, now, app->cfg.retry_base_ms, &n, &err))
         cf_log_warn("runner", "reaper: %s", err.msg);
     else if (n) {
+        cf_metrics_lease_expiries(n);
         cf_log_info("runner", "reaper: %zu expired leases handled", n);
         cf_app_sweep_work_dirs(app); /* the temp dirs the lost runs left */
     }

@@ -8,6 +8,7 @@
 
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/trace.h"
 #include "jobs/job_kinds.h"
 
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
@@ -37,9 +38,15 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind,
     if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     char id[40];
     cf_new_id("j_", id, sizeof id);
+    /* The job carries the trace it was created in: the request's span, or the stage of the
+     * parent job that creates it; its runs continue that trace in whatever process runs them. */
+    cf_trace_ctx tc;
+    cf_trace_current(&tc);
+    char trace[CF_TRACE_TEXT_MAX];
+    cf_trace_to_text(&tc, trace);
     cf_job_new in = {.id = id, .kind = handler->name, .request = text,
                      .idempotency_key = idempotency_key, .parent_id = parent_id,
-                     .max_attempts = cfg->max_attempts, .now = cf_now_ms()};
+                     .trace_context = trace, .max_attempts = cfg->max_attempts, .now = cf_now_ms()};
     rc = cf_store_job_create(store, &in, out, replayed, err);
     free(text);
     return rc;

@@ -1,89 +1,107 @@
-/* metrics.c — fixed-bucket histograms with atomic counters (no lock on the request path). */
+/* metrics.c — the service's own metric families (HTTP, job runs, bus deliveries, lease expiries)
+ * in the shared registry (clipforge/metrics.h), plus gauges read at scrape time: jobs by state,
+ * queue depth and age, outbox backlog, busy workers, span export counters. */
 #include "application/metrics.h"
 
-#include <stdatomic.h>
-
-static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                 0.25,   0.5,   1,      2.5,   5,    10,   30,    60,  300};
-#define NB (sizeof buckets / sizeof buckets[0])
-
-typedef struct histogram {
-    atomic_uint_fast64_t counts[NB + 1]; /* last: +Inf */
-    atomic_uint_fast64_t sum_us;
-} histogram;
+#include "clipforge/metrics.h"
+#include "clipforge/trace.h"
 
 static const char *const http_classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-static histogram http_hist[5];
-static histogram job_hist[CF_JOB_STATUS_COUNT];
-static atomic_uint_fast64_t deliveries[2]; /* dropped, leased */
 
-static void observe(histogram *h, double seconds) {
-    size_t i = 0;
-    while (i < NB && seconds > buckets[i]) i++;
-    atomic_fetch_add(&h->counts[i], 1);
-    atomic_fetch_add(&h->sum_us, (uint_fast64_t)(seconds * 1e6));
+static cf_metric *http_hist(void) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_histogram("clipforge_http_request_duration_seconds",
+                                    "HTTP request latency.", "code");
+    return m;
+}
+
+static cf_metric *job_hist(void) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_histogram("clipforge_job_duration_seconds",
+                                    "Job run time by kind and outcome.", "outcome,kind");
+    return m;
 }
 
 void cf_metrics_http(int status, double seconds) {
     int c = status / 100 - 1;
     if (c < 0 || c > 4) c = 4;
-    observe(&http_hist[c], seconds);
+    cf_metric_observe(http_hist(), http_classes[c], NULL, seconds);
 }
 
-void cf_metrics_job_run(cf_job_status outcome, double seconds) {
-    if (outcome >= 0 && outcome < CF_JOB_STATUS_COUNT) observe(&job_hist[outcome], seconds);
+void cf_metrics_job_run(cf_job_status outcome, const char *kind, double seconds) {
+    if (outcome < 0 || outcome >= CF_JOB_STATUS_COUNT) return;
+    cf_metric_observe(job_hist(),
+                      outcome == CF_JOB_QUEUED ? "retried" : cf_job_status_name(outcome),
+                      kind ? kind : "unknown", seconds);
 }
 
-void cf_metrics_delivery(bool leased) { atomic_fetch_add(&deliveries[leased ? 1 : 0], 1); }
-
-static void write_hist(FILE *out, const char *name, const char *label, const char *value,
-                       histogram *h) {
-    uint64_t cum = 0;
-    for (size_t i = 0; i <= NB; i++) {
-        cum += atomic_load(&h->counts[i]);
-        if (i < NB)
-            fprintf(out, "%s_bucket{%s=\"%s\",le=\"%g\"} %llu\n", name, label, value, buckets[i],
-                    (unsigned long long)cum);
-        else
-            fprintf(out, "%s_bucket{%s=\"%s\",le=\"+Inf\"} %llu\n", name, label, value,
-                    (unsigned long long)cum);
-    }
-    fprintf(out, "%s_sum{%s=\"%s\"} %.6f\n", name, label, value,
-            (double)atomic_load(&h->sum_us) / 1e6);
-    fprintf(out, "%s_count{%s=\"%s\"} %llu\n", name, label, value, (unsigned long long)cum);
+static cf_metric *deliveries(void) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_counter("clipforge_bus_deliveries",
+                                  "Job messages taken from the bus, by whether they started a run.",
+                                  "result");
+    return m;
 }
 
-void cf_metrics_write(FILE *out, const cf_job_stats *stats, int64_t workers_busy) {
-    fprintf(out, "# HELP clipforge_http_request_duration_seconds HTTP request latency.\n"
-                 "# TYPE clipforge_http_request_duration_seconds histogram\n");
-    for (int c = 0; c < 5; c++)
-        write_hist(out, "clipforge_http_request_duration_seconds", "code", http_classes[c],
-                   &http_hist[c]);
-    fprintf(out, "# HELP clipforge_job_duration_seconds Job run time by outcome.\n"
-                 "# TYPE clipforge_job_duration_seconds histogram\n");
-    for (int s = 0; s < CF_JOB_STATUS_COUNT; s++)
-        if (s != CF_JOB_RUNNING)
-            write_hist(out, "clipforge_job_duration_seconds", "outcome",
-                       s == CF_JOB_QUEUED ? "retried" : cf_job_status_name((cf_job_status)s),
-                       &job_hist[s]);
-    fprintf(out, "# HELP clipforge_bus_deliveries_total Job messages taken from the bus, by"
-                 " whether they started a run.\n# TYPE clipforge_bus_deliveries_total counter\n");
-    fprintf(out, "clipforge_bus_deliveries_total{result=\"leased\"} %llu\n",
-            (unsigned long long)atomic_load(&deliveries[1]));
-    fprintf(out, "clipforge_bus_deliveries_total{result=\"dropped\"} %llu\n",
-            (unsigned long long)atomic_load(&deliveries[0]));
-    fprintf(out, "# HELP clipforge_workers_busy Worker threads running a job.\n"
-                 "# TYPE clipforge_workers_busy gauge\nclipforge_workers_busy %lld\n",
-            (long long)workers_busy);
+static cf_metric *lease_expiries(void) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_counter("clipforge_lease_expiries",
+                                  "Running jobs whose lease expired (their worker died or hung).",
+                                  NULL);
+    return m;
+}
+
+void cf_metrics_delivery(bool leased) {
+    cf_metric_add(deliveries(), leased ? "leased" : "dropped", NULL, 1);
+}
+
+void cf_metrics_lease_expiries(size_t n) { cf_metric_add(lease_expiries(), NULL, NULL, (double)n); }
+
+void cf_metrics_init(void) {
+    /* Registered up front, with their counters at 0, so a scrape shows every series from the
+     * start (rate() and absent() then work from the first sample). */
+    http_hist();
+    job_hist();
+    cf_metric_add(deliveries(), "leased", NULL, 0);
+    cf_metric_add(deliveries(), "dropped", NULL, 0);
+    cf_metric_add(lease_expiries(), NULL, NULL, 0);
+}
+
+static void write_trace_stats(FILE *out, bool om) {
+    cf_trace_stats st;
+    cf_trace_stats_get(&st);
+    static const char *const results[] = {"exported", "dropped_queue_full", "dropped_export_failed"};
+    double v[] = {(double)st.exported, (double)st.dropped_queue, (double)st.dropped_export};
+    const char *fam = "clipforge_trace_spans";
+    fprintf(out, "# HELP %s%s Finished spans by what became of them (export on: %s).\n"
+                 "# TYPE %s%s counter\n", fam, om ? "" : "_total",
+            cf_trace_enabled() ? "yes" : "no", fam, om ? "" : "_total");
+    for (int i = 0; i < 3; i++) fprintf(out, "%s_total{result=\"%s\"} %.17g\n", fam, results[i], v[i]);
+    cf_metrics_write_gauge(out, "clipforge_trace_queue_spans", "Spans waiting for export.",
+                           (double)st.queued);
+}
+
+void cf_metrics_write(FILE *out, bool openmetrics, const cf_job_stats *stats, int64_t workers_busy,
+                      int64_t now_ms) {
+    cf_metrics_registry_write(out, openmetrics);
+    cf_metrics_write_gauge(out, "clipforge_workers_busy", "Worker threads running a job.",
+                           (double)workers_busy);
+    write_trace_stats(out, openmetrics);
     if (!stats) return;
-    fprintf(out, "# HELP clipforge_jobs Jobs by state.\n# TYPE clipforge_jobs gauge\n");
-    for (int s = 0; s < CF_JOB_STATUS_COUNT; s++)
-        fprintf(out, "clipforge_jobs{state=\"%s\"} %lld\n", cf_job_status_name((cf_job_status)s),
-                (long long)stats->by_status[s]);
-    fprintf(out, "# HELP clipforge_queue_depth Jobs waiting for a worker.\n"
-                 "# TYPE clipforge_queue_depth gauge\nclipforge_queue_depth %lld\n",
-            (long long)stats->by_status[CF_JOB_QUEUED]);
-    fprintf(out, "# HELP clipforge_outbox_pending Outbox rows not yet on the bus.\n"
-                 "# TYPE clipforge_outbox_pending gauge\nclipforge_outbox_pending %lld\n",
-            (long long)stats->outbox_pending);
+    const char *names[CF_JOB_STATUS_COUNT];
+    double values[CF_JOB_STATUS_COUNT];
+    for (int s = 0; s < CF_JOB_STATUS_COUNT; s++) {
+        names[s] = cf_job_status_name((cf_job_status)s);
+        values[s] = (double)stats->by_status[s];
+    }
+    cf_metrics_write_gauge_set(out, "clipforge_jobs", "Jobs by state.", "state", names, values,
+                               CF_JOB_STATUS_COUNT);
+    cf_metrics_write_gauge(out, "clipforge_queue_depth", "Jobs waiting for a worker.",
+                           (double)stats->by_status[CF_JOB_QUEUED]);
+    double age = stats->oldest_queued_at > 0 && now_ms > stats->oldest_queued_at
+                     ? (double)(now_ms - stats->oldest_queued_at) / 1000.0 : 0;
+    cf_metrics_write_gauge(out, "clipforge_queue_oldest_age_seconds",
+                           "How long the oldest job due to run has been waiting (0 when none).", age);
+    cf_metrics_write_gauge(out, "clipforge_outbox_pending", "Outbox rows not yet on the bus.",
+                           (double)stats->outbox_pending);
 }

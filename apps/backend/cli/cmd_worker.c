@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/metrics_server.h"
 #include "application/app.h"
 #include "application/job_runner.h"
 #include "cli/cli.h"
@@ -18,19 +19,22 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "Usage: clipforge worker [--data-dir DIR] [--workers N]\n\n"
+            "Usage: clipforge worker [--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]\n\n"
             "Runs job workers for a distributed deployment: the job store, bus and storage come\n"
             "from CLIPFORGE_STORE_URL (postgres://...), CLIPFORGE_BUS_URL (redis://...,\n"
             "nats://...) and CLIPFORGE_STORAGE_URL (s3://...), shared with `clipforge serve\n"
             "--no-workers` API nodes.\n\n"
             "  --data-dir DIR  this worker's temp files (CLIPFORGE_DATA_DIR; one per process)\n"
             "  --workers N     worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"
+            "  --metrics-listen HOST:PORT  serve /metrics, /healthz, /readyz there\n"
+            "                  (CLIPFORGE_METRICS_LISTEN; default: none)\n"
             "  -h, --help      this help\n");
 }
 
 static int parse_args(int argc, char **argv, cf_config *cfg) {
     static const struct option longs[] = {{"data-dir", required_argument, NULL, 'd'},
                                           {"workers", required_argument, NULL, 'w'},
+                                          {"metrics-listen", required_argument, NULL, 'm'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     optind = 1;
@@ -41,6 +45,7 @@ static int parse_args(int argc, char **argv, cf_config *cfg) {
         switch (c) {
         case 'd': rc = cf_config_set(cfg, "CLIPFORGE_DATA_DIR", optarg, &err); break;
         case 'w': rc = cf_config_set(cfg, "CLIPFORGE_WORKERS", optarg, &err); break;
+        case 'm': rc = cf_config_set(cfg, "CLIPFORGE_METRICS_LISTEN", optarg, &err); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -55,9 +60,13 @@ static int run(cf_config *cfg) {
     int n = cfg->workers > 0 ? (int)cfg->workers : cores > 0 ? (int)cores : 1;
     cf_error err;
     cf_app *app = NULL;
+    cf_metrics_server *metrics = NULL;
     cf_err rc = cf_app_open(cfg, true, &app, &err);
     if (rc == CF_OK) rc = cf_job_runner_start(app, n, &app->runner, &err);
+    if (rc == CF_OK) rc = cf_metrics_server_start(app, app->cfg.metrics_listen, &metrics, &err);
     if (rc) {
+        cf_job_runner_stop(app ? app->runner : NULL);
+        if (app) app->runner = NULL;
         cf_app_close(app);
         return cf_cli_fail("worker", &err);
     }
@@ -72,6 +81,7 @@ static int run(cf_config *cfg) {
     cf_log_info("worker", "signal %d: putting running jobs back and stopping", sig);
     cf_job_runner_stop(app->runner);
     app->runner = NULL;
+    cf_metrics_server_stop(metrics);
     cf_app_close(app);
     return 0;
 }

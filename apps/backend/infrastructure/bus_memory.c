@@ -16,6 +16,7 @@ typedef struct msg {
     struct msg *next;
     uint64_t tag;
     char *payload;
+    char *trace_context; /* NULL when published without one */
     int deliveries;
     int64_t visible_at; /* pending: not before; in flight: redelivered after */
 } msg;
@@ -52,6 +53,7 @@ static void free_msgs(msg *m) {
     while (m) {
         msg *next = m->next;
         free(m->payload);
+        free(m->trace_context);
         free(m);
         m = next;
     }
@@ -140,14 +142,17 @@ static void push_pending(group *g, msg *m) {
     g->pending_tail = m;
 }
 
-static cf_err mem_publish(void *self, const char *topic_name, const char *payload, cf_error *err) {
+static cf_err mem_publish_traced(void *self, const char *topic_name, const char *payload,
+                                 const char *trace_context, cf_error *err) {
     mem_bus *b = self;
     cf_err rc = CF_OK;
     pthread_mutex_lock(&b->lock);
     topic *t = find_topic(b, topic_name, false);
     for (group *g = t ? t->groups : NULL; g && rc == CF_OK; g = g->next) {
         msg *m = calloc(1, sizeof *m);
-        if (!m || !(m->payload = strdup(payload))) {
+        if (!m || !(m->payload = strdup(payload)) ||
+            (trace_context && !(m->trace_context = strdup(trace_context)))) {
+            if (m) free(m->payload);
             free(m);
             rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
             break;
@@ -158,6 +163,10 @@ static cf_err mem_publish(void *self, const char *topic_name, const char *payloa
     pthread_cond_broadcast(&b->changed);
     pthread_mutex_unlock(&b->lock);
     return rc;
+}
+
+static cf_err mem_publish(void *self, const char *topic_name, const char *payload, cf_error *err) {
+    return mem_publish_traced(self, topic_name, payload, NULL, err);
 }
 
 static cf_err mem_subscribe(void *self, const char *topic_name, const char *group_name,
@@ -207,7 +216,8 @@ static cf_err deliver(mem_bus *b, group *g, msg *m, const char *topic_name, cf_b
     out->topic = strdup(topic_name);
     out->group = strdup(g->name);
     out->payload = strdup(m->payload);
-    if (!out->topic || !out->group || !out->payload) {
+    out->trace_context = m->trace_context ? strdup(m->trace_context) : NULL;
+    if (!out->topic || !out->group || !out->payload || (m->trace_context && !out->trace_context)) {
         cf_bus_message_free(out);
         push_pending(g, m);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -276,6 +286,7 @@ static cf_err mem_ack(void *self, const cf_bus_message *cm, cf_error *err) {
     if (!m) return cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not in flight",
                                 (unsigned long long)cm->tag);
     free(m->payload);
+    free(m->trace_context);
     free(m);
     return CF_OK;
 }
@@ -316,6 +327,7 @@ static const cf_bus_methods methods = {
     .ack = mem_ack,
     .nack = mem_nack,
     .shutdown = mem_shutdown,
+    .publish_traced = mem_publish_traced,
 };
 
 const cf_bus_methods *cf_bus_memory_methods(void) { return &methods; }

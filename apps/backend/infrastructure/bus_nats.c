@@ -226,17 +226,29 @@ static cf_err ensure_stream(nats_bus *b, const char *topic, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err nb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
+/* The trace context travels as the message header "clipforge-trace" (cf_trace_to_text). */
+#define TRACE_HEADER "clipforge-trace"
+
+static cf_err nb_publish_traced(void *self, const char *topic, const char *payload,
+                                const char *trace_context, cf_error *err) {
     nats_bus *b = self;
     cf_err rc = ensure_stream(b, topic, err);
     if (rc) return rc;
     char stream[256], subject[256];
     names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    natsMsg *msg = NULL;
+    natsStatus s = natsMsg_Create(&msg, subject, NULL, payload, (int)strlen(payload));
+    if (s == NATS_OK && trace_context) s = natsMsgHeader_Set(msg, TRACE_HEADER, trace_context);
     jsPubAck *pa = NULL;
     jsErrCode jerr = 0;
-    natsStatus s = js_Publish(&pa, b->js, subject, payload, (int)strlen(payload), NULL, &jerr);
+    if (s == NATS_OK) s = js_PublishMsg(&pa, b->js, msg, NULL, &jerr);
     jsPubAck_Destroy(pa);
+    natsMsg_Destroy(msg);
     return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "publish", err);
+}
+
+static cf_err nb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
+    return nb_publish_traced(self, topic, payload, NULL, err);
 }
 
 static cf_err nb_subscribe(void *self, const char *topic, const char *group, cf_error *err) {
@@ -320,7 +332,10 @@ static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *
     out->topic = strdup(topic);
     out->group = strdup(group);
     out->payload = strndup(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
-    if (!f || !out->topic || !out->group || !out->payload) {
+    const char *trace = NULL;
+    if (natsMsgHeader_Get(msg, TRACE_HEADER, &trace) == NATS_OK && trace)
+        out->trace_context = strdup(trace);
+    if (!f || !out->topic || !out->group || !out->payload || (trace && !out->trace_context)) {
         free(f);
         cf_bus_message_free(out);
         natsMsg_Destroy(msg);
@@ -420,6 +435,7 @@ static const cf_bus_methods methods = {
     .nack = nb_nack,
     .shutdown = nb_shutdown,
     .durable = 1,
+    .publish_traced = nb_publish_traced,
 };
 
 const cf_bus_methods *cf_bus_nats_methods(void) { return &methods; }

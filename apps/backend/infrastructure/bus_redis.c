@@ -235,19 +235,25 @@ static cf_err rb_open(const char *url, void **self, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err rb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
+/* An entry's fields: "p" the payload, "t" the trace context when there is one. */
+static cf_err rb_publish_traced(void *self, const char *topic, const char *payload,
+                                const char *trace_context, cf_error *err) {
     redis_bus *b = self;
     char key[512], maxlen[24];
     stream_key(b, topic, key, sizeof key);
     snprintf(maxlen, sizeof maxlen, "%lld", (long long)b->maxlen);
-    const char *argv[] = {"XADD", key, "MAXLEN", "~", maxlen, "*", "p", payload};
+    const char *argv[] = {"XADD", key, "MAXLEN", "~", maxlen, "*", "p", payload, "t", trace_context};
     redisContext *c = borrow(b, err);
     if (!c) return err->code;
-    redisReply *r = cmd(c, 8, argv, err);
+    redisReply *r = cmd(c, trace_context ? 10 : 8, argv, err);
     give_back(b, c);
     if (!r) return err->code;
     freeReplyObject(r);
     return CF_OK;
+}
+
+static cf_err rb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
+    return rb_publish_traced(self, topic, payload, NULL, err);
 }
 
 static cf_err rb_subscribe(void *self, const char *topic, const char *group, cf_error *err) {
@@ -275,16 +281,19 @@ static cf_err read_entry(const redisReply *e, const char *topic, const char *gro
         e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY)
         return CF_ERR_TIMEOUT;
     const redisReply *fields = e->element[1];
-    const char *payload = NULL;
-    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+    const char *payload = NULL, *trace = NULL;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
         if (!strcmp(fields->element[i]->str, "p")) payload = fields->element[i + 1]->str;
+        if (!strcmp(fields->element[i]->str, "t")) trace = fields->element[i + 1]->str;
+    }
     cf_err rc = id_to_tag(e->element[0]->str, &out->tag, err);
     if (rc) return rc;
     out->topic = strdup(topic);
     out->group = strdup(group);
     out->payload = strdup(payload ? payload : "");
+    out->trace_context = trace ? strdup(trace) : NULL;
     out->deliveries = 1;
-    if (!out->topic || !out->group || !out->payload) {
+    if (!out->topic || !out->group || !out->payload || (trace && !out->trace_context)) {
         cf_bus_message_free(out);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
@@ -431,6 +440,7 @@ static const cf_bus_methods methods = {
     .nack = rb_nack,
     .shutdown = rb_shutdown,
     .durable = 1,
+    .publish_traced = rb_publish_traced,
 };
 
 const cf_bus_methods *cf_bus_redis_methods(void) { return &methods; }

@@ -1,14 +1,17 @@
 /* outbox_relay.c — one thread that publishes due outbox rows to the bus, oldest first, then
- * deletes them (recording the hold of a volatile bus in the same transaction). Steered by its
- * poll interval and hold; kicked after commits so dispatch is immediate. */
+ * deletes them (recording the hold of a volatile bus in the same transaction). Each job message
+ * is published in a producer span of its job's trace, whose context travels on the message.
+ * Steered by its poll interval and hold; kicked after commits so dispatch is immediate. */
 #include "infrastructure/outbox_relay.h"
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "clipforge/log.h"
+#include "clipforge/trace.h"
 
 #define BATCH 256
 
@@ -29,6 +32,25 @@ static int64_t wall_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Publishes one row in a "publish <topic>" producer span, a child of the row's trace. */
+static cf_err publish_row(cf_bus *bus, const cf_outbox_record *row, cf_error *err) {
+    cf_trace_ctx parent;
+    cf_trace_from_text(row->trace_context, &parent);
+    char name[96];
+    snprintf(name, sizeof name, "publish %s", row->topic);
+    cf_span *span = cf_span_start(name, CF_SPAN_PRODUCER, &parent);
+    cf_span_set_str(span, "messaging.system", bus->m->name);
+    cf_span_set_str(span, "messaging.destination.name", row->topic);
+    cf_span_set_str(span, "messaging.operation.type", "publish");
+    cf_span_set_str(span, "clipforge.job.id", row->payload);
+    char trace[CF_TRACE_TEXT_MAX];
+    cf_trace_to_text(span ? cf_span_ctx(span) : &parent, trace);
+    cf_err rc = cf_bus_publish_traced(bus, row->topic, row->payload, trace, err);
+    if (rc) cf_span_set_error(span, err->msg);
+    cf_span_end(span);
+    return rc;
+}
+
 cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n,
                              cf_error *err) {
     size_t total = 0;
@@ -38,7 +60,7 @@ cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, 
         int64_t now = wall_ms();
         cf_err rc = cf_store_outbox_due(store, now, BATCH, &rows, &count, err);
         for (size_t i = 0; rc == CF_OK && i < count; i++) {
-            rc = cf_bus_publish(bus, rows[i].topic, rows[i].payload, err);
+            rc = publish_row(bus, &rows[i], err);
             if (rc == CF_OK)
                 rc = cf_store_outbox_published(store, rows[i].id, hold.holder,
                                                now + hold.hold_ms, err);

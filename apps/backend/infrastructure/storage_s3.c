@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "clipforge/fs.h"
+#include "clipforge/trace.h"
 #include "infrastructure/s3_sigv4.h"
 
 #define MIN_PART (5 * 1024 * 1024)
@@ -247,6 +248,15 @@ static cf_err status_error(const request *r, cf_error *err) {
                         r->key ? r->key : "", r->status, code);
 }
 
+/* The caller's trace context (W3C headers, not signed) so S3-side traces join the job's. */
+static struct curl_slist *add_trace_headers(struct curl_slist *headers) {
+    char tp[70], ts[CF_TRACESTATE_MAX + 16];
+    if (!cf_trace_headers(NULL, tp, sizeof tp, ts, sizeof ts)) return headers;
+    struct curl_slist *h = curl_slist_append(headers, tp);
+    if (h && ts[0]) h = curl_slist_append(h, ts);
+    return h ? h : headers;
+}
+
 /* Sends r, signed; CF_OK for a 2xx answer. */
 static cf_err perform(const s3_storage *s, request *r, cf_error *err) {
     char *path = object_path(s, r->key);
@@ -264,6 +274,7 @@ static cf_err perform(const s3_storage *s, request *r, cf_error *err) {
     if (!rc && !h) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (h) {
         headers = curl_slist_append(headers, "Expect:");
+        headers = add_trace_headers(headers);
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);

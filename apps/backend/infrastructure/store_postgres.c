@@ -85,6 +85,7 @@ static const char *const migrations[] = {
     "CREATE INDEX media_by_time ON media(created_at, id);",
     "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
     "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
+    "ALTER TABLE jobs ADD COLUMN trace_context TEXT;",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
@@ -92,7 +93,7 @@ static const char *const migrations[] = {
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
-    "cancel_requested,seq,parent_id"
+    "cancel_requested,seq,parent_id,trace_context"
 
 static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
 static const char *const sql_job_by_key = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=$1";
@@ -254,6 +255,7 @@ static void read_job(const PGresult *r, int row, cf_job_record *j) {
     j->cancel_requested = PQgetvalue(r, row, 18)[0] == 't';
     j->seq = int_at(r, row, 19);
     j->parent_id = dup_or_null(r, row, 20);
+    j->trace_context = dup_or_null(r, row, 21);
 }
 
 /* Loads one job by id or idempotency key (sql_job_by_id / sql_job_by_key). */
@@ -452,12 +454,13 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
     }
     num max = n64(in->max_attempts > 0 ? in->max_attempts : 1), now = n64(in->now);
     const char *p[] = {in->id, in->kind, max.s, now.s, in->request, in->idempotency_key,
-                       in->parent_id};
+                       in->parent_id,
+                       in->trace_context && *in->trace_context ? in->trace_context : NULL};
     cf_err rc = run(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                    "updated_at,request,idempotency_key,run_after,parent_id)"
-                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7)",
-                    7, p, NULL, err);
+                    "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"
+                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7,$8)",
+                    8, p, NULL, err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
     if (rc == CF_OK) rc = append_event(c, "JobRequested", in->id, in->now, NULL, err);
     if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
@@ -911,7 +914,8 @@ static cf_err outbox_fn(PGconn *c, void *arg, cf_error *err) {
     PGresult *r = q(c,
                     "WITH c AS (UPDATE outbox SET available_at=$3 WHERE id IN (SELECT id FROM"
                     " outbox WHERE available_at<=$1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)"
-                    " RETURNING id,topic,payload) SELECT id,topic,payload FROM c ORDER BY id",
+                    " RETURNING id,topic,payload) SELECT c.id,c.topic,c.payload,j.trace_context"
+                    " FROM c LEFT JOIN jobs j ON c.topic='jobs' AND j.id=c.payload ORDER BY c.id",
                     3, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
@@ -919,6 +923,7 @@ static cf_err outbox_fn(PGconn *c, void *arg, cf_error *err) {
         o->id = int_at(r, i, 0);
         o->topic = dup_or_null(r, i, 1);
         o->payload = dup_or_null(r, i, 2);
+        o->trace_context = dup_or_null(r, i, 3);
     }
     PQclear(r);
     return CF_OK;
@@ -1115,11 +1120,13 @@ static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
         if (status >= 0) out->by_status[status] = int_at(r, i, 1);
     }
     PQclear(r);
-    r = q(c, "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id), 0) FROM events)", 0,
+    r = q(c, "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id), 0) FROM events),"
+             " (SELECT coalesce(min(run_after), 0) FROM jobs WHERE status='queued')", 0,
           NULL, err);
     if (!r) return err->code;
     out->outbox_pending = int_at(r, 0, 0);
     out->last_event_id = int_at(r, 0, 1); /* where a live event stream starts */
+    out->oldest_queued_at = int_at(r, 0, 2);
     PQclear(r);
     return CF_OK;
 }

@@ -48,12 +48,13 @@ static const char *const migrations[] = {
     "CREATE INDEX media_by_time ON media(created_at, id);",
     "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
     "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
+    "ALTER TABLE jobs ADD COLUMN trace_context TEXT;",
 };
 
 #define JOB_COLS                                                                                  \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
-    "cancel_requested,seq,parent_id"
+    "cancel_requested,seq,parent_id,trace_context"
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
 
@@ -96,8 +97,8 @@ static const char *const queries[Q_COUNT] = {
     [Q_JOB_BY_ID] = "SELECT " JOB_COLS " FROM jobs WHERE id=?1",
     [Q_JOB_BY_KEY] = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=?1",
     [Q_JOB_INSERT] = "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                     "updated_at,request,idempotency_key,run_after,parent_id)"
-                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4,?7)",
+                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"
+                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4,?7,?8)",
     [Q_EVENT_INSERT] = "INSERT INTO events(type,job_id,at,data) VALUES(?1,?2,?3,?4)",
     [Q_OUTBOX_INSERT] = "INSERT INTO outbox(topic,payload,available_at) VALUES(?1,?2,?3)",
     [Q_LEASE] = "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=?2,"
@@ -141,8 +142,10 @@ static const char *const queries[Q_COUNT] = {
     [Q_EVENTS_AFTER] = "SELECT id,type,job_id,at,data FROM events WHERE id>?1 ORDER BY id LIMIT ?2",
     [Q_EVENTS_AFTER_JOB] = "SELECT id,type,job_id,at,data FROM events WHERE job_id=?3 AND id>?1"
                            " ORDER BY id LIMIT ?2",
-    [Q_OUTBOX_DUE] = "SELECT id,topic,payload FROM outbox WHERE available_at<=?1 ORDER BY id"
-                     " LIMIT ?2",
+    /* A job message carries its job's trace context to the bus. */
+    [Q_OUTBOX_DUE] = "SELECT o.id,o.topic,o.payload,j.trace_context FROM outbox o"
+                     " LEFT JOIN jobs j ON o.topic='jobs' AND j.id=o.payload"
+                     " WHERE o.available_at<=?1 ORDER BY o.id LIMIT ?2",
     [Q_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id=?1",
     [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename)"
                        " VALUES(?1,?2,?3,?4,?5,?6,?7)",
@@ -155,7 +158,8 @@ static const char *const queries[Q_COUNT] = {
     [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
                           " ORDER BY created_at, rowid LIMIT ?",
     [Q_CHILDREN_LIVE] = "SELECT id FROM jobs WHERE parent_id=?1 AND status IN ('queued','running')",
-    [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events)",
+    [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
+                       " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
 
 static cf_err db_error(sq_store *st, cf_error *err, const char *what) {
@@ -241,6 +245,7 @@ static void read_job(sqlite3_stmt *s, cf_job_record *j) {
     j->cancel_requested = sqlite3_column_int(s, 18) != 0;
     j->seq = sqlite3_column_int64(s, 19);
     j->parent_id = col_dup(s, 20);
+    j->trace_context = col_dup(s, 21);
 }
 
 /* Loads one job by id (q = Q_JOB_BY_ID) or idempotency key (Q_JOB_BY_KEY). */
@@ -412,6 +417,7 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     bind_text(s, 5, in->request);
     bind_text(s, 6, in->idempotency_key);
     bind_text(s, 7, in->parent_id);
+    bind_text(s, 8, in->trace_context && *in->trace_context ? in->trace_context : NULL);
     cf_err rc = run(st, s, NULL, err);
     if (rc == CF_OK) rc = append_event(st, "JobRequested", in->id, in->now, NULL, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
@@ -862,6 +868,7 @@ static cf_err sq_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_rec
             o->id = sqlite3_column_int64(s, 0);
             o->topic = col_dup(s, 1);
             o->payload = col_dup(s, 2);
+            o->trace_context = col_dup(s, 3);
         }
         sqlite3_reset(s);
     }
@@ -1098,6 +1105,7 @@ static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     if (s && sqlite3_step(s) == SQLITE_ROW) {
         out->outbox_pending = sqlite3_column_int64(s, 0);
         out->last_event_id = sqlite3_column_int64(s, 1);
+        out->oldest_queued_at = sqlite3_column_int64(s, 2);
     }
     if (s) sqlite3_reset(s);
     pthread_mutex_unlock(&st->lock);

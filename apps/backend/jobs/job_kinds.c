@@ -17,11 +17,11 @@
 #endif
 
 static const cf_job_handler kinds[] = {
-    {"clip_processing", cf_clip_job_validate, cf_clip_job_run},
-    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run},
-    {"transcription", TRANSCRIPTION},
-    {"render", cf_render_job_validate, cf_render_job_run},
-    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run},
+    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false},
+    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false},
+    {"transcription", TRANSCRIPTION, false},
+    {"render", cf_render_job_validate, cf_render_job_run, false},
+    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true},
 };
 
 const cf_job_handler *cf_job_handler_find(const char *name) {

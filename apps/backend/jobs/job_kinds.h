@@ -46,6 +46,9 @@ typedef struct cf_job_handler {
                        cf_error *err);
     /* Runs it; *result is a new JSON object on success. NULL = no pipeline in this build. */
     cf_err (*run)(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
+    /* True when run traces its own stages (spans per stage, as autoclip's parallel stages need);
+     * otherwise the runner makes one span per stage name the pipeline reports in its progress. */
+    bool traces_stages;
 } cf_job_handler;
 
 /* The row for name, or NULL when the product has no such kind. */

@@ -1,5 +1,8 @@
-/* bus.c — registry of message bus backends and the thin wrappers the core calls. */
+/* bus.c — registry of message bus backends and the thin wrappers the core calls, which measure
+ * every backend alike (clipforge_bus_operation_duration_seconds, clipforge_bus_errors_total by
+ * operation and backend; receive is counted, not timed: it waits for messages by design). */
 #include "clipforge/bus.h"
+#include "clipforge/metrics.h"
 #include "clipforge/registry.h"
 
 #include <pthread.h>
@@ -11,6 +14,21 @@ static cf_registry backends = CF_REGISTRY_INIT;
 cf_err cf_bus_register(const cf_bus_methods *m) { return cf_registry_add(&backends, m->name, m); }
 
 const cf_bus_methods *cf_bus_find(const char *name) { return cf_registry_find(&backends, name); }
+
+static cf_err timed(cf_bus *bus, const char *op, double t0, cf_err rc) {
+    static cf_metric *dur, *errors;
+    if (!dur) {
+        dur = cf_metric_histogram("clipforge_bus_operation_duration_seconds",
+                                  "Message bus operations by operation and backend.", "op,backend");
+        errors = cf_metric_counter("clipforge_bus_errors",
+                                   "Message bus operations that failed.", "op,backend");
+    }
+    if (t0 > 0) cf_metric_observe(dur, op, bus->m->name, cf_metric_now() - t0);
+    /* A receive that timed out found nothing; one that is unavailable saw the shutdown. */
+    bool failed = rc && rc != CF_ERR_TIMEOUT && !(t0 == 0 && rc == CF_ERR_UNAVAILABLE);
+    if (failed) cf_metric_add(errors, op, bus->m->name, 1);
+    return rc;
+}
 
 cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err) {
     *out = NULL;
@@ -39,7 +57,17 @@ void cf_bus_close(cf_bus *bus) {
 }
 
 cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_error *err) {
-    return bus->m->publish(bus->self, topic, payload, err);
+    double t0 = cf_metric_now();
+    return timed(bus, "publish", t0, bus->m->publish(bus->self, topic, payload, err));
+}
+
+cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload,
+                             const char *trace_context, cf_error *err) {
+    if (!bus->m->publish_traced || !trace_context || !*trace_context)
+        return cf_bus_publish(bus, topic, payload, err);
+    double t0 = cf_metric_now();
+    return timed(bus, "publish", t0,
+                 bus->m->publish_traced(bus->self, topic, payload, trace_context, err));
 }
 
 cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err) {
@@ -49,15 +77,17 @@ cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_er
 cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
                       cf_bus_message *out, cf_error *err) {
     memset(out, 0, sizeof *out);
-    return bus->m->receive(bus->self, topic, group, timeout_ms, out, err);
+    return timed(bus, "receive", 0, bus->m->receive(bus->self, topic, group, timeout_ms, out, err));
 }
 
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err) {
-    return bus->m->ack(bus->self, m, err);
+    double t0 = cf_metric_now();
+    return timed(bus, "ack", t0, bus->m->ack(bus->self, m, err));
 }
 
 cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err) {
-    return bus->m->nack(bus->self, m, delay_ms, err);
+    double t0 = cf_metric_now();
+    return timed(bus, "nack", t0, bus->m->nack(bus->self, m, delay_ms, err));
 }
 
 void cf_bus_shutdown(cf_bus *bus) {
@@ -71,5 +101,6 @@ void cf_bus_message_free(cf_bus_message *m) {
     free(m->topic);
     free(m->group);
     free(m->payload);
+    free(m->trace_context);
     memset(m, 0, sizeof *m);
 }

@@ -1,6 +1,8 @@
 /* log.c — JSON-lines logger. One fprintf per line under a lock, so lines from worker threads
- * never interleave. Steered by CLIPFORGE_LOG_LEVEL. */
+ * never interleave. Each line carries the trace_id and span_id of the thread's current trace
+ * context (clipforge/trace.h), when there is one. Steered by CLIPFORGE_LOG_LEVEL. */
 #include "clipforge/log.h"
+#include "clipforge/trace.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -15,7 +17,6 @@
 
 static atomic_int g_level = CF_LOG_INFO;
 static pthread_mutex_t g_write_lock = PTHREAD_MUTEX_INITIALIZER; /* guards stderr writes */
-static _Thread_local char t_trace_id[64];
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
@@ -41,14 +42,6 @@ int cf_log_level_parse(const char *s, cf_log_level *out) {
 void cf_log_init_from_env(void) {
     cf_log_level level;
     if (cf_log_level_parse(getenv("CLIPFORGE_LOG_LEVEL"), &level) == 0) cf_log_set_level(level);
-}
-
-void cf_log_set_trace_id(const char *trace_id) {
-    if (!trace_id) {
-        t_trace_id[0] = '\0';
-        return;
-    }
-    snprintf(t_trace_id, sizeof t_trace_id, "%s", trace_id);
 }
 
 static void format_timestamp(char *buf, size_t len) {
@@ -78,7 +71,14 @@ void cf_log(cf_log_level level, const char *component, const char *fmt, ...) {
     /* json_stringn_nocheck would accept invalid UTF-8 from media metadata; sanitize instead. */
     json_t *m = json_string(msg);
     json_object_set_new(line, "msg", m ? m : json_string("<invalid utf-8 message>"));
-    if (t_trace_id[0]) json_object_set_new(line, "trace_id", json_string(t_trace_id));
+    cf_trace_ctx tc;
+    cf_trace_current(&tc);
+    if (cf_trace_ctx_valid(&tc)) {
+        char trace_id[33], span_id[17];
+        cf_trace_ids_hex(&tc, trace_id, span_id);
+        json_object_set_new(line, "trace_id", json_string(trace_id));
+        json_object_set_new(line, "span_id", json_string(span_id));
+    }
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(line);
     if (!text) return;

@@ -1,6 +1,12 @@
-/* storage.c — registry of object storage backends, key validation and the thin wrappers. */
+/* storage.c — registry of object storage backends, key validation and the thin wrappers, which
+ * measure every backend alike (clipforge_storage_operation_duration_seconds and
+ * clipforge_storage_errors_total by operation and backend) and trace whole-object transfers as
+ * client spans ("storage put", "storage get"), so uploads of outputs and downloads of sources
+ * show in the job's trace. */
 #include "clipforge/storage.h"
+#include "clipforge/metrics.h"
 #include "clipforge/registry.h"
+#include "clipforge/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +70,35 @@ bool cf_storage_key_valid(const char *key) {
     }
 }
 
+static cf_err timed(cf_storage *s, const char *op, double t0, cf_err rc) {
+    static cf_metric *dur, *errors;
+    if (!dur) {
+        dur = cf_metric_histogram("clipforge_storage_operation_duration_seconds",
+                                  "Object storage operations by operation and backend.",
+                                  "op,backend");
+        errors = cf_metric_counter("clipforge_storage_errors",
+                                   "Object storage operations that failed (not found excluded).",
+                                   "op,backend");
+    }
+    cf_metric_observe(dur, op, s->m->name, cf_metric_now() - t0);
+    if (rc && rc != CF_ERR_NOT_FOUND) cf_metric_add(errors, op, s->m->name, 1);
+    return rc;
+}
+
+/* A client span for a transfer of key on s's backend. */
+static cf_span *transfer_span(cf_storage *s, const char *name, const char *key) {
+    cf_span *span = cf_span_begin(name);
+    cf_span_set_str(span, "clipforge.storage.backend", s->m->name);
+    cf_span_set_str(span, "clipforge.storage.key", key);
+    return span;
+}
+
+static cf_err end_transfer(cf_span *span, cf_err rc, const cf_error *err) {
+    if (rc) cf_span_set_error(span, err->msg);
+    cf_span_finish(span);
+    return rc;
+}
+
 static cf_err check_key(const char *key, cf_error *err) {
     if (cf_storage_key_valid(key)) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "invalid storage key '%s'", key ? key : "");
@@ -80,14 +115,15 @@ cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf
 }
 
 cf_err cf_storage_put_commit(cf_storage *s, cf_storage_writer *w, cf_error *err) {
-    return s->m->put_commit(s->self, w, err);
+    double t0 = cf_metric_now(); /* the part a streamed upload waits for at its end */
+    return timed(s, "put_commit", t0, s->m->put_commit(s->self, w, err));
 }
 
 void cf_storage_put_abort(cf_storage *s, cf_storage_writer *w) {
     if (w) s->m->put_abort(s->self, w);
 }
 
-cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_error *err) {
+static cf_err put_file(cf_storage *s, const char *key, const char *src, cf_error *err) {
     int fd = open(src, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cf_error_set(err, CF_ERR_IO, "cannot open %s: %s", src, strerror(errno));
     cf_storage_writer *w = NULL;
@@ -147,25 +183,43 @@ cf_err cf_storage_read_all(cf_storage *s, const char *key, size_t max, char **da
     return CF_OK;
 }
 
+cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_error *err) {
+    cf_span *span = transfer_span(s, "storage put", key);
+    double t0 = cf_metric_now();
+    return end_transfer(span, timed(s, "put_file", t0, put_file(s, key, src, err)), err);
+}
+
 cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
                             cf_error *err) {
     cf_err rc = check_key(key, err);
-    return rc ? rc : s->m->open_read(s->self, key, fd, st, err);
+    if (rc) return rc;
+    cf_span *span = transfer_span(s, "storage get", key);
+    double t0 = cf_metric_now();
+    rc = timed(s, "open_read", t0, s->m->open_read(s->self, key, fd, st, err));
+    return end_transfer(span, rc, err);
 }
 
 cf_err cf_storage_local_path(cf_storage *s, const char *key, char **path, cf_error *err) {
     cf_err rc = check_key(key, err);
-    return rc ? rc : s->m->local_path(s->self, key, path, err);
+    if (rc) return rc;
+    cf_span *span = transfer_span(s, "storage get", key); /* remote backends download here */
+    double t0 = cf_metric_now();
+    rc = timed(s, "local_path", t0, s->m->local_path(s->self, key, path, err));
+    return end_transfer(span, rc, err);
 }
 
 cf_err cf_storage_stat(cf_storage *s, const char *key, cf_storage_info *st, cf_error *err) {
     cf_err rc = check_key(key, err);
-    return rc ? rc : s->m->stat(s->self, key, st, err);
+    if (rc) return rc;
+    double t0 = cf_metric_now();
+    return timed(s, "stat", t0, s->m->stat(s->self, key, st, err));
 }
 
 cf_err cf_storage_remove(cf_storage *s, const char *key, cf_error *err) {
     cf_err rc = check_key(key, err);
-    return rc ? rc : s->m->remove(s->self, key, err);
+    if (rc) return rc;
+    double t0 = cf_metric_now();
+    return timed(s, "remove", t0, s->m->remove(s->self, key, err));
 }
 
 cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t now_s, char **url,

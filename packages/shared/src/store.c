@@ -1,5 +1,7 @@
 /* store.c — registry of job store backends, the thin wrappers the core calls (the one place that
- * tells listeners an event was appended), and the record helpers. */
+ * tells listeners an event was appended, and that measures every backend alike:
+ * clipforge_store_operation_duration_seconds and clipforge_store_errors_total by operation and
+ * backend), and the record helpers. */
 #include "clipforge/store.h"
 #include "clipforge/registry.h"
 
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "clipforge/log.h"
+#include "clipforge/metrics.h"
 
 struct cf_store {
     const cf_store_methods *m;
@@ -73,6 +76,21 @@ void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user) 
         cf_log(CF_LOG_WARN, "store", "cannot watch for events of other processes: %s", err.msg);
 }
 
+/* Records how long op took on s's backend; NOT_FOUND and CONFLICT are answers, not failures. */
+static cf_err timed(cf_store *s, const char *op, double t0, cf_err rc) {
+    static cf_metric *dur, *errors;
+    if (!dur) {
+        dur = cf_metric_histogram("clipforge_store_operation_duration_seconds",
+                                  "Job store operations by operation and backend.", "op,backend");
+        errors = cf_metric_counter("clipforge_store_errors",
+                                   "Job store operations that failed (not found and conflicts "
+                                   "excluded).", "op,backend");
+    }
+    cf_metric_observe(dur, op, s->m->name, cf_metric_now() - t0);
+    if (rc && rc != CF_ERR_NOT_FOUND && rc != CF_ERR_CONFLICT) cf_metric_add(errors, op, s->m->name, 1);
+    return rc;
+}
+
 static cf_err notify(cf_store *s, cf_err rc, bool appended) {
     if (rc == CF_OK && appended && s->event_hook) s->event_hook(s->hook_user);
     return rc;
@@ -81,36 +99,45 @@ static cf_err notify(cf_store *s, cf_err rc, bool appended) {
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
                            cf_error *err) {
     bool again = false;
-    cf_err rc = s->m->job_create(s->self, in, out, &again, err);
+    double t0 = cf_metric_now();
+    cf_err rc = timed(s, "job_create", t0, s->m->job_create(s->self, in, out, &again, err));
     if (replayed) *replayed = again;
     return notify(s, rc, !again);
 }
 
 cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err) {
-    return s->m->job_get(s->self, id, out, err);
+    double t0 = cf_metric_now();
+    return timed(s, "job_get", t0, s->m->job_get(s->self, id, out, err));
 }
 
 cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n,
                          cf_error *err) {
-    return s->m->job_list(s->self, f, out, n, err);
+    double t0 = cf_metric_now();
+    return timed(s, "job_list", t0, s->m->job_list(s->self, f, out, n, err));
 }
 
 cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms,
                           int64_t now, cf_job_record *out, cf_error *err) {
-    return notify(s, s->m->job_lease(s->self, id, owner, lease_ms, now, out, err), true);
+    double t0 = cf_metric_now();
+    cf_err rc = timed(s, "job_lease", t0, s->m->job_lease(s->self, id, owner, lease_ms, now, out, err));
+    return notify(s, rc, true);
 }
 
 cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
                               int64_t lease_ms, int64_t now, double progress, const char *stage,
                               bool emit, bool *cancel_requested, cf_error *err) {
-    cf_err rc = s->m->job_heartbeat(s->self, id, owner, attempt, lease_ms, now, progress, stage,
-                                    emit, cancel_requested, err);
+    double t0 = cf_metric_now();
+    cf_err rc = timed(s, "job_heartbeat", t0,
+                      s->m->job_heartbeat(s->self, id, owner, attempt, lease_ms, now, progress,
+                                          stage, emit, cancel_requested, err));
     return notify(s, rc, emit);
 }
 
 cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64_t attempt,
                            const cf_job_outcome *o, int64_t now, cf_error *err) {
-    return notify(s, s->m->job_finish(s->self, id, owner, attempt, o, now, err), true);
+    double t0 = cf_metric_now();
+    cf_err rc = timed(s, "job_finish", t0, s->m->job_finish(s->self, id, owner, attempt, o, now, err));
+    return notify(s, rc, true);
 }
 
 cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out,
@@ -125,7 +152,8 @@ cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_recor
 
 cf_err cf_store_reap(cf_store *s, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err) {
     size_t count = 0;
-    cf_err rc = s->m->reap(s->self, now, retry_delay_ms, &count, err);
+    double t0 = cf_metric_now();
+    cf_err rc = timed(s, "reap", t0, s->m->reap(s->self, now, retry_delay_ms, &count, err));
     if (n) *n = count;
     return notify(s, rc, count > 0);
 }
@@ -139,12 +167,14 @@ cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error 
 
 cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
                              cf_event_record **out, size_t *n, cf_error *err) {
-    return s->m->events_after(s->self, after_id, job_id, limit, out, n, err);
+    double t0 = cf_metric_now();
+    return timed(s, "events_after", t0, s->m->events_after(s->self, after_id, job_id, limit, out, n, err));
 }
 
 cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
                            size_t *n, cf_error *err) {
-    return s->m->outbox_due(s->self, now, limit, out, n, err);
+    double t0 = cf_metric_now();
+    return timed(s, "outbox_due", t0, s->m->outbox_due(s->self, now, limit, out, n, err));
 }
 
 cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err) {
@@ -212,7 +242,8 @@ cf_err cf_store_media_list(cf_store *s, const cf_media_filter *f, cf_media_recor
 
 cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err) {
     memset(out, 0, sizeof *out);
-    return s->m->stats(s->self, out, err);
+    double t0 = cf_metric_now();
+    return timed(s, "stats", t0, s->m->stats(s->self, out, err));
 }
 
 void cf_job_record_free(cf_job_record *j) {
@@ -226,6 +257,7 @@ void cf_job_record_free(cf_job_record *j) {
     free(j->idempotency_key);
     free(j->lease_owner);
     free(j->parent_id);
+    free(j->trace_context);
     memset(j, 0, sizeof *j);
 }
 
@@ -247,6 +279,7 @@ void cf_outbox_records_free(cf_outbox_record *a, size_t n) {
     for (size_t i = 0; a && i < n; i++) {
         free(a[i].topic);
         free(a[i].payload);
+        free(a[i].trace_context);
     }
     free(a);
 }

@@ -15,6 +15,7 @@
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "clipforge/render.h"
+#include "clipforge/trace.h"
 
 #define WEBHOOK_ATTEMPTS 4
 #define WEBHOOK_FIRST_DELAY_MS 200
@@ -80,6 +81,14 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     }
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     h = curl_slist_append(h, sig_header);
+    /* The receiver can join the delivery to the job's trace (W3C Trace Context). */
+    cf_span *span = cf_span_start("webhook POST", CF_SPAN_CLIENT, NULL);
+    cf_span_set_str(span, "http.request.method", "POST");
+    char tp[70], ts[CF_TRACESTATE_MAX + 16];
+    if (cf_trace_headers(cf_span_ctx(span), tp, sizeof tp, ts, sizeof ts)) {
+        h = curl_slist_append(h, tp);
+        if (ts[0]) h = curl_slist_append(h, ts);
+    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -91,6 +100,9 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     else *curl_msg = curl_easy_strerror(rc);
+    cf_span_set_int(span, "http.response.status_code", status);
+    if (status == 0 || status >= 400) cf_span_set_error(span, status ? "webhook refused" : *curl_msg);
+    cf_span_end(span);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return status;

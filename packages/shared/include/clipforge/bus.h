@@ -17,6 +17,7 @@ typedef struct cf_bus_message {
     char *group;
     char *payload;
     int deliveries;  /* 1 on first delivery, more on redelivery */
+    char *trace_context; /* the W3C trace context it was published in (cf_trace_to_text), or NULL */
 } cf_bus_message;
 
 typedef struct cf_bus_methods {
@@ -39,6 +40,11 @@ typedef struct cf_bus_methods {
     /* Appended after version 1 (zero in older tables): 1 when published messages outlive the
      * publishing process (redis, nats), 0 when they die with it (memory). */
     int durable;
+    /* Appended (NULL in older tables): publish with a trace context (cf_trace_to_text form,
+     * may be NULL) carried beside the payload as a message header, handed back by receive in
+     * cf_bus_message.trace_context. Consumers that do not know it see the payload alone. */
+    cf_err (*publish_traced)(void *self, const char *topic, const char *payload,
+                             const char *trace_context, cf_error *err);
 } cf_bus_methods;
 
 typedef struct cf_bus {
@@ -56,6 +62,9 @@ const cf_bus_methods *cf_bus_find(const char *name);
 cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err);
 void cf_bus_close(cf_bus *bus);
 cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_error *err);
+/* Publishes with a trace context header when the backend carries one (else the payload alone). */
+cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload,
+                             const char *trace_context, cf_error *err);
 cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err);
 cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
                       cf_bus_message *out, cf_error *err);

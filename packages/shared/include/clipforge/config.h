@@ -35,6 +35,7 @@ typedef struct cf_config {
     int64_t retry_base_ms;     /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
     int64_t sse_heartbeat_ms;  /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
     int64_t http_threads;      /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
+    char *metrics_listen;      /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.

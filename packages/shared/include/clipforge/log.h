@@ -1,5 +1,6 @@
 /* log.h — JSON-lines logging to stderr, one object per line:
- * {"ts":"2026-01-01T00:00:00.000Z","level":"info","component":"api","msg":"...","trace_id":"..."}
+ * {"ts":"2026-01-01T00:00:00.000Z","level":"info","component":"api","msg":"...","trace_id":"...",
+ *  "span_id":"..."} — the ids of the thread's current trace context (clipforge/trace.h), if any.
  * The threshold comes from CLIPFORGE_LOG_LEVEL (debug|info|warn|error|off; default info). */
 #ifndef CLIPFORGE_LOG_H
 #define CLIPFORGE_LOG_H
@@ -19,8 +20,6 @@ cf_log_level cf_log_get_level(void);
 int cf_log_level_parse(const char *s, cf_log_level *out);
 /* Reads CLIPFORGE_LOG_LEVEL once; unknown values keep the default. */
 void cf_log_init_from_env(void);
-/* Sets the calling thread's trace id (copied; NULL clears) added to each of its lines. */
-void cf_log_set_trace_id(const char *trace_id);
 
 void cf_log(cf_log_level level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -50,11 +50,13 @@ typedef struct cf_job_record {
     bool cancel_requested;
     int64_t seq;              /* insertion order, for cursors */
     char *parent_id;          /* the job that created this one (autoclip -> render), or NULL */
+    char *trace_context;      /* the trace it was created in (cf_trace_to_text form), or NULL */
 } cf_job_record;
 
 typedef struct cf_job_new {
     const char *id, *kind, *request, *idempotency_key; /* idempotency_key may be NULL */
     const char *parent_id;                             /* NULL for a top-level job */
+    const char *trace_context; /* W3C context of the creating request (cf_trace_to_text), or NULL */
     int64_t max_attempts;
     int64_t now;
 } cf_job_new;
@@ -90,6 +92,7 @@ typedef struct cf_outbox_record {
     int64_t id;
     char *topic;
     char *payload;
+    char *trace_context; /* a job message: its job's trace context, or NULL */
 } cf_outbox_record;
 
 typedef struct cf_media_record {
@@ -116,6 +119,7 @@ typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATUS_COUNT];
     int64_t outbox_pending;
     int64_t last_event_id; /* 0 when there is none */
+    int64_t oldest_queued_at; /* since when the longest-waiting job due to run is due; 0 = none */
 } cf_job_stats;
 
 typedef struct cf_store_methods {
