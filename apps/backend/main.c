@@ -64,8 +64,9 @@ static int cmd_help(int argc, char **argv) {
 /* Long-running roles trace each request and job; a one-shot command is one trace, continuing
  * the caller's when TRACEPARENT/TRACESTATE are set in the environment (as a script that traces
  * itself passes them). */
-static bool serves(const char *name) {
-    return !strcmp(name, "serve") || !strcmp(name, "worker") || !strcmp(name, "ai");
+static bool serves(const char *name, int argc, char **argv) {
+    return !strcmp(name, "serve") || !strcmp(name, "worker") ||
+           (!strcmp(name, "ai") && argc > 1 && !strcmp(argv[1], "serve"));
 }
 
 static int run_traced(const cf_command *c, int argc, char **argv) {
@@ -73,7 +74,7 @@ static int run_traced(const cf_command *c, int argc, char **argv) {
     snprintf(service, sizeof service, "clipforge-%s", !strcmp(c->name, "serve") ? "api" : c->name);
     cf_trace_init(service, NULL);
     cf_span *root = NULL;
-    if (!serves(c->name)) {
+    if (!serves(c->name, argc, argv)) {
         cf_trace_ctx parent;
         cf_trace_parse(getenv("TRACEPARENT"), getenv("TRACESTATE"), &parent);
         root = cf_span_start(c->name, CF_SPAN_INTERNAL, &parent);

@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 fails=0
 check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi; }
 
-deb=$("$src/infra/deb/build-deb.sh" "$build" "$work/out")
+deb=$(CF_DEB_COMPRESS=gzip "$src/infra/deb/build-deb.sh" "$build" "$work/out")
 check "package built ($deb)" test -s "$deb"
 dpkg-deb -f "$deb" Depends >"$work/depends"
 echo "Depends: $(cat "$work/depends")"

@@ -55,15 +55,21 @@ PIDS+=($!)
 PIDS+=($!)
 wait_until 300 curl -sf "http://127.0.0.1:$PORT/healthz" || { tail "$WORK/serve.log" >&2; exit 1; }
 wait_until 300 curl -sf "http://127.0.0.1:$MPORT/healthz" || { tail "$WORK/worker.log" >&2; exit 1; }
-ffmpeg -loglevel error -y -f lavfi -i "testsrc2=size=64x64:rate=10" -t 1 -c:v libx264 "$WORK/in.mp4"
+ffmpeg -loglevel error -y -f lavfi -i "testsrc2=size=64x64:rate=10" -f lavfi -i sine=d=2 -t 2 \
+  -c:v libx264 -c:a aac "$WORK/in.mp4"
 media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/in.mp4" "http://127.0.0.1:$PORT/v1/media" |
   $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 job=$(curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/v1/jobs" \
   -d "{\"kind\":\"clip_processing\",\"request\":{\"clip_id\":\"c\",\"source_uri\":\"media://$media\"}}" |
   $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$PORT/v1/jobs/$job" | grep -q '"status":"succeeded"' && break
-  sleep 0.1
+detect=$(curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/v1/jobs" \
+  -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\"}}" |
+  $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for id in "$job" "$detect"; do
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$PORT/v1/jobs/$id" | grep -q '"status":"\(succeeded\|failed\)"' && break
+    sleep 0.1
+  done
 done
 { curl -sf "http://127.0.0.1:$PORT/metrics"; curl -sf "http://127.0.0.1:$MPORT/metrics"; } >"$WORK/metrics.txt"
 "$CLIPFORGE" --help >"$WORK/help.txt"

@@ -5,10 +5,11 @@ when the collector starts) or application/json (OTLP/JSON). Every span is append
 JSON line: service, trace_id, span_id, parent_span_id (hex), name, kind, start/end (ns),
 attributes, status code and message, trace_state, flags, and the request's content type.
 
-Usage: collector.py PORT_FILE OUT [--delay SECONDS] [--status CODE]
+Usage: collector.py PORT_FILE OUT [--delay SECONDS] [--status CODE] [--discard]
   PORT_FILE  receives the port it listens on (127.0.0.1, a free port)
   --delay    wait this long before answering each export (a slow collector)
   --status   answer with this HTTP status instead of 200 (a failing collector)
+  --discard  accept without decoding (a collector that costs the benchmark no CPU)
 """
 import argparse
 import base64
@@ -97,6 +98,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--delay", type=float, default=0)
     ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--discard", action="store_true")
     args = ap.parse_args()
     pb = load_proto()
     lock = threading.Lock()
@@ -113,6 +115,10 @@ def main():
                 time.sleep(args.delay)
             if self.path != "/v1/traces":
                 self.send_response(404)
+                self.end_headers()
+                return
+            if args.discard:
+                self.send_response(200)
                 self.end_headers()
                 return
             if args.status != 200:

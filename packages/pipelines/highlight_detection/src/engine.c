@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/metrics.h"
+#include "clipforge/trace.h"
 #include "engine_common.h"
 
 #define MAX_ENGINES 8
@@ -92,6 +94,15 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* clipforge_engine_call_duration_seconds{engine, outcome}: every engine's calls, measured
+ * where routing calls them (local and remote engines alike). */
+static void observe_call(const char *engine, cf_err rc, double seconds) {
+    static cf_metric *m;
+    if (!m) m = cf_metric_histogram("clipforge_engine_call_duration_seconds",
+                                    "Highlight engine calls by engine and outcome.", "engine,outcome");
+    cf_metric_observe(m, engine, rc ? "error" : "ok", seconds);
+}
+
 /* One engine, one attempt: true when it answered into out. */
 static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, const char *version,
                     const cf_hl_detect_input *in, cf_highlight_detection_result *out, char *notes,
@@ -110,7 +121,13 @@ static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, c
     }
     double t0 = now_ms();
     cf_highlight_detection_result r = {0};
-    if (s->m->detect(s->self, in, &r, &e) != CF_OK) {
+    cf_span *span = cf_span_begin("engine detect"); /* a remote engine's call joins the trace */
+    cf_span_set_str(span, "clipforge.engine", s->m->name);
+    cf_err rc = s->m->detect(s->self, in, &r, &e);
+    observe_call(s->m->name, rc, (now_ms() - t0) / 1000.0);
+    if (rc) cf_span_set_error(span, e.msg);
+    cf_span_finish(span);
+    if (rc != CF_OK) {
         note(notes, len, s->m->name, e.msg);
         cf_highlight_detection_result_free(&r);
         return false;
