@@ -9,6 +9,8 @@ loss with a small ridge. Prints the coefficients for pocketsphinx_backend.c and 
 of the fit (ECE, 10 bins) on the words it was fitted on.
 
 Usage: fit_confidence.py DEV.json
+       fit_confidence.py --apply B0,B1,B2,B3 RUN.json   reliability of that model on the eval
+                                                       words of a posterior-mode run
 """
 import json
 import math
@@ -54,13 +56,29 @@ def fit(xs, ys, ridge=1e-2, iters=50):
     return w
 
 
+def apply(coef, path):
+    from speech_eval import reliability
+    w = [float(x) for x in coef.split(",")]
+    rows = json.load(open(path))["words"]["eval"]
+    pred = [(1 / (1 + math.exp(-sum(a * b for a, b in zip(w, features(c, d, n))))), k)
+            for c, d, n, k in rows]
+    for name, pairs in (("raw posterior", [(c, k) for c, _, _, k in rows]), ("calibrated", pred)):
+        table, ece = reliability(pairs)
+        print("%s: %d words, ECE %.3f" % (name, len(pairs), ece))
+        print("| confidence | words | mean confidence | share correct |\n|---|---|---|---|")
+        for r in table:
+            print("| %.1f-%.1f | %d | %.2f | %.2f |" % r)
+
+
 def main():
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    if sys.argv[1] == "--apply":
+        return apply(sys.argv[2], sys.argv[3])
     d = json.load(open(sys.argv[1]))
     rows = d["words"]["dev"]
     xs = [features(c, dur, n) for c, dur, n, _ in rows]
     ys = [1.0 if k else 0.0 for *_, k in rows]
     w = fit(xs, ys)
-    sys.path.insert(0, __file__.rsplit("/", 1)[0])
     from speech_eval import reliability
     pred = [1 / (1 + math.exp(-sum(wi * xi for wi, xi in zip(w, x)))) for x in xs]
     _, ece_raw = reliability([(c, k) for c, _, _, k in rows])

@@ -42,7 +42,7 @@ def wz_prompts(root):
     for f, t in pat.findall(cfg):
         if f in names:
             out.append({"path": WZ + "!" + names[f], "text": t})
-    return out
+    return out[::3]  # every third, to keep the reel short
 
 
 def librivox(root):
@@ -80,7 +80,7 @@ def know(root):
 
 def asterisk(root, cache):
     """Telephone prompts (8 kHz, one studio voice). Their words are in core-sounds-en.txt of the
-    GSM package; every third prompt of four words or more, by name, keeps the reel short."""
+    GSM package; every sixth prompt of four words or more, by name, keeps the reel short."""
     doc = debmedia.fetch(cache, "asterisk-core-sounds-en")
     if doc is None:
         sys.exit("cannot fetch asterisk-core-sounds-en")
@@ -93,7 +93,7 @@ def asterisk(root, cache):
         if m and "[" not in m.group(2) and len(m.group(2).split()) >= 4:
             texts[m.group(1)] = m.group(2).strip()
     names = [n for n in sorted(texts) if os.path.exists(os.path.join(root, d, n + ".wav"))]
-    return [{"path": "%s/%s.wav" % (d, n), "text": texts[n]} for n in names[::3]]
+    return [{"path": "%s/%s.wav" % (d, n), "text": texts[n]} for n in names[::6]]
 
 
 def tuxpaint(root):

@@ -3,6 +3,7 @@
 the same audio) on the real speech of manifest.json, and how well its word confidences are
 calibrated.
 
+Ours (one thread unless --threads) and the peer (one thread) run side by side on each source.
 Each source becomes one recording (a "reel"): its items decoded to 16 kHz mono by the ffmpeg CLI
 and joined with 0.7 s of faint noise between them, as speech comes in a long video. Both
 recognisers decode the same reel; both outputs are scored after the same normalisation (case,
@@ -151,11 +152,18 @@ def build_reel(src, root, work):
 
 # ---- recognisers -------------------------------------------------------------------------------
 
-def run_peer(wav):
-    t0 = time.monotonic()
-    r = subprocess.run(["pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"],
-                       capture_output=True, text=True, check=True)
-    return r.stdout.split(), time.monotonic() - t0
+def start_peer(wav):
+    p = subprocess.Popen(["pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return p, time.monotonic()
+
+
+def finish_peer(job):
+    p, t0 = job
+    out, _ = p.communicate()
+    if p.returncode:
+        raise subprocess.CalledProcessError(p.returncode, "pocketsphinx_continuous")
+    return out.split(), time.monotonic() - t0
 
 
 def run_ours(binary, wav, out_json, threads):
@@ -200,6 +208,8 @@ def evaluate(a, manifest):
         ref = normalise(" ".join(line.split(" ", 2)[2] for line in open(ref_path)))
         with wave.open(wav) as w:
             audio_s = w.getnframes() / RATE
+        # the two recognisers run side by side, so both see the same machine load
+        peer_job = None if a.no_peer else start_peer(wav)
         words, ours_s = run_ours(a.bin, wav, os.path.join(a.work, src["id"] + ".json"), a.threads)
         hyp, feats = [], []
         for w in words:
@@ -213,8 +223,8 @@ def evaluate(a, manifest):
                "package": src["package"], "licence": src["licence"], "audio_s": round(audio_s, 1),
                "ref_words": len(ref), "ours_errors": errs, "ours_wer": errs / len(ref),
                "ours_s": ours_s}
-        if not a.no_peer:
-            peer, peer_s = run_peer(wav)
+        if peer_job:
+            peer, peer_s = finish_peer(peer_job)
             perrs, _ = align(ref, [t for w in peer for t in normalise(w)])
             row.update(peer_errors=perrs, peer_wer=perrs / len(ref), peer_s=peer_s,
                        ratio=(errs / perrs) if perrs else None)

@@ -182,7 +182,8 @@ static cf_err push_word(cf_transcript_segment *out, size_t *cap, const char *w, 
  * apps/ai/experiments/speech (fit_confidence.py) so that a word at 0.8 is right about 80% of the
  * time. The posterior alone is far too sure of itself: most wrong words get 1.0.
  * CLIPFORGE_POCKETSPHINX_CONFIDENCE=posterior reports the raw posterior (for refitting). */
-static const double conf_bias = 0.0, conf_logit = 1.0, conf_log_frames = 0.0, conf_short = 0.0;
+static const double conf_bias = 1.0659, conf_logit = 0.4342, conf_log_frames = -0.3353,
+                    conf_short = -0.2630;
 
 static double calibrated(double posterior, int frames, size_t letters) {
     const char *mode = getenv("CLIPFORGE_POCKETSPHINX_CONFIDENCE");
