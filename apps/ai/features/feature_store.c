@@ -212,9 +212,15 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
     if (rc) return rc;
     if (sha256) memcpy(sha256, hex, CF_SHA256_HEX);
     cf_error miss;
+    char events[48]; /* a track whose audio events came from another model is a miss */
+    cf_audio_events_model_current(o ? o->models_dir : NULL, events, sizeof events);
     if (cf_feature_store_get(fs, hex, out, NULL, &miss) == CF_OK) {
-        cf_progress_report(progress, 0.95, "stored features");
-        return CF_OK;
+        if (strcmp((*out)->events_model, events) == 0) {
+            cf_progress_report(progress, 0.95, "stored features");
+            return CF_OK;
+        }
+        cf_feature_track_free(*out);
+        *out = NULL;
     }
     if ((rc = cf_features_extract(path, o, progress, out, err))) return rc;
     cf_error perr;

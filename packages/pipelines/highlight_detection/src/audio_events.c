@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "clipforge/json.h"
+#include "profile.h"
 
 #define MAX_LAYERS 3
 #define MAX_UNITS 128
@@ -160,12 +161,26 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
     return rc;
 }
 
+/* The version extraction uses: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION, else the newest file. */
+static bool current_version(const char *models_dir, char *version, size_t len) {
+    const char *env = getenv("CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION");
+    if (env && *env) return snprintf(version, len, "%s", env), true;
+    return newest_version(models_dir, version, len);
+}
+
+void cf_audio_events_model_current(const char *models_dir, char *buf, size_t len) {
+    cf_hl_paths paths = {.models_dir = models_dir};
+    char version[48];
+    if (current_version(hl_models_dir(&paths), version, sizeof version))
+        snprintf(buf, len, "audio-events-%.32s", version);
+    else if (len)
+        buf[0] = '\0';
+}
+
 cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
     *out = NULL;
     char version[48];
-    const char *env = getenv("CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION");
-    if (env && *env) snprintf(version, sizeof version, "%s", env);
-    else if (!newest_version(models_dir, version, sizeof version))
+    if (!current_version(models_dir, version, sizeof version))
         return cf_error_set(err, CF_ERR_NOT_FOUND, "no audio-events model in %s", models_dir);
     if (strchr(version, '/'))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad audio-events model version '%s'", version);

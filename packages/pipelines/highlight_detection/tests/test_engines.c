@@ -92,6 +92,98 @@ static cf_err route(const cf_hl_paths *paths, const req_ *r, cf_highlight_detect
     return rc;
 }
 
+/* Runs the heuristic engine with a profile on a track the caller owns. */
+static cf_err detect_on(cf_feature_track *t, const char *profile, cf_highlight_detection_result *out,
+                        cf_error *err) {
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_highlight_detection_request req = {.clip_id = "c"};
+    cf_hl_registry *reg = NULL;
+    assert_int_equal(cf_hl_registry_new(&paths, &reg, err), CF_OK);
+    cf_hl_detect_input in = {.track = t, .profile = profile, .top_n = 5};
+    cf_err rc = cf_hl_route(reg, &req, "heuristic", &in, out, NULL, 0, err);
+    cf_hl_registry_free(reg);
+    return rc;
+}
+
+/* Speech everywhere (as the classifier says), a still shot: no motion, no cuts. */
+static cf_feature_track *events_track(void) {
+    cf_feature_track *t = calloc(1, sizeof *t);
+    t->n_hops = N, t->hop_ms = CF_HL_HOP_MS, t->duration_ms = N * CF_HL_HOP_MS;
+    t->has_audio = t->has_video = true;
+    t->integrated_lufs = -23;
+    snprintf(t->events_model, sizeof t->events_model, "audio-events-test");
+    t->v = calloc((size_t)N * CF_FEAT_COUNT, sizeof(float));
+    set(t, 0, N, CF_FEAT_LOUD_M, -24.0f);
+    set(t, 0, N, CF_FEAT_EV_SPEECH, 1.0f);
+    return t;
+}
+
+/* The same +10 dB stretch: music alone is not a moment, a cheering crowd is, and the reason
+ * names the event and how long it lasts. */
+static void test_loud_music_alone_is_not_excitement(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    for (size_t i = 600; i < 800; i++) { /* 60-80 s: loud music with a flat, broadband sound */
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_EV_SPEECH] = 0.0f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_EV_MUSIC] = 1.0f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_LOUD_REL_LOCAL] = 10.0f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_CROWD] = 0.6f;
+    }
+    for (size_t i = 2000; i < 2060; i++) { /* 200-206 s: the crowd cheers */
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_EV_SPEECH] = 0.0f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_EV_CROWD] = 0.95f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_LOUD_REL_LOCAL] = 10.0f;
+        t->v[i * CF_FEAT_COUNT + CF_FEAT_CROWD] = 0.6f;
+    }
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(detect_on(t, "generic", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 1);
+    assert_true(r.highlights[0].start_ms < 206000 && r.highlights[0].end_ms > 200000);
+    assert_string_equal(r.highlights[0].label, "crowd_cheering");
+    bool named = false;
+    for (size_t k = 0; k < r.highlights[0].n_reasons; k++)
+        named |= strstr(r.highlights[0].reasons[k], "crowd cheering for 6 s") != NULL;
+    assert_true(named);
+    /* the result lists what is heard: speech, music, speech, crowd, speech */
+    assert_int_equal(r.n_audio_events, 5);
+    assert_int_equal(r.audio_events[1].class, CF_AUDIO_EVENT_CLASS_MUSIC);
+    assert_int_equal(r.audio_events[1].start_ms, 60000);
+    assert_int_equal(r.audio_events[1].end_ms, 80000);
+    assert_int_equal(r.audio_events[3].class, CF_AUDIO_EVENT_CLASS_CROWD);
+    cf_highlight_detection_result_free(&r);
+    /* without an audio-events model the old rules hold: the loud music is a moment too */
+    t->events_model[0] = '\0';
+    assert_int_equal(detect_on(t, "generic", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 2);
+    assert_int_equal(r.n_audio_events, 0);
+    cf_highlight_detection_result_free(&r);
+    cf_feature_track_free(t);
+}
+
+/* Motion alone does not make a moment; motion while the crowd cheers adds to it. */
+static void test_motion_counts_when_something_else_agrees(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    set(t, 500, 700, CF_FEAT_MOTION_REL, 3.0f); /* 50-70 s: fast motion, nothing else */
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(detect_on(t, "sports", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 0);
+    cf_highlight_detection_result_free(&r);
+    set(t, 500, 700, CF_FEAT_EV_SPEECH, 0.0f);
+    set(t, 500, 700, CF_FEAT_EV_CROWD, 0.6f); /* a crowd half-heard: alone under the threshold */
+    assert_int_equal(detect_on(t, "sports", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 1);
+    double with_motion = r.highlights[0].score;
+    cf_highlight_detection_result_free(&r);
+    set(t, 500, 700, CF_FEAT_MOTION_REL, 0.0f);
+    assert_int_equal(detect_on(t, "sports", &r, &err), CF_OK);
+    assert_true(r.n_highlights == 0 || r.highlights[0].score < with_motion - 0.1);
+    cf_highlight_detection_result_free(&r);
+    cf_feature_track_free(t);
+}
+
 static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
@@ -100,7 +192,7 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_string_equal(r.model_version, "heuristic-2");
+    assert_string_equal(r.model_version, "heuristic-3");
     assert_string_equal(r.clip_id, "c1");
     assert_int_equal(r.n_highlights, 1);
     assert_in_range(r.highlights[0].start_ms, 99000, 101000);
@@ -259,6 +351,8 @@ static void test_registered_engine_is_reached_and_failure_falls_back(void **stat
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heuristic_finds_and_explains_crowd_eruption),
+        cmocka_unit_test(test_loud_music_alone_is_not_excitement),
+        cmocka_unit_test(test_motion_counts_when_something_else_agrees),
         cmocka_unit_test(test_score_curve_is_per_second_and_follows_the_eruption),
         cmocka_unit_test(test_learned_loads_model_and_names_version),
         cmocka_unit_test(test_routing_falls_back_on_missing_version),

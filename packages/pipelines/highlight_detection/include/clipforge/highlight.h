@@ -123,6 +123,11 @@ int cf_features_version(void);
  * "events_model" and, when kept, "event_inputs": {"names": [...], "rows": [[...], ...]}. */
 json_t *cf_feature_track_to_json(const cf_feature_track *t);
 
+/* The name ("audio-events-v2") of the audio-events model that extraction with models_dir (NULL
+ * = the default directory) would use now, into buf; "" when there is none. Stores of tracks
+ * compare it with cf_feature_track.events_model. */
+void cf_audio_events_model_current(const char *models_dir, char *buf, size_t len);
+
 /* The track's audio events: one decision per 500 ms (the mean class probabilities of its hops,
  * the likeliest class and its probability as confidence), adjacent decisions of one class merged
  * (confidence = their mean). *out is malloc'd (the caller frees it); NULL and *n = 0 when the
