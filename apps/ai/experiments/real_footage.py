@@ -358,6 +358,7 @@ def main():
     ap.add_argument("--profiles", default=",".join(PROFILES))
     ap.add_argument("--report")
     ap.add_argument("--json")
+    ap.add_argument("--compositions", help="only these (comma-separated ids)")
     ap.add_argument("--lean", action="store_true")
     args = ap.parse_args()
     with open(args.manifest) as f:
@@ -368,6 +369,8 @@ def main():
         return SKIP
     os.makedirs(args.work, exist_ok=True)
     comps, profiles = manifest["compositions"], args.profiles.split(",")
+    if args.compositions:
+        comps = [c for c in comps if c["id"] in args.compositions.split(",")]
     if args.lean:  # the first composition up to the end of its third labelled segment
         c = dict(comps[0])
         labelled = [i for i, s in enumerate(c["segments"]) if s["kind"] != "calm"]
