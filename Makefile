@@ -23,8 +23,10 @@ install: build
 deb: build
 	./infra/deb/build-deb.sh $(BUILD) build/deb
 
-run: build
-	./infra/run-sample.sh $(BUILD)/clipforge $(INPUT)
+# `make run` shows one progress line while it builds (the whole log goes to $(BUILD)/build.log).
+run: deps
+	@./infra/build-progress.sh $(BUILD) $(JOBS)
+	@./infra/run-sample.sh $(BUILD)/clipforge $(INPUT)
 
 test:
 	./infra/deps.sh test

@@ -104,7 +104,21 @@ print("stages: " + ", ".join("%s %.1f s" % (s["name"], s["elapsed_ms"]/1e3) for 
 ' "$out/clips/manifest.json"
 echo
 echo "Shorts, thumbnails, captions and manifest.json: $out/clips"
-echo "Web UI: $base/   (API: $base/v1/jobs/$job, OpenAPI: $base/openapi.json)"
+echo
+echo "Web UI: $base/"
+cat <<TRY
+What to try there:
+  Clips    $base/clips
+           the $count shorts: play them in place, download one or all as a zip, copy a share link
+  Library  $base/
+           hover the sample's poster to run through its filmstrip; Autoclip... makes more shorts
+           with other settings (count, length, template, profile, captions)
+  Jobs     $base/jobs/$job
+           this autoclip run: its stages, its render children, the manifest
+  Review   Library > Find highlights, then Review: the waveform, the detector's score curve,
+           accept or reject spans with the mouse or the keys (Space, J/K/L, A/R, [ ])
+API: $base/openapi.json   Server log: $out/serve.log
+TRY
 if [ "${RUN_KEEP:-1}" = 0 ]; then exit 0; fi
 echo "The server keeps running; press Ctrl-C to stop it."
 wait "$server" || true

@@ -7,6 +7,8 @@
 #            manifest valid for the C validator and python3-jsonschema
 #   failure  a render that fails every attempt is retried, reported, and the other clip ships
 #   cancel   SIGINT during the renders stops the run with exit 1 and leaves no partial file
+#   lowconf  a video without a clear moment still gets its shorts, marked low-confidence with
+#            the reason; --min-score makes that a failure; --min/max-length bound the spans
 #   refuse   bad input exits 2 with a clear message
 #   job      POST /v1/jobs kind autoclip on `clipforge serve`: progress by stage, signed clip
 #            URLs that download 9:16 shorts; a second job cancelled while it runs
@@ -175,6 +177,38 @@ cancel)
   left=$(ls -A "$work/out")
   [ -z "$left" ] || fail "left behind: $left"
   ;;
+lowconf)
+  # A video without a clear moment: a still picture and a steady tone, 40 s.
+  ffmpeg -loglevel error -y -f lavfi -i "color=c=0x405060:s=160x90:r=10:d=40" -f lavfi -i "sine=f=330:d=40" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest "$work/calm.mp4"
+  check "no clear moment: the shorts still come, each marked low-confidence with the reason"
+  "$bin" autoclip --input "$work/calm.mp4" --output-dir "$work/out" --count 2 --size 90x160 --no-captions \
+    --min-length 6 --max-length 6 --json >"$work/m.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip exit $?"; }
+  $PY - "$work/m.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+clips = m["clips"]
+assert m["succeeded"] == 2 and len(clips) == 2, m
+assert "threshold" in m and 0 < m["threshold"] <= 1, m
+for c in clips:
+    assert c["low_confidence"] is True, c
+    assert "threshold" in c["confidence_note"], c
+    assert abs((c["end_ms"] - c["start_ms"]) - 6000) <= 200, ("--min-length/--max-length 6 s", c)
+a, b = sorted((c["start_ms"], c["end_ms"]) for c in clips)
+assert a[1] <= b[0], ("clips overlap", clips)
+assert any("low-confidence" in n for n in m["notes"]), m["notes"]
+print("  " + clips[0]["confidence_note"])
+PY
+  check "min_score makes it strict: no clip under it, exit 1 with the reason"
+  set +e; "$bin" autoclip --input "$work/calm.mp4" --output-dir "$work/out2" --count 2 --size 90x160 --no-captions \
+    --min-score 0.5 >"$work/o.txt" 2>"$work/e.txt"; got=$?; set -e
+  [ "$got" -eq 1 ] || fail "--min-score 0.5: exit $got, want 1: $(cat "$work/e.txt")"
+  grep -q "scored 0.50 or more (min_score)" "$work/e.txt" || fail "the message does not say why: $(cat "$work/e.txt")"
+  echo "  $(head -1 "$work/e.txt")"
+  check "the sample's planted moments are confident: none low-confidence with the default threshold"
+  "$bin" autoclip --input "$sample" --output-dir "$work/out3" --count 2 --size 90x160 --no-captions --json >"$work/m3.json" 2>/dev/null
+  $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); assert not any(c["low_confidence"] for c in m["clips"]), m["clips"]' "$work/m3.json"
+  ;;
 refuse)
   expect_exit() { # code, what, args...
     local want=$1 what=$2; shift 2
@@ -192,6 +226,9 @@ refuse)
   expect_exit 2 "unknown format" --input "$sample" --output-dir "$work/o3" --format square
   expect_exit 2 "bad size" --input "$sample" --output-dir "$work/o3" --size 10x10
   expect_exit 2 "unknown template" --input "$sample" --output-dir "$work/o3" --template nope --no-captions
+  expect_exit 2 "min-score over 1" --input "$sample" --output-dir "$work/o3" --min-score 1.5
+  expect_exit 2 "max-length under min-length" --input "$sample" --output-dir "$work/o3" --min-length 20 --max-length 10
+  expect_exit 2 "length not a time" --input "$sample" --output-dir "$work/o3" --min-length soon
   expect_exit 0 "--help" --help
   grep -q "manifest.json" "$work/o.txt" || fail "--help does not mention the manifest"
   ;;

@@ -66,6 +66,9 @@ struct run {
     bool have_transcript;
     char *transcript_path;
     cf_highlight_detection_result detection;
+    size_t n_confident;   /* the first spans of detection scored over the threshold */
+    size_t n_candidates;  /* ... then candidates under it; the rest are even slices */
+    double threshold;     /* the least score of a confident span */
     cf_render_result renders[MAX_CLIPS];
     cf_autoclip_result *out;
 };
@@ -284,19 +287,105 @@ static cf_hl_word *transcript_words(const cf_transcript *t, size_t *n) {
     return w;
 }
 
+static bool overlaps(const cf_highlight_span *a, const cf_highlight_span *b) {
+    return a->start_ms < b->end_ms && b->start_ms < a->end_ms;
+}
+
+#define SPREAD_DEFAULT_MS 10000
+
+/* The free slot of length len nearest to the middle of part k of n of the media, or -1. */
+static int64_t free_slot(const cf_highlight_detection_result *det, int64_t duration, int64_t len, size_t k, size_t n) {
+    int64_t want = duration * (int64_t)(2 * k + 1) / (int64_t)(2 * n) - len / 2;
+    for (int64_t step = 0; step <= duration; step += len / 2 > 0 ? len / 2 : 1)
+        for (int sign = -1; sign <= 1; sign += 2) {
+            cf_highlight_span at = {.start_ms = want + sign * step, .end_ms = want + sign * step + len};
+            if (at.start_ms < 0 || at.end_ms > duration) continue;
+            bool clash = false;
+            for (size_t i = 0; i < det->n_highlights && !clash; i++) clash = overlaps(&at, &det->highlights[i]);
+            if (!clash) return at.start_ms;
+        }
+    return -1;
+}
+
+/* A media whose score never rises (a steady picture and sound) has no candidate at all: the
+ * count is made up of slices spread evenly over it, as long as the clips found (or
+ * min_length_ms, or 10 s), so that every video still gets its shorts. */
+static cf_err spread_evenly(run *r, cf_error *err) {
+    cf_highlight_detection_result *det = &r->detection;
+    size_t want = (size_t)r->req->count, n = det->n_highlights;
+    int64_t duration = r->track->duration_ms, len = r->req->has_min_length_ms ? r->req->min_length_ms : 0;
+    for (size_t i = 0; !len && i < n; i++) len += (det->highlights[i].end_ms - det->highlights[i].start_ms) / (int64_t)n;
+    if (!len) len = SPREAD_DEFAULT_MS;
+    if (len > duration) len = duration;
+    for (size_t k = 0; n < want && len > 0 && k < want; k++) {
+        int64_t start = free_slot(det, duration, len, k, want);
+        if (start < 0) continue;
+        cf_highlight_span *h = &det->highlights[det->n_highlights];
+        cf_highlight_span_init(h);
+        h->start_ms = start, h->end_ms = start + len;
+        h->label = strdup("excerpt"); /* its title when no words name it */
+        h->reasons = calloc(1, sizeof *h->reasons);
+        if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media"))) h->n_reasons = 1;
+        det->n_highlights++, n++;
+        if (!h->label || !h->n_reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    return CF_OK;
+}
+
+/* Fewer confident spans than clips asked for: the best other candidates (detection again with
+ * no threshold, on the track already in memory) make up the count, after the confident ones,
+ * when they do not overlap them; then even slices (spread_evenly). */
+static cf_err add_candidates(run *r, cf_highlight_detection_request d, const cf_hl_options *o, cf_error *err) {
+    cf_highlight_detection_result more;
+    cf_highlight_detection_result_init(&more);
+    d.has_min_score = true, d.min_score = 0;
+    d.top_n = r->req->count + (int64_t)r->detection.n_highlights;
+    cf_hl_options quiet = *o;
+    quiet.note = NULL, quiet.note_len = 0;
+    cf_err rc = cf_highlight_detect_track(&d, &quiet, r->track, &more, err);
+    cf_highlight_detection_result *det = &r->detection;
+    size_t room = (size_t)r->req->count, have = det->n_highlights;
+    cf_highlight_span *grown = rc ? NULL : realloc(det->highlights, room * sizeof *grown);
+    if (!rc && !grown) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (grown) det->highlights = grown;
+    for (size_t k = 0; !rc && k < more.n_highlights && det->n_highlights < room; k++) {
+        bool clash = false;
+        for (size_t i = 0; i < det->n_highlights && !clash; i++) clash = overlaps(&more.highlights[k], &det->highlights[i]);
+        if (clash) continue;
+        det->highlights[det->n_highlights++] = more.highlights[k]; /* moved: */
+        memset(&more.highlights[k], 0, sizeof more.highlights[k]);
+    }
+    cf_highlight_detection_result_free(&more);
+    r->n_candidates = det->n_highlights;
+    if (!rc) rc = spread_evenly(r, err);
+    if (!rc && det->n_highlights > have)
+        cf_log_info("autoclip", "%zu confident moment(s); %zu more candidate(s) under the threshold %.2f added",
+                    have, det->n_highlights - have, r->threshold);
+    return rc;
+}
+
 static cf_err detect_stage(slot *s) {
     run *r = s->run;
     const cf_autoclip_request *q = r->req;
     cf_highlight_detection_request d = {.clip_id = q->clip_id ? q->clip_id : "autoclip",
                                         .media_uri = (char *)r->path, .model_version = q->model_version,
                                         .detection_profile = q->profile, .has_top_n = true,
-                                        .top_n = q->count};
+                                        .top_n = q->count, .has_min_score = q->has_min_score,
+                                        .min_score = q->min_score, .has_min_length_ms = q->has_min_length_ms,
+                                        .min_length_ms = q->min_length_ms, .has_max_length_ms = q->has_max_length_ms,
+                                        .max_length_ms = q->max_length_ms};
     size_t n_words = 0;
     cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
     char note[512] = "";
     cf_hl_options o = {.paths = r->opts->paths, .note = note, .note_len = sizeof note,
                        .words = words, .n_words = n_words};
     cf_err rc = cf_highlight_detect_track(&d, &o, r->track, &r->detection, &s->err);
+    if (!rc) {
+        r->n_confident = r->n_candidates = r->detection.n_highlights;
+        r->threshold = r->detection.score_curve ? r->detection.score_curve->threshold : q->min_score;
+    }
+    /* min_score asks for the strict behaviour: nothing under it */
+    if (!rc && !q->has_min_score && r->detection.n_highlights < (size_t)q->count) rc = add_candidates(r, d, &o, &s->err);
     free(words);
     if (!rc && note[0]) snprintf(s->note, sizeof s->note, "routing: %.480s", note);
     return rc;
@@ -342,6 +431,19 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     c->words = (int64_t)cf_autoclip_words_in(t, h->start_ms, h->end_ms);
     if (!cf_autoclip_title(t, h->start_ms, h->end_ms, title, sizeof title))
         cf_autoclip_event_title(h->label, h->start_ms, title, sizeof title);
+    if (i >= r->n_confident) {
+        char why[256];
+        if (i >= r->n_candidates)
+            snprintf(why, sizeof why, "no other moment of the media rose above the rest (threshold %.2f): an evenly spaced excerpt",
+                     r->threshold);
+        else
+            snprintf(why, sizeof why,
+                     "scored %.2f, under the threshold %.2f of the %s engine (%s profile): no clearer moment was left",
+                     h->score, r->threshold, r->detection.engine ? r->detection.engine : "detection",
+                     cf_detection_profile_to_string(r->req->profile));
+        c->low_confidence = true;
+        if (!(c->confidence_note = strdup(why))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
     c->label = strdup(h->label);
     c->title = strdup(title);
     c->reasons = h->n_reasons ? calloc(h->n_reasons, sizeof *c->reasons) : NULL;
@@ -535,7 +637,16 @@ static cf_err after_analysis(run *r, cf_error *err) {
     for (; o->n_clips < n; o->n_clips++)
         if (fill_clip(r, o->n_clips, &o->clips[o->n_clips], err)) return o->n_clips++, err->code;
     for (int i = ST_RENDER0 + (int)n; i < r->deliver_slot; i++) set_state(&r->slots[i], CF_AUTOCLIP_SKIPPED, "no span");
-    if (!n) return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored over the profile's threshold", r->path);
+    o->has_threshold = true, o->threshold = r->threshold;
+    if (!n && r->req->has_min_score)
+        return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored %.2f or more (min_score)", r->path, r->req->min_score);
+    if (!n) return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s could be told apart: its score never rises", r->path);
+    if (n > r->n_confident) {
+        char note[256];
+        snprintf(note, sizeof note, "%zu of %zu clips are low-confidence: only %zu moment(s) scored over the threshold %.2f",
+                 n - r->n_confident, n, r->n_confident, r->threshold);
+        if (add_note(o, note, err)) return err->code;
+    }
     render_clips(r, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     for (size_t i = 0; i < n; i++) {

@@ -24,6 +24,7 @@ static const char *autoclip_help =
     "Usage: clipforge autoclip --input FILE --output-dir DIR [--count N] [--template ID]\n"
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
     "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
+    "                          [--min-length T] [--max-length T] [--min-score S]\n"
     "                          [--threads N] [--json]\n"
     "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
     "parallel, highlight detection picks the spans (never cutting a word), and each span is\n"
@@ -38,6 +39,11 @@ static const char *autoclip_help =
     "  --no-captions      skip transcription: no captions, titles from the highlight labels\n"
     "  --brand-color C    colour of the title bar, the spoken word and the progress bar\n"
     "  --model-version V  learned highlight model version (falls back to the heuristic)\n"
+    "  --min-length T     shortest short (seconds or [hh:]mm:ss; default the profile's)\n"
+    "  --max-length T     longest short (default the profile's)\n"
+    "  --min-score S      strict: only moments scoring S (0..1) or more, failing when there\n"
+    "                     is none; without it, when fewer moments pass the engine's threshold\n"
+    "                     than --count, the best others fill up, marked low-confidence\n"
     "  --threads N        codec threads per stage (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --json             print manifest.json instead of a table\n"
     "Exit codes: 0 success (failed clips are listed in the manifest), 1 processing error or no\n"
@@ -45,6 +51,7 @@ static const char *autoclip_help =
 
 typedef struct autoclip_args {
     const char *input, *output_dir, *template_id, *profile, *format, *size, *brand_color, *model_version;
+    const char *min_length, *max_length, *min_score;
     int64_t count, threads;
     bool json, no_captions;
 } autoclip_args;
@@ -68,6 +75,8 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         {"size", required_argument, 0, 'S'},        {"brand-color", required_argument, 0, 'b'},
         {"model-version", required_argument, 0, 'm'}, {"threads", required_argument, 0, 'j'},
         {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
+        {"min-length", required_argument, 0, 'L'},  {"max-length", required_argument, 0, 'M'},
+        {"min-score", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
@@ -85,6 +94,9 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'm': a->model_version = optarg; break;
         case 'j': rc = parse_int("--threads", optarg, 0, 64, &a->threads); break;
         case 'C': a->no_captions = true; break;
+        case 'L': a->min_length = optarg; break;
+        case 'M': a->max_length = optarg; break;
+        case 's': a->min_score = optarg; break;
         case 'J': a->json = true; break;
         case 'h': fputs(autoclip_help, stdout); return 0;
         default: return cf_cli_usage_error("autoclip", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -109,6 +121,28 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
                {"brand_color", a->brand_color}, {"model_version", a->model_version}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(j, opt[i].key, json_string(opt[i].value));
+    const struct {
+        const char *flag, *key, *value;
+    } lengths[] = {{"--min-length", "min_length_ms", a->min_length}, {"--max-length", "max_length_ms", a->max_length}};
+    for (size_t i = 0; i < 2; i++) {
+        int64_t ms;
+        cf_error terr;
+        if (!lengths[i].value) continue;
+        if (cf_parse_time_ms(lengths[i].value, &ms, &terr)) {
+            json_decref(j);
+            return cf_cli_usage_error("autoclip", "%s: %s", lengths[i].flag, terr.msg);
+        }
+        json_object_set_new(j, lengths[i].key, json_integer(ms));
+    }
+    if (a->min_score) {
+        char *end = NULL;
+        double v = strtod(a->min_score, &end);
+        if (end == a->min_score || *end) {
+            json_decref(j);
+            return cf_cli_usage_error("autoclip", "--min-score: expected a number in [0, 1], got '%s'", a->min_score);
+        }
+        json_object_set_new(j, "min_score", json_real(v));
+    }
     if (a->size) {
         int w, h;
         char extra;
@@ -221,6 +255,7 @@ static void print_table(const cf_autoclip_result *r, const char *dir) {
                c->status == CF_AUTOCLIP_STATUS_SUCCEEDED ? c->video_uri : cf_autoclip_status_to_string(c->status));
         if (c->error) printf("    error after %lld attempts: %s\n", (long long)c->attempts, c->error);
         else if (c->n_reasons) printf("    why: %s\n", c->reasons[0]);
+        if (c->low_confidence) printf("    low confidence: %s\n", c->confidence_note ? c->confidence_note : "");
     }
     for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
     printf("\n%lld of %zu clips in %s (manifest.json), %s captions, engine %s, %.1f s in all\n",

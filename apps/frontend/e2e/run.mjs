@@ -178,7 +178,7 @@ async function main() {
     await shot('library');
 
     // Autoclip: enabled only when the server runs it.
-    const autoBtn = card.getByRole('button', { name: 'One-click autoclip' });
+    const autoBtn = card.getByRole('button', { name: 'Autoclip…' });
     check((await autoBtn.isDisabled()) === !kinds.includes('autoclip'), `autoclip button ${kinds.includes('autoclip') ? 'enabled' : 'disabled with a reason'}`);
 
     let spanJobPath;
@@ -299,6 +299,9 @@ async function main() {
     check(inGallery.t > 0.3, `the clip plays in the gallery (currentTime ${inGallery.t.toFixed(2)} s, ${inGallery.w}x${inGallery.h})`);
     if (renderSpan) check(inGallery.w === 360 && inGallery.h === 640, 'the rendered clip is the 9:16 draft size');
     await shot('gallery');
+
+    // 4b. Autoclip with settings: live stages, then the run's shorts in the gallery.
+    if (kinds.includes('autoclip')) await autoclipCheck(page, base, mediaId);
 
     // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
     await page.reload();
@@ -442,6 +445,66 @@ async function libraryCheck(page, card, base, video, work) {
   const after = await (await fetch(`${base}/v1/media`)).json();
   check(after.items.length === 1 && after.items[0].filename === 'match.mp4', 'deleting after the confirmation removes the file on the server');
   await page.getByTestId('library-sort').selectOption('newest');
+}
+
+/** Autoclip from the library's dialog (3 draft shorts of 4-6 s, no captions): the job shows
+ *  its stages live; the gallery then shows the run's shorts under the source, the third of
+ *  which is low-confidence (the test video has two loud moments) with the reason; the run's
+ *  zip holds its three videos. */
+async function autoclipCheck(page, base, mediaId) {
+  await page.getByRole('link', { name: 'Library' }).click();
+  const card = page.locator(`[data-testid="media-card"][data-media-id="${mediaId}"]`);
+  await card.getByRole('button', { name: 'Autoclip…' }).click();
+  const dialog = page.getByTestId('autoclip-dialog');
+  await dialog.waitFor();
+  check(await dialog.getByTestId('ac-silences').isDisabled() && (await dialog.textContent()).includes('Not available yet'),
+    'the autoclip dialog shows "Remove silences" disabled, with the reason');
+  await dialog.getByTestId('ac-count').fill('3');
+  await dialog.getByTestId('ac-min').fill('4');
+  await dialog.getByTestId('ac-max').fill('6');
+  await dialog.getByTestId('ac-captions').uncheck();
+  await dialog.getByTestId('ac-size').selectOption({ index: 1 });
+  await shotOf(page, 'autoclip-dialog');
+  await dialog.getByRole('button', { name: 'Make 3 shorts' }).click();
+  await page.waitForURL(/\/jobs\/[^/]+$/);
+  const jobId = decodeURIComponent(page.url().split('/').pop());
+  const stages = new Set();
+  let estimate;
+  const end = Date.now() + 240_000;
+  for (;;) {
+    const st = await page.textContent('[data-testid="job-stage"]').catch(() => null);
+    if (st) stages.add(st);
+    estimate ??= await page.textContent('[data-testid="job-estimate"]').catch(() => undefined) ?? undefined;
+    const status = await page.getAttribute('[data-testid="job-detail"]', 'data-status');
+    if (status === 'succeeded') break;
+    if (status === 'failed' || status === 'cancelled' || Date.now() > end) throw new Error(`autoclip job ${status}`);
+    await page.waitForTimeout(100);
+  }
+  // (features may come from the cache of the detection run: then that stage is over at once)
+  check(stages.size >= 3 && [...stages].some((x) => x.startsWith('render')),
+    `the autoclip job showed its stages live (${[...stages].join(', ')})${estimate ? `, and a time estimate ("${estimate}")` : ''}`);
+  const job = await (await fetch(`${base}/v1/jobs/${jobId}`)).json();
+  const r = job.request;
+  check(r.count === 3 && r.min_length_ms === 4000 && r.max_length_ms === 6000 && r.captions === false && r.width === 360,
+    'the autoclip job has the dialog\'s count, lengths, captions and draft size');
+  await shotOf(page, 'autoclip-job');
+  await page.getByRole('link', { name: 'Clips' }).click();
+  const group = page.locator(`[data-testid="gallery-group"][data-group="${jobId}"]`);
+  await group.waitFor();
+  const cards = group.getByTestId('clip-card');
+  check(await cards.count() === 3, 'the gallery groups the run\'s 3 shorts together');
+  const all = await page.locator('[data-testid="clip-card"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id')));
+  check(new Set(all).size === all.length, `no clip appears twice in the gallery (${all.length} cards)`);
+  const scores = await group.getByTestId('clip-score').allTextContents();
+  check(scores.length === 3 && scores.every((x) => /^\d\.\d\d$/.test(x)), `each short shows its score (${scores.join(', ')})`);
+  const low = group.getByTestId('clip-low-confidence');
+  check(await low.count() >= 1 && (await low.first().textContent()).includes('threshold'),
+    `the short without a clear moment is marked low-confidence, with why ("${await low.first().textContent()}")`);
+  check((await group.getByTestId('clip-reasons').count()) === 3, 'each short lists the reasons it was picked');
+  const zip = Buffer.from(await (await fetch(new URL(await group.getByTestId('group-zip').getAttribute('href'), base))).arrayBuffer());
+  const entries = zip.toString('latin1').split('PK\x01\x02').length - 1;
+  check(entries === 3, `the run's zip holds its ${entries} videos`);
+  await shotOf(page, 'gallery-autoclip');
 }
 
 /** The gallery: the clip has a poster that is a picture, its title; the zip of its group holds

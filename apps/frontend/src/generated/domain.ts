@@ -139,6 +139,10 @@ export interface AutoclipClip {
   outputs: Artifact[];
   /** 0..2048 characters */
   error?: string;
+  /** default false */
+  low_confidence: boolean;
+  /** 1..512 characters */
+  confidence_note?: string;
 }
 export const AutoclipClipSchema = z
   .strictObject({
@@ -159,6 +163,8 @@ export const AutoclipClipSchema = z
     vtt_uri: str(1, 4096).optional(),
     outputs: z.array(ArtifactSchema).max(64).default([]),
     error: str(0, 2048).optional(),
+    low_confidence: z.boolean().default(false),
+    confidence_note: str(1, 512).optional(),
   })
   .superRefine((v, ctx) => {
     if (!(v.end_ms > v.start_ms))
@@ -202,6 +208,12 @@ export interface AutoclipRequest {
   brand_color?: string;
   /** 1..64 characters */
   model_version?: string;
+  /** between 0 and 1 */
+  min_score?: number;
+  /** integer between 1000 and 600000 */
+  min_length_ms?: number;
+  /** integer between 1000 and 600000; >= min_length_ms */
+  max_length_ms?: number;
 }
 export const AutoclipRequestSchema = z
   .strictObject({
@@ -217,6 +229,13 @@ export const AutoclipRequestSchema = z
     captions: z.boolean().default(true),
     brand_color: str(1, 32).optional(),
     model_version: str(1, 64).optional(),
+    min_score: z.number().min(0).max(1).optional(),
+    min_length_ms: z.number().int().min(1000).max(600000).optional(),
+    max_length_ms: z.number().int().min(1000).max(600000).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.max_length_ms !== undefined && v.min_length_ms !== undefined && !(v.max_length_ms >= v.min_length_ms))
+      ctx.addIssue({ code: 'custom', path: ['max_length_ms'], message: 'must be >= min_length_ms' });
   });
 export type AutoclipRequestInput = z.input<typeof AutoclipRequestSchema>;
 
@@ -265,6 +284,8 @@ export interface AutoclipResult {
   transcript_words: number;
   /** 1..4096 characters */
   transcript_uri?: string;
+  /** between 0 and 1 */
+  threshold?: number;
   /** at most 32 items; default [] */
   notes: string[];
   /** at most 20 items; default [] */
@@ -292,6 +313,7 @@ export const AutoclipResultSchema = z
     transcript_model: str(1, 128).optional(),
     transcript_words: z.number().int().min(0).default(0),
     transcript_uri: str(1, 4096).optional(),
+    threshold: z.number().min(0).max(1).optional(),
     notes: z.array(str(1, 1024)).max(32).default([]),
     clips: z.array(AutoclipClipSchema).max(20).default([]),
     succeeded: z.number().int().min(0).default(0),
@@ -546,6 +568,12 @@ export interface HighlightDetectionRequest {
   detection_profile: DetectionProfile;
   /** integer between 1 and 100 */
   top_n?: number;
+  /** between 0 and 1 */
+  min_score?: number;
+  /** integer between 1000 and 600000 */
+  min_length_ms?: number;
+  /** integer between 1000 and 600000; >= min_length_ms */
+  max_length_ms?: number;
   /** 1..4096 characters */
   transcript_uri?: string;
 }
@@ -556,7 +584,14 @@ export const HighlightDetectionRequestSchema = z
     model_version: str(1, 64).optional(),
     detection_profile: DetectionProfileSchema.default('generic'),
     top_n: z.number().int().min(1).max(100).optional(),
+    min_score: z.number().min(0).max(1).optional(),
+    min_length_ms: z.number().int().min(1000).max(600000).optional(),
+    max_length_ms: z.number().int().min(1000).max(600000).optional(),
     transcript_uri: str(1, 4096).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.max_length_ms !== undefined && v.min_length_ms !== undefined && !(v.max_length_ms >= v.min_length_ms))
+      ctx.addIssue({ code: 'custom', path: ['max_length_ms'], message: 'must be >= min_length_ms' });
   });
 export type HighlightDetectionRequestInput = z.input<typeof HighlightDetectionRequestSchema>;
 

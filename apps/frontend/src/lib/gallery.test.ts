@@ -20,7 +20,7 @@ const clip = (index: number, child: string, extra: Record<string, unknown> = {})
 describe('galleryOf', () => {
   const auto = job('j_auto', 'autoclip', 5, { media_uri: 'media://m_1' }, {
     media_uri: '/data/m_1', media_duration_ms: 60_000, template_id: 'shorts-blur', format: 'vertical', profile: 'generic', captions: true,
-    clips: [clip(1, 'j_c1'), clip(2, 'j_c2'), { ...clip(3, 'j_c3'), status: 'failed', outputs: [] }],
+    clips: [clip(1, 'j_c1'), clip(2, 'j_c2', { low_confidence: true, confidence_note: 'scored 0.2' }), { ...clip(3, 'j_c3'), status: 'failed', outputs: [] }],
   });
   const child = job('j_c1', 'render', 6, { source_uri: 'media://m_1', start_ms: 10_000, end_ms: 19_000, title: 'Title 1' },
     { outputs: [art('j_c1', 'render.mp4')] }, { parent_id: 'j_auto' });
@@ -36,6 +36,7 @@ describe('galleryOf', () => {
     expect(m1[1].clips.map((c) => [c.title, c.jobId, c.index])).toEqual([['Title 1', 'j_c1', 1], ['Title 2', 'j_c2', 2]]);
     expect(m1[1].clips[0]).toMatchObject({ score: 0.8, reasons: ['reason 1'], startMs: 10_000, endMs: 19_000, durationMs: 9000 });
     expect(m1[1].clips[0].poster?.kind).toBe('thumbnail');
+    expect(m1[1].clips[1]).toMatchObject({ lowConfidence: true, confidenceNote: 'scored 0.2' });
     expect(m1[1].jobIds).toEqual(['j_auto']);
     expect(m1[0].clips.map((c) => c.title)).toEqual(['Mine']);
     expect(s[0].groups[0].clips[0]).toMatchObject({ title: 'Clip 0:02–0:06', startMs: 2000, endMs: 6000, jobId: 'j_cut' });

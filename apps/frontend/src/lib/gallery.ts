@@ -66,12 +66,11 @@ function autoclipClips(job: Job): GalleryClip[] {
     const outs = artifacts(c.outputs);
     const video = outs.find((a) => a.kind === 'video');
     if (c.status !== 'succeeded' || !video) return [];
-    const extra = c as { low_confidence?: boolean; confidence_note?: string };
     return [{
       key: video.uri, jobId: jobOfUri(video.uri) ?? job.id, title: c.title, score: c.score, reasons: c.reasons,
       startMs: c.start_ms, endMs: c.end_ms, durationMs: video.duration_ms ?? c.end_ms - c.start_ms, video,
-      poster: outs.find((a) => a.kind === 'thumbnail'), index: c.index, lowConfidence: extra.low_confidence,
-      confidenceNote: extra.confidence_note,
+      poster: outs.find((a) => a.kind === 'thumbnail'), index: c.index, lowConfidence: c.low_confidence,
+      confidenceNote: c.confidence_note,
     }];
   });
 }

@@ -1,10 +1,11 @@
 // One job: its stages with their progress (from the live events), its error as the server
 // reported it, its request and result, and what can be done next (cancel, retry, review, play).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { ProblemBox, ProgressBar, StatusBadge } from '../components/common';
 import { ArtifactSchema, type Artifact, type Job, type JobChild } from '../generated/domain';
 import { formatBytes, formatDate, formatMs, formatPercent } from '../lib/format';
+import { formatRemaining, remainingMs, type ProgressSample } from '../lib/eta';
 import { KIND_NAMES } from '../lib/jobs';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';
@@ -72,10 +73,24 @@ function ChildJobs({ items }: { items: JobChild[] }) {
   );
 }
 
+/** "about 2 min left" while the job runs, once its pace is known. */
+function useEstimate(job: Job | undefined): string | undefined {
+  const first = useRef<ProgressSample | undefined>(undefined);
+  if (!job || job.status !== 'running') {
+    first.current = undefined;
+    return undefined;
+  }
+  const now = { at: Date.now(), progress: job.progress };
+  if (!first.current || now.progress < first.current.progress) first.current = now;
+  const ms = remainingMs(first.current, now);
+  return ms === undefined ? undefined : formatRemaining(ms);
+}
+
 export function JobDetailScreen({ id }: { id: string }) {
   const { client } = useApi();
   const jobs = useJobs();
   const job = jobs.byId(id);
+  const estimate = useEstimate(job);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -116,6 +131,7 @@ export function JobDetailScreen({ id }: { id: string }) {
       <p>
         {job.stage ? <>Stage <strong data-testid="job-stage">{job.stage}</strong> · </> : null}
         <span data-testid="job-progress">{formatPercent(job.status === 'succeeded' ? 1 : job.progress)}</span>
+        {estimate ? <> · <span data-testid="job-estimate">{estimate}</span></> : null}
       </p>
       {stages.length ? (
         <ol className="stages" aria-label="Stages">

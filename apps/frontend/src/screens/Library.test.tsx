@@ -122,16 +122,40 @@ describe('Media library', () => {
     expect(srv.requests.filter((r) => r.url === '/v1/media/m_1/filmstrip')).toHaveLength(1);
   });
 
-  it('one-click autoclip sends a request the AutoclipRequest schema accepts', async () => {
+  it('the autoclip dialog sends the chosen settings, checked against the AutoclipRequest schema', async () => {
     srv.kinds.push('autoclip');
     view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
     await waitFor(() => expect(cards()).toHaveLength(PAGE_SIZE));
-    await waitFor(() => expect(button('One-click autoclip')?.hasAttribute('disabled')).toBe(false));
-    click(button('One-click autoclip'));
+    await waitFor(() => expect(button('Autoclip…')?.hasAttribute('disabled')).toBe(false));
+    click(button('Autoclip…'));
+    const dialog = () => document.querySelector<HTMLElement>('[data-testid="autoclip-dialog"]')!;
+    const field = (id: string) => dialog().querySelector<HTMLInputElement & HTMLSelectElement>(`[data-testid="${id}"]`)!;
+    expect(dialog().getAttribute('role')).toBe('dialog');
+    // what the server cannot do is there, disabled, with the reason
+    expect(field('ac-silences').disabled).toBe(true);
+    expect(dialog().textContent).toContain('Not available yet');
+    await waitFor(() => expect(field('ac-template').options.length).toBe(2));
+    typeInto(field('ac-count'), '2');
+    typeInto(field('ac-min'), '20');
+    typeInto(field('ac-max'), '10');
+    click([...dialog().querySelectorAll('button')].find((b) => b.textContent === 'Make 2 shorts')!);
+    await waitFor(() => expect(dialog().textContent).toContain('Longest: '));
+    expect(srv.requests.some((r) => r.method === 'POST' && r.url === '/v1/jobs')).toBe(false);
+    typeInto(field('ac-max'), '30.5');
+    selectValue(field('ac-template'), 'landscape-clean');
+    selectValue(field('ac-profile'), 'podcast');
+    selectValue(field('ac-format'), 'horizontal');
+    selectValue(field('ac-size'), String(1 / 3));
+    click(field('ac-captions'));
+    click(field('ac-strict'));
+    typeInto(field('ac-min-score'), '0.6');
+    click([...dialog().querySelectorAll('button')].find((b) => b.textContent === 'Make 2 shorts')!);
     await waitFor(() => expect(srv.requests.some((r) => r.method === 'POST' && r.url === '/v1/jobs')).toBe(true));
     const sent = JSON.parse(srv.requests.find((r) => r.method === 'POST' && r.url === '/v1/jobs')!.body);
     expect(sent.kind).toBe('autoclip');
     expect(AutoclipRequestSchema.safeParse(sent.request).success).toBe(true);
-    expect(sent.request.media_uri).toBe(`media://m_${PAGE_SIZE + 3}`);
+    expect(sent.request).toMatchObject({ media_uri: `media://m_${PAGE_SIZE + 3}`, count: 2, min_length_ms: 20_000, max_length_ms: 30_500,
+      template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, min_score: 0.6, width: 640, height: 360 });
+    await waitFor(() => expect(window.location.pathname).toBe('/jobs/j_1'));
   });
 });

@@ -8,11 +8,9 @@ import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/comm
 import { MediaThumb } from '../components/MediaThumb';
 import { ConfirmDialog } from '../components/Modal';
 import {
-  AutoclipRequestSchema,
   ClipProcessingRequestSchema,
   DetectionProfileValues,
   TargetFormatValues,
-  type AutoclipRequestInput,
   type ClipProcessingRequestInput,
   type DetectionProfile,
   type HighlightDetectionRequestInput,
@@ -26,6 +24,7 @@ import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
 import { useJobs } from '../state/jobs';
 import { useMedia } from '../state/media';
+import { AutoclipDialog } from './AutoclipDialog';
 
 // A request the generated schema refuses is a bug here, shown as the field and the reason
 // instead of a round trip to the server.
@@ -49,6 +48,7 @@ function MediaCard({ m }: { m: Media }) {
   const clipOk = useKindAvailable('clip_processing');
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [autoclipOpen, setAutoclipOpen] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const autoclip = useKindAvailable('autoclip');
   const detect = useKindAvailable('highlight_detection');
@@ -93,14 +93,6 @@ function MediaCard({ m }: { m: Media }) {
       return j;
     });
 
-  const startAutoclip = () =>
-    run(async () => {
-      const request: AutoclipRequestInput = { clip_id: newClipId('auto'), media_uri: m.uri, count: 3 };
-      mustParse(AutoclipRequestSchema, request);
-      const j = await client.createJob('autoclip', request);
-      jobs.upsert(j);
-      return j;
-    });
 
   const name = mediaName(m);
   const state = mediaState(m, jobs.jobs);
@@ -143,9 +135,10 @@ function MediaCard({ m }: { m: Media }) {
           <ReasonButton
             disabled={busy || !autoclip}
             reason={autoclip === false ? 'Autoclip is not available on this server yet' : autoclip === undefined ? 'checking…' : undefined}
-            onClick={() => void startAutoclip()}
+            onClick={() => setAutoclipOpen(true)}
+            aria-haspopup="dialog"
           >
-            One-click autoclip
+            Autoclip…
           </ReasonButton>
           <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete ${name}`}>
             Delete
@@ -178,6 +171,9 @@ function MediaCard({ m }: { m: Media }) {
           </ul>
         ) : null}
       </div>
+      {autoclipOpen ? (
+        <AutoclipDialog media={m} onClose={() => setAutoclipOpen(false)} onSubmitted={(id) => navigate(`/jobs/${encodeURIComponent(id)}`)} />
+      ) : null}
       {confirming ? (
         <ConfirmDialog title={`Delete ${name}?`} confirm="Delete" busy={busy} onCancel={() => setConfirming(false)} onConfirm={() => void remove()}
           message={<p>The uploaded file and its pictures are removed for good. Clips already made from it stay.</p>} />

@@ -10,33 +10,12 @@ import { formatMs } from '../lib/format';
 import { newClipId } from '../lib/jobs';
 import { buildRenderRequest, checkRenderRequest, outputSize, previewOf, variable } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';
+import { useTemplates } from '../state/templates';
 import { useJobs } from '../state/jobs';
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 /** Output sizes offered, as fractions of the template's canvas: a draft renders far faster. */
 const SIZES = [{ scale: 1, name: 'Full size' }, { scale: 1 / 3, name: 'Draft' }];
-
-/** The server's templates; undefined while loading. */
-function useTemplates(): { templates: RenderTemplate[] | undefined; error: string | undefined } {
-  const { client } = useApi();
-  const [templates, setTemplates] = useState<RenderTemplate[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    let live = true;
-    client.listTemplates().then(
-      (t) => live && setTemplates(t),
-      (e: unknown) => {
-        if (!live) return;
-        setTemplates([]);
-        setError(ApiError.describe(e));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [client]);
-  return { templates, error };
-}
 
 interface Props {
   media: Media;

@@ -491,11 +491,11 @@ void cf_audio_event_init(cf_audio_event *v) {
 }
 
 static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
-    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error"};
+    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error", "low_confidence", "confidence_note"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
     if ((rc = cfd_member(j, "index", true, path, p, &v, err))) return rc;
     if ((rc = cfd_int(v, p, &out->index, err))) return rc;
     if (!(out->index >= 1))
@@ -600,6 +600,16 @@ static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip
     if (v) {
         if ((rc = cfd_string(v, p, 0, 2048, &out->error, err))) return rc;
     }
+    if ((rc = cfd_member(j, "low_confidence", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->low_confidence, err))) return rc;
+    } else {
+        out->low_confidence = false;
+    }
+    if ((rc = cfd_member(j, "confidence_note", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 512, &out->confidence_note, err))) return rc;
+    }
     if (!(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -637,6 +647,8 @@ static json_t *emit_autoclip_clip(const cf_autoclip_clip *v) {
             if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
     }
     if (v->error && cfd_put(o, "error", json_string(v->error))) goto fail;
+    if (cfd_put(o, "low_confidence", json_boolean(v->low_confidence))) goto fail;
+    if (v->confidence_note && cfd_put(o, "confidence_note", json_string(v->confidence_note))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -657,12 +669,14 @@ static void release_autoclip_clip(cf_autoclip_clip *v) {
         release_artifact(&v->outputs[k]);
     free(v->outputs);
     free(v->error);
+    free(v->confidence_note);
 }
 
 static void init_autoclip_clip(cf_autoclip_clip *v) {
     v->words = 0;
     v->attempts = 0;
     v->render_ms = 0;
+    v->low_confidence = false;
 }
 
 cf_err cf_autoclip_clip_from_json(const json_t *j, cf_autoclip_clip *out, cf_error *err) {
@@ -694,11 +708,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 15, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -773,6 +787,31 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
     if (v) {
         if ((rc = cfd_string(v, p, 1, 64, &out->model_version, err))) return rc;
     }
+    if ((rc = cfd_member(j, "min_score", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_min_score = true;
+        if ((rc = cfd_number(v, p, &out->min_score, err))) return rc;
+        if (!(out->min_score >= 0.0 && out->min_score <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "min_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_min_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->min_length_ms, err))) return rc;
+        if (!(out->min_length_ms >= 1000 && out->min_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
+    if ((rc = cfd_member(j, "max_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_max_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->max_length_ms, err))) return rc;
+        if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
+    if (out->has_max_length_ms && out->has_min_length_ms && !(out->max_length_ms >= out->min_length_ms)) {
+        cfd_path_key(p, path, "max_length_ms");
+        return cfd_fail(err, p, "must be >= min_length_ms");
+    }
     return CF_OK;
 }
 
@@ -791,6 +830,9 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (cfd_put(o, "captions", json_boolean(v->captions))) goto fail;
     if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
+    if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
+    if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
+    if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -922,11 +964,11 @@ void cf_autoclip_stage_init(cf_autoclip_stage *v) {
 }
 
 static cf_err parse_autoclip_result(const json_t *j, const char *path, cf_autoclip_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "media_duration_ms", "template_id", "format", "profile", "engine", "model_version", "captions", "transcript_model", "transcript_words", "transcript_uri", "notes", "clips", "succeeded", "failed", "stages", "total_ms"};
+    static const char *const keys[] = {"clip_id", "media_uri", "media_duration_ms", "template_id", "format", "profile", "engine", "model_version", "captions", "transcript_model", "transcript_words", "transcript_uri", "threshold", "notes", "clips", "succeeded", "failed", "stages", "total_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -976,6 +1018,13 @@ static cf_err parse_autoclip_result(const json_t *j, const char *path, cf_autocl
     if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "threshold", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_threshold = true;
+        if ((rc = cfd_number(v, p, &out->threshold, err))) return rc;
+        if (!(out->threshold >= 0.0 && out->threshold <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
     }
     if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
     if (v) {
@@ -1070,6 +1119,7 @@ static json_t *emit_autoclip_result(const cf_autoclip_result *v) {
     if (v->transcript_model && cfd_put(o, "transcript_model", json_string(v->transcript_model))) goto fail;
     if (cfd_put(o, "transcript_words", json_integer(v->transcript_words))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
+    if (v->has_threshold && cfd_put(o, "threshold", cfd_number_json(v->threshold))) goto fail;
     {
         json_t *a = json_array();
         if (cfd_put(o, "notes", a)) goto fail;
@@ -2077,11 +2127,11 @@ void cf_event_init(cf_event *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "transcript_uri"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "transcript_uri"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -2107,9 +2157,34 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
         if (!(out->top_n >= 1 && out->top_n <= 100))
             return cfd_fail(err, p, "must be between 1 and 100");
     }
+    if ((rc = cfd_member(j, "min_score", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_min_score = true;
+        if ((rc = cfd_number(v, p, &out->min_score, err))) return rc;
+        if (!(out->min_score >= 0.0 && out->min_score <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "min_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_min_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->min_length_ms, err))) return rc;
+        if (!(out->min_length_ms >= 1000 && out->min_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
+    if ((rc = cfd_member(j, "max_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_max_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->max_length_ms, err))) return rc;
+        if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
     if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
+    if (out->has_max_length_ms && out->has_min_length_ms && !(out->max_length_ms >= out->min_length_ms)) {
+        cfd_path_key(p, path, "max_length_ms");
+        return cfd_fail(err, p, "must be >= min_length_ms");
     }
     return CF_OK;
 }
@@ -2122,6 +2197,9 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (cfd_put(o, "detection_profile", json_string(cf_detection_profile_to_string(v->detection_profile)))) goto fail;
     if (v->has_top_n && cfd_put(o, "top_n", json_integer(v->top_n))) goto fail;
+    if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
+    if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
+    if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
     return o;
 fail:

@@ -55,7 +55,10 @@ static cf_err route(const cf_highlight_detection_request *req, const cf_hl_optio
     const char *profile = cf_detection_profile_to_string(req->detection_profile);
     cf_hl_detect_input in = {.track = track, .profile = profile,
                              .top_n = req->has_top_n ? req->top_n : 0, .words = opts->words,
-                             .n_words = opts->n_words, .transcript = tr};
+                             .n_words = opts->n_words, .transcript = tr,
+                             .has_min_score = req->has_min_score, .min_score = req->min_score,
+                             .min_len_ms = req->has_min_length_ms ? req->min_length_ms : 0,
+                             .max_len_ms = req->has_max_length_ms ? req->max_length_ms : 0};
     cf_feature_track *with = NULL;
     cf_hl_word *words = NULL;
     cf_hl_registry *reg = NULL;

@@ -202,7 +202,15 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
                double min_score, const hl_signal *signals, size_t n_signals,
                cf_highlight_detection_result *out, cf_error *err) {
     hl_span_params p = prof->span;
-    p.min_score = min_score;
+    p.min_score = in->has_min_score ? in->min_score : min_score;
+    if (in->min_len_ms > 0) p.min_len_ms = in->min_len_ms;
+    if (in->max_len_ms > 0) p.max_len_ms = in->max_len_ms;
+    /* one bound given against the profile's other: the given one wins */
+    if (p.min_len_ms > p.max_len_ms) {
+        if (in->min_len_ms > 0) p.max_len_ms = p.min_len_ms;
+        else p.min_len_ms = p.max_len_ms;
+    }
+    min_score = p.min_score;
     size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
     hl_span *spans = NULL;
     hl_span_stats st;

@@ -169,6 +169,11 @@ typedef struct cf_hl_detect_input {
     /* optional: an edge in running speech moves to the end of one of its segments (a sentence,
      * a turn, a caption) nearby, and reasons quote what was said */
     const cf_transcript *transcript;
+    /* optional overrides of the engine's threshold and the profile's span bounds (the
+     * request's min_score, min_length_ms, max_length_ms); 0 / false = the engine's own */
+    bool has_min_score;
+    double min_score;
+    int64_t min_len_ms, max_len_ms;
 } cf_hl_detect_input;
 
 #define CF_HL_ENGINE_VERSION 1

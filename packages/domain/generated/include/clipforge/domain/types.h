@@ -339,6 +339,8 @@ typedef struct cf_autoclip_clip {
     cf_artifact *outputs;
     size_t n_outputs;  /* at most 64 items; default [] */
     char *error;  /* 0..2048 chars; NULL when absent */
+    bool low_confidence;  /* default false */
+    char *confidence_note;  /* 1..512 chars; NULL when absent */
 } cf_autoclip_clip;
 cf_err cf_autoclip_clip_from_json(const json_t *j, cf_autoclip_clip *out, cf_error *err);
 cf_err cf_autoclip_clip_from_json_at(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err);
@@ -364,6 +366,12 @@ typedef struct cf_autoclip_request {
     bool captions;  /* default true */
     char *brand_color;  /* 1..32 chars; NULL when absent */
     char *model_version;  /* 1..64 chars; NULL when absent */
+    bool has_min_score;
+    double min_score;  /* between 0 and 1 */
+    bool has_min_length_ms;
+    int64_t min_length_ms;  /* between 1000 and 600000 */
+    bool has_max_length_ms;
+    int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
 } cf_autoclip_request;
 cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err);
 cf_err cf_autoclip_request_from_json_at(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err);
@@ -402,6 +410,8 @@ typedef struct cf_autoclip_result {
     char *transcript_model;  /* 1..128 chars; NULL when absent */
     int64_t transcript_words;  /* >= 0; default 0 */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
+    bool has_threshold;
+    double threshold;  /* between 0 and 1 */
     char **notes;
     size_t n_notes;  /* at most 32 items; default [] */
     cf_autoclip_clip *clips;
@@ -588,6 +598,12 @@ typedef struct cf_highlight_detection_request {
     cf_detection_profile detection_profile;  /* default "generic" */
     bool has_top_n;
     int64_t top_n;  /* between 1 and 100 */
+    bool has_min_score;
+    double min_score;  /* between 0 and 1 */
+    bool has_min_length_ms;
+    int64_t min_length_ms;  /* between 1000 and 600000 */
+    bool has_max_length_ms;
+    int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
 } cf_highlight_detection_request;
 cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err);
