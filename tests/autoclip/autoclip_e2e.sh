@@ -102,7 +102,7 @@ PY
     echo "  $video: 180x320, $d s, thumbnail $thumb, captions $srt $vtt ($words words)"
   done <"$work/clips.txt"
   captions=$(cat "$out/manifest.json.captions")
-  if "$bin" --help | grep -q '^  transcribe '; then
+  if "$bin" --help | grep '^  transcribe ' >/dev/null; then # (-q would stop reading: SIGPIPE under pipefail)
     check "captions: SRT and VTT files with words of the spoken text"
     [ "$captions" = True ] || fail "this build transcribes, but the clips have no captions"
     vocab="welcome back show today talk small teams build reliable software first thing understand every system fails eventually plan recovery guest spent ten years running video infrastructure living look numbers last quarter before take questions audience thank listening see next week wow did incredible unbelievable that"
