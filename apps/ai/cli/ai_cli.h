@@ -6,5 +6,6 @@
 
 int cf_cmd_models(int argc, char **argv);
 int cf_cmd_features(int argc, char **argv);
+int cf_cmd_ai(int argc, char **argv);
 
 #endif

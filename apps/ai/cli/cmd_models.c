@@ -9,7 +9,9 @@
 #include "cli/ai_common.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
+#include "clipforge/bus.h"
 #include "clipforge/highlight.h"
+#include "infrastructure/backends.h"
 #include "registry/model_registry.h"
 #include "registry/publish.h"
 
@@ -225,6 +227,29 @@ static int do_pin(const models_args *a, const char *dir, cf_error *err) {
     return 0;
 }
 
+/* Tells inference services on a shared bus (not the in-process memory bus) that version now
+ * serves, so they load it before it gets traffic. */
+static void announce(const cf_config *cfg, const json_t *report) {
+    if (!cfg->bus_url || !strncmp(cfg->bus_url, "memory:", 7)) return;
+    cf_backends_register();
+    cf_bus *bus = NULL;
+    cf_error err;
+    cf_error_clear(&err);
+    json_t *profiles = json_array();
+    size_t i;
+    const json_t *row;
+    json_array_foreach(json_object_get(report, "profiles"), i, row)
+        json_array_append(profiles, json_object_get(row, "profile"));
+    json_t *e = json_pack("{s:s, s:O, s:O, s:o}", "type", "ModelPublished", "kind", json_object_get(report, "kind"),
+                          "version", json_object_get(report, "version"), "profiles", profiles);
+    char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    if (!text || cf_bus_open(cfg->bus_url, &bus, &err) || cf_bus_publish(bus, "ai.models", text, &err))
+        fprintf(stderr, "clipforge models: warning: published, but not announced on the bus: %s\n", err.msg);
+    cf_bus_close(bus);
+    free(text);
+    json_decref(e);
+}
+
 static int do_publish(const models_args *a, const cf_config *cfg, const char *dir, cf_error *err) {
     if (!a->version) return cf_cli_usage_error("models", "publish needs a VERSION");
     cf_ai_tracks tracks;
@@ -236,6 +261,7 @@ static int do_publish(const models_args *a, const cf_config *cfg, const char *di
     json_t *report = NULL;
     cf_err rc = cf_model_publish(dir, &o, &report, err);
     cf_ai_tracks_close(&tracks);
+    if (rc == CF_OK) announce(cfg, report);
     if (report && a->json) print_json(json_incref(report));
     else if (report) cf_publish_report_print(report, stdout);
     json_decref(report);

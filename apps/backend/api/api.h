@@ -39,7 +39,10 @@ typedef struct cf_route {
 
 struct cf_http_request {
     cf_http_server *server;
-    cf_app *app;
+    cf_app *app;            /* the API's; NULL on a site without one */
+    void *user;             /* the site's own context */
+    void *state;            /* the handler's, across calls of a suspended request */
+    void (*free_state)(void *state); /* called when the request ends */
     struct MHD_Connection *conn;
     const cf_route *route;
     char method[8];

@@ -25,7 +25,7 @@
 #include "clipforge/log.h"
 
 struct cf_http_server {
-    cf_app *app;
+    cf_http_site site;
     struct MHD_Daemon *daemon;
     cf_sse_hub *hub;
     int port;
@@ -113,21 +113,22 @@ static bool match(const char *pattern, const char *path, char **param) {
 }
 
 /* Finds the route; when only the method differs, fills allow ("GET, DELETE"). */
-static const cf_route *find_route(const char *method, const char *path, char **param, char *allow,
-                                  size_t cap) {
+static const cf_route *find_route(const cf_http_site *site, const char *method, const char *path,
+                                  char **param, char *allow, size_t cap) {
     allow[0] = '\0';
     bool head = !strcmp(method, "HEAD");
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    const cf_route *table = site->routes;
+    for (size_t i = 0; i < site->n_routes; i++) {
         char *p = NULL;
-        if (!match(routes[i].pattern, path, &p)) continue;
-        if (!strcmp(routes[i].method, method) || (head && !strcmp(routes[i].method, "GET"))) {
+        if (!match(table[i].pattern, path, &p)) continue;
+        if (!strcmp(table[i].method, method) || (head && !strcmp(table[i].method, "GET"))) {
             free(*param);
             *param = p;
-            return &routes[i];
+            return &table[i];
         }
         free(p);
         size_t len = strlen(allow);
-        snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", routes[i].method);
+        snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", table[i].method);
     }
     return NULL;
 }
@@ -213,7 +214,8 @@ static int64_t content_length(cf_http_request *req) {
 /* First call of a request: route it and check what can be checked before the body. */
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
-    req->route = find_route(req->method, url, &req->path_param, allow, sizeof allow);
+    const cf_http_site *site = &req->server->site;
+    req->route = find_route(site, req->method, url, &req->path_param, allow, sizeof allow);
     if (!req->route && allow[0]) {
         char detail[160];
         snprintf(detail, sizeof detail, "%s is not allowed here; allowed: %s", req->method, allow);
@@ -228,11 +230,11 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return cf_http_reply(req, 405, r);
     }
-    if (!req->route && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")))
+    if (!req->route && site->web_ui && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")))
         return cf_api_web(req, url);
     if (!req->route) return cf_http_reply_problem(req, "not-found", "no such route");
     int64_t len = content_length(req);
-    const cf_config *cfg = &req->app->cfg;
+    const cf_config *cfg = site->cfg;
     const char *ct = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (req->route->body == CF_BODY_JSON) {
         if (!is_json_type(ct))
@@ -262,7 +264,7 @@ static void set_early(cf_http_request *req, const char *slug, const char *detail
 /* One chunk of body. */
 static void take_chunk(cf_http_request *req, const char *data, size_t len) {
     if (req->early_problem) return; /* draining after a refusal */
-    const cf_config *cfg = &req->app->cfg;
+    const cf_config *cfg = req->server->site.cfg;
     if (req->route->body == CF_BODY_STREAM) {
         const char *slug = req->route->on_chunk(req, data, len);
         if (slug) set_early(req, slug, !strcmp(slug, "payload-too-large")
@@ -294,10 +296,10 @@ static void take_chunk(cf_http_request *req, const char *data, size_t len) {
 /* The whole request is in: run the handler. */
 static enum MHD_Result finish_request(cf_http_request *req) {
     if (req->early_problem) return cf_http_reply_problem(req, req->early_problem, req->early_detail);
-    if (req->route->body == CF_BODY_JSON) {
+    if (req->route->body == CF_BODY_JSON && !req->json) { /* parsed already when resumed */
         cf_error err;
         req->json = cf_json_parse(req->body ? req->body : "", req->body_len,
-                                  (size_t)req->app->cfg.max_json_depth, &err);
+                                  (size_t)req->server->site.cfg->max_json_depth, &err);
         if (!req->json) return cf_http_reply_problem(req, "validation", err.msg);
     }
     return req->route->handler(req);
@@ -335,7 +337,8 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const ch
         req = calloc(1, sizeof *req);
         if (!req) return MHD_NO;
         req->server = s;
-        req->app = s->app;
+        req->app = s->site.app;
+        req->user = s->site.user;
         req->conn = conn;
         req->started_ns = mono_ns();
         snprintf(req->method, sizeof req->method, "%s", method);
@@ -386,6 +389,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         cf_trace_set_current(&prev, NULL);
     }
     end_span(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (req->free_state) req->free_state(req->state);
     json_decref(req->json);
     free(req->body);
     free(req->path_param);
@@ -429,16 +433,16 @@ cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, sock
     return CF_OK;
 }
 
-cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
-                            cf_error *err) {
+cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, int threads,
+                                 cf_http_server **out, cf_error *err) {
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     cf_err rc = cf_http_listen_addr(listen, &ss, &sl, err);
     if (rc) return rc;
     cf_http_server *s = calloc(1, sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    s->app = app;
-    rc = cf_sse_hub_start(app, &s->hub, err);
+    s->site = *site;
+    rc = site->events ? cf_sse_hub_start(site->app, &s->hub, err) : CF_OK;
     if (rc) {
         free(s);
         return rc;
@@ -460,10 +464,19 @@ cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_htt
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
-    app->on_event = cf_sse_hub_notify;
-    app->on_event_user = s->hub;
+    if (site->app && s->hub) {
+        site->app->on_event = cf_sse_hub_notify;
+        site->app->on_event_user = s->hub;
+    }
     *out = s;
     return CF_OK;
+}
+
+cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
+                            cf_error *err) {
+    cf_http_site site = {.routes = routes, .n_routes = sizeof routes / sizeof routes[0], .app = app,
+                         .cfg = &app->cfg, .web_ui = true, .events = true};
+    return cf_http_server_start_site(&site, listen, threads, out, err);
 }
 
 int cf_http_server_port(cf_http_server *s) { return s->port; }
@@ -476,7 +489,7 @@ void cf_http_server_quiesce(cf_http_server *s) {
 
 void cf_http_server_stop(cf_http_server *s) {
     if (!s) return;
-    s->app->on_event = NULL;
+    if (s->site.app && s->hub) s->site.app->on_event = NULL;
     cf_sse_hub_close(s->hub); /* suspended streams must be resumed before the daemon stops */
     MHD_stop_daemon(s->daemon);
     cf_sse_hub_free(s->hub);

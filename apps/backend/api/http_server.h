@@ -6,6 +6,20 @@
 
 #include "api/api.h"
 
+/* What a server serves: its route table and the context its handlers get. */
+typedef struct cf_http_site {
+    const cf_route *routes;
+    size_t n_routes;
+    cf_app *app;           /* req->app for the handlers; NULL for a site without one */
+    const cf_config *cfg;  /* body and JSON limits */
+    void *user;            /* req->user for the handlers */
+    bool web_ui;           /* a GET no route matches goes to the web UI */
+    bool events;           /* run the event-stream hub (needs app) */
+} cf_http_site;
+
+/* Serves site on listen (as below); the API is one site, the inference service another. */
+cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, int threads,
+                                 cf_http_server **out, cf_error *err);
 /* Listens on listen ("HOST:PORT", "[::1]:PORT"; port 0 picks a free one) with threads pool
  * threads (0 = cores). *out is freed by cf_http_server_stop. */
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,

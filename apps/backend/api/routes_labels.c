@@ -1,22 +1,27 @@
 /* routes_labels.c — /v1/labels: reviewers' verdicts on highlight spans (accept or reject, with
  * the boundaries they settled on), stored through the job store as training data for highlight
  * detection. POST validates the body against the LabelCreate schema and the media's existence;
- * GET lists the labels of one media file, oldest first. */
+ * GET lists the labels of one media file, oldest first. A label without a model_version gets the
+ * version of the detection job that proposed its span (job_id), and every stored label is
+ * published on ai.labels for the inference services' online evaluation. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "application/ai_events.h"
 #include "application/job_service.h"
+#include "clipforge/log.h"
 #include "clipforge/domain/types.h"
 
 #define MAX_LABELS 1000
 
 /* The stored label: the request's members plus id and created_at, checked by the Label schema. */
-static json_t *label_json(const json_t *body, const char *id, int64_t now, cf_error *err) {
+static json_t *label_json(cf_store *store, const json_t *body, const char *id, int64_t now, cf_error *err) {
     char at[40];
     cf_format_timestamp(now, at, sizeof at);
     json_t *o = json_deep_copy(body);
     if (!o) return NULL;
+    cf_ai_label_join_version(store, o);
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "created_at", json_string(at));
     cf_label l;
@@ -47,7 +52,7 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req) {
     char id[40];
     cf_new_id("l_", id, sizeof id);
     int64_t now = cf_now_ms();
-    json_t *label = label_json(req->json, id, now, &err);
+    json_t *label = label_json(req->app->store, req->json, id, now, &err);
     if (!label) return cf_http_reply_problem(req, "internal", "cannot build the label");
     char *body = json_dumps(label, JSON_COMPACT);
     cf_label_record rec = {.id = id, .media_id = (char *)json_string_value(json_object_get(label, "media_id")),
@@ -60,6 +65,9 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req) {
         if (rc == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported", err.msg);
         return cf_http_reply_error(req, &err);
     }
+    /* online evaluation hears of it; the label is stored either way */
+    if (cf_ai_events_publish_label(req->app->bus, label, &err))
+        cf_log_warn("labels", "label %s not announced: %s", id, err.msg);
     return cf_http_reply_json(req, 201, label);
 }
 

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "application/ai_events.h"
 #include "application/job_runner.h"
+#include "infrastructure/ai_remote.h"
 #include "application/metrics.h"
 
 enum MHD_Result cf_api_healthz(cf_http_request *req) {
@@ -31,6 +33,8 @@ char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char
     if (!f) return NULL;
     bool om = accept && strstr(accept, "application/openmetrics-text");
     cf_metrics_write(f, om, have ? &st : NULL, cf_job_runner_busy(app->runner), cf_now_ms());
+    cf_ai_remote_metrics(app->remote, f);
+    cf_ai_events_metrics(app->ai_events, f);
     if (om) fputs("# EOF\n", f);
     fclose(f);
     *type = om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"

@@ -12,6 +12,8 @@
 #include "application/metrics.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
+#include "application/ai_events.h"
+#include "infrastructure/ai_remote.h"
 #include "infrastructure/backends.h"
 #include "infrastructure/storage_local.h"
 
@@ -126,6 +128,8 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
     if (rc == CF_OK) rc = cf_bus_subscribe(app->bus, "jobs", "workers", err);
     if (rc == CF_OK) rc = open_storage(app, err);
+    if (rc == CF_OK) rc = cf_ai_remote_new(&app->cfg, &app->remote, err);
+    if (rc == CF_OK) rc = cf_ai_events_start(app->bus, &app->ai_events, err);
     /* A volatile bus is read by this process's workers only: without them, publishing into
      * it would hide jobs from every worker; the relays of processes with workers publish. */
     bool relay = consumes || (rc == CF_OK && cf_bus_durable(app->bus));
@@ -181,7 +185,9 @@ void cf_app_close(cf_app *app) {
     if (app->relay && app->store && !cf_bus_durable(app->bus) &&
         cf_store_holds_renew(app->store, app->instance_id, 0, NULL, &err))
         cf_log_warn("app", "releasing held jobs: %s", err.msg);
+    cf_ai_events_stop(app->ai_events);
     cf_bus_close(app->bus);
+    cf_ai_remote_free(app->remote);
     cf_storage_close(app->storage);
     cf_store_close(app->store);
     free(app->work_dir);

@@ -318,7 +318,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
     cf_job_context ctx = {.job_id = job->id, .attempt = job->attempts, .work_dir = work,
                           .output_prefix = prefix, .store = r->app->store,
                           .storage = r->app->storage, .cfg = &r->app->cfg,
-                          .progress = &s->progress};
+                          .progress = &s->progress, .remote = r->app->remote};
     child_host host = {r, index};
     if (index < r->n) ctx.run_child = run_child_here, ctx.runner = &host;
     int64_t t0 = cf_now_ms();

@@ -24,6 +24,7 @@ typedef struct cf_job_context {
     cf_storage *storage;
     const cf_config *cfg;
     cf_progress *progress;
+    struct cf_ai_remote *remote; /* inference services for detection, or NULL */
     /* Keys written so far (the runner deletes them if the run does not succeed). */
     char **output_keys;
     size_t n_output_keys;

@@ -574,6 +574,10 @@ export interface HighlightDetectionRequest {
   min_length_ms?: number;
   /** integer between 1000 and 600000; >= min_length_ms */
   max_length_ms?: number;
+  /** 1..64 characters */
+  media_id?: string;
+  /** 64..64 characters */
+  media_sha256?: string;
   /** 1..4096 characters */
   transcript_uri?: string;
 }
@@ -587,6 +591,8 @@ export const HighlightDetectionRequestSchema = z
     min_score: z.number().min(0).max(1).optional(),
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     max_length_ms: z.number().int().min(1000).max(600000).optional(),
+    media_id: str(1, 64).optional(),
+    media_sha256: str(64, 64).optional(),
     transcript_uri: str(1, 4096).optional(),
   })
   .superRefine((v, ctx) => {
@@ -656,6 +662,8 @@ export interface HighlightDetectionResult {
   score_curve?: ScoreCurve;
   /** at most 100000 items; default [] */
   audio_events: AudioEvent[];
+  /** 1..1024 characters */
+  fallback_reason?: string;
 }
 export const HighlightDetectionResultSchema = z
   .strictObject({
@@ -667,6 +675,7 @@ export const HighlightDetectionResultSchema = z
     confidence_summary: record(z.number(), 64).optional(),
     score_curve: ScoreCurveSchema.optional(),
     audio_events: z.array(AudioEventSchema).max(100000).default([]),
+    fallback_reason: str(1, 1024).optional(),
   });
 export type HighlightDetectionResultInput = z.input<typeof HighlightDetectionResultSchema>;
 

@@ -2127,11 +2127,11 @@ void cf_event_init(cf_event *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "transcript_uri"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "media_id", "media_sha256", "transcript_uri"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 11, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -2178,6 +2178,14 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
         if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
             return cfd_fail(err, p, "must be between 1000 and 600000");
     }
+    if ((rc = cfd_member(j, "media_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "media_sha256", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 64, 64, &out->media_sha256, err))) return rc;
+    }
     if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
@@ -2200,6 +2208,8 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
     if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
     if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
+    if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
+    if (v->media_sha256 && cfd_put(o, "media_sha256", json_string(v->media_sha256))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
     return o;
 fail:
@@ -2211,6 +2221,8 @@ static void release_highlight_detection_request(cf_highlight_detection_request *
     free(v->clip_id);
     free(v->media_uri);
     free(v->model_version);
+    free(v->media_id);
+    free(v->media_sha256);
     free(v->transcript_uri);
 }
 
@@ -2438,11 +2450,11 @@ void cf_score_curve_init(cf_score_curve *v) {
 }
 
 static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve", "audio_events"};
+    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve", "audio_events", "fallback_reason"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "highlights", false, path, p, &v, err))) return rc;
@@ -2497,6 +2509,10 @@ static cf_err parse_highlight_detection_result(const json_t *j, const char *path
             }
         }
     }
+    if ((rc = cfd_member(j, "fallback_reason", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 1024, &out->fallback_reason, err))) return rc;
+    }
     return CF_OK;
 }
 
@@ -2521,6 +2537,7 @@ static json_t *emit_highlight_detection_result(const cf_highlight_detection_resu
         for (size_t k = 0; k < v->n_audio_events; k++)
             if (cfd_append(a, emit_audio_event(&v->audio_events[k]))) goto fail;
     }
+    if (v->fallback_reason && cfd_put(o, "fallback_reason", json_string(v->fallback_reason))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2540,6 +2557,7 @@ static void release_highlight_detection_result(cf_highlight_detection_result *v)
     for (size_t k = 0; k < v->n_audio_events; k++)
         release_audio_event(&v->audio_events[k]);
     free(v->audio_events);
+    free(v->fallback_reason);
 }
 
 static void init_highlight_detection_result(cf_highlight_detection_result *v) {

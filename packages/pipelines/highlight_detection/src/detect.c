@@ -72,8 +72,9 @@ static cf_err route(const cf_highlight_detection_request *req, const cf_hl_optio
             rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         in.track = with, in.words = words;
     }
-    if (!rc) rc = cf_hl_registry_new(&opts->paths, &reg, err);
-    if (!rc) rc = cf_hl_route(reg, req, opts->engine, &in, out, opts->note, opts->note_len, err);
+    if (!rc && !opts->registry) rc = cf_hl_registry_new(&opts->paths, &reg, err);
+    if (!rc) rc = cf_hl_route(reg ? reg : opts->registry, req, opts->engine, &in, out, opts->note,
+                              opts->note_len, err);
     cf_hl_registry_free(reg);
     cf_feature_track_free(with);
     free(words);

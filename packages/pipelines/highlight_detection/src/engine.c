@@ -83,6 +83,19 @@ cf_err cf_hl_registry_add(cf_hl_registry *r, const cf_hl_engine_methods *m, cf_e
     return CF_OK;
 }
 
+cf_err cf_hl_registry_warm(cf_hl_registry *r, const char *version, const char **engine, cf_error *err) {
+    cf_err rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no engine");
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->e[i].m->warm_start) continue;
+        rc = r->e[i].m->warm_start(r->e[i].self, version, err);
+        if (rc == CF_OK) {
+            if (engine) *engine = r->e[i].m->name;
+            return CF_OK;
+        }
+    }
+    return rc;
+}
+
 static void note(char *notes, size_t len, const char *engine, const char *why) {
     size_t used = strlen(notes);
     if (used < len) snprintf(notes + used, len - used, "%s%.32s: %.300s", used ? "; " : "", engine, why);

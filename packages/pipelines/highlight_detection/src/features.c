@@ -141,6 +141,12 @@ static cf_err open_resampler(pass *p, cf_error *err) {
 }
 
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
+    if (o && o->io) { /* the caller's reader (ranged HTTP ...): it stays the caller's */
+        if (!(p->fmt = avformat_alloc_context()))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+        p->fmt->pb = o->io;
+        p->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
     int ret = avformat_open_input(&p->fmt, p->path, NULL, NULL);
     if (ret < 0)
         return cf_error_set(err, ret == AVERROR(ENOENT) ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_MEDIA,
@@ -369,7 +375,7 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
     cf_err rc = events_model(opts, &events, err);
     if (rc) return rc;
     bool keep = opts && opts->keep_event_inputs;
-    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep ? opts->cache_dir : NULL;
+    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep && !opts->io ? opts->cache_dir : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
     if (dir && !cache) {
         ev_model_free(events);

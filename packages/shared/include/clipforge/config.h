@@ -36,6 +36,17 @@ typedef struct cf_config {
     int64_t sse_heartbeat_ms;  /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
     int64_t http_threads;      /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
     char *metrics_listen;      /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
+    char *public_url;          /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
+    char *ai_url;              /* CLIPFORGE_AI_URL: inference services, comma-separated */
+    int64_t ai_timeout_ms;     /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
+    int64_t ai_connect_timeout_ms; /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
+    int64_t ai_idle_timeout_ms;    /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
+    int64_t ai_retries;        /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
+    int64_t ai_retry_base_ms;  /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
+    int64_t ai_breaker_failures;    /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
+    int64_t ai_breaker_cooldown_ms; /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
+    char *ai_listen;           /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
+    int64_t ai_max_inflight;   /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.

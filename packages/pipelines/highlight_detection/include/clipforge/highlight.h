@@ -101,6 +101,10 @@ typedef struct cf_feature_options {
      * source tree's apps/ai/models */
     const char *models_dir;
     bool keep_event_inputs;  /* decode (no cache) and keep the classifier's inputs in the track */
+    /* Optional: an AVIOContext (the caller's, left open) to read the media from instead of
+     * opening path, e.g. ranged HTTP; path then only names the media in messages, and no
+     * cache is consulted (the cache keys on the file's identity). */
+    void *io;
 } cf_feature_options;
 
 /* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,
@@ -198,6 +202,10 @@ typedef struct cf_hl_registry cf_hl_registry;
 /* A registry holding the built-in engines (heuristic, learned) in routing order. */
 cf_err cf_hl_registry_new(const cf_hl_paths *paths, cf_hl_registry **out, cf_error *err);
 void cf_hl_registry_free(cf_hl_registry *reg);
+/* Asks every engine to warm_start version (load weights and caches before traffic); CF_OK when
+ * one of them holds it (*engine names it), else the last engine's error. Not thread-safe: the
+ * caller serialises use of a registry. */
+cf_err cf_hl_registry_warm(cf_hl_registry *reg, const char *version, const char **engine, cf_error *err);
 /* Adds an engine class at the end of the routing order (or replaces one of the same name). */
 cf_err cf_hl_registry_add(cf_hl_registry *reg, const cf_hl_engine_methods *m, cf_error *err);
 /* Built-in classes by name (NULL when unknown). */
@@ -232,6 +240,9 @@ typedef struct cf_hl_options {
      * from the words and the media's audio (a second, audio-only decode: emphasis is a word's
      * level), from the words alone when the media has no audio. */
     const cf_speech_features *speech;
+    /* Optional: a long-lived registry (engines keep warm models across calls); the caller
+     * serialises its use. NULL = a registry made for this call. */
+    cf_hl_registry *registry;
 } cf_hl_options;
 
 /* Extracts (or loads cached) features for req->media_uri (a local path or file:// URI), routes,

@@ -604,6 +604,8 @@ typedef struct cf_highlight_detection_request {
     int64_t min_length_ms;  /* between 1000 and 600000 */
     bool has_max_length_ms;
     int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
+    char *media_id;  /* 1..64 chars; NULL when absent */
+    char *media_sha256;  /* 64..64 chars; NULL when absent */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
 } cf_highlight_detection_request;
 cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err);
@@ -655,6 +657,7 @@ typedef struct cf_highlight_detection_result {
     cf_score_curve *score_curve;  /* NULL when absent */
     cf_audio_event *audio_events;
     size_t n_audio_events;  /* at most 100000 items; default [] */
+    char *fallback_reason;  /* 1..1024 chars; NULL when absent */
 } cf_highlight_detection_result;
 cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err);
 cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err);

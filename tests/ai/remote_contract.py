@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Contract of the backend's `remote` engine against real `clipforge ai serve` processes.
+
+Separate processes on separate ports with separate data dirs (the service reads media only
+through signed URLs, by HTTP ranges), a Redis bus between them. Checks:
+  1. happy path: a detection job answered by the service (engine "remote", its model version),
+     spans and score curve identical to an in-process detection of the same file; the service
+     read the media by range requests and stored its features in its own feature store;
+  2. online evaluation: a review label posted to the backend reaches the service over the bus,
+     joined to the version that proposed the span (acceptance rate, boundary shift) in
+     GET /v1/models and /metrics; the backend heard the service's announcements;
+  3. the service killed mid-request: the job still succeeds on a local engine, fallback_reason
+     says why;
+  4. a slow service (stopped with SIGSTOP): the idle timeout ends each attempt, the job falls
+     back; the breaker opens (a job now falls back at once without a request), turns half-open
+     after the cooldown, and one good trial closes it;
+  5. two services behind one URL list: requests are balanced over both, and with one killed,
+     every job is still answered remotely (failover), none falls back.
+Usage: remote_contract.py CLIPFORGE SOURCE_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BIN, SRC = sys.argv[1], sys.argv[2]
+WORK = tempfile.mkdtemp(prefix="cf-remote-")
+PROCS = []
+IDLE_MS, COOLDOWN_MS = 1500, 2500
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    h = {"Content-Type": "application/json"} if body is not None else {}
+    h.update(headers or {})
+    req = urllib.request.Request(url, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw[:1] in (b"{", b"[") else raw.decode())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+class Proc:
+    def __init__(self, name, args, env, port):
+        self.name, self.port = name, port
+        self.base = "http://127.0.0.1:%d" % port
+        self.log = open(os.path.join(WORK, name + ".log"), "ab")
+        self.p = subprocess.Popen([BIN] + args, env=dict(os.environ, **env), stdout=self.log, stderr=self.log)
+        PROCS.append(self)
+        for _ in range(400):
+            try:
+                if http("GET", self.base + "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit("%s did not start: %s" % (name, open(self.log.name).read()[-2000:]))
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGCONT)
+            self.p.send_signal(signal.SIGTERM)
+            rc = self.p.wait(30)
+            check("%s exits cleanly on SIGTERM (status %d)" % (self.name, rc), rc == 0)
+            if rc:
+                print(open(self.log.name).read()[-3000:])
+
+    def kill(self):
+        self.p.send_signal(signal.SIGKILL)
+        self.p.wait()
+
+
+FAILS = []
+
+
+def check(what, ok, detail=""):
+    print(("ok - " if ok else "FAIL - ") + what + (": %s" % detail if detail and not ok else ""))
+    if not ok:
+        FAILS.append(what)
+
+
+def service(name, env):
+    port = free_port()
+    return Proc(name, ["ai", "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(WORK, name)],
+                env, port)
+
+
+def backend(name, env):
+    port = free_port()
+    return Proc(name, ["serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(WORK, name),
+                       "--workers", "2"], env, port)
+
+
+def upload(b, path):
+    req = urllib.request.Request(b.base + "/v1/media", data=open(path, "rb").read(), method="POST",
+                                 headers={"Content-Type": "application/octet-stream"})
+    return json.load(urllib.request.urlopen(req))["id"]
+
+
+def submit(b, media):
+    st, j = http("POST", b.base + "/v1/jobs", {"kind": "highlight_detection",
+                                                "request": {"clip_id": "c", "media_uri": "media://" + media,
+                                                            "detection_profile": "sports", "top_n": 3}})
+    assert st == 202, j
+    return j["id"]
+
+
+def wait_job(b, job, secs=240):
+    end = time.time() + secs
+    while time.time() < end:
+        j = http("GET", "%s/v1/jobs/%s" % (b.base, job))[1]
+        if j["status"] in ("succeeded", "failed", "cancelled"):
+            return j
+        time.sleep(0.1)
+    raise SystemExit("job %s did not finish" % job)
+
+
+def metrics(p):
+    out = {}
+    for line in http("GET", p.base + "/metrics")[1].splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def breaker(b, url):
+    m = metrics(b)
+    for state in ("closed", "half_open", "open"):
+        if 'clipforge_remote_breaker_state{service="%s",state="%s"}' % (url, state) in m:
+            return state
+    return None
+
+
+def sent(b, url):
+    return metrics(b).get('clipforge_remote_attempts_total{service="%s",result="sent"}' % url, 0)
+
+
+def start_redis():
+    port = free_port()
+    p = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", WORK, "--logfile", os.path.join(WORK, "redis.log")])
+    for _ in range(100):
+        if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0:
+            return p, "redis://127.0.0.1:%d/0?prefix=cfremote&ack_timeout_ms=2000" % port
+        time.sleep(0.1)
+    raise SystemExit("redis did not start")
+
+
+def media():
+    planted = os.path.join(WORK, "planted.mp4")
+    subprocess.run([sys.executable, os.path.join(SRC, "apps/ai/experiments/make_planted.py"), "--out", planted,
+                    "--duration", "60", "--seed", "5", "--size", "160x90", "--spans", "1", "--kinds", "crowd"],
+                   check=True, stdout=subprocess.DEVNULL)
+    long = os.path.join(WORK, "long.wav")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=c=pink:r=16000:d=1800",
+                    "-ac", "1", "-c:a", "pcm_s16le", long], check=True)
+    return planted, long
+
+
+def happy_path(b, s, planted):
+    print("# 1. happy path")
+    mid = upload(b, planted)
+    job = wait_job(b, submit(b, mid))
+    r = job.get("result", {})
+    check("the job succeeds", job["status"] == "succeeded", job.get("error"))
+    check("answered by the service (engine remote)", r.get("engine") == "remote", r.get("engine"))
+    check("with the service's model version", r.get("model_version") == "heuristic-2", r.get("model_version"))
+    check("no fallback", "fallback_reason" not in r, r.get("fallback_reason"))
+    local = json.loads(subprocess.run([BIN, "detect", "--input", planted, "--profile", "sports", "--top", "3",
+                                       "--json", "--no-cache"], capture_output=True, check=True,
+                                      env=dict(os.environ, CLIPFORGE_DATA_DIR=os.path.join(WORK, "cli"))).stdout)
+    check("spans identical to an in-process detection", r.get("highlights") == local["highlights"] and
+          len(local["highlights"]) >= 1, (r.get("highlights"), local["highlights"]))
+    check("score curve identical", r.get("score_curve") == local["score_curve"])
+    m = metrics(s)
+    check("the service read the media by HTTP ranges", m.get("clipforge_ai_media_requests_total", 0) >= 1 and
+          m.get("clipforge_ai_media_bytes_total", 0) >= os.path.getsize(planted) * 0.5, m)
+    check("and kept its features in its own store", m.get("clipforge_feature_store_puts_total") == 1, m)
+    return mid, job
+
+
+def online_evaluation(b, s, mid, job):
+    print("# 2. online evaluation over the bus")
+    h = job["result"]["highlights"][0]
+    label = {"media_id": mid, "job_id": job["id"], "verdict": "accept", "start_ms": h["start_ms"] + 500,
+             "end_ms": h["end_ms"], "detected_start_ms": h["start_ms"], "detected_end_ms": h["end_ms"]}
+    st, stored = http("POST", b.base + "/v1/labels", label)
+    check("the label is stored, joined to the version that proposed it",
+          st == 201 and stored.get("model_version") == "heuristic-2", stored)
+    http("POST", b.base + "/v1/labels", dict(label, verdict="reject", start_ms=h["start_ms"]))
+    online = {}
+    for _ in range(100):
+        online = http("GET", s.base + "/v1/models")[1]["online"].get("heuristic-2", {})
+        if online.get("labels") == 2:
+            break
+        time.sleep(0.1)
+    check("GET /v1/models: acceptance rate and boundary corrections of the version",
+          online.get("labels") == 2 and online.get("acceptance_rate") == 0.5 and online.get("corrected") == 1
+          and online.get("mean_start_shift_ms") == 250, online)
+    m = metrics(s)
+    check("/metrics: acceptance rate", m.get('clipforge_model_acceptance_rate{version="heuristic-2"}') == 0.5, m)
+    heur = [x for x in http("GET", s.base + "/v1/models")[1]["models"] if x["version"] == "heuristic"]
+    check("the built-in version lists its reviews", heur and heur[0]["online"].get("heuristic-2", {}).get("labels") == 2)
+    mb = metrics(b)
+    check("the backend heard the service start", mb.get('clipforge_ai_model_events_total{type="ServiceStarted"}', 0) >= 1, mb)
+
+
+def killed_mid_request(b, s, long_id):
+    print("# 3. the service killed mid-request")
+    job = submit(b, long_id)
+    progress = 0
+    for _ in range(600):
+        j = http("GET", "%s/v1/jobs/%s" % (b.base, job))[1]
+        progress = j.get("progress", 0)
+        if progress > 0.05 and (j.get("stage") or "").startswith("remote"):
+            break
+        time.sleep(0.05)
+    check("the job was running remotely (%.2f)" % progress, progress > 0.05)
+    s.kill()
+    j = wait_job(b, job)
+    r = j.get("result", {})
+    check("the job still succeeds", j["status"] == "succeeded", j.get("error"))
+    check("on a local engine, saying why", r.get("engine") == "heuristic" and "fallback_reason" in r, r.get("fallback_reason"))
+    print("  fallback_reason: %s" % r.get("fallback_reason"))
+
+
+def slow_service_and_breaker(b, s, url, mid):
+    print("# 4. a slow service: timeouts, breaker open, half-open, closed")
+    s.signal(signal.SIGSTOP)
+    t0 = time.time()
+    j = wait_job(b, submit(b, mid))
+    took = time.time() - t0
+    r = j.get("result", {})
+    check("a stopped service: the job falls back (%.1f s)" % took, j["status"] == "succeeded" and
+          r.get("engine") == "heuristic" and "no answer for %d ms" % IDLE_MS in r.get("fallback_reason", ""), r)
+    check("the breaker is open", breaker(b, url) == "open", breaker(b, url))
+    before = sent(b, url)
+    j = wait_job(b, submit(b, mid))
+    r = j.get("result", {})
+    check("while open, a job falls back at once", "circuit open" in r.get("fallback_reason", ""), r.get("fallback_reason"))
+    check("without a request to the service", sent(b, url) == before, (before, sent(b, url)))
+    s.signal(signal.SIGCONT)
+    time.sleep(COOLDOWN_MS / 1000 + 0.3)
+    check("after the cooldown it is half-open", breaker(b, url) == "half_open", breaker(b, url))
+    j = wait_job(b, submit(b, mid))
+    check("the trial is answered remotely", j.get("result", {}).get("engine") == "remote", j.get("result"))
+    check("and closes the breaker", breaker(b, url) == "closed", breaker(b, url))
+
+
+def balanced_and_failover(env, planted):
+    print("# 5. two services: balanced, then failover")
+    s2, s3 = service("s2", env), service("s3", env)
+    b2 = backend("b2", dict(env, CLIPFORGE_AI_URL="%s,%s" % (s2.base, s3.base)))
+    mid = upload(b2, planted)
+    jobs = [submit(b2, mid) for _ in range(4)]
+    results = [wait_job(b2, j).get("result", {}) for j in jobs]
+    check("every job answered remotely", all(r.get("engine") == "remote" for r in results))
+    n2 = metrics(s2).get('clipforge_ai_detections_total{outcome="ok"}', 0)
+    n3 = metrics(s3).get('clipforge_ai_detections_total{outcome="ok"}', 0)
+    check("both services took some (%d / %d)" % (n2, n3), n2 >= 1 and n3 >= 1 and n2 + n3 == 4)
+    s2.kill()
+    results = [wait_job(b2, submit(b2, mid)).get("result", {}) for _ in range(3)]
+    check("with one killed, every job is still answered remotely",
+          all(r.get("engine") == "remote" and "fallback_reason" not in r for r in results),
+          [r.get("fallback_reason") for r in results])
+    b2.stop()
+    s3.stop()
+
+
+def main():
+    redis, bus = start_redis()
+    try:
+        planted, long = media()
+        env = {"CLIPFORGE_BUS_URL": bus, "CLIPFORGE_LOG_LEVEL": "error", "CLIPFORGE_AI_IDLE_TIMEOUT_MS": str(IDLE_MS),
+               "CLIPFORGE_AI_RETRIES": "1", "CLIPFORGE_AI_RETRY_BASE_MS": "50",
+               "CLIPFORGE_AI_BREAKER_FAILURES": "2", "CLIPFORGE_AI_BREAKER_COOLDOWN_MS": str(COOLDOWN_MS),
+               "CLIPFORGE_AI_CONNECT_TIMEOUT_MS": "1000"}
+        # the backend first, so that its consumer group hears the service's start
+        port = free_port()
+        url = "http://127.0.0.1:%d" % port
+        b = backend("b1", dict(env, CLIPFORGE_AI_URL=url))
+        s = Proc("s1", ["ai", "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(WORK, "s1")],
+                 env, port)
+        mid, job = happy_path(b, s, planted)
+        online_evaluation(b, s, mid, job)
+        long_id = upload(b, long)
+        killed_mid_request(b, s, long_id)
+        s = Proc("s1b", ["ai", "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(WORK, "s1")],
+                 env, port)
+        time.sleep(COOLDOWN_MS / 1000) # the kill opened the breaker: let it go half-open
+        slow_service_and_breaker(b, s, url, mid)
+        s.stop()
+        b.stop()
+        balanced_and_failover(env, planted)
+    finally:
+        for p in PROCS:
+            if p.p.poll() is None:
+                p.p.send_signal(signal.SIGCONT)
+                p.kill()
+        redis.terminate()
+        redis.wait()
+        shutil.rmtree(WORK, ignore_errors=True)
+    print("%d failed" % len(FAILS))
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
