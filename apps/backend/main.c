@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/ai_cli.h"
 #include "cli/cli.h"
@@ -39,12 +40,17 @@ static const cf_command commands[] = {
      cf_cmd_ai},
     {"models", "list|show|publish|pin|split [VERSION] [--kind K] [--models-dir DIR] [--json]",
      "the model registry: versions, metadata, defaults, pins and A/B splits", cf_cmd_models},
+    {"train", "--data-dir DIR --out-dir DIR [--base VERSION] [--profile P] [--publish] [--json]",
+     "a new highlight model version fitted on reviewers' labels, cross-validated by media",
+     cf_cmd_train},
+    {"eval", "--model V [--model V2] --set DIR [--profile P] [--json]",
+     "compare model versions on a held-out evaluation set", cf_cmd_eval},
     {"features", "ls [--all] [--long] [--json]",
      "the feature store: feature tracks by media content hash in the configured storage",
      cf_cmd_features},
 };
 
-static void print_help(FILE *out) {
+static void write_help(FILE *out) {
     fprintf(out, "clipforge %s — turn long videos into short highlight clips\n\n", CF_VERSION_STRING);
     fprintf(out, "Usage: clipforge COMMAND [ARGS]   (clipforge COMMAND --help for details)\n\n");
     fprintf(out, "Commands:\n");
@@ -55,6 +61,24 @@ static void print_help(FILE *out) {
     fprintf(out, "\nExit codes: 0 success, 1 processing error, 2 usage or input error.\n");
     fprintf(out, "\nEnvironment:\n");
     cf_config_print_help(out);
+}
+
+/* In one write: a reader that stops at the line it wanted (`clipforge --help | grep -q`) must
+ * not cut a second write short with SIGPIPE. */
+static void print_help(FILE *out) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        write_help(out);
+        return;
+    }
+    write_help(mem);
+    fclose(mem);
+    fflush(out);
+    if (write(fileno(out), text, len) < 0) { /* nobody reads: nothing to report to */
+    }
+    free(text);
 }
 
 static int cmd_help(int argc, char **argv) {

@@ -33,7 +33,7 @@ import urllib.request
 BIN, SRC = sys.argv[1], sys.argv[2]
 WORK = tempfile.mkdtemp(prefix="cf-remote-")
 PROCS = []
-IDLE_MS, COOLDOWN_MS = 1500, 2500
+IDLE_MS, COOLDOWN_MS = 1500, 8000
 
 
 def free_port():
@@ -96,7 +96,7 @@ FAILS = []
 
 
 def check(what, ok, detail=""):
-    print(("ok - " if ok else "FAIL - ") + what + (": %s" % detail if detail and not ok else ""))
+    print(("ok - " if ok else "FAIL - ") + what + (": %s" % (detail,) if detail and not ok else ""))
     if not ok:
         FAILS.append(what)
 

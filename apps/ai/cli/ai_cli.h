@@ -7,5 +7,7 @@
 int cf_cmd_models(int argc, char **argv);
 int cf_cmd_features(int argc, char **argv);
 int cf_cmd_ai(int argc, char **argv);
+int cf_cmd_train(int argc, char **argv);
+int cf_cmd_eval(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "application/ai_events.h"
 #include "cli/ai_cli.h"
 #include "cli/ai_common.h"
 #include "cli/cli.h"
@@ -243,7 +244,7 @@ static void announce(const cf_config *cfg, const json_t *report) {
     json_t *e = json_pack("{s:s, s:O, s:O, s:o}", "type", "ModelPublished", "kind", json_object_get(report, "kind"),
                           "version", json_object_get(report, "version"), "profiles", profiles);
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
-    if (!text || cf_bus_open(cfg->bus_url, &bus, &err) || cf_bus_publish(bus, "ai.models", text, &err))
+    if (!text || cf_bus_open(cfg->bus_url, &bus, &err) || cf_bus_publish(bus, CF_TOPIC_AI_MODELS, text, &err))
         fprintf(stderr, "clipforge models: warning: published, but not announced on the bus: %s\n", err.msg);
     cf_bus_close(bus);
     free(text);

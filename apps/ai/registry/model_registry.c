@@ -158,6 +158,16 @@ static cf_err check_state(json_t *s, cf_error *err) {
     return CF_OK;
 }
 
+cf_err cf_model_registry_parse_state(const char *text, size_t len, json_t **out, cf_error *err) {
+    cf_error jerr;
+    json_t *s = cf_json_parse(text, len, 16, &jerr);
+    if (!s) return cf_error_set(err, jerr.code, "registry.json: %s", jerr.msg);
+    cf_err rc = check_state(s, err);
+    if (rc) json_decref(s);
+    else *out = s;
+    return rc;
+}
+
 static cf_err load_state(const char *dir, json_t **out, cf_error *err) {
     char *file = cf_path_join(dir, STATE_FILE);
     if (!file) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -63,6 +63,10 @@ typedef struct cf_model_registry {
 cf_err cf_model_registry_open(const char *dir, cf_model_registry **out, cf_error *err);
 void cf_model_registry_free(cf_model_registry *r);
 
+/* Parses and checks registry.json text (as open does); *out is a new reference. Exposed for the
+ * fuzz harness. */
+cf_err cf_model_registry_parse_state(const char *text, size_t len, json_t **out, cf_error *err);
+
 /* The entry of kind and version, or NULL. */
 const cf_model_entry *cf_model_registry_find(const cf_model_registry *r, const char *kind,
                                              const char *version);

@@ -33,7 +33,7 @@ void cf_ai_service_announce(cf_ai_service *svc, const char *type, json_t *fields
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     json_decref(e);
     cf_error err;
-    if (text && cf_bus_publish(svc->bus, CF_AI_TOPIC_MODELS, text, &err))
+    if (text && cf_bus_publish(svc->bus, CF_TOPIC_AI_MODELS, text, &err))
         cf_log_warn("ai", "cannot announce %s: %s", type, err.msg);
     free(text);
 }
@@ -147,10 +147,11 @@ static cf_err start_consumer(cf_ai_service *svc, const char *topic, const char *
 static cf_err start_consumers(cf_ai_service *svc, cf_error *err) {
     char group[96];
     snprintf(group, sizeof group, "ai-serve-%.80s", svc->listen);
-    for (char *p = group; *p; p++)
-        if (*p == ':' || *p == '[' || *p == ']' || *p == '/') *p = '_';
-    cf_err rc = start_consumer(svc, CF_AI_TOPIC_LABELS, "ai-eval", on_label, &svc->label_consumer, err);
-    if (!rc) rc = start_consumer(svc, CF_AI_TOPIC_MODELS, group, on_model_event, &svc->model_consumer, err);
+    for (char *p = group; *p; p++) /* names every bus takes (NATS: no dots) */
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            *p = '_';
+    cf_err rc = start_consumer(svc, CF_TOPIC_AI_LABELS, "ai-eval", on_label, &svc->label_consumer, err);
+    if (!rc) rc = start_consumer(svc, CF_TOPIC_AI_MODELS, group, on_model_event, &svc->model_consumer, err);
     if (rc && svc->label_consumer) {
         atomic_store(&svc->stopping, true);
         cf_bus_shutdown(svc->bus);

@@ -11,8 +11,8 @@
  *   GET  /v1/models   the registry: versions, metadata, roles, loaded, online evaluation
  *   GET  /healthz     the process answers;  GET /readyz  registry readable, storage and bus up
  *   GET  /metrics     Prometheus text
- * Bus: consumes ai.labels (review labels -> online evaluation) and ai.models (a version
- * published elsewhere is warmed here); publishes ai.models (ServiceStarted, ModelLoaded).
+ * Bus: consumes ai-labels (review labels -> online evaluation) and ai-models (a version
+ * published elsewhere is warmed here); publishes ai-models (ServiceStarted, ModelLoaded).
  * Settings: CLIPFORGE_AI_LISTEN, CLIPFORGE_AI_MAX_INFLIGHT, CLIPFORGE_HIGHLIGHT_MODELS_DIR,
  * CLIPFORGE_STORAGE_URL, CLIPFORGE_BUS_URL, CLIPFORGE_FEATURE_CACHE_DIR, CLIPFORGE_THREADS. */
 #ifndef CLIPFORGE_AI_SERVICE_H
@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "application/ai_events.h" /* the topics */
 #include "clipforge/bus.h"
 #include "clipforge/config.h"
 #include "clipforge/domain/types.h"
@@ -29,9 +30,6 @@
 #include "clipforge/storage.h"
 #include "features/feature_store.h"
 #include "registry/online_eval.h"
-
-#define CF_AI_TOPIC_LABELS "ai.labels"
-#define CF_AI_TOPIC_MODELS "ai.models"
 
 typedef struct cf_ai_tasks cf_ai_tasks;
 typedef struct cf_http_server cf_http_server;
@@ -73,7 +71,7 @@ cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *
                             cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
 /* Loads version into the engines; publishes ModelLoaded. */
 cf_err cf_ai_service_warm(cf_ai_service *svc, const char *version, const char **engine, cf_error *err);
-/* Publishes an ai.models event {"type", ...fields} (best effort: logged on failure). */
+/* Publishes an ai-models event {"type", ...fields} (best effort: logged on failure). */
 void cf_ai_service_announce(cf_ai_service *svc, const char *type, json_t *fields /* stolen */);
 
 /* Detection tasks that outlive a request handler call (detect_tasks.c). */

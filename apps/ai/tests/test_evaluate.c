@@ -45,7 +45,9 @@ static double num(const json_t *m, const char *k) { return json_number_value(jso
 
 static void test_matching_and_metrics(void **state) {
     (void)state;
-    cf_eval_span truth[] = {{10000, 30000, true}, {60000, 80000, true}, {100000, 110000, false}};
+    cf_eval_span truth[] = {{.start_ms = 10000, .end_ms = 30000, .accept = true},
+                            {.start_ms = 60000, .end_ms = 80000, .accept = true},
+                            {.start_ms = 100000, .end_ms = 110000, .accept = false}};
     cf_highlight_span perfect[] = {{.start_ms = 10000, .end_ms = 30000, .score = 0.9},
                                    {.start_ms = 61000, .end_ms = 80000, .score = 0.8}};
     cf_eval_tally t = {0};

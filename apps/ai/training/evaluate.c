@@ -28,6 +28,10 @@ static cf_err parse_span(const json_t *j, const char *file, size_t i, cf_eval_sp
     if (!rc && strcmp(verdict, "accept") && strcmp(verdict, "reject"))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.verdict: accept or reject", path);
     s->accept = !rc && !strcmp(verdict, "accept");
+    int64_t ds = 0, de = 0;
+    if (!rc && cf_json_get_int(j, "detected_start_ms", true, &ds, path, err) == CF_OK &&
+        cf_json_get_int(j, "detected_end_ms", true, &de, path, err) == CF_OK && ds >= 0 && de > ds)
+        s->detected_start_ms = ds, s->detected_end_ms = de;
     if (rc) cf_error_prefix(err, "%s", file);
     return rc;
 }

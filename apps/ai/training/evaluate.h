@@ -3,7 +3,8 @@
  * media of a cross-validation fold (`clipforge train`).
  *
  * An evaluation set is a directory of media files, each with a sidecar <file>.labels.json:
- * {"spans": [{"start_ms", "end_ms", "verdict": "accept"|"reject", "kind"}]} (verdict defaults to
+ * {"spans": [{"start_ms", "end_ms", "verdict": "accept"|"reject", "detected_start_ms",
+ * "detected_end_ms", "kind"}]} (verdict defaults to
  * accept; generated media from make_planted.py carry exactly this). Accepted spans are the truth;
  * a detected span matches one at temporal IoU >= 0.5 (each truth matched once, best score
  * first). Metrics: precision, recall, F1, AP over the score ranking (per media, averaged), mean
@@ -25,6 +26,7 @@
 typedef struct cf_eval_span {
     int64_t start_ms, end_ms;
     bool accept;
+    int64_t detected_start_ms, detected_end_ms; /* the span as proposed, when the reviewer moved it; 0/0 = not known */
 } cf_eval_span;
 
 /* One media with its known spans. */

@@ -3,7 +3,7 @@
  * detection. POST validates the body against the LabelCreate schema and the media's existence;
  * GET lists the labels of one media file, oldest first. A label without a model_version gets the
  * version of the detection job that proposed its span (job_id), and every stored label is
- * published on ai.labels for the inference services' online evaluation. */
+ * published on ai-labels for the inference services' online evaluation. */
 #include <stdlib.h>
 #include <string.h>
 

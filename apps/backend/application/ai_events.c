@@ -69,7 +69,7 @@ cf_err cf_ai_events_start(cf_bus *bus, cf_ai_events **out, cf_error *err) {
     pthread_mutex_init(&e->lock, NULL);
     cf_err rc = cf_bus_subscribe(bus, CF_TOPIC_AI_MODELS, GROUP, err);
     if (!rc && pthread_create(&e->thread, NULL, consume, e) != 0)
-        rc = cf_error_set(err, CF_ERR_INTERNAL, "cannot start the ai.models consumer");
+        rc = cf_error_set(err, CF_ERR_INTERNAL, "cannot start the ai-models consumer");
     if (rc) {
         json_decref(e->counts);
         json_decref(e->services);
