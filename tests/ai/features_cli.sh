@@ -17,7 +17,7 @@ hash=$(sha256sum "$work/a.mp4" | cut -d' ' -f1)
 echo "== the first detection decodes and stores"
 "$bin" detect --input "$work/a.mp4" >"$work/t1.txt"
 grep -q "features decoded" "$work/t1.txt" || fail "first run did not decode"
-ls "$work/data/storage/objects/features/"v*/"$hash.cft" >/dev/null || fail "no stored track"
+ls "$work/data/storage/objects/features/"v*/"$hash".*.cft >/dev/null || fail "no stored track"
 
 echo "== the same bytes under another name, with an empty local cache, are not decoded again"
 CLIPFORGE_FEATURE_CACHE_DIR="$work/cache2" "$bin" detect --input "$work/b.mp4" >"$work/t2.txt"
@@ -27,10 +27,11 @@ echo "== features ls"
 "$bin" features ls >"$work/ls.txt" 2>"$work/ls.err"
 [ "$(wc -l <"$work/ls.txt")" = 1 ] && grep -q "^$hash  v" "$work/ls.txt" || fail "ls: $(cat "$work/ls.txt")"
 grep -q "^1 tracks" "$work/ls.err" || fail "ls summary"
-ext=$(sed -n "s|.*/features/v\([0-9]*\)/$hash.cft|\1|p" <<<"$(ls "$work"/data/storage/objects/features/v*/"$hash.cft")")
+stored=$(ls "$work"/data/storage/objects/features/v*/"$hash".*.cft)
+ext=$(sed -n "s|.*/features/v\([0-9]*\)/$hash\..*\.cft|\1|p" <<<"$stored")
 old=$((ext - 1))
 mkdir -p "$work/data/storage/objects/features/v$old"
-echo junk >"$work/data/storage/objects/features/v$old/$hash.cft"
+echo junk >"$work/data/storage/objects/features/v$old/$hash.none.cft"
 "$bin" features ls --json | python3 -c "
 import json, sys
 j = json.load(sys.stdin)

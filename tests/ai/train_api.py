@@ -31,7 +31,7 @@ def main():
     work = tempfile.mkdtemp(prefix="cf-train-api-")
     try:
         out = subprocess.run([sys.executable, os.path.join(SRC, "apps/ai/experiments/train_from_labels.py"),
-                              "--bin", BIN, "--train", "4", "--heldout", "2", "--duration", "120", "--size", "160x90",
+                              "--bin", BIN, "--train", "3", "--heldout", "2", "--duration", "150", "--size", "160x90",
                               "--work", work], capture_output=True, text=True)
         if out.returncode:
             print(out.stdout[-3000:], out.stderr[-3000:])
@@ -45,7 +45,7 @@ def main():
         check("detections were proposed by the default v1", r["proposed_by"] == ["v1"], r["proposed_by"])
         check("the new version is v2", v == "v2", v)
         cv = t["metrics"]["cv"]
-        check("cross-validated by media against v1", cv["base_version"] == "v1" and cv["media"] == 4 and cv["folds"] == 4, cv)
+        check("cross-validated by media against v1", cv["base_version"] == "v1" and cv["media"] == 3 and cv["folds"] == 3, cv)
         check("v2 beats v1 in cross-validation", cv["profiles"]["generic"]["candidate"]["f1"] >
               cv["profiles"]["generic"]["base"]["f1"], cv["profiles"]["generic"])
         check("and was published", t["published"] and r["train_exit"] == 0, t.get("publish"))

@@ -14,7 +14,8 @@ const char *cf_ai_models_dir(const cf_config *cfg, const char *given) {
 
 static cf_err get_track(void *user, const cf_eval_media *m, cf_feature_track **out, cf_error *err) {
     cf_ai_tracks *t = user;
-    cf_feature_options o = {.threads = t->threads, .cache_dir = t->cache_dir, .skip_loop_filter = true};
+    cf_feature_options o = {.threads = t->threads, .cache_dir = t->cache_dir, .skip_loop_filter = true,
+                            .models_dir = t->models_dir};
     json_t *meta = json_pack("{s:s}", "media_name", m->name);
     cf_err rc = cf_feature_store_extract(t->store, m->path, &o, meta, NULL, out, NULL, err);
     json_decref(meta);
@@ -25,6 +26,7 @@ cf_err cf_ai_tracks_open(cf_ai_tracks *t, const cf_config *cfg, cf_error *err) {
     memset(t, 0, sizeof *t);
     t->cache_dir = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
     t->threads = (int)cfg->threads;
+    t->models_dir = cf_ai_models_dir(cfg, NULL);
     t->source = (cf_track_source){.user = t, .get = get_track};
     cf_err rc = t->cache_dir ? cf_app_open_storage(cfg, &t->storage, err) : CF_OK;
     if (!rc && t->storage) rc = cf_feature_store_open(t->storage, t->cache_dir, &t->store, err);

@@ -19,6 +19,7 @@ typedef struct cf_ai_tracks {
     cf_storage *storage;
     cf_feature_store *store;
     char *cache_dir;
+    const char *models_dir; /* where the audio-events model comes from */
     int threads;
 } cf_ai_tracks;
 cf_err cf_ai_tracks_open(cf_ai_tracks *t, const cf_config *cfg, cf_error *err);

@@ -17,7 +17,8 @@ static const char *features_help =
     "The feature store: feature tracks kept in the configured storage (CLIPFORGE_STORAGE_URL)\n"
     "under the content hash (SHA-256) of the media they describe and the extractor version,\n"
     "shared by detection, the inference service, training and evaluation.\n"
-    "  ls      one line per stored track: hash, extractor version, size, when it was stored\n"
+    "  ls      one line per stored track: hash, extractor version, audio-events model, size,\n"
+    "          when it was stored\n"
     "  --all   also tracks of older extractor versions (never read by this one)\n"
     "  --long  also what each track describes (duration, media, streams), read from the track\n"
     "  --json  machine-readable output\n"
@@ -55,12 +56,14 @@ static json_t *entry_json(cf_feature_store *fs, const cf_feature_entry *e, bool 
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *o = json_pack("{s:s, s:i, s:b, s:I, s:s}", "sha256", e->sha256, "extractor", e->extractor,
-                          "current", e->current, "bytes", (json_int_t)e->bytes, "stored_at", at);
+    json_t *o = json_pack("{s:s, s:i, s:s, s:b, s:I, s:s}", "sha256", e->sha256, "extractor", e->extractor,
+                          "events_model", e->events, "current", e->current, "bytes", (json_int_t)e->bytes,
+                          "stored_at", at);
     cf_feature_track *track = NULL;
     json_t *meta = NULL;
     cf_error err;
-    if (details && e->current && cf_feature_store_get(fs, e->sha256, &track, &meta, &err) == CF_OK) {
+    if (details && e->current &&
+        cf_feature_store_get(fs, e->sha256, strcmp(e->events, "none") ? e->events : "", &track, &meta, &err) == CF_OK) {
         json_object_set_new(o, "duration_ms", json_integer(track->duration_ms));
         json_object_set_new(o, "hops", json_integer((json_int_t)track->n_hops));
         json_object_set_new(o, "has_audio", json_boolean(track->has_audio));
@@ -73,8 +76,9 @@ static json_t *entry_json(cf_feature_store *fs, const cf_feature_entry *e, bool 
 }
 
 static void print_line(const json_t *o, bool lng) {
-    printf("%s  v%-3lld %10lld  %s", json_string_value(json_object_get(o, "sha256")),
+    printf("%s  v%-3lld %-16s %10lld  %s", json_string_value(json_object_get(o, "sha256")),
            (long long)json_integer_value(json_object_get(o, "extractor")),
+           json_string_value(json_object_get(o, "events_model")),
            (long long)json_integer_value(json_object_get(o, "bytes")),
            json_string_value(json_object_get(o, "stored_at")));
     const json_t *d = json_object_get(o, "description");

@@ -51,7 +51,7 @@ def generate(path, seed, duration, size):
         spans = max(3, int(duration // 60))
         subprocess.run([sys.executable, os.path.join(HERE, "make_planted.py"), "--out", path, "--duration",
                         str(duration), "--seed", str(seed), "--size", size, "--kinds", KINDS, "--spans", str(spans),
-                        "--min-gap", "20"], check=True, stdout=subprocess.DEVNULL)
+                        "--min-gap", "15"], check=True, stdout=subprocess.DEVNULL)
     return json.load(open(path + ".labels.json"))["spans"]
 
 

@@ -141,8 +141,10 @@ void cf_feature_store_free(cf_feature_store *fs) {
     free(fs);
 }
 
-static void object_key(const char *sha256, int extractor, char *key, size_t cap) {
-    snprintf(key, cap, PREFIX "v%d/%s.cft", extractor, sha256);
+/* features/v<extractor>/<sha256>.<audio-events model, or none>.cft: a track's event columns
+ * depend on the model that filled them, so nodes on different models never share one. */
+static void object_key(const char *sha256, const char *events, char *key, size_t cap) {
+    snprintf(key, cap, PREFIX "v%d/%s.%s.cft", cf_features_version(), sha256, events && *events ? events : "none");
 }
 
 /* Reads the whole object at key into a malloc'd buffer. */
@@ -165,12 +167,12 @@ static cf_err read_object(cf_storage *s, const char *key, unsigned char **buf, s
     return CF_OK;
 }
 
-cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, cf_feature_track **out,
-                            json_t **meta, cf_error *err) {
+cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, const char *events,
+                            cf_feature_track **out, json_t **meta, cf_error *err) {
     *out = NULL;
     if (!cf_content_hash_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
-    char key[160];
-    object_key(sha256, cf_features_version(), key, sizeof key);
+    char key[256];
+    object_key(sha256, events, key, sizeof key);
     unsigned char *buf = NULL;
     size_t len = 0;
     cf_err rc = read_object(fs->storage, key, &buf, &len, err);
@@ -188,8 +190,8 @@ cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, cf_feature
 cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_feature_track *t,
                             const json_t *meta, cf_error *err) {
     if (!cf_content_hash_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
-    char key[160];
-    object_key(sha256, cf_features_version(), key, sizeof key);
+    char key[256];
+    object_key(sha256, t->events_model, key, sizeof key);
     unsigned char *buf = NULL;
     size_t len = 0;
     cf_storage_writer *w = NULL;
@@ -211,16 +213,12 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
     cf_err rc = cf_content_hash_file(path, fs->memo_dir, NULL, hex, err);
     if (rc) return rc;
     if (sha256) memcpy(sha256, hex, CF_SHA256_HEX);
-    cf_error miss;
-    char events[48]; /* a track whose audio events came from another model is a miss */
+    char events[64]; /* a track whose audio events came from another model is another object */
     cf_audio_events_model_current(o ? o->models_dir : NULL, events, sizeof events);
-    if (cf_feature_store_get(fs, hex, out, NULL, &miss) == CF_OK) {
-        if (strcmp((*out)->events_model, events) == 0) {
-            cf_progress_report(progress, 0.95, "stored features");
-            return CF_OK;
-        }
-        cf_feature_track_free(*out);
-        *out = NULL;
+    cf_error miss;
+    if (cf_feature_store_get(fs, hex, events, out, NULL, &miss) == CF_OK) {
+        cf_progress_report(progress, 0.95, "stored features");
+        return CF_OK;
     }
     if ((rc = cf_features_extract(path, o, progress, out, err))) return rc;
     cf_error perr;
@@ -240,15 +238,21 @@ typedef struct listing {
 static bool take_entry(void *user, const char *key, const cf_storage_info *st) {
     listing *l = user;
     int v = 0, used = 0;
+    size_t n = strlen(key);
     char hex[CF_SHA256_HEX] = "";
-    if (sscanf(key, PREFIX "v%d/%64[0-9a-f].cft%n", &v, hex, &used) != 2 || key[used] ||
-        !cf_content_hash_valid(hex))
-        return true; /* not a track (a stray object): not in the catalogue */
+    /* features/v<N>/<64 hex>.<events>.cft; anything else is a stray object, not in the catalogue */
+    if (sscanf(key, PREFIX "v%d/%n", &v, &used) != 1 || n < (size_t)used + 64 + 6 || strcmp(key + n - 4, ".cft") ||
+        key[used + 64] != '.')
+        return true;
+    memcpy(hex, key + used, 64);
+    size_t elen = n - 4 - ((size_t)used + 65);
+    if (!cf_content_hash_valid(hex) || elen == 0 || elen >= sizeof l->e[0].events) return true;
     cf_feature_entry *grown = realloc(l->e, (l->n + 1) * sizeof *grown);
     if (!grown) return !(l->oom = true);
     l->e = grown;
     cf_feature_entry *e = &l->e[l->n++];
     memcpy(e->sha256, hex, CF_SHA256_HEX);
+    snprintf(e->events, sizeof e->events, "%.*s", (int)elen, key + used + 65);
     e->extractor = v;
     e->bytes = st->size;
     e->stored_at = st->mtime;

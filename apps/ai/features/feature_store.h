@@ -2,7 +2,7 @@
  * (CLIPFORGE_STORAGE_URL: a local directory, or S3 for a cluster), keyed by the media's content
  * (SHA-256 of its bytes) and the extractor version:
  *
- *     features/v<extractor version>/<sha256>.cft
+ *     features/v<extractor version>/<sha256>.<audio-events model, or none>.cft
  *
  * The same bytes uploaded twice, analysed by the backend, the inference service, training or
  * evaluation, are decoded once. The object is portable: a fixed little-endian header (magic
@@ -33,12 +33,13 @@ cf_err cf_feature_store_open(cf_storage *storage, const char *memo_dir, cf_featu
                              cf_error *err);
 void cf_feature_store_free(cf_feature_store *fs);
 
-/* The track stored for sha256 (current extractor). CF_ERR_NOT_FOUND when there is none or the
- * object cannot be read as a current track (never fatal: the caller decodes). *meta (optional)
- * gets the stored description. */
-cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, cf_feature_track **out,
-                            json_t **meta, cf_error *err);
-/* Stores t under sha256 with meta (may be NULL) added to the description. */
+/* The track stored for sha256 by the current extractor with the audio-events model events ("" =
+ * none; cf_audio_events_model_current names the current one). CF_ERR_NOT_FOUND when there is none or
+ * the object cannot be read as a current track (never fatal: the caller decodes). *meta
+ * (optional) gets the stored description. */
+cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, const char *events,
+                            cf_feature_track **out, json_t **meta, cf_error *err);
+/* Stores t under sha256 (and its events model) with meta (may be NULL) added to the description. */
 cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_feature_track *t,
                             const json_t *meta, cf_error *err);
 
@@ -53,6 +54,7 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
 /* One entry of the catalogue. */
 typedef struct cf_feature_entry {
     char sha256[CF_SHA256_HEX];
+    char events[64]; /* the audio-events model of its event columns, "none" */
     int extractor;
     int64_t bytes, stored_at;
     bool current; /* written by this extractor version */

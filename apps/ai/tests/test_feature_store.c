@@ -96,29 +96,38 @@ static void test_store_get_put_list(void **state) {
     cf_error err;
     assert_int_equal(cf_feature_store_open(g_storage, NULL, &fs, &err), CF_OK);
     cf_feature_track *t = track(20), *back = NULL;
-    assert_int_equal(cf_feature_store_get(fs, HASH_A, &back, NULL, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_feature_store_get(fs, HASH_A, "", &back, NULL, &err), CF_ERR_NOT_FOUND);
     assert_int_equal(cf_feature_store_put(fs, HASH_A, t, NULL, &err), CF_OK);
-    assert_int_equal(cf_feature_store_get(fs, HASH_A, &back, NULL, &err), CF_OK);
+    assert_int_equal(cf_feature_store_get(fs, HASH_A, "", &back, NULL, &err), CF_OK);
     assert_memory_equal(back->v, t->v, 20 * CF_FEAT_COUNT * sizeof *t->v);
     cf_feature_track_free(back);
-    assert_int_equal(cf_feature_store_get(fs, "../etc", &back, NULL, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(cf_feature_store_get(fs, "../etc", "", &back, NULL, &err), CF_ERR_INVALID_ARGUMENT);
     /* a damaged object is a miss, not an error */
     char key[200];
-    snprintf(key, sizeof key, "features/v%d/%s.cft", cf_features_version(), HASH_B);
+    snprintf(key, sizeof key, "features/v%d/%s.none.cft", cf_features_version(), HASH_B);
     put_raw(key, "CFFSgarbage");
-    assert_int_equal(cf_feature_store_get(fs, HASH_B, &back, NULL, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_feature_store_get(fs, HASH_B, "", &back, NULL, &err), CF_ERR_NOT_FOUND);
     assert_int_equal(atomic_load(&fs->hits), 1);
     assert_int_equal(atomic_load(&fs->misses), 2);
-    snprintf(key, sizeof key, "features/v%d/%s.cft", cf_features_version() - 1, HASH_A);
+    /* a track whose event columns another audio-events model filled is another object */
+    snprintf(t->events_model, sizeof t->events_model, "audio-events-v9");
+    assert_int_equal(cf_feature_store_put(fs, HASH_B, t, NULL, &err), CF_OK);
+    assert_int_equal(cf_feature_store_get(fs, HASH_B, "audio-events-v8", &back, NULL, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_feature_store_get(fs, HASH_B, "audio-events-v9", &back, NULL, &err), CF_OK);
+    assert_string_equal(back->events_model, "audio-events-v9");
+    cf_feature_track_free(back);
+    snprintf(key, sizeof key, "features/v%d/%s.none.cft", cf_features_version() - 1, HASH_A);
     put_raw(key, "old");
     put_raw("features/readme.txt", "stray");
     cf_feature_entry *e = NULL;
     size_t n = 0;
     assert_int_equal(cf_feature_store_list(fs, &e, &n, &err), CF_OK);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_false(e[0].current); /* the older version's prefix sorts first */
     assert_true(e[1].current && !strcmp(e[1].sha256, HASH_A) && e[1].bytes > 20 * CF_FEAT_COUNT * 4);
-    assert_true(e[2].current && !strcmp(e[2].sha256, HASH_B));
+    assert_string_equal(e[1].events, "none");
+    assert_true(e[2].current && !strcmp(e[2].sha256, HASH_B) && !strcmp(e[2].events, "audio-events-v9"));
+    assert_true(e[3].current && !strcmp(e[3].sha256, HASH_B) && !strcmp(e[3].events, "none"));
     free(e);
     cf_feature_track_free(t);
     cf_feature_store_free(fs);

@@ -52,7 +52,8 @@ static cf_err features(cf_job_context *ctx, const char *media_uri, const char *s
                        cf_feature_track **track, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
     char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-    cf_feature_options fo = {.threads = (int)cfg->threads, .cache_dir = cache, .skip_loop_filter = true};
+    cf_feature_options fo = {.threads = (int)cfg->threads, .cache_dir = cache, .skip_loop_filter = true,
+                             .models_dir = cfg->highlight_models_dir};
     cf_feature_store *fs = NULL;
     json_t *meta = json_pack("{s:s}", "media_id", media_uri + strlen("media://"));
     cf_err rc = cache ? cf_feature_store_open(ctx->storage, cache, &fs, err) : CF_OK;
