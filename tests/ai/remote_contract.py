@@ -147,11 +147,8 @@ def metrics(p):
 
 
 def breaker(b, url):
-    m = metrics(b)
-    for state in ("closed", "half_open", "open"):
-        if 'clipforge_remote_breaker_state{service="%s",state="%s"}' % (url, state) in m:
-            return state
-    return None
+    v = metrics(b).get('clipforge_remote_breaker_state{service="%s"}' % url)
+    return {0: "closed", 1: "half_open", 2: "open"}.get(v)
 
 
 def sent(b, url):

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/metrics.h"
 #include "registry/model_registry.h"
 #include "services/ai_service.h"
 #include "services/routes.h"
@@ -117,6 +118,7 @@ static enum MHD_Result metrics(cf_http_request *req) {
     cf_error ignored;
     cf_online_eval_refresh(svc->eval, &ignored);
     cf_online_eval_metrics(svc->eval, f);
+    cf_metrics_registry_write(f, false); /* storage, engines, HTTP: what the process records */
     fclose(f);
     enum MHD_Result ok = cf_http_reply_text(req, 200, "text/plain; version=0.0.4", text, len);
     free(text);

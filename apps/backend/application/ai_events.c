@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clipforge/log.h"
+#include "clipforge/metrics.h"
 
 #define GROUP "backend"
 
@@ -15,8 +16,8 @@ struct cf_ai_events {
     cf_bus *bus;
     pthread_t thread;
     atomic_bool stop;
-    pthread_mutex_t lock; /* guards counts and services */
-    json_t *counts;       /* event type -> count */
+    cf_metric *events;    /* clipforge_ai_model_events{type} */
+    pthread_mutex_t lock; /* guards services */
     json_t *services;     /* instance -> its last announcement */
 };
 
@@ -31,8 +32,8 @@ static void take(cf_ai_events *e, const json_t *msg) {
     if (!type) return;
     cf_log_info("ai-events", "%s %s%s%s", type, str(msg, "version"),
                 instance ? " from " : "", instance ? instance : "");
+    cf_metric_add(e->events, type, NULL, 1);
     pthread_mutex_lock(&e->lock);
-    json_object_set_new(e->counts, type, json_integer(json_integer_value(json_object_get(e->counts, type)) + 1));
     if (instance) json_object_set(e->services, instance, (json_t *)msg);
     pthread_mutex_unlock(&e->lock);
 }
@@ -64,14 +65,14 @@ cf_err cf_ai_events_start(cf_bus *bus, cf_ai_events **out, cf_error *err) {
     cf_ai_events *e = calloc(1, sizeof *e);
     if (!e) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     e->bus = bus;
-    e->counts = json_object();
+    e->events = cf_metric_counter("clipforge_ai_model_events", "Announcements of inference services heard on the bus.",
+                                  "type");
     e->services = json_object();
     pthread_mutex_init(&e->lock, NULL);
     cf_err rc = cf_bus_subscribe(bus, CF_TOPIC_AI_MODELS, GROUP, err);
     if (!rc && pthread_create(&e->thread, NULL, consume, e) != 0)
         rc = cf_error_set(err, CF_ERR_INTERNAL, "cannot start the ai-models consumer");
     if (rc) {
-        json_decref(e->counts);
         json_decref(e->services);
         pthread_mutex_destroy(&e->lock);
         free(e);
@@ -85,7 +86,6 @@ void cf_ai_events_stop(cf_ai_events *e) {
     if (!e) return;
     atomic_store(&e->stop, true);
     pthread_join(e->thread, NULL);
-    json_decref(e->counts);
     json_decref(e->services);
     pthread_mutex_destroy(&e->lock);
     free(e);
@@ -94,18 +94,19 @@ void cf_ai_events_stop(cf_ai_events *e) {
 void cf_ai_events_metrics(cf_ai_events *e, FILE *out) {
     if (!e) return;
     pthread_mutex_lock(&e->lock);
-    fprintf(out, "# HELP clipforge_ai_model_events_total Announcements of inference services on the bus.\n"
-                 "# TYPE clipforge_ai_model_events_total counter\n");
+    size_t n = json_object_size(e->services), i = 0;
+    const char **names = calloc(n + 1, sizeof *names);
+    double *ones = calloc(n + 1, sizeof *ones);
     const char *k;
     json_t *v;
-    json_object_foreach(e->counts, k, v)
-        fprintf(out, "clipforge_ai_model_events_total{type=\"%s\"} %lld\n", k, (long long)json_integer_value(v));
-    fprintf(out, "# HELP clipforge_ai_service_up Inference services heard on the bus (their last event).\n"
-                 "# TYPE clipforge_ai_service_up gauge\n");
-    json_object_foreach(e->services, k, v)
-        fprintf(out, "clipforge_ai_service_up{instance=\"%s\",listen=\"%s\",last=\"%s\"} 1\n", k,
-                str(v, "listen"), str(v, "type"));
+    json_object_foreach(e->services, k, v) {
+        if (names && ones) names[i] = k, ones[i++] = 1;
+    }
+    cf_metrics_write_gauge_set(out, "clipforge_ai_service_up", "Inference services heard on the bus.", "instance",
+                               names, ones, (int)i);
     pthread_mutex_unlock(&e->lock);
+    free(names);
+    free(ones);
 }
 
 void cf_ai_label_join_version(cf_store *store, json_t *label) {

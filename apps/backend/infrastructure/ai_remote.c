@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clipforge/log.h"
+#include "clipforge/metrics.h"
 #include "infrastructure/circuit_breaker.h"
 
 #define MAX_SERVICES 16
@@ -18,16 +19,15 @@
 typedef struct service {
     char url[512];
     cf_breaker breaker;
-    atomic_long attempts, failures;
 } service;
 
 struct cf_ai_remote {
     service s[MAX_SERVICES];
     size_t n;
     atomic_uint next;
-    atomic_long answered, fallbacks;
     int64_t timeout_ms, connect_ms, idle_ms, retry_base_ms;
     int retries;
+    cf_metric *detections, *attempts; /* clipforge_remote_detections{outcome}, _attempts{service,result} */
 };
 
 static int64_t now_ms(void) {
@@ -59,6 +59,11 @@ cf_err cf_ai_remote_new(const cf_config *cfg, cf_ai_remote **out, cf_error *err)
     *r = (cf_ai_remote){.timeout_ms = cfg->ai_timeout_ms, .connect_ms = cfg->ai_connect_timeout_ms,
                         .idle_ms = cfg->ai_idle_timeout_ms, .retry_base_ms = cfg->ai_retry_base_ms,
                         .retries = (int)cfg->ai_retries};
+    r->detections = cf_metric_counter("clipforge_remote_detections",
+                                      "Detection jobs answered by an inference service, and those that fell back to a local engine.",
+                                      "outcome");
+    r->attempts = cf_metric_counter("clipforge_remote_attempts", "Requests to each inference service, and how many failed.",
+                                    "service,result");
     cf_err rc = CF_OK;
     for (const char *p = cfg->ai_url; !rc && *p;) {
         size_t len = strcspn(p, ", ");
@@ -238,7 +243,7 @@ static cf_err answer(cf_ai_remote *r, json_t *j, cf_highlight_detection_result *
     }
     free(out->engine);
     if (!(out->engine = strdup("remote"))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    atomic_fetch_add(&r->answered, 1);
+    cf_metric_add(r->detections, "answered", NULL, 1);
     return CF_OK;
 }
 
@@ -266,11 +271,11 @@ cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request
             break;
         }
         tried[s - r->s] = true;
-        atomic_fetch_add(&s->attempts, 1);
+        cf_metric_add(r->attempts, s->url, "sent", 1);
         json_t *result = NULL;
         outcome o = try_service(r, s, body, progress, &result, err);
         if (o == RETRY) {
-            atomic_fetch_add(&s->failures, 1);
+            cf_metric_add(r->attempts, s->url, "failed", 1);
             cf_breaker_failure(&s->breaker, now_ms(), trial);
             cf_log_warn("remote", "attempt %d: %s", k + 1, err->msg);
             size_t used = strlen(trail);
@@ -291,28 +296,18 @@ cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request
     return rc;
 }
 
-void cf_ai_remote_count_fallback(cf_ai_remote *r) { atomic_fetch_add(&r->fallbacks, 1); }
+void cf_ai_remote_count_fallback(cf_ai_remote *r) { cf_metric_add(r->detections, "fallback", NULL, 1); }
 
 void cf_ai_remote_metrics(cf_ai_remote *r, FILE *f) {
     if (!r) return;
-    fprintf(f, "# HELP clipforge_remote_detections_total Detections answered by an inference service, and"
-               " those that fell back to a local engine.\n# TYPE clipforge_remote_detections_total counter\n"
-               "clipforge_remote_detections_total{outcome=\"answered\"} %ld\n"
-               "clipforge_remote_detections_total{outcome=\"fallback\"} %ld\n",
-            atomic_load(&r->answered), atomic_load(&r->fallbacks));
-    fprintf(f, "# HELP clipforge_remote_attempts_total Requests to each inference service, and failures.\n"
-               "# TYPE clipforge_remote_attempts_total counter\n");
-    for (size_t i = 0; i < r->n; i++) {
-        fprintf(f, "clipforge_remote_attempts_total{service=\"%s\",result=\"sent\"} %ld\n", r->s[i].url,
-                atomic_load(&r->s[i].attempts));
-        fprintf(f, "clipforge_remote_attempts_total{service=\"%s\",result=\"failed\"} %ld\n", r->s[i].url,
-                atomic_load(&r->s[i].failures));
-    }
-    fprintf(f, "# HELP clipforge_remote_breaker_state Circuit breaker per service: 0 closed, 1 half-open, 2 open.\n"
-               "# TYPE clipforge_remote_breaker_state gauge\n");
+    const char *names[MAX_SERVICES];
+    double states[MAX_SERVICES];
     for (size_t i = 0; i < r->n; i++) {
         cf_breaker_state st = cf_breaker_state_at(&r->s[i].breaker, now_ms());
-        fprintf(f, "clipforge_remote_breaker_state{service=\"%s\",state=\"%s\"} %d\n", r->s[i].url,
-                cf_breaker_state_name(st), st == CF_BREAKER_CLOSED ? 0 : st == CF_BREAKER_HALF_OPEN ? 1 : 2);
+        names[i] = r->s[i].url;
+        states[i] = st == CF_BREAKER_CLOSED ? 0 : st == CF_BREAKER_HALF_OPEN ? 1 : 2;
     }
+    cf_metrics_write_gauge_set(f, "clipforge_remote_breaker_state",
+                               "Circuit breaker of each inference service: 0 closed, 1 half-open, 2 open.",
+                               "service", names, states, (int)r->n);
 }

@@ -30,7 +30,8 @@ void cf_ai_remote_free(cf_ai_remote *r);
 cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request *req,
                            cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
 
-/* Prometheus lines: attempts and failures per service, breaker states, answers and fallbacks. */
+/* The breakers' states, read at scrape time (answers, fallbacks and attempts per service are
+ * counters of the metrics registry). */
 void cf_ai_remote_metrics(cf_ai_remote *r, FILE *out);
 /* Counts a detection that fell back to a local engine (for the metrics). */
 void cf_ai_remote_count_fallback(cf_ai_remote *r);
