@@ -68,7 +68,7 @@ def main():
               "no recorded comparison" in back.stderr, back.stderr)
         back = subprocess.run([BIN, "models", "publish", "v1", "--profile", "generic", "--models-dir", models,
                                "--set", os.path.join(work, "heldout")], capture_output=True, text=True, env=env)
-        check("and on the held-out set, where it loses", back.returncode == 1 and "does not beat v2" in back.stderr,
+        check("and on the held-out set, where it loses", back.returncode == 1 and ("does not beat %s" % v) in back.stderr,
               back.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)

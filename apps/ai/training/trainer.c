@@ -265,6 +265,7 @@ static void next_version(const char *dir, char *out, size_t cap) {
     long best = 0;
     if (cf_model_registry_open(dir, &r, &err) == CF_OK)
         for (size_t i = 0; i < r->n_models; i++) {
+            if (strcmp(r->models[i].kind->name, "highlight")) continue; /* each kind counts its own */
             char *end = NULL;
             long v = r->models[i].version[0] == 'v' ? strtol(r->models[i].version + 1, &end, 10) : 0;
             if (end && !*end && v > best) best = v;
