@@ -105,6 +105,9 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req);
 enum MHD_Result cf_api_labels_list(cf_http_request *req);
 enum MHD_Result cf_api_templates_list(cf_http_request *req);
 enum MHD_Result cf_api_archive(cf_http_request *req);
+enum MHD_Result cf_api_versions_create(cf_http_request *req);
+enum MHD_Result cf_api_versions_list(cf_http_request *req);
+enum MHD_Result cf_api_timelines_compile(cf_http_request *req);
 enum MHD_Result cf_api_share(cf_http_request *req);
 /* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
  * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */

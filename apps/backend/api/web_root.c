@@ -67,7 +67,7 @@ static bool safe_path(const char *path) {
 /* The SPA's own routes (apps/frontend/src/App.tsx): answered with index.html. Any other path
  * without a file stays a 404, so a mistyped API path is not masked by the app. */
 static const char *const pages[] = {"/", "/media", "/upload", "/jobs", "/clips"};
-static const char *const page_prefixes[] = {"/jobs/", "/review/"};
+static const char *const page_prefixes[] = {"/jobs/", "/review/", "/edit/"};
 
 static bool client_route(const char *path) {
     size_t n = strlen(path);

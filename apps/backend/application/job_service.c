@@ -114,6 +114,17 @@ static void sign_one(void *user, json_t *a, json_t *clip) {
     free(url);
 }
 
+/* An autoclip result's transcript (the words of its captions) gets a signed "transcript_url". */
+static void sign_transcript(cf_app *app, json_t *result) {
+    json_t *t = json_object_get(result, "transcript_uri");
+    if (!json_is_string(t)) return;
+    json_t *holder = json_pack("{s:O}", "uri", t);
+    sign_one(app, holder, NULL);
+    json_t *url = json_object_get(holder, "url");
+    if (url) json_object_set(result, "transcript_url", url);
+    json_decref(holder);
+}
+
 /* The stored problem text as the generated Problem type; NULL when absent or unreadable. */
 static cf_problem *problem_of(const char *text) {
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
@@ -143,6 +154,7 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     if (j->status == CF_JOB_SUCCEEDED && j->result) {
         v.result = parse_or_null(j->result);
         cf_job_result_each_artifact(v.result, sign_one, app);
+        sign_transcript(app, v.result);
     }
     if (j->status != CF_JOB_SUCCEEDED) v.error = problem_of(j->error);
     v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;

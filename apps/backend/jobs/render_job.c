@@ -115,6 +115,8 @@ static cf_err check_request(const cf_render_request *req, const cf_config *cfg, 
     if (!e) e = check_uri(req->logo_uri, "logo_uri", err);
     if (!e) e = check_font(req->font, "font", err);
     if (!e && req->timeline) e = check_timeline(req->timeline, err);
+    if (!e && req->transcript && !req->template_id)
+        e = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "transcript: goes with template_id (a timeline names its captions)");
     if (!e) e = check_destinations(req, err);
     return e;
 }
@@ -166,9 +168,24 @@ static cf_err resolve_timeline(cf_job_context *ctx, cf_timeline *tl, cf_error *e
     return rc;
 }
 
+/* An inline transcript (captions as the editor left them) becomes the captions file. */
+static cf_err inline_captions(cf_job_context *ctx, cf_render_request *req, cf_error *err) {
+    json_t *j = cf_transcript_to_json(req->transcript);
+    char *path = cf_path_join(ctx->work_dir, "captions.json");
+    cf_err rc = j && path && json_dump_file(j, path, JSON_COMPACT) == 0
+                    ? CF_OK
+                    : cf_error_set(err, CF_ERR_IO, "transcript: cannot write it for the renderer");
+    json_decref(j);
+    if (rc) return free(path), rc;
+    free(req->captions_uri);
+    req->captions_uri = path;
+    return CF_OK;
+}
+
 static cf_err resolve_request(cf_job_context *ctx, cf_render_request *req, cf_error *err) {
     cf_err rc = resolve(ctx, &req->source_uri, "source_uri", err);
-    if (!rc) rc = resolve(ctx, &req->captions_uri, "captions_uri", err);
+    if (!rc && req->transcript) rc = inline_captions(ctx, req, err);
+    else if (!rc) rc = resolve(ctx, &req->captions_uri, "captions_uri", err);
     if (!rc) rc = resolve(ctx, &req->music_uri, "music_uri", err);
     if (!rc) rc = resolve(ctx, &req->logo_uri, "logo_uri", err);
     if (!rc && req->timeline) rc = resolve_timeline(ctx, req->timeline, err);

@@ -6,7 +6,7 @@
 // declares it runnable. Screenshots of every screen go to --artifacts.
 // Usage: node e2e/run.mjs --clipforge PATH [--chromium PATH] [--artifacts DIR] [--keep]
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -136,7 +136,9 @@ async function main() {
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+        // WebGL on the CPU (SwiftShader), so the preview's WebGL backend runs without a GPU
+        '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
       // playwright starts Chromium with a fresh temporary profile (its own --user-data-dir)
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -302,6 +304,10 @@ async function main() {
 
     // 4b. Autoclip with settings: live stages, then the run's shorts in the gallery.
     if (kinds.includes('autoclip')) await autoclipCheck(page, base, mediaId);
+
+    // 4c. The clip editor: the instant preview against the server's render of the same
+    // timeline, then an edit rendered as a new version and saved as a label.
+    if (kinds.includes('render')) await editorCheck(page, base, mediaId);
 
     // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
     await page.reload();
@@ -505,6 +511,136 @@ async function autoclipCheck(page, base, mediaId) {
   const entries = zip.toString('latin1').split('PK\x01\x02').length - 1;
   check(entries === 3, `the run's zip holds its ${entries} videos`);
   await shotOf(page, 'gallery-autoclip');
+}
+
+/** Largest mean difference (of 255, over every pixel and RGB channel) allowed between the
+ *  preview's frame and the server render's frame at the same time: see docs/architecture.md,
+ *  "Instant preview", for what differs (scaling filters, the encoder, fonts). */
+const PREVIEW_MEAN_DIFF_BOUND = 8;
+const PREVIEW_TIMES_MS = [600, 2000, 4000];
+
+/** The preview's frame at t against the server's output at t: mean |difference| per channel
+ *  (0..255), the share of pixels differing by more than 48, and both frames as PNG data URLs. */
+async function compareAt(page, videoUrl, t) {
+  const slider = page.getByTestId('preview-time');
+  await slider.evaluate((el, v) => {
+    const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    set.call(el, String(v));
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, t);
+  await page.waitForFunction((v) => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms') === String(v), t,
+    { timeout: 20_000 });
+  return page.evaluate(async ([url, ms]) => {
+    const preview = document.querySelector('[data-testid="preview-canvas"]');
+    const W = preview.width, H = preview.height;
+    const v = document.createElement('video');
+    v.muted = true;
+    v.preload = 'auto';
+    v.src = url;
+    await new Promise((r, j) => { v.onloadeddata = r; v.onerror = () => j(new Error('server video does not load')); });
+    // a hair past t: the frame whose interval holds t (frames start on multiples of 1/30 s)
+    await new Promise((r) => { v.onseeked = r; v.currentTime = ms / 1000 + 0.005; });
+    const grab = (src) => {
+      const c = document.createElement('canvas');
+      c.width = W;
+      c.height = H;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(src, 0, 0, W, H);
+      return { c, d: ctx.getImageData(0, 0, W, H).data };
+    };
+    const a = grab(preview);
+    const b = grab(v);
+    let sum = 0, far = 0;
+    for (let i = 0; i < a.d.length; i += 4) {
+      let px = 0;
+      for (let k = 0; k < 3; k++) {
+        const d = Math.abs(a.d[i + k] - b.d[i + k]);
+        sum += d;
+        px = Math.max(px, d);
+      }
+      if (px > 48) far++;
+    }
+    const n = a.d.length / 4;
+    return { mean: sum / (n * 3), far: far / n, preview: a.c.toDataURL('image/png'), server: b.c.toDataURL('image/png'), W, H };
+  }, [videoUrl, t]);
+}
+
+function savePng(name, dataUrl) {
+  writeFileSync(join(artifacts, name), Buffer.from(dataUrl.split(',')[1], 'base64'));
+}
+
+/** The clip editor on a render with caption words: its preview (WebGL, then Canvas 2D) drawn
+ *  at several times matches the server's render of the same timeline; then a corrected word,
+ *  a shorter span and a new title render as version 2, kept beside version 1, and the edit is
+ *  stored as a clip_edit label with the correction. */
+async function editorCheck(page, base, mediaId) {
+  const words = [['goal', 10_600, 11_000, 0.9], ['wrold', 11_200, 11_800, 0.45], ['cup', 12_000, 12_500, 0.9], ['final', 12_600, 13_200, 0.9],
+    ['what', 13_400, 13_800, 0.9], ['a', 13_900, 14_000, 0.9], ['match', 14_100, 14_700, 0.9]]
+    .map(([word, start_ms, end_ms, confidence]) => ({ word, start_ms, end_ms, confidence }));
+  const transcript = { language: 'en-us', model: 'e2e', duration_ms: 60_000,
+    segments: [{ start_ms: 10_600, end_ms: 14_700, text: words.map((w) => w.word).join(' '), words }] };
+  const request = { clip_id: 'preview-check', template_id: 'shorts-blur', source_uri: `media://${mediaId}`, start_ms: 10_000, end_ms: 16_000,
+    width: 360, height: 640, title: 'Preview check', transcript };
+  const created = await (await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'render', request }) })).json();
+  const job = await until(async () => {
+    const j = await (await fetch(`${base}/v1/jobs/${created.id}`)).json();
+    if (j.status === 'failed') throw new Error(`render failed: ${JSON.stringify(j.error)}`);
+    return j.status === 'succeeded' ? j : undefined;
+  }, 120_000, 'the render with captions');
+  const videoUrl = job.result.outputs.find((a) => a.kind === 'video').url;
+  const figures = {};
+  for (const mode of ['webgl', '2d']) {
+    await page.goto(`${base}/edit/${encodeURIComponent(job.id)}${mode === '2d' ? '?preview=2d' : ''}`);
+    await page.getByTestId('preview-canvas').waitFor({ timeout: 30_000 });
+    const backend = await page.getByTestId('preview-canvas').getAttribute('data-backend');
+    if (mode === '2d') check(backend === '2d', 'the preview falls back to Canvas 2D when asked to');
+    else log(`the preview draws with ${backend === 'webgl' ? 'WebGL' : 'Canvas 2D (no WebGL in this browser)'}`);
+    figures[backend] ??= [];
+    for (const t of PREVIEW_TIMES_MS) {
+      const r = await compareAt(page, videoUrl, t);
+      figures[backend].push({ t_ms: t, mean_abs_diff: Number(r.mean.toFixed(2)), share_over_48: Number(r.far.toFixed(4)) });
+      savePng(`preview-${backend}-${t}ms.png`, r.preview);
+      if (mode === 'webgl') savePng(`server-${t}ms.png`, r.server);
+      check(r.W === 360 && r.H === 640 && r.mean < PREVIEW_MEAN_DIFF_BOUND,
+        `preview (${backend}) vs server render at ${t / 1000} s: mean |difference| ${r.mean.toFixed(2)}/255 (bound ${PREVIEW_MEAN_DIFF_BOUND}), ${(r.far * 100).toFixed(2)} % of pixels off by more than 48`);
+    }
+    if (mode === '2d' && backend === '2d' && figures.webgl === undefined) log('(WebGL was not available: only the 2D backend was compared)');
+  }
+  writeFileSync(join(artifacts, 'preview-vs-server.json'), JSON.stringify(figures, null, 2));
+  await shotOf(page, 'clip-editor');
+
+  // the edit: the doubtful word corrected, the end brought in, a new title
+  const doubtful = page.locator('.word-doubtful [data-testid="caption-word"]');
+  check(await doubtful.count() === 1 && (await doubtful.inputValue()) === 'wrold', 'the word the recogniser was unsure of is marked for checking');
+  await doubtful.fill('world');
+  await page.getByTestId('edit-end').fill('15');
+  await page.getByTestId('edit-title').fill('Preview checked');
+  await page.waitForFunction(() => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('aria-label')?.includes('frame'));
+  await page.getByTestId('render-version').click();
+  await page.getByTestId('edit-saved').waitFor();
+  const versions = page.getByTestId('version');
+  await until(async () => (await versions.count()) === 2 ? true : undefined, 20_000, 'version 2 listed');
+  await page.locator('[data-testid="version"]:nth-child(2)[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+  const list = await (await fetch(`${base}/v1/jobs/${job.id}/versions`)).json();
+  const v2 = list.items[1];
+  const w2 = v2.request.transcript.segments[0].words.find((w) => w.start_ms === 11_200);
+  check(list.items.length === 2 && list.items[0].id === job.id && v2.parent_id === job.id && v2.request.end_ms === 15_000 &&
+    v2.request.title === 'Preview checked' && w2.word === 'world' && w2.confidence === 1,
+    'version 2 renders the edit (span, title, the corrected word, now certain) and version 1 is kept');
+  const srt = await (await fetch(new URL(v2.result.outputs.find((a) => a.uri.endsWith('.srt')).url, base))).text();
+  check(srt.includes('world') && !srt.includes('wrold'), 'version 2\'s captions say "world"');
+  const labels = (await (await fetch(`${base}/v1/labels?media_id=${mediaId}`)).json()).items.filter((l) => l.source === 'clip_edit');
+  const l = labels.at(-1);
+  check(l && l.clip_job_id === job.id && l.end_ms === 15_000 && l.detected_end_ms === 16_000 && l.title === 'Preview checked' &&
+    l.detected_title === 'Preview check' && l.caption_fixes.length === 1 && l.caption_fixes[0].heard === 'wrold' && l.caption_fixes[0].said === 'world',
+    'the edit is stored as a clip_edit label: span, title and the corrected word, beside what was proposed');
+  await shotOf(page, 'clip-editor-versions');
+  await page.getByRole('link', { name: 'Clips', exact: true }).click();
+  const card = page.locator(`[data-testid="clip-card"][data-job-id="${job.id}"]`);
+  await card.waitFor();
+  check((await card.getByTestId('clip-versions').textContent()) === 'v2' && (await card.locator('h4').textContent()) === 'Preview checked',
+    'the gallery shows the clip once, as its newest version (v2)');
 }
 
 /** The gallery: the clip has a poster that is a picture, its title; the zip of its group holds

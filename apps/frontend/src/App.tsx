@@ -6,6 +6,7 @@ import { Link, matchPath, RouterProvider, useRouter } from './lib/router';
 import { ApiProvider } from './state/api';
 import { JobsProvider, useJobs } from './state/jobs';
 import { MediaProvider } from './state/media';
+import { ClipEditorScreen } from './screens/ClipEditor';
 import { GalleryScreen } from './screens/Gallery';
 import { JobDetailScreen } from './screens/JobDetail';
 import { JobsScreen } from './screens/Jobs';
@@ -17,7 +18,7 @@ const NAV = [
   { to: '/', label: 'Library', match: (p: string) => p === '/' },
   { to: '/upload', label: 'Upload', match: (p: string) => p.startsWith('/upload') },
   { to: '/jobs', label: 'Jobs', match: (p: string) => p.startsWith('/jobs') || p.startsWith('/review') },
-  { to: '/clips', label: 'Clips', match: (p: string) => p.startsWith('/clips') },
+  { to: '/clips', label: 'Clips', match: (p: string) => p.startsWith('/clips') || p.startsWith('/edit') },
 ];
 
 function LiveIndicator() {
@@ -39,6 +40,7 @@ function Screen() {
   if ((m = matchPath('/jobs/:id', path))) return <JobDetailScreen key={m.id} id={m.id} />;
   if ((m = matchPath('/review/:jobId', path))) return <ReviewScreen key={m.jobId} jobId={m.jobId} />;
   if (path === '/clips') return <GalleryScreen />;
+  if ((m = matchPath('/edit/:jobId', path))) return <ClipEditorScreen key={m.jobId} jobId={m.jobId} />;
   return <ProblemBox problem={`There is no page at ${path}.`} title="Not found" />;
 }
 

@@ -10,6 +10,8 @@ import {
   MediaWaveformSchema,
   ProblemSchema,
   ShareLinkSchema,
+  TimelineSchema,
+  TranscriptSchema,
   TemplateListSchema,
   type Job,
   type JobKind,
@@ -21,6 +23,9 @@ import {
   type Problem,
   type RenderTemplate,
   type ShareLink,
+  type RenderRequestInput,
+  type Timeline,
+  type Transcript,
 } from '../generated/domain';
 import { LabelSchema, type Label, type LabelCreateInput } from './labels';
 
@@ -159,6 +164,29 @@ export class ApiClient {
   /** Where the media's poster (a JPEG frame that is not black) is served. */
   posterUrl(id: string): string {
     return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster`;
+  }
+
+  /** Renders req as a new version of the clip render job id made (versions are kept). */
+  createVersion(id: string, req: RenderRequestInput, idempotencyKey?: string): Promise<Job> {
+    const headers: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
+    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/versions`, req, headers);
+  }
+
+  /** Every render of the clip job id belongs to, the first first. */
+  async listVersions(id: string): Promise<Job[]> {
+    return (await this.request(JobListSchema, 'GET', `/v1/jobs/${encodeURIComponent(id)}/versions`)).items;
+  }
+
+  /** The timeline the server would render for req (a template over a span). */
+  compileTimeline(req: RenderRequestInput): Promise<Timeline> {
+    return this.request(TimelineSchema, 'POST', '/v1/timelines', req);
+  }
+
+  /** A transcript file by its signed URL (an autoclip run's transcript_url). */
+  async getTranscript(url: string): Promise<Transcript> {
+    const res = await this.doFetch(url.startsWith('http') ? url : this.baseUrl + url, { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw await problemFrom(res);
+    return parse(TranscriptSchema, await res.json(), 'transcript');
   }
 
   /** A signed link to one job output (storage:// URI) that works for ttlS seconds (a week). */

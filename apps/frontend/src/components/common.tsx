@@ -1,6 +1,6 @@
 // Small shared pieces: progress bar, status badge, problem display, buttons with a reason.
 import { useId, type ReactNode } from 'react';
-import type { JobState, Problem } from '../generated/domain';
+import type { JobState, Problem, RenderFormat } from '../generated/domain';
 import { formatPercent } from '../lib/format';
 
 export function ProgressBar({ value, label }: { value: number | undefined; label: string }) {
@@ -64,5 +64,17 @@ export function ReasonButton({ disabled, reason, children, ...rest }:
       </button>
       {why ? <small className="reason" id={id}>{reason}</small> : null}
     </span>
+  );
+}
+
+/** The output format of a short: vertical 9:16 or horizontal 16:9, labelled. */
+export function FormatSelect({ value, onChange, testId }: { value: RenderFormat; onChange: (f: RenderFormat) => void; testId?: string }) {
+  return (
+    <label>Format
+      <select value={value} onChange={(e) => onChange(e.target.value as RenderFormat)} data-testid={testId}>
+        <option value="vertical">vertical 9:16</option>
+        <option value="horizontal">horizontal 16:9</option>
+      </select>
+    </label>
   );
 }

@@ -284,6 +284,8 @@ export interface AutoclipResult {
   transcript_words: number;
   /** 1..4096 characters */
   transcript_uri?: string;
+  /** 1..8192 characters */
+  transcript_url?: string;
   /** between 0 and 1 */
   threshold?: number;
   /** at most 32 items; default [] */
@@ -313,6 +315,7 @@ export const AutoclipResultSchema = z
     transcript_model: str(1, 128).optional(),
     transcript_words: z.number().int().min(0).default(0),
     transcript_uri: str(1, 4096).optional(),
+    transcript_url: str(1, 8192).optional(),
     threshold: z.number().min(0).max(1).optional(),
     notes: z.array(str(1, 1024)).max(32).default([]),
     clips: z.array(AutoclipClipSchema).max(20).default([]),
@@ -322,6 +325,30 @@ export const AutoclipResultSchema = z
     total_ms: z.number().int().min(0).default(0),
   });
 export type AutoclipResultInput = z.input<typeof AutoclipResultSchema>;
+
+/** One recognised word an editor corrected: what the recogniser heard and what was said, at its source time. */
+export interface CaptionFix {
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 0; >= start_ms */
+  end_ms: number;
+  /** 1..256 characters */
+  heard: string;
+  /** 0..256 characters */
+  said: string;
+}
+export const CaptionFixSchema = z
+  .strictObject({
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(0),
+    heard: str(1, 256),
+    said: str(0, 256),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms >= v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
+  });
+export type CaptionFixInput = z.input<typeof CaptionFixSchema>;
 
 /** Where captions sit on the canvas. */
 export const CaptionPositionValues = ['bottom', 'lower_third', 'center', 'top'] as const;
@@ -812,6 +839,11 @@ export const JobCreateSchema = z
   });
 export type JobCreateInput = z.input<typeof JobCreateSchema>;
 
+/** Where a label comes from: a verdict on the review screen, or an edit of a finished clip in the clip editor (span, title and caption words as the editor left them). */
+export const LabelSourceValues = ['review', 'clip_edit'] as const;
+export type LabelSource = (typeof LabelSourceValues)[number];
+export const LabelSourceSchema = z.enum(LabelSourceValues);
+
 /** What a reviewer decided about a highlight span: keep it (accept) or not (reject). */
 export const LabelVerdictValues = ['accept', 'reject'] as const;
 export type LabelVerdict = (typeof LabelVerdictValues)[number];
@@ -840,6 +872,16 @@ export interface Label {
   model_version?: string;
   /** 0..1024 characters */
   note?: string;
+  /** default "review" */
+  source: LabelSource;
+  /** 1..64 characters */
+  clip_job_id?: string;
+  /** 1..500 characters */
+  title?: string;
+  /** 1..500 characters */
+  detected_title?: string;
+  /** at most 500 items; default [] */
+  caption_fixes: CaptionFix[];
   /** 0..64 characters, date-time */
   created_at: string;
 }
@@ -856,6 +898,11 @@ export const LabelSchema = z
     score: z.number().min(0).max(1).optional(),
     model_version: str(1, 64).optional(),
     note: str(0, 1024).optional(),
+    source: LabelSourceSchema.default('review'),
+    clip_job_id: str(1, 64).optional(),
+    title: str(1, 500).optional(),
+    detected_title: str(1, 500).optional(),
+    caption_fixes: z.array(CaptionFixSchema).max(500).default([]),
     created_at: str(0, 64, 'date-time'),
   })
   .superRefine((v, ctx) => {
@@ -866,7 +913,7 @@ export const LabelSchema = z
   });
 export type LabelInput = z.input<typeof LabelSchema>;
 
-/** The body of POST /v1/labels: a reviewer's verdict on a span of a media file, with the span as the detector proposed it when the reviewer moved its boundaries. Labels are training data for highlight detection. */
+/** The body of POST /v1/labels: a reviewer's verdict on a span of a media file, with the span as the detector proposed it when the reviewer moved its boundaries (source review), or an edit of a finished clip in the clip editor: the span, title and caption words as the editor left them beside what was proposed (source clip_edit). Labels are training data for highlight detection, titles and speech recognition. */
 export interface LabelCreate {
   /** 1..64 characters */
   media_id: string;
@@ -887,6 +934,16 @@ export interface LabelCreate {
   model_version?: string;
   /** 0..1024 characters */
   note?: string;
+  /** default "review" */
+  source: LabelSource;
+  /** 1..64 characters */
+  clip_job_id?: string;
+  /** 1..500 characters */
+  title?: string;
+  /** 1..500 characters */
+  detected_title?: string;
+  /** at most 500 items; default [] */
+  caption_fixes: CaptionFix[];
 }
 export const LabelCreateSchema = z
   .strictObject({
@@ -900,6 +957,11 @@ export const LabelCreateSchema = z
     score: z.number().min(0).max(1).optional(),
     model_version: str(1, 64).optional(),
     note: str(0, 1024).optional(),
+    source: LabelSourceSchema.default('review'),
+    clip_job_id: str(1, 64).optional(),
+    title: str(1, 500).optional(),
+    detected_title: str(1, 500).optional(),
+    caption_fixes: z.array(CaptionFixSchema).max(500).default([]),
   })
   .superRefine((v, ctx) => {
     if (!(v.end_ms > v.start_ms))
@@ -1300,6 +1362,74 @@ export const TimelineSchema = z
   });
 export type TimelineInput = z.input<typeof TimelineSchema>;
 
+/** One recognized word with its timing and confidence. */
+export interface TranscriptWord {
+  /** 1..256 characters */
+  word: string;
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 0; >= start_ms */
+  end_ms: number;
+  /** between 0 and 1 */
+  confidence: number;
+}
+export const TranscriptWordSchema = z
+  .strictObject({
+    word: str(1, 256),
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(0),
+    confidence: z.number().min(0).max(1),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms >= v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
+  });
+export type TranscriptWordInput = z.input<typeof TranscriptWordSchema>;
+
+/** A stretch of speech (roughly a sentence) with its words. */
+export interface TranscriptSegment {
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 0; >= start_ms */
+  end_ms: number;
+  /** 0..10000 characters */
+  text: string;
+  /** at most 2000 items; default [] */
+  words: TranscriptWord[];
+}
+export const TranscriptSegmentSchema = z
+  .strictObject({
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(0),
+    text: str(0, 10000),
+    words: z.array(TranscriptWordSchema).max(2000).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms >= v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
+  });
+export type TranscriptSegmentInput = z.input<typeof TranscriptSegmentSchema>;
+
+/** What was said in a media file, in time order. */
+export interface Transcript {
+  /** 1..35 characters */
+  language: string;
+  /** 1..128 characters */
+  model: string;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** at most 20000 items; default [] */
+  segments: TranscriptSegment[];
+}
+export const TranscriptSchema = z
+  .strictObject({
+    language: str(1, 35),
+    model: str(1, 128),
+    duration_ms: z.number().int().min(0),
+    segments: z.array(TranscriptSegmentSchema).max(20000).default([]),
+  });
+export type TranscriptInput = z.input<typeof TranscriptSchema>;
+
 /** Renders a finished video: either a hand-written timeline (inline as timeline, or a file named by timeline_uri), or a template applied to source_uri between start_ms and end_ms with the template variables (title, brand_color, logo_uri, font) and optional captions. */
 export interface RenderRequest {
   /** 1..128 characters */
@@ -1331,6 +1461,7 @@ export interface RenderRequest {
   font?: string;
   /** 1..4096 characters */
   captions_uri?: string;
+  transcript?: Transcript;
   /** 1..4096 characters */
   music_uri?: string;
   /** 1..4096 characters */
@@ -1355,6 +1486,7 @@ export const RenderRequestSchema = z
     logo_uri: str(1, 4096).optional(),
     font: str(1, 4096).optional(),
     captions_uri: str(1, 4096).optional(),
+    transcript: TranscriptSchema.optional(),
     music_uri: str(1, 4096).optional(),
     output_uri: str(1, 4096).optional(),
     destinations: z.array(RenderDestinationSchema).max(8).default([]),
@@ -1479,74 +1611,6 @@ export const TemplateListSchema = z
   });
 export type TemplateListInput = z.input<typeof TemplateListSchema>;
 
-/** One recognized word with its timing and confidence. */
-export interface TranscriptWord {
-  /** 1..256 characters */
-  word: string;
-  /** integer >= 0 */
-  start_ms: number;
-  /** integer >= 0; >= start_ms */
-  end_ms: number;
-  /** between 0 and 1 */
-  confidence: number;
-}
-export const TranscriptWordSchema = z
-  .strictObject({
-    word: str(1, 256),
-    start_ms: z.number().int().min(0),
-    end_ms: z.number().int().min(0),
-    confidence: z.number().min(0).max(1),
-  })
-  .superRefine((v, ctx) => {
-    if (!(v.end_ms >= v.start_ms))
-      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
-  });
-export type TranscriptWordInput = z.input<typeof TranscriptWordSchema>;
-
-/** A stretch of speech (roughly a sentence) with its words. */
-export interface TranscriptSegment {
-  /** integer >= 0 */
-  start_ms: number;
-  /** integer >= 0; >= start_ms */
-  end_ms: number;
-  /** 0..10000 characters */
-  text: string;
-  /** at most 2000 items; default [] */
-  words: TranscriptWord[];
-}
-export const TranscriptSegmentSchema = z
-  .strictObject({
-    start_ms: z.number().int().min(0),
-    end_ms: z.number().int().min(0),
-    text: str(0, 10000),
-    words: z.array(TranscriptWordSchema).max(2000).default([]),
-  })
-  .superRefine((v, ctx) => {
-    if (!(v.end_ms >= v.start_ms))
-      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
-  });
-export type TranscriptSegmentInput = z.input<typeof TranscriptSegmentSchema>;
-
-/** What was said in a media file, in time order. */
-export interface Transcript {
-  /** 1..35 characters */
-  language: string;
-  /** 1..128 characters */
-  model: string;
-  /** integer >= 0 */
-  duration_ms: number;
-  /** at most 20000 items; default [] */
-  segments: TranscriptSegment[];
-}
-export const TranscriptSchema = z
-  .strictObject({
-    language: str(1, 35),
-    model: str(1, 128),
-    duration_ms: z.number().int().min(0),
-    segments: z.array(TranscriptSegmentSchema).max(20000).default([]),
-  });
-export type TranscriptInput = z.input<typeof TranscriptSchema>;
-
 /** Transcribes the speech of a media file. */
 export interface TranscriptionRequest {
   /** 1..128 characters */
@@ -1600,6 +1664,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<AutoclipRequest, z.output<typeof AutoclipRequestSchema>>>,
   Expect<Same<AutoclipStage, z.output<typeof AutoclipStageSchema>>>,
   Expect<Same<AutoclipResult, z.output<typeof AutoclipResultSchema>>>,
+  Expect<Same<CaptionFix, z.output<typeof CaptionFixSchema>>>,
   Expect<Same<ClipOpCrop, z.output<typeof ClipOpCropSchema>>>,
   Expect<Same<ClipOpFps, z.output<typeof ClipOpFpsSchema>>>,
   Expect<Same<ClipOpMute, z.output<typeof ClipOpMuteSchema>>>,
@@ -1637,6 +1702,9 @@ export type GeneratedTypesAgree = [
   Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
   Expect<Same<TimelineScene, z.output<typeof TimelineSceneSchema>>>,
   Expect<Same<Timeline, z.output<typeof TimelineSchema>>>,
+  Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
+  Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
+  Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
   Expect<Same<RenderRequest, z.output<typeof RenderRequestSchema>>>,
   Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
   Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
@@ -1644,9 +1712,6 @@ export type GeneratedTypesAgree = [
   Expect<Same<ShareCreate, z.output<typeof ShareCreateSchema>>>,
   Expect<Same<ShareLink, z.output<typeof ShareLinkSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
-  Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
-  Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
-  Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
 ];
@@ -1664,6 +1729,7 @@ export const schemas = {
   AutoclipRequest: AutoclipRequestSchema,
   AutoclipStage: AutoclipStageSchema,
   AutoclipResult: AutoclipResultSchema,
+  CaptionFix: CaptionFixSchema,
   CaptionPosition: CaptionPositionSchema,
   ClipOpCrop: ClipOpCropSchema,
   ClipOpFps: ClipOpFpsSchema,
@@ -1692,6 +1758,7 @@ export const schemas = {
   JobChild: JobChildSchema,
   Job: JobSchema,
   JobCreate: JobCreateSchema,
+  LabelSource: LabelSourceSchema,
   LabelVerdict: LabelVerdictSchema,
   Label: LabelSchema,
   LabelCreate: LabelCreateSchema,
@@ -1714,6 +1781,9 @@ export const schemas = {
   SceneTransition: SceneTransitionSchema,
   TimelineScene: TimelineSceneSchema,
   Timeline: TimelineSchema,
+  TranscriptWord: TranscriptWordSchema,
+  TranscriptSegment: TranscriptSegmentSchema,
+  Transcript: TranscriptSchema,
   RenderRequest: RenderRequestSchema,
   RenderResult: RenderResultSchema,
   TemplateVariable: TemplateVariableSchema,
@@ -1721,9 +1791,6 @@ export const schemas = {
   ShareCreate: ShareCreateSchema,
   ShareLink: ShareLinkSchema,
   TemplateList: TemplateListSchema,
-  TranscriptWord: TranscriptWordSchema,
-  TranscriptSegment: TranscriptSegmentSchema,
-  Transcript: TranscriptSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
   TranscriptionResult: TranscriptionResultSchema,
 } as const;

@@ -37,11 +37,29 @@ describe('galleryOf', () => {
     expect(m1[1].clips[0]).toMatchObject({ score: 0.8, reasons: ['reason 1'], startMs: 10_000, endMs: 19_000, durationMs: 9000 });
     expect(m1[1].clips[0].poster?.kind).toBe('thumbnail');
     expect(m1[1].clips[1]).toMatchObject({ lowConfidence: true, confidenceNote: 'scored 0.2' });
-    expect(m1[1].jobIds).toEqual(['j_auto']);
+    expect(m1[1].jobIds).toEqual(['j_c1', 'j_c2']);
     expect(m1[0].clips.map((c) => c.title)).toEqual(['Mine']);
     expect(s[0].groups[0].clips[0]).toMatchObject({ title: 'Clip 0:02–0:06', startMs: 2000, endMs: 6000, jobId: 'j_cut' });
     const all = s.flatMap((x) => x.groups.flatMap((g) => g.clips.map((c) => c.key)));
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('shows an edited clip as its newest version, once, and zips that version', () => {
+    const v2 = job('j_v2', 'render', 10, { source_uri: 'media://m_1', start_ms: 1500, end_ms: 5000, title: 'Mine, edited' },
+      { outputs: [art('j_v2', 'render.mp4')] }, { parent_id: 'j_r' });
+    const running = { ...job('j_v3', 'render', 11, { source_uri: 'media://m_1', start_ms: 1500, end_ms: 5000, title: 'Third' }), status: 'running' as const, parent_id: 'j_r' };
+    const s = galleryOf([single, v2, running, child, auto]);
+    const g = s[0].groups.find((x) => x.key === 'singles:media://m_1')!;
+    expect(g.clips).toHaveLength(1);
+    expect(g.clips[0]).toMatchObject({ jobId: 'j_r', title: 'Mine, edited', startMs: 1500, versions: 3, videoJobId: 'j_v2', editable: true });
+    expect(g.clips[0].video.uri).toBe('storage://jobs/j_v2/1/render.mp4');
+    expect(g.jobIds).toEqual(['j_v2']);
+    // a version of an autoclip clip: the run shows it in place
+    const cv = job('j_c1v', 'render', 12, { source_uri: 'media://m_1', start_ms: 9000, end_ms: 19_000, title: 'Better title' },
+      { outputs: [art('j_c1v', 'render.mp4')] }, { parent_id: 'j_c1' });
+    const a = galleryOf([auto, child, cv])[0].groups.find((x) => x.key === 'j_auto')!;
+    expect(a.clips[0]).toMatchObject({ jobId: 'j_c1', title: 'Better title', versions: 2, index: 1, score: 0.8 });
+    expect(a.jobIds).toEqual(['j_c1v', 'j_c2']);
   });
 
   it('shows an autoclip child on its own when its run is not known', () => {

@@ -22,6 +22,12 @@ export interface GalleryClip {
   lowConfidence?: boolean;
   confidenceNote?: string;
   index?: number;
+  /** A render (not a plain cut): the clip editor can make new versions of it. */
+  editable: boolean;
+  /** 1 for a clip never edited; the video, poster, title and span are the newest version's. */
+  versions: number;
+  /** The job whose output the shown video is (the newest version's). */
+  videoJobId: string;
 }
 
 export interface GalleryGroup {
@@ -70,7 +76,7 @@ function autoclipClips(job: Job): GalleryClip[] {
       key: video.uri, jobId: jobOfUri(video.uri) ?? job.id, title: c.title, score: c.score, reasons: c.reasons,
       startMs: c.start_ms, endMs: c.end_ms, durationMs: video.duration_ms ?? c.end_ms - c.start_ms, video,
       poster: outs.find((a) => a.kind === 'thumbnail'), index: c.index, lowConfidence: c.low_confidence,
-      confidenceNote: c.confidence_note,
+      confidenceNote: c.confidence_note, editable: !!jobOfUri(video.uri), versions: 1, videoJobId: jobOfUri(video.uri) ?? job.id,
     }];
   });
 }
@@ -86,32 +92,50 @@ function singleClip(job: Job): GalleryClip | undefined {
     key: video.uri, jobId: job.id, reasons: [], startMs: start, endMs: end, video,
     title: typeof title === 'string' && title ? title : start !== undefined && end !== undefined ? `Clip ${formatMs(start, 0)}–${formatMs(end, 0)}` : 'Clip',
     durationMs: video.duration_ms ?? (start !== undefined && end !== undefined ? end - start : undefined),
-    poster: outs.find((a) => a.kind === 'thumbnail'),
+    poster: outs.find((a) => a.kind === 'thumbnail'), editable: job.kind === 'render', versions: 1, videoJobId: job.id,
   };
+}
+
+/** A clip shown as its newest finished version (the clip editor's renders of it). */
+function newest(c: GalleryClip, versions: Job[] | undefined): GalleryClip {
+  const done = (versions ?? []).filter((v) => v.status === 'succeeded');
+  const last = done.length ? singleClip(done[done.length - 1]) : undefined;
+  if (!last) return { ...c, versions: 1 + (versions?.length ?? 0) };
+  return { ...c, video: last.video, poster: last.poster ?? c.poster, title: last.title, startMs: last.startMs, endMs: last.endMs,
+    durationMs: last.durationMs, versions: 1 + (versions?.length ?? 0), videoJobId: last.jobId };
 }
 
 /** Sections by source (newest work first), each with its autoclip runs and a group of the
  *  clips made one at a time; no video appears twice. */
 export function galleryOf(jobs: Job[]): GallerySection[] {
-  const done = jobs.filter((j) => j.status === 'succeeded').sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  // versions: renders whose parent is a render (the clip they re-render), oldest first
+  const versionsOf = new Map<string, Job[]>();
+  for (const j of [...jobs].sort((a, b) => a.created_at.localeCompare(b.created_at)))
+    if (j.kind === 'render' && j.parent_id && byId.get(j.parent_id)?.kind === 'render')
+      versionsOf.set(j.parent_id, [...(versionsOf.get(j.parent_id) ?? []), j]);
+  const isVersion = (j: Job) => j.kind === 'render' && !!j.parent_id && byId.get(j.parent_id)?.kind === 'render';
+  const done = jobs.filter((j) => j.status === 'succeeded' && !isVersion(j)).sort((a, b) => b.created_at.localeCompare(a.created_at));
   const seen = new Set<string>();
   const groups = new Map<string, GalleryGroup & { source: string }>();
   const take = (clips: GalleryClip[]) => clips.filter((c) => !seen.has(c.key) && seen.add(c.key));
   // autoclip runs first: their clips come with titles, scores and reasons
   for (const j of done.filter((x) => x.kind === 'autoclip')) {
-    const clips = take(autoclipClips(j));
-    if (clips.length) groups.set(j.id, { key: j.id, autoclip: j, jobIds: [j.id], clips, createdAt: j.created_at, source: jobMediaUri(j) ?? '' });
+    const clips = take(autoclipClips(j)).map((c) => newest(c, versionsOf.get(c.jobId)));
+    if (clips.length) groups.set(j.id, { key: j.id, autoclip: j, jobIds: [], clips, createdAt: j.created_at, source: jobMediaUri(j) ?? '' });
   }
   for (const j of done.filter((x) => x.kind === 'render' || x.kind === 'clip_processing')) {
-    const c = singleClip(j);
-    if (!c || !take([c]).length) continue;
+    const first = singleClip(j);
+    if (!first || !take([first]).length) continue;
+    const c = newest(first, versionsOf.get(j.id));
     const source = jobMediaUri(j) ?? '';
     const key = `singles:${source}`;
     const g = groups.get(key) ?? { key, jobIds: [], clips: [], createdAt: j.created_at, source };
-    g.jobIds.push(j.id);
     g.clips.push(c);
     groups.set(key, g);
   }
+  // one zip of a group holds what it shows: each clip's newest version
+  for (const g of groups.values()) g.jobIds = g.clips.map((c) => c.videoJobId);
   const sections = new Map<string, GallerySection>();
   for (const { source, ...g } of [...groups.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))) {
     const s = sections.get(source) ?? { sourceUri: source, groups: [] };

@@ -4,7 +4,7 @@
 // cannot do yet is shown, disabled, with the reason.
 import { useState } from 'react';
 import { ApiError } from '../api/client';
-import { ProblemBox, ReasonButton } from '../components/common';
+import { FormatSelect, ProblemBox, ReasonButton } from '../components/common';
 import { Modal } from '../components/Modal';
 import {
   AutoclipRequestSchema,
@@ -114,12 +114,7 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
               {DetectionProfileValues.map((p) => <option key={p} value={p}>{p}</option>)}
             </select>
           </label>
-          <label>Format
-            <select value={c.format} onChange={(e) => set('format', e.target.value as RenderFormat)} data-testid="ac-format">
-              <option value="vertical">vertical 9:16</option>
-              <option value="horizontal">horizontal 16:9</option>
-            </select>
-          </label>
+          <FormatSelect value={c.format} onChange={(f) => set('format', f)} testId="ac-format" />
           <label>Size
             <select value={c.scale} onChange={(e) => set('scale', Number(e.target.value))} data-testid="ac-size" disabled={!template}>
               {SIZES.map((o) => {

@@ -50,7 +50,7 @@ describe('Clips gallery', () => {
     expect(first.querySelector('[data-testid="clip-reasons"]')!.textContent).toBe('crowd noise +12 dB');
     expect(first.querySelector('img')!.getAttribute('src')).toBe('/v1/files/jobs/j_c1/1/render.jpg?exp=1&sig=a');
     expect(first.textContent).toContain('0:10–0:19 of match.mp4');
-    expect(view.container.querySelector('[data-testid="group-zip"]')!.getAttribute('href')).toBe(`${srv.url}/v1/archive?jobs=j_auto`);
+    expect(view.container.querySelector('[data-testid="group-zip"]')!.getAttribute('href')).toBe(`${srv.url}/v1/archive?jobs=j_c1,j_c2`);
     expect(view.container.querySelector('[data-testid="gallery-zip"]')!.textContent).toBe('Download all 2 (zip)');
   });
 

@@ -74,6 +74,7 @@ function ClipCard({ clip, source }: { clip: GalleryClip; source: string }) {
       </div>
       <div className="row wrap">
         <h4 className="grow clip-title" id={headingId}>{clip.index !== undefined ? `${clip.index}. ` : ''}{clip.title}</h4>
+        {clip.versions > 1 ? <span className="state" data-testid="clip-versions" title="edited in the clip editor">v{clip.versions}</span> : null}
         {clip.score !== undefined ? <span className="score" title="highlight score" data-testid="clip-score">{clip.score.toFixed(2)}</span> : null}
       </div>
       {clip.lowConfidence ? (
@@ -87,6 +88,9 @@ function ClipCard({ clip, source }: { clip: GalleryClip; source: string }) {
       <div className="actions">
         {clip.video.url ? <a href={clip.video.url} download className="button" aria-label={`Download ${clip.title}`}>Download</a> : null}
         <ShareButton clip={clip} />
+        {clip.editable ? (
+          <Link to={`/edit/${encodeURIComponent(clip.jobId)}`} className="button link-button" aria-label={`Edit ${clip.title}`} data-testid="clip-edit">Edit</Link>
+        ) : null}
         <Link to={`/jobs/${encodeURIComponent(clip.jobId)}`} className="button link-button">Details</Link>
       </div>
     </li>

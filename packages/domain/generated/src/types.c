@@ -199,6 +199,22 @@ bool cf_job_state_from_string(const char *s, cf_job_state *out) {
     return false;
 }
 
+static const char *const label_source_names[] = {"review", "clip_edit"};
+
+const char *cf_label_source_to_string(cf_label_source v) {
+    return (size_t)v < CF_LABEL_SOURCE_COUNT ? label_source_names[v] : NULL;
+}
+
+bool cf_label_source_from_string(const char *s, cf_label_source *out) {
+    for (size_t i = 0; s && i < CF_LABEL_SOURCE_COUNT; i++) {
+        if (strcmp(s, label_source_names[i]) == 0) {
+            *out = (cf_label_source)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const label_verdict_names[] = {"accept", "reject"};
 
 const char *cf_label_verdict_to_string(cf_label_verdict v) {
@@ -964,11 +980,11 @@ void cf_autoclip_stage_init(cf_autoclip_stage *v) {
 }
 
 static cf_err parse_autoclip_result(const json_t *j, const char *path, cf_autoclip_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "media_duration_ms", "template_id", "format", "profile", "engine", "model_version", "captions", "transcript_model", "transcript_words", "transcript_uri", "threshold", "notes", "clips", "succeeded", "failed", "stages", "total_ms"};
+    static const char *const keys[] = {"clip_id", "media_uri", "media_duration_ms", "template_id", "format", "profile", "engine", "model_version", "captions", "transcript_model", "transcript_words", "transcript_uri", "transcript_url", "threshold", "notes", "clips", "succeeded", "failed", "stages", "total_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 20, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -1018,6 +1034,10 @@ static cf_err parse_autoclip_result(const json_t *j, const char *path, cf_autocl
     if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "transcript_url", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 8192, &out->transcript_url, err))) return rc;
     }
     if ((rc = cfd_member(j, "threshold", false, path, p, &v, err))) return rc;
     if (v) {
@@ -1119,6 +1139,7 @@ static json_t *emit_autoclip_result(const cf_autoclip_result *v) {
     if (v->transcript_model && cfd_put(o, "transcript_model", json_string(v->transcript_model))) goto fail;
     if (cfd_put(o, "transcript_words", json_integer(v->transcript_words))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
+    if (v->transcript_url && cfd_put(o, "transcript_url", json_string(v->transcript_url))) goto fail;
     if (v->has_threshold && cfd_put(o, "threshold", cfd_number_json(v->threshold))) goto fail;
     {
         json_t *a = json_array();
@@ -1155,6 +1176,7 @@ static void release_autoclip_result(cf_autoclip_result *v) {
     free(v->model_version);
     free(v->transcript_model);
     free(v->transcript_uri);
+    free(v->transcript_url);
     for (size_t k = 0; k < v->n_notes; k++)
         free(v->notes[k]);
     free(v->notes);
@@ -1199,6 +1221,81 @@ void cf_autoclip_result_init(cf_autoclip_result *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_autoclip_result(v);
+}
+
+static cf_err parse_caption_fix(const json_t *j, const char *path, cf_caption_fix *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "heard", "said"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "heard", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->heard, err))) return rc;
+    if ((rc = cfd_member(j, "said", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 256, &out->said, err))) return rc;
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_caption_fix(const cf_caption_fix *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (v->heard && cfd_put(o, "heard", json_string(v->heard))) goto fail;
+    if (v->said && cfd_put(o, "said", json_string(v->said))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_caption_fix(cf_caption_fix *v) {
+    free(v->heard);
+    free(v->said);
+}
+
+static void init_caption_fix(cf_caption_fix *v) {
+    (void)v;
+}
+
+cf_err cf_caption_fix_from_json(const json_t *j, cf_caption_fix *out, cf_error *err) {
+    return cf_caption_fix_from_json_at(j, "", out, err);
+}
+
+cf_err cf_caption_fix_from_json_at(const json_t *j, const char *path, cf_caption_fix *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_caption_fix: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_caption_fix(j, path ? path : "", out, err);
+    if (rc) cf_caption_fix_free(out);
+    return rc;
+}
+
+json_t *cf_caption_fix_to_json(const cf_caption_fix *v) {
+    return v ? emit_caption_fix(v) : NULL;
+}
+
+void cf_caption_fix_free(cf_caption_fix *v) {
+    if (!v) return;
+    release_caption_fix(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_caption_fix_init(cf_caption_fix *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_caption_fix(v);
 }
 
 static cf_err parse_clip_op_crop(const json_t *j, const char *path, cf_clip_op_crop *out, cf_error *err) {
@@ -3088,11 +3185,11 @@ void cf_job_create_init(cf_job_create *v) {
 }
 
 static cf_err parse_label(const json_t *j, const char *path, cf_label *out, cf_error *err) {
-    static const char *const keys[] = {"id", "media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note", "created_at"};
+    static const char *const keys[] = {"id", "media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note", "source", "clip_job_id", "title", "detected_title", "caption_fixes", "created_at"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
     if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
     if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
@@ -3144,6 +3241,45 @@ static cf_err parse_label(const json_t *j, const char *path, cf_label *out, cf_e
     if (v) {
         if ((rc = cfd_string(v, p, 0, 1024, &out->note, err))) return rc;
     }
+    if ((rc = cfd_member(j, "source", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, label_source_names, CF_LABEL_SOURCE_COUNT, &k, err))) return rc;
+            out->source = (cf_label_source)k;
+        }
+    } else {
+        out->source = CF_LABEL_SOURCE_REVIEW;
+    }
+    if ((rc = cfd_member(j, "clip_job_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->clip_job_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "detected_title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->detected_title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "caption_fixes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 500, &n, err))) return rc;
+            if (n) {
+                out->caption_fixes = calloc(n, sizeof *out->caption_fixes);
+                if (!out->caption_fixes) return cfd_no_memory(err, p);
+                out->n_caption_fixes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_caption_fix(json_array_get(v, k), pi, &out->caption_fixes[k], err))) return rc;
+            }
+        }
+    }
     if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 0, 64, &out->created_at, err))) return rc;
     if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
@@ -3172,6 +3308,16 @@ static json_t *emit_label(const cf_label *v) {
     if (v->has_score && cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (v->note && cfd_put(o, "note", json_string(v->note))) goto fail;
+    if (cfd_put(o, "source", json_string(cf_label_source_to_string(v->source)))) goto fail;
+    if (v->clip_job_id && cfd_put(o, "clip_job_id", json_string(v->clip_job_id))) goto fail;
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (v->detected_title && cfd_put(o, "detected_title", json_string(v->detected_title))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "caption_fixes", a)) goto fail;
+        for (size_t k = 0; k < v->n_caption_fixes; k++)
+            if (cfd_append(a, emit_caption_fix(&v->caption_fixes[k]))) goto fail;
+    }
     if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
     return o;
 fail:
@@ -3185,11 +3331,17 @@ static void release_label(cf_label *v) {
     free(v->job_id);
     free(v->model_version);
     free(v->note);
+    free(v->clip_job_id);
+    free(v->title);
+    free(v->detected_title);
+    for (size_t k = 0; k < v->n_caption_fixes; k++)
+        release_caption_fix(&v->caption_fixes[k]);
+    free(v->caption_fixes);
     free(v->created_at);
 }
 
 static void init_label(cf_label *v) {
-    (void)v;
+    v->source = CF_LABEL_SOURCE_REVIEW;
 }
 
 cf_err cf_label_from_json(const json_t *j, cf_label *out, cf_error *err) {
@@ -3221,11 +3373,11 @@ void cf_label_init(cf_label *v) {
 }
 
 static cf_err parse_label_create(const json_t *j, const char *path, cf_label_create *out, cf_error *err) {
-    static const char *const keys[] = {"media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note"};
+    static const char *const keys[] = {"media_id", "job_id", "start_ms", "end_ms", "verdict", "detected_start_ms", "detected_end_ms", "score", "model_version", "note", "source", "clip_job_id", "title", "detected_title", "caption_fixes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 15, true, err))) return rc;
     if ((rc = cfd_member(j, "media_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
     if ((rc = cfd_member(j, "job_id", false, path, p, &v, err))) return rc;
@@ -3275,6 +3427,45 @@ static cf_err parse_label_create(const json_t *j, const char *path, cf_label_cre
     if (v) {
         if ((rc = cfd_string(v, p, 0, 1024, &out->note, err))) return rc;
     }
+    if ((rc = cfd_member(j, "source", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t k;
+            if ((rc = cfd_enum(v, p, label_source_names, CF_LABEL_SOURCE_COUNT, &k, err))) return rc;
+            out->source = (cf_label_source)k;
+        }
+    } else {
+        out->source = CF_LABEL_SOURCE_REVIEW;
+    }
+    if ((rc = cfd_member(j, "clip_job_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->clip_job_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "detected_title", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 500, &out->detected_title, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "caption_fixes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 500, &n, err))) return rc;
+            if (n) {
+                out->caption_fixes = calloc(n, sizeof *out->caption_fixes);
+                if (!out->caption_fixes) return cfd_no_memory(err, p);
+                out->n_caption_fixes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_caption_fix(json_array_get(v, k), pi, &out->caption_fixes[k], err))) return rc;
+            }
+        }
+    }
     if (!(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -3299,6 +3490,16 @@ static json_t *emit_label_create(const cf_label_create *v) {
     if (v->has_score && cfd_put(o, "score", cfd_number_json(v->score))) goto fail;
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (v->note && cfd_put(o, "note", json_string(v->note))) goto fail;
+    if (cfd_put(o, "source", json_string(cf_label_source_to_string(v->source)))) goto fail;
+    if (v->clip_job_id && cfd_put(o, "clip_job_id", json_string(v->clip_job_id))) goto fail;
+    if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
+    if (v->detected_title && cfd_put(o, "detected_title", json_string(v->detected_title))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "caption_fixes", a)) goto fail;
+        for (size_t k = 0; k < v->n_caption_fixes; k++)
+            if (cfd_append(a, emit_caption_fix(&v->caption_fixes[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -3310,10 +3511,16 @@ static void release_label_create(cf_label_create *v) {
     free(v->job_id);
     free(v->model_version);
     free(v->note);
+    free(v->clip_job_id);
+    free(v->title);
+    free(v->detected_title);
+    for (size_t k = 0; k < v->n_caption_fixes; k++)
+        release_caption_fix(&v->caption_fixes[k]);
+    free(v->caption_fixes);
 }
 
 static void init_label_create(cf_label_create *v) {
-    (void)v;
+    v->source = CF_LABEL_SOURCE_REVIEW;
 }
 
 cf_err cf_label_create_from_json(const json_t *j, cf_label_create *out, cf_error *err) {
@@ -4826,12 +5033,277 @@ void cf_timeline_init(cf_timeline *v) {
     init_timeline(v);
 }
 
-static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "music_uri", "output_uri", "destinations"};
+static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "word", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->word, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
+    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_word(const cf_transcript_word *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->word && cfd_put(o, "word", json_string(v->word))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_word(cf_transcript_word *v) {
+    free(v->word);
+}
+
+static void init_transcript_word(cf_transcript_word *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err) {
+    return cf_transcript_word_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_word: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_word(j, path ? path : "", out, err);
+    if (rc) cf_transcript_word_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v) {
+    return v ? emit_transcript_word(v) : NULL;
+}
+
+void cf_transcript_word_free(cf_transcript_word *v) {
+    if (!v) return;
+    release_transcript_word(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_word_init(cf_transcript_word *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_word(v);
+}
+
+static cf_err parse_transcript_segment(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "text", "words"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "text", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 10000, &out->text, err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 2000, &n, err))) return rc;
+            if (n) {
+                out->words = calloc(n, sizeof *out->words);
+                if (!out->words) return cfd_no_memory(err, p);
+                out->n_words = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_word(json_array_get(v, k), pi, &out->words[k], err))) return rc;
+            }
+        }
+    }
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_segment(const cf_transcript_segment *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "words", a)) goto fail;
+        for (size_t k = 0; k < v->n_words; k++)
+            if (cfd_append(a, emit_transcript_word(&v->words[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_segment(cf_transcript_segment *v) {
+    free(v->text);
+    for (size_t k = 0; k < v->n_words; k++)
+        release_transcript_word(&v->words[k]);
+    free(v->words);
+}
+
+static void init_transcript_segment(cf_transcript_segment *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err) {
+    return cf_transcript_segment_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_segment: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_segment(j, path ? path : "", out, err);
+    if (rc) cf_transcript_segment_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v) {
+    return v ? emit_transcript_segment(v) : NULL;
+}
+
+void cf_transcript_segment_free(cf_transcript_segment *v) {
+    if (!v) return;
+    release_transcript_segment(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_segment_init(cf_transcript_segment *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_segment(v);
+}
+
+static cf_err parse_transcript(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    static const char *const keys[] = {"language", "model", "duration_ms", "segments"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "segments", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
+            if (n) {
+                out->segments = calloc(n, sizeof *out->segments);
+                if (!out->segments) return cfd_no_memory(err, p);
+                out->n_segments = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_segment(json_array_get(v, k), pi, &out->segments[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript(const cf_transcript *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "segments", a)) goto fail;
+        for (size_t k = 0; k < v->n_segments; k++)
+            if (cfd_append(a, emit_transcript_segment(&v->segments[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript(cf_transcript *v) {
+    free(v->language);
+    free(v->model);
+    for (size_t k = 0; k < v->n_segments; k++)
+        release_transcript_segment(&v->segments[k]);
+    free(v->segments);
+}
+
+static void init_transcript(cf_transcript *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err) {
+    return cf_transcript_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript(j, path ? path : "", out, err);
+    if (rc) cf_transcript_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_to_json(const cf_transcript *v) {
+    return v ? emit_transcript(v) : NULL;
+}
+
+void cf_transcript_free(cf_transcript *v) {
+    if (!v) return;
+    release_transcript(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_init(cf_transcript *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript(v);
+}
+
+static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
@@ -4911,6 +5383,12 @@ static cf_err parse_render_request(const json_t *j, const char *path, cf_render_
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->captions_uri, err))) return rc;
     }
+    if ((rc = cfd_member(j, "transcript", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->transcript = calloc(1, sizeof *out->transcript);
+        if (!out->transcript) return cfd_no_memory(err, p);
+        if ((rc = parse_transcript(v, p, out->transcript, err))) return rc;
+    }
     if ((rc = cfd_member(j, "music_uri", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->music_uri, err))) return rc;
@@ -4961,6 +5439,7 @@ static json_t *emit_render_request(const cf_render_request *v) {
     if (v->logo_uri && cfd_put(o, "logo_uri", json_string(v->logo_uri))) goto fail;
     if (v->font && cfd_put(o, "font", json_string(v->font))) goto fail;
     if (v->captions_uri && cfd_put(o, "captions_uri", json_string(v->captions_uri))) goto fail;
+    if (v->transcript && cfd_put(o, "transcript", emit_transcript(v->transcript))) goto fail;
     if (v->music_uri && cfd_put(o, "music_uri", json_string(v->music_uri))) goto fail;
     if (v->output_uri && cfd_put(o, "output_uri", json_string(v->output_uri))) goto fail;
     {
@@ -4987,6 +5466,8 @@ static void release_render_request(cf_render_request *v) {
     free(v->logo_uri);
     free(v->font);
     free(v->captions_uri);
+    if (v->transcript) release_transcript(v->transcript);
+    free(v->transcript);
     free(v->music_uri);
     free(v->output_uri);
     for (size_t k = 0; k < v->n_destinations; k++)
@@ -5540,271 +6021,6 @@ void cf_template_list_init(cf_template_list *v) {
     init_template_list(v);
 }
 
-static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
-    static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "word", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 256, &out->word, err))) return rc;
-    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
-    if (!(out->start_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
-    if (!(out->end_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
-    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
-        return cfd_fail(err, p, "must be between 0 and 1");
-    if (!(out->end_ms >= out->start_ms)) {
-        cfd_path_key(p, path, "end_ms");
-        return cfd_fail(err, p, "must be >= start_ms");
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript_word(const cf_transcript_word *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->word && cfd_put(o, "word", json_string(v->word))) goto fail;
-    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
-    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
-    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript_word(cf_transcript_word *v) {
-    free(v->word);
-}
-
-static void init_transcript_word(cf_transcript_word *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err) {
-    return cf_transcript_word_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_word: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript_word(j, path ? path : "", out, err);
-    if (rc) cf_transcript_word_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_word_to_json(const cf_transcript_word *v) {
-    return v ? emit_transcript_word(v) : NULL;
-}
-
-void cf_transcript_word_free(cf_transcript_word *v) {
-    if (!v) return;
-    release_transcript_word(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_word_init(cf_transcript_word *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript_word(v);
-}
-
-static cf_err parse_transcript_segment(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
-    static const char *const keys[] = {"start_ms", "end_ms", "text", "words"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
-    if (!(out->start_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
-    if (!(out->end_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "text", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 0, 10000, &out->text, err))) return rc;
-    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 2000, &n, err))) return rc;
-            if (n) {
-                out->words = calloc(n, sizeof *out->words);
-                if (!out->words) return cfd_no_memory(err, p);
-                out->n_words = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_transcript_word(json_array_get(v, k), pi, &out->words[k], err))) return rc;
-            }
-        }
-    }
-    if (!(out->end_ms >= out->start_ms)) {
-        cfd_path_key(p, path, "end_ms");
-        return cfd_fail(err, p, "must be >= start_ms");
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript_segment(const cf_transcript_segment *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
-    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
-    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "words", a)) goto fail;
-        for (size_t k = 0; k < v->n_words; k++)
-            if (cfd_append(a, emit_transcript_word(&v->words[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript_segment(cf_transcript_segment *v) {
-    free(v->text);
-    for (size_t k = 0; k < v->n_words; k++)
-        release_transcript_word(&v->words[k]);
-    free(v->words);
-}
-
-static void init_transcript_segment(cf_transcript_segment *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err) {
-    return cf_transcript_segment_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_segment: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript_segment(j, path ? path : "", out, err);
-    if (rc) cf_transcript_segment_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v) {
-    return v ? emit_transcript_segment(v) : NULL;
-}
-
-void cf_transcript_segment_free(cf_transcript_segment *v) {
-    if (!v) return;
-    release_transcript_segment(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_segment_init(cf_transcript_segment *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript_segment(v);
-}
-
-static cf_err parse_transcript(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
-    static const char *const keys[] = {"language", "model", "duration_ms", "segments"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
-    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
-    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
-    if (!(out->duration_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "segments", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
-            if (n) {
-                out->segments = calloc(n, sizeof *out->segments);
-                if (!out->segments) return cfd_no_memory(err, p);
-                out->n_segments = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_transcript_segment(json_array_get(v, k), pi, &out->segments[k], err))) return rc;
-            }
-        }
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript(const cf_transcript *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
-    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
-    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "segments", a)) goto fail;
-        for (size_t k = 0; k < v->n_segments; k++)
-            if (cfd_append(a, emit_transcript_segment(&v->segments[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript(cf_transcript *v) {
-    free(v->language);
-    free(v->model);
-    for (size_t k = 0; k < v->n_segments; k++)
-        release_transcript_segment(&v->segments[k]);
-    free(v->segments);
-}
-
-static void init_transcript(cf_transcript *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err) {
-    return cf_transcript_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript(j, path ? path : "", out, err);
-    if (rc) cf_transcript_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_to_json(const cf_transcript *v) {
-    return v ? emit_transcript(v) : NULL;
-}
-
-void cf_transcript_free(cf_transcript *v) {
-    if (!v) return;
-    release_transcript(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_init(cf_transcript *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript(v);
-}
-
 static cf_err parse_transcription_request(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
     static const char *const keys[] = {"clip_id", "media_uri", "language", "model"};
     char p[CFD_PATH_MAX];
@@ -6060,6 +6276,18 @@ static json_t *any_to_json_autoclip_stage(const void *v) {
 
 static void any_free_autoclip_stage(void *v) {
     cf_autoclip_stage_free(v);
+}
+
+static cf_err any_from_json_caption_fix(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_caption_fix_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_caption_fix(const void *v) {
+    return cf_caption_fix_to_json(v);
+}
+
+static void any_free_caption_fix(void *v) {
+    cf_caption_fix_free(v);
 }
 
 static cf_err any_from_json_clip_op_crop(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -6645,6 +6873,7 @@ static const cf_domain_type domain_types[] = {
     {"AutoclipRequest", sizeof(cf_autoclip_request), any_from_json_autoclip_request, any_to_json_autoclip_request, any_free_autoclip_request},
     {"AutoclipResult", sizeof(cf_autoclip_result), any_from_json_autoclip_result, any_to_json_autoclip_result, any_free_autoclip_result},
     {"AutoclipStage", sizeof(cf_autoclip_stage), any_from_json_autoclip_stage, any_to_json_autoclip_stage, any_free_autoclip_stage},
+    {"CaptionFix", sizeof(cf_caption_fix), any_from_json_caption_fix, any_to_json_caption_fix, any_free_caption_fix},
     {"ClipOpCrop", sizeof(cf_clip_op_crop), any_from_json_clip_op_crop, any_to_json_clip_op_crop, any_free_clip_op_crop},
     {"ClipOpFps", sizeof(cf_clip_op_fps), any_from_json_clip_op_fps, any_to_json_clip_op_fps, any_free_clip_op_fps},
     {"ClipOpNormalizeAudio", sizeof(cf_clip_op_normalize_audio), any_from_json_clip_op_normalize_audio, any_to_json_clip_op_normalize_audio, any_free_clip_op_normalize_audio},

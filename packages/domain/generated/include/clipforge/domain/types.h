@@ -195,6 +195,18 @@ const char *cf_job_state_to_string(cf_job_state v);
 /* Finds the value named s; false when there is none. */
 bool cf_job_state_from_string(const char *s, cf_job_state *out);
 
+/* Where a label comes from: a verdict on the review screen, or an edit of a finished clip in
+ * the clip editor (span, title and caption words as the editor left them). */
+typedef enum cf_label_source {
+    CF_LABEL_SOURCE_REVIEW, /* "review" */
+    CF_LABEL_SOURCE_CLIP_EDIT, /* "clip_edit" */
+} cf_label_source;
+#define CF_LABEL_SOURCE_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_label_source_to_string(cf_label_source v);
+/* Finds the value named s; false when there is none. */
+bool cf_label_source_from_string(const char *s, cf_label_source *out);
+
 /* What a reviewer decided about a highlight span: keep it (accept) or not (reject). */
 typedef enum cf_label_verdict {
     CF_LABEL_VERDICT_ACCEPT, /* "accept" */
@@ -410,6 +422,7 @@ typedef struct cf_autoclip_result {
     char *transcript_model;  /* 1..128 chars; NULL when absent */
     int64_t transcript_words;  /* >= 0; default 0 */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
+    char *transcript_url;  /* 1..8192 chars; NULL when absent */
     bool has_threshold;
     double threshold;  /* between 0 and 1 */
     char **notes;
@@ -427,6 +440,20 @@ cf_err cf_autoclip_result_from_json_at(const json_t *j, const char *path, cf_aut
 json_t *cf_autoclip_result_to_json(const cf_autoclip_result *v);
 void cf_autoclip_result_free(cf_autoclip_result *v);
 void cf_autoclip_result_init(cf_autoclip_result *v);
+
+/* CaptionFix: One recognised word an editor corrected: what the recogniser heard and what was
+ * said, at its source time. */
+typedef struct cf_caption_fix {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    char *heard;  /* 1..256 chars */
+    char *said;  /* 0..256 chars */
+} cf_caption_fix;
+cf_err cf_caption_fix_from_json(const json_t *j, cf_caption_fix *out, cf_error *err);
+cf_err cf_caption_fix_from_json_at(const json_t *j, const char *path, cf_caption_fix *out, cf_error *err);
+json_t *cf_caption_fix_to_json(const cf_caption_fix *v);
+void cf_caption_fix_free(cf_caption_fix *v);
+void cf_caption_fix_init(cf_caption_fix *v);
 
 /* ClipOpCrop: Keeps the width x height rectangle whose top-left corner is (x, y). */
 typedef struct cf_clip_op_crop {
@@ -764,6 +791,12 @@ typedef struct cf_label {
     double score;  /* between 0 and 1 */
     char *model_version;  /* 1..64 chars; NULL when absent */
     char *note;  /* 0..1024 chars; NULL when absent */
+    cf_label_source source;  /* default "review" */
+    char *clip_job_id;  /* 1..64 chars; NULL when absent */
+    char *title;  /* 1..500 chars; NULL when absent */
+    char *detected_title;  /* 1..500 chars; NULL when absent */
+    cf_caption_fix *caption_fixes;
+    size_t n_caption_fixes;  /* at most 500 items; default [] */
     char *created_at;  /* 0..64 chars, date-time */
 } cf_label;
 cf_err cf_label_from_json(const json_t *j, cf_label *out, cf_error *err);
@@ -773,8 +806,10 @@ void cf_label_free(cf_label *v);
 void cf_label_init(cf_label *v);
 
 /* LabelCreate: The body of POST /v1/labels: a reviewer's verdict on a span of a media file,
- * with the span as the detector proposed it when the reviewer moved its boundaries. Labels are
- * training data for highlight detection. */
+ * with the span as the detector proposed it when the reviewer moved its boundaries (source
+ * review), or an edit of a finished clip in the clip editor: the span, title and caption words
+ * as the editor left them beside what was proposed (source clip_edit). Labels are training
+ * data for highlight detection, titles and speech recognition. */
 typedef struct cf_label_create {
     char *media_id;  /* 1..64 chars */
     char *job_id;  /* 1..64 chars; NULL when absent */
@@ -789,6 +824,12 @@ typedef struct cf_label_create {
     double score;  /* between 0 and 1 */
     char *model_version;  /* 1..64 chars; NULL when absent */
     char *note;  /* 0..1024 chars; NULL when absent */
+    cf_label_source source;  /* default "review" */
+    char *clip_job_id;  /* 1..64 chars; NULL when absent */
+    char *title;  /* 1..500 chars; NULL when absent */
+    char *detected_title;  /* 1..500 chars; NULL when absent */
+    cf_caption_fix *caption_fixes;
+    size_t n_caption_fixes;  /* at most 500 items; default [] */
 } cf_label_create;
 cf_err cf_label_create_from_json(const json_t *j, cf_label_create *out, cf_error *err);
 cf_err cf_label_create_from_json_at(const json_t *j, const char *path, cf_label_create *out, cf_error *err);
@@ -1038,6 +1079,47 @@ json_t *cf_timeline_to_json(const cf_timeline *v);
 void cf_timeline_free(cf_timeline *v);
 void cf_timeline_init(cf_timeline *v);
 
+/* TranscriptWord: One recognized word with its timing and confidence. */
+typedef struct cf_transcript_word {
+    char *word;  /* 1..256 chars */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    double confidence;  /* between 0 and 1 */
+} cf_transcript_word;
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err);
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err);
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v);
+void cf_transcript_word_free(cf_transcript_word *v);
+void cf_transcript_word_init(cf_transcript_word *v);
+
+/* TranscriptSegment: A stretch of speech (roughly a sentence) with its words. */
+typedef struct cf_transcript_segment {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    char *text;  /* 0..10000 chars */
+    cf_transcript_word *words;
+    size_t n_words;  /* at most 2000 items; default [] */
+} cf_transcript_segment;
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err);
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err);
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v);
+void cf_transcript_segment_free(cf_transcript_segment *v);
+void cf_transcript_segment_init(cf_transcript_segment *v);
+
+/* Transcript: What was said in a media file, in time order. */
+typedef struct cf_transcript {
+    char *language;  /* 1..35 chars */
+    char *model;  /* 1..128 chars */
+    int64_t duration_ms;  /* >= 0 */
+    cf_transcript_segment *segments;
+    size_t n_segments;  /* at most 20000 items; default [] */
+} cf_transcript;
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err);
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err);
+json_t *cf_transcript_to_json(const cf_transcript *v);
+void cf_transcript_free(cf_transcript *v);
+void cf_transcript_init(cf_transcript *v);
+
 /* RenderRequest: Renders a finished video: either a hand-written timeline (inline as timeline,
  * or a file named by timeline_uri), or a template applied to source_uri between start_ms and
  * end_ms with the template variables (title, brand_color, logo_uri, font) and optional
@@ -1061,6 +1143,7 @@ typedef struct cf_render_request {
     char *logo_uri;  /* 1..4096 chars; NULL when absent */
     char *font;  /* 1..4096 chars; NULL when absent */
     char *captions_uri;  /* 1..4096 chars; NULL when absent */
+    cf_transcript *transcript;  /* NULL when absent */
     char *music_uri;  /* 1..4096 chars; NULL when absent */
     char *output_uri;  /* 1..4096 chars; NULL when absent */
     cf_render_destination *destinations;
@@ -1162,47 +1245,6 @@ cf_err cf_template_list_from_json_at(const json_t *j, const char *path, cf_templ
 json_t *cf_template_list_to_json(const cf_template_list *v);
 void cf_template_list_free(cf_template_list *v);
 void cf_template_list_init(cf_template_list *v);
-
-/* TranscriptWord: One recognized word with its timing and confidence. */
-typedef struct cf_transcript_word {
-    char *word;  /* 1..256 chars */
-    int64_t start_ms;  /* >= 0 */
-    int64_t end_ms;  /* >= 0; >= start_ms */
-    double confidence;  /* between 0 and 1 */
-} cf_transcript_word;
-cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err);
-cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err);
-json_t *cf_transcript_word_to_json(const cf_transcript_word *v);
-void cf_transcript_word_free(cf_transcript_word *v);
-void cf_transcript_word_init(cf_transcript_word *v);
-
-/* TranscriptSegment: A stretch of speech (roughly a sentence) with its words. */
-typedef struct cf_transcript_segment {
-    int64_t start_ms;  /* >= 0 */
-    int64_t end_ms;  /* >= 0; >= start_ms */
-    char *text;  /* 0..10000 chars */
-    cf_transcript_word *words;
-    size_t n_words;  /* at most 2000 items; default [] */
-} cf_transcript_segment;
-cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err);
-cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err);
-json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v);
-void cf_transcript_segment_free(cf_transcript_segment *v);
-void cf_transcript_segment_init(cf_transcript_segment *v);
-
-/* Transcript: What was said in a media file, in time order. */
-typedef struct cf_transcript {
-    char *language;  /* 1..35 chars */
-    char *model;  /* 1..128 chars */
-    int64_t duration_ms;  /* >= 0 */
-    cf_transcript_segment *segments;
-    size_t n_segments;  /* at most 20000 items; default [] */
-} cf_transcript;
-cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err);
-cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err);
-json_t *cf_transcript_to_json(const cf_transcript *v);
-void cf_transcript_free(cf_transcript *v);
-void cf_transcript_init(cf_transcript *v);
 
 /* TranscriptionRequest: Transcribes the speech of a media file. */
 typedef struct cf_transcription_request {
