@@ -184,6 +184,7 @@ async function main() {
     check((await autoBtn.isDisabled()) === !kinds.includes('autoclip'), `autoclip button ${kinds.includes('autoclip') ? 'enabled' : 'disabled with a reason'}`);
 
     let spanJobPath;
+    let editedJobId;
     let detectJobId;
     let renderSpan;
     if (kinds.includes('highlight_detection')) {
@@ -307,33 +308,37 @@ async function main() {
 
     // 4c. The clip editor: the instant preview against the server's render of the same
     // timeline, then an edit rendered as a new version and saved as a label.
-    if (kinds.includes('render')) await editorCheck(page, base, mediaId);
+    if (kinds.includes('render')) editedJobId = await editorCheck(page, base, mediaId);
 
     // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
     await page.reload();
     await page.locator('[data-testid="live-indicator"][data-state="open"]').waitFor();
     check(true, 'the event stream reconnects after a reload');
 
-    // 6. A phone-sized screen.
+    // 6. A phone-sized screen: every screen fits 390 px without sideways scrolling, and passes
+    // the same accessibility checks as on the desktop.
     // (same storage as the desktop page: the library remembers this browser's uploads)
     const phoneContext = await browser.newContext({ storageState: await context.storageState(),
       viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const phone = await phoneContext.newPage();
-    await phone.goto(`${base}/jobs`);
-    await phone.locator('[data-testid="job-row"]').first().waitFor();
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(overflow <= 0, `no horizontal scrolling on a 390 px screen (overflow ${overflow})`);
-    await shot('phone-jobs', phone);
-    await phone.goto(`${base}/`);
-    await phone.locator('[data-testid="media-card"]').first().waitFor();
-    await shot('phone-library', phone);
-    if (detectJobId) {
-      await phone.goto(`${base}/review/${encodeURIComponent(detectJobId)}`);
-      await phone.locator('[data-testid="span-item"]').first().waitFor();
+    const phonePages = [['jobs', '/jobs', '[data-testid="job-row"]'], ['library', '/', '[data-testid="media-card"]'],
+      ['clips', '/clips', '[data-testid="clip-card"]']];
+    if (detectJobId) phonePages.push(['review', `/review/${encodeURIComponent(detectJobId)}`, '[data-testid="span-item"]']);
+    if (editedJobId) phonePages.push(['editor', `/edit/${encodeURIComponent(editedJobId)}`, '[data-testid="preview-canvas"]']);
+    for (const [name, path, ready] of phonePages) {
+      await phone.goto(`${base}${path}`);
+      await phone.locator(ready).first().waitFor({ timeout: 30_000 });
       const o = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      check(o <= 0, `the review screen fits a 390 px screen (overflow ${o})`);
-      await shot('phone-review', phone);
+      check(o <= 0, `the ${name} screen fits a 390 px screen (overflow ${o})`);
+      await a11yCheck(phone, `${name} (phone)`);
+      await shot(`phone-${name}`, phone);
     }
+    for (const [name, path, ready] of phonePages) {
+      await page.goto(`${base}${path}`);
+      await page.locator(ready).first().waitFor({ timeout: 30_000 });
+      await a11yCheck(page, name);
+    }
+    await keyboardFlows(page, base);
 
     // Client routes load from the server directly (index.html fallback).
     const deep = await fetch(`${base}/jobs/${jobId}`);
@@ -641,6 +646,84 @@ async function editorCheck(page, base, mediaId) {
   await card.waitFor();
   check((await card.getByTestId('clip-versions').textContent()) === 'v2' && (await card.locator('h4').textContent()) === 'Preview checked',
     'the gallery shows the clip once, as its newest version (v2)');
+  return job.id;
+}
+
+/** Accessibility of what the page shows: every control has a name a screen reader can say,
+ *  and text has at least WCAG AA contrast against what is behind it (4.5:1, or 3:1 when large). */
+async function a11yCheck(page, what) {
+  const r = await page.evaluate(() => {
+    const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const nameOf = (el) => {
+      const by = el.getAttribute('aria-labelledby');
+      if (by) return by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
+      const al = el.getAttribute('aria-label');
+      if (al) return al.trim();
+      if (el.labels && el.labels.length) return [...el.labels].map((l) => l.textContent).join(' ').trim();
+      const t = el.textContent?.trim();
+      if (t) return t;
+      return (el.getAttribute('title') ?? '').trim();
+    };
+    const unnamed = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=slider], canvas[role=img]')]
+      .filter(visible).filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
+    const rgba = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const behind = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c.length === 4 ? c[3] > 0.5 : c.length === 3) return c.slice(0, 3);
+      }
+      return [17, 20, 27];
+    };
+    const poor = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (!visible(el) || el.closest(':disabled, [aria-disabled="true"], video, canvas, svg')) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const st = getComputedStyle(el);
+      const fg = rgba(st.color);
+      const bg = behind(el);
+      const a = fg.length === 4 ? fg[3] : 1;
+      const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a));
+      const L1 = lum(mixed), L2 = lum(bg);
+      const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+      const px = parseFloat(st.fontSize);
+      const large = px >= 24 || (px >= 18.66 && Number(st.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) poor.push(`${ratio.toFixed(2)}:1 "${el.textContent.trim().slice(0, 30)}" (${st.color} on rgb(${bg.join(',')}))`);
+    }
+    return { unnamed, poor };
+  });
+  check(r.unnamed.length === 0, `${what}: every control has a name for screen readers${r.unnamed.length ? `; not: ${r.unnamed.join(' | ')}` : ''}`);
+  check(r.poor.length === 0, `${what}: text contrast is at least 4.5:1 (3:1 large)${r.poor.length ? `; not: ${r.poor.slice(0, 6).join(' | ')}` : ''}`);
+}
+
+/** Actions by keyboard alone: the autoclip dialog opens from its button, keeps the focus inside,
+ *  closes on Escape and gives the focus back; a clip plays from the gallery with Enter. */
+async function keyboardFlows(page, base) {
+  await page.goto(`${base}/`);
+  const open = page.getByRole('button', { name: 'Autoclip…' }).first();
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('autoclip-dialog').waitFor();
+  const inside = async () => page.evaluate(() => !!document.activeElement?.closest('[data-testid="autoclip-dialog"]'));
+  check(await inside(), 'Enter on "Autoclip…" opens the dialog with the focus in it');
+  for (let i = 0; i < 25; i++) await page.keyboard.press('Tab');
+  check(await inside(), 'Tab keeps the focus inside the dialog');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('autoclip-dialog').waitFor({ state: 'detached' });
+  check(await page.evaluate(() => document.activeElement?.textContent === 'Autoclip…'), 'Escape closes it and the focus goes back to its button');
+  await page.goto(`${base}/clips`);
+  const play = page.getByTestId('clip-play').first();
+  await play.focus();
+  await page.keyboard.press('Enter');
+  const v = page.locator('[data-testid="clip-card"] video').first();
+  await v.waitFor();
+  await page.waitForFunction(() => { const x = document.querySelector('[data-testid="clip-card"] video'); return x && x.currentTime > 0.2; }, null,
+    { timeout: 15_000 });
+  check(true, 'Enter on a clip\'s poster plays it in place');
 }
 
 /** The gallery: the clip has a poster that is a picture, its title; the zip of its group holds
