@@ -43,6 +43,17 @@ expect_exit 1 models publish v1
 grep -q "no recorded comparison" "$work/err" || fail "publish gate message"
 cmp -s "$M/registry.json" "$work/before.json" 2>/dev/null || [ ! -e "$M/registry.json" ] || fail "refusals wrote the registry"
 
+echo "== the shipped models are never changed in place"
+shipped=$(cd "$(dirname "$bin")/share/clipforge/models" && pwd -P)
+ls "$shipped" >"$work/shipped.before"
+for change in "pin v1 --profile generic" "split --profile generic heuristic=0.5 v1=0.5" "publish v1 --force"; do
+  # shellcheck disable=SC2086
+  CLIPFORGE_HIGHLIGHT_MODELS_DIR= expect_exit 2 models $change
+  grep -q "shipped with clipforge, which are read-only: set --models-dir or CLIPFORGE_HIGHLIGHT_MODELS_DIR" \
+    "$work/err" || fail "$change on the shipped models: $(cat "$work/err")"
+done
+ls "$shipped" | cmp -s - "$work/shipped.before" || fail "the shipped models directory changed"
+
 echo "== detection follows the registry"
 ffmpeg -loglevel error -y -f lavfi -i "testsrc2=size=160x90:rate=25" -f lavfi \
   -i "sine=frequency=300:sample_rate=16000" -t 20 -c:v libx264 -preset ultrafast -c:a aac "$work/m.mp4"

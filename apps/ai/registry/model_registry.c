@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
+#include "clipforge/paths.h"
 
 #define STATE_FILE "registry.json"
 #define LOCK_FILE "registry.lock"
@@ -450,17 +452,33 @@ static cf_err write_state(cf_model_registry *r, json_t *event, cf_error *err) {
     return rc;
 }
 
+#define WRITABLE_HINT "set --models-dir or CLIPFORGE_HIGHLIGHT_MODELS_DIR to a writable copy of it"
+
+cf_err cf_model_registry_require_writable(const char *dir, cf_error *err) {
+    char mine[PATH_MAX], shipped[PATH_MAX];
+    if (realpath(dir, mine) && realpath(cf_share_path("models"), shipped) && !strcmp(mine, shipped))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "models directory %s holds the models shipped with clipforge, which are read-only: "
+                            WRITABLE_HINT " (cp -r %s DIR)", dir, dir);
+    return CF_OK;
+}
+
 /* Runs fn on a fresh copy of the registry while holding registry.lock; writes when it passes. */
 static cf_err change(const char *dir, const char *kind, const char *action, change_fn fn, void *arg,
                      cf_error *err) {
     if (!cf_model_kind_find(kind))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown kind of model '%s'", kind);
+    cf_err rc = cf_model_registry_require_writable(dir, err);
+    if (rc) return rc;
     char *lock = cf_path_join(dir, LOCK_FILE);
     int fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
     free(lock);
+    if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "models directory %s is not writable (%s): " WRITABLE_HINT,
+                            dir, strerror(errno));
     if (fd < 0) return cf_error_set(err, CF_ERR_IO, "models directory %s: cannot lock: %s", dir, strerror(errno));
     cf_model_registry *r = NULL;
-    cf_err rc = flock(fd, LOCK_EX) == 0 ? CF_OK : cf_error_set(err, CF_ERR_IO, "lock: %s", strerror(errno));
+    rc = flock(fd, LOCK_EX) == 0 ? CF_OK : cf_error_set(err, CF_ERR_IO, "lock: %s", strerror(errno));
     if (!rc) rc = cf_model_registry_open(dir, &r, err);
     json_t *event = json_pack("{s:s, s:s}", "action", action, "kind", kind);
     if (!rc) rc = fn(r, json_object_get(json_object_get(r->state, "kinds"), kind), arg, event, err);

@@ -102,6 +102,12 @@ json_t *cf_model_metadata(const cf_model_entry *e);
 
 /* ---- Changes (each locks, re-reads, validates, writes, appends to history) ---------------- */
 
+/* CF_ERR_INVALID_ARGUMENT, saying what to do, when dir holds the models shipped with clipforge
+ * (the share directory's: installed read-only; in a build tree, the source tree's). They are
+ * never changed in place, even by a user who could write there: changes and trained versions go
+ * to a registry of the deployment's own (a copy). Every change checks it; so does training. */
+cf_err cf_model_registry_require_writable(const char *dir, cf_error *err);
+
 /* Makes version the default of kind for each profile in profiles (n of them; "*" = all). */
 cf_err cf_model_registry_set_default(const char *dir, const char *kind, const char *version,
                                      const char *const *profiles, size_t n, const char *note,

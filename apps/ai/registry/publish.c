@@ -127,7 +127,8 @@ static cf_err gate(const cf_model_registry *r, const cf_model_entry *e, const cf
 cf_err cf_model_publish(const char *dir, const cf_publish_options *o, json_t **report, cf_error *err) {
     *report = NULL;
     cf_model_registry *r = NULL;
-    cf_err rc = cf_model_registry_open(dir, &r, err);
+    cf_err rc = cf_model_registry_require_writable(dir, err); /* before an evaluation that may take minutes */
+    if (!rc) rc = cf_model_registry_open(dir, &r, err);
     const cf_model_entry *e = rc ? NULL : cf_model_registry_find(r, o->kind, o->version);
     if (!rc && !e) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no %s model version '%s' in %s", o->kind, o->version, dir);
     if (!rc && e->problem)

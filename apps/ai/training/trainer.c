@@ -365,7 +365,8 @@ cf_err cf_train(const cf_train_set *set, const cf_train_options *o, json_t **sum
     char version[CF_MODEL_VERSION_MAX], *file = NULL, *report = NULL;
     if (o->version) snprintf(version, sizeof version, "%s", o->version);
     else next_version(o->out_dir, version, sizeof version);
-    cf_err rc = setup_models(&t, err);
+    cf_err rc = cf_model_registry_require_writable(o->out_dir, err);
+    if (!rc) rc = setup_models(&t, err);
     if (!rc) rc = setup_data(&t, err);
     if (!rc) rc = cross_validate(&t, &cv, err);
     bool *all = calloc(set->n, sizeof *all);
