@@ -15,7 +15,11 @@ through signed URLs, by HTTP ranges), a Redis bus between them. Checks:
      back; the breaker opens (a job now falls back at once without a request), turns half-open
      after the cooldown, and one good trial closes it;
   5. two services behind one URL list: requests are balanced over both, and with one killed,
-     every job is still answered remotely (failover), none falls back.
+     every job is still answered remotely (failover), none falls back;
+  6. warming and announcements: /readyz lists what is loaded, POST /v1/warm loads a version
+     (unknown or malformed versions are refused with a problem), a version published with
+     `clipforge models publish` on the shared bus is loaded by the service before its first job,
+     which it then answers; the backend heard ModelLoaded and ModelPublished.
 Usage: remote_contract.py CLIPFORGE SOURCE_DIR
 """
 import json
@@ -290,6 +294,56 @@ def balanced_and_failover(env, planted):
     s3.stop()
 
 
+def warm_and_announcements(env, planted):
+    print("# 6. warming, readiness, models announced over the bus")
+    models = os.path.join(WORK, "models")
+    shutil.copytree(os.path.join(SRC, "apps/ai/models"), models)
+    shutil.copy(os.path.join(models, "highlight-v1.json"), os.path.join(models, "highlight-v7.json"))
+    env = dict(env, CLIPFORGE_HIGHLIGHT_MODELS_DIR=models)
+    port = free_port()
+    b = backend("b3", dict(env, CLIPFORGE_AI_URL="http://127.0.0.1:%d" % port))
+    s = Proc("s4", ["ai", "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", os.path.join(WORK, "s4")],
+             env, port)
+    st, ready = http("GET", s.base + "/readyz")
+    check("/readyz: ready, nothing assigned so nothing loaded", st == 200 and ready.get("status") == "ready" and
+          ready.get("loaded") == {}, (st, ready))
+    st, w = http("POST", s.base + "/v1/warm", {"model_version": "v1"})
+    check("POST /v1/warm loads v1 in the learned engine", st == 200 and w.get("engine") == "learned", (st, w))
+    st, ready = http("GET", s.base + "/readyz")
+    check("/readyz lists it", ready.get("loaded") == {"v1": "learned"}, ready)
+    st, p = http("POST", s.base + "/v1/warm", {"model_version": "v9"})
+    check("an unknown version is refused (404 problem)", st == 404 and p.get("type", "").endswith("not-found"), (st, p))
+    st, p = http("POST", s.base + "/v1/warm", {"model_version": 3})
+    check("a malformed one too (400 problem)", st == 400 and p.get("type", "").endswith("validation"), (st, p))
+    pub = subprocess.run([BIN, "models", "publish", "v7", "--force", "--profile", "sports", "--models-dir", models],
+                         env=dict(os.environ, **env), capture_output=True, text=True)
+    check("models publish v7 --force", pub.returncode == 0, pub.stderr)
+    loaded = {}
+    for _ in range(100):
+        loaded = {m["version"]: m["loaded"] for m in http("GET", s.base + "/v1/models")[1]["models"]}
+        if loaded.get("v7"):
+            break
+        time.sleep(0.1)
+    check("the service heard ModelPublished and loaded v7 before any traffic", loaded.get("v7") is True, loaded)
+    mid = upload(b, planted)
+    r = wait_job(b, submit(b, mid)).get("result", {})
+    check("the next sports job is answered remotely by v7", r.get("engine") == "remote" and
+          r.get("model_version") == "v7", (r.get("engine"), r.get("model_version"), r.get("fallback_reason")))
+    mb = {}
+    for _ in range(50):
+        mb = metrics(b)
+        if mb.get('clipforge_ai_model_events_total{type="ModelPublished"}', 0) >= 1 and \
+                mb.get('clipforge_ai_model_events_total{type="ModelLoaded"}', 0) >= 2:
+            break
+        time.sleep(0.1)
+    check("the backend heard ModelLoaded (v1, v7) and ModelPublished",
+          mb.get('clipforge_ai_model_events_total{type="ModelPublished"}', 0) >= 1 and
+          mb.get('clipforge_ai_model_events_total{type="ModelLoaded"}', 0) >= 2,
+          {k: v for k, v in mb.items() if "model_events" in k})
+    b.stop()
+    s.stop()
+
+
 def main():
     redis, bus = start_redis()
     try:
@@ -315,6 +369,7 @@ def main():
         s.stop()
         b.stop()
         balanced_and_failover(env, planted)
+        warm_and_announcements(env, planted)
     finally:
         for p in PROCS:
             if p.p.poll() is None:
