@@ -69,7 +69,8 @@ hash=$(sha256sum "$work/m.mp4" | cut -d' ' -f1)
 models pin v1 --media "sha256:$hash" >/dev/null
 [ "$(detect)" = "('learned', 'v1')" ] || fail "media pin (content hash) not followed"
 models pin --clear --media "sha256:$hash" >/dev/null
-models split --profile generic heuristic=0.5 v1=0.5 >/dev/null
+[ "$(models split --profile generic heuristic=0.5 v1=0.5 --json | jq_py 'j["assignment"]["splits"]')" = \
+  "{'generic': {'heuristic': 0.5, 'v1': 0.5}}" ] || fail "split --json: the assignment after the change"
 want=$(python3 - "$hash" <<'PY'
 import sys
 h = 0xcbf29ce484222325

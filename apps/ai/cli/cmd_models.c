@@ -199,6 +199,16 @@ static int parse_arms(const models_args *a, char versions[][CF_MODEL_VERSION_MAX
     return -1;
 }
 
+/* What pin and split print with --json: the kind's assignment after the change. */
+static int print_assignment(const models_args *a, const char *dir, cf_error *err) {
+    cf_model_registry *r = NULL;
+    if (cf_model_registry_open(dir, &r, err)) return cf_cli_fail("models", err);
+    int code = print_json(json_pack("{s:s, s:s, s:O}", "models_dir", r->dir, "kind", a->kind, "assignment",
+                                    cf_model_registry_assignment(r, a->kind)));
+    cf_model_registry_free(r);
+    return code;
+}
+
 static int do_split(const models_args *a, const char *dir, cf_error *err) {
     if (a->n_profiles != 1) return cf_cli_usage_error("models", "split needs exactly one --profile");
     if (a->clear == (a->n_arms > 0))
@@ -210,7 +220,8 @@ static int do_split(const models_args *a, const char *dir, cf_error *err) {
     if (code >= 0) return code;
     if (cf_model_registry_split(dir, a->kind, a->profiles[0], names, shares, a->n_arms, err))
         return cf_cli_fail("models", err);
-    if (!a->json) printf("%s split of %s: %s\n", a->kind, a->profiles[0], a->n_arms ? "set" : "removed");
+    if (a->json) return print_assignment(a, dir, err);
+    printf("%s split of %s: %s\n", a->kind, a->profiles[0], a->n_arms ? "set" : "removed");
     return 0;
 }
 
@@ -223,8 +234,8 @@ static int do_pin(const models_args *a, const char *dir, cf_error *err) {
     snprintf(scope, sizeof scope, "%s:%s", a->media ? "media" : "profile",
              a->media ? a->media : a->profiles[0]);
     if (cf_model_registry_pin(dir, a->kind, scope, a->version, err)) return cf_cli_fail("models", err);
-    if (!a->json) printf("%s %s: %s%s\n", a->kind, scope, a->version ? "pinned to " : "unpinned",
-                         a->version ? a->version : "");
+    if (a->json) return print_assignment(a, dir, err);
+    printf("%s %s: %s%s\n", a->kind, scope, a->version ? "pinned to " : "unpinned", a->version ? a->version : "");
     return 0;
 }
 
