@@ -19,7 +19,9 @@ through signed URLs, by HTTP ranges), a Redis bus between them. Checks:
   6. warming and announcements: /readyz lists what is loaded, POST /v1/warm loads a version
      (unknown or malformed versions are refused with a problem), a version published with
      `clipforge models publish` on the shared bus is loaded by the service before its first job,
-     which it then answers; the backend heard ModelLoaded and ModelPublished.
+     which it then answers; the backend heard ModelLoaded and ModelPublished;
+  7. an A/B split: each job runs the arm the stable hash of its media id picks, recorded in its
+     result, on the service and in the local fallback alike.
 Usage: remote_contract.py CLIPFORGE SOURCE_DIR
 """
 import json
@@ -340,8 +342,43 @@ def warm_and_announcements(env, planted):
           mb.get('clipforge_ai_model_events_total{type="ModelPublished"}', 0) >= 1 and
           mb.get('clipforge_ai_model_events_total{type="ModelLoaded"}', 0) >= 2,
           {k: v for k, v in mb.items() if "model_events" in k})
+    ab_split(b, s, models, env, planted)
     b.stop()
-    s.stop()
+
+
+def split_point(key):
+    """The registry's stable split point of a media key (FNV-1a 64, folded), in [0, 1)."""
+    h = 0xcbf29ce484222325
+    for c in key.encode():
+        h = ((h ^ c) * 0x100000001b3) & (2**64 - 1)
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & (2**64 - 1)
+    h ^= h >> 33
+    return (h >> 11) / 2**53
+
+
+def ab_split(b, s, models, env, planted):
+    print("# 7. an A/B split: the arm by a stable hash of the media id, remote and local alike")
+    split = subprocess.run([BIN, "models", "split", "--profile", "sports", "heuristic=0.5", "v7=0.5", "--models-dir",
+                            models], env=dict(os.environ, **env), capture_output=True, text=True)
+    check("models split --profile sports heuristic=0.5 v7=0.5", split.returncode == 0, split.stderr)
+
+    def arm(mid):
+        return "heuristic" if split_point(mid) < 0.5 else "v7"
+
+    def got(r):
+        v = r.get("model_version", "")
+        return "heuristic" if v.startswith("heuristic-") else v
+
+    media = [upload(b, planted) for _ in range(3)]
+    results = [wait_job(b, submit(b, m)).get("result", {}) for m in media]
+    check("every job answered remotely on the arm of its media id (%s)" % [arm(m) for m in media],
+          all(r.get("engine") == "remote" and got(r) == arm(m) for m, r in zip(media, results)),
+          [(arm(m), r.get("engine"), r.get("model_version")) for m, r in zip(media, results)])
+    s.kill()
+    r = wait_job(b, submit(b, media[0])).get("result", {})
+    check("with the service gone, the local fallback runs the same arm", "fallback_reason" in r and
+          r.get("engine") != "remote" and got(r) == arm(media[0]), (arm(media[0]), r.get("engine"), r.get("model_version")))
 
 
 def main():
