@@ -2,7 +2,8 @@
 # Pictures of uploaded media: GET /v1/media/{id}/waveform (peaks where the sound is, computed
 # once and kept), /filmstrip (a JPEG sprite sheet of frames spread over the video, upright,
 # tiles that are not black) and /poster (a frame that is not black, even when the video opens
-# on black); problems for media without audio or video; deleting the media deletes them.
+# on black); problems for media without audio or video; /camera-path (the smart-crop path the
+# render follows over a span: it follows a moving box); deleting the media deletes them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -85,13 +86,35 @@ diff_r=$(ffmpeg -loglevel error -i "$WORK/poster-r.jpg" -i "$WORK/ref-r.png" \
 check "poster of a turned video: turned the way ffmpeg turns it (mean luma difference $diff_r)" gt 8 "$diff_r"
 req GET "/v1/media/$audio/poster"; expect_problem 422 unsupported
 
+echo "# camera path"
+# 4 s: a white box crossing a black frame from left to right
+ffmpeg -loglevel error -y -f lavfi -i "color=black:s=320x240:r=25:d=4" -f lavfi -i "color=white:s=40x40:r=25:d=4" \
+  -filter_complex "[0][1]overlay=x='20+t*60':y=100" -c:v libx264 -preset ultrafast -pix_fmt yuv420p "$WORK/box.mp4"
+box=$(upload "$WORK/box.mp4")
+req GET "/v1/media/$box/camera-path?start_ms=500&end_ms=3500&width=360&height=640"
+check "camera path: 200 JSON ($STATUS $CTYPE)" test "$STATUS $CTYPE" = "200 application/json"
+check "camera path: a 9:16 crop of the 320x240 source" test "$(jget 'j["source"]["width"], j["source"]["height"], j["crop"]["width"], j["crop"]["height"]')" = "(320, 240, 134, 240)"
+check "camera path: a sample per frame of the span, times from the span's start" test "$(jget '70 <= len(j["samples"]) <= 76 and j["samples"][0]["t_ms"] < 40 and all(a["t_ms"] < b["t_ms"] for a, b in zip(j["samples"], j["samples"][1:]))')" = True
+check "camera path: the crop stays in the frame" test "$(jget 'all(0 <= s["x"] <= 320 - 134 and s["y"] == 0 for s in j["samples"])')" = True
+check "camera path: the crop follows the box to the right ($(jget 'j["samples"][0]["x"], j["samples"][-1]["x"]'))" \
+  test "$(jget 'j["samples"][-1]["x"] - j["samples"][0]["x"] > 60')" = True
+cp "$WORK/body" "$WORK/camera1.json"
+check "camera path: kept in storage" test -s "$OBJ/previews/$box/camera-500-3500-360x640.json"
+req GET "/v1/media/$box/camera-path?start_ms=500&end_ms=3500&width=360&height=640"
+check "camera path: the second answer is the kept one" cmp -s "$WORK/body" "$WORK/camera1.json"
+req GET "/v1/media/$box/camera-path?start_ms=500&end_ms=400&width=360&height=640"; expect_problem 400 validation
+req GET "/v1/media/$box/camera-path?start_ms=0&end_ms=1000"; expect_problem 400 validation
+req GET "/v1/media/$audio/camera-path?start_ms=0&end_ms=1000&width=360&height=640"; expect_problem 422 invalid-media
+
 echo "# delete"
+req DELETE "/v1/media/$box"
+check "delete: the camera paths go with the media" test -z "$(ls "$OBJ/previews/$box" 2>/dev/null)"
 req DELETE "/v1/media/$av"
 check "delete: 204" test "$STATUS" = 204
 check "delete: the pictures go with the media" test ! -e "$OBJ/previews/$av/poster.jpg" -a ! -e "$OBJ/previews/$av/waveform.json" -a ! -e "$OBJ/previews/$av/filmstrip.jpg"
 req GET "/v1/media/$av/poster"; expect_problem 404 not-found
 
 req GET /openapi.json
-check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster"])')" = True
+check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster", "/v1/media/{id}/camera-path"])')" = True
 stop_server
 finish

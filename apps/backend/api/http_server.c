@@ -44,6 +44,8 @@ static const cf_route routes[] = {
      "Frames on one JPEG sprite sheet (computed once, kept)"},
     {"GET", "/v1/media/{}/poster", CF_BODY_NONE, cf_api_media_poster, NULL, NULL,
      "A poster frame, JPEG (computed once, kept)"},
+    {"GET", "/v1/media/{}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
+     "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews"},
     {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job"},
     {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs"},
     {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job"},

@@ -2,6 +2,9 @@
  *   GET /v1/media/{id}/waveform   audio peaks (MediaWaveform JSON)
  *   GET /v1/media/{id}/filmstrip  frames on one JPEG sprite sheet (MediaFilmstrip JSON + signed url)
  *   GET /v1/media/{id}/poster     a frame that is not black (image/jpeg)
+ *   GET /v1/media/{id}/camera-path?start_ms=&end_ms=&width=&height=
+ *        the smart-crop camera path the render follows over a span on a canvas of that size
+ *        (SmartCropPath JSON), for the browser's preview (kept per span and aspect)
  * Each is computed once, on first request, by libcfclip (cf_waveform_compute,
  * cf_filmstrip_compute, cf_poster_compute), and kept in storage under previews/<id>/; later
  * requests read it back. Requests for a picture being computed wait for it instead of computing
@@ -14,11 +17,26 @@
 
 #include "api/api.h"
 #include "clipforge/media_pictures.h"
+#include "clipforge/render.h"
 
 #define MAX_CACHED_JSON (4 * 1024 * 1024)
 #define MAX_FLIGHTS 64
+/* The longest span a camera path is analysed for: a clip, not a film. */
+#define MAX_CAMERA_SPAN_MS (5 * 60 * 1000)
 
-typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER } picture_kind;
+typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER, PIC_CAMERA_PATH } picture_kind;
+
+/* A picture to make: its kind, the object whose presence says it is ready, and for a camera
+ * path the span and the canvas's aspect. */
+typedef struct picture {
+    picture_kind kind;
+    char key[160];
+    long long start_ms, end_ms;
+    double aspect;
+} picture;
+
+/* Camera paths are kept as previews/<id>/<CAMERA_PREFIX><start>-<end>-<w>x<h>.json. */
+#define CAMERA_PREFIX "camera-"
 
 /* The object whose presence says the picture is ready (the filmstrip's sheet is stored first). */
 static const char *const READY_NAME[] = {"waveform.json", "filmstrip.json", "poster.jpg"};
@@ -32,7 +50,7 @@ static void picture_key(const char *media_id, const char *name, char *key, size_
 /* Keys being computed now, shared by every request thread: flights_lock guards both. */
 static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t flights_done = PTHREAD_COND_INITIALIZER;
-static char flights[MAX_FLIGHTS][96];
+static char flights[MAX_FLIGHTS][sizeof ((picture *)0)->key];
 
 static int flight_find(const char *key) {
     for (int i = 0; i < MAX_FLIGHTS; i++)
@@ -115,6 +133,12 @@ static cf_err compute_poster(cf_app *app, const char *id, const char *path, cf_e
     return rc;
 }
 
+static cf_err compute_camera_path(cf_app *app, const picture *p, const char *path, cf_error *err) {
+    json_t *doc = NULL;
+    cf_err rc = cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
+    return rc ? rc : store_json(app, p->key, doc, err);
+}
+
 /* Messages of the pipelines name the file; a client is told the media instead. */
 static void scrub_path(cf_error *err, const char *path, const char *media_id) {
     char *at = strstr(err->msg, path);
@@ -124,39 +148,39 @@ static void scrub_path(cf_error *err, const char *path, const char *media_id) {
     snprintf(at, sizeof err->msg - (size_t)(at - err->msg), "media %s%s", media_id, rest);
 }
 
-/* Makes sure the picture of media m exists in storage, computing it when it does not. A
+/* Makes sure the picture p of media m exists in storage, computing it when it does not. A
  * request that waited for another's flight which failed computes it again, to say why. */
-static cf_err ensure(cf_app *app, const cf_media_record *m, picture_kind kind, cf_error *err) {
-    char key[128];
-    picture_key(m->id, READY_NAME[kind], key, sizeof key);
+static cf_err ensure(cf_app *app, const cf_media_record *m, const picture *p, cf_error *err) {
     cf_storage_info st;
-    while (!flight_begin(key))
-        if (cf_storage_stat(app->storage, key, &st, err) == CF_OK) return CF_OK;
+    while (!flight_begin(p->key))
+        if (cf_storage_stat(app->storage, p->key, &st, err) == CF_OK) return CF_OK;
     char *path = NULL;
     cf_err rc = CF_OK;
-    if (cf_storage_stat(app->storage, key, &st, err) != CF_OK) {
+    if (cf_storage_stat(app->storage, p->key, &st, err) != CF_OK) {
         rc = cf_storage_local_path(app->storage, m->key, &path, err);
-        if (!rc && kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
-        if (!rc && kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
-        if (!rc && kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
+        if (!rc && p->kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
+        if (!rc && p->kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
+        if (!rc && p->kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
+        if (!rc && p->kind == PIC_CAMERA_PATH) rc = compute_camera_path(app, p, path, err);
     }
     if (rc && path) scrub_path(err, path, m->id);
     free(path);
-    flight_end(key);
+    flight_end(p->key);
     return rc;
 }
 
 /* ---- handlers ---------------------------------------------------------------------------- */
 
-/* The media of the request, and its picture ready in storage; answers the problem otherwise
- * (false). */
-static bool prepare(cf_http_request *req, picture_kind kind, cf_media_record *m, enum MHD_Result *answer) {
+/* The media of the request, and its picture p ready in storage (p->key filled in for the
+ * kinds of one picture a media); answers the problem otherwise (false). */
+static bool prepare(cf_http_request *req, picture *p, cf_media_record *m, enum MHD_Result *answer) {
     cf_error err;
     if (cf_store_media_get(req->app->store, req->path_param, m, &err)) {
         *answer = cf_http_reply_error(req, &err);
         return false;
     }
-    if (ensure(req->app, m, kind, &err)) {
+    if (p->kind != PIC_CAMERA_PATH) picture_key(m->id, READY_NAME[p->kind], p->key, sizeof p->key);
+    if (ensure(req->app, m, p, &err)) {
         cf_media_record_free(m);
         /* a picture the media cannot have (no audio, no video) is the media's trait, not a fault */
         *answer = cf_http_reply_error(req, &err);
@@ -197,7 +221,8 @@ static enum MHD_Result reply_cached_json(cf_http_request *req, const char *key, 
 enum MHD_Result cf_api_media_waveform(cf_http_request *req) {
     cf_media_record m;
     enum MHD_Result answer;
-    if (!prepare(req, PIC_WAVEFORM, &m, &answer)) return answer;
+    picture p = {.kind = PIC_WAVEFORM};
+    if (!prepare(req, &p, &m, &answer)) return answer;
     char key[128];
     picture_key(m.id, "waveform.json", key, sizeof key);
     cf_media_record_free(&m);
@@ -207,7 +232,8 @@ enum MHD_Result cf_api_media_waveform(cf_http_request *req) {
 enum MHD_Result cf_api_media_filmstrip(cf_http_request *req) {
     cf_media_record m;
     enum MHD_Result answer;
-    if (!prepare(req, PIC_FILMSTRIP, &m, &answer)) return answer;
+    picture p = {.kind = PIC_FILMSTRIP};
+    if (!prepare(req, &p, &m, &answer)) return answer;
     char key[128], sheet[128];
     picture_key(m.id, "filmstrip.json", key, sizeof key);
     picture_key(m.id, "filmstrip.jpg", sheet, sizeof sheet);
@@ -218,7 +244,8 @@ enum MHD_Result cf_api_media_filmstrip(cf_http_request *req) {
 enum MHD_Result cf_api_media_poster(cf_http_request *req) {
     cf_media_record m;
     enum MHD_Result answer;
-    if (!prepare(req, PIC_POSTER, &m, &answer)) return answer;
+    picture p = {.kind = PIC_POSTER};
+    if (!prepare(req, &p, &m, &answer)) return answer;
     char key[128];
     picture_key(m.id, "poster.jpg", key, sizeof key);
     cf_media_record_free(&m);
@@ -237,6 +264,48 @@ enum MHD_Result cf_api_media_poster(cf_http_request *req) {
     return cf_http_reply(req, 200, r);
 }
 
+static bool query_int(cf_http_request *req, const char *name, long long lo, long long hi, long long *out) {
+    const char *s = cf_http_query(req, name);
+    char *end = NULL;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || end == s || *end || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+enum MHD_Result cf_api_media_camera_path(cf_http_request *req) {
+    long long w, h;
+    picture p = {.kind = PIC_CAMERA_PATH};
+    if (!query_int(req, "start_ms", 0, INT64_MAX / 2, &p.start_ms) || !query_int(req, "end_ms", 1, INT64_MAX / 2, &p.end_ms))
+        return cf_http_reply_problem(req, "validation", "start_ms and end_ms: the span, integer milliseconds");
+    if (p.end_ms <= p.start_ms || p.end_ms - p.start_ms > MAX_CAMERA_SPAN_MS)
+        return cf_http_reply_problem(req, "validation", "end_ms: after start_ms, at most 300000 ms after it");
+    if (!query_int(req, "width", 2, 16384, &w) || !query_int(req, "height", 2, 16384, &h))
+        return cf_http_reply_problem(req, "validation", "width and height: the canvas, integer pixels in 2..16384");
+    p.aspect = (double)w / (double)h;
+    char name[96];
+    snprintf(name, sizeof name, CAMERA_PREFIX "%lld-%lld-%lldx%lld.json", p.start_ms, p.end_ms, w, h);
+    picture_key(req->path_param, name, p.key, sizeof p.key);
+    cf_media_record m;
+    enum MHD_Result answer;
+    if (!prepare(req, &p, &m, &answer)) return answer;
+    cf_media_record_free(&m);
+    return reply_cached_json(req, p.key, NULL);
+}
+
+/* Keys under a prefix, gathered before any is removed (not every store lists what changes). */
+typedef struct key_list {
+    char keys[64][sizeof ((picture *)0)->key];
+    size_t n;
+} key_list;
+
+static bool gather_key(void *user, const char *key, const cf_storage_info *st) {
+    (void)st;
+    key_list *l = user;
+    if (l->n < sizeof l->keys / sizeof l->keys[0]) snprintf(l->keys[l->n++], sizeof l->keys[0], "%s", key);
+    return l->n < sizeof l->keys / sizeof l->keys[0];
+}
+
 void cf_media_pictures_remove(cf_app *app, const char *media_id) {
     static const char *const names[] = {"waveform.json", "filmstrip.json", "filmstrip.jpg", "poster.jpg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -245,4 +314,14 @@ void cf_media_pictures_remove(cf_app *app, const char *media_id) {
         picture_key(media_id, names[i], key, sizeof key);
         cf_storage_remove(app->storage, key, &err); /* absent is fine */
     }
+    char prefix[128];
+    picture_key(media_id, CAMERA_PREFIX, prefix, sizeof prefix);
+    key_list *l = malloc(sizeof *l);
+    for (int round = 0, more = l != NULL; more && round < 100; round++) { /* 6400 paths at most */
+        cf_error err;
+        l->n = 0;
+        more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK && l->n == sizeof l->keys / sizeof l->keys[0];
+        for (size_t i = 0; i < l->n; i++) cf_storage_remove(app->storage, l->keys[i], &err);
+    }
+    free(l);
 }

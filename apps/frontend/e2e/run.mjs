@@ -206,7 +206,7 @@ async function main() {
       check(n >= 1 && n === detected.highlights.length, `${n} highlight spans shown for review`);
       check((await page.getAttribute('[data-testid="waveform"]', 'data-curve')) === (detected.score_curve ? 'detector' : 'spans'),
         `the score curve is ${detected.score_curve ? "the detector's own" : 'drawn from the spans'}`);
-      await reviewPicturesCheck(page);
+      await reviewPicturesCheck(page, detected.audio_events);
       await page.waitForFunction(() => document.querySelector('[data-testid="review-video"]')?.readyState >= 1);
       const moved = await keyboardCheck(page, n);
       await page.waitForFunction(() => document.querySelector('[data-testid="span-item"]')?.getAttribute('data-verdict') === 'accept');
@@ -309,6 +309,7 @@ async function main() {
     // 4c. The clip editor: the instant preview against the server's render of the same
     // timeline, then an edit rendered as a new version and saved as a label.
     if (kinds.includes('render')) editedJobId = await editorCheck(page, base, mediaId);
+    if (kinds.includes('render')) await layoutsCheck(page, base, mediaId);
 
     // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
     await page.reload();
@@ -512,9 +513,16 @@ async function autoclipCheck(page, base, mediaId) {
   check(await low.count() >= 1 && (await low.first().textContent()).includes('threshold'),
     `the short without a clear moment is marked low-confidence, with why ("${await low.first().textContent()}")`);
   check((await group.getByTestId('clip-reasons').count()) === 3, 'each short lists the reasons it was picked');
-  const zip = Buffer.from(await (await fetch(new URL(await group.getByTestId('group-zip').getAttribute('href'), base))).arrayBuffer());
-  const entries = zip.toString('latin1').split('PK\x01\x02').length - 1;
+  const zipEntries = async (link) => {
+    const zip = Buffer.from(await (await fetch(new URL(await link.getAttribute('href'), base))).arrayBuffer());
+    return zip.toString('latin1').split('PK\x01\x02').length - 1;
+  };
+  const entries = await zipEntries(group.getByTestId('group-zip'));
   check(entries === 3, `the run's zip holds its ${entries} videos`);
+  const everything = page.getByTestId('gallery-zip');
+  const inAll = await zipEntries(everything);
+  check((await everything.textContent()) === `Download all ${all.length} (zip)` && inAll === all.length,
+    `"Download all ${all.length} (zip)" serves one zip of every clip in the gallery (${inAll} videos)`);
   await shotOf(page, 'gallery-autoclip');
 }
 
@@ -525,8 +533,11 @@ const PREVIEW_MEAN_DIFF_BOUND = 8;
 const PREVIEW_TIMES_MS = [600, 2000, 4000];
 
 /** The preview's frame at t against the server's output at t: mean |difference| per channel
- *  (0..255), the share of pixels differing by more than 48, and both frames as PNG data URLs. */
-async function compareAt(page, videoUrl, t) {
+ *  (0..255), the share of pixels differing by more than 48, both frames as PNG data URLs, and
+ *  in each frame where the caption highlight colour is (hl: pixel count and mean x of the
+ *  pixels near `highlight` in the caption band of the 9:16 templates, rows 72-85 % down, below
+ *  the video). */
+async function compareAt(page, videoUrl, t, highlight = [255, 204, 0]) {
   const slider = page.getByTestId('preview-time');
   await slider.evaluate((el, v) => {
     const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
@@ -535,7 +546,7 @@ async function compareAt(page, videoUrl, t) {
   }, t);
   await page.waitForFunction((v) => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms') === String(v), t,
     { timeout: 20_000 });
-  return page.evaluate(async ([url, ms]) => {
+  return page.evaluate(async ([url, ms, rgb]) => {
     const preview = document.querySelector('[data-testid="preview-canvas"]');
     const W = preview.width, H = preview.height;
     const v = document.createElement('video');
@@ -566,8 +577,18 @@ async function compareAt(page, videoUrl, t) {
       if (px > 48) far++;
     }
     const n = a.d.length / 4;
-    return { mean: sum / (n * 3), far: far / n, preview: a.c.toDataURL('image/png'), server: b.c.toDataURL('image/png'), W, H };
-  }, [videoUrl, t]);
+    const hl = (d) => {
+      let k = 0, sx = 0;
+      for (let y = Math.round(H * 0.72); y < Math.round(H * 0.85); y++)
+        for (let x = 0; x < W; x++) {
+          const i = (y * W + x) * 4;
+          if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 60) k++, sx += x;
+        }
+      return { n: k, cx: k ? sx / k : NaN };
+    };
+    return { mean: sum / (n * 3), far: far / n, preview: a.c.toDataURL('image/png'), server: b.c.toDataURL('image/png'), W, H,
+      hl: { preview: hl(a.d), server: hl(b.d) } };
+  }, [videoUrl, t, highlight]);
 }
 
 function savePng(name, dataUrl) {
@@ -602,14 +623,22 @@ async function editorCheck(page, base, mediaId) {
     if (mode === '2d') check(backend === '2d', 'the preview falls back to Canvas 2D when asked to');
     else log(`the preview draws with ${backend === 'webgl' ? 'WebGL' : 'Canvas 2D (no WebGL in this browser)'}`);
     figures[backend] ??= [];
+    const hl = {};
     for (const t of PREVIEW_TIMES_MS) {
       const r = await compareAt(page, videoUrl, t);
+      hl[t] = r.hl;
       figures[backend].push({ t_ms: t, mean_abs_diff: Number(r.mean.toFixed(2)), share_over_48: Number(r.far.toFixed(4)) });
       savePng(`preview-${backend}-${t}ms.png`, r.preview);
       if (mode === 'webgl') savePng(`server-${t}ms.png`, r.server);
       check(r.W === 360 && r.H === 640 && r.mean < PREVIEW_MEAN_DIFF_BOUND,
         `preview (${backend}) vs server render at ${t / 1000} s: mean |difference| ${r.mean.toFixed(2)}/255 (bound ${PREVIEW_MEAN_DIFF_BOUND}), ${(r.far * 100).toFixed(2)} % of pixels off by more than 48`);
     }
+    // 0.6 s: "goal" is spoken, 2 s: "cup", the third word of the same line: the highlight moves right
+    const [a, b] = [hl[PREVIEW_TIMES_MS[0]], hl[PREVIEW_TIMES_MS[1]]];
+    check(a.preview.n > 30 && b.preview.n > 30 && b.preview.cx - a.preview.cx > 40 && b.server.cx - a.server.cx > 40 &&
+      Math.abs(a.preview.cx - a.server.cx) < 12 && Math.abs(b.preview.cx - b.server.cx) < 12,
+      `the spoken word is highlighted (${backend}): the highlight moves from "goal" (x ${a.preview.cx.toFixed(0)}, server ${a.server.cx.toFixed(0)}) ` +
+      `to "cup" (x ${b.preview.cx.toFixed(0)}, server ${b.server.cx.toFixed(0)})`);
     if (mode === '2d' && backend === '2d' && figures.webgl === undefined) log('(WebGL was not available: only the 2D backend was compared)');
   }
   writeFileSync(join(artifacts, 'preview-vs-server.json'), JSON.stringify(figures, null, 2));
@@ -647,6 +676,50 @@ async function editorCheck(page, base, mediaId) {
   check((await card.getByTestId('clip-versions').textContent()) === 'v2' && (await card.locator('h4').textContent()) === 'Preview checked',
     'the gallery shows the clip once, as its newest version (v2)');
   return job.id;
+}
+
+/** The preview's other layouts against server renders of the same 3 s: smart crop (following
+ *  the camera path the server computed), split (halves stacked) and fit on a 16:9 canvas. The
+ *  three renders are submitted together; each is compared as it finishes. */
+async function layoutsCheck(page, base, mediaId) {
+  const cases = [['shorts-smartcrop', 'vertical', 360, 640], ['podcast-split', 'vertical', 360, 640], ['landscape-clean', 'horizontal', 640, 360]];
+  const ids = [];
+  for (const [template_id, format, width, height] of cases) {
+    const request = { clip_id: `layout-${template_id}`, template_id, format, source_uri: `media://${mediaId}`, start_ms: 20_000, end_ms: 23_000,
+      width, height, title: 'Layouts' };
+    const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'render', request }) });
+    ids.push((await res.json()).id);
+  }
+  const figures = {};
+  for (const [k, [template_id, , width, height]] of cases.entries()) {
+    const job = await until(async () => {
+      const j = await (await fetch(`${base}/v1/jobs/${ids[k]}`)).json();
+      if (j.status === 'failed') throw new Error(`${template_id} render failed: ${JSON.stringify(j.error)}`);
+      return j.status === 'succeeded' ? j : undefined;
+    }, 120_000, `the ${template_id} render`);
+    const videoUrl = job.result.outputs.find((a) => a.kind === 'video').url;
+    await page.goto(`${base}/edit/${encodeURIComponent(job.id)}`);
+    await page.getByTestId('preview-canvas').waitFor({ timeout: 30_000 });
+    let note = '';
+    if (template_id === 'shorts-smartcrop') {
+      await page.locator('[data-testid="preview-canvas"][data-crop-path="server"]').waitFor({ timeout: 60_000 });
+      const path = await (await fetch(`${base}/v1/media/${mediaId}/camera-path?start_ms=20000&end_ms=23000&width=360&height=640`)).json();
+      const xs = path.samples.map((x) => x.x);
+      note = `; the camera moves over x ${Math.min(...xs)}..${Math.max(...xs)} of ${path.source.width - path.crop.width} (centre ${(path.source.width - path.crop.width) / 2})`;
+    }
+    figures[template_id] = [];
+    // times on both frame grids (25 fps source, 30 fps render) and the time slider's 40 ms steps
+    for (const t of [600, 2600]) {
+      const r = await compareAt(page, videoUrl, t);
+      figures[template_id].push({ t_ms: t, mean_abs_diff: Number(r.mean.toFixed(2)), share_over_48: Number(r.far.toFixed(4)) });
+      savePng(`preview-${template_id}-${t}ms.png`, r.preview);
+      savePng(`server-${template_id}-${t}ms.png`, r.server);
+      check(r.W === width && r.H === height && r.mean < PREVIEW_MEAN_DIFF_BOUND,
+        `${template_id} preview vs server render at ${t / 1000} s: mean |difference| ${r.mean.toFixed(2)}/255 (bound ${PREVIEW_MEAN_DIFF_BOUND})${t === 600 ? note : ''}`);
+    }
+    await shotOf(page, `clip-editor-${template_id}`);
+  }
+  writeFileSync(join(artifacts, 'preview-layouts-vs-server.json'), JSON.stringify(figures, null, 2));
 }
 
 /** Accessibility of what the page shows: every control has a name a screen reader can say,
@@ -752,8 +825,9 @@ async function galleryCheck(page, clipCard, base, jobId, context) {
   await shotOf(page, 'gallery-shared');
 }
 
-/** The review screen's pictures: the server's waveform drawn, the filmstrip under the timeline. */
-async function reviewPicturesCheck(page) {
+/** The review screen's pictures: the server's waveform drawn, the filmstrip under the timeline,
+ *  the audio events band (when the detector heard events). */
+async function reviewPicturesCheck(page, events) {
   await page.waitForSelector('[data-testid="waveform"][data-peaks="ready"]', { timeout: 30_000 });
   const wave = await pixels(page, '[data-testid="waveform"] canvas', [0x8e, 0x9b, 0xb8]);
   check(wave.colour > 0.03, `the waveform is drawn (${(wave.colour * 100).toFixed(1)} % of the canvas in the waveform's colour)`);
@@ -762,6 +836,61 @@ async function reviewPicturesCheck(page) {
   check(n === 20, `the filmstrip under the timeline has ${n} frames`);
   const tile = await pixels(page, '[data-testid="filmstrip-track"] button:nth-child(3)');
   check(tile.mean > 40, `a filmstrip frame under the timeline is a picture (mean luma ${tile.mean.toFixed(1)})`);
+  if (events?.length) {
+    const blocks = page.locator('[data-testid="audio-events"] .events-band-block');
+    check(await blocks.count() === events.length, `the audio events band shows the detector's ${events.length} events`);
+    // the longest event's block, as the screen shows it, is painted in its class's colour
+    const longest = events.reduce((a, b) => (b.end_ms - b.start_ms > a.end_ms - a.start_ms ? b : a));
+    const block = page.locator(`[data-testid="audio-events"] .events-band-block[data-class="${longest.class}"]`).first();
+    // what it should look like: its colour at its opacity over what is behind it
+    const expected = await block.evaluate((el) => {
+      const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+      const own = rgb(getComputedStyle(el).backgroundColor);
+      const op = Number(getComputedStyle(el).opacity);
+      let bg = [17, 20, 27];
+      for (let e = el.parentElement; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c.slice(0, 3); break; }
+      }
+      return own.slice(0, 3).map((v, i) => Math.round(v * op + bg[i] * (1 - op)));
+    });
+    const shown = await screenPixels(page, block, expected, page.locator('[data-testid="audio-events"] .events-band-track'));
+    check(shown.colour > 0.6, `the "${longest.class}" block is painted on screen in its colour (${(shown.colour * 100).toFixed(0)} % of its pixels near rgb(${expected.join(',')}))`);
+    const legend = await page.locator('[data-testid="audio-events"] .events-band-legend li').allTextContents();
+    check(legend.includes(longest.class), `the band's legend names the classes heard (${legend.join(', ')})`);
+  }
+}
+
+/** Pixel statistics (as pixels()) of what the screen shows in an element's box: a screenshot
+ *  of it decoded in the page. */
+async function screenPixels(page, locator, rgb = [0, 0, 0], within) {
+  await locator.scrollIntoViewIfNeeded();
+  let box = await locator.boundingBox();
+  if (within) {
+    // what shows of it inside a box that clips it (overflow: hidden)
+    const o = await within.boundingBox();
+    const x = Math.max(box.x, o.x), y = Math.max(box.y, o.y);
+    box = { x, y, width: Math.min(box.x + box.width, o.x + o.width) - x, height: Math.min(box.y + box.height, o.y + o.height) - y };
+  }
+  const png = await page.screenshot({ clip: box });
+  return page.evaluate(async ([b64, rgb]) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, colour = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      sum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      if (Math.abs(d[i] - rgb[0]) + Math.abs(d[i + 1] - rgb[1]) + Math.abs(d[i + 2] - rgb[2]) < 40) colour++;
+    }
+    const n = d.length / 4;
+    return { mean: sum / n, colour: colour / n, w: c.width, h: c.height };
+  }, [png.toString('base64'), rgb]);
 }
 
 /** The review screen by keyboard alone: Tab reaches the timeline; arrows seek and choose spans;

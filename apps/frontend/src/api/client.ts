@@ -10,6 +10,7 @@ import {
   MediaWaveformSchema,
   ProblemSchema,
   ShareLinkSchema,
+  SmartCropPathSchema,
   TimelineSchema,
   TranscriptSchema,
   TemplateListSchema,
@@ -23,6 +24,7 @@ import {
   type Problem,
   type RenderTemplate,
   type ShareLink,
+  type SmartCropPath,
   type RenderRequestInput,
   type Timeline,
   type Transcript,
@@ -180,6 +182,13 @@ export class ApiClient {
   /** The timeline the server would render for req (a template over a span). */
   compileTimeline(req: RenderRequestInput): Promise<Timeline> {
     return this.request(TimelineSchema, 'POST', '/v1/timelines', req);
+  }
+
+  /** The smart-crop camera path the render follows over [startMs, endMs) of the media on a
+   *  width x height canvas (analysed by the server on each call: seconds for a long span). */
+  getCropPath(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SmartCropPath> {
+    const q = new URLSearchParams({ start_ms: String(startMs), end_ms: String(endMs), width: String(width), height: String(height) });
+    return this.request(SmartCropPathSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/camera-path?${q}`);
   }
 
   /** A transcript file by its signed URL (an autoclip run's transcript_url). */

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Timeline } from '../generated/domain';
 import { formatMs } from '../lib/format';
 import { scenesAt, sceneStarts, type WordLike } from '../lib/preview/compose';
+import type { CropPath } from '../lib/preview/geometry';
 import { PreviewRenderer, type BackendName } from '../lib/preview/renderer';
 
 interface Props {
@@ -14,6 +15,8 @@ interface Props {
   /** Playable URL of each scene's source_uri (media://... -> signed URL). */
   urls: Record<string, string | undefined>;
   words?: WordLike[];
+  /** The smart_crop scenes' camera paths by scene index (the server's), once known. */
+  cropPaths?: (CropPath | undefined)[];
   prefer?: BackendName;
   label?: string;
 }
@@ -39,7 +42,7 @@ function seekTo(v: HTMLVideoElement, s: number): Promise<void> {
   });
 }
 
-export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Preview' }: Props) {
+export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, label = 'Preview' }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const videos = useRef<(HTMLVideoElement | null)[]>([]);
   const renderer = useRef<PreviewRenderer | undefined>(undefined);
@@ -55,6 +58,7 @@ export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Pre
     const c = canvas.current;
     if (!c) return;
     const r = new PreviewRenderer(c, timeline, words, { prefer });
+    r.setCropPaths(cropPaths ?? []);
     renderer.current = r;
     setBackend(r.backend);
     setDuration(r.durationMs);
@@ -66,6 +70,10 @@ export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Pre
   useEffect(() => {
     renderer.current?.setWords(words);
   }, [words]);
+
+  useEffect(() => {
+    renderer.current?.setCropPaths(cropPaths ?? []);
+  }, [cropPaths]);
 
   const source = useCallback((i: number) => {
     const v = videos.current[i];
@@ -87,7 +95,7 @@ export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Pre
 
   useEffect(() => {
     if (!playing) void show(t);
-  }, [t, playing, show, words]);
+  }, [t, playing, show, words, cropPaths]);
 
   // Playing: the first visible scene's video is the clock.
   useEffect(() => {
@@ -150,6 +158,7 @@ export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Pre
     <div className="preview-player" tabIndex={0} onKeyDown={onKey} aria-label={`${label}: Space plays, arrows step`} role="group">
       <canvas ref={canvas} className="preview-canvas" style={{ aspectRatio: `${W} / ${H}`, maxWidth: `min(100%, calc(70vh * ${W / H}))` }} role="img"
         aria-label={`${label} frame at ${formatMs(drawn ?? 0)}`} data-testid="preview-canvas" data-backend={backend}
+        data-crop-path={cropPaths?.some(Boolean) ? 'server' : undefined}
         data-drawn-ms={drawn ?? ''} />
       {timeline.scenes.map((s, i) => (
         <video key={`${i}-${s.source_uri}`} ref={(el) => { videos.current[i] = el; }} src={urls[s.source_uri]} preload="auto"
@@ -163,7 +172,7 @@ export function PreviewPlayer({ timeline, urls, words = [], prefer, label = 'Pre
           aria-valuetext={formatMs(t)} data-testid="preview-time" />
         <span className="muted time">{formatMs(t)} / {formatMs(duration)}</span>
       </div>
-      <small className="muted">Drawn in the browser ({backend === 'webgl' ? 'WebGL' : backend === '2d' ? 'Canvas 2D' : '…'}); the render may differ slightly (fonts, smart crop path).</small>
+      <small className="muted">Drawn in the browser ({backend === 'webgl' ? 'WebGL' : backend === '2d' ? 'Canvas 2D' : '…'}); the render may differ slightly (fonts, scaling; a split scene framed on two faces).</small>
     </div>
   );
 }

@@ -583,6 +583,20 @@ export const EventSchema = z
   });
 export type EventInput = z.input<typeof EventSchema>;
 
+/** A picture's size in pixels. */
+export interface FrameSize {
+  /** integer between 1 and 65536 */
+  width: number;
+  /** integer between 1 and 65536 */
+  height: number;
+}
+export const FrameSizeSchema = z
+  .strictObject({
+    width: z.number().int().min(1).max(65536),
+    height: z.number().int().min(1).max(65536),
+  });
+export type FrameSizeInput = z.input<typeof FrameSizeSchema>;
+
 /** Finds the best moments of a media file. */
 export interface HighlightDetectionRequest {
   /** 1..128 characters */
@@ -1600,6 +1614,55 @@ export const ShareLinkSchema = z
   });
 export type ShareLinkInput = z.input<typeof ShareLinkSchema>;
 
+/** One analysed frame of a smart-crop camera path: from t_ms (after the span's start) the crop's top-left corner is at x, y (source pixels); what the analysis saw there (region of interest, motion, faces, a cut). */
+export interface SmartCropSample {
+  /** integer >= 0 */
+  t_ms: number;
+  /** integer >= 0 */
+  x: number;
+  /** integer >= 0 */
+  y: number;
+  roi_x?: number;
+  roi_y?: number;
+  /** between 0 and 1 */
+  motion?: number;
+  /** integer >= 0 */
+  faces?: number;
+  seen?: boolean;
+  cut?: boolean;
+}
+export const SmartCropSampleSchema = z
+  .strictObject({
+    t_ms: z.number().int().min(0),
+    x: z.number().int().min(0),
+    y: z.number().int().min(0),
+    roi_x: z.number().optional(),
+    roi_y: z.number().optional(),
+    motion: z.number().min(0).max(1).optional(),
+    faces: z.number().int().min(0).optional(),
+    seen: z.boolean().optional(),
+    cut: z.boolean().optional(),
+  });
+export type SmartCropSampleInput = z.input<typeof SmartCropSampleSchema>;
+
+/** Where a smart_crop scene's crop of crop.width x crop.height sits in each frame of a span of a source of source.width x source.height (GET /v1/media/{id}/camera-path): the path the render follows, for previews that frame the shot as the render will. Each sample holds until the next. */
+export interface SmartCropPath {
+  source: FrameSize;
+  crop: FrameSize;
+  /** >= 0 */
+  fps?: number;
+  /** at most 40000 items */
+  samples: SmartCropSample[];
+}
+export const SmartCropPathSchema = z
+  .strictObject({
+    source: FrameSizeSchema,
+    crop: FrameSizeSchema,
+    fps: z.number().min(0).optional(),
+    samples: z.array(SmartCropSampleSchema).max(40000),
+  });
+export type SmartCropPathInput = z.input<typeof SmartCropPathSchema>;
+
 /** The rendering templates the server has, by id, as GET /v1/templates returns them. */
 export interface TemplateList {
   /** at most 1000 items */
@@ -1677,6 +1740,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<ClipProcessingRequest, z.output<typeof ClipProcessingRequestSchema>>>,
   Expect<Same<ClipProcessingResult, z.output<typeof ClipProcessingResultSchema>>>,
   Expect<Same<Event, z.output<typeof EventSchema>>>,
+  Expect<Same<FrameSize, z.output<typeof FrameSizeSchema>>>,
   Expect<Same<HighlightDetectionRequest, z.output<typeof HighlightDetectionRequestSchema>>>,
   Expect<Same<HighlightSpan, z.output<typeof HighlightSpanSchema>>>,
   Expect<Same<ScoreCurve, z.output<typeof ScoreCurveSchema>>>,
@@ -1711,6 +1775,8 @@ export type GeneratedTypesAgree = [
   Expect<Same<RenderTemplate, z.output<typeof RenderTemplateSchema>>>,
   Expect<Same<ShareCreate, z.output<typeof ShareCreateSchema>>>,
   Expect<Same<ShareLink, z.output<typeof ShareLinkSchema>>>,
+  Expect<Same<SmartCropSample, z.output<typeof SmartCropSampleSchema>>>,
+  Expect<Same<SmartCropPath, z.output<typeof SmartCropPathSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
@@ -1747,6 +1813,7 @@ export const schemas = {
   DestinationKind: DestinationKindSchema,
   EventType: EventTypeSchema,
   Event: EventSchema,
+  FrameSize: FrameSizeSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
   HighlightSpan: HighlightSpanSchema,
   ScoreCurve: ScoreCurveSchema,
@@ -1790,6 +1857,8 @@ export const schemas = {
   RenderTemplate: RenderTemplateSchema,
   ShareCreate: ShareCreateSchema,
   ShareLink: ShareLinkSchema,
+  SmartCropSample: SmartCropSampleSchema,
+  SmartCropPath: SmartCropPathSchema,
   TemplateList: TemplateListSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
   TranscriptionResult: TranscriptionResultSchema,

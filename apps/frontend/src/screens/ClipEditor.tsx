@@ -15,6 +15,7 @@ import {
   type Job,
   type Media,
   type RenderFormat,
+  type SmartCropPath,
   type Timeline,
   type TranscriptWord,
 } from '../generated/domain';
@@ -184,6 +185,40 @@ export function ClipEditorScreen({ jobId }: { jobId: string }) {
     };
   }, [client, request?.start_ms, request?.end_ms, request?.title, request?.template_id, request?.format, !!request?.transcript]);
 
+  // The smart_crop scenes' camera paths (the server analyses the span: seconds), so the preview
+  // frames the shot where the render will; centred until they come, or if they cannot.
+  const [cropPaths, setCropPaths] = useState<(SmartCropPath | undefined)[] | undefined>();
+  const [cropNote, setCropNote] = useState<string | undefined>();
+  const cropCache = useRef(new Map<string, Promise<SmartCropPath>>());
+  useEffect(() => {
+    setCropPaths(undefined);
+    setCropNote(undefined);
+    if (!timeline || !timeline.scenes.some((s) => s.layout === 'smart_crop')) return;
+    let live = true;
+    const { width: W, height: H } = timeline.canvas;
+    setCropNote('Finding the smart crop’s camera path…');
+    const failures: string[] = [];
+    Promise.all(timeline.scenes.map((s) => {
+      const id = mediaIdFromUri(s.source_uri);
+      if (s.layout !== 'smart_crop' || !id) return undefined;
+      const key = `${id}:${s.in_ms}:${s.out_ms}:${W}x${H}`;
+      let p = cropCache.current.get(key);
+      if (!p) {
+        p = client.getCropPath(id, s.in_ms, s.out_ms, W, H);
+        p.catch(() => cropCache.current.delete(key));
+        cropCache.current.set(key, p);
+      }
+      return p.catch((e: unknown) => void failures.push(ApiError.describe(e)));
+    })).then((paths) => {
+      if (!live) return;
+      setCropPaths(paths.map((p) => p ?? undefined));
+      setCropNote(failures.length ? `Smart crop shown centred: ${failures[0]}` : undefined);
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, timeline]);
+
   const words = useMemo(() => (edit ? spokenWords(edit.words) : []), [edit]);
 
   if (error) return <ProblemBox problem={error} title="Cannot edit this clip" />;
@@ -228,8 +263,9 @@ export function ClipEditorScreen({ jobId }: { jobId: string }) {
         <div className="editor-preview" data-testid="editor-preview">
           {timeline && data.media.url ? (
             <PreviewPlayer timeline={timeline} urls={{ [data.media.uri]: data.media.url }} words={words} label="Preview of the edit"
-              prefer={query.get('preview') === '2d' ? '2d' : undefined} />
+              cropPaths={cropPaths} prefer={query.get('preview') === '2d' ? '2d' : undefined} />
           ) : <p className="muted">Preparing the preview…</p>}
+          {cropNote ? <p className="muted" role="status" data-testid="crop-note">{cropNote}</p> : null}
           {previewError ? <ProblemBox problem={previewError} title="No preview" /> : null}
         </div>
         <form className="editor-form" onSubmit={(e) => { e.preventDefault(); void render(); }}>

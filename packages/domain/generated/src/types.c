@@ -2223,6 +2223,70 @@ void cf_event_init(cf_event *v) {
     init_event(v);
 }
 
+static cf_err parse_frame_size(const json_t *j, const char *path, cf_frame_size *out, cf_error *err) {
+    static const char *const keys[] = {"width", "height"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+    if (!(out->width >= 1 && out->width <= 65536))
+        return cfd_fail(err, p, "must be between 1 and 65536");
+    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+    if (!(out->height >= 1 && out->height <= 65536))
+        return cfd_fail(err, p, "must be between 1 and 65536");
+    return CF_OK;
+}
+
+static json_t *emit_frame_size(const cf_frame_size *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_frame_size(cf_frame_size *v) {
+    (void)v;
+}
+
+static void init_frame_size(cf_frame_size *v) {
+    (void)v;
+}
+
+cf_err cf_frame_size_from_json(const json_t *j, cf_frame_size *out, cf_error *err) {
+    return cf_frame_size_from_json_at(j, "", out, err);
+}
+
+cf_err cf_frame_size_from_json_at(const json_t *j, const char *path, cf_frame_size *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_frame_size: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_frame_size(j, path ? path : "", out, err);
+    if (rc) cf_frame_size_free(out);
+    return rc;
+}
+
+json_t *cf_frame_size_to_json(const cf_frame_size *v) {
+    return v ? emit_frame_size(v) : NULL;
+}
+
+void cf_frame_size_free(cf_frame_size *v) {
+    if (!v) return;
+    release_frame_size(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_frame_size_init(cf_frame_size *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_frame_size(v);
+}
+
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
     static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "media_id", "media_sha256", "transcript_uri"};
     char p[CFD_PATH_MAX];
@@ -5944,6 +6008,208 @@ void cf_share_link_init(cf_share_link *v) {
     init_share_link(v);
 }
 
+static cf_err parse_smart_crop_sample(const json_t *j, const char *path, cf_smart_crop_sample *out, cf_error *err) {
+    static const char *const keys[] = {"t_ms", "x", "y", "roi_x", "roi_y", "motion", "faces", "seen", "cut"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
+    if ((rc = cfd_member(j, "t_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->t_ms, err))) return rc;
+    if (!(out->t_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "x", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->x, err))) return rc;
+    if (!(out->x >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "y", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->y, err))) return rc;
+    if (!(out->y >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "roi_x", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_roi_x = true;
+        if ((rc = cfd_number(v, p, &out->roi_x, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "roi_y", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_roi_y = true;
+        if ((rc = cfd_number(v, p, &out->roi_y, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "motion", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_motion = true;
+        if ((rc = cfd_number(v, p, &out->motion, err))) return rc;
+        if (!(out->motion >= 0.0 && out->motion <= 1.0))
+            return cfd_fail(err, p, "must be between 0 and 1");
+    }
+    if ((rc = cfd_member(j, "faces", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_faces = true;
+        if ((rc = cfd_int(v, p, &out->faces, err))) return rc;
+        if (!(out->faces >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "seen", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_seen = true;
+        if ((rc = cfd_bool(v, p, &out->seen, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "cut", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_cut = true;
+        if ((rc = cfd_bool(v, p, &out->cut, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_smart_crop_sample(const cf_smart_crop_sample *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "t_ms", json_integer(v->t_ms))) goto fail;
+    if (cfd_put(o, "x", json_integer(v->x))) goto fail;
+    if (cfd_put(o, "y", json_integer(v->y))) goto fail;
+    if (v->has_roi_x && cfd_put(o, "roi_x", cfd_number_json(v->roi_x))) goto fail;
+    if (v->has_roi_y && cfd_put(o, "roi_y", cfd_number_json(v->roi_y))) goto fail;
+    if (v->has_motion && cfd_put(o, "motion", cfd_number_json(v->motion))) goto fail;
+    if (v->has_faces && cfd_put(o, "faces", json_integer(v->faces))) goto fail;
+    if (v->has_seen && cfd_put(o, "seen", json_boolean(v->seen))) goto fail;
+    if (v->has_cut && cfd_put(o, "cut", json_boolean(v->cut))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_smart_crop_sample(cf_smart_crop_sample *v) {
+    (void)v;
+}
+
+static void init_smart_crop_sample(cf_smart_crop_sample *v) {
+    (void)v;
+}
+
+cf_err cf_smart_crop_sample_from_json(const json_t *j, cf_smart_crop_sample *out, cf_error *err) {
+    return cf_smart_crop_sample_from_json_at(j, "", out, err);
+}
+
+cf_err cf_smart_crop_sample_from_json_at(const json_t *j, const char *path, cf_smart_crop_sample *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_smart_crop_sample: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_smart_crop_sample(j, path ? path : "", out, err);
+    if (rc) cf_smart_crop_sample_free(out);
+    return rc;
+}
+
+json_t *cf_smart_crop_sample_to_json(const cf_smart_crop_sample *v) {
+    return v ? emit_smart_crop_sample(v) : NULL;
+}
+
+void cf_smart_crop_sample_free(cf_smart_crop_sample *v) {
+    if (!v) return;
+    release_smart_crop_sample(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_smart_crop_sample_init(cf_smart_crop_sample *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_smart_crop_sample(v);
+}
+
+static cf_err parse_smart_crop_path(const json_t *j, const char *path, cf_smart_crop_path *out, cf_error *err) {
+    static const char *const keys[] = {"source", "crop", "fps", "samples"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "source", true, path, p, &v, err))) return rc;
+    if ((rc = parse_frame_size(v, p, &out->source, err))) return rc;
+    if ((rc = cfd_member(j, "crop", true, path, p, &v, err))) return rc;
+    if ((rc = parse_frame_size(v, p, &out->crop, err))) return rc;
+    if ((rc = cfd_member(j, "fps", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_fps = true;
+        if ((rc = cfd_number(v, p, &out->fps, err))) return rc;
+        if (!(out->fps >= 0.0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "samples", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 40000, &n, err))) return rc;
+        if (n) {
+            out->samples = calloc(n, sizeof *out->samples);
+            if (!out->samples) return cfd_no_memory(err, p);
+            out->n_samples = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_smart_crop_sample(json_array_get(v, k), pi, &out->samples[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_smart_crop_path(const cf_smart_crop_path *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "source", emit_frame_size(&v->source))) goto fail;
+    if (cfd_put(o, "crop", emit_frame_size(&v->crop))) goto fail;
+    if (v->has_fps && cfd_put(o, "fps", cfd_number_json(v->fps))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "samples", a)) goto fail;
+        for (size_t k = 0; k < v->n_samples; k++)
+            if (cfd_append(a, emit_smart_crop_sample(&v->samples[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_smart_crop_path(cf_smart_crop_path *v) {
+    release_frame_size(&v->source);
+    release_frame_size(&v->crop);
+    for (size_t k = 0; k < v->n_samples; k++)
+        release_smart_crop_sample(&v->samples[k]);
+    free(v->samples);
+}
+
+static void init_smart_crop_path(cf_smart_crop_path *v) {
+    (void)v;
+}
+
+cf_err cf_smart_crop_path_from_json(const json_t *j, cf_smart_crop_path *out, cf_error *err) {
+    return cf_smart_crop_path_from_json_at(j, "", out, err);
+}
+
+cf_err cf_smart_crop_path_from_json_at(const json_t *j, const char *path, cf_smart_crop_path *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_smart_crop_path: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_smart_crop_path(j, path ? path : "", out, err);
+    if (rc) cf_smart_crop_path_free(out);
+    return rc;
+}
+
+json_t *cf_smart_crop_path_to_json(const cf_smart_crop_path *v) {
+    return v ? emit_smart_crop_path(v) : NULL;
+}
+
+void cf_smart_crop_path_free(cf_smart_crop_path *v) {
+    if (!v) return;
+    release_smart_crop_path(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_smart_crop_path_init(cf_smart_crop_path *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_smart_crop_path(v);
+}
+
 static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
     static const char *const keys[] = {"items"};
     char p[CFD_PATH_MAX];
@@ -6422,6 +6688,18 @@ static void any_free_event(void *v) {
     cf_event_free(v);
 }
 
+static cf_err any_from_json_frame_size(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_frame_size_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_frame_size(const void *v) {
+    return cf_frame_size_to_json(v);
+}
+
+static void any_free_frame_size(void *v) {
+    cf_frame_size_free(v);
+}
+
 static cf_err any_from_json_highlight_detection_request(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_highlight_detection_request_from_json_at(j, path, out, err);
 }
@@ -6698,6 +6976,30 @@ static void any_free_share_link(void *v) {
     cf_share_link_free(v);
 }
 
+static cf_err any_from_json_smart_crop_path(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_smart_crop_path_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_smart_crop_path(const void *v) {
+    return cf_smart_crop_path_to_json(v);
+}
+
+static void any_free_smart_crop_path(void *v) {
+    cf_smart_crop_path_free(v);
+}
+
+static cf_err any_from_json_smart_crop_sample(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_smart_crop_sample_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_smart_crop_sample(const void *v) {
+    return cf_smart_crop_sample_to_json(v);
+}
+
+static void any_free_smart_crop_sample(void *v) {
+    cf_smart_crop_sample_free(v);
+}
+
 static cf_err any_from_json_template_list(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_template_list_from_json_at(j, path, out, err);
 }
@@ -6885,6 +7187,7 @@ static const cf_domain_type domain_types[] = {
     {"ClipProcessingRequest", sizeof(cf_clip_processing_request), any_from_json_clip_processing_request, any_to_json_clip_processing_request, any_free_clip_processing_request},
     {"ClipProcessingResult", sizeof(cf_clip_processing_result), any_from_json_clip_processing_result, any_to_json_clip_processing_result, any_free_clip_processing_result},
     {"Event", sizeof(cf_event), any_from_json_event, any_to_json_event, any_free_event},
+    {"FrameSize", sizeof(cf_frame_size), any_from_json_frame_size, any_to_json_frame_size, any_free_frame_size},
     {"HighlightDetectionRequest", sizeof(cf_highlight_detection_request), any_from_json_highlight_detection_request, any_to_json_highlight_detection_request, any_free_highlight_detection_request},
     {"HighlightDetectionResult", sizeof(cf_highlight_detection_result), any_from_json_highlight_detection_result, any_to_json_highlight_detection_result, any_free_highlight_detection_result},
     {"HighlightSpan", sizeof(cf_highlight_span), any_from_json_highlight_span, any_to_json_highlight_span, any_free_highlight_span},
@@ -6908,6 +7211,8 @@ static const cf_domain_type domain_types[] = {
     {"ScoreCurve", sizeof(cf_score_curve), any_from_json_score_curve, any_to_json_score_curve, any_free_score_curve},
     {"ShareCreate", sizeof(cf_share_create), any_from_json_share_create, any_to_json_share_create, any_free_share_create},
     {"ShareLink", sizeof(cf_share_link), any_from_json_share_link, any_to_json_share_link, any_free_share_link},
+    {"SmartCropPath", sizeof(cf_smart_crop_path), any_from_json_smart_crop_path, any_to_json_smart_crop_path, any_free_smart_crop_path},
+    {"SmartCropSample", sizeof(cf_smart_crop_sample), any_from_json_smart_crop_sample, any_to_json_smart_crop_sample, any_free_smart_crop_sample},
     {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
     {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},

@@ -105,11 +105,30 @@ static cf_err write_crop_commands(job *j, size_t i, const cf_camera_path *cp, cf
     return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "cannot write the crop path");
 }
 
+/* The reframe settings of a smart_crop scene on a canvas of aspect width / height: one rule
+ * for the render and for the paths previews are given. */
+static void smart_crop_params(cf_reframe_params *p, double aspect) {
+    cf_reframe_params_default(p);
+    p->aspect = aspect;
+}
+
+cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
+                             cf_progress *progress, json_t **out, cf_error *err) {
+    *out = NULL;
+    cf_reframe_params p;
+    smart_crop_params(&p, aspect);
+    cf_camera_path cp;
+    cf_err e = cf_reframe_analyze(path, start_ms, end_ms, &p, progress, &cp, err);
+    if (e) return e;
+    *out = cf_camera_path_to_json(&cp);
+    cf_camera_path_free(&cp);
+    return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     cf_reframe_params p;
-    cf_reframe_params_default(&p);
-    p.aspect = (double)j->tl->canvas.width / j->tl->canvas.height;
+    smart_crop_params(&p, (double)j->tl->canvas.width / j->tl->canvas.height);
     cf_camera_path cp;
     cf_err e = cf_reframe_analyze(source, s->in_ms, s->out_ms, &p, j->progress, &cp, err);
     if (e) return cf_error_prefix(err, "scenes[%zu] smart crop", i), e;

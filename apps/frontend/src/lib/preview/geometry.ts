@@ -87,17 +87,39 @@ function cover(src: Rect, W: number, H: number, div: number): Rect {
   return { x: src.x + c.x * kx, y: src.y + c.y * ky, w: W * kx, h: H * ky };
 }
 
-/** What to draw for a scene of `layout` from a source of iw x ih on a W x H canvas. */
-export function layoutDraws(layout: SceneLayout, iw: number, ih: number, W: number, H: number): LayoutDraw[] {
+/** The smart-crop camera path of a scene, as the server gives it: crops of crop.width x
+ *  crop.height whose corner is at (x, y) from t_ms after the scene's in point. */
+export interface CropPath {
+  crop: { width: number; height: number };
+  samples: { t_ms: number; x: number; y: number }[];
+}
+
+/** The crop of path at t ms after the scene's in point: the latest sample at or before t (the
+ *  first before it starts), as the render's sendcmd moves it. */
+export function cropAt(path: CropPath, t: number): Rect | undefined {
+  const s = path.samples;
+  if (!s.length) return undefined;
+  let lo = 0, hi = s.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (s[mid].t_ms <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return { x: s[lo].x, y: s[lo].y, w: path.crop.width, h: path.crop.height };
+}
+
+/** What to draw for a scene of `layout` from a source of iw x ih on a W x H canvas; `crop` is
+ *  where a smart_crop scene's camera is at this moment, when its path is known. */
+export function layoutDraws(layout: SceneLayout, iw: number, ih: number, W: number, H: number, crop?: Rect): LayoutDraw[] {
   const whole: Rect = { x: 0, y: 0, w: iw, h: ih };
   const canvas: Rect = { x: 0, y: 0, w: W, h: H };
   switch (layout) {
     case 'fill':
       return [{ kind: 'video', src: cover(whole, W, H, 2), dst: canvas }];
     case 'smart_crop':
-      // The server moves the crop along a camera path it computes from faces and motion;
-      // the preview holds it in the middle.
-      return [{ kind: 'video', src: cover(whole, W, H, 1), dst: canvas }];
+      // The server moves the crop along a camera path it computes from faces and motion
+      // (crop, then scale to the canvas); until the path is known the preview holds it in the middle.
+      return [{ kind: 'video', src: crop ?? cover(whole, W, H, 1), dst: canvas }];
     case 'blur_fill': {
       const bw = Math.max(16, even(W / 8));
       const bh = Math.max(16, even(H / 8));

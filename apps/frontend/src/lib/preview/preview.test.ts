@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Timeline, TimelineCaptions } from '../../generated/domain';
 import { captionAt, captionLines, captionWords, ramp, scenesAt, timelineDuration } from './compose';
-import { boxBlur, layoutDraws, scaleSize } from './geometry';
+import { boxBlur, cropAt, layoutDraws, scaleSize } from './geometry';
 
 describe('geometry', () => {
   it('scales as libavfilter does', () => {
@@ -27,6 +27,21 @@ describe('geometry', () => {
     const split = layoutDraws('split', 320, 240, 360, 640);
     expect(split.map((d) => d.kind === 'video' && d.dst)).toEqual([{ x: 0, y: 0, w: 360, h: 320 }, { x: 0, y: 320, w: 360, h: 320 }]);
     expect(split[1].kind === 'video' && split[1].src.x).toBeGreaterThanOrEqual(160);
+  });
+
+  it('follows the smart crop camera path as the render moves it', () => {
+    const path = { crop: { width: 134, height: 240 }, samples: [{ t_ms: 20, x: 11, y: 0 }, { t_ms: 60, x: 14, y: 0 }, { t_ms: 100, x: 20, y: 0 }] };
+    // before the first sample the first holds (sendcmd sets it at 0); then the latest at or before t
+    expect(cropAt(path, 0)).toEqual({ x: 11, y: 0, w: 134, h: 240 });
+    expect(cropAt(path, 59)?.x).toBe(11);
+    expect(cropAt(path, 60)?.x).toBe(14);
+    expect(cropAt(path, 5000)?.x).toBe(20);
+    expect(cropAt({ crop: path.crop, samples: [] }, 0)).toBeUndefined();
+    const crop = cropAt(path, 100)!;
+    expect(layoutDraws('smart_crop', 320, 240, 360, 640, crop)).toEqual([{ kind: 'video', src: crop, dst: { x: 0, y: 0, w: 360, h: 640 } }]);
+    // without a path: the middle
+    const [mid] = layoutDraws('smart_crop', 320, 240, 360, 640);
+    expect(mid.kind === 'video' && mid.src.x + mid.src.w / 2).toBeCloseTo(160, 0);
   });
 
   it('box-blurs a step into a ramp, mirrored at the edges', () => {

@@ -8,6 +8,7 @@
 #define CLIPFORGE_RENDER_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
@@ -45,6 +46,13 @@ cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_erro
  * (cf_render_result_free). */
 cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_render_options *opts,
                           cf_progress *progress, cf_render_result *out, cf_error *err);
+
+/* The camera path a smart_crop scene follows over [start_ms, end_ms) of the video at path on a
+ * canvas of aspect width / height: the analysis the render makes, as JSON (schema SmartCropPath:
+ * {source, crop, fps, samples: [{t_ms, x, y, ...}]}, t_ms from start_ms), so a preview frames
+ * the shot where the render will. progress may be NULL. *out is owned by the caller. */
+cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
+                             cf_progress *progress, json_t **out, cf_error *err);
 
 /* Sends a finished render to one destination: storage copies every artifact into the directory
  * d->uri (a path or file:// URI); webhook POSTs the RenderResult JSON to d->url with header

@@ -617,6 +617,17 @@ json_t *cf_event_to_json(const cf_event *v);
 void cf_event_free(cf_event *v);
 void cf_event_init(cf_event *v);
 
+/* FrameSize: A picture's size in pixels. */
+typedef struct cf_frame_size {
+    int64_t width;  /* between 1 and 65536 */
+    int64_t height;  /* between 1 and 65536 */
+} cf_frame_size;
+cf_err cf_frame_size_from_json(const json_t *j, cf_frame_size *out, cf_error *err);
+cf_err cf_frame_size_from_json_at(const json_t *j, const char *path, cf_frame_size *out, cf_error *err);
+json_t *cf_frame_size_to_json(const cf_frame_size *v);
+void cf_frame_size_free(cf_frame_size *v);
+void cf_frame_size_init(cf_frame_size *v);
+
 /* HighlightDetectionRequest: Finds the best moments of a media file. */
 typedef struct cf_highlight_detection_request {
     char *clip_id;  /* 1..128 chars */
@@ -1233,6 +1244,50 @@ cf_err cf_share_link_from_json_at(const json_t *j, const char *path, cf_share_li
 json_t *cf_share_link_to_json(const cf_share_link *v);
 void cf_share_link_free(cf_share_link *v);
 void cf_share_link_init(cf_share_link *v);
+
+/* SmartCropSample: One analysed frame of a smart-crop camera path: from t_ms (after the span's
+ * start) the crop's top-left corner is at x, y (source pixels); what the analysis saw there
+ * (region of interest, motion, faces, a cut). */
+typedef struct cf_smart_crop_sample {
+    int64_t t_ms;  /* >= 0 */
+    int64_t x;  /* >= 0 */
+    int64_t y;  /* >= 0 */
+    bool has_roi_x;
+    double roi_x;
+    bool has_roi_y;
+    double roi_y;
+    bool has_motion;
+    double motion;  /* between 0 and 1 */
+    bool has_faces;
+    int64_t faces;  /* >= 0 */
+    bool has_seen;
+    bool seen;
+    bool has_cut;
+    bool cut;
+} cf_smart_crop_sample;
+cf_err cf_smart_crop_sample_from_json(const json_t *j, cf_smart_crop_sample *out, cf_error *err);
+cf_err cf_smart_crop_sample_from_json_at(const json_t *j, const char *path, cf_smart_crop_sample *out, cf_error *err);
+json_t *cf_smart_crop_sample_to_json(const cf_smart_crop_sample *v);
+void cf_smart_crop_sample_free(cf_smart_crop_sample *v);
+void cf_smart_crop_sample_init(cf_smart_crop_sample *v);
+
+/* SmartCropPath: Where a smart_crop scene's crop of crop.width x crop.height sits in each
+ * frame of a span of a source of source.width x source.height (GET
+ * /v1/media/{id}/camera-path): the path the render follows, for previews that frame the shot
+ * as the render will. Each sample holds until the next. */
+typedef struct cf_smart_crop_path {
+    cf_frame_size source;
+    cf_frame_size crop;
+    bool has_fps;
+    double fps;  /* >= 0 */
+    cf_smart_crop_sample *samples;
+    size_t n_samples;  /* at most 40000 items */
+} cf_smart_crop_path;
+cf_err cf_smart_crop_path_from_json(const json_t *j, cf_smart_crop_path *out, cf_error *err);
+cf_err cf_smart_crop_path_from_json_at(const json_t *j, const char *path, cf_smart_crop_path *out, cf_error *err);
+json_t *cf_smart_crop_path_to_json(const cf_smart_crop_path *v);
+void cf_smart_crop_path_free(cf_smart_crop_path *v);
+void cf_smart_crop_path_init(cf_smart_crop_path *v);
 
 /* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
  * them. */
