@@ -220,6 +220,7 @@ async function main() {
         'A accepted the span: one accept label stored, through the API');
       check(labels[0].start_ms === h0.start_ms + moved && labels[0].detected_start_ms === h0.start_ms && labels[0].end_ms === h0.end_ms,
         `the label has the start moved by the keyboard (${labels[0].start_ms} ms, detected ${h0.start_ms} ms)`);
+      if (n > 1) await mouseDragCheck(page, 60_000); // the test video's length
       await shot('review');
       const span = { start_ms: labels[0].start_ms, end_ms: labels[0].end_ms };
       await first.getByRole('button', { name: 'Render…' }).click();
@@ -334,6 +335,17 @@ async function main() {
       await a11yCheck(phone, `${name} (phone)`);
       await shot(`phone-${name}`, phone);
     }
+    await phone.goto(`${base}/`);
+    await phone.getByRole('button', { name: 'Autoclip…' }).first().click();
+    await phone.getByTestId('autoclip-dialog').waitFor();
+    const dialogFits = await phone.evaluate(() => {
+      const r = document.querySelector('[data-testid="autoclip-dialog"]').getBoundingClientRect();
+      return { left: r.left, right: r.right, overflow: document.documentElement.scrollWidth - window.innerWidth };
+    });
+    check(dialogFits.left >= 0 && dialogFits.right <= 390 && dialogFits.overflow <= 0,
+      `the autoclip dialog fits a 390 px screen (${dialogFits.left.toFixed(0)}..${dialogFits.right.toFixed(0)} px)`);
+    await a11yCheck(phone, 'autoclip dialog (phone)');
+    await shot('phone-autoclip-dialog', phone);
     for (const [name, path, ready] of phonePages) {
       await page.goto(`${base}${path}`);
       await page.locator(ready).first().waitFor({ timeout: 30_000 });
@@ -411,6 +423,7 @@ async function pixels(page, selector, rgb = [0, 0, 0]) {
 async function libraryCheck(page, card, base, video, work) {
   const id = await card.getAttribute('data-media-id');
   const sel = `[data-media-id="${id}"]`;
+  check((await card.getByTestId('media-state').textContent()) === 'Not analysed yet', 'a new upload says it is not analysed yet');
   await page.waitForFunction((s) => document.querySelector(`${s} [data-testid="media-poster"]`)?.complete, sel);
   const poster = await pixels(page, `${sel} [data-testid="media-poster"]`);
   check(poster.w > 100 && poster.mean > 40, `the poster is a picture, not black (${poster.w}x${poster.h}, mean luma ${poster.mean?.toFixed(1)})`);
@@ -524,6 +537,10 @@ async function autoclipCheck(page, base, mediaId) {
   check((await everything.textContent()) === `Download all ${all.length} (zip)` && inAll === all.length,
     `"Download all ${all.length} (zip)" serves one zip of every clip in the gallery (${inAll} videos)`);
   await shotOf(page, 'gallery-autoclip');
+  await page.getByRole('link', { name: 'Library' }).click();
+  const state = page.locator(`[data-testid="media-card"][data-media-id="${mediaId}"] [data-testid="media-state"]`);
+  await state.waitFor();
+  check((await state.textContent()) === '3 shorts made', `the library says what was made of the file ("${await state.textContent()}")`);
 }
 
 /** Largest mean difference (of 255, over every pixel and RGB channel) allowed between the
@@ -737,8 +754,13 @@ async function a11yCheck(page, what) {
       if (t) return t;
       return (el.getAttribute('title') ?? '').trim();
     };
-    const unnamed = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=slider], canvas[role=img]')]
-      .filter(visible).filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
+    const controls = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=slider], canvas[role=img]')]
+      .filter(visible);
+    const unnamed = controls.filter((el) => !nameOf(el)).map((el) => el.outerHTML.slice(0, 120));
+    // every control the Tab key reaches; the audio-event blocks and the filmstrip under the
+    // timeline only seek, which the timeline's arrow keys do, so they stay out of the Tab order
+    const untabbable = controls.filter((el) => el.tagName !== 'CANVAS' && !el.disabled && el.tabIndex < 0 &&
+      !el.matches('.events-band-block, .filmstrip-tile')).map((el) => el.outerHTML.slice(0, 120));
     const rgba = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
     const lum = ([r, g, b]) => {
       const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
@@ -767,8 +789,9 @@ async function a11yCheck(page, what) {
       const large = px >= 24 || (px >= 18.66 && Number(st.fontWeight) >= 700);
       if (ratio < (large ? 3 : 4.5)) poor.push(`${ratio.toFixed(2)}:1 "${el.textContent.trim().slice(0, 30)}" (${st.color} on rgb(${bg.join(',')}))`);
     }
-    return { unnamed, poor };
+    return { unnamed, poor, untabbable };
   });
+  check(r.untabbable.length === 0, `${what}: every control is reached by the Tab key${r.untabbable.length ? `; not: ${r.untabbable.join(' | ')}` : ''}`);
   check(r.unnamed.length === 0, `${what}: every control has a name for screen readers${r.unnamed.length ? `; not: ${r.unnamed.join(' | ')}` : ''}`);
   check(r.poor.length === 0, `${what}: text contrast is at least 4.5:1 (3:1 large)${r.poor.length ? `; not: ${r.poor.slice(0, 6).join(' | ')}` : ''}`);
 }
@@ -814,6 +837,10 @@ async function galleryCheck(page, clipCard, base, jobId, context) {
   const video = (job.result.outputs ?? job.result.artifacts).find((a) => a.kind === 'video');
   check(zip.ok && zip.headers.get('content-type') === 'application/zip' && bytes.subarray(0, 2).toString() === 'PK' &&
     bytes.length > video.bytes, `"Download all (zip)" of the group serves a zip holding the clip (${bytes.length} bytes for a ${video.bytes}-byte video)`);
+  const one = clipCard.getByRole('link', { name: /^Download / });
+  const single = await fetch(new URL(await one.getAttribute('href'), base));
+  check(single.ok && (await one.getAttribute('download')) !== null && (await single.arrayBuffer()).byteLength === video.bytes,
+    'the clip\'s own Download link serves its video');
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   await clipCard.getByRole('button', { name: /Copy a share link/ }).click();
   await clipCard.getByTestId('share-url').waitFor();
@@ -945,6 +972,25 @@ async function keyboardCheck(page, spans) {
   check(after === before + 200, `→ on the handle moves the start by 100 ms a press (${before} → ${after} ms)`);
   await page.keyboard.press('a');
   return after - before;
+}
+
+/** The review's spans by mouse: a click chooses the second span, dragging its end handle by
+ *  5 % of the timeline's width moves its end by 5 % of the media. */
+async function mouseDragCheck(page, durationMs) {
+  const tl = await page.getByTestId('timeline').boundingBox();
+  const second = await page.getByTestId('span-1').boundingBox();
+  await page.mouse.click(second.x + second.width / 2, second.y + second.height / 2);
+  check((await page.getAttribute('[data-testid="span-item"]:nth-child(2)', 'aria-current')) === 'true', 'a click on the second span chooses it');
+  const end = page.getByRole('slider', { name: 'End of highlight 2' });
+  const before = Number(await end.getAttribute('aria-valuenow'));
+  const b = await end.boundingBox();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2 + tl.width * 0.05, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const after = Number(await end.getAttribute('aria-valuenow'));
+  check(Math.abs(after - before - 0.05 * durationMs) < 0.01 * durationMs,
+    `dragging the end handle 5 % of the way moves the end by ${after - before} ms (${before} → ${after} ms)`);
 }
 
 /** Watches the job detail page until the job is final; the statuses and progress values seen. */
