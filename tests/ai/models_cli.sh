@@ -52,6 +52,9 @@ for change in "pin v1 --profile generic" "split --profile generic heuristic=0.5 
   grep -q "shipped with clipforge, which are read-only: set --models-dir or CLIPFORGE_HIGHLIGHT_MODELS_DIR" \
     "$work/err" || fail "$change on the shipped models: $(cat "$work/err")"
 done
+mkdir -p "$work/labels"
+expect_exit 2 "$bin" train --data-dir "$work/data" --labels "$work/labels" --out-dir "$shipped"
+grep -q "shipped with clipforge" "$work/err" || fail "train into the shipped models: $(cat "$work/err")"
 ls "$shipped" | cmp -s - "$work/shipped.before" || fail "the shipped models directory changed"
 
 echo "== detection follows the registry"

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "clipforge/highlight.h"
 #include "clipforge/store.h"
+#include "registry/model_registry.h"
 #include "registry/publish.h"
 #include "training/trainer.h"
 
@@ -137,10 +138,13 @@ static cf_err publish(const train_args *a, json_t *summary, cf_error *err) {
 static int run(train_args *a, cf_config *cfg) {
     cf_error err;
     cf_ai_tracks tracks;
+    memset(&tracks, 0, sizeof tracks);
     cf_train_set set = {0};
     json_t *summary = NULL;
     a->o.models_dir = cf_ai_models_dir(cfg, a->models_dir);
-    cf_err rc = cf_ai_tracks_open(&tracks, cfg, &err);
+    /* before the features of every labelled media are computed, which may take minutes */
+    cf_err rc = cf_model_registry_require_writable(a->o.out_dir, &err);
+    if (!rc) rc = cf_ai_tracks_open(&tracks, cfg, &err);
     if (!rc && !tracks.storage) rc = cf_app_open_storage(cfg, &tracks.storage, &err);
     if (!rc) rc = load(a, cfg, &tracks, &set, &err);
     if (!rc) rc = cf_train(&set, &a->o, &summary, &err);
