@@ -33,6 +33,12 @@ check "detect runs from the installed tree ($(head -c 300 "$work/detect.err"))" 
 check "feature cache under ~/.local/state/clipforge, nothing in the working directory" \
   sh -c "test -d '$RUN_DIR/home/.local/state/clipforge/features' && ! test -e '$RUN_DIR/data'"
 
+# The installed models are not a registry to change: a pin is refused, saying what to do.
+rc=0
+run_isolated "$bin" models pin v1 --profile generic >"$work/pin.out" 2>&1 || rc=$?
+check "models pin on the installed models is refused with exit 2 ($(head -c 300 "$work/pin.out"))" \
+  sh -c "[ $rc = 2 ] && grep -q 'a writable copy' '$work/pin.out' && ! test -e '$work/prefix/share/clipforge/models/registry.json'"
+
 # The templates list of the API comes from the installed templates.
 mv "$work/prefix" "$work/moved"
 bin=$work/moved/bin/clipforge
