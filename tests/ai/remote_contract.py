@@ -21,7 +21,9 @@ through signed URLs, by HTTP ranges), a Redis bus between them. Checks:
      `clipforge models publish` on the shared bus is loaded by the service before its first job,
      which it then answers; the backend heard ModelLoaded and ModelPublished;
   7. an A/B split: each job runs the arm the stable hash of its media id picks, recorded in its
-     result, on the service and in the local fallback alike.
+     result, on the service and in the local fallback alike;
+  8. a service that streams progress but takes too long: CLIPFORGE_AI_TIMEOUT_MS ends each
+     attempt, the job falls back.
 Usage: remote_contract.py CLIPFORGE SOURCE_DIR
 """
 import json
@@ -39,7 +41,7 @@ import urllib.request
 BIN, SRC = sys.argv[1], sys.argv[2]
 WORK = tempfile.mkdtemp(prefix="cf-remote-")
 PROCS = []
-IDLE_MS, COOLDOWN_MS = 1500, 8000
+IDLE_MS, COOLDOWN_MS, TOTAL_MS = 1500, 8000, 1000
 
 
 def free_port():
@@ -381,6 +383,22 @@ def ab_split(b, s, models, env, planted):
           r.get("engine") != "remote" and got(r) == arm(media[0]), (arm(media[0]), r.get("engine"), r.get("model_version")))
 
 
+def detection_bound(env, planted):
+    print("# 8. a service that answers, but too slowly: the whole detection is bounded")
+    s = service("s5", env)  # a fresh feature store: the service decodes (seconds here)
+    b = backend("b4", dict(env, CLIPFORGE_AI_URL=s.base, CLIPFORGE_AI_TIMEOUT_MS=str(TOTAL_MS)))
+    t0 = time.time()
+    j = wait_job(b, submit(b, upload(b, planted)))
+    r = j.get("result", {})
+    why = r.get("fallback_reason", "")
+    check("the job succeeds on a local engine", j["status"] == "succeeded" and r.get("engine") != "remote", r.get("engine"))
+    check("each attempt ended by the %d ms bound, saying so" % TOTAL_MS,
+          why.count("no result within %d ms" % TOTAL_MS) + why.count("Timeout was reached") == 2, why)
+    print("  fallback_reason: %s (%.1f s)" % (why, time.time() - t0))
+    b.stop()
+    s.stop()
+
+
 def main():
     redis, bus = start_redis()
     try:
@@ -407,6 +425,7 @@ def main():
         b.stop()
         balanced_and_failover(env, planted)
         warm_and_announcements(env, planted)
+        detection_bound(env, planted)
     finally:
         for p in PROCS:
             if p.p.poll() is None:
