@@ -667,6 +667,24 @@ async function editorCheck(page, base, mediaId) {
   await doubtful.fill('world');
   await page.getByTestId('edit-end').fill('15');
   await page.getByTestId('edit-title').fill('Preview checked');
+  // another template: the preview redraws in its layout (fit: black above the video where
+  // blur_fill had its blurred cover)
+  const topLuma = () => page.evaluate(() => {
+    const src = document.querySelector('[data-testid="preview-canvas"]');
+    const c = document.createElement('canvas');
+    c.width = src.width;
+    c.height = Math.round(src.height * 0.2);
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0, src.width, c.height, 0, 0, c.width, c.height);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+    return sum / (d.length / 4);
+  });
+  const blurTop = await topLuma();
+  await page.getByTestId('edit-template').selectOption('landscape-clean');
+  const fitTop = await until(async () => { const v = await topLuma(); return v < 10 ? v : undefined; }, 15_000, 'the preview in the fit layout');
+  check(blurTop > 40, `switching the template redraws the preview in its layout (top of the frame: mean luma ${blurTop.toFixed(0)} blurred cover → ${fitTop.toFixed(0)} black)`);
   await page.waitForFunction(() => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('aria-label')?.includes('frame'));
   await page.getByTestId('render-version').click();
   await page.getByTestId('edit-saved').waitFor();
@@ -677,8 +695,8 @@ async function editorCheck(page, base, mediaId) {
   const v2 = list.items[1];
   const w2 = v2.request.transcript.segments[0].words.find((w) => w.start_ms === 11_200);
   check(list.items.length === 2 && list.items[0].id === job.id && v2.parent_id === job.id && v2.request.end_ms === 15_000 &&
-    v2.request.title === 'Preview checked' && w2.word === 'world' && w2.confidence === 1,
-    'version 2 renders the edit (span, title, the corrected word, now certain) and version 1 is kept');
+    v2.request.title === 'Preview checked' && v2.request.template_id === 'landscape-clean' && w2.word === 'world' && w2.confidence === 1,
+    'version 2 renders the edit (span, title, template, the corrected word, now certain) and version 1 is kept');
   const srt = await (await fetch(new URL(v2.result.outputs.find((a) => a.uri.endsWith('.srt')).url, base))).text();
   check(srt.includes('world') && !srt.includes('wrold'), 'version 2\'s captions say "world"');
   const labels = (await (await fetch(`${base}/v1/labels?media_id=${mediaId}`)).json()).items.filter((l) => l.source === 'clip_edit');
@@ -830,6 +848,10 @@ async function galleryCheck(page, clipCard, base, jobId, context) {
   const poster = await pixels(page, `${sel} [data-testid="clip-poster"]`);
   check(poster.mean > 30 && poster.inked > 0.2, `the clip's poster is a picture (mean luma ${poster.mean.toFixed(1)})`);
   check((await clipCard.locator('h4').textContent()).length > 0, `the clip has a title (${await clipCard.locator('h4').textContent()})`);
+  const meta = await clipCard.locator('.clip-meta').textContent();
+  const sec = (x) => x.split(':').reduce((a, b) => a * 60 + Number(b), 0);
+  const m = /^(\d+:\d\d) · (\d+:\d\d)–(\d+:\d\d) of match\.mp4$/.exec(meta.trim());
+  check(m && Math.abs(sec(m[1]) - (sec(m[3]) - sec(m[2]))) <= 1, `the clip shows its duration, span and source ("${meta.trim()}")`);
   const groupZip = page.locator('[data-testid="gallery-group"]', { has: clipCard }).getByTestId('group-zip');
   const zip = await fetch(new URL(await groupZip.getAttribute('href'), base));
   const bytes = Buffer.from(await zip.arrayBuffer());
