@@ -206,6 +206,10 @@ def happy_path(b, s, planted):
     check("the service read the media by HTTP ranges", m.get("clipforge_ai_media_requests_total", 0) >= 1 and
           m.get("clipforge_ai_media_bytes_total", 0) >= os.path.getsize(planted) * 0.5, m)
     check("and kept its features in its own store", m.get("clipforge_feature_store_puts_total") == 1, m)
+    ready = http("GET", s.base + "/readyz")[1]
+    heur = [x for x in http("GET", s.base + "/v1/models")[1]["models"] if x["version"] == "heuristic"]
+    check("the version loaded on demand is listed as loaded (/readyz, /v1/models)",
+          ready.get("loaded") == {r.get("model_version"): "heuristic"} and heur and heur[0]["loaded"], (ready, heur))
     return mid, job
 
 

@@ -38,20 +38,26 @@ void cf_ai_service_announce(cf_ai_service *svc, const char *type, json_t *fields
     free(text);
 }
 
+void cf_ai_service_note_loaded(cf_ai_service *svc, const char *version, const char *engine) {
+    if (!version || !engine) return;
+    pthread_mutex_lock(&svc->engines_lock);
+    bool fresh = !json_object_get(svc->loaded, version);
+    if (fresh) json_object_set_new(svc->loaded, version, json_string(engine));
+    pthread_mutex_unlock(&svc->engines_lock);
+    if (!fresh) return;
+    cf_log_info("ai", "model %s loaded (%s engine)", version, engine);
+    cf_ai_service_announce(svc, "ModelLoaded", json_pack("{s:s, s:s, s:s}", "kind", "highlight",
+                                                         "version", version, "engine", engine));
+}
+
 cf_err cf_ai_service_warm(cf_ai_service *svc, const char *version, const char **engine, cf_error *err) {
     pthread_mutex_lock(&svc->engines_lock);
     const char *name = NULL;
     cf_err rc = cf_hl_registry_warm(svc->engines, version, &name, err);
-    bool fresh = rc == CF_OK && !json_object_get(svc->loaded, version);
-    if (rc == CF_OK) json_object_set_new(svc->loaded, version, json_string(name));
     pthread_mutex_unlock(&svc->engines_lock);
     if (rc) return rc;
+    cf_ai_service_note_loaded(svc, version, name);
     if (engine) *engine = name; /* a static engine name */
-    if (fresh) {
-        cf_log_info("ai", "model %s loaded (%s engine)", version, name);
-        cf_ai_service_announce(svc, "ModelLoaded", json_pack("{s:s, s:s, s:s}", "kind", "highlight",
-                                                             "version", version, "engine", name));
-    }
     return CF_OK;
 }
 

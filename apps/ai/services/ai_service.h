@@ -71,6 +71,9 @@ cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *
                             cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
 /* Loads version into the engines; publishes ModelLoaded. */
 cf_err cf_ai_service_warm(cf_ai_service *svc, const char *version, const char **engine, cf_error *err);
+/* Records that engine has version in memory (a detection loaded it on demand): listed as loaded,
+ * ModelLoaded published the first time. Takes engines_lock. */
+void cf_ai_service_note_loaded(cf_ai_service *svc, const char *version, const char *engine);
 /* Publishes an ai-models event {"type", ...fields} (best effort: logged on failure). */
 void cf_ai_service_announce(cf_ai_service *svc, const char *type, json_t *fields /* stolen */);
 

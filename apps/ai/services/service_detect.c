@@ -86,6 +86,7 @@ static cf_err score(cf_ai_service *svc, cf_highlight_detection_request *req, con
     pthread_mutex_lock(&svc->engines_lock);
     cf_err rc = cf_highlight_detect_track(req, &o, track, out, err);
     pthread_mutex_unlock(&svc->engines_lock);
+    if (!rc) cf_ai_service_note_loaded(svc, out->model_version, out->engine);
     req->media_uri = url;
     if (!rc && note[0]) cf_log_debug("ai", "routing: %s", note);
     return rc;

@@ -21,6 +21,13 @@ static enum MHD_Result warm(cf_http_request *req) {
     return cf_http_reply_json(req, 200, json_pack("{s:s, s:s}", "model_version", version, "engine", engine));
 }
 
+/* True when a result's version v is e's: results of a built-in version name its profile's
+ * variant (heuristic-2). */
+static bool is_version_of(const cf_model_entry *e, const char *v) {
+    size_t n = strlen(e->version);
+    return !strcmp(v, e->version) || (!e->path && !strncmp(v, e->version, n) && v[n] == '-');
+}
+
 /* One version of the registry as /v1/models shows it. */
 static json_t *model_json(cf_ai_service *svc, const cf_model_registry *r, const cf_model_entry *e,
                           const json_t *online) {
@@ -30,17 +37,17 @@ static json_t *model_json(cf_ai_service *svc, const cf_model_registry *r, const 
     json_decref(meta);
     if (e->problem) json_object_set_new(o, "problem", json_string(e->problem));
     json_object_set_new(o, "roles", cf_model_registry_roles(r, e->kind->name, e->version));
+    const char *v;
+    json_t *value;
+    bool loaded = false;
     pthread_mutex_lock(&svc->engines_lock);
-    json_object_set_new(o, "loaded", json_boolean(json_object_get(svc->loaded, e->version) != NULL));
+    json_object_foreach(svc->loaded, v, value) loaded = loaded || is_version_of(e, v);
     pthread_mutex_unlock(&svc->engines_lock);
+    json_object_set_new(o, "loaded", json_boolean(loaded));
     /* reviews of a built-in version are recorded under what its results say (heuristic-2) */
     json_t *mine = json_object();
-    const char *v;
-    json_t *counts;
-    json_object_foreach((json_t *)online, v, counts) {
-        size_t n = strlen(e->version);
-        if (!strcmp(v, e->version) || (!e->path && !strncmp(v, e->version, n) && v[n] == '-'))
-            json_object_set(mine, v, counts);
+    json_object_foreach((json_t *)online, v, value) {
+        if (is_version_of(e, v)) json_object_set(mine, v, value);
     }
     json_object_set_new(o, "online", mine);
     return o;
