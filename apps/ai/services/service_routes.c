@@ -10,14 +10,12 @@
 #include "services/routes.h"
 
 static enum MHD_Result warm(cf_http_request *req) {
-    cf_ai_service *svc = req->user;
     const char *version = json_string_value(json_object_get(req->json, "model_version"));
     if (!version || !*version || strlen(version) >= CF_MODEL_VERSION_MAX)
         return cf_http_reply_problem(req, "validation", "model_version: required, a version name");
     const char *engine = NULL;
     cf_error err;
     if (cf_ai_service_warm(req->user, version, &engine, &err)) return cf_http_reply_error(req, &err);
-    (void)svc;
     return cf_http_reply_json(req, 200, json_pack("{s:s, s:s}", "model_version", version, "engine", engine));
 }
 
