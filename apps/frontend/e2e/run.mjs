@@ -713,18 +713,21 @@ async function editorCheck(page, base, mediaId) {
   return job.id;
 }
 
-/** The preview's other layouts against server renders of the same 3 s: smart crop (following
+/** The preview's other layouts against server renders of the same 2 s: smart crop (following
  *  the camera path the server computed), split (halves stacked) and fit on a 16:9 canvas. The
- *  three renders are submitted together; each is compared as it finishes. */
+ *  three renders are submitted together, the camera path asked for beside them (the editor's
+ *  request then finds it made); each is compared as it finishes. */
 async function layoutsCheck(page, base, mediaId) {
   const cases = [['shorts-smartcrop', 'vertical', 360, 640], ['podcast-split', 'vertical', 360, 640], ['landscape-clean', 'horizontal', 640, 360]];
   const ids = [];
   for (const [template_id, format, width, height] of cases) {
-    const request = { clip_id: `layout-${template_id}`, template_id, format, source_uri: `media://${mediaId}`, start_ms: 20_000, end_ms: 23_000,
+    const request = { clip_id: `layout-${template_id}`, template_id, format, source_uri: `media://${mediaId}`, start_ms: 20_000, end_ms: 22_000,
       width, height, title: 'Layouts' };
     const res = await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'render', request }) });
     ids.push((await res.json()).id);
   }
+  const pathUrl = `${base}/v1/media/${mediaId}/camera-path?start_ms=20000&end_ms=22000&width=360&height=640`;
+  const cameraPath = fetch(pathUrl).then((r) => r.json());
   const figures = {};
   for (const [k, [template_id, , width, height]] of cases.entries()) {
     const job = await until(async () => {
@@ -738,13 +741,13 @@ async function layoutsCheck(page, base, mediaId) {
     let note = '';
     if (template_id === 'shorts-smartcrop') {
       await page.locator('[data-testid="preview-canvas"][data-crop-path="server"]').waitFor({ timeout: 60_000 });
-      const path = await (await fetch(`${base}/v1/media/${mediaId}/camera-path?start_ms=20000&end_ms=23000&width=360&height=640`)).json();
+      const path = await cameraPath;
       const xs = path.samples.map((x) => x.x);
       note = `; the camera moves over x ${Math.min(...xs)}..${Math.max(...xs)} of ${path.source.width - path.crop.width} (centre ${(path.source.width - path.crop.width) / 2})`;
     }
     figures[template_id] = [];
     // times on both frame grids (25 fps source, 30 fps render) and the time slider's 40 ms steps
-    for (const t of [600, 2600]) {
+    for (const t of [600, 1800]) {
       const r = await compareAt(page, videoUrl, t);
       figures[template_id].push({ t_ms: t, mean_abs_diff: Number(r.mean.toFixed(2)), share_over_48: Number(r.far.toFixed(4)) });
       savePng(`preview-${template_id}-${t}ms.png`, r.preview);
@@ -880,6 +883,21 @@ async function reviewPicturesCheck(page, events) {
   await page.waitForSelector('[data-testid="waveform"][data-peaks="ready"]', { timeout: 30_000 });
   const wave = await pixels(page, '[data-testid="waveform"] canvas', [0x8e, 0x9b, 0xb8]);
   check(wave.colour > 0.03, `the waveform is drawn (${(wave.colour * 100).toFixed(1)} % of the canvas in the waveform's colour)`);
+  // the score curve (orange): its height over the canvas at the loud burst (10-13 s of 60) and in the quiet (25 s)
+  const curve = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid="waveform"] canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const top = (sec) => {
+      const x = Math.round((sec / 60) * c.width);
+      for (let y = 0; y < c.height; y++) {
+        const i = (y * c.width + x) * 4;
+        if (Math.abs(d[i] - 255) + Math.abs(d[i + 1] - 159) + Math.abs(d[i + 2] - 28) < 60) return 1 - y / c.height;
+      }
+      return 0;
+    };
+    return { loud: top(11.5), quiet: top(25) };
+  });
+  check(curve.loud > curve.quiet + 0.2, `the score curve is drawn, high at the loud moment (${curve.loud.toFixed(2)} of the height at 0:11, ${curve.quiet.toFixed(2)} at 0:25)`);
   await page.locator('[data-testid="filmstrip-track"] button').first().waitFor();
   const n = await page.locator('[data-testid="filmstrip-track"] button').count();
   check(n === 20, `the filmstrip under the timeline has ${n} frames`);
