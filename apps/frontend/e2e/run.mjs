@@ -921,7 +921,9 @@ async function reviewPicturesCheck(page, events) {
       }
       return own.slice(0, 3).map((v, i) => Math.round(v * op + bg[i] * (1 - op)));
     });
-    const shown = await screenPixels(page, block, expected, page.locator('[data-testid="audio-events"] .events-band-track'));
+    const [b, track] = [await block.boundingBox(), await page.locator('[data-testid="audio-events"] .events-band-track').boundingBox()];
+    check(b.y >= track.y - 0.5 && b.y + b.height <= track.y + track.height + 0.5, `the block sits inside the band (${b.height.toFixed(0)} px tall, the band ${track.height.toFixed(0)} px)`);
+    const shown = await screenPixels(page, block, expected);
     check(shown.colour > 0.6, `the "${longest.class}" block is painted on screen in its colour (${(shown.colour * 100).toFixed(0)} % of its pixels near rgb(${expected.join(',')}))`);
     const legend = await page.locator('[data-testid="audio-events"] .events-band-legend li').allTextContents();
     check(legend.includes(longest.class), `the band's legend names the classes heard (${legend.join(', ')})`);
@@ -930,16 +932,8 @@ async function reviewPicturesCheck(page, events) {
 
 /** Pixel statistics (as pixels()) of what the screen shows in an element's box: a screenshot
  *  of it decoded in the page. */
-async function screenPixels(page, locator, rgb = [0, 0, 0], within) {
-  await locator.scrollIntoViewIfNeeded();
-  let box = await locator.boundingBox();
-  if (within) {
-    // what shows of it inside a box that clips it (overflow: hidden)
-    const o = await within.boundingBox();
-    const x = Math.max(box.x, o.x), y = Math.max(box.y, o.y);
-    box = { x, y, width: Math.min(box.x + box.width, o.x + o.width) - x, height: Math.min(box.y + box.height, o.y + o.height) - y };
-  }
-  const png = await page.screenshot({ clip: box });
+async function screenPixels(page, locator, rgb = [0, 0, 0]) {
+  const png = await locator.screenshot();
   return page.evaluate(async ([b64, rgb]) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;

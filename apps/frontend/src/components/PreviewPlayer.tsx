@@ -21,18 +21,19 @@ interface Props {
   label?: string;
 }
 
-/** Resolves when the video shows its frame at `s` seconds. */
+/** Resolves when the video shows its frame at `s` seconds. (While a seek runs, currentTime
+ *  already says where it goes but the old frame is still shown: not ready.) */
 function seekTo(v: HTMLVideoElement, s: number): Promise<void> {
   return new Promise((resolve) => {
     const ready = () => {
-      if (v.readyState < 2) return;
+      if (v.readyState < 2 || v.seeking) return;
       v.removeEventListener('seeked', ready);
       v.removeEventListener('loadeddata', ready);
       resolve();
     };
     v.addEventListener('seeked', ready);
     v.addEventListener('loadeddata', ready);
-    if (Math.abs(v.currentTime - s) < 0.001 && v.readyState >= 2) {
+    if (Math.abs(v.currentTime - s) < 0.001 && v.readyState >= 2 && !v.seeking) {
       v.removeEventListener('seeked', ready);
       v.removeEventListener('loadeddata', ready);
       resolve();
