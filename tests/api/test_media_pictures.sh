@@ -3,7 +3,8 @@
 # once and kept), /filmstrip (a JPEG sprite sheet of frames spread over the video, upright,
 # tiles that are not black) and /poster (a frame that is not black, even when the video opens
 # on black); problems for media without audio or video; /camera-path (the smart-crop path the
-# render follows over a span: it follows a moving box); deleting the media deletes them.
+# render follows over a span: it follows a moving box), /split-framing (no people, no regions);
+# deleting the media deletes them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -102,19 +103,23 @@ cp "$WORK/body" "$WORK/camera1.json"
 check "camera path: kept in storage" test -s "$OBJ/previews/$box/camera-500-3500-360x640.json"
 req GET "/v1/media/$box/camera-path?start_ms=500&end_ms=3500&width=360&height=640"
 check "camera path: the second answer is the kept one" cmp -s "$WORK/body" "$WORK/camera1.json"
+req GET "/v1/media/$box/split-framing?start_ms=500&end_ms=3500&width=360&height=640"
+check "split framing: 200 JSON, no people to frame, so no regions ($(cat "$WORK/body"))" test "$STATUS $(jget 'j["regions"]')" = "200 []"
+check "split framing: kept in storage" test -s "$OBJ/previews/$box/split-500-3500-360x640.json"
+req GET "/v1/media/$box/split-framing?start_ms=0&end_ms=400000&width=360&height=640"; expect_problem 400 validation
 req GET "/v1/media/$box/camera-path?start_ms=500&end_ms=400&width=360&height=640"; expect_problem 400 validation
 req GET "/v1/media/$box/camera-path?start_ms=0&end_ms=1000"; expect_problem 400 validation
 req GET "/v1/media/$audio/camera-path?start_ms=0&end_ms=1000&width=360&height=640"; expect_problem 422 invalid-media
 
 echo "# delete"
 req DELETE "/v1/media/$box"
-check "delete: the camera paths go with the media" test -z "$(ls "$OBJ/previews/$box" 2>/dev/null)"
+check "delete: the camera paths and split framings go with the media" test -z "$(ls "$OBJ/previews/$box" 2>/dev/null)"
 req DELETE "/v1/media/$av"
 check "delete: 204" test "$STATUS" = 204
 check "delete: the pictures go with the media" test ! -e "$OBJ/previews/$av/poster.jpg" -a ! -e "$OBJ/previews/$av/waveform.json" -a ! -e "$OBJ/previews/$av/filmstrip.jpg"
 req GET "/v1/media/$av/poster"; expect_problem 404 not-found
 
 req GET /openapi.json
-check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster", "/v1/media/{id}/camera-path"])')" = True
+check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster", "/v1/media/{id}/camera-path", "/v1/media/{id}/split-framing"])')" = True
 stop_server
 finish

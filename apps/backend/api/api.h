@@ -89,6 +89,7 @@ enum MHD_Result cf_api_media_waveform(cf_http_request *req);
 enum MHD_Result cf_api_media_filmstrip(cf_http_request *req);
 enum MHD_Result cf_api_media_poster(cf_http_request *req);
 enum MHD_Result cf_api_media_camera_path(cf_http_request *req);
+enum MHD_Result cf_api_media_split_framing(cf_http_request *req);
 /* Deletes the pictures kept for a media file (routes_media_pictures.c). */
 void cf_media_pictures_remove(cf_app *app, const char *media_id);
 enum MHD_Result cf_api_jobs_create(cf_http_request *req);

@@ -46,6 +46,8 @@ static const cf_route routes[] = {
      "A poster frame, JPEG (computed once, kept)"},
     {"GET", "/v1/media/{}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
      "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews"},
+    {"GET", "/v1/media/{}/split-framing", CF_BODY_NONE, cf_api_media_split_framing, NULL, NULL,
+     "The regions a split scene's panels show over a span (?start_ms=&end_ms=&width=&height=), for previews"},
     {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job"},
     {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs"},
     {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job"},

@@ -31,6 +31,7 @@ static const route_doc docs[] = {
     {"GET", "/v1/media/{}/filmstrip", 200, NULL, "MediaFilmstrip", NULL},
     {"GET", "/v1/media/{}/poster", 200, NULL, NULL, NULL},
     {"GET", "/v1/media/{}/camera-path", 200, NULL, "SmartCropPath", "start_ms,end_ms,width,height"},
+    {"GET", "/v1/media/{}/split-framing", 200, NULL, "SplitFraming", "start_ms,end_ms,width,height"},
     {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
     {"GET", "/v1/jobs", 200, NULL, "JobList", "status,kind,parent_id,cursor,limit"},
     {"GET", "/v1/jobs/{}", 200, NULL, "Job", NULL},

@@ -5,6 +5,8 @@
  *   GET /v1/media/{id}/camera-path?start_ms=&end_ms=&width=&height=
  *        the smart-crop camera path the render follows over a span on a canvas of that size
  *        (SmartCropPath JSON), for the browser's preview (kept per span and aspect)
+ *   GET /v1/media/{id}/split-framing?start_ms=&end_ms=&width=&height=
+ *        the regions a split scene's panels show (SplitFraming JSON), likewise
  * Each is computed once, on first request, by libcfclip (cf_waveform_compute,
  * cf_filmstrip_compute, cf_poster_compute), and kept in storage under previews/<id>/; later
  * requests read it back. Requests for a picture being computed wait for it instead of computing
@@ -21,13 +23,13 @@
 
 #define MAX_CACHED_JSON (4 * 1024 * 1024)
 #define MAX_FLIGHTS 64
-/* The longest span a camera path is analysed for: a clip, not a film. */
-#define MAX_CAMERA_SPAN_MS (5 * 60 * 1000)
+/* The longest span a framing is analysed for: a clip, not a film. */
+#define MAX_FRAMING_SPAN_MS (5 * 60 * 1000)
 
-typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER, PIC_CAMERA_PATH } picture_kind;
+typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER, PIC_CAMERA_PATH, PIC_SPLIT_FRAMING } picture_kind;
 
-/* A picture to make: its kind, the object whose presence says it is ready, and for a camera
- * path the span and the canvas's aspect. */
+/* A picture to make: its kind, the object whose presence says it is ready, and for a scene's
+ * framing (camera path, split) the span and the canvas's aspect. */
 typedef struct picture {
     picture_kind kind;
     char key[160];
@@ -35,8 +37,8 @@ typedef struct picture {
     double aspect;
 } picture;
 
-/* Camera paths are kept as previews/<id>/<CAMERA_PREFIX><start>-<end>-<w>x<h>.json. */
-#define CAMERA_PREFIX "camera-"
+/* Framings are kept as previews/<id>/<prefix><start>-<end>-<w>x<h>.json. */
+static const char *const FRAMING_PREFIX[] = {[PIC_CAMERA_PATH] = "camera-", [PIC_SPLIT_FRAMING] = "split-"};
 
 /* The object whose presence says the picture is ready (the filmstrip's sheet is stored first). */
 static const char *const READY_NAME[] = {"waveform.json", "filmstrip.json", "poster.jpg"};
@@ -133,9 +135,10 @@ static cf_err compute_poster(cf_app *app, const char *id, const char *path, cf_e
     return rc;
 }
 
-static cf_err compute_camera_path(cf_app *app, const picture *p, const char *path, cf_error *err) {
+static cf_err compute_framing(cf_app *app, const picture *p, const char *path, cf_error *err) {
     json_t *doc = NULL;
-    cf_err rc = cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
+    cf_err rc = p->kind == PIC_CAMERA_PATH ? cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err)
+                                           : cf_render_split_framing(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
     return rc ? rc : store_json(app, p->key, doc, err);
 }
 
@@ -161,7 +164,7 @@ static cf_err ensure(cf_app *app, const cf_media_record *m, const picture *p, cf
         if (!rc && p->kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
         if (!rc && p->kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
         if (!rc && p->kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
-        if (!rc && p->kind == PIC_CAMERA_PATH) rc = compute_camera_path(app, p, path, err);
+        if (!rc && (p->kind == PIC_CAMERA_PATH || p->kind == PIC_SPLIT_FRAMING)) rc = compute_framing(app, p, path, err);
     }
     if (rc && path) scrub_path(err, path, m->id);
     free(path);
@@ -179,7 +182,7 @@ static bool prepare(cf_http_request *req, picture *p, cf_media_record *m, enum M
         *answer = cf_http_reply_error(req, &err);
         return false;
     }
-    if (p->kind != PIC_CAMERA_PATH) picture_key(m->id, READY_NAME[p->kind], p->key, sizeof p->key);
+    if (p->kind < PIC_CAMERA_PATH) picture_key(m->id, READY_NAME[p->kind], p->key, sizeof p->key);
     if (ensure(req->app, m, p, &err)) {
         cf_media_record_free(m);
         /* a picture the media cannot have (no audio, no video) is the media's trait, not a fault */
@@ -273,24 +276,33 @@ static bool query_int(cf_http_request *req, const char *name, long long lo, long
     return true;
 }
 
-enum MHD_Result cf_api_media_camera_path(cf_http_request *req) {
+/* A scene's framing over ?start_ms=&end_ms= on a ?width=&height= canvas, made once and kept. */
+static enum MHD_Result framing(cf_http_request *req, picture_kind kind) {
     long long w, h;
-    picture p = {.kind = PIC_CAMERA_PATH};
+    picture p = {.kind = kind};
     if (!query_int(req, "start_ms", 0, INT64_MAX / 2, &p.start_ms) || !query_int(req, "end_ms", 1, INT64_MAX / 2, &p.end_ms))
         return cf_http_reply_problem(req, "validation", "start_ms and end_ms: the span, integer milliseconds");
-    if (p.end_ms <= p.start_ms || p.end_ms - p.start_ms > MAX_CAMERA_SPAN_MS)
+    if (p.end_ms <= p.start_ms || p.end_ms - p.start_ms > MAX_FRAMING_SPAN_MS)
         return cf_http_reply_problem(req, "validation", "end_ms: after start_ms, at most 300000 ms after it");
     if (!query_int(req, "width", 2, 16384, &w) || !query_int(req, "height", 2, 16384, &h))
         return cf_http_reply_problem(req, "validation", "width and height: the canvas, integer pixels in 2..16384");
     p.aspect = (double)w / (double)h;
     char name[96];
-    snprintf(name, sizeof name, CAMERA_PREFIX "%lld-%lld-%lldx%lld.json", p.start_ms, p.end_ms, w, h);
+    snprintf(name, sizeof name, "%s%lld-%lld-%lldx%lld.json", FRAMING_PREFIX[kind], p.start_ms, p.end_ms, w, h);
     picture_key(req->path_param, name, p.key, sizeof p.key);
     cf_media_record m;
     enum MHD_Result answer;
     if (!prepare(req, &p, &m, &answer)) return answer;
     cf_media_record_free(&m);
     return reply_cached_json(req, p.key, NULL);
+}
+
+enum MHD_Result cf_api_media_camera_path(cf_http_request *req) {
+    return framing(req, PIC_CAMERA_PATH);
+}
+
+enum MHD_Result cf_api_media_split_framing(cf_http_request *req) {
+    return framing(req, PIC_SPLIT_FRAMING);
 }
 
 /* Keys under a prefix, gathered before any is removed (not every store lists what changes). */
@@ -314,14 +326,16 @@ void cf_media_pictures_remove(cf_app *app, const char *media_id) {
         picture_key(media_id, names[i], key, sizeof key);
         cf_storage_remove(app->storage, key, &err); /* absent is fine */
     }
-    char prefix[128];
-    picture_key(media_id, CAMERA_PREFIX, prefix, sizeof prefix);
     key_list *l = malloc(sizeof *l);
-    for (int round = 0, more = l != NULL; more && round < 100; round++) { /* 6400 paths at most */
-        cf_error err;
-        l->n = 0;
-        more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK && l->n == sizeof l->keys / sizeof l->keys[0];
-        for (size_t i = 0; i < l->n; i++) cf_storage_remove(app->storage, l->keys[i], &err);
+    for (int kind = PIC_CAMERA_PATH; l && kind <= PIC_SPLIT_FRAMING; kind++) {
+        char prefix[128];
+        picture_key(media_id, FRAMING_PREFIX[kind], prefix, sizeof prefix);
+        for (int round = 0, more = 1; more && round < 100; round++) { /* 6400 framings at most */
+            cf_error err;
+            l->n = 0;
+            more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK && l->n == sizeof l->keys / sizeof l->keys[0];
+            for (size_t i = 0; i < l->n; i++) cf_storage_remove(app->storage, l->keys[i], &err);
+        }
     }
     free(l);
 }

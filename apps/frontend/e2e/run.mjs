@@ -740,7 +740,7 @@ async function layoutsCheck(page, base, mediaId) {
     await page.getByTestId('preview-canvas').waitFor({ timeout: 30_000 });
     let note = '';
     if (template_id === 'shorts-smartcrop') {
-      await page.locator('[data-testid="preview-canvas"][data-crop-path="server"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-testid="preview-canvas"][data-framing="server"]').waitFor({ timeout: 60_000 });
       const path = await cameraPath;
       const xs = path.samples.map((x) => x.x);
       note = `; the camera moves over x ${Math.min(...xs)}..${Math.max(...xs)} of ${path.source.width - path.crop.width} (centre ${(path.source.width - path.crop.width) / 2})`;
@@ -756,6 +756,35 @@ async function layoutsCheck(page, base, mediaId) {
         `${template_id} preview vs server render at ${t / 1000} s: mean |difference| ${r.mean.toFixed(2)}/255 (bound ${PREVIEW_MEAN_DIFF_BOUND})${t === 600 ? note : ''}`);
     }
     await shotOf(page, `clip-editor-${template_id}`);
+  }
+  // split on two people (the rendering tests' portrait twice, from Debian's python3-skimage):
+  // each panel framed on a face, in the preview as in the render
+  const faces = join(process.env.CF_RENDER_TESTDATA ?? '', 'two_faces.mp4');
+  if (process.env.CF_RENDER_TESTDATA && existsSync(faces)) {
+    const up = await (await fetch(`${base}/v1/media?filename=two_faces.mp4`, { method: 'POST', headers: { 'Content-Type': 'video/mp4' },
+      body: readFileSync(faces) })).json();
+    const request = { clip_id: 'layout-split-faces', template_id: 'podcast-split', source_uri: `media://${up.id}`, start_ms: 0, end_ms: 2000,
+      width: 360, height: 640, title: 'Layouts' };
+    const created = await (await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'render', request }) })).json();
+    const framing = await (await fetch(`${base}/v1/media/${up.id}/split-framing?start_ms=0&end_ms=2000&width=360&height=640`)).json();
+    check(framing.regions?.length === 2 && framing.regions[0].x < framing.regions[1].x,
+      `the server frames a split of two people on each (regions at x ${framing.regions?.map((r) => r.x).join(' and ')})`);
+    const job = await until(async () => {
+      const j = await (await fetch(`${base}/v1/jobs/${created.id}`)).json();
+      if (j.status === 'failed') throw new Error(`split render failed: ${JSON.stringify(j.error)}`);
+      return j.status === 'succeeded' ? j : undefined;
+    }, 120_000, 'the split render of two people');
+    await page.goto(`${base}/edit/${encodeURIComponent(job.id)}`);
+    await page.locator('[data-testid="preview-canvas"][data-framing="server"]').waitFor({ timeout: 60_000 });
+    const r = await compareAt(page, job.result.outputs.find((a) => a.kind === 'video').url, 600);
+    figures['podcast-split (two people)'] = [{ t_ms: 600, mean_abs_diff: Number(r.mean.toFixed(2)), share_over_48: Number(r.far.toFixed(4)) }];
+    savePng('preview-split-faces-600ms.png', r.preview);
+    savePng('server-split-faces-600ms.png', r.server);
+    check(r.mean < PREVIEW_MEAN_DIFF_BOUND, `split of two people: preview vs server render at 0.6 s: mean |difference| ${r.mean.toFixed(2)}/255 (bound ${PREVIEW_MEAN_DIFF_BOUND})`);
+    await shotOf(page, 'clip-editor-split-faces');
+  } else {
+    log('(no CF_RENDER_TESTDATA/two_faces.mp4: the split of two people is not compared)');
   }
   writeFileSync(join(artifacts, 'preview-layouts-vs-server.json'), JSON.stringify(figures, null, 2));
 }

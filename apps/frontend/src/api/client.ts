@@ -11,6 +11,7 @@ import {
   ProblemSchema,
   ShareLinkSchema,
   SmartCropPathSchema,
+  SplitFramingSchema,
   TimelineSchema,
   TranscriptSchema,
   TemplateListSchema,
@@ -25,6 +26,7 @@ import {
   type RenderTemplate,
   type ShareLink,
   type SmartCropPath,
+  type SplitFraming,
   type RenderRequestInput,
   type Timeline,
   type Transcript,
@@ -32,6 +34,11 @@ import {
 import { LabelSchema, type Label, type LabelCreateInput } from './labels';
 
 /** An HTTP error with the server's problem document when it sent one. */
+/** ?start_ms=&end_ms=&width=&height= of a scene's framing. */
+function spanQuery(startMs: number, endMs: number, width: number, height: number): URLSearchParams {
+  return new URLSearchParams({ start_ms: String(startMs), end_ms: String(endMs), width: String(width), height: String(height) });
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -187,8 +194,12 @@ export class ApiClient {
   /** The smart-crop camera path the render follows over [startMs, endMs) of the media on a
    *  width x height canvas (analysed by the server on each call: seconds for a long span). */
   getCropPath(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SmartCropPath> {
-    const q = new URLSearchParams({ start_ms: String(startMs), end_ms: String(endMs), width: String(width), height: String(height) });
-    return this.request(SmartCropPathSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/camera-path?${q}`);
+    return this.request(SmartCropPathSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/camera-path?${spanQuery(startMs, endMs, width, height)}`);
+  }
+
+  /** The regions a split scene over [startMs, endMs) frames its panels on (two people), or none. */
+  getSplitFraming(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SplitFraming> {
+    return this.request(SplitFramingSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/split-framing?${spanQuery(startMs, endMs, width, height)}`);
   }
 
   /** A transcript file by its signed URL (an autoclip run's transcript_url). */

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Timeline } from '../generated/domain';
 import { formatMs } from '../lib/format';
 import { scenesAt, sceneStarts, type WordLike } from '../lib/preview/compose';
-import type { CropPath } from '../lib/preview/geometry';
+import type { SceneFraming } from '../lib/preview/geometry';
 import { PreviewRenderer, type BackendName } from '../lib/preview/renderer';
 
 interface Props {
@@ -15,8 +15,8 @@ interface Props {
   /** Playable URL of each scene's source_uri (media://... -> signed URL). */
   urls: Record<string, string | undefined>;
   words?: WordLike[];
-  /** The smart_crop scenes' camera paths by scene index (the server's), once known. */
-  cropPaths?: (CropPath | undefined)[];
+  /** How the server frames each scene (smart_crop paths, split regions), by index, once known. */
+  framings?: (SceneFraming | undefined)[];
   prefer?: BackendName;
   label?: string;
 }
@@ -43,7 +43,7 @@ function seekTo(v: HTMLVideoElement, s: number): Promise<void> {
   });
 }
 
-export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, label = 'Preview' }: Props) {
+export function PreviewPlayer({ timeline, urls, words = [], framings, prefer, label = 'Preview' }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const videos = useRef<(HTMLVideoElement | null)[]>([]);
   const renderer = useRef<PreviewRenderer | undefined>(undefined);
@@ -59,7 +59,7 @@ export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, l
     const c = canvas.current;
     if (!c) return;
     const r = new PreviewRenderer(c, timeline, words, { prefer });
-    r.setCropPaths(cropPaths ?? []);
+    r.setFramings(framings ?? []);
     renderer.current = r;
     setBackend(r.backend);
     setDuration(r.durationMs);
@@ -73,8 +73,8 @@ export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, l
   }, [words]);
 
   useEffect(() => {
-    renderer.current?.setCropPaths(cropPaths ?? []);
-  }, [cropPaths]);
+    renderer.current?.setFramings(framings ?? []);
+  }, [framings]);
 
   const source = useCallback((i: number) => {
     const v = videos.current[i];
@@ -96,7 +96,7 @@ export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, l
 
   useEffect(() => {
     if (!playing) void show(t);
-  }, [t, playing, show, words, cropPaths]);
+  }, [t, playing, show, words, framings]);
 
   // Playing: the first visible scene's video is the clock.
   useEffect(() => {
@@ -159,7 +159,7 @@ export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, l
     <div className="preview-player" tabIndex={0} onKeyDown={onKey} aria-label={`${label}: Space plays, arrows step`} role="group">
       <canvas ref={canvas} className="preview-canvas" style={{ aspectRatio: `${W} / ${H}`, maxWidth: `min(100%, calc(70vh * ${W / H}))` }} role="img"
         aria-label={`${label} frame at ${formatMs(drawn ?? 0)}`} data-testid="preview-canvas" data-backend={backend}
-        data-crop-path={cropPaths?.some(Boolean) ? 'server' : undefined}
+        data-framing={framings?.some(Boolean) ? 'server' : undefined}
         data-drawn-ms={drawn ?? ''} />
       {timeline.scenes.map((s, i) => (
         <video key={`${i}-${s.source_uri}`} ref={(el) => { videos.current[i] = el; }} src={urls[s.source_uri]} preload="auto"
@@ -173,7 +173,7 @@ export function PreviewPlayer({ timeline, urls, words = [], cropPaths, prefer, l
           aria-valuetext={formatMs(t)} data-testid="preview-time" />
         <span className="muted time">{formatMs(t)} / {formatMs(duration)}</span>
       </div>
-      <small className="muted">Drawn in the browser ({backend === 'webgl' ? 'WebGL' : backend === '2d' ? 'Canvas 2D' : '…'}); the render may differ slightly (fonts, scaling; a split scene framed on two faces).</small>
+      <small className="muted">Drawn in the browser ({backend === 'webgl' ? 'WebGL' : backend === '2d' ? 'Canvas 2D' : '…'}); the render may differ slightly (fonts, scaling).</small>
     </div>
   );
 }

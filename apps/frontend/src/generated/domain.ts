@@ -583,6 +583,26 @@ export const EventSchema = z
   });
 export type EventInput = z.input<typeof EventSchema>;
 
+/** A rectangle of a picture, in its pixels: top-left corner x, y and its size. */
+export interface FrameRect {
+  /** integer >= 0 */
+  x: number;
+  /** integer >= 0 */
+  y: number;
+  /** integer between 1 and 65536 */
+  width: number;
+  /** integer between 1 and 65536 */
+  height: number;
+}
+export const FrameRectSchema = z
+  .strictObject({
+    x: z.number().int().min(0),
+    y: z.number().int().min(0),
+    width: z.number().int().min(1).max(65536),
+    height: z.number().int().min(1).max(65536),
+  });
+export type FrameRectInput = z.input<typeof FrameRectSchema>;
+
 /** A picture's size in pixels. */
 export interface FrameSize {
   /** integer between 1 and 65536 */
@@ -1663,6 +1683,17 @@ export const SmartCropPathSchema = z
   });
 export type SmartCropPathInput = z.input<typeof SmartCropPathSchema>;
 
+/** How a split scene over a span of a source frames its two panels (GET /v1/media/{id}/split-framing): the regions of the source the render crops for the top and the bottom panel, each on a person's face; empty when there are not two people to frame, and the panels show the left and the right half. */
+export interface SplitFraming {
+  /** at most 2 items */
+  regions: FrameRect[];
+}
+export const SplitFramingSchema = z
+  .strictObject({
+    regions: z.array(FrameRectSchema).max(2),
+  });
+export type SplitFramingInput = z.input<typeof SplitFramingSchema>;
+
 /** The rendering templates the server has, by id, as GET /v1/templates returns them. */
 export interface TemplateList {
   /** at most 1000 items */
@@ -1740,6 +1771,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<ClipProcessingRequest, z.output<typeof ClipProcessingRequestSchema>>>,
   Expect<Same<ClipProcessingResult, z.output<typeof ClipProcessingResultSchema>>>,
   Expect<Same<Event, z.output<typeof EventSchema>>>,
+  Expect<Same<FrameRect, z.output<typeof FrameRectSchema>>>,
   Expect<Same<FrameSize, z.output<typeof FrameSizeSchema>>>,
   Expect<Same<HighlightDetectionRequest, z.output<typeof HighlightDetectionRequestSchema>>>,
   Expect<Same<HighlightSpan, z.output<typeof HighlightSpanSchema>>>,
@@ -1777,6 +1809,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<ShareLink, z.output<typeof ShareLinkSchema>>>,
   Expect<Same<SmartCropSample, z.output<typeof SmartCropSampleSchema>>>,
   Expect<Same<SmartCropPath, z.output<typeof SmartCropPathSchema>>>,
+  Expect<Same<SplitFraming, z.output<typeof SplitFramingSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
@@ -1813,6 +1846,7 @@ export const schemas = {
   DestinationKind: DestinationKindSchema,
   EventType: EventTypeSchema,
   Event: EventSchema,
+  FrameRect: FrameRectSchema,
   FrameSize: FrameSizeSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
   HighlightSpan: HighlightSpanSchema,
@@ -1859,6 +1893,7 @@ export const schemas = {
   ShareLink: ShareLinkSchema,
   SmartCropSample: SmartCropSampleSchema,
   SmartCropPath: SmartCropPathSchema,
+  SplitFraming: SplitFramingSchema,
   TemplateList: TemplateListSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
   TranscriptionResult: TranscriptionResultSchema,

@@ -15,10 +15,10 @@ import {
   type Job,
   type Media,
   type RenderFormat,
-  type SmartCropPath,
   type Timeline,
   type TranscriptWord,
 } from '../generated/domain';
+import type { SceneFraming } from '../lib/preview/geometry';
 import { editLabel, editWords, spokenWords, versionRequest, type ClipEdit, type Proposed } from '../lib/clipEdit';
 import { formatDate, formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';
@@ -185,34 +185,38 @@ export function ClipEditorScreen({ jobId }: { jobId: string }) {
     };
   }, [client, request?.start_ms, request?.end_ms, request?.title, request?.template_id, request?.format, !!request?.transcript]);
 
-  // The smart_crop scenes' camera paths (the server analyses the span: seconds), so the preview
-  // frames the shot where the render will; centred until they come, or if they cannot.
-  const [cropPaths, setCropPaths] = useState<(SmartCropPath | undefined)[] | undefined>();
-  const [cropNote, setCropNote] = useState<string | undefined>();
-  const cropCache = useRef(new Map<string, Promise<SmartCropPath>>());
+  // How the server frames each scene (a smart_crop scene's camera path, a split scene's two
+  // people: it analyses the span, seconds), so the preview frames the shot where the render
+  // will; centred crops and halves until they come, or if they cannot.
+  const [framings, setFramings] = useState<(SceneFraming | undefined)[] | undefined>();
+  const [framingNote, setFramingNote] = useState<string | undefined>();
+  const framingCache = useRef(new Map<string, Promise<SceneFraming>>());
   useEffect(() => {
-    setCropPaths(undefined);
-    setCropNote(undefined);
-    if (!timeline || !timeline.scenes.some((s) => s.layout === 'smart_crop')) return;
+    setFramings(undefined);
+    setFramingNote(undefined);
+    const framed = (l: string) => l === 'smart_crop' || l === 'split';
+    if (!timeline || !timeline.scenes.some((s) => framed(s.layout))) return;
     let live = true;
     const { width: W, height: H } = timeline.canvas;
-    setCropNote('Finding the smart crop’s camera path…');
+    setFramingNote('Finding how the render frames the shot…');
     const failures: string[] = [];
     Promise.all(timeline.scenes.map((s) => {
       const id = mediaIdFromUri(s.source_uri);
-      if (s.layout !== 'smart_crop' || !id) return undefined;
-      const key = `${id}:${s.in_ms}:${s.out_ms}:${W}x${H}`;
-      let p = cropCache.current.get(key);
+      if (!framed(s.layout) || !id) return undefined;
+      const key = `${s.layout}:${id}:${s.in_ms}:${s.out_ms}:${W}x${H}`;
+      let p = framingCache.current.get(key);
       if (!p) {
-        p = client.getCropPath(id, s.in_ms, s.out_ms, W, H);
-        p.catch(() => cropCache.current.delete(key));
-        cropCache.current.set(key, p);
+        p = s.layout === 'smart_crop'
+          ? client.getCropPath(id, s.in_ms, s.out_ms, W, H).then((cropPath) => ({ cropPath }))
+          : client.getSplitFraming(id, s.in_ms, s.out_ms, W, H).then((f) => ({ split: f.regions }));
+        p.catch(() => framingCache.current.delete(key));
+        framingCache.current.set(key, p);
       }
       return p.catch((e: unknown) => void failures.push(ApiError.describe(e)));
-    })).then((paths) => {
+    })).then((all) => {
       if (!live) return;
-      setCropPaths(paths.map((p) => p ?? undefined));
-      setCropNote(failures.length ? `Smart crop shown centred: ${failures[0]}` : undefined);
+      setFramings(all.map((f) => f ?? undefined));
+      setFramingNote(failures.length ? `Framed in the middle: ${failures[0]}` : undefined);
     });
     return () => {
       live = false;
@@ -263,9 +267,9 @@ export function ClipEditorScreen({ jobId }: { jobId: string }) {
         <div className="editor-preview" data-testid="editor-preview">
           {timeline && data.media.url ? (
             <PreviewPlayer timeline={timeline} urls={{ [data.media.uri]: data.media.url }} words={words} label="Preview of the edit"
-              cropPaths={cropPaths} prefer={query.get('preview') === '2d' ? '2d' : undefined} />
+              framings={framings} prefer={query.get('preview') === '2d' ? '2d' : undefined} />
           ) : <p className="muted">Preparing the preview…</p>}
-          {cropNote ? <p className="muted" role="status" data-testid="crop-note">{cropNote}</p> : null}
+          {framingNote ? <p className="muted" role="status" data-testid="framing-note">{framingNote}</p> : null}
           {previewError ? <ProblemBox problem={previewError} title="No preview" /> : null}
         </div>
         <form className="editor-form" onSubmit={(e) => { e.preventDefault(); void render(); }}>

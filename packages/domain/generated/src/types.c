@@ -2223,6 +2223,80 @@ void cf_event_init(cf_event *v) {
     init_event(v);
 }
 
+static cf_err parse_frame_rect(const json_t *j, const char *path, cf_frame_rect *out, cf_error *err) {
+    static const char *const keys[] = {"x", "y", "width", "height"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "x", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->x, err))) return rc;
+    if (!(out->x >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "y", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->y, err))) return rc;
+    if (!(out->y >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "width", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+    if (!(out->width >= 1 && out->width <= 65536))
+        return cfd_fail(err, p, "must be between 1 and 65536");
+    if ((rc = cfd_member(j, "height", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+    if (!(out->height >= 1 && out->height <= 65536))
+        return cfd_fail(err, p, "must be between 1 and 65536");
+    return CF_OK;
+}
+
+static json_t *emit_frame_rect(const cf_frame_rect *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "x", json_integer(v->x))) goto fail;
+    if (cfd_put(o, "y", json_integer(v->y))) goto fail;
+    if (cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (cfd_put(o, "height", json_integer(v->height))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_frame_rect(cf_frame_rect *v) {
+    (void)v;
+}
+
+static void init_frame_rect(cf_frame_rect *v) {
+    (void)v;
+}
+
+cf_err cf_frame_rect_from_json(const json_t *j, cf_frame_rect *out, cf_error *err) {
+    return cf_frame_rect_from_json_at(j, "", out, err);
+}
+
+cf_err cf_frame_rect_from_json_at(const json_t *j, const char *path, cf_frame_rect *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_frame_rect: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_frame_rect(j, path ? path : "", out, err);
+    if (rc) cf_frame_rect_free(out);
+    return rc;
+}
+
+json_t *cf_frame_rect_to_json(const cf_frame_rect *v) {
+    return v ? emit_frame_rect(v) : NULL;
+}
+
+void cf_frame_rect_free(cf_frame_rect *v) {
+    if (!v) return;
+    release_frame_rect(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_frame_rect_init(cf_frame_rect *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_frame_rect(v);
+}
+
 static cf_err parse_frame_size(const json_t *j, const char *path, cf_frame_size *out, cf_error *err) {
     static const char *const keys[] = {"width", "height"};
     char p[CFD_PATH_MAX];
@@ -6210,6 +6284,83 @@ void cf_smart_crop_path_init(cf_smart_crop_path *v) {
     init_smart_crop_path(v);
 }
 
+static cf_err parse_split_framing(const json_t *j, const char *path, cf_split_framing *out, cf_error *err) {
+    static const char *const keys[] = {"regions"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "regions", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 2, &n, err))) return rc;
+        if (n) {
+            out->regions = calloc(n, sizeof *out->regions);
+            if (!out->regions) return cfd_no_memory(err, p);
+            out->n_regions = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_frame_rect(json_array_get(v, k), pi, &out->regions[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_split_framing(const cf_split_framing *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "regions", a)) goto fail;
+        for (size_t k = 0; k < v->n_regions; k++)
+            if (cfd_append(a, emit_frame_rect(&v->regions[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_split_framing(cf_split_framing *v) {
+    for (size_t k = 0; k < v->n_regions; k++)
+        release_frame_rect(&v->regions[k]);
+    free(v->regions);
+}
+
+static void init_split_framing(cf_split_framing *v) {
+    (void)v;
+}
+
+cf_err cf_split_framing_from_json(const json_t *j, cf_split_framing *out, cf_error *err) {
+    return cf_split_framing_from_json_at(j, "", out, err);
+}
+
+cf_err cf_split_framing_from_json_at(const json_t *j, const char *path, cf_split_framing *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_split_framing: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_split_framing(j, path ? path : "", out, err);
+    if (rc) cf_split_framing_free(out);
+    return rc;
+}
+
+json_t *cf_split_framing_to_json(const cf_split_framing *v) {
+    return v ? emit_split_framing(v) : NULL;
+}
+
+void cf_split_framing_free(cf_split_framing *v) {
+    if (!v) return;
+    release_split_framing(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_split_framing_init(cf_split_framing *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_split_framing(v);
+}
+
 static cf_err parse_template_list(const json_t *j, const char *path, cf_template_list *out, cf_error *err) {
     static const char *const keys[] = {"items"};
     char p[CFD_PATH_MAX];
@@ -6688,6 +6839,18 @@ static void any_free_event(void *v) {
     cf_event_free(v);
 }
 
+static cf_err any_from_json_frame_rect(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_frame_rect_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_frame_rect(const void *v) {
+    return cf_frame_rect_to_json(v);
+}
+
+static void any_free_frame_rect(void *v) {
+    cf_frame_rect_free(v);
+}
+
 static cf_err any_from_json_frame_size(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_frame_size_from_json_at(j, path, out, err);
 }
@@ -7000,6 +7163,18 @@ static void any_free_smart_crop_sample(void *v) {
     cf_smart_crop_sample_free(v);
 }
 
+static cf_err any_from_json_split_framing(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_split_framing_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_split_framing(const void *v) {
+    return cf_split_framing_to_json(v);
+}
+
+static void any_free_split_framing(void *v) {
+    cf_split_framing_free(v);
+}
+
 static cf_err any_from_json_template_list(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_template_list_from_json_at(j, path, out, err);
 }
@@ -7187,6 +7362,7 @@ static const cf_domain_type domain_types[] = {
     {"ClipProcessingRequest", sizeof(cf_clip_processing_request), any_from_json_clip_processing_request, any_to_json_clip_processing_request, any_free_clip_processing_request},
     {"ClipProcessingResult", sizeof(cf_clip_processing_result), any_from_json_clip_processing_result, any_to_json_clip_processing_result, any_free_clip_processing_result},
     {"Event", sizeof(cf_event), any_from_json_event, any_to_json_event, any_free_event},
+    {"FrameRect", sizeof(cf_frame_rect), any_from_json_frame_rect, any_to_json_frame_rect, any_free_frame_rect},
     {"FrameSize", sizeof(cf_frame_size), any_from_json_frame_size, any_to_json_frame_size, any_free_frame_size},
     {"HighlightDetectionRequest", sizeof(cf_highlight_detection_request), any_from_json_highlight_detection_request, any_to_json_highlight_detection_request, any_free_highlight_detection_request},
     {"HighlightDetectionResult", sizeof(cf_highlight_detection_result), any_from_json_highlight_detection_result, any_to_json_highlight_detection_result, any_free_highlight_detection_result},
@@ -7213,6 +7389,7 @@ static const cf_domain_type domain_types[] = {
     {"ShareLink", sizeof(cf_share_link), any_from_json_share_link, any_to_json_share_link, any_free_share_link},
     {"SmartCropPath", sizeof(cf_smart_crop_path), any_from_json_smart_crop_path, any_to_json_smart_crop_path, any_free_smart_crop_path},
     {"SmartCropSample", sizeof(cf_smart_crop_sample), any_from_json_smart_crop_sample, any_to_json_smart_crop_sample, any_free_smart_crop_sample},
+    {"SplitFraming", sizeof(cf_split_framing), any_from_json_split_framing, any_to_json_split_framing, any_free_split_framing},
     {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
     {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},

@@ -152,11 +152,34 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     return e;
 }
 
+/* The aspect of each panel of a split scene on a canvas of aspect width / height: half its
+ * height. One rule for the render and for the framings previews are given. */
+static double split_panel_aspect(double aspect) {
+    return aspect * 2.0;
+}
+
+cf_err cf_render_split_framing(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
+                               cf_progress *progress, json_t **out, cf_error *err) {
+    cf_rect r[2];
+    cf_error ferr;
+    json_t *regions = json_array();
+    cf_err e = cf_split_regions(path, start_ms, end_ms, split_panel_aspect(aspect), progress, r, &ferr);
+    if (e && e != CF_ERR_NOT_FOUND) {
+        json_decref(regions);
+        *out = NULL;
+        return *err = ferr, e;
+    }
+    for (int k = 0; !e && k < 2; k++)
+        json_array_append_new(regions, json_pack("{si si si si}", "x", r[k].x, "y", r[k].y, "width", r[k].w, "height", r[k].h));
+    *out = json_pack("{so}", "regions", regions);
+    return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 /* Frames each panel of a split scene on a person; without two people the halves stay. */
 static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     plan_scene *ps = &j->plan.scenes[i];
-    double panel = (double)j->tl->canvas.width / (j->tl->canvas.height / 2.0);
+    double panel = split_panel_aspect((double)j->tl->canvas.width / j->tl->canvas.height);
     cf_error ferr;
     cf_err e = cf_split_regions(source, s->in_ms, s->out_ms, panel, j->progress, ps->split, &ferr);
     if (e == CF_ERR_NOT_FOUND) {

@@ -108,9 +108,18 @@ export function cropAt(path: CropPath, t: number): Rect | undefined {
   return { x: s[lo].x, y: s[lo].y, w: path.crop.width, h: path.crop.height };
 }
 
+/** What the server says about framing one scene: a smart_crop scene's camera path, a split
+ *  scene's two regions (one per person; none when there are not two). */
+export interface SceneFraming {
+  cropPath?: CropPath;
+  split?: { x: number; y: number; width: number; height: number }[];
+}
+
 /** What to draw for a scene of `layout` from a source of iw x ih on a W x H canvas; `crop` is
- *  where a smart_crop scene's camera is at this moment, when its path is known. */
-export function layoutDraws(layout: SceneLayout, iw: number, ih: number, W: number, H: number, crop?: Rect): LayoutDraw[] {
+ *  where a smart_crop scene's camera is at this moment, when its path is known; `split` the
+ *  regions a split scene frames on two people. */
+export function layoutDraws(layout: SceneLayout, iw: number, ih: number, W: number, H: number, crop?: Rect,
+  split?: SceneFraming['split']): LayoutDraw[] {
   const whole: Rect = { x: 0, y: 0, w: iw, h: ih };
   const canvas: Rect = { x: 0, y: 0, w: W, h: H };
   switch (layout) {
@@ -131,9 +140,17 @@ export function layoutDraws(layout: SceneLayout, iw: number, ih: number, W: numb
       ];
     }
     case 'split': {
-      // without two faces to frame: the left half on top, the right half below
       const top = even(H / 2);
       const bot = H - top;
+      if (split && split.length === 2) {
+        // each panel on a person: the region cropped, scaled to cover the panel, its middle kept
+        const [a, b] = split.map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height }));
+        return [
+          { kind: 'video', src: cover(a, W, top, 2), dst: { x: 0, y: 0, w: W, h: top } },
+          { kind: 'video', src: cover(b, W, bot, 2), dst: { x: 0, y: top, w: W, h: bot } },
+        ];
+      }
+      // without two faces to frame: the left half on top, the right half below
       const half = Math.floor(iw / 2);
       return [
         { kind: 'video', src: cover({ x: 0, y: 0, w: half, h: ih }, W, top, 2), dst: { x: 0, y: 0, w: W, h: top } },

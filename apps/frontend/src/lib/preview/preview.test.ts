@@ -44,6 +44,20 @@ describe('geometry', () => {
     expect(mid.kind === 'video' && mid.src.x + mid.src.w / 2).toBeCloseTo(160, 0);
   });
 
+  it('frames split panels on the two people when the server found them', () => {
+    // 640x360 source, regions of the panels' aspect (360:320), as crop + cover + middle crop
+    const split = [{ x: 20, y: 0, width: 300, height: 267 }, { x: 330, y: 60, width: 300, height: 267 }];
+    const [top, bot] = layoutDraws('split', 640, 360, 360, 640, undefined, split);
+    expect(top.kind === 'video' && top.dst).toEqual({ x: 0, y: 0, w: 360, h: 320 });
+    expect(bot.kind === 'video' && bot.dst).toEqual({ x: 0, y: 320, w: 360, h: 320 });
+    // inside the regions, not the halves
+    expect(top.kind === 'video' && top.src.x).toBeGreaterThanOrEqual(20);
+    expect(top.kind === 'video' && top.src.x + top.src.w).toBeLessThanOrEqual(320.01);
+    expect(bot.kind === 'video' && bot.src.y).toBeGreaterThanOrEqual(60);
+    // no people: the halves
+    expect(layoutDraws('split', 640, 360, 360, 640, undefined, [])).toEqual(layoutDraws('split', 640, 360, 360, 640));
+  });
+
   it('box-blurs a step into a ramp, mirrored at the edges', () => {
     const w = 8;
     const h = 8;

@@ -6,7 +6,7 @@
 // it costs a few thousand pixels of CPU whatever the canvas size.
 import type { Timeline } from '../../generated/domain';
 import { captionAt, captionLines, captionWords, overlaysAt, scenesAt, timelineDuration, type WordLike } from './compose';
-import { boxBlur, cropAt, layoutDraws, type CropPath, type LayoutDraw, type Rect } from './geometry';
+import { boxBlur, cropAt, layoutDraws, type LayoutDraw, type Rect, type SceneFraming } from './geometry';
 import { drawCaption, drawOverlays } from './overlays';
 
 export type BackendName = 'webgl' | '2d';
@@ -170,7 +170,7 @@ export class PreviewRenderer {
   private readonly layer: HTMLCanvasElement;
   private readonly small: HTMLCanvasElement;
   private lines: ReturnType<typeof captionLines> = [];
-  private cropPaths: (CropPath | undefined)[] = [];
+  private framings: (SceneFraming | undefined)[] = [];
 
   constructor(canvas: HTMLCanvasElement, private readonly tl: Timeline, words: WordLike[] = [], opts: RendererOptions = {}) {
     canvas.width = tl.canvas.width;
@@ -196,9 +196,9 @@ export class PreviewRenderer {
     this.lines = c ? captionLines(captionWords(words, c, timelineDuration(this.tl)), c.words_per_line) : [];
   }
 
-  /** The smart_crop scenes' camera paths (by scene index), as the server computed them. */
-  setCropPaths(paths: (CropPath | undefined)[]) {
-    this.cropPaths = paths;
+  /** How the server frames each scene (by scene index): smart_crop paths, split regions. */
+  setFramings(framings: (SceneFraming | undefined)[]) {
+    this.framings = framings;
   }
 
   get durationMs(): number {
@@ -213,9 +213,9 @@ export class PreviewRenderer {
     for (const at of scenesAt(this.tl, t)) {
       const src = sources(at.index);
       if (!src || !src.width || !src.height) continue;
-      const path = this.cropPaths[at.index];
-      const crop = path ? cropAt(path, at.sourceMs - at.scene.in_ms) : undefined;
-      for (const d of layoutDraws(at.scene.layout, src.width, src.height, W, H, crop)) this.layout(d, src, at.alpha, at.index);
+      const f = this.framings[at.index];
+      const crop = f?.cropPath ? cropAt(f.cropPath, at.sourceMs - at.scene.in_ms) : undefined;
+      for (const d of layoutDraws(at.scene.layout, src.width, src.height, W, H, crop, f?.split)) this.layout(d, src, at.alpha, at.index);
     }
     this.overlayLayer(t);
     this.impl.image(this.layer, { x: 0, y: 0, w: W, h: H }, { x: 0, y: 0, w: W, h: H }, 1, 'overlays');

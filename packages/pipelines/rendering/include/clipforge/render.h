@@ -54,6 +54,14 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
 cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
                              cf_progress *progress, json_t **out, cf_error *err);
 
+/* How a split scene over [start_ms, end_ms) of the video at path frames its two panels on a
+ * canvas of aspect width / height: the faces the render looks for, as JSON (schema
+ * SplitFraming: {regions: [{x, y, width, height}, ...]}, the top panel's region first; no
+ * regions when there are not two people, and the panels show the halves). *out is owned by the
+ * caller. */
+cf_err cf_render_split_framing(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
+                               cf_progress *progress, json_t **out, cf_error *err);
+
 /* Sends a finished render to one destination: storage copies every artifact into the directory
  * d->uri (a path or file:// URI); webhook POSTs the RenderResult JSON to d->url with header
  * "X-Clipforge-Signature: sha256=<hex HMAC-SHA256 of the body with d->secret>", retrying with

@@ -617,6 +617,19 @@ json_t *cf_event_to_json(const cf_event *v);
 void cf_event_free(cf_event *v);
 void cf_event_init(cf_event *v);
 
+/* FrameRect: A rectangle of a picture, in its pixels: top-left corner x, y and its size. */
+typedef struct cf_frame_rect {
+    int64_t x;  /* >= 0 */
+    int64_t y;  /* >= 0 */
+    int64_t width;  /* between 1 and 65536 */
+    int64_t height;  /* between 1 and 65536 */
+} cf_frame_rect;
+cf_err cf_frame_rect_from_json(const json_t *j, cf_frame_rect *out, cf_error *err);
+cf_err cf_frame_rect_from_json_at(const json_t *j, const char *path, cf_frame_rect *out, cf_error *err);
+json_t *cf_frame_rect_to_json(const cf_frame_rect *v);
+void cf_frame_rect_free(cf_frame_rect *v);
+void cf_frame_rect_init(cf_frame_rect *v);
+
 /* FrameSize: A picture's size in pixels. */
 typedef struct cf_frame_size {
     int64_t width;  /* between 1 and 65536 */
@@ -1288,6 +1301,20 @@ cf_err cf_smart_crop_path_from_json_at(const json_t *j, const char *path, cf_sma
 json_t *cf_smart_crop_path_to_json(const cf_smart_crop_path *v);
 void cf_smart_crop_path_free(cf_smart_crop_path *v);
 void cf_smart_crop_path_init(cf_smart_crop_path *v);
+
+/* SplitFraming: How a split scene over a span of a source frames its two panels (GET
+ * /v1/media/{id}/split-framing): the regions of the source the render crops for the top and
+ * the bottom panel, each on a person's face; empty when there are not two people to frame, and
+ * the panels show the left and the right half. */
+typedef struct cf_split_framing {
+    cf_frame_rect *regions;
+    size_t n_regions;  /* at most 2 items */
+} cf_split_framing;
+cf_err cf_split_framing_from_json(const json_t *j, cf_split_framing *out, cf_error *err);
+cf_err cf_split_framing_from_json_at(const json_t *j, const char *path, cf_split_framing *out, cf_error *err);
+json_t *cf_split_framing_to_json(const cf_split_framing *v);
+void cf_split_framing_free(cf_split_framing *v);
+void cf_split_framing_init(cf_split_framing *v);
 
 /* TemplateList: The rendering templates the server has, by id, as GET /v1/templates returns
  * them. */
