@@ -228,10 +228,16 @@ static cf_err write_transcript(run *r, cf_error *err) {
 }
 #endif
 
+/* Every stage reads the same audio stream: the one the request names, else the default. */
+static cf_media_select audio_select(const cf_autoclip_request *req) {
+    return (cf_media_select){.has_audio_stream = req->has_audio_stream, .audio_stream = (int)req->audio_stream};
+}
+
 static cf_err transcribe_stage(slot *s) {
 #ifdef CF_HAVE_TRANSCRIBE
     run *r = s->run;
-    cf_transcribe_options o = {.language = r->req->language, .threads = r->opts->threads};
+    cf_transcribe_options o = {.language = r->req->language, .threads = r->opts->threads,
+                               .select = audio_select(r->req)};
     cf_err rc = cf_transcribe_file(r->path, &o, &s->progress, &r->transcript, &s->err);
     if (rc) return rc;
     r->have_transcript = true;
@@ -244,7 +250,7 @@ static cf_err transcribe_stage(slot *s) {
 static cf_err features_stage(slot *s) {
     run *r = s->run;
     cf_feature_options o = {.threads = r->opts->threads, .cache_dir = r->opts->feature_cache_dir,
-                            .skip_loop_filter = true};
+                            .skip_loop_filter = true, .select = audio_select(r->req)};
     return cf_features_extract(r->path, &o, &s->progress, &r->track, &s->err);
 }
 
@@ -411,7 +417,8 @@ static cf_err render_stage(slot *s) {
                             .start_ms = c->start_ms, .has_end_ms = true, .end_ms = c->end_ms, .format = q->format,
                             .has_width = q->has_width, .width = q->width, .has_height = q->has_height,
                             .height = q->height, .title = c->title, .brand_color = q->brand_color,
-                            .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output};
+                            .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output,
+                            .has_audio_stream = q->has_audio_stream, .audio_stream = q->audio_stream};
     cf_render_options o = {.output_path = output, .temp_dir = r->opts->work_dir, .threads = r->opts->threads};
     const cf_autoclip_renderer *rd = r->opts->renderer;
     cf_err rc = rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)

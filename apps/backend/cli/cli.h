@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 #include "clipforge/progress.h"
 
 /* One row of the command table in main.c. run() returns the process exit code. */
@@ -21,6 +24,11 @@ typedef struct cf_command {
 int cf_cli_fail(const char *cmd, const cf_error *err);
 /* Prints a usage error for cmd and returns 2. */
 int cf_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses a stream index flag value (a non-negative integer) into doc[key]; on a bad value prints
+ * the usage error of cmd and returns 2, else 0. */
+int cf_cli_set_stream(json_t *doc, const char *key, const char *value, const char *cmd);
+/* The same index as a cf_media_select request for audio; 2 after a usage error, else 0. */
+int cf_cli_audio_select(const char *value, const char *cmd, cf_media_select *sel);
 
 /* A progress bar on stderr when it is a terminal (and not --json); silent otherwise. */
 typedef struct cf_cli_bar {

@@ -1,6 +1,7 @@
 /* cli_common.c — error output, progress bar and signal-driven cancellation for subcommands. */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,4 +65,30 @@ void cf_cli_cancel_on_signal(cf_progress *p) {
     /* Tests (and supervisors) wait for this line before signalling: earlier, the default
      * action still ends the process without the clean cancel. */
     if (p) cf_log_debug("cli", "SIGINT and SIGTERM now cancel the run");
+}
+
+static int parse_index(const char *value, long *out) {
+    char *end = NULL;
+    long v = value ? strtol(value, &end, 10) : -1;
+    if (!value || end == value || *end || v < 0 || v > 1023) return -1;
+    *out = v;
+    return 0;
+}
+
+int cf_cli_set_stream(json_t *doc, const char *key, const char *value, const char *cmd) {
+    long v;
+    if (parse_index(value, &v))
+        return cf_cli_usage_error(cmd, "--audio-stream: '%s' is not a stream index (0..1023)", value);
+    json_object_set_new(doc, key, json_integer(v));
+    return 0;
+}
+
+int cf_cli_audio_select(const char *value, const char *cmd, cf_media_select *sel) {
+    long v;
+    if (!value) return 0;
+    if (parse_index(value, &v))
+        return cf_cli_usage_error(cmd, "--audio-stream: '%s' is not a stream index (0..1023)", value);
+    sel->has_audio_stream = true;
+    sel->audio_stream = (int)v;
+    return 0;
 }

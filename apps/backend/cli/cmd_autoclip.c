@@ -25,7 +25,7 @@ static const char *autoclip_help =
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
     "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
     "                          [--min-length T] [--max-length T] [--min-score S]\n"
-    "                          [--threads N] [--json]\n"
+    "                          [--threads N] [--audio-stream N] [--json]\n"
     "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
     "parallel, highlight detection picks the spans (never cutting a word), and each span is\n"
     "rendered with the template, its spoken words as captions and a title drawn from them.\n"
@@ -45,6 +45,8 @@ static const char *autoclip_help =
     "                     is none; without it, when fewer moments pass the engine's threshold\n"
     "                     than --count, the best others fill up, marked low-confidence\n"
     "  --threads N        codec threads per stage (default CLIPFORGE_THREADS, 0 = auto)\n"
+    "  --audio-stream N   use audio stream N (as `clipforge probe` lists it) instead of the\n"
+    "                     file's default one, for every stage\n"
     "  --json             print manifest.json instead of a table\n"
     "Exit codes: 0 success (failed clips are listed in the manifest), 1 processing error or no\n"
     "clip made, 2 usage or input error.\n";
@@ -52,6 +54,7 @@ static const char *autoclip_help =
 typedef struct autoclip_args {
     const char *input, *output_dir, *template_id, *profile, *format, *size, *brand_color, *model_version;
     const char *min_length, *max_length, *min_score;
+    const char *audio_stream;
     int64_t count, threads;
     bool json, no_captions;
 } autoclip_args;
@@ -77,6 +80,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
         {"min-length", required_argument, 0, 'L'},  {"max-length", required_argument, 0, 'M'},
         {"min-score", required_argument, 0, 's'},
+        {"audio-stream", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
@@ -97,6 +101,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'L': a->min_length = optarg; break;
         case 'M': a->max_length = optarg; break;
         case 's': a->min_score = optarg; break;
+        case 'A': a->audio_stream = optarg; break;
         case 'J': a->json = true; break;
         case 'h': fputs(autoclip_help, stdout); return 0;
         default: return cf_cli_usage_error("autoclip", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -152,6 +157,10 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
         }
         json_object_set_new(j, "width", json_integer(w));
         json_object_set_new(j, "height", json_integer(h));
+    }
+    if (a->audio_stream && cf_cli_set_stream(j, "audio_stream", a->audio_stream, "autoclip")) {
+        json_decref(j);
+        return 2;
     }
     cf_error err;
     cf_err rc = cf_autoclip_request_from_json(j, req, &err);

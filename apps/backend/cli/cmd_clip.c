@@ -24,6 +24,8 @@ static const char *clip_help =
     "  --fps N                    frame rate\n"
     "  --speed X                  0.25 to 4; audio keeps its pitch\n"
     "  --mute                     drop the audio\n"
+    "  --audio-stream N           use audio stream N (as `clipforge probe` lists it) instead of\n"
+    "                             the file's default one\n"
     "  --thumbnail FILE[@TIME]    JPEG of the clip's picture at TIME (clip time, default 0)\n"
     "  --request REQUEST.json     a ClipProcessingRequest (instead of operation flags)\n"
     "  --json                     print the ClipProcessingResult as JSON\n"
@@ -31,7 +33,7 @@ static const char *clip_help =
 
 typedef struct clip_args {
     const char *input, *output, *format, *request, *trim, *trim_mode, *scale, *crop, *fps, *speed,
-        *thumbnail, *lufs;
+        *thumbnail, *lufs, *audio_stream;
     bool normalize, mute, json;
 } clip_args;
 
@@ -52,11 +54,11 @@ static int take(int argc, char **argv, int *i, const char *name, const char **ou
 static int parse_args(int argc, char **argv, clip_args *a) {
     static const char *names[] = {"--input", "--output", "--format", "--request", "--trim",
                                   "--trim-mode", "--scale", "--crop", "--fps", "--speed",
-                                  "--thumbnail"};
+                                  "--thumbnail", "--audio-stream"};
     for (int i = 1; i < argc; i++) {
         const char **slots[] = {&a->input, &a->output, &a->format, &a->request, &a->trim,
                                 &a->trim_mode, &a->scale, &a->crop, &a->fps, &a->speed,
-                                &a->thumbnail};
+                                &a->thumbnail, &a->audio_stream};
         int hit = 0;
         for (size_t k = 0; k < sizeof names / sizeof names[0] && !hit; k++) {
             hit = take(argc, argv, &i, names[k], slots[k]);
@@ -186,6 +188,10 @@ static json_t *request_json(const clip_args *a, const char *format, int *code) {
     }
     if (a->input) json_object_set_new(doc, "source_uri", json_string(a->input));
     if (format) json_object_set_new(doc, "target_format", json_string(format));
+    if (a->audio_stream && cf_cli_set_stream(doc, "audio_stream", a->audio_stream, "clip")) {
+        json_decref(doc);
+        return NULL;
+    }
     return doc;
 }
 

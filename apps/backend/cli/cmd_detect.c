@@ -20,6 +20,7 @@ static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
     "                        [--features-out FILE.json [--event-inputs]] [--transcript FILE]\n"
+    "                        [--audio-stream N]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
     "crowd noise, scene cuts and motion per 100 ms (kept in the feature store under the file's\n"
     "content hash, so another profile, or the same bytes elsewhere, is instant), an\n"
@@ -38,11 +39,13 @@ static const char *detect_help =
     "  --transcript FILE     what is said (transcript .json from `clipforge transcribe`, or\n"
     "                        .srt/.vtt captions): speech rate, pauses, emphasis and the profile's\n"
     "                        keywords weigh in, and no span starts or ends inside a word\n"
+    "  --audio-stream N      analyse audio stream N (as `clipforge probe` lists it) instead of\n"
+    "                        the file's default one\n"
     "  --json                print the HighlightDetectionResult JSON instead of a table\n"
     "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n";
 
 typedef struct detect_args {
-    const char *input, *profile, *model_version, *engine, *features_out, *transcript;
+    const char *input, *profile, *model_version, *engine, *features_out, *transcript, *audio_stream;
     int64_t top, threads;
     bool json, no_cache, event_inputs;
 } detect_args;
@@ -61,7 +64,8 @@ static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi,
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a) {
     static const char *const valued[] = {"--input", "--profile", "--model-version", "--engine",
-                                         "--top", "--threads", "--features-out", "--transcript"};
+                                         "--top", "--threads", "--features-out", "--transcript",
+                                         "--audio-stream"};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         else if (!strcmp(f, "--engine")) a->engine = v;
         else if (!strcmp(f, "--features-out")) a->features_out = v;
         else if (!strcmp(f, "--transcript")) a->transcript = v;
+        else if (!strcmp(f, "--audio-stream")) a->audio_stream = v;
         else if (!strcmp(f, "--top")) rc = parse_int(f, v, 1, 100, &a->top);
         else rc = parse_int(f, v, 0, 256, &a->threads);
         if (rc) return rc;
@@ -87,6 +92,8 @@ static int parse_args(int argc, char **argv, detect_args *a) {
     if (!a->input) return cf_cli_usage_error("detect", "--input FILE is required");
     if (a->event_inputs && !a->features_out)
         return cf_cli_usage_error("detect", "--event-inputs needs --features-out FILE");
+    cf_media_select sel = {0};
+    if (cf_cli_audio_select(a->audio_stream, "detect", &sel)) return 2;
     if (a->profile && !cf_hl_profile_known(a->profile))
         return cf_cli_usage_error("detect", "unknown profile '%s' (generic, podcast, sports, gaming, "
                                             "lecture, music)", a->profile);
@@ -144,12 +151,15 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
                        .paths = {.profiles_dir = cfg->highlight_profiles_dir,
                                  .models_dir = cfg->highlight_models_dir},
                        .engine = a->engine, .note = note, .note_len = sizeof note};
+    cf_cli_audio_select(a->audio_stream, "detect", &o.features.select); /* checked by parse_args */
     const char *base = strrchr(a->input, '/');
     cf_highlight_detection_request req = {.clip_id = (char *)(base ? base + 1 : a->input),
                                           .media_uri = (char *)a->input,
                                           .model_version = (char *)a->model_version,
                                           .transcript_uri = (char *)a->transcript,
-                                          .has_top_n = a->top > 0, .top_n = a->top};
+                                          .has_top_n = a->top > 0, .top_n = a->top,
+                                          .has_audio_stream = o.features.select.has_audio_stream,
+                                          .audio_stream = o.features.select.audio_stream};
     cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
     char why[256] = "";
     file_key key = {a->input, cache};

@@ -16,6 +16,7 @@ static const char *render_help =
     "       clipforge render --template ID --input FILE --span START:END --format vertical|horizontal\n"
     "                        --output FILE [--title TEXT] [--captions FILE] [--music FILE]\n"
     "                        [--brand-color COLOR] [--logo FILE] [--font FONT] [--size WxH]\n"
+    "                        [--audio-stream N]\n"
     "Options for all: [--json] [--debug-path FILE] [--debug-video FILE] [--threads N]\n\n"
     "Renders a finished video: scenes laid out on a canvas (fit, fill, blur_fill, smart_crop,\n"
     "split), overlays, captions with the spoken word highlighted, music ducked under speech,\n"
@@ -24,12 +25,14 @@ static const char *render_help =
     "landscape-clean, podcast-split (in $CLIPFORGE_TEMPLATE_DIR or the installed directory).\n"
     "Captions: .srt, .vtt, or a transcript .json with timed words (times of the source file).\n"
     "--debug-path writes the smart-crop camera path as JSON, --debug-video the source with the\n"
-    "crop drawn as a moving red frame. --json prints the RenderResult.\n"
+    "crop drawn as a moving red frame. --json prints the RenderResult. --audio-stream takes the\n"
+    "source's audio stream N (as `clipforge probe` lists it) instead of its default one.\n"
     "Times are seconds (12.5) or [hh:]mm:ss[.mmm]. Exit: 0 ok, 1 processing error, 2 usage.\n";
 
 typedef struct render_args {
     const char *request, *timeline, *template_id, *input, *span, *format, *output, *title;
     const char *captions, *music, *brand_color, *logo, *font, *size, *debug_path, *debug_video;
+    const char *audio_stream;
     int threads;
     bool json;
 } render_args;
@@ -44,7 +47,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         {"brand-color", required_argument, 0, 'b'}, {"logo", required_argument, 0, 'l'},
         {"font", required_argument, 0, 'F'},      {"size", required_argument, 0, 'S'},
         {"debug-path", required_argument, 0, 'd'}, {"threads", required_argument, 0, 'j'},
-        {"debug-video", required_argument, 0, 'V'},
+        {"debug-video", required_argument, 0, 'V'}, {"audio-stream", required_argument, 0, 'A'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     optind = 1;
@@ -68,6 +71,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         case 'S': a->size = optarg; break;
         case 'd': a->debug_path = optarg; break;
         case 'V': a->debug_video = optarg; break;
+        case 'A': a->audio_stream = optarg; break;
         case 'j': a->threads = atoi(optarg); break;
         case 'J': a->json = true; break;
         case 'h': fputs(render_help, stdout); return 0;
@@ -99,6 +103,10 @@ static int template_request(const render_args *a, json_t **out) {
                {"brand_color", a->brand_color}, {"logo_uri", a->logo}, {"font", a->font}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(r, opt[i].key, json_string(opt[i].value));
+    if (a->audio_stream && cf_cli_set_stream(r, "audio_stream", a->audio_stream, "render")) {
+        json_decref(r);
+        return 2;
+    }
     if (a->size) {
         int w, h;
         char extra;

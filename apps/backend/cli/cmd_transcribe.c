@@ -25,6 +25,7 @@ typedef struct tx_args {
     int threads;
     int64_t chunk_ms;
     cf_caption_style style;
+    cf_media_select select;
 } tx_args;
 
 static void usage(FILE *out) {
@@ -45,6 +46,8 @@ static void usage(FILE *out) {
             "  --model-dir DIR     backend model directory (default: the installed model)\n"
             "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
             "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
+            "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"
+            "                      instead of the file's default one\n"
             "  --max-chars N       caption characters per line (default 42)\n"
             "  --max-lines N       caption lines per cue (default 2)\n"
             "  -h, --help          this help\n"
@@ -81,7 +84,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
         {"engine", required_argument, 0, 'e'}, {"language", required_argument, 0, 'l'},
         {"model-dir", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
         {"chunk", required_argument, 0, 'k'}, {"max-chars", required_argument, 0, 'c'}, {"max-lines", required_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"audio-stream", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -94,6 +97,9 @@ static int parse_args(int argc, char **argv, tx_args *a) {
         case 'l': a->language = optarg; break;
         case 'm': a->model_dir = optarg; break;
         case 'h': usage(stdout); return 0;
+        case 'a':
+            if (cf_cli_audio_select(optarg, CMD, &a->select)) return 2;
+            break;
         case 'f':
             if (parse_format(optarg, &a->format))
                 return cf_cli_usage_error(CMD, "unknown format '%s' (json, srt, vtt)", optarg);
@@ -135,7 +141,7 @@ static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
                                .model_dir = a->model_dir,
                                .threads = a->threads ? a->threads : (int)cfg->threads,
                                .max_duration_ms = cfg->max_duration_ms,
-                               .max_chunk_ms = a->chunk_ms};
+                               .max_chunk_ms = a->chunk_ms, .select = a->select};
     return cf_transcribe_file(a->input, &o, p, t, err);
 }
 

@@ -109,9 +109,12 @@ static void test_result_round_trips_with_optional_members(void **state) {
         "{\"clip_id\":\"c1\",\"output_uri\":\"file:///o.mp4\",\"artifacts\":["
         "{\"kind\":\"video\",\"uri\":\"file:///o.mp4\",\"url\":\"http://h/f?sig=1\",\"mime\":"
         "\"video/mp4\",\"bytes\":1234,\"duration_ms\":10000,\"width\":1280,\"height\":720,"
-        "\"video_codec\":\"h264\",\"audio_codec\":\"aac\"},"
-        "{\"kind\":\"thumbnail\",\"uri\":\"file:///t.jpg\",\"mime\":\"image/jpeg\",\"bytes\":0}],"
-        "\"processing_time_ms\":42}";
+        "\"video_codec\":\"h264\",\"audio_codec\":\"aac\",\"streams\":["
+        "{\"index\":0,\"kind\":\"video\",\"codec\":\"h264\",\"width\":1280,\"height\":720,"
+        "\"source_index\":1},{\"index\":1,\"kind\":\"audio\",\"codec\":\"aac\",\"channels\":2}]},"
+        "{\"kind\":\"thumbnail\",\"uri\":\"file:///t.jpg\",\"mime\":\"image/jpeg\",\"bytes\":0,"
+        "\"streams\":[]}],"
+        "\"processing_time_ms\":42,\"notes\":[\"audio stream 2 carries no packets\"]}";
     json_t *j = parse(text);
     cf_clip_processing_result r;
     cf_error err;
@@ -122,6 +125,11 @@ static void test_result_round_trips_with_optional_members(void **state) {
     assert_false(r.artifacts[1].has_width);
     assert_null(r.artifacts[1].url);
     assert_int_equal(r.artifacts[1].kind, CF_ARTIFACT_KIND_THUMBNAIL);
+    assert_int_equal(r.artifacts[0].n_streams, 2);
+    assert_int_equal(r.artifacts[0].streams[1].kind, CF_STREAM_KIND_AUDIO);
+    assert_true(r.artifacts[0].streams[0].has_source_index);
+    assert_false(r.artifacts[0].streams[1].has_source_index);
+    assert_int_equal(r.n_notes, 1);
     json_t *back = cf_clip_processing_result_to_json(&r);
     assert_true(json_equal(back, j));
     json_decref(back);

@@ -34,6 +34,48 @@ export const ArtifactKindValues = ['video', 'audio', 'image', 'thumbnail', 'capt
 export type ArtifactKind = (typeof ArtifactKindValues)[number];
 export const ArtifactKindSchema = z.enum(ArtifactKindValues);
 
+/** The class of a media stream. */
+export const StreamKindValues = ['video', 'audio'] as const;
+export type StreamKind = (typeof StreamKindValues)[number];
+export const StreamKindSchema = z.enum(StreamKindValues);
+
+/** One audio or video stream of an output file, as measured on the file, and the source stream it was made from. */
+export interface ArtifactStream {
+  /** integer between 0 and 1023 */
+  index: number;
+  kind: StreamKind;
+  /** 1..64 characters */
+  codec: string;
+  /** integer >= 0 */
+  duration_ms?: number;
+  /** integer between -86400000 and 86400000 */
+  start_ms?: number;
+  /** integer between 1 and 65535 */
+  width?: number;
+  /** integer between 1 and 65535 */
+  height?: number;
+  /** integer between 1 and 1000000 */
+  sample_rate?: number;
+  /** integer between 1 and 64 */
+  channels?: number;
+  /** integer between 0 and 1023 */
+  source_index?: number;
+}
+export const ArtifactStreamSchema = z
+  .strictObject({
+    index: z.number().int().min(0).max(1023),
+    kind: StreamKindSchema,
+    codec: str(1, 64),
+    duration_ms: z.number().int().min(0).optional(),
+    start_ms: z.number().int().min(-86400000).max(86400000).optional(),
+    width: z.number().int().min(1).max(65535).optional(),
+    height: z.number().int().min(1).max(65535).optional(),
+    sample_rate: z.number().int().min(1).max(1000000).optional(),
+    channels: z.number().int().min(1).max(64).optional(),
+    source_index: z.number().int().min(0).max(1023).optional(),
+  });
+export type ArtifactStreamInput = z.input<typeof ArtifactStreamSchema>;
+
 /** A file a job produced, with what was measured on it. */
 export interface Artifact {
   kind: ArtifactKind;
@@ -55,6 +97,8 @@ export interface Artifact {
   video_codec?: string;
   /** 1..64 characters */
   audio_codec?: string;
+  /** at most 64 items; default [] */
+  streams: ArtifactStream[];
 }
 export const ArtifactSchema = z
   .strictObject({
@@ -68,6 +112,7 @@ export const ArtifactSchema = z
     height: z.number().int().min(1).max(65535).optional(),
     video_codec: str(1, 64).optional(),
     audio_codec: str(1, 64).optional(),
+    streams: z.array(ArtifactStreamSchema).max(64).default([]),
   });
 export type ArtifactInput = z.input<typeof ArtifactSchema>;
 
@@ -214,6 +259,8 @@ export interface AutoclipRequest {
   min_length_ms?: number;
   /** integer between 1000 and 600000; >= min_length_ms */
   max_length_ms?: number;
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const AutoclipRequestSchema = z
   .strictObject({
@@ -232,6 +279,7 @@ export const AutoclipRequestSchema = z
     min_score: z.number().min(0).max(1).optional(),
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     max_length_ms: z.number().int().min(1000).max(600000).optional(),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.max_length_ms !== undefined && v.min_length_ms !== undefined && !(v.max_length_ms >= v.min_length_ms))
@@ -521,6 +569,8 @@ export interface ClipProcessingRequest {
   target_format: TargetFormat;
   /** at most 64 items; default [] */
   operations: ClipOperation[];
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const ClipProcessingRequestSchema = z
   .strictObject({
@@ -528,6 +578,7 @@ export const ClipProcessingRequestSchema = z
     source_uri: str(1, 4096),
     target_format: TargetFormatSchema.default('mp4'),
     operations: z.array(ClipOperationSchema).max(64).default([]),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   });
 export type ClipProcessingRequestInput = z.input<typeof ClipProcessingRequestSchema>;
 
@@ -541,6 +592,8 @@ export interface ClipProcessingResult {
   artifacts: Artifact[];
   /** integer >= 0 */
   processing_time_ms: number;
+  /** at most 32 items; default [] */
+  notes: string[];
 }
 export const ClipProcessingResultSchema = z
   .strictObject({
@@ -548,6 +601,7 @@ export const ClipProcessingResultSchema = z
     output_uri: str(1, 4096),
     artifacts: z.array(ArtifactSchema).max(256).default([]),
     processing_time_ms: z.number().int().min(0),
+    notes: z.array(str(1, 1024)).max(32).default([]),
   });
 export type ClipProcessingResultInput = z.input<typeof ClipProcessingResultSchema>;
 
@@ -641,6 +695,8 @@ export interface HighlightDetectionRequest {
   media_sha256?: string;
   /** 1..4096 characters */
   transcript_uri?: string;
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const HighlightDetectionRequestSchema = z
   .strictObject({
@@ -655,6 +711,7 @@ export const HighlightDetectionRequestSchema = z
     media_id: str(1, 64).optional(),
     media_sha256: str(64, 64).optional(),
     transcript_uri: str(1, 4096).optional(),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.max_length_ms !== undefined && v.min_length_ms !== undefined && !(v.max_length_ms >= v.min_length_ms))
@@ -1354,6 +1411,8 @@ export interface TimelineScene {
   /** default "fit" */
   layout: SceneLayout;
   transition?: SceneTransition;
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const TimelineSceneSchema = z
   .strictObject({
@@ -1362,6 +1421,7 @@ export const TimelineSceneSchema = z
     out_ms: z.number().int().min(1),
     layout: SceneLayoutSchema.default('fit'),
     transition: SceneTransitionSchema.optional(),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   })
   .superRefine((v, ctx) => {
     if (!(v.out_ms > v.in_ms))
@@ -1502,6 +1562,8 @@ export interface RenderRequest {
   output_uri?: string;
   /** at most 8 items; default [] */
   destinations: RenderDestination[];
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const RenderRequestSchema = z
   .strictObject({
@@ -1524,6 +1586,7 @@ export const RenderRequestSchema = z
     music_uri: str(1, 4096).optional(),
     output_uri: str(1, 4096).optional(),
     destinations: z.array(RenderDestinationSchema).max(8).default([]),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.end_ms !== undefined && !(v.end_ms > v.start_ms))
@@ -1543,6 +1606,8 @@ export interface RenderResult {
   outputs: Artifact[];
   /** integer >= 0; default 0 */
   processing_time_ms: number;
+  /** at most 32 items; default [] */
+  notes: string[];
 }
 export const RenderResultSchema = z
   .strictObject({
@@ -1551,6 +1616,7 @@ export const RenderResultSchema = z
     duration_ms: z.number().int().min(0),
     outputs: z.array(ArtifactSchema).max(64).default([]),
     processing_time_ms: z.number().int().min(0).default(0),
+    notes: z.array(str(1, 1024)).max(32).default([]),
   });
 export type RenderResultInput = z.input<typeof RenderResultSchema>;
 
@@ -1715,6 +1781,8 @@ export interface TranscriptionRequest {
   language: string;
   /** 1..128 characters */
   model?: string;
+  /** integer between 0 and 1023 */
+  audio_stream?: number;
 }
 export const TranscriptionRequestSchema = z
   .strictObject({
@@ -1722,6 +1790,7 @@ export const TranscriptionRequestSchema = z
     media_uri: str(1, 4096),
     language: str(1, 35).default('en-us'),
     model: str(1, 128).optional(),
+    audio_stream: z.number().int().min(0).max(1023).optional(),
   });
 export type TranscriptionRequestInput = z.input<typeof TranscriptionRequestSchema>;
 
@@ -1752,6 +1821,7 @@ export type TranscriptionResultInput = z.input<typeof TranscriptionResultSchema>
 
 /** Fails to compile when an interface differs from what its validator produces. */
 export type GeneratedTypesAgree = [
+  Expect<Same<ArtifactStream, z.output<typeof ArtifactStreamSchema>>>,
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
   Expect<Same<AudioEvent, z.output<typeof AudioEventSchema>>>,
   Expect<Same<AutoclipClip, z.output<typeof AutoclipClipSchema>>>,
@@ -1818,6 +1888,8 @@ export type GeneratedTypesAgree = [
 /** Every validator by schema name. */
 export const schemas = {
   ArtifactKind: ArtifactKindSchema,
+  StreamKind: StreamKindSchema,
+  ArtifactStream: ArtifactStreamSchema,
   Artifact: ArtifactSchema,
   AudioEventClass: AudioEventClassSchema,
   AudioEvent: AudioEventSchema,

@@ -23,6 +23,22 @@ bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out) {
     return false;
 }
 
+static const char *const stream_kind_names[] = {"video", "audio"};
+
+const char *cf_stream_kind_to_string(cf_stream_kind v) {
+    return (size_t)v < CF_STREAM_KIND_COUNT ? stream_kind_names[v] : NULL;
+}
+
+bool cf_stream_kind_from_string(const char *s, cf_stream_kind *out) {
+    for (size_t i = 0; s && i < CF_STREAM_KIND_COUNT; i++) {
+        if (strcmp(s, stream_kind_names[i]) == 0) {
+            *out = (cf_stream_kind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const audio_event_class_names[] = {"speech", "music", "crowd", "applause", "laughter", "silence", "noise"};
 
 const char *cf_audio_event_class_to_string(cf_audio_event_class v) {
@@ -311,12 +327,137 @@ bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out) {
     return false;
 }
 
-static cf_err parse_artifact(const json_t *j, const char *path, cf_artifact *out, cf_error *err) {
-    static const char *const keys[] = {"kind", "uri", "url", "mime", "bytes", "duration_ms", "width", "height", "video_codec", "audio_codec"};
+static cf_err parse_artifact_stream(const json_t *j, const char *path, cf_artifact_stream *out, cf_error *err) {
+    static const char *const keys[] = {"index", "kind", "codec", "duration_ms", "start_ms", "width", "height", "sample_rate", "channels", "source_index"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
     if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
+    if ((rc = cfd_member(j, "index", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->index, err))) return rc;
+    if (!(out->index >= 0 && out->index <= 1023))
+        return cfd_fail(err, p, "must be between 0 and 1023");
+    if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, stream_kind_names, CF_STREAM_KIND_COUNT, &k, err))) return rc;
+        out->kind = (cf_stream_kind)k;
+    }
+    if ((rc = cfd_member(j, "codec", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->codec, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_duration_ms = true;
+        if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+        if (!(out->duration_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "start_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_start_ms = true;
+        if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+        if (!(out->start_ms >= -86400000 && out->start_ms <= 86400000))
+            return cfd_fail(err, p, "must be between -86400000 and 86400000");
+    }
+    if ((rc = cfd_member(j, "width", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_width = true;
+        if ((rc = cfd_int(v, p, &out->width, err))) return rc;
+        if (!(out->width >= 1 && out->width <= 65535))
+            return cfd_fail(err, p, "must be between 1 and 65535");
+    }
+    if ((rc = cfd_member(j, "height", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_height = true;
+        if ((rc = cfd_int(v, p, &out->height, err))) return rc;
+        if (!(out->height >= 1 && out->height <= 65535))
+            return cfd_fail(err, p, "must be between 1 and 65535");
+    }
+    if ((rc = cfd_member(j, "sample_rate", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_sample_rate = true;
+        if ((rc = cfd_int(v, p, &out->sample_rate, err))) return rc;
+        if (!(out->sample_rate >= 1 && out->sample_rate <= 1000000))
+            return cfd_fail(err, p, "must be between 1 and 1000000");
+    }
+    if ((rc = cfd_member(j, "channels", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_channels = true;
+        if ((rc = cfd_int(v, p, &out->channels, err))) return rc;
+        if (!(out->channels >= 1 && out->channels <= 64))
+            return cfd_fail(err, p, "must be between 1 and 64");
+    }
+    if ((rc = cfd_member(j, "source_index", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_source_index = true;
+        if ((rc = cfd_int(v, p, &out->source_index, err))) return rc;
+        if (!(out->source_index >= 0 && out->source_index <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_artifact_stream(const cf_artifact_stream *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "index", json_integer(v->index))) goto fail;
+    if (cfd_put(o, "kind", json_string(cf_stream_kind_to_string(v->kind)))) goto fail;
+    if (v->codec && cfd_put(o, "codec", json_string(v->codec))) goto fail;
+    if (v->has_duration_ms && cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    if (v->has_start_ms && cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (v->has_width && cfd_put(o, "width", json_integer(v->width))) goto fail;
+    if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
+    if (v->has_sample_rate && cfd_put(o, "sample_rate", json_integer(v->sample_rate))) goto fail;
+    if (v->has_channels && cfd_put(o, "channels", json_integer(v->channels))) goto fail;
+    if (v->has_source_index && cfd_put(o, "source_index", json_integer(v->source_index))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_artifact_stream(cf_artifact_stream *v) {
+    free(v->codec);
+}
+
+static void init_artifact_stream(cf_artifact_stream *v) {
+    (void)v;
+}
+
+cf_err cf_artifact_stream_from_json(const json_t *j, cf_artifact_stream *out, cf_error *err) {
+    return cf_artifact_stream_from_json_at(j, "", out, err);
+}
+
+cf_err cf_artifact_stream_from_json_at(const json_t *j, const char *path, cf_artifact_stream *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_artifact_stream: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_artifact_stream(j, path ? path : "", out, err);
+    if (rc) cf_artifact_stream_free(out);
+    return rc;
+}
+
+json_t *cf_artifact_stream_to_json(const cf_artifact_stream *v) {
+    return v ? emit_artifact_stream(v) : NULL;
+}
+
+void cf_artifact_stream_free(cf_artifact_stream *v) {
+    if (!v) return;
+    release_artifact_stream(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_artifact_stream_init(cf_artifact_stream *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_artifact_stream(v);
+}
+
+static cf_err parse_artifact(const json_t *j, const char *path, cf_artifact *out, cf_error *err) {
+    static const char *const keys[] = {"kind", "uri", "url", "mime", "bytes", "duration_ms", "width", "height", "video_codec", "audio_codec", "streams"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 11, true, err))) return rc;
     if ((rc = cfd_member(j, "kind", true, path, p, &v, err))) return rc;
     {
         size_t k;
@@ -364,6 +505,23 @@ static cf_err parse_artifact(const json_t *j, const char *path, cf_artifact *out
     if (v) {
         if ((rc = cfd_string(v, p, 1, 64, &out->audio_codec, err))) return rc;
     }
+    if ((rc = cfd_member(j, "streams", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->streams = calloc(n, sizeof *out->streams);
+                if (!out->streams) return cfd_no_memory(err, p);
+                out->n_streams = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_artifact_stream(json_array_get(v, k), pi, &out->streams[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -380,6 +538,12 @@ static json_t *emit_artifact(const cf_artifact *v) {
     if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
     if (v->video_codec && cfd_put(o, "video_codec", json_string(v->video_codec))) goto fail;
     if (v->audio_codec && cfd_put(o, "audio_codec", json_string(v->audio_codec))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "streams", a)) goto fail;
+        for (size_t k = 0; k < v->n_streams; k++)
+            if (cfd_append(a, emit_artifact_stream(&v->streams[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -392,6 +556,9 @@ static void release_artifact(cf_artifact *v) {
     free(v->mime);
     free(v->video_codec);
     free(v->audio_codec);
+    for (size_t k = 0; k < v->n_streams; k++)
+        release_artifact_stream(&v->streams[k]);
+    free(v->streams);
 }
 
 static void init_artifact(cf_artifact *v) {
@@ -724,11 +891,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 15, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 16, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -824,6 +991,13 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
         if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
             return cfd_fail(err, p, "must be between 1000 and 600000");
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     if (out->has_max_length_ms && out->has_min_length_ms && !(out->max_length_ms >= out->min_length_ms)) {
         cfd_path_key(p, path, "max_length_ms");
         return cfd_fail(err, p, "must be >= min_length_ms");
@@ -849,6 +1023,7 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
     if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
     if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -1954,11 +2129,11 @@ void cf_clip_operation_init(cf_clip_operation *v, cf_clip_op_kind op) {
 }
 
 static cf_err parse_clip_processing_request(const json_t *j, const char *path, cf_clip_processing_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "source_uri", "target_format", "operations"};
+    static const char *const keys[] = {"clip_id", "source_uri", "target_format", "operations", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
@@ -1990,6 +2165,13 @@ static cf_err parse_clip_processing_request(const json_t *j, const char *path, c
             }
         }
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     return CF_OK;
 }
 
@@ -2005,6 +2187,7 @@ static json_t *emit_clip_processing_request(const cf_clip_processing_request *v)
         for (size_t k = 0; k < v->n_operations; k++)
             if (cfd_append(a, emit_clip_operation(&v->operations[k]))) goto fail;
     }
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2052,11 +2235,11 @@ void cf_clip_processing_request_init(cf_clip_processing_request *v) {
 }
 
 static cf_err parse_clip_processing_result(const json_t *j, const char *path, cf_clip_processing_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "output_uri", "artifacts", "processing_time_ms"};
+    static const char *const keys[] = {"clip_id", "output_uri", "artifacts", "processing_time_ms", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "output_uri", true, path, p, &v, err))) return rc;
@@ -2082,6 +2265,23 @@ static cf_err parse_clip_processing_result(const json_t *j, const char *path, cf
     if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
     if (!(out->processing_time_ms >= 0))
         return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->notes = calloc(n, sizeof *out->notes);
+                if (!out->notes) return cfd_no_memory(err, p);
+                out->n_notes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 1024, &out->notes[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -2097,6 +2297,12 @@ static json_t *emit_clip_processing_result(const cf_clip_processing_result *v) {
             if (cfd_append(a, emit_artifact(&v->artifacts[k]))) goto fail;
     }
     if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "notes", a)) goto fail;
+        for (size_t k = 0; k < v->n_notes; k++)
+            if (cfd_append(a, json_string(v->notes[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -2109,6 +2315,9 @@ static void release_clip_processing_result(cf_clip_processing_result *v) {
     for (size_t k = 0; k < v->n_artifacts; k++)
         release_artifact(&v->artifacts[k]);
     free(v->artifacts);
+    for (size_t k = 0; k < v->n_notes; k++)
+        free(v->notes[k]);
+    free(v->notes);
 }
 
 static void init_clip_processing_result(cf_clip_processing_result *v) {
@@ -2362,11 +2571,11 @@ void cf_frame_size_init(cf_frame_size *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "media_id", "media_sha256", "transcript_uri"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "media_id", "media_sha256", "transcript_uri", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 11, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -2425,6 +2634,13 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     if (out->has_max_length_ms && out->has_min_length_ms && !(out->max_length_ms >= out->min_length_ms)) {
         cfd_path_key(p, path, "max_length_ms");
         return cfd_fail(err, p, "must be >= min_length_ms");
@@ -2446,6 +2662,7 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
     if (v->media_sha256 && cfd_put(o, "media_sha256", json_string(v->media_sha256))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -4906,11 +5123,11 @@ void cf_scene_transition_init(cf_scene_transition *v) {
 }
 
 static cf_err parse_timeline_scene(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err) {
-    static const char *const keys[] = {"source_uri", "in_ms", "out_ms", "layout", "transition"};
+    static const char *const keys[] = {"source_uri", "in_ms", "out_ms", "layout", "transition", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 4096, &out->source_uri, err))) return rc;
     if ((rc = cfd_member(j, "in_ms", true, path, p, &v, err))) return rc;
@@ -4937,6 +5154,13 @@ static cf_err parse_timeline_scene(const json_t *j, const char *path, cf_timelin
         if (!out->transition) return cfd_no_memory(err, p);
         if ((rc = parse_scene_transition(v, p, out->transition, err))) return rc;
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     if (!(out->out_ms > out->in_ms)) {
         cfd_path_key(p, path, "out_ms");
         return cfd_fail(err, p, "must be > in_ms");
@@ -4952,6 +5176,7 @@ static json_t *emit_timeline_scene(const cf_timeline_scene *v) {
     if (cfd_put(o, "out_ms", json_integer(v->out_ms))) goto fail;
     if (cfd_put(o, "layout", json_string(cf_scene_layout_to_string(v->layout)))) goto fail;
     if (v->transition && cfd_put(o, "transition", emit_scene_transition(v->transition))) goto fail;
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -5437,11 +5662,11 @@ void cf_transcript_init(cf_transcript *v) {
 }
 
 static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations"};
+    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 20, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
@@ -5552,6 +5777,13 @@ static cf_err parse_render_request(const json_t *j, const char *path, cf_render_
             }
         }
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     if (out->has_end_ms && !(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -5586,6 +5818,7 @@ static json_t *emit_render_request(const cf_render_request *v) {
         for (size_t k = 0; k < v->n_destinations; k++)
             if (cfd_append(a, emit_render_destination(&v->destinations[k]))) goto fail;
     }
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -5647,11 +5880,11 @@ void cf_render_request_init(cf_render_request *v) {
 }
 
 static cf_err parse_render_result(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms"};
+    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "render_uri", true, path, p, &v, err))) return rc;
@@ -5685,6 +5918,23 @@ static cf_err parse_render_result(const json_t *j, const char *path, cf_render_r
     } else {
         out->processing_time_ms = 0;
     }
+    if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->notes = calloc(n, sizeof *out->notes);
+                if (!out->notes) return cfd_no_memory(err, p);
+                out->n_notes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 1024, &out->notes[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -5701,6 +5951,12 @@ static json_t *emit_render_result(const cf_render_result *v) {
             if (cfd_append(a, emit_artifact(&v->outputs[k]))) goto fail;
     }
     if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "notes", a)) goto fail;
+        for (size_t k = 0; k < v->n_notes; k++)
+            if (cfd_append(a, json_string(v->notes[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -5713,6 +5969,9 @@ static void release_render_result(cf_render_result *v) {
     for (size_t k = 0; k < v->n_outputs; k++)
         release_artifact(&v->outputs[k]);
     free(v->outputs);
+    for (size_t k = 0; k < v->n_notes; k++)
+        free(v->notes[k]);
+    free(v->notes);
 }
 
 static void init_render_result(cf_render_result *v) {
@@ -6439,11 +6698,11 @@ void cf_template_list_init(cf_template_list *v) {
 }
 
 static cf_err parse_transcription_request(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "language", "model"};
+    static const char *const keys[] = {"clip_id", "media_uri", "language", "model", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -6458,6 +6717,13 @@ static cf_err parse_transcription_request(const json_t *j, const char *path, cf_
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
     }
+    if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_audio_stream = true;
+        if ((rc = cfd_int(v, p, &out->audio_stream, err))) return rc;
+        if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
+            return cfd_fail(err, p, "must be between 0 and 1023");
+    }
     return CF_OK;
 }
 
@@ -6468,6 +6734,7 @@ static json_t *emit_transcription_request(const cf_transcription_request *v) {
     if (v->media_uri && cfd_put(o, "media_uri", json_string(v->media_uri))) goto fail;
     if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
     if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -6633,6 +6900,18 @@ static json_t *any_to_json_artifact(const void *v) {
 
 static void any_free_artifact(void *v) {
     cf_artifact_free(v);
+}
+
+static cf_err any_from_json_artifact_stream(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_artifact_stream_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_artifact_stream(const void *v) {
+    return cf_artifact_stream_to_json(v);
+}
+
+static void any_free_artifact_stream(void *v) {
+    cf_artifact_stream_free(v);
 }
 
 static cf_err any_from_json_audio_event(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -7345,6 +7624,7 @@ static void any_free_transcription_result(void *v) {
 
 static const cf_domain_type domain_types[] = {
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
+    {"ArtifactStream", sizeof(cf_artifact_stream), any_from_json_artifact_stream, any_to_json_artifact_stream, any_free_artifact_stream},
     {"AudioEvent", sizeof(cf_audio_event), any_from_json_audio_event, any_to_json_audio_event, any_free_audio_event},
     {"AutoclipClip", sizeof(cf_autoclip_clip), any_from_json_autoclip_clip, any_to_json_autoclip_clip, any_free_autoclip_clip},
     {"AutoclipRequest", sizeof(cf_autoclip_request), any_from_json_autoclip_request, any_to_json_autoclip_request, any_free_autoclip_request},

@@ -14,7 +14,7 @@
 /* A trim may end this far past the input's stated end (rounding of ms times) and is clamped. */
 #define END_SLACK_MS 100
 
-static cf_err need_video(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+static cf_err need_video(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {
     const char *what = p->format == CFCLIP_GIF ? "gif output"
                        : p->thumbnail          ? "thumbnail"
                        : p->crop               ? "crop"
@@ -27,7 +27,7 @@ static cf_err need_video(const cfclip_plan *p, const cfclip_input *in, cf_error 
     return CF_OK;
 }
 
-static cf_err check_audio(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+static cf_err check_audio(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {
     if (p->normalize && p->mute)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "normalize_audio and mute contradict each other");
@@ -39,14 +39,14 @@ static cf_err check_audio(const cfclip_plan *p, const cfclip_input *in, cf_error
     return CF_OK;
 }
 
-static void upright_size(const cfclip_input *in, int *w, int *h) {
+static void upright_size(const cf_media_input *in, int *w, int *h) {
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
     bool swap = in->rotation == 90 || in->rotation == 270;
     *w = swap ? par->height : par->width;
     *h = swap ? par->width : par->height;
 }
 
-static cf_err check_crop(const cfclip_plan *p, const cfclip_input *in, cf_error *err) {
+static cf_err check_crop(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {
     if (!p->crop) return CF_OK;
     int w, h;
     upright_size(in, &w, &h);
@@ -58,7 +58,7 @@ static cf_err check_crop(const cfclip_plan *p, const cfclip_input *in, cf_error 
 }
 
 /* Resolves the span; *dur_ms is the clip's source duration. */
-static cf_err check_trim(const cfclip_plan *p, const cfclip_input *in, cfclip_span *span,
+static cf_err check_trim(const cfclip_plan *p, const cf_media_input *in, cfclip_span *span,
                          int64_t *dur_ms, cf_error *err) {
     int64_t total = in->duration_ms;
     double base = in->start_us / 1e6;
@@ -82,7 +82,7 @@ static cf_err check_trim(const cfclip_plan *p, const cfclip_input *in, cfclip_sp
     return CF_OK;
 }
 
-static cf_err check_source(const cfclip_plan *p, const cfclip_input *in, int64_t max_ms,
+static cf_err check_source(const cfclip_plan *p, const cf_media_input *in, int64_t max_ms,
                            cfclip_span *span, double *out_s, cf_error *err) {
     int64_t dur_ms;
     cf_err rc;
@@ -100,7 +100,7 @@ static cf_err check_source(const cfclip_plan *p, const cfclip_input *in, int64_t
     return CF_OK;
 }
 
-static bool codecs_are_target(const cfclip_input *in, cfclip_format f, bool use_audio) {
+static bool codecs_are_target(const cf_media_input *in, cfclip_format f, bool use_audio) {
     enum AVCodecID v = f == CFCLIP_MP4 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP9;
     enum AVCodecID a = f == CFCLIP_MP4 ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS;
     if (in->video_index >= 0 && in->fmt->streams[in->video_index]->codecpar->codec_id != v)
@@ -109,7 +109,7 @@ static bool codecs_are_target(const cfclip_input *in, cfclip_format f, bool use_
 }
 
 /* Whether the trim is done by stream copy; errors when mode copy cannot be honoured. */
-static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio,
+static cf_err choose_copy(const cfclip_plan *p, cf_media_input *in, bool use_audio,
                           const cfclip_span *span, bool *copy, cf_error *err) {
     *copy = false;
     if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
@@ -130,7 +130,7 @@ static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio
     /* auto copies only when the result is what re-encoding would give: both cuts on keyframes
      * (or the end at the end of the input). */
     double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
-    double fps = in->video_index >= 0 ? cfclip_stream_fps(in->fmt->streams[in->video_index]) : 0;
+    double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
     double tolerance = fps > 0 ? 0.5 / fps : 0.001;
     cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, err);
     if (rc || fabs(kf_start - span->origin_s) > tolerance) return rc;
@@ -145,7 +145,7 @@ static cf_err choose_copy(const cfclip_plan *p, cfclip_input *in, bool use_audio
 
 /* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
  * away with the peaks, so the limited result is measured once more and the gain corrected. */
-static cf_err plan_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                             cfclip_stage *st, cfclip_loudness *loud, cfclip_report *report,
                             cf_error *err) {
     memset(loud, 0, sizeof *loud);
@@ -170,7 +170,7 @@ static cf_err plan_loudness(cfclip_input *in, const cfclip_plan *plan, const cfc
     return CF_OK;
 }
 
-static cf_err transcode(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         double out_s, bool use_audio, const char *output_path,
                         const char *thumb_path, cf_progress *progress, cfclip_report *report,
                         cf_error *err) {
@@ -195,45 +195,68 @@ static cf_err transcode(cfclip_input *in, const cfclip_plan *plan, const cfclip_
                              .output_path = output_path, .thumb_path = thumb_path};
     cfclip_stage st = {progress, base, 1.0 - base, out_s, "encode"};
     rc = cfclip_encode(in, &job, &st, err);
+    if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing && job.use_video) {
+        /* an audio stream that states its format but holds no packets: the picture is all
+         * there is, and saying so beats refusing the file */
+        snprintf(report->note, sizeof report->note,
+                 "audio stream %d of the source carries no packets: the clip has no audio",
+                 report->audio_source);
+        report->audio_source = -1;
+        job.use_audio = false;
+        rc = cfclip_encode(in, &job, &st, err);
+    }
     av_frame_free(&palette);
     return rc;
 }
 
 cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
                       cf_progress *progress, cfclip_report *report, cf_error *err) {
-    cfclip_input in;
+    cf_media_input in;
     cfclip_span span;
     double out_s = 0;
     bool copy = false;
     memset(report, 0, sizeof *report);
     cf_err rc = cfclip_plan_check(plan, err);
     if (rc) return rc;
-    if ((rc = cfclip_input_open(plan->input, &in, err))) return rc;
+    if ((rc = cf_media_open(plan->input, &plan->select, &in, err))) return rc;
     int64_t max_ms = plan->max_duration_ms > 0 ? plan->max_duration_ms : INT64_MAX;
-    bool use_audio = in.audio_index >= 0 && !plan->mute && plan->format != CFCLIP_GIF;
-    if ((rc = check_source(plan, &in, max_ms, &span, &out_s, err))) goto end;
+    bool want_audio = !plan->mute && plan->format != CFCLIP_GIF;
+    bool use_audio = in.audio_index >= 0 && want_audio;
+    report->video_source = in.video_index;
+    report->audio_source = use_audio ? in.audio_index : -1;
+    if (want_audio && in.audio_empty)
+        snprintf(report->note, sizeof report->note,
+                 "the audio stream of the source carries no packets: the clip has no audio");
+    if ((rc = cf_media_require(&in, true, want_audio, plan->input, err)) ||
+        (rc = check_source(plan, &in, max_ms, &span, &out_s, err)))
+        goto end;
     if ((rc = choose_copy(plan, &in, use_audio, &span, &copy, err))) goto end;
     report->stream_copied = copy;
-    if (copy)
+    if (copy) {
         rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
                                 output_path, progress, err);
-    else
+        /* an input the fast path cannot read to the end is left to the decoding path, which
+         * knows holes, empty streams and damage, and fails with the right error if it must */
+        copy = rc != CF_ERR_INVALID_MEDIA;
+        report->stream_copied = copy;
+    }
+    if (!copy)
         rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress,
                        report, err);
     if (!rc) cf_progress_report(progress, 1.0, "done");
 end:
-    cfclip_input_close(&in);
+    cf_media_close(&in);
     return rc;
 }
 
 cf_err cfclip_validate(const cfclip_plan *plan, cf_error *err) {
-    cfclip_input in;
+    cf_media_input in;
     cfclip_span span;
     double out_s;
     cf_err rc = cfclip_plan_check(plan, err);
-    if (rc || (rc = cfclip_input_open(plan->input, &in, err))) return rc;
+    if (rc || (rc = cf_media_open(plan->input, &plan->select, &in, err))) return rc;
     int64_t max_ms = plan->max_duration_ms > 0 ? plan->max_duration_ms : INT64_MAX;
     rc = check_source(plan, &in, max_ms, &span, &out_s, err);
-    cfclip_input_close(&in);
+    cf_media_close(&in);
     return rc;
 }

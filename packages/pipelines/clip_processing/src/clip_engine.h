@@ -11,6 +11,9 @@
 
 typedef struct cfclip_report {
     bool stream_copied;     /* the trim fast path was taken */
+    int video_source;       /* the input stream the output's video comes from, -1 = none */
+    int audio_source;       /* the same for audio */
+    char note[256];         /* what a caller should know ("" = nothing), e.g. audio without data */
     bool normalized;        /* loudness was measured and applied */
     double measured_lufs;   /* integrated loudness of the source span (when normalized) */
 } cfclip_report;

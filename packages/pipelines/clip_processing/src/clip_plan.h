@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 
 typedef enum { CFCLIP_MP4, CFCLIP_WEBM, CFCLIP_GIF } cfclip_format;
 typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE } cfclip_trim_mode;
@@ -20,6 +21,7 @@ typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE } cfclip
 
 typedef struct cfclip_plan {
     const char *input; /* local path; borrowed */
+    cf_media_select select; /* which streams of the input (zero: the file's default ones) */
     cfclip_format format;
     bool trim;
     int64_t start_ms, end_ms; /* source timeline, from the container start */

@@ -77,6 +77,8 @@ cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_pl
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "source_uri: '%s' is not a local path or file:// URI", req->source_uri);
     cfclip_plan_init(plan, input, format_of(req->target_format));
+    plan->select.has_audio_stream = req->has_audio_stream;
+    plan->select.audio_stream = (int)req->audio_stream;
     unsigned seen = 0;
     for (size_t i = 0; i < req->n_operations; i++) {
         const cf_clip_operation *op = &req->operations[i];

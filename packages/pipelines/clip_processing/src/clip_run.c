@@ -17,6 +17,7 @@
 #include "clip_engine.h"
 #include "clip_request.h"
 #include "clip_run_internal.h"
+#include "clipforge/measure.h"
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
@@ -98,53 +99,6 @@ char *cfclip_default_thumb_path(const char *output) {
 
 static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
-static int64_t get_int(const json_t *o, const char *key, bool *has) {
-    const json_t *v = json_object_get(o, key);
-    *has = json_is_integer(v);
-    return *has ? json_integer_value(v) : 0;
-}
-
-static void fill_streams(const json_t *probe, cf_artifact *a) {
-    size_t i;
-    json_t *s;
-    bool has;
-    json_array_foreach(json_object_get(probe, "streams"), i, s) {
-        const char *type = json_string_value(json_object_get(s, "type"));
-        const char *codec = json_string_value(json_object_get(s, "codec"));
-        if (type && !strcmp(type, "video") && !a->video_codec) {
-            a->video_codec = dup_or_null(codec);
-            a->width = get_int(s, "display_width", &has);
-            a->has_width = has && a->width > 0;
-            a->height = get_int(s, "display_height", &has);
-            a->has_height = has && a->height > 0;
-        } else if (type && !strcmp(type, "audio") && !a->audio_codec) {
-            a->audio_codec = dup_or_null(codec);
-        }
-    }
-}
-
-cf_err cfclip_measure(const char *path, cf_artifact_kind kind, const char *mime, cf_artifact *a,
-                      cf_error *err) {
-    json_t *probe = NULL;
-    cf_artifact_init(a);
-    cf_err rc = cf_probe_file(path, &probe, err);
-    if (rc) {
-        cf_error_prefix(err, "measuring the output");
-        return rc;
-    }
-    bool has;
-    a->kind = kind;
-    a->uri = strdup(path);
-    a->mime = strdup(mime);
-    a->bytes = cf_file_size(path);
-    a->duration_ms = get_int(probe, "duration_ms", &has);
-    a->has_duration_ms = has && kind != CF_ARTIFACT_KIND_THUMBNAIL;
-    fill_streams(probe, a);
-    json_decref(probe);
-    if (!a->uri || !a->mime) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    return CF_OK;
-}
-
 static cf_err load_limits(cfclip_plan *plan, const cf_clip_options *opts, cf_error *err) {
     cf_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -158,9 +112,17 @@ static cf_err load_limits(cfclip_plan *plan, const cf_clip_options *opts, cf_err
     return rc;
 }
 
+static cf_err add_note(cf_clip_processing_result *out, const char *note, cf_error *err) {
+    if (!*note) return CF_OK;
+    if (!(out->notes = calloc(1, sizeof *out->notes)) || !(out->notes[0] = strdup(note)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    out->n_notes = 1;
+    return CF_OK;
+}
+
 static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,
-                           const char *output, const char *thumb, cf_clip_processing_result *out,
-                           cf_error *err) {
+                           const cfclip_report *report, const char *output, const char *thumb,
+                           cf_clip_processing_result *out, cf_error *err) {
     cf_clip_processing_result_init(out);
     out->clip_id = dup_or_null(req->clip_id);
     out->output_uri = strdup(output);
@@ -169,11 +131,17 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_artifact_kind kind = plan->format == CFCLIP_GIF ? CF_ARTIFACT_KIND_IMAGE
                                                         : CF_ARTIFACT_KIND_VIDEO;
-    cf_err rc = cfclip_measure(output, kind, cfclip_format_mime(plan->format), &out->artifacts[0],
-                               err);
+    cf_artifact *a = &out->artifacts[0];
+    cf_err rc = cf_media_measure(output, kind, cfclip_format_mime(plan->format), a, err);
     out->n_artifacts = 1;
-    if (!rc && thumb) {
-        rc = cfclip_measure(thumb, CF_ARTIFACT_KIND_THUMBNAIL, "image/jpeg", &out->artifacts[1], err);
+    if (rc) return rc;
+    cf_media_note_sources(a, report->video_source, report->audio_source);
+    /* the last line of defence: every stream class the source gave must be in the file */
+    if ((rc = cf_media_expect_streams(a, report->video_source >= 0, report->audio_source >= 0, err)))
+        return rc;
+    if ((rc = add_note(out, report->note, err))) return rc;
+    if (thumb) {
+        rc = cf_media_measure(thumb, CF_ARTIFACT_KIND_THUMBNAIL, "image/jpeg", &out->artifacts[1], err);
         out->n_artifacts = 2;
     }
     return rc;
@@ -250,7 +218,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     if (!rc) rc = make_paths(req, &plan, opts, &jp, err);
     if (!rc) rc = cfclip_execute(&plan, jp.temp_out, jp.temp_thumb, progress, &report, err);
     /* Measured before publishing, so a file that does not probe is never left in place. */
-    if (!rc) rc = build_result(req, &plan, jp.temp_out, jp.temp_thumb, out, err);
+    if (!rc) rc = build_result(req, &plan, &report, jp.temp_out, jp.temp_thumb, out, err);
     if (!rc) rc = publish(&jp, opts->output_path, err);
     if (!rc) rc = name_artifacts(out, opts->output_path, jp.thumb, err);
     if (rc) {

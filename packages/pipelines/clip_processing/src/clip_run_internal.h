@@ -12,8 +12,5 @@ void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len);
 cf_err cfclip_move_into_place(const char *src, const char *dst, cf_error *err);
 /* "<output without extension>.jpg"; malloc'd. */
 char *cfclip_default_thumb_path(const char *output);
-/* Probes path into an artifact of kind. */
-cf_err cfclip_measure(const char *path, cf_artifact_kind kind, const char *mime, cf_artifact *a,
-                      cf_error *err);
 
 #endif

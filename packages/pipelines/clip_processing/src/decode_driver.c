@@ -9,36 +9,6 @@
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 
-cf_err cfclip_open_decoder(const cfclip_input *in, int index, int threads, AVCodecContext **out,
-                           cf_error *err) {
-    AVStream *st = in->fmt->streams[index];
-    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
-    AVCodecContext *dec = NULL;
-    int ret = AVERROR(ENOMEM);
-    *out = NULL;
-    if (!codec)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "no decoder for the %s codec of stream %d",
-                            avcodec_get_name(st->codecpar->codec_id), index);
-    if (!(dec = avcodec_alloc_context3(codec))) goto end;
-    if ((ret = avcodec_parameters_to_context(dec, st->codecpar)) < 0) goto end;
-    dec->pkt_timebase = st->time_base;
-    dec->thread_count = threads;
-    dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    if ((ret = avcodec_open2(dec, codec, NULL)) < 0) goto end;
-    if (dec->codec_type == AVMEDIA_TYPE_VIDEO &&
-        (dec->width <= 0 || dec->height <= 0 || dec->pix_fmt == AV_PIX_FMT_NONE)) {
-        ret = AVERROR_INVALIDDATA;
-        goto end;
-    }
-    *out = dec;
-    return CF_OK;
-end:
-    avcodec_free_context(&dec);
-    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_INVALID_MEDIA,
-                        "cannot decode stream %d (%s): %s", index,
-                        avcodec_get_name(st->codecpar->codec_id), av_err2str(ret));
-}
-
 void cfclip_lane_free(cfclip_lane *lane) {
     if (!lane) return;
     avcodec_free_context(&lane->dec);
@@ -80,6 +50,7 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
     AVRational tb = lane->dec->pkt_timebase;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
     if (pts != AV_NOPTS_VALUE) lane->last_s = pts * av_q2d(tb);
+    lane->frames++;
     if (lane->on_decoded && pts != AV_NOPTS_VALUE) lane->on_decoded(lane->ctx, lane->last_s);
     int ret = av_buffersrc_add_frame_flags(lane->graph.src[0], frame, AV_BUFFERSRC_FLAG_KEEP_REF);
     av_frame_unref(frame);
@@ -121,7 +92,7 @@ static cfclip_lane *lane_of(cfclip_lane *lanes, int n, int index) {
     return NULL;
 }
 
-static int run_loop(cfclip_input *in, cfclip_lane *lanes, int n, cf_progress *p, AVPacket *pkt,
+static int run_loop(cf_media_input *in, cfclip_lane *lanes, int n, cf_progress *p, AVPacket *pkt,
                     AVFrame *frame, AVFrame *filtered) {
     int ret = 0;
     while (!all_done(lanes, n)) {
@@ -160,13 +131,13 @@ static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtere
     return ret;
 }
 
-cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
+cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
                     cf_progress *p, const char *what, cf_error *err) {
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc(), *filtered = av_frame_alloc();
     int ret = AVERROR(ENOMEM);
     if (!pkt || !frame || !filtered) goto end;
-    if ((ret = cfclip_input_rewind(in, seek_s)) < 0) goto end;
+    if ((ret = cf_media_rewind(in, seek_s)) < 0) goto end;
     if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) goto end;
     if (cf_progress_cancelled(p)) {
         ret = AVERROR_EXIT;

@@ -9,7 +9,7 @@
 
 #include "clipforge/progress.h"
 #include "filter_graph.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 typedef struct cfclip_lane cfclip_lane;
 /* Takes a filtered frame (NULL once the graph is drained); returns 0 or a negative AVERROR, or
@@ -24,6 +24,7 @@ struct cfclip_lane {
     double end_s;         /* stop feeding once a decoded frame reaches this source time; <0 none */
     double data_end_s;    /* source time the stream should reach; <0 unknown */
     double last_s;        /* source time of the last decoded frame */
+    int64_t frames;       /* frames decoded */
     cfclip_consume_fn consume;
     void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
     void *ctx;
@@ -31,13 +32,10 @@ struct cfclip_lane {
     bool output_done;     /* the consumer has seen the end */
 };
 
-/* Opens a decoder for stream index of in (multithreaded: threads 0 = auto). */
-cf_err cfclip_open_decoder(const cfclip_input *in, int index, int threads, AVCodecContext **out,
-                           cf_error *err);
 /* Seeks to seek_s (source seconds, <= 0 = from the start) and runs the lanes until every lane
  * is done or the input ends, then flushes them. Checks p for cancellation between packets.
  * what names the pass in error messages. */
-cf_err cfclip_drive(cfclip_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
+cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
                     cf_progress *p, const char *what, cf_error *err);
 /* Frees a lane's decoder and graph; NULL-safe. */
 void cfclip_lane_free(cfclip_lane *lane);

@@ -13,7 +13,7 @@
 
 #include "clipforge/encode.h"
 #include "decode_driver.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 #define DEFAULT_TILES 20
 #define DEFAULT_TILE_WIDTH 160
@@ -27,7 +27,7 @@ void cf_jpeg_free(cf_jpeg *j) {
 }
 
 typedef struct grabber {
-    cfclip_input in;
+    cf_media_input in;
     AVCodecContext *dec;
     AVPacket *pkt;
     AVFrame *frame;
@@ -37,15 +37,15 @@ typedef struct grabber {
 static cf_err grabber_open(grabber *g, const char *path, cf_error *err) {
     memset(g, 0, sizeof *g);
     g->path = path;
-    cf_err rc = cfclip_input_open(path, &g->in, err);
+    cf_err rc = cf_media_open(path, NULL, &g->in, err);
     if (rc) return rc;
     if (g->in.video_index < 0) {
-        cfclip_input_close(&g->in);
+        cf_media_close(&g->in);
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s has no video stream to picture", path);
     }
     for (unsigned i = 0; i < g->in.fmt->nb_streams; i++)
         if ((int)i != g->in.video_index) g->in.fmt->streams[i]->discard = AVDISCARD_ALL;
-    rc = cfclip_open_decoder(&g->in, g->in.video_index, 1, &g->dec, err);
+    rc = cf_media_open_decoder(&g->in, g->in.video_index, &(cf_media_decode_opts){.threads = 1}, &g->dec, err);
     g->pkt = av_packet_alloc(), g->frame = av_frame_alloc();
     if (!rc && (!g->pkt || !g->frame)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return rc;
@@ -55,7 +55,7 @@ static void grabber_close(grabber *g) {
     av_packet_free(&g->pkt);
     av_frame_free(&g->frame);
     avcodec_free_context(&g->dec);
-    cfclip_input_close(&g->in);
+    cf_media_close(&g->in);
 }
 
 static int64_t frame_ms(const grabber *g, const AVFrame *f) {
@@ -96,7 +96,7 @@ static int next_frame(grabber *g) {
 static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
     av_frame_unref(g->frame);
     avcodec_flush_buffers(g->dec);
-    int ret = cfclip_input_rewind(&g->in, (double)at_ms / 1000.0);
+    int ret = cf_media_rewind(&g->in, (double)at_ms / 1000.0);
     if (ret < 0) return ret;
     g->dec->skip_frame = AVDISCARD_NONKEY;
     ret = next_frame(g);
@@ -107,7 +107,7 @@ static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
      * decoder were decoded as keyframes only, so start again from the keyframe. */
     avcodec_flush_buffers(g->dec);
     g->dec->skip_frame = AVDISCARD_DEFAULT;
-    if ((ret = cfclip_input_rewind(&g->in, (double)at_ms / 1000.0)) < 0) return ret;
+    if ((ret = cf_media_rewind(&g->in, (double)at_ms / 1000.0)) < 0) return ret;
     for (int i = 0; i < MAX_FORWARD_FRAMES; i++) {
         av_frame_unref(g->frame);
         if ((ret = next_frame(g)) <= 0) return ret;

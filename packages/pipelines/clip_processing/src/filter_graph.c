@@ -72,29 +72,6 @@ void cfclip_graph_free(cfclip_graph *g) {
     }
 }
 
-void cfclip_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out) {
-    AVRational sar = dec->sample_aspect_ratio;
-    if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){1, 1};
-    av_bprintf(out, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", dec->width,
-               dec->height, dec->pix_fmt, st->time_base.num, st->time_base.den, sar.num, sar.den);
-    AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
-    if (fr.num > 0 && fr.den > 0) av_bprintf(out, ":frame_rate=%d/%d", fr.num, fr.den);
-}
-
-void cfclip_audio_src_args(const AVCodecContext *dec, AVBPrint *out) {
-    char layout[128] = "";
-    AVChannelLayout def = {0};
-    const AVChannelLayout *use = &dec->ch_layout;
-    if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
-        av_channel_layout_default(&def, dec->ch_layout.nb_channels);
-        use = &def;
-    }
-    av_channel_layout_describe(use, layout, sizeof layout);
-    av_bprintf(out, "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s",
-               dec->sample_rate, dec->sample_rate, av_get_sample_fmt_name(dec->sample_fmt), layout);
-    av_channel_layout_uninit(&def);
-}
-
 /* trim + shift to output time 0 + speed, shared by both media types (prefix "" or "a"). */
 static void timing(const cfclip_plan *plan, const cfclip_span *span, const char *a, bool speed,
                    AVBPrint *out) {
@@ -184,8 +161,10 @@ void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
     if (loud) loudness_gain(plan, loud, sample_rate, out);
-    av_bprintf(out, ",aresample=%d,aformat=sample_fmts=%s:sample_rates=%d:channel_layouts=%s[out]",
-               sample_rate, sample_fmt, sample_rate, layout);
+    /* async + first_pts: sound that starts after the clip does, or has holes, gets silence
+     * there, so every sample plays at its time and the track starts with the picture */
+    av_bprintf(out, ",aresample=%d:async=1:first_pts=0,aformat=sample_fmts=%s:sample_rates=%d:"
+               "channel_layouts=%s[out]", sample_rate, sample_fmt, sample_rate, layout);
 }
 
 void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span,

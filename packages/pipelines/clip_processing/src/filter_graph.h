@@ -27,10 +27,6 @@ cf_err cfclip_graph_build(cfclip_graph *g, bool video, const char *const *src_ar
 /* Frees the graph; NULL-safe and idempotent. */
 void cfclip_graph_free(cfclip_graph *g);
 
-/* Source arguments for frames coming out of a decoder of stream st. */
-void cfclip_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
-void cfclip_audio_src_args(const AVCodecContext *dec, AVBPrint *out);
-
 /* Where the clip sits on the source timeline, in seconds from timestamp 0. */
 typedef struct cfclip_span {
     double origin_s; /* source time that becomes output time 0 */

@@ -7,13 +7,13 @@
 
 #include <libavcodec/avcodec.h>
 
-cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_error *err) {
+cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err) {
     *out = at_s;
     if (in->video_index < 0) return CF_OK;
     AVStream *st = in->fmt->streams[in->video_index];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    int ret = cfclip_input_rewind(in, at_s);
+    int ret = cf_media_rewind(in, at_s);
     bool found = false;
     /* The seek may land before the keyframe we want (always, for formats without an index):
      * keep the last keyframe at or before at_s. */
@@ -34,7 +34,7 @@ cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_err
     return CF_OK;
 }
 
-bool cfclip_copy_supported(const cfclip_input *in, cfclip_format format, bool use_audio) {
+bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio) {
     if (format == CFCLIP_GIF) return false;
     const AVOutputFormat *of = av_guess_format(cfclip_format_name(format), NULL, NULL);
     if (!of) return false;
@@ -94,7 +94,7 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
     return 1;
 }
 
-static int copy_loop(cfclip_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
+static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
                      double end_s, cf_progress *p) {
     AVPacket *pkt = av_packet_alloc();
     int ret = pkt ? 0 : AVERROR(ENOMEM);
@@ -129,7 +129,7 @@ static int copy_loop(cfclip_input *in, AVFormatContext *oc, copy_map *maps, int 
 }
 
 /* A stream that stops well before the end it states is a truncated or damaged file. */
-static const copy_map *ended_early(const cfclip_input *in, const copy_map *maps, int n,
+static const copy_map *ended_early(const cf_media_input *in, const copy_map *maps, int n,
                                    double end_s) {
     for (int i = 0; i < n; i++) {
         const AVStream *st = maps[i].in;
@@ -143,7 +143,7 @@ static const copy_map *ended_early(const cfclip_input *in, const copy_map *maps,
     return NULL;
 }
 
-cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio, double start_s,
+cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
                           double end_s, const char *path, cf_progress *p, cf_error *err) {
     AVFormatContext *oc = NULL;
     copy_map maps[2];
@@ -164,7 +164,7 @@ cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio
     ret = avformat_write_header(oc, &opts);
     av_dict_free(&opts);
     if (ret < 0) goto end;
-    if ((ret = cfclip_input_rewind(in, origin_s)) < 0) goto end;
+    if ((ret = cf_media_rewind(in, origin_s)) < 0) goto end;
     if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
     const copy_map *early = ended_early(in, maps, n, end_s);
     if (early) {

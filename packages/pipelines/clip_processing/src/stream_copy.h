@@ -7,16 +7,16 @@
 
 #include "clip_plan.h"
 #include "clipforge/progress.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 /* Source time (seconds) of the video keyframe at or before at_s; *out = at_s for audio-only
  * inputs. Leaves the read position anywhere. */
-cf_err cfclip_keyframe_before(cfclip_input *in, double at_s, double *out, cf_error *err);
+cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
-bool cfclip_copy_supported(const cfclip_input *in, cfclip_format format, bool use_audio);
+bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams
  * into path. The output starts at the keyframe at or before start_s. */
-cf_err cfclip_stream_copy(cfclip_input *in, cfclip_format format, bool use_audio, double start_s,
+cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
                           double end_s, const char *path, cf_progress *p, cf_error *err);
 
 #endif

@@ -28,7 +28,7 @@ static double frame_seconds(const AVFrame *frame, AVFilterContext *sink) {
 
 /* Where the stream's data should reach for this clip: the trim end, capped by the stream's own
  * stated end (a soundtrack may stop before the picture); -1 when unknown. */
-static double stream_end(const cfclip_input *in, int index, const cfclip_span *span) {
+static double stream_end(const cf_media_input *in, int index, const cfclip_span *span) {
     const AVStream *st = in->fmt->streams[index];
     double end = in->duration_ms > 0 ? in->start_us / 1e6 + in->duration_ms / 1000.0 : -1;
     if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
@@ -41,20 +41,21 @@ static double stream_end(const cfclip_input *in, int index, const cfclip_span *s
 }
 
 /* Sets up a lane's decoder and its graph from the chain text made by describe. */
-static cf_err lane_setup(cfclip_input *in, int index, const cfclip_plan *plan,
+static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan,
                          const cfclip_span *span, const char *desc, bool with_palette,
                          const char *palette_args, cfclip_lane *lane, cf_error *err) {
     memset(lane, 0, sizeof *lane);
     lane->index = index;
     lane->end_s = span->end_s;
     lane->data_end_s = stream_end(in, index, span);
-    cf_err rc = cfclip_open_decoder(in, index, plan->threads, &lane->dec, err);
+    cf_media_decode_opts dopts = {.threads = plan->threads};
+    cf_err rc = cf_media_open_decoder(in, index, &dopts, &lane->dec, err);
     if (rc) return rc;
     AVBPrint args;
     av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
     bool video = lane->dec->codec_type == AVMEDIA_TYPE_VIDEO;
-    if (video) cfclip_video_src_args(lane->dec, in->fmt->streams[index], &args);
-    else cfclip_audio_src_args(lane->dec, &args);
+    if (video) cf_media_video_src_args(lane->dec, in->fmt->streams[index], &args);
+    else cf_media_audio_src_args(lane->dec, &args);
     const char *srcs[2] = {args.str, palette_args};
     rc = cfclip_graph_build(&lane->graph, video, srcs, with_palette ? 2 : 1, desc, plan->threads,
                             err);
@@ -90,7 +91,7 @@ static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
     return 0;
 }
 
-cf_err cfclip_measure_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                                const cfclip_loudness *apply, const cfclip_stage *stage,
                                cfclip_loudness *out, cf_error *err) {
     cfclip_lane lane;
@@ -136,13 +137,13 @@ static void palette_progress(void *ctx, double source_s) {
     stage_report(c->stage, (source_s - c->origin_s) / c->speed);
 }
 
-cf_err cfclip_make_palette(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                            const cfclip_stage *stage, AVFrame **palette, cf_error *err) {
     cfclip_lane lane;
     palette_catch c = {.stage = stage, .origin_s = span->origin_s, .speed = plan->speed};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_video_chain(plan, span, in->rotation, cfclip_stream_fps(in->fmt->streams[in->video_index]),
+    cfclip_video_chain(plan, span, in->rotation, cf_media_stream_fps(in->fmt->streams[in->video_index]),
                        CFCLIP_GIF_PALETTE, &desc);
     cf_err rc = lane_setup(in, in->video_index, plan, span, desc.str, false, NULL, &lane, err);
     av_bprint_finalize(&desc, NULL);
@@ -280,7 +281,7 @@ fail:
     return cf_error_set(err, CF_ERR_PROCESSING, "cannot add an output stream: %s", av_err2str(ret));
 }
 
-static cf_err setup_video(cfclip_input *in, const cfclip_encode_job *job, muxer *m,
+static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxer *m,
                           cfclip_lane *lane, cf_error *err) {
     const cfclip_plan *plan = job->plan;
     AVBPrint desc, pal;
@@ -291,7 +292,7 @@ static cf_err setup_video(cfclip_input *in, const cfclip_encode_job *job, muxer 
         av_bprintf(&pal, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", p->width,
                    p->height, p->format);
     cfclip_video_chain(plan, &job->span, in->rotation,
-                       cfclip_stream_fps(in->fmt->streams[in->video_index]),
+                       cf_media_stream_fps(in->fmt->streams[in->video_index]),
                        p ? CFCLIP_GIF_APPLY : CFCLIP_GIF_NONE, &desc);
     cf_err rc = lane_setup(in, in->video_index, plan, &job->span, desc.str, p != NULL, pal.str,
                            lane, err);
@@ -317,7 +318,7 @@ static cf_err setup_video(cfclip_input *in, const cfclip_encode_job *job, muxer 
     return rc;
 }
 
-static cf_err setup_audio(cfclip_input *in, const cfclip_encode_job *job, muxer *m,
+static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxer *m,
                           cfclip_lane *lane, cf_error *err) {
     const cfclip_plan *plan = job->plan;
     out_lane *o = &m->out[1];
@@ -376,7 +377,7 @@ static void muxer_free(muxer *m) {
     av_frame_free(&m->thumb);
 }
 
-cf_err cfclip_encode(cfclip_input *in, const cfclip_encode_job *job, const cfclip_stage *stage,
+cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_stage *stage,
                      cf_error *err) {
     muxer m = {.stage = stage, .want_thumb = job->thumb_path != NULL,
                .thumb_s = job->plan->thumb_ms / 1000.0};
@@ -394,8 +395,9 @@ cf_err cfclip_encode(cfclip_input *in, const cfclip_encode_job *job, const cfcli
     if (job->use_audio && (rc = setup_audio(in, job, &m, &lanes[n++], err))) goto end;
     m.out[job->use_video ? 0 : 1].reports = true;
     if ((rc = open_file(&m, job, err))) goto end;
-    if ((rc = cfclip_drive(in, lanes, n, job->span.origin_s, stage->progress, "encoding", err)))
-        goto end;
+    rc = cfclip_drive(in, lanes, n, job->span.origin_s, stage->progress, "encoding", err);
+    job->audio_had_nothing = job->use_audio && lanes[n - 1].frames == 0;
+    if (rc) goto end;
     rc = finish(&m, job, err);
 end:
     for (int i = 0; i < 2; i++) cfclip_lane_free(&lanes[i]);

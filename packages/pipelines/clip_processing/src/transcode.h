@@ -6,7 +6,7 @@
 #include "clip_plan.h"
 #include "clipforge/progress.h"
 #include "filter_graph.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 /* Progress of one pass mapped into a share of the whole job: base + weight * fraction. */
 typedef struct cfclip_stage {
@@ -18,11 +18,11 @@ typedef struct cfclip_stage {
 
 /* Measures the integrated loudness, range and true peak of the clip's audio; with apply, of the
  * audio after apply's gain and limiter. Only the measured fields of *out are set. */
-cf_err cfclip_measure_loudness(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                                const cfclip_loudness *apply, const cfclip_stage *stage,
                                cfclip_loudness *out, cf_error *err);
 /* Computes the GIF palette of the clip's pictures; *palette is the caller's to free. */
-cf_err cfclip_make_palette(cfclip_input *in, const cfclip_plan *plan, const cfclip_span *span,
+cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                            const cfclip_stage *stage, AVFrame **palette, cf_error *err);
 
 typedef struct cfclip_encode_job {
@@ -33,10 +33,11 @@ typedef struct cfclip_encode_job {
     const AVFrame *palette;          /* GIF only */
     const char *output_path;         /* file to write (a temp file) */
     const char *thumb_path;          /* JPEG to write, NULL = none */
+    bool audio_had_nothing;          /* out: the audio stream gave not one frame */
 } cfclip_encode_job;
 
 /* The main pass: writes job->output_path (and the thumbnail). */
-cf_err cfclip_encode(cfclip_input *in, const cfclip_encode_job *job, const cfclip_stage *stage,
+cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_stage *stage,
                      cf_error *err);
 
 #endif

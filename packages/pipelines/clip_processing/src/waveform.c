@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "decode_driver.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 typedef struct peaks_acc {
     double *v;          /* step values */
@@ -60,7 +60,7 @@ static void add_samples(peaks_acc *a, const float *const *planes, int channels, 
 }
 
 typedef struct wave_run {
-    cfclip_input in;
+    cf_media_input in;
     AVCodecContext *dec;
     SwrContext *swr;
     AVFrame *frame, *flt;
@@ -168,15 +168,15 @@ cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *pro
     if (!max_points || max_points > CF_WAVEFORM_MAX_POINTS) max_points = CF_WAVEFORM_MAX_POINTS;
     wave_run w;
     memset(&w, 0, sizeof w);
-    cf_err rc = cfclip_input_open(path, &w.in, err);
+    cf_err rc = cf_media_open(path, NULL, &w.in, err);
     if (rc) return rc;
     if (w.in.audio_index < 0) {
-        cfclip_input_close(&w.in);
+        cf_media_close(&w.in);
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s has no audio stream to draw", path);
     }
     for (unsigned i = 0; i < w.in.fmt->nb_streams; i++)
         if ((int)i != w.in.audio_index) w.in.fmt->streams[i]->discard = AVDISCARD_ALL;
-    rc = cfclip_open_decoder(&w.in, w.in.audio_index, 1, &w.dec, err);
+    rc = cf_media_open_decoder(&w.in, w.in.audio_index, &(cf_media_decode_opts){.threads = 1}, &w.dec, err);
     w.frame = av_frame_alloc(), w.flt = av_frame_alloc(), w.pkt = av_packet_alloc();
     if (!rc && (!w.frame || !w.flt || !w.pkt)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && w.dec->sample_rate <= 0) rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the audio has no sample rate", path);
@@ -194,6 +194,6 @@ cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *pro
     av_frame_free(&w.flt);
     av_packet_free(&w.pkt);
     avcodec_free_context(&w.dec);
-    cfclip_input_close(&w.in);
+    cf_media_close(&w.in);
     return rc;
 }

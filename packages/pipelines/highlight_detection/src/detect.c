@@ -119,6 +119,10 @@ cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_h
     cf_feature_track *track = NULL;
     cf_err rc = validate(req, err);
     if (!rc) rc = request_transcript(req, &o, &own, &o.transcript, err); /* before the long part */
+    if (req->has_audio_stream) {
+        o.features.select.has_audio_stream = true;
+        o.features.select.audio_stream = (int)req->audio_stream;
+    }
     if (!rc) rc = cf_features_extract(req->media_uri, &o.features, progress, &track, err);
     if (!rc) {
         cf_progress_report(progress, 0.96, "scoring");

@@ -19,6 +19,7 @@
 
 #include "audio_analysis.h"
 #include "audio_events.h"
+#include "clipforge/media.h"
 #include "feature_cache.h"
 #include "feature_math.h"
 #include "profile.h"
@@ -34,7 +35,8 @@ typedef struct raw_hop {
 
 typedef struct pass {
     const char *path;
-    AVFormatContext *fmt;
+    cf_media_input in;      /* the file and its chosen streams */
+    AVFormatContext *fmt;   /* in.fmt */
     AVCodecContext *adec, *vdec;
     int astream, vstream;
     SwrContext *swr;
@@ -47,7 +49,7 @@ typedef struct pass {
     raw_hop *hops;
     size_t n_hops, cap_hops;
     size_t audio_hops;      /* hops completed by the audio analyzer */
-    bool audio_started;
+    int64_t audio_samples;  /* samples given to the audio analyzer, from media time 0 */
     int64_t start_us;       /* media start time */
     int64_t duration_ms;
     int64_t max_ms;         /* latest media time seen */
@@ -99,26 +101,11 @@ static void on_audio_hop(void *user, const audio_hop *a) {
 
 static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
                            cf_error *err) {
-    AVStream *st = p->fmt->streams[stream];
-    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no decoder for stream %d (%s)", p->path,
-                            stream, avcodec_get_name(st->codecpar->codec_id));
-    AVCodecContext *c = avcodec_alloc_context3(codec);
-    if (!c) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
-    *out = c; /* owned by the pass from here on, freed in pass_close */
-    int ret = avcodec_parameters_to_context(c, st->codecpar);
-    if (ret < 0) goto fail;
-    c->pkt_timebase = st->time_base;
-    c->thread_count = o && o->threads > 0 ? o->threads : 0;
-    c->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    if (o && o->skip_loop_filter && codec->type == AVMEDIA_TYPE_VIDEO)
-        c->skip_loop_filter = AVDISCARD_ALL;
-    if ((ret = avcodec_open2(c, codec, NULL)) < 0) goto fail;
-    return CF_OK;
-fail:
-    return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot open %s decoder: %s", p->path,
-                        codec->name, av_err2str(ret));
+    cf_media_decode_opts d = {.threads = o ? o->threads : 0,
+                              .skip_loop_filter = o && o->skip_loop_filter};
+    cf_err rc = cf_media_open_decoder(&p->in, stream, &d, out, err);
+    if (rc) cf_error_prefix(err, "%s", p->path);
+    return rc;
 }
 
 static cf_err open_resampler(pass *p, cf_error *err) {
@@ -141,35 +128,22 @@ static cf_err open_resampler(pass *p, cf_error *err) {
 }
 
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
-    if (o && o->io) { /* the caller's reader (ranged HTTP ...): it stays the caller's */
-        if (!(p->fmt = avformat_alloc_context()))
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
-        p->fmt->pb = o->io;
-        p->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    }
-    int ret = avformat_open_input(&p->fmt, p->path, NULL, NULL);
-    if (ret < 0)
-        return cf_error_set(err, ret == AVERROR(ENOENT) ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_MEDIA,
-                            "%s: cannot open: %s", p->path, av_err2str(ret));
-    if ((ret = avformat_find_stream_info(p->fmt, NULL)) < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot read stream info: %s", p->path,
-                            av_err2str(ret));
-    p->astream = av_find_best_stream(p->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
-    p->vstream = av_find_best_stream(p->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-    if (p->vstream >= 0 && (p->fmt->streams[p->vstream]->disposition & AV_DISPOSITION_ATTACHED_PIC))
-        p->vstream = -1; /* cover art is not video to analyse */
-    if (p->astream < 0 && p->vstream < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no audio or video stream", p->path);
-    for (unsigned i = 0; i < p->fmt->nb_streams; i++)
-        if ((int)i != p->astream && (int)i != p->vstream)
-            p->fmt->streams[i]->discard = AVDISCARD_ALL;
-    cf_err rc = CF_OK;
+    const cf_media_select *sel = o ? &o->select : NULL;
+    /* the caller's reader (ranged HTTP ...) stays the caller's */
+    cf_err rc = o && o->io ? cf_media_open_io(p->path, o->io, sel, &p->in, err)
+                           : cf_media_open(p->path, sel, &p->in, err);
+    /* analysing the picture without the sound (or the reverse) would score a different film */
+    if (rc || (rc = cf_media_require(&p->in, true, true, p->path, err))) return rc;
+    p->fmt = p->in.fmt;
+    p->astream = p->in.audio_index;
+    p->vstream = p->in.video_index;
+    cf_media_discard_others(&p->in);
     if (p->astream >= 0 && (rc = open_decoder(p, p->astream, o, &p->adec, err)) != CF_OK) return rc;
     if (p->astream >= 0 && (rc = open_resampler(p, err)) != CF_OK) return rc;
     if (p->vstream >= 0 && (rc = open_decoder(p, p->vstream, o, &p->vdec, err)) != CF_OK) return rc;
     if (p->vstream >= 0 && (rc = video_analyzer_new(&p->va, err)) != CF_OK) return rc;
-    p->start_us = p->fmt->start_time != AV_NOPTS_VALUE ? p->fmt->start_time : 0;
-    p->duration_ms = p->fmt->duration > 0 ? p->fmt->duration / 1000 : 0;
+    p->start_us = p->in.start_us;
+    p->duration_ms = p->in.duration_ms > 0 ? p->in.duration_ms : 0;
     p->pkt = av_packet_alloc();
     p->frame = av_frame_alloc();
     if (!p->pkt || !p->frame) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
@@ -179,7 +153,7 @@ static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
 static void pass_close(pass *p) {
     avcodec_free_context(&p->adec);
     avcodec_free_context(&p->vdec);
-    avformat_close_input(&p->fmt);
+    cf_media_close(&p->in);
     swr_free(&p->swr);
     av_free(p->resampled);
     audio_analyzer_free(p->aa);
@@ -196,14 +170,24 @@ static int64_t frame_ms(const pass *p, const AVFrame *f, int stream) {
     return (us - p->start_us) / 1000;
 }
 
+/* Pushes n samples of silence (the audio starts late or has a hole). */
+static void push_silence(pass *p, int64_t n) {
+    static const float zeros[CF_AUDIO_HOP];
+    for (; n > 0; n -= CF_AUDIO_HOP) {
+        size_t k = n < CF_AUDIO_HOP ? (size_t)n : CF_AUDIO_HOP;
+        audio_analyzer_push(p->aa, zeros, k);
+        p->audio_samples += (int64_t)k;
+    }
+}
+
 static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
-    if (!p->audio_started && f) { /* f is NULL on the flush of a stream that never decoded */
-        /* audio that starts late is aligned by leading silence */
-        int64_t t = frame_ms(p, f, p->astream);
-        static const float zeros[CF_AUDIO_HOP];
-        for (int64_t pad = t > 0 ? t * (CF_AUDIO_RATE / 1000) : 0; pad > 0; pad -= CF_AUDIO_HOP)
-            audio_analyzer_push(p->aa, zeros, pad < CF_AUDIO_HOP ? (size_t)pad : CF_AUDIO_HOP);
-        p->audio_started = true;
+    int64_t skip = 0; /* samples of this frame that overlap what was pushed */
+    int64_t ts = f ? f->best_effort_timestamp : AV_NOPTS_VALUE;
+    if (ts != AV_NOPTS_VALUE) {
+        int64_t gap = cf_media_audio_gap(cf_media_time(&p->in, p->astream, ts), p->audio_samples,
+                                         CF_AUDIO_RATE);
+        if (gap > 0) push_silence(p, gap);
+        else skip = -gap;
     }
     int want = swr_get_out_samples(p->swr, f ? f->nb_samples : 0);
     if (want > p->resampled_cap) {
@@ -218,7 +202,9 @@ static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
     if (n < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path,
                             av_err2str(n));
-    audio_analyzer_push(p->aa, p->resampled, (size_t)n);
+    if (skip >= n) return CF_OK;
+    audio_analyzer_push(p->aa, p->resampled + skip, (size_t)(n - skip));
+    p->audio_samples += n - skip;
     return CF_OK;
 }
 
@@ -375,7 +361,12 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
     cf_err rc = events_model(opts, &events, err);
     if (rc) return rc;
     bool keep = opts && opts->keep_event_inputs;
-    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep && !opts->io ? opts->cache_dir : NULL;
+    /* the cache is keyed by the file: a track of another audio stream than the default one
+     * is decoded every time rather than mistaken for the default's; a caller's reader has no
+     * file identity */
+    bool default_streams = !opts || (!opts->select.has_audio_stream && !opts->select.has_video_stream);
+    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep && default_streams && !opts->io
+                          ? opts->cache_dir : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
     if (dir && !cache) {
         ev_model_free(events);

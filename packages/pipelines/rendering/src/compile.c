@@ -185,6 +185,7 @@ static cf_err from_template(const cf_render_request *req, const char *dir, cf_ti
     json_object_set_new(scene, "source_uri", json_string(req->source_uri));
     json_object_set_new(scene, "in_ms", json_integer(req->start_ms));
     json_object_set_new(scene, "out_ms", json_integer(end));
+    if (req->has_audio_stream) json_object_set_new(scene, "audio_stream", json_integer(req->audio_stream));
     json_object_set_new(tl, "scenes", json_pack("[o]", scene));
     json_t *overlays = json_deep_copy(json_object_get(t, "overlays"));
     fit_overlays(overlays, dur, k);

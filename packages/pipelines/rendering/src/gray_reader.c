@@ -1,14 +1,20 @@
-/* gray_reader.c — demux + decode + swscale to GRAY8, one frame at a time. */
+/* gray_reader.c — demux + decode + swscale to GRAY8, one frame at a time, for the analyses of a
+ * render (smart crop, faces). The video stream, the timeline and the seek are libcfmedia's, so
+ * frame times are media times, the ones scenes are written in. */
 #include "gray_reader.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
+#include <math.h>
 #include <stdlib.h>
 
+#include "clipforge/media.h"
+
 struct cf_gray_reader {
-    AVFormatContext *fmt;
+    cf_media_input in;
+    AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *dec;
     AVPacket *pkt;
     AVFrame *frame;
@@ -37,26 +43,21 @@ static void pick_size(cf_gray_reader *r, int want_w, int want_h) {
 }
 
 static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
-    int ret;
-    if ((ret = avformat_open_input(&r->fmt, path, NULL, NULL)) < 0) return av_fail(err, path, "open", ret);
-    if ((ret = avformat_find_stream_info(r->fmt, NULL)) < 0) return av_fail(err, path, "probe", ret);
-    const AVCodec *codec = NULL;
-    if ((ret = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0)
-        return av_fail(err, path, "no video stream", ret);
-    r->stream = ret;
+    cf_err e = cf_media_open(path, NULL, &r->in, err);
+    if (e || (e = cf_media_require(&r->in, true, false, path, err))) return e;
+    if (r->in.video_index < 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no video stream", path);
+    r->fmt = r->in.fmt;
+    r->stream = r->in.video_index;
+    r->in.audio_index = -1; /* analysis reads the pictures only */
+    cf_media_discard_others(&r->in);
     AVStream *st = r->fmt->streams[r->stream];
-    if (!(r->dec = avcodec_alloc_context3(codec)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    if ((ret = avcodec_parameters_to_context(r->dec, st->codecpar)) < 0)
-        return av_fail(err, path, "decoder parameters", ret);
-    if ((ret = avcodec_open2(r->dec, codec, NULL)) < 0) return av_fail(err, path, "open decoder", ret);
+    if ((e = cf_media_open_decoder(&r->in, r->stream, NULL, &r->dec, err))) return e;
     r->info.width = r->dec->width;
     r->info.height = r->dec->height;
     if (r->info.width <= 0 || r->info.height <= 0 || r->info.width > 16384 || r->info.height > 16384)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: bad frame size", path);
-    AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
-    r->info.fps = fr.den ? av_q2d(fr) : 0;
-    r->info.duration_ms = r->fmt->duration > 0 ? r->fmt->duration / 1000 : 0;
+    r->info.fps = cf_media_stream_fps(st);
+    r->info.duration_ms = r->in.duration_ms > 0 ? r->in.duration_ms : 0;
     return CF_OK;
 }
 
@@ -76,12 +77,9 @@ cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int ou
         goto end;
     }
     r->start_ms = start_ms > 0 ? start_ms : 0;
-    if (r->start_ms > 0) {
-        /* keyframe at or before the start; frames before it are dropped in next() */
-        int64_t ts = av_rescale_q(r->start_ms, (AVRational){1, 1000}, AV_TIME_BASE_Q);
-        if (av_seek_frame(r->fmt, -1, ts, AVSEEK_FLAG_BACKWARD) < 0)
-            av_seek_frame(r->fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
-    }
+    /* keyframe at or before the start; frames before it are dropped in next() */
+    if (r->start_ms > 0 && cf_media_rewind(&r->in, r->in.start_us / 1e6 + r->start_ms / 1000.0) < 0)
+        cf_media_rewind(&r->in, 0);
     *out = r;
     r = NULL;
 end:
@@ -108,9 +106,7 @@ static int64_t frame_ms(const cf_gray_reader *r) {
     int64_t ts = r->frame->best_effort_timestamp;
     if (ts == AV_NOPTS_VALUE) ts = r->frame->pts;
     if (ts == AV_NOPTS_VALUE) return 0;
-    AVStream *st = r->fmt->streams[r->stream];
-    int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-    return av_rescale_q(ts - start, st->time_base, (AVRational){1, 1000});
+    return llround(cf_media_time(&r->in, r->stream, ts) * 1000.0);
 }
 
 /* Feeds the decoder one packet of our stream (or the flush when the file ends). */
@@ -166,7 +162,7 @@ void cf_gray_reader_close(cf_gray_reader *r) {
     av_frame_free(&r->frame);
     av_packet_free(&r->pkt);
     avcodec_free_context(&r->dec);
-    avformat_close_input(&r->fmt);
+    cf_media_close(&r->in);
     free(r->buf);
     free(r);
 }

@@ -18,11 +18,12 @@
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
-#include "clipforge/probe.h"
+#include "clipforge/measure.h"
 #include "clipforge/render.h"
 #include "output_file.h"
 #include "reframe.h"
 #include "render_graph.h"
+#include "render_source.h"
 #include "timeline_check.h"
 
 typedef struct job {
@@ -35,6 +36,7 @@ typedef struct job {
     bool debug_video_done;
     cf_captions captions;
     bool has_captions;
+    render_source *sources;   /* one per scene */
     AVFilterGraph *graph;
     output_file *outs;
     size_t n_outs;
@@ -197,31 +199,37 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err probe_scene(job *j, size_t i, const char *path, cf_error *err) {
-    json_t *probe = NULL;
-    cf_err e = cf_probe_file(path, &probe, err);
-    if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
-    plan_scene *ps = &j->plan.scenes[i];
-    bool video = false;
-    json_t *st;
-    size_t k;
-    json_array_foreach(json_object_get(probe, "streams"), k, st) {
-        const char *type = json_string_value(json_object_get(st, "type"));
-        video |= type && !strcmp(type, "video");
-        ps->has_audio |= type && !strcmp(type, "audio");
-    }
-    ps->start_s = json_number_value(json_object_get(probe, "start_ms")) / 1000.0;
-    json_int_t dur = json_integer_value(json_object_get(probe, "duration_ms"));
-    json_decref(probe);
+/* Opens the scene's source and checks the scene fits in it. */
+static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
-    if (!video) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "scenes[%zu].source_uri: %s has no video", i, path);
+    plan_scene *ps = &j->plan.scenes[i];
+    render_source *src = &j->sources[i];
+    cf_media_select sel = {.has_audio_stream = s->has_audio_stream, .audio_stream = (int)s->audio_stream};
+    cf_err e = cf_media_open(path, &sel, &src->in, err); /* for the start time and length */
+    if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
+    double start = src->in.start_us / 1e6;
+    int64_t dur = src->in.duration_ms;
+    cf_media_close(&src->in);
     if (dur > 0 && s->in_ms >= dur)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].in_ms: after the end of the source (%lld ms)",
                             i, (long long)dur);
     if (dur > 0 && s->out_ms > dur + 100)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].out_ms: after the end of the source (%lld ms)",
                             i, (long long)dur);
-    return CF_OK;
+    e = render_source_open(src, path, &sel, true, start + s->in_ms / 1000.0, start + s->out_ms / 1000.0,
+                           j->opts->threads, err);
+    if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
+    if (src->in.audio_empty) cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
+    ps->start_s = start;
+    ps->video_index = src->video.index;
+    ps->audio_index = src->audio.index;
+    AVBPrint v, a;
+    av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&a, 0, AV_BPRINT_SIZE_UNLIMITED);
+    render_source_args(src, &v, &a);
+    av_bprint_finalize(&v, &ps->video_args);
+    av_bprint_finalize(&a, &ps->audio_args);
+    return ps->video_args && ps->audio_args ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
 /* Refuses an output that is one of the sources: it would be truncated while being read. */
@@ -243,7 +251,7 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
         const char *path = local_path(j->tl->scenes[i].source_uri);
         cf_err e = check_not_source(j, path, i, err);
         if (!e) e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
-        if (!e) e = probe_scene(j, i, path, err);
+        if (!e) e = open_scene(j, i, path, err);
         if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP) e = smart_crop(j, i, path, err);
         if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SPLIT) e = split_faces(j, i, path, err);
         if (e) return e;
@@ -293,12 +301,13 @@ static cf_err alloc_plan(job *j, cf_error *err) {
     j->plan.tl = tl;
     j->plan.duration_ms = cf_timeline_duration_ms(tl);
     j->plan.scenes = calloc(tl->n_scenes, sizeof *j->plan.scenes);
+    j->sources = calloc(tl->n_scenes, sizeof *j->sources);
     j->plan.text_files = calloc(tl->n_overlays + 1, sizeof *j->plan.text_files);
     j->plan.image_links = calloc(tl->n_overlays + 1, sizeof *j->plan.image_links);
     j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
     j->outs = calloc(tl->n_outputs, sizeof *j->outs);
     j->n_outs = tl->n_outputs;
-    if (!j->plan.scenes || !j->plan.text_files || !j->plan.image_links || !j->plan.music_links || !j->outs)
+    if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links || !j->plan.music_links || !j->outs)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
@@ -358,10 +367,29 @@ static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
     return CF_OK;
 }
 
+/* Logs the graph in the form the ffmpeg CLI can run (to reproduce a render by hand). */
+static void log_graph(const job *j) {
+    if (cf_log_get_level() > CF_LOG_DEBUG) return;
+    char *cli = render_graph_describe(&j->plan, RENDER_GRAPH_CLI);
+    if (cli) cf_log_debug("render", "filter graph: %s", cli);
+    free(cli);
+}
+
+static cf_err bind_sources(job *j, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        char v[32], a[32];
+        snprintf(v, sizeof v, "buffer@sv%zu", i);
+        snprintf(a, sizeof a, "abuffer@sa%zu", i);
+        cf_err e = render_source_bind(&j->sources[i], j->graph, v, a, err);
+        if (e) return e;
+    }
+    return CF_OK;
+}
+
 static cf_err build_graph(job *j, cf_error *err) {
-    char *desc = render_graph_describe(&j->plan);
+    char *desc = render_graph_describe(&j->plan, RENDER_GRAPH_RUN);
     if (!desc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_log_debug("render", "filter graph: %s", desc);
+    log_graph(j);
     AVFilterInOut *ins = NULL, *outs = NULL;
     cf_err e = CF_OK;
     int ret;
@@ -381,6 +409,7 @@ static cf_err build_graph(job *j, cf_error *err) {
         goto end;
     }
     if ((ret = avfilter_graph_config(j->graph, NULL)) < 0) e = av_fail(err, "configure the filter graph", ret);
+    if (!e) e = bind_sources(j, err);
 end:
     avfilter_inout_free(&ins);
     avfilter_inout_free(&outs);
@@ -404,9 +433,38 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-/* One request brings one frame to the sink that lags most; the drains then take only what the
- * sinks already hold. So each turn is about a frame of work, and cancellation and progress are
- * seen every frame however large the render. */
+/* The source the graph waits for most (failed requests on its buffers), else the first one not
+ * done; NULL when every source has ended. */
+static render_source *wanted_source(job *j) {
+    render_source *best = NULL, *any = NULL;
+    unsigned most = 0;
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        render_source *s = &j->sources[i];
+        if (render_source_done(s)) continue;
+        if (!any) any = s;
+        unsigned n = render_source_wanted(s);
+        if (n > most) most = n, best = s;
+    }
+    return best ? best : any;
+}
+
+/* A scene whose source ends well before the scene does: a truncated or damaged file. */
+static cf_err check_sources(job *j, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        double at = render_source_short(&j->sources[i]);
+        if (at >= 0)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "scenes[%zu].source_uri: the file stops at %.3f s, before the scene ends "
+                                "at %.3f s: it is truncated or damaged",
+                                i, at, j->tl->scenes[i].out_ms / 1000.0);
+    }
+    return CF_OK;
+}
+
+/* One request brings one frame to the sink that lags most; when the graph waits for input, the
+ * source it waits for is read until it pushes a frame; the drains then take only what the sinks
+ * already hold. So each turn is about a frame of work, and cancellation and progress are seen
+ * every frame however large the render. */
 static cf_err pump(job *j, cf_error *err) {
     double dur = j->plan.duration_ms / 1000.0;
     for (;;) {
@@ -415,13 +473,19 @@ static cf_err pump(job *j, cf_error *err) {
             return cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
         }
         int ret = avfilter_graph_request_oldest(j->graph);
-        if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) return av_fail(err, "filter", ret);
+        if (ret == AVERROR(EAGAIN)) {
+            render_source *s = wanted_source(j);
+            if (!s) return cf_error_set(err, CF_ERR_PROCESSING, "render: the graph waits for input that has ended");
+            if ((ret = render_source_feed(s)) < 0) return av_fail(err, "read the source", ret);
+        } else if (ret < 0 && ret != AVERROR_EOF) {
+            return av_fail(err, "filter", ret);
+        }
         for (size_t i = 0; i < j->n_outs; i++) {
             cf_err e = output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
             if (e) return e;
         }
         cf_progress_report(j->progress, dur > 0 ? 0.1 + 0.85 * j->last_s / dur : 0.5, "encode");
-        if (ret == AVERROR_EOF) return CF_OK;
+        if (ret == AVERROR_EOF) return check_sources(j, err);
     }
 }
 
@@ -438,20 +502,35 @@ static cf_err add_artifact(cf_render_result *r, cf_artifact_kind kind, const cha
     return a->uri && a->mime ? CF_OK : CF_ERR_NO_MEMORY;
 }
 
-static cf_err video_artifacts(job *j, cf_render_result *r) {
+/* The source stream every scene takes for kind, or -1 when they differ (or there is none). */
+static int common_source(const job *j, bool video) {
+    int idx = -1;
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        const plan_scene *ps = &j->plan.scenes[i];
+        int k = video ? ps->video_index : ps->audio_index;
+        if (k < 0 || (i > 0 && (k != idx || strcmp(j->tl->scenes[i].source_uri, j->tl->scenes[0].source_uri))))
+            return -1;
+        idx = k;
+    }
+    return idx;
+}
+
+static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->n_outs; i++) {
         const output_file *o = &j->outs[i];
         const char *mime = o->format == CF_TARGET_FORMAT_WEBM ? "video/webm"
                            : o->format == CF_TARGET_FORMAT_GIF ? "image/gif" : "video/mp4";
-        if (add_artifact(r, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO,
-                         o->path, mime))
-            return CF_ERR_NO_MEMORY;
-        cf_artifact *a = &r->outputs[r->n_outputs - 1];
-        a->has_duration_ms = true, a->duration_ms = j->plan.duration_ms;
-        a->has_width = true, a->width = o->venc->width;
-        a->has_height = true, a->height = o->venc->height;
-        a->video_codec = strdup(o->venc->codec->name);
-        if (o->aenc) a->audio_codec = strdup(o->aenc->codec->name);
+        cf_artifact *v = realloc(r->outputs, (r->n_outputs + 1) * sizeof *v);
+        if (!v) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        r->outputs = v;
+        cf_artifact *a = &v[r->n_outputs++];
+        cf_err e = cf_media_measure(o->path, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE
+                                                                              : CF_ARTIFACT_KIND_VIDEO,
+                                    mime, a, err);
+        if (e) return e;
+        cf_media_note_sources(a, common_source(j, true), common_source(j, false));
+        /* a short always has its picture and, but for a gif, its sound */
+        if ((e = cf_media_expect_streams(a, true, o->format != CF_TARGET_FORMAT_GIF, err))) return e;
     }
     return CF_OK;
 }
@@ -520,7 +599,11 @@ static void release(job *j, bool remove_outputs) {
     for (size_t i = 0; j->plan.scenes && i < j->tl->n_scenes; i++) {
         free(j->plan.scenes[i].link);
         free(j->plan.scenes[i].cmd_file);
+        free(j->plan.scenes[i].video_args);
+        free(j->plan.scenes[i].audio_args);
     }
+    for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) render_source_close(&j->sources[i]);
+    free(j->sources);
     for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) {
         free(j->plan.text_files[k]);
         free(j->plan.image_links[k]);
@@ -562,8 +645,8 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         out->clip_id = strdup(clip_id ? clip_id : "render");
         out->render_uri = strdup(j.outs[0].path);
         out->duration_ms = j.plan.duration_ms;
-        if (!out->clip_id || !out->render_uri || video_artifacts(&j, out))
-            e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!out->clip_id || !out->render_uri) e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!e) e = video_artifacts(&j, out, err);
         if (!e) e = side_artifacts(&j, out, err);
         out->processing_time_ms = now_ms() - t0;
     }

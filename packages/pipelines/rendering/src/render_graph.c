@@ -11,6 +11,7 @@
 
 typedef struct ctx {
     const render_plan *p;
+    render_graph_form form;
     strbuf b;
     int W, H;
     double fps;
@@ -80,27 +81,45 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
     }
 }
 
+/* The scene's frames: from the renderer's own decoders (buffer sources, the frames keep their
+ * stream timestamps), or, in the form the ffmpeg CLI can run, from movie sources reading the
+ * same streams from the same point (sp is relative to the file's start, as our seek is). */
+static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
+    strbuf *b = &c->b;
+    double in_s = c->p->tl->scenes[i].in_ms / 1000.0;
+    if (c->form == RENDER_GRAPH_CLI && ps->audio_index >= 0)
+        strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=%d+%d[mv%zu][ma%zu];", ps->link, in_s, ps->video_index,
+                    ps->audio_index, i, i);
+    else if (c->form == RENDER_GRAPH_CLI)
+        strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=%d[mv%zu];", ps->link, in_s, ps->video_index, i);
+    else {
+        strbuf_addf(b, "buffer@sv%zu=%s[mv%zu];", i, ps->video_args, i);
+        if (ps->audio_index >= 0) strbuf_addf(b, "abuffer@sa%zu=%s[ma%zu];", i, ps->audio_args, i);
+    }
+}
+
 static void scene(ctx *c, size_t i) {
     const cf_timeline_scene *s = &c->p->tl->scenes[i];
     const plan_scene *ps = &c->p->scenes[i];
     strbuf *b = &c->b;
     double t0 = ps->start_s + s->in_ms / 1000.0, t1 = ps->start_s + s->out_ms / 1000.0;
     double d = (s->out_ms - s->in_ms) / 1000.0;
-    if (ps->has_audio)
-        strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=dv+da[mv%zu][ma%zu];", ps->link, s->in_ms / 1000.0, i, i);
-    else
-        strbuf_addf(b, "movie=filename=%s:sp=%.3f[mv%zu];", ps->link, s->in_ms / 1000.0, i);
-    strbuf_addf(b, "[mv%zu]trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS[pre%zu];", i, t0, t1, i);
+    scene_source(c, i, ps);
+    /* shifted by the scene's start, not by its first frame: a stream that starts late or
+     * a seek that lands late must not pull the pictures earlier than their sound */
+    strbuf_addf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=PTS-%.6f/TB[pre%zu];", i, t0, t1, t0, i);
     layout(c, i, s, ps);
-    /* fps drops the last frame when the end time equals its timestamp: two cloned frames give
-     * it a closing interval, and trim cuts the scene to its exact length */
-    strbuf_addf(b, "[lay%zu]tpad=stop=2:stop_mode=clone,fps=%.3f,format=yuv420p,setsar=1,trim=duration=%.3f[v%zu];", i,
-                c->fps, d, i);
-    if (ps->has_audio)
-        strbuf_addf(b, "[ma%zu]atrim=start=%.3f:end=%.3f,asetpts=PTS-STARTPTS,", i, t0, t1);
+    /* the last picture is held to the scene's end (a picture that stops early, and fps, which
+     * drops the last frame when the end equals its timestamp), the first one back to its start */
+    strbuf_addf(b, "[lay%zu]tpad=stop_duration=%.3f:stop_mode=clone,fps=%.3f:start_time=0,trim=duration=%.3f,"
+                   "format=yuv420p,setsar=1[v%zu];",
+                i, d, c->fps, d, i);
+    if (ps->audio_index >= 0)
+        strbuf_addf(b, "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=PTS-%.6f/TB,aresample=48000:async=1:first_pts=0,",
+                    i, t0, t1, t0);
     else
         strbuf_addf(b, "anullsrc=r=48000:cl=stereo,");
-    strbuf_addf(b, "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration=%.3f[a%zu];",
+    strbuf_addf(b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f[a%zu];",
                 d, i);
 }
 
@@ -307,8 +326,8 @@ static void outputs(ctx *c) {
     }
 }
 
-char *render_graph_describe(const render_plan *p) {
-    ctx c = {.p = p, .W = (int)p->tl->canvas.width, .H = (int)p->tl->canvas.height, .fps = p->tl->canvas.fps};
+char *render_graph_describe(const render_plan *p, render_graph_form form) {
+    ctx c = {.p = p, .form = form, .W = (int)p->tl->canvas.width, .H = (int)p->tl->canvas.height, .fps = p->tl->canvas.fps};
     for (size_t i = 0; i < p->tl->n_scenes; i++) scene(&c, i);
     join_scenes(&c);
     overlays(&c);

@@ -1,4 +1,5 @@
-/* render_graph.h — the libavfilter graph description of a timeline: scene sources (movie/amovie),
+/* render_graph.h — the libavfilter graph description of a timeline: scene sources (buffer /
+ * abuffer fed by render_source.c, or movie in the form the ffmpeg CLI can run), music (amovie),
  * layouts, transitions (concat, xfade, acrossfade), overlays (drawtext, drawbox, overlay),
  * captions (ass), the audio mix (volume, afade, sidechaincompress, amix, loudnorm) and one
  * labelled video and audio output per timeline output ("outv<i>", "outa<i>"; gif has no audio).
@@ -15,7 +16,9 @@
 
 typedef struct plan_scene {
     char *link;       /* source file link */
-    bool has_audio;
+    int video_index;  /* the source's chosen streams (libcfmedia's rule); audio -1 = none */
+    int audio_index;
+    char *video_args, *audio_args; /* arguments of the scene's buffer / abuffer sources */
     double start_s;   /* the file's start time (timestamps of its first frame) */
     char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;
@@ -33,7 +36,12 @@ typedef struct render_plan {
     int64_t duration_ms;
 } render_plan;
 
+typedef enum {
+    RENDER_GRAPH_RUN, /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
+    RENDER_GRAPH_CLI  /* the same graph with movie sources, for the ffmpeg CLI */
+} render_graph_form;
+
 /* The graph description (malloc'd, caller frees), NULL when out of memory. */
-char *render_graph_describe(const render_plan *p);
+char *render_graph_describe(const render_plan *p, render_graph_form form);
 
 #endif

@@ -1,6 +1,9 @@
-/* audio_decode.c — reads the first audio stream of a media file and turns it into 16 kHz mono
- * signed 16-bit samples in memory, the input every speech backend takes. 16 kHz is 32 KB per
- * second, so a two-hour recording fits in about 230 MB; CLIPFORGE_MAX_DURATION_MS bounds it. */
+/* audio_decode.c — reads the chosen audio stream of a media file (libcfmedia's rule: the default
+ * one, or the one asked for) and turns it into 16 kHz mono signed 16-bit samples in memory, the
+ * input every speech backend takes. Sample i is at media time i / 16000 s: audio that starts
+ * after the container does, or has holes, is padded with silence, so word times are media times.
+ * 16 kHz is 32 KB per second, so a two-hour recording fits in about 230 MB;
+ * CLIPFORGE_MAX_DURATION_MS bounds it. */
 #include <errno.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clipforge/media.h"
 #include "span.h"
 
 typedef struct pcm_buf {
@@ -20,7 +24,8 @@ typedef struct pcm_buf {
 } pcm_buf;
 
 typedef struct decoder {
-    AVFormatContext *fmt;
+    cf_media_input in;
+    AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *codec;
     SwrContext *swr;
     int stream;
@@ -45,10 +50,27 @@ static cf_err pcm_reserve(pcm_buf *b, size_t extra, cf_error *err) {
     return CF_OK;
 }
 
-/* Converts one frame (or flushes the resampler when frame is NULL) into b. */
+/* Puts n samples of silence into b. */
+static cf_err pad(pcm_buf *b, int64_t n, cf_error *err) {
+    cf_err e = pcm_reserve(b, (size_t)n, err);
+    if (e) return e;
+    memset(b->data + b->n, 0, (size_t)n * sizeof *b->data);
+    b->n += (size_t)n;
+    return CF_OK;
+}
+
+/* Converts one frame (or flushes the resampler when frame is NULL) into b, at its media time. */
 static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *path,
                       cf_error *err) {
     int in = frame ? frame->nb_samples : 0;
+    int64_t skip = 0, ts = frame ? frame->best_effort_timestamp : AV_NOPTS_VALUE;
+    if (ts != AV_NOPTS_VALUE) {
+        int64_t gap = cf_media_audio_gap(cf_media_time(&d->in, d->stream, ts), (int64_t)b->n,
+                                         CF_STT_SAMPLE_RATE);
+        cf_err e = gap > 0 ? pad(b, gap, err) : CF_OK;
+        if (e) return e;
+        if (gap < 0) skip = -gap;
+    }
     int room = swr_get_out_samples(d->swr, in);
     if (room < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler", room);
     cf_err e = pcm_reserve(b, (size_t)room + 1, err);
@@ -57,32 +79,29 @@ static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *
     int got = swr_convert(d->swr, &outp, room, frame ? (const uint8_t **)frame->extended_data : NULL,
                           in);
     if (got < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampling", got);
-    b->n += (size_t)got;
+    if (skip >= got) return CF_OK; /* all of it was heard already */
+    if (skip > 0) memmove(b->data + b->n, b->data + b->n + skip, (size_t)(got - skip) * sizeof *b->data);
+    b->n += (size_t)(got - skip);
     if (b->max && b->n > b->max)
         return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: audio is longer than the limit of %lld ms",
                             path, (long long)(b->max / 16));
     return CF_OK;
 }
 
-static cf_err open_input(decoder *d, const char *path, cf_error *err) {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
-    int ret = avformat_open_input(&d->fmt, path, NULL, NULL);
-    if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot open", ret);
-    if ((ret = avformat_find_stream_info(d->fmt, NULL)) < 0)
-        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot read stream info", ret);
-    const AVCodec *codec = NULL;
-    d->stream = av_find_best_stream(d->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
-    if (d->stream < 0 || !codec)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no decodable audio stream", path);
-    if (!(d->codec = avcodec_alloc_context3(codec)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    ret = avcodec_parameters_to_context(d->codec, d->fmt->streams[d->stream]->codecpar);
-    if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "audio parameters", ret);
-    if ((ret = avcodec_open2(d->codec, codec, NULL)) < 0)
-        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "cannot open audio decoder", ret);
-    return CF_OK;
+static cf_err open_input(decoder *d, const char *path, const cf_media_select *sel, cf_error *err) {
+    cf_err e = cf_media_open(path, sel, &d->in, err);
+    if (e || (e = cf_media_require(&d->in, false, true, path, err))) return e;
+    d->fmt = d->in.fmt;
+    d->stream = d->in.audio_index;
+    if (d->stream < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no audio stream%s", path,
+                            d->in.audio_empty ? " with data (it carries no packets)" : "");
+    cf_media_discard_others(&d->in);
+    d->fmt->streams[d->stream]->discard = AVDISCARD_DEFAULT;
+    if (d->in.video_index >= 0) d->fmt->streams[d->in.video_index]->discard = AVDISCARD_ALL;
+    e = cf_media_open_decoder(&d->in, d->stream, NULL, &d->codec, err);
+    if (e) cf_error_prefix(err, "%s", path);
+    return e;
 }
 
 static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
@@ -153,14 +172,14 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
     return convert(d, NULL, b, path, err);
 }
 
-cf_err cf__stt_load_audio(const char *path, int64_t max_duration_ms, const cf__span *span,
-                          int16_t **out, size_t *n_out, cf_error *err) {
+cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t max_duration_ms,
+                          const cf__span *span, int16_t **out, size_t *n_out, cf_error *err) {
     decoder d = {.stream = -1};
     pcm_buf b = {.max = max_duration_ms > 0 ? (size_t)max_duration_ms * 16 : 0};
     *out = NULL;
     *n_out = 0;
     if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file");
-    cf_err e = open_input(&d, path, err);
+    cf_err e = open_input(&d, path, sel, err);
     if (!e) e = open_resampler(&d, path, err);
     if (!e && (!(d.pkt = av_packet_alloc()) || !(d.frame = av_frame_alloc())))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
@@ -170,7 +189,7 @@ cf_err cf__stt_load_audio(const char *path, int64_t max_duration_ms, const cf__s
     av_packet_free(&d.pkt);
     swr_free(&d.swr);
     avcodec_free_context(&d.codec);
-    avformat_close_input(&d.fmt);
+    cf_media_close(&d.in);
     if (e) {
         free(b.data);
         return e;
@@ -184,5 +203,5 @@ cf_err cf__stt_load_audio(const char *path, int64_t max_duration_ms, const cf__s
 cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress,
                          int16_t **out, size_t *n_out, cf_error *err) {
     const cf__span all = {progress, 0.0, 1.0};
-    return cf__stt_load_audio(path, max_duration_ms, &all, out, n_out, err);
+    return cf__stt_load_audio(path, NULL, max_duration_ms, &all, out, n_out, err);
 }

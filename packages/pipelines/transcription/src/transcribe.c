@@ -251,7 +251,8 @@ cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, c
     size_t n = 0;
     /* Decoding audio is fast next to recognition: it gets the first 10% of the bar. */
     const cf__span load = {progress, 0.0, 0.1}, rec = {progress, 0.1, 1.0};
-    e = cf__stt_load_audio(path, opts ? opts->max_duration_ms : 0, &load, &pcm, &n, err);
+    e = cf__stt_load_audio(path, opts ? &opts->select : NULL, opts ? opts->max_duration_ms : 0, &load,
+                          &pcm, &n, err);
     if (!e) e = cf__transcribe_pcm(pcm, n, opts, &rec, out, err);
     free(pcm);
     return e;
@@ -277,6 +278,10 @@ cf_err cf_transcribe_request(const cf_transcription_request *req, const cf_trans
     const char *version = req->model ? split_model(req->model, engine, sizeof engine) : NULL;
     o.engine = engine;
     o.language = req->language;
+    if (req->has_audio_stream) {
+        o.select.has_audio_stream = true;
+        o.select.audio_stream = (int)req->audio_stream;
+    }
     const cf_transcriber *t = cf_transcriber_find(engine);
     if (t && version && (!t->model_version || strcmp(version, t->model_version)))
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "model: %s has version %s, not %s", t->name,

@@ -91,7 +91,7 @@ static void test_request_checks_uri_and_model(void **state) {
     (void)state;
     cf_transcript t;
     cf_error err = {0};
-    cf_transcription_request req = {"c1", "s3://bucket/x.wav", "en-us", NULL};
+    cf_transcription_request req = {.clip_id = "c1", .media_uri = "s3://bucket/x.wav", .language = "en-us"};
     assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_INVALID_ARGUMENT);
     req.media_uri = "file:///nonexistent.wav";
     assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_NOT_FOUND);

@@ -18,6 +18,7 @@
 
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 #include "clipforge/progress.h"
 #include "clipforge/speech_features.h"
 
@@ -105,6 +106,7 @@ typedef struct cf_feature_options {
      * opening path, e.g. ranged HTTP; path then only names the media in messages, and no
      * cache is consulted (the cache keys on the file's identity). */
     void *io;
+    cf_media_select select;  /* which streams (zero: the file's default ones) */
 } cf_feature_options;
 
 /* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,

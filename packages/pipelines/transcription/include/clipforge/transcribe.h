@@ -18,6 +18,7 @@
 #include "clipforge/caption_parse.h"
 #include "clipforge/captions.h"
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 #include "clipforge/progress.h"
 #include "clipforge/speech_features.h"
 #include "clipforge/transcript.h"
@@ -63,9 +64,10 @@ typedef struct cf_transcribe_options {
     int threads;           /* decoding threads; 0 = number of cores */
     int64_t max_duration_ms;  /* refuse longer media; 0 = no limit */
     int64_t max_chunk_ms;     /* longest chunk handed to one recogniser; 0 = 20000 */
+    cf_media_select select;   /* which audio stream (zero: the file's default one) */
 } cf_transcribe_options;
 
-/* Transcribes the first audio stream of a local media file into out (caller frees with
+/* Transcribes the chosen audio stream (opts->select) of a local media file into out (caller frees with
  * cf_transcript_free). Reports progress ("decoding audio", "recognising") and stops with
  * CF_ERR_CANCELLED when asked. Errors: CF_ERR_NOT_FOUND (no file), CF_ERR_INVALID_MEDIA (not
  * media or no audio), CF_ERR_UNSUPPORTED (unknown engine or language), CF_ERR_TOO_LARGE. */

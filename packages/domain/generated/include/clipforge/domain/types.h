@@ -45,6 +45,17 @@ const char *cf_artifact_kind_to_string(cf_artifact_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_artifact_kind_from_string(const char *s, cf_artifact_kind *out);
 
+/* The class of a media stream. */
+typedef enum cf_stream_kind {
+    CF_STREAM_KIND_VIDEO, /* "video" */
+    CF_STREAM_KIND_AUDIO, /* "audio" */
+} cf_stream_kind;
+#define CF_STREAM_KIND_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_stream_kind_to_string(cf_stream_kind v);
+/* Finds the value named s; false when there is none. */
+bool cf_stream_kind_from_string(const char *s, cf_stream_kind *out);
+
 /* What the audio-event classifier hears: speech, music, a crowd (cheering, roar), applause,
  * laughter, silence, or other noise. */
 typedef enum cf_audio_event_class {
@@ -293,6 +304,33 @@ const char *cf_transition_kind_to_string(cf_transition_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out);
 
+/* ArtifactStream: One audio or video stream of an output file, as measured on the file, and
+ * the source stream it was made from. */
+typedef struct cf_artifact_stream {
+    int64_t index;  /* between 0 and 1023 */
+    cf_stream_kind kind;
+    char *codec;  /* 1..64 chars */
+    bool has_duration_ms;
+    int64_t duration_ms;  /* >= 0 */
+    bool has_start_ms;
+    int64_t start_ms;  /* between -86400000 and 86400000 */
+    bool has_width;
+    int64_t width;  /* between 1 and 65535 */
+    bool has_height;
+    int64_t height;  /* between 1 and 65535 */
+    bool has_sample_rate;
+    int64_t sample_rate;  /* between 1 and 1000000 */
+    bool has_channels;
+    int64_t channels;  /* between 1 and 64 */
+    bool has_source_index;
+    int64_t source_index;  /* between 0 and 1023 */
+} cf_artifact_stream;
+cf_err cf_artifact_stream_from_json(const json_t *j, cf_artifact_stream *out, cf_error *err);
+cf_err cf_artifact_stream_from_json_at(const json_t *j, const char *path, cf_artifact_stream *out, cf_error *err);
+json_t *cf_artifact_stream_to_json(const cf_artifact_stream *v);
+void cf_artifact_stream_free(cf_artifact_stream *v);
+void cf_artifact_stream_init(cf_artifact_stream *v);
+
 /* Artifact: A file a job produced, with what was measured on it. */
 typedef struct cf_artifact {
     cf_artifact_kind kind;
@@ -308,6 +346,8 @@ typedef struct cf_artifact {
     int64_t height;  /* between 1 and 65535 */
     char *video_codec;  /* 1..64 chars; NULL when absent */
     char *audio_codec;  /* 1..64 chars; NULL when absent */
+    cf_artifact_stream *streams;
+    size_t n_streams;  /* at most 64 items; default [] */
 } cf_artifact;
 cf_err cf_artifact_from_json(const json_t *j, cf_artifact *out, cf_error *err);
 cf_err cf_artifact_from_json_at(const json_t *j, const char *path, cf_artifact *out, cf_error *err);
@@ -384,6 +424,8 @@ typedef struct cf_autoclip_request {
     int64_t min_length_ms;  /* between 1000 and 600000 */
     bool has_max_length_ms;
     int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_autoclip_request;
 cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err);
 cf_err cf_autoclip_request_from_json_at(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err);
@@ -581,6 +623,8 @@ typedef struct cf_clip_processing_request {
     cf_target_format target_format;  /* default "mp4" */
     cf_clip_operation *operations;
     size_t n_operations;  /* at most 64 items; default [] */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_clip_processing_request;
 cf_err cf_clip_processing_request_from_json(const json_t *j, cf_clip_processing_request *out, cf_error *err);
 cf_err cf_clip_processing_request_from_json_at(const json_t *j, const char *path, cf_clip_processing_request *out, cf_error *err);
@@ -595,6 +639,8 @@ typedef struct cf_clip_processing_result {
     cf_artifact *artifacts;
     size_t n_artifacts;  /* at most 256 items; default [] */
     int64_t processing_time_ms;  /* >= 0 */
+    char **notes;
+    size_t n_notes;  /* at most 32 items; default [] */
 } cf_clip_processing_result;
 cf_err cf_clip_processing_result_from_json(const json_t *j, cf_clip_processing_result *out, cf_error *err);
 cf_err cf_clip_processing_result_from_json_at(const json_t *j, const char *path, cf_clip_processing_result *out, cf_error *err);
@@ -658,6 +704,8 @@ typedef struct cf_highlight_detection_request {
     char *media_id;  /* 1..64 chars; NULL when absent */
     char *media_sha256;  /* 64..64 chars; NULL when absent */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_highlight_detection_request;
 cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err);
 cf_err cf_highlight_detection_request_from_json_at(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err);
@@ -1074,6 +1122,8 @@ typedef struct cf_timeline_scene {
     int64_t out_ms;  /* >= 1; > in_ms */
     cf_scene_layout layout;  /* default "fit" */
     cf_scene_transition *transition;  /* NULL when absent */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_timeline_scene;
 cf_err cf_timeline_scene_from_json(const json_t *j, cf_timeline_scene *out, cf_error *err);
 cf_err cf_timeline_scene_from_json_at(const json_t *j, const char *path, cf_timeline_scene *out, cf_error *err);
@@ -1172,6 +1222,8 @@ typedef struct cf_render_request {
     char *output_uri;  /* 1..4096 chars; NULL when absent */
     cf_render_destination *destinations;
     size_t n_destinations;  /* at most 8 items; default [] */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_render_request;
 cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err);
 cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err);
@@ -1188,6 +1240,8 @@ typedef struct cf_render_result {
     cf_artifact *outputs;
     size_t n_outputs;  /* at most 64 items; default [] */
     int64_t processing_time_ms;  /* >= 0; default 0 */
+    char **notes;
+    size_t n_notes;  /* at most 32 items; default [] */
 } cf_render_result;
 cf_err cf_render_result_from_json(const json_t *j, cf_render_result *out, cf_error *err);
 cf_err cf_render_result_from_json_at(const json_t *j, const char *path, cf_render_result *out, cf_error *err);
@@ -1334,6 +1388,8 @@ typedef struct cf_transcription_request {
     char *media_uri;  /* 1..4096 chars */
     char *language;  /* 1..35 chars; default "en-us" */
     char *model;  /* 1..128 chars; NULL when absent */
+    bool has_audio_stream;
+    int64_t audio_stream;  /* between 0 and 1023 */
 } cf_transcription_request;
 cf_err cf_transcription_request_from_json(const json_t *j, cf_transcription_request *out, cf_error *err);
 cf_err cf_transcription_request_from_json_at(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err);

@@ -1,5 +1,5 @@
 /* probe.h — what a media file holds: container, duration, streams (codec, size, frame rate,
- * rotation, sample rate, channels, bit rate), as JSON. Part of libcfclip. */
+ * rotation, sample rate, channels, bit rate), as JSON. Part of libcfmedia. */
 #ifndef CLIPFORGE_PROBE_H
 #define CLIPFORGE_PROBE_H
 
@@ -10,8 +10,10 @@
 /* Probes the local file at path. On success *out is a new JSON object the caller releases with
  * json_decref:
  *   {"path", "format", "format_long", "size_bytes", "duration_ms", "start_ms", "bit_rate",
+ *    "video_stream", "audio_stream" (the streams the pipelines use unless asked for others),
  *    "streams": [{"index", "type": "video"|"audio"|"subtitle"|"data"|..., "codec", "codec_long",
- *                 "bit_rate", "duration_ms",
+ *                 "bit_rate", "duration_ms", "start_ms" (after the container's start),
+ *                 "default" (the file marks it as the default of its type),
  *                 video: "width", "height", "pix_fmt", "frame_rate", "avg_frame_rate",
  *                        "rotation" (clockwise degrees to show it upright: 0, 90, 180, 270),
  *                        "display_width", "display_height" (after rotation),

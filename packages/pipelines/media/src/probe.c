@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "clipforge/fs.h"
-#include "media_input.h"
+#include "clipforge/media.h"
 
 /* Sets key to value, taking the reference; returns -1 when value is NULL (allocation failed). */
 static int put(json_t *obj, const char *key, json_t *value) {
@@ -25,7 +25,7 @@ static double round3(double v) { return round(v * 1000.0) / 1000.0; }
 
 static int put_video(json_t *s, const AVStream *st) {
     const AVCodecParameters *par = st->codecpar;
-    int rot = cfclip_stream_rotation(st), rc = 0;
+    int rot = cf_media_stream_rotation(st), rc = 0;
     const char *pix = av_get_pix_fmt_name((enum AVPixelFormat)par->format);
     rc |= put(s, "width", json_integer(par->width));
     rc |= put(s, "height", json_integer(par->height));
@@ -54,7 +54,7 @@ static int put_audio(json_t *s, const AVStream *st) {
     return rc;
 }
 
-static json_t *stream_json(const AVStream *st) {
+static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
     const AVCodecParameters *par = st->codecpar;
     json_t *s = json_object();
     if (!s) return NULL;
@@ -67,6 +67,9 @@ static json_t *stream_json(const AVStream *st) {
     if (par->bit_rate > 0) rc |= put(s, "bit_rate", json_integer(par->bit_rate));
     if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
         rc |= put(s, "duration_ms", json_integer(ts_to_ms(st->duration, st->time_base)));
+    if (st->start_time != AV_NOPTS_VALUE) /* media time: after the container's start */
+        rc |= put(s, "start_ms", json_integer(llround(cf_media_time(in, st->index, st->start_time) * 1000)));
+    rc |= put(s, "default", json_boolean(st->disposition & AV_DISPOSITION_DEFAULT));
     if (par->codec_type == AVMEDIA_TYPE_VIDEO) rc |= put_video(s, st);
     if (par->codec_type == AVMEDIA_TYPE_AUDIO) rc |= put_audio(s, st);
     if (rc) {
@@ -76,7 +79,7 @@ static json_t *stream_json(const AVStream *st) {
     return s;
 }
 
-static json_t *format_json(const char *path, const cfclip_input *in) {
+static json_t *format_json(const char *path, const cf_media_input *in) {
     const AVFormatContext *fmt = in->fmt;
     json_t *root = json_object(), *streams = json_array();
     int rc = root && streams ? 0 : -1;
@@ -89,9 +92,12 @@ static json_t *format_json(const char *path, const cfclip_input *in) {
         if (in->duration_ms >= 0) rc |= put(root, "duration_ms", json_integer(in->duration_ms));
         rc |= put(root, "start_ms", json_integer(in->start_us / 1000));
         if (fmt->bit_rate > 0) rc |= put(root, "bit_rate", json_integer(fmt->bit_rate));
+        /* the streams every pipeline uses unless asked for others */
+        if (in->video_index >= 0) rc |= put(root, "video_stream", json_integer(in->video_index));
+        if (in->audio_index >= 0) rc |= put(root, "audio_stream", json_integer(in->audio_index));
     }
     for (unsigned i = 0; !rc && i < fmt->nb_streams; i++)
-        rc |= json_array_append_new(streams, stream_json(fmt->streams[i]));
+        rc |= json_array_append_new(streams, stream_json(in, fmt->streams[i]));
     if (!rc) {
         rc = json_object_set(root, "streams", streams);
     }
@@ -105,11 +111,11 @@ static json_t *format_json(const char *path, const cfclip_input *in) {
 
 cf_err cf_probe_file(const char *path, json_t **out, cf_error *err) {
     *out = NULL;
-    cfclip_input in;
-    cf_err rc = cfclip_input_open(path, &in, err);
+    cf_media_input in;
+    cf_err rc = cf_media_open(path, NULL, &in, err);
     if (rc != CF_OK) return rc;
     *out = format_json(path, &in);
-    cfclip_input_close(&in);
+    cf_media_close(&in);
     if (!*out) return cf_error_set(err, CF_ERR_NO_MEMORY, "probe %s: out of memory", path);
     return CF_OK;
 }

@@ -1,0 +1,93 @@
+/* media.h — opening media files the same way in every pipeline (libcfmedia): clear errors for
+ * missing, empty and non-media files, the one rule that chooses the video and audio streams, the
+ * media timeline (seconds from the container's start time, which is 1.4 s in a typical MPEG-TS
+ * file and may be anything after a PTS wrap), seeking, decoders, and the arguments of the filter
+ * sources their frames go into. Clip, detection, transcription and rendering all read through
+ * here, so a container or codec that works in one works in all. */
+#ifndef CLIPFORGE_MEDIA_H
+#define CLIPFORGE_MEDIA_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/bprint.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clipforge/error.h"
+
+/* Which streams to use. Zero-initialised = the default choice: the stream the file marks as
+ * default, else the one FFmpeg ranks best; never a cover picture, a stream without a decoder,
+ * or one that carries no packets. A requested index (has_*) must name a stream of that type
+ * (`clipforge probe` lists them), else cf_media_open fails naming it. */
+typedef struct cf_media_select {
+    bool has_video_stream, has_audio_stream;
+    int video_stream, audio_stream;
+} cf_media_select;
+
+typedef struct cf_media_input {
+    AVFormatContext *fmt; /* owned */
+    int video_index;      /* chosen video stream, -1 when none */
+    int audio_index;      /* chosen audio stream, -1 when none */
+    int64_t start_us;     /* media time 0 (the container start time), 0 when unknown */
+    int64_t duration_ms;  /* -1 when unknown */
+    int rotation;         /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
+    bool audio_empty;     /* the file has audio, but no audio stream carries packets */
+    int unusable_video;   /* a video stream that cannot be decoded while none can, else -1 */
+    int unusable_audio;   /* the same for audio */
+    bool was_read;        /* packets were read: a new pass must seek back first */
+} cf_media_input;
+
+/* Opens path, reads its stream information and chooses streams by sel (NULL = defaults).
+ * Missing, empty, unreadable, non-media and truncated files fail with a one-line message naming
+ * the file (CF_ERR_NOT_FOUND, CF_ERR_INVALID_MEDIA, ...); a bad sel is CF_ERR_INVALID_ARGUMENT.
+ * On failure *m is closed. */
+cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *m, cf_error *err);
+/* The same over a reader the caller owns and closes after cf_media_close (ranged HTTP, ...);
+ * name only names the media in messages. */
+cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel,
+                        cf_media_input *m, cf_error *err);
+/* Fails naming the stream when the file has video (audio) that cannot be decoded and the
+ * caller needs it: a result without it would lose it silently. CF_ERR_UNSUPPORTED. */
+cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err);
+/* Closes the file; NULL-safe and idempotent. */
+void cf_media_close(cf_media_input *m);
+/* Tells the demuxer to drop the packets of every stream but the chosen ones. */
+void cf_media_discard_others(cf_media_input *m);
+
+/* Positions the input for a pass that starts at source time at_s (seconds on the stream
+ * timestamps' scale, i.e. start_us / 1e6 + media time; <= 0 = the beginning): on the keyframe
+ * at or before it; formats that seek by bisecting timestamps (MPEG-PS/TS) start 3 s earlier,
+ * and the caller drops what comes before at_s. Returns an AVERROR on failure. */
+int cf_media_rewind(cf_media_input *in, double at_s);
+/* Media time in seconds (0 = the container start) of timestamp ts of stream index. */
+double cf_media_time(const cf_media_input *m, int index, int64_t ts);
+
+/* Clockwise rotation (0/90/180/270) from a stream's display matrix, 0 when it has none. */
+int cf_media_stream_rotation(const AVStream *st);
+/* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
+double cf_media_stream_fps(const AVStream *st);
+
+/* How a decoder runs: threads (0 = auto) and, for analysis that never shows the pictures,
+ * skipping the H.264/HEVC loop filter. */
+typedef struct cf_media_decode_opts {
+    int threads;
+    bool skip_loop_filter;
+} cf_media_decode_opts;
+
+/* Opens a decoder for stream index of in (opts NULL = defaults); the decoded frames carry the
+ * stream's timestamps (pkt_timebase). *out is the caller's (avcodec_free_context). */
+cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
+                             AVCodecContext **out, cf_error *err);
+
+/* Audio on the media timeline: the number of samples (at rate) to insert as silence before a
+ * frame that starts at media time t_s, when `emitted` samples have been produced from media
+ * time 0; negative when the frame overlaps what was produced (drop that many of its first
+ * samples). Differences under 40 ms are timestamp jitter and give 0. So audio that starts late
+ * or has holes keeps every later sample at its true time. */
+int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate);
+/* Arguments of a "buffer" / "abuffer" filter source that takes the frames of dec (stream st):
+ * size, pixel or sample format, the stream's time base, aspect, frame rate or channel layout. */
+void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
+void cf_media_audio_src_args(const AVCodecContext *dec, AVBPrint *out);
+
+#endif

@@ -1,0 +1,76 @@
+/* media_decode.c — decoders for the chosen streams and the arguments of the filter sources that
+ * take their frames. Every pipeline opens its decoders here, so threading, the packet time base
+ * and the checks on what a decoder reports are the same everywhere. */
+#include <libavutil/channel_layout.h>
+#include <math.h>
+
+#include "clipforge/media.h"
+
+cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
+                             AVCodecContext **out, cf_error *err) {
+    AVStream *st = in->fmt->streams[index];
+    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+    AVCodecContext *dec = NULL;
+    int ret = AVERROR(ENOMEM);
+    *out = NULL;
+    if (!codec)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "no decoder for the %s codec of stream %d",
+                            avcodec_get_name(st->codecpar->codec_id), index);
+    if (!(dec = avcodec_alloc_context3(codec))) goto end;
+    if ((ret = avcodec_parameters_to_context(dec, st->codecpar)) < 0) goto end;
+    dec->pkt_timebase = st->time_base;
+    dec->thread_count = opts && opts->threads > 0 ? opts->threads : 0;
+    dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (opts && opts->skip_loop_filter && dec->codec_type == AVMEDIA_TYPE_VIDEO)
+        dec->skip_loop_filter = AVDISCARD_ALL;
+    if ((ret = avcodec_open2(dec, codec, NULL)) < 0) goto end;
+    if (dec->codec_type == AVMEDIA_TYPE_VIDEO &&
+        (dec->width <= 0 || dec->height <= 0 || dec->pix_fmt == AV_PIX_FMT_NONE)) {
+        ret = AVERROR_INVALIDDATA;
+        goto end;
+    }
+    *out = dec;
+    return CF_OK;
+end:
+    avcodec_free_context(&dec);
+    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_INVALID_MEDIA,
+                        "cannot decode stream %d (%s): %s", index,
+                        avcodec_get_name(st->codecpar->codec_id), av_err2str(ret));
+}
+
+void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out) {
+    AVRational sar = dec->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){1, 1};
+    av_bprintf(out, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", dec->width,
+               dec->height, dec->pix_fmt, st->time_base.num, st->time_base.den, sar.num, sar.den);
+    AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    if (fr.num > 0 && fr.den > 0) av_bprintf(out, ":frame_rate=%d/%d", fr.num, fr.den);
+}
+
+void cf_media_audio_src_args(const AVCodecContext *dec, AVBPrint *out) {
+    char layout[128] = "";
+    AVChannelLayout def = {0};
+    const AVChannelLayout *use = &dec->ch_layout;
+    if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+        av_channel_layout_default(&def, dec->ch_layout.nb_channels);
+        use = &def;
+    }
+    av_channel_layout_describe(use, layout, sizeof layout);
+    /* Decoded frames carry the stream's timestamps (pkt_timebase): 1/90000 in MPEG-TS, 1/1000
+     * in Matroska and FLV; only some containers use 1/sample_rate. */
+    AVRational tb = dec->pkt_timebase;
+    if (tb.num <= 0 || tb.den <= 0) tb = (AVRational){1, dec->sample_rate};
+    av_bprintf(out, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", tb.num,
+               tb.den, dec->sample_rate, av_get_sample_fmt_name(dec->sample_fmt), layout);
+    av_channel_layout_uninit(&def);
+}
+
+
+/* Timestamp jitter and codec padding stay under this; real holes and late starts are larger. */
+#define GAP_TOLERANCE_S 0.040
+
+int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate) {
+    double at = (double)emitted / rate;
+    if (t_s - at > GAP_TOLERANCE_S || at - t_s > GAP_TOLERANCE_S) return llround((t_s - at) * rate);
+    return 0;
+}

@@ -1,0 +1,233 @@
+/* media_input.c — opening inputs with messages a user can act on, and the one rule that chooses
+ * their streams. libav* reports "Invalid data found when processing input" for most bad files; we
+ * check the cheap cases (missing, directory, empty) first so the message says what is actually
+ * wrong. */
+#include "clipforge/media.h"
+
+#include <errno.h>
+#include <libavutil/display.h>
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static cf_err check_file(const char *path, cf_error *err) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cf_err code = errno == ENOENT || errno == ENOTDIR ? CF_ERR_NOT_FOUND
+                      : errno == EACCES                   ? CF_ERR_PERMISSION
+                                                          : CF_ERR_IO;
+        return cf_error_set(err, code, "cannot open %s: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s is a directory, not a media file",
+                            path);
+    if (!S_ISREG(st.st_mode))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s is not a regular file", path);
+    if (st.st_size == 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s is empty (0 bytes)", path);
+    return CF_OK;
+}
+
+static bool is_cover_picture(const AVStream *st) {
+    return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+}
+
+/* A stream whose parameters were never filled (no packet was seen while probing). */
+static bool looks_empty(const AVStream *st) {
+    const AVCodecParameters *par = st->codecpar;
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO)
+        return par->sample_rate <= 0 || par->ch_layout.nb_channels <= 0;
+    return par->codec_type == AVMEDIA_TYPE_VIDEO && (par->width <= 0 || par->height <= 0);
+}
+
+static bool usable(const AVStream *st, enum AVMediaType type) {
+    return st->codecpar->codec_type == type && !is_cover_picture(st) && !looks_empty(st) &&
+           avcodec_find_decoder(st->codecpar->codec_id) != NULL;
+}
+
+/* The default choice: FFmpeg's ranking (default disposition first, then the stream with the
+ * most decoded frames and the highest bit rate), limited to usable streams. */
+static int pick_stream(AVFormatContext *fmt, enum AVMediaType type) {
+    int best = av_find_best_stream(fmt, type, -1, -1, NULL, 0);
+    if (best >= 0 && usable(fmt->streams[best], type)) return best;
+    int fallback = -1;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        if (!usable(fmt->streams[i], type)) continue;
+        if (fmt->streams[i]->disposition & AV_DISPOSITION_DEFAULT) return (int)i;
+        if (fallback < 0) fallback = (int)i;
+    }
+    return fallback;
+}
+
+/* A stream of type that exists but cannot be used: -1 when there is none, else its index
+ * (*empty when every such stream carries no packets). */
+static int unusable_stream(const AVFormatContext *fmt, enum AVMediaType type, bool *empty) {
+    int found = -1;
+    *empty = false;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type != type || is_cover_picture(st)) continue;
+        if (!looks_empty(st)) return (int)i;
+        if (found < 0) found = (int)i;
+    }
+    *empty = found >= 0;
+    return found;
+}
+
+static cf_err pick_requested(const char *path, AVFormatContext *fmt, enum AVMediaType type,
+                             int want, int *out, cf_error *err) {
+    const char *name = av_get_media_type_string(type);
+    if (want < 0 || want >= (int)fmt->nb_streams || fmt->streams[want]->codecpar->codec_type != type)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "%s has no %s stream %d (`clipforge probe` lists its streams)", path,
+                            name, want);
+    if (!usable(fmt->streams[want], type))
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s stream %d of %s (%s) cannot be decoded",
+                            name, want, path,
+                            avcodec_get_name(fmt->streams[want]->codecpar->codec_id));
+    *out = want;
+    return CF_OK;
+}
+
+static cf_err pick(const char *path, const cf_media_select *sel, cf_media_input *m, cf_error *err) {
+    cf_media_select def = {0};
+    if (!sel) sel = &def;
+    cf_err rc = CF_OK;
+    m->video_index = pick_stream(m->fmt, AVMEDIA_TYPE_VIDEO);
+    m->audio_index = pick_stream(m->fmt, AVMEDIA_TYPE_AUDIO);
+    if (sel->has_video_stream)
+        rc = pick_requested(path, m->fmt, AVMEDIA_TYPE_VIDEO, sel->video_stream, &m->video_index, err);
+    if (!rc && sel->has_audio_stream)
+        rc = pick_requested(path, m->fmt, AVMEDIA_TYPE_AUDIO, sel->audio_stream, &m->audio_index, err);
+    bool empty = false;
+    m->unusable_video = m->unusable_audio = -1;
+    /* a video stream without pictures is no video; an audio one is noted (audio_empty) */
+    if (m->video_index < 0 && (m->unusable_video = unusable_stream(m->fmt, AVMEDIA_TYPE_VIDEO, &empty)) >= 0 && empty)
+        m->unusable_video = -1;
+    if (m->audio_index < 0 && (m->unusable_audio = unusable_stream(m->fmt, AVMEDIA_TYPE_AUDIO, &empty)) >= 0 && empty) {
+        m->unusable_audio = -1;
+        m->audio_empty = true;
+    }
+    return rc;
+}
+
+int cf_media_stream_rotation(const AVStream *st) {
+    const uint8_t *matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!matrix) return 0;
+    double ccw = av_display_rotation_get((const int32_t *)matrix);
+    if (isnan(ccw)) return 0;
+    /* av_display_rotation_get is counter-clockwise; showing the picture upright means turning
+     * it clockwise by the same angle. Snap to quarter turns. */
+    long quarter = lround(-ccw / 90.0);
+    int deg = (int)(((quarter % 4) + 4) % 4) * 90;
+    return deg;
+}
+
+double cf_media_stream_fps(const AVStream *st) {
+    AVRational r = st->avg_frame_rate;
+    if (r.num <= 0 || r.den <= 0) r = st->r_frame_rate;
+    if (r.num <= 0 || r.den <= 0) return 0;
+    return av_q2d(r);
+}
+
+static void fill_facts(cf_media_input *in) {
+    AVFormatContext *fmt = in->fmt;
+    in->start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
+    in->duration_ms = fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0
+                          ? av_rescale(fmt->duration, 1, 1000)
+                          : -1;
+    in->rotation = in->video_index >= 0 ? cf_media_stream_rotation(fmt->streams[in->video_index]) : 0;
+}
+
+static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel,
+                         cf_media_input *in, cf_error *err) {
+    cf_err rc = CF_OK;
+    if (io) {
+        if (!(in->fmt = avformat_alloc_context()))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+        in->fmt->pb = io;
+        in->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
+    int ret = avformat_open_input(&in->fmt, path, NULL, NULL);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "%s is not a readable media file (unknown format, truncated or "
+                            "corrupt: %s)", path, av_err2str(ret));
+    if ((ret = avformat_find_stream_info(in->fmt, NULL)) < 0) {
+        cf_media_close(in);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "cannot read the streams of %s (truncated or corrupt: %s)", path,
+                            av_err2str(ret));
+    }
+    if ((rc = pick(path, sel, in, err))) {
+        cf_media_close(in);
+        return rc;
+    }
+    fill_facts(in);
+    if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 &&
+        in->unusable_audio < 0) {
+        cf_media_close(in);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
+                            in->audio_empty ? " with data (its audio stream carries no packets)" : "");
+    }
+    return CF_OK;
+}
+
+cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *in, cf_error *err) {
+    memset(in, 0, sizeof *in);
+    in->video_index = in->audio_index = -1;
+    cf_err rc = check_file(path, err);
+    return rc != CF_OK ? rc : open_input(path, NULL, sel, in, err);
+}
+
+cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel,
+                        cf_media_input *in, cf_error *err) {
+    memset(in, 0, sizeof *in);
+    in->video_index = in->audio_index = -1;
+    return open_input(name, io, sel, in, err);
+}
+
+static cf_err refuse(const cf_media_input *m, int index, const char *path, cf_error *err) {
+    const AVStream *st = m->fmt->streams[index];
+    return cf_error_set(err, CF_ERR_UNSUPPORTED,
+                        "%s stream %d of %s (%s) cannot be decoded by this FFmpeg build",
+                        av_get_media_type_string(st->codecpar->codec_type), index, path,
+                        avcodec_get_name(st->codecpar->codec_id));
+}
+
+cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err) {
+    if (video && m->unusable_video >= 0) return refuse(m, m->unusable_video, path, err);
+    if (audio && m->unusable_audio >= 0) return refuse(m, m->unusable_audio, path, err);
+    return CF_OK;
+}
+
+void cf_media_discard_others(cf_media_input *m) {
+    for (unsigned i = 0; i < m->fmt->nb_streams; i++)
+        if ((int)i != m->video_index && (int)i != m->audio_index)
+            m->fmt->streams[i]->discard = AVDISCARD_ALL;
+}
+
+double cf_media_time(const cf_media_input *m, int index, int64_t ts) {
+    return ts * av_q2d(m->fmt->streams[index]->time_base) - m->start_us / 1e6;
+}
+
+void cf_media_close(cf_media_input *in) {
+    if (in && in->fmt) avformat_close_input(&in->fmt);
+}
+
+int cf_media_rewind(cf_media_input *in, double at_s) {
+    double start = in->start_us / 1e6;
+    bool fresh = !in->was_read;
+    in->was_read = true;
+    if (at_s <= start + 1e-6 && fresh) return 0;
+    /* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and can land after
+     * the keyframe we need; start well before and let the caller drop the extra. */
+    if (at_s > start && (in->fmt->iformat->flags & AVFMT_TS_DISCONT))
+        at_s = at_s - 3.0 > start ? at_s - 3.0 : start;
+    int64_t ts = at_s > start ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
+    int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
+    if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    return ret;
+}

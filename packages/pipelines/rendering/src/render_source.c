@@ -1,0 +1,171 @@
+/* render_source.c — reads one scene's source for the render graph. Frames keep their stream
+ * timestamps (the graph trims and shifts them by the scene's absolute source times), so a file
+ * that starts at 1.4 s, wraps its PTS or has audio that starts late stays in sync. Packets are
+ * read only as far as the scene needs: a stream whose frames pass the scene's end gets its end
+ * of stream at once. A damaged packet is skipped, as players do; a file that ends before the
+ * scene does is reported by render_source_short. */
+#include "render_source.h"
+
+#include <libavfilter/buffersrc.h>
+#include <string.h>
+
+/* Frames this far before the scene cannot be shown (trim drops them): not worth pushing. */
+#define PREROLL_S 1.0
+
+static cf_err lane_open(render_source *s, render_lane *l, int index, int threads, cf_error *err) {
+    l->index = index;
+    l->last_s = -1e9;
+    if (index < 0) {
+        l->done = true;
+        return CF_OK;
+    }
+    cf_media_decode_opts o = {.threads = threads};
+    return cf_media_open_decoder(&s->in, index, &o, &l->dec, err);
+}
+
+cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel,
+                          bool with_audio, double start_s, double end_s, int threads,
+                          cf_error *err) {
+    memset(s, 0, sizeof *s);
+    s->video.index = s->audio.index = -1;
+    s->start_s = start_s;
+    s->end_s = end_s;
+    cf_err e = cf_media_open(path, sel, &s->in, err);
+    if (e || (e = cf_media_require(&s->in, true, with_audio, path, err))) return e;
+    if (s->in.video_index < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no video", path);
+    cf_media_discard_others(&s->in);
+    if ((e = lane_open(s, &s->video, s->in.video_index, threads, err)) ||
+        (e = lane_open(s, &s->audio, with_audio ? s->in.audio_index : -1, threads, err)))
+        return e;
+    if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    int ret = cf_media_rewind(&s->in, start_s);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,
+                            start_s - s->in.start_us / 1e6, av_err2str(ret));
+    return CF_OK;
+}
+
+void render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio) {
+    cf_media_video_src_args(s->video.dec, s->in.fmt->streams[s->video.index], video);
+    if (s->audio.dec) cf_media_audio_src_args(s->audio.dec, audio);
+}
+
+cf_err render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
+                          cf_error *err) {
+    s->video.src = avfilter_graph_get_filter(g, vname);
+    s->audio.src = s->audio.dec ? avfilter_graph_get_filter(g, aname) : NULL;
+    if (!s->video.src || (s->audio.dec && !s->audio.src))
+        return cf_error_set(err, CF_ERR_INTERNAL, "render: the graph has no source %s", vname);
+    return CF_OK;
+}
+
+unsigned render_source_wanted(const render_source *s) {
+    unsigned n = 0;
+    if (!s->video.done) n += av_buffersrc_get_nb_failed_requests(s->video.src);
+    if (!s->audio.done) n += av_buffersrc_get_nb_failed_requests(s->audio.src);
+    return n;
+}
+
+bool render_source_done(const render_source *s) { return s->video.done && s->audio.done; }
+
+static int close_lane(render_lane *l) {
+    if (l->done) return 0;
+    l->done = true;
+    int ret = av_buffersrc_add_frame_flags(l->src, NULL, 0);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* Pushes one decoded frame; *pushed counts it. */
+static int push(render_source *s, render_lane *l, int *pushed) {
+    AVFrame *f = s->frame;
+    f->pts = f->best_effort_timestamp;
+    double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
+    if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
+        av_frame_unref(f);
+        return close_lane(l); /* the scene is over for this stream */
+    }
+    if (f->pts != AV_NOPTS_VALUE && t < s->start_s - PREROLL_S) {
+        av_frame_unref(f);
+        return 0;
+    }
+    l->last_s = t;
+    int ret = av_buffersrc_add_frame_flags(l->src, f, 0);
+    av_frame_unref(f);
+    if (ret == AVERROR_EOF) return close_lane(l); /* the graph needs no more of it */
+    if (ret >= 0) (*pushed)++;
+    return ret;
+}
+
+/* Decodes pkt (NULL = flush) and pushes what comes out. */
+static int decode(render_source *s, render_lane *l, const AVPacket *pkt, int *pushed) {
+    int ret = avcodec_send_packet(l->dec, pkt);
+    if (ret < 0 && pkt && ret != AVERROR(EAGAIN)) return ret == AVERROR_INVALIDDATA ? 0 : ret;
+    while (!l->done) {
+        ret = avcodec_receive_frame(l->dec, s->frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+        if (ret == AVERROR_INVALIDDATA) continue;
+        if (ret < 0 || (ret = push(s, l, pushed)) < 0) return ret;
+    }
+    return 0;
+}
+
+static int finish(render_source *s) {
+    int pushed = 0, ret = 0;
+    render_lane *lanes[2] = {&s->video, &s->audio};
+    for (int i = 0; i < 2 && ret >= 0; i++) {
+        if (lanes[i]->done) continue;
+        ret = decode(s, lanes[i], NULL, &pushed);
+        if (ret >= 0) ret = close_lane(lanes[i]);
+    }
+    return ret;
+}
+
+int render_source_feed(render_source *s) {
+    int pushed = 0;
+    while (!pushed && !render_source_done(s)) {
+        int ret = av_read_frame(s->in.fmt, s->pkt);
+        /* the end of the file, or of its readable part (render_source_short tells which) */
+        if (ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA) return finish(s);
+        if (ret < 0) return ret;
+        render_lane *l = s->pkt->stream_index == s->video.index   ? &s->video
+                         : s->pkt->stream_index == s->audio.index ? &s->audio
+                                                                  : NULL;
+        ret = l && !l->done ? decode(s, l, s->pkt, &pushed) : 0;
+        av_packet_unref(s->pkt);
+        if (ret < 0) return ret;
+    }
+    return 0;
+}
+
+/* Where the stream's data ends by the file's own account (its duration, else the file's). */
+static double stated_end(const render_source *s, int index) {
+    const AVStream *st = s->in.fmt->streams[index];
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
+        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+        return (start + st->duration) * av_q2d(st->time_base);
+    }
+    return s->in.duration_ms > 0 ? s->in.start_us / 1e6 + s->in.duration_ms / 1000.0 : 1e18;
+}
+
+double render_source_short(const render_source *s) {
+    const render_lane *lanes[2] = {&s->video, &s->audio};
+    for (int i = 0; i < 2; i++) {
+        const render_lane *l = lanes[i];
+        if (l->index < 0) continue;
+        double want = stated_end(s, l->index);
+        if (s->end_s < want) want = s->end_s;
+        if (l->last_s < want - 0.5) return l->last_s - s->in.start_us / 1e6;
+    }
+    return -1;
+}
+
+void render_source_close(render_source *s) {
+    if (!s) return;
+    avcodec_free_context(&s->video.dec);
+    avcodec_free_context(&s->audio.dec);
+    av_packet_free(&s->pkt);
+    av_frame_free(&s->frame);
+    cf_media_close(&s->in);
+}

@@ -1,0 +1,52 @@
+/* render_source.h — the frames of one scene's source, read and decoded by libcfmedia (its stream
+ * choice, media timeline and seeking rule) and pushed into the render graph's buffer / abuffer
+ * sources ("buffer@sv<i>", "abuffer@sa<i>"). The renderer feeds whichever source the graph is
+ * waiting for, so several scenes of one or many files are read side by side. */
+#ifndef CF_RENDER_SOURCE_H
+#define CF_RENDER_SOURCE_H
+
+#include <libavfilter/avfilter.h>
+#include <libavutil/bprint.h>
+#include <stdbool.h>
+
+#include "clipforge/media.h"
+
+typedef struct render_lane {
+    int index;             /* input stream, -1 when unused */
+    AVCodecContext *dec;   /* owned */
+    AVFilterContext *src;  /* the graph's buffer/abuffer, borrowed */
+    double last_s;         /* source time of the last frame pushed */
+    bool done;             /* end of stream pushed */
+} render_lane;
+
+typedef struct render_source {
+    cf_media_input in;
+    render_lane video, audio;
+    double start_s, end_s;  /* source times (stream timestamps) the scene shows */
+    AVPacket *pkt;
+    AVFrame *frame;
+} render_source;
+
+/* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
+ * time), choosing streams by sel; audio only when with_audio. Positions it for the first frame. */
+cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel,
+                          bool with_audio, double start_s, double end_s, int threads,
+                          cf_error *err);
+/* The arguments of the scene's buffer (video) and abuffer (audio) sources. */
+void render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio);
+/* Finds the scene's sources in a configured graph by their instance names. */
+cf_err render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
+                          cf_error *err);
+/* Failed requests on the source's filters: how much the graph is waiting for it (0 = not). */
+unsigned render_source_wanted(const render_source *s);
+/* True when everything has been pushed, end of stream included. */
+bool render_source_done(const render_source *s);
+/* Reads and decodes until at least one frame went into the graph or the scene's streams ended.
+ * Returns 0 or a negative AVERROR. */
+int render_source_feed(render_source *s);
+/* The time a stream stopped at when it ended well before the scene's end (a truncated file),
+ * else a negative number. */
+double render_source_short(const render_source *s);
+void render_source_close(render_source *s);
+
+#endif
