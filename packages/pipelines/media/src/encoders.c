@@ -73,14 +73,22 @@ static int pick_rate(const AVCodec *codec, int want) {
     return best;
 }
 
+/* The encoder's layout for a source layout: the same one when the encoder lists it, else one of
+ * its layouts with the same number of channels (5.1(side) -> 5.1: the resampler maps the side
+ * speakers to the back ones), else stereo. An encoder that lists none (libopus) takes the
+ * standard layout of the channel count, up to 7.1. */
 static int pick_layout(const AVCodec *codec, const AVChannelLayout *src, AVChannelLayout *out) {
     AVChannelLayout def = {0};
-    if (src->order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&def, src->nb_channels);
-    const AVChannelLayout *want = src->order == AV_CHANNEL_ORDER_UNSPEC ? &def : src;
-    const AVChannelLayout *chosen = NULL;
-    if (!codec->ch_layouts) chosen = want;
-    for (const AVChannelLayout *l = codec->ch_layouts; !chosen && l && l->nb_channels; l++)
+    int n = src->nb_channels > 0 ? src->nb_channels : 2;
+    av_channel_layout_default(&def, n);
+    const AVChannelLayout *want = src->order == AV_CHANNEL_ORDER_NATIVE ? src : &def;
+    const AVChannelLayout *chosen = NULL, *same_count = NULL;
+    for (const AVChannelLayout *l = codec->ch_layouts; !chosen && l && l->nb_channels; l++) {
         if (!av_channel_layout_compare(l, want)) chosen = l;
+        else if (!same_count && l->nb_channels == n) same_count = l;
+    }
+    if (!chosen) chosen = same_count;
+    if (!chosen && !codec->ch_layouts && n <= 8) chosen = &def;
     int ret = chosen ? av_channel_layout_copy(out, chosen)
                      : av_channel_layout_copy(out, &(AVChannelLayout)AV_CHANNEL_LAYOUT_STEREO);
     av_channel_layout_uninit(&def);
