@@ -116,6 +116,16 @@ def _audio_graph(case, beep_at, idx):
                layout, idx))
 
 
+def default_beeps(case):
+    """Beep times of the audio stream every pipeline should take by default."""
+    return [k + 0.3 for k in range(10)] if case.get("two_audio") == "default2" else BEEPS
+
+
+def default_audio(case):
+    """ffmpeg map of that stream ("0:a:1" when the second audio stream is the default)."""
+    return "0:a:1" if case.get("two_audio") == "default2" else "0:a:0"
+
+
 def make(case, workdir):
     """Writes the case's file into workdir (once) and returns its path."""
     path = os.path.join(workdir, "%s.%s" % (case["name"], case["ext"]))

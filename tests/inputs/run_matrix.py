@@ -45,9 +45,11 @@ def classes(streams):
     return sorted({s["type"] for s in streams if s["type"] in ("audio", "video")})
 
 
-def source_facts(path):
-    """Marks of the source measured like the outputs' (so codec delays cancel out)."""
-    return dict(flashes=mm.flashes(path, start=0), beeps=mm.beeps(path, start=0), streams=mm.streams(path))
+def source_facts(case, path):
+    """Marks of the source measured like the outputs' (so codec delays cancel out); the beeps of
+    the audio stream the pipelines should take by default."""
+    return dict(flashes=mm.flashes(path, start=0), beeps=mm.beeps(path, mm.default_audio(case), start=0),
+                streams=mm.streams(path))
 
 
 def check_marks(name, out, src, a, b, has_v, has_a):
@@ -99,6 +101,21 @@ def clip(cf, case, path, src, work, fmt, has_v, has_a):
         check_marks("clip " + fmt, out, src, a, b, has_v, has_a)
 
 
+def asked(cf, case, path, work):
+    """--audio-stream takes the stream asked for (the first audio stream, index 1) instead."""
+    out = os.path.join(work, "%s-asked.mp4" % case["name"])
+    r = clipforge(cf, "clip", "--input", path, "--output", out, "--trim", "2:7", "--audio-stream", "1", "--json")
+    if check(r.returncode == 0, "clip --audio-stream 1 exits 0 (%s)" % r.stderr.strip()[-300:]):
+        want = mm.expected_in(mm.beeps(path, "0:a:0", start=0), 2, 7)
+        got = mm.beeps(out, start=0)
+        check(mm.near(got, want, FRAME), "clip --audio-stream 1: beeps %s, want %s" % (got, want))
+        src = [s.get("source_index") for a in json.loads(r.stdout)["artifacts"] for s in a.get("streams", [])
+               if s["kind"] == "audio"]
+        check(src == [1], "clip --audio-stream 1: the result says the audio comes from %s" % src)
+    r = clipforge(cf, "clip", "--input", path, "--output", out, "--audio-stream", "0")
+    check(r.returncode == 2 and "no audio stream 0" in r.stderr, "--audio-stream 0 (the video) is refused naming it")
+
+
 def render(cf, case, path, src, work, has_v, has_a):
     a, b = case.get("trim", (2.0, 7.0))
     out = os.path.join(work, "%s-render.mp4" % case["name"])
@@ -139,7 +156,7 @@ def detect(cf, case, path, src, work, has_v, has_a):
         # each beep is an onset: the spectral flux at its hop stands far over the file's median
         flux = rows_of(t, "spectral_flux")
         med = sorted(flux)[len(flux) // 2]
-        beeps = [b for b in mm.BEEPS if b >= case.get("audio_late", 0)]
+        beeps = [b for b in mm.default_beeps(case) if b >= case.get("audio_late", 0)]
         missed = [b for b in beeps if max(flux[max(0, int(b / hop) - 1):int(b / hop) + 2]) < 3 * med + 1e-6]
         check(not missed, "detect: no spectral flux onset at the beeps %s (median flux %.3f)" % (missed, med))
 
@@ -166,13 +183,15 @@ def run_case(cf, name, work):
     media = os.path.join(work, "media")
     os.makedirs(media, exist_ok=True)
     path = mm.make(case, media)
-    src = source_facts(path)
+    src = source_facts(case, path)
     if case.get("video_until"):
         src["video_end"] = case["video_until"]
     has_v, has_a = case.get("v") is not None, case.get("a") is not None
     check(classes(src["streams"]) == [c for c, h in (("audio", has_a), ("video", has_v)) if h], "source streams")
     for fmt in ("mp4", "webm"):
         clip(cf, case, path, src, work, fmt, has_v, has_a)
+    if case.get("two_audio"):
+        asked(cf, case, path, work)
     render(cf, case, path, src, work, has_v, has_a)
     detect(cf, case, path, src, work, has_v, has_a)
     transcribe(cf, case, path, work, has_a)

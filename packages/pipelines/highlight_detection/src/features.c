@@ -268,8 +268,11 @@ static cf_err send(pass *p, AVCodecContext *dec, int stream, const AVPacket *pkt
 static cf_err run_pass(pass *p, cf_error *err) {
     cf_err rc = CF_OK;
     int ret;
+    double last_s = -1;
     while (rc == CF_OK && (ret = av_read_frame(p->fmt, p->pkt)) >= 0) {
         int s = p->pkt->stream_index;
+        int64_t ts = p->pkt->pts != AV_NOPTS_VALUE ? p->pkt->pts : p->pkt->dts;
+        if (ts != AV_NOPTS_VALUE && cf_media_time(&p->in, s, ts) > last_s) last_s = cf_media_time(&p->in, s, ts);
         if (s == p->astream) rc = send(p, p->adec, s, p->pkt, err);
         else if (s == p->vstream) rc = send(p, p->vdec, s, p->pkt, err);
         if (s == p->vstream && p->astream < 0 && p->pkt->pts != AV_NOPTS_VALUE)
@@ -279,8 +282,9 @@ static cf_err run_pass(pass *p, cf_error *err) {
             rc = cf_error_set(err, CF_ERR_CANCELLED, "%s: analysis cancelled", p->path);
     }
     if (rc) return rc;
-    if (ret != AVERROR_EOF)
+    if (ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: read failed: %s", p->path, av_err2str(ret));
+    if ((rc = cf_media_check_complete(&p->in, last_s, p->path, err))) return rc;
     if (p->adec && (rc = send(p, p->adec, p->astream, NULL, err)) != CF_OK) return rc;
     if (p->vdec && (rc = send(p, p->vdec, p->vstream, NULL, err)) != CF_OK) return rc;
     if (p->aa) {

@@ -231,3 +231,16 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
     return ret;
 }
+
+/* Stated lengths round up the last frame's duration and index gaps; a second is far beyond that
+ * and far below what losing half a file costs. */
+#define TRUNCATION_SLACK_S 1.0
+
+cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path,
+                               cf_error *err) {
+    double stated = m->duration_ms / 1000.0;
+    if (m->duration_ms <= 0 || last_s >= stated - TRUNCATION_SLACK_S) return CF_OK;
+    return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                        "%s stops at %.3f s although it says it is %.3f s long: the file is "
+                        "truncated or damaged", path, last_s > 0 ? last_s : 0, stated);
+}

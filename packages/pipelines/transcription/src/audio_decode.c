@@ -96,9 +96,8 @@ static cf_err open_input(decoder *d, const char *path, const cf_media_select *se
     if (d->stream < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no audio stream%s", path,
                             d->in.audio_empty ? " with data (it carries no packets)" : "");
+    /* the video's packets are read (not decoded): they show where a cut-short file stops */
     cf_media_discard_others(&d->in);
-    d->fmt->streams[d->stream]->discard = AVDISCARD_DEFAULT;
-    if (d->in.video_index >= 0) d->fmt->streams[d->in.video_index]->discard = AVDISCARD_ALL;
     e = cf_media_open_decoder(&d->in, d->stream, NULL, &d->codec, err);
     if (e) cf_error_prefix(err, "%s", path);
     return e;
@@ -150,7 +149,13 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
     cf_err e = CF_OK;
     int ret;
     unsigned count = 0;
+    double last_s = -1;
     while ((ret = av_read_frame(d->fmt, d->pkt)) >= 0) {
+        int64_t ts = d->pkt->pts != AV_NOPTS_VALUE ? d->pkt->pts : d->pkt->dts;
+        if (ts != AV_NOPTS_VALUE) {
+            double t = cf_media_time(&d->in, d->pkt->stream_index, ts);
+            if (t > last_s) last_s = t;
+        }
         if (d->pkt->stream_index == d->stream) {
             if ((++count & 63) == 0) {
                 if (cf_progress_cancelled(span->p))
@@ -165,7 +170,9 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
         av_packet_unref(d->pkt);
         if (e) return e;
     }
-    if (ret != AVERROR_EOF) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "reading", ret);
+    if (ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
+        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "reading", ret);
+    if ((e = cf_media_check_complete(&d->in, last_s, path, err))) return e;
     if ((ret = avcodec_send_packet(d->codec, NULL)) < 0 && ret != AVERROR_EOF)
         return av_fail(err, CF_ERR_INVALID_MEDIA, path, "flushing decoder", ret);
     if ((e = drain(d, b, path, err))) return e;

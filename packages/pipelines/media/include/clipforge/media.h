@@ -62,6 +62,12 @@ int cf_media_rewind(cf_media_input *in, double at_s);
 /* Media time in seconds (0 = the container start) of timestamp ts of stream index. */
 double cf_media_time(const cf_media_input *m, int index, int64_t ts);
 
+/* A file whose packets stop (at media time last_s) well before the length its header states is
+ * cut short or damaged: CF_ERR_INVALID_MEDIA naming both times, else CF_OK. For passes that read
+ * a whole file (analysis, transcription); last_s is the latest packet time of any stream read. */
+cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path,
+                               cf_error *err);
+
 /* Clockwise rotation (0/90/180/270) from a stream's display matrix, 0 when it has none. */
 int cf_media_stream_rotation(const AVStream *st);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
