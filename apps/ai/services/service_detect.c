@@ -32,14 +32,16 @@ static cf_err validate(const cf_highlight_detection_request *req, cf_error *err)
 }
 
 /* Decodes the media over HTTP ranges. */
-static cf_err decode_remote(cf_ai_service *svc, const char *url, cf_progress *progress,
-                            cf_feature_track **track, cf_error *err) {
+static cf_err decode_remote(cf_ai_service *svc, const cf_highlight_detection_request *req,
+                            cf_progress *progress, cf_feature_track **track, cf_error *err) {
     cf_http_media_options mo = {.progress = progress};
     cf_http_media *m = NULL;
-    cf_err rc = cf_http_media_open(url, &mo, &m, err);
+    cf_err rc = cf_http_media_open(req->media_uri, &mo, &m, err);
     if (rc) return rc;
     cf_feature_options fo = {.threads = (int)svc->cfg->threads, .skip_loop_filter = true,
-                             .models_dir = svc->models_dir, .io = cf_http_media_avio(m)};
+                             .models_dir = svc->models_dir, .io = cf_http_media_avio(m),
+                             .select = {.has_audio_stream = req->has_audio_stream,
+                                        .audio_stream = (int)req->audio_stream}};
     rc = cf_features_extract("media", &fo, progress, track, err);
     cf_error net;
     if (rc && rc != CF_ERR_CANCELLED && cf_http_media_failed(m, &net)) *err = net, rc = net.code;
@@ -57,13 +59,15 @@ static cf_err features(cf_ai_service *svc, const cf_highlight_detection_request 
     char events[64] = "";
     cf_audio_events_model_current(svc->models_dir, events, sizeof events);
     cf_err rc;
-    if (svc->features && req->media_sha256 &&
+    /* stored features are the default streams': another audio stream is decoded each time */
+    bool stored = svc->features && req->media_sha256 && !req->has_audio_stream;
+    if (stored &&
         cf_feature_store_get(svc->features, req->media_sha256, events, track, NULL, &miss) == CF_OK) {
         cf_progress_report(progress, 0.95, "stored features");
         return CF_OK;
     }
-    rc = decode_remote(svc, req->media_uri, progress, track, err);
-    if (!rc && svc->features && req->media_sha256) {
+    rc = decode_remote(svc, req, progress, track, err);
+    if (!rc && stored) {
         json_t *meta = json_pack("{s:s, s:s}", "extracted_by", svc->instance, "media_id",
                                  req->media_id ? req->media_id : "");
         cf_error perr;
