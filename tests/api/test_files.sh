@@ -63,8 +63,8 @@ for src in m_missing "$broken"; do
   check "$src: job fails" wait_status "$id" failed 60
   req GET "/v1/jobs/$id"
   echo "# $src: $(jget 'j["error"]')"
-  # A missing source is the client's error; a source cut in half fails while decoding.
-  want=$([ "$src" = m_missing ] && echo invalid-media || echo processing-failed)
+  # A missing source and a source cut in half are both the client's media at fault.
+  want=invalid-media
   check "$src: error is the $want problem, not retried" \
     test "$(jget 'j["error"]["type"]')/$(jget 'j["attempts"]')" = "https://clipforge.dev/problems/$want/1"
   events=$( (curl -sN --max-time 1 "$BASE/v1/events?job_id=$id" || true) | sed -n 's/^data: //p' | tail -1)

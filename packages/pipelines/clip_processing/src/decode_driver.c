@@ -8,10 +8,12 @@
 
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <math.h>
 
 void cfclip_lane_free(cfclip_lane *lane) {
     if (!lane) return;
     avcodec_free_context(&lane->dec);
+    av_frame_free(&lane->held);
     cfclip_graph_free(&lane->graph);
 }
 
@@ -44,15 +46,47 @@ static int close_input(cfclip_lane *lane, AVFrame *frame) {
     return pull(lane, frame);
 }
 
+/* The picture has a hole that runs past the span's end (the stream goes on after it, as in
+ * some ASF files): the last picture stays on screen to the end, as in a player, instead of the
+ * clip's video stopping early. It is fed again one frame interval before the end. */
+static int hold_last(cfclip_lane *lane, AVRational tb) {
+    if (!lane->held || !lane->held->buf[0]) return 0;
+    double step = lane->last_s - lane->prev_s;
+    if (!(step > 0.001 && step < 0.25)) step = 0.04;
+    double at = lane->end_s - step;
+    if (at < lane->last_s + step * 1.5) return 0;
+    lane->held->pts = llrint(at / av_q2d(tb));
+    return av_buffersrc_add_frame_flags(lane->graph.src[0], lane->held, 0);
+}
+
+/* Keeps a reference to the picture just fed (a reference, not a copy). */
+static int keep(cfclip_lane *lane, const AVFrame *frame) {
+    if (lane->dec->codec_type != AVMEDIA_TYPE_VIDEO) return 0;
+    if (!lane->held && !(lane->held = av_frame_alloc())) return AVERROR(ENOMEM);
+    av_frame_unref(lane->held);
+    return av_frame_ref(lane->held, frame);
+}
+
 static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
     int64_t pts = frame->best_effort_timestamp;
     frame->pts = pts;
     AVRational tb = lane->dec->pkt_timebase;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
-    if (pts != AV_NOPTS_VALUE) lane->last_s = pts * av_q2d(tb);
+    int ret = past_end ? hold_last(lane, tb) : keep(lane, frame);
+    if (ret < 0 && ret != AVERROR_EOF) return ret;
+    if (pts != AV_NOPTS_VALUE) {
+        if (lane->frames && cf_media_went_back(lane->in, lane->last_s, pts * av_q2d(tb))) {
+            lane->went_back = true;
+            lane->back_from_s = lane->last_s;
+            av_frame_unref(frame);
+            return AVERROR_INVALIDDATA;
+        }
+        lane->prev_s = lane->last_s;
+        lane->last_s = pts * av_q2d(tb);
+    }
     lane->frames++;
     if (lane->on_decoded && pts != AV_NOPTS_VALUE) lane->on_decoded(lane->ctx, lane->last_s);
-    int ret = av_buffersrc_add_frame_flags(lane->graph.src[0], frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+    ret = av_buffersrc_add_frame_flags(lane->graph.src[0], frame, AV_BUFFERSRC_FLAG_KEEP_REF);
     av_frame_unref(frame);
     if (ret == AVERROR_EOF) past_end = true;
     else if (ret < 0) return ret;
@@ -118,6 +152,12 @@ static const cfclip_lane *ended_early(const cfclip_lane *lanes, int n) {
     return NULL;
 }
 
+static const cfclip_lane *went_back(const cfclip_lane *lanes, int n) {
+    for (int i = 0; i < n; i++)
+        if (lanes[i].went_back) return &lanes[i];
+    return NULL;
+}
+
 static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtered) {
     int ret = 0;
     for (int i = 0; i < n && ret >= 0; i++) {
@@ -138,7 +178,18 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
     int ret = AVERROR(ENOMEM);
     if (!pkt || !frame || !filtered) goto end;
     if ((ret = cf_media_rewind(in, seek_s)) < 0) goto end;
-    if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) goto end;
+    for (int i = 0; i < n_lanes; i++) lanes[i].in = in;
+    if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) {
+        const cfclip_lane *back = went_back(lanes, n_lanes);
+        if (back) {
+            cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                         "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "
+                         "file is damaged (two parts of it claim the same time)", what, back->index,
+                         back->back_from_s - in->start_us / 1e6);
+            ret = 1;
+        }
+        goto end;
+    }
     if (cf_progress_cancelled(p)) {
         ret = AVERROR_EXIT;
         goto end;
@@ -160,6 +211,10 @@ end:
         return cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", what);
     }
     if (ret == AVERROR(ENOMEM)) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", what);
+    /* only reading and decoding the source say INVALIDDATA: the file is at fault, not us */
+    if (ret == AVERROR_INVALIDDATA)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the input is damaged or truncated (%s)", what,
+                            av_err2str(ret));
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "%s: %s", what, av_err2str(ret));
     return ret > 0 ? err->code : CF_OK;
 }

@@ -72,7 +72,9 @@ void cfclip_graph_free(cfclip_graph *g) {
     }
 }
 
-/* trim + shift to output time 0 + speed, shared by both media types (prefix "" or "a"). */
+/* trim + shift to output time 0 + speed, shared by both media types (prefix "" or "a").
+ * Rounded: with a coarse time base (1/15 s in some AVI files) PTS-x/TB is fractional, and
+ * setpts truncates, which gave two frames one timestamp. */
 static void timing(const cfclip_plan *plan, const cfclip_span *span, const char *a, bool speed,
                    AVBPrint *out) {
     if (span->trim) {
@@ -81,9 +83,9 @@ static void timing(const cfclip_plan *plan, const cfclip_span *span, const char 
         av_bprintf(out, ",");
     }
     if (speed && plan->speed != 1.0)
-        av_bprintf(out, "%ssetpts=(PTS-%.6f/TB)/%.6f", a, span->origin_s, plan->speed);
+        av_bprintf(out, "%ssetpts=round((PTS-%.6f/TB)/%.6f)", a, span->origin_s, plan->speed);
     else
-        av_bprintf(out, "%ssetpts=PTS-%.6f/TB", a, span->origin_s);
+        av_bprintf(out, "%ssetpts=round(PTS-%.6f/TB)", a, span->origin_s);
 }
 
 static void rotate(int rotation, AVBPrint *out) {

@@ -276,7 +276,8 @@ static cf_err run_pass(pass *p, cf_error *err) {
         if (s == p->astream) rc = send(p, p->adec, s, p->pkt, err);
         else if (s == p->vstream) rc = send(p, p->vdec, s, p->pkt, err);
         if (s == p->vstream && p->astream < 0 && p->pkt->pts != AV_NOPTS_VALUE)
-            report(p, av_rescale_q(p->pkt->pts, p->fmt->streams[s]->time_base, (AVRational){1, 1000}));
+            report(p, av_rescale_q(p->pkt->pts, p->fmt->streams[s]->time_base, (AVRational){1, 1000}) -
+                          p->start_us / 1000);
         av_packet_unref(p->pkt);
         if (rc == CF_OK && cf_progress_cancelled(p->progress))
             rc = cf_error_set(err, CF_ERR_CANCELLED, "%s: analysis cancelled", p->path);
@@ -310,9 +311,12 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
     cf_err rc = pass_open(&p, o, err);
     if (rc == CF_OK) rc = run_pass(&p, err);
     if (rc == CF_OK) {
+        /* a header may understate the length (ASF with a hole, FLV without duration): the
+         * track runs to the last frame decoded, the resampler's pad after it dropped */
+        if (p.max_ms + CF_HL_HOP_MS > p.duration_ms) p.duration_ms = p.max_ms + CF_HL_HOP_MS;
         size_t n = p.n_hops;
-        if (p.duration_ms > 0 && (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
-            n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS); /* drop resampler pad */
+        if ((size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
+            n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
         feature_inputs in = {.n = n, .has_audio = p.astream >= 0, .has_video = p.vstream >= 0,
                              .events = events, .keep_event_inputs = o && o->keep_event_inputs};
         in.audio = calloc(n, sizeof *in.audio);

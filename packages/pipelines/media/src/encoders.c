@@ -51,6 +51,9 @@ cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf
     enc->pix_fmt = (enum AVPixelFormat)av_buffersink_get_format(sink);
     enc->sample_aspect_ratio = av_buffersink_get_sample_aspect_ratio(sink);
     enc->time_base = av_buffersink_get_time_base(sink);
+    /* a time base like 33333/500000 (an AVI at 15 fps) has x264 and the MP4 muxer round two
+     * timestamps to one; 1/90000 holds every usual frame rate exactly */
+    if (enc->time_base.num != 1) enc->time_base = (AVRational){1, 90000};
     AVRational fr = av_buffersink_get_frame_rate(sink);
     if (fr.num > 0 && fr.den > 0) enc->framerate = fr;
     if (o->keyframe_s > 0 && fr.num > 0 && fr.den > 0) enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);

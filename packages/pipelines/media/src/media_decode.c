@@ -74,3 +74,7 @@ int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate) {
     if (t_s - at > GAP_TOLERANCE_S || at - t_s > GAP_TOLERANCE_S) return llround((t_s - at) * rate);
     return 0;
 }
+
+bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s) {
+    return t_s < prev_s - 1.0 && !(m->fmt->iformat->flags & AVFMT_TS_DISCONT);
+}

@@ -8,6 +8,7 @@
 #include <libavutil/display.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -143,6 +144,8 @@ static void fill_facts(cf_media_input *in) {
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel,
                          cf_media_input *in, cf_error *err) {
     cf_err rc = CF_OK;
+    in->io = io;
+    if (!(in->path = strdup(path))) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     if (io) {
         if (!(in->fmt = avformat_alloc_context()))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
@@ -213,7 +216,37 @@ double cf_media_time(const cf_media_input *m, int index, int64_t ts) {
 }
 
 void cf_media_close(cf_media_input *in) {
-    if (in && in->fmt) avformat_close_input(&in->fmt);
+    if (!in) return;
+    if (in->fmt) avformat_close_input(&in->fmt);
+    if (in->retired) avformat_close_input(&in->retired);
+    free(in->path);
+    in->path = NULL;
+}
+
+/* Opens the input again from its first byte; the old context is kept until cf_media_close, as
+ * callers may hold its streams (time bases, parameters: the same in the new one). */
+static int reopen(cf_media_input *in) {
+    if (!in->path) return AVERROR(ENOSYS);
+    AVFormatContext *fmt = NULL;
+    if (in->io) {
+        if (avio_seek(in->io, 0, SEEK_SET) < 0) return AVERROR(EIO);
+        if (!(fmt = avformat_alloc_context())) return AVERROR(ENOMEM);
+        fmt->pb = in->io;
+        fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
+    int ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL);
+    if (ret < 0) return ret;
+    if ((ret = avformat_find_stream_info(fmt, NULL)) >= 0 && fmt->nb_streams != in->fmt->nb_streams)
+        ret = AVERROR_INVALIDDATA;
+    if (ret < 0) {
+        avformat_close_input(&fmt);
+        return ret;
+    }
+    for (unsigned i = 0; i < fmt->nb_streams; i++) fmt->streams[i]->discard = in->fmt->streams[i]->discard;
+    if (in->retired) avformat_close_input(&in->retired);
+    in->retired = in->fmt;
+    in->fmt = fmt;
+    return 0;
 }
 
 int cf_media_rewind(cf_media_input *in, double at_s) {
@@ -229,6 +262,10 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
     if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    /* A file without an index (Matroska without cues, as a recording cut off leaves it) may
+     * refuse every seek, after reading to its end looking for one: it is opened again and
+     * read from the start (the caller drops what comes before at_s). */
+    if (ret < 0) ret = reopen(in);
     return ret;
 }
 

@@ -14,7 +14,6 @@
 
 struct cf_gray_reader {
     cf_media_input in;
-    AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *dec;
     AVPacket *pkt;
     AVFrame *frame;
@@ -46,11 +45,10 @@ static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     cf_err e = cf_media_open(path, NULL, &r->in, err);
     if (e || (e = cf_media_require(&r->in, true, false, path, err))) return e;
     if (r->in.video_index < 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no video stream", path);
-    r->fmt = r->in.fmt;
     r->stream = r->in.video_index;
     r->in.audio_index = -1; /* analysis reads the pictures only */
     cf_media_discard_others(&r->in);
-    AVStream *st = r->fmt->streams[r->stream];
+    AVStream *st = r->in.fmt->streams[r->stream];
     if ((e = cf_media_open_decoder(&r->in, r->stream, NULL, &r->dec, err))) return e;
     r->info.width = r->dec->width;
     r->info.height = r->dec->height;
@@ -112,18 +110,18 @@ static int64_t frame_ms(const cf_gray_reader *r) {
 /* Feeds the decoder one packet of our stream (or the flush when the file ends). */
 static cf_err feed(cf_gray_reader *r, cf_error *err) {
     for (;;) {
-        int ret = av_read_frame(r->fmt, r->pkt);
-        if (ret == AVERROR_EOF || (ret < 0 && avio_feof(r->fmt->pb))) {
+        int ret = av_read_frame(r->in.fmt, r->pkt);
+        if (ret == AVERROR_EOF || (ret < 0 && avio_feof(r->in.fmt->pb))) {
             r->draining = true;
             avcodec_send_packet(r->dec, NULL);
             return CF_OK;
         }
-        if (ret < 0) return av_fail(err, r->fmt->url, "read", ret);
+        if (ret < 0) return av_fail(err, r->in.fmt->url, "read", ret);
         bool ours = r->pkt->stream_index == r->stream;
         if (ours) ret = avcodec_send_packet(r->dec, r->pkt);
         av_packet_unref(r->pkt);
         if (ours && ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_INVALIDDATA)
-            return av_fail(err, r->fmt->url, "decode", ret);
+            return av_fail(err, r->in.fmt->url, "decode", ret);
         if (ours) return CF_OK;
     }
 }
@@ -140,7 +138,7 @@ cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_m
             if (e) return e;
             continue;
         }
-        if (ret < 0) return av_fail(err, r->fmt->url, "decode", ret);
+        if (ret < 0) return av_fail(err, r->in.fmt->url, "decode", ret);
         int64_t ms = frame_ms(r);
         if (ms < r->start_ms) {
             av_frame_unref(r->frame);

@@ -107,7 +107,7 @@ static void scene(ctx *c, size_t i) {
     scene_source(c, i, ps);
     /* shifted by the scene's start, not by its first frame: a stream that starts late or
      * a seek that lands late must not pull the pictures earlier than their sound */
-    strbuf_addf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=PTS-%.6f/TB[pre%zu];", i, t0, t1, t0, i);
+    strbuf_addf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)[pre%zu];", i, t0, t1, t0, i);
     layout(c, i, s, ps);
     /* the last picture is held to the scene's end (a picture that stops early, and fps, which
      * drops the last frame when the end equals its timestamp), the first one back to its start */
@@ -115,7 +115,7 @@ static void scene(ctx *c, size_t i) {
                    "format=yuv420p,setsar=1[v%zu];",
                 i, d, c->fps, d, i);
     if (ps->audio_index >= 0)
-        strbuf_addf(b, "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=PTS-%.6f/TB,aresample=48000:async=1:first_pts=0,",
+        strbuf_addf(b, "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/TB),aresample=48000:async=1:first_pts=0,",
                     i, t0, t1, t0);
     else
         strbuf_addf(b, "anullsrc=r=48000:cl=stereo,");

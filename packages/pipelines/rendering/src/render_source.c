@@ -84,16 +84,25 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
     if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
         av_frame_unref(f);
+        l->went_on = true;
         return close_lane(l); /* the scene is over for this stream */
     }
     if (f->pts != AV_NOPTS_VALUE && t < s->start_s - PREROLL_S) {
         av_frame_unref(f);
         return 0;
     }
+    if (l->last_s > -1e8 && cf_media_went_back(&s->in, l->last_s, t)) {
+        av_frame_unref(f);
+        l->went_back = true;
+        return AVERROR_INVALIDDATA;
+    }
     l->last_s = t;
     int ret = av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
-    if (ret == AVERROR_EOF) return close_lane(l); /* the graph needs no more of it */
+    if (ret == AVERROR_EOF) { /* the graph needs no more of it */
+        l->went_on = true;
+        return close_lane(l);
+    }
     if (ret >= 0) (*pushed)++;
     return ret;
 }
@@ -149,11 +158,18 @@ static double stated_end(const render_source *s, int index) {
     return s->in.duration_ms > 0 ? s->in.start_us / 1e6 + s->in.duration_ms / 1000.0 : 1e18;
 }
 
+double render_source_went_back(const render_source *s) {
+    if (s->video.went_back) return s->video.last_s - s->in.start_us / 1e6;
+    if (s->audio.went_back) return s->audio.last_s - s->in.start_us / 1e6;
+    return -1;
+}
+
 double render_source_short(const render_source *s) {
     const render_lane *lanes[2] = {&s->video, &s->audio};
     for (int i = 0; i < 2; i++) {
         const render_lane *l = lanes[i];
-        if (l->index < 0) continue;
+        /* a stream that went on past the scene has a hole before it, not a missing end */
+        if (l->index < 0 || l->went_on) continue;
         double want = stated_end(s, l->index);
         if (s->end_s < want) want = s->end_s;
         if (l->last_s < want - 0.5) return l->last_s - s->in.start_us / 1e6;

@@ -17,6 +17,8 @@ typedef struct render_lane {
     AVFilterContext *src;  /* the graph's buffer/abuffer, borrowed */
     double last_s;         /* source time of the last frame pushed */
     bool done;             /* end of stream pushed */
+    bool went_on;          /* the stream goes on past the scene (not cut short) */
+    bool went_back;        /* its timestamps went back from last_s (a damaged file) */
 } render_lane;
 
 typedef struct render_source {
@@ -44,6 +46,8 @@ bool render_source_done(const render_source *s);
 /* Reads and decodes until at least one frame went into the graph or the scene's streams ended.
  * Returns 0 or a negative AVERROR. */
 int render_source_feed(render_source *s);
+/* >= 0: the media time where a stream's timestamps went back (the file is damaged), else -1. */
+double render_source_went_back(const render_source *s);
 /* The time a stream stopped at when it ended well before the scene's end (a truncated file),
  * else a negative number. */
 double render_source_short(const render_source *s);

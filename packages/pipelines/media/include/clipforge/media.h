@@ -35,6 +35,9 @@ typedef struct cf_media_input {
     int unusable_video;   /* a video stream that cannot be decoded while none can, else -1 */
     int unusable_audio;   /* the same for audio */
     bool was_read;        /* packets were read: a new pass must seek back first */
+    char *path;           /* owned: what it was opened as */
+    AVIOContext *io;      /* the caller's reader, or NULL */
+    AVFormatContext *retired; /* owned: the context before cf_media_rewind opened it again */
 } cf_media_input;
 
 /* Opens path, reads its stream information and chooses streams by sel (NULL = defaults).
@@ -57,7 +60,8 @@ void cf_media_discard_others(cf_media_input *m);
 /* Positions the input for a pass that starts at source time at_s (seconds on the stream
  * timestamps' scale, i.e. start_us / 1e6 + media time; <= 0 = the beginning): on the keyframe
  * at or before it; formats that seek by bisecting timestamps (MPEG-PS/TS) start 3 s earlier,
- * and the caller drops what comes before at_s. Returns an AVERROR on failure. */
+ * and a file that cannot seek is opened again at its start (m->fmt changes: read it anew);
+ * the caller drops what comes before at_s. Returns an AVERROR on failure. */
 int cf_media_rewind(cf_media_input *in, double at_s);
 /* Media time in seconds (0 = the container start) of timestamp ts of stream index. */
 double cf_media_time(const cf_media_input *m, int index, int64_t ts);
@@ -91,6 +95,11 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
  * samples). Differences under 40 ms are timestamp jitter and give 0. So audio that starts late
  * or has holes keeps every later sample at its true time. */
 int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate);
+/* True when a frame at t_s after one at prev_s (seconds, same stream) puts the stream's clock
+ * back by more than a second in a format whose timestamps should not do that (MPEG-TS/PS
+ * may wrap or restart and are left to their demuxers): two stretches of the file would
+ * claim the same media time, so the file cannot be cut or placed by time. */
+bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s);
 /* Arguments of a "buffer" / "abuffer" filter source that takes the frames of dec (stream st):
  * size, pixel or sample format, the stream's time base, aspect, frame rate or channel layout. */
 void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
