@@ -11,7 +11,8 @@ Exit 77 (skip) only when a package cannot be fetched. For each file:
              the trim point (so the audio is where the video is)
   render     a vertical short: picture, the file's sound at the trim point, the asked length
   detect     the feature track covers the file and says which of audio and video it has
-  transcribe the transcript covers the file's sound (a file without sound is refused naming it)
+  transcribe the transcript covers the file's sound (a file without sound is refused naming it);
+             on the files whose sound formats the others do not have
 The checks decode with the ffmpeg CLI, independently of clipforge's own reading.
 """
 import json
@@ -56,6 +57,9 @@ LAG_LIMIT = 0.5     # how far from the trim point the content is looked for (s)
 # files whose timestamps go back (damaged): where, so spans stay before it and one that crosses
 # it is refused as invalid media instead of cut wrong
 GOES_BACK_AT = {"mkv_mpeg4_aac51": 2.24}
+# transcription (the slowest step under the sanitizers) on the sound formats found nowhere else
+TRANSCRIBED = {"asf_wmv2_wmav2", "rm_rv10_ac3", "3gp_h263_amrnb", "avi_mjpeg_pcm_u8", "mkv_opus_audio_only",
+               "mpg_mpeg2_video_only"}
 
 
 def ffmpeg_raw(path, args):
@@ -211,6 +215,8 @@ def run_file(cf, name, path, work):
         rm.check([c for c, h in (("audio", t["has_audio"]), ("video", t["has_video"])) if h] == have,
                  "detect: has_audio %s has_video %s" % (t["has_audio"], t["has_video"]))
 
+    if name not in TRANSCRIBED:
+        return
     out = os.path.join(work, name + "-transcript.json")
     r = rm.clipforge(cf, "transcribe", "--input", path, "--format", "json", "--output", out)
     if "audio" not in have:

@@ -51,10 +51,13 @@ static int close_input(cfclip_lane *lane, AVFrame *frame) {
  * clip's video stopping early. It is fed again one frame interval before the end. */
 static int hold_last(cfclip_lane *lane, AVRational tb) {
     if (!lane->held || !lane->held->buf[0]) return 0;
-    double step = lane->last_s - lane->prev_s;
+    /* the stream's base rate: the gaps of a variable-rate stream say nothing about it */
+    const AVStream *st = lane->in->fmt->streams[lane->index];
+    AVRational fr = st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0 ? st->r_frame_rate : st->avg_frame_rate;
+    double step = fr.num > 0 && fr.den > 0 ? av_q2d(av_inv_q(fr)) : 0.04;
     if (!(step > 0.001 && step < 0.25)) step = 0.04;
     double at = lane->end_s - step;
-    if (at < lane->last_s + step * 1.5) return 0;
+    if (at < lane->last_s + step * 0.5) return 0;
     lane->held->pts = llrint(at / av_q2d(tb));
     return av_buffersrc_add_frame_flags(lane->graph.src[0], lane->held, 0);
 }
@@ -81,7 +84,6 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
             av_frame_unref(frame);
             return AVERROR_INVALIDDATA;
         }
-        lane->prev_s = lane->last_s;
         lane->last_s = pts * av_q2d(tb);
     }
     lane->frames++;

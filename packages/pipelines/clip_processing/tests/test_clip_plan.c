@@ -112,7 +112,7 @@ static void test_video_chain_orders_operations(void **state) {
     p.scale_h = -1;
     p.speed = 2.0;
     char *s = video_chain(&p, 90, CFCLIP_GIF_NONE);
-    const char *order[] = {"trim=start=1.500000:end=4.000000", "setpts=round((PTS-1.500000/TB)/2)",
+    const char *order[] = {"trim=start=1.500000:end=4.000000", "setpts=round((PTS-1.500000/TB)/2.000000)",
                            "transpose=clock", "crop=101:50", "scale=640:-2", "format=yuv420p"};
     const char *at = s;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {

@@ -53,6 +53,7 @@ typedef struct pass {
     int64_t start_us;       /* media start time */
     int64_t duration_ms;
     int64_t max_ms;         /* latest media time seen */
+    int64_t end_ms;         /* where the last frame decoded ends (media time) */
     cf_progress *progress;
     double last_reported;
     bool oom;
@@ -180,12 +181,17 @@ static void push_silence(pass *p, int64_t n) {
     }
 }
 
+static void note_end(pass *p, double end_ms) {
+    if (end_ms > p->end_ms) p->end_ms = (int64_t)end_ms;
+}
+
 static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
     int64_t skip = 0; /* samples of this frame that overlap what was pushed */
     int64_t ts = f ? f->best_effort_timestamp : AV_NOPTS_VALUE;
     if (ts != AV_NOPTS_VALUE) {
-        int64_t gap = cf_media_audio_gap(cf_media_time(&p->in, p->astream, ts), p->audio_samples,
-                                         CF_AUDIO_RATE);
+        double at = cf_media_time(&p->in, p->astream, ts);
+        note_end(p, at * 1000.0 + (f->sample_rate > 0 ? f->nb_samples * 1000.0 / f->sample_rate : 0));
+        int64_t gap = cf_media_audio_gap(at, p->audio_samples, CF_AUDIO_RATE);
         if (gap > 0) push_silence(p, gap);
         else skip = -gap;
     }
@@ -219,6 +225,7 @@ static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
     }
     raw_hop *h = hop_at(p, (size_t)(t / CF_HL_HOP_MS));
     if (!h) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    note_end(p, (double)t + (f->pkt_duration > 0 ? f->pkt_duration * av_q2d(p->fmt->streams[p->vstream]->time_base) * 1000.0 : 0));
     h->frames++;
     h->motion_sum += s.motion;
     h->bright_sum += s.brightness;
@@ -313,7 +320,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
     if (rc == CF_OK) {
         /* a header may understate the length (ASF with a hole, FLV without duration): the
          * track runs to the last frame decoded, the resampler's pad after it dropped */
-        if (p.max_ms + CF_HL_HOP_MS > p.duration_ms) p.duration_ms = p.max_ms + CF_HL_HOP_MS;
+        if (p.end_ms > p.duration_ms) p.duration_ms = p.end_ms;
         size_t n = p.n_hops;
         if ((size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
             n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);

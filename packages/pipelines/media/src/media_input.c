@@ -181,14 +181,17 @@ cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_inpu
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
     cf_err rc = check_file(path, err);
-    return rc != CF_OK ? rc : open_input(path, NULL, sel, in, err);
+    if (rc == CF_OK && (rc = open_input(path, NULL, sel, in, err)) != CF_OK) cf_media_close(in);
+    return rc;
 }
 
 cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel,
                         cf_media_input *in, cf_error *err) {
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
-    return open_input(name, io, sel, in, err);
+    cf_err rc = open_input(name, io, sel, in, err);
+    if (rc != CF_OK) cf_media_close(in);
+    return rc;
 }
 
 static cf_err refuse(const cf_media_input *m, int index, const char *path, cf_error *err) {
