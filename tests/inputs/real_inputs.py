@@ -11,6 +11,7 @@ Exit 77 (skip) only when a package cannot be fetched. For each file:
              the trim point (so the audio is where the video is)
   render     a vertical short: picture, the file's sound at the trim point, the asked length
   detect     the feature track covers the file and says which of audio and video it has
+  autoclip   (on two files) its short has a picture and the file's sound where its span is
   transcribe the transcript covers the file's sound (a file without sound is refused naming it);
              on the files whose sound formats the others do not have
 The checks decode with the ffmpeg CLI, independently of clipforge's own reading.
@@ -57,6 +58,8 @@ LAG_LIMIT = 0.5     # how far from the trim point the content is looked for (s)
 # files whose timestamps go back (damaged): where, so spans stay before it and one that crosses
 # it is refused as invalid media instead of cut wrong
 GOES_BACK_AT = {"mkv_mpeg4_aac51": 2.24}
+# autoclip (transcribe, detect, render in one job) on these
+AUTOCLIPPED = {"asf_wmv2_wmav2", "3gp_h263_amrnb"}
 # transcription (the slowest step under the sanitizers) on the sound formats found nowhere else
 TRANSCRIBED = {"asf_wmv2_wmav2", "rm_rv10_ac3", "3gp_h263_amrnb", "avi_mjpeg_pcm_u8", "mkv_opus_audio_only",
                "mpg_mpeg2_video_only"}
@@ -169,6 +172,23 @@ def check_output(name, out, want_classes, want_len, src_path, at, video_placed, 
                  "%s: sound and picture together (%+.3f s apart)" % (name, placed["audio"] - placed["video"]))
 
 
+def autoclip(cf, name, path, work, have):
+    """The main job: its short has the file's sound and a picture, as long as its span."""
+    out = os.path.join(work, name + "-autoclip")
+    r = rm.clipforge(cf, "autoclip", "--input", path, "--output-dir", out, "--count", "1",
+                     "--size", "180x320", "--json")
+    if not rm.check(r.returncode == 0, "autoclip exits 0 (%s)" % r.stderr.strip()[-300:]):
+        return
+    clips = json.loads(r.stdout).get("clips", [])
+    done = [c for c in clips if c.get("status") == "succeeded"]
+    if not rm.check(len(done) == 1, "autoclip: one short made (%s)" % [c.get("status") for c in clips]):
+        return
+    c = done[0]
+    video = os.path.join(out, c["video_uri"])
+    check_output("autoclip", video, ["audio", "video"], (c["end_ms"] - c["start_ms"]) / 1000.0, path,
+                 c["start_ms"] / 1000.0, False, place_sound="audio" in have)
+
+
 def run_file(cf, name, path, work):
     print("# %s (%s)" % (name, os.path.basename(path)), flush=True)
     src = rm.mm.streams(path)
@@ -215,6 +235,8 @@ def run_file(cf, name, path, work):
         rm.check([c for c, h in (("audio", t["has_audio"]), ("video", t["has_video"])) if h] == have,
                  "detect: has_audio %s has_video %s" % (t["has_audio"], t["has_video"]))
 
+    if name in AUTOCLIPPED:
+        autoclip(cf, name, path, work, have)
     if name not in TRANSCRIBED:
         return
     out = os.path.join(work, name + "-transcript.json")

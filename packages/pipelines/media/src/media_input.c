@@ -284,3 +284,17 @@ cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const cha
                         "%s stops at %.3f s although it says it is %.3f s long: the file is "
                         "truncated or damaged", path, last_s > 0 ? last_s : 0, stated);
 }
+
+bool cf_media_reaches(cf_media_input *in, double media_s) {
+    if (cf_media_rewind(in, in->start_us / 1e6 + media_s) < 0) return false;
+    AVPacket *pkt = av_packet_alloc();
+    bool found = false;
+    for (int n = 0; pkt && !found && n < 100000 && av_read_frame(in->fmt, pkt) >= 0; n++) {
+        int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        bool chosen = pkt->stream_index == in->video_index || pkt->stream_index == in->audio_index;
+        found = chosen && ts != AV_NOPTS_VALUE && cf_media_time(in, pkt->stream_index, ts) >= media_s;
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    return found;
+}

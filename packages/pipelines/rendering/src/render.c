@@ -209,6 +209,10 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     double start = src->in.start_us / 1e6;
     int64_t dur = src->in.duration_ms;
+    /* the stated length may be short of the data (an ASF file with a hole): look there */
+    if (dur > 0 && (s->in_ms >= dur || s->out_ms > dur + 100) &&
+        cf_media_reaches(&src->in, (s->out_ms - 100) / 1000.0))
+        dur = -1;
     cf_media_close(&src->in);
     if (dur > 0 && s->in_ms >= dur)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].in_ms: after the end of the source (%lld ms)",

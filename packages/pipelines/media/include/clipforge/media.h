@@ -63,6 +63,10 @@ void cf_media_discard_others(cf_media_input *m);
  * and a file that cannot seek is opened again at its start (m->fmt changes: read it anew);
  * the caller drops what comes before at_s. Returns an AVERROR on failure. */
 int cf_media_rewind(cf_media_input *in, double at_s);
+/* Whether the chosen streams have data at media time media_s or later, by reading there: a
+ * header may understate the length (an ASF file with a hole). Leaves the input positioned
+ * anywhere (the next pass rewinds). */
+bool cf_media_reaches(cf_media_input *m, double media_s);
 /* Media time in seconds (0 = the container start) of timestamp ts of stream index. */
 double cf_media_time(const cf_media_input *m, int index, int64_t ts);
 
