@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "application/autoclip_cut.h"
 #include "application/autoclip_title.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
@@ -403,6 +404,41 @@ static void clip_name(int index, const char *ext, char *buf, size_t size) {
     snprintf(buf, size, "clip-%02d%s", index, ext);
 }
 
+/* Records on c the ranges the cut leaves out and the short's length. */
+static cf_err record_cut(cf_autoclip_clip *c, const cf_jump_cut *cut, cf_error *err) {
+    free(c->removed_ranges);
+    c->n_removed_ranges = 0;
+    c->has_duration_ms = true, c->duration_ms = cut->duration_ms;
+    if (!cut->n_removed) return c->removed_ranges = NULL, CF_OK;
+    if (!(c->removed_ranges = malloc(cut->n_removed * sizeof *c->removed_ranges)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    memcpy(c->removed_ranges, cut->removed, cut->n_removed * sizeof *c->removed_ranges);
+    c->n_removed_ranges = cut->n_removed;
+    return CF_OK;
+}
+
+/* remove_silence: the template compiled here and cut into the pieces that sound; *rq then
+ * renders that timeline (tl, owned by the caller) into the same output. */
+static cf_err cut_request(run *r, cf_autoclip_clip *c, cf_render_request *rq, cf_timeline *tl, cf_error *err) {
+    cf_err rc = cf_render_compile(rq, tl, err);
+    if (rc) return rc;
+    char name[40];
+    clip_name((int)c->index, ".cut-words.json", name, sizeof name);
+    char *captions = cf_path_join(r->opts->work_dir, name);
+    if (!captions) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_jump_cut cut;
+    rc = cf_autoclip_cut(r->have_transcript ? &r->transcript : NULL, r->track, c->start_ms, c->end_ms, captions, tl,
+                         &cut, err);
+    free(captions);
+    if (rc) return rc;
+    rc = record_cut(c, &cut, err);
+    cf_log_info("autoclip", "clip %lld: %zu pause(s) removed, %lld ms of %lld", (long long)c->index, cut.n_removed,
+                (long long)(c->end_ms - c->start_ms - cut.duration_ms), (long long)(c->end_ms - c->start_ms));
+    cf_jump_cut_free(&cut);
+    *rq = (cf_render_request){.clip_id = rq->clip_id, .timeline = tl, .output_uri = rq->output_uri};
+    return rc;
+}
+
 static cf_err render_stage(slot *s) {
     run *r = s->run;
     int i = s->index - ST_RENDER0;
@@ -420,9 +456,14 @@ static cf_err render_stage(slot *s) {
                             .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output,
                             .has_audio_stream = q->has_audio_stream, .audio_stream = q->audio_stream};
     cf_render_options o = {.output_path = output, .temp_dir = r->opts->work_dir, .threads = r->opts->threads};
+    cf_timeline tl;
+    cf_timeline_init(&tl);
+    cf_err rc = q->remove_silence ? cut_request(r, c, &rq, &tl, &s->err) : CF_OK;
     const cf_autoclip_renderer *rd = r->opts->renderer;
-    cf_err rc = rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)
-                   : cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
+    if (!rc)
+        rc = rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)
+                : cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
+    cf_timeline_free(&tl);
     free(output);
     return rc;
 }
@@ -432,6 +473,7 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     cf_autoclip_clip_init(c);
     c->index = (int64_t)i + 1;
     c->start_ms = h->start_ms, c->end_ms = h->end_ms, c->score = h->score;
+    c->has_duration_ms = true, c->duration_ms = h->end_ms - h->start_ms;
     c->status = CF_AUTOCLIP_STATUS_SKIPPED;
     char title[CF_AUTOCLIP_TITLE_MAX_CHARS + 8];
     const cf_transcript *t = r->have_transcript ? &r->transcript : NULL;

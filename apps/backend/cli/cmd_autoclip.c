@@ -25,7 +25,7 @@ static const char *autoclip_help =
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
     "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
     "                          [--min-length T] [--max-length T] [--min-score S]\n"
-    "                          [--threads N] [--audio-stream N] [--json]\n"
+    "                          [--remove-silence] [--threads N] [--audio-stream N] [--json]\n"
     "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
     "parallel, highlight detection picks the spans (never cutting a word), and each span is\n"
     "rendered with the template, its spoken words as captions and a title drawn from them.\n"
@@ -44,6 +44,9 @@ static const char *autoclip_help =
     "  --min-score S      strict: only moments scoring S (0..1) or more, failing when there\n"
     "                     is none; without it, when fewer moments pass the engine's threshold\n"
     "                     than --count, the best others fill up, marked low-confidence\n"
+    "  --remove-silence   jump cuts: each short skips the pauses of 0.6 s or more inside its\n"
+    "                     span (gaps between words, else silent audio), keeping 0.12 s at\n"
+    "                     each edge; the manifest lists the removed ranges per clip\n"
     "  --threads N        codec threads per stage (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --audio-stream N   use audio stream N (as `clipforge probe` lists it) instead of the\n"
     "                     file's default one, for every stage\n"
@@ -56,7 +59,7 @@ typedef struct autoclip_args {
     const char *min_length, *max_length, *min_score;
     const char *audio_stream;
     int64_t count, threads;
-    bool json, no_captions;
+    bool json, no_captions, remove_silence;
 } autoclip_args;
 
 static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
@@ -80,7 +83,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
         {"min-length", required_argument, 0, 'L'},  {"max-length", required_argument, 0, 'M'},
         {"min-score", required_argument, 0, 's'},
-        {"audio-stream", required_argument, 0, 'A'},
+        {"audio-stream", required_argument, 0, 'A'}, {"remove-silence", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
@@ -98,6 +101,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'm': a->model_version = optarg; break;
         case 'j': rc = parse_int("--threads", optarg, 0, 64, &a->threads); break;
         case 'C': a->no_captions = true; break;
+        case 'R': a->remove_silence = true; break;
         case 'L': a->min_length = optarg; break;
         case 'M': a->max_length = optarg; break;
         case 's': a->min_score = optarg; break;
@@ -116,7 +120,8 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
 
 /* Builds the AutoclipRequest JSON; the generated parser then checks it and applies defaults. */
 static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
-    json_t *j = json_pack("{ss sb}", "media_uri", a->input, "captions", !a->no_captions);
+    json_t *j = json_pack("{ss sb sb}", "media_uri", a->input, "captions", !a->no_captions, "remove_silence",
+                          a->remove_silence);
     const char *base = strrchr(a->input, '/');
     json_object_set_new(j, "clip_id", json_string(base && base[1] ? base + 1 : a->input));
     if (a->count) json_object_set_new(j, "count", json_integer(a->count));
@@ -265,6 +270,9 @@ static void print_table(const cf_autoclip_result *r, const char *dir) {
         if (c->error) printf("    error after %lld attempts: %s\n", (long long)c->attempts, c->error);
         else if (c->n_reasons) printf("    why: %s\n", c->reasons[0]);
         if (c->low_confidence) printf("    low confidence: %s\n", c->confidence_note ? c->confidence_note : "");
+        if (c->n_removed_ranges)
+            printf("    silences removed: %zu, %.1f s of %.1f s\n", c->n_removed_ranges,
+                   (double)(c->end_ms - c->start_ms - c->duration_ms) / 1000.0, (double)(c->end_ms - c->start_ms) / 1000.0);
     }
     for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
     printf("\n%lld of %zu clips in %s (manifest.json), %s captions, engine %s, %.1f s in all\n",

@@ -149,6 +149,24 @@ export const AutoclipStatusValues = ['succeeded', 'failed', 'skipped', 'cancelle
 export type AutoclipStatus = (typeof AutoclipStatusValues)[number];
 export const AutoclipStatusSchema = z.enum(AutoclipStatusValues);
 
+/** A stretch of a media, in ms from its start. */
+export interface TimeRange {
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 1; > start_ms */
+  end_ms: number;
+}
+export const TimeRangeSchema = z
+  .strictObject({
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(1),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms > v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
+  });
+export type TimeRangeInput = z.input<typeof TimeRangeSchema>;
+
 /** One short of an autoclip run: the highlight span it shows, why it was picked, its title and the files delivered, or why it failed. */
 export interface AutoclipClip {
   /** integer >= 1 */
@@ -188,6 +206,10 @@ export interface AutoclipClip {
   low_confidence: boolean;
   /** 1..512 characters */
   confidence_note?: string;
+  /** at most 64 items; default [] */
+  removed_ranges: TimeRange[];
+  /** integer >= 0 */
+  duration_ms?: number;
 }
 export const AutoclipClipSchema = z
   .strictObject({
@@ -210,6 +232,8 @@ export const AutoclipClipSchema = z
     error: str(0, 2048).optional(),
     low_confidence: z.boolean().default(false),
     confidence_note: str(1, 512).optional(),
+    removed_ranges: z.array(TimeRangeSchema).max(64).default([]),
+    duration_ms: z.number().int().min(0).optional(),
   })
   .superRefine((v, ctx) => {
     if (!(v.end_ms > v.start_ms))
@@ -261,6 +285,8 @@ export interface AutoclipRequest {
   max_length_ms?: number;
   /** integer between 0 and 1023 */
   audio_stream?: number;
+  /** default false */
+  remove_silence: boolean;
 }
 export const AutoclipRequestSchema = z
   .strictObject({
@@ -280,6 +306,7 @@ export const AutoclipRequestSchema = z
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     max_length_ms: z.number().int().min(1000).max(600000).optional(),
     audio_stream: z.number().int().min(0).max(1023).optional(),
+    remove_silence: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
     if (v.max_length_ms !== undefined && v.min_length_ms !== undefined && !(v.max_length_ms >= v.min_length_ms))
@@ -1824,6 +1851,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<ArtifactStream, z.output<typeof ArtifactStreamSchema>>>,
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
   Expect<Same<AudioEvent, z.output<typeof AudioEventSchema>>>,
+  Expect<Same<TimeRange, z.output<typeof TimeRangeSchema>>>,
   Expect<Same<AutoclipClip, z.output<typeof AutoclipClipSchema>>>,
   Expect<Same<AutoclipRequest, z.output<typeof AutoclipRequestSchema>>>,
   Expect<Same<AutoclipStage, z.output<typeof AutoclipStageSchema>>>,
@@ -1894,6 +1922,7 @@ export const schemas = {
   AudioEventClass: AudioEventClassSchema,
   AudioEvent: AudioEventSchema,
   AutoclipStatus: AutoclipStatusSchema,
+  TimeRange: TimeRangeSchema,
   AutoclipClip: AutoclipClipSchema,
   DetectionProfile: DetectionProfileSchema,
   RenderFormat: RenderFormatSchema,

@@ -1,7 +1,7 @@
 // The autoclip dialog: how many shorts, how long, which template and detection profile,
-// captions on or off, and whether only clear moments may make a short (min_score). The request
-// is checked against the generated AutoclipRequest schema before it is sent. What this server
-// cannot do yet is shown, disabled, with the reason.
+// captions on or off, jump cuts over the pauses (remove_silence), and whether only clear moments
+// may make a short (min_score). The request is checked against the generated AutoclipRequest
+// schema before it is sent.
 import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { FormatSelect, ProblemBox, ReasonButton } from '../components/common';
@@ -30,20 +30,21 @@ export interface AutoclipChoice {
   /** Output size as a fraction of the template's canvas (1: the template's own). */
   scale: number;
   captions: boolean;
+  removeSilence: boolean;
   strict: boolean;
   minScore: string;
 }
 
 export const DEFAULT_CHOICE: AutoclipChoice = {
   count: 3, minSeconds: '', maxSeconds: '', templateId: 'shorts-blur', profile: 'generic', format: 'vertical', scale: 1,
-  captions: true, strict: false, minScore: '0.5',
+  captions: true, removeSilence: false, strict: false, minScore: '0.5',
 };
 
 /** The AutoclipRequest of a choice; throws with the field and reason when it is not valid. */
 export function autoclipRequest(mediaUri: string, c: AutoclipChoice, size?: { width: number; height: number }): AutoclipRequestInput {
   const r: AutoclipRequestInput = {
     clip_id: newClipId('auto'), media_uri: mediaUri, count: c.count, template_id: c.templateId, profile: c.profile,
-    format: c.format, captions: c.captions,
+    format: c.format, captions: c.captions, remove_silence: c.removeSilence,
   };
   const ms = (v: string) => (v.trim() === '' ? undefined : Math.round(Number(v) * 1000));
   const lo = ms(c.minSeconds);
@@ -133,10 +134,11 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
             <input type="checkbox" checked={c.captions} onChange={(e) => set('captions', e.target.checked)} data-testid="ac-captions" />
             Captions (transcribe and burn in the spoken words)
           </label>
-          <label className="inline" aria-describedby="ac-silence-why">
-            <input type="checkbox" disabled checked={false} readOnly data-testid="ac-silences" /> Remove silences
+          <label className="inline" aria-describedby="ac-silence-help">
+            <input type="checkbox" checked={c.removeSilence} onChange={(e) => set('removeSilence', e.target.checked)} data-testid="ac-silences" />
+            Remove silences
           </label>
-          <small className="reason" id="ac-silence-why">Not available yet: this server keeps a short's pauses as they are.</small>
+          <small className="muted" id="ac-silence-help">Jump cuts: each short skips its pauses of 0.6 s or more, keeping the words whole; the captions follow.</small>
           <label className="inline">
             <input type="checkbox" checked={c.strict} onChange={(e) => set('strict', e.target.checked)} data-testid="ac-strict" />
             Only clear moments: fail rather than make low-confidence shorts

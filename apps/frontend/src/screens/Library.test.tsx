@@ -131,9 +131,8 @@ describe('Media library', () => {
     const dialog = () => document.querySelector<HTMLElement>('[data-testid="autoclip-dialog"]')!;
     const field = (id: string) => dialog().querySelector<HTMLInputElement & HTMLSelectElement>(`[data-testid="${id}"]`)!;
     expect(dialog().getAttribute('role')).toBe('dialog');
-    // what the server cannot do is there, disabled, with the reason
-    expect(field('ac-silences').disabled).toBe(true);
-    expect(dialog().textContent).toContain('Not available yet');
+    expect(field('ac-silences').disabled).toBe(false);
+    expect(field('ac-silences').checked).toBe(false);
     await waitFor(() => expect(field('ac-template').options.length).toBe(2));
     typeInto(field('ac-count'), '2');
     typeInto(field('ac-min'), '20');
@@ -147,6 +146,7 @@ describe('Media library', () => {
     selectValue(field('ac-format'), 'horizontal');
     selectValue(field('ac-size'), String(1 / 3));
     click(field('ac-captions'));
+    click(field('ac-silences'));
     click(field('ac-strict'));
     typeInto(field('ac-min-score'), '0.6');
     click([...dialog().querySelectorAll('button')].find((b) => b.textContent === 'Make 2 shorts')!);
@@ -155,7 +155,7 @@ describe('Media library', () => {
     expect(sent.kind).toBe('autoclip');
     expect(AutoclipRequestSchema.safeParse(sent.request).success).toBe(true);
     expect(sent.request).toMatchObject({ media_uri: `media://m_${PAGE_SIZE + 3}`, count: 2, min_length_ms: 20_000, max_length_ms: 30_500,
-      template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, min_score: 0.6, width: 640, height: 360 });
+      template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, remove_silence: true, min_score: 0.6, width: 640, height: 360 });
     await waitFor(() => expect(window.location.pathname).toBe('/jobs/j_1'));
   });
 });

@@ -673,12 +673,80 @@ void cf_audio_event_init(cf_audio_event *v) {
     init_audio_event(v);
 }
 
-static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
-    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error", "low_confidence", "confidence_note"};
+static cf_err parse_time_range(const json_t *j, const char *path, cf_time_range *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 1))
+        return cfd_fail(err, p, "must be >= 1");
+    if (!(out->end_ms > out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be > start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_time_range(const cf_time_range *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_time_range(cf_time_range *v) {
+    (void)v;
+}
+
+static void init_time_range(cf_time_range *v) {
+    (void)v;
+}
+
+cf_err cf_time_range_from_json(const json_t *j, cf_time_range *out, cf_error *err) {
+    return cf_time_range_from_json_at(j, "", out, err);
+}
+
+cf_err cf_time_range_from_json_at(const json_t *j, const char *path, cf_time_range *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_time_range: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_time_range(j, path ? path : "", out, err);
+    if (rc) cf_time_range_free(out);
+    return rc;
+}
+
+json_t *cf_time_range_to_json(const cf_time_range *v) {
+    return v ? emit_time_range(v) : NULL;
+}
+
+void cf_time_range_free(cf_time_range *v) {
+    if (!v) return;
+    release_time_range(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_time_range_init(cf_time_range *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_time_range(v);
+}
+
+static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
+    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error", "low_confidence", "confidence_note", "removed_ranges", "duration_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 21, true, err))) return rc;
     if ((rc = cfd_member(j, "index", true, path, p, &v, err))) return rc;
     if ((rc = cfd_int(v, p, &out->index, err))) return rc;
     if (!(out->index >= 1))
@@ -793,6 +861,30 @@ static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip
     if (v) {
         if ((rc = cfd_string(v, p, 1, 512, &out->confidence_note, err))) return rc;
     }
+    if ((rc = cfd_member(j, "removed_ranges", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->removed_ranges = calloc(n, sizeof *out->removed_ranges);
+                if (!out->removed_ranges) return cfd_no_memory(err, p);
+                out->n_removed_ranges = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_time_range(json_array_get(v, k), pi, &out->removed_ranges[k], err))) return rc;
+            }
+        }
+    }
+    if ((rc = cfd_member(j, "duration_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_duration_ms = true;
+        if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+        if (!(out->duration_ms >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
     if (!(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -832,6 +924,13 @@ static json_t *emit_autoclip_clip(const cf_autoclip_clip *v) {
     if (v->error && cfd_put(o, "error", json_string(v->error))) goto fail;
     if (cfd_put(o, "low_confidence", json_boolean(v->low_confidence))) goto fail;
     if (v->confidence_note && cfd_put(o, "confidence_note", json_string(v->confidence_note))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "removed_ranges", a)) goto fail;
+        for (size_t k = 0; k < v->n_removed_ranges; k++)
+            if (cfd_append(a, emit_time_range(&v->removed_ranges[k]))) goto fail;
+    }
+    if (v->has_duration_ms && cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -853,6 +952,9 @@ static void release_autoclip_clip(cf_autoclip_clip *v) {
     free(v->outputs);
     free(v->error);
     free(v->confidence_note);
+    for (size_t k = 0; k < v->n_removed_ranges; k++)
+        release_time_range(&v->removed_ranges[k]);
+    free(v->removed_ranges);
 }
 
 static void init_autoclip_clip(cf_autoclip_clip *v) {
@@ -891,11 +993,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "audio_stream"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "audio_stream", "remove_silence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 16, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -998,6 +1100,12 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
         if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
             return cfd_fail(err, p, "must be between 0 and 1023");
     }
+    if ((rc = cfd_member(j, "remove_silence", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->remove_silence, err))) return rc;
+    } else {
+        out->remove_silence = false;
+    }
     if (out->has_max_length_ms && out->has_min_length_ms && !(out->max_length_ms >= out->min_length_ms)) {
         cfd_path_key(p, path, "max_length_ms");
         return cfd_fail(err, p, "must be >= min_length_ms");
@@ -1024,6 +1132,7 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
     if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
+    if (cfd_put(o, "remove_silence", json_boolean(v->remove_silence))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -1044,6 +1153,7 @@ static void init_autoclip_request(cf_autoclip_request *v) {
     v->profile = CF_DETECTION_PROFILE_GENERIC;
     v->format = CF_RENDER_FORMAT_VERTICAL;
     v->captions = true;
+    v->remove_silence = false;
 }
 
 cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err) {
@@ -7478,6 +7588,18 @@ static void any_free_template_variable(void *v) {
     cf_template_variable_free(v);
 }
 
+static cf_err any_from_json_time_range(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_time_range_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_time_range(const void *v) {
+    return cf_time_range_to_json(v);
+}
+
+static void any_free_time_range(void *v) {
+    cf_time_range_free(v);
+}
+
 static cf_err any_from_json_timeline(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_timeline_from_json_at(j, path, out, err);
 }
@@ -7672,6 +7794,7 @@ static const cf_domain_type domain_types[] = {
     {"SplitFraming", sizeof(cf_split_framing), any_from_json_split_framing, any_to_json_split_framing, any_free_split_framing},
     {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
     {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},
+    {"TimeRange", sizeof(cf_time_range), any_from_json_time_range, any_to_json_time_range, any_free_time_range},
     {"Timeline", sizeof(cf_timeline), any_from_json_timeline, any_to_json_timeline, any_free_timeline},
     {"TimelineAudioTrack", sizeof(cf_timeline_audio_track), any_from_json_timeline_audio_track, any_to_json_timeline_audio_track, any_free_timeline_audio_track},
     {"TimelineCanvas", sizeof(cf_timeline_canvas), any_from_json_timeline_canvas, any_to_json_timeline_canvas, any_free_timeline_canvas},

@@ -369,6 +369,17 @@ json_t *cf_audio_event_to_json(const cf_audio_event *v);
 void cf_audio_event_free(cf_audio_event *v);
 void cf_audio_event_init(cf_audio_event *v);
 
+/* TimeRange: A stretch of a media, in ms from its start. */
+typedef struct cf_time_range {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 1; > start_ms */
+} cf_time_range;
+cf_err cf_time_range_from_json(const json_t *j, cf_time_range *out, cf_error *err);
+cf_err cf_time_range_from_json_at(const json_t *j, const char *path, cf_time_range *out, cf_error *err);
+json_t *cf_time_range_to_json(const cf_time_range *v);
+void cf_time_range_free(cf_time_range *v);
+void cf_time_range_init(cf_time_range *v);
+
 /* AutoclipClip: One short of an autoclip run: the highlight span it shows, why it was picked,
  * its title and the files delivered, or why it failed. */
 typedef struct cf_autoclip_clip {
@@ -393,6 +404,10 @@ typedef struct cf_autoclip_clip {
     char *error;  /* 0..2048 chars; NULL when absent */
     bool low_confidence;  /* default false */
     char *confidence_note;  /* 1..512 chars; NULL when absent */
+    cf_time_range *removed_ranges;
+    size_t n_removed_ranges;  /* at most 64 items; default [] */
+    bool has_duration_ms;
+    int64_t duration_ms;  /* >= 0 */
 } cf_autoclip_clip;
 cf_err cf_autoclip_clip_from_json(const json_t *j, cf_autoclip_clip *out, cf_error *err);
 cf_err cf_autoclip_clip_from_json_at(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err);
@@ -426,6 +441,7 @@ typedef struct cf_autoclip_request {
     int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
+    bool remove_silence;  /* default false */
 } cf_autoclip_request;
 cf_err cf_autoclip_request_from_json(const json_t *j, cf_autoclip_request *out, cf_error *err);
 cf_err cf_autoclip_request_from_json_at(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err);

@@ -1,0 +1,69 @@
+/* autoclip_cut.c — the sound of a short's span, its jump cut, and its captions on the cut
+ * timeline (see autoclip_cut.h). */
+#include "application/autoclip_cut.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clipforge/json.h"
+
+/* The words of t overlapping [s, e) as stretches; *n = 0 when there are none. */
+static cf_time_range *word_sound(const cf_transcript *t, int64_t s, int64_t e, size_t *n) {
+    size_t total = 0;
+    *n = 0;
+    for (size_t i = 0; t && i < t->n_segments; i++) total += t->segments[i].n_words;
+    cf_time_range *r = total ? malloc(total * sizeof *r) : NULL;
+    for (size_t i = 0; r && i < t->n_segments; i++)
+        for (size_t k = 0; k < t->segments[i].n_words; k++) {
+            const cf_transcript_word *w = &t->segments[i].words[k];
+            if (w->end_ms > s && w->start_ms < e) r[(*n)++] = (cf_time_range){w->start_ms, w->end_ms};
+        }
+    return r;
+}
+
+/* The hops of [s, e) the feature track does not find silent, as stretches. */
+static cf_time_range *track_sound(const cf_feature_track *tr, int64_t s, int64_t e, size_t *n) {
+    *n = 0;
+    if (!tr || tr->hop_ms <= 0 || !tr->n_hops) return NULL;
+    size_t h0 = (size_t)(s / tr->hop_ms), h1 = (size_t)((e + tr->hop_ms - 1) / tr->hop_ms);
+    if (h1 > tr->n_hops) h1 = tr->n_hops;
+    cf_time_range *r = h1 > h0 ? malloc((h1 - h0) * sizeof *r) : NULL;
+    for (size_t h = h0; r && h < h1; h++)
+        if (cf_feat(tr, h, CF_FEAT_SILENCE) <= 0)
+            r[(*n)++] = (cf_time_range){(int64_t)h * tr->hop_ms, (int64_t)(h + 1) * tr->hop_ms};
+    return r;
+}
+
+static cf_err write_captions(const cf_jump_cut *cut, const cf_transcript *t, const char *path, cf_timeline *tl,
+                             cf_error *err) {
+    cf_transcript moved;
+    cf_err rc = cf_jump_cut_transcript(cut, t, &moved, err);
+    if (rc) return rc;
+    json_t *j = cf_transcript_to_json(&moved);
+    cf_transcript_free(&moved);
+    rc = j ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    json_decref(j);
+    char *uri = rc ? NULL : strdup(path);
+    if (!rc && !uri) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) return rc;
+    free(tl->captions->source_uri);
+    tl->captions->source_uri = uri;
+    return CF_OK;
+}
+
+cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms, int64_t end_ms,
+                       const char *captions_path, cf_timeline *tl, cf_jump_cut *cut, cf_error *err) {
+    size_t n = 0;
+    cf_time_range *sound = word_sound(t, start_ms, end_ms, &n);
+    if (!n) {
+        free(sound);
+        sound = track_sound(track, start_ms, end_ms, &n);
+    }
+    cf_jump_cut_options o = {.fps = tl->canvas.fps};
+    cf_err rc = cf_jump_cut_plan(sound, n, start_ms, end_ms, &o, cut, err);
+    free(sound);
+    if (!rc) rc = cf_jump_cut_timeline(cut, tl, err);
+    if (!rc && tl->captions && t) rc = write_captions(cut, t, captions_path, tl, err);
+    if (rc) cf_jump_cut_free(cut);
+    return rc;
+}

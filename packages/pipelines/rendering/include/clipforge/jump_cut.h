@@ -1,0 +1,54 @@
+/* jump_cut.h — jump cuts: a span of a source played without its pauses. The plan is made from the
+ * stretches that sound (a transcript's words, or the hops a feature track finds loud): every gap
+ * of min_pause_ms or more loses all but margin_ms at each edge, so word onsets and trailing
+ * consonants stay. It then turns a template's one-scene timeline into one scene per kept piece
+ * and moves caption words onto the shortened timeline. The one place this rule lives. */
+#ifndef CLIPFORGE_JUMP_CUT_H
+#define CLIPFORGE_JUMP_CUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clipforge/domain/types.h"
+#include "clipforge/error.h"
+
+#define CF_JUMP_CUT_MIN_PAUSE_MS 600
+#define CF_JUMP_CUT_MARGIN_MS 120
+#define CF_JUMP_CUT_MAX_PIECES 64 /* a timeline's scenes */
+
+typedef struct cf_jump_cut_options {
+    int64_t min_pause_ms; /* 0 = CF_JUMP_CUT_MIN_PAUSE_MS */
+    int64_t margin_ms;    /* 0 = CF_JUMP_CUT_MARGIN_MS */
+    double fps;           /* pieces other than the last last whole frames of this rate; 0 = as cut */
+} cf_jump_cut_options;
+
+typedef struct cf_jump_cut {
+    cf_time_range *keep;    /* the pieces played, source times, in order */
+    size_t n_keep;
+    cf_time_range *removed; /* what lies between (and before / after) them */
+    size_t n_removed;
+    int64_t duration_ms;    /* sum of the pieces: the short's length */
+} cf_jump_cut;
+
+/* Plans the cut of [start_ms, end_ms) given the stretches that sound (source times, any order,
+ * may overlap). With nothing sounding in the span, the span is kept whole. out is owned by the
+ * caller (cf_jump_cut_free). */
+cf_err cf_jump_cut_plan(const cf_time_range *sound, size_t n_sound, int64_t start_ms, int64_t end_ms,
+                        const cf_jump_cut_options *opts, cf_jump_cut *out, cf_error *err);
+
+/* The time on the short's timeline of source time t (a time in a removed range maps to the
+ * joint where it was). */
+int64_t cf_jump_cut_map(const cf_jump_cut *c, int64_t t);
+
+/* Splits tl's one scene (the span) into one scene per kept piece, the first keeping the scene's
+ * transition; overlays ending past the new end end there; captions become timeline times
+ * (offset 0: their file must hold times made by cf_jump_cut_transcript). */
+cf_err cf_jump_cut_timeline(const cf_jump_cut *c, cf_timeline *tl, cf_error *err);
+
+/* The words of src inside the kept pieces, on the short's timeline, one segment per segment of
+ * src that keeps a word. out is owned by the caller (cf_transcript_free). */
+cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out, cf_error *err);
+
+void cf_jump_cut_free(cf_jump_cut *c);
+
+#endif

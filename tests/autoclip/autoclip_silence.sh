@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `clipforge autoclip --remove-silence` on espeak-ng speech with planted 1.5 s pauses between its
+# sentences (made here, ~16 s at 320x180): the short is shorter than its span by at least 80 % of
+# the pauses inside it, the removed ranges are listed and lie in the pauses, sound and pictures
+# end together (within a frame), and the captions' words fall inside the short.
+# Usage: autoclip_silence.sh CLIPFORGE SOURCE_DIR VALIDATOR
+set -euo pipefail
+bin=$1 src=$2 validator=$3
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { echo "check: $*"; }
+for t in espeak-ng sox ffmpeg ffprobe; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
+
+printf '%s\n' "the river runs past the old mill" "we walked home before the rain came" \
+  "she painted the door a bright green" "the market opens early on monday" >"$work/sentences.txt"
+bash "$src/tests/transcribe/make_speech.sh" "$work/m" "$work/sentences.txt" 0.4 1.5
+d=$(soxi -D "$work/m/speech.wav")
+ffmpeg -v error -f lavfi -i "testsrc2=s=320x180:r=30:d=$d" -i "$work/m/speech.wav" -c:v libx264 -preset ultrafast \
+  -g 30 -c:a aac -shortest -y "$work/talk.mp4"
+
+"$bin" autoclip --input "$work/talk.mp4" --output-dir "$work/out" --count 1 --min-length 12 --max-length 15.5 \
+  --size 180x320 --remove-silence --json >"$work/manifest.json" 2>"$work/stderr.txt" ||
+  { cat "$work/stderr.txt"; fail "autoclip exit $?"; }
+cat "$work/stderr.txt"
+
+check "the manifest validates with the generated C parser"
+printf 'AutoclipResult\t%s\n' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+  "$work/manifest.json")" | "$validator" >"$work/valid.txt"
+grep -q '^ok' "$work/valid.txt" || fail "C validator: $(cat "$work/valid.txt")"
+
+dur() { ffprobe -v error -select_streams "$2" -show_entries stream=duration -of default=nw=1:nk=1 "$1" | head -n1; }
+python3 - "$work/manifest.json" "$work/m/reference.txt" "$work/out/clip-01.srt" \
+  "$(dur "$work/out/clip-01.mp4" v:0)" "$(dur "$work/out/clip-01.mp4" a:0)" <<'PY'
+import json, re, sys
+m = json.load(open(sys.argv[1]))
+ref = [tuple(map(int, l.split()[:2])) for l in open(sys.argv[2])]
+srt = open(sys.argv[3]).read()
+video_ms, audio_ms = float(sys.argv[4]) * 1000, float(sys.argv[5]) * 1000
+def fail(msg): sys.exit("FAIL: " + msg)
+c = m["clips"][0]
+if c["status"] != "succeeded": fail("clip not made: %s" % c.get("error"))
+s, e = c["start_ms"], c["end_ms"]
+pauses = [(ref[i][1], ref[i + 1][0]) for i in range(len(ref) - 1)]
+inside = sum(max(0, min(b, e) - max(a, s)) for a, b in pauses)
+removed = c.get("removed_ranges", [])
+cut = sum(r["end_ms"] - r["start_ms"] for r in removed)
+print("check: span %d..%d, %d ms of planted pauses inside, %d ranges removed (%d ms), short %d ms, video %.0f ms, audio %.0f ms"
+      % (s, e, inside, len(removed), cut, c["duration_ms"], video_ms, audio_ms))
+if inside < 3000: fail("the span holds %d ms of pauses: too few to test" % inside)
+if c["duration_ms"] != e - s - cut: fail("duration_ms is not the span less the removed ranges")
+if video_ms > e - s - 0.8 * inside: fail("short %.0f ms: not shorter than its span by 80%% of %d ms" % (video_ms, inside))
+print("check: removed %.0f%% of the pauses inside the span" % (100.0 * (e - s - video_ms) / inside))
+for r in removed:  # within a planted pause (or the silence before the first sentence), 60 ms slack
+    if not any(r["start_ms"] >= a - 60 and r["end_ms"] <= b + 60 for a, b in pauses + [(0, ref[0][0])]):
+        fail("removed range %s cuts speech" % r)
+if abs(video_ms - audio_ms) > 1000 / 30: fail("video %.0f ms vs audio %.0f ms: out of sync" % (video_ms, audio_ms))
+if abs(video_ms - c["duration_ms"]) > 1000 / 30: fail("the short lasts %.0f ms, the manifest says %d" % (video_ms, c["duration_ms"]))
+ends = [int(h) * 3600000 + int(mi) * 60000 + int(se) * 1000 + int(ms)
+        for h, mi, se, ms in re.findall(r"--> (\d+):(\d+):(\d+),(\d+)", srt)]
+if not ends: fail("no captions")
+if max(ends) > video_ms + 1000 / 30: fail("a caption ends at %d ms, after the short (%.0f ms)" % (max(ends), video_ms))
+if max(ends) < video_ms - 1500: fail("the last caption ends at %d ms: the words after the cuts are lost" % max(ends))
+print("check: %d caption cues, the last ending at %d ms of %.0f" % (len(ends), max(ends), video_ms))
+PY
+echo PASS
