@@ -3,9 +3,12 @@
 # sentences (made here, ~16 s at 320x180): the short is shorter than its span by at least 80 % of
 # the pauses inside it, the removed ranges are listed and lie in the pauses, sound and pictures
 # end together (within a frame), and the captions' words fall inside the short.
-# Usage: autoclip_silence.sh CLIPFORGE SOURCE_DIR VALIDATOR
+# Usage: autoclip_silence.sh CLIPFORGE SOURCE_DIR VALIDATOR CASE; CASE is
+#   cli  `clipforge autoclip --remove-silence`, its manifest valid for the C validator
+#   job  POST /v1/jobs kind autoclip with remove_silence on `clipforge serve` (the web UI's way:
+#        the cut timeline goes to a render child job), the short downloaded by its signed URL
 set -euo pipefail
-bin=$1 src=$2 validator=$3
+bin=$1 src=$2 validator=$3 case_name=${4:-cli}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { echo "check: $*"; }
 for t in espeak-ng sox ffmpeg ffprobe; do command -v $t >/dev/null || { echo "no $t"; exit 77; }; done
@@ -21,19 +24,48 @@ d=$(soxi -D "$work/m/speech.wav")
 ffmpeg -v error -f lavfi -i "testsrc2=s=320x180:r=30:d=$d" -i "$work/m/speech.wav" -c:v libx264 -preset ultrafast \
   -g 30 -c:a aac -shortest -y "$work/talk.mp4"
 
-"$bin" autoclip --input "$work/talk.mp4" --output-dir "$work/out" --count 1 --min-length 12 --max-length 15.5 \
-  --size 180x320 --remove-silence --json >"$work/manifest.json" 2>"$work/stderr.txt" ||
-  { cat "$work/stderr.txt"; fail "autoclip exit $?"; }
-cat "$work/stderr.txt"
+if [ "$case_name" = cli ]; then
+  "$bin" autoclip --input "$work/talk.mp4" --output-dir "$work/out" --count 1 --min-length 12 --max-length 15.5 \
+    --size 180x320 --remove-silence --json >"$work/manifest.json" 2>"$work/stderr.txt" ||
+    { cat "$work/stderr.txt"; fail "autoclip exit $?"; }
+  cat "$work/stderr.txt"
 
-check "the manifest validates with the generated C parser"
-printf 'AutoclipResult\t%s\n' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
-  "$work/manifest.json")" | "$validator" >"$work/valid.txt"
-grep -q '^ok' "$work/valid.txt" || fail "C validator: $(cat "$work/valid.txt")"
+  check "the manifest validates with the generated C parser"
+  printf 'AutoclipResult\t%s\n' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+    "$work/manifest.json")" | "$validator" >"$work/valid.txt"
+  grep -q '^ok' "$work/valid.txt" || fail "C validator: $(cat "$work/valid.txt")"
+
+  video=$work/out/clip-01.mp4 srt=$work/out/clip-01.srt
+else
+  CLIPFORGE=$bin
+  # shellcheck source=../api/lib.sh
+  source "$src/tests/api/lib.sh"
+  trap 'cleanup; rm -rf "$work"' EXIT
+  start_server "$WORK/data"
+  media=$(upload "$work/talk.mp4")
+  req POST /v1/jobs -H 'Content-Type: application/json' -d '{"kind":"autoclip","request":{"media_uri":"media://'"$media"'",
+    "count":1,"width":180,"height":320,"min_length_ms":12000,"max_length_ms":15500,"remove_silence":true}}'
+  [ "$STATUS" = 202 ] || fail "POST /v1/jobs: $STATUS $BODY"
+  id=$(jget 'j["id"]')
+  for _ in $(seq 1 2400); do
+    req GET "/v1/jobs/$id"
+    case "$(jget 'j["status"]')" in succeeded | failed | cancelled) break ;; esac
+    sleep 0.1
+  done
+  [ "$(jget 'j["status"]')" = succeeded ] || fail "the job did not succeed: $BODY"
+  jget 'j["result"]' >"$work/manifest.json"
+  fetch() {
+    local url; url=$(jget "[a['url'] for a in j['result']['clips'][0]['outputs'] if a['uri'].endswith('$1')][0]")
+    case "$url" in http*) ;; *) url="$BASE$url" ;; esac
+    curl -sf -o "$2" "$url" || fail "download of the $1 output"
+  }
+  video=$work/c1.mp4 srt=$work/c1.srt
+  fetch .mp4 "$video"
+  fetch .srt "$srt"
+fi
 
 dur() { ffprobe -v error -select_streams "$2" -show_entries stream=duration -of default=nw=1:nk=1 "$1" | head -n1; }
-python3 - "$work/manifest.json" "$work/m/reference.txt" "$work/out/clip-01.srt" \
-  "$(dur "$work/out/clip-01.mp4" v:0)" "$(dur "$work/out/clip-01.mp4" a:0)" <<'PY'
+python3 - "$work/manifest.json" "$work/m/reference.txt" "$srt" "$(dur "$video" v:0)" "$(dur "$video" a:0)" <<'PY'
 import json, re, sys
 m = json.load(open(sys.argv[1]))
 ref = [tuple(map(int, l.split()[:2])) for l in open(sys.argv[2])]

@@ -70,6 +70,22 @@ static cf_err deliver_to_storage(void *user, const char *path, const char *name,
     return store_once(user, path, name, uri, err);
 }
 
+/* A cut timeline (remove_silence) as a child renders it: its scenes read the client's media://
+ * and its captions (words moved onto the cut, a file of the run) from storage. */
+static cf_err child_timeline(children *ch, const cf_timeline *tl, json_t *j, cf_error *err) {
+    json_t *scene;
+    size_t i;
+    json_array_foreach(json_object_get(j, "scenes"), i, scene)
+        json_object_set_new(scene, "source_uri", json_string(ch->media_uri));
+    if (!tl->captions) return CF_OK;
+    const char *path = tl->captions->source_uri, *slash = strrchr(path, '/');
+    char *uri = NULL;
+    cf_err rc = store_once(ch, path, slash ? slash + 1 : path, &uri, err);
+    if (!rc) json_object_set_new(json_object_get(j, "captions"), "source_uri", json_string(uri));
+    free(uri);
+    return rc;
+}
+
 /* Creates the child job of clip index (once per attempt of the parent: the idempotency key
  * holds both); its id goes to id. */
 static cf_err create_child(children *ch, int index, const cf_render_request *rq, char *id, size_t cap,
@@ -80,12 +96,13 @@ static cf_err create_child(children *ch, int index, const cf_render_request *rq,
     snprintf(key, sizeof key, "%.64s/%lld/render-%02d", ctx->job_id, (long long)ctx->attempt, index);
     cf_render_request q = *rq; /* shallow: only the members set below differ */
     q.clip_id = clip;
-    q.source_uri = (char *)ch->media_uri;
+    q.source_uri = rq->timeline ? NULL : (char *)ch->media_uri;
     q.output_uri = NULL;
     cf_err rc = rq->captions_uri ? store_once(ch, rq->captions_uri, "transcript.json", &captions, err) : CF_OK;
     q.captions_uri = captions;
     json_t *request = rc ? NULL : cf_render_request_to_json(&q);
     if (!rc && !request) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc && rq->timeline) rc = child_timeline(ch, rq->timeline, json_object_get(request, "timeline"), err);
     cf_job_record job;
     bool replayed = false;
     if (!rc) rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, &job, &replayed, err);
