@@ -21,16 +21,27 @@ static cf_time_range *word_sound(const cf_transcript *t, int64_t s, int64_t e, s
     return r;
 }
 
-/* The hops of [s, e) the feature track does not find silent, as stretches. */
+/* Where [s, e) sounds by the feature track: each run of hops not marked silent, less what the
+ * loudness window hears early and late (a silent hop has no sound anywhere in its window, so a
+ * run's sound starts AFTER hops after its first hop begins and ends BEFORE hops before its end). */
 static cf_time_range *track_sound(const cf_feature_track *tr, int64_t s, int64_t e, size_t *n) {
     *n = 0;
     if (!tr || tr->hop_ms <= 0 || !tr->n_hops) return NULL;
     size_t h0 = (size_t)(s / tr->hop_ms), h1 = (size_t)((e + tr->hop_ms - 1) / tr->hop_ms);
     if (h1 > tr->n_hops) h1 = tr->n_hops;
     cf_time_range *r = h1 > h0 ? malloc((h1 - h0) * sizeof *r) : NULL;
-    for (size_t h = h0; r && h < h1; h++)
-        if (cf_feat(tr, h, CF_FEAT_SILENCE) <= 0)
-            r[(*n)++] = (cf_time_range){(int64_t)h * tr->hop_ms, (int64_t)(h + 1) * tr->hop_ms};
+    for (size_t h = h0; r && h < h1;) {
+        size_t a = h;
+        while (h < h1 && cf_feat(tr, h, CF_FEAT_SILENCE) <= 0) h++;
+        if (h == a) {
+            h++;
+            continue;
+        }
+        int64_t from = (int64_t)(a + (a > 0 ? CF_HL_MOMENTARY_AFTER : 0)) * tr->hop_ms;
+        int64_t to = (int64_t)(h < tr->n_hops ? h - CF_HL_MOMENTARY_BEFORE : h) * tr->hop_ms;
+        /* a run too short to place by the window: all of it */
+        r[(*n)++] = to > from ? (cf_time_range){from, to} : (cf_time_range){(int64_t)a * tr->hop_ms, (int64_t)h * tr->hop_ms};
+    }
     return r;
 }
 

@@ -135,7 +135,7 @@ static cf_err derive_audio(const feature_inputs *in, float *cols, cf_feature_tra
     for (size_t i = 0; i < n; i++) hop_lufs[i] = (float)cf_lufs_from_power(in->audio[i].kpower);
     if ((rc = derive_events(in, hop_lufs, cols, t, err)) != CF_OK) goto end;
     for (size_t i = 0; i < n; i++) {
-        COL(CF_FEAT_LOUD_M)[i] = window_lufs(in, i, 2, 1);
+        COL(CF_FEAT_LOUD_M)[i] = window_lufs(in, i, CF_HL_MOMENTARY_BEFORE, CF_HL_MOMENTARY_AFTER);
         COL(CF_FEAT_LOUD_S)[i] = window_lufs(in, i, 15, 14);
         audio_shape(&in->audio[i], hop_lufs[i], &sp[i], &cr[i]);
         COL(CF_FEAT_FLUX)[i] = in->audio[i].flux;

@@ -23,6 +23,10 @@
 #include "clipforge/speech_features.h"
 
 #define CF_HL_HOP_MS 100
+/* The momentary loudness (and so the silence flag) of hop h is measured over hops
+ * [h - BEFORE, h + AFTER]: sound is heard that many hops early and late. */
+#define CF_HL_MOMENTARY_BEFORE 2
+#define CF_HL_MOMENTARY_AFTER 1
 
 /* ---- Feature track ------------------------------------------------------------------------ */
 
