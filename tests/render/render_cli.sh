@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, cancel, refuse, webhook, slide, split. Media is generated here, tiny.
+# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split. Media is generated here, tiny.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
 bin=$1
@@ -186,6 +186,28 @@ EOF
   read -r off _ _ < <(region out.mp4 3.0 4 4 30 30)
   echo "shape area mean: $on at 0.5 s, $off at 3.0 s"
   python3 -c "import sys; sys.exit(0 if $on>230 and $off<100 else 1)" || fail "shape"
+  ;;
+joint)
+  # two scenes of a 440 Hz tone cut at different phases: the sound fades out and in at the joint
+  # instead of jumping (a click), so no sample step there is larger than the tone's own steps
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=160x90:r=30:d=3" -f lavfi -i "sine=f=440:r=48000:d=3" \
+    -c:v libx264 -preset ultrafast -c:a pcm_s16le -shortest src.mov
+  cat > tl.json <<EOF
+{"canvas": {"width": 160, "height": 90, "fps": 30},
+ "scenes": [{"source_uri": "src.mov", "in_ms": 0, "out_ms": 1000}, {"source_uri": "src.mov", "in_ms": 1501, "out_ms": 2500}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  ffmpeg -v error -i out.mp4 -ac 1 -ar 48000 -f f32le a.raw
+  python3 - <<'PY' || fail "a click at the joint"
+import array, sys
+a = array.array("f"); a.frombytes(open("a.raw", "rb").read())
+d = [abs(a[i] - a[i - 1]) for i in range(1, len(a))]
+j = 48000  # the joint, 1 s in
+near, far = max(d[j - 480:j + 480]), max(d[4800:j - 4800] + d[j + 4800:len(d) - 4800])
+print("check: largest sample step within 10 ms of the joint %.4f, elsewhere %.4f" % (near, far))
+sys.exit(0 if near < 1.5 * far else 1)
+PY
   ;;
 cancel)
   # A large render (1080x1920) of a long span: cancelled while it encodes, it must stop within a

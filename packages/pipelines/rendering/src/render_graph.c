@@ -98,6 +98,16 @@ static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
     }
 }
 
+/* Whether scene i starts with a plain cut from the one before it. */
+static bool cut_into(const cf_timeline *tl, size_t i) {
+    const cf_scene_transition *t = i > 0 && i < tl->n_scenes ? tl->scenes[i].transition : NULL;
+    return i > 0 && i < tl->n_scenes && (!t || t->kind == CF_TRANSITION_KIND_CUT);
+}
+
+/* A plain cut joins two waveforms wherever they happen to be: a click, unless the sound fades
+ * out and back in over a few ms at the joint (jump cuts make many such joints). */
+#define JOINT_FADE_S 0.005
+
 static void scene(ctx *c, size_t i) {
     const cf_timeline_scene *s = &c->p->tl->scenes[i];
     const plan_scene *ps = &c->p->scenes[i];
@@ -119,8 +129,11 @@ static void scene(ctx *c, size_t i) {
                     i, t0, t1, t0);
     else
         strbuf_addf(b, "anullsrc=r=48000:cl=stereo,");
-    strbuf_addf(b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f[a%zu];",
-                d, i);
+    strbuf_addf(b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f", d);
+    if (cut_into(c->p->tl, i) && d > 2 * JOINT_FADE_S) strbuf_addf(b, ",afade=t=in:d=%.3f", JOINT_FADE_S);
+    if (cut_into(c->p->tl, i + 1) && d > 2 * JOINT_FADE_S)
+        strbuf_addf(b, ",afade=t=out:st=%.3f:d=%.3f", d - JOINT_FADE_S, JOINT_FADE_S);
+    strbuf_addf(b, "[a%zu];", i);
 }
 
 static const char *xfade_name(cf_transition_kind k) {
