@@ -136,8 +136,8 @@ def render(cf, case, path, src, work, has_v, has_a):
     if not check(r.returncode == 0, "render exits 0 (%s)" % r.stderr.strip()[-300:]):
         return
     res = json.loads(r.stdout)
-    # a short always has a picture; its sound is the source's
-    if check_streams("render", out, dict(src, video_end=None), a, b - a, True, has_a, res):
+    # a short always has a picture and sound: the source's, or silence where it has none
+    if check_streams("render", out, dict(src, video_end=None), a, b - a, True, True, res):
         check_marks("render", out, src, a, b, has_v, has_a)
 
 
