@@ -56,8 +56,11 @@ static int hold_last(cfclip_lane *lane, AVRational tb) {
     AVRational fr = st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0 ? st->r_frame_rate : st->avg_frame_rate;
     double step = fr.num > 0 && fr.den > 0 ? av_q2d(av_inv_q(fr)) : 0.04;
     if (!(step > 0.001 && step < 0.25)) step = 0.04;
+    /* a gap the muxer covers by lengthening the last frame (up to twice the latest frame
+     * interval, see transcode.c) needs no extra picture: a variable-rate clip keeps its frames */
+    double reach = 2 * fmax(step, lane->last_s - lane->prev_s);
+    if (lane->end_s - lane->last_s <= reach) return 0;
     double at = lane->end_s - step;
-    if (at < lane->last_s + step * 0.5) return 0;
     lane->held->pts = llrint(at / av_q2d(tb));
     return av_buffersrc_add_frame_flags(lane->graph.src[0], lane->held, 0);
 }
@@ -84,6 +87,7 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
             av_frame_unref(frame);
             return AVERROR_INVALIDDATA;
         }
+        lane->prev_s = lane->last_s;
         lane->last_s = pts * av_q2d(tb);
     }
     lane->frames++;

@@ -24,6 +24,7 @@ struct cfclip_lane {
     double end_s;         /* stop feeding once a decoded frame reaches this source time; <0 none */
     double data_end_s;    /* source time the stream should reach; <0 unknown */
     double last_s;        /* source time of the last decoded frame */
+    double prev_s;        /* and of the one before it */
     AVFrame *held;        /* video: the last picture fed, shown on through a hole at the end */
     const cf_media_input *in; /* set by cfclip_drive */
     bool went_back;       /* the stream's timestamps went back (damaged file) ... */
