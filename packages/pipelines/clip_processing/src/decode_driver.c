@@ -188,10 +188,7 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
     if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) {
         const cfclip_lane *back = went_back(lanes, n_lanes);
         if (back) {
-            cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                         "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "
-                         "file is damaged (two parts of it claim the same time)", what, back->index,
-                         back->back_from_s - in->start_us / 1e6);
+            cf_media_went_back_error(what, back->index, back->back_from_s - in->start_us / 1e6, err);
             ret = 1;
         }
         goto end;

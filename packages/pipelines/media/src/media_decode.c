@@ -78,3 +78,9 @@ int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate) {
 bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s) {
     return t_s < prev_s - 1.0 && !(m->fmt->iformat->flags & AVFMT_TS_DISCONT);
 }
+
+cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err) {
+    return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                        "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "
+                        "file is damaged (two parts of it claim the same time)", what, index, at_s);
+}

@@ -480,11 +480,8 @@ static cf_err pump(job *j, cf_error *err) {
         if (ret == AVERROR(EAGAIN)) {
             render_source *s = wanted_source(j);
             if (!s) return cf_error_set(err, CF_ERR_PROCESSING, "render: the graph waits for input that has ended");
-            if ((ret = render_source_feed(s)) < 0 && render_source_went_back(s) >= 0)
-                return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                                    "a source's timestamps go back from %.3f s to an earlier time: the "
-                                    "file is damaged (two parts of it claim the same time)",
-                                    render_source_went_back(s));
+            if ((ret = render_source_feed(s)) < 0 && render_source_went_back(s, "a source", err))
+                return err->code;
             if (ret < 0) return av_fail(err, "read the source", ret);
         } else if (ret < 0 && ret != AVERROR_EOF) {
             return av_fail(err, "filter", ret);

@@ -158,10 +158,10 @@ static double stated_end(const render_source *s, int index) {
     return s->in.duration_ms > 0 ? s->in.start_us / 1e6 + s->in.duration_ms / 1000.0 : 1e18;
 }
 
-double render_source_went_back(const render_source *s) {
-    if (s->video.went_back) return s->video.last_s - s->in.start_us / 1e6;
-    if (s->audio.went_back) return s->audio.last_s - s->in.start_us / 1e6;
-    return -1;
+cf_err render_source_went_back(const render_source *s, const char *what, cf_error *err) {
+    const render_lane *l = s->video.went_back ? &s->video : s->audio.went_back ? &s->audio : NULL;
+    if (!l) return CF_OK;
+    return cf_media_went_back_error(what, l->index, l->last_s - s->in.start_us / 1e6, err);
 }
 
 double render_source_short(const render_source *s) {

@@ -46,8 +46,9 @@ bool render_source_done(const render_source *s);
 /* Reads and decodes until at least one frame went into the graph or the scene's streams ended.
  * Returns 0 or a negative AVERROR. */
 int render_source_feed(render_source *s);
-/* >= 0: the media time where a stream's timestamps went back (the file is damaged), else -1. */
-double render_source_went_back(const render_source *s);
+/* CF_ERR_INVALID_MEDIA (set in err, naming what) when a stream's timestamps went back (the file
+ * is damaged), else CF_OK. */
+cf_err render_source_went_back(const render_source *s, const char *what, cf_error *err);
 /* The time a stream stopped at when it ended well before the scene's end (a truncated file),
  * else a negative number. */
 double render_source_short(const render_source *s);

@@ -104,6 +104,9 @@ int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate);
  * may wrap or restart and are left to their demuxers): two stretches of the file would
  * claim the same media time, so the file cannot be cut or placed by time. */
 bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s);
+/* The error for that: CF_ERR_INVALID_MEDIA, "<what>: the timestamps of stream <index> go back
+ * from <media time at_s> ...". */
+cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err);
 /* Arguments of a "buffer" / "abuffer" filter source that takes the frames of dec (stream st):
  * size, pixel or sample format, the stream's time base, aspect, frame rate or channel layout. */
 void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
