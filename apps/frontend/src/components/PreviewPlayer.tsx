@@ -21,6 +21,20 @@ interface Props {
   label?: string;
 }
 
+/** Resolves once a frame the video decoded after `seeked` is presented: on a busy machine
+ *  Chromium fires `seeked` before the new frame replaces the old one, and drawing then drew the
+ *  previous time's picture. Without requestVideoFrameCallback, or when no new frame comes
+ *  (the same frame), it waits 250 ms at most. */
+function presented(v: HTMLVideoElement): Promise<void> {
+  const rvfc = (v as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number })
+    .requestVideoFrameCallback;
+  if (!rvfc) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 250);
+    rvfc.call(v, () => { clearTimeout(timer); resolve(); });
+  });
+}
+
 /** Resolves when the video shows its frame at `s` seconds. (While a seek runs, currentTime
  *  already says where it goes but the old frame is still shown: not ready.) */
 function seekTo(v: HTMLVideoElement, s: number): Promise<void> {
@@ -29,7 +43,7 @@ function seekTo(v: HTMLVideoElement, s: number): Promise<void> {
       if (v.readyState < 2 || v.seeking) return;
       v.removeEventListener('seeked', ready);
       v.removeEventListener('loadeddata', ready);
-      resolve();
+      void presented(v).then(resolve);
     };
     v.addEventListener('seeked', ready);
     v.addEventListener('loadeddata', ready);
