@@ -4,23 +4,35 @@ on real recordings from Debian packages and evaluates it held out by source.
 
     train_audio_events.py --bin build/release/clipforge [--manifest FILE] [--cache DIR]
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
-                          [--report apps/ai/experiments/reports/audio-events.md] [--version v1]
+                          [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
+                          [--baseline] [--no-mix] [--inputs all|window]
 
 1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
    tests/media/debmedia.py, its files (in sorted order, up to max_s / file_max_s seconds) are
    joined into one 16 kHz mono FLAC with 0.3 s of silence between files, and
    `clipforge detect --features-out F --event-inputs` gives the classifier's inputs per 100 ms
-   (the C extractor itself, so training and inference cannot disagree on a feature).
+   (the C extractor itself, so training and inference cannot disagree on a feature; the inputs
+   are extracted again whenever the binary is newer than them). No recording may be shipped by
+   two of the packages (it would be on both sides of a split).
 2. Labels: the source's class for every hop, except hops whose momentary loudness is under the
    manifest's silence_below_lufs: silence.
-3. Evaluation, held out by source: packages are split into --folds groups; for each, a model
-   trained on the other groups classifies that group's hops; decisions are made per 500 ms (the mean probabilities of its
-   five hops, as the C code does), and precision, recall and F1 per class and the macro-F1 are
-   computed over all held-out decisions. No file is ever in both the training and the test
-   side of a fold.
-4. The published model is trained on every source. It is a multilayer perceptron (inputs
-   standardised, one hidden ReLU layer, softmax), written as JSON with the normalisation, the
-   weights and the training metadata (sources, licences, counts, the held-out figures).
+3. Training-side copies (never evaluated on): every source through a telephone band; with
+   --mix also the crowd, applause, laughter and noise sources over a speech recording of
+   another package (mix_backgrounds of the manifest) at MIX_SNR_DB, and 20 dB quieter (off by
+   default: measured no gain held out, and speech under a laugh labelled laughter teaches the
+   model to hear laughter in plain speech).
+4. Evaluation, held out by source: packages are split into --folds groups; for each, a model
+   trained on the other groups classifies that group's hops; decisions are made per 500 ms (the
+   mean probabilities of its five hops, as the C code does), and precision, recall and F1 per
+   class and the macro-F1 are computed over all held-out decisions. No file is ever in both the
+   training and the test side of a fold, and a mixed copy is left out of a fold's training when
+   its background's package is held out. --baseline evaluates the v2 recipe (window inputs,
+   telephone copies only, class balance 0.5) on the same data and folds, side by side.
+5. The published model is trained on every source. It is a multilayer perceptron (inputs
+   standardised, one hidden ReLU layer, softmax), written as JSON with the names of the inputs
+   it uses, the normalisation, the weights and the training metadata (sources, licences,
+   counts, training copies, the held-out figures). tests/ai/audio_events_agree.py checks that
+   the C inference and predict() here agree on it.
 
 Training weights each class equally and, within a class, each source equally, so a long
 source (an hour of speech) cannot drown a short one (two seconds of a laugh).
@@ -30,6 +42,7 @@ import argparse
 import fnmatch
 import glob
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -47,6 +60,13 @@ import debmedia  # noqa: E402
 
 CLASSES = ["speech", "music", "crowd", "applause", "laughter", "silence", "noise"]
 DECISION_HOPS = 5
+# With --mix, training-side copies of the short event classes (never evaluated on): each recording over a
+# speech recording of another package at these levels above it (a cheer over commentary), and
+# the recording 20 dB quieter. A copy belongs to both packages: it is left out of a fold's
+# training when either is held out.
+MIX_CLASSES = ("crowd", "applause", "laughter", "noise")
+MIX_SNR_DB = (10, 3)
+QUIET_DB = -20
 
 
 def log(*a):
@@ -68,7 +88,8 @@ def licence_of(root, pkg, rel):
         for pat in m.group(1).split():
             # stanzas name paths of the source tree; the installed file keeps its name
             base = os.path.basename(pat)
-            if pat == "*" or fnmatch.fnmatch(rel, pat) or (base != "*" and fnmatch.fnmatch(os.path.basename(rel), base)):
+            if pat == "*" or fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, "*/" + pat) or (
+                    base != "*" and fnmatch.fnmatch(os.path.basename(rel), base)):
                 found = lic.group(1).strip()
     return found
 
@@ -120,6 +141,10 @@ def join_source(files, out, max_s, file_max_s, work):
 
 
 def extract(binary, path, out_json, env):
+    """Inputs of the classifier per hop from the C extractor (cached in out_json until the
+    binary changes)."""
+    if os.path.exists(out_json) and os.path.getmtime(out_json) > os.path.getmtime(binary):
+        return extract_cached(out_json)
     subprocess.run([binary, "detect", "--input", path, "--no-cache", "--json", "--features-out", out_json,
                     "--event-inputs"], check=True, stdout=subprocess.DEVNULL, env=env)
     with open(out_json) as f:
@@ -128,6 +153,61 @@ def extract(binary, path, out_json, env):
     loud = np.array([r[names.index("loudness_momentary")] for r in t["rows"]], dtype=np.float32)
     x = np.array(t["event_inputs"]["rows"], dtype=np.float32)
     return t["event_inputs"]["names"], x, loud
+
+
+def labels(cls, loud, silence_below):
+    y = np.full(len(loud), CLASSES.index(cls), dtype=np.int64)
+    y[loud < silence_below] = CLASSES.index("silence")
+    return y
+
+
+def check_distinct(sources_files):
+    """The same recording shipped by two packages would be on both sides of a split."""
+    seen = {}
+    for pkg, files in sources_files:
+        for f in files:
+            with open(f, "rb") as fh:
+                h = hashlib.md5(fh.read()).hexdigest()
+            if seen.get(h, pkg) != pkg:
+                sys.exit("%s and %s ship the same recording (%s): keep one" % (seen[h], pkg, os.path.basename(f)))
+            seen[h] = pkg
+
+
+def mixed_copies(args, data, manifest, env):
+    """The training-side copies of MIX_CLASSES sources: over speech of another package at
+    MIX_SNR_DB, and QUIET_DB quieter. Labels: the source's class where the source itself is
+    audible, else the background's (speech or silence) by the copy's level."""
+    speech = [d for d in data if d["class"] == "speech" and not d.get("augmented")]
+    backgrounds = [d for d in speech if d["package"] in manifest.get("mix_backgrounds", [])]
+    out = []
+    for d in data:
+        if d["class"] not in MIX_CLASSES or d.get("augmented"):
+            continue
+        variants = [(bg, snr) for bg, snr in zip(backgrounds, MIX_SNR_DB) if bg["package"] != d["package"]]
+        variants.append((None, QUIET_DB))
+        for bg, db in variants:
+            tag = "quiet" if bg is None else "over-%s-%d" % (bg["package"], db)
+            path = "%s.%s.flac" % (d["flac"], tag)
+            if bg is None:
+                af = ["-i", d["flac"], "-af", "volume=%ddB" % db]
+            else:  # the background looped under the source, its loudness db under the source's
+                gain = d["lufs"] - db - bg["lufs"]
+                af = ["-i", d["flac"], "-stream_loop", "-1", "-i", bg["flac"], "-filter_complex",
+                      "[1:a]volume=%.2fdB[b];[0:a][b]amix=inputs=2:duration=first:normalize=0" % gain]
+            if not os.path.exists(path + ".json") or os.path.getmtime(path + ".json") < os.path.getmtime(args.bin):
+                subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *af, "-ar", "16000", "-ac", "1",
+                                path], check=True)
+            _, x, loud = extract(args.bin, path, path + ".json", env)
+            n = min(len(x), len(d["y"]))
+            y = labels("speech", loud[:n], manifest["silence_below_lufs"])
+            audible = d["y"][:n] != CLASSES.index("silence")
+            y[audible] = CLASSES.index(d["class"])
+            if bg is None:
+                y = labels(d["class"], loud[:n], manifest["silence_below_lufs"])
+            pkgs = {d["package"]} | ({bg["package"]} if bg else set())
+            out.append({"package": d["package"], "packages": pkgs, "class": d["class"], "x": x[:n], "y": y,
+                        "augmented": tag})
+    return out
 
 
 def load_data(args):
@@ -142,7 +222,8 @@ def load_data(args):
             sys.exit("packages of the evaluation set cannot be trained on: %s" % ", ".join(clash))
     os.makedirs(args.work, exist_ok=True)
     env = dict(os.environ, CLIPFORGE_LOG_LEVEL="error")
-    data, names, meta = [], None, []
+    data, names, meta, all_files = [], None, [], []
+    below = manifest["silence_below_lufs"]
     for k, src in enumerate(manifest["sources"]):
         root = debmedia.fetch(args.cache, src["package"])
         if root is None:
@@ -150,32 +231,31 @@ def load_data(args):
         files = source_files(root, src)
         if not files:
             sys.exit("%s: no file matches %s" % (src["package"], src["files"]))
+        all_files.append((src["package"], files))
         lics = sorted({licence_of(root, src["package"], os.path.relpath(f, root)) or "?" for f in files})
         flac = os.path.join(args.work, "%s-%s.flac" % (src["class"], src["package"]))
-        cached = flac + ".json"
-        if not os.path.exists(cached):
-            secs = join_source(files, flac, src.get("max_s", 120), src.get("file_max_s", 30), args.work)
-            names, x, loud = extract(args.bin, flac, cached, env)
-        else:
-            names, x, loud = extract_cached(cached)
-            secs = len(loud) / 10
-        y = np.full(len(x), CLASSES.index(src["class"]), dtype=np.int64)
-        y[loud < manifest["silence_below_lufs"]] = CLASSES.index("silence")
-        data.append({"package": src["package"], "class": src["class"], "x": x, "y": y})
+        if not os.path.exists(flac):
+            join_source(files, flac, src.get("max_s", 120), src.get("file_max_s", 30), args.work)
+        names, x, loud = extract(args.bin, flac, flac + ".json", env)
+        with open(flac + ".json") as f:
+            lufs = json.load(f)["integrated_lufs"]
+        y = labels(src["class"], loud, below)
+        data.append({"package": src["package"], "class": src["class"], "x": x, "y": y, "flac": flac, "lufs": lufs})
         phone = flac + ".phone.flac"  # the same recordings through a telephone channel
-        if not os.path.exists(phone + ".json"):
+        if not os.path.exists(phone):
             subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", flac, "-af",
                             "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400", phone], check=True)
-            extract(args.bin, phone, phone + ".json", env)
-        _, xp, loud_p = extract_cached(phone + ".json")
-        yp = np.full(len(xp), CLASSES.index(src["class"]), dtype=np.int64)
-        yp[loud_p < manifest["silence_below_lufs"]] = CLASSES.index("silence")
-        data.append({"package": src["package"], "class": src["class"], "x": xp, "y": yp, "augmented": True})
+        _, xp, loud_p = extract(args.bin, phone, phone + ".json", env)
+        data.append({"package": src["package"], "class": src["class"], "x": xp, "y": labels(src["class"], loud_p, below),
+                     "augmented": "telephone"})
         meta.append({"package": src["package"], "class": src["class"], "files": len(files),
                      "seconds": round(float(len(x)) / 10, 1), "licence_manifest": src["licence"],
                      "licence_copyright_file": "; ".join(lics), "what": src.get("what", "")})
         log("  %-9s %-28s %3d files %6.1f s (%d silence hops) licence: %s" % (
             src["class"], src["package"], len(files), len(x) / 10, int((y == 5).sum()), "; ".join(lics)))
+    check_distinct(all_files)
+    if args.mix:
+        data += mixed_copies(args, data, manifest, env)
     return names, data, meta, manifest
 
 
@@ -255,6 +335,14 @@ def predict(model, x):
     return p / p.sum(1, keepdims=True)
 
 
+def model_from_json(j):
+    """A model file (as model_json writes it) back into arrays: (input names, model)."""
+    a = lambda v: np.array(v, dtype=np.float32)
+    l1, l2 = j["layers"]
+    return j["inputs"], {"mean": a(j["mean"]), "std": a(j["std"]), "w1": a(l1["weights"]), "b1": a(l1["bias"]),
+                         "w2": a(l2["weights"]), "b2": a(l2["bias"])}
+
+
 def decisions(p, y):
     """Per 500 ms: the likeliest class of the mean probabilities; the truth is the majority label."""
     out_p, out_y = [], []
@@ -285,7 +373,7 @@ def held_out(data, args):
     folds = [packages[k::args.folds] for k in range(args.folds)]
     preds, truths, per_source = [], [], []
     for k, held in enumerate(folds):
-        tr = [d for d in data if d["package"] not in held]
+        tr = [d for d in data if not (d.get("packages", {d["package"]}) & set(held))]
         te = [d for d in data if d["package"] in held and not d.get("augmented")]
         model = train(np.concatenate([d["x"] for d in tr]), np.concatenate([d["y"] for d in tr]),
                       sample_weights(tr, args.balance), hidden=args.hidden, epochs=args.epochs, l2=args.l2)
@@ -325,6 +413,12 @@ def model_json(model, names, version, meta, rows, macro, args):
             "trained": time.strftime("%Y-%m-%d"),
             "hidden_units": args.hidden, "epochs": args.epochs, "l2": args.l2, "class_balance": args.balance,
             "decision_ms": DECISION_HOPS * 100, "held_out_folds": args.folds,
+            "training_copies": {
+                "telephone": "every source band-limited to 300-3400 Hz",
+                "over_speech": None if not args.mix else {"classes": list(MIX_CLASSES), "snr_db": list(MIX_SNR_DB),
+                                                         "backgrounds": args.mix_backgrounds},
+                "quiet_db": None if not args.mix else QUIET_DB,
+            },
             "held_out_by_source": {"macro_f1": round(macro, 3),
                                    "per_class": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
                                                  for row in rows]},
@@ -333,7 +427,7 @@ def model_json(model, names, version, meta, rows, macro, args):
     }
 
 
-def report(path, rows, macro, conf, per_source, meta, version, folds):
+def report(path, rows, macro, conf, per_source, meta, version, folds, base=None):
     lines = ["# Audio events: held out by source", "",
              "Model `audio-events-%s` (`apps/ai/models/audio-events-%s.json`), trained by "
              "`apps/ai/training/train_audio_events.py` on the real recordings of "
@@ -343,13 +437,15 @@ def report(path, rows, macro, conf, per_source, meta, version, folds):
              "",
              "Evaluation: grouped %d-fold by package. Each package's recordings are classified by a model trained "
              "on the packages of the other folds, so no recording (and no package) is on both sides; the figures "
-             "pool every held-out 500 ms decision (telephone-band copies are used in training only). Silence is labelled by level (momentary loudness under -50 LUFS) in every "
+             "pool every held-out 500 ms decision (the telephone-band copies, and with --mix the mixed and quiet copies, are used in training only; a mixed copy is left out of a fold's training when its background's package is held out). Silence is labelled by level (momentary loudness under -50 LUFS) in every "
              "source. Goal: macro-F1 >= 0.85." % folds, "",
-             "| class | precision | recall | F1 | decisions |", "|---|---|---|---|---|"]
-    for row in rows:
+             "| class | precision | recall | F1 | decisions |" + (" F1 of the v2 recipe, same run |" if base else ""),
+             "|---|---|---|---|---|" + ("---|" if base else "")]
+    for i, row in enumerate(rows):
         lines.append("| %s | %.2f | %.2f | %.2f | %d |" % (row["class"], row["precision"], row["recall"], row["f1"],
-                                                           row["support"]))
-    lines += ["", "**macro-F1 %.3f**" % macro, "", "Confusion (rows: truth, columns: decided):", "",
+                                                           row["support"]) + (" %.2f |" % base[0][i]["f1"] if base else ""))
+    lines += ["", "**macro-F1 %.3f**" % macro + (" (the v2 recipe, window inputs, telephone copies only and class balance 0.5, on the same data and folds: %.3f)" % base[1] if base else ""),
+              "", "Confusion (rows: truth, columns: decided):", "",
               "| | " + " | ".join(CLASSES) + " |", "|---" * (len(CLASSES) + 1) + "|"]
     for i, c in enumerate(CLASSES):
         lines.append("| %s | %s |" % (c, " | ".join(str(v) for v in conf[i])))
@@ -376,21 +472,42 @@ def main():
     ap.add_argument("--manifest", default=os.path.join(HERE, "audio-events-data.json"))
     ap.add_argument("--cache", default=debmedia.default_cache() or os.path.join(ROOT, "build", "real-media"))
     ap.add_argument("--work", default="/tmp/cf-audio-events")
-    ap.add_argument("--version", default="v1")
+    ap.add_argument("--version", default="v3")
     ap.add_argument("--out", default=None)
     ap.add_argument("--report", default=None)
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--l2", type=float, default=1e-3)
-    ap.add_argument("--balance", type=float, default=0.5,
+    ap.add_argument("--balance", type=float, default=0.25,
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--mix", action="store_true",
+                    help="add the mixed and quiet training copies (measured: no gain held out, and the laughter "
+                         "copies over speech teach the model to hear laughter in plain speech)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
+    ap.add_argument("--inputs", default="all", choices=["all", "window"],
+                    help="window: the 1.1 s window's inputs alone (as v1/v2), all: with level_now and the context")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     out = args.out or os.path.join(ROOT, "apps", "ai", "models", "audio-events-%s.json" % args.version)
     log("== data")
-    names, data, meta, _ = load_data(args)
+    names, data, meta, manifest = load_data(args)
+    args.mix_backgrounds = manifest.get("mix_backgrounds", [])
+    base = None
+    if args.baseline and not args.no_eval:
+        log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")
+        window = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"]
+        plain = [dict(d, x=d["x"][:, window]) for d in data if d.get("augmented") in (None, "telephone")]
+        base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5)))
+        log("  baseline macro-F1 %.3f" % base[1])
+    if args.inputs == "window":
+        keep = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"]
+        names = [names[i] for i in keep]
+        for d in data:
+            d["x"] = d["x"][:, keep]
+    log("  %d inputs, %d training copies" % (len(names), sum(1 for d in data if d.get("augmented"))))
     rows, macro, conf, per_source = [], 0.0, None, []
     if not args.no_eval:
         log("== held out by source")
@@ -407,7 +524,7 @@ def main():
         f.write("\n")
     log("wrote %s" % out)
     if args.report and conf is not None:
-        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds)
+        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds, base)
         log("wrote %s" % args.report)
 
 

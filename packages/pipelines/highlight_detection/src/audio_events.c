@@ -7,9 +7,12 @@
  * flux, zero-crossing rate, band ratios and onsets, harmonicity (voiced speech, song and laughter
  * are periodic; crowds, applause and noise are not), the share of the 40 Hz energy envelope's
  * modulation at 2-8 Hz (syllables: speech and laughter), and how fast the spectral shape changes
- * from hop to hop. The model file (apps/ai/training/train_audio_events.py writes it) names its
- * inputs and classes; both must equal this extractor's, so that a model and the code cannot
- * silently disagree. Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
+ * from hop to hop. Beside them: the momentary loudness at the hop (silence is labelled by it) and
+ * the mean of every window input over 2.1 s (the context: a cheer or a song lasts, a syllable
+ * does not). The model file (apps/ai/training/train_audio_events.py writes it) names the inputs
+ * it uses and its classes; each input must be one of this extractor's and the classes must equal
+ * ours, so that a model and the code cannot silently disagree (older models, which use fewer
+ * inputs, still load). Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
 #include "audio_events.h"
 
 #include <dirent.h>
@@ -28,6 +31,8 @@
 #define ENV_BINS 21 /* modulation frequencies k / 1.1 s, k = 1..21: up to ~19 Hz */
 
 _Static_assert(CF_AUDIO_FRAMES * 400 == CF_AUDIO_HOP, "frames per hop");
+_Static_assert(EV_N_INPUTS <= MAX_UNITS, "a model may use every input");
+_Static_assert(EV_N_INPUTS == EV_CONTEXT + EV_N_WINDOW, "one context input per window input");
 _Static_assert(CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH + 1 == CF_AUDIO_EVENT_CLASS_COUNT &&
                    CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH == CF_AUDIO_EVENT_CLASS_NOISE,
                "one event column per class, in the class order");
@@ -49,6 +54,8 @@ typedef struct ev_layer {
 
 struct ev_model {
     char version[48];
+    size_t n_inputs;
+    unsigned short input[EV_N_INPUTS]; /* the extractor's index of each of the model's inputs */
     float mean[EV_N_INPUTS], inv_std[EV_N_INPUTS];
     ev_layer layers[MAX_LAYERS];
     size_t n_layers;
@@ -105,6 +112,24 @@ static cf_err check_names(const json_t *a, const char *const *names, size_t n, c
     return CF_OK;
 }
 
+/* The model's inputs by name: each must be one of this extractor's. */
+static cf_err map_inputs(const json_t *a, ev_model *m, cf_error *err) {
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > EV_N_INPUTS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "inputs: must name 1..%d of this extractor's inputs",
+                            EV_N_INPUTS);
+    m->n_inputs = json_array_size(a);
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        size_t k = 0;
+        while (s && k < EV_N_INPUTS && strcmp(s, ev_input_names[k]) != 0) k++;
+        if (!s || k == EV_N_INPUTS)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "inputs[%zu]: '%s' is not an input of this extractor",
+                                i, s ? s : "?");
+        m->input[i] = (unsigned short)k;
+    }
+    return CF_OK;
+}
+
 static cf_err parse_layer(const json_t *j, size_t i, size_t n_in, ev_layer *l, cf_error *err) {
     char path[64];
     snprintf(path, sizeof path, "layers[%zu]", i);
@@ -140,16 +165,16 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
     float std[EV_N_INPUTS];
     const json_t *layers = json_object_get(j, "layers");
     cf_err rc = check_names(json_object_get(j, "classes"), classes, CF_AUDIO_EVENT_CLASS_COUNT, "classes", err);
-    if (!rc) rc = check_names(json_object_get(j, "inputs"), ev_input_names, EV_N_INPUTS, "inputs", err);
-    if (!rc) rc = number_array(json_object_get(j, "mean"), EV_N_INPUTS, m->mean, "mean", err);
-    if (!rc) rc = number_array(json_object_get(j, "std"), EV_N_INPUTS, std, "std", err);
-    for (size_t i = 0; !rc && i < EV_N_INPUTS; i++) {
+    if (!rc) rc = map_inputs(json_object_get(j, "inputs"), m, err);
+    if (!rc) rc = number_array(json_object_get(j, "mean"), m->n_inputs, m->mean, "mean", err);
+    if (!rc) rc = number_array(json_object_get(j, "std"), m->n_inputs, std, "std", err);
+    for (size_t i = 0; !rc && i < m->n_inputs; i++) {
         if (!(std[i] > 0)) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "std[%zu]: must be > 0", i);
         m->inv_std[i] = 1.0f / std[i];
     }
     if (!rc && (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > MAX_LAYERS))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "layers: an array of 1..%d", MAX_LAYERS);
-    size_t n_in = EV_N_INPUTS;
+    size_t n_in = m->n_inputs;
     for (size_t i = 0; !rc && i < json_array_size(layers); i++) {
         rc = parse_layer(json_array_get(layers, i), i, n_in, &m->layers[i], err);
         m->n_layers = i + 1; /* freed by ev_model_free even when it failed halfway */
@@ -246,7 +271,8 @@ static double modulation_4hz(const float *env) {
 void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
     stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0},
              flux = {0}, zcr = {0}, harm = {0};
-    double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9;
+    double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9, kpower = 0;
+    int momentary = 0;
     float env[ENV_FRAMES], prev[CF_AUDIO_BANDS];
     const double nw = 2 * EV_HALF_WINDOW + 1;
     for (int w = 0; w < (int)nw; w++) {
@@ -266,6 +292,9 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
         for (int f = 0; f < CF_AUDIO_FRAMES; f++) env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f];
         acc_add(&level, l), acc_add(&flat, h->flatness), acc_add(&flux, h->flux), acc_add(&zcr, h->zcr);
         acc_add(&harm, h->harmonicity);
+        if (w >= EV_HALF_WINDOW - CF_HL_MOMENTARY_BEFORE && w <= EV_HALF_WINDOW + CF_HL_MOMENTARY_AFTER && k >= 0 &&
+            k < (long)n)
+            kpower += h->kpower, momentary++;
         lmin = fmin(lmin, l), lmax = fmax(lmax, l);
         hi += h->high_ratio, sp += h->speech_ratio, onsets += h->onsets, voiced += h->harmonicity > 0.6f;
     }
@@ -280,13 +309,30 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
     *o++ = (float)acc_mean(&harm, nw), *o++ = (float)acc_std(&harm, nw), *o++ = (float)(voiced / nw);
     *o++ = (float)modulation_4hz(env);
     *o++ = (float)(change / (nw - 1));
+    *o++ = (float)cf_lufs_from_power(kpower / momentary); /* as loudness_momentary */
+}
+
+/* The context inputs of every row of x (n rows of EV_N_INPUTS): running sums of the window
+ * inputs over the rows i - EV_CONTEXT_HALF .. i + EV_CONTEXT_HALF that exist. */
+static void context_inputs(float *x, size_t n) {
+    double sum[EV_N_WINDOW] = {0};
+    size_t lo = 0, hi = 0; /* rows [lo, hi) are in sum */
+    for (size_t i = 0; i < n; i++) {
+        size_t want_lo = i > EV_CONTEXT_HALF ? i - EV_CONTEXT_HALF : 0;
+        size_t want_hi = i + EV_CONTEXT_HALF + 1 < n ? i + EV_CONTEXT_HALF + 1 : n;
+        for (; hi < want_hi; hi++)
+            for (int f = 0; f < EV_N_WINDOW; f++) sum[f] += x[hi * EV_N_INPUTS + f];
+        for (; lo < want_lo; lo++)
+            for (int f = 0; f < EV_N_WINDOW; f++) sum[f] -= x[lo * EV_N_INPUTS + f];
+        for (int f = 0; f < EV_N_WINDOW; f++) x[i * EV_N_INPUTS + EV_CONTEXT + f] = (float)(sum[f] / (double)(hi - lo));
+    }
 }
 
 /* ---- classification -------------------------------------------------------------------------- */
 
 void ev_classify(const ev_model *m, const float *x, float *p) {
     float a[MAX_UNITS], b[MAX_UNITS];
-    for (size_t i = 0; i < EV_N_INPUTS; i++) a[i] = (x[i] - m->mean[i]) * m->inv_std[i];
+    for (size_t i = 0; i < m->n_inputs; i++) a[i] = (x[m->input[i]] - m->mean[i]) * m->inv_std[i];
     float *in = a, *out = b;
     for (size_t li = 0; li < m->n_layers; li++) {
         const ev_layer *l = &m->layers[li];
@@ -313,16 +359,16 @@ void ev_classify(const ev_model *m, const float *x, float *p) {
 
 cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
                          float *cols, size_t stride, float *inputs, cf_error *err) {
-    float *x = inputs ? NULL : malloc(EV_N_INPUTS * sizeof *x);
-    if (!inputs && !x) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        float *row = inputs ? inputs + i * EV_N_INPUTS : x, p[CF_AUDIO_EVENT_CLASS_COUNT];
-        ev_inputs(hops, hop_lufs, n, i, row);
-        if (!m) continue;
-        ev_classify(m, row, p);
+    float *x = inputs ? inputs : malloc(n * EV_N_INPUTS * sizeof *x);
+    if (!x) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
+    for (size_t i = 0; i < n; i++) ev_inputs(hops, hop_lufs, n, i, x + i * EV_N_INPUTS);
+    context_inputs(x, n);
+    for (size_t i = 0; m && i < n; i++) {
+        float p[CF_AUDIO_EVENT_CLASS_COUNT];
+        ev_classify(m, x + i * EV_N_INPUTS, p);
         for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) cols[(size_t)c * stride + i] = p[c];
     }
-    free(x);
+    if (x != inputs) free(x);
     return CF_OK;
 }
 

@@ -12,22 +12,33 @@
 
 /* Hops on each side of the one classified: inputs describe 1.1 s around it. */
 #define EV_HALF_WINDOW 5
+/* Hops on each side over which the context inputs average the window inputs (2.1 s). */
+#define EV_CONTEXT_HALF 10
 
-/* X(name): the classifier's inputs, in the order the model file must list them. */
+/* X(name): the inputs of one window, in the order the extractor writes them. */
 #define EV_INPUT_BANDS(X, what)                                                              \
     X(what "_0") X(what "_1") X(what "_2") X(what "_3") X(what "_4") X(what "_5") X(what "_6") \
     X(what "_7") X(what "_8") X(what "_9") X(what "_10") X(what "_11") X(what "_12")           \
     X(what "_13") X(what "_14") X(what "_15")
-#define EV_INPUT_MAP(X)                                                                      \
-    EV_INPUT_BANDS(X, "band_shape") EV_INPUT_BANDS(X, "band_var")                            \
-    X("level") X("level_std") X("level_range") X("flatness") X("flatness_std") X("flux")    \
-    X("flux_std") X("zcr") X("zcr_std") X("high_ratio") X("speech_ratio") X("onsets")       \
-    X("harmonicity") X("harmonicity_std") X("voiced") X("modulation_4hz") X("shape_change")
+#define EV_WINDOW_MAP(X, pre)                                                                \
+    EV_INPUT_BANDS(X, pre "band_shape") EV_INPUT_BANDS(X, pre "band_var")                    \
+    X(pre "level") X(pre "level_std") X(pre "level_range") X(pre "flatness")                 \
+    X(pre "flatness_std") X(pre "flux") X(pre "flux_std") X(pre "zcr") X(pre "zcr_std")      \
+    X(pre "high_ratio") X(pre "speech_ratio") X(pre "onsets") X(pre "harmonicity")           \
+    X(pre "harmonicity_std") X(pre "voiced") X(pre "modulation_4hz") X(pre "shape_change")
+/* Every input: the window's, the momentary loudness at the hop (what labels silence), and the
+ * mean of each window input over EV_CONTEXT_HALF hops each side ("ctx_" names; a crowd or a
+ * song is told from a moment of speech by what surrounds it). A model names the inputs it uses,
+ * any of these, in its own order. */
+#define EV_INPUT_MAP(X) EV_WINDOW_MAP(X, "") X("level_now") EV_WINDOW_MAP(X, "ctx_")
 
 enum {
 #define EV_COUNT_INPUT(name) +1
-    EV_N_INPUTS = 0 EV_INPUT_MAP(EV_COUNT_INPUT)
+    EV_N_WINDOW = 0 EV_WINDOW_MAP(EV_COUNT_INPUT, ""),
+    EV_N_INPUTS = 0 EV_INPUT_MAP(EV_COUNT_INPUT),
 #undef EV_COUNT_INPUT
+    EV_LEVEL_NOW = EV_N_WINDOW,
+    EV_CONTEXT = EV_N_WINDOW + 1,
 };
 
 typedef struct ev_model ev_model;
@@ -35,7 +46,8 @@ typedef struct ev_model ev_model;
 /* Loads the newest audio-events-<version>.json in models_dir (version order), or the version
  * named by CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION. CF_ERR_NOT_FOUND when there is none (detection
  * then goes on without events); CF_ERR_INVALID_ARGUMENT naming the field when the file is
- * malformed or was trained on other inputs or classes. The caller frees *out. */
+ * malformed, names an input this extractor does not have or other classes. The caller frees
+ * *out. */
 cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err);
 void ev_model_free(ev_model *m);
 /* "audio-events-v1": the model's name as results and caches record it. */
@@ -44,16 +56,20 @@ const char *ev_model_version(const ev_model *m);
 /* Input names, EV_N_INPUTS of them. */
 extern const char *const ev_input_names[];
 
-/* The classifier's inputs for hop i of n (window clamped at the ends) into x[EV_N_INPUTS].
+/* The window inputs and level_now of hop i of n (window clamped at the ends) into
+ * x[0 .. EV_CONTEXT - 1]; the context inputs need the neighbours (ev_classify_track).
  * hop_lufs[k] is hop k's K-weighted loudness. */
 void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x);
 
-/* Class probabilities for one input vector into p[CF_AUDIO_EVENT_CLASS_COUNT] (sums to 1). */
+/* Class probabilities for one full input vector (EV_N_INPUTS) into
+ * p[CF_AUDIO_EVENT_CLASS_COUNT] (sums to 1). */
 void ev_classify(const ev_model *m, const float *x, float *p);
 
 /* Classifies every hop of a track: probabilities of class c at hop i go to cols[c * stride + i]
  * (column-major feature columns starting at CF_FEAT_EV_SPEECH). inputs (optional, n x
- * EV_N_INPUTS) receives the input vectors; with m NULL only they are computed. */
+ * EV_N_INPUTS) receives the input vectors; with m NULL only they are computed. The context
+ * inputs average the window inputs over the hops i - EV_CONTEXT_HALF .. i + EV_CONTEXT_HALF
+ * that exist (fewer at the ends of the track). */
 cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
                          float *cols, size_t stride, float *inputs, cf_error *err);
 

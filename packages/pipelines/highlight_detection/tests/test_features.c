@@ -97,19 +97,57 @@ static void test_event_inputs_ignore_gain(void **state) {
     srand(5);
     push_signal(&c, harmonic_200, CF_AUDIO_RATE * 2);
     audio_hop loud[20], quiet[20];
-    float lufs_l[20], lufs_q[20], xl[EV_N_INPUTS], xq[EV_N_INPUTS];
+    float lufs_l[20], lufs_q[20], xl[EV_N_INPUTS] = {0}, xq[EV_N_INPUTS] = {0};
     for (int i = 0; i < 20; i++) {
         loud[i] = quiet[i] = c.hops[i];
         for (int b = 0; b < CF_AUDIO_BANDS; b++) quiet[i].band_db[b] -= 20;
         for (int f = 0; f < CF_AUDIO_FRAMES; f++) quiet[i].frame_db[f] -= 20;
+        quiet[i].kpower *= 0.01;
         lufs_l[i] = -20, lufs_q[i] = -40;
     }
     ev_inputs(loud, lufs_l, 20, 10, xl);
     ev_inputs(quiet, lufs_q, 20, 10, xq);
-    for (int k = 0; k < EV_N_INPUTS; k++) {
-        if (!strcmp(ev_input_names[k], "level")) assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
+    for (int k = 0; k < EV_CONTEXT; k++) {
+        if (!strcmp(ev_input_names[k], "level") || k == EV_LEVEL_NOW) assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
         else assert_true(fabsf(xl[k] - xq[k]) < 1e-3f);
     }
+    assert_string_equal(ev_input_names[EV_LEVEL_NOW], "level_now");
+    assert_string_equal(ev_input_names[EV_CONTEXT], "ctx_band_shape_0");
+}
+
+/* The context inputs are the mean of the window inputs over the hops within EV_CONTEXT_HALF that
+ * exist, in ev_classify_track as in the trainer's description. */
+static void test_event_context_inputs(void **state) {
+    (void)state;
+    collect c = {0};
+    srand(7);
+    push_signal(&c, harmonic_200, CF_AUDIO_RATE);
+    push_signal(&c, noise, CF_AUDIO_RATE * 2);
+    size_t n = (size_t)c.n;
+    assert_true(n >= 25);
+    float lufs[64], *x = calloc(n * EV_N_INPUTS, sizeof *x), row[EV_N_INPUTS];
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++) lufs[i] = (float)cf_lufs_from_power(c.hops[i].kpower);
+    cf_error err;
+    assert_int_equal(ev_classify_track(NULL, c.hops, lufs, n, NULL, n, x, &err), CF_OK);
+    size_t probe[] = {0, 4, 15, n - 1};
+    for (size_t p = 0; p < sizeof probe / sizeof *probe; p++) {
+        size_t i = probe[p], lo = i > EV_CONTEXT_HALF ? i - EV_CONTEXT_HALF : 0;
+        size_t hi = i + EV_CONTEXT_HALF < n - 1 ? i + EV_CONTEXT_HALF : n - 1;
+        ev_inputs(c.hops, lufs, n, i, row);
+        for (int f = 0; f < EV_CONTEXT; f++) assert_true(fabsf(row[f] - x[i * EV_N_INPUTS + f]) < 1e-5f);
+        for (int f = 0; f < EV_N_WINDOW; f++) {
+            double sum = 0;
+            for (size_t k = lo; k <= hi; k++) sum += x[k * EV_N_INPUTS + f];
+            float want = (float)(sum / (double)(hi - lo + 1)), got = x[i * EV_N_INPUTS + EV_CONTEXT + f];
+            assert_true(fabsf(want - got) <= 1e-4f * (1 + fabsf(want)));
+        }
+    }
+    /* the tone is tonal and the noise flat, so the context moves from one to the other */
+    int flat = 0;
+    while (strcmp(ev_input_names[flat], "ctx_flatness") != 0) flat++;
+    assert_true(x[(n - 1) * EV_N_INPUTS + flat] - x[0 * EV_N_INPUTS + flat] > 0.05f);
+    free(x);
 }
 
 static void write_text(const char *path, const char *text) {
@@ -139,6 +177,20 @@ static void test_event_model_checks_its_inputs(void **state) {
     assert_int_equal(ev_model_load(dir, &m, &err), CF_ERR_INVALID_ARGUMENT);
     assert_null(m);
     assert_non_null(strstr(err.msg, "inputs"));
+    /* a model may use some of the inputs, in its own order: here level_now alone decides */
+    write_text(file, "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
+                     "\"silence\", \"noise\"], \"inputs\": [\"zcr\", \"level_now\"], \"mean\": [0, -30], "
+                     "\"std\": [1, 10], \"layers\": [{\"activation\": \"softmax\", \"bias\": [0, 0, 0, 0, 0, 0, 0], "
+                     "\"weights\": [[0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, -1, 0]]}]}");
+    assert_int_equal(ev_model_load(dir, &m, &err), CF_OK);
+    float loud[EV_N_INPUTS] = {0}, quiet[EV_N_INPUTS] = {0};
+    loud[EV_LEVEL_NOW] = -10, quiet[EV_LEVEL_NOW] = -60;
+    ev_classify(m, loud, p);
+    assert_true(p[CF_AUDIO_EVENT_CLASS_SPEECH] > 0.5f);
+    ev_classify(m, quiet, p);
+    assert_true(p[CF_AUDIO_EVENT_CLASS_SILENCE] > 0.5f);
+    ev_model_free(m);
+    m = NULL;
     assert_non_null(strstr(err.msg, "audio-events-v9.json"));
     char *none = cf_path_join(g_dir, "no-models");
     assert_int_equal(ev_model_load(none, &m, &err), CF_ERR_NOT_FOUND);
@@ -313,6 +365,7 @@ int main(void) {
         cmocka_unit_test(test_white_noise_is_flat_and_broadband),
         cmocka_unit_test(test_harmonicity_and_bands),
         cmocka_unit_test(test_event_inputs_ignore_gain),
+        cmocka_unit_test(test_event_context_inputs),
         cmocka_unit_test(test_event_model_checks_its_inputs),
         cmocka_unit_test(test_cache_misses_on_another_events_model),
         cmocka_unit_test(test_one_pass_finds_cut_and_crowd_burst),
