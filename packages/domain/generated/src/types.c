@@ -119,7 +119,7 @@ bool cf_caption_position_from_string(const char *s, cf_caption_position *out) {
     return false;
 }
 
-static const char *const trim_mode_names[] = {"auto", "copy", "accurate"};
+static const char *const trim_mode_names[] = {"auto", "copy", "accurate", "smart"};
 
 const char *cf_trim_mode_to_string(cf_trim_mode v) {
     return (size_t)v < CF_TRIM_MODE_COUNT ? trim_mode_names[v] : NULL;

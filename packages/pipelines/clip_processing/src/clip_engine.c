@@ -6,8 +6,13 @@
 
 #include <libavcodec/avcodec.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "clipforge/log.h"
+#include "smart_cut.h"
 #include "stream_copy.h"
 #include "transcode.h"
 
@@ -108,39 +113,64 @@ static bool codecs_are_target(const cf_media_input *in, cfclip_format f, bool us
     return !use_audio || in->fmt->streams[in->audio_index]->codecpar->codec_id == a;
 }
 
-/* Whether the trim is done by stream copy; errors when mode copy cannot be honoured. */
-static cf_err choose_copy(const cfclip_plan *p, cf_media_input *in, bool use_audio,
-                          const cfclip_span *span, bool *copy, cf_error *err) {
-    *copy = false;
-    if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
-    if (p->trim_mode == CFCLIP_TRIM_COPY) {
-        if (cfclip_plan_needs_decoding(p))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                                "trim mode copy cannot be combined with operations that re-encode "
-                                "(scale, crop, fps, normalize_audio, speed, thumbnail, gif)");
-        if (!cfclip_copy_supported(in, p->format, use_audio))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                                "trim mode copy: the codecs of %s cannot be stored in %s",
-                                p->input, cfclip_format_name(p->format));
-        *copy = true;
-        return CF_OK;
-    }
-    if (cfclip_plan_needs_decoding(p) || in->rotation != 0 || !codecs_are_target(in, p->format, use_audio))
-        return CF_OK;
-    /* auto copies only when the result is what re-encoding would give: both cuts on keyframes
-     * (or the end at the end of the input). */
+typedef enum { PATH_ENCODE, PATH_COPY, PATH_SMART } trim_path;
+
+static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use_audio,
+                              cf_error *err) {
+    if (cfclip_plan_needs_decoding(p))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "trim mode copy cannot be combined with operations that re-encode "
+                            "(scale, crop, fps, normalize_audio, speed, thumbnail, gif)");
+    if (!cfclip_copy_supported(in, p->format, use_audio))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "trim mode copy: the codecs of %s cannot be stored in %s",
+                            p->input, cfclip_format_name(p->format));
+    return CF_OK;
+}
+
+/* True when both cuts fall on keyframes (or the end at the end of the input): a copy is then
+ * exactly what re-encoding would give. */
+static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, bool *yes,
+                                cf_error *err) {
     double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
     double tolerance = fps > 0 ? 0.5 / fps : 0.001;
+    *yes = false;
     cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, err);
     if (rc || fabs(kf_start - span->origin_s) > tolerance) return rc;
     if (span->end_s >= input_end - tolerance) {
-        *copy = true;
+        *yes = true;
         return CF_OK;
     }
     if ((rc = cfclip_keyframe_before(in, span->end_s, &kf_end, err))) return rc;
-    *copy = fabs(kf_end - span->end_s) <= tolerance;
+    *yes = fabs(kf_end - span->end_s) <= tolerance;
     return CF_OK;
+}
+
+/* How the trim is done: mode copy and smart are honoured (copy errs when it cannot be; smart
+ * falls back later, saying why); auto copies when that is exact, cuts smartly when nothing
+ * else re-encodes and the source allows it, and re-encodes otherwise. */
+static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio,
+                          const cfclip_span *span, trim_path *path, cf_error *err) {
+    *path = PATH_ENCODE;
+    if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
+    if (p->trim_mode == CFCLIP_TRIM_SMART) {
+        *path = PATH_SMART;
+        return CF_OK;
+    }
+    if (p->trim_mode == CFCLIP_TRIM_COPY) {
+        cf_err rc = check_copy_mode(p, in, use_audio, err);
+        if (!rc) *path = PATH_COPY;
+        return rc;
+    }
+    if (cfclip_plan_needs_decoding(p) || in->rotation != 0) return CF_OK;
+    bool exact = false;
+    cf_err rc = codecs_are_target(in, p->format, use_audio) ? cuts_on_keyframes(in, span, &exact, err)
+                                                             : CF_OK;
+    cf_error ignored;
+    if (!rc) *path = exact ? PATH_COPY
+                     : cfclip_smart_check(in, p, &ignored) == CF_OK ? PATH_SMART : PATH_ENCODE;
+    return rc;
 }
 
 /* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
@@ -209,12 +239,54 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
     return rc;
 }
 
+/* The audio of the span, re-encoded sample-accurately, into a file beside output_path that the
+ * smart cut muxes in; *audio_path is NULL when the clip has none. */
+static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                          double out_s, const char *output_path, cf_progress *progress,
+                          cfclip_report *report, char **audio_path, cf_error *err) {
+    size_t len = strlen(output_path) + 16;
+    if (!(*audio_path = malloc(len))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    snprintf(*audio_path, len, "%s.audio.mp4", output_path);
+    cfclip_encode_job job = {.plan = plan, .span = *span, .use_audio = true,
+                             .output_path = *audio_path};
+    cfclip_stage st = {progress, 0, 0.1, out_s, "audio"};
+    cf_err rc = cfclip_encode(in, &job, &st, err);
+    if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
+        snprintf(report->note, sizeof report->note,
+                 "audio stream %d of the source carries no packets: the clip has no audio",
+                 report->audio_source);
+        report->audio_source = -1;
+        free(*audio_path);
+        *audio_path = NULL;
+        rc = CF_OK;
+    }
+    return rc;
+}
+
+static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                        double out_s, bool use_audio, const char *output_path,
+                        cf_progress *progress, cfclip_report *report, cf_error *err) {
+    char *audio = NULL;
+    cfclip_smart_stats stats;
+    cf_err rc = cfclip_smart_check(in, plan, err);
+    if (!rc && use_audio)
+        rc = smart_audio(in, plan, span, out_s, output_path, progress, report, &audio, err);
+    if (!rc) rc = cfclip_smart_cut(in, plan, span, audio, output_path, progress, &stats, err);
+    if (audio) unlink(audio);
+    free(audio);
+    if (!rc && !*report->note)
+        snprintf(report->note, sizeof report->note,
+                 "smart cut: %.3f s encoded at the start, %.3f s copied, %.3f s encoded at the end",
+                 stats.head_s, stats.copied_s, stats.tail_s);
+    return rc;
+}
+
 cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
                       cf_progress *progress, cfclip_report *report, cf_error *err) {
     cf_media_input in;
     cfclip_span span;
     double out_s = 0;
-    bool copy = false;
+    trim_path path = PATH_ENCODE;
     memset(report, 0, sizeof *report);
     cf_err rc = cfclip_plan_check(plan, err);
     if (rc) return rc;
@@ -230,17 +302,26 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     if ((rc = cf_media_require(&in, true, want_audio, plan->input, err)) ||
         (rc = check_source(plan, &in, max_ms, &span, &out_s, err)))
         goto end;
-    if ((rc = choose_copy(plan, &in, use_audio, &span, &copy, err))) goto end;
-    report->stream_copied = copy;
-    if (copy) {
+    if ((rc = choose_path(plan, &in, use_audio, &span, &path, err))) goto end;
+    if (path == PATH_COPY) {
         rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
                                 output_path, progress, err);
         /* an input the fast path cannot read to the end is left to the decoding path, which
          * knows holes, empty streams and damage, and fails with the right error if it must */
-        copy = rc != CF_ERR_INVALID_MEDIA;
-        report->stream_copied = copy;
+        report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
+        if (!report->stream_copied) path = PATH_ENCODE;
     }
-    if (!copy)
+    if (path == PATH_SMART) {
+        rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, progress, report, err);
+        if (rc == CF_ERR_UNSUPPORTED) {
+            snprintf(report->note, sizeof report->note, "smart cut not possible (%.200s): re-encoded",
+                     err->msg);
+            cf_log_info("clip", "%s", report->note);
+            report->audio_source = use_audio ? in.audio_index : -1;
+            path = PATH_ENCODE;
+        }
+    }
+    if (path == PATH_ENCODE)
         rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress,
                        report, err);
     if (!rc) cf_progress_report(progress, 1.0, "done");

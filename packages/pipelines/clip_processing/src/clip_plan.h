@@ -10,7 +10,7 @@
 #include "clipforge/media.h"
 
 typedef enum { CFCLIP_MP4, CFCLIP_WEBM, CFCLIP_GIF } cfclip_format;
-typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE } cfclip_trim_mode;
+typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE, CFCLIP_TRIM_SMART } cfclip_trim_mode;
 
 /* GIF output is bounded so a long span cannot make a huge file. */
 #define CFCLIP_GIF_MAX_FPS 15.0

@@ -21,6 +21,7 @@ static cfclip_format format_of(cf_target_format f) {
 static cfclip_trim_mode trim_mode_of(cf_trim_mode m) {
     return m == CF_TRIM_MODE_COPY ? CFCLIP_TRIM_COPY
            : m == CF_TRIM_MODE_ACCURATE ? CFCLIP_TRIM_ACCURATE
+           : m == CF_TRIM_MODE_SMART    ? CFCLIP_TRIM_SMART
                                         : CFCLIP_TRIM_AUTO;
 }
 

@@ -259,10 +259,14 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     if (at_s <= start + 1e-6 && fresh) return 0;
     /* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and can land after
      * the keyframe we need; start well before and let the caller drop the extra. */
-    if (at_s > start && (in->fmt->iformat->flags & AVFMT_TS_DISCONT))
-        at_s = at_s - 3.0 > start ? at_s - 3.0 : start;
+    bool by_bytes = in->fmt->iformat->flags & AVFMT_TS_DISCONT;
+    if (at_s > start && by_bytes) at_s = at_s - 3.0 > start ? at_s - 3.0 : start;
     int64_t ts = at_s > start ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
-    int ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
+    int ret;
+    /* their bisection looks for a keyframe at or before the time: at the start there is none
+     * (video starts after the container's first timestamp) and it lands past the first group */
+    if (at_s <= start && by_bytes) ret = avformat_seek_file(in->fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
+    else ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
     if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
     if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may

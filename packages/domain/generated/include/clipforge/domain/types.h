@@ -125,14 +125,19 @@ const char *cf_caption_position_to_string(cf_caption_position v);
 /* Finds the value named s; false when there is none. */
 bool cf_caption_position_from_string(const char *s, cf_caption_position *out);
 
-/* How a trim cuts: auto picks stream copy when possible, copy forces it (keyframe-aligned),
- * accurate re-encodes. */
+/* How a trim cuts: copy keeps whole picture groups (starts on the keyframe at or before the
+ * start); accurate re-encodes the range; smart copies the picture groups inside the range and
+ * re-encodes only the partial ones at its edges, matched to the source (H.264 into mp4;
+ * otherwise it re-encodes and says why in the notes); auto copies when both cuts fall on
+ * keyframes, cuts smartly when nothing else in the request re-encodes, and re-encodes
+ * otherwise. */
 typedef enum cf_trim_mode {
     CF_TRIM_MODE_AUTO, /* "auto" */
     CF_TRIM_MODE_COPY, /* "copy" */
     CF_TRIM_MODE_ACCURATE, /* "accurate" */
+    CF_TRIM_MODE_SMART, /* "smart" */
 } cf_trim_mode;
-#define CF_TRIM_MODE_COUNT 3
+#define CF_TRIM_MODE_COUNT 4
 /* The JSON name of a value; NULL when v is out of range. */
 const char *cf_trim_mode_to_string(cf_trim_mode v);
 /* Finds the value named s; false when there is none. */

@@ -1,0 +1,221 @@
+/* h264_nal.c — avcC records, parameter set ids, Annex B to length-prefixed NAL units (see
+ * h264_nal.h). Layouts from ISO/IEC 14496-15 (avcC) and ITU-T H.264 7.3 (NAL units, SPS, PPS). */
+#include "h264_nal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading exp-Golomb codes over the RBSP (emulation prevention bytes skipped) ---- */
+
+typedef struct bits {
+    const uint8_t *d;
+    size_t n, byte; /* byte: index of the next byte to load */
+    int zeros;      /* zero bytes just read, for the 00 00 03 rule */
+    uint8_t cur;
+    int left; /* bits left in cur */
+} bits;
+
+static int next_bit(bits *b) {
+    if (b->left == 0) {
+        if (b->byte >= b->n) return -1;
+        uint8_t v = b->d[b->byte++];
+        if (b->zeros >= 2 && v == 3) { /* emulation prevention: not part of the payload */
+            b->zeros = 0;
+            if (b->byte >= b->n) return -1;
+            v = b->d[b->byte++];
+        }
+        b->zeros = v == 0 ? b->zeros + 1 : 0;
+        b->cur = v;
+        b->left = 8;
+    }
+    return (b->cur >> --b->left) & 1;
+}
+
+/* ue(v); -1 when cut short or longer than 31 bits. */
+static long read_ue(bits *b) {
+    int lead = 0, bit;
+    while ((bit = next_bit(b)) == 0)
+        if (++lead > 31) return -1;
+    if (bit < 0) return -1;
+    unsigned long v = 0;
+    for (int i = 0; i < lead; i++) {
+        if ((bit = next_bit(b)) < 0) return -1;
+        v = v << 1 | (unsigned long)bit;
+    }
+    return (long)((1ul << lead) - 1 + v);
+}
+
+int cfclip_h264_ps_id(const cfclip_nal *nal) {
+    if (!nal->data || nal->size < 2) return -1;
+    int type = nal->data[0] & 0x1f;
+    /* an SPS starts with profile_idc, the constraint flags and level_idc before its id */
+    size_t skip = type == 7 ? 4 : type == 8 ? 1 : 0;
+    if (!skip || nal->size <= skip) return -1;
+    bits b = {.d = nal->data + skip, .n = nal->size - skip};
+    long id = read_ue(&b);
+    return id < 0 || id > 255 ? -1 : (int)id;
+}
+
+/* ---- avcC ---- */
+
+static int read_sets(const uint8_t *d, size_t n, size_t *at, int count, cfclip_nal *out) {
+    for (int i = 0; i < count; i++) {
+        if (*at + 2 > n) return -1;
+        size_t len = (size_t)d[*at] << 8 | d[*at + 1];
+        *at += 2;
+        if (len == 0 || *at + len > n) return -1;
+        out[i] = (cfclip_nal){d + *at, len};
+        *at += len;
+    }
+    return 0;
+}
+
+int cfclip_avcc_parse(const uint8_t *d, size_t n, cfclip_avcc *out) {
+    memset(out, 0, sizeof *out);
+    if (!d || n < 7 || d[0] != 1) return -1;
+    out->profile = d[1];
+    out->compat = d[2];
+    out->level = d[3];
+    out->length_size = (d[4] & 3) + 1;
+    if (out->length_size == 3) return -1;
+    out->n_sps = d[5] & 0x1f;
+    size_t at = 6;
+    if (read_sets(d, n, &at, out->n_sps, out->sps) < 0 || at >= n) return -1;
+    out->n_pps = d[at++];
+    if (out->n_pps > CFCLIP_AVCC_MAX_SETS || read_sets(d, n, &at, out->n_pps, out->pps) < 0)
+        return -1;
+    out->tail = at < n ? d + at : NULL;
+    out->tail_size = n - at;
+    return 0;
+}
+
+static size_t sets_size(const cfclip_nal *s, int n) {
+    size_t size = 0;
+    for (int i = 0; i < n; i++) size += 2 + s[i].size;
+    return size;
+}
+
+static uint8_t *write_sets(uint8_t *p, const cfclip_nal *s, int n) {
+    for (int i = 0; i < n; i++) {
+        *p++ = (uint8_t)(s[i].size >> 8);
+        *p++ = (uint8_t)s[i].size;
+        memcpy(p, s[i].data, s[i].size);
+        p += s[i].size;
+    }
+    return p;
+}
+
+int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra,
+                      uint8_t **out, size_t *out_size) {
+    cfclip_avcc all = *base;
+    *out = NULL;
+    for (int i = 0; i < n_extra; i++) {
+        int type = extra[i].size ? extra[i].data[0] & 0x1f : 0;
+        if (extra[i].size > 0xffff) return -1;
+        if (type == 7 && all.n_sps < 31) all.sps[all.n_sps++] = extra[i];
+        else if (type == 8 && all.n_pps < CFCLIP_AVCC_MAX_SETS) all.pps[all.n_pps++] = extra[i];
+        else if (type == 7 || type == 8) return -1;
+    }
+    size_t size = 7 + sets_size(all.sps, all.n_sps) + sets_size(all.pps, all.n_pps) + all.tail_size;
+    uint8_t *p = malloc(size);
+    if (!p) return -1;
+    *out = p;
+    *out_size = size;
+    *p++ = 1;
+    *p++ = all.profile;
+    *p++ = all.compat;
+    *p++ = all.level;
+    *p++ = (uint8_t)(0xfc | (all.length_size - 1));
+    *p++ = (uint8_t)(0xe0 | all.n_sps);
+    p = write_sets(p, all.sps, all.n_sps);
+    *p++ = (uint8_t)all.n_pps;
+    p = write_sets(p, all.pps, all.n_pps);
+    if (all.tail_size) memcpy(p, all.tail, all.tail_size);
+    return 0;
+}
+
+/* ---- Annex B ---- */
+
+/* Index just past the next start code at or after from; n when there is none. */
+static size_t after_start_code(const uint8_t *d, size_t n, size_t from, size_t *code_at) {
+    for (size_t i = from; i + 3 <= n; i++)
+        if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1) {
+            *code_at = i > from && d[i - 1] == 0 ? i - 1 : i;
+            return i + 3;
+        }
+    *code_at = n;
+    return n;
+}
+
+/* The unit that starts at *at (just past a start code), moving *at past the next start code;
+ * false at the end. Trailing zero bytes belong to no unit. */
+static bool next_unit(const uint8_t *d, size_t n, size_t *at, cfclip_nal *unit) {
+    while (*at < n) {
+        size_t next_code, next = after_start_code(d, n, *at, &next_code), end = next_code;
+        while (end > *at && d[end - 1] == 0) end--;
+        size_t from = *at;
+        *at = next;
+        if (end > from) {
+            *unit = (cfclip_nal){d + from, end - from};
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Where the first unit starts; n when d does not begin with 00 00 01 or 00 00 00 01. */
+static size_t first_unit(const uint8_t *d, size_t n) {
+    size_t code_at, at = d ? after_start_code(d, n, 0, &code_at) : n;
+    return d && code_at == 0 ? at : n;
+}
+
+int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max) {
+    size_t at = first_unit(d, n);
+    if (at >= n) return -1;
+    int count = 0;
+    cfclip_nal unit;
+    while (count < max && next_unit(d, n, &at, &unit)) out[count++] = unit;
+    return count;
+}
+
+static bool kept_in_mp4(const cfclip_nal *u) {
+    int type = u->data[0] & 0x1f;
+    return type != 7 && type != 8 && type != 9;
+}
+
+int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, int length_size, uint8_t **out,
+                         size_t *out_size) {
+    *out = NULL;
+    size_t start = first_unit(d, n), at = start, size = 0;
+    if (start >= n || (length_size != 1 && length_size != 2 && length_size != 4)) return -1;
+    size_t limit = length_size == 4 ? 0xffffffffu : (1u << (8 * length_size)) - 1;
+    cfclip_nal u;
+    while (next_unit(d, n, &at, &u)) {
+        if (u.size > limit) return -1;
+        if (kept_in_mp4(&u)) size += (size_t)length_size + u.size;
+    }
+    uint8_t *p = malloc(size ? size : 1);
+    if (!p) return -1;
+    *out = p;
+    for (at = start; next_unit(d, n, &at, &u);) {
+        if (!kept_in_mp4(&u)) continue;
+        for (int k = length_size - 1; k >= 0; k--) *p++ = (uint8_t)(u.size >> (8 * k));
+        memcpy(p, u.data, u.size);
+        p += u.size;
+    }
+    *out_size = size;
+    return 0;
+}
+
+bool cfclip_mp4_has_idr(const uint8_t *d, size_t n, int length_size) {
+    size_t at = 0;
+    while (d && length_size > 0 && at + (size_t)length_size < n) {
+        size_t len = 0;
+        for (int k = 0; k < length_size; k++) len = len << 8 | d[at + (size_t)k];
+        at += (size_t)length_size;
+        if (len == 0 || len > n - at) return false;
+        if ((d[at] & 0x1f) == 5) return true;
+        at += len;
+    }
+    return false;
+}

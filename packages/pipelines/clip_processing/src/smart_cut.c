@@ -1,0 +1,552 @@
+/* smart_cut.c — trim mode "smart" (see smart_cut.h). One pass over the source's video packets:
+ * a head [start, first keyframe) decoded and encoded, the picture groups up to the last
+ * keyframe at or before the end copied, a tail [last keyframe, end) encoded. The encoded edges
+ * have no B-frames; their decode times are their presentation times less the reorder delay of
+ * the copied packets beside them, so decode times rise across both joints. Settings: the plan's
+ * threads; edge quality SMART_CRF on preset CF_X264_PRESET. */
+#include "smart_cut.h"
+
+#include <libavutil/pixdesc.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clipforge/encode.h"
+#include "h264_nal.h"
+
+/* The edges are a small share of the clip: encode them well above the format's usual quality
+ * so the joints do not show. */
+#define SMART_CRF "16"
+#define DUR_RING 256
+
+typedef struct edge {
+    AVCodecContext *enc; /* owned */
+    int64_t lo, hi;      /* source pts range it encodes, [lo, hi) */
+    int64_t delay;       /* subtracted from pts to make dts */
+    AVFrame *pending;    /* the latest picture, sent once its duration is known */
+    int64_t gap;         /* the latest spacing of pictures */
+    int64_t dur_pts[DUR_RING], dur[DUR_RING];
+    int n_dur;
+    int frames;
+    bool finished;
+} edge;
+
+typedef enum { PHASE_HEAD, PHASE_COPY, PHASE_TAIL, PHASE_DONE } phase;
+
+typedef struct smart {
+    cf_media_input *in;
+    const cfclip_plan *plan;
+    int vindex;
+    AVRational tb;           /* of the source video stream, also the output's */
+    int64_t start, end;      /* source pts range of the clip (end: INT64_MAX to the end) */
+    int64_t last;            /* where the clip ends, also when it runs to the end */
+    bool to_eof;             /* the range runs to the end of the input */
+    bool copy, tail_needed;  /* something is copied; a tail is encoded after it */
+    int64_t ka, kb;          /* copied: [ka, kb) */
+    int64_t delay_a, delay_b; /* pts - dts of the keyframes ka and kb */
+    bool idr_a, idr_b;
+    cfclip_avcc avcc;
+    edge head, tail;
+    AVCodecContext *dec;     /* owned */
+    AVFormatContext *oc;     /* owned */
+    AVStream *ost;
+    AVPacket *opkt;
+    phase ph;
+    int64_t last_dts;
+    bool wrote;
+    cf_progress *progress;
+    cfclip_smart_stats *stats;
+} smart;
+
+static cf_err cannot(cf_error *err, const char *why) {
+    return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s", why);
+}
+
+static const char *x264_profile(int profile) {
+    switch (profile) {
+    case FF_PROFILE_H264_BASELINE:
+    case FF_PROFILE_H264_CONSTRAINED_BASELINE: return "baseline";
+    case FF_PROFILE_H264_MAIN: return "main";
+    case FF_PROFILE_H264_HIGH: return "high";
+    default: return NULL;
+    }
+}
+
+cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err) {
+    if (plan->format != CFCLIP_MP4) return cannot(err, "smart cut writes mp4 only");
+    if (cfclip_plan_needs_decoding(plan))
+        return cannot(err, "the request has operations that re-encode every picture");
+    if (in->video_index < 0) return cannot(err, "the source has no video");
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    cfclip_avcc avcc;
+    if (par->codec_id != AV_CODEC_ID_H264)
+        return cannot(err, "the source video is not H.264");
+    if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
+        return cannot(err, "the source's H.264 has no MP4-style configuration (Annex B stream)");
+    if (!x264_profile(par->profile))
+        return cannot(err, "the source's H.264 profile is not Baseline, Main or High (8-bit 4:2:0)");
+    if (par->format != AV_PIX_FMT_YUV420P && par->format != AV_PIX_FMT_YUVJ420P)
+        return cannot(err, "the source's pixel format is not 8-bit 4:2:0");
+    if (par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN)
+        return cannot(err, "the source is interlaced");
+    if (!avcodec_find_encoder_by_name("libx264")) return cannot(err, "libx264 is not available");
+    return CF_OK;
+}
+
+/* ---- finding the copy range ---- */
+
+static int64_t to_ts(double s, AVRational tb) {
+    return av_rescale_q(llround(s * 1e6), AV_TIME_BASE_Q, tb);
+}
+
+/* Notes a keyframe met while scanning. */
+static void scan_key(smart *s, const AVPacket *pkt) {
+    bool idr = cfclip_mp4_has_idr(pkt->data, (size_t)pkt->size, s->avcc.length_size);
+    int64_t delay = pkt->dts != AV_NOPTS_VALUE ? pkt->pts - pkt->dts : 0;
+    if (!s->copy && pkt->pts >= s->start) {
+        s->copy = true;
+        s->ka = pkt->pts;
+        s->delay_a = delay;
+        s->idr_a = idr;
+    } else if (s->copy && pkt->pts > s->ka && pkt->pts <= s->end) {
+        s->kb = pkt->pts;
+        s->delay_b = delay;
+        s->idr_b = idr;
+    }
+}
+
+/* Finds the keyframes that bound the copied stretch. Reads packets only. */
+static cf_err scan(smart *s, double start_s, cf_error *err) {
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? cf_media_rewind(s->in, start_s) : AVERROR(ENOMEM);
+    s->kb = AV_NOPTS_VALUE;
+    while (ret >= 0 && (ret = av_read_frame(s->in->fmt, pkt)) >= 0) {
+        bool key = pkt->stream_index == s->vindex && (pkt->flags & AV_PKT_FLAG_KEY) &&
+                   pkt->pts != AV_NOPTS_VALUE;
+        if (key && !s->to_eof && pkt->pts > s->end) break;
+        if (key) scan_key(s, pkt);
+        av_packet_unref(pkt);
+        if (s->copy && s->to_eof) break;
+    }
+    av_packet_free(&pkt);
+    if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "smart cut: cannot read the input: %s",
+                            av_err2str(ret));
+    /* without a keyframe after the first one in range, its group runs past the end: nothing
+     * can be copied and the whole range is encoded */
+    if (s->copy && !s->to_eof && s->kb == AV_NOPTS_VALUE) s->copy = false;
+    s->tail_needed = s->copy && !s->to_eof && s->kb < s->end;
+    if (s->copy && (!s->idr_a || (s->tail_needed && !s->idr_b)))
+        return cannot(err, "the source's keyframes are not IDR pictures (open picture groups)");
+    return CF_OK;
+}
+
+/* ---- the edge encoders ---- */
+
+/* The lowest parameter set id the source's SPS and PPS do not use, above floor. */
+static int free_id(const cfclip_avcc *a, int floor) {
+    for (int id = floor; id < 32; id++) {
+        bool used = false;
+        for (int i = 0; i < a->n_sps; i++) used |= cfclip_h264_ps_id(&a->sps[i]) == id;
+        for (int i = 0; i < a->n_pps; i++) used |= cfclip_h264_ps_id(&a->pps[i]) == id;
+        if (!used) return id;
+    }
+    return -1;
+}
+
+static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
+    const AVStream *st = s->in->fmt->streams[s->vindex];
+    const AVCodecParameters *par = st->codecpar;
+    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    AVDictionary *o = NULL;
+    char params[96];
+    if (!codec || !(e->enc = avcodec_alloc_context3(codec)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: cannot set up the encoder");
+    AVCodecContext *c = e->enc;
+    c->width = par->width;
+    c->height = par->height;
+    c->pix_fmt = par->format;
+    c->sample_aspect_ratio = par->sample_aspect_ratio;
+    c->time_base = st->time_base;
+    c->framerate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    c->color_range = par->color_range;
+    c->color_primaries = par->color_primaries;
+    c->color_trc = par->color_trc;
+    c->colorspace = par->color_space;
+    c->chroma_sample_location = par->chroma_location;
+    c->level = par->level;
+    c->max_b_frames = 0;
+    c->thread_count = s->plan->threads;
+    c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    /* stitchable: headers that do not depend on the content, made to be joined to others */
+    snprintf(params, sizeof params, "sps-id=%d:stitchable=1:bframes=0", ps_id);
+    av_dict_set(&o, "preset", CF_X264_PRESET, 0);
+    av_dict_set(&o, "crf", SMART_CRF, 0);
+    av_dict_set(&o, "profile", x264_profile(par->profile), 0);
+    av_dict_set(&o, "x264-params", params, 0);
+    int ret = avcodec_open2(c, codec, &o);
+    av_dict_free(&o);
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "smart cut: libx264 refuses the source's "
+                            "settings: %s", av_err2str(ret));
+    return CF_OK;
+}
+
+/* The source's avcC with the edge encoders' parameter sets added. */
+static cf_err make_avcc(smart *s, AVCodecParameters *par, cf_error *err) {
+    cfclip_nal extra[16];
+    int n = 0;
+    edge *edges[2] = {&s->head, &s->tail};
+    for (int i = 0; i < 2; i++) {
+        const AVCodecContext *c = edges[i]->enc;
+        if (!c) continue;
+        int k = cfclip_annexb_split(c->extradata, (size_t)c->extradata_size, extra + n, 8);
+        if (k < 0) return cannot(err, "libx264 gave headers that are not Annex B");
+        n += k;
+    }
+    uint8_t *avcc;
+    size_t size;
+    if (cfclip_avcc_build(&s->avcc, extra, n, &avcc, &size) < 0)
+        return cannot(err, "the source's configuration has no room for more parameter sets");
+    av_freep(&par->extradata);
+    par->extradata = av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (par->extradata) memcpy(par->extradata, avcc, size);
+    par->extradata_size = par->extradata ? (int)size : 0;
+    free(avcc);
+    return par->extradata ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
+/* ---- writing ---- */
+
+static int write_video(smart *s, AVPacket *pkt) {
+    if (pkt->dts != AV_NOPTS_VALUE && s->wrote && pkt->dts <= s->last_dts) return AVERROR_BUG2;
+    s->last_dts = pkt->dts;
+    s->wrote = true;
+    pkt->stream_index = s->ost->index;
+    pkt->pos = -1;
+    av_packet_rescale_ts(pkt, s->tb, s->ost->time_base);
+    return av_interleaved_write_frame(s->oc, pkt);
+}
+
+/* The video pass is the last 90 % of the job (the audio went first). */
+static void report(const smart *s, int64_t pts) {
+    if (s->last > s->start)
+        cf_progress_report(s->progress, 0.1 + 0.9 * (double)(pts - s->start) / (double)(s->last - s->start),
+                           "smart cut");
+}
+
+static int64_t ring_take(edge *e, int64_t pts) {
+    for (int i = 0; i < e->n_dur; i++)
+        if (e->dur_pts[i] == pts) {
+            int64_t d = e->dur[i];
+            e->dur_pts[i] = e->dur_pts[--e->n_dur];
+            e->dur[i] = e->dur[e->n_dur];
+            return d;
+        }
+    return 0;
+}
+
+/* Writes what the encoder has ready, as length-prefixed NAL units with the output's times. */
+static int drain(smart *s, edge *e) {
+    for (;;) {
+        int ret = avcodec_receive_packet(e->enc, s->opkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+        if (ret < 0) return ret;
+        uint8_t *data;
+        size_t size;
+        if (cfclip_annexb_to_mp4(s->opkt->data, (size_t)s->opkt->size, s->avcc.length_size,
+                                 &data, &size) < 0) {
+            av_packet_unref(s->opkt);
+            return AVERROR_BUG2;
+        }
+        AVPacket *out = av_packet_alloc();
+        ret = out ? av_new_packet(out, (int)size) : AVERROR(ENOMEM);
+        if (ret >= 0) {
+            memcpy(out->data, data, size);
+            out->flags = s->opkt->flags;
+            out->pts = s->opkt->pts - s->start;
+            out->dts = out->pts - e->delay;
+            out->duration = ring_take(e, s->opkt->pts);
+            ret = write_video(s, out);
+        }
+        free(data);
+        av_packet_free(&out);
+        av_packet_unref(s->opkt);
+        if (ret < 0) return ret;
+    }
+}
+
+/* Sends the pending picture, lasting dur, to the encoder. */
+static int send_pending(smart *s, edge *e, int64_t dur) {
+    AVFrame *f = e->pending;
+    if (e->n_dur == DUR_RING) e->n_dur--; /* an encoder this far behind: lose the oldest note */
+    e->dur_pts[e->n_dur] = f->pts;
+    e->dur[e->n_dur++] = dur;
+    f->pict_type = AV_PICTURE_TYPE_NONE;
+    int ret = avcodec_send_frame(e->enc, f);
+    av_frame_unref(f);
+    e->frames++;
+    return ret < 0 ? ret : drain(s, e);
+}
+
+static int take_frame(smart *s, edge *e, AVFrame *frame) {
+    int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE || pts < e->lo) return 0;
+    if (frame->width != e->enc->width || frame->height != e->enc->height ||
+        frame->format != e->enc->pix_fmt)
+        return AVERROR_PATCHWELCOME; /* the picture changed size or format mid-stream */
+    int ret = 0;
+    if (e->pending->buf[0]) {
+        if (pts <= e->pending->pts) return AVERROR_INVALIDDATA;
+        e->gap = pts - e->pending->pts;
+        if ((ret = send_pending(s, e, e->gap)) < 0) return ret;
+    }
+    av_frame_move_ref(e->pending, frame);
+    e->pending->pts = pts;
+    report(s, pts);
+    return 0;
+}
+
+/* Encodes the last picture (lasting up to hi, or its predecessor's spacing) and drains. */
+static int finish_edge(smart *s, edge *e) {
+    if (e->finished || !e->enc) return 0;
+    e->finished = true;
+    int ret = 0;
+    if (e->pending->buf[0]) {
+        int64_t left = e->hi - e->pending->pts;
+        int64_t dur = left > 0 && (e->gap <= 0 || left <= 2 * e->gap) ? left : e->gap;
+        ret = send_pending(s, e, dur);
+    }
+    if (ret >= 0) ret = avcodec_send_frame(e->enc, NULL);
+    return ret < 0 ? ret : drain(s, e);
+}
+
+/* Decodes pkt (NULL flushes) into edge e; pictures at or past e->hi end the edge. */
+static int decode_into(smart *s, edge *e, const AVPacket *pkt, AVFrame *frame) {
+    int ret = avcodec_send_packet(s->dec, pkt);
+    if (ret < 0 && pkt && ret != AVERROR(EAGAIN)) return ret == AVERROR_INVALIDDATA ? 0 : ret;
+    while (!e->finished) {
+        ret = avcodec_receive_frame(s->dec, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
+        if (ret < 0) return ret;
+        if (frame->best_effort_timestamp != AV_NOPTS_VALUE && frame->best_effort_timestamp >= e->hi) {
+            av_frame_unref(frame);
+            if ((ret = finish_edge(s, e)) < 0) return ret;
+            s->ph = PHASE_DONE;
+            return 0;
+        }
+        ret = take_frame(s, e, frame);
+        av_frame_unref(frame);
+        if (ret < 0) return ret;
+    }
+    return 0;
+}
+
+/* A copied packet: shifted onto the output timeline. An earlier picture than the group's
+ * keyframe refers to the group before it: an open group that cannot be cut here. */
+static int copy_packet(smart *s, AVPacket *pkt) {
+    if (pkt->pts == AV_NOPTS_VALUE || pkt->pts < s->ka) return AVERROR(ENOSYS);
+    report(s, pkt->pts);
+    pkt->pts -= s->start;
+    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= s->start;
+    return write_video(s, pkt);
+}
+
+/* Flushes the decoder into e before the stream moves on to copied packets. */
+static int end_head(smart *s, AVFrame *frame) {
+    int ret = s->head.enc ? decode_into(s, &s->head, NULL, frame) : 0;
+    if (ret >= 0) ret = finish_edge(s, &s->head);
+    avcodec_flush_buffers(s->dec);
+    s->ph = PHASE_COPY;
+    return ret;
+}
+
+static int on_video(smart *s, AVPacket *pkt, AVFrame *frame) {
+    bool key = (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
+    int ret;
+    if (s->ph == PHASE_HEAD) {
+        if (!(s->copy && key && pkt->pts == s->ka)) return decode_into(s, &s->head, pkt, frame);
+        if ((ret = end_head(s, frame)) < 0) return ret;
+    }
+    if (s->ph == PHASE_COPY) {
+        if (s->tail_needed && key && pkt->pts == s->kb) {
+            s->ph = PHASE_TAIL;
+        } else if (!s->to_eof && key && pkt->pts >= s->end) {
+            s->ph = PHASE_DONE;
+            return 0;
+        } else {
+            return copy_packet(s, pkt);
+        }
+    }
+    return s->ph == PHASE_TAIL ? decode_into(s, &s->tail, pkt, frame) : 0;
+}
+
+static int video_pass(smart *s, double start_s) {
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int ret = pkt && frame ? cf_media_rewind(s->in, start_s) : AVERROR(ENOMEM);
+    s->ph = s->copy && s->ka == s->start ? PHASE_COPY : PHASE_HEAD;
+    while (ret >= 0 && s->ph != PHASE_DONE) {
+        if (cf_progress_cancelled(s->progress)) {
+            ret = AVERROR_EXIT;
+            break;
+        }
+        if ((ret = av_read_frame(s->in->fmt, pkt)) < 0) break;
+        if (pkt->stream_index == s->vindex) ret = on_video(s, pkt, frame);
+        av_packet_unref(pkt);
+    }
+    if (ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA) ret = 0;
+    edge *open = s->ph == PHASE_HEAD ? &s->head : s->ph == PHASE_TAIL ? &s->tail : NULL;
+    if (ret >= 0 && open) ret = decode_into(s, open, NULL, frame);
+    if (ret >= 0 && open) ret = finish_edge(s, open);
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    return ret;
+}
+
+/* ---- the audio beside it ---- */
+
+static cf_err add_audio(smart *s, const char *audio_path, cf_media_input *a, AVStream **ast,
+                        cf_error *err) {
+    cf_err rc = cf_media_open(audio_path, NULL, a, err);
+    if (rc) return rc;
+    if (a->audio_index < 0) return cf_error_set(err, CF_ERR_INTERNAL, "smart cut: no audio made");
+    const AVStream *ist = a->fmt->streams[a->audio_index];
+    if (!(*ast = avformat_new_stream(s->oc, NULL)) ||
+        avcodec_parameters_copy((*ast)->codecpar, ist->codecpar) < 0)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    (*ast)->codecpar->codec_tag = 0;
+    (*ast)->time_base = ist->time_base;
+    return CF_OK;
+}
+
+/* Hands the muxer every audio packet; it holds them until the video catches up. */
+static int feed_audio(cf_media_input *a, AVStream *ast, AVFormatContext *oc) {
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? 0 : AVERROR(ENOMEM);
+    const AVStream *ist = a->fmt->streams[a->audio_index];
+    while (ret >= 0 && (ret = av_read_frame(a->fmt, pkt)) >= 0) {
+        if (pkt->stream_index == ist->index) {
+            av_packet_rescale_ts(pkt, ist->time_base, ast->time_base);
+            pkt->stream_index = ast->index;
+            pkt->pos = -1;
+            ret = av_interleaved_write_frame(oc, pkt);
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* ---- the whole cut ---- */
+
+static cf_err add_video(smart *s, cf_error *err) {
+    const AVStream *ist = s->in->fmt->streams[s->vindex];
+    if (!(s->ost = avformat_new_stream(s->oc, NULL)) ||
+        avcodec_parameters_copy(s->ost->codecpar, ist->codecpar) < 0)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    s->ost->codecpar->codec_tag = 0;
+    s->ost->time_base = s->tb;
+    size_t size = 0;
+    const uint8_t *matrix = av_stream_get_side_data(ist, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    uint8_t *dst = matrix ? av_stream_new_side_data(s->ost, AV_PKT_DATA_DISPLAYMATRIX, size) : NULL;
+    if (matrix && !dst) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (dst) memcpy(dst, matrix, size);
+    return make_avcc(s, s->ost->codecpar, err);
+}
+
+static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
+    int id_a = free_id(&s->avcc, 1), id_b = id_a >= 0 ? free_id(&s->avcc, id_a + 1) : -1;
+    bool head = !s->copy || s->ka > s->start;
+    if (id_b < 0) return cannot(err, "the source uses every parameter set id");
+    s->head = (edge){.lo = s->start, .hi = s->copy ? s->ka : s->end, .delay = s->copy ? s->delay_a : 0};
+    s->tail = (edge){.lo = s->kb, .hi = s->end, .delay = s->delay_b};
+    cf_err rc = CF_OK;
+    if (head) rc = open_edge(s, &s->head, id_a, err);
+    if (!rc && s->tail_needed) rc = open_edge(s, &s->tail, id_b, err);
+    if (!rc && (!(s->head.pending = av_frame_alloc()) || !(s->tail.pending = av_frame_alloc()) ||
+                !(s->opkt = av_packet_alloc())))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_media_decode_opts dopts = {.threads = s->plan->threads};
+    if (!rc && (head || s->tail_needed))
+        rc = cf_media_open_decoder(s->in, s->vindex, &dopts, &s->dec, err);
+    (void)span;
+    return rc;
+}
+
+static void stats_of(const smart *s, cfclip_smart_stats *st) {
+    double tb = av_q2d(s->tb);
+    int64_t copy_end = s->tail_needed ? s->kb : s->last;
+    st->head_s = ((s->copy ? s->ka : s->last) - s->start) * tb;
+    st->copied_s = s->copy ? (copy_end - s->ka) * tb : 0;
+    st->tail_s = s->tail_needed ? (s->last - s->kb) * tb : 0;
+}
+
+static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, const char *path,
+                  cf_error *err) {
+    cf_media_input audio = {0};
+    AVStream *ast = NULL;
+    cf_err rc = scan(s, span->origin_s, err);
+    if (!rc) rc = set_up(s, span, err);
+    if (!rc && avformat_alloc_output_context2(&s->oc, NULL, "mp4", path) < 0)
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: cannot create the output muxer");
+    if (!rc) rc = add_video(s, err);
+    if (!rc && audio_path) rc = add_audio(s, audio_path, &audio, &ast, err);
+    if (!rc) {
+        s->oc->max_interleave_delta = 0; /* the audio comes first, all of it: wait for video */
+        rc = cf_output_start(s->oc, CF_TARGET_FORMAT_MP4, path, err);
+    }
+    int ret = 0;
+    if (!rc && ast) ret = feed_audio(&audio, ast, s->oc);
+    if (!rc && ret >= 0) ret = video_pass(s, span->origin_s);
+    if (!rc && ret >= 0 && !s->wrote) ret = AVERROR_INVALIDDATA;
+    if (!rc && ret >= 0) ret = av_write_trailer(s->oc);
+    if (audio.fmt) cf_media_close(&audio);
+    if (rc) return rc;
+    if (ret == AVERROR(ENOSYS))
+        return cannot(err, "a picture group of the source refers to the one before it (open GOP)");
+    if (ret == AVERROR_BUG2 || ret == AVERROR_PATCHWELCOME)
+        return cannot(err, "the source's timestamps or picture format do not allow joining");
+    if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "smart cut: cancelled");
+    if (ret == AVERROR_INVALIDDATA)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "smart cut: %s has no decodable video in the "
+                            "range", s->plan->input);
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "smart cut to %s: %s", path,
+                                     av_err2str(ret));
+    stats_of(s, s->stats);
+    return CF_OK;
+}
+
+static void release(smart *s) {
+    edge *edges[2] = {&s->head, &s->tail};
+    for (int i = 0; i < 2; i++) {
+        avcodec_free_context(&edges[i]->enc);
+        av_frame_free(&edges[i]->pending);
+    }
+    avcodec_free_context(&s->dec);
+    av_packet_free(&s->opkt);
+    if (s->oc) {
+        avio_closep(&s->oc->pb);
+        avformat_free_context(s->oc);
+    }
+}
+
+cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                        const char *audio_path, const char *path, cf_progress *progress,
+                        cfclip_smart_stats *stats, cf_error *err) {
+    cf_err rc = cfclip_smart_check(in, plan, err);
+    if (rc) return rc;
+    smart s = {.in = in, .plan = plan, .vindex = in->video_index, .progress = progress,
+               .stats = stats};
+    double input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
+    const AVCodecParameters *par = in->fmt->streams[s.vindex]->codecpar;
+    cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc); /* checked above */
+    s.tb = in->fmt->streams[s.vindex]->time_base;
+    s.start = to_ts(span->origin_s, s.tb);
+    s.to_eof = span->end_s < 0 || span->end_s >= input_end - 0.001;
+    s.end = s.to_eof ? INT64_MAX : to_ts(span->end_s, s.tb);
+    s.last = s.to_eof ? to_ts(input_end, s.tb) : s.end;
+    memset(stats, 0, sizeof *stats);
+    rc = run(&s, span, audio_path, path, err);
+    release(&s);
+    return rc;
+}

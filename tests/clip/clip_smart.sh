@@ -1,0 +1,104 @@
+# clip_smart.sh — trim mode smart: the picture groups inside the range are the source's own
+# packets, the edges are re-encoded, and the result is what an accurate re-encode shows (same
+# frames, same times, first picture PSNR >= 40 dB), decoding without one error; sources that do
+# not allow it are re-encoded with the reason in the notes.
+source "$(dirname "$0")/lib.sh"
+
+# 25 fps, a keyframe every 2 s, B-frames (x264's veryfast default): keyframes at 0, 2, 4, ... 10
+gen src.mp4 -f lavfi -i "testsrc2=s=640x360:r=25:d=12" -f lavfi -i "sine=f=440:d=12:sample_rate=48000" \
+  -c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 -c:a aac -shortest
+
+# ge A B: A >= B (A a number or inf)
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == "inf" || (a ~ /^[0-9.]+$/ && a + 0 >= b + 0)) }'; }
+note() { json_get "$1" "['notes'][0]" 2>/dev/null || true; }
+decode_errors() { ffmpeg -nostdin -v error -i "$1" -f null - 2>&1 | wc -l; }
+vdur() { sval "$1" v:0 duration; }
+adur() { sval "$1" a:0 duration; }
+# PSNR of the first picture of $1 against the first picture of $2
+first_psnr() {
+  ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -lavfi "[0:v][1:v]psnr" -frames:v 1 -f null - 2>&1 |
+    sed -n 's/.*average:\([0-9.inf]*\).*/\1/p' | tail -1
+}
+min_psnr() {
+  ffmpeg -nostdin -v error -i "$1" -i "$2" -lavfi "[0:v][1:v]psnr=stats_file=psnr.log" -f null - &&
+    sed -n 's/.*psnr_avg:\([0-9.inf]*\).*/\1/p' psnr.log | sort -g | head -1
+}
+# packets of $1's video found byte for byte in $2's
+same_packets() {
+  ffmpeg -nostdin -v error -i "$1" -map 0:v -c copy -f framemd5 - | awk -F', *' '!/^#/{print $6}' | sort >a.md5
+  ffmpeg -nostdin -v error -i "$2" -map 0:v -c copy -f framemd5 - | awk -F', *' '!/^#/{print $6}' | sort >b.md5
+  comm -12 a.md5 b.md5 | wc -l
+}
+
+check "smart cut between keyframes: the inner groups are copied, the edges re-encoded"
+ok clip --input src.mp4 --output smart.mp4 --trim 1.3:9.7 --trim-mode smart --json
+cp out.txt smart.json
+ok clip --input src.mp4 --output acc.mp4 --trim 1.3:9.7 --trim-mode accurate
+n=$(note smart.json)
+echo "  note: $n"
+[[ "$n" == "smart cut: 0.700 s encoded at the start, 6.000 s copied, 1.700 s encoded at the end" ]] ||
+  fail "smart cut note: $n"
+[ "$(decode_errors smart.mp4)" -eq 0 ] || fail "the smart cut does not decode cleanly"
+[ "$(frames smart.mp4 v:0)" -eq "$(frames acc.mp4 v:0)" ] ||
+  fail "smart cut has $(frames smart.mp4 v:0) pictures, the accurate cut $(frames acc.mp4 v:0)"
+approx "$(vdur smart.mp4)" "$(vdur acc.mp4)" 0.04 || fail "video lasts $(vdur smart.mp4) s, accurate $(vdur acc.mp4) s"
+approx "$(adur smart.mp4)" 8.4 0.025 || fail "audio lasts $(adur smart.mp4) s, not 8.4 s"
+approx "$(sval smart.mp4 v:0 start_time)" "$(sval acc.mp4 v:0 start_time)" 0.001 || fail "first picture at another time"
+p=$(first_psnr smart.mp4 acc.mp4)
+echo "  first picture PSNR against the accurate cut: $p dB"
+ge "$p" 40 || fail "first picture PSNR $p dB < 40"
+p=$(min_psnr smart.mp4 acc.mp4)
+echo "  lowest picture PSNR: $p dB"
+ge "$p" 35 || fail "a picture of the smart cut is $p dB from the accurate one"
+copied=$(same_packets src.mp4 smart.mp4)
+echo "  packets identical to the source's: $copied"
+[ "$copied" -ge 150 ] || fail "only $copied packets copied (6 s at 25 fps = 150)"
+[ "$(sval smart.mp4 v:0 profile)" = "$(sval src.mp4 v:0 profile)" ] || fail "profile changed"
+
+check "smart cut cases: on keyframes, inside one group, to the end"
+for r in 2:8 2.5:3.5 5:12 4:9.7; do
+  ok clip --input src.mp4 --output r.mp4 --trim $r --trim-mode smart
+  ok clip --input src.mp4 --output ra.mp4 --trim $r --trim-mode accurate
+  [ "$(decode_errors r.mp4)" -eq 0 ] || fail "$r: decode errors"
+  [ "$(frames r.mp4 v:0)" -eq "$(frames ra.mp4 v:0)" ] || fail "$r: $(frames r.mp4 v:0) pictures, accurate $(frames ra.mp4 v:0)"
+  approx "$(vdur r.mp4)" "$(vdur ra.mp4)" 0.04 || fail "$r: video lasts $(vdur r.mp4) s, accurate $(vdur ra.mp4) s"
+done
+
+check "auto: keyframe-aligned cuts are copied, others cut smartly"
+ok clip --input src.mp4 --output auto.mp4 --trim 1.3:9.7 --json
+[[ "$(note out.txt)" == "smart cut:"* ]] || fail "auto did not cut smartly: $(note out.txt)"
+ok clip --input src.mp4 --output auto2.mp4 --trim 2:8 --json
+[ -z "$(note out.txt)" ] || fail "auto on keyframes: $(note out.txt)"
+[ "$(same_packets src.mp4 auto2.mp4)" -eq 150 ] || fail "auto on keyframes did not copy"
+
+check "Matroska H.264 is cut smartly into mp4"
+ffmpeg -nostdin -v error -y -i src.mp4 -c copy src.mkv
+ok clip --input src.mkv --output mkv.mp4 --trim 1.3:9.7 --trim-mode smart --json
+[[ "$(note out.txt)" == "smart cut:"* ]] || fail "mkv: $(note out.txt)"
+[ "$(decode_errors mkv.mp4)" -eq 0 ] || fail "mkv: decode errors"
+[ "$(frames mkv.mp4 v:0)" -eq 210 ] || fail "mkv: $(frames mkv.mp4 v:0) pictures, expected 210"
+
+check "sources a smart cut cannot join are re-encoded, saying why"
+gen open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 50 -x264-params open-gop=1
+gen vp9.webm -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libvpx-vp9 -deadline realtime -cpu-used 8
+ffmpeg -nostdin -v error -y -i src.mp4 -c copy src.ts
+for f in open.mp4:IDR vp9.webm:H.264 src.ts:Annex; do
+  ok clip --input "${f%%:*}" --output fb.mp4 --trim 1.3:4.7 --trim-mode smart --json
+  n=$(note out.txt)
+  echo "  ${f%%:*}: $n"
+  [[ "$n" == "smart cut not possible ("*"${f##*:}"*"): re-encoded" ]] || fail "${f%%:*}: $n"
+  [ "$(frames fb.mp4 v:0)" -eq 85 ] || fail "${f%%:*}: $(frames fb.mp4 v:0) pictures, expected 85"
+done
+
+check "MPEG-TS trimmed in its first seconds keeps its first picture group"
+approx "$(sval fb.mp4 v:0 start_time)" 0 0.05 || fail "TS trim starts its video at $(sval fb.mp4 v:0 start_time) s"
+
+check "smart cut on a rotated phone video keeps the rotation"
+gen plain.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 25
+gen rot.mp4 -i plain.mp4 -c copy -metadata:s:v:0 rotate=90
+ok clip --input rot.mp4 --output rot_out.mp4 --trim 0.5:4.5 --trim-mode smart --json
+[[ "$(note out.txt)" == "smart cut:"* ]] || fail "rotated: $(note out.txt)"
+ffprobe -v error -show_streams rot_out.mp4 | grep -q "rotation=" || fail "rotation lost"
+
+no_temp_left
+echo "PASS"

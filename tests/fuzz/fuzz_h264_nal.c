@@ -1,0 +1,52 @@
+/* Fuzzes the H.264 bitstream readers of the smart cut (h264_nal.c) from raw bytes: the input is
+ * read as an avcC record, as Annex B NAL units and as a length-prefixed access unit. An avcC that
+ * parses must build back (with the Annex B units added) into a record that parses to the same
+ * sets; Annex B converted to length prefixes must read back unit by unit. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h264_nal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_avcc(const uint8_t *data, size_t size, const cfclip_nal *units, int n) {
+    cfclip_avcc a, b;
+    if (cfclip_avcc_parse(data, size, &a) < 0) return;
+    for (int i = 0; i < a.n_sps; i++) (void)cfclip_h264_ps_id(&a.sps[i]);
+    for (int i = 0; i < a.n_pps; i++) (void)cfclip_h264_ps_id(&a.pps[i]);
+    uint8_t *out;
+    size_t out_size;
+    if (cfclip_avcc_build(&a, units, n, &out, &out_size) < 0) return;
+    if (cfclip_avcc_parse(out, out_size, &b) < 0 || b.n_sps < a.n_sps || b.n_pps < a.n_pps ||
+        b.length_size != a.length_size || b.tail_size != a.tail_size)
+        abort();
+    free(out);
+}
+
+static void check_annexb(const uint8_t *data, size_t size, const cfclip_nal *units, int n) {
+    uint8_t *out;
+    size_t out_size;
+    if (n < 0 || cfclip_annexb_to_mp4(data, size, 4, &out, &out_size) < 0) return;
+    size_t at = 0;
+    int kept = 0;
+    while (at + 4 <= out_size) {
+        size_t len = (size_t)out[at] << 24 | (size_t)out[at + 1] << 16 | (size_t)out[at + 2] << 8 | out[at + 3];
+        if (len == 0 || len > out_size - at - 4) abort();
+        at += 4 + len;
+        kept++;
+    }
+    if (at != out_size || (n < 64 && kept > n)) abort();
+    (void)cfclip_mp4_has_idr(out, out_size, 4);
+    free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    cfclip_nal units[64];
+    int n = cfclip_annexb_split(data, size, units, 64);
+    for (int i = 0; i < n; i++) (void)cfclip_h264_ps_id(&units[i]);
+    check_avcc(data, size, units, n > 0 ? n : 0);
+    check_annexb(data, size, units, n);
+    for (int len = 1; len <= 4; len *= 2) (void)cfclip_mp4_has_idr(data, size, len);
+    return 0;
+}
