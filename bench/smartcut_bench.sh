@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Smart cut against the other trim modes and the ffmpeg CLI, on a generated 10 min 1080p30
+# H.264/AAC input with 2 s picture groups (cached in BUILD_DIR/bench-media; 60 s encoded once and
+# joined ten times by stream copy):
+#  (a) a 60 s cut starting and ending between keyframes: clipforge smart vs accurate (re-encode
+#      of the range) vs copy, and the ffmpeg CLI re-encoding (libx264 veryfast CRF 23 + AAC) and
+#      copying the same range. Goal: smart >= 8x faster than accurate. Best of 3, rounds
+#      alternating the contenders.
+#  (b) how the gain grows with the range's length (10, 60, 180 s; 2 s groups) and with the size
+#      of the picture groups (1, 2, 5 s; 60 s ranges on 3 min inputs). One run each.
+# Usage: bench/smartcut_bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build/release}" && pwd)
+cf="$build/clipforge"
+[ -x "$cf" ] || { echo "missing $cf (build first)" >&2; exit 1; }
+media="$build/bench-media"
+mkdir -p "$media"
+
+# gop_source SECONDS_PER_GROUP COPIES OUT: 60 s of 1080p30 with fixed groups, joined COPIES times
+gop_source() {
+  local g=$1 copies=$2 out=$3 base="$media/smart_base_g$1.mp4"
+  [ -s "$out" ] && return
+  if [ ! -s "$base" ]; then
+    echo "generating $base (60 s 1080p30, a keyframe every $g s)..."
+    ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30:d=60 \
+      -f lavfi -i "sine=f=330:d=60:sample_rate=48000,volume=0.2" -ac 2 -c:v libx264 -preset veryfast \
+      -crf 23 -g $((g * 30)) -keyint_min $((g * 30)) -sc_threshold 0 -pix_fmt yuv420p -c:a aac -b:a 128k \
+      -shortest "$base.part.mp4"
+    mv "$base.part.mp4" "$base"
+  fi
+  local list="$out.txt"
+  for _ in $(seq "$copies"); do echo "file '$base'"; done >"$list"
+  ffmpeg -nostdin -v error -y -f concat -safe 0 -i "$list" -c copy "$out.part.mp4"
+  mv "$out.part.mp4" "$out"
+  rm -f "$list"
+}
+gop_source 2 10 "$media/smart_600s_g2.mp4"
+for g in 1 2 5; do gop_source $g 3 "$media/smart_180s_g$g.mp4"; done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$cf" "$media" "$work" <<'PY'
+import json, resource, subprocess, sys, time
+cf, media, work = sys.argv[1:4]
+src = media + "/smart_600s_g2.mp4"
+
+def run(cmd):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
+
+ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
+
+def ours(mode, s, e, path=src):
+    def f():
+        w, c, p = run([cf, "clip", "--input", path, "--output", "%s/%s.mp4" % (work, mode),
+                       "--trim", "%.3f:%.3f" % (s, e), "--trim-mode", mode, "--json"])
+        notes = json.loads(p.stdout).get("notes", [])
+        if mode == "smart" and not (notes and notes[0].startswith("smart cut:")):
+            sys.exit("not a smart cut: %s" % notes)
+        return w, c
+    return f
+
+def ffmpeg_encode(s, e):
+    def f():
+        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", src, "-c:v", "libx264", "-preset",
+                            "veryfast", "-crf", "23", "-c:a", "aac", "-movflags", "+faststart",
+                            work + "/ff.mp4"])
+        return w, c
+    return f
+
+def ffmpeg_copy(s, e):
+    def f():
+        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", src, "-c", "copy", work + "/ffc.mp4"])
+        return w, c
+    return f
+
+S, E = 300.5, 360.7  # 60.2 s, both cuts between keyframes (every 2 s)
+contenders = [("clipforge smart", ours("smart", S, E)), ("clipforge accurate", ours("accurate", S, E)),
+              ("clipforge copy (keyframe-aligned start)", ours("copy", S, E)),
+              ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(S, E)),
+              ("ffmpeg CLI copy", ffmpeg_copy(S, E))]
+results = {name: [] for name, _ in contenders}
+for _ in range(3):
+    for name, f in contenders:
+        results[name].append(f())
+best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
+print("smart cut benchmark: 10 min 1080p30 H.264/AAC, 2 s groups, cut %.1f-%.1f s (60.2 s), best of 3" % (S, E))
+print("%-44s %9s %9s" % ("task", "wall s", "cpu s"))
+for name, (w, c) in best.items():
+    print("%-44s %9.3f %9.3f" % (name, w, c))
+sm, ac = best["clipforge smart"], best["clipforge accurate"]
+fe = best["ffmpeg CLI re-encode (veryfast CRF 23)"]
+print("(a) smart is %.1fx faster than accurate (wall; goal >= 8x), cpu %.1fx" % (ac[0] / sm[0], ac[1] / sm[1]))
+print("(a) smart is %.1fx faster than the ffmpeg CLI re-encoding the range (wall), cpu %.1fx" % (fe[0] / sm[0], fe[1] / sm[1]))
+
+print("(b) gain by range length (2 s groups) and by group size (60 s ranges), one run each:")
+print("%-28s %10s %12s %8s" % ("case", "smart s", "accurate s", "gain"))
+cases = [("range 10 s", src, 300.5, 310.7), ("range 60 s", src, 300.5, 360.7), ("range 180 s", src, 300.5, 480.7)]
+cases += [("groups of %d s" % g, media + "/smart_180s_g%d.mp4" % g, 60.5, 120.7) for g in (1, 2, 5)]
+for name, path, s, e in cases:
+    sw = ours("smart", s, e, path)()[0]
+    aw = ours("accurate", s, e, path)()[0]
+    print("%-28s %10.3f %12.3f %7.1fx" % (name, sw, aw, aw / sw))
+PY
