@@ -25,20 +25,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$cf" "$src" "$work" <<'PY'
-import os, re, resource, subprocess, sys, time
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$src" "$work" <<'PY'
+import os, re, subprocess, sys
+from benchlib import run
 cf, src, work = sys.argv[1:4]
 S, E = 20, 30  # the 10 s span
-
-def run(cmd):
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
-    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
 x264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]

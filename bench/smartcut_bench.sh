@@ -39,20 +39,11 @@ for g in 1 2 5; do gop_source $g 3 "$media/smart_180s_g$g.mp4"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$cf" "$media" "$work" <<'PY'
-import json, resource, subprocess, sys, time
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" <<'PY'
+import json, subprocess, sys
+from benchlib import run
 cf, media, work = sys.argv[1:4]
 src = media + "/smart_600s_g2.mp4"
-
-def run(cmd):
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stderr[-2000:]))
-    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), p
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
 
