@@ -100,5 +100,27 @@ ok clip --input rot.mp4 --output rot_out.mp4 --trim 0.5:4.5 --trim-mode smart --
 [[ "$(note out.txt)" == "smart cut:"* ]] || fail "rotated: $(note out.txt)"
 ffprobe -v error -show_streams rot_out.mp4 | grep -q "rotation=" || fail "rotation lost"
 
+check "real recordings (forensics-samples-files, CC-BY-SA-4.0): a screen capture and a phone video"
+if root=$(python3 "$(dirname "$0")/../media/debmedia.py" forensics-samples-files); then
+  dir="$root/usr/share/forensics-samples/original-files"
+  for f in movie2/movie-hello.mp4:3.6 movie1/VID_20191220_170832.mp4:0; do
+    in="$dir/${f%%:*}"
+    ok clip --input "$in" --output real.mp4 --trim 0.73:1.4 --trim-mode accurate
+    [ "${f##*:}" = 0 ] || ok clip --input "$in" --output real.mp4 --trim 0.73:4.6 --trim-mode accurate
+    mv real.mp4 real_acc.mp4
+    end=$([ "${f##*:}" = 0 ] && echo 1.4 || echo 4.6)
+    ok clip --input "$in" --output real.mp4 --trim 0.73:$end --trim-mode smart --json
+    n=$(note out.txt)
+    echo "  $(basename "${f%%:*}"): $n"
+    [[ "$n" == "smart cut: "*", ${f##*:}"*" s copied"* ]] || fail "$(basename "${f%%:*}"): $n"
+    [ "$(decode_errors real.mp4)" -eq 0 ] || fail "$(basename "${f%%:*}"): decode errors"
+    [ "$(frames real.mp4 v:0)" -eq "$(frames real_acc.mp4 v:0)" ] || fail "$(basename "${f%%:*}"): frame count"
+    p=$(min_psnr real.mp4 real_acc.mp4)
+    ge "$p" 35 || fail "$(basename "${f%%:*}"): a picture is $p dB from the accurate cut"
+  done
+else
+  echo "  (forensics-samples-files cannot be fetched here: real files skipped)"
+fi
+
 no_temp_left
 echo "PASS"
