@@ -192,7 +192,7 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_string_equal(r.model_version, "heuristic-3");
+    assert_string_equal(r.model_version, "heuristic-4");
     assert_string_equal(r.clip_id, "c1");
     assert_int_equal(r.n_highlights, 1);
     assert_in_range(r.highlights[0].start_ms, 99000, 101000);
