@@ -7,6 +7,7 @@
  * stages excepted). */
 #include "application/job_runner.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ struct cf_job_runner {
     slot *slots;
     int n_slots;
     pthread_t keeper;
+    int started;          /* workers whose threads run (the first `started` of workers) */
+    bool keeper_started;
     pthread_mutex_t lock; /* guards slots */
     atomic_bool stopping;
     atomic_int_fast64_t busy;
@@ -488,12 +491,23 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
     for (int i = 0; i < r->n_slots; i++)
         snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d%s", app->instance_id,
                  i % r->n, i < r->n ? "" : "c");
-    pthread_create(&r->keeper, NULL, keeper_main, r);
-    for (int i = 0; i < r->n; i++) {
+    int ret = pthread_create(&r->keeper, NULL, keeper_main, r);
+    r->keeper_started = ret == 0;
+    for (int i = 0; ret == 0 && i < r->n; i++) {
         worker_arg *wa = malloc(sizeof *wa);
-        if (!wa) continue;
+        if (!wa) {
+            ret = ENOMEM;
+            break;
+        }
         *wa = (worker_arg){r, i};
-        pthread_create(&r->workers[i], NULL, worker_main, wa);
+        if ((ret = pthread_create(&r->workers[i], NULL, worker_main, wa)) != 0) free(wa);
+        else r->started++;
+    }
+    /* fewer workers than asked would leave jobs waiting for threads that never come: refuse */
+    if (ret != 0) {
+        cf_job_runner_stop(r);
+        return cf_error_set(err, ret == ENOMEM ? CF_ERR_NO_MEMORY : CF_ERR_UNAVAILABLE,
+                            "cannot start the job workers: %s", strerror(ret));
     }
     *out = r;
     return CF_OK;
@@ -528,8 +542,8 @@ void cf_job_runner_stop(cf_job_runner *r) {
     for (int i = 0; i < r->n_slots; i++)
         if (r->slots[i].active) cf_progress_cancel(&r->slots[i].progress);
     pthread_mutex_unlock(&r->lock);
-    for (int i = 0; i < r->n; i++) pthread_join(r->workers[i], NULL);
-    pthread_join(r->keeper, NULL);
+    for (int i = 0; i < r->started; i++) pthread_join(r->workers[i], NULL);
+    if (r->keeper_started) pthread_join(r->keeper, NULL);
     pthread_mutex_destroy(&r->lock);
     free(r->workers);
     free(r->slots);

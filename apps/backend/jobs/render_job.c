@@ -216,7 +216,8 @@ static cf_err store_outputs(cf_job_context *ctx, cf_render_result *res, cf_error
 static cf_err to_storage(cf_job_context *ctx, const cf_render_result *res, const char *prefix,
                          const char *work_dir, cf_error *err) {
     for (size_t i = 0; i < res->n_outputs; i++) {
-        const char *name = strrchr(res->outputs[i].uri, '/') + 1;
+        const char *slash = strrchr(res->outputs[i].uri, '/');
+        const char *name = slash ? slash + 1 : res->outputs[i].uri;
         char *src = cf_path_join(work_dir, name), *key = cf_path_join(prefix, name);
         cf_err rc = src && key ? cf_storage_put_file(ctx->storage, key, src, err)
                                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
