@@ -1,11 +1,14 @@
-/* jump_cut.h — jump cuts: a span of a source played without its pauses. The plan is made from the
- * stretches that sound (a transcript's words, or the hops a feature track finds loud): every gap
- * of min_pause_ms or more loses all but margin_ms at each edge, so word onsets and trailing
- * consonants stay. It then turns a template's one-scene timeline into one scene per kept piece
- * and moves caption words onto the shortened timeline. The one place this rule lives. */
+/* jump_cut.h — jump cuts: a span of a source played without its pauses (and fillers). The plan
+ * is made from the stretches that sound (a transcript's words, voice activity, or the hops a
+ * feature track finds loud): every gap of min_pause_ms or more loses all but margin_ms at each
+ * edge, so word onsets and trailing consonants stay; a stretch to drop (a filler word) goes with
+ * the gap it stands in, whatever that gap's length. It then turns a template's one-scene
+ * timeline into one scene per kept piece and moves caption words onto the shortened timeline.
+ * The one place this rule lives: `clipforge clip`, renders and autoclip use it. */
 #ifndef CLIPFORGE_JUMP_CUT_H
 #define CLIPFORGE_JUMP_CUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,11 +18,19 @@
 #define CF_JUMP_CUT_MIN_PAUSE_MS 600
 #define CF_JUMP_CUT_MARGIN_MS 120
 #define CF_JUMP_CUT_MAX_PIECES 64 /* a timeline's scenes */
+#define CF_JUMP_CUT_MIN_SOUND_MS 80 /* shorter sound left beside a drop is the drop's own edge */
 
 typedef struct cf_jump_cut_options {
     int64_t min_pause_ms; /* 0 = CF_JUMP_CUT_MIN_PAUSE_MS */
     int64_t margin_ms;    /* 0 = CF_JUMP_CUT_MARGIN_MS */
     double fps;           /* pieces other than the last last whole frames of this rate; 0 = as cut */
+    /* Stretches to leave out whatever their length (filler words); they do not count as sound
+     * even where a sound stretch covers them, and the gap around each is cut less its margins
+     * (never keeping part of the stretch itself). Borrowed; may be NULL. */
+    const cf_time_range *drop;
+    size_t n_drop;
+    bool keep_pauses;     /* only the gaps holding a drop are cut (fillers without silence) */
+    size_t max_pieces;    /* 0 = CF_JUMP_CUT_MAX_PIECES */
 } cf_jump_cut_options;
 
 typedef struct cf_jump_cut {
@@ -31,8 +42,9 @@ typedef struct cf_jump_cut {
 } cf_jump_cut;
 
 /* Plans the cut of [start_ms, end_ms) given the stretches that sound (source times, any order,
- * may overlap). With nothing sounding in the span, the span is kept whole. out is owned by the
- * caller (cf_jump_cut_free). */
+ * may overlap). With nothing sounding in the span (and no drops), the span is kept whole; a span
+ * with nothing left (all drops) is CF_ERR_INVALID_ARGUMENT. out is owned by the caller
+ * (cf_jump_cut_free). */
 cf_err cf_jump_cut_plan(const cf_time_range *sound, size_t n_sound, int64_t start_ms, int64_t end_ms,
                         const cf_jump_cut_options *opts, cf_jump_cut *out, cf_error *err);
 

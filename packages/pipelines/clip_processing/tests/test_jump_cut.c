@@ -1,7 +1,7 @@
 /* test_jump_cut.c — the jump-cut rule: pauses of 600 ms or more lose all but 120 ms at each edge
  * that touches speech, shorter ones stay, silence at the span's ends goes whole, pieces last
  * whole frames, at most 64 pieces (the longest pauses go), words move onto the cut timeline and
- * a one-scene timeline becomes one scene per piece. */
+ * a one-scene timeline becomes one scene per piece; fillers go with the gap they stand in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +128,59 @@ static void test_words_and_timeline_follow_the_cut(void **state) {
     cf_jump_cut_free(&c);
 }
 
+static cf_jump_cut plan_drops(const cf_time_range *snd, size_t n, const cf_time_range *drop, size_t nd, bool keep) {
+    cf_jump_cut c;
+    cf_error err;
+    cf_jump_cut_options o = {.drop = drop, .n_drop = nd, .keep_pauses = keep};
+    assert_int_equal(cf_jump_cut_plan(snd, n, 0, 5000, &o, &c, &err), CF_OK);
+    return c;
+}
+
+static void test_filler_goes_with_its_gap_whatever_its_length(void **state) {
+    (void)state;
+    /* voice activity hears "one um two" as one stretch; the filler 1300-1500 is not sound */
+    cf_time_range snd[] = {{500, 2500}, {4000, 4500}}, um[] = {{1300, 1500}};
+    cf_jump_cut c = plan_drops(snd, 2, um, 1, false);
+    assert_int_equal(c.n_removed, 2);
+    assert_int_equal(c.removed[0].start_ms, 1300); /* 100 ms gaps: the margins give way to the filler */
+    assert_int_equal(c.removed[0].end_ms, 1500);
+    assert_int_equal(c.removed[1].start_ms, 2620); /* the long pause goes as ever */
+    assert_int_equal(c.removed[1].end_ms, 3880);
+    cf_jump_cut_free(&c);
+    /* fillers alone: the long pause stays, and so do the span's quiet ends */
+    c = plan_drops(snd, 2, um, 1, true);
+    assert_int_equal(c.n_removed, 1);
+    assert_int_equal(c.removed[0].start_ms, 1300);
+    assert_int_equal(c.duration_ms, 5000 - 200);
+    cf_jump_cut_free(&c);
+}
+
+static void test_filler_in_a_wide_gap_keeps_the_margins(void **state) {
+    (void)state;
+    /* "one ... uh ... two" with 400 ms each side: the gap less 120 ms margins */
+    cf_time_range snd[] = {{500, 1000}, {1400, 1600}, {2000, 2500}}, uh[] = {{1400, 1600}};
+    cf_jump_cut c = plan_drops(snd, 3, uh, 1, true);
+    assert_int_equal(c.n_removed, 1);
+    assert_int_equal(c.removed[0].start_ms, 1120);
+    assert_int_equal(c.removed[0].end_ms, 1880);
+    cf_jump_cut_free(&c);
+    /* a sliver of the filler's sound left beside it (shorter than a syllable) goes too */
+    cf_time_range heard[] = {{500, 1000}, {1400, 1650}, {2000, 2500}};
+    c = plan_drops(heard, 3, uh, 1, true);
+    assert_int_equal(c.n_removed, 1);
+    assert_int_equal(c.removed[0].end_ms, 1880);
+    cf_jump_cut_free(&c);
+}
+
+static void test_nothing_left_is_an_error(void **state) {
+    (void)state;
+    cf_time_range um[] = {{0, 5000}};
+    cf_jump_cut c;
+    cf_error err;
+    cf_jump_cut_options o = {.drop = um, .n_drop = 1};
+    assert_int_equal(cf_jump_cut_plan(NULL, 0, 0, 5000, &o, &c, &err), CF_ERR_INVALID_ARGUMENT);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pause_loses_all_but_its_margins),
@@ -136,6 +189,9 @@ int main(void) {
         cmocka_unit_test(test_pieces_last_whole_frames),
         cmocka_unit_test(test_at_most_64_pieces_keeping_the_longest_pauses),
         cmocka_unit_test(test_words_and_timeline_follow_the_cut),
+        cmocka_unit_test(test_filler_goes_with_its_gap_whatever_its_length),
+        cmocka_unit_test(test_filler_in_a_wide_gap_keeps_the_margins),
+        cmocka_unit_test(test_nothing_left_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

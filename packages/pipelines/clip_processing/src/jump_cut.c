@@ -1,7 +1,7 @@
 /* jump_cut.c — jump cuts (see clipforge/jump_cut.h): the plan of a span without its pauses, the
  * timeline that plays it, and caption words moved onto it. Settings: the options' min_pause_ms,
  * margin_ms and the canvas fps (pieces last whole frames, so the sound of each piece ends where
- * its pictures do and the joints add no drift). */
+ * its pictures do and the joints add no drift), the drops (filler words) and keep_pauses. */
 #include "clipforge/jump_cut.h"
 
 #include <math.h>
@@ -30,23 +30,67 @@ static size_t merged_sound(const cf_time_range *in, size_t n, int64_t s, int64_t
     return m;
 }
 
-/* The pauses to remove: gaps of min_pause or more less a margin at each edge that touches speech
- * (the span's own ends are cuts already). Returns their count (at most m + 1). */
+/* The sound less the drops; a fragment shorter than CF_JUMP_CUT_MIN_SOUND_MS left beside a drop
+ * is the drop's own edge heard by the voice activity, not a word, and goes too. Returns the
+ * count (at most m + n_drop); snd stays sorted. */
+static size_t without_drops(const cf_time_range *snd, size_t m, const cf_time_range *drop, size_t n_drop,
+                            cf_time_range *out) {
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        int64_t at = snd[i].start_ms;
+        bool after_drop = false;
+        for (;;) {
+            const cf_time_range *next = NULL; /* the earliest drop overlapping [at, end) */
+            for (size_t d = 0; d < n_drop; d++)
+                if (drop[d].end_ms > at && drop[d].start_ms < snd[i].end_ms && (!next || drop[d].start_ms < next->start_ms))
+                    next = &drop[d];
+            int64_t b = next ? next->start_ms : snd[i].end_ms;
+            bool beside = after_drop || next;
+            if (b > at && (!beside || b - at >= CF_JUMP_CUT_MIN_SOUND_MS)) out[k++] = (cf_time_range){at, b};
+            if (!next) break;
+            at = next->end_ms;
+            after_drop = true;
+        }
+    }
+    return k;
+}
+
+/* The drops whose middle lies in [a, b]: the first one's start and the last one's end; false
+ * when there is none. */
+static bool drops_in(const cf_time_range *drop, size_t n, int64_t a, int64_t b, int64_t *first, int64_t *last) {
+    bool any = false;
+    for (size_t d = 0; d < n; d++) {
+        int64_t mid = drop[d].start_ms + (drop[d].end_ms - drop[d].start_ms) / 2;
+        if (mid < a || mid > b) continue;
+        if (!any || drop[d].start_ms < *first) *first = drop[d].start_ms;
+        if (!any || drop[d].end_ms > *last) *last = drop[d].end_ms;
+        any = true;
+    }
+    return any;
+}
+
+/* The pauses to remove: gaps of min_pause or more (unless keep_pauses) and gaps holding a drop,
+ * less a margin at each edge that touches speech (the span's own ends are cuts already; a drop
+ * is never kept to make room for a margin). Returns their count (at most m + 1). */
 static size_t pauses(const cf_time_range *snd, size_t m, int64_t s, int64_t e, int64_t min_pause, int64_t margin,
-                     cf_time_range *out) {
+                     const cf_jump_cut_options *o, cf_time_range *out) {
     size_t k = 0;
     for (size_t i = 0; i <= m; i++) {
-        int64_t a = i ? snd[i - 1].end_ms : s, b = i < m ? snd[i].start_ms : e;
-        if (b - a < min_pause) continue;
-        if (i) a += margin;
-        if (i < m) b -= margin;
+        int64_t a = i ? snd[i - 1].end_ms : s, b = i < m ? snd[i].start_ms : e, first = 0, last = 0;
+        bool filler = o && drops_in(o->drop, o->n_drop, a, b, &first, &last);
+        if (!filler && ((o && o->keep_pauses) || b - a < min_pause)) continue;
+        bool only = filler && o->keep_pauses; /* a pause at the span's end is not cut then either */
+        if (i) a = filler && a + margin > first ? first : a + margin;
+        else if (only) a = first;
+        if (i < m) b = filler && b - margin < last ? last : b - margin;
+        else if (only) b = last;
         if (b > a) out[k++] = (cf_time_range){a, b};
     }
     return k;
 }
 
 /* Keeps the longest inner pauses when there are more joints than a timeline has scenes. */
-static size_t limit_joints(cf_time_range *p, size_t k, int64_t s, int64_t e) {
+static size_t limit_joints(cf_time_range *p, size_t k, int64_t s, int64_t e, size_t max_pieces) {
     for (;;) {
         size_t inner = 0, shortest = k;
         for (size_t i = 0; i < k; i++) {
@@ -54,7 +98,7 @@ static size_t limit_joints(cf_time_range *p, size_t k, int64_t s, int64_t e) {
             inner++;
             if (shortest == k || p[i].end_ms - p[i].start_ms < p[shortest].end_ms - p[shortest].start_ms) shortest = i;
         }
-        if (inner < CF_JUMP_CUT_MAX_PIECES) return k;
+        if (inner < max_pieces) return k;
         memmove(&p[shortest], &p[shortest + 1], (k - shortest - 1) * sizeof *p);
         k--;
     }
@@ -92,20 +136,27 @@ cf_err cf_jump_cut_plan(const cf_time_range *sound, size_t n_sound, int64_t star
     if (end_ms <= start_ms) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jump cut: an empty span");
     int64_t min_pause = opts && opts->min_pause_ms > 0 ? opts->min_pause_ms : CF_JUMP_CUT_MIN_PAUSE_MS;
     int64_t margin = opts && opts->margin_ms > 0 ? opts->margin_ms : CF_JUMP_CUT_MARGIN_MS;
-    cf_time_range *snd = malloc((n_sound + 1) * sizeof *snd), *p = malloc((n_sound + 2) * sizeof *p);
-    out->keep = malloc((n_sound + 2) * sizeof *out->keep);
-    out->removed = malloc((n_sound + 2) * sizeof *out->removed);
-    if (!snd || !p || !out->keep || !out->removed) {
-        free(snd), free(p), cf_jump_cut_free(out);
+    size_t max_pieces = opts && opts->max_pieces ? opts->max_pieces : CF_JUMP_CUT_MAX_PIECES;
+    size_t n_drop = opts && opts->drop ? opts->n_drop : 0, cap = n_sound + n_drop + 2;
+    cf_time_range *snd = malloc(cap * sizeof *snd), *kept = malloc(cap * sizeof *kept), *p = malloc(cap * sizeof *p);
+    out->keep = malloc(cap * sizeof *out->keep);
+    out->removed = malloc(cap * sizeof *out->removed);
+    if (!snd || !kept || !p || !out->keep || !out->removed) {
+        free(snd), free(kept), free(p), cf_jump_cut_free(out);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     size_t m = merged_sound(sound, n_sound, start_ms, end_ms, snd);
-    size_t k = m ? limit_joints(p, pauses(snd, m, start_ms, end_ms, min_pause, margin, p), start_ms, end_ms) : 0;
+    if (n_drop) m = without_drops(snd, m, opts->drop, n_drop, kept);
+    else memcpy(kept, snd, m * sizeof *kept);
+    size_t k = m || n_drop ? pauses(kept, m, start_ms, end_ms, min_pause, margin, opts, p) : 0;
+    k = limit_joints(p, k, start_ms, end_ms, max_pieces);
     out->n_keep = pieces(p, k, start_ms, end_ms, opts ? opts->fps : 0, out->keep);
     out->n_removed = gaps_between(out->keep, out->n_keep, start_ms, end_ms, out->removed);
     for (size_t i = 0; i < out->n_keep; i++) out->duration_ms += out->keep[i].end_ms - out->keep[i].start_ms;
-    free(snd), free(p);
-    return CF_OK;
+    free(snd), free(kept), free(p);
+    if (out->n_keep) return CF_OK;
+    cf_jump_cut_free(out);
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jump cut: nothing of the span is left");
 }
 
 int64_t cf_jump_cut_map(const cf_jump_cut *c, int64_t t) {
