@@ -28,17 +28,24 @@ static const char *clip_help =
     "  --fps N                    frame rate\n"
     "  --speed X                  0.25 to 4; audio keeps its pitch\n"
     "  --mute                     drop the audio\n"
+    "  --remove-silence[=MIN_MS]  jump cuts: leave out the pauses of MIN_MS or more (default 600)\n"
+    "                             where the voice activity of the sound finds no speech, keeping\n"
+    "                             120 ms at each edge; crossfaded joints, pictures cut on frames\n"
+    "  --remove-fillers[=WORDS]   leave out filler words (comma-separated list; default um, umm,\n"
+    "                             uh, uhm, er, erm, ah, hmm, mm) with the pause around each; the\n"
+    "                             words come from --transcript, else the clip is transcribed\n"
+    "  --transcript FILE          the source's transcript (Transcript JSON, source times)\n"
     "  --audio-stream N           use audio stream N (as `clipforge probe` lists it) instead of\n"
     "                             the file's default one\n"
     "  --thumbnail FILE[@TIME]    JPEG of the clip's picture at TIME (clip time, default 0)\n"
     "  --request REQUEST.json     a ClipProcessingRequest (instead of operation flags)\n"
-    "  --json                     print the ClipProcessingResult as JSON\n"
+    "  --json                     print the ClipProcessingResult as JSON (with removed_ranges)\n"
     "Exit codes: 0 success, 1 processing error, 2 usage or input error. Ctrl-C cancels cleanly.\n";
 
 typedef struct clip_args {
     const char *input, *output, *format, *request, *trim, *trim_mode, *scale, *crop, *fps, *speed,
-        *thumbnail, *lufs, *audio_stream;
-    bool normalize, mute, json;
+        *thumbnail, *lufs, *audio_stream, *min_pause, *fillers, *transcript;
+    bool normalize, mute, json, silence, remove_fillers;
 } clip_args;
 
 /* Matches "--name VALUE" and "--name=VALUE"; advances *i past a separate value. */
@@ -58,11 +65,11 @@ static int take(int argc, char **argv, int *i, const char *name, const char **ou
 static int parse_args(int argc, char **argv, clip_args *a) {
     static const char *names[] = {"--input", "--output", "--format", "--request", "--trim",
                                   "--trim-mode", "--scale", "--crop", "--fps", "--speed",
-                                  "--thumbnail", "--audio-stream"};
+                                  "--thumbnail", "--audio-stream", "--transcript"};
     for (int i = 1; i < argc; i++) {
         const char **slots[] = {&a->input, &a->output, &a->format, &a->request, &a->trim,
                                 &a->trim_mode, &a->scale, &a->crop, &a->fps, &a->speed,
-                                &a->thumbnail, &a->audio_stream};
+                                &a->thumbnail, &a->audio_stream, &a->transcript};
         int hit = 0;
         for (size_t k = 0; k < sizeof names / sizeof names[0] && !hit; k++) {
             hit = take(argc, argv, &i, names[k], slots[k]);
@@ -73,6 +80,10 @@ static int parse_args(int argc, char **argv, clip_args *a) {
         else if (!strcmp(argv[i], "--json")) a->json = true;
         else if (!strcmp(argv[i], "--normalize-audio")) a->normalize = true;
         else if (!strncmp(argv[i], "--normalize-audio=", 18)) a->normalize = true, a->lufs = argv[i] + 18;
+        else if (!strcmp(argv[i], "--remove-silence")) a->silence = true;
+        else if (!strncmp(argv[i], "--remove-silence=", 17)) a->silence = true, a->min_pause = argv[i] + 17;
+        else if (!strcmp(argv[i], "--remove-fillers")) a->remove_fillers = true;
+        else if (!strncmp(argv[i], "--remove-fillers=", 17)) a->remove_fillers = true, a->fillers = argv[i] + 17;
         else return cf_cli_usage_error("clip", "unknown argument '%s'", argv[i]);
     }
     return 0;
@@ -143,6 +154,30 @@ static int add_numbers(const clip_args *a, json_t *ops) {
     return 0;
 }
 
+/* --remove-silence[=MIN_MS] and --remove-fillers[=WORD,WORD...] */
+static int add_cuts(const clip_args *a, json_t *ops) {
+    if (a->silence) {
+        json_t *o = op("remove_silence");
+        double v;
+        if (a->min_pause) {
+            if (parse_number(a->min_pause, &v) || v != (double)(json_int_t)v)
+                return json_decref(o), cf_cli_usage_error("clip", "--remove-silence: '%s' is not a whole number of ms",
+                                                          a->min_pause);
+            json_object_set_new(o, "min_pause_ms", json_integer((json_int_t)v));
+        }
+        json_array_append_new(ops, o);
+    }
+    if (!a->remove_fillers) return 0;
+    json_t *o = op("remove_fillers"), *words = json_array();
+    char *list = strdup(a->fillers ? a->fillers : ""), *save = NULL;
+    for (char *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+        json_array_append_new(words, json_string(w));
+    free(list);
+    json_object_set_new(o, "words", words);
+    json_array_append_new(ops, o);
+    return 0;
+}
+
 static int add_thumbnail(const clip_args *a, json_t *ops) {
     if (!a->thumbnail) return 0;
     char *file = strdup(a->thumbnail);
@@ -164,7 +199,16 @@ static int add_thumbnail(const clip_args *a, json_t *ops) {
 
 static bool has_op_flags(const clip_args *a) {
     return a->trim || a->scale || a->crop || a->fps || a->speed || a->thumbnail || a->normalize ||
-           a->mute || a->trim_mode;
+           a->mute || a->trim_mode || a->silence || a->remove_fillers;
+}
+
+/* Puts the transcript file into the request; 0, or the exit code after printing the error. */
+static int set_transcript(json_t *doc, const char *path) {
+    cf_error err;
+    json_t *t = cf_json_load_file(path, 64 << 20, 32, &err);
+    if (!t) return cf_cli_fail("clip", &err);
+    json_object_set_new(doc, "transcript", t);
+    return 0;
 }
 
 /* The request document, from --request or from the flags; NULL after printing the error. */
@@ -185,13 +229,18 @@ static json_t *request_json(const clip_args *a, const char *format, int *code) {
         doc = json_pack("{s:s,s:[]}", "clip_id", "cli", "operations");
         json_t *ops = json_object_get(doc, "operations");
         if ((a->trim && add_trim(a, ops)) || add_sizes(a, ops) || add_numbers(a, ops) ||
-            add_thumbnail(a, ops)) {
+            add_thumbnail(a, ops) || add_cuts(a, ops)) {
             json_decref(doc);
             return NULL;
         }
     }
     if (a->input) json_object_set_new(doc, "source_uri", json_string(a->input));
     if (format) json_object_set_new(doc, "target_format", json_string(format));
+    if (a->transcript && (*code = set_transcript(doc, a->transcript))) {
+        json_decref(doc);
+        return NULL;
+    }
+    *code = 2;
     if (a->audio_stream && cf_cli_set_stream(doc, "audio_stream", a->audio_stream, "clip")) {
         json_decref(doc);
         return NULL;
@@ -222,6 +271,9 @@ static void print_summary(const cf_clip_processing_result *r) {
                    x->audio_codec ? x->audio_codec : "");
         printf("\n");
     }
+    int64_t removed = 0;
+    for (size_t i = 0; i < r->n_removed_ranges; i++) removed += r->removed_ranges[i].end_ms - r->removed_ranges[i].start_ms;
+    if (r->n_removed_ranges) printf("removed %zu ranges, %.3f s\n", r->n_removed_ranges, removed / 1000.0);
     printf("done in %lld ms\n", (long long)r->processing_time_ms);
 }
 

@@ -491,6 +491,35 @@ export const ClipOpNormalizeAudioSchema = z
   });
 export type ClipOpNormalizeAudioInput = z.input<typeof ClipOpNormalizeAudioSchema>;
 
+/** Jump cuts: filler words are left out, with the pause around each. Word times come from the request's transcript, else the clip's span is transcribed first. */
+export interface ClipOpRemoveFillers {
+  op: 'remove_fillers';
+  /** at most 64 items; default [] */
+  words: string[];
+}
+export const ClipOpRemoveFillersSchema = z
+  .strictObject({
+    op: z.literal('remove_fillers'),
+    words: z.array(str(1, 32)).max(64).default([]),
+  });
+export type ClipOpRemoveFillersInput = z.input<typeof ClipOpRemoveFillersSchema>;
+
+/** Jump cuts: the pauses of min_pause_ms or more inside the clip are left out, all but margin_ms at each edge that touches speech (so word onsets and trailing consonants stay). Where the clip speaks comes from the voice activity of the audio features (with the words of the request's transcript, when given, kept whole). Audio crossfades over a few ms at every joint; pictures are cut at the nearest frame. */
+export interface ClipOpRemoveSilence {
+  op: 'remove_silence';
+  /** integer between 200 and 60000; default 600 */
+  min_pause_ms: number;
+  /** integer between 20 and 1000; default 120 */
+  margin_ms: number;
+}
+export const ClipOpRemoveSilenceSchema = z
+  .strictObject({
+    op: z.literal('remove_silence'),
+    min_pause_ms: z.number().int().min(200).max(60000).default(600),
+    margin_ms: z.number().int().min(20).max(1000).default(120),
+  });
+export type ClipOpRemoveSilenceInput = z.input<typeof ClipOpRemoveSilenceSchema>;
+
 /** Resizes the video; -1 keeps the aspect ratio from the other side. */
 export interface ClipOpScale {
   op: 'scale';
@@ -572,19 +601,87 @@ export const ClipOpTrimSchema = z
 export type ClipOpTrimInput = z.input<typeof ClipOpTrimSchema>;
 
 /** Which variant a ClipOperation holds. */
-export const ClipOpKindValues = ['trim', 'scale', 'crop', 'fps', 'normalize_audio', 'mute', 'speed', 'thumbnail'] as const;
+export const ClipOpKindValues = ['trim', 'scale', 'crop', 'fps', 'normalize_audio', 'mute', 'speed', 'thumbnail', 'remove_silence', 'remove_fillers'] as const;
 export type ClipOpKind = (typeof ClipOpKindValues)[number];
 export const ClipOpKindSchema = z.enum(ClipOpKindValues);
 
 /** One step of clip processing, selected by op. */
-export type ClipOperation = ClipOpTrim | ClipOpScale | ClipOpCrop | ClipOpFps | ClipOpNormalizeAudio | ClipOpMute | ClipOpSpeed | ClipOpThumbnail;
-export const ClipOperationSchema = z.discriminatedUnion('op', [ClipOpTrimSchema, ClipOpScaleSchema, ClipOpCropSchema, ClipOpFpsSchema, ClipOpNormalizeAudioSchema, ClipOpMuteSchema, ClipOpSpeedSchema, ClipOpThumbnailSchema]);
+export type ClipOperation = ClipOpTrim | ClipOpScale | ClipOpCrop | ClipOpFps | ClipOpNormalizeAudio | ClipOpMute | ClipOpSpeed | ClipOpThumbnail | ClipOpRemoveSilence | ClipOpRemoveFillers;
+export const ClipOperationSchema = z.discriminatedUnion('op', [ClipOpTrimSchema, ClipOpScaleSchema, ClipOpCropSchema, ClipOpFpsSchema, ClipOpNormalizeAudioSchema, ClipOpMuteSchema, ClipOpSpeedSchema, ClipOpThumbnailSchema, ClipOpRemoveSilenceSchema, ClipOpRemoveFillersSchema]);
 export type ClipOperationInput = z.input<typeof ClipOperationSchema>;
 
 /** Container and codecs of a clip: mp4 (H.264 + AAC), webm (VP9 + Opus), gif (palette). */
 export const TargetFormatValues = ['mp4', 'webm', 'gif'] as const;
 export type TargetFormat = (typeof TargetFormatValues)[number];
 export const TargetFormatSchema = z.enum(TargetFormatValues);
+
+/** One recognized word with its timing and confidence. */
+export interface TranscriptWord {
+  /** 1..256 characters */
+  word: string;
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 0; >= start_ms */
+  end_ms: number;
+  /** between 0 and 1 */
+  confidence: number;
+}
+export const TranscriptWordSchema = z
+  .strictObject({
+    word: str(1, 256),
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(0),
+    confidence: z.number().min(0).max(1),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms >= v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
+  });
+export type TranscriptWordInput = z.input<typeof TranscriptWordSchema>;
+
+/** A stretch of speech (roughly a sentence) with its words. */
+export interface TranscriptSegment {
+  /** integer >= 0 */
+  start_ms: number;
+  /** integer >= 0; >= start_ms */
+  end_ms: number;
+  /** 0..10000 characters */
+  text: string;
+  /** at most 2000 items; default [] */
+  words: TranscriptWord[];
+}
+export const TranscriptSegmentSchema = z
+  .strictObject({
+    start_ms: z.number().int().min(0),
+    end_ms: z.number().int().min(0),
+    text: str(0, 10000),
+    words: z.array(TranscriptWordSchema).max(2000).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (!(v.end_ms >= v.start_ms))
+      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
+  });
+export type TranscriptSegmentInput = z.input<typeof TranscriptSegmentSchema>;
+
+/** What was said in a media file, in time order. */
+export interface Transcript {
+  /** 1..35 characters */
+  language: string;
+  /** 1..128 characters */
+  model: string;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** at most 20000 items; default [] */
+  segments: TranscriptSegment[];
+}
+export const TranscriptSchema = z
+  .strictObject({
+    language: str(1, 35),
+    model: str(1, 128),
+    duration_ms: z.number().int().min(0),
+    segments: z.array(TranscriptSegmentSchema).max(20000).default([]),
+  });
+export type TranscriptInput = z.input<typeof TranscriptSchema>;
 
 /** Turns a source into one clip: operations run in order, then the clip is encoded as target_format. */
 export interface ClipProcessingRequest {
@@ -598,6 +695,7 @@ export interface ClipProcessingRequest {
   operations: ClipOperation[];
   /** integer between 0 and 1023 */
   audio_stream?: number;
+  transcript?: Transcript;
 }
 export const ClipProcessingRequestSchema = z
   .strictObject({
@@ -606,6 +704,7 @@ export const ClipProcessingRequestSchema = z
     target_format: TargetFormatSchema.default('mp4'),
     operations: z.array(ClipOperationSchema).max(64).default([]),
     audio_stream: z.number().int().min(0).max(1023).optional(),
+    transcript: TranscriptSchema.optional(),
   });
 export type ClipProcessingRequestInput = z.input<typeof ClipProcessingRequestSchema>;
 
@@ -619,6 +718,8 @@ export interface ClipProcessingResult {
   artifacts: Artifact[];
   /** integer >= 0 */
   processing_time_ms: number;
+  /** at most 1024 items; default [] */
+  removed_ranges: TimeRange[];
   /** at most 32 items; default [] */
   notes: string[];
 }
@@ -628,6 +729,7 @@ export const ClipProcessingResultSchema = z
     output_uri: str(1, 4096),
     artifacts: z.array(ArtifactSchema).max(256).default([]),
     processing_time_ms: z.number().int().min(0),
+    removed_ranges: z.array(TimeRangeSchema).max(1024).default([]),
     notes: z.array(str(1, 1024)).max(32).default([]),
   });
 export type ClipProcessingResultInput = z.input<typeof ClipProcessingResultSchema>;
@@ -1483,74 +1585,6 @@ export const TimelineSchema = z
   });
 export type TimelineInput = z.input<typeof TimelineSchema>;
 
-/** One recognized word with its timing and confidence. */
-export interface TranscriptWord {
-  /** 1..256 characters */
-  word: string;
-  /** integer >= 0 */
-  start_ms: number;
-  /** integer >= 0; >= start_ms */
-  end_ms: number;
-  /** between 0 and 1 */
-  confidence: number;
-}
-export const TranscriptWordSchema = z
-  .strictObject({
-    word: str(1, 256),
-    start_ms: z.number().int().min(0),
-    end_ms: z.number().int().min(0),
-    confidence: z.number().min(0).max(1),
-  })
-  .superRefine((v, ctx) => {
-    if (!(v.end_ms >= v.start_ms))
-      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
-  });
-export type TranscriptWordInput = z.input<typeof TranscriptWordSchema>;
-
-/** A stretch of speech (roughly a sentence) with its words. */
-export interface TranscriptSegment {
-  /** integer >= 0 */
-  start_ms: number;
-  /** integer >= 0; >= start_ms */
-  end_ms: number;
-  /** 0..10000 characters */
-  text: string;
-  /** at most 2000 items; default [] */
-  words: TranscriptWord[];
-}
-export const TranscriptSegmentSchema = z
-  .strictObject({
-    start_ms: z.number().int().min(0),
-    end_ms: z.number().int().min(0),
-    text: str(0, 10000),
-    words: z.array(TranscriptWordSchema).max(2000).default([]),
-  })
-  .superRefine((v, ctx) => {
-    if (!(v.end_ms >= v.start_ms))
-      ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be >= start_ms' });
-  });
-export type TranscriptSegmentInput = z.input<typeof TranscriptSegmentSchema>;
-
-/** What was said in a media file, in time order. */
-export interface Transcript {
-  /** 1..35 characters */
-  language: string;
-  /** 1..128 characters */
-  model: string;
-  /** integer >= 0 */
-  duration_ms: number;
-  /** at most 20000 items; default [] */
-  segments: TranscriptSegment[];
-}
-export const TranscriptSchema = z
-  .strictObject({
-    language: str(1, 35),
-    model: str(1, 128),
-    duration_ms: z.number().int().min(0),
-    segments: z.array(TranscriptSegmentSchema).max(20000).default([]),
-  });
-export type TranscriptInput = z.input<typeof TranscriptSchema>;
-
 /** Renders a finished video: either a hand-written timeline (inline as timeline, or a file named by timeline_uri), or a template applied to source_uri between start_ms and end_ms with the template variables (title, brand_color, logo_uri, font) and optional captions. */
 export interface RenderRequest {
   /** 1..128 characters */
@@ -1861,11 +1895,16 @@ export type GeneratedTypesAgree = [
   Expect<Same<ClipOpFps, z.output<typeof ClipOpFpsSchema>>>,
   Expect<Same<ClipOpMute, z.output<typeof ClipOpMuteSchema>>>,
   Expect<Same<ClipOpNormalizeAudio, z.output<typeof ClipOpNormalizeAudioSchema>>>,
+  Expect<Same<ClipOpRemoveFillers, z.output<typeof ClipOpRemoveFillersSchema>>>,
+  Expect<Same<ClipOpRemoveSilence, z.output<typeof ClipOpRemoveSilenceSchema>>>,
   Expect<Same<ClipOpScale, z.output<typeof ClipOpScaleSchema>>>,
   Expect<Same<ClipOpSpeed, z.output<typeof ClipOpSpeedSchema>>>,
   Expect<Same<ClipOpThumbnail, z.output<typeof ClipOpThumbnailSchema>>>,
   Expect<Same<ClipOpTrim, z.output<typeof ClipOpTrimSchema>>>,
   Expect<Same<ClipOperation, z.output<typeof ClipOperationSchema>>>,
+  Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
+  Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
+  Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
   Expect<Same<ClipProcessingRequest, z.output<typeof ClipProcessingRequestSchema>>>,
   Expect<Same<ClipProcessingResult, z.output<typeof ClipProcessingResultSchema>>>,
   Expect<Same<Event, z.output<typeof EventSchema>>>,
@@ -1896,9 +1935,6 @@ export type GeneratedTypesAgree = [
   Expect<Same<SceneTransition, z.output<typeof SceneTransitionSchema>>>,
   Expect<Same<TimelineScene, z.output<typeof TimelineSceneSchema>>>,
   Expect<Same<Timeline, z.output<typeof TimelineSchema>>>,
-  Expect<Same<TranscriptWord, z.output<typeof TranscriptWordSchema>>>,
-  Expect<Same<TranscriptSegment, z.output<typeof TranscriptSegmentSchema>>>,
-  Expect<Same<Transcript, z.output<typeof TranscriptSchema>>>,
   Expect<Same<RenderRequest, z.output<typeof RenderRequestSchema>>>,
   Expect<Same<RenderResult, z.output<typeof RenderResultSchema>>>,
   Expect<Same<TemplateVariable, z.output<typeof TemplateVariableSchema>>>,
@@ -1935,6 +1971,8 @@ export const schemas = {
   ClipOpFps: ClipOpFpsSchema,
   ClipOpMute: ClipOpMuteSchema,
   ClipOpNormalizeAudio: ClipOpNormalizeAudioSchema,
+  ClipOpRemoveFillers: ClipOpRemoveFillersSchema,
+  ClipOpRemoveSilence: ClipOpRemoveSilenceSchema,
   ClipOpScale: ClipOpScaleSchema,
   ClipOpSpeed: ClipOpSpeedSchema,
   ClipOpThumbnail: ClipOpThumbnailSchema,
@@ -1942,6 +1980,9 @@ export const schemas = {
   ClipOpTrim: ClipOpTrimSchema,
   ClipOperation: ClipOperationSchema,
   TargetFormat: TargetFormatSchema,
+  TranscriptWord: TranscriptWordSchema,
+  TranscriptSegment: TranscriptSegmentSchema,
+  Transcript: TranscriptSchema,
   ClipProcessingRequest: ClipProcessingRequestSchema,
   ClipProcessingResult: ClipProcessingResultSchema,
   DestinationKind: DestinationKindSchema,
@@ -1983,9 +2024,6 @@ export const schemas = {
   SceneTransition: SceneTransitionSchema,
   TimelineScene: TimelineSceneSchema,
   Timeline: TimelineSchema,
-  TranscriptWord: TranscriptWordSchema,
-  TranscriptSegment: TranscriptSegmentSchema,
-  Transcript: TranscriptSchema,
   RenderRequest: RenderRequestSchema,
   RenderResult: RenderResultSchema,
   TemplateVariable: TemplateVariableSchema,

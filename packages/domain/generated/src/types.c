@@ -1828,6 +1828,164 @@ void cf_clip_op_normalize_audio_init(cf_clip_op_normalize_audio *v) {
     init_clip_op_normalize_audio(v);
 }
 
+static cf_err parse_clip_op_remove_fillers(const json_t *j, const char *path, cf_clip_op_remove_fillers *out, cf_error *err) {
+    static const char *const keys[] = {"op", "words"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "op", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_const_string(v, p, "remove_fillers", err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->words = calloc(n, sizeof *out->words);
+                if (!out->words) return cfd_no_memory(err, p);
+                out->n_words = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 32, &out->words[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_clip_op_remove_fillers(const cf_clip_op_remove_fillers *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "op", json_string("remove_fillers"))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "words", a)) goto fail;
+        for (size_t k = 0; k < v->n_words; k++)
+            if (cfd_append(a, json_string(v->words[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_clip_op_remove_fillers(cf_clip_op_remove_fillers *v) {
+    for (size_t k = 0; k < v->n_words; k++)
+        free(v->words[k]);
+    free(v->words);
+}
+
+static void init_clip_op_remove_fillers(cf_clip_op_remove_fillers *v) {
+    (void)v;
+}
+
+cf_err cf_clip_op_remove_fillers_from_json(const json_t *j, cf_clip_op_remove_fillers *out, cf_error *err) {
+    return cf_clip_op_remove_fillers_from_json_at(j, "", out, err);
+}
+
+cf_err cf_clip_op_remove_fillers_from_json_at(const json_t *j, const char *path, cf_clip_op_remove_fillers *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_clip_op_remove_fillers: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_clip_op_remove_fillers(j, path ? path : "", out, err);
+    if (rc) cf_clip_op_remove_fillers_free(out);
+    return rc;
+}
+
+json_t *cf_clip_op_remove_fillers_to_json(const cf_clip_op_remove_fillers *v) {
+    return v ? emit_clip_op_remove_fillers(v) : NULL;
+}
+
+void cf_clip_op_remove_fillers_free(cf_clip_op_remove_fillers *v) {
+    if (!v) return;
+    release_clip_op_remove_fillers(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_clip_op_remove_fillers_init(cf_clip_op_remove_fillers *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_clip_op_remove_fillers(v);
+}
+
+static cf_err parse_clip_op_remove_silence(const json_t *j, const char *path, cf_clip_op_remove_silence *out, cf_error *err) {
+    static const char *const keys[] = {"op", "min_pause_ms", "margin_ms"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "op", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_const_string(v, p, "remove_silence", err))) return rc;
+    if ((rc = cfd_member(j, "min_pause_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->min_pause_ms, err))) return rc;
+        if (!(out->min_pause_ms >= 200 && out->min_pause_ms <= 60000))
+            return cfd_fail(err, p, "must be between 200 and 60000");
+    } else {
+        out->min_pause_ms = 600;
+    }
+    if ((rc = cfd_member(j, "margin_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_int(v, p, &out->margin_ms, err))) return rc;
+        if (!(out->margin_ms >= 20 && out->margin_ms <= 1000))
+            return cfd_fail(err, p, "must be between 20 and 1000");
+    } else {
+        out->margin_ms = 120;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_clip_op_remove_silence(const cf_clip_op_remove_silence *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "op", json_string("remove_silence"))) goto fail;
+    if (cfd_put(o, "min_pause_ms", json_integer(v->min_pause_ms))) goto fail;
+    if (cfd_put(o, "margin_ms", json_integer(v->margin_ms))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_clip_op_remove_silence(cf_clip_op_remove_silence *v) {
+    (void)v;
+}
+
+static void init_clip_op_remove_silence(cf_clip_op_remove_silence *v) {
+    v->min_pause_ms = 600;
+    v->margin_ms = 120;
+}
+
+cf_err cf_clip_op_remove_silence_from_json(const json_t *j, cf_clip_op_remove_silence *out, cf_error *err) {
+    return cf_clip_op_remove_silence_from_json_at(j, "", out, err);
+}
+
+cf_err cf_clip_op_remove_silence_from_json_at(const json_t *j, const char *path, cf_clip_op_remove_silence *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_clip_op_remove_silence: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_clip_op_remove_silence(j, path ? path : "", out, err);
+    if (rc) cf_clip_op_remove_silence_free(out);
+    return rc;
+}
+
+json_t *cf_clip_op_remove_silence_to_json(const cf_clip_op_remove_silence *v) {
+    return v ? emit_clip_op_remove_silence(v) : NULL;
+}
+
+void cf_clip_op_remove_silence_free(cf_clip_op_remove_silence *v) {
+    if (!v) return;
+    release_clip_op_remove_silence(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_clip_op_remove_silence_init(cf_clip_op_remove_silence *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_clip_op_remove_silence(v);
+}
+
 static cf_err parse_clip_op_scale(const json_t *j, const char *path, cf_clip_op_scale *out, cf_error *err) {
     static const char *const keys[] = {"op", "width", "height"};
     char p[CFD_PATH_MAX];
@@ -2131,7 +2289,7 @@ void cf_clip_op_trim_init(cf_clip_op_trim *v) {
     init_clip_op_trim(v);
 }
 
-static const char *const clip_op_kind_names[] = {"trim", "scale", "crop", "fps", "normalize_audio", "mute", "speed", "thumbnail"};
+static const char *const clip_op_kind_names[] = {"trim", "scale", "crop", "fps", "normalize_audio", "mute", "speed", "thumbnail", "remove_silence", "remove_fillers"};
 
 const char *cf_clip_op_kind_to_string(cf_clip_op_kind v) {
     return (size_t)v < CF_CLIP_OP_KIND_COUNT ? clip_op_kind_names[v] : NULL;
@@ -2165,6 +2323,8 @@ static cf_err parse_clip_operation(const json_t *j, const char *path, cf_clip_op
     case CF_CLIP_OP_MUTE: return parse_clip_op_mute(j, path, err);
     case CF_CLIP_OP_SPEED: return parse_clip_op_speed(j, path, &out->as.speed, err);
     case CF_CLIP_OP_THUMBNAIL: return parse_clip_op_thumbnail(j, path, &out->as.thumbnail, err);
+    case CF_CLIP_OP_REMOVE_SILENCE: return parse_clip_op_remove_silence(j, path, &out->as.remove_silence, err);
+    case CF_CLIP_OP_REMOVE_FILLERS: return parse_clip_op_remove_fillers(j, path, &out->as.remove_fillers, err);
     }
     return cfd_unknown_tag(err, path, "op", json_string_value(v));
 }
@@ -2179,6 +2339,8 @@ static json_t *emit_clip_operation(const cf_clip_operation *v) {
     case CF_CLIP_OP_MUTE: return emit_clip_op_mute();
     case CF_CLIP_OP_SPEED: return emit_clip_op_speed(&v->as.speed);
     case CF_CLIP_OP_THUMBNAIL: return emit_clip_op_thumbnail(&v->as.thumbnail);
+    case CF_CLIP_OP_REMOVE_SILENCE: return emit_clip_op_remove_silence(&v->as.remove_silence);
+    case CF_CLIP_OP_REMOVE_FILLERS: return emit_clip_op_remove_fillers(&v->as.remove_fillers);
     }
     return NULL;
 }
@@ -2193,6 +2355,8 @@ static void release_clip_operation(cf_clip_operation *v) {
     case CF_CLIP_OP_MUTE: break;
     case CF_CLIP_OP_SPEED: release_clip_op_speed(&v->as.speed); break;
     case CF_CLIP_OP_THUMBNAIL: release_clip_op_thumbnail(&v->as.thumbnail); break;
+    case CF_CLIP_OP_REMOVE_SILENCE: release_clip_op_remove_silence(&v->as.remove_silence); break;
+    case CF_CLIP_OP_REMOVE_FILLERS: release_clip_op_remove_fillers(&v->as.remove_fillers); break;
     }
 }
 
@@ -2206,6 +2370,8 @@ static void init_clip_operation(cf_clip_operation *v) {
     case CF_CLIP_OP_MUTE: break;
     case CF_CLIP_OP_SPEED: init_clip_op_speed(&v->as.speed); break;
     case CF_CLIP_OP_THUMBNAIL: init_clip_op_thumbnail(&v->as.thumbnail); break;
+    case CF_CLIP_OP_REMOVE_SILENCE: init_clip_op_remove_silence(&v->as.remove_silence); break;
+    case CF_CLIP_OP_REMOVE_FILLERS: init_clip_op_remove_fillers(&v->as.remove_fillers); break;
     }
 }
 
@@ -2238,12 +2404,277 @@ void cf_clip_operation_init(cf_clip_operation *v, cf_clip_op_kind op) {
     init_clip_operation(v);
 }
 
-static cf_err parse_clip_processing_request(const json_t *j, const char *path, cf_clip_processing_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "source_uri", "target_format", "operations", "audio_stream"};
+static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "word", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 256, &out->word, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
+    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
+        return cfd_fail(err, p, "must be between 0 and 1");
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_word(const cf_transcript_word *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->word && cfd_put(o, "word", json_string(v->word))) goto fail;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_word(cf_transcript_word *v) {
+    free(v->word);
+}
+
+static void init_transcript_word(cf_transcript_word *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err) {
+    return cf_transcript_word_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_word: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_word(j, path ? path : "", out, err);
+    if (rc) cf_transcript_word_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v) {
+    return v ? emit_transcript_word(v) : NULL;
+}
+
+void cf_transcript_word_free(cf_transcript_word *v) {
+    if (!v) return;
+    release_transcript_word(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_word_init(cf_transcript_word *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_word(v);
+}
+
+static cf_err parse_transcript_segment(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    static const char *const keys[] = {"start_ms", "end_ms", "text", "words"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
+    if (!(out->start_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
+    if (!(out->end_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "text", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 10000, &out->text, err))) return rc;
+    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 2000, &n, err))) return rc;
+            if (n) {
+                out->words = calloc(n, sizeof *out->words);
+                if (!out->words) return cfd_no_memory(err, p);
+                out->n_words = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_word(json_array_get(v, k), pi, &out->words[k], err))) return rc;
+            }
+        }
+    }
+    if (!(out->end_ms >= out->start_ms)) {
+        cfd_path_key(p, path, "end_ms");
+        return cfd_fail(err, p, "must be >= start_ms");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_segment(const cf_transcript_segment *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
+    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
+    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "words", a)) goto fail;
+        for (size_t k = 0; k < v->n_words; k++)
+            if (cfd_append(a, emit_transcript_word(&v->words[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_segment(cf_transcript_segment *v) {
+    free(v->text);
+    for (size_t k = 0; k < v->n_words; k++)
+        release_transcript_word(&v->words[k]);
+    free(v->words);
+}
+
+static void init_transcript_segment(cf_transcript_segment *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err) {
+    return cf_transcript_segment_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_segment: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_segment(j, path ? path : "", out, err);
+    if (rc) cf_transcript_segment_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v) {
+    return v ? emit_transcript_segment(v) : NULL;
+}
+
+void cf_transcript_segment_free(cf_transcript_segment *v) {
+    if (!v) return;
+    release_transcript_segment(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_segment_init(cf_transcript_segment *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_segment(v);
+}
+
+static cf_err parse_transcript(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    static const char *const keys[] = {"language", "model", "duration_ms", "segments"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "segments", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
+            if (n) {
+                out->segments = calloc(n, sizeof *out->segments);
+                if (!out->segments) return cfd_no_memory(err, p);
+                out->n_segments = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_transcript_segment(json_array_get(v, k), pi, &out->segments[k], err))) return rc;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript(const cf_transcript *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "segments", a)) goto fail;
+        for (size_t k = 0; k < v->n_segments; k++)
+            if (cfd_append(a, emit_transcript_segment(&v->segments[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript(cf_transcript *v) {
+    free(v->language);
+    free(v->model);
+    for (size_t k = 0; k < v->n_segments; k++)
+        release_transcript_segment(&v->segments[k]);
+    free(v->segments);
+}
+
+static void init_transcript(cf_transcript *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err) {
+    return cf_transcript_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript(j, path ? path : "", out, err);
+    if (rc) cf_transcript_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_to_json(const cf_transcript *v) {
+    return v ? emit_transcript(v) : NULL;
+}
+
+void cf_transcript_free(cf_transcript *v) {
+    if (!v) return;
+    release_transcript(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_init(cf_transcript *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript(v);
+}
+
+static cf_err parse_clip_processing_request(const json_t *j, const char *path, cf_clip_processing_request *out, cf_error *err) {
+    static const char *const keys[] = {"clip_id", "source_uri", "target_format", "operations", "audio_stream", "transcript"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "source_uri", true, path, p, &v, err))) return rc;
@@ -2282,6 +2713,12 @@ static cf_err parse_clip_processing_request(const json_t *j, const char *path, c
         if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
             return cfd_fail(err, p, "must be between 0 and 1023");
     }
+    if ((rc = cfd_member(j, "transcript", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->transcript = calloc(1, sizeof *out->transcript);
+        if (!out->transcript) return cfd_no_memory(err, p);
+        if ((rc = parse_transcript(v, p, out->transcript, err))) return rc;
+    }
     return CF_OK;
 }
 
@@ -2298,6 +2735,7 @@ static json_t *emit_clip_processing_request(const cf_clip_processing_request *v)
             if (cfd_append(a, emit_clip_operation(&v->operations[k]))) goto fail;
     }
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
+    if (v->transcript && cfd_put(o, "transcript", emit_transcript(v->transcript))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -2310,6 +2748,8 @@ static void release_clip_processing_request(cf_clip_processing_request *v) {
     for (size_t k = 0; k < v->n_operations; k++)
         release_clip_operation(&v->operations[k]);
     free(v->operations);
+    if (v->transcript) release_transcript(v->transcript);
+    free(v->transcript);
 }
 
 static void init_clip_processing_request(cf_clip_processing_request *v) {
@@ -2345,11 +2785,11 @@ void cf_clip_processing_request_init(cf_clip_processing_request *v) {
 }
 
 static cf_err parse_clip_processing_result(const json_t *j, const char *path, cf_clip_processing_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "output_uri", "artifacts", "processing_time_ms", "notes"};
+    static const char *const keys[] = {"clip_id", "output_uri", "artifacts", "processing_time_ms", "removed_ranges", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "output_uri", true, path, p, &v, err))) return rc;
@@ -2375,6 +2815,23 @@ static cf_err parse_clip_processing_result(const json_t *j, const char *path, cf
     if ((rc = cfd_int(v, p, &out->processing_time_ms, err))) return rc;
     if (!(out->processing_time_ms >= 0))
         return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "removed_ranges", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 1024, &n, err))) return rc;
+            if (n) {
+                out->removed_ranges = calloc(n, sizeof *out->removed_ranges);
+                if (!out->removed_ranges) return cfd_no_memory(err, p);
+                out->n_removed_ranges = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_time_range(json_array_get(v, k), pi, &out->removed_ranges[k], err))) return rc;
+            }
+        }
+    }
     if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
     if (v) {
         {
@@ -2409,6 +2866,12 @@ static json_t *emit_clip_processing_result(const cf_clip_processing_result *v) {
     if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
     {
         json_t *a = json_array();
+        if (cfd_put(o, "removed_ranges", a)) goto fail;
+        for (size_t k = 0; k < v->n_removed_ranges; k++)
+            if (cfd_append(a, emit_time_range(&v->removed_ranges[k]))) goto fail;
+    }
+    {
+        json_t *a = json_array();
         if (cfd_put(o, "notes", a)) goto fail;
         for (size_t k = 0; k < v->n_notes; k++)
             if (cfd_append(a, json_string(v->notes[k]))) goto fail;
@@ -2425,6 +2888,9 @@ static void release_clip_processing_result(cf_clip_processing_result *v) {
     for (size_t k = 0; k < v->n_artifacts; k++)
         release_artifact(&v->artifacts[k]);
     free(v->artifacts);
+    for (size_t k = 0; k < v->n_removed_ranges; k++)
+        release_time_range(&v->removed_ranges[k]);
+    free(v->removed_ranges);
     for (size_t k = 0; k < v->n_notes; k++)
         free(v->notes[k]);
     free(v->notes);
@@ -5506,271 +5972,6 @@ void cf_timeline_init(cf_timeline *v) {
     init_timeline(v);
 }
 
-static cf_err parse_transcript_word(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
-    static const char *const keys[] = {"word", "start_ms", "end_ms", "confidence"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "word", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 256, &out->word, err))) return rc;
-    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
-    if (!(out->start_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
-    if (!(out->end_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "confidence", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_number(v, p, &out->confidence, err))) return rc;
-    if (!(out->confidence >= 0.0 && out->confidence <= 1.0))
-        return cfd_fail(err, p, "must be between 0 and 1");
-    if (!(out->end_ms >= out->start_ms)) {
-        cfd_path_key(p, path, "end_ms");
-        return cfd_fail(err, p, "must be >= start_ms");
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript_word(const cf_transcript_word *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->word && cfd_put(o, "word", json_string(v->word))) goto fail;
-    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
-    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
-    if (cfd_put(o, "confidence", cfd_number_json(v->confidence))) goto fail;
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript_word(cf_transcript_word *v) {
-    free(v->word);
-}
-
-static void init_transcript_word(cf_transcript_word *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err) {
-    return cf_transcript_word_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_word: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript_word(j, path ? path : "", out, err);
-    if (rc) cf_transcript_word_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_word_to_json(const cf_transcript_word *v) {
-    return v ? emit_transcript_word(v) : NULL;
-}
-
-void cf_transcript_word_free(cf_transcript_word *v) {
-    if (!v) return;
-    release_transcript_word(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_word_init(cf_transcript_word *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript_word(v);
-}
-
-static cf_err parse_transcript_segment(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
-    static const char *const keys[] = {"start_ms", "end_ms", "text", "words"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
-    if (!(out->start_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "end_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->end_ms, err))) return rc;
-    if (!(out->end_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "text", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 0, 10000, &out->text, err))) return rc;
-    if ((rc = cfd_member(j, "words", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 2000, &n, err))) return rc;
-            if (n) {
-                out->words = calloc(n, sizeof *out->words);
-                if (!out->words) return cfd_no_memory(err, p);
-                out->n_words = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_transcript_word(json_array_get(v, k), pi, &out->words[k], err))) return rc;
-            }
-        }
-    }
-    if (!(out->end_ms >= out->start_ms)) {
-        cfd_path_key(p, path, "end_ms");
-        return cfd_fail(err, p, "must be >= start_ms");
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript_segment(const cf_transcript_segment *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (cfd_put(o, "start_ms", json_integer(v->start_ms))) goto fail;
-    if (cfd_put(o, "end_ms", json_integer(v->end_ms))) goto fail;
-    if (v->text && cfd_put(o, "text", json_string(v->text))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "words", a)) goto fail;
-        for (size_t k = 0; k < v->n_words; k++)
-            if (cfd_append(a, emit_transcript_word(&v->words[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript_segment(cf_transcript_segment *v) {
-    free(v->text);
-    for (size_t k = 0; k < v->n_words; k++)
-        release_transcript_word(&v->words[k]);
-    free(v->words);
-}
-
-static void init_transcript_segment(cf_transcript_segment *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err) {
-    return cf_transcript_segment_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_segment: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript_segment(j, path ? path : "", out, err);
-    if (rc) cf_transcript_segment_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v) {
-    return v ? emit_transcript_segment(v) : NULL;
-}
-
-void cf_transcript_segment_free(cf_transcript_segment *v) {
-    if (!v) return;
-    release_transcript_segment(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_segment_init(cf_transcript_segment *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript_segment(v);
-}
-
-static cf_err parse_transcript(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
-    static const char *const keys[] = {"language", "model", "duration_ms", "segments"};
-    char p[CFD_PATH_MAX];
-    json_t *v;
-    cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
-    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
-    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
-    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
-    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
-    if (!(out->duration_ms >= 0))
-        return cfd_fail(err, p, "must be >= 0");
-    if ((rc = cfd_member(j, "segments", false, path, p, &v, err))) return rc;
-    if (v) {
-        {
-            size_t n;
-            if ((rc = cfd_array(v, p, 0, 20000, &n, err))) return rc;
-            if (n) {
-                out->segments = calloc(n, sizeof *out->segments);
-                if (!out->segments) return cfd_no_memory(err, p);
-                out->n_segments = n;
-            }
-            for (size_t k = 0; k < n; k++) {
-                char pi[CFD_PATH_MAX];
-                cfd_path_index(pi, p, k);
-                if ((rc = parse_transcript_segment(json_array_get(v, k), pi, &out->segments[k], err))) return rc;
-            }
-        }
-    }
-    return CF_OK;
-}
-
-static json_t *emit_transcript(const cf_transcript *v) {
-    json_t *o = json_object();
-    if (!o) return NULL;
-    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
-    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
-    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
-    {
-        json_t *a = json_array();
-        if (cfd_put(o, "segments", a)) goto fail;
-        for (size_t k = 0; k < v->n_segments; k++)
-            if (cfd_append(a, emit_transcript_segment(&v->segments[k]))) goto fail;
-    }
-    return o;
-fail:
-    json_decref(o);
-    return NULL;
-}
-
-static void release_transcript(cf_transcript *v) {
-    free(v->language);
-    free(v->model);
-    for (size_t k = 0; k < v->n_segments; k++)
-        release_transcript_segment(&v->segments[k]);
-    free(v->segments);
-}
-
-static void init_transcript(cf_transcript *v) {
-    (void)v;
-}
-
-cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err) {
-    return cf_transcript_from_json_at(j, "", out, err);
-}
-
-cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err) {
-    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript: no output");
-    memset(out, 0, sizeof *out);
-    cf_err rc = parse_transcript(j, path ? path : "", out, err);
-    if (rc) cf_transcript_free(out);
-    return rc;
-}
-
-json_t *cf_transcript_to_json(const cf_transcript *v) {
-    return v ? emit_transcript(v) : NULL;
-}
-
-void cf_transcript_free(cf_transcript *v) {
-    if (!v) return;
-    release_transcript(v);
-    memset(v, 0, sizeof *v);
-}
-
-void cf_transcript_init(cf_transcript *v) {
-    if (!v) return;
-    memset(v, 0, sizeof *v);
-    init_transcript(v);
-}
-
 static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
     static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations", "audio_stream"};
     char p[CFD_PATH_MAX];
@@ -7132,6 +7333,30 @@ static void any_free_clip_op_normalize_audio(void *v) {
     cf_clip_op_normalize_audio_free(v);
 }
 
+static cf_err any_from_json_clip_op_remove_fillers(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_remove_fillers_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_remove_fillers(const void *v) {
+    return cf_clip_op_remove_fillers_to_json(v);
+}
+
+static void any_free_clip_op_remove_fillers(void *v) {
+    cf_clip_op_remove_fillers_free(v);
+}
+
+static cf_err any_from_json_clip_op_remove_silence(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_clip_op_remove_silence_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_clip_op_remove_silence(const void *v) {
+    return cf_clip_op_remove_silence_to_json(v);
+}
+
+static void any_free_clip_op_remove_silence(void *v) {
+    cf_clip_op_remove_silence_free(v);
+}
+
 static cf_err any_from_json_clip_op_scale(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_clip_op_scale_from_json_at(j, path, out, err);
 }
@@ -7756,6 +7981,8 @@ static const cf_domain_type domain_types[] = {
     {"ClipOpCrop", sizeof(cf_clip_op_crop), any_from_json_clip_op_crop, any_to_json_clip_op_crop, any_free_clip_op_crop},
     {"ClipOpFps", sizeof(cf_clip_op_fps), any_from_json_clip_op_fps, any_to_json_clip_op_fps, any_free_clip_op_fps},
     {"ClipOpNormalizeAudio", sizeof(cf_clip_op_normalize_audio), any_from_json_clip_op_normalize_audio, any_to_json_clip_op_normalize_audio, any_free_clip_op_normalize_audio},
+    {"ClipOpRemoveFillers", sizeof(cf_clip_op_remove_fillers), any_from_json_clip_op_remove_fillers, any_to_json_clip_op_remove_fillers, any_free_clip_op_remove_fillers},
+    {"ClipOpRemoveSilence", sizeof(cf_clip_op_remove_silence), any_from_json_clip_op_remove_silence, any_to_json_clip_op_remove_silence, any_free_clip_op_remove_silence},
     {"ClipOpScale", sizeof(cf_clip_op_scale), any_from_json_clip_op_scale, any_to_json_clip_op_scale, any_free_clip_op_scale},
     {"ClipOpSpeed", sizeof(cf_clip_op_speed), any_from_json_clip_op_speed, any_to_json_clip_op_speed, any_free_clip_op_speed},
     {"ClipOpThumbnail", sizeof(cf_clip_op_thumbnail), any_from_json_clip_op_thumbnail, any_to_json_clip_op_thumbnail, any_free_clip_op_thumbnail},

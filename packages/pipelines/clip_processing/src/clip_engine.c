@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clip_cuts.h"
 #include "clipforge/log.h"
 #include "smart_cut.h"
 #include "stream_copy.h"
@@ -284,7 +285,8 @@ static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
 cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
                       cf_progress *progress, cfclip_report *report, cf_error *err) {
     cf_media_input in;
-    cfclip_span span;
+    cfclip_span span = {0};
+    cfclip_cuts cuts = {0};
     double out_s = 0;
     trim_path path = PATH_ENCODE;
     memset(report, 0, sizeof *report);
@@ -302,7 +304,14 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     if ((rc = cf_media_require(&in, true, want_audio, plan->input, err)) ||
         (rc = check_source(plan, &in, max_ms, &span, &out_s, err)))
         goto end;
+    if (cfclip_plan_cuts(plan)) {
+        if ((rc = cfclip_cuts_make(&in, plan, &span, progress, &cuts, err))) goto end;
+        out_s = cuts.duration_s / plan->speed;
+        report->removed = cuts.removed, report->n_removed = cuts.n_removed, cuts.removed = NULL;
+    }
     if ((rc = choose_path(plan, &in, use_audio, &span, &path, err))) goto end;
+    if (cuts.n_pieces && path == PATH_SMART) /* the pieces' joints are made by decoding */
+        path = PATH_ENCODE;
     if (path == PATH_COPY) {
         rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
                                 output_path, progress, err);
@@ -326,13 +335,14 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
                        report, err);
     if (!rc) cf_progress_report(progress, 1.0, "done");
 end:
+    cfclip_cuts_free(&cuts);
     cf_media_close(&in);
     return rc;
 }
 
 cf_err cfclip_validate(const cfclip_plan *plan, cf_error *err) {
     cf_media_input in;
-    cfclip_span span;
+    cfclip_span span = {0};
     double out_s;
     cf_err rc = cfclip_plan_check(plan, err);
     if (rc || (rc = cf_media_open(plan->input, &plan->select, &in, err))) return rc;

@@ -16,6 +16,8 @@ typedef struct cfclip_report {
     char note[256];         /* what a caller should know ("" = nothing), e.g. audio without data */
     bool normalized;        /* loudness was measured and applied */
     double measured_lufs;   /* integrated loudness of the source span (when normalized) */
+    cf_time_range *removed; /* jump cuts: what the clip leaves out (ms); the caller frees it */
+    size_t n_removed;
 } cfclip_report;
 
 /* Processes plan->input into output_path (and plan->thumbnail into thumb_path). Input errors

@@ -67,6 +67,9 @@ static cf_err check_ops(const cfclip_plan *p, cf_error *err) {
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "normalize_audio: true peak %g dBTP is out of range [-9, 0]",
                             p->true_peak_db);
+    if ((p->remove_silence || p->remove_fillers) && p->format == CFCLIP_GIF)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "remove_silence / remove_fillers: gif output has no sound to find pauses in");
     if (p->thumbnail && (p->thumb_ms < 0 || p->thumb_w < 0 || p->thumb_w > p->max_dimension))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "thumbnail: time must not be negative and width must be in [0, %d]",
@@ -83,7 +86,7 @@ cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err) {
 
 bool cfclip_plan_needs_decoding(const cfclip_plan *p) {
     return p->scale_w || p->scale_h || p->crop || p->fps > 0 || p->normalize || p->speed != 1.0 ||
-           p->thumbnail || p->format == CFCLIP_GIF;
+           p->thumbnail || p->format == CFCLIP_GIF || p->remove_silence || p->remove_fillers;
 }
 
 static const struct {

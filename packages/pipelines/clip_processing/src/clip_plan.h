@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clipforge/domain/types.h"
 #include "clipforge/error.h"
 #include "clipforge/media.h"
 
@@ -38,6 +39,14 @@ typedef struct cfclip_plan {
     int64_t thumb_ms;       /* on the output timeline */
     int thumb_w;            /* 0 = width of the output picture */
     const char *thumb_path; /* where the JPEG goes (NULL = beside the output); borrowed */
+    /* Jump cuts (clip_cuts.h): pauses of min_pause_ms or more less margin_ms at their edges;
+     * filler words (fillers NULL = the default list). transcript: the source's words, borrowed,
+     * NULL = transcribe the span when fillers need words. */
+    bool remove_silence, remove_fillers;
+    int64_t min_pause_ms, margin_ms;
+    char *const *fillers;
+    size_t n_fillers;
+    const cf_transcript *transcript;
     int threads;            /* codec threads, 0 = auto */
     int max_dimension;      /* largest accepted width/height */
     int64_t max_duration_ms; /* longest accepted input, 0 = no limit */

@@ -63,6 +63,16 @@ static cf_err apply_op(const cf_clip_operation *op, cfclip_plan *p, size_t i, cf
                                 "operations[%zu].output_uri: only local paths and file:// URIs "
                                 "can be written here", i);
         break;
+    case CF_CLIP_OP_REMOVE_SILENCE:
+        p->remove_silence = true;
+        p->min_pause_ms = op->as.remove_silence.min_pause_ms;
+        p->margin_ms = op->as.remove_silence.margin_ms;
+        break;
+    case CF_CLIP_OP_REMOVE_FILLERS:
+        p->remove_fillers = true;
+        p->fillers = op->as.remove_fillers.n_words ? op->as.remove_fillers.words : NULL;
+        p->n_fillers = op->as.remove_fillers.n_words;
+        break;
     default:
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "operations[%zu]: unknown operation", i);
     }
@@ -80,6 +90,7 @@ cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_pl
     cfclip_plan_init(plan, input, format_of(req->target_format));
     plan->select.has_audio_stream = req->has_audio_stream;
     plan->select.audio_stream = (int)req->audio_stream;
+    plan->transcript = req->transcript;
     unsigned seen = 0;
     for (size_t i = 0; i < req->n_operations; i++) {
         const cf_clip_operation *op = &req->operations[i];

@@ -120,6 +120,15 @@ static cf_err add_note(cf_clip_processing_result *out, const char *note, cf_erro
     return CF_OK;
 }
 
+static cf_err add_removed(cf_clip_processing_result *out, const cfclip_report *report, cf_error *err) {
+    if (!report->n_removed) return CF_OK;
+    if (!(out->removed_ranges = malloc(report->n_removed * sizeof *out->removed_ranges)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    memcpy(out->removed_ranges, report->removed, report->n_removed * sizeof *out->removed_ranges);
+    out->n_removed_ranges = report->n_removed;
+    return CF_OK;
+}
+
 static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,
                            const cfclip_report *report, const char *output, const char *thumb,
                            cf_clip_processing_result *out, cf_error *err) {
@@ -140,6 +149,7 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     if ((rc = cf_media_expect_streams(a, report->video_source >= 0, report->audio_source >= 0, err)))
         return rc;
     if ((rc = add_note(out, report->note, err))) return rc;
+    if ((rc = add_removed(out, report, err))) return rc;
     if (thumb) {
         rc = cf_media_measure(thumb, CF_ARTIFACT_KIND_THUMBNAIL, "image/jpeg", &out->artifacts[1], err);
         out->n_artifacts = 2;
@@ -207,7 +217,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     int64_t t0 = now_ms();
     cfclip_plan plan;
     job_paths jp = {0};
-    cfclip_report report;
+    cfclip_report report = {0};
     cf_clip_processing_result_init(out);
     if (!req || !opts) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no request or options");
     cf_err rc = cfclip_plan_from_request(req, &plan, err);
@@ -219,6 +229,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     if (!rc) rc = cfclip_execute(&plan, jp.temp_out, jp.temp_thumb, progress, &report, err);
     /* Measured before publishing, so a file that does not probe is never left in place. */
     if (!rc) rc = build_result(req, &plan, &report, jp.temp_out, jp.temp_thumb, out, err);
+    free(report.removed);
     if (!rc) rc = publish(&jp, opts->output_path, err);
     if (!rc) rc = name_artifacts(out, opts->output_path, jp.thumb, err);
     if (rc) {

@@ -3,6 +3,8 @@
  * a user could run to check us. */
 #include "filter_graph.h"
 
+#include "cut_chain.h"
+
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
 #include <libavutil/channel_layout.h>
@@ -77,6 +79,10 @@ void cfclip_graph_free(cfclip_graph *g) {
  * setpts truncates, which gave two frames one timestamp. */
 static void timing(const cfclip_plan *plan, const cfclip_span *span, const char *a, bool speed,
                    AVBPrint *out) {
+    if (span->n_pieces) {
+        cfclip_cut_timing(span, *a == 'a', speed ? plan->speed : 1.0, out);
+        return;
+    }
     if (span->trim) {
         av_bprintf(out, "%strim=start=%.6f", a, span->origin_s);
         if (span->end_s >= 0) av_bprintf(out, ":end=%.6f", span->end_s);

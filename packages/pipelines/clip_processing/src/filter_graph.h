@@ -27,11 +27,22 @@ cf_err cfclip_graph_build(cfclip_graph *g, bool video, const char *const *src_ar
 /* Frees the graph; NULL-safe and idempotent. */
 void cfclip_graph_free(cfclip_graph *g);
 
+/* One piece a jump cut keeps, in source seconds from timestamp 0. */
+typedef struct cfclip_piece {
+    double start_s, end_s;
+} cfclip_piece;
+
 /* Where the clip sits on the source timeline, in seconds from timestamp 0. */
 typedef struct cfclip_span {
     double origin_s; /* source time that becomes output time 0 */
     double end_s;    /* source time where the clip ends; < 0 = end of input */
     bool trim;
+    /* Jump cuts (see cut_chain.h): the pieces played, in order, from origin_s to end_s; borrowed.
+     * NULL = all of the span. frame_s is the video's frame interval (the pieces lie on its
+     * grid), 0 without video. */
+    const cfclip_piece *pieces;
+    size_t n_pieces;
+    double frame_s;
 } cfclip_span;
 
 typedef enum { CFCLIP_GIF_NONE, CFCLIP_GIF_PALETTE, CFCLIP_GIF_APPLY } cfclip_gif_pass;

@@ -554,6 +554,33 @@ json_t *cf_clip_op_normalize_audio_to_json(const cf_clip_op_normalize_audio *v);
 void cf_clip_op_normalize_audio_free(cf_clip_op_normalize_audio *v);
 void cf_clip_op_normalize_audio_init(cf_clip_op_normalize_audio *v);
 
+/* ClipOpRemoveFillers: Jump cuts: filler words are left out, with the pause around each. Word
+ * times come from the request's transcript, else the clip's span is transcribed first. */
+typedef struct cf_clip_op_remove_fillers {
+    char **words;
+    size_t n_words;  /* at most 64 items; default [] */
+} cf_clip_op_remove_fillers;
+cf_err cf_clip_op_remove_fillers_from_json(const json_t *j, cf_clip_op_remove_fillers *out, cf_error *err);
+cf_err cf_clip_op_remove_fillers_from_json_at(const json_t *j, const char *path, cf_clip_op_remove_fillers *out, cf_error *err);
+json_t *cf_clip_op_remove_fillers_to_json(const cf_clip_op_remove_fillers *v);
+void cf_clip_op_remove_fillers_free(cf_clip_op_remove_fillers *v);
+void cf_clip_op_remove_fillers_init(cf_clip_op_remove_fillers *v);
+
+/* ClipOpRemoveSilence: Jump cuts: the pauses of min_pause_ms or more inside the clip are left
+ * out, all but margin_ms at each edge that touches speech (so word onsets and trailing
+ * consonants stay). Where the clip speaks comes from the voice activity of the audio features
+ * (with the words of the request's transcript, when given, kept whole). Audio crossfades over
+ * a few ms at every joint; pictures are cut at the nearest frame. */
+typedef struct cf_clip_op_remove_silence {
+    int64_t min_pause_ms;  /* between 200 and 60000; default 600 */
+    int64_t margin_ms;  /* between 20 and 1000; default 120 */
+} cf_clip_op_remove_silence;
+cf_err cf_clip_op_remove_silence_from_json(const json_t *j, cf_clip_op_remove_silence *out, cf_error *err);
+cf_err cf_clip_op_remove_silence_from_json_at(const json_t *j, const char *path, cf_clip_op_remove_silence *out, cf_error *err);
+json_t *cf_clip_op_remove_silence_to_json(const cf_clip_op_remove_silence *v);
+void cf_clip_op_remove_silence_free(cf_clip_op_remove_silence *v);
+void cf_clip_op_remove_silence_init(cf_clip_op_remove_silence *v);
+
 /* ClipOpScale: Resizes the video; -1 keeps the aspect ratio from the other side. */
 typedef struct cf_clip_op_scale {
     int64_t width;  /* -1 or between 2 and 8192; default -1 */
@@ -609,8 +636,10 @@ typedef enum cf_clip_op_kind {
     CF_CLIP_OP_MUTE, /* "mute" */
     CF_CLIP_OP_SPEED, /* "speed" */
     CF_CLIP_OP_THUMBNAIL, /* "thumbnail" */
+    CF_CLIP_OP_REMOVE_SILENCE, /* "remove_silence" */
+    CF_CLIP_OP_REMOVE_FILLERS, /* "remove_fillers" */
 } cf_clip_op_kind;
-#define CF_CLIP_OP_KIND_COUNT 8
+#define CF_CLIP_OP_KIND_COUNT 10
 /* The JSON name of a value; NULL when v is out of range. */
 const char *cf_clip_op_kind_to_string(cf_clip_op_kind v);
 /* Finds the value named s; false when there is none. */
@@ -628,6 +657,8 @@ typedef struct cf_clip_operation {
         cf_clip_op_normalize_audio normalize_audio;
         cf_clip_op_speed speed;
         cf_clip_op_thumbnail thumbnail;
+        cf_clip_op_remove_silence remove_silence;
+        cf_clip_op_remove_fillers remove_fillers;
     } as;  /* mute: no fields */
 } cf_clip_operation;
 cf_err cf_clip_operation_from_json(const json_t *j, cf_clip_operation *out, cf_error *err);
@@ -635,6 +666,47 @@ cf_err cf_clip_operation_from_json_at(const json_t *j, const char *path, cf_clip
 json_t *cf_clip_operation_to_json(const cf_clip_operation *v);
 void cf_clip_operation_free(cf_clip_operation *v);
 void cf_clip_operation_init(cf_clip_operation *v, cf_clip_op_kind op);
+
+/* TranscriptWord: One recognized word with its timing and confidence. */
+typedef struct cf_transcript_word {
+    char *word;  /* 1..256 chars */
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    double confidence;  /* between 0 and 1 */
+} cf_transcript_word;
+cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err);
+cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err);
+json_t *cf_transcript_word_to_json(const cf_transcript_word *v);
+void cf_transcript_word_free(cf_transcript_word *v);
+void cf_transcript_word_init(cf_transcript_word *v);
+
+/* TranscriptSegment: A stretch of speech (roughly a sentence) with its words. */
+typedef struct cf_transcript_segment {
+    int64_t start_ms;  /* >= 0 */
+    int64_t end_ms;  /* >= 0; >= start_ms */
+    char *text;  /* 0..10000 chars */
+    cf_transcript_word *words;
+    size_t n_words;  /* at most 2000 items; default [] */
+} cf_transcript_segment;
+cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err);
+cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err);
+json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v);
+void cf_transcript_segment_free(cf_transcript_segment *v);
+void cf_transcript_segment_init(cf_transcript_segment *v);
+
+/* Transcript: What was said in a media file, in time order. */
+typedef struct cf_transcript {
+    char *language;  /* 1..35 chars */
+    char *model;  /* 1..128 chars */
+    int64_t duration_ms;  /* >= 0 */
+    cf_transcript_segment *segments;
+    size_t n_segments;  /* at most 20000 items; default [] */
+} cf_transcript;
+cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err);
+cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err);
+json_t *cf_transcript_to_json(const cf_transcript *v);
+void cf_transcript_free(cf_transcript *v);
+void cf_transcript_init(cf_transcript *v);
 
 /* ClipProcessingRequest: Turns a source into one clip: operations run in order, then the clip
  * is encoded as target_format. */
@@ -646,6 +718,7 @@ typedef struct cf_clip_processing_request {
     size_t n_operations;  /* at most 64 items; default [] */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
+    cf_transcript *transcript;  /* NULL when absent */
 } cf_clip_processing_request;
 cf_err cf_clip_processing_request_from_json(const json_t *j, cf_clip_processing_request *out, cf_error *err);
 cf_err cf_clip_processing_request_from_json_at(const json_t *j, const char *path, cf_clip_processing_request *out, cf_error *err);
@@ -660,6 +733,8 @@ typedef struct cf_clip_processing_result {
     cf_artifact *artifacts;
     size_t n_artifacts;  /* at most 256 items; default [] */
     int64_t processing_time_ms;  /* >= 0 */
+    cf_time_range *removed_ranges;
+    size_t n_removed_ranges;  /* at most 1024 items; default [] */
     char **notes;
     size_t n_notes;  /* at most 32 items; default [] */
 } cf_clip_processing_result;
@@ -1173,47 +1248,6 @@ cf_err cf_timeline_from_json_at(const json_t *j, const char *path, cf_timeline *
 json_t *cf_timeline_to_json(const cf_timeline *v);
 void cf_timeline_free(cf_timeline *v);
 void cf_timeline_init(cf_timeline *v);
-
-/* TranscriptWord: One recognized word with its timing and confidence. */
-typedef struct cf_transcript_word {
-    char *word;  /* 1..256 chars */
-    int64_t start_ms;  /* >= 0 */
-    int64_t end_ms;  /* >= 0; >= start_ms */
-    double confidence;  /* between 0 and 1 */
-} cf_transcript_word;
-cf_err cf_transcript_word_from_json(const json_t *j, cf_transcript_word *out, cf_error *err);
-cf_err cf_transcript_word_from_json_at(const json_t *j, const char *path, cf_transcript_word *out, cf_error *err);
-json_t *cf_transcript_word_to_json(const cf_transcript_word *v);
-void cf_transcript_word_free(cf_transcript_word *v);
-void cf_transcript_word_init(cf_transcript_word *v);
-
-/* TranscriptSegment: A stretch of speech (roughly a sentence) with its words. */
-typedef struct cf_transcript_segment {
-    int64_t start_ms;  /* >= 0 */
-    int64_t end_ms;  /* >= 0; >= start_ms */
-    char *text;  /* 0..10000 chars */
-    cf_transcript_word *words;
-    size_t n_words;  /* at most 2000 items; default [] */
-} cf_transcript_segment;
-cf_err cf_transcript_segment_from_json(const json_t *j, cf_transcript_segment *out, cf_error *err);
-cf_err cf_transcript_segment_from_json_at(const json_t *j, const char *path, cf_transcript_segment *out, cf_error *err);
-json_t *cf_transcript_segment_to_json(const cf_transcript_segment *v);
-void cf_transcript_segment_free(cf_transcript_segment *v);
-void cf_transcript_segment_init(cf_transcript_segment *v);
-
-/* Transcript: What was said in a media file, in time order. */
-typedef struct cf_transcript {
-    char *language;  /* 1..35 chars */
-    char *model;  /* 1..128 chars */
-    int64_t duration_ms;  /* >= 0 */
-    cf_transcript_segment *segments;
-    size_t n_segments;  /* at most 20000 items; default [] */
-} cf_transcript;
-cf_err cf_transcript_from_json(const json_t *j, cf_transcript *out, cf_error *err);
-cf_err cf_transcript_from_json_at(const json_t *j, const char *path, cf_transcript *out, cf_error *err);
-json_t *cf_transcript_to_json(const cf_transcript *v);
-void cf_transcript_free(cf_transcript *v);
-void cf_transcript_init(cf_transcript *v);
 
 /* RenderRequest: Renders a finished video: either a hand-written timeline (inline as timeline,
  * or a file named by timeline_uri), or a template applied to source_uri between start_ms and
