@@ -114,7 +114,8 @@ static void test_result_round_trips_with_optional_members(void **state) {
         "\"source_index\":1},{\"index\":1,\"kind\":\"audio\",\"codec\":\"aac\",\"channels\":2}]},"
         "{\"kind\":\"thumbnail\",\"uri\":\"file:///t.jpg\",\"mime\":\"image/jpeg\",\"bytes\":0,"
         "\"streams\":[]}],"
-        "\"processing_time_ms\":42,\"notes\":[\"audio stream 2 carries no packets\"]}";
+        "\"processing_time_ms\":42,\"notes\":[\"audio stream 2 carries no packets\"],"
+        "\"removed_ranges\":[{\"start_ms\":1200,\"end_ms\":2400}]}";
     json_t *j = parse(text);
     cf_clip_processing_result r;
     cf_error err;
@@ -130,6 +131,8 @@ static void test_result_round_trips_with_optional_members(void **state) {
     assert_true(r.artifacts[0].streams[0].has_source_index);
     assert_false(r.artifacts[0].streams[1].has_source_index);
     assert_int_equal(r.n_notes, 1);
+    assert_int_equal(r.n_removed_ranges, 1);
+    assert_int_equal(r.removed_ranges[0].end_ms, 2400);
     json_t *back = cf_clip_processing_result_to_json(&r);
     assert_true(json_equal(back, j));
     json_decref(back);

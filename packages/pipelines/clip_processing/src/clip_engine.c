@@ -121,7 +121,8 @@ static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use
     if (cfclip_plan_needs_decoding(p))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "trim mode copy cannot be combined with operations that re-encode "
-                            "(scale, crop, fps, normalize_audio, speed, thumbnail, gif)");
+                            "(scale, crop, fps, normalize_audio, speed, thumbnail, gif, remove_silence, "
+                            "remove_fillers)");
     if (!cfclip_copy_supported(in, p->format, use_audio))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "trim mode copy: the codecs of %s cannot be stored in %s",
