@@ -88,13 +88,14 @@ async function waitHttp(url, ms, gone = () => undefined) {
   }
 }
 
-/** A 60 s 320x240 test video whose audio is quiet with two loud bursts far apart (two highlight
- *  candidates: the detector judges loudness against the surrounding minute). */
+/** A 60 s 320x240 test video whose audio is a quiet tone with two loud bursts of broadband noise
+ *  far apart (two highlight candidates: crowd-like noise louder than the surrounding minute; a
+ *  louder tone alone is no longer a moment, as loudness counts only over speech or a reaction). */
 function makeVideo(path) {
-  const vol = "if(between(t,10,13)+between(t,40,43),0.9,0.05)";
+  const burst = 'between(t,10,13)+between(t,40,43)';
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=60',
-    '-f', 'lavfi', '-i', `aevalsrc='${vol}*sin(2*PI*440*t)+${vol}*0.5*sin(2*PI*1250*t)':s=44100:d=60`,
+    '-f', 'lavfi', '-i', `aevalsrc='if(${burst},0.9*(random(0)*2-1),0.05*sin(2*PI*440*t)+0.025*sin(2*PI*1250*t))':s=44100:d=60`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
     '-c:a', 'aac', '-b:a', '64k', '-shortest', '-movflags', '+faststart', path]);
 }
