@@ -26,6 +26,8 @@ echo "# the kind is advertised"
 req GET /openapi.json
 check "x-cf-job-kinds has highlight_detection" test "$(jget '"highlight_detection" in j["paths"]["/v1/jobs"]["post"]["x-cf-job-kinds"]')" = True
 check "the result schema has score_curve" test "$(jget '"score_curve" in j["components"]["schemas"]["HighlightDetectionResult"]["properties"]')" = True
+check "spans have boundary_reasons" test "$(jget '"boundary_reasons" in j["components"]["schemas"]["HighlightSpan"]["properties"]')" = True
+check "requests take target_length_ms" test "$(jget '"target_length_ms" in j["components"]["schemas"]["HighlightDetectionRequest"]["properties"]')" = True
 
 echo "# the planted span is found"
 media=$(upload "$WORK/planted.mp4")
@@ -48,6 +50,9 @@ print("  planted %.1f-%.1f s, found %.1f-%.1f s (IoU %.2f, score %.2f: %s)" % (
     t["start_ms"] / 1e3, t["end_ms"] / 1e3, best["start_ms"] / 1e3, best["end_ms"] / 1e3,
     iou(best, t), best["score"], "; ".join(best["reasons"])))
 assert iou(best, t) >= 0.5, r["highlights"]
+reasons = [h.get("boundary_reasons") for h in r["highlights"]]
+print("  boundary reasons: %s" % reasons)
+assert all(b and b["start"] and b["end"] for b in reasons), reasons
 c = r["score_curve"]
 assert c["step_ms"] == 1000 and c["threshold"] == 0.5, c
 # one value per started second of the media (the generated file runs a few frames long)

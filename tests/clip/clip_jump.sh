@@ -42,7 +42,7 @@ words() { "$bin" transcribe --input "$1" 2>/dev/null | python3 -c '
 import json, sys
 print(" ".join(w["word"] for s in json.load(sys.stdin)["segments"] for w in s["words"]))'; }
 
-# cuts.py: the figures every case checks; $1 = the reference (make_speech.sh), $2 = words that
+# report DROP: the figures every case checks against the reference (make_speech.sh); DROP lists words that
 # must go (one per line of the reference that is a filler), the rest from the files here.
 report() {
   python3 - m/reference.txt "$1" "$(dur talk.mp4 v:0)" "$(dur cut.mp4 v:0)" "$(dur cut.mp4 a:0)" <<'PY'
@@ -109,18 +109,7 @@ PY
 fillers)
   printf '%s\n' "the river runs past" "um" "the old mill" "we walked home" "uh" "before the rain came" >lines.txt
   speak lines.txt 0.3 0.25 0
-  python3 - m/reference.txt >transcript.json <<'PY'
-import json, sys
-words = []
-for line in open(sys.argv[1]):  # each line's words spread evenly over where the line sounds
-    a, b, text = line.split(None, 2)
-    ws = text.split()
-    step = (int(b) - int(a)) / len(ws)
-    words += [{"word": w, "start_ms": int(int(a) + i * step), "end_ms": int(int(a) + (i + 1) * step), "confidence": 0.9}
-              for i, w in enumerate(ws)]
-print(json.dumps({"language": "en-us", "model": "reference", "duration_ms": words[-1]["end_ms"] + 300,
-                  "segments": [{"start_ms": words[0]["start_ms"], "end_ms": words[-1]["end_ms"], "text": "", "words": words}]}))
-PY
+  python3 "$src/tests/transcribe/reference_transcript.py" m/reference.txt >transcript.json
   clip --remove-fillers --transcript transcript.json
   report "um,uh"
   ;;

@@ -314,13 +314,28 @@ static int64_t free_slot(const cf_highlight_detection_result *det, int64_t durat
     return -1;
 }
 
+/* An even slice's edges by detection's rule (sentence ends, pauses, silences; never in a word),
+ * its length kept within the request's bounds around len. */
+static void place_slice(const run *r, int64_t len, cf_highlight_span *h) {
+    size_t n_words = 0;
+    cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
+    const cf_autoclip_request *q = r->req;
+    int64_t lo = q->has_min_length_ms ? q->min_length_ms : len, hi = q->has_max_length_ms ? q->max_length_ms : len;
+    if (lo > len) lo = len;
+    if (hi < len) hi = len;
+    cf_hl_place_edges(r->track, words, n_words, r->have_transcript ? &r->transcript : NULL, lo, hi, len,
+                      CF_HL_SNAP_MS, &h->start_ms, &h->end_ms, h->boundary_reasons);
+    free(words);
+}
+
 /* A media whose score never rises (a steady picture and sound) has no candidate at all: the
  * count is made up of slices spread evenly over it, as long as the clips found (or
  * min_length_ms, or 10 s), so that every video still gets its shorts. */
 static cf_err spread_evenly(run *r, cf_error *err) {
     cf_highlight_detection_result *det = &r->detection;
     size_t want = (size_t)r->req->count, n = det->n_highlights;
-    int64_t duration = r->track->duration_ms, len = r->req->has_min_length_ms ? r->req->min_length_ms : 0;
+    int64_t duration = r->track->duration_ms, len = r->req->has_target_length_ms ? r->req->target_length_ms
+                                                  : r->req->has_min_length_ms ? r->req->min_length_ms : 0;
     for (size_t i = 0; !len && i < n; i++) len += (det->highlights[i].end_ms - det->highlights[i].start_ms) / (int64_t)n;
     if (!len) len = SPREAD_DEFAULT_MS;
     if (len > duration) len = duration;
@@ -330,11 +345,13 @@ static cf_err spread_evenly(run *r, cf_error *err) {
         cf_highlight_span *h = &det->highlights[det->n_highlights];
         cf_highlight_span_init(h);
         h->start_ms = start, h->end_ms = start + len;
+        if ((h->boundary_reasons = malloc(sizeof *h->boundary_reasons)))
+            place_slice(r, len, h);
         h->label = strdup("excerpt"); /* its title when no words name it */
         h->reasons = calloc(1, sizeof *h->reasons);
         if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media"))) h->n_reasons = 1;
         det->n_highlights++, n++;
-        if (!h->label || !h->n_reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!h->label || !h->n_reasons || !h->boundary_reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     return CF_OK;
 }
@@ -380,12 +397,15 @@ static cf_err detect_stage(slot *s) {
                                         .top_n = q->count, .has_min_score = q->has_min_score,
                                         .min_score = q->min_score, .has_min_length_ms = q->has_min_length_ms,
                                         .min_length_ms = q->min_length_ms, .has_max_length_ms = q->has_max_length_ms,
-                                        .max_length_ms = q->max_length_ms};
+                                        .max_length_ms = q->max_length_ms,
+                                        .has_target_length_ms = q->has_target_length_ms,
+                                        .target_length_ms = q->target_length_ms};
     size_t n_words = 0;
     cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
     char note[512] = "";
     cf_hl_options o = {.paths = r->opts->paths, .note = note, .note_len = sizeof note,
-                       .words = words, .n_words = n_words};
+                       .words = words, .n_words = n_words,
+                       .sentences = r->have_transcript ? &r->transcript : NULL};
     cf_err rc = cf_highlight_detect_track(&d, &o, r->track, &r->detection, &s->err);
     if (!rc) {
         r->n_confident = r->n_candidates = r->detection.n_highlights;
@@ -500,6 +520,9 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
         if (!(c->reasons[k] = strdup(h->reasons[k]))) break;
     if (!c->label || !c->title || c->n_reasons != h->n_reasons)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (h->boundary_reasons && !(c->boundary_reasons = malloc(sizeof *c->boundary_reasons)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (h->boundary_reasons) *c->boundary_reasons = *h->boundary_reasons;
     return CF_OK;
 }
 

@@ -24,7 +24,7 @@ static const char *autoclip_help =
     "Usage: clipforge autoclip --input FILE --output-dir DIR [--count N] [--template ID]\n"
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
     "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
-    "                          [--min-length T] [--max-length T] [--min-score S]\n"
+    "                          [--min-length T] [--max-length T] [--target-length T] [--min-score S]\n"
     "                          [--remove-silence] [--threads N] [--audio-stream N] [--json]\n"
     "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
     "parallel, highlight detection picks the spans (never cutting a word), and each span is\n"
@@ -41,6 +41,9 @@ static const char *autoclip_help =
     "  --model-version V  learned highlight model version (falls back to the heuristic)\n"
     "  --min-length T     shortest short (seconds or [hh:]mm:ss; default the profile's)\n"
     "  --max-length T     longest short (default the profile's)\n"
+    "  --target-length T  the length the shorts aim for within those bounds (default: each\n"
+    "                     moment's own); their edges then move to a sentence end, pause,\n"
+    "                     silence or scene cut nearby, never inside a word (boundary_reasons)\n"
     "  --min-score S      strict: only moments scoring S (0..1) or more, failing when there\n"
     "                     is none; without it, when fewer moments pass the engine's threshold\n"
     "                     than --count, the best others fill up, marked low-confidence\n"
@@ -56,7 +59,7 @@ static const char *autoclip_help =
 
 typedef struct autoclip_args {
     const char *input, *output_dir, *template_id, *profile, *format, *size, *brand_color, *model_version;
-    const char *min_length, *max_length, *min_score;
+    const char *min_length, *max_length, *target_length, *min_score;
     const char *audio_stream;
     int64_t count, threads;
     bool json, no_captions, remove_silence;
@@ -82,7 +85,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         {"model-version", required_argument, 0, 'm'}, {"threads", required_argument, 0, 'j'},
         {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
         {"min-length", required_argument, 0, 'L'},  {"max-length", required_argument, 0, 'M'},
-        {"min-score", required_argument, 0, 's'},
+        {"min-score", required_argument, 0, 's'},   {"target-length", required_argument, 0, 'T'},
         {"audio-stream", required_argument, 0, 'A'}, {"remove-silence", no_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     optind = 1;
@@ -104,6 +107,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'R': a->remove_silence = true; break;
         case 'L': a->min_length = optarg; break;
         case 'M': a->max_length = optarg; break;
+        case 'T': a->target_length = optarg; break;
         case 's': a->min_score = optarg; break;
         case 'A': a->audio_stream = optarg; break;
         case 'J': a->json = true; break;
@@ -133,8 +137,9 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
         if (opt[i].value) json_object_set_new(j, opt[i].key, json_string(opt[i].value));
     const struct {
         const char *flag, *key, *value;
-    } lengths[] = {{"--min-length", "min_length_ms", a->min_length}, {"--max-length", "max_length_ms", a->max_length}};
-    for (size_t i = 0; i < 2; i++) {
+    } lengths[] = {{"--min-length", "min_length_ms", a->min_length}, {"--max-length", "max_length_ms", a->max_length},
+                   {"--target-length", "target_length_ms", a->target_length}};
+    for (size_t i = 0; i < 3; i++) {
         int64_t ms;
         cf_error terr;
         if (!lengths[i].value) continue;

@@ -20,7 +20,8 @@ static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
     "                        [--features-out FILE.json [--event-inputs]] [--transcript FILE]\n"
-    "                        [--audio-stream N]\n"
+    "                        [--audio-stream N] [--min-length T] [--max-length T] [--target-length T]\n"
+    "                        [--min-score S]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
     "crowd noise, scene cuts and motion per 100 ms (kept in the feature store under the file's\n"
     "content hash, so another profile, or the same bytes elsewhere, is instant), an\n"
@@ -31,6 +32,8 @@ static const char *detect_help =
     "                        default: the registry's choice (`clipforge models`), if any\n"
     "  --engine NAME         try this engine first (default: heuristic, then learned)\n"
     "  --top N               at most N spans (1..100; default: the profile's)\n"
+    "  --min-score S         spans must score at least S (0..1; default the engine's threshold;\n"
+    "                        0 lists the best candidates whatever their score)\n"
     "  --threads N           decoder threads (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --no-cache            decode even when features are stored, and store nothing\n"
     "  --features-out FILE   also write the feature track as JSON (for training and debugging)\n"
@@ -41,11 +44,19 @@ static const char *detect_help =
     "                        keywords weigh in, and no span starts or ends inside a word\n"
     "  --audio-stream N      analyse audio stream N (as `clipforge probe` lists it) instead of\n"
     "                        the file's default one\n"
-    "  --json                print the HighlightDetectionResult JSON instead of a table\n"
+    "  --min-length T        shortest span (seconds or [hh:]mm:ss; default the profile's)\n"
+    "  --max-length T        longest span (default the profile's)\n"
+    "  --target-length T     the length spans aim for within those bounds (default: each\n"
+    "                        moment's own); edges then move to a sentence end, pause, silence\n"
+    "                        or scene cut nearby, never inside a word\n"
+    "  --json                print the HighlightDetectionResult JSON instead of a table (each\n"
+    "                        span's boundary_reasons say why it starts and ends there)\n"
     "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n";
 
 typedef struct detect_args {
     const char *input, *profile, *model_version, *engine, *features_out, *transcript, *audio_stream;
+    const char *lengths[3]; /* --min-length, --max-length, --target-length */
+    const char *min_score;
     int64_t top, threads;
     bool json, no_cache, event_inputs;
 } detect_args;
@@ -61,11 +72,31 @@ static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi,
     return 0;
 }
 
+/* The --*-length flags into the request; -1 after printing the error (usage), else 0. */
+static int set_lengths(const detect_args *a, cf_highlight_detection_request *req) {
+    static const char *const flag[] = {"--min-length", "--max-length", "--target-length"};
+    bool *has[] = {&req->has_min_length_ms, &req->has_max_length_ms, &req->has_target_length_ms};
+    int64_t *v[] = {&req->min_length_ms, &req->max_length_ms, &req->target_length_ms};
+    for (size_t i = 0; i < 3; i++) {
+        cf_error terr;
+        if (!a->lengths[i]) continue;
+        if (cf_parse_time_ms(a->lengths[i], v[i], &terr))
+            return cf_cli_usage_error("detect", "%s: %s", flag[i], terr.msg), -1;
+        if (*v[i] < 1000 || *v[i] > 600000)
+            return cf_cli_usage_error("detect", "%s: must be between 1 s and 10 min", flag[i]), -1;
+        *has[i] = true;
+    }
+    if (req->has_min_length_ms && req->has_max_length_ms && req->max_length_ms < req->min_length_ms)
+        return cf_cli_usage_error("detect", "--max-length is shorter than --min-length"), -1;
+    return 0;
+}
+
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a) {
     static const char *const valued[] = {"--input", "--profile", "--model-version", "--engine",
                                          "--top", "--threads", "--features-out", "--transcript",
-                                         "--audio-stream"};
+                                         "--audio-stream", "--min-length", "--max-length",
+                                         "--target-length", "--min-score"};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
@@ -85,6 +116,10 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         else if (!strcmp(f, "--features-out")) a->features_out = v;
         else if (!strcmp(f, "--transcript")) a->transcript = v;
         else if (!strcmp(f, "--audio-stream")) a->audio_stream = v;
+        else if (!strcmp(f, "--min-length")) a->lengths[0] = v;
+        else if (!strcmp(f, "--max-length")) a->lengths[1] = v;
+        else if (!strcmp(f, "--target-length")) a->lengths[2] = v;
+        else if (!strcmp(f, "--min-score")) a->min_score = v;
         else if (!strcmp(f, "--top")) rc = parse_int(f, v, 1, 100, &a->top);
         else rc = parse_int(f, v, 0, 256, &a->threads);
         if (rc) return rc;
@@ -99,6 +134,14 @@ static int parse_args(int argc, char **argv, detect_args *a) {
                                             "lecture, music)", a->profile);
     if (a->engine && !cf_hl_engine_builtin(a->engine))
         return cf_cli_usage_error("detect", "unknown engine '%s' (heuristic, learned)", a->engine);
+    cf_highlight_detection_request probe = {0};
+    if (set_lengths(a, &probe)) return 2;
+    if (a->min_score) {
+        char *end = NULL;
+        double v = strtod(a->min_score, &end);
+        if (end == a->min_score || *end || !(v >= 0 && v <= 1))
+            return cf_cli_usage_error("detect", "--min-score: expected a number in [0, 1], got '%s'", a->min_score);
+    }
     return -1;
 }
 
@@ -114,6 +157,9 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
         printf("%-3zu %-12s %-12s %6.1fs %6.2f  %-18s ", i + 1, s, e, (h->end_ms - h->start_ms) / 1000.0,
                h->score, h->label);
         for (size_t k = 0; k < h->n_reasons; k++) printf("%s%s", k ? "; " : "", h->reasons[k]);
+        if (h->boundary_reasons)
+            printf("%sedges: %s, %s", h->n_reasons ? "; " : "", cf_span_boundary_reason_to_string(h->boundary_reasons->start),
+                   cf_span_boundary_reason_to_string(h->boundary_reasons->end));
         printf("\n");
     }
     if (r->n_highlights == 0) printf("(no moment scored over the profile's threshold)\n");
@@ -161,6 +207,8 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
                                           .has_audio_stream = o.features.select.has_audio_stream,
                                           .audio_stream = o.features.select.audio_stream};
     cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
+    set_lengths(a, &req); /* checked by parse_args */
+    if (a->min_score) req.has_min_score = true, req.min_score = strtod(a->min_score, NULL);
     char why[256] = "";
     file_key key = {a->input, cache};
     cf_err rc = cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why,

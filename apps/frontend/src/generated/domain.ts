@@ -149,6 +149,23 @@ export const AutoclipStatusValues = ['succeeded', 'failed', 'skipped', 'cancelle
 export type AutoclipStatus = (typeof AutoclipStatusValues)[number];
 export const AutoclipStatusSchema = z.enum(AutoclipStatusValues);
 
+/** Why a span starts or ends where it does: on a scene cut; at the start or end of a sentence of the transcript (a segment, or a word ending in . ! ?); in a pause of 300 ms or more between words; in a silence (no transcript: the audio is quiet or voiceless); at the edge of a word it would otherwise cut; where the moment's score falls off (nothing better within reach); at the start or end of the media; or where the length limits put it. */
+export const SpanBoundaryReasonValues = ['scene_cut', 'sentence_start', 'sentence_end', 'pause', 'silence', 'word_edge', 'score', 'media_start', 'media_end', 'length'] as const;
+export type SpanBoundaryReason = (typeof SpanBoundaryReasonValues)[number];
+export const SpanBoundaryReasonSchema = z.enum(SpanBoundaryReasonValues);
+
+/** Why a span's two edges are where they are. */
+export interface SpanBoundaries {
+  start: SpanBoundaryReason;
+  end: SpanBoundaryReason;
+}
+export const SpanBoundariesSchema = z
+  .strictObject({
+    start: SpanBoundaryReasonSchema,
+    end: SpanBoundaryReasonSchema,
+  });
+export type SpanBoundariesInput = z.input<typeof SpanBoundariesSchema>;
+
 /** A stretch of a media, in ms from its start. */
 export interface TimeRange {
   /** integer >= 0 */
@@ -181,6 +198,7 @@ export interface AutoclipClip {
   label: string;
   /** at most 32 items; default [] */
   reasons: string[];
+  boundary_reasons?: SpanBoundaries;
   /** 1..500 characters */
   title: string;
   /** integer >= 0; default 0 */
@@ -219,6 +237,7 @@ export const AutoclipClipSchema = z
     score: z.number().min(0).max(1),
     label: str(1, 64),
     reasons: z.array(str(1, 256)).max(32).default([]),
+    boundary_reasons: SpanBoundariesSchema.optional(),
     title: str(1, 500),
     words: z.number().int().min(0).default(0),
     status: AutoclipStatusSchema,
@@ -283,6 +302,8 @@ export interface AutoclipRequest {
   min_length_ms?: number;
   /** integer between 1000 and 600000; >= min_length_ms */
   max_length_ms?: number;
+  /** integer between 1000 and 600000 */
+  target_length_ms?: number;
   /** integer between 0 and 1023 */
   audio_stream?: number;
   /** default false */
@@ -305,6 +326,7 @@ export const AutoclipRequestSchema = z
     min_score: z.number().min(0).max(1).optional(),
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     max_length_ms: z.number().int().min(1000).max(600000).optional(),
+    target_length_ms: z.number().int().min(1000).max(600000).optional(),
     audio_stream: z.number().int().min(0).max(1023).optional(),
     remove_silence: z.boolean().default(false),
   })
@@ -818,6 +840,8 @@ export interface HighlightDetectionRequest {
   min_length_ms?: number;
   /** integer between 1000 and 600000; >= min_length_ms */
   max_length_ms?: number;
+  /** integer between 1000 and 600000 */
+  target_length_ms?: number;
   /** 1..64 characters */
   media_id?: string;
   /** 64..64 characters */
@@ -837,6 +861,7 @@ export const HighlightDetectionRequestSchema = z
     min_score: z.number().min(0).max(1).optional(),
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     max_length_ms: z.number().int().min(1000).max(600000).optional(),
+    target_length_ms: z.number().int().min(1000).max(600000).optional(),
     media_id: str(1, 64).optional(),
     media_sha256: str(64, 64).optional(),
     transcript_uri: str(1, 4096).optional(),
@@ -860,6 +885,7 @@ export interface HighlightSpan {
   label: string;
   /** at most 32 items; default [] */
   reasons: string[];
+  boundary_reasons?: SpanBoundaries;
 }
 export const HighlightSpanSchema = z
   .strictObject({
@@ -868,6 +894,7 @@ export const HighlightSpanSchema = z
     score: z.number().min(0).max(1),
     label: str(1, 64),
     reasons: z.array(str(1, 256)).max(32).default([]),
+    boundary_reasons: SpanBoundariesSchema.optional(),
   })
   .superRefine((v, ctx) => {
     if (!(v.end_ms > v.start_ms))
@@ -1885,6 +1912,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<ArtifactStream, z.output<typeof ArtifactStreamSchema>>>,
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
   Expect<Same<AudioEvent, z.output<typeof AudioEventSchema>>>,
+  Expect<Same<SpanBoundaries, z.output<typeof SpanBoundariesSchema>>>,
   Expect<Same<TimeRange, z.output<typeof TimeRangeSchema>>>,
   Expect<Same<AutoclipClip, z.output<typeof AutoclipClipSchema>>>,
   Expect<Same<AutoclipRequest, z.output<typeof AutoclipRequestSchema>>>,
@@ -1958,6 +1986,8 @@ export const schemas = {
   AudioEventClass: AudioEventClassSchema,
   AudioEvent: AudioEventSchema,
   AutoclipStatus: AutoclipStatusSchema,
+  SpanBoundaryReason: SpanBoundaryReasonSchema,
+  SpanBoundaries: SpanBoundariesSchema,
   TimeRange: TimeRangeSchema,
   AutoclipClip: AutoclipClipSchema,
   DetectionProfile: DetectionProfileSchema,

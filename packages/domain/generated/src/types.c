@@ -71,6 +71,22 @@ bool cf_autoclip_status_from_string(const char *s, cf_autoclip_status *out) {
     return false;
 }
 
+static const char *const span_boundary_reason_names[] = {"scene_cut", "sentence_start", "sentence_end", "pause", "silence", "word_edge", "score", "media_start", "media_end", "length"};
+
+const char *cf_span_boundary_reason_to_string(cf_span_boundary_reason v) {
+    return (size_t)v < CF_SPAN_BOUNDARY_REASON_COUNT ? span_boundary_reason_names[v] : NULL;
+}
+
+bool cf_span_boundary_reason_from_string(const char *s, cf_span_boundary_reason *out) {
+    for (size_t i = 0; s && i < CF_SPAN_BOUNDARY_REASON_COUNT; i++) {
+        if (strcmp(s, span_boundary_reason_names[i]) == 0) {
+            *out = (cf_span_boundary_reason)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const detection_profile_names[] = {"generic", "podcast", "sports", "gaming", "lecture", "music"};
 
 const char *cf_detection_profile_to_string(cf_detection_profile v) {
@@ -673,6 +689,74 @@ void cf_audio_event_init(cf_audio_event *v) {
     init_audio_event(v);
 }
 
+static cf_err parse_span_boundaries(const json_t *j, const char *path, cf_span_boundaries *out, cf_error *err) {
+    static const char *const keys[] = {"start", "end"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "start", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, span_boundary_reason_names, CF_SPAN_BOUNDARY_REASON_COUNT, &k, err))) return rc;
+        out->start = (cf_span_boundary_reason)k;
+    }
+    if ((rc = cfd_member(j, "end", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, span_boundary_reason_names, CF_SPAN_BOUNDARY_REASON_COUNT, &k, err))) return rc;
+        out->end = (cf_span_boundary_reason)k;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_span_boundaries(const cf_span_boundaries *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "start", json_string(cf_span_boundary_reason_to_string(v->start)))) goto fail;
+    if (cfd_put(o, "end", json_string(cf_span_boundary_reason_to_string(v->end)))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_span_boundaries(cf_span_boundaries *v) {
+    (void)v;
+}
+
+static void init_span_boundaries(cf_span_boundaries *v) {
+    (void)v;
+}
+
+cf_err cf_span_boundaries_from_json(const json_t *j, cf_span_boundaries *out, cf_error *err) {
+    return cf_span_boundaries_from_json_at(j, "", out, err);
+}
+
+cf_err cf_span_boundaries_from_json_at(const json_t *j, const char *path, cf_span_boundaries *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_span_boundaries: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_span_boundaries(j, path ? path : "", out, err);
+    if (rc) cf_span_boundaries_free(out);
+    return rc;
+}
+
+json_t *cf_span_boundaries_to_json(const cf_span_boundaries *v) {
+    return v ? emit_span_boundaries(v) : NULL;
+}
+
+void cf_span_boundaries_free(cf_span_boundaries *v) {
+    if (!v) return;
+    release_span_boundaries(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_span_boundaries_init(cf_span_boundaries *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_span_boundaries(v);
+}
+
 static cf_err parse_time_range(const json_t *j, const char *path, cf_time_range *out, cf_error *err) {
     static const char *const keys[] = {"start_ms", "end_ms"};
     char p[CFD_PATH_MAX];
@@ -742,11 +826,11 @@ void cf_time_range_init(cf_time_range *v) {
 }
 
 static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip_clip *out, cf_error *err) {
-    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error", "low_confidence", "confidence_note", "removed_ranges", "duration_ms"};
+    static const char *const keys[] = {"index", "start_ms", "end_ms", "score", "label", "reasons", "boundary_reasons", "title", "words", "status", "attempts", "render_ms", "video_uri", "thumbnail_uri", "srt_uri", "vtt_uri", "outputs", "error", "low_confidence", "confidence_note", "removed_ranges", "duration_ms"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 21, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 22, true, err))) return rc;
     if ((rc = cfd_member(j, "index", true, path, p, &v, err))) return rc;
     if ((rc = cfd_int(v, p, &out->index, err))) return rc;
     if (!(out->index >= 1))
@@ -781,6 +865,12 @@ static cf_err parse_autoclip_clip(const json_t *j, const char *path, cf_autoclip
                 if ((rc = cfd_string(json_array_get(v, k), pi, 1, 256, &out->reasons[k], err))) return rc;
             }
         }
+    }
+    if ((rc = cfd_member(j, "boundary_reasons", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->boundary_reasons = calloc(1, sizeof *out->boundary_reasons);
+        if (!out->boundary_reasons) return cfd_no_memory(err, p);
+        if ((rc = parse_span_boundaries(v, p, out->boundary_reasons, err))) return rc;
     }
     if ((rc = cfd_member(j, "title", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 500, &out->title, err))) return rc;
@@ -906,6 +996,7 @@ static json_t *emit_autoclip_clip(const cf_autoclip_clip *v) {
         for (size_t k = 0; k < v->n_reasons; k++)
             if (cfd_append(a, json_string(v->reasons[k]))) goto fail;
     }
+    if (v->boundary_reasons && cfd_put(o, "boundary_reasons", emit_span_boundaries(v->boundary_reasons))) goto fail;
     if (v->title && cfd_put(o, "title", json_string(v->title))) goto fail;
     if (cfd_put(o, "words", json_integer(v->words))) goto fail;
     if (cfd_put(o, "status", json_string(cf_autoclip_status_to_string(v->status)))) goto fail;
@@ -942,6 +1033,8 @@ static void release_autoclip_clip(cf_autoclip_clip *v) {
     for (size_t k = 0; k < v->n_reasons; k++)
         free(v->reasons[k]);
     free(v->reasons);
+    if (v->boundary_reasons) release_span_boundaries(v->boundary_reasons);
+    free(v->boundary_reasons);
     free(v->title);
     free(v->video_uri);
     free(v->thumbnail_uri);
@@ -993,11 +1086,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "audio_stream", "remove_silence"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "audio_stream", "remove_silence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 17, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -1093,6 +1186,13 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
         if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
             return cfd_fail(err, p, "must be between 1000 and 600000");
     }
+    if ((rc = cfd_member(j, "target_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_target_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->target_length_ms, err))) return rc;
+        if (!(out->target_length_ms >= 1000 && out->target_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
     if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
     if (v) {
         out->has_audio_stream = true;
@@ -1131,6 +1231,7 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
     if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
     if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
+    if (v->has_target_length_ms && cfd_put(o, "target_length_ms", json_integer(v->target_length_ms))) goto fail;
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     if (cfd_put(o, "remove_silence", json_boolean(v->remove_silence))) goto fail;
     return o;
@@ -3147,11 +3248,11 @@ void cf_frame_size_init(cf_frame_size *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "media_id", "media_sha256", "transcript_uri", "audio_stream"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "media_id", "media_sha256", "transcript_uri", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 12, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 13, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -3198,6 +3299,13 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
         if (!(out->max_length_ms >= 1000 && out->max_length_ms <= 600000))
             return cfd_fail(err, p, "must be between 1000 and 600000");
     }
+    if ((rc = cfd_member(j, "target_length_ms", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_target_length_ms = true;
+        if ((rc = cfd_int(v, p, &out->target_length_ms, err))) return rc;
+        if (!(out->target_length_ms >= 1000 && out->target_length_ms <= 600000))
+            return cfd_fail(err, p, "must be between 1000 and 600000");
+    }
     if ((rc = cfd_member(j, "media_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 64, &out->media_id, err))) return rc;
@@ -3235,6 +3343,7 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
     if (v->has_min_length_ms && cfd_put(o, "min_length_ms", json_integer(v->min_length_ms))) goto fail;
     if (v->has_max_length_ms && cfd_put(o, "max_length_ms", json_integer(v->max_length_ms))) goto fail;
+    if (v->has_target_length_ms && cfd_put(o, "target_length_ms", json_integer(v->target_length_ms))) goto fail;
     if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
     if (v->media_sha256 && cfd_put(o, "media_sha256", json_string(v->media_sha256))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
@@ -3287,11 +3396,11 @@ void cf_highlight_detection_request_init(cf_highlight_detection_request *v) {
 }
 
 static cf_err parse_highlight_span(const json_t *j, const char *path, cf_highlight_span *out, cf_error *err) {
-    static const char *const keys[] = {"start_ms", "end_ms", "score", "label", "reasons"};
+    static const char *const keys[] = {"start_ms", "end_ms", "score", "label", "reasons", "boundary_reasons"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "start_ms", true, path, p, &v, err))) return rc;
     if ((rc = cfd_int(v, p, &out->start_ms, err))) return rc;
     if (!(out->start_ms >= 0))
@@ -3323,6 +3432,12 @@ static cf_err parse_highlight_span(const json_t *j, const char *path, cf_highlig
             }
         }
     }
+    if ((rc = cfd_member(j, "boundary_reasons", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->boundary_reasons = calloc(1, sizeof *out->boundary_reasons);
+        if (!out->boundary_reasons) return cfd_no_memory(err, p);
+        if ((rc = parse_span_boundaries(v, p, out->boundary_reasons, err))) return rc;
+    }
     if (!(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -3343,6 +3458,7 @@ static json_t *emit_highlight_span(const cf_highlight_span *v) {
         for (size_t k = 0; k < v->n_reasons; k++)
             if (cfd_append(a, json_string(v->reasons[k]))) goto fail;
     }
+    if (v->boundary_reasons && cfd_put(o, "boundary_reasons", emit_span_boundaries(v->boundary_reasons))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -3354,6 +3470,8 @@ static void release_highlight_span(cf_highlight_span *v) {
     for (size_t k = 0; k < v->n_reasons; k++)
         free(v->reasons[k]);
     free(v->reasons);
+    if (v->boundary_reasons) release_span_boundaries(v->boundary_reasons);
+    free(v->boundary_reasons);
 }
 
 static void init_highlight_span(cf_highlight_span *v) {
@@ -7777,6 +7895,18 @@ static void any_free_smart_crop_sample(void *v) {
     cf_smart_crop_sample_free(v);
 }
 
+static cf_err any_from_json_span_boundaries(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_span_boundaries_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_span_boundaries(const void *v) {
+    return cf_span_boundaries_to_json(v);
+}
+
+static void any_free_span_boundaries(void *v) {
+    cf_span_boundaries_free(v);
+}
+
 static cf_err any_from_json_split_framing(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_split_framing_from_json_at(j, path, out, err);
 }
@@ -8018,6 +8148,7 @@ static const cf_domain_type domain_types[] = {
     {"ShareLink", sizeof(cf_share_link), any_from_json_share_link, any_to_json_share_link, any_free_share_link},
     {"SmartCropPath", sizeof(cf_smart_crop_path), any_from_json_smart_crop_path, any_to_json_smart_crop_path, any_free_smart_crop_path},
     {"SmartCropSample", sizeof(cf_smart_crop_sample), any_from_json_smart_crop_sample, any_to_json_smart_crop_sample, any_free_smart_crop_sample},
+    {"SpanBoundaries", sizeof(cf_span_boundaries), any_from_json_span_boundaries, any_to_json_span_boundaries, any_free_span_boundaries},
     {"SplitFraming", sizeof(cf_split_framing), any_from_json_split_framing, any_to_json_split_framing, any_free_split_framing},
     {"TemplateList", sizeof(cf_template_list), any_from_json_template_list, any_to_json_template_list, any_free_template_list},
     {"TemplateVariable", sizeof(cf_template_variable), any_from_json_template_variable, any_to_json_template_variable, any_free_template_variable},

@@ -29,6 +29,18 @@ static cf_err validate(const cf_highlight_detection_request *req, cf_error *err)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "detection_profile: unknown");
     if (req->has_top_n && (req->top_n < 1 || req->top_n > 100))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "top_n: must be in [1, 100]");
+    const struct {
+        const char *name;
+        bool has;
+        int64_t v;
+    } len[] = {{"min_length_ms", req->has_min_length_ms, req->min_length_ms},
+               {"max_length_ms", req->has_max_length_ms, req->max_length_ms},
+               {"target_length_ms", req->has_target_length_ms, req->target_length_ms}};
+    for (size_t i = 0; i < 3; i++)
+        if (len[i].has && (len[i].v < 1000 || len[i].v > 600000))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be in [1000, 600000] ms", len[i].name);
+    if (req->has_min_length_ms && req->has_max_length_ms && req->max_length_ms < req->min_length_ms)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "max_length_ms: must be >= min_length_ms");
     return CF_OK;
 }
 
@@ -55,10 +67,11 @@ static cf_err route(const cf_highlight_detection_request *req, const cf_hl_optio
     const char *profile = cf_detection_profile_to_string(req->detection_profile);
     cf_hl_detect_input in = {.track = track, .profile = profile,
                              .top_n = req->has_top_n ? req->top_n : 0, .words = opts->words,
-                             .n_words = opts->n_words, .transcript = tr,
+                             .n_words = opts->n_words, .transcript = tr, .sentences = opts->sentences,
                              .has_min_score = req->has_min_score, .min_score = req->min_score,
                              .min_len_ms = req->has_min_length_ms ? req->min_length_ms : 0,
-                             .max_len_ms = req->has_max_length_ms ? req->max_length_ms : 0};
+                             .max_len_ms = req->has_max_length_ms ? req->max_length_ms : 0,
+                             .target_len_ms = req->has_target_length_ms ? req->target_length_ms : 0};
     cf_feature_track *with = NULL;
     cf_hl_word *words = NULL;
     cf_hl_registry *reg = NULL;

@@ -223,13 +223,16 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         if (in->min_len_ms > 0) p.max_len_ms = p.min_len_ms;
         else p.min_len_ms = p.max_len_ms;
     }
+    p.target_len_ms = in->target_len_ms < p.min_len_ms ? (in->target_len_ms > 0 ? p.min_len_ms : 0)
+                      : in->target_len_ms > p.max_len_ms ? p.max_len_ms : in->target_len_ms;
     min_score = p.min_score;
     size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
     hl_span *spans = NULL;
     hl_span_stats st;
     float *smooth = malloc((in->track->n_hops ? in->track->n_hops : 1) * sizeof *smooth);
     if (!smooth) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, in->transcript, &p, top_n, &spans, &n, &st,
+    const cf_transcript *sentences = in->transcript ? in->transcript : in->sentences;
+    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, sentences, &p, top_n, &spans, &n, &st,
                                 smooth, err);
     if (!rc) out->score_curve = score_curve(smooth, in->track->n_hops, min_score);
     free(smooth);
@@ -246,6 +249,11 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         h->start_ms = spans[i].start_ms;
         h->end_ms = spans[i].end_ms;
         h->score = spans[i].score;
+        if (!(h->boundary_reasons = malloc(sizeof *h->boundary_reasons))) {
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+            break;
+        }
+        *h->boundary_reasons = (cf_span_boundaries){spans[i].start_why, spans[i].end_why};
         rc = hl_explain(in->track, &spans[i], signals, n_signals, in->transcript, prof, h, err);
     }
     free(spans);

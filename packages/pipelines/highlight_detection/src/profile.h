@@ -27,6 +27,7 @@ typedef struct hl_span_params {
     double min_score;
     int64_t smooth_ms, min_len_ms, max_len_ms, min_gap_ms, snap_ms;
     int64_t top_n;
+    int64_t target_len_ms; /* the request's preferred length; 0 = none (profiles do not set it) */
 } hl_span_params;
 
 typedef struct hl_profile {

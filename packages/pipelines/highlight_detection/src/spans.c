@@ -3,11 +3,11 @@
  * 1. Smooth the score curve (centred mean over the profile's smooth_ms).
  * 2. Peaks: local maxima at or over min_score; each grows into the region where the smoothed
  *    curve stays over half its peak (and over 0.8 min_score) — the half-maximum width.
- * 3. Fit the profile's length bounds: a short region grows towards its stronger side, a long one
- *    keeps its best-scoring max_len window.
- * 4. Snap each boundary within snap_ms: to a scene cut when there is one, else to a pause when
- *    speech runs across the boundary (with a transcript: a gap of 300 ms or more between
- *    words, else the end of a sentence, turn or caption); transcript words are never cut.
+ * 3. Fit the length bounds (or the target length, when asked for): a short region grows towards
+ *    its stronger side, a long one keeps its best-scoring window.
+ * 4. Place each edge within snap_ms (boundaries.c): on a scene cut, a sentence's start or end, a
+ *    pause between words, or (no words) a quiet or voiceless hop, keeping the length within the
+ *    bounds; transcript words are never cut. The span records why each edge is where it is.
  * 5. Score = half the smoothed peak plus half the mean raw score inside the span (0..1: scores
  *    stay on the engine's calibrated scale, so they compare across media).
  * 6. Non-maximum suppression: a span is dropped when it overlaps (or comes within min_gap_ms of)
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boundaries.h"
 #include "feature_math.h"
 
 static size_t hops_of(int64_t ms) { return (size_t)((ms + CF_HL_HOP_MS / 2) / CF_HL_HOP_MS); }
@@ -47,97 +48,17 @@ static void fit_length(const float *s, size_t n, size_t min_len, size_t max_len,
     *lo = best_start, *hi = best_start + max_len;
 }
 
-static bool is_cut(const cf_feature_track *t, size_t hop) {
-    return hop < t->n_hops && cf_feat(t, hop, CF_FEAT_CUT) > 0;
-}
-
-/* With a transcript, a pause is a gap between words (>= 300 ms); without, a quiet or voiceless
- * hop. */
-static bool is_pause(const cf_feature_track *t, size_t hop) {
-    if (hop >= t->n_hops) return false;
-    if (t->has_transcript) return cf_feat(t, hop, CF_FEAT_PAUSE) > 0;
-    return cf_feat(t, hop, CF_FEAT_SILENCE) > 0 || cf_feat(t, hop, CF_FEAT_SPEECH) < 0.2f;
-}
-
-static bool speaking(const cf_feature_track *t, size_t hop) {
-    if (t->has_transcript) return !is_pause(t, hop);
-    return t->has_audio && cf_feat(t, hop, CF_FEAT_SPEECH) >= 0.5f;
-}
-
-/* Nearest hop to b within +-w satisfying pred, or SIZE_MAX. */
-static size_t nearest(const cf_feature_track *t, size_t b, size_t w,
-                      bool (*pred)(const cf_feature_track *, size_t)) {
-    for (size_t d = 0; d <= w; d++) {
-        if (b >= d && pred(t, b - d)) return b - d;
-        if (d && pred(t, b + d)) return b + d;
-    }
-    return SIZE_MAX;
-}
-
-/* A boundary b sits between hops b-1 and b. A cut in hop c starts a new scene at c, so both a
- * start and an end snap to c; a pause hop p is kept inside the span's quiet edge. */
-static size_t snap(const cf_feature_track *t, size_t b, size_t w, bool is_start) {
-    size_t c = nearest(t, b, w, is_cut);
-    if (c != SIZE_MAX) return c;
-    size_t probe = is_start ? b : (b > 0 ? b - 1 : 0);
-    if (!speaking(t, probe < t->n_hops ? probe : t->n_hops - 1))
-        return b; /* nothing is said across this boundary */
-    size_t p = nearest(t, probe, w, is_pause);
-    if (p == SIZE_MAX) return b;
-    return is_start ? p : p + 1;
-}
-
-/* Edge e (ms) is outside every word, with 300 ms or more between the words around it. */
-static bool in_pause(const cf_hl_word *w, size_t n, int64_t e) {
-    int64_t before = INT64_MIN, after = INT64_MAX;
-    for (size_t i = 0; i < n; i++) {
-        if (w[i].start_ms < e && w[i].end_ms > e) return false;
-        if (w[i].end_ms <= e && w[i].end_ms > before) before = w[i].end_ms;
-        if (w[i].start_ms >= e && w[i].start_ms < after) after = w[i].start_ms;
-    }
-    return after == INT64_MAX || before == INT64_MIN || after - before >= 300;
-}
-
-/* The segment edge of tr nearest to e within win ms (a start edge takes a segment's first word,
- * an end edge its last), or e when there is none. */
-static int64_t segment_edge(const cf_transcript *tr, int64_t e, int64_t win, bool is_start) {
-    int64_t best = e, d_best = win + 1;
-    for (size_t g = 0; tr && g < tr->n_segments; g++) {
-        const cf_transcript_segment *s = &tr->segments[g];
-        if (!s->n_words) continue;
-        int64_t b = is_start ? s->words[0].start_ms : s->words[s->n_words - 1].end_ms;
-        int64_t d = b > e ? b - e : e - b;
-        if (d < d_best) best = b, d_best = d;
-    }
-    return best;
-}
-
-/* With a transcript, at the ms (hops are 100 ms and words often abut): an edge in running speech
- * that is not on a scene cut moves to a segment edge within snap_ms (cuts between sentences or
- * turns, not mid-sentence); then an edge still inside a word moves out to the word's edge. Words
- * are in time order, so walking them backwards from the start and forwards from the end follows
- * a chain of overlapping words to its outer edge. */
-static void respect_words(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
-                          const cf_transcript *tr, int64_t snap_ms, hl_span *c) {
-    if (n_words && !is_cut(t, c->start) && !in_pause(words, n_words, c->start_ms))
-        c->start_ms = segment_edge(tr, c->start_ms, snap_ms, true);
-    if (n_words && !is_cut(t, c->end) && !in_pause(words, n_words, c->end_ms))
-        c->end_ms = segment_edge(tr, c->end_ms, snap_ms, false);
-    for (size_t i = n_words; i-- > 0;)
-        if (words[i].start_ms < c->start_ms && words[i].end_ms > c->start_ms) c->start_ms = words[i].start_ms;
-    for (size_t i = 0; i < n_words; i++)
-        if (words[i].start_ms < c->end_ms && words[i].end_ms > c->end_ms) c->end_ms = words[i].end_ms;
-    if (c->end_ms > t->duration_ms && t->duration_ms > c->start_ms) c->end_ms = t->duration_ms;
+/* The span's edges to the ms (boundaries.h), and its hops from them. */
+static void place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words, const cf_transcript *tr,
+                        const hl_span_params *p, hl_span *c) {
+    hl_edge_limits lim = {p->min_len_ms, p->max_len_ms, p->target_len_ms, p->snap_ms};
+    c->start_ms = (int64_t)c->start * CF_HL_HOP_MS, c->end_ms = (int64_t)c->end * CF_HL_HOP_MS;
+    if (c->end_ms > t->duration_ms) c->end_ms = t->duration_ms;
+    hl_place_edges(t, words, n_words, tr, &lim, &c->start_ms, &c->end_ms, &c->start_why, &c->end_why);
     c->start = (size_t)(c->start_ms / CF_HL_HOP_MS);
     c->end = (size_t)((c->end_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
-}
-
-static void snap_span(const cf_feature_track *t, const hl_span_params *p, size_t *lo, size_t *hi) {
-    size_t w = hops_of(p->snap_ms), min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms);
-    size_t a = snap(t, *lo, w, true), b = snap(t, *hi, w, false);
-    if (b > t->n_hops) b = t->n_hops;
-    /* a snap may not break the length bounds by more than the snap window itself */
-    if (b > a && b - a + w >= min_len && b - a <= max_len + w) *lo = a, *hi = b;
+    if (c->end > t->n_hops) c->end = t->n_hops;
+    if (c->end <= c->start) c->end = c->start + 1 <= t->n_hops ? c->start + 1 : t->n_hops;
 }
 
 static double span_score(const float *raw, const float *smooth, size_t lo, size_t hi, size_t peak) {
@@ -184,17 +105,14 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         return cf_error_set(err, CF_ERR_NO_MEMORY, "span selection: out of memory");
     }
     curve_smooth(score, s, n, hops_of(p->smooth_ms) / 2);
-    size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms);
+    size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms), target = hops_of(p->target_len_ms);
     for (size_t i = 0; i < n; i++) {
         bool rising = i == 0 || s[i] >= s[i - 1], falling = i + 1 == n || s[i] > s[i + 1];
         if (!(rising && falling) || s[i] < p->min_score) continue;
         hl_span c = {.peak = i};
         grow(s, n, i, s[i] * 0.5 > p->min_score * 0.8 ? s[i] * 0.5 : p->min_score * 0.8, &c.start, &c.end);
-        fit_length(s, n, min_len, max_len, &c.start, &c.end);
-        snap_span(t, p, &c.start, &c.end);
-        c.start_ms = (int64_t)c.start * CF_HL_HOP_MS, c.end_ms = (int64_t)c.end * CF_HL_HOP_MS;
-        respect_words(t, words, n_words, tr, p->snap_ms, &c);
-        if (c.end > n) c.end = n;
+        fit_length(s, n, target ? target : min_len, target ? target : max_len, &c.start, &c.end);
+        place_edges(t, words, n_words, tr, p, &c);
         c.score = span_score(score, s, c.start, c.end, c.peak);
         if (c.score >= p->min_score) cand[n_cand++] = c; /* a lone spike in a calm span is not enough */
     }

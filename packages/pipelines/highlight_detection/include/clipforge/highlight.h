@@ -150,6 +150,17 @@ typedef struct cf_hl_word {
     int64_t start_ms, end_ms;
 } cf_hl_word;
 
+#define CF_HL_SNAP_MS 2500 /* how far a span's edge may move to a better place, by default */
+
+/* The rule detection's spans follow for their edges, for spans made elsewhere (an even slice of
+ * a calm media): moves [*start_ms, *end_ms) within snap_ms to a scene cut, a sentence's start or
+ * end (sentences, optional), a pause between words (words in time order, optional) or, with no
+ * words, a quiet hop of the track, keeping the length within [min_len_ms, max_len_ms] (nearest
+ * target_len_ms when > 0) and out of every word; *why says why each edge is where it is. */
+void cf_hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                       const cf_transcript *sentences, int64_t min_len_ms, int64_t max_len_ms, int64_t target_len_ms,
+                       int64_t snap_ms, int64_t *start_ms, int64_t *end_ms, cf_span_boundaries *why);
+
 /* Requests and results are the generated domain types (packages/domain/schemas):
  * cf_highlight_detection_request, cf_highlight_span, cf_highlight_detection_result. A result's
  * confidence_summary holds mean and max (of the returned spans' scores), p90 (of the per-hop
@@ -184,6 +195,10 @@ typedef struct cf_hl_detect_input {
     bool has_min_score;
     double min_score;
     int64_t min_len_ms, max_len_ms;
+    int64_t target_len_ms; /* the request's target_length_ms, 0 = none */
+    /* optional, without transcript: a transcript whose sentence edges alone bound the spans
+     * (it adds no features and no quotes) */
+    const cf_transcript *sentences;
 } cf_hl_detect_input;
 
 #define CF_HL_ENGINE_VERSION 1
@@ -246,6 +261,9 @@ typedef struct cf_hl_options {
      * from the words and the media's audio (a second, audio-only decode: emphasis is a word's
      * level), from the words alone when the media has no audio. */
     const cf_speech_features *speech;
+    /* Optional, instead of transcript: the words' transcript used only for the spans' edges
+     * (sentence starts and ends); scoring stays the track's and words' own. */
+    const cf_transcript *sentences;
     /* Optional: a long-lived registry (engines keep warm models across calls); the caller
      * serialises its use. NULL = a registry made for this call. */
     cf_hl_registry *registry;

@@ -86,6 +86,29 @@ const char *cf_autoclip_status_to_string(cf_autoclip_status v);
 /* Finds the value named s; false when there is none. */
 bool cf_autoclip_status_from_string(const char *s, cf_autoclip_status *out);
 
+/* Why a span starts or ends where it does: on a scene cut; at the start or end of a sentence
+ * of the transcript (a segment, or a word ending in . ! ?); in a pause of 300 ms or more
+ * between words; in a silence (no transcript: the audio is quiet or voiceless); at the edge of
+ * a word it would otherwise cut; where the moment's score falls off (nothing better within
+ * reach); at the start or end of the media; or where the length limits put it. */
+typedef enum cf_span_boundary_reason {
+    CF_SPAN_BOUNDARY_REASON_SCENE_CUT, /* "scene_cut" */
+    CF_SPAN_BOUNDARY_REASON_SENTENCE_START, /* "sentence_start" */
+    CF_SPAN_BOUNDARY_REASON_SENTENCE_END, /* "sentence_end" */
+    CF_SPAN_BOUNDARY_REASON_PAUSE, /* "pause" */
+    CF_SPAN_BOUNDARY_REASON_SILENCE, /* "silence" */
+    CF_SPAN_BOUNDARY_REASON_WORD_EDGE, /* "word_edge" */
+    CF_SPAN_BOUNDARY_REASON_SCORE, /* "score" */
+    CF_SPAN_BOUNDARY_REASON_MEDIA_START, /* "media_start" */
+    CF_SPAN_BOUNDARY_REASON_MEDIA_END, /* "media_end" */
+    CF_SPAN_BOUNDARY_REASON_LENGTH, /* "length" */
+} cf_span_boundary_reason;
+#define CF_SPAN_BOUNDARY_REASON_COUNT 10
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_span_boundary_reason_to_string(cf_span_boundary_reason v);
+/* Finds the value named s; false when there is none. */
+bool cf_span_boundary_reason_from_string(const char *s, cf_span_boundary_reason *out);
+
 /* The kind of content highlight detection tunes its scoring for. */
 typedef enum cf_detection_profile {
     CF_DETECTION_PROFILE_GENERIC, /* "generic" */
@@ -374,6 +397,17 @@ json_t *cf_audio_event_to_json(const cf_audio_event *v);
 void cf_audio_event_free(cf_audio_event *v);
 void cf_audio_event_init(cf_audio_event *v);
 
+/* SpanBoundaries: Why a span's two edges are where they are. */
+typedef struct cf_span_boundaries {
+    cf_span_boundary_reason start;
+    cf_span_boundary_reason end;
+} cf_span_boundaries;
+cf_err cf_span_boundaries_from_json(const json_t *j, cf_span_boundaries *out, cf_error *err);
+cf_err cf_span_boundaries_from_json_at(const json_t *j, const char *path, cf_span_boundaries *out, cf_error *err);
+json_t *cf_span_boundaries_to_json(const cf_span_boundaries *v);
+void cf_span_boundaries_free(cf_span_boundaries *v);
+void cf_span_boundaries_init(cf_span_boundaries *v);
+
 /* TimeRange: A stretch of a media, in ms from its start. */
 typedef struct cf_time_range {
     int64_t start_ms;  /* >= 0 */
@@ -395,6 +429,7 @@ typedef struct cf_autoclip_clip {
     char *label;  /* 1..64 chars */
     char **reasons;
     size_t n_reasons;  /* at most 32 items; default [] */
+    cf_span_boundaries *boundary_reasons;  /* NULL when absent */
     char *title;  /* 1..500 chars */
     int64_t words;  /* >= 0; default 0 */
     cf_autoclip_status status;
@@ -444,6 +479,8 @@ typedef struct cf_autoclip_request {
     int64_t min_length_ms;  /* between 1000 and 600000 */
     bool has_max_length_ms;
     int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
+    bool has_target_length_ms;
+    int64_t target_length_ms;  /* between 1000 and 600000 */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
     bool remove_silence;  /* default false */
@@ -797,6 +834,8 @@ typedef struct cf_highlight_detection_request {
     int64_t min_length_ms;  /* between 1000 and 600000 */
     bool has_max_length_ms;
     int64_t max_length_ms;  /* between 1000 and 600000; >= min_length_ms */
+    bool has_target_length_ms;
+    int64_t target_length_ms;  /* between 1000 and 600000 */
     char *media_id;  /* 1..64 chars; NULL when absent */
     char *media_sha256;  /* 64..64 chars; NULL when absent */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
@@ -817,6 +856,7 @@ typedef struct cf_highlight_span {
     char *label;  /* 1..64 chars */
     char **reasons;
     size_t n_reasons;  /* at most 32 items; default [] */
+    cf_span_boundaries *boundary_reasons;  /* NULL when absent */
 } cf_highlight_span;
 cf_err cf_highlight_span_from_json(const json_t *j, cf_highlight_span *out, cf_error *err);
 cf_err cf_highlight_span_from_json_at(const json_t *j, const char *path, cf_highlight_span *out, cf_error *err);
