@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split. Media is generated here, tiny.
+# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence. Media is generated here, tiny.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
 bin=$1
@@ -186,6 +186,38 @@ EOF
   read -r off _ _ < <(region out.mp4 3.0 4 4 30 30)
   echo "shape area mean: $on at 0.5 s, $off at 3.0 s"
   python3 -c "import sys; sys.exit(0 if $on>230 and $off<100 else 1)" || fail "shape"
+  ;;
+silence)
+  # --remove-silence on a template render of espeak-ng speech with 1.5 s pauses (and its words as
+  # captions): the render is shorter by at least 80 % of the pauses, lists the removed ranges,
+  # none of them touches a sentence, sound and pictures end within a frame, captions follow
+  command -v espeak-ng >/dev/null || { echo "no espeak-ng"; exit 77; }
+  printf '%s\n' "the river runs past the old mill" "we walked home before the rain came" \
+    "the market opens early on monday" >lines.txt
+  bash "$(dirname "$0")/../transcribe/make_speech.sh" m lines.txt 0.4 1.5 >/dev/null
+  d=$(soxi -D m/speech.wav)
+  ffmpeg -v error -f lavfi -i "testsrc2=s=320x180:r=30:d=$d" -i m/speech.wav -c:v libx264 -preset ultrafast \
+    -c:a aac -shortest -y talk.mp4
+  python3 "$(dirname "$0")/../transcribe/reference_transcript.py" m/reference.txt >words.json
+  "$bin" render --template shorts-blur --input talk.mp4 --span "0:$d" --format vertical --size 90x160 \
+    --captions words.json --remove-silence --output out.mp4 --json >result.json
+  vd=$(probe out.mp4 v:0 duration) ad=$(probe out.mp4 a:0 duration)
+  python3 - m/reference.txt "$vd" "$ad" out.srt <<'PY2' || fail "jump cuts"
+import json, re, sys
+ref = [tuple(map(int, l.split()[:2])) for l in open(sys.argv[1])]
+video_ms, audio_ms = float(sys.argv[2]) * 1000, float(sys.argv[3]) * 1000
+removed = json.load(open("result.json"))["removed_ranges"]
+pauses = sum(ref[i + 1][0] - ref[i][1] for i in range(len(ref) - 1))
+inner = sum(max(0, min(r["end_ms"], ref[-1][0]) - max(r["start_ms"], ref[0][1])) for r in removed)
+print("check: %d of %d ms of pauses removed (%.0f%%); video %.0f ms, audio %.0f ms" % (inner, pauses, 100.0 * inner / pauses, video_ms, audio_ms))
+assert inner >= 0.8 * pauses, "less than 80% of the pauses removed"
+for r in removed:
+    assert not any(r["start_ms"] < b and r["end_ms"] > a for a, b in ref), ("cuts a sentence", r)
+assert abs(video_ms - audio_ms) <= 1000 / 30, "out of sync"
+ends = [int(h) * 3600000 + int(m) * 60000 + int(s) * 1000 + int(ms) for h, m, s, ms in re.findall(r"--> (\d+):(\d+):(\d+),(\d+)", open(sys.argv[4]).read())]
+print("check: %d caption cues, the last ending at %d ms" % (len(ends), max(ends)))
+assert ends and max(ends) <= video_ms + 1000 / 30 and max(ends) >= video_ms - 1500, "captions do not follow the cut"
+PY2
   ;;
 joint)
   # two scenes of a 440 Hz tone cut at different phases: the sound fades out and in at the joint

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clipforge/json.h"
 
 /* The words of t overlapping [s, e) as stretches; *n = 0 when there are none. */
 static cf_time_range *word_sound(const cf_transcript *t, int64_t s, int64_t e, size_t *n) {
@@ -45,23 +44,6 @@ static cf_time_range *track_sound(const cf_feature_track *tr, int64_t s, int64_t
     return r;
 }
 
-static cf_err write_captions(const cf_jump_cut *cut, const cf_transcript *t, const char *path, cf_timeline *tl,
-                             cf_error *err) {
-    cf_transcript moved;
-    cf_err rc = cf_jump_cut_transcript(cut, t, &moved, err);
-    if (rc) return rc;
-    json_t *j = cf_transcript_to_json(&moved);
-    cf_transcript_free(&moved);
-    rc = j ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    json_decref(j);
-    char *uri = rc ? NULL : strdup(path);
-    if (!rc && !uri) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc) return rc;
-    free(tl->captions->source_uri);
-    tl->captions->source_uri = uri;
-    return CF_OK;
-}
-
 cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms, int64_t end_ms,
                        const char *captions_path, cf_timeline *tl, cf_jump_cut *cut, cf_error *err) {
     size_t n = 0;
@@ -74,7 +56,7 @@ cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, in
     cf_err rc = cf_jump_cut_plan(sound, n, start_ms, end_ms, &o, cut, err);
     free(sound);
     if (!rc) rc = cf_jump_cut_timeline(cut, tl, err);
-    if (!rc && tl->captions && t) rc = write_captions(cut, t, captions_path, tl, err);
+    if (!rc && tl->captions && t) rc = cf_jump_cut_captions(cut, t, captions_path, tl, err);
     if (rc) cf_jump_cut_free(cut);
     return rc;
 }

@@ -16,7 +16,7 @@ static const char *render_help =
     "       clipforge render --template ID --input FILE --span START:END --format vertical|horizontal\n"
     "                        --output FILE [--title TEXT] [--captions FILE] [--music FILE]\n"
     "                        [--brand-color COLOR] [--logo FILE] [--font FONT] [--size WxH]\n"
-    "                        [--audio-stream N]\n"
+    "                        [--audio-stream N] [--remove-silence]\n"
     "Options for all: [--json] [--debug-path FILE] [--debug-video FILE] [--threads N]\n\n"
     "Renders a finished video: scenes laid out on a canvas (fit, fill, blur_fill, smart_crop,\n"
     "split), overlays, captions with the spoken word highlighted, music ducked under speech,\n"
@@ -27,6 +27,8 @@ static const char *render_help =
     "--debug-path writes the smart-crop camera path as JSON, --debug-video the source with the\n"
     "crop drawn as a moving red frame. --json prints the RenderResult. --audio-stream takes the\n"
     "source's audio stream N (as `clipforge probe` lists it) instead of its default one.\n"
+    "--remove-silence makes jump cuts: the span skips its pauses of 0.6 s or more (voice activity\n"
+    "of the sound and the captions' words), keeping 120 ms at each edge; captions follow.\n"
     "Times are seconds (12.5) or [hh:]mm:ss[.mmm]. Exit: 0 ok, 1 processing error, 2 usage.\n";
 
 typedef struct render_args {
@@ -34,7 +36,7 @@ typedef struct render_args {
     const char *captions, *music, *brand_color, *logo, *font, *size, *debug_path, *debug_video;
     const char *audio_stream;
     int threads;
-    bool json;
+    bool json, remove_silence;
 } render_args;
 
 static int parse_args(int argc, char **argv, render_args *a) {
@@ -49,6 +51,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         {"debug-path", required_argument, 0, 'd'}, {"threads", required_argument, 0, 'j'},
         {"debug-video", required_argument, 0, 'V'}, {"audio-stream", required_argument, 0, 'A'},
         {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
+        {"remove-silence", no_argument, 0, 'R'},
         {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
@@ -74,6 +77,7 @@ static int parse_args(int argc, char **argv, render_args *a) {
         case 'A': a->audio_stream = optarg; break;
         case 'j': a->threads = atoi(optarg); break;
         case 'J': a->json = true; break;
+        case 'R': a->remove_silence = true; break;
         case 'h': fputs(render_help, stdout); return 0;
         default: return cf_cli_usage_error("render", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
@@ -82,6 +86,8 @@ static int parse_args(int argc, char **argv, render_args *a) {
     if (!!a->request + !!a->timeline + !!a->template_id != 1)
         return cf_cli_usage_error("render", "give exactly one of --request, --timeline, --template");
     if (a->threads < 0 || a->threads > 64) return cf_cli_usage_error("render", "--threads must be 0..64");
+    if (a->remove_silence && !a->template_id)
+        return cf_cli_usage_error("render", "--remove-silence goes with --template (in a request: remove_silence)");
     return -1;
 }
 
@@ -103,6 +109,7 @@ static int template_request(const render_args *a, json_t **out) {
                {"brand_color", a->brand_color}, {"logo_uri", a->logo}, {"font", a->font}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(r, opt[i].key, json_string(opt[i].value));
+    if (a->remove_silence) json_object_set_new(r, "remove_silence", json_true());
     if (a->audio_stream && cf_cli_set_stream(r, "audio_stream", a->audio_stream, "render")) {
         json_decref(r);
         return 2;

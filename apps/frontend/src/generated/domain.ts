@@ -1652,6 +1652,8 @@ export interface RenderRequest {
   destinations: RenderDestination[];
   /** integer between 0 and 1023 */
   audio_stream?: number;
+  /** default false */
+  remove_silence: boolean;
 }
 export const RenderRequestSchema = z
   .strictObject({
@@ -1675,6 +1677,7 @@ export const RenderRequestSchema = z
     output_uri: str(1, 4096).optional(),
     destinations: z.array(RenderDestinationSchema).max(8).default([]),
     audio_stream: z.number().int().min(0).max(1023).optional(),
+    remove_silence: z.boolean().default(false),
   })
   .superRefine((v, ctx) => {
     if (v.end_ms !== undefined && !(v.end_ms > v.start_ms))
@@ -1694,6 +1697,8 @@ export interface RenderResult {
   outputs: Artifact[];
   /** integer >= 0; default 0 */
   processing_time_ms: number;
+  /** at most 64 items; default [] */
+  removed_ranges: TimeRange[];
   /** at most 32 items; default [] */
   notes: string[];
 }
@@ -1704,6 +1709,7 @@ export const RenderResultSchema = z
     duration_ms: z.number().int().min(0),
     outputs: z.array(ArtifactSchema).max(64).default([]),
     processing_time_ms: z.number().int().min(0).default(0),
+    removed_ranges: z.array(TimeRangeSchema).max(64).default([]),
     notes: z.array(str(1, 1024)).max(32).default([]),
   });
 export type RenderResultInput = z.input<typeof RenderResultSchema>;

@@ -6091,11 +6091,11 @@ void cf_timeline_init(cf_timeline *v) {
 }
 
 static cf_err parse_render_request(const json_t *j, const char *path, cf_render_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations", "audio_stream"};
+    static const char *const keys[] = {"clip_id", "timeline_uri", "timeline", "template_id", "source_uri", "start_ms", "end_ms", "format", "width", "height", "title", "brand_color", "logo_uri", "font", "captions_uri", "transcript", "music_uri", "output_uri", "destinations", "audio_stream", "remove_silence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 20, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 21, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "timeline_uri", false, path, p, &v, err))) return rc;
@@ -6213,6 +6213,12 @@ static cf_err parse_render_request(const json_t *j, const char *path, cf_render_
         if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
             return cfd_fail(err, p, "must be between 0 and 1023");
     }
+    if ((rc = cfd_member(j, "remove_silence", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->remove_silence, err))) return rc;
+    } else {
+        out->remove_silence = false;
+    }
     if (out->has_end_ms && !(out->end_ms > out->start_ms)) {
         cfd_path_key(p, path, "end_ms");
         return cfd_fail(err, p, "must be > start_ms");
@@ -6248,6 +6254,7 @@ static json_t *emit_render_request(const cf_render_request *v) {
             if (cfd_append(a, emit_render_destination(&v->destinations[k]))) goto fail;
     }
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
+    if (cfd_put(o, "remove_silence", json_boolean(v->remove_silence))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -6278,6 +6285,7 @@ static void release_render_request(cf_render_request *v) {
 static void init_render_request(cf_render_request *v) {
     v->start_ms = 0;
     v->format = CF_RENDER_FORMAT_VERTICAL;
+    v->remove_silence = false;
 }
 
 cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err) {
@@ -6309,11 +6317,11 @@ void cf_render_request_init(cf_render_request *v) {
 }
 
 static cf_err parse_render_result(const json_t *j, const char *path, cf_render_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms", "notes"};
+    static const char *const keys[] = {"clip_id", "render_uri", "duration_ms", "outputs", "processing_time_ms", "removed_ranges", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "render_uri", true, path, p, &v, err))) return rc;
@@ -6346,6 +6354,23 @@ static cf_err parse_render_result(const json_t *j, const char *path, cf_render_r
             return cfd_fail(err, p, "must be >= 0");
     } else {
         out->processing_time_ms = 0;
+    }
+    if ((rc = cfd_member(j, "removed_ranges", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 64, &n, err))) return rc;
+            if (n) {
+                out->removed_ranges = calloc(n, sizeof *out->removed_ranges);
+                if (!out->removed_ranges) return cfd_no_memory(err, p);
+                out->n_removed_ranges = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = parse_time_range(json_array_get(v, k), pi, &out->removed_ranges[k], err))) return rc;
+            }
+        }
     }
     if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
     if (v) {
@@ -6382,6 +6407,12 @@ static json_t *emit_render_result(const cf_render_result *v) {
     if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
     {
         json_t *a = json_array();
+        if (cfd_put(o, "removed_ranges", a)) goto fail;
+        for (size_t k = 0; k < v->n_removed_ranges; k++)
+            if (cfd_append(a, emit_time_range(&v->removed_ranges[k]))) goto fail;
+    }
+    {
+        json_t *a = json_array();
         if (cfd_put(o, "notes", a)) goto fail;
         for (size_t k = 0; k < v->n_notes; k++)
             if (cfd_append(a, json_string(v->notes[k]))) goto fail;
@@ -6398,6 +6429,9 @@ static void release_render_result(cf_render_result *v) {
     for (size_t k = 0; k < v->n_outputs; k++)
         release_artifact(&v->outputs[k]);
     free(v->outputs);
+    for (size_t k = 0; k < v->n_removed_ranges; k++)
+        release_time_range(&v->removed_ranges[k]);
+    free(v->removed_ranges);
     for (size_t k = 0; k < v->n_notes; k++)
         free(v->notes[k]);
     free(v->notes);

@@ -52,12 +52,12 @@ static int listen_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 
 /* Decodes the span's sound at 16 kHz mono into the listener, from output time 0 (sound that
  * starts late is preceded by silence, as in the clip). */
-static cf_err listen_span(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, cf_progress *p,
-                          listener *l, cf_error *err) {
+static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *span, cf_progress *p, listener *l,
+                          cf_error *err) {
     cfclip_lane lane;
     memset(&lane, 0, sizeof lane);
     lane.index = in->audio_index, lane.end_s = span->end_s, lane.data_end_s = -1;
-    cf_media_decode_opts dopts = {.threads = plan->threads};
+    cf_media_decode_opts dopts = {.threads = threads};
     cf_err rc = cf_media_open_decoder(in, in->audio_index, &dopts, &lane.dec, err);
     AVBPrint args, desc;
     av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
@@ -70,7 +70,7 @@ static cf_err listen_span(cf_media_input *in, const cfclip_plan *plan, const cfc
                    "aformat=sample_fmts=flt:sample_rates=%d:channel_layouts=mono[out]",
                    span->origin_s, CFCLIP_VAD_RATE, CFCLIP_VAD_RATE);
         const char *srcs[1] = {args.str};
-        rc = cfclip_graph_build(&lane.graph, false, srcs, 1, desc.str, plan->threads, err);
+        rc = cfclip_graph_build(&lane.graph, false, srcs, 1, desc.str, threads, err);
     }
     if (!rc) {
         lane.consume = listen_consume, lane.ctx = l, l->err = err;
@@ -248,7 +248,7 @@ cf_err cfclip_cuts_make(cf_media_input *in, const cfclip_plan *plan, cfclip_span
     cf_jump_cut jc = {0};
     cf_progress_report(progress, 0.0, "voice activity");
     cf_err rc = cfclip_vad_new(&l.vad, err);
-    if (!rc) rc = listen_span(in, plan, span, progress, &l, err);
+    if (!rc) rc = listen_span(in, plan->threads, span, progress, &l, err);
     if (!rc) rc = gather(plan, &l, s_ms, e_ms, &sound, &ns, &drop, &nd, err);
     if (!rc) {
         cf_jump_cut_options o = {.min_pause_ms = plan->min_pause_ms, .margin_ms = plan->margin_ms, .drop = drop,
@@ -269,4 +269,22 @@ void cfclip_cuts_free(cfclip_cuts *c) {
     free(c->pieces);
     free(c->removed);
     memset(c, 0, sizeof *c);
+}
+
+cf_err cf_jump_cut_voice(const char *path, const cf_media_select *select, int64_t start_ms, int64_t end_ms,
+                         int threads, cf_progress *progress, cf_time_range **out, size_t *n, cf_error *err) {
+    cf_media_input in;
+    listener l = {0};
+    *out = NULL, *n = 0;
+    cf_err rc = cf_media_open(path, select, &in, err);
+    if (rc) return rc;
+    double base = in.start_us / 1e6;
+    cfclip_span span = {.origin_s = base + start_ms / 1000.0, .end_s = base + end_ms / 1000.0, .trim = true};
+    if (in.audio_index < 0) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s has no audio to find pauses in", path);
+    if (!rc) rc = cfclip_vad_new(&l.vad, err);
+    if (!rc) rc = listen_span(&in, threads, &span, progress, &l, err);
+    if (!rc) rc = cfclip_vad_ranges(l.vad, start_ms, out, n, err);
+    cfclip_vad_free(l.vad);
+    cf_media_close(&in);
+    return rc;
 }

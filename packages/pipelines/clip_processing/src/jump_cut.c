@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/json.h"
+
 static int by_start(const void *a, const void *b) {
     const cf_time_range *x = a, *y = b;
     return x->start_ms < y->start_ms ? -1 : x->start_ms > y->start_ms;
@@ -249,6 +251,23 @@ cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf
     if (ok) return CF_OK;
     cf_transcript_free(out);
     return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
+cf_err cf_jump_cut_captions(const cf_jump_cut *c, const cf_transcript *t, const char *path, cf_timeline *tl,
+                            cf_error *err) {
+    cf_transcript moved;
+    cf_err rc = cf_jump_cut_transcript(c, t, &moved, err);
+    if (rc) return rc;
+    json_t *j = cf_transcript_to_json(&moved);
+    cf_transcript_free(&moved);
+    rc = j ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    json_decref(j);
+    char *uri = rc ? NULL : strdup(path);
+    if (!rc && !uri) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) return rc;
+    free(tl->captions->source_uri);
+    tl->captions->source_uri = uri;
+    return CF_OK;
 }
 
 void cf_jump_cut_free(cf_jump_cut *c) {

@@ -16,6 +16,7 @@
 #include "clipforge/log.h"
 #include "clipforge/render.h"
 #include "clipforge/trace.h"
+#include "render_cut.h"
 
 #define WEBHOOK_ATTEMPTS 4
 #define WEBHOOK_FIRST_DELAY_MS 200
@@ -148,17 +149,44 @@ cf_err cf_render_deliver(const cf_render_result *res, const cf_render_destinatio
     return to_storage(res, d->uri, err);
 }
 
+/* remove_silence: tl cut into the pieces that speak, moved captions in a temp dir (*dir, the
+ * caller removes it). */
+static cf_err cut_silence(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
+                          cf_timeline *tl, cf_jump_cut *cut, char **dir, cf_error *err) {
+    cf_err e = cf_make_temp_dir(opts->temp_dir, "cfrender-cut-", dir, err);
+    return e ? e : cf_render_cut(req, *dir, opts->threads, progress, tl, cut, err);
+}
+
+static cf_err record_removed(cf_render_result *out, const cf_jump_cut *cut, cf_error *err) {
+    if (!cut->n_removed) return CF_OK;
+    if (!(out->removed_ranges = malloc(cut->n_removed * sizeof *out->removed_ranges)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    memcpy(out->removed_ranges, cut->removed, cut->n_removed * sizeof *out->removed_ranges);
+    out->n_removed_ranges = cut->n_removed;
+    return CF_OK;
+}
+
 cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
                      cf_render_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_timeline tl;
+    cf_jump_cut cut = {0};
+    char *cut_dir = NULL;
     cf_err e = cf_render_compile_in(req, opts->template_dir, &tl, err);
     if (e) return e;
+    if (req->remove_silence) e = cut_silence(req, opts, progress, &tl, &cut, &cut_dir, err);
     cf_render_options o = *opts;
     if (req->output_uri)
         o.output_path = strncmp(req->output_uri, "file://", 7) ? req->output_uri : req->output_uri + 7;
-    e = cf_render_timeline(&tl, req->clip_id, &o, progress, out, err);
+    if (!e) e = cf_render_timeline(&tl, req->clip_id, &o, progress, out, err);
+    if (!e) e = record_removed(out, &cut, err);
     cf_timeline_free(&tl);
+    cf_jump_cut_free(&cut);
+    if (cut_dir) {
+        cf_error ignored;
+        cf_remove_tree(cut_dir, &ignored);
+        free(cut_dir);
+    }
     for (size_t i = 0; !e && i < req->n_destinations; i++) {
         e = cf_render_deliver(out, &req->destinations[i], err);
         if (e) cf_error_prefix(err, "destinations[%zu]", i);

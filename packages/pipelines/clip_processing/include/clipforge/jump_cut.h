@@ -14,6 +14,8 @@
 
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
+#include "clipforge/media.h"
+#include "clipforge/progress.h"
 
 #define CF_JUMP_CUT_MIN_PAUSE_MS 600
 #define CF_JUMP_CUT_MARGIN_MS 120
@@ -61,6 +63,20 @@ cf_err cf_jump_cut_timeline(const cf_jump_cut *c, cf_timeline *tl, cf_error *err
  * src that keeps a word. out is owned by the caller (cf_transcript_free). */
 cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out, cf_error *err);
 
+/* Writes the words of t moved onto the cut timeline (cf_jump_cut_transcript) as transcript
+ * JSON at path and points tl's captions at it (after cf_jump_cut_timeline). */
+cf_err cf_jump_cut_captions(const cf_jump_cut *c, const cf_transcript *t, const char *path, cf_timeline *tl,
+                            cf_error *err);
+
 void cf_jump_cut_free(cf_jump_cut *c);
+
+/* Where [start_ms, end_ms) of the media file at path speaks, by the clip pipeline's voice
+ * activity (speech-band and fricative energy of 10 ms frames against the span's own levels;
+ * see clip_cuts.h): the voiced stretches in ms from the container start, in order, for
+ * cf_jump_cut_plan. *out is malloc'd (the caller frees it); NULL with *n = 0 when nothing
+ * speaks. select (NULL = the file's default audio) picks the stream; progress may be NULL and
+ * its cancel flag is honoured. */
+cf_err cf_jump_cut_voice(const char *path, const cf_media_select *select, int64_t start_ms, int64_t end_ms,
+                         int threads, cf_progress *progress, cf_time_range **out, size_t *n, cf_error *err);
 
 #endif

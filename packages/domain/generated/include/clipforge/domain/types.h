@@ -1319,6 +1319,7 @@ typedef struct cf_render_request {
     size_t n_destinations;  /* at most 8 items; default [] */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
+    bool remove_silence;  /* default false */
 } cf_render_request;
 cf_err cf_render_request_from_json(const json_t *j, cf_render_request *out, cf_error *err);
 cf_err cf_render_request_from_json_at(const json_t *j, const char *path, cf_render_request *out, cf_error *err);
@@ -1335,6 +1336,8 @@ typedef struct cf_render_result {
     cf_artifact *outputs;
     size_t n_outputs;  /* at most 64 items; default [] */
     int64_t processing_time_ms;  /* >= 0; default 0 */
+    cf_time_range *removed_ranges;
+    size_t n_removed_ranges;  /* at most 64 items; default [] */
     char **notes;
     size_t n_notes;  /* at most 32 items; default [] */
 } cf_render_result;
