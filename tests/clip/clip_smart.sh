@@ -91,6 +91,10 @@ for f in open.mp4:IDR vp9.webm:H.264 src.ts:Annex; do
   [ "$(frames fb.mp4 v:0)" -eq 85 ] || fail "${f%%:*}: $(frames fb.mp4 v:0) pictures, expected 85"
 done
 
+check "smart with jump cuts re-encodes, saying why"
+ok clip --input src.mp4 --output jump.mp4 --trim 1.3:9.7 --trim-mode smart --remove-silence --json
+[[ "$(note out.txt)" == "smart cut not possible (jump cuts"* ]] || fail "smart + remove_silence: $(note out.txt)"
+
 check "MPEG-TS trimmed in its first seconds keeps its first picture group"
 approx "$(sval fb.mp4 v:0 start_time)" 0 0.05 || fail "TS trim starts its video at $(sval fb.mp4 v:0 start_time) s"
 

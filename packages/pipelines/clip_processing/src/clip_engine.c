@@ -311,8 +311,12 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         report->removed = cuts.removed, report->n_removed = cuts.n_removed, cuts.removed = NULL;
     }
     if ((rc = choose_path(plan, &in, use_audio, &span, &path, err))) goto end;
-    if (cuts.n_pieces && path == PATH_SMART) /* the pieces' joints are made by decoding */
+    if (cuts.n_pieces && path == PATH_SMART) { /* the pieces' joints are made by decoding */
+        if (plan->trim_mode == CFCLIP_TRIM_SMART)
+            snprintf(report->note, sizeof report->note,
+                     "smart cut not possible (jump cuts join pieces by decoding): re-encoded");
         path = PATH_ENCODE;
+    }
     if (path == PATH_COPY) {
         rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
                                 output_path, progress, err);
