@@ -42,7 +42,7 @@ static const bad_case bad_requests[] = {
     {REQ("7"), "operations[0]: must be an object"},
     {REQ("{\"op\":\"mute\",\"volume\":0}"), "operations[0].volume: unknown field"},
     {REQ("{\"op\":\"mute\"},{\"op\":\"trim\",\"end_ms\":1,\"mode\":\"fast\"}"),
-     "operations[1].mode: must be one of auto, copy, accurate"},
+     "operations[1].mode: must be one of auto, copy, accurate, smart"},
     /* integers */
     {REQ("{\"op\":\"trim\",\"start_ms\":1.5,\"end_ms\":9}"),
      "operations[0].start_ms: must be an integer"},
