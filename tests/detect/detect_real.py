@@ -119,8 +119,8 @@ def speech_edges(binary, root, work, env, lines):
               "The transcriber's stretches (turns, split at its sync points) become SRT cues, so word "
               "times are spread over each stretch. Spans of 4-8 s (a test profile: podcast signals, "
               "threshold 0.02, snap 1.5 s) so that a 20 s clip has several edges; the clip's own ends "
-              "are not counted. 'at a turn change / pause': within 250 ms of a stretch boundary or in "
-              "a gap of 300 ms or more between stretches; 'quiet': the RMS level at the edge (+-40 ms, "
+              "are not counted. 'at a turn change / pause': within 250 ms of a stretch boundary or of "
+              "a sentence edge of the transcript (after . ! ?), or in a gap of 300 ms or more between stretches; 'quiet': the RMS level at the edge (+-40 ms, "
               "decoded by the ffmpeg CLI) is 10 dB or more under the clip's median.", "",
               "| recording | transcript | spans | edges | inside a word | at a turn change / pause | quiet |",
               "|---|---|---|---|---|---|---|"]
@@ -134,6 +134,8 @@ def speech_edges(binary, root, work, env, lines):
         words = json.loads(run([binary, "transcribe", "--input", path + ".srt", "--format", "json"], env=env))
         words = [w for s in words["segments"] for w in s["words"]]
         bounds = sorted({a for a, _, _ in tl} | {b for _, b, _ in tl})
+        sentence_edges = [t / 1000 for w, nxt in zip(words, words[1:]) if w["word"].rstrip().endswith((".", "!", "?"))
+                          for t in (w["end_ms"], nxt["start_ms"])]
         gaps = [(tl[i][1], tl[i + 1][0]) for i in range(len(tl) - 1) if tl[i + 1][0] - tl[i][1] >= 0.3]
         lv = levels(path)
         median = sorted(lv)[len(lv) // 2]
@@ -143,7 +145,10 @@ def speech_edges(binary, root, work, env, lines):
             edges = [e / 1000 for h in r["highlights"] for e in (h["start_ms"], h["end_ms"])]
             inner = [e for e in edges if 0.05 < e < len(lv) * 0.02 - 0.05]  # the clip's ends are free
             inside = [e for e in inner if any(w["start_ms"] / 1000 < e < w["end_ms"] / 1000 for w in words)]
-            at_turn = [e for e in inner if min(abs(e - b) for b in bounds) <= 0.25 or any(a <= e <= b for a, b in gaps)]
+            # a sentence edge of the transcript (a word ending in . ! ? and the next one) counts
+            # too: spans snap to sentence ends, which need not be turn changes
+            at_turn = [e for e in inner if min(abs(e - b) for b in bounds + sentence_edges) <= 0.25 or
+                       any(a <= e <= b for a, b in gaps)]
             quiet = [e for e in inner if max(lv[max(0, int(e / 0.02) - 2):int(e / 0.02) + 2] or [0]) <= median - 10]
             lines.append("| %s | %s | %d | %d | %d | %d | %d |" % (
                 name, "yes" if with_tr else "no", len(r["highlights"]), len(inner), len(inside), len(at_turn), len(quiet)))
@@ -151,7 +156,7 @@ def speech_edges(binary, root, work, env, lines):
             if with_tr:
                 check(not inside, "%s: with the transcript no span edge is inside a word (%d edges)" % (name, len(inner)))
                 check(3 * len(at_turn) >= 2 * len(inner),
-                      "%s: with the transcript %d of %d edges at a turn change or pause" % (name, len(at_turn), len(inner)))
+                      "%s: with the transcript %d of %d edges at a turn change, sentence edge or pause" % (name, len(at_turn), len(inner)))
                 check(len(r["highlights"]) >= 2, "%s: several spans to measure (%d)" % (name, len(r["highlights"])))
     lines.append("")
 

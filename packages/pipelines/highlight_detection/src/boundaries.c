@@ -88,8 +88,24 @@ static int64_t in_gap(const edge_ctx *c, int64_t gap_a, int64_t gap_b) {
     return c->is_start ? gap_b - lead : gap_a + lead;
 }
 
+/* The word before (after) word i of segment g, across segment boundaries; NULL at the ends. */
+static const cf_transcript_word *neighbour(const cf_transcript *tr, size_t g, size_t i, bool after) {
+    const cf_transcript_segment *s = &tr->segments[g];
+    if (after && i + 1 < s->n_words) return &s->words[i + 1];
+    if (!after && i > 0) return &s->words[i - 1];
+    if (after) {
+        for (size_t k = g + 1; k < tr->n_segments; k++)
+            if (tr->segments[k].n_words) return &tr->segments[k].words[0];
+        return NULL;
+    }
+    for (size_t k = g; k-- > 0;)
+        if (tr->segments[k].n_words) return &tr->segments[k].words[tr->segments[k].n_words - 1];
+    return NULL;
+}
+
 /* Sentence edges of the transcript: each segment's first (last) word, and the word after (ending
- * in) . ! ? — each with the gap around it from the word list. */
+ * in) . ! ? — each with the gap to the neighbouring word, in this segment or the next. Segments
+ * that abut (speaker turns) leave no gap: the edge is then the boundary itself. */
 static void sentence_places(places *ps, const edge_ctx *c) {
     for (size_t g = 0; c->tr && g < c->tr->n_segments; g++) {
         const cf_transcript_segment *s = &c->tr->segments[g];
@@ -98,8 +114,17 @@ static void sentence_places(places *ps, const edge_ctx *c) {
             bool edge = c->is_start ? i == 0 || ends_sentence(s->words[i - 1].word)
                                     : i + 1 == s->n_words || ends_sentence(w->word);
             if (!edge) continue;
-            int64_t a = c->is_start ? (i ? s->words[i - 1].end_ms : w->start_ms - 2 * LEAD_MS) : w->end_ms;
-            int64_t b = c->is_start ? w->start_ms : (i + 1 < s->n_words ? s->words[i + 1].start_ms : w->end_ms + 2 * LEAD_MS);
+            const cf_transcript_word *n = neighbour(c->tr, g, i, !c->is_start);
+            int64_t a, b;
+            if (c->is_start) {
+                b = w->start_ms;
+                a = n ? n->end_ms : b - 2 * LEAD_MS;
+                if (a > b) a = b;
+            } else {
+                a = w->end_ms;
+                b = n ? n->start_ms : a + 2 * LEAD_MS;
+                if (b < a) b = a;
+            }
             add(ps, c, in_gap(c, a, b), c->is_start ? CF_SPAN_BOUNDARY_REASON_SENTENCE_START : CF_SPAN_BOUNDARY_REASON_SENTENCE_END);
         }
     }
