@@ -49,7 +49,7 @@ highlight() {
   fi
   ffmpeg -nostdin -loglevel error -y \
     -f lavfi -i "testsrc2=s=${size}:r=30:d=$hl,hue=H=2*PI*floor(t*3)/7" \
-    -i "$work/h$i.wav" -f lavfi -i "anoisesrc=c=pink:a=0.5:d=$hl:r=48000" \
+    -i "$work/h$i.wav" -f lavfi -i "anoisesrc=c=pink:a=0.5:d=$hl:r=48000:seed=$((7 + i))" \
     "${extra[@]}" \
     -filter_complex "[1]aresample=48000,apad,atrim=0:$hl[s];$crowd;[s][n]amix=inputs=2:normalize=0,pan=stereo|c0=c0|c1=c0[a]" \
     -map 0:v -map "[a]" -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -b:a 128k \
