@@ -427,14 +427,8 @@ static void clip_name(int index, const char *ext, char *buf, size_t size) {
 /* Records on c the ranges the cut leaves out and the short's length. */
 static cf_err record_cut(cf_autoclip_clip *c, const cf_jump_cut *cut, cf_error *err) {
     free(c->removed_ranges);
-    c->n_removed_ranges = 0;
     c->has_duration_ms = true, c->duration_ms = cut->duration_ms;
-    if (!cut->n_removed) return c->removed_ranges = NULL, CF_OK;
-    if (!(c->removed_ranges = malloc(cut->n_removed * sizeof *c->removed_ranges)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    memcpy(c->removed_ranges, cut->removed, cut->n_removed * sizeof *c->removed_ranges);
-    c->n_removed_ranges = cut->n_removed;
-    return CF_OK;
+    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &c->removed_ranges, &c->n_removed_ranges, err);
 }
 
 /* remove_silence: the template compiled here and cut into the pieces that sound; *rq then

@@ -20,6 +20,7 @@
 #include "clipforge/measure.h"
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
+#include "clipforge/jump_cut.h"
 #include "clipforge/log.h"
 #include "clipforge/probe.h"
 
@@ -121,12 +122,8 @@ static cf_err add_note(cf_clip_processing_result *out, const char *note, cf_erro
 }
 
 static cf_err add_removed(cf_clip_processing_result *out, const cfclip_report *report, cf_error *err) {
-    if (!report->n_removed) return CF_OK;
-    if (!(out->removed_ranges = malloc(report->n_removed * sizeof *out->removed_ranges)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    memcpy(out->removed_ranges, report->removed, report->n_removed * sizeof *out->removed_ranges);
-    out->n_removed_ranges = report->n_removed;
-    return CF_OK;
+    return cf_jump_cut_copy_removed(report->removed, report->n_removed, &out->removed_ranges,
+                                    &out->n_removed_ranges, err);
 }
 
 static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,

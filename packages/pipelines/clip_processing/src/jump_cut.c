@@ -276,3 +276,14 @@ void cf_jump_cut_free(cf_jump_cut *c) {
     free(c->removed);
     memset(c, 0, sizeof *c);
 }
+
+cf_err cf_jump_cut_copy_removed(const cf_time_range *removed, size_t n, cf_time_range **out, size_t *n_out,
+                                cf_error *err) {
+    *out = NULL;
+    *n_out = 0;
+    if (!n) return CF_OK;
+    if (!(*out = malloc(n * sizeof **out))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    memcpy(*out, removed, n * sizeof **out);
+    *n_out = n;
+    return CF_OK;
+}

@@ -158,12 +158,7 @@ static cf_err cut_silence(const cf_render_request *req, const cf_render_options 
 }
 
 static cf_err record_removed(cf_render_result *out, const cf_jump_cut *cut, cf_error *err) {
-    if (!cut->n_removed) return CF_OK;
-    if (!(out->removed_ranges = malloc(cut->n_removed * sizeof *out->removed_ranges)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    memcpy(out->removed_ranges, cut->removed, cut->n_removed * sizeof *out->removed_ranges);
-    out->n_removed_ranges = cut->n_removed;
-    return CF_OK;
+    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &out->removed_ranges, &out->n_removed_ranges, err);
 }
 
 cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,

@@ -69,6 +69,10 @@ cf_err cf_jump_cut_captions(const cf_jump_cut *c, const cf_transcript *t, const 
                             cf_error *err);
 
 void cf_jump_cut_free(cf_jump_cut *c);
+/* Copies the n removed ranges into *out (malloc'd, the caller's; NULL when n is 0) and sets
+ * *n_out: how a result (clip, render, autoclip clip) lists what a jump cut left out. */
+cf_err cf_jump_cut_copy_removed(const cf_time_range *removed, size_t n, cf_time_range **out, size_t *n_out,
+                                cf_error *err);
 
 /* Where [start_ms, end_ms) of the media file at path speaks, by the clip pipeline's voice
  * activity (speech-band and fricative energy of 10 ms frames against the span's own levels;
