@@ -202,6 +202,15 @@ static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const c
     return CF_OK;
 }
 
+/* An audio stream that states its format but holds no packets: the picture is all there is,
+ * and saying so beats refusing the file. */
+static void drop_empty_audio(cfclip_report *report) {
+    snprintf(report->note, sizeof report->note,
+             "audio stream %d of the source carries no packets: the clip has no audio",
+             report->audio_source);
+    report->audio_source = -1;
+}
+
 static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         double out_s, bool use_audio, const char *output_path,
                         const char *thumb_path, cf_progress *progress, cfclip_report *report,
@@ -228,12 +237,7 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
     cfclip_stage st = {progress, base, 1.0 - base, out_s, "encode"};
     rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing && job.use_video) {
-        /* an audio stream that states its format but holds no packets: the picture is all
-         * there is, and saying so beats refusing the file */
-        snprintf(report->note, sizeof report->note,
-                 "audio stream %d of the source carries no packets: the clip has no audio",
-                 report->audio_source);
-        report->audio_source = -1;
+        drop_empty_audio(report);
         job.use_audio = false;
         rc = cfclip_encode(in, &job, &st, err);
     }
@@ -254,10 +258,7 @@ static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfc
     cfclip_stage st = {progress, 0, 0.1, out_s, "audio"};
     cf_err rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
-        snprintf(report->note, sizeof report->note,
-                 "audio stream %d of the source carries no packets: the clip has no audio",
-                 report->audio_source);
-        report->audio_source = -1;
+        drop_empty_audio(report);
         free(*audio_path);
         *audio_path = NULL;
         rc = CF_OK;
