@@ -8,6 +8,8 @@
 #      alternating the contenders.
 #  (b) how the gain grows with the range's length (10, 60, 180 s; 2 s groups) and with the size
 #      of the picture groups (1, 2, 5 s; 60 s ranges on 3 min inputs). One run each.
+#  (c) HEVC (x265's default open picture groups, 2 s, 3 min of 720p30): a 60 s cut, smart vs
+#      accurate vs the ffmpeg CLI re-encoding the range with libx265. Best of 2.
 # Usage: bench/smartcut_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -16,16 +18,19 @@ cf="$build/clipforge"
 media="$build/bench-media"
 mkdir -p "$media"
 
-# gop_source SECONDS_PER_GROUP COPIES OUT: 60 s of 1080p30 with fixed groups, joined COPIES times
+# gop_source SECONDS_PER_GROUP COPIES OUT [CODEC]: 60 s of 1080p30 (720p30 for HEVC) with fixed
+# groups, joined COPIES times
 gop_source() {
-  local g=$1 copies=$2 out=$3 base="$media/smart_base_g$1.mp4"
+  local g=$1 copies=$2 out=$3 codec=${4:-h264} base="$media/smart_base_g$1_${4:-h264}.mp4"
   [ -s "$out" ] && return
+  local video=(-s 1920x1080 -c:v libx264 -preset veryfast -crf 23 -g $((g * 30)) -keyint_min $((g * 30)) -sc_threshold 0)
+  [ "$codec" = hevc ] && video=(-s 1280x720 -c:v libx265 -preset veryfast
+    -x265-params "keyint=$((g * 30)):min-keyint=$((g * 30)):scenecut=0:log-level=error")
   if [ ! -s "$base" ]; then
-    echo "generating $base (60 s 1080p30, a keyframe every $g s)..."
+    echo "generating $base (60 s $codec, a keyframe every $g s)..."
     ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=1920x1080:r=30:d=60 \
-      -f lavfi -i "sine=f=330:d=60:sample_rate=48000,volume=0.2" -ac 2 -c:v libx264 -preset veryfast \
-      -crf 23 -g $((g * 30)) -keyint_min $((g * 30)) -sc_threshold 0 -pix_fmt yuv420p -c:a aac -b:a 128k \
-      -shortest "$base.part.mp4"
+      -f lavfi -i "sine=f=330:d=60:sample_rate=48000,volume=0.2" -ac 2 "${video[@]}" \
+      -pix_fmt yuv420p -c:a aac -b:a 128k -shortest "$base.part.mp4"
     mv "$base.part.mp4" "$base"
   fi
   local list="$out.txt"
@@ -36,6 +41,7 @@ gop_source() {
 }
 gop_source 2 10 "$media/smart_600s_g2.mp4"
 for g in 1 2 5; do gop_source $g 3 "$media/smart_180s_g$g.mp4"; done
+gop_source 2 3 "$media/smart_180s_hevc.mp4" hevc
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -57,9 +63,9 @@ def ours(mode, s, e, path=src):
         return w, c
     return f
 
-def ffmpeg_encode(s, e):
+def ffmpeg_encode(s, e, path=src, encoder="libx264"):
     def f():
-        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", src, "-c:v", "libx264", "-preset",
+        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", path, "-c:v", encoder, "-preset",
                             "veryfast", "-crf", "23", "-c:a", "aac", "-movflags", "+faststart",
                             work + "/ff.mp4"])
         return w, c
@@ -98,4 +104,20 @@ for name, path, s, e in cases:
     sw = ours("smart", s, e, path)()[0]
     aw = ours("accurate", s, e, path)()[0]
     print("%-28s %10.3f %12.3f %7.1fx" % (name, sw, aw, aw / sw))
+
+hevc = media + "/smart_180s_hevc.mp4"
+contenders = [("clipforge smart", ours("smart", 60.5, 120.7, hevc)),
+              ("clipforge accurate", ours("accurate", 60.5, 120.7, hevc)),
+              ("ffmpeg CLI re-encode (libx265 veryfast)", ffmpeg_encode(60.5, 120.7, hevc, "libx265"))]
+results = {name: [] for name, _ in contenders}
+for _ in range(2):
+    for name, f in contenders:
+        results[name].append(f())
+best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
+print("(c) HEVC 720p30, open picture groups of 2 s, cut 60.5-120.7 s, best of 2:")
+for name, (w, c) in best.items():
+    print("%-44s %9.3f %9.3f" % (name, w, c))
+sm = best["clipforge smart"]
+for name in ("clipforge accurate", "ffmpeg CLI re-encode (libx265 veryfast)"):
+    print("(c) smart is %.1fx faster than %s (wall), cpu %.1fx" % (best[name][0] / sm[0], name, best[name][1] / sm[1]))
 PY

@@ -79,6 +79,35 @@ ok clip --input src.mkv --output mkv.mp4 --trim 1.3:9.7 --trim-mode smart --json
 [ "$(decode_errors mkv.mp4)" -eq 0 ] || fail "mkv: decode errors"
 [ "$(frames mkv.mp4 v:0)" -eq 210 ] || fail "mkv: $(frames mkv.mp4 v:0) pictures, expected 210"
 
+check "HEVC, open picture groups (CRA keyframes, x265's default) and closed ones"
+# leading pictures of a CRA are shown before it and decoded after it: the cut must neither lose
+# them nor show the head's pictures twice
+# (closed groups: the H.264 path with the sets in the stream; one range is enough)
+for gop in open:1:"1.3:9.7:210 2:8:150 4:12:200" closed:0:"1.3:9.7:210"; do
+  ranges=${gop#*:*:} gop=${gop%:*}
+  gen "hevc_${gop%:*}.mp4" -f lavfi -i "testsrc2=s=320x240:r=25:d=12" -c:v libx265 -preset veryfast \
+    -x265-params "keyint=50:min-keyint=50:scenecut=0:open-gop=${gop#*:}:log-level=error"
+  for r in $ranges; do
+    in="hevc_${gop%:*}.mp4" what="hevc ${gop%:*} ${r%:*}"
+    ok clip --input "$in" --output h.mp4 --trim "${r%:*}" --trim-mode smart --json
+    n=$(note out.txt)
+    echo "  $what: $n"
+    [[ "$n" == "smart cut:"* ]] || fail "$what: $n"
+    ok clip --input "$in" --output h_acc.mp4 --trim "${r%:*}" --trim-mode accurate
+    [ "$(decode_errors h.mp4)" -eq 0 ] || fail "$what: decode errors"
+    [ "$(frames h.mp4 v:0)" -eq "${r##*:}" ] || fail "$what: $(frames h.mp4 v:0) pictures, expected ${r##*:}"
+    [ "$(sval h.mp4 v:0 codec_name)" = hevc ] || fail "$what: not HEVC"
+    p=$(first_psnr h.mp4 h_acc.mp4)
+    ge "$p" 40 || fail "$what: first picture PSNR $p dB < 40"
+    p=$(min_psnr h.mp4 h_acc.mp4)
+    ge "$p" 35 || fail "$what: a picture is $p dB from the accurate cut"
+  done
+  copied=$(same_packets "hevc_${gop%:*}.mp4" h.mp4)
+  echo "  packets identical to the source's: $copied"
+  [ "$copied" -ge 140 ] || fail "hevc ${gop%:*}: only $copied packets copied"
+  [ "$(sval h.mp4 v:0 codec_tag_string)" = hev1 ] || fail "hevc ${gop%:*}: not an hev1 track"
+done
+
 check "sources a smart cut cannot join are re-encoded, saying why"
 gen open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 50 -x264-params open-gop=1
 gen vp9.webm -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libvpx-vp9 -deadline realtime -cpu-used 8

@@ -2,8 +2,13 @@
  * a head [start, first keyframe) decoded and encoded, the picture groups up to the last
  * keyframe at or before the end copied, a tail [last keyframe, end) encoded. The encoded edges
  * have no B-frames; their decode times are their presentation times less the reorder delay of
- * the copied packets beside them, so decode times rise across both joints. Settings: the plan's
- * threads; edge quality SMART_CRF on preset CF_X264_PRESET. */
+ * the copied packets beside them, so decode times rise across both joints.
+ *
+ * HEVC's open picture groups are joined too: a CRA keyframe's leading pictures (shown before
+ * it, decoded after it) are left out of the copy and encoded with the head, the CRA becomes a
+ * BLA (a splice point), and when the tail's keyframe has leading pictures, decoding starts a
+ * group earlier so that they decode. Settings: the plan's threads; edge quality SMART_CRF /
+ * SMART_CRF_HEVC on preset CF_X264_PRESET. */
 #include "smart_cut.h"
 
 #include <libavutil/pixdesc.h>
@@ -11,12 +16,16 @@
 #include <stdlib.h>
 
 #include "clipforge/encode.h"
-#include "h264_nal.h"
+#include "nal.h"
 
 /* The edges are a small share of the clip: encode them well above the format's usual quality
- * so the joints do not show. */
+ * so the joints do not show (x265's scale sits about 4 above x264's for the same quality). */
 #define SMART_CRF "16"
+#define SMART_CRF_HEVC "20"
 #define DUR_RING 256
+/* copied packets that wait for the head's last ones: a keyframe's leading pictures and the
+ * decoder's delay */
+#define HELD_MAX 128
 
 typedef struct edge {
     AVCodecContext *enc; /* owned */
@@ -27,7 +36,9 @@ typedef struct edge {
     int64_t dur_pts[DUR_RING], dur[DUR_RING];
     int n_dur;
     int frames;
+    int64_t first; /* pts of the first picture taken */
     bool finished;
+    bool sets_sent; /* HEVC: its parameter sets went ahead of its first packet */
 } edge;
 
 typedef enum { PHASE_HEAD, PHASE_COPY, PHASE_TAIL, PHASE_DONE } phase;
@@ -42,9 +53,19 @@ typedef struct smart {
     bool to_eof;             /* the range runs to the end of the input */
     bool copy, tail_needed;  /* something is copied; a tail is encoded after it */
     int64_t ka, kb;          /* copied: [ka, kb) */
+    int64_t kp;              /* the keyframe before kb: decoding for the tail starts there when
+                              * kb has leading pictures */
     int64_t delay_a, delay_b; /* pts - dts of the keyframes ka and kb */
-    bool idr_a, idr_b;
+    cfclip_key_kind kind_a, kind_b;
+    bool lead_a, lead_b;     /* ka / kb have leading pictures (shown before, decoded after) */
+    int64_t copied_max;      /* the latest picture copied */
+    bool copied_any, fed_last, tail_feed;
+    AVPacket *held[HELD_MAX]; /* copied, written once the head is */
+    int n_held;
+    cfclip_nal_codec codec;
+    int length_size;
     cfclip_avcc avcc;
+    cfclip_hvcc hvcc;
     edge head, tail;
     AVCodecContext *dec;     /* owned */
     AVFormatContext *oc;     /* owned */
@@ -71,24 +92,42 @@ static const char *x264_profile(int profile) {
     }
 }
 
+static cf_err check_h264(const AVCodecParameters *par, cf_error *err) {
+    cfclip_avcc avcc;
+    if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
+        return cannot(err, "the source's H.264 has no MP4-style configuration (Annex B stream)");
+    if (!x264_profile(par->profile))
+        return cannot(err, "the source's H.264 profile is not Baseline, Main or High (8-bit 4:2:0)");
+    if (!avcodec_find_encoder_by_name("libx264")) return cannot(err, "libx264 is not available");
+    return CF_OK;
+}
+
+static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
+    cfclip_hvcc hvcc;
+    if (cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) < 0)
+        return cannot(err, "the source's HEVC has no MP4-style configuration (Annex B stream)");
+    if (hvcc.n_sets == 0)
+        return cannot(err, "the source's HEVC configuration holds no parameter sets");
+    if (par->profile != FF_PROFILE_HEVC_MAIN)
+        return cannot(err, "the source's HEVC profile is not Main (8-bit 4:2:0)");
+    if (!avcodec_find_encoder_by_name("libx265")) return cannot(err, "libx265 is not available");
+    return CF_OK;
+}
+
 cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err) {
     if (plan->format != CFCLIP_MP4) return cannot(err, "smart cut writes mp4 only");
     if (cfclip_plan_needs_decoding(plan))
         return cannot(err, "the request has operations that re-encode every picture");
     if (in->video_index < 0) return cannot(err, "the source has no video");
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    cfclip_avcc avcc;
-    if (par->codec_id != AV_CODEC_ID_H264)
-        return cannot(err, "the source video is not H.264");
-    if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
-        return cannot(err, "the source's H.264 has no MP4-style configuration (Annex B stream)");
-    if (!x264_profile(par->profile))
-        return cannot(err, "the source's H.264 profile is not Baseline, Main or High (8-bit 4:2:0)");
+    cf_err rc = par->codec_id == AV_CODEC_ID_H264   ? check_h264(par, err)
+                : par->codec_id == AV_CODEC_ID_HEVC ? check_hevc(par, err)
+                : cannot(err, "the source video is neither H.264 nor HEVC");
+    if (rc) return rc;
     if (par->format != AV_PIX_FMT_YUV420P && par->format != AV_PIX_FMT_YUVJ420P)
         return cannot(err, "the source's pixel format is not 8-bit 4:2:0");
     if (par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN)
         return cannot(err, "the source is interlaced");
-    if (!avcodec_find_encoder_by_name("libx264")) return cannot(err, "libx264 is not available");
     return CF_OK;
 }
 
@@ -100,18 +139,28 @@ static int64_t to_ts(double s, AVRational tb) {
 
 /* Notes a keyframe met while scanning. */
 static void scan_key(smart *s, const AVPacket *pkt) {
-    bool idr = cfclip_mp4_has_idr(pkt->data, (size_t)pkt->size, s->avcc.length_size);
+    cfclip_key_kind kind = cfclip_mp4_key_kind(pkt->data, (size_t)pkt->size, s->length_size, s->codec);
     int64_t delay = pkt->dts != AV_NOPTS_VALUE ? pkt->pts - pkt->dts : 0;
     if (!s->copy && pkt->pts >= s->start) {
         s->copy = true;
         s->ka = pkt->pts;
         s->delay_a = delay;
-        s->idr_a = idr;
+        s->kind_a = kind;
     } else if (s->copy && pkt->pts > s->ka && pkt->pts <= s->end) {
+        s->kp = s->kb == AV_NOPTS_VALUE ? s->ka : s->kb;
         s->kb = pkt->pts;
         s->delay_b = delay;
-        s->idr_b = idr;
+        s->kind_b = kind;
+        s->lead_b = false;
     }
+}
+
+/* Notes a picture after the copy's first keyframe in decode order that is shown before the
+ * latest keyframe: a leading picture of it. */
+static void scan_picture(smart *s, const AVPacket *pkt) {
+    if (!s->copy) return;
+    if (s->kb == AV_NOPTS_VALUE) s->lead_a |= pkt->pts < s->ka;
+    else s->lead_b |= pkt->pts < s->kb;
 }
 
 /* Finds the keyframes that bound the copied stretch. Reads packets only. */
@@ -120,12 +169,15 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
     int ret = pkt ? cf_media_rewind(s->in, start_s) : AVERROR(ENOMEM);
     s->kb = AV_NOPTS_VALUE;
     while (ret >= 0 && (ret = av_read_frame(s->in->fmt, pkt)) >= 0) {
-        bool key = pkt->stream_index == s->vindex && (pkt->flags & AV_PKT_FLAG_KEY) &&
-                   pkt->pts != AV_NOPTS_VALUE;
-        if (key && !s->to_eof && pkt->pts > s->end) break;
+        bool video = pkt->stream_index == s->vindex && pkt->pts != AV_NOPTS_VALUE;
+        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY);
+        /* leading pictures precede the trailing ones in decode order: a cut to the end knows
+         * all it needs at the first picture shown after the copy's first keyframe */
+        bool done = s->copy && s->to_eof && video && pkt->pts > s->ka;
+        if ((key && !s->to_eof && pkt->pts > s->end) || done) break;
         if (key) scan_key(s, pkt);
+        else if (video) scan_picture(s, pkt);
         av_packet_unref(pkt);
-        if (s->copy && s->to_eof) break;
     }
     av_packet_free(&pkt);
     if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
@@ -134,9 +186,14 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
     /* without a keyframe after the first one in range, its group runs past the end: nothing
      * can be copied and the whole range is encoded */
     if (s->copy && !s->to_eof && s->kb == AV_NOPTS_VALUE) s->copy = false;
-    s->tail_needed = s->copy && !s->to_eof && s->kb < s->end;
-    if (s->copy && (!s->idr_a || (s->tail_needed && !s->idr_b)))
+    /* a keyframe at the very end still needs a tail when its leading pictures are in range */
+    s->tail_needed = s->copy && !s->to_eof && (s->kb < s->end || s->lead_b);
+    bool clean_b = !s->tail_needed || s->kind_b != CFCLIP_KEY_NONE;
+    if (s->copy && (s->kind_a == CFCLIP_KEY_NONE || !clean_b))
         return cannot(err, "the source's keyframes are not IDR pictures (open picture groups)");
+    /* an H.264 IDR has no leading pictures: pictures shown before it are an open group */
+    if (s->copy && s->codec == CFCLIP_NAL_H264 && (s->lead_a || (s->tail_needed && s->lead_b)))
+        return cannot(err, "a picture group of the source refers to the one before it (open GOP)");
     return CF_OK;
 }
 
@@ -153,12 +210,35 @@ static int free_id(const cfclip_avcc *a, int floor) {
     return -1;
 }
 
+/* libx264 set to write parameter sets with ids the source does not use, for the avcC. */
+static void x264_options(const AVCodecParameters *par, int ps_id, AVDictionary **o) {
+    char params[96];
+    /* stitchable: headers that do not depend on the content, made to be joined to others */
+    snprintf(params, sizeof params, "sps-id=%d:stitchable=1:bframes=0", ps_id);
+    av_dict_set(o, "crf", SMART_CRF, 0);
+    av_dict_set(o, "profile", x264_profile(par->profile), 0);
+    av_dict_set(o, "x264-params", params, 0);
+}
+
+/* libx265 cannot pick parameter set ids: its sets go in the stream ahead of the edge's first
+ * picture, and the source's ahead of the first copied one (an hev1 track allows that). */
+static void x265_options(const AVCodecParameters *par, AVDictionary **o) {
+    char params[160];
+    int level = par->level > 0 ? par->level : 0; /* general_level_idc: 30 times the level */
+    int n = snprintf(params, sizeof params, "bframes=0:open-gop=0:info=0:aud=0:log-level=error");
+    if (level && n > 0 && (size_t)n < sizeof params)
+        snprintf(params + n, sizeof params - (size_t)n, ":level-idc=%d.%d", level / 30, level % 30 / 3);
+    av_dict_set(o, "crf", SMART_CRF_HEVC, 0);
+    av_dict_set(o, "profile", "main", 0);
+    av_dict_set(o, "x265-params", params, 0);
+}
+
 static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
     const AVStream *st = s->in->fmt->streams[s->vindex];
     const AVCodecParameters *par = st->codecpar;
-    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    const char *name = s->codec == CFCLIP_NAL_HEVC ? "libx265" : "libx264";
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
     AVDictionary *o = NULL;
-    char params[96];
     if (!codec || !(e->enc = avcodec_alloc_context3(codec)))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: cannot set up the encoder");
     AVCodecContext *c = e->enc;
@@ -177,22 +257,25 @@ static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
     c->max_b_frames = 0;
     c->thread_count = s->plan->threads;
     c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    /* stitchable: headers that do not depend on the content, made to be joined to others */
-    snprintf(params, sizeof params, "sps-id=%d:stitchable=1:bframes=0", ps_id);
     av_dict_set(&o, "preset", CF_X264_PRESET, 0);
-    av_dict_set(&o, "crf", SMART_CRF, 0);
-    av_dict_set(&o, "profile", x264_profile(par->profile), 0);
-    av_dict_set(&o, "x264-params", params, 0);
+    if (s->codec == CFCLIP_NAL_HEVC) x265_options(par, &o);
+    else x264_options(par, ps_id, &o);
     int ret = avcodec_open2(c, codec, &o);
     av_dict_free(&o);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "smart cut: libx264 refuses the source's "
-                            "settings: %s", av_err2str(ret));
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "smart cut: %s refuses the source's "
+                            "settings: %s", name, av_err2str(ret));
     return CF_OK;
 }
 
-/* The source's avcC with the edge encoders' parameter sets added. */
-static cf_err make_avcc(smart *s, AVCodecParameters *par, cf_error *err) {
+/* The output's decoder configuration: for H.264 the source's avcC with the edge encoders'
+ * parameter sets added; for HEVC the source's hvcC as it is, in an hev1 track (the edges'
+ * sets travel in the stream). */
+static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
+    if (s->codec == CFCLIP_NAL_HEVC) {
+        par->codec_tag = MKTAG('h', 'e', 'v', '1');
+        return CF_OK;
+    }
     cfclip_nal extra[16];
     int n = 0;
     edge *edges[2] = {&s->head, &s->tail};
@@ -219,6 +302,8 @@ static cf_err make_avcc(smart *s, AVCodecParameters *par, cf_error *err) {
 
 static int write_video(smart *s, AVPacket *pkt) {
     if (pkt->dts != AV_NOPTS_VALUE && s->wrote && pkt->dts <= s->last_dts) return AVERROR_BUG2;
+    if (pkt->dts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE && pkt->dts > pkt->pts)
+        return AVERROR_BUG2;
     s->last_dts = pkt->dts;
     s->wrote = true;
     pkt->stream_index = s->ost->index;
@@ -245,31 +330,60 @@ static int64_t ring_take(edge *e, int64_t pts) {
     return 0;
 }
 
-/* Writes what the encoder has ready, as length-prefixed NAL units with the output's times. */
+/* Replaces pkt's data with data (malloc'd; freed here), keeping its times and flags. */
+static int set_data(AVPacket *pkt, uint8_t *data, size_t size) {
+    AVPacket *tmp = av_packet_alloc();
+    int ret = tmp ? av_new_packet(tmp, (int)size) : AVERROR(ENOMEM);
+    if (ret >= 0) ret = av_packet_copy_props(tmp, pkt);
+    if (ret >= 0) {
+        memcpy(tmp->data, data, size);
+        av_packet_unref(pkt);
+        av_packet_move_ref(pkt, tmp);
+    }
+    free(data);
+    av_packet_free(&tmp);
+    return ret;
+}
+
+/* An encoded packet as length-prefixed NAL units; for HEVC the edge's parameter sets go ahead
+ * of its first packet. */
+static int edge_payload(smart *s, edge *e, AVPacket *pkt) {
+    uint8_t *data, *joined;
+    size_t size, joined_size;
+    if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data,
+                             &size) < 0)
+        return AVERROR_BUG2;
+    if (s->codec == CFCLIP_NAL_HEVC && !e->sets_sent) {
+        cfclip_nal sets[8];
+        int n = cfclip_annexb_split(e->enc->extradata, (size_t)e->enc->extradata_size, sets, 8);
+        int ret = n < 0 ? -1 : cfclip_mp4_join(sets, n, s->length_size, data, size, &joined, &joined_size);
+        free(data);
+        if (ret < 0) return AVERROR_BUG2;
+        data = joined;
+        size = joined_size;
+        e->sets_sent = true;
+    }
+    return set_data(pkt, data, size);
+}
+
+/* Writes what the encoder has ready, as length-prefixed NAL units with the output's times. A
+ * decode time that would not rise past the copied packets' (a tail after leading pictures)
+ * moves up; it stays at or below the presentation time since no copied picture is shown after
+ * the tail's first. */
 static int drain(smart *s, edge *e) {
     for (;;) {
         int ret = avcodec_receive_packet(e->enc, s->opkt);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
         if (ret < 0) return ret;
-        uint8_t *data;
-        size_t size;
-        if (cfclip_annexb_to_mp4(s->opkt->data, (size_t)s->opkt->size, s->avcc.length_size,
-                                 &data, &size) < 0) {
-            av_packet_unref(s->opkt);
-            return AVERROR_BUG2;
-        }
-        AVPacket *out = av_packet_alloc();
-        ret = out ? av_new_packet(out, (int)size) : AVERROR(ENOMEM);
+        int64_t pts = s->opkt->pts;
+        ret = edge_payload(s, e, s->opkt);
         if (ret >= 0) {
-            memcpy(out->data, data, size);
-            out->flags = s->opkt->flags;
-            out->pts = s->opkt->pts - s->start;
-            out->dts = out->pts - e->delay;
-            out->duration = ring_take(e, s->opkt->pts);
-            ret = write_video(s, out);
+            s->opkt->pts = pts - s->start;
+            s->opkt->dts = s->opkt->pts - e->delay;
+            if (s->wrote && s->opkt->dts <= s->last_dts) s->opkt->dts = s->last_dts + 1;
+            s->opkt->duration = ring_take(e, pts);
+            ret = write_video(s, s->opkt);
         }
-        free(data);
-        av_packet_free(&out);
         av_packet_unref(s->opkt);
         if (ret < 0) return ret;
     }
@@ -295,6 +409,7 @@ static int take_frame(smart *s, edge *e, AVFrame *frame) {
         frame->format != e->enc->pix_fmt)
         return AVERROR_PATCHWELCOME; /* the picture changed size or format mid-stream */
     int ret = 0;
+    if (!e->frames && !e->pending->buf[0]) e->first = pts;
     if (e->pending->buf[0]) {
         if (pts <= e->pending->pts) return AVERROR_INVALIDDATA;
         e->gap = pts - e->pending->pts;
@@ -320,64 +435,132 @@ static int finish_edge(smart *s, edge *e) {
     return ret < 0 ? ret : drain(s, e);
 }
 
-/* Decodes pkt (NULL flushes) into edge e; pictures at or past e->hi end the edge. */
-static int decode_into(smart *s, edge *e, const AVPacket *pkt, AVFrame *frame) {
+/* The edge the decoder's pictures go to now; NULL while it decodes only to have the pictures
+ * the tail's leading ones refer to. */
+static edge *receiver(smart *s) {
+    if (s->head.enc && !s->head.finished) return &s->head;
+    return s->ph == PHASE_TAIL && !s->tail.finished ? &s->tail : NULL;
+}
+
+/* A decoded picture: taken by the edge it belongs to; one at or past the edge's end ends it
+ * (and the cut, unless copied pictures follow). */
+static int on_frame(smart *s, AVFrame *frame) {
+    edge *e = receiver(s);
+    int64_t pts = frame->best_effort_timestamp;
+    if (!e) return 0;
+    if (pts == AV_NOPTS_VALUE || pts < e->hi) return take_frame(s, e, frame);
+    int ret = finish_edge(s, e);
+    if (e == &s->tail || !s->copy) s->ph = PHASE_DONE;
+    return ret;
+}
+
+/* Decodes pkt (NULL flushes) and hands its pictures on. */
+static int decode(smart *s, const AVPacket *pkt, AVFrame *frame) {
     int ret = avcodec_send_packet(s->dec, pkt);
     if (ret < 0 && pkt && ret != AVERROR(EAGAIN)) return ret == AVERROR_INVALIDDATA ? 0 : ret;
-    while (!e->finished) {
+    while (s->ph != PHASE_DONE) {
         ret = avcodec_receive_frame(s->dec, frame);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return 0;
         if (ret < 0) return ret;
-        if (frame->best_effort_timestamp != AV_NOPTS_VALUE && frame->best_effort_timestamp >= e->hi) {
-            av_frame_unref(frame);
-            if ((ret = finish_edge(s, e)) < 0) return ret;
-            s->ph = PHASE_DONE;
-            return 0;
-        }
-        ret = take_frame(s, e, frame);
+        ret = on_frame(s, frame);
         av_frame_unref(frame);
         if (ret < 0) return ret;
     }
     return 0;
 }
 
-/* A copied packet: shifted onto the output timeline. An earlier picture than the group's
- * keyframe refers to the group before it: an open group that cannot be cut here. */
+/* The first copied packet after a head, in HEVC: the source's parameter sets go ahead of it
+ * (the head's replaced them), and a CRA becomes a BLA so that decoders start afresh there. */
+static int splice_in(smart *s, AVPacket *pkt) {
+    uint8_t *data;
+    size_t size;
+    int ret = av_packet_make_writable(pkt);
+    if (ret < 0) return ret;
+    if (cfclip_mp4_cra_to_bla(pkt->data, (size_t)pkt->size, s->length_size) < 0 ||
+        cfclip_mp4_join(s->hvcc.sets, s->hvcc.n_sets, s->length_size, pkt->data,
+                        (size_t)pkt->size, &data, &size) < 0)
+        return AVERROR_BUG2;
+    return set_data(pkt, data, size);
+}
+
+/* Writes the copied packets that waited for the head. */
+static int write_held(smart *s) {
+    int ret = 0;
+    for (int i = 0; i < s->n_held; i++) {
+        if (ret >= 0) ret = write_video(s, s->held[i]);
+        av_packet_free(&s->held[i]);
+    }
+    s->n_held = 0;
+    return ret;
+}
+
+/* A copied packet goes out after the head's last one: held while the head still encodes. */
+static int write_copied(smart *s, AVPacket *pkt) {
+    if (!s->head.enc || s->head.finished) return write_video(s, pkt);
+    if (s->n_held == HELD_MAX) return AVERROR_BUG2;
+    return (s->held[s->n_held++] = av_packet_clone(pkt)) ? 0 : AVERROR(ENOMEM);
+}
+
+/* A copied packet: shifted onto the output timeline. Leading pictures of the first keyframe
+ * (shown before it) are the head's, encoded there. */
 static int copy_packet(smart *s, AVPacket *pkt) {
-    if (pkt->pts == AV_NOPTS_VALUE || pkt->pts < s->ka) return AVERROR(ENOSYS);
+    if (pkt->pts == AV_NOPTS_VALUE) return AVERROR(ENOSYS);
+    if (pkt->pts < s->ka) return s->lead_a ? 0 : AVERROR(ENOSYS);
+    int ret = 0;
+    if (!s->copied_any && s->codec == CFCLIP_NAL_HEVC && s->head.enc && (ret = splice_in(s, pkt)) < 0)
+        return ret;
+    s->copied_any = true;
+    s->copied_max = FFMAX(s->copied_max, pkt->pts);
     report(s, pkt->pts);
     pkt->pts -= s->start;
     if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= s->start;
-    return write_video(s, pkt);
+    return write_copied(s, pkt);
 }
 
-/* Flushes the decoder into e before the stream moves on to copied packets. */
+/* At the first copied keyframe without leading pictures: the head has all its pictures once
+ * the decoder is flushed. */
 static int end_head(smart *s, AVFrame *frame) {
-    int ret = s->head.enc ? decode_into(s, &s->head, NULL, frame) : 0;
+    int ret = s->head.enc ? decode(s, NULL, frame) : 0;
     if (ret >= 0) ret = finish_edge(s, &s->head);
     avcodec_flush_buffers(s->dec);
-    s->ph = PHASE_COPY;
     return ret;
+}
+
+/* Whether the decoder takes this packet: through the head (past the first copied keyframe
+ * while its leading pictures come), from the keyframe before the tail's when that one has
+ * leading pictures, and through the tail. */
+static bool decoding(const smart *s) {
+    if (s->ph == PHASE_HEAD || s->ph == PHASE_TAIL) return true;
+    return s->ph == PHASE_COPY && ((s->head.enc && !s->head.finished) || s->tail_feed);
+}
+
+/* Moves the phase on at a keyframe of the copy. */
+static void copy_key(smart *s, const AVPacket *pkt) {
+    if (s->tail_needed && s->lead_b && pkt->pts == s->kp) s->tail_feed = true;
+    if (s->tail_needed && pkt->pts == s->kb) {
+        s->ph = PHASE_TAIL;
+        s->tail.lo = s->lead_b ? s->copied_max + 1 : s->kb;
+    } else if (!s->to_eof && pkt->pts >= s->end) {
+        s->ph = PHASE_DONE;
+    }
 }
 
 static int on_video(smart *s, AVPacket *pkt, AVFrame *frame) {
     bool key = (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
-    int ret;
-    if (s->ph == PHASE_HEAD) {
-        if (!(s->copy && key && pkt->pts == s->ka)) return decode_into(s, &s->head, pkt, frame);
-        if ((ret = end_head(s, frame)) < 0) return ret;
+    int ret = 0;
+    if (s->ph == PHASE_HEAD && s->copy && key && pkt->pts == s->ka) {
+        s->ph = PHASE_COPY;
+        if (!s->lead_a && (ret = end_head(s, frame)) < 0) return ret;
+        s->fed_last = s->lead_a;
     }
-    if (s->ph == PHASE_COPY) {
-        if (s->tail_needed && key && pkt->pts == s->kb) {
-            s->ph = PHASE_TAIL;
-        } else if (!s->to_eof && key && pkt->pts >= s->end) {
-            s->ph = PHASE_DONE;
-            return 0;
-        } else {
-            return copy_packet(s, pkt);
-        }
-    }
-    return s->ph == PHASE_TAIL ? decode_into(s, &s->tail, pkt, frame) : 0;
+    if (s->ph == PHASE_COPY && key) copy_key(s, pkt);
+    bool feed = decoding(s);
+    /* the decoder starts afresh at a keyframe when it skipped packets before it */
+    if (feed && !s->fed_last) avcodec_flush_buffers(s->dec);
+    s->fed_last = feed;
+    if (feed && (ret = decode(s, pkt, frame)) < 0) return ret;
+    if (s->n_held && s->head.finished && (ret = write_held(s)) < 0) return ret;
+    return s->ph == PHASE_COPY ? copy_packet(s, pkt) : 0;
 }
 
 static int video_pass(smart *s, double start_s) {
@@ -385,6 +568,7 @@ static int video_pass(smart *s, double start_s) {
     AVFrame *frame = av_frame_alloc();
     int ret = pkt && frame ? cf_media_rewind(s->in, start_s) : AVERROR(ENOMEM);
     s->ph = s->copy && s->ka == s->start ? PHASE_COPY : PHASE_HEAD;
+    s->fed_last = s->ph == PHASE_HEAD;
     while (ret >= 0 && s->ph != PHASE_DONE) {
         if (cf_progress_cancelled(s->progress)) {
             ret = AVERROR_EXIT;
@@ -395,9 +579,10 @@ static int video_pass(smart *s, double start_s) {
         av_packet_unref(pkt);
     }
     if (ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA) ret = 0;
-    edge *open = s->ph == PHASE_HEAD ? &s->head : s->ph == PHASE_TAIL ? &s->tail : NULL;
-    if (ret >= 0 && open) ret = decode_into(s, open, NULL, frame);
-    if (ret >= 0 && open) ret = finish_edge(s, open);
+    if (ret >= 0 && s->dec && s->fed_last && s->ph != PHASE_DONE) ret = decode(s, NULL, frame);
+    if (ret >= 0) ret = finish_edge(s, &s->head);
+    if (ret >= 0) ret = write_held(s);
+    if (ret >= 0) ret = finish_edge(s, &s->tail);
     av_packet_free(&pkt);
     av_frame_free(&frame);
     return ret;
@@ -451,13 +636,14 @@ static cf_err add_video(smart *s, cf_error *err) {
     uint8_t *dst = matrix ? av_stream_new_side_data(s->ost, AV_PKT_DATA_DISPLAYMATRIX, size) : NULL;
     if (matrix && !dst) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (dst) memcpy(dst, matrix, size);
-    return make_avcc(s, s->ost->codecpar, err);
+    return make_config(s, s->ost->codecpar, err);
 }
 
 static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
     int id_a = free_id(&s->avcc, 1), id_b = id_a >= 0 ? free_id(&s->avcc, id_a + 1) : -1;
     bool head = !s->copy || s->ka > s->start;
-    if (id_b < 0) return cannot(err, "the source uses every parameter set id");
+    if (s->codec == CFCLIP_NAL_H264 && id_b < 0)
+        return cannot(err, "the source uses every parameter set id");
     s->head = (edge){.lo = s->start, .hi = s->copy ? s->ka : s->end, .delay = s->copy ? s->delay_a : 0};
     s->tail = (edge){.lo = s->kb, .hi = s->end, .delay = s->delay_b};
     cf_err rc = CF_OK;
@@ -475,10 +661,12 @@ static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
 
 static void stats_of(const smart *s, cfclip_smart_stats *st) {
     double tb = av_q2d(s->tb);
-    int64_t copy_end = s->tail_needed ? s->kb : s->last;
+    /* the tail starts at its first picture: before its keyframe when that has leading ones */
+    int64_t tail_from = s->tail.frames ? s->tail.first : s->kb;
+    int64_t copy_end = s->tail_needed ? tail_from : s->last;
     st->head_s = ((s->copy ? s->ka : s->last) - s->start) * tb;
     st->copied_s = s->copy ? (copy_end - s->ka) * tb : 0;
-    st->tail_s = s->tail_needed ? (s->last - s->kb) * tb : 0;
+    st->tail_s = s->tail_needed ? (s->last - tail_from) * tb : 0;
 }
 
 static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, const char *path,
@@ -524,6 +712,7 @@ static void release(smart *s) {
     }
     avcodec_free_context(&s->dec);
     av_packet_free(&s->opkt);
+    for (int i = 0; i < s->n_held; i++) av_packet_free(&s->held[i]);
     if (s->oc) {
         avio_closep(&s->oc->pb);
         avformat_free_context(s->oc);
@@ -539,7 +728,16 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
                .stats = stats};
     double input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     const AVCodecParameters *par = in->fmt->streams[s.vindex]->codecpar;
-    cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc); /* checked above */
+    /* both checked above */
+    if (par->codec_id == AV_CODEC_ID_HEVC) {
+        s.codec = CFCLIP_NAL_HEVC;
+        cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &s.hvcc);
+        s.length_size = s.hvcc.length_size;
+    } else {
+        s.codec = CFCLIP_NAL_H264;
+        cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc);
+        s.length_size = s.avcc.length_size;
+    }
     s.tb = in->fmt->streams[s.vindex]->time_base;
     s.start = to_ts(span->origin_s, s.tb);
     s.to_eof = span->end_s < 0 || span->end_s >= input_end - 0.001;

@@ -1,8 +1,9 @@
 /* smart_cut.h — trim mode "smart": the picture groups that lie wholly inside the range are
  * copied as they are, only the partial groups at the two edges are decoded and encoded again,
- * with libx264 set to match the source (profile, level, size, colour, time base) and to give
- * its parameter sets ids the source does not use, so that the joined stream is one valid H.264
- * stream whose avcC holds both sets. The audio (made beforehand, sample-accurately, by the
+ * with libx264 / libx265 set to match the source (profile, level, size, colour, time base).
+ * H.264: the edges' parameter sets get ids the source does not use, so that the joined stream
+ * is one valid H.264 stream whose avcC holds both sets. HEVC: every part's sets go in the stream
+ * ahead of its first picture (an hev1 track), and open picture groups (CRA) are spliced as BLA. The audio (made beforehand, sample-accurately, by the
  * re-encoding path) is muxed alongside. Internal to libcfclip. */
 #ifndef CFCLIP_SMART_CUT_H
 #define CFCLIP_SMART_CUT_H
@@ -22,7 +23,7 @@ cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_
 
 /* Writes path: the span of in's video, smart-cut, with the audio packets of audio_path (a file
  * holding the span's audio from time 0, or NULL for none). CF_ERR_UNSUPPORTED (reason in err)
- * when the source turns out not to allow it (keyframes that are not IDR, an open picture
+ * when the source turns out not to allow it (H.264 keyframes that are not IDR, an open picture
  * group); then path holds nothing worth keeping and the caller re-encodes. */
 cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         const char *audio_path, const char *path, cf_progress *progress,

@@ -1,6 +1,7 @@
-/* h264_nal.c — avcC records, parameter set ids, Annex B to length-prefixed NAL units (see
- * h264_nal.h). Layouts from ISO/IEC 14496-15 (avcC) and ITU-T H.264 7.3 (NAL units, SPS, PPS). */
-#include "h264_nal.h"
+/* nal.c — avcC and hvcC records, parameter set ids, Annex B to length-prefixed NAL units, random
+ * access points (see nal.h). Layouts from ISO/IEC 14496-15 (avcC 5.3.3, hvcC 8.3.3), ITU-T H.264
+ * 7.3 (NAL units, SPS, PPS) and H.265 7.3.1 (the two-byte NAL unit header). */
+#include "nal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,27 @@ int cfclip_avcc_parse(const uint8_t *d, size_t n, cfclip_avcc *out) {
         return -1;
     out->tail = at < n ? d + at : NULL;
     out->tail_size = n - at;
+    return 0;
+}
+
+/* ---- hvcC ---- */
+
+int cfclip_hvcc_parse(const uint8_t *d, size_t n, cfclip_hvcc *out) {
+    memset(out, 0, sizeof *out);
+    /* 22 bytes of profile, level and format fields, then the count of arrays */
+    if (!d || n < 23 || d[0] != 1) return -1;
+    out->length_size = (d[21] & 3) + 1;
+    if (out->length_size == 3) return -1;
+    size_t at = 23;
+    for (int a = 0; a < d[22]; a++) {
+        if (at + 3 > n) return -1;
+        int count = d[at + 1] << 8 | d[at + 2];
+        at += 3;
+        if (count > CFCLIP_HVCC_MAX_SETS - out->n_sets ||
+            read_sets(d, n, &at, count, out->sets + out->n_sets) < 0)
+            return -1;
+        out->n_sets += count;
+    }
     return 0;
 }
 
@@ -178,44 +200,105 @@ int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max) {
     return count;
 }
 
-static bool kept_in_mp4(const cfclip_nal *u) {
+static int hevc_type(const uint8_t *nal) { return (nal[0] >> 1) & 0x3f; }
+
+static bool kept_in_mp4(const cfclip_nal *u, cfclip_nal_codec codec) {
+    if (codec == CFCLIP_NAL_HEVC) return hevc_type(u->data) != 35; /* access unit delimiter */
     int type = u->data[0] & 0x1f;
     return type != 7 && type != 8 && type != 9;
 }
 
-int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, int length_size, uint8_t **out,
-                         size_t *out_size) {
+static uint8_t *put_unit(uint8_t *p, const cfclip_nal *u, int length_size) {
+    for (int k = length_size - 1; k >= 0; k--) *p++ = (uint8_t)(u->size >> (8 * k));
+    memcpy(p, u->data, u->size);
+    return p + u->size;
+}
+
+static bool valid_length_size(int length_size) {
+    return length_size == 1 || length_size == 2 || length_size == 4;
+}
+
+static size_t length_limit(int length_size) {
+    return length_size == 4 ? 0xffffffffu : (1u << (8 * length_size)) - 1;
+}
+
+int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size,
+                         uint8_t **out, size_t *out_size) {
     *out = NULL;
     size_t start = first_unit(d, n), at = start, size = 0;
-    if (start >= n || (length_size != 1 && length_size != 2 && length_size != 4)) return -1;
-    size_t limit = length_size == 4 ? 0xffffffffu : (1u << (8 * length_size)) - 1;
+    if (start >= n || !valid_length_size(length_size)) return -1;
     cfclip_nal u;
     while (next_unit(d, n, &at, &u)) {
-        if (u.size > limit) return -1;
-        if (kept_in_mp4(&u)) size += (size_t)length_size + u.size;
+        if (u.size > length_limit(length_size)) return -1;
+        if (kept_in_mp4(&u, codec)) size += (size_t)length_size + u.size;
     }
     uint8_t *p = malloc(size ? size : 1);
     if (!p) return -1;
     *out = p;
-    for (at = start; next_unit(d, n, &at, &u);) {
-        if (!kept_in_mp4(&u)) continue;
-        for (int k = length_size - 1; k >= 0; k--) *p++ = (uint8_t)(u.size >> (8 * k));
-        memcpy(p, u.data, u.size);
-        p += u.size;
-    }
+    for (at = start; next_unit(d, n, &at, &u);)
+        if (kept_in_mp4(&u, codec)) p = put_unit(p, &u, length_size);
     *out_size = size;
     return 0;
 }
 
-bool cfclip_mp4_has_idr(const uint8_t *d, size_t n, int length_size) {
-    size_t at = 0;
-    while (d && length_size > 0 && at + (size_t)length_size < n) {
-        size_t len = 0;
-        for (int k = 0; k < length_size; k++) len = len << 8 | d[at + (size_t)k];
-        at += (size_t)length_size;
-        if (len == 0 || len > n - at) return false;
-        if ((d[at] & 0x1f) == 5) return true;
-        at += len;
+int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail,
+                    size_t tail_size, uint8_t **out, size_t *out_size) {
+    *out = NULL;
+    size_t size = tail_size;
+    if (!valid_length_size(length_size)) return -1;
+    for (int i = 0; i < n; i++) {
+        if (units[i].size > length_limit(length_size)) return -1;
+        size += (size_t)length_size + units[i].size;
     }
-    return false;
+    uint8_t *p = malloc(size ? size : 1);
+    if (!p) return -1;
+    *out = p;
+    for (int i = 0; i < n; i++) p = put_unit(p, &units[i], length_size);
+    if (tail_size) memcpy(p, tail, tail_size);
+    *out_size = size;
+    return 0;
+}
+
+/* ---- length-prefixed access units ---- */
+
+/* The unit at *at, moving *at past it: 1, 0 at the end, -1 when the prefix runs past d. */
+static int next_mp4_unit(const uint8_t *d, size_t n, int length_size, size_t *at, cfclip_nal *u) {
+    if (!d || !valid_length_size(length_size) || *at + (size_t)length_size > n) return 0;
+    size_t len = 0;
+    for (int k = 0; k < length_size; k++) len = len << 8 | d[*at + (size_t)k];
+    *at += (size_t)length_size;
+    if (len == 0 || len > n - *at) return -1;
+    *u = (cfclip_nal){d + *at, len};
+    *at += len;
+    return 1;
+}
+
+static cfclip_key_kind key_kind_of(const cfclip_nal *u, cfclip_nal_codec codec) {
+    if (codec == CFCLIP_NAL_H264) return (u->data[0] & 0x1f) == 5 ? CFCLIP_KEY_IDR : CFCLIP_KEY_NONE;
+    int type = hevc_type(u->data);
+    if (type >= 16 && type <= 20) return CFCLIP_KEY_IDR; /* BLA and IDR */
+    return type == 21 ? CFCLIP_KEY_CRA : CFCLIP_KEY_NONE;
+}
+
+cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size,
+                                    cfclip_nal_codec codec) {
+    size_t at = 0;
+    cfclip_nal u;
+    while (next_mp4_unit(d, n, length_size, &at, &u) > 0) {
+        cfclip_key_kind kind = key_kind_of(&u, codec);
+        if (kind != CFCLIP_KEY_NONE) return kind;
+    }
+    return CFCLIP_KEY_NONE;
+}
+
+int cfclip_mp4_cra_to_bla(uint8_t *d, size_t n, int length_size) {
+    size_t at = 0;
+    int changed = 0, r;
+    cfclip_nal u;
+    while ((r = next_mp4_unit(d, n, length_size, &at, &u)) > 0) {
+        if (u.size < 2 || hevc_type(u.data) != 21) continue;
+        d[u.data - d] = (uint8_t)((u.data[0] & 0x81) | 16 << 1); /* keeps forbidden and layer bits */
+        changed++;
+    }
+    return r < 0 ? -1 : changed;
 }

@@ -1,0 +1,77 @@
+/* nal.h — the bits of the H.264 and HEVC bitstream formats a smart cut needs: the MP4 decoder
+ * configurations (avcC, hvcC: NAL length size, parameter sets), the ids of H.264's SPS and PPS,
+ * Annex B NAL units (what encoders write) turned into length-prefixed ones (what MP4 stores), what
+ * kind of random access point an access unit is, and HEVC's splice rewrite (CRA to BLA). Plain C
+ * over byte buffers (no libav), so the parsers can be fuzzed alone. Every parser takes untrusted
+ * bytes and fails with -1 instead of reading past them. Internal to libcfclip. */
+#ifndef CFCLIP_NAL_H
+#define CFCLIP_NAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFCLIP_AVCC_MAX_SETS 32
+#define CFCLIP_HVCC_MAX_SETS 64
+
+typedef enum { CFCLIP_NAL_H264, CFCLIP_NAL_HEVC } cfclip_nal_codec;
+
+/* What an access unit is to a decoder starting or joining there: IDR (H.264 IDR; HEVC IDR or BLA:
+ * nothing before it is referred to), CRA (HEVC clean random access: its leading pictures may
+ * refer to the group before it), or none of these. */
+typedef enum { CFCLIP_KEY_NONE, CFCLIP_KEY_IDR, CFCLIP_KEY_CRA } cfclip_key_kind;
+
+typedef struct cfclip_nal {
+    const uint8_t *data; /* from the NAL header byte on; borrowed from the parsed buffer */
+    size_t size;
+} cfclip_nal;
+
+typedef struct cfclip_avcc {
+    uint8_t profile, compat, level;
+    int length_size; /* bytes of each NAL unit's length prefix: 1, 2 or 4 */
+    int n_sps, n_pps;
+    cfclip_nal sps[CFCLIP_AVCC_MAX_SETS], pps[CFCLIP_AVCC_MAX_SETS];
+    const uint8_t *tail; /* the high profiles' extension bytes after the PPS list */
+    size_t tail_size;
+} cfclip_avcc;
+
+typedef struct cfclip_hvcc {
+    int length_size; /* 1, 2 or 4 */
+    int n_sets;      /* every unit of the record's arrays (VPS, SPS, PPS, SEI), in order */
+    cfclip_nal sets[CFCLIP_HVCC_MAX_SETS];
+} cfclip_hvcc;
+
+/* Parses an hvcC record; 0, or -1 when d is not one. */
+int cfclip_hvcc_parse(const uint8_t *d, size_t n, cfclip_hvcc *out);
+/* Parses an avcC record; 0, or -1 when d is not one (Annex B extradata is not). */
+int cfclip_avcc_parse(const uint8_t *d, size_t n, cfclip_avcc *out);
+/* The id an SPS (NAL type 7) or PPS (type 8) declares; -1 when nal is neither or is cut short. */
+int cfclip_h264_ps_id(const cfclip_nal *nal);
+/* Splits Annex B bytes (start code separated) into NAL units; returns how many it wrote (the
+ * first max), or -1 when d does not start with a start code. */
+int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max);
+/* Writes the avcC of base with the parameter sets of extra added (SPS and PPS among extra's
+ * NAL units; others ignored). *out is malloc'd and the caller's; 0 or -1 (too many sets, or
+ * out of memory). */
+int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra,
+                      uint8_t **out, size_t *out_size);
+/* Rewrites the Annex B access unit d as NAL units with length_size-byte prefixes, leaving out
+ * access unit delimiters, and for H.264 the parameter sets (the avcC holds them; HEVC's stay in
+ * the stream, where an hev1 track may carry them). *out is malloc'd and the caller's; returns 0,
+ * or -1 when d is not Annex B, a unit is too long for the prefix, or out of memory. */
+int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size,
+                         uint8_t **out, size_t *out_size);
+/* units written one after the other with length_size-byte prefixes, then the tail bytes (an
+ * access unit already length-prefixed; may be NULL). *out is malloc'd and the caller's; 0 or -1. */
+int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail,
+                    size_t tail_size, uint8_t **out, size_t *out_size);
+/* The kind of random access point the length-prefixed access unit d is. */
+cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size,
+                                    cfclip_nal_codec codec);
+/* Turns the HEVC CRA slices of the length-prefixed access unit d into BLA ones (type 16, same
+ * syntax), in place: a CRA that follows other pictures keeps its place in their picture order
+ * count and decodes its leading pictures; a BLA starts afresh, which is what a splice needs.
+ * Returns how many units changed, -1 when d is not length-prefixed. */
+int cfclip_mp4_cra_to_bla(uint8_t *d, size_t n, int length_size);
+
+#endif

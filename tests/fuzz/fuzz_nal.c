@@ -1,0 +1,84 @@
+/* Fuzzes the H.264 and HEVC bitstream readers of the smart cut (nal.c) from raw bytes: the input
+ * is read as an avcC and an hvcC record, as Annex B NAL units and as a length-prefixed access
+ * unit. An avcC that parses must build back (with the Annex B units added) into a record that
+ * parses to the same sets; Annex B converted to length prefixes must read back unit by unit, and
+ * so must an hvcC's sets joined ahead of an access unit; the CRA to BLA rewrite changes only NAL
+ * unit headers. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_avcc(const uint8_t *data, size_t size, const cfclip_nal *units, int n) {
+    cfclip_avcc a, b;
+    if (cfclip_avcc_parse(data, size, &a) < 0) return;
+    for (int i = 0; i < a.n_sps; i++) (void)cfclip_h264_ps_id(&a.sps[i]);
+    for (int i = 0; i < a.n_pps; i++) (void)cfclip_h264_ps_id(&a.pps[i]);
+    uint8_t *out;
+    size_t out_size;
+    if (cfclip_avcc_build(&a, units, n, &out, &out_size) < 0) return;
+    if (cfclip_avcc_parse(out, out_size, &b) < 0 || b.n_sps < a.n_sps || b.n_pps < a.n_pps ||
+        b.length_size != a.length_size || b.tail_size != a.tail_size)
+        abort();
+    free(out);
+}
+
+/* How many 4-byte-prefixed units out holds; aborts when they do not fill it exactly. */
+static int count_units(const uint8_t *out, size_t out_size) {
+    size_t at = 0;
+    int kept = 0;
+    while (at + 4 <= out_size) {
+        size_t len = (size_t)out[at] << 24 | (size_t)out[at + 1] << 16 | (size_t)out[at + 2] << 8 | out[at + 3];
+        if (len == 0 || len > out_size - at - 4) abort();
+        at += 4 + len;
+        kept++;
+    }
+    if (at != out_size) abort();
+    return kept;
+}
+
+static void check_annexb(const uint8_t *data, size_t size, const cfclip_nal *units, int n,
+                         cfclip_nal_codec codec) {
+    uint8_t *out;
+    size_t out_size;
+    if (n < 0 || cfclip_annexb_to_mp4(data, size, codec, 4, &out, &out_size) < 0) return;
+    if (n < 64 && count_units(out, out_size) > n) abort();
+    (void)cfclip_mp4_key_kind(out, out_size, 4, codec);
+    uint8_t *copy = malloc(out_size ? out_size : 1);
+    if (!copy) abort();
+    if (out_size) memcpy(copy, out, out_size);
+    if (cfclip_mp4_cra_to_bla(copy, out_size, 4) < 0) abort();
+    for (size_t i = 0; i < out_size; i++) /* only the type bits of header bytes may change */
+        if ((copy[i] ^ out[i]) & 0x81) abort();
+    free(copy);
+    free(out);
+}
+
+static void check_hvcc(const uint8_t *data, size_t size) {
+    cfclip_hvcc h;
+    if (cfclip_hvcc_parse(data, size, &h) < 0) return;
+    if (h.length_size != 1 && h.length_size != 2 && h.length_size != 4) abort();
+    uint8_t *out;
+    size_t out_size;
+    if (cfclip_mp4_join(h.sets, h.n_sets, 4, data, 0, &out, &out_size) < 0) return;
+    if (count_units(out, out_size) != h.n_sets) abort();
+    free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    cfclip_nal units[64];
+    int n = cfclip_annexb_split(data, size, units, 64);
+    for (int i = 0; i < n; i++) (void)cfclip_h264_ps_id(&units[i]);
+    check_avcc(data, size, units, n > 0 ? n : 0);
+    check_hvcc(data, size);
+    check_annexb(data, size, units, n, CFCLIP_NAL_H264);
+    check_annexb(data, size, units, n, CFCLIP_NAL_HEVC);
+    for (int len = 1; len <= 4; len *= 2) {
+        (void)cfclip_mp4_key_kind(data, size, len, CFCLIP_NAL_H264);
+        (void)cfclip_mp4_key_kind(data, size, len, CFCLIP_NAL_HEVC);
+    }
+    return 0;
+}
