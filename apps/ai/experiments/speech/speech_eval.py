@@ -11,8 +11,8 @@ punctuation, numbers as words, a few spellings).
 
 Usage: speech_eval.py --bin build/release/clipforge [--role dev|eval|all] [--sources a,b]
                       [--work DIR] [--cache DIR] [--json OUT] [--report OUT.md] [--no-peer]
-                      [--timing]
-Extra environment for clipforge (e.g. CLIPFORGE_STT_DECODER_ARGS) passes through, which is how
+                      [--first N] [--speed]
+Extra environment for clipforge (e.g. CLIPFORGE_POCKETSPHINX_ARGS) passes through, which is how
 decoder settings are tried on the dev sources.
 """
 import argparse
@@ -153,17 +153,25 @@ def build_reel(src, root, work):
 # ---- recognisers -------------------------------------------------------------------------------
 
 def start_peer(wav):
-    p = subprocess.Popen(["pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return p, time.monotonic()
+    """Starts the peer on its own thread, which notes when it ends (ours runs meanwhile)."""
+    import threading
+    job = {"t0": time.monotonic()}
+
+    def run():
+        p = subprocess.run(["pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        job.update(rc=p.returncode, out=p.stdout, s=time.monotonic() - job["t0"])
+
+    job["thread"] = threading.Thread(target=run)
+    job["thread"].start()
+    return job
 
 
 def finish_peer(job):
-    p, t0 = job
-    out, _ = p.communicate()
-    if p.returncode:
-        raise subprocess.CalledProcessError(p.returncode, "pocketsphinx_continuous")
-    return out.split(), time.monotonic() - t0
+    job["thread"].join()
+    if job["rc"]:
+        raise subprocess.CalledProcessError(job["rc"], "pocketsphinx_continuous")
+    return job["out"].split(), job["s"]
 
 
 def run_ours(binary, wav, out_json, threads):
@@ -200,6 +208,8 @@ def evaluate(a, manifest):
             continue
         if a.sources and src["id"] not in a.sources.split(","):
             continue
+        if a.first:
+            src = dict(src, id="%s-first%d" % (src["id"], a.first), items=src["items"][:a.first])
         root = debmedia.fetch(a.cache, src["package"])
         if root is None:
             print("# skip %s: cannot fetch %s" % (src["id"], src["package"]), file=sys.stderr)
@@ -294,6 +304,8 @@ def main():
     ap.add_argument("--work", default="/tmp/cf-speech-eval")
     ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--first", type=int, default=0,
+                    help="only the first N items of each source (short tuning runs)")
     ap.add_argument("--json")
     ap.add_argument("--report")
     ap.add_argument("--no-peer", action="store_true")

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "backends.h"
+#include "bandwidth.h"
 
 #ifndef CF_PS_MODEL_DIR
 #define CF_PS_MODEL_DIR "/usr/share/pocketsphinx/model"
@@ -221,13 +222,37 @@ static cf_err collect_words(ps_rec *r, cf_transcript_segment *out, cf_error *err
     return e;
 }
 
+/* Narrowband speech (recorded at 8 kHz) gets its empty 4-8 kHz band filled with the mirror image
+ * of 0-4 kHz this far below it (bandwidth.c; tuned on the development sources).
+ * CLIPFORGE_POCKETSPHINX_FOLD_DB overrides it ("off": leave narrowband audio as it is). */
+static const double fold_gain_db = -20.0;
+
+/* The chunk to decode: pcm itself, or a copy with the high band filled (*copy, freed by caller). */
+static const int16_t *prepared(const int16_t *pcm, size_t n, int16_t **copy) {
+    *copy = NULL;
+    double gain = fold_gain_db;
+    const char *env = getenv("CLIPFORGE_POCKETSPHINX_FOLD_DB");
+    if (env && *env) {
+        if (!strcmp(env, "off")) return pcm;
+        gain = atof(env);
+    }
+    if (!cf__stt_is_narrowband(pcm, n) || !(*copy = malloc(n * sizeof *pcm))) return pcm;
+    memcpy(*copy, pcm, n * sizeof *pcm);
+    cf__stt_fold_high_band(*copy, n, gain);
+    return *copy;
+}
+
 static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out,
                         cf_error *err) {
     ps_rec *r = rec;
     if (ps_start_utt(r->ps) < 0)
         return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot start an utterance");
+    int16_t *copy = NULL;
+    const int16_t *audio = prepared(pcm, n, &copy);
     /* full_utt = TRUE: the chunk is a whole utterance, so cepstral mean is taken over it. */
-    if (ps_process_raw(r->ps, pcm, n, FALSE, TRUE) < 0) {
+    int rc = ps_process_raw(r->ps, audio, n, FALSE, TRUE);
+    free(copy);
+    if (rc < 0) {
         ps_end_utt(r->ps);
         return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: decoding failed");
     }
