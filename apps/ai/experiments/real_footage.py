@@ -261,7 +261,10 @@ def heard(result, seg):
 
 
 def evaluate(binary, comps, media, profiles, work):
-    env = dict(os.environ, CLIPFORGE_FEATURE_CACHE_DIR=os.path.join(work, "features"), CLIPFORGE_LOG_LEVEL="error")
+    # the work dir holds the feature store too: tracks of a build under test never come from the
+    # user's data dir, where another build may have stored them under the same extractor version
+    env = dict(os.environ, CLIPFORGE_FEATURE_CACHE_DIR=os.path.join(work, "features"),
+               CLIPFORGE_DATA_DIR=os.path.join(work, "data"), CLIPFORGE_LOG_LEVEL="error")
     rows, events = {}, {}
     for p in profiles:
         rows[p] = []

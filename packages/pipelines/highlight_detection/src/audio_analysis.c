@@ -15,7 +15,10 @@
  *    modulation marks syllables) and harmonicity: the highest normalised autocorrelation at lags
  *    of 80-400 Hz pitch, from the inverse transform of the power spectrum (one more 512-point
  *    transform per frame instead of a time-domain autocorrelation), divided by the Hann window's
- *    own autocorrelation so that long lags are not penalised. */
+ *    own autocorrelation so that long lags are not penalised;
+ *  - the pitch of the voiced frames (harmonicity >= VOICED): the shortest lag whose peak comes
+ *    close to the best one (a period's multiples peak as high, and taking them would read the
+ *    voice an octave low), refined by a parabola through the peak. */
 #include "audio_analysis.h"
 
 #include <libavutil/mem.h>
@@ -35,6 +38,7 @@
 #define MEL_HI_HZ 7800.0
 #define LAG_MIN (CF_AUDIO_RATE / 400) /* 400 Hz */
 #define LAG_MAX (CF_AUDIO_RATE / 80)  /* 80 Hz */
+#define VOICED 0.8                    /* harmonicity of a voiced frame */
 
 typedef struct biquad {
     double b0, b1, b2, a1, a2;
@@ -57,6 +61,8 @@ struct audio_analyzer {
     float mel[CF_AUDIO_BANDS][NBINS]; /* triangular filter weights */
     int mel_lo[CF_AUDIO_BANDS], mel_hi[CF_AUDIO_BANDS]; /* bins [lo, hi) with weight */
     double band_acc[CF_AUDIO_BANDS], harm_acc;
+    double log_pitch_acc; /* sum of log2 pitch over the hop's voiced frames */
+    int voiced;
     float *prev_logp; /* previous frame's log power per bin */
     bool have_prev;
     double flux_mean; /* running mean of frame flux for the onset threshold */
@@ -154,6 +160,13 @@ cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out,
         audio_analyzer_free(a);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "audio analysis: cannot set up the FFT (%d)", ret);
     }
+    /* the transforms may leave elements they do not use unwritten (FFmpeg 5.1's real transform
+     * does not write every bin): zeroed, they cannot carry garbage into energies and the
+     * autocorrelation, which made features differ from run to run */
+    memset(a->frame, 0, sizeof(float) * (FFT_N + 2));
+    memset(a->spec, 0, sizeof(AVComplexFloat) * NBINS);
+    memset(a->pspec, 0, sizeof(AVComplexFloat) * NBINS);
+    memset(a->acorr, 0, sizeof(float) * (FFT_N + 2));
     design_window(a);
     design_mel(a);
     *out = a;
@@ -188,14 +201,43 @@ static void accumulate_bands(audio_analyzer *a) {
     }
 }
 
-/* Normalised autocorrelation peak at pitch lags, 0..1 (0 for a frame without energy). */
+/* Normalised autocorrelation at lag (after the inverse transform into a->acorr). */
+static double acorr_at(const audio_analyzer *a, int lag) {
+    return a->acorr[lag] / (a->acorr[0] * a->win_acorr[lag]);
+}
+
+/* The pitch period in samples of a voiced frame: the shortest local peak within 10 % of the
+ * best, refined by a parabola. */
+static double frame_period(const audio_analyzer *a, int best_lag, double best) {
+    int lag = best_lag;
+    for (int l = LAG_MIN + 1; l < best_lag; l++) {
+        double r = acorr_at(a, l);
+        if (r >= 0.9 * best && r >= acorr_at(a, l - 1) && r >= acorr_at(a, l + 1)) {
+            lag = l;
+            break;
+        }
+    }
+    if (lag <= LAG_MIN || lag >= LAG_MAX) return lag;
+    double y0 = acorr_at(a, lag - 1), y1 = acorr_at(a, lag), y2 = acorr_at(a, lag + 1);
+    double den = y0 - 2 * y1 + y2;
+    double off = den < 0 ? 0.5 * (y0 - y2) / den : 0;
+    return lag + (off > 0.5 ? 0.5 : off < -0.5 ? -0.5 : off);
+}
+
+/* Normalised autocorrelation peak at pitch lags, 0..1 (0 for a frame without energy); a voiced
+ * frame's pitch goes into the hop's sums. */
 static double frame_harmonicity(audio_analyzer *a) {
     a->itx_fn(a->itx, a->acorr, a->pspec, sizeof(AVComplexFloat));
-    double r0 = a->acorr[0], best = 0;
-    if (r0 <= 1e-6) return 0;
+    double best = 0;
+    int best_lag = 0;
+    if (a->acorr[0] <= 1e-6) return 0;
     for (int lag = LAG_MIN; lag <= LAG_MAX; lag++) {
-        double r = a->acorr[lag] / (r0 * a->win_acorr[lag]);
-        if (r > best) best = r;
+        double r = acorr_at(a, lag);
+        if (r > best) best = r, best_lag = lag;
+    }
+    if (best >= VOICED) {
+        a->log_pitch_acc += log2(CF_AUDIO_RATE / frame_period(a, best_lag, best));
+        a->voiced++;
     }
     return best > 1 ? 1 : best;
 }
@@ -273,7 +315,9 @@ static void finish_hop(audio_analyzer *a) {
         a->band_acc[b] = 0;
     }
     h.harmonicity = (float)(a->harm_acc / FRAMES_PER_HOP);
-    a->harm_acc = 0;
+    h.pitch_hz = a->voiced ? (float)exp2(a->log_pitch_acc / a->voiced) : 0.0f;
+    a->harm_acc = a->log_pitch_acc = 0;
+    a->voiced = 0;
     h.flatness = (float)(flat / FRAMES_PER_HOP);
     h.flux = (float)(flux / FRAMES_PER_HOP);
     h.speech_ratio = (float)(sp / FRAMES_PER_HOP);

@@ -1,7 +1,7 @@
 /* audio_analysis.h — per-hop audio measurements from mono float samples at CF_AUDIO_RATE:
  * K-weighted energy (EBU R128 pre-filter), spectral flatness, spectral flux and onsets,
  * speech-band and high-band energy ratios, zero-crossing rate, mel bands, frame energies and
- * harmonicity (the audio-event classifier's raw inputs). Internal to cfhighlight. */
+ * harmonicity (the audio-event classifier's raw inputs), and the pitch of voiced frames. Internal to cfhighlight. */
 #ifndef CF_AUDIO_ANALYSIS_H
 #define CF_AUDIO_ANALYSIS_H
 
@@ -27,6 +27,7 @@ typedef struct audio_hop {
     float band_db[CF_AUDIO_BANDS];     /* mel band energies, dB, mean power over the frames */
     float frame_db[CF_AUDIO_FRAMES];   /* energy 60-8000 Hz of each frame, dB (modulation) */
     float harmonicity;  /* mean over frames of the normalised autocorrelation peak, 80-400 Hz */
+    float pitch_hz;     /* voice pitch: geometric mean over the voiced frames, 0 = none voiced */
 } audio_hop;
 
 typedef struct audio_analyzer audio_analyzer;

@@ -53,6 +53,20 @@ static cf_err load_requires(const json_t *j, const char *path, hl_signal *s, cf_
     return CF_OK;
 }
 
+/* "speech_when": "voice_arousal" — only with requires naming speech. */
+static cf_err load_speech_when(const json_t *j, const char *path, hl_signal *s, cf_error *err) {
+    const char *name = NULL;
+    cf_err rc = cf_json_get_string(j, "speech_when", true, &name, path, err);
+    if (rc == CF_ERR_NOT_FOUND) return CF_OK;
+    if (rc) return rc;
+    if ((s->speech_when = cf_feature_find(name)) < 0)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.speech_when: unknown feature '%s'", path, name);
+    if (!(s->requires & (1u << CF_AUDIO_EVENT_CLASS_SPEECH)))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.speech_when: requires must name speech", path);
+    s->speech_gated = true;
+    return CF_OK;
+}
+
 static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err) {
     char path[64];
     snprintf(path, sizeof path, "signals[%zu]", i);
@@ -67,6 +81,7 @@ static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err
     if (!rc && cf_json_get_bool(j, "support", true, &support, path, err) == CF_ERR_INVALID_ARGUMENT)
         rc = CF_ERR_INVALID_ARGUMENT;
     if (!rc) rc = load_requires(j, path, s, err);
+    if (!rc) rc = load_speech_when(j, path, s, err);
     if (rc) return rc;
     s->support = support;
     if ((s->feature = cf_feature_find(feature)) < 0)
@@ -157,12 +172,20 @@ double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t 
     return e < 0 ? 0 : e > 1 ? 1 : e;
 }
 
-/* How much of the required classes is heard at hop: twice their summed probability, at most 1
- * (a class the classifier gives half its belief to is there). */
-static double presence(const cf_feature_track *t, size_t hop, unsigned classes) {
+/* How much of the signal's required classes is heard at hop: twice their summed probability, at
+ * most 1 (a class the classifier gives half its belief to is there); speech counts as its
+ * probability times the signal's speech_when feature (0..1) when it has one. */
+static double presence(const hl_signal *s, const cf_feature_track *t, size_t hop) {
     double p = 0;
-    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++)
-        if (classes & (1u << c)) p += cf_feat(t, hop, CF_FEAT_EV_SPEECH + c);
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) {
+        if (!(s->requires & (1u << c))) continue;
+        double q = cf_feat(t, hop, CF_FEAT_EV_SPEECH + c);
+        if (c == CF_AUDIO_EVENT_CLASS_SPEECH && s->speech_gated) {
+            double w = cf_feat(t, hop, s->speech_when);
+            q *= w < 0 ? 0 : w > 1 ? 1 : w;
+        }
+        p += q;
+    }
     return p >= 0.5 ? 1.0 : 2.0 * p;
 }
 
@@ -170,7 +193,7 @@ void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t
     bool events = t->events_model[0] != '\0';
     for (size_t k = 0; k < n; k++) {
         e[k] = hl_signal_evidence(&s[k], t, hop);
-        if (events && s[k].requires) e[k] *= presence(t, hop, s[k].requires);
+        if (events && s[k].requires) e[k] *= presence(&s[k], t, hop);
     }
     /* a supporting signal counts as far as the strongest other signal reaches 0.5 */
     double other[HL_MAX_SIGNALS];

@@ -130,6 +130,15 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
         snprintf(buf, len, "crowd noise %+.0f dB over baseline (%.0f%% of the span)", loud, v * 100); break;
     case CF_FEAT_EXCITED:
         snprintf(buf, len, "excited speech %+.0f dB over the calm speech around it", loud); break;
+    case CF_FEAT_EXCITED_VOICE: case CF_FEAT_AROUSAL:
+        snprintf(buf, len, "excited voice %+.0f dB, pitch %+.0f semitones over the media's speech, %.1f syllables per second",
+                 loud, span_mean(t, s, CF_FEAT_PITCH_REL), span_mean(t, s, CF_FEAT_SYLLABLE_RATE)); break;
+    case CF_FEAT_PITCH_REL:
+        snprintf(buf, len, "voice pitch %+.0f semitones over the media's speech", v); break;
+    case CF_FEAT_PITCH_RANGE:
+        snprintf(buf, len, "lively intonation: pitch spread %.1f semitones", v); break;
+    case CF_FEAT_SYLLABLE_RATE:
+        snprintf(buf, len, "fast speech: %.1f syllables per second", v); break;
     case CF_FEAT_LOUD_REL_LOCAL:
         snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v); break;
     case CF_FEAT_LOUD_REL_GLOBAL:

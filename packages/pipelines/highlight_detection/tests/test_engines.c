@@ -161,6 +161,36 @@ static void test_loud_music_alone_is_not_excitement(void **state) {
     cf_feature_track_free(t);
 }
 
+/* Speech 9 dB louder than the speech around it, over fast motion: in the speaker's calm voice it
+ * is no moment for the generic profile; in a raised voice (arousal) it is, and the reason says
+ * how the voice changed. */
+static void test_louder_speech_needs_a_raised_voice(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    set(t, 1000, 1200, CF_FEAT_LOUD_REL_LOCAL, 9.0f);
+    set(t, 1000, 1200, CF_FEAT_EXCITED, 0.6f);
+    set(t, 1000, 1200, CF_FEAT_MOTION_REL, 3.0f);
+    set(t, 1000, 1200, CF_FEAT_AROUSAL, 0.1f);
+    set(t, 1000, 1200, CF_FEAT_EXCITED_VOICE, 0.06f);
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(detect_on(t, "generic", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 0);
+    cf_highlight_detection_result_free(&r);
+    set(t, 1000, 1200, CF_FEAT_AROUSAL, 0.9f);
+    set(t, 1000, 1200, CF_FEAT_EXCITED_VOICE, 0.54f);
+    set(t, 1000, 1200, CF_FEAT_PITCH_REL, 5.0f);
+    assert_int_equal(detect_on(t, "generic", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 1);
+    assert_true(r.highlights[0].start_ms <= 102000 && r.highlights[0].end_ms >= 118000);
+    bool named = false;
+    for (size_t k = 0; k < r.highlights[0].n_reasons; k++)
+        named |= strstr(r.highlights[0].reasons[k], "pitch +5 semitones") != NULL;
+    assert_true(named);
+    cf_highlight_detection_result_free(&r);
+    cf_feature_track_free(t);
+}
+
 /* Motion alone does not make a moment; motion while the crowd cheers adds to it. */
 static void test_motion_counts_when_something_else_agrees(void **state) {
     (void)state;
@@ -192,7 +222,7 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     cf_error err;
     assert_int_equal(route(&paths, &req, &r, &err), CF_OK);
     assert_string_equal(r.engine, "heuristic");
-    assert_string_equal(r.model_version, "heuristic-4");
+    assert_string_equal(r.model_version, "heuristic-5");
     assert_string_equal(r.clip_id, "c1");
     assert_int_equal(r.n_highlights, 1);
     assert_in_range(r.highlights[0].start_ms, 99000, 101000);
@@ -296,6 +326,13 @@ static void test_malformed_profile_names_the_field(void **state) {
     cf_highlight_detection_result r;
     assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "signals[0].hi: must be > lo"));
+    write_file(pdir, "generic.json",
+               "{\"signals\": [{\"feature\": \"crowd\", \"weight\": 0.5, \"lo\": 0, \"hi\": 1,"
+               " \"requires\": [\"crowd\"], \"speech_when\": \"voice_arousal\"}],"
+               " \"min_score\": 0.5, \"smooth_ms\": 1000, \"min_len_ms\": 5000, \"max_len_ms\": 9000,"
+               " \"min_gap_ms\": 0, \"snap_ms\": 0, \"top_n\": 3}");
+    assert_int_equal(route(&paths, &req, &r, &err), CF_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "signals[0].speech_when: requires must name speech"));
     free(pdir);
 }
 
@@ -358,6 +395,7 @@ int main(void) {
         cmocka_unit_test(test_routing_falls_back_on_missing_version),
         cmocka_unit_test(test_routing_falls_back_on_unsupported_profile),
         cmocka_unit_test(test_unknown_engine_is_a_usage_error),
+        cmocka_unit_test(test_louder_speech_needs_a_raised_voice),
         cmocka_unit_test(test_malformed_profile_names_the_field),
         cmocka_unit_test(test_malformed_model_is_skipped_with_reason),
         cmocka_unit_test(test_registered_engine_is_reached_and_failure_falls_back),

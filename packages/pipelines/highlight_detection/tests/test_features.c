@@ -14,6 +14,7 @@
 
 #include "audio_analysis.h"
 #include "audio_events.h"
+#include "feature_math.h"
 #include "clipforge/fs.h"
 #include "clipforge/highlight.h"
 
@@ -88,6 +89,74 @@ static void test_harmonicity_and_bands(void **state) {
     assert_true(tone.hops[10].band_db[1] > tone.hops[10].band_db[15] + 20.0f);
     /* white noise rises with band width: the top band is louder than the lowest */
     assert_true(hiss.hops[10].band_db[15] > hiss.hops[10].band_db[0]);
+}
+
+/* The pitch of a voiced tone is its fundamental (not an octave below, where its period's
+ * multiples also correlate); noise has none. */
+static float harmonic_120(int i) {
+    float x = 0;
+    for (int k = 1; k <= 8; k++) x += 0.05f / k * sinf(2.0f * (float)M_PI * 120.0f * k * i / CF_AUDIO_RATE);
+    return x;
+}
+
+static void test_pitch_of_voiced_frames(void **state) {
+    (void)state;
+    collect hi = {0}, lo = {0}, hiss = {0};
+    push_signal(&hi, harmonic_200, CF_AUDIO_RATE * 2);
+    push_signal(&lo, harmonic_120, CF_AUDIO_RATE * 2);
+    srand(9);
+    push_signal(&hiss, noise, CF_AUDIO_RATE * 2);
+    assert_true(fabsf(hi.hops[10].pitch_hz - 200.0f) < 4.0f);
+    assert_true(fabsf(lo.hops[10].pitch_hz - 120.0f) < 2.5f);
+    assert_float_equal(hiss.hops[10].pitch_hz, 0.0f, 0.0f);
+}
+
+/* Speech made 9 dB louder keeps the voice of the speech around it: it reads louder (excited
+ * speech) but not aroused; the same speech a major sixth higher reads aroused. */
+static void test_arousal_follows_pitch_not_gain(void **state) {
+    (void)state;
+    collect c = {0};
+    push_signal(&c, harmonic_200, CF_AUDIO_RATE * 2);
+    enum { N = 1200, LOUD = 700, HIGH = 1000, LEN = 150 }; /* 120 s: calm, louder, higher */
+    audio_hop *hops = calloc(N, sizeof *hops);
+    bool *ok = calloc(N, sizeof *ok);
+    video_hop *video = calloc(N, sizeof *video);
+    assert_true(hops && ok && video);
+    for (int i = 0; i < N; i++) {
+        hops[i] = c.hops[10];
+        ok[i] = true;
+        /* syllables: a voiced hop then a quieter unvoiced one, the pitch moving a semitone */
+        bool voiced = i % 2 == 0;
+        float st = (i / 2) % 2 ? 1.0f : 0.0f;
+        hops[i].pitch_hz = voiced ? 150.0f * exp2f(st / 12) : 0;
+        bool loud = i >= LOUD && i < LOUD + LEN, high = i >= HIGH && i < HIGH + LEN;
+        if (high) hops[i].pitch_hz = voiced ? hops[i].pitch_hz * exp2f(9.0f / 12) : 0;
+        double gain = (loud || high) ? 8.0 : 1.0; /* +9 dB */
+        hops[i].kpower *= voiced ? gain : gain * 0.1;
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++) hops[i].frame_db[f] += (float)(10 * log10(voiced ? gain : gain * 0.1));
+    }
+    feature_inputs in = {.n = N, .has_audio = true, .audio = hops, .audio_ok = ok, .video = video};
+    cf_feature_track *t = NULL;
+    cf_error err;
+    assert_int_equal(features_finalize(&in, &t, &err), CF_OK);
+    double pitch_loud = 0, pitch_high = 0, ar_calm = 0, ar_loud = 0, ar_high = 0, loud_db = 0;
+    for (int i = 0; i < 100; i++) {
+        pitch_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_PITCH_REL) / 100;
+        pitch_high += cf_feat(t, HIGH + 25 + i, CF_FEAT_PITCH_REL) / 100;
+        loud_db += cf_feat(t, LOUD + 25 + i, CF_FEAT_LOUD_REL_LOCAL) / 100;
+        ar_calm += cf_feat(t, 300 + i, CF_FEAT_AROUSAL) / 100;
+        ar_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_AROUSAL) / 100;
+        ar_high += cf_feat(t, HIGH + 25 + i, CF_FEAT_AROUSAL) / 100;
+    }
+    assert_true(loud_db > 6);                      /* the louder stretch is louder */
+    assert_true(fabs(pitch_loud) < 0.8);           /* but its voice is the same */
+    assert_true(fabs(pitch_high - 9.0) < 0.8);
+    assert_true(ar_calm < 0.1 && ar_loud < 0.1 && ar_high > 0.9);
+    assert_true(cf_feat(t, LOUD + 75, CF_FEAT_EXCITED_VOICE) < 0.1f * cf_feat(t, LOUD + 75, CF_FEAT_EXCITED) + 1e-6f);
+    /* the syllables come every 200 ms: 5 per second */
+    assert_true(fabsf(cf_feat(t, 300, CF_FEAT_SYLLABLE_RATE) - 5.0f) < 0.6f);
+    cf_feature_track_free(t);
+    free(hops), free(ok), free(video);
 }
 
 /* The classifier's inputs do not depend on the gain, except the level itself. */
@@ -364,6 +433,8 @@ int main(void) {
         cmocka_unit_test(test_loudness_of_sine_is_calibrated),
         cmocka_unit_test(test_white_noise_is_flat_and_broadband),
         cmocka_unit_test(test_harmonicity_and_bands),
+        cmocka_unit_test(test_pitch_of_voiced_frames),
+        cmocka_unit_test(test_arousal_follows_pitch_not_gain),
         cmocka_unit_test(test_event_inputs_ignore_gain),
         cmocka_unit_test(test_event_context_inputs),
         cmocka_unit_test(test_event_model_checks_its_inputs),

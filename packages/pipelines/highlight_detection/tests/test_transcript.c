@@ -26,7 +26,8 @@ static void set(cf_feature_track *t, size_t lo, size_t hi, int f, float v) {
     for (size_t i = lo; i < hi; i++) t->v[i * CF_FEAT_COUNT + f] = v;
 }
 
-/* Calm speech; excited passages at 60-80 s (stronger) and 180-200 s (weaker). */
+/* Calm speech; excited passages (louder, in a raised voice) at 60-80 s (stronger) and 180-200 s
+ * (weaker). */
 static cf_feature_track *make_track(void) {
     cf_feature_track *t = calloc(1, sizeof *t);
     t->n_hops = N;
@@ -40,6 +41,10 @@ static cf_feature_track *make_track(void) {
     set(t, 600, 800, CF_FEAT_LOUD_REL_LOCAL, 7.0f);
     set(t, 1800, 2000, CF_FEAT_EXCITED, 0.45f);
     set(t, 1800, 2000, CF_FEAT_LOUD_REL_LOCAL, 6.5f);
+    set(t, 600, 800, CF_FEAT_AROUSAL, 0.7f);
+    set(t, 600, 800, CF_FEAT_EXCITED_VOICE, 0.35f);
+    set(t, 1800, 2000, CF_FEAT_AROUSAL, 0.67f);
+    set(t, 1800, 2000, CF_FEAT_EXCITED_VOICE, 0.3f);
     return t;
 }
 

@@ -35,7 +35,9 @@
  * SPEECH_RATE..KEYWORDS come from a transcript: they are 0 in a decoded (and cached) track and
  * filled per detection when a transcript is given (keywords depend on the profile). EV_* are the
  * audio-event classifier's class probabilities (0 when no audio-events model was found), in the
- * order of the domain enum cf_audio_event_class (CF_FEAT_EV_SPEECH + class). */
+ * order of the domain enum cf_audio_event_class (CF_FEAT_EV_SPEECH + class). PITCH_REL..AROUSAL
+ * describe the voice against the media's own speech, so that speech made louder is not taken for
+ * excited speech (which also raises pitch, widens its range and speeds up). */
 #define CF_FEATURE_MAP(X)                                                                   \
     X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")               \
     X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                      \
@@ -63,7 +65,12 @@
     X(EV_APPLAUSE, "event_applause", "audio events: probability of applause 0..1")          \
     X(EV_LAUGHTER, "event_laughter", "audio events: probability of laughter 0..1")          \
     X(EV_SILENCE, "event_silence", "audio events: probability of silence 0..1")             \
-    X(EV_NOISE, "event_noise", "audio events: probability of other noise 0..1")
+    X(EV_NOISE, "event_noise", "audio events: probability of other noise 0..1")              \
+    X(PITCH_REL, "pitch_rel", "voice pitch over 2 s over the media's median speech pitch, semitones") \
+    X(PITCH_RANGE, "pitch_range", "spread (standard deviation) of voice pitch over 3 s, semitones") \
+    X(SYLLABLE_RATE, "syllable_rate", "loudness-envelope peaks (syllables) per second over 2 s") \
+    X(AROUSAL, "voice_arousal", "a raised voice 0..1: pitch, pitch range, syllable rate over the media's speech") \
+    X(EXCITED_VOICE, "excited_voice", "excited speech with a raised voice: excited_speech x voice_arousal")
 
 typedef enum cf_feature_id {
 #define CF_FEATURE_ENUM(id, name, help) CF_FEAT_##id,
