@@ -272,7 +272,9 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
     stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0},
              flux = {0}, zcr = {0}, harm = {0};
     double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9, kpower = 0;
-    int momentary = 0;
+    stat_acc pitch = {0};
+    double glide = 0, last_st = 0;
+    int momentary = 0, pitched = 0, glides = 0;
     float env[ENV_FRAMES], prev[CF_AUDIO_BANDS];
     const double nw = 2 * EV_HALF_WINDOW + 1;
     for (int w = 0; w < (int)nw; w++) {
@@ -297,6 +299,12 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
             kpower += h->kpower, momentary++;
         lmin = fmin(lmin, l), lmax = fmax(lmax, l);
         hi += h->high_ratio, sp += h->speech_ratio, onsets += h->onsets, voiced += h->harmonicity > 0.6f;
+        if (h->pitch_hz > 0) { /* a note holds its pitch, a voice glides, a laugh is high */
+            double st = 12.0 * log2(h->pitch_hz / 100.0);
+            acc_add(&pitch, st);
+            if (pitched++) glide += fabs(st - last_st), glides++;
+            last_st = st;
+        }
     }
     float *o = x;
     for (int b = 0; b < CF_AUDIO_BANDS; b++) *o++ = (float)acc_mean(&shape[b], nw);
@@ -309,6 +317,9 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
     *o++ = (float)acc_mean(&harm, nw), *o++ = (float)acc_std(&harm, nw), *o++ = (float)(voiced / nw);
     *o++ = (float)modulation_4hz(env);
     *o++ = (float)(change / (nw - 1));
+    *o++ = pitched ? (float)(acc_mean(&pitch, pitched) / 12.0) : 0.0f; /* octaves over 100 Hz */
+    *o++ = pitched ? (float)acc_std(&pitch, pitched) : 0.0f;
+    *o++ = glides ? (float)(glide / glides) : 0.0f;
     *o++ = (float)cf_lufs_from_power(kpower / momentary); /* as loudness_momentary */
 }
 

@@ -180,6 +180,11 @@ static void test_event_inputs_ignore_gain(void **state) {
         if (!strcmp(ev_input_names[k], "level") || k == EV_LEVEL_NOW) assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
         else assert_true(fabsf(xl[k] - xq[k]) < 1e-3f);
     }
+    /* the pitch inputs: a steady 200 Hz voice is one octave over 100 Hz and does not glide */
+    int octave = 0;
+    while (strcmp(ev_input_names[octave], "pitch_octave") != 0) octave++;
+    assert_true(fabsf(xl[octave] - 1.0f) < 0.03f);
+    assert_true(xl[octave + 1] < 0.2f && xl[octave + 2] < 0.2f);
     assert_string_equal(ev_input_names[EV_LEVEL_NOW], "level_now");
     assert_string_equal(ev_input_names[EV_CONTEXT], "ctx_band_shape_0");
 }
