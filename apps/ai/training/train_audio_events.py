@@ -487,8 +487,9 @@ def main():
                          "copies over speech teach the model to hear laughter in plain speech)")
     ap.add_argument("--baseline", action="store_true",
                     help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
-    ap.add_argument("--inputs", default="all", choices=["all", "window"],
-                    help="window: the 1.1 s window's inputs alone (as v1/v2), all: with level_now and the context")
+    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3"],
+                    help="window: the 1.1 s window's inputs alone (as v1/v2), v3: all but the pitch inputs (as v3), "
+                         "all: with level_now, the context and the pitch inputs")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     out = args.out or os.path.join(ROOT, "apps", "ai", "models", "audio-events-%s.json" % args.version)
@@ -502,8 +503,9 @@ def main():
         plain = [dict(d, x=d["x"][:, window]) for d in data if d.get("augmented") in (None, "telephone")]
         base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5)))
         log("  baseline macro-F1 %.3f" % base[1])
-    if args.inputs == "window":
-        keep = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"]
+    if args.inputs in ("window", "v3"):
+        keep = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"] if args.inputs == "window" \
+            else [i for i, n in enumerate(names) if "pitch_" not in n]
         names = [names[i] for i in keep]
         for d in data:
             d["x"] = d["x"][:, keep]
