@@ -8,7 +8,8 @@
 #     noise or a music bed underneath (tests/transcribe/mix_noise.sh).
 #  3. Word error rate and time on real recorded speech, ours and pocketsphinx_continuous's on
 #     the same audio: the sources of apps/ai/experiments/speech/manifest.json (Debian packages:
-#     game narration, telephone prompts and conversation, LibriVox, read descriptions...).
+#     game narration, telephone prompts and conversation, LibriVox, read descriptions...);
+#     then the 8 kHz ones without the high-band fill for narrowband speech.
 # Usage: bench/transcribe_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -111,4 +112,13 @@ echo "real recorded speech (apps/ai/experiments/speech/manifest.json), ours vs p
 if ! CF_REAL_MEDIA=${CF_REAL_MEDIA:-$build/real-media} python3 "$here/../apps/ai/experiments/speech/speech_eval.py" \
      --bin "$cf" --role all --work "$work/real" --json "$work/real.json" --speed; then
   echo "real recorded speech: not available (a package could not be fetched)"
+fi
+# the 8 kHz sources again without the high-band fill for narrowband speech (bandwidth.c), to
+# show what it is worth next to the table above
+echo
+echo "the 8 kHz sources (asterisk, know) with CLIPFORGE_POCKETSPHINX_FOLD_DB=off:"
+if ! CLIPFORGE_POCKETSPHINX_FOLD_DB=off CF_REAL_MEDIA=${CF_REAL_MEDIA:-$build/real-media} \
+     python3 "$here/../apps/ai/experiments/speech/speech_eval.py" --bin "$cf" --role all \
+     --sources asterisk,know --no-peer --work "$work/real" --json "$work/real-nofold.json"; then
+  echo "the 8 kHz sources: not available"
 fi

@@ -11,7 +11,7 @@ punctuation, numbers as words, a few spellings).
 
 Usage: speech_eval.py --bin build/release/clipforge [--role dev|eval|all] [--sources a,b]
                       [--work DIR] [--cache DIR] [--json OUT] [--report OUT.md] [--no-peer]
-                      [--first N] [--speed]
+                      [--first N] [--narrowband] [--speed]
 Extra environment for clipforge (e.g. CLIPFORGE_POCKETSPHINX_ARGS) passes through, which is how
 decoder settings are tried on the dev sources.
 """
@@ -116,9 +116,11 @@ def item_file(root, path, tmp):
     return full
 
 
-def decode16k(path):
-    r = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-ac", "1", "-ar", str(RATE), "-f",
-                        "s16le", "-"], capture_output=True, check=True)
+def decode16k(path, narrowband=False):
+    """16 kHz mono s16; narrowband: through 8 kHz first, as a telephone would pass it."""
+    band = ["-af", "aresample=8000,aresample=%d" % RATE] if narrowband else []
+    r = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-ac", "1"] + band +
+                       ["-ar", str(RATE), "-f", "s16le", "-"], capture_output=True, check=True)
     return r.stdout
 
 
@@ -129,7 +131,7 @@ def gap_noise(n, seed):
     return b"".join(int(rnd.gauss(0, 10)).to_bytes(2, "little", signed=True) for _ in range(n))
 
 
-def build_reel(src, root, work):
+def build_reel(src, root, work, narrowband=False):
     """Writes WORK/<id>.wav and WORK/<id>.ref ("start_ms end_ms text" per item); cached."""
     wav, ref = os.path.join(work, src["id"] + ".wav"), os.path.join(work, src["id"] + ".ref")
     if os.path.exists(wav) and os.path.exists(ref):
@@ -138,7 +140,7 @@ def build_reel(src, root, work):
     pcm, lines = bytearray(gap), []
     with tempfile.TemporaryDirectory() as tmp:
         for it in src["items"]:
-            data = decode16k(item_file(root, it["path"], tmp))
+            data = decode16k(item_file(root, it["path"], tmp), narrowband)
             start = len(pcm) // 2 * 1000 // RATE
             pcm += data
             lines.append("%d %d %s" % (start, len(pcm) // 2 * 1000 // RATE, it["text"]))
@@ -210,11 +212,13 @@ def evaluate(a, manifest):
             continue
         if a.first:
             src = dict(src, id="%s-first%d" % (src["id"], a.first), items=src["items"][:a.first])
+        if a.narrowband:
+            src = dict(src, id=src["id"] + "-8k")
         root = debmedia.fetch(a.cache, src["package"])
         if root is None:
             print("# skip %s: cannot fetch %s" % (src["id"], src["package"]), file=sys.stderr)
             continue
-        wav, ref_path = build_reel(src, root, a.work)
+        wav, ref_path = build_reel(src, root, a.work, a.narrowband)
         ref = normalise(" ".join(line.split(" ", 2)[2] for line in open(ref_path)))
         with wave.open(wav) as w:
             audio_s = w.getnframes() / RATE
@@ -304,6 +308,8 @@ def main():
     ap.add_argument("--work", default="/tmp/cf-speech-eval")
     ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--narrowband", action="store_true",
+                    help="pass each source through 8 kHz first (telephone bandwidth)")
     ap.add_argument("--first", type=int, default=0,
                     help="only the first N items of each source (short tuning runs)")
     ap.add_argument("--json")
