@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "application/problem.h"
+#include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "services/ai_service.h"
 #include "services/routes.h"
@@ -54,12 +55,6 @@ struct cf_ai_tasks {
     bool stopping;
     pthread_t ticker;
 };
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Resumes the task's suspended connection; caller holds the lock. */
 static void wake_locked(task *t) {
@@ -154,7 +149,7 @@ static bool next_line(task *t) {
         ok = ok && t->body && append(t, t->body, strlen(t->body)) && append(t, "}\n", 2);
         return t->final_sent = true, ok;
     }
-    int64_t quiet = mono_ms() - t->last_write_ms;
+    int64_t quiet = cf_clock_ms() - t->last_write_ms;
     if (quiet < (t->seq == t->seq_sent ? HEARTBEAT_MS : LINE_MS)) return false;
     t->seq_sent = t->seq;
     int n = snprintf(line, sizeof line, "{\"progress\":%.4f,\"stage\":\"%s\"}\n", t->fraction, t->stage);
@@ -171,7 +166,7 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
             memcpy(buf, t->out + t->out_pos, n);
             t->out_pos += n;
             if (t->out_pos == t->out_len) t->out_pos = t->out_len = 0;
-            t->last_write_ms = mono_ms();
+            t->last_write_ms = cf_clock_ms();
             pthread_mutex_unlock(&t->owner->lock);
             return (ssize_t)n;
         }
@@ -206,7 +201,7 @@ static void *ticker(void *arg) {
         nanosleep(&ts, NULL);
         pthread_mutex_lock(&o->lock);
         bool stop = o->stopping && !o->live;
-        int64_t now = mono_ms();
+        int64_t now = cf_clock_ms();
         for (task *t = o->live; t && !o->stopping; t = t->next) {
             int64_t quiet = now - t->last_write_ms;
             if (t->stream && quiet >= (t->seq == t->seq_sent ? HEARTBEAT_MS : LINE_MS)) wake_locked(t);
@@ -247,7 +242,7 @@ static task *start_task(cf_ai_tasks *o, cf_highlight_detection_request *parsed, 
     memset(parsed, 0, sizeof *parsed);
     t->stream = stream;
     t->conn = conn;
-    t->last_write_ms = mono_ms();
+    t->last_write_ms = cf_clock_ms();
     cf_progress_init(&t->progress, on_progress, t);
     pthread_attr_t attr;
     pthread_attr_init(&attr);

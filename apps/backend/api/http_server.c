@@ -21,6 +21,7 @@
 
 #include "application/metrics.h"
 #include "application/problem.h"
+#include "clipforge/clock.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
 
@@ -83,12 +84,6 @@ const cf_route *cf_http_routes(size_t *n) {
 }
 
 cf_sse_hub *cf_http_server_hub(cf_http_server *s) { return s->hub; }
-
-static int64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Matches path against pattern; *param = the {} / {*} part (malloc'd) when it matches. */
 static bool match(const char *pattern, const char *path, char **param) {
@@ -350,7 +345,7 @@ static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const ch
         req->app = s->site.app;
         req->user = s->site.user;
         req->conn = conn;
-        req->started_ns = mono_ns();
+        req->started_ns = cf_clock_ns();
         snprintf(req->method, sizeof req->method, "%s", method);
         *con_cls = req;
         start_span(req, url);
@@ -395,7 +390,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->status) {
         cf_trace_ctx prev; /* the latency's exemplar is this request's trace */
         cf_trace_set_current(cf_span_ctx(req->span), &prev);
-        cf_metrics_http(req->status, (double)(mono_ns() - req->started_ns) / 1e9);
+        cf_metrics_http(req->status, (double)(cf_clock_ns() - req->started_ns) / 1e9);
         cf_trace_set_current(&prev, NULL);
     }
     end_span(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);

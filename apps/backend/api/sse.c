@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "application/job_service.h"
+#include "clipforge/clock.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/log.h"
 
@@ -39,15 +40,9 @@ struct cf_sse_hub {
     pthread_t ticker;
 };
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Resumes suspended streams (all, or those whose heartbeat is due). Caller holds the lock. */
 static void resume_locked(cf_sse_hub *hub, bool only_due) {
-    int64_t now = mono_ms();
+    int64_t now = cf_clock_ms();
     stream **pp = &hub->suspended;
     while (*pp) {
         stream *s = *pp;
@@ -177,7 +172,7 @@ static ssize_t give(stream *s, char *buf, size_t max) {
     memcpy(buf, s->out + s->out_pos, n);
     s->out_pos += n;
     if (s->out_pos == s->out_len) s->out_pos = s->out_len = 0;
-    s->last_write_ms = mono_ms();
+    s->last_write_ms = cf_clock_ms();
     return (ssize_t)n;
 }
 
@@ -194,7 +189,7 @@ static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
         if (closing) return MHD_CONTENT_READER_END_OF_STREAM;
         if (!fetch(s)) return MHD_CONTENT_READER_END_WITH_ERROR;
         if (s->out_len > s->out_pos) continue;
-        if (mono_ms() - s->last_write_ms >= hub->app->cfg.sse_heartbeat_ms) {
+        if (cf_clock_ms() - s->last_write_ms >= hub->app->cfg.sse_heartbeat_ms) {
             append(s, ": heartbeat\n\n", 13);
             continue;
         }
@@ -263,7 +258,7 @@ enum MHD_Result cf_api_events(cf_http_request *req) {
     s->conn = req->conn;
     s->store = req->app->store;
     s->last_id = from;
-    s->last_write_ms = mono_ms();
+    s->last_write_ms = cf_clock_ms();
     append(s, "retry: 2000\n\n", 13);
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, read_stream, s, free_stream);

@@ -15,6 +15,7 @@
 
 #include "application/autoclip_cut.h"
 #include "application/autoclip_title.h"
+#include "clipforge/clock.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
@@ -74,12 +75,6 @@ struct run {
     cf_autoclip_result *out;
 };
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool cf_autoclip_can_transcribe(void) {
 #ifdef CF_HAVE_TRANSCRIBE
     return true;
@@ -116,7 +111,7 @@ static void on_slot_progress(void *user, double fraction, const char *stage) {
 
 static void set_state(slot *s, cf_autoclip_stage_state state, const char *note) {
     pthread_mutex_lock(&s->run->lock);
-    int64_t t = now_ms() - s->run->t0;
+    int64_t t = cf_clock_ms() - s->run->t0;
     if (state == CF_AUTOCLIP_RUNNING) s->started_ms = t, s->ended = false;
     else if (s->state == CF_AUTOCLIP_RUNNING && !s->ended) s->elapsed_ms = t - s->started_ms;
     if (state == CF_AUTOCLIP_DONE || state == CF_AUTOCLIP_SKIPPED) s->fraction = 1;
@@ -173,7 +168,7 @@ static void *stage_main(void *arg) {
     s->rc = traced_stage(s);
     /* The stage's own end: stages waited for together are recorded only when the last ends. */
     pthread_mutex_lock(&s->run->lock);
-    s->elapsed_ms = now_ms() - s->run->t0 - s->started_ms;
+    s->elapsed_ms = cf_clock_ms() - s->run->t0 - s->started_ms;
     s->ended = true;
     pthread_mutex_unlock(&s->run->lock);
     atomic_store(&s->finished, true);
@@ -536,7 +531,7 @@ static void render_clip(run *r, size_t i) {
     slot *s = &r->slots[ST_RENDER0 + (int)i];
     cf_autoclip_clip *c = &r->out->clips[i];
     int attempts = r->opts->renderer ? 1 : r->opts->render_attempts > 0 ? r->opts->render_attempts : 2;
-    int64_t t0 = now_ms();
+    int64_t t0 = cf_clock_ms();
     do {
         c->attempts++;
         s->fraction = 0;
@@ -545,7 +540,7 @@ static void render_clip(run *r, size_t i) {
             cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts, s->err.msg);
     } while (s->rc && retryable(s->rc) && c->attempts < attempts &&
              !cf_progress_cancelled(r->parent));
-    record_clip(r, i, now_ms() - t0);
+    record_clip(r, i, cf_clock_ms() - t0);
 }
 
 /* Renders the first n clips: one after the other here, or all at once through a parallel
@@ -757,7 +752,7 @@ cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options
     if (rc) return rc;
     run *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    r->req = req, r->opts = opts, r->parent = progress, r->out = out, r->t0 = now_ms();
+    r->req = req, r->opts = opts, r->parent = progress, r->out = out, r->t0 = cf_clock_ms();
     r->path = strncmp(req->media_uri, "file://", 7) ? req->media_uri : req->media_uri + 7;
     pthread_mutex_init(&r->lock, NULL);
     plan_slots(r);
@@ -767,7 +762,7 @@ cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options
     cf_error e2;
     cf_error_clear(&e2);
     if (fill_stages(r, &e2) && !rc) rc = e2.code, *err = e2;
-    out->total_ms = now_ms() - r->t0;
+    out->total_ms = cf_clock_ms() - r->t0;
     for (int i = 0; i < MAX_CLIPS; i++) cf_render_result_free(&r->renders[i]);
     cf_highlight_detection_result_free(&r->detection);
     cf_transcript_free(&r->transcript);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clipforge/clock.h"
 #include "clipforge/config.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
@@ -192,12 +193,6 @@ static void print_summary(const tx_args *a, const cf_transcript *t, const char *
     json_decref(j);
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf_error *err) {
     json_t *doc = NULL;
     char *text = NULL;
@@ -210,7 +205,7 @@ static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf
         free(s);
     }
     if (!e && text && (a->output || !a->json)) e = write_text(a->output, text, err);
-    if (!e && a->json && (a->output || text)) print_summary(a, t, a->output ? NULL : text, now_ms() - started);
+    if (!e && a->json && (a->output || text)) print_summary(a, t, a->output ? NULL : text, cf_clock_ms() - started);
     json_decref(doc);
     free(text);
     return e;
@@ -228,7 +223,7 @@ int cf_cmd_transcribe(int argc, char **argv) {
     cf_progress progress;
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
-    int64_t started = now_ms();
+    int64_t started = cf_clock_ms();
     cf_transcript t = {0};
     cf_err e = read_input(&a, &cfg, &progress, &t, &err);
     cf_cli_bar_finish(&bar);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "clipforge/metrics.h"
 #include "infrastructure/circuit_breaker.h"
@@ -29,12 +30,6 @@ struct cf_ai_remote {
     int retries;
     cf_metric *detections, *attempts; /* clipforge_remote_detections{outcome}, _attempts{service,result} */
 };
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
@@ -117,7 +112,7 @@ static void take_line(attempt *a) {
 static size_t on_body(char *ptr, size_t size, size_t n, void *user) {
     attempt *a = user;
     size_t len = size * n;
-    a->last_byte = now_ms();
+    a->last_byte = cf_clock_ms();
     for (size_t i = 0; i < len; i++) {
         if (ptr[i] == '\n') {
             if (a->len) take_line(a);
@@ -139,7 +134,7 @@ static int on_xfer(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
     (void)dt, (void)dn, (void)ut, (void)un;
     attempt *a = user;
     if (cf_progress_cancelled(a->progress)) return a->cancelled = true, 1;
-    if (now_ms() - a->last_byte > a->idle_ms) return a->idle = true, 1;
+    if (cf_clock_ms() - a->last_byte > a->idle_ms) return a->idle = true, 1;
     return 0;
 }
 
@@ -180,7 +175,7 @@ static outcome try_service(const cf_ai_remote *r, service *s, const char *body, 
     CURL *h = curl_easy_init();
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     hdr = curl_slist_append(hdr, "Accept: application/x-ndjson");
-    attempt a = {.progress = progress, .idle_ms = r->idle_ms, .last_byte = now_ms()};
+    attempt a = {.progress = progress, .idle_ms = r->idle_ms, .last_byte = cf_clock_ms()};
     outcome o = RETRY;
     if (!h || !hdr) {
         cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -217,7 +212,7 @@ static service *pick(cf_ai_remote *r, const bool *tried, bool *trial) {
         for (size_t k = 0; k < r->n; k++) {
             service *s = &r->s[(start + k) % r->n];
             if ((pass == 0) == tried[s - r->s]) continue;
-            if (cf_breaker_allow(&s->breaker, now_ms(), trial)) return s;
+            if (cf_breaker_allow(&s->breaker, cf_clock_ms(), trial)) return s;
         }
     return NULL;
 }
@@ -276,7 +271,7 @@ cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request
         outcome o = try_service(r, s, body, progress, &result, err);
         if (o == RETRY) {
             cf_metric_add(r->attempts, s->url, "failed", 1);
-            cf_breaker_failure(&s->breaker, now_ms(), trial);
+            cf_breaker_failure(&s->breaker, cf_clock_ms(), trial);
             cf_log_warn("remote", "attempt %d: %s", k + 1, err->msg);
             size_t used = strlen(trail);
             snprintf(trail + used, sizeof trail - used, "%s%.300s", used ? "; " : "", err->msg);
@@ -303,7 +298,7 @@ void cf_ai_remote_metrics(cf_ai_remote *r, FILE *f) {
     const char *names[MAX_SERVICES];
     double states[MAX_SERVICES];
     for (size_t i = 0; i < r->n; i++) {
-        cf_breaker_state st = cf_breaker_state_at(&r->s[i].breaker, now_ms());
+        cf_breaker_state st = cf_breaker_state_at(&r->s[i].breaker, cf_clock_ms());
         names[i] = r->s[i].url;
         states[i] = st == CF_BREAKER_CLOSED ? 0 : st == CF_BREAKER_HALF_OPEN ? 1 : 2;
     }

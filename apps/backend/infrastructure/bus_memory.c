@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
+
 typedef struct msg {
     struct msg *next;
     uint64_t tag;
@@ -42,12 +44,6 @@ typedef struct mem_bus {
     int64_t ack_timeout_ms;
     bool closed;
 } mem_bus;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void free_msgs(msg *m) {
     while (m) {
@@ -223,7 +219,7 @@ static cf_err deliver(mem_bus *b, group *g, msg *m, const char *topic_name, cf_b
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     m->deliveries++;
-    m->visible_at = now_ms() + b->ack_timeout_ms;
+    m->visible_at = cf_clock_ms() + b->ack_timeout_ms;
     m->next = g->inflight;
     g->inflight = m;
     out->tag = m->tag;
@@ -234,7 +230,7 @@ static cf_err deliver(mem_bus *b, group *g, msg *m, const char *topic_name, cf_b
 static cf_err mem_receive(void *self, const char *topic_name, const char *group_name,
                           int timeout_ms, cf_bus_message *out, cf_error *err) {
     mem_bus *b = self;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     cf_err rc = CF_OK;
     pthread_mutex_lock(&b->lock);
     topic *t = find_topic(b, topic_name, false);
@@ -246,7 +242,7 @@ static cf_err mem_receive(void *self, const char *topic_name, const char *group_
             rc = cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
             break;
         }
-        int64_t now = now_ms(), wake_at = deadline;
+        int64_t now = cf_clock_ms(), wake_at = deadline;
         expire_inflight(g, now);
         msg *m = take_visible(g, now, &wake_at);
         if (m) {
@@ -298,7 +294,7 @@ static cf_err mem_nack(void *self, const cf_bus_message *cm, int delay_ms, cf_er
     if (m) {
         topic *t = find_topic(b, cm->topic, false);
         group *g = find_group(t, cm->group, false);
-        m->visible_at = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+        m->visible_at = cf_clock_ms() + (delay_ms > 0 ? delay_ms : 0);
         push_pending(g, m);
         pthread_cond_broadcast(&b->changed);
     }

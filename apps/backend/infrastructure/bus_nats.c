@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
+
 #define SLICE_MS 200
 
 typedef struct pull {
@@ -49,12 +51,6 @@ typedef struct nats_bus {
     char **streams; /* streams known to exist */
     size_t n_streams;
 } nats_bus;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static cf_err nats_fail(natsStatus s, jsErrCode jerr, const char *what, cf_error *err) {
     cf_err rc = s == NATS_CONNECTION_CLOSED || s == NATS_NO_SERVER || s == NATS_TIMEOUT ||
@@ -358,10 +354,10 @@ static cf_err nb_receive(void *self, const char *topic, const char *group, int t
     if (atomic_load(&b->closed)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
     pull *p = pull_for(b, topic, group, err);
     if (!p) return err->code;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         if (atomic_load(&b->closed)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - cf_clock_ms();
         int64_t slice = left < SLICE_MS ? (left > 1 ? left : 1) : SLICE_MS;
         natsMsgList list = {0};
         jsErrCode jerr = 0;
@@ -376,7 +372,7 @@ static cf_err nb_receive(void *self, const char *topic, const char *group, int t
         }
         natsMsgList_Destroy(&list);
         if (s != NATS_OK && s != NATS_TIMEOUT) return nats_fail(s, jerr, "fetch", err);
-        if (now_ms() >= deadline)
+        if (cf_clock_ms() >= deadline)
             return cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message on %s", topic);
     }
 }

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/clock.h"
+
 #define POOL_MAX 32
 #define SLICE_MS 200
 #define SEQ_BITS 20 /* tag = ms << SEQ_BITS | seq */
@@ -35,12 +37,6 @@ typedef struct redis_bus {
     redisContext *idle[POOL_MAX];
     int n_idle;
 } redis_bus;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- URL ---- */
 
@@ -358,7 +354,7 @@ static cf_err rb_receive(void *self, const char *topic, const char *group, int t
     memset(out, 0, sizeof *out);
     char key[512];
     stream_key(b, topic, key, sizeof key);
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     redisContext *c = borrow(b, err);
     if (!c) return err->code;
     cf_err rc = CF_ERR_TIMEOUT;
@@ -369,10 +365,10 @@ static cf_err rb_receive(void *self, const char *topic, const char *group, int t
         }
         rc = claim_stale(b, c, key, topic, group, out, err);
         if (rc != CF_ERR_TIMEOUT) break;
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - cf_clock_ms();
         rc = read_new(b, c, key, topic, group, (int)(left < SLICE_MS ? (left > 0 ? left : 0) : SLICE_MS),
                       out, err);
-        if (rc == CF_ERR_TIMEOUT && now_ms() >= deadline) break;
+        if (rc == CF_ERR_TIMEOUT && cf_clock_ms() >= deadline) break;
     }
     give_back(b, c);
     if (rc == CF_ERR_TIMEOUT) cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message on %s", topic);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "clipforge/trace.h"
 
@@ -85,11 +86,7 @@ static void *relay_main(void *arg) {
             cf_log_warn("outbox", "relay: %s", err.msg);
         pthread_mutex_lock(&r->lock);
         if (r->kicked || r->stopping) continue;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (int64_t)r->poll_ms * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        struct timespec ts = cf_clock_deadline(r->poll_ms);
         pthread_cond_timedwait(&r->wake, &r->lock, &ts);
     }
     pthread_mutex_unlock(&r->lock);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
@@ -27,12 +28,6 @@ cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_transcription_request_free(&req);
     return rc;
-}
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The files a transcript is stored as. */
@@ -107,7 +102,7 @@ static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req,
 
 cf_err cf_transcription_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
                                 cf_error *err) {
-    int64_t t0 = now_ms();
+    int64_t t0 = cf_clock_ms();
     cf_transcription_request req;
     cf_transcription_result res;
     memset(&req, 0, sizeof req);
@@ -122,7 +117,7 @@ cf_err cf_transcription_job_run(cf_job_context *ctx, const json_t *request, json
         res.clip_id = strdup(req.clip_id);
         res.media_uri = strdup(req.media_uri);
         res.words = (int64_t)cf_transcript_word_count(&res.transcript);
-        res.processing_time_ms = now_ms() - t0;
+        res.processing_time_ms = cf_clock_ms() - t0;
         if (!res.clip_id || !res.media_uri || !(*result = cf_transcription_result_to_json(&res)))
             rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/trace.h"
 
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -41,11 +42,7 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER; /* guards fami
 static cf_metric *families[MAX_FAMILIES];
 static int n_families;
 
-double cf_metric_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+double cf_metric_now(void) { return cf_clock_s(); }
 
 static cf_metric *family(const char *name, const char *help, const char *labels, bool histogram) {
     pthread_mutex_lock(&registry_lock);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "trace_internal.h"
 
@@ -314,13 +315,6 @@ static size_t take_batch(exporter *ex, cf_span **batch) {
     return n;
 }
 
-static void deadline_in(struct timespec *ts, long ms) {
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    int64_t ns = ts->tv_nsec + (int64_t)ms * 1000000;
-    ts->tv_sec += ns / 1000000000;
-    ts->tv_nsec = ns % 1000000000;
-}
-
 static void *export_main(void *arg) {
     exporter *ex = arg;
     CURL *curl = curl_easy_init();
@@ -329,8 +323,7 @@ static void *export_main(void *arg) {
     pthread_mutex_lock(&ex->lock);
     for (;;) {
         if (ex->count < ex->max_batch && !ex->stopping) {
-            struct timespec ts;
-            deadline_in(&ts, ex->delay_ms);
+            struct timespec ts = cf_clock_deadline(ex->delay_ms);
             pthread_cond_timedwait(&ex->wake, &ex->lock, &ts);
         }
         if (ex->count == 0 && ex->stopping) break;

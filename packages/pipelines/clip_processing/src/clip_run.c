@@ -17,18 +17,13 @@
 #include "clip_engine.h"
 #include "clip_request.h"
 #include "clip_run_internal.h"
+#include "clipforge/clock.h"
 #include "clipforge/measure.h"
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/jump_cut.h"
 #include "clipforge/log.h"
 #include "clipforge/probe.h"
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len) {
     size_t n = (size_t)snprintf(buf, len, "cfclip-");
@@ -211,7 +206,7 @@ static cf_err publish(const job_paths *jp, const char *output, cf_error *err) {
 
 cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts,
                    cf_progress *progress, cf_clip_processing_result *out, cf_error *err) {
-    int64_t t0 = now_ms();
+    int64_t t0 = cf_clock_ms();
     cfclip_plan plan;
     job_paths jp = {0};
     cfclip_report report = {0};
@@ -232,7 +227,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     if (rc) {
         cf_clip_processing_result_free(out);
     } else {
-        out->processing_time_ms = now_ms() - t0;
+        out->processing_time_ms = cf_clock_ms() - t0;
         cf_log_debug("clip", "clip %s: %s in %lld ms%s", req->clip_id ? req->clip_id : "-",
                     opts->output_path, (long long)out->processing_time_ms,
                     report.stream_copied ? " (stream copy)" : "");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/metrics.h"
 #include "clipforge/trace.h"
 #include "engine_common.h"
@@ -101,12 +102,6 @@ static void note(char *notes, size_t len, const char *engine, const char *why) {
     if (used < len) snprintf(notes + used, len - used, "%s%.32s: %.300s", used ? "; " : "", engine, why);
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* clipforge_engine_call_duration_seconds{engine, outcome}: every engine's calls, measured
  * where routing calls them (local and remote engines alike). */
 static void observe_call(const char *engine, cf_err rc, double seconds) {
@@ -132,12 +127,12 @@ static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, c
         note(notes, len, s->m->name, why);
         return false;
     }
-    double t0 = now_ms();
+    double t0 = (cf_clock_ns() / 1e6);
     cf_highlight_detection_result r = {0};
     cf_span *span = cf_span_begin("engine detect"); /* a remote engine's call joins the trace */
     cf_span_set_str(span, "clipforge.engine", s->m->name);
     cf_err rc = s->m->detect(s->self, in, &r, &e);
-    observe_call(s->m->name, rc, (now_ms() - t0) / 1000.0);
+    observe_call(s->m->name, rc, ((cf_clock_ns() / 1e6) - t0) / 1000.0);
     if (rc) cf_span_set_error(span, e.msg);
     cf_span_finish(span);
     if (rc != CF_OK) {
@@ -145,7 +140,7 @@ static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, c
         cf_highlight_detection_result_free(&r);
         return false;
     }
-    r.inference_ms = (int64_t)(now_ms() - t0 + 0.5);
+    r.inference_ms = (int64_t)((cf_clock_ns() / 1e6) - t0 + 0.5);
     r.engine = strdup(s->m->name);
     r.clip_id = strdup(req->clip_id && *req->clip_id ? req->clip_id : "unnamed");
     if (!r.engine || !r.clip_id) {

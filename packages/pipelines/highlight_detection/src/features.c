@@ -19,6 +19,7 @@
 
 #include "audio_analysis.h"
 #include "audio_events.h"
+#include "clipforge/clock.h"
 #include "clipforge/media.h"
 #include "feature_cache.h"
 #include "feature_math.h"
@@ -305,15 +306,9 @@ static cf_err run_pass(pass *p, cf_error *err) {
     return CF_OK;
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static cf_err decode_track(const char *path, const cf_feature_options *o, const ev_model *events,
                            cf_progress *progress, cf_feature_track **out, cf_error *err) {
-    double t0 = now_ms();
+    double t0 = (cf_clock_ns() / 1e6);
     pass p = {.path = path, .astream = -1, .vstream = -1, .progress = progress};
     cf_err rc = pass_open(&p, o, err);
     if (rc == CF_OK) rc = run_pass(&p, err);
@@ -349,7 +344,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
     }
     pass_close(&p);
     if (rc == CF_OK) {
-        (*out)->decode_ms = now_ms() - t0;
+        (*out)->decode_ms = (cf_clock_ns() / 1e6) - t0;
         int64_t d = (int64_t)(*out)->n_hops * CF_HL_HOP_MS;
         (*out)->duration_ms = p.duration_ms > 0 ? p.duration_ms : d;
     }

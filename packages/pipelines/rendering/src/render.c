@@ -14,6 +14,7 @@
 
 #include "captions.h"
 #include "debug_video.h"
+#include "clipforge/clock.h"
 #include "clipforge/encode.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
@@ -629,12 +630,6 @@ static void release(job *j, bool remove_outputs) {
     }
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_render_options *opts,
                           cf_progress *progress, cf_render_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
@@ -642,7 +637,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "render: an output path is required");
     cf_err e = cf_timeline_check(tl, err);
     if (e) return e;
-    int64_t t0 = now_ms();
+    int64_t t0 = cf_clock_ms();
     job j = {.tl = tl, .opts = opts, .progress = progress};
     j.thumb_at_s = cf_timeline_duration_ms(tl) / 3000.0;
     if (opts->debug_path && !(j.debug = json_array())) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -654,7 +649,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         if (!out->clip_id || !out->render_uri) e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         if (!e) e = video_artifacts(&j, out, err);
         if (!e) e = side_artifacts(&j, out, err);
-        out->processing_time_ms = now_ms() - t0;
+        out->processing_time_ms = cf_clock_ms() - t0;
     }
     if (e) cf_render_result_free(out);
     release(&j, e != CF_OK);
