@@ -302,3 +302,10 @@ bool cf_media_reaches(cf_media_input *in, double media_s) {
     av_packet_free(&pkt);
     return found;
 }
+
+cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *step, int ret) {
+    char msg[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(ret, msg, sizeof msg);
+    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : code, "%s: %s: %s", where,
+                        step, msg);
+}

@@ -1,4 +1,5 @@
 /* test_probe.c — cf_probe_file on generated media and on the bad inputs users give it. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "clipforge/media.h"
 #include "clipforge/probe.h"
 #include "media_fixture.h"
 
@@ -118,6 +120,18 @@ static void test_probe_bad_inputs_fail_clearly(void **state) {
     free(text);
 }
 
+/* An FFmpeg failure names where and what failed; out of memory is its own code, not the caller's
+ * (an API answers it with 503, not a 4xx about the input). */
+static void test_av_fail_names_the_step_and_keeps_memory_apart(void **state) {
+    (void)state;
+    cf_error err;
+    assert_int_equal(cf_av_fail(&err, CF_ERR_INVALID_MEDIA, "in.mp4", "decoding", AVERROR_INVALIDDATA),
+                     CF_ERR_INVALID_MEDIA);
+    assert_non_null(strstr(err.msg, "in.mp4: decoding: "));
+    assert_int_equal(cf_av_fail(&err, CF_ERR_INVALID_MEDIA, "in.mp4", "decoding", AVERROR(ENOMEM)),
+                     CF_ERR_NO_MEMORY);
+}
+
 static void test_probe_truncated_mp4_fails(void **state) {
     (void)state;
     /* Without faststart the index (moov) is at the end: cutting the file loses it. */
@@ -140,6 +154,7 @@ int main(void) {
         cmocka_unit_test(test_probe_reads_rotation_from_display_matrix),
         cmocka_unit_test(test_probe_bad_inputs_fail_clearly),
         cmocka_unit_test(test_probe_truncated_mp4_fails),
+        cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

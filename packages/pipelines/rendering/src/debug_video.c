@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "clipforge/media.h"
 #include "output_file.h"
 
 static cf_err write_commands(const cf_camera_path *cp, const char *path, cf_error *err) {
@@ -21,12 +22,6 @@ static cf_err write_commands(const cf_camera_path *cp, const char *path, cf_erro
     return fclose(f) == 0 ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
 }
 
-static cf_err av_fail(cf_error *err, const char *step, int ret) {
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, CF_ERR_PROCESSING, "debug video: %s: %s", step, msg);
-}
-
 static cf_err build(AVFilterGraph *g, const char *desc, AVFilterContext **sink, cf_error *err) {
     AVFilterInOut *ins = NULL, *outs = NULL;
     int ret = avfilter_graph_parse2(g, desc, &ins, &outs);
@@ -37,7 +32,7 @@ static cf_err build(AVFilterGraph *g, const char *desc, AVFilterContext **sink, 
     if (ret >= 0) ret = avfilter_graph_config(g, NULL);
     avfilter_inout_free(&ins);
     avfilter_inout_free(&outs);
-    return ret < 0 ? av_fail(err, "filter graph", ret) : CF_OK;
+    return ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter graph", ret) : CF_OK;
 }
 
 cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t1, const cf_camera_path *cp,
@@ -61,7 +56,7 @@ cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t
             }
             int ret = avfilter_graph_request_oldest(g);
             if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) {
-                e = av_fail(err, "filter", ret);
+                e = cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter", ret);
                 break;
             }
             if ((e = output_drain(&o, NULL, NULL, err)) || ret == AVERROR_EOF) break;

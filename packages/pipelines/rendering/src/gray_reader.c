@@ -26,12 +26,6 @@ struct cf_gray_reader {
     cf_video_info info;
 };
 
-static cf_err av_fail(cf_error *err, const char *path, const char *step, int ret) {
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: %s: %s", path, step, msg);
-}
-
 static void pick_size(cf_gray_reader *r, int want_w, int want_h) {
     int sw = r->info.width, sh = r->info.height;
     if (!want_w && !want_h) want_w = sw, want_h = sh;
@@ -116,12 +110,12 @@ static cf_err feed(cf_gray_reader *r, cf_error *err) {
             avcodec_send_packet(r->dec, NULL);
             return CF_OK;
         }
-        if (ret < 0) return av_fail(err, r->in.fmt->url, "read", ret);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_INVALID_MEDIA, r->in.fmt->url, "read", ret);
         bool ours = r->pkt->stream_index == r->stream;
         if (ours) ret = avcodec_send_packet(r->dec, r->pkt);
         av_packet_unref(r->pkt);
         if (ours && ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_INVALIDDATA)
-            return av_fail(err, r->in.fmt->url, "decode", ret);
+            return cf_av_fail(err, CF_ERR_INVALID_MEDIA, r->in.fmt->url, "decode", ret);
         if (ours) return CF_OK;
     }
 }
@@ -138,7 +132,7 @@ cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_m
             if (e) return e;
             continue;
         }
-        if (ret < 0) return av_fail(err, r->in.fmt->url, "decode", ret);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_INVALID_MEDIA, r->in.fmt->url, "decode", ret);
         int64_t ms = frame_ms(r);
         if (ms < r->start_ms) {
             av_frame_unref(r->frame);

@@ -6,12 +6,7 @@
 #include <stdio.h>
 
 #include "clipforge/encode.h"
-
-static cf_err av_fail(cf_error *err, const output_file *o, const char *step, int ret) {
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, CF_ERR_PROCESSING, "%s: %s: %s", o->path, step, msg);
-}
+#include "clipforge/media.h"
 
 const char *output_sample_fmt(cf_target_format format) {
     return av_get_sample_fmt_name(cf_encoder_sample_fmt(format));
@@ -21,7 +16,7 @@ static cf_err add_stream(output_file *o, AVCodecContext *enc, AVStream **st, cf_
     if (!(*st = avformat_new_stream(o->oc, NULL))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     (*st)->time_base = enc->time_base;
     int ret = avcodec_parameters_from_context((*st)->codecpar, enc);
-    return ret < 0 ? av_fail(err, o, "stream parameters", ret) : CF_OK;
+    return ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, o->path, "stream parameters", ret) : CF_OK;
 }
 
 /* Keyframes every 2 s: shorts are scrubbed and cut again. */
@@ -37,7 +32,7 @@ static cf_err open_video(output_file *o, int64_t bitrate, int threads, cf_error 
 static cf_err open_audio(output_file *o, int threads, cf_error *err) {
     AVChannelLayout layout = {0};
     int ret = av_buffersink_get_ch_layout(o->asink, &layout);
-    if (ret < 0) return av_fail(err, o, "audio layout", ret);
+    if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "audio layout", ret);
     cf_encoder_options eo = {.threads = threads, .global_header = o->oc->oformat->flags & AVFMT_GLOBALHEADER};
     int rate = av_buffersink_get_sample_rate(o->asink);
     cf_err e = cf_encoder_open_audio(o->format, rate, &layout, &eo, &o->aenc, err);
@@ -54,7 +49,7 @@ static cf_err open_audio(output_file *o, int threads, cf_error *err) {
 cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) {
     int ret;
     if ((ret = avformat_alloc_output_context2(&o->oc, NULL, cf_encoder_muxer(o->format), o->path)) < 0)
-        return av_fail(err, o, "create output", ret);
+        return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "create output", ret);
     if (!(o->frame = av_frame_alloc()) || !(o->pkt = av_packet_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err e = open_video(o, bitrate, threads, err);
@@ -69,14 +64,14 @@ cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) 
 /* Sends frame (NULL = flush) and writes every packet the encoder returns. */
 static cf_err encode(output_file *o, AVCodecContext *enc, AVStream *st, AVFrame *frame, cf_error *err) {
     int ret = avcodec_send_frame(enc, frame);
-    if (ret < 0 && ret != AVERROR_EOF) return av_fail(err, o, "encode", ret);
+    if (ret < 0 && ret != AVERROR_EOF) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "encode", ret);
     for (;;) {
         ret = avcodec_receive_packet(enc, o->pkt);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return CF_OK;
-        if (ret < 0) return av_fail(err, o, "encode", ret);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "encode", ret);
         av_packet_rescale_ts(o->pkt, enc->time_base, st->time_base);
         o->pkt->stream_index = st->index;
-        if ((ret = av_interleaved_write_frame(o->oc, o->pkt)) < 0) return av_fail(err, o, "write", ret);
+        if ((ret = av_interleaved_write_frame(o->oc, o->pkt)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write", ret);
     }
 }
 
@@ -92,7 +87,7 @@ static cf_err drain_sink(output_file *o, AVFilterContext *sink, AVCodecContext *
             *done = true;
             return CF_OK;
         }
-        if (ret < 0) return av_fail(err, o, "filter", ret);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "filter", ret);
         AVRational tb = av_buffersink_get_time_base(sink);
         if (o->frame->pts != AV_NOPTS_VALUE) o->frame->pts = av_rescale_q(o->frame->pts, tb, enc->time_base);
         if (enc == o->venc) {
@@ -119,7 +114,7 @@ cf_err output_finish(output_file *o, cf_error *err) {
     if (!e && o->aenc) e = encode(o, o->aenc, o->ast, NULL, err);
     if (e) return e;
     int ret = av_write_trailer(o->oc);
-    if (ret < 0) return av_fail(err, o, "write trailer", ret);
+    if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write trailer", ret);
     return CF_OK;
 }
 

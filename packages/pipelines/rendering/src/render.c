@@ -20,6 +20,7 @@
 #include "clipforge/json.h"
 #include "clipforge/log.h"
 #include "clipforge/measure.h"
+#include "clipforge/media.h"
 #include "clipforge/render.h"
 #include "output_file.h"
 #include "reframe.h"
@@ -350,12 +351,6 @@ static cf_err name_outputs(job *j, cf_error *err) {
 
 /* ---- the graph ------------------------------------------------------------------------------ */
 
-static cf_err av_fail(cf_error *err, const char *step, int ret) {
-    char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, CF_ERR_PROCESSING, "render: %s: %s", step, msg);
-}
-
 static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
     const char *label = open->name ? open->name : "";
     size_t idx;
@@ -365,8 +360,8 @@ static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
     AVFilterContext *sink = NULL;
     int ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name(kind == 'v' ? "buffersink" : "abuffersink"),
                                            label, NULL, NULL, j->graph);
-    if (ret < 0) return av_fail(err, "create sink", ret);
-    if ((ret = avfilter_link(open->filter_ctx, open->pad_idx, sink, 0)) < 0) return av_fail(err, "link sink", ret);
+    if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "create sink", ret);
+    if ((ret = avfilter_link(open->filter_ctx, open->pad_idx, sink, 0)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "link sink", ret);
     if (kind == 'v') j->outs[idx].vsink = sink;
     else j->outs[idx].asink = sink;
     return CF_OK;
@@ -404,7 +399,7 @@ static cf_err build_graph(job *j, cf_error *err) {
     }
     j->graph->nb_threads = j->opts->threads;
     if ((ret = avfilter_graph_parse2(j->graph, desc, &ins, &outs)) < 0) {
-        e = av_fail(err, "build the filter graph", ret);
+        e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the filter graph", ret);
         goto end;
     }
     for (AVFilterInOut *o = outs; o && !e; o = o->next) e = attach_sink(j, o, err);
@@ -413,7 +408,7 @@ static cf_err build_graph(job *j, cf_error *err) {
         e = cf_error_set(err, CF_ERR_INTERNAL, "render: the filter graph has an unconnected input");
         goto end;
     }
-    if ((ret = avfilter_graph_config(j->graph, NULL)) < 0) e = av_fail(err, "configure the filter graph", ret);
+    if ((ret = avfilter_graph_config(j->graph, NULL)) < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "configure the filter graph", ret);
     if (!e) e = bind_sources(j, err);
 end:
     avfilter_inout_free(&ins);
@@ -483,9 +478,9 @@ static cf_err pump(job *j, cf_error *err) {
             if (!s) return cf_error_set(err, CF_ERR_PROCESSING, "render: the graph waits for input that has ended");
             if ((ret = render_source_feed(s)) < 0 && render_source_went_back(s, "a source", err))
                 return err->code;
-            if (ret < 0) return av_fail(err, "read the source", ret);
+            if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "read the source", ret);
         } else if (ret < 0 && ret != AVERROR_EOF) {
-            return av_fail(err, "filter", ret);
+            return cf_av_fail(err, CF_ERR_PROCESSING, "render", "filter", ret);
         }
         for (size_t i = 0; i < j->n_outs; i++) {
             cf_err e = output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);

@@ -33,12 +33,6 @@ typedef struct decoder {
     AVFrame *frame;
 } decoder;
 
-static cf_err av_fail(cf_error *err, cf_err code, const char *path, const char *step, int ret) {
-    char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-    av_strerror(ret, buf, sizeof buf);
-    return cf_error_set(err, code, "%s: %s: %s", path, step, buf);
-}
-
 static cf_err pcm_reserve(pcm_buf *b, size_t extra, cf_error *err) {
     if (b->n + extra <= b->cap) return CF_OK;
     size_t cap = b->cap ? b->cap * 2 : 16000 * 60;
@@ -72,13 +66,13 @@ static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *
         if (gap < 0) skip = -gap;
     }
     int room = swr_get_out_samples(d->swr, in);
-    if (room < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler", room);
+    if (room < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampler", room);
     cf_err e = pcm_reserve(b, (size_t)room + 1, err);
     if (e) return e;
     uint8_t *outp = (uint8_t *)(b->data + b->n);
     int got = swr_convert(d->swr, &outp, room, frame ? (const uint8_t **)frame->extended_data : NULL,
                           in);
-    if (got < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampling", got);
+    if (got < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampling", got);
     if (skip >= got) return CF_OK; /* all of it was heard already */
     if (skip > 0) memmove(b->data + b->n, b->data + b->n + skip, (size_t)(got - skip) * sizeof *b->data);
     b->n += (size_t)(got - skip);
@@ -111,7 +105,7 @@ static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
         av_channel_layout_default(&in_layout, d->codec->ch_layout.nb_channels > 0
                                                   ? d->codec->ch_layout.nb_channels : 1);
     else if ((ret = av_channel_layout_copy(&in_layout, &d->codec->ch_layout)) < 0)
-        return av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
+        return cf_av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
     if (d->codec->sample_rate <= 0) {
         av_channel_layout_uninit(&in_layout);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: audio has no sample rate", path);
@@ -119,8 +113,8 @@ static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
     ret = swr_alloc_set_opts2(&d->swr, &mono, AV_SAMPLE_FMT_S16, CF_STT_SAMPLE_RATE, &in_layout,
                               d->codec->sample_fmt, d->codec->sample_rate, 0, NULL);
     av_channel_layout_uninit(&in_layout);
-    if (ret < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler setup", ret);
-    if ((ret = swr_init(d->swr)) < 0) return av_fail(err, CF_ERR_PROCESSING, path, "resampler", ret);
+    if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampler setup", ret);
+    if ((ret = swr_init(d->swr)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampler", ret);
     return CF_OK;
 }
 
@@ -129,7 +123,7 @@ static cf_err drain(decoder *d, pcm_buf *b, const char *path, cf_error *err) {
     for (;;) {
         int ret = avcodec_receive_frame(d->codec, d->frame);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return CF_OK;
-        if (ret < 0) return av_fail(err, CF_ERR_INVALID_MEDIA, path, "decoding audio", ret);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_INVALID_MEDIA, path, "decoding audio", ret);
         cf_err e = convert(d, d->frame, b, path, err);
         av_frame_unref(d->frame);
         if (e) return e;
@@ -171,10 +165,10 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
         if (e) return e;
     }
     if (ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
-        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "reading", ret);
+        return cf_av_fail(err, CF_ERR_INVALID_MEDIA, path, "reading", ret);
     if ((e = cf_media_check_complete(&d->in, last_s, path, err))) return e;
     if ((ret = avcodec_send_packet(d->codec, NULL)) < 0 && ret != AVERROR_EOF)
-        return av_fail(err, CF_ERR_INVALID_MEDIA, path, "flushing decoder", ret);
+        return cf_av_fail(err, CF_ERR_INVALID_MEDIA, path, "flushing decoder", ret);
     if ((e = drain(d, b, path, err))) return e;
     return convert(d, NULL, b, path, err);
 }

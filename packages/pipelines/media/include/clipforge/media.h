@@ -40,6 +40,11 @@ typedef struct cf_media_input {
     AVFormatContext *retired; /* owned: the context before cf_media_rewind opened it again */
 } cf_media_input;
 
+/* A failed FFmpeg call (ret < 0) as an error: "WHERE: STEP: FFmpeg's reason" with code, except
+ * that running out of memory is CF_ERR_NO_MEMORY whatever the step: it says nothing of the
+ * input or the request. */
+cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *step, int ret);
+
 /* Opens path, reads its stream information and chooses streams by sel (NULL = defaults).
  * Missing, empty, unreadable, non-media and truncated files fail with a one-line message naming
  * the file (CF_ERR_NOT_FOUND, CF_ERR_INVALID_MEDIA, ...); a bad sel is CF_ERR_INVALID_ARGUMENT.
