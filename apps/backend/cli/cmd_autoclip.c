@@ -235,27 +235,11 @@ static void on_stage(void *user, int index, int n, const char *name, double frac
 
 /* ---- delivery into the output directory ------------------------------------------------------- */
 
-static cf_err copy_file(const char *from, const char *to, cf_error *err) {
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    char buf[1 << 16];
-    size_t n;
-    bool ok = in && out;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
-    ok = ok && !ferror(in);
-    if (in) fclose(in);
-    if (out && fclose(out) != 0) ok = false;
-    if (!ok) return cf_error_set(err, CF_ERR_IO, "cannot copy %s to %s: %s", from, to, strerror(errno));
-    unlink(from);
-    return CF_OK;
-}
-
 /* Moves a finished file into the output directory; the manifest names it relative to itself. */
 static cf_err deliver_to_dir(void *user, const char *path, const char *name, char **uri, cf_error *err) {
     char *dst = cf_path_join(user, name);
     if (!dst) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err rc = rename(path, dst) == 0 ? CF_OK
-                : errno == EXDEV   ? copy_file(path, dst, err)
-                                   : cf_error_set(err, CF_ERR_IO, "cannot move %s to %s: %s", path, dst, strerror(errno));
+    cf_err rc = cf_move_file(path, dst, err);
     free(dst);
     if (!rc && !(*uri = strdup(name))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return rc;

@@ -2,7 +2,9 @@
 #include "clipforge/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,52 @@ int64_t cf_file_size(const char *path) {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
     return (int64_t)st.st_size;
+}
+
+/* Writes all n bytes of buf to fd; false on an error. */
+static bool write_all(int fd, const char *buf, size_t n) {
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(fd, buf + done, n - done);
+        if (w < 0 && errno != EINTR) return false;
+        if (w > 0) done += (size_t)w;
+    }
+    return true;
+}
+
+/* Copies the open file in to out; 0, or the errno of the failure. */
+static int copy_fd(int in, int out) {
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n == 0) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || !write_all(out, buf, (size_t)n)) return errno ? errno : EIO;
+    }
+}
+
+cf_err cf_copy_file(const char *from, const char *to, cf_error *err) {
+    char *tmp = malloc(strlen(to) + 16);
+    if (!tmp) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    sprintf(tmp, "%s.partXXXXXX", to);
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = in >= 0 ? mkostemp(tmp, O_CLOEXEC) : -1;
+    int fail = in < 0 || out < 0 ? errno : copy_fd(in, out);
+    if (!fail && fchmod(out, 0644) != 0) fail = errno;
+    if (out >= 0 && close(out) != 0 && !fail) fail = errno;
+    if (in >= 0) close(in);
+    if (!fail && rename(tmp, to) != 0) fail = errno;
+    if (fail && out >= 0) unlink(tmp);
+    free(tmp);
+    if (!fail) return CF_OK;
+    return cf_error_set(err, CF_ERR_IO, "cannot copy %s to %s: %s", from, to, strerror(fail));
+}
+
+cf_err cf_move_file(const char *from, const char *to, cf_error *err) {
+    if (rename(from, to) == 0) return CF_OK;
+    if (errno != EXDEV)
+        return cf_error_set(err, CF_ERR_IO, "cannot move %s to %s: %s", from, to, strerror(errno));
+    cf_err rc = cf_copy_file(from, to, err);
+    if (!rc) unlink(from);
+    return rc;
 }
 
 char *cf_path_join(const char *a, const char *b) {

@@ -59,30 +59,9 @@ static cf_err check_output(const char *output, const char *input, cf_error *err)
     return rc;
 }
 
-/* Copies src to dst through a temp file beside dst (for a temp dir on another filesystem). */
-static int copy_across(const char *src, const char *dst) {
-    size_t len = strlen(dst) + 16;
-    char *tmp = malloc(len);
-    if (!tmp) return -1;
-    snprintf(tmp, len, "%s.partXXXXXX", dst);
-    int out = mkstemp(tmp), in = open(src, O_RDONLY), rc = out >= 0 && in >= 0 ? 0 : -1;
-    char buf[1 << 16];
-    ssize_t n;
-    while (!rc && (n = read(in, buf, sizeof buf)) != 0)
-        if (n < 0 || write(out, buf, (size_t)n) != n) rc = -1;
-    if (out >= 0 && (fchmod(out, 0644) != 0 || close(out) != 0)) rc = -1;
-    if (in >= 0) close(in);
-    if (!rc && rename(tmp, dst) != 0) rc = -1;
-    if (rc && out >= 0) unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 cf_err cfclip_move_into_place(const char *src, const char *dst, cf_error *err) {
     chmod(src, 0644); /* mkstemp-style private modes are wrong for published media */
-    if (rename(src, dst) == 0) return CF_OK;
-    if (errno == EXDEV && copy_across(src, dst) == 0) return CF_OK;
-    return cf_error_set(err, CF_ERR_IO, "cannot move the result to %s: %s", dst, strerror(errno));
+    return cf_move_file(src, dst, err);
 }
 
 char *cfclip_default_thumb_path(const char *output) {

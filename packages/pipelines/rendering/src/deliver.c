@@ -22,40 +22,13 @@
 #define WEBHOOK_FIRST_DELAY_MS 200
 #define WEBHOOK_TIMEOUT_S 10
 
-static cf_err copy_file(const char *from, const char *to, cf_error *err) {
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0) return cf_error_set(err, CF_ERR_IO, "%s: %s", from, strerror(errno));
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) {
-        close(in);
-        return cf_error_set(err, CF_ERR_IO, "%s: %s", to, strerror(errno));
-    }
-    char buf[1 << 16];
-    ssize_t n;
-    bool ok = true;
-    while (ok && (n = read(in, buf, sizeof buf)) != 0) {
-        if (n < 0) {
-            ok = errno == EINTR;
-            continue;
-        }
-        for (ssize_t done = 0; ok && done < n;) {
-            ssize_t w = write(out, buf + done, (size_t)(n - done));
-            if (w < 0 && errno != EINTR) ok = false;
-            else if (w > 0) done += w;
-        }
-    }
-    close(in);
-    if (close(out) != 0) ok = false;
-    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "copy %s to %s failed", from, to);
-}
-
 static cf_err to_storage(const cf_render_result *res, const char *uri, cf_error *err) {
     const char *dir = strncmp(uri, "file://", 7) ? uri : uri + 7;
     cf_err e = cf_mkdir_p(dir, err);
     for (size_t i = 0; !e && i < res->n_outputs; i++) {
         const char *base = strrchr(res->outputs[i].uri, '/');
         char *dst = cf_path_join(dir, base ? base + 1 : res->outputs[i].uri);
-        e = dst ? copy_file(res->outputs[i].uri, dst, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        e = dst ? cf_copy_file(res->outputs[i].uri, dst, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         free(dst);
     }
     return e;

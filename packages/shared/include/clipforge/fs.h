@@ -1,4 +1,5 @@
-/* fs.h — small filesystem helpers used by every package: directories, temp dirs, removal. */
+/* fs.h — small filesystem helpers used by every package: directories, temp dirs, removal, and
+ * copying or moving a file so that the destination is either the whole file or untouched. */
 #ifndef CLIPFORGE_FS_H
 #define CLIPFORGE_FS_H
 
@@ -16,6 +17,11 @@ cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_e
 cf_err cf_remove_tree(const char *path, cf_error *err);
 /* Size of a regular file in bytes, or -1 when it cannot be stat'ed. */
 int64_t cf_file_size(const char *path);
+/* Copies from to to (mode 0644) through a temp file beside to, renamed over it once complete:
+ * a failure (disk full, a read error) leaves no partial file and an old to as it was. */
+cf_err cf_copy_file(const char *from, const char *to, cf_error *err);
+/* Moves from to to: a rename, or across filesystems cf_copy_file and then removing from. */
+cf_err cf_move_file(const char *from, const char *to, cf_error *err);
 /* Joins a and b with one '/'; malloc'd, caller frees; NULL on out of memory. */
 char *cf_path_join(const char *a, const char *b);
 
