@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clipforge/uri.h"
+
 #define CACHE_BLOCKS 4
 #define AVIO_BUFFER (64 * 1024)
 
@@ -217,7 +219,7 @@ static cf_err open_parts(cf_http_media *m, cf_error *err) {
 cf_err cf_http_media_open(const char *url, const cf_http_media_options *o, cf_http_media **out,
                           cf_error *err) {
     *out = NULL;
-    if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+    if (!url || !cf_uri_is_http(url))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: must be an http(s) URL");
     cf_http_media *m = calloc(1, sizeof *m);
     if (!m || !(m->url = strdup(url))) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clipforge/log.h"
+#include "clipforge/uri.h"
 #include "registry/assign.h"
 #include "services/ai_service.h"
 #include "services/http_media.h"
@@ -21,7 +22,7 @@ static cf_err media_key(void *user, char *key, size_t cap, cf_error *err) {
 }
 
 static cf_err validate(const cf_highlight_detection_request *req, cf_error *err) {
-    if (!req->media_uri || (strncmp(req->media_uri, "http://", 7) && strncmp(req->media_uri, "https://", 8)))
+    if (!req->media_uri || !cf_uri_is_http(req->media_uri))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: must be a signed http(s) URL");
     if (req->media_sha256 && !cf_content_hash_valid(req->media_sha256))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_sha256: 64 lower-case hex digits");

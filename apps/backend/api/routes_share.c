@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/uri.h"
 
 #define MAX_ARCHIVE_JOBS 100
 #define MAX_ENTRIES 2000
@@ -82,8 +83,9 @@ static void add_video(void *user, json_t *art, json_t *clip) {
     archive *a = user;
     const char *uri = json_string_value(json_object_get(art, "uri"));
     const char *kind = json_string_value(json_object_get(art, "kind"));
-    if (!uri || strncmp(uri, "storage://", 10) || !kind || strcmp(kind, "video") || a->n >= MAX_ENTRIES) return;
-    if (has_key(a, uri + 10)) return;
+    const char *stored = cf_uri_rest(uri, "storage");
+    if (!stored || !kind || strcmp(kind, "video") || a->n >= MAX_ENTRIES) return;
+    if (has_key(a, stored)) return;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
         entry *grown = realloc(a->items, cap * sizeof *grown);
@@ -98,7 +100,7 @@ static void add_video(void *user, json_t *art, json_t *clip) {
     else safe_name(a->job_id, base, sizeof base);
     const char *dot = strrchr(uri, '.');
     char *name = unique_name(a, a->folder, base, dot && !strchr(dot, '/') ? dot : ".mp4");
-    char *key = strdup(uri + 10);
+    char *key = strdup(stored);
     if (!name || !key) {
         free(name), free(key);
         return;
@@ -110,7 +112,7 @@ static void add_video(void *user, json_t *art, json_t *clip) {
 static void source_folder(cf_app *app, json_t *request, char *out, size_t cap) {
     const char *uri = json_string_value(json_object_get(request, "media_uri"));
     if (!uri) uri = json_string_value(json_object_get(request, "source_uri"));
-    const char *id = uri && !strncmp(uri, "media://", 8) ? uri + 8 : NULL;
+    const char *id = cf_uri_rest(uri, "media");
     cf_media_record m;
     cf_error err;
     if (id && cf_store_media_get(app->store, id, &m, &err) == CF_OK) {
@@ -234,7 +236,7 @@ enum MHD_Result cf_api_share(cf_http_request *req) {
     cf_share_create sc;
     cf_error err;
     if (cf_share_create_from_json(req->json, &sc, &err)) return cf_http_reply_problem(req, "validation", err.msg);
-    const char *key = !strncmp(sc.uri, "storage://", 10) ? sc.uri + 10 : NULL;
+    const char *key = cf_uri_rest(sc.uri, "storage");
     cf_err rc = key && !strncmp(key, "jobs/", 5) && cf_storage_key_valid(key)
                     ? CF_OK
                     : cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "uri: only files jobs made (storage://jobs/...) can be shared");

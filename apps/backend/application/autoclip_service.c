@@ -24,6 +24,7 @@
 #include "clipforge/trace.h"
 #ifdef CF_HAVE_TRANSCRIBE
 #include "clipforge/transcribe.h"
+#include "clipforge/uri.h"
 #endif
 
 #define CANCEL_POLL_NS (20 * 1000 * 1000)
@@ -753,7 +754,7 @@ cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options
     run *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     r->req = req, r->opts = opts, r->parent = progress, r->out = out, r->t0 = cf_clock_ms();
-    r->path = strncmp(req->media_uri, "file://", 7) ? req->media_uri : req->media_uri + 7;
+    r->path = cf_uri_local_path(req->media_uri);
     pthread_mutex_init(&r->lock, NULL);
     plan_slots(r);
     rc = fill_header(r, err);

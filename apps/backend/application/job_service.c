@@ -9,6 +9,7 @@
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/trace.h"
+#include "clipforge/uri.h"
 #include "jobs/job_kinds.h"
 
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
@@ -108,8 +109,8 @@ static void sign_one(void *user, json_t *a, json_t *clip) {
     const char *uri = json_string_value(json_object_get(a, "uri"));
     char *url = NULL;
     cf_error err;
-    if (uri && !strncmp(uri, "storage://", 10) &&
-        cf_storage_sign(app->storage, uri + 10, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+    const char *key = cf_uri_rest(uri, "storage");
+    if (key && cf_storage_sign(app->storage, key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
         json_object_set_new(a, "url", json_string(url));
     free(url);
 }

@@ -12,6 +12,7 @@
 #include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "clipforge/metrics.h"
+#include "clipforge/uri.h"
 #include "infrastructure/circuit_breaker.h"
 
 #define MAX_SERVICES 16
@@ -36,7 +37,7 @@ static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 static cf_err add_service(cf_ai_remote *r, const char *url, size_t len, const cf_config *cfg, cf_error *err) {
     while (len && url[len - 1] == '/') len--;
     if (r->n == MAX_SERVICES) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: more than %d services", MAX_SERVICES);
-    if (len >= sizeof r->s[0].url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+    if (len >= sizeof r->s[0].url || !cf_uri_is_http(url))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: '%.*s' is not an http(s) URL", (int)len, url);
     service *s = &r->s[r->n++];
     snprintf(s->url, sizeof s->url, "%.*s", (int)len, url);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clipforge/clock.h"
+#include "clipforge/uri.h"
 
 #define POOL_MAX 32
 #define SLICE_MS 200
@@ -79,8 +80,8 @@ static cf_err parse_query(redis_bus *b, const char *q, const char *url, cf_error
 }
 
 static cf_err parse_url(redis_bus *b, const char *url, cf_error *err) {
-    const char *p = url + strlen("redis://");
-    if (strncmp(url, "redis://", 8))
+    const char *p = cf_uri_rest(url, "redis");
+    if (!p)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': expected redis://HOST",
                             url);
     size_t auth_end = strcspn(p, "@/?");

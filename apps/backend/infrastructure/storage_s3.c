@@ -30,6 +30,7 @@
 
 #include "clipforge/fs.h"
 #include "clipforge/trace.h"
+#include "clipforge/uri.h"
 #include "infrastructure/s3_sigv4.h"
 
 #define MIN_PART (5 * 1024 * 1024)
@@ -93,7 +94,7 @@ static char *query_value(const char *q, const char *name) {
 
 static cf_err parse_endpoint(s3_storage *s, const char *url, cf_error *err) {
     const char *p = strstr(s->endpoint, "://");
-    if (!p || (strncmp(s->endpoint, "http://", 7) && strncmp(s->endpoint, "https://", 8)))
+    if (!p || !cf_uri_is_http(s->endpoint))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "storage URL '%s': endpoint must be http:// or https://", url);
     p += 3;

@@ -8,6 +8,7 @@
 
 #include "clipforge/clip.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/uri.h"
 
 cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
                             cf_error *err) {
@@ -32,7 +33,7 @@ static cf_err store_artifacts(cf_job_context *ctx, cf_clip_processing_result *re
     for (size_t i = 0; i < res->n_artifacts; i++) {
         cf_artifact *a = &res->artifacts[i];
         if (!a->uri) continue;
-        const char *path = !strncmp(a->uri, "file://", 7) ? a->uri + 7 : a->uri;
+        const char *path = cf_uri_local_path(a->uri);
         const char *base = strrchr(path, '/');
         char name[64];
         snprintf(name, sizeof name, "%zu-%s", i, base ? base + 1 : path);

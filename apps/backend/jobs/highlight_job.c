@@ -14,16 +14,17 @@
 #include "clipforge/domain/types.h"
 #include "clipforge/highlight.h"
 #include "clipforge/log.h"
+#include "clipforge/uri.h"
 #include "features/feature_store.h"
 #include "infrastructure/ai_remote.h"
 #include "registry/assign.h"
 
 /* The A/B key of a job's media: its id. */
 static cf_err media_id_key(void *user, char *key, size_t cap, cf_error *err) {
-    const char *uri = user;
-    if (strncmp(uri, "media://", 8) || strlen(uri + 8) >= cap)
+    const char *id = cf_uri_rest(user, "media");
+    if (!id || strlen(id) >= cap)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: not a media:// id");
-    snprintf(key, cap, "%s", uri + 8);
+    snprintf(key, cap, "%s", id);
     return CF_OK;
 }
 
@@ -36,7 +37,7 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
     if (rc == CF_OK && (req.media_id || req.media_sha256))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_id, media_sha256: set by the server");
-    if (rc == CF_OK && req.transcript_uri && strncmp(req.transcript_uri, "storage://", 10))
+    if (rc == CF_OK && req.transcript_uri && !cf_uri_rest(req.transcript_uri, "storage"))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                           "transcript_uri: must be storage://<key> (a transcription job's "
                           "transcript.json or captions)");

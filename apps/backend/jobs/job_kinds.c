@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/uri.h"
 #include "jobs/autoclip_job.h"
 #include "jobs/clip_job.h"
 #include "jobs/highlight_job.h"
@@ -40,23 +41,24 @@ const char *cf_job_handler_names(void) {
 }
 
 cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
-    if (uri && !strncmp(uri, "media://", 8)) return CF_OK;
+    if (cf_uri_rest(uri, "media")) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                         "%s: must be media://<id> (upload with POST /v1/media)", field);
 }
 
 cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
     if (!uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: missing");
-    if (!strncmp(uri, "media://", 8)) {
+    const char *id = cf_uri_rest(uri, "media"), *key = cf_uri_rest(uri, "storage");
+    if (id) {
         cf_media_record m;
-        cf_err rc = cf_store_media_get(ctx->store, uri + 8, &m, err);
+        cf_err rc = cf_store_media_get(ctx->store, id, &m, err);
         if (rc == CF_OK) rc = cf_storage_local_path(ctx->storage, m.key, path, err);
         cf_media_record_free(&m);
         if (rc == CF_ERR_NOT_FOUND)
             cf_error_set(err, CF_ERR_INVALID_MEDIA, "source_uri: media %s does not exist", uri);
         return rc == CF_ERR_NOT_FOUND ? CF_ERR_INVALID_MEDIA : rc;
     }
-    if (!strncmp(uri, "storage://", 10)) return cf_storage_local_path(ctx->storage, uri + 10, path, err);
+    if (key) return cf_storage_local_path(ctx->storage, key, path, err);
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                         "source_uri: '%s' must be media://<id> (upload with POST /v1/media)", uri);
 }

@@ -12,12 +12,13 @@
 #include "clipforge/domain/types.h"
 #include "clipforge/fs.h"
 #include "clipforge/render.h"
+#include "clipforge/uri.h"
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
 /* A URI a client may name: absent, media://<id> or storage://<key>. */
 static cf_err check_uri(const char *uri, const char *field, cf_error *err) {
-    if (!uri || !strncmp(uri, "media://", 8) || !strncmp(uri, "storage://", 10)) return CF_OK;
+    if (!uri || cf_uri_rest(uri, "media") || cf_uri_rest(uri, "storage")) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                         "%s: must be media://<id> (upload with POST /v1/media)", field);
 }
@@ -74,8 +75,8 @@ static cf_err check_template(const char *id, const cf_config *cfg, cf_error *err
 
 /* storage://<prefix> where prefix is a valid key outside the server's own media/ and jobs/. */
 static const char *destination_prefix(const char *uri) {
-    if (!uri || strncmp(uri, "storage://", 10)) return NULL;
-    const char *key = uri + 10;
+    const char *key = cf_uri_rest(uri, "storage");
+    if (!key) return NULL;
     if (!cf_storage_key_valid(key) || !strncmp(key, "media/", 6) || !strcmp(key, "media") ||
         !strncmp(key, "jobs/", 5) || !strcmp(key, "jobs"))
         return NULL;
@@ -89,7 +90,7 @@ static cf_err check_destinations(const cf_render_request *req, cf_error *err) {
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                                 "destinations[%zu].uri: must be storage://<prefix> outside media/ and jobs/", i);
         if (d->kind == CF_DESTINATION_KIND_WEBHOOK &&
-            (!d->url || (strncmp(d->url, "http://", 7) && strncmp(d->url, "https://", 8))))
+            (!d->url || !cf_uri_is_http(d->url)))
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations[%zu].url: must be http:// or https://", i);
     }
     return CF_OK;
@@ -235,8 +236,8 @@ static void sign_outputs(cf_job_context *ctx, cf_render_result *res) {
         cf_error ignored;
         free(res->outputs[i].url);
         res->outputs[i].url = NULL;
-        cf_storage_sign(ctx->storage, res->outputs[i].uri + 10, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url,
-                        &ignored);
+        const char *key = cf_uri_rest(res->outputs[i].uri, "storage");
+        if (key) cf_storage_sign(ctx->storage, key, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url, &ignored);
     }
 }
 

@@ -4,9 +4,11 @@
 
 #include <string.h>
 
+#include "clipforge/uri.h"
+
 const char *cfclip_local_path(const char *uri) {
     if (!uri) return NULL;
-    if (!strncmp(uri, "file://", 7)) return uri + 7;
+    if (cf_uri_rest(uri, "file")) return cf_uri_local_path(uri);
     const char *colon = strchr(uri, ':'), *slash = strchr(uri, '/');
     /* "scheme:..." before any '/' is a URI we cannot open here (media://, s3://, http://). */
     if (colon && (!slash || colon < slash) && colon[1] == '/' && colon[2] == '/') return NULL;

@@ -5,15 +5,16 @@
 
 #include "clipforge/highlight.h"
 #include "clipforge/transcript.h"
+#include "clipforge/uri.h"
 #include "profile.h"
 #include "transcript_features.h"
 
 static const char *local_path(const char *uri) {
-    return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri;
+    return cf_uri_local_path(uri);
 }
 
 static bool remote(const char *uri) {
-    return uri && strstr(uri, "://") && strncmp(uri, "file://", 7) != 0;
+    return uri && strstr(uri, "://") && !cf_uri_rest(uri, "file");
 }
 
 static cf_err validate(const cf_highlight_detection_request *req, cf_error *err) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clipforge/fs.h"
+#include "clipforge/uri.h"
 
 typedef struct cache_header {
     char magic[4]; /* "CFFT" */
@@ -45,7 +46,7 @@ char *cf_feature_cache_dir(const char *setting, const char *data_dir) {
 char *cf_feature_cache_path(const char *cache_dir, const char *path) {
     struct stat st;
     char real[PATH_MAX];
-    if (strncmp(path, "file://", 7) == 0) path += 7;
+    path = cf_uri_local_path(path);
     if (stat(path, &st) != 0 || !realpath(path, real)) return NULL;
     uint64_t h = 0xcbf29ce484222325ULL;
     int64_t ident[5] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,

@@ -21,6 +21,7 @@
 #include "audio_events.h"
 #include "clipforge/clock.h"
 #include "clipforge/media.h"
+#include "clipforge/uri.h"
 #include "feature_cache.h"
 #include "feature_math.h"
 #include "profile.h"
@@ -366,7 +367,7 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
                            cf_feature_track **out, cf_error *err) {
     *out = NULL;
     if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file given");
-    if (strncmp(path, "file://", 7) == 0) path += 7;
+    path = cf_uri_local_path(path);
     ev_model *events = NULL;
     cf_err rc = events_model(opts, &events, err);
     if (rc) return rc;

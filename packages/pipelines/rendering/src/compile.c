@@ -12,6 +12,7 @@
 #include "clipforge/paths.h"
 #include "clipforge/probe.h"
 #include "clipforge/render.h"
+#include "clipforge/uri.h"
 #include "timeline_check.h"
 
 #define MAX_DOC_BYTES (4 * 1024 * 1024)
@@ -136,7 +137,7 @@ static cf_err span_end(const cf_render_request *req, int64_t *end, cf_error *err
         return CF_OK;
     }
     json_t *probe = NULL;
-    const char *path = strncmp(req->source_uri, "file://", 7) ? req->source_uri : req->source_uri + 7;
+    const char *path = cf_uri_local_path(req->source_uri);
     cf_err e = cf_probe_file(path, &probe, err);
     if (e) return cf_error_prefix(err, "source_uri"), e;
     *end = json_integer_value(json_object_get(probe, "duration_ms"));
@@ -227,7 +228,7 @@ cf_err cf_render_compile_in(const cf_render_request *req, const char *template_d
                             req->template_id ? "template_id" : "timeline_uri");
     if (req->timeline) return inline_timeline(req->timeline, out, err);
     if (req->timeline_uri) {
-        const char *p = strncmp(req->timeline_uri, "file://", 7) ? req->timeline_uri : req->timeline_uri + 7;
+        const char *p = cf_uri_local_path(req->timeline_uri);
         return cf_render_timeline_load(p, out, err);
     }
     if (!req->template_id)

@@ -16,6 +16,7 @@
 #include "clipforge/log.h"
 #include "clipforge/render.h"
 #include "clipforge/trace.h"
+#include "clipforge/uri.h"
 #include "render_cut.h"
 
 #define WEBHOOK_ATTEMPTS 4
@@ -23,7 +24,7 @@
 #define WEBHOOK_TIMEOUT_S 10
 
 static cf_err to_storage(const cf_render_result *res, const char *uri, cf_error *err) {
-    const char *dir = strncmp(uri, "file://", 7) ? uri : uri + 7;
+    const char *dir = cf_uri_local_path(uri);
     cf_err e = cf_mkdir_p(dir, err);
     for (size_t i = 0; !e && i < res->n_outputs; i++) {
         const char *base = strrchr(res->outputs[i].uri, '/');
@@ -84,7 +85,7 @@ static long post_once(const char *url, const char *body, const char *sig_header,
 
 static cf_err to_webhook(const cf_render_result *res, const cf_render_destination *d, cf_error *err) {
     if (!d->url) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: required for a webhook");
-    if (strncmp(d->url, "http://", 7) && strncmp(d->url, "https://", 8))
+    if (!cf_uri_is_http(d->url))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: must be http:// or https://");
     json_t *j = cf_render_result_to_json(res);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -145,7 +146,7 @@ cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts
     if (req->remove_silence) e = cut_silence(req, opts, progress, &tl, &cut, &cut_dir, err);
     cf_render_options o = *opts;
     if (req->output_uri)
-        o.output_path = strncmp(req->output_uri, "file://", 7) ? req->output_uri : req->output_uri + 7;
+        o.output_path = cf_uri_local_path(req->output_uri);
     if (!e) e = cf_render_timeline(&tl, req->clip_id, &o, progress, out, err);
     if (!e) e = record_removed(out, &cut, err);
     cf_timeline_free(&tl);

@@ -22,6 +22,7 @@
 #include "clipforge/measure.h"
 #include "clipforge/media.h"
 #include "clipforge/render.h"
+#include "clipforge/uri.h"
 #include "output_file.h"
 #include "reframe.h"
 #include "render_graph.h"
@@ -52,7 +53,7 @@ typedef struct job {
 /* ---- inputs ------------------------------------------------------------------------------- */
 
 static const char *local_path(const char *uri) {
-    return strncmp(uri, "file://", 7) == 0 ? uri + 7 : uri;
+    return cf_uri_local_path(uri);
 }
 
 /* Links the file at uri as <tmp>/<name><ext>; *out is the link path (malloc'd). */

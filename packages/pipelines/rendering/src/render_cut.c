@@ -8,8 +8,9 @@
 
 #include "clipforge/fs.h"
 #include "clipforge/transcript.h"
+#include "clipforge/uri.h"
 
-static const char *local(const char *uri) { return strncmp(uri, "file://", 7) ? uri : uri + 7; }
+static const char *local(const char *uri) { return cf_uri_local_path(uri); }
 
 /* The voiced stretches of [s, e) plus the words of t there, in *out (malloc'd). */
 static cf_err sound_of(const cf_render_request *req, const cf_timeline_scene *sc, const cf_transcript *t, int threads,

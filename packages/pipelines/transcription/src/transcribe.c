@@ -13,6 +13,7 @@
 #include "backends.h"
 #include "span.h"
 #include "vad.h"
+#include "clipforge/uri.h"
 
 #define MAX_TRANSCRIBERS 16
 
@@ -287,9 +288,8 @@ cf_err cf_transcribe_request(const cf_transcription_request *req, const cf_trans
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "model: %s has version %s, not %s", t->name,
                             t->model_version ? t->model_version : "(none)", version);
     const char *path = req->media_uri;
-    if (!strncmp(path, "file://", 7)) path += 7;
-    else if (strstr(path, "://"))
+    if (!cf_uri_rest(path, "file") && strstr(path, "://"))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "media_uri: only local paths and file:// URIs can be read here");
-    return cf_transcribe_file(path, &o, progress, out, err);
+    return cf_transcribe_file(cf_uri_local_path(path), &o, progress, out, err);
 }
