@@ -88,14 +88,16 @@ async function waitHttp(url, ms, gone = () => undefined) {
   }
 }
 
-/** A 60 s 320x240 test video whose audio is a quiet tone with two loud bursts of broadband noise
- *  far apart (two highlight candidates: crowd-like noise louder than the surrounding minute; a
- *  louder tone alone is no longer a moment, as loudness counts only over speech or a reaction). */
+/** A 60 s 320x240 test video whose audio is a quiet tone with two loud bursts of laughter-like
+ *  sound far apart (a voice gliding around 300 Hz in "ha" pulses five times a second, with breath
+ *  noise): two highlight candidates the audio-event model hears as laughter. Loudness alone, or
+ *  broadband noise, is no longer a moment: it counts only over speech or a reaction. */
 function makeVideo(path) {
   const burst = 'between(t,10,13)+between(t,40,43)';
+  const laugh = '0.8*sin(2*PI*(300+40*sin(2*PI*5*t))*t)*pow(sin(PI*5*t),2)+0.2*(random(0)*2-1)*pow(sin(PI*5*t),2)';
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=60',
-    '-f', 'lavfi', '-i', `aevalsrc='if(${burst},0.9*(random(0)*2-1),0.05*sin(2*PI*440*t)+0.025*sin(2*PI*1250*t))':s=44100:d=60`,
+    '-f', 'lavfi', '-i', `aevalsrc='if(${burst},${laugh},0.05*sin(2*PI*440*t)+0.025*sin(2*PI*1250*t))':s=44100:d=60`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '25',
     '-c:a', 'aac', '-b:a', '64k', '-shortest', '-movflags', '+faststart', path]);
 }
