@@ -168,6 +168,16 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
     }
 }
 
+static cf_err add_reason(const cf_feature_track *t, const hl_span *s, int f, const cf_transcript *tr,
+                         const hl_profile *p, cf_highlight_span *out, cf_error *err) {
+    char buf[160];
+    describe(t, s, f, tr, p, buf, sizeof buf);
+    if (!(out->reasons[out->n_reasons] = strdup(buf)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
+    out->n_reasons++;
+    return CF_OK;
+}
+
 cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
                   size_t n_signals, const cf_transcript *tr, const hl_profile *p,
                   cf_highlight_span *out, cf_error *err) {
@@ -190,11 +200,12 @@ cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *
     for (size_t i = 0; i < n && out->n_reasons < MAX_REASONS; i++) {
         const hl_signal *g = &signals[order[i]];
         if (contrib[order[i]] < 0.1 || seen[g->feature]++) continue;
-        char buf[160];
-        describe(t, s, g->feature, tr, p, buf, sizeof buf);
-        if (!(out->reasons[out->n_reasons] = strdup(buf)))
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
-        out->n_reasons++;
+        if (add_reason(t, s, g->feature, tr, p, out, err)) return CF_ERR_NO_MEMORY;
     }
+    /* a span chosen on weak evidence (a fallback to fill the count) still says what was measured
+     * there: its strongest signal, or its loudness against its surroundings */
+    if (out->n_reasons == 0)
+        return add_reason(t, s, n && contrib[order[0]] > 0 ? signals[order[0]].feature : CF_FEAT_LOUD_REL_LOCAL,
+                          tr, p, out, err);
     return CF_OK;
 }

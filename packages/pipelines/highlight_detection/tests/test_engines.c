@@ -214,6 +214,30 @@ static void test_motion_counts_when_something_else_agrees(void **state) {
     cf_feature_track_free(t);
 }
 
+/* With the threshold at 0 every candidate comes back, the weak ones too: each still says what
+ * was measured there (a span without reasons leaves a title and the review with nothing). */
+static void test_weak_spans_have_reasons_too(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    set(t, 500, 700, CF_FEAT_MOTION_REL, 0.3f); /* a little more motion: next to nothing */
+    cf_hl_paths paths = {.models_dir = g_dir};
+    cf_highlight_detection_request req = {.clip_id = "c"};
+    cf_hl_registry *reg = NULL;
+    cf_error err;
+    assert_int_equal(cf_hl_registry_new(&paths, &reg, &err), CF_OK);
+    cf_hl_detect_input in = {.track = t, .profile = "generic", .top_n = 5, .has_min_score = true};
+    cf_highlight_detection_result r;
+    assert_int_equal(cf_hl_route(reg, &req, "heuristic", &in, &r, NULL, 0, &err), CF_OK);
+    assert_true(r.n_highlights >= 1);
+    for (size_t i = 0; i < r.n_highlights; i++) {
+        assert_true(r.highlights[i].n_reasons >= 1);
+        assert_true(strlen(r.highlights[i].reasons[0]) > 0);
+    }
+    cf_highlight_detection_result_free(&r);
+    cf_hl_registry_free(reg);
+    cf_feature_track_free(t);
+}
+
 static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     (void)state;
     cf_hl_paths paths = {.models_dir = g_dir};
@@ -388,6 +412,7 @@ static void test_registered_engine_is_reached_and_failure_falls_back(void **stat
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heuristic_finds_and_explains_crowd_eruption),
+        cmocka_unit_test(test_weak_spans_have_reasons_too),
         cmocka_unit_test(test_loud_music_alone_is_not_excitement),
         cmocka_unit_test(test_motion_counts_when_something_else_agrees),
         cmocka_unit_test(test_score_curve_is_per_second_and_follows_the_eruption),
