@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clipforge/clock.h"
 #include "clipforge/config.h"
+#include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
 #include "clipforge/transcribe.h"
@@ -162,14 +163,13 @@ static cf_err render(const tx_args *a, const cf_transcript *t, json_t **json_out
     return e;
 }
 
+/* To path whole or not at all (a failed write leaves no partial file), else to stdout. */
 static cf_err write_text(const char *path, const char *text, cf_error *err) {
-    FILE *f = path ? fopen(path, "wb") : stdout;
-    if (!f) return cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
     size_t n = strlen(text);
-    bool ok = fwrite(text, 1, n, f) == n;
-    if (path) ok = (fclose(f) == 0) && ok;
-    else ok = (fflush(f) == 0) && ok;
-    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: write failed", path ? path : "stdout");
+    if (path) return cf_write_file(path, text, n, err);
+    bool ok = fwrite(text, 1, n, stdout) == n;
+    ok = (fflush(stdout) == 0) && ok;
+    return ok ? CF_OK : cf_error_set(err, CF_ERR_IO, "stdout: write failed");
 }
 
 static const char *format_name(out_format f) {

@@ -92,20 +92,44 @@ static int copy_fd(int in, int out) {
     }
 }
 
-cf_err cf_copy_file(const char *from, const char *to, cf_error *err) {
-    char *tmp = malloc(strlen(to) + 16);
-    if (!tmp) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    sprintf(tmp, "%s.partXXXXXX", to);
-    int in = open(from, O_RDONLY | O_CLOEXEC), out = in >= 0 ? mkostemp(tmp, O_CLOEXEC) : -1;
-    int fail = in < 0 || out < 0 ? errno : copy_fd(in, out);
+/* Finishes a temp file written beside to: made readable, closed and renamed over to when fail
+ * is 0, removed otherwise. Returns the errno of the first failure, 0 when to is in place. */
+static int publish(int out, char *tmp, const char *to, int fail) {
     if (!fail && fchmod(out, 0644) != 0) fail = errno;
     if (out >= 0 && close(out) != 0 && !fail) fail = errno;
-    if (in >= 0) close(in);
     if (!fail && rename(tmp, to) != 0) fail = errno;
     if (fail && out >= 0) unlink(tmp);
     free(tmp);
+    return fail;
+}
+
+/* A new private temp file "<to>.partXXXXXX" beside to; -1 with errno set (*tmp NULL on ENOMEM). */
+static int temp_beside(const char *to, char **tmp) {
+    if (!(*tmp = malloc(strlen(to) + 16))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    sprintf(*tmp, "%s.partXXXXXX", to);
+    return mkostemp(*tmp, O_CLOEXEC);
+}
+
+cf_err cf_copy_file(const char *from, const char *to, cf_error *err) {
+    char *tmp = NULL;
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = in >= 0 ? temp_beside(to, &tmp) : -1;
+    int fail = in < 0 || out < 0 ? errno : copy_fd(in, out);
+    if (in >= 0) close(in);
+    fail = publish(out, tmp, to, fail);
     if (!fail) return CF_OK;
     return cf_error_set(err, CF_ERR_IO, "cannot copy %s to %s: %s", from, to, strerror(fail));
+}
+
+cf_err cf_write_file(const char *path, const void *data, size_t n, cf_error *err) {
+    char *tmp = NULL;
+    int out = temp_beside(path, &tmp);
+    int fail = out < 0 ? errno : write_all(out, data, n) ? 0 : errno ? errno : EIO;
+    fail = publish(out, tmp, path, fail);
+    if (!fail) return CF_OK;
+    return cf_error_set(err, CF_ERR_IO, "cannot write %s: %s", path, strerror(fail));
 }
 
 cf_err cf_move_file(const char *from, const char *to, cf_error *err) {

@@ -80,6 +80,13 @@ static void test_copy_is_whole_or_nothing(void **state) {
     assert_int_equal(cf_file_size(src), -1);
     assert_int_equal(cf_file_size(dst), 12);
     assert_int_equal(cf_move_file(src, dst, &err), CF_ERR_IO);
+    assert_int_equal(cf_write_file(dst, "written", 7, &err), CF_OK);
+    assert_int_equal(cf_file_size(dst), 7);
+    char *missing = cf_path_join(dir, "no/such/dir/f.txt");
+    assert_int_equal(cf_write_file(missing, "x", 1, &err), CF_ERR_IO);
+    assert_non_null(strstr(err.msg, "cannot write"));
+    free(missing);
+    assert_int_equal(entries(out), 1);
     assert_int_equal(cf_remove_tree(dir, &err), CF_OK);
     free(src), free(dst), free(out), free(dir);
 }

@@ -20,6 +20,8 @@ int64_t cf_file_size(const char *path);
 /* Copies from to to (mode 0644) through a temp file beside to, renamed over it once complete:
  * a failure (disk full, a read error) leaves no partial file and an old to as it was. */
 cf_err cf_copy_file(const char *from, const char *to, cf_error *err);
+/* Writes n bytes of data to path the same way (mode 0644, whole or not at all). */
+cf_err cf_write_file(const char *path, const void *data, size_t n, cf_error *err);
 /* Moves from to to: a rename, or across filesystems cf_copy_file and then removing from. */
 cf_err cf_move_file(const char *from, const char *to, cf_error *err);
 /* Joins a and b with one '/'; malloc'd, caller frees; NULL on out of memory. */
