@@ -9,10 +9,6 @@
 #include "profile.h"
 #include "transcript_features.h"
 
-static const char *local_path(const char *uri) {
-    return cf_uri_local_path(uri);
-}
-
 static bool remote(const char *uri) {
     return uri && strstr(uri, "://") && !cf_uri_rest(uri, "file");
 }
@@ -52,7 +48,7 @@ static cf_err request_transcript(const cf_highlight_detection_request *req, cons
     memset(own, 0, sizeof *own);
     *tr = opts->transcript;
     if (*tr || !req->transcript_uri) return CF_OK;
-    cf_err rc = cf_transcript_load_file(local_path(req->transcript_uri), 0, own, err);
+    cf_err rc = cf_transcript_load_file(cf_uri_local_path(req->transcript_uri), 0, own, err);
     if (rc) {
         cf_error_prefix(err, "transcript_uri");
         return rc == CF_ERR_NO_MEMORY ? rc : (err->code = CF_ERR_INVALID_ARGUMENT);
@@ -101,7 +97,7 @@ static cf_err speech_features(const cf_highlight_detection_request *req, const c
                               const cf_transcript *tr, cf_speech_features *sf, cf_error *err) {
     static const cf_speech_features_options steps = {.hop_ms = CF_HL_HOP_MS};
     if (!track->has_audio) return cf_speech_features_compute(tr, NULL, 0, &steps, sf, err);
-    return cf_speech_features_from_file(local_path(req->media_uri), tr, &steps, sf, err);
+    return cf_speech_features_from_file(cf_uri_local_path(req->media_uri), tr, &steps, sf, err);
 }
 
 cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, const cf_hl_options *opts,

@@ -93,16 +93,20 @@ static cf_err route(const cf_hl_paths *paths, const req_ *r, cf_highlight_detect
 }
 
 /* Runs the heuristic engine with a profile on a track the caller owns. */
-static cf_err detect_on(cf_feature_track *t, const char *profile, cf_highlight_detection_result *out,
-                        cf_error *err) {
+static cf_err detect_with(const cf_hl_detect_input *in, cf_highlight_detection_result *out, cf_error *err) {
     cf_hl_paths paths = {.models_dir = g_dir};
     cf_highlight_detection_request req = {.clip_id = "c"};
     cf_hl_registry *reg = NULL;
     assert_int_equal(cf_hl_registry_new(&paths, &reg, err), CF_OK);
-    cf_hl_detect_input in = {.track = t, .profile = profile, .top_n = 5};
-    cf_err rc = cf_hl_route(reg, &req, "heuristic", &in, out, NULL, 0, err);
+    cf_err rc = cf_hl_route(reg, &req, "heuristic", in, out, NULL, 0, err);
     cf_hl_registry_free(reg);
     return rc;
+}
+
+static cf_err detect_on(cf_feature_track *t, const char *profile, cf_highlight_detection_result *out,
+                        cf_error *err) {
+    cf_hl_detect_input in = {.track = t, .profile = profile, .top_n = 5};
+    return detect_with(&in, out, err);
 }
 
 /* Speech everywhere (as the classifier says), a still shot: no motion, no cuts. */
@@ -220,21 +224,16 @@ static void test_weak_spans_have_reasons_too(void **state) {
     (void)state;
     cf_feature_track *t = events_track();
     set(t, 500, 700, CF_FEAT_MOTION_REL, 0.3f); /* a little more motion: next to nothing */
-    cf_hl_paths paths = {.models_dir = g_dir};
-    cf_highlight_detection_request req = {.clip_id = "c"};
-    cf_hl_registry *reg = NULL;
     cf_error err;
-    assert_int_equal(cf_hl_registry_new(&paths, &reg, &err), CF_OK);
     cf_hl_detect_input in = {.track = t, .profile = "generic", .top_n = 5, .has_min_score = true};
     cf_highlight_detection_result r;
-    assert_int_equal(cf_hl_route(reg, &req, "heuristic", &in, &r, NULL, 0, &err), CF_OK);
+    assert_int_equal(detect_with(&in, &r, &err), CF_OK);
     assert_true(r.n_highlights >= 1);
     for (size_t i = 0; i < r.n_highlights; i++) {
         assert_true(r.highlights[i].n_reasons >= 1);
         assert_true(strlen(r.highlights[i].reasons[0]) > 0);
     }
     cf_highlight_detection_result_free(&r);
-    cf_hl_registry_free(reg);
     cf_feature_track_free(t);
 }
 

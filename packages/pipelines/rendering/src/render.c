@@ -52,14 +52,10 @@ typedef struct job {
 
 /* ---- inputs ------------------------------------------------------------------------------- */
 
-static const char *local_path(const char *uri) {
-    return cf_uri_local_path(uri);
-}
-
 /* Links the file at uri as <tmp>/<name><ext>; *out is the link path (malloc'd). */
 static cf_err link_input(job *j, const char *uri, const char *field, const char *name, char **out,
                          cf_error *err) {
-    const char *path = local_path(uri);
+    const char *path = cf_uri_local_path(uri);
     char real[PATH_MAX];
     if (!realpath(path, real)) return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s: no such file", field, path);
     const char *dot = strrchr(real, '.'), *slash = strrchr(real, '/');
@@ -255,7 +251,7 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
         char field[48], name[32];
         snprintf(field, sizeof field, "scenes[%zu].source_uri", i);
         snprintf(name, sizeof name, "src%zu", i);
-        const char *path = local_path(j->tl->scenes[i].source_uri);
+        const char *path = cf_uri_local_path(j->tl->scenes[i].source_uri);
         cf_err e = check_not_source(j, path, i, err);
         if (!e) e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
         if (!e) e = open_scene(j, i, path, err);
@@ -295,7 +291,7 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
 static cf_err prepare_captions(job *j, cf_error *err) {
     const cf_timeline_captions *c = j->tl->captions;
     if (!c) return CF_OK;
-    cf_err e = cf_captions_load(local_path(c->source_uri), c->offset_ms, j->plan.duration_ms, &j->captions, err);
+    cf_err e = cf_captions_load(cf_uri_local_path(c->source_uri), c->offset_ms, j->plan.duration_ms, &j->captions, err);
     if (e) return cf_error_prefix(err, "captions.source_uri"), e;
     j->has_captions = true;
     if (!(j->plan.ass_path = tmp_file(j, "captions%zu.ass", 0))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -340,7 +336,7 @@ static cf_err name_outputs(job *j, cf_error *err) {
         const cf_timeline_output *o = &j->tl->outputs[i];
         char suffix[32];
         snprintf(suffix, sizeof suffix, "-%zu%s", i, ext_of(o->format));
-        if (o->uri) j->outs[i].path = strdup(local_path(o->uri));
+        if (o->uri) j->outs[i].path = strdup(cf_uri_local_path(o->uri));
         else if (i == 0) j->outs[i].path = strdup(j->opts->output_path);
         else j->outs[i].path = sibling(j->opts->output_path, suffix);
         j->outs[i].format = o->format;

@@ -10,15 +10,13 @@
 #include "clipforge/transcript.h"
 #include "clipforge/uri.h"
 
-static const char *local(const char *uri) { return cf_uri_local_path(uri); }
-
 /* The voiced stretches of [s, e) plus the words of t there, in *out (malloc'd). */
 static cf_err sound_of(const cf_render_request *req, const cf_timeline_scene *sc, const cf_transcript *t, int threads,
                        cf_progress *progress, cf_time_range **out, size_t *n, cf_error *err) {
     cf_media_select sel = {.has_audio_stream = sc->has_audio_stream, .audio_stream = (int)sc->audio_stream};
     cf_time_range *voice = NULL;
     size_t n_voice = 0, n_words = 0;
-    cf_err rc = cf_jump_cut_voice(local(req->source_uri), &sel, sc->in_ms, sc->out_ms, threads, progress, &voice,
+    cf_err rc = cf_jump_cut_voice(cf_uri_local_path(req->source_uri), &sel, sc->in_ms, sc->out_ms, threads, progress, &voice,
                                   &n_voice, err);
     if (rc) return cf_error_prefix(err, "remove_silence"), rc;
     for (size_t i = 0; t && i < t->n_segments; i++) n_words += t->segments[i].n_words;
@@ -41,7 +39,7 @@ cf_err cf_render_cut(const cf_render_request *req, const char *dir, int threads,
     cf_transcript_init(&words);
     cf_err rc = CF_OK;
     bool captions = tl->captions && tl->captions->source_uri;
-    if (captions && (rc = cf_transcript_load_file(local(tl->captions->source_uri), 0, &words, err)))
+    if (captions && (rc = cf_transcript_load_file(cf_uri_local_path(tl->captions->source_uri), 0, &words, err)))
         return cf_error_prefix(err, "captions_uri"), rc;
     cf_time_range *sound = NULL;
     size_t n = 0;
