@@ -16,38 +16,31 @@ static int cmd_help(int argc, char **argv);
 /* One row per subcommand; `clipforge --help` lists them in this order. */
 static const cf_command commands[] = {
     {"help", "", "show this help", cmd_help},
-    {"probe", "FILE [--json]", "show the container, duration and streams of a media file",
-     cf_cmd_probe},
+    {"probe", "FILE [--json]", "show the container, duration and streams of a media file", cf_cmd_probe},
     {"clip", "--input FILE --output FILE [--format mp4|webm|gif] [--trim START:END] ...",
      "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_cmd_clip},
     {"detect", "--input FILE [--profile NAME] [--model-version V] [--top N] [--json]",
      "find the moments worth a short clip (highlight detection)", cf_cmd_detect},
     {"render", "--request FILE | --template ID --input FILE --span S:E --format F --output FILE",
-     "render a finished video (layouts, titles, captions, music) from a template or timeline",
-     cf_cmd_render},
+     "render a finished video (layouts, titles, captions, music) from a template or timeline", cf_cmd_render},
     {"transcribe", "--input FILE [--format json|srt|vtt] [--output FILE] [--json]",
      "speech to text: transcript JSON or SRT/WebVTT captions", cf_cmd_transcribe},
     {"serve", "[--listen HOST:PORT] [--data-dir DIR] [--workers N] [--no-workers]",
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
     {"worker", "[--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]",
-     "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)",
-     cf_cmd_worker},
+     "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)", cf_cmd_worker},
     {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
-     "the best N shorts of a long video: captioned, titled, reframed, with a manifest",
-     cf_cmd_autoclip},
+     "the best N shorts of a long video: captioned, titled, reframed, with a manifest", cf_cmd_autoclip},
     {"ai", "serve [--listen HOST:PORT] [--models-dir DIR] [--max-inflight N]",
-     "the inference service: detection over signed media URLs, model registry, online evaluation",
-     cf_cmd_ai},
+     "the inference service: detection over signed media URLs, model registry, online evaluation", cf_cmd_ai},
     {"models", "list|show|publish|pin|split [VERSION] [--kind K] [--models-dir DIR] [--json]",
      "the model registry: versions, metadata, defaults, pins and A/B splits", cf_cmd_models},
     {"train", "--data-dir DIR --out-dir DIR [--base VERSION] [--profile P] [--publish] [--json]",
-     "a new highlight model version fitted on reviewers' labels, cross-validated by media",
-     cf_cmd_train},
+     "a new highlight model version fitted on reviewers' labels, cross-validated by media", cf_cmd_train},
     {"eval", "--model V [--model V2] --set DIR [--profile P] [--json]",
      "compare model versions on a held-out evaluation set", cf_cmd_eval},
     {"features", "ls [--all] [--long] [--json]",
-     "the feature store: feature tracks by media content hash in the configured storage",
-     cf_cmd_features},
+     "the feature store: feature tracks by media content hash in the configured storage", cf_cmd_features},
 };
 
 static void write_help(FILE *out) {
@@ -120,8 +113,7 @@ int main(int argc, char **argv) {
     cf_log_init_from_env();
     /* libav* prints to stderr by default; our own errors carry the message instead. */
     av_log_set_level(cf_log_get_level() == CF_LOG_DEBUG ? AV_LOG_INFO : AV_LOG_QUIET);
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         print_help(stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -52,8 +52,8 @@ static bool shared(void) {
     return s && !strcmp(s, "1");
 }
 
-static void expect(cf_bus *b, const char *topic, const char *group, const char *payload,
-                   int deliveries, cf_bus_message *m) {
+static void expect(cf_bus *b, const char *topic, const char *group, const char *payload, int deliveries,
+                   cf_bus_message *m) {
     cf_error err;
     cf_err rc = cf_bus_receive(b, topic, group, 3000, m, &err);
     if (rc) fail_msg("receive %s/%s: %s", topic, group, err.msg);

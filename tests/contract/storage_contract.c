@@ -238,8 +238,7 @@ static void check_api_url(cf_storage *s, char *url, const char *key, int64_t now
     char *sig = strstr(amp + 1, "sig=") + 4;
     assert_int_equal(cf_storage_verify(s, key, exp, sig, now, &err), CF_OK);
     assert_int_equal(cf_storage_verify(s, key, exp, sig, now + 61, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(s, "share/other.txt", exp, sig, now, &err),
-                     CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(s, "share/other.txt", exp, sig, now, &err), CF_ERR_PERMISSION);
     sig[0] = sig[0] == 'a' ? 'b' : 'a';
     assert_int_equal(cf_storage_verify(s, key, exp, sig, now, &err), CF_ERR_PERMISSION);
 }
@@ -277,8 +276,8 @@ static void test_signed_urls_give_access_until_expiry(void **state) {
 static void test_wrong_secret_is_refused(void **state) {
     fixture *f = *state;
     if (strncmp(f->url, "s3:", 3)) skip();
-    const char *name = getenv("CLIPFORGE_S3_SECRET_KEY") ? "CLIPFORGE_S3_SECRET_KEY"
-                                                          : "AWS_SECRET_ACCESS_KEY";
+    const char *name =
+        getenv("CLIPFORGE_S3_SECRET_KEY") ? "CLIPFORGE_S3_SECRET_KEY" : "AWS_SECRET_ACCESS_KEY";
     char *saved = strdup(getenv(name));
     setenv(name, "not-the-secret", 1);
     cf_storage *bad = NULL;

@@ -56,8 +56,12 @@ static int teardown(void **state) {
 }
 
 static void create(cf_store *s, const char *id, const char *key, int64_t now) {
-    cf_job_new in = {.id = id, .kind = "clip_processing", .request = "{\"a\":1}",
-                     .idempotency_key = key, .max_attempts = 2, .now = now};
+    cf_job_new in = {.id = id,
+                     .kind = "clip_processing",
+                     .request = "{\"a\":1}",
+                     .idempotency_key = key,
+                     .max_attempts = 2,
+                     .now = now};
     cf_job_record j;
     bool replayed = true;
     cf_error err;
@@ -130,8 +134,12 @@ static void test_create_writes_job_event_and_outbox_together(void **state) {
 static void test_idempotency_key_replays_or_conflicts(void **state) {
     fixture *f = *state;
     create(f->store, "j1", "k1", 1000);
-    cf_job_new again = {.id = "j2", .kind = "clip_processing", .request = "{\"a\":1}",
-                        .idempotency_key = "k1", .max_attempts = 2, .now = 2000};
+    cf_job_new again = {.id = "j2",
+                        .kind = "clip_processing",
+                        .request = "{\"a\":1}",
+                        .idempotency_key = "k1",
+                        .max_attempts = 2,
+                        .now = 2000};
     cf_job_record j;
     bool replayed = false;
     cf_error err;
@@ -156,13 +164,12 @@ static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **s
     assert_string_equal(j.lease_owner, "w1");
     assert_int_equal(j.lease_expires_at, 6100);
     cf_job_record_free(&j);
-    assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 5000, 1200, &j, &err),
-                     CF_ERR_CONFLICT);
-    assert_int_equal(cf_store_job_lease(f->store, "nope", "w2", 5000, 1200, &j, &err),
-                     CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 5000, 1200, &j, &err), CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_lease(f->store, "nope", "w2", 5000, 1200, &j, &err), CF_ERR_NOT_FOUND);
     bool cancel = true;
-    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1500, 0.5, "encode",
-                                            true, &cancel, &err), CF_OK);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1500, 0.5, "encode", true, &cancel, &err),
+        CF_OK);
     assert_false(cancel);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
     assert_string_equal(j.stage, "encode");
@@ -170,19 +177,19 @@ static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **s
     assert_int_equal(j.lease_expires_at, 6500);
     cf_job_record_free(&j);
     /* Progress never goes backwards. */
-    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1550, 0.2, NULL, false,
-                                            &cancel, &err), CF_OK);
-    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w2", 1, 5000, 1500, 0.5, NULL, false,
-                                            &cancel, &err), CF_ERR_CONFLICT);
-    assert_int_equal(cf_store_job_heartbeat(f->store, "j1", "w1", 2, 5000, 1500, 0.5, NULL, false,
-                                            &cancel, &err), CF_ERR_CONFLICT);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "j1", "w1", 1, 5000, 1550, 0.2, NULL, false, &cancel, &err), CF_OK);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "j1", "w2", 1, 5000, 1500, 0.5, NULL, false, &cancel, &err),
+        CF_ERR_CONFLICT);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "j1", "w1", 2, 5000, 1500, 0.5, NULL, false, &cancel, &err),
+        CF_ERR_CONFLICT);
     cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":1}"};
-    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &ok, 1600, &err),
-                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &ok, 1600, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &ok, 1600, &err), CF_OK);
     cf_job_outcome other = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":2}"};
-    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &other, 1700, &err),
-                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &other, 1700, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
     assert_int_equal(j.status, CF_JOB_SUCCEEDED);
     assert_string_equal(j.result, "{\"out\":1}");
@@ -202,8 +209,7 @@ static void test_finish_rejects_non_final_status(void **state) {
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
     cf_job_record_free(&j);
     cf_job_outcome bad = {.status = CF_JOB_RUNNING};
-    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &bad, 1200, &err),
-                     CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &bad, 1200, &err), CF_ERR_INVALID_ARGUMENT);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
     assert_int_equal(j.status, CF_JOB_RUNNING);
     cf_job_record_free(&j);
@@ -228,8 +234,7 @@ static void test_retryable_failure_requeues_with_backoff(void **state) {
     assert_int_equal(cf_store_outbox_due(f->store, 5000, 10, &o, &n, &err), CF_OK);
     assert_int_equal(n, 0);
     cf_outbox_records_free(o, n);
-    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 5000, &j, &err),
-                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 5000, &j, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_outbox_due(f->store, 9000, 10, &o, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     cf_outbox_records_free(o, n);
@@ -255,8 +260,7 @@ static void test_reaper_requeues_expired_leases_then_fails_when_spent(void **sta
     assert_int_equal(j.status, CF_JOB_QUEUED);
     cf_job_record_free(&j);
     cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{}"};
-    assert_int_equal(cf_store_job_finish(f->store, "j1", "dead", 1, &ok, 2600, &err),
-                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "dead", 1, &ok, 2600, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 1000, 3000, &j, &err), CF_OK);
     cf_job_record_free(&j);
     assert_int_equal(cf_store_reap(f->store, 4500, 0, &n, &err), CF_OK);
@@ -304,8 +308,8 @@ static void test_cancel_and_retry_transitions(void **state) {
     assert_true(j.cancel_requested);
     cf_job_record_free(&j);
     bool cancel = false;
-    assert_int_equal(cf_store_job_heartbeat(f->store, "q", "w", 1, 5000, 1600, 0.1, NULL, false,
-                                            &cancel, &err), CF_OK);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "q", "w", 1, 5000, 1600, 0.1, NULL, false, &cancel, &err), CF_OK);
     assert_true(cancel);
     cf_job_outcome c = {.status = CF_JOB_CANCELLED, .error = "{}"};
     assert_int_equal(cf_store_job_finish(f->store, "q", "w", 1, &c, 1700, &err), CF_OK);
@@ -355,8 +359,12 @@ static void test_list_filters_and_pages_newest_first(void **state) {
 }
 
 static void create_child(cf_store *s, const char *id, const char *parent, int64_t now) {
-    cf_job_new in = {.id = id, .kind = "render", .request = "{\"c\":1}", .parent_id = parent,
-                     .max_attempts = 2, .now = now};
+    cf_job_new in = {.id = id,
+                     .kind = "render",
+                     .request = "{\"c\":1}",
+                     .parent_id = parent,
+                     .max_attempts = 2,
+                     .now = now};
     cf_job_record j;
     bool replayed = true;
     cf_error err;
@@ -417,10 +425,10 @@ static void test_children_are_listed_by_parent_and_cancelled_with_it(void **stat
     assert_int_equal(status_of(f->store, "c3"), CF_JOB_CANCELLED);
     assert_int_equal(status_of(f->store, "c4"), CF_JOB_CANCELLED);
     assert_int_equal(count_events(f->store, "c3", "JobCancelled"), 1);
-    assert_int_equal(status_of(f->store, "x1"), CF_JOB_QUEUED);     /* another parent's child */
+    assert_int_equal(status_of(f->store, "x1"), CF_JOB_QUEUED); /* another parent's child */
     bool cancel = false;
-    assert_int_equal(cf_store_job_heartbeat(f->store, "c2", "w3", 1, 5000, 1600, 0.5, NULL, false,
-                                            &cancel, &err), CF_OK);
+    assert_int_equal(
+        cf_store_job_heartbeat(f->store, "c2", "w3", 1, 5000, 1600, 0.5, NULL, false, &cancel, &err), CF_OK);
     assert_true(cancel); /* the running child is asked to stop, like its parent */
     assert_int_equal(cf_store_job_get(f->store, "c2", &j, &err), CF_OK);
     assert_string_equal(j.parent_id, "p");
@@ -461,8 +469,7 @@ static void test_release_requeues_at_once_without_spending_an_attempt(void **sta
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
     cf_job_record_free(&j);
     cf_job_outcome release = {.status = CF_JOB_QUEUED};
-    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &release, 1200, &err),
-                     CF_ERR_CONFLICT);
+    assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &release, 1200, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &release, 1200, &err), CF_OK);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
     assert_int_equal(j.status, CF_JOB_QUEUED);
@@ -564,8 +571,8 @@ static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
 static void test_media_records(void **state) {
     fixture *f = *state;
     cf_error err;
-    cf_media_record m = {.id = "m1", .key = "media/m1", .mime = "video/mp4", .bytes = 42,
-                         .probe = "{}", .created_at = 5};
+    cf_media_record m = {
+        .id = "m1", .key = "media/m1", .mime = "video/mp4", .bytes = 42, .probe = "{}", .created_at = 5};
     assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
     assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_ERR_CONFLICT);
     cf_media_record got;
@@ -588,8 +595,11 @@ static void test_media_list_pages_newest_first(void **state) {
     const char *ids[] = {"m_a", "m_b", "m_c", "m_d", "m_e"};
     const int64_t at[] = {10, 20, 20, 30, 40};
     for (int i = 0; i < 5; i++) {
-        cf_media_record m = {.id = (char *)ids[i], .key = "media/x", .bytes = i,
-                             .filename = i == 1 ? "talk.mp4" : NULL, .created_at = at[i]};
+        cf_media_record m = {.id = (char *)ids[i],
+                             .key = "media/x",
+                             .bytes = i,
+                             .filename = i == 1 ? "talk.mp4" : NULL,
+                             .created_at = at[i]};
         assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
     }
     const char *want[] = {"m_e", "m_d", "m_c", "m_b", "m_a"};

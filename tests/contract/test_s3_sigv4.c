@@ -23,8 +23,9 @@ static void test_presigned_query_matches_the_aws_example(void **state) {
     char *q = NULL;
     cf_error err;
     /* 2013-05-24T00:00:00Z */
-    assert_int_equal(cf_s3_presign_query(&c, "GET", "examplebucket.s3.amazonaws.com",
-                                         "/test.txt", 86400, 1369353600, &q, &err), CF_OK);
+    assert_int_equal(cf_s3_presign_query(&c, "GET", "examplebucket.s3.amazonaws.com", "/test.txt", 86400,
+                                         1369353600, &q, &err),
+                     CF_OK);
     assert_string_equal(q, "X-Amz-Algorithm=AWS4-HMAC-SHA256"
                            "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3"
                            "%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"
@@ -38,13 +39,14 @@ static void test_header_signature_covers_host_hash_and_date(void **state) {
     cf_s3_credentials c = example();
     struct curl_slist *h = NULL;
     cf_error err;
-    assert_int_equal(cf_s3_sign_headers(&c, "PUT", "127.0.0.1:9000", "/b/k", "", "abc", 3,
-                                        1369353600, &h, &err), CF_OK);
+    assert_int_equal(
+        cf_s3_sign_headers(&c, "PUT", "127.0.0.1:9000", "/b/k", "", "abc", 3, 1369353600, &h, &err), CF_OK);
     assert_string_equal(h->data, "x-amz-date: 20130524T000000Z");
     /* sha256("abc") */
     assert_string_equal(h->next->data, "x-amz-content-sha256: "
-                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    assert_non_null(strstr(h->next->next->data, "Authorization: AWS4-HMAC-SHA256 Credential="
+                                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_non_null(strstr(h->next->next->data,
+                           "Authorization: AWS4-HMAC-SHA256 Credential="
                            "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
                            " SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature="));
     curl_slist_free_all(h);

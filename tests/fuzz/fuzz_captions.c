@@ -18,8 +18,7 @@ static void reread_same_times(const cf_caption_track *a, cf_caption_format fmt) 
     cf_err e = cf_captions_parse(text, len, &b, NULL);
     if (e != CF_OK || b.n_cues != a->n_cues) abort(); /* what we write, we must read */
     for (size_t i = 0; i < a->n_cues; i++)
-        if (a->cues[i].start_ms != b.cues[i].start_ms || a->cues[i].end_ms != b.cues[i].end_ms)
-            abort();
+        if (a->cues[i].start_ms != b.cues[i].start_ms || a->cues[i].end_ms != b.cues[i].end_ms) abort();
     cf_caption_track_free(&b);
     free(text);
 }

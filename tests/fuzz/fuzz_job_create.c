@@ -15,8 +15,7 @@ static void fuzz_request(const cf_job_create *jc) {
     case CF_JOB_KIND_CLIP_PROCESSING:
         if (cf_clip_processing_request_from_json_at(jc->request, "request", &r.clip, &err) == CF_OK)
             cf_clip_processing_request_free(&r.clip);
-        else
-            fuzz_check(strncmp(err.msg, "request", 7) == 0, "nested path not prefixed");
+        else fuzz_check(strncmp(err.msg, "request", 7) == 0, "nested path not prefixed");
         break;
     case CF_JOB_KIND_HIGHLIGHT_DETECTION:
         if (cf_highlight_detection_request_from_json_at(jc->request, "request", &r.detect, &err) == CF_OK)
@@ -26,8 +25,7 @@ static void fuzz_request(const cf_job_create *jc) {
         if (cf_transcription_request_from_json_at(jc->request, "request", &r.transcribe, &err) == CF_OK)
             cf_transcription_request_free(&r.transcribe);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 

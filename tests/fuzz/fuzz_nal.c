@@ -31,7 +31,8 @@ static int count_units(const uint8_t *out, size_t out_size) {
     size_t at = 0;
     int kept = 0;
     while (at + 4 <= out_size) {
-        size_t len = (size_t)out[at] << 24 | (size_t)out[at + 1] << 16 | (size_t)out[at + 2] << 8 | out[at + 3];
+        size_t len =
+            (size_t)out[at] << 24 | (size_t)out[at + 1] << 16 | (size_t)out[at + 2] << 8 | out[at + 3];
         if (len == 0 || len > out_size - at - 4) abort();
         at += 4 + len;
         kept++;

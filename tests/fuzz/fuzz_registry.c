@@ -14,12 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool assigned(const json_t *kind, const char *version) {
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)json_object_get(kind, "pins"), k, v)
-        if (!strcmp(json_string_value(v), version)) return true;
-    json_object_foreach((json_t *)json_object_get(kind, "defaults"), k, v)
-        if (!strcmp(json_string_value(v), version)) return true;
-    json_object_foreach((json_t *)json_object_get(kind, "splits"), k, v)
-        if (json_object_get(v, version)) return true;
+    json_object_foreach((json_t *)json_object_get(kind, "pins"), k,
+                        v) if (!strcmp(json_string_value(v), version)) return true;
+    json_object_foreach((json_t *)json_object_get(kind, "defaults"), k,
+                        v) if (!strcmp(json_string_value(v), version)) return true;
+    json_object_foreach((json_t *)json_object_get(kind, "splits"), k,
+                        v) if (json_object_get(v, version)) return true;
     return false;
 }
 
@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t p = 0; p < 4; p++)
         for (size_t k = 0; k < 5; k++) {
             cf_model_choice c;
-            if (!cf_model_registry_resolve(&r, "highlight", profiles[p], k < 4 ? keys[k] : NULL, &c)) continue;
+            if (!cf_model_registry_resolve(&r, "highlight", profiles[p], k < 4 ? keys[k] : NULL, &c))
+                continue;
             if (!assigned(cf_model_registry_assignment(&r, "highlight"), c.version)) abort();
             json_decref(cf_model_registry_roles(&r, "highlight", c.version));
         }

@@ -115,8 +115,8 @@ int main(int argc, char **argv) {
     printf("{\"wer\": %.4f, \"ref_words\": %zu, \"hyp_words\": %zu, \"errors\": %zu, "
            "\"boundary_err_ms_mean\": %.1f, \"boundary_err_ms_max\": %.1f, "
            "\"sentences_found\": %zu, \"sentences\": %zu, \"words_in_gaps\": %zu}\n",
-           (double)d / (double)nr, nr, nh, d, n_err ? sum_err / (double)n_err : -1.0, max_err,
-           n_err / 2, ns, in_gaps);
+           (double)d / (double)nr, nr, nh, d, n_err ? sum_err / (double)n_err : -1.0, max_err, n_err / 2, ns,
+           in_gaps);
     for (size_t i = 0; i < nr; i++) free(ref[i]);
     for (size_t i = 0; i < nh; i++) free(hyp[i]);
     cf_transcript_free(&t);

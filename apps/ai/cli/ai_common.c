@@ -14,7 +14,9 @@ const char *cf_ai_models_dir(const cf_config *cfg, const char *given) {
 
 static cf_err get_track(void *user, const cf_eval_media *m, cf_feature_track **out, cf_error *err) {
     cf_ai_tracks *t = user;
-    cf_feature_options o = {.threads = t->threads, .cache_dir = t->cache_dir, .skip_loop_filter = true,
+    cf_feature_options o = {.threads = t->threads,
+                            .cache_dir = t->cache_dir,
+                            .skip_loop_filter = true,
                             .models_dir = t->models_dir};
     json_t *meta = json_pack("{s:s}", "media_name", m->name);
     cf_err rc = cf_feature_store_extract(t->store, m->path, &o, meta, NULL, out, NULL, err);

@@ -34,12 +34,10 @@ typedef struct ai_args {
 } ai_args;
 
 static int parse_args(int argc, char **argv, cf_config *cfg, ai_args *a) {
-    static const struct option longs[] = {{"listen", required_argument, NULL, 'l'},
-                                          {"models-dir", required_argument, NULL, 'm'},
-                                          {"data-dir", required_argument, NULL, 'd'},
-                                          {"max-inflight", required_argument, NULL, 'i'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {
+        {"listen", required_argument, NULL, 'l'},   {"models-dir", required_argument, NULL, 'm'},
+        {"data-dir", required_argument, NULL, 'd'}, {"max-inflight", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return fputs(ai_help, argc < 2 ? stderr : stdout), argc < 2 ? 2 : 0;
     if (strcmp(argv[1], "serve")) return cf_cli_usage_error("ai", "unknown action '%s' (serve)", argv[1]);

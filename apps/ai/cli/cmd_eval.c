@@ -37,10 +37,12 @@ typedef struct eval_args {
 } eval_args;
 
 static int parse_args(int argc, char **argv, eval_args *a) {
-    static const struct option longs[] = {{"model", required_argument, NULL, 'm'}, {"set", required_argument, NULL, 's'},
+    static const struct option longs[] = {{"model", required_argument, NULL, 'm'},
+                                          {"set", required_argument, NULL, 's'},
                                           {"profile", required_argument, NULL, 'p'},
                                           {"models-dir", required_argument, NULL, 'd'},
-                                          {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+                                          {"json", no_argument, NULL, 'j'},
+                                          {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
@@ -60,23 +62,27 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     }
     if (optind < argc) return cf_cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
     if (!a->n || !a->set) return cf_cli_usage_error("eval", "--model V and --set DIR are required");
-    if (!cf_hl_profile_known(a->profile)) return cf_cli_usage_error("eval", "unknown profile '%s'", a->profile);
+    if (!cf_hl_profile_known(a->profile))
+        return cf_cli_usage_error("eval", "unknown profile '%s'", a->profile);
     return -1;
 }
 
 static void print_table(const json_t *doc) {
-    printf("%-12s %6s %6s %6s %6s %8s %10s %12s\n", "VERSION", "P", "R", "F1", "AP", "IoU", "edge ms", "on rejected");
+    printf("%-12s %6s %6s %6s %6s %8s %10s %12s\n", "VERSION", "P", "R", "F1", "AP", "IoU", "edge ms",
+           "on rejected");
     const char *v;
     json_t *m;
     json_object_foreach((json_t *)json_object_get(doc, "versions"), v, m)
-        printf("%-12s %6.3f %6.3f %6.3f %6.3f %8.3f %10.0f %12lld\n", v, json_number_value(json_object_get(m, "precision")),
+        printf("%-12s %6.3f %6.3f %6.3f %6.3f %8.3f %10.0f %12lld\n", v,
+               json_number_value(json_object_get(m, "precision")),
                json_number_value(json_object_get(m, "recall")), json_number_value(json_object_get(m, "f1")),
                json_number_value(json_object_get(m, "ap")), json_number_value(json_object_get(m, "mean_iou")),
                json_number_value(json_object_get(m, "boundary_ms")),
                (long long)json_integer_value(json_object_get(m, "on_rejected")));
     printf("%lld media, %lld wanted spans, profile %s\n",
            (long long)json_integer_value(json_object_get(doc, "media")),
-           (long long)json_integer_value(json_object_get(doc, "truth")), json_string_value(json_object_get(doc, "profile")));
+           (long long)json_integer_value(json_object_get(doc, "truth")),
+           json_string_value(json_object_get(doc, "profile")));
 }
 
 /* The current default joins a lone --model. */
@@ -107,7 +113,8 @@ static int run(eval_args *a, const cf_config *cfg) {
     if (!rc) {
         json_t *first = json_object_iter_value(json_object_iter(versions));
         doc = json_pack("{s:s, s:s, s:O, s:O, s:O}", "set", a->set, "profile", a->profile, "media",
-                        json_object_get(first, "media"), "truth", json_object_get(first, "truth"), "versions", versions);
+                        json_object_get(first, "media"), "truth", json_object_get(first, "truth"), "versions",
+                        versions);
         if (a->json) {
             char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
             puts(text ? text : "{}");

@@ -29,8 +29,10 @@ typedef struct features_args {
 } features_args;
 
 static int parse_args(int argc, char **argv, features_args *a) {
-    static const struct option longs[] = {{"all", no_argument, NULL, 'a'}, {"long", no_argument, NULL, 'l'},
-                                          {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+    static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
+                                          {"long", no_argument, NULL, 'l'},
+                                          {"json", no_argument, NULL, 'j'},
+                                          {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
@@ -45,7 +47,8 @@ static int parse_args(int argc, char **argv, features_args *a) {
     }
     if (optind >= argc || strcmp(argv[optind], "ls"))
         return cf_cli_usage_error("features", "expected the action 'ls'");
-    if (optind + 1 < argc) return cf_cli_usage_error("features", "unexpected argument '%s'", argv[optind + 1]);
+    if (optind + 1 < argc)
+        return cf_cli_usage_error("features", "unexpected argument '%s'", argv[optind + 1]);
     return -1;
 }
 
@@ -63,7 +66,8 @@ static json_t *entry_json(cf_feature_store *fs, const cf_feature_entry *e, bool 
     json_t *meta = NULL;
     cf_error err;
     if (details && e->current &&
-        cf_feature_store_get(fs, e->sha256, strcmp(e->events, "none") ? e->events : "", &track, &meta, &err) == CF_OK) {
+        cf_feature_store_get(fs, e->sha256, strcmp(e->events, "none") ? e->events : "", &track, &meta,
+                             &err) == CF_OK) {
         json_object_set_new(o, "duration_ms", json_integer(track->duration_ms));
         json_object_set_new(o, "hops", json_integer((json_int_t)track->n_hops));
         json_object_set_new(o, "has_audio", json_boolean(track->has_audio));
@@ -87,7 +91,10 @@ static void print_line(const json_t *o, bool lng) {
         const char *id = json_string_value(json_object_get(d, "media_id"));
         printf("  %9.1f s  %s%s  %s", json_integer_value(json_object_get(o, "duration_ms")) / 1000.0,
                json_is_true(json_object_get(o, "has_audio")) ? "A" : "-",
-               json_is_true(json_object_get(o, "has_video")) ? "V" : "-", name ? name : id ? id : "");
+               json_is_true(json_object_get(o, "has_video")) ? "V" : "-",
+               name ? name
+               : id ? id
+                    : "");
     }
     printf("\n");
 }

@@ -51,11 +51,11 @@ typedef struct models_args {
 
 static int parse_args(int argc, char **argv, models_args *a) {
     static const struct option longs[] = {
-        {"kind", required_argument, NULL, 'k'},   {"models-dir", required_argument, NULL, 'd'},
+        {"kind", required_argument, NULL, 'k'},    {"models-dir", required_argument, NULL, 'd'},
         {"profile", required_argument, NULL, 'p'}, {"media", required_argument, NULL, 'm'},
-        {"set", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'j'},
-        {"force", no_argument, NULL, 'f'},        {"clear", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"set", required_argument, NULL, 's'},     {"json", no_argument, NULL, 'j'},
+        {"force", no_argument, NULL, 'f'},         {"clear", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -75,7 +75,8 @@ static int parse_args(int argc, char **argv, models_args *a) {
         default: fputs(models_help, stderr); return 2;
         }
     }
-    if (optind >= argc) return cf_cli_usage_error("models", "which action? list, show, publish, pin or split");
+    if (optind >= argc)
+        return cf_cli_usage_error("models", "which action? list, show, publish, pin or split");
     a->action = argv[optind++];
     for (; optind < argc; optind++) {
         if (strchr(argv[optind], '=') && a->n_arms < MAX_ARMS) a->arms[a->n_arms++] = argv[optind];
@@ -136,11 +137,9 @@ static int do_list(const cf_model_registry *r, const models_args *a) {
         if (!strcmp(r->models[i].kind->name, a->kind))
             json_array_append_new(list, entry_json(r, &r->models[i], false));
     if (a->json)
-        return print_json(json_pack("{s:s, s:s, s:o, s:O}", "models_dir", r->dir, "kind", a->kind,
-                                    "models", list, "assignment",
-                                    cf_model_registry_assignment(r, a->kind)));
-    printf("%-12s %-10s %-20s %-8s %-30s %s\n", "KIND", "VERSION", "TRAINED", "PARENT", "PROFILES",
-           "SERVES");
+        return print_json(json_pack("{s:s, s:s, s:o, s:O}", "models_dir", r->dir, "kind", a->kind, "models",
+                                    list, "assignment", cf_model_registry_assignment(r, a->kind)));
+    printf("%-12s %-10s %-20s %-8s %-30s %s\n", "KIND", "VERSION", "TRAINED", "PARENT", "PROFILES", "SERVES");
     size_t i;
     json_t *m;
     json_array_foreach(list, i, m) {
@@ -154,7 +153,9 @@ static int do_list(const cf_model_registry *r, const models_args *a) {
             snprintf(profiles + used, sizeof profiles - used, "%s%s", k ? "," : "", json_string_value(p));
         }
         printf("%-12s %-10s %-20.20s %-8s %-30s ", a->kind, json_string_value(json_object_get(m, "version")),
-               json_object_get(m, "builtin") == json_true() ? "(built in)" : trained ? trained : "?",
+               json_object_get(m, "builtin") == json_true() ? "(built in)"
+               : trained                                    ? trained
+                                                            : "?",
                parent ? parent : "-", profiles[0] ? profiles : "all");
         print_roles(json_object_get(m, "roles"));
         const char *problem = json_string_value(json_object_get(m, "problem"));
@@ -168,7 +169,8 @@ static int do_show(const cf_model_registry *r, const models_args *a) {
     if (!a->version) return cf_cli_usage_error("models", "show needs a VERSION");
     const cf_model_entry *e = cf_model_registry_find(r, a->kind, a->version);
     if (!e) {
-        fprintf(stderr, "clipforge models: error: no %s model version '%s' in %s\n", a->kind, a->version, r->dir);
+        fprintf(stderr, "clipforge models: error: no %s model version '%s' in %s\n", a->kind, a->version,
+                r->dir);
         return 2;
     }
     json_t *o = entry_json(r, e, a->json);
@@ -235,7 +237,8 @@ static int do_pin(const models_args *a, const char *dir, cf_error *err) {
              a->media ? a->media : a->profiles[0]);
     if (cf_model_registry_pin(dir, a->kind, scope, a->version, err)) return cf_cli_fail("models", err);
     if (a->json) return print_assignment(a, dir, err);
-    printf("%s %s: %s%s\n", a->kind, scope, a->version ? "pinned to " : "unpinned", a->version ? a->version : "");
+    printf("%s %s: %s%s\n", a->kind, scope, a->version ? "pinned to " : "unpinned",
+           a->version ? a->version : "");
     return 0;
 }
 
@@ -252,8 +255,9 @@ static void announce(const cf_config *cfg, const json_t *report) {
     const json_t *row;
     json_array_foreach(json_object_get(report, "profiles"), i, row)
         json_array_append(profiles, json_object_get(row, "profile"));
-    json_t *e = json_pack("{s:s, s:O, s:O, s:o}", "type", "ModelPublished", "kind", json_object_get(report, "kind"),
-                          "version", json_object_get(report, "version"), "profiles", profiles);
+    json_t *e =
+        json_pack("{s:s, s:O, s:O, s:o}", "type", "ModelPublished", "kind", json_object_get(report, "kind"),
+                  "version", json_object_get(report, "version"), "profiles", profiles);
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     if (!text || cf_bus_open(cfg->bus_url, &bus, &err) || cf_bus_publish(bus, CF_TOPIC_AI_MODELS, text, &err))
         fprintf(stderr, "clipforge models: warning: published, but not announced on the bus: %s\n", err.msg);
@@ -267,9 +271,13 @@ static int do_publish(const models_args *a, const cf_config *cfg, const char *di
     cf_ai_tracks tracks;
     if (a->set && cf_ai_tracks_open(&tracks, cfg, err)) return cf_cli_fail("models", err);
     if (!a->set) memset(&tracks, 0, sizeof tracks);
-    cf_publish_options o = {.kind = a->kind, .version = a->version, .profiles = a->profiles,
-                            .n_profiles = a->n_profiles, .eval_set = a->set,
-                            .tracks = &tracks.source, .force = a->force};
+    cf_publish_options o = {.kind = a->kind,
+                            .version = a->version,
+                            .profiles = a->profiles,
+                            .n_profiles = a->n_profiles,
+                            .eval_set = a->set,
+                            .tracks = &tracks.source,
+                            .force = a->force};
     json_t *report = NULL;
     cf_err rc = cf_model_publish(dir, &o, &report, err);
     cf_ai_tracks_close(&tracks);
@@ -287,7 +295,8 @@ static int run(const models_args *a, const cf_config *cfg, const char *dir) {
     if (!strcmp(a->action, "split")) return do_split(a, dir, &err);
     if (!strcmp(a->action, "publish")) return do_publish(a, cfg, dir, &err);
     if (strcmp(a->action, "list") && strcmp(a->action, "show"))
-        return cf_cli_usage_error("models", "unknown action '%s' (list, show, publish, pin, split)", a->action);
+        return cf_cli_usage_error("models", "unknown action '%s' (list, show, publish, pin, split)",
+                                  a->action);
     cf_model_registry *r = NULL;
     if (cf_model_registry_open(dir, &r, &err)) return cf_cli_fail("models", &err);
     int code = !strcmp(a->action, "list") ? do_list(r, a) : do_show(r, a);

@@ -45,14 +45,19 @@ typedef struct train_args {
 } train_args;
 
 static int parse_args(int argc, char **argv, cf_config *cfg, train_args *a) {
-    static const struct option longs[] = {
-        {"data-dir", required_argument, NULL, 'd'}, {"out-dir", required_argument, NULL, 'o'},
-        {"base", required_argument, NULL, 'b'},     {"profile", required_argument, NULL, 'p'},
-        {"labels", required_argument, NULL, 'L'},   {"version", required_argument, NULL, 'v'},
-        {"folds", required_argument, NULL, 'f'},    {"l2", required_argument, NULL, 'l'},
-        {"models-dir", required_argument, NULL, 'm'}, {"publish", no_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"data-dir", required_argument, NULL, 'd'},
+                                          {"out-dir", required_argument, NULL, 'o'},
+                                          {"base", required_argument, NULL, 'b'},
+                                          {"profile", required_argument, NULL, 'p'},
+                                          {"labels", required_argument, NULL, 'L'},
+                                          {"version", required_argument, NULL, 'v'},
+                                          {"folds", required_argument, NULL, 'f'},
+                                          {"l2", required_argument, NULL, 'l'},
+                                          {"models-dir", required_argument, NULL, 'm'},
+                                          {"publish", no_argument, NULL, 'P'},
+                                          {"json", no_argument, NULL, 'j'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     cf_error err;
@@ -60,7 +65,8 @@ static int parse_args(int argc, char **argv, cf_config *cfg, train_args *a) {
     while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (cf_config_set(cfg, "CLIPFORGE_DATA_DIR", optarg, &err)) return cf_cli_usage_error("train", "%s", err.msg);
+            if (cf_config_set(cfg, "CLIPFORGE_DATA_DIR", optarg, &err))
+                return cf_cli_usage_error("train", "%s", err.msg);
             a->have_data = true;
             break;
         case 'o': a->o.out_dir = optarg; break;
@@ -73,11 +79,13 @@ static int parse_args(int argc, char **argv, cf_config *cfg, train_args *a) {
         case 'j': a->json = true; break;
         case 'f':
             a->o.folds = (int)strtol(optarg, &end, 10);
-            if (*end || a->o.folds < 2 || a->o.folds > 50) return cf_cli_usage_error("train", "--folds: 2..50");
+            if (*end || a->o.folds < 2 || a->o.folds > 50)
+                return cf_cli_usage_error("train", "--folds: 2..50");
             break;
         case 'l':
             a->o.l2 = strtod(optarg, &end);
-            if (*end || !(a->o.l2 > 0 && a->o.l2 <= 1e6)) return cf_cli_usage_error("train", "--l2: a number > 0");
+            if (*end || !(a->o.l2 > 0 && a->o.l2 <= 1e6))
+                return cf_cli_usage_error("train", "--l2: a number > 0");
             break;
         case 'h': fputs(train_help, stdout); return 0;
         default: fputs(train_help, stderr); return 2;
@@ -85,14 +93,17 @@ static int parse_args(int argc, char **argv, cf_config *cfg, train_args *a) {
     }
     if (optind < argc) return cf_cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
     if (!a->o.out_dir) return cf_cli_usage_error("train", "--out-dir DIR is required");
-    if (!a->have_data && !a->labels) return cf_cli_usage_error("train", "--data-dir DIR (or --labels DIR) is required");
+    if (!a->have_data && !a->labels)
+        return cf_cli_usage_error("train", "--data-dir DIR (or --labels DIR) is required");
     if (a->o.version && strlen(a->o.version) >= 48) return cf_cli_usage_error("train", "--version: too long");
-    if (!cf_hl_profile_known(a->o.profile)) return cf_cli_usage_error("train", "unknown profile '%s'", a->o.profile);
+    if (!cf_hl_profile_known(a->o.profile))
+        return cf_cli_usage_error("train", "unknown profile '%s'", a->o.profile);
     return -1;
 }
 
 /* Loads the labelled media of the data dir's store and of --labels. */
-static cf_err load(const train_args *a, const cf_config *cfg, cf_ai_tracks *tracks, cf_train_set *set, cf_error *err) {
+static cf_err load(const train_args *a, const cf_config *cfg, cf_ai_tracks *tracks, cf_train_set *set,
+                   cf_error *err) {
     cf_err rc = CF_OK;
     if (a->have_data) {
         cf_store *store = NULL;
@@ -117,8 +128,8 @@ static void print_text(const json_t *s, const char *profile) {
     printf("cross-validation (%lld folds, %s): F1 %.3f vs %.3f for %s, AP %.3f vs %.3f\n",
            (long long)json_integer_value(json_object_get(cv, "folds")), profile,
            json_number_value(json_object_get(c, "f1")), json_number_value(json_object_get(b, "f1")),
-           json_string_value(json_object_get(cv, "base_version")), json_number_value(json_object_get(c, "ap")),
-           json_number_value(json_object_get(b, "ap")));
+           json_string_value(json_object_get(cv, "base_version")),
+           json_number_value(json_object_get(c, "ap")), json_number_value(json_object_get(b, "ap")));
     const char *report = json_string_value(json_object_get(s, "report"));
     if (report) printf("report: %s\n", report);
 }
@@ -126,8 +137,10 @@ static void print_text(const json_t *s, const char *profile) {
 /* --publish: for the training profile, through the same gate as `models publish`. */
 static cf_err publish(const train_args *a, json_t *summary, cf_error *err) {
     const char *profiles[] = {a->o.profile};
-    cf_publish_options po = {.kind = "highlight", .version = json_string_value(json_object_get(summary, "model_version")),
-                             .profiles = profiles, .n_profiles = 1};
+    cf_publish_options po = {.kind = "highlight",
+                             .version = json_string_value(json_object_get(summary, "model_version")),
+                             .profiles = profiles,
+                             .n_profiles = 1};
     json_t *report = NULL;
     cf_err rc = cf_model_publish(a->o.out_dir, &po, &report, err);
     json_object_set_new(summary, "publish", report ? report : json_null());

@@ -76,10 +76,12 @@ static cf_err hash_fd(int fd, const char *path, int64_t size, cf_progress *progr
     while (!rc && (got = read(fd, buf, CHUNK)) != 0) {
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) rc = cf_error_set(err, CF_ERR_IO, "hashing %s: %s", path, strerror(errno));
-        else if (EVP_DigestUpdate(ctx, buf, (size_t)got) != 1) rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
+        else if (EVP_DigestUpdate(ctx, buf, (size_t)got) != 1)
+            rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
         done += got > 0 ? got : 0;
         if (!rc && size > 0) cf_progress_report(progress, (double)done / (double)size, "hashing");
-        if (!rc && cf_progress_cancelled(progress)) rc = cf_error_set(err, CF_ERR_CANCELLED, "hashing cancelled");
+        if (!rc && cf_progress_cancelled(progress))
+            rc = cf_error_set(err, CF_ERR_CANCELLED, "hashing cancelled");
     }
     unsigned int n = 0;
     if (!rc && EVP_DigestFinal_ex(ctx, md, &n) != 1) rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");

@@ -60,7 +60,10 @@ cf_err cf_feature_track_encode(const cf_feature_track *t, const json_t *meta, un
         free(text);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "feature store: out of memory");
     }
-    uint32_t u[6] = {FORMAT, (uint32_t)cf_features_version(), CF_FEAT_COUNT, (uint32_t)t->hop_ms,
+    uint32_t u[6] = {FORMAT,
+                     (uint32_t)cf_features_version(),
+                     CF_FEAT_COUNT,
+                     (uint32_t)t->hop_ms,
                      (t->has_audio ? FLAG_AUDIO : 0) | (t->has_video ? FLAG_VIDEO : 0) |
                          (t->has_transcript ? FLAG_TRANSCRIPT : 0),
                      0};
@@ -85,8 +88,8 @@ static cf_err bad(cf_error *err, const char *why) {
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "feature store: %s", why);
 }
 
-cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_track **out,
-                               json_t **meta, cf_error *err) {
+cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_track **out, json_t **meta,
+                               cf_error *err) {
     uint32_t u[5], ml = 0;
     uint64_t hops = 0;
     if (len < HEADER || memcmp(buf, "CFFS", 4)) return bad(err, "not a feature track");
@@ -144,7 +147,8 @@ void cf_feature_store_free(cf_feature_store *fs) {
 /* features/v<extractor>/<sha256>.<audio-events model, or none>.cft: a track's event columns
  * depend on the model that filled them, so nodes on different models never share one. */
 static void object_key(const char *sha256, const char *events, char *key, size_t cap) {
-    snprintf(key, cap, PREFIX "v%d/%s.%s.cft", cf_features_version(), sha256, events && *events ? events : "none");
+    snprintf(key, cap, PREFIX "v%d/%s.%s.cft", cf_features_version(), sha256,
+             events && *events ? events : "none");
 }
 
 /* Reads the whole object at key into a malloc'd buffer. */
@@ -197,7 +201,8 @@ cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_f
     cf_storage_writer *w = NULL;
     cf_err rc = cf_feature_track_encode(t, meta, &buf, &len, err);
     if (!rc) rc = cf_storage_put_begin(fs->storage, key, &w, err);
-    if (!rc && (rc = cf_storage_put_write(fs->storage, w, buf, len, err)) != CF_OK) cf_storage_put_abort(fs->storage, w);
+    if (!rc && (rc = cf_storage_put_write(fs->storage, w, buf, len, err)) != CF_OK)
+        cf_storage_put_abort(fs->storage, w);
     else if (!rc) rc = cf_storage_put_commit(fs->storage, w, err);
     free(buf);
     if (!rc) atomic_fetch_add(&fs->puts, 1);
@@ -241,8 +246,8 @@ static bool take_entry(void *user, const char *key, const cf_storage_info *st) {
     size_t n = strlen(key);
     char hex[CF_SHA256_HEX] = "";
     /* features/v<N>/<64 hex>.<events>.cft; anything else is a stray object, not in the catalogue */
-    if (sscanf(key, PREFIX "v%d/%n", &v, &used) != 1 || n < (size_t)used + 64 + 6 || strcmp(key + n - 4, ".cft") ||
-        key[used + 64] != '.')
+    if (sscanf(key, PREFIX "v%d/%n", &v, &used) != 1 || n < (size_t)used + 64 + 6 ||
+        strcmp(key + n - 4, ".cft") || key[used + 64] != '.')
         return true;
     memcpy(hex, key + used, 64);
     size_t elen = n - 4 - ((size_t)used + 65);

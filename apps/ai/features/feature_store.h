@@ -23,8 +23,8 @@
 #include "features/content_hash.h"
 
 typedef struct cf_feature_store {
-    cf_storage *storage;   /* borrowed */
-    char *memo_dir;        /* where content hashes of local files are remembered, or NULL */
+    cf_storage *storage; /* borrowed */
+    char *memo_dir;      /* where content hashes of local files are remembered, or NULL */
     atomic_long hits, misses, puts;
 } cf_feature_store;
 
@@ -67,7 +67,7 @@ cf_err cf_feature_store_list(cf_feature_store *fs, cf_feature_entry **out, size_
  * refuses (CF_ERR_INVALID_ARGUMENT) anything that is not a current track. Exposed for tests. */
 cf_err cf_feature_track_encode(const cf_feature_track *t, const json_t *meta, unsigned char **buf,
                                size_t *len, cf_error *err);
-cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_track **out,
-                               json_t **meta, cf_error *err);
+cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_track **out, json_t **meta,
+                               cf_error *err);
 
 #endif

@@ -8,8 +8,7 @@
 #include "registry/model_registry.h"
 
 cf_err cf_highlight_assign(const char *models_dir, cf_highlight_detection_request *req,
-                           cf_media_key_fn key_fn, void *user, char *why, size_t why_len,
-                           cf_error *err) {
+                           cf_media_key_fn key_fn, void *user, char *why, size_t why_len, cf_error *err) {
     if (why_len) why[0] = '\0';
     if (req->model_version) return CF_OK;
     cf_model_registry *r = NULL;

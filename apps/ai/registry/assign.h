@@ -17,7 +17,6 @@ typedef cf_err (*cf_media_key_fn)(void *user, char *key, size_t cap, cf_error *e
  * into why ("split generic: arm v2 ..."); otherwise leaves req alone and why "". A models_dir
  * that does not exist assigns nothing; a malformed registry.json is an error naming it. */
 cf_err cf_highlight_assign(const char *models_dir, cf_highlight_detection_request *req,
-                           cf_media_key_fn key_fn, void *user, char *why, size_t why_len,
-                           cf_error *err);
+                           cf_media_key_fn key_fn, void *user, char *why, size_t why_len, cf_error *err);
 
 #endif

@@ -32,8 +32,8 @@ static const char *const highlight_builtins[] = {"heuristic", NULL};
 static const cf_model_kind kinds[] = {
     {"highlight", "highlight-", "highlight scorer (logistic regression run by the learned engine)",
      highlight_builtins, true},
-    {"audio_events", "audio-events-", "audio event classifier (laughter, applause, cheering ...)",
-     NULL, false},
+    {"audio_events", "audio-events-", "audio event classifier (laughter, applause, cheering ...)", NULL,
+     false},
 };
 
 const cf_model_kind *cf_model_kinds(size_t *n) {
@@ -52,8 +52,8 @@ static bool version_valid(const char *v) {
     if (n == 0 || n >= CF_MODEL_VERSION_MAX || v[0] == '.') return false;
     for (size_t i = 0; i < n; i++) {
         char c = v[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-'))
             return false;
     }
     return true;
@@ -66,8 +66,7 @@ static const cf_model_kind *kind_of_file(const char *name, char *version, size_t
     const cf_model_kind *best = NULL;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         size_t p = strlen(kinds[i].file_prefix);
-        if (!strncmp(name, kinds[i].file_prefix, p) && n > p + 5 &&
-            (!best || p > strlen(best->file_prefix)))
+        if (!strncmp(name, kinds[i].file_prefix, p) && n > p + 5 && (!best || p > strlen(best->file_prefix)))
             best = &kinds[i];
     }
     if (!best) return NULL;
@@ -198,8 +197,8 @@ static cf_model_entry *add_entry(cf_model_registry *r, const cf_model_kind *k, c
     return e;
 }
 
-static cf_err add_file(cf_model_registry *r, const cf_model_kind *k, const char *version,
-                       const char *name, cf_error *err) {
+static cf_err add_file(cf_model_registry *r, const cf_model_kind *k, const char *version, const char *name,
+                       cf_error *err) {
     cf_model_entry *e = add_entry(r, k, version);
     if (!e || !(e->path = cf_path_join(r->dir, name)))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -222,8 +221,8 @@ static int entry_order(const void *a, const void *b) {
 static cf_err scan(cf_model_registry *r, cf_error *err) {
     DIR *d = opendir(r->dir);
     if (!d)
-        return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO,
-                            "models directory %s: %s", r->dir, strerror(errno));
+        return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "models directory %s: %s",
+                            r->dir, strerror(errno));
     cf_err rc = CF_OK;
     struct dirent *de;
     while (rc == CF_OK && (de = readdir(d))) {
@@ -306,7 +305,7 @@ static json_t *input_features(const json_t *doc) {
 
 json_t *cf_model_metadata(const cf_model_entry *e) {
     static const char *const members[] = {"trained_at", "parent_version", "training_data",
-                                          "features", "metrics", "profiles"};
+                                          "features",   "metrics",        "profiles"};
     json_t *o = json_object();
     for (size_t i = 0; e->doc && i < sizeof members / sizeof members[0]; i++) {
         json_t *v = json_object_get(e->doc, members[i]);
@@ -325,8 +324,7 @@ const json_t *cf_model_registry_assignment(const cf_model_registry *r, const cha
 
 double cf_model_split_point(const char *media_key) {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (const unsigned char *p = (const unsigned char *)media_key; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ULL;
+    for (const unsigned char *p = (const unsigned char *)media_key; *p; p++) h = (h ^ *p) * 0x100000001b3ULL;
     h ^= h >> 33; /* FNV's low bits mix poorly; fold the high ones in */
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
@@ -386,8 +384,8 @@ bool cf_model_registry_resolve(const cf_model_registry *r, const char *kind, con
         const char *v = split_arm(arms, u, &share);
         if (v) {
             snprintf(out->version, sizeof out->version, "%s", v);
-            snprintf(out->why, sizeof out->why, "split %s: arm %s (share %.3g, hash %.3f)", profile,
-                     v, share, u);
+            snprintf(out->why, sizeof out->why, "split %s: arm %s (share %.3g, hash %.3f)", profile, v, share,
+                     u);
             return true;
         }
     }
@@ -395,8 +393,7 @@ bool cf_model_registry_resolve(const cf_model_registry *r, const char *kind, con
     return take(json_object_get(defaults, "*"), out, "default %s", "*");
 }
 
-bool cf_model_registry_needs_media_key(const cf_model_registry *r, const char *kind,
-                                       const char *profile) {
+bool cf_model_registry_needs_media_key(const cf_model_registry *r, const char *kind, const char *profile) {
     const json_t *k = cf_model_registry_assignment(r, kind);
     if (json_object_get(json_object_get(k, "splits"), profile)) return true;
     const char *scope;
@@ -446,8 +443,8 @@ static cf_err write_state(cf_model_registry *r, json_t *event, cf_error *err) {
     json_array_append(history, event);
     while (json_array_size(history) > HISTORY_MAX) json_array_remove(history, 0);
     char *file = cf_path_join(r->dir, STATE_FILE);
-    cf_err rc = file ? cf_json_write_file(r->state, file, err)
-                     : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc =
+        file ? cf_json_write_file(r->state, file, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     free(file);
     return rc;
 }
@@ -457,9 +454,11 @@ static cf_err write_state(cf_model_registry *r, json_t *event, cf_error *err) {
 cf_err cf_model_registry_require_writable(const char *dir, cf_error *err) {
     char mine[PATH_MAX], shipped[PATH_MAX];
     if (realpath(dir, mine) && realpath(cf_share_path("models"), shipped) && !strcmp(mine, shipped))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "models directory %s holds the models shipped with clipforge, which are read-only: "
-                            WRITABLE_HINT " (cp -r %s DIR)", dir, dir);
+        return cf_error_set(
+            err, CF_ERR_INVALID_ARGUMENT,
+            "models directory %s holds the models shipped with clipforge, which are read-only: " WRITABLE_HINT
+            " (cp -r %s DIR)",
+            dir, dir);
     return CF_OK;
 }
 
@@ -474,9 +473,10 @@ static cf_err change(const char *dir, const char *kind, const char *action, chan
     int fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
     free(lock);
     if (fd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "models directory %s is not writable (%s): " WRITABLE_HINT,
-                            dir, strerror(errno));
-    if (fd < 0) return cf_error_set(err, CF_ERR_IO, "models directory %s: cannot lock: %s", dir, strerror(errno));
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "models directory %s is not writable (%s): " WRITABLE_HINT, dir, strerror(errno));
+    if (fd < 0)
+        return cf_error_set(err, CF_ERR_IO, "models directory %s: cannot lock: %s", dir, strerror(errno));
     cf_model_registry *r = NULL;
     rc = flock(fd, LOCK_EX) == 0 ? CF_OK : cf_error_set(err, CF_ERR_IO, "lock: %s", strerror(errno));
     if (!rc) rc = cf_model_registry_open(dir, &r, err);
@@ -494,7 +494,8 @@ static cf_err change(const char *dir, const char *kind, const char *action, chan
 static cf_err require_version(const cf_model_registry *r, const char *kind, const char *version,
                               const char *profile, cf_error *err) {
     const cf_model_entry *e = cf_model_registry_find(r, kind, version);
-    if (!e) return cf_error_set(err, CF_ERR_NOT_FOUND, "no %s model version '%s' in %s", kind, version, r->dir);
+    if (!e)
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "no %s model version '%s' in %s", kind, version, r->dir);
     if (e->problem)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s model %s cannot be used: %s", kind, version,
                             e->problem);
@@ -529,8 +530,7 @@ static cf_err do_default(cf_model_registry *r, json_t *k, void *arg, json_t *eve
 }
 
 cf_err cf_model_registry_set_default(const char *dir, const char *kind, const char *version,
-                                     const char *const *profiles, size_t n, const char *note,
-                                     cf_error *err) {
+                                     const char *const *profiles, size_t n, const char *note, cf_error *err) {
     if (!n) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no profile to publish for");
     default_args a = {kind, version, note, profiles, n};
     return change(dir, kind, "publish", do_default, &a, err);
@@ -557,13 +557,13 @@ static cf_err do_pin(cf_model_registry *r, json_t *k, void *arg, json_t *event, 
     return CF_OK;
 }
 
-cf_err cf_model_registry_pin(const char *dir, const char *kind, const char *scope,
-                             const char *version, cf_error *err) {
+cf_err cf_model_registry_pin(const char *dir, const char *kind, const char *scope, const char *version,
+                             cf_error *err) {
     bool media = !strncmp(scope, "media:", 6), profile = !strncmp(scope, "profile:", 8);
     const char *rest = media ? scope + 6 : profile ? scope + 8 : "";
     if (!*rest || strlen(rest) > 128)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "pin scope '%s': expected profile:NAME or media:ID", scope);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "pin scope '%s': expected profile:NAME or media:ID",
+                            scope);
     pin_args a = {kind, scope, version};
     return change(dir, kind, version ? "pin" : "unpin", do_pin, &a, err);
 }
@@ -597,8 +597,7 @@ static cf_err do_split(cf_model_registry *r, json_t *k, void *arg, json_t *event
 }
 
 cf_err cf_model_registry_split(const char *dir, const char *kind, const char *profile,
-                               const char *const *versions, const double *shares, size_t n,
-                               cf_error *err) {
+                               const char *const *versions, const double *shares, size_t n, cf_error *err) {
     split_args a = {kind, profile, versions, shares, n};
     return change(dir, kind, n ? "split" : "unsplit", do_split, &a, err);
 }

@@ -32,7 +32,7 @@ typedef struct cf_model_kind {
     const char *file_prefix; /* "highlight-" */
     const char *summary;
     const char *const *builtin_versions; /* NULL-terminated; may be NULL */
-    bool per_profile;        /* versions serve detection profiles (else only "*") */
+    bool per_profile;                    /* versions serve detection profiles (else only "*") */
 } cf_model_kind;
 
 /* The kinds table; *n = count. */
@@ -84,8 +84,7 @@ bool cf_model_registry_resolve(const cf_model_registry *r, const char *kind, con
                                const char *media_key, cf_model_choice *out);
 /* True when the choice for (kind, profile) depends on the media (a split, or media pins):
  * callers compute a media key only then. */
-bool cf_model_registry_needs_media_key(const cf_model_registry *r, const char *kind,
-                                       const char *profile);
+bool cf_model_registry_needs_media_key(const cf_model_registry *r, const char *kind, const char *profile);
 /* The stable split point of a media key in [0, 1): FNV-1a 64 of the key. */
 double cf_model_split_point(const char *media_key);
 
@@ -110,15 +109,13 @@ cf_err cf_model_registry_require_writable(const char *dir, cf_error *err);
 
 /* Makes version the default of kind for each profile in profiles (n of them; "*" = all). */
 cf_err cf_model_registry_set_default(const char *dir, const char *kind, const char *version,
-                                     const char *const *profiles, size_t n, const char *note,
-                                     cf_error *err);
+                                     const char *const *profiles, size_t n, const char *note, cf_error *err);
 /* Pins scope ("profile:P" or "media:M") of kind to version; version NULL removes the pin. */
-cf_err cf_model_registry_pin(const char *dir, const char *kind, const char *scope,
-                             const char *version, cf_error *err);
+cf_err cf_model_registry_pin(const char *dir, const char *kind, const char *scope, const char *version,
+                             cf_error *err);
 /* Sets the A/B split of kind for profile: n versions with shares summing to 1; n = 0 removes
  * it. Every version must exist and support the profile. */
 cf_err cf_model_registry_split(const char *dir, const char *kind, const char *profile,
-                               const char *const *versions, const double *shares, size_t n,
-                               cf_error *err);
+                               const char *const *versions, const double *shares, size_t n, cf_error *err);
 
 #endif

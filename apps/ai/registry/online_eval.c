@@ -36,8 +36,10 @@ static bool fold(cf_online_eval *ev, const char *id, const char *version, bool a
     if (json_object_get(ev->seen, id)) return false;
     json_object_set_new(ev->seen, id, json_true());
     json_t *v = json_object_get(ev->versions, version);
-    if (!v) json_object_set_new(ev->versions, version, v = json_pack("{s:i, s:i, s:i, s:i, s:f, s:f}",
-        "labels", 0, "accepted", 0, "corrected", 0, "shifts", 0, "start_shift", 0.0, "end_shift", 0.0));
+    if (!v)
+        json_object_set_new(ev->versions, version,
+                            v = json_pack("{s:i, s:i, s:i, s:i, s:f, s:f}", "labels", 0, "accepted", 0,
+                                          "corrected", 0, "shifts", 0, "start_shift", 0.0, "end_shift", 0.0));
 #define BUMP(k, d) json_object_set_new(v, k, json_real(json_number_value(json_object_get(v, k)) + (d)))
     BUMP("labels", 1);
     BUMP("accepted", accept);
@@ -110,8 +112,10 @@ static cf_err record(cf_online_eval *ev, const char *version, const char *id, bo
     snprintf(key, sizeof key, PREFIX "%s/%s.%c.%s.%s", version, id, accept ? 'a' : 'r', a, b);
     char *body = json_dumps(label, JSON_COMPACT);
     cf_storage_writer *w = NULL;
-    cf_err rc = body ? cf_storage_put_begin(ev->storage, key, &w, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
-    if (!rc && (rc = cf_storage_put_write(ev->storage, w, body, strlen(body), err))) cf_storage_put_abort(ev->storage, w);
+    cf_err rc =
+        body ? cf_storage_put_begin(ev->storage, key, &w, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
+    if (!rc && (rc = cf_storage_put_write(ev->storage, w, body, strlen(body), err)))
+        cf_storage_put_abort(ev->storage, w);
     else if (!rc) rc = cf_storage_put_commit(ev->storage, w, err);
     free(body);
     return rc;
@@ -134,7 +138,9 @@ cf_err cf_online_eval_add(cf_online_eval *ev, const json_t *label, bool *added, 
     return *added && ev->storage ? record(ev, version, id, accept, ds, de, label, err) : CF_OK;
 }
 
-static double num(const json_t *v, const char *k) { return json_number_value(json_object_get(v, k)); }
+static double num(const json_t *v, const char *k) {
+    return json_number_value(json_object_get(v, k));
+}
 
 json_t *cf_online_eval_json(cf_online_eval *ev) {
     json_t *out = json_object();
@@ -143,10 +149,11 @@ json_t *cf_online_eval_json(cf_online_eval *ev) {
     json_t *v;
     json_object_foreach(ev->versions, version, v) {
         double labels = num(v, "labels"), shifts = num(v, "shifts");
-        json_t *o = json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "labels", (json_int_t)labels, "accepted",
-                              (json_int_t)num(v, "accepted"), "rejected", (json_int_t)(labels - num(v, "accepted")),
-                              "acceptance_rate", labels ? num(v, "accepted") / labels : 0.0, "with_boundaries",
-                              (json_int_t)shifts, "corrected", (json_int_t)num(v, "corrected"));
+        json_t *o =
+            json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "labels", (json_int_t)labels, "accepted",
+                      (json_int_t)num(v, "accepted"), "rejected", (json_int_t)(labels - num(v, "accepted")),
+                      "acceptance_rate", labels ? num(v, "accepted") / labels : 0.0, "with_boundaries",
+                      (json_int_t)shifts, "corrected", (json_int_t)num(v, "corrected"));
         if (shifts) {
             json_object_set_new(o, "correction_rate", json_real(num(v, "corrected") / shifts));
             json_object_set_new(o, "mean_start_shift_ms", json_real(num(v, "start_shift") / shifts));
@@ -172,10 +179,11 @@ void cf_online_eval_metrics(cf_online_eval *ev, FILE *out) {
     }
     fprintf(out, "# HELP clipforge_model_acceptance_rate Share of reviewed spans accepted.\n"
                  "# TYPE clipforge_model_acceptance_rate gauge\n");
-    json_object_foreach(all, version, v)
-        fprintf(out, "clipforge_model_acceptance_rate{version=\"%s\"} %.4f\n", version, num(v, "acceptance_rate"));
-    fprintf(out, "# HELP clipforge_model_boundary_corrections_total Reviewed spans whose start or end was moved.\n"
-                 "# TYPE clipforge_model_boundary_corrections_total counter\n");
+    json_object_foreach(all, version, v) fprintf(
+        out, "clipforge_model_acceptance_rate{version=\"%s\"} %.4f\n", version, num(v, "acceptance_rate"));
+    fprintf(out,
+            "# HELP clipforge_model_boundary_corrections_total Reviewed spans whose start or end was moved.\n"
+            "# TYPE clipforge_model_boundary_corrections_total counter\n");
     json_object_foreach(all, version, v)
         fprintf(out, "clipforge_model_boundary_corrections_total{version=\"%s\"} %lld\n", version,
                 (long long)num(v, "corrected"));

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cf_publish_current_default(const cf_model_registry *r, const char *kind,
-                                       const char *profile) {
+const char *cf_publish_current_default(const cf_model_registry *r, const char *kind, const char *profile) {
     const json_t *defaults = json_object_get(cf_model_registry_assignment(r, kind), "defaults");
     const json_t *v = json_object_get(defaults, profile);
     if (!v) v = json_object_get(defaults, "*");
@@ -31,12 +30,15 @@ static cf_err recorded(const cf_model_entry *e, const char *profile, const char 
     const json_t *p = json_object_get(json_object_get(cv, "profiles"), profile);
     json_object_set_new(row, "source", json_string("training cross-validation"));
     if (!cv || !p)
-        return cf_error_set(err, CF_ERR_CONFLICT, "%s has no recorded comparison for profile %s: "
-                            "publish with --set DIR to compare it with %s now", e->version, profile, current);
+        return cf_error_set(err, CF_ERR_CONFLICT,
+                            "%s has no recorded comparison for profile %s: "
+                            "publish with --set DIR to compare it with %s now",
+                            e->version, profile, current);
     if (!base || strcmp(base, current))
-        return cf_error_set(err, CF_ERR_CONFLICT, "%s was compared with %s, but %s serves profile %s: "
-                            "publish with --set DIR to compare them now", e->version,
-                            base ? base : "nothing", current, profile);
+        return cf_error_set(err, CF_ERR_CONFLICT,
+                            "%s was compared with %s, but %s serves profile %s: "
+                            "publish with --set DIR to compare them now",
+                            e->version, base ? base : "nothing", current, profile);
     json_object_set(row, "candidate", json_object_get(p, "candidate"));
     json_object_set(row, "baseline", json_object_get(p, "base"));
     return CF_OK;
@@ -66,7 +68,8 @@ static cf_err compare(const cf_model_registry *r, const cf_model_entry *e, const
         return *wins = true, CF_OK;
     }
     cf_err rc = !cf_model_entry_supports(e, profile)
-                    ? cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s does not support profile %s", o->version, profile)
+                    ? cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s does not support profile %s", o->version,
+                                   profile)
                 : set ? measured(o, set, r->dir, profile, current, row, err)
                       : recorded(e, profile, current, row, err);
     if (!rc) *wins = cf_metrics_beat(json_object_get(row, "candidate"), json_object_get(row, "baseline"));
@@ -86,7 +89,8 @@ static cf_err compare(const cf_model_registry *r, const cf_model_entry *e, const
 }
 
 /* The profiles to publish for: the ones asked, else every profile the model lists. */
-static size_t target_profiles(const cf_model_entry *e, const cf_publish_options *o, const char **out, size_t cap) {
+static size_t target_profiles(const cf_model_entry *e, const cf_publish_options *o, const char **out,
+                              size_t cap) {
     size_t n = 0;
     for (size_t i = 0; i < o->n_profiles && n < cap; i++) out[n++] = o->profiles[i];
     if (n || !e->kind->per_profile) return n ? n : (out[0] = "*", 1);
@@ -130,7 +134,8 @@ cf_err cf_model_publish(const char *dir, const cf_publish_options *o, json_t **r
     cf_err rc = cf_model_registry_require_writable(dir, err); /* before an evaluation that may take minutes */
     if (!rc) rc = cf_model_registry_open(dir, &r, err);
     const cf_model_entry *e = rc ? NULL : cf_model_registry_find(r, o->kind, o->version);
-    if (!rc && !e) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no %s model version '%s' in %s", o->kind, o->version, dir);
+    if (!rc && !e)
+        rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no %s model version '%s' in %s", o->kind, o->version, dir);
     if (!rc && e->problem)
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s cannot be used: %s", o->version, e->problem);
     const char *found[32], *profiles[32];
@@ -139,13 +144,15 @@ cf_err cf_model_publish(const char *dir, const cf_publish_options *o, json_t **r
     for (size_t i = 0; i < n; i++) /* the names outlive the registry, freed before the change */
         snprintf(names[i], sizeof names[i], "%s", found[i]), profiles[i] = names[i];
     json_t *rows = json_array();
-    if (!rc && !n) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s lists no profile to serve", o->version);
+    if (!rc && !n)
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s lists no profile to serve", o->version);
     if (!rc) rc = gate(r, e, o, profiles, n, rows, err);
     *report = json_pack("{s:s, s:s, s:b, s:o}", "kind", o->kind, "version", o->version, "published", false,
                         "profiles", rows);
     cf_model_registry_free(r);
-    if (!rc) rc = cf_model_registry_set_default(dir, o->kind, o->version, profiles, n,
-                                                o->force ? "forced" : NULL, err);
+    if (!rc)
+        rc = cf_model_registry_set_default(dir, o->kind, o->version, profiles, n, o->force ? "forced" : NULL,
+                                           err);
     if (!rc) json_object_set_new(*report, "published", json_true());
     return rc;
 }
@@ -159,9 +166,9 @@ void cf_publish_report_print(const json_t *report, FILE *out) {
                 json_string_value(json_object_get(report, "version")),
                 json_string_value(json_object_get(row, "current")));
         if (json_is_object(c) && json_is_object(b))
-            fprintf(out, "F1 %.3f vs %.3f, AP %.3f vs %.3f (%s) — ", json_number_value(json_object_get(c, "f1")),
-                    json_number_value(json_object_get(b, "f1")), json_number_value(json_object_get(c, "ap")),
-                    json_number_value(json_object_get(b, "ap")),
+            fprintf(out, "F1 %.3f vs %.3f, AP %.3f vs %.3f (%s) — ",
+                    json_number_value(json_object_get(c, "f1")), json_number_value(json_object_get(b, "f1")),
+                    json_number_value(json_object_get(c, "ap")), json_number_value(json_object_get(b, "ap")),
                     json_string_value(json_object_get(row, "source")));
         fprintf(out, "%s\n", json_string_value(json_object_get(row, "why")));
     }

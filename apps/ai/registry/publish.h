@@ -17,21 +17,19 @@ typedef struct cf_publish_options {
     const char *kind, *version;
     const char *const *profiles; /* n_profiles of them; none = every profile the model serves */
     size_t n_profiles;
-    const char *eval_set;        /* a directory of media + labels to compare on, or NULL */
+    const char *eval_set;          /* a directory of media + labels to compare on, or NULL */
     const cf_track_source *tracks; /* features of the set's media (with eval_set) */
     bool force;
 } cf_publish_options;
 
 /* The version serving profile when nothing pins or splits it: the default of the profile, of
  * "*", else the kind's first built-in version (heuristic); "" when the kind has none. */
-const char *cf_publish_current_default(const cf_model_registry *r, const char *kind,
-                                       const char *profile);
+const char *cf_publish_current_default(const cf_model_registry *r, const char *kind, const char *profile);
 
 /* Compares, and publishes when the version wins everywhere (or force). *report (new reference,
  * also on failure when the comparison ran): {kind, version, published, profiles: [{profile,
  * current, source, candidate, baseline, beats, why}]}. */
-cf_err cf_model_publish(const char *models_dir, const cf_publish_options *o, json_t **report,
-                        cf_error *err);
+cf_err cf_model_publish(const char *models_dir, const cf_publish_options *o, json_t **report, cf_error *err);
 /* Prints the report as text. */
 void cf_publish_report_print(const json_t *report, FILE *out);
 

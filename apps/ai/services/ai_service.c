@@ -46,8 +46,9 @@ void cf_ai_service_note_loaded(cf_ai_service *svc, const char *version, const ch
     pthread_mutex_unlock(&svc->engines_lock);
     if (!fresh) return;
     cf_log_info("ai", "model %s loaded (%s engine)", version, engine);
-    cf_ai_service_announce(svc, "ModelLoaded", json_pack("{s:s, s:s, s:s}", "kind", "highlight",
-                                                         "version", version, "engine", engine));
+    cf_ai_service_announce(
+        svc, "ModelLoaded",
+        json_pack("{s:s, s:s, s:s}", "kind", "highlight", "version", version, "engine", engine));
 }
 
 cf_err cf_ai_service_warm(cf_ai_service *svc, const char *version, const char **engine, cf_error *err) {
@@ -185,7 +186,8 @@ static cf_err listen_http(cf_ai_service *svc, int *port, cf_error *err) {
     size_t n = 0;
     const cf_route *routes = cf_ai_service_routes(&n);
     cf_http_site site = {.routes = routes, .n_routes = n, .cfg = svc->cfg, .user = svc};
-    cf_err rc = cf_http_server_start_site(&site, svc->cfg->ai_listen, (int)svc->cfg->http_threads, &svc->http, err);
+    cf_err rc =
+        cf_http_server_start_site(&site, svc->cfg->ai_listen, (int)svc->cfg->http_threads, &svc->http, err);
     if (rc) return rc;
     *port = cf_http_server_port(svc->http);
     const char *colon = strrchr(svc->cfg->ai_listen, ':');
@@ -194,8 +196,8 @@ static cf_err listen_http(cf_ai_service *svc, int *port, cf_error *err) {
     return CF_OK;
 }
 
-cf_err cf_ai_service_start(const cf_config *cfg, const char *models_dir, cf_ai_service **out,
-                           int *port, cf_error *err) {
+cf_err cf_ai_service_start(const cf_config *cfg, const char *models_dir, cf_ai_service **out, int *port,
+                           cf_error *err) {
     cf_backends_register();
     cf_ai_service *svc = calloc(1, sizeof *svc);
     if (svc) pthread_mutex_init(&svc->engines_lock, NULL);

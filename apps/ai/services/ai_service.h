@@ -35,18 +35,18 @@ typedef struct cf_ai_tasks cf_ai_tasks;
 typedef struct cf_http_server cf_http_server;
 
 typedef struct cf_ai_service {
-    const cf_config *cfg;          /* borrowed */
+    const cf_config *cfg; /* borrowed */
     char *models_dir;
-    char *cache_dir;               /* content-hash memo; NULL = no feature store */
+    char *cache_dir; /* content-hash memo; NULL = no feature store */
     char instance[48];
     char listen[256];
     cf_storage *storage;
-    cf_feature_store *features;    /* NULL without a feature cache */
+    cf_feature_store *features; /* NULL without a feature cache */
     cf_bus *bus;
     cf_online_eval *eval;
-    cf_hl_registry *engines;       /* warm engines shared by every detection */
-    pthread_mutex_t engines_lock;  /* guards engines and loaded */
-    json_t *loaded;                /* versions warmed: version -> engine */
+    cf_hl_registry *engines;      /* warm engines shared by every detection */
+    pthread_mutex_t engines_lock; /* guards engines and loaded */
+    json_t *loaded;               /* versions warmed: version -> engine */
     int max_inflight;
     atomic_int inflight;
     atomic_long detections_ok, detections_failed, refused_busy, media_bytes, media_requests;
@@ -59,16 +59,16 @@ typedef struct cf_ai_service {
 
 /* Opens everything from cfg (borrowed until close) and starts listening on cfg's
  * CLIPFORGE_AI_LISTEN (port 0 picks one; *port is what was bound). */
-cf_err cf_ai_service_start(const cf_config *cfg, const char *models_dir, cf_ai_service **out,
-                           int *port, cf_error *err);
+cf_err cf_ai_service_start(const cf_config *cfg, const char *models_dir, cf_ai_service **out, int *port,
+                           cf_error *err);
 /* Stops accepting, cancels detections in flight (their clients get an error), stops the bus
  * consumers, closes everything. NULL-safe. */
 void cf_ai_service_stop(cf_ai_service *svc);
 
 /* One detection as the service runs it (any thread): assignment by the registry, features from
  * the store by media_sha256 or over HTTP ranges from media_uri, the warm engines. */
-cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *req,
-                            cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
+cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *req, cf_progress *progress,
+                            cf_highlight_detection_result *out, cf_error *err);
 /* Loads version into the engines; publishes ModelLoaded. */
 cf_err cf_ai_service_warm(cf_ai_service *svc, const char *version, const char **engine, cf_error *err);
 /* Records that engine has version in memory (a detection loaded it on demand): listed as loaded,

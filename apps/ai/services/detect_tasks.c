@@ -113,8 +113,10 @@ static void *run(void *arg) {
         body = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
     }
-    if (rc != CF_OK || !body) body = problem_text(rc ? rc : CF_ERR_NO_MEMORY, rc ? err.msg : "out of memory", &status);
-    if (rc && rc != CF_ERR_CANCELLED) cf_log_warn("ai", "clip %s: %s", t->req.clip_id ? t->req.clip_id : "?", err.msg);
+    if (rc != CF_OK || !body)
+        body = problem_text(rc ? rc : CF_ERR_NO_MEMORY, rc ? err.msg : "out of memory", &status);
+    if (rc && rc != CF_ERR_CANCELLED)
+        cf_log_warn("ai", "clip %s: %s", t->req.clip_id ? t->req.clip_id : "?", err.msg);
     cf_highlight_detection_result_free(&res);
     atomic_fetch_sub(&svc->inflight, 1);
     cf_ai_tasks *o = t->owner;
@@ -219,7 +221,8 @@ static enum MHD_Result reply_busy(cf_http_request *req, int max) {
     json_t *p = cf_problem_json(cf_problem_find("unavailable"), detail);
     char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
-    struct MHD_Response *r = text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    struct MHD_Response *r =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
     if (!r) return free(text), MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
     MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
@@ -286,7 +289,8 @@ static enum MHD_Result wait_plain(cf_http_request *req, task *t) {
 }
 
 static enum MHD_Result start_stream(cf_http_request *req, task *t) {
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_stream, t, request_done);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_stream, t, request_done);
     if (!r) {
         request_done(t);
         return MHD_NO;

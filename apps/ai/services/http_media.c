@@ -22,7 +22,7 @@ typedef struct block {
     int64_t start; /* -1 when empty */
     int64_t len;
     unsigned char *data;
-    uint64_t used;  /* for eviction: the least recently used goes */
+    uint64_t used; /* for eviction: the least recently used goes */
 } block;
 
 struct cf_http_media {
@@ -91,8 +91,7 @@ static cf_err fetch_once(cf_http_media *m, int64_t start, transfer *t, bool *fin
     *final = false;
     if (cc == CURLE_ABORTED_BY_CALLBACK)
         return *final = true, cf_error_set(err, CF_ERR_CANCELLED, "media download cancelled");
-    if (cc != CURLE_OK)
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "media URL: %s", curl_easy_strerror(cc));
+    if (cc != CURLE_OK) return cf_error_set(err, CF_ERR_UNAVAILABLE, "media URL: %s", curl_easy_strerror(cc));
     if (status == 206 || (status == 200 && start == 0)) {
         if (status == 200 && t->total <= 0) t->total = t->len; /* no range support: all of it fit */
         m->bytes += t->len;
@@ -100,9 +99,10 @@ static cf_err fetch_once(cf_http_media *m, int64_t start, transfer *t, bool *fin
     }
     if (status == 416) return CF_OK; /* past the end: nothing */
     *final = status >= 400 && status < 500;
-    return cf_error_set(err, status == 404 ? CF_ERR_NOT_FOUND
-                             : status == 401 || status == 403 ? CF_ERR_PERMISSION
-                             : CF_ERR_UNAVAILABLE,
+    return cf_error_set(err,
+                        status == 404                    ? CF_ERR_NOT_FOUND
+                        : status == 401 || status == 403 ? CF_ERR_PERMISSION
+                                                         : CF_ERR_UNAVAILABLE,
                         "media URL: HTTP %ld%s", status,
                         status == 403 ? " (the signed URL expired or is not valid)" : "");
 }
@@ -163,13 +163,17 @@ static int64_t seek(void *opaque, int64_t offset, int whence) {
     cf_http_media *m = opaque;
     if (whence & AVSEEK_SIZE) return m->size >= 0 ? m->size : AVERROR(ENOSYS);
     whence &= ~AVSEEK_FORCE;
-    int64_t to = whence == SEEK_SET ? offset : whence == SEEK_CUR ? m->pos + offset
-                 : whence == SEEK_END && m->size >= 0 ? m->size + offset : -1;
+    int64_t to = whence == SEEK_SET                   ? offset
+                 : whence == SEEK_CUR                 ? m->pos + offset
+                 : whence == SEEK_END && m->size >= 0 ? m->size + offset
+                                                      : -1;
     if (to < 0) return AVERROR(EINVAL);
     return m->pos = to;
 }
 
-static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void init_curl(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static cf_err setup_curl(cf_http_media *m, cf_error *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -204,7 +208,8 @@ static cf_err open_parts(cf_http_media *m, cf_error *err) {
     transfer t = {.buf = b->data, .cap = m->o.block_bytes, .total = -1, .progress = m->o.progress};
     if ((rc = fetch(m, 0, &t, err))) return rc;
     if (t.total < 0 || t.len == 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "media URL: the server gave no size (no byte ranges?)");
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "media URL: the server gave no size (no byte ranges?)");
     m->size = t.total;
     *b = (block){.start = 0, .len = t.len, .data = b->data, .used = ++m->clock};
     unsigned char *buf = av_malloc(AVIO_BUFFER);
@@ -240,9 +245,13 @@ cf_err cf_http_media_open(const char *url, const cf_http_media_options *o, cf_ht
     return CF_OK;
 }
 
-void *cf_http_media_avio(cf_http_media *m) { return m->avio; }
+void *cf_http_media_avio(cf_http_media *m) {
+    return m->avio;
+}
 
-int64_t cf_http_media_size(const cf_http_media *m) { return m->size; }
+int64_t cf_http_media_size(const cf_http_media *m) {
+    return m->size;
+}
 
 void cf_http_media_stats(const cf_http_media *m, int64_t *bytes, int64_t *requests) {
     *bytes = m->bytes;

@@ -17,11 +17,11 @@
 typedef struct cf_http_media cf_http_media;
 
 typedef struct cf_http_media_options {
-    int64_t block_bytes;       /* bytes per range request (default 1 MiB) */
+    int64_t block_bytes;        /* bytes per range request (default 1 MiB) */
     int64_t connect_timeout_ms; /* default 5000 */
-    int64_t stall_timeout_ms;  /* a transfer moving no byte this long fails (default 30000) */
-    int retries;               /* extra attempts per block (0 = 3, -1 = none) */
-    cf_progress *progress;     /* its cancel flag aborts a transfer */
+    int64_t stall_timeout_ms;   /* a transfer moving no byte this long fails (default 30000) */
+    int retries;                /* extra attempts per block (0 = 3, -1 = none) */
+    cf_progress *progress;      /* its cancel flag aborts a transfer */
 } cf_http_media_options;
 
 /* Opens url (http:// or https://): a first ranged request learns the size. CF_ERR_NOT_FOUND /

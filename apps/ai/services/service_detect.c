@@ -17,7 +17,8 @@ static cf_err media_key(void *user, char *key, size_t cap, cf_error *err) {
     const cf_highlight_detection_request *req = user;
     if (req->media_id) snprintf(key, cap, "%s", req->media_id);
     else if (req->media_sha256) snprintf(key, cap, "sha256:%s", req->media_sha256);
-    else return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_id or media_sha256: needed by an A/B split");
+    else
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_id or media_sha256: needed by an A/B split");
     return CF_OK;
 }
 
@@ -39,10 +40,12 @@ static cf_err decode_remote(cf_ai_service *svc, const cf_highlight_detection_req
     cf_http_media *m = NULL;
     cf_err rc = cf_http_media_open(req->media_uri, &mo, &m, err);
     if (rc) return rc;
-    cf_feature_options fo = {.threads = (int)svc->cfg->threads, .skip_loop_filter = true,
-                             .models_dir = svc->models_dir, .io = cf_http_media_avio(m),
-                             .select = {.has_audio_stream = req->has_audio_stream,
-                                        .audio_stream = (int)req->audio_stream}};
+    cf_feature_options fo = {
+        .threads = (int)svc->cfg->threads,
+        .skip_loop_filter = true,
+        .models_dir = svc->models_dir,
+        .io = cf_http_media_avio(m),
+        .select = {.has_audio_stream = req->has_audio_stream, .audio_stream = (int)req->audio_stream}};
     rc = cf_features_extract("media", &fo, progress, track, err);
     cf_error net;
     if (rc && rc != CF_ERR_CANCELLED && cf_http_media_failed(m, &net)) *err = net, rc = net.code;
@@ -84,8 +87,11 @@ static cf_err features(cf_ai_service *svc, const cf_highlight_detection_request 
 static cf_err score(cf_ai_service *svc, cf_highlight_detection_request *req, const cf_feature_track *track,
                     cf_highlight_detection_result *out, cf_error *err) {
     char note[512] = "";
-    cf_hl_options o = {.paths = {.profiles_dir = svc->cfg->highlight_profiles_dir, .models_dir = svc->models_dir},
-                       .registry = svc->engines, .note = note, .note_len = sizeof note};
+    cf_hl_options o = {
+        .paths = {.profiles_dir = svc->cfg->highlight_profiles_dir, .models_dir = svc->models_dir},
+        .registry = svc->engines,
+        .note = note,
+        .note_len = sizeof note};
     char *url = req->media_uri;
     req->media_uri = "remote-media";
     pthread_mutex_lock(&svc->engines_lock);
@@ -97,8 +103,8 @@ static cf_err score(cf_ai_service *svc, cf_highlight_detection_request *req, con
     return rc;
 }
 
-cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *req,
-                            cf_progress *progress, cf_highlight_detection_result *out, cf_error *err) {
+cf_err cf_ai_service_detect(cf_ai_service *svc, cf_highlight_detection_request *req, cf_progress *progress,
+                            cf_highlight_detection_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_feature_track *track = NULL;
     char why[256] = "";

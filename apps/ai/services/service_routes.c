@@ -29,7 +29,8 @@ static bool is_version_of(const cf_model_entry *e, const char *v) {
 /* One version of the registry as /v1/models shows it. */
 static json_t *model_json(cf_ai_service *svc, const cf_model_registry *r, const cf_model_entry *e,
                           const json_t *online) {
-    json_t *o = json_pack("{s:s, s:s, s:b}", "kind", e->kind->name, "version", e->version, "builtin", e->path == NULL);
+    json_t *o = json_pack("{s:s, s:s, s:b}", "kind", e->kind->name, "version", e->version, "builtin",
+                          e->path == NULL);
     json_t *meta = cf_model_metadata(e);
     json_object_update(o, meta);
     json_decref(meta);
@@ -59,7 +60,8 @@ static enum MHD_Result models(cf_http_request *req) {
     cf_error ignored;
     cf_online_eval_refresh(svc->eval, &ignored); /* labels recorded by other instances */
     json_t *online = cf_online_eval_json(svc->eval), *list = json_array(), *assignment = json_object();
-    for (size_t i = 0; i < r->n_models; i++) json_array_append_new(list, model_json(svc, r, &r->models[i], online));
+    for (size_t i = 0; i < r->n_models; i++)
+        json_array_append_new(list, model_json(svc, r, &r->models[i], online));
     size_t n = 0;
     const cf_model_kind *kinds = cf_model_kinds(&n);
     for (size_t i = 0; i < n; i++) {
@@ -67,9 +69,10 @@ static enum MHD_Result models(cf_http_request *req) {
         json_object_set_new(assignment, kinds[i].name, a ? json_deep_copy(a) : json_object());
     }
     cf_model_registry_free(r);
-    return cf_http_reply_json(req, 200, json_pack("{s:s, s:s, s:o, s:o, s:o}", "instance", svc->instance,
-                                                  "models_dir", svc->models_dir, "models", list, "assignment",
-                                                  assignment, "online", online));
+    return cf_http_reply_json(req, 200,
+                              json_pack("{s:s, s:s, s:o, s:o, s:o}", "instance", svc->instance, "models_dir",
+                                        svc->models_dir, "models", list, "assignment", assignment, "online",
+                                        online));
 }
 
 static enum MHD_Result healthz(cf_http_request *req) {
@@ -89,9 +92,10 @@ static enum MHD_Result readyz(cf_http_request *req) {
     pthread_mutex_lock(&svc->engines_lock);
     json_t *loaded = json_deep_copy(svc->loaded);
     pthread_mutex_unlock(&svc->engines_lock);
-    return cf_http_reply_json(req, 200, json_pack("{s:s, s:I, s:o, s:i, s:i}", "status", "ready", "models",
-                                                  (json_int_t)n, "loaded", loaded, "inflight",
-                                                  atomic_load(&svc->inflight), "max_inflight", svc->max_inflight));
+    return cf_http_reply_json(req, 200,
+                              json_pack("{s:s, s:I, s:o, s:i, s:i}", "status", "ready", "models",
+                                        (json_int_t)n, "loaded", loaded, "inflight",
+                                        atomic_load(&svc->inflight), "max_inflight", svc->max_inflight));
 }
 
 static void counter(FILE *f, const char *name, const char *help, long value) {
@@ -104,21 +108,29 @@ static enum MHD_Result metrics(cf_http_request *req) {
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) return cf_http_reply_problem(req, "internal", "out of memory");
-    fprintf(f, "# HELP clipforge_ai_detections_total Detections the service ran, by outcome.\n"
-               "# TYPE clipforge_ai_detections_total counter\n"
-               "clipforge_ai_detections_total{outcome=\"ok\"} %ld\n"
-               "clipforge_ai_detections_total{outcome=\"failed\"} %ld\n"
-               "clipforge_ai_detections_total{outcome=\"busy\"} %ld\n",
+    fprintf(f,
+            "# HELP clipforge_ai_detections_total Detections the service ran, by outcome.\n"
+            "# TYPE clipforge_ai_detections_total counter\n"
+            "clipforge_ai_detections_total{outcome=\"ok\"} %ld\n"
+            "clipforge_ai_detections_total{outcome=\"failed\"} %ld\n"
+            "clipforge_ai_detections_total{outcome=\"busy\"} %ld\n",
             atomic_load(&svc->detections_ok), atomic_load(&svc->detections_failed),
             atomic_load(&svc->refused_busy));
-    fprintf(f, "# HELP clipforge_ai_inflight Detections running now.\n# TYPE clipforge_ai_inflight gauge\n"
-               "clipforge_ai_inflight %d\n", atomic_load(&svc->inflight));
-    counter(f, "clipforge_ai_media_bytes_total", "Media bytes read over HTTP ranges.", atomic_load(&svc->media_bytes));
-    counter(f, "clipforge_ai_media_requests_total", "Range requests made for media.", atomic_load(&svc->media_requests));
+    fprintf(f,
+            "# HELP clipforge_ai_inflight Detections running now.\n# TYPE clipforge_ai_inflight gauge\n"
+            "clipforge_ai_inflight %d\n",
+            atomic_load(&svc->inflight));
+    counter(f, "clipforge_ai_media_bytes_total", "Media bytes read over HTTP ranges.",
+            atomic_load(&svc->media_bytes));
+    counter(f, "clipforge_ai_media_requests_total", "Range requests made for media.",
+            atomic_load(&svc->media_requests));
     if (svc->features) {
-        counter(f, "clipforge_feature_store_hits_total", "Feature tracks found in the store.", atomic_load(&svc->features->hits));
-        counter(f, "clipforge_feature_store_misses_total", "Feature tracks not in the store.", atomic_load(&svc->features->misses));
-        counter(f, "clipforge_feature_store_puts_total", "Feature tracks stored.", atomic_load(&svc->features->puts));
+        counter(f, "clipforge_feature_store_hits_total", "Feature tracks found in the store.",
+                atomic_load(&svc->features->hits));
+        counter(f, "clipforge_feature_store_misses_total", "Feature tracks not in the store.",
+                atomic_load(&svc->features->misses));
+        counter(f, "clipforge_feature_store_puts_total", "Feature tracks stored.",
+                atomic_load(&svc->features->puts));
     }
     cf_error ignored;
     cf_online_eval_refresh(svc->eval, &ignored);

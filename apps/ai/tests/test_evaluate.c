@@ -41,7 +41,9 @@ static int teardown(void **state) {
     return 0;
 }
 
-static double num(const json_t *m, const char *k) { return json_number_value(json_object_get(m, k)); }
+static double num(const json_t *m, const char *k) {
+    return json_number_value(json_object_get(m, k));
+}
 
 static void test_matching_and_metrics(void **state) {
     (void)state;

@@ -112,7 +112,8 @@ static void test_store_get_put_list(void **state) {
     /* a track whose event columns another audio-events model filled is another object */
     snprintf(t->events_model, sizeof t->events_model, "audio-events-v9");
     assert_int_equal(cf_feature_store_put(fs, HASH_B, t, NULL, &err), CF_OK);
-    assert_int_equal(cf_feature_store_get(fs, HASH_B, "audio-events-v8", &back, NULL, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_feature_store_get(fs, HASH_B, "audio-events-v8", &back, NULL, &err),
+                     CF_ERR_NOT_FOUND);
     assert_int_equal(cf_feature_store_get(fs, HASH_B, "audio-events-v9", &back, NULL, &err), CF_OK);
     assert_string_equal(back->events_model, "audio-events-v9");
     cf_feature_track_free(back);

@@ -30,16 +30,17 @@ static void write_file(const char *name, const char *text) {
     free(p);
 }
 
-#define MODEL(version, profiles, extra)                                                         \
-    "{\"model_version\": \"" version "\", \"profiles\": " profiles ","                          \
-    " \"inputs\": [{\"feature\": \"crowd\", \"half_hops\": 5, \"mean\": 0.1, \"std\": 0.2}],"   \
+#define MODEL(version, profiles, extra)                                                                      \
+    "{\"model_version\": \"" version "\", \"profiles\": " profiles ","                                       \
+    " \"inputs\": [{\"feature\": \"crowd\", \"half_hops\": 5, \"mean\": 0.1, \"std\": 0.2}],"                \
     " \"weights\": [3.0], \"bias\": -4.0, \"threshold\": 0.5" extra "}"
 
 static int setup(void **state) {
     (void)state;
     cf_error err;
     if (cf_make_temp_dir(NULL, "cf-reg-", &g_dir, &err) != CF_OK) return -1;
-    write_file("highlight-v1.json", MODEL("v1", "[\"generic\", \"sports\"]", ", \"trained_at\": \"2026-01-01T00:00:00Z\""));
+    write_file("highlight-v1.json",
+               MODEL("v1", "[\"generic\", \"sports\"]", ", \"trained_at\": \"2026-01-01T00:00:00Z\""));
     write_file("highlight-v2.json", MODEL("v2", "[\"generic\"]", ", \"parent_version\": \"v1\""));
     write_file("highlight-v10.json", MODEL("v10", "[\"generic\", \"sports\"]", ""));
     write_file("audio-events-v1.json", "{\"labels\": [\"laughter\"]}");
@@ -78,7 +79,8 @@ static void test_models_are_found_by_kind_with_builtins(void **state) {
     const char *order[] = {"heuristic", "broken", "v1", "v2", "v10"};
     size_t k = 0;
     for (size_t i = 0; i < r->n_models; i++)
-        if (!strcmp(r->models[i].kind->name, "highlight")) assert_string_equal(r->models[i].version, order[k++]);
+        if (!strcmp(r->models[i].kind->name, "highlight"))
+            assert_string_equal(r->models[i].version, order[k++]);
     assert_int_equal(k, 5);
     assert_non_null(cf_model_registry_find(r, "audio_events", "v1"));
     assert_null(cf_model_registry_find(r, "highlight", "notes"));
@@ -189,17 +191,20 @@ static void test_bad_changes_are_refused(void **state) {
     assert_int_equal(cf_model_registry_split(g_dir, "highlight", "generic", arms, shares, 2, &err),
                      CF_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.msg, "add up to 1"));
-    assert_int_equal(cf_model_registry_split(g_dir, "highlight", "generic", missing, ok, 2, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_model_registry_split(g_dir, "highlight", "generic", missing, ok, 2, &err),
+                     CF_ERR_NOT_FOUND);
     assert_int_equal(cf_model_registry_split(g_dir, "highlight", "sports", narrow, ok, 2, &err),
                      CF_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.msg, "does not support profile 'sports'"));
-    assert_int_equal(cf_model_registry_pin(g_dir, "highlight", "tenant:x", "v1", &err), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(cf_model_registry_pin(g_dir, "highlight", "tenant:x", "v1", &err),
+                     CF_ERR_INVALID_ARGUMENT);
     assert_int_equal(cf_model_registry_pin(g_dir, "highlight", "profile:generic", "broken", &err),
                      CF_ERR_INVALID_ARGUMENT);
     const char *generic[] = {"generic"};
     assert_int_equal(cf_model_registry_set_default(g_dir, "audio_events", "v1", generic, 1, NULL, &err),
                      CF_ERR_INVALID_ARGUMENT);
-    assert_int_equal(cf_model_registry_pin(g_dir, "highlight", "profile:generic", NULL, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_model_registry_pin(g_dir, "highlight", "profile:generic", NULL, &err),
+                     CF_ERR_NOT_FOUND);
     /* nothing was written */
     char *p = cf_path_join(g_dir, "registry.json");
     assert_true(access(p, F_OK) != 0);
@@ -252,14 +257,16 @@ static void test_concurrent_changes_lose_nothing(void **state) {
 static void test_publish_gate_uses_the_recorded_comparison(void **state) {
     (void)state;
     reset_state();
-    write_file("highlight-v3.json",
-               MODEL("v3", "[\"generic\"]",
-                     ", \"metrics\": {\"cv\": {\"base_version\": \"heuristic\", \"profiles\": {\"generic\":"
-                     " {\"candidate\": {\"f1\": 0.8, \"ap\": 0.7}, \"base\": {\"f1\": 0.6, \"ap\": 0.7}}}}}"));
-    write_file("highlight-v4.json",
-               MODEL("v4", "[\"generic\"]",
-                     ", \"metrics\": {\"cv\": {\"base_version\": \"v3\", \"profiles\": {\"generic\":"
-                     " {\"candidate\": {\"f1\": 0.7, \"ap\": 0.9}, \"base\": {\"f1\": 0.8, \"ap\": 0.7}}}}}"));
+    write_file(
+        "highlight-v3.json",
+        MODEL("v3", "[\"generic\"]",
+              ", \"metrics\": {\"cv\": {\"base_version\": \"heuristic\", \"profiles\": {\"generic\":"
+              " {\"candidate\": {\"f1\": 0.8, \"ap\": 0.7}, \"base\": {\"f1\": 0.6, \"ap\": 0.7}}}}}"));
+    write_file(
+        "highlight-v4.json",
+        MODEL("v4", "[\"generic\"]",
+              ", \"metrics\": {\"cv\": {\"base_version\": \"v3\", \"profiles\": {\"generic\":"
+              " {\"candidate\": {\"f1\": 0.7, \"ap\": 0.9}, \"base\": {\"f1\": 0.8, \"ap\": 0.7}}}}}"));
     cf_error err;
     json_t *report = NULL;
     cf_publish_options o = {.kind = "highlight", .version = "v4"};

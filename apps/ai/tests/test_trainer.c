@@ -31,8 +31,12 @@ static void write_file(const char *dir, const char *name, const char *text) {
 }
 
 /* Media i: a crowd eruption at 20 s + 10 i and a burst of cuts at 200 s - 10 i, 20 s each. */
-static int64_t crowd_at(int i) { return 20000 + 10000 * i; }
-static int64_t cuts_at(int i) { return 200000 - 10000 * i; }
+static int64_t crowd_at(int i) {
+    return 20000 + 10000 * i;
+}
+static int64_t cuts_at(int i) {
+    return 200000 - 10000 * i;
+}
 
 static int setup(void **state) {
     (void)state;
@@ -47,9 +51,10 @@ static int setup(void **state) {
                "{\"feature\": \"crowd\", \"half_hops\": 5, \"mean\": 0.05, \"std\": 0.2},"
                "{\"feature\": \"cut_rate\", \"half_hops\": 5, \"mean\": 0.3, \"std\": 1.5}],"
                " \"weights\": [3.0, 3.0], \"bias\": -4.0, \"threshold\": 0.5}");
-    write_file(g_models, "registry.json",
-               "{\"format\": 1, \"kinds\": {\"highlight\": {\"defaults\": {\"generic\": \"v1\"}, \"pins\": {},"
-               " \"splits\": {}}}, \"history\": []}");
+    write_file(
+        g_models, "registry.json",
+        "{\"format\": 1, \"kinds\": {\"highlight\": {\"defaults\": {\"generic\": \"v1\"}, \"pins\": {},"
+        " \"splits\": {}}}, \"history\": []}");
     for (int i = 0; i < 4; i++) {
         char name[32], labels[256];
         snprintf(name, sizeof name, "m%d.mp4", i);
@@ -85,7 +90,8 @@ static cf_err fake_track(void *user, const cf_eval_media *m, cf_feature_track **
     t->v = calloc((size_t)N * CF_FEAT_COUNT, sizeof *t->v);
     for (size_t h = 0; h < N; h++) {
         int64_t ms = (int64_t)h * CF_HL_HOP_MS;
-        bool crowd = ms >= crowd_at(i) && ms < crowd_at(i) + 20000, cuts = ms >= cuts_at(i) && ms < cuts_at(i) + 20000;
+        bool crowd = ms >= crowd_at(i) && ms < crowd_at(i) + 20000,
+             cuts = ms >= cuts_at(i) && ms < cuts_at(i) + 20000;
         t->v[h * CF_FEAT_COUNT + CF_FEAT_CROWD] = crowd ? 0.9f : 0.02f;
         t->v[h * CF_FEAT_COUNT + CF_FEAT_CUT_RATE] = cuts ? 6.0f : 0.1f;
         t->v[h * CF_FEAT_COUNT + CF_FEAT_SPEECH] = 0.7f;
@@ -119,7 +125,8 @@ static void test_learns_to_drop_what_reviewers_reject(void **state) {
     assert_int_equal(json_integer_value(json_object_get(cv, "folds")), 4);
     assert_true(num(generic, "candidate", "f1") > num(generic, "base", "f1"));
     assert_true(num(generic, "candidate", "precision") == 1.0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(generic, "candidate"), "on_rejected")), 0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(generic, "candidate"), "on_rejected")), 0);
     assert_true(json_integer_value(json_object_get(json_object_get(generic, "base"), "on_rejected")) >= 4);
 
     char *file = cf_path_join(g_models, "highlight-v2.json");

@@ -10,11 +10,14 @@
 bool cf_label_to_span(const json_t *label, cf_eval_span *out) {
     const char *verdict = json_string_value(json_object_get(label, "verdict"));
     const json_t *s = json_object_get(label, "start_ms"), *e = json_object_get(label, "end_ms");
-    if (!verdict || !json_is_integer(s) || !json_is_integer(e) || json_integer_value(e) <= json_integer_value(s))
+    if (!verdict || !json_is_integer(s) || !json_is_integer(e) ||
+        json_integer_value(e) <= json_integer_value(s))
         return false;
-    *out = (cf_eval_span){.start_ms = json_integer_value(s), .end_ms = json_integer_value(e),
+    *out = (cf_eval_span){.start_ms = json_integer_value(s),
+                          .end_ms = json_integer_value(e),
                           .accept = !strcmp(verdict, "accept")};
-    const json_t *ds = json_object_get(label, "detected_start_ms"), *de = json_object_get(label, "detected_end_ms");
+    const json_t *ds = json_object_get(label, "detected_start_ms"),
+                 *de = json_object_get(label, "detected_end_ms");
     if (json_is_integer(ds) && json_is_integer(de) && json_integer_value(de) > json_integer_value(ds))
         out->detected_start_ms = json_integer_value(ds), out->detected_end_ms = json_integer_value(de);
     return !strcmp(verdict, "accept") || !strcmp(verdict, "reject");
@@ -32,7 +35,8 @@ static cf_err add(cf_train_set *set, const cf_eval_media *media, const char *med
     m->n_spans = n;
     m->name = strdup(media->name);
     m->media_id = media_id ? strdup(media_id) : NULL;
-    cf_err rc = m->name ? src->get(src->user, media, &m->track, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
+    cf_err rc =
+        m->name ? src->get(src->user, media, &m->track, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
     if (rc) {
         cf_error_prefix(err, "%s", media->name);
         free(m->name), free(m->media_id), free(spans);
@@ -45,7 +49,8 @@ static cf_err add(cf_train_set *set, const cf_eval_media *media, const char *med
 }
 
 /* The labels of one stored media as spans (malloc'd, *n of them). */
-static cf_err stored_spans(cf_store *store, const char *media_id, cf_eval_span **out, size_t *n, cf_error *err) {
+static cf_err stored_spans(cf_store *store, const char *media_id, cf_eval_span **out, size_t *n,
+                           cf_error *err) {
     cf_label_record *rows = NULL;
     size_t count = 0;
     *out = NULL;

@@ -31,8 +31,7 @@ typedef struct cf_train_set {
 cf_err cf_train_set_add_store(cf_train_set *set, cf_store *store, cf_storage *storage,
                               const cf_track_source *src, cf_error *err);
 /* Adds the media of an evaluation-set directory (label files). */
-cf_err cf_train_set_add_files(cf_train_set *set, const char *dir, const cf_track_source *src,
-                              cf_error *err);
+cf_err cf_train_set_add_files(cf_train_set *set, const char *dir, const cf_track_source *src, cf_error *err);
 void cf_train_set_free(cf_train_set *set);
 
 /* Parses one stored Label document into a span; false when it is not one. */

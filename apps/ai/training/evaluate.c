@@ -77,7 +77,8 @@ cf_err cf_eval_set_load(const char *dir, cf_eval_set **out, cf_error *err) {
         size_t n = strlen(de->d_name);
         if (n <= strlen(LABELS_SUFFIX) || strcmp(de->d_name + n - strlen(LABELS_SUFFIX), LABELS_SUFFIX))
             continue;
-        cf_eval_media *grown = s->n_media < MAX_SET_MEDIA ? realloc(s->media, (s->n_media + 1) * sizeof *grown) : NULL;
+        cf_eval_media *grown =
+            s->n_media < MAX_SET_MEDIA ? realloc(s->media, (s->n_media + 1) * sizeof *grown) : NULL;
         if (!grown) {
             rc = cf_error_set(err, CF_ERR_TOO_LARGE, "evaluation set %s: too many media", dir);
             break;
@@ -147,7 +148,8 @@ void cf_eval_tally_add(cf_eval_tally *t, const cf_highlight_span *det, size_t n_
             ap += (double)tp / (double)(i + 1);
             t->iou_sum += v;
             t->boundary_sum += (fabs((double)(det[i].start_ms - truth[k].start_ms)) +
-                                fabs((double)(det[i].end_ms - truth[k].end_ms))) / 2;
+                                fabs((double)(det[i].end_ms - truth[k].end_ms))) /
+                               2;
         } else if (best_truth(&det[i], truth, n_truth, false, NULL, &v) >= 0) {
             t->on_rejected++;
         }
@@ -160,21 +162,25 @@ void cf_eval_tally_add(cf_eval_tally *t, const cf_highlight_span *det, size_t n_
     t->ap_sum += positives ? ap / (double)positives : (n_det ? 0.0 : 1.0);
 }
 
-static double ratio(size_t a, size_t b, double none) { return b ? (double)a / (double)b : none; }
+static double ratio(size_t a, size_t b, double none) {
+    return b ? (double)a / (double)b : none;
+}
 
-static double round4(double v) { return round(v * 1e4) / 1e4; }
+static double round4(double v) {
+    return round(v * 1e4) / 1e4;
+}
 
 json_t *cf_eval_metrics_json(const cf_eval_tally *t) {
     double p = ratio(t->matched, t->detected, t->truth ? 0.0 : 1.0);
     double r = ratio(t->matched, t->truth, 1.0);
     double f1 = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "media",
-                     (json_int_t)t->media, "truth", (json_int_t)t->truth, "detected",
-                     (json_int_t)t->detected, "matched", (json_int_t)t->matched, "on_rejected",
-                     (json_int_t)t->on_rejected, "precision", round4(p), "recall", round4(r), "f1",
-                     round4(f1), "ap", round4(t->media ? t->ap_sum / (double)t->media : 0),
-                     "mean_iou", round4(t->matched ? t->iou_sum / (double)t->matched : 0),
-                     "boundary_ms", round(t->matched ? t->boundary_sum / (double)t->matched : 0));
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "media", (json_int_t)t->media,
+                     "truth", (json_int_t)t->truth, "detected", (json_int_t)t->detected, "matched",
+                     (json_int_t)t->matched, "on_rejected", (json_int_t)t->on_rejected, "precision",
+                     round4(p), "recall", round4(r), "f1", round4(f1), "ap",
+                     round4(t->media ? t->ap_sum / (double)t->media : 0), "mean_iou",
+                     round4(t->matched ? t->iou_sum / (double)t->matched : 0), "boundary_ms",
+                     round(t->matched ? t->boundary_sum / (double)t->matched : 0));
 }
 
 /* ---- detection ----------------------------------------------------------------------------- */
@@ -185,19 +191,22 @@ static bool is_heuristic(const char *version) {
 
 cf_err cf_eval_detect(const cf_feature_track *track, const char *models_dir, const char *version,
                       const char *profile, cf_highlight_detection_result *out, cf_error *err) {
-    cf_highlight_detection_request req = {.clip_id = "eval", .media_uri = "eval",
-                                          .model_version = (char *)version, .has_top_n = true,
+    cf_highlight_detection_request req = {.clip_id = "eval",
+                                          .media_uri = "eval",
+                                          .model_version = (char *)version,
+                                          .has_top_n = true,
                                           .top_n = CF_EVAL_TOP_N};
     if (!cf_detection_profile_from_string(profile, &req.detection_profile))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "unknown profile '%s'", profile);
     char note[512] = "";
     cf_hl_options o = {.paths = {.models_dir = models_dir},
-                       .engine = is_heuristic(version) ? "heuristic" : "learned", .note = note,
+                       .engine = is_heuristic(version) ? "heuristic" : "learned",
+                       .note = note,
                        .note_len = sizeof note};
     cf_err rc = cf_highlight_detect_track(&req, &o, track, out, err);
-    bool exact = rc == CF_OK && out->model_version &&
-                 (is_heuristic(version) ? !strcmp(out->engine, "heuristic")
-                                        : !strcmp(out->model_version, version));
+    bool exact =
+        rc == CF_OK && out->model_version &&
+        (is_heuristic(version) ? !strcmp(out->engine, "heuristic") : !strcmp(out->model_version, version));
     if (rc == CF_OK && !exact) {
         rc = cf_error_set(err, CF_ERR_UNSUPPORTED, "version %s cannot answer profile %s (%s)", version,
                           profile, note[0] ? note : "another engine answered");

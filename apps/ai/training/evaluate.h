@@ -26,13 +26,14 @@
 typedef struct cf_eval_span {
     int64_t start_ms, end_ms;
     bool accept;
-    int64_t detected_start_ms, detected_end_ms; /* the span as proposed, when the reviewer moved it; 0/0 = not known */
+    int64_t detected_start_ms,
+        detected_end_ms; /* the span as proposed, when the reviewer moved it; 0/0 = not known */
 } cf_eval_span;
 
 /* One media with its known spans. */
 typedef struct cf_eval_media {
-    char *path;     /* the media file */
-    char *name;     /* its name in reports */
+    char *path; /* the media file */
+    char *name; /* its name in reports */
     cf_eval_span *spans;
     size_t n_spans;
 } cf_eval_media;

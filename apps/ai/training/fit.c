@@ -30,8 +30,10 @@ cf_err cf_lr_from_json(const json_t *doc, cf_lr_model *m, cf_error *err) {
         if (!rc) rc = cf_json_get_int(in, "half_hops", false, &half, path, err);
         if (!rc) rc = cf_json_get_number(in, "mean", false, &m->in[i].mean, path, err);
         if (!rc) rc = cf_json_get_number(in, "std", false, &m->in[i].std, path, err);
-        if (!rc && ((m->in[i].feature = cf_feature_find(feature)) < 0 || half < 0 || half > 3000 || !(m->in[i].std > 0)))
-            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: a known feature, half_hops 0..3000, std > 0", path);
+        if (!rc && ((m->in[i].feature = cf_feature_find(feature)) < 0 || half < 0 || half > 3000 ||
+                    !(m->in[i].std > 0)))
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: a known feature, half_hops 0..3000, std > 0",
+                              path);
         m->in[i].half = (size_t)half;
         if (!rc && !json_is_number(json_array_get(weights, i)))
             rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "weights[%zu]: not a number", i);
@@ -41,14 +43,17 @@ cf_err cf_lr_from_json(const json_t *doc, cf_lr_model *m, cf_error *err) {
     return rc;
 }
 
-static double round6(double v) { return round(v * 1e6) / 1e6; }
+static double round6(double v) {
+    return round(v * 1e6) / 1e6;
+}
 
 void cf_lr_to_json(const cf_lr_model *m, json_t *doc) {
     json_t *inputs = json_array(), *weights = json_array();
     for (size_t i = 0; i < m->n; i++) {
-        json_array_append_new(inputs, json_pack("{s:s, s:I, s:f, s:f}", "feature", cf_feature_name(m->in[i].feature),
-                                                "half_hops", (json_int_t)m->in[i].half, "mean", round6(m->in[i].mean),
-                                                "std", round6(m->in[i].std)));
+        json_array_append_new(inputs,
+                              json_pack("{s:s, s:I, s:f, s:f}", "feature", cf_feature_name(m->in[i].feature),
+                                        "half_hops", (json_int_t)m->in[i].half, "mean", round6(m->in[i].mean),
+                                        "std", round6(m->in[i].std)));
         json_array_append_new(weights, json_real(round6(m->w[i])));
     }
     json_object_set_new(doc, "inputs", inputs);
@@ -193,9 +198,11 @@ static void derivatives(const double *theta, size_t d, const cf_lr_data *data, c
 
 cf_err cf_lr_fit(cf_lr_model *m, const cf_lr_model *prior, const cf_lr_data *data, double l2, cf_error *err) {
     size_t d = m->n, q = d + 1;
-    if (!data->n || data->d != d) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "training: no rows to fit");
+    if (!data->n || data->d != d)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "training: no rows to fit");
     if (!(l2 > 0)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "training: l2 must be > 0");
-    double theta[CF_LR_MAX_INPUTS + 1], p0[CF_LR_MAX_INPUTS + 1], g[CF_LR_MAX_INPUTS + 1], step[CF_LR_MAX_INPUTS + 1];
+    double theta[CF_LR_MAX_INPUTS + 1], p0[CF_LR_MAX_INPUTS + 1], g[CF_LR_MAX_INPUTS + 1],
+        step[CF_LR_MAX_INPUTS + 1];
     double *h = malloc(q * q * sizeof *h);
     if (!h) return cf_error_set(err, CF_ERR_NO_MEMORY, "training: out of memory");
     for (size_t k = 0; k < d; k++) theta[k] = m->w[k], p0[k] = prior->w[k];

@@ -15,8 +15,8 @@
 #define CF_LR_MAX_INPUTS 64
 
 typedef struct cf_lr_input {
-    int feature;   /* cf_feature_id */
-    size_t half;   /* the window is [hop - half, hop + half], truncated at the ends */
+    int feature; /* cf_feature_id */
+    size_t half; /* the window is [hop - half, hop + half], truncated at the ends */
     double mean, std;
 } cf_lr_input;
 
@@ -49,8 +49,7 @@ void cf_lr_data_free(cf_lr_data *data);
 
 /* Fits m's weights and bias on data, starting from and pulled towards prior (same inputs) by
  * l2 * |theta - prior|^2 / 2. Deterministic. */
-cf_err cf_lr_fit(cf_lr_model *m, const cf_lr_model *prior, const cf_lr_data *data, double l2,
-                 cf_error *err);
+cf_err cf_lr_fit(cf_lr_model *m, const cf_lr_model *prior, const cf_lr_data *data, double l2, cf_error *err);
 /* The probability the model gives a row. */
 double cf_lr_predict(const cf_lr_model *m, const double *x);
 

@@ -21,19 +21,20 @@ typedef struct trainer {
     const cf_train_set *set;
     const cf_train_options *o;
     char base[CF_MODEL_VERSION_MAX];
-    const char *base_dir;  /* the registry holding the base */
-    json_t *design_doc;    /* the model file whose inputs, profiles and kind the new one takes */
+    const char *base_dir; /* the registry holding the base */
+    json_t *design_doc;   /* the model file whose inputs, profiles and kind the new one takes */
     char design_version[CF_MODEL_VERSION_MAX];
     cf_lr_model design;
-    double **x;            /* per media: n_hops rows of design.n inputs */
-    float **soft;          /* per media: the base's score per hop */
-    char *tmp;             /* candidates of the folds */
+    double **x;   /* per media: n_hops rows of design.n inputs */
+    float **soft; /* per media: the base's score per hop */
+    char *tmp;    /* candidates of the folds */
 } trainer;
 
 /* ---- setting up ---------------------------------------------------------------------------- */
 
 /* The base, and the registry it lives in. */
-static cf_err find_base(trainer *t, const cf_model_registry *out, const cf_model_registry *models, cf_error *err) {
+static cf_err find_base(trainer *t, const cf_model_registry *out, const cf_model_registry *models,
+                        cf_error *err) {
     const char *base = t->o->base ? t->o->base : cf_publish_current_default(out, "highlight", t->o->profile);
     snprintf(t->base, sizeof t->base, "%s", base);
     const cf_model_entry *e = cf_model_registry_find(out, "highlight", base);
@@ -83,7 +84,8 @@ static cf_err base_scores(trainer *t, size_t i, cf_error *err) {
     const cf_feature_track *track = t->set->m[i].track;
     cf_highlight_detection_result r = {0};
     cf_err rc = cf_eval_detect(track, t->base_dir, t->base, t->o->profile, &r, err);
-    if (!rc && !(t->soft[i] = calloc(track->n_hops + 1, sizeof **t->soft))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
+    if (!rc && !(t->soft[i] = calloc(track->n_hops + 1, sizeof **t->soft)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
     for (size_t h = 0; !rc && h < track->n_hops; h++) {
         size_t v = (size_t)((int64_t)h * CF_HL_HOP_MS / (r.score_curve ? r.score_curve->step_ms : 1000));
         t->soft[i][h] = r.score_curve && v < r.score_curve->n_values ? (float)r.score_curve->values[v] : 0;
@@ -123,7 +125,9 @@ static void trainer_free(trainer *t) {
 
 /* ---- fitting ------------------------------------------------------------------------------- */
 
-static bool inside(int64_t t, int64_t a, int64_t b) { return t >= a && t < b; }
+static bool inside(int64_t t, int64_t a, int64_t b) {
+    return t >= a && t < b;
+}
 
 /* The target of hop h of media m and its group. */
 static int target(const cf_train_media *m, const float *soft, size_t h, double *tgt) {
@@ -143,7 +147,8 @@ static cf_err build(const trainer *t, const bool *use, cf_lr_data *data, cf_erro
     size_t count[GROUPS] = {0};
     double tgt;
     for (size_t i = 0; i < t->set->n; i++)
-        for (size_t h = 0; use[i] && h < t->set->m[i].track->n_hops; h++) count[target(&t->set->m[i], t->soft[i], h, &tgt)]++;
+        for (size_t h = 0; use[i] && h < t->set->m[i].track->n_hops; h++)
+            count[target(&t->set->m[i], t->soft[i], h, &tgt)]++;
     cf_err rc = CF_OK;
     size_t d = t->design.n;
     for (size_t i = 0; !rc && i < t->set->n; i++)
@@ -172,14 +177,15 @@ static cf_err write_model(const trainer *t, const cf_lr_model *m, const char *di
 }
 
 /* Span metrics of candidate version (in t->tmp) or the base, on the media in use, with profile. */
-static cf_err tally(const trainer *t, const bool *use, const char *dir, const char *version, const char *profile,
-                    cf_eval_tally *out, cf_error *err) {
+static cf_err tally(const trainer *t, const bool *use, const char *dir, const char *version,
+                    const char *profile, cf_eval_tally *out, cf_error *err) {
     cf_err rc = CF_OK;
     for (size_t i = 0; !rc && i < t->set->n; i++) {
         if (!use[i]) continue;
         cf_highlight_detection_result r = {0};
         rc = cf_eval_detect(t->set->m[i].track, dir, version, profile, &r, err);
-        if (!rc) cf_eval_tally_add(out, r.highlights, r.n_highlights, t->set->m[i].spans, t->set->m[i].n_spans);
+        if (!rc)
+            cf_eval_tally_add(out, r.highlights, r.n_highlights, t->set->m[i].spans, t->set->m[i].n_spans);
         cf_highlight_detection_result_free(&r);
     }
     return rc;
@@ -187,7 +193,8 @@ static cf_err tally(const trainer *t, const bool *use, const char *dir, const ch
 
 static double f1_of(const cf_eval_tally *c) {
     json_t *j = cf_eval_metrics_json(c);
-    double f = json_number_value(json_object_get(j, "f1")) + 1e-3 * json_number_value(json_object_get(j, "ap"));
+    double f =
+        json_number_value(json_object_get(j, "f1")) + 1e-3 * json_number_value(json_object_get(j, "ap"));
     json_decref(j);
     return f;
 }
@@ -215,11 +222,12 @@ static cf_err fit(const trainer *t, const bool *use, const char *name, cf_lr_mod
 /* ---- cross-validation ---------------------------------------------------------------------- */
 
 static bool base_serves(const trainer *t, const char *profile) {
-    if (!json_object_get(t->design_doc, "inputs") || strcmp(t->design_version, t->base)) return true; /* built in */
+    if (!json_object_get(t->design_doc, "inputs") || strcmp(t->design_version, t->base))
+        return true; /* built in */
     size_t i;
     const json_t *p;
-    json_array_foreach(json_object_get(t->design_doc, "profiles"), i, p)
-        if (!strcmp(json_string_value(p), profile)) return true;
+    json_array_foreach(json_object_get(t->design_doc, "profiles"), i,
+                       p) if (!strcmp(json_string_value(p), profile)) return true;
     return false;
 }
 
@@ -240,7 +248,8 @@ static cf_err cross_validate(const trainer *t, json_t **cv, cf_error *err) {
         for (size_t p = 0; !rc && p < np && p < 16; p++) {
             const char *profile = json_string_value(json_array_get(profiles, p));
             rc = tally(t, held, t->tmp, name, profile, &cand[p], err);
-            if (!rc && base_serves(t, profile)) rc = tally(t, held, t->base_dir, t->base, profile, &base[p], err);
+            if (!rc && base_serves(t, profile))
+                rc = tally(t, held, t->base_dir, t->base, profile, &base[p], err);
         }
     }
     free(train);
@@ -283,9 +292,10 @@ static json_t *manifest(const cf_train_set *set, size_t hops) {
                                                (json_int_t)set->m[i].n_spans, "accepted", (json_int_t)acc,
                                                "duration_ms", (json_int_t)set->m[i].track->duration_ms));
     }
-    return json_pack("{s:O, s:I, s:I, s:I, s:I, s:I, s:o}", "sources", set->sources, "labels", (json_int_t)set->labels,
-                     "accepted", (json_int_t)set->accepted, "rejected", (json_int_t)set->rejected, "media",
-                     (json_int_t)set->n, "hops", (json_int_t)hops, "manifest", media);
+    return json_pack("{s:O, s:I, s:I, s:I, s:I, s:I, s:o}", "sources", set->sources, "labels",
+                     (json_int_t)set->labels, "accepted", (json_int_t)set->accepted, "rejected",
+                     (json_int_t)set->rejected, "media", (json_int_t)set->n, "hops", (json_int_t)hops,
+                     "manifest", media);
 }
 
 static json_t *metadata(const trainer *t, const json_t *cv) {
@@ -306,10 +316,10 @@ static json_t *metadata(const trainer *t, const json_t *cv) {
         if (dup) json_decref(name);
         else json_array_append_new(features, name);
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:{s:O}, s:{s:s, s:f, s:s}}", "trained_at", at, "parent_version", t->base,
-                     "training_data", manifest(t->set, hops), "features", features, "metrics", "cv", cv,
-                     "training", "method", "logistic regression, Newton, L2 towards the inputs' model", "l2",
-                     t->o->l2 > 0 ? t->o->l2 : 1.0, "inputs_from", t->design_version);
+    return json_pack("{s:s, s:s, s:o, s:o, s:{s:O}, s:{s:s, s:f, s:s}}", "trained_at", at, "parent_version",
+                     t->base, "training_data", manifest(t->set, hops), "features", features, "metrics", "cv",
+                     cv, "training", "method", "logistic regression, Newton, L2 towards the inputs' model",
+                     "l2", t->o->l2 > 0 ? t->o->l2 : 1.0, "inputs_from", t->design_version);
 }
 
 /* Writes <dir>/highlight-<version>.report.md; its path (malloc'd), NULL when it cannot. */
@@ -320,12 +330,15 @@ static char *write_report(const trainer *t, const char *version, const cf_lr_mod
     char *file = cf_path_join(dir, name);
     FILE *f = file ? fopen(file, "w") : NULL;
     if (!f) return free(file), NULL;
-    fprintf(f, "# Highlight model %s\n\nTrained from %zu labels (%zu accepted, %zu rejected) on %zu media; base %s"
-               " (inputs from %s). Cross-validation by media, %lld folds: each media detected by a version fitted"
-               " without it; F1 and AP at IoU >= 0.5 against the accepted spans.\n\n",
-            version, t->set->labels, t->set->accepted, t->set->rejected, t->set->n, t->base, t->design_version,
-            (long long)json_integer_value(json_object_get(cv, "folds")));
-    fprintf(f, "| profile | version | P | R | F1 | AP | boundary error ms | on rejected spans |\n|---|---|---|---|---|---|---|---|\n");
+    fprintf(
+        f,
+        "# Highlight model %s\n\nTrained from %zu labels (%zu accepted, %zu rejected) on %zu media; base %s"
+        " (inputs from %s). Cross-validation by media, %lld folds: each media detected by a version fitted"
+        " without it; F1 and AP at IoU >= 0.5 against the accepted spans.\n\n",
+        version, t->set->labels, t->set->accepted, t->set->rejected, t->set->n, t->base, t->design_version,
+        (long long)json_integer_value(json_object_get(cv, "folds")));
+    fprintf(f, "| profile | version | P | R | F1 | AP | boundary error ms | on rejected spans "
+               "|\n|---|---|---|---|---|---|---|---|\n");
     const char *profile;
     json_t *row;
     json_object_foreach((json_t *)json_object_get(cv, "profiles"), profile, row) {
@@ -333,24 +346,28 @@ static char *write_report(const trainer *t, const char *version, const cf_lr_mod
         for (int k = 0; k < 2; k++) {
             const json_t *c = json_object_get(row, who[k]);
             if (c)
-                fprintf(f, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %lld |\n", profile, k ? t->base : version,
-                        json_number_value(json_object_get(c, "precision")), json_number_value(json_object_get(c, "recall")),
-                        json_number_value(json_object_get(c, "f1")), json_number_value(json_object_get(c, "ap")),
+                fprintf(f, "| %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %lld |\n", profile,
+                        k ? t->base : version, json_number_value(json_object_get(c, "precision")),
+                        json_number_value(json_object_get(c, "recall")),
+                        json_number_value(json_object_get(c, "f1")),
+                        json_number_value(json_object_get(c, "ap")),
                         json_number_value(json_object_get(c, "boundary_ms")),
                         (long long)json_integer_value(json_object_get(c, "on_rejected")));
         }
     }
-    fprintf(f, "\nWeights that moved most from %s (standardised inputs):\n\n| input | %s | %s |\n|---|---|---|\n",
-            t->design_version, t->design_version, version);
+    fprintf(
+        f, "\nWeights that moved most from %s (standardised inputs):\n\n| input | %s | %s |\n|---|---|---|\n",
+        t->design_version, t->design_version, version);
     bool shown[CF_LR_MAX_INPUTS] = {0};
     for (int r = 0; r < 6 && r < (int)m->n; r++) {
         size_t best = 0;
         double move = -1;
         for (size_t k = 0; k < m->n; k++)
-            if (!shown[k] && fabs(m->w[k] - t->design.w[k]) > move) move = fabs(m->w[k] - t->design.w[k]), best = k;
+            if (!shown[k] && fabs(m->w[k] - t->design.w[k]) > move)
+                move = fabs(m->w[k] - t->design.w[k]), best = k;
         shown[best] = true;
-        fprintf(f, "| %s +-%zu hops | %.3f | %.3f |\n", cf_feature_name(m->in[best].feature), m->in[best].half,
-                t->design.w[best], m->w[best]);
+        fprintf(f, "| %s +-%zu hops | %.3f | %.3f |\n", cf_feature_name(m->in[best].feature),
+                m->in[best].half, t->design.w[best], m->w[best]);
     }
     fprintf(f, "\nThreshold %.2f (base inputs' %.2f).\n", m->threshold, t->design.threshold);
     if (fclose(f) != 0) return free(file), NULL;
@@ -359,7 +376,9 @@ static char *write_report(const trainer *t, const char *version, const cf_lr_mod
 
 cf_err cf_train(const cf_train_set *set, const cf_train_options *o, json_t **summary, cf_error *err) {
     *summary = NULL;
-    if (set->n < 2) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "training needs labels on 2 media or more (got %zu)", set->n);
+    if (set->n < 2)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "training needs labels on 2 media or more (got %zu)", set->n);
     trainer t = {.set = set, .o = o};
     json_t *cv = NULL;
     char version[CF_MODEL_VERSION_MAX], *file = NULL, *report = NULL;
@@ -377,8 +396,8 @@ cf_err cf_train(const cf_train_set *set, const cf_train_options *o, json_t **sum
     if (!rc) rc = write_model(&t, &m, o->out_dir, version, meta, &file, err);
     if (!rc) report = write_report(&t, version, &m, cv, o->out_dir);
     if (!rc)
-        *summary = json_pack("{s:s, s:s, s:s?, s:O, s:b}", "model_version", version, "file", file, "report", report,
-                             "metrics", json_object_get(meta, "metrics"), "published", false);
+        *summary = json_pack("{s:s, s:s, s:s?, s:O, s:b}", "model_version", version, "file", file, "report",
+                             report, "metrics", json_object_get(meta, "metrics"), "published", false);
     free(all);
     free(file);
     free(report);

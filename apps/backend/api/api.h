@@ -39,23 +39,23 @@ typedef struct cf_route {
 
 struct cf_http_request {
     cf_http_server *server;
-    cf_app *app;            /* the API's; NULL on a site without one */
-    void *user;             /* the site's own context */
-    void *state;            /* the handler's, across calls of a suspended request */
+    cf_app *app;                     /* the API's; NULL on a site without one */
+    void *user;                      /* the site's own context */
+    void *state;                     /* the handler's, across calls of a suspended request */
     void (*free_state)(void *state); /* called when the request ends */
     struct MHD_Connection *conn;
     const cf_route *route;
     char method[8];
-    char *path_param;       /* the {} or {*} part, decoded */
-    char *body;             /* CF_BODY_JSON: collected bytes */
+    char *path_param; /* the {} or {*} part, decoded */
+    char *body;       /* CF_BODY_JSON: collected bytes */
     size_t body_len, body_cap;
-    json_t *json;           /* CF_BODY_JSON: parsed body */
+    json_t *json;              /* CF_BODY_JSON: parsed body */
     const char *early_problem; /* set while reading: answered when the body has been read */
     char early_detail[256];
     bool answered;
-    int status;             /* what was answered, for metrics */
+    int status; /* what was answered, for metrics */
     int64_t started_ns;
-    cf_span *span;          /* the request's server span (NULL: tracing off, no incoming trace) */
+    cf_span *span; /* the request's server span (NULL: tracing off, no incoming trace) */
     /* CF_BODY_STREAM state, owned by the route */
     cf_storage_writer *writer;
     int64_t received;

@@ -33,10 +33,9 @@ struct cf_http_server {
 };
 
 static const cf_route routes[] = {
-    {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk,
-     cf_api_media_end, "Upload media (raw body), probed"},
-    {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL,
-     "List media, newest first (paged)"},
+    {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk, cf_api_media_end,
+     "Upload media (raw body), probed"},
+    {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL, "List media, newest first (paged)"},
     {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata"},
     {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media"},
     {"GET", "/v1/media/{}/waveform", CF_BODY_NONE, cf_api_media_waveform, NULL, NULL,
@@ -83,7 +82,9 @@ const cf_route *cf_http_routes(size_t *n) {
     return routes;
 }
 
-cf_sse_hub *cf_http_server_hub(cf_http_server *s) { return s->hub; }
+cf_sse_hub *cf_http_server_hub(cf_http_server *s) {
+    return s->hub;
+}
 
 /* Matches path against pattern; *param = the {} / {*} part (malloc'd) when it matches. */
 static bool match(const char *pattern, const char *path, char **param) {
@@ -243,13 +244,12 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     const char *ct = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (req->route->body == CF_BODY_JSON) {
         if (!is_json_type(ct))
-            return cf_http_reply_problem(req, "unsupported-media-type",
-                                         "send the body as application/json");
+            return cf_http_reply_problem(req, "unsupported-media-type", "send the body as application/json");
         if (len > cfg->max_body_bytes)
             return cf_http_reply_problem(req, "payload-too-large", "JSON body over the size limit");
     } else if (req->route->body == CF_BODY_STREAM) {
-        if (ct && (!strncasecmp(ct, "multipart/", 10) ||
-                   !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
+        if (ct &&
+            (!strncasecmp(ct, "multipart/", 10) || !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
             return cf_http_reply_problem(req, "unsupported-media-type",
                                          "send the media as the raw request body, not a form");
         if (len > cfg->max_upload_bytes)
@@ -272,8 +272,10 @@ static void take_chunk(cf_http_request *req, const char *data, size_t len) {
     const cf_config *cfg = req->server->site.cfg;
     if (req->route->body == CF_BODY_STREAM) {
         const char *slug = req->route->on_chunk(req, data, len);
-        if (slug) set_early(req, slug, !strcmp(slug, "payload-too-large")
-                                           ? "upload over the size limit" : "cannot store upload");
+        if (slug)
+            set_early(req, slug,
+                      !strcmp(slug, "payload-too-large") ? "upload over the size limit"
+                                                         : "cannot store upload");
         return;
     }
     if (req->body_len + len > (size_t)cfg->max_body_bytes) {
@@ -320,8 +322,8 @@ static void start_span(cf_http_request *req, const char *url) {
 }
 
 /* Runs one step of the request with its span as the thread's current context. */
-static enum MHD_Result in_span(cf_http_request *req, const char *url, int step,
-                               const char *data, size_t len) {
+static enum MHD_Result in_span(cf_http_request *req, const char *url, int step, const char *data,
+                               size_t len) {
     cf_trace_ctx prev;
     cf_trace_set_current(cf_span_ctx(req->span), &prev);
     enum MHD_Result r = MHD_YES;
@@ -332,9 +334,9 @@ static enum MHD_Result in_span(cf_http_request *req, const char *url, int step,
     return r;
 }
 
-static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version, const char *upload_data,
-                                size_t *upload_data_size, void **con_cls) {
+static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                const char *version, const char *upload_data, size_t *upload_data_size,
+                                void **con_cls) {
     (void)version;
     cf_http_server *s = cls;
     cf_http_request *req = *con_cls;
@@ -385,8 +387,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     cf_http_request *req = *con_cls;
     if (!req) return;
-    if (req->route && req->route->on_end)
-        req->route->on_end(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (req->route && req->route->on_end) req->route->on_end(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     if (req->status) {
         cf_trace_ctx prev; /* the latency's exemplar is this request's trace */
         cf_trace_set_current(cf_span_ctx(req->span), &prev);
@@ -411,8 +412,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
     cf_log_debug("http", "%s", msg);
 }
 
-cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-                           cf_error *err) {
+cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len, cf_error *err) {
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || !colon[1])
@@ -425,13 +425,11 @@ cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, sock
     if (hl >= sizeof host) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen: host too long");
     memcpy(host, listen, hl);
     host[hl] = '\0';
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int g = getaddrinfo(host, colon + 1, &hints, &res);
-    if (g != 0)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen %s: %s", host,
-                            gai_strerror(g));
+    if (g != 0) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen %s: %s", host, gai_strerror(g));
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;
     freeaddrinfo(res);
@@ -456,12 +454,12 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     if (threads <= 0) threads = 2;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, completed,
-        NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
+                         completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                         (unsigned)1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         cf_sse_hub_free(s->hub);
         free(s);
@@ -479,12 +477,18 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
 
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err) {
-    cf_http_site site = {.routes = routes, .n_routes = sizeof routes / sizeof routes[0], .app = app,
-                         .cfg = &app->cfg, .web_ui = true, .events = true};
+    cf_http_site site = {.routes = routes,
+                         .n_routes = sizeof routes / sizeof routes[0],
+                         .app = app,
+                         .cfg = &app->cfg,
+                         .web_ui = true,
+                         .events = true};
     return cf_http_server_start_site(&site, listen, threads, out, err);
 }
 
-int cf_http_server_port(cf_http_server *s) { return s->port; }
+int cf_http_server_port(cf_http_server *s) {
+    return s->port;
+}
 
 void cf_http_server_quiesce(cf_http_server *s) {
     if (!s) return;

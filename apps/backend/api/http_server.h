@@ -10,11 +10,11 @@
 typedef struct cf_http_site {
     const cf_route *routes;
     size_t n_routes;
-    cf_app *app;           /* req->app for the handlers; NULL for a site without one */
-    const cf_config *cfg;  /* body and JSON limits */
-    void *user;            /* req->user for the handlers */
-    bool web_ui;           /* a GET no route matches goes to the web UI */
-    bool events;           /* run the event-stream hub (needs app) */
+    cf_app *app;          /* req->app for the handlers; NULL for a site without one */
+    const cf_config *cfg; /* body and JSON limits */
+    void *user;           /* req->user for the handlers */
+    bool web_ui;          /* a GET no route matches goes to the web UI */
+    bool events;          /* run the event-stream hub (needs app) */
 } cf_http_site;
 
 /* Serves site on listen (as below); the API is one site, the inference service another. */
@@ -25,8 +25,7 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err);
 /* Resolves "HOST:PORT" / "[v6]:PORT" (numeric port) into a socket address. */
-cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
-                           cf_error *err);
+cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len, cf_error *err);
 /* The port actually bound. */
 int cf_http_server_port(cf_http_server *s);
 /* Stops accepting connections; requests in flight go on. */

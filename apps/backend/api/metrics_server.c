@@ -33,9 +33,9 @@ static enum MHD_Result text(struct MHD_Connection *conn, unsigned status, const 
     return copy ? reply(conn, status, "application/json", copy, strlen(copy)) : MHD_NO;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **con_cls) {
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_data_size,
+                              void **con_cls) {
     (void)version, (void)upload_data, (void)upload_data_size, (void)con_cls;
     cf_metrics_server *s = cls;
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) return text(conn, 405, "{\"status\":405}");
@@ -55,8 +55,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     return body ? reply(conn, 200, type, body, len) : MHD_NO;
 }
 
-cf_err cf_metrics_server_start(cf_app *app, const char *listen, cf_metrics_server **out,
-                               cf_error *err) {
+cf_err cf_metrics_server_start(cf_app *app, const char *listen, cf_metrics_server **out, cf_error *err) {
     *out = NULL;
     if (!listen || !*listen) return CF_OK;
     struct sockaddr_storage ss;
@@ -69,14 +68,13 @@ cf_err cf_metrics_server_start(cf_app *app, const char *listen, cf_metrics_serve
     cf_metrics_server *s = calloc(1, sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     s->app = app;
-    s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                                 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!s->daemon) {
         free(s);
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "CLIPFORGE_METRICS_LISTEN: cannot listen on %s",
-                            listen);
+        return cf_error_set(err, CF_ERR_UNAVAILABLE, "CLIPFORGE_METRICS_LISTEN: cannot listen on %s", listen);
     }
     *out = s;
     return CF_OK;

@@ -8,8 +8,7 @@
 typedef struct cf_metrics_server cf_metrics_server;
 
 /* Listens on listen ("HOST:PORT"); an empty listen starts nothing (*out = NULL, CF_OK). */
-cf_err cf_metrics_server_start(cf_app *app, const char *listen, cf_metrics_server **out,
-                               cf_error *err);
+cf_err cf_metrics_server_start(cf_app *app, const char *listen, cf_metrics_server **out, cf_error *err);
 /* NULL-safe. */
 void cf_metrics_server_stop(cf_metrics_server *s);
 

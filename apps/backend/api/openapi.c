@@ -55,8 +55,7 @@ static const route_doc docs[] = {
 
 static const route_doc *doc_for(const cf_route *r) {
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
-        if (!strcmp(docs[i].method, r->method) && !strcmp(docs[i].pattern, r->pattern))
-            return &docs[i];
+        if (!strcmp(docs[i].method, r->method) && !strcmp(docs[i].pattern, r->pattern)) return &docs[i];
     return NULL;
 }
 
@@ -92,13 +91,13 @@ static json_t *parameters(const cf_route *r, const route_doc *d) {
     if (d && d->query) {
         char *copy = strdup(d->query), *save = NULL;
         for (char *q = copy ? strtok_r(copy, ",", &save) : NULL; q; q = strtok_r(NULL, ",", &save))
-            json_array_append_new(ps, json_pack("{s:s, s:s, s:{s:s}}", "name", q, "in", "query",
-                                                "schema", "type", "string"));
+            json_array_append_new(
+                ps, json_pack("{s:s, s:s, s:{s:s}}", "name", q, "in", "query", "schema", "type", "string"));
         free(copy);
     }
     if (!strcmp(r->pattern, "/v1/jobs") && !strcmp(r->method, "POST"))
-        json_array_append_new(ps, json_pack("{s:s, s:s, s:{s:s}}", "name", "Idempotency-Key",
-                                            "in", "header", "schema", "type", "string"));
+        json_array_append_new(ps, json_pack("{s:s, s:s, s:{s:s}}", "name", "Idempotency-Key", "in", "header",
+                                            "schema", "type", "string"));
     return ps;
 }
 
@@ -110,26 +109,21 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
     json_t *success = json_pack("{s:s}", "description", "success");
     if (d && d->response_schema && json_object_get(schemas, d->response_schema))
         json_object_set_new(success, "content",
-                            json_pack("{s:{s:o}}", "application/json", "schema",
-                                      ref(d->response_schema)));
+                            json_pack("{s:{s:o}}", "application/json", "schema", ref(d->response_schema)));
     if (!strcmp(r->pattern, "/v1/events"))
         json_object_set_new(success, "content",
-                            json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type",
-                                      "string"));
-    json_t *responses = json_pack("{s:o, s:{s:s, s:{s:{s:o}}}}", code, success, "default",
-                                  "description", "problem", "content", "application/problem+json",
-                                  "schema", ref("Problem"));
-    json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters",
-                           parameters(r, d), "responses", responses);
+                            json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string"));
+    json_t *responses = json_pack("{s:o, s:{s:s, s:{s:{s:o}}}}", code, success, "default", "description",
+                                  "problem", "content", "application/problem+json", "schema", ref("Problem"));
+    json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters", parameters(r, d),
+                           "responses", responses);
     if (d && d->request_schema) {
         json_t *body = !strcmp(d->request_schema, "binary")
-                           ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema",
-                                       "type", "string", "format", "binary")
+                           ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type",
+                                       "string", "format", "binary")
                        : json_object_get(schemas, d->request_schema)
-                           ? json_pack("{s:{s:o}}", "application/json", "schema",
-                                       ref(d->request_schema))
-                           : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type",
-                                       "object");
+                           ? json_pack("{s:{s:o}}", "application/json", "schema", ref(d->request_schema))
+                           : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type", "object");
         json_object_set_new(op, "requestBody", json_pack("{s:b, s:o}", "required", 1, "content", body));
     }
     return op;
@@ -158,10 +152,10 @@ static json_t *component_schemas(void) {
     if (!schemas) schemas = json_object();
     add_problem_types(schemas);
     json_object_set_new(schemas, "JobList",
-                        json_pack("{s:s, s:[s], s:{s:{s:s, s:{s:s}}, s:{s:[s,s]}}}", "type",
-                                  "object", "required", "items", "properties", "items", "type",
-                                  "array", "items", "$ref", "#/components/schemas/Job",
-                                  "next_cursor", "type", "string", "null"));
+                        json_pack("{s:s, s:[s], s:{s:{s:s, s:{s:s}}, s:{s:[s,s]}}}", "type", "object",
+                                  "required", "items", "properties", "items", "type", "array", "items",
+                                  "$ref", "#/components/schemas/Job", "next_cursor", "type", "string",
+                                  "null"));
     return schemas;
 }
 
@@ -198,9 +192,8 @@ static json_t *build(void) {
     }
     json_object_set_new(json_object_get(json_object_get(paths, "/v1/jobs"), "post"), "x-cf-job-kinds",
                         runnable_kinds());
-    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title",
-                     "clipforge", "version", "0.1.0", "paths", paths, "components", "schemas",
-                     schemas);
+    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title", "clipforge",
+                     "version", "0.1.0", "paths", paths, "components", "schemas", schemas);
 }
 
 static char *cached;

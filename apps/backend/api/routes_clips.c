@@ -25,7 +25,8 @@ static cf_err version_root(cf_app *app, const char *id, char *root, size_t cap, 
     cf_err rc = cf_store_job_get(app->store, id, &j, err);
     if (rc) return rc;
     if (strcmp(j.kind, "render")) {
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s is a %s job: versions are of renders (clips)", id, j.kind);
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s is a %s job: versions are of renders (clips)",
+                          id, j.kind);
     } else {
         snprintf(root, cap, "%s", j.id);
         cf_job_record p;
@@ -45,11 +46,14 @@ enum MHD_Result cf_api_versions_create(cf_http_request *req) {
         return cf_http_reply_problem(req, "validation", "Idempotency-Key: 1 to 200 characters");
     char root[72];
     cf_error err;
-    if (version_root(req->app, req->path_param, root, sizeof root, &err)) return cf_http_reply_error(req, &err);
+    if (version_root(req->app, req->path_param, root, sizeof root, &err))
+        return cf_http_reply_error(req, &err);
     cf_job_record j;
     bool replayed = false;
-    if (cf_jobs_create(req->app->store, &req->app->cfg, "render", req->json, key, root, &j, &replayed, &err)) {
-        if (err.code == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
+    if (cf_jobs_create(req->app->store, &req->app->cfg, "render", req->json, key, root, &j, &replayed,
+                       &err)) {
+        if (err.code == CF_ERR_UNSUPPORTED)
+            return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
         return cf_http_reply_error(req, &err);
     }
     json_t *o = cf_job_record_to_json(req->app, &j);
@@ -60,7 +64,8 @@ enum MHD_Result cf_api_versions_create(cf_http_request *req) {
 enum MHD_Result cf_api_versions_list(cf_http_request *req) {
     char root[72];
     cf_error err;
-    if (version_root(req->app, req->path_param, root, sizeof root, &err)) return cf_http_reply_error(req, &err);
+    if (version_root(req->app, req->path_param, root, sizeof root, &err))
+        return cf_http_reply_error(req, &err);
     cf_job_record first;
     if (cf_store_job_get(req->app->store, root, &first, &err)) return cf_http_reply_error(req, &err);
     cf_job_filter f = {.status = -1, .kind = "render", .parent_id = root, .limit = MAX_VERSIONS};
@@ -72,7 +77,8 @@ enum MHD_Result cf_api_versions_list(cf_http_request *req) {
     }
     json_t *items = json_array();
     json_array_append_new(items, cf_job_record_to_json(req->app, &first));
-    for (size_t i = n; i-- > 0;) json_array_append_new(items, cf_job_record_to_json(req->app, &rows[i])); /* oldest first */
+    for (size_t i = n; i-- > 0;)
+        json_array_append_new(items, cf_job_record_to_json(req->app, &rows[i])); /* oldest first */
     cf_job_record_free(&first);
     cf_job_records_free(rows, n);
     return cf_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
@@ -81,13 +87,15 @@ enum MHD_Result cf_api_versions_list(cf_http_request *req) {
 enum MHD_Result cf_api_timelines_compile(cf_http_request *req) {
     json_t *normal = NULL;
     cf_error err;
-    if (cf_render_job_validate(req->json, &req->app->cfg, &normal, &err)) return cf_http_reply_error(req, &err);
+    if (cf_render_job_validate(req->json, &req->app->cfg, &normal, &err))
+        return cf_http_reply_error(req, &err);
     cf_render_request rq;
     memset(&rq, 0, sizeof rq);
     cf_err rc = cf_render_request_from_json(normal, &rq, &err);
     json_decref(normal);
     if (!rc && (!rq.template_id || !rq.has_end_ms))
-        rc = cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "%s: a template over a span (template_id, source_uri, start_ms, end_ms)",
+        rc = cf_error_set(&err, CF_ERR_INVALID_ARGUMENT,
+                          "%s: a template over a span (template_id, source_uri, start_ms, end_ms)",
                           rq.template_id ? "end_ms" : "template_id");
     /* the preview has the words itself: an inline transcript stands for the captions file */
     if (!rc && rq.transcript && !rq.captions_uri && !(rq.captions_uri = strdup("transcript")))

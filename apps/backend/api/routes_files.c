@@ -14,10 +14,10 @@ static const char *mime_for(const char *key) {
     const char *dot = strrchr(key, '.');
     if (!dot) return "application/octet-stream";
     static const char *const map[][2] = {
-        {".mp4", "video/mp4"},   {".webm", "video/webm"}, {".gif", "image/gif"},
-        {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"}, {".png", "image/png"},
-        {".json", "application/json"}, {".vtt", "text/vtt"}, {".srt", "application/x-subrip"},
-        {".m4a", "audio/mp4"},   {".wav", "audio/wav"},
+        {".mp4", "video/mp4"},         {".webm", "video/webm"}, {".gif", "image/gif"},
+        {".jpg", "image/jpeg"},        {".jpeg", "image/jpeg"}, {".png", "image/png"},
+        {".json", "application/json"}, {".vtt", "text/vtt"},    {".srt", "application/x-subrip"},
+        {".m4a", "audio/mp4"},         {".wav", "audio/wav"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcasecmp(dot, map[i][0])) return map[i][1];
@@ -74,13 +74,12 @@ static enum MHD_Result reply_unsatisfiable(cf_http_request *req, const char *ran
 enum MHD_Result cf_api_files(cf_http_request *req) {
     const char *key = req->path_param;
     cf_error err;
-    if (cf_storage_verify(req->app->storage, key, cf_http_query(req, "exp"),
-                          cf_http_query(req, "sig"), cf_now_ms() / 1000, &err))
+    if (cf_storage_verify(req->app->storage, key, cf_http_query(req, "exp"), cf_http_query(req, "sig"),
+                          cf_now_ms() / 1000, &err))
         return cf_http_reply_problem(req, "forbidden", err.msg);
     int fd = -1;
     cf_storage_info st;
-    if (cf_storage_open_read(req->app->storage, key, &fd, &st, &err))
-        return cf_http_reply_error(req, &err);
+    if (cf_storage_open_read(req->app->storage, key, &fd, &st, &err)) return cf_http_reply_error(req, &err);
     int64_t from = 0, to = st.size - 1;
     const char *range = cf_http_header(req, MHD_HTTP_HEADER_RANGE);
     int pr = range ? parse_range(range, st.size, &from, &to) : -1;
@@ -103,8 +102,7 @@ enum MHD_Result cf_api_files(cf_http_request *req) {
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=60");
     if (pr == 1) {
         char cr[96];
-        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)from, (long long)to,
-                 (long long)st.size);
+        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)from, (long long)to, (long long)st.size);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
         return cf_http_reply(req, 206, r);
     }

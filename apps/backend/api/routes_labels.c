@@ -46,8 +46,7 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req) {
     cf_err rc = cf_store_media_get(req->app->store, lc.media_id, &m, &err);
     cf_media_record_free(&m);
     cf_label_create_free(&lc);
-    if (rc == CF_ERR_NOT_FOUND)
-        return cf_http_reply_problem(req, "validation", "media_id: no such media");
+    if (rc == CF_ERR_NOT_FOUND) return cf_http_reply_problem(req, "validation", "media_id: no such media");
     if (rc) return cf_http_reply_error(req, &err);
     char id[40];
     cf_new_id("l_", id, sizeof id);
@@ -55,8 +54,10 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req) {
     json_t *label = label_json(req->app->store, req->json, id, now, &err);
     if (!label) return cf_http_reply_problem(req, "internal", "cannot build the label");
     char *body = json_dumps(label, JSON_COMPACT);
-    cf_label_record rec = {.id = id, .media_id = (char *)json_string_value(json_object_get(label, "media_id")),
-                           .body = body, .created_at = now};
+    cf_label_record rec = {.id = id,
+                           .media_id = (char *)json_string_value(json_object_get(label, "media_id")),
+                           .body = body,
+                           .created_at = now};
     rc = body ? cf_store_label_insert(req->app->store, &rec, &err)
               : cf_error_set(&err, CF_ERR_NO_MEMORY, "out of memory");
     free(body);

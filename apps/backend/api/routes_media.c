@@ -16,7 +16,9 @@
 #define MAX_PAGE 200
 #define DEFAULT_PAGE 50
 
-static void media_key(const char *id, char *key, size_t cap) { snprintf(key, cap, "media/%s", id); }
+static void media_key(const char *id, char *key, size_t cap) {
+    snprintf(key, cap, "media/%s", id);
+}
 
 const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len) {
     cf_error err;
@@ -54,9 +56,9 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];
     snprintf(uri, sizeof uri, "media://%s", m->id);
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:s*, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "url",
-                          url, "filename", m->filename, "bytes", (json_int_t)m->bytes, "mime",
-                          m->mime, "created_at", created);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s?, s:s*, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "url", url, "filename",
+                  m->filename, "bytes", (json_int_t)m->bytes, "mime", m->mime, "created_at", created);
     free(url);
     if (o && probe) json_object_set_new(o, "probe", probe);
     else json_decref(probe);
@@ -83,8 +85,10 @@ static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_e
  * surrogates and values past U+10FFFF included). */
 static size_t utf8_seq(const unsigned char *s) {
     if (s[0] < 0x80) return 1;
-    size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
-             : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+    size_t n = s[0] >= 0xF0 && s[0] <= 0xF4  ? 4
+               : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+               : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
+                                             : 0;
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
     if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
@@ -144,8 +148,12 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     const char *mime = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *raw_name = cf_http_query(req, "filename");
     char *filename = raw_name ? sanitise_filename(raw_name) : NULL;
-    cf_media_record m = {.id = req->id, .key = key, .mime = (char *)(mime ? mime : "application/octet-stream"),
-                         .bytes = req->received, .probe = probe, .filename = filename,
+    cf_media_record m = {.id = req->id,
+                         .key = key,
+                         .mime = (char *)(mime ? mime : "application/octet-stream"),
+                         .bytes = req->received,
+                         .probe = probe,
+                         .filename = filename,
                          .created_at = cf_now_ms()};
     rc = cf_store_media_insert(req->app->store, &m, &err);
     json_t *body = rc ? NULL : media_json(req->app, &m);
@@ -220,8 +228,7 @@ enum MHD_Result cf_api_media_list(cf_http_request *req) {
 enum MHD_Result cf_api_media_get(cf_http_request *req) {
     cf_media_record m;
     cf_error err;
-    if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
-        return cf_http_reply_error(req, &err);
+    if (cf_store_media_get(req->app->store, req->path_param, &m, &err)) return cf_http_reply_error(req, &err);
     json_t *body = media_json(req->app, &m);
     cf_media_record_free(&m);
     return cf_http_reply_json(req, 200, body);
@@ -230,8 +237,7 @@ enum MHD_Result cf_api_media_get(cf_http_request *req) {
 enum MHD_Result cf_api_media_delete(cf_http_request *req) {
     cf_media_record m;
     cf_error err;
-    if (cf_store_media_get(req->app->store, req->path_param, &m, &err))
-        return cf_http_reply_error(req, &err);
+    if (cf_store_media_get(req->app->store, req->path_param, &m, &err)) return cf_http_reply_error(req, &err);
     cf_err rc = cf_store_media_delete(req->app->store, m.id, &err);
     if (rc == CF_OK) {
         cf_storage_remove(req->app->storage, m.key, &err);

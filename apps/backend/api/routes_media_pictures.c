@@ -26,7 +26,13 @@
 /* The longest span a framing is analysed for: a clip, not a film. */
 #define MAX_FRAMING_SPAN_MS (5 * 60 * 1000)
 
-typedef enum picture_kind { PIC_WAVEFORM, PIC_FILMSTRIP, PIC_POSTER, PIC_CAMERA_PATH, PIC_SPLIT_FRAMING } picture_kind;
+typedef enum picture_kind {
+    PIC_WAVEFORM,
+    PIC_FILMSTRIP,
+    PIC_POSTER,
+    PIC_CAMERA_PATH,
+    PIC_SPLIT_FRAMING
+} picture_kind;
 
 /* A picture to make: its kind, the object whose presence says it is ready, and for a scene's
  * framing (camera path, split) the span and the canvas's aspect. */
@@ -52,7 +58,7 @@ static void picture_key(const char *media_id, const char *name, char *key, size_
 /* Keys being computed now, shared by every request thread: flights_lock guards both. */
 static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t flights_done = PTHREAD_COND_INITIALIZER;
-static char flights[MAX_FLIGHTS][sizeof ((picture *)0)->key];
+static char flights[MAX_FLIGHTS][sizeof((picture *)0)->key];
 
 static int flight_find(const char *key) {
     for (int i = 0; i < MAX_FLIGHTS; i++)
@@ -137,8 +143,9 @@ static cf_err compute_poster(cf_app *app, const char *id, const char *path, cf_e
 
 static cf_err compute_framing(cf_app *app, const picture *p, const char *path, cf_error *err) {
     json_t *doc = NULL;
-    cf_err rc = p->kind == PIC_CAMERA_PATH ? cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err)
-                                           : cf_render_split_framing(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
+    cf_err rc = p->kind == PIC_CAMERA_PATH
+                    ? cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err)
+                    : cf_render_split_framing(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
     return rc ? rc : store_json(app, p->key, doc, err);
 }
 
@@ -164,7 +171,8 @@ static cf_err ensure(cf_app *app, const cf_media_record *m, const picture *p, cf
         if (!rc && p->kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
         if (!rc && p->kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
         if (!rc && p->kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
-        if (!rc && (p->kind == PIC_CAMERA_PATH || p->kind == PIC_SPLIT_FRAMING)) rc = compute_framing(app, p, path, err);
+        if (!rc && (p->kind == PIC_CAMERA_PATH || p->kind == PIC_SPLIT_FRAMING))
+            rc = compute_framing(app, p, path, err);
     }
     if (rc && path) scrub_path(err, path, m->id);
     free(path);
@@ -203,7 +211,8 @@ static enum MHD_Result reply_cached_json(cf_http_request *req, const char *key, 
     if (!doc) return cf_http_reply_problem(req, "internal", "a stored picture description is damaged");
     if (sign_key) {
         char *url = NULL;
-        if (cf_storage_sign(req->app->storage, sign_key, req->app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+        if (cf_storage_sign(req->app->storage, sign_key, req->app->cfg.url_ttl_s, cf_now_ms() / 1000, &url,
+                            &err) == CF_OK)
             json_object_set_new(doc, "url", json_string(url));
         free(url);
     }
@@ -280,15 +289,19 @@ static bool query_int(cf_http_request *req, const char *name, long long lo, long
 static enum MHD_Result framing(cf_http_request *req, picture_kind kind) {
     long long w, h;
     picture p = {.kind = kind};
-    if (!query_int(req, "start_ms", 0, INT64_MAX / 2, &p.start_ms) || !query_int(req, "end_ms", 1, INT64_MAX / 2, &p.end_ms))
-        return cf_http_reply_problem(req, "validation", "start_ms and end_ms: the span, integer milliseconds");
+    if (!query_int(req, "start_ms", 0, INT64_MAX / 2, &p.start_ms) ||
+        !query_int(req, "end_ms", 1, INT64_MAX / 2, &p.end_ms))
+        return cf_http_reply_problem(req, "validation",
+                                     "start_ms and end_ms: the span, integer milliseconds");
     if (p.end_ms <= p.start_ms || p.end_ms - p.start_ms > MAX_FRAMING_SPAN_MS)
         return cf_http_reply_problem(req, "validation", "end_ms: after start_ms, at most 300000 ms after it");
     if (!query_int(req, "width", 2, 16384, &w) || !query_int(req, "height", 2, 16384, &h))
-        return cf_http_reply_problem(req, "validation", "width and height: the canvas, integer pixels in 2..16384");
+        return cf_http_reply_problem(req, "validation",
+                                     "width and height: the canvas, integer pixels in 2..16384");
     p.aspect = (double)w / (double)h;
     char name[96];
-    snprintf(name, sizeof name, "%s%lld-%lld-%lldx%lld.json", FRAMING_PREFIX[kind], p.start_ms, p.end_ms, w, h);
+    snprintf(name, sizeof name, "%s%lld-%lld-%lldx%lld.json", FRAMING_PREFIX[kind], p.start_ms, p.end_ms, w,
+             h);
     picture_key(req->path_param, name, p.key, sizeof p.key);
     cf_media_record m;
     enum MHD_Result answer;
@@ -307,7 +320,7 @@ enum MHD_Result cf_api_media_split_framing(cf_http_request *req) {
 
 /* Keys under a prefix, gathered before any is removed (not every store lists what changes). */
 typedef struct key_list {
-    char keys[64][sizeof ((picture *)0)->key];
+    char keys[64][sizeof((picture *)0)->key];
     size_t n;
 } key_list;
 
@@ -333,7 +346,8 @@ void cf_media_pictures_remove(cf_app *app, const char *media_id) {
         for (int round = 0, more = 1; more && round < 100; round++) { /* 6400 framings at most */
             cf_error err;
             l->n = 0;
-            more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK && l->n == sizeof l->keys / sizeof l->keys[0];
+            more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK &&
+                   l->n == sizeof l->keys / sizeof l->keys[0];
             for (size_t i = 0; i < l->n; i++) cf_storage_remove(app->storage, l->keys[i], &err);
         }
     }

@@ -17,11 +17,9 @@ enum MHD_Result cf_api_healthz(cf_http_request *req) {
 enum MHD_Result cf_api_readyz(cf_http_request *req) {
     cf_job_stats st;
     cf_error err;
-    if (cf_store_stats(req->app->store, &st, &err))
-        return cf_http_reply_problem(req, "unavailable", err.msg);
-    return cf_http_reply_json(req, 200,
-                              json_pack("{s:s, s:b}", "status", "ready", "workers",
-                                        req->app->runner != NULL));
+    if (cf_store_stats(req->app->store, &st, &err)) return cf_http_reply_problem(req, "unavailable", err.msg);
+    return cf_http_reply_json(
+        req, 200, json_pack("{s:s, s:b}", "status", "ready", "workers", req->app->runner != NULL));
 }
 
 char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type) {

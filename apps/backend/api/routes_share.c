@@ -33,7 +33,7 @@ typedef struct archive {
     size_t n, cap;
     const char *folder; /* the source's name: the folder of this job's entries */
     const char *job_id;
-    const char *title;  /* a render's title (request) */
+    const char *title; /* a render's title (request) */
 } archive;
 
 /* A name that is safe as a zip entry on every system: no path separators, control or
@@ -95,7 +95,8 @@ static void add_video(void *user, json_t *art, json_t *clip) {
     const char *title = clip ? json_string_value(json_object_get(clip, "title")) : a->title;
     char base[256], t[160];
     safe_name(title, t, sizeof t);
-    if (clip) snprintf(base, sizeof base, "%02d %s", (int)json_integer_value(json_object_get(clip, "index")), t);
+    if (clip)
+        snprintf(base, sizeof base, "%02d %s", (int)json_integer_value(json_object_get(clip, "index")), t);
     else if (title) snprintf(base, sizeof base, "%s", t);
     else safe_name(a->job_id, base, sizeof base);
     const char *dot = strrchr(uri, '.');
@@ -162,7 +163,8 @@ static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/cfzip-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int t = mkstemp(path);
-    if (t < 0) return cf_error_set(err, CF_ERR_IO, "cannot create a temp file for the zip: %s", strerror(errno));
+    if (t < 0)
+        return cf_error_set(err, CF_ERR_IO, "cannot create a temp file for the zip: %s", strerror(errno));
     close(t);
     int zerr = 0;
     zip_t *z = zip_open(path, ZIP_TRUNCATE, &zerr);
@@ -175,17 +177,20 @@ static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
         zip_int64_t idx = src ? zip_file_add(z, a->items[i].name, src, ZIP_FL_ENC_UTF_8) : -1;
         if (!rc && idx < 0) {
             if (src) zip_source_free(src);
-            rc = cf_error_set(err, CF_ERR_IO, "cannot add %s to the zip: %s", a->items[i].name, zip_strerror(z));
+            rc = cf_error_set(err, CF_ERR_IO, "cannot add %s to the zip: %s", a->items[i].name,
+                              zip_strerror(z));
         }
         if (!rc) zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
     }
-    if (!rc && zip_close(z) < 0) rc = cf_error_set(err, CF_ERR_IO, "cannot write the zip: %s", zip_strerror(z));
+    if (!rc && zip_close(z) < 0)
+        rc = cf_error_set(err, CF_ERR_IO, "cannot write the zip: %s", zip_strerror(z));
     else if (rc && z) zip_discard(z);
     for (size_t i = 0; locals && i < a->n; i++) free(locals[i]);
     free(locals);
     struct stat st;
     *fd = rc ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-    if (!rc && (*fd < 0 || fstat(*fd, &st) != 0)) rc = cf_error_set(err, CF_ERR_IO, "cannot read the zip back: %s", strerror(errno));
+    if (!rc && (*fd < 0 || fstat(*fd, &st) != 0))
+        rc = cf_error_set(err, CF_ERR_IO, "cannot read the zip back: %s", strerror(errno));
     if (!rc) *size = st.st_size;
     unlink(path); /* the open descriptor keeps it readable; nothing stays behind */
     return rc;
@@ -195,17 +200,20 @@ static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
 static cf_err add_jobs(archive *a, const char *list, cf_error *err) {
     size_t commas = 0;
     for (const char *p = list; *p; p++) commas += *p == ',';
-    if (commas >= MAX_ARCHIVE_JOBS) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: at most %d", MAX_ARCHIVE_JOBS);
+    if (commas >= MAX_ARCHIVE_JOBS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: at most %d", MAX_ARCHIVE_JOBS);
     char *copy = strdup(list), *save = NULL;
     if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err rc = CF_OK;
     size_t n = 0;
     for (char *id = strtok_r(copy, ",", &save); !rc && id; id = strtok_r(NULL, ",", &save), n++) {
-        if (strlen(id) > 64) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: '%.64s...' is not a job id", id);
+        if (strlen(id) > 64)
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: '%.64s...' is not a job id", id);
         else rc = add_job(a, id, err);
     }
     free(copy);
-    if (!rc && !n) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: required, job ids separated by commas");
+    if (!rc && !n)
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jobs: required, job ids separated by commas");
     return rc;
 }
 
@@ -227,7 +235,8 @@ enum MHD_Result cf_api_archive(cf_http_request *req) {
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/zip");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, "attachment; filename=\"clipforge-clips.zip\"");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+                            "attachment; filename=\"clipforge-clips.zip\"");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     return cf_http_reply(req, 200, r);
 }
@@ -235,11 +244,13 @@ enum MHD_Result cf_api_archive(cf_http_request *req) {
 enum MHD_Result cf_api_share(cf_http_request *req) {
     cf_share_create sc;
     cf_error err;
-    if (cf_share_create_from_json(req->json, &sc, &err)) return cf_http_reply_problem(req, "validation", err.msg);
+    if (cf_share_create_from_json(req->json, &sc, &err))
+        return cf_http_reply_problem(req, "validation", err.msg);
     const char *key = cf_uri_rest(sc.uri, "storage");
     cf_err rc = key && !strncmp(key, "jobs/", 5) && cf_storage_key_valid(key)
                     ? CF_OK
-                    : cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "uri: only files jobs made (storage://jobs/...) can be shared");
+                    : cf_error_set(&err, CF_ERR_INVALID_ARGUMENT,
+                                   "uri: only files jobs made (storage://jobs/...) can be shared");
     cf_storage_info st;
     if (!rc) rc = cf_storage_stat(req->app->storage, key, &st, &err);
     if (rc == CF_ERR_NOT_FOUND) cf_error_set(&err, CF_ERR_NOT_FOUND, "uri: no such file");

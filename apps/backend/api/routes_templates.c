@@ -59,9 +59,8 @@ static void collect_variables(const json_t *node, const json_t *defaults, json_t
         if (!field) return;
         if (listed(vars, name)) return;
         json_t *def = json_object_get(defaults, name);
-        json_array_append_new(vars,
-                              json_pack("{s:s, s:s, s:O*}", "name", name, "request_field", field,
-                                        "default_value", json_is_string(def) ? def : NULL));
+        json_array_append_new(vars, json_pack("{s:s, s:s, s:O*}", "name", name, "request_field", field,
+                                              "default_value", json_is_string(def) ? def : NULL));
     } else if (json_is_object(node)) {
         const char *key;
         json_t *v;
@@ -88,8 +87,8 @@ static json_t *title_position(const json_t *t) {
 static json_t *canvas(const json_t *c, const char *format) {
     json_t *size = json_object_get(c, format);
     return json_pack("{s:O*, s:O*, s:O*, s:O*}", "width", json_object_get(size, "width"), "height",
-                     json_object_get(size, "height"), "fps", json_object_get(c, "fps"),
-                     "background", json_object_get(c, "background"));
+                     json_object_get(size, "height"), "fps", json_object_get(c, "fps"), "background",
+                     json_object_get(c, "background"));
 }
 
 /* The summary of template file id.json (JSON in the RenderTemplate shape, not yet checked). */
@@ -101,14 +100,12 @@ static json_t *summarise(const char *id, const json_t *t) {
     collect_variables(t, json_object_get(t, "defaults"), vars);
     json_t *version = json_incref(json_object_get(t, "version"));
     if (!version) version = json_integer(1);
-    return json_pack("{s:s, s:o, s:O*, s:O*, s:s, s:o, s:o, s:O*, s:O*, s:o}", "id", id, "version",
-                     version, "description", json_object_get(t, "description"), "layout",
-                     json_object_get(json_object_get(t, "scene"), "layout"), "format",
-                     ref && ref == hh ? "horizontal" : "vertical", "vertical",
-                     canvas(c, "vertical"), "horizontal", canvas(c, "horizontal"), "title_position",
-                     title_position(t), "captions_position",
-                     json_object_get(json_object_get(t, "captions"), "position"), "variables",
-                     vars);
+    return json_pack(
+        "{s:s, s:o, s:O*, s:O*, s:s, s:o, s:o, s:O*, s:O*, s:o}", "id", id, "version", version, "description",
+        json_object_get(t, "description"), "layout", json_object_get(json_object_get(t, "scene"), "layout"),
+        "format", ref && ref == hh ? "horizontal" : "vertical", "vertical", canvas(c, "vertical"),
+        "horizontal", canvas(c, "horizontal"), "title_position", title_position(t), "captions_position",
+        json_object_get(json_object_get(t, "captions"), "position"), "variables", vars);
 }
 
 /* The id of a template file name ("<id>.json" with an id compile.c accepts), or false. */
@@ -117,8 +114,7 @@ static bool template_id(const char *file, char *id, size_t cap) {
     if (n <= 5 || strcmp(file + n - 5, ".json") || n - 5 >= cap) return false;
     for (size_t i = 0; i < n - 5; i++) {
         char ch = file[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
-            return false;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) return false;
     }
     memcpy(id, file, n - 5);
     id[n - 5] = '\0';
@@ -139,8 +135,7 @@ static json_t *load_summary(const char *dir, const char *id) {
         json_decref(s);
         s = cf_render_template_to_json(&rt); /* schema defaults applied */
     } else {
-        cf_log_warn("api", "template %s left out of /v1/templates: %s", path,
-                    s ? err.msg : "cannot read it");
+        cf_log_warn("api", "template %s left out of /v1/templates: %s", path, s ? err.msg : "cannot read it");
         json_decref(s);
         s = NULL;
     }
@@ -162,16 +157,13 @@ enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     size_t n = 0;
     for (struct dirent *e; d && n < MAX_TEMPLATES && (e = readdir(d));) {
         char id[65];
-        char **grown =
-            template_id(e->d_name, id, sizeof id) ? realloc(ids, (n + 1) * sizeof *ids) : NULL;
+        char **grown = template_id(e->d_name, id, sizeof id) ? realloc(ids, (n + 1) * sizeof *ids) : NULL;
         if (!grown) continue;
         ids = grown;
         if ((ids[n] = strdup(id))) n++;
     }
-    if (d)
-        closedir(d);
-    else
-        cf_log_warn("api", "template directory %s cannot be read", dir);
+    if (d) closedir(d);
+    else cf_log_warn("api", "template directory %s cannot be read", dir);
     if (n) qsort(ids, n, sizeof *ids, by_id); /* readdir order is the file system's */
     for (size_t i = 0; i < n; i++) {
         json_t *s = load_summary(dir, ids[i]);

@@ -19,14 +19,14 @@
 #define TICK_MS 100
 
 typedef struct stream {
-    struct stream *next;          /* in hub->suspended, guarded by hub->lock */
+    struct stream *next; /* in hub->suspended, guarded by hub->lock */
     cf_sse_hub *hub;
     struct MHD_Connection *conn;
     cf_store *store;
-    char *job_id;                 /* filter, or NULL */
+    char *job_id; /* filter, or NULL */
     int64_t last_id;
     int64_t last_write_ms;
-    char *out;                    /* formatted bytes not yet handed to MHD */
+    char *out; /* formatted bytes not yet handed to MHD */
     size_t out_len, out_pos, out_cap;
     bool suspended;
 } stream;
@@ -152,12 +152,11 @@ static bool fetch(stream *s) {
     }
     for (size_t i = 0; i < n; i++) {
         char head[160];
-        int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)ev[i].id,
-                          ev[i].type);
+        int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)ev[i].id, ev[i].type);
         char *data = event_json(&ev[i]);
         /* data is compact JSON: no newlines, so one data line carries it. */
-        bool ok = data && append(s, head, (size_t)hl) && append(s, data, strlen(data)) &&
-                  append(s, "\n\n", 2);
+        bool ok =
+            data && append(s, head, (size_t)hl) && append(s, data, strlen(data)) && append(s, "\n\n", 2);
         free(data);
         if (!ok) break;
         s->last_id = ev[i].id;

@@ -18,15 +18,24 @@
 static const struct {
     const char *ext, *type;
 } types[] = {
-    {"html", "text/html; charset=utf-8"},   {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
-    {"json", "application/json"},           {"map", "application/json"},
-    {"svg", "image/svg+xml"},               {"png", "image/png"},
-    {"jpg", "image/jpeg"},                  {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},                   {"webp", "image/webp"},
-    {"ico", "image/vnd.microsoft.icon"},    {"woff2", "font/woff2"},
-    {"woff", "font/woff"},                  {"txt", "text/plain; charset=utf-8"},
-    {"wasm", "application/wasm"},           {"webmanifest", "application/manifest+json"},
+    {"html", "text/html; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"json", "application/json"},
+    {"map", "application/json"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"ico", "image/vnd.microsoft.icon"},
+    {"woff2", "font/woff2"},
+    {"woff", "font/woff"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"wasm", "application/wasm"},
+    {"webmanifest", "application/manifest+json"},
 };
 
 const char *cf_web_content_type(const char *name) {

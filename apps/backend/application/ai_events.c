@@ -30,8 +30,8 @@ static void take(cf_ai_events *e, const json_t *msg) {
     const char *type = json_string_value(json_object_get(msg, "type"));
     const char *instance = json_string_value(json_object_get(msg, "instance"));
     if (!type) return;
-    cf_log_info("ai-events", "%s %s%s%s", type, str(msg, "version"),
-                instance ? " from " : "", instance ? instance : "");
+    cf_log_info("ai-events", "%s %s%s%s", type, str(msg, "version"), instance ? " from " : "",
+                instance ? instance : "");
     cf_metric_add(e->events, type, NULL, 1);
     pthread_mutex_lock(&e->lock);
     if (instance) json_object_set(e->services, instance, (json_t *)msg);
@@ -65,8 +65,8 @@ cf_err cf_ai_events_start(cf_bus *bus, cf_ai_events **out, cf_error *err) {
     cf_ai_events *e = calloc(1, sizeof *e);
     if (!e) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     e->bus = bus;
-    e->events = cf_metric_counter("clipforge_ai_model_events", "Announcements of inference services heard on the bus.",
-                                  "type");
+    e->events = cf_metric_counter("clipforge_ai_model_events",
+                                  "Announcements of inference services heard on the bus.", "type");
     e->services = json_object();
     pthread_mutex_init(&e->lock, NULL);
     cf_err rc = cf_bus_subscribe(bus, CF_TOPIC_AI_MODELS, GROUP, err);
@@ -102,8 +102,8 @@ void cf_ai_events_metrics(cf_ai_events *e, FILE *out) {
     json_object_foreach(e->services, k, v) {
         if (names && ones) names[i] = k, ones[i++] = 1;
     }
-    cf_metrics_write_gauge_set(out, "clipforge_ai_service_up", "Inference services heard on the bus.", "instance",
-                               names, ones, (int)i);
+    cf_metrics_write_gauge_set(out, "clipforge_ai_service_up", "Inference services heard on the bus.",
+                               "instance", names, ones, (int)i);
     pthread_mutex_unlock(&e->lock);
     free(names);
     free(ones);
@@ -124,7 +124,8 @@ void cf_ai_label_join_version(cf_store *store, json_t *label) {
 
 cf_err cf_ai_events_publish_label(cf_bus *bus, const json_t *label, cf_error *err) {
     char *text = json_dumps(label, JSON_COMPACT);
-    cf_err rc = text ? cf_bus_publish(bus, CF_TOPIC_AI_LABELS, text, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
+    cf_err rc = text ? cf_bus_publish(bus, CF_TOPIC_AI_LABELS, text, err)
+                     : cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
     free(text);
     return rc;
 }

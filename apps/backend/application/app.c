@@ -30,8 +30,8 @@ void cf_new_id(const char *prefix, char *out, size_t cap) {
         uint64_t v = (uint64_t)cf_now_ms() ^ ((uint64_t)(uintptr_t)out << 17) ^ (uint64_t)clock();
         memcpy(b, &v, sizeof b);
     }
-    snprintf(out, cap, "%s%02x%02x%02x%02x%02x%02x%02x%02x", prefix, b[0], b[1], b[2], b[3], b[4],
-             b[5], b[6], b[7]);
+    snprintf(out, cap, "%s%02x%02x%02x%02x%02x%02x%02x%02x", prefix, b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+             b[7]);
 }
 
 static void on_store_event(void *user) {
@@ -45,8 +45,7 @@ static void on_store_event(void *user) {
 }
 
 /* url when set, else SCHEME:DATA_DIR/leaf (malloc'd). */
-static char *default_url(const char *url, const char *scheme, const char *data_dir,
-                         const char *leaf) {
+static char *default_url(const char *url, const char *scheme, const char *data_dir, const char *leaf) {
     if (url && *url) return strdup(url);
     size_t n = strlen(scheme) + strlen(data_dir) + strlen(leaf) + 3;
     char *s = malloc(n);
@@ -59,7 +58,8 @@ cf_err cf_app_open_storage(const cf_config *cfg, cf_storage **out, cf_error *err
     unsigned char key[256];
     size_t key_len = 0;
     cf_err rc = cf_mkdir_p(cfg->data_dir, err);
-    if (rc == CF_OK) rc = cf_signing_key_load(cfg->signing_key, cfg->data_dir, key, sizeof key, &key_len, err);
+    if (rc == CF_OK)
+        rc = cf_signing_key_load(cfg->signing_key, cfg->data_dir, key, sizeof key, &key_len, err);
     char *url = default_url(cfg->storage_url, "local", cfg->data_dir, "storage");
     if (rc == CF_OK && !url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_storage_open(url, key, key_len, out, err);
@@ -141,8 +141,7 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
 cf_err cf_app_keep_holds(cf_app *app, int64_t now, cf_error *err) {
     if (cf_bus_durable(app->bus)) return CF_OK;
     size_t n = 0;
-    cf_err rc = cf_store_holds_renew(app->store, app->instance_id, now + app->cfg.lease_ms, NULL,
-                                     err);
+    cf_err rc = cf_store_holds_renew(app->store, app->instance_id, now + app->cfg.lease_ms, NULL, err);
     if (rc == CF_OK) rc = cf_store_redispatch_queued(app->store, now, &n, err);
     if (rc == CF_OK && n) {
         cf_log_info("app", "put %zu queued jobs whose messages were lost back on the bus", n);

@@ -19,16 +19,16 @@ typedef struct cf_ai_remote cf_ai_remote;
 typedef struct cf_ai_events cf_ai_events;
 
 typedef struct cf_app {
-    cf_config cfg;              /* owned */
+    cf_config cfg; /* owned */
     cf_store *store;
     cf_bus *bus;
     cf_storage *storage;
     cf_outbox_relay *relay;
-    cf_job_runner *runner;      /* NULL with --no-workers */
-    cf_ai_remote *remote;       /* inference services (CLIPFORGE_AI_URL), or NULL */
-    cf_ai_events *ai_events;    /* the AI workspace's events on the bus */
-    char instance_id[40];       /* unique per process: lease owner prefix */
-    char *work_dir;             /* DATA_DIR/work: per-attempt temp dirs */
+    cf_job_runner *runner;   /* NULL with --no-workers */
+    cf_ai_remote *remote;    /* inference services (CLIPFORGE_AI_URL), or NULL */
+    cf_ai_events *ai_events; /* the AI workspace's events on the bus */
+    char instance_id[40];    /* unique per process: lease owner prefix */
+    char *work_dir;          /* DATA_DIR/work: per-attempt temp dirs */
     /* Event signal: seq grows after each committed event; listeners wait on it. */
     pthread_mutex_t event_lock;
     pthread_cond_t event_cond;

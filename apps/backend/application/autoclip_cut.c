@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The words of t overlapping [s, e) as stretches; *n = 0 when there are none. */
 static cf_time_range *word_sound(const cf_transcript *t, int64_t s, int64_t e, size_t *n) {
     size_t total = 0;
@@ -39,13 +38,15 @@ static cf_time_range *track_sound(const cf_feature_track *tr, int64_t s, int64_t
         int64_t from = (int64_t)(a + (a > 0 ? CF_HL_MOMENTARY_AFTER : 0)) * tr->hop_ms;
         int64_t to = (int64_t)(h < tr->n_hops ? h - CF_HL_MOMENTARY_BEFORE : h) * tr->hop_ms;
         /* a run too short to place by the window: all of it */
-        r[(*n)++] = to > from ? (cf_time_range){from, to} : (cf_time_range){(int64_t)a * tr->hop_ms, (int64_t)h * tr->hop_ms};
+        r[(*n)++] = to > from ? (cf_time_range){from, to}
+                              : (cf_time_range){(int64_t)a * tr->hop_ms, (int64_t)h * tr->hop_ms};
     }
     return r;
 }
 
-cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms, int64_t end_ms,
-                       const char *captions_path, cf_timeline *tl, cf_jump_cut *cut, cf_error *err) {
+cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms,
+                       int64_t end_ms, const char *captions_path, cf_timeline *tl, cf_jump_cut *cut,
+                       cf_error *err) {
     size_t n = 0;
     cf_time_range *sound = word_sound(t, start_ms, end_ms, &n);
     if (!n) {

@@ -11,7 +11,8 @@
 /* Cuts tl (one scene over [start_ms, end_ms), compiled from the template) into the pieces that
  * sound. t may be NULL. When tl has captions, the moved words are written to captions_path and
  * tl's captions read them from there. cut is owned by the caller (cf_jump_cut_free). */
-cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms, int64_t end_ms,
-                       const char *captions_path, cf_timeline *tl, cf_jump_cut *cut, cf_error *err);
+cf_err cf_autoclip_cut(const cf_transcript *t, const cf_feature_track *track, int64_t start_ms,
+                       int64_t end_ms, const char *captions_path, cf_timeline *tl, cf_jump_cut *cut,
+                       cf_error *err);
 
 #endif

@@ -48,11 +48,11 @@ typedef struct slot {
     cf_err (*fn)(struct slot *s);
     pthread_t thread;
     bool threaded;
-    bool ended;              /* elapsed_ms holds the stage's own end (guarded by run lock) */
+    bool ended; /* elapsed_ms holds the stage's own end (guarded by run lock) */
     atomic_bool finished;
     cf_err rc;
     cf_error err;
-    cf_trace_ctx trace;      /* the caller's context when the stage started: its span's parent */
+    cf_trace_ctx trace; /* the caller's context when the stage started: its span's parent */
 } slot;
 
 struct run {
@@ -69,9 +69,9 @@ struct run {
     bool have_transcript;
     char *transcript_path;
     cf_highlight_detection_result detection;
-    size_t n_confident;   /* the first spans of detection scored over the threshold */
-    size_t n_candidates;  /* ... then candidates under it; the rest are even slices */
-    double threshold;     /* the least score of a confident span */
+    size_t n_confident;  /* the first spans of detection scored over the threshold */
+    size_t n_candidates; /* ... then candidates under it; the rest are even slices */
+    double threshold;    /* the least score of a confident span */
     cf_render_result renders[MAX_CLIPS];
     cf_autoclip_result *out;
 };
@@ -91,8 +91,8 @@ static void notify_locked(run *r, slot *s) {
     double done = 0, total = 0;
     for (int i = 0; i < r->n_slots; i++) {
         const slot *o = &r->slots[i];
-        bool over = o->state == CF_AUTOCLIP_DONE || o->state == CF_AUTOCLIP_SKIPPED ||
-                    o->state == CF_AUTOCLIP_FAILED;
+        bool over =
+            o->state == CF_AUTOCLIP_DONE || o->state == CF_AUTOCLIP_SKIPPED || o->state == CF_AUTOCLIP_FAILED;
         done += o->weight * (over ? 1.0 : o->fraction);
         total += o->weight;
     }
@@ -154,9 +154,9 @@ static cf_err traced_stage(slot *s) {
     double t0 = cf_metric_now();
     cf_err rc = s->fn(s);
     static cf_metric *hist;
-    if (!hist) hist = cf_metric_histogram("clipforge_stage_duration_seconds",
-                                          "Pipeline stage durations by stage and job kind.",
-                                          "stage,kind");
+    if (!hist)
+        hist = cf_metric_histogram("clipforge_stage_duration_seconds",
+                                   "Pipeline stage durations by stage and job kind.", "stage,kind");
     cf_metric_observe(hist, kind, "autoclip", cf_metric_now() - t0);
     if (rc) cf_span_set_error(span, s->err.msg);
     cf_span_end(span);
@@ -227,14 +227,15 @@ static cf_err write_transcript(run *r, cf_error *err) {
 
 /* Every stage reads the same audio stream: the one the request names, else the default. */
 static cf_media_select audio_select(const cf_autoclip_request *req) {
-    return (cf_media_select){.has_audio_stream = req->has_audio_stream, .audio_stream = (int)req->audio_stream};
+    return (cf_media_select){.has_audio_stream = req->has_audio_stream,
+                             .audio_stream = (int)req->audio_stream};
 }
 
 static cf_err transcribe_stage(slot *s) {
 #ifdef CF_HAVE_TRANSCRIBE
     run *r = s->run;
-    cf_transcribe_options o = {.language = r->req->language, .threads = r->opts->threads,
-                               .select = audio_select(r->req)};
+    cf_transcribe_options o = {
+        .language = r->req->language, .threads = r->opts->threads, .select = audio_select(r->req)};
     cf_err rc = cf_transcribe_file(r->path, &o, &s->progress, &r->transcript, &s->err);
     if (rc) return rc;
     r->have_transcript = true;
@@ -246,8 +247,10 @@ static cf_err transcribe_stage(slot *s) {
 
 static cf_err features_stage(slot *s) {
     run *r = s->run;
-    cf_feature_options o = {.threads = r->opts->threads, .cache_dir = r->opts->feature_cache_dir,
-                            .skip_loop_filter = true, .select = audio_select(r->req)};
+    cf_feature_options o = {.threads = r->opts->threads,
+                            .cache_dir = r->opts->feature_cache_dir,
+                            .skip_loop_filter = true,
+                            .select = audio_select(r->req)};
     return cf_features_extract(r->path, &o, &s->progress, &r->track, &s->err);
 }
 
@@ -297,14 +300,16 @@ static bool overlaps(const cf_highlight_span *a, const cf_highlight_span *b) {
 #define SPREAD_DEFAULT_MS 10000
 
 /* The free slot of length len nearest to the middle of part k of n of the media, or -1. */
-static int64_t free_slot(const cf_highlight_detection_result *det, int64_t duration, int64_t len, size_t k, size_t n) {
+static int64_t free_slot(const cf_highlight_detection_result *det, int64_t duration, int64_t len, size_t k,
+                         size_t n) {
     int64_t want = duration * (int64_t)(2 * k + 1) / (int64_t)(2 * n) - len / 2;
     for (int64_t step = 0; step <= duration; step += len / 2 > 0 ? len / 2 : 1)
         for (int sign = -1; sign <= 1; sign += 2) {
             cf_highlight_span at = {.start_ms = want + sign * step, .end_ms = want + sign * step + len};
             if (at.start_ms < 0 || at.end_ms > duration) continue;
             bool clash = false;
-            for (size_t i = 0; i < det->n_highlights && !clash; i++) clash = overlaps(&at, &det->highlights[i]);
+            for (size_t i = 0; i < det->n_highlights && !clash; i++)
+                clash = overlaps(&at, &det->highlights[i]);
             if (!clash) return at.start_ms;
         }
     return -1;
@@ -316,7 +321,8 @@ static void place_slice(const run *r, int64_t len, cf_highlight_span *h) {
     size_t n_words = 0;
     cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
     const cf_autoclip_request *q = r->req;
-    int64_t lo = q->has_min_length_ms ? q->min_length_ms : len, hi = q->has_max_length_ms ? q->max_length_ms : len;
+    int64_t lo = q->has_min_length_ms ? q->min_length_ms : len,
+            hi = q->has_max_length_ms ? q->max_length_ms : len;
     if (lo > len) lo = len;
     if (hi < len) hi = len;
     cf_hl_place_edges(r->track, words, n_words, r->have_transcript ? &r->transcript : NULL, lo, hi, len,
@@ -331,8 +337,10 @@ static cf_err spread_evenly(run *r, cf_error *err) {
     cf_highlight_detection_result *det = &r->detection;
     size_t want = (size_t)r->req->count, n = det->n_highlights;
     int64_t duration = r->track->duration_ms, len = r->req->has_target_length_ms ? r->req->target_length_ms
-                                                  : r->req->has_min_length_ms ? r->req->min_length_ms : 0;
-    for (size_t i = 0; !len && i < n; i++) len += (det->highlights[i].end_ms - det->highlights[i].start_ms) / (int64_t)n;
+                                                    : r->req->has_min_length_ms  ? r->req->min_length_ms
+                                                                                 : 0;
+    for (size_t i = 0; !len && i < n; i++)
+        len += (det->highlights[i].end_ms - det->highlights[i].start_ms) / (int64_t)n;
     if (!len) len = SPREAD_DEFAULT_MS;
     if (len > duration) len = duration;
     for (size_t k = 0; n < want && len > 0 && k < want; k++) {
@@ -341,13 +349,14 @@ static cf_err spread_evenly(run *r, cf_error *err) {
         cf_highlight_span *h = &det->highlights[det->n_highlights];
         cf_highlight_span_init(h);
         h->start_ms = start, h->end_ms = start + len;
-        if ((h->boundary_reasons = malloc(sizeof *h->boundary_reasons)))
-            place_slice(r, len, h);
+        if ((h->boundary_reasons = malloc(sizeof *h->boundary_reasons))) place_slice(r, len, h);
         h->label = strdup("excerpt"); /* its title when no words name it */
         h->reasons = calloc(1, sizeof *h->reasons);
-        if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media"))) h->n_reasons = 1;
+        if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media")))
+            h->n_reasons = 1;
         det->n_highlights++, n++;
-        if (!h->label || !h->n_reasons || !h->boundary_reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!h->label || !h->n_reasons || !h->boundary_reasons)
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     return CF_OK;
 }
@@ -355,7 +364,8 @@ static cf_err spread_evenly(run *r, cf_error *err) {
 /* Fewer confident spans than clips asked for: the best other candidates (detection again with
  * no threshold, on the track already in memory) make up the count, after the confident ones,
  * when they do not overlap them; then even slices (spread_evenly). */
-static cf_err add_candidates(run *r, cf_highlight_detection_request d, const cf_hl_options *o, cf_error *err) {
+static cf_err add_candidates(run *r, cf_highlight_detection_request d, const cf_hl_options *o,
+                             cf_error *err) {
     cf_highlight_detection_result more;
     cf_highlight_detection_result_init(&more);
     d.has_min_score = true, d.min_score = 0;
@@ -370,7 +380,8 @@ static cf_err add_candidates(run *r, cf_highlight_detection_request d, const cf_
     if (grown) det->highlights = grown;
     for (size_t k = 0; !rc && k < more.n_highlights && det->n_highlights < room; k++) {
         bool clash = false;
-        for (size_t i = 0; i < det->n_highlights && !clash; i++) clash = overlaps(&more.highlights[k], &det->highlights[i]);
+        for (size_t i = 0; i < det->n_highlights && !clash; i++)
+            clash = overlaps(&more.highlights[k], &det->highlights[i]);
         if (clash) continue;
         det->highlights[det->n_highlights++] = more.highlights[k]; /* moved: */
         memset(&more.highlights[k], 0, sizeof more.highlights[k]);
@@ -379,8 +390,9 @@ static cf_err add_candidates(run *r, cf_highlight_detection_request d, const cf_
     r->n_candidates = det->n_highlights;
     if (!rc) rc = spread_evenly(r, err);
     if (!rc && det->n_highlights > have)
-        cf_log_info("autoclip", "%zu confident moment(s); %zu more candidate(s) under the threshold %.2f added",
-                    have, det->n_highlights - have, r->threshold);
+        cf_log_info("autoclip",
+                    "%zu confident moment(s); %zu more candidate(s) under the threshold %.2f added", have,
+                    det->n_highlights - have, r->threshold);
     return rc;
 }
 
@@ -388,19 +400,27 @@ static cf_err detect_stage(slot *s) {
     run *r = s->run;
     const cf_autoclip_request *q = r->req;
     cf_highlight_detection_request d = {.clip_id = q->clip_id ? q->clip_id : "autoclip",
-                                        .media_uri = (char *)r->path, .model_version = q->model_version,
-                                        .detection_profile = q->profile, .has_top_n = true,
-                                        .top_n = q->count, .has_min_score = q->has_min_score,
-                                        .min_score = q->min_score, .has_min_length_ms = q->has_min_length_ms,
-                                        .min_length_ms = q->min_length_ms, .has_max_length_ms = q->has_max_length_ms,
+                                        .media_uri = (char *)r->path,
+                                        .model_version = q->model_version,
+                                        .detection_profile = q->profile,
+                                        .has_top_n = true,
+                                        .top_n = q->count,
+                                        .has_min_score = q->has_min_score,
+                                        .min_score = q->min_score,
+                                        .has_min_length_ms = q->has_min_length_ms,
+                                        .min_length_ms = q->min_length_ms,
+                                        .has_max_length_ms = q->has_max_length_ms,
                                         .max_length_ms = q->max_length_ms,
                                         .has_target_length_ms = q->has_target_length_ms,
                                         .target_length_ms = q->target_length_ms};
     size_t n_words = 0;
     cf_hl_word *words = r->have_transcript ? transcript_words(&r->transcript, &n_words) : NULL;
     char note[512] = "";
-    cf_hl_options o = {.paths = r->opts->paths, .note = note, .note_len = sizeof note,
-                       .words = words, .n_words = n_words,
+    cf_hl_options o = {.paths = r->opts->paths,
+                       .note = note,
+                       .note_len = sizeof note,
+                       .words = words,
+                       .n_words = n_words,
                        .sentences = r->have_transcript ? &r->transcript : NULL};
     cf_err rc = cf_highlight_detect_track(&d, &o, r->track, &r->detection, &s->err);
     if (!rc) {
@@ -408,7 +428,8 @@ static cf_err detect_stage(slot *s) {
         r->threshold = r->detection.score_curve ? r->detection.score_curve->threshold : q->min_score;
     }
     /* min_score asks for the strict behaviour: nothing under it */
-    if (!rc && !q->has_min_score && r->detection.n_highlights < (size_t)q->count) rc = add_candidates(r, d, &o, &s->err);
+    if (!rc && !q->has_min_score && r->detection.n_highlights < (size_t)q->count)
+        rc = add_candidates(r, d, &o, &s->err);
     free(words);
     if (!rc && note[0]) snprintf(s->note, sizeof s->note, "routing: %.480s", note);
     return rc;
@@ -424,12 +445,14 @@ static void clip_name(int index, const char *ext, char *buf, size_t size) {
 static cf_err record_cut(cf_autoclip_clip *c, const cf_jump_cut *cut, cf_error *err) {
     free(c->removed_ranges);
     c->has_duration_ms = true, c->duration_ms = cut->duration_ms;
-    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &c->removed_ranges, &c->n_removed_ranges, err);
+    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &c->removed_ranges, &c->n_removed_ranges,
+                                    err);
 }
 
 /* remove_silence: the template compiled here and cut into the pieces that sound; *rq then
  * renders that timeline (tl, owned by the caller) into the same output. */
-static cf_err cut_request(run *r, cf_autoclip_clip *c, cf_render_request *rq, cf_timeline *tl, cf_error *err) {
+static cf_err cut_request(run *r, cf_autoclip_clip *c, cf_render_request *rq, cf_timeline *tl,
+                          cf_error *err) {
     cf_err rc = cf_render_compile(rq, tl, err);
     if (rc) return rc;
     char name[40];
@@ -437,13 +460,14 @@ static cf_err cut_request(run *r, cf_autoclip_clip *c, cf_render_request *rq, cf
     char *captions = cf_path_join(r->opts->work_dir, name);
     if (!captions) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_jump_cut cut;
-    rc = cf_autoclip_cut(r->have_transcript ? &r->transcript : NULL, r->track, c->start_ms, c->end_ms, captions, tl,
-                         &cut, err);
+    rc = cf_autoclip_cut(r->have_transcript ? &r->transcript : NULL, r->track, c->start_ms, c->end_ms,
+                         captions, tl, &cut, err);
     free(captions);
     if (rc) return rc;
     rc = record_cut(c, &cut, err);
-    cf_log_info("autoclip", "clip %lld: %zu pause(s) removed, %lld ms of %lld", (long long)c->index, cut.n_removed,
-                (long long)(c->end_ms - c->start_ms - cut.duration_ms), (long long)(c->end_ms - c->start_ms));
+    cf_log_info("autoclip", "clip %lld: %zu pause(s) removed, %lld ms of %lld", (long long)c->index,
+                cut.n_removed, (long long)(c->end_ms - c->start_ms - cut.duration_ms),
+                (long long)(c->end_ms - c->start_ms));
     cf_jump_cut_free(&cut);
     *rq = (cf_render_request){.clip_id = rq->clip_id, .timeline = tl, .output_uri = rq->output_uri};
     return rc;
@@ -457,22 +481,35 @@ static cf_err render_stage(slot *s) {
         return cf_error_set(&s->err, CF_ERR_PROCESSING, "render failed (injected by the test hook)");
     char name[32], *output;
     clip_name((int)c->index, ".mp4", name, sizeof name);
-    if (!(output = cf_path_join(r->opts->work_dir, name))) return cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!(output = cf_path_join(r->opts->work_dir, name)))
+        return cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
     const cf_autoclip_request *q = r->req;
-    cf_render_request rq = {.clip_id = name, .template_id = q->template_id, .source_uri = (char *)r->path,
-                            .start_ms = c->start_ms, .has_end_ms = true, .end_ms = c->end_ms, .format = q->format,
-                            .has_width = q->has_width, .width = q->width, .has_height = q->has_height,
-                            .height = q->height, .title = c->title, .brand_color = q->brand_color,
-                            .captions_uri = c->words > 0 ? r->transcript_path : NULL, .output_uri = output,
-                            .has_audio_stream = q->has_audio_stream, .audio_stream = q->audio_stream};
+    cf_render_request rq = {.clip_id = name,
+                            .template_id = q->template_id,
+                            .source_uri = (char *)r->path,
+                            .start_ms = c->start_ms,
+                            .has_end_ms = true,
+                            .end_ms = c->end_ms,
+                            .format = q->format,
+                            .has_width = q->has_width,
+                            .width = q->width,
+                            .has_height = q->has_height,
+                            .height = q->height,
+                            .title = c->title,
+                            .brand_color = q->brand_color,
+                            .captions_uri = c->words > 0 ? r->transcript_path : NULL,
+                            .output_uri = output,
+                            .has_audio_stream = q->has_audio_stream,
+                            .audio_stream = q->audio_stream};
     cf_render_options o = {.output_path = output, .temp_dir = r->opts->work_dir, .threads = r->opts->threads};
     cf_timeline tl;
     cf_timeline_init(&tl);
     cf_err rc = q->remove_silence ? cut_request(r, c, &rq, &tl, &s->err) : CF_OK;
     const cf_autoclip_renderer *rd = r->opts->renderer;
     if (!rc)
-        rc = rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)
-                : cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
+        rc =
+            rd ? rd->render(rd->user, (int)c->index, &rq, &s->progress, &r->renders[i], &c->attempts, &s->err)
+               : cf_render_run(&rq, &o, &s->progress, &r->renders[i], &s->err);
     cf_timeline_free(&tl);
     free(output);
     return rc;
@@ -493,11 +530,14 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     if (i >= r->n_confident) {
         char why[256];
         if (i >= r->n_candidates)
-            snprintf(why, sizeof why, "no other moment of the media rose above the rest (threshold %.2f): an evenly spaced excerpt",
-                     r->threshold);
+            snprintf(
+                why, sizeof why,
+                "no other moment of the media rose above the rest (threshold %.2f): an evenly spaced excerpt",
+                r->threshold);
         else
             snprintf(why, sizeof why,
-                     "scored %.2f, under the threshold %.2f of the %s engine (%s profile): no clearer moment was left",
+                     "scored %.2f, under the threshold %.2f of the %s engine (%s profile): no clearer moment "
+                     "was left",
                      h->score, r->threshold, r->detection.engine ? r->detection.engine : "detection",
                      cf_detection_profile_to_string(r->req->profile));
         c->low_confidence = true;
@@ -521,8 +561,9 @@ static void record_clip(run *r, size_t i, int64_t render_ms) {
     const slot *s = &r->slots[ST_RENDER0 + (int)i];
     cf_autoclip_clip *c = &r->out->clips[i];
     c->render_ms = render_ms;
-    c->status = !s->rc ? CF_AUTOCLIP_STATUS_SUCCEEDED
-                : s->rc == CF_ERR_CANCELLED ? CF_AUTOCLIP_STATUS_CANCELLED : CF_AUTOCLIP_STATUS_FAILED;
+    c->status = !s->rc                      ? CF_AUTOCLIP_STATUS_SUCCEEDED
+                : s->rc == CF_ERR_CANCELLED ? CF_AUTOCLIP_STATUS_CANCELLED
+                                            : CF_AUTOCLIP_STATUS_FAILED;
     if (s->rc) c->error = strdup(s->err.msg);
 }
 
@@ -538,9 +579,9 @@ static void render_clip(run *r, size_t i) {
         s->fraction = 0;
         run_stage(r, s, render_stage);
         if (s->rc && s->rc != CF_ERR_CANCELLED)
-            cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts, s->err.msg);
-    } while (s->rc && retryable(s->rc) && c->attempts < attempts &&
-             !cf_progress_cancelled(r->parent));
+            cf_log_warn("autoclip", "%s attempt %lld failed: %s", s->name, (long long)c->attempts,
+                        s->err.msg);
+    } while (s->rc && retryable(s->rc) && c->attempts < attempts && !cf_progress_cancelled(r->parent));
     record_clip(r, i, cf_clock_ms() - t0);
 }
 
@@ -587,7 +628,9 @@ static cf_err deliver_clip(run *r, size_t i, cf_error *err) {
         cf_artifact *a = &c->outputs[c->n_outputs];
         char *uri = NULL;
         cf_err rc = r->opts->renderer && r->opts->renderer->delivered
-                        ? (uri = strdup(res->outputs[k].uri)) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory")
+                        ? (uri = strdup(res->outputs[k].uri))
+                              ? CF_OK
+                              : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory")
                         : deliver_file(r, res->outputs[k].uri, &uri, err);
         if (rc) return rc;
         *a = res->outputs[k];
@@ -596,11 +639,12 @@ static cf_err deliver_clip(run *r, size_t i, cf_error *err) {
         a->uri = uri;
         c->n_outputs++;
         char **slot_uri = a->kind == CF_ARTIFACT_KIND_VIDEO && !c->video_uri ? &c->video_uri
-                          : a->kind == CF_ARTIFACT_KIND_THUMBNAIL          ? &c->thumbnail_uri
-                          : ends_with(uri, ".srt")                         ? &c->srt_uri
-                          : ends_with(uri, ".vtt")                         ? &c->vtt_uri
-                                                                           : NULL;
-        if (slot_uri && !*slot_uri && !(*slot_uri = strdup(uri))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+                          : a->kind == CF_ARTIFACT_KIND_THUMBNAIL            ? &c->thumbnail_uri
+                          : ends_with(uri, ".srt")                           ? &c->srt_uri
+                          : ends_with(uri, ".vtt")                           ? &c->vtt_uri
+                                                                             : NULL;
+        if (slot_uri && !*slot_uri && !(*slot_uri = strdup(uri)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     return CF_OK;
 }
@@ -638,7 +682,8 @@ static cf_err add_note(cf_autoclip_result *o, const char *text, cf_error *err) {
 
 static cf_err fill_stages(run *r, cf_error *err) {
     cf_autoclip_result *o = r->out;
-    if (!(o->stages = calloc((size_t)r->n_slots, sizeof *o->stages))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!(o->stages = calloc((size_t)r->n_slots, sizeof *o->stages)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (int i = 0; i < r->n_slots; i++) {
         const slot *s = &r->slots[i];
         if (i >= ST_RENDER0 && i < r->deliver_slot && (size_t)(i - ST_RENDER0) >= o->n_clips) continue;
@@ -649,7 +694,8 @@ static cf_err fill_stages(run *r, cf_error *err) {
         st->started_ms = s->started_ms;
         st->elapsed_ms = s->elapsed_ms;
         if (s->note[0]) st->note = strdup(s->note);
-        if (!st->name || (s->note[0] && !st->note)) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!st->name || (s->note[0] && !st->note))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         if (i == ST_TRANSCRIBE && s->note[0] && add_note(o, s->note, err)) return err->code;
     }
     return CF_OK;
@@ -694,18 +740,25 @@ static cf_err after_analysis(run *r, cf_error *err) {
         o->transcript_model = strdup(r->transcript.model);
         o->transcript_words = (int64_t)cf_autoclip_words_in(&r->transcript, 0, INT64_MAX);
     }
-    size_t n = r->detection.n_highlights < (size_t)r->req->count ? r->detection.n_highlights : (size_t)r->req->count;
-    if (n && !(o->clips = calloc(n, sizeof *o->clips))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    size_t n =
+        r->detection.n_highlights < (size_t)r->req->count ? r->detection.n_highlights : (size_t)r->req->count;
+    if (n && !(o->clips = calloc(n, sizeof *o->clips)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (; o->n_clips < n; o->n_clips++)
         if (fill_clip(r, o->n_clips, &o->clips[o->n_clips], err)) return o->n_clips++, err->code;
-    for (int i = ST_RENDER0 + (int)n; i < r->deliver_slot; i++) set_state(&r->slots[i], CF_AUTOCLIP_SKIPPED, "no span");
+    for (int i = ST_RENDER0 + (int)n; i < r->deliver_slot; i++)
+        set_state(&r->slots[i], CF_AUTOCLIP_SKIPPED, "no span");
     o->has_threshold = true, o->threshold = r->threshold;
     if (!n && r->req->has_min_score)
-        return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored %.2f or more (min_score)", r->path, r->req->min_score);
-    if (!n) return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s could be told apart: its score never rises", r->path);
+        return cf_error_set(err, CF_ERR_PROCESSING, "no moment of %s scored %.2f or more (min_score)",
+                            r->path, r->req->min_score);
+    if (!n)
+        return cf_error_set(err, CF_ERR_PROCESSING,
+                            "no moment of %s could be told apart: its score never rises", r->path);
     if (n > r->n_confident) {
         char note[256];
-        snprintf(note, sizeof note, "%zu of %zu clips are low-confidence: only %zu moment(s) scored over the threshold %.2f",
+        snprintf(note, sizeof note,
+                 "%zu of %zu clips are low-confidence: only %zu moment(s) scored over the threshold %.2f",
                  n - r->n_confident, n, r->n_confident, r->threshold);
         if (add_note(o, note, err)) return err->code;
     }
@@ -719,22 +772,24 @@ static cf_err after_analysis(run *r, cf_error *err) {
     run_stage(r, dv, deliver_stage);
     if (dv->rc) return *err = dv->err, dv->rc;
     if (!o->succeeded)
-        return cf_error_set(err, CF_ERR_PROCESSING, "every render failed; the first: %s", o->clips[0].error ? o->clips[0].error : "?");
+        return cf_error_set(err, CF_ERR_PROCESSING, "every render failed; the first: %s",
+                            o->clips[0].error ? o->clips[0].error : "?");
     return CF_OK;
 }
 
 /* An unknown template is the caller's mistake: refuse it before minutes of analysis. */
 static cf_err check_template(const char *id, cf_error *err) {
     if (!id || !*id || strchr(id, '/') || id[0] == '.')
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: '%s' is not a template name", id ? id : "");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: '%s' is not a template name",
+                            id ? id : "");
     char file[128];
     snprintf(file, sizeof file, "%.64s.json", id);
     char *path = cf_path_join(cf_render_template_dir(), file);
     bool ok = path && access(path, R_OK) == 0;
     free(path);
     if (!ok)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id,
-                            cf_render_template_dir());
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)",
+                            id, cf_render_template_dir());
     return CF_OK;
 }
 
@@ -744,11 +799,13 @@ static bool retryable(cf_err rc) {
            rc != CF_ERR_UNSUPPORTED && rc != CF_ERR_INVALID_MEDIA;
 }
 
-cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts,
-                       cf_progress *progress, cf_autoclip_result *out, cf_error *err) {
+cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts, cf_progress *progress,
+                       cf_autoclip_result *out, cf_error *err) {
     cf_autoclip_result_init(out);
-    if (!opts || !opts->work_dir) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "autoclip: a work directory is required");
-    if (req->count > MAX_CLIPS) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "count: at most %d", MAX_CLIPS);
+    if (!opts || !opts->work_dir)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "autoclip: a work directory is required");
+    if (req->count > MAX_CLIPS)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "count: at most %d", MAX_CLIPS);
     cf_err rc = check_template(req->template_id, err);
     if (rc) return rc;
     run *r = calloc(1, sizeof *r);

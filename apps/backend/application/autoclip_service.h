@@ -48,11 +48,11 @@ typedef struct cf_autoclip_renderer {
 } cf_autoclip_renderer;
 
 typedef struct cf_autoclip_options {
-    const char *work_dir;          /* renders land here before delivery (required, must exist) */
-    const char *feature_cache_dir; /* NULL = no feature cache */
-    cf_hl_paths paths;             /* highlight profiles and models */
-    int threads;                   /* codec threads per stage, 0 = auto */
-    int render_attempts;           /* per clip, 0 = 2 (one retry); without a renderer only */
+    const char *work_dir;                 /* renders land here before delivery (required, must exist) */
+    const char *feature_cache_dir;        /* NULL = no feature cache */
+    cf_hl_paths paths;                    /* highlight profiles and models */
+    int threads;                          /* codec threads per stage, 0 = auto */
+    int render_attempts;                  /* per clip, 0 = 2 (one retry); without a renderer only */
     const cf_autoclip_renderer *renderer; /* NULL = render here */
     /* Delivery of one local file under its final name; *uri (malloc'd) is what the result
      * names. NULL = files stay in work_dir and the result names their paths. */
@@ -73,8 +73,8 @@ typedef struct cf_autoclip_options {
  * when no clip could be made (CF_ERR_PROCESSING), on bad input (CF_ERR_INVALID_MEDIA,
  * CF_ERR_NOT_FOUND, CF_ERR_INVALID_ARGUMENT) or when cancelled (CF_ERR_CANCELLED; the renderer
  * removes its partial files). */
-cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts,
-                       cf_progress *progress, cf_autoclip_result *out, cf_error *err);
+cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts, cf_progress *progress,
+                       cf_autoclip_result *out, cf_error *err);
 
 /* True when this build can transcribe (captions, word-aware spans, titles from speech). */
 bool cf_autoclip_can_transcribe(void);

@@ -16,11 +16,12 @@
 #define WORD_MAX 64
 
 static const char *const stopwords[] = {
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "do", "for", "from", "had", "has",
-    "have", "he", "her", "his", "i", "if", "in", "is", "it", "its", "me", "my", "no", "not", "of",
-    "oh", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "these",
-    "they", "this", "to", "uh", "um", "up", "us", "was", "we", "were", "what", "when", "which",
-    "who", "will", "with", "would", "you", "your", "all", "can", "just", "about", "out", "let",
+    "a",    "an",   "and",   "are",   "as",   "at",   "be",    "but",   "by",    "do",    "for",
+    "from", "had",  "has",   "have",  "he",   "her",  "his",   "i",     "if",    "in",    "is",
+    "it",   "its",  "me",    "my",    "no",   "not",  "of",    "oh",    "on",    "or",    "our",
+    "so",   "that", "the",   "their", "them", "then", "there", "these", "they",  "this",  "to",
+    "uh",   "um",   "up",    "us",    "was",  "we",   "were",  "what",  "when",  "which", "who",
+    "will", "with", "would", "you",   "your", "all",  "can",   "just",  "about", "out",   "let",
 };
 
 /* The spoken form of a recogniser token: "hello(2)" -> "hello"; fillers ("<sil>", "[noise]",
@@ -93,8 +94,8 @@ typedef struct window {
 } window;
 
 /* Best window starting at word `first` of segment seg: as many words as the limits allow. */
-static window window_at(const cf_transcript *t, size_t seg, size_t first, int64_t start_ms,
-                        int64_t end_ms, size_t total) {
+static window window_at(const cf_transcript *t, size_t seg, size_t first, int64_t start_ms, int64_t end_ms,
+                        size_t total) {
     const cf_transcript_segment *s = &t->segments[seg];
     window w = {seg, first, 0, 0, 0};
     size_t chars = 0, content = 0;
@@ -117,8 +118,7 @@ static window window_at(const cf_transcript *t, size_t seg, size_t first, int64_
     return w;
 }
 
-size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, char *buf,
-                         size_t size) {
+size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, char *buf, size_t size) {
     buf[0] = 0;
     if (!t) return 0;
     size_t total = total_words(t);
@@ -151,12 +151,18 @@ size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_m
 static const struct {
     const char *key, *phrase;
 } event_phrases[] = {
-    {"crowd", "Crowd erupts"},        {"cheer", "Crowd erupts"},
-    {"laugh", "Big laugh"},           {"applause", "Applause breaks out"},
-    {"excited", "Excitement builds"}, {"streamer", "Big reaction"},
-    {"chorus", "The music kicks in"}, {"music", "The music kicks in"},
-    {"action", "Action"},             {"fast_play", "Action"},
-    {"emphasis", "A point made"},     {"keyword", "The key moment"},
+    {"crowd", "Crowd erupts"},
+    {"cheer", "Crowd erupts"},
+    {"laugh", "Big laugh"},
+    {"applause", "Applause breaks out"},
+    {"excited", "Excitement builds"},
+    {"streamer", "Big reaction"},
+    {"chorus", "The music kicks in"},
+    {"music", "The music kicks in"},
+    {"action", "Action"},
+    {"fast_play", "Action"},
+    {"emphasis", "A point made"},
+    {"keyword", "The key moment"},
     {"loud", "A loud moment"},
 };
 
@@ -174,8 +180,6 @@ void cf_autoclip_event_title(const char *label, int64_t start_ms, char *buf, siz
         what[0] = (char)toupper((unsigned char)what[0]);
     }
     long long s = start_ms > 0 ? start_ms / 1000 : 0;
-    if (s >= 3600)
-        snprintf(buf, size, "%s at %lld:%02lld:%02lld", what, s / 3600, s / 60 % 60, s % 60);
-    else
-        snprintf(buf, size, "%s at %lld:%02lld", what, s / 60, s % 60);
+    if (s >= 3600) snprintf(buf, size, "%s at %lld:%02lld:%02lld", what, s / 3600, s / 60 % 60, s % 60);
+    else snprintf(buf, size, "%s at %lld:%02lld", what, s / 60, s % 60);
 }

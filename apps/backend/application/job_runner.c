@@ -32,24 +32,24 @@ typedef struct reap_clock {
 } reap_clock;
 
 typedef struct slot {
-    bool active;             /* guarded by runner lock, like every field below */
+    bool active; /* guarded by runner lock, like every field below */
     char job_id[40];
     char owner[96];
     int64_t attempt;
-    cf_progress progress;    /* cancel flag read by the pipeline without the lock */
+    cf_progress progress; /* cancel flag read by the pipeline without the lock */
     double fraction;
     char stage[48];
-    bool dirty;              /* progress changed since the last event */
+    bool dirty; /* progress changed since the last event */
     int64_t last_heartbeat, last_event;
     bool lease_lost, user_cancel;
-    bool reserved;           /* a child slot taken by run_child_here */
-    cf_progress *mirror;     /* a child run's progress is copied there, its cancel relayed */
-    cf_trace_ctx run_ctx;    /* the run's span: parent of its stage spans */
-    bool stage_spans;        /* make a span per reported stage name */
-    cf_span *stage_span;     /* the stage running now (NULL: none or not traced) */
-    char span_stage[48];     /* its name */
-    double stage_t0;         /* when it started, for clipforge_stage_duration_seconds */
-    const char *kind;        /* the running job's kind (static storage: the handler table) */
+    bool reserved;        /* a child slot taken by run_child_here */
+    cf_progress *mirror;  /* a child run's progress is copied there, its cancel relayed */
+    cf_trace_ctx run_ctx; /* the run's span: parent of its stage spans */
+    bool stage_spans;     /* make a span per reported stage name */
+    cf_span *stage_span;  /* the stage running now (NULL: none or not traced) */
+    char span_stage[48];  /* its name */
+    double stage_t0;      /* when it started, for clipforge_stage_duration_seconds */
+    const char *kind;     /* the running job's kind (static storage: the handler table) */
 } slot;
 
 struct cf_job_runner {
@@ -61,7 +61,7 @@ struct cf_job_runner {
     slot *slots;
     int n_slots;
     pthread_t keeper;
-    int started;          /* workers whose threads run (the first `started` of workers) */
+    int started; /* workers whose threads run (the first `started` of workers) */
     bool keeper_started;
     pthread_mutex_t lock; /* guards slots */
     atomic_bool stopping;
@@ -87,8 +87,9 @@ typedef struct progress_user {
 
 static cf_metric *stage_hist(void) {
     static cf_metric *m;
-    if (!m) m = cf_metric_histogram("clipforge_stage_duration_seconds",
-                                    "Pipeline stage durations by stage and job kind.", "stage,kind");
+    if (!m)
+        m = cf_metric_histogram("clipforge_stage_duration_seconds",
+                                "Pipeline stage durations by stage and job kind.", "stage,kind");
     return m;
 }
 
@@ -154,12 +155,10 @@ static void remove_outputs(cf_job_context *ctx) {
 }
 
 /* Runs the job's kind; returns its code with err filled and *result set on success. */
-static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **result,
-                      cf_error *err) {
+static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **result, cf_error *err) {
     const cf_job_handler *kind = cf_job_handler_find(job->kind);
     if (!kind || !kind->run)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build",
-                            job->kind);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build", job->kind);
     json_error_t jerr;
     /* Fault injection for tests: every run of a job whose stored request contains this text
      * fails with a retryable error. */
@@ -201,8 +200,8 @@ static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job
     return o;
 }
 
-static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx,
-                       cf_err rc, cf_error *err, json_t *result_json, double seconds) {
+static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx, cf_err rc,
+                       cf_error *err, json_t *result_json, double seconds) {
     char *result = result_json ? json_dumps(result_json, JSON_COMPACT) : NULL;
     char *error_text = NULL;
     pthread_mutex_lock(&r->lock);
@@ -210,11 +209,12 @@ static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_j
     cf_job_outcome o = decide(r, s, job, rc, err, result, &error_text);
     pthread_mutex_unlock(&r->lock);
     cf_error ferr;
-    cf_err frc = lost ? CF_ERR_CONFLICT
-                      : cf_store_job_finish(r->app->store, job->id, s->owner, job->attempts, &o,
-                                            cf_now_ms(), &ferr);
-    if (frc) cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id,
-                         (long long)job->attempts, lost ? "lease lost" : ferr.msg);
+    cf_err frc =
+        lost ? CF_ERR_CONFLICT
+             : cf_store_job_finish(r->app->store, job->id, s->owner, job->attempts, &o, cf_now_ms(), &ferr);
+    if (frc)
+        cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id, (long long)job->attempts,
+                    lost ? "lease lost" : ferr.msg);
     if (frc || o.status != CF_JOB_SUCCEEDED) remove_outputs(ctx);
     else cf_metrics_job_run(o.status, job->kind, seconds);
     if (frc == CF_OK && o.status != CF_JOB_SUCCEEDED)
@@ -229,8 +229,7 @@ typedef struct child_host {
     int index;
 } child_host;
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
-                    const cf_trace_ctx *parent);
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent);
 
 /* cf_job_context.run_child: leases child id for worker index's child slot and runs it here. */
 static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *mirror, cf_error *err) {
@@ -244,8 +243,7 @@ static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *m
     pthread_mutex_unlock(&r->lock);
     if (taken) return cf_error_set(err, CF_ERR_CONFLICT, "a child already runs here");
     cf_job_record job;
-    cf_err rc = cf_store_job_lease(r->app->store, id, s->owner, r->app->cfg.lease_ms, cf_now_ms(),
-                                   &job, err);
+    cf_err rc = cf_store_job_lease(r->app->store, id, s->owner, r->app->cfg.lease_ms, cf_now_ms(), &job, err);
     if (rc == CF_OK) {
         pthread_mutex_lock(&r->lock);
         s->mirror = mirror;
@@ -262,8 +260,7 @@ static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *m
 
 /* The run's span: under parent (the message's consumer span), else the context the job was
  * created in; current on this thread until end_run_span. */
-static cf_span *start_run_span(const cf_job_record *job, const cf_trace_ctx *parent,
-                               cf_trace_ctx *prev) {
+static cf_span *start_run_span(const cf_job_record *job, const cf_trace_ctx *parent, cf_trace_ctx *prev) {
     cf_trace_ctx stored;
     if (!parent || !cf_trace_ctx_valid(parent)) {
         cf_trace_from_text(job->trace_context, &stored);
@@ -286,8 +283,7 @@ static void end_run_span(cf_span *span, cf_err rc, const cf_error *err, const cf
     cf_trace_set_current(prev, NULL);
 }
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
-                    const cf_trace_ctx *parent) {
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent) {
     slot *s = &r->slots[index];
     cf_trace_ctx prev;
     cf_span *span = start_run_span(job, parent, &prev);
@@ -316,12 +312,16 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job,
     pthread_mutex_unlock(&r->lock);
     if (cancel_now) cf_job_runner_cancel(r, job->id);
     atomic_fetch_add(&r->busy, 1);
-    cf_log_info("runner", "job %s attempt %lld started by %s", job->id, (long long)job->attempts,
-                s->owner);
-    cf_job_context ctx = {.job_id = job->id, .attempt = job->attempts, .work_dir = work,
-                          .output_prefix = prefix, .store = r->app->store,
-                          .storage = r->app->storage, .cfg = &r->app->cfg,
-                          .progress = &s->progress, .remote = r->app->remote};
+    cf_log_info("runner", "job %s attempt %lld started by %s", job->id, (long long)job->attempts, s->owner);
+    cf_job_context ctx = {.job_id = job->id,
+                          .attempt = job->attempts,
+                          .work_dir = work,
+                          .output_prefix = prefix,
+                          .store = r->app->store,
+                          .storage = r->app->storage,
+                          .cfg = &r->app->cfg,
+                          .progress = &s->progress,
+                          .remote = r->app->remote};
     child_host host = {r, index};
     if (index < r->n) ctx.run_child = run_child_here, ctx.runner = &host;
     int64_t t0 = cf_now_ms();
@@ -375,10 +375,9 @@ static bool take_one(cf_job_runner *r, int index) {
         return true;
     }
     cf_job_record job;
-    rc = atomic_load(&r->stopping)
-             ? CF_ERR_UNAVAILABLE
-             : cf_store_job_lease(app->store, m.payload, r->slots[index].owner, app->cfg.lease_ms,
-                                  cf_now_ms(), &job, &err);
+    rc = atomic_load(&r->stopping) ? CF_ERR_UNAVAILABLE
+                                   : cf_store_job_lease(app->store, m.payload, r->slots[index].owner,
+                                                        app->cfg.lease_ms, cf_now_ms(), &job, &err);
     if (rc == CF_OK || rc == CF_ERR_CONFLICT || rc == CF_ERR_NOT_FOUND) {
         cf_bus_ack(app->bus, &m, &err); /* leased: the store owns it now; else not ours */
         cf_metrics_delivery(rc == CF_OK);
@@ -427,8 +426,8 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
     pthread_mutex_unlock(&r->lock);
     bool cancel = false;
     cf_error err;
-    cf_err rc = cf_store_job_heartbeat(r->app->store, id, s->owner, attempt, r->app->cfg.lease_ms,
-                                       now, fraction, stage, emit, &cancel, &err);
+    cf_err rc = cf_store_job_heartbeat(r->app->store, id, s->owner, attempt, r->app->cfg.lease_ms, now,
+                                       fraction, stage, emit, &cancel, &err);
     pthread_mutex_lock(&r->lock);
     if (s->active && !strcmp(s->job_id, id) && s->attempt == attempt) {
         s->last_heartbeat = now;
@@ -489,8 +488,8 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     for (int i = 0; i < r->n_slots; i++)
-        snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d%s", app->instance_id,
-                 i % r->n, i < r->n ? "" : "c");
+        snprintf(r->slots[i].owner, sizeof r->slots[i].owner, "%s/w%d%s", app->instance_id, i % r->n,
+                 i < r->n ? "" : "c");
     int ret = pthread_create(&r->keeper, NULL, keeper_main, r);
     r->keeper_started = ret == 0;
     for (int i = 0; ret == 0 && i < r->n; i++) {
@@ -532,7 +531,9 @@ void cf_job_runner_cancel(cf_job_runner *r, const char *id) {
     pthread_mutex_unlock(&r->lock);
 }
 
-int64_t cf_job_runner_busy(cf_job_runner *r) { return r ? atomic_load(&r->busy) : 0; }
+int64_t cf_job_runner_busy(cf_job_runner *r) {
+    return r ? atomic_load(&r->busy) : 0;
+}
 
 void cf_job_runner_stop(cf_job_runner *r) {
     if (!r) return;

@@ -21,13 +21,13 @@ void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
-cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind,
-                      const json_t *request, const char *idempotency_key, const char *parent_id,
-                      cf_job_record *out, bool *replayed, cf_error *err) {
+cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
+                      const char *idempotency_key, const char *parent_id, cf_job_record *out, bool *replayed,
+                      cf_error *err) {
     const cf_job_handler *handler = cf_job_handler_find(kind);
     if (!handler || !handler->run)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED,
-                            "kind '%s' has no pipeline in this build of clipforge", kind);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build of clipforge",
+                            kind);
     json_t *normalized = NULL;
     cf_err rc = handler->validate(request, cfg, &normalized, err);
     if (rc) {
@@ -45,22 +45,28 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind,
     cf_trace_current(&tc);
     char trace[CF_TRACE_TEXT_MAX];
     cf_trace_to_text(&tc, trace);
-    cf_job_new in = {.id = id, .kind = handler->name, .request = text,
-                     .idempotency_key = idempotency_key, .parent_id = parent_id,
-                     .trace_context = trace, .max_attempts = cfg->max_attempts, .now = cf_now_ms()};
+    cf_job_new in = {.id = id,
+                     .kind = handler->name,
+                     .request = text,
+                     .idempotency_key = idempotency_key,
+                     .parent_id = parent_id,
+                     .trace_context = trace,
+                     .max_attempts = cfg->max_attempts,
+                     .now = cf_now_ms()};
     rc = cf_store_job_create(store, &in, out, replayed, err);
     free(text);
     return rc;
 }
 
-cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
-                      cf_job_record *out, bool *replayed, cf_error *err) {
+cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key, cf_job_record *out,
+                      bool *replayed, cf_error *err) {
     cf_job_create jc;
     cf_job_create_init(&jc);
     cf_err rc = cf_job_create_from_json(body, &jc, err);
     if (rc) err->code = rc = CF_ERR_INVALID_ARGUMENT;
-    else rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request,
-                             idempotency_key, NULL, out, replayed, err);
+    else
+        rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request,
+                            idempotency_key, NULL, out, replayed, err);
     cf_job_create_free(&jc);
     return rc;
 }
@@ -99,7 +105,8 @@ void cf_job_result_each_artifact(json_t *result, void (*visit)(void *user, json_
     each_in(json_object_get(result, "outputs"), NULL, visit, user); /* a RenderResult */
     size_t i;
     json_t *clip;
-    json_array_foreach(json_object_get(result, "clips"), i, clip) each_in(json_object_get(clip, "outputs"), clip, visit, user);
+    json_array_foreach(json_object_get(result, "clips"), i, clip)
+        each_in(json_object_get(clip, "outputs"), clip, visit, user);
 }
 
 /* Adds a signed "url" beside a storage:// "uri". */
@@ -110,7 +117,8 @@ static void sign_one(void *user, json_t *a, json_t *clip) {
     char *url = NULL;
     cf_error err;
     const char *key = cf_uri_rest(uri, "storage");
-    if (key && cf_storage_sign(app->storage, key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+    if (key &&
+        cf_storage_sign(app->storage, key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
         json_object_set_new(a, "url", json_string(url));
     free(url);
 }

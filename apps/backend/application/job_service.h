@@ -14,13 +14,13 @@
 /* body: a JobCreate {"kind": "...", "request": {...}}. Errors: CF_ERR_INVALID_ARGUMENT
  * (message names the field), CF_ERR_UNSUPPORTED (kind without a pipeline in this build),
  * CF_ERR_CONFLICT (idempotency key reused for another request). *out is the caller's to free. */
-cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key,
-                      cf_job_record *out, bool *replayed, cf_error *err);
+cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key, cf_job_record *out,
+                      bool *replayed, cf_error *err);
 /* Validates request with kind's handler and stores it, normalised, as a queued job (a child of
  * parent_id when not NULL) with the configured budget of attempts. Errors as cf_jobs_submit. */
-cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind,
-                      const json_t *request, const char *idempotency_key, const char *parent_id,
-                      cf_job_record *out, bool *replayed, cf_error *err);
+cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
+                      const char *idempotency_key, const char *parent_id, cf_job_record *out, bool *replayed,
+                      cf_error *err);
 /* Cancels: a queued job at once, a running one within a second (its worker stops). */
 cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
 cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *err);

@@ -10,15 +10,16 @@ static const char *const http_classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
 static cf_metric *http_hist(void) {
     static cf_metric *m;
-    if (!m) m = cf_metric_histogram("clipforge_http_request_duration_seconds",
-                                    "HTTP request latency.", "code");
+    if (!m)
+        m = cf_metric_histogram("clipforge_http_request_duration_seconds", "HTTP request latency.", "code");
     return m;
 }
 
 static cf_metric *job_hist(void) {
     static cf_metric *m;
-    if (!m) m = cf_metric_histogram("clipforge_job_duration_seconds",
-                                    "Job run time by kind and outcome.", "outcome,kind");
+    if (!m)
+        m = cf_metric_histogram("clipforge_job_duration_seconds", "Job run time by kind and outcome.",
+                                "outcome,kind");
     return m;
 }
 
@@ -30,24 +31,23 @@ void cf_metrics_http(int status, double seconds) {
 
 void cf_metrics_job_run(cf_job_status outcome, const char *kind, double seconds) {
     if (outcome < 0 || outcome >= CF_JOB_STATUS_COUNT) return;
-    cf_metric_observe(job_hist(),
-                      outcome == CF_JOB_QUEUED ? "retried" : cf_job_status_name(outcome),
+    cf_metric_observe(job_hist(), outcome == CF_JOB_QUEUED ? "retried" : cf_job_status_name(outcome),
                       kind ? kind : "unknown", seconds);
 }
 
 static cf_metric *deliveries(void) {
     static cf_metric *m;
-    if (!m) m = cf_metric_counter("clipforge_bus_deliveries",
-                                  "Job messages taken from the bus, by whether they started a run.",
-                                  "result");
+    if (!m)
+        m = cf_metric_counter("clipforge_bus_deliveries",
+                              "Job messages taken from the bus, by whether they started a run.", "result");
     return m;
 }
 
 static cf_metric *lease_expiries(void) {
     static cf_metric *m;
-    if (!m) m = cf_metric_counter("clipforge_lease_expiries",
-                                  "Running jobs whose lease expired (their worker died or hung).",
-                                  NULL);
+    if (!m)
+        m = cf_metric_counter("clipforge_lease_expiries",
+                              "Running jobs whose lease expired (their worker died or hung).", NULL);
     return m;
 }
 
@@ -55,7 +55,9 @@ void cf_metrics_delivery(bool leased) {
     cf_metric_add(deliveries(), leased ? "leased" : "dropped", NULL, 1);
 }
 
-void cf_metrics_lease_expiries(size_t n) { cf_metric_add(lease_expiries(), NULL, NULL, (double)n); }
+void cf_metrics_lease_expiries(size_t n) {
+    cf_metric_add(lease_expiries(), NULL, NULL, (double)n);
+}
 
 void cf_metrics_init(void) {
     /* Registered up front, with their counters at 0, so a scrape shows every series from the
@@ -73,9 +75,10 @@ static void write_trace_stats(FILE *out, bool om) {
     static const char *const results[] = {"exported", "dropped_queue_full", "dropped_export_failed"};
     double v[] = {(double)st.exported, (double)st.dropped_queue, (double)st.dropped_export};
     const char *fam = "clipforge_trace_spans";
-    fprintf(out, "# HELP %s%s Finished spans by what became of them (export on: %s).\n"
-                 "# TYPE %s%s counter\n", fam, om ? "" : "_total",
-            cf_trace_enabled() ? "yes" : "no", fam, om ? "" : "_total");
+    fprintf(out,
+            "# HELP %s%s Finished spans by what became of them (export on: %s).\n"
+            "# TYPE %s%s counter\n",
+            fam, om ? "" : "_total", cf_trace_enabled() ? "yes" : "no", fam, om ? "" : "_total");
     for (int i = 0; i < 3; i++) fprintf(out, "%s_total{result=\"%s\"} %.17g\n", fam, results[i], v[i]);
     cf_metrics_write_gauge(out, "clipforge_trace_queue_spans", "Spans waiting for export.",
                            (double)st.queued);
@@ -99,7 +102,8 @@ void cf_metrics_write(FILE *out, bool openmetrics, const cf_job_stats *stats, in
     cf_metrics_write_gauge(out, "clipforge_queue_depth", "Jobs waiting for a worker.",
                            (double)stats->by_status[CF_JOB_QUEUED]);
     double age = stats->oldest_queued_at > 0 && now_ms > stats->oldest_queued_at
-                     ? (double)(now_ms - stats->oldest_queued_at) / 1000.0 : 0;
+                     ? (double)(now_ms - stats->oldest_queued_at) / 1000.0
+                     : 0;
     cf_metrics_write_gauge(out, "clipforge_queue_oldest_age_seconds",
                            "How long the oldest job due to run has been waiting (0 when none).", age);
     cf_metrics_write_gauge(out, "clipforge_outbox_pending", "Outbox rows not yet on the bus.",

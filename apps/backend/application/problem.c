@@ -50,8 +50,8 @@ const cf_problem_kind *cf_problem_for(cf_err code) {
 json_t *cf_problem_json(const cf_problem_kind *k, const char *detail) {
     char type[128];
     snprintf(type, sizeof type, CF_PROBLEM_BASE "%s", k->slug);
-    return json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", k->title, "status", k->status,
-                     "detail", detail && *detail ? detail : NULL);
+    return json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", k->title, "status", k->status, "detail",
+                     detail && *detail ? detail : NULL);
 }
 
 const cf_problem_kind *cf_problem_kinds(size_t *n) {

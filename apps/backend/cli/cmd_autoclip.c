@@ -77,17 +77,26 @@ static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi,
 }
 
 static int parse_args(int argc, char **argv, autoclip_args *a) {
-    static const struct option opts[] = {
-        {"input", required_argument, 0, 'i'},       {"output-dir", required_argument, 0, 'o'},
-        {"count", required_argument, 0, 'n'},       {"template", required_argument, 0, 't'},
-        {"profile", required_argument, 0, 'p'},     {"format", required_argument, 0, 'f'},
-        {"size", required_argument, 0, 'S'},        {"brand-color", required_argument, 0, 'b'},
-        {"model-version", required_argument, 0, 'm'}, {"threads", required_argument, 0, 'j'},
-        {"no-captions", no_argument, 0, 'C'},       {"json", no_argument, 0, 'J'},
-        {"min-length", required_argument, 0, 'L'},  {"max-length", required_argument, 0, 'M'},
-        {"min-score", required_argument, 0, 's'},   {"target-length", required_argument, 0, 'T'},
-        {"audio-stream", required_argument, 0, 'A'}, {"remove-silence", no_argument, 0, 'R'},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    static const struct option opts[] = {{"input", required_argument, 0, 'i'},
+                                         {"output-dir", required_argument, 0, 'o'},
+                                         {"count", required_argument, 0, 'n'},
+                                         {"template", required_argument, 0, 't'},
+                                         {"profile", required_argument, 0, 'p'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"size", required_argument, 0, 'S'},
+                                         {"brand-color", required_argument, 0, 'b'},
+                                         {"model-version", required_argument, 0, 'm'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"no-captions", no_argument, 0, 'C'},
+                                         {"json", no_argument, 0, 'J'},
+                                         {"min-length", required_argument, 0, 'L'},
+                                         {"max-length", required_argument, 0, 'M'},
+                                         {"min-score", required_argument, 0, 's'},
+                                         {"target-length", required_argument, 0, 'T'},
+                                         {"audio-stream", required_argument, 0, 'A'},
+                                         {"remove-silence", no_argument, 0, 'R'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
     int c, rc = -1;
@@ -131,13 +140,17 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
     if (a->count) json_object_set_new(j, "count", json_integer(a->count));
     const struct {
         const char *key, *value;
-    } opt[] = {{"template_id", a->template_id}, {"profile", a->profile}, {"format", a->format},
-               {"brand_color", a->brand_color}, {"model_version", a->model_version}};
+    } opt[] = {{"template_id", a->template_id},
+               {"profile", a->profile},
+               {"format", a->format},
+               {"brand_color", a->brand_color},
+               {"model_version", a->model_version}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(j, opt[i].key, json_string(opt[i].value));
     const struct {
         const char *flag, *key, *value;
-    } lengths[] = {{"--min-length", "min_length_ms", a->min_length}, {"--max-length", "max_length_ms", a->max_length},
+    } lengths[] = {{"--min-length", "min_length_ms", a->min_length},
+                   {"--max-length", "max_length_ms", a->max_length},
                    {"--target-length", "target_length_ms", a->target_length}};
     for (size_t i = 0; i < 3; i++) {
         int64_t ms;
@@ -154,7 +167,8 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
         double v = strtod(a->min_score, &end);
         if (end == a->min_score || *end) {
             json_decref(j);
-            return cf_cli_usage_error("autoclip", "--min-score: expected a number in [0, 1], got '%s'", a->min_score);
+            return cf_cli_usage_error("autoclip", "--min-score: expected a number in [0, 1], got '%s'",
+                                      a->min_score);
         }
         json_object_set_new(j, "min_score", json_real(v));
     }
@@ -255,27 +269,32 @@ static void print_table(const cf_autoclip_result *r, const char *dir) {
         cf_format_time_ms(c->start_ms, s, sizeof s);
         cf_format_time_ms(c->end_ms, e, sizeof e);
         printf("%-3lld %-11s %-11s %6.2f  %-40.40s %s\n", (long long)c->index, s, e, c->score, c->title,
-               c->status == CF_AUTOCLIP_STATUS_SUCCEEDED ? c->video_uri : cf_autoclip_status_to_string(c->status));
+               c->status == CF_AUTOCLIP_STATUS_SUCCEEDED ? c->video_uri
+                                                         : cf_autoclip_status_to_string(c->status));
         if (c->error) printf("    error after %lld attempts: %s\n", (long long)c->attempts, c->error);
         else if (c->n_reasons) printf("    why: %s\n", c->reasons[0]);
-        if (c->low_confidence) printf("    low confidence: %s\n", c->confidence_note ? c->confidence_note : "");
+        if (c->low_confidence)
+            printf("    low confidence: %s\n", c->confidence_note ? c->confidence_note : "");
         if (c->n_removed_ranges)
             printf("    silences removed: %zu, %.1f s of %.1f s\n", c->n_removed_ranges,
-                   (double)(c->end_ms - c->start_ms - c->duration_ms) / 1000.0, (double)(c->end_ms - c->start_ms) / 1000.0);
+                   (double)(c->end_ms - c->start_ms - c->duration_ms) / 1000.0,
+                   (double)(c->end_ms - c->start_ms) / 1000.0);
     }
     for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
     printf("\n%lld of %zu clips in %s (manifest.json), %s captions, engine %s, %.1f s in all\n",
            (long long)r->succeeded, r->n_clips, dir, r->captions ? "with" : "without",
            r->engine ? r->engine : "-", r->total_ms / 1000.0);
     for (size_t i = 0; i < r->n_stages; i++)
-        printf("  %-11s %-9s %7.1f s%s%s\n", r->stages[i].name, cf_autoclip_status_to_string(r->stages[i].status),
-               r->stages[i].elapsed_ms / 1000.0, r->stages[i].note ? "  " : "", r->stages[i].note ? r->stages[i].note : "");
+        printf("  %-11s %-9s %7.1f s%s%s\n", r->stages[i].name,
+               cf_autoclip_status_to_string(r->stages[i].status), r->stages[i].elapsed_ms / 1000.0,
+               r->stages[i].note ? "  " : "", r->stages[i].note ? r->stages[i].note : "");
 }
 
 static cf_err write_manifest(const cf_autoclip_result *r, const char *dir, bool print, cf_error *err) {
     json_t *j = cf_autoclip_result_to_json(r);
     char *path = cf_path_join(dir, "manifest.json");
-    cf_err rc = j && path ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc =
+        j && path ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && print) {
         char *text = json_dumps(j, JSON_INDENT(2));
         if (text) puts(text);
@@ -312,11 +331,15 @@ static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_
         return cf_cli_fail("autoclip", &err);
     }
     stage_view view = {.tty = isatty(STDERR_FILENO), .quiet = a->json};
-    cf_autoclip_options o = {.work_dir = work, .feature_cache_dir = cache,
+    cf_autoclip_options o = {.work_dir = work,
+                             .feature_cache_dir = cache,
                              .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
                              .threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
-                             .deliver = deliver_to_dir, .deliver_user = (void *)a->output_dir,
-                             .on_stage = on_stage, .stage_user = &view, .fail_renders = fail_hook()};
+                             .deliver = deliver_to_dir,
+                             .deliver_user = (void *)a->output_dir,
+                             .on_stage = on_stage,
+                             .stage_user = &view,
+                             .fail_renders = fail_hook()};
     cf_progress progress;
     cf_progress_init(&progress, NULL, NULL);
     cf_cli_cancel_on_signal(&progress);
@@ -325,10 +348,13 @@ static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_
     cf_cli_cancel_on_signal(NULL);
     cf_error werr;
     cf_error_clear(&werr);
-    if (rc != CF_ERR_CANCELLED && res.n_clips && write_manifest(&res, a->output_dir, a->json && !rc, &werr) && !rc)
+    if (rc != CF_ERR_CANCELLED && res.n_clips && write_manifest(&res, a->output_dir, a->json && !rc, &werr) &&
+        !rc)
         rc = werr.code, err = werr;
     if (!rc && !a->json) print_table(&res, a->output_dir);
-    if (!rc && res.failed) fprintf(stderr, "clipforge autoclip: warning: %lld clip(s) failed, see manifest.json\n", (long long)res.failed);
+    if (!rc && res.failed)
+        fprintf(stderr, "clipforge autoclip: warning: %lld clip(s) failed, see manifest.json\n",
+                (long long)res.failed);
     int code = rc ? cf_cli_fail("autoclip", &err) : 0;
     cf_remove_tree(work, &werr);
     cf_autoclip_result_free(&res);

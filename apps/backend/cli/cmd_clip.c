@@ -43,8 +43,8 @@ static const char *clip_help =
     "Exit codes: 0 success, 1 processing error, 2 usage or input error. Ctrl-C cancels cleanly.\n";
 
 typedef struct clip_args {
-    const char *input, *output, *format, *request, *trim, *trim_mode, *scale, *crop, *fps, *speed,
-        *thumbnail, *lufs, *audio_stream, *min_pause, *fillers, *transcript;
+    const char *input, *output, *format, *request, *trim, *trim_mode, *scale, *crop, *fps, *speed, *thumbnail,
+        *lufs, *audio_stream, *min_pause, *fillers, *transcript;
     bool normalize, mute, json, silence, remove_fillers;
 } clip_args;
 
@@ -63,12 +63,12 @@ static int take(int argc, char **argv, int *i, const char *name, const char **ou
 }
 
 static int parse_args(int argc, char **argv, clip_args *a) {
-    static const char *names[] = {"--input", "--output", "--format", "--request", "--trim",
-                                  "--trim-mode", "--scale", "--crop", "--fps", "--speed",
+    static const char *names[] = {"--input",     "--output",       "--format",    "--request", "--trim",
+                                  "--trim-mode", "--scale",        "--crop",      "--fps",     "--speed",
                                   "--thumbnail", "--audio-stream", "--transcript"};
     for (int i = 1; i < argc; i++) {
-        const char **slots[] = {&a->input, &a->output, &a->format, &a->request, &a->trim,
-                                &a->trim_mode, &a->scale, &a->crop, &a->fps, &a->speed,
+        const char **slots[] = {&a->input,     &a->output,       &a->format,    &a->request, &a->trim,
+                                &a->trim_mode, &a->scale,        &a->crop,      &a->fps,     &a->speed,
                                 &a->thumbnail, &a->audio_stream, &a->transcript};
         int hit = 0;
         for (size_t k = 0; k < sizeof names / sizeof names[0] && !hit; k++) {
@@ -83,7 +83,8 @@ static int parse_args(int argc, char **argv, clip_args *a) {
         else if (!strcmp(argv[i], "--remove-silence")) a->silence = true;
         else if (!strncmp(argv[i], "--remove-silence=", 17)) a->silence = true, a->min_pause = argv[i] + 17;
         else if (!strcmp(argv[i], "--remove-fillers")) a->remove_fillers = true;
-        else if (!strncmp(argv[i], "--remove-fillers=", 17)) a->remove_fillers = true, a->fillers = argv[i] + 17;
+        else if (!strncmp(argv[i], "--remove-fillers=", 17))
+            a->remove_fillers = true, a->fillers = argv[i] + 17;
         else return cf_cli_usage_error("clip", "unknown argument '%s'", argv[i]);
     }
     return 0;
@@ -95,13 +96,14 @@ static int parse_number(const char *text, double *out) {
     return end != text && *end == '\0' ? 0 : -1;
 }
 
-static json_t *op(const char *name) { return json_pack("{s:s}", "op", name); }
+static json_t *op(const char *name) {
+    return json_pack("{s:s}", "op", name);
+}
 
 static int add_trim(const clip_args *a, json_t *ops) {
     int64_t s = 0, e = 0;
     cf_error err;
-    if (cf_parse_range_ms(a->trim, &s, &e, &err))
-        return cf_cli_usage_error("clip", "--trim: %s", err.msg);
+    if (cf_parse_range_ms(a->trim, &s, &e, &err)) return cf_cli_usage_error("clip", "--trim: %s", err.msg);
     json_t *o = op("trim");
     json_object_set_new(o, "start_ms", json_integer(s));
     json_object_set_new(o, "end_ms", json_integer(e));
@@ -115,8 +117,7 @@ static int add_sizes(const clip_args *a, json_t *ops) {
         long long w, h;
         char tail;
         if (sscanf(a->scale, "%lldx%lld%c", &w, &h, &tail) != 2)
-            return cf_cli_usage_error("clip", "--scale: '%s' is not WxH (e.g. 1280x720, 1280x-1)",
-                                      a->scale);
+            return cf_cli_usage_error("clip", "--scale: '%s' is not WxH (e.g. 1280x720, 1280x-1)", a->scale);
         json_array_append_new(ops, json_pack("{s:s,s:I,s:I}", "op", "scale", "width", w, "height", h));
     }
     if (a->crop) {
@@ -124,8 +125,8 @@ static int add_sizes(const clip_args *a, json_t *ops) {
         char tail;
         if (sscanf(a->crop, "%lld:%lld:%lld:%lld%c", &w, &h, &x, &y, &tail) != 4)
             return cf_cli_usage_error("clip", "--crop: '%s' is not W:H:X:Y", a->crop);
-        json_array_append_new(ops, json_pack("{s:s,s:I,s:I,s:I,s:I}", "op", "crop", "width", w,
-                                             "height", h, "x", x, "y", y));
+        json_array_append_new(
+            ops, json_pack("{s:s,s:I,s:I,s:I,s:I}", "op", "crop", "width", w, "height", h, "x", x, "y", y));
     }
     return 0;
 }
@@ -133,7 +134,8 @@ static int add_sizes(const clip_args *a, json_t *ops) {
 static int add_numbers(const clip_args *a, json_t *ops) {
     double v;
     if (a->fps) {
-        if (parse_number(a->fps, &v)) return cf_cli_usage_error("clip", "--fps: '%s' is not a number", a->fps);
+        if (parse_number(a->fps, &v))
+            return cf_cli_usage_error("clip", "--fps: '%s' is not a number", a->fps);
         json_array_append_new(ops, json_pack("{s:s,s:f}", "op", "fps", "fps", v));
     }
     if (a->speed) {
@@ -161,8 +163,9 @@ static int add_cuts(const clip_args *a, json_t *ops) {
         double v;
         if (a->min_pause) {
             if (parse_number(a->min_pause, &v) || v != (double)(json_int_t)v)
-                return json_decref(o), cf_cli_usage_error("clip", "--remove-silence: '%s' is not a whole number of ms",
-                                                          a->min_pause);
+                return json_decref(o),
+                       cf_cli_usage_error("clip", "--remove-silence: '%s' is not a whole number of ms",
+                                          a->min_pause);
             json_object_set_new(o, "min_pause_ms", json_integer((json_int_t)v));
         }
         json_array_append_new(ops, o);
@@ -191,15 +194,15 @@ static int add_thumbnail(const clip_args *a, json_t *ops) {
             return cf_cli_usage_error("clip", "--thumbnail: %s", err.msg);
         }
     }
-    json_array_append_new(ops, json_pack("{s:s,s:I,s:s}", "op", "thumbnail", "at_ms", (json_int_t)ms,
-                                         "output_uri", file));
+    json_array_append_new(
+        ops, json_pack("{s:s,s:I,s:s}", "op", "thumbnail", "at_ms", (json_int_t)ms, "output_uri", file));
     free(file);
     return 0;
 }
 
 static bool has_op_flags(const clip_args *a) {
-    return a->trim || a->scale || a->crop || a->fps || a->speed || a->thumbnail || a->normalize ||
-           a->mute || a->trim_mode || a->silence || a->remove_fillers;
+    return a->trim || a->scale || a->crop || a->fps || a->speed || a->thumbnail || a->normalize || a->mute ||
+           a->trim_mode || a->silence || a->remove_fillers;
 }
 
 /* Puts the transcript file into the request; 0, or the exit code after printing the error. */
@@ -255,8 +258,8 @@ static const char *format_of(const clip_args *a, int *code) {
     if (dot && (!strcmp(dot, ".mp4") || !strcmp(dot, ".webm") || !strcmp(dot, ".gif"))) return dot + 1;
     if (dot && (!strcmp(dot, ".m4v") || !strcmp(dot, ".mov"))) return "mp4";
     if (a->request) return NULL; /* the request's own target_format */
-    *code = cf_cli_usage_error("clip", "cannot tell the format from '%s'; use --format mp4|webm|gif",
-                               a->output);
+    *code =
+        cf_cli_usage_error("clip", "cannot tell the format from '%s'; use --format mp4|webm|gif", a->output);
     return NULL;
 }
 
@@ -267,12 +270,13 @@ static void print_summary(const cf_clip_processing_result *r) {
         if (x->has_duration_ms) printf(", %.3f s", x->duration_ms / 1000.0);
         if (x->has_width && x->has_height) printf(", %lldx%lld", (long long)x->width, (long long)x->height);
         if (x->video_codec || x->audio_codec)
-            printf(", %s%s%s", x->video_codec ? x->video_codec : "", x->video_codec && x->audio_codec ? "+" : "",
-                   x->audio_codec ? x->audio_codec : "");
+            printf(", %s%s%s", x->video_codec ? x->video_codec : "",
+                   x->video_codec && x->audio_codec ? "+" : "", x->audio_codec ? x->audio_codec : "");
         printf("\n");
     }
     int64_t removed = 0;
-    for (size_t i = 0; i < r->n_removed_ranges; i++) removed += r->removed_ranges[i].end_ms - r->removed_ranges[i].start_ms;
+    for (size_t i = 0; i < r->n_removed_ranges; i++)
+        removed += r->removed_ranges[i].end_ms - r->removed_ranges[i].start_ms;
     if (r->n_removed_ranges) printf("removed %zu ranges, %.3f s\n", r->n_removed_ranges, removed / 1000.0);
     printf("done in %lld ms\n", (long long)r->processing_time_ms);
 }

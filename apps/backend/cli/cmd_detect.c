@@ -93,16 +93,25 @@ static int set_lengths(const detect_args *a, cf_highlight_detection_request *req
 
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a) {
-    static const char *const valued[] = {"--input", "--profile", "--model-version", "--engine",
-                                         "--top", "--threads", "--features-out", "--transcript",
-                                         "--audio-stream", "--min-length", "--max-length",
-                                         "--target-length", "--min-score"};
+    static const char *const valued[] = {
+        "--input",      "--profile",       "--model-version", "--engine",       "--top",
+        "--threads",    "--features-out",  "--transcript",    "--audio-stream", "--min-length",
+        "--max-length", "--target-length", "--min-score"};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
-        if (!strcmp(f, "--json")) { a->json = true; continue; }
-        if (!strcmp(f, "--no-cache")) { a->no_cache = true; continue; }
-        if (!strcmp(f, "--event-inputs")) { a->event_inputs = true; continue; }
+        if (!strcmp(f, "--json")) {
+            a->json = true;
+            continue;
+        }
+        if (!strcmp(f, "--no-cache")) {
+            a->no_cache = true;
+            continue;
+        }
+        if (!strcmp(f, "--event-inputs")) {
+            a->event_inputs = true;
+            continue;
+        }
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(f, valued[k]);
         if (!known) return cf_cli_usage_error("detect", "unknown option '%s'", f);
@@ -130,8 +139,10 @@ static int parse_args(int argc, char **argv, detect_args *a) {
     cf_media_select sel = {0};
     if (cf_cli_audio_select(a->audio_stream, "detect", &sel)) return 2;
     if (a->profile && !cf_hl_profile_known(a->profile))
-        return cf_cli_usage_error("detect", "unknown profile '%s' (generic, podcast, sports, gaming, "
-                                            "lecture, music)", a->profile);
+        return cf_cli_usage_error("detect",
+                                  "unknown profile '%s' (generic, podcast, sports, gaming, "
+                                  "lecture, music)",
+                                  a->profile);
     if (a->engine && !cf_hl_engine_builtin(a->engine))
         return cf_cli_usage_error("detect", "unknown engine '%s' (heuristic, learned)", a->engine);
     cf_highlight_detection_request probe = {0};
@@ -140,7 +151,8 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         char *end = NULL;
         double v = strtod(a->min_score, &end);
         if (end == a->min_score || *end || !(v >= 0 && v <= 1))
-            return cf_cli_usage_error("detect", "--min-score: expected a number in [0, 1], got '%s'", a->min_score);
+            return cf_cli_usage_error("detect", "--min-score: expected a number in [0, 1], got '%s'",
+                                      a->min_score);
     }
     return -1;
 }
@@ -158,15 +170,16 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
                h->score, h->label);
         for (size_t k = 0; k < h->n_reasons; k++) printf("%s%s", k ? "; " : "", h->reasons[k]);
         if (h->boundary_reasons)
-            printf("%sedges: %s, %s", h->n_reasons ? "; " : "", cf_span_boundary_reason_to_string(h->boundary_reasons->start),
+            printf("%sedges: %s, %s", h->n_reasons ? "; " : "",
+                   cf_span_boundary_reason_to_string(h->boundary_reasons->start),
                    cf_span_boundary_reason_to_string(h->boundary_reasons->end));
         printf("\n");
     }
     if (r->n_highlights == 0) printf("(no moment scored over the profile's threshold)\n");
     char dur[32];
     cf_format_time_ms(t->duration_ms, dur, sizeof dur);
-    printf("\nengine %s, model %s, profile %s; media %s, %s\n", r->engine, r->model_version, profile,
-           dur, t->from_cache ? "features from cache" : "features decoded");
+    printf("\nengine %s, model %s, profile %s; media %s, %s\n", r->engine, r->model_version, profile, dur,
+           t->from_cache ? "features from cache" : "features decoded");
     if (!t->from_cache) printf("decode pass %.0f ms, ", t->decode_ms);
     printf("inference %lld ms\n", (long long)r->inference_ms);
     if (note && *note) printf("routing: %s\n", note);
@@ -190,20 +203,24 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     cf_highlight_detection_result res = {0};
     char *cache = a->no_cache ? NULL : cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
     char note[512] = "";
-    cf_hl_options o = {.features = {.threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
-                                    .cache_dir = cache, .skip_loop_filter = true,
-                                    .models_dir = cfg->highlight_models_dir,
-                                    .keep_event_inputs = a->event_inputs},
-                       .paths = {.profiles_dir = cfg->highlight_profiles_dir,
-                                 .models_dir = cfg->highlight_models_dir},
-                       .engine = a->engine, .note = note, .note_len = sizeof note};
+    cf_hl_options o = {
+        .features = {.threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
+                     .cache_dir = cache,
+                     .skip_loop_filter = true,
+                     .models_dir = cfg->highlight_models_dir,
+                     .keep_event_inputs = a->event_inputs},
+        .paths = {.profiles_dir = cfg->highlight_profiles_dir, .models_dir = cfg->highlight_models_dir},
+        .engine = a->engine,
+        .note = note,
+        .note_len = sizeof note};
     cf_cli_audio_select(a->audio_stream, "detect", &o.features.select); /* checked by parse_args */
     const char *base = strrchr(a->input, '/');
     cf_highlight_detection_request req = {.clip_id = (char *)(base ? base + 1 : a->input),
                                           .media_uri = (char *)a->input,
                                           .model_version = (char *)a->model_version,
                                           .transcript_uri = (char *)a->transcript,
-                                          .has_top_n = a->top > 0, .top_n = a->top,
+                                          .has_top_n = a->top > 0,
+                                          .top_n = a->top,
                                           .has_audio_stream = o.features.select.has_audio_stream,
                                           .audio_stream = o.features.select.audio_stream};
     cf_detection_profile_from_string(a->profile ? a->profile : "generic", &req.detection_profile);
@@ -211,8 +228,8 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     if (a->min_score) req.has_min_score = true, req.min_score = strtod(a->min_score, NULL);
     char why[256] = "";
     file_key key = {a->input, cache};
-    cf_err rc = cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why,
-                                    sizeof why, err);
+    cf_err rc =
+        cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why, sizeof why, err);
     char *assigned = req.model_version != a->model_version ? req.model_version : NULL;
     if (rc) return free(cache), rc;
     if (why[0]) fprintf(stderr, "clipforge detect: registry: %s\n", why);

@@ -67,10 +67,8 @@ int cf_cmd_probe(int argc, char **argv) {
         if (!strcmp(argv[i], "--json")) as_json = true;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cf_cli_usage_error("probe", "unknown option '%s'", argv[i]);
-        else if (file)
-            return cf_cli_usage_error("probe", "only one FILE, got '%s' and '%s'", file, argv[i]);
-        else
-            file = argv[i];
+        else if (file) return cf_cli_usage_error("probe", "only one FILE, got '%s' and '%s'", file, argv[i]);
+        else file = argv[i];
     }
     if (!file) return cf_cli_usage_error("probe", "missing FILE");
     json_t *probe = NULL;

@@ -40,19 +40,28 @@ typedef struct render_args {
 } render_args;
 
 static int parse_args(int argc, char **argv, render_args *a) {
-    static const struct option opts[] = {
-        {"request", required_argument, 0, 'r'},   {"timeline", required_argument, 0, 'L'},
-        {"template", required_argument, 0, 't'},  {"input", required_argument, 0, 'i'},
-        {"span", required_argument, 0, 's'},      {"format", required_argument, 0, 'f'},
-        {"output", required_argument, 0, 'o'},    {"title", required_argument, 0, 'T'},
-        {"captions", required_argument, 0, 'c'},  {"music", required_argument, 0, 'm'},
-        {"brand-color", required_argument, 0, 'b'}, {"logo", required_argument, 0, 'l'},
-        {"font", required_argument, 0, 'F'},      {"size", required_argument, 0, 'S'},
-        {"debug-path", required_argument, 0, 'd'}, {"threads", required_argument, 0, 'j'},
-        {"debug-video", required_argument, 0, 'V'}, {"audio-stream", required_argument, 0, 'A'},
-        {"json", no_argument, 0, 'J'},            {"help", no_argument, 0, 'h'},
-        {"remove-silence", no_argument, 0, 'R'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"request", required_argument, 0, 'r'},
+                                         {"timeline", required_argument, 0, 'L'},
+                                         {"template", required_argument, 0, 't'},
+                                         {"input", required_argument, 0, 'i'},
+                                         {"span", required_argument, 0, 's'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"title", required_argument, 0, 'T'},
+                                         {"captions", required_argument, 0, 'c'},
+                                         {"music", required_argument, 0, 'm'},
+                                         {"brand-color", required_argument, 0, 'b'},
+                                         {"logo", required_argument, 0, 'l'},
+                                         {"font", required_argument, 0, 'F'},
+                                         {"size", required_argument, 0, 'S'},
+                                         {"debug-path", required_argument, 0, 'd'},
+                                         {"threads", required_argument, 0, 'j'},
+                                         {"debug-video", required_argument, 0, 'V'},
+                                         {"audio-stream", required_argument, 0, 'A'},
+                                         {"json", no_argument, 0, 'J'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"remove-silence", no_argument, 0, 'R'},
+                                         {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
     int c;
@@ -87,7 +96,8 @@ static int parse_args(int argc, char **argv, render_args *a) {
         return cf_cli_usage_error("render", "give exactly one of --request, --timeline, --template");
     if (a->threads < 0 || a->threads > 64) return cf_cli_usage_error("render", "--threads must be 0..64");
     if (a->remove_silence && !a->template_id)
-        return cf_cli_usage_error("render", "--remove-silence goes with --template (in a request: remove_silence)");
+        return cf_cli_usage_error("render",
+                                  "--remove-silence goes with --template (in a request: remove_silence)");
     return -1;
 }
 
@@ -101,12 +111,13 @@ static int template_request(const render_args *a, json_t **out) {
     cf_error err;
     if (cf_parse_range_ms(a->span, &s, &e, &err)) return cf_cli_usage_error("render", "--span: %s", err.msg);
     json_t *r = json_pack("{ss ss ss sI sI ss ss}", "clip_id", "render", "template_id", a->template_id,
-                          "source_uri", a->input, "start_ms", (json_int_t)s, "end_ms", (json_int_t)e, "format",
-                          a->format, "output_uri", a->output);
+                          "source_uri", a->input, "start_ms", (json_int_t)s, "end_ms", (json_int_t)e,
+                          "format", a->format, "output_uri", a->output);
     const struct {
         const char *key, *value;
-    } opt[] = {{"title", a->title}, {"captions_uri", a->captions}, {"music_uri", a->music},
-               {"brand_color", a->brand_color}, {"logo_uri", a->logo}, {"font", a->font}};
+    } opt[] = {{"title", a->title},     {"captions_uri", a->captions},
+               {"music_uri", a->music}, {"brand_color", a->brand_color},
+               {"logo_uri", a->logo},   {"font", a->font}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(r, opt[i].key, json_string(opt[i].value));
     if (a->remove_silence) json_object_set_new(r, "remove_silence", json_true());
@@ -136,7 +147,8 @@ static int load_request(const render_args *a, cf_render_request *req, cf_error *
         if (a->output) json_object_set_new(j, "output_uri", json_string(a->output));
     } else if (a->timeline) {
         if (!a->output) return cf_cli_usage_error("render", "--timeline needs --output");
-        j = json_pack("{ss ss ss}", "clip_id", "render", "timeline_uri", a->timeline, "output_uri", a->output);
+        j = json_pack("{ss ss ss}", "clip_id", "render", "timeline_uri", a->timeline, "output_uri",
+                      a->output);
     } else if ((rc = template_request(a, &j)) >= 0) {
         return rc;
     }
@@ -176,8 +188,10 @@ int cf_cmd_render(int argc, char **argv) {
     cf_progress progress;
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
-    cf_render_options opts = {.output_path = req.output_uri, .debug_path = a.debug_path,
-                              .debug_video_path = a.debug_video, .threads = a.threads};
+    cf_render_options opts = {.output_path = req.output_uri,
+                              .debug_path = a.debug_path,
+                              .debug_video_path = a.debug_video,
+                              .threads = a.threads};
     cf_render_result res;
     cf_err e = cf_render_run(&req, &opts, &progress, &res, &err);
     cf_cli_cancel_on_signal(NULL);

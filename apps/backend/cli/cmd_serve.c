@@ -17,16 +17,15 @@
 #include "clipforge/log.h"
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: clipforge serve [--listen HOST:PORT] [--data-dir DIR] [--workers N] "
-            "[--no-workers]\n\n"
-            "Runs the HTTP API (see /openapi.json), the outbox relay and N worker threads.\n\n"
-            "  --listen HOST:PORT  address to listen on (CLIPFORGE_LISTEN, default 127.0.0.1:8080)\n"
-            "  --data-dir DIR      database, storage and temp files (CLIPFORGE_DATA_DIR, ./data)\n"
-            "  --workers N         worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"
-            "  --no-workers        API only; jobs wait for `clipforge worker` processes\n"
-            "  -h, --help          this help\n\n"
-            "Every CLIPFORGE_* setting is listed by `clipforge --help`.\n");
+    fprintf(out, "Usage: clipforge serve [--listen HOST:PORT] [--data-dir DIR] [--workers N] "
+                 "[--no-workers]\n\n"
+                 "Runs the HTTP API (see /openapi.json), the outbox relay and N worker threads.\n\n"
+                 "  --listen HOST:PORT  address to listen on (CLIPFORGE_LISTEN, default 127.0.0.1:8080)\n"
+                 "  --data-dir DIR      database, storage and temp files (CLIPFORGE_DATA_DIR, ./data)\n"
+                 "  --workers N         worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"
+                 "  --no-workers        API only; jobs wait for `clipforge worker` processes\n"
+                 "  -h, --help          this help\n\n"
+                 "Every CLIPFORGE_* setting is listed by `clipforge --help`.\n");
 }
 
 typedef struct serve_opts {
@@ -34,12 +33,10 @@ typedef struct serve_opts {
 } serve_opts;
 
 static int parse_args(int argc, char **argv, cf_config *cfg, serve_opts *o) {
-    static const struct option longs[] = {{"listen", required_argument, NULL, 'l'},
-                                          {"data-dir", required_argument, NULL, 'd'},
-                                          {"workers", required_argument, NULL, 'w'},
-                                          {"no-workers", no_argument, NULL, 'n'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {
+        {"listen", required_argument, NULL, 'l'},  {"data-dir", required_argument, NULL, 'd'},
+        {"workers", required_argument, NULL, 'w'}, {"no-workers", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     cf_error err;
@@ -88,8 +85,7 @@ static int run(cf_config *cfg, const serve_opts *o) {
     if (rc == CF_OK)
         rc = o->no_workers ? cf_reaper_start(app, &reaper, &err)
                            : cf_job_runner_start(app, workers, &app->runner, &err);
-    if (rc == CF_OK)
-        rc = cf_http_server_start(app, listen, (int)app->cfg.http_threads, &http, &err);
+    if (rc == CF_OK) rc = cf_http_server_start(app, listen, (int)app->cfg.http_threads, &http, &err);
     if (rc) {
         cf_job_runner_stop(app ? app->runner : NULL);
         cf_reaper_stop(reaper);

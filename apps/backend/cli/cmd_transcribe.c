@@ -31,30 +31,29 @@ typedef struct tx_args {
 } tx_args;
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: clipforge transcribe --input FILE [--format json|srt|vtt] [--output FILE] [--json]\n"
-            "\n"
-            "Transcribes the speech of a media file (pocketsphinx, en-us) into a transcript with\n"
-            "word times and confidences (json) or captions (srt, vtt). An .srt/.vtt input is read\n"
-            "as captions and a .json input as a transcript (no recognition), to convert them.\n"
-            "\n"
-            "Options:\n"
-            "  --input FILE        media file (or .srt/.vtt captions, or a .json transcript)\n"
-            "  --format F          json (default, or from the --output extension), srt or vtt\n"
-            "  --output FILE       write there instead of standard output\n"
-            "  --json              print a JSON summary on standard output\n"
-            "  --engine NAME       transcription backend (default pocketsphinx)\n"
-            "  --language L        language (default en-us)\n"
-            "  --model-dir DIR     backend model directory (default: the installed model)\n"
-            "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
-            "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
-            "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"
-            "                      instead of the file's default one\n"
-            "  --max-chars N       caption characters per line (default 42)\n"
-            "  --max-lines N       caption lines per cue (default 2)\n"
-            "  -h, --help          this help\n"
-            "\n"
-            "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n");
+    fprintf(out, "Usage: clipforge transcribe --input FILE [--format json|srt|vtt] [--output FILE] [--json]\n"
+                 "\n"
+                 "Transcribes the speech of a media file (pocketsphinx, en-us) into a transcript with\n"
+                 "word times and confidences (json) or captions (srt, vtt). An .srt/.vtt input is read\n"
+                 "as captions and a .json input as a transcript (no recognition), to convert them.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --input FILE        media file (or .srt/.vtt captions, or a .json transcript)\n"
+                 "  --format F          json (default, or from the --output extension), srt or vtt\n"
+                 "  --output FILE       write there instead of standard output\n"
+                 "  --json              print a JSON summary on standard output\n"
+                 "  --engine NAME       transcription backend (default pocketsphinx)\n"
+                 "  --language L        language (default en-us)\n"
+                 "  --model-dir DIR     backend model directory (default: the installed model)\n"
+                 "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
+                 "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
+                 "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"
+                 "                      instead of the file's default one\n"
+                 "  --max-chars N       caption characters per line (default 42)\n"
+                 "  --max-lines N       caption lines per cue (default 2)\n"
+                 "  -h, --help          this help\n"
+                 "\n"
+                 "Exit codes: 0 success, 1 processing error, 2 usage or input error.\n");
 }
 
 static bool has_ext(const char *path, const char *ext) {
@@ -80,13 +79,20 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
 
 /* Returns -1 to go on, else the exit code (help or usage error). */
 static int parse_args(int argc, char **argv, tx_args *a) {
-    static const struct option opts[] = {
-        {"input", required_argument, 0, 'i'},  {"output", required_argument, 0, 'o'},
-        {"format", required_argument, 0, 'f'}, {"json", no_argument, 0, 'j'},
-        {"engine", required_argument, 0, 'e'}, {"language", required_argument, 0, 'l'},
-        {"model-dir", required_argument, 0, 'm'}, {"threads", required_argument, 0, 't'},
-        {"chunk", required_argument, 0, 'k'}, {"max-chars", required_argument, 0, 'c'}, {"max-lines", required_argument, 0, 'n'},
-        {"audio-stream", required_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"input", required_argument, 0, 'i'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"engine", required_argument, 0, 'e'},
+                                         {"language", required_argument, 0, 'l'},
+                                         {"model-dir", required_argument, 0, 'm'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"chunk", required_argument, 0, 'k'},
+                                         {"max-chars", required_argument, 0, 'c'},
+                                         {"max-lines", required_argument, 0, 'n'},
+                                         {"audio-stream", required_argument, 0, 'a'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -124,8 +130,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
             if (parse_int(optarg, 1, 10, &a->style.max_lines))
                 return cf_cli_usage_error(CMD, "--max-lines: expected 1..10, got '%s'", optarg);
             break;
-        default:
-            return cf_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
+        default: return cf_cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cf_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
@@ -135,21 +140,23 @@ static int parse_args(int argc, char **argv, tx_args *a) {
     return -1;
 }
 
-static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
-                         cf_transcript *t, cf_error *err) {
+static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p, cf_transcript *t,
+                         cf_error *err) {
     if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt") || has_ext(a->input, ".json"))
         return cf_transcript_load_file(a->input, 0, t, err);
-    cf_transcribe_options o = {.engine = a->engine, .language = a->language,
+    cf_transcribe_options o = {.engine = a->engine,
+                               .language = a->language,
                                .model_dir = a->model_dir,
                                .threads = a->threads ? a->threads : (int)cfg->threads,
                                .max_duration_ms = cfg->max_duration_ms,
-                               .max_chunk_ms = a->chunk_ms, .select = a->select};
+                               .max_chunk_ms = a->chunk_ms,
+                               .select = a->select};
     return cf_transcribe_file(a->input, &o, p, t, err);
 }
 
 /* Renders the transcript in the chosen format: *json_out for json, *text_out otherwise. */
-static cf_err render(const tx_args *a, const cf_transcript *t, json_t **json_out,
-                     char **text_out, cf_error *err) {
+static cf_err render(const tx_args *a, const cf_transcript *t, json_t **json_out, char **text_out,
+                     cf_error *err) {
     if (a->format == OUT_JSON) {
         if (!(*json_out = cf_transcript_to_json(t)))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "transcript: cannot build JSON");
@@ -157,8 +164,9 @@ static cf_err render(const tx_args *a, const cf_transcript *t, json_t **json_out
     }
     cf_caption_track track;
     cf_err e = cf_captions_from_transcript(t, &a->style, &track, err);
-    if (!e) e = cf_captions_format(&track, a->format == OUT_SRT ? CF_CAPTION_SRT : CF_CAPTION_VTT,
-                                   text_out, NULL, err);
+    if (!e)
+        e = cf_captions_format(&track, a->format == OUT_SRT ? CF_CAPTION_SRT : CF_CAPTION_VTT, text_out, NULL,
+                               err);
     cf_caption_track_free(&track);
     return e;
 }
@@ -176,14 +184,12 @@ static const char *format_name(out_format f) {
     return f == OUT_SRT ? "srt" : f == OUT_VTT ? "vtt" : "json";
 }
 
-static void print_summary(const tx_args *a, const cf_transcript *t, const char *text,
-                          int64_t elapsed_ms) {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "input", a->input, "format",
-                          format_name(a->format), "model", t->model ? t->model : "",
-                          "duration_ms", (json_int_t)t->duration_ms, "segments",
-                          (json_int_t)t->n_segments, "words",
-                          (json_int_t)cf_transcript_word_count(t), "processing_time_ms",
-                          (json_int_t)elapsed_ms);
+static void print_summary(const tx_args *a, const cf_transcript *t, const char *text, int64_t elapsed_ms) {
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "input", a->input, "format", format_name(a->format),
+                  "model", t->model ? t->model : "", "duration_ms", (json_int_t)t->duration_ms, "segments",
+                  (json_int_t)t->n_segments, "words", (json_int_t)cf_transcript_word_count(t),
+                  "processing_time_ms", (json_int_t)elapsed_ms);
     if (!j) return;
     if (a->output) json_object_set_new(j, "output", json_string(a->output));
     else if (text) json_object_set_new(j, "captions", json_string(text));
@@ -205,7 +211,8 @@ static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf
         free(s);
     }
     if (!e && text && (a->output || !a->json)) e = write_text(a->output, text, err);
-    if (!e && a->json && (a->output || text)) print_summary(a, t, a->output ? NULL : text, cf_clock_ms() - started);
+    if (!e && a->json && (a->output || text))
+        print_summary(a, t, a->output ? NULL : text, cf_clock_ms() - started);
     json_decref(doc);
     free(text);
     return e;

@@ -2,8 +2,8 @@
  * storage named by CLIPFORGE_STORE_URL, CLIPFORGE_BUS_URL and CLIPFORGE_STORAGE_URL and runs
  * the same job runner as serve's embedded workers (CLIPFORGE_WORKERS threads, leases,
  * heartbeats, the reaper), without the HTTP API. SIGTERM/SIGINT stop it gracefully: running
- * jobs are released back to the queue at once. A worker killed outright loses nothing either: its leases expire
- * and any other worker or API node's reaper requeues the jobs. */
+ * jobs are released back to the queue at once. A worker killed outright loses nothing either: its leases
+ * expire and any other worker or API node's reaper requeues the jobs. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,17 +18,16 @@
 #include "clipforge/log.h"
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "Usage: clipforge worker [--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]\n\n"
-            "Runs job workers for a distributed deployment: the job store, bus and storage come\n"
-            "from CLIPFORGE_STORE_URL (postgres://...), CLIPFORGE_BUS_URL (redis://...,\n"
-            "nats://...) and CLIPFORGE_STORAGE_URL (s3://...), shared with `clipforge serve\n"
-            "--no-workers` API nodes.\n\n"
-            "  --data-dir DIR  this worker's temp files (CLIPFORGE_DATA_DIR; one per process)\n"
-            "  --workers N     worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"
-            "  --metrics-listen HOST:PORT  serve /metrics, /healthz, /readyz there\n"
-            "                  (CLIPFORGE_METRICS_LISTEN; default: none)\n"
-            "  -h, --help      this help\n");
+    fprintf(out, "Usage: clipforge worker [--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]\n\n"
+                 "Runs job workers for a distributed deployment: the job store, bus and storage come\n"
+                 "from CLIPFORGE_STORE_URL (postgres://...), CLIPFORGE_BUS_URL (redis://...,\n"
+                 "nats://...) and CLIPFORGE_STORAGE_URL (s3://...), shared with `clipforge serve\n"
+                 "--no-workers` API nodes.\n\n"
+                 "  --data-dir DIR  this worker's temp files (CLIPFORGE_DATA_DIR; one per process)\n"
+                 "  --workers N     worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"
+                 "  --metrics-listen HOST:PORT  serve /metrics, /healthz, /readyz there\n"
+                 "                  (CLIPFORGE_METRICS_LISTEN; default: none)\n"
+                 "  -h, --help      this help\n");
 }
 
 static int parse_args(int argc, char **argv, cf_config *cfg) {

@@ -32,13 +32,18 @@ struct cf_ai_remote {
     cf_metric *detections, *attempts; /* clipforge_remote_detections{outcome}, _attempts{service,result} */
 };
 
-static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void init_curl(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 static cf_err add_service(cf_ai_remote *r, const char *url, size_t len, const cf_config *cfg, cf_error *err) {
     while (len && url[len - 1] == '/') len--;
-    if (r->n == MAX_SERVICES) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: more than %d services", MAX_SERVICES);
+    if (r->n == MAX_SERVICES)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: more than %d services",
+                            MAX_SERVICES);
     if (len >= sizeof r->s[0].url || !cf_uri_is_http(url))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: '%.*s' is not an http(s) URL", (int)len, url);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_AI_URL: '%.*s' is not an http(s) URL",
+                            (int)len, url);
     service *s = &r->s[r->n++];
     snprintf(s->url, sizeof s->url, "%.*s", (int)len, url);
     cf_breaker_init(&s->breaker, (int)cfg->ai_breaker_failures, cfg->ai_breaker_cooldown_ms);
@@ -52,14 +57,18 @@ cf_err cf_ai_remote_new(const cf_config *cfg, cf_ai_remote **out, cf_error *err)
     pthread_once(&once, init_curl);
     cf_ai_remote *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    *r = (cf_ai_remote){.timeout_ms = cfg->ai_timeout_ms, .connect_ms = cfg->ai_connect_timeout_ms,
-                        .idle_ms = cfg->ai_idle_timeout_ms, .retry_base_ms = cfg->ai_retry_base_ms,
+    *r = (cf_ai_remote){.timeout_ms = cfg->ai_timeout_ms,
+                        .connect_ms = cfg->ai_connect_timeout_ms,
+                        .idle_ms = cfg->ai_idle_timeout_ms,
+                        .retry_base_ms = cfg->ai_retry_base_ms,
                         .retries = (int)cfg->ai_retries};
-    r->detections = cf_metric_counter("clipforge_remote_detections",
-                                      "Detection jobs answered by an inference service, and those that fell back to a local engine.",
-                                      "outcome");
-    r->attempts = cf_metric_counter("clipforge_remote_attempts", "Requests to each inference service, and how many failed.",
-                                    "service,result");
+    r->detections = cf_metric_counter(
+        "clipforge_remote_detections",
+        "Detection jobs answered by an inference service, and those that fell back to a local engine.",
+        "outcome");
+    r->attempts =
+        cf_metric_counter("clipforge_remote_attempts",
+                          "Requests to each inference service, and how many failed.", "service,result");
     cf_err rc = CF_OK;
     for (const char *p = cfg->ai_url; !rc && *p;) {
         size_t len = strcspn(p, ", ");
@@ -149,7 +158,9 @@ static outcome problem_outcome(const json_t *p, const char *url, cf_error *err) 
     const char *type = json_string_value(json_object_get(p, "type"));
     bool media = type && strstr(type, "/invalid-media");
     cf_error_set(err, media ? CF_ERR_INVALID_MEDIA : CF_ERR_UNAVAILABLE, "%s answered %d: %s", url, status,
-                 detail ? detail : type ? type : "an error");
+                 detail ? detail
+                 : type ? type
+                        : "an error");
     return status >= 500 || status == 409 /* cancelled: it was stopping */ ? RETRY : FINAL;
 }
 
@@ -186,14 +197,18 @@ static outcome try_service(const cf_ai_remote *r, service *s, const char *body, 
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (a.cancelled) o = FINAL, cf_error_set(err, CF_ERR_CANCELLED, "detection cancelled");
-        else if (a.idle) cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: no answer for %lld ms", s->url, (long long)r->idle_ms);
+        else if (a.idle)
+            cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: no answer for %lld ms", s->url, (long long)r->idle_ms);
         else if (cc == CURLE_OPERATION_TIMEDOUT && status == 200)
-            cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: no result within %lld ms", s->url, (long long)r->timeout_ms);
-        else if (cc != CURLE_OK) cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: %s", s->url, curl_easy_strerror(cc));
+            cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: no result within %lld ms", s->url,
+                         (long long)r->timeout_ms);
+        else if (cc != CURLE_OK)
+            cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: %s", s->url, curl_easy_strerror(cc));
         else if (a.result) o = ANSWERED, *result = json_incref(a.result);
         else if (a.problem) o = problem_outcome(a.problem, s->url, err);
-        else if (status != 200) o = status >= 500 ? RETRY : FINAL,
-                                cf_error_set(err, CF_ERR_UNAVAILABLE, "%s answered HTTP %ld", s->url, status);
+        else if (status != 200)
+            o = status >= 500 ? RETRY : FINAL,
+            cf_error_set(err, CF_ERR_UNAVAILABLE, "%s answered HTTP %ld", s->url, status);
         else cf_error_set(err, CF_ERR_UNAVAILABLE, "%s: the answer stopped before a result", s->url);
     }
     json_decref(a.result);
@@ -243,8 +258,8 @@ static cf_err answer(cf_ai_remote *r, json_t *j, cf_highlight_detection_result *
     return CF_OK;
 }
 
-cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request *req,
-                           cf_progress *progress, cf_highlight_detection_result *out, cf_error *err) {
+cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request *req, cf_progress *progress,
+                           cf_highlight_detection_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     json_t *j = cf_highlight_detection_request_to_json(req);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -263,7 +278,9 @@ cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request
         bool trial = false;
         service *s = pick(r, tried, &trial);
         if (!s) {
-            if (!k) cf_error_set(err, CF_ERR_UNAVAILABLE, "circuit open for %s", r->n > 1 ? "every inference service" : r->s[0].url);
+            if (!k)
+                cf_error_set(err, CF_ERR_UNAVAILABLE, "circuit open for %s",
+                             r->n > 1 ? "every inference service" : r->s[0].url);
             break;
         }
         tried[s - r->s] = true;
@@ -288,11 +305,14 @@ cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request
     if (rc == CF_ERR_UNAVAILABLE && failed)
         cf_error_set(err, CF_ERR_UNAVAILABLE, "no inference service answered (%d attempt%s): %s", failed,
                      failed > 1 ? "s" : "", trail);
-    if (rc && rc != CF_ERR_INVALID_MEDIA && rc != CF_ERR_CANCELLED && rc != CF_ERR_NO_MEMORY) rc = err->code = CF_ERR_UNAVAILABLE;
+    if (rc && rc != CF_ERR_INVALID_MEDIA && rc != CF_ERR_CANCELLED && rc != CF_ERR_NO_MEMORY)
+        rc = err->code = CF_ERR_UNAVAILABLE;
     return rc;
 }
 
-void cf_ai_remote_count_fallback(cf_ai_remote *r) { cf_metric_add(r->detections, "fallback", NULL, 1); }
+void cf_ai_remote_count_fallback(cf_ai_remote *r) {
+    cf_metric_add(r->detections, "fallback", NULL, 1);
+}
 
 void cf_ai_remote_metrics(cf_ai_remote *r, FILE *f) {
     if (!r) return;

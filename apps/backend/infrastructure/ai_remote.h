@@ -27,8 +27,8 @@ void cf_ai_remote_free(cf_ai_remote *r);
  * result with engine "remote". CF_ERR_INVALID_MEDIA: the service found the media unusable (a
  * local engine would too). CF_ERR_CANCELLED: progress was cancelled. CF_ERR_UNAVAILABLE: no
  * service answered; err says why, for the result's fallback_reason. */
-cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request *req,
-                           cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
+cf_err cf_ai_remote_detect(cf_ai_remote *r, const cf_highlight_detection_request *req, cf_progress *progress,
+                           cf_highlight_detection_result *out, cf_error *err);
 
 /* The breakers' states, read at scrape time (answers, fallbacks and attempts per service are
  * counters of the metrics registry). */

@@ -25,4 +25,6 @@ static void register_all(void) {
     cf_storage_register(cf_storage_file_methods());
 }
 
-void cf_backends_register(void) { pthread_once(&once, register_all); }
+void cf_backends_register(void) {
+    pthread_once(&once, register_all);
+}

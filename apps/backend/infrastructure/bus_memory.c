@@ -65,8 +65,7 @@ static cf_err mem_open(const char *url, void **self, cf_error *err) {
         long long v = strtoll(opt + strlen("ack_timeout_ms="), &end, 10);
         if (v <= 0 || (*end && *end != '&')) {
             free(b);
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad ack_timeout_ms",
-                                url);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad ack_timeout_ms", url);
         }
         b->ack_timeout_ms = v;
     }
@@ -165,8 +164,7 @@ static cf_err mem_publish(void *self, const char *topic_name, const char *payloa
     return mem_publish_traced(self, topic_name, payload, NULL, err);
 }
 
-static cf_err mem_subscribe(void *self, const char *topic_name, const char *group_name,
-                            cf_error *err) {
+static cf_err mem_subscribe(void *self, const char *topic_name, const char *group_name, cf_error *err) {
     mem_bus *b = self;
     pthread_mutex_lock(&b->lock);
     topic *t = find_topic(b, topic_name, true);
@@ -227,16 +225,15 @@ static cf_err deliver(mem_bus *b, group *g, msg *m, const char *topic_name, cf_b
     return CF_OK;
 }
 
-static cf_err mem_receive(void *self, const char *topic_name, const char *group_name,
-                          int timeout_ms, cf_bus_message *out, cf_error *err) {
+static cf_err mem_receive(void *self, const char *topic_name, const char *group_name, int timeout_ms,
+                          cf_bus_message *out, cf_error *err) {
     mem_bus *b = self;
     int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     cf_err rc = CF_OK;
     pthread_mutex_lock(&b->lock);
     topic *t = find_topic(b, topic_name, false);
     group *g = t ? find_group(t, group_name, false) : NULL;
-    if (!g) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "bus: no subscription %s/%s", topic_name,
-                              group_name);
+    if (!g) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "bus: no subscription %s/%s", topic_name, group_name);
     while (rc == CF_OK) {
         if (b->closed) {
             rc = cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
@@ -279,8 +276,9 @@ static cf_err mem_ack(void *self, const cf_bus_message *cm, cf_error *err) {
     pthread_mutex_lock(&b->lock);
     msg *m = take_inflight(b, cm);
     pthread_mutex_unlock(&b->lock);
-    if (!m) return cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not in flight",
-                                (unsigned long long)cm->tag);
+    if (!m)
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not in flight",
+                            (unsigned long long)cm->tag);
     free(m->payload);
     free(m->trace_context);
     free(m);
@@ -326,4 +324,6 @@ static const cf_bus_methods methods = {
     .publish_traced = mem_publish_traced,
 };
 
-const cf_bus_methods *cf_bus_memory_methods(void) { return &methods; }
+const cf_bus_methods *cf_bus_memory_methods(void) {
+    return &methods;
+}

@@ -53,10 +53,10 @@ typedef struct nats_bus {
 } nats_bus;
 
 static cf_err nats_fail(natsStatus s, jsErrCode jerr, const char *what, cf_error *err) {
-    cf_err rc = s == NATS_CONNECTION_CLOSED || s == NATS_NO_SERVER || s == NATS_TIMEOUT ||
-                        s == NATS_NO_RESPONDERS
-                    ? CF_ERR_UNAVAILABLE
-                    : CF_ERR_IO;
+    cf_err rc =
+        s == NATS_CONNECTION_CLOSED || s == NATS_NO_SERVER || s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS
+            ? CF_ERR_UNAVAILABLE
+            : CF_ERR_IO;
     if (jerr == JSConsumerNotFoundErr || jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND)
         rc = CF_ERR_NOT_FOUND;
     const char *detail = nats_GetLastError(NULL);
@@ -92,15 +92,12 @@ static cf_err parse_url(nats_bus *b, const char *url, char **server, cf_error *e
         if (klen == 6 && !strncmp(q, "prefix", 6))
             ok = vlen && vlen < sizeof b->prefix && !memchr(v, '.', vlen) &&
                  snprintf(b->prefix, sizeof b->prefix, "%.*s", (int)vlen, v) > 0;
-        else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14))
-            ok = parse_num(v, vlen, &b->ack_timeout_ms);
-        else if (klen == 6 && !strncmp(q, "maxlen", 6))
-            ok = parse_num(v, vlen, &b->maxlen);
-        else
-            ok = false;
+        else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14)) ok = parse_num(v, vlen, &b->ack_timeout_ms);
+        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = parse_num(v, vlen, &b->maxlen);
+        else ok = false;
         if (!ok)
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'",
-                                url, (int)len, q);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'", url,
+                                (int)len, q);
         q += len;
         if (*q == '&') q++;
     }
@@ -225,8 +222,8 @@ static cf_err ensure_stream(nats_bus *b, const char *topic, cf_error *err) {
 /* The trace context travels as the message header "clipforge-trace" (cf_trace_to_text). */
 #define TRACE_HEADER "clipforge-trace"
 
-static cf_err nb_publish_traced(void *self, const char *topic, const char *payload,
-                                const char *trace_context, cf_error *err) {
+static cf_err nb_publish_traced(void *self, const char *topic, const char *payload, const char *trace_context,
+                                cf_error *err) {
     nats_bus *b = self;
     cf_err rc = ensure_stream(b, topic, err);
     if (rc) return rc;
@@ -318,8 +315,8 @@ static pull *pull_for(nats_bus *b, const char *topic, const char *group, cf_erro
 /* ---- receive, ack, nack ---- */
 
 /* Fills out from msg and keeps msg for ack/nack under a new tag. */
-static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *group,
-                      cf_bus_message *out, cf_error *err) {
+static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *group, cf_bus_message *out,
+                      cf_error *err) {
     jsMsgMetaData *meta = NULL;
     int deliveries = 1;
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) deliveries = (int)meta->NumDelivered;
@@ -329,8 +326,7 @@ static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *
     out->group = strdup(group);
     out->payload = strndup(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
     const char *trace = NULL;
-    if (natsMsgHeader_Get(msg, TRACE_HEADER, &trace) == NATS_OK && trace)
-        out->trace_context = strdup(trace);
+    if (natsMsgHeader_Get(msg, TRACE_HEADER, &trace) == NATS_OK && trace) out->trace_context = strdup(trace);
     if (!f || !out->topic || !out->group || !out->payload || (trace && !out->trace_context)) {
         free(f);
         cf_bus_message_free(out);
@@ -434,4 +430,6 @@ static const cf_bus_methods methods = {
     .publish_traced = nb_publish_traced,
 };
 
-const cf_bus_methods *cf_bus_nats_methods(void) { return &methods; }
+const cf_bus_methods *cf_bus_nats_methods(void) {
+    return &methods;
+}

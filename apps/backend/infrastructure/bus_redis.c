@@ -66,13 +66,11 @@ static cf_err parse_query(redis_bus *b, const char *q, const char *url, cf_error
                  snprintf(b->prefix, sizeof b->prefix, "%.*s", (int)vlen, v) > 0;
         else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14))
             ok = parse_int(v, vlen, 1, &b->ack_timeout_ms);
-        else if (klen == 6 && !strncmp(q, "maxlen", 6))
-            ok = parse_int(v, vlen, 1, &b->maxlen);
-        else
-            ok = false;
+        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = parse_int(v, vlen, 1, &b->maxlen);
+        else ok = false;
         if (!ok)
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'",
-                                url, (int)len, q);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'", url,
+                                (int)len, q);
         q += len;
         if (*q == '&') q++;
     }
@@ -81,9 +79,7 @@ static cf_err parse_query(redis_bus *b, const char *q, const char *url, cf_error
 
 static cf_err parse_url(redis_bus *b, const char *url, cf_error *err) {
     const char *p = cf_uri_rest(url, "redis");
-    if (!p)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': expected redis://HOST",
-                            url);
+    if (!p) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': expected redis://HOST", url);
     size_t auth_end = strcspn(p, "@/?");
     if (p[auth_end] == '@') {
         const char *colon = memchr(p, ':', auth_end);
@@ -95,8 +91,8 @@ static cf_err parse_url(redis_bus *b, const char *url, cf_error *err) {
     const char *colon = memchr(p, ':', hp);
     size_t hlen = colon ? (size_t)(colon - p) : hp;
     int64_t port = 6379, db = 0;
-    if (!hlen || hlen >= sizeof b->host ||
-        (colon && !parse_int(colon + 1, hp - hlen - 1, 1, &port)) || port > 65535)
+    if (!hlen || hlen >= sizeof b->host || (colon && !parse_int(colon + 1, hp - hlen - 1, 1, &port)) ||
+        port > 65535)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad host or port", url);
     snprintf(b->host, sizeof b->host, "%.*s", (int)hlen, p);
     p += hp;
@@ -135,8 +131,8 @@ static redisContext *connect_one(redis_bus *b, cf_error *err) {
     struct timeval tv = {5, 0};
     redisContext *c = redisConnectWithTimeout(b->host, b->port, tv);
     if (!c || c->err) {
-        cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: cannot connect to redis %s:%d: %s", b->host,
-                     b->port, c ? c->errstr : "out of memory");
+        cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: cannot connect to redis %s:%d: %s", b->host, b->port,
+                     c ? c->errstr : "out of memory");
         if (c) redisFree(c);
         return NULL;
     }
@@ -233,8 +229,8 @@ static cf_err rb_open(const char *url, void **self, cf_error *err) {
 }
 
 /* An entry's fields: "p" the payload, "t" the trace context when there is one. */
-static cf_err rb_publish_traced(void *self, const char *topic, const char *payload,
-                                const char *trace_context, cf_error *err) {
+static cf_err rb_publish_traced(void *self, const char *topic, const char *payload, const char *trace_context,
+                                cf_error *err) {
     redis_bus *b = self;
     char key[512], maxlen[24];
     stream_key(b, topic, key, sizeof key);
@@ -272,10 +268,10 @@ static cf_err rb_subscribe(void *self, const char *topic, const char *group, cf_
 /* ---- receive ---- */
 
 /* Fills out from a stream entry [id, [field, value, ...]]; CF_ERR_TIMEOUT when it is not one. */
-static cf_err read_entry(const redisReply *e, const char *topic, const char *group,
-                         cf_bus_message *out, cf_error *err) {
-    if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-        e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY)
+static cf_err read_entry(const redisReply *e, const char *topic, const char *group, cf_bus_message *out,
+                         cf_error *err) {
+    if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
         return CF_ERR_TIMEOUT;
     const redisReply *fields = e->element[1];
     const char *payload = NULL, *trace = NULL;
@@ -302,8 +298,8 @@ static int delivery_count(redisContext *c, const char *key, const char *group, c
     const char *argv[] = {"XPENDING", key, group, id, id, "1"};
     redisReply *r = redisCommandArgv(c, 6, argv, NULL);
     int n = 1;
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 4)
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
+        r->element[0]->elements == 4)
         n = (int)r->element[0]->element[3]->integer;
     if (r) freeReplyObject(r);
     return n;
@@ -318,29 +314,29 @@ static cf_err claim_stale(redis_bus *b, redisContext *c, const char *key, const 
     redisReply *r = cmd(c, 8, argv, err);
     if (!r) return err->code;
     cf_err rc = CF_ERR_TIMEOUT;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-        r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements == 1)
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 && r->element[1]->type == REDIS_REPLY_ARRAY &&
+        r->element[1]->elements == 1)
         rc = read_entry(r->element[1]->element[0], topic, group, out, err);
-    if (rc == CF_OK) out->deliveries = delivery_count(c, key, group, r->element[1]->element[0]->element[0]->str);
+    if (rc == CF_OK)
+        out->deliveries = delivery_count(c, key, group, r->element[1]->element[0]->element[0]->str);
     freeReplyObject(r);
     return rc;
 }
 
 /* Waits up to block_ms for a new entry; CF_ERR_TIMEOUT when none came. */
-static cf_err read_new(redis_bus *b, redisContext *c, const char *key, const char *topic,
-                       const char *group, int block_ms, cf_bus_message *out, cf_error *err) {
+static cf_err read_new(redis_bus *b, redisContext *c, const char *key, const char *topic, const char *group,
+                       int block_ms, cf_bus_message *out, cf_error *err) {
     char block[16];
     snprintf(block, sizeof block, "%d", block_ms);
-    const char *argv[] = {"XREADGROUP", "GROUP", group, b->consumer, "COUNT", "1",
-                          "BLOCK", block, "STREAMS", key, ">"};
+    const char *argv[] = {"XREADGROUP", "GROUP", group,     b->consumer, "COUNT", "1",
+                          "BLOCK",      block,   "STREAMS", key,         ">"};
     /* BLOCK 0 would wait for ever: a zero wait is a plain read. */
-    const char *plain[] = {"XREADGROUP", "GROUP", group, b->consumer, "COUNT", "1",
-                           "STREAMS", key, ">"};
+    const char *plain[] = {"XREADGROUP", "GROUP", group, b->consumer, "COUNT", "1", "STREAMS", key, ">"};
     redisReply *r = block_ms > 0 ? cmd(c, 11, argv, err) : cmd(c, 9, plain, err);
     if (!r) return err->code;
     cf_err rc = CF_ERR_TIMEOUT;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-        r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2) {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
+        r->element[0]->elements == 2) {
         const redisReply *entries = r->element[0]->element[1];
         if (entries->type == REDIS_REPLY_ARRAY && entries->elements == 1)
             rc = read_entry(entries->element[0], topic, group, out, err);
@@ -367,8 +363,8 @@ static cf_err rb_receive(void *self, const char *topic, const char *group, int t
         rc = claim_stale(b, c, key, topic, group, out, err);
         if (rc != CF_ERR_TIMEOUT) break;
         int64_t left = deadline - cf_clock_ms();
-        rc = read_new(b, c, key, topic, group, (int)(left < SLICE_MS ? (left > 0 ? left : 0) : SLICE_MS),
-                      out, err);
+        rc = read_new(b, c, key, topic, group, (int)(left < SLICE_MS ? (left > 0 ? left : 0) : SLICE_MS), out,
+                      err);
         if (rc == CF_ERR_TIMEOUT && cf_clock_ms() >= deadline) break;
     }
     give_back(b, c);
@@ -390,8 +386,8 @@ static cf_err rb_ack(void *self, const cf_bus_message *m, cf_error *err) {
     give_back(b, c);
     if (!r) return err->code;
     cf_err rc = r->integer == 1 ? CF_OK
-                                : cf_error_set(err, CF_ERR_NOT_FOUND,
-                                               "bus: message %s is not pending in %s", id, m->group);
+                                : cf_error_set(err, CF_ERR_NOT_FOUND, "bus: message %s is not pending in %s",
+                                               id, m->group);
     freeReplyObject(r);
     return rc;
 }
@@ -405,17 +401,17 @@ static cf_err rb_nack(void *self, const cf_bus_message *m, int delay_ms, cf_erro
     int64_t back = b->ack_timeout_ms - (delay_ms > 0 ? delay_ms : 0);
     snprintf(idle, sizeof idle, "%lld", (long long)(back > 0 ? back : 0));
     snprintf(count, sizeof count, "%d", m->deliveries);
-    const char *argv[] = {"XCLAIM", key, m->group, b->consumer, "0", id,
-                          "IDLE", idle, "RETRYCOUNT", count, "JUSTID"};
+    const char *argv[] = {"XCLAIM", key,  m->group,     b->consumer, "0",     id,
+                          "IDLE",   idle, "RETRYCOUNT", count,       "JUSTID"};
     redisContext *c = borrow(b, err);
     if (!c) return err->code;
     redisReply *r = cmd(c, 11, argv, err);
     give_back(b, c);
     if (!r) return err->code;
-    cf_err rc = r->type == REDIS_REPLY_ARRAY && r->elements == 1
-                    ? CF_OK
-                    : cf_error_set(err, CF_ERR_NOT_FOUND, "bus: message %s is not pending in %s",
-                                   id, m->group);
+    cf_err rc =
+        r->type == REDIS_REPLY_ARRAY && r->elements == 1
+            ? CF_OK
+            : cf_error_set(err, CF_ERR_NOT_FOUND, "bus: message %s is not pending in %s", id, m->group);
     freeReplyObject(r);
     return rc;
 }
@@ -440,4 +436,6 @@ static const cf_bus_methods methods = {
     .publish_traced = rb_publish_traced,
 };
 
-const cf_bus_methods *cf_bus_redis_methods(void) { return &methods; }
+const cf_bus_methods *cf_bus_redis_methods(void) {
+    return &methods;
+}

@@ -6,7 +6,9 @@ void cf_breaker_init(cf_breaker *b, int threshold, int64_t cooldown_ms) {
     pthread_mutex_init(&b->lock, NULL);
 }
 
-void cf_breaker_destroy(cf_breaker *b) { pthread_mutex_destroy(&b->lock); }
+void cf_breaker_destroy(cf_breaker *b) {
+    pthread_mutex_destroy(&b->lock);
+}
 
 bool cf_breaker_allow(cf_breaker *b, int64_t now_ms, bool *trial) {
     pthread_mutex_lock(&b->lock);
@@ -37,7 +39,7 @@ void cf_breaker_failure(cf_breaker *b, int64_t now_ms, bool trial) {
 
 cf_breaker_state cf_breaker_state_at(cf_breaker *b, int64_t now_ms) {
     pthread_mutex_lock(&b->lock);
-    cf_breaker_state s = !b->open ? CF_BREAKER_CLOSED
+    cf_breaker_state s = !b->open                                              ? CF_BREAKER_CLOSED
                          : b->trial || now_ms - b->opened_at >= b->cooldown_ms ? CF_BREAKER_HALF_OPEN
                                                                                : CF_BREAKER_OPEN;
     pthread_mutex_unlock(&b->lock);

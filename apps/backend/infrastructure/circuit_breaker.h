@@ -15,10 +15,10 @@ typedef struct cf_breaker {
     pthread_mutex_t lock; /* guards the rest */
     int threshold;
     int64_t cooldown_ms;
-    int failures;         /* consecutive */
-    bool open, trial;     /* open since opened_at; a half-open trial is out */
+    int failures;     /* consecutive */
+    bool open, trial; /* open since opened_at; a half-open trial is out */
     int64_t opened_at;
-    long opened_total;    /* how many times it opened */
+    long opened_total; /* how many times it opened */
 } cf_breaker;
 
 void cf_breaker_init(cf_breaker *b, int threshold, int64_t cooldown_ms);

@@ -52,8 +52,7 @@ static cf_err publish_row(cf_bus *bus, const cf_outbox_record *row, cf_error *er
     return rc;
 }
 
-cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n,
-                             cf_error *err) {
+cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n, cf_error *err) {
     size_t total = 0;
     for (;;) {
         cf_outbox_record *rows = NULL;
@@ -63,8 +62,7 @@ cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, 
         for (size_t i = 0; rc == CF_OK && i < count; i++) {
             rc = publish_row(bus, &rows[i], err);
             if (rc == CF_OK)
-                rc = cf_store_outbox_published(store, rows[i].id, hold.holder,
-                                               now + hold.hold_ms, err);
+                rc = cf_store_outbox_published(store, rows[i].id, hold.holder, now + hold.hold_ms, err);
             if (rc == CF_OK) total++;
         }
         cf_outbox_records_free(rows, count);

@@ -26,8 +26,7 @@ cf_err cf_outbox_relay_start(cf_store *store, cf_bus *bus, cf_outbox_hold hold, 
 /* Wakes the relay now (e.g. after a commit that added outbox rows). Thread-safe. */
 void cf_outbox_relay_kick(cf_outbox_relay *r);
 /* Publishes what is due once, synchronously; *n = rows published. For tests and shutdown. */
-cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n,
-                             cf_error *err);
+cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, size_t *n, cf_error *err);
 /* Stops and joins the thread. NULL-safe. */
 void cf_outbox_relay_stop(cf_outbox_relay *r);
 

@@ -39,9 +39,8 @@ char *cf_s3_uri_encode(const char *s, bool encode_slash) {
     char *out = malloc(strlen(s) * 3 + 1), *o = out;
     if (!out) return NULL;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        bool keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                    *p == '~' || (*p == '/' && !encode_slash);
+        bool keep = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                    *p == '-' || *p == '_' || *p == '.' || *p == '~' || (*p == '/' && !encode_slash);
         if (keep) *o++ = (char)*p;
         else o += sprintf(o, "%%%02X", *p);
     }
@@ -59,13 +58,13 @@ static void stamps(int64_t now, char amz[17], char day[9]) {
 }
 
 /* hex(HMAC(signing key, string to sign)) for the canonical request text. */
-static void signature(const cf_s3_credentials *c, const char *amz, const char *day,
-                      const char *canonical, char out[65]) {
+static void signature(const cf_s3_credentials *c, const char *amz, const char *day, const char *canonical,
+                      char out[65]) {
     char creq_hash[65];
     sha256_hex(canonical, strlen(canonical), creq_hash);
     char to_sign[512];
-    snprintf(to_sign, sizeof to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s", amz, day,
-             c->region, creq_hash);
+    snprintf(to_sign, sizeof to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/s3/aws4_request\n%s", amz, day, c->region,
+             creq_hash);
     char secret[160];
     snprintf(secret, sizeof secret, "AWS4%s", c->secret_key);
     unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
@@ -79,8 +78,8 @@ static void signature(const cf_s3_credentials *c, const char *amz, const char *d
     OPENSSL_cleanse(k4, sizeof k4);
 }
 
-static cf_err add_header(struct curl_slist **headers, const char *fmt, const char *a,
-                         const char *b, cf_error *err) {
+static cf_err add_header(struct curl_slist **headers, const char *fmt, const char *a, const char *b,
+                         cf_error *err) {
     char *line = NULL;
     if (asprintf(&line, fmt, a, b) < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     struct curl_slist *grown = curl_slist_append(*headers, line);
@@ -90,9 +89,9 @@ static cf_err add_header(struct curl_slist **headers, const char *fmt, const cha
     return CF_OK;
 }
 
-cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const char *host,
-                          const char *path, const char *query, const void *body, size_t body_len,
-                          int64_t now, struct curl_slist **headers, cf_error *err) {
+cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
+                          const char *query, const void *body, size_t body_len, int64_t now,
+                          struct curl_slist **headers, cf_error *err) {
     char amz[17], day[9], payload[65], sig[65];
     stamps(now, amz, day);
     if (body_len) sha256_hex(body, body_len, payload);
@@ -120,9 +119,8 @@ cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const 
     return rc;
 }
 
-cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host,
-                           const char *path, int64_t ttl_s, int64_t now, char **query,
-                           cf_error *err) {
+cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
+                           int64_t ttl_s, int64_t now, char **query, cf_error *err) {
     *query = NULL;
     char amz[17], day[9], sig[65], cred[320];
     stamps(now, amz, day);
@@ -141,8 +139,8 @@ cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const
         q = NULL;
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    if (rc == CF_OK && asprintf(&canonical, "%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD",
-                                method, path, q, host) < 0) {
+    if (rc == CF_OK &&
+        asprintf(&canonical, "%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD", method, path, q, host) < 0) {
         canonical = NULL;
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }

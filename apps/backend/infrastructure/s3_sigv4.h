@@ -24,14 +24,13 @@ char *cf_s3_uri_encode(const char *s, bool encode_slash);
 /* Appends x-amz-date, x-amz-content-sha256, x-amz-security-token (with a session token) and
  * Authorization to *headers for a request on host (as sent in Host:), path (already encoded),
  * query (canonical: sorted, encoded, "" for none) and body, signed at now (unix s). */
-cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const char *host,
-                          const char *path, const char *query, const void *body, size_t body_len,
-                          int64_t now, struct curl_slist **headers, cf_error *err);
+cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
+                          const char *query, const void *body, size_t body_len, int64_t now,
+                          struct curl_slist **headers, cf_error *err);
 
 /* The query string of a presigned URL for method on host+path, valid ttl_s seconds from now
  * (unix s): "X-Amz-Algorithm=...&X-Amz-Signature=..." (malloc'd into *query). */
-cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host,
-                           const char *path, int64_t ttl_s, int64_t now, char **query,
-                           cf_error *err);
+cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
+                           int64_t ttl_s, int64_t now, char **query, cf_error *err);
 
 #endif

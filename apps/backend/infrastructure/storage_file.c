@@ -17,11 +17,10 @@ static cf_err file_open(const char *url, const unsigned char *key, size_t key_le
     const char *path = url + strlen("file:");
     if (!strncmp(path, "//", 2)) path += 2;
     if (path[0] != '/')
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "storage URL '%s': expected file:///absolute/dir", url);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': expected file:///absolute/dir",
+                            url);
     char *local = NULL;
-    if (asprintf(&local, "local:%s", path) < 0)
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (asprintf(&local, "local:%s", path) < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err rc = cf_storage_local_methods()->open(local, key, key_len, self, err);
     free(local);
     return rc;

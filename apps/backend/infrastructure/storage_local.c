@@ -60,8 +60,10 @@ static cf_err local_open(const char *url, const unsigned char *key, size_t key_l
     const char *root = url + strlen("local:");
     if (!*root) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': no path", url);
     if (!key || key_len == 0 || key_len > MAX_KEY_BYTES)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage: signing key of 1..%d bytes"
-                            " required", MAX_KEY_BYTES);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "storage: signing key of 1..%d bytes"
+                            " required",
+                            MAX_KEY_BYTES);
     local_storage *ls = calloc(1, sizeof *ls);
     if (!ls) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     ls->objects = cf_path_join(root, "objects");
@@ -80,7 +82,9 @@ static cf_err local_open(const char *url, const unsigned char *key, size_t key_l
     return CF_OK;
 }
 
-static char *object_path(local_storage *ls, const char *key) { return cf_path_join(ls->objects, key); }
+static char *object_path(local_storage *ls, const char *key) {
+    return cf_path_join(ls->objects, key);
+}
 
 static cf_err local_put_begin(void *self, const char *key, cf_storage_writer **out, cf_error *err) {
     local_storage *ls = self;
@@ -92,8 +96,8 @@ static cf_err local_put_begin(void *self, const char *key, cf_storage_writer **o
     if (!w->final_path || !w->tmp_path) goto oom;
     w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
     if (w->fd < 0) {
-        cf_err rc = cf_error_set(err, CF_ERR_IO, "storage: cannot create %s: %s", w->tmp_path,
-                                 strerror(errno));
+        cf_err rc =
+            cf_error_set(err, CF_ERR_IO, "storage: cannot create %s: %s", w->tmp_path, strerror(errno));
         free(w->final_path);
         free(w->tmp_path);
         free(w);
@@ -108,8 +112,7 @@ oom:
     return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
-static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len,
-                              cf_error *err) {
+static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len, cf_error *err) {
     const char *p = buf;
     while (len > 0) {
         ssize_t n = write(w->fd, p, len);
@@ -148,8 +151,7 @@ static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) 
         rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
     w->fd = -1;
     if (rc == CF_OK && rename(w->tmp_path, w->final_path) != 0)
-        rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->final_path,
-                          strerror(errno));
+        rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->final_path, strerror(errno));
     if (rc) unlink(w->tmp_path);
     writer_free(w);
     return rc;
@@ -172,8 +174,7 @@ static cf_err local_stat(void *self, const char *key, cf_storage_info *st, cf_er
     return rc;
 }
 
-static cf_err local_open_read(void *self, const char *key, int *fd, cf_storage_info *st,
-                              cf_error *err) {
+static cf_err local_open_read(void *self, const char *key, int *fd, cf_storage_info *st, cf_error *err) {
     char *path = object_path(self, key);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     *fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -208,24 +209,23 @@ static cf_err local_remove(void *self, const char *key, cf_error *err) {
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err rc = CF_OK;
     if (unlink(path) != 0)
-        rc = errno == ENOENT ? cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key)
-                             : cf_error_set(err, CF_ERR_IO, "storage: cannot remove %s: %s", key,
-                                            strerror(errno));
+        rc = errno == ENOENT
+                 ? cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key)
+                 : cf_error_set(err, CF_ERR_IO, "storage: cannot remove %s: %s", key, strerror(errno));
     free(path);
     return rc;
 }
 
 /* hex(HMAC-SHA256(key, objkey "\n" exp)) into out (65 bytes). */
-static cf_err signature(local_storage *ls, const char *objkey, const char *exp, char out[65],
-                        cf_error *err) {
+static cf_err signature(local_storage *ls, const char *objkey, const char *exp, char out[65], cf_error *err) {
     size_t len = strlen(objkey) + 1 + strlen(exp);
     char *msg = malloc(len + 1);
     if (!msg) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     snprintf(msg, len + 1, "%s\n%s", objkey, exp);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
-    unsigned char *ok = HMAC(EVP_sha256(), ls->key, (int)ls->key_len, (unsigned char *)msg, len,
-                             mac, &mac_len);
+    unsigned char *ok =
+        HMAC(EVP_sha256(), ls->key, (int)ls->key_len, (unsigned char *)msg, len, mac, &mac_len);
     free(msg);
     if (!ok || mac_len != 32) return cf_error_set(err, CF_ERR_INTERNAL, "storage: HMAC failed");
     for (unsigned i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", mac[i]);
@@ -245,8 +245,8 @@ static cf_err local_sign(void *self, const char *key, int64_t ttl_s, int64_t now
     return CF_OK;
 }
 
-static cf_err local_verify(void *self, const char *key, const char *exp, const char *sig,
-                           int64_t now_s, cf_error *err) {
+static cf_err local_verify(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
+                           cf_error *err) {
     char want[65];
     char *end = NULL;
     errno = 0;
@@ -323,8 +323,7 @@ static void walk_dir(local_storage *ls, const char *rel, walk *w) {
     free(dir);
 }
 
-static cf_err local_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user,
-                         cf_error *err) {
+static cf_err local_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err) {
     (void)err;
     walk w = {prefix, fn, user, false};
     walk_dir(self, "", &w);
@@ -349,10 +348,11 @@ static const cf_storage_methods methods = {
     .list = local_list,
 };
 
-const cf_storage_methods *cf_storage_local_methods(void) { return &methods; }
+const cf_storage_methods *cf_storage_local_methods(void) {
+    return &methods;
+}
 
-static cf_err read_key_file(const char *path, unsigned char *key, size_t cap, size_t *len,
-                            cf_error *err) {
+static cf_err read_key_file(const char *path, unsigned char *key, size_t cap, size_t *len, cf_error *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cf_error_set(err, CF_ERR_NOT_FOUND, "no key file %s", path);
     ssize_t n = read(fd, key, cap);
@@ -362,8 +362,8 @@ static cf_err read_key_file(const char *path, unsigned char *key, size_t cap, si
     return CF_OK;
 }
 
-cf_err cf_signing_key_load(const char *configured, const char *data_dir, unsigned char *key,
-                           size_t cap, size_t *len, cf_error *err) {
+cf_err cf_signing_key_load(const char *configured, const char *data_dir, unsigned char *key, size_t cap,
+                           size_t *len, cf_error *err) {
     if (configured && *configured) {
         size_t n = strlen(configured);
         if (n > cap) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "signing key too long");
@@ -380,9 +380,9 @@ cf_err cf_signing_key_load(const char *configured, const char *data_dir, unsigne
         if (RAND_bytes(fresh, sizeof fresh) != 1)
             rc = cf_error_set(err, CF_ERR_INTERNAL, "no random bytes for the signing key");
         else if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-            rc = errno == EEXIST ? read_key_file(path, key, cap, len, err) /* lost a race */
-                                 : cf_error_set(err, CF_ERR_IO, "cannot create %s: %s", path,
-                                                strerror(errno));
+            rc = errno == EEXIST
+                     ? read_key_file(path, key, cap, len, err) /* lost a race */
+                     : cf_error_set(err, CF_ERR_IO, "cannot create %s: %s", path, strerror(errno));
         else if (write(fd, fresh, sizeof fresh) != (ssize_t)sizeof fresh)
             rc = cf_error_set(err, CF_ERR_IO, "cannot write %s", path);
         else {

@@ -12,7 +12,7 @@ const cf_storage_methods *cf_storage_local_methods(void);
 
 /* The signing key for data_dir: the bytes of configured when it is non-empty, else the key in
  * data_dir/signing.key, created (32 random bytes, mode 0600) on first use. */
-cf_err cf_signing_key_load(const char *configured, const char *data_dir, unsigned char *key,
-                           size_t cap, size_t *len, cf_error *err);
+cf_err cf_signing_key_load(const char *configured, const char *data_dir, unsigned char *key, size_t cap,
+                           size_t *len, cf_error *err);
 
 #endif

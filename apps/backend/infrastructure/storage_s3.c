@@ -44,11 +44,11 @@ typedef struct s3_storage {
 } s3_storage;
 
 struct cf_storage_writer {
-    char *key;           /* full object key (with prefix) */
-    unsigned char *buf;  /* the part being filled */
+    char *key;          /* full object key (with prefix) */
+    unsigned char *buf; /* the part being filled */
     size_t len;
-    char *upload_id;     /* NULL until the first part is sent */
-    char **etags;        /* one per sent part */
+    char *upload_id; /* NULL until the first part is sent */
+    char **etags;    /* one per sent part */
     int parts;
 };
 
@@ -61,11 +61,11 @@ typedef struct bytes {
 /* One request: what to send and where the answer goes. */
 typedef struct request {
     const char *method;
-    const char *key;      /* object key with prefix, NULL for the bucket */
-    const char *query;    /* canonical query string (sorted, encoded), "" for none */
+    const char *key;   /* object key with prefix, NULL for the bucket */
+    const char *query; /* canonical query string (sorted, encoded), "" for none */
     const void *body;
     size_t body_len;
-    FILE *sink;           /* GET: body goes here instead of resp */
+    FILE *sink; /* GET: body goes here instead of resp */
     bool head;
     /* filled by perform() */
     long status;
@@ -76,7 +76,9 @@ typedef struct request {
 } request;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void init_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void init_curl(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* ---- URL and settings ---- */
 
@@ -103,8 +105,7 @@ static cf_err parse_endpoint(s3_storage *s, const char *url, cf_error *err) {
     size_t elen = strlen(s->endpoint);
     if (elen && s->endpoint[elen - 1] == '/') s->endpoint[elen - 1] = 0;
     return s->host && len ? CF_OK
-                          : cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                                         "storage URL '%s': bad endpoint", url);
+                          : cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': bad endpoint", url);
 }
 
 static cf_err load_credentials(s3_storage *s, cf_error *err) {
@@ -120,10 +121,8 @@ static cf_err load_credentials(s3_storage *s, cf_error *err) {
                             "s3 storage: no credentials (set CLIPFORGE_S3_ACCESS_KEY and"
                             " CLIPFORGE_S3_SECRET_KEY, or AWS_ACCESS_KEY_ID and"
                             " AWS_SECRET_ACCESS_KEY)");
-    if (snprintf(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) >=
-            (int)sizeof s->cred.access_key ||
-        snprintf(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk) >=
-            (int)sizeof s->cred.secret_key)
+    if (snprintf(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) >= (int)sizeof s->cred.access_key ||
+        snprintf(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk) >= (int)sizeof s->cred.secret_key)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "s3 storage: credentials too long");
     return CF_OK;
 }
@@ -166,8 +165,7 @@ static void s3_close(void *self) {
     free(s);
 }
 
-static cf_err s3_open(const char *url, const unsigned char *key, size_t key_len, void **self,
-                      cf_error *err) {
+static cf_err s3_open(const char *url, const unsigned char *key, size_t key_len, void **self, cf_error *err) {
     (void)key;
     (void)key_len;
     pthread_once(&curl_once, init_curl);
@@ -245,8 +243,8 @@ static cf_err status_error(const request *r, cf_error *err) {
                 : r->status == 403 ? CF_ERR_PERMISSION
                 : r->status >= 500 ? CF_ERR_UNAVAILABLE
                                    : CF_ERR_IO;
-    return cf_error_set(err, rc, "s3 storage: %s %s: HTTP %ld %s", r->method,
-                        r->key ? r->key : "", r->status, code);
+    return cf_error_set(err, rc, "s3 storage: %s %s: HTTP %ld %s", r->method, r->key ? r->key : "", r->status,
+                        code);
 }
 
 /* The caller's trace context (W3C headers, not signed) so S3-side traces join the job's. */
@@ -263,11 +261,10 @@ static cf_err perform(const s3_storage *s, request *r, cf_error *err) {
     char *path = object_path(s, r->key);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     struct curl_slist *headers = NULL;
-    cf_err rc = cf_s3_sign_headers(&s->cred, r->method, s->host, path, r->query, r->body,
-                                   r->body_len, time(NULL), &headers, err);
+    cf_err rc = cf_s3_sign_headers(&s->cred, r->method, s->host, path, r->query, r->body, r->body_len,
+                                   time(NULL), &headers, err);
     char *url = NULL;
-    if (rc == CF_OK && asprintf(&url, "%s%s%s%s", s->endpoint, path, *r->query ? "?" : "",
-                                r->query) < 0) {
+    if (rc == CF_OK && asprintf(&url, "%s%s%s%s", s->endpoint, path, *r->query ? "?" : "", r->query) < 0) {
         url = NULL;
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
@@ -322,8 +319,7 @@ static void request_free(request *r) {
 /* The stored key for a user key: "prefix/key" or "key" (malloc'd). */
 static char *full_key(const s3_storage *s, const char *key) {
     char *k = NULL;
-    if (asprintf(&k, "%s%s%s", s->prefix ? s->prefix : "", s->prefix ? "/" : "", key) < 0)
-        return NULL;
+    if (asprintf(&k, "%s%s%s", s->prefix ? s->prefix : "", s->prefix ? "/" : "", key) < 0) return NULL;
     return k;
 }
 
@@ -387,8 +383,7 @@ static cf_err start_multipart(s3_storage *s, cf_storage_writer *w, cf_error *err
 static char *upload_query(const char *upload_id, int part) {
     char *id = cf_s3_uri_encode(upload_id, true), *q = NULL;
     if (!id) return NULL;
-    int n = part > 0 ? asprintf(&q, "partNumber=%d&uploadId=%s", part, id)
-                     : asprintf(&q, "uploadId=%s", id);
+    int n = part > 0 ? asprintf(&q, "partNumber=%d&uploadId=%s", part, id) : asprintf(&q, "uploadId=%s", id);
     free(id);
     return n < 0 ? NULL : q;
 }
@@ -408,8 +403,7 @@ static cf_err send_part(s3_storage *s, cf_storage_writer *w, cf_error *err) {
         free(query);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    request r = {.method = "PUT", .key = w->key, .query = query, .body = w->buf,
-                 .body_len = w->len};
+    request r = {.method = "PUT", .key = w->key, .query = query, .body = w->buf, .body_len = w->len};
     cf_err rc = perform(s, &r, err);
     if (rc == CF_OK && !r.etag[0])
         rc = cf_error_set(err, CF_ERR_IO, "s3 storage: no ETag for part %d", w->parts + 1);
@@ -424,8 +418,7 @@ static cf_err send_part(s3_storage *s, cf_storage_writer *w, cf_error *err) {
     return rc;
 }
 
-static cf_err s3_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len,
-                           cf_error *err) {
+static cf_err s3_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len, cf_error *err) {
     s3_storage *s = self;
     const unsigned char *p = buf;
     while (len) {
@@ -447,8 +440,8 @@ static char *complete_body(const cf_storage_writer *w) {
     char line[256];
     to_bytes("<CompleteMultipartUpload>", 1, 25, &b);
     for (int i = 0; i < w->parts; i++) {
-        int n = snprintf(line, sizeof line, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
-                         i + 1, w->etags[i]);
+        int n = snprintf(line, sizeof line, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i + 1,
+                         w->etags[i]);
         if (n < 0 || n >= (int)sizeof line || to_bytes(line, 1, (size_t)n, &b) != (size_t)n) {
             free(b.data);
             return NULL;
@@ -466,13 +459,12 @@ static cf_err finish_multipart(s3_storage *s, cf_storage_writer *w, cf_error *er
     char *body = rc ? NULL : complete_body(w);
     char *query = rc ? NULL : upload_query(w->upload_id, 0);
     if (!rc && (!body || !query)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    request r = {.method = "POST", .key = w->key, .query = query, .body = body,
-                 .body_len = body ? strlen(body) : 0};
+    request r = {
+        .method = "POST", .key = w->key, .query = query, .body = body, .body_len = body ? strlen(body) : 0};
     if (rc == CF_OK) rc = perform(s, &r, err);
     /* S3 may answer 200 with an <Error> body when completing fails late. */
     if (rc == CF_OK && r.resp.data && strstr(r.resp.data, "<Error>"))
-        rc = cf_error_set(err, CF_ERR_IO, "s3 storage: completing %s failed: %s", w->key,
-                          r.resp.data);
+        rc = cf_error_set(err, CF_ERR_IO, "s3 storage: completing %s failed: %s", w->key, r.resp.data);
     request_free(&r);
     free(body);
     free(query);
@@ -496,8 +488,7 @@ static cf_err s3_put_commit(void *self, cf_storage_writer *w, cf_error *err) {
         rc = finish_multipart(s, w, err);
         if (rc) abort_multipart(s, w);
     } else {
-        request r = {.method = "PUT", .key = w->key, .query = "", .body = w->buf,
-                     .body_len = w->len};
+        request r = {.method = "PUT", .key = w->key, .query = "", .body = w->buf, .body_len = w->len};
         rc = perform(s, &r, err);
         request_free(&r);
     }
@@ -534,8 +525,7 @@ static cf_err s3_stat(void *self, const char *key, cf_storage_info *st, cf_error
 }
 
 /* Downloads key into the open file f (rewound and truncated first). */
-static cf_err download(s3_storage *s, const char *k, FILE *f, cf_storage_info *st,
-                       cf_error *err) {
+static cf_err download(s3_storage *s, const char *k, FILE *f, cf_storage_info *st, cf_error *err) {
     request r = {.method = "GET", .key = k, .query = "", .sink = f};
     cf_err rc = perform(s, &r, err);
     if (rc == CF_OK && fflush(f) != 0)
@@ -548,8 +538,7 @@ static cf_err download(s3_storage *s, const char *k, FILE *f, cf_storage_info *s
     return rc;
 }
 
-static cf_err s3_open_read(void *self, const char *key, int *fd, cf_storage_info *st,
-                           cf_error *err) {
+static cf_err s3_open_read(void *self, const char *key, int *fd, cf_storage_info *st, cf_error *err) {
     *fd = -1;
     cf_err rc = check_key(key, err);
     char *k = rc ? NULL : full_key(self, key);
@@ -605,8 +594,7 @@ static cf_err s3_local_path(void *self, const char *key, char **path, cf_error *
     char *p = rc ? NULL : cache_path(s, k);
     if (!rc && !p) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     struct stat sb;
-    bool fresh = p && stat(p, &sb) == 0 && sb.st_size == remote.size &&
-                 (int64_t)sb.st_mtime >= remote.mtime;
+    bool fresh = p && stat(p, &sb) == 0 && sb.st_size == remote.size && (int64_t)sb.st_mtime >= remote.mtime;
     if (rc == CF_OK && !fresh) rc = fill_cache(s, k, p, err);
     free(k);
     if (rc) {
@@ -662,8 +650,7 @@ static cf_err list_page(s3_storage *s, const char *full_prefix, const char *toke
     return rc;
 }
 
-static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user,
-                      cf_error *err) {
+static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err) {
     s3_storage *s = self;
     char *full = NULL;
     if (asprintf(&full, "%s%s%s", s->prefix ? s->prefix : "", s->prefix ? "/" : "", prefix) < 0)
@@ -685,13 +672,11 @@ static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, voi
 
 /* ---- signed URLs ---- */
 
-static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url,
-                      cf_error *err) {
+static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url, cf_error *err) {
     s3_storage *s = self;
     *url = NULL;
     if (ttl_s < 1 || ttl_s > 604800)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "s3 storage: URL lifetime must be 1 s..7 days");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "s3 storage: URL lifetime must be 1 s..7 days");
     cf_err rc = check_key(key, err);
     char *k = rc ? NULL : full_key(s, key);
     char *path = k ? object_path(s, k) : NULL;
@@ -708,8 +693,8 @@ static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s,
     return rc;
 }
 
-static cf_err s3_verify(void *self, const char *key, const char *exp, const char *sig,
-                        int64_t now_s, cf_error *err) {
+static cf_err s3_verify(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
+                        cf_error *err) {
     (void)self;
     (void)exp;
     (void)sig;
@@ -736,4 +721,6 @@ static const cf_storage_methods methods = {
     .list = s3_list,
 };
 
-const cf_storage_methods *cf_storage_s3_methods(void) { return &methods; }
+const cf_storage_methods *cf_storage_s3_methods(void) {
+    return &methods;
+}

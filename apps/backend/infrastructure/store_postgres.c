@@ -41,12 +41,12 @@
 
 typedef struct pg_store {
     char *conninfo;
-    char *schema; /* NULL = the connection's default */
+    char *schema;         /* NULL = the connection's default */
     pthread_mutex_t lock; /* guards idle, n_idle, open */
     pthread_cond_t freed;
     PGconn *idle[POOL_MAX];
     int n_idle, open;
-    pthread_t watcher;    /* LISTEN thread, when watching */
+    pthread_t watcher; /* LISTEN thread, when watching */
     bool watching;
     atomic_bool stop_watch;
     void (*hook)(void *user);
@@ -90,9 +90,9 @@ static const char *const migrations[] = {
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
 
-#define JOB_COLS                                                                                  \
-    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
-    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
+#define JOB_COLS                                                                                             \
+    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"                  \
+    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"               \
     "cancel_requested,seq,parent_id,trace_context"
 
 static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
@@ -121,8 +121,7 @@ static PGresult *q(PGconn *c, const char *sql, int n, const char *const *params,
 }
 
 /* Runs a statement for its effect; *changes (optional) = rows affected. */
-static cf_err run(PGconn *c, const char *sql, int n, const char *const *params, int *changes,
-                  cf_error *err) {
+static cf_err run(PGconn *c, const char *sql, int n, const char *const *params, int *changes, cf_error *err) {
     PGresult *r = q(c, sql, n, params, err);
     if (!r) return err->code;
     if (changes) *changes = atoi(PQcmdTuples(r));
@@ -259,8 +258,7 @@ static void read_job(const PGresult *r, int row, cf_job_record *j) {
 }
 
 /* Loads one job by id or idempotency key (sql_job_by_id / sql_job_by_key). */
-static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_record *out,
-                       cf_error *err) {
+static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_record *out, cf_error *err) {
     const char *p[] = {value};
     PGresult *r = q(c, sql, 1, p, err);
     if (!r) return err->code;
@@ -278,12 +276,10 @@ static json_t *parse_or_null(const char *text) {
 
 /* The event payload: a snapshot of the job after the change, plus extra fields (consumed). */
 static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind,
-                          "status", cf_job_status_name(j->status), "stage", j->stage,
-                          "progress", j->progress, "attempts", (json_int_t)j->attempts,
-                          "parent_id", j->parent_id);
-    if (o && j->status == CF_JOB_SUCCEEDED)
-        json_object_set_new(o, "result", parse_or_null(j->result));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
+                          cf_job_status_name(j->status), "stage", j->stage, "progress", j->progress,
+                          "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
+    if (o && j->status == CF_JOB_SUCCEEDED) json_object_set_new(o, "result", parse_or_null(j->result));
     if (o && j->error) json_object_set_new(o, "error", parse_or_null(j->error));
     if (o && extra) json_object_update(o, extra);
     json_decref(extra);
@@ -294,8 +290,8 @@ static char *event_data(const cf_job_record *j, json_t *extra) {
 
 /* Appends event type for job id with its snapshot; takes the next id from the counter row (see
  * the file comment), so call it as the last write of the transaction that made the change. */
-static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t now,
-                           json_t *extra, cf_error *err) {
+static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t now, json_t *extra,
+                           cf_error *err) {
     cf_job_record j;
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
     if (rc) {
@@ -317,12 +313,10 @@ static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t 
     return rc;
 }
 
-static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int64_t at,
-                         cf_error *err) {
+static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int64_t at, cf_error *err) {
     num a = n64(at);
     const char *p[] = {topic, payload, a.s};
-    return run(c, "INSERT INTO outbox(topic,payload,available_at) VALUES($1,$2,$3)", 3, p, NULL,
-               err);
+    return run(c, "INSERT INTO outbox(topic,payload,available_at) VALUES($1,$2,$3)", 3, p, NULL, err);
 }
 
 /* NOT_FOUND when id does not exist, else CONFLICT with what. */
@@ -330,8 +324,7 @@ static cf_err not_found_or_conflict(PGconn *c, const char *id, const char *what,
     cf_job_record j;
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
     if (rc) return rc;
-    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status),
-                      what);
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status), what);
     cf_job_record_free(&j);
     return rc;
 }
@@ -351,10 +344,11 @@ static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
         rc = run(c, sql, 0, NULL, NULL, err);
     }
     if (rc == CF_OK)
-        rc = run(c, "CREATE TABLE IF NOT EXISTS schema_migrations(version BIGINT PRIMARY KEY,"
-                    " applied_at BIGINT NOT NULL)", 0, NULL, NULL, err);
-    PGresult *r = rc ? NULL : q(c, "SELECT coalesce(max(version),0) FROM schema_migrations", 0,
-                                NULL, err);
+        rc = run(c,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations(version BIGINT PRIMARY KEY,"
+                 " applied_at BIGINT NOT NULL)",
+                 0, NULL, NULL, err);
+    PGresult *r = rc ? NULL : q(c, "SELECT coalesce(max(version),0) FROM schema_migrations", 0, NULL, err);
     if (!r) return rc ? rc : err->code;
     int64_t have = int_at(r, 0, 0);
     PQclear(r);
@@ -370,8 +364,8 @@ static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
         num ver = n64(v);
         const char *vp[] = {ver.s};
         if (rc == CF_OK)
-            rc = run(c, "INSERT INTO schema_migrations VALUES($1, extract(epoch from now()))", 1,
-                     vp, NULL, err);
+            rc = run(c, "INSERT INTO schema_migrations VALUES($1, extract(epoch from now()))", 1, vp, NULL,
+                     err);
     }
     return rc;
 }
@@ -453,9 +447,10 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }
     num max = n64(in->max_attempts > 0 ? in->max_attempts : 1), now = n64(in->now);
-    const char *p[] = {in->id, in->kind, max.s, now.s, in->request, in->idempotency_key,
-                       in->parent_id,
-                       in->trace_context && *in->trace_context ? in->trace_context : NULL};
+    const char *p[] = {in->id,        in->kind,
+                       max.s,         now.s,
+                       in->request,   in->idempotency_key,
+                       in->parent_id, in->trace_context && *in->trace_context ? in->trace_context : NULL};
     cf_err rc = run(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"
@@ -509,8 +504,8 @@ typedef struct list_args {
 static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     list_args *a = arg;
     num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
-    const char *p[] = {a->f->status >= 0 ? cf_job_status_name((cf_job_status)a->f->status) : NULL,
-                       a->f->kind, before.s, lim.s, a->f->parent_id};
+    const char *p[] = {a->f->status >= 0 ? cf_job_status_name((cf_job_status)a->f->status) : NULL, a->f->kind,
+                       before.s, lim.s, a->f->parent_id};
     PGresult *r = q(c,
                     "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
                     " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3) AND"
@@ -522,8 +517,7 @@ static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err pg_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
-                          cf_error *err) {
+static cf_err pg_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
     *out = NULL;
     *n = 0;
     list_args a = {f, NULL, f->limit ? f->limit : 50, 0};
@@ -562,8 +556,8 @@ static cf_err lease_tx(PGconn *c, void *arg, cf_error *err) {
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 
-static cf_err pg_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms,
-                           int64_t now, cf_job_record *out, cf_error *err) {
+static cf_err pg_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                           cf_job_record *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     lease_args a = {id, owner, lease_ms, now, out};
     cf_err rc = with_conn(self, true, lease_tx, &a, err);
@@ -599,8 +593,8 @@ static cf_err beat_tx(PGconn *c, void *arg, cf_error *err) {
 }
 
 static cf_err pg_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
-                               int64_t lease_ms, int64_t now, double progress, const char *stage,
-                               bool emit, bool *cancel_requested, cf_error *err) {
+                               int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
+                               bool *cancel_requested, cf_error *err) {
     beat_args a = {id, owner, stage, attempt, lease_ms, now, progress, emit, false};
     cf_err rc = with_conn(self, true, beat_tx, &a, err);
     if (cancel_requested) *cancel_requested = a.cancel;
@@ -608,8 +602,8 @@ static cf_err pg_job_heartbeat(void *self, const char *id, const char *owner, in
 }
 
 /* running -> queued again (retry), with its JobFailed event and the delayed outbox row. */
-static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t attempt,
-                      const char *error, int64_t retry_at, int64_t now, cf_error *err) {
+static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t attempt, const char *error,
+                      int64_t retry_at, int64_t now, cf_error *err) {
     num att = n64(attempt), nw = n64(now), at = n64(retry_at);
     const char *p[] = {id, owner ? owner : "", att.s, error, nw.s, at.s};
     int changes = 0;
@@ -624,9 +618,7 @@ static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t atte
     rc = add_outbox(c, "jobs", id, retry_at, err);
     return rc ? rc
               : append_event(c, "JobFailed", id, now,
-                             json_pack("{s:b, s:I}", "retryable", 1, "retry_at",
-                                       (json_int_t)retry_at),
-                             err);
+                             json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at), err);
 }
 
 /* running -> queued at once, the run not counted (shutdown), with its event and outbox row. */
@@ -644,17 +636,15 @@ static cf_err release(PGconn *c, const char *id, const char *owner, int64_t atte
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
     rc = add_outbox(c, "jobs", id, now, err);
-    return rc ? rc
-              : append_event(c, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
+    return rc ? rc : append_event(c, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
 }
 
 static const char *final_event(cf_job_status s) {
-    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
-                                                                          : "JobFailed";
+    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled" : "JobFailed";
 }
 
-static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attempt,
-                     const cf_job_outcome *o, int64_t now, cf_error *err) {
+static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attempt, const cf_job_outcome *o,
+                     int64_t now, cf_error *err) {
     if (o->status == CF_JOB_FAILED && o->retry_at > 0)
         return requeue(c, id, owner, attempt, o->error, o->retry_at, now, err);
     if (o->status == CF_JOB_QUEUED) return release(c, id, owner, attempt, now, err);
@@ -663,8 +653,8 @@ static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attem
                             cf_job_status_name(o->status));
     num att = n64(attempt), nw = n64(now);
     bool ok = o->status == CF_JOB_SUCCEEDED;
-    const char *p[] = {id, owner, att.s, cf_job_status_name(o->status), ok ? o->result : NULL,
-                       ok ? NULL : o->error, nw.s};
+    const char *p[] = {
+        id, owner, att.s, cf_job_status_name(o->status), ok ? o->result : NULL, ok ? NULL : o->error, nw.s};
     int changes = 0;
     cf_err rc = run(c,
                     "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
@@ -749,8 +739,7 @@ static cf_err cancel_tx(PGconn *c, void *arg, cf_error *err) {
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 
-static cf_err pg_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out,
-                            cf_error *err) {
+static cf_err pg_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     change_args a = {id, now, out};
     return with_conn(self, true, cancel_tx, &a, err);
 }
@@ -769,13 +758,11 @@ static cf_err retry_tx(PGconn *c, void *arg, cf_error *err) {
     if (rc == CF_OK && !changes)
         rc = not_found_or_conflict(c, a->id, "only failed or cancelled jobs can be retried", err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", a->id, a->now, err);
-    if (rc == CF_OK)
-        rc = append_event(c, "JobRequested", a->id, a->now, json_pack("{s:b}", "retry", 1), err);
+    if (rc == CF_OK) rc = append_event(c, "JobRequested", a->id, a->now, json_pack("{s:b}", "retry", 1), err);
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 
-static cf_err pg_job_retry(void *self, const char *id, int64_t now, cf_job_record *out,
-                           cf_error *err) {
+static cf_err pg_job_retry(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     change_args a = {id, now, out};
     return with_conn(self, true, retry_tx, &a, err);
 }
@@ -835,11 +822,12 @@ static cf_err redispatch_fn(PGconn *c, void *arg, cf_error *err) {
     count_args *a = arg;
     num now = n64(a->now);
     const char *p[] = {now.s};
-    return run(c,
-               "INSERT INTO outbox(topic,payload,available_at)"
-               " SELECT 'jobs', id, greatest(run_after, $1) FROM jobs WHERE status='queued'"
-               " AND lease_expires_at<$1 AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs') ORDER BY seq",
-               1, p, &a->changes, err);
+    return run(
+        c,
+        "INSERT INTO outbox(topic,payload,available_at)"
+        " SELECT 'jobs', id, greatest(run_after, $1) FROM jobs WHERE status='queued'"
+        " AND lease_expires_at<$1 AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs') ORDER BY seq",
+        1, p, &a->changes, err);
 }
 
 static cf_err pg_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
@@ -929,8 +917,8 @@ static cf_err outbox_fn(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err pg_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out,
-                            size_t *n, cf_error *err) {
+static cf_err pg_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
+                            cf_error *err) {
     *out = NULL;
     *n = 0;
     if (!limit) return CF_OK;
@@ -986,8 +974,7 @@ static cf_err published_tx(PGconn *c, void *arg, cf_error *err) {
     return rc ? rc : run(c, "DELETE FROM outbox WHERE id=$1", 1, p, NULL, err);
 }
 
-static cf_err pg_outbox_published(void *self, int64_t id, const char *holder, int64_t until,
-                                  cf_error *err) {
+static cf_err pg_outbox_published(void *self, int64_t id, const char *holder, int64_t until, cf_error *err) {
     hold_args a = {id, holder, until, 0};
     return with_conn(self, true, published_tx, &a, err);
 }
@@ -1006,8 +993,7 @@ static cf_err renew_fn(PGconn *c, void *arg, cf_error *err) {
     return rc;
 }
 
-static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size_t *n,
-                             cf_error *err) {
+static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size_t *n, cf_error *err) {
     hold_args a = {0, holder, until, 0};
     cf_err rc = with_conn(self, false, renew_fn, &a, err);
     *n = a.n;
@@ -1120,9 +1106,10 @@ static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
         if (status >= 0) out->by_status[status] = int_at(r, i, 1);
     }
     PQclear(r);
-    r = q(c, "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id), 0) FROM events),"
-             " (SELECT coalesce(min(run_after), 0) FROM jobs WHERE status='queued')", 0,
-          NULL, err);
+    r = q(c,
+          "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id), 0) FROM events),"
+          " (SELECT coalesce(min(run_after), 0) FROM jobs WHERE status='queued')",
+          0, NULL, err);
     if (!r) return err->code;
     out->outbox_pending = int_at(r, 0, 0);
     out->last_event_id = int_at(r, 0, 1); /* where a live event stream starts */
@@ -1141,8 +1128,7 @@ static cf_err label_insert_fn(PGconn *c, void *arg, cf_error *err) {
     const cf_label_record *l = arg;
     num at = n64(l->created_at);
     const char *p[] = {l->id, l->media_id, at.s, l->body};
-    return run(c, "INSERT INTO labels(id,media_id,created_at,body) VALUES($1,$2,$3,$4)", 4, p,
-               NULL, err);
+    return run(c, "INSERT INTO labels(id,media_id,created_at,body) VALUES($1,$2,$3,$4)", 4, p, NULL, err);
 }
 
 static cf_err pg_label_insert(void *self, const cf_label_record *l, cf_error *err) {
@@ -1175,8 +1161,8 @@ static cf_err labels_fn(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err pg_labels_list(void *self, const char *media_id, size_t limit,
-                             cf_label_record **out, size_t *n, cf_error *err) {
+static cf_err pg_labels_list(void *self, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
+                             cf_error *err) {
     *out = NULL;
     *n = 0;
     if (!limit) return CF_OK;
@@ -1198,8 +1184,7 @@ static cf_err pg_labels_list(void *self, const char *media_id, size_t limit,
 static PGconn *listen_conn(pg_store *st, cf_error *err) {
     PGconn *c = connect_one(st, err);
     PGresult *r = c ? q(c, "SELECT 'cf_events_' || current_schema()", 0, NULL, err) : NULL;
-    char *channel = r ? PQescapeIdentifier(c, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)))
-                      : NULL;
+    char *channel = r ? PQescapeIdentifier(c, PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0))) : NULL;
     PQclear(r);
     char sql[160];
     cf_err rc = channel ? CF_OK : CF_ERR_IO;
@@ -1250,8 +1235,7 @@ static void *watch_main(void *arg) {
 
 static cf_err pg_watch_events(void *self, void (*hook)(void *user), void *user, cf_error *err) {
     pg_store *st = self;
-    if (st->watching)
-        return cf_error_set(err, CF_ERR_CONFLICT, "store: already watching for events");
+    if (st->watching) return cf_error_set(err, CF_ERR_CONFLICT, "store: already watching for events");
     st->hook = hook;
     st->hook_user = user;
     if (pthread_create(&st->watcher, NULL, watch_main, st))
@@ -1290,4 +1274,6 @@ static const cf_store_methods methods = {
     .holds_renew = pg_holds_renew,
 };
 
-const cf_store_methods *cf_store_postgres_methods(void) { return &methods; }
+const cf_store_methods *cf_store_postgres_methods(void) {
+    return &methods;
+}

@@ -51,9 +51,9 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN trace_context TEXT;",
 };
 
-#define JOB_COLS                                                                                  \
-    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"      \
-    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"   \
+#define JOB_COLS                                                                                             \
+    "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"                  \
+    "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"               \
     "cancel_requested,seq,parent_id,trace_context"
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
@@ -165,16 +165,15 @@ static const char *const queries[Q_COUNT] = {
 static cf_err db_error(sq_store *st, cf_error *err, const char *what) {
     int code = sqlite3_extended_errcode(st->db);
     cf_err rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? CF_ERR_UNAVAILABLE
-                : (code & 0xff) == SQLITE_CONSTRAINT                         ? CF_ERR_CONFLICT
-                                                                             : CF_ERR_IO;
+                : (code & 0xff) == SQLITE_CONSTRAINT                           ? CF_ERR_CONFLICT
+                                                                               : CF_ERR_IO;
     return cf_error_set(err, rc, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
 /* The cached statement for q, reset and unbound; NULL with err set on failure. */
 static sqlite3_stmt *stmt(sq_store *st, int q, cf_error *err) {
-    if (!st->cache[q] &&
-        sqlite3_prepare_v3(st->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &st->cache[q],
-                           NULL) != SQLITE_OK) {
+    if (!st->cache[q] && sqlite3_prepare_v3(st->db, queries[q], -1, SQLITE_PREPARE_PERSISTENT, &st->cache[q],
+                                            NULL) != SQLITE_OK) {
         db_error(st, err, "prepare");
         return NULL;
     }
@@ -210,7 +209,9 @@ static cf_err run(sq_store *st, sqlite3_stmt *s, int *changes, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err begin(sq_store *st, cf_error *err) { return exec_sql(st, "BEGIN IMMEDIATE", err); }
+static cf_err begin(sq_store *st, cf_error *err) {
+    return exec_sql(st, "BEGIN IMMEDIATE", err);
+}
 
 static cf_err end_tx(sq_store *st, cf_err rc, cf_error *err) {
     if (rc == CF_OK) {
@@ -271,10 +272,9 @@ static json_t *parse_or_null(const char *text) {
 
 /* The event payload: a snapshot of the job after the change, plus extra fields. */
 static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind,
-                          "status", cf_job_status_name(j->status), "stage", j->stage,
-                          "progress", j->progress, "attempts", (json_int_t)j->attempts,
-                          "parent_id", j->parent_id);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
+                          cf_job_status_name(j->status), "stage", j->stage, "progress", j->progress,
+                          "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
     if (!o) {
         json_decref(extra);
         return NULL;
@@ -289,8 +289,8 @@ static char *event_data(const cf_job_record *j, json_t *extra) {
 }
 
 /* Re-reads job id and appends event type with its snapshot. */
-static cf_err append_event(sq_store *st, const char *type, const char *id, int64_t now,
-                           json_t *extra, cf_error *err) {
+static cf_err append_event(sq_store *st, const char *type, const char *id, int64_t now, json_t *extra,
+                           cf_error *err) {
     cf_job_record j;
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
     if (rc) {
@@ -314,8 +314,7 @@ static cf_err append_event(sq_store *st, const char *type, const char *id, int64
     return rc;
 }
 
-static cf_err add_outbox(sq_store *st, const char *topic, const char *payload, int64_t at,
-                         cf_error *err) {
+static cf_err add_outbox(sq_store *st, const char *topic, const char *payload, int64_t at, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_OUTBOX_INSERT, err);
     if (!s) return err->code;
     bind_text(s, 1, topic);
@@ -325,18 +324,19 @@ static cf_err add_outbox(sq_store *st, const char *topic, const char *payload, i
 }
 
 static cf_err migrate(sq_store *st, cf_error *err) {
-    cf_err rc = exec_sql(st, "CREATE TABLE IF NOT EXISTS schema_migrations("
-                             "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", err);
+    cf_err rc = exec_sql(st,
+                         "CREATE TABLE IF NOT EXISTS schema_migrations("
+                         "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                         err);
     if (rc) return rc;
     rc = begin(st, err);
     if (rc) return rc;
     sqlite3_stmt *s = NULL;
     int64_t have = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version),0) FROM schema_migrations", -1, &s, NULL) !=
+        SQLITE_OK)
         rc = db_error(st, err, "read migrations");
-    else if (sqlite3_step(s) == SQLITE_ROW)
-        have = sqlite3_column_int64(s, 0);
+    else if (sqlite3_step(s) == SQLITE_ROW) have = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     int64_t known = (int64_t)(sizeof migrations / sizeof migrations[0]);
     if (rc == CF_OK && have > known)
@@ -373,15 +373,16 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
     st->cache = calloc(Q_COUNT, sizeof *st->cache);
     cf_err rc = CF_OK;
     if (!st->cache) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    else if (sqlite3_open_v2(path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    else if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL) != SQLITE_OK)
         rc = cf_error_set(err, CF_ERR_IO, "store: cannot open %s: %s", path,
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
     if (rc == CF_OK) {
         sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-        rc = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                          " PRAGMA foreign_keys=ON;", err);
+        rc = exec_sql(st,
+                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      " PRAGMA foreign_keys=ON;",
+                      err);
     }
     if (rc == CF_OK) rc = migrate(st, err);
     if (rc) {
@@ -392,8 +393,8 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *out,
-                            bool *replayed, cf_error *err) {
+static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                            cf_error *err) {
     if (in->idempotency_key) {
         cf_err rc = load_job(st, Q_JOB_BY_KEY, in->idempotency_key, out, err);
         if (rc == CF_OK) {
@@ -446,8 +447,7 @@ static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_erro
     return rc;
 }
 
-static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
-                          cf_error *err) {
+static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
     sq_store *st = self;
     *out = NULL;
     *n = 0;
@@ -487,19 +487,17 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
 }
 
 /* NOT_FOUND when id does not exist, else CONFLICT with what. */
-static cf_err not_found_or_conflict(sq_store *st, const char *id, const char *what,
-                                    cf_error *err) {
+static cf_err not_found_or_conflict(sq_store *st, const char *id, const char *what, cf_error *err) {
     cf_job_record j;
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
     if (rc) return rc;
-    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status),
-                      what);
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status), what);
     cf_job_record_free(&j);
     return rc;
 }
 
-static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int64_t lease_ms,
-                           int64_t now, cf_job_record *out, cf_error *err) {
+static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                           cf_job_record *out, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_LEASE, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
@@ -514,8 +512,8 @@ static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int6
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
 
-static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms,
-                           int64_t now, cf_job_record *out, cf_error *err) {
+static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                           cf_job_record *out, cf_error *err) {
     sq_store *st = self;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&st->lock);
@@ -527,8 +525,8 @@ static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_
 }
 
 static cf_err heartbeat_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
-                               int64_t lease_ms, int64_t now, double progress, const char *stage,
-                               bool emit, bool *cancel, cf_error *err) {
+                               int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
+                               bool *cancel, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_HEARTBEAT, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
@@ -551,17 +549,16 @@ static cf_err heartbeat_locked(sq_store *st, const char *id, const char *owner, 
 }
 
 static cf_err sq_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
-                               int64_t lease_ms, int64_t now, double progress, const char *stage,
-                               bool emit, bool *cancel_requested, cf_error *err) {
+                               int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
+                               bool *cancel_requested, cf_error *err) {
     sq_store *st = self;
     bool cancel = false;
     pthread_mutex_lock(&st->lock);
     cf_err rc = begin(st, err);
     if (rc == CF_OK)
-        rc = end_tx(st,
-                    heartbeat_locked(st, id, owner, attempt, lease_ms, now, progress, stage, emit,
-                                     &cancel, err),
-                    err);
+        rc = end_tx(
+            st, heartbeat_locked(st, id, owner, attempt, lease_ms, now, progress, stage, emit, &cancel, err),
+            err);
     pthread_mutex_unlock(&st->lock);
     if (cancel_requested) *cancel_requested = cancel;
     return rc;
@@ -583,14 +580,13 @@ static cf_err requeue_locked(sq_store *st, const char *id, const char *owner, in
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
     rc = append_event(st, "JobFailed", id, now,
-                      json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at),
-                      err);
+                      json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at), err);
     return rc ? rc : add_outbox(st, "jobs", id, retry_at, err);
 }
 
 /* running -> queued at once, the run not counted (shutdown), with its event and outbox row. */
-static cf_err release_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
-                             int64_t now, cf_error *err) {
+static cf_err release_locked(sq_store *st, const char *id, const char *owner, int64_t attempt, int64_t now,
+                             cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_RELEASE, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
@@ -606,8 +602,7 @@ static cf_err release_locked(sq_store *st, const char *id, const char *owner, in
 }
 
 static const char *final_event(cf_job_status s) {
-    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled"
-                                                                          : "JobFailed";
+    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled" : "JobFailed";
 }
 
 static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
@@ -690,8 +685,7 @@ static cf_err cancel_children(sq_store *st, const char *id, int64_t now, cf_erro
     return rc;
 }
 
-static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
-                            cf_error *err) {
+static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     int changes = 0;
     cf_err rc = cancel_one(st, id, now, &changes, err);
     if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "already final", err);
@@ -699,8 +693,7 @@ static cf_err cancel_locked(sq_store *st, const char *id, int64_t now, cf_job_re
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
 
-static cf_err sq_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out,
-                            cf_error *err) {
+static cf_err sq_job_cancel(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
     cf_err rc = begin(st, err);
@@ -709,24 +702,24 @@ static cf_err sq_job_cancel(void *self, const char *id, int64_t now, cf_job_reco
     return rc;
 }
 
-static cf_err retry_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out,
-                           cf_error *err) {
+static cf_err retry_locked(sq_store *st, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_RETRY, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
     sqlite3_bind_int64(s, 2, now);
     int changes = 0;
     cf_err rc = run(st, s, &changes, err);
-    if (rc == CF_OK && !changes) rc = not_found_or_conflict(st, id, "only failed or cancelled"
-                                                                    " jobs can be retried", err);
-    if (rc == CF_OK)
-        rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "retry", 1), err);
+    if (rc == CF_OK && !changes)
+        rc = not_found_or_conflict(st, id,
+                                   "only failed or cancelled"
+                                   " jobs can be retried",
+                                   err);
+    if (rc == CF_OK) rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "retry", 1), err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", id, now, err);
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
 
-static cf_err sq_job_retry(void *self, const char *id, int64_t now, cf_job_record *out,
-                           cf_error *err) {
+static cf_err sq_job_retry(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
     cf_err rc = begin(st, err);
@@ -745,11 +738,9 @@ static const char *lease_problem =
     "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\",\"status\":500,"
     "\"detail\":\"the worker running this job stopped renewing its lease\"}";
 
-static cf_err reap_one(sq_store *st, const expired *e, int64_t now, int64_t delay,
-                       cf_error *err) {
+static cf_err reap_one(sq_store *st, const expired *e, int64_t now, int64_t delay, cf_error *err) {
     if (!e->cancel && e->attempts < e->max_attempts)
-        return requeue_locked(st, e->id, e->owner, e->attempts, lease_problem, now + delay, now,
-                              err);
+        return requeue_locked(st, e->id, e->owner, e->attempts, lease_problem, now + delay, now, err);
     cf_job_outcome o = {.status = e->cancel ? CF_JOB_CANCELLED : CF_JOB_FAILED,
                         .error = e->cancel ? cancelled_problem : lease_problem};
     return finish_locked(st, e->id, e->owner, e->attempts, &o, now, err);
@@ -849,8 +840,8 @@ static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, 
     return CF_OK;
 }
 
-static cf_err sq_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out,
-                            size_t *n, cf_error *err) {
+static cf_err sq_outbox_due(void *self, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
+                            cf_error *err) {
     sq_store *st = self;
     *out = NULL;
     *n = 0;
@@ -898,8 +889,7 @@ static cf_err sq_outbox_delete(void *self, int64_t id, cf_error *err) {
 
 /* The outbox row is gone and the hold recorded in one transaction: a crash between the two
  * would otherwise leave a published job that nobody republishes. */
-static cf_err published_locked(sq_store *st, int64_t id, const char *holder, int64_t until,
-                               cf_error *err) {
+static cf_err published_locked(sq_store *st, int64_t id, const char *holder, int64_t until, cf_error *err) {
     sqlite3_stmt *s = holder ? stmt(st, Q_HOLD, err) : NULL;
     if (holder && !s) return err->code;
     cf_err rc = CF_OK;
@@ -917,8 +907,7 @@ static cf_err published_locked(sq_store *st, int64_t id, const char *holder, int
     return rc;
 }
 
-static cf_err sq_outbox_published(void *self, int64_t id, const char *holder, int64_t until,
-                                  cf_error *err) {
+static cf_err sq_outbox_published(void *self, int64_t id, const char *holder, int64_t until, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
     cf_err rc = begin(st, err);
@@ -927,8 +916,7 @@ static cf_err sq_outbox_published(void *self, int64_t id, const char *holder, in
     return rc;
 }
 
-static cf_err sq_holds_renew(void *self, const char *holder, int64_t until, size_t *n,
-                             cf_error *err) {
+static cf_err sq_holds_renew(void *self, const char *holder, int64_t until, size_t *n, cf_error *err) {
     sq_store *st = self;
     int changes = 0;
     pthread_mutex_lock(&st->lock);
@@ -1005,7 +993,7 @@ static cf_err sq_media_delete(void *self, const char *id, cf_error *err) {
 }
 
 static cf_err sq_media_list(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
-                           cf_error *err) {
+                            cf_error *err) {
     sq_store *st = self;
     *out = NULL;
     *n = 0;
@@ -1052,8 +1040,8 @@ static cf_err sq_label_insert(void *self, const cf_label_record *l, cf_error *er
     return rc;
 }
 
-static cf_err sq_labels_list(void *self, const char *media_id, size_t limit,
-                             cf_label_record **out, size_t *n, cf_error *err) {
+static cf_err sq_labels_list(void *self, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
+                             cf_error *err) {
     sq_store *st = self;
     *out = NULL;
     *n = 0;
@@ -1141,4 +1129,6 @@ static const cf_store_methods methods = {
     .labels_list = sq_labels_list,
 };
 
-const cf_store_methods *cf_store_sqlite_methods(void) { return &methods; }
+const cf_store_methods *cf_store_sqlite_methods(void) {
+    return &methods;
+}

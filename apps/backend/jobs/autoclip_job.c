@@ -98,14 +98,16 @@ static cf_err create_child(children *ch, int index, const cf_render_request *rq,
     q.clip_id = clip;
     q.source_uri = rq->timeline ? NULL : (char *)ch->media_uri;
     q.output_uri = NULL;
-    cf_err rc = rq->captions_uri ? store_once(ch, rq->captions_uri, "transcript.json", &captions, err) : CF_OK;
+    cf_err rc =
+        rq->captions_uri ? store_once(ch, rq->captions_uri, "transcript.json", &captions, err) : CF_OK;
     q.captions_uri = captions;
     json_t *request = rc ? NULL : cf_render_request_to_json(&q);
     if (!rc && !request) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && rq->timeline) rc = child_timeline(ch, rq->timeline, json_object_get(request, "timeline"), err);
     cf_job_record job;
     bool replayed = false;
-    if (!rc) rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, &job, &replayed, err);
+    if (!rc)
+        rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, &job, &replayed, err);
     if (!rc) {
         snprintf(id, cap, "%s", job.id);
         cf_job_record_free(&job);
@@ -127,7 +129,8 @@ static cf_err child_outcome(const cf_job_record *j, cf_render_result *res, cf_er
     json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
     cf_err rc;
     if (j->status == CF_JOB_SUCCEEDED) {
-        rc = doc ? cf_render_result_from_json(doc, res, err) : cf_error_set(err, CF_ERR_INTERNAL, "render job %s: no result", j->id);
+        rc = doc ? cf_render_result_from_json(doc, res, err)
+                 : cf_error_set(err, CF_ERR_INTERNAL, "render job %s: no result", j->id);
     } else {
         const char *detail = json_string_value(json_object_get(doc, "detail"));
         rc = cf_error_set(err, j->status == CF_JOB_CANCELLED ? CF_ERR_CANCELLED : CF_ERR_PROCESSING,
@@ -203,11 +206,14 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
         cancel_leftovers(ctx);
         const cf_config *cfg = ctx->cfg;
         cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-        cf_autoclip_renderer renderer = {.parallel = true, .delivered = true, .render = render_as_child, .user = &ch};
+        cf_autoclip_renderer renderer = {
+            .parallel = true, .delivered = true, .render = render_as_child, .user = &ch};
         const cf_job_handler *render_kind = cf_job_handler_find("render");
-        cf_autoclip_options o = {.work_dir = ctx->work_dir, .feature_cache_dir = cache,
+        cf_autoclip_options o = {.work_dir = ctx->work_dir,
+                                 .feature_cache_dir = cache,
                                  .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
-                                 .threads = (int)cfg->threads, .deliver = deliver_to_storage,
+                                 .threads = (int)cfg->threads,
+                                 .deliver = deliver_to_storage,
                                  .deliver_user = &ch,
                                  /* a build without render jobs renders in this job */
                                  .renderer = render_kind && render_kind->run ? &renderer : NULL};

@@ -10,8 +10,7 @@
 #include "clipforge/domain/types.h"
 #include "clipforge/uri.h"
 
-cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
-                            cf_error *err) {
+cf_err cf_clip_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized, cf_error *err) {
     (void)cfg;
     cf_clip_processing_request req;
     memset(&req, 0, sizeof req);
@@ -28,8 +27,7 @@ static const char *extension(cf_target_format f) {
 }
 
 /* Moves every artifact file the pipeline wrote into storage, rewriting its uri. */
-static cf_err store_artifacts(cf_job_context *ctx, cf_clip_processing_result *res,
-                              cf_error *err) {
+static cf_err store_artifacts(cf_job_context *ctx, cf_clip_processing_result *res, cf_error *err) {
     for (size_t i = 0; i < res->n_artifacts; i++) {
         cf_artifact *a = &res->artifacts[i];
         if (!a->uri) continue;
@@ -52,8 +50,7 @@ static cf_err store_artifacts(cf_job_context *ctx, cf_clip_processing_result *re
 
 /* Thumbnails go to the attempt's temp dir whatever path the request names: a client never
  * chooses where the server writes. */
-static cf_err place_thumbnails(cf_job_context *ctx, cf_clip_processing_request *req,
-                               cf_error *err) {
+static cf_err place_thumbnails(cf_job_context *ctx, cf_clip_processing_request *req, cf_error *err) {
     for (size_t i = 0; i < req->n_operations; i++) {
         cf_clip_operation *op = &req->operations[i];
         if (op->op != CF_CLIP_OP_THUMBNAIL) continue;
@@ -80,10 +77,9 @@ cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **resu
         free(req.source_uri);
         req.source_uri = source;
         source = NULL;
-        snprintf(output, sizeof output, "%s/output.%s", ctx->work_dir,
-                 extension(req.target_format));
-        cf_clip_options opts = {.output_path = output, .temp_dir = ctx->work_dir,
-                                .threads = (int)ctx->cfg->threads};
+        snprintf(output, sizeof output, "%s/output.%s", ctx->work_dir, extension(req.target_format));
+        cf_clip_options opts = {
+            .output_path = output, .temp_dir = ctx->work_dir, .threads = (int)ctx->cfg->threads};
         rc = cf_clip_run(&req, &opts, ctx->progress, &res, err);
     }
     if (rc == CF_OK) rc = store_artifacts(ctx, &res, err);
@@ -94,4 +90,3 @@ cf_err cf_clip_job_run(cf_job_context *ctx, const json_t *request, json_t **resu
     cf_clip_processing_result_free(&res);
     return rc;
 }
-

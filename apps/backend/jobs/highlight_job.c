@@ -53,7 +53,9 @@ static cf_err features(cf_job_context *ctx, const char *media_uri, const char *s
                        cf_feature_track **track, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
     char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-    cf_feature_options fo = {.threads = (int)cfg->threads, .cache_dir = cache, .skip_loop_filter = true,
+    cf_feature_options fo = {.threads = (int)cfg->threads,
+                             .cache_dir = cache,
+                             .skip_loop_filter = true,
                              .models_dir = cfg->highlight_models_dir};
     cf_feature_store *fs = NULL;
     json_t *meta = json_pack("{s:s}", "media_id", media_uri + strlen("media://"));
@@ -96,7 +98,9 @@ static void public_base(const cf_config *cfg, char *out, size_t cap) {
     }
     const char *listen = cfg->listen, *port = strrchr(listen, ':');
     size_t host = port ? (size_t)(port - listen) : strlen(listen);
-    const char *wild = !strncmp(listen, "0.0.0.0:", 8) ? "127.0.0.1" : !strncmp(listen, "[::]:", 5) ? "[::1]" : NULL;
+    const char *wild = !strncmp(listen, "0.0.0.0:", 8) ? "127.0.0.1"
+                       : !strncmp(listen, "[::]:", 5)  ? "[::1]"
+                                                       : NULL;
     if (wild) snprintf(out, cap, "http://%s%s", wild, port ? port : "");
     else snprintf(out, cap, "http://%.*s%s", (int)host, listen, port ? port : "");
 }
@@ -116,7 +120,8 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
     if (!rc && signed_url[0] == '/') {
         char base[1024];
         public_base(ctx->cfg, base, sizeof base);
-        if (asprintf(url, "%s%s", base, signed_url) < 0) *url = NULL, rc = cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
+        if (asprintf(url, "%s%s", base, signed_url) < 0)
+            *url = NULL, rc = cf_error_set(err, CF_ERR_NO_MEMORY, "oom");
     } else if (!rc) {
         *url = signed_url, signed_url = NULL;
     }
@@ -164,7 +169,8 @@ static cf_err run_local(cf_job_context *ctx, cf_highlight_detection_request *req
         if (rc) cf_error_prefix(err, "transcript_uri");
     }
     if (rc == CF_OK)
-        rc = cf_highlight_assign(cf_hl_models_dir(&paths), req, media_id_key, req->media_uri, why, sizeof why, err);
+        rc = cf_highlight_assign(cf_hl_models_dir(&paths), req, media_id_key, req->media_uri, why, sizeof why,
+                                 err);
     if (rc == CF_OK && why[0]) cf_log_info("highlight", "job %s: %s", ctx->job_id, why);
     if (rc == CF_OK) rc = detect_local(ctx, req, source, transcript, res, err);
     free(source);
@@ -172,8 +178,7 @@ static cf_err run_local(cf_job_context *ctx, cf_highlight_detection_request *req
     return rc;
 }
 
-cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
-                            cf_error *err) {
+cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
     cf_highlight_detection_request req;
     cf_highlight_detection_result res;
     memset(&req, 0, sizeof req);
@@ -187,7 +192,8 @@ cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t *
         done = rc == CF_OK;
         if (rc == CF_ERR_UNAVAILABLE) {
             snprintf(fallback, sizeof fallback, "%s", err->msg);
-            cf_log_warn("highlight", "job %s: remote detection failed, detecting here: %s", ctx->job_id, fallback);
+            cf_log_warn("highlight", "job %s: remote detection failed, detecting here: %s", ctx->job_id,
+                        fallback);
             cf_ai_remote_count_fallback(ctx->remote);
             cf_highlight_detection_result_free(&res);
             memset(&res, 0, sizeof res);

@@ -11,7 +11,6 @@
 cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
                                  cf_error *err);
 /* Runs it; *result is the HighlightDetectionResult. */
-cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
-                            cf_error *err);
+cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
 
 #endif

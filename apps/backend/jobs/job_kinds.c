@@ -42,8 +42,8 @@ const char *cf_job_handler_names(void) {
 
 cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
     if (cf_uri_rest(uri, "media")) return CF_OK;
-    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                        "%s: must be media://<id> (upload with POST /v1/media)", field);
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be media://<id> (upload with POST /v1/media)",
+                        field);
 }
 
 cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {

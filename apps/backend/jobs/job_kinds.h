@@ -18,7 +18,7 @@
 typedef struct cf_job_context {
     const char *job_id;
     int64_t attempt;
-    const char *work_dir;      /* private temp dir, removed after the run */
+    const char *work_dir; /* private temp dir, removed after the run */
     const char *output_prefix;
     cf_store *store;
     cf_storage *storage;
@@ -34,8 +34,7 @@ typedef struct cf_job_context {
      * progress is mirrored into mirror (may be NULL), whose cancel flag also stops it. Returns
      * when the child's run ended (its outcome is in the store), CF_ERR_CONFLICT when id is not
      * leasable now or another child of this run already runs here. NULL for a child's run. */
-    cf_err (*run_child)(struct cf_job_context *ctx, const char *id, cf_progress *mirror,
-                        cf_error *err);
+    cf_err (*run_child)(struct cf_job_context *ctx, const char *id, cf_progress *mirror, cf_error *err);
     void *runner; /* the runner's own, for run_child */
 } cf_job_context;
 
@@ -43,8 +42,7 @@ typedef struct cf_job_handler {
     const char *name;
     /* Checks the request (err->msg names the field) and returns it normalised (defaults
      * applied) as a new reference in *normalized. */
-    cf_err (*validate)(const json_t *request, const cf_config *cfg, json_t **normalized,
-                       cf_error *err);
+    cf_err (*validate)(const json_t *request, const cf_config *cfg, json_t **normalized, cf_error *err);
     /* Runs it; *result is a new JSON object on success. NULL = no pipeline in this build. */
     cf_err (*run)(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err);
     /* True when run traces its own stages (spans per stage, as autoclip's parallel stages need);
@@ -68,7 +66,6 @@ cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err);
 cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err);
 /* Stores the local file src under ctx->output_prefix/name and records the key; *uri is
  * "storage://<key>" (malloc'd). */
-cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri,
-                           cf_error *err);
+cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri, cf_error *err);
 
 #endif

@@ -19,8 +19,8 @@
 /* A URI a client may name: absent, media://<id> or storage://<key>. */
 static cf_err check_uri(const char *uri, const char *field, cf_error *err) {
     if (!uri || cf_uri_rest(uri, "media") || cf_uri_rest(uri, "storage")) return CF_OK;
-    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                        "%s: must be media://<id> (upload with POST /v1/media)", field);
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be media://<id> (upload with POST /v1/media)",
+                        field);
 }
 
 /* Fonts are family names here: a path would let a client point the server at its files. */
@@ -50,7 +50,8 @@ static cf_err check_timeline(const cf_timeline *tl, cf_error *err) {
         if (tl->outputs[i].uri)
             e = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                              "timeline.outputs[%zu].uri: the service chooses where outputs go; "
-                             "use destinations", i);
+                             "use destinations",
+                             i);
     if (!e && tl->captions) e = check_uri(tl->captions->source_uri, "timeline.captions.source_uri", err);
     if (!e && tl->captions) e = check_font(tl->captions->font, "timeline.captions.font", err);
     if (e) return e;
@@ -88,26 +89,32 @@ static cf_err check_destinations(const cf_render_request *req, cf_error *err) {
         const cf_render_destination *d = &req->destinations[i];
         if (d->kind == CF_DESTINATION_KIND_STORAGE && !destination_prefix(d->uri))
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                                "destinations[%zu].uri: must be storage://<prefix> outside media/ and jobs/", i);
-        if (d->kind == CF_DESTINATION_KIND_WEBHOOK &&
-            (!d->url || !cf_uri_is_http(d->url)))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations[%zu].url: must be http:// or https://", i);
+                                "destinations[%zu].uri: must be storage://<prefix> outside media/ and jobs/",
+                                i);
+        if (d->kind == CF_DESTINATION_KIND_WEBHOOK && (!d->url || !cf_uri_is_http(d->url)))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "destinations[%zu].url: must be http:// or https://", i);
     }
     return CF_OK;
 }
 
 static cf_err check_request(const cf_render_request *req, const cf_config *cfg, cf_error *err) {
     if (req->timeline_uri)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "timeline_uri: send the timeline inline as \"timeline\"");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "timeline_uri: send the timeline inline as \"timeline\"");
     if (req->output_uri)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output_uri: the service chooses where outputs go; use destinations");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "output_uri: the service chooses where outputs go; use destinations");
     if (req->timeline && req->template_id)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: give a timeline or a template, not both");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "template_id: give a timeline or a template, not both");
     if (!req->timeline && !req->template_id)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: a template or a timeline is required");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "template_id: a template or a timeline is required");
     cf_err e = CF_OK;
     if (req->template_id) {
-        if (!req->source_uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
+        if (!req->source_uri)
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
         e = check_uri(req->source_uri, "source_uri", err);
         if (!e) e = check_template(req->template_id, cfg, err);
     }
@@ -117,7 +124,8 @@ static cf_err check_request(const cf_render_request *req, const cf_config *cfg, 
     if (!e) e = check_font(req->font, "font", err);
     if (!e && req->timeline) e = check_timeline(req->timeline, err);
     if (!e && req->transcript && !req->template_id)
-        e = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "transcript: goes with template_id (a timeline names its captions)");
+        e = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                         "transcript: goes with template_id (a timeline names its captions)");
     if (!e) e = check_destinations(req, err);
     return e;
 }
@@ -237,7 +245,8 @@ static void sign_outputs(cf_job_context *ctx, cf_render_result *res) {
         free(res->outputs[i].url);
         res->outputs[i].url = NULL;
         const char *key = cf_uri_rest(res->outputs[i].uri, "storage");
-        if (key) cf_storage_sign(ctx->storage, key, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url, &ignored);
+        if (key)
+            cf_storage_sign(ctx->storage, key, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url, &ignored);
     }
 }
 
@@ -270,8 +279,10 @@ static cf_err render(cf_job_context *ctx, cf_render_request *req, cf_render_resu
         cf_timeline_free(&tl);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    cf_render_options opts = {.output_path = output, .temp_dir = ctx->work_dir,
-                              .threads = (int)ctx->cfg->threads, .template_dir = ctx->cfg->template_dir};
+    cf_render_options opts = {.output_path = output,
+                              .temp_dir = ctx->work_dir,
+                              .threads = (int)ctx->cfg->threads,
+                              .template_dir = ctx->cfg->template_dir};
     rc = cf_render_timeline(&tl, req->clip_id, &opts, ctx->progress, res, err);
     free(output);
     cf_timeline_free(&tl);

@@ -17,8 +17,8 @@
 #include "clipforge/json.h"
 #include "clipforge/transcribe.h"
 
-cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg,
-                                     json_t **normalized, cf_error *err) {
+cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
+                                     cf_error *err) {
     (void)cfg;
     cf_transcription_request req;
     memset(&req, 0, sizeof req);
@@ -42,13 +42,11 @@ static const struct {
 enum { N_FILES = sizeof files / sizeof files[0] };
 
 /* Writes file i of the transcript t to path. */
-static cf_err write_file(size_t i, const cf_transcript *t, const cf_caption_track *track,
-                         const char *path, cf_error *err) {
-    if (i > 0)
-        return cf_captions_write_file(track, i == 1 ? CF_CAPTION_SRT : CF_CAPTION_VTT, path, err);
+static cf_err write_file(size_t i, const cf_transcript *t, const cf_caption_track *track, const char *path,
+                         cf_error *err) {
+    if (i > 0) return cf_captions_write_file(track, i == 1 ? CF_CAPTION_SRT : CF_CAPTION_VTT, path, err);
     json_t *j = cf_transcript_to_json(t);
-    cf_err rc = j ? cf_json_write_file(j, path, err)
-                  : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = j ? cf_json_write_file(j, path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     json_decref(j);
     return rc;
 }
@@ -72,8 +70,7 @@ static cf_err store_files(cf_job_context *ctx, cf_transcription_result *res, cf_
             a->bytes = cf_file_size(path);
             a->has_duration_ms = true;
             a->duration_ms = res->transcript.duration_ms;
-            if (!(a->mime = strdup(files[i].mime)))
-                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+            if (!(a->mime = strdup(files[i].mime))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         }
         free(path);
     }
@@ -83,8 +80,8 @@ static cf_err store_files(cf_job_context *ctx, cf_transcription_result *res, cf_
 
 /* Transcribes the resolved media of req (media_uri swapped for the local path meanwhile, so
  * the result names the media as the client did). */
-static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req,
-                         cf_transcription_result *res, cf_error *err) {
+static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req, cf_transcription_result *res,
+                         cf_error *err) {
     char *path = NULL;
     cf_err rc = cf_job_resolve_source(ctx, req->media_uri, &path, err);
     if (rc) return rc;
@@ -100,8 +97,7 @@ static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req,
     return rc;
 }
 
-cf_err cf_transcription_job_run(cf_job_context *ctx, const json_t *request, json_t **result,
-                                cf_error *err) {
+cf_err cf_transcription_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
     int64_t t0 = cf_clock_ms();
     cf_transcription_request req;
     cf_transcription_result res;

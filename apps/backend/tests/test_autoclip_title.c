@@ -11,8 +11,8 @@
 #include "application/autoclip_title.h"
 
 /* One segment of words 500 ms apart, each with its confidence. */
-static cf_transcript make(const char *const *words, const double *conf, size_t n,
-                          cf_transcript_word *store, cf_transcript_segment *seg) {
+static cf_transcript make(const char *const *words, const double *conf, size_t n, cf_transcript_word *store,
+                          cf_transcript_segment *seg) {
     for (size_t i = 0; i < n; i++)
         store[i] = (cf_transcript_word){(char *)words[i], (int64_t)i * 500, (int64_t)i * 500 + 400, conf[i]};
     *seg = (cf_transcript_segment){.start_ms = 0, .end_ms = (int64_t)n * 500, .words = store, .n_words = n};

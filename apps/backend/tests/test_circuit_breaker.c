@@ -39,7 +39,7 @@ static void test_half_open_lets_one_trial_through(void **state) {
     assert_int_equal(cf_breaker_state_at(&b, 1000), CF_BREAKER_HALF_OPEN);
     assert_true(cf_breaker_allow(&b, 1000, &trial) && trial);
     assert_false(cf_breaker_allow(&b, 1001, &other)); /* one trial at a time */
-    cf_breaker_failure(&b, 1500, true);                /* the trial failed: open again */
+    cf_breaker_failure(&b, 1500, true);               /* the trial failed: open again */
     assert_int_equal(cf_breaker_state_at(&b, 2000), CF_BREAKER_OPEN);
     assert_false(cf_breaker_allow(&b, 2499, &trial));
     assert_true(cf_breaker_allow(&b, 2500, &trial) && trial);

@@ -122,8 +122,7 @@ static void test_signed_urls_verify_and_expire(void **state) {
     assert_string_equal(exp, "1060");
     assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1000, &err), CF_OK);
     assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1061, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(f->s, "jobs/j1/other.mp4", exp, sig, 1000, &err),
-                     CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "jobs/j1/other.mp4", exp, sig, 1000, &err), CF_ERR_PERMISSION);
     assert_int_equal(cf_storage_verify(f->s, key, "9999", sig, 1000, &err), CF_ERR_PERMISSION);
     sig[0] = sig[0] == 'a' ? 'b' : 'a';
     assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1000, &err), CF_ERR_PERMISSION);
@@ -170,8 +169,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_abort_leaves_no_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_keys_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signed_urls_verify_and_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_signing_key_is_generated_once_per_data_dir, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_signing_key_is_generated_once_per_data_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_temp_files_are_swept_at_open, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

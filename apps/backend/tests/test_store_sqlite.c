@@ -54,8 +54,9 @@ static void test_migrations_apply_once_and_reopen(void **state) {
     snprintf(path, sizeof path, "%s/db.sqlite", f->dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_migrations",
-                                        -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_migrations", -1, &s, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     /* jobs..media, labels, media file names, parents, trace contexts */
     assert_int_equal(sqlite3_column_int(s, 0), 5);
@@ -65,8 +66,8 @@ static void test_migrations_apply_once_and_reopen(void **state) {
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
     sqlite3_finalize(s);
     /* A database from a newer program is refused, not silently used. */
-    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES(99, 0)", NULL, NULL,
-                                  NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES(99, 0)", NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     cf_store *other = NULL;
     assert_int_equal(cf_store_open(f->url, &other, &err), CF_ERR_UNSUPPORTED);

@@ -110,8 +110,15 @@ static void test_missing_files_and_api_paths_do_not_fall_back(void **state) {
 
 static void test_traversal_is_refused(void **state) {
     (void)state;
-    const char *bad[] = {"/../etc/passwd", "/assets/../../etc/passwd", "/..", "/./index.html",
-                         "/assets\\..\\x", "//etc/passwd", "relative", "/a\x01b", ""};
+    const char *bad[] = {"/../etc/passwd",
+                         "/assets/../../etc/passwd",
+                         "/..",
+                         "/./index.html",
+                         "/assets\\..\\x",
+                         "//etc/passwd",
+                         "relative",
+                         "/a\x01b",
+                         ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cf_web_file f;
         cf_error err;

@@ -14,10 +14,8 @@
 #define ECHO_MAX 64
 
 void cfd_path_key(char *dst, const char *parent, const char *key) {
-    if (parent && *parent)
-        snprintf(dst, CFD_PATH_MAX, "%s.%s", parent, key);
-    else
-        snprintf(dst, CFD_PATH_MAX, "%s", key);
+    if (parent && *parent) snprintf(dst, CFD_PATH_MAX, "%s.%s", parent, key);
+    else snprintf(dst, CFD_PATH_MAX, "%s", key);
 }
 
 void cfd_path_index(char *dst, const char *parent, size_t i) {
@@ -30,26 +28,23 @@ cf_err cfd_fail(cf_error *err, const char *path, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %s",
-                        path && *path ? path : "(root)", what);
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %s", path && *path ? path : "(root)", what);
 }
 
 cf_err cfd_no_memory(cf_error *err, const char *path) {
-    return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory",
-                        path && *path ? path : "(root)");
+    return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path && *path ? path : "(root)");
 }
 
 /* Copies at most ECHO_MAX bytes of untrusted text, replacing control characters, so an echoed
  * key or value cannot break a log line or a terminal. */
 static void echo(char *dst, size_t cap, const char *src) {
     size_t i = 0;
-    for (; src[i] && i < cap - 1 && i < ECHO_MAX; i++)
-        dst[i] = iscntrl((unsigned char)src[i]) ? '?' : src[i];
+    for (; src[i] && i < cap - 1 && i < ECHO_MAX; i++) dst[i] = iscntrl((unsigned char)src[i]) ? '?' : src[i];
     dst[i] = '\0';
 }
 
-cf_err cfd_object(const json_t *j, const char *path, const char *const *keys, size_t n_keys,
-                  bool closed, cf_error *err) {
+cf_err cfd_object(const json_t *j, const char *path, const char *const *keys, size_t n_keys, bool closed,
+                  cf_error *err) {
     if (!json_is_object(j)) return cfd_fail(err, path, "must be an object");
     if (!closed) return CF_OK;
     const char *key;
@@ -67,8 +62,8 @@ cf_err cfd_object(const json_t *j, const char *path, const char *const *keys, si
     return CF_OK;
 }
 
-cf_err cfd_member(const json_t *obj, const char *key, bool required, const char *path, char *p,
-                  json_t **out, cf_error *err) {
+cf_err cfd_member(const json_t *obj, const char *key, bool required, const char *path, char *p, json_t **out,
+                  cf_error *err) {
     cfd_path_key(p, path, key);
     *out = json_object_get(obj, key);
     if (!*out && required) return cfd_fail(err, p, "is required");
@@ -146,12 +141,11 @@ static int days_in_month(int year, int month) {
 /* RFC 3339 §5.6: full-date "T" partial-time time-offset; ranges checked field by field. */
 static bool is_date_time(const char *s) {
     if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) ||
-        s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+        !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2) || s[13] != ':' ||
+        !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
         return false;
     int year = number_at(s, 4), month = number_at(s + 5, 2), day = number_at(s + 8, 2);
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-        number_at(s + 11, 2) > 23 ||
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || number_at(s + 11, 2) > 23 ||
         number_at(s + 14, 2) > 59 || number_at(s + 17, 2) > 60)
         return false;
     const char *t = s + 19;
@@ -181,8 +175,8 @@ cf_err cfd_unknown_tag(cf_error *err, const char *path, const char *tag, const c
     return cfd_fail(err, path, "unknown %s '%s'", tag, shown);
 }
 
-cf_err cfd_enum(const json_t *v, const char *path, const char *const *names, size_t n,
-                size_t *index, cf_error *err) {
+cf_err cfd_enum(const json_t *v, const char *path, const char *const *names, size_t n, size_t *index,
+                cf_error *err) {
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
         for (size_t i = 0; i < n; i++) {
@@ -228,8 +222,8 @@ static bool depth_within(const json_t *v, size_t left) {
     return true;
 }
 
-cf_err cfd_free_object(const json_t *v, const char *path, size_t max_props, bool numbers_only,
-                       json_t **out, cf_error *err) {
+cf_err cfd_free_object(const json_t *v, const char *path, size_t max_props, bool numbers_only, json_t **out,
+                       cf_error *err) {
     if (!json_is_object(v)) return cfd_fail(err, path, "must be an object");
     if (json_object_size(v) > max_props)
         return cfd_fail(err, path, "must have at most %zu members", max_props);

@@ -23,17 +23,16 @@ void cfd_path_key(char *dst, const char *parent, const char *key);
 void cfd_path_index(char *dst, const char *parent, size_t i);
 
 /* Sets err to CF_ERR_INVALID_ARGUMENT with "path: message"; returns that code. */
-cf_err cfd_fail(cf_error *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+cf_err cfd_fail(cf_error *err, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 cf_err cfd_no_memory(cf_error *err, const char *path);
 
 /* Checks that j is an object and, when closed, that every key is one of keys[0..n_keys). */
-cf_err cfd_object(const json_t *j, const char *path, const char *const *keys, size_t n_keys,
-                  bool closed, cf_error *err);
+cf_err cfd_object(const json_t *j, const char *path, const char *const *keys, size_t n_keys, bool closed,
+                  cf_error *err);
 /* Looks key up in obj (already checked to be an object). *out is NULL when absent; absence is an
  * error only when required. `p` receives the member's path. JSON null is a present value. */
-cf_err cfd_member(const json_t *obj, const char *key, bool required, const char *path, char *p,
-                  json_t **out, cf_error *err);
+cf_err cfd_member(const json_t *obj, const char *key, bool required, const char *path, char *p, json_t **out,
+                  cf_error *err);
 
 cf_err cfd_int(const json_t *v, const char *path, int64_t *out, cf_error *err);
 cf_err cfd_number(const json_t *v, const char *path, double *out, cf_error *err);
@@ -48,15 +47,15 @@ cf_err cfd_const_string(const json_t *v, const char *path, const char *value, cf
 /* "path: unknown <tag> '<value>'" for a discriminator value no variant has. */
 cf_err cfd_unknown_tag(cf_error *err, const char *path, const char *tag, const char *value);
 /* Finds v among names[0..n); the message lists them all. */
-cf_err cfd_enum(const json_t *v, const char *path, const char *const *names, size_t n,
-                size_t *index, cf_error *err);
+cf_err cfd_enum(const json_t *v, const char *path, const char *const *names, size_t n, size_t *index,
+                cf_error *err);
 /* Checks that v is an array of min_items..max_items elements; *n receives its size. */
 cf_err cfd_array(const json_t *v, const char *path, size_t min_items, size_t max_items, size_t *n,
                  cf_error *err);
 /* Takes a reference to a free-form object (bounded nesting, at most max_props members). When
  * numbers_only, every member must be a number (a name -> number map). */
-cf_err cfd_free_object(const json_t *v, const char *path, size_t max_props, bool numbers_only,
-                       json_t **out, cf_error *err);
+cf_err cfd_free_object(const json_t *v, const char *path, size_t max_props, bool numbers_only, json_t **out,
+                       cf_error *err);
 /* Copies a string default into *out. */
 cf_err cfd_default_string(const char *value, const char *path, char **out, cf_error *err);
 

@@ -22,8 +22,8 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 
-static long fail_at;   /* 0: never fail */
-static long calls;     /* allocations since the counter was armed */
+static long fail_at; /* 0: never fail */
+static long calls;   /* allocations since the counter was armed */
 
 static int should_fail(void) {
     return fail_at > 0 && ++calls == fail_at;

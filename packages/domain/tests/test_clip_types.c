@@ -64,11 +64,10 @@ static void test_defaults_are_applied(void **state) {
         "{\"op\":\"normalize_audio\",\"target_lufs\":-14,\"true_peak_db\":-1},"
         "{\"op\":\"thumbnail\",\"at_ms\":5,\"width\":0}]}");
     /* integral reals are integers (JSON Schema's rule) and come back as integers */
-    assert_round_trip(
-        "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"operations\":[{\"op\":\"trim\","
-        "\"start_ms\":5000.0,\"end_ms\":1e4}]}",
-        "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"target_format\":\"mp4\",\"operations\":["
-        "{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":10000,\"mode\":\"auto\"}]}");
+    assert_round_trip("{\"clip_id\":\"c\",\"source_uri\":\"a\",\"operations\":[{\"op\":\"trim\","
+                      "\"start_ms\":5000.0,\"end_ms\":1e4}]}",
+                      "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"target_format\":\"mp4\",\"operations\":["
+                      "{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":10000,\"mode\":\"auto\"}]}");
     assert_round_trip("{\"clip_id\":\"c\",\"source_uri\":\"a\"}",
                       "{\"clip_id\":\"c\",\"source_uri\":\"a\",\"target_format\":\"mp4\","
                       "\"operations\":[]}");
@@ -201,8 +200,10 @@ static void test_openapi_components_describe_every_schema(void **state) {
     json_t *mapping = json_object_get(json_object_get(op, "discriminator"), "mapping");
     assert_string_equal(json_string_value(json_object_get(mapping, "trim")),
                         "#/components/schemas/ClipOpTrim");
-    json_t *items = json_object_get(json_object_get(json_object_get(
-        json_object_get(schemas, "ClipProcessingRequest"), "properties"), "operations"), "items");
+    json_t *items = json_object_get(
+        json_object_get(json_object_get(json_object_get(schemas, "ClipProcessingRequest"), "properties"),
+                        "operations"),
+        "items");
     assert_string_equal(json_string_value(json_object_get(items, "$ref")),
                         "#/components/schemas/ClipOperation");
     assert_null(json_object_get(op, "$schema"));

@@ -27,34 +27,35 @@ static const char *or_input(const char *want, const char *in) {
 }
 
 /* Runs FROM/TO/FREE of one type on `in`; compares the output with `want` (NULL: with `in`). */
-#define ROUND_TRIP(type, in, want)                                             \
-    do {                                                                       \
-        json_t *j_ = parse(in), *w_ = parse(or_input(want, in));               \
-        cf_##type v_;                                                          \
-        cf_error e_;                                                           \
-        if (cf_##type##_from_json(j_, &v_, &e_) != CF_OK) fail_msg("%s", e_.msg); \
-        json_t *b_ = cf_##type##_to_json(&v_);                                 \
-        if (!json_equal(b_, w_)) fail_msg("got %s", json_dumps(b_, JSON_SORT_KEYS)); \
-        json_decref(b_);                                                       \
-        json_decref(w_);                                                       \
-        json_decref(j_);                                                       \
-        cf_##type##_free(&v_);                                                 \
+#define ROUND_TRIP(type, in, want)                                                                           \
+    do {                                                                                                     \
+        json_t *j_ = parse(in), *w_ = parse(or_input(want, in));                                             \
+        cf_##type v_;                                                                                        \
+        cf_error e_;                                                                                         \
+        if (cf_##type##_from_json(j_, &v_, &e_) != CF_OK) fail_msg("%s", e_.msg);                            \
+        json_t *b_ = cf_##type##_to_json(&v_);                                                               \
+        if (!json_equal(b_, w_)) fail_msg("got %s", json_dumps(b_, JSON_SORT_KEYS));                         \
+        json_decref(b_);                                                                                     \
+        json_decref(w_);                                                                                     \
+        json_decref(j_);                                                                                     \
+        cf_##type##_free(&v_);                                                                               \
     } while (0)
 
 /* Expects FROM of one type to fail on `in` with exactly `msg`. */
-#define REJECTS(type, in, expected)                                                 \
-    do {                                                                       \
-        json_t *j_ = parse(in);                                                \
-        cf_##type v_;                                                          \
-        cf_error e_;                                                           \
-        cf_err rc_ = cf_##type##_from_json(j_, &v_, &e_);                      \
-        if (rc_ != CF_ERR_INVALID_ARGUMENT || strcmp(e_.msg, expected) != 0)        \
-            fail_msg("%s: got %d \"%s\", want \"%s\"", in, rc_, e_.msg, expected);  \
-        json_decref(j_);                                                       \
+#define REJECTS(type, in, expected)                                                                          \
+    do {                                                                                                     \
+        json_t *j_ = parse(in);                                                                              \
+        cf_##type v_;                                                                                        \
+        cf_error e_;                                                                                         \
+        cf_err rc_ = cf_##type##_from_json(j_, &v_, &e_);                                                    \
+        if (rc_ != CF_ERR_INVALID_ARGUMENT || strcmp(e_.msg, expected) != 0)                                 \
+            fail_msg("%s: got %d \"%s\", want \"%s\"", in, rc_, e_.msg, expected);                           \
+        json_decref(j_);                                                                                     \
     } while (0)
 
-#define JOB_HEAD "\"id\":\"j1\",\"kind\":\"clip_processing\",\"created_at\":\"2026-11-24T18:49:33Z\"," \
-                 "\"updated_at\":\"2026-11-24T18:49:34.250+01:00\""
+#define JOB_HEAD                                                                                             \
+    "\"id\":\"j1\",\"kind\":\"clip_processing\",\"created_at\":\"2026-11-24T18:49:33Z\","                    \
+    "\"updated_at\":\"2026-11-24T18:49:34.250+01:00\""
 
 static void test_job_round_trips_with_nested_problem(void **state) {
     (void)state;
@@ -105,10 +106,12 @@ static void test_job_rejections(void **state) {
     REJECTS(job, "{" JOB_HEAD ",\"status\":\"queued\"}", "request: is required");
     REJECTS(job, "{" JOB_HEAD ",\"status\":\"queued\",\"request\":{},\"progress\":1.5}",
             "progress: must be between 0 and 1");
-    REJECTS(job, "{" JOB_HEAD ",\"status\":\"queued\",\"request\":{},\"error\":{\"title\":\"t\","
+    REJECTS(job,
+            "{" JOB_HEAD ",\"status\":\"queued\",\"request\":{},\"error\":{\"title\":\"t\","
             "\"status\":99,\"errors\":[{\"field\":\"f\",\"message\":\"\"}]}}",
             "error.status: must be between 100 and 599");
-    REJECTS(job, "{" JOB_HEAD ",\"status\":\"queued\",\"request\":{},\"error\":{\"title\":\"t\","
+    REJECTS(job,
+            "{" JOB_HEAD ",\"status\":\"queued\",\"request\":{},\"error\":{\"title\":\"t\","
             "\"status\":400,\"errors\":[{\"field\":\"f\",\"message\":\"m\"},{\"field\":\"f\"}]}}",
             "error.errors[1].message: is required");
     REJECTS(job_create, "{\"kind\":\"clip\",\"request\":{}}",
@@ -119,35 +122,48 @@ static void test_job_rejections(void **state) {
 
 static void test_date_times_are_checked(void **state) {
     (void)state;
-    const char *good[] = {"2026-01-31T12:00:00Z", "2026-01-31t12:00:00z", "2026-12-31T23:59:60.123456Z",
+    const char *good[] = {"2026-01-31T12:00:00Z",      "2026-01-31t12:00:00z", "2026-12-31T23:59:60.123456Z",
                           "2026-01-31T12:00:00-05:30", "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z"};
-    const char *bad[] = {"2026-01-31", "2026-13-01T00:00:00Z", "2026-01-31T24:00:00Z",
-                         "2026-01-31T12:00:00", "2026-01-31T12:00:00.Z", "2026-01-31T12:00:00+0100",
-                         "yesterday", "2026-01-31T12:00:00Z trailing", "2026-02-29T00:00:00Z",
-                         "2100-02-29T00:00:00Z", "2026-04-31T00:00:00Z"};
+    const char *bad[] = {"2026-01-31",
+                         "2026-13-01T00:00:00Z",
+                         "2026-01-31T24:00:00Z",
+                         "2026-01-31T12:00:00",
+                         "2026-01-31T12:00:00.Z",
+                         "2026-01-31T12:00:00+0100",
+                         "yesterday",
+                         "2026-01-31T12:00:00Z trailing",
+                         "2026-02-29T00:00:00Z",
+                         "2100-02-29T00:00:00Z",
+                         "2026-04-31T00:00:00Z"};
     char text[256];
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        snprintf(text, sizeof text, "{\"id\":1,\"type\":\"JobFailed\",\"job_id\":\"j\",\"at\":\"%s\"}", good[i]);
+        snprintf(text, sizeof text, "{\"id\":1,\"type\":\"JobFailed\",\"job_id\":\"j\",\"at\":\"%s\"}",
+                 good[i]);
         ROUND_TRIP(event, text, NULL);
     }
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        snprintf(text, sizeof text, "{\"id\":1,\"type\":\"JobFailed\",\"job_id\":\"j\",\"at\":\"%s\"}", bad[i]);
+        snprintf(text, sizeof text, "{\"id\":1,\"type\":\"JobFailed\",\"job_id\":\"j\",\"at\":\"%s\"}",
+                 bad[i]);
         REJECTS(event, text, "at: must be an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)");
     }
 }
 
 static void test_event_and_media(void **state) {
     (void)state;
-    ROUND_TRIP(event, "{\"id\":42,\"type\":\"JobProgressed\",\"job_id\":\"j\",\"at\":\"2026-01-01T00:00:00Z\","
-                      "\"data\":{\"progress\":0.25,\"stage\":\"encode\"}}", NULL);
+    ROUND_TRIP(event,
+               "{\"id\":42,\"type\":\"JobProgressed\",\"job_id\":\"j\",\"at\":\"2026-01-01T00:00:00Z\","
+               "\"data\":{\"progress\":0.25,\"stage\":\"encode\"}}",
+               NULL);
     REJECTS(event, "{\"id\":0,\"type\":\"JobProgressed\",\"job_id\":\"j\",\"at\":\"2026-01-01T00:00:00Z\"}",
             "id: must be >= 1");
     REJECTS(event, "{\"id\":1,\"type\":\"jobprogressed\",\"job_id\":\"j\",\"at\":\"2026-01-01T00:00:00Z\"}",
             "type: must be one of JobRequested, JobProgressed, JobCompleted, JobFailed, JobCancelled");
     assert_string_equal(cf_event_type_to_string(CF_EVENT_TYPE_JOB_CANCELLED), "JobCancelled");
-    ROUND_TRIP(media, "{\"id\":\"m_1\",\"uri\":\"media://m_1\",\"filename\":\"talk.mp4\","
-                      "\"mime\":\"video/mp4\",\"bytes\":123456,\"created_at\":\"2026-01-01T00:00:00Z\","
-                      "\"probe\":{\"duration_ms\":1000,\"streams\":[]}}", NULL);
+    ROUND_TRIP(media,
+               "{\"id\":\"m_1\",\"uri\":\"media://m_1\",\"filename\":\"talk.mp4\","
+               "\"mime\":\"video/mp4\",\"bytes\":123456,\"created_at\":\"2026-01-01T00:00:00Z\","
+               "\"probe\":{\"duration_ms\":1000,\"streams\":[]}}",
+               NULL);
     REJECTS(media, "{\"id\":\"m_1\",\"uri\":\"u\",\"bytes\":-1,\"created_at\":\"2026-01-01T00:00:00Z\"}",
             "bytes: must be >= 0");
 }
@@ -186,7 +202,8 @@ static void test_highlight_types(void **state) {
                "{\"clip_id\":\"c\",\"media_uri\":\"file:///a.mp4\",\"detection_profile\":\"generic\"}");
     ROUND_TRIP(highlight_detection_request,
                "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"model_version\":\"v3\","
-               "\"detection_profile\":\"sports\",\"top_n\":5}", NULL);
+               "\"detection_profile\":\"sports\",\"top_n\":5}",
+               NULL);
     REJECTS(highlight_detection_request, "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"top_n\":0}",
             "top_n: must be between 1 and 100");
     REJECTS(highlight_detection_request,

@@ -44,27 +44,20 @@ static const bad_case bad_requests[] = {
     {REQ("{\"op\":\"mute\"},{\"op\":\"trim\",\"end_ms\":1,\"mode\":\"fast\"}"),
      "operations[1].mode: must be one of auto, copy, accurate, smart"},
     /* integers */
-    {REQ("{\"op\":\"trim\",\"start_ms\":1.5,\"end_ms\":9}"),
-     "operations[0].start_ms: must be an integer"},
-    {REQ("{\"op\":\"trim\",\"start_ms\":1e19,\"end_ms\":9}"),
-     "operations[0].start_ms: must be an integer"},
-    {REQ("{\"op\":\"trim\",\"start_ms\":\"1\",\"end_ms\":9}"),
-     "operations[0].start_ms: must be an integer"},
+    {REQ("{\"op\":\"trim\",\"start_ms\":1.5,\"end_ms\":9}"), "operations[0].start_ms: must be an integer"},
+    {REQ("{\"op\":\"trim\",\"start_ms\":1e19,\"end_ms\":9}"), "operations[0].start_ms: must be an integer"},
+    {REQ("{\"op\":\"trim\",\"start_ms\":\"1\",\"end_ms\":9}"), "operations[0].start_ms: must be an integer"},
     {REQ("{\"op\":\"trim\",\"start_ms\":-1,\"end_ms\":9}"), "operations[0].start_ms: must be >= 0"},
     {REQ("{\"op\":\"trim\",\"start_ms\":1}"), "operations[0].end_ms: is required"},
     {REQ("{\"op\":\"trim\",\"end_ms\":0}"), "operations[0].end_ms: must be > 0"},
     {REQ("{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"trim\",\"start_ms\":15000,\"end_ms\":5000}"),
      "operations[2].end_ms: must be > start_ms"},
-    {REQ("{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":5000}"),
-     "operations[0].end_ms: must be > start_ms"},
+    {REQ("{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":5000}"), "operations[0].end_ms: must be > start_ms"},
     {REQ("{\"op\":\"scale\",\"width\":0}"), "operations[0].width: must be -1 or between 2 and 8192"},
-    {REQ("{\"op\":\"scale\",\"height\":8193}"),
-     "operations[0].height: must be -1 or between 2 and 8192"},
+    {REQ("{\"op\":\"scale\",\"height\":8193}"), "operations[0].height: must be -1 or between 2 and 8192"},
     {REQ("{\"op\":\"scale\"}"), "operations[0]: one of width, height must be > 0"},
-    {REQ("{\"op\":\"scale\",\"width\":-1,\"height\":-1}"),
-     "operations[0]: one of width, height must be > 0"},
-    {REQ("{\"op\":\"crop\",\"width\":0,\"height\":2}"),
-     "operations[0].width: must be between 1 and 8192"},
+    {REQ("{\"op\":\"scale\",\"width\":-1,\"height\":-1}"), "operations[0]: one of width, height must be > 0"},
+    {REQ("{\"op\":\"crop\",\"width\":0,\"height\":2}"), "operations[0].width: must be between 1 and 8192"},
     {REQ("{\"op\":\"crop\",\"width\":2}"), "operations[0].height: is required"},
     {REQ("{\"op\":\"crop\",\"width\":2,\"height\":2,\"x\":-3}"),
      "operations[0].x: must be between 0 and 8192"},
@@ -102,8 +95,7 @@ static void test_each_error_names_its_field(void **state) {
         cf_error_clear(&err);
         cf_err rc = cf_clip_processing_request_from_json(j, &r, &err);
         if (rc != CF_ERR_INVALID_ARGUMENT || strcmp(err.msg, c->message) != 0)
-            fail_msg("case %zu %s: got rc %d \"%s\", want \"%s\"", i, c->json, rc, err.msg,
-                     c->message);
+            fail_msg("case %zu %s: got rc %d \"%s\", want \"%s\"", i, c->json, rc, err.msg, c->message);
         assert_null(r.operations); /* left freed and zeroed */
         assert_null(r.clip_id);
         json_decref(j);
@@ -127,8 +119,7 @@ static void test_hostile_echo_is_bounded_and_sanitized(void **state) {
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     big[3] = '\n';
-    json_t *j = json_pack("{s:s,s:s,s:[{s:s}]}", "clip_id", "c", "source_uri", "s", "operations",
-                          "op", big);
+    json_t *j = json_pack("{s:s,s:s,s:[{s:s}]}", "clip_id", "c", "source_uri", "s", "operations", "op", big);
     cf_clip_processing_request r;
     cf_error err;
     assert_int_equal(cf_clip_processing_request_from_json(j, &r, &err), CF_ERR_INVALID_ARGUMENT);
@@ -193,11 +184,10 @@ static void test_deep_input_is_refused_before_parsing(void **state) {
 static void test_failure_halfway_frees_everything(void **state) {
     (void)state;
     /* Strings and arrays are allocated before the last operation fails: ASan reports any leak. */
-    const char *text =
-        "{\"clip_id\":\"c\",\"source_uri\":\"s\",\"operations\":["
-        "{\"op\":\"thumbnail\",\"at_ms\":1,\"output_uri\":\"file:///a.jpg\"},"
-        "{\"op\":\"thumbnail\",\"at_ms\":2,\"output_uri\":\"file:///b.jpg\"},"
-        "{\"op\":\"thumbnail\",\"at_ms\":3,\"output_uri\":\"file:///c.jpg\",\"width\":1}]}";
+    const char *text = "{\"clip_id\":\"c\",\"source_uri\":\"s\",\"operations\":["
+                       "{\"op\":\"thumbnail\",\"at_ms\":1,\"output_uri\":\"file:///a.jpg\"},"
+                       "{\"op\":\"thumbnail\",\"at_ms\":2,\"output_uri\":\"file:///b.jpg\"},"
+                       "{\"op\":\"thumbnail\",\"at_ms\":3,\"output_uri\":\"file:///c.jpg\",\"width\":1}]}";
     json_t *j = json_loads(text, 0, NULL);
     cf_clip_processing_request r;
     cf_error err;

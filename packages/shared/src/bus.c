@@ -11,17 +11,21 @@
 
 static cf_registry backends = CF_REGISTRY_INIT;
 
-cf_err cf_bus_register(const cf_bus_methods *m) { return cf_registry_add(&backends, m->name, m); }
+cf_err cf_bus_register(const cf_bus_methods *m) {
+    return cf_registry_add(&backends, m->name, m);
+}
 
-const cf_bus_methods *cf_bus_find(const char *name) { return cf_registry_find(&backends, name); }
+const cf_bus_methods *cf_bus_find(const char *name) {
+    return cf_registry_find(&backends, name);
+}
 
 static cf_err timed(cf_bus *bus, const char *op, double t0, cf_err rc) {
     static cf_metric *dur, *errors;
     if (!dur) {
         dur = cf_metric_histogram("clipforge_bus_operation_duration_seconds",
                                   "Message bus operations by operation and backend.", "op,backend");
-        errors = cf_metric_counter("clipforge_bus_errors",
-                                   "Message bus operations that failed.", "op,backend");
+        errors =
+            cf_metric_counter("clipforge_bus_errors", "Message bus operations that failed.", "op,backend");
     }
     if (t0 > 0) cf_metric_observe(dur, op, bus->m->name, cf_metric_now() - t0);
     /* A receive that timed out found nothing; one that is unavailable saw the shutdown. */
@@ -61,21 +65,20 @@ cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_er
     return timed(bus, "publish", t0, bus->m->publish(bus->self, topic, payload, err));
 }
 
-cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload,
-                             const char *trace_context, cf_error *err) {
+cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload, const char *trace_context,
+                             cf_error *err) {
     if (!bus->m->publish_traced || !trace_context || !*trace_context)
         return cf_bus_publish(bus, topic, payload, err);
     double t0 = cf_metric_now();
-    return timed(bus, "publish", t0,
-                 bus->m->publish_traced(bus->self, topic, payload, trace_context, err));
+    return timed(bus, "publish", t0, bus->m->publish_traced(bus->self, topic, payload, trace_context, err));
 }
 
 cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err) {
     return bus->m->subscribe(bus->self, topic, group, err);
 }
 
-cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
-                      cf_bus_message *out, cf_error *err) {
+cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms, cf_bus_message *out,
+                      cf_error *err) {
     memset(out, 0, sizeof *out);
     return timed(bus, "receive", 0, bus->m->receive(bus->self, topic, group, timeout_ms, out, err));
 }
@@ -94,7 +97,9 @@ void cf_bus_shutdown(cf_bus *bus) {
     if (bus) bus->m->shutdown(bus->self);
 }
 
-bool cf_bus_durable(const cf_bus *bus) { return bus->m->durable != 0; }
+bool cf_bus_durable(const cf_bus *bus) {
+    return bus->m->durable != 0;
+}
 
 void cf_bus_message_free(cf_bus_message *m) {
     if (!m) return;

@@ -7,9 +7,13 @@ int64_t cf_clock_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t cf_clock_ms(void) { return cf_clock_ns() / 1000000; }
+int64_t cf_clock_ms(void) {
+    return cf_clock_ns() / 1000000;
+}
 
-double cf_clock_s(void) { return (double)cf_clock_ns() / 1e9; }
+double cf_clock_s(void) {
+    return (double)cf_clock_ns() / 1e9;
+}
 
 struct timespec cf_clock_deadline(int64_t ms) {
     struct timespec ts;

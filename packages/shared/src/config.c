@@ -19,8 +19,10 @@ typedef struct cfg_key {
     const char *help;
 } cfg_key;
 
-#define STR(field, name, def, help) {name, CFG_STRING, offsetof(cf_config, field), def, 0, 0, help}
-#define INT(field, name, def, lo, hi, help) {name, CFG_INT, offsetof(cf_config, field), def, lo, hi, help}
+#define STR(field, name, def, help)                                                                          \
+    { name, CFG_STRING, offsetof(cf_config, field), def, 0, 0, help }
+#define INT(field, name, def, lo, hi, help)                                                                  \
+    { name, CFG_INT, offsetof(cf_config, field), def, lo, hi, help }
 
 static const cfg_key keys[] = {
     STR(listen, "CLIPFORGE_LISTEN", "127.0.0.1:8080", "HTTP listen address host:port"),
@@ -39,8 +41,7 @@ static const cfg_key keys[] = {
     INT(max_body_bytes, "CLIPFORGE_MAX_BODY_BYTES", "1048576", 1, INT64_MAX, "largest JSON body"),
     INT(max_json_depth, "CLIPFORGE_MAX_JSON_DEPTH", "32", 1, 1024, "deepest JSON nesting accepted"),
     INT(max_dimension, "CLIPFORGE_MAX_DIMENSION", "8192", 16, 65536, "largest output width/height"),
-    INT(max_duration_ms, "CLIPFORGE_MAX_DURATION_MS", "43200000", 1, INT64_MAX,
-        "longest input media, ms"),
+    INT(max_duration_ms, "CLIPFORGE_MAX_DURATION_MS", "43200000", 1, INT64_MAX, "longest input media, ms"),
     INT(threads, "CLIPFORGE_THREADS", "0", 0, 256, "codec threads per job (0 = auto)"),
     STR(feature_cache_dir, "CLIPFORGE_FEATURE_CACHE_DIR", "",
         "highlight feature cache (empty = <data dir>/features, off = none)"),
@@ -104,11 +105,10 @@ static cf_err set_value(cf_config *cfg, const cfg_key *k, const char *value, cf_
     errno = 0;
     long long v = strtoll(value, &end, 10);
     if (errno || end == value || *end != '\0')
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: '%s' is not an integer", k->name,
-                            value);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: '%s' is not an integer", k->name, value);
     if (v < k->min || v > k->max)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %lld is out of range [%lld, %lld]",
-                            k->name, v, (long long)k->min, (long long)k->max);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %lld is out of range [%lld, %lld]", k->name, v,
+                            (long long)k->min, (long long)k->max);
     *(int64_t *)base = (int64_t)v;
     return CF_OK;
 }
@@ -122,8 +122,7 @@ cf_err cf_config_set(cf_config *cfg, const char *key, const char *value, cf_erro
 static char *trim(char *s) {
     while (*s == ' ' || *s == '\t') s++;
     size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
     return s;
 }
 
@@ -140,8 +139,7 @@ static cf_err load_file(cf_config *cfg, const char *path, cf_error *err) {
         if (!*s || *s == '#') continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s:%d: expected KEY=VALUE", path,
-                              lineno);
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s:%d: expected KEY=VALUE", path, lineno);
             break;
         }
         *eq = '\0';

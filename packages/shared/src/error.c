@@ -7,37 +7,31 @@
 
 const char *cf_strerror(cf_err code) {
     switch (code) {
-#define CF_ERR_MSG(name, value, msg, exit_code) \
-    case CF_ERR_##name:                         \
-        return msg;
+#define CF_ERR_MSG(name, value, msg, exit_code)                                                              \
+    case CF_ERR_##name: return msg;
         CF_ERR_MAP(CF_ERR_MSG)
 #undef CF_ERR_MSG
-    default:
-        return "unknown error";
+    default: return "unknown error";
     }
 }
 
 const char *cf_err_name(cf_err code) {
     switch (code) {
-#define CF_ERR_NAME(name, value, msg, exit_code) \
-    case CF_ERR_##name:                          \
-        return #name;
+#define CF_ERR_NAME(name, value, msg, exit_code)                                                             \
+    case CF_ERR_##name: return #name;
         CF_ERR_MAP(CF_ERR_NAME)
 #undef CF_ERR_NAME
-    default:
-        return "UNKNOWN";
+    default: return "UNKNOWN";
     }
 }
 
 int cf_err_exit_code(cf_err code) {
     switch (code) {
-#define CF_ERR_EXIT(name, value, msg, exit_code) \
-    case CF_ERR_##name:                          \
-        return exit_code;
+#define CF_ERR_EXIT(name, value, msg, exit_code)                                                             \
+    case CF_ERR_##name: return exit_code;
         CF_ERR_MAP(CF_ERR_EXIT)
 #undef CF_ERR_EXIT
-    default:
-        return 1;
+    default: return 1;
     }
 }
 

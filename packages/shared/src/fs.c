@@ -39,8 +39,7 @@ cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_e
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     snprintf(path, len, "%s/%sXXXXXX", parent, prefix);
     if (!mkdtemp(path)) {
-        cf_err rc = cf_error_set(err, CF_ERR_IO, "cannot create temp dir in %s: %s", parent,
-                                 strerror(errno));
+        cf_err rc = cf_error_set(err, CF_ERR_IO, "cannot create temp dir in %s: %s", parent, strerror(errno));
         free(path);
         return rc;
     }
@@ -57,9 +56,9 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 
 cf_err cf_remove_tree(const char *path, cf_error *err) {
     struct stat st;
-    if (lstat(path, &st) != 0) return errno == ENOENT ? CF_OK : cf_error_set(err, CF_ERR_IO,
-                                                                "cannot stat %s: %s", path,
-                                                                strerror(errno));
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? CF_OK
+                               : cf_error_set(err, CF_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
     if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         return cf_error_set(err, CF_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
     return CF_OK;

@@ -35,16 +35,15 @@ json_t *cf_json_parse(const char *text, size_t len, size_t max_depth, cf_error *
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "invalid JSON at line %d column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "invalid JSON at line %d column %d: %s", jerr.line,
+                     jerr.column, jerr.text);
     return root;
 }
 
 json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path,
-                     strerror(errno));
+        cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = malloc(max_bytes + 1);
@@ -87,8 +86,8 @@ cf_err cf_json_write_file(const json_t *json, const char *path, cf_error *err) {
     return rc;
 }
 
-static cf_err lookup(const json_t *obj, const char *key, bool optional, const char *path,
-                     json_t **out, cf_error *err) {
+static cf_err lookup(const json_t *obj, const char *key, bool optional, const char *path, json_t **out,
+                     cf_error *err) {
     *out = json_is_object(obj) ? json_object_get(obj, key) : NULL;
     if (*out && !json_is_null(*out)) return CF_OK;
     if (optional) return CF_ERR_NOT_FOUND;
@@ -96,12 +95,12 @@ static cf_err lookup(const json_t *obj, const char *key, bool optional, const ch
                         path && *path ? "." : "", key);
 }
 
-#define TYPE_ERROR(what) \
-    cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s%s%s: must be " what, path ? path : "", \
-                 path && *path ? "." : "", key)
+#define TYPE_ERROR(what)                                                                                     \
+    cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s%s%s: must be " what, path ? path : "",                    \
+                 path &&*path ? "." : "", key)
 
-cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_t *out,
-                       const char *path, cf_error *err) {
+cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_t *out, const char *path,
+                       cf_error *err) {
     json_t *v;
     cf_err rc = lookup(obj, key, optional, path, &v, err);
     if (rc) return rc;
@@ -110,8 +109,8 @@ cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_
     return CF_OK;
 }
 
-cf_err cf_json_get_number(const json_t *obj, const char *key, bool optional, double *out,
-                          const char *path, cf_error *err) {
+cf_err cf_json_get_number(const json_t *obj, const char *key, bool optional, double *out, const char *path,
+                          cf_error *err) {
     json_t *v;
     cf_err rc = lookup(obj, key, optional, path, &v, err);
     if (rc) return rc;
@@ -130,8 +129,8 @@ cf_err cf_json_get_string(const json_t *obj, const char *key, bool optional, con
     return CF_OK;
 }
 
-cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool *out,
-                        const char *path, cf_error *err) {
+cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool *out, const char *path,
+                        cf_error *err) {
     json_t *v;
     cf_err rc = lookup(obj, key, optional, path, &v, err);
     if (rc) return rc;

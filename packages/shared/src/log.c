@@ -20,9 +20,13 @@ static pthread_mutex_t g_write_lock = PTHREAD_MUTEX_INITIALIZER; /* guards stder
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
-void cf_log_set_level(cf_log_level level) { atomic_store(&g_level, (int)level); }
+void cf_log_set_level(cf_log_level level) {
+    atomic_store(&g_level, (int)level);
+}
 
-cf_log_level cf_log_get_level(void) { return (cf_log_level)atomic_load(&g_level); }
+cf_log_level cf_log_get_level(void) {
+    return (cf_log_level)atomic_load(&g_level);
+}
 
 int cf_log_level_parse(const char *s, cf_log_level *out) {
     if (!s) return -1;

@@ -12,8 +12,8 @@
 #include "clipforge/clock.h"
 #include "clipforge/trace.h"
 
-static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                 0.25,   0.5,   1,      2.5,   5,    10,   30,    60,  300};
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                 0.5,    1,     2.5,    5,     10,   30,    60,   300};
 #define NB (sizeof buckets / sizeof buckets[0])
 #define MAX_CHILDREN 64
 #define MAX_FAMILIES 64
@@ -42,7 +42,9 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER; /* guards fami
 static cf_metric *families[MAX_FAMILIES];
 static int n_families;
 
-double cf_metric_now(void) { return cf_clock_s(); }
+double cf_metric_now(void) {
+    return cf_clock_s();
+}
 
 static cf_metric *family(const char *name, const char *help, const char *labels, bool histogram) {
     pthread_mutex_lock(&registry_lock);
@@ -73,7 +75,9 @@ cf_metric *cf_metric_counter(const char *name, const char *help, const char *lab
     return family(name, help, labels, false);
 }
 
-static bool same(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+static bool same(const char *a, const char *b) {
+    return a == b || (a && b && !strcmp(a, b));
+}
 
 /* The child for (l1, l2), created when new (lock held); the last slot collects the rest. */
 static child *find_child(cf_metric *m, const char *l1, const char *l2) {
@@ -141,8 +145,7 @@ static void put_labels(FILE *out, const cf_metric *m, const child *c, const char
 
 static void put_exemplar(FILE *out, const exemplar *e) {
     if (e->at <= 0) return;
-    fprintf(out, " # {trace_id=\"%s\",span_id=\"%s\"} %.9g %.3f", e->trace_id, e->span_id,
-            e->value, e->at);
+    fprintf(out, " # {trace_id=\"%s\",span_id=\"%s\"} %.9g %.3f", e->trace_id, e->span_id, e->value, e->at);
 }
 
 static void write_histogram(FILE *out, const cf_metric *m, const child *c, bool om) {
@@ -167,8 +170,8 @@ static void write_histogram(FILE *out, const cf_metric *m, const child *c, bool 
 
 static void write_family(FILE *out, cf_metric *m, bool om) {
     bool counter = !m->histogram;
-    fprintf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", m->name, counter && !om ? "_total" : "",
-            m->help, m->name, counter && !om ? "_total" : "", counter ? "counter" : "histogram");
+    fprintf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", m->name, counter && !om ? "_total" : "", m->help,
+            m->name, counter && !om ? "_total" : "", counter ? "counter" : "histogram");
     pthread_mutex_lock(&m->lock);
     for (int i = 0; i < m->n; i++) {
         const child *c = &m->children[i];
@@ -204,9 +207,8 @@ void cf_metrics_write_gauge_set(FILE *out, const char *name, const char *help, c
     }
 }
 
-void cf_metrics_write_counter(FILE *out, bool openmetrics, const char *name, const char *help,
-                              double value) {
+void cf_metrics_write_counter(FILE *out, bool openmetrics, const char *name, const char *help, double value) {
     const char *suffix = openmetrics ? "" : "_total";
-    fprintf(out, "# HELP %s%s %s\n# TYPE %s%s counter\n%s_total %.17g\n", name, suffix, help, name,
-            suffix, name, value);
+    fprintf(out, "# HELP %s%s %s\n# TYPE %s%s counter\n%s_total %.17g\n", name, suffix, help, name, suffix,
+            name, value);
 }

@@ -48,7 +48,9 @@ static void pb_varint(cft_buf *b, uint64_t v) {
     cft_buf_put(b, tmp, n);
 }
 
-static void pb_tag(cft_buf *b, int field, int wt) { pb_varint(b, (uint64_t)field << 3 | (uint64_t)wt); }
+static void pb_tag(cft_buf *b, int field, int wt) {
+    pb_varint(b, (uint64_t)field << 3 | (uint64_t)wt);
+}
 
 static void pb_bytes(cft_buf *b, int field, const void *p, size_t n) {
     pb_tag(b, field, WT_LEN);
@@ -85,8 +87,14 @@ static void pb_message(cft_buf *b, int field, cft_buf *child) {
 static void pb_any(cft_buf *b, const cft_attr *a) {
     switch (a->type) {
     case CFT_STR: pb_bytes(b, 1, a->v.s, strlen(a->v.s)); break;
-    case CFT_BOOL: pb_tag(b, 2, WT_VARINT); pb_varint(b, a->v.b ? 1 : 0); break;
-    case CFT_INT: pb_tag(b, 3, WT_VARINT); pb_varint(b, (uint64_t)a->v.i); break;
+    case CFT_BOOL:
+        pb_tag(b, 2, WT_VARINT);
+        pb_varint(b, a->v.b ? 1 : 0);
+        break;
+    case CFT_INT:
+        pb_tag(b, 3, WT_VARINT);
+        pb_varint(b, (uint64_t)a->v.i);
+        break;
     case CFT_DOUBLE: {
         uint64_t bits;
         memcpy(&bits, &a->v.d, 8);
@@ -127,7 +135,7 @@ static void pb_span(cft_buf *b, const cf_span *s) {
         pb_message(&sp, 15, &st);
     }
     pb_fixed32(&sp, 16, (uint32_t)s->ctx.flags); /* the W3C trace flags */
-    pb_message(b, 2, &sp); /* ScopeSpans.spans */
+    pb_message(b, 2, &sp);                       /* ScopeSpans.spans */
 }
 
 void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t n, cft_buf *out) {
@@ -143,7 +151,9 @@ void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t 
 
 /* --- OTLP/JSON ----------------------------------------------------------------------------- */
 
-static void js_raw(cft_buf *b, const char *s) { cft_buf_put(b, s, strlen(s)); }
+static void js_raw(cft_buf *b, const char *s) {
+    cft_buf_put(b, s, strlen(s));
+}
 
 /* fmt is one of ours: a short literal around one number. */
 static void js_fmt(cft_buf *b, const char *fmt, unsigned long long v) {
@@ -207,7 +217,10 @@ static void js_attrs(cft_buf *b, const cft_attr *attrs, int n) {
         js_str(b, a->key);
         js_raw(b, ",\"value\":{");
         switch (a->type) {
-        case CFT_STR: js_raw(b, "\"stringValue\":"); js_str(b, a->v.s); break;
+        case CFT_STR:
+            js_raw(b, "\"stringValue\":");
+            js_str(b, a->v.s);
+            break;
         case CFT_BOOL: js_raw(b, a->v.b ? "\"boolValue\":true" : "\"boolValue\":false"); break;
         case CFT_INT: {
             char tmp[48];
@@ -218,8 +231,11 @@ static void js_attrs(cft_buf *b, const cft_attr *attrs, int n) {
         case CFT_DOUBLE: {
             char tmp[40];
             if (isfinite(a->v.d)) snprintf(tmp, sizeof tmp, "\"doubleValue\":%.17g", a->v.d);
-            else snprintf(tmp, sizeof tmp, "\"doubleValue\":\"%s\"",
-                          isnan(a->v.d) ? "NaN" : a->v.d > 0 ? "Infinity" : "-Infinity");
+            else
+                snprintf(tmp, sizeof tmp, "\"doubleValue\":\"%s\"",
+                         isnan(a->v.d) ? "NaN"
+                         : a->v.d > 0  ? "Infinity"
+                                       : "-Infinity");
             js_raw(b, tmp);
             break;
         }

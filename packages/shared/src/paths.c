@@ -21,9 +21,7 @@ static pthread_once_t share_once = PTHREAD_ONCE_INIT;
 static char share_dir[PATH_MAX] = FALLBACK_SHARE;
 
 static pthread_mutex_t subs_lock = PTHREAD_MUTEX_INITIALIZER; /* guards subs */
-static struct {
-    char *name, *path;
-} subs[MAX_SUBS];
+static struct { char *name, *path; } subs[MAX_SUBS];
 
 static bool is_dir(const char *p) {
     struct stat st;
@@ -33,8 +31,7 @@ static bool is_dir(const char *p) {
 /* Sets share_dir to dir/rel when that is a directory (resolved to a canonical path). */
 static bool try_dir(const char *dir, const char *rel) {
     char cand[PATH_MAX];
-    if ((size_t)snprintf(cand, sizeof cand, "%s/%s", dir, rel) >= sizeof cand || !is_dir(cand))
-        return false;
+    if ((size_t)snprintf(cand, sizeof cand, "%s/%s", dir, rel) >= sizeof cand || !is_dir(cand)) return false;
     if (!realpath(cand, share_dir)) snprintf(share_dir, sizeof share_dir, "%s", cand);
     return true;
 }

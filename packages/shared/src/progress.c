@@ -20,4 +20,6 @@ void cf_progress_cancel(cf_progress *p) {
     if (p) atomic_store(&p->cancel, true);
 }
 
-bool cf_progress_cancelled(cf_progress *p) { return p && atomic_load(&p->cancel); }
+bool cf_progress_cancelled(cf_progress *p) {
+    return p && atomic_load(&p->cancel);
+}

@@ -30,8 +30,7 @@ const void *cf_registry_find(cf_registry *r, const char *name) {
 cf_err cf_url_scheme(const char *url, char *name, size_t len, const char *what, cf_error *err) {
     size_t n = strcspn(url, ":");
     if (url[n] != ':' || n == 0 || n >= len)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s URL '%s': expected SCHEME:...", what,
-                            url);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s URL '%s': expected SCHEME:...", what, url);
     memcpy(name, url, n);
     name[n] = '\0';
     return CF_OK;

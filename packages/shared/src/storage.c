@@ -17,19 +17,22 @@
 
 static cf_registry backends = CF_REGISTRY_INIT;
 
-cf_err cf_storage_register(const cf_storage_methods *m) { return cf_registry_add(&backends, m->name, m); }
+cf_err cf_storage_register(const cf_storage_methods *m) {
+    return cf_registry_add(&backends, m->name, m);
+}
 
-const cf_storage_methods *cf_storage_find(const char *name) { return cf_registry_find(&backends, name); }
+const cf_storage_methods *cf_storage_find(const char *name) {
+    return cf_registry_find(&backends, name);
+}
 
-cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len,
-                       cf_storage **out, cf_error *err) {
+cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len, cf_storage **out,
+                       cf_error *err) {
     *out = NULL;
     char name[32];
     cf_err src = cf_url_scheme(url, name, sizeof name, "storage", err);
     if (src) return src;
     const cf_storage_methods *m = cf_storage_find(name);
-    if (!m)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "storage URL '%s': no backend '%s'", url, name);
+    if (!m) return cf_error_set(err, CF_ERR_UNSUPPORTED, "storage URL '%s': no backend '%s'", url, name);
     cf_storage *s = calloc(1, sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     s->m = m;
@@ -49,8 +52,8 @@ void cf_storage_close(cf_storage *s) {
 }
 
 static bool char_ok(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 bool cf_storage_key_valid(const char *key) {
@@ -74,11 +77,10 @@ static cf_err timed(cf_storage *s, const char *op, double t0, cf_err rc) {
     static cf_metric *dur, *errors;
     if (!dur) {
         dur = cf_metric_histogram("clipforge_storage_operation_duration_seconds",
-                                  "Object storage operations by operation and backend.",
-                                  "op,backend");
-        errors = cf_metric_counter("clipforge_storage_errors",
-                                   "Object storage operations that failed (not found excluded).",
-                                   "op,backend");
+                                  "Object storage operations by operation and backend.", "op,backend");
+        errors =
+            cf_metric_counter("clipforge_storage_errors",
+                              "Object storage operations that failed (not found excluded).", "op,backend");
     }
     cf_metric_observe(dur, op, s->m->name, cf_metric_now() - t0);
     if (rc && rc != CF_ERR_NOT_FOUND) cf_metric_add(errors, op, s->m->name, 1);
@@ -109,8 +111,7 @@ cf_err cf_storage_put_begin(cf_storage *s, const char *key, cf_storage_writer **
     return rc ? rc : s->m->put_begin(s->self, key, w, err);
 }
 
-cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf, size_t len,
-                            cf_error *err) {
+cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf, size_t len, cf_error *err) {
     return s->m->put_write(s->self, w, buf, len, err);
 }
 
@@ -161,7 +162,8 @@ cf_err cf_storage_read_all(cf_storage *s, const char *key, size_t max, char **da
     if (rc) return rc;
     if (st.size < 0 || (uint64_t)st.size > max) {
         close(fd);
-        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: %lld bytes, more than %zu", key, (long long)st.size, max);
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: %lld bytes, more than %zu", key, (long long)st.size,
+                            max);
     }
     char *buf = malloc((size_t)st.size + 1);
     size_t got = 0;
@@ -189,8 +191,7 @@ cf_err cf_storage_put_file(cf_storage *s, const char *key, const char *src, cf_e
     return end_transfer(span, timed(s, "put_file", t0, put_file(s, key, src, err)), err);
 }
 
-cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
-                            cf_error *err) {
+cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st, cf_error *err) {
     cf_err rc = check_key(key, err);
     if (rc) return rc;
     cf_span *span = transfer_span(s, "storage get", key);
@@ -228,15 +229,14 @@ cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t no
     return rc ? rc : s->m->sign(s->self, key, ttl_s, now_s, url, err);
 }
 
-cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig,
-                         int64_t now_s, cf_error *err) {
+cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig, int64_t now_s,
+                         cf_error *err) {
     if (!cf_storage_key_valid(key) || !exp || !sig)
         return cf_error_set(err, CF_ERR_PERMISSION, "invalid signed URL");
     return s->m->verify(s->self, key, exp, sig, now_s, err);
 }
 
-cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user,
-                       cf_error *err) {
+cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err) {
     if (!s->m->list)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s storage cannot list objects", s->m->name);
     if (!prefix || strlen(prefix) > 512 || strstr(prefix, ".."))

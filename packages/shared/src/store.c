@@ -21,8 +21,8 @@ struct cf_store {
 
 static cf_registry backends = CF_REGISTRY_INIT;
 
-static const char *const status_names[CF_JOB_STATUS_COUNT] = {"queued", "running", "succeeded",
-                                                              "failed", "cancelled"};
+static const char *const status_names[CF_JOB_STATUS_COUNT] = {"queued", "running", "succeeded", "failed",
+                                                              "cancelled"};
 
 const char *cf_job_status_name(cf_job_status s) {
     return (s >= 0 && s < CF_JOB_STATUS_COUNT) ? status_names[s] : NULL;
@@ -38,9 +38,13 @@ bool cf_job_status_final(cf_job_status s) {
     return s == CF_JOB_SUCCEEDED || s == CF_JOB_FAILED || s == CF_JOB_CANCELLED;
 }
 
-cf_err cf_store_register(const cf_store_methods *m) { return cf_registry_add(&backends, m->name, m); }
+cf_err cf_store_register(const cf_store_methods *m) {
+    return cf_registry_add(&backends, m->name, m);
+}
 
-const cf_store_methods *cf_store_find(const char *name) { return cf_registry_find(&backends, name); }
+const cf_store_methods *cf_store_find(const char *name) {
+    return cf_registry_find(&backends, name);
+}
 
 cf_err cf_store_open(const char *url, cf_store **out, cf_error *err) {
     *out = NULL;
@@ -84,7 +88,8 @@ static cf_err timed(cf_store *s, const char *op, double t0, cf_err rc) {
                                   "Job store operations by operation and backend.", "op,backend");
         errors = cf_metric_counter("clipforge_store_errors",
                                    "Job store operations that failed (not found and conflicts "
-                                   "excluded).", "op,backend");
+                                   "excluded).",
+                                   "op,backend");
     }
     cf_metric_observe(dur, op, s->m->name, cf_metric_now() - t0);
     if (rc && rc != CF_ERR_NOT_FOUND && rc != CF_ERR_CONFLICT) cf_metric_add(errors, op, s->m->name, 1);
@@ -110,26 +115,25 @@ cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_erro
     return timed(s, "job_get", t0, s->m->job_get(s->self, id, out, err));
 }
 
-cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n,
-                         cf_error *err) {
+cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
     double t0 = cf_metric_now();
     return timed(s, "job_list", t0, s->m->job_list(s->self, f, out, n, err));
 }
 
-cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms,
-                          int64_t now, cf_job_record *out, cf_error *err) {
+cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                          cf_job_record *out, cf_error *err) {
     double t0 = cf_metric_now();
     cf_err rc = timed(s, "job_lease", t0, s->m->job_lease(s->self, id, owner, lease_ms, now, out, err));
     return notify(s, rc, true);
 }
 
 cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
-                              int64_t lease_ms, int64_t now, double progress, const char *stage,
-                              bool emit, bool *cancel_requested, cf_error *err) {
+                              int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
+                              bool *cancel_requested, cf_error *err) {
     double t0 = cf_metric_now();
     cf_err rc = timed(s, "job_heartbeat", t0,
-                      s->m->job_heartbeat(s->self, id, owner, attempt, lease_ms, now, progress,
-                                          stage, emit, cancel_requested, err));
+                      s->m->job_heartbeat(s->self, id, owner, attempt, lease_ms, now, progress, stage, emit,
+                                          cancel_requested, err));
     return notify(s, rc, emit);
 }
 
@@ -140,13 +144,11 @@ cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64
     return notify(s, rc, true);
 }
 
-cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out,
-                           cf_error *err) {
+cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     return notify(s, s->m->job_cancel(s->self, id, now, out, err), true);
 }
 
-cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out,
-                          cf_error *err) {
+cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     return notify(s, s->m->job_retry(s->self, id, now, out, err), true);
 }
 
@@ -171,8 +173,8 @@ cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, 
     return timed(s, "events_after", t0, s->m->events_after(s->self, after_id, job_id, limit, out, n, err));
 }
 
-cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
-                           size_t *n, cf_error *err) {
+cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
+                           cf_error *err) {
     double t0 = cf_metric_now();
     return timed(s, "outbox_due", t0, s->m->outbox_due(s->self, now, limit, out, n, err));
 }
@@ -187,8 +189,7 @@ cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, in
     return s->m->outbox_published(s->self, id, holder, hold_until, err);
 }
 
-cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n,
-                            cf_error *err) {
+cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n, cf_error *err) {
     size_t count = 0;
     cf_err rc = s->m->holds_renew ? s->m->holds_renew(s->self, holder, until, &count, err) : CF_OK;
     if (n) *n = count;
@@ -205,8 +206,8 @@ cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *er
     return s->m->label_insert(s->self, l, err);
 }
 
-cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out,
-                            size_t *n, cf_error *err) {
+cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
+                            cf_error *err) {
     *out = NULL;
     *n = 0;
     if (!s->m->labels_list)

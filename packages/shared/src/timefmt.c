@@ -26,8 +26,7 @@ static int parse_seconds(const char *s, size_t len, double *out) {
 }
 
 cf_err cf_parse_time_ms(const char *text, int64_t *out_ms, cf_error *err) {
-    if (!text || !*text)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "empty time");
+    if (!text || !*text) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "empty time");
     /* Split into up to three ':'-separated fields: [hh:]mm:ss[.mmm] or plain seconds. */
     const char *fields[3];
     size_t lens[3];
@@ -46,14 +45,12 @@ cf_err cf_parse_time_ms(const char *text, int64_t *out_ms, cf_error *err) {
     for (int i = 0; i < n; i++) {
         double v;
         bool last = i == n - 1;
-        if (parse_seconds(fields[i], lens[i], &v) != 0 || (!last && v != floor(v)) ||
-            (i > 0 && v >= 60))
+        if (parse_seconds(fields[i], lens[i], &v) != 0 || (!last && v != floor(v)) || (i > 0 && v >= 60))
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                                 "bad time '%s' (use seconds like 12.5 or [hh:]mm:ss[.mmm])", text);
         total = total * 60 + v;
     }
-    if (total > 1e9)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "time '%s' is too large", text);
+    if (total > 1e9) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "time '%s' is too large", text);
     *out_ms = (int64_t)llround(total * 1000.0);
     return CF_OK;
 }

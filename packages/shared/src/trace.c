@@ -84,8 +84,7 @@ bool cf_trace_parse(const char *tp, const char *tracestate, cf_trace_ctx *out) {
     uint8_t version;
     if (n < CF_TRACEPARENT_LEN || !parse_hex(tp, &version, 1) || version == 0xff) return false;
     /* Version 00 is exactly 55 characters; a later version may append "-..." fields. */
-    if ((version == 0 && n != CF_TRACEPARENT_LEN) || (n > CF_TRACEPARENT_LEN && tp[55] != '-'))
-        return false;
+    if ((version == 0 && n != CF_TRACEPARENT_LEN) || (n > CF_TRACEPARENT_LEN && tp[55] != '-')) return false;
     if (tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return false;
     cf_trace_ctx c = {0};
     if (!parse_hex(tp + 3, c.trace_id, 16) || !parse_hex(tp + 36, c.span_id, 8) ||
@@ -116,7 +115,9 @@ void cf_trace_format(const cf_trace_ctx *c, char *out) {
     snprintf(out, CF_TRACEPARENT_LEN + 1, "00-%s-%s-%02x", t, s, c->flags & 0xff);
 }
 
-void cf_trace_current(cf_trace_ctx *out) { *out = t_current; }
+void cf_trace_current(cf_trace_ctx *out) {
+    *out = t_current;
+}
 
 void cf_trace_set_current(const cf_trace_ctx *c, cf_trace_ctx *prev) {
     if (prev) *prev = t_current;
@@ -199,7 +200,9 @@ void cf_span_finish(cf_span *s) {
     cf_span_end(s);
 }
 
-const cf_trace_ctx *cf_span_ctx(const cf_span *s) { return s ? &s->ctx : NULL; }
+const cf_trace_ctx *cf_span_ctx(const cf_span *s) {
+    return s ? &s->ctx : NULL;
+}
 
 /* A free attribute slot for key (replacing an earlier value of the same key), or NULL. */
 static cft_attr *slot(cf_span *s, const char *key) {
@@ -258,8 +261,7 @@ void cf_span_set_error(cf_span *s, const char *message) {
     s->status_message = strdup(message ? message : "");
 }
 
-bool cf_trace_headers(const cf_trace_ctx *c, char *tp_line, size_t tp_cap, char *ts_line,
-                      size_t ts_cap) {
+bool cf_trace_headers(const cf_trace_ctx *c, char *tp_line, size_t tp_cap, char *ts_line, size_t ts_cap) {
     cf_trace_ctx cur;
     if (!c) {
         cf_trace_current(&cur);
@@ -280,8 +282,7 @@ void cf_trace_to_text(const cf_trace_ctx *c, char *out) {
     if (!cf_trace_ctx_valid(c)) return;
     cf_trace_format(c, out);
     if (c->tracestate[0])
-        snprintf(out + CF_TRACEPARENT_LEN, CF_TRACE_TEXT_MAX - CF_TRACEPARENT_LEN, " %s",
-                 c->tracestate);
+        snprintf(out + CF_TRACEPARENT_LEN, CF_TRACE_TEXT_MAX - CF_TRACEPARENT_LEN, " %s", c->tracestate);
 }
 
 bool cf_trace_from_text(const char *text, cf_trace_ctx *out) {

@@ -32,14 +32,14 @@ typedef struct exporter {
     long timeout_ms;
     long delay_ms;
     size_t max_queue, max_batch;
-    sample_rule root_rule;    /* for spans without a parent (and all spans when !parent_based) */
+    sample_rule root_rule; /* for spans without a parent (and all spans when !parent_based) */
     bool parent_based;
     double ratio;
     cft_resource resource;
     pthread_t thread;
-    pthread_mutex_t lock;     /* guards queue, head, count, stopping, flush_wanted */
+    pthread_mutex_t lock; /* guards queue, head, count, stopping, flush_wanted */
     pthread_cond_t wake;
-    cf_span **queue;          /* ring of max_queue */
+    cf_span **queue; /* ring of max_queue */
     size_t head, count;
     bool stopping;
 } exporter;
@@ -50,9 +50,13 @@ static atomic_bool g_inited;
 static pthread_mutex_t g_init_lock = PTHREAD_MUTEX_INITIALIZER; /* guards init and shutdown */
 static atomic_uint_fast64_t st_exported, st_dropped_queue, st_dropped_export, st_us, st_exports;
 
-bool cft_export_on(void) { return atomic_load_explicit(&g_on, memory_order_relaxed); }
+bool cft_export_on(void) {
+    return atomic_load_explicit(&g_on, memory_order_relaxed);
+}
 
-bool cf_trace_enabled(void) { return cft_export_on(); }
+bool cf_trace_enabled(void) {
+    return cft_export_on();
+}
 
 void cf_trace_stats_get(cf_trace_stats *out) {
     out->exported = atomic_load(&st_exported);
@@ -165,7 +169,9 @@ static void resource_set(cft_resource *r, const char *key, const char *value) {
     else free(a->key), free(a->v.s);
 }
 
-static void resource_pair(const char *k, const char *v, void *u) { resource_set(u, k, v); }
+static void resource_pair(const char *k, const char *v, void *u) {
+    resource_set(u, k, v);
+}
 
 static void header_pair(const char *k, const char *v, void *u) {
     exporter *ex = u;
@@ -246,8 +252,10 @@ static bool read_protocol(exporter *ex) {
     const char *p = env2("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL");
     if (!p || !strcmp(p, "http/protobuf")) return true;
     if (!strcmp(p, "http/json")) return ex->json = true;
-    cf_log_error("trace", "OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported (http/protobuf, "
-                          "http/json); traces are not exported", p);
+    cf_log_error("trace",
+                 "OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported (http/protobuf, "
+                 "http/json); traces are not exported",
+                 p);
     return false;
 }
 
@@ -291,7 +299,8 @@ static bool post(exporter *ex, CURL *curl, cf_span **spans, size_t n) {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     atomic_fetch_add(&st_exports, 1);
-    atomic_fetch_add(&st_us, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+    atomic_fetch_add(&st_us,
+                     (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
     cft_buf_free(&body);
     bool ok = rc == CURLE_OK && status >= 200 && status < 300;
     if (!ok) {
@@ -361,8 +370,8 @@ void cft_export_enqueue(cf_span *s) {
 
 static bool read_settings(exporter *ex, const char *service_default, const char *instance_id) {
     if (!read_protocol(ex) || !read_sampler(ex)) return false;
-    ex->timeout_ms = env_long("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT",
-                              10000, 1, 600000);
+    ex->timeout_ms =
+        env_long("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", 10000, 1, 600000);
     ex->delay_ms = env_long("OTEL_BSP_SCHEDULE_DELAY", NULL, 5000, 1, 3600000);
     ex->max_queue = (size_t)env_long("OTEL_BSP_MAX_QUEUE_SIZE", NULL, 2048, 1, 1 << 22);
     ex->max_batch = (size_t)env_long("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", NULL, 512, 1, 1 << 22);

@@ -33,9 +33,9 @@ struct cf_span {
     uint64_t start_ns, end_ns; /* unix nanoseconds */
     cft_attr attrs[CFT_MAX_ATTRS];
     int n_attrs, dropped_attrs;
-    int status;                /* 0 unset, 1 ok, 2 error (OTLP StatusCode) */
+    int status; /* 0 unset, 1 ok, 2 error (OTLP StatusCode) */
     char *status_message;
-    cf_trace_ctx *prev;        /* cf_span_begin: the context to put back at finish */
+    cf_trace_ctx *prev; /* cf_span_begin: the context to put back at finish */
 };
 
 /* A growable byte buffer; on allocation failure `failed` is set and later appends do nothing. */

@@ -14,4 +14,6 @@ const char *cf_uri_local_path(const char *uri) {
     return path ? path : uri;
 }
 
-bool cf_uri_is_http(const char *uri) { return cf_uri_rest(uri, "http") || cf_uri_rest(uri, "https"); }
+bool cf_uri_is_http(const char *uri) {
+    return cf_uri_rest(uri, "http") || cf_uri_rest(uri, "https");
+}

@@ -28,8 +28,7 @@ static void test_prefix_keeps_code_and_adds_context(void **state) {
     (void)state;
     cf_error e;
     cf_error_clear(&e);
-    assert_int_equal(cf_error_set(&e, CF_ERR_NOT_FOUND, "no such file %s", "a.mp4"),
-                     CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_error_set(&e, CF_ERR_NOT_FOUND, "no such file %s", "a.mp4"), CF_ERR_NOT_FOUND);
     cf_error_prefix(&e, "probe");
     assert_string_equal(e.msg, "probe: no such file a.mp4");
     assert_int_equal(e.code, CF_ERR_NOT_FOUND);

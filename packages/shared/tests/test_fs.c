@@ -61,7 +61,8 @@ static void test_copy_is_whole_or_nothing(void **state) {
     char *dir = NULL;
     cf_error err;
     assert_int_equal(cf_make_temp_dir(NULL, "cftest-", &dir, &err), CF_OK);
-    char *src = cf_path_join(dir, "src.txt"), *dst = cf_path_join(dir, "out/dst.txt"), *out = cf_path_join(dir, "out");
+    char *src = cf_path_join(dir, "src.txt"), *dst = cf_path_join(dir, "out/dst.txt"),
+         *out = cf_path_join(dir, "out");
     assert_int_equal(cf_mkdir_p(out, &err), CF_OK);
     put(src, "new contents");
     put(dst, "old");

@@ -40,8 +40,7 @@ static void test_typed_getters_name_the_path(void **state) {
     int64_t v = 0;
     assert_int_equal(cf_json_get_int(o, "n", false, &v, "", &err), CF_OK);
     assert_int_equal(v, 4);
-    assert_int_equal(cf_json_get_int(o, "end_ms", false, &v, "operations[2]", &err),
-                     CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(cf_json_get_int(o, "end_ms", false, &v, "operations[2]", &err), CF_ERR_INVALID_ARGUMENT);
     assert_string_equal(err.msg, "operations[2].end_ms: must be an integer");
     assert_int_equal(cf_json_get_int(o, "missing", true, &v, "", &err), CF_ERR_NOT_FOUND);
     assert_int_equal(cf_json_get_int(o, "missing", false, &v, "", &err), CF_ERR_INVALID_ARGUMENT);

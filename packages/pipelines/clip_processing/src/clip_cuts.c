@@ -15,7 +15,9 @@
 
 static const char *const default_fillers[] = {"um", "umm", "uh", "uhm", "er", "erm", "ah", "hmm", "mm"};
 
-bool cfclip_plan_cuts(const cfclip_plan *p) { return p->remove_silence || p->remove_fillers; }
+bool cfclip_plan_cuts(const cfclip_plan *p) {
+    return p->remove_silence || p->remove_fillers;
+}
 
 /* ---- the audio pass ---- */
 
@@ -36,7 +38,8 @@ static cf_err keep_pcm(listener *l, const float *x, size_t n) {
         if (!p) return cf_error_set(l->err, CF_ERR_NO_MEMORY, "out of memory");
         l->pcm = p, l->cap = cap;
     }
-    for (size_t i = 0; i < n; i++) l->pcm[l->n++] = (int16_t)lrintf(fmaxf(-1.0f, fminf(1.0f, x[i])) * 32767.0f);
+    for (size_t i = 0; i < n; i++)
+        l->pcm[l->n++] = (int16_t)lrintf(fmaxf(-1.0f, fminf(1.0f, x[i])) * 32767.0f);
     return CF_OK;
 }
 
@@ -52,8 +55,8 @@ static int listen_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 
 /* Decodes the span's sound at 16 kHz mono into the listener, from output time 0 (sound that
  * starts late is preceded by silence, as in the clip). */
-static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *span, cf_progress *p, listener *l,
-                          cf_error *err) {
+static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *span, cf_progress *p,
+                          listener *l, cf_error *err) {
     cfclip_lane lane;
     memset(&lane, 0, sizeof lane);
     lane.index = in->audio_index, lane.end_s = span->end_s, lane.data_end_s = -1;
@@ -66,7 +69,8 @@ static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *sp
         cf_media_audio_src_args(lane.dec, &args);
         av_bprintf(&desc, "[in0]atrim=start=%.6f", span->origin_s);
         if (span->end_s >= 0) av_bprintf(&desc, ":end=%.6f", span->end_s);
-        av_bprintf(&desc, ",asetpts=round(PTS-%.6f/TB),aresample=%d:async=1:first_pts=0,"
+        av_bprintf(&desc,
+                   ",asetpts=round(PTS-%.6f/TB),aresample=%d:async=1:first_pts=0,"
                    "aformat=sample_fmts=flt:sample_rates=%d:channel_layouts=mono[out]",
                    span->origin_s, CFCLIP_VAD_RATE, CFCLIP_VAD_RATE);
         const char *srcs[1] = {args.str};
@@ -161,7 +165,8 @@ static int64_t ms_of(const grid *g, double t) {
 
 /* What the pieces leave out of [s_ms, e_ms), in ms; at the span's ends, less than a frame is
  * the snapping's rounding, not a cut. */
-static size_t removed_of(const cfclip_cuts *c, const grid *g, int64_t s_ms, int64_t e_ms, cf_time_range *out) {
+static size_t removed_of(const cfclip_cuts *c, const grid *g, int64_t s_ms, int64_t e_ms,
+                         cf_time_range *out) {
     size_t k = 0;
     int64_t frame_ms = llround(g->frame_s * 1000.0);
     for (size_t i = 0; i <= c->n_pieces; i++) {
@@ -187,8 +192,8 @@ static grid grid_of(const cf_media_input *in) {
 
 /* Sound (voice activity and words) and drops (fillers) of [s_ms, e_ms); the arrays are the
  * caller's to free. */
-static cf_err gather(const cfclip_plan *plan, const listener *l, int64_t s_ms, int64_t e_ms, cf_time_range **sound,
-                     size_t *ns, cf_time_range **drop, size_t *nd, cf_error *err) {
+static cf_err gather(const cfclip_plan *plan, const listener *l, int64_t s_ms, int64_t e_ms,
+                     cf_time_range **sound, size_t *ns, cf_time_range **drop, size_t *nd, cf_error *err) {
     cf_transcript heard;
     const cf_transcript *t = plan->transcript;
     int64_t shift = 0;
@@ -217,15 +222,16 @@ end:
     return rc;
 }
 
-static cf_err place(const cf_jump_cut *jc, const cf_media_input *in, int64_t s_ms, int64_t e_ms, cfclip_span *span,
-                    cfclip_cuts *out, cf_error *err) {
+static cf_err place(const cf_jump_cut *jc, const cf_media_input *in, int64_t s_ms, int64_t e_ms,
+                    cfclip_span *span, cfclip_cuts *out, cf_error *err) {
     grid g = grid_of(in);
     out->pieces = malloc(jc->n_keep * sizeof *out->pieces);
     out->removed = malloc((jc->n_keep + 1) * sizeof *out->removed);
     if (!out->pieces || !out->removed) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     out->n_pieces = snap_pieces(jc, &g, out->pieces);
     out->n_removed = removed_of(out, &g, s_ms, e_ms, out->removed);
-    for (size_t i = 0; i < out->n_pieces; i++) out->duration_s += out->pieces[i].end_s - out->pieces[i].start_s;
+    for (size_t i = 0; i < out->n_pieces; i++)
+        out->duration_s += out->pieces[i].end_s - out->pieces[i].start_s;
     span->trim = true;
     span->origin_s = out->pieces[0].start_s;
     span->end_s = out->pieces[out->n_pieces - 1].end_s;
@@ -251,8 +257,11 @@ cf_err cfclip_cuts_make(cf_media_input *in, const cfclip_plan *plan, cfclip_span
     if (!rc) rc = listen_span(in, plan->threads, span, progress, &l, err);
     if (!rc) rc = gather(plan, &l, s_ms, e_ms, &sound, &ns, &drop, &nd, err);
     if (!rc) {
-        cf_jump_cut_options o = {.min_pause_ms = plan->min_pause_ms, .margin_ms = plan->margin_ms, .drop = drop,
-                                 .n_drop = nd, .keep_pauses = !plan->remove_silence,
+        cf_jump_cut_options o = {.min_pause_ms = plan->min_pause_ms,
+                                 .margin_ms = plan->margin_ms,
+                                 .drop = drop,
+                                 .n_drop = nd,
+                                 .keep_pauses = !plan->remove_silence,
                                  .max_pieces = CFCLIP_CUT_MAX_PIECES};
         rc = cf_jump_cut_plan(sound, ns, s_ms, e_ms, &o, &jc, err);
     }
@@ -280,7 +289,8 @@ cf_err cf_jump_cut_voice(const char *path, const cf_media_select *select, int64_
     if (rc) return rc;
     double base = in.start_us / 1e6;
     cfclip_span span = {.origin_s = base + start_ms / 1000.0, .end_s = base + end_ms / 1000.0, .trim = true};
-    if (in.audio_index < 0) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s has no audio to find pauses in", path);
+    if (in.audio_index < 0)
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s has no audio to find pauses in", path);
     if (!rc) rc = cfclip_vad_new(&l.vad, err);
     if (!rc) rc = listen_span(&in, threads, &span, progress, &l, err);
     if (!rc) rc = cfclip_vad_ranges(l.vad, start_ms, out, n, err);

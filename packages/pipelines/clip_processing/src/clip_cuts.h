@@ -15,11 +15,11 @@
 #define CFCLIP_CUT_MAX_PIECES 512 /* joints of one clip; beyond, the shortest pauses stay */
 
 typedef struct cfclip_cuts {
-    cfclip_piece *pieces;     /* source seconds from timestamp 0 */
+    cfclip_piece *pieces; /* source seconds from timestamp 0 */
     size_t n_pieces;
-    cf_time_range *removed;   /* ms from the container start (trim's times), in order */
+    cf_time_range *removed; /* ms from the container start (trim's times), in order */
     size_t n_removed;
-    double duration_s;        /* the pieces' total */
+    double duration_s; /* the pieces' total */
 } cfclip_cuts;
 
 /* True when the plan asks for jump cuts. */

@@ -21,22 +21,21 @@
 #define END_SLACK_MS 100
 
 static cf_err need_video(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {
-    const char *what = p->format == CFCLIP_GIF ? "gif output"
-                       : p->thumbnail          ? "thumbnail"
-                       : p->crop               ? "crop"
+    const char *what = p->format == CFCLIP_GIF      ? "gif output"
+                       : p->thumbnail               ? "thumbnail"
+                       : p->crop                    ? "crop"
                        : (p->scale_w || p->scale_h) ? "scale"
                        : p->fps > 0                 ? "fps"
                                                     : NULL;
     if (what && in->video_index < 0)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s needs a video stream and %s has none",
-                            what, p->input);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s needs a video stream and %s has none", what,
+                            p->input);
     return CF_OK;
 }
 
 static cf_err check_audio(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {
     if (p->normalize && p->mute)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "normalize_audio and mute contradict each other");
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "normalize_audio and mute contradict each other");
     if (p->normalize && in->audio_index < 0)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "normalize_audio needs an audio stream and %s has none", p->input);
@@ -58,45 +57,46 @@ static cf_err check_crop(const cfclip_plan *p, const cf_media_input *in, cf_erro
     upright_size(in, &w, &h);
     if ((int64_t)p->crop_x + p->crop_w > w || (int64_t)p->crop_y + p->crop_h > h)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "crop %d:%d:%d:%d does not fit in the %dx%d picture", p->crop_w,
-                            p->crop_h, p->crop_x, p->crop_y, w, h);
+                            "crop %d:%d:%d:%d does not fit in the %dx%d picture", p->crop_w, p->crop_h,
+                            p->crop_x, p->crop_y, w, h);
     return CF_OK;
 }
 
 /* Resolves the span; *dur_ms is the clip's source duration. */
-static cf_err check_trim(const cfclip_plan *p, const cf_media_input *in, cfclip_span *span,
-                         int64_t *dur_ms, cf_error *err) {
+static cf_err check_trim(const cfclip_plan *p, const cf_media_input *in, cfclip_span *span, int64_t *dur_ms,
+                         cf_error *err) {
     int64_t total = in->duration_ms;
     double base = in->start_us / 1e6;
     span->trim = p->trim;
     span->origin_s = base + (p->trim ? p->start_ms / 1000.0 : 0);
     span->end_s = -1;
     *dur_ms = total;
-    if (!p->trim) return total > 0 ? CF_OK : cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                                                           "%s has no known duration", p->input);
+    if (!p->trim)
+        return total > 0 ? CF_OK
+                         : cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no known duration", p->input);
     if (total >= 0 && p->start_ms >= total)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "trim start %.3f s is past the end of %s (%.3f s long)",
-                            p->start_ms / 1000.0, p->input, total / 1000.0);
+                            "trim start %.3f s is past the end of %s (%.3f s long)", p->start_ms / 1000.0,
+                            p->input, total / 1000.0);
     if (total >= 0 && p->end_ms > total + END_SLACK_MS)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "trim end %.3f s is past the end of %s (%.3f s long)",
-                            p->end_ms / 1000.0, p->input, total / 1000.0);
+                            "trim end %.3f s is past the end of %s (%.3f s long)", p->end_ms / 1000.0,
+                            p->input, total / 1000.0);
     int64_t end = total >= 0 && p->end_ms > total ? total : p->end_ms;
     span->end_s = base + end / 1000.0;
     *dur_ms = end - p->start_ms;
     return CF_OK;
 }
 
-static cf_err check_source(const cfclip_plan *p, const cf_media_input *in, int64_t max_ms,
-                           cfclip_span *span, double *out_s, cf_error *err) {
+static cf_err check_source(const cfclip_plan *p, const cf_media_input *in, int64_t max_ms, cfclip_span *span,
+                           double *out_s, cf_error *err) {
     int64_t dur_ms;
     cf_err rc;
     if (in->duration_ms > max_ms)
-        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s is %.0f s long; the limit is %.0f s",
-                            p->input, in->duration_ms / 1000.0, max_ms / 1000.0);
-    if ((rc = need_video(p, in, err)) || (rc = check_audio(p, in, err)) ||
-        (rc = check_crop(p, in, err)) || (rc = check_trim(p, in, span, &dur_ms, err)))
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s is %.0f s long; the limit is %.0f s", p->input,
+                            in->duration_ms / 1000.0, max_ms / 1000.0);
+    if ((rc = need_video(p, in, err)) || (rc = check_audio(p, in, err)) || (rc = check_crop(p, in, err)) ||
+        (rc = check_trim(p, in, span, &dur_ms, err)))
         return rc;
     *out_s = dur_ms / 1000.0 / p->speed;
     if (p->thumbnail && p->thumb_ms / 1000.0 > *out_s + 0.001)
@@ -109,15 +109,13 @@ static cf_err check_source(const cfclip_plan *p, const cf_media_input *in, int64
 static bool codecs_are_target(const cf_media_input *in, cfclip_format f, bool use_audio) {
     enum AVCodecID v = f == CFCLIP_MP4 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP9;
     enum AVCodecID a = f == CFCLIP_MP4 ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS;
-    if (in->video_index >= 0 && in->fmt->streams[in->video_index]->codecpar->codec_id != v)
-        return false;
+    if (in->video_index >= 0 && in->fmt->streams[in->video_index]->codecpar->codec_id != v) return false;
     return !use_audio || in->fmt->streams[in->audio_index]->codecpar->codec_id == a;
 }
 
 typedef enum { PATH_ENCODE, PATH_COPY, PATH_SMART } trim_path;
 
-static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use_audio,
-                              cf_error *err) {
+static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use_audio, cf_error *err) {
     if (cfclip_plan_needs_decoding(p))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "trim mode copy cannot be combined with operations that re-encode "
@@ -125,15 +123,14 @@ static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use
                             "remove_fillers)");
     if (!cfclip_copy_supported(in, p->format, use_audio))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "trim mode copy: the codecs of %s cannot be stored in %s",
-                            p->input, cfclip_format_name(p->format));
+                            "trim mode copy: the codecs of %s cannot be stored in %s", p->input,
+                            cfclip_format_name(p->format));
     return CF_OK;
 }
 
 /* True when both cuts fall on keyframes (or the end at the end of the input): a copy is then
  * exactly what re-encoding would give. */
-static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, bool *yes,
-                                cf_error *err) {
+static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, bool *yes, cf_error *err) {
     double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
     double tolerance = fps > 0 ? 0.5 / fps : 0.001;
@@ -152,8 +149,8 @@ static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, boo
 /* How the trim is done: mode copy and smart are honoured (copy errs when it cannot be; smart
  * falls back later, saying why); auto copies when that is exact, cuts smartly when nothing
  * else re-encodes and the source allows it, and re-encodes otherwise. */
-static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio,
-                          const cfclip_span *span, trim_path *path, cf_error *err) {
+static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio, const cfclip_span *span,
+                          trim_path *path, cf_error *err) {
     *path = PATH_ENCODE;
     if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
     if (p->trim_mode == CFCLIP_TRIM_SMART) {
@@ -167,19 +164,18 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
     }
     if (cfclip_plan_needs_decoding(p) || in->rotation != 0) return CF_OK;
     bool exact = false;
-    cf_err rc = codecs_are_target(in, p->format, use_audio) ? cuts_on_keyframes(in, span, &exact, err)
-                                                             : CF_OK;
+    cf_err rc =
+        codecs_are_target(in, p->format, use_audio) ? cuts_on_keyframes(in, span, &exact, err) : CF_OK;
     cf_error ignored;
-    if (!rc) *path = exact ? PATH_COPY
-                     : cfclip_smart_check(in, p, &ignored) == CF_OK ? PATH_SMART : PATH_ENCODE;
+    if (!rc)
+        *path = exact ? PATH_COPY : cfclip_smart_check(in, p, &ignored) == CF_OK ? PATH_SMART : PATH_ENCODE;
     return rc;
 }
 
 /* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
  * away with the peaks, so the limited result is measured once more and the gain corrected. */
 static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                            cfclip_stage *st, cfclip_loudness *loud, cfclip_report *report,
-                            cf_error *err) {
+                            cfclip_stage *st, cfclip_loudness *loud, cfclip_report *report, cf_error *err) {
     memset(loud, 0, sizeof *loud);
     double share = st->weight;
     st->weight = share / 2;
@@ -206,15 +202,13 @@ static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const c
  * and saying so beats refusing the file. */
 static void drop_empty_audio(cfclip_report *report) {
     snprintf(report->note, sizeof report->note,
-             "audio stream %d of the source carries no packets: the clip has no audio",
-             report->audio_source);
+             "audio stream %d of the source carries no packets: the clip has no audio", report->audio_source);
     report->audio_source = -1;
 }
 
-static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                        double out_s, bool use_audio, const char *output_path,
-                        const char *thumb_path, cf_progress *progress, cfclip_report *report,
-                        cf_error *err) {
+static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
+                        bool use_audio, const char *output_path, const char *thumb_path,
+                        cf_progress *progress, cfclip_report *report, cf_error *err) {
     cfclip_loudness loud;
     AVFrame *palette = NULL;
     double base = 0, measure_w = plan->normalize ? 0.15 : 0;
@@ -230,10 +224,14 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
         if ((rc = cfclip_make_palette(in, plan, span, &st, &palette, err))) return rc;
         base += palette_w;
     }
-    cfclip_encode_job job = {.plan = plan, .span = *span, .use_video = in->video_index >= 0,
+    cfclip_encode_job job = {.plan = plan,
+                             .span = *span,
+                             .use_video = in->video_index >= 0,
                              .use_audio = use_audio,
-                             .loudness = report->normalized ? &loud : NULL, .palette = palette,
-                             .output_path = output_path, .thumb_path = thumb_path};
+                             .loudness = report->normalized ? &loud : NULL,
+                             .palette = palette,
+                             .output_path = output_path,
+                             .thumb_path = thumb_path};
     cfclip_stage st = {progress, base, 1.0 - base, out_s, "encode"};
     rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing && job.use_video) {
@@ -247,14 +245,13 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
 
 /* The audio of the span, re-encoded sample-accurately, into a file beside output_path that the
  * smart cut muxes in; *audio_path is NULL when the clip has none. */
-static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                          double out_s, const char *output_path, cf_progress *progress,
-                          cfclip_report *report, char **audio_path, cf_error *err) {
+static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
+                          const char *output_path, cf_progress *progress, cfclip_report *report,
+                          char **audio_path, cf_error *err) {
     size_t len = strlen(output_path) + 16;
     if (!(*audio_path = malloc(len))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     snprintf(*audio_path, len, "%s.audio.mp4", output_path);
-    cfclip_encode_job job = {.plan = plan, .span = *span, .use_audio = true,
-                             .output_path = *audio_path};
+    cfclip_encode_job job = {.plan = plan, .span = *span, .use_audio = true, .output_path = *audio_path};
     cfclip_stage st = {progress, 0, 0.1, out_s, "audio"};
     cf_err rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
@@ -266,14 +263,13 @@ static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfc
     return rc;
 }
 
-static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                        double out_s, bool use_audio, const char *output_path,
-                        cf_progress *progress, cfclip_report *report, cf_error *err) {
+static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
+                        bool use_audio, const char *output_path, cf_progress *progress, cfclip_report *report,
+                        cf_error *err) {
     char *audio = NULL;
     cfclip_smart_stats stats;
     cf_err rc = cfclip_smart_check(in, plan, err);
-    if (!rc && use_audio)
-        rc = smart_audio(in, plan, span, out_s, output_path, progress, report, &audio, err);
+    if (!rc && use_audio) rc = smart_audio(in, plan, span, out_s, output_path, progress, report, &audio, err);
     if (!rc) rc = cfclip_smart_cut(in, plan, span, audio, output_path, progress, &stats, err);
     if (audio) unlink(audio);
     free(audio);
@@ -319,8 +315,8 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         path = PATH_ENCODE;
     }
     if (path == PATH_COPY) {
-        rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s,
-                                output_path, progress, err);
+        rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s, output_path,
+                                progress, err);
         /* an input the fast path cannot read to the end is left to the decoding path, which
          * knows holes, empty streams and damage, and fails with the right error if it must */
         report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
@@ -337,8 +333,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         }
     }
     if (path == PATH_ENCODE)
-        rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress,
-                       report, err);
+        rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress, report, err);
     if (!rc) cf_progress_report(progress, 1.0, "done");
 end:
     cfclip_cuts_free(&cuts);

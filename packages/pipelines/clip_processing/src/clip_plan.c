@@ -22,8 +22,7 @@ static cf_err check_trim(const cfclip_plan *p, cf_error *err) {
     if (p->start_ms < 0 || p->end_ms < 0)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "trim: times must not be negative");
     if (p->end_ms <= p->start_ms)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "trim: end (%lld ms) must be after start (%lld ms)",
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "trim: end (%lld ms) must be after start (%lld ms)",
                             (long long)p->end_ms, (long long)p->start_ms);
     return CF_OK;
 }
@@ -31,42 +30,35 @@ static cf_err check_trim(const cfclip_plan *p, cf_error *err) {
 static cf_err check_size(const char *what, int w, int h, bool allow_keep, int max, cf_error *err) {
     int lo = allow_keep ? -1 : 1;
     if (w < lo || h < lo || w == 0 || h == 0 || (w == -1 && h == -1))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "%s: %dx%d is not a valid size%s", what, w, h,
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: %dx%d is not a valid size%s", what, w, h,
                             allow_keep ? " (positive, or -1 on one side to keep the aspect)" : "");
     if (w > max || h > max)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "%s: %dx%d is larger than the limit of %d pixels per side", what, w, h,
-                            max);
+                            "%s: %dx%d is larger than the limit of %d pixels per side", what, w, h, max);
     return CF_OK;
 }
 
 static cf_err check_ops(const cfclip_plan *p, cf_error *err) {
     cf_err rc;
     if (p->scale_w || p->scale_h) {
-        if ((rc = check_size("scale", p->scale_w, p->scale_h, true, p->max_dimension, err)))
-            return rc;
+        if ((rc = check_size("scale", p->scale_w, p->scale_h, true, p->max_dimension, err))) return rc;
     }
     if (p->crop) {
-        if ((rc = check_size("crop", p->crop_w, p->crop_h, false, p->max_dimension, err)))
-            return rc;
+        if ((rc = check_size("crop", p->crop_w, p->crop_h, false, p->max_dimension, err))) return rc;
         if (p->crop_x < 0 || p->crop_y < 0)
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "crop: x and y must not be negative");
     }
     if (p->fps != 0 && !(p->fps >= 0.1 && p->fps <= 240))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "fps: %g is out of range [0.1, 240]",
-                            p->fps);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "fps: %g is out of range [0.1, 240]", p->fps);
     if (!(p->speed >= CFCLIP_MIN_SPEED && p->speed <= CFCLIP_MAX_SPEED))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "speed: %g is out of range [%g, %g]",
-                            p->speed, CFCLIP_MIN_SPEED, CFCLIP_MAX_SPEED);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "speed: %g is out of range [%g, %g]", p->speed,
+                            CFCLIP_MIN_SPEED, CFCLIP_MAX_SPEED);
     if (p->normalize && !(p->target_lufs >= -70 && p->target_lufs <= -5))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "normalize_audio: target %g LUFS is out of range [-70, -5]",
-                            p->target_lufs);
+                            "normalize_audio: target %g LUFS is out of range [-70, -5]", p->target_lufs);
     if (p->normalize && !(p->true_peak_db >= -9 && p->true_peak_db <= 0))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "normalize_audio: true peak %g dBTP is out of range [-9, 0]",
-                            p->true_peak_db);
+                            "normalize_audio: true peak %g dBTP is out of range [-9, 0]", p->true_peak_db);
     if ((p->remove_silence || p->remove_fillers) && p->format == CFCLIP_GIF)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "remove_silence / remove_fillers: gif output has no sound to find pauses in");
@@ -93,8 +85,12 @@ static const struct {
     const char *name, *mime;
 } formats[] = {{"mp4", "video/mp4"}, {"webm", "video/webm"}, {"gif", "image/gif"}};
 
-const char *cfclip_format_name(cfclip_format f) { return formats[f].name; }
-const char *cfclip_format_mime(cfclip_format f) { return formats[f].mime; }
+const char *cfclip_format_name(cfclip_format f) {
+    return formats[f].name;
+}
+const char *cfclip_format_mime(cfclip_format f) {
+    return formats[f].mime;
+}
 
 int cfclip_format_parse(const char *name, cfclip_format *out) {
     for (int i = 0; i < 3; i++)

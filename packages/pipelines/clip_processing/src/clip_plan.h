@@ -21,7 +21,7 @@ typedef enum { CFCLIP_TRIM_AUTO, CFCLIP_TRIM_COPY, CFCLIP_TRIM_ACCURATE, CFCLIP_
 #define CFCLIP_MAX_SPEED 4.0
 
 typedef struct cfclip_plan {
-    const char *input; /* local path; borrowed */
+    const char *input;      /* local path; borrowed */
     cf_media_select select; /* which streams of the input (zero: the file's default ones) */
     cfclip_format format;
     bool trim;
@@ -47,8 +47,8 @@ typedef struct cfclip_plan {
     char *const *fillers;
     size_t n_fillers;
     const cf_transcript *transcript;
-    int threads;            /* codec threads, 0 = auto */
-    int max_dimension;      /* largest accepted width/height */
+    int threads;             /* codec threads, 0 = auto */
+    int max_dimension;       /* largest accepted width/height */
     int64_t max_duration_ms; /* longest accepted input, 0 = no limit */
 } cfclip_plan;
 

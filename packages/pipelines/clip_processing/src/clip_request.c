@@ -16,12 +16,11 @@ const char *cfclip_local_path(const char *uri) {
 }
 
 static cfclip_format format_of(cf_target_format f) {
-    return f == CF_TARGET_FORMAT_WEBM ? CFCLIP_WEBM : f == CF_TARGET_FORMAT_GIF ? CFCLIP_GIF
-                                                                                 : CFCLIP_MP4;
+    return f == CF_TARGET_FORMAT_WEBM ? CFCLIP_WEBM : f == CF_TARGET_FORMAT_GIF ? CFCLIP_GIF : CFCLIP_MP4;
 }
 
 static cfclip_trim_mode trim_mode_of(cf_trim_mode m) {
-    return m == CF_TRIM_MODE_COPY ? CFCLIP_TRIM_COPY
+    return m == CF_TRIM_MODE_COPY       ? CFCLIP_TRIM_COPY
            : m == CF_TRIM_MODE_ACCURATE ? CFCLIP_TRIM_ACCURATE
            : m == CF_TRIM_MODE_SMART    ? CFCLIP_TRIM_SMART
                                         : CFCLIP_TRIM_AUTO;
@@ -58,12 +57,12 @@ static cf_err apply_op(const cf_clip_operation *op, cfclip_plan *p, size_t i, cf
         p->thumbnail = true;
         p->thumb_ms = op->as.thumbnail.at_ms;
         p->thumb_w = (int)op->as.thumbnail.width;
-        p->thumb_path = op->as.thumbnail.output_uri ? cfclip_local_path(op->as.thumbnail.output_uri)
-                                                    : NULL;
+        p->thumb_path = op->as.thumbnail.output_uri ? cfclip_local_path(op->as.thumbnail.output_uri) : NULL;
         if (op->as.thumbnail.output_uri && !p->thumb_path)
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                                 "operations[%zu].output_uri: only local paths and file:// URIs "
-                                "can be written here", i);
+                                "can be written here",
+                                i);
         break;
     case CF_CLIP_OP_REMOVE_SILENCE:
         p->remove_silence = true;
@@ -75,14 +74,12 @@ static cf_err apply_op(const cf_clip_operation *op, cfclip_plan *p, size_t i, cf
         p->fillers = op->as.remove_fillers.n_words ? op->as.remove_fillers.words : NULL;
         p->n_fillers = op->as.remove_fillers.n_words;
         break;
-    default:
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "operations[%zu]: unknown operation", i);
+    default: return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "operations[%zu]: unknown operation", i);
     }
     return CF_OK;
 }
 
-cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_plan *plan,
-                                cf_error *err) {
+cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_plan *plan, cf_error *err) {
     const char *input = cfclip_local_path(req->source_uri);
     if (!req->source_uri || !*req->source_uri)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: missing");

@@ -9,7 +9,6 @@
 const char *cfclip_local_path(const char *uri);
 /* Fills plan from req (borrowing its strings). An operation given twice, an unknown URI
  * scheme or a value out of range fail with the field path ("operations[2]: ..."). */
-cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_plan *plan,
-                                cf_error *err);
+cf_err cfclip_plan_from_request(const cf_clip_processing_request *req, cfclip_plan *plan, cf_error *err);
 
 #endif

@@ -28,8 +28,8 @@
 void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len) {
     size_t n = (size_t)snprintf(buf, len, "cfclip-");
     for (const char *c = clip_id ? clip_id : ""; *c && n + 2 < len && n < 64; c++)
-        buf[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                                  (*c >= '0' && *c <= '9') || *c == '_'
+        buf[n++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                                  *c == '_'
                               ? *c
                               : '_');
     buf[n++] = '-';
@@ -37,8 +37,7 @@ void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len) {
 }
 
 static cf_err check_output(const char *output, const char *input, cf_error *err) {
-    if (!output || !*output)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no output file given");
+    if (!output || !*output) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no output file given");
     char *copy = strdup(output);
     if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     struct stat st, in_st;
@@ -53,8 +52,7 @@ static cf_err check_output(const char *output, const char *input, cf_error *err)
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output %s is a directory", output);
     else if (stat(output, &st) == 0 && stat(input, &in_st) == 0 && st.st_dev == in_st.st_dev &&
              st.st_ino == in_st.st_ino)
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output %s would overwrite the input",
-                          output);
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "output %s would overwrite the input", output);
     free(copy);
     return rc;
 }
@@ -72,7 +70,9 @@ char *cfclip_default_thumb_path(const char *output) {
     return p;
 }
 
-static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+    return s && *s ? strdup(s) : NULL;
+}
 
 static cf_err load_limits(cfclip_plan *plan, const cf_clip_options *opts, cf_error *err) {
     cf_config cfg;
@@ -107,10 +107,8 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     out->clip_id = dup_or_null(req->clip_id);
     out->output_uri = strdup(output);
     out->artifacts = calloc(2, sizeof *out->artifacts);
-    if (!out->output_uri || !out->artifacts)
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_artifact_kind kind = plan->format == CFCLIP_GIF ? CF_ARTIFACT_KIND_IMAGE
-                                                        : CF_ARTIFACT_KIND_VIDEO;
+    if (!out->output_uri || !out->artifacts) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_artifact_kind kind = plan->format == CFCLIP_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO;
     cf_artifact *a = &out->artifacts[0];
     cf_err rc = cf_media_measure(output, kind, cfclip_format_mime(plan->format), a, err);
     out->n_artifacts = 1;
@@ -135,8 +133,8 @@ static cf_err rename_uri(char **uri, const char *path, cf_error *err) {
 }
 
 /* Points the result at the published files instead of the temp ones. */
-static cf_err name_artifacts(cf_clip_processing_result *out, const char *output,
-                             const char *thumb, cf_error *err) {
+static cf_err name_artifacts(cf_clip_processing_result *out, const char *output, const char *thumb,
+                             cf_error *err) {
     cf_err rc = rename_uri(&out->output_uri, output, err);
     if (!rc) rc = rename_uri(&out->artifacts[0].uri, output, err);
     if (!rc && out->n_artifacts > 1) rc = rename_uri(&out->artifacts[1].uri, thumb, err);
@@ -157,8 +155,8 @@ static cf_err make_paths(const cf_clip_processing_request *req, const cfclip_pla
     jp->temp_out = cf_path_join(jp->temp_dir, name);
     if (plan->thumbnail) {
         jp->temp_thumb = cf_path_join(jp->temp_dir, "thumb.jpg");
-        jp->thumb = plan->thumb_path ? strdup(plan->thumb_path)
-                                     : cfclip_default_thumb_path(opts->output_path);
+        jp->thumb =
+            plan->thumb_path ? strdup(plan->thumb_path) : cfclip_default_thumb_path(opts->output_path);
     }
     if (!jp->temp_out || (plan->thumbnail && (!jp->temp_thumb || !jp->thumb)))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -183,8 +181,8 @@ static cf_err publish(const job_paths *jp, const char *output, cf_error *err) {
     return rc;
 }
 
-cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts,
-                   cf_progress *progress, cf_clip_processing_result *out, cf_error *err) {
+cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts, cf_progress *progress,
+                   cf_clip_processing_result *out, cf_error *err) {
     int64_t t0 = cf_clock_ms();
     cfclip_plan plan;
     job_paths jp = {0};
@@ -194,8 +192,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     cf_err rc = cfclip_plan_from_request(req, &plan, err);
     if (!rc) rc = load_limits(&plan, opts, err);
     if (!rc) rc = check_output(opts->output_path, plan.input, err);
-    if (!rc && plan.thumbnail && plan.thumb_path)
-        rc = check_output(plan.thumb_path, plan.input, err);
+    if (!rc && plan.thumbnail && plan.thumb_path) rc = check_output(plan.thumb_path, plan.input, err);
     if (!rc) rc = make_paths(req, &plan, opts, &jp, err);
     if (!rc) rc = cfclip_execute(&plan, jp.temp_out, jp.temp_thumb, progress, &report, err);
     /* Measured before publishing, so a file that does not probe is never left in place. */
@@ -207,9 +204,8 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
         cf_clip_processing_result_free(out);
     } else {
         out->processing_time_ms = cf_clock_ms() - t0;
-        cf_log_debug("clip", "clip %s: %s in %lld ms%s", req->clip_id ? req->clip_id : "-",
-                    opts->output_path, (long long)out->processing_time_ms,
-                    report.stream_copied ? " (stream copy)" : "");
+        cf_log_debug("clip", "clip %s: %s in %lld ms%s", req->clip_id ? req->clip_id : "-", opts->output_path,
+                     (long long)out->processing_time_ms, report.stream_copied ? " (stream copy)" : "");
     }
     free_paths(&jp);
     if (rc) cf_log_debug("clip", "clip %s failed: %s", req->clip_id ? req->clip_id : "-", err->msg);

@@ -41,9 +41,8 @@ static cf_err service_prepare(void *self, const cf_clip_processing_request *req,
     return rc;
 }
 
-static cf_err service_execute(void *self, const cf_clip_processing_request *req,
-                              cf_progress *progress, cf_clip_processing_result *out,
-                              cf_error *err) {
+static cf_err service_execute(void *self, const cf_clip_processing_request *req, cf_progress *progress,
+                              cf_clip_processing_result *out, cf_error *err) {
     (void)self;
     char *dir = clip_dir(req->clip_id, err);
     if (!dir) return err->code;
@@ -72,8 +71,7 @@ static cf_err service_cleanup(void *self, const char *clip_id, cf_error *err) {
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
         /* The prefix is followed by exactly the six characters mkdtemp made. */
-        if (strncmp(e->d_name, prefix, strlen(prefix)) || strlen(e->d_name) != strlen(prefix) + 6)
-            continue;
+        if (strncmp(e->d_name, prefix, strlen(prefix)) || strlen(e->d_name) != strlen(prefix) + 6) continue;
         char *path = cf_path_join(tmp, e->d_name);
         rc = path ? cf_remove_tree(path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         free(path);
@@ -91,4 +89,6 @@ static const cf_clip_service default_service = {
     .cleanup = service_cleanup,
 };
 
-const cf_clip_service *cf_clip_service_default(void) { return &default_service; }
+const cf_clip_service *cf_clip_service_default(void) {
+    return &default_service;
+}

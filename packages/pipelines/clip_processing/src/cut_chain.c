@@ -8,10 +8,12 @@ static void video_cut(const cfclip_span *s, double speed, AVBPrint *out) {
     double h = s->frame_s / 2;
     av_bprintf(out, "select='");
     for (size_t i = 0; i < s->n_pieces; i++)
-        av_bprintf(out, "%sgte(t,%.6f)*lt(t,%.6f)", i ? "+" : "", s->pieces[i].start_s - h, s->pieces[i].end_s - h);
+        av_bprintf(out, "%sgte(t,%.6f)*lt(t,%.6f)", i ? "+" : "", s->pieces[i].start_s - h,
+                   s->pieces[i].end_s - h);
     av_bprintf(out, "',setpts='round((PTS-(%.6f", s->pieces[0].start_s);
     for (size_t i = 1; i < s->n_pieces; i++)
-        av_bprintf(out, "+gte(T,%.6f)*%.6f", s->pieces[i].start_s - h, s->pieces[i].start_s - s->pieces[i - 1].end_s);
+        av_bprintf(out, "+gte(T,%.6f)*%.6f", s->pieces[i].start_s - h,
+                   s->pieces[i].start_s - s->pieces[i - 1].end_s);
     av_bprintf(out, ")/TB)/%.6f)'", speed);
 }
 
@@ -21,7 +23,8 @@ static void audio_cut(const cfclip_span *s, AVBPrint *out) {
     size_t n = s->n_pieces;
     double x = CFCLIP_CUT_XFADE_S;
     if (n == 1) {
-        av_bprintf(out, "atrim=start=%.6f:end=%.6f,asetpts=PTS-STARTPTS", s->pieces[0].start_s, s->pieces[0].end_s);
+        av_bprintf(out, "atrim=start=%.6f:end=%.6f,asetpts=PTS-STARTPTS", s->pieces[0].start_s,
+                   s->pieces[0].end_s);
         return;
     }
     av_bprintf(out, "asplit=%zu", n);

@@ -53,7 +53,8 @@ static int hold_last(cfclip_lane *lane, AVRational tb) {
     if (!lane->held || !lane->held->buf[0]) return 0;
     /* the stream's base rate: the gaps of a variable-rate stream say nothing about it */
     const AVStream *st = lane->in->fmt->streams[lane->index];
-    AVRational fr = st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0 ? st->r_frame_rate : st->avg_frame_rate;
+    AVRational fr =
+        st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0 ? st->r_frame_rate : st->avg_frame_rate;
     double step = fr.num > 0 && fr.den > 0 ? av_q2d(av_inv_q(fr)) : 0.04;
     if (!(step > 0.001 && step < 0.25)) step = 0.04;
     /* a gap the muxer covers by lengthening the last frame (up to twice the latest frame
@@ -152,8 +153,7 @@ static int run_loop(cf_media_input *in, cfclip_lane *lanes, int n, cf_progress *
  * failing is better than a clip shorter than asked for. */
 static const cfclip_lane *ended_early(const cfclip_lane *lanes, int n) {
     for (int i = 0; i < n; i++)
-        if (!lanes[i].input_done && lanes[i].data_end_s > 0 &&
-            lanes[i].last_s < lanes[i].data_end_s - 0.5)
+        if (!lanes[i].input_done && lanes[i].data_end_s > 0 && lanes[i].last_s < lanes[i].data_end_s - 0.5)
             return &lanes[i];
     return NULL;
 }
@@ -177,8 +177,8 @@ static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtere
     return ret;
 }
 
-cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
-                    cf_progress *p, const char *what, cf_error *err) {
+cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s, cf_progress *p,
+                    const char *what, cf_error *err) {
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc(), *filtered = av_frame_alloc();
     int ret = AVERROR(ENOMEM);
@@ -202,7 +202,8 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
     if (early) {
         cf_error_set(err, CF_ERR_INVALID_MEDIA,
                      "%s: the input stops at %.3f s, before %.3f s where it should go on: the "
-                     "file is truncated or damaged", what, early->last_s, early->data_end_s);
+                     "file is truncated or damaged",
+                     what, early->last_s, early->data_end_s);
         ret = 1;
     }
 end:

@@ -18,30 +18,30 @@ typedef int (*cfclip_consume_fn)(void *ctx, cfclip_lane *lane, AVFrame *frame);
 #define CFCLIP_LANE_DONE 1
 
 struct cfclip_lane {
-    int index;            /* input stream index */
-    AVCodecContext *dec;  /* owned */
-    cfclip_graph graph;   /* owned */
-    double end_s;         /* stop feeding once a decoded frame reaches this source time; <0 none */
-    double data_end_s;    /* source time the stream should reach; <0 unknown */
-    double last_s;        /* source time of the last decoded frame */
-    double prev_s;        /* and of the one before it */
-    AVFrame *held;        /* video: the last picture fed, shown on through a hole at the end */
+    int index;                /* input stream index */
+    AVCodecContext *dec;      /* owned */
+    cfclip_graph graph;       /* owned */
+    double end_s;             /* stop feeding once a decoded frame reaches this source time; <0 none */
+    double data_end_s;        /* source time the stream should reach; <0 unknown */
+    double last_s;            /* source time of the last decoded frame */
+    double prev_s;            /* and of the one before it */
+    AVFrame *held;            /* video: the last picture fed, shown on through a hole at the end */
     const cf_media_input *in; /* set by cfclip_drive */
-    bool went_back;       /* the stream's timestamps went back (damaged file) ... */
-    double back_from_s;   /* ... from this source time */
-    int64_t frames;       /* frames decoded */
+    bool went_back;           /* the stream's timestamps went back (damaged file) ... */
+    double back_from_s;       /* ... from this source time */
+    int64_t frames;           /* frames decoded */
     cfclip_consume_fn consume;
     void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
     void *ctx;
-    bool input_done;      /* no more frames go into the graph */
-    bool output_done;     /* the consumer has seen the end */
+    bool input_done;  /* no more frames go into the graph */
+    bool output_done; /* the consumer has seen the end */
 };
 
 /* Seeks to seek_s (source seconds, <= 0 = from the start) and runs the lanes until every lane
  * is done or the input ends, then flushes them. Checks p for cancellation between packets.
  * what names the pass in error messages. */
-cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s,
-                    cf_progress *p, const char *what, cf_error *err);
+cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double seek_s, cf_progress *p,
+                    const char *what, cf_error *err);
 /* Frees a lane's decoder and graph; NULL-safe. */
 void cfclip_lane_free(cfclip_lane *lane);
 

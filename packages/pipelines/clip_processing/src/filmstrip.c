@@ -45,7 +45,8 @@ static cf_err grabber_open(grabber *g, const char *path, cf_error *err) {
     }
     for (unsigned i = 0; i < g->in.fmt->nb_streams; i++)
         if ((int)i != g->in.video_index) g->in.fmt->streams[i]->discard = AVDISCARD_ALL;
-    rc = cf_media_open_decoder(&g->in, g->in.video_index, &(cf_media_decode_opts){.threads = 1}, &g->dec, err);
+    rc =
+        cf_media_open_decoder(&g->in, g->in.video_index, &(cf_media_decode_opts){.threads = 1}, &g->dec, err);
     g->pkt = av_packet_alloc(), g->frame = av_frame_alloc();
     if (!rc && (!g->pkt || !g->frame)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return rc;
@@ -153,7 +154,8 @@ static AVFrame *upright(const AVFrame *f, int rotation, int w, int h) {
     if (!scaled || !sws) goto end;
     scaled->width = sw, scaled->height = sh, scaled->format = AV_PIX_FMT_YUVJ420P;
     if (av_frame_get_buffer(scaled, 0) < 0) goto end;
-    if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, scaled->data, scaled->linesize) < 0)
+    if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, scaled->data,
+                  scaled->linesize) < 0)
         goto end;
     if (!rotation) {
         out = scaled, scaled = NULL;
@@ -194,12 +196,13 @@ static void paste(AVFrame *sheet, const AVFrame *tile, int x, int y) {
     for (int p = 0; p < 3; p++) {
         int k = p ? 2 : 1;
         for (int r = 0; r < tile->height / k; r++)
-            memcpy(sheet->data[p] + (y / k + r) * sheet->linesize[p] + x / k, tile->data[p] + r * tile->linesize[p],
-                   (size_t)(tile->width / k));
+            memcpy(sheet->data[p] + (y / k + r) * sheet->linesize[p] + x / k,
+                   tile->data[p] + r * tile->linesize[p], (size_t)(tile->width / k));
     }
 }
 
-static cf_err fill_layout(cf_media_filmstrip *out, int count, int columns, int tw, int th, int64_t duration_ms) {
+static cf_err fill_layout(cf_media_filmstrip *out, int count, int columns, int tw, int th,
+                          int64_t duration_ms) {
     out->duration_ms = duration_ms;
     out->count = count;
     out->columns = columns;
@@ -234,8 +237,9 @@ cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_
         out->times_ms[i] = at;
         int got = grab(&g, at, slack);
         if (got < 0 && got != AVERROR_INVALIDDATA)
-            rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "filmstrip of %s: cannot read the frame at %lld ms: %s", path,
-                              (long long)at, av_err2str(got));
+            rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                              "filmstrip of %s: cannot read the frame at %lld ms: %s", path, (long long)at,
+                              av_err2str(got));
         AVFrame *tile = got > 0 ? upright(g.frame, g.in.rotation, tw, th) : NULL;
         if (tile) {
             int64_t t = frame_ms(&g, g.frame);
@@ -244,7 +248,8 @@ cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_
             av_frame_free(&tile);
         }
         cf_progress_report(progress, (double)(i + 1) / count, "filmstrip");
-        if (!rc && cf_progress_cancelled(progress)) rc = cf_error_set(err, CF_ERR_CANCELLED, "filmstrip: cancelled");
+        if (!rc && cf_progress_cancelled(progress))
+            rc = cf_error_set(err, CF_ERR_CANCELLED, "filmstrip: cancelled");
     }
     if (!rc) rc = cf_jpeg_encode(sheet, 0, &sheet_jpeg->data, &sheet_jpeg->size, err);
     if (!rc) sheet_jpeg->width = sheet->width, sheet_jpeg->height = sheet->height;

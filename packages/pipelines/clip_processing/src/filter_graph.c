@@ -29,8 +29,7 @@ static int make_ends(cfclip_graph *g, bool video, const char *const *src_args, i
     for (int i = 0; i < n_src; i++) {
         char name[16];
         snprintf(name, sizeof name, "in%d", i);
-        if ((ret = avfilter_graph_create_filter(&g->src[i], src, name, src_args[i], NULL,
-                                                g->graph)) < 0)
+        if ((ret = avfilter_graph_create_filter(&g->src[i], src, name, src_args[i], NULL, g->graph)) < 0)
             return ret;
     }
     g->n_src = n_src;
@@ -90,8 +89,7 @@ static void timing(const cfclip_plan *plan, const cfclip_span *span, const char 
     }
     if (speed && plan->speed != 1.0)
         av_bprintf(out, "%ssetpts=round((PTS-%.6f/TB)/%.6f)", a, span->origin_s, plan->speed);
-    else
-        av_bprintf(out, "%ssetpts=round(PTS-%.6f/TB)", a, span->origin_s);
+    else av_bprintf(out, "%ssetpts=round(PTS-%.6f/TB)", a, span->origin_s);
 }
 
 static void rotate(int rotation, AVBPrint *out) {
@@ -105,15 +103,14 @@ static double gif_fps(const cfclip_plan *plan, double source_fps) {
     return fps > CFCLIP_GIF_MAX_FPS ? CFCLIP_GIF_MAX_FPS : fps;
 }
 
-void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation,
-                        double source_fps, cfclip_gif_pass gif, AVBPrint *out) {
+void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation, double source_fps,
+                        cfclip_gif_pass gif, AVBPrint *out) {
     bool yuv = plan->format != CFCLIP_GIF;
     av_bprintf(out, "[in0]");
     timing(plan, span, "", true, out);
     rotate(rotation, out);
     if (plan->crop)
-        av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x,
-                   plan->crop_y);
+        av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x, plan->crop_y);
     if (plan->scale_w || plan->scale_h) {
         /* yuv420p needs even sides: -2 keeps the aspect on an even size. */
         int w = plan->scale_w, h = plan->scale_h;
@@ -124,14 +121,12 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int ro
         av_bprintf(out, ",scale=%d:%d:flags=bicubic", w, h);
     }
     if (gif != CFCLIP_GIF_NONE)
-        av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos",
-                   gif_fps(plan, source_fps), CFCLIP_GIF_MAX_WIDTH);
-    else if (plan->fps > 0)
-        av_bprintf(out, ",fps=%.6f", plan->fps);
+        av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos", gif_fps(plan, source_fps),
+                   CFCLIP_GIF_MAX_WIDTH);
+    else if (plan->fps > 0) av_bprintf(out, ",fps=%.6f", plan->fps);
     if (gif == CFCLIP_GIF_PALETTE) av_bprintf(out, ",palettegen=stats_mode=full[out]");
     if (gif == CFCLIP_GIF_APPLY) av_bprintf(out, "[pic];[pic][in1]paletteuse=dither=sierra2_4a[out]");
-    if (yuv)
-        av_bprintf(out, ",scale=trunc(iw/2)*2:trunc(ih/2)*2,setsar=1,format=yuv420p[out]");
+    if (yuv) av_bprintf(out, ",scale=trunc(iw/2)*2:trunc(ih/2)*2,setsar=1,format=yuv420p[out]");
 }
 
 /* atempo keeps pitch; one instance sounds best between 0.5 and 2, so chain them. */
@@ -151,8 +146,7 @@ static void tempo(double speed, AVBPrint *out) {
  * that gain would push the true peak over the ceiling, a limiter running at 4x the rate so it
  * catches inter-sample peaks. loudnorm's dynamic mode was tried first and missed the target by
  * more than 1 LU on short clips with sharp peaks. */
-static void loudness_gain(const cfclip_plan *plan, const cfclip_loudness *m, int rate,
-                          AVBPrint *out) {
+static void loudness_gain(const cfclip_plan *plan, const cfclip_loudness *m, int rate, AVBPrint *out) {
     av_bprintf(out, ",volume=%.3fdB:precision=double", m->gain_db);
     if (!m->limit) return;
     double limit = pow(10.0, (plan->true_peak_db - 0.3) / 20.0); /* margin for the encoder */
@@ -162,21 +156,22 @@ static void loudness_gain(const cfclip_plan *plan, const cfclip_loudness *m, int
                rate * 4 > 192000 ? 192000 : rate * 4, limit, rate);
 }
 
-void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
-                        const cfclip_loudness *loud, const char *sample_fmt, int sample_rate,
-                        const char *layout, AVBPrint *out) {
+void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *loud,
+                        const char *sample_fmt, int sample_rate, const char *layout, AVBPrint *out) {
     av_bprintf(out, "[in0]");
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
     if (loud) loudness_gain(plan, loud, sample_rate, out);
     /* async + first_pts: sound that starts after the clip does, or has holes, gets silence
      * there, so every sample plays at its time and the track starts with the picture */
-    av_bprintf(out, ",aresample=%d:async=1:first_pts=0,aformat=sample_fmts=%s:sample_rates=%d:"
-               "channel_layouts=%s[out]", sample_rate, sample_fmt, sample_rate, layout);
+    av_bprintf(out,
+               ",aresample=%d:async=1:first_pts=0,aformat=sample_fmts=%s:sample_rates=%d:"
+               "channel_layouts=%s[out]",
+               sample_rate, sample_fmt, sample_rate, layout);
 }
 
-void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span,
-                        const cfclip_loudness *apply, int sample_rate, AVBPrint *out) {
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *apply,
+                        int sample_rate, AVBPrint *out) {
     cfclip_plan no_speed = *plan;
     no_speed.speed = 1.0; /* tempo does not change loudness; measure without it */
     av_bprintf(out, "[in0]");

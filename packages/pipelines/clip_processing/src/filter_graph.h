@@ -49,8 +49,8 @@ typedef enum { CFCLIP_GIF_NONE, CFCLIP_GIF_PALETTE, CFCLIP_GIF_APPLY } cfclip_gi
 
 /* Video chain: trim, time shift and speed, rotation, crop, scale, fps, then the target's pixel
  * format (yuv420p with even sides) or the GIF palette pass. */
-void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation,
-                        double source_fps, cfclip_gif_pass gif, AVBPrint *out);
+void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation, double source_fps,
+                        cfclip_gif_pass gif, AVBPrint *out);
 
 /* Measured loudness of the clip's audio (EBU R128). */
 typedef struct cfclip_loudness {
@@ -61,12 +61,11 @@ typedef struct cfclip_loudness {
 
 /* Audio chain: trim, time shift, tempo, loudness (when loud != NULL), conversion to the
  * encoder's sample format, rate and layout. */
-void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span,
-                        const cfclip_loudness *loud, const char *sample_fmt, int sample_rate,
-                        const char *layout, AVBPrint *out);
+void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *loud,
+                        const char *sample_fmt, int sample_rate, const char *layout, AVBPrint *out);
 /* Audio chain of a measuring pass: trim, the gain and limiter of apply (when not NULL, to
  * measure their effect at sample_rate), then the ebur128 meter. */
-void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span,
-                        const cfclip_loudness *apply, int sample_rate, AVBPrint *out);
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *apply,
+                        int sample_rate, AVBPrint *out);
 
 #endif

@@ -44,7 +44,8 @@ static size_t without_drops(const cf_time_range *snd, size_t m, const cf_time_ra
         for (;;) {
             const cf_time_range *next = NULL; /* the earliest drop overlapping [at, end) */
             for (size_t d = 0; d < n_drop; d++)
-                if (drop[d].end_ms > at && drop[d].start_ms < snd[i].end_ms && (!next || drop[d].start_ms < next->start_ms))
+                if (drop[d].end_ms > at && drop[d].start_ms < snd[i].end_ms &&
+                    (!next || drop[d].start_ms < next->start_ms))
                     next = &drop[d];
             int64_t b = next ? next->start_ms : snd[i].end_ms;
             bool beside = after_drop || next;
@@ -59,7 +60,8 @@ static size_t without_drops(const cf_time_range *snd, size_t m, const cf_time_ra
 
 /* The drops whose middle lies in [a, b]: the first one's start and the last one's end; false
  * when there is none. */
-static bool drops_in(const cf_time_range *drop, size_t n, int64_t a, int64_t b, int64_t *first, int64_t *last) {
+static bool drops_in(const cf_time_range *drop, size_t n, int64_t a, int64_t b, int64_t *first,
+                     int64_t *last) {
     bool any = false;
     for (size_t d = 0; d < n; d++) {
         int64_t mid = drop[d].start_ms + (drop[d].end_ms - drop[d].start_ms) / 2;
@@ -74,8 +76,8 @@ static bool drops_in(const cf_time_range *drop, size_t n, int64_t a, int64_t b, 
 /* The pauses to remove: gaps of min_pause or more (unless keep_pauses) and gaps holding a drop,
  * less a margin at each edge that touches speech (the span's own ends are cuts already; a drop
  * is never kept to make room for a margin). Returns their count (at most m + 1). */
-static size_t pauses(const cf_time_range *snd, size_t m, int64_t s, int64_t e, int64_t min_pause, int64_t margin,
-                     const cf_jump_cut_options *o, cf_time_range *out) {
+static size_t pauses(const cf_time_range *snd, size_t m, int64_t s, int64_t e, int64_t min_pause,
+                     int64_t margin, const cf_jump_cut_options *o, cf_time_range *out) {
     size_t k = 0;
     for (size_t i = 0; i <= m; i++) {
         int64_t a = i ? snd[i - 1].end_ms : s, b = i < m ? snd[i].start_ms : e, first = 0, last = 0;
@@ -98,7 +100,8 @@ static size_t limit_joints(cf_time_range *p, size_t k, int64_t s, int64_t e, siz
         for (size_t i = 0; i < k; i++) {
             if (p[i].start_ms == s || p[i].end_ms == e) continue;
             inner++;
-            if (shortest == k || p[i].end_ms - p[i].start_ms < p[shortest].end_ms - p[shortest].start_ms) shortest = i;
+            if (shortest == k || p[i].end_ms - p[i].start_ms < p[shortest].end_ms - p[shortest].start_ms)
+                shortest = i;
         }
         if (inner < max_pieces) return k;
         memmove(&p[shortest], &p[shortest + 1], (k - shortest - 1) * sizeof *p);
@@ -140,7 +143,8 @@ cf_err cf_jump_cut_plan(const cf_time_range *sound, size_t n_sound, int64_t star
     int64_t margin = opts && opts->margin_ms > 0 ? opts->margin_ms : CF_JUMP_CUT_MARGIN_MS;
     size_t max_pieces = opts && opts->max_pieces ? opts->max_pieces : CF_JUMP_CUT_MAX_PIECES;
     size_t n_drop = opts && opts->drop ? opts->n_drop : 0, cap = n_sound + n_drop + 2;
-    cf_time_range *snd = malloc(cap * sizeof *snd), *kept = malloc(cap * sizeof *kept), *p = malloc(cap * sizeof *p);
+    cf_time_range *snd = malloc(cap * sizeof *snd), *kept = malloc(cap * sizeof *kept),
+                  *p = malloc(cap * sizeof *p);
     out->keep = malloc(cap * sizeof *out->keep);
     out->removed = malloc(cap * sizeof *out->removed);
     if (!snd || !kept || !p || !out->keep || !out->removed) {
@@ -174,8 +178,8 @@ int64_t cf_jump_cut_map(const cf_jump_cut *c, int64_t t) {
 
 cf_err cf_jump_cut_timeline(const cf_jump_cut *c, cf_timeline *tl, cf_error *err) {
     if (tl->n_scenes != 1 || !c->n_keep)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "jump cut: the timeline must have one scene (has %zu)",
-                            tl->n_scenes);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "jump cut: the timeline must have one scene (has %zu)", tl->n_scenes);
     cf_timeline_scene *s = realloc(tl->scenes, c->n_keep * sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     tl->scenes = s;
@@ -183,7 +187,8 @@ cf_err cf_jump_cut_timeline(const cf_jump_cut *c, cf_timeline *tl, cf_error *err
         cf_timeline_scene_init(&s[i]);
         s[i].layout = s[0].layout;
         s[i].has_audio_stream = s[0].has_audio_stream, s[i].audio_stream = s[0].audio_stream;
-        if (!(s[i].source_uri = strdup(s[0].source_uri))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (!(s[i].source_uri = strdup(s[0].source_uri)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     for (size_t i = 0; i < c->n_keep; i++) s[i].in_ms = c->keep[i].start_ms, s[i].out_ms = c->keep[i].end_ms;
     for (size_t i = 0; i < tl->n_overlays;) {
@@ -235,7 +240,8 @@ static bool cut_segment(const cf_jump_cut *c, const cf_transcript_segment *src, 
     return true;
 }
 
-cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out, cf_error *err) {
+cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out,
+                              cf_error *err) {
     cf_transcript_init(out);
     out->duration_ms = c->duration_ms;
     out->language = strdup(src->language ? src->language : "en-us");

@@ -83,8 +83,7 @@ int cfclip_avcc_parse(const uint8_t *d, size_t n, cfclip_avcc *out) {
     size_t at = 6;
     if (read_sets(d, n, &at, out->n_sps, out->sps) < 0 || at >= n) return -1;
     out->n_pps = d[at++];
-    if (out->n_pps > CFCLIP_AVCC_MAX_SETS || read_sets(d, n, &at, out->n_pps, out->pps) < 0)
-        return -1;
+    if (out->n_pps > CFCLIP_AVCC_MAX_SETS || read_sets(d, n, &at, out->n_pps, out->pps) < 0) return -1;
     out->tail = at < n ? d + at : NULL;
     out->tail_size = n - at;
     return 0;
@@ -127,8 +126,8 @@ static uint8_t *write_sets(uint8_t *p, const cfclip_nal *s, int n) {
     return p;
 }
 
-int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra,
-                      uint8_t **out, size_t *out_size) {
+int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra, uint8_t **out,
+                      size_t *out_size) {
     cfclip_avcc all = *base;
     *out = NULL;
     for (int i = 0; i < n_extra; i++) {
@@ -200,7 +199,9 @@ int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max) {
     return count;
 }
 
-static int hevc_type(const uint8_t *nal) { return (nal[0] >> 1) & 0x3f; }
+static int hevc_type(const uint8_t *nal) {
+    return (nal[0] >> 1) & 0x3f;
+}
 
 static bool kept_in_mp4(const cfclip_nal *u, cfclip_nal_codec codec) {
     if (codec == CFCLIP_NAL_HEVC) return hevc_type(u->data) != 35; /* access unit delimiter */
@@ -222,8 +223,8 @@ static size_t length_limit(int length_size) {
     return length_size == 4 ? 0xffffffffu : (1u << (8 * length_size)) - 1;
 }
 
-int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size,
-                         uint8_t **out, size_t *out_size) {
+int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size, uint8_t **out,
+                         size_t *out_size) {
     *out = NULL;
     size_t start = first_unit(d, n), at = start, size = 0;
     if (start >= n || !valid_length_size(length_size)) return -1;
@@ -241,8 +242,8 @@ int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int
     return 0;
 }
 
-int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail,
-                    size_t tail_size, uint8_t **out, size_t *out_size) {
+int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail, size_t tail_size,
+                    uint8_t **out, size_t *out_size) {
     *out = NULL;
     size_t size = tail_size;
     if (!valid_length_size(length_size)) return -1;
@@ -280,8 +281,7 @@ static cfclip_key_kind key_kind_of(const cfclip_nal *u, cfclip_nal_codec codec) 
     return type == 21 ? CFCLIP_KEY_CRA : CFCLIP_KEY_NONE;
 }
 
-cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size,
-                                    cfclip_nal_codec codec) {
+cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size, cfclip_nal_codec codec) {
     size_t at = 0;
     cfclip_nal u;
     while (next_mp4_unit(d, n, length_size, &at, &u) > 0) {

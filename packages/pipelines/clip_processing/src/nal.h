@@ -53,21 +53,20 @@ int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max);
 /* Writes the avcC of base with the parameter sets of extra added (SPS and PPS among extra's
  * NAL units; others ignored). *out is malloc'd and the caller's; 0 or -1 (too many sets, or
  * out of memory). */
-int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra,
-                      uint8_t **out, size_t *out_size);
+int cfclip_avcc_build(const cfclip_avcc *base, const cfclip_nal *extra, int n_extra, uint8_t **out,
+                      size_t *out_size);
 /* Rewrites the Annex B access unit d as NAL units with length_size-byte prefixes, leaving out
  * access unit delimiters, and for H.264 the parameter sets (the avcC holds them; HEVC's stay in
  * the stream, where an hev1 track may carry them). *out is malloc'd and the caller's; returns 0,
  * or -1 when d is not Annex B, a unit is too long for the prefix, or out of memory. */
-int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size,
-                         uint8_t **out, size_t *out_size);
+int cfclip_annexb_to_mp4(const uint8_t *d, size_t n, cfclip_nal_codec codec, int length_size, uint8_t **out,
+                         size_t *out_size);
 /* units written one after the other with length_size-byte prefixes, then the tail bytes (an
  * access unit already length-prefixed; may be NULL). *out is malloc'd and the caller's; 0 or -1. */
-int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail,
-                    size_t tail_size, uint8_t **out, size_t *out_size);
+int cfclip_mp4_join(const cfclip_nal *units, int n, int length_size, const uint8_t *tail, size_t tail_size,
+                    uint8_t **out, size_t *out_size);
 /* The kind of random access point the length-prefixed access unit d is. */
-cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size,
-                                    cfclip_nal_codec codec);
+cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size, cfclip_nal_codec codec);
 /* Turns the HEVC CRA slices of the length-prefixed access unit d into BLA ones (type 16, same
  * syntax), in place: a CRA that follows other pictures keeps its place in their picture order
  * count and decodes its leading pictures; a BLA starts afresh, which is what a splice needs.

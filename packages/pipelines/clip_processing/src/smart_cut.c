@@ -47,18 +47,18 @@ typedef struct smart {
     cf_media_input *in;
     const cfclip_plan *plan;
     int vindex;
-    AVRational tb;           /* of the source video stream, also the output's */
-    int64_t start, end;      /* source pts range of the clip (end: INT64_MAX to the end) */
-    int64_t last;            /* where the clip ends, also when it runs to the end */
-    bool to_eof;             /* the range runs to the end of the input */
-    bool copy, tail_needed;  /* something is copied; a tail is encoded after it */
-    int64_t ka, kb;          /* copied: [ka, kb) */
-    int64_t kp;              /* the keyframe before kb: decoding for the tail starts there when
-                              * kb has leading pictures */
+    AVRational tb;            /* of the source video stream, also the output's */
+    int64_t start, end;       /* source pts range of the clip (end: INT64_MAX to the end) */
+    int64_t last;             /* where the clip ends, also when it runs to the end */
+    bool to_eof;              /* the range runs to the end of the input */
+    bool copy, tail_needed;   /* something is copied; a tail is encoded after it */
+    int64_t ka, kb;           /* copied: [ka, kb) */
+    int64_t kp;               /* the keyframe before kb: decoding for the tail starts there when
+                               * kb has leading pictures */
     int64_t delay_a, delay_b; /* pts - dts of the keyframes ka and kb */
     cfclip_key_kind kind_a, kind_b;
-    bool lead_a, lead_b;     /* ka / kb have leading pictures (shown before, decoded after) */
-    int64_t copied_max;      /* the latest picture copied */
+    bool lead_a, lead_b; /* ka / kb have leading pictures (shown before, decoded after) */
+    int64_t copied_max;  /* the latest picture copied */
     bool copied_any, fed_last, tail_feed;
     AVPacket *held[HELD_MAX]; /* copied, written once the head is */
     int n_held;
@@ -67,8 +67,8 @@ typedef struct smart {
     cfclip_avcc avcc;
     cfclip_hvcc hvcc;
     edge head, tail;
-    AVCodecContext *dec;     /* owned */
-    AVFormatContext *oc;     /* owned */
+    AVCodecContext *dec; /* owned */
+    AVFormatContext *oc; /* owned */
     AVStream *ost;
     AVPacket *opkt;
     phase ph;
@@ -106,8 +106,7 @@ static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
     cfclip_hvcc hvcc;
     if (cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) < 0)
         return cannot(err, "the source's HEVC has no MP4-style configuration (Annex B stream)");
-    if (hvcc.n_sets == 0)
-        return cannot(err, "the source's HEVC configuration holds no parameter sets");
+    if (hvcc.n_sets == 0) return cannot(err, "the source's HEVC configuration holds no parameter sets");
     if (par->profile != FF_PROFILE_HEVC_MAIN)
         return cannot(err, "the source's HEVC profile is not Main (8-bit 4:2:0)");
     if (!avcodec_find_encoder_by_name("libx265")) return cannot(err, "libx265 is not available");
@@ -120,9 +119,10 @@ cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_
         return cannot(err, "the request has operations that re-encode every picture");
     if (in->video_index < 0) return cannot(err, "the source has no video");
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    cf_err rc = par->codec_id == AV_CODEC_ID_H264   ? check_h264(par, err)
-                : par->codec_id == AV_CODEC_ID_HEVC ? check_hevc(par, err)
-                : cannot(err, "the source video is neither H.264 nor HEVC");
+    cf_err rc = par->codec_id == AV_CODEC_ID_H264 ? check_h264(par, err)
+                : par->codec_id == AV_CODEC_ID_HEVC
+                    ? check_hevc(par, err)
+                    : cannot(err, "the source video is neither H.264 nor HEVC");
     if (rc) return rc;
     if (par->format != AV_PIX_FMT_YUV420P && par->format != AV_PIX_FMT_YUVJ420P)
         return cannot(err, "the source's pixel format is not 8-bit 4:2:0");
@@ -263,8 +263,10 @@ static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
     int ret = avcodec_open2(c, codec, &o);
     av_dict_free(&o);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "smart cut: %s refuses the source's "
-                            "settings: %s", name, av_err2str(ret));
+        return cf_error_set(err, CF_ERR_UNSUPPORTED,
+                            "smart cut: %s refuses the source's "
+                            "settings: %s",
+                            name, av_err2str(ret));
     return CF_OK;
 }
 
@@ -302,8 +304,7 @@ static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
 
 static int write_video(smart *s, AVPacket *pkt) {
     if (pkt->dts != AV_NOPTS_VALUE && s->wrote && pkt->dts <= s->last_dts) return AVERROR_BUG2;
-    if (pkt->dts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE && pkt->dts > pkt->pts)
-        return AVERROR_BUG2;
+    if (pkt->dts != AV_NOPTS_VALUE && pkt->pts != AV_NOPTS_VALUE && pkt->dts > pkt->pts) return AVERROR_BUG2;
     s->last_dts = pkt->dts;
     s->wrote = true;
     pkt->stream_index = s->ost->index;
@@ -350,8 +351,7 @@ static int set_data(AVPacket *pkt, uint8_t *data, size_t size) {
 static int edge_payload(smart *s, edge *e, AVPacket *pkt) {
     uint8_t *data, *joined;
     size_t size, joined_size;
-    if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data,
-                             &size) < 0)
+    if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data, &size) < 0)
         return AVERROR_BUG2;
     if (s->codec == CFCLIP_NAL_HEVC && !e->sets_sent) {
         cfclip_nal sets[8];
@@ -405,8 +405,7 @@ static int send_pending(smart *s, edge *e, int64_t dur) {
 static int take_frame(smart *s, edge *e, AVFrame *frame) {
     int64_t pts = frame->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE || pts < e->lo) return 0;
-    if (frame->width != e->enc->width || frame->height != e->enc->height ||
-        frame->format != e->enc->pix_fmt)
+    if (frame->width != e->enc->width || frame->height != e->enc->height || frame->format != e->enc->pix_fmt)
         return AVERROR_PATCHWELCOME; /* the picture changed size or format mid-stream */
     int ret = 0;
     if (!e->frames && !e->pending->buf[0]) e->first = pts;
@@ -477,8 +476,8 @@ static int splice_in(smart *s, AVPacket *pkt) {
     int ret = av_packet_make_writable(pkt);
     if (ret < 0) return ret;
     if (cfclip_mp4_cra_to_bla(pkt->data, (size_t)pkt->size, s->length_size) < 0 ||
-        cfclip_mp4_join(s->hvcc.sets, s->hvcc.n_sets, s->length_size, pkt->data,
-                        (size_t)pkt->size, &data, &size) < 0)
+        cfclip_mp4_join(s->hvcc.sets, s->hvcc.n_sets, s->length_size, pkt->data, (size_t)pkt->size, &data,
+                        &size) < 0)
         return AVERROR_BUG2;
     return set_data(pkt, data, size);
 }
@@ -590,8 +589,7 @@ static int video_pass(smart *s, double start_s) {
 
 /* ---- the audio beside it ---- */
 
-static cf_err add_audio(smart *s, const char *audio_path, cf_media_input *a, AVStream **ast,
-                        cf_error *err) {
+static cf_err add_audio(smart *s, const char *audio_path, cf_media_input *a, AVStream **ast, cf_error *err) {
     cf_err rc = cf_media_open(audio_path, NULL, a, err);
     if (rc) return rc;
     if (a->audio_index < 0) return cf_error_set(err, CF_ERR_INTERNAL, "smart cut: no audio made");
@@ -642,8 +640,7 @@ static cf_err add_video(smart *s, cf_error *err) {
 static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
     int id_a = free_id(&s->avcc, 1), id_b = id_a >= 0 ? free_id(&s->avcc, id_a + 1) : -1;
     bool head = !s->copy || s->ka > s->start;
-    if (s->codec == CFCLIP_NAL_H264 && id_b < 0)
-        return cannot(err, "the source uses every parameter set id");
+    if (s->codec == CFCLIP_NAL_H264 && id_b < 0) return cannot(err, "the source uses every parameter set id");
     s->head = (edge){.lo = s->start, .hi = s->copy ? s->ka : s->end, .delay = s->copy ? s->delay_a : 0};
     s->tail = (edge){.lo = s->kb, .hi = s->end, .delay = s->delay_b};
     cf_err rc = CF_OK;
@@ -653,8 +650,7 @@ static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
                 !(s->opkt = av_packet_alloc())))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_media_decode_opts dopts = {.threads = s->plan->threads};
-    if (!rc && (head || s->tail_needed))
-        rc = cf_media_open_decoder(s->in, s->vindex, &dopts, &s->dec, err);
+    if (!rc && (head || s->tail_needed)) rc = cf_media_open_decoder(s->in, s->vindex, &dopts, &s->dec, err);
     (void)span;
     return rc;
 }
@@ -696,10 +692,11 @@ static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, con
         return cannot(err, "the source's timestamps or picture format do not allow joining");
     if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "smart cut: cancelled");
     if (ret == AVERROR_INVALIDDATA)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "smart cut: %s has no decodable video in the "
-                            "range", s->plan->input);
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "smart cut to %s: %s", path,
-                                     av_err2str(ret));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "smart cut: %s has no decodable video in the "
+                            "range",
+                            s->plan->input);
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "smart cut to %s: %s", path, av_err2str(ret));
     stats_of(s, s->stats);
     return CF_OK;
 }
@@ -724,8 +721,7 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
                         cfclip_smart_stats *stats, cf_error *err) {
     cf_err rc = cfclip_smart_check(in, plan, err);
     if (rc) return rc;
-    smart s = {.in = in, .plan = plan, .vindex = in->video_index, .progress = progress,
-               .stats = stats};
+    smart s = {.in = in, .plan = plan, .vindex = in->video_index, .progress = progress, .stats = stats};
     double input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     const AVCodecParameters *par = in->fmt->streams[s.vindex]->codecpar;
     /* both checked above */

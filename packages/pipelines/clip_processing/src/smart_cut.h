@@ -3,8 +3,8 @@
  * with libx264 / libx265 set to match the source (profile, level, size, colour, time base).
  * H.264: the edges' parameter sets get ids the source does not use, so that the joined stream
  * is one valid H.264 stream whose avcC holds both sets. HEVC: every part's sets go in the stream
- * ahead of its first picture (an hev1 track), and open picture groups (CRA) are spliced as BLA. The audio (made beforehand, sample-accurately, by the
- * re-encoding path) is muxed alongside. Internal to libcfclip. */
+ * ahead of its first picture (an hev1 track), and open picture groups (CRA) are spliced as BLA. The audio
+ * (made beforehand, sample-accurately, by the re-encoding path) is muxed alongside. Internal to libcfclip. */
 #ifndef CFCLIP_SMART_CUT_H
 #define CFCLIP_SMART_CUT_H
 

@@ -18,8 +18,8 @@ cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_e
     /* The seek may land before the keyframe we want (always, for formats without an index):
      * keep the last keyframe at or before at_s. */
     while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
-        bool key = pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) &&
-                   pkt->pts != AV_NOPTS_VALUE;
+        bool key =
+            pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
         double t = key ? pkt->pts * av_q2d(st->time_base) : 0;
         av_packet_unref(pkt);
         if (!key) continue;
@@ -41,8 +41,7 @@ bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool 
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
     for (int i = 0; i < 2; i++)
         if (idx[i] >= 0 &&
-            avformat_query_codec(of, in->fmt->streams[idx[i]]->codecpar->codec_id,
-                                 FF_COMPLIANCE_NORMAL) != 1)
+            avformat_query_codec(of, in->fmt->streams[idx[i]]->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1)
             return false;
     return true;
 }
@@ -86,8 +85,7 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
         return 0;
     }
     if (!m->started) {
-        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6
-                     : pts < origin_s - 1e-6)
+        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : pts < origin_s - 1e-6)
             return 0;
         m->started = true;
     }
@@ -111,8 +109,8 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
         for (int i = 0; i < n; i++)
             if (maps[i].in->index == pkt->stream_index) m = &maps[i];
         if (m && keep_packet(m, pkt, origin_s, end_s)) {
-            int64_t shift = av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q,
-                                         m->in->time_base);
+            int64_t shift =
+                av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q, m->in->time_base);
             double t = pkt->dts != AV_NOPTS_VALUE ? pkt->dts * av_q2d(m->in->time_base) : origin_s;
             if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= shift;
             if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
@@ -129,8 +127,7 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
 }
 
 /* A stream that stops well before the end it states is a truncated or damaged file. */
-static const copy_map *ended_early(const cf_media_input *in, const copy_map *maps, int n,
-                                   double end_s) {
+static const copy_map *ended_early(const cf_media_input *in, const copy_map *maps, int n, double end_s) {
     for (int i = 0; i < n; i++) {
         const AVStream *st = maps[i].in;
         double stated = in->start_us / 1e6 + in->duration_ms / 1000.0;
@@ -152,12 +149,10 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     memset(maps, 0, sizeof maps);
     cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, err);
     if (rc) return rc;
-    if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0)
-        goto end;
+    if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
     for (int i = 0; i < 2; i++)
-        if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0)
-            goto end;
+        if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0) goto end;
     if ((ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE)) < 0) goto end;
     AVDictionary *opts = NULL;
     if (format == CFCLIP_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
@@ -170,7 +165,8 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     if (early) {
         rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
                           "stream copy: the input stops at %.3f s, before the %.3f s asked for: "
-                          "the file is truncated or damaged", early->last_s, end_s);
+                          "the file is truncated or damaged",
+                          early->last_s, end_s);
         goto end;
     }
     ret = av_write_trailer(oc);
@@ -181,7 +177,6 @@ end:
     }
     if (rc) return rc;
     if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "stream copy: cancelled");
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path,
-                                     av_err2str(ret));
+    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path, av_err2str(ret));
     return CF_OK;
 }

@@ -41,9 +41,9 @@ static double stream_end(const cf_media_input *in, int index, const cfclip_span 
 }
 
 /* Sets up a lane's decoder and its graph from the chain text made by describe. */
-static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan,
-                         const cfclip_span *span, const char *desc, bool with_palette,
-                         const char *palette_args, cfclip_lane *lane, cf_error *err) {
+static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan, const cfclip_span *span,
+                         const char *desc, bool with_palette, const char *palette_args, cfclip_lane *lane,
+                         cf_error *err) {
     memset(lane, 0, sizeof *lane);
     lane->index = index;
     lane->end_s = span->end_s;
@@ -57,8 +57,7 @@ static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan,
     if (video) cf_media_video_src_args(lane->dec, in->fmt->streams[index], &args);
     else cf_media_audio_src_args(lane->dec, &args);
     const char *srcs[2] = {args.str, palette_args};
-    rc = cfclip_graph_build(&lane->graph, video, srcs, with_palette ? 2 : 1, desc, plan->threads,
-                            err);
+    rc = cfclip_graph_build(&lane->graph, video, srcs, with_palette ? 2 : 1, desc, plan->threads, err);
     av_bprint_finalize(&args, NULL);
     return rc;
 }
@@ -92,21 +91,19 @@ static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 }
 
 cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                               const cfclip_loudness *apply, const cfclip_stage *stage,
-                               cfclip_loudness *out, cf_error *err) {
+                               const cfclip_loudness *apply, const cfclip_stage *stage, cfclip_loudness *out,
+                               cf_error *err) {
     cfclip_lane lane;
     meter m = {.stage = stage, .result = {.integrated = -70.0, .true_peak = -99.0}};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_meter_chain(plan, span, apply, in->fmt->streams[in->audio_index]->codecpar->sample_rate,
-                       &desc);
+    cfclip_meter_chain(plan, span, apply, in->fmt->streams[in->audio_index]->codecpar->sample_rate, &desc);
     cf_err rc = lane_setup(in, in->audio_index, plan, span, desc.str, false, NULL, &lane, err);
     av_bprint_finalize(&desc, NULL);
     if (!rc) {
         lane.consume = meter_consume;
         lane.ctx = &m;
-        rc = cfclip_drive(in, &lane, 1, span->origin_s, stage->progress, "loudness measurement",
-                          err);
+        rc = cfclip_drive(in, &lane, 1, span->origin_s, stage->progress, "loudness measurement", err);
     }
     cfclip_lane_free(&lane);
     out->integrated = m.result.integrated;
@@ -154,13 +151,11 @@ cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cf
         rc = cfclip_drive(in, &lane, 1, span->origin_s, stage->progress, "GIF palette", err);
     }
     cfclip_lane_free(&lane);
-    if (!rc && !c.palette)
-        rc = cf_error_set(err, CF_ERR_PROCESSING, "GIF palette: the clip has no pictures");
+    if (!rc && !c.palette) rc = cf_error_set(err, CF_ERR_PROCESSING, "GIF palette: the clip has no pictures");
     if (rc) av_frame_free(&c.palette);
     *palette = c.palette;
     return rc;
 }
-
 
 /* ---- the main pass: encode and mux ---- */
 
@@ -208,7 +203,9 @@ static int64_t ring_duration(const pts_ring *r, int64_t pts, int64_t end_pts) {
 }
 
 static cf_target_format target(cfclip_format f) {
-    return f == CFCLIP_WEBM ? CF_TARGET_FORMAT_WEBM : f == CFCLIP_GIF ? CF_TARGET_FORMAT_GIF : CF_TARGET_FORMAT_MP4;
+    return f == CFCLIP_WEBM  ? CF_TARGET_FORMAT_WEBM
+           : f == CFCLIP_GIF ? CF_TARGET_FORMAT_GIF
+                             : CF_TARGET_FORMAT_MP4;
 }
 
 struct muxer {
@@ -218,7 +215,7 @@ struct muxer {
     const cfclip_stage *stage;
     bool want_thumb, thumb_final;
     double thumb_s;
-    AVFrame *thumb; /* the chosen picture, or the latest one until it is reached */
+    AVFrame *thumb;  /* the chosen picture, or the latest one until it is reached */
     int64_t packets; /* written so far */
 };
 
@@ -259,8 +256,8 @@ static int encode_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
             frame->pict_type = AV_PICTURE_TYPE_NONE;
         }
         if (frame->pts != AV_NOPTS_VALUE)
-            frame->pts = av_rescale_q(frame->pts, av_buffersink_get_time_base(lane->graph.sink),
-                                      o->enc->time_base);
+            frame->pts =
+                av_rescale_q(frame->pts, av_buffersink_get_time_base(lane->graph.sink), o->enc->time_base);
         if (o->video && frame->pts != AV_NOPTS_VALUE) ring_push(&o->sent, frame->pts);
     } else {
         o->flushing = true;
@@ -281,21 +278,19 @@ fail:
     return cf_error_set(err, CF_ERR_PROCESSING, "cannot add an output stream: %s", av_err2str(ret));
 }
 
-static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxer *m,
-                          cfclip_lane *lane, cf_error *err) {
+static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxer *m, cfclip_lane *lane,
+                          cf_error *err) {
     const cfclip_plan *plan = job->plan;
     AVBPrint desc, pal;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&pal, 0, AV_BPRINT_SIZE_UNLIMITED);
     const AVFrame *p = job->palette;
     if (p)
-        av_bprintf(&pal, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", p->width,
-                   p->height, p->format);
-    cfclip_video_chain(plan, &job->span, in->rotation,
-                       cf_media_stream_fps(in->fmt->streams[in->video_index]),
+        av_bprintf(&pal, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", p->width, p->height,
+                   p->format);
+    cfclip_video_chain(plan, &job->span, in->rotation, cf_media_stream_fps(in->fmt->streams[in->video_index]),
                        p ? CFCLIP_GIF_APPLY : CFCLIP_GIF_NONE, &desc);
-    cf_err rc = lane_setup(in, in->video_index, plan, &job->span, desc.str, p != NULL, pal.str,
-                           lane, err);
+    cf_err rc = lane_setup(in, in->video_index, plan, &job->span, desc.str, p != NULL, pal.str, lane, err);
     av_bprint_finalize(&desc, NULL);
     av_bprint_finalize(&pal, NULL);
     if (!rc && p) {
@@ -318,16 +313,16 @@ static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxe
     return rc;
 }
 
-static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxer *m,
-                          cfclip_lane *lane, cf_error *err) {
+static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxer *m, cfclip_lane *lane,
+                          cf_error *err) {
     const cfclip_plan *plan = job->plan;
     out_lane *o = &m->out[1];
     o->mux = m;
     cf_encoder_options eo = {.threads = plan->threads,
                              .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER};
     const AVCodecParameters *par = in->fmt->streams[in->audio_index]->codecpar;
-    cf_err rc = cf_encoder_open_audio(target(plan->format), par->sample_rate, &par->ch_layout, &eo,
-                                      &o->enc, err);
+    cf_err rc =
+        cf_encoder_open_audio(target(plan->format), par->sample_rate, &par->ch_layout, &eo, &o->enc, err);
     if (rc) return rc;
     char layout[128] = "";
     av_channel_layout_describe(&o->enc->ch_layout, layout, sizeof layout);
@@ -352,18 +347,14 @@ static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
 static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
     if (m->packets == 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                            "the clip is empty: %s has no decodable frames in the range",
-                            job->plan->input);
+                            "the clip is empty: %s has no decodable frames in the range", job->plan->input);
     int ret = av_write_trailer(m->oc);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path,
-                            av_err2str(ret));
+        return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path, av_err2str(ret));
     if ((ret = avio_closep(&m->oc->pb)) < 0)
-        return cf_error_set(err, CF_ERR_IO, "cannot close %s: %s", job->output_path,
-                            av_err2str(ret));
+        return cf_error_set(err, CF_ERR_IO, "cannot close %s: %s", job->output_path, av_err2str(ret));
     if (!job->thumb_path) return CF_OK;
-    if (!m->thumb)
-        return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: the clip has no pictures");
+    if (!m->thumb) return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: the clip has no pictures");
     return cf_write_jpeg(m->thumb, job->plan->thumb_w, job->thumb_path, err);
 }
 
@@ -377,16 +368,15 @@ static void muxer_free(muxer *m) {
     av_frame_free(&m->thumb);
 }
 
-cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_stage *stage,
-                     cf_error *err) {
-    muxer m = {.stage = stage, .want_thumb = job->thumb_path != NULL,
-               .thumb_s = job->plan->thumb_ms / 1000.0};
+cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_stage *stage, cf_error *err) {
+    muxer m = {
+        .stage = stage, .want_thumb = job->thumb_path != NULL, .thumb_s = job->plan->thumb_ms / 1000.0};
     cfclip_lane lanes[2];
     int n = 0;
     memset(lanes, 0, sizeof lanes);
     cf_err rc = CF_OK;
-    int ret = avformat_alloc_output_context2(&m.oc, NULL, cfclip_format_name(job->plan->format),
-                                             job->output_path);
+    int ret =
+        avformat_alloc_output_context2(&m.oc, NULL, cfclip_format_name(job->plan->format), job->output_path);
     if (ret < 0 || !(m.pkt = av_packet_alloc())) {
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "cannot create the output muxer");
         goto end;

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #define FRAME (CFCLIP_VAD_RATE * CFCLIP_VAD_FRAME_MS / 1000)
-#define QUIET_DB -120.0f     /* a frame of digital silence */
+#define QUIET_DB -120.0f       /* a frame of digital silence */
 #define NOTHING_LOUD_DB -60.0f /* a span whose loud level is below this says nothing */
 #define LOWEST_THRESHOLD_DB -70.0f
-#define FRICATIVE_ZCR 0.15f  /* zero crossings per sample of noisy consonants (s, f, t) */
+#define FRICATIVE_ZCR 0.15f /* zero crossings per sample of noisy consonants (s, f, t) */
 
 typedef struct biquad {
     double b0, b1, b2, a1, a2, z1, z2;
@@ -19,7 +19,8 @@ typedef struct biquad {
 
 /* RBJ cookbook high- or low-pass at f0 Hz, Q 1/sqrt(2). */
 static biquad pass(double f0, bool high) {
-    double w = 2.0 * M_PI * f0 / CFCLIP_VAD_RATE, c = cos(w), alpha = sin(w) / (2.0 * M_SQRT1_2), a0 = 1.0 + alpha;
+    double w = 2.0 * M_PI * f0 / CFCLIP_VAD_RATE, c = cos(w), alpha = sin(w) / (2.0 * M_SQRT1_2),
+           a0 = 1.0 + alpha;
     double b1 = high ? -(1.0 + c) : 1.0 - c, b0 = high ? (1.0 + c) / 2.0 : (1.0 - c) / 2.0;
     return (biquad){b0 / a0, b1 / a0, b0 / a0, -2.0 * c / a0, (1.0 - alpha) / a0, 0, 0};
 }
@@ -52,7 +53,9 @@ cf_err cfclip_vad_new(cfclip_vad **out, cf_error *err) {
     return CF_OK;
 }
 
-static float to_db(double mean_square) { return mean_square > 1e-12 ? (float)(10.0 * log10(mean_square)) : QUIET_DB; }
+static float to_db(double mean_square) {
+    return mean_square > 1e-12 ? (float)(10.0 * log10(mean_square)) : QUIET_DB;
+}
 
 static cf_err end_frame(cfclip_vad *v, cf_error *err) {
     if (v->n == v->cap) {
@@ -117,7 +120,8 @@ static size_t voiced_runs(const cfclip_vad *v, float band_t, float high_t, size_
     return m;
 }
 
-cf_err cfclip_vad_ranges(const cfclip_vad *v, int64_t origin_ms, cf_time_range **out, size_t *n, cf_error *err) {
+cf_err cfclip_vad_ranges(const cfclip_vad *v, int64_t origin_ms, cf_time_range **out, size_t *n,
+                         cf_error *err) {
     *out = NULL, *n = 0;
     if (!v->n) return CF_OK;
     float band_t = threshold(v, offsetof(frame_features, band_db));
@@ -130,7 +134,8 @@ cf_err cfclip_vad_ranges(const cfclip_vad *v, int64_t origin_ms, cf_time_range *
     }
     size_t k = voiced_runs(v, band_t, high_t, a, b);
     for (size_t i = 0; i < k; i++)
-        r[i] = (cf_time_range){origin_ms + (int64_t)a[i] * CFCLIP_VAD_FRAME_MS, origin_ms + (int64_t)b[i] * CFCLIP_VAD_FRAME_MS};
+        r[i] = (cf_time_range){origin_ms + (int64_t)a[i] * CFCLIP_VAD_FRAME_MS,
+                               origin_ms + (int64_t)b[i] * CFCLIP_VAD_FRAME_MS};
     free(a), free(b);
     if (!k) free(r), r = NULL;
     *out = r, *n = k;

@@ -26,7 +26,8 @@ cf_err cfclip_vad_new(cfclip_vad **out, cf_error *err);
 cf_err cfclip_vad_push(cfclip_vad *v, const float *x, size_t n, cf_error *err);
 /* The voiced stretches, in ms from the first sample plus origin_ms, in order; *out is malloc'd
  * (the caller frees it), NULL with *n = 0 when nothing speaks. */
-cf_err cfclip_vad_ranges(const cfclip_vad *v, int64_t origin_ms, cf_time_range **out, size_t *n, cf_error *err);
+cf_err cfclip_vad_ranges(const cfclip_vad *v, int64_t origin_ms, cf_time_range **out, size_t *n,
+                         cf_error *err);
 void cfclip_vad_free(cfclip_vad *v);
 
 #endif

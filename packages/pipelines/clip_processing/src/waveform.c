@@ -15,11 +15,11 @@
 #include "clipforge/media.h"
 
 typedef struct peaks_acc {
-    double *v;          /* step values */
+    double *v; /* step values */
     size_t n, cap, max;
     int64_t step_ms;
     int sample_rate;
-    int64_t pos;        /* samples since the start of the media */
+    int64_t pos; /* samples since the start of the media */
     bool started;
 } peaks_acc;
 
@@ -78,7 +78,8 @@ static int as_float(wave_run *w, AVFrame *f, const float *const **planes, int *n
     int ret;
     if (!w->swr) {
         if ((ret = swr_alloc_set_opts2(&w->swr, &f->ch_layout, AV_SAMPLE_FMT_FLTP, f->sample_rate,
-                                       &f->ch_layout, (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL)) < 0 ||
+                                       &f->ch_layout, (enum AVSampleFormat)f->format, f->sample_rate, 0,
+                                       NULL)) < 0 ||
             (ret = swr_init(w->swr)) < 0)
             return ret;
     }
@@ -88,8 +89,8 @@ static int as_float(wave_run *w, AVFrame *f, const float *const **planes, int *n
     if ((ret = av_channel_layout_copy(&w->flt->ch_layout, &f->ch_layout)) < 0) return ret;
     w->flt->nb_samples = f->nb_samples + 32;
     if ((ret = av_frame_get_buffer(w->flt, 0)) < 0) return ret;
-    ret = swr_convert(w->swr, w->flt->extended_data, w->flt->nb_samples,
-                      (const uint8_t **)f->extended_data, f->nb_samples);
+    ret = swr_convert(w->swr, w->flt->extended_data, w->flt->nb_samples, (const uint8_t **)f->extended_data,
+                      f->nb_samples);
     if (ret < 0) return ret;
     *planes = (const float *const *)w->flt->extended_data;
     *n = ret;
@@ -127,20 +128,23 @@ static cf_err decode_all(wave_run *w, cf_progress *progress, const char *path, c
     while ((ret = av_read_frame(w->in.fmt, w->pkt)) >= 0) {
         if (w->pkt->stream_index == w->in.audio_index) {
             if (duration_us && w->pkt->pts != AV_NOPTS_VALUE)
-                cf_progress_report(progress, (double)av_rescale_q(w->pkt->pts, st->time_base, AV_TIME_BASE_Q) / duration_us,
-                                   "waveform");
+                cf_progress_report(
+                    progress, (double)av_rescale_q(w->pkt->pts, st->time_base, AV_TIME_BASE_Q) / duration_us,
+                    "waveform");
             ret = avcodec_send_packet(w->dec, w->pkt);
             /* a damaged packet costs a few ms of the picture, not the picture */
             if (ret >= 0 || ret == AVERROR_INVALIDDATA) ret = drain(w);
         }
         av_packet_unref(w->pkt);
         if (ret < 0) break;
-        if (cf_progress_cancelled(progress)) return cf_error_set(err, CF_ERR_CANCELLED, "waveform: cancelled");
+        if (cf_progress_cancelled(progress))
+            return cf_error_set(err, CF_ERR_CANCELLED, "waveform: cancelled");
     }
     if (ret == AVERROR_EOF) ret = 0;
     if (ret >= 0 && (ret = avcodec_send_packet(w->dec, NULL)) >= 0) ret = drain(w);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_PROCESSING, "waveform of %s: cannot decode the audio: %s", path, av_err2str(ret));
+        return cf_error_set(err, CF_ERR_PROCESSING, "waveform of %s: cannot decode the audio: %s", path,
+                            av_err2str(ret));
     return CF_OK;
 }
 
@@ -153,7 +157,8 @@ static cf_err fill_result(wave_run *w, cf_media_waveform *out, cf_error *err) {
     out->has_channels = par->ch_layout.nb_channels > 0, out->channels = par->ch_layout.nb_channels;
     size_t n = (size_t)((out->duration_ms + out->step_ms - 1) / out->step_ms);
     if (n > w->acc.max) n = w->acc.max;
-    if (n && !(out->peaks = calloc(n, sizeof *out->peaks))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (n && !(out->peaks = calloc(n, sizeof *out->peaks)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < n && i < w->acc.n; i++) {
         double v = w->acc.v[i] > 1 ? 1 : w->acc.v[i];
         out->peaks[i] = round(v * 1000) / 1000; /* three digits draw the same and print short */
@@ -162,8 +167,8 @@ static cf_err fill_result(wave_run *w, cf_media_waveform *out, cf_error *err) {
     return CF_OK;
 }
 
-cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *progress,
-                           cf_media_waveform *out, cf_error *err) {
+cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *progress, cf_media_waveform *out,
+                           cf_error *err) {
     cf_media_waveform_init(out);
     if (!max_points || max_points > CF_WAVEFORM_MAX_POINTS) max_points = CF_WAVEFORM_MAX_POINTS;
     wave_run w;
@@ -179,7 +184,8 @@ cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *pro
     rc = cf_media_open_decoder(&w.in, w.in.audio_index, &(cf_media_decode_opts){.threads = 1}, &w.dec, err);
     w.frame = av_frame_alloc(), w.flt = av_frame_alloc(), w.pkt = av_packet_alloc();
     if (!rc && (!w.frame || !w.flt || !w.pkt)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (!rc && w.dec->sample_rate <= 0) rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the audio has no sample rate", path);
+    if (!rc && w.dec->sample_rate <= 0)
+        rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the audio has no sample rate", path);
     if (!rc) {
         w.acc.sample_rate = w.dec->sample_rate;
         w.acc.step_ms = step_for(w.in.duration_ms, max_points);

@@ -28,12 +28,12 @@ static cf_clip_processing_request parse(const char *text, cf_err want, const cha
 
 static void test_request_becomes_plan(void **state) {
     (void)state;
-    cf_clip_processing_request req = parse(
-        "{\"clip_id\":\"c\",\"source_uri\":\"file:///data/in.mp4\",\"target_format\":\"webm\","
-        "\"operations\":[{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":15000,\"mode\":\"copy\"},"
-        "{\"op\":\"scale\",\"width\":1280},{\"op\":\"normalize_audio\"},{\"op\":\"speed\","
-        "\"factor\":2},{\"op\":\"thumbnail\",\"at_ms\":1000,\"output_uri\":\"/tmp/t.jpg\"}]}",
-        CF_OK, NULL);
+    cf_clip_processing_request req =
+        parse("{\"clip_id\":\"c\",\"source_uri\":\"file:///data/in.mp4\",\"target_format\":\"webm\","
+              "\"operations\":[{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":15000,\"mode\":\"copy\"},"
+              "{\"op\":\"scale\",\"width\":1280},{\"op\":\"normalize_audio\"},{\"op\":\"speed\","
+              "\"factor\":2},{\"op\":\"thumbnail\",\"at_ms\":1000,\"output_uri\":\"/tmp/t.jpg\"}]}",
+              CF_OK, NULL);
     cfclip_plan plan;
     cf_error err;
     assert_int_equal(cfclip_plan_from_request(&req, &plan, &err), CF_OK);
@@ -57,14 +57,14 @@ static void test_request_becomes_plan(void **state) {
 
 static void test_request_rejects_twice_and_remote(void **state) {
     (void)state;
-    cf_clip_processing_request a = parse(
-        "{\"clip_id\":\"c\",\"source_uri\":\"in.mp4\",\"operations\":[{\"op\":\"mute\"},"
-        "{\"op\":\"fps\",\"fps\":10},{\"op\":\"mute\"}]}",
-        CF_ERR_INVALID_ARGUMENT, "operations[2]: mute given twice");
+    cf_clip_processing_request a =
+        parse("{\"clip_id\":\"c\",\"source_uri\":\"in.mp4\",\"operations\":[{\"op\":\"mute\"},"
+              "{\"op\":\"fps\",\"fps\":10},{\"op\":\"mute\"}]}",
+              CF_ERR_INVALID_ARGUMENT, "operations[2]: mute given twice");
     cf_clip_processing_request_free(&a);
-    cf_clip_processing_request b = parse(
-        "{\"clip_id\":\"c\",\"source_uri\":\"s3://bucket/in.mp4\",\"operations\":[]}",
-        CF_ERR_INVALID_ARGUMENT, "source_uri");
+    cf_clip_processing_request b =
+        parse("{\"clip_id\":\"c\",\"source_uri\":\"s3://bucket/in.mp4\",\"operations\":[]}",
+              CF_ERR_INVALID_ARGUMENT, "source_uri");
     cf_clip_processing_request_free(&b);
 }
 
@@ -112,8 +112,12 @@ static void test_video_chain_orders_operations(void **state) {
     p.scale_h = -1;
     p.speed = 2.0;
     char *s = video_chain(&p, 90, CFCLIP_GIF_NONE);
-    const char *order[] = {"trim=start=1.500000:end=4.000000", "setpts=round((PTS-1.500000/TB)/2.000000)",
-                           "transpose=clock", "crop=101:50", "scale=640:-2", "format=yuv420p"};
+    const char *order[] = {"trim=start=1.500000:end=4.000000",
+                           "setpts=round((PTS-1.500000/TB)/2.000000)",
+                           "transpose=clock",
+                           "crop=101:50",
+                           "scale=640:-2",
+                           "format=yuv420p"};
     const char *at = s;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *hit = strstr(at, order[i]);

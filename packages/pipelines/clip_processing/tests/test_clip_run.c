@@ -48,9 +48,8 @@ static bool dir_is_empty(const char *path) {
 
 static cf_clip_processing_request make_request(const char *ops_json) {
     char text[1024];
-    snprintf(text, sizeof text,
-             "{\"clip_id\":\"job/1\",\"source_uri\":\"file://%s\",\"operations\":%s}", g_src,
-             ops_json);
+    snprintf(text, sizeof text, "{\"clip_id\":\"job/1\",\"source_uri\":\"file://%s\",\"operations\":%s}",
+             g_src, ops_json);
     json_t *j = json_loads(text, 0, NULL);
     cf_clip_processing_request req;
     cf_error err;

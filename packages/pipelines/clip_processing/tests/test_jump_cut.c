@@ -85,7 +85,8 @@ static void test_at_most_64_pieces_keeping_the_longest_pauses(void **state) {
     cf_jump_cut c = plan(snd, 100, 0, snd[99].end_ms, 0);
     assert_int_equal(c.n_keep, CF_JUMP_CUT_MAX_PIECES);
     size_t long_ones = 0;
-    for (size_t i = 0; i < c.n_removed; i++) long_ones += c.removed[i].end_ms - c.removed[i].start_ms == 2000 - 240;
+    for (size_t i = 0; i < c.n_removed; i++)
+        long_ones += c.removed[i].end_ms - c.removed[i].start_ms == 2000 - 240;
     assert_int_equal(long_ones, 9);
     cf_jump_cut_free(&c);
 }
@@ -94,9 +95,12 @@ static void test_words_and_timeline_follow_the_cut(void **state) {
     (void)state;
     cf_time_range snd[] = {{1000, 1500}, {3000, 3400}};
     cf_jump_cut c = plan(snd, 2, 1000, 3400, 0);
-    cf_transcript_word w[] = {{"one", 1000, 1500, 0.9}, {"noise", 2000, 2100, 0.9}, {"two", 3000, 3400, 0.9},
+    cf_transcript_word w[] = {{"one", 1000, 1500, 0.9},
+                              {"noise", 2000, 2100, 0.9},
+                              {"two", 3000, 3400, 0.9},
                               {"after", 3500, 3600, 0.9}};
-    cf_transcript_segment seg = {.start_ms = 1000, .end_ms = 3600, .text = "one two", .words = w, .n_words = 4};
+    cf_transcript_segment seg = {
+        .start_ms = 1000, .end_ms = 3600, .text = "one two", .words = w, .n_words = 4};
     cf_transcript src = {.language = "en-us", .model = "m", .segments = &seg, .n_segments = 1};
     cf_transcript out;
     cf_error err;
@@ -128,7 +132,8 @@ static void test_words_and_timeline_follow_the_cut(void **state) {
     cf_jump_cut_free(&c);
 }
 
-static cf_jump_cut plan_drops(const cf_time_range *snd, size_t n, const cf_time_range *drop, size_t nd, bool keep) {
+static cf_jump_cut plan_drops(const cf_time_range *snd, size_t n, const cf_time_range *drop, size_t nd,
+                              bool keep) {
     cf_jump_cut c;
     cf_error err;
     cf_jump_cut_options o = {.drop = drop, .n_drop = nd, .keep_pauses = keep};

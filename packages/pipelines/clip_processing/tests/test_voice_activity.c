@@ -14,7 +14,7 @@
 #include "voice_activity.h"
 
 #define RATE CFCLIP_VAD_RATE
-#define MS(x) ((size_t)(x) * RATE / 1000)
+#define MS(x) ((size_t)(x)*RATE / 1000)
 
 static uint32_t seed = 12345;
 static float noise(void) { /* uniform in [-1, 1] */

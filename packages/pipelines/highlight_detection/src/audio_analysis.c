@@ -7,8 +7,8 @@
  *    feature stage derives momentary, short-term and integrated loudness;
  *  - four 512-point spectra (hop 400 samples, Hann window, av_tx real FFT) giving spectral
  *    flatness (Wiener entropy 200-7000 Hz of the spectrum tilted +3 dB/octave, so that pink noise,
- *    closer to real crowds than white, reads as flat as white does), flux (mean positive change of the log spectrum) and
- *    onsets (flux over an adaptive threshold), speech-band and high-band energy ratios;
+ *    closer to real crowds than white, reads as flat as white does), flux (mean positive change of the log
+ * spectrum) and onsets (flux over an adaptive threshold), speech-band and high-band energy ratios;
  *  - the zero-crossing rate;
  *  - for the audio-event classifier (audio_events.c): 16 mel band energies (triangular filters
  *    60-7800 Hz on the same spectra), each frame's energy (the 40 Hz envelope whose 2-8 Hz
@@ -51,14 +51,14 @@ struct audio_analyzer {
     biquad shelf, highpass;
     AVTXContext *tx, *itx;
     av_tx_fn tx_fn, itx_fn;
-    float *buf;    /* HISTORY + CF_AUDIO_HOP samples: previous tail, then the current hop */
-    size_t fill;   /* samples of the current hop in buf */
-    float *frame;  /* windowed frame (FFT input) */
+    float *buf;                   /* HISTORY + CF_AUDIO_HOP samples: previous tail, then the current hop */
+    size_t fill;                  /* samples of the current hop in buf */
+    float *frame;                 /* windowed frame (FFT input) */
     AVComplexFloat *spec, *pspec; /* spectrum; power spectrum (inverse transform input) */
     float *acorr;                 /* autocorrelation of the frame (FFT_N + 2) */
     float *window;
-    float win_acorr[LAG_MAX + 1]; /* the window's own autocorrelation, normalised */
-    float mel[CF_AUDIO_BANDS][NBINS]; /* triangular filter weights */
+    float win_acorr[LAG_MAX + 1];                       /* the window's own autocorrelation, normalised */
+    float mel[CF_AUDIO_BANDS][NBINS];                   /* triangular filter weights */
     int mel_lo[CF_AUDIO_BANDS], mel_hi[CF_AUDIO_BANDS]; /* bins [lo, hi) with weight */
     double band_acc[CF_AUDIO_BANDS], harm_acc;
     double log_pitch_acc; /* sum of log2 pitch over the hop's voiced frames */
@@ -92,8 +92,8 @@ static void design_highpass(biquad *q, double fs) {
     const double f0 = 38.13547087602444, Q = 0.5003270373238773;
     double K = tan(M_PI * f0 / fs);
     double a0 = 1.0 + K / Q + K * K;
-    *q = (biquad){.b0 = 1.0, .b1 = -2.0, .b2 = 1.0,
-                  .a1 = 2.0 * (K * K - 1.0) / a0, .a2 = (1.0 - K / Q + K * K) / a0};
+    *q = (biquad){
+        .b0 = 1.0, .b1 = -2.0, .b2 = 1.0, .a1 = 2.0 * (K * K - 1.0) / a0, .a2 = (1.0 - K / Q + K * K) / a0};
 }
 
 static inline double biquad_step(biquad *q, double x) {
@@ -103,8 +103,12 @@ static inline double biquad_step(biquad *q, double x) {
     return y;
 }
 
-static double hz_to_mel(double hz) { return 2595.0 * log10(1.0 + hz / 700.0); }
-static double mel_to_hz(double mel) { return 700.0 * (pow(10.0, mel / 2595.0) - 1.0); }
+static double hz_to_mel(double hz) {
+    return 2595.0 * log10(1.0 + hz / 700.0);
+}
+static double mel_to_hz(double mel) {
+    return 700.0 * (pow(10.0, mel / 2595.0) - 1.0);
+}
 
 /* Triangular mel filters: band b rises from edge b to b + 1 and falls to b + 2. */
 static void design_mel(audio_analyzer *a) {
@@ -114,7 +118,9 @@ static void design_mel(audio_analyzer *a) {
                f2 = mel_to_hz(lo + step * (b + 2));
         a->mel_lo[b] = NBINS, a->mel_hi[b] = 0;
         for (int k = 0; k < NBINS; k++) {
-            double f = k * BIN_HZ, w = f <= f0 || f >= f2 ? 0 : f < f1 ? (f - f0) / (f1 - f0) : (f2 - f) / (f2 - f1);
+            double f = k * BIN_HZ, w = f <= f0 || f >= f2 ? 0
+                                       : f < f1           ? (f - f0) / (f1 - f0)
+                                                          : (f2 - f) / (f2 - f1);
             a->mel[b][k] = (float)w;
             if (w > 0 && k < a->mel_lo[b]) a->mel_lo[b] = k;
             if (w > 0) a->mel_hi[b] = k + 1;

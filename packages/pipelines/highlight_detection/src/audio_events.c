@@ -61,7 +61,9 @@ struct ev_model {
     size_t n_layers;
 };
 
-const char *ev_model_version(const ev_model *m) { return m->version; }
+const char *ev_model_version(const ev_model *m) {
+    return m->version;
+}
 
 void ev_model_free(ev_model *m) {
     if (!m) return;
@@ -115,16 +117,16 @@ static cf_err check_names(const json_t *a, const char *const *names, size_t n, c
 /* The model's inputs by name: each must be one of this extractor's. */
 static cf_err map_inputs(const json_t *a, ev_model *m, cf_error *err) {
     if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > EV_N_INPUTS)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "inputs: must name 1..%d of this extractor's inputs",
-                            EV_N_INPUTS);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "inputs: must name 1..%d of this extractor's inputs", EV_N_INPUTS);
     m->n_inputs = json_array_size(a);
     for (size_t i = 0; i < m->n_inputs; i++) {
         const char *s = json_string_value(json_array_get(a, i));
         size_t k = 0;
         while (s && k < EV_N_INPUTS && strcmp(s, ev_input_names[k]) != 0) k++;
         if (!s || k == EV_N_INPUTS)
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "inputs[%zu]: '%s' is not an input of this extractor",
-                                i, s ? s : "?");
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "inputs[%zu]: '%s' is not an input of this extractor", i, s ? s : "?");
         m->input[i] = (unsigned short)k;
     }
     return CF_OK;
@@ -144,7 +146,8 @@ static cf_err parse_layer(const json_t *j, size_t i, size_t n_in, ev_layer *l, c
     size_t n_out = json_array_size(b);
     if (!json_is_array(w) || json_array_size(w) != n_in || n_out == 0 || n_out > MAX_UNITS)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "%s: weights must be %zu rows (one per input), bias 1..%d values", path, n_in, MAX_UNITS);
+                            "%s: weights must be %zu rows (one per input), bias 1..%d values", path, n_in,
+                            MAX_UNITS);
     l->n_in = n_in, l->n_out = n_out;
     l->w = malloc(n_in * n_out * sizeof *l->w);
     l->b = malloc(n_out * sizeof *l->b);
@@ -164,7 +167,8 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
     for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) classes[c] = cf_audio_event_class_to_string(c);
     float std[EV_N_INPUTS];
     const json_t *layers = json_object_get(j, "layers");
-    cf_err rc = check_names(json_object_get(j, "classes"), classes, CF_AUDIO_EVENT_CLASS_COUNT, "classes", err);
+    cf_err rc =
+        check_names(json_object_get(j, "classes"), classes, CF_AUDIO_EVENT_CLASS_COUNT, "classes", err);
     if (!rc) rc = map_inputs(json_object_get(j, "inputs"), m, err);
     if (!rc) rc = number_array(json_object_get(j, "mean"), m->n_inputs, m->mean, "mean", err);
     if (!rc) rc = number_array(json_object_get(j, "std"), m->n_inputs, std, "std", err);
@@ -172,7 +176,8 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
         if (!(std[i] > 0)) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "std[%zu]: must be > 0", i);
         m->inv_std[i] = 1.0f / std[i];
     }
-    if (!rc && (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > MAX_LAYERS))
+    if (!rc &&
+        (!json_is_array(layers) || json_array_size(layers) == 0 || json_array_size(layers) > MAX_LAYERS))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "layers: an array of 1..%d", MAX_LAYERS);
     size_t n_in = m->n_inputs;
     for (size_t i = 0; !rc && i < json_array_size(layers); i++) {
@@ -181,7 +186,8 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
         n_in = m->layers[i].n_out;
     }
     if (!rc && (n_in != CF_AUDIO_EVENT_CLASS_COUNT || m->layers[m->n_layers - 1].act != ACT_SOFTMAX))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "layers: the last must be a softmax over the %d classes",
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                          "layers: the last must be a softmax over the %d classes",
                           CF_AUDIO_EVENT_CLASS_COUNT);
     return rc;
 }
@@ -198,8 +204,7 @@ void cf_audio_events_model_current(const char *models_dir, char *buf, size_t len
     char version[48];
     if (current_version(hl_models_dir(&paths), version, sizeof version))
         snprintf(buf, len, "audio-events-%.32s", version);
-    else if (len)
-        buf[0] = '\0';
+    else if (len) buf[0] = '\0';
 }
 
 cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
@@ -233,8 +238,12 @@ typedef struct stat_acc {
     double sum, sq;
 } stat_acc;
 
-static inline void acc_add(stat_acc *a, double x) { a->sum += x, a->sq += x * x; }
-static inline double acc_mean(const stat_acc *a, double n) { return a->sum / n; }
+static inline void acc_add(stat_acc *a, double x) {
+    a->sum += x, a->sq += x * x;
+}
+static inline double acc_mean(const stat_acc *a, double n) {
+    return a->sum / n;
+}
 static inline double acc_std(const stat_acc *a, double n) {
     double m = a->sum / n, v = a->sq / n - m * m;
     return v > 0 ? sqrt(v) : 0;
@@ -260,7 +269,8 @@ static double modulation_4hz(const float *env) {
     const double window_s = ENV_FRAMES * 0.025;
     for (int k = 0; k < ENV_BINS; k++) {
         double re = 0, im = 0;
-        for (int t = 0; t < ENV_FRAMES; t++) re += (env[t] - mean) * cosv[k][t], im += (env[t] - mean) * sinv[k][t];
+        for (int t = 0; t < ENV_FRAMES; t++)
+            re += (env[t] - mean) * cosv[k][t], im += (env[t] - mean) * sinv[k][t];
         double p = re * re + im * im, hz = (k + 1) / window_s;
         total += p;
         if (hz >= 2.0 && hz <= 8.0) band += p;
@@ -269,8 +279,8 @@ static double modulation_4hz(const float *env) {
 }
 
 void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
-    stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0},
-             flux = {0}, zcr = {0}, harm = {0};
+    stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0}, flux = {0},
+             zcr = {0}, harm = {0};
     double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9, kpower = 0;
     stat_acc pitch = {0};
     double glide = 0, last_st = 0;
@@ -294,8 +304,8 @@ void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i,
         for (int f = 0; f < CF_AUDIO_FRAMES; f++) env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f];
         acc_add(&level, l), acc_add(&flat, h->flatness), acc_add(&flux, h->flux), acc_add(&zcr, h->zcr);
         acc_add(&harm, h->harmonicity);
-        if (w >= EV_HALF_WINDOW - CF_HL_MOMENTARY_BEFORE && w <= EV_HALF_WINDOW + CF_HL_MOMENTARY_AFTER && k >= 0 &&
-            k < (long)n)
+        if (w >= EV_HALF_WINDOW - CF_HL_MOMENTARY_BEFORE && w <= EV_HALF_WINDOW + CF_HL_MOMENTARY_AFTER &&
+            k >= 0 && k < (long)n)
             kpower += h->kpower, momentary++;
         lmin = fmin(lmin, l), lmax = fmax(lmax, l);
         hi += h->high_ratio, sp += h->speech_ratio, onsets += h->onsets, voiced += h->harmonicity > 0.6f;
@@ -335,7 +345,8 @@ static void context_inputs(float *x, size_t n) {
             for (int f = 0; f < EV_N_WINDOW; f++) sum[f] += x[hi * EV_N_INPUTS + f];
         for (; lo < want_lo; lo++)
             for (int f = 0; f < EV_N_WINDOW; f++) sum[f] -= x[lo * EV_N_INPUTS + f];
-        for (int f = 0; f < EV_N_WINDOW; f++) x[i * EV_N_INPUTS + EV_CONTEXT + f] = (float)(sum[f] / (double)(hi - lo));
+        for (int f = 0; f < EV_N_WINDOW; f++)
+            x[i * EV_N_INPUTS + EV_CONTEXT + f] = (float)(sum[f] / (double)(hi - lo));
     }
 }
 
@@ -387,8 +398,7 @@ cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *
 
 #define DECISION_HOPS 5 /* one decision per 500 ms */
 
-cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n,
-                                  cf_error *err) {
+cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n, cf_error *err) {
     *out = NULL, *n = 0;
     if (!t->events_model[0] || !t->has_audio || t->n_hops == 0) return CF_OK;
     size_t blocks = (t->n_hops + DECISION_HOPS - 1) / DECISION_HOPS, used = 0;

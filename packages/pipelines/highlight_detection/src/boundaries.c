@@ -125,7 +125,8 @@ static void sentence_places(places *ps, const edge_ctx *c) {
                 b = n ? n->start_ms : a + 2 * LEAD_MS;
                 if (b < a) b = a;
             }
-            add(ps, c, in_gap(c, a, b), c->is_start ? CF_SPAN_BOUNDARY_REASON_SENTENCE_START : CF_SPAN_BOUNDARY_REASON_SENTENCE_END);
+            add(ps, c, in_gap(c, a, b),
+                c->is_start ? CF_SPAN_BOUNDARY_REASON_SENTENCE_START : CF_SPAN_BOUNDARY_REASON_SENTENCE_END);
         }
     }
 }
@@ -133,7 +134,8 @@ static void sentence_places(places *ps, const edge_ctx *c) {
 /* Pauses between words (and before the first / after the last). */
 static void pause_places(places *ps, const edge_ctx *c) {
     for (size_t i = 0; i <= c->n_words; i++) {
-        int64_t a = i ? c->words[i - 1].end_ms : 0, b = i < c->n_words ? c->words[i].start_ms : c->t->duration_ms;
+        int64_t a = i ? c->words[i - 1].end_ms : 0,
+                b = i < c->n_words ? c->words[i].start_ms : c->t->duration_ms;
         if (b - a >= PAUSE_MS) add(ps, c, in_gap(c, a, b), CF_SPAN_BOUNDARY_REASON_PAUSE);
     }
 }
@@ -145,7 +147,8 @@ static bool voiceless(const cf_feature_track *t, size_t h) {
 /* Silent (no sound anywhere in its loudness window), or voiceless with voiceless neighbours:
  * the speech column is smoothed over 500 ms, so a lone voiceless hop may hold a word's onset. */
 static bool quiet_hop(const cf_feature_track *t, size_t h) {
-    return cf_feat(t, h, CF_FEAT_SILENCE) > 0 || ((h == 0 || voiceless(t, h - 1)) && voiceless(t, h) && voiceless(t, h + 1));
+    return cf_feat(t, h, CF_FEAT_SILENCE) > 0 ||
+           ((h == 0 || voiceless(t, h - 1)) && voiceless(t, h) && voiceless(t, h + 1));
 }
 
 /* No words: quiet or voiceless hops, the start at the hop (the quiet edge inside the span), the
@@ -155,7 +158,8 @@ static void silence_places(places *ps, const edge_ctx *c) {
     if (!t->has_audio || t->hop_ms <= 0) return;
     int64_t lo = (c->at - c->win) / t->hop_ms, hi = (c->at + c->win) / t->hop_ms + 1;
     for (int64_t h = lo < 0 ? 0 : lo; h < hi && (size_t)h < t->n_hops; h++)
-        if (quiet_hop(t, (size_t)h)) add(ps, c, (h + (c->is_start ? 0 : 1)) * t->hop_ms, CF_SPAN_BOUNDARY_REASON_SILENCE);
+        if (quiet_hop(t, (size_t)h))
+            add(ps, c, (h + (c->is_start ? 0 : 1)) * t->hop_ms, CF_SPAN_BOUNDARY_REASON_SILENCE);
 }
 
 static void cut_places(places *ps, const edge_ctx *c) {
@@ -163,7 +167,8 @@ static void cut_places(places *ps, const edge_ctx *c) {
     if (t->hop_ms <= 0) return;
     int64_t lo = (c->at - c->win) / t->hop_ms, hi = (c->at + c->win) / t->hop_ms + 1;
     for (int64_t h = lo < 0 ? 0 : lo; h < hi && (size_t)h < t->n_hops; h++)
-        if (cf_feat(t, (size_t)h, CF_FEAT_CUT) > 0) add(ps, c, h * t->hop_ms, CF_SPAN_BOUNDARY_REASON_SCENE_CUT);
+        if (cf_feat(t, (size_t)h, CF_FEAT_CUT) > 0)
+            add(ps, c, h * t->hop_ms, CF_SPAN_BOUNDARY_REASON_SCENE_CUT);
 }
 
 static void gather(places *ps, const edge_ctx *c) {
@@ -178,15 +183,19 @@ static void gather(places *ps, const edge_ctx *c) {
     /* with words, the proposed place counts only outside them all (in a pause it is one already) */
     bool outside = !c->n_words || c->at <= c->words[0].start_ms || c->at >= c->words[c->n_words - 1].end_ms;
     if (!w && outside) add(ps, c, c->at, CF_SPAN_BOUNDARY_REASON_SCORE);
-    if (w) add(ps, c, w->start_ms, CF_SPAN_BOUNDARY_REASON_WORD_EDGE), add(ps, c, w->end_ms, CF_SPAN_BOUNDARY_REASON_WORD_EDGE);
+    if (w)
+        add(ps, c, w->start_ms, CF_SPAN_BOUNDARY_REASON_WORD_EDGE),
+            add(ps, c, w->end_ms, CF_SPAN_BOUNDARY_REASON_WORD_EDGE);
 }
 
-static int64_t dist(int64_t a, int64_t b) { return a > b ? a - b : b - a; }
+static int64_t dist(int64_t a, int64_t b) {
+    return a > b ? a - b : b - a;
+}
 
 /* A place for the end when no pair fits: the length clamped to the bounds, out of any word
  * towards a length inside them. */
-static int64_t end_by_length(const cf_feature_track *t, const cf_hl_word *w, size_t n, const hl_edge_limits *lim,
-                             int64_t start, int64_t end) {
+static int64_t end_by_length(const cf_feature_track *t, const cf_hl_word *w, size_t n,
+                             const hl_edge_limits *lim, int64_t start, int64_t end) {
     int64_t lo = start + lim->min_len_ms, hi = start + lim->max_len_ms;
     if (end < lo) end = lo;
     if (end > hi) end = hi;
@@ -195,9 +204,9 @@ static int64_t end_by_length(const cf_feature_track *t, const cf_hl_word *w, siz
     return end > t->duration_ms ? t->duration_ms : end;
 }
 
-void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words, const cf_transcript *tr,
-                    const hl_edge_limits *lim, int64_t *start_ms, int64_t *end_ms, cf_span_boundary_reason *why_start,
-                    cf_span_boundary_reason *why_end) {
+void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                    const cf_transcript *tr, const hl_edge_limits *lim, int64_t *start_ms, int64_t *end_ms,
+                    cf_span_boundary_reason *why_start, cf_span_boundary_reason *why_end) {
     places s, e;
     edge_ctx c = {t, words, n_words, tr, *start_ms, lim->snap_ms, true};
     gather(&s, &c);
@@ -210,7 +219,8 @@ void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n
             int64_t len = e.p[k].ms - s.p[i].ms;
             if (len < lim->min_len_ms || len > lim->max_len_ms) continue;
             int64_t cost = -(int64_t)(s.p[i].rank + e.p[k].rank) * 10000000 + dist(s.p[i].ms, *start_ms) +
-                           dist(e.p[k].ms, *end_ms) + (lim->target_len_ms ? 2 * dist(len, lim->target_len_ms) : 0);
+                           dist(e.p[k].ms, *end_ms) +
+                           (lim->target_len_ms ? 2 * dist(len, lim->target_len_ms) : 0);
             if (cost < best) best = cost, bs = i, be = k;
         }
     if (best != INT64_MAX) {
@@ -221,7 +231,8 @@ void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n
     /* nothing fits: the best start, the end where the bounds allow */
     size_t top = 0;
     for (size_t i = 1; i < s.n; i++)
-        if (s.p[i].rank > s.p[top].rank || (s.p[i].rank == s.p[top].rank && dist(s.p[i].ms, *start_ms) < dist(s.p[top].ms, *start_ms)))
+        if (s.p[i].rank > s.p[top].rank ||
+            (s.p[i].rank == s.p[top].rank && dist(s.p[i].ms, *start_ms) < dist(s.p[top].ms, *start_ms)))
             top = i;
     if (s.n) *start_ms = s.p[top].ms, *why_start = s.p[top].why;
     else *why_start = CF_SPAN_BOUNDARY_REASON_LENGTH;
@@ -230,8 +241,9 @@ void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n
 }
 
 void cf_hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
-                       const cf_transcript *sentences, int64_t min_len_ms, int64_t max_len_ms, int64_t target_len_ms,
-                       int64_t snap_ms, int64_t *start_ms, int64_t *end_ms, cf_span_boundaries *why) {
+                       const cf_transcript *sentences, int64_t min_len_ms, int64_t max_len_ms,
+                       int64_t target_len_ms, int64_t snap_ms, int64_t *start_ms, int64_t *end_ms,
+                       cf_span_boundaries *why) {
     hl_edge_limits lim = {min_len_ms, max_len_ms, target_len_ms, snap_ms};
     hl_place_edges(t, words, n_words, sentences, &lim, start_ms, end_ms, &why->start, &why->end);
 }

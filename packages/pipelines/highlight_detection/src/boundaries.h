@@ -17,8 +17,8 @@ typedef struct hl_edge_limits {
  * else (no words) a quiet or voiceless hop, else where they were. When no pair of places fits
  * the bounds, the start stays and the end goes where the bounds allow, outside any word
  * ("length"). words (time order) and tr may be NULL. */
-void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words, const cf_transcript *tr,
-                    const hl_edge_limits *lim, int64_t *start_ms, int64_t *end_ms, cf_span_boundary_reason *why_start,
-                    cf_span_boundary_reason *why_end);
+void hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                    const cf_transcript *tr, const hl_edge_limits *lim, int64_t *start_ms, int64_t *end_ms,
+                    cf_span_boundary_reason *why_start, cf_span_boundary_reason *why_end);
 
 #endif

@@ -35,7 +35,8 @@ static cf_err validate(const cf_highlight_detection_request *req, cf_error *err)
                {"target_length_ms", req->has_target_length_ms, req->target_length_ms}};
     for (size_t i = 0; i < 3; i++)
         if (len[i].has && (len[i].v < 1000 || len[i].v > 600000))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be in [1000, 600000] ms", len[i].name);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: must be in [1000, 600000] ms",
+                                len[i].name);
     if (req->has_min_length_ms && req->has_max_length_ms && req->max_length_ms < req->min_length_ms)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "max_length_ms: must be >= min_length_ms");
     return CF_OK;
@@ -59,13 +60,18 @@ static cf_err request_transcript(const cf_highlight_detection_request *req, cons
 
 /* Routes over track, with the transcript's columns and word bounds when tr is given. */
 static cf_err route(const cf_highlight_detection_request *req, const cf_hl_options *opts,
-                    const cf_feature_track *track, const cf_transcript *tr,
-                    const cf_speech_features *sf, cf_highlight_detection_result *out, cf_error *err) {
+                    const cf_feature_track *track, const cf_transcript *tr, const cf_speech_features *sf,
+                    cf_highlight_detection_result *out, cf_error *err) {
     const char *profile = cf_detection_profile_to_string(req->detection_profile);
-    cf_hl_detect_input in = {.track = track, .profile = profile,
-                             .top_n = req->has_top_n ? req->top_n : 0, .words = opts->words,
-                             .n_words = opts->n_words, .transcript = tr, .sentences = opts->sentences,
-                             .has_min_score = req->has_min_score, .min_score = req->min_score,
+    cf_hl_detect_input in = {.track = track,
+                             .profile = profile,
+                             .top_n = req->has_top_n ? req->top_n : 0,
+                             .words = opts->words,
+                             .n_words = opts->n_words,
+                             .transcript = tr,
+                             .sentences = opts->sentences,
+                             .has_min_score = req->has_min_score,
+                             .min_score = req->min_score,
                              .min_len_ms = req->has_min_length_ms ? req->min_length_ms : 0,
                              .max_len_ms = req->has_max_length_ms ? req->max_length_ms : 0,
                              .target_len_ms = req->has_target_length_ms ? req->target_length_ms : 0};
@@ -83,8 +89,9 @@ static cf_err route(const cf_highlight_detection_request *req, const cf_hl_optio
         in.track = with, in.words = words;
     }
     if (!rc && !opts->registry) rc = cf_hl_registry_new(&opts->paths, &reg, err);
-    if (!rc) rc = cf_hl_route(reg ? reg : opts->registry, req, opts->engine, &in, out, opts->note,
-                              opts->note_len, err);
+    if (!rc)
+        rc = cf_hl_route(reg ? reg : opts->registry, req, opts->engine, &in, out, opts->note, opts->note_len,
+                         err);
     cf_hl_registry_free(reg);
     cf_feature_track_free(with);
     free(words);
@@ -119,8 +126,7 @@ cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, cons
 }
 
 cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_hl_options *opts,
-                           cf_progress *progress, cf_highlight_detection_result *out,
-                           cf_error *err) {
+                           cf_progress *progress, cf_highlight_detection_result *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_hl_options o = {0};
     if (opts) o = *opts;

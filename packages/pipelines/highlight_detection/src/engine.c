@@ -106,8 +106,9 @@ static void note(char *notes, size_t len, const char *engine, const char *why) {
  * where routing calls them (local and remote engines alike). */
 static void observe_call(const char *engine, cf_err rc, double seconds) {
     static cf_metric *m;
-    if (!m) m = cf_metric_histogram("clipforge_engine_call_duration_seconds",
-                                    "Highlight engine calls by engine and outcome.", "engine,outcome");
+    if (!m)
+        m = cf_metric_histogram("clipforge_engine_call_duration_seconds",
+                                "Highlight engine calls by engine and outcome.", "engine,outcome");
     cf_metric_observe(m, engine, rc ? "error" : "ok", seconds);
 }
 
@@ -152,9 +153,9 @@ static bool attempt(engine_slot *s, const cf_highlight_detection_request *req, c
     return true;
 }
 
-cf_err cf_hl_route(cf_hl_registry *r, const cf_highlight_detection_request *req,
-                   const char *engine, const cf_hl_detect_input *in,
-                   cf_highlight_detection_result *out, char *note_out, size_t note_len, cf_error *err) {
+cf_err cf_hl_route(cf_hl_registry *r, const cf_highlight_detection_request *req, const char *engine,
+                   const cf_hl_detect_input *in, cf_highlight_detection_result *out, char *note_out,
+                   size_t note_len, cf_error *err) {
     memset(out, 0, sizeof *out);
     if (note_out && note_len) note_out[0] = '\0';
     size_t order[MAX_ENGINES], n = 0;
@@ -169,8 +170,8 @@ cf_err cf_hl_route(cf_hl_registry *r, const cf_highlight_detection_request *req,
     bool done = false;
     for (int round = req->model_version ? 0 : 1; round < 2 && !done; round++) {
         for (size_t k = 0; k < n && !done; k++)
-            done = attempt(&r->e[order[k]], req, round == 0 ? req->model_version : NULL, in, out,
-                           notes, sizeof notes);
+            done = attempt(&r->e[order[k]], req, round == 0 ? req->model_version : NULL, in, out, notes,
+                           sizeof notes);
         if (done && round == 0) notes[0] = '\0'; /* the version was found: others lacking it is no news */
     }
     if (!done) return cf_error_set(err, CF_ERR_UNSUPPORTED, "no engine answered: %s", notes);
@@ -206,9 +207,9 @@ static cf_score_curve *score_curve(const float *smooth, size_t n, double thresho
     return c;
 }
 
-cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profile *prof,
-               double min_score, const hl_signal *signals, size_t n_signals,
-               cf_highlight_detection_result *out, cf_error *err) {
+cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profile *prof, double min_score,
+               const hl_signal *signals, size_t n_signals, cf_highlight_detection_result *out,
+               cf_error *err) {
     hl_span_params p = prof->span;
     p.min_score = in->has_min_score ? in->min_score : min_score;
     if (in->min_len_ms > 0) p.min_len_ms = in->min_len_ms;
@@ -218,8 +219,9 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
         if (in->min_len_ms > 0) p.max_len_ms = p.min_len_ms;
         else p.min_len_ms = p.max_len_ms;
     }
-    p.target_len_ms = in->target_len_ms < p.min_len_ms ? (in->target_len_ms > 0 ? p.min_len_ms : 0)
-                      : in->target_len_ms > p.max_len_ms ? p.max_len_ms : in->target_len_ms;
+    p.target_len_ms = in->target_len_ms < p.min_len_ms   ? (in->target_len_ms > 0 ? p.min_len_ms : 0)
+                      : in->target_len_ms > p.max_len_ms ? p.max_len_ms
+                                                         : in->target_len_ms;
     min_score = p.min_score;
     size_t top_n = in->top_n > 0 ? (size_t)in->top_n : (size_t)p.top_n, n = 0;
     hl_span *spans = NULL;
@@ -227,15 +229,15 @@ cf_err hl_emit(const cf_hl_detect_input *in, const float *score, const hl_profil
     float *smooth = malloc((in->track->n_hops ? in->track->n_hops : 1) * sizeof *smooth);
     if (!smooth) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     const cf_transcript *sentences = in->transcript ? in->transcript : in->sentences;
-    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, sentences, &p, top_n, &spans, &n, &st,
-                                smooth, err);
+    cf_err rc = hl_select_spans(score, in->track, in->words, in->n_words, sentences, &p, top_n, &spans, &n,
+                                &st, smooth, err);
     if (!rc) out->score_curve = score_curve(smooth, in->track->n_hops, min_score);
     free(smooth);
     if (rc) return rc;
     out->highlights = calloc(n ? n : 1, sizeof *out->highlights);
-    out->confidence_summary = json_pack("{s:f, s:f, s:f, s:f, s:I}", "mean", st.mean, "max", st.max,
-                                        "p90", st.p90, "coverage", st.coverage, "candidates",
-                                        (json_int_t)st.candidates);
+    out->confidence_summary =
+        json_pack("{s:f, s:f, s:f, s:f, s:I}", "mean", st.mean, "max", st.max, "p90", st.p90, "coverage",
+                  st.coverage, "candidates", (json_int_t)st.candidates);
     if (!out->highlights || !out->confidence_summary || !out->score_curve)
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) rc = cf_audio_events_from_track(in->track, &out->audio_events, &out->n_audio_events, err);

@@ -49,7 +49,8 @@ static cf_err h_warm_start(void *self, const char *version, cf_error *err) {
     return cf_error_set(err, CF_ERR_NOT_FOUND, "has no model version '%s'", version);
 }
 
-static cf_err h_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out, cf_error *err) {
+static cf_err h_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out,
+                       cf_error *err) {
     heuristic *h = self;
     hl_profile p;
     cf_err rc = hl_profile_load(h->profiles_dir, in->profile, &p, err);

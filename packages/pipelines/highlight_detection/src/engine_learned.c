@@ -108,18 +108,21 @@ static cf_err parse_model(const json_t *j, lr_model *m, cf_error *err) {
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "inputs/weights: arrays of the same length 1..%d",
                             MAX_INPUTS);
     if (!json_is_array(profiles) || json_array_size(profiles) > MAX_PROFILES)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "profiles: an array of at most %d names", MAX_PROFILES);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "profiles: an array of at most %d names",
+                            MAX_PROFILES);
     cf_err rc = cf_json_get_number(j, "bias", false, &m->bias, "", err);
     if (!rc) rc = cf_json_get_number(j, "threshold", false, &m->threshold, "", err);
     for (size_t i = 0; !rc && i < json_array_size(inputs); i++) {
         rc = parse_input(json_array_get(inputs, i), i, &m->in[i], err);
         const json_t *w = json_array_get(weights, i);
-        if (!rc && !json_is_number(w)) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "weights[%zu]: not a number", i);
+        if (!rc && !json_is_number(w))
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "weights[%zu]: not a number", i);
         if (!rc) m->in[i].weight = json_number_value(w);
     }
     for (size_t i = 0; !rc && i < json_array_size(profiles); i++) {
         const char *p = json_string_value(json_array_get(profiles, i));
-        if (!p || !cf_hl_profile_known(p)) rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "profiles[%zu]: unknown", i);
+        if (!p || !cf_hl_profile_known(p))
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "profiles[%zu]: unknown", i);
         else snprintf(m->profiles[i], sizeof m->profiles[i], "%s", p);
     }
     if (!rc && !(m->threshold > 0 && m->threshold < 1))
@@ -215,7 +218,9 @@ static size_t model_signals(const lr_model *m, const hl_profile *p, hl_signal *o
         bool dup = false;
         for (size_t i = 0; i < n; i++) dup |= out[i].feature == in->feature;
         if (in->weight <= 0 || dup) continue;
-        hl_signal s = {.feature = in->feature, .weight = in->weight / wmax, .lo = in->mean,
+        hl_signal s = {.feature = in->feature,
+                       .weight = in->weight / wmax,
+                       .lo = in->mean,
                        .hi = in->mean + 2 * in->std};
         snprintf(s.label, sizeof s.label, "%s", cf_feature_name(in->feature));
         for (size_t i = 0; i < p->n_signals; i++)
@@ -225,7 +230,8 @@ static size_t model_signals(const lr_model *m, const hl_profile *p, hl_signal *o
     return n;
 }
 
-static cf_err l_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out, cf_error *err) {
+static cf_err l_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out,
+                       cf_error *err) {
     learned *l = self;
     cf_err rc = l->current ? CF_OK : l_warm_start(l, NULL, err);
     if (rc) return rc;

@@ -4,8 +4,9 @@
  * The key is a 64-bit FNV-1a hash of the file's real path, size, modification time (ns), the
  * extractor version and the feature count: editing or replacing the file, or changing what the
  * features mean, misses the cache; so does a track whose audio-event columns came from another
- * model than the one now installed (its version is in the header). The file is a small header and the float rows, native byte
- * order (the cache is local to the machine), written to a temp file and renamed into place. */
+ * model than the one now installed (its version is in the header). The file is a small header and the float
+ * rows, native byte order (the cache is local to the machine), written to a temp file and renamed into place.
+ */
 #include "feature_cache.h"
 
 #include <errno.h>
@@ -36,7 +37,9 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
-int cf_features_version(void) { return CF_FEATURES_VERSION; }
+int cf_features_version(void) {
+    return CF_FEATURES_VERSION;
+}
 
 char *cf_feature_cache_dir(const char *setting, const char *data_dir) {
     if (!setting || !strcmp(setting, "off")) return NULL;
@@ -66,12 +69,11 @@ cf_err feature_cache_load(const char *file, const char *events_model, cf_feature
     cf_feature_track *t = NULL;
     cf_err rc = CF_ERR_NOT_FOUND;
     if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, "CFFT", 4) != 0 ||
-        h.version != CF_FEATURES_VERSION || h.n_features != CF_FEAT_COUNT ||
-        h.hop_ms != CF_HL_HOP_MS || h.n_hops == 0 || h.n_hops > (1u << 26) ||
+        h.version != CF_FEATURES_VERSION || h.n_features != CF_FEAT_COUNT || h.hop_ms != CF_HL_HOP_MS ||
+        h.n_hops == 0 || h.n_hops > (1u << 26) ||
         strncmp(h.events_model, events_model, sizeof h.events_model) != 0)
         goto end;
-    if (!(t = calloc(1, sizeof *t)) || !(t->v = malloc(h.n_hops * CF_FEAT_COUNT * sizeof(float))))
-        goto end;
+    if (!(t = calloc(1, sizeof *t)) || !(t->v = malloc(h.n_hops * CF_FEAT_COUNT * sizeof(float)))) goto end;
     if (fread(t->v, sizeof(float) * CF_FEAT_COUNT, h.n_hops, f) != h.n_hops) goto end;
     t->n_hops = h.n_hops;
     t->hop_ms = (int)h.hop_ms;
@@ -103,10 +105,13 @@ cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error
     char *tmp = malloc(len);
     if (!tmp) return cf_error_set(err, CF_ERR_NO_MEMORY, "feature cache: out of memory");
     snprintf(tmp, len, "%s.%d.tmp", file, (int)getpid());
-    cache_header h = {.magic = {'C', 'F', 'F', 'T'}, .version = CF_FEATURES_VERSION,
-                      .n_features = CF_FEAT_COUNT, .hop_ms = CF_HL_HOP_MS,
+    cache_header h = {.magic = {'C', 'F', 'F', 'T'},
+                      .version = CF_FEATURES_VERSION,
+                      .n_features = CF_FEAT_COUNT,
+                      .hop_ms = CF_HL_HOP_MS,
                       .flags = (t->has_audio ? FLAG_AUDIO : 0) | (t->has_video ? FLAG_VIDEO : 0),
-                      .n_hops = t->n_hops, .duration_ms = t->duration_ms,
+                      .n_hops = t->n_hops,
+                      .duration_ms = t->duration_ms,
                       .integrated_lufs = t->integrated_lufs};
     memcpy(h.events_model, t->events_model, sizeof h.events_model);
     FILE *f = fopen(tmp, "wb");

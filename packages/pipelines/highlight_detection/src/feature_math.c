@@ -17,7 +17,9 @@
 #define BASELINE_HALF 600 /* hops: +-60 s */
 #define BASELINE_STEP 10
 
-float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
+float sigmoidf_(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
 
 void curve_smooth(const float *x, float *y, size_t n, size_t half) {
     double sum = 0;
@@ -107,26 +109,26 @@ static void count_window(const float *x, float *y, size_t n, size_t half, float 
     for (size_t i = 0; i < n; i++) y[i] *= (float)(2 * half + 1) * scale;
 }
 
-#define COL(f) (cols + (size_t)(f) * n)
+#define COL(f) (cols + (size_t)(f)*n)
 
 /* The audio-event columns (and inputs, when asked for) from the raw hops. */
-static cf_err derive_events(const feature_inputs *in, const float *hop_lufs, float *cols,
-                            cf_feature_track *t, cf_error *err) {
+static cf_err derive_events(const feature_inputs *in, const float *hop_lufs, float *cols, cf_feature_track *t,
+                            cf_error *err) {
     size_t n = in->n;
     if (in->keep_event_inputs && !(t->event_inputs = malloc(n * EV_N_INPUTS * sizeof *t->event_inputs)))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
     if (t->event_inputs) t->n_event_inputs = EV_N_INPUTS;
     if (!in->events && !t->event_inputs) return CF_OK;
     if (in->events) snprintf(t->events_model, sizeof t->events_model, "%s", ev_model_version(in->events));
-    return ev_classify_track(in->events, in->audio, hop_lufs, n, COL(CF_FEAT_EV_SPEECH), n,
-                             t->event_inputs, err);
+    return ev_classify_track(in->events, in->audio, hop_lufs, n, COL(CF_FEAT_EV_SPEECH), n, t->event_inputs,
+                             err);
 }
 
 /* ---- the voice against the media's own speech ---- */
 
-#define PITCH_HALF 10    /* hops: pitch level over 2.1 s */
-#define RANGE_HALF 15    /* hops: pitch spread over 3.1 s */
-#define SYLLABLE_HALF 10 /* hops: syllable rate over 2.1 s */
+#define PITCH_HALF 10      /* hops: pitch level over 2.1 s */
+#define RANGE_HALF 15      /* hops: pitch spread over 3.1 s */
+#define SYLLABLE_HALF 10   /* hops: syllable rate over 2.1 s */
 #define SYLLABLE_RISE 4.0f /* dB an envelope peak stands over the dip before it */
 
 /* Semitones of each voiced hop's pitch over the median pitch of the hops heard as speech (all
@@ -188,15 +190,17 @@ static float median_where(const float *x, const float *speech, size_t n, float f
     return q > 0 ? q : fallback;
 }
 
-static float ramp(float x, float lo, float hi) { return clampf((x - lo) / (hi - lo), 0, 1); }
+static float ramp(float x, float lo, float hi) {
+    return clampf((x - lo) / (hi - lo), 0, 1);
+}
 
 /* PITCH_REL, PITCH_RANGE, SYLLABLE_RATE and AROUSAL. Arousal is the larger of a raised pitch
  * (2 to 5 semitones over the media's speech) and a wider pitch range together with a faster
  * syllable rate (the lesser of the two, each 1.3 to 2 times the media's usual; either alone
  * varies too much between calm speakers): speech only made louder keeps its pitch, range and
  * rate, so it stays calm. speech: voice activity per hop. */
-static cf_err derive_voice(const feature_inputs *in, const float *hop_lufs, const float *speech,
-                           float *cols, cf_error *err) {
+static cf_err derive_voice(const feature_inputs *in, const float *hop_lufs, const float *speech, float *cols,
+                           cf_error *err) {
     size_t n = in->n;
     float *st = malloc(n * sizeof *st), *peaks = malloc(n * sizeof *peaks);
     float *buf = malloc((2 * RANGE_HALF + 1) * sizeof *buf);

@@ -19,8 +19,8 @@ typedef struct feature_inputs {
     audio_hop *audio;
     bool *audio_ok;
     video_hop *video;
-    const ev_model *events;  /* optional: fills the EV_* columns */
-    bool keep_event_inputs;  /* keep the classifier's inputs in the track */
+    const ev_model *events; /* optional: fills the EV_* columns */
+    bool keep_event_inputs; /* keep the classifier's inputs in the track */
 } feature_inputs;
 
 /* Allocates *out (cf_feature_track_free) with n hops of derived features. */
@@ -30,7 +30,9 @@ cf_err features_finalize(const feature_inputs *in, cf_feature_track **out, cf_er
 void curve_smooth(const float *x, float *y, size_t n, size_t half);
 /* The q-quantile (0..1) of n values (copied; x is not changed). 0 when n == 0. */
 float curve_quantile(const float *x, size_t n, double q);
-static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
+static inline float clampf(float x, float lo, float hi) {
+    return x < lo ? lo : x > hi ? hi : x;
+}
 float sigmoidf_(float x);
 
 #endif

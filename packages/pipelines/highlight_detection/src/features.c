@@ -37,8 +37,8 @@ typedef struct raw_hop {
 
 typedef struct pass {
     const char *path;
-    cf_media_input in;      /* the file and its chosen streams */
-    AVFormatContext *fmt;   /* in.fmt */
+    cf_media_input in;    /* the file and its chosen streams */
+    AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *adec, *vdec;
     int astream, vstream;
     SwrContext *swr;
@@ -50,12 +50,12 @@ typedef struct pass {
     AVFrame *frame;
     raw_hop *hops;
     size_t n_hops, cap_hops;
-    size_t audio_hops;      /* hops completed by the audio analyzer */
-    int64_t audio_samples;  /* samples given to the audio analyzer, from media time 0 */
-    int64_t start_us;       /* media start time */
+    size_t audio_hops;     /* hops completed by the audio analyzer */
+    int64_t audio_samples; /* samples given to the audio analyzer, from media time 0 */
+    int64_t start_us;      /* media start time */
     int64_t duration_ms;
-    int64_t max_ms;         /* latest media time seen */
-    int64_t end_ms;         /* where the last frame decoded ends (media time) */
+    int64_t max_ms; /* latest media time seen */
+    int64_t end_ms; /* where the last frame decoded ends (media time) */
     cf_progress *progress;
     double last_reported;
     bool oom;
@@ -104,8 +104,7 @@ static void on_audio_hop(void *user, const audio_hop *a) {
 
 static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
                            cf_error *err) {
-    cf_media_decode_opts d = {.threads = o ? o->threads : 0,
-                              .skip_loop_filter = o && o->skip_loop_filter};
+    cf_media_decode_opts d = {.threads = o ? o->threads : 0, .skip_loop_filter = o && o->skip_loop_filter};
     cf_err rc = cf_media_open_decoder(&p->in, stream, &d, out, err);
     if (rc) cf_error_prefix(err, "%s", p->path);
     return rc;
@@ -120,13 +119,13 @@ static cf_err open_resampler(pass *p, cf_error *err) {
         av_channel_layout_default(&in, n > 0 ? n : 1);
     }
     if (ret >= 0)
-        ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, &in,
-                                  p->adec->sample_fmt, p->adec->sample_rate, 0, NULL);
+        ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, &in, p->adec->sample_fmt,
+                                  p->adec->sample_rate, 0, NULL);
     av_channel_layout_uninit(&in);
     if (ret >= 0) ret = swr_init(p->swr);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s",
-                            p->path, p->adec->sample_rate, av_err2str(ret));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s", p->path,
+                            p->adec->sample_rate, av_err2str(ret));
     return audio_analyzer_new(on_audio_hop, p, &p->aa, err);
 }
 
@@ -205,11 +204,10 @@ static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
         if (!p->resampled) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
     }
     uint8_t *out = (uint8_t *)p->resampled;
-    int n = swr_convert(p->swr, &out, want, f ? (const uint8_t **)f->extended_data : NULL,
-                        f ? f->nb_samples : 0);
+    int n =
+        swr_convert(p->swr, &out, want, f ? (const uint8_t **)f->extended_data : NULL, f ? f->nb_samples : 0);
     if (n < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path,
-                            av_err2str(n));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path, av_err2str(n));
     if (skip >= n) return CF_OK;
     audio_analyzer_push(p->aa, p->resampled + skip, (size_t)(n - skip));
     p->audio_samples += n - skip;
@@ -227,7 +225,9 @@ static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
     }
     raw_hop *h = hop_at(p, (size_t)(t / CF_HL_HOP_MS));
     if (!h) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
-    note_end(p, (double)t + (f->pkt_duration > 0 ? f->pkt_duration * av_q2d(p->fmt->streams[p->vstream]->time_base) * 1000.0 : 0));
+    note_end(p, (double)t + (f->pkt_duration > 0
+                                 ? f->pkt_duration * av_q2d(p->fmt->streams[p->vstream]->time_base) * 1000.0
+                                 : 0));
     h->frames++;
     h->motion_sum += s.motion;
     h->bright_sum += s.brightness;
@@ -255,8 +255,8 @@ static cf_err drain(pass *p, AVCodecContext *dec, int stream, cf_error *err) {
         int ret = avcodec_receive_frame(dec, p->frame);
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return CF_OK;
         if (ret < 0)
-            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s",
-                                p->path, stream, av_err2str(ret));
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s", p->path,
+                                stream, av_err2str(ret));
         cf_err rc = stream == p->astream ? push_audio(p, p->frame, err) : push_video(p, p->frame, err);
         if (rc == CF_OK && stream == p->astream) report(p, frame_ms(p, p->frame, stream));
         av_frame_unref(p->frame);
@@ -269,8 +269,8 @@ static cf_err send(pass *p, AVCodecContext *dec, int stream, const AVPacket *pkt
     int ret = avcodec_send_packet(dec, pkt);
     /* a damaged packet is skipped, as players do; the pass fails only when nothing decodes */
     if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s",
-                            p->path, stream, av_err2str(ret));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: decoding stream %d failed: %s", p->path, stream,
+                            av_err2str(ret));
     return drain(p, dec, stream, err);
 }
 
@@ -281,7 +281,8 @@ static cf_err run_pass(pass *p, cf_error *err) {
     while (rc == CF_OK && (ret = av_read_frame(p->fmt, p->pkt)) >= 0) {
         int s = p->pkt->stream_index;
         int64_t ts = p->pkt->pts != AV_NOPTS_VALUE ? p->pkt->pts : p->pkt->dts;
-        if (ts != AV_NOPTS_VALUE && cf_media_time(&p->in, s, ts) > last_s) last_s = cf_media_time(&p->in, s, ts);
+        if (ts != AV_NOPTS_VALUE && cf_media_time(&p->in, s, ts) > last_s)
+            last_s = cf_media_time(&p->in, s, ts);
         if (s == p->astream) rc = send(p, p->adec, s, p->pkt, err);
         else if (s == p->vstream) rc = send(p, p->vdec, s, p->pkt, err);
         if (s == p->vstream && p->astream < 0 && p->pkt->pts != AV_NOPTS_VALUE)
@@ -320,8 +321,11 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
         size_t n = p.n_hops;
         if ((size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS) < n)
             n = (size_t)((p.duration_ms + CF_HL_HOP_MS - 1) / CF_HL_HOP_MS);
-        feature_inputs in = {.n = n, .has_audio = p.astream >= 0, .has_video = p.vstream >= 0,
-                             .events = events, .keep_event_inputs = o && o->keep_event_inputs};
+        feature_inputs in = {.n = n,
+                             .has_audio = p.astream >= 0,
+                             .has_video = p.vstream >= 0,
+                             .events = events,
+                             .keep_event_inputs = o && o->keep_event_inputs};
         in.audio = calloc(n, sizeof *in.audio);
         in.audio_ok = calloc(n, sizeof *in.audio_ok);
         in.video = calloc(n, sizeof *in.video);
@@ -332,7 +336,8 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
                 const raw_hop *h = &p.hops[i];
                 in.audio[i] = h->a;
                 in.audio_ok[i] = h->audio;
-                in.video[i] = (video_hop){.frames = h->frames, .cuts = h->cuts,
+                in.video[i] = (video_hop){.frames = h->frames,
+                                          .cuts = h->cuts,
                                           .cut_max = h->cut_max,
                                           .motion = h->frames ? (float)(h->motion_sum / h->frames) : 0,
                                           .brightness = h->frames ? (float)(h->bright_sum / h->frames) : 0};
@@ -377,7 +382,8 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
      * file identity */
     bool default_streams = !opts || (!opts->select.has_audio_stream && !opts->select.has_video_stream);
     const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep && default_streams && !opts->io
-                          ? opts->cache_dir : NULL;
+                          ? opts->cache_dir
+                          : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
     if (dir && !cache) {
         ev_model_free(events);
@@ -409,11 +415,13 @@ void cf_feature_track_free(cf_feature_track *t) {
 
 static json_t *event_inputs_json(const cf_feature_track *t) {
     json_t *names = json_array(), *rows = json_array();
-    for (size_t f = 0; f < t->n_event_inputs; f++) json_array_append_new(names, json_string(ev_input_names[f]));
+    for (size_t f = 0; f < t->n_event_inputs; f++)
+        json_array_append_new(names, json_string(ev_input_names[f]));
     for (size_t i = 0; i < t->n_hops; i++) {
         json_t *row = json_array();
         for (size_t f = 0; f < t->n_event_inputs; f++)
-            json_array_append_new(row, json_real(round(t->event_inputs[i * t->n_event_inputs + f] * 1e4) / 1e4));
+            json_array_append_new(row,
+                                  json_real(round(t->event_inputs[i * t->n_event_inputs + f] * 1e4) / 1e4));
         json_array_append_new(rows, row);
     }
     return json_pack("{s:o, s:o}", "names", names, "rows", rows);
@@ -428,10 +436,10 @@ json_t *cf_feature_track_to_json(const cf_feature_track *t) {
             json_array_append_new(row, json_real(round(cf_feat(t, i, f) * 1e4) / 1e4));
         json_array_append_new(rows, row);
     }
-    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms,
-                          "duration_ms", (json_int_t)t->duration_ms, "has_audio", t->has_audio,
-                          "has_video", t->has_video, "integrated_lufs", t->integrated_lufs,
-                          "events_model", t->events_model, "features", names, "rows", rows);
+    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
+                          (json_int_t)t->duration_ms, "has_audio", t->has_audio, "has_video", t->has_video,
+                          "integrated_lufs", t->integrated_lufs, "events_model", t->events_model, "features",
+                          names, "rows", rows);
     if (j && t->event_inputs) json_object_set_new(j, "event_inputs", event_inputs_json(t));
     return j;
 }

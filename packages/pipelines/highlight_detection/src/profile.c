@@ -26,28 +26,30 @@ static const char *dir_or(const char *given, const char *env, const char *share_
 }
 
 const char *hl_profiles_dir(const cf_hl_paths *paths) {
-    return dir_or(paths ? paths->profiles_dir : NULL, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR",
-                  "profiles");
+    return dir_or(paths ? paths->profiles_dir : NULL, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR", "profiles");
 }
 
 const char *hl_models_dir(const cf_hl_paths *paths) {
-    return dir_or(paths ? paths->models_dir : NULL, "CLIPFORGE_HIGHLIGHT_MODELS_DIR",
-                  "models");
+    return dir_or(paths ? paths->models_dir : NULL, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "models");
 }
 
-const char *cf_hl_models_dir(const cf_hl_paths *paths) { return hl_models_dir(paths); }
+const char *cf_hl_models_dir(const cf_hl_paths *paths) {
+    return hl_models_dir(paths);
+}
 
 /* "requires": ["speech", "crowd"] into a bit set of classes. */
 static cf_err load_requires(const json_t *j, const char *path, hl_signal *s, cf_error *err) {
     const json_t *r = json_object_get(j, "requires");
     if (!r) return CF_OK;
     if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > CF_AUDIO_EVENT_CLASS_COUNT)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires: an array of audio-event classes", path);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires: an array of audio-event classes",
+                            path);
     for (size_t i = 0; i < json_array_size(r); i++) {
         cf_audio_event_class c;
         const char *name = json_string_value(json_array_get(r, i));
         if (!name || !cf_audio_event_class_from_string(name, &c))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires[%zu]: unknown audio-event class", path, i);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires[%zu]: unknown audio-event class",
+                                path, i);
         s->requires |= 1u << c;
     }
     return CF_OK;
@@ -88,17 +90,22 @@ static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.feature: unknown feature '%s'", path, feature);
     if (!(s->weight >= 0 && s->weight <= 1))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.weight: must be in [0, 1]", path);
-    if (!(s->hi > s->lo))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.hi: must be > lo", path);
+    if (!(s->hi > s->lo)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.hi: must be > lo", path);
     snprintf(s->label, sizeof s->label, "%s", label);
     return CF_OK;
 }
 
 static cf_err load_span(const json_t *j, hl_span_params *p, cf_error *err) {
-    struct { const char *key; int64_t *dst; int64_t lo, hi; } ints[] = {
-        {"smooth_ms", &p->smooth_ms, 0, 60000},     {"min_len_ms", &p->min_len_ms, 1000, 600000},
-        {"max_len_ms", &p->max_len_ms, 1000, 3600000}, {"min_gap_ms", &p->min_gap_ms, 0, 600000},
-        {"snap_ms", &p->snap_ms, 0, 30000},         {"top_n", &p->top_n, 1, 1000}};
+    struct {
+        const char *key;
+        int64_t *dst;
+        int64_t lo, hi;
+    } ints[] = {{"smooth_ms", &p->smooth_ms, 0, 60000},
+                {"min_len_ms", &p->min_len_ms, 1000, 600000},
+                {"max_len_ms", &p->max_len_ms, 1000, 3600000},
+                {"min_gap_ms", &p->min_gap_ms, 0, 600000},
+                {"snap_ms", &p->snap_ms, 0, 30000},
+                {"top_n", &p->top_n, 1, 1000}};
     cf_err rc = cf_json_get_number(j, "min_score", false, &p->min_score, "", err);
     for (size_t i = 0; !rc && i < sizeof ints / sizeof ints[0]; i++) {
         if ((rc = cf_json_get_int(j, ints[i].key, false, ints[i].dst, "", err))) break;
@@ -142,8 +149,9 @@ cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_er
     snprintf(file, sizeof file, "%s/%s.json", dir, name);
     cf_error jerr;
     json_t *j = cf_json_load_file(file, 1 << 20, 16, &jerr);
-    if (!j) return cf_error_set(err, jerr.code == CF_ERR_NOT_FOUND ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_ARGUMENT,
-                                "profile %s: %s", name, jerr.msg);
+    if (!j)
+        return cf_error_set(err, jerr.code == CF_ERR_NOT_FOUND ? CF_ERR_NOT_FOUND : CF_ERR_INVALID_ARGUMENT,
+                            "profile %s: %s", name, jerr.msg);
     int64_t version = 1;
     const json_t *signals = json_object_get(j, "signals");
     cf_err rc = cf_json_get_int(j, "version", true, &version, "", err);

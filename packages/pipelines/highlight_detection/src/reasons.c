@@ -25,8 +25,8 @@ static double span_max(const cf_feature_track *t, const hl_span *s, int f) {
 }
 
 /* Mean evidence of each signal inside the span (requires and support applied) into mean[n]. */
-static void span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
-                          size_t n, double *mean) {
+static void span_evidence(const cf_feature_track *t, const hl_span *s, const hl_signal *signals, size_t n,
+                          double *mean) {
     double e[HL_MAX_SIGNALS];
     for (size_t i = 0; i < n; i++) mean[i] = 0;
     for (size_t k = s->start; k < s->end; k++) {
@@ -113,7 +113,8 @@ static void keywords_said(const cf_transcript *tr, const hl_profile *p, const hl
             for (size_t k = 0; k < n; k++) dup |= strcmp(said[k], word) == 0;
             if (dup) continue;
             memcpy(said[n++], word, sizeof word);
-            if (used < len) used += (size_t)snprintf(buf + used, len - used, "%s \"%s\"", n > 1 ? "," : "", word);
+            if (used < len)
+                used += (size_t)snprintf(buf + used, len - used, "%s \"%s\"", n > 1 ? "," : "", word);
         }
     if (n == 0) snprintf(buf, len, "keywords of the profile said");
 }
@@ -123,48 +124,58 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
     double v = span_mean(t, s, f), loud = span_mean(t, s, CF_FEAT_LOUD_REL_LOCAL);
     double secs = (double)(s->end - s->start) * CF_HL_HOP_MS / 1000.0;
     switch (f) {
-    case CF_FEAT_EV_SPEECH: case CF_FEAT_EV_MUSIC: case CF_FEAT_EV_CROWD: case CF_FEAT_EV_APPLAUSE:
-    case CF_FEAT_EV_LAUGHTER: case CF_FEAT_EV_SILENCE: case CF_FEAT_EV_NOISE:
-        describe_event(t, s, f - CF_FEAT_EV_SPEECH, buf, len); break;
+    case CF_FEAT_EV_SPEECH:
+    case CF_FEAT_EV_MUSIC:
+    case CF_FEAT_EV_CROWD:
+    case CF_FEAT_EV_APPLAUSE:
+    case CF_FEAT_EV_LAUGHTER:
+    case CF_FEAT_EV_SILENCE:
+    case CF_FEAT_EV_NOISE: describe_event(t, s, f - CF_FEAT_EV_SPEECH, buf, len); break;
     case CF_FEAT_CROWD:
-        snprintf(buf, len, "crowd noise %+.0f dB over baseline (%.0f%% of the span)", loud, v * 100); break;
+        snprintf(buf, len, "crowd noise %+.0f dB over baseline (%.0f%% of the span)", loud, v * 100);
+        break;
     case CF_FEAT_EXCITED:
-        snprintf(buf, len, "excited speech %+.0f dB over the calm speech around it", loud); break;
-    case CF_FEAT_EXCITED_VOICE: case CF_FEAT_AROUSAL:
-        snprintf(buf, len, "excited voice %+.0f dB, pitch %+.0f semitones over the media's speech, %.1f syllables per second",
-                 loud, span_mean(t, s, CF_FEAT_PITCH_REL), span_mean(t, s, CF_FEAT_SYLLABLE_RATE)); break;
+        snprintf(buf, len, "excited speech %+.0f dB over the calm speech around it", loud);
+        break;
+    case CF_FEAT_EXCITED_VOICE:
+    case CF_FEAT_AROUSAL:
+        snprintf(buf, len,
+                 "excited voice %+.0f dB, pitch %+.0f semitones over the media's speech, %.1f syllables per "
+                 "second",
+                 loud, span_mean(t, s, CF_FEAT_PITCH_REL), span_mean(t, s, CF_FEAT_SYLLABLE_RATE));
+        break;
     case CF_FEAT_PITCH_REL:
-        snprintf(buf, len, "voice pitch %+.0f semitones over the media's speech", v); break;
-    case CF_FEAT_PITCH_RANGE:
-        snprintf(buf, len, "lively intonation: pitch spread %.1f semitones", v); break;
-    case CF_FEAT_SYLLABLE_RATE:
-        snprintf(buf, len, "fast speech: %.1f syllables per second", v); break;
+        snprintf(buf, len, "voice pitch %+.0f semitones over the media's speech", v);
+        break;
+    case CF_FEAT_PITCH_RANGE: snprintf(buf, len, "lively intonation: pitch spread %.1f semitones", v); break;
+    case CF_FEAT_SYLLABLE_RATE: snprintf(buf, len, "fast speech: %.1f syllables per second", v); break;
     case CF_FEAT_LOUD_REL_LOCAL:
-        snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v); break;
+        snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v);
+        break;
     case CF_FEAT_LOUD_REL_GLOBAL:
-        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, t->integrated_lufs); break;
+        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, t->integrated_lufs);
+        break;
     case CF_FEAT_CUT_RATE:
     case CF_FEAT_CUT:
-        snprintf(buf, len, "%d scene cuts in %.0f s (media average %.1f per 10 s)", count_cuts(t, s),
-                 secs, media_cuts_per_10s(t)); break;
+        snprintf(buf, len, "%d scene cuts in %.0f s (media average %.1f per 10 s)", count_cuts(t, s), secs,
+                 media_cuts_per_10s(t));
+        break;
     case CF_FEAT_MOTION_REL:
     case CF_FEAT_MOTION:
-        snprintf(buf, len, "motion %.1fx the media's median", exp2(span_mean(t, s, CF_FEAT_MOTION_REL))); break;
-    case CF_FEAT_ONSET_RATE:
-        snprintf(buf, len, "busy sound: %.1f onsets per second", v); break;
-    case CF_FEAT_FLUX:
-        snprintf(buf, len, "rapid sound changes (spectral flux %.1f dB)", v); break;
-    case CF_FEAT_SPEECH:
-        snprintf(buf, len, "speech %.0f%% of the span", v * 100); break;
+        snprintf(buf, len, "motion %.1fx the media's median", exp2(span_mean(t, s, CF_FEAT_MOTION_REL)));
+        break;
+    case CF_FEAT_ONSET_RATE: snprintf(buf, len, "busy sound: %.1f onsets per second", v); break;
+    case CF_FEAT_FLUX: snprintf(buf, len, "rapid sound changes (spectral flux %.1f dB)", v); break;
+    case CF_FEAT_SPEECH: snprintf(buf, len, "speech %.0f%% of the span", v * 100); break;
     case CF_FEAT_SPEECH_RATE:
-        snprintf(buf, len, "fast talk: %.0f words per minute (media average %.0f)", v, media_rate(t)); break;
+        snprintf(buf, len, "fast talk: %.0f words per minute (media average %.0f)", v, media_rate(t));
+        break;
     case CF_FEAT_EMPHASIS:
         snprintf(buf, len, "emphatic words, up to %+.0f dB over the speaker's average",
-                 span_max(t, s, CF_FEAT_EMPHASIS)); break;
-    case CF_FEAT_KEYWORDS:
-        keywords_said(tr, p, s, buf, len); break;
-    default:
-        snprintf(buf, len, "%s %.2f", cf_feature_name(f), v); break;
+                 span_max(t, s, CF_FEAT_EMPHASIS));
+        break;
+    case CF_FEAT_KEYWORDS: keywords_said(tr, p, s, buf, len); break;
+    default: snprintf(buf, len, "%s %.2f", cf_feature_name(f), v); break;
     }
 }
 
@@ -178,9 +189,8 @@ static cf_err add_reason(const cf_feature_track *t, const hl_span *s, int f, con
     return CF_OK;
 }
 
-cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals,
-                  size_t n_signals, const cf_transcript *tr, const hl_profile *p,
-                  cf_highlight_span *out, cf_error *err) {
+cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals, size_t n_signals,
+                  const cf_transcript *tr, const hl_profile *p, cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
     size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
     span_evidence(t, s, signals, n, contrib);
@@ -205,7 +215,8 @@ cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *
     /* a span chosen on weak evidence (a fallback to fill the count) still says what was measured
      * there: its strongest signal, or its loudness against its surroundings */
     if (out->n_reasons == 0)
-        return add_reason(t, s, n && contrib[order[0]] > 0 ? signals[order[0]].feature : CF_FEAT_LOUD_REL_LOCAL,
-                          tr, p, out, err);
+        return add_reason(t, s,
+                          n && contrib[order[0]] > 0 ? signals[order[0]].feature : CF_FEAT_LOUD_REL_LOCAL, tr,
+                          p, out, err);
     return CF_OK;
 }

@@ -20,7 +20,9 @@
 #include "boundaries.h"
 #include "feature_math.h"
 
-static size_t hops_of(int64_t ms) { return (size_t)((ms + CF_HL_HOP_MS / 2) / CF_HL_HOP_MS); }
+static size_t hops_of(int64_t ms) {
+    return (size_t)((ms + CF_HL_HOP_MS / 2) / CF_HL_HOP_MS);
+}
 
 static void grow(const float *s, size_t n, size_t peak, double thr, size_t *lo, size_t *hi) {
     size_t a = peak, b = peak + 1;
@@ -49,8 +51,8 @@ static void fit_length(const float *s, size_t n, size_t min_len, size_t max_len,
 }
 
 /* The span's edges to the ms (boundaries.h), and its hops from them. */
-static void place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words, const cf_transcript *tr,
-                        const hl_span_params *p, hl_span *c) {
+static void place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                        const cf_transcript *tr, const hl_span_params *p, hl_span *c) {
     hl_edge_limits lim = {p->min_len_ms, p->max_len_ms, p->target_len_ms, p->snap_ms};
     c->start_ms = (int64_t)c->start * CF_HL_HOP_MS, c->end_ms = (int64_t)c->end * CF_HL_HOP_MS;
     if (c->end_ms > t->duration_ms) c->end_ms = t->duration_ms;
@@ -77,8 +79,7 @@ static int by_score(const void *x, const void *y) {
     return (a->score < b->score) - (a->score > b->score);
 }
 
-static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n_spans,
-                      hl_span_stats *st) {
+static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n_spans, hl_span_stats *st) {
     double sum = 0, mx = 0;
     size_t covered = 0;
     for (size_t i = 0; i < n_spans; i++) {
@@ -92,8 +93,8 @@ static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n
     st->coverage = n ? (double)covered / (double)n : 0;
 }
 
-cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
-                       size_t n_words, const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
+cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                       const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
                        size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err) {
     size_t n = t->n_hops, n_cand = 0, n_acc = 0;
     float *s = malloc(n * sizeof *s);
@@ -105,7 +106,8 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         return cf_error_set(err, CF_ERR_NO_MEMORY, "span selection: out of memory");
     }
     curve_smooth(score, s, n, hops_of(p->smooth_ms) / 2);
-    size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms), target = hops_of(p->target_len_ms);
+    size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms),
+           target = hops_of(p->target_len_ms);
     for (size_t i = 0; i < n; i++) {
         bool rising = i == 0 || s[i] >= s[i - 1], falling = i + 1 == n || s[i] > s[i + 1];
         if (!(rising && falling) || s[i] < p->min_score) continue;

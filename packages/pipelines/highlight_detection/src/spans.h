@@ -7,7 +7,7 @@
 #include "profile.h"
 
 typedef struct hl_span {
-    size_t start, end; /* hops [start, end) */
+    size_t start, end;        /* hops [start, end) */
     int64_t start_ms, end_ms; /* the same to the ms: edges moved out of words are exact */
     size_t peak;
     double score;
@@ -24,8 +24,8 @@ typedef struct hl_span_stats {
  * target_len_ms (0 = none) is the length each span aims for within the bounds.
  * *out is malloc'd (caller frees), sorted by score, at most top_n long. smoothed (optional, n
  * floats the caller owns) receives the smoothed curve the peaks were picked on. */
-cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words,
-                       size_t n_words, const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
+cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
+                       const cf_transcript *tr, const hl_span_params *p, size_t top_n, hl_span **out,
                        size_t *n_out, hl_span_stats *stats, float *smoothed, cf_error *err);
 
 #endif

@@ -55,8 +55,8 @@ static void add_keywords(cf_feature_track *t, const cf_transcript *tr, const hl_
 }
 
 cf_err hl_track_with_transcript(const cf_feature_track *t, const cf_transcript *tr,
-                                const cf_speech_features *sf, const hl_profile *p,
-                                cf_feature_track **out, cf_error *err) {
+                                const cf_speech_features *sf, const hl_profile *p, cf_feature_track **out,
+                                cf_error *err) {
     cf_feature_track *c = malloc(sizeof *c);
     float *v = malloc((t->n_hops ? t->n_hops : 1) * CF_FEAT_COUNT * sizeof *v);
     if (!c || !v) {

@@ -14,8 +14,8 @@ bool hl_keyword_match(const hl_profile *p, const char *word);
  * speech rate, pauses and emphasis from sf (NULL or another step: left 0, but for the pause
  * past the transcript's end), keywords of p (NULL: none) said in tr; has_transcript set. */
 cf_err hl_track_with_transcript(const cf_feature_track *t, const cf_transcript *tr,
-                                const cf_speech_features *sf, const hl_profile *p,
-                                cf_feature_track **out, cf_error *err);
+                                const cf_speech_features *sf, const hl_profile *p, cf_feature_track **out,
+                                cf_error *err);
 
 /* Every word's times in transcript order (malloc'd, *n of them; NULL when out of memory). */
 cf_hl_word *hl_transcript_words(const cf_transcript *tr, size_t *n);

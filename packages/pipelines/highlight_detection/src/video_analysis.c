@@ -44,12 +44,17 @@ void video_analyzer_free(video_analyzer *v) {
 /* True when data[0] holds 8-bit luma we can sample directly. */
 static bool direct_luma(enum AVPixelFormat fmt) {
     switch (fmt) {
-    case AV_PIX_FMT_YUV420P: case AV_PIX_FMT_YUVJ420P: case AV_PIX_FMT_YUV422P:
-    case AV_PIX_FMT_YUVJ422P: case AV_PIX_FMT_YUV444P: case AV_PIX_FMT_YUVJ444P:
-    case AV_PIX_FMT_NV12: case AV_PIX_FMT_NV21: case AV_PIX_FMT_GRAY8: case AV_PIX_FMT_YUVA420P:
-        return true;
-    default:
-        return false;
+    case AV_PIX_FMT_YUV420P:
+    case AV_PIX_FMT_YUVJ420P:
+    case AV_PIX_FMT_YUV422P:
+    case AV_PIX_FMT_YUVJ422P:
+    case AV_PIX_FMT_YUV444P:
+    case AV_PIX_FMT_YUVJ444P:
+    case AV_PIX_FMT_NV12:
+    case AV_PIX_FMT_NV21:
+    case AV_PIX_FMT_GRAY8:
+    case AV_PIX_FMT_YUVA420P: return true;
+    default: return false;
     }
 }
 
@@ -76,8 +81,7 @@ static cf_err scale_luma(video_analyzer *v, const AVFrame *f, uint8_t *dst, cf_e
                             av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format) : "?");
     uint8_t *planes[4] = {dst, NULL, NULL, NULL};
     int strides[4] = {CF_THUMB_W, 0, 0, 0};
-    int ret = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
-                        strides);
+    int ret = sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "video analysis: scaling failed (%d)", ret);
     return CF_OK;
 }
@@ -89,16 +93,13 @@ static float recent_mean(const video_analyzer *v) {
     return s / (float)v->n_recent;
 }
 
-cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out,
-                           cf_error *err) {
+cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err) {
     if (frame->width < 8 || frame->height < 8)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "video analysis: frame %dx%d too small",
-                            frame->width, frame->height);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "video analysis: frame %dx%d too small", frame->width,
+                            frame->height);
     cf_err rc = CF_OK;
-    if (direct_luma(frame->format))
-        sample_luma(frame, v->cur);
-    else if ((rc = scale_luma(v, frame, v->cur, err)) != CF_OK)
-        return rc;
+    if (direct_luma(frame->format)) sample_luma(frame, v->cur);
+    else if ((rc = scale_luma(v, frame, v->cur, err)) != CF_OK) return rc;
     int hist[HIST_BINS] = {0};
     unsigned long bright = 0, diff = 0;
     for (int i = 0; i < NPIX; i++) {

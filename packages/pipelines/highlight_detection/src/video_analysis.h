@@ -22,8 +22,7 @@ typedef struct video_analyzer video_analyzer;
 
 cf_err video_analyzer_new(video_analyzer **out, cf_error *err);
 /* Analyses one decoded frame (any pixel format libswscale reads). */
-cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out,
-                           cf_error *err);
+cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err);
 void video_analyzer_free(video_analyzer *v);
 
 #endif

@@ -254,7 +254,8 @@ static void test_heuristic_finds_and_explains_crowd_eruption(void **state) {
     assert_true(r.n_highlights && r.highlights[0].n_reasons >= 1);
     assert_non_null(strstr(r.highlights[0].reasons[0], "crowd noise +12 dB over baseline"));
     json_t *j = cf_highlight_detection_result_to_json(&r);
-    assert_true(json_number_value(json_object_get(json_object_get(j, "confidence_summary"), "candidates")) == 1.0);
+    assert_true(json_number_value(json_object_get(json_object_get(j, "confidence_summary"), "candidates")) ==
+                1.0);
     assert_string_equal(json_string_value(json_object_get(j, "engine")), "heuristic");
     json_decref(j);
     cf_highlight_detection_result_free(&r);
@@ -378,7 +379,9 @@ static cf_err c_create(const cf_hl_paths *p, void **self, cf_error *e) {
     *self = &g_custom_calls;
     return CF_OK;
 }
-static void c_destroy(void *self) { (void)self; }
+static void c_destroy(void *self) {
+    (void)self;
+}
 static cf_err c_detect(void *self, const cf_hl_detect_input *in, cf_highlight_detection_result *out,
                        cf_error *err) {
     (void)in, (void)out;
@@ -388,8 +391,11 @@ static cf_err c_detect(void *self, const cf_hl_detect_input *in, cf_highlight_de
 
 static void test_registered_engine_is_reached_and_failure_falls_back(void **state) {
     (void)state;
-    static const cf_hl_engine_methods custom = {.version = CF_HL_ENGINE_VERSION, .name = "remote",
-                                                .create = c_create, .destroy = c_destroy, .detect = c_detect};
+    static const cf_hl_engine_methods custom = {.version = CF_HL_ENGINE_VERSION,
+                                                .name = "remote",
+                                                .create = c_create,
+                                                .destroy = c_destroy,
+                                                .detect = c_detect};
     cf_hl_paths paths = {.models_dir = g_dir};
     cf_feature_track *t = make_track();
     cf_hl_registry *reg = NULL;

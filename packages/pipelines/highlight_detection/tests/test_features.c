@@ -42,7 +42,9 @@ static void push_signal(collect *c, float (*gen)(int), int n) {
     audio_analyzer_free(a);
 }
 
-static float sine_1k(int i) { return 0.1f * sinf(2.0f * (float)M_PI * 1000.0f * i / CF_AUDIO_RATE); }
+static float sine_1k(int i) {
+    return 0.1f * sinf(2.0f * (float)M_PI * 1000.0f * i / CF_AUDIO_RATE);
+}
 static float noise(int i) {
     (void)i;
     return 0.2f * ((float)rand() / RAND_MAX - 0.5f);
@@ -56,7 +58,7 @@ static void test_loudness_of_sine_is_calibrated(void **state) {
     assert_true(c.n >= 29);
     double lufs = cf_lufs_from_power(c.hops[20].kpower);
     assert_true(fabs(lufs - (-23.0)) < 0.3);
-    assert_true(c.hops[20].flatness < 0.05); /* a tone is as far from flat as it gets */
+    assert_true(c.hops[20].flatness < 0.05);                     /* a tone is as far from flat as it gets */
     assert_true(c.hops[20].zcr > 0.12 && c.hops[20].zcr < 0.13); /* 2000 crossings / 16000 */
 }
 
@@ -65,8 +67,8 @@ static void test_white_noise_is_flat_and_broadband(void **state) {
     srand(7);
     collect c = {0};
     push_signal(&c, noise, CF_AUDIO_RATE * 2);
-    assert_true(c.hops[10].flatness > 0.35); /* tilted +3 dB/octave, white reads a little less flat */
-    assert_true(c.hops[10].high_ratio > 0.4);   /* 3.4-8 kHz holds ~58% of white noise */
+    assert_true(c.hops[10].flatness > 0.35);  /* tilted +3 dB/octave, white reads a little less flat */
+    assert_true(c.hops[10].high_ratio > 0.4); /* 3.4-8 kHz holds ~58% of white noise */
     assert_true(c.hops[10].speech_ratio < 0.45);
 }
 
@@ -133,7 +135,8 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
         if (high) hops[i].pitch_hz = voiced ? hops[i].pitch_hz * exp2f(9.0f / 12) : 0;
         double gain = (loud || high) ? 8.0 : 1.0; /* +9 dB */
         hops[i].kpower *= voiced ? gain : gain * 0.1;
-        for (int f = 0; f < CF_AUDIO_FRAMES; f++) hops[i].frame_db[f] += (float)(10 * log10(voiced ? gain : gain * 0.1));
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++)
+            hops[i].frame_db[f] += (float)(10 * log10(voiced ? gain : gain * 0.1));
     }
     feature_inputs in = {.n = N, .has_audio = true, .audio = hops, .audio_ok = ok, .video = video};
     cf_feature_track *t = NULL;
@@ -148,11 +151,12 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
         ar_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_AROUSAL) / 100;
         ar_high += cf_feat(t, HIGH + 25 + i, CF_FEAT_AROUSAL) / 100;
     }
-    assert_true(loud_db > 6);                      /* the louder stretch is louder */
-    assert_true(fabs(pitch_loud) < 0.8);           /* but its voice is the same */
+    assert_true(loud_db > 6);            /* the louder stretch is louder */
+    assert_true(fabs(pitch_loud) < 0.8); /* but its voice is the same */
     assert_true(fabs(pitch_high - 9.0) < 0.8);
     assert_true(ar_calm < 0.1 && ar_loud < 0.1 && ar_high > 0.9);
-    assert_true(cf_feat(t, LOUD + 75, CF_FEAT_EXCITED_VOICE) < 0.1f * cf_feat(t, LOUD + 75, CF_FEAT_EXCITED) + 1e-6f);
+    assert_true(cf_feat(t, LOUD + 75, CF_FEAT_EXCITED_VOICE) <
+                0.1f * cf_feat(t, LOUD + 75, CF_FEAT_EXCITED) + 1e-6f);
     /* the syllables come every 200 ms: 5 per second */
     assert_true(fabsf(cf_feat(t, 300, CF_FEAT_SYLLABLE_RATE) - 5.0f) < 0.6f);
     cf_feature_track_free(t);
@@ -177,7 +181,8 @@ static void test_event_inputs_ignore_gain(void **state) {
     ev_inputs(loud, lufs_l, 20, 10, xl);
     ev_inputs(quiet, lufs_q, 20, 10, xq);
     for (int k = 0; k < EV_CONTEXT; k++) {
-        if (!strcmp(ev_input_names[k], "level") || k == EV_LEVEL_NOW) assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
+        if (!strcmp(ev_input_names[k], "level") || k == EV_LEVEL_NOW)
+            assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
         else assert_true(fabsf(xl[k] - xq[k]) < 1e-3f);
     }
     /* the pitch inputs: a steady 200 Hz voice is one octave over 100 Hz and does not glide */
@@ -252,10 +257,11 @@ static void test_event_model_checks_its_inputs(void **state) {
     assert_null(m);
     assert_non_null(strstr(err.msg, "inputs"));
     /* a model may use some of the inputs, in its own order: here level_now alone decides */
-    write_text(file, "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
-                     "\"silence\", \"noise\"], \"inputs\": [\"zcr\", \"level_now\"], \"mean\": [0, -30], "
-                     "\"std\": [1, 10], \"layers\": [{\"activation\": \"softmax\", \"bias\": [0, 0, 0, 0, 0, 0, 0], "
-                     "\"weights\": [[0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, -1, 0]]}]}");
+    write_text(
+        file, "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
+              "\"silence\", \"noise\"], \"inputs\": [\"zcr\", \"level_now\"], \"mean\": [0, -30], "
+              "\"std\": [1, 10], \"layers\": [{\"activation\": \"softmax\", \"bias\": [0, 0, 0, 0, 0, 0, 0], "
+              "\"weights\": [[0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, -1, 0]]}]}");
     assert_int_equal(ev_model_load(dir, &m, &err), CF_OK);
     float loud[EV_N_INPUTS] = {0}, quiet[EV_N_INPUTS] = {0};
     loud[EV_LEVEL_NOW] = -10, quiet[EV_LEVEL_NOW] = -60;

@@ -38,11 +38,16 @@ static void plateau(float *s, size_t lo, size_t hi, float v) {
     for (size_t i = lo; i < hi; i++) s[i] = v;
 }
 
-static const hl_span_params P = {.min_score = 0.5, .smooth_ms = 2000, .min_len_ms = 10000,
-                                 .max_len_ms = 60000, .min_gap_ms = 5000, .snap_ms = 2500, .top_n = 5};
+static const hl_span_params P = {.min_score = 0.5,
+                                 .smooth_ms = 2000,
+                                 .min_len_ms = 10000,
+                                 .max_len_ms = 60000,
+                                 .min_gap_ms = 5000,
+                                 .snap_ms = 2500,
+                                 .top_n = 5};
 
-static hl_span *select_(const float *s, const cf_feature_track *t, const cf_hl_word *w, size_t nw,
-                        size_t top, size_t *n) {
+static hl_span *select_(const float *s, const cf_feature_track *t, const cf_hl_word *w, size_t nw, size_t top,
+                        size_t *n) {
     hl_span *out = NULL;
     hl_span_stats st;
     cf_error err;
@@ -68,8 +73,8 @@ static void test_length_bounds_hold(void **state) {
     (void)state;
     cf_feature_track *t = make_track();
     float *s = curve();
-    plateau(s, 1000, 1030, 0.9f);  /* 3 s: grows to 10 s */
-    plateau(s, 3000, 4500, 0.8f);  /* 150 s: cut to 60 s */
+    plateau(s, 1000, 1030, 0.9f); /* 3 s: grows to 10 s */
+    plateau(s, 3000, 4500, 0.8f); /* 150 s: cut to 60 s */
     size_t n;
     hl_span *sp = select_(s, t, NULL, 0, 5, &n);
     assert_int_equal(n, 2);
@@ -143,7 +148,8 @@ static cf_transcript *sentences(cf_hl_word **words, size_t *n_words) {
         seg->n_words = 6;
         for (size_t i = 0; i < 6; i++) {
             int64_t a = 1000 + (int64_t)g * 3000 + (int64_t)i * 400;
-            seg->words[i] = (cf_transcript_word){.word = strdup(i == 5 ? "word." : "word"), .start_ms = a, .end_ms = a + 400};
+            seg->words[i] = (cf_transcript_word){
+                .word = strdup(i == 5 ? "word." : "word"), .start_ms = a, .end_ms = a + 400};
             (*words)[(*n_words)++] = (cf_hl_word){a, a + 400};
         }
         seg->start_ms = seg->words[0].start_ms, seg->end_ms = seg->words[5].end_ms;
@@ -223,7 +229,7 @@ static void test_top_n_is_diverse_and_ranked(void **state) {
     cf_feature_track *t = make_track();
     float *s = curve();
     plateau(s, 1000, 1200, 0.95f);
-    plateau(s, 1230, 1300, 0.6f);  /* overlaps the first once grown: suppressed */
+    plateau(s, 1230, 1300, 0.6f); /* overlaps the first once grown: suppressed */
     plateau(s, 3000, 3200, 0.85f);
     plateau(s, 5000, 5200, 0.7f);
     size_t n;

@@ -55,15 +55,13 @@ static void make_transcript(cf_transcript *tr, int64_t kw_from, int64_t kw_to) {
     int64_t t = 500;
     for (int i = 0; t + WORD_MS < N * CF_HL_HOP_MS; i++) {
         const char *w = t >= kw_from && t < kw_to ? (i % 2 ? "Amazing!" : "incredible,") : "and";
-        json_array_append_new(words, json_pack("{s:s, s:I, s:I, s:f}", "word", w, "start_ms",
-                                               (json_int_t)t, "end_ms", (json_int_t)(t + WORD_MS),
-                                               "confidence", 0.9));
+        json_array_append_new(words, json_pack("{s:s, s:I, s:I, s:f}", "word", w, "start_ms", (json_int_t)t,
+                                               "end_ms", (json_int_t)(t + WORD_MS), "confidence", 0.9));
         t += WORD_MS + ((i + 1) % WORDS_PER_PHRASE ? GAP_MS : PAUSE_MS);
     }
-    json_t *j = json_pack("{s:s, s:s, s:I, s:[{s:I, s:I, s:s, s:o}]}", "language", "en-us", "model",
-                          "test", "duration_ms", (json_int_t)N * CF_HL_HOP_MS, "segments", "start_ms",
-                          (json_int_t)0, "end_ms", (json_int_t)N * CF_HL_HOP_MS, "text", "", "words",
-                          words);
+    json_t *j = json_pack("{s:s, s:s, s:I, s:[{s:I, s:I, s:s, s:o}]}", "language", "en-us", "model", "test",
+                          "duration_ms", (json_int_t)N * CF_HL_HOP_MS, "segments", "start_ms", (json_int_t)0,
+                          "end_ms", (json_int_t)N * CF_HL_HOP_MS, "text", "", "words", words);
     cf_error err;
     assert_int_equal(cf_transcript_from_json(j, tr, &err), CF_OK);
     json_decref(j);
@@ -79,16 +77,20 @@ static void detect(const cf_transcript *tr, const char *profiles_dir, cf_highlig
         cf_speech_features_options o = {.hop_ms = CF_HL_HOP_MS};
         assert_int_equal(cf_speech_features_compute(tr, NULL, 0, &o, &sf, &err), CF_OK);
     }
-    cf_hl_options opts = {.paths = {.profiles_dir = profiles_dir}, .engine = "heuristic",
-                          .transcript = tr, .speech = tr ? &sf : NULL};
-    cf_highlight_detection_request req = {.clip_id = "c", .media_uri = "synthetic.mp4",
-                                          .detection_profile = CF_DETECTION_PROFILE_PODCAST};
+    cf_hl_options opts = {.paths = {.profiles_dir = profiles_dir},
+                          .engine = "heuristic",
+                          .transcript = tr,
+                          .speech = tr ? &sf : NULL};
+    cf_highlight_detection_request req = {
+        .clip_id = "c", .media_uri = "synthetic.mp4", .detection_profile = CF_DETECTION_PROFILE_PODCAST};
     assert_int_equal(cf_highlight_detect_track(&req, &opts, t, r, &err), want);
     cf_speech_features_free(&sf);
     cf_feature_track_free(t);
 }
 
-static bool near(int64_t ms, int64_t target) { return ms > target - 5000 && ms < target + 5000; }
+static bool near(int64_t ms, int64_t target) {
+    return ms > target - 5000 && ms < target + 5000;
+}
 
 static void test_keywords_lift_the_passage_where_they_are_said(void **state) {
     (void)state;
@@ -133,8 +135,8 @@ static void test_boundaries_fall_in_pauses_never_inside_words(void **state) {
             for (size_t i = 0; i < s->n_words; i++) {
                 const cf_transcript_word *w = &s->words[i];
                 if (edges[e] > w->start_ms && edges[e] < w->end_ms)
-                    fail_msg("span %zu edge %lld ms inside word %zu [%lld, %lld]", h,
-                             (long long)edges[e], i, (long long)w->start_ms, (long long)w->end_ms);
+                    fail_msg("span %zu edge %lld ms inside word %zu [%lld, %lld]", h, (long long)edges[e], i,
+                             (long long)w->start_ms, (long long)w->end_ms);
                 int64_t next = i + 1 < s->n_words ? s->words[i + 1].start_ms : INT64_MAX;
                 in_pause |= next - w->end_ms >= 300 && edges[e] >= w->end_ms && edges[e] <= next;
             }
@@ -160,8 +162,8 @@ static void test_malformed_keywords_name_the_field(void **state) {
     cf_highlight_detection_result r;
     cf_feature_track *t = make_track();
     cf_hl_options opts = {.paths = {.profiles_dir = dir}, .engine = "heuristic"};
-    cf_highlight_detection_request req = {.clip_id = "c", .media_uri = "synthetic.mp4",
-                                          .detection_profile = CF_DETECTION_PROFILE_PODCAST};
+    cf_highlight_detection_request req = {
+        .clip_id = "c", .media_uri = "synthetic.mp4", .detection_profile = CF_DETECTION_PROFILE_PODCAST};
     assert_int_equal(cf_highlight_detect_track(&req, &opts, t, &r, &err), CF_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "keywords[1]"));
     cf_feature_track_free(t);
@@ -175,8 +177,8 @@ static void test_unreadable_transcript_fails_naming_it(void **state) {
     cf_feature_track *t = make_track();
     cf_highlight_detection_result r;
     cf_error err;
-    cf_highlight_detection_request req = {.clip_id = "c", .media_uri = "synthetic.mp4",
-                                          .transcript_uri = "/nonexistent/t.srt"};
+    cf_highlight_detection_request req = {
+        .clip_id = "c", .media_uri = "synthetic.mp4", .transcript_uri = "/nonexistent/t.srt"};
     assert_int_equal(cf_highlight_detect_track(&req, NULL, t, &r, &err), CF_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.msg, "transcript_uri"));
     req.transcript_uri = "s3://bucket/t.json";

@@ -56,7 +56,8 @@ cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf
     if (enc->time_base.num != 1) enc->time_base = (AVRational){1, 90000};
     AVRational fr = av_buffersink_get_frame_rate(sink);
     if (fr.num > 0 && fr.den > 0) enc->framerate = fr;
-    if (o->keyframe_s > 0 && fr.num > 0 && fr.den > 0) enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);
+    if (o->keyframe_s > 0 && fr.num > 0 && fr.den > 0)
+        enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);
     enc->thread_count = o->threads;
     if (o->global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     video_options(f, o->bitrate, enc);

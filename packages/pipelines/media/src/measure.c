@@ -7,7 +7,9 @@
 #include "clipforge/fs.h"
 #include "clipforge/probe.h"
 
-static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+    return s && *s ? strdup(s) : NULL;
+}
 
 static int64_t get_int(const json_t *o, const char *key, bool *has) {
     const json_t *v = json_object_get(o, key);
@@ -103,13 +105,13 @@ static bool has_kind(const cf_artifact *a, cf_stream_kind kind) {
     return false;
 }
 
-cf_err cf_media_expect_streams(const cf_artifact *a, bool want_video, bool want_audio,
-                               cf_error *err) {
+cf_err cf_media_expect_streams(const cf_artifact *a, bool want_video, bool want_audio, cf_error *err) {
     const char *missing = want_video && !has_kind(a, CF_STREAM_KIND_VIDEO)   ? "video"
                           : want_audio && !has_kind(a, CF_STREAM_KIND_AUDIO) ? "audio"
                                                                              : NULL;
     if (!missing) return CF_OK;
     return cf_error_set(err, CF_ERR_PROCESSING,
                         "%s has no %s stream although its source has one: refusing a result that "
-                        "lost it", a->uri, missing);
+                        "lost it",
+                        a->uri, missing);
 }

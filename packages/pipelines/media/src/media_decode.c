@@ -34,15 +34,15 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
 end:
     avcodec_free_context(&dec);
     return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : CF_ERR_INVALID_MEDIA,
-                        "cannot decode stream %d (%s): %s", index,
-                        avcodec_get_name(st->codecpar->codec_id), av_err2str(ret));
+                        "cannot decode stream %d (%s): %s", index, avcodec_get_name(st->codecpar->codec_id),
+                        av_err2str(ret));
 }
 
 void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out) {
     AVRational sar = dec->sample_aspect_ratio;
     if (sar.num <= 0 || sar.den <= 0) sar = (AVRational){1, 1};
-    av_bprintf(out, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", dec->width,
-               dec->height, dec->pix_fmt, st->time_base.num, st->time_base.den, sar.num, sar.den);
+    av_bprintf(out, "video_size=%dx%d:pix_fmt=%d:time_base=%d/%d:pixel_aspect=%d/%d", dec->width, dec->height,
+               dec->pix_fmt, st->time_base.num, st->time_base.den, sar.num, sar.den);
     AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
     if (fr.num > 0 && fr.den > 0) av_bprintf(out, ":frame_rate=%d/%d", fr.num, fr.den);
 }
@@ -60,11 +60,10 @@ void cf_media_audio_src_args(const AVCodecContext *dec, AVBPrint *out) {
      * in Matroska and FLV; only some containers use 1/sample_rate. */
     AVRational tb = dec->pkt_timebase;
     if (tb.num <= 0 || tb.den <= 0) tb = (AVRational){1, dec->sample_rate};
-    av_bprintf(out, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", tb.num,
-               tb.den, dec->sample_rate, av_get_sample_fmt_name(dec->sample_fmt), layout);
+    av_bprintf(out, "time_base=%d/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", tb.num, tb.den,
+               dec->sample_rate, av_get_sample_fmt_name(dec->sample_fmt), layout);
     av_channel_layout_uninit(&def);
 }
-
 
 /* Timestamp jitter and codec padding stay under this; real holes and late starts are larger. */
 #define GAP_TOLERANCE_S 0.040
@@ -82,5 +81,6 @@ bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s) {
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err) {
     return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                         "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "
-                        "file is damaged (two parts of it claim the same time)", what, index, at_s);
+                        "file is damaged (two parts of it claim the same time)",
+                        what, index, at_s);
 }

@@ -21,12 +21,10 @@ static cf_err check_file(const char *path, cf_error *err) {
         return cf_error_set(err, code, "cannot open %s: %s", path, strerror(errno));
     }
     if (S_ISDIR(st.st_mode))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s is a directory, not a media file",
-                            path);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s is a directory, not a media file", path);
     if (!S_ISREG(st.st_mode))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s is not a regular file", path);
-    if (st.st_size == 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s is empty (0 bytes)", path);
+    if (st.st_size == 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s is empty (0 bytes)", path);
     return CF_OK;
 }
 
@@ -76,17 +74,15 @@ static int unusable_stream(const AVFormatContext *fmt, enum AVMediaType type, bo
     return found;
 }
 
-static cf_err pick_requested(const char *path, AVFormatContext *fmt, enum AVMediaType type,
-                             int want, int *out, cf_error *err) {
+static cf_err pick_requested(const char *path, AVFormatContext *fmt, enum AVMediaType type, int want,
+                             int *out, cf_error *err) {
     const char *name = av_get_media_type_string(type);
     if (want < 0 || want >= (int)fmt->nb_streams || fmt->streams[want]->codecpar->codec_type != type)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "%s has no %s stream %d (`clipforge probe` lists its streams)", path,
-                            name, want);
+                            "%s has no %s stream %d (`clipforge probe` lists its streams)", path, name, want);
     if (!usable(fmt->streams[want], type))
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s stream %d of %s (%s) cannot be decoded",
-                            name, want, path,
-                            avcodec_get_name(fmt->streams[want]->codecpar->codec_id));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s stream %d of %s (%s) cannot be decoded", name,
+                            want, path, avcodec_get_name(fmt->streams[want]->codecpar->codec_id));
     *out = want;
     return CF_OK;
 }
@@ -104,9 +100,11 @@ static cf_err pick(const char *path, const cf_media_select *sel, cf_media_input 
     bool empty = false;
     m->unusable_video = m->unusable_audio = -1;
     /* a video stream without pictures is no video; an audio one is noted (audio_empty) */
-    if (m->video_index < 0 && (m->unusable_video = unusable_stream(m->fmt, AVMEDIA_TYPE_VIDEO, &empty)) >= 0 && empty)
+    if (m->video_index < 0 &&
+        (m->unusable_video = unusable_stream(m->fmt, AVMEDIA_TYPE_VIDEO, &empty)) >= 0 && empty)
         m->unusable_video = -1;
-    if (m->audio_index < 0 && (m->unusable_audio = unusable_stream(m->fmt, AVMEDIA_TYPE_AUDIO, &empty)) >= 0 && empty) {
+    if (m->audio_index < 0 &&
+        (m->unusable_audio = unusable_stream(m->fmt, AVMEDIA_TYPE_AUDIO, &empty)) >= 0 && empty) {
         m->unusable_audio = -1;
         m->audio_empty = true;
     }
@@ -135,14 +133,13 @@ double cf_media_stream_fps(const AVStream *st) {
 static void fill_facts(cf_media_input *in) {
     AVFormatContext *fmt = in->fmt;
     in->start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
-    in->duration_ms = fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0
-                          ? av_rescale(fmt->duration, 1, 1000)
-                          : -1;
+    in->duration_ms =
+        fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0 ? av_rescale(fmt->duration, 1, 1000) : -1;
     in->rotation = in->video_index >= 0 ? cf_media_stream_rotation(fmt->streams[in->video_index]) : 0;
 }
 
-static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel,
-                         cf_media_input *in, cf_error *err) {
+static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
+                         cf_error *err) {
     cf_err rc = CF_OK;
     in->io = io;
     if (!(in->path = strdup(path))) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
@@ -156,7 +153,8 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "%s is not a readable media file (unknown format, truncated or "
-                            "corrupt: %s)", path, av_err2str(ret));
+                            "corrupt: %s)",
+                            path, av_err2str(ret));
     if ((ret = avformat_find_stream_info(in->fmt, NULL)) < 0) {
         cf_media_close(in);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
@@ -168,8 +166,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         return rc;
     }
     fill_facts(in);
-    if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 &&
-        in->unusable_audio < 0) {
+    if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
         cf_media_close(in);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
@@ -185,8 +182,8 @@ cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_inpu
     return rc;
 }
 
-cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel,
-                        cf_media_input *in, cf_error *err) {
+cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
+                        cf_error *err) {
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
     cf_err rc = open_input(name, io, sel, in, err);
@@ -210,8 +207,7 @@ cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const c
 
 void cf_media_discard_others(cf_media_input *m) {
     for (unsigned i = 0; i < m->fmt->nb_streams; i++)
-        if ((int)i != m->video_index && (int)i != m->audio_index)
-            m->fmt->streams[i]->discard = AVDISCARD_ALL;
+        if ((int)i != m->video_index && (int)i != m->audio_index) m->fmt->streams[i]->discard = AVDISCARD_ALL;
 }
 
 double cf_media_time(const cf_media_input *m, int index, int64_t ts) {
@@ -280,13 +276,13 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
  * and far below what losing half a file costs. */
 #define TRUNCATION_SLACK_S 1.0
 
-cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path,
-                               cf_error *err) {
+cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path, cf_error *err) {
     double stated = m->duration_ms / 1000.0;
     if (m->duration_ms <= 0 || last_s >= stated - TRUNCATION_SLACK_S) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                         "%s stops at %.3f s although it says it is %.3f s long: the file is "
-                        "truncated or damaged", path, last_s > 0 ? last_s : 0, stated);
+                        "truncated or damaged",
+                        path, last_s > 0 ? last_s : 0, stated);
 }
 
 bool cf_media_reaches(cf_media_input *in, double media_s) {
@@ -306,6 +302,6 @@ bool cf_media_reaches(cf_media_input *in, double media_s) {
 cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *step, int ret) {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : code, "%s: %s: %s", where,
-                        step, msg);
+    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : code, "%s: %s: %s", where, step,
+                        msg);
 }

@@ -21,7 +21,9 @@ static int64_t ts_to_ms(int64_t ts, AVRational tb) {
     return av_rescale_q(ts, tb, (AVRational){1, 1000});
 }
 
-static double round3(double v) { return round(v * 1000.0) / 1000.0; }
+static double round3(double v) {
+    return round(v * 1000.0) / 1000.0;
+}
 
 static int put_video(json_t *s, const AVStream *st) {
     const AVCodecParameters *par = st->codecpar;
@@ -86,8 +88,7 @@ static json_t *format_json(const char *path, const cf_media_input *in) {
     if (!rc) {
         rc |= put(root, "path", json_string(path));
         rc |= put(root, "format", json_string(fmt->iformat->name));
-        if (fmt->iformat->long_name)
-            rc |= put(root, "format_long", json_string(fmt->iformat->long_name));
+        if (fmt->iformat->long_name) rc |= put(root, "format_long", json_string(fmt->iformat->long_name));
         rc |= put(root, "size_bytes", json_integer(cf_file_size(path)));
         if (in->duration_ms >= 0) rc |= put(root, "duration_ms", json_integer(in->duration_ms));
         rc |= put(root, "start_ms", json_integer(in->start_us / 1000));

@@ -18,12 +18,12 @@ static int convert(const AVFrame *src, int w, int h, AVFrame **out) {
     dst->height = h;
     dst->format = AV_PIX_FMT_YUVJ420P;
     if ((ret = av_frame_get_buffer(dst, 0)) < 0) goto end;
-    sws = sws_getContext(src->width, src->height, (enum AVPixelFormat)src->format, w, h,
-                         AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, NULL, NULL, NULL);
+    sws = sws_getContext(src->width, src->height, (enum AVPixelFormat)src->format, w, h, AV_PIX_FMT_YUVJ420P,
+                         SWS_BICUBIC, NULL, NULL, NULL);
     ret = AVERROR(EINVAL);
     if (!sws) goto end;
-    ret = sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height,
-                    dst->data, dst->linesize);
+    ret = sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, dst->data,
+                    dst->linesize);
 end:
     sws_freeContext(sws);
     if (ret < 0) av_frame_free(&dst);

@@ -140,8 +140,7 @@ static void test_probe_truncated_mp4_fails(void **state) {
     assert_non_null(full);
     char *cut = cf_path_join(g_dir, "cut.mp4");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "head -c %lld '%s' > '%s'", (long long)(cf_file_size(full) / 2), full,
-             cut);
+    snprintf(cmd, sizeof cmd, "head -c %lld '%s' > '%s'", (long long)(cf_file_size(full) / 2), full, cut);
     assert_int_equal(system(cmd), 0);
     expect_failure(cut, CF_ERR_INVALID_MEDIA, "cut.mp4");
     free(full);

@@ -56,7 +56,8 @@ static cf_err add_track(words *w, const cf_caption_track *track, cf_error *err) 
     cf_transcript t;
     cf_err e = cf_captions_to_transcript(track, &t, err);
     if (e) return e;
-    if (!add_transcript_words(w, &t)) e = cf_error_set(err, CF_ERR_NO_MEMORY, "captions: too many words or out of memory");
+    if (!add_transcript_words(w, &t))
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "captions: too many words or out of memory");
     cf_transcript_free(&t);
     return e;
 }
@@ -85,11 +86,13 @@ static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *
     if ((r = cf_json_get_int(o, "start_ms", false, &s, field, err)) ||
         (r = cf_json_get_int(o, "end_ms", false, &e, field, err)))
         return r;
-    if (cf_json_get_string(o, "word", true, &t, field, err) && (r = cf_json_get_string(o, "text", false, &t, field, err)))
+    if (cf_json_get_string(o, "word", true, &t, field, err) &&
+        (r = cf_json_get_string(o, "text", false, &t, field, err)))
         return r;
     if (e < s) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.end_ms: before start_ms", field);
     const json_t *c = json_object_get(o, "confidence");
-    cf_caption_mark mark = json_is_number(c) ? cf_caption_mark_of(json_number_value(c)) : CF_CAPTION_MARK_PLAIN;
+    cf_caption_mark mark =
+        json_is_number(c) ? cf_caption_mark_of(json_number_value(c)) : CF_CAPTION_MARK_PLAIN;
     if (mark == CF_CAPTION_MARK_OMIT) return CF_OK;
     size_t first = w->n;
     if ((r = add_cue(w, s, e, t, err))) return r;
@@ -110,7 +113,8 @@ static cf_err parse_transcript(const json_t *root, const char *path, words *w, c
     }
     list = json_object_get(root, "segments");
     if (!json_is_array(list))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: a transcript needs \"words\" or \"segments\"", path);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s: a transcript needs \"words\" or \"segments\"",
+                            path);
     for (size_t i = 0; i < json_array_size(list); i++) {
         const json_t *seg = json_array_get(list, i);
         const json_t *sw = json_object_get(seg, "words");
@@ -178,7 +182,8 @@ cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, c
     } else if (ends_with(path, ".srt") || ends_with(path, ".vtt") || no_extension(path)) {
         e = parse_cues(text, path, &w, err);
     } else {
-        e = cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: captions must be .srt, .vtt or a .json transcript", path);
+        e = cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: captions must be .srt, .vtt or a .json transcript",
+                         path);
     }
     free(text);
     if (e) {
@@ -279,21 +284,26 @@ static void ass_header(strbuf *b, const cf_timeline_captions *st, int width, int
     if (st->position == CF_CAPTION_POSITION_LOWER_THIRD) margin = height * 25 / 100;
     else if (st->position == CF_CAPTION_POSITION_CENTER) align = 5, margin = 0;
     else if (st->position == CF_CAPTION_POSITION_TOP) align = 8, margin = height * 8 / 100;
-    strbuf_addf(b, "[Script Info]\nScriptType: v4.00+\nPlayResX: %d\nPlayResY: %d\nWrapStyle: 0\n"
-                   "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
-                   "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-                   "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-                   "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n",
+    strbuf_addf(b,
+                "[Script Info]\nScriptType: v4.00+\nPlayResX: %d\nPlayResY: %d\nWrapStyle: 0\n"
+                "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+                "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+                "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+                "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n",
                 width, height);
-    strbuf_addf(b, "Style: Default,%s,%lld,&H00%06X,&H00%06X,&H00%06X,&H80000000,1,0,0,0,100,100,0,0,1,%d,0,%d,%d,%d,%d,1\n\n",
-                st->font, (long long)st->font_size, ass_color(st->color, 0xFFFFFF),
-                ass_color(st->highlight_color, 0xFFFF00), ass_color(st->outline_color, 0),
-                (int)(st->font_size / 16 + 1), align, width / 20, width / 20, margin);
-    strbuf_addf(b, "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n");
+    strbuf_addf(
+        b,
+        "Style: "
+        "Default,%s,%lld,&H00%06X,&H00%06X,&H00%06X,&H80000000,1,0,0,0,100,100,0,0,1,%d,0,%d,%d,%d,%d,1\n\n",
+        st->font, (long long)st->font_size, ass_color(st->color, 0xFFFFFF),
+        ass_color(st->highlight_color, 0xFFFF00), ass_color(st->outline_color, 0),
+        (int)(st->font_size / 16 + 1), align, width / 20, width / 20, margin);
+    strbuf_addf(
+        b, "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n");
 }
 
-cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *st, int width,
-                             int height, const char *path, cf_error *err) {
+cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *st, int width, int height,
+                             const char *path, cf_error *err) {
     strbuf b = {0};
     ass_header(&b, st, width, height);
     unsigned hl = ass_color(st->highlight_color, 0xFFFF00);

@@ -34,7 +34,7 @@ void cf_captions_free(cf_captions *c);
 /* Writes the lines (words_per_line words, broken at pauses) as SRT, VTT or ASS. */
 cf_err cf_captions_write_srt(const cf_captions *c, int words_per_line, const char *path, cf_error *err);
 cf_err cf_captions_write_vtt(const cf_captions *c, int words_per_line, const char *path, cf_error *err);
-cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *style, int width,
-                             int height, const char *path, cf_error *err);
+cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *style, int width, int height,
+                             const char *path, cf_error *err);
 
 #endif

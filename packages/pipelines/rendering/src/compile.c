@@ -3,7 +3,8 @@
  * span. Template strings "${title}", "${brand_color}", "${logo}", "${font}" take the request's
  * values or the template's defaults; an overlay whose variable has no value is left out, a style
  * member without a value falls back to the schema default. Font sizes are authored for the
- * template's reference_height and scaled to the canvas. Settings: CLIPFORGE_TEMPLATE_DIR (or the caller's template_dir). */
+ * template's reference_height and scaled to the canvas. Settings: CLIPFORGE_TEMPLATE_DIR (or the caller's
+ * template_dir). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,8 @@ static json_t *load_template(const char *id, const char *dir, cf_error *err) {
     snprintf(path, sizeof path, "%s/%s.json", dir, id);
     json_t *t = cf_json_load_file(path, MAX_DOC_BYTES, MAX_DOC_DEPTH, err);
     if (!t && err->code == CF_ERR_NOT_FOUND)
-        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id, dir);
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id,
+                     dir);
     return t;
 }
 
@@ -143,13 +145,15 @@ static cf_err span_end(const cf_render_request *req, int64_t *end, cf_error *err
     *end = json_integer_value(json_object_get(probe, "duration_ms"));
     json_decref(probe);
     if (*end <= req->start_ms)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "start_ms: after the end of the source (%lld ms)", (long long)*end);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "start_ms: after the end of the source (%lld ms)",
+                            (long long)*end);
     return CF_OK;
 }
 
 static json_t *canvas_of(const json_t *t, const cf_render_request *req, double *k) {
     const json_t *c = json_object_get(t, "canvas");
-    const json_t *dims = json_object_get(c, req->format == CF_RENDER_FORMAT_HORIZONTAL ? "horizontal" : "vertical");
+    const json_t *dims =
+        json_object_get(c, req->format == CF_RENDER_FORMAT_HORIZONTAL ? "horizontal" : "vertical");
     json_int_t w = req->has_width ? req->width : json_integer_value(json_object_get(dims, "width"));
     json_int_t h = req->has_height ? req->height : json_integer_value(json_object_get(dims, "height"));
     json_int_t ref = json_integer_value(json_object_get(c, "reference_height"));
@@ -169,7 +173,8 @@ static json_t *music_track(const json_t *t, const char *uri) {
 }
 
 static cf_err from_template(const cf_render_request *req, const char *dir, cf_timeline *out, cf_error *err) {
-    if (!req->source_uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
+    if (!req->source_uri)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
     int64_t end;
     cf_err e = span_end(req, &end, err);
     if (e) return e;
@@ -199,7 +204,8 @@ static cf_err from_template(const cf_render_request *req, const char *dir, cf_ti
         json_object_set_new(cap, "offset_ms", json_integer(req->start_ms));
         json_object_set_new(tl, "captions", cap);
     }
-    if (req->music_uri) json_object_set_new(tl, "audio_tracks", json_pack("[o]", music_track(t, req->music_uri)));
+    if (req->music_uri)
+        json_object_set_new(tl, "audio_tracks", json_pack("[o]", music_track(t, req->music_uri)));
     json_t *outputs = json_deep_copy(json_object_get(t, "outputs"));
     json_object_set_new(tl, "outputs", outputs ? outputs : json_pack("[{ss}]", "format", "mp4"));
     json_decref(t);
@@ -234,7 +240,8 @@ cf_err cf_render_compile_in(const cf_render_request *req, const char *template_d
     if (!req->template_id)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "template_id: a template, a timeline or a timeline_uri is required");
-    return from_template(req, template_dir && *template_dir ? template_dir : cf_render_template_dir(), out, err);
+    return from_template(req, template_dir && *template_dir ? template_dir : cf_render_template_dir(), out,
+                         err);
 }
 
 cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err) {

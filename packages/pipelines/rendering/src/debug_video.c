@@ -16,7 +16,8 @@ static cf_err write_commands(const cf_camera_path *cp, const char *path, cf_erro
     for (size_t k = 0; k < cp->n_samples; k++) {
         const cf_camera_sample *s = &cp->samples[k];
         if (s->crop_x == px && s->crop_y == py) continue;
-        fprintf(f, "%.3f drawbox@db x %d, drawbox@db y %d;\n", k ? s->t_ms / 1000.0 : 0.0, s->crop_x, s->crop_y);
+        fprintf(f, "%.3f drawbox@db x %d, drawbox@db y %d;\n", k ? s->t_ms / 1000.0 : 0.0, s->crop_x,
+                s->crop_y);
         px = s->crop_x, py = s->crop_y;
     }
     return fclose(f) == 0 ? CF_OK : cf_error_set(err, CF_ERR_IO, "%s: cannot write", path);
@@ -36,7 +37,8 @@ static cf_err build(AVFilterGraph *g, const char *desc, AVFilterContext **sink, 
 }
 
 cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t1, const cf_camera_path *cp,
-                            const char *cmd_path, const char *out_path, cf_progress *progress, cf_error *err) {
+                            const char *cmd_path, const char *out_path, cf_progress *progress,
+                            cf_error *err) {
     cf_err e = write_commands(cp, cmd_path, err);
     if (e) return e;
     char desc[2048];
@@ -44,7 +46,8 @@ cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t
                      "movie=filename=%s:sp=%.3f,trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS,sendcmd=f=%s,"
                      "drawbox@db=x=0:y=0:w=%d:h=%d:color=red:t=%d,scale=640:-2,format=yuv420p[outv0]",
                      link, seek_s, t0, t1, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
-    if (n < 0 || (size_t)n >= sizeof desc) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "debug video: path too long");
+    if (n < 0 || (size_t)n >= sizeof desc)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "debug video: path too long");
     output_file o = {.path = (char *)out_path, .format = CF_TARGET_FORMAT_MP4};
     AVFilterGraph *g = avfilter_graph_alloc();
     if (!g) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

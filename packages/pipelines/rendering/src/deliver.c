@@ -29,7 +29,8 @@ static cf_err to_storage(const cf_render_result *res, const char *uri, cf_error 
     for (size_t i = 0; !e && i < res->n_outputs; i++) {
         const char *base = strrchr(res->outputs[i].uri, '/');
         char *dst = cf_path_join(dir, base ? base + 1 : res->outputs[i].uri);
-        e = dst ? cf_copy_file(res->outputs[i].uri, dst, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        e = dst ? cf_copy_file(res->outputs[i].uri, dst, err)
+                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         free(dst);
     }
     return e;
@@ -84,7 +85,8 @@ static long post_once(const char *url, const char *body, const char *sig_header,
 }
 
 static cf_err to_webhook(const cf_render_result *res, const cf_render_destination *d, cf_error *err) {
-    if (!d->url) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: required for a webhook");
+    if (!d->url)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: required for a webhook");
     if (!cf_uri_is_http(d->url))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: must be http:// or https://");
     json_t *j = cf_render_result_to_json(res);
@@ -113,7 +115,9 @@ static cf_err to_webhook(const cf_render_result *res, const cf_render_destinatio
         }
     }
     free(body);
-    if (e) cf_error_set(err, CF_ERR_UNAVAILABLE, "webhook %s: %s%ld %s", d->url, status ? "HTTP " : "", status, msg);
+    if (e)
+        cf_error_set(err, CF_ERR_UNAVAILABLE, "webhook %s: %s%ld %s", d->url, status ? "HTTP " : "", status,
+                     msg);
     return e;
 }
 
@@ -132,7 +136,8 @@ static cf_err cut_silence(const cf_render_request *req, const cf_render_options 
 }
 
 static cf_err record_removed(cf_render_result *out, const cf_jump_cut *cut, cf_error *err) {
-    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &out->removed_ranges, &out->n_removed_ranges, err);
+    return cf_jump_cut_copy_removed(cut->removed, cut->n_removed, &out->removed_ranges,
+                                    &out->n_removed_ranges, err);
 }
 
 cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts, cf_progress *progress,
@@ -145,8 +150,7 @@ cf_err cf_render_run(const cf_render_request *req, const cf_render_options *opts
     if (e) return e;
     if (req->remove_silence) e = cut_silence(req, opts, progress, &tl, &cut, &cut_dir, err);
     cf_render_options o = *opts;
-    if (req->output_uri)
-        o.output_path = cf_uri_local_path(req->output_uri);
+    if (req->output_uri) o.output_path = cf_uri_local_path(req->output_uri);
     if (!e) e = cf_render_timeline(&tl, req->clip_id, &o, progress, out, err);
     if (!e) e = record_removed(out, &cut, err);
     cf_timeline_free(&tl);

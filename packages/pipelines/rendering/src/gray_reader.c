@@ -53,8 +53,8 @@ static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     return CF_OK;
 }
 
-cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h,
-                           cf_gray_reader **out, cf_error *err) {
+cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
+                           cf_error *err) {
     *out = NULL;
     cf_gray_reader *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
@@ -79,17 +79,19 @@ end:
     return e;
 }
 
-void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info) { *info = r->info; }
+void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info) {
+    *info = r->info;
+}
 
 /* Converts the decoded frame, rebuilding the scaler when the frame size changes. */
 static cf_err convert(cf_gray_reader *r, cf_gray_image *img, cf_error *err) {
-    r->sws = sws_getCachedContext(r->sws, r->frame->width, r->frame->height, r->frame->format,
-                                  r->out_w, r->out_h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
+    r->sws = sws_getCachedContext(r->sws, r->frame->width, r->frame->height, r->frame->format, r->out_w,
+                                  r->out_h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
     if (!r->sws) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "cannot convert frame to grey");
     uint8_t *dst[4] = {r->buf};
     int stride[4] = {r->out_w};
-    sws_scale(r->sws, (const uint8_t *const *)r->frame->data, r->frame->linesize, 0,
-              r->frame->height, dst, stride);
+    sws_scale(r->sws, (const uint8_t *const *)r->frame->data, r->frame->linesize, 0, r->frame->height, dst,
+              stride);
     *img = (cf_gray_image){r->buf, r->out_w, r->out_h, r->out_w};
     return CF_OK;
 }
@@ -120,8 +122,7 @@ static cf_err feed(cf_gray_reader *r, cf_error *err) {
     }
 }
 
-cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_ms, bool *eof,
-                           cf_error *err) {
+cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_ms, bool *eof, cf_error *err) {
     *eof = false;
     while (!r->done) {
         int ret = avcodec_receive_frame(r->dec, r->frame);

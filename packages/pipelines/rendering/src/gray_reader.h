@@ -20,13 +20,12 @@ typedef struct cf_video_info {
 /* Opens path and positions at start_ms (frames before it are decoded and dropped). Frames come
  * out as out_w x out_h grey; 0 for one side keeps the aspect ratio, 0 for both keeps the source
  * size. *out is owned by the caller (cf_gray_reader_close). */
-cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h,
-                           cf_gray_reader **out, cf_error *err);
+cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
+                           cf_error *err);
 void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info);
 /* Decodes the next frame into *img (valid until the next call) with its time in ms.
  * Sets *eof and returns CF_OK at the end of the stream. */
-cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_ms, bool *eof,
-                           cf_error *err);
+cf_err cf_gray_reader_next(cf_gray_reader *r, cf_gray_image *img, int64_t *pts_ms, bool *eof, cf_error *err);
 void cf_gray_reader_close(cf_gray_reader *r);
 
 #endif

@@ -111,17 +111,16 @@ static bool int_of(xmlNode *el, int *out) {
 
 /* ---- loading -------------------------------------------------------------------------- */
 
-static cf_err load_feature(xmlNode *item, feature *f, int win_w, int win_h, size_t idx,
-                           const char *path, cf_error *err) {
+static cf_err load_feature(xmlNode *item, feature *f, int win_w, int win_h, size_t idx, const char *path,
+                           cf_error *err) {
     int tilted = 0;
     if (child(item, "tilted") && int_of(child(item, "tilted"), &tilted) && tilted)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED,
-                            "%s: features[%zu]: tilted features are not supported", path, idx);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: features[%zu]: tilted features are not supported",
+                            path, idx);
     xmlNode *rects = child(item, "rects");
     size_t n = count_items(rects);
     if (n < 1 || n > MAX_FEATURE_RECTS)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: features[%zu].rects: need 1..3 rects",
-                            path, idx);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: features[%zu].rects: need 1..3 rects", path, idx);
     f->n = (int)n;
     xmlNode *r = next_item(rects->children);
     for (int i = 0; i < f->n; i++, r = next_item(r->next)) {
@@ -132,11 +131,10 @@ static cf_err load_feature(xmlNode *item, feature *f, int win_w, int win_h, size
         hrect *h = &f->r[i];
         h->x = (int)v[0], h->y = (int)v[1], h->w = (int)v[2], h->h = (int)v[3];
         h->weight = (float)v[4];
-        if (h->x < 0 || h->y < 0 || h->w <= 0 || h->h <= 0 || h->x + h->w > win_w ||
-            h->y + h->h > win_h)
+        if (h->x < 0 || h->y < 0 || h->w <= 0 || h->h <= 0 || h->x + h->w > win_w || h->y + h->h > win_h)
             return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                                "%s: features[%zu].rects[%d]: outside the %dx%d window", path, idx,
-                                i, win_w, win_h);
+                                "%s: features[%zu].rects[%d]: outside the %dx%d window", path, idx, i, win_w,
+                                win_h);
     }
     return CF_OK;
 }
@@ -166,8 +164,8 @@ static cf_err load_weak(cf_haar_cascade *c, xmlNode *item, size_t si, size_t wi,
     int nl = numbers(child(item, "leafValues"), lv, MAX_NODES + 1);
     if (nn <= 0 || nn % 4 || nl != nn / 4 + 1)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                            "%s: stages[%zu].weakClassifiers[%zu]: malformed internalNodes/leafValues",
-                            path, si, wi);
+                            "%s: stages[%zu].weakClassifiers[%zu]: malformed internalNodes/leafValues", path,
+                            si, wi);
     weak *w = &c->weaks[c->n_weaks++];
     w->first_node = (int)c->n_nodes, w->n_nodes = nn / 4;
     w->first_leaf = (int)c->n_leaves, w->n_leaves = nl;
@@ -183,8 +181,8 @@ static cf_err load_weak(cf_haar_cascade *c, xmlNode *item, size_t si, size_t wi,
             ok = ok && (kids[j] > 0 ? kids[j] > k && kids[j] < w->n_nodes : -kids[j] < nl);
         if (!ok)
             return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                                "%s: stages[%zu].weakClassifiers[%zu]: node %d out of range", path,
-                                si, wi, k);
+                                "%s: stages[%zu].weakClassifiers[%zu]: node %d out of range", path, si, wi,
+                                k);
     }
     for (int k = 0; k < nl; k++) c->leaves[c->n_leaves++] = (float)lv[k];
     return CF_OK;
@@ -226,8 +224,7 @@ static cf_err load_stages(cf_haar_cascade *c, xmlNode *root, const char *path, c
     for (size_t i = 0; i < c->n_stages; i++, s = next_item(s->next)) {
         double thr;
         if (numbers(child(s, "stageThreshold"), &thr, 1) != 1)
-            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: stages[%zu].stageThreshold missing",
-                                path, i);
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: stages[%zu].stageThreshold missing", path, i);
         stage *st = &c->stages[i];
         st->threshold = (float)thr - 1e-5f; /* tolerance for thresholds printed in decimal */
         st->first_weak = (int)c->n_weaks;
@@ -237,8 +234,7 @@ static cf_err load_stages(cf_haar_cascade *c, xmlNode *root, const char *path, c
             if ((e = load_weak(c, w, i, wi, path, err))) return e;
         st->n_weak = (int)wi;
         if (!wi)
-            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: stages[%zu] has no classifiers",
-                                path, i);
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: stages[%zu] has no classifiers", path, i);
     }
     return CF_OK;
 }
@@ -253,8 +249,7 @@ static cf_err load_root(cf_haar_cascade *c, xmlNode *root, const char *path, cf_
                             "%s: not a Haar cascade in the opencv-cascade-classifier format", path);
     if (!int_of(child(root, "width"), &c->win_w) || !int_of(child(root, "height"), &c->win_h) ||
         c->win_w < 4 || c->win_h < 4 || c->win_w > 512 || c->win_h > 512)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: window <width>/<height> missing or bad",
-                            path);
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: window <width>/<height> missing or bad", path);
     cf_err e = load_features(c, root, path, err);
     return e ? e : load_stages(c, root, path, err);
 }
@@ -426,8 +421,8 @@ static bool push_hit(hits *h, cf_rect r) {
 }
 
 /* Scans one pyramid level of size sw x sh (image shrunk by factor). */
-static bool scan_level(const cf_haar_cascade *c, const cf_gray_image *img, double factor, int sw,
-                       int sh, scan *s, uint8_t *small, hits *h) {
+static bool scan_level(const cf_haar_cascade *c, const cf_gray_image *img, double factor, int sw, int sh,
+                       scan *s, uint8_t *small, hits *h) {
     resize_bilinear(img, small, sw, sh);
     integrate(small, sw, sh, s->sum, s->sq);
     prepare_scan(c, s, sw + 1);
@@ -435,8 +430,8 @@ static bool scan_level(const cf_haar_cascade *c, const cf_gray_image *img, doubl
     for (int y = 0; y + c->win_h <= sh; y += step)
         for (int x = 0; x + c->win_w <= sw; x += step) {
             if (!window_passes(c, s, y * s->stride + x)) continue;
-            cf_rect r = {(int)lround(x * factor), (int)lround(y * factor),
-                         (int)lround(c->win_w * factor), (int)lround(c->win_h * factor)};
+            cf_rect r = {(int)lround(x * factor), (int)lround(y * factor), (int)lround(c->win_w * factor),
+                         (int)lround(c->win_h * factor)};
             if (!push_hit(h, r)) return false;
         }
     return true;
@@ -536,8 +531,7 @@ size_t cf_group_rects(cf_rect *rects, size_t n, int min_neighbors, double eps) {
     for (size_t i = 0; i < groups; i++) {
         bool drop = false;
         for (size_t j = 0; j < groups && !drop; j++)
-            drop = j != i && count[j] > (count[i] > 3 ? count[i] : 3) &&
-                   inside(&rects[i], &rects[j], eps);
+            drop = j != i && count[j] > (count[i] > 3 ? count[i] : 3) && inside(&rects[i], &rects[j], eps);
         parent[i] = !drop;
     }
     for (size_t i = 0; i < groups; i++)

@@ -13,7 +13,8 @@ const char *output_sample_fmt(cf_target_format format) {
 }
 
 static cf_err add_stream(output_file *o, AVCodecContext *enc, AVStream **st, cf_error *err) {
-    if (!(*st = avformat_new_stream(o->oc, NULL))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!(*st = avformat_new_stream(o->oc, NULL)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     (*st)->time_base = enc->time_base;
     int ret = avcodec_parameters_from_context((*st)->codecpar, enc);
     return ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, o->path, "stream parameters", ret) : CF_OK;
@@ -21,7 +22,9 @@ static cf_err add_stream(output_file *o, AVCodecContext *enc, AVStream **st, cf_
 
 /* Keyframes every 2 s: shorts are scrubbed and cut again. */
 static cf_err open_video(output_file *o, int64_t bitrate, int threads, cf_error *err) {
-    cf_encoder_options eo = {.threads = threads, .bitrate = bitrate, .keyframe_s = 2,
+    cf_encoder_options eo = {.threads = threads,
+                             .bitrate = bitrate,
+                             .keyframe_s = 2,
                              .global_header = o->oc->oformat->flags & AVFMT_GLOBALHEADER};
     cf_err e = cf_encoder_open_video(o->format, o->vsink, &eo, &o->venc, err);
     if (e) return cf_error_prefix(err, "%s", o->path), e;
@@ -39,8 +42,8 @@ static cf_err open_audio(output_file *o, int threads, cf_error *err) {
     av_channel_layout_uninit(&layout);
     if (e) return cf_error_prefix(err, "%s", o->path), e;
     if (o->aenc->sample_rate != rate)
-        return cf_error_set(err, CF_ERR_INTERNAL, "%s: the audio encoder wants %d Hz, the graph gives %d", o->path,
-                            o->aenc->sample_rate, rate);
+        return cf_error_set(err, CF_ERR_INTERNAL, "%s: the audio encoder wants %d Hz, the graph gives %d",
+                            o->path, o->aenc->sample_rate, rate);
     if (!(o->aenc->codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE))
         av_buffersink_set_frame_size(o->asink, (unsigned)o->aenc->frame_size);
     return add_stream(o, o->aenc, &o->ast, err);
@@ -71,13 +74,13 @@ static cf_err encode(output_file *o, AVCodecContext *enc, AVStream *st, AVFrame 
         if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "encode", ret);
         av_packet_rescale_ts(o->pkt, enc->time_base, st->time_base);
         o->pkt->stream_index = st->index;
-        if ((ret = av_interleaved_write_frame(o->oc, o->pkt)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write", ret);
+        if ((ret = av_interleaved_write_frame(o->oc, o->pkt)) < 0)
+            return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write", ret);
     }
 }
 
-static cf_err drain_sink(output_file *o, AVFilterContext *sink, AVCodecContext *enc, AVStream *st,
-                         bool *done, void (*on_video)(void *, const AVFrame *, AVRational), void *user,
-                         cf_error *err) {
+static cf_err drain_sink(output_file *o, AVFilterContext *sink, AVCodecContext *enc, AVStream *st, bool *done,
+                         void (*on_video)(void *, const AVFrame *, AVRational), void *user, cf_error *err) {
     while (!*done) {
         /* NO_REQUEST: asking the sink for more would run the graph to the end of the stream
          * inside this loop (no cancel, no progress, the other sinks' frames piling up). */

@@ -33,8 +33,8 @@ const char *output_sample_fmt(cf_target_format format);
 cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err);
 /* Pulls every frame the sinks hold and encodes it. on_video (may be NULL) sees each video frame
  * before it is encoded. */
-cf_err output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb),
-                    void *user, cf_error *err);
+cf_err output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb), void *user,
+                    cf_error *err);
 /* Flushes encoders and writes the trailer. */
 cf_err output_finish(output_file *o, cf_error *err);
 /* Frees everything (NULL-safe fields); does not delete the file. */

@@ -9,12 +9,12 @@
 #include "gray_reader.h"
 #include "haar_cascade.h"
 
-#define DIFF_THRESHOLD 20     /* luma change that counts as motion */
-#define MIN_MOTION 0.0004     /* fraction of changed pixels below which nothing moved */
-#define MAX_MOTION 0.6        /* above it the whole frame moves (camera pan, flash) */
-#define LOOK_BEHIND_MS 100    /* window of the target smoothing */
+#define DIFF_THRESHOLD 20  /* luma change that counts as motion */
+#define MIN_MOTION 0.0004  /* fraction of changed pixels below which nothing moved */
+#define MAX_MOTION 0.6     /* above it the whole frame moves (camera pan, flash) */
+#define LOOK_BEHIND_MS 100 /* window of the target smoothing */
 #define LOOK_AHEAD_MS 300
-#define FACE_HOLD_MS 1000     /* a detection stays valid this long */
+#define FACE_HOLD_MS 1000 /* a detection stays valid this long */
 
 void cf_reframe_params_default(cf_reframe_params *p) {
     *p = (cf_reframe_params){.aspect = 9.0 / 16.0,
@@ -33,8 +33,8 @@ void cf_reframe_params_default(cf_reframe_params *p) {
 typedef struct analysis {
     const cf_reframe_params *p;
     cf_haar_cascade *cascade;
-    double scale;      /* source pixels per analysis pixel */
-    uint8_t *prev;     /* previous frame at analysis size */
+    double scale;  /* source pixels per analysis pixel */
+    uint8_t *prev; /* previous frame at analysis size */
     int w, h;
     int64_t last_face_ms;
     cf_rect *faces;
@@ -141,7 +141,8 @@ static cf_err analyse_frame(analysis *a, const cf_gray_image *img, int64_t t_ms,
         s = (cf_camera_sample){.t_ms = t_ms, .cut = true};
         a->last_face_ms = INT64_MIN / 2; /* faces of the old shot no longer apply */
     }
-    for (int y = 0; y < a->h; y++) memcpy(a->prev + (size_t)y * a->w, img->data + (size_t)y * img->stride, (size_t)a->w);
+    for (int y = 0; y < a->h; y++)
+        memcpy(a->prev + (size_t)y * a->w, img->data + (size_t)y * img->stride, (size_t)a->w);
     if (s.cut) a->n_faces = 0;
     cf_err e = detect_faces(a, img, t_ms, err);
     if (e) return e;
@@ -159,8 +160,8 @@ static void crop_size(cf_camera_path *path, double aspect) {
     if (path->crop_h < 2) path->crop_h = 2;
 }
 
-static cf_err analyse(const char *file, int64_t start_ms, int64_t end_ms, analysis *a,
-                      cf_progress *progress, cf_camera_path *path, samples *out, cf_error *err) {
+static cf_err analyse(const char *file, int64_t start_ms, int64_t end_ms, analysis *a, cf_progress *progress,
+                      cf_camera_path *path, samples *out, cf_error *err) {
     cf_gray_reader *r = NULL;
     int aw = a->p->analysis_width > 0 ? a->p->analysis_width : 320;
     cf_err e = cf_gray_reader_open(file, start_ms, aw, 0, &r, err);
@@ -187,9 +188,8 @@ static cf_err analyse(const char *file, int64_t start_ms, int64_t end_ms, analys
     return e;
 }
 
-cf_err cf_reframe_analyze(const char *file, int64_t start_ms, int64_t end_ms,
-                          const cf_reframe_params *p, cf_progress *progress, cf_camera_path *out,
-                          cf_error *err) {
+cf_err cf_reframe_analyze(const char *file, int64_t start_ms, int64_t end_ms, const cf_reframe_params *p,
+                          cf_progress *progress, cf_camera_path *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_reframe_params def;
     if (!p) cf_reframe_params_default(&def), p = &def;
@@ -224,7 +224,9 @@ end:
 
 #define SPLIT_FACE_INTERVAL_MS 500
 
-static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
+static double clampd(double v, double lo, double hi) {
+    return v < lo ? lo : v > hi ? hi : v;
+}
 
 typedef struct face_hit {
     double cx, cy, size;
@@ -284,7 +286,9 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
                 if (!v) e = cf_error_set(err, CF_ERR_NO_MEMORY, "split: out of memory");
                 else *hits = v;
             }
-            if (!e) (*hits)[(*n)++] = (face_hit){(faces[i].x + faces[i].w / 2.0) * k, (faces[i].y + faces[i].h / 2.0) * k, faces[i].h * k};
+            if (!e)
+                (*hits)[(*n)++] = (face_hit){(faces[i].x + faces[i].w / 2.0) * k,
+                                             (faces[i].y + faces[i].h / 2.0) * k, faces[i].h * k};
         }
         free(faces);
     }
@@ -320,8 +324,8 @@ cf_err cf_split_regions(const char *path, int64_t start_ms, int64_t end_ms, doub
     for (int g = 0; !e && g < 2; g++) {
         const face_hit *part = g ? hits + split : hits;
         size_t m = g ? n - split : split;
-        regions[g] = frame_face(median_of(part, m, 0), median_of(part, m, 1), median_of(part, m, 2), panel_aspect,
-                                src_w, src_h);
+        regions[g] = frame_face(median_of(part, m, 0), median_of(part, m, 1), median_of(part, m, 2),
+                                panel_aspect, src_w, src_h);
     }
     free(hits);
     return e;
@@ -361,7 +365,6 @@ typedef struct axis {
     double dead, gain, vmin, vmax, amax;
     bool moving;
 } axis;
-
 
 static void axis_step(axis *ax, double target, double dt) {
     target = clampd(target, ax->lo, ax->hi);
@@ -458,15 +461,13 @@ json_t *cf_camera_path_to_json(const cf_camera_path *path) {
     json_t *arr = json_array();
     for (size_t i = 0; i < path->n_samples; i++) {
         const cf_camera_sample *s = &path->samples[i];
-        json_array_append_new(
-            arr, json_pack("{sI sI sI sf sf sf si sb sb}", "t_ms", (json_int_t)s->t_ms, "x",
-                           (json_int_t)s->crop_x, "y", (json_int_t)s->crop_y, "roi_x", s->roi_x,
-                           "roi_y", s->roi_y, "motion", s->motion, "faces", s->faces, "seen",
-                           s->seen, "cut", s->cut));
+        json_array_append_new(arr, json_pack("{sI sI sI sf sf sf si sb sb}", "t_ms", (json_int_t)s->t_ms, "x",
+                                             (json_int_t)s->crop_x, "y", (json_int_t)s->crop_y, "roi_x",
+                                             s->roi_x, "roi_y", s->roi_y, "motion", s->motion, "faces",
+                                             s->faces, "seen", s->seen, "cut", s->cut));
     }
-    return json_pack("{s{si si} s{si si} sf so}", "source", "width", path->src_w, "height",
-                     path->src_h, "crop", "width", path->crop_w, "height", path->crop_h, "fps",
-                     path->fps, "samples", arr);
+    return json_pack("{s{si si} s{si si} sf so}", "source", "width", path->src_w, "height", path->src_h,
+                     "crop", "width", path->crop_w, "height", path->crop_h, "fps", path->fps, "samples", arr);
 }
 
 void cf_camera_path_free(cf_camera_path *path) {

@@ -34,14 +34,14 @@ void cf_reframe_params_default(cf_reframe_params *p);
 
 /* One analysed frame: the time, what was seen, and where the crop goes. */
 typedef struct cf_camera_sample {
-    int64_t t_ms;          /* from the span start */
-    double roi_x, roi_y;   /* centre of the region of interest (source pixels) */
+    int64_t t_ms;                              /* from the span start */
+    double roi_x, roi_y;                       /* centre of the region of interest (source pixels) */
     double subj_x0, subj_x1, subj_y0, subj_y1; /* subject extent, or roi when nothing was seen */
-    double motion;         /* fraction of pixels that changed */
-    int faces;             /* faces seen (latest detection) */
-    bool cut;              /* first frame of a new shot */
-    bool seen;             /* a subject (motion or face) was found in this frame */
-    int crop_x, crop_y;    /* top-left of the crop (source pixels) */
+    double motion;                             /* fraction of pixels that changed */
+    int faces;                                 /* faces seen (latest detection) */
+    bool cut;                                  /* first frame of a new shot */
+    bool seen;                                 /* a subject (motion or face) was found in this frame */
+    int crop_x, crop_y;                        /* top-left of the crop (source pixels) */
 } cf_camera_sample;
 
 typedef struct cf_camera_path {
@@ -55,13 +55,13 @@ typedef struct cf_camera_path {
 /* Analyses [start_ms, end_ms) of the video at path (end_ms <= 0 = to the end) and fills out.
  * Reports progress in [0,1] and stops with CF_ERR_CANCELLED when asked. out is owned by the
  * caller (cf_camera_path_free). */
-cf_err cf_reframe_analyze(const char *path, int64_t start_ms, int64_t end_ms,
-                          const cf_reframe_params *p, cf_progress *progress, cf_camera_path *out,
-                          cf_error *err);
+cf_err cf_reframe_analyze(const char *path, int64_t start_ms, int64_t end_ms, const cf_reframe_params *p,
+                          cf_progress *progress, cf_camera_path *out, cf_error *err);
 
 /* Turns per-frame regions of interest (samples with t_ms, roi_*, subj_*, seen, cut) into crop
  * positions: the virtual camera; frames where nothing was seen hold the
- * last region of the shot (or the next one, at the start of a shot). Exposed for tests and for callers with their own analysis. */
+ * last region of the shot (or the next one, at the start of a shot). Exposed for tests and for callers with
+ * their own analysis. */
 void cf_reframe_plan(cf_camera_path *path, const cf_reframe_params *p);
 
 /* The sample for time t_ms (the latest at or before it). path must have samples. */

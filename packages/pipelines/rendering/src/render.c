@@ -35,11 +35,11 @@ typedef struct job {
     cf_progress *progress;
     char *tmp;
     render_plan plan;
-    json_t *debug;            /* camera paths, one per smart_crop scene */
+    json_t *debug; /* camera paths, one per smart_crop scene */
     bool debug_video_done;
     cf_captions captions;
     bool has_captions;
-    render_source *sources;   /* one per scene */
+    render_source *sources; /* one per scene */
     AVFilterGraph *graph;
     output_file *outs;
     size_t n_outs;
@@ -57,7 +57,8 @@ static cf_err link_input(job *j, const char *uri, const char *field, const char 
                          cf_error *err) {
     const char *path = cf_uri_local_path(uri);
     char real[PATH_MAX];
-    if (!realpath(path, real)) return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s: no such file", field, path);
+    if (!realpath(path, real))
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: %s: no such file", field, path);
     const char *dot = strrchr(real, '.'), *slash = strrchr(real, '/');
     char ext[16] = "";
     if (dot && dot > slash && strlen(dot) < sizeof ext) {
@@ -97,7 +98,8 @@ static cf_err write_crop_commands(job *j, size_t i, const cf_camera_path *cp, cf
     for (size_t k = 0; k < cp->n_samples; k++) {
         const cf_camera_sample *s = &cp->samples[k];
         if (s->crop_x == px && s->crop_y == py) continue;
-        fprintf(f, "%.3f crop@sc%zu x %d, crop@sc%zu y %d;\n", k ? s->t_ms / 1000.0 : 0.0, i, s->crop_x, i, s->crop_y);
+        fprintf(f, "%.3f crop@sc%zu x %d, crop@sc%zu y %d;\n", k ? s->t_ms / 1000.0 : 0.0, i, s->crop_x, i,
+                s->crop_y);
         px = s->crop_x, py = s->crop_y;
     }
     bool ok = fclose(f) == 0;
@@ -137,7 +139,8 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     if (!e && j->opts->debug_video_path && !j->debug_video_done) {
         /* the first smart-crop scene only: one file, one path */
         char *cmd = tmp_file(j, "box%zu.cmd", i);
-        double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0, t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
+        double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0,
+               t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
         e = cmd ? cf_debug_video_write(j->plan.scenes[i].link, s->in_ms / 1000.0, t0, t1, &cp, cmd,
                                        j->opts->debug_video_path, j->progress, err)
                 : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -171,7 +174,8 @@ cf_err cf_render_split_framing(const char *path, int64_t start_ms, int64_t end_m
         return *err = ferr, e;
     }
     for (int k = 0; !e && k < 2; k++)
-        json_array_append_new(regions, json_pack("{si si si si}", "x", r[k].x, "y", r[k].y, "width", r[k].w, "height", r[k].h));
+        json_array_append_new(
+            regions, json_pack("{si si si si}", "x", r[k].x, "y", r[k].y, "width", r[k].w, "height", r[k].h));
     *out = json_pack("{so}", "regions", regions);
     return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
@@ -190,9 +194,10 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     if (e) return *err = ferr, cf_error_prefix(err, "scenes[%zu] split", i), e;
     ps->split_faces = true;
     if (j->debug) {
-        json_t *d = json_pack("{sI s[{sisisisi}{sisisisi}]}", "scene", (json_int_t)i, "split", "x", ps->split[0].x, "y",
-                              ps->split[0].y, "w", ps->split[0].w, "h", ps->split[0].h, "x", ps->split[1].x, "y",
-                              ps->split[1].y, "w", ps->split[1].w, "h", ps->split[1].h);
+        json_t *d =
+            json_pack("{sI s[{sisisisi}{sisisisi}]}", "scene", (json_int_t)i, "split", "x", ps->split[0].x,
+                      "y", ps->split[0].y, "w", ps->split[0].w, "h", ps->split[0].h, "x", ps->split[1].x, "y",
+                      ps->split[1].y, "w", ps->split[1].w, "h", ps->split[1].h);
         json_array_append_new(j->debug, d);
     }
     return CF_OK;
@@ -214,15 +219,16 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
         dur = -1;
     cf_media_close(&src->in);
     if (dur > 0 && s->in_ms >= dur)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].in_ms: after the end of the source (%lld ms)",
-                            i, (long long)dur);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "scenes[%zu].in_ms: after the end of the source (%lld ms)", i, (long long)dur);
     if (dur > 0 && s->out_ms > dur + 100)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "scenes[%zu].out_ms: after the end of the source (%lld ms)",
-                            i, (long long)dur);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "scenes[%zu].out_ms: after the end of the source (%lld ms)", i, (long long)dur);
     e = render_source_open(src, path, &sel, true, start + s->in_ms / 1000.0, start + s->out_ms / 1000.0,
                            j->opts->threads, err);
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
-    if (src->in.audio_empty) cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
+    if (src->in.audio_empty)
+        cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
     ps->start_s = start;
     ps->video_index = src->video.index;
     ps->audio_index = src->audio.index;
@@ -241,8 +247,8 @@ static cf_err check_not_source(const job *j, const char *source, size_t scene, c
     if (!realpath(source, a)) return CF_OK;
     for (size_t i = 0; i < j->n_outs; i++)
         if (realpath(j->outs[i].path, b) && !strcmp(a, b))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "outputs[%zu]: %s is also scenes[%zu].source_uri", i,
-                                j->outs[i].path, scene);
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "outputs[%zu]: %s is also scenes[%zu].source_uri", i, j->outs[i].path, scene);
     return CF_OK;
 }
 
@@ -282,7 +288,8 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
         char field[48], name[32];
         snprintf(field, sizeof field, "audio_tracks[%zu].source_uri", m);
         snprintf(name, sizeof name, "music%zu", m);
-        cf_err e = link_input(j, j->tl->audio_tracks[m].source_uri, field, name, &j->plan.music_links[m], err);
+        cf_err e =
+            link_input(j, j->tl->audio_tracks[m].source_uri, field, name, &j->plan.music_links[m], err);
         if (e) return e;
     }
     return CF_OK;
@@ -291,10 +298,12 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
 static cf_err prepare_captions(job *j, cf_error *err) {
     const cf_timeline_captions *c = j->tl->captions;
     if (!c) return CF_OK;
-    cf_err e = cf_captions_load(cf_uri_local_path(c->source_uri), c->offset_ms, j->plan.duration_ms, &j->captions, err);
+    cf_err e = cf_captions_load(cf_uri_local_path(c->source_uri), c->offset_ms, j->plan.duration_ms,
+                                &j->captions, err);
     if (e) return cf_error_prefix(err, "captions.source_uri"), e;
     j->has_captions = true;
-    if (!(j->plan.ass_path = tmp_file(j, "captions%zu.ass", 0))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!(j->plan.ass_path = tmp_file(j, "captions%zu.ass", 0)))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return cf_captions_write_ass(&j->captions, c, (int)j->tl->canvas.width, (int)j->tl->canvas.height,
                                  j->plan.ass_path, err);
 }
@@ -310,7 +319,8 @@ static cf_err alloc_plan(job *j, cf_error *err) {
     j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
     j->outs = calloc(tl->n_outputs, sizeof *j->outs);
     j->n_outs = tl->n_outputs;
-    if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links || !j->plan.music_links || !j->outs)
+    if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links ||
+        !j->plan.music_links || !j->outs)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
@@ -342,7 +352,8 @@ static cf_err name_outputs(job *j, cf_error *err) {
         j->outs[i].format = o->format;
         if (!j->outs[i].path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    if (!(j->thumb_path = sibling(j->outs[0].path, ".jpg"))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!(j->thumb_path = sibling(j->outs[0].path, ".jpg")))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
 
@@ -355,10 +366,11 @@ static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
     if (sscanf(label, "out%c%zu", &kind, &idx) != 2 || idx >= j->n_outs || (kind != 'v' && kind != 'a'))
         return cf_error_set(err, CF_ERR_INTERNAL, "render: unexpected open pad '%s'", label);
     AVFilterContext *sink = NULL;
-    int ret = avfilter_graph_create_filter(&sink, avfilter_get_by_name(kind == 'v' ? "buffersink" : "abuffersink"),
-                                           label, NULL, NULL, j->graph);
+    int ret = avfilter_graph_create_filter(
+        &sink, avfilter_get_by_name(kind == 'v' ? "buffersink" : "abuffersink"), label, NULL, NULL, j->graph);
     if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "create sink", ret);
-    if ((ret = avfilter_link(open->filter_ctx, open->pad_idx, sink, 0)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "link sink", ret);
+    if ((ret = avfilter_link(open->filter_ctx, open->pad_idx, sink, 0)) < 0)
+        return cf_av_fail(err, CF_ERR_PROCESSING, "render", "link sink", ret);
     if (kind == 'v') j->outs[idx].vsink = sink;
     else j->outs[idx].asink = sink;
     return CF_OK;
@@ -405,7 +417,8 @@ static cf_err build_graph(job *j, cf_error *err) {
         e = cf_error_set(err, CF_ERR_INTERNAL, "render: the filter graph has an unconnected input");
         goto end;
     }
-    if ((ret = avfilter_graph_config(j->graph, NULL)) < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "configure the filter graph", ret);
+    if ((ret = avfilter_graph_config(j->graph, NULL)) < 0)
+        e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "configure the filter graph", ret);
     if (!e) e = bind_sources(j, err);
 end:
     avfilter_inout_free(&ins);
@@ -472,7 +485,9 @@ static cf_err pump(job *j, cf_error *err) {
         int ret = avfilter_graph_request_oldest(j->graph);
         if (ret == AVERROR(EAGAIN)) {
             render_source *s = wanted_source(j);
-            if (!s) return cf_error_set(err, CF_ERR_PROCESSING, "render: the graph waits for input that has ended");
+            if (!s)
+                return cf_error_set(err, CF_ERR_PROCESSING,
+                                    "render: the graph waits for input that has ended");
             if ((ret = render_source_feed(s)) < 0 && render_source_went_back(s, "a source", err))
                 return err->code;
             if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "read the source", ret);
@@ -507,7 +522,8 @@ static int common_source(const job *j, bool video) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         const plan_scene *ps = &j->plan.scenes[i];
         int k = video ? ps->video_index : ps->audio_index;
-        if (k < 0 || (i > 0 && (k != idx || strcmp(j->tl->scenes[i].source_uri, j->tl->scenes[0].source_uri))))
+        if (k < 0 ||
+            (i > 0 && (k != idx || strcmp(j->tl->scenes[i].source_uri, j->tl->scenes[0].source_uri))))
             return -1;
         idx = k;
     }
@@ -517,15 +533,16 @@ static int common_source(const job *j, bool video) {
 static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->n_outs; i++) {
         const output_file *o = &j->outs[i];
-        const char *mime = o->format == CF_TARGET_FORMAT_WEBM ? "video/webm"
-                           : o->format == CF_TARGET_FORMAT_GIF ? "image/gif" : "video/mp4";
+        const char *mime = o->format == CF_TARGET_FORMAT_WEBM  ? "video/webm"
+                           : o->format == CF_TARGET_FORMAT_GIF ? "image/gif"
+                                                               : "video/mp4";
         cf_artifact *v = realloc(r->outputs, (r->n_outputs + 1) * sizeof *v);
         if (!v) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         r->outputs = v;
         cf_artifact *a = &v[r->n_outputs++];
-        cf_err e = cf_media_measure(o->path, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE
-                                                                              : CF_ARTIFACT_KIND_VIDEO,
-                                    mime, a, err);
+        cf_err e = cf_media_measure(
+            o->path, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO,
+            mime, a, err);
         if (e) return e;
         cf_media_note_sources(a, common_source(j, true), common_source(j, false));
         /* a short always has its picture and, but for a gif, its sound */
@@ -535,7 +552,8 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
 }
 
 static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
-    if (j->thumb_done && !j->thumb_err && add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
+    if (j->thumb_done && !j->thumb_err &&
+        add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (j->has_captions) {
         int per = (int)j->tl->captions->words_per_line;
@@ -567,7 +585,8 @@ static cf_err run(job *j, cf_error *err) {
     if ((e = alloc_plan(j, err)) || (e = name_outputs(j, err))) return e;
     if ((e = cf_make_temp_dir(j->opts->temp_dir, "cfrender", &j->tmp, err))) return e;
     if (strpbrk(j->tmp, ":,;[]'\\= "))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "temp dir %s: characters the filter graph cannot take", j->tmp);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "temp dir %s: characters the filter graph cannot take", j->tmp);
     cf_progress_report(j->progress, 0, "prepare");
     if ((e = prepare_scenes(j, err)) || (e = prepare_overlays(j, err)) || (e = prepare_captions(j, err)))
         return e;
@@ -632,7 +651,8 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
     int64_t t0 = cf_clock_ms();
     job j = {.tl = tl, .opts = opts, .progress = progress};
     j.thumb_at_s = cf_timeline_duration_ms(tl) / 3000.0;
-    if (opts->debug_path && !(j.debug = json_array())) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (opts->debug_path && !(j.debug = json_array()))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     e = run(&j, err);
     if (!e) {
         out->clip_id = strdup(clip_id ? clip_id : "render");

@@ -15,24 +15,24 @@
 #include "haar_cascade.h"
 
 typedef struct plan_scene {
-    char *link;       /* source file link */
-    int video_index;  /* the source's chosen streams (libcfmedia's rule); audio -1 = none */
+    char *link;      /* source file link */
+    int video_index; /* the source's chosen streams (libcfmedia's rule); audio -1 = none */
     int audio_index;
     char *video_args, *audio_args; /* arguments of the scene's buffer / abuffer sources */
-    double start_s;   /* the file's start time (timestamps of its first frame) */
-    char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */
+    double start_s;                /* the file's start time (timestamps of its first frame) */
+    char *cmd_file;                /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;
-    bool split_faces;  /* split: the panels show split[0] (top) and split[1], framed on faces */
+    bool split_faces; /* split: the panels show split[0] (top) and split[1], framed on faces */
     cf_rect split[2];
 } plan_scene;
 
 typedef struct render_plan {
     const cf_timeline *tl;
-    plan_scene *scenes;   /* one per timeline scene */
-    char **text_files;    /* per overlay: the text of a text overlay, else NULL */
-    char **image_links;   /* per overlay: the image of an image overlay, else NULL */
-    char **music_links;   /* per audio track */
-    char *ass_path;       /* captions script, NULL when none */
+    plan_scene *scenes; /* one per timeline scene */
+    char **text_files;  /* per overlay: the text of a text overlay, else NULL */
+    char **image_links; /* per overlay: the image of an image overlay, else NULL */
+    char **music_links; /* per audio track */
+    char *ass_path;     /* captions script, NULL when none */
     int64_t duration_ms;
 } render_plan;
 

@@ -54,8 +54,8 @@ static cf_err svc_compile(void *self, const cf_render_request *req, cf_timeline 
 static bool safe_id(const char *id) {
     if (!id || !*id || id[0] == '.') return false;
     for (const char *p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_' || *p == '.'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_' || *p == '.'))
             return false;
     return true;
 }
@@ -108,8 +108,14 @@ static cf_err svc_render(void *self, const cf_render_request *req, cf_progress *
 }
 
 static const cf_render_service default_service = {
-    .version = 1, .name = "local", .self = NULL,
-    .compile = svc_compile, .render = svc_render, .cancel = svc_cancel,
+    .version = 1,
+    .name = "local",
+    .self = NULL,
+    .compile = svc_compile,
+    .render = svc_render,
+    .cancel = svc_cancel,
 };
 
-const cf_render_service *cf_render_service_default(void) { return &default_service; }
+const cf_render_service *cf_render_service_default(void) {
+    return &default_service;
+}

@@ -23,17 +23,15 @@ static cf_err lane_open(render_source *s, render_lane *l, int index, int threads
     return cf_media_open_decoder(&s->in, index, &o, &l->dec, err);
 }
 
-cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel,
-                          bool with_audio, double start_s, double end_s, int threads,
-                          cf_error *err) {
+cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
+                          double start_s, double end_s, int threads, cf_error *err) {
     memset(s, 0, sizeof *s);
     s->video.index = s->audio.index = -1;
     s->start_s = start_s;
     s->end_s = end_s;
     cf_err e = cf_media_open(path, sel, &s->in, err);
     if (e || (e = cf_media_require(&s->in, true, with_audio, path, err))) return e;
-    if (s->in.video_index < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no video", path);
+    if (s->in.video_index < 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no video", path);
     cf_media_discard_others(&s->in);
     if ((e = lane_open(s, &s->video, s->in.video_index, threads, err)) ||
         (e = lane_open(s, &s->audio, with_audio ? s->in.audio_index : -1, threads, err)))
@@ -68,7 +66,9 @@ unsigned render_source_wanted(const render_source *s) {
     return n;
 }
 
-bool render_source_done(const render_source *s) { return s->video.done && s->audio.done; }
+bool render_source_done(const render_source *s) {
+    return s->video.done && s->audio.done;
+}
 
 static int close_lane(render_lane *l) {
     if (l->done) return 0;
@@ -81,7 +81,8 @@ static int close_lane(render_lane *l) {
 static int push(render_source *s, render_lane *l, int *pushed) {
     AVFrame *f = s->frame;
     f->pts = f->best_effort_timestamp;
-    double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
+    double t =
+        f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
     if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
         av_frame_unref(f);
         l->went_on = true;

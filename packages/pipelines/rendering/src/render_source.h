@@ -12,28 +12,27 @@
 #include "clipforge/media.h"
 
 typedef struct render_lane {
-    int index;             /* input stream, -1 when unused */
-    AVCodecContext *dec;   /* owned */
-    AVFilterContext *src;  /* the graph's buffer/abuffer, borrowed */
-    double last_s;         /* source time of the last frame pushed */
-    bool done;             /* end of stream pushed */
-    bool went_on;          /* the stream goes on past the scene (not cut short) */
-    bool went_back;        /* its timestamps went back from last_s (a damaged file) */
+    int index;            /* input stream, -1 when unused */
+    AVCodecContext *dec;  /* owned */
+    AVFilterContext *src; /* the graph's buffer/abuffer, borrowed */
+    double last_s;        /* source time of the last frame pushed */
+    bool done;            /* end of stream pushed */
+    bool went_on;         /* the stream goes on past the scene (not cut short) */
+    bool went_back;       /* its timestamps went back from last_s (a damaged file) */
 } render_lane;
 
 typedef struct render_source {
     cf_media_input in;
     render_lane video, audio;
-    double start_s, end_s;  /* source times (stream timestamps) the scene shows */
+    double start_s, end_s; /* source times (stream timestamps) the scene shows */
     AVPacket *pkt;
     AVFrame *frame;
 } render_source;
 
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
  * time), choosing streams by sel; audio only when with_audio. Positions it for the first frame. */
-cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel,
-                          bool with_audio, double start_s, double end_s, int threads,
-                          cf_error *err);
+cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
+                          double start_s, double end_s, int threads, cf_error *err);
 /* The arguments of the scene's buffer (video) and abuffer (audio) sources. */
 void render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio);
 /* Finds the scene's sources in a configured graph by their instance names. */

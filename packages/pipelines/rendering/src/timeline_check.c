@@ -11,10 +11,10 @@ static const struct {
     const char *name;
     uint32_t rgb;
 } colors[] = {
-    {"black", 0x000000}, {"white", 0xFFFFFF}, {"red", 0xFF0000},    {"green", 0x008000},
-    {"blue", 0x0000FF},  {"yellow", 0xFFFF00}, {"cyan", 0x00FFFF},  {"magenta", 0xFF00FF},
+    {"black", 0x000000}, {"white", 0xFFFFFF},  {"red", 0xFF0000},    {"green", 0x008000},
+    {"blue", 0x0000FF},  {"yellow", 0xFFFF00}, {"cyan", 0x00FFFF},   {"magenta", 0xFF00FF},
     {"gray", 0x808080},  {"grey", 0x808080},   {"orange", 0xFFA500}, {"purple", 0x800080},
-    {"pink", 0xFFC0CB},  {"lime", 0x00FF00},   {"navy", 0x000080},  {"teal", 0x008080},
+    {"pink", 0xFFC0CB},  {"lime", 0x00FF00},   {"navy", 0x000080},   {"teal", 0x008080},
 };
 
 bool cf_color_parse(const char *text, uint32_t *rgb) {
@@ -79,7 +79,8 @@ static cf_err check_color(const char *c, const char *field, size_t i, cf_error *
 
 static cf_err check_overlay(const cf_timeline_overlay *o, size_t i, cf_error *err) {
     char f[96];
-    if (o->kind == CF_OVERLAY_KIND_TEXT && !o->text) FAIL("overlays[%zu].text: required for a text overlay", i);
+    if (o->kind == CF_OVERLAY_KIND_TEXT && !o->text)
+        FAIL("overlays[%zu].text: required for a text overlay", i);
     if (o->kind == CF_OVERLAY_KIND_IMAGE && !o->image_uri)
         FAIL("overlays[%zu].image_uri: required for an image overlay", i);
     if (o->position == CF_OVERLAY_POSITION_CUSTOM && (!o->has_x || !o->has_y))
@@ -106,8 +107,8 @@ static cf_err check_scenes(const cf_timeline *tl, cf_error *err) {
         int64_t prev = tl->scenes[i - 1].out_ms - tl->scenes[i - 1].in_ms;
         if (prev < shortest) shortest = prev;
         if (t->duration_ms <= 0 || t->duration_ms >= shortest)
-            FAIL("scenes[%zu].transition.duration_ms: must be > 0 and shorter than both scenes (%lld ms)",
-                 i, (long long)shortest);
+            FAIL("scenes[%zu].transition.duration_ms: must be > 0 and shorter than both scenes (%lld ms)", i,
+                 (long long)shortest);
     }
     return CF_OK;
 }

@@ -92,8 +92,10 @@ static void test_transcript_json_and_outputs(void **state) {
     snprintf(path, sizeof path, "%s/o.ass", dir);
     assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
     char *ass = slurp("o.ass");
-    assert_non_null(strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0000FF&}one{\\r} two"));
-    assert_non_null(strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,one {\\1c&H0000FF&}two{\\r}"));
+    assert_non_null(
+        strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0000FF&}one{\\r} two"));
+    assert_non_null(
+        strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,one {\\1c&H0000FF&}two{\\r}"));
     free(ass);
     cf_captions_free(&c);
 }
@@ -101,10 +103,11 @@ static void test_transcript_json_and_outputs(void **state) {
 /* Recognised words carry a confidence: the unsure are marked, the very unsure left out. */
 static void test_low_confidence_words_are_marked_or_left_out(void **state) {
     (void)state;
-    const char *p = write_file("c.json", "{\"segments\":[{\"start_ms\":0,\"end_ms\":1500,\"text\":\"x\","
-                                         "\"words\":[{\"start_ms\":0,\"end_ms\":400,\"word\":\"sure\",\"confidence\":0.9},"
-                                         "{\"start_ms\":400,\"end_ms\":900,\"word\":\"maybe\",\"confidence\":0.45},"
-                                         "{\"start_ms\":900,\"end_ms\":1500,\"word\":\"noise\",\"confidence\":0.1}]}]}");
+    const char *p = write_file(
+        "c.json", "{\"segments\":[{\"start_ms\":0,\"end_ms\":1500,\"text\":\"x\","
+                  "\"words\":[{\"start_ms\":0,\"end_ms\":400,\"word\":\"sure\",\"confidence\":0.9},"
+                  "{\"start_ms\":400,\"end_ms\":900,\"word\":\"maybe\",\"confidence\":0.45},"
+                  "{\"start_ms\":900,\"end_ms\":1500,\"word\":\"noise\",\"confidence\":0.1}]}]}");
     cf_captions c;
     cf_error err;
     assert_int_equal(cf_captions_load(p, 0, 10000, &c, &err), CF_OK);
@@ -163,7 +166,7 @@ static void test_compile_applies_template_variables(void **state) {
     assert_string_equal(tl.overlays[0].text, "Big moment");
     assert_int_equal(tl.overlays[0].style->font_size, 36); /* 72 at 1920 high -> 960 high */
     assert_string_equal(tl.overlays[0].style->background_color, "#FFCC00");
-    assert_int_equal(tl.overlays[0].end_ms, 3000);           /* clipped to the span */
+    assert_int_equal(tl.overlays[0].end_ms, 3000); /* clipped to the span */
     assert_int_equal(tl.overlays[1].kind, CF_OVERLAY_KIND_PROGRESS_BAR);
     cf_timeline_free(&tl);
     r.title = NULL;

@@ -147,13 +147,12 @@ static void test_bad_cascade_files_are_refused(void **state) {
     assert_null(c);
     char path[] = "/tmp/cf_bad_cascadeXXXXXX";
     int fd = mkstemp(path);
-    const char *bad =
-        "<?xml version=\"1.0\"?><opencv_storage><cascade><stageType>BOOST</stageType>"
-        "<featureType>HAAR</featureType><height>24</height><width>24</width><stages><_>"
-        "<maxWeakCount>1</maxWeakCount><stageThreshold>-1</stageThreshold><weakClassifiers><_>"
-        "<internalNodes>0 -1 7 0.5</internalNodes><leafValues>1 -1</leafValues></_>"
-        "</weakClassifiers></_></stages><features><_><rects><_>0 0 4 4 -1.</_><_>0 0 2 4 2.</_>"
-        "</rects></_></features></cascade></opencv_storage>";
+    const char *bad = "<?xml version=\"1.0\"?><opencv_storage><cascade><stageType>BOOST</stageType>"
+                      "<featureType>HAAR</featureType><height>24</height><width>24</width><stages><_>"
+                      "<maxWeakCount>1</maxWeakCount><stageThreshold>-1</stageThreshold><weakClassifiers><_>"
+                      "<internalNodes>0 -1 7 0.5</internalNodes><leafValues>1 -1</leafValues></_>"
+                      "</weakClassifiers></_></stages><features><_><rects><_>0 0 4 4 -1.</_><_>0 0 2 4 2.</_>"
+                      "</rects></_></features></cascade></opencv_storage>";
     assert_true(write(fd, bad, strlen(bad)) > 0);
     close(fd);
     assert_int_equal(cf_haar_load(path, &c, &err), CF_ERR_INVALID_MEDIA);
@@ -163,8 +162,8 @@ static void test_bad_cascade_files_are_refused(void **state) {
 
 static void test_grouping_merges_neighbours_and_drops_lonely_hits(void **state) {
     (void)state;
-    cf_rect r[] = {{100, 100, 50, 50}, {102, 101, 50, 50}, {99, 98, 52, 52}, {101, 100, 49, 49},
-                   {300, 10, 40, 40}};
+    cf_rect r[] = {
+        {100, 100, 50, 50}, {102, 101, 50, 50}, {99, 98, 52, 52}, {101, 100, 49, 49}, {300, 10, 40, 40}};
     size_t n = cf_group_rects(r, 5, 3, 0.2);
     assert_int_equal(n, 1);
     assert_in_range(r[0].x, 99, 102);

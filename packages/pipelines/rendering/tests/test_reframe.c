@@ -45,8 +45,8 @@ static void test_moving_box_stays_inside_the_vertical_crop(void **state) {
         const cf_camera_sample *s = &path.samples[i];
         double bx = box_x(s->t_ms / 1000.0);
         if (bx < s->crop_x - 1 || bx + 24 > s->crop_x + path.crop_w + 1) {
-            printf("t=%lld ms: box %.0f..%.0f, crop %d..%d\n", (long long)s->t_ms, bx, bx + 24,
-                   s->crop_x, s->crop_x + path.crop_w);
+            printf("t=%lld ms: box %.0f..%.0f, crop %d..%d\n", (long long)s->t_ms, bx, bx + 24, s->crop_x,
+                   s->crop_x + path.crop_w);
             outside++;
         }
     }
@@ -101,11 +101,13 @@ static void test_camera_centres_a_still_face(void **state) {
     for (size_t i = 0; i < path.n_samples; i++) with_face += path.samples[i].faces > 0;
     const cf_camera_sample *last = &path.samples[path.n_samples - 1];
     double centre = last->crop_x + path.crop_w / 2.0;
-    printf("%d of %zu frames saw a face; crop centre %.0f (face near 450)\n", with_face, path.n_samples, centre);
+    printf("%d of %zu frames saw a face; crop centre %.0f (face near 450)\n", with_face, path.n_samples,
+           centre);
     assert_true(with_face > (int)path.n_samples / 2);
     assert_true(centre > 420 && centre < 480);
     /* a still subject: the camera never moves */
-    for (size_t i = 1; i < path.n_samples; i++) assert_int_equal(path.samples[i].crop_x, path.samples[0].crop_x);
+    for (size_t i = 1; i < path.n_samples; i++)
+        assert_int_equal(path.samples[i].crop_x, path.samples[0].crop_x);
     cf_camera_path_free(&path);
 }
 
@@ -118,8 +120,8 @@ static void test_split_frames_each_face(void **state) {
     if (cf_split_regions(media("two_faces.mp4"), 0, 2000, 1080.0 / 960.0, NULL, r, &err) != CF_OK)
         fail_msg("%s", err.msg);
     for (int k = 0; k < 2; k++)
-        printf("panel %d: %dx%d at %d,%d (centre %d,%d)\n", k, r[k].w, r[k].h, r[k].x, r[k].y, r[k].x + r[k].w / 2,
-               r[k].y + r[k].h / 2);
+        printf("panel %d: %dx%d at %d,%d (centre %d,%d)\n", k, r[k].w, r[k].h, r[k].x, r[k].y,
+               r[k].x + r[k].w / 2, r[k].y + r[k].h / 2);
     double c0 = r[0].x + r[0].w / 2.0, c1 = r[1].x + r[1].w / 2.0;
     assert_true(fabs(c0 - 125) < 40 || r[0].x == 0); /* centred on the face unless held by the frame edge */
     assert_true(fabs(c1 - 485) < 40 || r[1].x + r[1].w >= 638);
@@ -137,8 +139,10 @@ static void test_split_without_two_people_is_not_found(void **state) {
     (void)state;
     cf_rect r[2];
     cf_error err;
-    assert_int_equal(cf_split_regions(media("face_right.mp4"), 0, 2000, 1.125, NULL, r, &err), CF_ERR_NOT_FOUND);
-    assert_int_equal(cf_split_regions(media("moving_box.mp4"), 0, 2000, 1.125, NULL, r, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_split_regions(media("face_right.mp4"), 0, 2000, 1.125, NULL, r, &err),
+                     CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_split_regions(media("moving_box.mp4"), 0, 2000, 1.125, NULL, r, &err),
+                     CF_ERR_NOT_FOUND);
 }
 
 /* Synthetic regions of interest, 25 fps, on a 1920x1080 source cropped to 9:16. */
@@ -158,8 +162,12 @@ static cf_camera_path synthetic(size_t n, double (*roi)(size_t i), size_t cut_at
     return path;
 }
 
-static double jitter(size_t i) { return 900 + (i % 2 ? 20 : -20); }
-static double cut_scene(size_t i) { return i < 50 ? 400 : 1500; }
+static double jitter(size_t i) {
+    return 900 + (i % 2 ? 20 : -20);
+}
+static double cut_scene(size_t i) {
+    return i < 50 ? 400 : 1500;
+}
 
 static void test_jitter_inside_the_dead_zone_does_not_move_the_camera(void **state) {
     (void)state;

@@ -54,13 +54,12 @@ static cf_err pad(pcm_buf *b, int64_t n, cf_error *err) {
 }
 
 /* Converts one frame (or flushes the resampler when frame is NULL) into b, at its media time. */
-static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *path,
-                      cf_error *err) {
+static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *path, cf_error *err) {
     int in = frame ? frame->nb_samples : 0;
     int64_t skip = 0, ts = frame ? frame->best_effort_timestamp : AV_NOPTS_VALUE;
     if (ts != AV_NOPTS_VALUE) {
-        int64_t gap = cf_media_audio_gap(cf_media_time(&d->in, d->stream, ts), (int64_t)b->n,
-                                         CF_STT_SAMPLE_RATE);
+        int64_t gap =
+            cf_media_audio_gap(cf_media_time(&d->in, d->stream, ts), (int64_t)b->n, CF_STT_SAMPLE_RATE);
         cf_err e = gap > 0 ? pad(b, gap, err) : CF_OK;
         if (e) return e;
         if (gap < 0) skip = -gap;
@@ -70,15 +69,14 @@ static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *
     cf_err e = pcm_reserve(b, (size_t)room + 1, err);
     if (e) return e;
     uint8_t *outp = (uint8_t *)(b->data + b->n);
-    int got = swr_convert(d->swr, &outp, room, frame ? (const uint8_t **)frame->extended_data : NULL,
-                          in);
+    int got = swr_convert(d->swr, &outp, room, frame ? (const uint8_t **)frame->extended_data : NULL, in);
     if (got < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampling", got);
     if (skip >= got) return CF_OK; /* all of it was heard already */
     if (skip > 0) memmove(b->data + b->n, b->data + b->n + skip, (size_t)(got - skip) * sizeof *b->data);
     b->n += (size_t)(got - skip);
     if (b->max && b->n > b->max)
-        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: audio is longer than the limit of %lld ms",
-                            path, (long long)(b->max / 16));
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "%s: audio is longer than the limit of %lld ms", path,
+                            (long long)(b->max / 16));
     return CF_OK;
 }
 
@@ -102,8 +100,8 @@ static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
     AVChannelLayout in_layout;
     int ret;
     if (d->codec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || d->codec->ch_layout.nb_channels <= 0)
-        av_channel_layout_default(&in_layout, d->codec->ch_layout.nb_channels > 0
-                                                  ? d->codec->ch_layout.nb_channels : 1);
+        av_channel_layout_default(&in_layout,
+                                  d->codec->ch_layout.nb_channels > 0 ? d->codec->ch_layout.nb_channels : 1);
     else if ((ret = av_channel_layout_copy(&in_layout, &d->codec->ch_layout)) < 0)
         return cf_av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
     if (d->codec->sample_rate <= 0) {
@@ -138,8 +136,7 @@ static void report(decoder *d, const cf__span *span) {
     cf__span_report(span, (double)at / (double)dur, "decoding audio");
 }
 
-static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char *path,
-                       cf_error *err) {
+static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char *path, cf_error *err) {
     cf_err e = CF_OK;
     int ret;
     unsigned count = 0;
@@ -154,8 +151,7 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
             if ((++count & 63) == 0) {
                 if (cf_progress_cancelled(span->p))
                     e = cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", path);
-                else
-                    report(d, span);
+                else report(d, span);
             }
             ret = e ? 0 : avcodec_send_packet(d->codec, d->pkt);
             /* A damaged packet is skipped: the rest of the audio is still worth transcribing. */
@@ -201,8 +197,8 @@ cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t 
     return CF_OK;
 }
 
-cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress,
-                         int16_t **out, size_t *n_out, cf_error *err) {
+cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress, int16_t **out,
+                         size_t *n_out, cf_error *err) {
     const cf__span all = {progress, 0.0, 1.0};
     return cf__stt_load_audio(path, NULL, max_duration_ms, &all, out, n_out, err);
 }

@@ -105,13 +105,11 @@ static cf_err timing_line(line l, size_t line_no, bool srt, cf_caption_cue *c, c
     ok = ok && (p == l.len || l.s[p] == ' ' || l.s[p] == '\t');
     if (!ok) {
         int shown = l.len > 60 ? 60 : (int)l.len;
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "line %zu: malformed timing '%.*s' (expected %s)", line_no, shown, l.s,
-                            expect);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: malformed timing '%.*s' (expected %s)",
+                            line_no, shown, l.s, expect);
     }
     if (c->end_ms < c->start_ms)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: cue ends before it starts",
-                            line_no);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "line %zu: cue ends before it starts", line_no);
     return CF_OK;
 }
 
@@ -124,16 +122,15 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
         if ((s[i] & 0xC0) != 0x80) return 0;
     if (k == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;
     if (k == 3 && s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
-    if (k == 4 && (s[0] > 0xF4 || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
-        return 0;
+    if (k == 4 && (s[0] > 0xF4 || (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))) return 0;
     return k;
 }
 
 static const struct {
     const char *name;
     const char *text;
-} entities[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}, {"&lrm;", ""},
-                {"&rlm;", ""}, {"&quot;", "\""}, {"&apos;", "'"}};
+} entities[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"},    {"&nbsp;", " "},
+                {"&lrm;", ""},  {"&rlm;", ""}, {"&quot;", "\""}, {"&apos;", "'"}};
 
 /* Appends line l to text at *n as plain text: tags dropped, references decoded. */
 static cf_err append_text(char *text, size_t *n, line l, size_t line_no, cf_error *err) {
@@ -224,8 +221,8 @@ static void skip_block(parser *ps) {
 
 /* One block that starts with line first (not blank). */
 static cf_err block(parser *ps, line first, cf_error *err) {
-    if (ps->vtt && (starts_word(first, "NOTE") || starts_word(first, "STYLE") ||
-                    starts_word(first, "REGION"))) {
+    if (ps->vtt &&
+        (starts_word(first, "NOTE") || starts_word(first, "STYLE") || starts_word(first, "REGION"))) {
         skip_block(ps);
         return CF_OK;
     }
@@ -271,12 +268,13 @@ cf_err cf_captions_parse(const char *text, size_t len, cf_caption_track *out, cf
     return e;
 }
 
-cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_track *out,
-                             cf_error *err) {
+cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_track *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     if (!max_bytes) max_bytes = 64u << 20;
     FILE *f = fopen(path, "rb");
-    if (!f) return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path, strerror(errno));
+    if (!f)
+        return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path,
+                            strerror(errno));
     char *buf = malloc(max_bytes + 1);
     size_t n = buf ? fread(buf, 1, max_bytes + 1, f) : 0;
     bool read_err = ferror(f);
@@ -286,8 +284,7 @@ cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_trac
     else if (read_err) e = cf_error_set(err, CF_ERR_IO, "%s: read error", path);
     else if (n > max_bytes)
         e = cf_error_set(err, CF_ERR_TOO_LARGE, "%s: larger than %zu bytes", path, max_bytes);
-    else if ((e = cf_captions_parse(buf, n, out, err)))
-        cf_error_prefix(err, "%s", path);
+    else if ((e = cf_captions_parse(buf, n, out, err))) cf_error_prefix(err, "%s", path);
     free(buf);
     return e;
 }
@@ -322,8 +319,7 @@ static cf_err cue_words(const cf_caption_cue *c, cf_transcript_segment *s, cf_er
     return cf_transcript_segment_join_text(s, err);
 }
 
-cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out,
-                                 cf_error *err) {
+cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     cf_err e = CF_OK;
     if (!(out->language = strdup("en-us")) || !(out->model = strdup("captions/imported")) ||

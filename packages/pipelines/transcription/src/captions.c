@@ -61,8 +61,7 @@ static bool ends_clause(const char *s) {
 
 /* Splits words [a, b) into lines: one when it fits, two balanced, else greedy. Returns how
  * many lines and writes the index where each line after the first starts into breaks. */
-static int wrap(const flat_word *fw, size_t a, size_t b, int max_chars, int max_lines,
-                size_t *breaks) {
+static int wrap(const flat_word *fw, size_t a, size_t b, int max_chars, int max_lines, size_t *breaks) {
     size_t total = 0;
     for (size_t i = a; i < b; i++) total += fw[i].chars + (i > a);
     if (total <= (size_t)max_chars || max_lines < 2 || b - a < 2) return 1;
@@ -234,8 +233,7 @@ static void put_time(text_buf *b, int64_t ms, char sep) {
     char t[48];
     if (ms < 0) ms = 0;
     int n = snprintf(t, sizeof t, "%02lld:%02lld:%02lld%c%03lld", (long long)(ms / 3600000),
-                     (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60), sep,
-                     (long long)(ms % 1000));
+                     (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60), sep, (long long)(ms % 1000));
     put(b, t, (size_t)n);
 }
 
@@ -279,8 +277,8 @@ static void put_cue_text(text_buf *b, const char *text, cf_caption_format fmt) {
     if (!any) put(b, " \n", 2);
 }
 
-cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out,
-                          size_t *len, cf_error *err) {
+cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out, size_t *len,
+                          cf_error *err) {
     text_buf b = {.ok = true};
     if (fmt == CF_CAPTION_VTT) put(&b, "WEBVTT\n\n", 8);
     else put(&b, "", 0);
@@ -304,8 +302,8 @@ cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, 
     return CF_OK;
 }
 
-cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format fmt,
-                              const char *path, cf_error *err) {
+cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format fmt, const char *path,
+                              cf_error *err) {
     char *text = NULL;
     size_t len = 0;
     cf_err e = cf_captions_format(track, fmt, &text, &len, err);

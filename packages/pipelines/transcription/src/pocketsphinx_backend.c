@@ -39,8 +39,7 @@ static cf_err model_path(char *buf, size_t size, const char *dir, const char *le
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "model path too long: %s", dir);
     if (stat(buf, &st) != 0)
         return cf_error_set(err, CF_ERR_UNAVAILABLE,
-                            "pocketsphinx model file %s is missing (install pocketsphinx-en-us)",
-                            buf);
+                            "pocketsphinx model file %s is missing (install pocketsphinx-en-us)", buf);
     return CF_OK;
 }
 
@@ -65,8 +64,7 @@ static bool set_arg(cmd_ln_t *config, const char *name, const char *value) {
         cmd_ln_set_float_r(config, name, v);
     } else if (a->type & ARG_BOOLEAN) {
         bool yes = !strcasecmp(value, "yes") || !strcasecmp(value, "true") || !strcmp(value, "1");
-        if (!yes && strcasecmp(value, "no") && strcasecmp(value, "false") && strcmp(value, "0"))
-            return false;
+        if (!yes && strcasecmp(value, "no") && strcasecmp(value, "false") && strcmp(value, "0")) return false;
         cmd_ln_set_int_r(config, name, yes);
     } else {
         cmd_ln_set_str_r(config, name, value);
@@ -87,7 +85,8 @@ static bool apply_args(cmd_ln_t *config, const char *text, cf_error *err) {
         if (!value || !set_arg(config, name, value)) {
             cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                          "CLIPFORGE_POCKETSPHINX_ARGS: bad setting '%s %s' (expected -name value "
-                         "pairs of the decoder's settings)", name, value ? value : "");
+                         "pairs of the decoder's settings)",
+                         name, value ? value : "");
             return false;
         }
     }
@@ -95,9 +94,8 @@ static bool apply_args(cmd_ln_t *config, const char *text, cf_error *err) {
 }
 
 static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, cf_error *err) {
-    cmd_ln_t *c = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict,
-                              "-bestpath", "yes", "-remove_silence", "no", "-logfn", "/dev/null",
-                              NULL);
+    cmd_ln_t *c = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, "-bestpath",
+                              "yes", "-remove_silence", "no", "-logfn", "/dev/null", NULL);
     bool ok = c != NULL;
     for (size_t i = 0; ok && tuned_args[i]; i += 2) ok = set_arg(c, tuned_args[i], tuned_args[i + 1]);
     const char *extra = getenv("CLIPFORGE_POCKETSPHINX_ARGS");
@@ -106,8 +104,7 @@ static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, 
         cmd_ln_free_r(c);
         c = NULL;
     }
-    if (!c && !err->code)
-        cf_error_set(err, CF_ERR_UNAVAILABLE, "pocketsphinx: cannot configure the decoder");
+    if (!c && !err->code) cf_error_set(err, CF_ERR_UNAVAILABLE, "pocketsphinx: cannot configure the decoder");
     return c;
 }
 
@@ -129,8 +126,7 @@ static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *er
         if (r->config) cmd_ln_free_r(r->config);
         free(r);
         if (!configured) return err->code;
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "pocketsphinx: cannot load the model in %s",
-                            dir);
+        return cf_error_set(err, CF_ERR_UNAVAILABLE, "pocketsphinx: cannot load the model in %s", dir);
     }
     r->frate = cmd_ln_int32_r(r->config, "-frate");
     if (r->frate <= 0) r->frate = 100;
@@ -147,7 +143,9 @@ static void ps_close(void *rec) {
 }
 
 /* Fillers (<s>, </s>, <sil>), noise ([NOISE]) and ++GARBAGE++ are not words. */
-static bool is_word(const char *w) { return w && w[0] && w[0] != '<' && w[0] != '[' && w[0] != '+'; }
+static bool is_word(const char *w) {
+    return w && w[0] && w[0] != '<' && w[0] != '[' && w[0] != '+';
+}
 
 /* Copies w without the alternate-pronunciation suffix: "the(2)" -> "the". */
 static char *clean_word(const char *w) {
@@ -183,16 +181,14 @@ static cf_err push_word(cf_transcript_segment *out, size_t *cap, const char *w, 
  * apps/ai/experiments/speech (fit_confidence.py) so that a word at 0.8 is right about 80% of the
  * time. The posterior alone is far too sure of itself: most wrong words get 1.0.
  * CLIPFORGE_POCKETSPHINX_CONFIDENCE=posterior reports the raw posterior (for refitting). */
-static const double conf_bias = 1.0659, conf_logit = 0.4342, conf_log_frames = -0.3353,
-                    conf_short = -0.2630;
+static const double conf_bias = 1.0659, conf_logit = 0.4342, conf_log_frames = -0.3353, conf_short = -0.2630;
 
 static double calibrated(double posterior, int frames, size_t letters) {
     const char *mode = getenv("CLIPFORGE_POCKETSPHINX_CONFIDENCE");
     if (mode && !strcmp(mode, "posterior")) return posterior;
     double p = posterior < 1e-4 ? 1e-4 : posterior > 1 - 1e-4 ? 1 - 1e-4 : posterior;
     double z = conf_bias + conf_logit * log(p / (1 - p)) +
-               conf_log_frames * log(frames > 1 ? (double)frames : 1.0) +
-               conf_short * (letters <= 3);
+               conf_log_frames * log(frames > 1 ? (double)frames : 1.0) + conf_short * (letters <= 3);
     return 1.0 / (1.0 + exp(-z));
 }
 
@@ -215,8 +211,8 @@ static cf_err collect_words(ps_rec *r, cf_transcript_segment *out, cf_error *err
         ps_seg_frames(seg, &sf, &ef);
         double post = logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback));
         double conf = calibrated(post, ef - sf + 1, letters_of(w));
-        e = push_word(out, &cap, w, (int64_t)sf * 1000 / r->frate,
-                      (int64_t)(ef + 1) * 1000 / r->frate, conf, err);
+        e = push_word(out, &cap, w, (int64_t)sf * 1000 / r->frate, (int64_t)(ef + 1) * 1000 / r->frate, conf,
+                      err);
     }
     if (seg) ps_seg_free(seg);
     return e;
@@ -242,8 +238,7 @@ static const int16_t *prepared(const int16_t *pcm, size_t n, int16_t **copy) {
     return *copy;
 }
 
-static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out,
-                        cf_error *err) {
+static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out, cf_error *err) {
     ps_rec *r = rec;
     if (ps_start_utt(r->ps) < 0)
         return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot start an utterance");

@@ -20,8 +20,7 @@ static inline void cf__span_report(const cf__span *s, double f, const char *stag
 /* Internal entry points that report into a span (the public ones use [0, 1]). */
 #include "clipforge/transcribe.h"
 cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t max_duration_ms,
-                          const cf__span *span,
-                          int16_t **out, size_t *n_out, cf_error *err);
+                          const cf__span *span, int16_t **out, size_t *n_out, cf_error *err);
 cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
                           const cf__span *span, cf_transcript *out, cf_error *err);
 

@@ -52,8 +52,8 @@ static cf_err alloc_all(cf_speech_features *f, cf_error *err) {
     f->word_emphasis_db = calloc(w, sizeof(float));
     f->word_rate_wpm = calloc(w, sizeof(float));
     f->pause_before_ms = calloc(w, sizeof(float));
-    if (f->speech_rate_wpm && f->pause_ms && f->emphasis_db && f->loudness_db &&
-        f->word_emphasis_db && f->word_rate_wpm && f->pause_before_ms)
+    if (f->speech_rate_wpm && f->pause_ms && f->emphasis_db && f->loudness_db && f->word_emphasis_db &&
+        f->word_rate_wpm && f->pause_before_ms)
         return CF_OK;
     cf_speech_features_free(f);
     return cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
@@ -109,8 +109,7 @@ static void word_features(cf_speech_features *f, const cf_transcript_word **w, c
 }
 
 static void step_features(cf_speech_features *f, const cf_transcript_word **w, const midpoints *m,
-                          const int16_t *pcm, size_t n, int64_t duration, int64_t min_pause,
-                          int64_t window) {
+                          const int16_t *pcm, size_t n, int64_t duration, int64_t min_pause, int64_t window) {
     int64_t hop = f->hop_ms;
     for (size_t s = 0; s < f->n_steps; s++) {
         int64_t t = (int64_t)s * hop;
@@ -121,8 +120,7 @@ static void step_features(cf_speech_features *f, const cf_transcript_word **w, c
         int64_t from = i ? w[i - 1]->end_ms : 0, to = i < f->n_words ? w[i]->start_ms : duration;
         if (to - from >= min_pause) fill_span(f->pause_ms, f->n_steps, hop, from, to, (float)(to - from));
         if (i < f->n_words)
-            fill_span(f->emphasis_db, f->n_steps, hop, w[i]->start_ms, w[i]->end_ms,
-                      f->word_emphasis_db[i]);
+            fill_span(f->emphasis_db, f->n_steps, hop, w[i]->start_ms, w[i]->end_ms, f->word_emphasis_db[i]);
     }
 }
 
@@ -141,8 +139,8 @@ cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, si
     out->hop_ms = o.hop_ms;
     out->n_steps = (size_t)((duration + o.hop_ms - 1) / o.hop_ms);
     midpoints m = {malloc((out->n_words ? out->n_words : 1) * sizeof(int64_t)), out->n_words};
-    cf_err e = m.v ? alloc_all(out, err)
-                   : cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
+    cf_err e =
+        m.v ? alloc_all(out, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "speech features: out of memory");
     if (!e) {
         for (size_t i = 0; i < m.n; i++) m.v[i] = (w[i]->start_ms + w[i]->end_ms) / 2;
         qsort(m.v, m.n, sizeof *m.v, cmp_i64);
@@ -157,8 +155,8 @@ cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, si
 }
 
 cf_err cf_speech_features_from_file(const char *path, const cf_transcript *t,
-                                    const cf_speech_features_options *opts,
-                                    cf_speech_features *out, cf_error *err) {
+                                    const cf_speech_features_options *opts, cf_speech_features *out,
+                                    cf_error *err) {
     int16_t *pcm = NULL;
     size_t n = 0;
     memset(out, 0, sizeof *out);

@@ -26,18 +26,15 @@ cf_err cf_transcriber_register(const cf_transcriber *t, cf_error *err) {
     if (!t || !t->name || !t->open || !t->decode || !t->close)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "transcriber: incomplete table");
     if (t->version > CF_TRANSCRIBER_VERSION || t->version < 1)
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "transcriber %s: table version %d unknown",
-                            t->name, t->version);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "transcriber %s: table version %d unknown", t->name,
+                            t->version);
     cf_err e = CF_OK;
     pthread_mutex_lock(&registry_lock);
     size_t i = 0;
     while (i < n_registered && strcmp(registry[i]->name, t->name)) i++;
-    if (i < n_registered)
-        registry[i] = t;
-    else if (n_registered < MAX_TRANSCRIBERS)
-        registry[n_registered++] = t;
-    else
-        e = cf_error_set(err, CF_ERR_TOO_LARGE, "transcriber registry is full");
+    if (i < n_registered) registry[i] = t;
+    else if (n_registered < MAX_TRANSCRIBERS) registry[n_registered++] = t;
+    else e = cf_error_set(err, CF_ERR_TOO_LARGE, "transcriber registry is full");
     pthread_mutex_unlock(&registry_lock);
     return e;
 }
@@ -153,8 +150,7 @@ static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
         if (pthread_create(&tid[started], NULL, worker, s) != 0) break;
     if (started < threads) {
         atomic_fetch_sub(&s->workers_left, threads - started);
-        if (started == 0)
-            return cf_error_set(err, CF_ERR_INTERNAL, "transcription: cannot start threads");
+        if (started == 0) return cf_error_set(err, CF_ERR_INTERNAL, "transcription: cannot start threads");
     }
     wait_workers(s, total);
     for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
@@ -181,8 +177,8 @@ static cf_err gather(run_state *s, cf_transcript *out, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err set_header(cf_transcript *out, const cf_transcriber *t, const char *language,
-                         size_t n, cf_error *err) {
+static cf_err set_header(cf_transcript *out, const cf_transcriber *t, const char *language, size_t n,
+                         cf_error *err) {
     size_t len = strlen(t->name) + strlen(t->model_version ? t->model_version : "") + 2;
     out->language = strdup(language);
     out->model = malloc(len);
@@ -193,8 +189,8 @@ static cf_err set_header(cf_transcript *out, const cf_transcriber *t, const char
     return CF_OK;
 }
 
-static cf_err pick_backend(const cf_transcribe_options *o, const char *language,
-                           const cf_transcriber **t, cf_error *err) {
+static cf_err pick_backend(const cf_transcribe_options *o, const char *language, const cf_transcriber **t,
+                           cf_error *err) {
     char names[256];
     *t = cf_transcriber_find(o ? o->engine : NULL);
     if (!*t) {
@@ -203,8 +199,8 @@ static cf_err pick_backend(const cf_transcribe_options *o, const char *language,
                             o->engine, names);
     }
     if ((*t)->supports_language && !(*t)->supports_language(language))
-        return cf_error_set(err, CF_ERR_UNSUPPORTED, "engine %s does not support language '%s'",
-                            (*t)->name, language);
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "engine %s does not support language '%s'", (*t)->name,
+                            language);
     return CF_OK;
 }
 
@@ -252,8 +248,8 @@ cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, c
     size_t n = 0;
     /* Decoding audio is fast next to recognition: it gets the first 10% of the bar. */
     const cf__span load = {progress, 0.0, 0.1}, rec = {progress, 0.1, 1.0};
-    e = cf__stt_load_audio(path, opts ? &opts->select : NULL, opts ? opts->max_duration_ms : 0, &load,
-                          &pcm, &n, err);
+    e = cf__stt_load_audio(path, opts ? &opts->select : NULL, opts ? opts->max_duration_ms : 0, &load, &pcm,
+                           &n, err);
     if (!e) e = cf__transcribe_pcm(pcm, n, opts, &rec, out, err);
     free(pcm);
     return e;

@@ -54,8 +54,8 @@ static void close_runs(uint8_t *m, size_t n, uint8_t v, size_t min) {
     }
 }
 
-cf_err cf__vad_mask(const int16_t *pcm, size_t n, int rate, int frame_ms, uint8_t **mask,
-                    size_t *n_frames, cf_error *err) {
+cf_err cf__vad_mask(const int16_t *pcm, size_t n, int rate, int frame_ms, uint8_t **mask, size_t *n_frames,
+                    cf_error *err) {
     size_t len = (size_t)rate * (size_t)frame_ms / 1000;
     *mask = NULL;
     *n_frames = len ? (n + len - 1) / len : 0;
@@ -100,8 +100,7 @@ static size_t pick_cut(const uint8_t *m, const float *e, size_t from, size_t lo,
     return q;
 }
 
-static cf_err push_chunk(cf__vad_chunk **out, size_t *n, size_t *cap, size_t a, size_t b,
-                         cf_error *err) {
+static cf_err push_chunk(cf__vad_chunk **out, size_t *n, size_t *cap, size_t a, size_t b, cf_error *err) {
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 16;
         cf__vad_chunk *p = realloc(*out, c * sizeof *p);
@@ -126,8 +125,8 @@ static cf_err add_trimmed(const uint8_t *m, size_t a, size_t b, size_t pad, size
     return push_chunk(out, n_out, cap, s * len, end, err);
 }
 
-cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts,
-                     cf__vad_chunk **out, size_t *n_out, cf_error *err) {
+cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts, cf__vad_chunk **out,
+                     size_t *n_out, cf_error *err) {
     cf__vad_options o = {20000, 4000, 250, 250};
     if (opts) {
         if (opts->max_chunk_ms > 0) o.max_chunk_ms = opts->max_chunk_ms;

@@ -13,20 +13,20 @@ typedef struct cf__vad_chunk {
 } cf__vad_chunk;
 
 typedef struct cf__vad_options {
-    int64_t max_chunk_ms;  /* no chunk longer than this (default 20000) */
-    int64_t min_chunk_ms;  /* prefer not to cut before this (default 4000) */
-    int64_t min_pause_ms;  /* quiet shorter than this is not a pause (default 250) */
-    int64_t pad_ms;        /* quiet kept around speech in a chunk (default 250) */
+    int64_t max_chunk_ms; /* no chunk longer than this (default 20000) */
+    int64_t min_chunk_ms; /* prefer not to cut before this (default 4000) */
+    int64_t min_pause_ms; /* quiet shorter than this is not a pause (default 250) */
+    int64_t pad_ms;       /* quiet kept around speech in a chunk (default 250) */
 } cf__vad_options;
 
 /* Splits n samples at rate Hz into speech chunks; chunks without speech are left out, so *n_out
  * may be 0 for silence. *out is malloc'd (caller frees). */
-cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts,
-                     cf__vad_chunk **out, size_t *n_out, cf_error *err);
+cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts, cf__vad_chunk **out,
+                     size_t *n_out, cf_error *err);
 
 /* Marks each frame_ms frame of pcm as speech (1) or not (0) into a malloc'd array of
  * *n_frames bytes (caller frees). */
-cf_err cf__vad_mask(const int16_t *pcm, size_t n, int rate, int frame_ms, uint8_t **mask,
-                    size_t *n_frames, cf_error *err);
+cf_err cf__vad_mask(const int16_t *pcm, size_t n, int rate, int frame_ms, uint8_t **mask, size_t *n_frames,
+                    cf_error *err);
 
 #endif

@@ -30,7 +30,8 @@ static void parse_fails(const char *text, const char *msg_part) {
 
 static void test_srt_with_bom_crlf_and_no_final_newline(void **state) {
     (void)state;
-    cf_caption_track tr = parse_ok("\xEF\xBB\xBF" "1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\n"
+    cf_caption_track tr = parse_ok("\xEF\xBB\xBF"
+                                   "1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\n"
                                    "world\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\n<i>Bye</i>",
                                    2);
     assert_int_equal(tr.cues[0].start_ms, 1000);
@@ -43,7 +44,8 @@ static void test_srt_with_bom_crlf_and_no_final_newline(void **state) {
 static void test_srt_with_cr_only_dots_and_no_numbers(void **state) {
     (void)state;
     cf_caption_track tr = parse_ok("00:00:01.000 --> 00:00:02.000 X1:10 X2:20\rOne\r\r"
-                                   "00:01:00.500 --> 00:01:01.000\rTwo\r", 2);
+                                   "00:01:00.500 --> 00:01:01.000\rTwo\r",
+                                   2);
     assert_string_equal(tr.cues[0].text, "One");
     assert_int_equal(tr.cues[1].start_ms, 60500);
     cf_caption_track_free(&tr);

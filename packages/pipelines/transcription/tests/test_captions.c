@@ -11,8 +11,8 @@
 
 /* Builds a one-segment transcript from words spaced `step` ms apart, each `len` ms long;
  * a word "|" is not added but inserts a pause of `gap` ms. */
-static void make_transcript(cf_transcript *t, const char *const *words, size_t n,
-                            int64_t step, int64_t len, int64_t gap) {
+static void make_transcript(cf_transcript *t, const char *const *words, size_t n, int64_t step, int64_t len,
+                            int64_t gap) {
     memset(t, 0, sizeof *t);
     t->language = strdup("en-us");
     t->segments = calloc(1, sizeof *t->segments);
@@ -56,9 +56,9 @@ static size_t count_lines(const char *text) {
 static void test_lines_respect_max_chars_and_two_lines(void **state) {
     (void)state;
     static const char *const words[] = {
-        "this", "is", "a", "fairly", "long", "stream", "of", "words", "without", "any",
-        "punctuation", "that", "keeps", "going", "and", "going", "so", "the", "segmenter",
-        "must", "wrap", "lines", "and", "open", "new", "cues", "on", "its", "own", "accord"};
+        "this",        "is",    "a",     "fairly", "long", "stream", "of", "words", "without",   "any",
+        "punctuation", "that",  "keeps", "going",  "and",  "going",  "so", "the",   "segmenter", "must",
+        "wrap",        "lines", "and",   "open",   "new",  "cues",   "on", "its",   "own",       "accord"};
     cf_transcript t;
     make_transcript(&t, words, sizeof words / sizeof words[0], 300, 250, 0);
     cf_caption_style st;
@@ -83,8 +83,7 @@ static void test_lines_respect_max_chars_and_two_lines(void **state) {
 
 static void test_breaks_at_sentence_end_and_pause(void **state) {
     (void)state;
-    static const char *const words[] = {"Hello", "there.", "How", "are", "you", "|", "fine",
-                                        "thanks"};
+    static const char *const words[] = {"Hello", "there.", "How", "are", "you", "|", "fine", "thanks"};
     cf_transcript t;
     make_transcript(&t, words, 8, 300, 250, 1500);
     cf_caption_track tr;
@@ -125,8 +124,7 @@ static void test_max_duration_splits_slow_speech(void **state) {
     st.max_duration_ms = 5000;
     cf_caption_track tr;
     assert_int_equal(cf_captions_from_transcript(&t, &st, &tr, NULL), CF_OK);
-    for (size_t i = 0; i < tr.n_cues; i++)
-        assert_true(tr.cues[i].end_ms - tr.cues[i].start_ms <= 5000);
+    for (size_t i = 0; i < tr.n_cues; i++) assert_true(tr.cues[i].end_ms - tr.cues[i].start_ms <= 5000);
     assert_int_equal(tr.n_cues, 2); /* 0-4.5 s and 6-10.5 s */
     cf_caption_track_free(&tr);
     cf_transcript_free(&t);
@@ -163,9 +161,9 @@ static void test_blank_text_lines_are_not_written(void **state) {
 }
 
 static void round_trip(cf_caption_format fmt) {
-    static const char *const words[] = {"Caf\xc3\xa9", "<tags>", "&", "more,", "words", "here.",
-                                        "Then", "a", "second", "sentence", "that", "runs",
-                                        "long", "enough", "to", "wrap", "onto", "two", "lines."};
+    static const char *const words[] = {
+        "Caf\xc3\xa9", "<tags>", "&",    "more,",  "words", "here.", "Then", "a",   "second", "sentence",
+        "that",        "runs",   "long", "enough", "to",    "wrap",  "onto", "two", "lines."};
     cf_transcript t;
     make_transcript(&t, words, sizeof words / sizeof words[0], 350, 300, 0);
     cf_caption_track a, b;

@@ -9,11 +9,10 @@
 
 #include "clipforge/transcribe.h"
 
-static const char *good =
-    "{\"language\":\"en-us\",\"model\":\"m/1\",\"duration_ms\":5000,\"segments\":["
-    "{\"start_ms\":100,\"end_ms\":900,\"text\":\"hi there\",\"words\":["
-    "{\"word\":\"hi\",\"start_ms\":100,\"end_ms\":400,\"confidence\":0.5},"
-    "{\"word\":\"there\",\"start_ms\":450,\"end_ms\":900,\"confidence\":1.0}]}]}";
+static const char *good = "{\"language\":\"en-us\",\"model\":\"m/1\",\"duration_ms\":5000,\"segments\":["
+                          "{\"start_ms\":100,\"end_ms\":900,\"text\":\"hi there\",\"words\":["
+                          "{\"word\":\"hi\",\"start_ms\":100,\"end_ms\":400,\"confidence\":0.5},"
+                          "{\"word\":\"there\",\"start_ms\":450,\"end_ms\":900,\"confidence\":1.0}]}]}";
 
 static void test_json_round_trip(void **state) {
     (void)state;
@@ -52,17 +51,19 @@ static cf_err decode_none(void *r, const int16_t *p, size_t n, cf_transcript_seg
     (void)r, (void)p, (void)n, (void)o, (void)e;
     return CF_OK;
 }
-static void close_none(void *r) { (void)r; }
+static void close_none(void *r) {
+    (void)r;
+}
 
 static void test_registry(void **state) {
     (void)state;
     assert_non_null(cf_transcriber_find(NULL));
     assert_string_equal(cf_transcriber_find("")->name, "pocketsphinx");
     assert_null(cf_transcriber_find("nope"));
-    static const cf_transcriber future = {CF_TRANSCRIBER_VERSION + 1, "future", "1", never,
-                                          open_fail, decode_none, close_none};
-    static const cf_transcriber picky = {CF_TRANSCRIBER_VERSION, "picky", "1", never, open_fail,
-                                         decode_none, close_none};
+    static const cf_transcriber future = {
+        CF_TRANSCRIBER_VERSION + 1, "future", "1", never, open_fail, decode_none, close_none};
+    static const cf_transcriber picky = {
+        CF_TRANSCRIBER_VERSION, "picky", "1", never, open_fail, decode_none, close_none};
     cf_error err = {0};
     assert_int_equal(cf_transcriber_register(&future, &err), CF_ERR_UNSUPPORTED);
     assert_int_equal(cf_transcriber_register(&picky, &err), CF_OK);

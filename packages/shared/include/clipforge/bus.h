@@ -12,11 +12,11 @@
 
 /* One delivery of a message. topic/payload are owned by the message: cf_bus_message_free(). */
 typedef struct cf_bus_message {
-    uint64_t tag;    /* identifies this delivery for ack/nack */
+    uint64_t tag; /* identifies this delivery for ack/nack */
     char *topic;
     char *group;
     char *payload;
-    int deliveries;  /* 1 on first delivery, more on redelivery */
+    int deliveries;      /* 1 on first delivery, more on redelivery */
     char *trace_context; /* the W3C trace context it was published in (cf_trace_to_text), or NULL */
 } cf_bus_message;
 
@@ -30,8 +30,8 @@ typedef struct cf_bus_methods {
     cf_err (*subscribe)(void *self, const char *topic, const char *group, cf_error *err);
     /* Waits up to timeout_ms for a message; CF_ERR_TIMEOUT when none came,
      * CF_ERR_UNAVAILABLE after wake_all() closed the bus for receiving. */
-    cf_err (*receive)(void *self, const char *topic, const char *group, int timeout_ms,
-                      cf_bus_message *out, cf_error *err);
+    cf_err (*receive)(void *self, const char *topic, const char *group, int timeout_ms, cf_bus_message *out,
+                      cf_error *err);
     cf_err (*ack)(void *self, const cf_bus_message *m, cf_error *err);
     /* Returns the message to its group, to be delivered again after delay_ms. */
     cf_err (*nack)(void *self, const cf_bus_message *m, int delay_ms, cf_error *err);
@@ -43,8 +43,8 @@ typedef struct cf_bus_methods {
     /* Appended (NULL in older tables): publish with a trace context (cf_trace_to_text form,
      * may be NULL) carried beside the payload as a message header, handed back by receive in
      * cf_bus_message.trace_context. Consumers that do not know it see the payload alone. */
-    cf_err (*publish_traced)(void *self, const char *topic, const char *payload,
-                             const char *trace_context, cf_error *err);
+    cf_err (*publish_traced)(void *self, const char *topic, const char *payload, const char *trace_context,
+                             cf_error *err);
 } cf_bus_methods;
 
 typedef struct cf_bus {
@@ -63,11 +63,11 @@ cf_err cf_bus_open(const char *url, cf_bus **out, cf_error *err);
 void cf_bus_close(cf_bus *bus);
 cf_err cf_bus_publish(cf_bus *bus, const char *topic, const char *payload, cf_error *err);
 /* Publishes with a trace context header when the backend carries one (else the payload alone). */
-cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload,
-                             const char *trace_context, cf_error *err);
+cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload, const char *trace_context,
+                             cf_error *err);
 cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err);
-cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
-                      cf_bus_message *out, cf_error *err);
+cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms, cf_bus_message *out,
+                      cf_error *err);
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err);
 cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err);
 void cf_bus_shutdown(cf_bus *bus);

@@ -10,43 +10,43 @@
 #include "clipforge/error.h"
 
 typedef struct cf_config {
-    char *listen;              /* CLIPFORGE_LISTEN host:port */
-    char *data_dir;            /* CLIPFORGE_DATA_DIR, else cf_default_state_dir() (never empty) */
-    int64_t workers;           /* CLIPFORGE_WORKERS, 0 = number of cores */
-    char *store_url;           /* CLIPFORGE_STORE_URL */
-    char *bus_url;             /* CLIPFORGE_BUS_URL */
-    char *storage_url;         /* CLIPFORGE_STORAGE_URL */
-    char *log_level;           /* CLIPFORGE_LOG_LEVEL */
-    char *signing_key;         /* CLIPFORGE_SIGNING_KEY, empty = generated per data dir */
-    int64_t url_ttl_s;         /* CLIPFORGE_URL_TTL_S */
-    int64_t max_upload_bytes;  /* CLIPFORGE_MAX_UPLOAD_BYTES */
-    int64_t max_body_bytes;    /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
-    int64_t max_json_depth;    /* CLIPFORGE_MAX_JSON_DEPTH */
-    int64_t max_dimension;     /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
-    int64_t max_duration_ms;   /* CLIPFORGE_MAX_DURATION_MS (input media) */
-    int64_t threads;           /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
-    char *feature_cache_dir;   /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
+    char *listen;                 /* CLIPFORGE_LISTEN host:port */
+    char *data_dir;               /* CLIPFORGE_DATA_DIR, else cf_default_state_dir() (never empty) */
+    int64_t workers;              /* CLIPFORGE_WORKERS, 0 = number of cores */
+    char *store_url;              /* CLIPFORGE_STORE_URL */
+    char *bus_url;                /* CLIPFORGE_BUS_URL */
+    char *storage_url;            /* CLIPFORGE_STORAGE_URL */
+    char *log_level;              /* CLIPFORGE_LOG_LEVEL */
+    char *signing_key;            /* CLIPFORGE_SIGNING_KEY, empty = generated per data dir */
+    int64_t url_ttl_s;            /* CLIPFORGE_URL_TTL_S */
+    int64_t max_upload_bytes;     /* CLIPFORGE_MAX_UPLOAD_BYTES */
+    int64_t max_body_bytes;       /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
+    int64_t max_json_depth;       /* CLIPFORGE_MAX_JSON_DEPTH */
+    int64_t max_dimension;        /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
+    int64_t max_duration_ms;      /* CLIPFORGE_MAX_DURATION_MS (input media) */
+    int64_t threads;              /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
+    char *feature_cache_dir;      /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
     char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = cf_share_path("profiles") */
     char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = cf_share_path("models") */
-    char *template_dir;        /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = cf_share_path("templates") */
-    char *web_dir;             /* CLIPFORGE_WEB_DIR: the built web UI, "" = cf_share_path("web") */
-    int64_t lease_ms;          /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
-    int64_t max_attempts;      /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
-    int64_t retry_base_ms;     /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
-    int64_t sse_heartbeat_ms;  /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
-    int64_t http_threads;      /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
-    char *metrics_listen;      /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
-    char *public_url;          /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
-    char *ai_url;              /* CLIPFORGE_AI_URL: inference services, comma-separated */
-    int64_t ai_timeout_ms;     /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
-    int64_t ai_connect_timeout_ms; /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
-    int64_t ai_idle_timeout_ms;    /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
-    int64_t ai_retries;        /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
-    int64_t ai_retry_base_ms;  /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
+    char *template_dir;       /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = cf_share_path("templates") */
+    char *web_dir;            /* CLIPFORGE_WEB_DIR: the built web UI, "" = cf_share_path("web") */
+    int64_t lease_ms;         /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
+    int64_t max_attempts;     /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
+    int64_t retry_base_ms;    /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
+    int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
+    int64_t http_threads;     /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
+    char *metrics_listen;     /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
+    char *public_url;         /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
+    char *ai_url;             /* CLIPFORGE_AI_URL: inference services, comma-separated */
+    int64_t ai_timeout_ms;    /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
+    int64_t ai_connect_timeout_ms;  /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
+    int64_t ai_idle_timeout_ms;     /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
+    int64_t ai_retries;             /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
+    int64_t ai_retry_base_ms;       /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
     int64_t ai_breaker_failures;    /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
     int64_t ai_breaker_cooldown_ms; /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
-    char *ai_listen;           /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
-    int64_t ai_max_inflight;   /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
+    char *ai_listen;                /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
+    int64_t ai_max_inflight;        /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.

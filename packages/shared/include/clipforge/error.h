@@ -7,28 +7,28 @@
 
 /* X(NAME, value, message, exit_code). Append only: values are part of logs and APIs.
  * exit_code is what the CLI returns: 2 for usage/input errors, 1 for processing errors. */
-#define CF_ERR_MAP(X)                                                        \
-    X(OK, 0, "success", 0)                                                   \
-    X(INVALID_ARGUMENT, -1, "invalid argument", 2)                           \
-    X(NOT_FOUND, -2, "not found", 2)                                         \
-    X(IO, -3, "input/output error", 1)                                       \
-    X(NO_MEMORY, -4, "out of memory", 1)                                     \
-    X(INVALID_MEDIA, -5, "invalid or corrupt media", 2)                      \
-    X(UNSUPPORTED, -6, "unsupported", 2)                                     \
-    X(CANCELLED, -7, "cancelled", 1)                                         \
-    X(CONFLICT, -8, "conflict", 1)                                           \
-    X(TOO_LARGE, -9, "too large", 2)                                         \
-    X(TIMEOUT, -10, "timed out", 1)                                          \
-    X(UNAVAILABLE, -11, "service unavailable", 1)                            \
-    X(INTERNAL, -12, "internal error", 1)                                    \
-    X(PERMISSION, -13, "permission denied", 2)                               \
+#define CF_ERR_MAP(X)                                                                                        \
+    X(OK, 0, "success", 0)                                                                                   \
+    X(INVALID_ARGUMENT, -1, "invalid argument", 2)                                                           \
+    X(NOT_FOUND, -2, "not found", 2)                                                                         \
+    X(IO, -3, "input/output error", 1)                                                                       \
+    X(NO_MEMORY, -4, "out of memory", 1)                                                                     \
+    X(INVALID_MEDIA, -5, "invalid or corrupt media", 2)                                                      \
+    X(UNSUPPORTED, -6, "unsupported", 2)                                                                     \
+    X(CANCELLED, -7, "cancelled", 1)                                                                         \
+    X(CONFLICT, -8, "conflict", 1)                                                                           \
+    X(TOO_LARGE, -9, "too large", 2)                                                                         \
+    X(TIMEOUT, -10, "timed out", 1)                                                                          \
+    X(UNAVAILABLE, -11, "service unavailable", 1)                                                            \
+    X(INTERNAL, -12, "internal error", 1)                                                                    \
+    X(PERMISSION, -13, "permission denied", 2)                                                               \
     X(PROCESSING, -14, "processing failed", 1)
 
 typedef enum cf_err {
 #define CF_ERR_ENUM(name, value, msg, exit_code) CF_ERR_##name = value,
     CF_ERR_MAP(CF_ERR_ENUM)
 #undef CF_ERR_ENUM
-    CF_ERR_LAST_ = -15
+        CF_ERR_LAST_ = -15
 } cf_err;
 
 #define CF_OK CF_ERR_OK
@@ -51,8 +51,7 @@ int cf_err_exit_code(cf_err code);
 /* Resets e to CF_OK with an empty message. NULL-safe. */
 void cf_error_clear(cf_error *e);
 /* Sets code and a printf-style message (truncated to fit); returns code. NULL-safe. */
-cf_err cf_error_set(cf_error *e, cf_err code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+cf_err cf_error_set(cf_error *e, cf_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prepends caller context: "context: previous message". Keeps the code. NULL-safe. */
 void cf_error_prefix(cf_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

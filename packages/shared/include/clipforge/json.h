@@ -21,13 +21,13 @@ cf_err cf_json_write_file(const json_t *json, const char *path, cf_error *err);
 
 /* Typed getters: `path` names the field in messages. Missing fields return CF_ERR_NOT_FOUND
  * without touching err when optional is true, else CF_ERR_INVALID_ARGUMENT. */
-cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_t *out,
-                       const char *path, cf_error *err);
-cf_err cf_json_get_number(const json_t *obj, const char *key, bool optional, double *out,
-                          const char *path, cf_error *err);
+cf_err cf_json_get_int(const json_t *obj, const char *key, bool optional, int64_t *out, const char *path,
+                       cf_error *err);
+cf_err cf_json_get_number(const json_t *obj, const char *key, bool optional, double *out, const char *path,
+                          cf_error *err);
 cf_err cf_json_get_string(const json_t *obj, const char *key, bool optional, const char **out,
                           const char *path, cf_error *err);
-cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool *out,
-                        const char *path, cf_error *err);
+cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool *out, const char *path,
+                        cf_error *err);
 
 #endif

@@ -35,7 +35,6 @@ void cf_metrics_write_gauge(FILE *out, const char *name, const char *help, doubl
 void cf_metrics_write_gauge_set(FILE *out, const char *name, const char *help, const char *label,
                                 const char *const *names, const double *values, int n);
 /* A counter read at scrape time (name without _total). */
-void cf_metrics_write_counter(FILE *out, bool openmetrics, const char *name, const char *help,
-                              double value);
+void cf_metrics_write_counter(FILE *out, bool openmetrics, const char *name, const char *help, double value);
 
 #endif

@@ -16,7 +16,12 @@ typedef struct cf_registry {
     const void *entries[CF_REGISTRY_MAX];
 } cf_registry;
 
-#define CF_REGISTRY_INIT {PTHREAD_MUTEX_INITIALIZER, {0}, {0}}
+#define CF_REGISTRY_INIT                                                                                     \
+    {                                                                                                        \
+        PTHREAD_MUTEX_INITIALIZER, {0}, {                                                                    \
+            0                                                                                                \
+        }                                                                                                    \
+    }
 
 /* Adds entry under name, replacing one of the same name; CF_ERR_NO_MEMORY when full.
  * name and entry must outlive the registry (static tables). */

@@ -30,8 +30,7 @@ typedef struct cf_storage_methods {
                    cf_error *err);
     void (*close)(void *self);
     cf_err (*put_begin)(void *self, const char *key, cf_storage_writer **w, cf_error *err);
-    cf_err (*put_write)(void *self, cf_storage_writer *w, const void *buf, size_t len,
-                        cf_error *err);
+    cf_err (*put_write)(void *self, cf_storage_writer *w, const void *buf, size_t len, cf_error *err);
     /* Makes the object visible under its key (atomically) and frees w. */
     cf_err (*put_commit)(void *self, cf_storage_writer *w, cf_error *err);
     /* Discards the partial object and frees w. NULL-safe. */
@@ -43,8 +42,7 @@ typedef struct cf_storage_methods {
     cf_err (*stat)(void *self, const char *key, cf_storage_info *st, cf_error *err);
     cf_err (*remove)(void *self, const char *key, cf_error *err);
     /* "/v1/files/<key>?exp=<unix s>&sig=<hex>" valid until now + ttl_s (malloc'd). */
-    cf_err (*sign)(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url,
-                   cf_error *err);
+    cf_err (*sign)(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url, cf_error *err);
     /* CF_OK when sig matches key and exp and exp >= now_s; CF_ERR_PERMISSION otherwise. */
     cf_err (*verify)(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
                      cf_error *err);
@@ -61,14 +59,13 @@ typedef struct cf_storage {
 cf_err cf_storage_register(const cf_storage_methods *m);
 const cf_storage_methods *cf_storage_find(const char *name);
 /* Opens the backend named by the URL scheme ("local:/path/to/dir"). */
-cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len,
-                       cf_storage **out, cf_error *err);
+cf_err cf_storage_open(const char *url, const unsigned char *signing_key, size_t key_len, cf_storage **out,
+                       cf_error *err);
 void cf_storage_close(cf_storage *s);
 /* True for keys made of [A-Za-z0-9._-] segments joined by '/', no empty or dot-only segment. */
 bool cf_storage_key_valid(const char *key);
 cf_err cf_storage_put_begin(cf_storage *s, const char *key, cf_storage_writer **w, cf_error *err);
-cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf, size_t len,
-                            cf_error *err);
+cf_err cf_storage_put_write(cf_storage *s, cf_storage_writer *w, const void *buf, size_t len, cf_error *err);
 cf_err cf_storage_put_commit(cf_storage *s, cf_storage_writer *w, cf_error *err);
 void cf_storage_put_abort(cf_storage *s, cf_storage_writer *w);
 /* Streams the local file src into key (copy; src is left alone). */
@@ -79,17 +76,15 @@ cf_err cf_storage_put_buffer(cf_storage *s, const char *key, const void *data, s
  * CF_ERR_TOO_LARGE over max bytes. */
 cf_err cf_storage_read_all(cf_storage *s, const char *key, size_t max, char **data, size_t *len,
                            cf_error *err);
-cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st,
-                            cf_error *err);
+cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_info *st, cf_error *err);
 cf_err cf_storage_local_path(cf_storage *s, const char *key, char **path, cf_error *err);
 cf_err cf_storage_stat(cf_storage *s, const char *key, cf_storage_info *st, cf_error *err);
 cf_err cf_storage_remove(cf_storage *s, const char *key, cf_error *err);
 cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t now_s, char **url,
                        cf_error *err);
-cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig,
-                         int64_t now_s, cf_error *err);
+cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig, int64_t now_s,
+                         cf_error *err);
 /* Objects under prefix (see list); CF_ERR_UNSUPPORTED when the backend cannot list. */
-cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user,
-                       cf_error *err);
+cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err);
 
 #endif

@@ -36,21 +36,21 @@ typedef struct cf_job_record {
     char *kind;
     cf_job_status status;
     char *stage;
-    double progress;          /* 0..1 */
-    int64_t attempts;         /* runs started so far */
+    double progress;  /* 0..1 */
+    int64_t attempts; /* runs started so far */
     int64_t max_attempts;
     int64_t created_at, updated_at, started_at, finished_at; /* 0 = not yet */
-    char *request;            /* JSON text */
-    char *result;             /* JSON text or NULL */
-    char *error;              /* JSON problem text or NULL */
-    char *idempotency_key;    /* NULL when none */
-    char *lease_owner;        /* running: the worker; queued: the process holding its message */
+    char *request;                                           /* JSON text */
+    char *result;                                            /* JSON text or NULL */
+    char *error;                                             /* JSON problem text or NULL */
+    char *idempotency_key;                                   /* NULL when none */
+    char *lease_owner; /* running: the worker; queued: the process holding its message */
     int64_t lease_expires_at;
-    int64_t run_after;        /* not dispatched before this time (retry backoff) */
+    int64_t run_after; /* not dispatched before this time (retry backoff) */
     bool cancel_requested;
-    int64_t seq;              /* insertion order, for cursors */
-    char *parent_id;          /* the job that created this one (autoclip -> render), or NULL */
-    char *trace_context;      /* the trace it was created in (cf_trace_to_text form), or NULL */
+    int64_t seq;         /* insertion order, for cursors */
+    char *parent_id;     /* the job that created this one (autoclip -> render), or NULL */
+    char *trace_context; /* the trace it was created in (cf_trace_to_text form), or NULL */
 } cf_job_record;
 
 typedef struct cf_job_new {
@@ -73,19 +73,19 @@ typedef struct cf_job_outcome {
 } cf_job_outcome;
 
 typedef struct cf_job_filter {
-    int status;         /* -1 = any */
-    const char *kind;   /* NULL = any */
+    int status;            /* -1 = any */
+    const char *kind;      /* NULL = any */
     const char *parent_id; /* NULL = any; else only the children of that job */
-    int64_t before_seq; /* 0 = from the newest; else only jobs with seq < before_seq */
+    int64_t before_seq;    /* 0 = from the newest; else only jobs with seq < before_seq */
     size_t limit;
 } cf_job_filter;
 
 typedef struct cf_event_record {
     int64_t id;
-    char *type;   /* JobRequested, JobProgressed, JobCompleted, JobFailed, JobCancelled */
+    char *type; /* JobRequested, JobProgressed, JobCompleted, JobFailed, JobCancelled */
     char *job_id;
     int64_t at;
-    char *data;   /* JSON text */
+    char *data; /* JSON text */
 } cf_event_record;
 
 typedef struct cf_outbox_record {
@@ -118,7 +118,7 @@ typedef struct cf_label_record {
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATUS_COUNT];
     int64_t outbox_pending;
-    int64_t last_event_id; /* 0 when there is none */
+    int64_t last_event_id;    /* 0 when there is none */
     int64_t oldest_queued_at; /* since when the longest-waiting job due to run is due; 0 = none */
 } cf_job_stats;
 
@@ -130,30 +130,26 @@ typedef struct cf_store_methods {
     /* Inserts a queued job + JobRequested event + "jobs" outbox row. With an idempotency key
      * already used: the earlier job in *out, *replayed = true, or CF_ERR_CONFLICT when the
      * earlier request differs. */
-    cf_err (*job_create)(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed,
-                         cf_error *err);
+    cf_err (*job_create)(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed, cf_error *err);
     cf_err (*job_get)(void *self, const char *id, cf_job_record *out, cf_error *err);
     /* Newest first. *out is a malloc'd array the caller frees with cf_job_records_free. */
-    cf_err (*job_list)(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n,
-                       cf_error *err);
+    cf_err (*job_list)(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err);
     /* queued and due -> running for owner, attempts + 1; CF_ERR_CONFLICT when not leasable. */
-    cf_err (*job_lease)(void *self, const char *id, const char *owner, int64_t lease_ms,
-                        int64_t now, cf_job_record *out, cf_error *err);
+    cf_err (*job_lease)(void *self, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                        cf_job_record *out, cf_error *err);
     /* Extends the lease and records progress (an event when emit); CF_ERR_CONFLICT when the
      * lease is lost. *cancel_requested tells the worker to stop. */
-    cf_err (*job_heartbeat)(void *self, const char *id, const char *owner, int64_t attempt,
-                            int64_t lease_ms, int64_t now, double progress, const char *stage,
-                            bool emit, bool *cancel_requested, cf_error *err);
+    cf_err (*job_heartbeat)(void *self, const char *id, const char *owner, int64_t attempt, int64_t lease_ms,
+                            int64_t now, double progress, const char *stage, bool emit,
+                            bool *cancel_requested, cf_error *err);
     cf_err (*job_finish)(void *self, const char *id, const char *owner, int64_t attempt,
                          const cf_job_outcome *o, int64_t now, cf_error *err);
     /* queued -> cancelled at once; running -> cancel requested (the worker finishes it);
      * CF_ERR_CONFLICT when final. The job's children that are not final get the same in the
      * same transaction. *out is the job afterwards. */
-    cf_err (*job_cancel)(void *self, const char *id, int64_t now, cf_job_record *out,
-                         cf_error *err);
+    cf_err (*job_cancel)(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err);
     /* failed | cancelled -> queued with a fresh budget of attempts; CF_ERR_CONFLICT otherwise. */
-    cf_err (*job_retry)(void *self, const char *id, int64_t now, cf_job_record *out,
-                        cf_error *err);
+    cf_err (*job_retry)(void *self, const char *id, int64_t now, cf_job_record *out, cf_error *err);
     /* Running jobs whose lease expired before now go back to queued (or failed once their
      * attempts are spent, cancelled when cancel was requested). *n = how many. */
     cf_err (*reap)(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
@@ -184,18 +180,16 @@ typedef struct cf_store_methods {
      * highlight detection. body is the Label JSON text. */
     cf_err (*label_insert)(void *self, const cf_label_record *l, cf_error *err);
     /* Labels of media_id, oldest first, at most limit; *out is freed with cf_label_records_free. */
-    cf_err (*labels_list)(void *self, const char *media_id, size_t limit, cf_label_record **out,
-                          size_t *n, cf_error *err);
+    cf_err (*labels_list)(void *self, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
+                          cf_error *err);
     /* Optional (NULL: outbox_delete, no holds). Deletes outbox row id after its publish and,
      * when holder is not NULL and the row carried a queued job, records that the volatile bus
      * of process holder holds the job's message until hold_until (the queued job's lease). */
-    cf_err (*outbox_published)(void *self, int64_t id, const char *holder, int64_t hold_until,
-                               cf_error *err);
+    cf_err (*outbox_published)(void *self, int64_t id, const char *holder, int64_t hold_until, cf_error *err);
     /* Optional with outbox_published: sets the expiry of every hold of holder on queued jobs
      * to until (0 releases them, clearing the owner, so redispatch_queued republishes them
      * at once). */
-    cf_err (*holds_renew)(void *self, const char *holder, int64_t until, size_t *n,
-                          cf_error *err);
+    cf_err (*holds_renew)(void *self, const char *holder, int64_t until, size_t *n, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -214,32 +208,28 @@ void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user);
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
                            cf_error *err);
 cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err);
-cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n,
-                         cf_error *err);
-cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms,
-                          int64_t now, cf_job_record *out, cf_error *err);
+cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err);
+cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms, int64_t now,
+                          cf_job_record *out, cf_error *err);
 cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
-                              int64_t lease_ms, int64_t now, double progress, const char *stage,
-                              bool emit, bool *cancel_requested, cf_error *err);
+                              int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
+                              bool *cancel_requested, cf_error *err);
 cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64_t attempt,
                            const cf_job_outcome *o, int64_t now, cf_error *err);
-cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out,
-                           cf_error *err);
-cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out,
-                          cf_error *err);
+cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err);
+cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err);
 cf_err cf_store_reap(cf_store *s, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
 cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error *err);
 cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
                              cf_event_record **out, size_t *n, cf_error *err);
-cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out,
-                           size_t *n, cf_error *err);
+cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
+                           cf_error *err);
 cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err);
 /* outbox_published, or outbox_delete when the backend keeps no holds. */
 cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, int64_t hold_until,
                                  cf_error *err);
 /* holds_renew; CF_OK with *n = 0 when the backend keeps no holds. n may be NULL. */
-cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n,
-                            cf_error *err);
+cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n, cf_error *err);
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
@@ -249,12 +239,12 @@ cf_err cf_store_media_list(cf_store *s, const cf_media_filter *f, cf_media_recor
 cf_err cf_store_stats(cf_store *s, cf_job_stats *out, cf_error *err);
 /* CF_ERR_UNSUPPORTED when the backend keeps no labels. */
 cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *err);
-cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out,
-                            size_t *n, cf_error *err);
+cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
+                            cf_error *err);
 
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);
-void cf_job_records_free(cf_job_record *a, size_t n);  /* frees members and the array */
+void cf_job_records_free(cf_job_record *a, size_t n); /* frees members and the array */
 void cf_event_records_free(cf_event_record *a, size_t n);
 void cf_outbox_records_free(cf_outbox_record *a, size_t n);
 void cf_media_record_free(cf_media_record *m);

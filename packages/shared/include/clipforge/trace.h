@@ -28,13 +28,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CF_TRACEPARENT_LEN 55   /* "00-<32 hex>-<16 hex>-<2 hex>" */
-#define CF_TRACESTATE_MAX 512   /* the W3C limit; longer ones are not propagated */
+#define CF_TRACEPARENT_LEN 55 /* "00-<32 hex>-<16 hex>-<2 hex>" */
+#define CF_TRACESTATE_MAX 512 /* the W3C limit; longer ones are not propagated */
 
 typedef struct cf_trace_ctx {
     uint8_t trace_id[16];
     uint8_t span_id[8];
-    uint8_t flags;                        /* bit 0: sampled */
+    uint8_t flags;                          /* bit 0: sampled */
     char tracestate[CF_TRACESTATE_MAX + 1]; /* as received, "" when none */
 } cf_trace_ctx;
 
@@ -59,12 +59,12 @@ void cf_trace_shutdown(void);
 bool cf_trace_enabled(void);
 
 typedef struct cf_trace_stats {
-    uint64_t exported;        /* spans the collector accepted */
-    uint64_t dropped_queue;   /* spans dropped because the queue was full */
-    uint64_t dropped_export;  /* spans in batches whose export failed or timed out */
-    uint64_t queued;          /* spans waiting now */
+    uint64_t exported;          /* spans the collector accepted */
+    uint64_t dropped_queue;     /* spans dropped because the queue was full */
+    uint64_t dropped_export;    /* spans in batches whose export failed or timed out */
+    uint64_t queued;            /* spans waiting now */
     uint64_t export_seconds_us; /* total time spent in exports, microseconds */
-    uint64_t exports;         /* export requests made */
+    uint64_t exports;           /* export requests made */
 } cf_trace_stats;
 void cf_trace_stats_get(cf_trace_stats *out);
 
@@ -112,8 +112,8 @@ void cf_span_set_error(cf_span *s, const char *message);
  * thread's current context), ready for curl_slist_append. Returns false, with both lines empty,
  * when there is no valid context; tracestate_line is "" when there is no tracestate.
  * traceparent_line needs 70 bytes, tracestate_line CF_TRACESTATE_MAX + 16. */
-bool cf_trace_headers(const cf_trace_ctx *c, char *traceparent_line, size_t tp_cap,
-                      char *tracestate_line, size_t ts_cap);
+bool cf_trace_headers(const cf_trace_ctx *c, char *traceparent_line, size_t tp_cap, char *tracestate_line,
+                      size_t ts_cap);
 /* One-line text form for carriers that take a single string (bus message headers, stored
  * jobs): "traceparent[ tracestate]"; "" when c is NULL or invalid. out needs
  * CF_TRACE_TEXT_MAX bytes. cf_trace_from_text() reads it back. */

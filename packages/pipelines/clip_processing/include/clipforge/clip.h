@@ -30,8 +30,8 @@ typedef struct cf_clip_options {
  * caller frees it with cf_clip_processing_result_free. Input errors return CF_ERR_NOT_FOUND,
  * CF_ERR_INVALID_ARGUMENT, CF_ERR_INVALID_MEDIA or CF_ERR_TOO_LARGE; processing errors
  * CF_ERR_PROCESSING or CF_ERR_IO. */
-cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts,
-                   cf_progress *progress, cf_clip_processing_result *out, cf_error *err);
+cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options *opts, cf_progress *progress,
+                   cf_clip_processing_result *out, cf_error *err);
 
 /* DESIGN §2 contract: a versioned table of functions with an opaque self. */
 typedef struct cf_clip_service {

@@ -19,7 +19,7 @@
 
 #define CF_JUMP_CUT_MIN_PAUSE_MS 600
 #define CF_JUMP_CUT_MARGIN_MS 120
-#define CF_JUMP_CUT_MAX_PIECES 64 /* a timeline's scenes */
+#define CF_JUMP_CUT_MAX_PIECES 64   /* a timeline's scenes */
 #define CF_JUMP_CUT_MIN_SOUND_MS 80 /* shorter sound left beside a drop is the drop's own edge */
 
 typedef struct cf_jump_cut_options {
@@ -31,16 +31,16 @@ typedef struct cf_jump_cut_options {
      * (never keeping part of the stretch itself). Borrowed; may be NULL. */
     const cf_time_range *drop;
     size_t n_drop;
-    bool keep_pauses;     /* only the gaps holding a drop are cut (fillers without silence) */
-    size_t max_pieces;    /* 0 = CF_JUMP_CUT_MAX_PIECES */
+    bool keep_pauses;  /* only the gaps holding a drop are cut (fillers without silence) */
+    size_t max_pieces; /* 0 = CF_JUMP_CUT_MAX_PIECES */
 } cf_jump_cut_options;
 
 typedef struct cf_jump_cut {
-    cf_time_range *keep;    /* the pieces played, source times, in order */
+    cf_time_range *keep; /* the pieces played, source times, in order */
     size_t n_keep;
     cf_time_range *removed; /* what lies between (and before / after) them */
     size_t n_removed;
-    int64_t duration_ms;    /* sum of the pieces: the short's length */
+    int64_t duration_ms; /* sum of the pieces: the short's length */
 } cf_jump_cut;
 
 /* Plans the cut of [start_ms, end_ms) given the stretches that sound (source times, any order,
@@ -61,7 +61,8 @@ cf_err cf_jump_cut_timeline(const cf_jump_cut *c, cf_timeline *tl, cf_error *err
 
 /* The words of src inside the kept pieces, on the short's timeline, one segment per segment of
  * src that keeps a word. out is owned by the caller (cf_transcript_free). */
-cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out, cf_error *err);
+cf_err cf_jump_cut_transcript(const cf_jump_cut *c, const cf_transcript *src, cf_transcript *out,
+                              cf_error *err);
 
 /* Writes the words of t moved onto the cut timeline (cf_jump_cut_transcript) as transcript
  * JSON at path and points tl's captions at it (after cf_jump_cut_timeline). */

@@ -22,8 +22,8 @@
  * of full scale), the stream's rate and channels. The caller frees out with
  * cf_media_waveform_free. CF_ERR_UNSUPPORTED when the media has no audio stream;
  * CF_ERR_CANCELLED when progress is cancelled. */
-cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *progress,
-                           cf_media_waveform *out, cf_error *err);
+cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *progress, cf_media_waveform *out,
+                           cf_error *err);
 
 /* A JPEG in memory: data (malloc'd) holds size bytes of a width x height picture. */
 typedef struct cf_jpeg {

@@ -38,38 +38,39 @@
  * order of the domain enum cf_audio_event_class (CF_FEAT_EV_SPEECH + class). PITCH_REL..AROUSAL
  * describe the voice against the media's own speech, so that speech made louder is not taken for
  * excited speech (which also raises pitch, widens its range and speeds up). */
-#define CF_FEATURE_MAP(X)                                                                   \
-    X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")               \
-    X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                      \
-    X(LOUD_REL_LOCAL, "loudness_rel_local", "short-term loudness over the local baseline, dB") \
-    X(LOUD_REL_GLOBAL, "loudness_rel_global", "short-term loudness over the integrated, dB") \
-    X(FLUX, "spectral_flux", "mean positive log-spectral change per frame, dB")            \
-    X(ONSET_RATE, "onset_rate", "spectral onsets per second over 1 s")                     \
-    X(SPEECH, "speech", "voice activity 0..1")                                             \
-    X(CROWD, "crowd", "crowd noise / applause / laughter likelihood 0..1")                 \
-    X(FLATNESS, "flatness", "spectral flatness, mean of octave bands 250-7000 Hz, 0..1")                         \
-    X(SILENCE, "silence", "1 when the hop is silent")                                      \
-    X(EXCITED, "excited_speech", "speech louder than its local baseline, 0..1")            \
-    X(CUT, "scene_cut", "scene-cut score 0..1 of the strongest cut in the hop")            \
-    X(CUT_RATE, "cut_rate", "scene cuts per 10 s around the hop")                          \
-    X(MOTION, "motion", "mean absolute luma change per frame, 0..255")                     \
-    X(MOTION_REL, "motion_rel", "log2 of motion over the media's median motion")           \
-    X(BRIGHTNESS, "brightness", "mean luma 0..255")                                      \
-    X(SPEECH_RATE, "speech_rate", "transcript words per minute over 5 s around the hop")   \
-    X(PAUSE, "pause", "length of the transcript pause (>= 300 ms) the hop lies in, ms")    \
-    X(EMPHASIS, "emphasis", "level of the word under the hop over the mean word, dB")      \
-    X(KEYWORDS, "keywords", "profile keywords said within 2.5 s of the hop")                 \
-    X(EV_SPEECH, "event_speech", "audio events: probability of speech 0..1")                \
-    X(EV_MUSIC, "event_music", "audio events: probability of music 0..1")                   \
-    X(EV_CROWD, "event_crowd", "audio events: probability of a crowd (cheering, roar) 0..1") \
-    X(EV_APPLAUSE, "event_applause", "audio events: probability of applause 0..1")          \
-    X(EV_LAUGHTER, "event_laughter", "audio events: probability of laughter 0..1")          \
-    X(EV_SILENCE, "event_silence", "audio events: probability of silence 0..1")             \
-    X(EV_NOISE, "event_noise", "audio events: probability of other noise 0..1")              \
-    X(PITCH_REL, "pitch_rel", "voice pitch over 2 s over the media's median speech pitch, semitones") \
-    X(PITCH_RANGE, "pitch_range", "spread (standard deviation) of voice pitch over 3 s, semitones") \
-    X(SYLLABLE_RATE, "syllable_rate", "loudness-envelope peaks (syllables) per second over 2 s") \
-    X(AROUSAL, "voice_arousal", "a raised voice 0..1: pitch, pitch range, syllable rate over the media's speech") \
+#define CF_FEATURE_MAP(X)                                                                                    \
+    X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")                                 \
+    X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                                        \
+    X(LOUD_REL_LOCAL, "loudness_rel_local", "short-term loudness over the local baseline, dB")               \
+    X(LOUD_REL_GLOBAL, "loudness_rel_global", "short-term loudness over the integrated, dB")                 \
+    X(FLUX, "spectral_flux", "mean positive log-spectral change per frame, dB")                              \
+    X(ONSET_RATE, "onset_rate", "spectral onsets per second over 1 s")                                       \
+    X(SPEECH, "speech", "voice activity 0..1")                                                               \
+    X(CROWD, "crowd", "crowd noise / applause / laughter likelihood 0..1")                                   \
+    X(FLATNESS, "flatness", "spectral flatness, mean of octave bands 250-7000 Hz, 0..1")                     \
+    X(SILENCE, "silence", "1 when the hop is silent")                                                        \
+    X(EXCITED, "excited_speech", "speech louder than its local baseline, 0..1")                              \
+    X(CUT, "scene_cut", "scene-cut score 0..1 of the strongest cut in the hop")                              \
+    X(CUT_RATE, "cut_rate", "scene cuts per 10 s around the hop")                                            \
+    X(MOTION, "motion", "mean absolute luma change per frame, 0..255")                                       \
+    X(MOTION_REL, "motion_rel", "log2 of motion over the media's median motion")                             \
+    X(BRIGHTNESS, "brightness", "mean luma 0..255")                                                          \
+    X(SPEECH_RATE, "speech_rate", "transcript words per minute over 5 s around the hop")                     \
+    X(PAUSE, "pause", "length of the transcript pause (>= 300 ms) the hop lies in, ms")                      \
+    X(EMPHASIS, "emphasis", "level of the word under the hop over the mean word, dB")                        \
+    X(KEYWORDS, "keywords", "profile keywords said within 2.5 s of the hop")                                 \
+    X(EV_SPEECH, "event_speech", "audio events: probability of speech 0..1")                                 \
+    X(EV_MUSIC, "event_music", "audio events: probability of music 0..1")                                    \
+    X(EV_CROWD, "event_crowd", "audio events: probability of a crowd (cheering, roar) 0..1")                 \
+    X(EV_APPLAUSE, "event_applause", "audio events: probability of applause 0..1")                           \
+    X(EV_LAUGHTER, "event_laughter", "audio events: probability of laughter 0..1")                           \
+    X(EV_SILENCE, "event_silence", "audio events: probability of silence 0..1")                              \
+    X(EV_NOISE, "event_noise", "audio events: probability of other noise 0..1")                              \
+    X(PITCH_REL, "pitch_rel", "voice pitch over 2 s over the media's median speech pitch, semitones")        \
+    X(PITCH_RANGE, "pitch_range", "spread (standard deviation) of voice pitch over 3 s, semitones")          \
+    X(SYLLABLE_RATE, "syllable_rate", "loudness-envelope peaks (syllables) per second over 2 s")             \
+    X(AROUSAL, "voice_arousal",                                                                              \
+      "a raised voice 0..1: pitch, pitch range, syllable rate over the media's speech")                      \
     X(EXCITED_VOICE, "excited_voice", "excited speech with a raised voice: excited_speech x voice_arousal")
 
 typedef enum cf_feature_id {
@@ -86,15 +87,15 @@ int cf_feature_find(const char *name);
 
 typedef struct cf_feature_track {
     int64_t duration_ms;
-    int hop_ms;              /* CF_HL_HOP_MS */
+    int hop_ms; /* CF_HL_HOP_MS */
     size_t n_hops;
-    float *v;                /* n_hops rows of CF_FEAT_COUNT values: v[hop * CF_FEAT_COUNT + id] */
+    float *v; /* n_hops rows of CF_FEAT_COUNT values: v[hop * CF_FEAT_COUNT + id] */
     bool has_audio, has_video;
-    double integrated_lufs;  /* EBU R128 gated integrated loudness; -70 when silent/no audio */
-    double decode_ms;        /* wall time of the decode pass that produced it (0 when cached) */
+    double integrated_lufs; /* EBU R128 gated integrated loudness; -70 when silent/no audio */
+    double decode_ms;       /* wall time of the decode pass that produced it (0 when cached) */
     bool from_cache;
-    bool has_transcript;     /* the transcript columns are filled (pauses then come from words) */
-    char events_model[48];   /* audio-events model that filled the EV_* columns; "" = none */
+    bool has_transcript;   /* the transcript columns are filled (pauses then come from words) */
+    char events_model[48]; /* audio-events model that filled the EV_* columns; "" = none */
     /* Only when cf_feature_options.keep_event_inputs asked for them on a decode: the classifier's
      * input vectors, n_hops rows of n_event_inputs values (for training). */
     float *event_inputs;
@@ -106,18 +107,18 @@ static inline float cf_feat(const cf_feature_track *t, size_t hop, cf_feature_id
 }
 
 typedef struct cf_feature_options {
-    int threads;             /* decoder threads, 0 = auto */
-    const char *cache_dir;   /* where tracks are cached; NULL or "" = no cache */
-    bool skip_loop_filter;   /* cheaper H.264/HEVC decode for analysis (default on in the CLI) */
+    int threads;           /* decoder threads, 0 = auto */
+    const char *cache_dir; /* where tracks are cached; NULL or "" = no cache */
+    bool skip_loop_filter; /* cheaper H.264/HEVC decode for analysis (default on in the CLI) */
     /* where audio-events-<v>.json is found; NULL = CLIPFORGE_HIGHLIGHT_MODELS_DIR, else the
      * source tree's apps/ai/models */
     const char *models_dir;
-    bool keep_event_inputs;  /* decode (no cache) and keep the classifier's inputs in the track */
+    bool keep_event_inputs; /* decode (no cache) and keep the classifier's inputs in the track */
     /* Optional: an AVIOContext (the caller's, left open) to read the media from instead of
      * opening path, e.g. ranged HTTP; path then only names the media in messages, and no
      * cache is consulted (the cache keys on the file's identity). */
     void *io;
-    cf_media_select select;  /* which streams (zero: the file's default ones) */
+    cf_media_select select; /* which streams (zero: the file's default ones) */
 } cf_feature_options;
 
 /* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,
@@ -149,8 +150,7 @@ void cf_audio_events_model_current(const char *models_dir, char *buf, size_t len
  * the likeliest class and its probability as confidence), adjacent decisions of one class merged
  * (confidence = their mean). *out is malloc'd (the caller frees it); NULL and *n = 0 when the
  * track has no events. */
-cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n,
-                                  cf_error *err);
+cf_err cf_audio_events_from_track(const cf_feature_track *t, cf_audio_event **out, size_t *n, cf_error *err);
 
 /* Transcript words' times. When present, span boundaries never fall inside a word. */
 typedef struct cf_hl_word {
@@ -165,8 +165,9 @@ typedef struct cf_hl_word {
  * words, a quiet hop of the track, keeping the length within [min_len_ms, max_len_ms] (nearest
  * target_len_ms when > 0) and out of every word; *why says why each edge is where it is. */
 void cf_hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_t n_words,
-                       const cf_transcript *sentences, int64_t min_len_ms, int64_t max_len_ms, int64_t target_len_ms,
-                       int64_t snap_ms, int64_t *start_ms, int64_t *end_ms, cf_span_boundaries *why);
+                       const cf_transcript *sentences, int64_t min_len_ms, int64_t max_len_ms,
+                       int64_t target_len_ms, int64_t snap_ms, int64_t *start_ms, int64_t *end_ms,
+                       cf_span_boundaries *why);
 
 /* Requests and results are the generated domain types (packages/domain/schemas):
  * cf_highlight_detection_request, cf_highlight_span, cf_highlight_detection_result. A result's
@@ -246,19 +247,19 @@ const cf_hl_engine_methods *cf_hl_engine_builtin(const char *name);
  * given, note_len bytes, "" when the first choice answered). out->engine names who answered.
  * CF_ERR_UNSUPPORTED when none did (err names each engine's reason); CF_ERR_INVALID_ARGUMENT
  * for an unknown engine name. */
-cf_err cf_hl_route(cf_hl_registry *reg, const cf_highlight_detection_request *req,
-                   const char *engine, const cf_hl_detect_input *in,
-                   cf_highlight_detection_result *out, char *note, size_t note_len, cf_error *err);
+cf_err cf_hl_route(cf_hl_registry *reg, const cf_highlight_detection_request *req, const char *engine,
+                   const cf_hl_detect_input *in, cf_highlight_detection_result *out, char *note,
+                   size_t note_len, cf_error *err);
 
 /* ---- One-call detection ---------------------------------------------------------------------- */
 
 typedef struct cf_hl_options {
     cf_feature_options features;
     cf_hl_paths paths;
-    const char *engine;             /* preferred engine, NULL = route by profile and version */
-    char *note;                     /* optional buffer for the routing note (see cf_hl_route) */
+    const char *engine; /* preferred engine, NULL = route by profile and version */
+    char *note;         /* optional buffer for the routing note (see cf_hl_route) */
     size_t note_len;
-    const cf_hl_word *words;        /* optional transcript word times (ignored with a transcript) */
+    const cf_hl_word *words; /* optional transcript word times (ignored with a transcript) */
     size_t n_words;
     /* Optional transcript (cf_transcript_load_file reads one): its speech rate, pauses,
      * emphasis and the profile's keywords become features, its words bound the spans. Without
@@ -281,8 +282,7 @@ typedef struct cf_hl_options {
  * cf_highlight_detection_result_free. A transcript that cannot be read fails the detection
  * (CF_ERR_INVALID_ARGUMENT naming transcript_uri). */
 cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_hl_options *opts,
-                           cf_progress *progress, cf_highlight_detection_result *out,
-                           cf_error *err);
+                           cf_progress *progress, cf_highlight_detection_result *out, cf_error *err);
 
 /* The same over a track already extracted (the caller keeps ownership of track). */
 cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, const cf_hl_options *opts,

@@ -18,7 +18,6 @@ cf_err cf_media_measure(const char *path, cf_artifact_kind kind, const char *mim
 void cf_media_note_sources(cf_artifact *a, int video_source, int audio_source);
 /* Fails (CF_ERR_PROCESSING, naming the stream) when a holds no video stream although want_video,
  * or no audio stream although want_audio: a result without them would lose them silently. */
-cf_err cf_media_expect_streams(const cf_artifact *a, bool want_video, bool want_audio,
-                               cf_error *err);
+cf_err cf_media_expect_streams(const cf_artifact *a, bool want_video, bool want_audio, cf_error *err);
 
 #endif

@@ -25,18 +25,18 @@ typedef struct cf_media_select {
 } cf_media_select;
 
 typedef struct cf_media_input {
-    AVFormatContext *fmt; /* owned */
-    int video_index;      /* chosen video stream, -1 when none */
-    int audio_index;      /* chosen audio stream, -1 when none */
-    int64_t start_us;     /* media time 0 (the container start time), 0 when unknown */
-    int64_t duration_ms;  /* -1 when unknown */
-    int rotation;         /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
-    bool audio_empty;     /* the file has audio, but no audio stream carries packets */
-    int unusable_video;   /* a video stream that cannot be decoded while none can, else -1 */
-    int unusable_audio;   /* the same for audio */
-    bool was_read;        /* packets were read: a new pass must seek back first */
-    char *path;           /* owned: what it was opened as */
-    AVIOContext *io;      /* the caller's reader, or NULL */
+    AVFormatContext *fmt;     /* owned */
+    int video_index;          /* chosen video stream, -1 when none */
+    int audio_index;          /* chosen audio stream, -1 when none */
+    int64_t start_us;         /* media time 0 (the container start time), 0 when unknown */
+    int64_t duration_ms;      /* -1 when unknown */
+    int rotation;             /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
+    bool audio_empty;         /* the file has audio, but no audio stream carries packets */
+    int unusable_video;       /* a video stream that cannot be decoded while none can, else -1 */
+    int unusable_audio;       /* the same for audio */
+    bool was_read;            /* packets were read: a new pass must seek back first */
+    char *path;               /* owned: what it was opened as */
+    AVIOContext *io;          /* the caller's reader, or NULL */
     AVFormatContext *retired; /* owned: the context before cf_media_rewind opened it again */
 } cf_media_input;
 
@@ -52,8 +52,8 @@ cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *ste
 cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *m, cf_error *err);
 /* The same over a reader the caller owns and closes after cf_media_close (ranged HTTP, ...);
  * name only names the media in messages. */
-cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel,
-                        cf_media_input *m, cf_error *err);
+cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel, cf_media_input *m,
+                        cf_error *err);
 /* Fails naming the stream when the file has video (audio) that cannot be decoded and the
  * caller needs it: a result without it would lose it silently. CF_ERR_UNSUPPORTED. */
 cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err);
@@ -78,8 +78,7 @@ double cf_media_time(const cf_media_input *m, int index, int64_t ts);
 /* A file whose packets stop (at media time last_s) well before the length its header states is
  * cut short or damaged: CF_ERR_INVALID_MEDIA naming both times, else CF_OK. For passes that read
  * a whole file (analysis, transcription); last_s is the latest packet time of any stream read. */
-cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path,
-                               cf_error *err);
+cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path, cf_error *err);
 
 /* Clockwise rotation (0/90/180/270) from a stream's display matrix, 0 when it has none. */
 int cf_media_stream_rotation(const AVStream *st);

@@ -15,13 +15,13 @@
 #include "clipforge/progress.h"
 
 typedef struct cf_render_options {
-    const char *output_path; /* file of the first output; output i > 0 is "<stem>-<i>.<ext>" */
-    const char *temp_dir;    /* parent for temp files, NULL = $TMPDIR */
-    const char *debug_path;  /* when set: the smart-crop camera path(s) as JSON here */
+    const char *output_path;      /* file of the first output; output i > 0 is "<stem>-<i>.<ext>" */
+    const char *temp_dir;         /* parent for temp files, NULL = $TMPDIR */
+    const char *debug_path;       /* when set: the smart-crop camera path(s) as JSON here */
     const char *debug_video_path; /* when set: the first smart-crop scene's source with the crop
                                    * drawn as a moving red frame (mp4) */
-    int threads;             /* encoder threads, 0 = auto */
-    const char *template_dir; /* where templates are, NULL or "" = cf_render_template_dir() */
+    int threads;                  /* encoder threads, 0 = auto */
+    const char *template_dir;     /* where templates are, NULL or "" = cf_render_template_dir() */
 } cf_render_options;
 
 /* Parses and validates a timeline (schema + cross-field rules); errors name the field.
@@ -80,8 +80,8 @@ typedef struct cf_render_service {
     cf_err (*compile)(void *self, const cf_render_request *req, cf_timeline *out, cf_error *err);
     /* cf_render_run into req->output_uri, or <CLIPFORGE_DATA_DIR>/renders/<clip_id>/render.<ext>;
      * progress may be NULL (the service then makes one, so cancel still works). */
-    cf_err (*render)(void *self, const cf_render_request *req, cf_progress *progress,
-                     cf_render_result *out, cf_error *err);
+    cf_err (*render)(void *self, const cf_render_request *req, cf_progress *progress, cf_render_result *out,
+                     cf_error *err);
     /* Asks the running render of clip_id to stop (it returns CF_ERR_CANCELLED and cleans up);
      * CF_ERR_NOT_FOUND when none runs. Any thread. */
     cf_err (*cancel)(void *self, const char *clip_id, cf_error *err);

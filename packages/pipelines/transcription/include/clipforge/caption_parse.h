@@ -17,11 +17,9 @@
  * CF_ERR_INVALID_ARGUMENT with "line N: ..." in err and leaves out empty. */
 cf_err cf_captions_parse(const char *text, size_t len, cf_caption_track *out, cf_error *err);
 /* Reads and parses a file of at most max_bytes (0 = 64 MiB). */
-cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_track *out,
-                             cf_error *err);
+cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_track *out, cf_error *err);
 /* Turns cues into a transcript: one segment per cue; word times are estimated by spreading the
  * cue's time over its words in proportion to their length (confidence 1). */
-cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out,
-                                 cf_error *err);
+cf_err cf_captions_to_transcript(const cf_caption_track *track, cf_transcript *out, cf_error *err);
 
 #endif

@@ -43,11 +43,11 @@ cf_err cf_caption_format_parse(const char *name, cf_caption_format *out, cf_erro
 cf_err cf_captions_from_transcript(const cf_transcript *t, const cf_caption_style *style,
                                    cf_caption_track *out, cf_error *err);
 /* Writes the track as SRT or WebVTT text into a malloc'd, NUL-terminated *out (caller frees). */
-cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out,
-                          size_t *len, cf_error *err);
+cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out, size_t *len,
+                          cf_error *err);
 /* Writes the track to a file. */
-cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format fmt,
-                              const char *path, cf_error *err);
+cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format fmt, const char *path,
+                              cf_error *err);
 /* Frees the cues of t (not t) and zeroes it. NULL-safe. */
 void cf_caption_track_free(cf_caption_track *t);
 

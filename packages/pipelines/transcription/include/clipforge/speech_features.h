@@ -40,8 +40,8 @@ cf_err cf_speech_features_compute(const cf_transcript *t, const int16_t *pcm, si
                                   cf_error *err);
 /* Same, decoding the audio of a media file first. */
 cf_err cf_speech_features_from_file(const char *path, const cf_transcript *t,
-                                    const cf_speech_features_options *opts,
-                                    cf_speech_features *out, cf_error *err);
+                                    const cf_speech_features_options *opts, cf_speech_features *out,
+                                    cf_error *err);
 void cf_speech_features_free(cf_speech_features *f);
 
 #endif

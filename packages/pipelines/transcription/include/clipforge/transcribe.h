@@ -58,13 +58,13 @@ const cf_transcriber *cf_transcriber_find(const char *name);
 void cf_transcriber_list(char *buf, size_t size);
 
 typedef struct cf_transcribe_options {
-    const char *engine;    /* backend name; NULL = default */
-    const char *language;  /* NULL = "en-us" */
-    const char *model_dir; /* NULL = backend default */
-    int threads;           /* decoding threads; 0 = number of cores */
-    int64_t max_duration_ms;  /* refuse longer media; 0 = no limit */
-    int64_t max_chunk_ms;     /* longest chunk handed to one recogniser; 0 = 20000 */
-    cf_media_select select;   /* which audio stream (zero: the file's default one) */
+    const char *engine;      /* backend name; NULL = default */
+    const char *language;    /* NULL = "en-us" */
+    const char *model_dir;   /* NULL = backend default */
+    int threads;             /* decoding threads; 0 = number of cores */
+    int64_t max_duration_ms; /* refuse longer media; 0 = no limit */
+    int64_t max_chunk_ms;    /* longest chunk handed to one recogniser; 0 = 20000 */
+    cf_media_select select;  /* which audio stream (zero: the file's default one) */
 } cf_transcribe_options;
 
 /* Transcribes the chosen audio stream (opts->select) of a local media file into out (caller frees with
@@ -88,7 +88,7 @@ cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_optio
 
 /* Decodes the first audio stream of a file to 16 kHz mono s16. *out is malloc'd (caller frees);
  * max_duration_ms 0 = no limit. Progress covers [0,1] of the decoding. */
-cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress,
-                         int16_t **out, size_t *n_out, cf_error *err);
+cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress, int16_t **out,
+                         size_t *n_out, cf_error *err);
 
 #endif
