@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "application/pipeline_settings.h"
 #include "cli/ai_cli.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
@@ -109,6 +110,23 @@ static int run_traced(const cf_command *c, int argc, char **argv) {
     return code;
 }
 
+/* The pipelines take their settings from the config table before any command runs, so that
+ * every command (not only serve) honours them. */
+static int configure_pipelines(const char *cmd) {
+    cf_config cfg;
+    cf_error err;
+    cf_error_clear(&err);
+    if (cf_config_load(&cfg, &err)) return cf_cli_fail(cmd, &err);
+    cf_err rc = cf_pipelines_configure(&cfg, &err);
+    cf_config_free(&cfg);
+    return rc ? cf_cli_fail(cmd, &err) : 0;
+}
+
+static int run_command(const cf_command *c, int argc, char **argv) {
+    int code = configure_pipelines(c->name);
+    return code ? code : run_traced(c, argc, argv);
+}
+
 int main(int argc, char **argv) {
     cf_log_init_from_env();
     /* libav* prints to stderr by default; our own errors carry the message instead. */
@@ -122,7 +140,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return run_traced(&commands[i], argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return run_command(&commands[i], argc - 1, argv + 1);
     fprintf(stderr, "clipforge: unknown command '%s'\n", argv[1]);
     print_help(stderr);
     return 2;

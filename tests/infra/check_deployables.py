@@ -35,8 +35,7 @@ need(len(settings) > 20 and "serve" in commands and "worker" in commands, "canno
 def known_setting(key, where):
     if key.startswith("CLIPFORGE_") and key not in settings and key not in (
             "CLIPFORGE_SERVE_ARGS", "CLIPFORGE_WORKER_ARGS", "CLIPFORGE_AI_ARGS",
-            "CLIPFORGE_AI_LISTEN", "CLIPFORGE_S3_ACCESS_KEY", "CLIPFORGE_S3_SECRET_KEY",
-            "CLIPFORGE_CONFIG_FILE"):
+            "CLIPFORGE_AI_LISTEN"):
         problems.append(f"{where}: {key} is not a clipforge setting")
 
 

@@ -1,6 +1,6 @@
 /* storage_s3.c — object storage on S3 or any S3-compatible server (URL
  * "s3://BUCKET?endpoint=http://127.0.0.1:9000&region=us-east-1&prefix=P&part_size=BYTES").
- * Credentials come from CLIPFORGE_S3_ACCESS_KEY / CLIPFORGE_S3_SECRET_KEY, else from
+ * Credentials come from CLIPFORGE_S3_ACCESS_KEY / CLIPFORGE_S3_SECRET_KEY (the config table), else from
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN). Without an endpoint the
  * AWS regional endpoint is used. Requests are path-style (endpoint/bucket/key) over libcurl and
  * signed with AWS Signature Version 4 (s3_sigv4.c): headers for requests, the query string for
@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/trace.h"
 #include "clipforge/uri.h"
@@ -108,23 +109,33 @@ static cf_err parse_endpoint(s3_storage *s, const char *url, cf_error *err) {
                           : cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage URL '%s': bad endpoint", url);
 }
 
+static cf_err copy_credentials(s3_storage *s, const char *ak, const char *sk, cf_error *err) {
+    if (snprintf(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) >= (int)sizeof s->cred.access_key ||
+        snprintf(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk) >= (int)sizeof s->cred.secret_key)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "s3 storage: credentials too long");
+    return CF_OK;
+}
+
+/* The config table's keys (environment or CLIPFORGE_CONFIG_FILE), else the AWS variables. */
 static cf_err load_credentials(s3_storage *s, cf_error *err) {
-    const char *ak = getenv("CLIPFORGE_S3_ACCESS_KEY"), *sk = getenv("CLIPFORGE_S3_SECRET_KEY");
-    if (!ak || !*ak || !sk || !*sk) {
-        ak = getenv("AWS_ACCESS_KEY_ID");
-        sk = getenv("AWS_SECRET_ACCESS_KEY");
-        const char *tok = getenv("AWS_SESSION_TOKEN");
-        if (tok && *tok) snprintf(s->cred.session_token, sizeof s->cred.session_token, "%s", tok);
+    cf_config cfg;
+    cf_err rc = cf_config_load(&cfg, err);
+    if (rc) return rc;
+    if (*cfg.s3_access_key && *cfg.s3_secret_key) {
+        rc = copy_credentials(s, cfg.s3_access_key, cfg.s3_secret_key, err);
+        cf_config_free(&cfg);
+        return rc;
     }
+    cf_config_free(&cfg);
+    const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *tok = getenv("AWS_SESSION_TOKEN");
+    if (tok && *tok) snprintf(s->cred.session_token, sizeof s->cred.session_token, "%s", tok);
     if (!ak || !*ak || !sk || !*sk)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "s3 storage: no credentials (set CLIPFORGE_S3_ACCESS_KEY and"
                             " CLIPFORGE_S3_SECRET_KEY, or AWS_ACCESS_KEY_ID and"
                             " AWS_SECRET_ACCESS_KEY)");
-    if (snprintf(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) >= (int)sizeof s->cred.access_key ||
-        snprintf(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk) >= (int)sizeof s->cred.secret_key)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "s3 storage: credentials too long");
-    return CF_OK;
+    return copy_credentials(s, ak, sk, err);
 }
 
 static cf_err parse_settings(s3_storage *s, const char *url, const char *q, cf_error *err) {
@@ -182,9 +193,7 @@ static cf_err s3_open(const char *url, const unsigned char *key, size_t key_len,
                           : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = load_credentials(s, err);
     if (rc == CF_OK && !s->cache_dir) {
-        const char *tmp = getenv("TMPDIR");
-        if (asprintf(&s->cache_dir, "%s/clipforge-s3-cache", tmp && *tmp ? tmp : "/tmp") < 0)
-            s->cache_dir = NULL;
+        if (asprintf(&s->cache_dir, "%s/clipforge-s3-cache", cf_temp_parent(NULL)) < 0) s->cache_dir = NULL;
         if (!s->cache_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     if (rc) {

@@ -84,6 +84,21 @@ static const cfg_key keys[] = {
     STR(ai_listen, "CLIPFORGE_AI_LISTEN", "127.0.0.1:8090", "where `clipforge ai serve` listens"),
     INT(ai_max_inflight, "CLIPFORGE_AI_MAX_INFLIGHT", "0", 0, 1024,
         "detections `ai serve` runs at once; more are refused with 503 (0 = cores)"),
+    STR(highlight_model_version, "CLIPFORGE_HIGHLIGHT_MODEL_VERSION", "",
+        "the learned engine's model version when a request names none (empty = the newest)"),
+    STR(audio_events_model_version, "CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION", "",
+        "the audio-events model version feature extraction uses (empty = the newest)"),
+    STR(pocketsphinx_args, "CLIPFORGE_POCKETSPHINX_ARGS", "",
+        "extra pocketsphinx decoder settings as \"-name value\" pairs, over the tuned ones"),
+    STR(pocketsphinx_confidence, "CLIPFORGE_POCKETSPHINX_CONFIDENCE", "calibrated",
+        "word confidences: calibrated, or posterior (the decoder's raw posterior, for refitting)"),
+    STR(pocketsphinx_fold_db, "CLIPFORGE_POCKETSPHINX_FOLD_DB", "",
+        "gain in dB of the high band folded into narrowband speech, off = none (empty = -20)"),
+    STR(s3_access_key, "CLIPFORGE_S3_ACCESS_KEY", "",
+        "s3 storage access key (empty = AWS_ACCESS_KEY_ID, with AWS_SECRET_ACCESS_KEY and "
+        "AWS_SESSION_TOKEN)"),
+    STR(s3_secret_key, "CLIPFORGE_S3_SECRET_KEY", "",
+        "s3 storage secret key (empty = AWS_SECRET_ACCESS_KEY)"),
 };
 
 static const cfg_key *find_key(const char *name) {
@@ -189,8 +204,18 @@ void cf_config_free(cf_config *cfg) {
     }
 }
 
+cf_err cf_config_keep(char **slot, const char *value, cf_error *err) {
+    char *copy = value && *value ? strdup(value) : NULL;
+    if (value && *value && !copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return CF_OK;
+}
+
 void cf_config_print_help(FILE *out) {
+    fprintf(out, "  %-36s %s\n", "CLIPFORGE_CONFIG_FILE",
+            "KEY=VALUE file of the settings below, read first (the environment wins)");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        fprintf(out, "  %-28s %s (default: %s)\n", keys[i].name, keys[i].help,
+        fprintf(out, "  %-36s %s (default: %s)\n", keys[i].name, keys[i].help,
                 keys[i].def[0] ? keys[i].def : "\"\"");
 }

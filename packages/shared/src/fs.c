@@ -31,9 +31,13 @@ cf_err cf_mkdir_p(const char *dir, cf_error *err) {
     return rc;
 }
 
-cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
+const char *cf_temp_parent(const char *parent) {
     if (!parent || !*parent) parent = getenv("TMPDIR");
-    if (!parent || !*parent) parent = "/tmp";
+    return parent && *parent ? parent : "/tmp";
+}
+
+cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
+    parent = cf_temp_parent(parent);
     size_t len = strlen(parent) + strlen(prefix) + 9;
     char *path = malloc(len);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -61,8 +61,7 @@ static cf_err service_execute(void *self, const cf_clip_processing_request *req,
 
 static cf_err service_cleanup(void *self, const char *clip_id, cf_error *err) {
     (void)self;
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp) tmp = "/tmp";
+    const char *tmp = cf_temp_parent(NULL);
     char prefix[96];
     cfclip_temp_prefix(clip_id, prefix, sizeof prefix);
     DIR *d = opendir(tmp);

@@ -192,10 +192,11 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
     return rc;
 }
 
-/* The version extraction uses: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION, else the newest file. */
+/* The version extraction uses: the configured one (CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION), else the
+ * newest file. */
 static bool current_version(const char *models_dir, char *version, size_t len) {
-    const char *env = getenv("CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION");
-    if (env && *env) return snprintf(version, len, "%s", env), true;
+    const char *configured = hl_audio_events_model_version();
+    if (configured) return snprintf(version, len, "%s", configured), true;
     return newest_version(models_dir, version, len);
 }
 

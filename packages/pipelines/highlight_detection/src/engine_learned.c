@@ -155,8 +155,8 @@ static cf_err l_warm_start(void *self, const char *version, cf_error *err) {
     learned *l = self;
     char def[64];
     if (!version) {
-        const char *env = getenv("CLIPFORGE_HIGHLIGHT_MODEL_VERSION");
-        if (env && *env) version = env;
+        const char *configured = hl_model_version();
+        if (configured) version = configured;
         else if (newest_version(l->models_dir, def, sizeof def)) version = def;
         else return cf_error_set(err, CF_ERR_NOT_FOUND, "no model in %s", l->models_dir);
     }

@@ -1,13 +1,15 @@
 /* profile.c — loading detection profiles (generic, podcast, sports, gaming, lecture, music) from
  * JSON data files, so that tuning a profile is editing a file, not the code. Directory:
- * cf_hl_paths.profiles_dir, else CLIPFORGE_HIGHLIGHT_PROFILES_DIR, else "profiles" in the data files
- * found beside the binary (cf_share_path). */
+ * cf_hl_paths.profiles_dir, else the configured one (cf_hl_settings, from
+ * CLIPFORGE_HIGHLIGHT_PROFILES_DIR), else "profiles" in the data files found beside the binary
+ * (cf_share_path). The package's settings are kept here. */
 #include "profile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/config.h"
 #include "clipforge/json.h"
 #include "clipforge/paths.h"
 
@@ -19,18 +21,38 @@ bool cf_hl_profile_known(const char *name) {
     return false;
 }
 
-static const char *dir_or(const char *given, const char *env, const char *share_sub) {
+/* Written once at startup (cf_hl_configure), read-only while detections run. */
+static char *g_profiles_dir, *g_models_dir, *g_model_version, *g_audio_events_version;
+
+cf_err cf_hl_configure(const cf_hl_settings *s, cf_error *err) {
+    cf_hl_settings none = {0};
+    if (!s) s = &none;
+    cf_err rc = cf_config_keep(&g_profiles_dir, s->profiles_dir, err);
+    if (!rc) rc = cf_config_keep(&g_models_dir, s->models_dir, err);
+    if (!rc) rc = cf_config_keep(&g_model_version, s->model_version, err);
+    if (!rc) rc = cf_config_keep(&g_audio_events_version, s->audio_events_model_version, err);
+    return rc;
+}
+
+const char *hl_model_version(void) {
+    return g_model_version;
+}
+
+const char *hl_audio_events_model_version(void) {
+    return g_audio_events_version;
+}
+
+static const char *dir_or(const char *given, const char *configured, const char *share_sub) {
     if (given && *given) return given;
-    const char *e = getenv(env);
-    return e && *e ? e : cf_share_path(share_sub);
+    return configured ? configured : cf_share_path(share_sub);
 }
 
 const char *hl_profiles_dir(const cf_hl_paths *paths) {
-    return dir_or(paths ? paths->profiles_dir : NULL, "CLIPFORGE_HIGHLIGHT_PROFILES_DIR", "profiles");
+    return dir_or(paths ? paths->profiles_dir : NULL, g_profiles_dir, "profiles");
 }
 
 const char *hl_models_dir(const cf_hl_paths *paths) {
-    return dir_or(paths ? paths->models_dir : NULL, "CLIPFORGE_HIGHLIGHT_MODELS_DIR", "models");
+    return dir_or(paths ? paths->models_dir : NULL, g_models_dir, "models");
 }
 
 const char *cf_hl_models_dir(const cf_hl_paths *paths) {

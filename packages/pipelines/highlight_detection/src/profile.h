@@ -54,8 +54,11 @@ double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t 
  * (requires only when the track has audio events). */
 void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t, size_t hop, double *e);
 
-/* Directory defaults: the CLIPFORGE_HIGHLIGHT_* environment, else the source tree. */
+/* Directory defaults: the configured directories (cf_hl_configure), else the data files. */
 const char *hl_profiles_dir(const cf_hl_paths *paths);
 const char *hl_models_dir(const cf_hl_paths *paths);
+/* The configured model versions (cf_hl_configure); NULL = the newest in the models dir. */
+const char *hl_model_version(void);
+const char *hl_audio_events_model_version(void);
 
 #endif

@@ -3,12 +3,13 @@
  * span. Template strings "${title}", "${brand_color}", "${logo}", "${font}" take the request's
  * values or the template's defaults; an overlay whose variable has no value is left out, a style
  * member without a value falls back to the schema default. Font sizes are authored for the
- * template's reference_height and scaled to the canvas. Settings: CLIPFORGE_TEMPLATE_DIR (or the caller's
- * template_dir). */
+ * template's reference_height and scaled to the canvas. Settings: the caller's template_dir, else
+ * cf_render_settings.template_dir (CLIPFORGE_TEMPLATE_DIR, given by the app). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/config.h"
 #include "clipforge/json.h"
 #include "clipforge/paths.h"
 #include "clipforge/probe.h"
@@ -19,9 +20,15 @@
 #define MAX_DOC_BYTES (4 * 1024 * 1024)
 #define MAX_DOC_DEPTH 32
 
+/* Written once at startup (cf_render_configure), read-only while renders run. */
+static char *g_template_dir;
+
+cf_err cf_render_configure(const cf_render_settings *s, cf_error *err) {
+    return cf_config_keep(&g_template_dir, s ? s->template_dir : NULL, err);
+}
+
 const char *cf_render_template_dir(void) {
-    const char *env = getenv("CLIPFORGE_TEMPLATE_DIR");
-    return env && *env ? env : cf_share_path("templates");
+    return g_template_dir ? g_template_dir : cf_share_path("templates");
 }
 
 cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err) {

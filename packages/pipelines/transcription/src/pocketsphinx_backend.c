@@ -13,11 +13,24 @@
 #include <sys/stat.h>
 
 #include "backends.h"
+#include "clipforge/config.h"
 #include "bandwidth.h"
 
 #ifndef CF_PS_MODEL_DIR
 #define CF_PS_MODEL_DIR "/usr/share/pocketsphinx/model"
 #endif
+
+/* Written once at startup (cf_transcribe_configure), read-only while decoders run. */
+static char *g_args, *g_confidence, *g_fold_db;
+
+cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
+    cf_transcribe_settings none = {0};
+    if (!s) s = &none;
+    cf_err rc = cf_config_keep(&g_args, s->pocketsphinx_args, err);
+    if (!rc) rc = cf_config_keep(&g_confidence, s->pocketsphinx_confidence, err);
+    if (!rc) rc = cf_config_keep(&g_fold_db, s->pocketsphinx_fold_db, err);
+    return rc;
+}
 
 typedef struct ps_rec {
     cmd_ln_t *config;
@@ -98,8 +111,7 @@ static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, 
                               "yes", "-remove_silence", "no", "-logfn", "/dev/null", NULL);
     bool ok = c != NULL;
     for (size_t i = 0; ok && tuned_args[i]; i += 2) ok = set_arg(c, tuned_args[i], tuned_args[i + 1]);
-    const char *extra = getenv("CLIPFORGE_POCKETSPHINX_ARGS");
-    if (ok && extra && *extra) ok = apply_args(c, extra, err);
+    if (ok && g_args) ok = apply_args(c, g_args, err);
     if (c && !ok) {
         cmd_ln_free_r(c);
         c = NULL;
@@ -184,8 +196,7 @@ static cf_err push_word(cf_transcript_segment *out, size_t *cap, const char *w, 
 static const double conf_bias = 1.0659, conf_logit = 0.4342, conf_log_frames = -0.3353, conf_short = -0.2630;
 
 static double calibrated(double posterior, int frames, size_t letters) {
-    const char *mode = getenv("CLIPFORGE_POCKETSPHINX_CONFIDENCE");
-    if (mode && !strcmp(mode, "posterior")) return posterior;
+    if (g_confidence && !strcmp(g_confidence, "posterior")) return posterior;
     double p = posterior < 1e-4 ? 1e-4 : posterior > 1 - 1e-4 ? 1 - 1e-4 : posterior;
     double z = conf_bias + conf_logit * log(p / (1 - p)) +
                conf_log_frames * log(frames > 1 ? (double)frames : 1.0) + conf_short * (letters <= 3);
@@ -227,10 +238,9 @@ static const double fold_gain_db = -20.0;
 static const int16_t *prepared(const int16_t *pcm, size_t n, int16_t **copy) {
     *copy = NULL;
     double gain = fold_gain_db;
-    const char *env = getenv("CLIPFORGE_POCKETSPHINX_FOLD_DB");
-    if (env && *env) {
-        if (!strcmp(env, "off")) return pcm;
-        gain = atof(env);
+    if (g_fold_db) {
+        if (!strcmp(g_fold_db, "off")) return pcm;
+        gain = atof(g_fold_db);
     }
     if (!cf__stt_is_narrowband(pcm, n) || !(*copy = malloc(n * sizeof *pcm))) return pcm;
     memcpy(*copy, pcm, n * sizeof *pcm);

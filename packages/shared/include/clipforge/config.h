@@ -39,14 +39,21 @@ typedef struct cf_config {
     char *public_url;         /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
     char *ai_url;             /* CLIPFORGE_AI_URL: inference services, comma-separated */
     int64_t ai_timeout_ms;    /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
-    int64_t ai_connect_timeout_ms;  /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
-    int64_t ai_idle_timeout_ms;     /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
-    int64_t ai_retries;             /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
-    int64_t ai_retry_base_ms;       /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
-    int64_t ai_breaker_failures;    /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
-    int64_t ai_breaker_cooldown_ms; /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
-    char *ai_listen;                /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
-    int64_t ai_max_inflight;        /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
+    int64_t ai_connect_timeout_ms;    /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
+    int64_t ai_idle_timeout_ms;       /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
+    int64_t ai_retries;               /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
+    int64_t ai_retry_base_ms;         /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
+    int64_t ai_breaker_failures;      /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
+    int64_t ai_breaker_cooldown_ms;   /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
+    char *ai_listen;                  /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
+    int64_t ai_max_inflight;          /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
+    char *highlight_model_version;    /* CLIPFORGE_HIGHLIGHT_MODEL_VERSION, "" = newest in the registry */
+    char *audio_events_model_version; /* CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION, "" = newest */
+    char *pocketsphinx_args;          /* CLIPFORGE_POCKETSPHINX_ARGS: extra "-name value" pairs */
+    char *pocketsphinx_confidence;    /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: calibrated or posterior */
+    char *pocketsphinx_fold_db;       /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, "off", "" = built-in */
+    char *s3_access_key;              /* CLIPFORGE_S3_ACCESS_KEY, "" = AWS_ACCESS_KEY_ID */
+    char *s3_secret_key;              /* CLIPFORGE_S3_SECRET_KEY, "" = AWS_SECRET_ACCESS_KEY */
 } cf_config;
 
 /* Fills cfg from defaults, then the file, then the environment. Strings are owned by cfg.
@@ -56,6 +63,9 @@ cf_err cf_config_load(cf_config *cfg, cf_error *err);
 cf_err cf_config_set(cf_config *cfg, const char *key, const char *value, cf_error *err);
 /* Frees the strings of cfg (not cfg itself). NULL-safe. */
 void cf_config_free(cf_config *cfg);
+/* Replaces *slot (freed) with a malloc'd copy of value, or NULL when value is NULL or "": how a
+ * package keeps a setting the app gave it. CF_ERR_NO_MEMORY leaves *slot as it was. */
+cf_err cf_config_keep(char **slot, const char *value, cf_error *err);
 /* Writes "  KEY  (default ...)  help" lines for every key, for --help output. */
 void cf_config_print_help(FILE *out);
 

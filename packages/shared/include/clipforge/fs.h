@@ -10,7 +10,10 @@
 
 /* Creates dir and its parents (mode 0755); ok when it exists. */
 cf_err cf_mkdir_p(const char *dir, cf_error *err);
-/* Creates a fresh private temp dir "<parent or $TMPDIR or /tmp>/<prefix>XXXXXX".
+/* The directory temp files go to: parent when given (not NULL or ""), else $TMPDIR, else /tmp.
+ * The one place TMPDIR is read; the result lives as long as parent or the environment. */
+const char *cf_temp_parent(const char *parent);
+/* Creates a fresh private temp dir "<cf_temp_parent(parent)>/<prefix>XXXXXX".
  * *out is malloc'd; the caller frees it (and removes the dir with cf_remove_tree). */
 cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err);
 /* Removes a file or a directory tree; ok when it does not exist. */

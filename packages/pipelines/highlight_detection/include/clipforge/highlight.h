@@ -110,7 +110,7 @@ typedef struct cf_feature_options {
     int threads;           /* decoder threads, 0 = auto */
     const char *cache_dir; /* where tracks are cached; NULL or "" = no cache */
     bool skip_loop_filter; /* cheaper H.264/HEVC decode for analysis (default on in the CLI) */
-    /* where audio-events-<v>.json is found; NULL = CLIPFORGE_HIGHLIGHT_MODELS_DIR, else the
+    /* where audio-events-<v>.json is found; NULL = the configured models dir (cf_hl_settings), else the
      * source tree's apps/ai/models */
     const char *models_dir;
     bool keep_event_inputs; /* decode (no cache) and keep the classifier's inputs in the track */
@@ -178,12 +178,24 @@ void cf_hl_place_edges(const cf_feature_track *t, const cf_hl_word *words, size_
 /* ---- Engines --------------------------------------------------------------------------------- */
 
 /* Where engines find their data: profiles (JSON per profile) and models (highlight-<v>.json).
- * NULL fields take CLIPFORGE_HIGHLIGHT_PROFILES_DIR / CLIPFORGE_HIGHLIGHT_MODELS_DIR, else the
- * directories of the source tree this library was built from. */
+ * NULL fields take the configured directories (cf_hl_settings), else the data files found
+ * beside the binary. */
 typedef struct cf_hl_paths {
     const char *profiles_dir;
     const char *models_dir;
 } cf_hl_paths;
+
+/* Settings the app takes from its configuration (the pipeline reads no environment); NULL or ""
+ * fields keep the built-in default. */
+typedef struct cf_hl_settings {
+    const char *profiles_dir;               /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR */
+    const char *models_dir;                 /* CLIPFORGE_HIGHLIGHT_MODELS_DIR */
+    const char *model_version;              /* CLIPFORGE_HIGHLIGHT_MODEL_VERSION: "" = the newest */
+    const char *audio_events_model_version; /* CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION: "" = newest */
+} cf_hl_settings;
+/* Copies s (NULL = built-in defaults) as the settings of later detections. Call it at startup,
+ * before any detection runs: detections read the settings without a lock. CF_ERR_NO_MEMORY. */
+cf_err cf_hl_configure(const cf_hl_settings *s, cf_error *err);
 
 /* The models directory paths name (the model registry: model files and registry.json). */
 const char *cf_hl_models_dir(const cf_hl_paths *paths);

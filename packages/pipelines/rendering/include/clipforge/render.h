@@ -29,7 +29,14 @@ typedef struct cf_render_options {
 cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err);
 cf_err cf_render_timeline_load(const char *path, cf_timeline *out, cf_error *err);
 
-/* The directory of template files (<id>.json): $CLIPFORGE_TEMPLATE_DIR, else the installed one. */
+/* Settings the app takes from its configuration (the pipeline reads no environment). */
+typedef struct cf_render_settings {
+    const char *template_dir; /* CLIPFORGE_TEMPLATE_DIR; NULL or "" = the installed templates */
+} cf_render_settings;
+/* Copies s (NULL = built-in defaults) as the settings of later renders. Call it at startup,
+ * before any render runs: renders read the settings without a lock. CF_ERR_NO_MEMORY. */
+cf_err cf_render_configure(const cf_render_settings *s, cf_error *err);
+/* The directory of template files (<id>.json): the configured one, else the installed one. */
 const char *cf_render_template_dir(void);
 /* compile(request) -> timeline: takes the inline req->timeline, reads req->timeline_uri, or
  * applies template req->template_id (from template_dir, NULL = cf_render_template_dir()) to

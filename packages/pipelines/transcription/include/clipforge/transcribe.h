@@ -57,6 +57,17 @@ const cf_transcriber *cf_transcriber_find(const char *name);
 /* Writes the names of the registered backends, comma separated, into buf. */
 void cf_transcriber_list(char *buf, size_t size);
 
+/* Settings the app takes from its configuration (the pipeline reads no environment); NULL or ""
+ * fields keep the built-in default. */
+typedef struct cf_transcribe_settings {
+    const char *pocketsphinx_args;       /* CLIPFORGE_POCKETSPHINX_ARGS: "-name value" pairs */
+    const char *pocketsphinx_confidence; /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: "posterior" = raw */
+    const char *pocketsphinx_fold_db;    /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, or "off" */
+} cf_transcribe_settings;
+/* Copies s (NULL = built-in defaults) as the settings of later transcriptions. Call it at
+ * startup, before any transcription runs: they read the settings without a lock. */
+cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err);
+
 typedef struct cf_transcribe_options {
     const char *engine;      /* backend name; NULL = default */
     const char *language;    /* NULL = "en-us" */

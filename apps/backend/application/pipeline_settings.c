@@ -1,0 +1,25 @@
+/* pipeline_settings.c — the config table's pipeline keys, given to each pipeline package. */
+#include "application/pipeline_settings.h"
+
+#include "clipforge/highlight.h"
+#include "clipforge/render.h"
+#ifdef CF_HAVE_TRANSCRIBE
+#include "clipforge/transcribe.h"
+#endif
+
+cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
+    cf_render_settings render = {.template_dir = cfg->template_dir};
+    cf_hl_settings hl = {.profiles_dir = cfg->highlight_profiles_dir,
+                         .models_dir = cfg->highlight_models_dir,
+                         .model_version = cfg->highlight_model_version,
+                         .audio_events_model_version = cfg->audio_events_model_version};
+    cf_err rc = cf_render_configure(&render, err);
+    if (!rc) rc = cf_hl_configure(&hl, err);
+#ifdef CF_HAVE_TRANSCRIBE
+    cf_transcribe_settings stt = {.pocketsphinx_args = cfg->pocketsphinx_args,
+                                  .pocketsphinx_confidence = cfg->pocketsphinx_confidence,
+                                  .pocketsphinx_fold_db = cfg->pocketsphinx_fold_db};
+    if (!rc) rc = cf_transcribe_configure(&stt, err);
+#endif
+    return rc;
+}
