@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "clipforge/store.h"
 #include "infrastructure/backends.h"
 
@@ -286,6 +288,60 @@ static void test_reaper_cancels_expired_job_with_cancel_request(void **state) {
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
     assert_int_equal(j.status, CF_JOB_CANCELLED);
     cf_job_record_free(&j);
+}
+
+/* Asserts that text, a job's stored error, is a problem of kind slug with its HTTP status: the
+ * Problem schema requires status, and clients read it. */
+static void assert_problem(const char *text, const char *slug, int status) {
+    assert_non_null(text);
+    json_t *p = json_loads(text, 0, NULL);
+    assert_non_null(p);
+    char type[128];
+    snprintf(type, sizeof type, "https://clipforge.dev/problems/%s", slug);
+    assert_string_equal(json_string_value(json_object_get(p, "type")), type);
+    assert_non_null(json_string_value(json_object_get(p, "title")));
+    assert_int_equal(json_integer_value(json_object_get(p, "status")), status);
+    json_decref(p);
+}
+
+static void assert_stored_problem(cf_store *s, const char *id, const char *slug, int status) {
+    cf_job_record j;
+    cf_error err;
+    assert_int_equal(cf_store_job_get(s, id, &j, &err), CF_OK);
+    assert_problem(j.error, slug, status);
+    cf_job_record_free(&j);
+}
+
+static void test_errors_the_store_writes_are_complete_problems(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    size_t n = 0;
+    create(f->store, "queued", NULL, 1000);
+    assert_int_equal(cf_store_job_cancel(f->store, "queued", 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_stored_problem(f->store, "queued", "cancelled", 409);
+    create(f->store, "lost", NULL, 1000);
+    create(f->store, "lost-cancelled", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "lost", "dead", 1000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_lease(f->store, "lost-cancelled", "dead", 1000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(f->store, "lost-cancelled", 1100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_reap(f->store, 2500, 0, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_stored_problem(f->store, "lost", "lease-expired", 500);
+    assert_stored_problem(f->store, "lost-cancelled", "cancelled", 409);
+    /* The final event carries the same problem. */
+    cf_event_record *ev = NULL;
+    assert_int_equal(cf_store_events_after(f->store, 0, "queued", 10, &ev, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(ev[1].type, "JobCancelled");
+    json_t *data = json_loads(ev[1].data, 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(data, "error"), "status")), 409);
+    json_decref(data);
+    cf_event_records_free(ev, n);
 }
 
 static void test_cancel_and_retry_transitions(void **state) {
@@ -817,6 +873,7 @@ int main(void) {
         T(test_reaper_requeues_expired_leases_then_fails_when_spent),
         T(test_reaper_cancels_expired_job_with_cancel_request),
         T(test_cancel_and_retry_transitions),
+        T(test_errors_the_store_writes_are_complete_problems),
         T(test_list_filters_and_pages_newest_first),
         T(test_children_are_listed_by_parent_and_cancelled_with_it),
         T(test_redispatch_adds_missing_outbox_rows_once),

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 #include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "services/ai_service.h"

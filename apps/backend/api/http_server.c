@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "application/metrics.h"
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 #include "clipforge/clock.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 #include "jobs/job_kinds.h"
 
 #include "clipforge/domain/openapi.h"

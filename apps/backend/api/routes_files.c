@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 #include <strings.h>
 
 static const char *mime_for(const char *key) {

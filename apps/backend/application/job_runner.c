@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "application/metrics.h"
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "clipforge/metrics.h"

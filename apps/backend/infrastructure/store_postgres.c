@@ -26,7 +26,6 @@
  * of events that worker processes commit, instead of at its next poll. */
 #include "infrastructure/store_postgres.h"
 
-#include <jansson.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -34,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "clipforge/domain/job_lifecycle.h"
 
 #define POOL_MAX 16
 #define MIGRATION_LOCK 0x636c6970 /* "clip" */
@@ -269,38 +270,19 @@ static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_rec
     return rc;
 }
 
-static json_t *parse_or_null(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
-/* The event payload: a snapshot of the job after the change, plus extra fields (consumed). */
-static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
-                          cf_job_status_name(j->status), "stage", j->stage, "progress", j->progress,
-                          "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
-    if (o && j->status == CF_JOB_SUCCEEDED) json_object_set_new(o, "result", parse_or_null(j->result));
-    if (o && j->error) json_object_set_new(o, "error", parse_or_null(j->error));
-    if (o && extra) json_object_update(o, extra);
-    json_decref(extra);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return text;
-}
-
-/* Appends event type for job id with its snapshot; takes the next id from the counter row (see
- * the file comment), so call it as the last write of the transaction that made the change. */
-static cf_err append_event(PGconn *c, const char *type, const char *id, int64_t now, json_t *extra,
+/* Appends the event of change c (cf_job_event) for job id with its snapshot; takes the next id
+ * from the counter row (see the file comment), so call it as the last write of the transaction
+ * that made the change. */
+static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int64_t now, int64_t retry_at,
                            cf_error *err) {
     cf_job_record j;
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
-    if (rc) {
-        json_decref(extra);
-        return rc;
-    }
-    char *data = event_data(&j, extra);
+    if (rc) return rc;
+    const char *type;
+    char *data;
+    rc = cf_job_event(change, &j, retry_at, &type, &data, err);
     cf_job_record_free(&j);
-    if (!data) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) return rc;
     num at = n64(now);
     const char *p[] = {type, id, at.s, data};
     rc = run(c,
@@ -457,7 +439,7 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
                     " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7,$8)",
                     8, p, NULL, err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
-    if (rc == CF_OK) rc = append_event(c, "JobRequested", in->id, in->now, NULL, err);
+    if (rc == CF_OK) rc = append_event(c, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
     if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
     return rc;
 }
@@ -552,7 +534,7 @@ static cf_err lease_tx(PGconn *c, void *arg, cf_error *err) {
                     4, p, &changes, err);
     if (rc) return rc;
     if (!changes) return not_found_or_conflict(c, a->id, "not leasable", err);
-    rc = append_event(c, "JobProgressed", a->id, a->now, NULL, err);
+    rc = append_event(c, CF_JOB_CHANGE_LEASED, a->id, a->now, 0, err);
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 
@@ -589,7 +571,7 @@ static cf_err beat_tx(PGconn *c, void *arg, cf_error *err) {
     if (hit) a->cancel = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     if (!hit) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", a->id);
-    return a->emit ? append_event(c, "JobProgressed", a->id, a->now, NULL, err) : CF_OK;
+    return a->emit ? append_event(c, CF_JOB_CHANGE_PROGRESSED, a->id, a->now, 0, err) : CF_OK;
 }
 
 static cf_err pg_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
@@ -616,9 +598,7 @@ static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t atte
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
     rc = add_outbox(c, "jobs", id, retry_at, err);
-    return rc ? rc
-              : append_event(c, "JobFailed", id, now,
-                             json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at), err);
+    return rc ? rc : append_event(c, CF_JOB_CHANGE_REQUEUED, id, now, retry_at, err);
 }
 
 /* running -> queued at once, the run not counted (shutdown), with its event and outbox row. */
@@ -636,36 +616,31 @@ static cf_err release(PGconn *c, const char *id, const char *owner, int64_t atte
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
     rc = add_outbox(c, "jobs", id, now, err);
-    return rc ? rc : append_event(c, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
-}
-
-static const char *final_event(cf_job_status s) {
-    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled" : "JobFailed";
+    return rc ? rc : append_event(c, CF_JOB_CHANGE_RELEASED, id, now, 0, err);
 }
 
 static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attempt, const cf_job_outcome *o,
                      int64_t now, cf_error *err) {
-    if (o->status == CF_JOB_FAILED && o->retry_at > 0)
+    cf_job_change change;
+    cf_err rc = cf_job_outcome_change(id, o, &change, err);
+    if (rc) return rc;
+    if (change == CF_JOB_CHANGE_REQUEUED)
         return requeue(c, id, owner, attempt, o->error, o->retry_at, now, err);
-    if (o->status == CF_JOB_QUEUED) return release(c, id, owner, attempt, now, err);
-    if (!cf_job_status_final(o->status))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
-                            cf_job_status_name(o->status));
+    if (change == CF_JOB_CHANGE_RELEASED) return release(c, id, owner, attempt, now, err);
     num att = n64(attempt), nw = n64(now);
     bool ok = o->status == CF_JOB_SUCCEEDED;
     const char *p[] = {
         id, owner, att.s, cf_job_status_name(o->status), ok ? o->result : NULL, ok ? NULL : o->error, nw.s};
     int changes = 0;
-    cf_err rc = run(c,
-                    "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
-                    " finished_at=$7, updated_at=$7, lease_owner=NULL, lease_expires_at=0,"
-                    " progress=CASE WHEN $4::text='succeeded' THEN 1 ELSE progress END"
-                    " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3",
-                    7, p, &changes, err);
+    rc = run(c,
+             "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
+             " finished_at=$7, updated_at=$7, lease_owner=NULL, lease_expires_at=0,"
+             " progress=CASE WHEN $4::text='succeeded' THEN 1 ELSE progress END"
+             " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3",
+             7, p, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    json_t *extra = o->status == CF_JOB_FAILED ? json_pack("{s:b}", "retryable", 0) : NULL;
-    return append_event(c, final_event(o->status), id, now, extra, err);
+    return append_event(c, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
 }
 
 typedef struct finish_args {
@@ -686,10 +661,6 @@ static cf_err pg_job_finish(void *self, const char *id, const char *owner, int64
     return with_conn(self, true, finish_tx, &a, err);
 }
 
-static const char *cancelled_problem =
-    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\","
-    "\"detail\":\"the job was cancelled on request\"}";
-
 typedef struct change_args {
     const char *id;
     int64_t now;
@@ -699,13 +670,16 @@ typedef struct change_args {
 /* queued -> cancelled with its event, or running -> cancel requested; *changes = 0 when neither. */
 static cf_err cancel_one(PGconn *c, const char *id, int64_t now, int *changes, cf_error *err) {
     num nw = n64(now);
-    const char *p[] = {id, nw.s, cancelled_problem};
+    char *problem = cf_job_cancelled_problem();
+    if (!problem) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    const char *p[] = {id, nw.s, problem};
     cf_err rc = run(c,
                     "UPDATE jobs SET status='cancelled', stage='cancelled', error=$3,"
                     " finished_at=$2, updated_at=$2, lease_owner=NULL, lease_expires_at=0"
                     " WHERE id=$1 AND status='queued'",
                     3, p, changes, err);
-    if (rc == CF_OK && *changes) return append_event(c, "JobCancelled", id, now, NULL, err);
+    free(problem);
+    if (rc == CF_OK && *changes) return append_event(c, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
     if (rc) return rc;
     return run(c,
                "UPDATE jobs SET cancel_requested=true, updated_at=$2"
@@ -758,7 +732,7 @@ static cf_err retry_tx(PGconn *c, void *arg, cf_error *err) {
     if (rc == CF_OK && !changes)
         rc = not_found_or_conflict(c, a->id, "only failed or cancelled jobs can be retried", err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", a->id, a->now, err);
-    if (rc == CF_OK) rc = append_event(c, "JobRequested", a->id, a->now, json_pack("{s:b}", "retry", 1), err);
+    if (rc == CF_OK) rc = append_event(c, CF_JOB_CHANGE_RETRIED, a->id, a->now, 0, err);
     return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
 }
 
@@ -769,10 +743,6 @@ static cf_err pg_job_retry(void *self, const char *id, int64_t now, cf_job_recor
 
 /* ---- reaper, redispatch ---- */
 
-static const char *lease_problem =
-    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\","
-    "\"detail\":\"the worker running this job stopped renewing its lease\"}";
-
 typedef struct reap_args {
     int64_t now, delay;
     size_t n;
@@ -782,11 +752,12 @@ static cf_err reap_row(PGconn *c, const PGresult *r, int i, reap_args *a, cf_err
     const char *id = PQgetvalue(r, i, 0), *owner = PQgetvalue(r, i, 1);
     int64_t attempts = int_at(r, i, 2), max_attempts = int_at(r, i, 3);
     bool cancel = PQgetvalue(r, i, 4)[0] == 't';
-    if (!cancel && attempts < max_attempts)
-        return requeue(c, id, owner, attempts, lease_problem, a->now + a->delay, a->now, err);
-    cf_job_outcome o = {.status = cancel ? CF_JOB_CANCELLED : CF_JOB_FAILED,
-                        .error = cancel ? cancelled_problem : lease_problem};
-    return finish(c, id, owner, attempts, &o, a->now, err);
+    cf_job_outcome o;
+    char *problem = NULL;
+    cf_err rc = cf_job_expired_outcome(attempts, max_attempts, cancel, a->now, a->delay, &o, &problem, err);
+    if (rc == CF_OK) rc = finish(c, id, owner, attempts, &o, a->now, err);
+    free(problem);
+    return rc;
 }
 
 static cf_err reap_tx(PGconn *c, void *arg, cf_error *err) {

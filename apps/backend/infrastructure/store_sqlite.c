@@ -7,11 +7,13 @@
  * id N will never later find a new id below N (what SSE resume relies on). */
 #include "infrastructure/store_sqlite.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "clipforge/domain/job_lifecycle.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -265,41 +267,17 @@ static cf_err load_job(sq_store *st, int q, const char *value, cf_job_record *ou
     return cf_error_set(err, CF_ERR_NOT_FOUND, "job %s not found", value);
 }
 
-static json_t *parse_or_null(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
-/* The event payload: a snapshot of the job after the change, plus extra fields. */
-static char *event_data(const cf_job_record *j, json_t *extra) {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
-                          cf_job_status_name(j->status), "stage", j->stage, "progress", j->progress,
-                          "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
-    if (!o) {
-        json_decref(extra);
-        return NULL;
-    }
-    if (j->status == CF_JOB_SUCCEEDED) json_object_set_new(o, "result", parse_or_null(j->result));
-    if (j->error) json_object_set_new(o, "error", parse_or_null(j->error));
-    if (extra) json_object_update(o, extra);
-    json_decref(extra);
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    return text;
-}
-
-/* Re-reads job id and appends event type with its snapshot. */
-static cf_err append_event(sq_store *st, const char *type, const char *id, int64_t now, json_t *extra,
+/* Re-reads job id and appends the event of change c (cf_job_event) with its snapshot. */
+static cf_err append_event(sq_store *st, cf_job_change c, const char *id, int64_t now, int64_t retry_at,
                            cf_error *err) {
     cf_job_record j;
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
-    if (rc) {
-        json_decref(extra);
-        return rc;
-    }
-    char *data = event_data(&j, extra);
+    if (rc) return rc;
+    const char *type;
+    char *data;
+    rc = cf_job_event(c, &j, retry_at, &type, &data, err);
     cf_job_record_free(&j);
-    if (!data) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) return rc;
     sqlite3_stmt *s = stmt(st, Q_EVENT_INSERT, err);
     if (s) {
         bind_text(s, 1, type);
@@ -420,7 +398,7 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     bind_text(s, 7, in->parent_id);
     bind_text(s, 8, in->trace_context && *in->trace_context ? in->trace_context : NULL);
     cf_err rc = run(st, s, NULL, err);
-    if (rc == CF_OK) rc = append_event(st, "JobRequested", in->id, in->now, NULL, err);
+    if (rc == CF_OK) rc = append_event(st, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
     if (rc == CF_OK) rc = load_job(st, Q_JOB_BY_ID, in->id, out, err);
     return rc;
@@ -508,7 +486,7 @@ static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int6
     cf_err rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return not_found_or_conflict(st, id, "not leasable", err);
-    rc = append_event(st, "JobProgressed", id, now, NULL, err);
+    rc = append_event(st, CF_JOB_CHANGE_LEASED, id, now, 0, err);
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
 
@@ -545,7 +523,7 @@ static cf_err heartbeat_locked(sq_store *st, const char *id, const char *owner, 
     bind_text(s, 1, id);
     if (sqlite3_step(s) == SQLITE_ROW) *cancel = sqlite3_column_int(s, 0) != 0;
     sqlite3_reset(s);
-    return emit ? append_event(st, "JobProgressed", id, now, NULL, err) : CF_OK;
+    return emit ? append_event(st, CF_JOB_CHANGE_PROGRESSED, id, now, 0, err) : CF_OK;
 }
 
 static cf_err sq_job_heartbeat(void *self, const char *id, const char *owner, int64_t attempt,
@@ -579,8 +557,7 @@ static cf_err requeue_locked(sq_store *st, const char *id, const char *owner, in
     cf_err rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    rc = append_event(st, "JobFailed", id, now,
-                      json_pack("{s:b, s:I}", "retryable", 1, "retry_at", (json_int_t)retry_at), err);
+    rc = append_event(st, CF_JOB_CHANGE_REQUEUED, id, now, retry_at, err);
     return rc ? rc : add_outbox(st, "jobs", id, retry_at, err);
 }
 
@@ -597,22 +574,18 @@ static cf_err release_locked(sq_store *st, const char *id, const char *owner, in
     cf_err rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "released", 1), err);
+    rc = append_event(st, CF_JOB_CHANGE_RELEASED, id, now, 0, err);
     return rc ? rc : add_outbox(st, "jobs", id, now, err);
-}
-
-static const char *final_event(cf_job_status s) {
-    return s == CF_JOB_SUCCEEDED ? "JobCompleted" : s == CF_JOB_CANCELLED ? "JobCancelled" : "JobFailed";
 }
 
 static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
                             const cf_job_outcome *o, int64_t now, cf_error *err) {
-    if (o->status == CF_JOB_FAILED && o->retry_at > 0)
+    cf_job_change change;
+    cf_err rc = cf_job_outcome_change(id, o, &change, err);
+    if (rc) return rc;
+    if (change == CF_JOB_CHANGE_REQUEUED)
         return requeue_locked(st, id, owner, attempt, o->error, o->retry_at, now, err);
-    if (o->status == CF_JOB_QUEUED) return release_locked(st, id, owner, attempt, now, err);
-    if (!cf_job_status_final(o->status))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
-                            cf_job_status_name(o->status));
+    if (change == CF_JOB_CHANGE_RELEASED) return release_locked(st, id, owner, attempt, now, err);
     sqlite3_stmt *s = stmt(st, Q_FINISH, err);
     if (!s) return err->code;
     bind_text(s, 1, id);
@@ -623,11 +596,10 @@ static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int
     bind_text(s, 6, o->status == CF_JOB_SUCCEEDED ? NULL : o->error);
     sqlite3_bind_int64(s, 7, now);
     int changes = 0;
-    cf_err rc = run(st, s, &changes, err);
+    rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    json_t *extra = o->status == CF_JOB_FAILED ? json_pack("{s:b}", "retryable", 0) : NULL;
-    return append_event(st, final_event(o->status), id, now, extra, err);
+    return append_event(st, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
 }
 
 static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64_t attempt,
@@ -640,19 +612,18 @@ static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64
     return rc;
 }
 
-static const char *cancelled_problem =
-    "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\",\"status\":409,"
-    "\"detail\":\"the job was cancelled on request\"}";
-
 /* queued -> cancelled with its event, or running -> cancel requested; *changes = 0 when neither. */
 static cf_err cancel_one(sq_store *st, const char *id, int64_t now, int *changes, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_CANCEL_QUEUED, err);
     if (!s) return err->code;
+    char *problem = cf_job_cancelled_problem();
+    if (!problem) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     bind_text(s, 1, id);
     sqlite3_bind_int64(s, 2, now);
-    bind_text(s, 3, cancelled_problem);
+    bind_text(s, 3, problem);
     cf_err rc = run(st, s, changes, err);
-    if (rc == CF_OK && *changes) return append_event(st, "JobCancelled", id, now, NULL, err);
+    free(problem);
+    if (rc == CF_OK && *changes) return append_event(st, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
     if (rc) return rc;
     s = stmt(st, Q_REQUEST_CANCEL, err);
     if (!s) return err->code;
@@ -714,7 +685,7 @@ static cf_err retry_locked(sq_store *st, const char *id, int64_t now, cf_job_rec
                                    "only failed or cancelled"
                                    " jobs can be retried",
                                    err);
-    if (rc == CF_OK) rc = append_event(st, "JobRequested", id, now, json_pack("{s:b}", "retry", 1), err);
+    if (rc == CF_OK) rc = append_event(st, CF_JOB_CHANGE_RETRIED, id, now, 0, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", id, now, err);
     return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
 }
@@ -734,16 +705,14 @@ typedef struct expired {
     bool cancel;
 } expired;
 
-static const char *lease_problem =
-    "{\"type\":\"https://clipforge.dev/problems/lease-expired\",\"title\":\"Worker lost\",\"status\":500,"
-    "\"detail\":\"the worker running this job stopped renewing its lease\"}";
-
 static cf_err reap_one(sq_store *st, const expired *e, int64_t now, int64_t delay, cf_error *err) {
-    if (!e->cancel && e->attempts < e->max_attempts)
-        return requeue_locked(st, e->id, e->owner, e->attempts, lease_problem, now + delay, now, err);
-    cf_job_outcome o = {.status = e->cancel ? CF_JOB_CANCELLED : CF_JOB_FAILED,
-                        .error = e->cancel ? cancelled_problem : lease_problem};
-    return finish_locked(st, e->id, e->owner, e->attempts, &o, now, err);
+    cf_job_outcome o;
+    char *problem = NULL;
+    cf_err rc =
+        cf_job_expired_outcome(e->attempts, e->max_attempts, e->cancel, now, delay, &o, &problem, err);
+    if (rc == CF_OK) rc = finish_locked(st, e->id, e->owner, e->attempts, &o, now, err);
+    free(problem);
+    return rc;
 }
 
 static cf_err reap_locked(sq_store *st, int64_t now, int64_t delay, size_t *n, cf_error *err) {

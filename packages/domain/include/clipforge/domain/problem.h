@@ -22,6 +22,9 @@ const cf_problem_kind *cf_problem_for(cf_err code);
 const cf_problem_kind *cf_problem_find(const char *slug);
 /* {"type", "title", "status", "detail"}; new reference. */
 json_t *cf_problem_json(const cf_problem_kind *k, const char *detail);
+/* The same as compact JSON text (the form stored as a job's error); malloc'd, the caller frees
+ * it; NULL when out of memory. */
+char *cf_problem_text(const cf_problem_kind *k, const char *detail);
 /* Every kind, for the OpenAPI document; *n = count. */
 const cf_problem_kind *cf_problem_kinds(size_t *n);
 

@@ -1,5 +1,5 @@
 /* problem.c — the table of problem kinds. Append only: type URIs are part of the API. */
-#include "application/problem.h"
+#include "clipforge/domain/problem.h"
 
 #include <string.h>
 
@@ -52,6 +52,13 @@ json_t *cf_problem_json(const cf_problem_kind *k, const char *detail) {
     snprintf(type, sizeof type, CF_PROBLEM_BASE "%s", k->slug);
     return json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", k->title, "status", k->status, "detail",
                      detail && *detail ? detail : NULL);
+}
+
+char *cf_problem_text(const cf_problem_kind *k, const char *detail) {
+    json_t *p = cf_problem_json(k, detail);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    return text;
 }
 
 const cf_problem_kind *cf_problem_kinds(size_t *n) {

@@ -1,0 +1,250 @@
+/* The job lifecycle rules every store backend follows: the event of each change with its exact
+ * payload, the outcome of a run, the outcome of an expired lease, and the problems the
+ * lifecycle records. Payloads are compared byte for byte: they are the wire format of
+ * GET /v1/events (a job without a parent says "parent_id":null). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "clipforge/domain/job_lifecycle.h"
+
+static cf_job_record job(cf_job_status status) {
+    return (cf_job_record){.id = "j1",
+                           .kind = "clip_processing",
+                           .status = status,
+                           .stage = "encode",
+                           .progress = 0.5,
+                           .attempts = 2,
+                           .max_attempts = 3};
+}
+
+/* Asserts the event of change c on j: its type and its data, byte for byte. */
+static void assert_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, const char *want_type,
+                         const char *want_data) {
+    const char *type = NULL;
+    char *data = NULL;
+    cf_error err;
+    if (cf_job_event(c, j, retry_at, &type, &data, &err) != CF_OK) fail_msg("%s", err.msg);
+    assert_string_equal(type, want_type);
+    assert_string_equal(data, want_data);
+    free(data);
+}
+
+static void test_final_event_of_each_terminal_state(void **state) {
+    (void)state;
+    assert_string_equal(cf_job_final_event(CF_JOB_SUCCEEDED), "JobCompleted");
+    assert_string_equal(cf_job_final_event(CF_JOB_FAILED), "JobFailed");
+    assert_string_equal(cf_job_final_event(CF_JOB_CANCELLED), "JobCancelled");
+    assert_null(cf_job_final_event(CF_JOB_QUEUED));
+    assert_null(cf_job_final_event(CF_JOB_RUNNING));
+    assert_null(cf_job_final_event(CF_JOB_STATUS_COUNT));
+}
+
+static void test_requested_and_progress_events_carry_the_snapshot_only(void **state) {
+    (void)state;
+    cf_job_record q = job(CF_JOB_QUEUED);
+    q.stage = "queued";
+    q.progress = 0;
+    q.attempts = 0;
+    assert_event(CF_JOB_CHANGE_REQUESTED, &q, 0, "JobRequested",
+                 "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"queued\","
+                 "\"progress\":0.0,\"attempts\":0,\"parent_id\":null}");
+    cf_job_record r = job(CF_JOB_RUNNING);
+    r.parent_id = "p1";
+    const char *running = "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"running\","
+                          "\"stage\":\"encode\",\"progress\":0.5,\"attempts\":2,\"parent_id\":\"p1\"}";
+    assert_event(CF_JOB_CHANGE_LEASED, &r, 0, "JobProgressed", running);
+    assert_event(CF_JOB_CHANGE_PROGRESSED, &r, 0, "JobProgressed", running);
+}
+
+static void test_requeued_event_is_a_retryable_failure_with_its_time(void **state) {
+    (void)state;
+    cf_job_record j = job(CF_JOB_QUEUED);
+    j.stage = "retrying";
+    j.error = "{\"title\":\"Processing failed\",\"status\":500}";
+    assert_event(
+        CF_JOB_CHANGE_REQUEUED, &j, 1234567, "JobFailed",
+        "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"retrying\","
+        "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"error\":{\"title\":\"Processing "
+        "failed\",\"status\":500},"
+        "\"retryable\":true,\"retry_at\":1234567}");
+}
+
+static void test_released_and_retried_events_are_requests_again(void **state) {
+    (void)state;
+    cf_job_record j = job(CF_JOB_QUEUED);
+    j.stage = "queued";
+    assert_event(CF_JOB_CHANGE_RELEASED, &j, 0, "JobRequested",
+                 "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"queued\","
+                 "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"released\":true}");
+    assert_event(CF_JOB_CHANGE_RETRIED, &j, 0, "JobRequested",
+                 "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"queued\","
+                 "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"retry\":true}");
+}
+
+static void test_finished_events_by_final_status(void **state) {
+    (void)state;
+    cf_job_record ok = job(CF_JOB_SUCCEEDED);
+    ok.progress = 1;
+    ok.result = "{\"clip_id\":\"c1\"}";
+    assert_event(
+        CF_JOB_CHANGE_FINISHED, &ok, 0, "JobCompleted",
+        "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"succeeded\",\"stage\":\"encode\","
+        "\"progress\":1.0,\"attempts\":2,\"parent_id\":null,\"result\":{\"clip_id\":\"c1\"}}");
+    cf_job_record failed = job(CF_JOB_FAILED);
+    failed.error = "{\"title\":\"x\",\"status\":422}";
+    failed.result = "{\"ignored\":true}"; /* only a success shows its result */
+    assert_event(
+        CF_JOB_CHANGE_FINISHED, &failed, 99, "JobFailed",
+        "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"failed\",\"stage\":\"encode\","
+        "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"error\":{\"title\":\"x\",\"status\":422},"
+        "\"retryable\":false}");
+    cf_job_record cancelled = job(CF_JOB_CANCELLED);
+    assert_event(
+        CF_JOB_CHANGE_FINISHED, &cancelled, 0, "JobCancelled",
+        "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"cancelled\",\"stage\":\"encode\","
+        "\"progress\":0.5,\"attempts\":2,\"parent_id\":null}");
+}
+
+static void test_unreadable_stored_json_becomes_null(void **state) {
+    (void)state;
+    cf_job_record j = job(CF_JOB_SUCCEEDED);
+    j.error = "not json";
+    assert_event(
+        CF_JOB_CHANGE_FINISHED, &j, 0, "JobCompleted",
+        "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"succeeded\",\"stage\":\"encode\","
+        "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"result\":null,\"error\":null}");
+}
+
+static void test_finished_event_needs_a_final_status(void **state) {
+    (void)state;
+    cf_job_record j = job(CF_JOB_RUNNING);
+    const char *type = "x";
+    char *data = NULL;
+    cf_error err;
+    assert_int_equal(cf_job_event(CF_JOB_CHANGE_FINISHED, &j, 0, &type, &data, &err),
+                     CF_ERR_INVALID_ARGUMENT);
+    assert_null(type);
+    assert_null(data);
+    assert_non_null(strstr(err.msg, "running"));
+    assert_int_equal(cf_job_event(CF_JOB_CHANGE_COUNT, &j, 0, &type, &data, &err), CF_ERR_INVALID_ARGUMENT);
+}
+
+static cf_err change_of(cf_job_status s, int64_t retry_at, cf_job_change *c) {
+    cf_job_outcome o = {.status = s, .retry_at = retry_at};
+    cf_error err;
+    return cf_job_outcome_change("j1", &o, c, &err);
+}
+
+static void test_outcome_decides_the_change(void **state) {
+    (void)state;
+    cf_job_change c;
+    assert_int_equal(change_of(CF_JOB_FAILED, 5000, &c), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_REQUEUED);
+    assert_int_equal(change_of(CF_JOB_FAILED, 0, &c), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
+    assert_int_equal(change_of(CF_JOB_SUCCEEDED, 0, &c), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
+    /* retry_at belongs to failures only: a cancelled run is final whatever it says. */
+    assert_int_equal(change_of(CF_JOB_CANCELLED, 5000, &c), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
+    assert_int_equal(change_of(CF_JOB_QUEUED, 0, &c), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_RELEASED);
+    assert_int_equal(change_of(CF_JOB_RUNNING, 0, &c), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(change_of(CF_JOB_STATUS_COUNT, 0, &c), CF_ERR_INVALID_ARGUMENT);
+}
+
+/* Asserts that text is a problem with this type slug, title, status and detail, and no more. */
+static void assert_problem(const char *text, const char *slug, const char *title, int status,
+                           const char *detail) {
+    json_t *p = json_loads(text, 0, NULL);
+    assert_non_null(p);
+    char type[128];
+    snprintf(type, sizeof type, "https://clipforge.dev/problems/%s", slug);
+    assert_string_equal(json_string_value(json_object_get(p, "type")), type);
+    assert_string_equal(json_string_value(json_object_get(p, "title")), title);
+    assert_int_equal(json_integer_value(json_object_get(p, "status")), status);
+    assert_string_equal(json_string_value(json_object_get(p, "detail")), detail);
+    assert_int_equal(json_object_size(p), 4);
+    json_decref(p);
+}
+
+static void test_cancelled_problem_is_the_stored_text(void **state) {
+    (void)state;
+    char *p = cf_job_cancelled_problem();
+    /* The exact text jobs cancelled before this module carry in their error. */
+    assert_string_equal(p,
+                        "{\"type\":\"https://clipforge.dev/problems/cancelled\",\"title\":\"Job cancelled\","
+                        "\"status\":409,\"detail\":\"the job was cancelled on request\"}");
+    free(p);
+}
+
+static void test_expired_lease_requeues_while_attempts_remain(void **state) {
+    (void)state;
+    cf_job_outcome o;
+    char *error = NULL;
+    cf_error err;
+    assert_int_equal(cf_job_expired_outcome(1, 3, false, 10000, 250, &o, &error, &err), CF_OK);
+    assert_int_equal(o.status, CF_JOB_FAILED);
+    assert_int_equal(o.retry_at, 10250);
+    assert_ptr_equal(o.error, error);
+    assert_problem(error, "lease-expired", "Worker lost", 500,
+                   "the worker running this job stopped renewing its lease");
+    cf_job_change c;
+    assert_int_equal(cf_job_outcome_change("j1", &o, &c, &err), CF_OK);
+    assert_int_equal(c, CF_JOB_CHANGE_REQUEUED);
+    free(error);
+    /* At the clock's origin with no delay it is still a retry, not a final failure. */
+    assert_int_equal(cf_job_expired_outcome(1, 3, false, 0, 0, &o, &error, &err), CF_OK);
+    assert_true(o.retry_at > 0);
+    free(error);
+}
+
+static void test_expired_lease_fails_when_attempts_are_spent(void **state) {
+    (void)state;
+    cf_job_outcome o;
+    char *error = NULL;
+    cf_error err;
+    assert_int_equal(cf_job_expired_outcome(3, 3, false, 10000, 250, &o, &error, &err), CF_OK);
+    assert_int_equal(o.status, CF_JOB_FAILED);
+    assert_int_equal(o.retry_at, 0);
+    assert_problem(error, "lease-expired", "Worker lost", 500,
+                   "the worker running this job stopped renewing its lease");
+    free(error);
+}
+
+static void test_expired_lease_with_cancel_request_is_cancelled(void **state) {
+    (void)state;
+    cf_job_outcome o;
+    char *error = NULL;
+    cf_error err;
+    assert_int_equal(cf_job_expired_outcome(1, 3, true, 10000, 250, &o, &error, &err), CF_OK);
+    assert_int_equal(o.status, CF_JOB_CANCELLED);
+    assert_int_equal(o.retry_at, 0);
+    assert_problem(error, "cancelled", "Job cancelled", 409, "the job was cancelled on request");
+    free(error);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_final_event_of_each_terminal_state),
+        cmocka_unit_test(test_requested_and_progress_events_carry_the_snapshot_only),
+        cmocka_unit_test(test_requeued_event_is_a_retryable_failure_with_its_time),
+        cmocka_unit_test(test_released_and_retried_events_are_requests_again),
+        cmocka_unit_test(test_finished_events_by_final_status),
+        cmocka_unit_test(test_unreadable_stored_json_becomes_null),
+        cmocka_unit_test(test_finished_event_needs_a_final_status),
+        cmocka_unit_test(test_outcome_decides_the_change),
+        cmocka_unit_test(test_cancelled_problem_is_the_stored_text),
+        cmocka_unit_test(test_expired_lease_requeues_while_attempts_remain),
+        cmocka_unit_test(test_expired_lease_fails_when_attempts_are_spent),
+        cmocka_unit_test(test_expired_lease_with_cancel_request_is_cancelled),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
