@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package clipforge needs to build, test and benchmark, idempotently:
-# only what is missing, with one `apt-get update` when something is. Usage: infra/deps.sh [build|test|bench|all]
+# only what is missing, with one `apt-get update` when something is. Usage: infra/deps.sh [build|test|lint|bench|all]
 set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config python3
@@ -15,12 +15,14 @@ TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd d
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
 BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark
+LINT_PKGS=(clang-format clang-tidy cppcheck)
 want=("${BUILD_PKGS[@]}")
 case "${1:-test}" in
   build) ;;
   test) want+=("${TEST_PKGS[@]}") ;;
-  bench|all) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
+  lint) want+=("${LINT_PKGS[@]}") ;;
+  bench|all) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}" "${LINT_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|lint|bench|all]" >&2; exit 2 ;;
 esac
 # s3rver (the S3-protocol server of the tests) installs with npm, which some nodejs builds carry.
 [ "${1:-test}" = build ] || command -v npm >/dev/null 2>&1 || want+=(npm)

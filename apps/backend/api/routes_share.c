@@ -46,6 +46,7 @@ static void safe_name(const char *in, char *out, size_t cap) {
         if (c < 0x20 || c == 0x7f || strchr("/\\:*?\"<>|", c)) c = '_';
         out[o++] = (char)c;
     }
+    /* cppcheck-suppress uninitvar ; out[0, o) was written by the loop above */
     while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* a cut sequence */
     if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;
     while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '.')) o--;
@@ -107,7 +108,8 @@ static void add_video(void *user, json_t *art, json_t *clip) {
         free(name), free(key);
         return;
     }
-    a->items[a->n++] = (entry){key, name};
+    entry *e = &a->items[a->n++];
+    e->key = key, e->name = name;
 }
 
 /* The folder of a job's clips: the source's file name (its id when it has none). */

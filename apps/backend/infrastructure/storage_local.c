@@ -235,7 +235,7 @@ static cf_err signature(local_storage *ls, const char *objkey, const char *exp, 
 static cf_err local_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url,
                          cf_error *err) {
     char exp[32], sig[65];
-    snprintf(exp, sizeof exp, "%lld", (long long)(now_s + ttl_s));
+    snprintf(exp, sizeof exp, "%lld", (long long)now_s + ttl_s);
     cf_err rc = signature(self, key, exp, sig, err);
     if (rc) return rc;
     size_t len = strlen("/v1/files/?exp=&sig=") + strlen(key) + strlen(exp) + 64 + 1;

@@ -594,7 +594,7 @@ static cf_err fill_cache(s3_storage *s, const char *k, const char *path, cf_erro
 static cf_err s3_local_path(void *self, const char *key, char **path, cf_error *err) {
     s3_storage *s = self;
     *path = NULL;
-    cf_storage_info remote;
+    cf_storage_info remote = {0};
     cf_err rc = check_key(key, err);
     char *k = rc ? NULL : full_key(s, key);
     if (!rc && !k) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -335,6 +335,9 @@ static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
     int64_t have = int_at(r, 0, 0);
     PQclear(r);
     int64_t known = (int64_t)(sizeof migrations / sizeof migrations[0]);
+    if (have < 0)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "store: database schema version %lld is not valid",
+                            (long long)have);
     if (have > known)
         return cf_error_set(err, CF_ERR_UNSUPPORTED,
                             "store: database schema version %lld is newer than this program (%lld)",

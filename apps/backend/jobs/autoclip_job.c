@@ -104,7 +104,7 @@ static cf_err create_child(children *ch, int index, const cf_render_request *rq,
     json_t *request = rc ? NULL : cf_render_request_to_json(&q);
     if (!rc && !request) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && rq->timeline) rc = child_timeline(ch, rq->timeline, json_object_get(request, "timeline"), err);
-    cf_job_record job;
+    cf_job_record job = {0};
     bool replayed = false;
     if (!rc)
         rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, &job, &replayed, err);

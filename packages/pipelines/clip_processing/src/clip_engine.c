@@ -209,7 +209,7 @@ static void drop_empty_audio(cfclip_report *report) {
 static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
                         bool use_audio, const char *output_path, const char *thumb_path,
                         cf_progress *progress, cfclip_report *report, cf_error *err) {
-    cfclip_loudness loud;
+    cfclip_loudness loud = {0};
     AVFrame *palette = NULL;
     double base = 0, measure_w = plan->normalize ? 0.15 : 0;
     double palette_w = plan->format == CFCLIP_GIF ? 0.35 : 0;

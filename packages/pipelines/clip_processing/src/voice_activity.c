@@ -8,9 +8,9 @@
 #include <string.h>
 
 #define FRAME (CFCLIP_VAD_RATE * CFCLIP_VAD_FRAME_MS / 1000)
-#define QUIET_DB -120.0f       /* a frame of digital silence */
-#define NOTHING_LOUD_DB -60.0f /* a span whose loud level is below this says nothing */
-#define LOWEST_THRESHOLD_DB -70.0f
+#define QUIET_DB (-120.0f)       /* a frame of digital silence */
+#define NOTHING_LOUD_DB (-60.0f) /* a span whose loud level is below this says nothing */
+#define LOWEST_THRESHOLD_DB (-70.0f)
 #define FRICATIVE_ZCR 0.15f /* zero crossings per sample of noisy consonants (s, f, t) */
 
 typedef struct biquad {
@@ -48,7 +48,8 @@ struct cfclip_vad {
 
 cf_err cfclip_vad_new(cfclip_vad **out, cf_error *err) {
     cfclip_vad *v = calloc(1, sizeof *v);
-    if (!(*out = v)) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    *out = v;
+    if (!v) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     v->band_hp = pass(250, true), v->band_lp = pass(3800, false), v->high_hp = pass(3800, true);
     return CF_OK;
 }

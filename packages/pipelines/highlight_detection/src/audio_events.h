@@ -15,18 +15,21 @@
 /* Hops on each side over which the context inputs average the window inputs (2.1 s). */
 #define EV_CONTEXT_HALF 10
 
-/* X(name): the inputs of one window, in the order the extractor writes them. */
-#define EV_INPUT_BANDS(X, what)                                                                              \
-    X(what "_0")                                                                                             \
-    X(what "_1") X(what "_2") X(what "_3") X(what "_4") X(what "_5") X(what "_6") X(what "_7") X(what "_8")  \
-        X(what "_9") X(what "_10") X(what "_11") X(what "_12") X(what "_13") X(what "_14") X(what "_15")
-#define EV_WINDOW_MAP(X, pre)                                                                                \
-    EV_INPUT_BANDS(X, pre "band_shape")                                                                      \
-    EV_INPUT_BANDS(X, pre "band_var") X(pre "level") X(pre "level_std") X(pre "level_range")                 \
-        X(pre "flatness") X(pre "flatness_std") X(pre "flux") X(pre "flux_std") X(pre "zcr")                 \
-            X(pre "zcr_std") X(pre "high_ratio") X(pre "speech_ratio") X(pre "onsets") X(pre "harmonicity")  \
-                X(pre "harmonicity_std") X(pre "voiced") X(pre "modulation_4hz") X(pre "shape_change")       \
-                    X(pre "pitch_octave") X(pre "pitch_std") X(pre "pitch_glide")
+/* X(name): the inputs of one window, in the order the extractor writes them. (Laid out by hand:
+ * clang-format does not settle on one layout for these lists.) */
+/* clang-format off */
+#define EV_INPUT_BANDS(X, what)                                                              \
+    X(what "_0") X(what "_1") X(what "_2") X(what "_3") X(what "_4") X(what "_5") X(what "_6") \
+    X(what "_7") X(what "_8") X(what "_9") X(what "_10") X(what "_11") X(what "_12")           \
+    X(what "_13") X(what "_14") X(what "_15")
+#define EV_WINDOW_MAP(X, pre)                                                                \
+    EV_INPUT_BANDS(X, pre "band_shape") EV_INPUT_BANDS(X, pre "band_var")                    \
+    X(pre "level") X(pre "level_std") X(pre "level_range") X(pre "flatness")                 \
+    X(pre "flatness_std") X(pre "flux") X(pre "flux_std") X(pre "zcr") X(pre "zcr_std")      \
+    X(pre "high_ratio") X(pre "speech_ratio") X(pre "onsets") X(pre "harmonicity")           \
+    X(pre "harmonicity_std") X(pre "voiced") X(pre "modulation_4hz") X(pre "shape_change")     \
+    X(pre "pitch_octave") X(pre "pitch_std") X(pre "pitch_glide")
+/* clang-format on */
 /* Every input: the window's, the momentary loudness at the hop (what labels silence), and the
  * mean of each window input over EV_CONTEXT_HALF hops each side ("ctx_" names; a crowd or a
  * song is told from a moment of speech by what surrounds it). A model names the inputs it uses,
@@ -34,7 +37,7 @@
 #define EV_INPUT_MAP(X) EV_WINDOW_MAP(X, "") X("level_now") EV_WINDOW_MAP(X, "ctx_")
 
 enum {
-#define EV_COUNT_INPUT(name) +1
+#define EV_COUNT_INPUT(name) +1 /* NOLINT(bugprone-macro-parentheses): a term of the sum */
     EV_N_WINDOW = 0 EV_WINDOW_MAP(EV_COUNT_INPUT, ""),
     EV_N_INPUTS = 0 EV_INPUT_MAP(EV_COUNT_INPUT),
 #undef EV_COUNT_INPUT

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SILENT_LUFS -55.0f
+#define SILENT_LUFS (-55.0f)
 #define BASELINE_HALF 600 /* hops: +-60 s */
 #define BASELINE_STEP 10
 

@@ -192,7 +192,7 @@ static cf_err add_reason(const cf_feature_track *t, const hl_span *s, int f, con
 cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals, size_t n_signals,
                   const cf_transcript *tr, const hl_profile *p, cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
-    size_t order[HL_MAX_SIGNALS], n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
+    size_t order[HL_MAX_SIGNALS] = {0}, n = n_signals < HL_MAX_SIGNALS ? n_signals : HL_MAX_SIGNALS;
     span_evidence(t, s, signals, n, contrib);
     for (size_t i = 0; i < n; i++) {
         contrib[i] *= signals[i].weight;

@@ -25,7 +25,8 @@
     X(PROCESSING, -14, "processing failed", 1)
 
 typedef enum cf_err {
-#define CF_ERR_ENUM(name, value, msg, exit_code) CF_ERR_##name = value,
+#define CF_ERR_ENUM(name, value, msg, exit_code)                                                             \
+    CF_ERR_##name = value, /* NOLINT(bugprone-macro-parentheses) */
     CF_ERR_MAP(CF_ERR_ENUM)
 #undef CF_ERR_ENUM
         CF_ERR_LAST_ = -15
