@@ -69,7 +69,7 @@ static void create(cf_store *s, const char *id, const char *key, int64_t now) {
     cf_error err;
     assert_int_equal(cf_store_job_create(s, &in, &j, &replayed, &err), CF_OK);
     assert_false(replayed);
-    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
     assert_string_equal(j.request, "{\"a\":1}");
     cf_job_record_free(&j);
 }
@@ -161,7 +161,7 @@ static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **s
     cf_job_record j;
     create(f->store, "j1", NULL, 1000);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
     assert_int_equal(j.attempts, 1);
     assert_string_equal(j.lease_owner, "w1");
     assert_int_equal(j.lease_expires_at, 6100);
@@ -187,13 +187,13 @@ static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **s
     assert_int_equal(
         cf_store_job_heartbeat(f->store, "j1", "w1", 2, 5000, 1500, 0.5, NULL, false, &cancel, &err),
         CF_ERR_CONFLICT);
-    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":1}"};
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"out\":1}"};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &ok, 1600, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &ok, 1600, &err), CF_OK);
-    cf_job_outcome other = {.status = CF_JOB_SUCCEEDED, .result = "{\"out\":2}"};
+    cf_job_outcome other = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"out\":2}"};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &other, 1700, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_SUCCEEDED);
+    assert_int_equal(j.status, CF_JOB_STATE_SUCCEEDED);
     assert_string_equal(j.result, "{\"out\":1}");
     assert_true(j.progress == 1.0);
     assert_null(j.lease_owner);
@@ -210,10 +210,10 @@ static void test_finish_rejects_non_final_status(void **state) {
     create(f->store, "j1", NULL, 1000);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
     cf_job_record_free(&j);
-    cf_job_outcome bad = {.status = CF_JOB_RUNNING};
+    cf_job_outcome bad = {.status = CF_JOB_STATE_RUNNING};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &bad, 1200, &err), CF_ERR_INVALID_ARGUMENT);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
     cf_job_record_free(&j);
 }
 
@@ -225,10 +225,10 @@ static void test_retryable_failure_requeues_with_backoff(void **state) {
     drain_outbox(f->store, 1000);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
     cf_job_record_free(&j);
-    cf_job_outcome fail = {.status = CF_JOB_FAILED, .error = "{\"title\":\"x\"}", .retry_at = 9000};
+    cf_job_outcome fail = {.status = CF_JOB_STATE_FAILED, .error = "{\"title\":\"x\"}", .retry_at = 9000};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &fail, 1200, &err), CF_OK);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
     assert_int_equal(j.run_after, 9000);
     cf_job_record_free(&j);
     cf_outbox_record *o = NULL;
@@ -259,16 +259,16 @@ static void test_reaper_requeues_expired_leases_then_fails_when_spent(void **sta
     assert_int_equal(cf_store_reap(f->store, 2500, 0, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
     cf_job_record_free(&j);
-    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{}"};
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "dead", 1, &ok, 2600, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w2", 1000, 3000, &j, &err), CF_OK);
     cf_job_record_free(&j);
     assert_int_equal(cf_store_reap(f->store, 4500, 0, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_FAILED);
+    assert_int_equal(j.status, CF_JOB_STATE_FAILED);
     assert_non_null(strstr(j.error, "lease-expired"));
     cf_job_record_free(&j);
 }
@@ -286,7 +286,7 @@ static void test_reaper_cancels_expired_job_with_cancel_request(void **state) {
     assert_int_equal(cf_store_reap(f->store, 2500, 0, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    assert_int_equal(j.status, CF_JOB_STATE_CANCELLED);
     cf_job_record_free(&j);
 }
 
@@ -350,24 +350,24 @@ static void test_cancel_and_retry_transitions(void **state) {
     cf_job_record j;
     create(f->store, "q", NULL, 1000);
     assert_int_equal(cf_store_job_cancel(f->store, "q", 1100, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    assert_int_equal(j.status, CF_JOB_STATE_CANCELLED);
     cf_job_record_free(&j);
     assert_int_equal(cf_store_job_cancel(f->store, "q", 1200, &j, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_retry(f->store, "q", 1300, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
     cf_job_record_free(&j);
     assert_int_equal(cf_store_job_retry(f->store, "q", 1300, &j, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_lease(f->store, "q", "w", 5000, 1400, &j, &err), CF_OK);
     cf_job_record_free(&j);
     assert_int_equal(cf_store_job_cancel(f->store, "q", 1500, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
     assert_true(j.cancel_requested);
     cf_job_record_free(&j);
     bool cancel = false;
     assert_int_equal(
         cf_store_job_heartbeat(f->store, "q", "w", 1, 5000, 1600, 0.1, NULL, false, &cancel, &err), CF_OK);
     assert_true(cancel);
-    cf_job_outcome c = {.status = CF_JOB_CANCELLED, .error = "{}"};
+    cf_job_outcome c = {.status = CF_JOB_STATE_CANCELLED, .error = "{}"};
     assert_int_equal(cf_store_job_finish(f->store, "q", "w", 1, &c, 1700, &err), CF_OK);
     assert_int_equal(count_events(f->store, "q", "JobCancelled"), 2);
     assert_int_equal(cf_store_job_cancel(f->store, "missing", 1, &j, &err), CF_ERR_NOT_FOUND);
@@ -398,7 +398,7 @@ static void test_list_filters_and_pages_newest_first(void **state) {
     assert_int_equal(n, 2);
     assert_string_equal(rows[0].id, "j2");
     cf_job_records_free(rows, n);
-    cf_job_filter cancelled = {.status = CF_JOB_CANCELLED, .limit = 10};
+    cf_job_filter cancelled = {.status = CF_JOB_STATE_CANCELLED, .limit = 10};
     assert_int_equal(cf_store_job_list(f->store, &cancelled, &rows, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].id, "j3");
@@ -409,8 +409,8 @@ static void test_list_filters_and_pages_newest_first(void **state) {
     cf_job_records_free(rows, n);
     cf_job_stats st = {0};
     assert_int_equal(cf_store_stats(f->store, &st, &err), CF_OK);
-    assert_int_equal(st.by_status[CF_JOB_QUEUED], 4);
-    assert_int_equal(st.by_status[CF_JOB_CANCELLED], 1);
+    assert_int_equal(st.by_status[CF_JOB_STATE_QUEUED], 4);
+    assert_int_equal(st.by_status[CF_JOB_STATE_CANCELLED], 1);
     assert_int_equal(st.outbox_pending, 5);
 }
 
@@ -429,11 +429,11 @@ static void create_child(cf_store *s, const char *id, const char *parent, int64_
     cf_job_record_free(&j);
 }
 
-static cf_job_status status_of(cf_store *s, const char *id) {
+static cf_job_state status_of(cf_store *s, const char *id) {
     cf_job_record j;
     cf_error err;
     assert_int_equal(cf_store_job_get(s, id, &j, &err), CF_OK);
-    cf_job_status st = j.status;
+    cf_job_state st = j.status;
     cf_job_record_free(&j);
     return st;
 }
@@ -455,7 +455,7 @@ static void test_children_are_listed_by_parent_and_cancelled_with_it(void **stat
     /* c1 succeeds, c2 runs, c3 and c4 wait; then the parent is cancelled. */
     assert_int_equal(cf_store_job_lease(f->store, "c1", "w2", 5000, 1300, &j, &err), CF_OK);
     cf_job_record_free(&j);
-    cf_job_outcome ok = {.status = CF_JOB_SUCCEEDED, .result = "{}"};
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
     assert_int_equal(cf_store_job_finish(f->store, "c1", "w2", 1, &ok, 1400, &err), CF_OK);
     assert_int_equal(cf_store_job_lease(f->store, "c2", "w3", 5000, 1300, &j, &err), CF_OK);
     cf_job_record_free(&j);
@@ -468,36 +468,36 @@ static void test_children_are_listed_by_parent_and_cancelled_with_it(void **stat
     assert_string_equal(rows[3].id, "c1");
     for (size_t i = 0; i < n; i++) assert_string_equal(rows[i].parent_id, "p");
     cf_job_records_free(rows, n);
-    cf_job_filter queued = {.status = CF_JOB_QUEUED, .parent_id = "p", .limit = 10};
+    cf_job_filter queued = {.status = CF_JOB_STATE_QUEUED, .parent_id = "p", .limit = 10};
     assert_int_equal(cf_store_job_list(f->store, &queued, &rows, &n, &err), CF_OK);
     assert_int_equal(n, 2);
     cf_job_records_free(rows, n);
 
     assert_int_equal(cf_store_job_cancel(f->store, "p", 1500, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
     assert_true(j.cancel_requested);
     cf_job_record_free(&j);
-    assert_int_equal(status_of(f->store, "c1"), CF_JOB_SUCCEEDED); /* final: left alone */
-    assert_int_equal(status_of(f->store, "c3"), CF_JOB_CANCELLED);
-    assert_int_equal(status_of(f->store, "c4"), CF_JOB_CANCELLED);
+    assert_int_equal(status_of(f->store, "c1"), CF_JOB_STATE_SUCCEEDED); /* final: left alone */
+    assert_int_equal(status_of(f->store, "c3"), CF_JOB_STATE_CANCELLED);
+    assert_int_equal(status_of(f->store, "c4"), CF_JOB_STATE_CANCELLED);
     assert_int_equal(count_events(f->store, "c3", "JobCancelled"), 1);
-    assert_int_equal(status_of(f->store, "x1"), CF_JOB_QUEUED); /* another parent's child */
+    assert_int_equal(status_of(f->store, "x1"), CF_JOB_STATE_QUEUED); /* another parent's child */
     bool cancel = false;
     assert_int_equal(
         cf_store_job_heartbeat(f->store, "c2", "w3", 1, 5000, 1600, 0.5, NULL, false, &cancel, &err), CF_OK);
     assert_true(cancel); /* the running child is asked to stop, like its parent */
     assert_int_equal(cf_store_job_get(f->store, "c2", &j, &err), CF_OK);
     assert_string_equal(j.parent_id, "p");
-    assert_int_equal(j.status, CF_JOB_RUNNING);
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
     cf_job_record_free(&j);
 
     /* A queued parent takes its queued children with it at once. */
     create(f->store, "q", NULL, 2000);
     create_child(f->store, "qc", "q", 2000);
     assert_int_equal(cf_store_job_cancel(f->store, "q", 2100, &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_CANCELLED);
+    assert_int_equal(j.status, CF_JOB_STATE_CANCELLED);
     cf_job_record_free(&j);
-    assert_int_equal(status_of(f->store, "qc"), CF_JOB_CANCELLED);
+    assert_int_equal(status_of(f->store, "qc"), CF_JOB_STATE_CANCELLED);
 }
 
 static void test_redispatch_adds_missing_outbox_rows_once(void **state) {
@@ -524,11 +524,11 @@ static void test_release_requeues_at_once_without_spending_an_attempt(void **sta
     drain_outbox(f->store, 1000);
     assert_int_equal(cf_store_job_lease(f->store, "j1", "w1", 5000, 1100, &j, &err), CF_OK);
     cf_job_record_free(&j);
-    cf_job_outcome release = {.status = CF_JOB_QUEUED};
+    cf_job_outcome release = {.status = CF_JOB_STATE_QUEUED};
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w2", 1, &release, 1200, &err), CF_ERR_CONFLICT);
     assert_int_equal(cf_store_job_finish(f->store, "j1", "w1", 1, &release, 1200, &err), CF_OK);
     assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
-    assert_int_equal(j.status, CF_JOB_QUEUED);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
     assert_int_equal(j.attempts, 1);
     assert_int_equal(j.max_attempts, 3); /* 2 + the released run */
     assert_null(j.error);

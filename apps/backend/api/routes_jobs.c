@@ -57,8 +57,10 @@ static const char *parse_filter(cf_http_request *req, cf_job_filter *f) {
     if (f->parent_id && (!*f->parent_id || strlen(f->parent_id) > 64))
         return "parent_id: a job id (1 to 64 characters)";
     f->limit = 50;
-    if (status && (f->status = cf_job_status_parse(status)) < 0)
+    cf_job_state state;
+    if (status && !cf_job_state_from_string(status, &state))
         return "status: one of queued, running, succeeded, failed, cancelled";
+    if (status) f->status = (int)state;
     long long v;
     if (cursor) {
         if (!parse_int(cursor, 1, INT64_MAX, &v)) return "cursor: not a cursor from this API";

@@ -136,11 +136,11 @@ static cf_err add_job(archive *a, const char *id, cf_error *err) {
     cf_job_record j;
     cf_err rc = cf_store_job_get(a->app->store, id, &j, err);
     if (rc) return rc;
-    json_t *result = j.status == CF_JOB_SUCCEEDED && j.result ? json_loads(j.result, 0, NULL) : NULL;
+    json_t *result = j.status == CF_JOB_STATE_SUCCEEDED && j.result ? json_loads(j.result, 0, NULL) : NULL;
     json_t *request = j.request ? json_loads(j.request, 0, NULL) : NULL;
-    if (j.status != CF_JOB_SUCCEEDED)
+    if (j.status != CF_JOB_STATE_SUCCEEDED)
         rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: only finished jobs have clips to download", id,
-                          cf_job_status_name(j.status));
+                          cf_job_state_to_string(j.status));
     if (!rc) {
         char folder[160];
         source_folder(a->app, request, folder, sizeof folder);

@@ -85,7 +85,7 @@ static bool work_dir_live(cf_app *app, const char *name, int64_t now) {
     cf_job_record j;
     cf_error err;
     if (cf_store_job_get(app->store, id, &j, &err)) return err.code != CF_ERR_NOT_FOUND;
-    bool live = j.status == CF_JOB_RUNNING && j.attempts == attempt && j.lease_expires_at >= now;
+    bool live = j.status == CF_JOB_STATE_RUNNING && j.attempts == attempt && j.lease_expires_at >= now;
     cf_job_record_free(&j);
     return live;
 }

@@ -179,17 +179,17 @@ static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job
     cf_job_outcome o = {0};
     bool stopping = atomic_load(&r->stopping);
     if (rc == CF_OK && !s->user_cancel) {
-        o.status = CF_JOB_SUCCEEDED;
+        o.status = CF_JOB_STATE_SUCCEEDED;
         o.result = result;
     } else if (s->user_cancel) {
-        o.status = CF_JOB_CANCELLED;
+        o.status = CF_JOB_STATE_CANCELLED;
         *error_text = problem_text("cancelled", rc, "the job was cancelled on request");
     } else if (stopping) {
         /* Shutdown: released, back to the queue at once (not a failed attempt) to start over
          * in the next process that takes it. */
-        o.status = CF_JOB_QUEUED;
+        o.status = CF_JOB_STATE_QUEUED;
     } else {
-        o.status = CF_JOB_FAILED;
+        o.status = CF_JOB_STATE_FAILED;
         if (retryable(rc) && job->attempts < job->max_attempts) {
             int64_t backoff = r->app->cfg.retry_base_ms << (job->attempts - 1 < 16 ? job->attempts - 1 : 16);
             o.retry_at = cf_now_ms() + backoff;
@@ -215,10 +215,10 @@ static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_j
     if (frc)
         cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id, (long long)job->attempts,
                     lost ? "lease lost" : ferr.msg);
-    if (frc || o.status != CF_JOB_SUCCEEDED) remove_outputs(ctx);
+    if (frc || o.status != CF_JOB_STATE_SUCCEEDED) remove_outputs(ctx);
     else cf_metrics_job_run(o.status, job->kind, seconds);
-    if (frc == CF_OK && o.status != CF_JOB_SUCCEEDED)
-        cf_metrics_job_run(o.retry_at ? CF_JOB_QUEUED : o.status, job->kind, seconds);
+    if (frc == CF_OK && o.status != CF_JOB_STATE_SUCCEEDED)
+        cf_metrics_job_run(o.retry_at ? CF_JOB_STATE_QUEUED : o.status, job->kind, seconds);
     free(result);
     free(error_text);
 }

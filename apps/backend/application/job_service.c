@@ -74,7 +74,7 @@ cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_k
 cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err) {
     cf_err rc = cf_store_job_cancel(app->store, id, cf_now_ms(), out, err);
     /* A worker of this process stops at once; others see the flag at their next heartbeat. */
-    if (rc == CF_OK && out->status == CF_JOB_RUNNING) cf_job_runner_cancel(app->runner, id);
+    if (rc == CF_OK && out->status == CF_JOB_STATE_RUNNING) cf_job_runner_cancel(app->runner, id);
     return rc;
 }
 
@@ -153,19 +153,19 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     cf_job_init(&v);
     v.id = strdup(j->id);
     cf_job_kind_from_string(j->kind, &v.kind);
-    cf_job_state_from_string(cf_job_status_name(j->status), &v.status);
+    v.status = j->status;
     v.stage = j->stage ? strdup(j->stage) : NULL;
     v.progress = j->progress;
     v.attempts = j->attempts;
     v.created_at = timestamp(j->created_at);
     v.updated_at = timestamp(j->updated_at);
     v.request = parse_or_null(j->request);
-    if (j->status == CF_JOB_SUCCEEDED && j->result) {
+    if (j->status == CF_JOB_STATE_SUCCEEDED && j->result) {
         v.result = parse_or_null(j->result);
         cf_job_result_each_artifact(v.result, sign_one, app);
         sign_transcript(app, v.result);
     }
-    if (j->status != CF_JOB_SUCCEEDED) v.error = problem_of(j->error);
+    if (j->status != CF_JOB_STATE_SUCCEEDED) v.error = problem_of(j->error);
     v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;
     json_t *o = cf_job_to_json(&v);
     cf_job_free(&v);
@@ -176,11 +176,11 @@ static void fill_child(cf_job_child *c, const cf_job_record *j) {
     cf_job_child_init(c);
     c->id = strdup(j->id);
     cf_job_kind_from_string(j->kind, &c->kind);
-    cf_job_state_from_string(cf_job_status_name(j->status), &c->status);
+    c->status = j->status;
     c->stage = j->stage ? strdup(j->stage) : NULL;
     c->progress = j->progress;
     c->attempts = j->attempts;
-    if (j->status != CF_JOB_SUCCEEDED) c->error = problem_of(j->error);
+    if (j->status != CF_JOB_STATE_SUCCEEDED) c->error = problem_of(j->error);
 }
 
 /* The children of parent_id as a "children" array, oldest first; NULL when there are none. */

@@ -29,9 +29,10 @@ void cf_metrics_http(int status, double seconds) {
     cf_metric_observe(http_hist(), http_classes[c], NULL, seconds);
 }
 
-void cf_metrics_job_run(cf_job_status outcome, const char *kind, double seconds) {
-    if (outcome < 0 || outcome >= CF_JOB_STATUS_COUNT) return;
-    cf_metric_observe(job_hist(), outcome == CF_JOB_QUEUED ? "retried" : cf_job_status_name(outcome),
+void cf_metrics_job_run(cf_job_state outcome, const char *kind, double seconds) {
+    if (outcome < 0 || outcome >= CF_JOB_STATE_COUNT) return;
+    cf_metric_observe(job_hist(),
+                      outcome == CF_JOB_STATE_QUEUED ? "retried" : cf_job_state_to_string(outcome),
                       kind ? kind : "unknown", seconds);
 }
 
@@ -91,16 +92,16 @@ void cf_metrics_write(FILE *out, bool openmetrics, const cf_job_stats *stats, in
                            (double)workers_busy);
     write_trace_stats(out, openmetrics);
     if (!stats) return;
-    const char *names[CF_JOB_STATUS_COUNT];
-    double values[CF_JOB_STATUS_COUNT];
-    for (int s = 0; s < CF_JOB_STATUS_COUNT; s++) {
-        names[s] = cf_job_status_name((cf_job_status)s);
+    const char *names[CF_JOB_STATE_COUNT];
+    double values[CF_JOB_STATE_COUNT];
+    for (int s = 0; s < CF_JOB_STATE_COUNT; s++) {
+        names[s] = cf_job_state_to_string((cf_job_state)s);
         values[s] = (double)stats->by_status[s];
     }
     cf_metrics_write_gauge_set(out, "clipforge_jobs", "Jobs by state.", "state", names, values,
-                               CF_JOB_STATUS_COUNT);
+                               CF_JOB_STATE_COUNT);
     cf_metrics_write_gauge(out, "clipforge_queue_depth", "Jobs waiting for a worker.",
-                           (double)stats->by_status[CF_JOB_QUEUED]);
+                           (double)stats->by_status[CF_JOB_STATE_QUEUED]);
     double age = stats->oldest_queued_at > 0 && now_ms > stats->oldest_queued_at
                      ? (double)(now_ms - stats->oldest_queued_at) / 1000.0
                      : 0;

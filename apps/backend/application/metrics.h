@@ -18,7 +18,7 @@ void cf_metrics_init(void);
 /* Records one HTTP request that took seconds and answered status. */
 void cf_metrics_http(int status, double seconds);
 /* Records one finished job run of kind (outcome: a final status, or QUEUED for a retry). */
-void cf_metrics_job_run(cf_job_status outcome, const char *kind, double seconds);
+void cf_metrics_job_run(cf_job_state outcome, const char *kind, double seconds);
 /* Records one job message taken from the bus: leased (it started a run) or dropped (its job
  * was not leasable: a duplicate delivery, or a job cancelled or taken meanwhile). */
 void cf_metrics_delivery(bool leased);

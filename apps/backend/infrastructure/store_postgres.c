@@ -235,8 +235,7 @@ static void read_job(const PGresult *r, int row, cf_job_record *j) {
     memset(j, 0, sizeof *j);
     j->id = dup_or_null(r, row, 0);
     j->kind = dup_or_null(r, row, 1);
-    int status = cf_job_status_parse(PQgetvalue(r, row, 2));
-    j->status = status < 0 ? CF_JOB_FAILED : (cf_job_status)status;
+    if (!cf_job_state_from_string(PQgetvalue(r, row, 2), &j->status)) j->status = CF_JOB_STATE_FAILED;
     j->stage = dup_or_null(r, row, 3);
     j->progress = strtod(PQgetvalue(r, row, 4), NULL);
     j->attempts = int_at(r, row, 5);
@@ -306,7 +305,7 @@ static cf_err not_found_or_conflict(PGconn *c, const char *id, const char *what,
     cf_job_record j;
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
     if (rc) return rc;
-    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status), what);
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_state_to_string(j.status), what);
     cf_job_record_free(&j);
     return rc;
 }
@@ -489,8 +488,8 @@ typedef struct list_args {
 static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     list_args *a = arg;
     num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
-    const char *p[] = {a->f->status >= 0 ? cf_job_status_name((cf_job_status)a->f->status) : NULL, a->f->kind,
-                       before.s, lim.s, a->f->parent_id};
+    const char *p[] = {a->f->status >= 0 ? cf_job_state_to_string((cf_job_state)a->f->status) : NULL,
+                       a->f->kind, before.s, lim.s, a->f->parent_id};
     PGresult *r = q(c,
                     "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
                     " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3) AND"
@@ -631,9 +630,10 @@ static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attem
         return requeue(c, id, owner, attempt, o->error, o->retry_at, now, err);
     if (change == CF_JOB_CHANGE_RELEASED) return release(c, id, owner, attempt, now, err);
     num att = n64(attempt), nw = n64(now);
-    bool ok = o->status == CF_JOB_SUCCEEDED;
+    bool ok = o->status == CF_JOB_STATE_SUCCEEDED;
     const char *p[] = {
-        id, owner, att.s, cf_job_status_name(o->status), ok ? o->result : NULL, ok ? NULL : o->error, nw.s};
+        id,  owner, att.s, cf_job_state_to_string(o->status), ok ? o->result : NULL, ok ? NULL : o->error,
+        nw.s};
     int changes = 0;
     rc = run(c,
              "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
@@ -1076,8 +1076,8 @@ static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
     PGresult *r = q(c, "SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r); i++) {
-        int status = cf_job_status_parse(PQgetvalue(r, i, 0));
-        if (status >= 0) out->by_status[status] = int_at(r, i, 1);
+        cf_job_state state;
+        if (cf_job_state_from_string(PQgetvalue(r, i, 0), &state)) out->by_status[state] = int_at(r, i, 1);
     }
     PQclear(r);
     r = q(c,

@@ -228,8 +228,8 @@ static void read_job(sqlite3_stmt *s, cf_job_record *j) {
     memset(j, 0, sizeof *j);
     j->id = col_dup(s, 0);
     j->kind = col_dup(s, 1);
-    int status = cf_job_status_parse((const char *)sqlite3_column_text(s, 2));
-    j->status = status < 0 ? CF_JOB_FAILED : (cf_job_status)status;
+    if (!cf_job_state_from_string((const char *)sqlite3_column_text(s, 2), &j->status))
+        j->status = CF_JOB_STATE_FAILED;
     j->stage = col_dup(s, 3);
     j->progress = sqlite3_column_double(s, 4);
     j->attempts = sqlite3_column_int64(s, 5);
@@ -444,7 +444,7 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "list jobs");
     } else {
-        bind_text(s, 1, f->status >= 0 ? cf_job_status_name((cf_job_status)f->status) : NULL);
+        bind_text(s, 1, f->status >= 0 ? cf_job_state_to_string((cf_job_state)f->status) : NULL);
         bind_text(s, 2, f->kind);
         sqlite3_bind_int64(s, 3, f->before_seq);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
@@ -469,7 +469,7 @@ static cf_err not_found_or_conflict(sq_store *st, const char *id, const char *wh
     cf_job_record j;
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
     if (rc) return rc;
-    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_status_name(j.status), what);
+    rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_state_to_string(j.status), what);
     cf_job_record_free(&j);
     return rc;
 }
@@ -591,9 +591,9 @@ static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int
     bind_text(s, 1, id);
     bind_text(s, 2, owner);
     sqlite3_bind_int64(s, 3, attempt);
-    bind_text(s, 4, cf_job_status_name(o->status));
-    bind_text(s, 5, o->status == CF_JOB_SUCCEEDED ? o->result : NULL);
-    bind_text(s, 6, o->status == CF_JOB_SUCCEEDED ? NULL : o->error);
+    bind_text(s, 4, cf_job_state_to_string(o->status));
+    bind_text(s, 5, o->status == CF_JOB_STATE_SUCCEEDED ? o->result : NULL);
+    bind_text(s, 6, o->status == CF_JOB_STATE_SUCCEEDED ? NULL : o->error);
     sqlite3_bind_int64(s, 7, now);
     int changes = 0;
     rc = run(st, s, &changes, err);
@@ -1054,8 +1054,9 @@ static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sqlite3_stmt *s = stmt(st, Q_STATS, err);
     cf_err rc = s ? CF_OK : err->code;
     while (s && sqlite3_step(s) == SQLITE_ROW) {
-        int status = cf_job_status_parse((const char *)sqlite3_column_text(s, 0));
-        if (status >= 0) out->by_status[status] = sqlite3_column_int64(s, 1);
+        cf_job_state state;
+        if (cf_job_state_from_string((const char *)sqlite3_column_text(s, 0), &state))
+            out->by_status[state] = sqlite3_column_int64(s, 1);
     }
     if (s) sqlite3_reset(s);
     s = rc ? NULL : stmt(st, Q_OUTBOX_COUNT, err);

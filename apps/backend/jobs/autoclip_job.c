@@ -19,6 +19,7 @@
 #include "application/app.h"
 #include "application/autoclip_service.h"
 #include "application/job_service.h"
+#include "clipforge/domain/job_lifecycle.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fs.h"
 #include "clipforge/highlight.h"
@@ -125,17 +126,18 @@ static void cancel_quietly(cf_store *store, const char *id) {
 
 /* A final child as the render stage's outcome: its result, or why it did not succeed. */
 static cf_err child_outcome(const cf_job_record *j, cf_render_result *res, cf_error *err) {
-    const char *text = j->status == CF_JOB_SUCCEEDED ? j->result : j->error;
+    const char *text = j->status == CF_JOB_STATE_SUCCEEDED ? j->result : j->error;
     json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
     cf_err rc;
-    if (j->status == CF_JOB_SUCCEEDED) {
+    if (j->status == CF_JOB_STATE_SUCCEEDED) {
         rc = doc ? cf_render_result_from_json(doc, res, err)
                  : cf_error_set(err, CF_ERR_INTERNAL, "render job %s: no result", j->id);
     } else {
         const char *detail = json_string_value(json_object_get(doc, "detail"));
-        rc = cf_error_set(err, j->status == CF_JOB_CANCELLED ? CF_ERR_CANCELLED : CF_ERR_PROCESSING,
-                          "render job %s %s after %lld attempt(s): %s", j->id, cf_job_status_name(j->status),
-                          (long long)j->attempts, detail ? detail : "no detail");
+        rc = cf_error_set(err, j->status == CF_JOB_STATE_CANCELLED ? CF_ERR_CANCELLED : CF_ERR_PROCESSING,
+                          "render job %s %s after %lld attempt(s): %s", j->id,
+                          cf_job_state_to_string(j->status), (long long)j->attempts,
+                          detail ? detail : "no detail");
     }
     json_decref(doc);
     return rc;
@@ -165,8 +167,8 @@ static cf_err render_as_child(void *user, int index, const cf_render_request *rq
         if ((rc = cf_store_job_get(ch->ctx->store, id, &j, err))) break;
         *attempts = j.attempts;
         cf_progress_report(progress, j.progress, j.stage);
-        bool final = cf_job_status_final(j.status);
-        bool due = j.status == CF_JOB_QUEUED && j.run_after <= cf_now_ms();
+        bool final = cf_job_state_final(j.status);
+        bool due = j.status == CF_JOB_STATE_QUEUED && j.run_after <= cf_now_ms();
         if (final) rc = child_outcome(&j, res, err);
         cf_job_record_free(&j);
         if (final) return rc;
@@ -184,7 +186,7 @@ static void cancel_leftovers(cf_job_context *ctx) {
     cf_error err;
     if (cf_store_job_list(ctx->store, &f, &rows, &n, &err)) return;
     for (size_t i = 0; i < n; i++)
-        if (!cf_job_status_final(rows[i].status)) cancel_quietly(ctx->store, rows[i].id);
+        if (!cf_job_state_final(rows[i].status)) cancel_quietly(ctx->store, rows[i].id);
     cf_job_records_free(rows, n);
 }
 

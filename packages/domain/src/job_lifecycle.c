@@ -9,6 +9,10 @@
 #include "clipforge/domain/problem.h"
 #include "clipforge/domain/types.h"
 
+bool cf_job_state_final(cf_job_state s) {
+    return s == CF_JOB_STATE_SUCCEEDED || s == CF_JOB_STATE_FAILED || s == CF_JOB_STATE_CANCELLED;
+}
+
 /* The event of each change; FINISHED's depends on the final status. */
 static const cf_event_type change_events[CF_JOB_CHANGE_COUNT] = {
     [CF_JOB_CHANGE_REQUESTED] = CF_EVENT_TYPE_JOB_REQUESTED,
@@ -19,11 +23,11 @@ static const cf_event_type change_events[CF_JOB_CHANGE_COUNT] = {
     [CF_JOB_CHANGE_RETRIED] = CF_EVENT_TYPE_JOB_REQUESTED,
 };
 
-const char *cf_job_final_event(cf_job_status s) {
+const char *cf_job_final_event(cf_job_state s) {
     switch (s) {
-    case CF_JOB_SUCCEEDED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_COMPLETED);
-    case CF_JOB_FAILED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_FAILED);
-    case CF_JOB_CANCELLED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_CANCELLED);
+    case CF_JOB_STATE_SUCCEEDED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_COMPLETED);
+    case CF_JOB_STATE_FAILED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_FAILED);
+    case CF_JOB_STATE_CANCELLED: return cf_event_type_to_string(CF_EVENT_TYPE_JOB_CANCELLED);
     default: return NULL;
     }
 }
@@ -38,9 +42,10 @@ static json_t *parse_or_null(const char *text) {
 /* The job as the change left it; NULL when out of memory. */
 static json_t *snapshot(const cf_job_record *j) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
-                          cf_job_status_name(j->status), "stage", j->stage, "progress", j->progress,
+                          cf_job_state_to_string(j->status), "stage", j->stage, "progress", j->progress,
                           "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
-    if (o && j->status == CF_JOB_SUCCEEDED && json_object_set_new(o, "result", parse_or_null(j->result)))
+    if (o && j->status == CF_JOB_STATE_SUCCEEDED &&
+        json_object_set_new(o, "result", parse_or_null(j->result)))
         goto fail;
     if (o && j->error && json_object_set_new(o, "error", parse_or_null(j->error))) goto fail;
     return o;
@@ -58,7 +63,7 @@ static int add_change_members(json_t *o, cf_job_change c, const cf_job_record *j
     case CF_JOB_CHANGE_RELEASED: return json_object_set_new(o, "released", json_true());
     case CF_JOB_CHANGE_RETRIED: return json_object_set_new(o, "retry", json_true());
     case CF_JOB_CHANGE_FINISHED:
-        return j->status == CF_JOB_FAILED ? json_object_set_new(o, "retryable", json_false()) : 0;
+        return j->status == CF_JOB_STATE_FAILED ? json_object_set_new(o, "retryable", json_false()) : 0;
     default: return 0;
     }
 }
@@ -73,7 +78,7 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
                                                    : cf_event_type_to_string(change_events[c]);
     if (!name)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s is %s, not final", j->id,
-                            cf_job_status_name(j->status));
+                            cf_job_state_to_string(j->status));
     json_t *o = snapshot(j);
     if (o && !add_change_members(o, c, j, retry_at)) *data = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -83,11 +88,11 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
 }
 
 cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_change *out, cf_error *err) {
-    if (o->status == CF_JOB_FAILED && o->retry_at > 0) *out = CF_JOB_CHANGE_REQUEUED;
-    else if (o->status == CF_JOB_QUEUED) *out = CF_JOB_CHANGE_RELEASED;
-    else if (cf_job_status_final(o->status)) *out = CF_JOB_CHANGE_FINISHED;
+    if (o->status == CF_JOB_STATE_FAILED && o->retry_at > 0) *out = CF_JOB_CHANGE_REQUEUED;
+    else if (o->status == CF_JOB_STATE_QUEUED) *out = CF_JOB_CHANGE_RELEASED;
+    else if (cf_job_state_final(o->status)) *out = CF_JOB_CHANGE_FINISHED;
     else {
-        const char *name = cf_job_status_name(o->status);
+        const char *name = cf_job_state_to_string(o->status);
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
                             name ? name : "(unknown)");
     }
@@ -105,7 +110,7 @@ static char *lease_problem(void) {
 
 cf_err cf_job_expired_outcome(int64_t attempts, int64_t max_attempts, bool cancel_requested, int64_t now,
                               int64_t retry_delay_ms, cf_job_outcome *o, char **error, cf_error *err) {
-    *o = (cf_job_outcome){.status = cancel_requested ? CF_JOB_CANCELLED : CF_JOB_FAILED};
+    *o = (cf_job_outcome){.status = cancel_requested ? CF_JOB_STATE_CANCELLED : CF_JOB_STATE_FAILED};
     if (!cancel_requested && attempts < max_attempts) {
         /* retry_at > 0 is what marks a failure as retried: keep it so even at the clock's origin. */
         o->retry_at = now + retry_delay_ms > 0 ? now + retry_delay_ms : 1;

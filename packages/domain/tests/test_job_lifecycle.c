@@ -14,7 +14,7 @@
 
 #include "clipforge/domain/job_lifecycle.h"
 
-static cf_job_record job(cf_job_status status) {
+static cf_job_record job(cf_job_state status) {
     return (cf_job_record){.id = "j1",
                            .kind = "clip_processing",
                            .status = status,
@@ -38,24 +38,24 @@ static void assert_event(cf_job_change c, const cf_job_record *j, int64_t retry_
 
 static void test_final_event_of_each_terminal_state(void **state) {
     (void)state;
-    assert_string_equal(cf_job_final_event(CF_JOB_SUCCEEDED), "JobCompleted");
-    assert_string_equal(cf_job_final_event(CF_JOB_FAILED), "JobFailed");
-    assert_string_equal(cf_job_final_event(CF_JOB_CANCELLED), "JobCancelled");
-    assert_null(cf_job_final_event(CF_JOB_QUEUED));
-    assert_null(cf_job_final_event(CF_JOB_RUNNING));
-    assert_null(cf_job_final_event(CF_JOB_STATUS_COUNT));
+    assert_string_equal(cf_job_final_event(CF_JOB_STATE_SUCCEEDED), "JobCompleted");
+    assert_string_equal(cf_job_final_event(CF_JOB_STATE_FAILED), "JobFailed");
+    assert_string_equal(cf_job_final_event(CF_JOB_STATE_CANCELLED), "JobCancelled");
+    assert_null(cf_job_final_event(CF_JOB_STATE_QUEUED));
+    assert_null(cf_job_final_event(CF_JOB_STATE_RUNNING));
+    assert_null(cf_job_final_event(CF_JOB_STATE_COUNT));
 }
 
 static void test_requested_and_progress_events_carry_the_snapshot_only(void **state) {
     (void)state;
-    cf_job_record q = job(CF_JOB_QUEUED);
+    cf_job_record q = job(CF_JOB_STATE_QUEUED);
     q.stage = "queued";
     q.progress = 0;
     q.attempts = 0;
     assert_event(CF_JOB_CHANGE_REQUESTED, &q, 0, "JobRequested",
                  "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"queued\","
                  "\"progress\":0.0,\"attempts\":0,\"parent_id\":null}");
-    cf_job_record r = job(CF_JOB_RUNNING);
+    cf_job_record r = job(CF_JOB_STATE_RUNNING);
     r.parent_id = "p1";
     const char *running = "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"running\","
                           "\"stage\":\"encode\",\"progress\":0.5,\"attempts\":2,\"parent_id\":\"p1\"}";
@@ -65,7 +65,7 @@ static void test_requested_and_progress_events_carry_the_snapshot_only(void **st
 
 static void test_requeued_event_is_a_retryable_failure_with_its_time(void **state) {
     (void)state;
-    cf_job_record j = job(CF_JOB_QUEUED);
+    cf_job_record j = job(CF_JOB_STATE_QUEUED);
     j.stage = "retrying";
     j.error = "{\"title\":\"Processing failed\",\"status\":500}";
     assert_event(
@@ -78,7 +78,7 @@ static void test_requeued_event_is_a_retryable_failure_with_its_time(void **stat
 
 static void test_released_and_retried_events_are_requests_again(void **state) {
     (void)state;
-    cf_job_record j = job(CF_JOB_QUEUED);
+    cf_job_record j = job(CF_JOB_STATE_QUEUED);
     j.stage = "queued";
     assert_event(CF_JOB_CHANGE_RELEASED, &j, 0, "JobRequested",
                  "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"queued\",\"stage\":\"queued\","
@@ -90,14 +90,14 @@ static void test_released_and_retried_events_are_requests_again(void **state) {
 
 static void test_finished_events_by_final_status(void **state) {
     (void)state;
-    cf_job_record ok = job(CF_JOB_SUCCEEDED);
+    cf_job_record ok = job(CF_JOB_STATE_SUCCEEDED);
     ok.progress = 1;
     ok.result = "{\"clip_id\":\"c1\"}";
     assert_event(
         CF_JOB_CHANGE_FINISHED, &ok, 0, "JobCompleted",
         "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"succeeded\",\"stage\":\"encode\","
         "\"progress\":1.0,\"attempts\":2,\"parent_id\":null,\"result\":{\"clip_id\":\"c1\"}}");
-    cf_job_record failed = job(CF_JOB_FAILED);
+    cf_job_record failed = job(CF_JOB_STATE_FAILED);
     failed.error = "{\"title\":\"x\",\"status\":422}";
     failed.result = "{\"ignored\":true}"; /* only a success shows its result */
     assert_event(
@@ -105,7 +105,7 @@ static void test_finished_events_by_final_status(void **state) {
         "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"failed\",\"stage\":\"encode\","
         "\"progress\":0.5,\"attempts\":2,\"parent_id\":null,\"error\":{\"title\":\"x\",\"status\":422},"
         "\"retryable\":false}");
-    cf_job_record cancelled = job(CF_JOB_CANCELLED);
+    cf_job_record cancelled = job(CF_JOB_STATE_CANCELLED);
     assert_event(
         CF_JOB_CHANGE_FINISHED, &cancelled, 0, "JobCancelled",
         "{\"job_id\":\"j1\",\"kind\":\"clip_processing\",\"status\":\"cancelled\",\"stage\":\"encode\","
@@ -114,7 +114,7 @@ static void test_finished_events_by_final_status(void **state) {
 
 static void test_unreadable_stored_json_becomes_null(void **state) {
     (void)state;
-    cf_job_record j = job(CF_JOB_SUCCEEDED);
+    cf_job_record j = job(CF_JOB_STATE_SUCCEEDED);
     j.error = "not json";
     assert_event(
         CF_JOB_CHANGE_FINISHED, &j, 0, "JobCompleted",
@@ -124,7 +124,7 @@ static void test_unreadable_stored_json_becomes_null(void **state) {
 
 static void test_finished_event_needs_a_final_status(void **state) {
     (void)state;
-    cf_job_record j = job(CF_JOB_RUNNING);
+    cf_job_record j = job(CF_JOB_STATE_RUNNING);
     const char *type = "x";
     char *data = NULL;
     cf_error err;
@@ -136,7 +136,7 @@ static void test_finished_event_needs_a_final_status(void **state) {
     assert_int_equal(cf_job_event(CF_JOB_CHANGE_COUNT, &j, 0, &type, &data, &err), CF_ERR_INVALID_ARGUMENT);
 }
 
-static cf_err change_of(cf_job_status s, int64_t retry_at, cf_job_change *c) {
+static cf_err change_of(cf_job_state s, int64_t retry_at, cf_job_change *c) {
     cf_job_outcome o = {.status = s, .retry_at = retry_at};
     cf_error err;
     return cf_job_outcome_change("j1", &o, c, &err);
@@ -145,19 +145,19 @@ static cf_err change_of(cf_job_status s, int64_t retry_at, cf_job_change *c) {
 static void test_outcome_decides_the_change(void **state) {
     (void)state;
     cf_job_change c;
-    assert_int_equal(change_of(CF_JOB_FAILED, 5000, &c), CF_OK);
+    assert_int_equal(change_of(CF_JOB_STATE_FAILED, 5000, &c), CF_OK);
     assert_int_equal(c, CF_JOB_CHANGE_REQUEUED);
-    assert_int_equal(change_of(CF_JOB_FAILED, 0, &c), CF_OK);
+    assert_int_equal(change_of(CF_JOB_STATE_FAILED, 0, &c), CF_OK);
     assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
-    assert_int_equal(change_of(CF_JOB_SUCCEEDED, 0, &c), CF_OK);
+    assert_int_equal(change_of(CF_JOB_STATE_SUCCEEDED, 0, &c), CF_OK);
     assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
     /* retry_at belongs to failures only: a cancelled run is final whatever it says. */
-    assert_int_equal(change_of(CF_JOB_CANCELLED, 5000, &c), CF_OK);
+    assert_int_equal(change_of(CF_JOB_STATE_CANCELLED, 5000, &c), CF_OK);
     assert_int_equal(c, CF_JOB_CHANGE_FINISHED);
-    assert_int_equal(change_of(CF_JOB_QUEUED, 0, &c), CF_OK);
+    assert_int_equal(change_of(CF_JOB_STATE_QUEUED, 0, &c), CF_OK);
     assert_int_equal(c, CF_JOB_CHANGE_RELEASED);
-    assert_int_equal(change_of(CF_JOB_RUNNING, 0, &c), CF_ERR_INVALID_ARGUMENT);
-    assert_int_equal(change_of(CF_JOB_STATUS_COUNT, 0, &c), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(change_of(CF_JOB_STATE_RUNNING, 0, &c), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(change_of(CF_JOB_STATE_COUNT, 0, &c), CF_ERR_INVALID_ARGUMENT);
 }
 
 /* Asserts that text is a problem with this type slug, title, status and detail, and no more. */
@@ -191,7 +191,7 @@ static void test_expired_lease_requeues_while_attempts_remain(void **state) {
     char *error = NULL;
     cf_error err;
     assert_int_equal(cf_job_expired_outcome(1, 3, false, 10000, 250, &o, &error, &err), CF_OK);
-    assert_int_equal(o.status, CF_JOB_FAILED);
+    assert_int_equal(o.status, CF_JOB_STATE_FAILED);
     assert_int_equal(o.retry_at, 10250);
     assert_ptr_equal(o.error, error);
     assert_problem(error, "lease-expired", "Worker lost", 500,
@@ -212,7 +212,7 @@ static void test_expired_lease_fails_when_attempts_are_spent(void **state) {
     char *error = NULL;
     cf_error err;
     assert_int_equal(cf_job_expired_outcome(3, 3, false, 10000, 250, &o, &error, &err), CF_OK);
-    assert_int_equal(o.status, CF_JOB_FAILED);
+    assert_int_equal(o.status, CF_JOB_STATE_FAILED);
     assert_int_equal(o.retry_at, 0);
     assert_problem(error, "lease-expired", "Worker lost", 500,
                    "the worker running this job stopped renewing its lease");
@@ -225,7 +225,7 @@ static void test_expired_lease_with_cancel_request_is_cancelled(void **state) {
     char *error = NULL;
     cf_error err;
     assert_int_equal(cf_job_expired_outcome(1, 3, true, 10000, 250, &o, &error, &err), CF_OK);
-    assert_int_equal(o.status, CF_JOB_CANCELLED);
+    assert_int_equal(o.status, CF_JOB_STATE_CANCELLED);
     assert_int_equal(o.retry_at, 0);
     assert_problem(error, "cancelled", "Job cancelled", 409, "the job was cancelled on request");
     free(error);

@@ -958,7 +958,7 @@ export const JobKindValues = ['clip_processing', 'highlight_detection', 'transcr
 export type JobKind = (typeof JobKindValues)[number];
 export const JobKindSchema = z.enum(JobKindValues);
 
-/** Where a job is in its life: queued -> running -> succeeded | failed | cancelled (a retryable failure goes back to queued). Named JobState so its C type does not clash with the store's own cf_job_status. */
+/** Where a job is in its life: queued -> running -> succeeded | failed | cancelled (a retryable failure goes back to queued). The store's records carry it (cf_job_state in C). */
 export const JobStateValues = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JobStateValues)[number];
 export const JobStateSchema = z.enum(JobStateValues);

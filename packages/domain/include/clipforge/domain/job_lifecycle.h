@@ -14,6 +14,9 @@
 #include "clipforge/error.h"
 #include "clipforge/store.h"
 
+/* True for succeeded, failed, cancelled: the states a job leaves only by a retry on request. */
+bool cf_job_state_final(cf_job_state s);
+
 /* A stored change of a job, each appending one event. */
 typedef enum cf_job_change {
     CF_JOB_CHANGE_REQUESTED,  /* created, queued: JobRequested */
@@ -27,7 +30,7 @@ typedef enum cf_job_change {
 } cf_job_change;
 
 /* JobCompleted, JobFailed or JobCancelled for a final status; NULL for another. */
-const char *cf_job_final_event(cf_job_status s);
+const char *cf_job_final_event(cf_job_state s);
 
 /* The event that change c appends: *type (static text) and *data, the JSON text of j (the job as
  * stored after the change: job_id, kind, status, stage, progress, attempts, parent_id, result

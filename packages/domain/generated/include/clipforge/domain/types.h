@@ -219,8 +219,7 @@ const char *cf_job_kind_to_string(cf_job_kind v);
 bool cf_job_kind_from_string(const char *s, cf_job_kind *out);
 
 /* Where a job is in its life: queued -> running -> succeeded | failed | cancelled (a retryable
- * failure goes back to queued). Named JobState so its C type does not clash with the store's
- * own cf_job_status. */
+ * failure goes back to queued). The store's records carry it (cf_job_state in C). */
 typedef enum cf_job_state {
     CF_JOB_STATE_QUEUED, /* "queued" */
     CF_JOB_STATE_RUNNING, /* "running" */

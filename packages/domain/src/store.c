@@ -21,23 +21,6 @@ struct cf_store {
 
 static cf_registry backends = CF_REGISTRY_INIT;
 
-static const char *const status_names[CF_JOB_STATUS_COUNT] = {"queued", "running", "succeeded", "failed",
-                                                              "cancelled"};
-
-const char *cf_job_status_name(cf_job_status s) {
-    return (s >= 0 && s < CF_JOB_STATUS_COUNT) ? status_names[s] : NULL;
-}
-
-int cf_job_status_parse(const char *name) {
-    for (int i = 0; name && i < CF_JOB_STATUS_COUNT; i++)
-        if (!strcmp(status_names[i], name)) return i;
-    return -1;
-}
-
-bool cf_job_status_final(cf_job_status s) {
-    return s == CF_JOB_SUCCEEDED || s == CF_JOB_FAILED || s == CF_JOB_CANCELLED;
-}
-
 cf_err cf_store_register(const cf_store_methods *m) {
     return cf_registry_add(&backends, m->name, m);
 }

@@ -1,5 +1,6 @@
-/* store.h — the job store interface: jobs, their events (with monotonic ids), the outbox that
- * carries messages to the bus, and media records. Every state change of a job is one
+/* store.h — the job store interface (in libcfdomain, beside the job types it stores): jobs, their
+ * events (with monotonic ids), the outbox that carries messages to the bus, and media records.
+ * Every state change of a job is one
  * transaction that also appends its event and, when work must be dispatched, its outbox row.
  * Status changes are compare-and-set: a worker's change applies only while it holds the lease
  * (owner + attempt), so a stale worker can never overwrite a newer outcome.
@@ -13,28 +14,15 @@
 #include <stdint.h>
 
 #include "clipforge/error.h"
-
-typedef enum cf_job_status {
-    CF_JOB_QUEUED,
-    CF_JOB_RUNNING,
-    CF_JOB_SUCCEEDED,
-    CF_JOB_FAILED,
-    CF_JOB_CANCELLED,
-    CF_JOB_STATUS_COUNT
-} cf_job_status;
-
-/* "queued", "running", ...; NULL for an out-of-range value. */
-const char *cf_job_status_name(cf_job_status s);
-/* Parses a status name; -1 when unknown. */
-int cf_job_status_parse(const char *name);
-/* True for succeeded, failed, cancelled. */
-bool cf_job_status_final(cf_job_status s);
+/* A job's status is the generated cf_job_state (schemas/JobState.json): one list of states for
+ * the store, the API and the lifecycle rules (clipforge/domain/job_lifecycle.h). */
+#include "clipforge/domain/types.h"
 
 /* A job as stored. Strings are malloc'd and owned by the record (cf_job_record_free). */
 typedef struct cf_job_record {
     char *id;
     char *kind;
-    cf_job_status status;
+    cf_job_state status;
     char *stage;
     double progress;  /* 0..1 */
     int64_t attempts; /* runs started so far */
@@ -66,7 +54,7 @@ typedef struct cf_job_new {
  * worker is shutting down): back to the queue at once, the run not counted against
  * max_attempts, no error recorded. */
 typedef struct cf_job_outcome {
-    cf_job_status status;
+    cf_job_state status;
     const char *result; /* JSON text for SUCCEEDED */
     const char *error;  /* JSON problem text for FAILED/CANCELLED */
     int64_t retry_at;
@@ -116,7 +104,7 @@ typedef struct cf_label_record {
 } cf_label_record;
 
 typedef struct cf_job_stats {
-    int64_t by_status[CF_JOB_STATUS_COUNT];
+    int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
     int64_t last_event_id;    /* 0 when there is none */
     int64_t oldest_queued_at; /* since when the longest-waiting job due to run is due; 0 = none */
