@@ -63,8 +63,11 @@ typedef struct cf_autoclip_options {
     void (*on_stage)(void *user, int index, int n_stages, const char *name, double fraction,
                      cf_autoclip_stage_state state);
     void *stage_user;
-    /* Test hook: bit i set makes every attempt of clip i+1 fail before rendering. */
+#ifdef CF_TEST_HOOKS
+    /* Test hook (test builds only): bit i set makes every attempt of clip i+1 fail before
+     * rendering. */
     uint32_t fail_renders;
+#endif
 } cf_autoclip_options;
 
 /* Runs req (media_uri: a local path or file:// URI). *out is always initialised and filled as

@@ -160,11 +160,13 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
     if (!kind || !kind->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build", job->kind);
     json_error_t jerr;
-    /* Fault injection for tests: every run of a job whose stored request contains this text
-     * fails with a retryable error. */
-    const char *fail = getenv("CLIPFORGE_TEST_FAIL_JOBS");
-    if (fail && *fail && job->request && strstr(job->request, fail))
+#ifdef CF_TEST_HOOKS
+    /* Fault injection for tests (test builds only): every run of a job whose stored request
+     * contains this text fails with a retryable error. */
+    const char *fail = ctx->cfg->test_fail_jobs;
+    if (*fail && job->request && strstr(job->request, fail))
         return cf_error_set(err, CF_ERR_INTERNAL, "run failed (injected by CLIPFORGE_TEST_FAIL_JOBS)");
+#endif
     json_t *request = json_loads(job->request, 0, &jerr);
     if (!request) return cf_error_set(err, CF_ERR_INTERNAL, "stored request is not JSON");
     cf_err rc = cf_mkdir_p(ctx->work_dir, err);

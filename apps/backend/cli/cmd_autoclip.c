@@ -305,8 +305,10 @@ static cf_err write_manifest(const cf_autoclip_result *r, const char *dir, bool 
     return rc;
 }
 
-static uint32_t fail_hook(void) {
-    const char *s = getenv("CLIPFORGE_AUTOCLIP_FAIL_RENDERS");
+#ifdef CF_TEST_HOOKS
+/* CLIPFORGE_AUTOCLIP_FAIL_RENDERS ("1,2", test builds only) as a bit set of clips. */
+static uint32_t fail_hook(const cf_config *cfg) {
+    const char *s = cfg->autoclip_fail_renders;
     uint32_t mask = 0;
     for (char *end; s && *s; s = *end ? end + 1 : end) {
         long v = strtol(s, &end, 10);
@@ -315,6 +317,7 @@ static uint32_t fail_hook(void) {
     }
     return mask;
 }
+#endif
 
 static char *cache_dir(const cf_config *cfg) {
     if (!strcmp(cfg->feature_cache_dir, "off")) return NULL;
@@ -338,8 +341,10 @@ static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_
                              .deliver = deliver_to_dir,
                              .deliver_user = (void *)a->output_dir,
                              .on_stage = on_stage,
-                             .stage_user = &view,
-                             .fail_renders = fail_hook()};
+                             .stage_user = &view};
+#ifdef CF_TEST_HOOKS
+    o.fail_renders = fail_hook(cfg);
+#endif
     cf_progress progress;
     cf_progress_init(&progress, NULL, NULL);
     cf_cli_cancel_on_signal(&progress);

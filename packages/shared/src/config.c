@@ -99,6 +99,12 @@ static const cfg_key keys[] = {
         "AWS_SESSION_TOKEN)"),
     STR(s3_secret_key, "CLIPFORGE_S3_SECRET_KEY", "",
         "s3 storage secret key (empty = AWS_SECRET_ACCESS_KEY)"),
+#ifdef CF_TEST_HOOKS
+    STR(test_fail_jobs, "CLIPFORGE_TEST_FAIL_JOBS", "",
+        "test builds only: every run of a job whose stored request contains this text fails"),
+    STR(autoclip_fail_renders, "CLIPFORGE_AUTOCLIP_FAIL_RENDERS", "",
+        "test builds only: autoclip clips (1-based, comma-separated) whose every render fails"),
+#endif
 };
 
 static const cfg_key *find_key(const char *name) {
