@@ -63,6 +63,15 @@ template)
   check "blurred fill: the bands above and below the video are not black"
   read -r mean _ _ < <(region out.mp4 1.5 0 40 180 40)
   python3 -c "import sys; sys.exit(0 if $mean>30 else 1)" || fail "top band mean $mean"
+  check "CLIPFORGE_TEMPLATE_DIR set in CLIPFORGE_CONFIG_FILE reaches the rendering pipeline"
+  mkdir -p mytemplates
+  cp "$(dirname "$bin")/share/clipforge/templates/shorts-blur.json" mytemplates/from-config.json
+  echo "CLIPFORGE_TEMPLATE_DIR=$work/mytemplates" > clipforge.conf
+  if "$bin" render --template from-config --input src.mp4 --span 0.5:1.5 --format vertical --size 90x160 \
+    --output nocfg.mp4 2>/dev/null; then fail "a template outside the template dir was found"; fi
+  CLIPFORGE_CONFIG_FILE=$work/clipforge.conf "$bin" render --template from-config --input src.mp4 \
+    --span 0.5:1.5 --format vertical --size 90x160 --output cfg.mp4 || fail "template from the config file"
+  [ -s cfg.mp4 ] || fail "no output with the configured template dir"
   ;;
 title)
   gen_black black.mp4 4
