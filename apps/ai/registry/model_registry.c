@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/paths.h"
@@ -71,7 +72,8 @@ static const cf_model_kind *kind_of_file(const char *name, char *version, size_t
     }
     if (!best) return NULL;
     size_t p = strlen(best->file_prefix);
-    snprintf(version, cap, "%.*s", (int)(n - p - 5), name + p);
+    /* a version too long for the buffer is not a version of ours, rather than a cut one */
+    if (!cf_fmt(version, cap, "%.*s", (int)(n - p - 5), name + p)) return NULL;
     return version_valid(version) ? best : NULL;
 }
 

@@ -11,6 +11,7 @@
 
 #include "api/http_server.h"
 #include "application/app.h"
+#include "clipforge/fmt.h"
 #include "clipforge/log.h"
 #include "infrastructure/backends.h"
 #include "registry/model_registry.h"
@@ -191,8 +192,10 @@ static cf_err listen_http(cf_ai_service *svc, int *port, cf_error *err) {
     if (rc) return rc;
     *port = cf_http_server_port(svc->http);
     const char *colon = strrchr(svc->cfg->ai_listen, ':');
-    snprintf(svc->listen, sizeof svc->listen, "%.*s:%d", (int)(colon ? colon - svc->cfg->ai_listen : 0),
-             svc->cfg->ai_listen, *port);
+    if (!cf_fmt(svc->listen, sizeof svc->listen, "%.*s:%d", (int)(colon ? colon - svc->cfg->ai_listen : 0),
+                svc->cfg->ai_listen, *port))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "listen address '%.64s...' is too long",
+                            svc->cfg->ai_listen);
     return CF_OK;
 }
 

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/fmt.h"
 #include "clipforge/fs.h"
 #include "clipforge/uri.h"
 
@@ -163,7 +164,8 @@ static void archive_free(archive *a) {
 /* Writes the zip of a's entries to a new temp file; *fd reads it (already unlinked). */
 static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/cfzip-XXXXXX", cf_temp_parent(NULL));
+    if (!cf_fmt(path, sizeof path, "%s/cfzip-XXXXXX", cf_temp_parent(NULL)))
+        return cf_error_set(err, CF_ERR_IO, "the temp directory's path is too long");
     int t = mkstemp(path);
     if (t < 0)
         return cf_error_set(err, CF_ERR_IO, "cannot create a temp file for the zip: %s", strerror(errno));

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/fmt.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
 #include "clipforge/render.h"
@@ -124,7 +125,7 @@ static bool template_id(const char *file, char *id, size_t cap) {
 /* The checked summary of one file, or NULL (logged) when it is not a usable template. */
 static json_t *load_summary(const char *dir, const char *id) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.json", dir, id);
+    if (!cf_fmt(path, sizeof path, "%s/%s.json", dir, id)) return NULL;
     cf_error err;
     json_t *t = cf_json_load_file(path, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_DEPTH, &err);
     json_t *s = t ? summarise(id, t) : NULL;

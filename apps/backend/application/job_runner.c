@@ -16,6 +16,7 @@
 
 #include "application/metrics.h"
 #include "clipforge/domain/problem.h"
+#include "clipforge/fmt.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "clipforge/metrics.h"
@@ -291,8 +292,10 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     cf_span *span = start_run_span(job, parent, &prev);
     const cf_job_handler *handler = cf_job_handler_find(job->kind);
     char work[4096], prefix[256];
-    snprintf(work, sizeof work, "%s/%s-%lld", r->app->work_dir, job->id, (long long)job->attempts);
-    snprintf(prefix, sizeof prefix, "jobs/%s/%lld", job->id, (long long)job->attempts);
+    /* a cut work path would name another directory, one the cleanup below would remove */
+    bool paths_ok =
+        cf_fmt(work, sizeof work, "%s/%s-%lld", r->app->work_dir, job->id, (long long)job->attempts) &&
+        cf_fmt(prefix, sizeof prefix, "jobs/%s/%lld", job->id, (long long)job->attempts);
     progress_user pu = {r, s};
     pthread_mutex_lock(&r->lock);
     cf_progress_init(&s->progress, report_progress, &pu);
@@ -330,7 +333,8 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     json_t *result = NULL;
     cf_error err;
     cf_error_clear(&err);
-    cf_err rc = execute(&ctx, job, &result, &err);
+    cf_err rc = paths_ok ? execute(&ctx, job, &result, &err)
+                         : cf_error_set(&err, CF_ERR_IO, "the work directory's path is too long");
     pthread_mutex_lock(&r->lock);
     end_stage(s);
     pthread_mutex_unlock(&r->lock);
@@ -339,7 +343,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     for (size_t i = 0; i < ctx.n_output_keys; i++) free(ctx.output_keys[i]);
     free(ctx.output_keys);
     cf_error rmerr;
-    cf_remove_tree(work, &rmerr);
+    if (paths_ok) cf_remove_tree(work, &rmerr);
     pthread_mutex_lock(&r->lock);
     s->active = false;
     pthread_mutex_unlock(&r->lock);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/clock.h"
 #include "clipforge/uri.h"
 
@@ -84,7 +85,9 @@ static cf_err parse_url(redis_bus *b, const char *url, cf_error *err) {
     if (p[auth_end] == '@') {
         const char *colon = memchr(p, ':', auth_end);
         const char *pw = colon ? colon + 1 : p;
-        snprintf(b->password, sizeof b->password, "%.*s", (int)(p + auth_end - pw), pw);
+        if (!cf_fmt(b->password, sizeof b->password, "%.*s", (int)(p + auth_end - pw), pw))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                                "bus URL: the password is longer than %zu bytes", sizeof b->password - 1);
         p += auth_end + 1;
     }
     size_t hp = strcspn(p, "/?");

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/trace.h"
@@ -110,8 +111,8 @@ static cf_err parse_endpoint(s3_storage *s, const char *url, cf_error *err) {
 }
 
 static cf_err copy_credentials(s3_storage *s, const char *ak, const char *sk, cf_error *err) {
-    if (snprintf(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) >= (int)sizeof s->cred.access_key ||
-        snprintf(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk) >= (int)sizeof s->cred.secret_key)
+    if (!cf_fmt(s->cred.access_key, sizeof s->cred.access_key, "%s", ak) ||
+        !cf_fmt(s->cred.secret_key, sizeof s->cred.secret_key, "%s", sk))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "s3 storage: credentials too long");
     return CF_OK;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clipforge/domain/types.h"
+#include "clipforge/fmt.h"
 #include "clipforge/fs.h"
 #include "clipforge/render.h"
 #include "clipforge/uri.h"
@@ -68,7 +69,8 @@ static cf_err check_template(const char *id, const cf_config *cfg, cf_error *err
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: '%s' is not a template name", id);
     const char *dir = *cfg->template_dir ? cfg->template_dir : cf_render_template_dir();
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.json", dir, id);
+    if (!cf_fmt(path, sizeof path, "%s/%s.json", dir, id))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template directory %.200s...: path too long", dir);
     if (access(path, R_OK) != 0)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s'", id);
     return CF_OK;

@@ -1,6 +1,7 @@
 /* paths.c — data files relative to the running binary (/proc/self/exe), state under
  * $STATE_DIRECTORY or the XDG state directory. Steered by CLIPFORGE_SHARE_DIR, STATE_DIRECTORY,
  * XDG_STATE_HOME, HOME. */
+#include "clipforge/fmt.h"
 #include "clipforge/paths.h"
 
 #include <limits.h>
@@ -31,7 +32,7 @@ static bool is_dir(const char *p) {
 /* Sets share_dir to dir/rel when that is a directory (resolved to a canonical path). */
 static bool try_dir(const char *dir, const char *rel) {
     char cand[PATH_MAX];
-    if ((size_t)snprintf(cand, sizeof cand, "%s/%s", dir, rel) >= sizeof cand || !is_dir(cand)) return false;
+    if (!cf_fmt(cand, sizeof cand, "%s/%s", dir, rel) || !is_dir(cand)) return false;
     if (!realpath(cand, share_dir)) snprintf(share_dir, sizeof share_dir, "%s", cand);
     return true;
 }
@@ -54,7 +55,7 @@ static void resolve_share(void) {
     char *up = strrchr(exe, '/');
     if (up && up != exe) {
         *up = '\0';
-        if ((size_t)snprintf(share_dir, sizeof share_dir, "%s/share/clipforge", exe) >= sizeof share_dir)
+        if (!cf_fmt(share_dir, sizeof share_dir, "%s/share/clipforge", exe))
             snprintf(share_dir, sizeof share_dir, "%s", FALLBACK_SHARE);
     }
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "trace_internal.h"
@@ -176,7 +177,7 @@ static void resource_pair(const char *k, const char *v, void *u) {
 static void header_pair(const char *k, const char *v, void *u) {
     exporter *ex = u;
     char line[1024];
-    if ((size_t)snprintf(line, sizeof line, "%s: %s", k, v) >= sizeof line) return;
+    if (!cf_fmt(line, sizeof line, "%s: %s", k, v)) return;
     struct curl_slist *h = curl_slist_append(ex->headers, line);
     if (h) ex->headers = h;
 }

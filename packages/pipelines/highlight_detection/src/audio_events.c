@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/json.h"
 #include "profile.h"
 
@@ -82,7 +83,7 @@ static bool newest_version(const char *dir, char *version, size_t len) {
         if (strncmp(e->d_name, "audio-events-", 13) != 0 || n < 19 || strcmp(e->d_name + n - 5, ".json") != 0)
             continue;
         char v[48];
-        snprintf(v, sizeof v, "%.*s", (int)(n - 18), e->d_name + 13);
+        if (!cf_fmt(v, sizeof v, "%.*s", (int)(n - 18), e->d_name + 13)) continue; /* not one of ours */
         if (!found || strverscmp(v, version) > 0) snprintf(version, len, "%s", v), found = true;
     }
     closedir(d);
@@ -196,7 +197,7 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
  * newest file. */
 static bool current_version(const char *models_dir, char *version, size_t len) {
     const char *configured = hl_audio_events_model_version();
-    if (configured) return snprintf(version, len, "%s", configured), true;
+    if (configured) return cf_fmt(version, len, "%s", configured); /* too long: not a model of ours */
     return newest_version(models_dir, version, len);
 }
 
@@ -216,7 +217,9 @@ cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
     if (strchr(version, '/'))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad audio-events model version '%s'", version);
     char file[4096];
-    snprintf(file, sizeof file, "%s/audio-events-%s.json", models_dir, version);
+    if (!cf_fmt(file, sizeof file, "%s/audio-events-%s.json", models_dir, version))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "models directory %.200s...: path too long",
+                            models_dir);
     cf_error jerr;
     json_t *j = cf_json_load_file(file, 4 << 20, 16, &jerr);
     if (!j) return cf_error_set(err, jerr.code, "audio-events model: %s", jerr.msg);

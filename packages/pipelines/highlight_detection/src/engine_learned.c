@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/json.h"
 #include "engine_common.h"
 #include "feature_math.h"
@@ -75,7 +76,7 @@ static bool newest_version(const char *dir, char *version, size_t len) {
         if (strncmp(e->d_name, "highlight-", 10) != 0 || n < 16 || strcmp(e->d_name + n - 5, ".json") != 0)
             continue;
         char v[64];
-        snprintf(v, sizeof v, "%.*s", (int)(n - 15), e->d_name + 10);
+        if (!cf_fmt(v, sizeof v, "%.*s", (int)(n - 15), e->d_name + 10)) continue; /* not one of ours */
         if (!found || strverscmp(v, version) > 0) snprintf(version, len, "%s", v), found = true;
     }
     closedir(d);
@@ -134,7 +135,8 @@ static cf_err parse_model(const json_t *j, lr_model *m, cf_error *err) {
 
 static cf_err load_model(learned *l, const char *version, lr_model **out, cf_error *err) {
     char file[4096];
-    snprintf(file, sizeof file, "%s/highlight-%s.json", l->models_dir, version);
+    if (!cf_fmt(file, sizeof file, "%s/highlight-%s.json", l->models_dir, version))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "model version '%.64s': path too long", version);
     cf_error jerr;
     json_t *j = cf_json_load_file(file, 4 << 20, 16, &jerr);
     if (!j) return cf_error_set(err, jerr.code, "model version '%s': %s", version, jerr.msg);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/config.h"
 #include "clipforge/json.h"
 #include "clipforge/paths.h"
@@ -168,7 +169,8 @@ cf_err hl_profile_load(const char *dir, const char *name, hl_profile *out, cf_er
     if (!name || !cf_hl_profile_known(name))
         return cf_error_set(err, CF_ERR_NOT_FOUND, "unknown detection profile '%s'", name ? name : "");
     char file[4096];
-    snprintf(file, sizeof file, "%s/%s.json", dir, name);
+    if (!cf_fmt(file, sizeof file, "%s/%s.json", dir, name))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "profile directory %.200s...: path too long", dir);
     cf_error jerr;
     json_t *j = cf_json_load_file(file, 1 << 20, 16, &jerr);
     if (!j)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/fmt.h"
 #include "clipforge/config.h"
 #include "clipforge/json.h"
 #include "clipforge/paths.h"
@@ -108,7 +109,10 @@ static json_t *load_template(const char *id, const char *dir, cf_error *err) {
             return NULL;
         }
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.json", dir, id);
+    if (!cf_fmt(path, sizeof path, "%s/%s.json", dir, id)) {
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template directory %.200s...: path too long", dir);
+        return NULL;
+    }
     json_t *t = cf_json_load_file(path, MAX_DOC_BYTES, MAX_DOC_DEPTH, err);
     if (!t && err->code == CF_ERR_NOT_FOUND)
         cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s' (none in %s)", id,

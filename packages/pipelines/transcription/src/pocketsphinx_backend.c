@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "backends.h"
+#include "clipforge/fmt.h"
 #include "clipforge/config.h"
 #include "bandwidth.h"
 
@@ -88,7 +89,7 @@ static bool set_arg(cmd_ln_t *config, const char *name, const char *value) {
 /* Applies "-name value" pairs from text to config; false on a malformed or unknown setting. */
 static bool apply_args(cmd_ln_t *config, const char *text, cf_error *err) {
     char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", text) >= (int)sizeof buf) {
+    if (!cf_fmt(buf, sizeof buf, "%s", text)) {
         cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "CLIPFORGE_POCKETSPHINX_ARGS: too long");
         return false;
     }
