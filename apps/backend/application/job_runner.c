@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "application/metrics.h"
+#include "clipforge/domain/job_lifecycle.h"
 #include "clipforge/domain/problem.h"
 #include "clipforge/fmt.h"
 #include "clipforge/fs.h"
@@ -131,19 +132,6 @@ static void report_progress(void *user, double fraction, const char *stage) {
     if (mirror) cf_progress_report(mirror, fraction, stage);
 }
 
-static bool retryable(cf_err code) {
-    return code == CF_ERR_IO || code == CF_ERR_UNAVAILABLE || code == CF_ERR_TIMEOUT ||
-           code == CF_ERR_NO_MEMORY || code == CF_ERR_INTERNAL;
-}
-
-static char *problem_text(const char *slug, cf_err code, const char *detail) {
-    const cf_problem_kind *k = slug ? cf_problem_find(slug) : cf_problem_for(code);
-    json_t *p = cf_problem_json(k, detail);
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    return text;
-}
-
 static void remove_outputs(cf_job_context *ctx) {
     for (size_t i = 0; i < ctx->n_output_keys; i++) {
         cf_error err;
@@ -186,18 +174,16 @@ static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job
         o.result = result;
     } else if (s->user_cancel) {
         o.status = CF_JOB_STATE_CANCELLED;
-        *error_text = problem_text("cancelled", rc, "the job was cancelled on request");
+        *error_text = cf_job_cancelled_problem();
     } else if (stopping) {
         /* Shutdown: released, back to the queue at once (not a failed attempt) to start over
          * in the next process that takes it. */
         o.status = CF_JOB_STATE_QUEUED;
     } else {
         o.status = CF_JOB_STATE_FAILED;
-        if (retryable(rc) && job->attempts < job->max_attempts) {
-            int64_t backoff = r->app->cfg.retry_base_ms << (job->attempts - 1 < 16 ? job->attempts - 1 : 16);
-            o.retry_at = cf_now_ms() + backoff;
-        }
-        *error_text = problem_text(NULL, rc, err->msg);
+        o.retry_at =
+            cf_job_retry_at(rc, job->attempts, job->max_attempts, r->app->cfg.retry_base_ms, cf_now_ms());
+        *error_text = cf_problem_text(cf_problem_for(rc), err->msg);
     }
     o.error = *error_text;
     return o;

@@ -99,6 +99,17 @@ cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_cha
     return CF_OK;
 }
 
+bool cf_job_error_retryable(cf_err code) {
+    return code == CF_ERR_IO || code == CF_ERR_UNAVAILABLE || code == CF_ERR_TIMEOUT ||
+           code == CF_ERR_NO_MEMORY || code == CF_ERR_INTERNAL;
+}
+
+int64_t cf_job_retry_at(cf_err code, int64_t attempts, int64_t max_attempts, int64_t base_ms, int64_t now) {
+    if (!cf_job_error_retryable(code) || attempts >= max_attempts) return 0;
+    int64_t doublings = attempts < 1 ? 0 : attempts - 1 < 16 ? attempts - 1 : 16;
+    return now + (base_ms << doublings);
+}
+
 char *cf_job_cancelled_problem(void) {
     return cf_problem_text(cf_problem_find("cancelled"), "the job was cancelled on request");
 }

@@ -231,6 +231,34 @@ static void test_expired_lease_with_cancel_request_is_cancelled(void **state) {
     free(error);
 }
 
+static void test_only_transient_errors_are_retried(void **state) {
+    (void)state;
+    const cf_err transient[] = {CF_ERR_IO, CF_ERR_UNAVAILABLE, CF_ERR_TIMEOUT, CF_ERR_NO_MEMORY,
+                                CF_ERR_INTERNAL};
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
+        assert_true(cf_job_error_retryable(transient[i]));
+        assert_int_equal(cf_job_retry_at(transient[i], 1, 3, 1000, 50000), 51000);
+    }
+    const cf_err lasting[] = {
+        CF_OK,           CF_ERR_INVALID_ARGUMENT, CF_ERR_INVALID_MEDIA, CF_ERR_NOT_FOUND, CF_ERR_UNSUPPORTED,
+        CF_ERR_CANCELLED};
+    for (size_t i = 0; i < sizeof lasting / sizeof lasting[0]; i++) {
+        assert_false(cf_job_error_retryable(lasting[i]));
+        assert_int_equal(cf_job_retry_at(lasting[i], 1, 3, 1000, 50000), 0);
+    }
+}
+
+static void test_retry_backoff_doubles_until_attempts_are_spent(void **state) {
+    (void)state;
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 1, 4, 250, 10000), 10250);
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 2, 4, 250, 10000), 10500);
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 3, 4, 250, 10000), 11000);
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 4, 4, 250, 10000), 0);
+    /* The exponent stops at 16, so a large budget cannot overflow the delay. */
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 40, 100, 1, 0), 65536);
+    assert_int_equal(cf_job_retry_at(CF_ERR_IO, 17, 100, 1, 0), 65536);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_final_event_of_each_terminal_state),
@@ -245,6 +273,8 @@ int main(void) {
         cmocka_unit_test(test_expired_lease_requeues_while_attempts_remain),
         cmocka_unit_test(test_expired_lease_fails_when_attempts_are_spent),
         cmocka_unit_test(test_expired_lease_with_cancel_request_is_cancelled),
+        cmocka_unit_test(test_only_transient_errors_are_retried),
+        cmocka_unit_test(test_retry_backoff_doubles_until_attempts_are_spent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

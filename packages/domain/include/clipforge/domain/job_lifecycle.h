@@ -46,6 +46,15 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
  * running or an unknown status. */
 cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_change *out, cf_error *err);
 
+/* True for a failure that another run may not meet (I/O, unavailable, timeout, out of memory,
+ * internal); a bad request or bad media fails the same way every time, so it fails at once. */
+bool cf_job_error_retryable(cf_err code);
+
+/* When a run that failed with code, the attempts-th of max_attempts, runs again: now plus the
+ * backoff base_ms * 2^(attempts - 1), the exponent capped at 16; 0 when it does not (code is not
+ * retryable, or no attempt is left). */
+int64_t cf_job_retry_at(cf_err code, int64_t attempts, int64_t max_attempts, int64_t base_ms, int64_t now);
+
 /* The outcome of a running job whose lease expired before now (its worker is gone), after
  * attempts runs of max_attempts: failed with the lease-expired problem and retried at
  * now + retry_delay_ms while attempts remain and no cancel was requested; else final, cancelled
