@@ -419,14 +419,10 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
     if (in->idempotency_key) {
         cf_err rc = load_job(c, sql_job_by_key, in->idempotency_key, a->out, err);
         if (rc == CF_OK) {
-            if (strcmp(a->out->kind, in->kind) || strcmp(a->out->request, in->request)) {
-                cf_job_record_free(a->out);
-                return cf_error_set(err, CF_ERR_CONFLICT,
-                                    "Idempotency-Key '%s' was used for a different request",
-                                    in->idempotency_key);
-            }
-            *a->replayed = true;
-            return CF_OK;
+            rc = cf_job_replay(a->out, in, err);
+            if (rc) cf_job_record_free(a->out);
+            *a->replayed = rc == CF_OK;
+            return rc;
         }
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }

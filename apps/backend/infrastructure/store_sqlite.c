@@ -376,14 +376,10 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     if (in->idempotency_key) {
         cf_err rc = load_job(st, Q_JOB_BY_KEY, in->idempotency_key, out, err);
         if (rc == CF_OK) {
-            if (strcmp(out->kind, in->kind) || strcmp(out->request, in->request)) {
-                cf_job_record_free(out);
-                return cf_error_set(err, CF_ERR_CONFLICT,
-                                    "Idempotency-Key '%s' was used for a different request",
-                                    in->idempotency_key);
-            }
-            *replayed = true;
-            return CF_OK;
+            rc = cf_job_replay(out, in, err);
+            if (rc) cf_job_record_free(out);
+            *replayed = rc == CF_OK;
+            return rc;
         }
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clipforge/domain/problem.h"
 #include "clipforge/domain/types.h"
@@ -96,6 +97,13 @@ cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_cha
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s: %s is not a final status", id,
                             name ? name : "(unknown)");
     }
+    return CF_OK;
+}
+
+cf_err cf_job_replay(const cf_job_record *earlier, const cf_job_new *in, cf_error *err) {
+    if (strcmp(earlier->kind, in->kind) || strcmp(earlier->request, in->request))
+        return cf_error_set(err, CF_ERR_CONFLICT, "Idempotency-Key '%s' was used for a different request",
+                            in->idempotency_key);
     return CF_OK;
 }
 

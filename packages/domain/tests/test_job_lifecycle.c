@@ -231,6 +231,22 @@ static void test_expired_lease_with_cancel_request_is_cancelled(void **state) {
     free(error);
 }
 
+static void test_replay_needs_the_same_kind_and_request(void **state) {
+    (void)state;
+    cf_job_record earlier = job(CF_JOB_STATE_RUNNING);
+    earlier.request = "{\"a\":1}";
+    cf_job_new same = {.id = "j2", .kind = "clip_processing", .request = "{\"a\":1}", .idempotency_key = "k"};
+    cf_error err;
+    assert_int_equal(cf_job_replay(&earlier, &same, &err), CF_OK);
+    cf_job_new other_request = same;
+    other_request.request = "{\"a\":2}";
+    assert_int_equal(cf_job_replay(&earlier, &other_request, &err), CF_ERR_CONFLICT);
+    assert_string_equal(err.msg, "Idempotency-Key 'k' was used for a different request");
+    cf_job_new other_kind = same;
+    other_kind.kind = "render";
+    assert_int_equal(cf_job_replay(&earlier, &other_kind, &err), CF_ERR_CONFLICT);
+}
+
 static void test_only_transient_errors_are_retried(void **state) {
     (void)state;
     const cf_err transient[] = {CF_ERR_IO, CF_ERR_UNAVAILABLE, CF_ERR_TIMEOUT, CF_ERR_NO_MEMORY,
@@ -273,6 +289,7 @@ int main(void) {
         cmocka_unit_test(test_expired_lease_requeues_while_attempts_remain),
         cmocka_unit_test(test_expired_lease_fails_when_attempts_are_spent),
         cmocka_unit_test(test_expired_lease_with_cancel_request_is_cancelled),
+        cmocka_unit_test(test_replay_needs_the_same_kind_and_request),
         cmocka_unit_test(test_only_transient_errors_are_retried),
         cmocka_unit_test(test_retry_backoff_doubles_until_attempts_are_spent),
     };

@@ -46,6 +46,10 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
  * running or an unknown status. */
 cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_change *out, cf_error *err);
 
+/* A create that names an idempotency key already used, by the job earlier: CF_OK when it is a
+ * replay (the same kind and request, so the earlier job is the answer), else CF_ERR_CONFLICT. */
+cf_err cf_job_replay(const cf_job_record *earlier, const cf_job_new *in, cf_error *err);
+
 /* True for a failure that another run may not meet (I/O, unavailable, timeout, out of memory,
  * internal); a bad request or bad media fails the same way every time, so it fails at once. */
 bool cf_job_error_retryable(cf_err code);
