@@ -3,12 +3,13 @@
 
 #include "clipforge/highlight.h"
 #include "clipforge/render.h"
+#include "infrastructure/webhook_http.h"
 #ifdef CF_HAVE_TRANSCRIBE
 #include "clipforge/transcribe.h"
 #endif
 
 cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
-    cf_render_settings render = {.template_dir = cfg->template_dir};
+    cf_render_settings render = {.template_dir = cfg->template_dir, .webhook = cf_webhook_http()};
     cf_hl_settings hl = {.profiles_dir = cfg->highlight_profiles_dir,
                          .models_dir = cfg->highlight_models_dir,
                          .model_version = cfg->highlight_model_version,

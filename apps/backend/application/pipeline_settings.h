@@ -1,6 +1,7 @@
 /* pipeline_settings.h — hands the pipelines their settings from the config table, once, at
  * startup: the pipelines read no environment, so this is where CLIPFORGE_TEMPLATE_DIR,
- * CLIPFORGE_HIGHLIGHT_*, CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION and CLIPFORGE_POCKETSPHINX_* reach them. */
+ * CLIPFORGE_HIGHLIGHT_*, CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION and CLIPFORGE_POCKETSPHINX_* reach them,
+ * and where rendering gets its webhook adapter (infrastructure/webhook_http.c). */
 #ifndef CLIPFORGE_PIPELINE_SETTINGS_H
 #define CLIPFORGE_PIPELINE_SETTINGS_H
 

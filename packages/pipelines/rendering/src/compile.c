@@ -10,9 +10,7 @@
 #include <string.h>
 
 #include "clipforge/fmt.h"
-#include "clipforge/config.h"
 #include "clipforge/json.h"
-#include "clipforge/paths.h"
 #include "clipforge/probe.h"
 #include "clipforge/render.h"
 #include "clipforge/uri.h"
@@ -20,17 +18,6 @@
 
 #define MAX_DOC_BYTES (4 * 1024 * 1024)
 #define MAX_DOC_DEPTH 32
-
-/* Written once at startup (cf_render_configure), read-only while renders run. */
-static char *g_template_dir;
-
-cf_err cf_render_configure(const cf_render_settings *s, cf_error *err) {
-    return cf_config_keep(&g_template_dir, s ? s->template_dir : NULL, err);
-}
-
-const char *cf_render_template_dir(void) {
-    return g_template_dir ? g_template_dir : cf_share_path("templates");
-}
 
 cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err) {
     cf_err e = cf_timeline_from_json(j, out, err);

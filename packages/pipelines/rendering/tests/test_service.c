@@ -99,11 +99,43 @@ static int teardown(void **state) {
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static char *g_posted;
+
+static cf_err record_post(void *self, const cf_render_destination *d, const char *body, cf_error *err) {
+    (void)self, (void)d, (void)err;
+    free(g_posted);
+    g_posted = strdup(body);
+    return CF_OK;
+}
+
+/* The pipeline does no HTTP: a webhook destination goes to the adapter the app configured. */
+static void test_webhook_goes_through_the_configured_adapter(void **state) {
+    (void)state;
+    char clip[] = "c1", url[] = "http://127.0.0.1:9/hook";
+    cf_render_result res;
+    memset(&res, 0, sizeof res);
+    res.clip_id = clip;
+    cf_render_destination d = {.kind = CF_DESTINATION_KIND_WEBHOOK, .url = url};
+    cf_error err;
+    assert_int_equal(cf_render_configure(NULL, &err), CF_OK);
+    assert_int_equal(cf_render_deliver(&res, &d, &err), CF_ERR_UNSUPPORTED);
+    cf_render_webhook hook = {.version = 1, .post = record_post};
+    cf_render_settings s = {.webhook = &hook};
+    assert_int_equal(cf_render_configure(&s, &err), CF_OK);
+    assert_int_equal(cf_render_deliver(&res, &d, &err), CF_OK);
+    assert_non_null(g_posted);
+    assert_non_null(strstr(g_posted, "\"c1\""));
+    free(g_posted);
+    g_posted = NULL;
+    assert_int_equal(cf_render_configure(NULL, &err), CF_OK);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_renders_into_the_data_dir_by_clip_id),
         cmocka_unit_test(test_cancel_stops_a_running_render),
         cmocka_unit_test(test_unsafe_clip_ids_are_refused),
+        cmocka_unit_test(test_webhook_goes_through_the_configured_adapter),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

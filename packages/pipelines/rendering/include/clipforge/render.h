@@ -1,6 +1,6 @@
 /* render.h — the rendering pipeline (libcfrender): turns a timeline (hand-written, or compiled
  * from a template, a source and a span) into finished videos with a thumbnail and caption files,
- * and delivers them (storage directory, signed webhook).
+ * and delivers them (storage directory, or a webhook through the app's adapter).
  *
  * Types come from the domain schemas: cf_timeline (Timeline.json), cf_render_request,
  * cf_render_result, cf_render_destination. */
@@ -29,9 +29,20 @@ typedef struct cf_render_options {
 cf_err cf_render_timeline_from_json(const json_t *j, cf_timeline *out, cf_error *err);
 cf_err cf_render_timeline_load(const char *path, cf_timeline *out, cf_error *err);
 
-/* Settings the app takes from its configuration (the pipeline reads no environment). */
+/* Delivery of a finished render to a webhook destination, an adapter the app provides: the
+ * pipeline does no HTTP. post() sends body (the RenderResult JSON) to d->url, signed with
+ * d->secret, retrying as its own policy says; it is called from render threads. */
+typedef struct cf_render_webhook {
+    int version; /* 1 */
+    cf_err (*post)(void *self, const cf_render_destination *d, const char *body, cf_error *err);
+    void *self;
+} cf_render_webhook;
+
+/* Settings the app gives the pipeline (it reads no environment). */
 typedef struct cf_render_settings {
-    const char *template_dir; /* CLIPFORGE_TEMPLATE_DIR; NULL or "" = the installed templates */
+    const char *template_dir;         /* CLIPFORGE_TEMPLATE_DIR; NULL or "" = the installed ones */
+    const cf_render_webhook *webhook; /* not copied, must outlive renders; NULL = webhook
+                                       * destinations fail as unsupported */
 } cf_render_settings;
 /* Copies s (NULL = built-in defaults) as the settings of later renders. Call it at startup,
  * before any render runs: renders read the settings without a lock. CF_ERR_NO_MEMORY. */
@@ -70,9 +81,8 @@ cf_err cf_render_split_framing(const char *path, int64_t start_ms, int64_t end_m
                                cf_progress *progress, json_t **out, cf_error *err);
 
 /* Sends a finished render to one destination: storage copies every artifact into the directory
- * d->uri (a path or file:// URI); webhook POSTs the RenderResult JSON to d->url with header
- * "X-Clipforge-Signature: sha256=<hex HMAC-SHA256 of the body with d->secret>", retrying with
- * backoff on connection errors and 5xx answers. */
+ * d->uri (a path or file:// URI); webhook hands the RenderResult JSON for d->url to the
+ * configured cf_render_webhook (CF_ERR_UNSUPPORTED without one). */
 cf_err cf_render_deliver(const cf_render_result *res, const cf_render_destination *d, cf_error *err);
 
 /* compile + render + deliver to every destination of req. */

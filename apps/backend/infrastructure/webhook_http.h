@@ -1,0 +1,14 @@
+/* webhook_http.h — the rendering pipeline's webhook adapter over libcurl: a RenderResult POSTed
+ * with an HMAC-SHA256 signature header, retried with exponential backoff on connection errors
+ * and 5xx answers (4xx answers are final). */
+#ifndef CLIPFORGE_WEBHOOK_HTTP_H
+#define CLIPFORGE_WEBHOOK_HTTP_H
+
+#include "clipforge/render.h"
+
+/* The adapter (static, never freed): POSTs to d->url with "Content-Type: application/json",
+ * "X-Clipforge-Signature: sha256=<hex HMAC-SHA256 of the body with d->secret>" and the current
+ * trace context (W3C traceparent/tracestate). CF_ERR_UNAVAILABLE when no attempt succeeded. */
+const cf_render_webhook *cf_webhook_http(void);
+
+#endif

@@ -1,0 +1,10 @@
+/* render_settings.h — the settings the app gave the pipeline (cf_render_configure). */
+#ifndef CLIPFORGE_RENDER_SETTINGS_H
+#define CLIPFORGE_RENDER_SETTINGS_H
+
+#include "clipforge/render.h"
+
+/* The configured webhook adapter, or NULL. */
+const cf_render_webhook *render_webhook(void);
+
+#endif
