@@ -62,7 +62,7 @@ void cf_lr_to_json(const cf_lr_model *m, json_t *doc) {
     json_object_set_new(doc, "threshold", json_real(round(m->threshold * 100) / 100));
 }
 
-/* Centred mean over [i - half, i + half], truncated at the ends: the engine's curve_smooth. */
+/* Centred mean over [i - half, i + half], truncated at the ends: the engine's hl_curve_smooth. */
 static void smooth(const float *x, double *y, size_t n, size_t half) {
     double sum = 0;
     size_t lo = 0, hi = 0;

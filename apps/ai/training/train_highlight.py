@@ -29,7 +29,7 @@ KINDS = ["crowd,excited,action", "crowd,action", "excited,crowd", "action,excite
 
 
 def smooth(x, half):
-    """Centred mean over [i-half, i+half], truncated at the ends (as curve_smooth in C)."""
+    """Centred mean over [i-half, i+half], truncated at the ends (as hl_curve_smooth in C)."""
     n, out, s, lo, hi = len(x), [0.0] * len(x), 0.0, 0, 0
     for i in range(n):
         want_lo, want_hi = max(0, i - half), min(n, i + half + 1)

@@ -143,7 +143,7 @@ static void design_window(audio_analyzer *a) {
     }
 }
 
-cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out, cf_error *err) {
+cf_err hl_audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out, cf_error *err) {
     audio_analyzer *a = calloc(1, sizeof *a);
     if (!a) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio analysis: out of memory");
     a->on_hop = on_hop;
@@ -163,7 +163,7 @@ cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out,
         ret = av_tx_init(&a->tx, &a->tx_fn, AV_TX_FLOAT_RDFT, 0, FFT_N, &scale, 0);
     if (ret >= 0) ret = av_tx_init(&a->itx, &a->itx_fn, AV_TX_FLOAT_RDFT, 1, FFT_N, &scale, 0);
     if (ret < 0) {
-        audio_analyzer_free(a);
+        hl_audio_analyzer_free(a);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "audio analysis: cannot set up the FFT (%d)", ret);
     }
     /* the transforms may leave elements they do not use unwritten (FFmpeg 5.1's real transform
@@ -179,7 +179,7 @@ cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out,
     return CF_OK;
 }
 
-void audio_analyzer_free(audio_analyzer *a) {
+void hl_audio_analyzer_free(audio_analyzer *a) {
     if (!a) return;
     av_tx_uninit(&a->tx);
     av_tx_uninit(&a->itx);
@@ -333,7 +333,7 @@ static void finish_hop(audio_analyzer *a) {
     a->fill = 0;
 }
 
-void audio_analyzer_push(audio_analyzer *a, const float *samples, size_t n) {
+void hl_audio_analyzer_push(audio_analyzer *a, const float *samples, size_t n) {
     while (n > 0) {
         size_t take = CF_AUDIO_HOP - a->fill;
         if (take > n) take = n;
@@ -345,7 +345,7 @@ void audio_analyzer_push(audio_analyzer *a, const float *samples, size_t n) {
     }
 }
 
-void audio_analyzer_flush(audio_analyzer *a) {
+void hl_audio_analyzer_flush(audio_analyzer *a) {
     if (a->fill == 0) return;
     memset(a->buf + HISTORY + a->fill, 0, sizeof(float) * (CF_AUDIO_HOP - a->fill));
     a->fill = CF_AUDIO_HOP;

@@ -36,12 +36,12 @@ typedef struct audio_analyzer audio_analyzer;
 /* on_hop is called once per completed hop, in order. */
 typedef void (*audio_hop_fn)(void *user, const audio_hop *hop);
 
-cf_err audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out, cf_error *err);
+cf_err hl_audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **out, cf_error *err);
 /* Feeds n mono samples; calls on_hop for every hop completed. */
-void audio_analyzer_push(audio_analyzer *a, const float *samples, size_t n);
+void hl_audio_analyzer_push(audio_analyzer *a, const float *samples, size_t n);
 /* Completes a partial last hop (zero-padded) if any samples are pending. */
-void audio_analyzer_flush(audio_analyzer *a);
-void audio_analyzer_free(audio_analyzer *a);
+void hl_audio_analyzer_flush(audio_analyzer *a);
+void hl_audio_analyzer_free(audio_analyzer *a);
 
 /* Loudness in LUFS of a mean square of K-weighted samples (mono). */
 double cf_lufs_from_power(double kpower);

@@ -38,7 +38,7 @@ _Static_assert(CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH + 1 == CF_AUDIO_EVENT_CLASS_
                    CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH == CF_AUDIO_EVENT_CLASS_NOISE,
                "one event column per class, in the class order");
 
-const char *const ev_input_names[] = {
+const char *const hl_ev_input_names[] = {
 #define EV_INPUT_NAME(name) name,
     EV_INPUT_MAP(EV_INPUT_NAME)
 #undef EV_INPUT_NAME
@@ -62,11 +62,11 @@ struct ev_model {
     size_t n_layers;
 };
 
-const char *ev_model_version(const ev_model *m) {
+const char *hl_ev_model_version(const ev_model *m) {
     return m->version;
 }
 
-void ev_model_free(ev_model *m) {
+void hl_ev_model_free(ev_model *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n_layers; i++) free(m->layers[i].w), free(m->layers[i].b);
     free(m);
@@ -124,7 +124,7 @@ static cf_err map_inputs(const json_t *a, ev_model *m, cf_error *err) {
     for (size_t i = 0; i < m->n_inputs; i++) {
         const char *s = json_string_value(json_array_get(a, i));
         size_t k = 0;
-        while (s && k < EV_N_INPUTS && strcmp(s, ev_input_names[k]) != 0) k++;
+        while (s && k < EV_N_INPUTS && strcmp(s, hl_ev_input_names[k]) != 0) k++;
         if (!s || k == EV_N_INPUTS)
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                                 "inputs[%zu]: '%s' is not an input of this extractor", i, s ? s : "?");
@@ -183,7 +183,7 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
     size_t n_in = m->n_inputs;
     for (size_t i = 0; !rc && i < json_array_size(layers); i++) {
         rc = parse_layer(json_array_get(layers, i), i, n_in, &m->layers[i], err);
-        m->n_layers = i + 1; /* freed by ev_model_free even when it failed halfway */
+        m->n_layers = i + 1; /* freed by hl_ev_model_free even when it failed halfway */
         n_in = m->layers[i].n_out;
     }
     if (!rc && (n_in != CF_AUDIO_EVENT_CLASS_COUNT || m->layers[m->n_layers - 1].act != ACT_SOFTMAX))
@@ -209,7 +209,7 @@ void cf_audio_events_model_current(const char *models_dir, char *buf, size_t len
     else if (len) buf[0] = '\0';
 }
 
-cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
+cf_err hl_ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
     *out = NULL;
     char version[48];
     if (!current_version(models_dir, version, sizeof version))
@@ -227,7 +227,7 @@ cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err) {
     cf_err rc = m ? parse_model(j, m, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     json_decref(j);
     if (rc) {
-        ev_model_free(m);
+        hl_ev_model_free(m);
         cf_error_prefix(err, "audio-events model %s", file);
         return rc;
     }
@@ -282,7 +282,7 @@ static double modulation_4hz(const float *env) {
     return total > 1e-9 ? band / total : 0;
 }
 
-void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
+void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
     stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0}, flux = {0},
              zcr = {0}, harm = {0};
     double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9, kpower = 0;
@@ -356,7 +356,7 @@ static void context_inputs(float *x, size_t n) {
 
 /* ---- classification -------------------------------------------------------------------------- */
 
-void ev_classify(const ev_model *m, const float *x, float *p) {
+void hl_ev_classify(const ev_model *m, const float *x, float *p) {
     float a[MAX_UNITS], b[MAX_UNITS];
     for (size_t i = 0; i < m->n_inputs; i++) a[i] = (x[m->input[i]] - m->mean[i]) * m->inv_std[i];
     float *in = a, *out = b;
@@ -383,15 +383,15 @@ void ev_classify(const ev_model *m, const float *x, float *p) {
     memcpy(p, in, CF_AUDIO_EVENT_CLASS_COUNT * sizeof *p);
 }
 
-cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
-                         float *cols, size_t stride, float *inputs, cf_error *err) {
+cf_err hl_ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
+                            float *cols, size_t stride, float *inputs, cf_error *err) {
     float *x = inputs ? inputs : malloc(n * EV_N_INPUTS * sizeof *x);
     if (!x) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
-    for (size_t i = 0; i < n; i++) ev_inputs(hops, hop_lufs, n, i, x + i * EV_N_INPUTS);
+    for (size_t i = 0; i < n; i++) hl_ev_inputs(hops, hop_lufs, n, i, x + i * EV_N_INPUTS);
     context_inputs(x, n);
     for (size_t i = 0; m && i < n; i++) {
         float p[CF_AUDIO_EVENT_CLASS_COUNT];
-        ev_classify(m, x + i * EV_N_INPUTS, p);
+        hl_ev_classify(m, x + i * EV_N_INPUTS, p);
         for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) cols[(size_t)c * stride + i] = p[c];
     }
     if (x != inputs) free(x);

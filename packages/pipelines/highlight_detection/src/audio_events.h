@@ -52,29 +52,29 @@ typedef struct ev_model ev_model;
  * then goes on without events); CF_ERR_INVALID_ARGUMENT naming the field when the file is
  * malformed, names an input this extractor does not have or other classes. The caller frees
  * *out. */
-cf_err ev_model_load(const char *models_dir, ev_model **out, cf_error *err);
-void ev_model_free(ev_model *m);
+cf_err hl_ev_model_load(const char *models_dir, ev_model **out, cf_error *err);
+void hl_ev_model_free(ev_model *m);
 /* "audio-events-v1": the model's name as results and caches record it. */
-const char *ev_model_version(const ev_model *m);
+const char *hl_ev_model_version(const ev_model *m);
 
 /* Input names, EV_N_INPUTS of them. */
-extern const char *const ev_input_names[];
+extern const char *const hl_ev_input_names[];
 
 /* The window inputs and level_now of hop i of n (window clamped at the ends) into
- * x[0 .. EV_CONTEXT - 1]; the context inputs need the neighbours (ev_classify_track).
+ * x[0 .. EV_CONTEXT - 1]; the context inputs need the neighbours (hl_ev_classify_track).
  * hop_lufs[k] is hop k's K-weighted loudness. */
-void ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x);
+void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x);
 
 /* Class probabilities for one full input vector (EV_N_INPUTS) into
  * p[CF_AUDIO_EVENT_CLASS_COUNT] (sums to 1). */
-void ev_classify(const ev_model *m, const float *x, float *p);
+void hl_ev_classify(const ev_model *m, const float *x, float *p);
 
 /* Classifies every hop of a track: probabilities of class c at hop i go to cols[c * stride + i]
  * (column-major feature columns starting at CF_FEAT_EV_SPEECH). inputs (optional, n x
  * EV_N_INPUTS) receives the input vectors; with m NULL only they are computed. The context
  * inputs average the window inputs over the hops i - EV_CONTEXT_HALF .. i + EV_CONTEXT_HALF
  * that exist (fewer at the ends of the track). */
-cf_err ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
-                         float *cols, size_t stride, float *inputs, cf_error *err);
+cf_err hl_ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
+                            float *cols, size_t stride, float *inputs, cf_error *err);
 
 #endif

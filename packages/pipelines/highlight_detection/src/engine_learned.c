@@ -202,7 +202,7 @@ static cf_err predict(const lr_model *m, const cf_feature_track *t, float *score
     for (size_t k = 0; k < m->n_in; k++) {
         const lr_input *in = &m->in[k];
         for (size_t i = 0; i < n; i++) col[i] = cf_feat(t, i, in->feature);
-        curve_smooth(col, win, n, in->half);
+        hl_curve_smooth(col, win, n, in->half);
         for (size_t i = 0; i < n; i++) z[i] += in->weight * ((win[i] - in->mean) / in->std);
     }
     for (size_t i = 0; i < n; i++) score[i] = (float)(1.0 / (1.0 + exp(-z[i])));

@@ -62,7 +62,7 @@ char *cf_feature_cache_path(const char *cache_dir, const char *path) {
     return out;
 }
 
-cf_err feature_cache_load(const char *file, const char *events_model, cf_feature_track **out) {
+cf_err hl_feature_cache_load(const char *file, const char *events_model, cf_feature_track **out) {
     FILE *f = fopen(file, "rb");
     if (!f) return CF_ERR_NOT_FOUND;
     cache_header h;
@@ -93,7 +93,7 @@ end:
     return rc;
 }
 
-cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err) {
+cf_err hl_feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err) {
     char *dir = strdup(file);
     if (!dir) return cf_error_set(err, CF_ERR_NO_MEMORY, "feature cache: out of memory");
     char *slash = strrchr(dir, '/');

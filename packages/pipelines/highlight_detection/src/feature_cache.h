@@ -9,8 +9,8 @@
 
 /* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale, made with another audio-events
  * model than events_model ("" = none) or unreadable (never fatal). */
-cf_err feature_cache_load(const char *file, const char *events_model, cf_feature_track **out);
+cf_err hl_feature_cache_load(const char *file, const char *events_model, cf_feature_track **out);
 /* Writes the track atomically (temp file + rename), creating the directory. */
-cf_err feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err);
+cf_err hl_feature_cache_store(const char *file, const cf_feature_track *t, cf_error *err);
 
 #endif

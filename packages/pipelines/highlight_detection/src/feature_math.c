@@ -17,11 +17,11 @@
 #define BASELINE_HALF 600 /* hops: +-60 s */
 #define BASELINE_STEP 10
 
-float sigmoidf_(float x) {
+float hl_sigmoidf(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
 
-void curve_smooth(const float *x, float *y, size_t n, size_t half) {
+void hl_curve_smooth(const float *x, float *y, size_t n, size_t half) {
     double sum = 0;
     size_t lo = 0, hi = 0; /* window [lo, hi) */
     for (size_t i = 0; i < n; i++) {
@@ -37,7 +37,7 @@ static int cmp_float(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-float curve_quantile(const float *x, size_t n, double q) {
+float hl_curve_quantile(const float *x, size_t n, double q) {
     if (n == 0) return 0;
     float *c = malloc(n * sizeof *c);
     if (!c) return x[n / 2]; /* out of memory: any sample beats failing a detection */
@@ -84,7 +84,7 @@ static void local_baseline(const float *mom, size_t n, float fallback, float *ba
         size_t hi = c + BASELINE_HALF < n ? c + BASELINE_HALF : n - 1, m = 0;
         for (size_t k = lo; k <= hi; k++)
             if (mom[k] > SILENT_LUFS) tmp[m++] = mom[k];
-        grid[s] = m >= 20 ? curve_quantile(tmp, m, 0.35) : fallback;
+        grid[s] = m >= 20 ? hl_curve_quantile(tmp, m, 0.35) : fallback;
     }
     grid[steps] = grid[steps - 1];
     for (size_t i = 0; i < n; i++) {
@@ -97,15 +97,16 @@ static void local_baseline(const float *mom, size_t n, float fallback, float *ba
 
 /* Per-hop audio likelihoods before smoothing. */
 static void audio_shape(const audio_hop *a, float hop_lufs, float *speech, float *crowd) {
-    float audible = sigmoidf_((hop_lufs + 50.0f) / 2.0f);
-    float zcr_ok = sigmoidf_((0.25f - a->zcr) / 0.03f);
-    *speech = audible * zcr_ok * sigmoidf_((a->speech_ratio - 0.5f) / 0.08f) *
-              sigmoidf_((0.3f - a->flatness) / 0.06f);
-    *crowd = audible * sigmoidf_((a->flatness - 0.3f) / 0.05f) * sigmoidf_((a->high_ratio - 0.1f) / 0.04f);
+    float audible = hl_sigmoidf((hop_lufs + 50.0f) / 2.0f);
+    float zcr_ok = hl_sigmoidf((0.25f - a->zcr) / 0.03f);
+    *speech = audible * zcr_ok * hl_sigmoidf((a->speech_ratio - 0.5f) / 0.08f) *
+              hl_sigmoidf((0.3f - a->flatness) / 0.06f);
+    *crowd =
+        audible * hl_sigmoidf((a->flatness - 0.3f) / 0.05f) * hl_sigmoidf((a->high_ratio - 0.1f) / 0.04f);
 }
 
 static void count_window(const float *x, float *y, size_t n, size_t half, float scale) {
-    curve_smooth(x, y, n, half);
+    hl_curve_smooth(x, y, n, half);
     for (size_t i = 0; i < n; i++) y[i] *= (float)(2 * half + 1) * scale;
 }
 
@@ -119,9 +120,9 @@ static cf_err derive_events(const feature_inputs *in, const float *hop_lufs, flo
         return cf_error_set(err, CF_ERR_NO_MEMORY, "features: out of memory");
     if (t->event_inputs) t->n_event_inputs = EV_N_INPUTS;
     if (!in->events && !t->event_inputs) return CF_OK;
-    if (in->events) snprintf(t->events_model, sizeof t->events_model, "%s", ev_model_version(in->events));
-    return ev_classify_track(in->events, in->audio, hop_lufs, n, COL(CF_FEAT_EV_SPEECH), n, t->event_inputs,
-                             err);
+    if (in->events) snprintf(t->events_model, sizeof t->events_model, "%s", hl_ev_model_version(in->events));
+    return hl_ev_classify_track(in->events, in->audio, hop_lufs, n, COL(CF_FEAT_EV_SPEECH), n,
+                                t->event_inputs, err);
 }
 
 /* ---- the voice against the media's own speech ---- */
@@ -142,7 +143,7 @@ static void pitch_semitones(const feature_inputs *in, const float *speech, float
     float *sp = malloc((all ? all : 1) * sizeof *sp);
     for (size_t i = 0; sp && i < n; i++)
         if (voiced[i] && speech[i] >= 0.5f) sp[m++] = log2f(in->audio[i].pitch_hz);
-    float ref = m >= 50 ? curve_quantile(sp, m, 0.5) : curve_quantile(st, all, 0.5);
+    float ref = m >= 50 ? hl_curve_quantile(sp, m, 0.5) : hl_curve_quantile(st, all, 0.5);
     free(sp);
     for (size_t i = 0; i < n; i++) st[i] = voiced[i] ? 12.0f * (log2f(in->audio[i].pitch_hz) - ref) : 0.0f;
 }
@@ -157,8 +158,8 @@ static void voiced_stats(const float *st, const bool *voiced, size_t n, size_t i
         if (voiced[j]) buf[k++] = st[j];
     *median = *spread = 0;
     if (k < min_voiced) return;
-    *median = curve_quantile(buf, k, 0.5);
-    *spread = (curve_quantile(buf, k, 0.75) - curve_quantile(buf, k, 0.25)) / 1.35f;
+    *median = hl_curve_quantile(buf, k, 0.5);
+    *spread = (hl_curve_quantile(buf, k, 0.75) - hl_curve_quantile(buf, k, 0.25)) / 1.35f;
 }
 
 /* Syllable-like peaks of the 40 Hz energy envelope per hop: a local maximum standing
@@ -185,7 +186,7 @@ static float median_where(const float *x, const float *speech, size_t n, float f
     size_t m = 0;
     for (size_t i = 0; v && i < n; i++)
         if (speech[i] >= 0.5f && x[i] > 0) v[m++] = x[i];
-    float q = m >= 50 ? curve_quantile(v, m, 0.5) : fallback;
+    float q = m >= 50 ? hl_curve_quantile(v, m, 0.5) : fallback;
     free(v);
     return q > 0 ? q : fallback;
 }
@@ -253,8 +254,8 @@ static cf_err derive_audio(const feature_inputs *in, float *cols, cf_feature_tra
     }
     *integ = integrated(COL(CF_FEAT_LOUD_M), n);
     count_window(tmp, COL(CF_FEAT_ONSET_RATE), n, 5, 10.0f / 11.0f);
-    curve_smooth(sp, COL(CF_FEAT_SPEECH), n, 2);
-    curve_smooth(cr, COL(CF_FEAT_CROWD), n, 2);
+    hl_curve_smooth(sp, COL(CF_FEAT_SPEECH), n, 2);
+    hl_curve_smooth(cr, COL(CF_FEAT_CROWD), n, 2);
     local_baseline(COL(CF_FEAT_LOUD_M), n, (float)*integ, tmp);
     float silent_below = fmaxf(SILENT_LUFS, (float)*integ - 25.0f);
     for (size_t i = 0; i < n; i++) {
@@ -263,7 +264,7 @@ static cf_err derive_audio(const feature_inputs *in, float *cols, cf_feature_tra
         COL(CF_FEAT_SILENCE)[i] = COL(CF_FEAT_LOUD_M)[i] < silent_below ? 1.0f : 0.0f;
     }
     if ((rc = derive_voice(in, hop_lufs, COL(CF_FEAT_SPEECH), cols, err)) != CF_OK) goto end;
-    curve_smooth(COL(CF_FEAT_SPEECH), sp, n, 10);
+    hl_curve_smooth(COL(CF_FEAT_SPEECH), sp, n, 10);
     for (size_t i = 0; i < n; i++) {
         COL(CF_FEAT_EXCITED)[i] = sp[i] * clampf((COL(CF_FEAT_LOUD_REL_LOCAL)[i] - 2.0f) / 8.0f, 0, 1);
         COL(CF_FEAT_EXCITED_VOICE)[i] = COL(CF_FEAT_EXCITED)[i] * COL(CF_FEAT_AROUSAL)[i];
@@ -288,13 +289,13 @@ static void derive_video(const feature_inputs *in, float *cols) {
     }
     /* cuts per 10 s counted over 5 s: a wider window would smear a burst's edges */
     count_window(tmp, COL(CF_FEAT_CUT_RATE), n, 25, 2.0f);
-    float med = curve_quantile(COL(CF_FEAT_MOTION), n, 0.5);
-    curve_smooth(COL(CF_FEAT_MOTION), tmp, n, 5);
+    float med = hl_curve_quantile(COL(CF_FEAT_MOTION), n, 0.5);
+    hl_curve_smooth(COL(CF_FEAT_MOTION), tmp, n, 5);
     for (size_t i = 0; i < n; i++) COL(CF_FEAT_MOTION_REL)[i] = log2f((tmp[i] + 0.5f) / (med + 0.5f));
     free(tmp);
 }
 
-cf_err features_finalize(const feature_inputs *in, cf_feature_track **out, cf_error *err) {
+cf_err hl_features_finalize(const feature_inputs *in, cf_feature_track **out, cf_error *err) {
     size_t n = in->n;
     cf_feature_track *t = calloc(1, sizeof *t);
     float *cols = calloc(n * CF_FEAT_COUNT, sizeof *cols);

@@ -24,15 +24,15 @@ typedef struct feature_inputs {
 } feature_inputs;
 
 /* Allocates *out (cf_feature_track_free) with n hops of derived features. */
-cf_err features_finalize(const feature_inputs *in, cf_feature_track **out, cf_error *err);
+cf_err hl_features_finalize(const feature_inputs *in, cf_feature_track **out, cf_error *err);
 
 /* Centred moving average of x over [i-half, i+half] into y (y may not alias x). */
-void curve_smooth(const float *x, float *y, size_t n, size_t half);
+void hl_curve_smooth(const float *x, float *y, size_t n, size_t half);
 /* The q-quantile (0..1) of n values (copied; x is not changed). 0 when n == 0. */
-float curve_quantile(const float *x, size_t n, double q);
+float hl_curve_quantile(const float *x, size_t n, double q);
 static inline float clampf(float x, float lo, float hi) {
     return x < lo ? lo : x > hi ? hi : x;
 }
-float sigmoidf_(float x);
+float hl_sigmoidf(float x);
 
 #endif

@@ -126,7 +126,7 @@ static cf_err open_resampler(pass *p, cf_error *err) {
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s", p->path,
                             p->adec->sample_rate, av_err2str(ret));
-    return audio_analyzer_new(on_audio_hop, p, &p->aa, err);
+    return hl_audio_analyzer_new(on_audio_hop, p, &p->aa, err);
 }
 
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
@@ -143,7 +143,7 @@ static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
     if (p->astream >= 0 && (rc = open_decoder(p, p->astream, o, &p->adec, err)) != CF_OK) return rc;
     if (p->astream >= 0 && (rc = open_resampler(p, err)) != CF_OK) return rc;
     if (p->vstream >= 0 && (rc = open_decoder(p, p->vstream, o, &p->vdec, err)) != CF_OK) return rc;
-    if (p->vstream >= 0 && (rc = video_analyzer_new(&p->va, err)) != CF_OK) return rc;
+    if (p->vstream >= 0 && (rc = hl_video_analyzer_new(&p->va, err)) != CF_OK) return rc;
     p->start_us = p->in.start_us;
     p->duration_ms = p->in.duration_ms > 0 ? p->in.duration_ms : 0;
     p->pkt = av_packet_alloc();
@@ -158,8 +158,8 @@ static void pass_close(pass *p) {
     cf_media_close(&p->in);
     swr_free(&p->swr);
     av_free(p->resampled);
-    audio_analyzer_free(p->aa);
-    video_analyzer_free(p->va);
+    hl_audio_analyzer_free(p->aa);
+    hl_video_analyzer_free(p->va);
     av_packet_free(&p->pkt);
     av_frame_free(&p->frame);
     free(p->hops);
@@ -177,7 +177,7 @@ static void push_silence(pass *p, int64_t n) {
     static const float zeros[CF_AUDIO_HOP];
     for (; n > 0; n -= CF_AUDIO_HOP) {
         size_t k = n < CF_AUDIO_HOP ? (size_t)n : CF_AUDIO_HOP;
-        audio_analyzer_push(p->aa, zeros, k);
+        hl_audio_analyzer_push(p->aa, zeros, k);
         p->audio_samples += (int64_t)k;
     }
 }
@@ -209,7 +209,7 @@ static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
     if (n < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path, av_err2str(n));
     if (skip >= n) return CF_OK;
-    audio_analyzer_push(p->aa, p->resampled + skip, (size_t)(n - skip));
+    hl_audio_analyzer_push(p->aa, p->resampled + skip, (size_t)(n - skip));
     p->audio_samples += n - skip;
     return CF_OK;
 }
@@ -218,7 +218,7 @@ static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
     int64_t t = frame_ms(p, f, p->vstream);
     if (t < 0) return CF_OK; /* frames before the start or without time carry no position */
     video_frame_stats s;
-    cf_err rc = video_analyzer_push(p->va, f, &s, err);
+    cf_err rc = hl_video_analyzer_push(p->va, f, &s, err);
     if (rc) {
         cf_error_prefix(err, "%s", p->path);
         return rc;
@@ -300,7 +300,7 @@ static cf_err run_pass(pass *p, cf_error *err) {
     if (p->vdec && (rc = send(p, p->vdec, p->vstream, NULL, err)) != CF_OK) return rc;
     if (p->aa) {
         if ((rc = push_audio(p, NULL, err)) != CF_OK) return rc; /* resampler tail */
-        audio_analyzer_flush(p->aa);
+        hl_audio_analyzer_flush(p->aa);
     }
     if (p->oom) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
     if (p->n_hops == 0)
@@ -342,7 +342,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
                                           .motion = h->frames ? (float)(h->motion_sum / h->frames) : 0,
                                           .brightness = h->frames ? (float)(h->bright_sum / h->frames) : 0};
             }
-            rc = features_finalize(&in, out, err);
+            rc = hl_features_finalize(&in, out, err);
         }
         free(in.audio);
         free(in.audio_ok);
@@ -362,7 +362,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
 static cf_err events_model(const cf_feature_options *opts, ev_model **m, cf_error *err) {
     cf_hl_paths paths = {.models_dir = opts ? opts->models_dir : NULL};
     cf_error e;
-    cf_err rc = ev_model_load(hl_models_dir(&paths), m, &e);
+    cf_err rc = hl_ev_model_load(hl_models_dir(&paths), m, &e);
     if (rc == CF_ERR_NOT_FOUND) return CF_OK;
     if (rc) *err = e;
     return rc;
@@ -386,21 +386,21 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
                           : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
     if (dir && !cache) {
-        ev_model_free(events);
+        hl_ev_model_free(events);
         return cf_error_set(err, CF_ERR_NOT_FOUND, "%s: no such file", path);
     }
-    if (cache && feature_cache_load(cache, events ? ev_model_version(events) : "", out) == CF_OK) {
+    if (cache && hl_feature_cache_load(cache, events ? hl_ev_model_version(events) : "", out) == CF_OK) {
         free(cache);
-        ev_model_free(events);
+        hl_ev_model_free(events);
         cf_progress_report(progress, 0.95, "cached");
         return CF_OK;
     }
     rc = decode_track(path, opts, events, progress, out, err);
-    ev_model_free(events);
+    hl_ev_model_free(events);
     if (rc == CF_OK && cache) {
         cf_error ignored;
         /* a cache that cannot be written costs a decode next time, nothing more */
-        (void)feature_cache_store(cache, *out, &ignored);
+        (void)hl_feature_cache_store(cache, *out, &ignored);
     }
     free(cache);
     return rc;
@@ -416,7 +416,7 @@ void cf_feature_track_free(cf_feature_track *t) {
 static json_t *event_inputs_json(const cf_feature_track *t) {
     json_t *names = json_array(), *rows = json_array();
     for (size_t f = 0; f < t->n_event_inputs; f++)
-        json_array_append_new(names, json_string(ev_input_names[f]));
+        json_array_append_new(names, json_string(hl_ev_input_names[f]));
     for (size_t i = 0; i < t->n_hops; i++) {
         json_t *row = json_array();
         for (size_t f = 0; f < t->n_event_inputs; f++)

@@ -89,7 +89,7 @@ static void summarise(const float *raw, size_t n, const hl_span *spans, size_t n
     }
     st->mean = n_spans ? sum / (double)n_spans : 0;
     st->max = mx;
-    st->p90 = curve_quantile(raw, n, 0.9);
+    st->p90 = hl_curve_quantile(raw, n, 0.9);
     st->coverage = n ? (double)covered / (double)n : 0;
 }
 
@@ -105,7 +105,7 @@ cf_err hl_select_spans(const float *score, const cf_feature_track *t, const cf_h
         free(s), free(cand), free(acc);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "span selection: out of memory");
     }
-    curve_smooth(score, s, n, hops_of(p->smooth_ms) / 2);
+    hl_curve_smooth(score, s, n, hops_of(p->smooth_ms) / 2);
     size_t min_len = hops_of(p->min_len_ms), max_len = hops_of(p->max_len_ms),
            target = hops_of(p->target_len_ms);
     for (size_t i = 0; i < n; i++) {

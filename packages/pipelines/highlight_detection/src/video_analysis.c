@@ -29,13 +29,13 @@ struct video_analyzer {
     struct SwsContext *sws;
 };
 
-cf_err video_analyzer_new(video_analyzer **out, cf_error *err) {
+cf_err hl_video_analyzer_new(video_analyzer **out, cf_error *err) {
     *out = calloc(1, sizeof **out);
     if (!*out) return cf_error_set(err, CF_ERR_NO_MEMORY, "video analysis: out of memory");
     return CF_OK;
 }
 
-void video_analyzer_free(video_analyzer *v) {
+void hl_video_analyzer_free(video_analyzer *v) {
     if (!v) return;
     sws_freeContext(v->sws);
     free(v);
@@ -93,7 +93,8 @@ static float recent_mean(const video_analyzer *v) {
     return s / (float)v->n_recent;
 }
 
-cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err) {
+cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out,
+                              cf_error *err) {
     if (frame->width < 8 || frame->height < 8)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "video analysis: frame %dx%d too small", frame->width,
                             frame->height);

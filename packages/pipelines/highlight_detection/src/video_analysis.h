@@ -20,9 +20,9 @@ typedef struct video_frame_stats {
 
 typedef struct video_analyzer video_analyzer;
 
-cf_err video_analyzer_new(video_analyzer **out, cf_error *err);
+cf_err hl_video_analyzer_new(video_analyzer **out, cf_error *err);
 /* Analyses one decoded frame (any pixel format libswscale reads). */
-cf_err video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err);
-void video_analyzer_free(video_analyzer *v);
+cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err);
+void hl_video_analyzer_free(video_analyzer *v);
 
 #endif

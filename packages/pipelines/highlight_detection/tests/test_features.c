@@ -33,13 +33,13 @@ static void on_hop(void *user, const audio_hop *h) {
 static void push_signal(collect *c, float (*gen)(int), int n) {
     audio_analyzer *a = NULL;
     cf_error err;
-    assert_int_equal(audio_analyzer_new(on_hop, c, &a, &err), CF_OK);
+    assert_int_equal(hl_audio_analyzer_new(on_hop, c, &a, &err), CF_OK);
     float buf[CF_AUDIO_HOP];
     for (int i = 0; i < n; i += CF_AUDIO_HOP) {
         for (int k = 0; k < CF_AUDIO_HOP; k++) buf[k] = gen(i + k);
-        audio_analyzer_push(a, buf, CF_AUDIO_HOP);
+        hl_audio_analyzer_push(a, buf, CF_AUDIO_HOP);
     }
-    audio_analyzer_free(a);
+    hl_audio_analyzer_free(a);
 }
 
 static float sine_1k(int i) {
@@ -141,7 +141,7 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
     feature_inputs in = {.n = N, .has_audio = true, .audio = hops, .audio_ok = ok, .video = video};
     cf_feature_track *t = NULL;
     cf_error err;
-    assert_int_equal(features_finalize(&in, &t, &err), CF_OK);
+    assert_int_equal(hl_features_finalize(&in, &t, &err), CF_OK);
     double pitch_loud = 0, pitch_high = 0, ar_calm = 0, ar_loud = 0, ar_high = 0, loud_db = 0;
     for (int i = 0; i < 100; i++) {
         pitch_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_PITCH_REL) / 100;
@@ -178,24 +178,24 @@ static void test_event_inputs_ignore_gain(void **state) {
         quiet[i].kpower *= 0.01;
         lufs_l[i] = -20, lufs_q[i] = -40;
     }
-    ev_inputs(loud, lufs_l, 20, 10, xl);
-    ev_inputs(quiet, lufs_q, 20, 10, xq);
+    hl_ev_inputs(loud, lufs_l, 20, 10, xl);
+    hl_ev_inputs(quiet, lufs_q, 20, 10, xq);
     for (int k = 0; k < EV_CONTEXT; k++) {
-        if (!strcmp(ev_input_names[k], "level") || k == EV_LEVEL_NOW)
+        if (!strcmp(hl_ev_input_names[k], "level") || k == EV_LEVEL_NOW)
             assert_true(fabsf(xl[k] - xq[k] - 20) < 1e-3f);
         else assert_true(fabsf(xl[k] - xq[k]) < 1e-3f);
     }
     /* the pitch inputs: a steady 200 Hz voice is one octave over 100 Hz and does not glide */
     int octave = 0;
-    while (strcmp(ev_input_names[octave], "pitch_octave") != 0) octave++;
+    while (strcmp(hl_ev_input_names[octave], "pitch_octave") != 0) octave++;
     assert_true(fabsf(xl[octave] - 1.0f) < 0.03f);
     assert_true(xl[octave + 1] < 0.2f && xl[octave + 2] < 0.2f);
-    assert_string_equal(ev_input_names[EV_LEVEL_NOW], "level_now");
-    assert_string_equal(ev_input_names[EV_CONTEXT], "ctx_band_shape_0");
+    assert_string_equal(hl_ev_input_names[EV_LEVEL_NOW], "level_now");
+    assert_string_equal(hl_ev_input_names[EV_CONTEXT], "ctx_band_shape_0");
 }
 
 /* The context inputs are the mean of the window inputs over the hops within EV_CONTEXT_HALF that
- * exist, in ev_classify_track as in the trainer's description. */
+ * exist, in hl_ev_classify_track as in the trainer's description. */
 static void test_event_context_inputs(void **state) {
     (void)state;
     collect c = {0};
@@ -208,12 +208,12 @@ static void test_event_context_inputs(void **state) {
     assert_non_null(x);
     for (size_t i = 0; i < n; i++) lufs[i] = (float)cf_lufs_from_power(c.hops[i].kpower);
     cf_error err;
-    assert_int_equal(ev_classify_track(NULL, c.hops, lufs, n, NULL, n, x, &err), CF_OK);
+    assert_int_equal(hl_ev_classify_track(NULL, c.hops, lufs, n, NULL, n, x, &err), CF_OK);
     size_t probe[] = {0, 4, 15, n - 1};
     for (size_t p = 0; p < sizeof probe / sizeof *probe; p++) {
         size_t i = probe[p], lo = i > EV_CONTEXT_HALF ? i - EV_CONTEXT_HALF : 0;
         size_t hi = i + EV_CONTEXT_HALF < n - 1 ? i + EV_CONTEXT_HALF : n - 1;
-        ev_inputs(c.hops, lufs, n, i, row);
+        hl_ev_inputs(c.hops, lufs, n, i, row);
         for (int f = 0; f < EV_CONTEXT; f++) assert_true(fabsf(row[f] - x[i * EV_N_INPUTS + f]) < 1e-5f);
         for (int f = 0; f < EV_N_WINDOW; f++) {
             double sum = 0;
@@ -224,7 +224,7 @@ static void test_event_context_inputs(void **state) {
     }
     /* the tone is tonal and the noise flat, so the context moves from one to the other */
     int flat = 0;
-    while (strcmp(ev_input_names[flat], "ctx_flatness") != 0) flat++;
+    while (strcmp(hl_ev_input_names[flat], "ctx_flatness") != 0) flat++;
     assert_true(x[(n - 1) * EV_N_INPUTS + flat] - x[0 * EV_N_INPUTS + flat] > 0.05f);
     free(x);
 }
@@ -241,19 +241,19 @@ static void test_event_model_checks_its_inputs(void **state) {
     (void)state;
     ev_model *m = NULL;
     cf_error err;
-    assert_int_equal(ev_model_load(CF_HL_DEFAULT_MODELS_DIR, &m, &err), CF_OK);
-    assert_non_null(strstr(ev_model_version(m), "audio-events-"));
+    assert_int_equal(hl_ev_model_load(CF_HL_DEFAULT_MODELS_DIR, &m, &err), CF_OK);
+    assert_non_null(strstr(hl_ev_model_version(m), "audio-events-"));
     float x[EV_N_INPUTS] = {0}, p[CF_AUDIO_EVENT_CLASS_COUNT];
-    ev_classify(m, x, p);
+    hl_ev_classify(m, x, p);
     float sum = 0;
     for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) sum += p[c];
     assert_true(fabsf(sum - 1.0f) < 1e-4f);
-    ev_model_free(m);
+    hl_ev_model_free(m);
     char *dir = cf_path_join(g_dir, "models"), *file = cf_path_join(dir, "audio-events-v9.json");
     assert_int_equal(cf_mkdir_p(dir, &err), CF_OK);
     write_text(file, "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
                      "\"silence\", \"noise\"], \"inputs\": [\"loudness\"]}");
-    assert_int_equal(ev_model_load(dir, &m, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(hl_ev_model_load(dir, &m, &err), CF_ERR_INVALID_ARGUMENT);
     assert_null(m);
     assert_non_null(strstr(err.msg, "inputs"));
     /* a model may use some of the inputs, in its own order: here level_now alone decides */
@@ -262,18 +262,18 @@ static void test_event_model_checks_its_inputs(void **state) {
               "\"silence\", \"noise\"], \"inputs\": [\"zcr\", \"level_now\"], \"mean\": [0, -30], "
               "\"std\": [1, 10], \"layers\": [{\"activation\": \"softmax\", \"bias\": [0, 0, 0, 0, 0, 0, 0], "
               "\"weights\": [[0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, -1, 0]]}]}");
-    assert_int_equal(ev_model_load(dir, &m, &err), CF_OK);
+    assert_int_equal(hl_ev_model_load(dir, &m, &err), CF_OK);
     float loud[EV_N_INPUTS] = {0}, quiet[EV_N_INPUTS] = {0};
     loud[EV_LEVEL_NOW] = -10, quiet[EV_LEVEL_NOW] = -60;
-    ev_classify(m, loud, p);
+    hl_ev_classify(m, loud, p);
     assert_true(p[CF_AUDIO_EVENT_CLASS_SPEECH] > 0.5f);
-    ev_classify(m, quiet, p);
+    hl_ev_classify(m, quiet, p);
     assert_true(p[CF_AUDIO_EVENT_CLASS_SILENCE] > 0.5f);
-    ev_model_free(m);
+    hl_ev_model_free(m);
     m = NULL;
     assert_non_null(strstr(err.msg, "audio-events-v9.json"));
     char *none = cf_path_join(g_dir, "no-models");
-    assert_int_equal(ev_model_load(none, &m, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(hl_ev_model_load(none, &m, &err), CF_ERR_NOT_FOUND);
     free(dir), free(file), free(none);
 }
 

@@ -51,7 +51,7 @@ cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t
     output_file o = {.path = (char *)out_path, .format = CF_TARGET_FORMAT_MP4};
     AVFilterGraph *g = avfilter_graph_alloc();
     if (!g) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (!(e = build(g, desc, &o.vsink, err)) && !(e = output_open(&o, 0, 0, err))) {
+    if (!(e = build(g, desc, &o.vsink, err)) && !(e = cf_render_output_open(&o, 0, 0, err))) {
         for (;;) {
             if (cf_progress_cancelled(progress)) {
                 e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
@@ -62,11 +62,11 @@ cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t
                 e = cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter", ret);
                 break;
             }
-            if ((e = output_drain(&o, NULL, NULL, err)) || ret == AVERROR_EOF) break;
+            if ((e = cf_render_output_drain(&o, NULL, NULL, err)) || ret == AVERROR_EOF) break;
         }
-        if (!e) e = output_finish(&o, err);
+        if (!e) e = cf_render_output_finish(&o, err);
     }
-    output_close(&o);
+    cf_render_output_close(&o);
     avfilter_graph_free(&g);
     if (e && o.created) unlink(out_path);
     return e;

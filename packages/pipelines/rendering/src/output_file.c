@@ -8,7 +8,7 @@
 #include "clipforge/encode.h"
 #include "clipforge/media.h"
 
-const char *output_sample_fmt(cf_target_format format) {
+const char *cf_render_output_sample_fmt(cf_target_format format) {
     return av_get_sample_fmt_name(cf_encoder_sample_fmt(format));
 }
 
@@ -49,7 +49,7 @@ static cf_err open_audio(output_file *o, int threads, cf_error *err) {
     return add_stream(o, o->aenc, &o->ast, err);
 }
 
-cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) {
+cf_err cf_render_output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) {
     int ret;
     if ((ret = avformat_alloc_output_context2(&o->oc, NULL, cf_encoder_muxer(o->format), o->path)) < 0)
         return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "create output", ret);
@@ -105,14 +105,14 @@ static cf_err drain_sink(output_file *o, AVFilterContext *sink, AVCodecContext *
     return CF_OK;
 }
 
-cf_err output_drain(output_file *o, void (*on_video)(void *, const AVFrame *, AVRational), void *user,
-                    cf_error *err) {
+cf_err cf_render_output_drain(output_file *o, void (*on_video)(void *, const AVFrame *, AVRational),
+                              void *user, cf_error *err) {
     cf_err e = drain_sink(o, o->vsink, o->venc, o->vst, &o->v_done, on_video, user, err);
     if (!e && o->asink) e = drain_sink(o, o->asink, o->aenc, o->ast, &o->a_done, NULL, NULL, err);
     return e;
 }
 
-cf_err output_finish(output_file *o, cf_error *err) {
+cf_err cf_render_output_finish(output_file *o, cf_error *err) {
     cf_err e = encode(o, o->venc, o->vst, NULL, err);
     if (!e && o->aenc) e = encode(o, o->aenc, o->ast, NULL, err);
     if (e) return e;
@@ -121,7 +121,7 @@ cf_err output_finish(output_file *o, cf_error *err) {
     return CF_OK;
 }
 
-void output_close(output_file *o) {
+void cf_render_output_close(output_file *o) {
     avcodec_free_context(&o->venc);
     avcodec_free_context(&o->aenc);
     if (o->oc && o->oc->pb) avio_closep(&o->oc->pb);

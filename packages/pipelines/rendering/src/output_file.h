@@ -27,17 +27,17 @@ typedef struct output_file {
 } output_file;
 
 /* Audio sample format the encoder of format wants (for the graph's aformat). */
-const char *output_sample_fmt(cf_target_format format);
+const char *cf_render_output_sample_fmt(cf_target_format format);
 /* Opens encoders from the configured sinks and writes the header. bitrate 0 = quality mode;
  * threads 0 = auto. */
-cf_err output_open(output_file *o, int64_t bitrate, int threads, cf_error *err);
+cf_err cf_render_output_open(output_file *o, int64_t bitrate, int threads, cf_error *err);
 /* Pulls every frame the sinks hold and encodes it. on_video (may be NULL) sees each video frame
  * before it is encoded. */
-cf_err output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb), void *user,
-                    cf_error *err);
+cf_err cf_render_output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb),
+                              void *user, cf_error *err);
 /* Flushes encoders and writes the trailer. */
-cf_err output_finish(output_file *o, cf_error *err);
+cf_err cf_render_output_finish(output_file *o, cf_error *err);
 /* Frees everything (NULL-safe fields); does not delete the file. */
-void output_close(output_file *o);
+void cf_render_output_close(output_file *o);
 
 #endif

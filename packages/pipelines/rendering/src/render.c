@@ -224,8 +224,8 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (dur > 0 && s->out_ms > dur + 100)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "scenes[%zu].out_ms: after the end of the source (%lld ms)", i, (long long)dur);
-    e = render_source_open(src, path, &sel, true, start + s->in_ms / 1000.0, start + s->out_ms / 1000.0,
-                           j->opts->threads, err);
+    e = cf_render_source_open(src, path, &sel, true, start + s->in_ms / 1000.0, start + s->out_ms / 1000.0,
+                              j->opts->threads, err);
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     if (src->in.audio_empty)
         cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
@@ -235,7 +235,7 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     AVBPrint v, a;
     av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&a, 0, AV_BPRINT_SIZE_UNLIMITED);
-    render_source_args(src, &v, &a);
+    cf_render_source_args(src, &v, &a);
     av_bprint_finalize(&v, &ps->video_args);
     av_bprint_finalize(&a, &ps->audio_args);
     return ps->video_args && ps->audio_args ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -379,7 +379,7 @@ static cf_err attach_sink(job *j, AVFilterInOut *open, cf_error *err) {
 /* Logs the graph in the form the ffmpeg CLI can run (to reproduce a render by hand). */
 static void log_graph(const job *j) {
     if (cf_log_get_level() > CF_LOG_DEBUG) return;
-    char *cli = render_graph_describe(&j->plan, RENDER_GRAPH_CLI);
+    char *cli = cf_render_graph_describe(&j->plan, RENDER_GRAPH_CLI);
     if (cli) cf_log_debug("render", "filter graph: %s", cli);
     free(cli);
 }
@@ -389,14 +389,14 @@ static cf_err bind_sources(job *j, cf_error *err) {
         char v[32], a[32];
         snprintf(v, sizeof v, "buffer@sv%zu", i);
         snprintf(a, sizeof a, "abuffer@sa%zu", i);
-        cf_err e = render_source_bind(&j->sources[i], j->graph, v, a, err);
+        cf_err e = cf_render_source_bind(&j->sources[i], j->graph, v, a, err);
         if (e) return e;
     }
     return CF_OK;
 }
 
 static cf_err build_graph(job *j, cf_error *err) {
-    char *desc = render_graph_describe(&j->plan, RENDER_GRAPH_RUN);
+    char *desc = cf_render_graph_describe(&j->plan, RENDER_GRAPH_RUN);
     if (!desc) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     log_graph(j);
     AVFilterInOut *ins = NULL, *outs = NULL;
@@ -450,9 +450,9 @@ static render_source *wanted_source(job *j) {
     unsigned most = 0;
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         render_source *s = &j->sources[i];
-        if (render_source_done(s)) continue;
+        if (cf_render_source_done(s)) continue;
         if (!any) any = s;
-        unsigned n = render_source_wanted(s);
+        unsigned n = cf_render_source_wanted(s);
         if (n > most) most = n, best = s;
     }
     return best ? best : any;
@@ -461,7 +461,7 @@ static render_source *wanted_source(job *j) {
 /* A scene whose source ends well before the scene does: a truncated or damaged file. */
 static cf_err check_sources(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
-        double at = render_source_short(&j->sources[i]);
+        double at = cf_render_source_short(&j->sources[i]);
         if (at >= 0)
             return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                                 "scenes[%zu].source_uri: the file stops at %.3f s, before the scene ends "
@@ -488,14 +488,14 @@ static cf_err pump(job *j, cf_error *err) {
             if (!s)
                 return cf_error_set(err, CF_ERR_PROCESSING,
                                     "render: the graph waits for input that has ended");
-            if ((ret = render_source_feed(s)) < 0 && render_source_went_back(s, "a source", err))
+            if ((ret = cf_render_source_feed(s)) < 0 && cf_render_source_went_back(s, "a source", err))
                 return err->code;
             if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "read the source", ret);
         } else if (ret < 0 && ret != AVERROR_EOF) {
             return cf_av_fail(err, CF_ERR_PROCESSING, "render", "filter", ret);
         }
         for (size_t i = 0; i < j->n_outs; i++) {
-            cf_err e = output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
+            cf_err e = cf_render_output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
             if (e) return e;
         }
         cf_progress_report(j->progress, dur > 0 ? 0.1 + 0.85 * j->last_s / dur : 0.5, "encode");
@@ -593,12 +593,13 @@ static cf_err run(job *j, cf_error *err) {
     if ((e = build_graph(j, err))) return e;
     for (size_t i = 0; i < j->n_outs; i++) {
         const cf_timeline_output *o = &j->tl->outputs[i];
-        if ((e = output_open(&j->outs[i], o->has_bitrate ? o->bitrate : 0, j->opts->threads, err))) return e;
+        if ((e = cf_render_output_open(&j->outs[i], o->has_bitrate ? o->bitrate : 0, j->opts->threads, err)))
+            return e;
     }
     if ((e = pump(j, err))) return e;
     for (size_t i = 0; i < j->n_outs; i++) {
         cf_log_debug("render", "%s: %lld video frames", j->outs[i].path, (long long)j->outs[i].frames);
-        if ((e = output_finish(&j->outs[i], err))) return e;
+        if ((e = cf_render_output_finish(&j->outs[i], err))) return e;
     }
     return CF_OK;
 }
@@ -606,7 +607,7 @@ static cf_err run(job *j, cf_error *err) {
 static void release(job *j, bool remove_outputs) {
     avfilter_graph_free(&j->graph);
     for (size_t i = 0; i < j->n_outs; i++) {
-        output_close(&j->outs[i]);
+        cf_render_output_close(&j->outs[i]);
         if (remove_outputs && j->outs[i].created) unlink(j->outs[i].path);
         free(j->outs[i].path);
     }
@@ -620,7 +621,7 @@ static void release(job *j, bool remove_outputs) {
         free(j->plan.scenes[i].video_args);
         free(j->plan.scenes[i].audio_args);
     }
-    for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) render_source_close(&j->sources[i]);
+    for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);
     for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) {
         free(j->plan.text_files[k]);

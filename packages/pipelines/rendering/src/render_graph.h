@@ -42,6 +42,6 @@ typedef enum {
 } render_graph_form;
 
 /* The graph description (malloc'd, caller frees), NULL when out of memory. */
-char *render_graph_describe(const render_plan *p, render_graph_form form);
+char *cf_render_graph_describe(const render_plan *p, render_graph_form form);
 
 #endif

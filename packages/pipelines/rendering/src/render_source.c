@@ -3,7 +3,7 @@
  * that starts at 1.4 s, wraps its PTS or has audio that starts late stays in sync. Packets are
  * read only as far as the scene needs: a stream whose frames pass the scene's end gets its end
  * of stream at once. A damaged packet is skipped, as players do; a file that ends before the
- * scene does is reported by render_source_short. */
+ * scene does is reported by cf_render_source_short. */
 #include "render_source.h"
 
 #include <libavfilter/buffersrc.h>
@@ -23,8 +23,8 @@ static cf_err lane_open(render_source *s, render_lane *l, int index, int threads
     return cf_media_open_decoder(&s->in, index, &o, &l->dec, err);
 }
 
-cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
-                          double start_s, double end_s, int threads, cf_error *err) {
+cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
+                             double start_s, double end_s, int threads, cf_error *err) {
     memset(s, 0, sizeof *s);
     s->video.index = s->audio.index = -1;
     s->start_s = start_s;
@@ -45,13 +45,13 @@ cf_err render_source_open(render_source *s, const char *path, const cf_media_sel
     return CF_OK;
 }
 
-void render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio) {
+void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio) {
     cf_media_video_src_args(s->video.dec, s->in.fmt->streams[s->video.index], video);
     if (s->audio.dec) cf_media_audio_src_args(s->audio.dec, audio);
 }
 
-cf_err render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
-                          cf_error *err) {
+cf_err cf_render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
+                             cf_error *err) {
     s->video.src = avfilter_graph_get_filter(g, vname);
     s->audio.src = s->audio.dec ? avfilter_graph_get_filter(g, aname) : NULL;
     if (!s->video.src || (s->audio.dec && !s->audio.src))
@@ -59,14 +59,14 @@ cf_err render_source_bind(render_source *s, AVFilterGraph *g, const char *vname,
     return CF_OK;
 }
 
-unsigned render_source_wanted(const render_source *s) {
+unsigned cf_render_source_wanted(const render_source *s) {
     unsigned n = 0;
     if (!s->video.done) n += av_buffersrc_get_nb_failed_requests(s->video.src);
     if (!s->audio.done) n += av_buffersrc_get_nb_failed_requests(s->audio.src);
     return n;
 }
 
-bool render_source_done(const render_source *s) {
+bool cf_render_source_done(const render_source *s) {
     return s->video.done && s->audio.done;
 }
 
@@ -132,11 +132,11 @@ static int finish(render_source *s) {
     return ret;
 }
 
-int render_source_feed(render_source *s) {
+int cf_render_source_feed(render_source *s) {
     int pushed = 0;
-    while (!pushed && !render_source_done(s)) {
+    while (!pushed && !cf_render_source_done(s)) {
         int ret = av_read_frame(s->in.fmt, s->pkt);
-        /* the end of the file, or of its readable part (render_source_short tells which) */
+        /* the end of the file, or of its readable part (cf_render_source_short tells which) */
         if (ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA) return finish(s);
         if (ret < 0) return ret;
         render_lane *l = s->pkt->stream_index == s->video.index   ? &s->video
@@ -159,13 +159,13 @@ static double stated_end(const render_source *s, int index) {
     return s->in.duration_ms > 0 ? s->in.start_us / 1e6 + s->in.duration_ms / 1000.0 : 1e18;
 }
 
-cf_err render_source_went_back(const render_source *s, const char *what, cf_error *err) {
+cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_error *err) {
     const render_lane *l = s->video.went_back ? &s->video : s->audio.went_back ? &s->audio : NULL;
     if (!l) return CF_OK;
     return cf_media_went_back_error(what, l->index, l->last_s - s->in.start_us / 1e6, err);
 }
 
-double render_source_short(const render_source *s) {
+double cf_render_source_short(const render_source *s) {
     const render_lane *lanes[2] = {&s->video, &s->audio};
     for (int i = 0; i < 2; i++) {
         const render_lane *l = lanes[i];
@@ -178,7 +178,7 @@ double render_source_short(const render_source *s) {
     return -1;
 }
 
-void render_source_close(render_source *s) {
+void cf_render_source_close(render_source *s) {
     if (!s) return;
     avcodec_free_context(&s->video.dec);
     avcodec_free_context(&s->audio.dec);

@@ -31,26 +31,26 @@ typedef struct render_source {
 
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
  * time), choosing streams by sel; audio only when with_audio. Positions it for the first frame. */
-cf_err render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
-                          double start_s, double end_s, int threads, cf_error *err);
+cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
+                             double start_s, double end_s, int threads, cf_error *err);
 /* The arguments of the scene's buffer (video) and abuffer (audio) sources. */
-void render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio);
+void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio);
 /* Finds the scene's sources in a configured graph by their instance names. */
-cf_err render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
-                          cf_error *err);
+cf_err cf_render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
+                             cf_error *err);
 /* Failed requests on the source's filters: how much the graph is waiting for it (0 = not). */
-unsigned render_source_wanted(const render_source *s);
+unsigned cf_render_source_wanted(const render_source *s);
 /* True when everything has been pushed, end of stream included. */
-bool render_source_done(const render_source *s);
+bool cf_render_source_done(const render_source *s);
 /* Reads and decodes until at least one frame went into the graph or the scene's streams ended.
  * Returns 0 or a negative AVERROR. */
-int render_source_feed(render_source *s);
+int cf_render_source_feed(render_source *s);
 /* CF_ERR_INVALID_MEDIA (set in err, naming what) when a stream's timestamps went back (the file
  * is damaged), else CF_OK. */
-cf_err render_source_went_back(const render_source *s, const char *what, cf_error *err);
+cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_error *err);
 /* The time a stream stopped at when it ended well before the scene's end (a truncated file),
  * else a negative number. */
-double render_source_short(const render_source *s);
-void render_source_close(render_source *s);
+double cf_render_source_short(const render_source *s);
+void cf_render_source_close(render_source *s);
 
 #endif

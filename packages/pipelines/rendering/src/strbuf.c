@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void strbuf_addf(strbuf *b, const char *fmt, ...) {
+void cf_strbuf_addf(strbuf *b, const char *fmt, ...) {
     if (b->failed) return;
     va_list ap;
     va_start(ap, fmt);
@@ -31,7 +31,7 @@ void strbuf_addf(strbuf *b, const char *fmt, ...) {
     b->len += (size_t)need;
 }
 
-char *strbuf_take(strbuf *b) {
+char *cf_strbuf_take(strbuf *b) {
     char *s = b->failed ? NULL : b->s;
     if (b->failed) free(b->s);
     if (s == NULL && !b->failed) s = calloc(1, 1);
@@ -39,7 +39,7 @@ char *strbuf_take(strbuf *b) {
     return s;
 }
 
-void strbuf_free(strbuf *b) {
+void cf_strbuf_free(strbuf *b) {
     free(b->s);
     *b = (strbuf){0};
 }
