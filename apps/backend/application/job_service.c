@@ -8,6 +8,7 @@
 
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/json.h"
 #include "clipforge/trace.h"
 #include "clipforge/uri.h"
 #include "jobs/job_kinds.h"
@@ -82,11 +83,6 @@ cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *
     return cf_store_job_retry(app->store, id, cf_now_ms(), out, err);
 }
 
-static json_t *parse_or_null(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
 static char *timestamp(int64_t ms) {
     char buf[40];
     cf_format_timestamp(ms, buf, sizeof buf);
@@ -159,9 +155,9 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     v.attempts = j->attempts;
     v.created_at = timestamp(j->created_at);
     v.updated_at = timestamp(j->updated_at);
-    v.request = parse_or_null(j->request);
+    v.request = cf_json_or_null(j->request);
     if (j->status == CF_JOB_STATE_SUCCEEDED && j->result) {
-        v.result = parse_or_null(j->result);
+        v.result = cf_json_or_null(j->result);
         cf_job_result_each_artifact(v.result, sign_one, app);
         sign_transcript(app, v.result);
     }

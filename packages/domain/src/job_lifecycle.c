@@ -9,6 +9,7 @@
 
 #include "clipforge/domain/problem.h"
 #include "clipforge/domain/types.h"
+#include "clipforge/json.h"
 
 bool cf_job_state_final(cf_job_state s) {
     return s == CF_JOB_STATE_SUCCEEDED || s == CF_JOB_STATE_FAILED || s == CF_JOB_STATE_CANCELLED;
@@ -33,22 +34,15 @@ const char *cf_job_final_event(cf_job_state s) {
     }
 }
 
-/* Stored JSON text as a value; a missing or unreadable text becomes null rather than losing the
- * event. */
-static json_t *parse_or_null(const char *text) {
-    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    return j ? j : json_null();
-}
-
 /* The job as the change left it; NULL when out of memory. */
 static json_t *snapshot(const cf_job_record *j) {
     json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:I, s:s?}", "job_id", j->id, "kind", j->kind, "status",
                           cf_job_state_to_string(j->status), "stage", j->stage, "progress", j->progress,
                           "attempts", (json_int_t)j->attempts, "parent_id", j->parent_id);
     if (o && j->status == CF_JOB_STATE_SUCCEEDED &&
-        json_object_set_new(o, "result", parse_or_null(j->result)))
+        json_object_set_new(o, "result", cf_json_or_null(j->result)))
         goto fail;
-    if (o && j->error && json_object_set_new(o, "error", parse_or_null(j->error))) goto fail;
+    if (o && j->error && json_object_set_new(o, "error", cf_json_or_null(j->error))) goto fail;
     return o;
 fail:
     json_decref(o);

@@ -40,6 +40,11 @@ json_t *cf_json_parse(const char *text, size_t len, size_t max_depth, cf_error *
     return root;
 }
 
+json_t *cf_json_or_null(const char *text) {
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
 json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {

@@ -24,6 +24,16 @@ static void test_depth_limit_rejects_deep_nesting(void **state) {
     json_decref(ok);
 }
 
+static void test_stored_text_reads_as_a_value_or_null(void **state) {
+    (void)state;
+    json_t *v = cf_json_or_null("{\"a\":[1,2]}");
+    assert_int_equal(json_array_size(json_object_get(v, "a")), 2);
+    json_decref(v);
+    assert_true(json_is_null(cf_json_or_null(NULL)));
+    assert_true(json_is_null(cf_json_or_null("not json")));
+    assert_true(json_is_null(cf_json_or_null("")));
+}
+
 static void test_syntax_error_has_position(void **state) {
     (void)state;
     cf_error err;
@@ -52,6 +62,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depth_limit_rejects_deep_nesting),
         cmocka_unit_test(test_syntax_error_has_position),
+        cmocka_unit_test(test_stored_text_reads_as_a_value_or_null),
         cmocka_unit_test(test_typed_getters_name_the_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

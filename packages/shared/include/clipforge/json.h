@@ -14,6 +14,10 @@
  * tree, so hostile input cannot exhaust the stack). Returns a new reference or NULL with err set
  * (CF_ERR_INVALID_ARGUMENT with line/column, or CF_ERR_TOO_LARGE for depth). */
 json_t *cf_json_parse(const char *text, size_t len, size_t max_depth, cf_error *err);
+/* JSON text the program stored itself (a job's request, result or error) as a value: a new
+ * reference, JSON null when text is NULL or unreadable, so that one bad column never hides the
+ * record it belongs to. No limits: use cf_json_parse for input from outside. */
+json_t *cf_json_or_null(const char *text);
 /* Reads and parses a file (at most max_bytes). */
 json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err);
 /* Writes json to path atomically (temp file + rename), pretty-printed. */
