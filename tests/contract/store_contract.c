@@ -133,6 +133,18 @@ static void test_create_writes_job_event_and_outbox_together(void **state) {
     cf_outbox_records_free(o, n);
 }
 
+static void test_create_applies_the_defaults(void **state) {
+    fixture *f = *state;
+    cf_job_new in = {.id = "d", .kind = "render", .request = "{}", .trace_context = "", .now = 1000};
+    cf_job_record j;
+    bool replayed = true;
+    cf_error err;
+    assert_int_equal(cf_store_job_create(f->store, &in, &j, &replayed, &err), CF_OK);
+    assert_int_equal(j.max_attempts, 1); /* at least one run */
+    assert_null(j.trace_context);        /* an empty context is none */
+    cf_job_record_free(&j);
+}
+
 static void test_idempotency_key_replays_or_conflicts(void **state) {
     fixture *f = *state;
     create(f->store, "j1", "k1", 1000);
@@ -866,6 +878,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_reopen_keeps_jobs),
         T(test_create_writes_job_event_and_outbox_together),
+        T(test_create_applies_the_defaults),
         T(test_idempotency_key_replays_or_conflicts),
         T(test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt),
         T(test_finish_rejects_non_final_status),

@@ -426,11 +426,9 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
         }
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }
-    num max = n64(in->max_attempts > 0 ? in->max_attempts : 1), now = n64(in->now);
-    const char *p[] = {in->id,        in->kind,
-                       max.s,         now.s,
-                       in->request,   in->idempotency_key,
-                       in->parent_id, in->trace_context && *in->trace_context ? in->trace_context : NULL};
+    num max = n64(in->max_attempts), now = n64(in->now);
+    const char *p[] = {in->id,        in->kind,         max.s, now.s, in->request, in->idempotency_key,
+                       in->parent_id, in->trace_context};
     cf_err rc = run(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"

@@ -387,12 +387,12 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     if (!s) return err->code;
     bind_text(s, 1, in->id);
     bind_text(s, 2, in->kind);
-    sqlite3_bind_int64(s, 3, in->max_attempts > 0 ? in->max_attempts : 1);
+    sqlite3_bind_int64(s, 3, in->max_attempts);
     sqlite3_bind_int64(s, 4, in->now);
     bind_text(s, 5, in->request);
     bind_text(s, 6, in->idempotency_key);
     bind_text(s, 7, in->parent_id);
-    bind_text(s, 8, in->trace_context && *in->trace_context ? in->trace_context : NULL);
+    bind_text(s, 8, in->trace_context);
     cf_err rc = run(st, s, NULL, err);
     if (rc == CF_OK) rc = append_event(st, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);

@@ -86,9 +86,13 @@ static cf_err notify(cf_store *s, cf_err rc, bool appended) {
 
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
                            cf_error *err) {
+    /* The defaults are the core's, applied once here: backends store what they are given. */
+    cf_job_new job = *in;
+    if (job.max_attempts < 1) job.max_attempts = 1;
+    if (job.trace_context && !*job.trace_context) job.trace_context = NULL;
     bool again = false;
     double t0 = cf_metric_now();
-    cf_err rc = timed(s, "job_create", t0, s->m->job_create(s->self, in, out, &again, err));
+    cf_err rc = timed(s, "job_create", t0, s->m->job_create(s->self, &job, out, &again, err));
     if (replayed) *replayed = again;
     return notify(s, rc, !again);
 }

@@ -115,7 +115,8 @@ typedef struct cf_store_methods {
     const char *name;
     cf_err (*open)(const char *url, void **self, cf_error *err);
     void (*close)(void *self);
-    /* Inserts a queued job + JobRequested event + "jobs" outbox row. With an idempotency key
+    /* Inserts a queued job + JobRequested event + "jobs" outbox row. The wrapper has applied the
+     * defaults: max_attempts >= 1, trace_context NULL or not empty. With an idempotency key
      * already used: the earlier job in *out, *replayed = true, or CF_ERR_CONFLICT when the
      * earlier request differs. */
     cf_err (*job_create)(void *self, const cf_job_new *in, cf_job_record *out, bool *replayed, cf_error *err);
