@@ -65,6 +65,9 @@ bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 0:1 --trim-mode sidew
 bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --trim 0:1 --trim-mode copy --scale 80x-1
 bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --mute --normalize-audio
 
+check "clip: CLIPFORGE_MAX_DIMENSION (a config-table key) reaches the clip pipeline"
+CLIPFORGE_MAX_DIMENSION=64 bad 2 out.mp4 clip --input src.mp4 --output out.mp4 --scale 80x-1
+grep -q "64" err.txt || fail "the configured limit is not the one applied: $(cat err.txt)"
 check "clip: usage errors"
 bad 2 "" clip --input src.mp4
 bad 2 "" clip --output out.mp4

@@ -1,6 +1,7 @@
 /* pipeline_settings.c — the config table's pipeline keys, given to each pipeline package. */
 #include "application/pipeline_settings.h"
 
+#include "clipforge/clip.h"
 #include "clipforge/highlight.h"
 #include "clipforge/render.h"
 #include "infrastructure/webhook_http.h"
@@ -9,12 +10,20 @@
 #endif
 
 cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
-    cf_render_settings render = {.template_dir = cfg->template_dir, .webhook = cf_webhook_http()};
+    cf_render_settings render = {.template_dir = cfg->template_dir,
+                                 .data_dir = cfg->data_dir,
+                                 .threads = (int)cfg->threads,
+                                 .webhook = cf_webhook_http()};
+    cf_clip_settings clip = {.data_dir = cfg->data_dir,
+                             .max_dimension = (int)cfg->max_dimension,
+                             .max_duration_ms = cfg->max_duration_ms,
+                             .threads = (int)cfg->threads};
     cf_hl_settings hl = {.profiles_dir = cfg->highlight_profiles_dir,
                          .models_dir = cfg->highlight_models_dir,
                          .model_version = cfg->highlight_model_version,
                          .audio_events_model_version = cfg->audio_events_model_version};
     cf_err rc = cf_render_configure(&render, err);
+    if (!rc) rc = cf_clip_configure(&clip, err);
     if (!rc) rc = cf_hl_configure(&hl, err);
 #ifdef CF_HAVE_TRANSCRIBE
     cf_transcribe_settings stt = {.pocketsphinx_args = cfg->pocketsphinx_args,

@@ -1,7 +1,7 @@
 /* clip_run.c — cf_clip_run: the job around the engine. Temp dir per job (named after the clip
  * so cleanup can find leftovers), rename into place only on success, artifacts measured by
- * probing what was written. Settings: CLIPFORGE_MAX_DIMENSION, CLIPFORGE_MAX_DURATION_MS,
- * CLIPFORGE_THREADS. */
+ * probing what was written. Settings (cf_clip_configure, from the app's CLIPFORGE_MAX_DIMENSION,
+ * CLIPFORGE_MAX_DURATION_MS, CLIPFORGE_THREADS and CLIPFORGE_DATA_DIR) are kept here. */
 #include "clipforge/clip.h"
 
 #include <errno.h>
@@ -74,17 +74,28 @@ static char *dup_or_null(const char *s) {
     return s && *s ? strdup(s) : NULL;
 }
 
-static cf_err load_limits(cfclip_plan *plan, const cf_clip_options *opts, cf_error *err) {
-    cf_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cf_err rc = cf_config_load(&cfg, err);
-    if (!rc) {
-        plan->max_dimension = (int)cfg.max_dimension;
-        plan->max_duration_ms = cfg.max_duration_ms;
-        plan->threads = opts->threads > 0 ? opts->threads : (int)cfg.threads;
-    }
-    cf_config_free(&cfg);
-    return rc;
+/* Written once at startup (cf_clip_configure), read-only while clips run. */
+static cf_clip_settings g_settings; /* its data_dir is g_data_dir, owned here */
+static char *g_data_dir;
+
+cf_err cf_clip_configure(const cf_clip_settings *s, cf_error *err) {
+    cf_clip_settings none = {0};
+    if (!s) s = &none;
+    cf_err rc = cf_config_keep(&g_data_dir, s->data_dir, err);
+    if (rc) return rc;
+    g_settings = *s;
+    g_settings.data_dir = g_data_dir;
+    return CF_OK;
+}
+
+const char *cfclip_data_dir(void) {
+    return g_data_dir;
+}
+
+static void apply_limits(cfclip_plan *plan, const cf_clip_options *opts) {
+    if (g_settings.max_dimension > 0) plan->max_dimension = g_settings.max_dimension;
+    plan->max_duration_ms = g_settings.max_duration_ms;
+    plan->threads = opts->threads > 0 ? opts->threads : g_settings.threads;
 }
 
 static cf_err add_note(cf_clip_processing_result *out, const char *note, cf_error *err) {
@@ -190,7 +201,7 @@ cf_err cf_clip_run(const cf_clip_processing_request *req, const cf_clip_options 
     cf_clip_processing_result_init(out);
     if (!req || !opts) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no request or options");
     cf_err rc = cfclip_plan_from_request(req, &plan, err);
-    if (!rc) rc = load_limits(&plan, opts, err);
+    if (!rc) apply_limits(&plan, opts);
     if (!rc) rc = check_output(opts->output_path, plan.input, err);
     if (!rc && plan.thumbnail && plan.thumb_path) rc = check_output(plan.thumb_path, plan.input, err);
     if (!rc) rc = make_paths(req, &plan, opts, &jp, err);

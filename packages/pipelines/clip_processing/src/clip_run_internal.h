@@ -10,6 +10,8 @@
 void cfclip_temp_prefix(const char *clip_id, char *buf, size_t len);
 /* Renames src to dst, copying when they are on different filesystems. */
 cf_err cfclip_move_into_place(const char *src, const char *dst, cf_error *err);
+/* The configured data directory (cf_clip_configure), or NULL. */
+const char *cfclip_data_dir(void);
 /* "<output without extension>.jpg"; malloc'd. */
 char *cfclip_default_thumb_path(const char *output);
 

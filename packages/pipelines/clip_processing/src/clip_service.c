@@ -1,6 +1,6 @@
 /* clip_service.c — the DESIGN §2 clip service over cf_clip_run, for the job runner. Outputs go
- * to $CLIPFORGE_DATA_DIR/clips/<clip id>/; cleanup removes temp dirs a crashed job of that clip
- * left in $TMPDIR. */
+ * to <data dir>/clips/<clip id>/ (cf_clip_settings); cleanup removes temp dirs a crashed job of
+ * that clip left in the temp directory (cf_temp_parent). */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +9,21 @@
 #include "clip_request.h"
 #include "clip_run_internal.h"
 #include "clipforge/clip.h"
-#include "clipforge/config.h"
 #include "clipforge/fs.h"
 
 /* data_dir/clips/<safe id>; malloc'd. */
 static char *clip_dir(const char *clip_id, cf_error *err) {
-    cf_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    if (cf_config_load(&cfg, err)) return NULL;
+    const char *data_dir = cfclip_data_dir();
+    if (!data_dir) {
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "clip service: no data directory configured");
+        return NULL;
+    }
     char safe[96];
     cfclip_temp_prefix(clip_id, safe, sizeof safe);
     safe[strlen(safe) - 1] = '\0'; /* drop the trailing '-' */
-    char *clips = cf_path_join(cfg.data_dir, "clips");
+    char *clips = cf_path_join(data_dir, "clips");
     char *dir = clips ? cf_path_join(clips, safe + strlen("cfclip-")) : NULL;
     free(clips);
-    cf_config_free(&cfg);
     if (!dir) cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return dir;
 }

@@ -134,9 +134,10 @@ static void test_service_prepare_execute_cleanup(void **state) {
     const cf_clip_service *svc = cf_clip_service_default();
     assert_int_equal(svc->version, 1);
     char *data = cf_path_join(g_dir, "data");
-    setenv("CLIPFORGE_DATA_DIR", data, 1);
     setenv("TMPDIR", g_tmp, 1);
     cf_error err;
+    cf_clip_settings settings = {.data_dir = data};
+    assert_int_equal(cf_clip_configure(&settings, &err), CF_OK);
     cf_clip_processing_request bad = make_request("[{\"op\":\"trim\",\"start_ms\":9000,\"end_ms\":9500}]");
     assert_int_equal(svc->prepare(svc->self, &bad, &err), CF_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(err.msg, "past the end"));
@@ -157,6 +158,7 @@ static void test_service_prepare_execute_cleanup(void **state) {
     cf_clip_processing_request_free(&req);
     cf_clip_processing_request_free(&bad);
     unsetenv("TMPDIR");
+    assert_int_equal(cf_clip_configure(NULL, &err), CF_OK);
     free(left);
     free(data);
 }

@@ -1,14 +1,15 @@
 /* render_service.c — the render pipeline behind the service vtable: compile, render (with a
  * registry of running renders by clip id, one lock, so cancel can reach them) and cancel.
- * Settings: CLIPFORGE_DATA_DIR (where outputs go when the request names none), CLIPFORGE_THREADS. */
+ * Settings (cf_render_configure): the data dir (where outputs go when the request names none) and
+ * the encoder threads. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/render.h"
+#include "render_settings.h"
 
 typedef struct running {
     const char *clip_id;
@@ -61,8 +62,8 @@ static bool safe_id(const char *id) {
 }
 
 /* <data_dir>/renders/<clip_id>/render.mp4 (malloc'd). */
-static char *default_output(const cf_config *cfg, const char *clip_id, cf_error *err) {
-    size_t n = strlen(cfg->data_dir) + strlen(clip_id) + 32;
+static char *default_output(const char *data_dir, const char *clip_id, cf_error *err) {
+    size_t n = strlen(data_dir) + strlen(clip_id) + 32;
     char *dir = malloc(n), *path = malloc(n + 16);
     if (!dir || !path) {
         free(dir);
@@ -70,7 +71,7 @@ static char *default_output(const cf_config *cfg, const char *clip_id, cf_error 
         cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         return NULL;
     }
-    snprintf(dir, n, "%s/renders/%s", cfg->data_dir, clip_id);
+    snprintf(dir, n, "%s/renders/%s", data_dir, clip_id);
     snprintf(path, n + 16, "%s/render.mp4", dir);
     cf_err e = cf_mkdir_p(dir, err);
     free(dir);
@@ -87,23 +88,19 @@ static cf_err svc_render(void *self, const cf_render_request *req, cf_progress *
     memset(out, 0, sizeof *out);
     if (!safe_id(req->clip_id))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "clip_id: letters, digits, '-', '_' and '.' only");
-    cf_config cfg;
-    cf_err e = cf_config_load(&cfg, err);
-    if (e) return e;
-    char *output = req->output_uri ? NULL : default_output(&cfg, req->clip_id, err);
-    if (!req->output_uri && !output) {
-        cf_config_free(&cfg);
-        return err->code;
-    }
+    const char *data_dir = render_data_dir();
+    if (!req->output_uri && !data_dir)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no output_uri, and no data directory configured");
+    char *output = req->output_uri ? NULL : default_output(data_dir, req->clip_id, err);
+    if (!req->output_uri && !output) return err->code;
     cf_progress own;
     if (!progress) cf_progress_init(&own, NULL, NULL), progress = &own;
     running r = {.clip_id = req->clip_id, .progress = progress};
     track(&r);
-    cf_render_options opts = {.output_path = output, .threads = (int)cfg.threads};
-    e = cf_render_run(req, &opts, progress, out, err);
+    cf_render_options opts = {.output_path = output, .threads = render_threads()};
+    cf_err e = cf_render_run(req, &opts, progress, out, err);
     untrack(&r);
     free(output);
-    cf_config_free(&cfg);
     return e;
 }
 

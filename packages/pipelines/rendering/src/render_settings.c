@@ -1,5 +1,6 @@
 /* render_settings.c — the pipeline's settings, given once by the app at startup: the template
- * directory (CLIPFORGE_TEMPLATE_DIR) and the webhook adapter. */
+ * directory (CLIPFORGE_TEMPLATE_DIR), the service's data directory and threads, the webhook
+ * adapter. */
 #include "render_settings.h"
 
 #include <stdlib.h>
@@ -8,12 +9,16 @@
 #include "clipforge/paths.h"
 
 /* Written once at startup (cf_render_configure), read-only while renders run. */
-static char *g_template_dir;
+static char *g_template_dir, *g_data_dir;
+static int g_threads;
 static const cf_render_webhook *g_webhook;
 
 cf_err cf_render_configure(const cf_render_settings *s, cf_error *err) {
-    cf_err rc = cf_config_keep(&g_template_dir, s ? s->template_dir : NULL, err);
-    if (!rc) g_webhook = s ? s->webhook : NULL;
+    cf_render_settings none = {0};
+    if (!s) s = &none;
+    cf_err rc = cf_config_keep(&g_template_dir, s->template_dir, err);
+    if (!rc) rc = cf_config_keep(&g_data_dir, s->data_dir, err);
+    if (!rc) g_threads = s->threads, g_webhook = s->webhook;
     return rc;
 }
 
@@ -23,4 +28,12 @@ const char *cf_render_template_dir(void) {
 
 const cf_render_webhook *render_webhook(void) {
     return g_webhook;
+}
+
+const char *render_data_dir(void) {
+    return g_data_dir;
+}
+
+int render_threads(void) {
+    return g_threads;
 }

@@ -6,5 +6,8 @@
 
 /* The configured webhook adapter, or NULL. */
 const cf_render_webhook *render_webhook(void);
+/* The configured data directory, or NULL; encoder threads (0 = auto). */
+const char *render_data_dir(void);
+int render_threads(void);
 
 #endif

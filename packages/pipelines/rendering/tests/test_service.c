@@ -36,6 +36,13 @@ static void request(job *j, const char *clip_id, const char *output) {
     j->req.output_uri = (char *)output;
 }
 
+/* The settings the app would give: outputs under dir, the webhook adapter hook. */
+static cf_err configure(const cf_render_webhook *hook) {
+    cf_render_settings s = {.data_dir = dir, .webhook = hook};
+    cf_error err;
+    return cf_render_configure(&s, &err);
+}
+
 static void *run(void *arg) {
     job *j = arg;
     j->rc = cf_render_service_default()->render(NULL, &j->req, NULL, &j->res, &j->err);
@@ -89,7 +96,7 @@ static int setup(void **state) {
     const char *media = getenv("CF_RENDER_TESTDATA");
     snprintf(source, sizeof source, "%s/moving_box.mp4", media ? media : ".");
     if (!mkdtemp(dir)) return -1;
-    return setenv("CLIPFORGE_DATA_DIR", dir, 1);
+    return configure(NULL) == CF_OK ? 0 : -1;
 }
 
 static int teardown(void **state) {
@@ -117,17 +124,15 @@ static void test_webhook_goes_through_the_configured_adapter(void **state) {
     res.clip_id = clip;
     cf_render_destination d = {.kind = CF_DESTINATION_KIND_WEBHOOK, .url = url};
     cf_error err;
-    assert_int_equal(cf_render_configure(NULL, &err), CF_OK);
     assert_int_equal(cf_render_deliver(&res, &d, &err), CF_ERR_UNSUPPORTED);
     cf_render_webhook hook = {.version = 1, .post = record_post};
-    cf_render_settings s = {.webhook = &hook};
-    assert_int_equal(cf_render_configure(&s, &err), CF_OK);
+    assert_int_equal(configure(&hook), CF_OK);
     assert_int_equal(cf_render_deliver(&res, &d, &err), CF_OK);
     assert_non_null(g_posted);
     assert_non_null(strstr(g_posted, "\"c1\""));
     free(g_posted);
     g_posted = NULL;
-    assert_int_equal(cf_render_configure(NULL, &err), CF_OK);
+    assert_int_equal(configure(NULL), CF_OK);
 }
 
 int main(void) {

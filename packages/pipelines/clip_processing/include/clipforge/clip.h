@@ -14,6 +14,17 @@
 #include "clipforge/error.h"
 #include "clipforge/progress.h"
 
+/* Settings the app gives the pipeline from its configuration (it reads no environment). */
+typedef struct cf_clip_settings {
+    const char *data_dir;    /* CLIPFORGE_DATA_DIR: where the service's outputs go (it needs one) */
+    int max_dimension;       /* CLIPFORGE_MAX_DIMENSION: largest width/height, 0 = 8192 */
+    int64_t max_duration_ms; /* CLIPFORGE_MAX_DURATION_MS: longest input, 0 = no limit */
+    int threads;             /* CLIPFORGE_THREADS: codec threads when the options say 0, 0 = auto */
+} cf_clip_settings;
+/* Copies s (NULL = built-in defaults) as the settings of later clips. Call it at startup, before
+ * any clip runs: clips read the settings without a lock. CF_ERR_NO_MEMORY. */
+cf_err cf_clip_configure(const cf_clip_settings *s, cf_error *err);
+
 typedef struct cf_clip_options {
     const char *output_path; /* local file to write */
     const char *temp_dir;    /* parent for temp files, NULL = $TMPDIR */
@@ -48,9 +59,9 @@ typedef struct cf_clip_service {
     cf_err (*cleanup)(void *self, const char *clip_id, cf_error *err);
 } cf_clip_service;
 
-/* The local service: outputs go to $CLIPFORGE_DATA_DIR/clips/<clip_id>/clip.<ext> (thumbnail
- * beside it unless the request names one), temp files under $TMPDIR, codec threads from
- * CLIPFORGE_THREADS. */
+/* The local service: outputs go to <data_dir>/clips/<clip_id>/clip.<ext> (the configured
+ * cf_clip_settings.data_dir; CF_ERR_INVALID_ARGUMENT without one; thumbnail beside it unless the
+ * request names one), temp files under $TMPDIR (cf_temp_parent), codec threads from the settings. */
 const cf_clip_service *cf_clip_service_default(void);
 
 #endif

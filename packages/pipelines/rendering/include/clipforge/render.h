@@ -41,6 +41,8 @@ typedef struct cf_render_webhook {
 /* Settings the app gives the pipeline (it reads no environment). */
 typedef struct cf_render_settings {
     const char *template_dir;         /* CLIPFORGE_TEMPLATE_DIR; NULL or "" = the installed ones */
+    const char *data_dir;             /* CLIPFORGE_DATA_DIR: where the service's outputs go (it needs one) */
+    int threads;                      /* CLIPFORGE_THREADS: the service's encoder threads, 0 = auto */
     const cf_render_webhook *webhook; /* not copied, must outlive renders; NULL = webhook
                                        * destinations fail as unsupported */
 } cf_render_settings;
@@ -95,7 +97,8 @@ typedef struct cf_render_service {
     const char *name;
     void *self;
     cf_err (*compile)(void *self, const cf_render_request *req, cf_timeline *out, cf_error *err);
-    /* cf_render_run into req->output_uri, or <CLIPFORGE_DATA_DIR>/renders/<clip_id>/render.<ext>;
+    /* cf_render_run into req->output_uri, or <data_dir>/renders/<clip_id>/render.<ext> (the
+     * configured data_dir, CF_ERR_INVALID_ARGUMENT without one);
      * progress may be NULL (the service then makes one, so cancel still works). */
     cf_err (*render)(void *self, const cf_render_request *req, cf_progress *progress, cf_render_result *out,
                      cf_error *err);
@@ -104,7 +107,7 @@ typedef struct cf_render_service {
     cf_err (*cancel)(void *self, const char *clip_id, cf_error *err);
 } cf_render_service;
 
-/* The local service (settings: CLIPFORGE_DATA_DIR, CLIPFORGE_THREADS). */
+/* The local service (settings: cf_render_settings data_dir and threads). */
 const cf_render_service *cf_render_service_default(void);
 
 #endif
