@@ -24,6 +24,8 @@ typedef struct cf_command {
 int cf_cli_fail(const char *cmd, const cf_error *err);
 /* Prints a usage error for cmd and returns 2. */
 int cf_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The integer value of an option in [lo, hi]: 0, or the usage error's exit code after saying why. */
+int cf_cli_int(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out);
 /* Parses a stream index flag value (a non-negative integer) into doc[key]; on a bad value prints
  * the usage error of cmd and returns 2, else 0. */
 int cf_cli_set_stream(json_t *doc, const char *key, const char *value, const char *cmd);

@@ -1,4 +1,5 @@
 /* cli_common.c — error output, progress bar and signal-driven cancellation for subcommands. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,6 +22,17 @@ int cf_cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "\nTry 'clipforge %s --help'.\n", cmd);
     return 2;
+}
+
+int cf_cli_int(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return cf_cli_usage_error(cmd, "%s: expected an integer in [%lld, %lld], got '%s'", flag,
+                                  (long long)lo, (long long)hi, text);
+    *out = v;
+    return 0;
 }
 
 void cf_cli_bar_init(cf_cli_bar *bar, const char *label, bool quiet) {

@@ -65,17 +65,6 @@ typedef struct autoclip_args {
     bool json, no_captions, remove_silence;
 } autoclip_args;
 
-static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi)
-        return cf_cli_usage_error("autoclip", "%s: expected an integer in [%lld, %lld], got '%s'", flag,
-                                  (long long)lo, (long long)hi, text);
-    *out = v;
-    return -1;
-}
-
 static int parse_args(int argc, char **argv, autoclip_args *a) {
     static const struct option opts[] = {{"input", required_argument, 0, 'i'},
                                          {"output-dir", required_argument, 0, 'o'},
@@ -99,19 +88,19 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
                                          {0, 0, 0, 0}};
     optind = 1;
     opterr = 0;
-    int c, rc = -1;
-    while (rc < 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': a->input = optarg; break;
         case 'o': a->output_dir = optarg; break;
-        case 'n': rc = parse_int("--count", optarg, 1, 20, &a->count); break;
+        case 'n': rc = cf_cli_int("autoclip", "--count", optarg, 1, 20, &a->count); break;
         case 't': a->template_id = optarg; break;
         case 'p': a->profile = optarg; break;
         case 'f': a->format = optarg; break;
         case 'S': a->size = optarg; break;
         case 'b': a->brand_color = optarg; break;
         case 'm': a->model_version = optarg; break;
-        case 'j': rc = parse_int("--threads", optarg, 0, 64, &a->threads); break;
+        case 'j': rc = cf_cli_int("autoclip", "--threads", optarg, 0, 64, &a->threads); break;
         case 'C': a->no_captions = true; break;
         case 'R': a->remove_silence = true; break;
         case 'L': a->min_length = optarg; break;
@@ -124,7 +113,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         default: return cf_cli_usage_error("autoclip", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (rc >= 0) return rc;
+    if (rc) return rc;
     if (optind < argc) return cf_cli_usage_error("autoclip", "unexpected argument '%s'", argv[optind]);
     if (!a->input) return cf_cli_usage_error("autoclip", "--input FILE is required");
     if (!a->output_dir) return cf_cli_usage_error("autoclip", "--output-dir DIR is required");

@@ -1,6 +1,7 @@
 /* cmd_clip.c — `clipforge clip`: one clip from one input, from flags or a request file.
  * Flags are turned into a ClipProcessingRequest JSON document and parsed by the generated
  * domain code, so flags and --request are validated by the same rules. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,45 +49,56 @@ typedef struct clip_args {
     bool normalize, mute, json, silence, remove_fillers;
 } clip_args;
 
-/* Matches "--name VALUE" and "--name=VALUE"; advances *i past a separate value. */
-static int take(int argc, char **argv, int *i, const char *name, const char **out) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) return -1;
-    *out = argv[++*i];
-    return 1;
-}
-
+/* 0 to go on, -1 once the help is printed (exit 0), else the usage error's exit code. */
 static int parse_args(int argc, char **argv, clip_args *a) {
-    static const char *names[] = {"--input",     "--output",       "--format",    "--request", "--trim",
-                                  "--trim-mode", "--scale",        "--crop",      "--fps",     "--speed",
-                                  "--thumbnail", "--audio-stream", "--transcript"};
-    for (int i = 1; i < argc; i++) {
-        const char **slots[] = {&a->input,     &a->output,       &a->format,    &a->request, &a->trim,
-                                &a->trim_mode, &a->scale,        &a->crop,      &a->fps,     &a->speed,
-                                &a->thumbnail, &a->audio_stream, &a->transcript};
-        int hit = 0;
-        for (size_t k = 0; k < sizeof names / sizeof names[0] && !hit; k++) {
-            hit = take(argc, argv, &i, names[k], slots[k]);
-            if (hit < 0) return cf_cli_usage_error("clip", "%s needs a value", names[k]);
+    static const struct option opts[] = {{"input", required_argument, 0, 'i'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"request", required_argument, 0, 'q'},
+                                         {"trim", required_argument, 0, 't'},
+                                         {"trim-mode", required_argument, 0, 'm'},
+                                         {"scale", required_argument, 0, 's'},
+                                         {"crop", required_argument, 0, 'c'},
+                                         {"fps", required_argument, 0, 'r'},
+                                         {"speed", required_argument, 0, 'S'},
+                                         {"thumbnail", required_argument, 0, 'T'},
+                                         {"audio-stream", required_argument, 0, 'a'},
+                                         {"transcript", required_argument, 0, 'x'},
+                                         {"mute", no_argument, 0, 'M'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"normalize-audio", optional_argument, 0, 'N'},
+                                         {"remove-silence", optional_argument, 0, 'R'},
+                                         {"remove-fillers", optional_argument, 0, 'F'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->input = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'f': a->format = optarg; break;
+        case 'q': a->request = optarg; break;
+        case 't': a->trim = optarg; break;
+        case 'm': a->trim_mode = optarg; break;
+        case 's': a->scale = optarg; break;
+        case 'c': a->crop = optarg; break;
+        case 'r': a->fps = optarg; break;
+        case 'S': a->speed = optarg; break;
+        case 'T': a->thumbnail = optarg; break;
+        case 'a': a->audio_stream = optarg; break;
+        case 'x': a->transcript = optarg; break;
+        case 'M': a->mute = true; break;
+        case 'j': a->json = true; break;
+        case 'N': a->normalize = true, a->lufs = optarg; break;
+        case 'R': a->silence = true, a->min_pause = optarg; break;
+        case 'F': a->remove_fillers = true, a->fillers = optarg; break;
+        case 'h': fputs(clip_help, stdout); return -1;
+        default: return cf_cli_usage_error("clip", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
-        if (hit) continue;
-        if (!strcmp(argv[i], "--mute")) a->mute = true;
-        else if (!strcmp(argv[i], "--json")) a->json = true;
-        else if (!strcmp(argv[i], "--normalize-audio")) a->normalize = true;
-        else if (!strncmp(argv[i], "--normalize-audio=", 18)) a->normalize = true, a->lufs = argv[i] + 18;
-        else if (!strcmp(argv[i], "--remove-silence")) a->silence = true;
-        else if (!strncmp(argv[i], "--remove-silence=", 17)) a->silence = true, a->min_pause = argv[i] + 17;
-        else if (!strcmp(argv[i], "--remove-fillers")) a->remove_fillers = true;
-        else if (!strncmp(argv[i], "--remove-fillers=", 17))
-            a->remove_fillers = true, a->fillers = argv[i] + 17;
-        else return cf_cli_usage_error("clip", "unknown argument '%s'", argv[i]);
     }
+    if (optind < argc) return cf_cli_usage_error("clip", "unexpected argument '%s'", argv[optind]);
     return 0;
 }
 
@@ -309,13 +321,8 @@ static int run(const clip_args *a, const cf_clip_processing_request *req) {
 
 int cf_cmd_clip(int argc, char **argv) {
     clip_args a = {0};
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(clip_help, stdout);
-            return 0;
-        }
     int code = parse_args(argc, argv, &a);
-    if (code) return code;
+    if (code) return code < 0 ? 0 : code; /* -1: help was asked for */
     if (!a.input && !a.request) return cf_cli_usage_error("clip", "missing --input FILE");
     if (!a.output) return cf_cli_usage_error("clip", "missing --output FILE");
     const char *format = format_of(&a, &code);

@@ -2,6 +2,7 @@
  * HighlightDetectionResult JSON. Settings: CLIPFORGE_THREADS, CLIPFORGE_FEATURE_CACHE_DIR,
  * CLIPFORGE_HIGHLIGHT_PROFILES_DIR, CLIPFORGE_HIGHLIGHT_MODELS_DIR, CLIPFORGE_DATA_DIR. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,17 +62,6 @@ typedef struct detect_args {
     bool json, no_cache, event_inputs;
 } detect_args;
 
-static int parse_int(const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi)
-        return cf_cli_usage_error("detect", "%s: expected an integer in [%lld, %lld], got '%s'", flag,
-                                  (long long)lo, (long long)hi, text);
-    *out = v;
-    return 0;
-}
-
 /* The --*-length flags into the request; -1 after printing the error (usage), else 0. */
 static int set_lengths(const detect_args *a, cf_highlight_detection_request *req) {
     static const char *const flag[] = {"--min-length", "--max-length", "--target-length"};
@@ -93,46 +83,51 @@ static int set_lengths(const detect_args *a, cf_highlight_detection_request *req
 
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, detect_args *a) {
-    static const char *const valued[] = {
-        "--input",      "--profile",       "--model-version", "--engine",       "--top",
-        "--threads",    "--features-out",  "--transcript",    "--audio-stream", "--min-length",
-        "--max-length", "--target-length", "--min-score"};
-    for (int i = 1; i < argc; i++) {
-        const char *f = argv[i];
-        if (!strcmp(f, "--help") || !strcmp(f, "-h")) return fputs(detect_help, stdout), 0;
-        if (!strcmp(f, "--json")) {
-            a->json = true;
-            continue;
+    static const struct option opts[] = {{"input", required_argument, 0, 'i'},
+                                         {"profile", required_argument, 0, 'p'},
+                                         {"model-version", required_argument, 0, 'v'},
+                                         {"engine", required_argument, 0, 'e'},
+                                         {"top", required_argument, 0, 'n'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"features-out", required_argument, 0, 'f'},
+                                         {"transcript", required_argument, 0, 'T'},
+                                         {"audio-stream", required_argument, 0, 'a'},
+                                         {"min-length", required_argument, 0, '1'},
+                                         {"max-length", required_argument, 0, '2'},
+                                         {"target-length", required_argument, 0, '3'},
+                                         {"min-score", required_argument, 0, 's'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"no-cache", no_argument, 0, 'C'},
+                                         {"event-inputs", no_argument, 0, 'E'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c, rc = 0;
+    optind = 1;
+    opterr = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->input = optarg; break;
+        case 'p': a->profile = optarg; break;
+        case 'v': a->model_version = optarg; break;
+        case 'e': a->engine = optarg; break;
+        case 'f': a->features_out = optarg; break;
+        case 'T': a->transcript = optarg; break;
+        case 'a': a->audio_stream = optarg; break;
+        case '1':
+        case '2':
+        case '3': a->lengths[c - '1'] = optarg; break;
+        case 's': a->min_score = optarg; break;
+        case 'n': rc = cf_cli_int("detect", "--top", optarg, 1, 100, &a->top); break;
+        case 't': rc = cf_cli_int("detect", "--threads", optarg, 0, 256, &a->threads); break;
+        case 'j': a->json = true; break;
+        case 'C': a->no_cache = true; break;
+        case 'E': a->event_inputs = true; break;
+        case 'h': return fputs(detect_help, stdout), 0;
+        default: return cf_cli_usage_error("detect", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
-        if (!strcmp(f, "--no-cache")) {
-            a->no_cache = true;
-            continue;
-        }
-        if (!strcmp(f, "--event-inputs")) {
-            a->event_inputs = true;
-            continue;
-        }
-        bool known = false;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(f, valued[k]);
-        if (!known) return cf_cli_usage_error("detect", "unknown option '%s'", f);
-        if (i + 1 >= argc) return cf_cli_usage_error("detect", "%s needs a value", f);
-        const char *v = argv[++i];
-        int rc = 0;
-        if (!strcmp(f, "--input")) a->input = v;
-        else if (!strcmp(f, "--profile")) a->profile = v;
-        else if (!strcmp(f, "--model-version")) a->model_version = v;
-        else if (!strcmp(f, "--engine")) a->engine = v;
-        else if (!strcmp(f, "--features-out")) a->features_out = v;
-        else if (!strcmp(f, "--transcript")) a->transcript = v;
-        else if (!strcmp(f, "--audio-stream")) a->audio_stream = v;
-        else if (!strcmp(f, "--min-length")) a->lengths[0] = v;
-        else if (!strcmp(f, "--max-length")) a->lengths[1] = v;
-        else if (!strcmp(f, "--target-length")) a->lengths[2] = v;
-        else if (!strcmp(f, "--min-score")) a->min_score = v;
-        else if (!strcmp(f, "--top")) rc = parse_int(f, v, 1, 100, &a->top);
-        else rc = parse_int(f, v, 0, 256, &a->threads);
-        if (rc) return rc;
     }
+    if (rc) return rc;
+    if (optind < argc) return cf_cli_usage_error("detect", "unexpected argument '%s'", argv[optind]);
     if (!a->input) return cf_cli_usage_error("detect", "--input FILE is required");
     if (a->event_inputs && !a->features_out)
         return cf_cli_usage_error("detect", "--event-inputs needs --features-out FILE");

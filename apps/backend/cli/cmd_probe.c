@@ -1,4 +1,5 @@
 /* cmd_probe.c — `clipforge probe FILE [--json]`: what a media file holds, as a table or JSON. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,17 +60,21 @@ static void print_table(const json_t *p) {
 int cf_cmd_probe(int argc, char **argv) {
     const char *file = NULL;
     bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(probe_help, stdout);
-            return 0;
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': as_json = true; break;
+        case 'h': fputs(probe_help, stdout); return 0;
+        default: return cf_cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
         }
-        if (!strcmp(argv[i], "--json")) as_json = true;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cf_cli_usage_error("probe", "unknown option '%s'", argv[i]);
-        else if (file) return cf_cli_usage_error("probe", "only one FILE, got '%s' and '%s'", file, argv[i]);
-        else file = argv[i];
     }
+    if (optind < argc) file = argv[optind++];
+    if (optind < argc)
+        return cf_cli_usage_error("probe", "only one FILE, got '%s' and '%s'", file, argv[optind]);
     if (!file) return cf_cli_usage_error("probe", "missing FILE");
     json_t *probe = NULL;
     cf_error err;
