@@ -38,6 +38,12 @@ expect_code 2 "unknown engine" "$cf" transcribe --input "$work/silent.mp4" --eng
 espeak-ng -v en-us+f2 -s 140 -w "$work/s.wav" "Please bring a warm coat and your ticket. I think the train leaves at nine o'clock."
 ffmpeg -loglevel error -f lavfi -i color=c=blue:s=64x64:r=10 -i "$work/s.wav" -af "adelay=delays=800:all=1,apad=pad_dur=1" \
   -ac 2 -ar 44100 -c:a aac -c:v libx264 -shortest -y "$work/talk.mp4"
+
+# decoder settings are config-table keys: one set in CLIPFORGE_CONFIG_FILE reaches pocketsphinx
+echo "CLIPFORGE_POCKETSPHINX_ARGS=-no_such_setting 1" >"$work/stt.conf"
+CLIPFORGE_CONFIG_FILE="$work/stt.conf" expect_code 2 "a bad decoder setting from the config file" \
+  "$cf" transcribe --input "$work/s.wav"
+grep -q "CLIPFORGE_POCKETSPHINX_ARGS" "$work/err" && ok "the error names the setting" || bad "error: $(cat "$work/err")"
 expect_code 0 "transcribe mp4 to json" "$cf" transcribe --input "$work/talk.mp4" --output "$work/talk.json"
 python3 - "$work/talk.json" <<'PY' && ok "json transcript has timed words" || bad "json transcript"
 import json, sys
