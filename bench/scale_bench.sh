@@ -4,7 +4,8 @@
 # PostgreSQL, storage a shared directory (file://). Peer in the same run: Celery (Debian's
 # python3-celery, default settings: prefork pool, early acks) on the same Redis with 1 and 2
 # worker processes of concurrency 1, running the same
-# light task through the ffmpeg CLI. The light task: a stream-copy trim (0-0.5 s) of a 1 s
+# light task through the ffmpeg CLI, and both with jobs that do nothing (clipforge's noop kind,
+# Celery's no-op task): what the queue alone costs. The light task: a stream-copy trim (0-0.5 s) of a 1 s
 # 64x64 clip into an output file. Usage: bench/scale_bench.sh BUILD_DIR [JOBS]
 set -euo pipefail
 build=${1:-build/release}
@@ -32,7 +33,7 @@ start_redis
 start_nats
 ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=64x64:rate=25 -f lavfi -i sine=frequency=440 \
   -t 1 -c:v libx264 -preset ultrafast -g 25 -c:a aac "$WORK/src.mp4"
-export CLIPFORGE_LOG_LEVEL=warn CLIPFORGE_SIGNING_KEY=bench CLIPFORGE_THREADS=1
+export CLIPFORGE_LOG_LEVEL=warn CLIPFORGE_SIGNING_KEY=bench CLIPFORGE_THREADS=1 CLIPFORGE_NOOP_JOBS=1
 
 # Prints "jobs/s p50_ms p99_ms" from a JSON list of [enqueued_ms, started_ms, finished_ms].
 summarize() {
@@ -45,9 +46,10 @@ pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
 print("%.1f %d %d" % (len(rows) / span, pick(0.50), pick(0.99)))'
 }
 
-# clipforge_run BUS_URL WORKERS — one API node and WORKERS single-thread worker processes.
+# clipforge_run BUS_URL WORKERS TAG [noop] — one API node and WORKERS single-thread worker
+# processes running the light job, or with noop jobs of the noop kind (what the queue alone costs).
 clipforge_run() {
-  local bus=$1 workers=$2 tag=$3
+  local bus=$1 workers=$2 tag=$3 kind=${4:-clip}
   local port; port=$(free_port)
   local base="http://127.0.0.1:$port"
   export CLIPFORGE_STORE_URL="$CF_PG_URL?schema=bench_$tag" CLIPFORGE_BUS_URL="$bus"
@@ -63,12 +65,13 @@ clipforge_run() {
   local media
   media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/src.mp4" "$base/v1/media" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  python3 - "$base" "$media" "$N" <<'PY'
+  python3 - "$base" "$media" "$N" "$kind" <<'PY'
 import json, sys, urllib.request
 from concurrent.futures import ThreadPoolExecutor
-base, media, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+base, media, n, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 body = json.dumps({"kind": "clip_processing", "request": {"clip_id": "c", "source_uri": "media://" + media,
-    "operations": [{"op": "trim", "start_ms": 0, "end_ms": 500, "mode": "copy"}]}}).encode()
+    "operations": [{"op": "trim", "start_ms": 0, "end_ms": 500, "mode": "copy"}]}} if kind == "clip"
+    else {"kind": "noop", "request": {}}).encode()
 def submit(_):
     req = urllib.request.Request(base + "/v1/jobs", body, {"Content-Type": "application/json"})
     return json.load(urllib.request.urlopen(req))["id"]
@@ -146,10 +149,16 @@ for w in 1 2; do
   row "clipforge redis ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=bench$w" "$w" "redis$w" | summarize)"
   row "clipforge nats ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=bench$w" "$w" "nats$w" | summarize)"
   row "celery redis ($w)" "$(celery_run "$w" | summarize)"
+  row "clipforge redis no-op ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=benchn$w" "$w" "noopr$w" noop | summarize)"
+  row "clipforge nats no-op ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=benchn$w" "$w" "noopn$w" noop | summarize)"
   row "celery redis no-op ($w)" "$(celery_run "$w" noop | summarize)"
 done
 echo
 for w in 1 2; do
   python3 -c 'import sys; r,n,c=map(float,sys.argv[2:]); print("%s workers: clipforge/celery jobs/s  redis %.2fx  nats %.2fx" % (sys.argv[1], r/c, n/c))' \
     "$w" "${JPS["clipforge redis ($w)"]}" "${JPS["clipforge nats ($w)"]}" "${JPS["celery redis ($w)"]}"
+done
+for w in 1 2; do
+  python3 -c 'import sys; r,n,c=map(float,sys.argv[2:]); print("%s workers: no-op jobs/s clipforge/celery  redis %.2fx  nats %.2fx (goal 10x)" % (sys.argv[1], r/c, n/c))' \
+    "$w" "${JPS["clipforge redis no-op ($w)"]}" "${JPS["clipforge nats no-op ($w)"]}" "${JPS["celery redis no-op ($w)"]}"
 done

@@ -29,6 +29,8 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, c
     if (!handler || !handler->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build of clipforge",
                             kind);
+    if (handler->enabled && !handler->enabled(cfg))
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' is not enabled on this server", kind);
     json_t *normalized = NULL;
     cf_err rc = handler->validate(request, cfg, &normalized, err);
     if (rc) {

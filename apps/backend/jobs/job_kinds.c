@@ -17,12 +17,32 @@
 #define TRANSCRIPTION NULL, NULL
 #endif
 
+/* noop: nothing to do, so that a benchmark measures the queue alone (lease, start, finish and
+ * their events). Refused unless the server enables it: on a real server it would only be a way
+ * to fill the queue. */
+static bool noop_enabled(const cf_config *cfg) {
+    return cfg->noop_jobs != 0;
+}
+
+static cf_err noop_validate(const json_t *request, const cf_config *cfg, json_t **normalized, cf_error *err) {
+    if (!json_is_object(request))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "request: must be an object");
+    *normalized = json_object();
+    return *normalized ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
+static cf_err noop_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
+    *result = json_object();
+    return *result ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 static const cf_job_handler kinds[] = {
-    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false},
-    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false},
-    {"transcription", TRANSCRIPTION, false},
-    {"render", cf_render_job_validate, cf_render_job_run, false},
-    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true},
+    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false, NULL},
+    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false, NULL},
+    {"transcription", TRANSCRIPTION, false, NULL},
+    {"render", cf_render_job_validate, cf_render_job_run, false, NULL},
+    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true, NULL},
+    {"noop", noop_validate, noop_run, false, noop_enabled},
 };
 
 const cf_job_handler *cf_job_handler_find(const char *name) {
@@ -37,7 +57,7 @@ const cf_job_handler *cf_job_handlers(size_t *n) {
 }
 
 const char *cf_job_handler_names(void) {
-    return "clip_processing, highlight_detection, transcription, render, autoclip";
+    return "clip_processing, highlight_detection, transcription, render, autoclip (noop when enabled)";
 }
 
 cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {

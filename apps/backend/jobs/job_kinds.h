@@ -48,6 +48,8 @@ typedef struct cf_job_handler {
     /* True when run traces its own stages (spans per stage, as autoclip's parallel stages need);
      * otherwise the runner makes one span per stage name the pipeline reports in its progress. */
     bool traces_stages;
+    /* NULL, or false when this server does not accept the kind (submissions get 422). */
+    bool (*enabled)(const cf_config *cfg);
 } cf_job_handler;
 
 /* The row for name, or NULL when the product has no such kind. */

@@ -116,7 +116,7 @@ static void test_job_rejections(void **state) {
             "error.errors[1].message: is required");
     REJECTS(job_create, "{\"kind\":\"clip\",\"request\":{}}",
             "kind: must be one of clip_processing, highlight_detection, transcription, render, "
-            "autoclip");
+            "autoclip, noop");
     REJECTS(job_create, "{\"kind\":\"render\",\"request\":{},\"priority\":1}", "priority: unknown field");
 }
 

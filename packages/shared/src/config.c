@@ -59,6 +59,8 @@ static const cfg_key keys[] = {
     INT(max_attempts, "CLIPFORGE_MAX_ATTEMPTS", "3", 1, 100, "runs of a job before it fails"),
     INT(retry_base_ms, "CLIPFORGE_RETRY_BASE_MS", "1000", 0, 3600000,
         "backoff before the first retry (doubles each attempt)"),
+    INT(noop_jobs, "CLIPFORGE_NOOP_JOBS", "0", 0, 1,
+        "1 = accept jobs of kind noop, which do nothing (to measure the queue alone)"),
     INT(sse_heartbeat_ms, "CLIPFORGE_SSE_HEARTBEAT_MS", "15000", 100, 600000,
         "idle interval after which an event stream sends a heartbeat comment"),
     INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256, "HTTP thread pool (0 = cores)"),

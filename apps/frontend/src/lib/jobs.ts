@@ -16,6 +16,7 @@ export const KIND_NAMES: Record<JobKind, string> = {
   transcription: 'Transcript',
   render: 'Render',
   autoclip: 'Autoclip',
+  noop: 'No-op',
 };
 
 /** A short id for a new request's clip_id. */

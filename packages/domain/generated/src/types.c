@@ -199,7 +199,7 @@ bool cf_event_type_from_string(const char *s, cf_event_type *out) {
     return false;
 }
 
-static const char *const job_kind_names[] = {"clip_processing", "highlight_detection", "transcription", "render", "autoclip"};
+static const char *const job_kind_names[] = {"clip_processing", "highlight_detection", "transcription", "render", "autoclip", "noop"};
 
 const char *cf_job_kind_to_string(cf_job_kind v) {
     return (size_t)v < CF_JOB_KIND_COUNT ? job_kind_names[v] : NULL;

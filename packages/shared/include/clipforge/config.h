@@ -33,6 +33,7 @@ typedef struct cf_config {
     int64_t lease_ms;         /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */
     int64_t max_attempts;     /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
     int64_t retry_base_ms;    /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
+    int64_t noop_jobs;        /* CLIPFORGE_NOOP_JOBS: 1 = accept the noop kind (benchmarks) */
     int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
     int64_t http_threads;     /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
     char *metrics_listen;     /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */

@@ -204,15 +204,18 @@ const char *cf_event_type_to_string(cf_event_type v);
 /* Finds the value named s; false when there is none. */
 bool cf_event_type_from_string(const char *s, cf_event_type *out);
 
-/* What a job does; selects the schema of its request and result. */
+/* What a job does; selects the schema of its request and result. noop does nothing (for
+ * measuring the queue itself) and is refused unless the server enables it
+ * (CLIPFORGE_NOOP_JOBS=1). */
 typedef enum cf_job_kind {
     CF_JOB_KIND_CLIP_PROCESSING, /* "clip_processing" */
     CF_JOB_KIND_HIGHLIGHT_DETECTION, /* "highlight_detection" */
     CF_JOB_KIND_TRANSCRIPTION, /* "transcription" */
     CF_JOB_KIND_RENDER, /* "render" */
     CF_JOB_KIND_AUTOCLIP, /* "autoclip" */
+    CF_JOB_KIND_NOOP, /* "noop" */
 } cf_job_kind;
-#define CF_JOB_KIND_COUNT 5
+#define CF_JOB_KIND_COUNT 6
 /* The JSON name of a value; NULL when v is out of range. */
 const char *cf_job_kind_to_string(cf_job_kind v);
 /* Finds the value named s; false when there is none. */
