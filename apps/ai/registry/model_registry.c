@@ -364,7 +364,7 @@ static const char *split_arm(const json_t *arms, double u, double *share) {
 static bool take(const json_t *v, cf_model_choice *out, const char *fmt, const char *arg) {
     if (!json_is_string(v)) return false;
     snprintf(out->version, sizeof out->version, "%s", json_string_value(v));
-    snprintf(out->why, sizeof out->why, fmt, arg);
+    snprintf(out->why, sizeof out->why, fmt, arg); /* a note for people: cut if it must be */
     return true;
 }
 
@@ -374,12 +374,13 @@ bool cf_model_registry_resolve(const cf_model_registry *r, const char *kind, con
     const json_t *k = cf_model_registry_assignment(r, kind);
     const json_t *pins = json_object_get(k, "pins"), *defaults = json_object_get(k, "defaults");
     char scope[160];
-    if (media_key) {
-        snprintf(scope, sizeof scope, "media:%s", media_key);
-        if (take(json_object_get(pins, scope), out, "pin %s", scope)) return true;
-    }
-    snprintf(scope, sizeof scope, "profile:%s", profile);
-    if (take(json_object_get(pins, scope), out, "pin %s", scope)) return true;
+    /* a cut scope would name another media or profile: no pin can be looked up for it */
+    if (media_key && cf_fmt(scope, sizeof scope, "media:%s", media_key) &&
+        take(json_object_get(pins, scope), out, "pin %.150s", scope))
+        return true;
+    if (cf_fmt(scope, sizeof scope, "profile:%s", profile) &&
+        take(json_object_get(pins, scope), out, "pin %.150s", scope))
+        return true;
     const json_t *arms = json_object_get(json_object_get(k, "splits"), profile);
     if (arms && media_key) {
         double u = cf_model_split_point(media_key), share = 0;
