@@ -32,9 +32,29 @@ void hl_curve_smooth(const float *x, float *y, size_t n, size_t half) {
     }
 }
 
-static int cmp_float(const void *a, const void *b) {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+/* The k-th smallest of c[0..n) (Hoare's selection, c reordered): the value a full sort would put
+ * at k, found in linear time; the baseline asks for a quantile every second of the track. */
+static float select_kth(float *c, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float pivot = c[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (c[i] < pivot) i++;
+            while (c[j] > pivot) j--;
+            if (i <= j) {
+                float t = c[i];
+                c[i] = c[j], c[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return c[k];
+    }
+    return c[k];
 }
 
 float hl_curve_quantile(const float *x, size_t n, double q) {
@@ -42,9 +62,8 @@ float hl_curve_quantile(const float *x, size_t n, double q) {
     float *c = malloc(n * sizeof *c);
     if (!c) return x[n / 2]; /* out of memory: any sample beats failing a detection */
     memcpy(c, x, n * sizeof *c);
-    qsort(c, n, sizeof *c, cmp_float);
     size_t k = (size_t)(q * (double)(n - 1) + 0.5);
-    float v = c[k < n ? k : n - 1];
+    float v = select_kth(c, n, k < n ? k : n - 1);
     free(c);
     return v;
 }
