@@ -1,7 +1,8 @@
 /* features.c — the one decode pass that turns a media file into a feature track.
  *
  * Audio and video are decoded together (multithreaded decoders, other streams discarded):
- * audio is resampled to 16 kHz mono float and measured per 100 ms hop (audio_analysis.c), video
+ * audio is resampled to 16 kHz mono float and measured per 100 ms hop (audio_analysis.c, on a
+ * thread of its own beside the decoding: audio_worker.c), video
  * frames are reduced to a 64x36 luma thumbnail and measured per frame (video_analysis.c). When
  * the pass ends, finalize() turns the raw per-hop measurements into the features of
  * CF_FEATURE_MAP: loudness over centred windows, baselines, rates, likelihoods, and the
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #include "audio_analysis.h"
+#include "audio_worker.h"
 #include "audio_events.h"
 #include "clipforge/clock.h"
 #include "clipforge/media.h"
@@ -44,13 +46,12 @@ typedef struct pass {
     SwrContext *swr;
     float *resampled;
     int resampled_cap;
-    audio_analyzer *aa;
+    audio_worker *aw;
     video_analyzer *va;
     AVPacket *pkt;
     AVFrame *frame;
     raw_hop *hops;
     size_t n_hops, cap_hops;
-    size_t audio_hops;     /* hops completed by the audio analyzer */
     int64_t audio_samples; /* samples given to the audio analyzer, from media time 0 */
     int64_t start_us;      /* media start time */
     int64_t duration_ms;
@@ -94,14 +95,6 @@ static raw_hop *hop_at(pass *p, size_t i) {
     return &p->hops[i];
 }
 
-static void on_audio_hop(void *user, const audio_hop *a) {
-    pass *p = user;
-    raw_hop *h = hop_at(p, p->audio_hops++);
-    if (!h) return;
-    h->audio = true;
-    h->a = *a;
-}
-
 static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
                            cf_error *err) {
     cf_media_decode_opts d = {.threads = o ? o->threads : 0, .skip_loop_filter = o && o->skip_loop_filter};
@@ -126,7 +119,7 @@ static cf_err open_resampler(pass *p, cf_error *err) {
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s", p->path,
                             p->adec->sample_rate, av_err2str(ret));
-    return hl_audio_analyzer_new(on_audio_hop, p, &p->aa, err);
+    return hl_audio_worker_new(&p->aw, err);
 }
 
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
@@ -158,7 +151,7 @@ static void pass_close(pass *p) {
     cf_media_close(&p->in);
     swr_free(&p->swr);
     av_free(p->resampled);
-    hl_audio_analyzer_free(p->aa);
+    hl_audio_worker_free(p->aw);
     hl_video_analyzer_free(p->va);
     av_packet_free(&p->pkt);
     av_frame_free(&p->frame);
@@ -177,7 +170,7 @@ static void push_silence(pass *p, int64_t n) {
     static const float zeros[CF_AUDIO_HOP];
     for (; n > 0; n -= CF_AUDIO_HOP) {
         size_t k = n < CF_AUDIO_HOP ? (size_t)n : CF_AUDIO_HOP;
-        hl_audio_analyzer_push(p->aa, zeros, k);
+        hl_audio_worker_push(p->aw, zeros, k);
         p->audio_samples += (int64_t)k;
     }
 }
@@ -209,7 +202,7 @@ static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
     if (n < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path, av_err2str(n));
     if (skip >= n) return CF_OK;
-    hl_audio_analyzer_push(p->aa, p->resampled + skip, (size_t)(n - skip));
+    hl_audio_worker_push(p->aw, p->resampled + skip, (size_t)(n - skip));
     p->audio_samples += n - skip;
     return CF_OK;
 }
@@ -274,6 +267,21 @@ static cf_err send(pass *p, AVCodecContext *dec, int stream, const AVPacket *pkt
     return drain(p, dec, stream, err);
 }
 
+/* The audio analyzer's hops into the track, once it has analysed everything. */
+static cf_err take_audio_hops(pass *p, cf_error *err) {
+    audio_hop *hops = NULL;
+    size_t n = 0;
+    cf_err rc = hl_audio_worker_finish(p->aw, &hops, &n, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        raw_hop *h = hop_at(p, i);
+        if (!h) break;
+        h->audio = true;
+        h->a = hops[i];
+    }
+    free(hops);
+    return rc;
+}
+
 static cf_err run_pass(pass *p, cf_error *err) {
     cf_err rc = CF_OK;
     int ret;
@@ -298,9 +306,9 @@ static cf_err run_pass(pass *p, cf_error *err) {
     if ((rc = cf_media_check_complete(&p->in, last_s, p->path, err))) return rc;
     if (p->adec && (rc = send(p, p->adec, p->astream, NULL, err)) != CF_OK) return rc;
     if (p->vdec && (rc = send(p, p->vdec, p->vstream, NULL, err)) != CF_OK) return rc;
-    if (p->aa) {
+    if (p->aw) {
         if ((rc = push_audio(p, NULL, err)) != CF_OK) return rc; /* resampler tail */
-        hl_audio_analyzer_flush(p->aa);
+        if ((rc = take_audio_hops(p, err)) != CF_OK) return rc;
     }
     if (p->oom) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
     if (p->n_hops == 0)
