@@ -484,11 +484,17 @@ static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
     const char *p[] = {a->f->status >= 0 ? cf_job_state_to_string((cf_job_state)a->f->status) : NULL,
                        a->f->kind, before.s, lim.s, a->f->parent_id};
-    PGresult *r = q(c,
-                    "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
-                    " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3) AND"
-                    " ($5::text IS NULL OR parent_id=$5) ORDER BY seq DESC LIMIT $4",
-                    5, p, err);
+    /* a parent's children by their own condition, which the jobs_by_parent index serves */
+    PGresult *r =
+        q(c,
+          a->f->parent_id ? "SELECT " JOB_COLS
+                            " FROM jobs WHERE parent_id=$5 AND ($1::text IS NULL OR status=$1)"
+                            " AND ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
+                            " ORDER BY seq DESC LIMIT $4"
+                          : "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
+                            " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
+                            " ORDER BY seq DESC LIMIT $4",
+          a->f->parent_id ? 5 : 4, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_job(r, i, &a->rows[a->n++]);
     PQclear(r);

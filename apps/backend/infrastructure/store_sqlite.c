@@ -92,6 +92,8 @@ enum {
     Q_LABELS_BY_MEDIA,
     Q_MEDIA_LIST,
     Q_CHILDREN_LIVE,
+    Q_JOB_LIST,
+    Q_JOB_LIST_CHILDREN,
     Q_COUNT
 };
 
@@ -160,6 +162,13 @@ static const char *const queries[Q_COUNT] = {
     [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
                           " ORDER BY created_at, rowid LIMIT ?",
     [Q_CHILDREN_LIVE] = "SELECT id FROM jobs WHERE parent_id=?1 AND status IN ('queued','running')",
+    /* ?1 status, ?2 kind, ?3 before seq (0 = none), ?4 limit, ?5 parent: a parent's children have a
+     * statement of their own, so that the jobs_by_parent index serves it (GET /v1/jobs/{id} asks
+     * for them every time) instead of a scan of every job. */
+    [Q_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND (?2 IS NULL OR kind=?2)"
+                   " AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4",
+    [Q_JOB_LIST_CHILDREN] = "SELECT " JOB_COLS " FROM jobs WHERE parent_id=?5 AND (?1 IS NULL OR status=?1)"
+                            " AND (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
                        " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
@@ -428,18 +437,10 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
     size_t limit = f->limit ? f->limit : 50;
     cf_job_record *rows = calloc(limit, sizeof *rows);
     if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    /* The filter combination decides the SQL; statements are few, so prepare each time. */
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND"
-             " (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) AND (?5 IS NULL OR parent_id=?5)"
-             " ORDER BY seq DESC LIMIT ?4");
     pthread_mutex_lock(&st->lock);
-    sqlite3_stmt *s = NULL;
-    cf_err rc = CF_OK;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        rc = db_error(st, err, "list jobs");
-    } else {
+    sqlite3_stmt *s = stmt(st, f->parent_id ? Q_JOB_LIST_CHILDREN : Q_JOB_LIST, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
         bind_text(s, 1, f->status >= 0 ? cf_job_state_to_string((cf_job_state)f->status) : NULL);
         bind_text(s, 2, f->kind);
         sqlite3_bind_int64(s, 3, f->before_seq);
@@ -448,8 +449,8 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) read_job(s, &rows[(*n)++]);
         if (r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
+        sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
     pthread_mutex_unlock(&st->lock);
     if (rc) {
         cf_job_records_free(rows, *n);
