@@ -43,9 +43,10 @@ typedef struct pass {
     AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *adec, *vdec;
     int astream, vstream;
-    SwrContext *swr;
-    float *resampled;
-    int resampled_cap;
+    SwrContext *mix; /* several channels to mono at the input rate (NULL for mono input) */
+    SwrContext *swr; /* mono to CF_AUDIO_RATE */
+    float *mixed, *resampled;
+    int mixed_cap, resampled_cap;
     audio_worker *aw;
     video_analyzer *va;
     AVPacket *pkt;
@@ -103,22 +104,31 @@ static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVC
     return rc;
 }
 
+/* The audio is mixed down to mono before it is resampled, in two resamplers: libswresample would
+ * filter every channel at the input rate and mix after (48 kHz stereo: twice the filtering). The
+ * mix keeps libswresample's coefficients for every layout. */
 static cf_err open_resampler(pass *p, cf_error *err) {
     AVChannelLayout in = {0}, mono = AV_CHANNEL_LAYOUT_MONO;
+    int rate = p->adec->sample_rate;
     int ret = av_channel_layout_copy(&in, &p->adec->ch_layout);
     if (ret >= 0 && in.order == AV_CHANNEL_ORDER_UNSPEC) {
         int n = in.nb_channels;
         av_channel_layout_uninit(&in);
         av_channel_layout_default(&in, n > 0 ? n : 1);
     }
+    bool mix = ret >= 0 && in.nb_channels > 1;
+    if (mix)
+        ret = swr_alloc_set_opts2(&p->mix, &mono, AV_SAMPLE_FMT_FLT, rate, &in, p->adec->sample_fmt, rate, 0,
+                                  NULL);
     if (ret >= 0)
-        ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, &in, p->adec->sample_fmt,
-                                  p->adec->sample_rate, 0, NULL);
+        ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, mix ? &mono : &in,
+                                  mix ? AV_SAMPLE_FMT_FLT : p->adec->sample_fmt, rate, 0, NULL);
     av_channel_layout_uninit(&in);
+    if (ret >= 0 && mix) ret = swr_init(p->mix);
     if (ret >= 0) ret = swr_init(p->swr);
     if (ret < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s", p->path,
-                            p->adec->sample_rate, av_err2str(ret));
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot resample audio (%d Hz): %s", p->path, rate,
+                            av_err2str(ret));
     return hl_audio_worker_new(&p->aw, err);
 }
 
@@ -149,7 +159,9 @@ static void pass_close(pass *p) {
     avcodec_free_context(&p->adec);
     avcodec_free_context(&p->vdec);
     cf_media_close(&p->in);
+    swr_free(&p->mix);
     swr_free(&p->swr);
+    av_free(p->mixed);
     av_free(p->resampled);
     hl_audio_worker_free(p->aw);
     hl_video_analyzer_free(p->va);
@@ -179,6 +191,15 @@ static void note_end(pass *p, double end_ms) {
     if (end_ms > p->end_ms) p->end_ms = (int64_t)end_ms;
 }
 
+/* Makes *buf hold at least want floats; false when out of memory. */
+static bool grow(float **buf, int *cap, int want) {
+    if (want <= *cap) return true;
+    av_free(*buf);
+    *buf = av_malloc_array(want, sizeof(float));
+    *cap = *buf ? want : 0;
+    return *buf != NULL;
+}
+
 static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
     int64_t skip = 0; /* samples of this frame that overlap what was pushed */
     int64_t ts = f ? f->best_effort_timestamp : AV_NOPTS_VALUE;
@@ -189,16 +210,25 @@ static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
         if (gap > 0) push_silence(p, gap);
         else skip = -gap;
     }
-    int want = swr_get_out_samples(p->swr, f ? f->nb_samples : 0);
-    if (want > p->resampled_cap) {
-        av_free(p->resampled);
-        p->resampled = av_malloc_array(want, sizeof(float));
-        p->resampled_cap = p->resampled ? want : 0;
-        if (!p->resampled) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+    const uint8_t *const *in = f ? (const uint8_t *const *)f->extended_data : NULL;
+    int n_in = f ? f->nb_samples : 0;
+    const uint8_t *mono[1];
+    if (p->mix && f) { /* at the same rate the mix holds nothing back: there is no tail to flush */
+        if (!grow(&p->mixed, &p->mixed_cap, n_in))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
+        uint8_t *mixed = (uint8_t *)p->mixed;
+        n_in = swr_convert(p->mix, &mixed, n_in, (const uint8_t **)in, n_in);
+        if (n_in < 0)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: mixing down failed: %s", p->path,
+                                av_err2str(n_in));
+        mono[0] = (const uint8_t *)p->mixed;
+        in = mono;
     }
+    int want = swr_get_out_samples(p->swr, n_in);
+    if (!grow(&p->resampled, &p->resampled_cap, want))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", p->path);
     uint8_t *out = (uint8_t *)p->resampled;
-    int n =
-        swr_convert(p->swr, &out, want, f ? (const uint8_t **)f->extended_data : NULL, f ? f->nb_samples : 0);
+    int n = swr_convert(p->swr, &out, want, (const uint8_t **)in, n_in);
     if (n < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path, av_err2str(n));
     if (skip >= n) return CF_OK;
