@@ -6,10 +6,12 @@
 # worker processes of concurrency 1, running the same
 # light task through the ffmpeg CLI, and both with jobs that do nothing (clipforge's noop kind,
 # Celery's no-op task): what the queue alone costs. The light task: a stream-copy trim (0-0.5 s) of a 1 s
-# 64x64 clip into an output file. Usage: bench/scale_bench.sh BUILD_DIR [JOBS]
+# 64x64 clip into an output file. Last, enqueue->start with idle workers: 40 no-op jobs submitted
+# one at a time, 50 ms apart (goal: p99 <= 10 ms). Usage: bench/scale_bench.sh BUILD_DIR [JOBS]
 set -euo pipefail
 build=${1:-build/release}
 N=${2:-200}
+SPACED=40
 here=$(cd "$(dirname "$0")" && pwd)
 CLIPFORGE="$build/clipforge"
 [ -x "$CLIPFORGE" ] || { echo "missing $CLIPFORGE (make build)" >&2; exit 1; }
@@ -46,10 +48,12 @@ pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
 print("%.1f %d %d" % (len(rows) / span, pick(0.50), pick(0.99)))'
 }
 
-# clipforge_run BUS_URL WORKERS TAG [noop] — one API node and WORKERS single-thread worker
-# processes running the light job, or with noop jobs of the noop kind (what the queue alone costs).
+# clipforge_run BUS_URL WORKERS TAG [noop|noop-spaced] — one API node and WORKERS single-thread
+# worker processes running the light job, or jobs of the noop kind (what the queue alone costs):
+# N at once, or (noop-spaced) SPACED of them one at a time, 50 ms apart, to idle workers.
 clipforge_run() {
-  local bus=$1 workers=$2 tag=$3 kind=${4:-clip}
+  local bus=$1 workers=$2 tag=$3 kind=${4:-clip} count=$N
+  [ "$kind" = noop-spaced ] && count=$SPACED
   local port; port=$(free_port)
   local base="http://127.0.0.1:$port"
   export CLIPFORGE_STORE_URL="$CF_PG_URL?schema=bench_$tag" CLIPFORGE_BUS_URL="$bus"
@@ -65,8 +69,8 @@ clipforge_run() {
   local media
   media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/src.mp4" "$base/v1/media" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  python3 - "$base" "$media" "$N" "$kind" <<'PY'
-import json, sys, urllib.request
+  python3 - "$base" "$media" "$count" "$kind" <<'PY'
+import json, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 base, media, n, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 body = json.dumps({"kind": "clip_processing", "request": {"clip_id": "c", "source_uri": "media://" + media,
@@ -75,8 +79,13 @@ body = json.dumps({"kind": "clip_processing", "request": {"clip_id": "c", "sourc
 def submit(_):
     req = urllib.request.Request(base + "/v1/jobs", body, {"Content-Type": "application/json"})
     return json.load(urllib.request.urlopen(req))["id"]
-with ThreadPoolExecutor(8) as pool:
-    list(pool.map(submit, range(n)))
+if kind == "noop-spaced":
+    for i in range(n):
+        submit(i)
+        time.sleep(0.05)
+else:
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(submit, range(n)))
 PY
   # The store has the exact times (ms): created (enqueued), started (leased), finished.
   local sql="SELECT count(*) FILTER (WHERE status IN ('succeeded','failed','cancelled')),"
@@ -84,10 +93,10 @@ PY
   local done=0 bad=0 end=$((SECONDS + 300))
   while [ $SECONDS -lt $end ]; do
     read -r done bad < <(psql -At -F ' ' "$CF_PG_URL" -c "$sql")
-    [ "$done" -ge "$N" ] && break
+    [ "$done" -ge "$count" ] && break
     sleep 0.2
   done
-  [ "$done" -ge "$N" ] && [ "$bad" = 0 ] || { echo "clipforge $tag: $done of $N final, $bad not succeeded" >&2; return 1; }
+  [ "$done" -ge "$count" ] && [ "$bad" = 0 ] || { echo "clipforge $tag: $done of $count final, $bad not succeeded" >&2; return 1; }
   psql -At "$CF_PG_URL" -c "SELECT json_agg(json_build_array(created_at, started_at, finished_at)) FROM bench_$tag.jobs"
   stop_procs
 }
@@ -95,8 +104,9 @@ PY
 # celery_run WORKERS [noop] — the same light task on Celery with WORKERS worker processes;
 # with noop, a task that does nothing (what the queue alone costs).
 celery_run() {
-  local workers=$1 task=${2:-clip}
-  local db=$((workers + 1)); [ "$task" = noop ] && db=$((workers + 3))
+  local workers=$1 task=${2:-clip} count=$N
+  local db=$((workers + 1)); [ "$task" != clip ] && db=$((workers + 3))
+  [ "$task" = noop-spaced ] && count=$SPACED
   cat >"$WORK/cftasks.py" <<'PY'
 import os, subprocess, time
 from celery import Celery
@@ -120,18 +130,22 @@ PY
       --loglevel WARNING -n "w$w@%h" >>"$WORK/celery.log" 2>&1) &
     PIDS+=($!)
   done
-  $PY - "$WORK" "$N" "$task" <<'PY'
+  $PY - "$WORK" "$count" "$task" <<'PY'
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import cftasks
 work, n = sys.argv[1], int(sys.argv[2])
-task = getattr(cftasks, sys.argv[3])
+spaced = sys.argv[3] == "noop-spaced"
+task = getattr(cftasks, "noop" if spaced else sys.argv[3])
 deadline = time.time() + 60
 while not cftasks.app.control.inspect(timeout=0.5).ping():
     if time.time() > deadline:
         sys.exit("celery workers did not start")
-results = [task.delay(f"{work}/src.mp4", f"{work}/celery_{i}.mp4", int(time.time() * 1000))
-           for i in range(n)]
+results = []
+for i in range(n):
+    results.append(task.delay(f"{work}/src.mp4", f"{work}/celery_{i}.mp4", int(time.time() * 1000)))
+    if spaced:
+        time.sleep(0.05)
 json.dump([r.get(timeout=300) for r in results], sys.stdout)
 PY
   stop_procs
@@ -152,6 +166,9 @@ for w in 1 2; do
   row "clipforge redis no-op ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=benchn$w" "$w" "noopr$w" noop | summarize)"
   row "clipforge nats no-op ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=benchn$w" "$w" "noopn$w" noop | summarize)"
   row "celery redis no-op ($w)" "$(celery_run "$w" noop | summarize)"
+  row "clipforge redis spaced ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=benchs$w" "$w" "spacedr$w" noop-spaced | summarize)"
+  row "clipforge nats spaced ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=benchs$w" "$w" "spacedn$w" noop-spaced | summarize)"
+  row "celery redis spaced ($w)" "$(celery_run "$w" noop-spaced | summarize)"
 done
 echo
 for w in 1 2; do
