@@ -248,35 +248,61 @@ static double frame_harmonicity(audio_analyzer *a) {
     return best > 1 ? 1 : best;
 }
 
+/* A sum of natural logs taken as the log of a product: one log per frame instead of one per bin.
+ * The product's exponent is moved out every LOG_RUN factors (each within 1e-12..1e8, so a run
+ * cannot overflow or underflow a double); the sum differs from adding the logs by rounding only. */
+#define LOG_RUN 16
+typedef struct log_sum {
+    double prod;
+    long exp2; /* powers of two moved out of prod */
+    int run;
+} log_sum;
+
+static inline void log_sum_add(log_sum *l, double x) {
+    l->prod *= x;
+    if (++l->run == LOG_RUN) {
+        int e;
+        l->prod = frexp(l->prod, &e);
+        l->exp2 += e;
+        l->run = 0;
+    }
+}
+
+static double log_sum_total(const log_sum *l) {
+    return log(l->prod) + (double)l->exp2 * M_LN2;
+}
+
 /* One spectral frame starting at src (FFT_N samples). */
 static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
     for (int i = 0; i < FFT_N; i++) a->frame[i] = src[i] * a->window[i];
     a->tx_fn(a->tx, a->spec, a->frame, sizeof(AVComplexFloat));
     const int lo_flat = (int)(200 / BIN_HZ), hi_flat = (int)(7000 / BIN_HZ);
     const int lo_all = (int)(60 / BIN_HZ), lo_sp = (int)(300 / BIN_HZ), hi_sp = (int)(3400 / BIN_HZ);
-    double e_all = 0, e_sp = 0, e_hi = 0, sum_log = 0, sum_p = 0, flux = 0;
+    double e_all = 0, e_sp = 0, e_hi = 0, sum_p = 0, flux = 0;
+    log_sum geo = {.prod = 1.0};
     for (int k = 0; k < NBINS; k++) {
         double p = (double)a->spec[k].re * a->spec[k].re + (double)a->spec[k].im * a->spec[k].im;
-        double logp = 10.0 * log10(p + 1e-9);
         a->pspec[k] = (AVComplexFloat){(float)p, 0.0f};
         if (k >= lo_all) e_all += p;
         if (k >= lo_sp && k < hi_sp) e_sp += p;
         if (k >= hi_sp) e_hi += p;
         if (k >= lo_flat && k < hi_flat) {
-            sum_log += log(p * k + 1e-12);
+            log_sum_add(&geo, p * k + 1e-12);
             sum_p += p * k;
+            /* the flux compares only these bins: the log power of the others is never read */
+            double logp = 10.0 * log10(p + 1e-9);
             if (a->have_prev) {
                 /* floor at -60 dB below full scale per bin so that noise in near-silence does
                  * not read as onsets */
                 double d = fmax(logp, -30.0) - fmax(a->prev_logp[k], -30.0);
                 if (d > 0) flux += d;
             }
+            a->prev_logp[k] = (float)logp;
         }
-        a->prev_logp[k] = (float)logp;
     }
     int nflat = hi_flat - lo_flat;
     frame_stats s = {0};
-    s.flatness = sum_p > 1e-9 ? exp(sum_log / nflat) / (sum_p / nflat) : 0.0;
+    s.flatness = sum_p > 1e-9 ? exp(log_sum_total(&geo) / nflat) / (sum_p / nflat) : 0.0;
     s.flux = a->have_prev ? flux / nflat : 0.0;
     s.speech_ratio = e_all > 1e-9 ? e_sp / e_all : 0.0;
     s.high_ratio = e_all > 1e-9 ? e_hi / e_all : 0.0;
