@@ -63,7 +63,7 @@ struct audio_analyzer {
     double band_acc[CF_AUDIO_BANDS], harm_acc;
     double log_pitch_acc; /* sum of log2 pitch over the hop's voiced frames */
     int voiced;
-    float *prev_logp; /* previous frame's log power per bin */
+    double *prev_pow; /* previous frame's power per bin, floored (see analyse_frame) */
     bool have_prev;
     double flux_mean; /* running mean of frame flux for the onset threshold */
     bool last_onset;
@@ -156,10 +156,10 @@ cf_err hl_audio_analyzer_new(audio_hop_fn on_hop, void *user, audio_analyzer **o
     a->pspec = av_malloc(sizeof(AVComplexFloat) * NBINS);
     a->acorr = av_malloc(sizeof(float) * (FFT_N + 2));
     a->window = malloc(sizeof(float) * FFT_N);
-    a->prev_logp = calloc(NBINS, sizeof(float));
+    a->prev_pow = calloc(NBINS, sizeof(double));
     float scale = 1.0f;
     int ret = -1;
-    if (a->buf && a->frame && a->spec && a->pspec && a->acorr && a->window && a->prev_logp)
+    if (a->buf && a->frame && a->spec && a->pspec && a->acorr && a->window && a->prev_pow)
         ret = av_tx_init(&a->tx, &a->tx_fn, AV_TX_FLOAT_RDFT, 0, FFT_N, &scale, 0);
     if (ret >= 0) ret = av_tx_init(&a->itx, &a->itx_fn, AV_TX_FLOAT_RDFT, 1, FFT_N, &scale, 0);
     if (ret < 0) {
@@ -189,7 +189,7 @@ void hl_audio_analyzer_free(audio_analyzer *a) {
     av_free(a->pspec);
     av_free(a->acorr);
     free(a->window);
-    free(a->prev_logp);
+    free(a->prev_pow);
     free(a);
 }
 
@@ -249,8 +249,9 @@ static double frame_harmonicity(audio_analyzer *a) {
 }
 
 /* A sum of natural logs taken as the log of a product: one log per frame instead of one per bin.
- * The product's exponent is moved out every LOG_RUN factors (each within 1e-12..1e8, so a run
- * cannot overflow or underflow a double); the sum differs from adding the logs by rounding only. */
+ * The product's exponent is moved out every LOG_RUN factors (each within 1e-12..1e8: powers times
+ * a bin index, or a rise in power from the floor; a run cannot overflow or underflow a double); the
+ * sum differs from adding the logs by rounding only. */
 #define LOG_RUN 16
 typedef struct log_sum {
     double prod;
@@ -278,8 +279,8 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
     a->tx_fn(a->tx, a->spec, a->frame, sizeof(AVComplexFloat));
     const int lo_flat = (int)(200 / BIN_HZ), hi_flat = (int)(7000 / BIN_HZ);
     const int lo_all = (int)(60 / BIN_HZ), lo_sp = (int)(300 / BIN_HZ), hi_sp = (int)(3400 / BIN_HZ);
-    double e_all = 0, e_sp = 0, e_hi = 0, sum_p = 0, flux = 0;
-    log_sum geo = {.prod = 1.0};
+    double e_all = 0, e_sp = 0, e_hi = 0, sum_p = 0;
+    log_sum geo = {.prod = 1.0}, rise = {.prod = 1.0};
     for (int k = 0; k < NBINS; k++) {
         double p = (double)a->spec[k].re * a->spec[k].re + (double)a->spec[k].im * a->spec[k].im;
         a->pspec[k] = (AVComplexFloat){(float)p, 0.0f};
@@ -289,21 +290,18 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
         if (k >= lo_flat && k < hi_flat) {
             log_sum_add(&geo, p * k + 1e-12);
             sum_p += p * k;
-            /* the flux compares only these bins: the log power of the others is never read */
-            double logp = 10.0 * log10(p + 1e-9);
-            if (a->have_prev) {
-                /* floor at -60 dB below full scale per bin so that noise in near-silence does
-                 * not read as onsets */
-                double d = fmax(logp, -30.0) - fmax(a->prev_logp[k], -30.0);
-                if (d > 0) flux += d;
-            }
-            a->prev_logp[k] = (float)logp;
+            /* flux: the rises of the log power, floored at -60 dB below full scale per bin
+             * (-30 dB of power) so that noise in near-silence does not read as onsets; summed
+             * as the log of the product of the rising ratios, one log per frame */
+            double q = fmax(p + 1e-9, 1e-3);
+            if (a->have_prev && q > a->prev_pow[k]) log_sum_add(&rise, q / a->prev_pow[k]);
+            a->prev_pow[k] = q;
         }
     }
     int nflat = hi_flat - lo_flat;
     frame_stats s = {0};
     s.flatness = sum_p > 1e-9 ? exp(log_sum_total(&geo) / nflat) / (sum_p / nflat) : 0.0;
-    s.flux = a->have_prev ? flux / nflat : 0.0;
+    s.flux = a->have_prev ? 10.0 * log_sum_total(&rise) / M_LN10 / nflat : 0.0;
     s.speech_ratio = e_all > 1e-9 ? e_sp / e_all : 0.0;
     s.high_ratio = e_all > 1e-9 ? e_hi / e_all : 0.0;
     s.energy = e_all;
