@@ -97,7 +97,15 @@ static cf_err check_overlay(const cf_timeline_overlay *o, size_t i, cf_error *er
     return CF_OK;
 }
 
+/* A scene's longest length: 24 h. With the schema's 64 scenes at most, the timeline's length
+ * (and every sum of scene times after it) stays far inside int64, whatever a client sends. */
+#define MAX_SCENE_MS INT64_C(86400000)
+
 static cf_err check_scenes(const cf_timeline *tl, cf_error *err) {
+    for (size_t i = 0; i < tl->n_scenes; i++)
+        if (tl->scenes[i].out_ms - tl->scenes[i].in_ms > MAX_SCENE_MS)
+            FAIL("scenes[%zu].out_ms: a scene lasts at most 24 h (%lld ms)", i,
+                 (long long)(tl->scenes[i].out_ms - tl->scenes[i].in_ms));
     for (size_t i = 0; i < tl->n_scenes; i++) {
         const cf_timeline_scene *s = &tl->scenes[i];
         const cf_scene_transition *t = s->transition;
