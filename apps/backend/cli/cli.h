@@ -22,8 +22,18 @@ typedef struct cf_command {
 
 /* Prints "clipforge <cmd>: error: <msg>" to stderr; returns the exit code for err->code. */
 int cf_cli_fail(const char *cmd, const cf_error *err);
-/* Prints a usage error for cmd and returns 2. */
+enum { CF_CLI_USAGE_EXIT = 2 }; /* the exit code of a usage error */
+/* Prints a usage error for cmd and returns CF_CLI_USAGE_EXIT. */
 int cf_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For clang-analyzer, the same call with its result in sight of the caller, so that it knows an option
+ * parser stops there (it would otherwise follow "it returned -1, parsing went on" paths). */
+#ifdef __clang_analyzer__ /* only for it: compilers and cppcheck see the plain call */
+#define cf_cli_usage_error(...)                                                                              \
+    __extension__({                                                                                          \
+        cf_cli_usage_error(__VA_ARGS__);                                                                     \
+        CF_CLI_USAGE_EXIT;                                                                                   \
+    })
+#endif
 /* The integer value of an option in [lo, hi]: 0, or the usage error's exit code after saying why. */
 int cf_cli_int(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out);
 /* Parses a stream index flag value (a non-negative integer) into doc[key]; on a bad value prints

@@ -14,14 +14,14 @@ int cf_cli_fail(const char *cmd, const cf_error *err) {
     return cf_err_exit_code(err->code);
 }
 
-int cf_cli_usage_error(const char *cmd, const char *fmt, ...) {
+int(cf_cli_usage_error)(const char *cmd, const char *fmt, ...) {
     fprintf(stderr, "clipforge %s: ", cmd);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'clipforge %s --help'.\n", cmd);
-    return 2;
+    return CF_CLI_USAGE_EXIT;
 }
 
 int cf_cli_int(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out) {

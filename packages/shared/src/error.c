@@ -41,7 +41,7 @@ void cf_error_clear(cf_error *e) {
     e->msg[0] = '\0';
 }
 
-cf_err cf_error_set(cf_error *e, cf_err code, const char *fmt, ...) {
+cf_err(cf_error_set)(cf_error *e, cf_err code, const char *fmt, ...) {
     if (!e) return code;
     e->code = code;
     va_list ap;

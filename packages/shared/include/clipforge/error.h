@@ -53,6 +53,16 @@ int cf_err_exit_code(cf_err code);
 void cf_error_clear(cf_error *e);
 /* Sets code and a printf-style message (truncated to fit); returns code. NULL-safe. */
 cf_err cf_error_set(cf_error *e, cf_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* For clang-analyzer, the same call with its result (`code`) in sight of the caller, so that it knows
+ * `return cf_error_set(...)` fails; without it the analyzer follows impossible "it returned CF_OK" paths. */
+#ifdef __clang_analyzer__ /* only for it: compilers and cppcheck see the plain call */
+#define cf_error_set(e, code, ...)                                                                           \
+    __extension__({                                                                                          \
+        cf_err cf_error_code_ = (code);                                                                      \
+        cf_error_set((e), cf_error_code_, __VA_ARGS__);                                                      \
+        cf_error_code_;                                                                                      \
+    })
+#endif
 /* Prepends caller context: "context: previous message". Keeps the code. NULL-safe. */
 void cf_error_prefix(cf_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
