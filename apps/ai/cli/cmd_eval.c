@@ -34,6 +34,7 @@ typedef struct eval_args {
     size_t n;
     const char *set, *profile, *models_dir;
     bool json;
+    char current[CF_MODEL_VERSION_MAX]; /* the current default, when it joins versions */
 } eval_args;
 
 static int parse_args(int argc, char **argv, eval_args *a) {
@@ -86,13 +87,13 @@ static void print_table(const json_t *doc) {
 }
 
 /* The current default joins a lone --model. */
-static void add_current(eval_args *a, const char *dir, char *buf, size_t cap) {
+static void add_current(eval_args *a, const char *dir) {
     cf_model_registry *r = NULL;
     cf_error err;
     if (a->n != 1 || cf_model_registry_open(dir, &r, &err)) return;
-    snprintf(buf, cap, "%s", cf_publish_current_default(r, "highlight", a->profile));
+    snprintf(a->current, sizeof a->current, "%s", cf_publish_current_default(r, "highlight", a->profile));
     cf_model_registry_free(r);
-    if (*buf && strcmp(buf, a->versions[0])) a->versions[a->n++] = buf;
+    if (*a->current && strcmp(a->current, a->versions[0])) a->versions[a->n++] = a->current;
 }
 
 static int run(eval_args *a, const cf_config *cfg) {
@@ -100,8 +101,7 @@ static int run(eval_args *a, const cf_config *cfg) {
     cf_ai_tracks tracks;
     cf_eval_set *set = NULL;
     const char *dir = cf_ai_models_dir(cfg, a->models_dir);
-    char current[CF_MODEL_VERSION_MAX] = "";
-    add_current(a, dir, current, sizeof current);
+    add_current(a, dir);
     cf_err rc = cf_ai_tracks_open(&tracks, cfg, &err);
     if (!rc) rc = cf_eval_set_load(a->set, &set, &err);
     json_t *versions = json_object(), *doc = NULL;

@@ -236,7 +236,7 @@ static cf_err scan(cf_model_registry *r, cf_error *err) {
     for (size_t i = 0; rc == CF_OK && i < sizeof kinds / sizeof kinds[0]; i++)
         for (const char *const *b = kinds[i].builtin_versions; b && *b; b++)
             if (!add_entry(r, &kinds[i], *b)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc == CF_OK) qsort(r->models, r->n_models, sizeof *r->models, entry_order);
+    if (rc == CF_OK && r->n_models) qsort(r->models, r->n_models, sizeof *r->models, entry_order);
     return rc;
 }
 

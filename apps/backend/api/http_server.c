@@ -91,15 +91,15 @@ static bool match(const char *pattern, const char *path, char **param) {
     *param = NULL;
     while (*pattern && *path) {
         if (!strncmp(pattern, "{*}", 3)) {
-            if (!*path) return false;
+            free(*param);
             *param = strdup(path);
             return *param != NULL;
         }
         if (!strncmp(pattern, "{}", 2)) {
             size_t n = strcspn(path, "/");
-            if (n == 0) return false;
             free(*param);
-            *param = strndup(path, n);
+            *param = n ? strndup(path, n) : NULL;
+            if (!*param) return false;
             path += n;
             pattern += 2;
             continue;

@@ -279,7 +279,7 @@ static cf_err load_job(sq_store *st, int q, const char *value, cf_job_record *ou
 /* Re-reads job id and appends the event of change c (cf_job_event) with its snapshot. */
 static cf_err append_event(sq_store *st, cf_job_change c, const char *id, int64_t now, int64_t retry_at,
                            cf_error *err) {
-    cf_job_record j;
+    cf_job_record j = {0};
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
     if (rc) return rc;
     const char *type;
@@ -326,6 +326,9 @@ static cf_err migrate(sq_store *st, cf_error *err) {
     else if (sqlite3_step(s) == SQLITE_ROW) have = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     int64_t known = (int64_t)(sizeof migrations / sizeof migrations[0]);
+    if (rc == CF_OK && have < 0)
+        rc = cf_error_set(err, CF_ERR_UNSUPPORTED, "store: database schema version %lld is not valid",
+                          (long long)have);
     if (rc == CF_OK && have > known)
         rc = cf_error_set(err, CF_ERR_UNSUPPORTED,
                           "store: database schema version %lld is newer than this program (%lld)",
@@ -463,7 +466,7 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
 
 /* NOT_FOUND when id does not exist, else CONFLICT with what. */
 static cf_err not_found_or_conflict(sq_store *st, const char *id, const char *what, cf_error *err) {
-    cf_job_record j;
+    cf_job_record j = {0};
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
     if (rc) return rc;
     rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_state_to_string(j.status), what);
@@ -785,8 +788,7 @@ static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, 
         sqlite3_bind_int64(s, 1, after_id);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
         if (job_id) bind_text(s, 3, job_id);
-        int r;
-        while (*n < limit && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        while (*n < limit && sqlite3_step(s) == SQLITE_ROW) {
             cf_event_record *e = &rows[(*n)++];
             e->id = sqlite3_column_int64(s, 0);
             e->type = col_dup(s, 1);

@@ -242,8 +242,9 @@ static int by_double(const void *a, const void *b) {
     return (d > 0) - (d < 0);
 }
 
-/* The median of field (0 cx, 1 cy, 2 size) over hits[0..n); 0 when out of memory. */
+/* The median of field (0 cx, 1 cy, 2 size) over hits[0..n); 0 when there are none or out of memory. */
 static double median_of(const face_hit *hits, size_t n, int field) {
+    if (n == 0) return 0;
     double *v = malloc(n * sizeof *v), m = 0;
     if (!v) return 0;
     for (size_t i = 0; i < n; i++) v[i] = field == 0 ? hits[i].cx : field == 1 ? hits[i].cy : hits[i].size;
