@@ -274,7 +274,7 @@ static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_rec
  * that made the change. */
 static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int64_t now, int64_t retry_at,
                            cf_error *err) {
-    cf_job_record j;
+    cf_job_record j = {0};
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
     if (rc) return rc;
     const char *type;
@@ -302,7 +302,7 @@ static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int6
 
 /* NOT_FOUND when id does not exist, else CONFLICT with what. */
 static cf_err not_found_or_conflict(PGconn *c, const char *id, const char *what, cf_error *err) {
-    cf_job_record j;
+    cf_job_record j = {0};
     cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
     if (rc) return rc;
     rc = cf_error_set(err, CF_ERR_CONFLICT, "job %s is %s: %s", id, cf_job_state_to_string(j.status), what);

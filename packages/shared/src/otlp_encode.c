@@ -2,6 +2,7 @@
  * protobuf wire format and as OTLP/JSON, written by hand: only the fields clipforge sets.
  * Protobuf messages are built inside out (a child into its own buffer, then appended with its
  * tag and length); the JSON mapping uses lowerCamelCase names, hex ids, int64 as strings. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,7 @@ static void pb_attr(cft_buf *b, int field, const cft_attr *a) {
 }
 
 static void pb_span(cft_buf *b, const cf_span *s) {
+    assert(s); /* the exporter's batch holds finished spans only */
     cft_buf sp = {0};
     pb_bytes(&sp, 1, s->ctx.trace_id, 16);
     pb_bytes(&sp, 2, s->ctx.span_id, 8);

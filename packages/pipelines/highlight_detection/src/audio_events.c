@@ -15,6 +15,7 @@
  * inputs, still load). Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
 #include "audio_events.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -362,6 +363,8 @@ void hl_ev_classify(const ev_model *m, const float *x, float *p) {
     float *in = a, *out = b;
     for (size_t li = 0; li < m->n_layers; li++) {
         const ev_layer *l = &m->layers[li];
+        /* what load_model checked: each layer reads all of the one before */
+        assert(l->n_out > 0 && l->n_in == (li ? m->layers[li - 1].n_out : m->n_inputs));
         for (size_t o = 0; o < l->n_out; o++) out[o] = l->b[o];
         for (size_t i = 0; i < l->n_in; i++) {
             const float *w = l->w + i * l->n_out;

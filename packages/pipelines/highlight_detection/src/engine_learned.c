@@ -139,7 +139,9 @@ static cf_err load_model(learned *l, const char *version, lr_model **out, cf_err
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "model version '%.64s': path too long", version);
     cf_error jerr;
     json_t *j = cf_json_load_file(file, 4 << 20, 16, &jerr);
-    if (!j) return cf_error_set(err, jerr.code, "model version '%s': %s", version, jerr.msg);
+    if (!j) /* (cf_json_load_file always gives a failure code; the analyzer cannot see it) */
+        return cf_error_set(err, jerr.code ? jerr.code : CF_ERR_IO, "model version '%s': %s", version,
+                            jerr.msg);
     lr_model *m = calloc(1, sizeof *m);
     cf_err rc = m ? parse_model(j, m, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     json_decref(j);

@@ -58,7 +58,7 @@ cf_err hl_track_with_transcript(const cf_feature_track *t, const cf_transcript *
                                 const cf_speech_features *sf, const hl_profile *p, cf_feature_track **out,
                                 cf_error *err) {
     cf_feature_track *c = malloc(sizeof *c);
-    float *v = malloc((t->n_hops ? t->n_hops : 1) * CF_FEAT_COUNT * sizeof *v);
+    float *v = calloc((t->n_hops ? t->n_hops : 1) * CF_FEAT_COUNT, sizeof *v);
     if (!c || !v) {
         free(c), free(v);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "transcript features: out of memory");

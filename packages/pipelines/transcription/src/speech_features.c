@@ -35,11 +35,11 @@ static float level_db(const int16_t *pcm, size_t n, int64_t a_ms, int64_t b_ms) 
 }
 
 static const cf_transcript_word **flat_words(const cf_transcript *t, size_t *n) {
-    *n = cf_transcript_word_count(t);
-    const cf_transcript_word **w = calloc(*n ? *n : 1, sizeof *w);
-    size_t k = 0;
+    size_t cap = cf_transcript_word_count(t), k = 0;
+    const cf_transcript_word **w = calloc(cap ? cap : 1, sizeof *w);
     for (size_t s = 0; w && s < t->n_segments; s++)
-        for (size_t i = 0; i < t->segments[s].n_words; i++) w[k++] = &t->segments[s].words[i];
+        for (size_t i = 0; i < t->segments[s].n_words && k < cap; i++) w[k++] = &t->segments[s].words[i];
+    *n = k; /* the words filled in: every one of w[0..k) is set */
     return w;
 }
 

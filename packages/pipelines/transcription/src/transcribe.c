@@ -2,6 +2,7 @@
  * -> recognisers on worker threads (one per thread, chunks taken from a shared counter) ->
  * transcript. The calling thread only waits, reports progress and watches for cancellation, so
  * the progress callback is never called from two threads. */
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,9 +43,10 @@ cf_err cf_transcriber_register(const cf_transcriber *t, cf_error *err) {
 const cf_transcriber *cf_transcriber_find(const char *name) {
     const cf_transcriber *t = NULL;
     pthread_mutex_lock(&registry_lock);
-    if (!name || !*name) t = registry[0];
-    for (size_t i = 0; !t && i < n_registered; i++)
-        if (!strcmp(registry[i]->name, name)) t = registry[i];
+    if (!name || !*name) t = registry[0]; /* the default: the first registered, NULL when none is */
+    else
+        for (size_t i = 0; !t && i < n_registered; i++)
+            if (!strcmp(registry[i]->name, name)) t = registry[i];
     pthread_mutex_unlock(&registry_lock);
     return t;
 }
@@ -54,6 +56,7 @@ void cf_transcriber_list(char *buf, size_t size) {
     buf[0] = '\0';
     pthread_mutex_lock(&registry_lock);
     for (size_t i = 0, at = 0; i < n_registered && at < size; i++) {
+        assert(registry[i]); /* cf_transcriber_register takes only complete tables */
         int w = snprintf(buf + at, size - at, "%s%s", i ? "," : "", registry[i]->name);
         if (w < 0) break;
         at += (size_t)w;
