@@ -4,7 +4,8 @@
 # in the same run (`ffmpeg -threads 1 -i X -f null -`: one AAC decoder thread, nothing else).
 # AUDIO_BENCH_BASE=/path/to/other/clipforge adds that binary's row (before/after in one run).
 # Runs are interleaved and the best of AUDIO_BENCH_RUNS (default 3) is kept, so that load from
-# other processes hits every row alike.
+# other processes hits every row alike; CPU seconds (user + system, the least of the runs) show
+# the work done whatever the load, wall seconds what two threads gain on free cores.
 # Usage: bench/audio_bench.sh [BUILD_DIR]
 # Settings: AUDIO_BENCH_MINUTES (default 30), AUDIO_BENCH_RUNS, AUDIO_BENCH_BASE,
 #           DETECT_BENCH_DIR (where the input is kept between runs, default /tmp/cf-detect-bench).
@@ -33,21 +34,23 @@ if [ -n "$base" ]; then
   names+=("clipforge detect ($base)")
   cmds+=("$base detect --input $audio --no-cache --json")
 fi
-best=()
+least() { awk -v d="$1" -v c="$2" 'BEGIN { if (c == "" || d < c) c = d; printf "%.3f", c }'; }
+best=() cpu=()
 for _ in $(seq "$runs"); do
   for i in "${!cmds[@]}"; do
     t0=$(date +%s.%N)
-    ${cmds[$i]} >/dev/null 2>&1 || { echo "audio_bench: failed: ${cmds[$i]}" >&2; exit 1; }
+    /usr/bin/time -f "%U %S" -o "$dir/audio_bench.cpu" ${cmds[$i]} >/dev/null 2>&1 ||
+      { echo "audio_bench: failed: ${cmds[$i]}" >&2; exit 1; }
     t1=$(date +%s.%N)
-    best[$i]=$(awk -v a="$t0" -v b="$t1" -v c="${best[$i]:-}" \
-      'BEGIN { d = b - a; if (c == "" || d < c) c = d; printf "%.3f", c }')
+    best[$i]=$(least "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "${best[$i]:-}")
+    cpu[$i]=$(least "$(awk '{ print $1 + $2 }' "$dir/audio_bench.cpu")" "${cpu[$i]:-}")
   done
 done
 
 printf "\naudio-only highlight analysis, %s min 48 kHz stereo AAC (best of %s runs)\n" "$mins" "$runs"
-printf "%-60s %8s %14s %9s\n" "run" "seconds" "vs decode-only" "realtime"
+printf "%-56s %8s %14s %9s %8s\n" "run" "seconds" "vs decode-only" "realtime" "CPU s"
 for i in "${!cmds[@]}"; do
-  awk -v n="${names[$i]}" -v t="${best[$i]}" -v d="${best[0]}" -v s=$((mins * 60)) \
-    'BEGIN { printf "%-60s %8.2f %14.2f %8.0fx\n", n, t, t / d, s / t }'
+  awk -v n="${names[$i]}" -v t="${best[$i]}" -v d="${best[0]}" -v s=$((mins * 60)) -v c="${cpu[$i]}" \
+    'BEGIN { printf "%-56s %8.2f %14.2f %8.0fx %8.2f\n", n, t, t / d, s / t, c }'
 done
 printf "goal: >= 1000x realtime (issue #21)\n"
