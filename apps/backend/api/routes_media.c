@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/names.h"
 #include "application/job_service.h"
 
 #include "clipforge/probe.h"
 
-#define MAX_FILENAME_CHARS 255 /* the Media schema's filename maxLength */
 #define MAX_PAGE 200
 #define DEFAULT_PAGE 50
 
@@ -81,55 +81,6 @@ static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_e
     return rc;
 }
 
-/* Bytes in the UTF-8 sequence at s (1..4), 0 when it is not valid UTF-8 (overlong forms,
- * surrogates and values past U+10FFFF included). */
-static size_t utf8_seq(const unsigned char *s) {
-    if (s[0] < 0x80) return 1;
-    size_t n = s[0] >= 0xF0 && s[0] <= 0xF4  ? 4
-               : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
-               : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
-                                             : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
-        (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
-/* The name to keep for an upload named raw (malloc'd; NULL when nothing usable is left): the
- * last path component only, control characters and invalid UTF-8 dropped, surrounding spaces
- * trimmed, at most MAX_FILENAME_CHARS characters. The name is only ever shown, never used as a
- * path, but a client should not be able to store a path or terminal escapes through it. */
-static char *sanitise_filename(const char *raw) {
-    const char *base = raw;
-    for (const char *p = raw; *p; p++)
-        if (*p == '/' || *p == '\\') base = p + 1;
-    char *out = malloc(strlen(base) + 1);
-    if (!out) return NULL;
-    size_t o = 0, chars = 0;
-    for (const unsigned char *p = (const unsigned char *)base; *p && chars < MAX_FILENAME_CHARS;) {
-        size_t n = utf8_seq(p);
-        if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7F))) {
-            p++;
-            continue;
-        }
-        memcpy(out + o, p, n);
-        o += n;
-        p += n;
-        chars++;
-    }
-    while (o > 0 && out[o - 1] == ' ') o--;
-    out[o] = '\0';
-    size_t lead = strspn(out, " ");
-    memmove(out, out + lead, o - lead + 1);
-    if (!*out || !strcmp(out, ".") || !strcmp(out, "..")) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     cf_error err;
     if (!req->writer) return cf_http_reply_problem(req, "validation", "empty upload");
@@ -147,7 +98,7 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     }
     const char *mime = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *raw_name = cf_http_query(req, "filename");
-    char *filename = raw_name ? sanitise_filename(raw_name) : NULL;
+    char *filename = raw_name ? cf_upload_filename(raw_name) : NULL;
     cf_media_record m = {.id = req->id,
                          .key = key,
                          .mime = (char *)(mime ? mime : "application/octet-stream"),
@@ -178,26 +129,11 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     return cf_http_reply(req, 201, r);
 }
 
-/* The cursor names the last row of a page: "<created_at>.<id>". */
-static void format_cursor(const cf_media_record *m, char *out, size_t cap) {
-    snprintf(out, cap, "%" PRId64 ".%s", m->created_at, m->id);
-}
-
-/* Reads ?cursor= into f (id points into the query value); false when it is not ours. */
-static bool parse_cursor(const char *cursor, cf_media_filter *f) {
-    char *end = NULL;
-    long long at = strtoll(cursor, &end, 10);
-    if (end == cursor || *end != '.' || at < 0 || !end[1] || strlen(end + 1) > 64) return false;
-    f->before_at = at;
-    f->before_id = end + 1;
-    return true;
-}
-
 enum MHD_Result cf_api_media_list(cf_http_request *req) {
     cf_media_filter f = {.limit = DEFAULT_PAGE};
     const char *cursor = cf_http_query(req, "cursor");
     const char *limit = cf_http_query(req, "limit");
-    if (cursor && !parse_cursor(cursor, &f))
+    if (cursor && !cf_media_cursor_parse(cursor, &f.before_at, &f.before_id))
         return cf_http_reply_problem(req, "validation", "cursor: not a cursor from this API");
     if (limit) {
         char *end = NULL;
@@ -218,7 +154,7 @@ enum MHD_Result cf_api_media_list(cf_http_request *req) {
     /* A full page may have more behind it; a short one is the last (next_cursor left out). */
     if (n == f.limit) {
         char next[96];
-        format_cursor(&rows[n - 1], next, sizeof next);
+        cf_media_cursor_format(rows[n - 1].created_at, rows[n - 1].id, next, sizeof next);
         json_object_set_new(body, "next_cursor", json_string(next));
     }
     cf_media_records_free(rows, n);

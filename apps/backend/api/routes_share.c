@@ -15,6 +15,7 @@
 #include <zip.h>
 
 #include "api/api.h"
+#include "api/names.h"
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fmt.h"
@@ -37,25 +38,6 @@ typedef struct archive {
     const char *job_id;
     const char *title; /* a render's title (request) */
 } archive;
-
-/* A name that is safe as a zip entry on every system: no path separators, control or
- * reserved characters, not empty, at most 120 bytes (cut at a UTF-8 boundary). */
-static void safe_name(const char *in, char *out, size_t cap) {
-    size_t o = 0, limit = cap - 1 < 120 ? cap - 1 : 120;
-    for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p && o < limit; p++) {
-        unsigned char c = *p;
-        if (c < 0x20 || c == 0x7f || strchr("/\\:*?\"<>|", c)) c = '_';
-        out[o++] = (char)c;
-    }
-    /* cppcheck-suppress uninitvar ; out[0, o) was written by the loop above */
-    while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80) o--; /* a cut sequence */
-    if (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0xC0) o--;
-    while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '.')) o--;
-    out[o] = '\0';
-    size_t lead = strspn(out, " .");
-    memmove(out, out + lead, o - lead + 1);
-    if (!*out) snprintf(out, cap, "clip");
-}
 
 static bool has_key(const archive *a, const char *key) {
     for (size_t i = 0; i < a->n; i++)
@@ -97,11 +79,11 @@ static void add_video(void *user, json_t *art, json_t *clip) {
     }
     const char *title = clip ? json_string_value(json_object_get(clip, "title")) : a->title;
     char base[256], t[160];
-    safe_name(title, t, sizeof t);
+    cf_zip_entry_name(title, t, sizeof t);
     if (clip)
         snprintf(base, sizeof base, "%02d %s", (int)json_integer_value(json_object_get(clip, "index")), t);
     else if (title) snprintf(base, sizeof base, "%s", t);
-    else safe_name(a->job_id, base, sizeof base);
+    else cf_zip_entry_name(a->job_id, base, sizeof base);
     const char *dot = strrchr(uri, '.');
     char *name = unique_name(a, a->folder, base, dot && !strchr(dot, '/') ? dot : ".mp4");
     char *key = strdup(stored);
@@ -125,11 +107,11 @@ static void source_folder(cf_app *app, json_t *request, char *out, size_t cap) {
         snprintf(base, sizeof base, "%s", m.filename ? m.filename : m.id);
         char *dot = strrchr(base, '.');
         if (dot && dot != base) *dot = '\0';
-        safe_name(base, out, cap);
+        cf_zip_entry_name(base, out, cap);
         cf_media_record_free(&m);
         return;
     }
-    safe_name(id ? id : "clips", out, cap);
+    cf_zip_entry_name(id ? id : "clips", out, cap);
 }
 
 /* Adds the videos of job id; CF_ERR_NOT_FOUND / CF_ERR_CONFLICT (not succeeded) otherwise. */
