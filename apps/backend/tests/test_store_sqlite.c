@@ -1,7 +1,7 @@
 /* What is particular to the SQLite job store: its migrations table, WAL mode, refusing a
- * database from a newer program, and its URL errors. Everything a store must do (transitions,
- * outbox, leasing, the reaper, media, labels) is the store contract (tests/contract), which runs
- * on SQLite as contract_store_sqlite. */
+ * database from a newer program (or with a negative schema version), and its URL errors. Everything a store
+ * must do (transitions, outbox, leasing, the reaper, media, labels) is the store contract (tests/contract),
+ * which runs on SQLite as contract_store_sqlite. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +73,23 @@ static void test_migrations_apply_once_and_reopen(void **state) {
     assert_int_equal(cf_store_open(f->url, &other, &err), CF_ERR_UNSUPPORTED);
 }
 
+/* A schema version below zero (a damaged table) is refused; migrating from it read before the list. */
+static void test_negative_schema_version_is_refused(void **state) {
+    fixture *f = *state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/db.sqlite", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "DELETE FROM schema_migrations; INSERT INTO schema_migrations VALUES(-1, 0)", NULL,
+                     NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    cf_store *other = NULL;
+    cf_error err;
+    assert_int_equal(cf_store_open(f->url, &other, &err), CF_ERR_UNSUPPORTED);
+}
+
 static void test_bad_urls_are_errors(void **state) {
     (void)state;
     cf_backends_register();
@@ -86,6 +103,7 @@ static void test_bad_urls_are_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_apply_once_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused, setup, teardown),
         cmocka_unit_test(test_bad_urls_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
