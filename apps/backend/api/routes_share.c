@@ -168,9 +168,12 @@ static cf_err write_zip(archive *a, int *fd, int64_t *size, cf_error *err) {
         }
         if (!rc) zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
     }
-    if (!rc && zip_close(z) < 0)
+    if (!rc && zip_close(z) < 0) {
         rc = cf_error_set(err, CF_ERR_IO, "cannot write the zip: %s", zip_strerror(z));
-    else if (rc && z) zip_discard(z);
+        zip_discard(z); /* a failed zip_close leaves the archive open */
+    } else if (rc && z) {
+        zip_discard(z);
+    }
     for (size_t i = 0; locals && i < a->n; i++) free(locals[i]);
     free(locals);
     struct stat st;
