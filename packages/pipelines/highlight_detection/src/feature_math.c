@@ -91,6 +91,7 @@ static double integrated(const float *mom, size_t n) {
 
 /* Local loudness baseline per hop, into base (n values). */
 static void local_baseline(const float *mom, size_t n, float fallback, float *base) {
+    if (n == 0) return; /* no hops: nothing to fill (and grid[steps - 1] would be out of bounds) */
     size_t steps = (n + BASELINE_STEP - 1) / BASELINE_STEP;
     float *grid = malloc((steps + 1) * sizeof *grid), *tmp = malloc((2 * BASELINE_HALF + 1) * sizeof *tmp);
     if (!grid || !tmp) {
@@ -222,7 +223,8 @@ static float ramp(float x, float lo, float hi) {
 static cf_err derive_voice(const feature_inputs *in, const float *hop_lufs, const float *speech, float *cols,
                            cf_error *err) {
     size_t n = in->n;
-    float *st = malloc(n * sizeof *st), *peaks = malloc(n * sizeof *peaks);
+    /* peaks zeroed: every hop is set, but GCC cannot see it */
+    float *st = malloc(n * sizeof *st), *peaks = calloc(n, sizeof *peaks);
     float *buf = malloc((2 * RANGE_HALF + 1) * sizeof *buf);
     bool *voiced = malloc(n * sizeof *voiced);
     if (!st || !peaks || !buf || !voiced) {
