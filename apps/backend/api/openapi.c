@@ -159,19 +159,19 @@ static json_t *component_schemas(void) {
     return schemas;
 }
 
-/* The job kinds this build runs (rows of the kinds table with a run function), so clients can
- * offer only what works: POST /v1/jobs carries them as x-cf-job-kinds. */
-static json_t *runnable_kinds(void) {
+/* The job kinds this server runs (rows of the kinds table with a run function, enabled by its
+ * settings), so clients can offer only what works: POST /v1/jobs carries them as x-cf-job-kinds. */
+static json_t *runnable_kinds(const cf_config *cfg) {
     json_t *kinds = json_array();
     for (int k = 0; k < CF_JOB_KIND_COUNT; k++) {
         const char *name = cf_job_kind_to_string((cf_job_kind)k);
         const cf_job_handler *h = cf_job_handler_find(name);
-        if (h && h->run) json_array_append_new(kinds, json_string(name));
+        if (h && h->run && (!h->enabled || h->enabled(cfg))) json_array_append_new(kinds, json_string(name));
     }
     return kinds;
 }
 
-static json_t *build(void) {
+static json_t *build(const cf_config *cfg) {
     json_t *schemas = component_schemas();
     json_t *paths = json_object();
     size_t n = 0;
@@ -191,21 +191,23 @@ static json_t *build(void) {
         json_object_set_new(item, method, operation(&routes[i], schemas));
     }
     json_object_set_new(json_object_get(json_object_get(paths, "/v1/jobs"), "post"), "x-cf-job-kinds",
-                        runnable_kinds());
+                        runnable_kinds(cfg));
     return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title", "clipforge",
                      "version", "0.1.0", "paths", paths, "components", "schemas", schemas);
 }
 
 static char *cached;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static const cf_config *doc_cfg; /* the server's settings, fixed for its life: set before once */
 
 static void build_once(void) {
-    json_t *doc = build();
+    json_t *doc = build(doc_cfg);
     cached = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(doc);
 }
 
 enum MHD_Result cf_api_openapi(cf_http_request *req) {
+    doc_cfg = &req->app->cfg;
     pthread_once(&once, build_once);
     if (!cached) return cf_http_reply_problem(req, "internal", "cannot build the document");
     return cf_http_reply_text(req, 200, "application/json", cached, strlen(cached));

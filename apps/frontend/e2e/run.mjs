@@ -499,10 +499,13 @@ async function autoclipCheck(page, base, mediaId) {
   const stages = new Set();
   let estimate;
   const end = Date.now() + 240_000;
+  // Read what is on the page now, without waiting for an element to appear: a wait on the
+  // estimate (shown only once progress allows one) used to outlast a short job's every stage.
+  const now = async (sel) => ((await page.locator(sel).count()) ? page.locator(sel).first().textContent() : null);
   for (;;) {
-    const st = await page.textContent('[data-testid="job-stage"]').catch(() => null);
+    const st = await now('[data-testid="job-stage"]');
     if (st) stages.add(st);
-    estimate ??= await page.textContent('[data-testid="job-estimate"]').catch(() => undefined) ?? undefined;
+    estimate ??= (await now('[data-testid="job-estimate"]')) ?? undefined;
     const status = await page.getAttribute('[data-testid="job-detail"]', 'data-status');
     if (status === 'succeeded') break;
     if (status === 'failed' || status === 'cancelled' || Date.now() > end) throw new Error(`autoclip job ${status}`);

@@ -165,6 +165,11 @@ describe('jobKindsFromOpenApi', () => {
     expect(jobKindsFromOpenApi(doc)).toEqual(['clip_processing', 'highlight_detection']);
   });
 
+  it('leaves out kinds the UI does not offer instead of offering none', () => {
+    const doc = { paths: { '/v1/jobs': { post: { 'x-cf-job-kinds': ['autoclip', 'noop', 'from_the_future'] } } } };
+    expect(jobKindsFromOpenApi(doc)).toEqual(['autoclip']);
+  });
+
   it('falls back to the JobKind enum and to nothing', () => {
     expect(jobKindsFromOpenApi({ components: { schemas: { JobKind: { enum: ['render'] } } } })).toEqual(['render']);
     expect(jobKindsFromOpenApi({})).toEqual([]);

@@ -290,17 +290,19 @@ export class ApiClient {
   }
 }
 
-const KnownKinds = z.array(z.enum(['clip_processing', 'highlight_detection', 'transcription', 'render', 'autoclip']));
+const UI_KINDS: readonly JobKind[] = ['clip_processing', 'highlight_detection', 'transcription', 'render', 'autoclip'];
+const KindList = z.array(z.string());
 
-/** Reads the runnable job kinds out of an OpenAPI document. */
+/** Reads the runnable job kinds out of an OpenAPI document: the ones this UI offers; a kind it does
+ *  not know (a newer server's, or noop for benchmarks) is left out, not a reason to offer none. */
 export function jobKindsFromOpenApi(doc: unknown): JobKind[] {
   const d = doc as {
     paths?: Record<string, { post?: Record<string, unknown> }>;
     components?: { schemas?: Record<string, { enum?: unknown }> };
   };
-  const declared = d.paths?.['/v1/jobs']?.post?.['x-cf-job-kinds'];
-  const fromPaths = KnownKinds.safeParse(declared);
-  if (fromPaths.success) return fromPaths.data;
-  const fromEnum = KnownKinds.safeParse(d.components?.schemas?.JobKind?.enum);
-  return fromEnum.success ? fromEnum.data : [];
+  const known = (list: string[]) => UI_KINDS.filter((k) => list.includes(k));
+  const fromPaths = KindList.safeParse(d.paths?.['/v1/jobs']?.post?.['x-cf-job-kinds']);
+  if (fromPaths.success) return known(fromPaths.data);
+  const fromEnum = KindList.safeParse(d.components?.schemas?.JobKind?.enum);
+  return fromEnum.success ? known(fromEnum.data) : [];
 }

@@ -29,7 +29,7 @@ static cf_err to_webhook(const cf_render_result *res, const cf_render_destinatio
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: required for a webhook");
     if (!cf_uri_is_http(d->url))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "destinations.url: must be http:// or https://");
-    const cf_render_webhook *hook = render_webhook();
+    const cf_render_webhook *hook = cf_render_setting_webhook();
     if (!hook) return cf_error_set(err, CF_ERR_UNSUPPORTED, "webhook destinations: none in this program");
     json_t *j = cf_render_result_to_json(res);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;

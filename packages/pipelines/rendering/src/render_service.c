@@ -88,7 +88,7 @@ static cf_err svc_render(void *self, const cf_render_request *req, cf_progress *
     memset(out, 0, sizeof *out);
     if (!safe_id(req->clip_id))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "clip_id: letters, digits, '-', '_' and '.' only");
-    const char *data_dir = render_data_dir();
+    const char *data_dir = cf_render_setting_data_dir();
     if (!req->output_uri && !data_dir)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no output_uri, and no data directory configured");
     char *output = req->output_uri ? NULL : default_output(data_dir, req->clip_id, err);
@@ -97,7 +97,7 @@ static cf_err svc_render(void *self, const cf_render_request *req, cf_progress *
     if (!progress) cf_progress_init(&own, NULL, NULL), progress = &own;
     running r = {.clip_id = req->clip_id, .progress = progress};
     track(&r);
-    cf_render_options opts = {.output_path = output, .threads = render_threads()};
+    cf_render_options opts = {.output_path = output, .threads = cf_render_setting_threads()};
     cf_err e = cf_render_run(req, &opts, progress, out, err);
     untrack(&r);
     free(output);

@@ -26,14 +26,14 @@ const char *cf_render_template_dir(void) {
     return g_template_dir ? g_template_dir : cf_share_path("templates");
 }
 
-const cf_render_webhook *render_webhook(void) {
+const cf_render_webhook *cf_render_setting_webhook(void) {
     return g_webhook;
 }
 
-const char *render_data_dir(void) {
+const char *cf_render_setting_data_dir(void) {
     return g_data_dir;
 }
 
-int render_threads(void) {
+int cf_render_setting_threads(void) {
     return g_threads;
 }

@@ -5,9 +5,9 @@
 #include "clipforge/render.h"
 
 /* The configured webhook adapter, or NULL. */
-const cf_render_webhook *render_webhook(void);
+const cf_render_webhook *cf_render_setting_webhook(void);
 /* The configured data directory, or NULL; encoder threads (0 = auto). */
-const char *render_data_dir(void);
-int render_threads(void);
+const char *cf_render_setting_data_dir(void);
+int cf_render_setting_threads(void);
 
 #endif
