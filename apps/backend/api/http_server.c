@@ -139,8 +139,46 @@ static const cf_route *find_route(const cf_http_site *site, const char *method, 
     return NULL;
 }
 
+/* The request's Origin when CLIPFORGE_CORS_ORIGINS lets it call the API from a browser, else
+ * NULL. Off by default: without the header a browser keeps other sites' pages from reading. */
+static const char *allowed_origin(cf_http_request *req) {
+    const cf_config *cfg = req->server->site.cfg;
+    const char *list = cfg ? cfg->cors_origins : NULL;
+    const char *origin = list && *list ? cf_http_header(req, "Origin") : NULL;
+    if (!origin || !*origin) return NULL;
+    size_t n = strlen(origin);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ","), l = len;
+        const char *b = p;
+        while (l && *b == ' ') b++, l--;
+        while (l && b[l - 1] == ' ') l--;
+        if ((l == 1 && *b == '*') || (l == n && !strncmp(b, origin, n))) return origin;
+        p += len + (p[len] == ',');
+    }
+    return NULL;
+}
+
+/* A CORS preflight from an allowed origin: which methods and headers the real request may use. */
+static enum MHD_Result preflight(cf_http_request *req) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
+    MHD_add_response_header(
+        r, "Access-Control-Allow-Headers",
+        "Content-Type, Authorization, Idempotency-Key, Last-Event-ID, Range, Traceparent");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+    return cf_http_reply(req, 204, r);
+}
+
 enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r) {
     if (!r) return MHD_NO;
+    const char *origin = allowed_origin(req);
+    if (origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                "Location, Retry-After, Content-Disposition");
+        MHD_add_response_header(r, "Vary", "Origin");
+    }
     enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)status, r);
     MHD_destroy_response(r);
     if (ok == MHD_YES) {
@@ -221,6 +259,9 @@ static int64_t content_length(cf_http_request *req) {
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
     const cf_http_site *site = &req->server->site;
+    if (!strcmp(req->method, "OPTIONS") && cf_http_header(req, "Access-Control-Request-Method") &&
+        allowed_origin(req))
+        return preflight(req);
     req->route = find_route(site, req->method, url, &req->path_param, allow, sizeof allow);
     if (!req->route && allow[0]) {
         char detail[160];

@@ -64,6 +64,8 @@ static const cfg_key keys[] = {
     INT(sse_heartbeat_ms, "CLIPFORGE_SSE_HEARTBEAT_MS", "15000", 100, 600000,
         "idle interval after which an event stream sends a heartbeat comment"),
     INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256, "HTTP thread pool (0 = cores)"),
+    STR(cors_origins, "CLIPFORGE_CORS_ORIGINS", "",
+        "origins a browser may call the API from (comma-separated, or *); empty = same origin only"),
     STR(metrics_listen, "CLIPFORGE_METRICS_LISTEN", "",
         "worker: HOST:PORT serving /metrics, /healthz, /readyz (empty = none)"),
     STR(public_url, "CLIPFORGE_PUBLIC_URL", "",

@@ -36,6 +36,7 @@ typedef struct cf_config {
     int64_t noop_jobs;        /* CLIPFORGE_NOOP_JOBS: 1 = accept the noop kind (benchmarks) */
     int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
     int64_t http_threads;     /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
+    char *cors_origins;       /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
     char *metrics_listen;     /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
     char *public_url;         /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
     char *ai_url;             /* CLIPFORGE_AI_URL: inference services, comma-separated */
