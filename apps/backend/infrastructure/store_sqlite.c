@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/domain/job_lifecycle.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -344,6 +346,22 @@ static cf_err migrate(sq_store *st, cf_error *err) {
     return end_tx(st, rc, err);
 }
 
+/* WAL mode and the schema. Two processes opening a new store at once (serve and a worker) race
+ * to switch it to WAL and to migrate it, and SQLite answers the loser "database is locked" at
+ * once rather than through the busy handler: it tries again until the busy timeout. Each try
+ * is whole (the migrations run in one transaction). */
+static cf_err prepare_db(sq_store *st, cf_error *err) {
+    int64_t deadline = cf_clock_ms() + BUSY_TIMEOUT_MS;
+    for (;;) {
+        cf_err rc =
+            exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
+        if (rc == CF_OK) rc = migrate(st, err);
+        if (rc != CF_ERR_UNAVAILABLE || cf_clock_ms() >= deadline) return rc;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static void sq_close(void *self) {
     sq_store *st = self;
     if (!st) return;
@@ -369,12 +387,8 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
     if (rc == CF_OK) {
         sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-        rc = exec_sql(st,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                      " PRAGMA foreign_keys=ON;",
-                      err);
+        rc = prepare_db(st, err);
     }
-    if (rc == CF_OK) rc = migrate(st, err);
     if (rc) {
         sq_close(st);
         return rc;

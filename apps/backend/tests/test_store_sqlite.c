@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "clipforge/fs.h"
 #include "clipforge/store.h"
@@ -90,6 +92,44 @@ static void test_negative_schema_version_is_refused(void **state) {
     assert_int_equal(cf_store_open(f->url, &other, &err), CF_ERR_UNSUPPORTED);
 }
 
+/* A server and its workers may open a new store at the same moment: every one of them must get
+ * it (the loser of the race to switch it to WAL used to fail with "database is locked"). */
+static void test_processes_open_a_new_store_at_once(void **state) {
+    fixture *f = *state;
+    enum { ROUNDS = 30, PROCS = 6 };
+    int failed = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        char url[4200];
+        snprintf(url, sizeof url, "sqlite:%s/race%d.sqlite", f->dir, round);
+        int gate[2];
+        assert_int_equal(pipe(gate), 0);
+        pid_t kids[PROCS];
+        for (int i = 0; i < PROCS; i++) {
+            kids[i] = fork();
+            assert_true(kids[i] >= 0);
+            if (kids[i] == 0) {
+                char c;
+                close(gate[1]);
+                (void)!read(gate[0], &c, 1); /* all start when the parent closes the pipe */
+                cf_store *s = NULL;
+                cf_error err;
+                cf_err rc = cf_store_open(url, &s, &err);
+                if (rc) fprintf(stderr, "open %d: %s\n", i, err.msg);
+                else cf_store_close(s);
+                _exit(rc ? 1 : 0);
+            }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int i = 0; i < PROCS; i++) {
+            int status = 0;
+            waitpid(kids[i], &status, 0);
+            failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        }
+    }
+    assert_int_equal(failed, 0);
+}
+
 static void test_bad_urls_are_errors(void **state) {
     (void)state;
     cf_backends_register();
@@ -104,6 +144,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_apply_once_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_processes_open_a_new_store_at_once, setup, teardown),
         cmocka_unit_test(test_bad_urls_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
