@@ -579,6 +579,9 @@ async function compareAt(page, videoUrl, t, highlight = [255, 204, 0]) {
     await new Promise((r, j) => { v.onloadeddata = r; v.onerror = () => j(new Error('server video does not load')); });
     // a hair past t: the frame whose interval holds t (frames start on multiples of 1/30 s)
     await new Promise((r) => { v.onseeked = r; v.currentTime = ms / 1000 + 0.005; });
+    // 'seeked' can come before the new frame is ready to draw (a busy machine drew the old one):
+    // wait until it is presented, or 150 ms
+    await new Promise((r) => { v.requestVideoFrameCallback?.(() => r()); setTimeout(r, 150); });
     const grab = (src) => {
       const c = document.createElement('canvas');
       c.width = W;
