@@ -1,18 +1,16 @@
-/* sse.c — GET /v1/events: Server-Sent Events read from the store's event table. Each stream
- * remembers the last id it sent and asks the store for what follows, so a reconnect with
- * Last-Event-ID continues exactly after it (no gap, no duplicate). An idle stream is suspended
- * (it holds no thread); the hub resumes streams when an event is committed and when their
- * heartbeat (CLIPFORGE_SSE_HEARTBEAT_MS) is due. Without Last-Event-ID a stream starts at the
- * newest event (only what happens next), or at the job's first event with ?job_id=. */
+/* sse.c — GET /v1/events: Server-Sent Events read from the store's event table through an event
+ * cursor (event_feed.c, shared with the WebSocket transport), so a reconnect with Last-Event-ID
+ * continues exactly after it (no gap, no duplicate). An idle stream is suspended (it holds no
+ * thread); the hub resumes streams when an event is committed and when their heartbeat
+ * (CLIPFORGE_SSE_HEARTBEAT_MS) is due. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api.h"
-#include "application/job_service.h"
+#include "api/event_feed.h"
 #include "clipforge/clock.h"
-#include "clipforge/domain/types.h"
 #include "clipforge/log.h"
 
 #define BATCH 64
@@ -22,9 +20,7 @@ typedef struct stream {
     struct stream *next; /* in hub->suspended, guarded by hub->lock */
     cf_sse_hub *hub;
     struct MHD_Connection *conn;
-    cf_store *store;
-    char *job_id; /* filter, or NULL */
-    int64_t last_id;
+    cf_event_cursor cursor;
     int64_t last_write_ms;
     char *out; /* formatted bytes not yet handed to MHD */
     size_t out_len, out_pos, out_cap;
@@ -123,45 +119,23 @@ static bool append(stream *s, const char *text, size_t len) {
     return true;
 }
 
-/* The event as the generated Event type's JSON: {id, type, job_id, at, data}. */
-static char *event_json(const cf_event_record *r) {
-    cf_event e;
-    cf_event_init(&e);
-    e.id = r->id;
-    cf_event_type_from_string(r->type, &e.type);
-    e.job_id = strdup(r->job_id);
-    char at[40];
-    cf_format_timestamp(r->at, at, sizeof at);
-    e.at = strdup(at);
-    e.data = json_loads(r->data, 0, NULL);
-    json_t *j = cf_event_to_json(&e);
-    cf_event_free(&e);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return text;
+/* Formats one event as an SSE message (compact JSON: no newlines, so one data line carries it). */
+static bool put_event(void *ctx, int64_t id, const char *type, const char *json, size_t len) {
+    stream *s = ctx;
+    char head[160];
+    int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)id, type);
+    return hl > 0 && (size_t)hl < sizeof head && append(s, head, (size_t)hl) && append(s, json, len) &&
+           append(s, "\n\n", 2);
 }
 
-/* Formats the events after last_id into out; false on a store error. */
+/* Formats the events after the cursor into out; false on a store error. */
 static bool fetch(stream *s) {
-    cf_event_record *ev = NULL;
-    size_t n = 0;
     cf_error err;
-    if (cf_store_events_after(s->store, s->last_id, s->job_id, BATCH, &ev, &n, &err)) {
+    bool more;
+    if (cf_event_cursor_next(&s->cursor, BATCH, put_event, s, &more, &err)) {
         cf_log_warn("sse", "%s", err.msg);
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        char head[160];
-        int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)ev[i].id, ev[i].type);
-        char *data = event_json(&ev[i]);
-        /* data is compact JSON: no newlines, so one data line carries it. */
-        bool ok =
-            data && append(s, head, (size_t)hl) && append(s, data, strlen(data)) && append(s, "\n\n", 2);
-        free(data);
-        if (!ok) break;
-        s->last_id = ev[i].id;
-    }
-    cf_event_records_free(ev, n);
     return true;
 }
 
@@ -217,46 +191,22 @@ static void free_stream(void *cls) {
         }
     }
     pthread_mutex_unlock(&hub->lock);
-    free(s->job_id);
+    cf_event_cursor_free(&s->cursor);
     free(s->out);
     free(s);
 }
 
-/* Where the stream starts: after Last-Event-ID (header, or ?last_event_id=), else see above. */
-static bool start_id(cf_http_request *req, const char *job_id, int64_t *out) {
-    const char *v = cf_http_header(req, "Last-Event-ID");
-    if (!v) v = cf_http_query(req, "last_event_id");
-    if (v) {
-        char *end = NULL;
-        long long id = strtoll(v, &end, 10);
-        if (end == v || *end || id < 0) return false;
-        *out = id;
-        return true;
-    }
-    if (job_id) {
-        *out = 0;
-        return true;
-    }
-    cf_job_stats st;
-    cf_error err;
-    *out = cf_store_stats(req->app->store, &st, &err) == CF_OK ? st.last_event_id : 0;
-    return true;
-}
-
 enum MHD_Result cf_api_events(cf_http_request *req) {
-    const char *job_id = cf_http_query(req, "job_id");
-    int64_t from = 0;
-    if (!start_id(req, job_id, &from))
-        return cf_http_reply_problem(req, "validation", "Last-Event-ID: must be an event id");
     stream *s = calloc(1, sizeof *s);
-    if (!s || (job_id && !(s->job_id = strdup(job_id)))) {
+    if (!s) return cf_http_reply_problem(req, "internal", "out of memory");
+    cf_error err;
+    if (cf_event_cursor_init(&s->cursor, req, &err)) {
+        cf_event_cursor_free(&s->cursor);
         free(s);
-        return cf_http_reply_problem(req, "internal", "out of memory");
+        return cf_http_reply_error(req, &err);
     }
     s->hub = cf_http_server_hub(req->server);
     s->conn = req->conn;
-    s->store = req->app->store;
-    s->last_id = from;
     s->last_write_ms = cf_clock_ms();
     append(s, "retry: 2000\n\n", 13);
     struct MHD_Response *r =
