@@ -10,8 +10,9 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
   libpq-dev libhiredis-dev libnats-dev libzip-dev)
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema python3-numpy postgresql redis-server nats-server chromium)
 # operations: Prometheus and promtool, the OTLP collector of the tests (protoc + python3-protobuf),
-# systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`
-TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev)
+# systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`,
+# python3-websockets for the WebSocket event stream test
+TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev python3-websockets)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
 BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark

@@ -69,6 +69,9 @@ enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, co
 enum MHD_Result cf_http_reply_error(cf_http_request *req, const cf_error *err);
 enum MHD_Result cf_http_reply_text(cf_http_request *req, int status, const char *content_type,
                                    const char *text, size_t len);
+/* The problem+json response of a known slug, for a handler that adds headers before it queues
+ * it with cf_http_reply (the status is the slug's); NULL when out of memory. */
+struct MHD_Response *cf_http_problem_response(const char *slug, const char *detail);
 /* Queues response r with status; destroys r. */
 enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r);
 
@@ -98,6 +101,7 @@ enum MHD_Result cf_api_jobs_get(cf_http_request *req);
 enum MHD_Result cf_api_jobs_cancel(cf_http_request *req);
 enum MHD_Result cf_api_jobs_retry(cf_http_request *req);
 enum MHD_Result cf_api_events(cf_http_request *req);
+enum MHD_Result cf_api_events_ws(cf_http_request *req); /* ws.c */
 enum MHD_Result cf_api_files(cf_http_request *req);
 enum MHD_Result cf_api_openapi(cf_http_request *req);
 enum MHD_Result cf_api_healthz(cf_http_request *req);

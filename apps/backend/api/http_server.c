@@ -70,6 +70,8 @@ static const cf_route routes[] = {
     {"GET", "/v1/templates", CF_BODY_NONE, cf_api_templates_list, NULL, NULL,
      "Rendering templates: layout, canvas sizes, variables"},
     {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events"},
+    {"GET", "/v1/events/ws", CF_BODY_NONE, cf_api_events_ws, NULL, NULL,
+     "The same events over WebSocket (?last_event_id=, ?job_id=): one Event per text frame"},
     {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download"},
     {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document"},
     {"GET", "/healthz", CF_BODY_NONE, cf_api_healthz, NULL, NULL, "Liveness"},
@@ -215,6 +217,20 @@ enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, co
     json_decref(p);
     if (!text) return MHD_NO;
     return reply_buffer(req, k->status, "application/problem+json", text, strlen(text));
+}
+
+struct MHD_Response *cf_http_problem_response(const char *slug, const char *detail) {
+    json_t *p = cf_problem_json(cf_problem_find(slug), detail);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    struct MHD_Response *r =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(text);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+    return r;
 }
 
 enum MHD_Result cf_http_reply_error(cf_http_request *req, const cf_error *err) {
@@ -494,7 +510,7 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads <= 0) threads = 2;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon =
         MHD_start_daemon(flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,

@@ -46,6 +46,7 @@ static const route_doc docs[] = {
     {"GET", "/v1/archive", 200, NULL, NULL, "jobs"},
     {"POST", "/v1/share", 201, "ShareCreate", "ShareLink", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
+    {"GET", "/v1/events/ws", 101, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/files/{*}", 200, NULL, NULL, "exp,sig"},
     {"GET", "/openapi.json", 200, NULL, NULL, NULL},
     {"GET", "/healthz", 200, NULL, NULL, NULL},
@@ -113,6 +114,11 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
     if (!strcmp(r->pattern, "/v1/events"))
         json_object_set_new(success, "content",
                             json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string"));
+    if (!strcmp(r->pattern, "/v1/events/ws")) { /* OpenAPI has no WebSocket: the frames as an extension */
+        json_object_set_new(success, "description",
+                            json_string("Switching Protocols (WebSocket): each text frame is one Event"));
+        json_object_set_new(success, "x-cf-websocket-frames", ref("Event"));
+    }
     json_t *responses = json_pack("{s:o, s:{s:s, s:{s:{s:o}}}}", code, success, "default", "description",
                                   "problem", "content", "application/problem+json", "schema", ref("Problem"));
     json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters", parameters(r, d),

@@ -2,7 +2,8 @@
  * cursor (event_feed.c, shared with the WebSocket transport), so a reconnect with Last-Event-ID
  * continues exactly after it (no gap, no duplicate). An idle stream is suspended (it holds no
  * thread); the hub resumes streams when an event is committed and when their heartbeat
- * (CLIPFORGE_SSE_HEARTBEAT_MS) is due. */
+ * (CLIPFORGE_SSE_HEARTBEAT_MS) is due. The hub also owns the WebSocket hub (ws.c) and passes it
+ * every commit, so both transports wake on the same notification. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/event_feed.h"
+#include "api/ws.h"
 #include "clipforge/clock.h"
 #include "clipforge/log.h"
 
@@ -34,6 +36,7 @@ struct cf_sse_hub {
     stream *suspended;
     bool closing, stop_ticker;
     pthread_t ticker;
+    cf_ws_hub *ws; /* the WebSocket streams, woken with these */
 };
 
 /* Resumes suspended streams (all, or those whose heartbeat is due). Caller holds the lock. */
@@ -59,6 +62,11 @@ void cf_sse_hub_notify(void *user) {
     hub->seq++;
     resume_locked(hub, false);
     pthread_mutex_unlock(&hub->lock);
+    cf_ws_hub_notify(hub->ws);
+}
+
+cf_ws_hub *cf_sse_hub_ws(cf_sse_hub *hub) {
+    return hub ? hub->ws : NULL;
 }
 
 static void *ticker_main(void *arg) {
@@ -79,7 +87,15 @@ cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err) {
     if (!hub) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     hub->app = app;
     pthread_mutex_init(&hub->lock, NULL);
+    cf_err rc = cf_ws_hub_start(app, &hub->ws, err);
+    if (rc) {
+        pthread_mutex_destroy(&hub->lock);
+        free(hub);
+        return rc;
+    }
     if (pthread_create(&hub->ticker, NULL, ticker_main, hub) != 0) {
+        cf_ws_hub_close(hub->ws);
+        cf_ws_hub_free(hub->ws);
         pthread_mutex_destroy(&hub->lock);
         free(hub);
         return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the event stream ticker");
@@ -94,6 +110,7 @@ void cf_sse_hub_close(cf_sse_hub *hub) {
     hub->closing = true;
     resume_locked(hub, false);
     pthread_mutex_unlock(&hub->lock);
+    cf_ws_hub_close(hub->ws);
 }
 
 void cf_sse_hub_free(cf_sse_hub *hub) {
@@ -102,6 +119,7 @@ void cf_sse_hub_free(cf_sse_hub *hub) {
     hub->stop_ticker = true;
     pthread_mutex_unlock(&hub->lock);
     pthread_join(hub->ticker, NULL);
+    cf_ws_hub_free(hub->ws);
     pthread_mutex_destroy(&hub->lock);
     free(hub);
 }

@@ -20,6 +20,8 @@ static const cf_problem_kind kinds[] = {
     {"unavailable", "Service unavailable", 503},
     {"processing-failed", "Processing failed", 500},
     {"internal", "Internal error", 500},
+    {"websocket-handshake", "Bad WebSocket handshake", 400},
+    {"upgrade-required", "Upgrade required", 426},
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {

@@ -34,13 +34,15 @@ typedef struct cf_config {
     int64_t max_attempts;     /* CLIPFORGE_MAX_ATTEMPTS: runs of a job before it fails */
     int64_t retry_base_ms;    /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
     int64_t noop_jobs;        /* CLIPFORGE_NOOP_JOBS: 1 = accept the noop kind (benchmarks) */
-    int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval */
-    int64_t http_threads;     /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
-    char *cors_origins;       /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
-    char *metrics_listen;     /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
-    char *public_url;         /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
-    char *ai_url;             /* CLIPFORGE_AI_URL: inference services, comma-separated */
-    int64_t ai_timeout_ms;    /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
+    int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval, WebSocket ping */
+    int64_t ws_max_frame_bytes;       /* CLIPFORGE_WS_MAX_FRAME_BYTES: largest client message */
+    int64_t ws_max_buffer_bytes;      /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
+    int64_t http_threads;             /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
+    char *cors_origins;               /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
+    char *metrics_listen;             /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
+    char *public_url;                 /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
+    char *ai_url;                     /* CLIPFORGE_AI_URL: inference services, comma-separated */
+    int64_t ai_timeout_ms;            /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
     int64_t ai_connect_timeout_ms;    /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
     int64_t ai_idle_timeout_ms;       /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
     int64_t ai_retries;               /* CLIPFORGE_AI_RETRIES: further attempts after a failure */

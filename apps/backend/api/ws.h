@@ -1,0 +1,26 @@
+/* ws.h — GET /v1/events/ws: the event stream over WebSocket (RFC 6455 through libmicrohttpd's
+ * upgrade). The hub owns every upgraded connection and one thread that serves them all. */
+#ifndef CLIPFORGE_WS_H
+#define CLIPFORGE_WS_H
+
+#include "api/api.h"
+
+typedef struct cf_ws_hub cf_ws_hub;
+
+/* Starts the hub's thread; the caller frees the hub with cf_ws_hub_free. */
+cf_err cf_ws_hub_start(cf_app *app, cf_ws_hub **out, cf_error *err);
+/* An event was committed: every stream reads what follows its cursor. NULL-safe. */
+void cf_ws_hub_notify(cf_ws_hub *hub);
+/* Closes every connection (1001, going away) and stops the thread; the daemon can stop after
+ * it. Connections upgraded later are closed at once. NULL-safe. */
+void cf_ws_hub_close(cf_ws_hub *hub);
+void cf_ws_hub_free(cf_ws_hub *hub);
+
+/* The WebSocket hub the SSE hub carries (sse.c). */
+cf_ws_hub *cf_sse_hub_ws(cf_sse_hub *hub);
+
+/* The Sec-WebSocket-Accept value for a client's key: base64(SHA-1(key + the RFC's GUID)) into
+ * out (at least 29 bytes). False when the key is not the base64 of 16 bytes. */
+bool cf_ws_accept_key(const char *key, char *out, size_t cap);
+
+#endif
