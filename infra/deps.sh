@@ -7,7 +7,7 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
   libavformat-dev libavcodec-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
   libpocketsphinx-dev pocketsphinx-en-us fonts-dejavu-core libxml2-dev opencv-data
-  libpq-dev libhiredis-dev libnats-dev libzip-dev)
+  libpq-dev libhiredis-dev libnats-dev libzip-dev librdkafka-dev)
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema python3-numpy postgresql redis-server nats-server chromium)
 # operations: Prometheus and promtool, the OTLP collector of the tests (protoc + python3-protobuf),
 # systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`,

@@ -70,6 +70,23 @@ start_nats() {
   export CF_NATS_URL
 }
 
+# A 3-broker Kafka cluster: librdkafka's mock cluster in its own process (cf_kafka_mock, built
+# with the tests; $CF_KAFKA_MOCK names it). Its stdin is a fifo held open here: `kafka_broker down 2`
+# and `kafka_broker up 2` take a broker down and back; closing the fifo stops the cluster.
+start_kafka() {
+  local mock=${CF_KAFKA_MOCK:-cf_kafka_mock}
+  CF_KAFKA_CONTROL="$CF_SERVICES_DIR/kafka.in"
+  mkfifo "$CF_KAFKA_CONTROL"
+  "$mock" 3 <"$CF_KAFKA_CONTROL" >"$CF_SERVICES_DIR/kafka.out" 2>"$CF_SERVICES_DIR/kafka.log" &
+  CF_SERVICE_PIDS+=($!)
+  exec {CF_KAFKA_FD}>"$CF_KAFKA_CONTROL"
+  wait_until 100 test -s "$CF_SERVICES_DIR/kafka.out" || { cat "$CF_SERVICES_DIR/kafka.log" >&2; return 1; }
+  CF_KAFKA_URL="kafka://$(head -1 "$CF_SERVICES_DIR/kafka.out")"
+  export CF_KAFKA_URL
+}
+
+kafka_broker() { echo "$1 $2" >&"$CF_KAFKA_FD"; }
+
 # The S3-protocol server (infra/local-stack/s3-server.js; `npm ci` there first), bucket "clipforge".
 start_s3() {
   local port; port=$(free_port)
@@ -87,6 +104,7 @@ start_s3() {
 
 stop_services() {
   local pid
+  if [ -n "${CF_KAFKA_FD:-}" ]; then exec {CF_KAFKA_FD}>&-; CF_KAFKA_FD=""; fi # the mock cluster's stdin
   for pid in "${CF_SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${CF_SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   CF_SERVICE_PIDS=()

@@ -14,6 +14,8 @@ case "$backend" in
   postgres) start_postgres; export CF_CONTRACT_STORE_URL="$CF_PG_URL?schema=%s" ;;
   memory) export CF_CONTRACT_BUS_URL="memory:?ack_timeout_ms=400&ns=%s" ;;
   redis) start_redis; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_REDIS_URL/0?prefix=%s&ack_timeout_ms=400" ;;
+  kafka) start_kafka; export CF_CONTRACT_BUS_SHARED=1
+         export CF_CONTRACT_BUS_URL="$CF_KAFKA_URL?prefix=%s&ack_timeout_ms=400&session_timeout_ms=4000" ;;
   nats) start_nats; export CF_CONTRACT_BUS_SHARED=1; export CF_CONTRACT_BUS_URL="$CF_NATS_URL?prefix=%s&ack_timeout_ms=400" ;;
   local) export CF_CONTRACT_STORAGE_URL="local:$scratch/%s" ;;
   file) export CF_CONTRACT_STORAGE_URL="file://$scratch/%s" ;;

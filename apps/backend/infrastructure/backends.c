@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include "infrastructure/bus_kafka.h"
 #include "infrastructure/bus_memory.h"
 #include "infrastructure/bus_nats.h"
 #include "infrastructure/bus_redis.h"
@@ -20,6 +21,7 @@ static void register_all(void) {
     cf_bus_register(cf_bus_memory_methods());
     cf_bus_register(cf_bus_redis_methods());
     cf_bus_register(cf_bus_nats_methods());
+    cf_bus_register(cf_bus_kafka_methods());
     cf_storage_register(cf_storage_local_methods());
     cf_storage_register(cf_storage_s3_methods());
     cf_storage_register(cf_storage_file_methods());
