@@ -20,8 +20,8 @@
 static void usage(FILE *out) {
     fprintf(out, "Usage: clipforge worker [--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]\n\n"
                  "Runs job workers for a distributed deployment: the job store, bus and storage come\n"
-                 "from CLIPFORGE_STORE_URL (postgres://...), CLIPFORGE_BUS_URL (redis://...,\n"
-                 "nats://...) and CLIPFORGE_STORAGE_URL (s3://...), shared with `clipforge serve\n"
+                 "from CLIPFORGE_STORE_URL (postgres://...), CLIPFORGE_BUS_URL (redis://..., nats://...,\n"
+                 "kafka://...) and CLIPFORGE_STORAGE_URL (s3://...), shared with `clipforge serve\n"
                  "--no-workers` API nodes.\n\n"
                  "  --data-dir DIR  this worker's temp files (CLIPFORGE_DATA_DIR; one per process)\n"
                  "  --workers N     worker threads (CLIPFORGE_WORKERS, 0 = number of cores)\n"

@@ -391,7 +391,13 @@ static cf_err ensure_group(member *m, int partitions, bool create, cf_error *err
         e = rd_kafka_query_watermark_offsets(m->rk, m->ktopic, i, &low, &high, OP_TIMEOUT_MS);
         list->elems[i].offset = high;
     }
-    if (!e && !any && create) e = rd_kafka_commit(m->rk, list, 0);
+    if (!e && !any && create) {
+        e = rd_kafka_commit(m->rk, list, 0);
+        /* Refused because members joined meanwhile: another process made the group first. */
+        if (e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+            e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+            e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
     rd_kafka_topic_partition_list_destroy(list);
     if (e) return kafka_fail(e, "offsets of group on", m->ktopic, err);
     if (!any && !create)

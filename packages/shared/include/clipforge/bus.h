@@ -1,7 +1,8 @@
 /* bus.h — the message bus interface (MessageBus): publish to a topic, subscribe a consumer group,
  * receive with at-least-once delivery, ack/nack, redelivery of messages left unacknowledged.
  * Backends are versioned method tables registered by name (like SQLite's VFS); the core reaches a
- * backend only through the cf_bus_* wrappers. Backends: "memory" (apps/backend/infrastructure). */
+ * backend only through the cf_bus_* wrappers. Backends: "memory", "redis", "nats", "kafka"
+ * (apps/backend/infrastructure). */
 #ifndef CLIPFORGE_BUS_H
 #define CLIPFORGE_BUS_H
 
