@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The Kafka bus across processes, on a 3-broker mock cluster: a worker process holding 40 messages
-# unacknowledged is killed with -9, and its partitions go to two other workers, which deliver
-# those messages again (deliveries > 1); then a broker is taken down while 40 more are published
-# and consumed, and brought back. Every message arrives; each job's first deliveries keep the
-# order they were published in. Usage: kafka_failover.sh CF_BUS_TOOL CF_KAFKA_MOCK
+# The Kafka bus across processes, on a 3-broker mock cluster: a worker process that may hold 40
+# unfinished messages (max_inflight) takes 40 of 48 and no more, and is killed with -9; its
+# partitions go to two other workers, which deliver those 40 again (deliveries > 1); then a broker
+# is taken down while 40 more are published and consumed, and brought back. Every message
+# arrives; each job's first deliveries keep the order they were published in. Usage: kafka_failover.sh CF_BUS_TOOL CF_KAFKA_MOCK
 set -euo pipefail
 tool=$1
 export CF_KAFKA_MOCK=$2
@@ -35,12 +35,14 @@ wait_lines() { # FILE COUNT SECONDS
 seen_seqs() { cat "$out"/a "$out"/b 2>/dev/null | awk '{print $1}' | sort -un | wc -l; }
 
 "$tool" subscribe "$url" jobs workers
-echo "# a worker takes 40 messages of 8 jobs and is killed -9 before acknowledging any"
-"$tool" consume "$url" jobs workers hold >"$out/held" 2>"$out/held.err" &
+echo "# a worker takes 40 of 48 messages of 8 jobs (its bound) and is killed -9 before acknowledging any"
+"$tool" consume "$url&max_inflight=40" jobs workers hold >"$out/held" 2>"$out/held.err" &
 holder=$!
 pids+=($holder)
-"$tool" publish "$url" jobs 8 0 40
+"$tool" publish "$url" jobs 8 0 48
 wait_lines "$out/held" 40 30
+sleep 1
+[ "$(lines "$out/held")" = 40 ] || { echo "FAIL: the worker took $(lines "$out/held") messages, bound 40" >&2; exit 1; }
 kill -9 $holder
 wait $holder 2>/dev/null || true
 echo "#   killed after $((SECONDS - t0)) s"
@@ -50,20 +52,20 @@ echo "# two workers take over; a broker goes down while 40 more are published"
 pids+=($!)
 "$tool" consume "$url" jobs workers >"$out/b" 2>"$out/b.err" &
 pids+=($!)
-"$tool" publish "$url" jobs 8 40 20
+"$tool" publish "$url" jobs 8 48 20
 kafka_broker down 2
 sleep 1.5
-"$tool" publish "$url" jobs 8 60 20 &
+"$tool" publish "$url" jobs 8 68 20 &
 publisher=$!
 sleep 1.5
 kafka_broker up 2
 wait $publisher
 end=$((SECONDS + 60))
-while [ "$(seen_seqs)" -lt 80 ]; do
+while [ "$(seen_seqs)" -lt 88 ]; do
   [ $SECONDS -lt $end ] || break
   sleep 0.2
 done
-echo "#   $(seen_seqs) of 80 messages after $((SECONDS - t0)) s"
+echo "#   $(seen_seqs) of 88 messages after $((SECONDS - t0)) s"
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || status=$?; done
@@ -79,14 +81,16 @@ for w in ("a", "b"):
         seq, deliveries, job = line.split()
         rows.append((int(seq), int(deliveries), job, w))
 seqs = {r[0] for r in rows}
-missing = sorted(set(range(80)) - seqs)
+held = {int(line.split()[0]) for line in open(f"{out}/held")}
+missing = sorted(set(range(88)) - seqs)
 assert not missing, f"never delivered: {missing}"
-# The dead worker's 40 come back as redeliveries, counted from its delivery.
-first_of = {}
+# The dead worker's 40 come back as redeliveries, counted from its delivery; the rest are new.
+first_of = {}  # the smallest delivery count each message was seen with
 for seq, deliveries, job, w in rows:
-    first_of.setdefault(seq, deliveries)
-again = [s for s in range(40) if first_of[s] < 2]
-assert not again, f"held by the dead worker, but delivered as new: {again}"
+    first_of[seq] = min(deliveries, first_of.get(seq, deliveries))
+again = [s for s in held if first_of[s] < 2]
+assert len(held) == 40 and not again, f"held by the dead worker, but delivered as new: {again}"
+assert all(first_of[s] == 1 for s in seqs - held), "a message nobody held was delivered as a redelivery"
 # Within each worker, a job's new messages (first deliveries) come in publication order.
 for w in ("a", "b"):
     per_job = collections.defaultdict(list)
