@@ -30,6 +30,8 @@ static const cf_command commands[] = {
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
     {"worker", "[--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]",
      "run job workers of a distributed deployment (store, bus, storage from CLIPFORGE_*_URL)", cf_cmd_worker},
+    {"keys", "create --tenant T --role R | list [--tenant T] | revoke ID  [--data-dir DIR] [--json]",
+     "API keys: each belongs to a tenant with a role (admin, editor, viewer)", cf_cmd_keys},
     {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
      "the best N shorts of a long video: captioned, titled, reframed, with a manifest", cf_cmd_autoclip},
     {"ai", "serve [--listen HOST:PORT] [--models-dir DIR] [--max-inflight N]",

@@ -78,7 +78,7 @@ static size_t count_events(cf_store *s, const char *job, const char *type) {
     cf_event_record *ev = NULL;
     size_t n = 0, hits = 0;
     cf_error err;
-    assert_int_equal(cf_store_events_after(s, 0, job, 1000, &ev, &n, &err), CF_OK);
+    assert_int_equal(cf_store_events_after(s, 0, job, NULL, 1000, &ev, &n, &err), CF_OK);
     for (size_t i = 0; i < n; i++) {
         if (i) assert_true(ev[i].id > ev[i - 1].id);
         if (!type || !strcmp(ev[i].type, type)) hits++;
@@ -115,7 +115,7 @@ static void test_create_writes_job_event_and_outbox_together(void **state) {
     cf_event_record *ev = NULL;
     size_t n = 0;
     cf_error err;
-    assert_int_equal(cf_store_events_after(f->store, 0, NULL, 10, &ev, &n, &err), CF_OK);
+    assert_int_equal(cf_store_events_after(f->store, 0, NULL, NULL, 10, &ev, &n, &err), CF_OK);
     assert_int_equal(n, 1);
     assert_string_equal(ev[0].job_id, "j1");
     assert_non_null(strstr(ev[0].data, "\"status\":\"queued\""));
@@ -347,7 +347,7 @@ static void test_errors_the_store_writes_are_complete_problems(void **state) {
     assert_stored_problem(f->store, "lost-cancelled", "cancelled", 409);
     /* The final event carries the same problem. */
     cf_event_record *ev = NULL;
-    assert_int_equal(cf_store_events_after(f->store, 0, "queued", 10, &ev, &n, &err), CF_OK);
+    assert_int_equal(cf_store_events_after(f->store, 0, "queued", NULL, 10, &ev, &n, &err), CF_OK);
     assert_int_equal(n, 2);
     assert_string_equal(ev[1].type, "JobCancelled");
     json_t *data = json_loads(ev[1].data, 0, NULL);
@@ -791,7 +791,7 @@ static void test_event_follower_misses_nothing_under_concurrent_commits(void **s
     for (int rounds = 0; rounds < 100000 && seen < RACERS * 25; rounds++) {
         cf_event_record *ev = NULL;
         size_t n = 0;
-        assert_int_equal(cf_store_events_after(f->store, last, NULL, 7, &ev, &n, &err), CF_OK);
+        assert_int_equal(cf_store_events_after(f->store, last, NULL, NULL, 7, &ev, &n, &err), CF_OK);
         for (size_t i = 0; i < n; i++) {
             assert_true(ev[i].id > last);
             last = ev[i].id;
@@ -868,6 +868,116 @@ static void test_watch_sees_events_committed_elsewhere(void **state) {
     cf_store_close(other);
 }
 
+static void create_for(cf_store *s, const char *id, const char *tenant, int64_t now) {
+    cf_job_new in = {
+        .id = id, .kind = "render", .request = "{}", .tenant = tenant, .max_attempts = 1, .now = now};
+    cf_job_record j;
+    bool replayed;
+    cf_error err;
+    assert_int_equal(cf_store_job_create(s, &in, &j, &replayed, &err), CF_OK);
+    cf_job_record_free(&j);
+}
+
+static void assert_tenant_of(cf_store *s, const char *id, const char *tenant) {
+    cf_job_record j;
+    cf_error err;
+    assert_int_equal(cf_store_job_get(s, id, &j, &err), CF_OK);
+    assert_string_equal(j.tenant, tenant);
+    cf_job_record_free(&j);
+}
+
+/* Jobs, their children, their events and media belong to a tenant; lists and event reads
+ * filtered by tenant see that tenant's alone. */
+static void test_tenants_own_jobs_children_events_and_media(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    create_for(f->store, "ta", "acme", 10);
+    create_for(f->store, "tb", "beta", 11);
+    create(f->store, "td", NULL, 12);
+    create_child(f->store, "ta-child", "ta", 13);
+    assert_tenant_of(f->store, "ta", "acme");
+    assert_tenant_of(f->store, "ta-child", "acme"); /* a child is its parent's tenant's */
+    assert_tenant_of(f->store, "td", "default");
+    cf_job_filter jf = {.status = -1, .tenant = "acme"};
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_job_list(f->store, &jf, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "ta-child");
+    assert_string_equal(rows[1].id, "ta");
+    cf_job_records_free(rows, n);
+    cf_event_record *ev = NULL;
+    assert_int_equal(cf_store_events_after(f->store, 0, NULL, "beta", 100, &ev, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ev[0].job_id, "tb");
+    cf_event_records_free(ev, n);
+    assert_int_equal(cf_store_events_after(f->store, 0, NULL, NULL, 100, &ev, &n, &err), CF_OK);
+    assert_int_equal(n, 4);
+    cf_event_records_free(ev, n);
+    cf_media_record m1 = {.id = "m-a", .key = "media/m-a", .bytes = 1, .created_at = 1, .tenant = "acme"};
+    cf_media_record m2 = {.id = "m-d", .key = "media/m-d", .bytes = 1, .created_at = 2};
+    assert_int_equal(cf_store_media_insert(f->store, &m1, &err), CF_OK);
+    assert_int_equal(cf_store_media_insert(f->store, &m2, &err), CF_OK);
+    cf_media_record got;
+    assert_int_equal(cf_store_media_get(f->store, "m-d", &got, &err), CF_OK);
+    assert_string_equal(got.tenant, "default");
+    cf_media_record_free(&got);
+    cf_media_filter mf = {.tenant = "acme"};
+    cf_media_record *media = NULL;
+    assert_int_equal(cf_store_media_list(f->store, &mf, &media, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(media[0].id, "m-a");
+    assert_string_equal(media[0].tenant, "acme");
+    cf_media_records_free(media, n);
+}
+
+/* API keys: stored as given, listed per tenant newest first, revoked once and only within
+ * their tenant. */
+static void test_keys_are_kept_listed_and_revoked_per_tenant(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_key_record a = {
+        .id = "k1", .tenant = "acme", .role = "admin", .salt = "s1", .hash = "h1", .created_at = 1};
+    cf_key_record b = {.id = "k2",
+                       .tenant = "beta",
+                       .role = "viewer",
+                       .name = "ci",
+                       .salt = "s2",
+                       .hash = "h2",
+                       .created_at = 2};
+    cf_key_record c = {
+        .id = "k3", .tenant = "acme", .role = "editor", .salt = "s3", .hash = "h3", .created_at = 3};
+    assert_int_equal(cf_store_key_insert(f->store, &a, &err), CF_OK);
+    assert_int_equal(cf_store_key_insert(f->store, &b, &err), CF_OK);
+    assert_int_equal(cf_store_key_insert(f->store, &c, &err), CF_OK);
+    assert_int_equal(cf_store_key_insert(f->store, &c, &err), CF_ERR_CONFLICT);
+    cf_key_record got;
+    assert_int_equal(cf_store_key_get(f->store, "k2", &got, &err), CF_OK);
+    assert_string_equal(got.tenant, "beta");
+    assert_string_equal(got.role, "viewer");
+    assert_string_equal(got.name, "ci");
+    assert_string_equal(got.hash, "h2");
+    assert_int_equal(got.revoked_at, 0);
+    cf_key_record_free(&got);
+    assert_int_equal(cf_store_key_get(f->store, "nope", &got, &err), CF_ERR_NOT_FOUND);
+    cf_key_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_key_list(f->store, "acme", &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "k3");
+    assert_string_equal(rows[1].id, "k1");
+    cf_key_records_free(rows, n);
+    assert_int_equal(cf_store_key_revoke(f->store, "k2", "acme", 9, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_key_revoke(f->store, "k2", "beta", 9, &err), CF_OK);
+    assert_int_equal(cf_store_key_revoke(f->store, "k2", NULL, 10, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_key_get(f->store, "k2", &got, &err), CF_OK);
+    assert_int_equal(got.revoked_at, 9);
+    cf_key_record_free(&got);
+    assert_int_equal(cf_store_key_list(f->store, NULL, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 3);
+    cf_key_records_free(rows, n);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
@@ -899,6 +1009,8 @@ int main(void) {
         T(test_event_follower_misses_nothing_under_concurrent_commits),
         T(test_watch_sees_events_committed_elsewhere),
         T(test_labels_are_kept_per_media_oldest_first),
+        T(test_tenants_own_jobs_children_events_and_media),
+        T(test_keys_are_kept_listed_and_revoked_per_tenant),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

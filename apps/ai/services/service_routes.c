@@ -144,12 +144,14 @@ static enum MHD_Result metrics(cf_http_request *req) {
 
 static const cf_route routes[] = {
     {"POST", "/v1/detect", CF_BODY_JSON, cf_ai_route_detect, NULL, NULL,
-     "Detect highlights in media read from a signed URL"},
-    {"POST", "/v1/warm", CF_BODY_JSON, warm, NULL, NULL, "Load a model version before traffic"},
-    {"GET", "/v1/models", CF_BODY_NONE, models, NULL, NULL, "The model registry and online evaluation"},
-    {"GET", "/healthz", CF_BODY_NONE, healthz, NULL, NULL, "Liveness"},
-    {"GET", "/readyz", CF_BODY_NONE, readyz, NULL, NULL, "Readiness"},
-    {"GET", "/metrics", CF_BODY_NONE, metrics, NULL, NULL, "Prometheus metrics"},
+     "Detect highlights in media read from a signed URL", CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/warm", CF_BODY_JSON, warm, NULL, NULL, "Load a model version before traffic",
+     CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/models", CF_BODY_NONE, models, NULL, NULL, "The model registry and online evaluation",
+     CF_ACCESS_BY_METHOD},
+    {"GET", "/healthz", CF_BODY_NONE, healthz, NULL, NULL, "Liveness", CF_ACCESS_BY_METHOD},
+    {"GET", "/readyz", CF_BODY_NONE, readyz, NULL, NULL, "Readiness", CF_ACCESS_BY_METHOD},
+    {"GET", "/metrics", CF_BODY_NONE, metrics, NULL, NULL, "Prometheus metrics", CF_ACCESS_BY_METHOD},
 };
 
 const cf_route *cf_ai_service_routes(size_t *n) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "application/app.h"
+#include "application/auth.h"
 #include "clipforge/storage.h"
 #include "clipforge/trace.h"
 
@@ -18,6 +19,13 @@ typedef enum cf_body_policy {
     CF_BODY_JSON,   /* application/json, at most CLIPFORGE_MAX_BODY_BYTES, parsed with depth limit */
     CF_BODY_STREAM, /* raw upload handed to the handler's stream callbacks chunk by chunk */
 } cf_body_policy;
+
+/* Who may call a route. By method: GET/HEAD need a viewer, others an editor. */
+typedef enum cf_route_access {
+    CF_ACCESS_BY_METHOD = 0,
+    CF_ACCESS_PUBLIC, /* no key: health, the OpenAPI document, signed downloads */
+    CF_ACCESS_ADMIN,
+} cf_route_access;
 
 typedef struct cf_http_request cf_http_request;
 typedef struct cf_http_server cf_http_server;
@@ -35,6 +43,7 @@ typedef struct cf_route {
     const char *(*on_chunk)(cf_http_request *req, const char *data, size_t len);
     void (*on_end)(cf_http_request *req, bool complete);
     const char *summary; /* for the OpenAPI document */
+    cf_route_access access;
 } cf_route;
 
 struct cf_http_request {
@@ -55,7 +64,8 @@ struct cf_http_request {
     bool answered;
     int status; /* what was answered, for metrics */
     int64_t started_ns;
-    cf_span *span; /* the request's server span (NULL: tracing off, no incoming trace) */
+    cf_span *span;    /* the request's server span (NULL: tracing off, no incoming trace) */
+    cf_principal who; /* the caller: its tenant scopes every object the request touches */
     /* CF_BODY_STREAM state, owned by the route */
     cf_storage_writer *writer;
     int64_t received;
@@ -115,6 +125,10 @@ enum MHD_Result cf_api_versions_create(cf_http_request *req);
 enum MHD_Result cf_api_versions_list(cf_http_request *req);
 enum MHD_Result cf_api_timelines_compile(cf_http_request *req);
 enum MHD_Result cf_api_share(cf_http_request *req);
+enum MHD_Result cf_api_keys_list(cf_http_request *req);
+enum MHD_Result cf_api_keys_create(cf_http_request *req);
+enum MHD_Result cf_api_keys_revoke(cf_http_request *req);
+enum MHD_Result cf_api_whoami(cf_http_request *req);
 /* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
  * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */
 char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type);

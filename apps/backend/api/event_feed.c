@@ -6,13 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "application/auth.h"
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
 
 cf_err cf_event_cursor_init(cf_event_cursor *c, cf_http_request *req, cf_error *err) {
     memset(c, 0, sizeof *c);
     c->store = req->app->store;
+    memcpy(c->tenant, req->who.tenant, sizeof c->tenant);
     const char *job_id = cf_http_query(req, "job_id");
+    cf_job_record owned;
+    if (job_id && cf_owned_job(c->store, c->tenant, job_id, &owned, err)) return err->code;
+    if (job_id) cf_job_record_free(&owned);
     const char *v = cf_http_header(req, "Last-Event-ID");
     if (!v) v = cf_http_query(req, "last_event_id");
     if (v) {
@@ -59,7 +64,7 @@ cf_err cf_event_cursor_next(cf_event_cursor *c, size_t max, cf_event_sink sink, 
     cf_event_record *ev = NULL;
     size_t n = 0;
     *more = false;
-    cf_err rc = cf_store_events_after(c->store, c->last_id, c->job_id, max, &ev, &n, err);
+    cf_err rc = cf_store_events_after(c->store, c->last_id, c->job_id, c->tenant, max, &ev, &n, err);
     if (rc) return rc;
     size_t taken = 0;
     for (; taken < n; taken++) {

@@ -13,13 +13,15 @@
 /* A stream's position: the last event id it delivered and its filter. */
 typedef struct cf_event_cursor {
     cf_store *store;
-    char *job_id; /* ?job_id= filter, or NULL; owned */
+    char *job_id;                   /* ?job_id= filter, or NULL; owned */
+    char tenant[CF_TENANT_MAX + 1]; /* the caller's: only its jobs' events */
     int64_t last_id;
 } cf_event_cursor;
 
 /* Reads where a request's stream starts: after Last-Event-ID (the header, or ?last_event_id=);
  * without one, at the job's first event with ?job_id=, else at the newest event (only what
- * happens next). Returns CF_ERR_INVALID_ARGUMENT for an id that is not one, CF_ERR_NO_MEMORY;
+ * happens next). Returns CF_ERR_INVALID_ARGUMENT for an id that is not one, CF_ERR_NOT_FOUND for a
+ * job_id that is not the caller's tenant's, CF_ERR_NO_MEMORY;
  * on success the caller frees c with cf_event_cursor_free. */
 cf_err cf_event_cursor_init(cf_event_cursor *c, cf_http_request *req, cf_error *err);
 void cf_event_cursor_free(cf_event_cursor *c);

@@ -22,6 +22,7 @@
 #include "application/metrics.h"
 #include "clipforge/domain/problem.h"
 #include "clipforge/clock.h"
+#include "clipforge/fmt.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
 
@@ -34,49 +35,66 @@ struct cf_http_server {
 
 static const cf_route routes[] = {
     {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk, cf_api_media_end,
-     "Upload media (raw body), probed"},
-    {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL, "List media, newest first (paged)"},
-    {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata"},
-    {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media"},
+     "Upload media (raw body), probed", CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL, "List media, newest first (paged)",
+     CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata",
+     CF_ACCESS_BY_METHOD},
+    {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media",
+     CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}/waveform", CF_BODY_NONE, cf_api_media_waveform, NULL, NULL,
-     "Audio peaks for drawing (computed once, kept)"},
+     "Audio peaks for drawing (computed once, kept)", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}/filmstrip", CF_BODY_NONE, cf_api_media_filmstrip, NULL, NULL,
-     "Frames on one JPEG sprite sheet (computed once, kept)"},
+     "Frames on one JPEG sprite sheet (computed once, kept)", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}/poster", CF_BODY_NONE, cf_api_media_poster, NULL, NULL,
-     "A poster frame, JPEG (computed once, kept)"},
+     "A poster frame, JPEG (computed once, kept)", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
-     "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews"},
+     "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews",
+     CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}/split-framing", CF_BODY_NONE, cf_api_media_split_framing, NULL, NULL,
-     "The regions a split scene's panels show over a span (?start_ms=&end_ms=&width=&height=), for previews"},
-    {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job"},
-    {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs"},
-    {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job"},
-    {"POST", "/v1/jobs/{}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job"},
+     "The regions a split scene's panels show over a span (?start_ms=&end_ms=&width=&height=), for previews",
+     CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job", CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs", CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job", CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/jobs/{}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job",
+     CF_ACCESS_BY_METHOD},
     {"POST", "/v1/jobs/{}/retry", CF_BODY_NONE, cf_api_jobs_retry, NULL, NULL,
-     "Retry a failed or cancelled job"},
+     "Retry a failed or cancelled job", CF_ACCESS_BY_METHOD},
     {"POST", "/v1/jobs/{}/versions", CF_BODY_JSON, cf_api_versions_create, NULL, NULL,
-     "Render a new version of a clip (a RenderRequest); versions are kept"},
+     "Render a new version of a clip (a RenderRequest); versions are kept", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/jobs/{}/versions", CF_BODY_NONE, cf_api_versions_list, NULL, NULL,
-     "The versions of a clip, first first"},
+     "The versions of a clip, first first", CF_ACCESS_BY_METHOD},
     {"POST", "/v1/timelines", CF_BODY_JSON, cf_api_timelines_compile, NULL, NULL,
-     "Compile a RenderRequest into the Timeline the renderer would render"},
+     "Compile a RenderRequest into the Timeline the renderer would render", CF_ACCESS_BY_METHOD},
     {"POST", "/v1/labels", CF_BODY_JSON, cf_api_labels_create, NULL, NULL,
-     "Save a review label (verdict on a highlight span)"},
-    {"GET", "/v1/labels", CF_BODY_NONE, cf_api_labels_list, NULL, NULL, "Labels of a media file"},
+     "Save a review label (verdict on a highlight span)", CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/labels", CF_BODY_NONE, cf_api_labels_list, NULL, NULL, "Labels of a media file",
+     CF_ACCESS_BY_METHOD},
     {"GET", "/v1/archive", CF_BODY_NONE, cf_api_archive, NULL, NULL,
-     "The videos of finished jobs as one zip (?jobs=ID,ID,...)"},
+     "The videos of finished jobs as one zip (?jobs=ID,ID,...)", CF_ACCESS_BY_METHOD},
     {"POST", "/v1/share", CF_BODY_JSON, cf_api_share, NULL, NULL,
-     "A signed link to one job output, valid for ttl_s"},
+     "A signed link to one job output, valid for ttl_s", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/templates", CF_BODY_NONE, cf_api_templates_list, NULL, NULL,
-     "Rendering templates: layout, canvas sizes, variables"},
-    {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events"},
+     "Rendering templates: layout, canvas sizes, variables", CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/events", CF_BODY_NONE, cf_api_events, NULL, NULL, "Server-Sent Events", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/events/ws", CF_BODY_NONE, cf_api_events_ws, NULL, NULL,
-     "The same events over WebSocket (?last_event_id=, ?job_id=): one Event per text frame"},
-    {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download"},
-    {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document"},
-    {"GET", "/healthz", CF_BODY_NONE, cf_api_healthz, NULL, NULL, "Liveness"},
-    {"GET", "/readyz", CF_BODY_NONE, cf_api_readyz, NULL, NULL, "Readiness"},
-    {"GET", "/metrics", CF_BODY_NONE, cf_api_metrics, NULL, NULL, "Prometheus metrics"},
+     "The same events over WebSocket (?last_event_id=, ?job_id=): one Event per text frame",
+     CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/keys", CF_BODY_NONE, cf_api_keys_list, NULL, NULL, "API keys of the caller's tenant (admin)",
+     CF_ACCESS_ADMIN},
+    {"POST", "/v1/keys", CF_BODY_JSON, cf_api_keys_create, NULL, NULL,
+     "Create an API key for the caller's tenant (admin); the key is in this answer only", CF_ACCESS_ADMIN},
+    {"DELETE", "/v1/keys/{}", CF_BODY_NONE, cf_api_keys_revoke, NULL, NULL, "Revoke an API key (admin)",
+     CF_ACCESS_ADMIN},
+    {"GET", "/v1/whoami", CF_BODY_NONE, cf_api_whoami, NULL, NULL, "The caller: tenant, role, key id",
+     CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download", CF_ACCESS_PUBLIC},
+    {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document", CF_ACCESS_PUBLIC},
+    {"GET", "/healthz", CF_BODY_NONE, cf_api_healthz, NULL, NULL, "Liveness", CF_ACCESS_PUBLIC},
+    {"GET", "/readyz", CF_BODY_NONE, cf_api_readyz, NULL, NULL, "Readiness", CF_ACCESS_PUBLIC},
+    {"GET", "/metrics", CF_BODY_NONE, cf_api_metrics, NULL, NULL, "Prometheus metrics (admin)",
+     CF_ACCESS_ADMIN},
 };
 
 const cf_route *cf_http_routes(size_t *n) {
@@ -271,6 +289,64 @@ static int64_t content_length(cf_http_request *req) {
     return (end == cl || *end || v < 0) ? -1 : v;
 }
 
+/* A problem response with its content type; NULL when out of memory. */
+static struct MHD_Response *problem_response(const char *slug, const char *detail) {
+    json_t *p = cf_problem_json(cf_problem_find(slug), detail);
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    struct MHD_Response *r =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(text);
+        return NULL;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+    return r;
+}
+
+/* The role the route needs of its caller. */
+static cf_role needed_role(const cf_http_request *req) {
+    if (req->route->access == CF_ACCESS_ADMIN) return CF_ROLE_ADMIN;
+    return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD") ? CF_ROLE_VIEWER : CF_ROLE_EDITOR;
+}
+
+/* The caller's credentials. A browser cannot add headers to an EventSource or a WebSocket, so
+ * the event streams also take the key as ?access_token=. */
+static const char *credentials(cf_http_request *req, char *buf, size_t cap) {
+    const char *h = cf_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h || strncmp(req->route->pattern, "/v1/events", 10)) return h;
+    const char *token = cf_http_query(req, "access_token");
+    if (!token || !cf_fmt(buf, cap, "Bearer %s", token)) return NULL;
+    return buf;
+}
+
+/* Sets req->who. When the site needs keys: answers 401 (no or bad key) or 403 (a role too low)
+ * in *answer and returns false. */
+static bool authorize(cf_http_request *req, enum MHD_Result *answer) {
+    cf_principal_anonymous(&req->who);
+    if (!req->server->site.auth || req->route->access == CF_ACCESS_PUBLIC) return true;
+    char buf[256];
+    cf_error err;
+    cf_err rc = cf_auth_verify(req->app->store, credentials(req, buf, sizeof buf), &req->who, &err);
+    if (rc == CF_ERR_PERMISSION) {
+        struct MHD_Response *r = problem_response("unauthorized", err.msg);
+        if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"clipforge\"");
+        *answer = r ? cf_http_reply(req, 401, r) : MHD_NO;
+        return false;
+    }
+    if (rc) {
+        *answer = cf_http_reply_error(req, &err);
+        return false;
+    }
+    cf_role need = needed_role(req);
+    if (req->who.role >= need) return true;
+    char detail[128];
+    snprintf(detail, sizeof detail, "this needs the %s role; the key has %s", cf_role_name(need),
+             cf_role_name(req->who.role));
+    *answer = cf_http_reply_problem(req, "forbidden", detail);
+    return false;
+}
+
 /* First call of a request: route it and check what can be checked before the body. */
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
@@ -282,20 +358,16 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     if (!req->route && allow[0]) {
         char detail[160];
         snprintf(detail, sizeof detail, "%s is not allowed here; allowed: %s", req->method, allow);
-        const cf_problem_kind *k = cf_problem_find("method-not-allowed");
-        json_t *p = cf_problem_json(k, detail);
-        char *text = json_dumps(p, JSON_COMPACT);
-        json_decref(p);
-        struct MHD_Response *r =
-            text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+        struct MHD_Response *r = problem_response("method-not-allowed", detail);
         if (!r) return MHD_NO;
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return cf_http_reply(req, 405, r);
     }
     if (!req->route && site->web_ui && (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")))
         return cf_api_web(req, url);
     if (!req->route) return cf_http_reply_problem(req, "not-found", "no such route");
+    enum MHD_Result answer;
+    if (!authorize(req, &answer)) return answer;
     int64_t len = content_length(req);
     const cf_config *cfg = site->cfg;
     const char *ct = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -534,13 +606,29 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
 
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err) {
+    bool auth = false;
+    cf_err rc = cf_auth_required(&app->cfg, listen, &auth, err);
+    if (rc) return rc;
+    if (auth)
+        cf_log_info("http", "API keys required (CLIPFORGE_AUTH=%s); create one with `clipforge keys create`",
+                    app->cfg.auth);
+    else
+        cf_log_info("http",
+                    "API keys not required (CLIPFORGE_AUTH=%s, listening on %s): every caller is the"
+                    " admin of tenant '%s'",
+                    app->cfg.auth, listen, CF_DEFAULT_TENANT);
     cf_http_site site = {.routes = routes,
                          .n_routes = sizeof routes / sizeof routes[0],
                          .app = app,
                          .cfg = &app->cfg,
                          .web_ui = true,
-                         .events = true};
+                         .events = true,
+                         .auth = auth};
     return cf_http_server_start_site(&site, listen, threads, out, err);
+}
+
+bool cf_http_auth_required(const cf_http_server *s) {
+    return s->site.auth;
 }
 
 int cf_http_server_port(cf_http_server *s) {

@@ -15,6 +15,7 @@ typedef struct cf_http_site {
     void *user;           /* req->user for the handlers */
     bool web_ui;          /* a GET no route matches goes to the web UI */
     bool events;          /* run the event-stream hub (needs app) */
+    bool auth;            /* routes need an API key (needs app): see cf_route_access */
 } cf_http_site;
 
 /* Serves site on listen (as below); the API is one site, the inference service another. */
@@ -26,6 +27,8 @@ cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_htt
                             cf_error *err);
 /* Resolves "HOST:PORT" / "[v6]:PORT" (numeric port) into a socket address. */
 cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len, cf_error *err);
+/* Whether the routes need an API key. */
+bool cf_http_auth_required(const cf_http_server *s);
 /* The port actually bound. */
 int cf_http_server_port(cf_http_server *s);
 /* Stops accepting connections; requests in flight go on. */

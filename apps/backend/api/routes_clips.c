@@ -20,9 +20,10 @@
 
 /* The first render of the clip job id belongs to (id itself, or its parent when that is a
  * render: a version). Fills root (cap bytes). */
-static cf_err version_root(cf_app *app, const char *id, char *root, size_t cap, cf_error *err) {
+static cf_err version_root(cf_app *app, const char *tenant, const char *id, char *root, size_t cap,
+                           cf_error *err) {
     cf_job_record j;
-    cf_err rc = cf_store_job_get(app->store, id, &j, err);
+    cf_err rc = cf_owned_job(app->store, tenant, id, &j, err);
     if (rc) return rc;
     if (strcmp(j.kind, "render")) {
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s is a %s job: versions are of renders (clips)",
@@ -46,11 +47,11 @@ enum MHD_Result cf_api_versions_create(cf_http_request *req) {
         return cf_http_reply_problem(req, "validation", "Idempotency-Key: 1 to 200 characters");
     char root[72];
     cf_error err;
-    if (version_root(req->app, req->path_param, root, sizeof root, &err))
+    if (version_root(req->app, req->who.tenant, req->path_param, root, sizeof root, &err))
         return cf_http_reply_error(req, &err);
     cf_job_record j;
     bool replayed = false;
-    if (cf_jobs_create(req->app->store, &req->app->cfg, "render", req->json, key, root, &j, &replayed,
+    if (cf_jobs_create(req->app->store, &req->app->cfg, "render", req->json, key, root, NULL, &j, &replayed,
                        &err)) {
         if (err.code == CF_ERR_UNSUPPORTED)
             return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
@@ -64,7 +65,7 @@ enum MHD_Result cf_api_versions_create(cf_http_request *req) {
 enum MHD_Result cf_api_versions_list(cf_http_request *req) {
     char root[72];
     cf_error err;
-    if (version_root(req->app, req->path_param, root, sizeof root, &err))
+    if (version_root(req->app, req->who.tenant, req->path_param, root, sizeof root, &err))
         return cf_http_reply_error(req, &err);
     cf_job_record first;
     if (cf_store_job_get(req->app->store, root, &first, &err)) return cf_http_reply_error(req, &err);

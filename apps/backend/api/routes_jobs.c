@@ -23,7 +23,7 @@ enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
     cf_job_record j;
     bool replayed = false;
     cf_error err;
-    if (cf_jobs_submit(req->app, req->json, key, &j, &replayed, &err)) {
+    if (cf_jobs_submit(req->app, req->who.tenant, req->json, key, &j, &replayed, &err)) {
         if (err.code == CF_ERR_UNSUPPORTED)
             return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
         return cf_http_reply_error(req, &err);
@@ -34,7 +34,8 @@ enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
 enum MHD_Result cf_api_jobs_get(cf_http_request *req) {
     json_t *o = NULL;
     cf_error err;
-    if (cf_jobs_get(req->app, req->path_param, &o, &err)) return cf_http_reply_error(req, &err);
+    if (cf_jobs_get(req->app, req->who.tenant, req->path_param, &o, &err))
+        return cf_http_reply_error(req, &err);
     return cf_http_reply_json(req, 200, o);
 }
 
@@ -54,6 +55,7 @@ static const char *parse_filter(cf_http_request *req, cf_job_filter *f) {
     f->status = -1;
     f->kind = cf_http_query(req, "kind");
     f->parent_id = cf_http_query(req, "parent_id");
+    f->tenant = req->who.tenant;
     if (f->parent_id && (!*f->parent_id || strlen(f->parent_id) > 64))
         return "parent_id: a job id (1 to 64 characters)";
     f->limit = 50;
@@ -98,13 +100,15 @@ enum MHD_Result cf_api_jobs_list(cf_http_request *req) {
 enum MHD_Result cf_api_jobs_cancel(cf_http_request *req) {
     cf_job_record j;
     cf_error err;
-    if (cf_jobs_cancel(req->app, req->path_param, &j, &err)) return cf_http_reply_error(req, &err);
+    if (cf_jobs_cancel(req->app, req->who.tenant, req->path_param, &j, &err))
+        return cf_http_reply_error(req, &err);
     return reply_job(req, 202, &j);
 }
 
 enum MHD_Result cf_api_jobs_retry(cf_http_request *req) {
     cf_job_record j;
     cf_error err;
-    if (cf_jobs_retry(req->app, req->path_param, &j, &err)) return cf_http_reply_error(req, &err);
+    if (cf_jobs_retry(req->app, req->who.tenant, req->path_param, &j, &err))
+        return cf_http_reply_error(req, &err);
     return reply_job(req, 202, &j);
 }

@@ -43,7 +43,7 @@ enum MHD_Result cf_api_labels_create(cf_http_request *req) {
     if (cf_label_create_from_json(req->json, &lc, &err))
         return cf_http_reply_problem(req, "validation", err.msg);
     cf_media_record m;
-    cf_err rc = cf_store_media_get(req->app->store, lc.media_id, &m, &err);
+    cf_err rc = cf_owned_media(req->app->store, req->who.tenant, lc.media_id, &m, &err);
     cf_media_record_free(&m);
     cf_label_create_free(&lc);
     if (rc == CF_ERR_NOT_FOUND) return cf_http_reply_problem(req, "validation", "media_id: no such media");
@@ -77,9 +77,13 @@ enum MHD_Result cf_api_labels_list(cf_http_request *req) {
     if (!media_id || !*media_id || strlen(media_id) > 64)
         return cf_http_reply_problem(req, "validation", "media_id: required, 1 to 64 characters");
     cf_error err;
+    cf_media_record m;
+    cf_err rc = cf_owned_media(req->app->store, req->who.tenant, media_id, &m, &err);
+    cf_media_record_free(&m);
+    if (rc) return cf_http_reply_error(req, &err);
     cf_label_record *rows = NULL;
     size_t n = 0;
-    cf_err rc = cf_store_labels_list(req->app->store, media_id, MAX_LABELS, &rows, &n, &err);
+    rc = cf_store_labels_list(req->app->store, media_id, MAX_LABELS, &rows, &n, &err);
     if (rc == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported", err.msg);
     if (rc) return cf_http_reply_error(req, &err);
     json_t *items = json_array();

@@ -105,6 +105,7 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
                          .bytes = req->received,
                          .probe = probe,
                          .filename = filename,
+                         .tenant = req->who.tenant,
                          .created_at = cf_now_ms()};
     rc = cf_store_media_insert(req->app->store, &m, &err);
     json_t *body = rc ? NULL : media_json(req->app, &m);
@@ -145,6 +146,7 @@ enum MHD_Result cf_api_media_list(cf_http_request *req) {
     cf_media_record *rows = NULL;
     size_t n = 0;
     cf_error err;
+    f.tenant = req->who.tenant;
     cf_err rc = cf_store_media_list(req->app->store, &f, &rows, &n, &err);
     if (rc == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported", err.msg);
     if (rc) return cf_http_reply_error(req, &err);
@@ -164,7 +166,8 @@ enum MHD_Result cf_api_media_list(cf_http_request *req) {
 enum MHD_Result cf_api_media_get(cf_http_request *req) {
     cf_media_record m;
     cf_error err;
-    if (cf_store_media_get(req->app->store, req->path_param, &m, &err)) return cf_http_reply_error(req, &err);
+    if (cf_owned_media(req->app->store, req->who.tenant, req->path_param, &m, &err))
+        return cf_http_reply_error(req, &err);
     json_t *body = media_json(req->app, &m);
     cf_media_record_free(&m);
     return cf_http_reply_json(req, 200, body);
@@ -173,7 +176,8 @@ enum MHD_Result cf_api_media_get(cf_http_request *req) {
 enum MHD_Result cf_api_media_delete(cf_http_request *req) {
     cf_media_record m;
     cf_error err;
-    if (cf_store_media_get(req->app->store, req->path_param, &m, &err)) return cf_http_reply_error(req, &err);
+    if (cf_owned_media(req->app->store, req->who.tenant, req->path_param, &m, &err))
+        return cf_http_reply_error(req, &err);
     cf_err rc = cf_store_media_delete(req->app->store, m.id, &err);
     if (rc == CF_OK) {
         cf_storage_remove(req->app->storage, m.key, &err);

@@ -186,7 +186,7 @@ static cf_err ensure(cf_app *app, const cf_media_record *m, const picture *p, cf
  * kinds of one picture a media); answers the problem otherwise (false). */
 static bool prepare(cf_http_request *req, picture *p, cf_media_record *m, enum MHD_Result *answer) {
     cf_error err;
-    if (cf_store_media_get(req->app->store, req->path_param, m, &err)) {
+    if (cf_owned_media(req->app->store, req->who.tenant, req->path_param, m, &err)) {
         *answer = cf_http_reply_error(req, &err);
         return false;
     }

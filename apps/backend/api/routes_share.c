@@ -32,6 +32,7 @@ typedef struct entry {
 
 typedef struct archive {
     cf_app *app;
+    const char *tenant; /* only its jobs */
     entry *items;
     size_t n, cap;
     const char *folder; /* the source's name: the folder of this job's entries */
@@ -117,7 +118,7 @@ static void source_folder(cf_app *app, json_t *request, char *out, size_t cap) {
 /* Adds the videos of job id; CF_ERR_NOT_FOUND / CF_ERR_CONFLICT (not succeeded) otherwise. */
 static cf_err add_job(archive *a, const char *id, cf_error *err) {
     cf_job_record j;
-    cf_err rc = cf_store_job_get(a->app->store, id, &j, err);
+    cf_err rc = cf_owned_job(a->app->store, a->tenant, id, &j, err);
     if (rc) return rc;
     json_t *result = j.status == CF_JOB_STATE_SUCCEEDED && j.result ? json_loads(j.result, 0, NULL) : NULL;
     json_t *request = j.request ? json_loads(j.request, 0, NULL) : NULL;
@@ -209,7 +210,7 @@ static cf_err add_jobs(archive *a, const char *list, cf_error *err) {
 enum MHD_Result cf_api_archive(cf_http_request *req) {
     const char *jobs = cf_http_query(req, "jobs");
     if (!jobs) return cf_http_reply_problem(req, "validation", "jobs: required, job ids separated by commas");
-    archive a = {.app = req->app};
+    archive a = {.app = req->app, .tenant = req->who.tenant};
     cf_error err;
     cf_err rc = add_jobs(&a, jobs, &err);
     if (!rc && !a.n) rc = cf_error_set(&err, CF_ERR_NOT_FOUND, "these jobs made no video to download");
@@ -240,6 +241,9 @@ enum MHD_Result cf_api_share(cf_http_request *req) {
                     ? CF_OK
                     : cf_error_set(&err, CF_ERR_INVALID_ARGUMENT,
                                    "uri: only files jobs made (storage://jobs/...) can be shared");
+    /* another tenant's file is as unknown as a file that does not exist */
+    if (!rc && !cf_tenant_key_allowed(req->app->store, req->who.tenant, key))
+        rc = cf_error_set(&err, CF_ERR_NOT_FOUND, "uri: no such file");
     cf_storage_info st;
     if (!rc) rc = cf_storage_stat(req->app->storage, key, &st, &err);
     if (rc == CF_ERR_NOT_FOUND) cf_error_set(&err, CF_ERR_NOT_FOUND, "uri: no such file");

@@ -68,6 +68,16 @@ cf_err cf_app_open_storage(const cf_config *cfg, cf_storage **out, cf_error *err
     return rc;
 }
 
+cf_err cf_app_open_store(const cf_config *cfg, cf_store **out, cf_error *err) {
+    cf_backends_register();
+    cf_err rc = cf_mkdir_p(cfg->data_dir, err);
+    char *url = default_url(cfg->store_url, "sqlite", cfg->data_dir, "clipforge.db");
+    if (rc == CF_OK && !url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) rc = cf_store_open(url, out, err);
+    free(url);
+    return rc;
+}
+
 static cf_err open_storage(cf_app *app, cf_error *err) {
     return cf_app_open_storage(&app->cfg, &app->storage, err);
 }
@@ -120,10 +130,7 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     app->work_dir = cf_path_join(app->cfg.data_dir, "work");
     if (rc == CF_OK && !app->work_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_mkdir_p(app->work_dir, err);
-    char *store_url = default_url(app->cfg.store_url, "sqlite", app->cfg.data_dir, "clipforge.db");
-    if (rc == CF_OK && !store_url) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc == CF_OK) rc = cf_store_open(store_url, &app->store, err);
-    free(store_url);
+    if (rc == CF_OK) rc = cf_app_open_store(&app->cfg, &app->store, err);
     if (rc == CF_OK) cf_app_sweep_work_dirs(app);
     if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
     if (rc == CF_OK) rc = cf_bus_subscribe(app->bus, "jobs", "workers", err);

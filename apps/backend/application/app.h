@@ -45,6 +45,9 @@ cf_err cf_app_open(cf_config *cfg, bool consumes, cf_app **out, cf_error *err);
 /* Opens the storage cfg names (CLIPFORGE_STORAGE_URL, default local:DATA_DIR/storage) with the
  * data dir's signing key, as serve does; for commands that need storage without the rest. */
 cf_err cf_app_open_storage(const cf_config *cfg, cf_storage **out, cf_error *err);
+/* The job store of cfg (CLIPFORGE_STORE_URL, else SQLite in the data dir), for commands that
+ * need the store alone. */
+cf_err cf_app_open_store(const cf_config *cfg, cf_store **out, cf_error *err);
 /* Volatile bus only (else a no-op): renews this process's holds on queued jobs' messages for a
  * lease and republishes queued jobs whose hold expired (their process died). Called by the
  * reaper at least every lease/3. */

@@ -305,6 +305,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     atomic_fetch_add(&r->busy, 1);
     cf_log_info("runner", "job %s attempt %lld started by %s", job->id, (long long)job->attempts, s->owner);
     cf_job_context ctx = {.job_id = job->id,
+                          .tenant = job->tenant,
                           .attempt = job->attempts,
                           .work_dir = work,
                           .output_prefix = prefix,

@@ -2,10 +2,12 @@
  * so an Idempotency-Key replay with the same content matches byte for byte. */
 #include "application/job_service.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "application/auth.h"
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/json.h"
@@ -23,8 +25,8 @@ void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
 }
 
 cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
-                      const char *idempotency_key, const char *parent_id, cf_job_record *out, bool *replayed,
-                      cf_error *err) {
+                      const char *idempotency_key, const char *parent_id, const char *tenant,
+                      cf_job_record *out, bool *replayed, cf_error *err) {
     const cf_job_handler *handler = cf_job_handler_find(kind);
     if (!handler || !handler->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build of clipforge",
@@ -54,6 +56,7 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, c
                      .idempotency_key = idempotency_key,
                      .parent_id = parent_id,
                      .trace_context = trace,
+                     .tenant = tenant,
                      .max_attempts = cfg->max_attempts,
                      .now = cf_now_ms()};
     rc = cf_store_job_create(store, &in, out, replayed, err);
@@ -61,27 +64,50 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, c
     return rc;
 }
 
-cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key, cf_job_record *out,
-                      bool *replayed, cf_error *err) {
+/* Idempotency keys are the tenant's own: another tenant's key is stored apart ("tenant/key"), and
+ * a replay of a job of another tenant is refused whatever the key looked like. */
+static char *tenant_key(const char *tenant, const char *key) {
+    if (!key || cf_tenant_is(tenant, CF_DEFAULT_TENANT)) return key ? strdup(key) : NULL;
+    size_t n = strlen(tenant) + strlen(key) + 2;
+    char *k = malloc(n);
+    if (k) snprintf(k, n, "%s/%s", tenant, key);
+    return k;
+}
+
+cf_err cf_jobs_submit(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
+                      cf_job_record *out, bool *replayed, cf_error *err) {
+    char *key = tenant_key(tenant, idempotency_key);
+    if (idempotency_key && !key) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_job_create jc;
     cf_job_create_init(&jc);
     cf_err rc = cf_job_create_from_json(body, &jc, err);
     if (rc) err->code = rc = CF_ERR_INVALID_ARGUMENT;
     else
-        rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request,
-                            idempotency_key, NULL, out, replayed, err);
+        rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request, key, NULL,
+                            tenant, out, replayed, err);
     cf_job_create_free(&jc);
+    free(key);
+    if (rc == CF_OK && *replayed && !cf_tenant_is(out->tenant, tenant)) {
+        cf_job_record_free(out);
+        rc = cf_error_set(err, CF_ERR_CONFLICT, "Idempotency-Key is in use");
+    }
     return rc;
 }
 
-cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err) {
-    cf_err rc = cf_store_job_cancel(app->store, id, cf_now_ms(), out, err);
+cf_err cf_jobs_cancel(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err) {
+    cf_err rc = cf_owned_job(app->store, tenant, id, out, err);
+    if (rc) return rc;
+    cf_job_record_free(out);
+    rc = cf_store_job_cancel(app->store, id, cf_now_ms(), out, err);
     /* A worker of this process stops at once; others see the flag at their next heartbeat. */
     if (rc == CF_OK && out->status == CF_JOB_STATE_RUNNING) cf_job_runner_cancel(app->runner, id);
     return rc;
 }
 
-cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *err) {
+cf_err cf_jobs_retry(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err) {
+    cf_err rc = cf_owned_job(app->store, tenant, id, out, err);
+    if (rc) return rc;
+    cf_job_record_free(out);
     return cf_store_job_retry(app->store, id, cf_now_ms(), out, err);
 }
 
@@ -203,9 +229,9 @@ static json_t *children_json(cf_app *app, const char *parent_id, cf_error *err) 
     return kids;
 }
 
-cf_err cf_jobs_get(cf_app *app, const char *id, json_t **out, cf_error *err) {
+cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, json_t **out, cf_error *err) {
     cf_job_record j;
-    cf_err rc = cf_store_job_get(app->store, id, &j, err);
+    cf_err rc = cf_owned_job(app->store, tenant, id, &j, err);
     if (rc) return rc;
     *out = cf_job_record_to_json(app, &j);
     cf_job_record_free(&j);

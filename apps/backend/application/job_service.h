@@ -14,23 +14,25 @@
 /* body: a JobCreate {"kind": "...", "request": {...}}. Errors: CF_ERR_INVALID_ARGUMENT
  * (message names the field), CF_ERR_UNSUPPORTED (kind without a pipeline in this build),
  * CF_ERR_CONFLICT (idempotency key reused for another request). *out is the caller's to free. */
-cf_err cf_jobs_submit(cf_app *app, const json_t *body, const char *idempotency_key, cf_job_record *out,
-                      bool *replayed, cf_error *err);
+cf_err cf_jobs_submit(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
+                      cf_job_record *out, bool *replayed, cf_error *err);
 /* Validates request with kind's handler and stores it, normalised, as a queued job (a child of
- * parent_id when not NULL) with the configured budget of attempts. Errors as cf_jobs_submit. */
+ * parent_id when not NULL, of its tenant) with the configured budget of attempts. tenant: the
+ * owner of a top-level job (NULL = the default tenant). Errors as cf_jobs_submit. */
 cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
-                      const char *idempotency_key, const char *parent_id, cf_job_record *out, bool *replayed,
-                      cf_error *err);
+                      const char *idempotency_key, const char *parent_id, const char *tenant,
+                      cf_job_record *out, bool *replayed, cf_error *err);
 /* Cancels: a queued job at once, a running one within a second (its worker stops). */
-cf_err cf_jobs_cancel(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
-cf_err cf_jobs_retry(cf_app *app, const char *id, cf_job_record *out, cf_error *err);
+cf_err cf_jobs_cancel(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err);
+cf_err cf_jobs_retry(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err);
 /* The API form of a job (the generated Job type): {id, kind, status, stage, progress,
  * attempts, created_at, updated_at, request, result? (artifacts get a signed "url"), error?}.
  * New reference. */
 json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j);
 /* The detail of job id: its API form plus "children" (the jobs it created, oldest first, at
- * most CF_JOB_MAX_CHILDREN). *out is a new reference. CF_ERR_NOT_FOUND for an unknown id. */
-cf_err cf_jobs_get(cf_app *app, const char *id, json_t **out, cf_error *err);
+ * most CF_JOB_MAX_CHILDREN). *out is a new reference. CF_ERR_NOT_FOUND for an unknown id or
+ * another tenant's job. */
+cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, json_t **out, cf_error *err);
 /* Calls visit for every artifact object of a job result: its "artifacts", its "outputs" (a
  * RenderResult) and the "outputs" of each of its "clips" (an AutoclipResult; clip is then that
  * clip's object, else NULL). */

@@ -65,6 +65,7 @@ int cf_cmd_render(int argc, char **argv);
 int cf_cmd_transcribe(int argc, char **argv);
 int cf_cmd_serve(int argc, char **argv);
 int cf_cmd_worker(int argc, char **argv);
+int cf_cmd_keys(int argc, char **argv);
 int cf_cmd_autoclip(int argc, char **argv);
 
 #endif

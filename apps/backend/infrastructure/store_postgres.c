@@ -87,14 +87,22 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
     "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
     "ALTER TABLE jobs ADD COLUMN trace_context TEXT;",
+    "ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';"
+    "CREATE INDEX jobs_by_tenant ON jobs(tenant, seq);"
+    "ALTER TABLE media ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';"
+    "CREATE INDEX media_by_tenant ON media(tenant, created_at, id);"
+    "CREATE TABLE api_keys(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL,"
+    " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at BIGINT NOT NULL,"
+    " revoked_at BIGINT NOT NULL DEFAULT 0);",
 };
 
-#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
+#define KEY_COLS "id,tenant,role,name,salt,hash,created_at,revoked_at"
 
 #define JOB_COLS                                                                                             \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"                  \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"               \
-    "cancel_requested,seq,parent_id,trace_context"
+    "cancel_requested,seq,parent_id,trace_context,tenant"
 
 static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
 static const char *const sql_job_by_key = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=$1";
@@ -255,6 +263,7 @@ static void read_job(const PGresult *r, int row, cf_job_record *j) {
     j->seq = int_at(r, row, 19);
     j->parent_id = dup_or_null(r, row, 20);
     j->trace_context = dup_or_null(r, row, 21);
+    j->tenant = dup_or_null(r, row, 22);
 }
 
 /* Loads one job by id or idempotency key (sql_job_by_id / sql_job_by_key). */
@@ -427,13 +436,14 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
         if (rc != CF_ERR_NOT_FOUND) return rc;
     }
     num max = n64(in->max_attempts), now = n64(in->now);
-    const char *p[] = {in->id,        in->kind,         max.s, now.s, in->request, in->idempotency_key,
-                       in->parent_id, in->trace_context};
+    const char *p[] = {in->id,        in->kind,          max.s,     now.s, in->request, in->idempotency_key,
+                       in->parent_id, in->trace_context, in->tenant};
     cf_err rc = run(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                    "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"
-                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7,$8)",
-                    8, p, NULL, err);
+                    "updated_at,request,idempotency_key,run_after,parent_id,trace_context,tenant)"
+                    " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7,$8,"
+                    " coalesce($9,(SELECT tenant FROM jobs WHERE id=$7),'default'))",
+                    9, p, NULL, err);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
     if (rc == CF_OK) rc = append_event(c, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
     if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
@@ -483,18 +493,22 @@ static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     list_args *a = arg;
     num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
     const char *p[] = {a->f->status >= 0 ? cf_job_state_to_string((cf_job_state)a->f->status) : NULL,
-                       a->f->kind, before.s, lim.s, a->f->parent_id};
+                       a->f->kind,
+                       before.s,
+                       lim.s,
+                       a->f->tenant,
+                       a->f->parent_id};
     /* a parent's children by their own condition, which the jobs_by_parent index serves */
     PGresult *r =
         q(c,
           a->f->parent_id ? "SELECT " JOB_COLS
-                            " FROM jobs WHERE parent_id=$5 AND ($1::text IS NULL OR status=$1)"
+                            " FROM jobs WHERE parent_id=$6 AND ($1::text IS NULL OR status=$1)"
                             " AND ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                            " ORDER BY seq DESC LIMIT $4"
+                            " AND ($5::text IS NULL OR tenant=$5) ORDER BY seq DESC LIMIT $4"
                           : "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
                             " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                            " ORDER BY seq DESC LIMIT $4",
-          a->f->parent_id ? 5 : 4, p, err);
+                            " AND ($5::text IS NULL OR tenant=$5) ORDER BY seq DESC LIMIT $4",
+          a->f->parent_id ? 6 : 5, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_job(r, i, &a->rows[a->n++]);
     PQclear(r);
@@ -815,7 +829,7 @@ static cf_err pg_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
 
 typedef struct events_args {
     int64_t after_id;
-    const char *job_id;
+    const char *job_id, *tenant;
     size_t limit, n;
     cf_event_record *rows;
 } events_args;
@@ -823,13 +837,15 @@ typedef struct events_args {
 static cf_err events_fn(PGconn *c, void *arg, cf_error *err) {
     events_args *a = arg;
     num after = n64(a->after_id), lim = n64((int64_t)a->limit);
-    const char *p[] = {after.s, lim.s, a->job_id};
-    PGresult *r = q(c,
-                    a->job_id ? "SELECT id,type,job_id,at,data FROM events WHERE job_id=$3 AND"
-                                " id>$1 ORDER BY id LIMIT $2"
-                              : "SELECT id,type,job_id,at,data FROM events WHERE id>$1"
-                                " ORDER BY id LIMIT $2",
-                    a->job_id ? 3 : 2, p, err);
+    const char *p[] = {after.s, lim.s, a->job_id ? a->job_id : a->tenant};
+    const char *sql = a->job_id   ? "SELECT id,type,job_id,at,data FROM events WHERE job_id=$3 AND"
+                                    " id>$1 ORDER BY id LIMIT $2"
+                      : a->tenant ? "SELECT e.id,e.type,e.job_id,e.at,e.data FROM events e"
+                                    " JOIN jobs j ON j.id=e.job_id WHERE e.id>$1 AND j.tenant=$3"
+                                    " ORDER BY e.id LIMIT $2"
+                                  : "SELECT id,type,job_id,at,data FROM events WHERE id>$1"
+                                    " ORDER BY id LIMIT $2";
+    PGresult *r = q(c, sql, p[2] ? 3 : 2, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
         cf_event_record *e = &a->rows[a->n++];
@@ -843,12 +859,12 @@ static cf_err events_fn(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err pg_events_after(void *self, int64_t after_id, const char *job_id, size_t limit,
-                              cf_event_record **out, size_t *n, cf_error *err) {
+static cf_err pg_events_after(void *self, int64_t after_id, const char *job_id, const char *tenant,
+                              size_t limit, cf_event_record **out, size_t *n, cf_error *err) {
     *out = NULL;
     *n = 0;
     if (!limit) return CF_OK;
-    events_args a = {after_id, job_id, limit, 0, calloc(limit, sizeof(cf_event_record))};
+    events_args a = {after_id, job_id, tenant, limit, 0, calloc(limit, sizeof(cf_event_record))};
     if (!a.rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err rc = with_conn(self, false, events_fn, &a, err);
     if (rc) {
@@ -979,11 +995,11 @@ static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size
 static cf_err media_insert_fn(PGconn *c, void *arg, cf_error *err) {
     const cf_media_record *m = arg;
     num bytes = n64(m->bytes), at = n64(m->created_at);
-    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s, m->filename};
+    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s, m->filename, m->tenant};
     return run(c,
-               "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename)"
-               " VALUES($1,$2,$3,$4,$5,$6,$7)",
-               7, p, NULL, err);
+               "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant)"
+               " VALUES($1,$2,$3,$4,$5,$6,$7,coalesce($8,'default'))",
+               8, p, NULL, err);
 }
 
 static cf_err pg_media_insert(void *self, const cf_media_record *m, cf_error *err) {
@@ -1004,6 +1020,7 @@ static void read_media(PGresult *r, int i, cf_media_record *m) {
     m->probe = dup_or_null(r, i, 4);
     m->created_at = int_at(r, i, 5);
     m->filename = dup_or_null(r, i, 6);
+    m->tenant = dup_or_null(r, i, 7);
 }
 
 static cf_err media_get_fn(PGconn *c, void *arg, cf_error *err) {
@@ -1036,11 +1053,12 @@ typedef struct media_list_args {
 static cf_err media_list_fn(PGconn *c, void *arg, cf_error *err) {
     media_list_args *a = arg;
     num at = n64(a->f->before_at), lim = n64((int64_t)a->limit);
-    const char *p[] = {at.s, a->f->before_id, lim.s};
+    const char *p[] = {at.s, a->f->before_id, lim.s, a->f->tenant};
     PGresult *r = q(c,
-                    "SELECT " MEDIA_COLS " FROM media WHERE $2::text IS NULL OR created_at<$1"
-                    " OR (created_at=$1 AND id<$2) ORDER BY created_at DESC, id DESC LIMIT $3",
-                    3, p, err);
+                    "SELECT " MEDIA_COLS " FROM media WHERE ($4::text IS NULL OR tenant=$4) AND"
+                    " ($2::text IS NULL OR created_at<$1 OR (created_at=$1 AND id<$2))"
+                    " ORDER BY created_at DESC, id DESC LIMIT $3",
+                    4, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_media(r, i, &a->rows[a->n++]);
     PQclear(r);
@@ -1094,6 +1112,95 @@ static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
 
 static cf_err pg_stats(void *self, cf_job_stats *out, cf_error *err) {
     return with_conn(self, false, stats_fn, out, err);
+}
+
+/* ---- API keys ---- */
+
+static cf_err key_insert_fn(PGconn *c, void *arg, cf_error *err) {
+    const cf_key_record *k = arg;
+    num at = n64(k->created_at);
+    const char *p[] = {k->id, k->tenant, k->role, k->name, k->salt, k->hash, at.s};
+    return run(c, "INSERT INTO api_keys(" KEY_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,0)", 7, p, NULL, err);
+}
+
+static cf_err pg_key_insert(void *self, const cf_key_record *k, cf_error *err) {
+    return with_conn(self, false, key_insert_fn, (void *)k, err);
+}
+
+typedef struct keys_args {
+    const char *id, *tenant; /* by id, or the tenant's (NULL = all) */
+    cf_key_record *rows;
+    size_t n;
+} keys_args;
+
+static cf_err keys_fn(PGconn *c, void *arg, cf_error *err) {
+    keys_args *a = arg;
+    const char *p[] = {a->id ? a->id : a->tenant};
+    PGresult *r = q(c,
+                    a->id ? "SELECT " KEY_COLS " FROM api_keys WHERE id=$1"
+                          : "SELECT " KEY_COLS " FROM api_keys WHERE $1::text IS NULL OR tenant=$1"
+                            " ORDER BY created_at DESC, id DESC",
+                    1, p, err);
+    if (!r) return err->code;
+    int rows = PQntuples(r);
+    a->rows = rows ? calloc((size_t)rows, sizeof *a->rows) : NULL;
+    cf_err rc = rows && !a->rows ? cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory") : CF_OK;
+    for (int i = 0; rc == CF_OK && i < rows; i++) {
+        cf_key_record *k = &a->rows[a->n++];
+        char **v[] = {&k->id, &k->tenant, &k->role, &k->name, &k->salt, &k->hash};
+        for (int f = 0; f < 6; f++) *v[f] = dup_or_null(r, i, f);
+        k->created_at = int_at(r, i, 6);
+        k->revoked_at = int_at(r, i, 7);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static cf_err pg_key_list(void *self, const char *tenant, cf_key_record **out, size_t *n, cf_error *err) {
+    keys_args a = {NULL, tenant, NULL, 0};
+    cf_err rc = with_conn(self, false, keys_fn, &a, err);
+    if (rc) {
+        cf_key_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
+static cf_err pg_key_get(void *self, const char *id, cf_key_record *out, cf_error *err) {
+    keys_args a = {id, NULL, NULL, 0};
+    cf_err rc = with_conn(self, false, keys_fn, &a, err);
+    if (rc == CF_OK && a.n == 1) {
+        *out = a.rows[0];
+        free(a.rows);
+        return CF_OK;
+    }
+    cf_key_records_free(a.rows, a.n);
+    return rc ? rc : cf_error_set(err, CF_ERR_NOT_FOUND, "key %s not found", id);
+}
+
+typedef struct revoke_args {
+    const char *id, *tenant;
+    int64_t now;
+    int changes;
+} revoke_args;
+
+static cf_err revoke_fn(PGconn *c, void *arg, cf_error *err) {
+    revoke_args *a = arg;
+    num now = n64(a->now);
+    const char *p[] = {a->id, a->tenant, now.s};
+    return run(c,
+               "UPDATE api_keys SET revoked_at=$3 WHERE id=$1 AND ($2::text IS NULL OR tenant=$2)"
+               " AND revoked_at=0",
+               3, p, &a->changes, err);
+}
+
+static cf_err pg_key_revoke(void *self, const char *id, const char *tenant, int64_t now, cf_error *err) {
+    revoke_args a = {id, tenant, now, 0};
+    cf_err rc = with_conn(self, false, revoke_fn, &a, err);
+    if (rc == CF_OK && !a.changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no valid key %s", id);
+    return rc;
 }
 
 /* ---- labels ---- */
@@ -1246,6 +1353,10 @@ static const cf_store_methods methods = {
     .labels_list = pg_labels_list,
     .outbox_published = pg_outbox_published,
     .holds_renew = pg_holds_renew,
+    .key_insert = pg_key_insert,
+    .key_get = pg_key_get,
+    .key_list = pg_key_list,
+    .key_revoke = pg_key_revoke,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) {

@@ -53,14 +53,22 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN parent_id TEXT;"
     "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq);",
     "ALTER TABLE jobs ADD COLUMN trace_context TEXT;",
+    "ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';"
+    "CREATE INDEX jobs_by_tenant ON jobs(tenant, seq);"
+    "ALTER TABLE media ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';"
+    "CREATE INDEX media_by_tenant ON media(tenant, created_at, id);"
+    "CREATE TABLE api_keys(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL,"
+    " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " revoked_at INTEGER NOT NULL DEFAULT 0);",
 };
 
 #define JOB_COLS                                                                                             \
     "id,kind,status,stage,progress,attempts,max_attempts,created_at,updated_at,started_at,"                  \
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"               \
-    "cancel_requested,seq,parent_id,trace_context"
+    "cancel_requested,seq,parent_id,trace_context,tenant"
 
-#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename"
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
+#define KEY_COLS "id,tenant,role,name,salt,hash,created_at,revoked_at"
 
 enum {
     Q_JOB_BY_ID,
@@ -96,6 +104,11 @@ enum {
     Q_CHILDREN_LIVE,
     Q_JOB_LIST,
     Q_JOB_LIST_CHILDREN,
+    Q_EVENTS_AFTER_TENANT,
+    Q_KEY_INSERT,
+    Q_KEY_GET,
+    Q_KEY_LIST,
+    Q_KEY_REVOKE,
     Q_COUNT
 };
 
@@ -103,8 +116,9 @@ static const char *const queries[Q_COUNT] = {
     [Q_JOB_BY_ID] = "SELECT " JOB_COLS " FROM jobs WHERE id=?1",
     [Q_JOB_BY_KEY] = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=?1",
     [Q_JOB_INSERT] = "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
-                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context)"
-                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4,?7,?8)",
+                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context,tenant)"
+                     " VALUES(?1,?2,'queued','queued',?3,?3,?4,?4,?5,?6,?4,?7,?8,"
+                     " coalesce(?9,(SELECT tenant FROM jobs WHERE id=?7),'default'))",
     [Q_EVENT_INSERT] = "INSERT INTO events(type,job_id,at,data) VALUES(?1,?2,?3,?4)",
     [Q_OUTBOX_INSERT] = "INSERT INTO outbox(topic,payload,available_at) VALUES(?1,?2,?3)",
     [Q_LEASE] = "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=?2,"
@@ -153,11 +167,12 @@ static const char *const queries[Q_COUNT] = {
                      " LEFT JOIN jobs j ON o.topic='jobs' AND j.id=o.payload"
                      " WHERE o.available_at<=?1 ORDER BY o.id LIMIT ?2",
     [Q_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id=?1",
-    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename)"
-                       " VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,coalesce(?8,'default'))",
     [Q_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE id=?1",
-    [Q_MEDIA_LIST] = "SELECT " MEDIA_COLS " FROM media WHERE ?2 IS NULL OR created_at<?1"
-                     " OR (created_at=?1 AND id<?2) ORDER BY created_at DESC, id DESC LIMIT ?3",
+    [Q_MEDIA_LIST] =
+        "SELECT " MEDIA_COLS " FROM media WHERE (?4 IS NULL OR tenant=?4) AND (?2 IS NULL"
+        " OR created_at<?1 OR (created_at=?1 AND id<?2)) ORDER BY created_at DESC, id DESC LIMIT ?3",
     [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
     [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
     [Q_LABEL_INSERT] = "INSERT INTO labels(id,media_id,created_at,body) VALUES(?,?,?,?)",
@@ -168,9 +183,19 @@ static const char *const queries[Q_COUNT] = {
      * statement of their own, so that the jobs_by_parent index serves it (GET /v1/jobs/{id} asks
      * for them every time) instead of a scan of every job. */
     [Q_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND (?2 IS NULL OR kind=?2)"
-                   " AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4",
+                   " AND (?3=0 OR seq<?3) AND (?6 IS NULL OR tenant=?6) ORDER BY seq DESC LIMIT ?4",
     [Q_JOB_LIST_CHILDREN] = "SELECT " JOB_COLS " FROM jobs WHERE parent_id=?5 AND (?1 IS NULL OR status=?1)"
-                            " AND (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) ORDER BY seq DESC LIMIT ?4",
+                            " AND (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) AND (?6 IS NULL OR tenant=?6)"
+                            " ORDER BY seq DESC LIMIT ?4",
+    [Q_EVENTS_AFTER_TENANT] =
+        "SELECT e.id,e.type,e.job_id,e.at,e.data FROM events e JOIN jobs j ON j.id=e.job_id"
+        " WHERE e.id>?1 AND j.tenant=?3 ORDER BY e.id LIMIT ?2",
+    [Q_KEY_INSERT] = "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,0)",
+    [Q_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE id=?1",
+    [Q_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE ?1 IS NULL OR tenant=?1"
+                   " ORDER BY created_at DESC, id DESC",
+    [Q_KEY_REVOKE] = "UPDATE api_keys SET revoked_at=?3 WHERE id=?1 AND (?2 IS NULL OR tenant=?2)"
+                     " AND revoked_at=0",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
                        " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
@@ -260,6 +285,7 @@ static void read_job(sqlite3_stmt *s, cf_job_record *j) {
     j->seq = sqlite3_column_int64(s, 19);
     j->parent_id = col_dup(s, 20);
     j->trace_context = col_dup(s, 21);
+    j->tenant = col_dup(s, 22);
 }
 
 /* Loads one job by id (q = Q_JOB_BY_ID) or idempotency key (Q_JOB_BY_KEY). */
@@ -419,6 +445,7 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     bind_text(s, 6, in->idempotency_key);
     bind_text(s, 7, in->parent_id);
     bind_text(s, 8, in->trace_context);
+    bind_text(s, 9, in->tenant);
     cf_err rc = run(st, s, NULL, err);
     if (rc == CF_OK) rc = append_event(st, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
     if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
@@ -463,6 +490,7 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
         sqlite3_bind_int64(s, 3, f->before_seq);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
         bind_text(s, 5, f->parent_id);
+        bind_text(s, 6, f->tenant);
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) read_job(s, &rows[(*n)++]);
         if (r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
@@ -787,8 +815,8 @@ static cf_err sq_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
     return rc;
 }
 
-static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, size_t limit,
-                              cf_event_record **out, size_t *n, cf_error *err) {
+static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, const char *tenant,
+                              size_t limit, cf_event_record **out, size_t *n, cf_error *err) {
     sq_store *st = self;
     *out = NULL;
     *n = 0;
@@ -796,12 +824,16 @@ static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, 
     cf_event_record *rows = calloc(limit, sizeof *rows);
     if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_lock(&st->lock);
-    sqlite3_stmt *s = stmt(st, job_id ? Q_EVENTS_AFTER_JOB : Q_EVENTS_AFTER, err);
+    sqlite3_stmt *s = stmt(st,
+                           job_id   ? Q_EVENTS_AFTER_JOB
+                           : tenant ? Q_EVENTS_AFTER_TENANT
+                                    : Q_EVENTS_AFTER,
+                           err);
     cf_err rc = s ? CF_OK : err->code;
     if (s) {
         sqlite3_bind_int64(s, 1, after_id);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
-        if (job_id) bind_text(s, 3, job_id);
+        if (job_id || tenant) bind_text(s, 3, job_id ? job_id : tenant);
         while (*n < limit && sqlite3_step(s) == SQLITE_ROW) {
             cf_event_record *e = &rows[(*n)++];
             e->id = sqlite3_column_int64(s, 0);
@@ -927,6 +959,7 @@ static cf_err sq_media_insert(void *self, const cf_media_record *m, cf_error *er
         bind_text(s, 5, m->probe);
         sqlite3_bind_int64(s, 6, m->created_at);
         bind_text(s, 7, m->filename);
+        bind_text(s, 8, m->tenant);
         rc = run(st, s, NULL, err);
     }
     pthread_mutex_unlock(&st->lock);
@@ -942,7 +975,8 @@ static bool read_media(sqlite3_stmt *s, cf_media_record *m) {
     m->probe = col_dup(s, 4);
     m->created_at = sqlite3_column_int64(s, 5);
     m->filename = col_dup(s, 6);
-    return m->id && m->key;
+    m->tenant = col_dup(s, 7);
+    return m->id && m->key && m->tenant;
 }
 
 static cf_err sq_media_get(void *self, const char *id, cf_media_record *out, cf_error *err) {
@@ -989,6 +1023,7 @@ static cf_err sq_media_list(void *self, const cf_media_filter *f, cf_media_recor
         sqlite3_bind_int64(s, 1, f->before_at);
         bind_text(s, 2, f->before_id);
         sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+        bind_text(s, 4, f->tenant);
         int r = SQLITE_DONE;
         while (rc == CF_OK && *n < limit && (r = sqlite3_step(s)) == SQLITE_ROW)
             if (!read_media(s, &rows[(*n)++]))
@@ -1061,6 +1096,99 @@ static cf_err sq_labels_list(void *self, const char *media_id, size_t limit, cf_
     return rc;
 }
 
+static cf_err sq_key_insert(void *self, const cf_key_record *k, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_KEY_INSERT, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        const char *v[] = {k->id, k->tenant, k->role, k->name, k->salt, k->hash};
+        for (int i = 0; i < 6; i++) bind_text(s, i + 1, v[i]);
+        sqlite3_bind_int64(s, 7, k->created_at);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+/* Reads a row of KEY_COLS; false when out of memory. */
+static bool read_key(sqlite3_stmt *s, cf_key_record *k) {
+    char **v[] = {&k->id, &k->tenant, &k->role, &k->name, &k->salt, &k->hash};
+    for (int i = 0; i < 6; i++) *v[i] = col_dup(s, i);
+    k->created_at = sqlite3_column_int64(s, 6);
+    k->revoked_at = sqlite3_column_int64(s, 7);
+    return k->id && k->tenant && k->role && k->salt && k->hash;
+}
+
+/* Runs Q_KEY_GET (text = id) or Q_KEY_LIST (text = tenant or NULL) into a grown array. */
+static cf_err read_keys(sq_store *st, int q, const char *text, cf_key_record **out, size_t *n,
+                        cf_error *err) {
+    sqlite3_stmt *s = stmt(st, q, err);
+    if (!s) return err->code;
+    bind_text(s, 1, text);
+    cf_err rc = CF_OK;
+    int r = SQLITE_DONE;
+    while (rc == CF_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        cf_key_record *grown = realloc(*out, (*n + 1) * sizeof **out);
+        if (!grown) {
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+            break;
+        }
+        *out = grown;
+        memset(&grown[*n], 0, sizeof *grown);
+        if (!read_key(s, &grown[(*n)++])) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+    }
+    if (rc == CF_OK && r != SQLITE_DONE) rc = db_error(st, err, "read keys");
+    sqlite3_reset(s);
+    return rc;
+}
+
+static cf_err sq_key_list(void *self, const char *tenant, cf_key_record **out, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = read_keys(st, Q_KEY_LIST, tenant, out, n, err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_key_records_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static cf_err sq_key_get(void *self, const char *id, cf_key_record *out, cf_error *err) {
+    sq_store *st = self;
+    cf_key_record *rows = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = read_keys(st, Q_KEY_GET, id, &rows, &n, err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc == CF_OK && n == 1) {
+        *out = rows[0];
+        free(rows);
+        return CF_OK;
+    }
+    cf_key_records_free(rows, n);
+    return rc ? rc : cf_error_set(err, CF_ERR_NOT_FOUND, "key %s not found", id);
+}
+
+static cf_err sq_key_revoke(void *self, const char *id, const char *tenant, int64_t now, cf_error *err) {
+    sq_store *st = self;
+    int changes = 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_KEY_REVOKE, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, id);
+        bind_text(s, 2, tenant);
+        sqlite3_bind_int64(s, 3, now);
+        rc = run(st, s, &changes, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc == CF_OK && !changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no valid key %s", id);
+    return rc;
+}
+
 static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -1110,6 +1238,10 @@ static const cf_store_methods methods = {
     .stats = sq_stats,
     .label_insert = sq_label_insert,
     .labels_list = sq_labels_list,
+    .key_insert = sq_key_insert,
+    .key_get = sq_key_get,
+    .key_list = sq_key_list,
+    .key_revoke = sq_key_revoke,
 };
 
 const cf_store_methods *cf_store_sqlite_methods(void) {

@@ -108,7 +108,8 @@ static cf_err create_child(children *ch, int index, const cf_render_request *rq,
     cf_job_record job = {0};
     bool replayed = false;
     if (!rc)
-        rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, &job, &replayed, err);
+        rc = cf_jobs_create(ctx->store, ctx->cfg, "render", request, key, ctx->job_id, NULL, &job, &replayed,
+                            err);
     if (!rc) {
         snprintf(id, cap, "%s", job.id);
         cf_job_record_free(&job);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "application/auth.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/highlight.h"
 #include "clipforge/log.h"
@@ -111,7 +112,7 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
                                 char sha[CF_SHA256_HEX], cf_error *err) {
     cf_media_record m;
     sha[0] = '\0';
-    cf_err rc = cf_store_media_get(ctx->store, media_id, &m, err);
+    cf_err rc = cf_owned_media(ctx->store, ctx->tenant, media_id, &m, err);
     if (rc == CF_ERR_NOT_FOUND)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "media_uri: media %s does not exist", media_id);
     if (rc) return rc;

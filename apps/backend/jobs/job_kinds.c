@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "application/auth.h"
 #include "clipforge/uri.h"
 #include "jobs/autoclip_job.h"
 #include "jobs/clip_job.h"
@@ -71,13 +72,18 @@ cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, 
     const char *id = cf_uri_rest(uri, "media"), *key = cf_uri_rest(uri, "storage");
     if (id) {
         cf_media_record m;
-        cf_err rc = cf_store_media_get(ctx->store, id, &m, err);
+        cf_err rc = cf_owned_media(ctx->store, ctx->tenant, id, &m, err);
         if (rc == CF_OK) rc = cf_storage_local_path(ctx->storage, m.key, path, err);
         cf_media_record_free(&m);
         if (rc == CF_ERR_NOT_FOUND)
             cf_error_set(err, CF_ERR_INVALID_MEDIA, "source_uri: media %s does not exist", uri);
         return rc == CF_ERR_NOT_FOUND ? CF_ERR_INVALID_MEDIA : rc;
     }
+    if (key && !cf_tenant_key_allowed(ctx->store, ctx->tenant, key))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "source_uri: %s is not this job's to read (another job's outputs, or outside"
+                            " the tenant's storage)",
+                            uri);
     if (key) return cf_storage_local_path(ctx->storage, key, path, err);
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                         "source_uri: '%s' must be media://<id> (upload with POST /v1/media)", uri);

@@ -17,6 +17,7 @@
  * rerun never overwrites an earlier attempt; the runner removes them when the run loses. */
 typedef struct cf_job_context {
     const char *job_id;
+    const char *tenant; /* the job's: the only objects its request may name */
     int64_t attempt;
     const char *work_dir; /* private temp dir, removed after the run */
     const char *output_prefix;

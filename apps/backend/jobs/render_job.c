@@ -13,6 +13,7 @@
 #include "clipforge/fmt.h"
 #include "clipforge/fs.h"
 #include "clipforge/render.h"
+#include "application/auth.h"
 #include "clipforge/uri.h"
 
 /* ---- validation ----------------------------------------------------------------------------- */
@@ -257,8 +258,12 @@ static cf_err deliver(cf_job_context *ctx, const cf_render_request *req, cf_rend
     for (size_t i = 0; i < req->n_destinations; i++) {
         const cf_render_destination *d = &req->destinations[i];
         cf_err rc;
-        if (d->kind == CF_DESTINATION_KIND_STORAGE) {
-            rc = to_storage(ctx, res, destination_prefix(d->uri), ctx->work_dir, err);
+        const char *prefix = d->kind == CF_DESTINATION_KIND_STORAGE ? destination_prefix(d->uri) : NULL;
+        if (prefix && !cf_tenant_key_allowed(ctx->store, ctx->tenant, prefix)) {
+            rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "uri: outside the tenant's storage (tenants/%s/)",
+                              ctx->tenant);
+        } else if (prefix) {
+            rc = to_storage(ctx, res, prefix, ctx->work_dir, err);
         } else {
             sign_outputs(ctx, res);
             rc = cf_render_deliver(res, d, err);

@@ -22,6 +22,7 @@ static const cf_problem_kind kinds[] = {
     {"internal", "Internal error", 500},
     {"websocket-handshake", "Bad WebSocket handshake", 400},
     {"upgrade-required", "Upgrade required", 426},
+    {"unauthorized", "Authentication required", 401},
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {

@@ -154,10 +154,11 @@ cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error 
     return rc;
 }
 
-cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
-                             cf_event_record **out, size_t *n, cf_error *err) {
+cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, const char *tenant,
+                             size_t limit, cf_event_record **out, size_t *n, cf_error *err) {
     double t0 = cf_metric_now();
-    return timed(s, "events_after", t0, s->m->events_after(s->self, after_id, job_id, limit, out, n, err));
+    return timed(s, "events_after", t0,
+                 s->m->events_after(s->self, after_id, job_id, tenant, limit, out, n, err));
 }
 
 cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
@@ -200,6 +201,45 @@ cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_
     if (!s->m->labels_list)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no labels", s->m->name);
     return s->m->labels_list(s->self, media_id, limit, out, n, err);
+}
+
+static cf_err no_keys(cf_store *s, cf_error *err) {
+    return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no API keys", s->m->name);
+}
+
+cf_err cf_store_key_insert(cf_store *s, const cf_key_record *k, cf_error *err) {
+    return s->m->key_insert ? s->m->key_insert(s->self, k, err) : no_keys(s, err);
+}
+
+cf_err cf_store_key_get(cf_store *s, const char *id, cf_key_record *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    return s->m->key_get ? s->m->key_get(s->self, id, out, err) : no_keys(s, err);
+}
+
+cf_err cf_store_key_list(cf_store *s, const char *tenant, cf_key_record **out, size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    return s->m->key_list ? s->m->key_list(s->self, tenant, out, n, err) : no_keys(s, err);
+}
+
+cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int64_t now, cf_error *err) {
+    return s->m->key_revoke ? s->m->key_revoke(s->self, id, tenant, now, err) : no_keys(s, err);
+}
+
+void cf_key_record_free(cf_key_record *k) {
+    if (!k) return;
+    free(k->id);
+    free(k->tenant);
+    free(k->role);
+    free(k->name);
+    free(k->salt);
+    free(k->hash);
+    memset(k, 0, sizeof *k);
+}
+
+void cf_key_records_free(cf_key_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) cf_key_record_free(&a[i]);
+    free(a);
 }
 
 void cf_label_records_free(cf_label_record *a, size_t n) {
@@ -246,6 +286,7 @@ void cf_job_record_free(cf_job_record *j) {
     free(j->lease_owner);
     free(j->parent_id);
     free(j->trace_context);
+    free(j->tenant);
     memset(j, 0, sizeof *j);
 }
 
@@ -279,6 +320,7 @@ void cf_media_record_free(cf_media_record *m) {
     free(m->mime);
     free(m->probe);
     free(m->filename);
+    free(m->tenant);
     memset(m, 0, sizeof *m);
 }
 

@@ -74,6 +74,8 @@ static const cfg_key keys[] = {
     INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256, "HTTP thread pool (0 = cores)"),
     STR(cors_origins, "CLIPFORGE_CORS_ORIGINS", "",
         "origins a browser may call the API from (comma-separated, or *); empty = same origin only"),
+    STR(auth, "CLIPFORGE_AUTH", "auto",
+        "API keys: on | off | auto (on unless the API listens on a loopback address)"),
     STR(metrics_listen, "CLIPFORGE_METRICS_LISTEN", "",
         "worker: HOST:PORT serving /metrics, /healthz, /readyz (empty = none)"),
     STR(public_url, "CLIPFORGE_PUBLIC_URL", "",

@@ -39,12 +39,14 @@ typedef struct cf_job_record {
     int64_t seq;         /* insertion order, for cursors */
     char *parent_id;     /* the job that created this one (autoclip -> render), or NULL */
     char *trace_context; /* the trace it was created in (cf_trace_to_text form), or NULL */
+    char *tenant;        /* who owns it ("default" when the server runs without keys) */
 } cf_job_record;
 
 typedef struct cf_job_new {
     const char *id, *kind, *request, *idempotency_key; /* idempotency_key may be NULL */
     const char *parent_id;                             /* NULL for a top-level job */
     const char *trace_context; /* W3C context of the creating request (cf_trace_to_text), or NULL */
+    const char *tenant;        /* NULL: the parent's, or "default" for a top-level job */
     int64_t max_attempts;
     int64_t now;
 } cf_job_new;
@@ -66,6 +68,7 @@ typedef struct cf_job_filter {
     const char *parent_id; /* NULL = any; else only the children of that job */
     int64_t before_seq;    /* 0 = from the newest; else only jobs with seq < before_seq */
     size_t limit;
+    const char *tenant; /* NULL = any; else only that tenant's jobs */
 } cf_job_filter;
 
 typedef struct cf_event_record {
@@ -86,6 +89,7 @@ typedef struct cf_outbox_record {
 typedef struct cf_media_record {
     char *id, *key, *mime, *probe; /* probe: JSON text or NULL */
     char *filename;                /* the uploader's file name, NULL when none was given */
+    char *tenant;                  /* who owns it; NULL on insert = "default" */
     int64_t bytes, created_at;
 } cf_media_record;
 
@@ -95,6 +99,7 @@ typedef struct cf_media_filter {
     int64_t before_at;
     const char *before_id;
     size_t limit;
+    const char *tenant; /* NULL = any; else only that tenant's media */
 } cf_media_filter;
 
 /* A reviewer's verdict on a highlight span, stored whole as its JSON (schema Label). */
@@ -102,6 +107,14 @@ typedef struct cf_label_record {
     char *id, *media_id, *body;
     int64_t created_at;
 } cf_label_record;
+
+/* An API key as stored: never the key itself, only a salted hash of its secret part. */
+typedef struct cf_key_record {
+    char *id; /* the key's public prefix, shown in listings */
+    char *tenant, *role, *name;
+    char *salt, *hash;              /* hex */
+    int64_t created_at, revoked_at; /* revoked_at 0 = valid */
+} cf_key_record;
 
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
@@ -145,8 +158,9 @@ typedef struct cf_store_methods {
     /* Adds a "jobs" outbox row for every queued job that has none and whose hold (see
      * outbox_published) expired before now: its message was lost with a volatile bus. */
     cf_err (*redispatch_queued)(void *self, int64_t now, size_t *n, cf_error *err);
-    /* Events with id > after_id (of job_id when not NULL), oldest first, at most limit. */
-    cf_err (*events_after)(void *self, int64_t after_id, const char *job_id, size_t limit,
+    /* Events with id > after_id (of job_id when not NULL, else of tenant's jobs when tenant is
+     * not NULL), oldest first, at most limit. */
+    cf_err (*events_after)(void *self, int64_t after_id, const char *job_id, const char *tenant, size_t limit,
                            cf_event_record **out, size_t *n, cf_error *err);
     /* Outbox rows due at now, oldest first. */
     cf_err (*outbox_due)(void *self, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
@@ -179,6 +193,12 @@ typedef struct cf_store_methods {
      * to until (0 releases them, clearing the owner, so redispatch_queued republishes them
      * at once). */
     cf_err (*holds_renew)(void *self, const char *holder, int64_t until, size_t *n, cf_error *err);
+    /* Optional (NULL when the backend keeps no API keys). key_list: of tenant (NULL = all),
+     * newest first; key_revoke: of tenant (NULL = any), CF_ERR_NOT_FOUND when there is none. */
+    cf_err (*key_insert)(void *self, const cf_key_record *k, cf_error *err);
+    cf_err (*key_get)(void *self, const char *id, cf_key_record *out, cf_error *err);
+    cf_err (*key_list)(void *self, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
+    cf_err (*key_revoke)(void *self, const char *id, const char *tenant, int64_t now, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -209,8 +229,8 @@ cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_reco
 cf_err cf_store_job_retry(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err);
 cf_err cf_store_reap(cf_store *s, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err);
 cf_err cf_store_redispatch_queued(cf_store *s, int64_t now, size_t *n, cf_error *err);
-cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, size_t limit,
-                             cf_event_record **out, size_t *n, cf_error *err);
+cf_err cf_store_events_after(cf_store *s, int64_t after_id, const char *job_id, const char *tenant,
+                             size_t limit, cf_event_record **out, size_t *n, cf_error *err);
 cf_err cf_store_outbox_due(cf_store *s, int64_t now, size_t limit, cf_outbox_record **out, size_t *n,
                            cf_error *err);
 cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err);
@@ -231,6 +251,12 @@ cf_err cf_store_label_insert(cf_store *s, const cf_label_record *l, cf_error *er
 cf_err cf_store_labels_list(cf_store *s, const char *media_id, size_t limit, cf_label_record **out, size_t *n,
                             cf_error *err);
 
+/* CF_ERR_UNSUPPORTED when the backend keeps no API keys. */
+cf_err cf_store_key_insert(cf_store *s, const cf_key_record *k, cf_error *err);
+cf_err cf_store_key_get(cf_store *s, const char *id, cf_key_record *out, cf_error *err);
+cf_err cf_store_key_list(cf_store *s, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
+cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int64_t now, cf_error *err);
+
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);
 void cf_job_records_free(cf_job_record *a, size_t n); /* frees members and the array */
@@ -239,5 +265,7 @@ void cf_outbox_records_free(cf_outbox_record *a, size_t n);
 void cf_media_record_free(cf_media_record *m);
 void cf_media_records_free(cf_media_record *a, size_t n); /* frees members and the array */
 void cf_label_records_free(cf_label_record *a, size_t n);
+void cf_key_record_free(cf_key_record *k);
+void cf_key_records_free(cf_key_record *a, size_t n); /* frees members and the array */
 
 #endif

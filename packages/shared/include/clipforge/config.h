@@ -39,6 +39,7 @@ typedef struct cf_config {
     int64_t ws_max_buffer_bytes;      /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
     int64_t http_threads;             /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
     char *cors_origins;               /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
+    char *auth;                       /* CLIPFORGE_AUTH: on | off | auto (on unless on loopback) */
     char *metrics_listen;             /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
     char *public_url;                 /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
     char *ai_url;                     /* CLIPFORGE_AI_URL: inference services, comma-separated */

@@ -1,0 +1,54 @@
+/* routes_keys.c — /v1/keys: an admin lists, creates and revokes the API keys of its tenant;
+ * /v1/whoami says who the caller is (the web UI shows it). */
+#include <string.h>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "application/auth.h"
+
+enum MHD_Result cf_api_keys_list(cf_http_request *req) {
+    cf_key_record *rows = NULL;
+    size_t n = 0;
+    cf_error err;
+    if (cf_store_key_list(req->app->store, req->who.tenant, &rows, &n, &err))
+        return cf_http_reply_error(req, &err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(items, cf_key_record_json(&rows[i]));
+    cf_key_records_free(rows, n);
+    return cf_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
+enum MHD_Result cf_api_keys_create(cf_http_request *req) {
+    const char *role_text = json_string_value(json_object_get(req->json, "role"));
+    json_t *name = json_object_get(req->json, "name");
+    cf_role role;
+    if (!json_is_object(req->json) || !cf_role_parse(role_text, &role))
+        return cf_http_reply_problem(req, "validation", "role: viewer, editor or admin");
+    if (name && !json_is_string(name)) return cf_http_reply_problem(req, "validation", "name: a string");
+    char *key = NULL;
+    cf_key_record k;
+    cf_error err;
+    if (cf_auth_key_create(req->app->store, req->who.tenant, role, json_string_value(name), &key, &k, &err))
+        return cf_http_reply_error(req, &err);
+    json_t *o = cf_key_record_json(&k);
+    json_object_set_new(o, "key", json_string(key));
+    memset(key, 0, strlen(key));
+    free(key);
+    cf_key_record_free(&k);
+    return cf_http_reply_json(req, 201, o);
+}
+
+enum MHD_Result cf_api_keys_revoke(cf_http_request *req) {
+    cf_error err;
+    if (cf_store_key_revoke(req->app->store, req->path_param, req->who.tenant, cf_now_ms(), &err))
+        return cf_http_reply_error(req, &err);
+    return cf_http_reply_text(req, 204, "text/plain", "", 0);
+}
+
+enum MHD_Result cf_api_whoami(cf_http_request *req) {
+    return cf_http_reply_json(req, 200,
+                              json_pack("{s:s, s:s, s:s*, s:b}", "tenant", req->who.tenant, "role",
+                                        cf_role_name(req->who.role), "key_id",
+                                        req->who.key_id[0] ? req->who.key_id : NULL, "auth",
+                                        req->server ? cf_http_auth_required(req->server) : 0));
+}
