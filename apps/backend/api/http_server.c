@@ -613,7 +613,7 @@ cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_htt
         cf_log_info("http", "API keys required (CLIPFORGE_AUTH=%s); create one with `clipforge keys create`",
                     app->cfg.auth);
     else
-        cf_log_info("http",
+        cf_log_warn("http",
                     "API keys not required (CLIPFORGE_AUTH=%s, listening on %s): every caller is the"
                     " admin of tenant '%s'",
                     app->cfg.auth, listen, CF_DEFAULT_TENANT);
