@@ -56,6 +56,8 @@ req GET /healthz
 check "health needs no key ($STATUS)" test "$STATUS" = 200
 req GET /openapi.json
 check "the OpenAPI document needs no key ($STATUS)" test "$STATUS" = 200
+check "the OpenAPI document describes the bearer key and who may call what" \
+  test "$(jget 'j["components"]["securitySchemes"]["bearer"]["scheme"] + " " + str(j["paths"]["/healthz"]["get"]["security"]) + " " + j["paths"]["/v1/keys"]["post"]["x-cf-role"] + " " + j["paths"]["/v1/jobs"]["post"]["x-cf-role"] + " " + j["paths"]["/v1/jobs"]["get"]["x-cf-role"]')" = "bearer [] admin editor viewer"
 
 echo "# roles"
 make_media "$WORK/src.mp4" 2

@@ -310,11 +310,12 @@ static cf_role needed_role(const cf_http_request *req) {
     return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD") ? CF_ROLE_VIEWER : CF_ROLE_EDITOR;
 }
 
-/* The caller's credentials. A browser cannot add headers to an EventSource or a WebSocket, so
- * the event streams also take the key as ?access_token=. */
+/* The caller's credentials: the Authorization header, or for a GET the ?access_token= query
+ * parameter (RFC 6750, 2.3), because a browser cannot add headers to an <img>, an EventSource or
+ * a WebSocket. A token in a URL can end up in logs, so the web UI sends it that way only there. */
 static const char *credentials(cf_http_request *req, char *buf, size_t cap) {
     const char *h = cf_http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h || strncmp(req->route->pattern, "/v1/events", 10)) return h;
+    if (h || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))) return h;
     const char *token = cf_http_query(req, "access_token");
     if (!token || !cf_fmt(buf, cap, "Bearer %s", token)) return NULL;
     return buf;

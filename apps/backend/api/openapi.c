@@ -123,6 +123,13 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
                                   "problem", "content", "application/problem+json", "schema", ref("Problem"));
     json_t *op = json_pack("{s:s, s:o, s:o}", "summary", r->summary, "parameters", parameters(r, d),
                            "responses", responses);
+    /* who may call it when the server requires keys: public routes need none */
+    if (r->access == CF_ACCESS_PUBLIC) json_object_set_new(op, "security", json_array());
+    else
+        json_object_set_new(op, "x-cf-role",
+                            json_string(r->access == CF_ACCESS_ADMIN ? "admin"
+                                        : !strcmp(r->method, "GET")  ? "viewer"
+                                                                     : "editor"));
     if (d && d->request_schema) {
         json_t *body = !strcmp(d->request_schema, "binary")
                            ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type",
@@ -198,8 +205,13 @@ static json_t *build(const cf_config *cfg) {
     }
     json_object_set_new(json_object_get(json_object_get(paths, "/v1/jobs"), "post"), "x-cf-job-kinds",
                         runnable_kinds(cfg));
-    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.1.0", "info", "title", "clipforge",
-                     "version", "0.1.0", "paths", paths, "components", "schemas", schemas);
+    /* API keys (CLIPFORGE_AUTH): a bearer token, or for GETs the access_token query parameter */
+    json_t *schemes =
+        json_pack("{s:{s:s, s:s}, s:{s:s, s:s, s:s}}", "bearer", "type", "http", "scheme", "bearer",
+                  "access_token", "type", "apiKey", "in", "query", "name", "access_token");
+    return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o, s:o}, s:[{s:[]}, {s:[]}]}", "openapi", "3.1.0", "info",
+                     "title", "clipforge", "version", "0.1.0", "paths", paths, "components", "schemas",
+                     schemas, "securitySchemes", schemes, "security", "bearer", "access_token");
 }
 
 static char *cached;

@@ -113,8 +113,17 @@ async function main() {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // The server requires API keys, as on a network: an editor's key made with `clipforge keys`,
+  // given once to the sign-in page and sent by this script's own calls.
+  const apiKey = execFileSync(clipforge, ['keys', 'create', '--data-dir', join(work, 'data'), '--tenant', 'e2e', '--role', 'editor'],
+    { encoding: 'utf8' }).trim().split('\n').pop();
+  check(/^cfk_[0-9a-f]{12}_[0-9a-f]{64}$/.test(apiKey), 'clipforge keys create printed a key');
+  const plainFetch = globalThis.fetch;
+  globalThis.fetch = (url, init = {}) => String(url).startsWith(base)
+    ? plainFetch(url, { ...init, headers: { Authorization: `Bearer ${apiKey}`, ...(init.headers ?? {}) } })
+    : plainFetch(url, init);
   const server = spawn(clipforge, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(work, 'data'), '--workers', '1'], {
-    env: { ...process.env, CLIPFORGE_WEB_DIR: webDir, CLIPFORGE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, CLIPFORGE_WEB_DIR: webDir, CLIPFORGE_LOG_LEVEL: 'warn', CLIPFORGE_AUTH: 'on' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let serverExit;
@@ -154,6 +163,22 @@ async function main() {
     page.on('response', (r) => r.status() >= 500 && pageErrors.push(`${r.status()} ${r.url()}`));
     const shot = (name, p = page) => shotOf(p, name);
     const api = async (path) => (await fetch(base + path)).json();
+
+    // 0. The server needs a key: the UI asks for it, refuses a wrong one, then shows the tenant.
+    const anonymous = await plainFetch(`${base}/v1/jobs`);
+    check(anonymous.status === 401, `the API refuses a call without a key (${anonymous.status})`);
+    await page.goto(`${base}/upload`);
+    await page.getByTestId('signin').waitFor();
+    await page.fill('#api-key', apiKey.slice(0, -1) + (apiKey.endsWith('0') ? '1' : '0'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'wrong API key' }).waitFor();
+    check(true, 'a wrong key is refused on the sign-in page');
+    await a11yCheck(page, 'sign in');
+    await page.fill('#api-key', apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('account').filter({ hasText: 'e2e · editor' }).waitFor();
+    check(true, 'signed in: the header shows the tenant and role');
+    await shot('signin');
 
     // 1. Upload by the file picker (the drop zone's button), with progress, then the library.
     await page.goto(`${base}/upload`);
@@ -325,6 +350,8 @@ async function main() {
     // (same storage as the desktop page: the library remembers this browser's uploads)
     const phoneContext = await browser.newContext({ storageState: await context.storageState(),
       viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    // (session storage is per tab: the phone's tab signs in the way the desktop's did)
+    await phoneContext.addInitScript((k) => sessionStorage.setItem('clipforge.apiKey', k), apiKey);
     const phone = await phoneContext.newPage();
     const phonePages = [['jobs', '/jobs', '[data-testid="job-row"]'], ['library', '/', '[data-testid="media-card"]'],
       ['clips', '/clips', '[data-testid="clip-card"]']];

@@ -1,7 +1,8 @@
 // The application shell: navigation, the live-connection indicator, and the screens by route.
-import { useMemo } from 'react';
-import { ApiClient } from './api/client';
+import { useEffect, useState } from 'react';
+import { ApiClient, ApiError, type Whoami } from './api/client';
 import { ProblemBox } from './components/common';
+import { KEY_STORAGE, SignIn, storedKey } from './components/SignIn';
 import { Link, matchPath, RouterProvider, useRouter } from './lib/router';
 import { ApiProvider } from './state/api';
 import { JobsProvider, useJobs } from './state/jobs';
@@ -44,7 +45,17 @@ function Screen() {
   return <ProblemBox problem={`There is no page at ${path}.`} title="Not found" />;
 }
 
-function Shell() {
+function Account({ who, onSignOut }: { who: Whoami; onSignOut: () => void }) {
+  if (!who.auth) return null;
+  return (
+    <span className="account" data-testid="account">
+      <span title={`key ${who.key_id ?? ''}`}>{who.tenant} · {who.role}</span>
+      <button type="button" className="link" onClick={onSignOut}>Sign out</button>
+    </span>
+  );
+}
+
+function Shell({ who, onSignOut }: { who: Whoami; onSignOut: () => void }) {
   const { path } = useRouter();
   return (
     <>
@@ -56,6 +67,7 @@ function Shell() {
           ))}
         </nav>
         <LiveIndicator />
+        <Account who={who} onSignOut={onSignOut} />
       </header>
       <main>
         <Screen />
@@ -64,14 +76,49 @@ function Shell() {
   );
 }
 
+/** Who the caller is: asked once; only a 401 (keys required, none or a bad one) asks for a key.
+ *  Any other failure (an older server without /v1/whoami, the network) goes on without keys. */
+type Session = { state: 'checking' } | { state: 'signin'; problem?: string } | { state: 'in'; client: ApiClient; who: Whoami };
+
+const OPEN: Whoami = { tenant: 'default', role: 'admin', auth: false };
+
 export function App({ client }: { client?: ApiClient }) {
-  const api = useMemo(() => client ?? new ApiClient(), [client]);
+  // A given client (tests, embedding) is used at once; who it is follows when the server says.
+  const [session, setSession] = useState<Session>(client ? { state: 'in', client, who: OPEN } : { state: 'checking' });
+  useEffect(() => {
+    let live = true;
+    const key = client ? undefined : storedKey();
+    const api = client ?? new ApiClient({ apiKey: key });
+    api.whoami().then(
+      (who) => live && setSession({ state: 'in', client: api, who }),
+      (e: unknown) => {
+        if (!live) return;
+        if (e instanceof ApiError && e.status === 401) {
+          if (key) sessionStorage.removeItem(KEY_STORAGE);
+          setSession({ state: 'signin', problem: key ? ApiError.describe(e) : undefined });
+        } else {
+          setSession({ state: 'in', client: api, who: OPEN });
+        }
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  if (session.state === 'checking') return <main className="signin" aria-busy="true" />;
+  if (session.state === 'signin')
+    return <SignIn baseUrl={client?.baseUrl ?? ''} problem={session.problem}
+      onSignedIn={(c, who) => setSession({ state: 'in', client: c, who })} />;
+  const signOut = () => {
+    sessionStorage.removeItem(KEY_STORAGE);
+    setSession({ state: 'signin' });
+  };
   return (
     <RouterProvider>
-      <ApiProvider client={api}>
+      <ApiProvider client={session.client}>
         <JobsProvider>
           <MediaProvider>
-            <Shell />
+            <Shell who={session.who} onSignOut={signOut} />
           </MediaProvider>
         </JobsProvider>
       </ApiProvider>

@@ -95,7 +95,18 @@ export interface UploadOptions {
 export interface ClientOptions {
   baseUrl?: string;
   fetch?: typeof fetch;
+  /** An API key (cfk_...), sent as Authorization: Bearer when the server requires keys. */
+  apiKey?: string;
 }
+
+/** Who the server takes the caller for (GET /v1/whoami). */
+export const WhoamiSchema = z.strictObject({
+  tenant: z.string(),
+  role: z.enum(['viewer', 'editor', 'admin']),
+  key_id: z.string().optional(),
+  auth: z.boolean(),
+});
+export type Whoami = z.infer<typeof WhoamiSchema>;
 
 /** "?a=1&b=2" from the defined members of q, "" when there are none. */
 function query(q: object): string {
@@ -130,16 +141,23 @@ async function problemFrom(res: Response): Promise<ApiError> {
 
 export class ApiClient {
   readonly baseUrl: string;
+  readonly apiKey: string | undefined;
   private readonly doFetch: typeof fetch;
 
   constructor(opts: ClientOptions = {}) {
     this.baseUrl = opts.baseUrl ?? '';
+    this.apiKey = opts.apiKey;
     this.doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** The Authorization header of this client's key (none without a key). */
+  authHeaders(): Record<string, string> {
+    return this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {};
   }
 
   private async request<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown,
                            headers: Record<string, string> = {}): Promise<T> {
-    const init: RequestInit = { method, headers: { Accept: 'application/json', ...headers } };
+    const init: RequestInit = { method, headers: { Accept: 'application/json', ...this.authHeaders(), ...headers } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
@@ -170,9 +188,16 @@ export class ApiClient {
     return this.request(MediaFilmstripSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/filmstrip`);
   }
 
-  /** Where the media's poster (a JPEG frame that is not black) is served. */
+  /** Where the media's poster (a JPEG frame that is not black) is served. An <img> cannot send
+   *  headers, so the key goes in the query (the server takes ?access_token= on GETs). */
   posterUrl(id: string): string {
-    return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster`;
+    const token = this.apiKey ? `?access_token=${encodeURIComponent(this.apiKey)}` : '';
+    return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster${token}`;
+  }
+
+  /** The caller as the server sees it: tenant, role, and whether keys are required. */
+  whoami(): Promise<Whoami> {
+    return this.request(WhoamiSchema, 'GET', '/v1/whoami');
   }
 
   /** Renders req as a new version of the clip render job id made (versions are kept). */
@@ -220,7 +245,7 @@ export class ApiClient {
   }
 
   async deleteMedia(id: string): Promise<void> {
-    const res = await this.doFetch(`${this.baseUrl}/v1/media/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    const res = await this.doFetch(`${this.baseUrl}/v1/media/${encodeURIComponent(id)}`, { method: 'DELETE', headers: this.authHeaders() });
     if (!res.ok) throw await problemFrom(res);
   }
 
@@ -269,6 +294,7 @@ export class ApiClient {
       xhr.open('POST', `${this.baseUrl}/v1/media?filename=${encodeURIComponent(filename)}`);
       xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
       xhr.setRequestHeader('Accept', 'application/json');
+      if (this.apiKey) xhr.setRequestHeader('Authorization', `Bearer ${this.apiKey}`);
       xhr.upload.onprogress = (e) => opts.onProgress?.(e.loaded, e.lengthComputable ? e.total : file.size);
       xhr.onerror = () => reject(new ApiError(0, undefined, 'upload failed: network error'));
       xhr.onabort = () => reject(new ApiError(0, undefined, 'upload cancelled'));

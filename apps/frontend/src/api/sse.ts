@@ -70,6 +70,8 @@ export interface EventStreamOptions {
   /** An event that does not match the schema: reported, skipped, the stream goes on. */
   onInvalid?: (message: string) => void;
   fetch?: typeof fetch;
+  /** Extra request headers (the API key's Authorization). */
+  headers?: Record<string, string>;
   /** Delays between reconnection attempts; the last one repeats. */
   backoffMs?: number[];
 }
@@ -103,7 +105,7 @@ export class EventStream {
     if (this.closed) return;
     this.opts.onState?.(this.attempt === 0 ? 'connecting' : 'reconnecting');
     this.controller = new AbortController();
-    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    const headers: Record<string, string> = { Accept: 'text/event-stream', ...this.opts.headers };
     if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
     const parser = new SseParser();
     let why = 'stream ended';

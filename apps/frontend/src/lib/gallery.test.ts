@@ -70,5 +70,6 @@ describe('galleryOf', () => {
     expect(jobOfUri('storage://jobs/j_c1/2/render.mp4')).toBe('j_c1');
     expect(jobOfUri('media://m_1')).toBeUndefined();
     expect(archiveUrl('', ['j_1', 'j_2'])).toBe('/v1/archive?jobs=j_1,j_2');
+    expect(archiveUrl('', ['j_1'], 'cfk_a')).toBe('/v1/archive?jobs=j_1&access_token=cfk_a');
   });
 });

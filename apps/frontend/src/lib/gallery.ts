@@ -145,7 +145,9 @@ export function galleryOf(jobs: Job[]): GallerySection[] {
   return [...sections.values()];
 }
 
-/** The URL of one zip of the videos of these jobs. */
-export function archiveUrl(baseUrl: string, jobIds: string[]): string {
-  return `${baseUrl}/v1/archive?jobs=${jobIds.map(encodeURIComponent).join(',')}`;
+/** The URL of one zip of the videos of these jobs (a link the browser follows, so the API key,
+ *  when there is one, goes in the query). */
+export function archiveUrl(baseUrl: string, jobIds: string[], apiKey?: string): string {
+  const token = apiKey ? `&access_token=${encodeURIComponent(apiKey)}` : '';
+  return `${baseUrl}/v1/archive?jobs=${jobIds.map(encodeURIComponent).join(',')}${token}`;
 }

@@ -108,7 +108,7 @@ function Group({ group, source }: { group: GalleryGroup; source: string }) {
           {what} <small className="muted">· {formatDate(group.createdAt)}</small>
           {group.autoclip ? <> · <Link to={`/jobs/${encodeURIComponent(group.autoclip.id)}`}>job</Link></> : null}
         </h3>
-        <a className="button" href={archiveUrl(client.baseUrl, group.jobIds)} download data-testid="group-zip"
+        <a className="button" href={archiveUrl(client.baseUrl, group.jobIds, client.apiKey)} download data-testid="group-zip"
           aria-label={`Download the ${n} clips of this ${group.autoclip ? 'autoclip run' : 'group'} as one zip`}>Download all (zip)</a>
       </div>
       <ul className="gallery">
@@ -132,7 +132,7 @@ export function GalleryScreen() {
       <div className="row wrap">
         <h1 id="gallery-title" className="grow">Clips</h1>
         {count && allJobs.length <= MAX_ARCHIVE_JOBS ? (
-          <a className="button primary" href={archiveUrl(client.baseUrl, allJobs)} download data-testid="gallery-zip">
+          <a className="button primary" href={archiveUrl(client.baseUrl, allJobs, client.apiKey)} download data-testid="gallery-zip">
             Download all {count} (zip)
           </a>
         ) : null}

@@ -131,6 +131,7 @@ export function JobsProvider({ children }: { children: ReactNode }) {
     // Open the stream before listing, so nothing that happens in between is missed.
     const s = new EventStream({
       baseUrl: client.baseUrl,
+      headers: client.authHeaders(),
       lastEventId: sessionStorage.getItem(LAST_EVENT_KEY) ?? undefined,
       onEvent,
       onState: (st, detail) => {

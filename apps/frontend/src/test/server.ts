@@ -15,6 +15,8 @@ export interface TestServer {
   requests: { method: string; url: string; body: string }[];
   kinds: string[];
   templates: RenderTemplateInput[];
+  /** When set, /v1/ answers 401 to a request without this key (as CLIPFORGE_AUTH=on does). */
+  apiKey?: string;
   /** Sends an event to every open stream (and remembers it for Last-Event-ID resumes). */
   emit: (e: Omit<Event, 'id' | 'at'>) => Event;
   close: () => Promise<void>;
@@ -73,6 +75,14 @@ export async function startTestServer(): Promise<TestServer> {
     const u = new URL(req.url ?? '/', 'http://x');
     const p = u.pathname;
     let m: RegExpExecArray | null;
+    if (p.startsWith('/v1/') && s.apiKey !== undefined) {
+      const given = req.headers.authorization ?? (u.searchParams.has('access_token') ? `Bearer ${u.searchParams.get('access_token')}` : '');
+      if (given !== `Bearer ${s.apiKey}`)
+        return send(res, 401, { type: 'https://clipforge.dev/problems/unauthorized', title: 'Authentication required', status: 401,
+          detail: given ? 'wrong API key' : 'send an API key: Authorization: Bearer KEY' }, 'application/problem+json');
+    }
+    if (p === '/v1/whoami')
+      return send(res, 200, s.apiKey !== undefined ? { tenant: 'acme', role: 'editor', key_id: 'k1', auth: true } : { tenant: 'default', role: 'admin', auth: false });
     if (p === '/openapi.json') return send(res, 200, { openapi: '3.1.0', paths: { '/v1/jobs': { post: { 'x-cf-job-kinds': s.kinds } } } });
     if (p === '/v1/events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
