@@ -289,21 +289,6 @@ static int64_t content_length(cf_http_request *req) {
     return (end == cl || *end || v < 0) ? -1 : v;
 }
 
-/* A problem response with its content type; NULL when out of memory. */
-static struct MHD_Response *problem_response(const char *slug, const char *detail) {
-    json_t *p = cf_problem_json(cf_problem_find(slug), detail);
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    struct MHD_Response *r =
-        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (!r) {
-        free(text);
-        return NULL;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
-    return r;
-}
-
 /* The role the route needs of its caller. */
 static cf_role needed_role(const cf_http_request *req) {
     if (req->route->access == CF_ACCESS_ADMIN) return CF_ROLE_ADMIN;
@@ -330,7 +315,7 @@ static bool authorize(cf_http_request *req, enum MHD_Result *answer) {
     cf_error err;
     cf_err rc = cf_auth_verify(req->app->store, credentials(req, buf, sizeof buf), &req->who, &err);
     if (rc == CF_ERR_PERMISSION) {
-        struct MHD_Response *r = problem_response("unauthorized", err.msg);
+        struct MHD_Response *r = cf_http_problem_response("unauthorized", err.msg);
         if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"clipforge\"");
         *answer = r ? cf_http_reply(req, 401, r) : MHD_NO;
         return false;
@@ -359,7 +344,7 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     if (!req->route && allow[0]) {
         char detail[160];
         snprintf(detail, sizeof detail, "%s is not allowed here; allowed: %s", req->method, allow);
-        struct MHD_Response *r = problem_response("method-not-allowed", detail);
+        struct MHD_Response *r = cf_http_problem_response("method-not-allowed", detail);
         if (!r) return MHD_NO;
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return cf_http_reply(req, 405, r);

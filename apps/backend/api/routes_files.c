@@ -57,16 +57,8 @@ static enum MHD_Result reply_unsatisfiable(cf_http_request *req, const char *ran
     snprintf(detail, sizeof detail, "range '%.100s' is outside the %lld bytes of the file", range,
              (long long)size);
     snprintf(cr, sizeof cr, "bytes */%lld", (long long)size);
-    json_t *p = cf_problem_json(cf_problem_find("range-not-satisfiable"), detail);
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    struct MHD_Response *r =
-        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (!r) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+    struct MHD_Response *r = cf_http_problem_response("range-not-satisfiable", detail);
+    if (!r) return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
     return cf_http_reply(req, 416, r);
 }
