@@ -119,6 +119,13 @@ curl -sN --max-time 1 "${B[@]}" "$BASE/v1/events?last_event_id=0" >"$WORK/beta-e
 check "beta's event stream has none of acme's events" bash -c "! grep -q '$JOB' '$WORK/beta-events'"
 curl -sN --max-time 1 "$BASE/v1/events?last_event_id=0&access_token=$VIEW" >"$WORK/acme-events" || true
 check "acme's stream (key as ?access_token=, as a browser sends it) has its events" grep -q "$JOB" "$WORK/acme-events"
+ws_status() { # the status of a WebSocket handshake on /v1/events/ws with query $1
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+    -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$BASE/v1/events/ws?$1" || true
+}
+check "a WebSocket without a key is refused (401)" test "$(ws_status last_event_id=0)" = 401
+check "a WebSocket with the key as ?access_token= is upgraded (101)" test "$(ws_status "access_token=$VIEW")" = 101
+check "a WebSocket for another tenant's job is refused (404)" test "$(ws_status "job_id=$JOB&access_token=$BETA")" = 404
 req POST /v1/jobs "${B[@]}" -H 'Content-Type: application/json' -H 'Idempotency-Key: same' -d "$clip"
 check "beta's same Idempotency-Key is its own: a new job ($STATUS)" test "$STATUS" = 202
 BJOB=$(jget 'j["id"]')
