@@ -161,6 +161,13 @@ async function main() {
     // exceptions, console errors and server errors are.
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
     page.on('response', (r) => r.status() >= 500 && pageErrors.push(`${r.status()} ${r.url()}`));
+    // The event stream's WebSockets (the UI prefers them to SSE) and the frames they bring.
+    const sockets = [];
+    page.on('websocket', (ws) => {
+      const rec = { url: ws.url(), frames: 0 };
+      sockets.push(rec);
+      ws.on('framereceived', () => rec.frames++);
+    });
     const shot = (name, p = page) => shotOf(p, name);
     const api = async (path) => (await fetch(base + path)).json();
 
@@ -340,10 +347,14 @@ async function main() {
     if (kinds.includes('render')) editedJobId = await editorCheck(page, base, mediaId);
     if (kinds.includes('render')) await layoutsCheck(page, base, mediaId);
 
-    // 5. SSE resume: the live indicator comes back after the page reloads mid-stream.
+    // 5. Stream resume: the live indicator comes back after the page reloads mid-stream.
     await page.reload();
     await page.locator('[data-testid="live-indicator"][data-state="open"]').waitFor();
     check(true, 'the event stream reconnects after a reload');
+    const streams = sockets.filter((w) => w.url.includes('/v1/events/ws'));
+    const frames = streams.reduce((n, w) => n + w.frames, 0);
+    check(streams.length >= 2 && (frames > 0 || !kinds.includes('highlight_detection')),
+      `the event stream runs over WebSocket (${streams.length} connections, ${frames} frames)`);
 
     // 6. A phone-sized screen: every screen fits 390 px without sideways scrolling, and passes
     // the same accessibility checks as on the desktop.

@@ -58,6 +58,29 @@ export class SseParser {
   }
 }
 
+/** Parses and validates one event's JSON (an SSE data line, a WebSocket text frame) and hands it
+ * to onEvent; one that breaks the contract goes to onInvalid. Returns the event, if valid. */
+export function deliverEvent(
+  data: string,
+  id: string | undefined,
+  opts: Pick<EventStreamOptions, 'onEvent' | 'onInvalid'>,
+): Event | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    opts.onInvalid?.(`event ${id ?? '?'}: data is not JSON`);
+    return undefined;
+  }
+  const parsed = EventSchema.safeParse(json);
+  if (!parsed.success) {
+    opts.onInvalid?.(`event ${id ?? '?'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return undefined;
+  }
+  opts.onEvent(parsed.data);
+  return parsed.data;
+}
+
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface EventStreamOptions {
@@ -130,19 +153,7 @@ export class EventStream {
 
   private deliver(msg: SseMessage): void {
     if (msg.id !== undefined) this.lastEventId = msg.id;
-    let json: unknown;
-    try {
-      json = JSON.parse(msg.data);
-    } catch {
-      this.opts.onInvalid?.(`event ${msg.id ?? '?'}: data is not JSON`);
-      return;
-    }
-    const parsed = EventSchema.safeParse(json);
-    if (!parsed.success) {
-      this.opts.onInvalid?.(`event ${msg.id ?? '?'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    this.opts.onEvent(parsed.data);
+    deliverEvent(msg.data, msg.id, this.opts);
   }
 
   private scheduleReconnect(serverRetry: number | undefined, why: string): void {

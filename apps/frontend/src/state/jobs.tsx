@@ -3,7 +3,8 @@
 // without polling; the stream resumes after the last event id it saw, also across reloads.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
-import { EventStream, type StreamState } from '../api/sse';
+import { openEventStream } from '../api/events';
+import type { StreamState } from '../api/sse';
 import type { Event, Job } from '../generated/domain';
 import { useApi } from './api';
 
@@ -128,8 +129,8 @@ export function JobsProvider({ children }: { children: ReactNode }) {
       // A job we have not seen (created elsewhere), or finished: fetch it whole (result URLs).
       if (!known || e.type === 'JobCompleted') fetchJob(e.job_id);
     };
-    // Open the stream before listing, so nothing that happens in between is missed.
-    const s = new EventStream({
+    // Open the stream (WebSocket, else SSE) before listing, so nothing in between is missed.
+    const s = openEventStream({
       baseUrl: client.baseUrl,
       headers: client.authHeaders(),
       lastEventId: sessionStorage.getItem(LAST_EVENT_KEY) ?? undefined,
