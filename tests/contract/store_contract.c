@@ -978,6 +978,45 @@ static void test_keys_are_kept_listed_and_revoked_per_tenant(void **state) {
     cf_key_records_free(rows, n);
 }
 
+/* What a tenant uses: its media bytes, its queued and running top-level jobs, and the run time
+ * of its jobs since a time (a running job until now; an autoclip's renders not again). */
+static void test_tenant_usage_counts_bytes_jobs_and_run_time(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_media_record m = {.id = "um", .key = "media/um", .bytes = 1000, .created_at = 1, .tenant = "acme"};
+    assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
+    create_for(f->store, "u-done", "acme", 100);
+    create_for(f->store, "u-run", "acme", 100);
+    create_for(f->store, "u-queued", "acme", 100);
+    create_for(f->store, "u-other", "beta", 100);
+    cf_job_new ac = {
+        .id = "u-ac", .kind = "autoclip", .request = "{}", .tenant = "acme", .max_attempts = 1, .now = 100};
+    cf_job_record j;
+    bool replayed;
+    assert_int_equal(cf_store_job_create(f->store, &ac, &j, &replayed, &err), CF_OK);
+    cf_job_record_free(&j);
+    create_child(f->store, "u-ac-render", "u-ac", 100);
+    const char *run[] = {"u-done", "u-run", "u-other", "u-ac", "u-ac-render"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(cf_store_job_lease(f->store, run[i], "w", 60000, 1000, &j, &err), CF_OK);
+        cf_job_record_free(&j);
+    }
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "u-done", "w", 1, &ok, 4000, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "u-ac-render", "w", 1, &ok, 3000, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "u-ac", "w", 1, &ok, 5000, &err), CF_OK);
+    cf_tenant_usage u;
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", 0, 6000, &u, &err), CF_OK);
+    assert_int_equal(u.stored_bytes, 1000);
+    assert_int_equal(u.active_jobs, 2); /* u-run, u-queued */
+    /* u-done 3 s + u-run 5 s (until now) + u-ac 4 s; its render is inside u-ac's run */
+    assert_int_equal(u.processing_ms, 12000);
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", 2000, 6000, &u, &err), CF_OK);
+    assert_int_equal(u.processing_ms, 2000 + 4000 + 3000); /* counted from 2 s */
+    assert_int_equal(cf_store_tenant_usage(f->store, "nobody", 0, 6000, &u, &err), CF_OK);
+    assert_int_equal(u.stored_bytes + u.active_jobs + u.processing_ms, 0);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
@@ -1011,6 +1050,7 @@ int main(void) {
         T(test_labels_are_kept_per_media_oldest_first),
         T(test_tenants_own_jobs_children_events_and_media),
         T(test_keys_are_kept_listed_and_revoked_per_tenant),
+        T(test_tenant_usage_counts_bytes_jobs_and_run_time),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,9 @@ enum MHD_Result cf_http_reply_text(cf_http_request *req, int status, const char 
 /* The problem+json response of a known slug, for a handler that adds headers before it queues
  * it with cf_http_reply (the status is the slug's); NULL when out of memory. */
 struct MHD_Response *cf_http_problem_response(const char *slug, const char *detail);
+/* A quota-exceeded problem with the verdict's status, its "limit" and Retry-After when known. */
+struct cf_quota_verdict;
+enum MHD_Result cf_http_reply_quota(cf_http_request *req, const struct cf_quota_verdict *v);
 /* Queues response r with status; destroys r. */
 enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r);
 
@@ -129,6 +132,7 @@ enum MHD_Result cf_api_keys_list(cf_http_request *req);
 enum MHD_Result cf_api_keys_create(cf_http_request *req);
 enum MHD_Result cf_api_keys_revoke(cf_http_request *req);
 enum MHD_Result cf_api_whoami(cf_http_request *req);
+enum MHD_Result cf_api_usage(cf_http_request *req);
 /* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
  * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */
 char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type);

@@ -9,6 +9,7 @@
  * CLIPFORGE_MAX_UPLOAD_BYTES. */
 #include "api/http_server.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #include "application/metrics.h"
+#include "application/quota.h"
+#include "application/rate_limit.h"
 #include "clipforge/domain/problem.h"
 #include "clipforge/clock.h"
 #include "clipforge/fmt.h"
@@ -28,6 +31,7 @@
 
 struct cf_http_server {
     cf_http_site site;
+    cf_rate_limit *limiter; /* CLIPFORGE_RATE_LIMIT, NULL = none */
     struct MHD_Daemon *daemon;
     cf_sse_hub *hub;
     int port;
@@ -87,6 +91,8 @@ static const cf_route routes[] = {
      "Create an API key for the caller's tenant (admin); the key is in this answer only", CF_ACCESS_ADMIN},
     {"DELETE", "/v1/keys/{}", CF_BODY_NONE, cf_api_keys_revoke, NULL, NULL, "Revoke an API key (admin)",
      CF_ACCESS_ADMIN},
+    {"GET", "/v1/usage", CF_BODY_NONE, cf_api_usage, NULL, NULL,
+     "What the caller's tenant uses this month against its quotas", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/whoami", CF_BODY_NONE, cf_api_whoami, NULL, NULL, "The caller: tenant, role, key id",
      CF_ACCESS_BY_METHOD},
     {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download", CF_ACCESS_PUBLIC},
@@ -333,6 +339,73 @@ static bool authorize(cf_http_request *req, enum MHD_Result *answer) {
     return false;
 }
 
+/* The client's address as text ("" when unknown). */
+static void client_address(cf_http_request *req, char *out, size_t cap) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    out[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
+/* CLIPFORGE_RATE_LIMIT: one token of the caller's key and one of its address (health probes are
+ * not counted). When either bucket is empty: 429 with Retry-After in *answer, false. */
+static bool within_rate(cf_http_request *req, enum MHD_Result *answer) {
+    cf_rate_limit *rl = req->server->limiter;
+    if (!rl || !strcmp(req->route->pattern, "/healthz") || !strcmp(req->route->pattern, "/readyz"))
+        return true;
+    char name[96], addr[INET6_ADDRSTRLEN];
+    int64_t now = cf_clock_ms(), wait = 0;
+    const char *which = NULL;
+    snprintf(name, sizeof name, "k:%s", req->who.key_id);
+    if (req->who.key_id[0] && !cf_rate_limit_take(rl, name, now, &wait)) which = "this API key";
+    client_address(req, addr, sizeof addr);
+    snprintf(name, sizeof name, "a:%s", addr);
+    if (!which && addr[0] && !cf_rate_limit_take(rl, name, now, &wait)) which = "this client address";
+    if (!which) return true;
+    char detail[160], after[24];
+    snprintf(detail, sizeof detail, "over %s for %s; try again in %lld s", req->server->site.cfg->rate_limit,
+             which, (long long)wait);
+    snprintf(after, sizeof after, "%lld", (long long)wait);
+    struct MHD_Response *r = cf_http_problem_response("rate-limited", detail);
+    if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+    *answer = r ? cf_http_reply(req, 429, r) : MHD_NO;
+    return false;
+}
+
+enum MHD_Result cf_http_reply_quota(cf_http_request *req, const cf_quota_verdict *v) {
+    cf_problem_kind k = *cf_problem_find("quota-exceeded");
+    k.status = v->status;
+    json_t *p = cf_problem_json(&k, v->detail);
+    if (p) json_object_set_new(p, "limit", json_string(v->limit));
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    struct MHD_Response *r =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+    char after[24];
+    snprintf(after, sizeof after, "%lld", (long long)v->retry_after_s);
+    if (v->retry_after_s > 0) MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+    return cf_http_reply(req, v->status, r);
+}
+
+/* The tenant's upload and storage quotas, before any byte is stored: a refusal, or the most
+ * this upload may send (a body without Content-Length is cut there). */
+static enum MHD_Result upload_quota(cf_http_request *req, int64_t len) {
+    cf_quota_verdict v;
+    cf_error err;
+    if (cf_quota_check_upload(req->app, req->who.tenant, len, &req->limit, &v, &err))
+        return cf_http_reply_error(req, &err);
+    return v.exceeded ? cf_http_reply_quota(req, &v) : MHD_YES;
+}
+
 /* First call of a request: route it and check what can be checked before the body. */
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
@@ -353,7 +426,7 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
         return cf_api_web(req, url);
     if (!req->route) return cf_http_reply_problem(req, "not-found", "no such route");
     enum MHD_Result answer;
-    if (!authorize(req, &answer)) return answer;
+    if (!authorize(req, &answer) || !within_rate(req, &answer)) return answer;
     int64_t len = content_length(req);
     const cf_config *cfg = site->cfg;
     const char *ct = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -370,6 +443,7 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
         if (len > cfg->max_upload_bytes)
             return cf_http_reply_problem(req, "payload-too-large", "upload over the size limit");
         req->limit = cfg->max_upload_bytes;
+        if (req->app) return upload_quota(req, len);
     } else if (len > cfg->max_body_bytes) {
         return cf_http_reply_problem(req, "payload-too-large", "body over the size limit");
     }
@@ -560,8 +634,14 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     cf_http_server *s = calloc(1, sizeof *s);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     s->site = *site;
+    rc = site->app ? cf_rate_limit_new(site->cfg->rate_limit, &s->limiter, err) : CF_OK;
+    if (rc) {
+        free(s);
+        return rc;
+    }
     rc = site->events ? cf_sse_hub_start(site->app, &s->hub, err) : CF_OK;
     if (rc) {
+        cf_rate_limit_free(s->limiter);
         free(s);
         return rc;
     }
@@ -577,6 +657,7 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
                          (unsigned)1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         cf_sse_hub_free(s->hub);
+        cf_rate_limit_free(s->limiter);
         free(s);
         return cf_error_set(err, CF_ERR_UNAVAILABLE, "cannot listen on %s (address in use?)", listen);
     }
@@ -633,5 +714,6 @@ void cf_http_server_stop(cf_http_server *s) {
     cf_sse_hub_close(s->hub); /* suspended streams must be resumed before the daemon stops */
     MHD_stop_daemon(s->daemon);
     cf_sse_hub_free(s->hub);
+    cf_rate_limit_free(s->limiter);
     free(s);
 }

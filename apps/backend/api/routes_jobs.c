@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "application/job_service.h"
+#include "application/quota.h"
 
 #define MAX_KEY_LEN 200
 #define MAX_LIMIT 200
@@ -23,6 +24,9 @@ enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
     cf_job_record j;
     bool replayed = false;
     cf_error err;
+    cf_quota_verdict v;
+    if (cf_quota_check_job(req->app, req->who.tenant, &v, &err)) return cf_http_reply_error(req, &err);
+    if (v.exceeded) return cf_http_reply_quota(req, &v);
     if (cf_jobs_submit(req->app, req->who.tenant, req->json, key, &j, &replayed, &err)) {
         if (err.code == CF_ERR_UNSUPPORTED)
             return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);

@@ -1,10 +1,11 @@
 /* routes_keys.c — /v1/keys: an admin lists, creates and revokes the API keys of its tenant;
- * /v1/whoami says who the caller is (the web UI shows it). */
+ * /v1/whoami says who the caller is (the web UI shows it), /v1/usage what its tenant uses. */
 #include <string.h>
 
 #include "api/api.h"
 #include "api/http_server.h"
 #include "application/auth.h"
+#include "application/quota.h"
 
 enum MHD_Result cf_api_keys_list(cf_http_request *req) {
     cf_key_record *rows = NULL;
@@ -43,6 +44,13 @@ enum MHD_Result cf_api_keys_revoke(cf_http_request *req) {
     if (cf_store_key_revoke(req->app->store, req->path_param, req->who.tenant, cf_now_ms(), &err))
         return cf_http_reply_error(req, &err);
     return cf_http_reply_text(req, 204, "text/plain", "", 0);
+}
+
+enum MHD_Result cf_api_usage(cf_http_request *req) {
+    json_t *o = NULL;
+    cf_error err;
+    if (cf_usage_json(req->app, req->who.tenant, &o, &err)) return cf_http_reply_error(req, &err);
+    return cf_http_reply_json(req, 200, o);
 }
 
 enum MHD_Result cf_api_whoami(cf_http_request *req) {

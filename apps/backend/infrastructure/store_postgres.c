@@ -1203,6 +1203,45 @@ static cf_err pg_key_revoke(void *self, const char *id, const char *tenant, int6
     return rc;
 }
 
+typedef struct usage_args {
+    const char *tenant;
+    int64_t since, now;
+    cf_tenant_usage *out;
+} usage_args;
+
+static cf_err usage_fn(PGconn *c, void *arg, cf_error *err) {
+    usage_args *a = arg;
+    num since = n64(a->since), now = n64(a->now);
+    const char *p[] = {a->tenant, since.s, now.s};
+    PGresult *r =
+        q(c,
+          "SELECT (SELECT coalesce(sum(bytes),0) FROM media WHERE tenant=$1),"
+          " (SELECT count(*) FROM jobs WHERE tenant=$1 AND parent_id IS NULL"
+          " AND status IN ('queued','running')),"
+          " (SELECT coalesce(sum(CASE WHEN status='running' THEN $3::bigint ELSE finished_at END"
+          " - greatest(started_at, $2::bigint)),0) FROM jobs WHERE tenant=$1 AND started_at>0"
+          " AND (status='running' OR finished_at>=$2::bigint) AND (parent_id IS NULL OR parent_id NOT IN"
+          " (SELECT id FROM jobs WHERE kind='autoclip' AND tenant=$1)))",
+          3, p, err);
+    if (!r) return err->code;
+    cf_err rc = CF_OK;
+    if (PQntuples(r) == 1) {
+        a->out->stored_bytes = int_at(r, 0, 0);
+        a->out->active_jobs = int_at(r, 0, 1);
+        a->out->processing_ms = int_at(r, 0, 2);
+    } else {
+        rc = cf_error_set(err, CF_ERR_IO, "store: tenant usage: no row");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static cf_err pg_tenant_usage(void *self, const char *tenant, int64_t since, int64_t now,
+                              cf_tenant_usage *out, cf_error *err) {
+    usage_args a = {tenant, since, now, out};
+    return with_conn(self, false, usage_fn, &a, err);
+}
+
 /* ---- labels ---- */
 
 static cf_err label_insert_fn(PGconn *c, void *arg, cf_error *err) {
@@ -1357,6 +1396,7 @@ static const cf_store_methods methods = {
     .key_get = pg_key_get,
     .key_list = pg_key_list,
     .key_revoke = pg_key_revoke,
+    .tenant_usage = pg_tenant_usage,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) {

@@ -109,6 +109,7 @@ enum {
     Q_KEY_GET,
     Q_KEY_LIST,
     Q_KEY_REVOKE,
+    Q_TENANT_USAGE,
     Q_COUNT
 };
 
@@ -192,6 +193,14 @@ static const char *const queries[Q_COUNT] = {
         " WHERE e.id>?1 AND j.tenant=?3 ORDER BY e.id LIMIT ?2",
     [Q_KEY_INSERT] = "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,0)",
     [Q_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE id=?1",
+    /* ?1 tenant, ?2 since, ?3 now */
+    [Q_TENANT_USAGE] = "SELECT (SELECT coalesce(sum(bytes),0) FROM media WHERE tenant=?1),"
+                       " (SELECT count(*) FROM jobs WHERE tenant=?1 AND parent_id IS NULL"
+                       " AND status IN ('queued','running')),"
+                       " (SELECT coalesce(sum(CASE WHEN status='running' THEN ?3 ELSE finished_at END"
+                       " - max(started_at, ?2)),0) FROM jobs WHERE tenant=?1 AND started_at>0"
+                       " AND (status='running' OR finished_at>=?2) AND (parent_id IS NULL OR parent_id NOT IN"
+                       " (SELECT id FROM jobs WHERE kind='autoclip' AND tenant=?1)))",
     [Q_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE ?1 IS NULL OR tenant=?1"
                    " ORDER BY created_at DESC, id DESC",
     [Q_KEY_REVOKE] = "UPDATE api_keys SET revoked_at=?3 WHERE id=?1 AND (?2 IS NULL OR tenant=?2)"
@@ -1189,6 +1198,29 @@ static cf_err sq_key_revoke(void *self, const char *id, const char *tenant, int6
     return rc;
 }
 
+static cf_err sq_tenant_usage(void *self, const char *tenant, int64_t since, int64_t now,
+                              cf_tenant_usage *out, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_TENANT_USAGE, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, tenant);
+        sqlite3_bind_int64(s, 2, since);
+        sqlite3_bind_int64(s, 3, now);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            out->stored_bytes = sqlite3_column_int64(s, 0);
+            out->active_jobs = sqlite3_column_int64(s, 1);
+            out->processing_ms = sqlite3_column_int64(s, 2);
+        } else {
+            rc = db_error(st, err, "tenant usage");
+        }
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -1242,6 +1274,7 @@ static const cf_store_methods methods = {
     .key_get = sq_key_get,
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
+    .tenant_usage = sq_tenant_usage,
 };
 
 const cf_store_methods *cf_store_sqlite_methods(void) {

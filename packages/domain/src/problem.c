@@ -23,6 +23,8 @@ static const cf_problem_kind kinds[] = {
     {"websocket-handshake", "Bad WebSocket handshake", 400},
     {"upgrade-required", "Upgrade required", 426},
     {"unauthorized", "Authentication required", 401},
+    {"rate-limited", "Too many requests", 429},
+    {"quota-exceeded", "Quota exceeded", 429}, /* 413 for a size; the detail names the limit */
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {

@@ -116,6 +116,14 @@ typedef struct cf_key_record {
     int64_t created_at, revoked_at; /* revoked_at 0 = valid */
 } cf_key_record;
 
+/* What a tenant uses now, for its quotas. */
+typedef struct cf_tenant_usage {
+    int64_t stored_bytes;  /* its media */
+    int64_t active_jobs;   /* queued or running, children not counted */
+    int64_t processing_ms; /* run time of its jobs since a time (running ones until now); an
+                              autoclip's renders are inside its own run and not counted again */
+} cf_tenant_usage;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -199,6 +207,9 @@ typedef struct cf_store_methods {
     cf_err (*key_get)(void *self, const char *id, cf_key_record *out, cf_error *err);
     cf_err (*key_list)(void *self, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
     cf_err (*key_revoke)(void *self, const char *id, const char *tenant, int64_t now, cf_error *err);
+    /* Optional (NULL when the backend cannot): tenant's usage, processing counted from since. */
+    cf_err (*tenant_usage)(void *self, const char *tenant, int64_t since, int64_t now, cf_tenant_usage *out,
+                           cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -256,6 +267,9 @@ cf_err cf_store_key_insert(cf_store *s, const cf_key_record *k, cf_error *err);
 cf_err cf_store_key_get(cf_store *s, const char *id, cf_key_record *out, cf_error *err);
 cf_err cf_store_key_list(cf_store *s, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
 cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int64_t now, cf_error *err);
+/* CF_ERR_UNSUPPORTED when the backend cannot. */
+cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int64_t now,
+                             cf_tenant_usage *out, cf_error *err);
 
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);

@@ -40,6 +40,11 @@ typedef struct cf_config {
     int64_t http_threads;             /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
     char *cors_origins;               /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
     char *auth;                       /* CLIPFORGE_AUTH: on | off | auto (on unless on loopback) */
+    char *rate_limit;                 /* CLIPFORGE_RATE_LIMIT: "N/s" or "N/m" per key and per address */
+    int64_t quota_minutes;            /* CLIPFORGE_QUOTA_PROCESSING_MINUTES: per tenant and month, 0 = none */
+    int64_t quota_storage_bytes;      /* CLIPFORGE_QUOTA_STORAGE_BYTES: media kept per tenant, 0 = none */
+    int64_t quota_concurrent_jobs;    /* CLIPFORGE_QUOTA_CONCURRENT_JOBS: queued + running, 0 = none */
+    int64_t quota_upload_bytes;       /* CLIPFORGE_QUOTA_UPLOAD_BYTES: one upload, 0 = the server's limit */
     char *metrics_listen;             /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
     char *public_url;                 /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
     char *ai_url;                     /* CLIPFORGE_AI_URL: inference services, comma-separated */
