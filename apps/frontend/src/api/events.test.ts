@@ -53,6 +53,14 @@ describe('wsUrl', () => {
       'wss://clips.example/v1/events/ws?job_id=j%201&last_event_id=41',
     );
   });
+
+  it('carries the API key as ?access_token= (a WebSocket cannot send headers)', () => {
+    const s = openEventStream({
+      baseUrl: 'http://127.0.0.1:9', WebSocket: Fake, headers: { Authorization: 'Bearer cfk_a_b+c' }, onEvent: () => {},
+    });
+    expect(FakeSocket.made[0].url).toBe('ws://127.0.0.1:9/v1/events/ws?access_token=cfk_a_b%2Bc');
+    s.close();
+  });
 });
 
 describe('openEventStream', () => {

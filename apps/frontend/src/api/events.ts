@@ -15,8 +15,9 @@ export interface WsEventStreamOptions extends EventStreamOptions {
   onUnavailable?: (why: string) => void;
 }
 
-/** The ws:// or wss:// URL of /v1/events/ws for a base URL ('' = this page's origin). */
-export function wsUrl(baseUrl: string | undefined, jobId?: string, lastEventId?: string): string {
+/** The ws:// or wss:// URL of /v1/events/ws for a base URL ('' = this page's origin); the API key
+ * goes as ?access_token= since a browser's WebSocket cannot send an Authorization header. */
+export function wsUrl(baseUrl: string | undefined, jobId?: string, lastEventId?: string, accessToken?: string): string {
   const origin = typeof location !== 'undefined' ? location.href : 'http://localhost/';
   const url = new URL(`${baseUrl ?? ''}/v1/events/ws`, origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -24,6 +25,7 @@ export function wsUrl(baseUrl: string | undefined, jobId?: string, lastEventId?:
   const q = [
     jobId ? `job_id=${encodeURIComponent(jobId)}` : '',
     lastEventId ? `last_event_id=${encodeURIComponent(lastEventId)}` : '',
+    accessToken ? `access_token=${encodeURIComponent(accessToken)}` : '',
   ].filter(Boolean);
   url.search = q.length ? `?${q.join('&')}` : '';
   return url.toString();
@@ -69,7 +71,8 @@ export class WsEventStream {
     const Ws = this.opts.WebSocket ?? globalThis.WebSocket;
     let socket: WebSocket;
     try {
-      socket = new Ws(wsUrl(this.opts.baseUrl, this.opts.jobId, this.lastEventId));
+      const token = /^Bearer (.+)$/.exec(this.opts.headers?.Authorization ?? '')?.[1];
+      socket = new Ws(wsUrl(this.opts.baseUrl, this.opts.jobId, this.lastEventId, token));
     } catch (e) {
       this.unavailable(e instanceof Error ? e.message : String(e));
       return;
