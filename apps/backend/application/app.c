@@ -13,6 +13,8 @@
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "application/ai_events.h"
+#include "application/billing.h"
+#include "infrastructure/billing_webhook.h"
 #include "infrastructure/ai_remote.h"
 #include "infrastructure/backends.h"
 #include "infrastructure/storage_local.h"
@@ -125,6 +127,14 @@ static cf_outbox_hold relay_hold(const cf_app *app) {
     return (cf_outbox_hold){app->instance_id, app->cfg.lease_ms};
 }
 
+/* The billing adapter when CLIPFORGE_BILLING_WEBHOOK_URL names one. */
+static cf_err start_billing(cf_app *app, cf_error *err) {
+    if (!app->cfg.billing_webhook_url[0]) return CF_OK;
+    cf_billing_sink sink;
+    cf_err rc = cf_billing_webhook(app->cfg.billing_webhook_url, app->cfg.billing_webhook_secret, &sink, err);
+    return rc ? rc : cf_billing_start(app->bus, sink, &app->billing, err);
+}
+
 static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     cf_err rc = cf_mkdir_p(app->cfg.data_dir, err);
     app->work_dir = cf_path_join(app->cfg.data_dir, "work");
@@ -137,6 +147,7 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     if (rc == CF_OK) rc = open_storage(app, err);
     if (rc == CF_OK) rc = cf_ai_remote_new(&app->cfg, &app->remote, err);
     if (rc == CF_OK) rc = cf_ai_events_start(app->bus, &app->ai_events, err);
+    if (rc == CF_OK) rc = start_billing(app, err);
     /* A volatile bus is read by this process's workers only: without them, publishing into
      * it would hide jobs from every worker; the relays of processes with workers publish. */
     bool relay = consumes || (rc == CF_OK && cf_bus_durable(app->bus));
@@ -192,6 +203,7 @@ void cf_app_close(cf_app *app) {
         cf_store_holds_renew(app->store, app->instance_id, 0, NULL, &err))
         cf_log_warn("app", "releasing held jobs: %s", err.msg);
     cf_ai_events_stop(app->ai_events);
+    cf_billing_stop(app->billing);
     cf_bus_close(app->bus);
     cf_ai_remote_free(app->remote);
     cf_storage_close(app->storage);

@@ -17,6 +17,7 @@
 typedef struct cf_job_runner cf_job_runner;
 typedef struct cf_ai_remote cf_ai_remote;
 typedef struct cf_ai_events cf_ai_events;
+typedef struct cf_billing cf_billing;
 
 typedef struct cf_app {
     cf_config cfg; /* owned */
@@ -27,6 +28,7 @@ typedef struct cf_app {
     cf_job_runner *runner;   /* NULL with --no-workers */
     cf_ai_remote *remote;    /* inference services (CLIPFORGE_AI_URL), or NULL */
     cf_ai_events *ai_events; /* the AI workspace's events on the bus */
+    cf_billing *billing;     /* usage records to CLIPFORGE_BILLING_WEBHOOK_URL, or NULL */
     char instance_id[40];    /* unique per process: lease owner prefix */
     char *work_dir;          /* DATA_DIR/work: per-attempt temp dirs */
     /* Event signal: seq grows after each committed event; listeners wait on it. */

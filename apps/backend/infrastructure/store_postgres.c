@@ -309,6 +309,19 @@ static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int6
     return run(c, "INSERT INTO outbox(topic,payload,available_at) VALUES($1,$2,$3)", 3, p, NULL, err);
 }
 
+/* The usage record of job id's finished run into the outbox (cf_job_usage), in the caller's
+ * transaction. */
+static cf_err add_usage(PGconn *c, const char *id, int64_t now, cf_error *err) {
+    cf_job_record j = {0};
+    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
+    char *data = NULL;
+    if (rc == CF_OK) rc = cf_job_usage(&j, &data, err);
+    cf_job_record_free(&j);
+    if (rc == CF_OK && data) rc = add_outbox(c, CF_USAGE_TOPIC, data, now, err);
+    free(data);
+    return rc;
+}
+
 /* NOT_FOUND when id does not exist, else CONFLICT with what. */
 static cf_err not_found_or_conflict(PGconn *c, const char *id, const char *what, cf_error *err) {
     cf_job_record j = {0};
@@ -657,7 +670,8 @@ static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attem
              7, p, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    return append_event(c, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
+    rc = add_usage(c, id, now, err);
+    return rc ? rc : append_event(c, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
 }
 
 typedef struct finish_args {

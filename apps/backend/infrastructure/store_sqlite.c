@@ -347,6 +347,19 @@ static cf_err add_outbox(sq_store *st, const char *topic, const char *payload, i
     return run(st, s, NULL, err);
 }
 
+/* The usage record of job id's finished run into the outbox (cf_job_usage), in the caller's
+ * transaction. */
+static cf_err add_usage(sq_store *st, const char *id, int64_t now, cf_error *err) {
+    cf_job_record j = {0};
+    cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
+    char *data = NULL;
+    if (rc == CF_OK) rc = cf_job_usage(&j, &data, err);
+    cf_job_record_free(&j);
+    if (rc == CF_OK && data) rc = add_outbox(st, CF_USAGE_TOPIC, data, now, err);
+    free(data);
+    return rc;
+}
+
 static cf_err migrate(sq_store *st, cf_error *err) {
     cf_err rc = exec_sql(st,
                          "CREATE TABLE IF NOT EXISTS schema_migrations("
@@ -650,7 +663,8 @@ static cf_err finish_locked(sq_store *st, const char *id, const char *owner, int
     rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    return append_event(st, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
+    rc = add_usage(st, id, now, err);
+    return rc ? rc : append_event(st, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
 }
 
 static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64_t attempt,

@@ -1,5 +1,6 @@
-/* webhook_http.c — render webhooks over HTTP (libcurl), for the rendering pipeline, which does
- * no HTTP itself. Settings: none; the attempts, backoff and timeout are fixed below. */
+/* webhook_http.c — signed webhooks over HTTP (libcurl): render results for the rendering
+ * pipeline, which does no HTTP itself, and usage records for billing. Settings: none; the attempts, backoff
+ * and timeout are fixed below. */
 #include "infrastructure/webhook_http.h"
 
 #include <curl/curl.h>
@@ -63,27 +64,31 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     return status;
 }
 
-static cf_err post(void *self, const cf_render_destination *d, const char *body, cf_error *err) {
-    (void)self;
+cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *body, cf_error *err) {
     char hex[65] = "", header[128];
-    if (d->secret) sign(d->secret, body, hex);
+    if (secret && *secret) sign(secret, body, hex);
     snprintf(header, sizeof header, "X-Clipforge-Signature: sha256=%s", hex);
     long delay = WEBHOOK_FIRST_DELAY_MS, status = 0;
     const char *msg = "";
     for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
         msg = "";
-        status = post_once(d->url, body, header, &msg);
+        status = post_once(url, body, header, &msg);
         if (status >= 200 && status < 300) return CF_OK;
         if (status >= 400 && status < 500) break; /* the receiver refused: retrying will not help */
-        cf_log_warn("render", "webhook %s attempt %d failed (%ld %s)", d->url, attempt, status, msg);
+        cf_log_warn("webhook", "%s attempt %d failed (%ld %s)", url, attempt, status, msg);
         if (attempt < WEBHOOK_ATTEMPTS) {
             struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
             nanosleep(&ts, NULL);
             delay *= 2;
         }
     }
-    return cf_error_set(err, CF_ERR_UNAVAILABLE, "webhook %s: %s%ld %s", d->url, status ? "HTTP " : "",
-                        status, msg);
+    return cf_error_set(err, CF_ERR_UNAVAILABLE, "webhook %s: %s%ld %s", url, status ? "HTTP " : "", status,
+                        msg);
+}
+
+static cf_err post(void *self, const cf_render_destination *d, const char *body, cf_error *err) {
+    (void)self;
+    return cf_webhook_post_signed(d->url, d->secret, body, err);
 }
 
 static const cf_render_webhook webhook_http = {.version = 1, .post = post, .self = NULL};

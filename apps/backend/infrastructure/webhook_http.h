@@ -10,5 +10,8 @@
  * "X-Clipforge-Signature: sha256=<hex HMAC-SHA256 of the body with d->secret>" and the current
  * trace context (W3C traceparent/tracestate). CF_ERR_UNAVAILABLE when no attempt succeeded. */
 const cf_render_webhook *cf_webhook_http(void);
+/* One delivery as above of body to url (secret may be NULL: an empty signature), retried a few
+ * times over a few seconds. */
+cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *body, cf_error *err);
 
 #endif

@@ -82,6 +82,20 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
     return CF_OK;
 }
 
+cf_err cf_job_usage(const cf_job_record *j, char **data, cf_error *err) {
+    *data = NULL;
+    if (!j->started_at || j->finished_at < j->started_at) return CF_OK;
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:I, s:I}", "type", "JobUsage", "tenant",
+                  j->tenant ? j->tenant : "default", "job_id", j->id, "kind", j->kind, "status",
+                  cf_job_state_to_string(j->status), "parent_id", j->parent_id, "attempts",
+                  (json_int_t)j->attempts, "started_at", (json_int_t)j->started_at, "finished_at",
+                  (json_int_t)j->finished_at, "processing_ms", (json_int_t)(j->finished_at - j->started_at));
+    *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return *data ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 cf_err cf_job_outcome_change(const char *id, const cf_job_outcome *o, cf_job_change *out, cf_error *err) {
     if (o->status == CF_JOB_STATE_FAILED && o->retry_at > 0) *out = CF_JOB_CHANGE_REQUEUED;
     else if (o->status == CF_JOB_STATE_QUEUED) *out = CF_JOB_CHANGE_RELEASED;

@@ -41,6 +41,14 @@ const char *cf_job_final_event(cf_job_state s);
 cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, const char **type, char **data,
                     cf_error *err);
 
+/* The usage record of a finished run of j, what billing consumes (bus topic CF_USAGE_TOPIC,
+ * written to the outbox in the transaction that finishes the run, so none is lost):
+ * {"type":"JobUsage","tenant","job_id","kind","status","parent_id"?,"attempts","started_at",
+ * "finished_at","processing_ms"}. *data is malloc'd JSON text; NULL (and CF_OK) when j never
+ * ran. CF_ERR_NO_MEMORY. */
+#define CF_USAGE_TOPIC "usage"
+cf_err cf_job_usage(const cf_job_record *j, char **data, cf_error *err);
+
 /* What a worker's outcome o does to its running job id: REQUEUED (failed with retry_at > 0),
  * RELEASED (queued) or FINISHED (succeeded, failed, cancelled); CF_ERR_INVALID_ARGUMENT for
  * running or an unknown status. */
