@@ -2,8 +2,8 @@
 # GET /v1/events/ws: the event stream of /v1/events over WebSocket, with a real client
 # (python3-websockets): live events as text frames carrying the SSE data line's Event JSON,
 # ?last_event_id= resumes with exactly the missed events, ?job_id= filters, ping/pong both ways,
-# the close handshake, problems for bad handshakes, 1009/1002 for oversized, endless or unmasked
-# client messages, a client that stops answering pings is closed, and a client that does not
+# the close handshake, problems for bad handshakes, 1009/1002/1007 for oversized, endless or
+# unmasked client messages or text that is not UTF-8, a client that stops answering pings is closed, and a client that does not
 # read is dropped while the others are served.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -73,6 +73,7 @@ echo "# client messages: size-limited, masked"
 check "an oversized message closes with 1009" test "$(ws oversize "$WS" 5000)" = "close 1009"
 check "a message fragmented without end closes with 1009" test "$(ws fragments "$WS")" = "close 1009"
 check "an unmasked frame closes with 1002" test "$(ws unmasked "$WS")" = "close 1002"
+check "text that is not UTF-8 closes with 1007" test "$(ws badutf8 "$WS")" = "close 1007"
 check "the server serves on" test "$(ws live "$WS" "$BASE" 2 | wc -l)" = 2
 
 stop_server

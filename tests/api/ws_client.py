@@ -1,6 +1,7 @@
 """ws_client.py — the WebSocket clients of test_websocket.sh: a real client (python3-websockets)
 for the stream, ping/pong, the close handshake and oversized or endless messages, and raw sockets
-for what a well-behaved client never does (unmasked frames, not answering pings, not reading).
+for what a well-behaved client never does (unmasked frames, text that is not UTF-8, not
+answering pings, not reading).
 Usage: ws_client.py COMMAND URL [ARGS]; prints what it saw, exits 1 when the scenario fails."""
 import asyncio
 import base64
@@ -155,6 +156,14 @@ def unmasked(url):
     print(f"close {code}")
 
 
+def badutf8(url):
+    s = raw_connect(url)
+    payload, mask = b"caf\xc3(", b"\x01\x02\x03\x04"
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload)))
+    code, _ = close_code_of(s, 5)
+    print(f"close {code}")
+
+
 def silent(url, timeout):
     """Never answers the server's pings: it pings, then closes (1001), then ends the stream."""
     s = raw_connect(url)
@@ -197,6 +206,8 @@ def main():
         asyncio.run(fragments(url))
     elif cmd == "unmasked":
         unmasked(url)
+    elif cmd == "badutf8":
+        badutf8(url)
     elif cmd == "silent":
         silent(url, float(args[0]))
     elif cmd == "slow":

@@ -5,9 +5,9 @@
  * frame; ?last_event_id=N resumes after N like SSE's Last-Event-ID. The hub pings every client
  * each CLIPFORGE_SSE_HEARTBEAT_MS and closes one that has not answered by the next ping, answers
  * the client's pings, and closes a client whose message passes CLIPFORGE_WS_MAX_FRAME_BYTES (1009)
- * or breaks the framing (1002). Backpressure: a client that does not read is dropped once the
- * bytes waiting for it pass CLIPFORGE_WS_MAX_BUFFER_BYTES; the others go on. What clients send
- * besides control frames is read and ignored. */
+ * or breaks the framing (1002), or sends text that is not UTF-8 (1007). Backpressure: a client that does not
+ * read is dropped once the bytes waiting for it pass CLIPFORGE_WS_MAX_BUFFER_BYTES; the others go on. What
+ * clients send besides control frames is read and ignored. */
 #include "api/ws.h"
 
 #include <errno.h>
@@ -165,7 +165,10 @@ static void on_frame(conn *c, const cf_ws_frame *f) {
 
 /* The client broke the protocol: close with code and discard what it sends after. */
 static void fail(conn *c, int code) {
-    queue_close(c, code, code == CF_WS_CLOSE_TOO_BIG ? "message too big" : "protocol error");
+    queue_close(c, code,
+                code == CF_WS_CLOSE_TOO_BIG        ? "message too big"
+                : code == CF_WS_CLOSE_INVALID_DATA ? "text is not UTF-8"
+                                                   : "protocol error");
     c->broken = true;
     c->in_len = 0;
 }

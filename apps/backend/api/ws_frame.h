@@ -22,6 +22,7 @@ enum {
     CF_WS_CLOSE_NORMAL = 1000,
     CF_WS_CLOSE_GOING_AWAY = 1001,
     CF_WS_CLOSE_PROTOCOL = 1002,
+    CF_WS_CLOSE_INVALID_DATA = 1007,
     CF_WS_CLOSE_TOO_BIG = 1009,
     CF_WS_CLOSE_INTERNAL = 1011,
 };
@@ -46,12 +47,16 @@ long cf_ws_frame_parse(uint8_t *buf, size_t len, size_t max_payload, cf_ws_frame
 /* The state of the client's fragmented message, if one is in progress. */
 typedef struct cf_ws_message {
     bool open;       /* a first fragment came, its final one not yet */
+    bool text;       /* it is a text message: its bytes must be UTF-8 */
     uint64_t length; /* bytes so far */
+    uint8_t need;    /* UTF-8: continuation bytes the sequence in progress still needs */
+    uint8_t lo, hi;  /* UTF-8: the range of the next continuation byte */
 } cf_ws_message;
 
 /* Checks a parsed frame against the message in progress and advances it: 0 when fine, else the
  * close code (1002 for a continuation without a start or a new message inside one, 1009 for a
- * message over max_message bytes, 1002 for a close frame with a malformed status). */
+ * message over max_message bytes, 1007 for text that is not UTF-8 (also across fragments), 1002
+ * for a close frame with a malformed status, 1007 for its reason not in UTF-8). */
 int cf_ws_message_take(cf_ws_message *m, const cf_ws_frame *f, uint64_t max_message);
 
 /* Writes the header of an unmasked server frame (FIN set) into hdr (at least 10 bytes); returns
