@@ -24,7 +24,8 @@ PY
 HOOK_PID=$!
 trap 'kill $HOOK_PID 2>/dev/null || true; cleanup' EXIT
 
-start_server "$WORK/data" --workers 1
+# (the receiver is on loopback: this server lets client URLs reach private addresses)
+CLIPFORGE_PRIVATE_URLS=allow start_server "$WORK/data" --workers 1
 media=$(upload "$WORK/src.mp4")
 J=(-H 'Content-Type: application/json')
 
@@ -124,6 +125,18 @@ PY
 check "cancelled within 1 s ($ms ms)" test "$ms" -le 1000
 sleep 0.3
 check "no outputs stored for it" test ! -e "$WORK/data/storage/objects/jobs/$ljob"
+stop_server
 
+echo "# by default a client's webhook may not reach the server's own network"
+start_server "$WORK/data" --workers 1
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"r9\",
+  \"template_id\":\"shorts-blur\",\"source_uri\":\"media://$media\",\"start_ms\":0,\"end_ms\":1000,
+  \"destinations\":[{\"kind\":\"webhook\",\"url\":\"http://localhost:$(free_port)/hook\"}]}}"
+gjob=$(jget 'j["id"]')
+check "a render whose webhook names localhost fails" wait_status "$gjob" failed 180
+req GET "/v1/jobs/$gjob"
+check "at once (one attempt), forbidden, naming the setting ($BODY)" \
+  test "$(jget 'str(j["attempts"]) + " " + j["error"]["type"].rsplit("/", 1)[1] + " " + str("CLIPFORGE_PRIVATE_URLS" in j["error"]["detail"])')" \
+  = "1 forbidden True"
 stop_server
 finish

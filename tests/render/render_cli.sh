@@ -405,7 +405,7 @@ EOF
  "destinations": [{"kind": "webhook", "url": "http://127.0.0.1:$port/hook", "secret": "s3cret"},
                   {"kind": "storage", "uri": "file://$work/store"}]}
 EOF
-  "$bin" render --request req.json >/dev/null
+  CLIPFORGE_PRIVATE_URLS=allow "$bin" render --request req.json >/dev/null
   wait $rpid || true
   check "the RenderResult reached the webhook, signed, after one retry; storage got the files"
   [ "$(cat verdict.txt)" = good ] || fail "webhook: $(cat verdict.txt 2>/dev/null)"

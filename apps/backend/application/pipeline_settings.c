@@ -1,6 +1,8 @@
 /* pipeline_settings.c — the config table's pipeline keys, given to each pipeline package. */
 #include "application/pipeline_settings.h"
 
+#include <string.h>
+
 #include "clipforge/clip.h"
 #include "clipforge/highlight.h"
 #include "clipforge/render.h"
@@ -10,10 +12,13 @@
 #endif
 
 cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
+    if (strcmp(cfg->private_urls, "refuse") && strcmp(cfg->private_urls, "allow"))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "CLIPFORGE_PRIVATE_URLS: '%s' is not refuse or allow", cfg->private_urls);
     cf_render_settings render = {.template_dir = cfg->template_dir,
                                  .data_dir = cfg->data_dir,
                                  .threads = (int)cfg->threads,
-                                 .webhook = cf_webhook_http()};
+                                 .webhook = cf_webhook_http(!strcmp(cfg->private_urls, "allow"))};
     cf_clip_settings clip = {.data_dir = cfg->data_dir,
                              .max_dimension = (int)cfg->max_dimension,
                              .max_duration_ms = cfg->max_duration_ms,

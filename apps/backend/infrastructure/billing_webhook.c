@@ -13,7 +13,7 @@ typedef struct hook {
 
 static cf_err deliver(void *self, const char *record, cf_error *err) {
     hook *h = self;
-    return cf_webhook_post_signed(h->url, h->secret, record, err);
+    return cf_webhook_post_signed(h->url, h->secret, record, false, err); /* the operator's URL */
 }
 
 static void hook_free(void *self) {

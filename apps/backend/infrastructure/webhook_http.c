@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clipforge/log.h"
+#include "infrastructure/net_guard.h"
 #include "clipforge/trace.h"
 
 #define WEBHOOK_ATTEMPTS 4
@@ -29,7 +30,8 @@ static size_t discard(char *p, size_t size, size_t n, void *user) {
 }
 
 /* One POST; returns the HTTP status, or 0 with *curl_msg set on a transport error. */
-static long post_once(const char *url, const char *body, const char *sig_header, const char **curl_msg) {
+static long post_once(const char *url, const char *body, const char *sig_header, bool guarded, bool *refused,
+                      const char **curl_msg) {
     CURL *c = curl_easy_init();
     if (!c) {
         *curl_msg = "cannot start libcurl";
@@ -52,6 +54,7 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    cf_curl_guard(c, !guarded, refused);
     long status = 0;
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -64,7 +67,8 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     return status;
 }
 
-cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *body, cf_error *err) {
+cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *body, bool guarded,
+                              cf_error *err) {
     char hex[65] = "", header[128];
     if (secret && *secret) sign(secret, body, hex);
     snprintf(header, sizeof header, "X-Clipforge-Signature: sha256=%s", hex);
@@ -72,7 +76,12 @@ cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *b
     const char *msg = "";
     for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
         msg = "";
-        status = post_once(url, body, header, &msg);
+        bool refused = false;
+        status = post_once(url, body, header, guarded, &refused, &msg);
+        if (refused) /* the same answer every time: no retry */
+            return cf_error_set(
+                err, CF_ERR_PERMISSION,
+                "webhook %s: its host is not a public address (CLIPFORGE_PRIVATE_URLS=refuse)", url);
         if (status >= 200 && status < 300) return CF_OK;
         if (status >= 400 && status < 500) break; /* the receiver refused: retrying will not help */
         cf_log_warn("webhook", "%s attempt %d failed (%ld %s)", url, attempt, status, msg);
@@ -87,12 +96,14 @@ cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *b
 }
 
 static cf_err post(void *self, const cf_render_destination *d, const char *body, cf_error *err) {
-    (void)self;
-    return cf_webhook_post_signed(d->url, d->secret, body, err);
+    bool allow_private = self != NULL;
+    return cf_webhook_post_signed(d->url, d->secret, body, !allow_private, err);
 }
 
-static const cf_render_webhook webhook_http = {.version = 1, .post = post, .self = NULL};
+static const bool allowed = true;
+static const cf_render_webhook webhook_guarded = {.version = 1, .post = post, .self = NULL};
+static const cf_render_webhook webhook_open = {.version = 1, .post = post, .self = (void *)&allowed};
 
-const cf_render_webhook *cf_webhook_http(void) {
-    return &webhook_http;
+const cf_render_webhook *cf_webhook_http(bool allow_private) {
+    return allow_private ? &webhook_open : &webhook_guarded;
 }

@@ -84,6 +84,9 @@ static const cfg_key keys[] = {
         "bytes of uploaded media a tenant may keep; 0 = no limit"),
     INT(quota_concurrent_jobs, "CLIPFORGE_QUOTA_CONCURRENT_JOBS", "0", 0, 1000000,
         "jobs a tenant may have queued or running at once (children not counted); 0 = no limit"),
+    STR(private_urls, "CLIPFORGE_PRIVATE_URLS", "refuse",
+        "URLs clients give (render webhooks): refuse = public addresses only (no loopback, private,"
+        " link-local or metadata endpoints, checked on the resolved address); allow = any"),
     STR(billing_webhook_url, "CLIPFORGE_BILLING_WEBHOOK_URL", "",
         "where usage records (one per finished job run) are POSTed, signed; empty = nowhere"),
     STR(billing_webhook_secret, "CLIPFORGE_BILLING_WEBHOOK_SECRET", "",

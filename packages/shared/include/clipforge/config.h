@@ -35,31 +35,32 @@ typedef struct cf_config {
     int64_t retry_base_ms;    /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
     int64_t noop_jobs;        /* CLIPFORGE_NOOP_JOBS: 1 = accept the noop kind (benchmarks) */
     int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval, WebSocket ping */
-    int64_t ws_max_frame_bytes;     /* CLIPFORGE_WS_MAX_FRAME_BYTES: largest client message */
-    int64_t ws_max_buffer_bytes;    /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
-    int64_t http_threads;           /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
-    char *cors_origins;             /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
-    char *auth;                     /* CLIPFORGE_AUTH: on | off | auto (on unless on loopback) */
-    char *rate_limit;               /* CLIPFORGE_RATE_LIMIT: "N/s" or "N/m" per key and per address */
-    int64_t quota_minutes;          /* CLIPFORGE_QUOTA_PROCESSING_MINUTES: per tenant and month, 0 = none */
-    int64_t quota_storage_bytes;    /* CLIPFORGE_QUOTA_STORAGE_BYTES: media kept per tenant, 0 = none */
-    int64_t quota_concurrent_jobs;  /* CLIPFORGE_QUOTA_CONCURRENT_JOBS: queued + running, 0 = none */
-    char *billing_webhook_url;      /* CLIPFORGE_BILLING_WEBHOOK_URL: usage records go there, "" = nowhere */
-    char *billing_webhook_secret;   /* CLIPFORGE_BILLING_WEBHOOK_SECRET: their HMAC-SHA256 key */
-    int64_t quota_upload_bytes;     /* CLIPFORGE_QUOTA_UPLOAD_BYTES: one upload, 0 = the server's limit */
-    char *metrics_listen;           /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
-    char *public_url;               /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
-    char *ai_url;                   /* CLIPFORGE_AI_URL: inference services, comma-separated */
-    int64_t ai_timeout_ms;          /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
-    int64_t ai_connect_timeout_ms;  /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
-    int64_t ai_idle_timeout_ms;     /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
-    int64_t ai_retries;             /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
-    int64_t ai_retry_base_ms;       /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
-    int64_t ai_breaker_failures;    /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
-    int64_t ai_breaker_cooldown_ms; /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
-    char *ai_listen;                /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
-    int64_t ai_max_inflight;        /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
-    char *highlight_model_version;  /* CLIPFORGE_HIGHLIGHT_MODEL_VERSION, "" = newest in the registry */
+    int64_t ws_max_frame_bytes;    /* CLIPFORGE_WS_MAX_FRAME_BYTES: largest client message */
+    int64_t ws_max_buffer_bytes;   /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
+    int64_t http_threads;          /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = cores */
+    char *cors_origins;            /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
+    char *auth;                    /* CLIPFORGE_AUTH: on | off | auto (on unless on loopback) */
+    char *rate_limit;              /* CLIPFORGE_RATE_LIMIT: "N/s" or "N/m" per key and per address */
+    int64_t quota_minutes;         /* CLIPFORGE_QUOTA_PROCESSING_MINUTES: per tenant and month, 0 = none */
+    int64_t quota_storage_bytes;   /* CLIPFORGE_QUOTA_STORAGE_BYTES: media kept per tenant, 0 = none */
+    int64_t quota_concurrent_jobs; /* CLIPFORGE_QUOTA_CONCURRENT_JOBS: queued + running, 0 = none */
+    char *private_urls;        /* CLIPFORGE_PRIVATE_URLS: refuse | allow client URLs to private addresses */
+    char *billing_webhook_url; /* CLIPFORGE_BILLING_WEBHOOK_URL: usage records go there, "" = nowhere */
+    char *billing_webhook_secret;     /* CLIPFORGE_BILLING_WEBHOOK_SECRET: their HMAC-SHA256 key */
+    int64_t quota_upload_bytes;       /* CLIPFORGE_QUOTA_UPLOAD_BYTES: one upload, 0 = the server's limit */
+    char *metrics_listen;             /* CLIPFORGE_METRICS_LISTEN: worker's metrics endpoint, "" = none */
+    char *public_url;                 /* CLIPFORGE_PUBLIC_URL: the API's base URL in signed URLs */
+    char *ai_url;                     /* CLIPFORGE_AI_URL: inference services, comma-separated */
+    int64_t ai_timeout_ms;            /* CLIPFORGE_AI_TIMEOUT_MS: one remote detection at most */
+    int64_t ai_connect_timeout_ms;    /* CLIPFORGE_AI_CONNECT_TIMEOUT_MS */
+    int64_t ai_idle_timeout_ms;       /* CLIPFORGE_AI_IDLE_TIMEOUT_MS: silence that means dead */
+    int64_t ai_retries;               /* CLIPFORGE_AI_RETRIES: further attempts after a failure */
+    int64_t ai_retry_base_ms;         /* CLIPFORGE_AI_RETRY_BASE_MS: first backoff, doubled, jittered */
+    int64_t ai_breaker_failures;      /* CLIPFORGE_AI_BREAKER_FAILURES: failures that open it */
+    int64_t ai_breaker_cooldown_ms;   /* CLIPFORGE_AI_BREAKER_COOLDOWN_MS: open before a trial */
+    char *ai_listen;                  /* CLIPFORGE_AI_LISTEN: where `ai serve` listens */
+    int64_t ai_max_inflight;          /* CLIPFORGE_AI_MAX_INFLIGHT: detections at once, 0 = cores */
+    char *highlight_model_version;    /* CLIPFORGE_HIGHLIGHT_MODEL_VERSION, "" = newest in the registry */
     char *audio_events_model_version; /* CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION, "" = newest */
     char *pocketsphinx_args;          /* CLIPFORGE_POCKETSPHINX_ARGS: extra "-name value" pairs */
     char *pocketsphinx_confidence;    /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: calibrated or posterior */
