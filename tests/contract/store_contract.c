@@ -1017,6 +1017,41 @@ static void test_tenant_usage_counts_bytes_jobs_and_run_time(void **state) {
     assert_int_equal(u.stored_bytes + u.active_jobs + u.processing_ms, 0);
 }
 
+/* Feature flags: set inserts or replaces, list is by name, delete says when there was none, and
+ * the flags outlive a reopen (every process of the store sees the same ones). */
+static void test_flags_are_set_replaced_listed_and_deleted(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_flag_record *rows = NULL;
+    size_t n = 1;
+    assert_int_equal(cf_store_flag_list(f->store, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_flag_record b = {.name = "b.engine", .setting = "25%", .updated_at = 5};
+    cf_flag_record a = {.name = "a-ui", .setting = "on", .updated_at = 6};
+    assert_int_equal(cf_store_flag_set(f->store, &b, &err), CF_OK);
+    assert_int_equal(cf_store_flag_set(f->store, &a, &err), CF_OK);
+    b.setting = "off";
+    b.updated_at = 7;
+    assert_int_equal(cf_store_flag_set(f->store, &b, &err), CF_OK); /* replaces */
+    cf_store_close(f->store);
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
+    assert_int_equal(cf_store_flag_list(f->store, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].name, "a-ui");
+    assert_string_equal(rows[0].setting, "on");
+    assert_int_equal(rows[0].updated_at, 6);
+    assert_string_equal(rows[1].name, "b.engine");
+    assert_string_equal(rows[1].setting, "off");
+    assert_int_equal(rows[1].updated_at, 7);
+    cf_flag_records_free(rows, n);
+    assert_int_equal(cf_store_flag_delete(f->store, "a-ui", &err), CF_OK);
+    assert_int_equal(cf_store_flag_delete(f->store, "a-ui", &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_flag_list(f->store, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].name, "b.engine");
+    cf_flag_records_free(rows, n);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
@@ -1051,6 +1086,7 @@ int main(void) {
         T(test_tenants_own_jobs_children_events_and_media),
         T(test_keys_are_kept_listed_and_revoked_per_tenant),
         T(test_tenant_usage_counts_bytes_jobs_and_run_time),
+        T(test_flags_are_set_replaced_listed_and_deleted),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

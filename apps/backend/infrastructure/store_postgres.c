@@ -94,6 +94,7 @@ static const char *const migrations[] = {
     "CREATE TABLE api_keys(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL,"
     " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at BIGINT NOT NULL,"
     " revoked_at BIGINT NOT NULL DEFAULT 0);",
+    "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at BIGINT NOT NULL);",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
@@ -1256,6 +1257,75 @@ static cf_err pg_tenant_usage(void *self, const char *tenant, int64_t since, int
     return with_conn(self, false, usage_fn, &a, err);
 }
 
+/* ---- feature flags ---- */
+
+static cf_err flag_set_fn(PGconn *c, void *arg, cf_error *err) {
+    const cf_flag_record *f = arg;
+    num at = n64(f->updated_at);
+    const char *p[] = {f->name, f->setting, at.s};
+    return run(c,
+               "INSERT INTO flags(name,setting,updated_at) VALUES($1,$2,$3) ON CONFLICT(name)"
+               " DO UPDATE SET setting=excluded.setting, updated_at=excluded.updated_at",
+               3, p, NULL, err);
+}
+
+static cf_err pg_flag_set(void *self, const cf_flag_record *f, cf_error *err) {
+    return with_conn(self, false, flag_set_fn, (void *)f, err);
+}
+
+typedef struct flags_args {
+    cf_flag_record *rows;
+    size_t n;
+} flags_args;
+
+static cf_err flags_fn(PGconn *c, void *arg, cf_error *err) {
+    flags_args *a = arg;
+    PGresult *r = q(c, "SELECT name,setting,updated_at FROM flags ORDER BY name", 0, NULL, err);
+    if (!r) return err->code;
+    int rows = PQntuples(r);
+    a->rows = rows ? calloc((size_t)rows, sizeof *a->rows) : NULL;
+    cf_err rc = rows && !a->rows ? cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory") : CF_OK;
+    for (int i = 0; rc == CF_OK && i < rows; i++) {
+        cf_flag_record *f = &a->rows[a->n++];
+        f->name = dup_or_null(r, i, 0);
+        f->setting = dup_or_null(r, i, 1);
+        f->updated_at = int_at(r, i, 2);
+        if (!f->name || !f->setting) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+    }
+    PQclear(r);
+    return rc;
+}
+
+static cf_err pg_flag_list(void *self, cf_flag_record **out, size_t *n, cf_error *err) {
+    flags_args a = {NULL, 0};
+    cf_err rc = with_conn(self, false, flags_fn, &a, err);
+    if (rc) {
+        cf_flag_records_free(a.rows, a.n);
+        return rc;
+    }
+    *out = a.rows;
+    *n = a.n;
+    return CF_OK;
+}
+
+typedef struct flag_delete_args {
+    const char *name;
+    int changes;
+} flag_delete_args;
+
+static cf_err flag_delete_fn(PGconn *c, void *arg, cf_error *err) {
+    flag_delete_args *a = arg;
+    const char *p[] = {a->name};
+    return run(c, "DELETE FROM flags WHERE name=$1", 1, p, &a->changes, err);
+}
+
+static cf_err pg_flag_delete(void *self, const char *name, cf_error *err) {
+    flag_delete_args a = {name, 0};
+    cf_err rc = with_conn(self, false, flag_delete_fn, &a, err);
+    if (rc == CF_OK && !a.changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no flag %s is set", name);
+    return rc;
+}
+
 /* ---- labels ---- */
 
 static cf_err label_insert_fn(PGconn *c, void *arg, cf_error *err) {
@@ -1411,6 +1481,9 @@ static const cf_store_methods methods = {
     .key_list = pg_key_list,
     .key_revoke = pg_key_revoke,
     .tenant_usage = pg_tenant_usage,
+    .flag_set = pg_flag_set,
+    .flag_list = pg_flag_list,
+    .flag_delete = pg_flag_delete,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) {

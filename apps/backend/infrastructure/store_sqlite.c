@@ -60,6 +60,7 @@ static const char *const migrations[] = {
     "CREATE TABLE api_keys(id TEXT PRIMARY KEY, tenant TEXT NOT NULL, role TEXT NOT NULL,"
     " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at INTEGER NOT NULL,"
     " revoked_at INTEGER NOT NULL DEFAULT 0);",
+    "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at INTEGER NOT NULL);",
 };
 
 #define JOB_COLS                                                                                             \
@@ -110,6 +111,9 @@ enum {
     Q_KEY_LIST,
     Q_KEY_REVOKE,
     Q_TENANT_USAGE,
+    Q_FLAG_SET,
+    Q_FLAG_LIST,
+    Q_FLAG_DELETE,
     Q_COUNT
 };
 
@@ -205,6 +209,11 @@ static const char *const queries[Q_COUNT] = {
                    " ORDER BY created_at DESC, id DESC",
     [Q_KEY_REVOKE] = "UPDATE api_keys SET revoked_at=?3 WHERE id=?1 AND (?2 IS NULL OR tenant=?2)"
                      " AND revoked_at=0",
+    [Q_FLAG_SET] =
+        "INSERT INTO flags(name,setting,updated_at) VALUES(?1,?2,?3)"
+        " ON CONFLICT(name) DO UPDATE SET setting=excluded.setting, updated_at=excluded.updated_at",
+    [Q_FLAG_LIST] = "SELECT name,setting,updated_at FROM flags ORDER BY name",
+    [Q_FLAG_DELETE] = "DELETE FROM flags WHERE name=?1",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
                        " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
@@ -1235,6 +1244,72 @@ static cf_err sq_tenant_usage(void *self, const char *tenant, int64_t since, int
     return rc;
 }
 
+static cf_err sq_flag_set(void *self, const cf_flag_record *f, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_FLAG_SET, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, f->name);
+        bind_text(s, 2, f->setting);
+        sqlite3_bind_int64(s, 3, f->updated_at);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err read_flags(sq_store *st, cf_flag_record **out, size_t *n, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, Q_FLAG_LIST, err);
+    if (!s) return err->code;
+    cf_err rc = CF_OK;
+    int r = SQLITE_DONE;
+    while (rc == CF_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        cf_flag_record *grown = realloc(*out, (*n + 1) * sizeof **out);
+        if (!grown) {
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+            break;
+        }
+        *out = grown;
+        cf_flag_record *f = &grown[(*n)++];
+        f->name = col_dup(s, 0);
+        f->setting = col_dup(s, 1);
+        f->updated_at = sqlite3_column_int64(s, 2);
+        if (!f->name || !f->setting) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "store: out of memory");
+    }
+    if (rc == CF_OK && r != SQLITE_DONE) rc = db_error(st, err, "read flags");
+    sqlite3_reset(s);
+    return rc;
+}
+
+static cf_err sq_flag_list(void *self, cf_flag_record **out, size_t *n, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = read_flags(st, out, n, err);
+    pthread_mutex_unlock(&st->lock);
+    if (rc) {
+        cf_flag_records_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static cf_err sq_flag_delete(void *self, const char *name, cf_error *err) {
+    sq_store *st = self;
+    int changes = 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_FLAG_DELETE, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, name);
+        rc = run(st, s, &changes, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc == CF_OK && !changes) rc = cf_error_set(err, CF_ERR_NOT_FOUND, "no flag %s is set", name);
+    return rc;
+}
+
 static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -1289,6 +1364,9 @@ static const cf_store_methods methods = {
     .key_list = sq_key_list,
     .key_revoke = sq_key_revoke,
     .tenant_usage = sq_tenant_usage,
+    .flag_set = sq_flag_set,
+    .flag_list = sq_flag_list,
+    .flag_delete = sq_flag_delete,
 };
 
 const cf_store_methods *cf_store_sqlite_methods(void) {

@@ -234,6 +234,32 @@ cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int
     return s->m->tenant_usage(s->self, tenant, since, now, out, err);
 }
 
+static cf_err no_flags(cf_store *s, cf_error *err) {
+    return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no feature flags", s->m->name);
+}
+
+cf_err cf_store_flag_set(cf_store *s, const cf_flag_record *f, cf_error *err) {
+    return s->m->flag_set ? s->m->flag_set(s->self, f, err) : no_flags(s, err);
+}
+
+cf_err cf_store_flag_list(cf_store *s, cf_flag_record **out, size_t *n, cf_error *err) {
+    *out = NULL;
+    *n = 0;
+    return s->m->flag_list ? s->m->flag_list(s->self, out, n, err) : no_flags(s, err);
+}
+
+cf_err cf_store_flag_delete(cf_store *s, const char *name, cf_error *err) {
+    return s->m->flag_delete ? s->m->flag_delete(s->self, name, err) : no_flags(s, err);
+}
+
+void cf_flag_records_free(cf_flag_record *a, size_t n) {
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].name);
+        free(a[i].setting);
+    }
+    free(a);
+}
+
 void cf_key_record_free(cf_key_record *k) {
     if (!k) return;
     free(k->id);

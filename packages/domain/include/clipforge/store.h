@@ -124,6 +124,12 @@ typedef struct cf_tenant_usage {
                               autoclip's renders are inside its own run and not counted again */
 } cf_tenant_usage;
 
+/* A feature flag set at run time (clipforge/flags.h): setting is its text ("on", "off", "25%"). */
+typedef struct cf_flag_record {
+    char *name, *setting;
+    int64_t updated_at;
+} cf_flag_record;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -210,6 +216,11 @@ typedef struct cf_store_methods {
     /* Optional (NULL when the backend cannot): tenant's usage, processing counted from since. */
     cf_err (*tenant_usage)(void *self, const char *tenant, int64_t since, int64_t now, cf_tenant_usage *out,
                            cf_error *err);
+    /* Optional (NULL when the backend keeps no feature flags). flag_set inserts or replaces;
+     * flag_list is every flag by name; flag_delete: CF_ERR_NOT_FOUND when there is none. */
+    cf_err (*flag_set)(void *self, const cf_flag_record *f, cf_error *err);
+    cf_err (*flag_list)(void *self, cf_flag_record **out, size_t *n, cf_error *err);
+    cf_err (*flag_delete)(void *self, const char *name, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -271,6 +282,11 @@ cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int6
 cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int64_t now,
                              cf_tenant_usage *out, cf_error *err);
 
+/* CF_ERR_UNSUPPORTED when the backend keeps no feature flags. */
+cf_err cf_store_flag_set(cf_store *s, const cf_flag_record *f, cf_error *err);
+cf_err cf_store_flag_list(cf_store *s, cf_flag_record **out, size_t *n, cf_error *err);
+cf_err cf_store_flag_delete(cf_store *s, const char *name, cf_error *err);
+
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);
 void cf_job_records_free(cf_job_record *a, size_t n); /* frees members and the array */
@@ -280,6 +296,7 @@ void cf_media_record_free(cf_media_record *m);
 void cf_media_records_free(cf_media_record *a, size_t n); /* frees members and the array */
 void cf_label_records_free(cf_label_record *a, size_t n);
 void cf_key_record_free(cf_key_record *k);
-void cf_key_records_free(cf_key_record *a, size_t n); /* frees members and the array */
+void cf_key_records_free(cf_key_record *a, size_t n);   /* frees members and the array */
+void cf_flag_records_free(cf_flag_record *a, size_t n); /* frees members and the array */
 
 #endif
