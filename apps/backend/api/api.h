@@ -148,4 +148,9 @@ void cf_sse_hub_close(cf_sse_hub *hub);
 void cf_sse_hub_free(cf_sse_hub *hub);
 cf_sse_hub *cf_http_server_hub(cf_http_server *s);
 
+/* Feature flags (routes_flags.c). */
+enum MHD_Result cf_api_flags_list(cf_http_request *req);
+enum MHD_Result cf_api_flags_set(cf_http_request *req);
+enum MHD_Result cf_api_flags_unset(cf_http_request *req);
+
 #endif

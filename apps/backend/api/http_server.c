@@ -101,6 +101,16 @@ static const cf_route routes[] = {
     {"GET", "/readyz", CF_BODY_NONE, cf_api_readyz, NULL, NULL, "Readiness", CF_ACCESS_PUBLIC},
     {"GET", "/metrics", CF_BODY_NONE, cf_api_metrics, NULL, NULL, "Prometheus metrics (admin)",
      CF_ACCESS_ADMIN},
+    {"GET", "/v1/flags", CF_BODY_NONE, cf_api_flags_list, NULL, NULL,
+     "Feature flags and whether each is on for the caller's tenant (?media_id= for flags by media)",
+     CF_ACCESS_BY_METHOD},
+    {"PUT", "/v1/flags/{}", CF_BODY_JSON, cf_api_flags_set, NULL, NULL,
+     "Set a feature flag at run time: {\"enabled\": bool} or {\"percent\": 0..100} (admin of the default "
+     "tenant)",
+     CF_ACCESS_ADMIN},
+    {"DELETE", "/v1/flags/{}", CF_BODY_NONE, cf_api_flags_unset, NULL, NULL,
+     "Give a feature flag back to CLIPFORGE_FLAGS and its default (admin of the default tenant)",
+     CF_ACCESS_ADMIN},
 };
 
 const cf_route *cf_http_routes(size_t *n) {

@@ -52,6 +52,9 @@ static const route_doc docs[] = {
     {"GET", "/healthz", 200, NULL, NULL, NULL},
     {"GET", "/readyz", 200, NULL, NULL, NULL},
     {"GET", "/metrics", 200, NULL, NULL, NULL},
+    {"GET", "/v1/flags", 200, NULL, NULL, "media_id"},
+    {"PUT", "/v1/flags/{}", 200, NULL, NULL, NULL},
+    {"DELETE", "/v1/flags/{}", 204, NULL, NULL, NULL},
 };
 
 static const route_doc *doc_for(const cf_route *r) {

@@ -3,12 +3,14 @@
  * of template: name, layout, the canvas of each format, where title and captions sit, and the
  * ${variables} with the RenderRequest member that fills each and the template's default.
  * Each summary is checked by the generated RenderTemplate parser; a file that does not make one
- * is left out of the list with a warning (a render naming it reports the exact problem). */
+ * is left out of the list with a warning (a render naming it reports the exact problem), and so
+ * is a template whose "template.<id>" feature flag is off for the caller's tenant. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "application/feature_flags.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fmt.h"
 #include "clipforge/json.h"
@@ -167,7 +169,9 @@ enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     else cf_log_warn("api", "template directory %s cannot be read", dir);
     if (n) qsort(ids, n, sizeof *ids, by_id); /* readdir order is the file system's */
     for (size_t i = 0; i < n; i++) {
-        json_t *s = load_summary(dir, ids[i]);
+        /* a template its flag keeps from the caller's tenant is not offered */
+        json_t *s =
+            cf_template_allowed(req->app->flags, req->who.tenant, ids[i]) ? load_summary(dir, ids[i]) : NULL;
         if (s) json_array_append_new(items, s);
         free(ids[i]);
     }

@@ -15,6 +15,7 @@
 #include "application/ai_events.h"
 #include "application/billing.h"
 #include "infrastructure/billing_webhook.h"
+#include "application/feature_flags.h"
 #include "infrastructure/ai_remote.h"
 #include "infrastructure/backends.h"
 #include "infrastructure/storage_local.h"
@@ -141,6 +142,7 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     if (rc == CF_OK && !app->work_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_mkdir_p(app->work_dir, err);
     if (rc == CF_OK) rc = cf_app_open_store(&app->cfg, &app->store, err);
+    if (rc == CF_OK) rc = cf_feature_flags_open(&app->cfg, app->store, &app->flags, err);
     if (rc == CF_OK) cf_app_sweep_work_dirs(app);
     if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
     if (rc == CF_OK) rc = cf_bus_subscribe(app->bus, "jobs", "workers", err);
@@ -207,6 +209,7 @@ void cf_app_close(cf_app *app) {
     cf_bus_close(app->bus);
     cf_ai_remote_free(app->remote);
     cf_storage_close(app->storage);
+    cf_flags_free(app->flags);
     cf_store_close(app->store);
     free(app->work_dir);
     cf_config_free(&app->cfg);

@@ -10,6 +10,7 @@
 
 #include "clipforge/bus.h"
 #include "clipforge/config.h"
+#include "clipforge/flags.h"
 #include "clipforge/storage.h"
 #include "clipforge/store.h"
 #include "infrastructure/outbox_relay.h"
@@ -37,6 +38,7 @@ typedef struct cf_app {
     uint64_t event_seq;
     void (*on_event)(void *user); /* extra listener (the SSE hub), set by the API */
     void *on_event_user;
+    cf_flags *flags; /* feature flags: the store's over CLIPFORGE_FLAGS (application/feature_flags.h) */
 } cf_app;
 
 /* Opens everything from cfg (taking ownership of its strings): the data dir (sweeping temp

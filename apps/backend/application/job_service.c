@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "application/auth.h"
+#include "application/feature_flags.h"
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/json.h"
@@ -24,6 +25,17 @@ void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
     snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
+/* The feature flags' gates on a validated request (a template a flag keeps from the tenant). */
+static cf_err gate(cf_store *store, const cf_config *cfg, const char *tenant, const char *kind,
+                   const json_t *normalized, cf_error *err) {
+    cf_flags *flags = NULL;
+    cf_err rc = cf_feature_flags_open(cfg, store, &flags, err);
+    if (rc == CF_OK)
+        rc = cf_feature_gate_job(flags, tenant ? tenant : CF_DEFAULT_TENANT, kind, normalized, err);
+    cf_flags_free(flags);
+    return rc;
+}
+
 cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
                       const char *idempotency_key, const char *parent_id, const char *tenant,
                       cf_job_record *out, bool *replayed, cf_error *err) {
@@ -35,7 +47,9 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, c
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' is not enabled on this server", kind);
     json_t *normalized = NULL;
     cf_err rc = handler->validate(request, cfg, &normalized, err);
+    if (rc == CF_OK) rc = gate(store, cfg, tenant, handler->name, normalized, err);
     if (rc) {
+        json_decref(normalized);
         cf_error_prefix(err, "request");
         return err->code = CF_ERR_INVALID_ARGUMENT;
     }

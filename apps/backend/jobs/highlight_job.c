@@ -2,8 +2,9 @@
  * with inference services configured (CLIPFORGE_AI_URL), send it to one with the media as a
  * signed URL (engine "remote"); otherwise, or when no service answers (the result's
  * fallback_reason says why), resolve media:// (and a storage:// transcript) and detect here with
- * the registry's model, the feature store and the configured profiles. Nothing is stored: the
- * result is the output. */
+ * the registry's model, the feature store and the configured profiles. The highlight.remote
+ * feature flag (by tenant and media) decides whether a detection may go to the services at all.
+ * Nothing is stored: the result is the output. */
 #include "jobs/highlight_job.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "application/auth.h"
+#include "application/feature_flags.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/highlight.h"
 #include "clipforge/log.h"
@@ -179,6 +181,22 @@ static cf_err run_local(cf_job_context *ctx, cf_highlight_detection_request *req
     return rc;
 }
 
+/* The highlight.remote flag for the job's tenant and media: whether this detection may go to
+ * the inference services. Read at each run, so a change applies to the next job at once. */
+static bool remote_allowed(cf_job_context *ctx, const char *media_uri) {
+    cf_flags *flags = NULL;
+    cf_error err;
+    if (cf_feature_flags_open(ctx->cfg, ctx->store, &flags, &err)) {
+        cf_log_warn("highlight", "job %s: feature flags: %s", ctx->job_id, err.msg);
+        return true; /* the flag's default */
+    }
+    bool on = cf_flags_on(flags, CF_FLAG_REMOTE_DETECTION, ctx->tenant, cf_uri_rest(media_uri, "media"));
+    cf_flags_free(flags);
+    if (!on)
+        cf_log_info("highlight", "job %s: detecting here (flag " CF_FLAG_REMOTE_DETECTION ")", ctx->job_id);
+    return on;
+}
+
 cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
     cf_highlight_detection_request req;
     cf_highlight_detection_result res;
@@ -188,7 +206,7 @@ cf_err cf_highlight_job_run(cf_job_context *ctx, const json_t *request, json_t *
     bool done = false;
     cf_err rc = cf_highlight_detection_request_from_json(request, &req, err);
     /* transcript-aware detection needs the audio twice; the service reads the media once */
-    if (rc == CF_OK && ctx->remote && !req.transcript_uri) {
+    if (rc == CF_OK && ctx->remote && !req.transcript_uri && remote_allowed(ctx, req.media_uri)) {
         rc = detect_remote(ctx, &req, &res, err);
         done = rc == CF_OK;
         if (rc == CF_ERR_UNAVAILABLE) {

@@ -130,6 +130,9 @@ static const cfg_key keys[] = {
         "AWS_SESSION_TOKEN)"),
     STR(s3_secret_key, "CLIPFORGE_S3_SECRET_KEY", "",
         "s3 storage secret key (empty = AWS_SECRET_ACCESS_KEY)"),
+    STR(flags, "CLIPFORGE_FLAGS", "",
+        "feature flags, comma-separated name=on|off|N% (N% = on for that share of tenants); "
+        "admins override them at run time with PUT /v1/flags/{name}"),
 #ifdef CF_TEST_HOOKS
     STR(test_fail_jobs, "CLIPFORGE_TEST_FAIL_JOBS", "",
         "test builds only: every run of a job whose stored request contains this text fails"),

@@ -76,7 +76,8 @@ static void test_help_lists_every_key_the_code_reads(void **state) {
                           "CLIPFORGE_POCKETSPHINX_CONFIDENCE",
                           "CLIPFORGE_POCKETSPHINX_FOLD_DB",
                           "CLIPFORGE_S3_ACCESS_KEY",
-                          "CLIPFORGE_S3_SECRET_KEY"};
+                          "CLIPFORGE_S3_SECRET_KEY",
+                          "CLIPFORGE_FLAGS"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char line[64];
         snprintf(line, sizeof line, "  %s ", keys[i]);

@@ -67,6 +67,7 @@ typedef struct cf_config {
     char *pocketsphinx_fold_db;       /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, "off", "" = built-in */
     char *s3_access_key;              /* CLIPFORGE_S3_ACCESS_KEY, "" = AWS_ACCESS_KEY_ID */
     char *s3_secret_key;              /* CLIPFORGE_S3_SECRET_KEY, "" = AWS_SECRET_ACCESS_KEY */
+    char *flags;                      /* CLIPFORGE_FLAGS: feature flags "name=on,other=25%" */
 #ifdef CF_TEST_HOOKS                  /* test builds only (CMake option CF_TEST_HOOKS) */
     char *test_fail_jobs;             /* CLIPFORGE_TEST_FAIL_JOBS: jobs whose request contains it fail */
     char *autoclip_fail_renders;      /* CLIPFORGE_AUTOCLIP_FAIL_RENDERS: "1,2": clips whose renders fail */
