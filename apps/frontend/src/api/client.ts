@@ -108,6 +108,19 @@ export const WhoamiSchema = z.strictObject({
 });
 export type Whoami = z.infer<typeof WhoamiSchema>;
 
+/** A feature flag as GET /v1/flags gives it for the caller's tenant. on is null for a flag whose
+ *  subject is a media when the answer depends on which media. */
+export const FlagSchema = z.object({
+  name: z.string(),
+  source: z.enum(['default', 'config', 'store']),
+  setting: z.string(),
+  subject: z.enum(['tenant', 'media']),
+  on: z.boolean().nullable(),
+  description: z.string().optional(),
+});
+export type Flag = z.infer<typeof FlagSchema>;
+export const FlagListSchema = z.object({ items: z.array(FlagSchema) });
+
 /** "?a=1&b=2" from the defined members of q, "" when there are none. */
 function query(q: object): string {
   const params = new URLSearchParams();
@@ -198,6 +211,11 @@ export class ApiClient {
   /** The caller as the server sees it: tenant, role, and whether keys are required. */
   whoami(): Promise<Whoami> {
     return this.request(WhoamiSchema, 'GET', '/v1/whoami');
+  }
+
+  /** The feature flags and whether each is on for the caller's tenant. */
+  async listFlags(): Promise<Flag[]> {
+    return (await this.request(FlagListSchema, 'GET', '/v1/flags')).items;
   }
 
   /** Renders req as a new version of the clip render job id made (versions are kept). */

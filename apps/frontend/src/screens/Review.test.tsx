@@ -6,6 +6,7 @@ import { ApiClient } from '../api/client';
 import { click, key, render, typeInto, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 import { captionAt } from './RenderDialog';
+import { flagOn } from '../state/flags';
 import { RenderRequestSchema } from '../generated/domain';
 
 let srv: TestServer;
@@ -147,6 +148,51 @@ describe('Review screen', () => {
     const dialog = view.container.querySelector('[role="dialog"]')!;
     await waitFor(() => expect(dialog.textContent).toContain('This server has no rendering templates.'));
     expect(button(dialog, 'Render')!.hasAttribute('disabled')).toBe(true);
+  });
+});
+
+describe('Review screen behind feature flags', () => {
+  const events = [{ start_ms: 0, end_ms: 5000, class: 'speech', confidence: 0.9 }];
+  const band = () => view!.container.querySelector('[data-testid="audio-events"]');
+  const flag = (on: boolean) => ({ name: 'ui.audio-events', source: 'store' as const, setting: on ? 'on' : 'off',
+    subject: 'tenant' as const, on });
+  beforeEach(() => {
+    const job = srv.jobs.get('j_hl')!;
+    srv.jobs.set('j_hl', { ...job, result: { ...(job.result as object), audio_events: events } });
+  });
+
+  it('shows the audio-events band when the flag is on for the tenant', async () => {
+    srv.flags = [flag(true)];
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    await waitFor(() => expect(srv.requests.some((r) => r.url === '/v1/flags')).toBe(true));
+    expect(band()).not.toBeNull();
+  });
+
+  it('hides it when GET /v1/flags says the flag is off', async () => {
+    srv.flags = [flag(false)];
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    await waitFor(() => expect(band()).toBeNull());
+    expect(srv.requests.some((r) => r.url === '/v1/flags')).toBe(true);
+  });
+
+  it('keeps the band on a server without /v1/flags (the flag\'s default)', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    await waitFor(() => expect(srv.requests.some((r) => r.url === '/v1/flags')).toBe(true));
+    expect(band()).not.toBeNull();
+  });
+});
+
+describe('flagOn', () => {
+  const f = (name: string, on: boolean | null) => ({ name, source: 'config' as const, setting: '50%', subject: 'media' as const, on });
+  it('is the server\'s answer, else the fallback', () => {
+    expect(flagOn([f('a', false)], 'a', true)).toBe(false);
+    expect(flagOn([f('a', true)], 'a', false)).toBe(true);
+    expect(flagOn([f('a', null)], 'a', true)).toBe(true); /* depends on a media */
+    expect(flagOn([f('b', false)], 'a', true)).toBe(true);
+    expect(flagOn(undefined, 'a', false)).toBe(false);
   });
 });
 

@@ -28,6 +28,7 @@ import { formatMs, mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib
 import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
+import { UI_AUDIO_EVENTS, useFlag } from '../state/flags';
 import { useJobs } from '../state/jobs';
 import { RenderDialog } from './RenderDialog';
 
@@ -69,6 +70,8 @@ function isTyping(t: EventTarget | null): boolean {
 
 export function ReviewScreen({ jobId }: { jobId: string }) {
   const { client } = useApi();
+  // the audio-events band is behind a feature flag (on unless the server turns it off)
+  const audioEvents = useFlag(UI_AUDIO_EVENTS, true);
   const jobs = useJobs();
   const { navigate } = useRouter();
   const [data, setData] = useState<Loaded | undefined>();
@@ -318,7 +321,7 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
       <div className="tracks" data-testid="review-tracks">
         <Waveform peaks={peaks} scores={scores} source={curve ? 'detector' : 'spans'} threshold={curve?.threshold}
           progress={durationMs ? currentMs / durationMs : 0} />
-        {data.result.audio_events?.length ? (
+        {audioEvents && data.result.audio_events?.length ? (
           <AudioEventsBand events={data.result.audio_events} durationMs={durationMs} onSeek={seek} />
         ) : null}
         {durationMs > 0 ? (

@@ -2,6 +2,7 @@
 // jobs, media and labels in memory, streams events over SSE on demand, and records requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Flag } from '../api/client';
 import type { Event, Job, LabelInput, Media, MediaFilmstrip, MediaWaveform, RenderTemplateInput } from '../generated/domain';
 
 export interface TestServer {
@@ -15,6 +16,8 @@ export interface TestServer {
   requests: { method: string; url: string; body: string }[];
   kinds: string[];
   templates: RenderTemplateInput[];
+  /** GET /v1/flags answers these; unset, the route is unknown (404), as on an older server. */
+  flags?: Flag[];
   /** When set, /v1/ answers 401 to a request without this key (as CLIPFORGE_AUTH=on does). */
   apiKey?: string;
   /** Sends an event to every open stream (and remembers it for Last-Event-ID resumes). */
@@ -120,6 +123,7 @@ export async function startTestServer(): Promise<TestServer> {
       return send(res, 201, { uri: b.uri, url: `/v1/files/${key}?exp=9&sig=shared`, expires_at: '2026-12-01T19:00:00Z' });
     }
     if (p === '/v1/templates') return send(res, 200, { items: s.templates });
+    if (p === '/v1/flags' && s.flags) return send(res, 200, { items: s.flags });
     if ((m = /^\/v1\/media\/([^/]+)\/(waveform|filmstrip|poster)$/.exec(p))) {
       const id = decodeURIComponent(m[1]);
       if (!s.media.has(id)) return notFound(res, `media ${id}`);
