@@ -4,7 +4,8 @@
 # behaviour changes without a restart (a template leaves GET /v1/templates and render jobs
 # refuse it), DELETE gives the flag back to the config; non-admins and other tenants' admins
 # get 403, bad bodies 400; a percentage rollout answers each tenant the same way every time,
-# and raising it only adds tenants.
+# and raising it only adds tenants; highlight.remote decides, per media, whether a detection
+# goes to the inference services.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -152,5 +153,40 @@ echo "# a flag set at run time outlives a restart (it is in the store)"
 CLIPFORGE_AUTH=on start_server "$D" --no-workers
 req GET /v1/flags "${A[@]}"
 check "exp.rollout: store, 100% after the restart" test "$(flag exp.rollout 'f["source"] + " " + f["setting"]')" = "store 100%"
+stop_server
+
+echo "# highlight.remote routes detections: tried on the inference service only where it is on"
+ffmpeg -loglevel error -y -f lavfi -i "testsrc=s=160x90:r=10:d=6" -f lavfi -i "sine=f=440:d=6" \
+  -c:v libx264 -preset ultrafast -c:a aac -shortest "$WORK/short.mp4"
+# a service that is not there: a detection that goes to it falls back here, saying why
+CLIPFORGE_LOG_LEVEL=info CLIPFORGE_AI_URL="http://127.0.0.1:$(free_port)" CLIPFORGE_AI_RETRIES=0 start_server "$WORK/open" --workers 1
+media=$(upload "$WORK/short.mp4")
+detect() {
+  local id
+  id=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+    -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\"}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  wait_status "$id" succeeded 240
+  req GET "/v1/jobs/$id"
+}
+req PUT /v1/flags/highlight.remote "${J[@]}" -d '{"enabled":false}'
+req GET "/v1/flags?media_id=$media"
+check "off for the media ($BODY)" test "$(flag highlight.remote 'str(f["on"])')" = False
+detect
+check "off: detected here without trying the service (no fallback_reason)" \
+  test "$(jget '"fallback_reason" in j["result"]')" = False
+check "the log says why" grep -q "detecting here (flag highlight.remote)" "$WORK/server.log"
+req PUT /v1/flags/highlight.remote "${J[@]}" -d '{"enabled":true}'
+detect
+check "on: the service was tried (fallback_reason: $(jget 'j["result"].get("fallback_reason")'))" \
+  test "$(jget '"fallback_reason" in j["result"]')" = True
+req PUT /v1/flags/highlight.remote "${J[@]}" -d '{"percent":50}'
+req GET "/v1/flags?media_id=$media"
+on=$(flag highlight.remote 'str(f["on"])')
+req GET /v1/flags
+check "at 50% the listing cannot answer without a media (on: null)" test "$(flag highlight.remote 'str(f["on"])')" = None
+detect
+check "at 50% the job follows the media's answer (on for the media: $on)" \
+  test "$(jget '"fallback_reason" in j["result"]')" = "$on"
 stop_server
 finish
