@@ -90,6 +90,9 @@ check "the other templates still are" grep -qw shorts-blur <<<"$(templates)"
 render
 expect_problem 400 validation
 check "the render is refused as an unknown template" grep -q "unknown template 'podcast-split'" "$WORK/body"
+req POST /v1/timelines "${J[@]}" "${A[@]}" -d '{"clip_id":"t","template_id":"podcast-split","source_uri":"media://m_1","start_ms":0,"end_ms":1000}'
+expect_problem 400 validation
+check "its timeline preview is refused the same way" grep -q "unknown template 'podcast-split'" "$WORK/body"
 req PUT /v1/flags/template.podcast-split "${J[@]}" "${A[@]}" -d '{"enabled":true}'
 check "back on ($STATUS)" test "$STATUS" = 200
 check "podcast-split is listed again" grep -qw podcast-split <<<"$(templates)"

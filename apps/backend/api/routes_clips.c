@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "application/feature_flags.h"
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/render.h"
@@ -98,6 +99,9 @@ enum MHD_Result cf_api_timelines_compile(cf_http_request *req) {
         rc = cf_error_set(&err, CF_ERR_INVALID_ARGUMENT,
                           "%s: a template over a span (template_id, source_uri, start_ms, end_ms)",
                           rq.template_id ? "end_ms" : "template_id");
+    if (!rc && !cf_template_allowed(req->app->flags, req->who.tenant, rq.template_id))
+        rc =
+            cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s'", rq.template_id);
     /* the preview has the words itself: an inline transcript stands for the captions file */
     if (!rc && rq.transcript && !rq.captions_uri && !(rq.captions_uri = strdup("transcript")))
         rc = cf_error_set(&err, CF_ERR_NO_MEMORY, "out of memory");
