@@ -11,6 +11,7 @@
 #include "api/names.h"
 #include "application/job_service.h"
 
+#include "clipforge/media.h"
 #include "clipforge/probe.h"
 
 #define MAX_PAGE 200
@@ -92,7 +93,10 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     char *probe = NULL;
     rc = probe_object(req->app, key, &probe, &err);
     if (rc) {
-        cf_storage_remove(req->app->storage, key, &err);
+        cf_error ignored;
+        cf_storage_remove(req->app->storage, key, &ignored);
+        /* media over a limit is named as such (the message names the limit, not the path) */
+        if (cf_media_is_limit_error(&err)) return cf_http_reply_problem(req, "invalid-media", err.msg);
         return cf_http_reply_problem(req, "unsupported-media-type",
                                      "the upload is not a media file clipforge can read");
     }

@@ -5,6 +5,7 @@
 
 #include "clipforge/clip.h"
 #include "clipforge/highlight.h"
+#include "clipforge/media.h"
 #include "clipforge/render.h"
 #include "infrastructure/webhook_http.h"
 #ifdef CF_HAVE_TRANSCRIBE
@@ -27,6 +28,14 @@ cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
                          .models_dir = cfg->highlight_models_dir,
                          .model_version = cfg->highlight_model_version,
                          .audio_events_model_version = cfg->audio_events_model_version};
+    cf_media_limits media = {.max_pixels = cfg->max_pixels,
+                             .max_duration_ms = cfg->max_duration_ms,
+                             .max_streams = cfg->max_streams,
+                             .max_fps = cfg->max_fps,
+                             .max_frames = cfg->max_frames,
+                             .probe_bytes = cfg->probe_bytes,
+                             .probe_ms = cfg->probe_ms};
+    cf_media_configure(&media);
     cf_err rc = cf_render_configure(&render, err);
     if (!rc) rc = cf_clip_configure(&clip, err);
     if (!rc) rc = cf_hl_configure(&hl, err);

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "clipforge/media.h"
+#include "media_limits.h"
 
 cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
                              AVCodecContext **out, cf_error *err) {
@@ -23,6 +24,9 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (opts && opts->skip_loop_filter && dec->codec_type == AVMEDIA_TYPE_VIDEO)
         dec->skip_loop_filter = AVDISCARD_ALL;
+    /* a stream may change its picture size after the header: the decoder refuses frames over the
+     * limit instead of allocating them */
+    if (cfmedia_limits_max_pixels() > 0) dec->max_pixels = cfmedia_limits_max_pixels();
     if ((ret = avcodec_open2(dec, codec, NULL)) < 0) goto end;
     if (dec->codec_type == AVMEDIA_TYPE_VIDEO &&
         (dec->width <= 0 || dec->height <= 0 || dec->pix_fmt == AV_PIX_FMT_NONE)) {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "media_limits.h"
+
 static cf_err check_file(const char *path, cf_error *err) {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -138,28 +140,48 @@ static void fill_facts(cf_media_input *in) {
     in->rotation = in->video_index >= 0 ? cf_media_stream_rotation(fmt->streams[in->video_index]) : 0;
 }
 
+/* Allocates in->fmt over io (NULL = the file at path) with the configured limits. */
+static int alloc_input(AVFormatContext **fmt, AVIOContext *io, int64_t **deadline_us) {
+    if (!*deadline_us && !(*deadline_us = calloc(1, sizeof **deadline_us))) return AVERROR(ENOMEM);
+    if (!(*fmt = avformat_alloc_context())) return AVERROR(ENOMEM);
+    if (io) {
+        (*fmt)->pb = io;
+        (*fmt)->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
+    cfmedia_limits_begin(*fmt, *deadline_us);
+    return 0;
+}
+
+/* Reads the stream information of the opened in->fmt and checks it against the limits. */
+static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) {
+    int ret = avformat_find_stream_info(in->fmt, NULL);
+    if (ret < 0) {
+        if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "cannot read the streams of %s (truncated or corrupt: %s)", path,
+                            av_err2str(ret));
+    }
+    cfmedia_limits_end(in->fmt, in->probe_deadline);
+    return cfmedia_limits_check(in->fmt, err);
+}
+
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err) {
     cf_err rc = CF_OK;
     in->io = io;
     if (!(in->path = strdup(path))) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    if (io) {
-        if (!(in->fmt = avformat_alloc_context()))
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-        in->fmt->pb = io;
-        in->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    }
-    int ret = avformat_open_input(&in->fmt, path, NULL, NULL);
-    if (ret < 0)
+    int ret = alloc_input(&in->fmt, io, &in->probe_deadline);
+    if (ret < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
+    if ((ret = avformat_open_input(&in->fmt, path, NULL, NULL)) < 0) {
+        if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "%s is not a readable media file (unknown format, truncated or "
                             "corrupt: %s)",
                             path, av_err2str(ret));
-    if ((ret = avformat_find_stream_info(in->fmt, NULL)) < 0) {
+    }
+    if ((rc = read_streams(path, in, err))) {
         cf_media_close(in);
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                            "cannot read the streams of %s (truncated or corrupt: %s)", path,
-                            av_err2str(ret));
+        return rc;
     }
     if ((rc = pick(path, sel, in, err))) {
         cf_media_close(in);
@@ -220,6 +242,8 @@ void cf_media_close(cf_media_input *in) {
     if (in->retired) avformat_close_input(&in->retired);
     free(in->path);
     in->path = NULL;
+    free(in->probe_deadline); /* after the readers that point to it are closed */
+    in->probe_deadline = NULL;
 }
 
 /* Opens the input again from its first byte; the old context is kept until cf_media_close, as
@@ -227,16 +251,16 @@ void cf_media_close(cf_media_input *in) {
 static int reopen(cf_media_input *in) {
     if (!in->path) return AVERROR(ENOSYS);
     AVFormatContext *fmt = NULL;
-    if (in->io) {
-        if (avio_seek(in->io, 0, SEEK_SET) < 0) return AVERROR(EIO);
-        if (!(fmt = avformat_alloc_context())) return AVERROR(ENOMEM);
-        fmt->pb = in->io;
-        fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    }
-    int ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL);
+    if (in->io && avio_seek(in->io, 0, SEEK_SET) < 0) return AVERROR(EIO);
+    int ret = alloc_input(&fmt, in->io, &in->probe_deadline);
     if (ret < 0) return ret;
-    if ((ret = avformat_find_stream_info(fmt, NULL)) >= 0 && fmt->nb_streams != in->fmt->nb_streams)
-        ret = AVERROR_INVALIDDATA;
+    if ((ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL)) < 0) {
+        *in->probe_deadline = 0;
+        return ret;
+    }
+    ret = avformat_find_stream_info(fmt, NULL);
+    cfmedia_limits_end(fmt, in->probe_deadline);
+    if (ret >= 0 && fmt->nb_streams != in->fmt->nb_streams) ret = AVERROR_INVALIDDATA;
     if (ret < 0) {
         avformat_close_input(&fmt);
         return ret;

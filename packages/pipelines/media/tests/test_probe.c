@@ -147,6 +147,44 @@ static void test_probe_truncated_mp4_fails(void **state) {
     free(cut);
 }
 
+/* A configured limit refuses the file naming the limit, the value and the setting; at the limit
+ * it passes, and its decoders are bounded the same way. */
+static void test_limits_refuse_naming_the_setting(void **state) {
+    (void)state;
+    char *path = fixture_make(g_dir, "limits.mp4", "-f lavfi -i testsrc2=s=160x96:r=10:d=2 -c:v libx264");
+    assert_non_null(path);
+    cf_media_input in;
+    cf_error err;
+    cf_media_configure(&(cf_media_limits){.max_pixels = 160 * 96 - 1});
+    assert_int_equal(cf_media_open(path, NULL, &in, &err), CF_ERR_INVALID_MEDIA);
+    assert_true(cf_media_is_limit_error(&err));
+    assert_string_equal(err.msg,
+                        "video stream 0: 160x96 is over the 15359-pixel limit (CLIPFORGE_MAX_PIXELS)");
+    cf_media_configure(&(cf_media_limits){.max_frames = 19});
+    assert_int_equal(cf_media_open(path, NULL, &in, &err), CF_ERR_INVALID_MEDIA);
+    assert_string_equal(err.msg,
+                        "video stream 0: 20 frames is over the 19-frame limit (CLIPFORGE_MAX_FRAMES)");
+    cf_media_configure(&(cf_media_limits){.max_pixels = 160 * 96,
+                                          .max_frames = 20,
+                                          .max_fps = 10,
+                                          .max_streams = 1,
+                                          .max_duration_ms = 2000,
+                                          .probe_ms = 60000});
+    assert_int_equal(cf_media_open(path, NULL, &in, &err), CF_OK);
+    AVCodecContext *dec = NULL;
+    assert_int_equal(cf_media_open_decoder(&in, in.video_index, NULL, &dec, &err), CF_OK);
+    assert_int_equal(dec->max_pixels, 160 * 96);
+    avcodec_free_context(&dec);
+    cf_media_close(&in);
+    cf_media_configure(NULL);
+    char *text = cf_path_join(g_dir, "limits.txt");
+    write_file(text, "not media\n");
+    assert_int_equal(cf_media_open(text, NULL, &in, &err), CF_ERR_INVALID_MEDIA);
+    assert_false(cf_media_is_limit_error(&err)); /* damaged or unreadable is not over a limit */
+    free(text);
+    free(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_reports_streams_and_duration),
@@ -154,6 +192,7 @@ int main(void) {
         cmocka_unit_test(test_probe_bad_inputs_fail_clearly),
         cmocka_unit_test(test_probe_truncated_mp4_fails),
         cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
+        cmocka_unit_test(test_limits_refuse_naming_the_setting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

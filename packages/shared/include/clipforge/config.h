@@ -24,6 +24,12 @@ typedef struct cf_config {
     int64_t max_json_depth;       /* CLIPFORGE_MAX_JSON_DEPTH */
     int64_t max_dimension;        /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
     int64_t max_duration_ms;      /* CLIPFORGE_MAX_DURATION_MS (input media) */
+    int64_t max_pixels;           /* CLIPFORGE_MAX_PIXELS (input picture width x height) */
+    int64_t max_streams;          /* CLIPFORGE_MAX_STREAMS (input media) */
+    int64_t max_fps;              /* CLIPFORGE_MAX_FPS (declared input frame rate) */
+    int64_t max_frames;           /* CLIPFORGE_MAX_FRAMES (declared input frame count) */
+    int64_t probe_bytes;          /* CLIPFORGE_PROBE_BYTES (read to find format and streams) */
+    int64_t probe_ms;             /* CLIPFORGE_PROBE_MS (wall clock to open an input) */
     int64_t threads;              /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
     char *feature_cache_dir;      /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
     char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = cf_share_path("profiles") */

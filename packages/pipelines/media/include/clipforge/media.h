@@ -38,7 +38,29 @@ typedef struct cf_media_input {
     char *path;               /* owned: what it was opened as */
     AVIOContext *io;          /* the caller's reader, or NULL */
     AVFormatContext *retired; /* owned: the context before cf_media_rewind opened it again */
+    int64_t *probe_deadline;  /* owned: when opening must stop (CLIPFORGE_PROBE_MS); FFmpeg's file
+                               * readers keep a pointer to it, so it lives until cf_media_close */
 } cf_media_input;
+
+/* Limits on the media opened (the CLIPFORGE_MAX_* / CLIPFORGE_PROBE_* settings); 0 = none (FFmpeg's
+ * own bound for probe_bytes). An input over one fails to open with CF_ERR_INVALID_MEDIA naming the
+ * limit, the value and the setting, e.g. "video stream 0: 16384x16384 is over the
+ * 40000000-pixel limit (CLIPFORGE_MAX_PIXELS)"; decoders refuse frames over max_pixels. */
+typedef struct cf_media_limits {
+    int64_t max_pixels;      /* width x height of a video stream */
+    int64_t max_duration_ms; /* the container's stated length */
+    int64_t max_streams;     /* streams in the container (FFmpeg's max_streams, 1000, stays above) */
+    int64_t max_fps;         /* a video stream's declared frame rate */
+    int64_t max_frames;      /* a video stream's declared frames, else duration x frame rate */
+    int64_t probe_bytes;     /* bytes read to find the format and streams */
+    int64_t probe_ms;        /* wall-clock time to open the input and read its stream information */
+} cf_media_limits;
+
+/* Sets the limits of every later cf_media_open (process-wide: call before opening media; the
+ * caller maps its settings, the library reads no environment). NULL = no limits. */
+void cf_media_configure(const cf_media_limits *limits);
+/* Whether err is a refusal by one of those limits (and not a damaged or unreadable file). */
+bool cf_media_is_limit_error(const cf_error *err);
 
 /* A failed FFmpeg call (ret < 0) as an error: "WHERE: STEP: FFmpeg's reason" with code, except
  * that running out of memory is CF_ERR_NO_MEMORY whatever the step: it says nothing of the

@@ -1,0 +1,24 @@
+/* media_limits.h — internal to libcfmedia: how cf_media_open applies the configured limits
+ * (cf_media_configure) to an input. */
+#ifndef CFMEDIA_LIMITS_H
+#define CFMEDIA_LIMITS_H
+
+#include "clipforge/media.h"
+
+/* Sets the FFmpeg bounds (probesize, max_streams, the probe deadline) on fmt before it is opened.
+ * The readers FFmpeg opens keep the interrupt callback, which reads *deadline_us: it must outlive
+ * fmt and everything it opened. */
+void cfmedia_limits_begin(AVFormatContext *fmt, int64_t *deadline_us);
+/* Ends the probe deadline once the stream information is read (the readers' callback then never
+ * interrupts). */
+void cfmedia_limits_end(AVFormatContext *fmt, int64_t *deadline_us);
+/* When an FFmpeg open step failed with ret (ends the deadline): the limit error if the probe deadline or the
+ * stream limit caused it (then CF_ERR_INVALID_MEDIA), else CF_OK and the caller reports ret. */
+cf_err cfmedia_limits_failed(int ret, int64_t *deadline_us, cf_error *err);
+/* Checks the opened input against the limits: CF_ERR_INVALID_MEDIA naming the first one it is
+ * over, else CF_OK. */
+cf_err cfmedia_limits_check(const AVFormatContext *fmt, cf_error *err);
+/* The max_pixels a decoder takes (0 = FFmpeg's own). */
+int64_t cfmedia_limits_max_pixels(void);
+
+#endif
