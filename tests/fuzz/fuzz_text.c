@@ -1,15 +1,14 @@
 /* Fuzzes the small text readers of packages/shared that take what users type or send: times and
- * ranges (cf_parse_time_ms, cf_parse_range_ms), URI schemes (cf_uri_rest, cf_uri_local_path,
- * cf_uri_is_http) and the fixed-buffer formatter cf_fmt. What is accepted must hold: a time is in
- * range and formats back to the same time; a URI's rest lies inside the URI after its scheme; cf_fmt
- * says true exactly when the text fit, and leaves "" when it did not. */
+ * ranges (cf_parse_time_ms, cf_parse_range_ms) and the fixed-buffer formatter cf_fmt (URIs are
+ * fuzz_uri's). What is accepted must hold: a time is in range and formats back to the same time;
+ * cf_fmt says true exactly when the text fit, and leaves "" when it did not. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clipforge/fmt.h"
 #include "clipforge/timefmt.h"
-#include "clipforge/uri.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,20 +27,6 @@ static void check_time(const char *text) {
     }
 }
 
-static void check_uri(const char *text, size_t len) {
-    static const char *const schemes[] = {"media", "storage", "file", "http", "https", "s3", ""};
-    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-        const char *rest = cf_uri_rest(text, schemes[i]);
-        if (!rest) continue;
-        size_t n = strlen(schemes[i]);
-        if (rest < text || rest > text + len || strncmp(text, schemes[i], n) || strncmp(text + n, "://", 3))
-            abort();
-    }
-    const char *path = cf_uri_local_path(text);
-    if (path && (path < text || path > text + len)) abort();
-    (void)cf_uri_is_http(text);
-}
-
 static void check_fmt(const char *text, size_t len, uint8_t cap) {
     char buf[256];
     memset(buf, 'x', sizeof buf);
@@ -55,14 +40,10 @@ static void check_fmt(const char *text, size_t len, uint8_t cap) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > 4096) return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_text(data, size, 4096);
     if (!text) return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     size_t len = strlen(text); /* up to the first NUL, as a C caller sees it */
     check_time(text);
-    check_uri(text, len);
     check_fmt(text, len, size ? data[0] : 0);
     free(text);
     return 0;

@@ -7,14 +7,13 @@
 #include <string.h>
 
 #include "clipforge/trace.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *text = malloc(size + 1);
+    char *text = fuzz_input_text(data, size, SIZE_MAX);
     if (!text) return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char *nl = memchr(text, '\n', size);
     if (nl) *nl = '\0';
     cf_trace_ctx c;

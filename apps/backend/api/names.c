@@ -86,3 +86,18 @@ bool cf_media_cursor_parse(const char *text, int64_t *created_at, const char **i
     *id = end + 1;
     return true;
 }
+
+void cf_job_cursor_format(int64_t seq, char *out, size_t cap) {
+    snprintf(out, cap, "%" PRId64, seq);
+}
+
+bool cf_job_cursor_parse(const char *text, int64_t *seq) {
+    if (*text < '1' || *text > '9') return false;
+    int64_t v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10) return false;
+        v = v * 10 + (*p - '0');
+    }
+    *seq = v;
+    return true;
+}

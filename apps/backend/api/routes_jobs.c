@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/names.h"
 #include "application/job_service.h"
 #include "application/quota.h"
 
@@ -68,10 +69,7 @@ static const char *parse_filter(cf_http_request *req, cf_job_filter *f) {
         return "status: one of queued, running, succeeded, failed, cancelled";
     if (status) f->status = (int)state;
     long long v;
-    if (cursor) {
-        if (!parse_int(cursor, 1, INT64_MAX, &v)) return "cursor: not a cursor from this API";
-        f->before_seq = v;
-    }
+    if (cursor && !cf_job_cursor_parse(cursor, &f->before_seq)) return "cursor: not a cursor from this API";
     if (limit) {
         if (!parse_int(limit, 1, MAX_LIMIT, &v)) return "limit: integer in 1..200";
         f->limit = (size_t)v;
@@ -92,7 +90,7 @@ enum MHD_Result cf_api_jobs_list(cf_http_request *req) {
     json_t *body = json_pack("{s:o}", "items", items);
     if (n == f.limit) {
         char cursor[32];
-        snprintf(cursor, sizeof cursor, "%lld", (long long)rows[n - 1].seq);
+        cf_job_cursor_format(rows[n - 1].seq, cursor, sizeof cursor);
         json_object_set_new(body, "next_cursor", json_string(cursor));
     } else {
         json_object_set_new(body, "next_cursor", json_null());

@@ -10,12 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "application/bearer.h"
 #include "application/job_service.h"
 #include "clipforge/clock.h"
 
-#define KEY_PREFIX "cfk_"
-#define ID_BYTES 6
-#define SECRET_BYTES 32
+#define KEY_PREFIX CF_KEY_PREFIX
+#define ID_BYTES CF_KEY_ID_BYTES
+#define SECRET_BYTES CF_KEY_SECRET_BYTES
 #define SALT_BYTES 16
 
 static const char *const role_names[] = {"none", "viewer", "editor", "admin"};
@@ -134,31 +135,12 @@ static cf_err refuse(cf_error *err, const char *why) {
     return cf_error_set(err, CF_ERR_PERMISSION, "%s", why);
 }
 
-/* Splits "cfk_<12 hex>_<64 hex>" into id and secret; false when it is not of that form. */
-static bool split_key(const char *key, char id[2 * ID_BYTES + 1], const char **secret) {
-    size_t pre = strlen(KEY_PREFIX);
-    if (strncmp(key, KEY_PREFIX, pre) || strlen(key) != pre + 2 * ID_BYTES + 1 + 2 * SECRET_BYTES ||
-        key[pre + 2 * ID_BYTES] != '_')
-        return false;
-    for (const char *p = key + pre; *p; p++)
-        if (p != key + pre + 2 * ID_BYTES && !((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
-    memcpy(id, key + pre, 2 * ID_BYTES);
-    id[2 * ID_BYTES] = '\0';
-    *secret = key + pre + 2 * ID_BYTES + 1;
-    return true;
-}
-
 cf_err cf_auth_verify(cf_store *store, const char *authorization, cf_principal *out, cf_error *err) {
     memset(out, 0, sizeof *out);
-    if (!authorization || !*authorization) return refuse(err, "send an API key: Authorization: Bearer KEY");
-    if (strncasecmp(authorization, "Bearer ", 7))
-        return refuse(err, "the Authorization scheme must be Bearer");
-    const char *key = authorization + 7;
-    while (*key == ' ') key++;
     char id[2 * ID_BYTES + 1];
     const char *secret;
-    if (!split_key(key, id, &secret)) return refuse(err, "not a clipforge API key");
+    const char *why = cf_bearer_parse(authorization, id, &secret);
+    if (why) return refuse(err, why);
     cf_key_record k;
     cf_err rc = cf_store_key_get(store, id, &k, err);
     if (rc == CF_ERR_NOT_FOUND) return refuse(err, "unknown API key");

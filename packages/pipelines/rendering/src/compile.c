@@ -107,11 +107,19 @@ static json_t *load_template(const char *id, const char *dir, cf_error *err) {
     return t;
 }
 
+/* Far above any size the timeline schema allows (it refuses what is over), and far below where a
+ * double stops converting to json_int_t. */
+#define FONT_SIZE_CAP 1e9
+
 static void scale_font(json_t *obj, double k) {
     json_t *fs = json_object_get(obj, "font_size");
     if (!json_is_integer(fs)) return;
-    json_int_t v = (json_int_t)(json_integer_value(fs) * k + 0.5);
-    json_object_set_new(obj, "font_size", json_integer(v < 8 ? 8 : v));
+    /* in double: a template's size times the scale may be beyond json_int_t */
+    double v = (double)json_integer_value(fs) * k + 0.5;
+    json_object_set_new(obj, "font_size",
+                        json_integer(v < 8               ? 8
+                                     : v > FONT_SIZE_CAP ? (json_int_t)FONT_SIZE_CAP
+                                                         : (json_int_t)v));
 }
 
 /* Overlays: end_ms -1 means the end; clipped to the span; font sizes scaled. */
@@ -170,14 +178,9 @@ static json_t *music_track(const json_t *t, const char *uri) {
     return m;
 }
 
-static cf_err from_template(const cf_render_request *req, const char *dir, cf_timeline *out, cf_error *err) {
-    if (!req->source_uri)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
-    int64_t end;
-    cf_err e = span_end(req, &end, err);
-    if (e) return e;
-    json_t *t = load_template(req->template_id, dir, err);
-    if (!t) return err->code;
+/* The timeline of template t (taken) over req's span [start_ms, end). */
+static cf_err apply_template(json_t *t, const cf_render_request *req, int64_t end, cf_timeline *out,
+                             cf_error *err) {
     vars v = {req, json_object_get(t, "defaults")};
     substitute(t, &v);
     double k;
@@ -207,10 +210,33 @@ static cf_err from_template(const cf_render_request *req, const char *dir, cf_ti
     json_t *outputs = json_deep_copy(json_object_get(t, "outputs"));
     json_object_set_new(tl, "outputs", outputs ? outputs : json_pack("[{ss}]", "format", "mp4"));
     json_decref(t);
-    e = cf_render_timeline_from_json(tl, out, err);
+    cf_err e = cf_render_timeline_from_json(tl, out, err);
     json_decref(tl);
-    if (e) cf_error_prefix(err, "template %s", req->template_id);
+    if (e) cf_error_prefix(err, "template %s", req->template_id ? req->template_id : "");
     return e;
+}
+
+static cf_err from_template(const cf_render_request *req, const char *dir, cf_timeline *out, cf_error *err) {
+    if (!req->source_uri)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
+    int64_t end;
+    cf_err e = span_end(req, &end, err);
+    if (e) return e;
+    json_t *t = load_template(req->template_id, dir, err);
+    if (!t) return err->code;
+    return apply_template(t, req, end, out, err);
+}
+
+cf_err cf_render_template_apply(const char *text, size_t len, const cf_render_request *req, int64_t end_ms,
+                                cf_timeline *out, cf_error *err) {
+    memset(out, 0, sizeof *out);
+    if (!req->source_uri)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: required with template_id");
+    if (len > MAX_DOC_BYTES)
+        return cf_error_set(err, CF_ERR_TOO_LARGE, "template: more than %d bytes", MAX_DOC_BYTES);
+    json_t *t = cf_json_parse(text, len, MAX_DOC_DEPTH, err);
+    if (!t) return err->code;
+    return apply_template(t, req, end_ms, out, err);
 }
 
 /* The inline timeline, copied through its JSON form and validated like a file's. */

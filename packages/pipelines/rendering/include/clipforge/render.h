@@ -57,6 +57,11 @@ const char *cf_render_template_dir(void);
  * captions and music. The result is validated. out is owned by the caller. */
 cf_err cf_render_compile_in(const cf_render_request *req, const char *template_dir, cf_timeline *out,
                             cf_error *err);
+/* Applies a template given as its JSON text (what templates/<id>.json holds) to req's source span
+ * [req->start_ms, end_ms) without probing the source: the timeline, checked like a file's, into
+ * *out (the caller frees it with cf_timeline_free on CF_OK). Errors name what is wrong. */
+cf_err cf_render_template_apply(const char *text, size_t len, const cf_render_request *req, int64_t end_ms,
+                                cf_timeline *out, cf_error *err);
 /* cf_render_compile_in with the default template directory. */
 cf_err cf_render_compile(const cf_render_request *req, cf_timeline *out, cf_error *err);
 
