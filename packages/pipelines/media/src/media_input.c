@@ -161,8 +161,8 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
                             "cannot read the streams of %s (truncated or corrupt: %s)", path,
                             av_err2str(ret));
     }
-    cfmedia_limits_end(in->fmt, in->probe_deadline);
-    return cfmedia_limits_check(in->fmt, err);
+    cf_err rc = cfmedia_limits_end(in->fmt, in->probe_deadline, err);
+    return rc ? rc : cfmedia_limits_check(in->fmt, err);
 }
 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
@@ -259,7 +259,7 @@ static int reopen(cf_media_input *in) {
         return ret;
     }
     ret = avformat_find_stream_info(fmt, NULL);
-    cfmedia_limits_end(fmt, in->probe_deadline);
+    (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
     if (ret >= 0 && fmt->nb_streams != in->fmt->nb_streams) ret = AVERROR_INVALIDDATA;
     if (ret < 0) {
         avformat_close_input(&fmt);

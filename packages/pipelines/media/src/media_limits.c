@@ -51,17 +51,24 @@ void cfmedia_limits_begin(AVFormatContext *fmt, int64_t *deadline_us) {
     fmt->interrupt_callback = (AVIOInterruptCB){.callback = past_deadline, .opaque = deadline_us};
 }
 
-void cfmedia_limits_end(AVFormatContext *fmt, int64_t *deadline_us) {
+static cf_err too_slow(cf_error *err) {
+    return over(err, "the file", "reading its stream information", g_limits.probe_ms, "ms",
+                "CLIPFORGE_PROBE_MS");
+}
+
+cf_err cfmedia_limits_end(AVFormatContext *fmt, int64_t *deadline_us, cf_error *err) {
+    /* FFmpeg polls the callback only in some loops (not while a demuxer reads its header from a
+     * caller's reader): an opening that finished late is over the limit all the same */
+    bool expired = *deadline_us > 0 && av_gettime_relative() > *deadline_us;
     *deadline_us = 0;
     if (fmt) fmt->interrupt_callback = (AVIOInterruptCB){0};
+    return expired ? too_slow(err) : CF_OK;
 }
 
 cf_err cfmedia_limits_failed(int ret, int64_t *deadline_us, cf_error *err) {
     bool expired = *deadline_us > 0 && av_gettime_relative() > *deadline_us;
     *deadline_us = 0;
-    if (expired && (ret == AVERROR_EXIT || ret == AVERROR(EINTR)))
-        return over(err, "the file", "reading its stream information", g_limits.probe_ms, "ms",
-                    "CLIPFORGE_PROBE_MS");
+    if (expired && (ret == AVERROR_EXIT || ret == AVERROR(EINTR))) return too_slow(err);
     return CF_OK;
 }
 

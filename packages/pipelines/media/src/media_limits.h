@@ -10,8 +10,8 @@
  * fmt and everything it opened. */
 void cfmedia_limits_begin(AVFormatContext *fmt, int64_t *deadline_us);
 /* Ends the probe deadline once the stream information is read (the readers' callback then never
- * interrupts). */
-void cfmedia_limits_end(AVFormatContext *fmt, int64_t *deadline_us);
+ * interrupts): the limit error when it had passed, else CF_OK. */
+cf_err cfmedia_limits_end(AVFormatContext *fmt, int64_t *deadline_us, cf_error *err);
 /* When an FFmpeg open step failed with ret (ends the deadline): the limit error if the probe deadline or the
  * stream limit caused it (then CF_ERR_INVALID_MEDIA), else CF_OK and the caller reports ret. */
 cf_err cfmedia_limits_failed(int ret, int64_t *deadline_us, cf_error *err);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "clipforge/media.h"
@@ -185,6 +186,41 @@ static void test_limits_refuse_naming_the_setting(void **state) {
     free(path);
 }
 
+/* A reader that gives a file slowly, as a stalled network source would. */
+typedef struct slow_reader {
+    FILE *f;
+} slow_reader;
+
+static int slow_read(void *opaque, uint8_t *buf, int size) {
+    slow_reader *r = opaque;
+    usleep(20000);
+    size_t n = fread(buf, 1, (size_t)(size < 512 ? size : 512), r->f);
+    return n ? (int)n : AVERROR_EOF;
+}
+
+/* Reading the stream information stops at the probe time limit and says so. */
+static void test_probe_time_limit_stops_a_slow_input(void **state) {
+    (void)state;
+    char *path = fixture_make(g_dir, "slow.ts", "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v mpeg2video");
+    assert_non_null(path);
+    slow_reader r = {fopen(path, "rb")};
+    assert_non_null(r.f);
+    unsigned char *buf = av_malloc(512);
+    AVIOContext *io = avio_alloc_context(buf, 512, 0, &r, slow_read, NULL, NULL);
+    assert_non_null(io);
+    cf_media_configure(&(cf_media_limits){.probe_ms = 100});
+    cf_media_input in;
+    cf_error err;
+    assert_int_equal(cf_media_open_io("slow.ts", io, NULL, &in, &err), CF_ERR_INVALID_MEDIA);
+    assert_true(cf_media_is_limit_error(&err));
+    assert_non_null(strstr(err.msg, "over the 100-ms limit (CLIPFORGE_PROBE_MS)"));
+    cf_media_configure(NULL);
+    av_freep(&io->buffer);
+    avio_context_free(&io);
+    fclose(r.f);
+    free(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_reports_streams_and_duration),
@@ -193,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_probe_truncated_mp4_fails),
         cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
         cmocka_unit_test(test_limits_refuse_naming_the_setting),
+        cmocka_unit_test(test_probe_time_limit_stops_a_slow_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
