@@ -1,8 +1,8 @@
 /* Fuzzes the list cursors a client sends back (apps/backend/api/names.c): the media list's
- * "<created_at>.<id>" and the job list's "<seq>". Properties: an accepted media cursor has a time
- * >= 0 and an id of 1 to CF_CURSOR_ID_MAX bytes inside the text, and formats back to a cursor that
- * reads the same; a job cursor is accepted exactly in the form cf_job_cursor_format writes (so
- * formatting what was read gives the text back), and is 1 or more. */
+ * "<created_at>.<id>" and the job list's "<seq>". Properties: each is accepted exactly in the form
+ * its format function writes (formatting what was read gives the text back, so two texts never
+ * name one cursor); a media cursor has a time >= 0 and an id of 1 to CF_CURSOR_ID_MAX bytes inside
+ * the text; a job cursor is 1 or more. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@ static void check_media_cursor(const char *text) {
     must(id > text && id <= text + strlen(text));
     char again[128];
     cf_media_cursor_format(at, id, again, sizeof again);
+    must(!strcmp(again, text)); /* one text per cursor */
     int64_t at2;
     const char *id2;
     must(cf_media_cursor_parse(again, &at2, &id2) && at2 == at && !strcmp(id2, id));

@@ -78,10 +78,27 @@ void cf_media_cursor_format(int64_t created_at, const char *id, char *out, size_
     snprintf(out, cap, "%" PRId64 ".%s", created_at, id);
 }
 
+/* A decimal as the cursors write it: digits, no sign, space or leading zero, within int64_t; *end
+ * is what follows. strtoll would also take " +5" and cap an overflow, so two texts would name
+ * one cursor. */
+static bool read_decimal(const char *text, const char **end, int64_t *out) {
+    const char *p = text;
+    int64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (INT64_MAX - (*p - '0')) / 10) return false;
+        v = v * 10 + (*p - '0');
+    }
+    if (p == text || (*text == '0' && p - text > 1)) return false;
+    *end = p;
+    *out = v;
+    return true;
+}
+
 bool cf_media_cursor_parse(const char *text, int64_t *created_at, const char **id) {
-    char *end = NULL;
-    long long at = strtoll(text, &end, 10);
-    if (end == text || *end != '.' || at < 0 || !end[1] || strlen(end + 1) > CF_CURSOR_ID_MAX) return false;
+    const char *end;
+    int64_t at;
+    if (!read_decimal(text, &end, &at) || *end != '.' || !end[1] || strlen(end + 1) > CF_CURSOR_ID_MAX)
+        return false;
     *created_at = at;
     *id = end + 1;
     return true;
@@ -92,12 +109,9 @@ void cf_job_cursor_format(int64_t seq, char *out, size_t cap) {
 }
 
 bool cf_job_cursor_parse(const char *text, int64_t *seq) {
-    if (*text < '1' || *text > '9') return false;
-    int64_t v = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10) return false;
-        v = v * 10 + (*p - '0');
-    }
+    const char *end;
+    int64_t v;
+    if (!read_decimal(text, &end, &v) || *end || v < 1) return false;
     *seq = v;
     return true;
 }

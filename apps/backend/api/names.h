@@ -26,7 +26,8 @@ char *cf_upload_filename(const char *raw);
 void cf_zip_entry_name(const char *in, char *out, size_t cap);
 /* The media list's cursor: "<created_at>.<id>" of the last row of a page. */
 void cf_media_cursor_format(int64_t created_at, const char *id, char *out, size_t cap);
-/* Reads a cursor; *id points into text. False when the text is not a cursor of ours. */
+/* Reads a cursor as cf_media_cursor_format writes it (a decimal without sign or leading zero);
+ * *id points into text. False when the text is not a cursor of ours. */
 bool cf_media_cursor_parse(const char *text, int64_t *created_at, const char **id);
 /* The job list's cursor: the seq of the last row of a page, in decimal. */
 void cf_job_cursor_format(int64_t seq, char *out, size_t cap);
