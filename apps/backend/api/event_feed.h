@@ -13,6 +13,7 @@
 /* A stream's position: the last event id it delivered and its filter. */
 typedef struct cf_event_cursor {
     cf_store *store;
+    cf_app *app;                    /* its event signal tells when the store may hold new events */
     char *job_id;                   /* ?job_id= filter, or NULL; owned */
     char tenant[CF_TENANT_MAX + 1]; /* the caller's: only its jobs' events */
     int64_t last_id;

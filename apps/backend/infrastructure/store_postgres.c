@@ -853,13 +853,14 @@ static cf_err events_fn(PGconn *c, void *arg, cf_error *err) {
     events_args *a = arg;
     num after = n64(a->after_id), lim = n64((int64_t)a->limit);
     const char *p[] = {after.s, lim.s, a->job_id ? a->job_id : a->tenant};
-    const char *sql = a->job_id   ? "SELECT id,type,job_id,at,data FROM events WHERE job_id=$3 AND"
-                                    " id>$1 ORDER BY id LIMIT $2"
-                      : a->tenant ? "SELECT e.id,e.type,e.job_id,e.at,e.data FROM events e"
+    const char *sql = a->job_id   ? "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e"
+                                    " LEFT JOIN jobs j ON j.id=e.job_id WHERE e.job_id=$3 AND"
+                                    " e.id>$1 ORDER BY e.id LIMIT $2"
+                      : a->tenant ? "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e"
                                     " JOIN jobs j ON j.id=e.job_id WHERE e.id>$1 AND j.tenant=$3"
                                     " ORDER BY e.id LIMIT $2"
-                                  : "SELECT id,type,job_id,at,data FROM events WHERE id>$1"
-                                    " ORDER BY id LIMIT $2";
+                                  : "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e"
+                                    " LEFT JOIN jobs j ON j.id=e.job_id WHERE e.id>$1 ORDER BY e.id LIMIT $2";
     PGresult *r = q(c, sql, p[2] ? 3 : 2, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) {
@@ -869,6 +870,7 @@ static cf_err events_fn(PGconn *c, void *arg, cf_error *err) {
         e->job_id = dup_or_null(r, i, 2);
         e->at = int_at(r, i, 3);
         e->data = dup_or_null(r, i, 4);
+        e->tenant = dup_or_null(r, i, 5);
     }
     PQclear(r);
     return CF_OK;

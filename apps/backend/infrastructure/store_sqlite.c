@@ -164,9 +164,11 @@ static const char *const queries[Q_COUNT] = {
                      " SELECT 'jobs', id, max(run_after, ?1) FROM jobs WHERE status='queued'"
                      " AND lease_expires_at<?1"
                      " AND id NOT IN (SELECT payload FROM outbox WHERE topic='jobs')",
-    [Q_EVENTS_AFTER] = "SELECT id,type,job_id,at,data FROM events WHERE id>?1 ORDER BY id LIMIT ?2",
-    [Q_EVENTS_AFTER_JOB] = "SELECT id,type,job_id,at,data FROM events WHERE job_id=?3 AND id>?1"
-                           " ORDER BY id LIMIT ?2",
+    [Q_EVENTS_AFTER] = "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e"
+                       " LEFT JOIN jobs j ON j.id=e.job_id WHERE e.id>?1 ORDER BY e.id LIMIT ?2",
+    [Q_EVENTS_AFTER_JOB] = "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e"
+                           " LEFT JOIN jobs j ON j.id=e.job_id WHERE e.job_id=?3 AND e.id>?1"
+                           " ORDER BY e.id LIMIT ?2",
     /* A job message carries its job's trace context to the bus. */
     [Q_OUTBOX_DUE] = "SELECT o.id,o.topic,o.payload,j.trace_context FROM outbox o"
                      " LEFT JOIN jobs j ON o.topic='jobs' AND j.id=o.payload"
@@ -193,7 +195,7 @@ static const char *const queries[Q_COUNT] = {
                             " AND (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) AND (?6 IS NULL OR tenant=?6)"
                             " ORDER BY seq DESC LIMIT ?4",
     [Q_EVENTS_AFTER_TENANT] =
-        "SELECT e.id,e.type,e.job_id,e.at,e.data FROM events e JOIN jobs j ON j.id=e.job_id"
+        "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e JOIN jobs j ON j.id=e.job_id"
         " WHERE e.id>?1 AND j.tenant=?3 ORDER BY e.id LIMIT ?2",
     [Q_KEY_INSERT] = "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,0)",
     [Q_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE id=?1",
@@ -873,6 +875,7 @@ static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, 
             e->job_id = col_dup(s, 2);
             e->at = sqlite3_column_int64(s, 3);
             e->data = col_dup(s, 4);
+            e->tenant = col_dup(s, 5);
         }
         sqlite3_reset(s);
     }

@@ -334,6 +334,7 @@ void cf_event_records_free(cf_event_record *a, size_t n) {
         free(a[i].type);
         free(a[i].job_id);
         free(a[i].data);
+        free(a[i].tenant);
     }
     free(a);
 }

@@ -76,7 +76,8 @@ typedef struct cf_event_record {
     char *type; /* JobRequested, JobProgressed, JobCompleted, JobFailed, JobCancelled */
     char *job_id;
     int64_t at;
-    char *data; /* JSON text */
+    char *data;   /* JSON text */
+    char *tenant; /* its job's tenant */
 } cf_event_record;
 
 typedef struct cf_outbox_record {

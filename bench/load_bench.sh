@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# load_bench.sh BUILD_DIR — `clipforge serve` under hostile load (bench/load_bench.py): 2,000 SSE
+# subscribers, 200 slow clients (a byte a second), a flood of noop job submissions, with API keys
+# on. Goals: GET /v1/jobs/{id} p99 under 50 ms meanwhile, no accepted job lost, the server's open
+# files and memory bounded (sampled every 0.5 s: the highest figures are reported).
+set -euo pipefail
+build=${1:-build/release}
+bin=$(cd "$build" && pwd)/clipforge
+here=$(cd "$(dirname "$0")" && pwd)
+DUR=${BENCH_SECONDS:-20}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cfload-XXXXXX")
+pid=""
+cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+# 2,200 client sockets here and as many on the server's side: raise the soft limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" -ge 5000 ] || { echo "load_bench: needs 5000 open files (ulimit -n is $(ulimit -n))" >&2; exit 1; }
+key=$("$bin" keys create --data-dir "$work/data" --tenant load --role editor | tail -1)
+P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CLIPFORGE_AUTH=on CLIPFORGE_NOOP_JOBS=1 CLIPFORGE_LOG_LEVEL=warn \
+  "$bin" serve --listen "127.0.0.1:$P" --data-dir "$work/data" --workers 2 2>>"$work/serve.log" &
+pid=$!
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$P/healthz" >/dev/null && break; sleep 0.05; done
+(
+  maxfd=0 maxrss=0
+  while kill -0 "$pid" 2>/dev/null; do
+    fd=$(ls /proc/"$pid"/fd 2>/dev/null | wc -l)
+    rss=$(awk '/^VmRSS/ {print $2}' /proc/"$pid"/status 2>/dev/null || echo 0)
+    [ "$fd" -gt "$maxfd" ] && maxfd=$fd
+    [ "${rss:-0}" -gt "$maxrss" ] && maxrss=$rss
+    echo "$maxfd $maxrss" >"$work/peak"
+    sleep 0.5
+  done
+) &
+run() { python3 "$here/load_bench.py" "http://127.0.0.1:$P" "$key" "$DUR" "$1" >"$work/$1.json"; }
+run subs &
+subs=$!
+sleep 4 # the subscribers are in before the flood starts
+run slow & slow=$!
+run probe & probe=$!
+run flood
+wait "$slow" "$probe" "$subs"
+python3 - "$work" >"$work/result.json" <<'PY'
+import json, sys
+r = {}
+for role in ("subs", "slow", "flood", "probe"):
+    r.update(json.load(open(f"{sys.argv[1]}/{role}.json")))
+r["unseen_by_subscriber"] = len(set(r["accepted"]) - set(r.pop("completed_seen")))
+r["accepted"] = len(r["accepted"])
+print(json.dumps(r))
+PY
+read -r maxfd maxrss <"$work/peak"
+python3 - "$work/result.json" "$maxfd" "$maxrss" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); fd, rss = int(sys.argv[2]), int(sys.argv[3])
+rows = [
+    ("SSE subscribers connected", f"{r['subscribers_connected']} of 2000 ({r['drained_mib']} MiB of events read)",
+     r["subscribers_connected"] == 2000),
+    ("slow clients holding a socket", f"{r['slow_clients']} of 200", r["slow_clients"] == 200),
+    ("jobs accepted during the flood", str(r["accepted"]), r["accepted"] > 0),
+    ("accepted jobs lost", str(r["lost"]), r["lost"] == 0),
+    ("completions two subscribers missed", str(r["unseen_by_subscriber"]), r["unseen_by_subscriber"] == 0),
+    ("GET /v1/jobs/{id} p50 / p99 (ms)", f"{r['get_p50_ms']} / {r['get_p99_ms']} ({r['gets']} GETs)",
+     r["get_p99_ms"] is not None and r["get_p99_ms"] < 50),
+    ("server's open files at most", str(fd), fd < 2200 + 200 + 100),
+    ("server's RSS at most (MiB)", f"{rss / 1024:.0f}", rss < 512 * 1024),
+]
+print("| under load | measured | goal met |\n|---|---|---|")
+for name, v, ok in rows:
+    print(f"| {name} | {v} | {'yes' if ok else 'NO'} |")
+sys.exit(0 if all(ok for *_, ok in rows) else 1)
+PY
