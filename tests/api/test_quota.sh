@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 D="$WORK/data"
 ACME=$("$CLIPFORGE" keys create --data-dir "$D" --tenant acme --role editor | tail -1)
 BETA=$("$CLIPFORGE" keys create --data-dir "$D" --tenant beta --role editor | tail -1)
+OPS=$("$CLIPFORGE" keys create --data-dir "$D" --tenant default --role admin | tail -1)
+ADM=$("$CLIPFORGE" keys create --data-dir "$D" --tenant acme --role admin | tail -1)
 A=(-H "Authorization: Bearer $ACME")
 B=(-H "Authorization: Bearer $BETA")
 make_media "$WORK/a.mp4" 2
@@ -54,6 +56,27 @@ check "usage: the period is this calendar month" \
   test "$(jget 'j["period_start"][:7] + " " + j["period_start"][8:]')" = "$(date -u +%Y-%m) 01T00:00:00.000Z"
 req GET /v1/usage "${B[@]}"
 check "usage: beta's own counts" test "$(jget '"%d %d" % (j["storage_bytes"]["used"], j["concurrent_jobs"]["used"])')" = "$SIZE 1"
+
+echo "# a tenant's own limits, set by an admin of the default tenant"
+J=(-H 'Content-Type: application/json')
+req PUT /v1/quotas/beta -H "Authorization: Bearer $ADM" "${J[@]}" -d '{"concurrent_jobs":1}'
+expect_problem 403 forbidden
+req PUT /v1/quotas/beta -H "Authorization: Bearer $OPS" "${J[@]}" -d '{"concurrent_jobs":1,"processing_minutes":600}'
+check "the operator sets beta's limits ($STATUS)" test "$STATUS" = 200
+check "its own limits and the server's for the rest ($BODY)" \
+  test "$(jget '"%s %s %s" % (j["own"]["concurrent_jobs"], j["own"]["storage_bytes"], j["limits"]["storage_bytes"])')" = "1 None $((SIZE * 3 / 2))"
+req POST /v1/jobs "${B[@]}" "${J[@]}" -d "$noop"
+expect_problem 429 quota-exceeded
+check "beta is held to its own limit of 1" grep -q "1 of 1" <<<"$(jget 'j["detail"]')"
+req GET /v1/usage "${B[@]}"
+check "beta's usage shows its own limits" test "$(jget '"%s %s" % (j["concurrent_jobs"]["limit"], j["processing_minutes"]["limit"])')" = "1 600"
+req PUT /v1/quotas/beta -H "Authorization: Bearer $OPS" "${J[@]}" -d '{"concurrent_jobs":null}'
+req POST /v1/jobs "${B[@]}" "${J[@]}" -d "$noop"
+check "null gives the server's limit back: beta's second job fits ($STATUS)" test "$STATUS" = 202
+req PUT /v1/quotas/beta -H "Authorization: Bearer $OPS" "${J[@]}" -d '{"concurrent_jobs":-2}'
+expect_problem 400 validation
+req PUT /v1/quotas/beta -H "Authorization: Bearer $OPS" "${J[@]}" -d '{"gpus":1}'
+expect_problem 400 validation
 stop_server
 
 echo "# rate limit"

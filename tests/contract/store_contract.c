@@ -1052,6 +1052,30 @@ static void test_flags_are_set_replaced_listed_and_deleted(void **state) {
     cf_flag_records_free(rows, n);
 }
 
+/* A tenant's own limits: none (all -1) until set, kept, replaced, removed with all -1. */
+static void test_tenant_quotas_are_kept_and_removed(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_tenant_quota q;
+    assert_int_equal(cf_store_quota_get(f->store, "acme", &q, &err), CF_OK);
+    assert_int_equal(q.processing_minutes + q.storage_bytes + q.concurrent_jobs + q.upload_bytes, -4);
+    cf_tenant_quota set = {600, 1000000, -1, 0};
+    assert_int_equal(cf_store_quota_set(f->store, "acme", &set, &err), CF_OK);
+    set.concurrent_jobs = 3;
+    assert_int_equal(cf_store_quota_set(f->store, "acme", &set, &err), CF_OK);
+    assert_int_equal(cf_store_quota_get(f->store, "acme", &q, &err), CF_OK);
+    assert_int_equal(q.processing_minutes, 600);
+    assert_int_equal(q.storage_bytes, 1000000);
+    assert_int_equal(q.concurrent_jobs, 3);
+    assert_int_equal(q.upload_bytes, 0);
+    assert_int_equal(cf_store_quota_get(f->store, "beta", &q, &err), CF_OK);
+    assert_int_equal(q.concurrent_jobs, -1);
+    cf_tenant_quota none = {-1, -1, -1, -1};
+    assert_int_equal(cf_store_quota_set(f->store, "acme", &none, &err), CF_OK);
+    assert_int_equal(cf_store_quota_get(f->store, "acme", &q, &err), CF_OK);
+    assert_int_equal(q.processing_minutes, -1);
+}
+
 int main(void) {
     if (!getenv("CF_CONTRACT_STORE_URL")) {
         fprintf(stderr, "CF_CONTRACT_STORE_URL is not set\n");
@@ -1086,6 +1110,7 @@ int main(void) {
         T(test_tenants_own_jobs_children_events_and_media),
         T(test_keys_are_kept_listed_and_revoked_per_tenant),
         T(test_tenant_usage_counts_bytes_jobs_and_run_time),
+        T(test_tenant_quotas_are_kept_and_removed),
         T(test_flags_are_set_replaced_listed_and_deleted),
     };
 #undef T

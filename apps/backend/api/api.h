@@ -25,6 +25,7 @@ typedef enum cf_route_access {
     CF_ACCESS_BY_METHOD = 0,
     CF_ACCESS_PUBLIC, /* no key: health, the OpenAPI document, signed downloads */
     CF_ACCESS_ADMIN,
+    CF_ACCESS_OPERATOR, /* an admin of the default tenant: settings of the whole server */
 } cf_route_access;
 
 typedef struct cf_http_request cf_http_request;
@@ -133,6 +134,8 @@ enum MHD_Result cf_api_keys_create(cf_http_request *req);
 enum MHD_Result cf_api_keys_revoke(cf_http_request *req);
 enum MHD_Result cf_api_whoami(cf_http_request *req);
 enum MHD_Result cf_api_usage(cf_http_request *req);
+enum MHD_Result cf_api_quotas_get(cf_http_request *req);
+enum MHD_Result cf_api_quotas_set(cf_http_request *req);
 /* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
  * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */
 char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type);

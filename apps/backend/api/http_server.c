@@ -107,10 +107,15 @@ static const cf_route routes[] = {
     {"PUT", "/v1/flags/{}", CF_BODY_JSON, cf_api_flags_set, NULL, NULL,
      "Set a feature flag at run time: {\"enabled\": bool} or {\"percent\": 0..100} (admin of the default "
      "tenant)",
-     CF_ACCESS_ADMIN},
+     CF_ACCESS_OPERATOR},
     {"DELETE", "/v1/flags/{}", CF_BODY_NONE, cf_api_flags_unset, NULL, NULL,
      "Give a feature flag back to CLIPFORGE_FLAGS and its default (admin of the default tenant)",
-     CF_ACCESS_ADMIN},
+     CF_ACCESS_OPERATOR},
+    {"GET", "/v1/quotas/{}", CF_BODY_NONE, cf_api_quotas_get, NULL, NULL,
+     "A tenant's limits: its own, else the server's (admin of the default tenant)", CF_ACCESS_OPERATOR},
+    {"PUT", "/v1/quotas/{}", CF_BODY_JSON, cf_api_quotas_set, NULL, NULL,
+     "Set a tenant's own limits; a null member takes the server's (admin of the default tenant)",
+     CF_ACCESS_OPERATOR},
 };
 
 const cf_route *cf_http_routes(size_t *n) {
@@ -307,7 +312,8 @@ static int64_t content_length(cf_http_request *req) {
 
 /* The role the route needs of its caller. */
 static cf_role needed_role(const cf_http_request *req) {
-    if (req->route->access == CF_ACCESS_ADMIN) return CF_ROLE_ADMIN;
+    if (req->route->access == CF_ACCESS_ADMIN || req->route->access == CF_ACCESS_OPERATOR)
+        return CF_ROLE_ADMIN;
     return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD") ? CF_ROLE_VIEWER : CF_ROLE_EDITOR;
 }
 
@@ -341,6 +347,11 @@ static bool authorize(cf_http_request *req, enum MHD_Result *answer) {
         return false;
     }
     cf_role need = needed_role(req);
+    if (req->route->access == CF_ACCESS_OPERATOR && !cf_tenant_is(req->who.tenant, CF_DEFAULT_TENANT)) {
+        *answer = cf_http_reply_problem(req, "forbidden",
+                                        "a server-wide setting: an admin of the default tenant changes it");
+        return false;
+    }
     if (req->who.role >= need) return true;
     char detail[128];
     snprintf(detail, sizeof detail, "this needs the %s role; the key has %s", cf_role_name(need),

@@ -130,9 +130,10 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
     if (r->access == CF_ACCESS_PUBLIC) json_object_set_new(op, "security", json_array());
     else
         json_object_set_new(op, "x-cf-role",
-                            json_string(r->access == CF_ACCESS_ADMIN ? "admin"
-                                        : !strcmp(r->method, "GET")  ? "viewer"
-                                                                     : "editor"));
+                            json_string(r->access == CF_ACCESS_OPERATOR ? "admin of the default tenant"
+                                        : r->access == CF_ACCESS_ADMIN  ? "admin"
+                                        : !strcmp(r->method, "GET")     ? "viewer"
+                                                                        : "editor"));
     if (d && d->request_schema) {
         json_t *body = !strcmp(d->request_schema, "binary")
                            ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type",

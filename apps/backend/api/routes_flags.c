@@ -44,10 +44,6 @@ enum MHD_Result cf_api_flags_list(cf_http_request *req) {
 }
 
 /* The admin check beyond the route's: flags are the server's, not a tenant's. */
-static bool server_admin(const cf_http_request *req) {
-    return req->who.role >= CF_ROLE_ADMIN && cf_tenant_is(req->who.tenant, CF_DEFAULT_TENANT);
-}
-
 /* The setting a PUT body asks for: exactly one of "enabled" (boolean) or "percent" (0..100). */
 static const char *body_setting(const json_t *body, cf_flag_setting *out) {
     if (!json_is_object(body)) return "the body is an object: {\"enabled\": true} or {\"percent\": 25}";
@@ -73,10 +69,6 @@ static enum MHD_Result reply_flag(cf_http_request *req, const char *name) {
 }
 
 enum MHD_Result cf_api_flags_set(cf_http_request *req) {
-    if (!server_admin(req))
-        return cf_http_reply_problem(req, "forbidden",
-                                     "feature flags are server-wide: an admin of the default "
-                                     "tenant changes them");
     const char *name = req->path_param;
     if (!cf_flag_name_valid(name))
         return cf_http_reply_problem(req, "validation",
@@ -91,10 +83,6 @@ enum MHD_Result cf_api_flags_set(cf_http_request *req) {
 }
 
 enum MHD_Result cf_api_flags_unset(cf_http_request *req) {
-    if (!server_admin(req))
-        return cf_http_reply_problem(req, "forbidden",
-                                     "feature flags are server-wide: an admin of the default "
-                                     "tenant changes them");
     cf_error err;
     if (!cf_flag_name_valid(req->path_param))
         return cf_http_reply_problem(req, "validation", "name: not a flag name");

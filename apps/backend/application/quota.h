@@ -1,6 +1,7 @@
-/* quota.h — per-tenant limits (CLIPFORGE_QUOTA_*): processing minutes per calendar month (UTC),
- * stored bytes, concurrent jobs, upload size; what a tenant uses (GET /v1/usage). A request over a
- * limit is refused whole before anything is stored or queued, so there is never a half-done job. */
+/* quota.h — per-tenant limits (CLIPFORGE_QUOTA_*, or the tenant's own through PUT /v1/quotas): processing
+ * minutes per calendar month (UTC), stored bytes, concurrent jobs, upload size; what a tenant uses (GET
+ * /v1/usage). A request over a limit is refused whole before anything is stored or queued, so there is never
+ * a half-done job. */
 #ifndef CLIPFORGE_QUOTA_H
 #define CLIPFORGE_QUOTA_H
 
@@ -21,6 +22,8 @@ typedef struct cf_quota_verdict {
 /* The first millisecond of now_ms's calendar month (UTC), and of the next one. */
 int64_t cf_month_start_ms(int64_t now_ms, int months_ahead);
 
+/* tenant's limits: its own (set by an operator), else the server's CLIPFORGE_QUOTA_*; 0 = none. */
+cf_err cf_quota_limits(cf_app *app, const char *tenant, cf_tenant_quota *out, cf_error *err);
 /* May tenant queue one more job now (concurrent jobs, processing minutes)? */
 cf_err cf_quota_check_job(cf_app *app, const char *tenant, cf_quota_verdict *v, cf_error *err);
 /* May tenant upload bytes more (-1: not known yet)? *limit = the most one upload may still

@@ -95,6 +95,8 @@ static const char *const migrations[] = {
     " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at BIGINT NOT NULL,"
     " revoked_at BIGINT NOT NULL DEFAULT 0);",
     "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at BIGINT NOT NULL);",
+    "CREATE TABLE tenant_quotas(tenant TEXT PRIMARY KEY, processing_minutes BIGINT NOT NULL,"
+    " storage_bytes BIGINT NOT NULL, concurrent_jobs BIGINT NOT NULL, upload_bytes BIGINT NOT NULL);",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
@@ -1328,6 +1330,52 @@ static cf_err pg_flag_delete(void *self, const char *name, cf_error *err) {
     return rc;
 }
 
+typedef struct quota_args {
+    const char *tenant;
+    cf_tenant_quota *q;
+} quota_args;
+
+static cf_err quota_get_fn(PGconn *c, void *arg, cf_error *err) {
+    quota_args *a = arg;
+    const char *p[] = {a->tenant};
+    PGresult *r = q(c,
+                    "SELECT processing_minutes,storage_bytes,concurrent_jobs,upload_bytes FROM tenant_quotas"
+                    " WHERE tenant=$1",
+                    1, p, err);
+    if (!r) return err->code;
+    if (PQntuples(r) == 1)
+        *a->q = (cf_tenant_quota){int_at(r, 0, 0), int_at(r, 0, 1), int_at(r, 0, 2), int_at(r, 0, 3)};
+    PQclear(r);
+    return CF_OK;
+}
+
+static cf_err pg_quota_get(void *self, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+    quota_args a = {tenant, out};
+    return with_conn(self, false, quota_get_fn, &a, err);
+}
+
+static cf_err quota_set_fn(PGconn *c, void *arg, cf_error *err) {
+    quota_args *a = arg;
+    const cf_tenant_quota *qt = a->q;
+    if (qt->processing_minutes < 0 && qt->storage_bytes < 0 && qt->concurrent_jobs < 0 &&
+        qt->upload_bytes < 0) {
+        const char *p[] = {a->tenant};
+        return run(c, "DELETE FROM tenant_quotas WHERE tenant=$1", 1, p, NULL, err);
+    }
+    num m = n64(qt->processing_minutes), s = n64(qt->storage_bytes), j = n64(qt->concurrent_jobs),
+        u = n64(qt->upload_bytes);
+    const char *p[] = {a->tenant, m.s, s.s, j.s, u.s};
+    return run(c,
+               "INSERT INTO tenant_quotas VALUES($1,$2,$3,$4,$5) ON CONFLICT(tenant) DO UPDATE SET"
+               " processing_minutes=$2, storage_bytes=$3, concurrent_jobs=$4, upload_bytes=$5",
+               5, p, NULL, err);
+}
+
+static cf_err pg_quota_set(void *self, const char *tenant, const cf_tenant_quota *qt, cf_error *err) {
+    quota_args a = {tenant, (cf_tenant_quota *)qt};
+    return with_conn(self, false, quota_set_fn, &a, err);
+}
+
 /* ---- labels ---- */
 
 static cf_err label_insert_fn(PGconn *c, void *arg, cf_error *err) {
@@ -1486,6 +1534,8 @@ static const cf_store_methods methods = {
     .flag_set = pg_flag_set,
     .flag_list = pg_flag_list,
     .flag_delete = pg_flag_delete,
+    .quota_get = pg_quota_get,
+    .quota_set = pg_quota_set,
 };
 
 const cf_store_methods *cf_store_postgres_methods(void) {

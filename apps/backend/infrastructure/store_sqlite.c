@@ -61,6 +61,8 @@ static const char *const migrations[] = {
     " name TEXT, salt TEXT NOT NULL, hash TEXT NOT NULL, created_at INTEGER NOT NULL,"
     " revoked_at INTEGER NOT NULL DEFAULT 0);",
     "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at INTEGER NOT NULL);",
+    "CREATE TABLE tenant_quotas(tenant TEXT PRIMARY KEY, processing_minutes INTEGER NOT NULL,"
+    " storage_bytes INTEGER NOT NULL, concurrent_jobs INTEGER NOT NULL, upload_bytes INTEGER NOT NULL);",
 };
 
 #define JOB_COLS                                                                                             \
@@ -114,6 +116,9 @@ enum {
     Q_FLAG_SET,
     Q_FLAG_LIST,
     Q_FLAG_DELETE,
+    Q_QUOTA_GET,
+    Q_QUOTA_SET,
+    Q_QUOTA_DELETE,
     Q_COUNT
 };
 
@@ -216,6 +221,10 @@ static const char *const queries[Q_COUNT] = {
         " ON CONFLICT(name) DO UPDATE SET setting=excluded.setting, updated_at=excluded.updated_at",
     [Q_FLAG_LIST] = "SELECT name,setting,updated_at FROM flags ORDER BY name",
     [Q_FLAG_DELETE] = "DELETE FROM flags WHERE name=?1",
+    [Q_QUOTA_GET] = "SELECT processing_minutes,storage_bytes,concurrent_jobs,upload_bytes FROM tenant_quotas"
+                    " WHERE tenant=?1",
+    [Q_QUOTA_SET] = "INSERT OR REPLACE INTO tenant_quotas VALUES(?1,?2,?3,?4,?5)",
+    [Q_QUOTA_DELETE] = "DELETE FROM tenant_quotas WHERE tenant=?1",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
                        " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
@@ -1313,6 +1322,41 @@ static cf_err sq_flag_delete(void *self, const char *name, cf_error *err) {
     return rc;
 }
 
+static cf_err sq_quota_get(void *self, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_QUOTA_GET, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, tenant);
+        int r = sqlite3_step(s);
+        if (r == SQLITE_ROW)
+            *out = (cf_tenant_quota){sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                                     sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3)};
+        else if (r != SQLITE_DONE) rc = db_error(st, err, "read quota");
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+static cf_err sq_quota_set(void *self, const char *tenant, const cf_tenant_quota *q, cf_error *err) {
+    sq_store *st = self;
+    bool none =
+        q->processing_minutes < 0 && q->storage_bytes < 0 && q->concurrent_jobs < 0 && q->upload_bytes < 0;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, none ? Q_QUOTA_DELETE : Q_QUOTA_SET, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, tenant);
+        const int64_t v[] = {q->processing_minutes, q->storage_bytes, q->concurrent_jobs, q->upload_bytes};
+        for (int i = 0; !none && i < 4; i++) sqlite3_bind_int64(s, i + 2, v[i]);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 static cf_err sq_stats(void *self, cf_job_stats *out, cf_error *err) {
     sq_store *st = self;
     pthread_mutex_lock(&st->lock);
@@ -1370,6 +1414,8 @@ static const cf_store_methods methods = {
     .flag_set = sq_flag_set,
     .flag_list = sq_flag_list,
     .flag_delete = sq_flag_delete,
+    .quota_get = sq_quota_get,
+    .quota_set = sq_quota_set,
 };
 
 const cf_store_methods *cf_store_sqlite_methods(void) {

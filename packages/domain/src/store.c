@@ -260,6 +260,17 @@ void cf_flag_records_free(cf_flag_record *a, size_t n) {
     free(a);
 }
 
+cf_err cf_store_quota_get(cf_store *s, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+    *out = (cf_tenant_quota){-1, -1, -1, -1};
+    return s->m->quota_get ? s->m->quota_get(s->self, tenant, out, err) : CF_OK;
+}
+
+cf_err cf_store_quota_set(cf_store *s, const char *tenant, const cf_tenant_quota *q, cf_error *err) {
+    if (!s->m->quota_set)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store keeps no quotas", s->m->name);
+    return s->m->quota_set(s->self, tenant, q, err);
+}
+
 void cf_key_record_free(cf_key_record *k) {
     if (!k) return;
     free(k->id);

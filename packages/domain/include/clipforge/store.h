@@ -131,6 +131,11 @@ typedef struct cf_flag_record {
     int64_t updated_at;
 } cf_flag_record;
 
+/* A tenant's own limits; -1 = the server's (CLIPFORGE_QUOTA_*), 0 = none. */
+typedef struct cf_tenant_quota {
+    int64_t processing_minutes, storage_bytes, concurrent_jobs, upload_bytes;
+} cf_tenant_quota;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -222,6 +227,10 @@ typedef struct cf_store_methods {
     cf_err (*flag_set)(void *self, const cf_flag_record *f, cf_error *err);
     cf_err (*flag_list)(void *self, cf_flag_record **out, size_t *n, cf_error *err);
     cf_err (*flag_delete)(void *self, const char *name, cf_error *err);
+    /* Optional (NULL when the backend keeps no quotas): a tenant's own limits (all -1 when it has
+     * none); quota_set with all -1 removes them. */
+    cf_err (*quota_get)(void *self, const char *tenant, cf_tenant_quota *out, cf_error *err);
+    cf_err (*quota_set)(void *self, const char *tenant, const cf_tenant_quota *q, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -287,6 +296,10 @@ cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int
 cf_err cf_store_flag_set(cf_store *s, const cf_flag_record *f, cf_error *err);
 cf_err cf_store_flag_list(cf_store *s, cf_flag_record **out, size_t *n, cf_error *err);
 cf_err cf_store_flag_delete(cf_store *s, const char *name, cf_error *err);
+/* quota_get: all -1 (the server's limits) when the backend keeps no quotas; quota_set:
+ * CF_ERR_UNSUPPORTED then. */
+cf_err cf_store_quota_get(cf_store *s, const char *tenant, cf_tenant_quota *out, cf_error *err);
+cf_err cf_store_quota_set(cf_store *s, const char *tenant, const cf_tenant_quota *q, cf_error *err);
 
 /* Frees members (not the struct). NULL-safe. */
 void cf_job_record_free(cf_job_record *j);
