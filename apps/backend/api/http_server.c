@@ -335,7 +335,8 @@ static bool authorize(cf_http_request *req, enum MHD_Result *answer) {
     if (!req->server->site.auth || req->route->access == CF_ACCESS_PUBLIC) return true;
     char buf[256];
     cf_error err;
-    cf_err rc = cf_auth_verify(req->app->store, credentials(req, buf, sizeof buf), &req->who, &err);
+    cf_err rc = cf_auth_verify_cached(req->app->store, credentials(req, buf, sizeof buf), cf_clock_ms(),
+                                      &req->who, &err);
     if (rc == CF_ERR_PERMISSION) {
         struct MHD_Response *r = cf_http_problem_response("unauthorized", err.msg);
         if (r) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"clipforge\"");

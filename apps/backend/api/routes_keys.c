@@ -45,6 +45,7 @@ enum MHD_Result cf_api_keys_revoke(cf_http_request *req) {
     cf_error err;
     if (cf_store_key_revoke(req->app->store, req->path_param, req->who.tenant, cf_now_ms(), &err))
         return cf_http_reply_error(req, &err);
+    cf_auth_forget(req->path_param); /* revoked here: refused at once, not after the cache's time */
     return cf_http_reply_text(req, 204, "text/plain", "", 0);
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,56 @@ cf_err cf_auth_verify(cf_store *store, const char *authorization, cf_principal *
     }
     cf_key_record_free(&k);
     return rc;
+}
+
+/* ---- the verified-key cache ----------------------------------------------------------------
+ * Keyed by SHA-256 of the whole Authorization value (in memory only), so a wrong secret never
+ * matches an entry; a fixed table, a colliding key simply takes the slot over. */
+#define CACHE_SLOTS 512
+
+typedef struct cached_key {
+    unsigned char digest[32];
+    cf_principal who;
+    int64_t until;
+} cached_key;
+
+static cached_key key_cache[CACHE_SLOTS];
+static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool digest_of(const char *text, unsigned char digest[32]) {
+    unsigned int len = 0;
+    return text && EVP_Digest(text, strlen(text), digest, &len, EVP_sha256(), NULL) == 1 && len == 32;
+}
+
+cf_err cf_auth_verify_cached(cf_store *store, const char *authorization, int64_t now_ms, cf_principal *out,
+                             cf_error *err) {
+    unsigned char d[32];
+    bool hashed = digest_of(authorization, d);
+    cached_key *slot = hashed ? &key_cache[(d[0] | (unsigned)d[1] << 8) % CACHE_SLOTS] : NULL;
+    if (slot) {
+        pthread_mutex_lock(&key_cache_lock);
+        bool hit = slot->until > now_ms && !memcmp(slot->digest, d, sizeof d);
+        if (hit) *out = slot->who;
+        pthread_mutex_unlock(&key_cache_lock);
+        if (hit) return CF_OK;
+    }
+    cf_err rc = cf_auth_verify(store, authorization, out, err);
+    if (rc == CF_OK && slot) {
+        pthread_mutex_lock(&key_cache_lock);
+        memcpy(slot->digest, d, sizeof d);
+        slot->who = *out;
+        slot->until = now_ms + CF_AUTH_CACHE_MS;
+        pthread_mutex_unlock(&key_cache_lock);
+    }
+    return rc;
+}
+
+void cf_auth_forget(const char *key_id) {
+    pthread_mutex_lock(&key_cache_lock);
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (key_cache[i].until && !strcmp(key_cache[i].who.key_id, key_id))
+            memset(&key_cache[i], 0, sizeof key_cache[i]);
+    pthread_mutex_unlock(&key_cache_lock);
 }
 
 json_t *cf_key_record_json(const cf_key_record *k) {

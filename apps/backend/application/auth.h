@@ -61,6 +61,15 @@ cf_err cf_owned_media(cf_store *store, const char *tenant, const char *id, cf_me
  * the default tenant, and keys under tenants/<tenant>/ for the others. */
 bool cf_tenant_key_allowed(cf_store *store, const char *tenant, const char *key);
 
+/* cf_auth_verify with a short memory (CF_AUTH_CACHE_MS) of keys it verified, for the API's every
+ * request: a key revoked elsewhere (the CLI, another API node) still works up to that long;
+ * one revoked through this process's API (cf_auth_forget) stops at once. now_ms: a monotonic clock. */
+#define CF_AUTH_CACHE_MS 2000
+cf_err cf_auth_verify_cached(cf_store *store, const char *authorization, int64_t now_ms, cf_principal *out,
+                             cf_error *err);
+/* Drops what the cache holds for key id. */
+void cf_auth_forget(const char *key_id);
+
 /* The key record as API JSON (never the hash): {id, tenant, role, name?, created_at, revoked_at?}. */
 json_t *cf_key_record_json(const cf_key_record *k);
 

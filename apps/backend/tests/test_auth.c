@@ -152,12 +152,49 @@ static void test_auto_asks_for_keys_unless_on_loopback(void **state) {
     assert_int_equal(cf_auth_required(&cfg, "127.0.0.1:1", &on, &err), CF_ERR_INVALID_ARGUMENT);
 }
 
+/* The API's cache: a verified key is taken for CF_AUTH_CACHE_MS without the store; a changed
+ * secret never hits it; a key forgotten (revoked through this process) is refused at once. */
+static void test_the_cache_remembers_briefly_and_forgets_on_revoke(void **state) {
+    fixture *f = *state;
+    char *key = NULL;
+    cf_key_record k;
+    cf_error err;
+    cf_principal p;
+    assert_int_equal(cf_auth_key_create(f->store, "acme", CF_ROLE_VIEWER, NULL, &key, &k, &err), CF_OK);
+    char *h = bearer(key);
+    assert_int_equal(cf_auth_verify_cached(f->store, h, 1000, &p, &err), CF_OK);
+    assert_int_equal(cf_store_key_revoke(f->store, k.id, NULL, 5, &err), CF_OK);
+    assert_int_equal(cf_auth_verify_cached(f->store, h, 1000 + CF_AUTH_CACHE_MS - 1, &p, &err), CF_OK);
+    assert_string_equal(p.tenant, "acme");
+    assert_int_equal(cf_auth_verify_cached(f->store, h, 1000 + CF_AUTH_CACHE_MS, &p, &err),
+                     CF_ERR_PERMISSION);
+    assert_string_equal(err.msg, "API key revoked");
+    char *other = NULL;
+    cf_key_record k2;
+    assert_int_equal(cf_auth_key_create(f->store, "acme", CF_ROLE_EDITOR, NULL, &other, &k2, &err), CF_OK);
+    char *h2 = bearer(other);
+    assert_int_equal(cf_auth_verify_cached(f->store, h2, 10, &p, &err), CF_OK);
+    h2[strlen(h2) - 1] = h2[strlen(h2) - 1] == 'a' ? 'b' : 'a';
+    assert_int_equal(cf_auth_verify_cached(f->store, h2, 11, &p, &err), CF_ERR_PERMISSION);
+    h2[strlen(h2) - 1] = other[strlen(other) - 1];
+    cf_auth_forget(k2.id);
+    assert_int_equal(cf_store_key_revoke(f->store, k2.id, NULL, 12, &err), CF_OK);
+    assert_int_equal(cf_auth_verify_cached(f->store, h2, 13, &p, &err), CF_ERR_PERMISSION);
+    free(h);
+    free(h2);
+    free(key);
+    free(other);
+    cf_key_record_free(&k);
+    cf_key_record_free(&k2);
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_a_created_key_verifies_and_a_changed_one_does_not),
         T(test_missing_and_foreign_credentials_are_refused),
         T(test_bad_tenants_and_roles_make_no_key),
+        T(test_the_cache_remembers_briefly_and_forgets_on_revoke),
         cmocka_unit_test(test_auto_asks_for_keys_unless_on_loopback),
     };
 #undef T
