@@ -258,8 +258,8 @@ enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, co
     return reply_buffer(req, k->status, "application/problem+json", text, strlen(text));
 }
 
-struct MHD_Response *cf_http_problem_response(const char *slug, const char *detail) {
-    json_t *p = cf_problem_json(cf_problem_find(slug), detail);
+/* The response of problem p (taken); NULL when out of memory. */
+static struct MHD_Response *problem_json_response(json_t *p) {
     char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     struct MHD_Response *r =
@@ -270,6 +270,10 @@ struct MHD_Response *cf_http_problem_response(const char *slug, const char *deta
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
     return r;
+}
+
+struct MHD_Response *cf_http_problem_response(const char *slug, const char *detail) {
+    return problem_json_response(cf_problem_json(cf_problem_find(slug), detail));
 }
 
 enum MHD_Result cf_http_reply_error(cf_http_request *req, const cf_error *err) {
@@ -403,15 +407,8 @@ enum MHD_Result cf_http_reply_quota(cf_http_request *req, const cf_quota_verdict
     k.status = v->status;
     json_t *p = cf_problem_json(&k, v->detail);
     if (p) json_object_set_new(p, "limit", json_string(v->limit));
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    struct MHD_Response *r =
-        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (!r) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
+    struct MHD_Response *r = problem_json_response(p);
+    if (!r) return MHD_NO;
     char after[24];
     snprintf(after, sizeof after, "%lld", (long long)v->retry_after_s);
     if (v->retry_after_s > 0) MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);

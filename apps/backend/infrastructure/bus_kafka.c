@@ -111,18 +111,6 @@ static cf_err kafka_fail(rd_kafka_resp_err_t e, const char *what, const char *na
 
 /* ---- URL ---- */
 
-static bool parse_num(const char *v, size_t len, int64_t *out) {
-    char buf[24];
-    if (!len || len >= sizeof buf) return false;
-    memcpy(buf, v, len);
-    buf[len] = 0;
-    char *end;
-    long long n = strtoll(buf, &end, 10);
-    if (*end || n < 1 || n > INT32_MAX) return false;
-    *out = n;
-    return true;
-}
-
 /* Kafka names take letters, digits, '.', '_' and '-'. */
 static bool legal_name(const char *s, size_t len) {
     if (!len) return false;
@@ -146,7 +134,7 @@ static bool apply_setting(kafka_bus *b, const char *k, size_t klen, const char *
     }
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         if (klen == strlen(nums[i].name) && !strncmp(k, nums[i].name, klen))
-            return parse_num(v, vlen, nums[i].value);
+            return cf_uri_int(v, vlen, 1, INT32_MAX, nums[i].value);
     return false;
 }
 

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "clipforge/clock.h"
+#include "clipforge/uri.h"
 
 #define SLICE_MS 200
 
@@ -66,18 +67,6 @@ static cf_err nats_fail(natsStatus s, jsErrCode jerr, const char *what, cf_error
 
 /* ---- URL ---- */
 
-static bool parse_num(const char *v, size_t len, int64_t *out) {
-    char buf[24];
-    if (!len || len >= sizeof buf) return false;
-    memcpy(buf, v, len);
-    buf[len] = 0;
-    char *end;
-    long long n = strtoll(buf, &end, 10);
-    if (*end || n < 1) return false;
-    *out = n;
-    return true;
-}
-
 /* Reads the query settings; *server = the URL without them (malloc'd). */
 static cf_err parse_url(nats_bus *b, const char *url, char **server, cf_error *err) {
     const char *q = strchr(url, '?');
@@ -92,8 +81,9 @@ static cf_err parse_url(nats_bus *b, const char *url, char **server, cf_error *e
         if (klen == 6 && !strncmp(q, "prefix", 6))
             ok = vlen && vlen < sizeof b->prefix && !memchr(v, '.', vlen) &&
                  snprintf(b->prefix, sizeof b->prefix, "%.*s", (int)vlen, v) > 0;
-        else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14)) ok = parse_num(v, vlen, &b->ack_timeout_ms);
-        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = parse_num(v, vlen, &b->maxlen);
+        else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14))
+            ok = cf_uri_int(v, vlen, 1, INT64_MAX, &b->ack_timeout_ms);
+        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = cf_uri_int(v, vlen, 1, INT64_MAX, &b->maxlen);
         else ok = false;
         if (!ok)
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'", url,

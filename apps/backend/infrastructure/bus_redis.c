@@ -42,18 +42,6 @@ typedef struct redis_bus {
 
 /* ---- URL ---- */
 
-static bool parse_int(const char *s, size_t len, int64_t lo, int64_t *out) {
-    char buf[24];
-    if (!len || len >= sizeof buf) return false;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    char *end;
-    long long v = strtoll(buf, &end, 10);
-    if (*end || v < lo) return false;
-    *out = v;
-    return true;
-}
-
 static cf_err parse_query(redis_bus *b, const char *q, const char *url, cf_error *err) {
     while (q && *q) {
         size_t len = strcspn(q, "&");
@@ -66,8 +54,8 @@ static cf_err parse_query(redis_bus *b, const char *q, const char *url, cf_error
             ok = vlen && vlen < sizeof b->prefix &&
                  snprintf(b->prefix, sizeof b->prefix, "%.*s", (int)vlen, v) > 0;
         else if (klen == 14 && !strncmp(q, "ack_timeout_ms", 14))
-            ok = parse_int(v, vlen, 1, &b->ack_timeout_ms);
-        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = parse_int(v, vlen, 1, &b->maxlen);
+            ok = cf_uri_int(v, vlen, 1, INT64_MAX, &b->ack_timeout_ms);
+        else if (klen == 6 && !strncmp(q, "maxlen", 6)) ok = cf_uri_int(v, vlen, 1, INT64_MAX, &b->maxlen);
         else ok = false;
         if (!ok)
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad setting '%.*s'", url,
@@ -94,14 +82,14 @@ static cf_err parse_url(redis_bus *b, const char *url, cf_error *err) {
     const char *colon = memchr(p, ':', hp);
     size_t hlen = colon ? (size_t)(colon - p) : hp;
     int64_t port = 6379, db = 0;
-    if (!hlen || hlen >= sizeof b->host || (colon && !parse_int(colon + 1, hp - hlen - 1, 1, &port)) ||
-        port > 65535)
+    if (!hlen || hlen >= sizeof b->host ||
+        (colon && !cf_uri_int(colon + 1, hp - hlen - 1, 1, INT64_MAX, &port)) || port > 65535)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad host or port", url);
     snprintf(b->host, sizeof b->host, "%.*s", (int)hlen, p);
     p += hp;
     if (*p == '/') {
         size_t dlen = strcspn(p + 1, "?");
-        if (dlen && !parse_int(p + 1, dlen, 0, &db))
+        if (dlen && !cf_uri_int(p + 1, dlen, 0, INT64_MAX, &db))
             return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus URL '%s': bad database", url);
         p += 1 + dlen;
     }

@@ -5,6 +5,8 @@
 #define CLIPFORGE_URI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* What follows "SCHEME://" when uri has that scheme; NULL when it has not (or uri is NULL). */
 const char *cf_uri_rest(const char *uri, const char *scheme);
@@ -12,5 +14,8 @@ const char *cf_uri_rest(const char *uri, const char *scheme);
 const char *cf_uri_local_path(const char *uri);
 /* True when uri starts with http:// or https://. */
 bool cf_uri_is_http(const char *uri);
+/* A whole decimal number of a URL part (the len bytes at s, e.g. a query value or a port) in
+ * [lo, hi] into *out; false for anything else. */
+bool cf_uri_int(const char *s, size_t len, int64_t lo, int64_t hi, int64_t *out);
 
 #endif
