@@ -99,6 +99,13 @@ const cf_route *cf_http_routes(size_t *n);
 enum MHD_Result cf_api_media_upload(cf_http_request *req);
 const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len);
 void cf_api_media_end(cf_http_request *req, bool complete);
+/* The storage key of media id (routes_media.c). */
+void cf_api_media_key(const char *id, char *key, size_t cap);
+/* After the object of media req->id (req->received bytes) is stored: probes it and records it as
+ * the caller's media named raw_name (sanitised; NULL = no name), answering 201 with the record,
+ * or removes it and answers the problem (routes_media.c). */
+enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const char *raw_name);
+enum MHD_Result cf_api_media_import(cf_http_request *req); /* routes_import.c */
 enum MHD_Result cf_api_media_get(cf_http_request *req);
 enum MHD_Result cf_api_media_list(cf_http_request *req);
 enum MHD_Result cf_api_media_delete(cf_http_request *req);

@@ -40,6 +40,9 @@ struct cf_http_server {
 static const cf_route routes[] = {
     {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk, cf_api_media_end,
      "Upload media (raw body), probed", CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/media/import", CF_BODY_JSON, cf_api_media_import, NULL, NULL,
+     "Import media from an https:// URL of a host CLIPFORGE_SOURCE_ALLOW names ({url, filename?})",
+     CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL, "List media, newest first (paged)",
      CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata",

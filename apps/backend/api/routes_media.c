@@ -17,7 +17,7 @@
 #define MAX_PAGE 200
 #define DEFAULT_PAGE 50
 
-static void media_key(const char *id, char *key, size_t cap) {
+void cf_api_media_key(const char *id, char *key, size_t cap) {
     snprintf(key, cap, "media/%s", id);
 }
 
@@ -26,7 +26,7 @@ const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t le
     if (!req->writer) {
         cf_new_id("m_", req->id, sizeof req->id);
         char key[64];
-        media_key(req->id, key, sizeof key);
+        cf_api_media_key(req->id, key, sizeof key);
         if (cf_storage_put_begin(req->app->storage, key, &req->writer, &err)) return "internal";
     }
     req->received += (int64_t)len;
@@ -82,16 +82,12 @@ static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_e
     return rc;
 }
 
-enum MHD_Result cf_api_media_upload(cf_http_request *req) {
+enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const char *raw_name) {
     cf_error err;
-    if (!req->writer) return cf_http_reply_problem(req, "validation", "empty upload");
     char key[64];
-    media_key(req->id, key, sizeof key);
-    cf_err rc = cf_storage_put_commit(req->app->storage, req->writer, &err);
-    req->writer = NULL;
-    if (rc) return cf_http_reply_error(req, &err);
+    cf_api_media_key(req->id, key, sizeof key);
     char *probe = NULL;
-    rc = probe_object(req->app, key, &probe, &err);
+    cf_err rc = probe_object(req->app, key, &probe, &err);
     if (rc) {
         cf_error ignored;
         cf_storage_remove(req->app->storage, key, &ignored);
@@ -100,8 +96,6 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
         return cf_http_reply_problem(req, "unsupported-media-type",
                                      "the upload is not a media file clipforge can read");
     }
-    const char *mime = cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *raw_name = cf_http_query(req, "filename");
     char *filename = raw_name ? cf_upload_filename(raw_name) : NULL;
     cf_media_record m = {.id = req->id,
                          .key = key,
@@ -132,6 +126,16 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
     return cf_http_reply(req, 201, r);
+}
+
+enum MHD_Result cf_api_media_upload(cf_http_request *req) {
+    cf_error err;
+    if (!req->writer) return cf_http_reply_problem(req, "validation", "empty upload");
+    cf_err rc = cf_storage_put_commit(req->app->storage, req->writer, &err);
+    req->writer = NULL;
+    if (rc) return cf_http_reply_error(req, &err);
+    return cf_api_media_keep(req, cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE),
+                             cf_http_query(req, "filename"));
 }
 
 enum MHD_Result cf_api_media_list(cf_http_request *req) {

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clipforge/log.h"
@@ -59,28 +60,34 @@ bool cf_addr_public(const struct sockaddr *sa) {
     return false;
 }
 
+static void address_text(const struct sockaddr *sa, char *text, size_t cap) {
+    snprintf(text, cap, "?");
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
+                  (socklen_t)cap);
+}
+
 static curl_socket_t open_public(void *clientp, curlsocktype purpose, struct curl_sockaddr *address) {
-    bool *refused = clientp;
-    if (purpose != CURLSOCKTYPE_IPCXN || !cf_addr_public(&address->addr)) {
-        char text[INET6_ADDRSTRLEN] = "?";
-        const struct sockaddr *sa = &address->addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, text, sizeof text);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, text,
-                      sizeof text);
+    cf_net_guard *g = clientp;
+    char text[INET6_ADDRSTRLEN];
+    address_text(&address->addr, text, sizeof text);
+    bool pinned = g->trusted[0] && !strcmp(text, g->trusted);
+    if (purpose != CURLSOCKTYPE_IPCXN || !(pinned || cf_addr_public(&address->addr))) {
         cf_log_warn("net", "refused a connection to %s: not a public address (CLIPFORGE_PRIVATE_URLS)", text);
-        if (refused) *refused = true;
+        g->refused = true;
+        snprintf(g->address, sizeof g->address, "%s", text);
         return CURL_SOCKET_BAD;
     }
     return socket(address->family, address->socktype, address->protocol);
 }
 
-void cf_curl_guard(CURL *h, bool allow_private, bool *refused) {
+void cf_curl_guard(CURL *h, bool allow_private, cf_net_guard *g) {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     if (allow_private) return;
     /* a proxy would connect for us, out of the callback's sight */
     curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_public);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, refused);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
 }

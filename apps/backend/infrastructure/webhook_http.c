@@ -30,8 +30,8 @@ static size_t discard(char *p, size_t size, size_t n, void *user) {
 }
 
 /* One POST; returns the HTTP status, or 0 with *curl_msg set on a transport error. */
-static long post_once(const char *url, const char *body, const char *sig_header, bool guarded, bool *refused,
-                      const char **curl_msg) {
+static long post_once(const char *url, const char *body, const char *sig_header, bool guarded,
+                      cf_net_guard *guard, const char **curl_msg) {
     CURL *c = curl_easy_init();
     if (!c) {
         *curl_msg = "cannot start libcurl";
@@ -54,7 +54,7 @@ static long post_once(const char *url, const char *body, const char *sig_header,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    cf_curl_guard(c, !guarded, refused);
+    cf_curl_guard(c, !guarded, guard);
     long status = 0;
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -76,9 +76,9 @@ cf_err cf_webhook_post_signed(const char *url, const char *secret, const char *b
     const char *msg = "";
     for (int attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
         msg = "";
-        bool refused = false;
-        status = post_once(url, body, header, guarded, &refused, &msg);
-        if (refused) /* the same answer every time: no retry */
+        cf_net_guard guard = {0};
+        status = post_once(url, body, header, guarded, &guard, &msg);
+        if (guard.refused) /* the same answer every time: no retry */
             return cf_error_set(
                 err, CF_ERR_PERMISSION,
                 "webhook %s: its host is not a public address (CLIPFORGE_PRIVATE_URLS=refuse)", url);

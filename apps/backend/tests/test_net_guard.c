@@ -70,12 +70,12 @@ static void test_a_guarded_transfer_to_loopback_never_connects(void **state) {
     (void)state;
     CURL *c = curl_easy_init();
     assert_non_null(c);
-    bool refused = false;
+    cf_net_guard g = {0};
     curl_easy_setopt(c, CURLOPT_URL, "http://localhost:9/");
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    cf_curl_guard(c, false, &refused);
+    cf_curl_guard(c, false, &g);
     assert_int_not_equal(curl_easy_perform(c), CURLE_OK);
-    assert_true(refused);
+    assert_true(g.refused);
     curl_easy_cleanup(c);
 }
 

@@ -25,6 +25,8 @@ static const cf_problem_kind kinds[] = {
     {"unauthorized", "Authentication required", 401},
     {"rate-limited", "Too many requests", 429},
     {"quota-exceeded", "Quota exceeded", 429}, /* 413 for a size; the detail names the limit */
+    {"source-not-allowed", "Remote source not allowed", 403},
+    {"source-unreachable", "Remote source could not be fetched", 502},
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {

@@ -98,6 +98,12 @@ static const cfg_key keys[] = {
     STR(private_urls, "CLIPFORGE_PRIVATE_URLS", "refuse",
         "URLs clients give (render webhooks): refuse = public addresses only (no loopback, private,"
         " link-local or metadata endpoints, checked on the resolved address); allow = any"),
+    STR(source_allow, "CLIPFORGE_SOURCE_ALLOW", "",
+        "hosts media may be imported from by https:// URL (POST /v1/media/import), comma-separated: "
+        "host, *.domain (its subdomains) or * (any); empty = no remote sources. Their addresses must "
+        "be public, at every redirect"),
+    INT(source_timeout_s, "CLIPFORGE_SOURCE_TIMEOUT_S", "300", 1, 86400,
+        "longest an import by URL may take, redirects included"),
     STR(billing_webhook_url, "CLIPFORGE_BILLING_WEBHOOK_URL", "",
         "where usage records (one per finished job run) are POSTed, signed; empty = nowhere"),
     STR(billing_webhook_secret, "CLIPFORGE_BILLING_WEBHOOK_SECRET", "",
@@ -149,6 +155,11 @@ static const cfg_key keys[] = {
         "test builds only: every run of a job whose stored request contains this text fails"),
     STR(autoclip_fail_renders, "CLIPFORGE_AUTOCLIP_FAIL_RENDERS", "",
         "test builds only: autoclip clips (1-based, comma-separated) whose every render fails"),
+    STR(test_source_ca, "CLIPFORGE_TEST_SOURCE_CA", "",
+        "test builds only: CA certificates the import by URL verifies servers with (empty = the system's)"),
+    STR(test_source_pins, "CLIPFORGE_TEST_SOURCE_PINS", "",
+        "test builds only: host:port:address,... an imported URL's host is resolved to; that address "
+        "is then reachable for that host even when private"),
 #endif
 };
 

@@ -51,6 +51,8 @@ typedef struct cf_config {
     int64_t quota_storage_bytes;   /* CLIPFORGE_QUOTA_STORAGE_BYTES: media kept per tenant, 0 = none */
     int64_t quota_concurrent_jobs; /* CLIPFORGE_QUOTA_CONCURRENT_JOBS: queued + running, 0 = none */
     char *private_urls;        /* CLIPFORGE_PRIVATE_URLS: refuse | allow client URLs to private addresses */
+    char *source_allow;        /* CLIPFORGE_SOURCE_ALLOW: hosts of imports by URL, "" = none */
+    int64_t source_timeout_s;  /* CLIPFORGE_SOURCE_TIMEOUT_S: one import by URL at most */
     char *billing_webhook_url; /* CLIPFORGE_BILLING_WEBHOOK_URL: usage records go there, "" = nowhere */
     char *billing_webhook_secret;     /* CLIPFORGE_BILLING_WEBHOOK_SECRET: their HMAC-SHA256 key */
     int64_t quota_upload_bytes;       /* CLIPFORGE_QUOTA_UPLOAD_BYTES: one upload, 0 = the server's limit */
@@ -77,6 +79,8 @@ typedef struct cf_config {
 #ifdef CF_TEST_HOOKS                  /* test builds only (CMake option CF_TEST_HOOKS) */
     char *test_fail_jobs;             /* CLIPFORGE_TEST_FAIL_JOBS: jobs whose request contains it fail */
     char *autoclip_fail_renders;      /* CLIPFORGE_AUTOCLIP_FAIL_RENDERS: "1,2": clips whose renders fail */
+    char *test_source_ca;             /* CLIPFORGE_TEST_SOURCE_CA: CA file for imports by URL */
+    char *test_source_pins;           /* CLIPFORGE_TEST_SOURCE_PINS: host:port:address,... */
 #endif
 } cf_config;
 
