@@ -1,5 +1,8 @@
 /* storage_local.c — object storage in a local directory. Writes go to a temp file that is
  * renamed into place on commit (readers never see a partial object) and unlinked on abort.
+ * Keys are reached from the objects directory one segment at a time (openat with O_NOFOLLOW),
+ * so a symbolic link anywhere under it (put there by hand or by another program) is refused,
+ * never followed out of the root.
  * Signed URLs: sig = hex(HMAC-SHA256(signing key, key "\n" exp)), compared in constant time. */
 #include "infrastructure/storage_local.h"
 
@@ -30,7 +33,7 @@ typedef struct local_storage {
 struct cf_storage_writer {
     int fd;
     char *tmp_path;
-    char *final_path;
+    char *key;
 };
 
 static void sweep_tmp(const char *dir) {
@@ -86,19 +89,82 @@ static char *object_path(local_storage *ls, const char *key) {
     return cf_path_join(ls->objects, key);
 }
 
+/* errno after a refused step: a symbolic link where a directory or the object should be. */
+static bool link_refused(int dir, const char *name) {
+    struct stat sb;
+    return (errno == ELOOP || errno == ENOTDIR) && fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+           S_ISLNK(sb.st_mode);
+}
+
+/* The directory holding key's last segment, opened from the objects directory without following
+ * a symbolic link at any step (create: missing directories are made); *name = that segment.
+ * -1 when a step fails: *linked says whether it was a symbolic link. */
+static int open_parent(local_storage *ls, const char *key, bool create, const char **name, bool *linked) {
+    *linked = false;
+    int dir = open(ls->objects, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *seg = key;
+    for (const char *slash; dir >= 0 && (slash = strchr(seg, '/')); seg = slash + 1) {
+        char part[520]; /* keys are at most 512 bytes (cf_storage_key_valid) */
+        snprintf(part, sizeof part, "%.*s", (int)(slash - seg), seg);
+        if (create) (void)mkdirat(dir, part, 0755); /* EEXIST is fine; openat says the rest */
+        int next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) *linked = link_refused(dir, part);
+        close(dir);
+        dir = next;
+    }
+    *name = seg;
+    return dir;
+}
+
+/* Opens key's object itself (flags | O_NOFOLLOW) the same way; -1 as open_parent. */
+static int open_object(local_storage *ls, const char *key, int flags, bool *linked) {
+    const char *name = NULL;
+    int dir = open_parent(ls, key, false, &name, linked);
+    if (dir < 0) return -1;
+    int fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) *linked = link_refused(dir, name);
+    close(dir);
+    return fd;
+}
+
+static cf_err missing(const char *key, bool linked, cf_error *err) {
+    if (linked)
+        return cf_error_set(err, CF_ERR_PERMISSION, "storage: object %s is reached through a symbolic link",
+                            key);
+    return cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key);
+}
+
+/* Opens a regular object (flags) and fills *st; -1 and err otherwise. */
+static int open_regular(local_storage *ls, const char *key, int flags, cf_storage_info *st, cf_error *err) {
+    bool linked = false;
+    int fd = open_object(ls, key, flags, &linked);
+    struct stat sb = {0};
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        st->size = sb.st_size;
+        st->mtime = sb.st_mtime;
+        return fd;
+    }
+    if (fd >= 0) {
+        linked = S_ISLNK(sb.st_mode); /* O_PATH | O_NOFOLLOW opens a link itself */
+        close(fd);
+    }
+    missing(key, linked, err);
+    return -1;
+}
+
 static cf_err local_put_begin(void *self, const char *key, cf_storage_writer **out, cf_error *err) {
     local_storage *ls = self;
     cf_storage_writer *w = calloc(1, sizeof *w);
     if (!w) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     w->fd = -1;
-    w->final_path = object_path(ls, key);
+    w->key = strdup(key);
     w->tmp_path = cf_path_join(ls->tmp, "upload-XXXXXX");
-    if (!w->final_path || !w->tmp_path) goto oom;
+    if (!w->key || !w->tmp_path) goto oom;
     w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
     if (w->fd < 0) {
         cf_err rc =
             cf_error_set(err, CF_ERR_IO, "storage: cannot create %s: %s", w->tmp_path, strerror(errno));
-        free(w->final_path);
+        free(w->key);
         free(w->tmp_path);
         free(w);
         return rc;
@@ -106,7 +172,7 @@ static cf_err local_put_begin(void *self, const char *key, cf_storage_writer **o
     *out = w;
     return CF_OK;
 oom:
-    free(w->final_path);
+    free(w->key);
     free(w->tmp_path);
     free(w);
     return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -129,7 +195,7 @@ static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf,
 static void writer_free(cf_storage_writer *w) {
     if (w->fd >= 0) close(w->fd);
     free(w->tmp_path);
-    free(w->final_path);
+    free(w->key);
     free(w);
 }
 
@@ -140,79 +206,59 @@ static void local_put_abort(void *self, cf_storage_writer *w) {
 }
 
 static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) {
-    char *slash = strrchr(w->final_path, '/');
+    const char *name = NULL;
+    bool linked = false;
+    int dir = open_parent(self, w->key, true, &name, &linked);
     cf_err rc = CF_OK;
-    if (slash) {
-        *slash = '\0';
-        rc = cf_mkdir_p(w->final_path, err);
-        *slash = '/';
-    }
+    if (dir < 0)
+        rc = linked ? missing(w->key, true, err)
+                    : cf_error_set(err, CF_ERR_IO, "storage: cannot make the directory of %s: %s", w->key,
+                                   strerror(errno));
     if (rc == CF_OK && close(w->fd) != 0)
         rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
     w->fd = -1;
-    if (rc == CF_OK && rename(w->tmp_path, w->final_path) != 0)
-        rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->final_path, strerror(errno));
+    /* renameat replaces a symbolic link of that name itself, never what it points to */
+    if (rc == CF_OK && renameat(AT_FDCWD, w->tmp_path, dir, name) != 0)
+        rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->key, strerror(errno));
+    if (dir >= 0) close(dir);
     if (rc) unlink(w->tmp_path);
     writer_free(w);
     return rc;
 }
 
-static cf_err stat_path(const char *path, const char *key, cf_storage_info *st, cf_error *err) {
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-        return cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key);
-    st->size = sb.st_size;
-    st->mtime = sb.st_mtime;
-    return CF_OK;
-}
-
 static cf_err local_stat(void *self, const char *key, cf_storage_info *st, cf_error *err) {
-    char *path = object_path(self, key);
-    if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err rc = stat_path(path, key, st, err);
-    free(path);
-    return rc;
+    int fd = open_regular(self, key, O_PATH, st, err);
+    if (fd < 0) return err->code;
+    close(fd);
+    return CF_OK;
 }
 
 static cf_err local_open_read(void *self, const char *key, int *fd, cf_storage_info *st, cf_error *err) {
-    char *path = object_path(self, key);
-    if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    free(path);
-    if (*fd < 0) return cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key);
-    struct stat sb;
-    if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(*fd);
-        *fd = -1;
-        return cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key);
-    }
-    st->size = sb.st_size;
-    st->mtime = sb.st_mtime;
-    return CF_OK;
+    /* O_NONBLOCK: a FIFO planted under the root must not block the open (it is refused after) */
+    *fd = open_regular(self, key, O_RDONLY | O_NONBLOCK, st, err);
+    return *fd < 0 ? err->code : CF_OK;
 }
 
+/* The path is checked now; the library that opens it later follows it as it finds it. */
 static cf_err local_local_path(void *self, const char *key, char **path, cf_error *err) {
     cf_storage_info st;
-    char *p = object_path(self, key);
-    if (!p) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err rc = stat_path(p, key, &st, err);
-    if (rc) {
-        free(p);
-        return rc;
-    }
-    *path = p;
-    return CF_OK;
+    cf_err rc = local_stat(self, key, &st, err);
+    if (rc) return rc;
+    *path = object_path(self, key);
+    return *path ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
 static cf_err local_remove(void *self, const char *key, cf_error *err) {
-    char *path = object_path(self, key);
-    if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    const char *name = NULL;
+    bool linked = false;
+    int dir = open_parent(self, key, false, &name, &linked);
+    if (dir < 0) return missing(key, linked, err);
     cf_err rc = CF_OK;
-    if (unlink(path) != 0)
+    if (unlinkat(dir, name, 0) != 0) /* a symbolic link of that name goes, not its target */
         rc = errno == ENOENT
                  ? cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key)
                  : cf_error_set(err, CF_ERR_IO, "storage: cannot remove %s: %s", key, strerror(errno));
-    free(path);
+    close(dir);
     return rc;
 }
 
@@ -308,7 +354,7 @@ static void walk_dir(local_storage *ls, const char *rel, walk *w) {
         struct stat sb;
         size_t kl = strlen(key), pl = strlen(w->prefix);
         bool under = !strncmp(key, w->prefix, kl < pl ? kl : pl); /* one is a prefix of the other */
-        if (path && under && stat(path, &sb) == 0) {
+        if (path && under && lstat(path, &sb) == 0) {             /* a symbolic link is neither: skipped */
             if (S_ISDIR(sb.st_mode)) {
                 walk_dir(ls, key, w);
             } else if (S_ISREG(sb.st_mode) && kl >= pl) {

@@ -1,4 +1,5 @@
-/* Unit tests of local storage: streamed writes, abort leaves nothing, signing and verification. */
+/* Unit tests of local storage: streamed writes, abort leaves nothing, signing and verification,
+ * no way out of the root through a symbolic link. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -163,6 +165,75 @@ static void test_stale_temp_files_are_swept_at_open(void **state) {
     cf_storage_put_abort(f->s, w);
 }
 
+/* A file and a directory outside the storage root, and links to them planted under it. */
+static bool count_listed(void *user, const char *key, const cf_storage_info *st) {
+    (void)key, (void)st;
+    (*(int *)user)++;
+    return true;
+}
+
+static char *plant_links(fixture *f) {
+    cf_error err;
+    char *outside = NULL;
+    assert_int_equal(cf_make_temp_dir(NULL, "cfoutside-", &outside, &err), CF_OK);
+    char path[1024], target[1024];
+    snprintf(path, sizeof path, "%s/secret", outside);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("secret", fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/objects/media", f->dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(target, sizeof target, "%s/secret", outside);
+    snprintf(path, sizeof path, "%s/objects/media/evil", f->dir);
+    assert_int_equal(symlink(target, path), 0);
+    snprintf(path, sizeof path, "%s/objects/jobs", f->dir);
+    assert_int_equal(symlink(outside, path), 0);
+    return outside;
+}
+
+static void test_symlinks_never_lead_out_of_the_root(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    char *outside = plant_links(f);
+    cf_storage_info st;
+    int fd = -1;
+    char *path = NULL;
+    /* a linked object, and an object under a linked directory: refused, not followed */
+    const char *keys[] = {"media/evil", "jobs/secret"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(cf_storage_stat(f->s, keys[i], &st, &err), CF_ERR_PERMISSION);
+        assert_non_null(strstr(err.msg, "symbolic link"));
+        assert_int_equal(cf_storage_open_read(f->s, keys[i], &fd, &st, &err), CF_ERR_PERMISSION);
+        assert_int_equal(fd, -1);
+        assert_int_equal(cf_storage_local_path(f->s, keys[i], &path, &err), CF_ERR_PERMISSION);
+        assert_null(path);
+    }
+    /* writing or removing under the linked directory touches nothing outside */
+    assert_int_equal(cf_storage_put_buffer(f->s, "jobs/new", "x", 1, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_remove(f->s, "jobs/secret", &err), CF_ERR_PERMISSION);
+    assert_int_equal(count_files(outside), 1);
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s/tmp", f->dir);
+    assert_int_equal(count_files(tmp), 0);
+    /* a listing skips the links */
+    int listed = 0;
+    assert_int_equal(cf_storage_put_buffer(f->s, "media/ok", "y", 1, &err), CF_OK);
+    assert_int_equal(cf_storage_list(f->s, "", count_listed, &listed, &err), CF_OK);
+    assert_int_equal(listed, 1);
+    /* committing over a link replaces the link, not its target */
+    assert_int_equal(cf_storage_put_buffer(f->s, "media/evil", "new", 3, &err), CF_OK);
+    assert_int_equal(cf_storage_stat(f->s, "media/evil", &st, &err), CF_OK);
+    assert_int_equal(st.size, 3);
+    char secret[1024];
+    snprintf(secret, sizeof secret, "%s/secret", outside);
+    struct stat sb;
+    assert_int_equal(stat(secret, &sb), 0);
+    assert_int_equal(sb.st_size, 6);
+    cf_remove_tree(outside, &err);
+    free(outside);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_streamed_put_then_read, setup, teardown),
@@ -171,6 +242,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_signed_urls_verify_and_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signing_key_is_generated_once_per_data_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_temp_files_are_swept_at_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlinks_never_lead_out_of_the_root, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
