@@ -4,6 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 export CLIPFORGE_MAX_BODY_BYTES=2000 CLIPFORGE_MAX_UPLOAD_BYTES=100000 CLIPFORGE_MAX_JSON_DEPTH=8
+export CLIPFORGE_MAX_URL_BYTES=2048 CLIPFORGE_MAX_HEADER_BYTES=4096
 mkdir -p "$WORK/web/assets"
 echo '<!doctype html><title>clipforge</title>' >"$WORK/web/index.html"
 echo 'console.log(1)' >"$WORK/web/assets/app-1234abcd.js"
@@ -88,6 +89,23 @@ expect_problem 400 validation
 check "the detail names the field path" grep -q 'operations\[0\]' <<<"$(jget 'j["detail"]')"
 req POST /v1/jobs "${J[@]}" -d '{"kind":"clip_processing","request":{"clip_id":"c","source_uri":"/etc/passwd"}}'
 expect_problem 400 validation
+
+echo "# request line and headers over their limits: 414 / 431, the server goes on"
+long=$(head -c 3000 /dev/zero | tr '\0' a)
+req GET "/v1/jobs?kind=$long";       expect_problem 414 uri-too-long
+check "the detail names the limit ($(jget 'j["detail"]'))" grep -q "over 2048 (CLIPFORGE_MAX_URL_BYTES)" "$WORK/body"
+req GET "/v1/jobs/$long";            expect_problem 414 uri-too-long
+req GET /v1/jobs -H "X-Long: $long" -H "X-Long-Too: $long"; expect_problem 431 header-fields-too-large
+check "the detail names the limit ($(jget 'j["detail"]'))" grep -q "over 4096 (CLIPFORGE_MAX_HEADER_BYTES)" "$WORK/body"
+req GET "/v1/jobs?kind=${long:0:1000}"
+check "a URL under the limit passes ($STATUS)" test "$STATUS" = 400 -o "$STATUS" = 200
+huge=$(head -c 100000 /dev/zero | tr '\0' a)
+code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/v1/jobs?kind=$huge")
+check "far over the limit: still 414 ($code)" test "$code" = 414
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Huge: $huge" "$BASE/v1/jobs")
+check "headers far over the limit: still 431 ($code)" test "$code" = 431
+req GET /healthz
+check "the server still serves ($STATUS)" test "$STATUS" = 200
 
 stop_server
 finish

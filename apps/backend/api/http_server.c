@@ -428,10 +428,45 @@ static enum MHD_Result upload_quota(cf_http_request *req, int64_t len) {
     return v.exceeded ? cf_http_reply_quota(req, &v) : MHD_YES;
 }
 
+static enum MHD_Result add_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    size_t *total = cls;
+    /* a header line "name: value\r\n", a query argument "name=value&" */
+    *total += strlen(key) + (value ? strlen(value) : 0) + (kind == MHD_HEADER_KIND ? 4 : 2);
+    return MHD_YES;
+}
+
+/* The request line and headers against CLIPFORGE_MAX_URL_BYTES and CLIPFORGE_MAX_HEADER_BYTES,
+ * before routing: false with the 414 / 431 answered. (Requests far past them, over the
+ * connection's buffer, get libmicrohttpd's own 414 / 431.) */
+static bool within_sizes(cf_http_request *req, const char *url, enum MHD_Result *answer) {
+    const cf_config *cfg = req->server->site.cfg;
+    size_t url_bytes = strlen(url), header_bytes = 0;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_length, &url_bytes);
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_length, &header_bytes);
+    char detail[160];
+    if ((int64_t)url_bytes > cfg->max_url_bytes) {
+        snprintf(detail, sizeof detail,
+                 "the URL with its query is %zu bytes, over %lld (CLIPFORGE_MAX_URL_BYTES)", url_bytes,
+                 (long long)cfg->max_url_bytes);
+        *answer = cf_http_reply_problem(req, "uri-too-long", detail);
+        return false;
+    }
+    if ((int64_t)header_bytes > cfg->max_header_bytes) {
+        snprintf(detail, sizeof detail,
+                 "the request headers are %zu bytes, over %lld (CLIPFORGE_MAX_HEADER_BYTES)", header_bytes,
+                 (long long)cfg->max_header_bytes);
+        *answer = cf_http_reply_problem(req, "header-fields-too-large", detail);
+        return false;
+    }
+    return true;
+}
+
 /* First call of a request: route it and check what can be checked before the body. */
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
     const cf_http_site *site = &req->server->site;
+    enum MHD_Result early;
+    if (!within_sizes(req, url, &early)) return early;
     if (!strcmp(req->method, "OPTIONS") && cf_http_header(req, "Access-Control-Request-Method") &&
         allowed_origin(req))
         return preflight(req);
@@ -669,14 +704,17 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     }
     if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads <= 0) threads = 2;
+    /* room for a request line and headers up to the limits, so that within_sizes (not
+     * libmicrohttpd's HTML page) answers those a little over them */
+    int64_t pool = 2 * (site->cfg->max_url_bytes + site->cfg->max_header_bytes) + 16384;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    s->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
-                         completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                         (unsigned)1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, dispatch, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)16384,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)pool,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         cf_sse_hub_free(s->hub);
         cf_rate_limit_free(s->limiter);

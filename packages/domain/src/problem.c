@@ -27,6 +27,8 @@ static const cf_problem_kind kinds[] = {
     {"quota-exceeded", "Quota exceeded", 429}, /* 413 for a size; the detail names the limit */
     {"source-not-allowed", "Remote source not allowed", 403},
     {"source-unreachable", "Remote source could not be fetched", 502},
+    {"uri-too-long", "URI too long", 414},
+    {"header-fields-too-large", "Request header fields too large", 431},
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {

@@ -21,6 +21,8 @@ typedef struct cf_config {
     int64_t url_ttl_s;            /* CLIPFORGE_URL_TTL_S */
     int64_t max_upload_bytes;     /* CLIPFORGE_MAX_UPLOAD_BYTES */
     int64_t max_body_bytes;       /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
+    int64_t max_url_bytes;        /* CLIPFORGE_MAX_URL_BYTES (request URL with its query) */
+    int64_t max_header_bytes;     /* CLIPFORGE_MAX_HEADER_BYTES (request headers together) */
     int64_t max_json_depth;       /* CLIPFORGE_MAX_JSON_DEPTH */
     int64_t max_dimension;        /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
     int64_t max_duration_ms;      /* CLIPFORGE_MAX_DURATION_MS (input media) */
