@@ -44,6 +44,7 @@ static const cf_command commands[] = {
      "compare model versions on a held-out evaluation set", cf_cmd_eval},
     {"features", "ls [--all] [--long] [--json]",
      "the feature store: feature tracks by media content hash in the configured storage", cf_cmd_features},
+    {"openapi", "", "print the HTTP API's OpenAPI document (what GET /openapi.json serves)", cf_cmd_openapi},
 };
 
 static void write_help(FILE *out) {

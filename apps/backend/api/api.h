@@ -125,6 +125,9 @@ enum MHD_Result cf_api_events(cf_http_request *req);
 enum MHD_Result cf_api_events_ws(cf_http_request *req); /* ws.c */
 enum MHD_Result cf_api_files(cf_http_request *req);
 enum MHD_Result cf_api_openapi(cf_http_request *req);
+/* The OpenAPI document GET /openapi.json serves for a server with settings cfg (a new reference;
+ * NULL when out of memory). `clipforge openapi` prints it for the client generator. */
+json_t *cf_api_openapi_document(const cf_config *cfg);
 enum MHD_Result cf_api_healthz(cf_http_request *req);
 enum MHD_Result cf_api_readyz(cf_http_request *req);
 enum MHD_Result cf_api_metrics(cf_http_request *req);

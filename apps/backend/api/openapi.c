@@ -188,7 +188,7 @@ static json_t *runnable_kinds(const cf_config *cfg) {
     return kinds;
 }
 
-static json_t *build(const cf_config *cfg) {
+json_t *cf_api_openapi_document(const cf_config *cfg) {
     json_t *schemas = component_schemas();
     json_t *paths = json_object();
     size_t n = 0;
@@ -223,7 +223,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const cf_config *doc_cfg; /* the server's settings, fixed for its life: set before once */
 
 static void build_once(void) {
-    json_t *doc = build(doc_cfg);
+    json_t *doc = cf_api_openapi_document(doc_cfg);
     cached = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(doc);
 }

@@ -67,5 +67,6 @@ int cf_cmd_serve(int argc, char **argv);
 int cf_cmd_worker(int argc, char **argv);
 int cf_cmd_keys(int argc, char **argv);
 int cf_cmd_autoclip(int argc, char **argv);
+int cf_cmd_openapi(int argc, char **argv);
 
 #endif
