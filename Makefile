@@ -57,9 +57,13 @@ lint:
 	cmake -S . -B build/lint -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCF_TESTS=OFF >/dev/null
 	./infra/lint.sh build/lint $(JOBS)
 
+# The C code from packages/domain/schemas, then the TypeScript client (packages/shared/api-client)
+# from the OpenAPI document the server built from them prints (`clipforge openapi`).
 gen:
 	python3 packages/domain/tools/gen.py
-	python3 packages/domain/tools/gen_ts.py
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCF_TESTS=OFF >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target clipforge
+	python3 packages/domain/tools/gen_ts.py --server $(BUILD)/clipforge
 
 clean:
 	rm -rf build

@@ -1,6 +1,6 @@
 // The application shell: navigation, the live-connection indicator, and the screens by route.
 import { useEffect, useState } from 'react';
-import { ApiClient, ApiError, type Whoami } from './api/client';
+import { ApiClient, ApiError, type Whoami } from '@clipforge/api-client';
 import { ProblemBox } from './components/common';
 import { KEY_STORAGE, SignIn, storedKey } from './components/SignIn';
 import { Link, matchPath, RouterProvider, useRouter } from './lib/router';

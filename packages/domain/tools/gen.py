@@ -131,18 +131,27 @@ def ref_name(where, ref):
     return m.group(1)
 
 
+def read_schemas(schema_dir):
+    """The schema files of a directory by name (Foo.json -> "Foo")."""
+    raw = {}
+    for fn in sorted(os.listdir(schema_dir)):
+        if not fn.endswith(".json"):
+            continue
+        with open(os.path.join(schema_dir, fn), encoding="utf-8") as f:
+            doc = json.load(f)
+        name = fn[:-5]
+        if doc.get("title") != name:
+            raise SchemaError("%s: title must be %r (the file name)" % (fn, name))
+        raw[name] = doc
+    return raw
+
+
 class Loader:
-    def __init__(self, schema_dir):
-        self.raw = {}
-        for fn in sorted(os.listdir(schema_dir)):
-            if not fn.endswith(".json"):
-                continue
-            with open(os.path.join(schema_dir, fn), encoding="utf-8") as f:
-                doc = json.load(f)
-            name = fn[:-5]
-            if doc.get("title") != name:
-                raise SchemaError("%s: title must be %r (the file name)" % (fn, name))
-            self.raw[name] = doc
+    """The types of a set of schemas: read from schema_dir, or given as raw ({name: schema},
+    $refs naming sibling files as Foo.json)."""
+
+    def __init__(self, schema_dir, raw=None):
+        self.raw = raw if raw is not None else read_schemas(schema_dir)
         self.types = {}
         for name in self.raw:
             self.resolve(name)

@@ -1,7 +1,7 @@
 // A coloured band under the waveform: what the audio-event classifier heard over the media
 // (speech, music, crowd, applause, laughter, silence, noise), one block per merged event, with a
 // legend of the classes present. Clicking a block seeks to its start.
-import type { AudioEvent, AudioEventClass } from '../generated/domain';
+import type { AudioEvent, AudioEventClass } from '@clipforge/api-client';
 import { formatMs } from '../lib/format';
 
 export const EVENT_COLOURS: Record<AudioEventClass, string> = {

@@ -1,7 +1,7 @@
 // A band of frames under the review timeline: the media's filmstrip (one sprite sheet the
 // server made) laid out over the same time axis, so a span can be found by its picture.
 // Clicking a frame seeks there.
-import type { MediaFilmstrip } from '../generated/domain';
+import type { MediaFilmstrip } from '@clipforge/api-client';
 import { formatMs } from '../lib/format';
 import { tileStyle } from './MediaThumb';
 

@@ -3,8 +3,7 @@
 // across, or pressing ←/→, steps through frames spread over the file. The filmstrip is asked
 // for on first hover only, so a library page does not make the server picture every file.
 import { useEffect, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import type { ApiClient } from '../api/client';
-import type { MediaFilmstrip } from '../generated/domain';
+import { type ApiClient, type MediaFilmstrip } from '@clipforge/api-client';
 import { formatMs } from '../lib/format';
 
 const strips = new Map<string, Promise<MediaFilmstrip | undefined>>();

@@ -4,7 +4,7 @@
 // The canvas says which backend drew it (data-backend) and the time of the frame on it
 // (data-drawn-ms), for tests and for people who wonder.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { Timeline } from '../generated/domain';
+import type { Timeline } from '@clipforge/api-client';
 import { formatMs } from '../lib/format';
 import { scenesAt, sceneStarts, type WordLike } from '../lib/preview/compose';
 import type { SceneFraming } from '../lib/preview/geometry';

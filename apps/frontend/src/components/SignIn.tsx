@@ -1,7 +1,7 @@
 // The key prompt: shown when the server requires API keys (401 on /v1/whoami). The key is kept
 // in session storage (this tab, until it closes), never in local storage.
 import { useState, type FormEvent } from 'react';
-import { ApiClient, ApiError, type Whoami } from '../api/client';
+import { ApiClient, ApiError, type Whoami } from '@clipforge/api-client';
 
 export const KEY_STORAGE = 'clipforge.apiKey';
 

@@ -1,7 +1,7 @@
 // The clip editor's model: corrected words become certain, emptied ones go, the corrections are
 // the label's caption fixes; the version's request carries the edit and passes the schema.
 import { describe, expect, it } from 'vitest';
-import { LabelCreateSchema } from '../generated/domain';
+import { LabelCreateSchema } from '@clipforge/api-client';
 import { captionFixes, editLabel, editWords, spokenWords, versionRequest, type ClipEdit } from './clipEdit';
 
 const words = [

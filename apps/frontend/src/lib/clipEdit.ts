@@ -8,7 +8,7 @@ import {
   type RenderRequestInput,
   type Transcript,
   type TranscriptWord,
-} from '../generated/domain';
+} from '@clipforge/api-client';
 
 /** A caption word in the editor: what was heard, what it says now. */
 export interface EditWord {

@@ -1,7 +1,7 @@
 // The gallery's model: autoclip runs with their clips' titles, scores and reasons, the runs'
 // render children not shown twice, one-off renders and clips grouped per source, newest first.
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../generated/domain';
+import type { Job } from '@clipforge/api-client';
 import { archiveUrl, galleryOf, jobOfUri } from './gallery';
 
 const t = (m: number) => new Date(Date.UTC(2026, 10, 24, 19, m)).toISOString();

@@ -2,7 +2,7 @@
 // the autoclip run that made it. An autoclip job's result names its clips (title, score,
 // reasons, span) and the files its child render jobs made, so those children are not shown
 // again on their own; a render or clip job made outside autoclip is a clip of its own.
-import { AutoclipResultSchema, ArtifactSchema, type Artifact, type Job } from '../generated/domain';
+import { AutoclipResultSchema, ArtifactSchema, type Artifact, type Job } from '@clipforge/api-client';
 import { formatMs } from './format';
 import { jobMediaUri } from './jobs';
 

@@ -1,6 +1,6 @@
 // What the UI needs to know about jobs beyond their schema: which media a job is about, and the
 // media:// URI form the server resolves.
-import type { Job, JobKind } from '../generated/domain';
+import type { Job, JobKind } from '@clipforge/api-client';
 
 /** The media URI a job works on (media_uri or source_uri of its request). */
 export function jobMediaUri(job: Job): string | undefined {

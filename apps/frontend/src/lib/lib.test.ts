@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { peaks, resampleCurve, scoreCurve } from './audio';
 import { formatBytes, formatMs, mediaIdFromUri, probeDurationMs } from './format';
 import { addStage, applyEvent } from '../state/jobs';
-import { RenderTemplateSchema, type Job } from '../generated/domain';
+import { RenderTemplateSchema, type Job } from '@clipforge/api-client';
 import { buildRenderRequest, checkRenderRequest, previewOf } from './templates';
 import { TEMPLATES } from '../test/server';
 

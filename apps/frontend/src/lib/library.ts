@@ -1,6 +1,6 @@
 // The library's view of the media list: search, sort, and what state each file is in (from the
 // jobs run on it). Pure functions, so the screen and the tests share them.
-import type { Job, Media } from '../generated/domain';
+import type { Job, Media } from '@clipforge/api-client';
 import { formatPercent, probeDurationMs } from './format';
 import { jobMediaUri, KIND_NAMES } from './jobs';
 

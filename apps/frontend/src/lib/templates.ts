@@ -7,7 +7,7 @@ import {
   type RenderRequestInput,
   type RenderTemplate,
   type SceneLayout,
-} from '../generated/domain';
+} from '@clipforge/api-client';
 
 export type Fit = 'blur' | 'crop' | 'contain' | 'cover' | 'split';
 

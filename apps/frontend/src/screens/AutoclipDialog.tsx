@@ -3,17 +3,17 @@
 // may make a short (min_score). The request is checked against the generated AutoclipRequest
 // schema before it is sent.
 import { useState } from 'react';
-import { ApiError } from '../api/client';
-import { FormatSelect, ProblemBox, ReasonButton } from '../components/common';
-import { Modal } from '../components/Modal';
 import {
-  AutoclipRequestSchema,
-  DetectionProfileValues,
+  ApiError,
   type AutoclipRequestInput,
+  AutoclipRequestSchema,
   type DetectionProfile,
+  DetectionProfileValues,
   type Media,
   type RenderFormat,
-} from '../generated/domain';
+} from '@clipforge/api-client';
+import { FormatSelect, ProblemBox, ReasonButton } from '../components/common';
+import { Modal } from '../components/Modal';
 import { newClipId } from '../lib/jobs';
 import { outputSize } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';

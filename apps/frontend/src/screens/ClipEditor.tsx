@@ -4,20 +4,20 @@
 // new version of the clip. Versions are kept and listed; each edit is saved as a label (source
 // clip_edit) with the span, title and corrected words as proposed and as left.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
-import { FormatSelect, ProblemBox, ProgressBar, StatusBadge } from '../components/common';
-import { PreviewPlayer } from '../components/PreviewPlayer';
-import { Timeline as SpanTimeline, type ReviewSpan } from '../components/Timeline';
 import {
-  AutoclipResultSchema,
-  TranscriptionResultSchema,
+  ApiError,
   type Artifact,
+  AutoclipResultSchema,
   type Job,
   type Media,
   type RenderFormat,
   type Timeline,
+  TranscriptionResultSchema,
   type TranscriptWord,
-} from '../generated/domain';
+} from '@clipforge/api-client';
+import { FormatSelect, ProblemBox, ProgressBar, StatusBadge } from '../components/common';
+import { PreviewPlayer } from '../components/PreviewPlayer';
+import { Timeline as SpanTimeline, type ReviewSpan } from '../components/Timeline';
 import type { SceneFraming } from '../lib/preview/geometry';
 import { editLabel, editWords, spokenWords, versionRequest, type ClipEdit, type Proposed } from '../lib/clipEdit';
 import { formatDate, formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';

@@ -3,8 +3,7 @@
 // zip links, and a share link made on request.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { ApiClient } from '../api/client';
-import type { Job } from '../generated/domain';
+import { ApiClient, type Job } from '@clipforge/api-client';
 import { click, render, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 

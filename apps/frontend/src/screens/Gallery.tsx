@@ -3,7 +3,7 @@
 // A short plays in place; it downloads alone or with the others as one zip (GET /v1/archive);
 // a signed link to it (POST /v1/share, a week) is copied for sending.
 import { useMemo, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError } from '@clipforge/api-client';
 import { Empty } from '../components/common';
 import { archiveUrl, galleryOf, type GalleryClip, type GalleryGroup } from '../lib/gallery';
 import { formatDate, formatMs, mediaIdFromUri } from '../lib/format';

@@ -2,7 +2,7 @@
 // those the event stream brings that name it as their parent; a child links back to its parent.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { ApiClient } from '../api/client';
+import { ApiClient } from '@clipforge/api-client';
 import { render, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 

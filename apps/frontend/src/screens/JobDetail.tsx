@@ -1,9 +1,8 @@
 // One job: its stages with their progress (from the live events), its error as the server
 // reported it, its request and result, and what can be done next (cancel, retry, review, play).
 import { useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, type Artifact, ArtifactSchema, type Job, type JobChild } from '@clipforge/api-client';
 import { ProblemBox, ProgressBar, StatusBadge } from '../components/common';
-import { ArtifactSchema, type Artifact, type Job, type JobChild } from '../generated/domain';
 import { formatBytes, formatDate, formatMs, formatPercent } from '../lib/format';
 import { formatRemaining, remainingMs, type ProgressSample } from '../lib/eta';
 import { KIND_NAMES } from '../lib/jobs';

@@ -2,7 +2,7 @@
 // events arrive, and a job created elsewhere appears.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { ApiClient } from '../api/client';
+import { ApiClient } from '@clipforge/api-client';
 import { render, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 

@@ -3,8 +3,7 @@
 // filmstrip on hover, and deletes after a confirmation.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
-import { ApiClient } from '../api/client';
-import { AutoclipRequestSchema } from '../generated/domain';
+import { ApiClient, AutoclipRequestSchema } from '@clipforge/api-client';
 import { PAGE_SIZE } from '../state/media';
 import { act } from 'react';
 import { click, key, render, selectValue, typeInto, waitFor, type Rendered } from '../test/render';

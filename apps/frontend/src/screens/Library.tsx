@@ -3,20 +3,20 @@
 // clip), the jobs already run on it, and deletion after a confirmation.
 import { useMemo, useState } from 'react';
 import type { z } from 'zod';
-import { ApiError } from '../api/client';
-import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
-import { MediaThumb } from '../components/MediaThumb';
-import { ConfirmDialog } from '../components/Modal';
 import {
-  ClipProcessingRequestSchema,
-  DetectionProfileValues,
-  TargetFormatValues,
+  ApiError,
   type ClipProcessingRequestInput,
+  ClipProcessingRequestSchema,
   type DetectionProfile,
+  DetectionProfileValues,
   type HighlightDetectionRequestInput,
   type Media,
   type TargetFormat,
-} from '../generated/domain';
+  TargetFormatValues,
+} from '@clipforge/api-client';
+import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
+import { MediaThumb } from '../components/MediaThumb';
+import { ConfirmDialog } from '../components/Modal';
 import { formatBytes, formatDate, formatMs, probeAspect, probeDurationMs, probeHasVideo } from '../lib/format';
 import { mediaName, mediaState, searchMedia, SORTS, sortMedia, type SortKey } from '../lib/library';
 import { jobMediaUri, KIND_NAMES, newClipId } from '../lib/jobs';

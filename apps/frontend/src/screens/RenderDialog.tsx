@@ -3,9 +3,14 @@
 // span playing in the chosen frame; then submit a render job whose request has been checked
 // against the RenderRequest schema.
 import { useEffect, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import {
+  ApiError,
+  type Media,
+  type RenderFormat,
+  type RenderTemplate,
+  type TranscriptSegment,
+} from '@clipforge/api-client';
 import { Empty, ProblemBox, ReasonButton } from '../components/common';
-import type { Media, RenderFormat, RenderTemplate, TranscriptSegment } from '../generated/domain';
 import { formatMs } from '../lib/format';
 import { newClipId } from '../lib/jobs';
 import { buildRenderRequest, checkRenderRequest, outputSize, previewOf, variable } from '../lib/templates';

@@ -2,12 +2,11 @@
 // labels (with moved boundaries), saved labels shown again, keys, and the render dialog preview.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
-import { ApiClient } from '../api/client';
+import { ApiClient, RenderRequestSchema } from '@clipforge/api-client';
 import { click, key, render, typeInto, waitFor, type Rendered } from '../test/render';
 import { startTestServer, type TestServer } from '../test/server';
 import { captionAt } from './RenderDialog';
 import { flagOn } from '../state/flags';
-import { RenderRequestSchema } from '../generated/domain';
 
 let srv: TestServer;
 let view: Rendered | undefined;

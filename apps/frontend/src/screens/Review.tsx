@@ -6,23 +6,24 @@
 // Keys: Space play/pause · J back 5 s · K pause · L play (again: faster) · A accept · R reject ·
 // Enter play the span · [ / ] set its start / end at the playhead · arrows on the timeline.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, ContractError } from '../api/client';
+import {
+  ApiError,
+  ContractError,
+  type HighlightDetectionResult,
+  HighlightDetectionResultSchema,
+  type Job,
+  type Label,
+  type Media,
+  type MediaFilmstrip,
+  TranscriptionResultSchema,
+  type TranscriptSegment,
+} from '@clipforge/api-client';
 import { ProblemBox, ReasonButton } from '../components/common';
 import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../components/Timeline';
 import { FilmstripTrack } from '../components/FilmstripTrack';
 import { filmstripOf } from '../components/MediaThumb';
 import { Waveform, type PeaksState } from '../components/Waveform';
 import { AudioEventsBand } from '../components/AudioEventsBand';
-import {
-  HighlightDetectionResultSchema,
-  TranscriptionResultSchema,
-  type HighlightDetectionResult,
-  type Job,
-  type Label,
-  type Media,
-  type MediaFilmstrip,
-  type TranscriptSegment,
-} from '../generated/domain';
 import { peaks as bucketPeaks, resampleCurve, scoreCurve } from '../lib/audio';
 import { formatMs, mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';

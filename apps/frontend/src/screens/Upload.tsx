@@ -1,9 +1,8 @@
 // Upload: drop files (or pick them), each checked for type and size before it is sent, then
 // streamed to POST /v1/media with a progress bar. Server refusals (413, 415...) are shown as sent.
 import { useRef, useState, type DragEvent } from 'react';
-import { ApiError } from '../api/client';
+import { ApiError, type Media } from '@clipforge/api-client';
 import { ProblemBox, ProgressBar } from '../components/common';
-import type { Media } from '../generated/domain';
 import { formatBytes } from '../lib/format';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';

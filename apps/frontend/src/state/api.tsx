@@ -1,7 +1,6 @@
 // The API client and what the server can do, shared by every screen.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { ApiClient } from '../api/client';
-import type { JobKind } from '../generated/domain';
+import { ApiClient, type JobKind } from '@clipforge/api-client';
 
 interface ApiValue {
   client: ApiClient;

@@ -2,7 +2,7 @@
 // tenant. Read once per client (a flag changed at run time shows at the next page load); a
 // server without /v1/flags, or one that fails, leaves every feature at the UI's default.
 import { useEffect, useState } from 'react';
-import type { ApiClient, Flag } from '../api/client';
+import type { ApiClient, Flag } from '@clipforge/api-client';
 import { useApi } from './api';
 
 /** The audio-events band on the review screen. */

@@ -2,10 +2,7 @@
 // carries a snapshot of its job (status, stage, progress, result or error), so the list updates
 // without polling; the stream resumes after the last event id it saw, also across reloads.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
-import { openEventStream } from '../api/events';
-import type { StreamState } from '../api/sse';
-import type { Event, Job } from '../generated/domain';
+import { ApiError, type Event, type Job, openEventStream, type StreamState } from '@clipforge/api-client';
 import { useApi } from './api';
 
 const LAST_EVENT_KEY = 'clipforge.lastEventId';

@@ -1,8 +1,7 @@
 // The media library: GET /v1/media, newest first, a page at a time (loadMore follows the
 // server's next_cursor). Uploads and deletions made here update the list without a reload.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
-import type { Media } from '../generated/domain';
+import { ApiError, type Media } from '@clipforge/api-client';
 import { useApi } from './api';
 
 export const PAGE_SIZE = 24;

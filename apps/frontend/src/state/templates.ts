@@ -1,7 +1,6 @@
 // The server's rendering templates (GET /v1/templates), for the dialogs that pick one.
 import { useEffect, useState } from 'react';
-import { ApiError } from '../api/client';
-import type { RenderTemplate } from '../generated/domain';
+import { ApiError, type RenderTemplate } from '@clipforge/api-client';
 import { useApi } from './api';
 
 /** The server's templates; undefined while loading. */

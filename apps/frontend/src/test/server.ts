@@ -2,8 +2,16 @@
 // jobs, media and labels in memory, streams events over SSE on demand, and records requests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Flag } from '../api/client';
-import type { Event, Job, LabelInput, Media, MediaFilmstrip, MediaWaveform, RenderTemplateInput } from '../generated/domain';
+import {
+  type Event,
+  type Flag,
+  type Job,
+  type LabelInput,
+  type Media,
+  type MediaFilmstrip,
+  type MediaWaveform,
+  type RenderTemplateInput,
+} from '@clipforge/api-client';
 
 export interface TestServer {
   url: string;

@@ -2,7 +2,7 @@
 // during a transition, the one fading out), where in its source, which overlays with what
 // opacity, and the caption line with the word being spoken. Pure functions over the Timeline
 // contract (packages/domain/schemas/Timeline.json).
-import type { Timeline, TimelineCaptions, TimelineOverlay, TimelineScene } from '../../generated/domain';
+import type { Timeline, TimelineCaptions, TimelineOverlay, TimelineScene } from '@clipforge/api-client';
 
 /** Confidence under which the renderer leaves a word out, and under which it marks it doubtful
  *  (CF_CAPTION_OMIT_BELOW / CF_CAPTION_DOUBT_BELOW of the transcription package). */

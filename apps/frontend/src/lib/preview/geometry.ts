@@ -2,7 +2,7 @@
 // (packages/pipelines/rendering/src/render_graph.c: libavfilter's scale with
 // force_original_aspect_ratio and force_divisible_by, crop centred on even offsets, pad and
 // overlay centred), so the browser preview frames a shot exactly as the render does.
-import type { SceneLayout } from '../../generated/domain';
+import type { SceneLayout } from '@clipforge/api-client';
 
 export interface Rect {
   x: number;

@@ -3,7 +3,7 @@
 // from render_graph.c), drawbox shapes, the progress bar sliding in from the left, and libass
 // captions (bold, outline of size/16+1, bottom-centred with the margins of captions.c, the
 // spoken word in the highlight colour, doubtful words in italics at 62 % opacity).
-import type { Timeline, TimelineCaptions, TimelineOverlay } from '../../generated/domain';
+import type { Timeline, TimelineCaptions, TimelineOverlay } from '@clipforge/api-client';
 import type { CaptionAt, OverlayAt } from './compose';
 
 /** CSS for a colour the renderer accepts (a name of its table, all CSS names too, or #RRGGBB). */

@@ -2,7 +2,7 @@
 // force_original_aspect_ratio and force_divisible_by, centred crops on even offsets, the blur
 // cover at an eighth, split halves; scenes, transitions, overlay ramps and caption lines.
 import { describe, expect, it } from 'vitest';
-import type { Timeline, TimelineCaptions } from '../../generated/domain';
+import type { Timeline, TimelineCaptions } from '@clipforge/api-client';
 import { captionAt, captionLines, captionWords, ramp, scenesAt, timelineDuration } from './compose';
 import { boxBlur, cropAt, layoutDraws, scaleSize } from './geometry';
 

@@ -4,7 +4,7 @@
 // on the GPU, Canvas 2D draws them with drawImage where WebGL is not available. The blurred
 // cover of blur_fill is made as the server makes it, on a picture an eighth of the canvas, so
 // it costs a few thousand pixels of CPU whatever the canvas size.
-import type { Timeline } from '../../generated/domain';
+import type { Timeline } from '@clipforge/api-client';
 import { captionAt, captionLines, captionWords, overlaysAt, scenesAt, timelineDuration, type WordLike } from './compose';
 import { boxBlur, cropAt, layoutDraws, type LayoutDraw, type Rect, type SceneFraming } from './geometry';
 import { drawCaption, drawOverlays } from './overlays';

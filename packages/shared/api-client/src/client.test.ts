@@ -150,7 +150,7 @@ describe('ApiClient', () => {
   });
 
   it('validates a label before it leaves: end must come after start', async () => {
-    const { LabelCreateSchema } = await import('../generated/domain');
+    const { LabelCreateSchema } = await import('./generated/schemas');
     const r = LabelCreateSchema.safeParse({ media_id: 'm', start_ms: 5000, end_ms: 5000, verdict: 'accept' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0].path).toEqual(['end_ms']);

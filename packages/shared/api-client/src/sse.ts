@@ -2,7 +2,8 @@
 // Event schema, and reconnects with Last-Event-ID after a drop so no event is lost or repeated.
 // (EventSource cannot send headers on the first connection and gives up on HTTP errors, so the
 // UI does it itself.)
-import { EventSchema, type Event } from '../generated/domain';
+import { operations } from './generated/operations';
+import { EventSchema, type Event } from './generated/schemas';
 
 export interface SseMessage {
   id?: string;
@@ -121,7 +122,7 @@ export class EventStream {
 
   private url(): string {
     const q = this.opts.jobId ? `?job_id=${encodeURIComponent(this.opts.jobId)}` : '';
-    return `${this.opts.baseUrl ?? ''}/v1/events${q}`;
+    return `${this.opts.baseUrl ?? ''}${operations['GET /v1/events'].path}${q}`;
   }
 
   private async connect(): Promise<void> {

@@ -1,20 +1,12 @@
-// The typed API client. Every response body is validated with the validators generated from
-// packages/domain/schemas, so a server that drifts from the contract fails loudly here, and a
-// contract change that the UI does not follow fails the TypeScript build.
+// The typed API client. Requests go by the operations of the server's OpenAPI document
+// (generated/operations.ts: path, parameters, bodies), and every response body is validated with
+// the validators generated from it, so a server that drifts from the contract fails loudly here,
+// and a contract change that the UI does not follow fails the TypeScript build.
 import { z } from 'zod';
 import {
-  JobSchema,
-  MediaFilmstripSchema,
-  MediaListSchema,
   MediaSchema,
-  MediaWaveformSchema,
   ProblemSchema,
-  ShareLinkSchema,
-  SmartCropPathSchema,
-  SplitFramingSchema,
-  TimelineSchema,
   TranscriptSchema,
-  TemplateListSchema,
   type Job,
   type JobKind,
   type JobState,
@@ -30,15 +22,53 @@ import {
   type RenderRequestInput,
   type Timeline,
   type Transcript,
-} from '../generated/domain';
-import { LabelSchema, type Label, type LabelCreateInput } from './labels';
+  LabelSchema,
+  type Label,
+  type LabelCreateInput,
+  type JobList,
+} from './generated/schemas';
+import { operations, type OperationId, type Operations } from './generated/operations';
 
-/** An HTTP error with the server's problem document when it sent one. */
 /** ?start_ms=&end_ms=&width=&height= of a scene's framing. */
-function spanQuery(startMs: number, endMs: number, width: number, height: number): URLSearchParams {
-  return new URLSearchParams({ start_ms: String(startMs), end_ms: String(endMs), width: String(width), height: String(height) });
+function spanQuery(startMs: number, endMs: number, width: number, height: number) {
+  return { start_ms: startMs, end_ms: endMs, width, height };
 }
 
+/** The body a successful call of operation K returns (unknown when the document names none). */
+export type ResponseOf<K extends OperationId> = Operations[K]['response'] extends z.ZodType
+  ? z.output<Operations[K]['response']>
+  : unknown;
+/** The JSON body operation K takes. */
+export type RequestOf<K extends OperationId> = Operations[K]['request'] extends z.ZodType
+  ? z.input<Operations[K]['request']>
+  : never;
+type Values<T> = Partial<Record<T extends readonly (infer N)[] ? N & string : never, string | number | undefined>>;
+/** What a call of operation K passes: its path parameters (all of them), query and header
+ *  parameters (by the names the document gives), and its body. */
+export type CallArgs<K extends OperationId> = (Operations[K]['pathParams'] extends readonly []
+  ? { params?: undefined }
+  : { params: Required<Record<Operations[K]['pathParams'][number], string>> }) & {
+  query?: Values<Operations[K]['query']>;
+  headers?: Values<Operations[K]['headers']>;
+  body?: RequestOf<K>;
+};
+
+/** The URL (without the base) of operation id with its path parameters filled in and its query.
+ *  (encodeURIComponent, not URLSearchParams: the server does not read '+' as a space.) */
+export function operationUrl<K extends OperationId>(id: K, args: CallArgs<K>): string {
+  const op = operations[id];
+  const params = (args.params ?? {}) as Record<string, string>;
+  const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (params[name] === undefined) throw new Error(`${id}: no value for {${name}}`);
+    return encodeURIComponent(params[name]);
+  });
+  const q = Object.entries((args.query ?? {}) as Record<string, string | number | undefined>)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  return q.length ? `${path}?${q.join('&')}` : path;
+}
+
+/** An HTTP error with the server's problem document when it sent one. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -66,12 +96,6 @@ export class ContractError extends Error {
     this.name = 'ContractError';
   }
 }
-
-export const JobListSchema = z.strictObject({
-  items: z.array(JobSchema),
-  next_cursor: z.string().nullable().optional(),
-});
-export type JobList = z.infer<typeof JobListSchema>;
 
 export const LabelListSchema = z.strictObject({ items: z.array(LabelSchema) });
 
@@ -121,14 +145,6 @@ export const FlagSchema = z.object({
 export type Flag = z.infer<typeof FlagSchema>;
 export const FlagListSchema = z.object({ items: z.array(FlagSchema) });
 
-/** "?a=1&b=2" from the defined members of q, "" when there are none. */
-function query(q: object): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `?${qs}` : '';
-}
-
 function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const r = schema.safeParse(body);
   if (!r.success) throw new ContractError(what, r.error.issues);
@@ -168,81 +184,93 @@ export class ApiClient {
     return this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {};
   }
 
-  private async request<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown,
-                           headers: Record<string, string> = {}): Promise<T> {
-    const init: RequestInit = { method, headers: { Accept: 'application/json', ...this.authHeaders(), ...headers } };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
+  /** Calls operation id of the API and returns its validated response body. */
+  call<K extends OperationId>(id: K, ...[args]: {} extends CallArgs<K> ? [CallArgs<K>?] : [CallArgs<K>]): Promise<ResponseOf<K>> {
+    const schema = (operations[id].response ?? z.unknown()) as z.ZodType<ResponseOf<K>>;
+    return this.callAs(schema, id, args ?? ({} as CallArgs<K>));
+  }
+
+  /** Calls operation id, validating the response with schema (for operations whose response the
+   *  document does not describe). */
+  private async callAs<T, K extends OperationId>(schema: z.ZodType<T>, id: K, args: CallArgs<K>): Promise<T> {
+    const op = operations[id];
+    const url = operationUrl(id, args);
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.authHeaders() };
+    for (const [k, v] of Object.entries((args.headers ?? {}) as Record<string, string | number | undefined>))
+      if (v !== undefined) headers[k] = String(v);
+    const init: RequestInit = { method: op.method, headers };
+    if (args.body !== undefined) {
+      init.body = JSON.stringify(args.body);
+      headers['Content-Type'] = 'application/json';
     }
-    const res = await this.doFetch(this.baseUrl + path, init);
+    const res = await this.doFetch(this.baseUrl + url, init);
     if (!res.ok) throw await problemFrom(res);
-    if (res.status === 204) return parse(schema, undefined, `${method} ${path}`);
+    const what = `${op.method} ${url}`;
+    if (res.status === 204) return parse(schema, undefined, what);
     const json: unknown = await res.json();
-    return parse(schema, json, `${method} ${path}`);
+    return parse(schema, json, what);
   }
 
   getMedia(id: string): Promise<Media> {
-    return this.request(MediaSchema, 'GET', `/v1/media/${encodeURIComponent(id)}`);
+    return this.call('GET /v1/media/{id}', { params: { id } });
   }
 
   /** A page of uploaded media, newest first; next_cursor is set when more may follow. */
   listMedia(q: PageQuery = {}): Promise<MediaList> {
-    return this.request(MediaListSchema, 'GET', `/v1/media${query(q)}`);
+    return this.call('GET /v1/media', { query: { ...q } });
   }
 
   /** The media's audio as peaks (computed once by the server, then kept). */
   getWaveform(id: string): Promise<MediaWaveform> {
-    return this.request(MediaWaveformSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/waveform`);
+    return this.call('GET /v1/media/{id}/waveform', { params: { id } });
   }
 
   /** Frames spread over the media on one sprite sheet (url), with the tile layout. */
   getFilmstrip(id: string): Promise<MediaFilmstrip> {
-    return this.request(MediaFilmstripSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/filmstrip`);
+    return this.call('GET /v1/media/{id}/filmstrip', { params: { id } });
   }
 
   /** Where the media's poster (a JPEG frame that is not black) is served. An <img> cannot send
    *  headers, so the key goes in the query (the server takes ?access_token= on GETs). */
   posterUrl(id: string): string {
     const token = this.apiKey ? `?access_token=${encodeURIComponent(this.apiKey)}` : '';
-    return `${this.baseUrl}/v1/media/${encodeURIComponent(id)}/poster${token}`;
+    return `${this.baseUrl}${operationUrl('GET /v1/media/{id}/poster', { params: { id } })}${token}`;
   }
 
   /** The caller as the server sees it: tenant, role, and whether keys are required. */
   whoami(): Promise<Whoami> {
-    return this.request(WhoamiSchema, 'GET', '/v1/whoami');
+    return this.callAs(WhoamiSchema, 'GET /v1/whoami', {});
   }
 
   /** The feature flags and whether each is on for the caller's tenant. */
   async listFlags(): Promise<Flag[]> {
-    return (await this.request(FlagListSchema, 'GET', '/v1/flags')).items;
+    return (await this.callAs(FlagListSchema, 'GET /v1/flags', {})).items;
   }
 
   /** Renders req as a new version of the clip render job id made (versions are kept). */
   createVersion(id: string, req: RenderRequestInput, idempotencyKey?: string): Promise<Job> {
-    const headers: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
-    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/versions`, req, headers);
+    return this.call('POST /v1/jobs/{id}/versions', { params: { id }, body: req, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
   /** Every render of the clip job id belongs to, the first first. */
   async listVersions(id: string): Promise<Job[]> {
-    return (await this.request(JobListSchema, 'GET', `/v1/jobs/${encodeURIComponent(id)}/versions`)).items;
+    return (await this.call('GET /v1/jobs/{id}/versions', { params: { id } })).items;
   }
 
   /** The timeline the server would render for req (a template over a span). */
   compileTimeline(req: RenderRequestInput): Promise<Timeline> {
-    return this.request(TimelineSchema, 'POST', '/v1/timelines', req);
+    return this.call('POST /v1/timelines', { body: req });
   }
 
   /** The smart-crop camera path the render follows over [startMs, endMs) of the media on a
    *  width x height canvas (analysed by the server on each call: seconds for a long span). */
   getCropPath(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SmartCropPath> {
-    return this.request(SmartCropPathSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/camera-path?${spanQuery(startMs, endMs, width, height)}`);
+    return this.call('GET /v1/media/{id}/camera-path', { params: { id }, query: spanQuery(startMs, endMs, width, height) });
   }
 
   /** The regions a split scene over [startMs, endMs) frames its panels on (two people), or none. */
   getSplitFraming(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SplitFraming> {
-    return this.request(SplitFramingSchema, 'GET', `/v1/media/${encodeURIComponent(id)}/split-framing?${spanQuery(startMs, endMs, width, height)}`);
+    return this.call('GET /v1/media/{id}/split-framing', { params: { id }, query: spanQuery(startMs, endMs, width, height) });
   }
 
   /** A transcript file by its signed URL (an autoclip run's transcript_url). */
@@ -254,62 +282,57 @@ export class ApiClient {
 
   /** A signed link to one job output (storage:// URI) that works for ttlS seconds (a week). */
   share(uri: string, ttlS?: number): Promise<ShareLink> {
-    return this.request(ShareLinkSchema, 'POST', '/v1/share', ttlS ? { uri, ttl_s: ttlS } : { uri });
+    return this.call('POST /v1/share', { body: ttlS ? { uri, ttl_s: ttlS } : { uri } });
   }
 
   /** The rendering templates the server has. */
   async listTemplates(): Promise<RenderTemplate[]> {
-    return (await this.request(TemplateListSchema, 'GET', '/v1/templates')).items;
+    return (await this.call('GET /v1/templates')).items;
   }
 
   async deleteMedia(id: string): Promise<void> {
-    const res = await this.doFetch(`${this.baseUrl}/v1/media/${encodeURIComponent(id)}`, { method: 'DELETE', headers: this.authHeaders() });
-    if (!res.ok) throw await problemFrom(res);
+    await this.call('DELETE /v1/media/{id}', { params: { id } });
   }
 
   createJob(kind: JobKind, request: Record<string, unknown>, idempotencyKey?: string): Promise<Job> {
-    const headers: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
-    return this.request(JobSchema, 'POST', '/v1/jobs', { kind, request }, headers);
+    return this.call('POST /v1/jobs', { body: { kind, request }, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
   getJob(id: string): Promise<Job> {
-    return this.request(JobSchema, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
+    return this.call('GET /v1/jobs/{id}', { params: { id } });
   }
 
   listJobs(q: JobQuery = {}): Promise<JobList> {
-    return this.request(JobListSchema, 'GET', `/v1/jobs${query(q)}`);
+    return this.call('GET /v1/jobs', { query: { ...q } });
   }
 
   cancelJob(id: string): Promise<Job> {
-    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+    return this.call('POST /v1/jobs/{id}/cancel', { params: { id } });
   }
 
   retryJob(id: string): Promise<Job> {
-    return this.request(JobSchema, 'POST', `/v1/jobs/${encodeURIComponent(id)}/retry`);
+    return this.call('POST /v1/jobs/{id}/retry', { params: { id } });
   }
 
   createLabel(label: LabelCreateInput): Promise<Label> {
-    return this.request(LabelSchema, 'POST', '/v1/labels', label);
+    return this.call('POST /v1/labels', { body: label });
   }
 
   async listLabels(mediaId: string): Promise<Label[]> {
-    const r = await this.request(LabelListSchema, 'GET', `/v1/labels?media_id=${encodeURIComponent(mediaId)}`);
-    return r.items;
+    return (await this.callAs(LabelListSchema, 'GET /v1/labels', { query: { media_id: mediaId } })).items;
   }
 
   /** The job kinds the server runs, from its OpenAPI document (x-cf-job-kinds on POST /v1/jobs,
    *  else the JobKind enum of the request body). */
   async jobKinds(): Promise<JobKind[]> {
-    const res = await this.doFetch(`${this.baseUrl}/openapi.json`, { headers: { Accept: 'application/json' } });
-    if (!res.ok) throw await problemFrom(res);
-    return jobKindsFromOpenApi(await res.json());
+    return jobKindsFromOpenApi(await this.call('GET /openapi.json'));
   }
 
   /** Uploads a file with upload progress (XMLHttpRequest: fetch cannot report it). */
   uploadMedia(file: Blob, filename: string, opts: UploadOptions = {}): Promise<Media> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `${this.baseUrl}/v1/media?filename=${encodeURIComponent(filename)}`);
+      xhr.open('POST', this.baseUrl + operationUrl('POST /v1/media', { query: { filename } }));
       xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
       xhr.setRequestHeader('Accept', 'application/json');
       if (this.apiKey) xhr.setRequestHeader('Authorization', `Bearer ${this.apiKey}`);

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Event } from '../generated/domain';
+import type { Event } from './generated/schemas';
 import { openEventStream, wsUrl, type Transport } from './events';
 
 function event(id: number, type = 'JobProgressed'): Event {

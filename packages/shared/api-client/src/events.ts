@@ -4,6 +4,7 @@
 // and repeats nothing. openEventStream() tries WebSocket when the browser has it; when the
 // WebSocket cannot be opened at all (a proxy that does not pass upgrades, an older server) it
 // continues over SSE from the last event seen.
+import { operations } from './generated/operations';
 import { deliverEvent, EventStream, type EventStreamOptions } from './sse';
 
 export type Transport = 'websocket' | 'sse';
@@ -19,7 +20,7 @@ export interface WsEventStreamOptions extends EventStreamOptions {
  * goes as ?access_token= since a browser's WebSocket cannot send an Authorization header. */
 export function wsUrl(baseUrl: string | undefined, jobId?: string, lastEventId?: string, accessToken?: string): string {
   const origin = typeof location !== 'undefined' ? location.href : 'http://localhost/';
-  const url = new URL(`${baseUrl ?? ''}/v1/events/ws`, origin);
+  const url = new URL(`${baseUrl ?? ''}${operations['GET /v1/events/ws'].path}`, origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   // (encodeURIComponent, not URLSearchParams: the server does not read '+' as a space)
   const q = [

@@ -3,7 +3,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Event } from '../generated/domain';
+import type { Event } from './generated/schemas';
 import { EventStream, SseParser } from './sse';
 
 describe('SseParser', () => {
