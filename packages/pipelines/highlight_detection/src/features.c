@@ -2,8 +2,9 @@
  *
  * Audio and video are decoded together (multithreaded decoders, other streams discarded):
  * audio is resampled to 16 kHz mono float and measured per 100 ms hop (audio_analysis.c, on a
- * thread of its own beside the decoding: audio_worker.c), video
- * frames are reduced to a 64x36 luma thumbnail and measured per frame (video_analysis.c). When
+ * thread of its own beside the decoding: audio_worker.c); the video decoder skips non-reference
+ * pictures and the frames that remain are reduced to a 64x36 luma thumbnail and measured per
+ * frame interval (video_analysis.c). When
  * the pass ends, finalize() turns the raw per-hop measurements into the features of
  * CF_FEATURE_MAP: loudness over centred windows, baselines, rates, likelihoods, and the
  * audio-event classifier's probabilities (audio_events.c, model from models_dir). The cache
@@ -96,9 +97,14 @@ static raw_hop *hop_at(pass *p, size_t i) {
     return &p->hops[i];
 }
 
+/* The video decoder skips the pictures no other picture refers to (most B-frames of most
+ * encodes; none where there are no B-frames): cuts and motion are measured on the frames that
+ * remain, per frame interval (video_analysis.c), and a hop without a frame holds the values of
+ * the one before (feature_math.c), as hops between the frames of a slow stream always did. */
 static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
                            cf_error *err) {
-    cf_media_decode_opts d = {.threads = o ? o->threads : 0, .skip_loop_filter = o && o->skip_loop_filter};
+    cf_media_decode_opts d = {
+        .threads = o ? o->threads : 0, .skip_loop_filter = o && o->skip_loop_filter, .skip_nonref = true};
     cf_err rc = cf_media_open_decoder(&p->in, stream, &d, out, err);
     if (rc) cf_error_prefix(err, "%s", p->path);
     return rc;
@@ -132,6 +138,13 @@ static cf_err open_resampler(pass *p, cf_error *err) {
     return hl_audio_worker_new(&p->aw, err);
 }
 
+/* The video stream's nominal frame interval; 0 (steps count as one interval) when the stream
+ * states no plausible rate. */
+static double frame_interval_ms(const pass *p) {
+    double fps = cf_media_stream_fps(p->fmt->streams[p->vstream]);
+    return fps >= 1 && fps <= 240 ? 1000.0 / fps : 0;
+}
+
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
     const cf_media_select *sel = o ? &o->select : NULL;
     /* the caller's reader (ranged HTTP ...) stays the caller's */
@@ -146,7 +159,8 @@ static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
     if (p->astream >= 0 && (rc = open_decoder(p, p->astream, o, &p->adec, err)) != CF_OK) return rc;
     if (p->astream >= 0 && (rc = open_resampler(p, err)) != CF_OK) return rc;
     if (p->vstream >= 0 && (rc = open_decoder(p, p->vstream, o, &p->vdec, err)) != CF_OK) return rc;
-    if (p->vstream >= 0 && (rc = hl_video_analyzer_new(&p->va, err)) != CF_OK) return rc;
+    if (p->vstream >= 0 && (rc = hl_video_analyzer_new(&p->va, frame_interval_ms(p), err)) != CF_OK)
+        return rc;
     p->start_us = p->in.start_us;
     p->duration_ms = p->in.duration_ms > 0 ? p->in.duration_ms : 0;
     p->pkt = av_packet_alloc();
@@ -241,7 +255,8 @@ static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
     int64_t t = frame_ms(p, f, p->vstream);
     if (t < 0) return CF_OK; /* frames before the start or without time carry no position */
     video_frame_stats s;
-    cf_err rc = hl_video_analyzer_push(p->va, f, &s, err);
+    double at_ms = cf_media_time(&p->in, p->vstream, f->best_effort_timestamp) * 1000.0;
+    cf_err rc = hl_video_analyzer_push(p->va, f, at_ms, &s, err);
     if (rc) {
         cf_error_prefix(err, "%s", p->path);
         return rc;

@@ -6,7 +6,11 @@
  *  - cut score: half the L1 distance between 32-bin luma histograms of consecutive frames; a cut
  *    when it exceeds both an absolute floor and a multiple of its recent mean (adaptive, so busy
  *    footage does not read as a string of cuts);
- *  - motion: mean absolute luma change (not counted on cuts, where it measures the cut);
+ *  - motion: mean absolute luma change, per frame interval of the stream (not counted on cuts,
+ *    where it measures the cut). The decoder may skip pictures (non-reference frames): a step
+ *    over k frame intervals counts a k-th of its change, so motion means the same whichever
+ *    pictures were decoded (change grows about linearly with time for the motion that matters
+ *    here, and a k-th keeps the undecimated values exactly);
  *  - brightness: mean luma. */
 #include "video_analysis.h"
 
@@ -24,14 +28,16 @@ struct video_analyzer {
     uint8_t cur[NPIX], prev[NPIX];
     int hist_prev[HIST_BINS];
     bool have_prev;
+    double frame_ms, prev_ms;
     float recent[RECENT]; /* recent non-cut scores, for the adaptive threshold */
     int n_recent, recent_pos;
     struct SwsContext *sws;
 };
 
-cf_err hl_video_analyzer_new(video_analyzer **out, cf_error *err) {
+cf_err hl_video_analyzer_new(video_analyzer **out, double frame_ms, cf_error *err) {
     *out = calloc(1, sizeof **out);
     if (!*out) return cf_error_set(err, CF_ERR_NO_MEMORY, "video analysis: out of memory");
+    (*out)->frame_ms = frame_ms > 0 ? frame_ms : 0;
     return CF_OK;
 }
 
@@ -86,6 +92,13 @@ static cf_err scale_luma(video_analyzer *v, const AVFrame *f, uint8_t *dst, cf_e
     return CF_OK;
 }
 
+/* How many frame intervals lie between the previous frame analysed and one at t_ms (at least 1). */
+static double intervals_since(const video_analyzer *v, double t_ms) {
+    if (v->frame_ms <= 0 || t_ms <= v->prev_ms) return 1;
+    double k = round((t_ms - v->prev_ms) / v->frame_ms);
+    return k > 1 ? k : 1;
+}
+
 static float recent_mean(const video_analyzer *v) {
     if (v->n_recent == 0) return 0;
     float s = 0;
@@ -93,7 +106,7 @@ static float recent_mean(const video_analyzer *v) {
     return s / (float)v->n_recent;
 }
 
-cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out,
+cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, double t_ms, video_frame_stats *out,
                               cf_error *err) {
     if (frame->width < 8 || frame->height < 8)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "video analysis: frame %dx%d too small", frame->width,
@@ -114,7 +127,7 @@ cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_fra
         int l1 = 0;
         for (int b = 0; b < HIST_BINS; b++) l1 += abs(hist[b] - v->hist_prev[b]);
         out->cut_score = (float)l1 / (2.0f * NPIX);
-        float mad = (float)diff / NPIX;
+        float mad = (float)diff / NPIX / (float)intervals_since(v, t_ms);
         out->is_cut = out->cut_score > 0.3f && out->cut_score > 3.0f * recent_mean(v) + 0.1f;
         out->motion = out->is_cut ? 0.0f : mad;
         if (!out->is_cut) {
@@ -126,5 +139,6 @@ cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_fra
     memcpy(v->prev, v->cur, NPIX);
     memcpy(v->hist_prev, hist, sizeof hist);
     v->have_prev = true;
+    v->prev_ms = t_ms;
     return CF_OK;
 }

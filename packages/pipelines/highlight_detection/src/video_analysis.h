@@ -14,15 +14,19 @@
 typedef struct video_frame_stats {
     float cut_score;  /* histogram change 0..1 */
     bool is_cut;      /* passed the adaptive threshold */
-    float motion;     /* mean absolute luma change vs previous frame (0 on cuts) */
+    float motion;     /* mean absolute luma change per frame interval since the previous frame
+                       * analysed (0 on cuts) */
     float brightness; /* mean luma 0..255 */
 } video_frame_stats;
 
 typedef struct video_analyzer video_analyzer;
 
-cf_err hl_video_analyzer_new(video_analyzer **out, cf_error *err);
-/* Analyses one decoded frame (any pixel format libswscale reads). */
-cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, video_frame_stats *out, cf_error *err);
+/* frame_ms: the stream's nominal frame interval (0 when unknown: every step counts as one). */
+cf_err hl_video_analyzer_new(video_analyzer **out, double frame_ms, cf_error *err);
+/* Analyses one decoded frame (any pixel format libswscale reads) shown at t_ms; frames may be
+ * missing between two pushes (a decoder that skips pictures). */
+cf_err hl_video_analyzer_push(video_analyzer *v, const AVFrame *frame, double t_ms, video_frame_stats *out,
+                              cf_error *err);
 void hl_video_analyzer_free(video_analyzer *v);
 
 #endif

@@ -24,6 +24,8 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (opts && opts->skip_loop_filter && dec->codec_type == AVMEDIA_TYPE_VIDEO)
         dec->skip_loop_filter = AVDISCARD_ALL;
+    if (opts && opts->skip_nonref && dec->codec_type == AVMEDIA_TYPE_VIDEO)
+        dec->skip_frame = AVDISCARD_NONREF;
     /* a stream may change its picture size after the header: the decoder refuses frames over the
      * limit instead of allocating them */
     if (cfmedia_limits_max_pixels() > 0) dec->max_pixels = cfmedia_limits_max_pixels();

@@ -108,10 +108,13 @@ int cf_media_stream_rotation(const AVStream *st);
 double cf_media_stream_fps(const AVStream *st);
 
 /* How a decoder runs: threads (0 = auto) and, for analysis that never shows the pictures,
- * skipping the H.264/HEVC loop filter. */
+ * skipping the H.264/HEVC loop filter, skipping the pictures no other picture refers to (the
+ * decoder then returns fewer frames, each at its own time: the caller measures change per time,
+ * not per frame). */
 typedef struct cf_media_decode_opts {
     int threads;
     bool skip_loop_filter;
+    bool skip_nonref;
 } cf_media_decode_opts;
 
 /* Opens a decoder for stream index of in (opts NULL = defaults); the decoded frames carry the
