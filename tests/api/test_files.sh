@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A clip job runs through the embedded workers; its artifacts carry signed URLs that serve the
-# files with Range; tampered, unsigned or expired URLs get 403; ranges past the end get 416.
+# files with Range; tampered, unsigned or expired URLs get 403, as do URLs whose tenant was
+# changed; a URL validly signed for another tenant does not open the object (404); ranges past
+# the end get 416.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -12,7 +14,7 @@ check "job succeeds" wait_status "$job" succeeded 60
 req GET "/v1/jobs/$job"
 url=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="video"][0]["url"]')
 thumb=$(jget '[a for a in j["result"]["artifacts"] if a["kind"]=="thumbnail"][0]["url"]')
-check "artifacts carry signed URLs" grep -q '^/v1/files/jobs/.*?exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
+check "artifacts carry signed URLs" grep -q '^/v1/files/jobs/.*?tenant=default&exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
 check "the thumbnail was written inside the server's storage, not where the request said" \
   test ! -e /tmp/evil.jpg
 check "progress is 1 and attempts 1" test "$(jget 'j["progress"]')/$(jget 'j["attempts"]')" = "1/1"
@@ -43,6 +45,9 @@ path=${url%%\?*}; sig=${url##*sig=}
 req GET "$path?exp=1&sig=$sig";                    expect_problem 403 forbidden
 other=${thumb%%\?*}
 req GET "$other?${url#*\?}";                       expect_problem 403 forbidden
+req GET "${url/tenant=default/tenant=beta}";      expect_problem 403 forbidden
+check "another tenant in the URL breaks the signature ($(jget 'j["detail"]'))" grep -q "does not match" "$WORK/body"
+req GET "${url/tenant=default&/}";                 expect_problem 403 forbidden
 req GET "/v1/files/../clipforge.db?exp=9999999999&sig=$sig"
 check "path traversal is refused (${STATUS})" test "$STATUS" = 403 -o "$STATUS" = 404
 
@@ -87,12 +92,12 @@ check "CLIPFORGE_URL_TTL_S sets the expiry ($exp, signed between $t0 and $t1)" \
   test "$exp" -ge $((t0 + 3)) -a "$exp" -le $((t1 + 3))
 # URLs signed here with the data dir's key, so the URL's own expiry decides, never how long a
 # loaded machine takes between signing and fetching.
-sign() { # PATH EXP
-  python3 - "$WORK/data/signing.key" "$1" "$2" <<'PY'
+sign() { # PATH EXP [TENANT]
+  python3 - "$WORK/data/signing.key" "$1" "$2" "${3:-default}" <<'PY'
 import hashlib, hmac, sys
-key, path, exp = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3]
-msg = (path[len("/v1/files/"):] + "\n" + exp).encode()
-print(path + "?exp=" + exp + "&sig=" + hmac.new(key, msg, hashlib.sha256).hexdigest())
+key, path, exp, tenant = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3], sys.argv[4]
+msg = (tenant + "\n" + path[len("/v1/files/"):] + "\n" + exp).encode()
+print(path + "?tenant=" + tenant + "&exp=" + exp + "&sig=" + hmac.new(key, msg, hashlib.sha256).hexdigest())
 PY
 }
 check "the test signs as the server does" test "$(sign "${short%%\?*}" "$exp")" = "$short"
@@ -100,6 +105,11 @@ ahead=$(sign "${short%%\?*}" $(($(date +%s) + 600)))
 check "a URL not yet expired is served" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$ahead")" = 200
 req GET "$(sign "${short%%\?*}" $(($(date +%s) - 1)))"; expect_problem 403 forbidden
 check "refused as expired" grep -q expired <<<"$(jget 'j["detail"]')"
+req GET "$(sign "${short%%\?*}" $(($(date +%s) + 600)) beta)"; expect_problem 404 not-found
+check "signed for a tenant that does not own the job: unknown ($(jget 'j["detail"]'))" grep -q "no such file" "$WORK/body"
+req GET "$(sign "/v1/files/media/$media" $(($(date +%s) + 600)) beta)"; expect_problem 404 not-found
+media_url=$(sign "/v1/files/media/$media" $(($(date +%s) + 600)))
+check "the same media signed for its own tenant is served" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$media_url")" = 200
 check "the signing key survived the restart (old URL still valid)" test "$(curl -s -o /dev/null -w '%{http_code}' "$BASE$url")" = 200
 
 stop_server

@@ -42,7 +42,7 @@ check "render_uri is in storage under the job" grep -q "^storage://jobs/$job/1/r
 check "duration 2000 ms" test "$(jget 'j["result"]["duration_ms"]')" = 2000
 url=$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')
 thumb=$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="thumbnail"][0]["url"]')
-check "outputs carry signed URLs" grep -q '^/v1/files/jobs/.*?exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
+check "outputs carry signed URLs" grep -q '^/v1/files/jobs/.*?tenant=default&exp=[0-9]*&sig=[0-9a-f]\{64\}$' <<<"$url"
 curl -sf -o "$WORK/out.mp4" "$BASE$url"
 dims=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$WORK/out.mp4")
 check "the download is 1080x1920 (ffprobe: $dims)" test "$dims" = "1080,1920"

@@ -227,20 +227,23 @@ static fetched fetch(const char *url) {
     return f;
 }
 
-/* Checks an API-served URL "/v1/files/KEY?exp=E&sig=S" with verify. */
+/* Checks an API-served URL "/v1/files/KEY?tenant=acme&exp=E&sig=S" with verify: bound to the
+ * tenant, the key and the expiry. */
 static void check_api_url(cf_storage *s, char *url, const char *key, int64_t now) {
     cf_error err;
     char *q = strchr(url, '?');
     *q = 0;
     assert_string_equal(url + strlen("/v1/files/"), key);
+    assert_true(!strncmp(q + 1, "tenant=acme&", 12));
     char *exp = strstr(q + 1, "exp=") + 4, *amp = strchr(exp, '&');
     *amp = 0;
     char *sig = strstr(amp + 1, "sig=") + 4;
-    assert_int_equal(cf_storage_verify(s, key, exp, sig, now, &err), CF_OK);
-    assert_int_equal(cf_storage_verify(s, key, exp, sig, now + 61, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(s, "share/other.txt", exp, sig, now, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(s, "acme", key, exp, sig, now, &err), CF_OK);
+    assert_int_equal(cf_storage_verify(s, "beta", key, exp, sig, now, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(s, "acme", key, exp, sig, now + 61, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(s, "acme", "share/other.txt", exp, sig, now, &err), CF_ERR_PERMISSION);
     sig[0] = sig[0] == 'a' ? 'b' : 'a';
-    assert_int_equal(cf_storage_verify(s, key, exp, sig, now, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(s, "acme", key, exp, sig, now, &err), CF_ERR_PERMISSION);
 }
 
 /* Checks a presigned absolute URL by downloading it, tampered and expired. */
@@ -254,7 +257,7 @@ static void check_presigned(cf_storage *s, char *url, const char *key, int64_t n
     assert_int_equal(fetch(url).status, 403);
     char *old = NULL;
     cf_error err;
-    assert_int_equal(cf_storage_sign(s, key, 60, now - 3600, &old, &err), CF_OK);
+    assert_int_equal(cf_storage_sign(s, "acme", key, 60, now - 3600, &old, &err), CF_OK);
     assert_int_equal(fetch(old).status, 403);
     free(old);
 }
@@ -265,7 +268,7 @@ static void test_signed_urls_give_access_until_expiry(void **state) {
     put(f->s, "share/file.txt", "shared!", 7, 7);
     int64_t now = (int64_t)time(NULL);
     char *url = NULL;
-    assert_int_equal(cf_storage_sign(f->s, "share/file.txt", 60, now, &url, &err), CF_OK);
+    assert_int_equal(cf_storage_sign(f->s, "acme", "share/file.txt", 60, now, &url, &err), CF_OK);
     if (!strncmp(url, "/v1/files/", 10)) check_api_url(f->s, url, "share/file.txt", now);
     else if (!strncmp(url, "http", 4)) check_presigned(f->s, url, "share/file.txt", now);
     else fail_msg("unexpected signed URL %s", url);

@@ -1,6 +1,8 @@
-/* routes_files.c — GET /v1/files/{key}?exp=&sig=: downloads through signed, expiring URLs
- * (403 otherwise), with single byte ranges (206/416) so players can seek. The file is sent from
- * its descriptor (sendfile), never read into memory. */
+/* routes_files.c — GET /v1/files/{key}?tenant=&exp=&sig=: downloads through signed, expiring
+ * URLs bound to the tenant they were made for (403 when the signature, over tenant, key and
+ * expiry, does not match or has expired; 404 when that tenant does not own the object now), with single byte
+ * ranges (206/416) so players can seek. The file is sent from its descriptor (sendfile), never read into
+ * memory. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +68,12 @@ static enum MHD_Result reply_unsatisfiable(cf_http_request *req, const char *ran
 enum MHD_Result cf_api_files(cf_http_request *req) {
     const char *key = req->path_param;
     cf_error err;
-    if (cf_storage_verify(req->app->storage, key, cf_http_query(req, "exp"), cf_http_query(req, "sig"),
-                          cf_now_ms() / 1000, &err))
+    const char *tenant = cf_http_query(req, "tenant");
+    if (cf_storage_verify(req->app->storage, tenant, key, cf_http_query(req, "exp"),
+                          cf_http_query(req, "sig"), cf_now_ms() / 1000, &err))
         return cf_http_reply_problem(req, "forbidden", err.msg);
+    if (!cf_tenant_may_download(req->app->store, tenant, key))
+        return cf_http_reply_problem(req, "not-found", "no such file");
     int fd = -1;
     cf_storage_info st;
     if (cf_storage_open_read(req->app->storage, key, &fd, &st, &err)) return cf_http_reply_error(req, &err);

@@ -243,6 +243,30 @@ cf_err cf_owned_media(cf_store *store, const char *tenant, const char *id, cf_me
     return rc;
 }
 
+/* The id of key's second segment when key starts with prefix ("media/"), into id. */
+static bool id_after(const char *key, const char *prefix, char *id, size_t cap) {
+    size_t p = strlen(prefix);
+    if (strncmp(key, prefix, p)) return false;
+    size_t n = strcspn(key + p, "/");
+    if (!n || n >= cap) return false;
+    memcpy(id, key + p, n);
+    id[n] = '\0';
+    return true;
+}
+
+bool cf_tenant_may_download(cf_store *store, const char *tenant, const char *key) {
+    char id[64];
+    bool media = id_after(key, "media/", id, sizeof id) && !strchr(key + 6, '/');
+    if (media || id_after(key, "previews/", id, sizeof id)) {
+        cf_media_record m;
+        cf_error err;
+        if (cf_owned_media(store, tenant, id, &m, &err)) return false;
+        cf_media_record_free(&m);
+        return true;
+    }
+    return cf_tenant_key_allowed(store, tenant, key);
+}
+
 bool cf_tenant_key_allowed(cf_store *store, const char *tenant, const char *key) {
     if (!key || !strncmp(key, "media/", 6)) return false;
     if (!strncmp(key, "jobs/", 5)) {

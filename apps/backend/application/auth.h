@@ -60,6 +60,9 @@ cf_err cf_owned_media(cf_store *store, const char *tenant, const char *id, cf_me
  * (jobs/<id>/...) when it owns the job; never media/ (media:// names those); any other key for
  * the default tenant, and keys under tenants/<tenant>/ for the others. */
 bool cf_tenant_key_allowed(cf_store *store, const char *tenant, const char *key);
+/* Whether a signed link made for tenant may open storage key: its media (media/<id>) and their
+ * pictures (previews/<id>/...) when it owns the media, else as cf_tenant_key_allowed. */
+bool cf_tenant_may_download(cf_store *store, const char *tenant, const char *key);
 
 /* cf_auth_verify with a short memory (CF_AUTH_CACHE_MS) of keys it verified, for the API's every
  * request: a key revoked elsewhere (the CLI, another API node) still works up to that long;

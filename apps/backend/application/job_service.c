@@ -147,26 +147,32 @@ void cf_job_result_each_artifact(json_t *result, void (*visit)(void *user, json_
         each_in(json_object_get(clip, "outputs"), clip, visit, user);
 }
 
+/* Whose links a job's result gets: its tenant's. */
+typedef struct signer {
+    cf_app *app;
+    const char *tenant;
+} signer;
+
 /* Adds a signed "url" beside a storage:// "uri". */
 static void sign_one(void *user, json_t *a, json_t *clip) {
     (void)clip;
-    cf_app *app = user;
+    const signer *s = user;
     const char *uri = json_string_value(json_object_get(a, "uri"));
     char *url = NULL;
     cf_error err;
     const char *key = cf_uri_rest(uri, "storage");
-    if (key &&
-        cf_storage_sign(app->storage, key, app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
+    if (key && cf_storage_sign(s->app->storage, s->tenant, key, s->app->cfg.url_ttl_s, cf_now_ms() / 1000,
+                               &url, &err) == CF_OK)
         json_object_set_new(a, "url", json_string(url));
     free(url);
 }
 
 /* An autoclip result's transcript (the words of its captions) gets a signed "transcript_url". */
-static void sign_transcript(cf_app *app, json_t *result) {
+static void sign_transcript(const signer *s, json_t *result) {
     json_t *t = json_object_get(result, "transcript_uri");
     if (!json_is_string(t)) return;
     json_t *holder = json_pack("{s:O}", "uri", t);
-    sign_one(app, holder, NULL);
+    sign_one((void *)s, holder, NULL);
     json_t *url = json_object_get(holder, "url");
     if (url) json_object_set(result, "transcript_url", url);
     json_decref(holder);
@@ -200,8 +206,9 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     v.request = cf_json_or_null(j->request);
     if (j->status == CF_JOB_STATE_SUCCEEDED && j->result) {
         v.result = cf_json_or_null(j->result);
-        cf_job_result_each_artifact(v.result, sign_one, app);
-        sign_transcript(app, v.result);
+        signer s = {app, j->tenant ? j->tenant : CF_DEFAULT_TENANT};
+        cf_job_result_each_artifact(v.result, sign_one, &s);
+        sign_transcript(&s, v.result);
     }
     if (j->status != CF_JOB_STATE_SUCCEEDED) v.error = problem_of(j->error);
     v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;

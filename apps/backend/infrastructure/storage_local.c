@@ -3,7 +3,8 @@
  * Keys are reached from the objects directory one segment at a time (openat with O_NOFOLLOW),
  * so a symbolic link anywhere under it (put there by hand or by another program) is refused,
  * never followed out of the root.
- * Signed URLs: sig = hex(HMAC-SHA256(signing key, key "\n" exp)), compared in constant time. */
+ * Signed URLs: sig = hex(HMAC-SHA256(signing key, tenant "\n" key "\n" exp)), compared in
+ * constant time: a link names the tenant it was made for, and changing it breaks the signature. */
 #include "infrastructure/storage_local.h"
 
 #include <dirent.h>
@@ -262,12 +263,13 @@ static cf_err local_remove(void *self, const char *key, cf_error *err) {
     return rc;
 }
 
-/* hex(HMAC-SHA256(key, objkey "\n" exp)) into out (65 bytes). */
-static cf_err signature(local_storage *ls, const char *objkey, const char *exp, char out[65], cf_error *err) {
-    size_t len = strlen(objkey) + 1 + strlen(exp);
+/* hex(HMAC-SHA256(key, tenant "\n" objkey "\n" exp)) into out (65 bytes). */
+static cf_err signature(local_storage *ls, const char *tenant, const char *objkey, const char *exp,
+                        char out[65], cf_error *err) {
+    size_t len = strlen(tenant) + 1 + strlen(objkey) + 1 + strlen(exp);
     char *msg = malloc(len + 1);
     if (!msg) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    snprintf(msg, len + 1, "%s\n%s", objkey, exp);
+    snprintf(msg, len + 1, "%s\n%s\n%s", tenant, objkey, exp);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
     unsigned char *ok =
@@ -278,28 +280,28 @@ static cf_err signature(local_storage *ls, const char *objkey, const char *exp, 
     return CF_OK;
 }
 
-static cf_err local_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url,
-                         cf_error *err) {
+static cf_err local_sign(void *self, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s,
+                         char **url, cf_error *err) {
     char exp[32], sig[65];
     snprintf(exp, sizeof exp, "%lld", (long long)now_s + ttl_s);
-    cf_err rc = signature(self, key, exp, sig, err);
+    cf_err rc = signature(self, tenant, key, exp, sig, err);
     if (rc) return rc;
-    size_t len = strlen("/v1/files/?exp=&sig=") + strlen(key) + strlen(exp) + 64 + 1;
+    size_t len = strlen("/v1/files/?tenant=&exp=&sig=") + strlen(key) + strlen(tenant) + strlen(exp) + 64 + 1;
     *url = malloc(len);
     if (!*url) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    snprintf(*url, len, "/v1/files/%s?exp=%s&sig=%s", key, exp, sig);
+    snprintf(*url, len, "/v1/files/%s?tenant=%s&exp=%s&sig=%s", key, tenant, exp, sig);
     return CF_OK;
 }
 
-static cf_err local_verify(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
-                           cf_error *err) {
+static cf_err local_verify(void *self, const char *tenant, const char *key, const char *exp, const char *sig,
+                           int64_t now_s, cf_error *err) {
     char want[65];
     char *end = NULL;
     errno = 0;
     long long e = strtoll(exp, &end, 10);
     if (errno || end == exp || *end || strlen(sig) != 64)
         return cf_error_set(err, CF_ERR_PERMISSION, "malformed signed URL");
-    cf_err rc = signature(self, key, exp, want, err);
+    cf_err rc = signature(self, tenant, key, exp, want, err);
     if (rc) return rc;
     if (CRYPTO_memcmp(want, sig, 64) != 0)
         return cf_error_set(err, CF_ERR_PERMISSION, "signature does not match");

@@ -682,7 +682,11 @@ static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, voi
 
 /* ---- signed URLs ---- */
 
-static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url, cf_error *err) {
+/* The object store checks its presigned URLs itself, on key and expiry: the tenant is not in
+ * them (the API signs only for the object's owner, as for local links). */
+static cf_err s3_sign(void *self, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s,
+                      char **url, cf_error *err) {
+    (void)tenant;
     s3_storage *s = self;
     *url = NULL;
     if (ttl_s < 1 || ttl_s > 604800)
@@ -703,9 +707,10 @@ static cf_err s3_sign(void *self, const char *key, int64_t ttl_s, int64_t now_s,
     return rc;
 }
 
-static cf_err s3_verify(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
-                        cf_error *err) {
+static cf_err s3_verify(void *self, const char *tenant, const char *key, const char *exp, const char *sig,
+                        int64_t now_s, cf_error *err) {
     (void)self;
+    (void)tenant;
     (void)exp;
     (void)sig;
     (void)now_s;

@@ -119,7 +119,8 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "media_uri: media %s does not exist", media_id);
     if (rc) return rc;
     char *signed_url = NULL, *path = NULL;
-    rc = cf_storage_sign(ctx->storage, m.key, ctx->cfg->url_ttl_s, (int64_t)time(NULL), &signed_url, err);
+    rc = cf_storage_sign(ctx->storage, ctx->tenant, m.key, ctx->cfg->url_ttl_s, (int64_t)time(NULL),
+                         &signed_url, err);
     if (!rc && signed_url[0] == '/') {
         char base[1024];
         public_base(ctx->cfg, base, sizeof base);

@@ -249,7 +249,8 @@ static void sign_outputs(cf_job_context *ctx, cf_render_result *res) {
         res->outputs[i].url = NULL;
         const char *key = cf_uri_rest(res->outputs[i].uri, "storage");
         if (key)
-            cf_storage_sign(ctx->storage, key, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url, &ignored);
+            cf_storage_sign(ctx->storage, ctx->tenant, key, ctx->cfg->url_ttl_s, now_s, &res->outputs[i].url,
+                            &ignored);
     }
 }
 

@@ -102,7 +102,7 @@ static void test_bad_keys_are_refused(void **state) {
     assert_true(cf_storage_key_valid("jobs/j_1/1/out.mp4"));
 }
 
-/* Splits "/v1/files/KEY?exp=E&sig=S" into its parts (in place). */
+/* Splits "/v1/files/KEY?tenant=T&exp=E&sig=S" into key, exp and sig (in place). */
 static void split_url(char *url, char **key, char **exp, char **sig) {
     *key = url + strlen("/v1/files/");
     char *q = strchr(url, '?');
@@ -117,18 +117,26 @@ static void test_signed_urls_verify_and_expire(void **state) {
     fixture *f = *state;
     cf_error err;
     char *url = NULL;
-    assert_int_equal(cf_storage_sign(f->s, "jobs/j1/out.mp4", 60, 1000, &url, &err), CF_OK);
+    assert_int_equal(cf_storage_sign(f->s, "acme", "jobs/j1/out.mp4", 60, 1000, &url, &err), CF_OK);
     char *key, *exp, *sig;
     split_url(url, &key, &exp, &sig);
     assert_string_equal(key, "jobs/j1/out.mp4");
     assert_string_equal(exp, "1060");
-    assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1000, &err), CF_OK);
-    assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1061, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(f->s, "jobs/j1/other.mp4", exp, sig, 1000, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(f->s, key, "9999", sig, 1000, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", key, exp, sig, 1000, &err), CF_OK);
+    /* bound to the tenant it was made for */
+    assert_int_equal(cf_storage_verify(f->s, "beta", key, exp, sig, 1000, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, NULL, key, exp, sig, 1000, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", key, exp, sig, 1061, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", "jobs/j1/other.mp4", exp, sig, 1000, &err),
+                     CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", key, "9999", sig, 1000, &err), CF_ERR_PERMISSION);
     sig[0] = sig[0] == 'a' ? 'b' : 'a';
-    assert_int_equal(cf_storage_verify(f->s, key, exp, sig, 1000, &err), CF_ERR_PERMISSION);
-    assert_int_equal(cf_storage_verify(f->s, key, exp, "short", 1000, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", key, exp, sig, 1000, &err), CF_ERR_PERMISSION);
+    assert_int_equal(cf_storage_verify(f->s, "acme", key, exp, "short", 1000, &err), CF_ERR_PERMISSION);
+    char *bad = NULL;
+    assert_int_equal(cf_storage_sign(f->s, "a/b", "jobs/j1/out.mp4", 60, 1000, &bad, &err),
+                     CF_ERR_INVALID_ARGUMENT);
+    assert_null(bad);
     free(url);
 }
 

@@ -223,17 +223,25 @@ cf_err cf_storage_remove(cf_storage *s, const char *key, cf_error *err) {
     return timed(s, "remove", t0, s->m->remove(s->self, key, err));
 }
 
-cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t now_s, char **url,
-                       cf_error *err) {
-    cf_err rc = check_key(key, err);
-    return rc ? rc : s->m->sign(s->self, key, ttl_s, now_s, url, err);
+/* A tenant in a signed link: one plain segment (it goes into the URL as it is). */
+static bool tenant_ok(const char *t) {
+    size_t n = t ? strlen(t) : 0;
+    return n && n <= 64 && !strchr(t, '/') && cf_storage_key_valid(t);
 }
 
-cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig, int64_t now_s,
-                         cf_error *err) {
-    if (!cf_storage_key_valid(key) || !exp || !sig)
+cf_err cf_storage_sign(cf_storage *s, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s,
+                       char **url, cf_error *err) {
+    cf_err rc = check_key(key, err);
+    if (rc == CF_OK && !tenant_ok(tenant))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage: invalid tenant for a signed URL");
+    return rc ? rc : s->m->sign(s->self, tenant, key, ttl_s, now_s, url, err);
+}
+
+cf_err cf_storage_verify(cf_storage *s, const char *tenant, const char *key, const char *exp, const char *sig,
+                         int64_t now_s, cf_error *err) {
+    if (!cf_storage_key_valid(key) || !tenant_ok(tenant) || !exp || !sig)
         return cf_error_set(err, CF_ERR_PERMISSION, "invalid signed URL");
-    return s->m->verify(s->self, key, exp, sig, now_s, err);
+    return s->m->verify(s->self, tenant, key, exp, sig, now_s, err);
 }
 
 cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err) {

@@ -41,11 +41,14 @@ typedef struct cf_storage_methods {
     cf_err (*local_path)(void *self, const char *key, char **path, cf_error *err);
     cf_err (*stat)(void *self, const char *key, cf_storage_info *st, cf_error *err);
     cf_err (*remove)(void *self, const char *key, cf_error *err);
-    /* "/v1/files/<key>?exp=<unix s>&sig=<hex>" valid until now + ttl_s (malloc'd). */
-    cf_err (*sign)(void *self, const char *key, int64_t ttl_s, int64_t now_s, char **url, cf_error *err);
-    /* CF_OK when sig matches key and exp and exp >= now_s; CF_ERR_PERMISSION otherwise. */
-    cf_err (*verify)(void *self, const char *key, const char *exp, const char *sig, int64_t now_s,
-                     cf_error *err);
+    /* A download link of key for tenant (the owner the caller checked), valid until now + ttl_s
+     * (malloc'd): "/v1/files/<key>?tenant=<tenant>&exp=<unix s>&sig=<hex>", the signature over
+     * tenant, key and exp together; or the backend's own link (S3: presigned). */
+    cf_err (*sign)(void *self, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s, char **url,
+                   cf_error *err);
+    /* CF_OK when sig matches tenant, key and exp and exp >= now_s; CF_ERR_PERMISSION otherwise. */
+    cf_err (*verify)(void *self, const char *tenant, const char *key, const char *exp, const char *sig,
+                     int64_t now_s, cf_error *err);
     /* Appended after version 1 (NULL in older tables: the backend cannot list). Calls fn for
      * every committed object whose key starts with prefix, in key order. */
     cf_err (*list)(void *self, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err);
@@ -80,10 +83,11 @@ cf_err cf_storage_open_read(cf_storage *s, const char *key, int *fd, cf_storage_
 cf_err cf_storage_local_path(cf_storage *s, const char *key, char **path, cf_error *err);
 cf_err cf_storage_stat(cf_storage *s, const char *key, cf_storage_info *st, cf_error *err);
 cf_err cf_storage_remove(cf_storage *s, const char *key, cf_error *err);
-cf_err cf_storage_sign(cf_storage *s, const char *key, int64_t ttl_s, int64_t now_s, char **url,
-                       cf_error *err);
-cf_err cf_storage_verify(cf_storage *s, const char *key, const char *exp, const char *sig, int64_t now_s,
-                         cf_error *err);
+/* Signed links (see sign/verify): tenant is a name of [A-Za-z0-9._-], at most 64 bytes. */
+cf_err cf_storage_sign(cf_storage *s, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s,
+                       char **url, cf_error *err);
+cf_err cf_storage_verify(cf_storage *s, const char *tenant, const char *key, const char *exp, const char *sig,
+                         int64_t now_s, cf_error *err);
 /* Objects under prefix (see list); CF_ERR_UNSUPPORTED when the backend cannot list. */
 cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err);
 
