@@ -3,7 +3,7 @@
 # with it, only https:// URLs of listed hosts, and every hop is checked again: a redirect to
 # 127.0.0.1 or localhost (even when listed) is refused before any connection, as is one to an
 # unlisted host or to file://. Too large, too slow, missing and non-media sources are refused
-# and leave nothing stored; a listed host works end to end (a clip job runs on the import).
+# and leave nothing stored; imports beyond half the HTTP threads wait their turn (503); a listed host works end to end (a clip job runs on the import).
 # The source is a local https server (python3, a certificate made here) on 127.0.0.2, reached
 # through the test builds' CLIPFORGE_TEST_SOURCE_CA and CLIPFORGE_TEST_SOURCE_PINS.
 set -euo pipefail
@@ -81,7 +81,7 @@ stop_server
 export CLIPFORGE_SOURCE_ALLOW="files.example.test, other.test, 127.0.0.1, localhost" CLIPFORGE_SOURCE_TIMEOUT_S=2
 export CLIPFORGE_TEST_SOURCE_CA="$WORK/cert.pem"
 export CLIPFORGE_TEST_SOURCE_PINS="files.example.test:$SPORT:127.0.0.2,other.example.test:$SPORT:127.0.0.2"
-export CLIPFORGE_QUOTA_UPLOAD_BYTES=2000000
+export CLIPFORGE_QUOTA_UPLOAD_BYTES=2000000 CLIPFORGE_HTTP_THREADS=2
 start_server "$WORK/data" --workers 1
 
 echo "# not an https URL of a listed host: refused without a request"
@@ -112,8 +112,18 @@ check "nothing stored by the refusals" test "$(files)" = 0
 echo "# failures leave nothing stored"
 import "$OK/big.bin"; expect_problem 413 payload-too-large
 check "too large names the limit ($(jget 'j["detail"]'))" grep -q "larger than 2000000 bytes" "$WORK/body"
-import "$OK/slow"; expect_problem 502 source-unreachable
-check "too slow says so ($(jget 'j["detail"]'))" grep -q "took longer than 2000 ms" "$WORK/body"
+# the slow import holds the one import slot of 2 HTTP threads: another one meanwhile gets 503
+curl -s -o "$WORK/slow.json" -X POST -H 'Content-Type: application/json' -d "{\"url\":\"$OK/slow\"}" \
+  "$BASE/v1/media/import" &
+SLOW=$!
+for _ in $(seq 1 100); do grep -q ' /slow$' "$WORK/hits.log" && break; sleep 0.05; done
+import "$OK/talk.mp4"; expect_problem 503 unavailable
+req GET /healthz
+check "the API answers meanwhile ($STATUS)" test "$STATUS" = 200
+wait $SLOW
+cp "$WORK/slow.json" "$WORK/body"
+check "too slow: source-unreachable, saying so ($(cat "$WORK/body"))" test \
+  "$(jget 'j["type"] + " " + j["detail"]')" = "https://clipforge.dev/problems/source-unreachable the source took longer than 2000 ms"
 import "$OK/missing"; expect_problem 502 source-unreachable
 check "a 404 is named ($(jget 'j["detail"]'))" grep -q "answered HTTP 404" "$WORK/body"
 import "$OK/text.txt"; expect_problem 415 unsupported-media-type

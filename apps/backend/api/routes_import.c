@@ -3,8 +3,11 @@
  * checks every redirect and every address connected), streamed into storage like an upload and
  * committed only when whole (a failed fetch leaves nothing), within the tenant's upload and
  * storage quotas, then probed and recorded as an upload is. The fetch runs in the request, at
- * most CLIPFORGE_SOURCE_TIMEOUT_S. */
+ * most CLIPFORGE_SOURCE_TIMEOUT_S, so at most half the HTTP threads (CLIPFORGE_HTTP_THREADS, at
+ * least one) import at once and the others keep answering; more imports get 503. */
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "application/quota.h"
@@ -62,6 +65,28 @@ static cf_err fetch_into_storage(cf_http_request *req, const char *url, int64_t 
     return rc;
 }
 
+/* Imports running in this process (every HTTP thread of the API shares them). */
+static atomic_int importing;
+
+static int max_imports(const cf_config *cfg) {
+    long threads = cfg->http_threads > 0 ? (long)cfg->http_threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return threads >= 4 ? (int)(threads / 2) : 1;
+}
+
+static enum MHD_Result import_url(cf_http_request *req, const char *url, const json_t *name_j) {
+    cf_error err;
+    cf_quota_verdict v;
+    int64_t limit = 0;
+    if (cf_quota_check_upload(req->app, req->who.tenant, -1, &limit, &v, &err))
+        return cf_http_reply_error(req, &err);
+    if (v.exceeded) return cf_http_reply_quota(req, &v);
+    cf_err rc = fetch_into_storage(req, url, limit, &err);
+    if (rc) return import_problem(req, rc, &err);
+    char name[256];
+    name_from_url(url, name, sizeof name);
+    return cf_api_media_keep(req, NULL, name_j ? json_string_value(name_j) : name);
+}
+
 enum MHD_Result cf_api_media_import(cf_http_request *req) {
     json_t *url_j = json_object_get(req->json, "url"), *name_j = json_object_get(req->json, "filename");
     const char *url = json_string_value(url_j);
@@ -71,14 +96,15 @@ enum MHD_Result cf_api_media_import(cf_http_request *req) {
     cf_error err;
     cf_err rc = cf_source_check(req->app->cfg.source_allow, url, &err);
     if (rc) return import_problem(req, rc, &err);
-    cf_quota_verdict v;
-    int64_t limit = 0;
-    if (cf_quota_check_upload(req->app, req->who.tenant, -1, &limit, &v, &err))
-        return cf_http_reply_error(req, &err);
-    if (v.exceeded) return cf_http_reply_quota(req, &v);
-    rc = fetch_into_storage(req, url, limit, &err);
-    if (rc) return import_problem(req, rc, &err);
-    char name[256];
-    name_from_url(url, name, sizeof name);
-    return cf_api_media_keep(req, NULL, name_j ? json_string_value(name_j) : name);
+    if (atomic_fetch_add(&importing, 1) >= max_imports(&req->app->cfg)) {
+        atomic_fetch_sub(&importing, 1);
+        struct MHD_Response *r =
+            cf_http_problem_response("unavailable", "as many imports as the server runs at once are running");
+        if (!r) return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+        return cf_http_reply(req, 503, r);
+    }
+    enum MHD_Result answer = import_url(req, url, name_j);
+    atomic_fetch_sub(&importing, 1);
+    return answer;
 }
