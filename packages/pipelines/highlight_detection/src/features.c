@@ -100,11 +100,16 @@ static raw_hop *hop_at(pass *p, size_t i) {
 /* The video decoder skips the pictures no other picture refers to (most B-frames of most
  * encodes; none where there are no B-frames): cuts and motion are measured on the frames that
  * remain, per frame interval (video_analysis.c), and a hop without a frame holds the values of
- * the one before (feature_math.c), as hops between the frames of a slow stream always did. */
+ * the one before (feature_math.c), as hops between the frames of a slow stream always did.
+ * Codecs that can decode at a reduced size (MPEG-2, MPEG-4 part 2, MJPEG ...) do, down to the
+ * grid the thumbnail samples. */
 static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVCodecContext **out,
                            cf_error *err) {
-    cf_media_decode_opts d = {
-        .threads = o ? o->threads : 0, .skip_loop_filter = o && o->skip_loop_filter, .skip_nonref = true};
+    cf_media_decode_opts d = {.threads = o ? o->threads : 0,
+                              .skip_loop_filter = o && o->skip_loop_filter,
+                              .skip_nonref = true,
+                              .min_width = CF_THUMB_SOURCE_W,
+                              .min_height = CF_THUMB_SOURCE_H};
     cf_err rc = cf_media_open_decoder(&p->in, stream, &d, out, err);
     if (rc) cf_error_prefix(err, "%s", p->path);
     return rc;

@@ -89,14 +89,14 @@ static void test_unknown_rate_counts_steps(void **state) {
     hl_video_analyzer_free(v);
 }
 
-static char *encode(const char *name, const char *x264) {
+static char *encode(const char *name, const char *size, const char *codec) {
     char *path = cf_path_join(g_dir, name);
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=320x180:r=25:d=12 "
+             "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=%s:r=25:d=12 "
              "-f lavfi -i sine=f=440:d=12 -vf \"drawbox=enable='gte(t,6)':c=white:t=fill\" "
-             "-c:v libx264 %s -c:a aac %s",
-             x264, path);
+             "%s -c:a aac %s",
+             size, codec, path);
     assert_int_equal(system(cmd), 0);
     return path;
 }
@@ -125,8 +125,8 @@ static size_t cut_hop(const cf_feature_track *t) {
  * same motion and the same cut. */
 static void test_pass_over_b_frames_keeps_motion_and_cuts(void **state) {
     (void)state;
-    char *all = encode("p.mp4", "-preset ultrafast");
-    char *bfr = encode("b.mp4", "-preset medium -bf 1 -b_strategy 0");
+    char *all = encode("p.mp4", "320x180", "-c:v libx264 -preset ultrafast");
+    char *bfr = encode("b.mp4", "320x180", "-c:v libx264 -preset medium -bf 1 -b_strategy 0");
     cf_feature_track *a = extract(all), *b = extract(bfr);
     assert_int_equal(a->n_hops, b->n_hops);
     float ma = mean_motion(a, 10, 55), mb = mean_motion(b, 10, 55);
@@ -138,6 +138,23 @@ static void test_pass_over_b_frames_keeps_motion_and_cuts(void **state) {
     cf_feature_track_free(a);
     cf_feature_track_free(b);
     free(all), free(bfr);
+}
+
+/* MPEG-4 part 2 decodes at half the width here (lowres): the same cut, and motion near that of
+ * the whole picture. */
+static void test_pass_at_reduced_size_keeps_motion_and_cuts(void **state) {
+    (void)state;
+    char *whole = encode("w.mp4", "1024x576", "-c:v libx264 -preset ultrafast");
+    char *part2 = encode("m.avi", "1024x576", "-c:v mpeg4 -q:v 3");
+    cf_feature_track *a = extract(whole), *b = extract(part2);
+    float ma = mean_motion(a, 10, 55), mb = mean_motion(b, 10, 55);
+    assert_true(ma > 0.5f);
+    assert_true(fabsf(mb - ma) < 0.15f * ma);
+    assert_true(cut_hop(a) >= 59 && cut_hop(a) <= 61);
+    assert_int_equal(cut_hop(b), cut_hop(a));
+    cf_feature_track_free(a);
+    cf_feature_track_free(b);
+    free(whole), free(part2);
 }
 
 static int setup(void **state) {
@@ -161,6 +178,7 @@ int main(void) {
         cmocka_unit_test(test_cut_is_found_between_skipped_frames),
         cmocka_unit_test(test_unknown_rate_counts_steps),
         cmocka_unit_test(test_pass_over_b_frames_keeps_motion_and_cuts),
+        cmocka_unit_test(test_pass_at_reduced_size_keeps_motion_and_cuts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,15 @@
 #include "clipforge/media.h"
 #include "media_limits.h"
 
+/* How many times the codec may halve the picture while it stays at least min_w x min_h. */
+static int lowres_for(const AVCodec *codec, const AVCodecParameters *par, int min_w, int min_h) {
+    int l = 0;
+    if (min_w <= 0 && min_h <= 0) return 0;
+    while (l < codec->max_lowres && (par->width >> (l + 1)) >= min_w && (par->height >> (l + 1)) >= min_h)
+        l++;
+    return l;
+}
+
 cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
                              AVCodecContext **out, cf_error *err) {
     AVStream *st = in->fmt->streams[index];
@@ -26,6 +35,8 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
         dec->skip_loop_filter = AVDISCARD_ALL;
     if (opts && opts->skip_nonref && dec->codec_type == AVMEDIA_TYPE_VIDEO)
         dec->skip_frame = AVDISCARD_NONREF;
+    if (opts && dec->codec_type == AVMEDIA_TYPE_VIDEO)
+        dec->lowres = lowres_for(codec, st->codecpar, opts->min_width, opts->min_height);
     /* a stream may change its picture size after the header: the decoder refuses frames over the
      * limit instead of allocating them */
     if (cfmedia_limits_max_pixels() > 0) dec->max_pixels = cfmedia_limits_max_pixels();

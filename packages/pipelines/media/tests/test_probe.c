@@ -186,6 +186,36 @@ static void test_limits_refuse_naming_the_setting(void **state) {
     free(path);
 }
 
+/* Decoders that can decode at a reduced size halve the picture while it stays over the minimum;
+ * the others decode it whole. */
+static void test_decoder_reduces_size_where_the_codec_can(void **state) {
+    (void)state;
+    const char *src = "-f lavfi -i testsrc2=s=1024x576:r=10:d=1";
+    char args[256];
+    snprintf(args, sizeof args, "%s -c:v mpeg4", src);
+    char *mpeg4 = fixture_make(g_dir, "lowres.avi", args);
+    snprintf(args, sizeof args, "%s -c:v libx264", src);
+    char *h264 = fixture_make(g_dir, "lowres.mp4", args);
+    assert_non_null(mpeg4);
+    assert_non_null(h264);
+    cf_media_decode_opts o = {.threads = 1, .min_width = 256, .min_height = 144};
+    const char *paths[] = {mpeg4, h264};
+    const int widths[] = {256, 1024}, heights[] = {144, 576};
+    for (int i = 0; i < 2; i++) {
+        cf_media_input in;
+        cf_error err;
+        AVCodecContext *dec = NULL;
+        assert_int_equal(cf_media_open(paths[i], NULL, &in, &err), CF_OK);
+        assert_int_equal(cf_media_open_decoder(&in, in.video_index, &o, &dec, &err), CF_OK);
+        assert_int_equal(dec->width, widths[i]);
+        assert_int_equal(dec->height, heights[i]);
+        avcodec_free_context(&dec);
+        cf_media_close(&in);
+    }
+    free(mpeg4);
+    free(h264);
+}
+
 /* A reader that gives a file slowly, as a stalled network source would. */
 typedef struct slow_reader {
     FILE *f;
@@ -229,6 +259,7 @@ int main(void) {
         cmocka_unit_test(test_probe_truncated_mp4_fails),
         cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
         cmocka_unit_test(test_limits_refuse_naming_the_setting),
+        cmocka_unit_test(test_decoder_reduces_size_where_the_codec_can),
         cmocka_unit_test(test_probe_time_limit_stops_a_slow_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
