@@ -8,6 +8,10 @@
 # through the test builds' CLIPFORGE_TEST_SOURCE_CA and CLIPFORGE_TEST_SOURCE_PINS.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+if ! "$CLIPFORGE" --help | grep -q CLIPFORGE_TEST_SOURCE_PINS; then
+  echo "SKIP: this build has no test hooks (CF_TEST_HOOKS)"
+  exit 77
+fi
 
 make_media "$WORK/talk.mp4" 2
 head -c 3000000 /dev/urandom >"$WORK/big.bin"
