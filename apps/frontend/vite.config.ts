@@ -22,7 +22,6 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
-    setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
     // the machine that runs `make test` is shared: rendering the whole app can take seconds
     testTimeout: 20_000,

@@ -1,7 +1,7 @@
 // The application shell: navigation, the live-connection indicator, and the screens by route.
 import { useEffect, useState } from 'react';
 import { ApiClient, ApiError, type Whoami } from '@clipforge/api-client';
-import { ProblemBox } from './components/common';
+import { ProblemBox } from '@clipforge/ui';
 import { KEY_STORAGE, SignIn, storedKey } from './components/SignIn';
 import { Link, matchPath, RouterProvider, useRouter } from './lib/router';
 import { ApiProvider } from './state/api';

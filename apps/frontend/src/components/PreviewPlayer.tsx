@@ -5,7 +5,7 @@
 // (data-drawn-ms), for tests and for people who wonder.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Timeline } from '@clipforge/api-client';
-import { formatMs } from '../lib/format';
+import { formatMs } from '@clipforge/ui';
 import { scenesAt, sceneStarts, type WordLike } from '../lib/preview/compose';
 import type { SceneFraming } from '../lib/preview/geometry';
 import { PreviewRenderer, type BackendName } from '../lib/preview/renderer';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { act } from 'react';
 import { App } from '../App';
 import { ApiClient } from '@clipforge/api-client';
-import { click, render, waitFor, type Rendered } from '../test/render';
+import { click, render, type Rendered, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 import { KEY_STORAGE } from './SignIn';
 

@@ -3,7 +3,7 @@
 // reasons, span) and the files its child render jobs made, so those children are not shown
 // again on their own; a render or clip job made outside autoclip is a clip of its own.
 import { AutoclipResultSchema, ArtifactSchema, type Artifact, type Job } from '@clipforge/api-client';
-import { formatMs } from './format';
+import { formatMs } from '@clipforge/ui';
 import { jobMediaUri } from './jobs';
 
 export interface GalleryClip {

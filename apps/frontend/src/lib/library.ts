@@ -1,7 +1,8 @@
 // The library's view of the media list: search, sort, and what state each file is in (from the
 // jobs run on it). Pure functions, so the screen and the tests share them.
-import type { Job, Media } from '@clipforge/api-client';
-import { formatPercent, probeDurationMs } from './format';
+import type { ApiClient, Job, Media, MediaFilmstrip } from '@clipforge/api-client';
+import { formatPercent } from '@clipforge/ui';
+import { probeDurationMs } from './format';
 import { jobMediaUri, KIND_NAMES } from './jobs';
 
 export const SORTS = {
@@ -66,4 +67,19 @@ export function mediaState(m: Media, jobs: Job[]): MediaState {
   const hl = mine.find((j) => j.kind === 'highlight_detection' && j.status === 'succeeded');
   if (hl) return { tone: 'ready', text: 'Highlights found' };
   return { tone: 'ready', text: `${KIND_NAMES[last.kind]} ${last.status}` };
+}
+
+const strips = new Map<string, Promise<MediaFilmstrip | undefined>>();
+
+/** The filmstrip of a media file, asked for once per page load (again after a failure). */
+export function filmstripOf(client: ApiClient, id: string): Promise<MediaFilmstrip | undefined> {
+  let p = strips.get(id);
+  if (!p) {
+    p = client.getFilmstrip(id).catch(() => {
+      strips.delete(id); // a later look may find it (the server may have been busy)
+      return undefined;
+    });
+    strips.set(id, p);
+  }
+  return p;
 }

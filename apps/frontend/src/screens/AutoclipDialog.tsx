@@ -12,8 +12,7 @@ import {
   type Media,
   type RenderFormat,
 } from '@clipforge/api-client';
-import { FormatSelect, ProblemBox, ReasonButton } from '../components/common';
-import { Modal } from '../components/Modal';
+import { FormatSelect, Modal, ProblemBox, ReasonButton } from '@clipforge/ui';
 import { newClipId } from '../lib/jobs';
 import { outputSize } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';

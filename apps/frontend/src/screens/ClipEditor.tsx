@@ -15,12 +15,20 @@ import {
   TranscriptionResultSchema,
   type TranscriptWord,
 } from '@clipforge/api-client';
-import { FormatSelect, ProblemBox, ProgressBar, StatusBadge } from '../components/common';
+import {
+  formatDate,
+  formatMs,
+  FormatSelect,
+  ProblemBox,
+  ProgressBar,
+  type ReviewSpan,
+  StatusBadge,
+  Timeline as SpanTimeline,
+} from '@clipforge/ui';
 import { PreviewPlayer } from '../components/PreviewPlayer';
-import { Timeline as SpanTimeline, type ReviewSpan } from '../components/Timeline';
 import type { SceneFraming } from '../lib/preview/geometry';
 import { editLabel, editWords, spokenWords, versionRequest, type ClipEdit, type Proposed } from '../lib/clipEdit';
-import { formatDate, formatMs, mediaIdFromUri, probeDurationMs } from '../lib/format';
+import { mediaIdFromUri, probeDurationMs } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi } from '../state/api';

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient, type Job } from '@clipforge/api-client';
-import { click, render, waitFor, type Rendered } from '../test/render';
+import { click, render, type Rendered, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 
 let srv: TestServer;

@@ -4,9 +4,9 @@
 // a signed link to it (POST /v1/share, a week) is copied for sending.
 import { useMemo, useState } from 'react';
 import { ApiError } from '@clipforge/api-client';
-import { Empty } from '../components/common';
+import { Empty, formatDate, formatMs, VideoCard } from '@clipforge/ui';
 import { archiveUrl, galleryOf, type GalleryClip, type GalleryGroup } from '../lib/gallery';
-import { formatDate, formatMs, mediaIdFromUri } from '../lib/format';
+import { mediaIdFromUri } from '../lib/format';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';
 import { useJobs } from '../state/jobs';
@@ -54,24 +54,11 @@ function ShareButton({ clip }: { clip: GalleryClip }) {
 }
 
 function ClipCard({ clip, source }: { clip: GalleryClip; source: string }) {
-  const [playing, setPlaying] = useState(false);
   const span = clip.startMs !== undefined && clip.endMs !== undefined ? `${formatMs(clip.startMs, 0)}–${formatMs(clip.endMs, 0)}` : undefined;
   const headingId = `clip-${clip.jobId}-${clip.index ?? 0}`;
   return (
     <li className="card clip-card" data-testid="clip-card" data-job-id={clip.jobId} aria-labelledby={headingId}>
-      <div className="clip-frame">
-        {playing && clip.video.url ? (
-          <video src={clip.video.url} poster={clip.poster?.url} controls autoPlay playsInline data-testid="clip-video"
-            aria-label={`${clip.title}, playing`} />
-        ) : (
-          <button type="button" className="clip-poster" onClick={() => setPlaying(true)} disabled={!clip.video.url}
-            aria-label={`Play ${clip.title}`} data-testid="clip-play">
-            {clip.poster?.url ? <img src={clip.poster.url} alt="" loading="lazy" data-testid="clip-poster" /> : <span className="thumb-none">no poster</span>}
-            <span className="play-badge" aria-hidden="true">▶</span>
-            {clip.durationMs !== undefined ? <span className="thumb-time" aria-hidden="true">{formatMs(clip.durationMs, 0)}</span> : null}
-          </button>
-        )}
-      </div>
+      <VideoCard title={clip.title} videoUrl={clip.video.url} posterUrl={clip.poster?.url} durationMs={clip.durationMs} />
       <div className="row wrap">
         <h4 className="grow clip-title" id={headingId}>{clip.index !== undefined ? `${clip.index}. ` : ''}{clip.title}</h4>
         {clip.versions > 1 ? <span className="state" data-testid="clip-versions" title="edited in the clip editor">v{clip.versions}</span> : null}

@@ -2,8 +2,15 @@
 // reported it, its request and result, and what can be done next (cancel, retry, review, play).
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, type Artifact, ArtifactSchema, type Job, type JobChild } from '@clipforge/api-client';
-import { ProblemBox, ProgressBar, StatusBadge } from '../components/common';
-import { formatBytes, formatDate, formatMs, formatPercent } from '../lib/format';
+import {
+  formatBytes,
+  formatDate,
+  formatMs,
+  formatPercent,
+  ProblemBox,
+  ProgressBar,
+  StatusBadge,
+} from '@clipforge/ui';
 import { formatRemaining, remainingMs, type ProgressSample } from '../lib/eta';
 import { KIND_NAMES } from '../lib/jobs';
 import { Link } from '../lib/router';

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient } from '@clipforge/api-client';
-import { render, waitFor, type Rendered } from '../test/render';
+import { render, type Rendered, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 
 let srv: TestServer;

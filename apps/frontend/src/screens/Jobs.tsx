@@ -1,8 +1,7 @@
 // The job list, live over SSE: status, stage and progress change as the events arrive.
 import { useState } from 'react';
-import { Empty, ProblemBox, ProgressBar, StatusBadge } from '../components/common';
 import { JobKindValues, JobStateValues, type JobKind, type JobState } from '@clipforge/api-client';
-import { formatDate } from '../lib/format';
+import { Empty, formatDate, ProblemBox, ProgressBar, StatusBadge } from '@clipforge/ui';
 import { KIND_NAMES } from '../lib/jobs';
 import { Link } from '../lib/router';
 import { useJobs } from '../state/jobs';

@@ -6,7 +6,7 @@ import { App } from '../App';
 import { ApiClient, AutoclipRequestSchema } from '@clipforge/api-client';
 import { PAGE_SIZE } from '../state/media';
 import { act } from 'react';
-import { click, key, render, selectValue, typeInto, waitFor, type Rendered } from '../test/render';
+import { click, key, render, type Rendered, selectValue, typeInto, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 
 let srv: TestServer;

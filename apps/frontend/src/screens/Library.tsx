@@ -14,11 +14,19 @@ import {
   type TargetFormat,
   TargetFormatValues,
 } from '@clipforge/api-client';
-import { Empty, ProblemBox, ReasonButton, StatusBadge } from '../components/common';
-import { MediaThumb } from '../components/MediaThumb';
-import { ConfirmDialog } from '../components/Modal';
-import { formatBytes, formatDate, formatMs, probeAspect, probeDurationMs, probeHasVideo } from '../lib/format';
-import { mediaName, mediaState, searchMedia, SORTS, sortMedia, type SortKey } from '../lib/library';
+import {
+  ConfirmDialog,
+  Empty,
+  formatBytes,
+  formatDate,
+  formatMs,
+  MediaThumb,
+  ProblemBox,
+  ReasonButton,
+  StatusBadge,
+} from '@clipforge/ui';
+import { probeAspect, probeDurationMs, probeHasVideo } from '../lib/format';
+import { filmstripOf, mediaName, mediaState, searchMedia, SORTS, sortMedia, type SortKey } from '../lib/library';
 import { jobMediaUri, KIND_NAMES, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';
@@ -109,7 +117,7 @@ function MediaCard({ m }: { m: Media }) {
 
   return (
     <li className="card media-card" data-testid="media-card" data-media-id={m.id} aria-labelledby={`${m.id}-name`}>
-      <MediaThumb client={client} mediaId={m.id} name={name} aspect={probeAspect(m.probe)} hasVideo={probeHasVideo(m.probe)} />
+      <MediaThumb posterUrl={client.posterUrl(m.id)} loadFilmstrip={() => filmstripOf(client, m.id)} name={name} aspect={probeAspect(m.probe)} hasVideo={probeHasVideo(m.probe)} />
       <div className="media-body">
         <div className="row wrap">
           <h2 className="grow card-title" id={`${m.id}-name`}>{name}</h2>

@@ -10,8 +10,7 @@ import {
   type RenderTemplate,
   type TranscriptSegment,
 } from '@clipforge/api-client';
-import { Empty, ProblemBox, ReasonButton } from '../components/common';
-import { formatMs } from '../lib/format';
+import { Empty, formatMs, ProblemBox, ReasonButton } from '@clipforge/ui';
 import { newClipId } from '../lib/jobs';
 import { buildRenderRequest, checkRenderRequest, outputSize, previewOf, variable } from '../lib/templates';
 import { useApi, useKindAvailable } from '../state/api';

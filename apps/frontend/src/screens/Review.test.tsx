@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient, RenderRequestSchema } from '@clipforge/api-client';
-import { click, key, render, typeInto, waitFor, type Rendered } from '../test/render';
+import { click, key, render, type Rendered, typeInto, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 import { captionAt } from './RenderDialog';
 import { flagOn } from '../state/flags';

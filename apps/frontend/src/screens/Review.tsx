@@ -18,14 +18,22 @@ import {
   TranscriptionResultSchema,
   type TranscriptSegment,
 } from '@clipforge/api-client';
-import { ProblemBox, ReasonButton } from '../components/common';
-import { Timeline, type ReviewSpan, type Verdict, moveBoundary } from '../components/Timeline';
-import { FilmstripTrack } from '../components/FilmstripTrack';
-import { filmstripOf } from '../components/MediaThumb';
-import { Waveform, type PeaksState } from '../components/Waveform';
-import { AudioEventsBand } from '../components/AudioEventsBand';
+import {
+  AudioEventsBand,
+  FilmstripTrack,
+  formatMs,
+  moveBoundary,
+  type PeaksState,
+  ProblemBox,
+  ReasonButton,
+  type ReviewSpan,
+  Timeline,
+  type Verdict,
+  Waveform,
+} from '@clipforge/ui';
 import { peaks as bucketPeaks, resampleCurve, scoreCurve } from '../lib/audio';
-import { formatMs, mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib/format';
+import { filmstripOf } from '../lib/library';
+import { mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib/format';
 import { jobMediaUri, newClipId } from '../lib/jobs';
 import { Link, useRouter } from '../lib/router';
 import { useApi, useKindAvailable } from '../state/api';

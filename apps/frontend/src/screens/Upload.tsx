@@ -2,8 +2,7 @@
 // streamed to POST /v1/media with a progress bar. Server refusals (413, 415...) are shown as sent.
 import { useRef, useState, type DragEvent } from 'react';
 import { ApiError, type Media } from '@clipforge/api-client';
-import { ProblemBox, ProgressBar } from '../components/common';
-import { formatBytes } from '../lib/format';
+import { formatBytes, ProblemBox, ProgressBar } from '@clipforge/ui';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';
 import { useMedia } from '../state/media';

@@ -3,7 +3,7 @@
 // Keys on the timeline: ←/→ seek 1 s (Shift: 5 s), ↑/↓ select the previous/next span.
 // Keys on a handle: ←/→ move that boundary 100 ms (Shift: 1 s).
 import { useRef, type KeyboardEvent, type PointerEvent } from 'react';
-import { formatMs } from '../lib/format';
+import { formatMs } from './format';
 
 export type Verdict = 'accept' | 'reject';
 

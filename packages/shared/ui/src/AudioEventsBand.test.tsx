@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { render, type Rendered } from '../test/render';
+import { render, type Rendered } from './testing';
 import { AudioEventsBand, EVENT_COLOURS } from './AudioEventsBand';
 
 let view: Rendered | undefined;

@@ -2,7 +2,7 @@
 // (speech, music, crowd, applause, laughter, silence, noise), one block per merged event, with a
 // legend of the classes present. Clicking a block seeks to its start.
 import type { AudioEvent, AudioEventClass } from '@clipforge/api-client';
-import { formatMs } from '../lib/format';
+import { formatMs } from './format';
 
 export const EVENT_COLOURS: Record<AudioEventClass, string> = {
   speech: '#4c8bf5',

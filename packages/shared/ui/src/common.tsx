@@ -1,7 +1,7 @@
 // Small shared pieces: progress bar, status badge, problem display, buttons with a reason.
 import { useId, type ReactNode } from 'react';
 import type { JobState, Problem, RenderFormat } from '@clipforge/api-client';
-import { formatPercent } from '../lib/format';
+import { formatPercent } from './format';
 
 export function ProgressBar({ value, label }: { value: number | undefined; label: string }) {
   const known = value !== undefined;

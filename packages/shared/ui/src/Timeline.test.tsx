@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, useState } from 'react';
-import { key, render, type Rendered } from '../test/render';
+import { key, render, type Rendered } from './testing';
 import { moveBoundary, Timeline, type ReviewSpan, MIN_SPAN_MS } from './Timeline';
 
 const span = (start: number, end: number, key = `${start}`): ReviewSpan => ({

@@ -1,25 +1,10 @@
-// A media file's picture in the library: its poster (GET /v1/media/{id}/poster), and on hover
-// or focus its filmstrip (GET /v1/media/{id}/filmstrip, one sprite sheet): moving the pointer
-// across, or pressing ←/→, steps through frames spread over the file. The filmstrip is asked
-// for on first hover only, so a library page does not make the server picture every file.
+// A media file's picture (the video card's picture): its poster, and on hover or focus its
+// filmstrip (one sprite sheet): moving the pointer across, or pressing ←/→, steps through frames
+// spread over the file. loadFilmstrip is called on first hover only, so a page of cards does not
+// make the server picture every file.
 import { useEffect, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { type ApiClient, type MediaFilmstrip } from '@clipforge/api-client';
-import { formatMs } from '../lib/format';
-
-const strips = new Map<string, Promise<MediaFilmstrip | undefined>>();
-
-/** The filmstrip of a media file, asked for once per page load (again after a failure). */
-export function filmstripOf(client: ApiClient, id: string): Promise<MediaFilmstrip | undefined> {
-  let p = strips.get(id);
-  if (!p) {
-    p = client.getFilmstrip(id).catch(() => {
-      strips.delete(id); // a later look may find it (the server may have been busy)
-      return undefined;
-    });
-    strips.set(id, p);
-  }
-  return p;
-}
+import type { MediaFilmstrip } from '@clipforge/api-client';
+import { formatMs } from './format';
 
 /** CSS that shows tile i of a filmstrip's sheet filling its box. */
 export function tileStyle(f: MediaFilmstrip, i: number): React.CSSProperties {
@@ -35,15 +20,17 @@ export function tileStyle(f: MediaFilmstrip, i: number): React.CSSProperties {
 }
 
 interface Props {
-  client: ApiClient;
-  mediaId: string;
+  /** Where the poster is served (an <img> src). */
+  posterUrl: string;
+  /** The filmstrip, or undefined when there is none (asked for on first hover). */
+  loadFilmstrip: () => Promise<MediaFilmstrip | undefined>;
   name: string;
   /** Width / height of the picture, when known (else 16 / 9). */
   aspect?: number;
   hasVideo: boolean;
 }
 
-export function MediaThumb({ client, mediaId, name, aspect, hasVideo }: Props) {
+export function MediaThumb({ posterUrl, loadFilmstrip, name, aspect, hasVideo }: Props) {
   const [strip, setStrip] = useState<MediaFilmstrip | undefined>();
   const [active, setActive] = useState(false);
   const [tile, setTile] = useState(0);
@@ -52,11 +39,11 @@ export function MediaThumb({ client, mediaId, name, aspect, hasVideo }: Props) {
   useEffect(() => {
     if (!active || strip || !hasVideo) return;
     let live = true;
-    void filmstripOf(client, mediaId).then((f) => live && setStrip(f));
+    void loadFilmstrip().then((f) => live && setStrip(f));
     return () => {
       live = false;
     };
-  }, [active, strip, client, mediaId, hasVideo]);
+  }, [active, strip, loadFilmstrip, hasVideo]);
 
   const onMove = (e: PointerEvent<HTMLDivElement>) => {
     if (!strip) return;
@@ -101,7 +88,7 @@ export function MediaThumb({ client, mediaId, name, aspect, hasVideo }: Props) {
       onKeyDown={onKey}
     >
       {!posterFailed ? (
-        <img src={client.posterUrl(mediaId)} alt="" loading="lazy" decoding="async" data-testid="media-poster"
+        <img src={posterUrl} alt="" loading="lazy" decoding="async" data-testid="media-poster"
           onError={() => setPosterFailed(true)} />
       ) : <span className="thumb-none" aria-hidden="true">no picture</span>}
       {showStrip ? <div className="thumb-tile" style={tileStyle(strip, tile)} data-testid="media-filmstrip" data-tile={tile} aria-hidden="true" /> : null}

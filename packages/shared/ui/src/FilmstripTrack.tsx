@@ -2,7 +2,7 @@
 // server made) laid out over the same time axis, so a span can be found by its picture.
 // Clicking a frame seeks there.
 import type { MediaFilmstrip } from '@clipforge/api-client';
-import { formatMs } from '../lib/format';
+import { formatMs } from './format';
 import { tileStyle } from './MediaThumb';
 
 interface Props {

@@ -1,8 +1,12 @@
-// Rendering React into jsdom for component tests, with act() around everything that updates.
+// @clipforge/ui/testing: rendering React into jsdom for component tests (these components' and
+// the UI's screens'), with act() around everything that updates.
 import { act, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+// jsdom has no canvas and no scrolling: make both quiet no-ops for component tests.
+HTMLCanvasElement.prototype.getContext = (() => null) as typeof HTMLCanvasElement.prototype.getContext;
+window.scrollTo = (() => undefined) as typeof window.scrollTo;
 
 export interface Rendered {
   container: HTMLElement;
