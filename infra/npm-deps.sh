@@ -5,6 +5,13 @@
 # it). npm keeps what it downloaded in its cache (~/.npm), so a second install works offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Before the workspace, apps/frontend had a node_modules of its own (it has this stamp): left
+# behind, it would shadow the workspace's and load a second React beside the shared packages'
+# one, so it goes, and the workspace is installed again.
+if [ -f apps/frontend/node_modules/.clipforge-lock-sha256 ]; then
+  echo "npm workspace: removing apps/frontend/node_modules from before the workspace" >&2
+  rm -rf apps/frontend/node_modules node_modules/.clipforge-lock-sha256
+fi
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
 stamp=node_modules/.clipforge-lock-sha256
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
