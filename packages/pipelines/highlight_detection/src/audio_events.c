@@ -285,7 +285,8 @@ static double modulation_4hz(const float *env) {
 
 void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
     stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0}, flux = {0},
-             zcr = {0}, harm = {0};
+             zcr = {0}, harm = {0}, persist = {0};
+    double persist_long = 0;
     double hi = 0, sp = 0, onsets = 0, voiced = 0, change = 0, lmin = 1e9, lmax = -1e9, kpower = 0;
     stat_acc pitch = {0};
     double glide = 0, last_st = 0;
@@ -309,6 +310,7 @@ void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t
         for (int f = 0; f < CF_AUDIO_FRAMES; f++) env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f];
         acc_add(&level, l), acc_add(&flat, h->flatness), acc_add(&flux, h->flux), acc_add(&zcr, h->zcr);
         acc_add(&harm, h->harmonicity);
+        acc_add(&persist, h->persistence), persist_long += h->persistence_long;
         if (w >= EV_HALF_WINDOW - CF_HL_MOMENTARY_BEFORE && w <= EV_HALF_WINDOW + CF_HL_MOMENTARY_AFTER &&
             k >= 0 && k < (long)n)
             kpower += h->kpower, momentary++;
@@ -335,6 +337,8 @@ void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t
     *o++ = pitched ? (float)(acc_mean(&pitch, pitched) / 12.0) : 0.0f; /* octaves over 100 Hz */
     *o++ = pitched ? (float)acc_std(&pitch, pitched) : 0.0f;
     *o++ = glides ? (float)(glide / glides) : 0.0f;
+    *o++ = (float)acc_mean(&persist, nw), *o++ = (float)acc_std(&persist, nw),
+    *o++ = (float)(persist_long / nw);
     *o++ = (float)cf_lufs_from_power(kpower / momentary); /* as loudness_momentary */
 }
 

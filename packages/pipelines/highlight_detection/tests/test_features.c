@@ -113,6 +113,29 @@ static void test_pitch_of_voiced_frames(void **state) {
     assert_float_equal(hiss.hops[10].pitch_hz, 0.0f, 0.0f);
 }
 
+/* A harmonic tone that glides an octave a second, as a voice does within a syllable. */
+static float harmonic_glide(int i) {
+    double t = (double)i / CF_AUDIO_RATE, phase = 2.0 * M_PI * 150.0 * (exp2(fmod(t, 1.0)) - 1.0) / M_LN2;
+    float x = 0;
+    for (int k = 1; k <= 8; k++) x += 0.05f / k * (float)sin(phase * k);
+    return x;
+}
+
+/* A held note keeps its partials from frame to frame and over 100 ms; a gliding voice keeps
+ * them over 25 ms, not over 100 ms; noise keeps nothing. */
+static void test_peak_persistence(void **state) {
+    (void)state;
+    collect held = {0}, glide = {0}, hiss = {0};
+    push_signal(&held, harmonic_200, CF_AUDIO_RATE * 2);
+    push_signal(&glide, harmonic_glide, CF_AUDIO_RATE * 2);
+    srand(5);
+    push_signal(&hiss, noise, CF_AUDIO_RATE * 2);
+    assert_true(held.hops[10].persistence > 0.95f && held.hops[10].persistence_long > 0.95f);
+    assert_true(glide.hops[5].persistence > 0.5f);
+    assert_true(glide.hops[5].persistence_long < held.hops[10].persistence_long - 0.3f);
+    assert_true(fabsf(hiss.hops[10].persistence) < 0.2f && fabsf(hiss.hops[10].persistence_long) < 0.2f);
+}
+
 /* Speech made 9 dB louder keeps the voice of the speech around it: it reads louder (excited
  * speech) but not aroused; the same speech a major sixth higher reads aroused. */
 static void test_arousal_follows_pitch_not_gain(void **state) {
@@ -444,6 +467,7 @@ int main(void) {
         cmocka_unit_test(test_loudness_of_sine_is_calibrated),
         cmocka_unit_test(test_white_noise_is_flat_and_broadband),
         cmocka_unit_test(test_harmonicity_and_bands),
+        cmocka_unit_test(test_peak_persistence),
         cmocka_unit_test(test_pitch_of_voiced_frames),
         cmocka_unit_test(test_arousal_follows_pitch_not_gain),
         cmocka_unit_test(test_event_inputs_ignore_gain),
