@@ -29,7 +29,8 @@
     X(pre "high_ratio") X(pre "speech_ratio") X(pre "onsets") X(pre "harmonicity")           \
     X(pre "harmonicity_std") X(pre "voiced") X(pre "modulation_4hz") X(pre "shape_change")     \
     X(pre "pitch_octave") X(pre "pitch_std") X(pre "pitch_glide") X(pre "persistence")        \
-    X(pre "persistence_std") X(pre "persistence_long")
+    X(pre "persistence_std") X(pre "persistence_long") X(pre "rhythm_syllable")              \
+    X(pre "rhythm_beat")
 /* clang-format on */
 /* Every input: the window's, the momentary loudness at the hop (what labels silence), and the
  * mean of each window input over EV_CONTEXT_HALF hops each side ("ctx_" names; a crowd or a

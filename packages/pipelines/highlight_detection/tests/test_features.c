@@ -187,6 +187,37 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
 }
 
 /* The classifier's inputs do not depend on the gain, except the level itself. */
+static int input_index(const char *name) {
+    int k = 0;
+    while (strcmp(hl_ev_input_names[k], name) != 0) k++;
+    return k;
+}
+
+/* An envelope that pulses every 200 ms (a laugh's syllables) reads regular at the syllable
+ * lags (and at their double, among the beat lags), one that pulses every 450 ms (a beat) at the
+ * beat lags only; a steady one at neither. */
+static void test_event_rhythm_inputs(void **state) {
+    (void)state;
+    audio_hop laugh[20] = {0}, beat[20] = {0}, steady[20] = {0};
+    float lufs[20], x[EV_N_INPUTS];
+    for (int i = 0; i < 20; i++) {
+        lufs[i] = -20;
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++) {
+            int t = i * CF_AUDIO_FRAMES + f; /* 25 ms frames */
+            laugh[i].frame_db[f] = t % 8 < 3 ? -10.0f : -30.0f;
+            beat[i].frame_db[f] = t % 18 < 3 ? -10.0f : -30.0f;
+            steady[i].frame_db[f] = -20.0f + (float)(t % 2) * 0.5f;
+        }
+    }
+    int syl = input_index("rhythm_syllable"), bt = input_index("rhythm_beat");
+    hl_ev_inputs(laugh, lufs, 20, 10, x);
+    assert_true(x[syl] > 0.8f);
+    hl_ev_inputs(beat, lufs, 20, 10, x);
+    assert_true(x[bt] > 0.8f && x[bt] > x[syl] + 0.2f);
+    hl_ev_inputs(steady, lufs, 20, 10, x);
+    assert_true(x[syl] < 0.5f && x[bt] < 0.5f);
+}
+
 static void test_event_inputs_ignore_gain(void **state) {
     (void)state;
     collect c = {0};
@@ -468,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_white_noise_is_flat_and_broadband),
         cmocka_unit_test(test_harmonicity_and_bands),
         cmocka_unit_test(test_peak_persistence),
+        cmocka_unit_test(test_event_rhythm_inputs),
         cmocka_unit_test(test_pitch_of_voiced_frames),
         cmocka_unit_test(test_arousal_follows_pitch_not_gain),
         cmocka_unit_test(test_event_inputs_ignore_gain),
