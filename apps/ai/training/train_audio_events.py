@@ -5,7 +5,7 @@ on real recordings from Debian packages and evaluates it held out by source.
     train_audio_events.py --bin build/release/clipforge [--manifest FILE] [--cache DIR]
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
-                          [--baseline] [--no-mix] [--inputs all|window]
+                          [--baseline] [--mix] [--inputs all|window|v3|v4] [--copies telephone,...]
 
 1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
    tests/media/debmedia.py, its files (in sorted order, up to max_s / file_max_s seconds) are
@@ -16,11 +16,13 @@ on real recordings from Debian packages and evaluates it held out by source.
    two of the packages (it would be on both sides of a split).
 2. Labels: the source's class for every hop, except hops whose momentary loudness is under the
    manifest's silence_below_lufs: silence.
-3. Training-side copies (never evaluated on): every source through a telephone band; with
-   --mix also the crowd, applause, laughter and noise sources over a speech recording of
-   another package (mix_backgrounds of the manifest) at MIX_SNR_DB, and 20 dB quieter (off by
-   default: measured no gain held out, and speech under a laugh labelled laughter teaches the
-   model to hear laughter in plain speech).
+3. Training-side copies (never evaluated on): every source through each filter of --copies
+   (COPIES: a telephone band, two semitones up or down, a room, a bright or dark microphone,
+   pink noise under it); with --mix also the crowd, applause, laughter and noise sources over a
+   speech recording of another package (mix_backgrounds of the manifest) at MIX_SNR_DB, and 20 dB
+   quieter (off by default: measured no gain held out, and speech under a laugh labelled
+   laughter teaches the model to hear laughter in plain speech). A copy goes with its package:
+   when the package is held out, so are its copies.
 4. Evaluation, held out by source: packages are split into --folds groups; for each, a model
    trained on the other groups classifies that group's hops; decisions are made per 500 ms (the
    mean probabilities of its five hops, as the C code does), and precision, recall and F1 per
@@ -161,6 +163,46 @@ def labels(cls, loud, silence_below):
     return y
 
 
+# Training-side copies of every source (never evaluated on), as ffmpeg filters on the joined
+# 16 kHz source: a telephone channel (three speech sources are 8 kHz prompts: bandwidth alone must
+# not decide a class), two semitones up and down (with the tempo: 12 % faster / slower), a room,
+# a bright and a dark microphone, and pink noise 18 LU under the source.
+COPIES = {
+    "telephone": "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400",
+    "pitch-up": "asetrate=17920,aresample=16000",
+    "pitch-down": "asetrate=14240,aresample=16000",
+    "reverb": "aecho=0.8:0.7:29|47|73|101:0.4|0.3|0.2|0.12",
+    "bright": "highpass=f=250,treble=g=8",
+    "dark": "bass=g=8,treble=g=-10",
+    "noisy": None,
+}
+NOISE_UNDER_LU = 18
+PINK_LUFS = -35.9  # integrated loudness of anoisesrc=color=pink:amplitude=0.1 at 16 kHz (ebur128)
+
+
+def training_copy(args, d, kind, env, below):
+    """The copy `kind` of source d, with its inputs and labels (silence by the copy's own level;
+    in the noisy copy, the hops where the source itself is silent are left out: only the added
+    noise is heard there, which is neither the source's class nor silence)."""
+    path = "%s.%s.flac" % (d["flac"], kind)
+    if not os.path.exists(path):
+        if kind == "noisy":
+            gain = d["lufs"] - NOISE_UNDER_LU - PINK_LUFS
+            af = ["-i", d["flac"], "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.1:seed=7:sample_rate=16000",
+                  "-filter_complex", "[1:a]volume=%.2fdB[b];[0:a][b]amix=inputs=2:duration=first:normalize=0" % gain]
+        else:
+            af = ["-i", d["flac"], "-af", COPIES[kind]]
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *af, "-ar", "16000", "-ac", "1", path],
+                       check=True)
+    _, x, loud = extract(args.bin, path, path + ".json", env)
+    y = labels(d["class"], loud, below)
+    if kind == "noisy":
+        n = min(len(y), len(d["y"]))
+        keep = d["y"][:n] != CLASSES.index("silence")
+        x, y = x[:n][keep], y[:n][keep]
+    return {"package": d["package"], "class": d["class"], "x": x, "y": y, "augmented": kind}
+
+
 def check_distinct(sources_files):
     """The same recording shipped by two packages would be on both sides of a split."""
     seen = {}
@@ -241,13 +283,9 @@ def load_data(args):
             lufs = json.load(f)["integrated_lufs"]
         y = labels(src["class"], loud, below)
         data.append({"package": src["package"], "class": src["class"], "x": x, "y": y, "flac": flac, "lufs": lufs})
-        phone = flac + ".phone.flac"  # the same recordings through a telephone channel
-        if not os.path.exists(phone):
-            subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", flac, "-af",
-                            "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400", phone], check=True)
-        _, xp, loud_p = extract(args.bin, phone, phone + ".json", env)
-        data.append({"package": src["package"], "class": src["class"], "x": xp, "y": labels(src["class"], loud_p, below),
-                     "augmented": "telephone"})
+        source = data[-1]
+        for kind in args.copies:
+            data.append(training_copy(args, source, kind, env, below))
         meta.append({"package": src["package"], "class": src["class"], "files": len(files),
                      "seconds": round(float(len(x)) / 10, 1), "licence_manifest": src["licence"],
                      "licence_copyright_file": "; ".join(lics), "what": src.get("what", "")})
@@ -414,7 +452,8 @@ def model_json(model, names, version, meta, rows, macro, args):
             "hidden_units": args.hidden, "epochs": args.epochs, "l2": args.l2, "class_balance": args.balance,
             "decision_ms": DECISION_HOPS * 100, "held_out_folds": args.folds,
             "training_copies": {
-                "telephone": "every source band-limited to 300-3400 Hz",
+                "every_source": {k: ("pink noise %d LU under the source" % NOISE_UNDER_LU if k == "noisy" else COPIES[k])
+                                 for k in args.copies},
                 "over_speech": None if not args.mix else {"classes": list(MIX_CLASSES), "snr_db": list(MIX_SNR_DB),
                                                          "backgrounds": args.mix_backgrounds},
                 "quiet_db": None if not args.mix else QUIET_DB,
@@ -466,6 +505,21 @@ def report(path, rows, macro, conf, per_source, meta, version, folds, base=None)
         f.write("\n".join(lines) + "\n")
 
 
+# The inputs each model version added (by name part): an older version's recipe leaves out those
+# of the versions after it.
+ADDED_INPUTS = [(4, ("pitch_",)), (5, ("persistence", "rhythm_"))]
+
+
+def recipe_inputs(names, recipe):
+    """Indices of names that the recipe (window, v3, v4) uses."""
+    version = 3 if recipe == "window" else int(recipe[1:])
+    later = [part for v, parts in ADDED_INPUTS if v > version for part in parts]
+    keep = [i for i, n in enumerate(names) if not any(part in n for part in later)]
+    if recipe == "window":
+        keep = [i for i in keep if not names[i].startswith("ctx_") and names[i] != "level_now"]
+    return keep
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True)
@@ -478,20 +532,26 @@ def main():
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--l2", type=float, default=1e-3)
-    ap.add_argument("--balance", type=float, default=0.25,
+    ap.add_argument("--balance", type=float, default=0.75,
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
     ap.add_argument("--no-eval", action="store_true")
     ap.add_argument("--mix", action="store_true",
                     help="add the mixed and quiet training copies (measured: no gain held out, and the laughter "
                          "copies over speech teach the model to hear laughter in plain speech)")
+    ap.add_argument("--copies", default="telephone",
+                    help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
                     help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
-    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3"],
-                    help="window: the 1.1 s window's inputs alone (as v1/v2), v3: all but the pitch inputs (as v3), "
-                         "all: with level_now, the context and the pitch inputs")
+    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4"],
+                    help="window: the 1.1 s window's inputs of v3 alone (as v1/v2), v3 / v4: the inputs those "
+                         "versions had (ADDED_INPUTS), all: every input the extractor has")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
+    args.copies = [c for c in args.copies.split(",") if c]
+    unknown = [c for c in args.copies if c not in COPIES]
+    if unknown:
+        ap.error("unknown copies: %s (known: %s)" % (", ".join(unknown), ", ".join(COPIES)))
     out = args.out or os.path.join(ROOT, "apps", "ai", "models", "audio-events-%s.json" % args.version)
     log("== data")
     names, data, meta, manifest = load_data(args)
@@ -499,13 +559,12 @@ def main():
     base = None
     if args.baseline and not args.no_eval:
         log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")
-        window = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"]
+        window = recipe_inputs(names, "window")
         plain = [dict(d, x=d["x"][:, window]) for d in data if d.get("augmented") in (None, "telephone")]
         base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5)))
         log("  baseline macro-F1 %.3f" % base[1])
-    if args.inputs in ("window", "v3"):
-        keep = [i for i, n in enumerate(names) if not n.startswith("ctx_") and n != "level_now"] if args.inputs == "window" \
-            else [i for i, n in enumerate(names) if "pitch_" not in n]
+    if args.inputs != "all":
+        keep = recipe_inputs(names, args.inputs)
         names = [names[i] for i in keep]
         for d in data:
             d["x"] = d["x"][:, keep]
