@@ -40,9 +40,9 @@
 #define BIN_HZ ((double)CF_AUDIO_RATE / FFT_N)
 #define MEL_LO_HZ 60.0
 #define MEL_HI_HZ 7800.0
-#define LAG_MIN (CF_AUDIO_RATE / 400) /* 400 Hz */
-#define LAG_MAX (CF_AUDIO_RATE / 80)  /* 80 Hz */
-#define VOICED 0.8                    /* harmonicity of a voiced frame */
+#define LAG_MIN (CF_AUDIO_RATE / 400)         /* 400 Hz */
+#define LAG_MAX (CF_AUDIO_RATE / 80)          /* 80 Hz */
+#define VOICED 0.8                            /* harmonicity of a voiced frame */
 #define PEAK_LO (150 * FFT_N / CF_AUDIO_RATE) /* bins, rounded down */
 #define PEAK_HI (4000 * FFT_N / CF_AUDIO_RATE)
 #define PEAK_HALF 3 /* the local mean takes 2 * PEAK_HALF + 1 bins */
