@@ -24,6 +24,7 @@ typedef struct route_doc {
 
 static const route_doc docs[] = {
     {"POST", "/v1/media", 201, "binary", "Media", "filename"},
+    {"POST", "/v1/media/import", 201, NULL, "Media", NULL},
     {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},
     {"GET", "/v1/media/{}", 200, NULL, "Media", NULL},
     {"DELETE", "/v1/media/{}", 204, NULL, NULL, NULL},
@@ -47,7 +48,7 @@ static const route_doc docs[] = {
     {"POST", "/v1/share", 201, "ShareCreate", "ShareLink", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/events/ws", 101, NULL, NULL, "job_id,last_event_id"},
-    {"GET", "/v1/files/{*}", 200, NULL, NULL, "exp,sig"},
+    {"GET", "/v1/files/{*}", 200, NULL, NULL, "tenant,exp,sig"},
     {"GET", "/openapi.json", 200, NULL, NULL, NULL},
     {"GET", "/healthz", 200, NULL, NULL, NULL},
     {"GET", "/readyz", 200, NULL, NULL, NULL},
