@@ -148,8 +148,8 @@ check "a rollout reads as N% ($BODY)" test "$(flag exp.rollout 'f["setting"]')" 
 
 echo "# OpenAPI lists the routes"
 req GET /openapi.json
-check "/v1/flags: get; /v1/flags/{id}: put (admin of the default tenant) and delete" \
-  test "$(jget '" ".join(sorted(j["paths"]["/v1/flags"])) + " " + " ".join(sorted(j["paths"]["/v1/flags/{id}"])) + " " + j["paths"]["/v1/flags/{id}"]["put"]["x-cf-role"]')" = "get delete put admin of the default tenant"
+check "/v1/flags: get; /v1/flags/{name}: put (admin of the default tenant) and delete" \
+  test "$(jget '" ".join(sorted(j["paths"]["/v1/flags"])) + " " + " ".join(sorted(j["paths"]["/v1/flags/{name}"])) + " " + j["paths"]["/v1/flags/{name}"]["put"]["x-cf-role"]')" = "get delete put admin of the default tenant"
 stop_server
 
 echo "# a flag set at run time outlives a restart (it is in the store)"

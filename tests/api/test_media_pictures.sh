@@ -120,6 +120,6 @@ check "delete: the pictures go with the media" test ! -e "$OBJ/previews/$av/post
 req GET "/v1/media/$av/poster"; expect_problem 404 not-found
 
 req GET /openapi.json
-check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{id}/waveform", "/v1/media/{id}/filmstrip", "/v1/media/{id}/poster", "/v1/media/{id}/camera-path", "/v1/media/{id}/split-framing"])')" = True
+check "OpenAPI lists the picture routes" test "$(jget 'all(p in j["paths"] for p in ["/v1/media/{media_id}/waveform", "/v1/media/{media_id}/filmstrip", "/v1/media/{media_id}/poster", "/v1/media/{media_id}/camera-path", "/v1/media/{media_id}/split-framing"])')" = True
 stop_server
 finish

@@ -184,7 +184,7 @@ assert len(s) == 1 and s[0]["name"] == "GET /v1/jobs" and s[0]["kind"] == 2, s
 r = s[0]["resource"]
 assert r["service.name"] == "edge" and r["team"] == "media ops" and r["deployment.environment"] == "test", r
 assert not [x for x in spans if x["trace_id"] == sys.argv[3]], "a span of an unsampled trace"
-miss = [x for x in spans if x["name"] == "GET /v1/jobs/{}"]
+miss = [x for x in spans if x["name"] == "GET /v1/jobs/{job_id}"]
 assert miss and miss[0]["attributes"]["http.response.status_code"] == 404
 PY
 

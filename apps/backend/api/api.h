@@ -36,7 +36,8 @@ typedef enum MHD_Result (*cf_route_handler)(cf_http_request *req);
 
 typedef struct cf_route {
     const char *method;
-    const char *pattern; /* "/v1/jobs/{}" one segment, "/v1/files/{*}" the rest */
+    const char *pattern; /* "/v1/jobs/{job_id}" one segment, "/v1/files/{key*}" the rest; the
+                          * names are the OpenAPI document's path parameters */
     cf_body_policy body;
     cf_route_handler handler;
     /* CF_BODY_STREAM: called for each chunk (return a problem slug to stop, NULL to go on)
@@ -56,7 +57,7 @@ struct cf_http_request {
     struct MHD_Connection *conn;
     const cf_route *route;
     char method[8];
-    char *path_param; /* the {} or {*} part, decoded */
+    char *path_param; /* the {name} or {name*} part, decoded */
     char *body;       /* CF_BODY_JSON: collected bytes */
     size_t body_len, body_cap;
     json_t *json;              /* CF_BODY_JSON: parsed body */

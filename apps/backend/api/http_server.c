@@ -45,32 +45,32 @@ static const cf_route routes[] = {
      CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media", CF_BODY_NONE, cf_api_media_list, NULL, NULL, "List media, newest first (paged)",
      CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata",
+    {"GET", "/v1/media/{media_id}", CF_BODY_NONE, cf_api_media_get, NULL, NULL, "Media metadata",
      CF_ACCESS_BY_METHOD},
-    {"DELETE", "/v1/media/{}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media",
+    {"DELETE", "/v1/media/{media_id}", CF_BODY_NONE, cf_api_media_delete, NULL, NULL, "Delete media",
      CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}/waveform", CF_BODY_NONE, cf_api_media_waveform, NULL, NULL,
+    {"GET", "/v1/media/{media_id}/waveform", CF_BODY_NONE, cf_api_media_waveform, NULL, NULL,
      "Audio peaks for drawing (computed once, kept)", CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}/filmstrip", CF_BODY_NONE, cf_api_media_filmstrip, NULL, NULL,
+    {"GET", "/v1/media/{media_id}/filmstrip", CF_BODY_NONE, cf_api_media_filmstrip, NULL, NULL,
      "Frames on one JPEG sprite sheet (computed once, kept)", CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}/poster", CF_BODY_NONE, cf_api_media_poster, NULL, NULL,
+    {"GET", "/v1/media/{media_id}/poster", CF_BODY_NONE, cf_api_media_poster, NULL, NULL,
      "A poster frame, JPEG (computed once, kept)", CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
+    {"GET", "/v1/media/{media_id}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
      "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews",
      CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/media/{}/split-framing", CF_BODY_NONE, cf_api_media_split_framing, NULL, NULL,
+    {"GET", "/v1/media/{media_id}/split-framing", CF_BODY_NONE, cf_api_media_split_framing, NULL, NULL,
      "The regions a split scene's panels show over a span (?start_ms=&end_ms=&width=&height=), for previews",
      CF_ACCESS_BY_METHOD},
     {"POST", "/v1/jobs", CF_BODY_JSON, cf_api_jobs_create, NULL, NULL, "Submit a job", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/jobs", CF_BODY_NONE, cf_api_jobs_list, NULL, NULL, "List jobs", CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/jobs/{}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job", CF_ACCESS_BY_METHOD},
-    {"POST", "/v1/jobs/{}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job",
+    {"GET", "/v1/jobs/{job_id}", CF_BODY_NONE, cf_api_jobs_get, NULL, NULL, "Get a job", CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/jobs/{job_id}/cancel", CF_BODY_NONE, cf_api_jobs_cancel, NULL, NULL, "Cancel a job",
      CF_ACCESS_BY_METHOD},
-    {"POST", "/v1/jobs/{}/retry", CF_BODY_NONE, cf_api_jobs_retry, NULL, NULL,
+    {"POST", "/v1/jobs/{job_id}/retry", CF_BODY_NONE, cf_api_jobs_retry, NULL, NULL,
      "Retry a failed or cancelled job", CF_ACCESS_BY_METHOD},
-    {"POST", "/v1/jobs/{}/versions", CF_BODY_JSON, cf_api_versions_create, NULL, NULL,
+    {"POST", "/v1/jobs/{job_id}/versions", CF_BODY_JSON, cf_api_versions_create, NULL, NULL,
      "Render a new version of a clip (a RenderRequest); versions are kept", CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/jobs/{}/versions", CF_BODY_NONE, cf_api_versions_list, NULL, NULL,
+    {"GET", "/v1/jobs/{job_id}/versions", CF_BODY_NONE, cf_api_versions_list, NULL, NULL,
      "The versions of a clip, first first", CF_ACCESS_BY_METHOD},
     {"POST", "/v1/timelines", CF_BODY_JSON, cf_api_timelines_compile, NULL, NULL,
      "Compile a RenderRequest into the Timeline the renderer would render", CF_ACCESS_BY_METHOD},
@@ -92,13 +92,13 @@ static const cf_route routes[] = {
      CF_ACCESS_ADMIN},
     {"POST", "/v1/keys", CF_BODY_JSON, cf_api_keys_create, NULL, NULL,
      "Create an API key for the caller's tenant (admin); the key is in this answer only", CF_ACCESS_ADMIN},
-    {"DELETE", "/v1/keys/{}", CF_BODY_NONE, cf_api_keys_revoke, NULL, NULL, "Revoke an API key (admin)",
+    {"DELETE", "/v1/keys/{key_id}", CF_BODY_NONE, cf_api_keys_revoke, NULL, NULL, "Revoke an API key (admin)",
      CF_ACCESS_ADMIN},
     {"GET", "/v1/usage", CF_BODY_NONE, cf_api_usage, NULL, NULL,
      "What the caller's tenant uses this month against its quotas", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/whoami", CF_BODY_NONE, cf_api_whoami, NULL, NULL, "The caller: tenant, role, key id",
      CF_ACCESS_BY_METHOD},
-    {"GET", "/v1/files/{*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download", CF_ACCESS_PUBLIC},
+    {"GET", "/v1/files/{key*}", CF_BODY_NONE, cf_api_files, NULL, NULL, "Signed download", CF_ACCESS_PUBLIC},
     {"GET", "/openapi.json", CF_BODY_NONE, cf_api_openapi, NULL, NULL, "This document", CF_ACCESS_PUBLIC},
     {"GET", "/healthz", CF_BODY_NONE, cf_api_healthz, NULL, NULL, "Liveness", CF_ACCESS_PUBLIC},
     {"GET", "/readyz", CF_BODY_NONE, cf_api_readyz, NULL, NULL, "Readiness", CF_ACCESS_PUBLIC},
@@ -107,16 +107,16 @@ static const cf_route routes[] = {
     {"GET", "/v1/flags", CF_BODY_NONE, cf_api_flags_list, NULL, NULL,
      "Feature flags and whether each is on for the caller's tenant (?media_id= for flags by media)",
      CF_ACCESS_BY_METHOD},
-    {"PUT", "/v1/flags/{}", CF_BODY_JSON, cf_api_flags_set, NULL, NULL,
+    {"PUT", "/v1/flags/{name}", CF_BODY_JSON, cf_api_flags_set, NULL, NULL,
      "Set a feature flag at run time: {\"enabled\": bool} or {\"percent\": 0..100} (admin of the default "
      "tenant)",
      CF_ACCESS_OPERATOR},
-    {"DELETE", "/v1/flags/{}", CF_BODY_NONE, cf_api_flags_unset, NULL, NULL,
+    {"DELETE", "/v1/flags/{name}", CF_BODY_NONE, cf_api_flags_unset, NULL, NULL,
      "Give a feature flag back to CLIPFORGE_FLAGS and its default (admin of the default tenant)",
      CF_ACCESS_OPERATOR},
-    {"GET", "/v1/quotas/{}", CF_BODY_NONE, cf_api_quotas_get, NULL, NULL,
+    {"GET", "/v1/quotas/{tenant}", CF_BODY_NONE, cf_api_quotas_get, NULL, NULL,
      "A tenant's limits: its own, else the server's (admin of the default tenant)", CF_ACCESS_OPERATOR},
-    {"PUT", "/v1/quotas/{}", CF_BODY_JSON, cf_api_quotas_set, NULL, NULL,
+    {"PUT", "/v1/quotas/{tenant}", CF_BODY_JSON, cf_api_quotas_set, NULL, NULL,
      "Set a tenant's own limits; a null member takes the server's (admin of the default tenant)",
      CF_ACCESS_OPERATOR},
 };
@@ -130,22 +130,20 @@ cf_sse_hub *cf_http_server_hub(cf_http_server *s) {
     return s->hub;
 }
 
-/* Matches path against pattern; *param = the {} / {*} part (malloc'd) when it matches. */
+/* Matches path against pattern; *param = the {name} (one segment) or {name*} (the rest) part
+ * (malloc'd) when it matches. */
 static bool match(const char *pattern, const char *path, char **param) {
     *param = NULL;
     while (*pattern && *path) {
-        if (!strncmp(pattern, "{*}", 3)) {
-            free(*param);
-            *param = strdup(path);
-            return *param != NULL;
-        }
-        if (!strncmp(pattern, "{}", 2)) {
-            size_t n = strcspn(path, "/");
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            if (!close) break; /* a malformed pattern matches nothing */
+            size_t n = close[-1] == '*' ? strlen(path) : strcspn(path, "/");
             free(*param);
             *param = n ? strndup(path, n) : NULL;
             if (!*param) return false;
             path += n;
-            pattern += 2;
+            pattern = close + 1;
             continue;
         }
         if (*pattern++ != *path++) {

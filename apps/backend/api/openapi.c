@@ -26,36 +26,37 @@ static const route_doc docs[] = {
     {"POST", "/v1/media", 201, "binary", "Media", "filename"},
     {"POST", "/v1/media/import", 201, NULL, "Media", NULL},
     {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},
-    {"GET", "/v1/media/{}", 200, NULL, "Media", NULL},
-    {"DELETE", "/v1/media/{}", 204, NULL, NULL, NULL},
-    {"GET", "/v1/media/{}/waveform", 200, NULL, "MediaWaveform", NULL},
-    {"GET", "/v1/media/{}/filmstrip", 200, NULL, "MediaFilmstrip", NULL},
-    {"GET", "/v1/media/{}/poster", 200, NULL, NULL, NULL},
-    {"GET", "/v1/media/{}/camera-path", 200, NULL, "SmartCropPath", "start_ms,end_ms,width,height"},
-    {"GET", "/v1/media/{}/split-framing", 200, NULL, "SplitFraming", "start_ms,end_ms,width,height"},
+    {"GET", "/v1/media/{media_id}", 200, NULL, "Media", NULL},
+    {"DELETE", "/v1/media/{media_id}", 204, NULL, NULL, NULL},
+    {"GET", "/v1/media/{media_id}/waveform", 200, NULL, "MediaWaveform", NULL},
+    {"GET", "/v1/media/{media_id}/filmstrip", 200, NULL, "MediaFilmstrip", NULL},
+    {"GET", "/v1/media/{media_id}/poster", 200, NULL, NULL, NULL},
+    {"GET", "/v1/media/{media_id}/camera-path", 200, NULL, "SmartCropPath", "start_ms,end_ms,width,height"},
+    {"GET", "/v1/media/{media_id}/split-framing", 200, NULL, "SplitFraming", "start_ms,end_ms,width,height"},
     {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
     {"GET", "/v1/jobs", 200, NULL, "JobList", "status,kind,parent_id,cursor,limit"},
-    {"GET", "/v1/jobs/{}", 200, NULL, "Job", NULL},
-    {"POST", "/v1/jobs/{}/cancel", 202, NULL, "Job", NULL},
-    {"POST", "/v1/jobs/{}/retry", 202, NULL, "Job", NULL},
-    {"POST", "/v1/jobs/{}/versions", 202, "RenderRequest", "Job", NULL},
-    {"GET", "/v1/jobs/{}/versions", 200, NULL, "JobList", NULL},
+    {"GET", "/v1/jobs/{job_id}", 200, NULL, "Job", NULL},
+    {"POST", "/v1/jobs/{job_id}/cancel", 202, NULL, "Job", NULL},
+    {"POST", "/v1/jobs/{job_id}/retry", 202, NULL, "Job", NULL},
+    {"POST", "/v1/jobs/{job_id}/versions", 202, "RenderRequest", "Job", NULL},
+    {"GET", "/v1/jobs/{job_id}/versions", 200, NULL, "JobList", NULL},
     {"POST", "/v1/timelines", 200, "RenderRequest", "Timeline", NULL},
     {"POST", "/v1/labels", 201, "LabelCreate", "Label", NULL},
-    {"GET", "/v1/labels", 200, NULL, NULL, "media_id"},
+    {"GET", "/v1/labels", 200, NULL, "LabelList", "media_id"},
     {"GET", "/v1/templates", 200, NULL, "TemplateList", NULL},
     {"GET", "/v1/archive", 200, NULL, NULL, "jobs"},
     {"POST", "/v1/share", 201, "ShareCreate", "ShareLink", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/events/ws", 101, NULL, NULL, "job_id,last_event_id"},
-    {"GET", "/v1/files/{*}", 200, NULL, NULL, "tenant,exp,sig"},
+    {"GET", "/v1/whoami", 200, NULL, "Whoami", NULL},
+    {"GET", "/v1/files/{key*}", 200, NULL, NULL, "tenant,exp,sig"},
     {"GET", "/openapi.json", 200, NULL, NULL, NULL},
     {"GET", "/healthz", 200, NULL, NULL, NULL},
     {"GET", "/readyz", 200, NULL, NULL, NULL},
     {"GET", "/metrics", 200, NULL, NULL, NULL},
-    {"GET", "/v1/flags", 200, NULL, NULL, "media_id"},
-    {"PUT", "/v1/flags/{}", 200, NULL, NULL, NULL},
-    {"DELETE", "/v1/flags/{}", 204, NULL, NULL, NULL},
+    {"GET", "/v1/flags", 200, NULL, "FlagList", "media_id"},
+    {"PUT", "/v1/flags/{name}", 200, "FlagUpdate", "Flag", NULL},
+    {"DELETE", "/v1/flags/{name}", 204, NULL, NULL, NULL},
 };
 
 static const route_doc *doc_for(const cf_route *r) {
@@ -64,21 +65,26 @@ static const route_doc *doc_for(const cf_route *r) {
     return NULL;
 }
 
-/* "/v1/jobs/{}/cancel" -> "/v1/jobs/{id}/cancel"; "/v1/files/{*}" -> "/v1/files/{key}". */
+/* The route's pattern as an OpenAPI path: "/v1/files/{key*}" -> "/v1/files/{key}" (the rest of
+ * the path is one parameter to the route table, a plain path parameter to OpenAPI). */
 static void openapi_path(const char *pattern, char *out, size_t cap) {
     size_t o = 0;
-    for (const char *p = pattern; *p && o + 8 < cap;) {
-        if (!strncmp(p, "{}", 2)) {
-            o += (size_t)snprintf(out + o, cap - o, "{id}");
-            p += 2;
-        } else if (!strncmp(p, "{*}", 3)) {
-            o += (size_t)snprintf(out + o, cap - o, "{key}");
-            p += 3;
-        } else {
-            out[o++] = *p++;
-        }
-    }
+    for (const char *p = pattern; *p && o + 1 < cap; p++)
+        if (!(p[0] == '*' && p[1] == '}')) out[o++] = *p;
     out[o] = '\0';
+}
+
+/* The name of the route's path parameter ("job_id" of "/v1/jobs/{job_id}/cancel"), into out;
+ * false when it has none. */
+static bool path_param_name(const char *pattern, char *out, size_t cap) {
+    const char *open = strchr(pattern, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!close) return false;
+    size_t n = (size_t)(close - open - 1);
+    if (n && open[n] == '*') n--;
+    if (n + 1 > cap) return false;
+    memcpy(out, open + 1, n);
+    out[n] = '\0';
+    return true;
 }
 
 static json_t *ref(const char *name) {
@@ -89,9 +95,9 @@ static json_t *ref(const char *name) {
 
 static json_t *parameters(const cf_route *r, const route_doc *d) {
     json_t *ps = json_array();
-    if (strchr(r->pattern, '{'))
-        json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name",
-                                            strstr(r->pattern, "{*}") ? "key" : "id", "in", "path",
+    char name[32];
+    if (path_param_name(r->pattern, name, sizeof name))
+        json_array_append_new(ps, json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", name, "in", "path",
                                             "required", 1, "schema", "type", "string"));
     if (d && d->query) {
         char *copy = strdup(d->query), *save = NULL;

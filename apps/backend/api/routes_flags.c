@@ -9,19 +9,24 @@
 #include "api/api.h"
 #include "application/auth.h"
 #include "application/feature_flags.h"
+#include "clipforge/domain/types.h"
 
-/* {name, source, setting, subject, on, description?}: on is null when the flag's subject is a
- * media, none was named, and the answer depends on which. */
+/* The Flag schema's document: on is null when the flag's subject is a media, none was named,
+ * and the answer depends on which. */
 static json_t *flag_json(const cf_flag_value *v, const char *tenant, const char *media_id) {
     char setting[CF_FLAG_SETTING_MAX];
     cf_flag_setting_format(&v->setting, setting);
-    bool depends = v->by_media && !media_id && v->setting.percent > 0 && v->setting.percent < 100;
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", v->name, "source", cf_flag_source_name(v->source),
-                  "setting", setting, "subject", v->by_media ? "media" : "tenant", "on",
-                  depends ? json_null() : json_boolean(cf_flag_value_on(v, tenant, media_id)));
-    if (o && v->description) json_object_set_new(o, "description", json_string(v->description));
-    return o;
+    cf_flag f;
+    cf_flag_init(&f);
+    /* borrowed strings: f is only serialized, never freed */
+    f.name = (char *)v->name;
+    f.setting = setting;
+    f.description = (char *)v->description;
+    if (!cf_flag_value_source_from_string(cf_flag_source_name(v->source), &f.source)) return NULL;
+    f.subject = v->by_media ? CF_FLAG_SUBJECT_MEDIA : CF_FLAG_SUBJECT_TENANT;
+    f.null_on = v->by_media && !media_id && v->setting.percent > 0 && v->setting.percent < 100;
+    f.on = !f.null_on && cf_flag_value_on(v, tenant, media_id);
+    return cf_flag_to_json(&f);
 }
 
 enum MHD_Result cf_api_flags_list(cf_http_request *req) {
@@ -43,22 +48,16 @@ enum MHD_Result cf_api_flags_list(cf_http_request *req) {
     return cf_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The admin check beyond the route's: flags are the server's, not a tenant's. */
-/* The setting a PUT body asks for: exactly one of "enabled" (boolean) or "percent" (0..100). */
-static const char *body_setting(const json_t *body, cf_flag_setting *out) {
-    if (!json_is_object(body)) return "the body is an object: {\"enabled\": true} or {\"percent\": 25}";
-    const json_t *enabled = json_object_get(body, "enabled"), *percent = json_object_get(body, "percent");
-    if (json_object_size(body) != 1 || (!enabled && !percent))
-        return "give one of enabled (true or false) or percent (0..100)";
-    if (enabled && !json_is_boolean(enabled)) return "enabled: true or false";
-    if (enabled) {
-        *out = (cf_flag_setting){.percent = json_is_true(enabled) ? 100 : 0, .rollout = false};
-        return NULL;
-    }
-    json_int_t p = json_integer_value(percent);
-    if (!json_is_integer(percent) || p < 0 || p > 100) return "percent: an integer from 0 to 100";
-    *out = (cf_flag_setting){.percent = (int)p, .rollout = true};
-    return NULL;
+/* The setting a PUT body (the FlagUpdate schema) asks for: exactly one of "enabled" (boolean)
+ * or "percent" (0..100). */
+static cf_err body_setting(const json_t *body, cf_flag_setting *out, cf_error *err) {
+    cf_flag_update u;
+    cf_err rc = cf_flag_update_from_json(body, &u, err);
+    if (rc) return rc;
+    *out = u.has_enabled ? (cf_flag_setting){.percent = u.enabled ? 100 : 0, .rollout = false}
+                         : (cf_flag_setting){.percent = (int)u.percent, .rollout = true};
+    cf_flag_update_free(&u);
+    return CF_OK;
 }
 
 static enum MHD_Result reply_flag(cf_http_request *req, const char *name) {
@@ -75,9 +74,8 @@ enum MHD_Result cf_api_flags_set(cf_http_request *req) {
                                      "name: 1-64 of a-z, 0-9, '.', '_', '-', "
                                      "starting with a letter or digit");
     cf_flag_setting s;
-    const char *why = body_setting(req->json, &s);
-    if (why) return cf_http_reply_problem(req, "validation", why);
     cf_error err;
+    if (body_setting(req->json, &s, &err)) return cf_http_reply_problem(req, "validation", err.msg);
     if (cf_flags_set(req->app->flags, name, &s, &err)) return cf_http_reply_error(req, &err);
     return reply_flag(req, name);
 }

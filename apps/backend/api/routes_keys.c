@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "application/auth.h"
+#include "clipforge/domain/types.h"
 
 enum MHD_Result cf_api_keys_list(cf_http_request *req) {
     cf_key_record *rows = NULL;
@@ -47,9 +48,12 @@ enum MHD_Result cf_api_keys_revoke(cf_http_request *req) {
 }
 
 enum MHD_Result cf_api_whoami(cf_http_request *req) {
-    return cf_http_reply_json(req, 200,
-                              json_pack("{s:s, s:s, s:s*, s:b}", "tenant", req->who.tenant, "role",
-                                        cf_role_name(req->who.role), "key_id",
-                                        req->who.key_id[0] ? req->who.key_id : NULL, "auth",
-                                        req->server ? cf_http_auth_required(req->server) : 0));
+    cf_whoami w; /* the Whoami schema's document; its strings are borrowed from req */
+    cf_whoami_init(&w);
+    w.tenant = req->who.tenant;
+    w.key_id = req->who.key_id[0] ? req->who.key_id : NULL;
+    w.auth = req->server ? cf_http_auth_required(req->server) : false;
+    if (!cf_caller_role_from_string(cf_role_name(req->who.role), &w.role))
+        return cf_http_reply_problem(req, "forbidden", "no role");
+    return cf_http_reply_json(req, 200, cf_whoami_to_json(&w));
 }

@@ -162,13 +162,22 @@ def with_defaults(instance, schema):
     return instance
 
 
+def base_type(s):
+    """The type of a schema, without the "null" of a member that may be null."""
+    t = s.get("type")
+    if isinstance(t, list):
+        rest = [x for x in t if x != "null"]
+        return rest[0] if len(rest) == 1 else None
+    return t
+
+
 def bound_values(s):
     vals = []
     for b in [s] + s.get("anyOf", []):
         for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "const"):
             if k in b and is_number(b[k]):
                 x = b[k]
-                step = 1 if s.get("type") == "integer" else 0.01
+                step = 1 if base_type(s) == "integer" else 0.01
                 vals += [x - step, x, x + step]
     return vals
 
@@ -176,10 +185,10 @@ def bound_values(s):
 def candidates(schema):
     s = deref(schema)
     vals = [None, True, "x", "", 1.5, 0, -1, 1, 2, 5000.0, [], {}, {"a": 1}]
-    if s.get("type") != "integer":  # C integers are int64: larger integral values are refused
+    if base_type(s) != "integer":  # C integers are int64: larger integral values are refused
         vals.append(1e300)
     vals += bound_values(s)
-    if s.get("type") == "string":
+    if base_type(s) == "string":
         n = s.get("maxLength", 8)
         vals += ["a" * n, "a" * (n + 1), "\u00e9" * n, "\u00e9" * (n + 1)]
         if s.get("format") == "date-time":
@@ -233,7 +242,7 @@ def synth(schema, full):
         return copy.deepcopy(s["default"])
     if "enum" in s:
         return s["enum"][-1] if full else s["enum"][0]
-    t = s.get("type")
+    t = base_type(s)
     if t in ("integer", "number"):
         b = (s.get("anyOf") or [s])[-1]
         if "const" in b:
@@ -254,8 +263,9 @@ def synth(schema, full):
         return {"n": 1} if full else {}
     out = {}
     for k, ps in s.get("properties", {}).items():
-        if full or k in s.get("required", []):
+        if full or k in s.get("required", []) or len(out) < s.get("minProperties", 0):
             out[k] = synth(ps, full)
+    out = dict(list(out.items())[:s.get("maxProperties", len(out))])
     for k, ps in s.get("properties", {}).items():  # cross-field rules: push the larger member up
         for kw in ("x-cf-greater-than", "x-cf-greater-or-equal"):
             other = member(out, s["properties"], ps.get(kw, ""))

@@ -220,6 +220,85 @@ static void test_null_input_and_output(void **state) {
     cf_clip_processing_request_free(NULL);
 }
 
+/* A member that may be null ("type": ["boolean", "null"]): null is kept apart from false and
+ * from absent, and written back as null. */
+static void test_null_member_is_neither_false_nor_absent(void **state) {
+    (void)state;
+    static const char *const base =
+        "{\"name\":\"f\",\"source\":\"store\",\"setting\":\"25%%\",\"subject\":\"media\"%s}";
+    const struct {
+        const char *on;   /* the "on" member, or "" for none */
+        const char *want; /* err.msg, or NULL when it parses */
+        bool null_on, on_value;
+    } cases[] = {
+        {",\"on\":null", NULL, true, false},
+        {",\"on\":false", NULL, false, false},
+        {",\"on\":true", NULL, false, true},
+        {",\"on\":\"null\"", "on: must be a boolean", false, false},
+        {",\"on\":0", "on: must be a boolean", false, false},
+        {"", "on: is required", false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, base, cases[i].on);
+        json_t *j = json_loads(text, 0, NULL);
+        assert_non_null(j);
+        cf_flag f;
+        cf_error err;
+        cf_err rc = cf_flag_from_json(j, &f, &err);
+        if (cases[i].want) {
+            if (rc != CF_ERR_INVALID_ARGUMENT || strcmp(err.msg, cases[i].want) != 0)
+                fail_msg("%s: got rc %d \"%s\", want \"%s\"", text, rc, err.msg, cases[i].want);
+            json_decref(j);
+            continue;
+        }
+        if (rc != CF_OK) fail_msg("%s: %s", text, err.msg);
+        assert_int_equal(f.null_on, cases[i].null_on);
+        assert_int_equal(f.on, cases[i].on_value);
+        json_t *back = cf_flag_to_json(&f);
+        assert_non_null(back);
+        assert_true(json_equal(back, j)); /* null stays null, false stays false */
+        json_decref(back);
+        cf_flag_free(&f);
+        json_decref(j);
+    }
+    /* built in C: null_on wins over on */
+    cf_flag f;
+    cf_flag_init(&f);
+    f.name = "n";
+    f.setting = "on";
+    f.on = true;
+    f.null_on = true;
+    json_t *o = cf_flag_to_json(&f);
+    assert_true(json_is_null(json_object_get(o, "on")));
+    json_decref(o);
+}
+
+/* minProperties / maxProperties: a FlagUpdate is exactly one of enabled or percent. */
+static void test_member_counts_are_checked(void **state) {
+    (void)state;
+    const bad_case cases[] = {
+        {"{}", "(root): must have at least 1 member"},
+        {"{\"enabled\":true,\"percent\":5}", "(root): must have at most 1 member"},
+        {"{\"percent\":101}", "percent: must be between 0 and 100"},
+        {"{\"enabled\":true}", NULL},
+        {"{\"percent\":0}", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, 0, NULL);
+        cf_flag_update u;
+        cf_error err;
+        cf_err rc = cf_flag_update_from_json(j, &u, &err);
+        if (cases[i].message ? rc != CF_ERR_INVALID_ARGUMENT || strcmp(err.msg, cases[i].message) != 0
+                             : rc != CF_OK)
+            fail_msg("%s: got rc %d \"%s\", want \"%s\"", cases[i].json, rc, rc ? err.msg : "",
+                     cases[i].message ? cases[i].message : "ok");
+        if (!rc) assert_int_equal(u.has_enabled + u.has_percent, 1);
+        cf_flag_update_free(&u);
+        json_decref(j);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_error_names_its_field),
@@ -229,6 +308,8 @@ int main(void) {
         cmocka_unit_test(test_deep_input_is_refused_before_parsing),
         cmocka_unit_test(test_failure_halfway_frees_everything),
         cmocka_unit_test(test_null_input_and_output),
+        cmocka_unit_test(test_null_member_is_neither_false_nor_absent),
+        cmocka_unit_test(test_member_counts_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

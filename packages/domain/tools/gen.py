@@ -83,6 +83,7 @@ class Value:
 
     def __init__(self, kind, **kw):
         self.kind = kind  # int num bool str enum obj union json array const
+        self.nullable = False  # the member may also be JSON null ("type": [T, "null"])
         self.__dict__.update(kw)
 
 
@@ -99,6 +100,7 @@ class Object:
         self.fields = []
         self.closed = True
         self.any_positive = None
+        self.min_props, self.max_props = 0, None  # how many members a document may have
         self.deps = set()
 
     @property
@@ -210,10 +212,14 @@ class Loader:
 
     def load_object(self, name, doc):
         check_keys(name, doc, ["$schema", "title", "description", "type", "properties", "required",
-                               "additionalProperties", "x-cf-any-positive", "examples"])
+                               "additionalProperties", "x-cf-any-positive", "minProperties", "maxProperties",
+                               "examples"])
         if doc.get("type") != "object" or "properties" not in doc:
             raise SchemaError("%s: expected an object with properties, an enum or a oneOf" % name)
         obj = Object(name, doc.get("description", ""))
+        obj.min_props, obj.max_props = doc.get("minProperties", 0), doc.get("maxProperties")
+        if obj.max_props is not None and obj.max_props < max(obj.min_props, 1):
+            raise SchemaError("%s: maxProperties must be >= 1 and >= minProperties" % name)
         if doc.get("additionalProperties", True) is not False:
             raise SchemaError("%s: named objects must say additionalProperties: false" % name)
         required = doc.get("required", [])
@@ -282,6 +288,8 @@ class Loader:
                 return Value("enum", enum=target)
             return Value("obj", target=target)
         t = ps.get("type")
+        if isinstance(t, list):
+            return self.load_nullable(where, ps, owner, field)
         if t == "integer" or t == "number":
             check_keys(where, ps, ["type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
                                    "anyOf"] + common)
@@ -331,6 +339,20 @@ class Loader:
         raise SchemaError("%s: unsupported schema %s" % (where, json.dumps(ps)))
 
 
+    def load_nullable(self, where, ps, owner, field):
+        """"type": [T, "null"]: a number, boolean or string member that may also be null."""
+        t = ps["type"]
+        base = [x for x in t if x != "null"]
+        if not field or len(t) != 2 or len(base) != 1 or base[0] not in ("integer", "number", "boolean", "string"):
+            raise SchemaError("%s: only a member that is a number, boolean or string may be "
+                              "[\"<type>\", \"null\"]" % where)
+        if "default" in ps:
+            raise SchemaError("%s: a member that may be null has no default" % where)
+        value = self.load_value(where, dict(ps, type=base[0]), owner, field)
+        value.nullable = True
+        return value
+
+
 def eval_ranges(value, x):
     def inside(b):
         if "const" in b:
@@ -378,6 +400,7 @@ def member_decls(f):
     base = {"int": "int64_t", "num": "double", "bool": "bool"}.get(v.kind) or v.enum.c
     decl = ["%s %s;" % (base, n)]
     return (["bool has_%s;" % n] + decl) if opt else decl
+
 
 
 def elem_type(v):
@@ -462,6 +485,8 @@ def header_object(o, out):
         note = field_comment(f)
         for i, d in enumerate(decls):
             out.append("    %s%s" % (d, ("  /* %s */" % note) if note and i == len(decls) - 1 else ""))
+        if f.value.nullable:
+            out.append("    bool null_%s;  /* the JSON value is null (then %s is not set) */" % (f.name, f.name))
     out.append("} %s;" % o.c)
     header_functions(o, out)
 
@@ -498,7 +523,8 @@ HEADER_INTRO = """/* types.h — the domain types of clipforge, generated from t
  *   cf_foo_bar_init(v)      zeroes *v and sets the schema's numeric, boolean and enum defaults
  *       (string defaults are applied by from_json only, so init never allocates).
  * Strings are malloc'd char * (NULL when absent); arrays are `T *name; size_t n_name;`; optional
- * numbers, booleans and enums carry `bool has_<name>`; optional objects are pointers; free-form
+ * numbers, booleans and enums carry `bool has_<name>`; a member that may be null ("type": [T,
+ * "null"]) carries `bool null_<name>`, true when it is null; optional objects are pointers; free-form
  * JSON members are json_t * holding one reference (shared with the parsed input: treat as
  * read-only). JSON field names are exactly the C member names. */"""
 
@@ -687,6 +713,9 @@ def parse_field(f):
     if f.value.kind == "const":
         return out + ["    if ((rc = cfd_const_string(v, p, \"%s\", err))) return rc;" % c_escape(f.value.const)]
     body = read_value(field_value(f), "v", "p", lval, "out->n_" + f.name, "        ")
+    if f.value.nullable:
+        body = (["        if (json_is_null(v)) {", "            out->null_%s = true;" % f.name, "        } else {"]
+                + ["    " + l for l in body] + ["        }"])
     if f.presence == "required":
         return out + [l[4:] for l in body]
     if f.presence == "optional" and f.value.kind in ("int", "num", "bool", "enum"):
@@ -722,6 +751,20 @@ def cross_checks(o):
     return out
 
 
+def member_count_checks(o):
+    """minProperties / maxProperties of a named object (e.g. "exactly one of these members")."""
+    out = []
+    if o.min_props:
+        out += ["    if (json_object_size(j) < %d)" % o.min_props,
+                "        return cfd_fail(err, path, \"must have at least %d member%s\");"
+                % (o.min_props, "" if o.min_props == 1 else "s")]
+    if o.max_props is not None:
+        out += ["    if (json_object_size(j) > %d)" % o.max_props,
+                "        return cfd_fail(err, path, \"must have at most %d member%s\");"
+                % (o.max_props, "" if o.max_props == 1 else "s")]
+    return out
+
+
 def c_escape(s):
     return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
 
@@ -736,6 +779,7 @@ def gen_parse_object(o):
            "    json_t *v;",
            "    cf_err rc;",
            "    if ((rc = cfd_object(j, path, keys, %d, %s, err))) return rc;" % (len(o.fields), "true" if o.closed else "false")]
+    out += member_count_checks(o)
     for f in o.fields:
         out += parse_field(f)
     out += cross_checks(o)
@@ -780,7 +824,15 @@ def emit_field(f):
         guard = "v->has_%s && " % f.name
     elif v.kind in ("str", "obj_ptr", "json"):
         guard = "%s && " % src
-    return ["    if (%scfd_put(o, \"%s\", %s)) goto fail;" % (guard, f.name, emit_value_expr(v, src))]
+    put = "cfd_put(o, \"%s\", %s)" % (f.name, emit_value_expr(v, src))
+    if v.nullable:  # null_<name> wins over the value (which is then zero or NULL)
+        first = "v->has_%s && " % f.name if guard.startswith("v->has_") else ""
+        return ["    if (%sv->null_%s) {" % (first, f.name),
+                "        if (cfd_put(o, \"%s\", json_null())) goto fail;" % f.name,
+                "    } else if (%s%s) {" % (guard, put),
+                "        goto fail;",
+                "    }"]
+    return ["    if (%s%s) goto fail;" % (guard, put)]
 
 
 def gen_emit_object(o):
@@ -962,7 +1014,8 @@ def to_openapi(node):
                 res[k] = {mk: "#/components/schemas/" + ref_name("openapi", mv) for mk, mv in v.items()}
             else:
                 res[k] = to_openapi(v)
-        if res.get("type") == "integer" and "format" not in res:
+        t = res.get("type")
+        if (t == "integer" or (isinstance(t, list) and "integer" in t)) and "format" not in res:
             res["format"] = "int64"  # what the C side holds; tells clients the range
         return res
     if isinstance(node, list):

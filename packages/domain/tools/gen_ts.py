@@ -21,6 +21,7 @@ parameters, success status, request and response validators, which the typed fet
 Usage: gen_ts.py [--server BINARY] [--openapi FILE] [--out DIR]
 """
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -83,8 +84,17 @@ def ts_literal(value):
     return json.dumps(value)
 
 
+def non_null(v):
+    """v without its null: the type of the member's value when it is not null."""
+    c = copy.copy(v)
+    c.nullable = False
+    return c
+
+
 def ts_type(v):
     """The TypeScript type of one value."""
+    if v.nullable:
+        return "%s | null" % ts_type(non_null(v))
     if v.kind in ("int", "num"):
         return "number"
     if v.kind == "bool":
@@ -129,6 +139,8 @@ def number_zod(v):
 
 def value_zod(v):
     """The Zod expression that validates one value (without optional/default)."""
+    if v.nullable:
+        return value_zod(non_null(v)) + ".nullable()"
     if v.kind in ("int", "num"):
         return number_zod(v)
     if v.kind == "bool":
@@ -188,8 +200,19 @@ def gen_enum(e):
 
 
 def refinements(o):
-    """superRefine body lines for the cross-field rules (x-cf-greater-*, x-cf-any-positive)."""
+    """superRefine body lines for the cross-field rules (x-cf-greater-*, x-cf-any-positive) and the
+    member counts (minProperties, maxProperties)."""
     out = []
+    if o.min_props or o.max_props is not None:
+        out.append("    const members = Object.values(v).filter((x) => x !== undefined).length;")
+    if o.min_props:
+        out.append("    if (members < %d)" % o.min_props)
+        out.append("      ctx.addIssue({ code: 'custom', message: 'must have at least %d member%s' });"
+                   % (o.min_props, "" if o.min_props == 1 else "s"))
+    if o.max_props is not None:
+        out.append("    if (members > %d)" % o.max_props)
+        out.append("      ctx.addIssue({ code: 'custom', message: 'must have at most %d member%s' });"
+                   % (o.max_props, "" if o.max_props == 1 else "s"))
     fields = {f.name: f for f in o.fields}
     for f in o.fields:
         if not f.greater:
@@ -294,7 +317,8 @@ def from_component(node):
                       for pk, pv in v.items()}
         else:
             res[k] = from_component(v)
-    if res.get("type") == "integer" and res.get("format") == "int64":
+    t = res.get("type")
+    if (t == "integer" or (isinstance(t, list) and "integer" in t)) and res.get("format") == "int64":
         del res["format"]
     return res
 

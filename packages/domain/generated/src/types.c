@@ -119,6 +119,22 @@ bool cf_render_format_from_string(const char *s, cf_render_format *out) {
     return false;
 }
 
+static const char *const caller_role_names[] = {"viewer", "editor", "admin"};
+
+const char *cf_caller_role_to_string(cf_caller_role v) {
+    return (size_t)v < CF_CALLER_ROLE_COUNT ? caller_role_names[v] : NULL;
+}
+
+bool cf_caller_role_from_string(const char *s, cf_caller_role *out) {
+    for (size_t i = 0; s && i < CF_CALLER_ROLE_COUNT; i++) {
+        if (strcmp(s, caller_role_names[i]) == 0) {
+            *out = (cf_caller_role)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const caption_position_names[] = {"bottom", "lower_third", "center", "top"};
 
 const char *cf_caption_position_to_string(cf_caption_position v) {
@@ -193,6 +209,38 @@ bool cf_event_type_from_string(const char *s, cf_event_type *out) {
     for (size_t i = 0; s && i < CF_EVENT_TYPE_COUNT; i++) {
         if (strcmp(s, event_type_names[i]) == 0) {
             *out = (cf_event_type)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const flag_subject_names[] = {"tenant", "media"};
+
+const char *cf_flag_subject_to_string(cf_flag_subject v) {
+    return (size_t)v < CF_FLAG_SUBJECT_COUNT ? flag_subject_names[v] : NULL;
+}
+
+bool cf_flag_subject_from_string(const char *s, cf_flag_subject *out) {
+    for (size_t i = 0; s && i < CF_FLAG_SUBJECT_COUNT; i++) {
+        if (strcmp(s, flag_subject_names[i]) == 0) {
+            *out = (cf_flag_subject)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const flag_value_source_names[] = {"default", "config", "store"};
+
+const char *cf_flag_value_source_to_string(cf_flag_value_source v) {
+    return (size_t)v < CF_FLAG_VALUE_SOURCE_COUNT ? flag_value_source_names[v] : NULL;
+}
+
+bool cf_flag_value_source_from_string(const char *s, cf_flag_value_source *out) {
+    for (size_t i = 0; s && i < CF_FLAG_VALUE_SOURCE_COUNT; i++) {
+        if (strcmp(s, flag_value_source_names[i]) == 0) {
+            *out = (cf_flag_value_source)i;
             return true;
         }
     }
@@ -3109,6 +3157,247 @@ void cf_event_init(cf_event *v) {
     init_event(v);
 }
 
+static cf_err parse_flag(const json_t *j, const char *path, cf_flag *out, cf_error *err) {
+    static const char *const keys[] = {"name", "source", "setting", "subject", "on", "description"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_member(j, "name", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->name, err))) return rc;
+    if ((rc = cfd_member(j, "source", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, flag_value_source_names, CF_FLAG_VALUE_SOURCE_COUNT, &k, err))) return rc;
+        out->source = (cf_flag_value_source)k;
+    }
+    if ((rc = cfd_member(j, "setting", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 7, &out->setting, err))) return rc;
+    if ((rc = cfd_member(j, "subject", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, flag_subject_names, CF_FLAG_SUBJECT_COUNT, &k, err))) return rc;
+        out->subject = (cf_flag_subject)k;
+    }
+    if ((rc = cfd_member(j, "on", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_on = true;
+    } else {
+        if ((rc = cfd_bool(v, p, &out->on, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "description", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 1000, &out->description, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_flag(const cf_flag *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    if (cfd_put(o, "source", json_string(cf_flag_value_source_to_string(v->source)))) goto fail;
+    if (v->setting && cfd_put(o, "setting", json_string(v->setting))) goto fail;
+    if (cfd_put(o, "subject", json_string(cf_flag_subject_to_string(v->subject)))) goto fail;
+    if (v->null_on) {
+        if (cfd_put(o, "on", json_null())) goto fail;
+    } else if (cfd_put(o, "on", json_boolean(v->on))) {
+        goto fail;
+    }
+    if (v->description && cfd_put(o, "description", json_string(v->description))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_flag(cf_flag *v) {
+    free(v->name);
+    free(v->setting);
+    free(v->description);
+}
+
+static void init_flag(cf_flag *v) {
+    (void)v;
+}
+
+cf_err cf_flag_from_json(const json_t *j, cf_flag *out, cf_error *err) {
+    return cf_flag_from_json_at(j, "", out, err);
+}
+
+cf_err cf_flag_from_json_at(const json_t *j, const char *path, cf_flag *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_flag: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_flag(j, path ? path : "", out, err);
+    if (rc) cf_flag_free(out);
+    return rc;
+}
+
+json_t *cf_flag_to_json(const cf_flag *v) {
+    return v ? emit_flag(v) : NULL;
+}
+
+void cf_flag_free(cf_flag *v) {
+    if (!v) return;
+    release_flag(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_flag_init(cf_flag *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_flag(v);
+}
+
+static cf_err parse_flag_list(const json_t *j, const char *path, cf_flag_list *out, cf_error *err) {
+    static const char *const keys[] = {"items"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_flag(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_flag_list(const cf_flag_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_flag(&v->items[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_flag_list(cf_flag_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_flag(&v->items[k]);
+    free(v->items);
+}
+
+static void init_flag_list(cf_flag_list *v) {
+    (void)v;
+}
+
+cf_err cf_flag_list_from_json(const json_t *j, cf_flag_list *out, cf_error *err) {
+    return cf_flag_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_flag_list_from_json_at(const json_t *j, const char *path, cf_flag_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_flag_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_flag_list(j, path ? path : "", out, err);
+    if (rc) cf_flag_list_free(out);
+    return rc;
+}
+
+json_t *cf_flag_list_to_json(const cf_flag_list *v) {
+    return v ? emit_flag_list(v) : NULL;
+}
+
+void cf_flag_list_free(cf_flag_list *v) {
+    if (!v) return;
+    release_flag_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_flag_list_init(cf_flag_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_flag_list(v);
+}
+
+static cf_err parse_flag_update(const json_t *j, const char *path, cf_flag_update *out, cf_error *err) {
+    static const char *const keys[] = {"enabled", "percent"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if (json_object_size(j) < 1)
+        return cfd_fail(err, path, "must have at least 1 member");
+    if (json_object_size(j) > 1)
+        return cfd_fail(err, path, "must have at most 1 member");
+    if ((rc = cfd_member(j, "enabled", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_enabled = true;
+        if ((rc = cfd_bool(v, p, &out->enabled, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "percent", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_percent = true;
+        if ((rc = cfd_int(v, p, &out->percent, err))) return rc;
+        if (!(out->percent >= 0 && out->percent <= 100))
+            return cfd_fail(err, p, "must be between 0 and 100");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_flag_update(const cf_flag_update *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->has_enabled && cfd_put(o, "enabled", json_boolean(v->enabled))) goto fail;
+    if (v->has_percent && cfd_put(o, "percent", json_integer(v->percent))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_flag_update(cf_flag_update *v) {
+    (void)v;
+}
+
+static void init_flag_update(cf_flag_update *v) {
+    (void)v;
+}
+
+cf_err cf_flag_update_from_json(const json_t *j, cf_flag_update *out, cf_error *err) {
+    return cf_flag_update_from_json_at(j, "", out, err);
+}
+
+cf_err cf_flag_update_from_json_at(const json_t *j, const char *path, cf_flag_update *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_flag_update: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_flag_update(j, path ? path : "", out, err);
+    if (rc) cf_flag_update_free(out);
+    return rc;
+}
+
+json_t *cf_flag_update_to_json(const cf_flag_update *v) {
+    return v ? emit_flag_update(v) : NULL;
+}
+
+void cf_flag_update_free(cf_flag_update *v) {
+    if (!v) return;
+    release_flag_update(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_flag_update_init(cf_flag_update *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_flag_update(v);
+}
+
 static cf_err parse_frame_rect(const json_t *j, const char *path, cf_frame_rect *out, cf_error *err) {
     static const char *const keys[] = {"x", "y", "width", "height"};
     char p[CFD_PATH_MAX];
@@ -4598,6 +4887,83 @@ void cf_label_create_init(cf_label_create *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_label_create(v);
+}
+
+static cf_err parse_label_list(const json_t *j, const char *path, cf_label_list *out, cf_error *err) {
+    static const char *const keys[] = {"items"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_label(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_label_list(const cf_label_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_label(&v->items[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_label_list(cf_label_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_label(&v->items[k]);
+    free(v->items);
+}
+
+static void init_label_list(cf_label_list *v) {
+    (void)v;
+}
+
+cf_err cf_label_list_from_json(const json_t *j, cf_label_list *out, cf_error *err) {
+    return cf_label_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_label_list_from_json_at(const json_t *j, const char *path, cf_label_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_label_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_label_list(j, path ? path : "", out, err);
+    if (rc) cf_label_list_free(out);
+    return rc;
+}
+
+json_t *cf_label_list_to_json(const cf_label_list *v) {
+    return v ? emit_label_list(v) : NULL;
+}
+
+void cf_label_list_free(cf_label_list *v) {
+    if (!v) return;
+    release_label_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_label_list_init(cf_label_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_label_list(v);
 }
 
 static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_error *err) {
@@ -7353,6 +7719,79 @@ void cf_transcription_result_init(cf_transcription_result *v) {
     init_transcription_result(v);
 }
 
+static cf_err parse_whoami(const json_t *j, const char *path, cf_whoami *out, cf_error *err) {
+    static const char *const keys[] = {"tenant", "role", "key_id", "auth"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "tenant", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->tenant, err))) return rc;
+    if ((rc = cfd_member(j, "role", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, caller_role_names, CF_CALLER_ROLE_COUNT, &k, err))) return rc;
+        out->role = (cf_caller_role)k;
+    }
+    if ((rc = cfd_member(j, "key_id", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 64, &out->key_id, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "auth", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_bool(v, p, &out->auth, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_whoami(const cf_whoami *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->tenant && cfd_put(o, "tenant", json_string(v->tenant))) goto fail;
+    if (cfd_put(o, "role", json_string(cf_caller_role_to_string(v->role)))) goto fail;
+    if (v->key_id && cfd_put(o, "key_id", json_string(v->key_id))) goto fail;
+    if (cfd_put(o, "auth", json_boolean(v->auth))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_whoami(cf_whoami *v) {
+    free(v->tenant);
+    free(v->key_id);
+}
+
+static void init_whoami(cf_whoami *v) {
+    (void)v;
+}
+
+cf_err cf_whoami_from_json(const json_t *j, cf_whoami *out, cf_error *err) {
+    return cf_whoami_from_json_at(j, "", out, err);
+}
+
+cf_err cf_whoami_from_json_at(const json_t *j, const char *path, cf_whoami *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_whoami: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_whoami(j, path ? path : "", out, err);
+    if (rc) cf_whoami_free(out);
+    return rc;
+}
+
+json_t *cf_whoami_to_json(const cf_whoami *v) {
+    return v ? emit_whoami(v) : NULL;
+}
+
+void cf_whoami_free(cf_whoami *v) {
+    if (!v) return;
+    release_whoami(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_whoami_init(cf_whoami *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_whoami(v);
+}
+
 static cf_err any_from_json_artifact(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_artifact_from_json_at(j, path, out, err);
 }
@@ -7605,6 +8044,42 @@ static void any_free_event(void *v) {
     cf_event_free(v);
 }
 
+static cf_err any_from_json_flag(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_flag_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_flag(const void *v) {
+    return cf_flag_to_json(v);
+}
+
+static void any_free_flag(void *v) {
+    cf_flag_free(v);
+}
+
+static cf_err any_from_json_flag_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_flag_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_flag_list(const void *v) {
+    return cf_flag_list_to_json(v);
+}
+
+static void any_free_flag_list(void *v) {
+    cf_flag_list_free(v);
+}
+
+static cf_err any_from_json_flag_update(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_flag_update_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_flag_update(const void *v) {
+    return cf_flag_update_to_json(v);
+}
+
+static void any_free_flag_update(void *v) {
+    cf_flag_update_free(v);
+}
+
 static cf_err any_from_json_frame_rect(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_frame_rect_from_json_at(j, path, out, err);
 }
@@ -7723,6 +8198,18 @@ static json_t *any_to_json_label_create(const void *v) {
 
 static void any_free_label_create(void *v) {
     cf_label_create_free(v);
+}
+
+static cf_err any_from_json_label_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_label_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_label_list(const void *v) {
+    return cf_label_list_to_json(v);
+}
+
+static void any_free_label_list(void *v) {
+    cf_label_list_free(v);
 }
 
 static cf_err any_from_json_media(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -8133,6 +8620,18 @@ static void any_free_transcription_result(void *v) {
     cf_transcription_result_free(v);
 }
 
+static cf_err any_from_json_whoami(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_whoami_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_whoami(const void *v) {
+    return cf_whoami_to_json(v);
+}
+
+static void any_free_whoami(void *v) {
+    cf_whoami_free(v);
+}
+
 static const cf_domain_type domain_types[] = {
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
     {"ArtifactStream", sizeof(cf_artifact_stream), any_from_json_artifact_stream, any_to_json_artifact_stream, any_free_artifact_stream},
@@ -8155,6 +8654,9 @@ static const cf_domain_type domain_types[] = {
     {"ClipProcessingRequest", sizeof(cf_clip_processing_request), any_from_json_clip_processing_request, any_to_json_clip_processing_request, any_free_clip_processing_request},
     {"ClipProcessingResult", sizeof(cf_clip_processing_result), any_from_json_clip_processing_result, any_to_json_clip_processing_result, any_free_clip_processing_result},
     {"Event", sizeof(cf_event), any_from_json_event, any_to_json_event, any_free_event},
+    {"Flag", sizeof(cf_flag), any_from_json_flag, any_to_json_flag, any_free_flag},
+    {"FlagList", sizeof(cf_flag_list), any_from_json_flag_list, any_to_json_flag_list, any_free_flag_list},
+    {"FlagUpdate", sizeof(cf_flag_update), any_from_json_flag_update, any_to_json_flag_update, any_free_flag_update},
     {"FrameRect", sizeof(cf_frame_rect), any_from_json_frame_rect, any_to_json_frame_rect, any_free_frame_rect},
     {"FrameSize", sizeof(cf_frame_size), any_from_json_frame_size, any_to_json_frame_size, any_free_frame_size},
     {"HighlightDetectionRequest", sizeof(cf_highlight_detection_request), any_from_json_highlight_detection_request, any_to_json_highlight_detection_request, any_free_highlight_detection_request},
@@ -8165,6 +8667,7 @@ static const cf_domain_type domain_types[] = {
     {"JobCreate", sizeof(cf_job_create), any_from_json_job_create, any_to_json_job_create, any_free_job_create},
     {"Label", sizeof(cf_label), any_from_json_label, any_to_json_label, any_free_label},
     {"LabelCreate", sizeof(cf_label_create), any_from_json_label_create, any_to_json_label_create, any_free_label_create},
+    {"LabelList", sizeof(cf_label_list), any_from_json_label_list, any_to_json_label_list, any_free_label_list},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
     {"MediaFilmstrip", sizeof(cf_media_filmstrip), any_from_json_media_filmstrip, any_to_json_media_filmstrip, any_free_media_filmstrip},
     {"MediaList", sizeof(cf_media_list), any_from_json_media_list, any_to_json_media_list, any_free_media_list},
@@ -8199,6 +8702,7 @@ static const cf_domain_type domain_types[] = {
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},
     {"TranscriptionRequest", sizeof(cf_transcription_request), any_from_json_transcription_request, any_to_json_transcription_request, any_free_transcription_request},
     {"TranscriptionResult", sizeof(cf_transcription_result), any_from_json_transcription_result, any_to_json_transcription_result, any_free_transcription_result},
+    {"Whoami", sizeof(cf_whoami), any_from_json_whoami, any_to_json_whoami, any_free_whoami},
 };
 
 const cf_domain_type *cf_domain_types(size_t *count) {

@@ -50,6 +50,19 @@ function json(res: ServerResponse, status: number, body: unknown, type = 'applic
 }
 
 describe('ApiClient', () => {
+  it('lists flags by the generated Flag schema: on may be null, but not absent or a string', async () => {
+    const flag = { name: 'exp.rollout', source: 'config', setting: '25%', subject: 'media', on: null };
+    handler = (_req, _body, res) => json(res, 200, { items: [flag, { ...flag, name: 'b', on: false }] });
+    const flags = await client.listFlags();
+    expect(flags.map((f) => f.on)).toEqual([null, false]);
+    expect(seen[0].url).toBe('/v1/flags');
+    const { on: _absent, ...noOn } = flag;
+    for (const bad of [noOn, { ...flag, on: 'null' }]) {
+      handler = (_req, _body, res) => json(res, 200, { items: [bad] });
+      await expect(client.listFlags()).rejects.toThrow(/items\.0\.on/);
+    }
+  });
+
   it('creates a job with its kind, request and idempotency key, and validates the reply', async () => {
     handler = (_req, _body, res) => json(res, 202, { ...job, status: 'queued', progress: 0 });
     const j = await client.createJob('highlight_detection', { clip_id: 'c1', media_uri: 'media://m_1' }, 'key-1');

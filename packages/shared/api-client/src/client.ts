@@ -22,10 +22,11 @@ import {
   type RenderRequestInput,
   type Timeline,
   type Transcript,
-  LabelSchema,
   type Label,
   type LabelCreateInput,
   type JobList,
+  type Flag,
+  type Whoami,
 } from './generated/schemas';
 import { operations, type OperationId, type Operations } from './generated/operations';
 
@@ -97,8 +98,6 @@ export class ContractError extends Error {
   }
 }
 
-export const LabelListSchema = z.strictObject({ items: z.array(LabelSchema) });
-
 export interface JobQuery {
   status?: JobState;
   kind?: JobKind;
@@ -122,28 +121,6 @@ export interface ClientOptions {
   /** An API key (cfk_...), sent as Authorization: Bearer when the server requires keys. */
   apiKey?: string;
 }
-
-/** Who the server takes the caller for (GET /v1/whoami). */
-export const WhoamiSchema = z.strictObject({
-  tenant: z.string(),
-  role: z.enum(['viewer', 'editor', 'admin']),
-  key_id: z.string().optional(),
-  auth: z.boolean(),
-});
-export type Whoami = z.infer<typeof WhoamiSchema>;
-
-/** A feature flag as GET /v1/flags gives it for the caller's tenant. on is null for a flag whose
- *  subject is a media when the answer depends on which media. */
-export const FlagSchema = z.object({
-  name: z.string(),
-  source: z.enum(['default', 'config', 'store']),
-  setting: z.string(),
-  subject: z.enum(['tenant', 'media']),
-  on: z.boolean().nullable(),
-  description: z.string().optional(),
-});
-export type Flag = z.infer<typeof FlagSchema>;
-export const FlagListSchema = z.object({ items: z.array(FlagSchema) });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const r = schema.safeParse(body);
@@ -184,15 +161,11 @@ export class ApiClient {
     return this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {};
   }
 
-  /** Calls operation id of the API and returns its validated response body. */
-  call<K extends OperationId>(id: K, ...[args]: {} extends CallArgs<K> ? [CallArgs<K>?] : [CallArgs<K>]): Promise<ResponseOf<K>> {
+  /** Calls operation id of the API and returns its response body, validated by the document's
+   *  schema for it (operations without a JSON response, such as a 204, answer undefined). */
+  async call<K extends OperationId>(id: K, ...[given]: {} extends CallArgs<K> ? [CallArgs<K>?] : [CallArgs<K>]): Promise<ResponseOf<K>> {
+    const args = given ?? ({} as CallArgs<K>);
     const schema = (operations[id].response ?? z.unknown()) as z.ZodType<ResponseOf<K>>;
-    return this.callAs(schema, id, args ?? ({} as CallArgs<K>));
-  }
-
-  /** Calls operation id, validating the response with schema (for operations whose response the
-   *  document does not describe). */
-  private async callAs<T, K extends OperationId>(schema: z.ZodType<T>, id: K, args: CallArgs<K>): Promise<T> {
     const op = operations[id];
     const url = operationUrl(id, args);
     const headers: Record<string, string> = { Accept: 'application/json', ...this.authHeaders() };
@@ -212,7 +185,7 @@ export class ApiClient {
   }
 
   getMedia(id: string): Promise<Media> {
-    return this.call('GET /v1/media/{id}', { params: { id } });
+    return this.call('GET /v1/media/{media_id}', { params: { media_id: id } });
   }
 
   /** A page of uploaded media, newest first; next_cursor is set when more may follow. */
@@ -222,39 +195,39 @@ export class ApiClient {
 
   /** The media's audio as peaks (computed once by the server, then kept). */
   getWaveform(id: string): Promise<MediaWaveform> {
-    return this.call('GET /v1/media/{id}/waveform', { params: { id } });
+    return this.call('GET /v1/media/{media_id}/waveform', { params: { media_id: id } });
   }
 
   /** Frames spread over the media on one sprite sheet (url), with the tile layout. */
   getFilmstrip(id: string): Promise<MediaFilmstrip> {
-    return this.call('GET /v1/media/{id}/filmstrip', { params: { id } });
+    return this.call('GET /v1/media/{media_id}/filmstrip', { params: { media_id: id } });
   }
 
   /** Where the media's poster (a JPEG frame that is not black) is served. An <img> cannot send
    *  headers, so the key goes in the query (the server takes ?access_token= on GETs). */
   posterUrl(id: string): string {
     const token = this.apiKey ? `?access_token=${encodeURIComponent(this.apiKey)}` : '';
-    return `${this.baseUrl}${operationUrl('GET /v1/media/{id}/poster', { params: { id } })}${token}`;
+    return `${this.baseUrl}${operationUrl('GET /v1/media/{media_id}/poster', { params: { media_id: id } })}${token}`;
   }
 
   /** The caller as the server sees it: tenant, role, and whether keys are required. */
   whoami(): Promise<Whoami> {
-    return this.callAs(WhoamiSchema, 'GET /v1/whoami', {});
+    return this.call('GET /v1/whoami');
   }
 
   /** The feature flags and whether each is on for the caller's tenant. */
   async listFlags(): Promise<Flag[]> {
-    return (await this.callAs(FlagListSchema, 'GET /v1/flags', {})).items;
+    return (await this.call('GET /v1/flags')).items;
   }
 
   /** Renders req as a new version of the clip render job id made (versions are kept). */
   createVersion(id: string, req: RenderRequestInput, idempotencyKey?: string): Promise<Job> {
-    return this.call('POST /v1/jobs/{id}/versions', { params: { id }, body: req, headers: { 'Idempotency-Key': idempotencyKey } });
+    return this.call('POST /v1/jobs/{job_id}/versions', { params: { job_id: id }, body: req, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
   /** Every render of the clip job id belongs to, the first first. */
   async listVersions(id: string): Promise<Job[]> {
-    return (await this.call('GET /v1/jobs/{id}/versions', { params: { id } })).items;
+    return (await this.call('GET /v1/jobs/{job_id}/versions', { params: { job_id: id } })).items;
   }
 
   /** The timeline the server would render for req (a template over a span). */
@@ -265,12 +238,12 @@ export class ApiClient {
   /** The smart-crop camera path the render follows over [startMs, endMs) of the media on a
    *  width x height canvas (analysed by the server on each call: seconds for a long span). */
   getCropPath(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SmartCropPath> {
-    return this.call('GET /v1/media/{id}/camera-path', { params: { id }, query: spanQuery(startMs, endMs, width, height) });
+    return this.call('GET /v1/media/{media_id}/camera-path', { params: { media_id: id }, query: spanQuery(startMs, endMs, width, height) });
   }
 
   /** The regions a split scene over [startMs, endMs) frames its panels on (two people), or none. */
   getSplitFraming(id: string, startMs: number, endMs: number, width: number, height: number): Promise<SplitFraming> {
-    return this.call('GET /v1/media/{id}/split-framing', { params: { id }, query: spanQuery(startMs, endMs, width, height) });
+    return this.call('GET /v1/media/{media_id}/split-framing', { params: { media_id: id }, query: spanQuery(startMs, endMs, width, height) });
   }
 
   /** A transcript file by its signed URL (an autoclip run's transcript_url). */
@@ -291,7 +264,7 @@ export class ApiClient {
   }
 
   async deleteMedia(id: string): Promise<void> {
-    await this.call('DELETE /v1/media/{id}', { params: { id } });
+    await this.call('DELETE /v1/media/{media_id}', { params: { media_id: id } });
   }
 
   createJob(kind: JobKind, request: Record<string, unknown>, idempotencyKey?: string): Promise<Job> {
@@ -299,7 +272,7 @@ export class ApiClient {
   }
 
   getJob(id: string): Promise<Job> {
-    return this.call('GET /v1/jobs/{id}', { params: { id } });
+    return this.call('GET /v1/jobs/{job_id}', { params: { job_id: id } });
   }
 
   listJobs(q: JobQuery = {}): Promise<JobList> {
@@ -307,11 +280,11 @@ export class ApiClient {
   }
 
   cancelJob(id: string): Promise<Job> {
-    return this.call('POST /v1/jobs/{id}/cancel', { params: { id } });
+    return this.call('POST /v1/jobs/{job_id}/cancel', { params: { job_id: id } });
   }
 
   retryJob(id: string): Promise<Job> {
-    return this.call('POST /v1/jobs/{id}/retry', { params: { id } });
+    return this.call('POST /v1/jobs/{job_id}/retry', { params: { job_id: id } });
   }
 
   createLabel(label: LabelCreateInput): Promise<Label> {
@@ -319,7 +292,7 @@ export class ApiClient {
   }
 
   async listLabels(mediaId: string): Promise<Label[]> {
-    return (await this.callAs(LabelListSchema, 'GET /v1/labels', { query: { media_id: mediaId } })).items;
+    return (await this.call('GET /v1/labels', { query: { media_id: mediaId } })).items;
   }
 
   /** The job kinds the server runs, from its OpenAPI document (x-cf-job-kinds on POST /v1/jobs,

@@ -34,7 +34,7 @@ describe('generated operations', () => {
   });
 
   it('knows the bodies and the event streams', () => {
-    expect(operations['GET /v1/media/{id}'].response).toBe(MediaSchema);
+    expect(operations['GET /v1/media/{media_id}'].response).toBe(MediaSchema);
     expect(operations['POST /v1/media'].request).toBe('binary');
     expect(operations['GET /v1/events'].stream).toBe('sse');
     expect(operations['GET /v1/events/ws'].stream).toBe('websocket');
@@ -45,22 +45,22 @@ describe('generated operations', () => {
 
 describe('operationUrl', () => {
   it('fills in path parameters and the defined query parameters, encoded', () => {
-    expect(operationUrl('GET /v1/media/{id}/camera-path', {
-      params: { id: 'm 1/2' }, query: { start_ms: 0, end_ms: 1500, width: undefined },
+    expect(operationUrl('GET /v1/media/{media_id}/camera-path', {
+      params: { media_id: 'm 1/2' }, query: { start_ms: 0, end_ms: 1500, width: undefined },
     })).toBe('/v1/media/m%201%2F2/camera-path?start_ms=0&end_ms=1500');
     expect(operationUrl('GET /v1/jobs', { query: { status: 'a b+c' } })).toBe('/v1/jobs?status=a%20b%2Bc');
     expect(operationUrl('GET /v1/jobs', {})).toBe('/v1/jobs');
   });
 
   it('refuses a call without a path parameter', () => {
-    expect(() => operationUrl('GET /v1/jobs/{id}', { params: {} as { id: string } })).toThrow(/no value for \{id\}/);
+    expect(() => operationUrl('GET /v1/jobs/{job_id}', { params: {} as { job_id: string } })).toThrow(/no value for \{job_id\}/);
   });
 
   it('is typed by the document', () => {
     // @ts-expect-error: no such operation
     expect(() => operationUrl('GET /v1/nothing', {})).toThrow();
     // @ts-expect-error: the path parameter is required
-    expect(() => operationUrl('GET /v1/jobs/{id}', {})).toThrow();
+    expect(() => operationUrl('GET /v1/jobs/{job_id}', {})).toThrow();
     // @ts-expect-error: a query parameter the operation does not have
     expect(operationUrl('GET /v1/jobs', { query: { colour: 'red' } })).toBe('/v1/jobs?colour=red');
   });
@@ -81,7 +81,7 @@ describe('ApiClient.call', () => {
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const client = new ApiClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-    const media = await client.call('GET /v1/media/{id}', { params: { id: 'm_1' } });
+    const media = await client.call('GET /v1/media/{media_id}', { params: { media_id: 'm_1' } });
     const name: string | undefined = media.filename; // typed as Media
     expect(name).toBe('a.mp4');
     expect(seen).toEqual(['GET /v1/media/m_1']);

@@ -2,15 +2,16 @@
 # Proves that the web UI's type check catches a contract change: takes a field the UI reads
 # (Media.filename) out of the OpenAPI document, regenerates a copy of the client from it, and
 # type-checks apps/frontend against that copy. The check must fail, naming the field.
-# Usage: check-drift.sh PYTHON
+# Usage: check-drift.sh PYTHON SCRATCH_DIR (a directory of the build tree: build trees that run
+# the check at once do not share it)
 set -euo pipefail
 pkg="$(cd "$(dirname "$0")/.." && pwd)"
 root="$(cd "$pkg/../../.." && pwd)"
-python="$1"
-# Inside the workspace's node_modules, so the copy finds zod, React's types and the compiler.
-scratch="$root/node_modules/.cache/clipforge-drift"
+python="$1" scratch="$2"
 rm -rf "$scratch"
 mkdir -p "$scratch/api-client"
+# The copy finds zod, React's types and the compiler through the workspace's node_modules.
+ln -s "$root/node_modules" "$scratch/node_modules"
 cp -r "$pkg/src" "$scratch/api-client/src"
 "$python" - "$pkg/openapi.json" "$scratch/openapi.json" <<'PY'
 import json, sys

@@ -2,7 +2,7 @@
 // Every operation of the HTTP API by its id (METHOD path): parameters, success status and
 // the validators of its request and response bodies (null: none in the document; 'binary':
 // raw bytes); stream says how an event stream's frames come.
-import { EventSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelSchema, MediaFilmstripSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, RenderRequestSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema } from './schemas';
+import { EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, RenderRequestSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, WhoamiSchema } from './schemas';
 
 export const operations = {
   /** Liveness */
@@ -126,16 +126,16 @@ export const operations = {
     headers: [],
     status: 200,
     request: null,
-    response: null,
+    response: FlagListSchema,
     stream: null,
     frames: null,
     public: false,
   },
   /** Give a feature flag back to CLIPFORGE_FLAGS and its default (admin of the default tenant) */
-  'DELETE /v1/flags/{id}': {
+  'DELETE /v1/flags/{name}': {
     method: 'DELETE',
-    path: '/v1/flags/{id}',
-    pathParams: ['id'],
+    path: '/v1/flags/{name}',
+    pathParams: ['name'],
     query: [],
     headers: [],
     status: 204,
@@ -146,15 +146,15 @@ export const operations = {
     public: false,
   },
   /** Set a feature flag at run time: {"enabled": bool} or {"percent": 0..100} (admin of the default tenant) */
-  'PUT /v1/flags/{id}': {
+  'PUT /v1/flags/{name}': {
     method: 'PUT',
-    path: '/v1/flags/{id}',
-    pathParams: ['id'],
+    path: '/v1/flags/{name}',
+    pathParams: ['name'],
     query: [],
     headers: [],
     status: 200,
-    request: null,
-    response: null,
+    request: FlagUpdateSchema,
+    response: FlagSchema,
     stream: null,
     frames: null,
     public: false,
@@ -188,10 +188,10 @@ export const operations = {
     public: false,
   },
   /** Get a job */
-  'GET /v1/jobs/{id}': {
+  'GET /v1/jobs/{job_id}': {
     method: 'GET',
-    path: '/v1/jobs/{id}',
-    pathParams: ['id'],
+    path: '/v1/jobs/{job_id}',
+    pathParams: ['job_id'],
     query: [],
     headers: [],
     status: 200,
@@ -202,10 +202,10 @@ export const operations = {
     public: false,
   },
   /** Cancel a job */
-  'POST /v1/jobs/{id}/cancel': {
+  'POST /v1/jobs/{job_id}/cancel': {
     method: 'POST',
-    path: '/v1/jobs/{id}/cancel',
-    pathParams: ['id'],
+    path: '/v1/jobs/{job_id}/cancel',
+    pathParams: ['job_id'],
     query: [],
     headers: [],
     status: 202,
@@ -216,10 +216,10 @@ export const operations = {
     public: false,
   },
   /** Retry a failed or cancelled job */
-  'POST /v1/jobs/{id}/retry': {
+  'POST /v1/jobs/{job_id}/retry': {
     method: 'POST',
-    path: '/v1/jobs/{id}/retry',
-    pathParams: ['id'],
+    path: '/v1/jobs/{job_id}/retry',
+    pathParams: ['job_id'],
     query: [],
     headers: [],
     status: 202,
@@ -230,10 +230,10 @@ export const operations = {
     public: false,
   },
   /** The versions of a clip, first first */
-  'GET /v1/jobs/{id}/versions': {
+  'GET /v1/jobs/{job_id}/versions': {
     method: 'GET',
-    path: '/v1/jobs/{id}/versions',
-    pathParams: ['id'],
+    path: '/v1/jobs/{job_id}/versions',
+    pathParams: ['job_id'],
     query: [],
     headers: [],
     status: 200,
@@ -244,10 +244,10 @@ export const operations = {
     public: false,
   },
   /** Render a new version of a clip (a RenderRequest); versions are kept */
-  'POST /v1/jobs/{id}/versions': {
+  'POST /v1/jobs/{job_id}/versions': {
     method: 'POST',
-    path: '/v1/jobs/{id}/versions',
-    pathParams: ['id'],
+    path: '/v1/jobs/{job_id}/versions',
+    pathParams: ['job_id'],
     query: [],
     headers: [],
     status: 202,
@@ -286,10 +286,10 @@ export const operations = {
     public: false,
   },
   /** Revoke an API key (admin) */
-  'DELETE /v1/keys/{id}': {
+  'DELETE /v1/keys/{key_id}': {
     method: 'DELETE',
-    path: '/v1/keys/{id}',
-    pathParams: ['id'],
+    path: '/v1/keys/{key_id}',
+    pathParams: ['key_id'],
     query: [],
     headers: [],
     status: 200,
@@ -308,7 +308,7 @@ export const operations = {
     headers: [],
     status: 200,
     request: null,
-    response: null,
+    response: LabelListSchema,
     stream: null,
     frames: null,
     public: false,
@@ -370,10 +370,10 @@ export const operations = {
     public: false,
   },
   /** Delete media */
-  'DELETE /v1/media/{id}': {
+  'DELETE /v1/media/{media_id}': {
     method: 'DELETE',
-    path: '/v1/media/{id}',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}',
+    pathParams: ['media_id'],
     query: [],
     headers: [],
     status: 204,
@@ -384,10 +384,10 @@ export const operations = {
     public: false,
   },
   /** Media metadata */
-  'GET /v1/media/{id}': {
+  'GET /v1/media/{media_id}': {
     method: 'GET',
-    path: '/v1/media/{id}',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}',
+    pathParams: ['media_id'],
     query: [],
     headers: [],
     status: 200,
@@ -398,10 +398,10 @@ export const operations = {
     public: false,
   },
   /** The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews */
-  'GET /v1/media/{id}/camera-path': {
+  'GET /v1/media/{media_id}/camera-path': {
     method: 'GET',
-    path: '/v1/media/{id}/camera-path',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}/camera-path',
+    pathParams: ['media_id'],
     query: ['start_ms', 'end_ms', 'width', 'height'],
     headers: [],
     status: 200,
@@ -412,10 +412,10 @@ export const operations = {
     public: false,
   },
   /** Frames on one JPEG sprite sheet (computed once, kept) */
-  'GET /v1/media/{id}/filmstrip': {
+  'GET /v1/media/{media_id}/filmstrip': {
     method: 'GET',
-    path: '/v1/media/{id}/filmstrip',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}/filmstrip',
+    pathParams: ['media_id'],
     query: [],
     headers: [],
     status: 200,
@@ -426,10 +426,10 @@ export const operations = {
     public: false,
   },
   /** A poster frame, JPEG (computed once, kept) */
-  'GET /v1/media/{id}/poster': {
+  'GET /v1/media/{media_id}/poster': {
     method: 'GET',
-    path: '/v1/media/{id}/poster',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}/poster',
+    pathParams: ['media_id'],
     query: [],
     headers: [],
     status: 200,
@@ -440,10 +440,10 @@ export const operations = {
     public: false,
   },
   /** The regions a split scene's panels show over a span (?start_ms=&end_ms=&width=&height=), for previews */
-  'GET /v1/media/{id}/split-framing': {
+  'GET /v1/media/{media_id}/split-framing': {
     method: 'GET',
-    path: '/v1/media/{id}/split-framing',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}/split-framing',
+    pathParams: ['media_id'],
     query: ['start_ms', 'end_ms', 'width', 'height'],
     headers: [],
     status: 200,
@@ -454,10 +454,10 @@ export const operations = {
     public: false,
   },
   /** Audio peaks for drawing (computed once, kept) */
-  'GET /v1/media/{id}/waveform': {
+  'GET /v1/media/{media_id}/waveform': {
     method: 'GET',
-    path: '/v1/media/{id}/waveform',
-    pathParams: ['id'],
+    path: '/v1/media/{media_id}/waveform',
+    pathParams: ['media_id'],
     query: [],
     headers: [],
     status: 200,
@@ -468,10 +468,10 @@ export const operations = {
     public: false,
   },
   /** A tenant's limits: its own, else the server's (admin of the default tenant) */
-  'GET /v1/quotas/{id}': {
+  'GET /v1/quotas/{tenant}': {
     method: 'GET',
-    path: '/v1/quotas/{id}',
-    pathParams: ['id'],
+    path: '/v1/quotas/{tenant}',
+    pathParams: ['tenant'],
     query: [],
     headers: [],
     status: 200,
@@ -482,10 +482,10 @@ export const operations = {
     public: false,
   },
   /** Set a tenant's own limits; a null member takes the server's (admin of the default tenant) */
-  'PUT /v1/quotas/{id}': {
+  'PUT /v1/quotas/{tenant}': {
     method: 'PUT',
-    path: '/v1/quotas/{id}',
-    pathParams: ['id'],
+    path: '/v1/quotas/{tenant}',
+    pathParams: ['tenant'],
     query: [],
     headers: [],
     status: 200,
@@ -560,7 +560,7 @@ export const operations = {
     headers: [],
     status: 200,
     request: null,
-    response: null,
+    response: WhoamiSchema,
     stream: null,
     frames: null,
     public: false,

@@ -423,6 +423,11 @@ export const AutoclipResultSchema = z
   });
 export type AutoclipResultInput = z.input<typeof AutoclipResultSchema>;
 
+/** What an API key may do in its tenant: read (viewer), also submit and change (editor), also manage the tenant's keys (admin). */
+export const CallerRoleValues = ['viewer', 'editor', 'admin'] as const;
+export type CallerRole = (typeof CallerRoleValues)[number];
+export const CallerRoleSchema = z.enum(CallerRoleValues);
+
 /** One recognised word an editor corrected: what the recogniser heard and what was said, at its source time. */
 export interface CaptionFix {
   /** integer >= 0; >= start_ms */
@@ -787,6 +792,70 @@ export const EventSchema = z
     type: EventTypeSchema,
   });
 export type EventInput = z.input<typeof EventSchema>;
+
+/** What a percentage rollout of a feature flag divides: tenants, or media files. */
+export const FlagSubjectValues = ['tenant', 'media'] as const;
+export type FlagSubject = (typeof FlagSubjectValues)[number];
+export const FlagSubjectSchema = z.enum(FlagSubjectValues);
+
+/** Where a feature flag's setting comes from: its documented default, CLIPFORGE_FLAGS, or the store (PUT /v1/flags/{name}), the last winning. */
+export const FlagValueSourceValues = ['default', 'config', 'store'] as const;
+export type FlagValueSource = (typeof FlagValueSourceValues)[number];
+export const FlagValueSourceSchema = z.enum(FlagValueSourceValues);
+
+/** A feature flag and whether it is on for the caller's tenant (and the media of ?media_id=), as GET /v1/flags lists it and PUT /v1/flags/{name} answers it. */
+export interface Flag {
+  /** 0..1000 characters */
+  description?: string;
+  /** 1..64 characters */
+  name: string;
+  on: boolean | null;
+  /** 1..7 characters */
+  setting: string;
+  source: FlagValueSource;
+  subject: FlagSubject;
+}
+export const FlagSchema = z
+  .strictObject({
+    description: str(0, 1000).optional(),
+    name: str(1, 64),
+    on: z.boolean().nullable(),
+    setting: str(1, 7),
+    source: FlagValueSourceSchema,
+    subject: FlagSubjectSchema,
+  });
+export type FlagInput = z.input<typeof FlagSchema>;
+
+/** Every feature flag the server knows or has a setting for, by name, as GET /v1/flags returns them. */
+export interface FlagList {
+  /** at most 1000 items */
+  items: Flag[];
+}
+export const FlagListSchema = z
+  .strictObject({
+    items: z.array(FlagSchema).max(1000),
+  });
+export type FlagListInput = z.input<typeof FlagListSchema>;
+
+/** The body of PUT /v1/flags/{name}: exactly one of enabled (on or off for everyone) or percent (a rollout to that share of the flag's subjects). */
+export interface FlagUpdate {
+  enabled?: boolean;
+  /** integer between 0 and 100 */
+  percent?: number;
+}
+export const FlagUpdateSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    percent: z.number().int().min(0).max(100).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const members = Object.values(v).filter((x) => x !== undefined).length;
+    if (members < 1)
+      ctx.addIssue({ code: 'custom', message: 'must have at least 1 member' });
+    if (members > 1)
+      ctx.addIssue({ code: 'custom', message: 'must have at most 1 member' });
+  });
+export type FlagUpdateInput = z.input<typeof FlagUpdateSchema>;
 
 /** A rectangle of a picture, in its pixels: top-left corner x, y and its size. */
 export interface FrameRect {
@@ -1217,6 +1286,17 @@ export const LabelCreateSchema = z
       ctx.addIssue({ code: 'custom', path: ['end_ms'], message: 'must be > start_ms' });
   });
 export type LabelCreateInput = z.input<typeof LabelCreateSchema>;
+
+/** The labels of one media file, oldest first (at most 1000), as GET /v1/labels returns them. */
+export interface LabelList {
+  /** at most 1000 items */
+  items: Label[];
+}
+export const LabelListSchema = z
+  .strictObject({
+    items: z.array(LabelSchema).max(1000),
+  });
+export type LabelListInput = z.input<typeof LabelListSchema>;
 
 /** An uploaded source file: where it is stored and what probing found (the probe command's JSON). */
 export interface Media {
@@ -1913,6 +1993,24 @@ export const TranscriptionResultSchema = z
   });
 export type TranscriptionResultInput = z.input<typeof TranscriptionResultSchema>;
 
+/** Who the server takes the caller for, as GET /v1/whoami returns it: without keys (auth false) every caller is the admin of the default tenant. */
+export interface Whoami {
+  auth: boolean;
+  /** 1..64 characters */
+  key_id?: string;
+  role: CallerRole;
+  /** 1..64 characters */
+  tenant: string;
+}
+export const WhoamiSchema = z
+  .strictObject({
+    auth: z.boolean(),
+    key_id: str(1, 64).optional(),
+    role: CallerRoleSchema,
+    tenant: str(1, 64),
+  });
+export type WhoamiInput = z.input<typeof WhoamiSchema>;
+
 export type JobList = { items: (Job)[]; next_cursor?: string | null };
 export const JobListSchema: z.ZodType<JobList> = z.object({ items: z.array(JobSchema), next_cursor: z.union([z.string(), z.null()]).optional() });
 
@@ -1945,6 +2043,9 @@ export type GeneratedTypesAgree = [
   Expect<Same<ClipProcessingRequest, z.output<typeof ClipProcessingRequestSchema>>>,
   Expect<Same<ClipProcessingResult, z.output<typeof ClipProcessingResultSchema>>>,
   Expect<Same<Event, z.output<typeof EventSchema>>>,
+  Expect<Same<Flag, z.output<typeof FlagSchema>>>,
+  Expect<Same<FlagList, z.output<typeof FlagListSchema>>>,
+  Expect<Same<FlagUpdate, z.output<typeof FlagUpdateSchema>>>,
   Expect<Same<FrameRect, z.output<typeof FrameRectSchema>>>,
   Expect<Same<FrameSize, z.output<typeof FrameSizeSchema>>>,
   Expect<Same<HighlightDetectionRequest, z.output<typeof HighlightDetectionRequestSchema>>>,
@@ -1958,6 +2059,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<JobCreate, z.output<typeof JobCreateSchema>>>,
   Expect<Same<Label, z.output<typeof LabelSchema>>>,
   Expect<Same<LabelCreate, z.output<typeof LabelCreateSchema>>>,
+  Expect<Same<LabelList, z.output<typeof LabelListSchema>>>,
   Expect<Same<Media, z.output<typeof MediaSchema>>>,
   Expect<Same<MediaFilmstrip, z.output<typeof MediaFilmstripSchema>>>,
   Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
@@ -1984,6 +2086,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
+  Expect<Same<Whoami, z.output<typeof WhoamiSchema>>>,
 ];
 
 /** Every validator by schema name. */
@@ -1998,6 +2101,7 @@ export const schemas = {
   AutoclipResult: AutoclipResultSchema,
   AutoclipStage: AutoclipStageSchema,
   AutoclipStatus: AutoclipStatusSchema,
+  CallerRole: CallerRoleSchema,
   CaptionFix: CaptionFixSchema,
   CaptionPosition: CaptionPositionSchema,
   ClipOpCrop: ClipOpCropSchema,
@@ -2017,6 +2121,11 @@ export const schemas = {
   DetectionProfile: DetectionProfileSchema,
   Event: EventSchema,
   EventType: EventTypeSchema,
+  Flag: FlagSchema,
+  FlagList: FlagListSchema,
+  FlagSubject: FlagSubjectSchema,
+  FlagUpdate: FlagUpdateSchema,
+  FlagValueSource: FlagValueSourceSchema,
   FrameRect: FrameRectSchema,
   FrameSize: FrameSizeSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
@@ -2030,6 +2139,7 @@ export const schemas = {
   JobState: JobStateSchema,
   Label: LabelSchema,
   LabelCreate: LabelCreateSchema,
+  LabelList: LabelListSchema,
   LabelSource: LabelSourceSchema,
   LabelVerdict: LabelVerdictSchema,
   Media: MediaSchema,
@@ -2076,4 +2186,5 @@ export const schemas = {
   TranscriptionResult: TranscriptionResultSchema,
   TransitionKind: TransitionKindSchema,
   TrimMode: TrimModeSchema,
+  Whoami: WhoamiSchema,
 } as const;

@@ -15,7 +15,8 @@
  *   cf_foo_bar_init(v)      zeroes *v and sets the schema's numeric, boolean and enum defaults
  *       (string defaults are applied by from_json only, so init never allocates).
  * Strings are malloc'd char * (NULL when absent); arrays are `T *name; size_t n_name;`; optional
- * numbers, booleans and enums carry `bool has_<name>`; optional objects are pointers; free-form
+ * numbers, booleans and enums carry `bool has_<name>`; a member that may be null ("type": [T,
+ * "null"]) carries `bool null_<name>`, true when it is null; optional objects are pointers; free-form
  * JSON members are json_t * holding one reference (shared with the parsed input: treat as
  * read-only). JSON field names are exactly the C member names. */
 #ifndef CLIPFORGE_DOMAIN_TYPES_H
@@ -135,6 +136,19 @@ const char *cf_render_format_to_string(cf_render_format v);
 /* Finds the value named s; false when there is none. */
 bool cf_render_format_from_string(const char *s, cf_render_format *out);
 
+/* What an API key may do in its tenant: read (viewer), also submit and change (editor), also
+ * manage the tenant's keys (admin). */
+typedef enum cf_caller_role {
+    CF_CALLER_ROLE_VIEWER, /* "viewer" */
+    CF_CALLER_ROLE_EDITOR, /* "editor" */
+    CF_CALLER_ROLE_ADMIN, /* "admin" */
+} cf_caller_role;
+#define CF_CALLER_ROLE_COUNT 3
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_caller_role_to_string(cf_caller_role v);
+/* Finds the value named s; false when there is none. */
+bool cf_caller_role_from_string(const char *s, cf_caller_role *out);
+
 /* Where captions sit on the canvas. */
 typedef enum cf_caption_position {
     CF_CAPTION_POSITION_BOTTOM, /* "bottom" */
@@ -203,6 +217,30 @@ typedef enum cf_event_type {
 const char *cf_event_type_to_string(cf_event_type v);
 /* Finds the value named s; false when there is none. */
 bool cf_event_type_from_string(const char *s, cf_event_type *out);
+
+/* What a percentage rollout of a feature flag divides: tenants, or media files. */
+typedef enum cf_flag_subject {
+    CF_FLAG_SUBJECT_TENANT, /* "tenant" */
+    CF_FLAG_SUBJECT_MEDIA, /* "media" */
+} cf_flag_subject;
+#define CF_FLAG_SUBJECT_COUNT 2
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_flag_subject_to_string(cf_flag_subject v);
+/* Finds the value named s; false when there is none. */
+bool cf_flag_subject_from_string(const char *s, cf_flag_subject *out);
+
+/* Where a feature flag's setting comes from: its documented default, CLIPFORGE_FLAGS, or the
+ * store (PUT /v1/flags/{name}), the last winning. */
+typedef enum cf_flag_value_source {
+    CF_FLAG_VALUE_SOURCE_DEFAULT, /* "default" */
+    CF_FLAG_VALUE_SOURCE_CONFIG, /* "config" */
+    CF_FLAG_VALUE_SOURCE_STORE, /* "store" */
+} cf_flag_value_source;
+#define CF_FLAG_VALUE_SOURCE_COUNT 3
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_flag_value_source_to_string(cf_flag_value_source v);
+/* Finds the value named s; false when there is none. */
+bool cf_flag_value_source_from_string(const char *s, cf_flag_value_source *out);
 
 /* What a job does; selects the schema of its request and result. noop does nothing (for
  * measuring the queue itself) and is refused unless the server enables it
@@ -798,6 +836,49 @@ json_t *cf_event_to_json(const cf_event *v);
 void cf_event_free(cf_event *v);
 void cf_event_init(cf_event *v);
 
+/* Flag: A feature flag and whether it is on for the caller's tenant (and the media of
+ * ?media_id=), as GET /v1/flags lists it and PUT /v1/flags/{name} answers it. */
+typedef struct cf_flag {
+    char *name;  /* 1..64 chars */
+    cf_flag_value_source source;
+    char *setting;  /* 1..7 chars */
+    cf_flag_subject subject;
+    bool on;
+    bool null_on;  /* the JSON value is null (then on is not set) */
+    char *description;  /* 0..1000 chars; NULL when absent */
+} cf_flag;
+cf_err cf_flag_from_json(const json_t *j, cf_flag *out, cf_error *err);
+cf_err cf_flag_from_json_at(const json_t *j, const char *path, cf_flag *out, cf_error *err);
+json_t *cf_flag_to_json(const cf_flag *v);
+void cf_flag_free(cf_flag *v);
+void cf_flag_init(cf_flag *v);
+
+/* FlagList: Every feature flag the server knows or has a setting for, by name, as GET
+ * /v1/flags returns them. */
+typedef struct cf_flag_list {
+    cf_flag *items;
+    size_t n_items;  /* at most 1000 items */
+} cf_flag_list;
+cf_err cf_flag_list_from_json(const json_t *j, cf_flag_list *out, cf_error *err);
+cf_err cf_flag_list_from_json_at(const json_t *j, const char *path, cf_flag_list *out, cf_error *err);
+json_t *cf_flag_list_to_json(const cf_flag_list *v);
+void cf_flag_list_free(cf_flag_list *v);
+void cf_flag_list_init(cf_flag_list *v);
+
+/* FlagUpdate: The body of PUT /v1/flags/{name}: exactly one of enabled (on or off for
+ * everyone) or percent (a rollout to that share of the flag's subjects). */
+typedef struct cf_flag_update {
+    bool has_enabled;
+    bool enabled;
+    bool has_percent;
+    int64_t percent;  /* between 0 and 100 */
+} cf_flag_update;
+cf_err cf_flag_update_from_json(const json_t *j, cf_flag_update *out, cf_error *err);
+cf_err cf_flag_update_from_json_at(const json_t *j, const char *path, cf_flag_update *out, cf_error *err);
+json_t *cf_flag_update_to_json(const cf_flag_update *v);
+void cf_flag_update_free(cf_flag_update *v);
+void cf_flag_update_init(cf_flag_update *v);
+
 /* FrameRect: A rectangle of a picture, in its pixels: top-left corner x, y and its size. */
 typedef struct cf_frame_rect {
     int64_t x;  /* >= 0 */
@@ -1046,6 +1127,18 @@ cf_err cf_label_create_from_json_at(const json_t *j, const char *path, cf_label_
 json_t *cf_label_create_to_json(const cf_label_create *v);
 void cf_label_create_free(cf_label_create *v);
 void cf_label_create_init(cf_label_create *v);
+
+/* LabelList: The labels of one media file, oldest first (at most 1000), as GET /v1/labels
+ * returns them. */
+typedef struct cf_label_list {
+    cf_label *items;
+    size_t n_items;  /* at most 1000 items */
+} cf_label_list;
+cf_err cf_label_list_from_json(const json_t *j, cf_label_list *out, cf_error *err);
+cf_err cf_label_list_from_json_at(const json_t *j, const char *path, cf_label_list *out, cf_error *err);
+json_t *cf_label_list_to_json(const cf_label_list *v);
+void cf_label_list_free(cf_label_list *v);
+void cf_label_list_init(cf_label_list *v);
 
 /* Media: An uploaded source file: where it is stored and what probing found (the probe
  * command's JSON). */
@@ -1513,6 +1606,20 @@ cf_err cf_transcription_result_from_json_at(const json_t *j, const char *path, c
 json_t *cf_transcription_result_to_json(const cf_transcription_result *v);
 void cf_transcription_result_free(cf_transcription_result *v);
 void cf_transcription_result_init(cf_transcription_result *v);
+
+/* Whoami: Who the server takes the caller for, as GET /v1/whoami returns it: without keys
+ * (auth false) every caller is the admin of the default tenant. */
+typedef struct cf_whoami {
+    char *tenant;  /* 1..64 chars */
+    cf_caller_role role;
+    char *key_id;  /* 1..64 chars; NULL when absent */
+    bool auth;
+} cf_whoami;
+cf_err cf_whoami_from_json(const json_t *j, cf_whoami *out, cf_error *err);
+cf_err cf_whoami_from_json_at(const json_t *j, const char *path, cf_whoami *out, cf_error *err);
+json_t *cf_whoami_to_json(const cf_whoami *v);
+void cf_whoami_free(cf_whoami *v);
+void cf_whoami_init(cf_whoami *v);
 
 /* Every object and union type, described as data, so code can handle a type chosen at run
  * time (by a job kind, a test, a tool) through one entry point. */
