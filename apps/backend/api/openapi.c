@@ -18,7 +18,7 @@ typedef struct route_doc {
     const char *method, *pattern;
     int ok_status;
     const char *request_schema;  /* component name, "binary" for raw uploads, NULL for none */
-    const char *response_schema; /* component name or NULL */
+    const char *response_schema; /* component name, a media type ("image/jpeg": not JSON), or NULL */
     const char *query;           /* comma-separated query parameter names */
 } route_doc;
 
@@ -30,7 +30,7 @@ static const route_doc docs[] = {
     {"DELETE", "/v1/media/{media_id}", 204, NULL, NULL, NULL},
     {"GET", "/v1/media/{media_id}/waveform", 200, NULL, "MediaWaveform", NULL},
     {"GET", "/v1/media/{media_id}/filmstrip", 200, NULL, "MediaFilmstrip", NULL},
-    {"GET", "/v1/media/{media_id}/poster", 200, NULL, NULL, NULL},
+    {"GET", "/v1/media/{media_id}/poster", 200, NULL, "image/jpeg", NULL},
     {"GET", "/v1/media/{media_id}/camera-path", 200, NULL, "SmartCropPath", "start_ms,end_ms,width,height"},
     {"GET", "/v1/media/{media_id}/split-framing", 200, NULL, "SplitFraming", "start_ms,end_ms,width,height"},
     {"POST", "/v1/jobs", 202, "JobCreate", "Job", NULL},
@@ -44,19 +44,25 @@ static const route_doc docs[] = {
     {"POST", "/v1/labels", 201, "LabelCreate", "Label", NULL},
     {"GET", "/v1/labels", 200, NULL, "LabelList", "media_id"},
     {"GET", "/v1/templates", 200, NULL, "TemplateList", NULL},
-    {"GET", "/v1/archive", 200, NULL, NULL, "jobs"},
+    {"GET", "/v1/archive", 200, NULL, "application/zip", "jobs"},
     {"POST", "/v1/share", 201, "ShareCreate", "ShareLink", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},
     {"GET", "/v1/events/ws", 101, NULL, NULL, "job_id,last_event_id"},
+    {"GET", "/v1/keys", 200, NULL, "ApiKeyList", NULL},
+    {"POST", "/v1/keys", 201, "ApiKeyCreate", "ApiKey", NULL},
+    {"DELETE", "/v1/keys/{key_id}", 204, NULL, NULL, NULL},
+    {"GET", "/v1/usage", 200, NULL, "UsageReport", NULL},
     {"GET", "/v1/whoami", 200, NULL, "Whoami", NULL},
-    {"GET", "/v1/files/{key*}", 200, NULL, NULL, "tenant,exp,sig"},
-    {"GET", "/openapi.json", 200, NULL, NULL, NULL},
-    {"GET", "/healthz", 200, NULL, NULL, NULL},
-    {"GET", "/readyz", 200, NULL, NULL, NULL},
-    {"GET", "/metrics", 200, NULL, NULL, NULL},
+    {"GET", "/v1/files/{key*}", 200, NULL, "*/*", "tenant,exp,sig"},
+    {"GET", "/openapi.json", 200, NULL, "application/json", NULL},
+    {"GET", "/healthz", 200, NULL, "Health", NULL},
+    {"GET", "/readyz", 200, NULL, "Readiness", NULL},
+    {"GET", "/metrics", 200, NULL, "text/plain", NULL},
     {"GET", "/v1/flags", 200, NULL, "FlagList", "media_id"},
     {"PUT", "/v1/flags/{name}", 200, "FlagUpdate", "Flag", NULL},
     {"DELETE", "/v1/flags/{name}", 204, NULL, NULL, NULL},
+    {"GET", "/v1/quotas/{tenant}", 200, NULL, "QuotaSettings", NULL},
+    {"PUT", "/v1/quotas/{tenant}", 200, "QuotaUpdate", "QuotaSettings", NULL},
 };
 
 static const route_doc *doc_for(const cf_route *r) {
@@ -112,15 +118,27 @@ static json_t *parameters(const cf_route *r, const route_doc *d) {
     return ps;
 }
 
+/* The schema of a success answer that is not a component: the OpenAPI document is an object,
+ * text is a string, anything else bytes. */
+static json_t *answer_schema(const char *media_type) {
+    if (!strcmp(media_type, "application/json")) return json_pack("{s:s}", "type", "object");
+    if (!strncmp(media_type, "text/", 5)) return json_pack("{s:s}", "type", "string");
+    return json_pack("{s:s, s:s}", "type", "string", "format", "binary");
+}
+
 static json_t *operation(const cf_route *r, json_t *schemas) {
     const route_doc *d = doc_for(r);
     int ok = d ? d->ok_status : 200;
     char code[8];
     snprintf(code, sizeof code, "%d", ok);
     json_t *success = json_pack("{s:s}", "description", "success");
-    if (d && d->response_schema && json_object_get(schemas, d->response_schema))
+    const char *answer = d ? d->response_schema : NULL;
+    if (answer && json_object_get(schemas, answer))
         json_object_set_new(success, "content",
-                            json_pack("{s:{s:o}}", "application/json", "schema", ref(d->response_schema)));
+                            json_pack("{s:{s:o}}", "application/json", "schema", ref(answer)));
+    else if (answer && strchr(answer, '/')) /* not a domain type: its media type and JSON type */
+        json_object_set_new(success, "content",
+                            json_pack("{s:{s:o}}", answer, "schema", answer_schema(answer)));
     if (!strcmp(r->pattern, "/v1/events"))
         json_object_set_new(success, "content",
                             json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string"));

@@ -1,8 +1,8 @@
 /* routes_clips.c — what the clip editor needs beyond jobs:
- *   POST /v1/jobs/{id}/versions  a RenderRequest rendered as a new version of the clip that
+ *   POST /v1/jobs/{job_id}/versions  a RenderRequest rendered as a new version of the clip that
  *        render job id made: a render job whose parent is the clip's first render (versions
  *        of a version are versions of the first); Idempotency-Key honoured
- *   GET  /v1/jobs/{id}/versions  the clip's renders, first one first: {items: [Job]}
+ *   GET  /v1/jobs/{job_id}/versions  the clip's renders, first one first: {items: [Job]}
  *   POST /v1/timelines           a RenderRequest (template over a span) compiled into the
  *        Timeline the renderer would render — what the browser's preview draws
  * Versions are kept: each is a job with its own outputs; nothing is overwritten. */

@@ -19,18 +19,22 @@ enum MHD_Result cf_api_keys_list(cf_http_request *req) {
     return cf_http_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
+/* The body is an ApiKeyCreate; the answer an ApiKey with the key, shown this once. */
 enum MHD_Result cf_api_keys_create(cf_http_request *req) {
-    const char *role_text = json_string_value(json_object_get(req->json, "role"));
-    json_t *name = json_object_get(req->json, "name");
+    cf_api_key_create body;
     cf_role role;
-    if (!json_is_object(req->json) || !cf_role_parse(role_text, &role))
+    cf_error err;
+    if (cf_api_key_create_from_json(req->json, &body, &err))
+        return cf_http_reply_problem(req, "validation", err.msg);
+    if (!cf_role_parse(cf_caller_role_to_string(body.role), &role)) {
+        cf_api_key_create_free(&body);
         return cf_http_reply_problem(req, "validation", "role: viewer, editor or admin");
-    if (name && !json_is_string(name)) return cf_http_reply_problem(req, "validation", "name: a string");
+    }
     char *key = NULL;
     cf_key_record k;
-    cf_error err;
-    if (cf_auth_key_create(req->app->store, req->who.tenant, role, json_string_value(name), &key, &k, &err))
-        return cf_http_reply_error(req, &err);
+    cf_err rc = cf_auth_key_create(req->app->store, req->who.tenant, role, body.name, &key, &k, &err);
+    cf_api_key_create_free(&body);
+    if (rc) return cf_http_reply_error(req, &err);
     json_t *o = cf_key_record_json(&k);
     json_object_set_new(o, "key", json_string(key));
     memset(key, 0, strlen(key));

@@ -1,11 +1,11 @@
 /* routes_media_pictures.c — pictures of uploaded media for the web UI:
- *   GET /v1/media/{id}/waveform   audio peaks (MediaWaveform JSON)
- *   GET /v1/media/{id}/filmstrip  frames on one JPEG sprite sheet (MediaFilmstrip JSON + signed url)
- *   GET /v1/media/{id}/poster     a frame that is not black (image/jpeg)
- *   GET /v1/media/{id}/camera-path?start_ms=&end_ms=&width=&height=
+ *   GET /v1/media/{media_id}/waveform   audio peaks (MediaWaveform JSON)
+ *   GET /v1/media/{media_id}/filmstrip  frames on one JPEG sprite sheet (MediaFilmstrip JSON + signed url)
+ *   GET /v1/media/{media_id}/poster     a frame that is not black (image/jpeg)
+ *   GET /v1/media/{media_id}/camera-path?start_ms=&end_ms=&width=&height=
  *        the smart-crop camera path the render follows over a span on a canvas of that size
  *        (SmartCropPath JSON), for the browser's preview (kept per span and aspect)
- *   GET /v1/media/{id}/split-framing?start_ms=&end_ms=&width=&height=
+ *   GET /v1/media/{media_id}/split-framing?start_ms=&end_ms=&width=&height=
  *        the regions a split scene's panels show (SplitFraming JSON), likewise
  * Each is computed once, on first request, by libcfclip (cf_waveform_compute,
  * cf_filmstrip_compute, cf_poster_compute), and kept in storage under previews/<id>/; later

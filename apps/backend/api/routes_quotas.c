@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "application/auth.h"
 #include "application/quota.h"
+#include "clipforge/domain/types.h"
 
 enum MHD_Result cf_api_usage(cf_http_request *req) {
     json_t *o = NULL;
@@ -45,32 +46,30 @@ enum MHD_Result cf_api_quotas_get(cf_http_request *req) {
     return reply_quotas(req, req->path_param);
 }
 
-/* {"processing_minutes": N | null, ...}: each member a limit (0 = none) or null for the
- * server's; a member left out keeps what the tenant had. */
+/* The QuotaUpdate schema: {"processing_minutes": N | null, ...}, each member a limit (0 = none)
+ * or null for the server's; a member left out keeps what the tenant had. */
 enum MHD_Result cf_api_quotas_set(cf_http_request *req) {
     const char *tenant = req->path_param;
     if (!cf_tenant_valid(tenant))
         return cf_http_reply_problem(req, "validation", "tenant: not a tenant name");
-    if (!json_is_object(req->json))
-        return cf_http_reply_problem(req, "validation", "body: an object of limits");
-    cf_tenant_quota q;
+    cf_quota_update u;
     cf_error err;
+    if (cf_quota_update_from_json(req->json, &u, &err))
+        return cf_http_reply_problem(req, "validation", err.msg);
+    cf_tenant_quota q;
     if (cf_store_quota_get(req->app->store, tenant, &q, &err)) return cf_http_reply_error(req, &err);
-    int64_t *v[] = {&q.processing_minutes, &q.storage_bytes, &q.concurrent_jobs, &q.upload_bytes};
-    const char *key;
-    json_t *val;
-    json_object_foreach(req->json, key, val) {
-        int i = 0;
-        while (i < 4 && strcmp(key, QUOTA_NAMES[i])) i++;
-        if (i == 4 || !(json_is_null(val) || (json_is_integer(val) && json_integer_value(val) >= 0))) {
-            char detail[160];
-            snprintf(detail, sizeof detail, "%.60s: %s", key,
-                     i == 4 ? "not a limit (processing_minutes, storage_bytes, concurrent_jobs, upload_bytes)"
-                            : "a whole number >= 0 (0 = no limit), or null for the server's");
-            return cf_http_reply_problem(req, "validation", detail);
-        }
-        *v[i] = json_is_null(val) ? -1 : json_integer_value(val);
-    }
+    const struct {
+        bool given, null;
+        int64_t value;
+        int64_t *to;
+    } set[] = {
+        {u.has_processing_minutes, u.null_processing_minutes, u.processing_minutes, &q.processing_minutes},
+        {u.has_storage_bytes, u.null_storage_bytes, u.storage_bytes, &q.storage_bytes},
+        {u.has_concurrent_jobs, u.null_concurrent_jobs, u.concurrent_jobs, &q.concurrent_jobs},
+        {u.has_upload_bytes, u.null_upload_bytes, u.upload_bytes, &q.upload_bytes},
+    };
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+        if (set[i].given) *set[i].to = set[i].null ? -1 : set[i].value;
     if (cf_store_quota_set(req->app->store, tenant, &q, &err)) return cf_http_reply_error(req, &err);
     return reply_quotas(req, tenant);
 }

@@ -274,6 +274,41 @@ static void test_null_member_is_neither_false_nor_absent(void **state) {
     json_decref(o);
 }
 
+/* An optional member that may be null has three states: absent, null, a value. */
+static void test_optional_null_member_has_three_states(void **state) {
+    (void)state;
+    const struct {
+        const char *json;
+        bool has, null;
+        int64_t value;
+    } cases[] = {
+        {"{}", false, false, 0},
+        {"{\"concurrent_jobs\":null}", true, true, 0},
+        {"{\"concurrent_jobs\":0}", true, false, 0},
+        {"{\"concurrent_jobs\":7}", true, false, 7},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, 0, NULL);
+        cf_quota_update u;
+        cf_error err;
+        if (cf_quota_update_from_json(j, &u, &err)) fail_msg("%s: %s", cases[i].json, err.msg);
+        assert_int_equal(u.has_concurrent_jobs, cases[i].has);
+        assert_int_equal(u.null_concurrent_jobs, cases[i].null);
+        assert_int_equal(u.concurrent_jobs, cases[i].value);
+        json_t *back = cf_quota_update_to_json(&u);
+        if (!json_equal(back, j)) fail_msg("%s came back as %s", cases[i].json, json_dumps(back, 0));
+        json_decref(back);
+        cf_quota_update_free(&u);
+        json_decref(j);
+    }
+    json_t *j = json_loads("{\"concurrent_jobs\":-1}", 0, NULL);
+    cf_quota_update u;
+    cf_error err;
+    assert_int_equal(cf_quota_update_from_json(j, &u, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_string_equal(err.msg, "concurrent_jobs: must be >= 0");
+    json_decref(j);
+}
+
 /* minProperties / maxProperties: a FlagUpdate is exactly one of enabled or percent. */
 static void test_member_counts_are_checked(void **state) {
     (void)state;
@@ -310,6 +345,7 @@ int main(void) {
         cmocka_unit_test(test_null_input_and_output),
         cmocka_unit_test(test_null_member_is_neither_false_nor_absent),
         cmocka_unit_test(test_member_counts_are_checked),
+        cmocka_unit_test(test_optional_null_member_has_three_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

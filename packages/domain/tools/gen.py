@@ -475,7 +475,7 @@ def header_functions(t, out):
 
 def header_object(o, out):
     if o.empty:
-        out += comment_lines("%s: %s It has no fields besides its tag, so no C type." % (o.name, o.description))
+        out += comment_lines("%s: %s It has no members but constants, so no C type." % (o.name, o.description))
         out.append("")
         return
     out += comment_lines("%s: %s" % (o.name, o.description))
@@ -986,7 +986,10 @@ def gen_source(types):
     for t in types:
         if isinstance(t, Enum):
             out += gen_enum_source(t)
+    variants = {o.name for t in types if isinstance(t, Union) for _, o in t.variants}
     for t in types:
+        if isinstance(t, Object) and t.empty and t.name not in variants:
+            continue  # nothing to hold and no union reads it: a constant answer (Health)
         if isinstance(t, Object):
             out += gen_parse_object(t) + gen_emit_object(t) + gen_release_object(t) + gen_init_object(t)
             if not t.empty:

@@ -7,6 +7,22 @@
 
 #include "schema_runtime.h"
 
+static const char *const caller_role_names[] = {"viewer", "editor", "admin"};
+
+const char *cf_caller_role_to_string(cf_caller_role v) {
+    return (size_t)v < CF_CALLER_ROLE_COUNT ? caller_role_names[v] : NULL;
+}
+
+bool cf_caller_role_from_string(const char *s, cf_caller_role *out) {
+    for (size_t i = 0; s && i < CF_CALLER_ROLE_COUNT; i++) {
+        if (strcmp(s, caller_role_names[i]) == 0) {
+            *out = (cf_caller_role)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *const artifact_kind_names[] = {"video", "audio", "image", "thumbnail", "captions", "transcript", "manifest", "debug"};
 
 const char *cf_artifact_kind_to_string(cf_artifact_kind v) {
@@ -113,22 +129,6 @@ bool cf_render_format_from_string(const char *s, cf_render_format *out) {
     for (size_t i = 0; s && i < CF_RENDER_FORMAT_COUNT; i++) {
         if (strcmp(s, render_format_names[i]) == 0) {
             *out = (cf_render_format)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-static const char *const caller_role_names[] = {"viewer", "editor", "admin"};
-
-const char *cf_caller_role_to_string(cf_caller_role v) {
-    return (size_t)v < CF_CALLER_ROLE_COUNT ? caller_role_names[v] : NULL;
-}
-
-bool cf_caller_role_from_string(const char *s, cf_caller_role *out) {
-    for (size_t i = 0; s && i < CF_CALLER_ROLE_COUNT; i++) {
-        if (strcmp(s, caller_role_names[i]) == 0) {
-            *out = (cf_caller_role)i;
             return true;
         }
     }
@@ -389,6 +389,241 @@ bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out) {
         }
     }
     return false;
+}
+
+static cf_err parse_api_key(const json_t *j, const char *path, cf_api_key *out, cf_error *err) {
+    static const char *const keys[] = {"id", "tenant", "role", "name", "created_at", "revoked_at", "key"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "tenant", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->tenant, err))) return rc;
+    if ((rc = cfd_member(j, "role", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, caller_role_names, CF_CALLER_ROLE_COUNT, &k, err))) return rc;
+        out->role = (cf_caller_role)k;
+    }
+    if ((rc = cfd_member(j, "name", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 200, &out->name, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->created_at, err))) return rc;
+    if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
+    if ((rc = cfd_member(j, "revoked_at", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 64, &out->revoked_at, err))) return rc;
+        if ((rc = cfd_date_time(out->revoked_at, p, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "key", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 256, &out->key, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_api_key(const cf_api_key *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (v->tenant && cfd_put(o, "tenant", json_string(v->tenant))) goto fail;
+    if (cfd_put(o, "role", json_string(cf_caller_role_to_string(v->role)))) goto fail;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
+    if (v->revoked_at && cfd_put(o, "revoked_at", json_string(v->revoked_at))) goto fail;
+    if (v->key && cfd_put(o, "key", json_string(v->key))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_api_key(cf_api_key *v) {
+    free(v->id);
+    free(v->tenant);
+    free(v->name);
+    free(v->created_at);
+    free(v->revoked_at);
+    free(v->key);
+}
+
+static void init_api_key(cf_api_key *v) {
+    (void)v;
+}
+
+cf_err cf_api_key_from_json(const json_t *j, cf_api_key *out, cf_error *err) {
+    return cf_api_key_from_json_at(j, "", out, err);
+}
+
+cf_err cf_api_key_from_json_at(const json_t *j, const char *path, cf_api_key *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_api_key: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_api_key(j, path ? path : "", out, err);
+    if (rc) cf_api_key_free(out);
+    return rc;
+}
+
+json_t *cf_api_key_to_json(const cf_api_key *v) {
+    return v ? emit_api_key(v) : NULL;
+}
+
+void cf_api_key_free(cf_api_key *v) {
+    if (!v) return;
+    release_api_key(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_api_key_init(cf_api_key *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_api_key(v);
+}
+
+static cf_err parse_api_key_create(const json_t *j, const char *path, cf_api_key_create *out, cf_error *err) {
+    static const char *const keys[] = {"role", "name"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "role", true, path, p, &v, err))) return rc;
+    {
+        size_t k;
+        if ((rc = cfd_enum(v, p, caller_role_names, CF_CALLER_ROLE_COUNT, &k, err))) return rc;
+        out->role = (cf_caller_role)k;
+    }
+    if ((rc = cfd_member(j, "name", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 200, &out->name, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_api_key_create(const cf_api_key_create *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "role", json_string(cf_caller_role_to_string(v->role)))) goto fail;
+    if (v->name && cfd_put(o, "name", json_string(v->name))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_api_key_create(cf_api_key_create *v) {
+    free(v->name);
+}
+
+static void init_api_key_create(cf_api_key_create *v) {
+    (void)v;
+}
+
+cf_err cf_api_key_create_from_json(const json_t *j, cf_api_key_create *out, cf_error *err) {
+    return cf_api_key_create_from_json_at(j, "", out, err);
+}
+
+cf_err cf_api_key_create_from_json_at(const json_t *j, const char *path, cf_api_key_create *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_api_key_create: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_api_key_create(j, path ? path : "", out, err);
+    if (rc) cf_api_key_create_free(out);
+    return rc;
+}
+
+json_t *cf_api_key_create_to_json(const cf_api_key_create *v) {
+    return v ? emit_api_key_create(v) : NULL;
+}
+
+void cf_api_key_create_free(cf_api_key_create *v) {
+    if (!v) return;
+    release_api_key_create(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_api_key_create_init(cf_api_key_create *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_api_key_create(v);
+}
+
+static cf_err parse_api_key_list(const json_t *j, const char *path, cf_api_key_list *out, cf_error *err) {
+    static const char *const keys[] = {"items"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 10000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_api_key(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_api_key_list(const cf_api_key_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_api_key(&v->items[k]))) goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_api_key_list(cf_api_key_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_api_key(&v->items[k]);
+    free(v->items);
+}
+
+static void init_api_key_list(cf_api_key_list *v) {
+    (void)v;
+}
+
+cf_err cf_api_key_list_from_json(const json_t *j, cf_api_key_list *out, cf_error *err) {
+    return cf_api_key_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_api_key_list_from_json_at(const json_t *j, const char *path, cf_api_key_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_api_key_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_api_key_list(j, path ? path : "", out, err);
+    if (rc) cf_api_key_list_free(out);
+    return rc;
+}
+
+json_t *cf_api_key_list_to_json(const cf_api_key_list *v) {
+    return v ? emit_api_key_list(v) : NULL;
+}
+
+void cf_api_key_list_free(cf_api_key_list *v) {
+    if (!v) return;
+    release_api_key_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_api_key_list_init(cf_api_key_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_api_key_list(v);
 }
 
 static cf_err parse_artifact_stream(const json_t *j, const char *path, cf_artifact_stream *out, cf_error *err) {
@@ -5466,6 +5701,355 @@ void cf_overlay_style_init(cf_overlay_style *v) {
     init_overlay_style(v);
 }
 
+static cf_err parse_quota_values(const json_t *j, const char *path, cf_quota_values *out, cf_error *err) {
+    static const char *const keys[] = {"processing_minutes", "storage_bytes", "concurrent_jobs", "upload_bytes"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "processing_minutes", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_processing_minutes = true;
+    } else {
+        if ((rc = cfd_int(v, p, &out->processing_minutes, err))) return rc;
+        if (!(out->processing_minutes >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "storage_bytes", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_storage_bytes = true;
+    } else {
+        if ((rc = cfd_int(v, p, &out->storage_bytes, err))) return rc;
+        if (!(out->storage_bytes >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "concurrent_jobs", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_concurrent_jobs = true;
+    } else {
+        if ((rc = cfd_int(v, p, &out->concurrent_jobs, err))) return rc;
+        if (!(out->concurrent_jobs >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    if ((rc = cfd_member(j, "upload_bytes", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_upload_bytes = true;
+    } else {
+        if ((rc = cfd_int(v, p, &out->upload_bytes, err))) return rc;
+        if (!(out->upload_bytes >= 0))
+            return cfd_fail(err, p, "must be >= 0");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_quota_values(const cf_quota_values *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->null_processing_minutes) {
+        if (cfd_put(o, "processing_minutes", json_null())) goto fail;
+    } else if (cfd_put(o, "processing_minutes", json_integer(v->processing_minutes))) {
+        goto fail;
+    }
+    if (v->null_storage_bytes) {
+        if (cfd_put(o, "storage_bytes", json_null())) goto fail;
+    } else if (cfd_put(o, "storage_bytes", json_integer(v->storage_bytes))) {
+        goto fail;
+    }
+    if (v->null_concurrent_jobs) {
+        if (cfd_put(o, "concurrent_jobs", json_null())) goto fail;
+    } else if (cfd_put(o, "concurrent_jobs", json_integer(v->concurrent_jobs))) {
+        goto fail;
+    }
+    if (v->null_upload_bytes) {
+        if (cfd_put(o, "upload_bytes", json_null())) goto fail;
+    } else if (cfd_put(o, "upload_bytes", json_integer(v->upload_bytes))) {
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_quota_values(cf_quota_values *v) {
+    (void)v;
+}
+
+static void init_quota_values(cf_quota_values *v) {
+    (void)v;
+}
+
+cf_err cf_quota_values_from_json(const json_t *j, cf_quota_values *out, cf_error *err) {
+    return cf_quota_values_from_json_at(j, "", out, err);
+}
+
+cf_err cf_quota_values_from_json_at(const json_t *j, const char *path, cf_quota_values *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_quota_values: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_quota_values(j, path ? path : "", out, err);
+    if (rc) cf_quota_values_free(out);
+    return rc;
+}
+
+json_t *cf_quota_values_to_json(const cf_quota_values *v) {
+    return v ? emit_quota_values(v) : NULL;
+}
+
+void cf_quota_values_free(cf_quota_values *v) {
+    if (!v) return;
+    release_quota_values(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_quota_values_init(cf_quota_values *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_quota_values(v);
+}
+
+static cf_err parse_quota_settings(const json_t *j, const char *path, cf_quota_settings *out, cf_error *err) {
+    static const char *const keys[] = {"tenant", "own", "limits"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 3, true, err))) return rc;
+    if ((rc = cfd_member(j, "tenant", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->tenant, err))) return rc;
+    if ((rc = cfd_member(j, "own", true, path, p, &v, err))) return rc;
+    if ((rc = parse_quota_values(v, p, &out->own, err))) return rc;
+    if ((rc = cfd_member(j, "limits", true, path, p, &v, err))) return rc;
+    if ((rc = parse_quota_values(v, p, &out->limits, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_quota_settings(const cf_quota_settings *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->tenant && cfd_put(o, "tenant", json_string(v->tenant))) goto fail;
+    if (cfd_put(o, "own", emit_quota_values(&v->own))) goto fail;
+    if (cfd_put(o, "limits", emit_quota_values(&v->limits))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_quota_settings(cf_quota_settings *v) {
+    free(v->tenant);
+    release_quota_values(&v->own);
+    release_quota_values(&v->limits);
+}
+
+static void init_quota_settings(cf_quota_settings *v) {
+    (void)v;
+}
+
+cf_err cf_quota_settings_from_json(const json_t *j, cf_quota_settings *out, cf_error *err) {
+    return cf_quota_settings_from_json_at(j, "", out, err);
+}
+
+cf_err cf_quota_settings_from_json_at(const json_t *j, const char *path, cf_quota_settings *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_quota_settings: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_quota_settings(j, path ? path : "", out, err);
+    if (rc) cf_quota_settings_free(out);
+    return rc;
+}
+
+json_t *cf_quota_settings_to_json(const cf_quota_settings *v) {
+    return v ? emit_quota_settings(v) : NULL;
+}
+
+void cf_quota_settings_free(cf_quota_settings *v) {
+    if (!v) return;
+    release_quota_settings(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_quota_settings_init(cf_quota_settings *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_quota_settings(v);
+}
+
+static cf_err parse_quota_update(const json_t *j, const char *path, cf_quota_update *out, cf_error *err) {
+    static const char *const keys[] = {"processing_minutes", "storage_bytes", "concurrent_jobs", "upload_bytes"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "processing_minutes", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_processing_minutes = true;
+        if (json_is_null(v)) {
+            out->null_processing_minutes = true;
+        } else {
+            if ((rc = cfd_int(v, p, &out->processing_minutes, err))) return rc;
+            if (!(out->processing_minutes >= 0))
+                return cfd_fail(err, p, "must be >= 0");
+        }
+    }
+    if ((rc = cfd_member(j, "storage_bytes", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_storage_bytes = true;
+        if (json_is_null(v)) {
+            out->null_storage_bytes = true;
+        } else {
+            if ((rc = cfd_int(v, p, &out->storage_bytes, err))) return rc;
+            if (!(out->storage_bytes >= 0))
+                return cfd_fail(err, p, "must be >= 0");
+        }
+    }
+    if ((rc = cfd_member(j, "concurrent_jobs", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_concurrent_jobs = true;
+        if (json_is_null(v)) {
+            out->null_concurrent_jobs = true;
+        } else {
+            if ((rc = cfd_int(v, p, &out->concurrent_jobs, err))) return rc;
+            if (!(out->concurrent_jobs >= 0))
+                return cfd_fail(err, p, "must be >= 0");
+        }
+    }
+    if ((rc = cfd_member(j, "upload_bytes", false, path, p, &v, err))) return rc;
+    if (v) {
+        out->has_upload_bytes = true;
+        if (json_is_null(v)) {
+            out->null_upload_bytes = true;
+        } else {
+            if ((rc = cfd_int(v, p, &out->upload_bytes, err))) return rc;
+            if (!(out->upload_bytes >= 0))
+                return cfd_fail(err, p, "must be >= 0");
+        }
+    }
+    return CF_OK;
+}
+
+static json_t *emit_quota_update(const cf_quota_update *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->has_processing_minutes && v->null_processing_minutes) {
+        if (cfd_put(o, "processing_minutes", json_null())) goto fail;
+    } else if (v->has_processing_minutes && cfd_put(o, "processing_minutes", json_integer(v->processing_minutes))) {
+        goto fail;
+    }
+    if (v->has_storage_bytes && v->null_storage_bytes) {
+        if (cfd_put(o, "storage_bytes", json_null())) goto fail;
+    } else if (v->has_storage_bytes && cfd_put(o, "storage_bytes", json_integer(v->storage_bytes))) {
+        goto fail;
+    }
+    if (v->has_concurrent_jobs && v->null_concurrent_jobs) {
+        if (cfd_put(o, "concurrent_jobs", json_null())) goto fail;
+    } else if (v->has_concurrent_jobs && cfd_put(o, "concurrent_jobs", json_integer(v->concurrent_jobs))) {
+        goto fail;
+    }
+    if (v->has_upload_bytes && v->null_upload_bytes) {
+        if (cfd_put(o, "upload_bytes", json_null())) goto fail;
+    } else if (v->has_upload_bytes && cfd_put(o, "upload_bytes", json_integer(v->upload_bytes))) {
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_quota_update(cf_quota_update *v) {
+    (void)v;
+}
+
+static void init_quota_update(cf_quota_update *v) {
+    (void)v;
+}
+
+cf_err cf_quota_update_from_json(const json_t *j, cf_quota_update *out, cf_error *err) {
+    return cf_quota_update_from_json_at(j, "", out, err);
+}
+
+cf_err cf_quota_update_from_json_at(const json_t *j, const char *path, cf_quota_update *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_quota_update: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_quota_update(j, path ? path : "", out, err);
+    if (rc) cf_quota_update_free(out);
+    return rc;
+}
+
+json_t *cf_quota_update_to_json(const cf_quota_update *v) {
+    return v ? emit_quota_update(v) : NULL;
+}
+
+void cf_quota_update_free(cf_quota_update *v) {
+    if (!v) return;
+    release_quota_update(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_quota_update_init(cf_quota_update *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_quota_update(v);
+}
+
+static cf_err parse_readiness(const json_t *j, const char *path, cf_readiness *out, cf_error *err) {
+    static const char *const keys[] = {"status", "workers"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "status", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_const_string(v, p, "ready", err))) return rc;
+    if ((rc = cfd_member(j, "workers", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_bool(v, p, &out->workers, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_readiness(const cf_readiness *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "status", json_string("ready"))) goto fail;
+    if (cfd_put(o, "workers", json_boolean(v->workers))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_readiness(cf_readiness *v) {
+    (void)v;
+}
+
+static void init_readiness(cf_readiness *v) {
+    (void)v;
+}
+
+cf_err cf_readiness_from_json(const json_t *j, cf_readiness *out, cf_error *err) {
+    return cf_readiness_from_json_at(j, "", out, err);
+}
+
+cf_err cf_readiness_from_json_at(const json_t *j, const char *path, cf_readiness *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_readiness: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_readiness(j, path ? path : "", out, err);
+    if (rc) cf_readiness_free(out);
+    return rc;
+}
+
+json_t *cf_readiness_to_json(const cf_readiness *v) {
+    return v ? emit_readiness(v) : NULL;
+}
+
+void cf_readiness_free(cf_readiness *v) {
+    if (!v) return;
+    release_readiness(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_readiness_init(cf_readiness *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_readiness(v);
+}
+
 static cf_err parse_render_destination(const json_t *j, const char *path, cf_render_destination *out, cf_error *err) {
     static const char *const keys[] = {"kind", "uri", "url", "secret"};
     char p[CFD_PATH_MAX];
@@ -7719,6 +8303,220 @@ void cf_transcription_result_init(cf_transcription_result *v) {
     init_transcription_result(v);
 }
 
+static cf_err parse_upload_allowance(const json_t *j, const char *path, cf_upload_allowance *out, cf_error *err) {
+    static const char *const keys[] = {"limit"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 1, true, err))) return rc;
+    if ((rc = cfd_member(j, "limit", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->limit, err))) return rc;
+    if (!(out->limit >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    return CF_OK;
+}
+
+static json_t *emit_upload_allowance(const cf_upload_allowance *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "limit", json_integer(v->limit))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_upload_allowance(cf_upload_allowance *v) {
+    (void)v;
+}
+
+static void init_upload_allowance(cf_upload_allowance *v) {
+    (void)v;
+}
+
+cf_err cf_upload_allowance_from_json(const json_t *j, cf_upload_allowance *out, cf_error *err) {
+    return cf_upload_allowance_from_json_at(j, "", out, err);
+}
+
+cf_err cf_upload_allowance_from_json_at(const json_t *j, const char *path, cf_upload_allowance *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_upload_allowance: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_upload_allowance(j, path ? path : "", out, err);
+    if (rc) cf_upload_allowance_free(out);
+    return rc;
+}
+
+json_t *cf_upload_allowance_to_json(const cf_upload_allowance *v) {
+    return v ? emit_upload_allowance(v) : NULL;
+}
+
+void cf_upload_allowance_free(cf_upload_allowance *v) {
+    if (!v) return;
+    release_upload_allowance(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_upload_allowance_init(cf_upload_allowance *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_upload_allowance(v);
+}
+
+static cf_err parse_usage_meter(const json_t *j, const char *path, cf_usage_meter *out, cf_error *err) {
+    static const char *const keys[] = {"used", "limit"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "used", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->used, err))) return rc;
+    if (!(out->used >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "limit", true, path, p, &v, err))) return rc;
+    if (json_is_null(v)) {
+        out->null_limit = true;
+    } else {
+        if ((rc = cfd_int(v, p, &out->limit, err))) return rc;
+        if (!(out->limit >= 1))
+            return cfd_fail(err, p, "must be >= 1");
+    }
+    return CF_OK;
+}
+
+static json_t *emit_usage_meter(const cf_usage_meter *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (cfd_put(o, "used", json_integer(v->used))) goto fail;
+    if (v->null_limit) {
+        if (cfd_put(o, "limit", json_null())) goto fail;
+    } else if (cfd_put(o, "limit", json_integer(v->limit))) {
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_usage_meter(cf_usage_meter *v) {
+    (void)v;
+}
+
+static void init_usage_meter(cf_usage_meter *v) {
+    (void)v;
+}
+
+cf_err cf_usage_meter_from_json(const json_t *j, cf_usage_meter *out, cf_error *err) {
+    return cf_usage_meter_from_json_at(j, "", out, err);
+}
+
+cf_err cf_usage_meter_from_json_at(const json_t *j, const char *path, cf_usage_meter *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_usage_meter: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_usage_meter(j, path ? path : "", out, err);
+    if (rc) cf_usage_meter_free(out);
+    return rc;
+}
+
+json_t *cf_usage_meter_to_json(const cf_usage_meter *v) {
+    return v ? emit_usage_meter(v) : NULL;
+}
+
+void cf_usage_meter_free(cf_usage_meter *v) {
+    if (!v) return;
+    release_usage_meter(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_usage_meter_init(cf_usage_meter *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_usage_meter(v);
+}
+
+static cf_err parse_usage_report(const json_t *j, const char *path, cf_usage_report *out, cf_error *err) {
+    static const char *const keys[] = {"tenant", "period_start", "period_end", "processing_minutes", "storage_bytes", "concurrent_jobs", "upload_bytes"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
+    if ((rc = cfd_member(j, "tenant", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->tenant, err))) return rc;
+    if ((rc = cfd_member(j, "period_start", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->period_start, err))) return rc;
+    if ((rc = cfd_date_time(out->period_start, p, err))) return rc;
+    if ((rc = cfd_member(j, "period_end", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 0, 64, &out->period_end, err))) return rc;
+    if ((rc = cfd_date_time(out->period_end, p, err))) return rc;
+    if ((rc = cfd_member(j, "processing_minutes", true, path, p, &v, err))) return rc;
+    if ((rc = parse_usage_meter(v, p, &out->processing_minutes, err))) return rc;
+    if ((rc = cfd_member(j, "storage_bytes", true, path, p, &v, err))) return rc;
+    if ((rc = parse_usage_meter(v, p, &out->storage_bytes, err))) return rc;
+    if ((rc = cfd_member(j, "concurrent_jobs", true, path, p, &v, err))) return rc;
+    if ((rc = parse_usage_meter(v, p, &out->concurrent_jobs, err))) return rc;
+    if ((rc = cfd_member(j, "upload_bytes", true, path, p, &v, err))) return rc;
+    if ((rc = parse_upload_allowance(v, p, &out->upload_bytes, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_usage_report(const cf_usage_report *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->tenant && cfd_put(o, "tenant", json_string(v->tenant))) goto fail;
+    if (v->period_start && cfd_put(o, "period_start", json_string(v->period_start))) goto fail;
+    if (v->period_end && cfd_put(o, "period_end", json_string(v->period_end))) goto fail;
+    if (cfd_put(o, "processing_minutes", emit_usage_meter(&v->processing_minutes))) goto fail;
+    if (cfd_put(o, "storage_bytes", emit_usage_meter(&v->storage_bytes))) goto fail;
+    if (cfd_put(o, "concurrent_jobs", emit_usage_meter(&v->concurrent_jobs))) goto fail;
+    if (cfd_put(o, "upload_bytes", emit_upload_allowance(&v->upload_bytes))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_usage_report(cf_usage_report *v) {
+    free(v->tenant);
+    free(v->period_start);
+    free(v->period_end);
+    release_usage_meter(&v->processing_minutes);
+    release_usage_meter(&v->storage_bytes);
+    release_usage_meter(&v->concurrent_jobs);
+    release_upload_allowance(&v->upload_bytes);
+}
+
+static void init_usage_report(cf_usage_report *v) {
+    (void)v;
+}
+
+cf_err cf_usage_report_from_json(const json_t *j, cf_usage_report *out, cf_error *err) {
+    return cf_usage_report_from_json_at(j, "", out, err);
+}
+
+cf_err cf_usage_report_from_json_at(const json_t *j, const char *path, cf_usage_report *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_usage_report: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_usage_report(j, path ? path : "", out, err);
+    if (rc) cf_usage_report_free(out);
+    return rc;
+}
+
+json_t *cf_usage_report_to_json(const cf_usage_report *v) {
+    return v ? emit_usage_report(v) : NULL;
+}
+
+void cf_usage_report_free(cf_usage_report *v) {
+    if (!v) return;
+    release_usage_report(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_usage_report_init(cf_usage_report *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_usage_report(v);
+}
+
 static cf_err parse_whoami(const json_t *j, const char *path, cf_whoami *out, cf_error *err) {
     static const char *const keys[] = {"tenant", "role", "key_id", "auth"};
     char p[CFD_PATH_MAX];
@@ -7790,6 +8588,42 @@ void cf_whoami_init(cf_whoami *v) {
     if (!v) return;
     memset(v, 0, sizeof *v);
     init_whoami(v);
+}
+
+static cf_err any_from_json_api_key(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_api_key_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_api_key(const void *v) {
+    return cf_api_key_to_json(v);
+}
+
+static void any_free_api_key(void *v) {
+    cf_api_key_free(v);
+}
+
+static cf_err any_from_json_api_key_create(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_api_key_create_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_api_key_create(const void *v) {
+    return cf_api_key_create_to_json(v);
+}
+
+static void any_free_api_key_create(void *v) {
+    cf_api_key_create_free(v);
+}
+
+static cf_err any_from_json_api_key_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_api_key_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_api_key_list(const void *v) {
+    return cf_api_key_list_to_json(v);
+}
+
+static void any_free_api_key_list(void *v) {
+    cf_api_key_list_free(v);
 }
 
 static cf_err any_from_json_artifact(const json_t *j, const char *path, void *out, cf_error *err) {
@@ -8296,6 +9130,54 @@ static void any_free_problem_field_error(void *v) {
     cf_problem_field_error_free(v);
 }
 
+static cf_err any_from_json_quota_settings(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_quota_settings_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_quota_settings(const void *v) {
+    return cf_quota_settings_to_json(v);
+}
+
+static void any_free_quota_settings(void *v) {
+    cf_quota_settings_free(v);
+}
+
+static cf_err any_from_json_quota_update(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_quota_update_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_quota_update(const void *v) {
+    return cf_quota_update_to_json(v);
+}
+
+static void any_free_quota_update(void *v) {
+    cf_quota_update_free(v);
+}
+
+static cf_err any_from_json_quota_values(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_quota_values_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_quota_values(const void *v) {
+    return cf_quota_values_to_json(v);
+}
+
+static void any_free_quota_values(void *v) {
+    cf_quota_values_free(v);
+}
+
+static cf_err any_from_json_readiness(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_readiness_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_readiness(const void *v) {
+    return cf_readiness_to_json(v);
+}
+
+static void any_free_readiness(void *v) {
+    cf_readiness_free(v);
+}
+
 static cf_err any_from_json_render_destination(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_render_destination_from_json_at(j, path, out, err);
 }
@@ -8620,6 +9502,42 @@ static void any_free_transcription_result(void *v) {
     cf_transcription_result_free(v);
 }
 
+static cf_err any_from_json_upload_allowance(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_upload_allowance_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_upload_allowance(const void *v) {
+    return cf_upload_allowance_to_json(v);
+}
+
+static void any_free_upload_allowance(void *v) {
+    cf_upload_allowance_free(v);
+}
+
+static cf_err any_from_json_usage_meter(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_usage_meter_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_usage_meter(const void *v) {
+    return cf_usage_meter_to_json(v);
+}
+
+static void any_free_usage_meter(void *v) {
+    cf_usage_meter_free(v);
+}
+
+static cf_err any_from_json_usage_report(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_usage_report_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_usage_report(const void *v) {
+    return cf_usage_report_to_json(v);
+}
+
+static void any_free_usage_report(void *v) {
+    cf_usage_report_free(v);
+}
+
 static cf_err any_from_json_whoami(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_whoami_from_json_at(j, path, out, err);
 }
@@ -8633,6 +9551,9 @@ static void any_free_whoami(void *v) {
 }
 
 static const cf_domain_type domain_types[] = {
+    {"ApiKey", sizeof(cf_api_key), any_from_json_api_key, any_to_json_api_key, any_free_api_key},
+    {"ApiKeyCreate", sizeof(cf_api_key_create), any_from_json_api_key_create, any_to_json_api_key_create, any_free_api_key_create},
+    {"ApiKeyList", sizeof(cf_api_key_list), any_from_json_api_key_list, any_to_json_api_key_list, any_free_api_key_list},
     {"Artifact", sizeof(cf_artifact), any_from_json_artifact, any_to_json_artifact, any_free_artifact},
     {"ArtifactStream", sizeof(cf_artifact_stream), any_from_json_artifact_stream, any_to_json_artifact_stream, any_free_artifact_stream},
     {"AudioEvent", sizeof(cf_audio_event), any_from_json_audio_event, any_to_json_audio_event, any_free_audio_event},
@@ -8675,6 +9596,10 @@ static const cf_domain_type domain_types[] = {
     {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},
     {"Problem", sizeof(cf_problem), any_from_json_problem, any_to_json_problem, any_free_problem},
     {"ProblemFieldError", sizeof(cf_problem_field_error), any_from_json_problem_field_error, any_to_json_problem_field_error, any_free_problem_field_error},
+    {"QuotaSettings", sizeof(cf_quota_settings), any_from_json_quota_settings, any_to_json_quota_settings, any_free_quota_settings},
+    {"QuotaUpdate", sizeof(cf_quota_update), any_from_json_quota_update, any_to_json_quota_update, any_free_quota_update},
+    {"QuotaValues", sizeof(cf_quota_values), any_from_json_quota_values, any_to_json_quota_values, any_free_quota_values},
+    {"Readiness", sizeof(cf_readiness), any_from_json_readiness, any_to_json_readiness, any_free_readiness},
     {"RenderDestination", sizeof(cf_render_destination), any_from_json_render_destination, any_to_json_render_destination, any_free_render_destination},
     {"RenderRequest", sizeof(cf_render_request), any_from_json_render_request, any_to_json_render_request, any_free_render_request},
     {"RenderResult", sizeof(cf_render_result), any_from_json_render_result, any_to_json_render_result, any_free_render_result},
@@ -8702,6 +9627,9 @@ static const cf_domain_type domain_types[] = {
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},
     {"TranscriptionRequest", sizeof(cf_transcription_request), any_from_json_transcription_request, any_to_json_transcription_request, any_free_transcription_request},
     {"TranscriptionResult", sizeof(cf_transcription_result), any_from_json_transcription_result, any_to_json_transcription_result, any_free_transcription_result},
+    {"UploadAllowance", sizeof(cf_upload_allowance), any_from_json_upload_allowance, any_to_json_upload_allowance, any_free_upload_allowance},
+    {"UsageMeter", sizeof(cf_usage_meter), any_from_json_usage_meter, any_to_json_usage_meter, any_free_usage_meter},
+    {"UsageReport", sizeof(cf_usage_report), any_from_json_usage_report, any_to_json_usage_report, any_free_usage_report},
     {"Whoami", sizeof(cf_whoami), any_from_json_whoami, any_to_json_whoami, any_free_whoami},
 };
 

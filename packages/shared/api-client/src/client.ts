@@ -165,8 +165,9 @@ export class ApiClient {
    *  schema for it (operations without a JSON response, such as a 204, answer undefined). */
   async call<K extends OperationId>(id: K, ...[given]: {} extends CallArgs<K> ? [CallArgs<K>?] : [CallArgs<K>]): Promise<ResponseOf<K>> {
     const args = given ?? ({} as CallArgs<K>);
-    const schema = (operations[id].response ?? z.unknown()) as z.ZodType<ResponseOf<K>>;
     const op = operations[id];
+    if ((op.response as unknown) === 'binary') throw new Error(`${id} answers bytes, not JSON: fetch its URL (operationUrl)`);
+    const schema = (op.response ?? z.unknown()) as z.ZodType<ResponseOf<K>>;
     const url = operationUrl(id, args);
     const headers: Record<string, string> = { Accept: 'application/json', ...this.authHeaders() };
     for (const [k, v] of Object.entries((args.headers ?? {}) as Record<string, string | number | undefined>))

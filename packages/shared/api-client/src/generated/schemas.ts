@@ -29,6 +29,63 @@ function record<T extends z.ZodType>(values: T, max: number) {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Expect<T extends true> = T;
 
+/** What an API key may do in its tenant: read (viewer), also submit and change (editor), also manage the tenant's keys (admin). */
+export const CallerRoleValues = ['viewer', 'editor', 'admin'] as const;
+export type CallerRole = (typeof CallerRoleValues)[number];
+export const CallerRoleSchema = z.enum(CallerRoleValues);
+
+/** An API key of a tenant as GET /v1/keys lists it (the server keeps only the key's hash); the answer to POST /v1/keys also carries the key itself, shown that once. */
+export interface ApiKey {
+  /** 0..64 characters, date-time */
+  created_at: string;
+  /** 1..64 characters */
+  id: string;
+  /** 1..256 characters */
+  key?: string;
+  /** 0..200 characters */
+  name?: string;
+  /** 0..64 characters, date-time */
+  revoked_at?: string;
+  role: CallerRole;
+  /** 1..64 characters */
+  tenant: string;
+}
+export const ApiKeySchema = z
+  .strictObject({
+    created_at: str(0, 64, 'date-time'),
+    id: str(1, 64),
+    key: str(1, 256).optional(),
+    name: str(0, 200).optional(),
+    revoked_at: str(0, 64, 'date-time').optional(),
+    role: CallerRoleSchema,
+    tenant: str(1, 64),
+  });
+export type ApiKeyInput = z.input<typeof ApiKeySchema>;
+
+/** The body of POST /v1/keys: a key of the caller's tenant with this role. */
+export interface ApiKeyCreate {
+  /** 0..200 characters */
+  name?: string;
+  role: CallerRole;
+}
+export const ApiKeyCreateSchema = z
+  .strictObject({
+    name: str(0, 200).optional(),
+    role: CallerRoleSchema,
+  });
+export type ApiKeyCreateInput = z.input<typeof ApiKeyCreateSchema>;
+
+/** The API keys of the caller's tenant, revoked ones included, as GET /v1/keys returns them. */
+export interface ApiKeyList {
+  /** at most 10000 items */
+  items: ApiKey[];
+}
+export const ApiKeyListSchema = z
+  .strictObject({
+    items: z.array(ApiKeySchema).max(10000),
+  });
+export type ApiKeyListInput = z.input<typeof ApiKeyListSchema>;
+
 /** What an artifact file is. */
 export const ArtifactKindValues = ['video', 'audio', 'image', 'thumbnail', 'captions', 'transcript', 'manifest', 'debug'] as const;
 export type ArtifactKind = (typeof ArtifactKindValues)[number];
@@ -422,11 +479,6 @@ export const AutoclipResultSchema = z
     transcript_words: z.number().int().min(0).default(0),
   });
 export type AutoclipResultInput = z.input<typeof AutoclipResultSchema>;
-
-/** What an API key may do in its tenant: read (viewer), also submit and change (editor), also manage the tenant's keys (admin). */
-export const CallerRoleValues = ['viewer', 'editor', 'admin'] as const;
-export type CallerRole = (typeof CallerRoleValues)[number];
-export const CallerRoleSchema = z.enum(CallerRoleValues);
 
 /** One recognised word an editor corrected: what the recogniser heard and what was said, at its source time. */
 export interface CaptionFix {
@@ -890,6 +942,16 @@ export const FrameSizeSchema = z
     width: z.number().int().min(1).max(65536),
   });
 export type FrameSizeInput = z.input<typeof FrameSizeSchema>;
+
+/** GET /healthz: the process answers. */
+export interface Health {
+  status: 'ok';
+}
+export const HealthSchema = z
+  .strictObject({
+    status: z.literal('ok'),
+  });
+export type HealthInput = z.input<typeof HealthSchema>;
 
 /** Finds the best moments of a media file. */
 export interface HighlightDetectionRequest {
@@ -1443,6 +1505,73 @@ export const OverlayStyleSchema = z
   });
 export type OverlayStyleInput = z.input<typeof OverlayStyleSchema>;
 
+/** A tenant's limits, each a number or null (none of its own, or no limit). */
+export interface QuotaValues {
+  /** integer >= 0 */
+  concurrent_jobs: number | null;
+  /** integer >= 0 */
+  processing_minutes: number | null;
+  /** integer >= 0 */
+  storage_bytes: number | null;
+  /** integer >= 0 */
+  upload_bytes: number | null;
+}
+export const QuotaValuesSchema = z
+  .strictObject({
+    concurrent_jobs: z.number().int().min(0).nullable(),
+    processing_minutes: z.number().int().min(0).nullable(),
+    storage_bytes: z.number().int().min(0).nullable(),
+    upload_bytes: z.number().int().min(0).nullable(),
+  });
+export type QuotaValuesInput = z.input<typeof QuotaValuesSchema>;
+
+/** A tenant's quotas as GET and PUT /v1/quotas/{tenant} answer them: own, the limits set for the tenant (null: the server's; 0: no limit), and limits, the ones in force (null: no limit). */
+export interface QuotaSettings {
+  limits: QuotaValues;
+  own: QuotaValues;
+  /** 1..64 characters */
+  tenant: string;
+}
+export const QuotaSettingsSchema = z
+  .strictObject({
+    limits: QuotaValuesSchema,
+    own: QuotaValuesSchema,
+    tenant: str(1, 64),
+  });
+export type QuotaSettingsInput = z.input<typeof QuotaSettingsSchema>;
+
+/** The body of PUT /v1/quotas/{tenant}: each member a limit of the tenant's own (0: no limit) or null for the server's; a member left out keeps what the tenant had. */
+export interface QuotaUpdate {
+  /** integer >= 0 */
+  concurrent_jobs?: number | null;
+  /** integer >= 0 */
+  processing_minutes?: number | null;
+  /** integer >= 0 */
+  storage_bytes?: number | null;
+  /** integer >= 0 */
+  upload_bytes?: number | null;
+}
+export const QuotaUpdateSchema = z
+  .strictObject({
+    concurrent_jobs: z.number().int().min(0).nullable().optional(),
+    processing_minutes: z.number().int().min(0).nullable().optional(),
+    storage_bytes: z.number().int().min(0).nullable().optional(),
+    upload_bytes: z.number().int().min(0).nullable().optional(),
+  });
+export type QuotaUpdateInput = z.input<typeof QuotaUpdateSchema>;
+
+/** GET /readyz: the store answers; workers says whether this process runs jobs. */
+export interface Readiness {
+  status: 'ready';
+  workers: boolean;
+}
+export const ReadinessSchema = z
+  .strictObject({
+    status: z.literal('ready'),
+    workers: z.boolean(),
+  });
+export type ReadinessInput = z.input<typeof ReadinessSchema>;
+
 /** A delivery of a finished render. */
 export interface RenderDestination {
   kind: DestinationKind;
@@ -1993,6 +2122,56 @@ export const TranscriptionResultSchema = z
   });
 export type TranscriptionResultInput = z.input<typeof TranscriptionResultSchema>;
 
+/** The most bytes one upload may send: the tenant's upload quota or the server's own limit, whichever is smaller. */
+export interface UploadAllowance {
+  /** integer >= 0 */
+  limit: number;
+}
+export const UploadAllowanceSchema = z
+  .strictObject({
+    limit: z.number().int().min(0),
+  });
+export type UploadAllowanceInput = z.input<typeof UploadAllowanceSchema>;
+
+/** How much of one quota a tenant uses, and its limit (null: none). */
+export interface UsageMeter {
+  /** integer >= 1 */
+  limit: number | null;
+  /** integer >= 0 */
+  used: number;
+}
+export const UsageMeterSchema = z
+  .strictObject({
+    limit: z.number().int().min(1).nullable(),
+    used: z.number().int().min(0),
+  });
+export type UsageMeterInput = z.input<typeof UsageMeterSchema>;
+
+/** What the caller's tenant uses this calendar month (UTC) against its quotas, as GET /v1/usage returns it. */
+export interface UsageReport {
+  concurrent_jobs: UsageMeter;
+  /** 0..64 characters, date-time */
+  period_end: string;
+  /** 0..64 characters, date-time */
+  period_start: string;
+  processing_minutes: UsageMeter;
+  storage_bytes: UsageMeter;
+  /** 1..64 characters */
+  tenant: string;
+  upload_bytes: UploadAllowance;
+}
+export const UsageReportSchema = z
+  .strictObject({
+    concurrent_jobs: UsageMeterSchema,
+    period_end: str(0, 64, 'date-time'),
+    period_start: str(0, 64, 'date-time'),
+    processing_minutes: UsageMeterSchema,
+    storage_bytes: UsageMeterSchema,
+    tenant: str(1, 64),
+    upload_bytes: UploadAllowanceSchema,
+  });
+export type UsageReportInput = z.input<typeof UsageReportSchema>;
+
 /** Who the server takes the caller for, as GET /v1/whoami returns it: without keys (auth false) every caller is the admin of the default tenant. */
 export interface Whoami {
   auth: boolean;
@@ -2016,6 +2195,9 @@ export const JobListSchema: z.ZodType<JobList> = z.object({ items: z.array(JobSc
 
 /** Fails to compile when an interface differs from what its validator produces. */
 export type GeneratedTypesAgree = [
+  Expect<Same<ApiKey, z.output<typeof ApiKeySchema>>>,
+  Expect<Same<ApiKeyCreate, z.output<typeof ApiKeyCreateSchema>>>,
+  Expect<Same<ApiKeyList, z.output<typeof ApiKeyListSchema>>>,
   Expect<Same<ArtifactStream, z.output<typeof ArtifactStreamSchema>>>,
   Expect<Same<Artifact, z.output<typeof ArtifactSchema>>>,
   Expect<Same<AudioEvent, z.output<typeof AudioEventSchema>>>,
@@ -2048,6 +2230,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<FlagUpdate, z.output<typeof FlagUpdateSchema>>>,
   Expect<Same<FrameRect, z.output<typeof FrameRectSchema>>>,
   Expect<Same<FrameSize, z.output<typeof FrameSizeSchema>>>,
+  Expect<Same<Health, z.output<typeof HealthSchema>>>,
   Expect<Same<HighlightDetectionRequest, z.output<typeof HighlightDetectionRequestSchema>>>,
   Expect<Same<HighlightSpan, z.output<typeof HighlightSpanSchema>>>,
   Expect<Same<ScoreCurve, z.output<typeof ScoreCurveSchema>>>,
@@ -2065,6 +2248,10 @@ export type GeneratedTypesAgree = [
   Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
   Expect<Same<MediaWaveform, z.output<typeof MediaWaveformSchema>>>,
   Expect<Same<OverlayStyle, z.output<typeof OverlayStyleSchema>>>,
+  Expect<Same<QuotaValues, z.output<typeof QuotaValuesSchema>>>,
+  Expect<Same<QuotaSettings, z.output<typeof QuotaSettingsSchema>>>,
+  Expect<Same<QuotaUpdate, z.output<typeof QuotaUpdateSchema>>>,
+  Expect<Same<Readiness, z.output<typeof ReadinessSchema>>>,
   Expect<Same<RenderDestination, z.output<typeof RenderDestinationSchema>>>,
   Expect<Same<TimelineAudioTrack, z.output<typeof TimelineAudioTrackSchema>>>,
   Expect<Same<TimelineCanvas, z.output<typeof TimelineCanvasSchema>>>,
@@ -2086,11 +2273,17 @@ export type GeneratedTypesAgree = [
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
+  Expect<Same<UploadAllowance, z.output<typeof UploadAllowanceSchema>>>,
+  Expect<Same<UsageMeter, z.output<typeof UsageMeterSchema>>>,
+  Expect<Same<UsageReport, z.output<typeof UsageReportSchema>>>,
   Expect<Same<Whoami, z.output<typeof WhoamiSchema>>>,
 ];
 
 /** Every validator by schema name. */
 export const schemas = {
+  ApiKey: ApiKeySchema,
+  ApiKeyCreate: ApiKeyCreateSchema,
+  ApiKeyList: ApiKeyListSchema,
   Artifact: ArtifactSchema,
   ArtifactKind: ArtifactKindSchema,
   ArtifactStream: ArtifactStreamSchema,
@@ -2128,6 +2321,7 @@ export const schemas = {
   FlagValueSource: FlagValueSourceSchema,
   FrameRect: FrameRectSchema,
   FrameSize: FrameSizeSchema,
+  Health: HealthSchema,
   HighlightDetectionRequest: HighlightDetectionRequestSchema,
   HighlightDetectionResult: HighlightDetectionResultSchema,
   HighlightSpan: HighlightSpanSchema,
@@ -2152,6 +2346,10 @@ export const schemas = {
   OverlayStyle: OverlayStyleSchema,
   Problem: ProblemSchema,
   ProblemFieldError: ProblemFieldErrorSchema,
+  QuotaSettings: QuotaSettingsSchema,
+  QuotaUpdate: QuotaUpdateSchema,
+  QuotaValues: QuotaValuesSchema,
+  Readiness: ReadinessSchema,
   RenderDestination: RenderDestinationSchema,
   RenderFormat: RenderFormatSchema,
   RenderRequest: RenderRequestSchema,
@@ -2186,5 +2384,8 @@ export const schemas = {
   TranscriptionResult: TranscriptionResultSchema,
   TransitionKind: TransitionKindSchema,
   TrimMode: TrimModeSchema,
+  UploadAllowance: UploadAllowanceSchema,
+  UsageMeter: UsageMeterSchema,
+  UsageReport: UsageReportSchema,
   Whoami: WhoamiSchema,
 } as const;

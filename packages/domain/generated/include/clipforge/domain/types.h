@@ -29,6 +29,19 @@
 
 #include "clipforge/error.h"
 
+/* What an API key may do in its tenant: read (viewer), also submit and change (editor), also
+ * manage the tenant's keys (admin). */
+typedef enum cf_caller_role {
+    CF_CALLER_ROLE_VIEWER, /* "viewer" */
+    CF_CALLER_ROLE_EDITOR, /* "editor" */
+    CF_CALLER_ROLE_ADMIN, /* "admin" */
+} cf_caller_role;
+#define CF_CALLER_ROLE_COUNT 3
+/* The JSON name of a value; NULL when v is out of range. */
+const char *cf_caller_role_to_string(cf_caller_role v);
+/* Finds the value named s; false when there is none. */
+bool cf_caller_role_from_string(const char *s, cf_caller_role *out);
+
 /* What an artifact file is. */
 typedef enum cf_artifact_kind {
     CF_ARTIFACT_KIND_VIDEO, /* "video" */
@@ -135,19 +148,6 @@ typedef enum cf_render_format {
 const char *cf_render_format_to_string(cf_render_format v);
 /* Finds the value named s; false when there is none. */
 bool cf_render_format_from_string(const char *s, cf_render_format *out);
-
-/* What an API key may do in its tenant: read (viewer), also submit and change (editor), also
- * manage the tenant's keys (admin). */
-typedef enum cf_caller_role {
-    CF_CALLER_ROLE_VIEWER, /* "viewer" */
-    CF_CALLER_ROLE_EDITOR, /* "editor" */
-    CF_CALLER_ROLE_ADMIN, /* "admin" */
-} cf_caller_role;
-#define CF_CALLER_ROLE_COUNT 3
-/* The JSON name of a value; NULL when v is out of range. */
-const char *cf_caller_role_to_string(cf_caller_role v);
-/* Finds the value named s; false when there is none. */
-bool cf_caller_role_from_string(const char *s, cf_caller_role *out);
 
 /* Where captions sit on the canvas. */
 typedef enum cf_caption_position {
@@ -371,6 +371,46 @@ typedef enum cf_transition_kind {
 const char *cf_transition_kind_to_string(cf_transition_kind v);
 /* Finds the value named s; false when there is none. */
 bool cf_transition_kind_from_string(const char *s, cf_transition_kind *out);
+
+/* ApiKey: An API key of a tenant as GET /v1/keys lists it (the server keeps only the key's
+ * hash); the answer to POST /v1/keys also carries the key itself, shown that once. */
+typedef struct cf_api_key {
+    char *id;  /* 1..64 chars */
+    char *tenant;  /* 1..64 chars */
+    cf_caller_role role;
+    char *name;  /* 0..200 chars; NULL when absent */
+    char *created_at;  /* 0..64 chars, date-time */
+    char *revoked_at;  /* 0..64 chars, date-time; NULL when absent */
+    char *key;  /* 1..256 chars; NULL when absent */
+} cf_api_key;
+cf_err cf_api_key_from_json(const json_t *j, cf_api_key *out, cf_error *err);
+cf_err cf_api_key_from_json_at(const json_t *j, const char *path, cf_api_key *out, cf_error *err);
+json_t *cf_api_key_to_json(const cf_api_key *v);
+void cf_api_key_free(cf_api_key *v);
+void cf_api_key_init(cf_api_key *v);
+
+/* ApiKeyCreate: The body of POST /v1/keys: a key of the caller's tenant with this role. */
+typedef struct cf_api_key_create {
+    cf_caller_role role;
+    char *name;  /* 0..200 chars; NULL when absent */
+} cf_api_key_create;
+cf_err cf_api_key_create_from_json(const json_t *j, cf_api_key_create *out, cf_error *err);
+cf_err cf_api_key_create_from_json_at(const json_t *j, const char *path, cf_api_key_create *out, cf_error *err);
+json_t *cf_api_key_create_to_json(const cf_api_key_create *v);
+void cf_api_key_create_free(cf_api_key_create *v);
+void cf_api_key_create_init(cf_api_key_create *v);
+
+/* ApiKeyList: The API keys of the caller's tenant, revoked ones included, as GET /v1/keys
+ * returns them. */
+typedef struct cf_api_key_list {
+    cf_api_key *items;
+    size_t n_items;  /* at most 10000 items */
+} cf_api_key_list;
+cf_err cf_api_key_list_from_json(const json_t *j, cf_api_key_list *out, cf_error *err);
+cf_err cf_api_key_list_from_json_at(const json_t *j, const char *path, cf_api_key_list *out, cf_error *err);
+json_t *cf_api_key_list_to_json(const cf_api_key_list *v);
+void cf_api_key_list_free(cf_api_key_list *v);
+void cf_api_key_list_init(cf_api_key_list *v);
 
 /* ArtifactStream: One audio or video stream of an output file, as measured on the file, and
  * the source stream it was made from. */
@@ -618,7 +658,7 @@ json_t *cf_clip_op_fps_to_json(const cf_clip_op_fps *v);
 void cf_clip_op_fps_free(cf_clip_op_fps *v);
 void cf_clip_op_fps_init(cf_clip_op_fps *v);
 
-/* ClipOpMute: Drops the audio. It has no fields besides its tag, so no C type. */
+/* ClipOpMute: Drops the audio. It has no members but constants, so no C type. */
 
 /* ClipOpNormalizeAudio: EBU R128 loudness normalization: measure, then apply. */
 typedef struct cf_clip_op_normalize_audio {
@@ -902,6 +942,8 @@ cf_err cf_frame_size_from_json_at(const json_t *j, const char *path, cf_frame_si
 json_t *cf_frame_size_to_json(const cf_frame_size *v);
 void cf_frame_size_free(cf_frame_size *v);
 void cf_frame_size_init(cf_frame_size *v);
+
+/* Health: GET /healthz: the process answers. It has no members but constants, so no C type. */
 
 /* HighlightDetectionRequest: Finds the best moments of a media file. */
 typedef struct cf_highlight_detection_request {
@@ -1227,6 +1269,69 @@ cf_err cf_overlay_style_from_json_at(const json_t *j, const char *path, cf_overl
 json_t *cf_overlay_style_to_json(const cf_overlay_style *v);
 void cf_overlay_style_free(cf_overlay_style *v);
 void cf_overlay_style_init(cf_overlay_style *v);
+
+/* QuotaValues: A tenant's limits, each a number or null (none of its own, or no limit). */
+typedef struct cf_quota_values {
+    int64_t processing_minutes;  /* >= 0 */
+    bool null_processing_minutes;  /* the JSON value is null (then processing_minutes is not set) */
+    int64_t storage_bytes;  /* >= 0 */
+    bool null_storage_bytes;  /* the JSON value is null (then storage_bytes is not set) */
+    int64_t concurrent_jobs;  /* >= 0 */
+    bool null_concurrent_jobs;  /* the JSON value is null (then concurrent_jobs is not set) */
+    int64_t upload_bytes;  /* >= 0 */
+    bool null_upload_bytes;  /* the JSON value is null (then upload_bytes is not set) */
+} cf_quota_values;
+cf_err cf_quota_values_from_json(const json_t *j, cf_quota_values *out, cf_error *err);
+cf_err cf_quota_values_from_json_at(const json_t *j, const char *path, cf_quota_values *out, cf_error *err);
+json_t *cf_quota_values_to_json(const cf_quota_values *v);
+void cf_quota_values_free(cf_quota_values *v);
+void cf_quota_values_init(cf_quota_values *v);
+
+/* QuotaSettings: A tenant's quotas as GET and PUT /v1/quotas/{tenant} answer them: own, the
+ * limits set for the tenant (null: the server's; 0: no limit), and limits, the ones in force
+ * (null: no limit). */
+typedef struct cf_quota_settings {
+    char *tenant;  /* 1..64 chars */
+    cf_quota_values own;
+    cf_quota_values limits;
+} cf_quota_settings;
+cf_err cf_quota_settings_from_json(const json_t *j, cf_quota_settings *out, cf_error *err);
+cf_err cf_quota_settings_from_json_at(const json_t *j, const char *path, cf_quota_settings *out, cf_error *err);
+json_t *cf_quota_settings_to_json(const cf_quota_settings *v);
+void cf_quota_settings_free(cf_quota_settings *v);
+void cf_quota_settings_init(cf_quota_settings *v);
+
+/* QuotaUpdate: The body of PUT /v1/quotas/{tenant}: each member a limit of the tenant's own
+ * (0: no limit) or null for the server's; a member left out keeps what the tenant had. */
+typedef struct cf_quota_update {
+    bool has_processing_minutes;
+    int64_t processing_minutes;  /* >= 0 */
+    bool null_processing_minutes;  /* the JSON value is null (then processing_minutes is not set) */
+    bool has_storage_bytes;
+    int64_t storage_bytes;  /* >= 0 */
+    bool null_storage_bytes;  /* the JSON value is null (then storage_bytes is not set) */
+    bool has_concurrent_jobs;
+    int64_t concurrent_jobs;  /* >= 0 */
+    bool null_concurrent_jobs;  /* the JSON value is null (then concurrent_jobs is not set) */
+    bool has_upload_bytes;
+    int64_t upload_bytes;  /* >= 0 */
+    bool null_upload_bytes;  /* the JSON value is null (then upload_bytes is not set) */
+} cf_quota_update;
+cf_err cf_quota_update_from_json(const json_t *j, cf_quota_update *out, cf_error *err);
+cf_err cf_quota_update_from_json_at(const json_t *j, const char *path, cf_quota_update *out, cf_error *err);
+json_t *cf_quota_update_to_json(const cf_quota_update *v);
+void cf_quota_update_free(cf_quota_update *v);
+void cf_quota_update_init(cf_quota_update *v);
+
+/* Readiness: GET /readyz: the store answers; workers says whether this process runs jobs. */
+typedef struct cf_readiness {
+    bool workers;
+} cf_readiness;
+cf_err cf_readiness_from_json(const json_t *j, cf_readiness *out, cf_error *err);
+cf_err cf_readiness_from_json_at(const json_t *j, const char *path, cf_readiness *out, cf_error *err);
+json_t *cf_readiness_to_json(const cf_readiness *v);
+void cf_readiness_free(cf_readiness *v);
+void cf_readiness_init(cf_readiness *v);
 
 /* RenderDestination: A delivery of a finished render. */
 typedef struct cf_render_destination {
@@ -1606,6 +1711,46 @@ cf_err cf_transcription_result_from_json_at(const json_t *j, const char *path, c
 json_t *cf_transcription_result_to_json(const cf_transcription_result *v);
 void cf_transcription_result_free(cf_transcription_result *v);
 void cf_transcription_result_init(cf_transcription_result *v);
+
+/* UploadAllowance: The most bytes one upload may send: the tenant's upload quota or the
+ * server's own limit, whichever is smaller. */
+typedef struct cf_upload_allowance {
+    int64_t limit;  /* >= 0 */
+} cf_upload_allowance;
+cf_err cf_upload_allowance_from_json(const json_t *j, cf_upload_allowance *out, cf_error *err);
+cf_err cf_upload_allowance_from_json_at(const json_t *j, const char *path, cf_upload_allowance *out, cf_error *err);
+json_t *cf_upload_allowance_to_json(const cf_upload_allowance *v);
+void cf_upload_allowance_free(cf_upload_allowance *v);
+void cf_upload_allowance_init(cf_upload_allowance *v);
+
+/* UsageMeter: How much of one quota a tenant uses, and its limit (null: none). */
+typedef struct cf_usage_meter {
+    int64_t used;  /* >= 0 */
+    int64_t limit;  /* >= 1 */
+    bool null_limit;  /* the JSON value is null (then limit is not set) */
+} cf_usage_meter;
+cf_err cf_usage_meter_from_json(const json_t *j, cf_usage_meter *out, cf_error *err);
+cf_err cf_usage_meter_from_json_at(const json_t *j, const char *path, cf_usage_meter *out, cf_error *err);
+json_t *cf_usage_meter_to_json(const cf_usage_meter *v);
+void cf_usage_meter_free(cf_usage_meter *v);
+void cf_usage_meter_init(cf_usage_meter *v);
+
+/* UsageReport: What the caller's tenant uses this calendar month (UTC) against its quotas, as
+ * GET /v1/usage returns it. */
+typedef struct cf_usage_report {
+    char *tenant;  /* 1..64 chars */
+    char *period_start;  /* 0..64 chars, date-time */
+    char *period_end;  /* 0..64 chars, date-time */
+    cf_usage_meter processing_minutes;
+    cf_usage_meter storage_bytes;
+    cf_usage_meter concurrent_jobs;
+    cf_upload_allowance upload_bytes;
+} cf_usage_report;
+cf_err cf_usage_report_from_json(const json_t *j, cf_usage_report *out, cf_error *err);
+cf_err cf_usage_report_from_json_at(const json_t *j, const char *path, cf_usage_report *out, cf_error *err);
+json_t *cf_usage_report_to_json(const cf_usage_report *v);
+void cf_usage_report_free(cf_usage_report *v);
+void cf_usage_report_init(cf_usage_report *v);
 
 /* Whoami: Who the server takes the caller for, as GET /v1/whoami returns it: without keys
  * (auth false) every caller is the admin of the default tenant. */
