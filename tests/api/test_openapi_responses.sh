@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The OpenAPI document describes what the routes really answer: every operation's success answer
-# has a content description (JSON ones a component schema), path parameters are named by what
-# they are, and the JSON bodies a real server sends on each route a server without workers
-# serves (keys, usage, quotas, flags with a null "on", labels, media, jobs, probes) validate
-# against the schema the document names for that operation and status (python3-jsonschema).
+# has a content description (JSON answers and JSON request bodies a component schema), path
+# parameters are named by what they are, and the JSON bodies a real server sends on each route a
+# server without workers serves (keys, usage, quotas, flags with a null "on", labels, media,
+# jobs, probes) validate against the schema the document names for that operation and status
+# (python3-jsonschema).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ CLIPFORGE_AUTH=on start_server "$D" --no-workers
 curl -sf "$BASE/openapi.json" >"$WORK/openapi.json"
 
 echo "# the document"
-check "every success answer is described; JSON ones by a component; no path parameter is {id}" \
+check "every success answer is described, JSON answers and bodies by a component; no {id}" \
   /usr/bin/python3 - "$WORK/openapi.json" <<'PY'
 import json, re, sys
 doc = json.load(open(sys.argv[1]))
@@ -33,6 +34,9 @@ for path, item in doc["paths"].items():
             schema = (content.get("application/json") or {}).get("schema", {})
             if "application/json" in content and path != "/openapi.json" and "$ref" not in schema:
                 bad.append(f"{method.upper()} {path} {code}: JSON without a component schema")
+        body = ((op.get("requestBody") or {}).get("content") or {}).get("application/json")
+        if body is not None and "$ref" not in body.get("schema", {}):
+            bad.append(f"{method.upper()} {path}: a JSON body without a component schema")
 print("\n".join(bad) or "all described", file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY

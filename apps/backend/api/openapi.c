@@ -24,7 +24,7 @@ typedef struct route_doc {
 
 static const route_doc docs[] = {
     {"POST", "/v1/media", 201, "binary", "Media", "filename"},
-    {"POST", "/v1/media/import", 201, NULL, "Media", NULL},
+    {"POST", "/v1/media/import", 201, "MediaImport", "Media", NULL},
     {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},
     {"GET", "/v1/media/{media_id}", 200, NULL, "Media", NULL},
     {"DELETE", "/v1/media/{media_id}", 204, NULL, NULL, NULL},
@@ -159,12 +159,14 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
                                         : r->access == CF_ACCESS_ADMIN  ? "admin"
                                         : !strcmp(r->method, "GET")     ? "viewer"
                                                                         : "editor"));
-    if (d && d->request_schema) {
-        json_t *body = !strcmp(d->request_schema, "binary")
+    /* a JSON body the table names no schema for is still listed, as an object */
+    const char *request = d && d->request_schema ? d->request_schema : r->body == CF_BODY_JSON ? "" : NULL;
+    if (request) {
+        json_t *body = !strcmp(request, "binary")
                            ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type",
                                        "string", "format", "binary")
-                       : json_object_get(schemas, d->request_schema)
-                           ? json_pack("{s:{s:o}}", "application/json", "schema", ref(d->request_schema))
+                       : json_object_get(schemas, request)
+                           ? json_pack("{s:{s:o}}", "application/json", "schema", ref(request))
                            : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type", "object");
         json_object_set_new(op, "requestBody", json_pack("{s:b, s:o}", "required", 1, "content", body));
     }

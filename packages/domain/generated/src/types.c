@@ -5415,6 +5415,69 @@ void cf_media_filmstrip_init(cf_media_filmstrip *v) {
     init_media_filmstrip(v);
 }
 
+static cf_err parse_media_import(const json_t *j, const char *path, cf_media_import *out, cf_error *err) {
+    static const char *const keys[] = {"url", "filename"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "url", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 9, 8192, &out->url, err))) return rc;
+    if ((rc = cfd_member(j, "filename", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 0, 1024, &out->filename, err))) return rc;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_media_import(const cf_media_import *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
+    if (v->filename && cfd_put(o, "filename", json_string(v->filename))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_media_import(cf_media_import *v) {
+    free(v->url);
+    free(v->filename);
+}
+
+static void init_media_import(cf_media_import *v) {
+    (void)v;
+}
+
+cf_err cf_media_import_from_json(const json_t *j, cf_media_import *out, cf_error *err) {
+    return cf_media_import_from_json_at(j, "", out, err);
+}
+
+cf_err cf_media_import_from_json_at(const json_t *j, const char *path, cf_media_import *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_media_import: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_media_import(j, path ? path : "", out, err);
+    if (rc) cf_media_import_free(out);
+    return rc;
+}
+
+json_t *cf_media_import_to_json(const cf_media_import *v) {
+    return v ? emit_media_import(v) : NULL;
+}
+
+void cf_media_import_free(cf_media_import *v) {
+    if (!v) return;
+    release_media_import(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_media_import_init(cf_media_import *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_media_import(v);
+}
+
 static cf_err parse_media_list(const json_t *j, const char *path, cf_media_list *out, cf_error *err) {
     static const char *const keys[] = {"items", "next_cursor"};
     char p[CFD_PATH_MAX];
@@ -9070,6 +9133,18 @@ static void any_free_media_filmstrip(void *v) {
     cf_media_filmstrip_free(v);
 }
 
+static cf_err any_from_json_media_import(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_media_import_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_media_import(const void *v) {
+    return cf_media_import_to_json(v);
+}
+
+static void any_free_media_import(void *v) {
+    cf_media_import_free(v);
+}
+
 static cf_err any_from_json_media_list(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_media_list_from_json_at(j, path, out, err);
 }
@@ -9591,6 +9666,7 @@ static const cf_domain_type domain_types[] = {
     {"LabelList", sizeof(cf_label_list), any_from_json_label_list, any_to_json_label_list, any_free_label_list},
     {"Media", sizeof(cf_media), any_from_json_media, any_to_json_media, any_free_media},
     {"MediaFilmstrip", sizeof(cf_media_filmstrip), any_from_json_media_filmstrip, any_to_json_media_filmstrip, any_free_media_filmstrip},
+    {"MediaImport", sizeof(cf_media_import), any_from_json_media_import, any_to_json_media_import, any_free_media_import},
     {"MediaList", sizeof(cf_media_list), any_from_json_media_list, any_to_json_media_list, any_free_media_list},
     {"MediaWaveform", sizeof(cf_media_waveform), any_from_json_media_waveform, any_to_json_media_waveform, any_free_media_waveform},
     {"OverlayStyle", sizeof(cf_overlay_style), any_from_json_overlay_style, any_to_json_overlay_style, any_free_overlay_style},

@@ -2,7 +2,7 @@
 // Every operation of the HTTP API by its id (METHOD path): parameters, success status and
 // the validators of its request and response bodies (null: none in the document; 'binary':
 // raw bytes); stream says how an event stream's frames come.
-import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, UsageReportSchema, WhoamiSchema } from './schemas';
+import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaImportSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, UsageReportSchema, WhoamiSchema } from './schemas';
 
 export const operations = {
   /** Liveness */
@@ -363,7 +363,7 @@ export const operations = {
     query: [],
     headers: [],
     status: 201,
-    request: null,
+    request: MediaImportSchema,
     response: MediaSchema,
     stream: null,
     frames: null,

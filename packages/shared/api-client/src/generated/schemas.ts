@@ -1427,6 +1427,20 @@ export const MediaFilmstripSchema = z
   });
 export type MediaFilmstripInput = z.input<typeof MediaFilmstripSchema>;
 
+/** The body of POST /v1/media/import: media the server fetches from an https:// URL whose host CLIPFORGE_SOURCE_ALLOW names, stored as an upload. */
+export interface MediaImport {
+  /** 0..1024 characters */
+  filename?: string;
+  /** 9..8192 characters, uri */
+  url: string;
+}
+export const MediaImportSchema = z
+  .strictObject({
+    filename: str(0, 1024).optional(),
+    url: str(9, 8192, 'uri'),
+  });
+export type MediaImportInput = z.input<typeof MediaImportSchema>;
+
 /** A page of uploaded media as GET /v1/media returns it, newest first. next_cursor (passed back as ?cursor=) is present when the page is full and more may follow. */
 export interface MediaList {
   /** at most 200 items */
@@ -2245,6 +2259,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<LabelList, z.output<typeof LabelListSchema>>>,
   Expect<Same<Media, z.output<typeof MediaSchema>>>,
   Expect<Same<MediaFilmstrip, z.output<typeof MediaFilmstripSchema>>>,
+  Expect<Same<MediaImport, z.output<typeof MediaImportSchema>>>,
   Expect<Same<MediaList, z.output<typeof MediaListSchema>>>,
   Expect<Same<MediaWaveform, z.output<typeof MediaWaveformSchema>>>,
   Expect<Same<OverlayStyle, z.output<typeof OverlayStyleSchema>>>,
@@ -2338,6 +2353,7 @@ export const schemas = {
   LabelVerdict: LabelVerdictSchema,
   Media: MediaSchema,
   MediaFilmstrip: MediaFilmstripSchema,
+  MediaImport: MediaImportSchema,
   MediaList: MediaListSchema,
   MediaWaveform: MediaWaveformSchema,
   OverlayAnimation: OverlayAnimationSchema,

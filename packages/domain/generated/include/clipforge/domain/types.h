@@ -1222,6 +1222,18 @@ json_t *cf_media_filmstrip_to_json(const cf_media_filmstrip *v);
 void cf_media_filmstrip_free(cf_media_filmstrip *v);
 void cf_media_filmstrip_init(cf_media_filmstrip *v);
 
+/* MediaImport: The body of POST /v1/media/import: media the server fetches from an https://
+ * URL whose host CLIPFORGE_SOURCE_ALLOW names, stored as an upload. */
+typedef struct cf_media_import {
+    char *url;  /* 9..8192 chars, uri */
+    char *filename;  /* 0..1024 chars; NULL when absent */
+} cf_media_import;
+cf_err cf_media_import_from_json(const json_t *j, cf_media_import *out, cf_error *err);
+cf_err cf_media_import_from_json_at(const json_t *j, const char *path, cf_media_import *out, cf_error *err);
+json_t *cf_media_import_to_json(const cf_media_import *v);
+void cf_media_import_free(cf_media_import *v);
+void cf_media_import_init(cf_media_import *v);
+
 /* MediaList: A page of uploaded media as GET /v1/media returns it, newest first. next_cursor
  * (passed back as ?cursor=) is present when the page is full and more may follow. */
 typedef struct cf_media_list {
