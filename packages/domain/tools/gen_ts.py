@@ -16,7 +16,7 @@ that are not domain types (JobList) get a structural validator.
 
 src/generated/operations.ts: every operation (path and method) with its path, query and header
 parameters, success status, request and response validators, which the typed fetch client
-(src/client.ts) calls by their ids ('GET /v1/media/{id}').
+(src/client.ts) calls by their ids ('GET /v1/media/{media_id}').
 
 Usage: gen_ts.py [--server BINARY] [--openapi FILE] [--out DIR]
 """
