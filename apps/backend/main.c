@@ -1,12 +1,10 @@
 /* main.c — the `clipforge` binary: a table of subcommands, dispatched by name. */
-#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "application/pipeline_settings.h"
-#include "cli/ai_cli.h"
+#include "application/pipelines.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
 #include "clipforge/log.h"
@@ -14,18 +12,21 @@
 
 static int cmd_help(int argc, char **argv);
 
-/* One row per subcommand; `clipforge --help` lists them in this order. */
+/* One row per subcommand; `clipforge --help` lists them in this order. The commands that run a
+ * pipeline are in the pipelines module, loaded when one of them runs (application/pipelines.h). */
 static const cf_command commands[] = {
     {"help", "", "show this help", cmd_help},
-    {"probe", "FILE [--json]", "show the container, duration and streams of a media file", cf_cmd_probe},
+    {"probe", "FILE [--json]", "show the container, duration and streams of a media file",
+     cf_pipelines_command},
     {"clip", "--input FILE --output FILE [--format mp4|webm|gif] [--trim START:END] ...",
-     "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_cmd_clip},
+     "make one clip: trim, scale, crop, fps, loudness, speed, mute, thumbnail", cf_pipelines_command},
     {"detect", "--input FILE [--profile NAME] [--model-version V] [--top N] [--json]",
-     "find the moments worth a short clip (highlight detection)", cf_cmd_detect},
+     "find the moments worth a short clip (highlight detection)", cf_pipelines_command},
     {"render", "--request FILE | --template ID --input FILE --span S:E --format F --output FILE",
-     "render a finished video (layouts, titles, captions, music) from a template or timeline", cf_cmd_render},
+     "render a finished video (layouts, titles, captions, music) from a template or timeline",
+     cf_pipelines_command},
     {"transcribe", "--input FILE [--format json|srt|vtt] [--output FILE] [--json]",
-     "speech to text: transcript JSON or SRT/WebVTT captions", cf_cmd_transcribe},
+     "speech to text: transcript JSON or SRT/WebVTT captions", cf_pipelines_command},
     {"serve", "[--listen HOST:PORT] [--data-dir DIR] [--workers N] [--no-workers]",
      "run the HTTP API, job orchestration and embedded workers", cf_cmd_serve},
     {"worker", "[--data-dir DIR] [--workers N] [--metrics-listen HOST:PORT]",
@@ -33,17 +34,20 @@ static const cf_command commands[] = {
     {"keys", "create --tenant T --role R | list [--tenant T] | revoke ID  [--data-dir DIR] [--json]",
      "API keys: each belongs to a tenant with a role (admin, editor, viewer)", cf_cmd_keys},
     {"autoclip", "--input FILE --output-dir DIR [--count N] [--template ID] [--profile NAME]",
-     "the best N shorts of a long video: captioned, titled, reframed, with a manifest", cf_cmd_autoclip},
+     "the best N shorts of a long video: captioned, titled, reframed, with a manifest", cf_pipelines_command},
     {"ai", "serve [--listen HOST:PORT] [--models-dir DIR] [--max-inflight N]",
-     "the inference service: detection over signed media URLs, model registry, online evaluation", cf_cmd_ai},
+     "the inference service: detection over signed media URLs, model registry, online evaluation",
+     cf_pipelines_command},
     {"models", "list|show|publish|pin|split [VERSION] [--kind K] [--models-dir DIR] [--json]",
-     "the model registry: versions, metadata, defaults, pins and A/B splits", cf_cmd_models},
+     "the model registry: versions, metadata, defaults, pins and A/B splits", cf_pipelines_command},
     {"train", "--data-dir DIR --out-dir DIR [--base VERSION] [--profile P] [--publish] [--json]",
-     "a new highlight model version fitted on reviewers' labels, cross-validated by media", cf_cmd_train},
+     "a new highlight model version fitted on reviewers' labels, cross-validated by media",
+     cf_pipelines_command},
     {"eval", "--model V [--model V2] --set DIR [--profile P] [--json]",
-     "compare model versions on a held-out evaluation set", cf_cmd_eval},
+     "compare model versions on a held-out evaluation set", cf_pipelines_command},
     {"features", "ls [--all] [--long] [--json]",
-     "the feature store: feature tracks by media content hash in the configured storage", cf_cmd_features},
+     "the feature store: feature tracks by media content hash in the configured storage",
+     cf_pipelines_command},
     {"openapi", "", "print the HTTP API's OpenAPI document (what GET /openapi.json serves)", cf_cmd_openapi},
 };
 
@@ -113,14 +117,15 @@ static int run_traced(const cf_command *c, int argc, char **argv) {
     return code;
 }
 
-/* The pipelines take their settings from the config table before any command runs, so that
- * every command (not only serve) honours them. */
+/* The pipelines take their settings from the config table when the module is loaded; what can
+ * be checked without it is checked before any command runs, so that every command refuses a
+ * bad value at start. */
 static int configure_pipelines(const char *cmd) {
     cf_config cfg;
     cf_error err;
     cf_error_clear(&err);
     if (cf_config_load(&cfg, &err)) return cf_cli_fail(cmd, &err);
-    cf_err rc = cf_pipelines_configure(&cfg, &err);
+    cf_err rc = cf_pipelines_check(&cfg, &err);
     cf_config_free(&cfg);
     return rc ? cf_cli_fail(cmd, &err) : 0;
 }
@@ -132,8 +137,6 @@ static int run_command(const cf_command *c, int argc, char **argv) {
 
 int main(int argc, char **argv) {
     cf_log_init_from_env();
-    /* libav* prints to stderr by default; our own errors carry the message instead. */
-    av_log_set_level(cf_log_get_level() == CF_LOG_DEBUG ? AV_LOG_INFO : AV_LOG_QUIET);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         print_help(stdout);
         return argc < 2 ? 2 : 0;

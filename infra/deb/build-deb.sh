@@ -41,10 +41,13 @@ Copyright: the clipforge authors
 License: see the project's source repository
 TXT
 
-# dpkg-shlibdeps wants a debian/control beside it; the binary's own libraries only.
+# dpkg-shlibdeps wants a debian/control beside it; the libraries of the binary and of its
+# pipelines module (loaded on first use, application/pipelines.h) only.
+module=usr/lib/clipforge/clipforge-pipelines.so
+[ -f "$root/$module" ] || { echo "build-deb: no pipelines module installed from $build" >&2; exit 1; }
 mkdir -p "$stage/debian"
 printf 'Source: clipforge\n\nPackage: clipforge\nArchitecture: any\n' >"$stage/debian/control"
-shlibs=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info "root/usr/bin/clipforge" 2>/dev/null |
+shlibs=$(cd "$stage" && dpkg-shlibdeps -O --ignore-missing-info "root/usr/bin/clipforge" "root/$module" 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 

@@ -16,13 +16,16 @@ check "package built ($deb)" test -s "$deb"
 dpkg-deb -f "$deb" Depends >"$work/depends"
 echo "Depends: $(cat "$work/depends")"
 
-# Every library the binary links directly (its NEEDED entries) must come from a package named
-# in Depends; the libraries those pull in are their packages' business.
+# Every library the binary and its pipelines module link directly (their NEEDED entries) must
+# come from a package named in Depends; the libraries those pull in are their packages' business.
 dpkg-deb -x "$deb" "$work/root"
 bin=$work/root/usr/bin/clipforge
+module=$work/root/usr/lib/clipforge/clipforge-pipelines.so
+check "pipelines module installed in /usr/lib/clipforge" test -s "$module"
 missing=""
-for soname in $(objdump -p "$bin" | awk '/NEEDED/{print $2}'); do
-  lib=$(ldd "$bin" | awk -v s="$soname" '$1 == s {print $3}')
+for obj in "$bin" "$module"; do
+for soname in $(objdump -p "$obj" | awk '/NEEDED/{print $2}'); do
+  lib=$(ldd "$obj" | awk -v s="$soname" '$1 == s {print $3}')
   [ -n "$lib" ] || { missing+=" $soname(not found)"; continue; }
   pkg=$(dpkg -S "$lib" 2>/dev/null | head -n1 | cut -d: -f1) ||
     pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -n1 | cut -d: -f1) || pkg=""
@@ -30,12 +33,14 @@ for soname in $(objdump -p "$bin" | awk '/NEEDED/{print $2}'); do
   case "$pkg" in libc6|libgcc-s1) continue ;; esac # essential: always there
   grep -qE "(^|[ ,])$pkg( |,|$)" "$work/depends" || missing+=" $pkg($soname)"
 done
+done
 check "Depends covers every linked library:${missing:- all}" test -z "$missing"
 check "Depends names the data packages read at run time" \
   grep -q "pocketsphinx-en-us" "$work/depends"
 check "units installed" test -s "$work/root/lib/systemd/system/clipforge-serve.service"
 check "data files in /usr/share/clipforge" test -s "$work/root/usr/share/clipforge/templates/shorts-blur.json"
 check "binary names no source data directory" no_source_paths "$bin" "$src"
+check "module names no source data directory" no_source_paths "$module" "$src"
 
 RUN_DIR=$work/run
 mkdir -p "$RUN_DIR"

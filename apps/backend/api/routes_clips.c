@@ -14,7 +14,8 @@
 #include "application/job_service.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/render.h"
-#include "jobs/render_job.h"
+#include "application/pipelines.h"
+#include "jobs/job_kinds.h"
 
 #define MAX_KEY_LEN 200
 #define MAX_VERSIONS 200
@@ -89,7 +90,8 @@ enum MHD_Result cf_api_versions_list(cf_http_request *req) {
 enum MHD_Result cf_api_timelines_compile(cf_http_request *req) {
     json_t *normal = NULL;
     cf_error err;
-    if (cf_render_job_validate(req->json, &req->app->cfg, &normal, &err))
+    const cf_pipelines *pl = cf_pipelines_get(&err);
+    if (!pl || cf_job_handler_find("render")->validate(req->json, &req->app->cfg, &normal, &err))
         return cf_http_reply_error(req, &err);
     cf_render_request rq;
     memset(&rq, 0, sizeof rq);
@@ -106,7 +108,7 @@ enum MHD_Result cf_api_timelines_compile(cf_http_request *req) {
     if (!rc && rq.transcript && !rq.captions_uri && !(rq.captions_uri = strdup("transcript")))
         rc = cf_error_set(&err, CF_ERR_NO_MEMORY, "out of memory");
     cf_timeline tl;
-    if (!rc) rc = cf_render_compile_in(&rq, req->app->cfg.template_dir, &tl, &err);
+    if (!rc) rc = pl->render_compile_in(&rq, req->app->cfg.template_dir, &tl, &err);
     cf_render_request_free(&rq);
     if (rc) return cf_http_reply_error(req, &err);
     json_t *o = cf_timeline_to_json(&tl);

@@ -10,9 +10,7 @@
 #include "api/api.h"
 #include "api/names.h"
 #include "application/job_service.h"
-
-#include "clipforge/media.h"
-#include "clipforge/probe.h"
+#include "application/pipelines.h"
 
 #define MAX_PAGE 200
 #define DEFAULT_PAGE 50
@@ -68,12 +66,13 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
 }
 
 /* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media. */
-static cf_err probe_object(cf_app *app, const char *key, char **probe_text, cf_error *err) {
+static cf_err probe_object(const cf_pipelines *pl, cf_app *app, const char *key, char **probe_text,
+                           cf_error *err) {
     *probe_text = NULL;
     char *path = NULL;
     cf_err rc = cf_storage_local_path(app->storage, key, &path, err);
     json_t *probe = NULL;
-    if (rc == CF_OK) rc = cf_probe_file(path, &probe, err);
+    if (rc == CF_OK) rc = pl->probe_file(path, &probe, err);
     free(path);
     if (rc == CF_OK) {
         json_object_del(probe, "path"); /* a server path is no business of the client */
@@ -88,12 +87,14 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
     char key[64];
     cf_api_media_key(req->id, key, sizeof key);
     char *probe = NULL;
-    cf_err rc = probe_object(req->app, key, &probe, &err);
+    const cf_pipelines *pl = cf_pipelines_get(&err);
+    cf_err rc = pl ? probe_object(pl, req->app, key, &probe, &err) : err.code;
     if (rc) {
         cf_error ignored;
         cf_storage_remove(req->app->storage, key, &ignored);
+        if (!pl) return cf_http_reply_error(req, &err);
         /* media over a limit is named as such (the message names the limit, not the path) */
-        if (cf_media_is_limit_error(&err)) return cf_http_reply_problem(req, "invalid-media", err.msg);
+        if (pl->media_is_limit_error(&err)) return cf_http_reply_problem(req, "invalid-media", err.msg);
         return cf_http_reply_problem(req, "unsupported-media-type",
                                      "the upload is not a media file clipforge can read");
     }

@@ -8,9 +8,9 @@
  *   GET /v1/media/{media_id}/split-framing?start_ms=&end_ms=&width=&height=
  *        the regions a split scene's panels show (SplitFraming JSON), likewise
  * Each is computed once, on first request, by libcfclip (cf_waveform_compute,
- * cf_filmstrip_compute, cf_poster_compute), and kept in storage under previews/<id>/; later
- * requests read it back. Requests for a picture being computed wait for it instead of computing
- * it again (one flight per key). Deleting the media deletes its pictures. */
+ * cf_filmstrip_compute, cf_poster_compute, reached through the pipelines module), and kept in storage under
+ * previews/<id>/; later requests read it back. Requests for a picture being computed wait for it instead of
+ * computing it again (one flight per key). Deleting the media deletes its pictures. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "application/pipelines.h"
 #include "clipforge/media_pictures.h"
 #include "clipforge/render.h"
 
@@ -101,9 +102,10 @@ static cf_err store_json(cf_app *app, const char *key, json_t *doc, cf_error *er
     return rc;
 }
 
-static cf_err compute_waveform(cf_app *app, const char *id, const char *path, cf_error *err) {
+static cf_err compute_waveform(const cf_pipelines *pl, cf_app *app, const char *id, const char *path,
+                               cf_error *err) {
     cf_media_waveform w;
-    cf_err rc = cf_waveform_compute(path, 0, NULL, &w, err);
+    cf_err rc = pl->waveform_compute(path, 0, NULL, &w, err);
     if (rc) return rc;
     char key[128];
     picture_key(id, "waveform.json", key, sizeof key);
@@ -114,15 +116,16 @@ static cf_err compute_waveform(cf_app *app, const char *id, const char *path, cf
     return rc;
 }
 
-static cf_err compute_filmstrip(cf_app *app, const char *id, const char *path, cf_error *err) {
+static cf_err compute_filmstrip(const cf_pipelines *pl, cf_app *app, const char *id, const char *path,
+                                cf_error *err) {
     cf_media_filmstrip f;
     cf_jpeg sheet;
-    cf_err rc = cf_filmstrip_compute(path, NULL, NULL, &f, &sheet, err);
+    cf_err rc = pl->filmstrip_compute(path, NULL, NULL, &f, &sheet, err);
     if (rc) return rc;
     char key[128];
     picture_key(id, "filmstrip.jpg", key, sizeof key);
     rc = cf_storage_put_buffer(app->storage, key, sheet.data, sheet.size, err);
-    cf_jpeg_free(&sheet);
+    pl->jpeg_free(&sheet);
     picture_key(id, "filmstrip.json", key, sizeof key);
     if (!rc && !(f.media_id = strdup(id))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) rc = store_json(app, key, cf_media_filmstrip_to_json(&f), err);
@@ -130,22 +133,24 @@ static cf_err compute_filmstrip(cf_app *app, const char *id, const char *path, c
     return rc;
 }
 
-static cf_err compute_poster(cf_app *app, const char *id, const char *path, cf_error *err) {
+static cf_err compute_poster(const cf_pipelines *pl, cf_app *app, const char *id, const char *path,
+                             cf_error *err) {
     cf_jpeg poster;
-    cf_err rc = cf_poster_compute(path, 0, &poster, NULL, err);
+    cf_err rc = pl->poster_compute(path, 0, &poster, NULL, err);
     if (rc) return rc;
     char key[128];
     picture_key(id, "poster.jpg", key, sizeof key);
     rc = cf_storage_put_buffer(app->storage, key, poster.data, poster.size, err);
-    cf_jpeg_free(&poster);
+    pl->jpeg_free(&poster);
     return rc;
 }
 
-static cf_err compute_framing(cf_app *app, const picture *p, const char *path, cf_error *err) {
+static cf_err compute_framing(const cf_pipelines *pl, cf_app *app, const picture *p, const char *path,
+                              cf_error *err) {
     json_t *doc = NULL;
     cf_err rc = p->kind == PIC_CAMERA_PATH
-                    ? cf_render_camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err)
-                    : cf_render_split_framing(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
+                    ? pl->camera_path(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err)
+                    : pl->split_framing(path, p->start_ms, p->end_ms, p->aspect, NULL, &doc, err);
     return rc ? rc : store_json(app, p->key, doc, err);
 }
 
@@ -167,12 +172,13 @@ static cf_err ensure(cf_app *app, const cf_media_record *m, const picture *p, cf
     char *path = NULL;
     cf_err rc = CF_OK;
     if (cf_storage_stat(app->storage, p->key, &st, err) != CF_OK) {
-        rc = cf_storage_local_path(app->storage, m->key, &path, err);
-        if (!rc && p->kind == PIC_WAVEFORM) rc = compute_waveform(app, m->id, path, err);
-        if (!rc && p->kind == PIC_FILMSTRIP) rc = compute_filmstrip(app, m->id, path, err);
-        if (!rc && p->kind == PIC_POSTER) rc = compute_poster(app, m->id, path, err);
+        const cf_pipelines *pl = cf_pipelines_get(err);
+        rc = pl ? cf_storage_local_path(app->storage, m->key, &path, err) : err->code;
+        if (!rc && p->kind == PIC_WAVEFORM) rc = compute_waveform(pl, app, m->id, path, err);
+        if (!rc && p->kind == PIC_FILMSTRIP) rc = compute_filmstrip(pl, app, m->id, path, err);
+        if (!rc && p->kind == PIC_POSTER) rc = compute_poster(pl, app, m->id, path, err);
         if (!rc && (p->kind == PIC_CAMERA_PATH || p->kind == PIC_SPLIT_FRAMING))
-            rc = compute_framing(app, p, path, err);
+            rc = compute_framing(pl, app, p, path, err);
     }
     if (rc && path) scrub_path(err, path, m->id);
     free(path);

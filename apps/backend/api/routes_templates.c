@@ -15,7 +15,7 @@
 #include "clipforge/fmt.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
-#include "clipforge/render.h"
+#include "clipforge/paths.h"
 
 #define MAX_TEMPLATE_BYTES (4 * 1024 * 1024)
 #define MAX_TEMPLATE_DEPTH 32
@@ -153,7 +153,7 @@ static int by_id(const void *a, const void *b) {
 enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     /* the same directory render jobs compile from, which the config file may set */
     const char *tdir = req->app->cfg.template_dir;
-    const char *dir = *tdir ? tdir : cf_render_template_dir();
+    const char *dir = *tdir ? tdir : cf_share_path("templates"); /* as cf_render_template_dir() */
     json_t *items = json_array();
     DIR *d = opendir(dir);
     char **ids = NULL;

@@ -1,5 +1,6 @@
 /* pipeline_settings.c — the config table's pipeline keys, given to each pipeline package. */
 #include "application/pipeline_settings.h"
+#include "application/pipelines.h"
 
 #include <string.h>
 
@@ -13,9 +14,8 @@
 #endif
 
 cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
-    if (strcmp(cfg->private_urls, "refuse") && strcmp(cfg->private_urls, "allow"))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "CLIPFORGE_PRIVATE_URLS: '%s' is not refuse or allow", cfg->private_urls);
+    cf_err rc = cf_pipelines_check(cfg, err);
+    if (rc) return rc;
     cf_render_settings render = {.template_dir = cfg->template_dir,
                                  .data_dir = cfg->data_dir,
                                  .threads = (int)cfg->threads,
@@ -36,7 +36,7 @@ cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
                              .probe_bytes = cfg->probe_bytes,
                              .probe_ms = cfg->probe_ms};
     cf_media_configure(&media);
-    cf_err rc = cf_render_configure(&render, err);
+    rc = cf_render_configure(&render, err);
     if (!rc) rc = cf_clip_configure(&clip, err);
     if (!rc) rc = cf_hl_configure(&hl, err);
 #ifdef CF_HAVE_TRANSCRIBE

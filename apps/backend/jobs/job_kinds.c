@@ -5,15 +5,35 @@
 #include <string.h>
 
 #include "application/auth.h"
+#include "application/pipelines.h"
 #include "clipforge/uri.h"
-#include "jobs/autoclip_job.h"
-#include "jobs/clip_job.h"
-#include "jobs/highlight_job.h"
-#include "jobs/render_job.h"
-#include "jobs/transcription_job.h"
 
+/* The kinds of the pipelines module: validated and run there (the module is loaded by the first
+ * of them), each through a pair of stubs that find its row in the module's table. */
+static const cf_job_handler *in_module(const char *kind, cf_error *err) {
+    const cf_pipelines *pl = cf_pipelines_get(err);
+    const cf_job_handler *h = pl ? pl->job_handler(kind) : NULL;
+    if (pl && !h) cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' is not in the pipelines module", kind);
+    return h;
+}
+
+#define MODULE_KIND(fn, kind)                                                                                \
+    static cf_err fn##_validate(const json_t *request, const cf_config *cfg, json_t **normalized,            \
+                                cf_error *err) {                                                             \
+        const cf_job_handler *h = in_module(kind, err);                                                      \
+        return h ? h->validate(request, cfg, normalized, err) : err->code;                                   \
+    }                                                                                                        \
+    static cf_err fn##_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {     \
+        const cf_job_handler *h = in_module(kind, err);                                                      \
+        return h ? h->run(ctx, request, result, err) : err->code;                                            \
+    }
+MODULE_KIND(clip, "clip_processing")
+MODULE_KIND(highlight, "highlight_detection")
+MODULE_KIND(render, "render")
+MODULE_KIND(autoclip, "autoclip")
 #ifdef CF_HAVE_TRANSCRIBE
-#define TRANSCRIPTION cf_transcription_job_validate, cf_transcription_job_run
+MODULE_KIND(transcription, "transcription")
+#define TRANSCRIPTION transcription_validate, transcription_run
 #else
 #define TRANSCRIPTION NULL, NULL
 #endif
@@ -38,11 +58,11 @@ static cf_err noop_run(cf_job_context *ctx, const json_t *request, json_t **resu
 }
 
 static const cf_job_handler kinds[] = {
-    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false, NULL},
-    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false, NULL},
+    {"clip_processing", clip_validate, clip_run, false, NULL},
+    {"highlight_detection", highlight_validate, highlight_run, false, NULL},
     {"transcription", TRANSCRIPTION, false, NULL},
-    {"render", cf_render_job_validate, cf_render_job_run, false, NULL},
-    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true, NULL},
+    {"render", render_validate, render_run, false, NULL},
+    {"autoclip", autoclip_validate, autoclip_run, true, NULL},
     {"noop", noop_validate, noop_run, false, noop_enabled},
 };
 
