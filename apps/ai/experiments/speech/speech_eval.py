@@ -201,10 +201,8 @@ def reliability(pairs, bins=10):
     return rows, ece
 
 
-def evaluate(a, manifest):
-    results, pairs = [], {"dev": [], "eval": []}
-    global word_rows
-    word_rows = {"dev": [], "eval": []}
+def selected(a, manifest):
+    """The manifest's sources that --role, --sources and --first pick (--first: its first items)."""
     for src in manifest["sources"]:
         if a.role != "all" and src["role"] != a.role:
             continue
@@ -212,6 +210,14 @@ def evaluate(a, manifest):
             continue
         if a.first:
             src = dict(src, id="%s-first%d" % (src["id"], a.first), items=src["items"][:a.first])
+        yield src
+
+
+def evaluate(a, manifest):
+    results, pairs = [], {"dev": [], "eval": []}
+    global word_rows
+    word_rows = {"dev": [], "eval": []}
+    for src in selected(a, manifest):
         if a.narrowband:
             src = dict(src, id=src["id"] + "-8k")
         root = debmedia.fetch(a.cache, src["package"])
