@@ -13,6 +13,9 @@ TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema pyth
 # systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`,
 # python3-websockets for the WebSocket event stream test
 TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev python3-websockets)
+# sphinxtrain (bw, mllr_solve) and sphinxbase-utils (sphinx_fe): the adapted second pass of
+# CLIPFORGE_POCKETSPHINX_MLLR=on, which the transcribe_mllr test runs
+TEST_PKGS+=(sphinxtrain sphinxbase-utils)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
 BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark

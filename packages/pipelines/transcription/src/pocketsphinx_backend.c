@@ -15,14 +15,16 @@
 #include "backends.h"
 #include "clipforge/fmt.h"
 #include "clipforge/config.h"
+#include "clipforge/log.h"
 #include "bandwidth.h"
+#include "mllr.h"
 
 #ifndef CF_PS_MODEL_DIR
 #define CF_PS_MODEL_DIR "/usr/share/pocketsphinx/model"
 #endif
 
 /* Written once at startup (cf_transcribe_configure), read-only while decoders run. */
-static char *g_args, *g_confidence, *g_fold_db;
+static char *g_args, *g_confidence, *g_fold_db, *g_mllr;
 
 cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
     cf_transcribe_settings none = {0};
@@ -30,6 +32,7 @@ cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
     cf_err rc = cf_config_keep(&g_args, s->pocketsphinx_args, err);
     if (!rc) rc = cf_config_keep(&g_confidence, s->pocketsphinx_confidence, err);
     if (!rc) rc = cf_config_keep(&g_fold_db, s->pocketsphinx_fold_db, err);
+    if (!rc) rc = cf_config_keep(&g_mllr, s->pocketsphinx_mllr, err);
     return rc;
 }
 
@@ -107,12 +110,14 @@ static bool apply_args(cmd_ln_t *config, const char *text, cf_error *err) {
     return true;
 }
 
-static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, cf_error *err) {
+static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, const char *mllr,
+                             cf_error *err) {
     cmd_ln_t *c = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, "-bestpath",
                               "yes", "-remove_silence", "no", "-logfn", "/dev/null", NULL);
     bool ok = c != NULL;
     for (size_t i = 0; ok && tuned_args[i]; i += 2) ok = set_arg(c, tuned_args[i], tuned_args[i + 1]);
     if (ok && g_args) ok = apply_args(c, g_args, err);
+    if (ok && mllr) cmd_ln_set_str_r(c, "-mllr", mllr);
     if (c && !ok) {
         cmd_ln_free_r(c);
         c = NULL;
@@ -121,17 +126,28 @@ static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, 
     return c;
 }
 
-static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *err) {
-    const char *dir = cfg && cfg->model_dir ? cfg->model_dir : CF_PS_MODEL_DIR "/en-us";
+typedef struct model_paths {
+    const char *dir;
     char hmm[4096], lm[4096], dict[4096];
-    cf_err e = model_path(hmm, sizeof hmm, dir, "en-us", err);
-    if (!e) e = model_path(lm, sizeof lm, dir, "en-us.lm.bin", err);
-    if (!e) e = model_path(dict, sizeof dict, dir, "cmudict-en-us.dict", err);
+} model_paths;
+
+static cf_err model_paths_of(const cf_transcriber_config *cfg, model_paths *m, cf_error *err) {
+    m->dir = cfg && cfg->model_dir ? cfg->model_dir : CF_PS_MODEL_DIR "/en-us";
+    cf_err e = model_path(m->hmm, sizeof m->hmm, m->dir, "en-us", err);
+    if (!e) e = model_path(m->lm, sizeof m->lm, m->dir, "en-us.lm.bin", err);
+    if (!e) e = model_path(m->dict, sizeof m->dict, m->dir, "cmudict-en-us.dict", err);
+    return e;
+}
+
+static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *err) {
+    model_paths m;
+    cf_err e = model_paths_of(cfg, &m, err);
     if (e) return e;
+    const char *dir = m.dir;
     ps_rec *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
     pthread_mutex_lock(&open_lock);
-    r->config = make_config(hmm, lm, dict, err);
+    r->config = make_config(m.hmm, m.lm, m.dict, cfg ? cfg->adaptation : NULL, err);
     if (r->config) r->ps = ps_init(r->config);
     pthread_mutex_unlock(&open_lock);
     if (!r->ps) {
@@ -267,6 +283,42 @@ static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_s
     return collect_words(r, out, err);
 }
 
+/* Per-recording unsupervised MLLR (mllr.c): CLIPFORGE_POCKETSPHINX_MLLR=on decodes each recording
+ * twice, the second time with one global transform of the model's means estimated from the
+ * first pass's words by sphinxtrain (bw, mllr_solve; sphinx_fe for the cepstra). Off by default;
+ * off, with a warning, when those tools are not installed. */
+static bool ps_adapts(const cf_transcriber_config *cfg) {
+    (void)cfg;
+    if (!g_mllr || strcasecmp(g_mllr, "on")) return false;
+    const char *missing = NULL;
+    if (!cf__mllr_tools_present(&missing)) {
+        cf_log_warn("transcribe",
+                    "CLIPFORGE_POCKETSPHINX_MLLR=on but %s is not installed (apt-get install sphinxtrain "
+                    "sphinxbase-utils): one pass, no adaptation",
+                    missing);
+        return false;
+    }
+    cf_log_info("transcribe", "pocketsphinx: per-recording MLLR on (a second pass, adapted to the first)");
+    return true;
+}
+
+static cf_err ps_adapt(const cf_transcriber_config *cfg, const int16_t *pcm, size_t n,
+                       const cf_transcript_segment *segments, size_t n_segments, const char *dir, char *path,
+                       size_t size, cf_error *err) {
+    model_paths m;
+    cf_err e = model_paths_of(cfg, &m, err);
+    if (e) return e;
+    cf__mllr_job job = {.hmm = m.hmm,
+                        .dict = m.dict,
+                        .pcm = pcm,
+                        .n = n,
+                        .segments = segments,
+                        .n_segments = n_segments,
+                        .prepare = prepared,
+                        .dir = dir};
+    return cf__mllr_estimate(&job, path, size, err);
+}
+
 const cf_transcriber cf__pocketsphinx_transcriber = {
     .version = CF_TRANSCRIBER_VERSION,
     .name = "pocketsphinx",
@@ -275,4 +327,6 @@ const cf_transcriber cf__pocketsphinx_transcriber = {
     .open = ps_open,
     .decode = ps_decode,
     .close = ps_close,
+    .adapts = ps_adapts,
+    .adapt = ps_adapt,
 };

@@ -1,7 +1,8 @@
 /* transcribe.c — the transcriber registry and the transcription run: audio -> chunks at pauses
  * -> recognisers on worker threads (one per thread, chunks taken from a shared counter) ->
- * transcript. The calling thread only waits, reports progress and watches for cancellation, so
- * the progress callback is never called from two threads. */
+ * transcript; for a backend that adapts to the recording, a second pass with the adaptation it
+ * made from the first. The calling thread only waits, reports progress and watches for
+ * cancellation, so the progress callback is never called from two threads. */
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +15,8 @@
 #include "backends.h"
 #include "span.h"
 #include "vad.h"
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
 #include "clipforge/uri.h"
 
 #define MAX_TRANSCRIBERS 16
@@ -166,6 +169,37 @@ static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
     return CF_OK;
 }
 
+/* Decodes every chunk again with the adaptation the backend makes from the first pass (kept
+ * when it cannot make one). The first pass reported progress over the first half of the span. */
+static cf_err adapted_pass(run_state *s, size_t n, int threads, const cf__span *second, cf_error *err) {
+    char *dir = NULL, path[4096];
+    cf_error aerr = {0};
+    cf_err e = cf_make_temp_dir(NULL, "cf-adapt-", &dir, &aerr);
+    if (!e) {
+        cf__span_report(second, 0.0, "adapting");
+        e = s->t->adapt(&s->cfg, s->pcm, n, s->segments, s->n_chunks, dir, path, sizeof path, &aerr);
+    }
+    if (e) {
+        cf_log_warn("transcribe", "%s: no adapted pass (%s); the first pass stands", s->t->name, aerr.msg);
+        if (dir) cf_remove_tree(dir, &aerr);
+        free(dir);
+        return CF_OK;
+    }
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        cf_transcript_segment_free(&s->segments[i]);
+        memset(&s->segments[i], 0, sizeof s->segments[i]);
+    }
+    atomic_store(&s->next, 0);
+    atomic_store(&s->samples_done, 0);
+    s->cfg.adaptation = path;
+    s->span = second;
+    e = run_chunks(s, threads, err);
+    s->cfg.adaptation = NULL;
+    cf_remove_tree(dir, &aerr);
+    free(dir);
+    return e;
+}
+
 /* Moves the non-empty segments into out. */
 static cf_err gather(run_state *s, cf_transcript *out, cf_error *err) {
     size_t n = 0;
@@ -216,14 +250,21 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     if (e) return e;
     cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0};
     run_state s = {.t = t, .pcm = pcm, .span = span};
-    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL};
+    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL};
     cf__vad_chunk *chunks = NULL;
     if ((e = cf__vad_split(pcm, n, CF_STT_SAMPLE_RATE, &vo, &chunks, &s.n_chunks, err))) return e;
     s.chunks = chunks;
     pthread_mutex_init(&s.err_lock, NULL);
     if (s.n_chunks && !(s.segments = calloc(s.n_chunks, sizeof *s.segments)))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
-    if (!e && s.n_chunks) e = run_chunks(&s, thread_count(opts ? opts->threads : 0, s.n_chunks), err);
+    int threads = thread_count(opts ? opts->threads : 0, s.n_chunks);
+    bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && t->adapts(&s.cfg);
+    const double mid = span->lo + (span->hi - span->lo) * 0.5;
+    const cf__span first = {span->p, span->lo, adapt ? mid : span->hi}, second = {span->p, mid, span->hi};
+    s.span = &first;
+    if (!e && s.n_chunks) e = run_chunks(&s, threads, err);
+    if (!e && adapt) e = adapted_pass(&s, n, threads, &second, err);
+    s.span = span;
     if (!e) e = gather(&s, out, err);
     if (!e) e = set_header(out, t, language, n, err);
     for (size_t i = 0; i < s.n_chunks && s.segments; i++) cf_transcript_segment_free(&s.segments[i]);

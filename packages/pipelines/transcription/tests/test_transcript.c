@@ -61,9 +61,9 @@ static void test_registry(void **state) {
     assert_string_equal(cf_transcriber_find("")->name, "pocketsphinx");
     assert_null(cf_transcriber_find("nope"));
     static const cf_transcriber future = {
-        CF_TRANSCRIBER_VERSION + 1, "future", "1", never, open_fail, decode_none, close_none};
+        CF_TRANSCRIBER_VERSION + 1, "future", "1", never, open_fail, decode_none, close_none, NULL, NULL};
     static const cf_transcriber picky = {
-        CF_TRANSCRIBER_VERSION, "picky", "1", never, open_fail, decode_none, close_none};
+        CF_TRANSCRIBER_VERSION, "picky", "1", never, open_fail, decode_none, close_none, NULL, NULL};
     cf_error err = {0};
     assert_int_equal(cf_transcriber_register(&future, &err), CF_ERR_UNSUPPORTED);
     assert_int_equal(cf_transcriber_register(&picky, &err), CF_OK);

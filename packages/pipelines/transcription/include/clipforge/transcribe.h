@@ -23,13 +23,14 @@
 #include "clipforge/speech_features.h"
 #include "clipforge/transcript.h"
 
-#define CF_TRANSCRIBER_VERSION 1
+#define CF_TRANSCRIBER_VERSION 2
 #define CF_STT_SAMPLE_RATE 16000
 
 /* What a backend needs to build a recogniser. */
 typedef struct cf_transcriber_config {
-    const char *language;  /* e.g. "en-us" */
-    const char *model_dir; /* backend-specific model directory; NULL = the backend's default */
+    const char *language;   /* e.g. "en-us" */
+    const char *model_dir;  /* backend-specific model directory; NULL = the backend's default */
+    const char *adaptation; /* what the backend's adapt wrote for this recording; NULL = none */
 } cf_transcriber_config;
 
 /* A speech-to-text backend. Each decoding thread opens its own recogniser, so open/decode/close
@@ -47,6 +48,15 @@ typedef struct cf_transcriber {
     cf_err (*decode)(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out, cf_error *err);
     /* Frees a recogniser; NULL-safe. */
     void (*close)(void *rec);
+    /* Version 2, optional (NULL = one pass). adapts: whether a second, adapted pass will run.
+     * adapt: from the first pass over the whole recording (pcm, n; segments with word times in
+     * ms from pcm[0]) writes an adaptation into the empty directory dir and its path into path;
+     * recognisers opened with cfg->adaptation = path then decode the recording again. An error
+     * keeps the first pass. */
+    bool (*adapts)(const cf_transcriber_config *cfg);
+    cf_err (*adapt)(const cf_transcriber_config *cfg, const int16_t *pcm, size_t n,
+                    const cf_transcript_segment *segments, size_t n_segments, const char *dir, char *path,
+                    size_t size, cf_error *err);
 } cf_transcriber;
 
 /* Adds a backend (replacing one of the same name); CF_ERR_UNSUPPORTED for a newer table version,
@@ -63,6 +73,7 @@ typedef struct cf_transcribe_settings {
     const char *pocketsphinx_args;       /* CLIPFORGE_POCKETSPHINX_ARGS: "-name value" pairs */
     const char *pocketsphinx_confidence; /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: "posterior" = raw */
     const char *pocketsphinx_fold_db;    /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, or "off" */
+    const char *pocketsphinx_mllr;       /* CLIPFORGE_POCKETSPHINX_MLLR: "on" = adapted 2nd pass */
 } cf_transcribe_settings;
 /* Copies s (NULL = built-in defaults) as the settings of later transcriptions. Call it at
  * startup, before any transcription runs: they read the settings without a lock. */
