@@ -33,9 +33,11 @@ typedef struct child {
 struct cf_metric {
     char *name, *help, *label1, *label2;
     bool histogram;
-    pthread_mutex_t lock; /* guards children, n */
-    child children[MAX_CHILDREN];
-    int n;
+    pthread_mutex_t lock; /* guards children, n, cap */
+    /* Grown as label combinations appear (up to MAX_CHILDREN): a family held room for all 64
+     * from the start, 94 KiB each, written by calloc, most of an idle server's heap. */
+    child *children;
+    int n, cap;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER; /* guards families, n_families */
@@ -79,13 +81,28 @@ static bool same(const char *a, const char *b) {
     return a == b || (a && b && !strcmp(a, b));
 }
 
-/* The child for (l1, l2), created when new (lock held); the last slot collects the rest. */
+/* Room for one more child (lock held); false when out of memory. */
+static bool grow(cf_metric *m) {
+    if (m->n < m->cap) return true;
+    int cap = m->cap ? m->cap * 2 : 4;
+    if (cap > MAX_CHILDREN) cap = MAX_CHILDREN;
+    child *grown = realloc(m->children, (size_t)cap * sizeof *grown);
+    if (!grown) return false;
+    memset(grown + m->cap, 0, (size_t)(cap - m->cap) * sizeof *grown);
+    m->children = grown;
+    m->cap = cap;
+    return true;
+}
+
+/* The child for (l1, l2), created when new (lock held); the last slot collects the rest. NULL
+ * when out of memory (the observation is dropped). */
 static child *find_child(cf_metric *m, const char *l1, const char *l2) {
     if (!m->label1) l1 = NULL;
     if (!m->label2) l2 = NULL;
     for (int i = 0; i < m->n; i++)
         if (same(m->children[i].l1, l1) && same(m->children[i].l2, l2)) return &m->children[i];
     if (m->n == MAX_CHILDREN) return &m->children[MAX_CHILDREN - 1];
+    if (!grow(m)) return NULL;
     child *c = &m->children[m->n];
     c->l1 = l1 ? strdup(m->n == MAX_CHILDREN - 1 ? "other" : l1) : NULL;
     c->l2 = l2 ? strdup(m->n == MAX_CHILDREN - 1 ? "other" : l2) : NULL;
@@ -110,16 +127,19 @@ void cf_metric_observe(cf_metric *m, const char *l1, const char *l2, double valu
     while (b < NB && value > buckets[b]) b++;
     pthread_mutex_lock(&m->lock);
     child *c = find_child(m, l1, l2);
-    c->counts[b]++;
-    c->sum += value;
-    take_exemplar(&c->ex[b], value);
+    if (c) {
+        c->counts[b]++;
+        c->sum += value;
+        take_exemplar(&c->ex[b], value);
+    }
     pthread_mutex_unlock(&m->lock);
 }
 
 void cf_metric_add(cf_metric *m, const char *l1, const char *l2, double n) {
     if (!m) return;
     pthread_mutex_lock(&m->lock);
-    find_child(m, l1, l2)->sum += n;
+    child *c = find_child(m, l1, l2);
+    if (c) c->sum += n;
     pthread_mutex_unlock(&m->lock);
 }
 
