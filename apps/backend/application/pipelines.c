@@ -5,7 +5,6 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,7 +16,6 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 /* Written once under load_once, read after it: the table, or the reason there is none. */
 static const cf_pipelines *module;
 static cf_error load_err;
-static atomic_bool loaded;
 
 /* Opens the module at dir/rel into *handle; false when there is no such file. A file the loader
  * refuses leaves *handle NULL with the loader's reason in err. */
@@ -70,7 +68,6 @@ static void load(void) {
     }
     if (rc) return;
     module = pl;
-    atomic_store(&loaded, true);
     cf_log_debug("pipelines", "module loaded");
 }
 
@@ -78,10 +75,6 @@ const cf_pipelines *cf_pipelines_get(cf_error *err) {
     pthread_once(&load_once, load);
     if (!module) *err = load_err;
     return module;
-}
-
-bool cf_pipelines_loaded(void) {
-    return atomic_load(&loaded);
 }
 
 cf_err cf_pipelines_check(const cf_config *cfg, cf_error *err) {

@@ -59,9 +59,6 @@ typedef struct cf_pipelines {
  * failure is remembered. Thread-safe. */
 const cf_pipelines *cf_pipelines_get(cf_error *err);
 
-/* True once the module is loaded in this process. */
-bool cf_pipelines_loaded(void);
-
 /* Checks the pipeline settings that need no module (CLIPFORGE_PRIVATE_URLS), so that every
  * command refuses a bad value at start, as before the module was loaded lazily. */
 cf_err cf_pipelines_check(const cf_config *cfg, cf_error *err);
