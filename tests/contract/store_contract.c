@@ -167,6 +167,64 @@ static void test_idempotency_key_replays_or_conflicts(void **state) {
     assert_int_equal(count_events(f->store, NULL, "JobRequested"), 1);
 }
 
+/* A batch is processed in order in one transaction, each creation on its own: a replay and a
+ * conflict on a key an earlier creation of the same batch used are decided against it, and a
+ * creation that fails (a duplicate id) leaves nothing behind nor stops those after it. */
+static void test_create_many_isolates_each_and_sees_the_batch(void **state) {
+    fixture *f = *state;
+    cf_job_submission subs[5];
+    memset(subs, 0, sizeof subs);
+    const char *ids[] = {"j1", "j2", "j3", "j1", "j4"};
+    const char *keys[] = {"k1", "k1", "k1", NULL, NULL};
+    for (int i = 0; i < 5; i++)
+        subs[i].in = (cf_job_new){.id = ids[i],
+                                  .kind = "clip_processing",
+                                  .request = i == 2 ? "{\"a\":2}" : "{\"a\":1}",
+                                  .idempotency_key = keys[i],
+                                  .now = 1000 + i};
+    cf_error err;
+    assert_int_equal(cf_store_job_create_many(f->store, subs, 5, &err), CF_OK);
+    assert_int_equal(subs[0].rc, CF_OK);
+    assert_false(subs[0].replayed);
+    assert_string_equal(subs[0].out.id, "j1");
+    assert_int_equal(subs[0].out.max_attempts, 1); /* the defaults apply to each */
+    assert_int_equal(subs[1].rc, CF_OK);
+    assert_true(subs[1].replayed);
+    assert_string_equal(subs[1].out.id, "j1");
+    assert_int_equal(subs[2].rc, CF_ERR_CONFLICT);
+    assert_int_not_equal(subs[3].rc, CF_OK);
+    assert_true(strlen(subs[3].err.msg) > 0);
+    assert_int_equal(subs[4].rc, CF_OK);
+    assert_false(subs[4].replayed);
+    assert_int_equal(subs[4].out.status, CF_JOB_STATE_QUEUED);
+    assert_int_equal(subs[4].out.created_at, 1004);
+    for (int i = 0; i < 5; i++) cf_job_record_free(&subs[i].out);
+    cf_job_record j;
+    assert_int_equal(cf_store_job_get(f->store, "j2", &j, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_job_get(f->store, "j3", &j, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.created_at, 1000); /* the first j1, not the duplicate */
+    cf_job_record_free(&j);
+    assert_int_equal(count_events(f->store, NULL, "JobRequested"), 2);
+    assert_int_equal(count_events(f->store, "j4", "JobRequested"), 1);
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 2000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(o[0].payload, "j1");
+    assert_string_equal(o[1].payload, "j4");
+    cf_outbox_records_free(o, n);
+    /* a later batch replays the stored job like a single creation would */
+    memset(subs, 0, sizeof subs);
+    subs[0].in = (cf_job_new){
+        .id = "j5", .kind = "clip_processing", .request = "{\"a\":1}", .idempotency_key = "k1", .now = 3000};
+    assert_int_equal(cf_store_job_create_many(f->store, subs, 1, &err), CF_OK);
+    assert_int_equal(subs[0].rc, CF_OK);
+    assert_true(subs[0].replayed);
+    assert_string_equal(subs[0].out.id, "j1");
+    cf_job_record_free(&subs[0].out);
+}
+
 static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1088,6 +1146,7 @@ int main(void) {
         T(test_create_writes_job_event_and_outbox_together),
         T(test_create_applies_the_defaults),
         T(test_idempotency_key_replays_or_conflicts),
+        T(test_create_many_isolates_each_and_sees_the_batch),
         T(test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt),
         T(test_finish_rejects_non_final_status),
         T(test_retryable_failure_requeues_with_backoff),

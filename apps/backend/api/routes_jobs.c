@@ -1,5 +1,7 @@
 /* routes_jobs.c — /v1/jobs: submit (202, or 200 when an Idempotency-Key replays an earlier
- * submission), read, list with filters and cursor, cancel, retry. */
+ * submission; answered once its group commit is durable), read, list with filters and cursor, cancel, retry.
+ */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +20,68 @@ static enum MHD_Result reply_job(cf_http_request *req, int status, cf_job_record
     return cf_http_reply_json(req, status, o);
 }
 
+/* A submission waiting for its group commit (application/job_committer.h). Its connection is
+ * suspended meanwhile, so that the HTTP threads read the submissions that share the commit;
+ * the committer resumes it and the handler, called again, answers. */
+typedef struct submit_wait {
+    cf_job_draft draft; /* first: draft.pending is what the committer reports */
+    struct MHD_Connection *conn;
+    bool done, suspended; /* guarded by wait_lock: resumed only once suspended */
+} submit_wait;
+
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void submitted(cf_job_pending *p) {
+    submit_wait *w = (submit_wait *)p;
+    pthread_mutex_lock(&wait_lock);
+    w->done = true;
+    if (w->suspended) MHD_resume_connection(w->conn);
+    pthread_mutex_unlock(&wait_lock);
+}
+
+static void free_wait(void *state) {
+    submit_wait *w = state;
+    if (w) cf_job_draft_free(&w->draft);
+    free(w);
+}
+
+static enum MHD_Result reply_submitted(cf_http_request *req, submit_wait *w) {
+    cf_job_record j;
+    bool replayed = false;
+    cf_error err;
+    if (cf_jobs_submit_result(&w->draft, req->who.tenant, &j, &replayed, &err))
+        return cf_http_reply_error(req, &err);
+    return reply_job(req, replayed ? 200 : 202, &j);
+}
+
 enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
+    submit_wait *w = req->state;
+    if (w) return reply_submitted(req, w); /* resumed: its batch is committed */
     const char *key = cf_http_header(req, "Idempotency-Key");
     if (key && (!*key || strlen(key) > MAX_KEY_LEN))
         return cf_http_reply_problem(req, "validation", "Idempotency-Key: 1 to 200 characters");
-    cf_job_record j;
-    bool replayed = false;
     cf_error err;
     cf_quota_verdict v;
     if (cf_quota_check_job(req->app, req->who.tenant, &v, &err)) return cf_http_reply_error(req, &err);
     if (v.exceeded) return cf_http_reply_quota(req, &v);
-    if (cf_jobs_submit(req->app, req->who.tenant, req->json, key, &j, &replayed, &err)) {
+    w = calloc(1, sizeof *w);
+    if (!w) return cf_http_reply_problem(req, "internal", "out of memory");
+    w->conn = req->conn;
+    req->state = w;
+    req->free_state = free_wait;
+    if (cf_jobs_submit_start(req->app, req->who.tenant, req->json, key, &w->draft, submitted, &err)) {
         if (err.code == CF_ERR_UNSUPPORTED)
             return cf_http_reply_problem(req, "unsupported-job-kind", err.msg);
         return cf_http_reply_error(req, &err);
     }
-    return reply_job(req, replayed ? 200 : 202, &j);
+    pthread_mutex_lock(&wait_lock);
+    bool done = w->done;
+    if (!done) {
+        w->suspended = true;
+        MHD_suspend_connection(req->conn);
+    }
+    pthread_mutex_unlock(&wait_lock);
+    return done ? reply_submitted(req, w) : MHD_YES;
 }
 
 enum MHD_Result cf_api_jobs_get(cf_http_request *req) {

@@ -16,6 +16,7 @@
 #include "application/billing.h"
 #include "infrastructure/billing_webhook.h"
 #include "application/feature_flags.h"
+#include "application/job_committer.h"
 #include "infrastructure/ai_remote.h"
 #include "infrastructure/backends.h"
 #include "infrastructure/storage_local.h"
@@ -142,6 +143,7 @@ static cf_err open_parts(cf_app *app, bool consumes, cf_error *err) {
     if (rc == CF_OK && !app->work_dir) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_mkdir_p(app->work_dir, err);
     if (rc == CF_OK) rc = cf_app_open_store(&app->cfg, &app->store, err);
+    if (rc == CF_OK) rc = cf_job_committer_new(app->store, &app->committer, err);
     if (rc == CF_OK) rc = cf_feature_flags_open(&app->cfg, app->store, &app->flags, err);
     if (rc == CF_OK) cf_app_sweep_work_dirs(app);
     if (rc == CF_OK) rc = cf_bus_open(app->cfg.bus_url, &app->bus, err);
@@ -197,6 +199,7 @@ cf_err cf_app_open(cf_config *cfg, bool consumes, cf_app **out, cf_error *err) {
 
 void cf_app_close(cf_app *app) {
     if (!app) return;
+    cf_job_committer_free(app->committer);
     cf_outbox_relay_stop(app->relay);
     cf_error err;
     /* Messages left in a volatile bus die with it: release their holds so that a restart, or

@@ -19,6 +19,7 @@ typedef struct cf_job_runner cf_job_runner;
 typedef struct cf_ai_remote cf_ai_remote;
 typedef struct cf_ai_events cf_ai_events;
 typedef struct cf_billing cf_billing;
+typedef struct cf_job_committer cf_job_committer;
 
 typedef struct cf_app {
     cf_config cfg; /* owned */
@@ -26,12 +27,13 @@ typedef struct cf_app {
     cf_bus *bus;
     cf_storage *storage;
     cf_outbox_relay *relay;
-    cf_job_runner *runner;   /* NULL with --no-workers */
-    cf_ai_remote *remote;    /* inference services (CLIPFORGE_AI_URL), or NULL */
-    cf_ai_events *ai_events; /* the AI workspace's events on the bus */
-    cf_billing *billing;     /* usage records to CLIPFORGE_BILLING_WEBHOOK_URL, or NULL */
-    char instance_id[40];    /* unique per process: lease owner prefix */
-    char *work_dir;          /* DATA_DIR/work: per-attempt temp dirs */
+    cf_job_committer *committer; /* the group commit of API submissions (job_committer.h) */
+    cf_job_runner *runner;       /* NULL with --no-workers */
+    cf_ai_remote *remote;        /* inference services (CLIPFORGE_AI_URL), or NULL */
+    cf_ai_events *ai_events;     /* the AI workspace's events on the bus */
+    cf_billing *billing;         /* usage records to CLIPFORGE_BILLING_WEBHOOK_URL, or NULL */
+    char instance_id[40];        /* unique per process: lease owner prefix */
+    char *work_dir;              /* DATA_DIR/work: per-attempt temp dirs */
     /* Event signal: seq grows after each committed event; listeners wait on it. */
     pthread_mutex_t event_lock;
     pthread_cond_t event_cond;
@@ -60,8 +62,9 @@ cf_err cf_app_keep_holds(cf_app *app, int64_t now, cf_error *err);
  * that attempt, or its lease expired. Dirs of live runs (of any process sharing the data dir)
  * stay; a store error keeps a dir for a later sweep. */
 void cf_app_sweep_work_dirs(cf_app *app);
-/* Stops the relay, releases this process's holds and closes everything. NULL-safe. The
- * runner must be stopped first. */
+/* Stops the relay and the group commit, releases this process's holds and closes everything.
+ * NULL-safe. The runner must be stopped first, and the HTTP server (whose submissions wait on
+ * the group commit) after cf_job_committer_close(app->committer). */
 void cf_app_close(cf_app *app);
 
 /* Milliseconds since the epoch. */

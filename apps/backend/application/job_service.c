@@ -9,6 +9,7 @@
 
 #include "application/auth.h"
 #include "application/feature_flags.h"
+#include "application/job_committer.h"
 #include "application/job_runner.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/json.h"
@@ -36,9 +37,31 @@ static cf_err gate(cf_store *store, const cf_config *cfg, const char *tenant, co
     return rc;
 }
 
-cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
-                      const char *idempotency_key, const char *parent_id, const char *tenant,
-                      cf_job_record *out, bool *replayed, cf_error *err) {
+/* Idempotency keys are the tenant's own: another tenant's key is stored apart ("tenant/key"), and
+ * a replay of a job of another tenant is refused whatever the key looked like. */
+static char *tenant_key(const char *tenant, const char *key) {
+    if (!key || cf_tenant_is(tenant, CF_DEFAULT_TENANT)) return key ? strdup(key) : NULL;
+    size_t n = strlen(tenant) + strlen(key) + 2;
+    char *k = malloc(n);
+    if (k) snprintf(k, n, "%s/%s", tenant, key);
+    return k;
+}
+
+void cf_job_draft_free(cf_job_draft *d) {
+    if (!d) return;
+    cf_job_record_free(&d->pending.sub.out);
+    free(d->request);
+    free(d->key);
+    free(d->tenant);
+    memset(d, 0, sizeof *d);
+}
+
+/* Validates request with kind's handler and fills d with the creation of its job (d owns the
+ * strings the creation points to). The stored key is idempotency_key as given. */
+static cf_err draft(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
+                    const char *idempotency_key, const char *parent_id, const char *tenant, cf_job_draft *d,
+                    cf_error *err) {
+    memset(d, 0, sizeof *d);
     const cf_job_handler *handler = cf_job_handler_find(kind);
     if (!handler || !handler->run)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build of clipforge",
@@ -53,43 +76,45 @@ cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, c
         cf_error_prefix(err, "request");
         return err->code = CF_ERR_INVALID_ARGUMENT;
     }
-    char *text = json_dumps(normalized, JSON_COMPACT | JSON_SORT_KEYS);
+    d->request = json_dumps(normalized, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(normalized);
-    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    char id[40];
-    cf_new_id("j_", id, sizeof id);
+    d->key = idempotency_key ? strdup(idempotency_key) : NULL;
+    d->tenant = tenant ? strdup(tenant) : NULL;
+    if (!d->request || (idempotency_key && !d->key) || (tenant && !d->tenant)) {
+        cf_job_draft_free(d);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    cf_new_id("j_", d->id, sizeof d->id);
     /* The job carries the trace it was created in: the request's span, or the stage of the
      * parent job that creates it; its runs continue that trace in whatever process runs them. */
     cf_trace_ctx tc;
     cf_trace_current(&tc);
-    char trace[CF_TRACE_TEXT_MAX];
-    cf_trace_to_text(&tc, trace);
-    cf_job_new in = {.id = id,
-                     .kind = handler->name,
-                     .request = text,
-                     .idempotency_key = idempotency_key,
-                     .parent_id = parent_id,
-                     .trace_context = trace,
-                     .tenant = tenant,
-                     .max_attempts = cfg->max_attempts,
-                     .now = cf_now_ms()};
-    rc = cf_store_job_create(store, &in, out, replayed, err);
-    free(text);
+    cf_trace_to_text(&tc, d->trace);
+    d->pending.sub.in = (cf_job_new){.id = d->id,
+                                     .kind = handler->name,
+                                     .request = d->request,
+                                     .idempotency_key = d->key,
+                                     .parent_id = parent_id,
+                                     .trace_context = d->trace,
+                                     .tenant = d->tenant,
+                                     .max_attempts = cfg->max_attempts,
+                                     .now = cf_now_ms()};
+    return CF_OK;
+}
+
+cf_err cf_jobs_create(cf_store *store, const cf_config *cfg, const char *kind, const json_t *request,
+                      const char *idempotency_key, const char *parent_id, const char *tenant,
+                      cf_job_record *out, bool *replayed, cf_error *err) {
+    cf_job_draft d;
+    cf_err rc = draft(store, cfg, kind, request, idempotency_key, parent_id, tenant, &d, err);
+    if (rc == CF_OK) rc = cf_store_job_create(store, &d.pending.sub.in, out, replayed, err);
+    cf_job_draft_free(&d);
     return rc;
 }
 
-/* Idempotency keys are the tenant's own: another tenant's key is stored apart ("tenant/key"), and
- * a replay of a job of another tenant is refused whatever the key looked like. */
-static char *tenant_key(const char *tenant, const char *key) {
-    if (!key || cf_tenant_is(tenant, CF_DEFAULT_TENANT)) return key ? strdup(key) : NULL;
-    size_t n = strlen(tenant) + strlen(key) + 2;
-    char *k = malloc(n);
-    if (k) snprintf(k, n, "%s/%s", tenant, key);
-    return k;
-}
-
-cf_err cf_jobs_submit(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
-                      cf_job_record *out, bool *replayed, cf_error *err) {
+cf_err cf_jobs_submit_start(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
+                            cf_job_draft *d, void (*done)(cf_job_pending *p), cf_error *err) {
+    memset(d, 0, sizeof *d);
     char *key = tenant_key(tenant, idempotency_key);
     if (idempotency_key && !key) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_job_create jc;
@@ -97,15 +122,31 @@ cf_err cf_jobs_submit(cf_app *app, const char *tenant, const json_t *body, const
     cf_err rc = cf_job_create_from_json(body, &jc, err);
     if (rc) err->code = rc = CF_ERR_INVALID_ARGUMENT;
     else
-        rc = cf_jobs_create(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request, key, NULL,
-                            tenant, out, replayed, err);
+        rc = draft(app->store, &app->cfg, cf_job_kind_to_string(jc.kind), jc.request, key, NULL, tenant, d,
+                   err);
     cf_job_create_free(&jc);
     free(key);
-    if (rc == CF_OK && *replayed && !cf_tenant_is(out->tenant, tenant)) {
-        cf_job_record_free(out);
-        rc = cf_error_set(err, CF_ERR_CONFLICT, "Idempotency-Key is in use");
+    if (rc) return rc;
+    d->pending.done = done;
+    cf_job_committer_submit(app->committer, &d->pending);
+    return CF_OK;
+}
+
+cf_err cf_jobs_submit_result(cf_job_draft *d, const char *tenant, cf_job_record *out, bool *replayed,
+                             cf_error *err) {
+    cf_job_submission *sub = &d->pending.sub;
+    if (sub->rc) {
+        *err = sub->err;
+        return sub->rc;
     }
-    return rc;
+    *out = sub->out;
+    *replayed = sub->replayed;
+    memset(&sub->out, 0, sizeof sub->out);
+    if (*replayed && !cf_tenant_is(out->tenant, tenant)) {
+        cf_job_record_free(out);
+        return cf_error_set(err, CF_ERR_CONFLICT, "Idempotency-Key is in use");
+    }
+    return CF_OK;
 }
 
 cf_err cf_jobs_cancel(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err) {

@@ -7,15 +7,36 @@
 #include <stdbool.h>
 
 #include "application/app.h"
+#include "application/job_committer.h"
+#include "clipforge/trace.h"
 
 /* Children listed in a job's detail (the Job schema's maxItems). */
 #define CF_JOB_MAX_CHILDREN 200
 
-/* body: a JobCreate {"kind": "...", "request": {...}}. Errors: CF_ERR_INVALID_ARGUMENT
- * (message names the field), CF_ERR_UNSUPPORTED (kind without a pipeline in this build),
- * CF_ERR_CONFLICT (idempotency key reused for another request). *out is the caller's to free. */
-cf_err cf_jobs_submit(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
-                      cf_job_record *out, bool *replayed, cf_error *err);
+/* A submission on its way to the store: the creation cf_jobs_submit_start validated, the
+ * strings it points to, and its place in the group commit. Free with cf_job_draft_free. */
+typedef struct cf_job_draft {
+    cf_job_pending pending; /* first: the committer's record, pending.sub.in points into the draft */
+    char id[40];
+    char trace[CF_TRACE_TEXT_MAX];
+    char *request, *key, *tenant;
+} cf_job_draft;
+
+/* Frees what d owns (not d). NULL-safe. */
+void cf_job_draft_free(cf_job_draft *d);
+/* body: a JobCreate {"kind": "...", "request": {...}}. Validates it as tenant's submission and
+ * hands it to the group commit (app->committer), which calls done(&d->pending) once it is
+ * stored or refused (from its thread, or from this one before returning); then
+ * cf_jobs_submit_result tells which. Errors found before (done is then never called):
+ * CF_ERR_INVALID_ARGUMENT (message names the field), CF_ERR_UNSUPPORTED (kind without a
+ * pipeline in this build). d must stay put until done; the caller frees it afterwards. */
+cf_err cf_jobs_submit_start(cf_app *app, const char *tenant, const json_t *body, const char *idempotency_key,
+                            cf_job_draft *d, void (*done)(cf_job_pending *p), cf_error *err);
+/* After done: the stored job (*out, the caller's to free; *replayed when an Idempotency-Key
+ * replays an earlier submission), or the store's error, CF_ERR_CONFLICT for a key reused for
+ * another request or by another tenant. */
+cf_err cf_jobs_submit_result(cf_job_draft *d, const char *tenant, cf_job_record *out, bool *replayed,
+                             cf_error *err);
 /* Validates request with kind's handler and stores it, normalised, as a queued job (a child of
  * parent_id when not NULL, of its tenant) with the configured budget of attempts. tenant: the
  * owner of a top-level job (NULL = the default tenant). Errors as cf_jobs_submit. */

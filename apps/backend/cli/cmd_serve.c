@@ -11,6 +11,7 @@
 
 #include "api/http_server.h"
 #include "application/app.h"
+#include "application/job_committer.h"
 #include "application/job_runner.h"
 #include "cli/cli.h"
 #include "clipforge/config.h"
@@ -101,6 +102,8 @@ static int run(cf_config *cfg, const serve_opts *o) {
     cf_job_runner_stop(app->runner);
     app->runner = NULL;
     cf_reaper_stop(reaper);
+    /* Submissions waiting for their commit hold suspended connections: answer them first. */
+    cf_job_committer_close(app->committer);
     cf_http_server_stop(http);
     cf_app_close(app);
     return 0;

@@ -484,6 +484,48 @@ static cf_err pg_job_create(void *self, const cf_job_new *in, cf_job_record *out
     return rc;
 }
 
+typedef struct many_args {
+    cf_job_submission *subs;
+    size_t n;
+} many_args;
+
+/* Each creation of a batch in its savepoint, so that one that fails is undone alone. */
+static cf_err create_many_tx(PGconn *c, void *arg, cf_error *err) {
+    many_args *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        cf_job_submission *sub = &a->subs[i];
+        cf_err rc = run(c, "SAVEPOINT one", 0, NULL, NULL, err);
+        if (rc) return rc;
+        create_args ca = {&sub->in, &sub->out, &sub->replayed};
+        sub->rc = create_tx(c, &ca, &sub->err);
+        if (sub->rc) {
+            cf_job_record_free(&sub->out);
+            rc = run(c, "ROLLBACK TO SAVEPOINT one", 0, NULL, NULL, err);
+        }
+        if (rc == CF_OK) rc = run(c, "RELEASE SAVEPOINT one", 0, NULL, NULL, err);
+        if (rc) return rc;
+    }
+    return CF_OK;
+}
+
+static cf_err pg_job_create_many(void *self, cf_job_submission *subs, size_t n, cf_error *err) {
+    many_args a = {subs, n};
+    cf_err rc = with_conn(self, true, create_many_tx, &a, err);
+    for (size_t i = 0; i < n; i++) {
+        cf_job_submission *sub = &subs[i];
+        if (rc) {
+            cf_job_record_free(&sub->out);
+            sub->rc = rc;
+            sub->err = *err;
+            sub->replayed = false;
+        } else if (sub->rc == CF_ERR_CONFLICT && sub->in.idempotency_key && !sub->replayed) {
+            /* another node's transaction took the key meanwhile: decided as a single create */
+            sub->rc = pg_job_create(self, &sub->in, &sub->out, &sub->replayed, &sub->err);
+        }
+    }
+    return rc;
+}
+
 typedef struct get_args {
     const char *id;
     cf_job_record *out;
@@ -1504,6 +1546,7 @@ static const cf_store_methods methods = {
     .open = pg_open,
     .close = pg_close,
     .job_create = pg_job_create,
+    .job_create_many = pg_job_create_many,
     .job_get = pg_job_get,
     .job_list = pg_job_list,
     .job_lease = pg_job_lease,

@@ -119,6 +119,11 @@ enum {
     Q_QUOTA_GET,
     Q_QUOTA_SET,
     Q_QUOTA_DELETE,
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_SAVEPOINT,
+    Q_SAVEPOINT_RELEASE,
+    Q_SAVEPOINT_ROLLBACK,
     Q_COUNT
 };
 
@@ -225,6 +230,12 @@ static const char *const queries[Q_COUNT] = {
                     " WHERE tenant=?1",
     [Q_QUOTA_SET] = "INSERT OR REPLACE INTO tenant_quotas VALUES(?1,?2,?3,?4,?5)",
     [Q_QUOTA_DELETE] = "DELETE FROM tenant_quotas WHERE tenant=?1",
+    /* Transactions and the savepoint of each creation of a batch, prepared once like the rest. */
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_SAVEPOINT] = "SAVEPOINT one",
+    [Q_SAVEPOINT_RELEASE] = "RELEASE one",
+    [Q_SAVEPOINT_ROLLBACK] = "ROLLBACK TO one",
     [Q_OUTBOX_COUNT] = "SELECT (SELECT count(*) FROM outbox), (SELECT coalesce(max(id),0) FROM events),"
                        " (SELECT coalesce(min(run_after),0) FROM jobs WHERE status='queued')",
 };
@@ -276,16 +287,23 @@ static cf_err run(sq_store *st, sqlite3_stmt *s, int *changes, cf_error *err) {
     return CF_OK;
 }
 
+/* Runs the cached statement q, which returns no rows. */
+static cf_err run_q(sq_store *st, int q, cf_error *err) {
+    sqlite3_stmt *s = stmt(st, q, err);
+    return s ? run(st, s, NULL, err) : err->code;
+}
+
 static cf_err begin(sq_store *st, cf_error *err) {
-    return exec_sql(st, "BEGIN IMMEDIATE", err);
+    return run_q(st, Q_BEGIN, err);
 }
 
 static cf_err end_tx(sq_store *st, cf_err rc, cf_error *err) {
     if (rc == CF_OK) {
-        rc = exec_sql(st, "COMMIT", err);
+        rc = run_q(st, Q_COMMIT, err);
         if (rc == CF_OK) return CF_OK;
     }
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    /* SQLite may have rolled the transaction back itself (an I/O error, out of memory). */
+    if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
@@ -333,21 +351,17 @@ static cf_err load_job(sq_store *st, int q, const char *value, cf_job_record *ou
     return cf_error_set(err, CF_ERR_NOT_FOUND, "job %s not found", value);
 }
 
-/* Re-reads job id and appends the event of change c (cf_job_event) with its snapshot. */
-static cf_err append_event(sq_store *st, cf_job_change c, const char *id, int64_t now, int64_t retry_at,
-                           cf_error *err) {
-    cf_job_record j = {0};
-    cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
-    if (rc) return rc;
+/* Appends the event of change c (cf_job_event) of job j as it is now, with its snapshot. */
+static cf_err append_event_of(sq_store *st, cf_job_change c, const cf_job_record *j, int64_t now,
+                              int64_t retry_at, cf_error *err) {
     const char *type;
     char *data;
-    rc = cf_job_event(c, &j, retry_at, &type, &data, err);
-    cf_job_record_free(&j);
+    cf_err rc = cf_job_event(c, j, retry_at, &type, &data, err);
     if (rc) return rc;
     sqlite3_stmt *s = stmt(st, Q_EVENT_INSERT, err);
     if (s) {
         bind_text(s, 1, type);
-        bind_text(s, 2, id);
+        bind_text(s, 2, j->id);
         sqlite3_bind_int64(s, 3, now);
         bind_text(s, 4, data);
         rc = run(st, s, NULL, err);
@@ -355,6 +369,16 @@ static cf_err append_event(sq_store *st, cf_job_change c, const char *id, int64_
         rc = err->code;
     }
     free(data);
+    return rc;
+}
+
+/* Re-reads job id and appends the event of change c with its snapshot. */
+static cf_err append_event(sq_store *st, cf_job_change c, const char *id, int64_t now, int64_t retry_at,
+                           cf_error *err) {
+    cf_job_record j = {0};
+    cf_err rc = load_job(st, Q_JOB_BY_ID, id, &j, err);
+    if (rc == CF_OK) rc = append_event_of(st, c, &j, now, retry_at, err);
+    cf_job_record_free(&j);
     return rc;
 }
 
@@ -489,9 +513,10 @@ static cf_err create_locked(sq_store *st, const cf_job_new *in, cf_job_record *o
     bind_text(s, 8, in->trace_context);
     bind_text(s, 9, in->tenant);
     cf_err rc = run(st, s, NULL, err);
-    if (rc == CF_OK) rc = append_event(st, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
-    if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
+    /* read once: the event's snapshot and the caller's record */
     if (rc == CF_OK) rc = load_job(st, Q_JOB_BY_ID, in->id, out, err);
+    if (rc == CF_OK) rc = append_event_of(st, CF_JOB_CHANGE_REQUESTED, out, in->now, 0, err);
+    if (rc == CF_OK) rc = add_outbox(st, "jobs", in->id, in->now, err);
     return rc;
 }
 
@@ -505,6 +530,39 @@ static cf_err sq_job_create(void *self, const cf_job_new *in, cf_job_record *out
     if (rc == CF_OK) rc = end_tx(st, create_locked(st, in, out, replayed, err), err);
     pthread_mutex_unlock(&st->lock);
     if (rc && rc != CF_ERR_CONFLICT) cf_job_record_free(out);
+    return rc;
+}
+
+/* One creation of a batch inside its savepoint: undone alone when it fails. A failure of the
+ * savepoint itself, or one that ended the whole transaction, is the batch's (returned). */
+static cf_err create_one(sq_store *st, cf_job_submission *sub, cf_error *err) {
+    cf_err rc = run_q(st, Q_SAVEPOINT, err);
+    if (rc) return rc;
+    sub->rc = create_locked(st, &sub->in, &sub->out, &sub->replayed, &sub->err);
+    if (sub->rc) {
+        cf_job_record_free(&sub->out);
+        if (sqlite3_get_autocommit(st->db)) {
+            *err = sub->err;
+            return sub->rc;
+        }
+        rc = run_q(st, Q_SAVEPOINT_ROLLBACK, err);
+    }
+    return rc ? rc : run_q(st, Q_SAVEPOINT_RELEASE, err);
+}
+
+static cf_err sq_job_create_many(void *self, cf_job_submission *subs, size_t n, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++) rc = create_one(st, &subs[i], err);
+    if (rc == CF_OK || !sqlite3_get_autocommit(st->db)) rc = end_tx(st, rc, err);
+    pthread_mutex_unlock(&st->lock);
+    for (size_t i = 0; rc && i < n; i++) {
+        cf_job_record_free(&subs[i].out);
+        subs[i].rc = rc;
+        subs[i].err = *err;
+        subs[i].replayed = false;
+    }
     return rc;
 }
 
@@ -570,8 +628,8 @@ static cf_err lease_locked(sq_store *st, const char *id, const char *owner, int6
     cf_err rc = run(st, s, &changes, err);
     if (rc) return rc;
     if (!changes) return not_found_or_conflict(st, id, "not leasable", err);
-    rc = append_event(st, CF_JOB_CHANGE_LEASED, id, now, 0, err);
-    return rc ? rc : load_job(st, Q_JOB_BY_ID, id, out, err);
+    rc = load_job(st, Q_JOB_BY_ID, id, out, err);
+    return rc ? rc : append_event_of(st, CF_JOB_CHANGE_LEASED, out, now, 0, err);
 }
 
 static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms, int64_t now,
@@ -1385,6 +1443,7 @@ static const cf_store_methods methods = {
     .open = sq_open,
     .close = sq_close,
     .job_create = sq_job_create,
+    .job_create_many = sq_job_create_many,
     .job_get = sq_job_get,
     .job_list = sq_job_list,
     .job_lease = sq_job_lease,

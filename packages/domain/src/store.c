@@ -84,17 +84,43 @@ static cf_err notify(cf_store *s, cf_err rc, bool appended) {
     return rc;
 }
 
-cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
-                           cf_error *err) {
-    /* The defaults are the core's, applied once here: backends store what they are given. */
+/* The defaults are the core's, applied once here: backends store what they are given. */
+static cf_job_new with_defaults(const cf_job_new *in) {
     cf_job_new job = *in;
     if (job.max_attempts < 1) job.max_attempts = 1;
     if (job.trace_context && !*job.trace_context) job.trace_context = NULL;
+    return job;
+}
+
+cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
+                           cf_error *err) {
+    cf_job_new job = with_defaults(in);
     bool again = false;
     double t0 = cf_metric_now();
     cf_err rc = timed(s, "job_create", t0, s->m->job_create(s->self, &job, out, &again, err));
     if (replayed) *replayed = again;
     return notify(s, rc, !again);
+}
+
+cf_err cf_store_job_create_many(cf_store *s, cf_job_submission *subs, size_t n, cf_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        subs[i].in = with_defaults(&subs[i].in);
+        subs[i].replayed = false;
+        memset(&subs[i].out, 0, sizeof subs[i].out);
+    }
+    double t0 = cf_metric_now();
+    cf_err rc = CF_OK;
+    if (s->m->job_create_many) {
+        rc = s->m->job_create_many(s->self, subs, n, err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            subs[i].rc =
+                s->m->job_create(s->self, &subs[i].in, &subs[i].out, &subs[i].replayed, &subs[i].err);
+    }
+    timed(s, "job_create_many", t0, rc);
+    bool appended = false;
+    for (size_t i = 0; i < n; i++) appended = appended || (subs[i].rc == CF_OK && !subs[i].replayed);
+    return notify(s, rc, appended);
 }
 
 cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err) {

@@ -136,6 +136,17 @@ typedef struct cf_tenant_quota {
     int64_t processing_minutes, storage_bytes, concurrent_jobs, upload_bytes;
 } cf_tenant_quota;
 
+/* One creation of a batch (cf_store_job_create_many): in is read; out, replayed, rc and err
+ * are what became of it, as cf_store_job_create would have answered alone. out is filled only
+ * when rc is CF_OK; the caller frees it with cf_job_record_free. */
+typedef struct cf_job_submission {
+    cf_job_new in;
+    cf_job_record out;
+    bool replayed;
+    cf_err rc;
+    cf_error err;
+} cf_job_submission;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -231,6 +242,12 @@ typedef struct cf_store_methods {
      * none); quota_set with all -1 removes them. */
     cf_err (*quota_get)(void *self, const char *tenant, cf_tenant_quota *out, cf_error *err);
     cf_err (*quota_set)(void *self, const char *tenant, const cf_tenant_quota *q, cf_error *err);
+    /* Optional (NULL: one job_create after another). job_create for each of subs[0..n) in order,
+     * all in one transaction (a group commit), each isolated from the others: one that fails
+     * leaves no row and does not stop the rest; one whose idempotency key an earlier one of the
+     * batch used replays or conflicts with it. Fills each sub's out, replayed, rc and err. When
+     * the transaction cannot commit, returns that error and every sub's rc is it (none stored). */
+    cf_err (*job_create_many)(void *self, cf_job_submission *subs, size_t n, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -248,6 +265,10 @@ void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user);
 
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
                            cf_error *err);
+/* Creates n jobs at once (job_create_many, with its defaults applied to each in): every sub's rc
+ * says what became of it. Returns CF_OK when the batch was committed (some subs may still have
+ * failed on their own), else the error that stored none of them. */
+cf_err cf_store_job_create_many(cf_store *s, cf_job_submission *subs, size_t n, cf_error *err);
 cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_error *err);
 cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err);
 cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms, int64_t now,
