@@ -1,7 +1,8 @@
 /* store_sqlite.c — the job store on SQLite: one connection guarded by one mutex (SQLite
  * serialises writers anyway), WAL journal with synchronous=NORMAL (a process crash loses
  * nothing committed), a busy timeout for other processes sharing the file, a migrations table,
- * prepared statements cached per connection. Every state change runs in one BEGIN IMMEDIATE
+ * prepared statements cached per connection, checkpoints in a thread of their own. Every state
+ * change runs in one BEGIN IMMEDIATE
  * transaction together with its event and outbox rows. Event ids come from AUTOINCREMENT and,
  * since SQLite commits one writer at a time, become visible in id order: a reader that has seen
  * id N will never later find a new id below N (what SSE resume relies on). */
@@ -16,13 +17,31 @@
 
 #include "clipforge/clock.h"
 #include "clipforge/domain/job_lifecycle.h"
+#include "clipforge/log.h"
 
 #define BUSY_TIMEOUT_MS 5000
+
+/* WAL pages after a commit beyond which the checkpointer thread copies the WAL into the
+ * database (PASSIVE, on a connection of its own, so that commits never wait for it), and
+ * beyond which the writer does it itself after its commit, as SQLite would by default: a
+ * checkpoint running beside a stream of commits rarely catches up with them, and only one
+ * that has can let the next commit start the WAL over, which bounds its size. */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_PAGES_MAX 8000
+
+typedef struct checkpointer {
+    char *path;
+    pthread_t thread;
+    pthread_mutex_t lock; /* guards started, due, stopping */
+    pthread_cond_t wake;
+    bool started, due, stopping;
+} checkpointer;
 
 typedef struct sq_store {
     sqlite3 *db;
     pthread_mutex_t lock; /* guards db and the statement cache */
     sqlite3_stmt **cache;
+    checkpointer ckpt;
 } sq_store;
 
 /* Migrations, applied in order once each; append only. */
@@ -454,9 +473,66 @@ static cf_err prepare_db(sq_store *st, cf_error *err) {
     }
 }
 
+static void *checkpoint_main(void *arg) {
+    checkpointer *c = arg;
+    sqlite3 *db = NULL;
+    /* a read first: a connection that has read nothing has not opened the WAL */
+    if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+        cf_log_warn("store", "checkpointer: %s", db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        db = NULL;
+    }
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        if (!c->due) {
+            pthread_cond_wait(&c->wake, &c->lock);
+            continue;
+        }
+        c->due = false;
+        pthread_mutex_unlock(&c->lock);
+        if (db) sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* Asks the checkpointer for a checkpoint, starting its thread the first time. */
+static void checkpoint_soon(checkpointer *c) {
+    pthread_mutex_lock(&c->lock);
+    if (!c->started && !c->stopping) c->started = pthread_create(&c->thread, NULL, checkpoint_main, c) == 0;
+    c->due = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* SQLite's WAL hook on the writer (replacing its automatic checkpoint), after every commit. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages) {
+    sq_store *st = arg;
+    if (pages >= CHECKPOINT_PAGES_MAX || !st->ckpt.path)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    else if (pages >= CHECKPOINT_PAGES) checkpoint_soon(&st->ckpt);
+    return SQLITE_OK;
+}
+
+static void checkpointer_stop(checkpointer *c) {
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_signal(&c->wake);
+    bool join = c->started;
+    pthread_mutex_unlock(&c->lock);
+    if (join) pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c->path);
+}
+
 static void sq_close(void *self) {
     sq_store *st = self;
     if (!st) return;
+    checkpointer_stop(&st->ckpt);
     for (int i = 0; st->cache && i < Q_COUNT; i++) sqlite3_finalize(st->cache[i]);
     free(st->cache);
     sqlite3_close(st->db);
@@ -470,6 +546,9 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
     sq_store *st = calloc(1, sizeof *st);
     if (!st) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->ckpt.lock, NULL);
+    pthread_cond_init(&st->ckpt.wake, NULL);
+    st->ckpt.path = strcmp(path, ":memory:") ? strdup(path) : NULL;
     st->cache = calloc(Q_COUNT, sizeof *st->cache);
     cf_err rc = CF_OK;
     if (!st->cache) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -481,6 +560,7 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
         sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
         rc = prepare_db(st, err);
     }
+    if (rc == CF_OK) sqlite3_wal_hook(st->db, on_wal_commit, st);
     if (rc) {
         sq_close(st);
         return rc;

@@ -130,6 +130,56 @@ static void test_processes_open_a_new_store_at_once(void **state) {
     assert_int_equal(failed, 0);
 }
 
+static long file_size(const char *dir, const char *leaf) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, leaf);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* Checkpoints run beside the commits (a thread of the store's) and the writer finishes one
+ * itself past a bound: under a steady stream of group commits writing about 3 times that bound
+ * in requests, the data reaches the database file and the WAL stays bounded (8,000
+ * pages and one batch) instead of growing with everything written. */
+static void test_checkpoints_keep_the_wal_bounded_under_steady_commits(void **state) {
+    fixture *f = *state;
+    enum { BATCH = 50, BATCHES = 300, REQUEST = 6000 };
+    char *request = malloc(REQUEST + 16);
+    snprintf(request, REQUEST + 16, "{\"pad\":\"%0*d\"}", REQUEST, 0);
+    cf_job_submission *subs = calloc(BATCH, sizeof *subs);
+    char(*ids)[32] = calloc(BATCH, sizeof *ids);
+    cf_error err;
+    long wal_max = 0;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < BATCH; i++) {
+            snprintf(ids[i], sizeof ids[i], "j%d_%d", b, i);
+            memset(&subs[i], 0, sizeof subs[i]);
+            subs[i].in =
+                (cf_job_new){.id = ids[i], .kind = "clip_processing", .request = request, .now = 1000};
+        }
+        assert_int_equal(cf_store_job_create_many(f->store, subs, BATCH, &err), CF_OK);
+        for (int i = 0; i < BATCH; i++) {
+            assert_int_equal(subs[i].rc, CF_OK);
+            cf_job_record_free(&subs[i].out);
+        }
+        long wal = file_size(f->dir, "db.sqlite-wal");
+        if (wal > wal_max) wal_max = wal;
+    }
+    long written = (long)BATCH * BATCHES * REQUEST;
+    fprintf(stderr, "wrote %ld bytes of requests; WAL at most %ld bytes, database %ld bytes\n", written,
+            wal_max, file_size(f->dir, "db.sqlite"));
+    assert_true(file_size(f->dir, "db.sqlite") > written / 2);
+    assert_true(wal_max < 9000L * (4096 + 24));
+    assert_true(wal_max < written / 2);
+    free(ids);
+    free(subs);
+    free(request);
+}
+
 static void test_bad_urls_are_errors(void **state) {
     (void)state;
     cf_backends_register();
@@ -145,6 +195,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_migrations_apply_once_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_processes_open_a_new_store_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_keep_the_wal_bounded_under_steady_commits, setup,
+                                        teardown),
         cmocka_unit_test(test_bad_urls_are_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
