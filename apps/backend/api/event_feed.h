@@ -1,6 +1,6 @@
 /* event_feed.h — the one event stream behind both transports of /v1/events (Server-Sent Events in
  * sse.c, WebSocket in ws.c): where a stream starts and the events after it, each as the JSON of
- * the generated Event type. */
+ * the generated Event type, and the window of recent events that every stream reads from memory. */
 #ifndef CLIPFORGE_EVENT_FEED_H
 #define CLIPFORGE_EVENT_FEED_H
 
@@ -10,10 +10,25 @@
 
 #include "api/api.h"
 
+/* The newest events of one store, each formatted once for every stream: one reader (the SSE
+ * hub's thread) brings it up to the store, any number of streams read it at once. */
+typedef struct cf_event_window cf_event_window;
+
+/* A window on store (NULL when out of memory); freed with cf_event_window_free (NULL-safe). */
+cf_event_window *cf_event_window_new(cf_store *store);
+void cf_event_window_free(cf_event_window *w);
+
+/* The window of the server's SSE hub (sse.c); NULL without one. */
+cf_event_window *cf_sse_hub_window(cf_sse_hub *hub);
+
+/* Reads the events committed since the last call (one query for all streams, run outside the
+ * window's lock so that streams never wait for the store). One thread at a time calls it. */
+cf_err cf_event_window_refresh(cf_event_window *w, cf_error *err);
+
 /* A stream's position: the last event id it delivered and its filter. */
 typedef struct cf_event_cursor {
     cf_store *store;
-    cf_app *app;                    /* its event signal tells when the store may hold new events */
+    cf_event_window *win;           /* the server's window, or NULL: every read goes to the store */
     char *job_id;                   /* ?job_id= filter, or NULL; owned */
     char tenant[CF_TENANT_MAX + 1]; /* the caller's: only its jobs' events */
     int64_t last_id;
@@ -27,9 +42,20 @@ typedef struct cf_event_cursor {
 cf_err cf_event_cursor_init(cf_event_cursor *c, cf_http_request *req, cf_error *err);
 void cf_event_cursor_free(cf_event_cursor *c);
 
-/* Takes one event: its id, type and Event JSON (compact, one line). Returns false to stop; the
- * cursor then stays before that event. */
-typedef bool (*cf_event_sink)(void *ctx, int64_t id, const char *type, const char *json, size_t len);
+/* One event as the transports send it: its Event JSON (compact, one line, not NUL-terminated)
+ * and the whole Server-Sent Events message ("id: ...\nevent: ...\ndata: JSON\n\n"). */
+typedef struct cf_event_text {
+    int64_t id;
+    const char *type;
+    const char *json;
+    size_t json_len;
+    const char *sse;
+    size_t sse_len;
+} cf_event_text;
+
+/* Takes one event; returns false to stop (the cursor then stays before that event). It may run
+ * under the window's read lock: it copies what it needs and neither blocks nor reads the feed. */
+typedef bool (*cf_event_sink)(void *ctx, const cf_event_text *ev);
 
 /* Passes up to max events after the cursor to sink, in order, and advances past each one it
  * took. *more is true when max events were read (there may be more). Store errors are returned. */

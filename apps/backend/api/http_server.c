@@ -729,6 +729,12 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     return CF_OK;
 }
 
+int cf_http_api_threads(const cf_config *cfg) {
+    if (cfg->http_threads > 0) return (int)cfg->http_threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 1 ? (int)(4 * cores) : 4;
+}
+
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err) {
     bool auth = false;
@@ -749,7 +755,8 @@ cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_htt
                          .web_ui = true,
                          .events = true,
                          .auth = auth};
-    return cf_http_server_start_site(&site, listen, threads, out, err);
+    return cf_http_server_start_site(&site, listen, threads > 0 ? threads : cf_http_api_threads(&app->cfg),
+                                     out, err);
 }
 
 bool cf_http_auth_required(const cf_http_server *s) {

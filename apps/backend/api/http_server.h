@@ -22,9 +22,14 @@ typedef struct cf_http_site {
 cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, int threads,
                                  cf_http_server **out, cf_error *err);
 /* Listens on listen ("HOST:PORT", "[::1]:PORT"; port 0 picks a free one) with threads pool
- * threads (0 = cores). *out is freed by cf_http_server_stop. */
+ * threads (0 = cf_http_api_threads). *out is freed by cf_http_server_stop. */
 cf_err cf_http_server_start(cf_app *app, const char *listen, int threads, cf_http_server **out,
                             cf_error *err);
+/* The API's HTTP thread pool: CLIPFORGE_HTTP_THREADS, else 4 per core (at least 4). The pool's
+ * threads write the event streams as well as answer requests, some of which wait on the store
+ * or storage; with a few per core a request finds a thread that is not busy writing events
+ * (bench/load_bench.sh). */
+int cf_http_api_threads(const cf_config *cfg);
 /* Resolves "HOST:PORT" / "[v6]:PORT" (numeric port) into a socket address. */
 cf_err cf_http_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len, cf_error *err);
 /* Whether the routes need an API key. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/http_server.h"
 #include "application/quota.h"
 #include "infrastructure/source_fetch.h"
 
@@ -69,8 +70,8 @@ static cf_err fetch_into_storage(cf_http_request *req, const char *url, int64_t 
 static atomic_int importing;
 
 static int max_imports(const cf_config *cfg) {
-    long threads = cfg->http_threads > 0 ? (long)cfg->http_threads : sysconf(_SC_NPROCESSORS_ONLN);
-    return threads >= 4 ? (int)(threads / 2) : 1;
+    int threads = cf_http_api_threads(cfg);
+    return threads >= 4 ? threads / 2 : 1;
 }
 
 static enum MHD_Result import_url(cf_http_request *req, const char *url, const json_t *name_j) {

@@ -1,9 +1,14 @@
 /* sse.c — GET /v1/events: Server-Sent Events read from the store's event table through an event
  * cursor (event_feed.c, shared with the WebSocket transport), so a reconnect with Last-Event-ID
  * continues exactly after it (no gap, no duplicate). An idle stream is suspended (it holds no
- * thread); the hub resumes streams when an event is committed and when their heartbeat
- * (CLIPFORGE_SSE_HEARTBEAT_MS) is due. The hub also owns the WebSocket hub (ws.c) and passes it
- * every commit, so both transports wake on the same notification. */
+ * thread). The hub's own thread does the work that grows with the events: a commit only marks
+ * the hub (the committing thread, often an HTTP request's, does nothing per stream); the thread
+ * then reads the new events into the window once for every stream and resumes the streams, at
+ * most once per CLIPFORGE_SSE_BATCH_MS, so that a flood of commits costs each stream one write per turn
+ * rather than one per event, and the HTTP threads the streams share with every other request stay free
+ * between turns. It also resumes streams whose heartbeat (CLIPFORGE_SSE_HEARTBEAT_MS) is due. The
+ * hub owns the WebSocket hub (ws.c) and wakes it after the same read, so both transports serve
+ * events from the same window. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +36,14 @@ typedef struct stream {
 
 struct cf_sse_hub {
     cf_app *app;
-    pthread_mutex_t lock; /* guards seq, suspended, closing */
-    uint64_t seq;
+    cf_event_window *win;
+    pthread_mutex_t lock; /* guards seq, suspended, pending, closing, stop_feed */
+    pthread_cond_t wake;  /* signalled on a commit and to stop */
+    uint64_t seq;         /* turns that read events */
     stream *suspended;
-    bool closing, stop_ticker;
-    pthread_t ticker;
+    bool pending; /* events were committed since the last turn */
+    bool closing, stop_feed, feeding;
+    pthread_t feed;
     cf_ws_hub *ws; /* the WebSocket streams, woken with these */
 };
 
@@ -59,27 +67,91 @@ static void resume_locked(cf_sse_hub *hub, bool only_due) {
 void cf_sse_hub_notify(void *user) {
     cf_sse_hub *hub = user;
     pthread_mutex_lock(&hub->lock);
-    hub->seq++;
-    resume_locked(hub, false);
+    hub->pending = true;
+    pthread_cond_signal(&hub->wake);
     pthread_mutex_unlock(&hub->lock);
-    cf_ws_hub_notify(hub->ws);
 }
 
 cf_ws_hub *cf_sse_hub_ws(cf_sse_hub *hub) {
     return hub ? hub->ws : NULL;
 }
 
-static void *ticker_main(void *arg) {
-    cf_sse_hub *hub = arg;
-    for (;;) {
-        struct timespec ts = {0, TICK_MS * 1000000L};
-        nanosleep(&ts, NULL);
-        pthread_mutex_lock(&hub->lock);
-        bool stop = hub->stop_ticker;
-        if (!stop) resume_locked(hub, true);
-        pthread_mutex_unlock(&hub->lock);
-        if (stop) return NULL;
+cf_event_window *cf_sse_hub_window(cf_sse_hub *hub) {
+    return hub ? hub->win : NULL;
+}
+
+/* Waits on the hub's condition until ms from now at most (the lock held). */
+static void wait_ms(cf_sse_hub *hub, int64_t ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
     }
+    pthread_cond_timedwait(&hub->wake, &hub->lock, &ts);
+}
+
+/* One turn: the new events into the window (outside the lock: the store may take a while), then
+ * every stream of both transports woken. A failed read is tried again at the next tick. */
+static void turn(cf_sse_hub *hub) {
+    hub->pending = false;
+    pthread_mutex_unlock(&hub->lock);
+    cf_error err;
+    cf_err rc = cf_event_window_refresh(hub->win, &err);
+    if (rc) cf_log_warn("sse", "reading new events: %s", err.msg);
+    pthread_mutex_lock(&hub->lock);
+    if (rc) {
+        hub->pending = true;
+        return;
+    }
+    hub->seq++;
+    resume_locked(hub, false);
+    pthread_mutex_unlock(&hub->lock);
+    cf_ws_hub_notify(hub->ws);
+    pthread_mutex_lock(&hub->lock);
+}
+
+static void *feed_main(void *arg) {
+    cf_sse_hub *hub = arg;
+    int64_t last_turn = 0, last_tick = 0, batch_ms = hub->app->cfg.sse_batch_ms;
+    pthread_mutex_lock(&hub->lock);
+    while (!hub->stop_feed) {
+        int64_t now = cf_clock_ms();
+        if (hub->pending && now - last_turn >= batch_ms) {
+            turn(hub);
+            last_turn = cf_clock_ms();
+            continue;
+        }
+        if (now - last_tick >= TICK_MS) {
+            resume_locked(hub, true);
+            last_tick = now;
+        }
+        int64_t until_tick = last_tick + TICK_MS - now;
+        int64_t until_turn = hub->pending ? last_turn + batch_ms - now : until_tick;
+        wait_ms(hub, until_turn < until_tick ? until_turn : until_tick);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return NULL;
+}
+
+/* Stops the hub's thread (idempotent). */
+static void stop_feed(cf_sse_hub *hub) {
+    pthread_mutex_lock(&hub->lock);
+    bool feeding = hub->feeding;
+    hub->stop_feed = true;
+    hub->feeding = false;
+    pthread_cond_signal(&hub->wake);
+    pthread_mutex_unlock(&hub->lock);
+    if (feeding) pthread_join(hub->feed, NULL);
+}
+
+static void hub_destroy(cf_sse_hub *hub) {
+    pthread_cond_destroy(&hub->wake);
+    pthread_mutex_destroy(&hub->lock);
+    cf_event_window_free(hub->win);
+    free(hub);
 }
 
 cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err) {
@@ -87,25 +159,36 @@ cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err) {
     if (!hub) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     hub->app = app;
     pthread_mutex_init(&hub->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&hub->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    hub->win = cf_event_window_new(app->store);
+    if (!hub->win) {
+        hub_destroy(hub);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    hub->pending = true; /* the first turn reads where the store is */
     cf_err rc = cf_ws_hub_start(app, &hub->ws, err);
     if (rc) {
-        pthread_mutex_destroy(&hub->lock);
-        free(hub);
+        hub_destroy(hub);
         return rc;
     }
-    if (pthread_create(&hub->ticker, NULL, ticker_main, hub) != 0) {
+    if (pthread_create(&hub->feed, NULL, feed_main, hub) != 0) {
         cf_ws_hub_close(hub->ws);
         cf_ws_hub_free(hub->ws);
-        pthread_mutex_destroy(&hub->lock);
-        free(hub);
-        return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the event stream ticker");
+        hub_destroy(hub);
+        return cf_error_set(err, CF_ERR_INTERNAL, "cannot start the event stream thread");
     }
+    hub->feeding = true;
     *out = hub;
     return CF_OK;
 }
 
 void cf_sse_hub_close(cf_sse_hub *hub) {
     if (!hub) return;
+    stop_feed(hub);
     pthread_mutex_lock(&hub->lock);
     hub->closing = true;
     resume_locked(hub, false);
@@ -115,13 +198,9 @@ void cf_sse_hub_close(cf_sse_hub *hub) {
 
 void cf_sse_hub_free(cf_sse_hub *hub) {
     if (!hub) return;
-    pthread_mutex_lock(&hub->lock);
-    hub->stop_ticker = true;
-    pthread_mutex_unlock(&hub->lock);
-    pthread_join(hub->ticker, NULL);
+    stop_feed(hub);
     cf_ws_hub_free(hub->ws);
-    pthread_mutex_destroy(&hub->lock);
-    free(hub);
+    hub_destroy(hub);
 }
 
 static bool append(stream *s, const char *text, size_t len) {
@@ -137,13 +216,8 @@ static bool append(stream *s, const char *text, size_t len) {
     return true;
 }
 
-/* Formats one event as an SSE message (compact JSON: no newlines, so one data line carries it). */
-static bool put_event(void *ctx, int64_t id, const char *type, const char *json, size_t len) {
-    stream *s = ctx;
-    char head[160];
-    int hl = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)id, type);
-    return hl > 0 && (size_t)hl < sizeof head && append(s, head, (size_t)hl) && append(s, json, len) &&
-           append(s, "\n\n", 2);
+static bool put_event(void *ctx, const cf_event_text *ev) {
+    return append(ctx, ev->sse, ev->sse_len);
 }
 
 /* Formats the events after the cursor into out; false on a store error. */

@@ -119,10 +119,8 @@ static void flush(conn *c) {
 
 /* ---- events ---- */
 
-static bool put_event(void *ctx, int64_t id, const char *type, const char *json, size_t len) {
-    (void)id;
-    (void)type;
-    return queue_frame(ctx, CF_WS_TEXT, json, len);
+static bool put_event(void *ctx, const cf_event_text *ev) {
+    return queue_frame(ctx, CF_WS_TEXT, ev->json, ev->json_len);
 }
 
 /* Sends the events after the cursor. A client that lets them pile up past the bound is dropped

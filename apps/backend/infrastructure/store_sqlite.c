@@ -1,5 +1,6 @@
 /* store_sqlite.c — the job store on SQLite: one connection guarded by one mutex (SQLite
- * serialises writers anyway), WAL journal with synchronous=NORMAL (a process crash loses
+ * serialises writers anyway) and a second, read-only one for reading jobs and events (WAL lets
+ * it read while the first writes), WAL journal with synchronous=NORMAL (a process crash loses
  * nothing committed), a busy timeout for other processes sharing the file, a migrations table,
  * prepared statements cached per connection, checkpoints in a thread of their own. Every state
  * change runs in one BEGIN IMMEDIATE
@@ -42,7 +43,16 @@ typedef struct sq_store {
     pthread_mutex_t lock; /* guards db and the statement cache */
     sqlite3_stmt **cache;
     checkpointer ckpt;
+    /* A second, read-only connection for the reads requests and event streams make most (a job,
+     * a job list, events): in WAL it reads the last commit while a writer holds the first one,
+     * so a GET never waits behind a flood of submissions. NULL for an in-memory database. */
+    struct sq_store *reader;
 } sq_store;
+
+/* The connection for plain reads. */
+static struct sq_store *reader(struct sq_store *st) {
+    return st->reader ? st->reader : st;
+}
 
 /* Migrations, applied in order once each; append only. */
 static const char *const migrations[] = {
@@ -532,6 +542,7 @@ static void checkpointer_stop(checkpointer *c) {
 static void sq_close(void *self) {
     sq_store *st = self;
     if (!st) return;
+    sq_close(st->reader);
     checkpointer_stop(&st->ckpt);
     for (int i = 0; st->cache && i < Q_COUNT; i++) sqlite3_finalize(st->cache[i]);
     free(st->cache);
@@ -540,27 +551,36 @@ static void sq_close(void *self) {
     free(st);
 }
 
-static cf_err sq_open(const char *url, void **self, cf_error *err) {
-    const char *path = url + strlen("sqlite:");
-    if (!*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': no path", url);
+/* A connection to path with its lock and statement cache (flags: sqlite3_open_v2's). */
+static cf_err connect_db(const char *path, int flags, sq_store **out, cf_error *err) {
     sq_store *st = calloc(1, sizeof *st);
     if (!st) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->ckpt.lock, NULL);
     pthread_cond_init(&st->ckpt.wake, NULL);
-    st->ckpt.path = strcmp(path, ":memory:") ? strdup(path) : NULL;
     st->cache = calloc(Q_COUNT, sizeof *st->cache);
     cf_err rc = CF_OK;
     if (!st->cache) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    else if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL) != SQLITE_OK)
+    else if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         rc = cf_error_set(err, CF_ERR_IO, "store: cannot open %s: %s", path,
                           st->db ? sqlite3_errmsg(st->db) : "out of memory");
-    if (rc == CF_OK) {
-        sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-        rc = prepare_db(st, err);
-    }
+    if (rc == CF_OK) sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    *out = st;
+    return rc;
+}
+
+static cf_err sq_open(const char *url, void **self, cf_error *err) {
+    const char *path = url + strlen("sqlite:");
+    if (!*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': no path", url);
+    sq_store *st = NULL;
+    cf_err rc = connect_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st, err);
+    if (rc == CF_OK && strcmp(path, ":memory:") && !(st->ckpt.path = strdup(path)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) rc = prepare_db(st, err);
     if (rc == CF_OK) sqlite3_wal_hook(st->db, on_wal_commit, st);
+    /* after prepare_db: the file is in WAL and migrated */
+    if (rc == CF_OK && strcmp(path, ":memory:") && !strstr(path, "mode=memory"))
+        rc = connect_db(path, SQLITE_OPEN_READONLY, &st->reader, err);
     if (rc) {
         sq_close(st);
         return rc;
@@ -647,7 +667,7 @@ static cf_err sq_job_create_many(void *self, cf_job_submission *subs, size_t n, 
 }
 
 static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_error *err) {
-    sq_store *st = self;
+    sq_store *st = reader(self);
     pthread_mutex_lock(&st->lock);
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, out, err);
     pthread_mutex_unlock(&st->lock);
@@ -655,7 +675,7 @@ static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_erro
 }
 
 static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
-    sq_store *st = self;
+    sq_store *st = reader(self);
     *out = NULL;
     *n = 0;
     size_t limit = f->limit ? f->limit : 50;
@@ -998,7 +1018,7 @@ static cf_err sq_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
 
 static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, const char *tenant,
                               size_t limit, cf_event_record **out, size_t *n, cf_error *err) {
-    sq_store *st = self;
+    sq_store *st = reader(self);
     *out = NULL;
     *n = 0;
     if (!limit) return CF_OK;

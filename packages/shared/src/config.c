@@ -80,13 +80,17 @@ static const cfg_key keys[] = {
     INT(sse_heartbeat_ms, "CLIPFORGE_SSE_HEARTBEAT_MS", "15000", 100, 600000,
         "idle interval after which an event stream sends a heartbeat comment; a WebSocket event "
         "stream pings at this interval and drops a client that has not answered by the next"),
+    INT(sse_batch_ms, "CLIPFORGE_SSE_BATCH_MS", "50", 0, 1000,
+        "least time between two wakes of every event stream: events committed meanwhile go out "
+        "together, one write per stream (an event after a quiet spell goes at once)"),
     INT(ws_max_frame_bytes, "CLIPFORGE_WS_MAX_FRAME_BYTES", "65536", 125, 16777216,
         "largest message a WebSocket client may send (a frame, or fragments together); more is "
         "closed with 1009"),
     INT(ws_max_buffer_bytes, "CLIPFORGE_WS_MAX_BUFFER_BYTES", "1048576", 4096, 1073741824,
         "unsent bytes a WebSocket event stream may hold for a client that does not read; past "
         "it the client is dropped"),
-    INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256, "HTTP thread pool (0 = cores)"),
+    INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256,
+        "HTTP thread pool (0 = 4 per core for the API, one per core for the inference service)"),
     STR(cors_origins, "CLIPFORGE_CORS_ORIGINS", "",
         "origins a browser may call the API from (comma-separated, or *); empty = same origin only"),
     STR(auth, "CLIPFORGE_AUTH", "auto",
