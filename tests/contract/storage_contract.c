@@ -252,9 +252,17 @@ static void check_presigned(cf_storage *s, char *url, const char *key, int64_t n
     assert_int_equal(ok.status, 200);
     assert_int_equal(ok.len, 7);
     assert_memory_equal(ok.body, "shared!", 7);
-    char *sig = strstr(url, "X-Amz-Signature=") + 16;
+    char *sig = strstr(url, "X-Amz-Signature=") + 16, was = sig[0];
     sig[0] = sig[0] == 'a' ? 'b' : 'a';
     assert_int_equal(fetch(url).status, 403);
+    sig[0] = was;
+    /* the link is the tenant's: passed off as another tenant's, the object store refuses it */
+    char *tenant = strstr(url, "x-clipforge-tenant=acme");
+    assert_non_null(tenant);
+    memcpy(tenant + 19, "acmf", 4);
+    assert_int_equal(fetch(url).status, 403);
+    memcpy(tenant + 19, "acme", 4);
+    assert_int_equal(fetch(url).status, 200);
     char *old = NULL;
     cf_error err;
     assert_int_equal(cf_storage_sign(s, "acme", key, 60, now - 3600, &old, &err), CF_OK);

@@ -24,7 +24,7 @@ static void test_presigned_query_matches_the_aws_example(void **state) {
     cf_error err;
     /* 2013-05-24T00:00:00Z */
     assert_int_equal(cf_s3_presign_query(&c, "GET", "examplebucket.s3.amazonaws.com", "/test.txt", 86400,
-                                         1369353600, &q, &err),
+                                         1369353600, NULL, &q, &err),
                      CF_OK);
     assert_string_equal(q, "X-Amz-Algorithm=AWS4-HMAC-SHA256"
                            "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3"
@@ -32,6 +32,32 @@ static void test_presigned_query_matches_the_aws_example(void **state) {
                            "&X-Amz-SignedHeaders=host&X-Amz-Signature="
                            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
     free(q);
+}
+
+/* A tenant parameter is signed with the rest: it comes after the X-Amz-* ones, the signature
+ * changes with it, and the AWS example's parameters stay as they were. */
+static void test_presigned_query_signs_extra_parameters(void **state) {
+    (void)state;
+    cf_s3_credentials c = example();
+    char *plain = NULL, *a = NULL, *b = NULL;
+    cf_error err;
+    assert_int_equal(cf_s3_presign_query(&c, "GET", "h", "/k", 60, 1369353600, NULL, &plain, &err), CF_OK);
+    assert_int_equal(
+        cf_s3_presign_query(&c, "GET", "h", "/k", 60, 1369353600, "x-clipforge-tenant=acme", &a, &err),
+        CF_OK);
+    assert_int_equal(
+        cf_s3_presign_query(&c, "GET", "h", "/k", 60, 1369353600, "x-clipforge-tenant=beta", &b, &err),
+        CF_OK);
+    const char *sa = strstr(a, "&X-Amz-Signature="), *sb = strstr(b, "&X-Amz-Signature=");
+    const char *sp = strstr(plain, "&X-Amz-Signature=");
+    assert_non_null(strstr(a, "&X-Amz-SignedHeaders=host&x-clipforge-tenant=acme&X-Amz-Signature="));
+    assert_int_equal(sp - plain, strstr(a, "&x-clipforge-tenant") - a); /* same parameters before it */
+    assert_memory_equal(plain, a, (size_t)(sp - plain));
+    assert_string_not_equal(sa, sb);
+    assert_string_not_equal(sa, sp);
+    free(plain);
+    free(a);
+    free(b);
 }
 
 static void test_header_signature_covers_host_hash_and_date(void **state) {
@@ -65,6 +91,7 @@ static void test_uri_encoding_keeps_unreserved_only(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_presigned_query_matches_the_aws_example),
+        cmocka_unit_test(test_presigned_query_signs_extra_parameters),
         cmocka_unit_test(test_header_signature_covers_host_hash_and_date),
         cmocka_unit_test(test_uri_encoding_keeps_unreserved_only),
     };

@@ -50,8 +50,8 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
     char created[40];
     char *url = NULL;
     cf_error err;
-    cf_storage_sign(app->storage, m->tenant ? m->tenant : CF_DEFAULT_TENANT, m->key, app->cfg.url_ttl_s,
-                    cf_now_ms() / 1000, &url, &err);
+    cf_tenant_sign_url(app->store, app->storage, m->tenant ? m->tenant : CF_DEFAULT_TENANT, m->key,
+                       app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err);
     cf_format_timestamp(m->created_at, created, sizeof created);
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];

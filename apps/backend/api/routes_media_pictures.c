@@ -217,8 +217,8 @@ static enum MHD_Result reply_cached_json(cf_http_request *req, const char *key, 
     if (!doc) return cf_http_reply_problem(req, "internal", "a stored picture description is damaged");
     if (sign_key) {
         char *url = NULL;
-        if (cf_storage_sign(req->app->storage, req->who.tenant, sign_key, req->app->cfg.url_ttl_s,
-                            cf_now_ms() / 1000, &url, &err) == CF_OK)
+        if (cf_tenant_sign_url(req->app->store, req->app->storage, req->who.tenant, sign_key,
+                               req->app->cfg.url_ttl_s, cf_now_ms() / 1000, &url, &err) == CF_OK)
             json_object_set_new(doc, "url", json_string(url));
         free(url);
     }

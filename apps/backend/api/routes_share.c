@@ -249,7 +249,9 @@ enum MHD_Result cf_api_share(cf_http_request *req) {
     if (rc == CF_ERR_NOT_FOUND) cf_error_set(&err, CF_ERR_NOT_FOUND, "uri: no such file");
     char *url = NULL;
     int64_t now_s = cf_now_ms() / 1000;
-    if (!rc) rc = cf_storage_sign(req->app->storage, req->who.tenant, key, sc.ttl_s, now_s, &url, &err);
+    if (!rc)
+        rc = cf_tenant_sign_url(req->app->store, req->app->storage, req->who.tenant, key, sc.ttl_s, now_s,
+                                &url, &err);
     json_t *body = NULL;
     if (!rc) {
         char expires[40];

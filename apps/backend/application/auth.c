@@ -267,6 +267,14 @@ bool cf_tenant_may_download(cf_store *store, const char *tenant, const char *key
     return cf_tenant_key_allowed(store, tenant, key);
 }
 
+cf_err cf_tenant_sign_url(cf_store *store, cf_storage *storage, const char *tenant, const char *key,
+                          int64_t ttl_s, int64_t now_s, char **url, cf_error *err) {
+    *url = NULL;
+    if (!cf_tenant_may_download(store, tenant, key))
+        return cf_error_set(err, CF_ERR_NOT_FOUND, "no such file");
+    return cf_storage_sign(storage, tenant, key, ttl_s, now_s, url, err);
+}
+
 bool cf_tenant_key_allowed(cf_store *store, const char *tenant, const char *key) {
     if (!key || !strncmp(key, "media/", 6)) return false;
     if (!strncmp(key, "jobs/", 5)) {

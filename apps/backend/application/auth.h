@@ -11,6 +11,7 @@
 
 #include "clipforge/config.h"
 #include "clipforge/error.h"
+#include "clipforge/storage.h"
 #include "clipforge/store.h"
 
 /* Ordered: a role may do what the roles below it may. */
@@ -63,6 +64,12 @@ bool cf_tenant_key_allowed(cf_store *store, const char *tenant, const char *key)
 /* Whether a signed link made for tenant may open storage key: its media (media/<id>) and their
  * pictures (previews/<id>/...) when it owns the media, else as cf_tenant_key_allowed. */
 bool cf_tenant_may_download(cf_store *store, const char *tenant, const char *key);
+/* A signed download link to key made for tenant (cf_storage_sign), issued only when tenant may
+ * download key (cf_tenant_may_download): another tenant's object is as unknown as a missing
+ * one (CF_ERR_NOT_FOUND), so no route can hand out a link to it, even one the object store
+ * would serve without asking the API. *url is malloc'd. */
+cf_err cf_tenant_sign_url(cf_store *store, cf_storage *storage, const char *tenant, const char *key,
+                          int64_t ttl_s, int64_t now_s, char **url, cf_error *err);
 
 /* cf_auth_verify with a short memory (CF_AUTH_CACHE_MS) of keys it verified, for the API's every
  * request: a key revoked elsewhere (the CLI, another API node) still works up to that long;

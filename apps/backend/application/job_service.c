@@ -202,8 +202,8 @@ static void sign_one(void *user, json_t *a, json_t *clip) {
     char *url = NULL;
     cf_error err;
     const char *key = cf_uri_rest(uri, "storage");
-    if (key && cf_storage_sign(s->app->storage, s->tenant, key, s->app->cfg.url_ttl_s, cf_now_ms() / 1000,
-                               &url, &err) == CF_OK)
+    if (key && cf_tenant_sign_url(s->app->store, s->app->storage, s->tenant, key, s->app->cfg.url_ttl_s,
+                                  cf_now_ms() / 1000, &url, &err) == CF_OK)
         json_object_set_new(a, "url", json_string(url));
     free(url);
 }

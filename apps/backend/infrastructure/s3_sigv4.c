@@ -120,7 +120,7 @@ cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const 
 }
 
 cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
-                           int64_t ttl_s, int64_t now, char **query, cf_error *err) {
+                           int64_t ttl_s, int64_t now, const char *extra, char **query, cf_error *err) {
     *query = NULL;
     char amz[17], day[9], sig[65], cred[320];
     stamps(now, amz, day);
@@ -133,9 +133,9 @@ cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const
     if (!cred_enc || (c->session_token[0] && !tok_enc) ||
         asprintf(&q,
                  "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=%s&X-Amz-Date=%s"
-                 "&X-Amz-Expires=%lld%s%s&X-Amz-SignedHeaders=host",
+                 "&X-Amz-Expires=%lld%s%s&X-Amz-SignedHeaders=host%s%s",
                  cred_enc, amz, (long long)ttl_s, tok_enc ? "&X-Amz-Security-Token=" : "",
-                 tok_enc ? tok_enc : "") < 0) {
+                 tok_enc ? tok_enc : "", extra ? "&" : "", extra ? extra : "") < 0) {
         q = NULL;
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }

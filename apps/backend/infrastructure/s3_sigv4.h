@@ -29,8 +29,11 @@ cf_err cf_s3_sign_headers(const cf_s3_credentials *c, const char *method, const 
                           struct curl_slist **headers, cf_error *err);
 
 /* The query string of a presigned URL for method on host+path, valid ttl_s seconds from now
- * (unix s): "X-Amz-Algorithm=...&X-Amz-Signature=..." (malloc'd into *query). */
+ * (unix s): "X-Amz-Algorithm=...&X-Amz-Signature=..." (malloc'd into *query). extra (NULL for
+ * none) is more parameters, canonical already (encoded, sorted, each sorting after every
+ * X-Amz-* one, as lower-case names do), signed with the rest: the object store refuses the URL
+ * when one of them is changed. */
 cf_err cf_s3_presign_query(const cf_s3_credentials *c, const char *method, const char *host, const char *path,
-                           int64_t ttl_s, int64_t now, char **query, cf_error *err);
+                           int64_t ttl_s, int64_t now, const char *extra, char **query, cf_error *err);
 
 #endif

@@ -682,11 +682,13 @@ static cf_err s3_list(void *self, const char *prefix, cf_storage_list_fn fn, voi
 
 /* ---- signed URLs ---- */
 
-/* The object store checks its presigned URLs itself, on key and expiry: the tenant is not in
- * them (the API signs only for the object's owner, as for local links). */
+/* The object store checks its presigned URLs itself, on key and expiry. The tenant the link
+ * was made for goes in as the signed parameter x-clipforge-tenant: the store ignores it but
+ * refuses the URL when it is changed, so a link names its tenant (in the store's logs too) and
+ * cannot be passed off as another's. Which tenant may have a link to which key is the API's
+ * check before it signs (cf_tenant_sign_url), as for local links. */
 static cf_err s3_sign(void *self, const char *tenant, const char *key, int64_t ttl_s, int64_t now_s,
                       char **url, cf_error *err) {
-    (void)tenant;
     s3_storage *s = self;
     *url = NULL;
     if (ttl_s < 1 || ttl_s > 604800)
@@ -695,8 +697,15 @@ static cf_err s3_sign(void *self, const char *tenant, const char *key, int64_t t
     char *k = rc ? NULL : full_key(s, key);
     char *path = k ? object_path(s, k) : NULL;
     if (!rc && !path) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    char *query = NULL;
-    if (rc == CF_OK) rc = cf_s3_presign_query(&s->cred, "GET", s->host, path, ttl_s, now_s, &query, err);
+    char *query = NULL, *t = rc ? NULL : cf_s3_uri_encode(tenant, true), *extra = NULL;
+    if (!rc && (!t || asprintf(&extra, "x-clipforge-tenant=%s", t) < 0)) {
+        extra = NULL;
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    free(t);
+    if (rc == CF_OK)
+        rc = cf_s3_presign_query(&s->cred, "GET", s->host, path, ttl_s, now_s, extra, &query, err);
+    free(extra);
     if (rc == CF_OK && asprintf(url, "%s%s?%s", s->endpoint, path, query) < 0) {
         *url = NULL;
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
