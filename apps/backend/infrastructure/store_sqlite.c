@@ -3,10 +3,10 @@
  * it read while the first writes), WAL journal with synchronous=NORMAL (a process crash loses
  * nothing committed), a busy timeout for other processes sharing the file, a migrations table,
  * prepared statements cached per connection, checkpoints in a thread of their own. Every state
- * change runs in one BEGIN IMMEDIATE
- * transaction together with its event and outbox rows. Event ids come from AUTOINCREMENT and,
- * since SQLite commits one writer at a time, become visible in id order: a reader that has seen
- * id N will never later find a new id below N (what SSE resume relies on). */
+ * change runs in one BEGIN IMMEDIATE transaction together with its event and outbox rows. Event
+ * ids come from AUTOINCREMENT and, since SQLite commits one writer at a time, become visible in
+ * id order: a reader that has seen id N will never later find a new id below N (what SSE resume
+ * relies on). */
 #include "infrastructure/store_sqlite.h"
 
 #include <pthread.h>
