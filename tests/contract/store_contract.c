@@ -669,6 +669,42 @@ static void test_held_jobs_are_republished_only_when_their_holder_is_gone(void *
     assert_int_equal(redispatched(f->store, 5000), 1);
 }
 
+/* A drained batch recorded at once: every row is gone, every queued job of it held, and a job
+ * that left the queue meanwhile is left alone. */
+static void test_outbox_published_many_records_a_batch(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    create(f->store, "a", NULL, 1000);
+    create(f->store, "b", NULL, 1000);
+    create(f->store, "c", NULL, 1000);
+    cf_job_record j;
+    assert_int_equal(cf_store_job_lease(f->store, "c", "w1", 30000, 1000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 3);
+    int64_t ids[3] = {o[0].id, o[1].id, o[2].id};
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_outbox_published_many(f->store, ids, 3, "p1", 4000, &err), CF_OK);
+    assert_int_equal(cf_store_outbox_due(f->store, 9000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 0);
+    cf_outbox_records_free(o, n);
+    const char *held[] = {"a", "b"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(cf_store_job_get(f->store, held[i], &j, &err), CF_OK);
+        assert_string_equal(j.lease_owner, "p1");
+        assert_int_equal(j.lease_expires_at, 4000);
+        cf_job_record_free(&j);
+    }
+    assert_int_equal(cf_store_job_get(f->store, "c", &j, &err), CF_OK);
+    assert_string_equal(j.lease_owner, "w1");
+    assert_int_equal(j.status, CF_JOB_STATE_RUNNING);
+    cf_job_record_free(&j);
+    assert_int_equal(redispatched(f->store, 2000), 0); /* held: not republished */
+    assert_int_equal(cf_store_outbox_published_many(f->store, ids, 0, "p1", 4000, &err), CF_OK);
+}
+
 static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1160,6 +1196,7 @@ int main(void) {
         T(test_release_requeues_at_once_without_spending_an_attempt),
         T(test_held_jobs_are_republished_only_when_their_holder_is_gone),
         T(test_hold_never_touches_a_job_that_left_the_queue),
+        T(test_outbox_published_many_records_a_batch),
         T(test_media_records),
         T(test_media_list_pages_newest_first),
         T(test_concurrent_leases_give_each_job_to_one_worker),

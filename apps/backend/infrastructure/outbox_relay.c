@@ -1,5 +1,6 @@
 /* outbox_relay.c — one thread that publishes due outbox rows to the bus, oldest first, then
- * deletes them (recording the hold of a volatile bus in the same transaction). Each job message
+ * deletes the batch it published in one transaction (recording the holds of a volatile bus in
+ * it). Each job message
  * is published in a producer span of its job's trace, whose context travels on the message.
  * Steered by its poll interval and hold; kicked after commits so dispatch is immediate. */
 #include "infrastructure/outbox_relay.h"
@@ -59,11 +60,21 @@ cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, 
         size_t count = 0;
         int64_t now = wall_ms();
         cf_err rc = cf_store_outbox_due(store, now, BATCH, &rows, &count, err);
-        for (size_t i = 0; rc == CF_OK && i < count; i++) {
-            rc = publish_row(bus, &rows[i], err);
-            if (rc == CF_OK)
-                rc = cf_store_outbox_published(store, rows[i].id, hold.holder, now + hold.hold_ms, err);
-            if (rc == CF_OK) total++;
+        int64_t ids[BATCH];
+        size_t sent = 0;
+        for (; rc == CF_OK && sent < count; sent++) {
+            rc = publish_row(bus, &rows[sent], err);
+            if (rc == CF_OK) ids[sent] = rows[sent].id;
+            else break;
+        }
+        /* The rows published so far, in one commit; a crash before it publishes them again
+         * (delivery is at least once; a job is leased once whatever its messages). */
+        cf_error perr;
+        cf_err prc = cf_store_outbox_published_many(store, ids, sent, hold.holder, now + hold.hold_ms, &perr);
+        if (prc == CF_OK) total += sent;
+        else if (rc == CF_OK) {
+            rc = prc;
+            *err = perr;
         }
         cf_outbox_records_free(rows, count);
         if (rc || count < BATCH) {

@@ -284,18 +284,27 @@ static cf_err load_job(PGconn *c, const char *sql, const char *value, cf_job_rec
 /* Appends the event of change c (cf_job_event) for job id with its snapshot; takes the next id
  * from the counter row (see the file comment), so call it as the last write of the transaction
  * that made the change. */
-static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int64_t now, int64_t retry_at,
-                           cf_error *err) {
-    cf_job_record j = {0};
-    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
-    if (rc) return rc;
+/* Runs a statement that returns at most one job row (RETURNING JOB_COLS) into *out; *found
+ * says whether it did. Saves reading back a row the statement has just written. */
+static cf_err run_job_row(PGconn *c, const char *sql, int n, const char *const *p, cf_job_record *out,
+                          bool *found, cf_error *err) {
+    PGresult *r = q(c, sql, n, p, err);
+    if (!r) return err->code;
+    *found = PQntuples(r) == 1;
+    if (*found) read_job(r, 0, out);
+    PQclear(r);
+    return CF_OK;
+}
+
+/* Appends the event of change c of job j as it is now (the caller's fresh row). */
+static cf_err append_event_of(PGconn *c, cf_job_change change, const cf_job_record *j, int64_t now,
+                              int64_t retry_at, cf_error *err) {
     const char *type;
     char *data;
-    rc = cf_job_event(change, &j, retry_at, &type, &data, err);
-    cf_job_record_free(&j);
+    cf_err rc = cf_job_event(change, j, retry_at, &type, &data, err);
     if (rc) return rc;
     num at = n64(now);
-    const char *p[] = {type, id, at.s, data};
+    const char *p[] = {type, j->id, at.s, data};
     rc = run(c,
              "WITH c AS (UPDATE event_counter SET last_id=last_id+1 RETURNING last_id),"
              " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT last_id,$1,$2,$3,$4"
@@ -306,20 +315,27 @@ static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int6
     return rc;
 }
 
+/* Re-reads job id and appends the event of change c with its snapshot. */
+static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int64_t now, int64_t retry_at,
+                           cf_error *err) {
+    cf_job_record j = {0};
+    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
+    if (rc == CF_OK) rc = append_event_of(c, change, &j, now, retry_at, err);
+    cf_job_record_free(&j);
+    return rc;
+}
+
 static cf_err add_outbox(PGconn *c, const char *topic, const char *payload, int64_t at, cf_error *err) {
     num a = n64(at);
     const char *p[] = {topic, payload, a.s};
     return run(c, "INSERT INTO outbox(topic,payload,available_at) VALUES($1,$2,$3)", 3, p, NULL, err);
 }
 
-/* The usage record of job id's finished run into the outbox (cf_job_usage), in the caller's
+/* The usage record of job j's finished run into the outbox (cf_job_usage), in the caller's
  * transaction. */
-static cf_err add_usage(PGconn *c, const char *id, int64_t now, cf_error *err) {
-    cf_job_record j = {0};
-    cf_err rc = load_job(c, sql_job_by_id, id, &j, err);
+static cf_err add_usage_of(PGconn *c, const cf_job_record *j, int64_t now, cf_error *err) {
     char *data = NULL;
-    if (rc == CF_OK) rc = cf_job_usage(&j, &data, err);
-    cf_job_record_free(&j);
+    cf_err rc = cf_job_usage(j, &data, err);
     if (rc == CF_OK && data) rc = add_outbox(c, CF_USAGE_TOPIC, data, now, err);
     free(data);
     return rc;
@@ -454,15 +470,17 @@ static cf_err create_tx(PGconn *c, void *arg, cf_error *err) {
     num max = n64(in->max_attempts), now = n64(in->now);
     const char *p[] = {in->id,        in->kind,          max.s,     now.s, in->request, in->idempotency_key,
                        in->parent_id, in->trace_context, in->tenant};
-    cf_err rc = run(c,
+    bool found = false;
+    cf_err rc =
+        run_job_row(c,
                     "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,"
                     "updated_at,request,idempotency_key,run_after,parent_id,trace_context,tenant)"
                     " VALUES($1,$2,'queued','queued',$3,$3,$4,$4,$5,$6,$4,$7,$8,"
-                    " coalesce($9,(SELECT tenant FROM jobs WHERE id=$7),'default'))",
-                    9, p, NULL, err);
+                    " coalesce($9,(SELECT tenant FROM jobs WHERE id=$7),'default')) RETURNING " JOB_COLS,
+                    9, p, a->out, &found, err);
+    if (rc == CF_OK && !found) rc = cf_error_set(err, CF_ERR_INTERNAL, "job %s: not inserted", in->id);
     if (rc == CF_OK) rc = add_outbox(c, "jobs", in->id, in->now, err);
-    if (rc == CF_OK) rc = append_event(c, CF_JOB_CHANGE_REQUESTED, in->id, in->now, 0, err);
-    if (rc == CF_OK) rc = load_job(c, sql_job_by_id, in->id, a->out, err);
+    if (rc == CF_OK) rc = append_event_of(c, CF_JOB_CHANGE_REQUESTED, a->out, in->now, 0, err);
     return rc;
 }
 
@@ -599,17 +617,16 @@ static cf_err lease_tx(PGconn *c, void *arg, cf_error *err) {
     lease_args *a = arg;
     num exp = n64(a->now + a->lease_ms), now = n64(a->now);
     const char *p[] = {a->id, a->owner, exp.s, now.s};
-    int changes = 0;
-    cf_err rc = run(c,
-                    "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
-                    " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
-                    " progress=0, finished_at=0 WHERE id=(SELECT id FROM jobs WHERE id=$1 AND"
-                    " status='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED)",
-                    4, p, &changes, err);
+    bool found = false;
+    cf_err rc = run_job_row(c,
+                            "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
+                            " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
+                            " progress=0, finished_at=0 WHERE id=(SELECT id FROM jobs WHERE id=$1 AND"
+                            " status='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS,
+                            4, p, a->out, &found, err);
     if (rc) return rc;
-    if (!changes) return not_found_or_conflict(c, a->id, "not leasable", err);
-    rc = append_event(c, CF_JOB_CHANGE_LEASED, a->id, a->now, 0, err);
-    return rc ? rc : load_job(c, sql_job_by_id, a->id, a->out, err);
+    if (!found) return not_found_or_conflict(c, a->id, "not leasable", err);
+    return append_event_of(c, CF_JOB_CHANGE_LEASED, a->out, a->now, 0, err);
 }
 
 static cf_err pg_job_lease(void *self, const char *id, const char *owner, int64_t lease_ms, int64_t now,
@@ -706,17 +723,21 @@ static cf_err finish(PGconn *c, const char *id, const char *owner, int64_t attem
     const char *p[] = {
         id,  owner, att.s, cf_job_state_to_string(o->status), ok ? o->result : NULL, ok ? NULL : o->error,
         nw.s};
-    int changes = 0;
-    rc = run(c,
-             "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
-             " finished_at=$7, updated_at=$7, lease_owner=NULL, lease_expires_at=0,"
-             " progress=CASE WHEN $4::text='succeeded' THEN 1 ELSE progress END"
-             " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3",
-             7, p, &changes, err);
+    bool found = false;
+    cf_job_record j = {0};
+    rc = run_job_row(
+        c,
+        "UPDATE jobs SET status=$4::text, stage=$4::text, result=$5, error=$6,"
+        " finished_at=$7, updated_at=$7, lease_owner=NULL, lease_expires_at=0,"
+        " progress=CASE WHEN $4::text='succeeded' THEN 1 ELSE progress END"
+        " WHERE id=$1 AND status='running' AND lease_owner=$2 AND attempts=$3 RETURNING " JOB_COLS,
+        7, p, &j, &found, err);
     if (rc) return rc;
-    if (!changes) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
-    rc = add_usage(c, id, now, err);
-    return rc ? rc : append_event(c, CF_JOB_CHANGE_FINISHED, id, now, 0, err);
+    if (!found) return cf_error_set(err, CF_ERR_CONFLICT, "job %s: lease lost", id);
+    rc = add_usage_of(c, &j, now, err);
+    if (rc == CF_OK) rc = append_event_of(c, CF_JOB_CHANGE_FINISHED, &j, now, 0, err);
+    cf_job_record_free(&j);
+    return rc;
 }
 
 typedef struct finish_args {
@@ -1028,6 +1049,29 @@ static cf_err published_tx(PGconn *c, void *arg, cf_error *err) {
 static cf_err pg_outbox_published(void *self, int64_t id, const char *holder, int64_t until, cf_error *err) {
     hold_args a = {id, holder, until, 0};
     return with_conn(self, true, published_tx, &a, err);
+}
+
+typedef struct published_many_args {
+    const int64_t *ids;
+    size_t n;
+    const char *holder;
+    int64_t until;
+} published_many_args;
+
+static cf_err published_many_tx(PGconn *c, void *arg, cf_error *err) {
+    published_many_args *a = arg;
+    cf_err rc = CF_OK;
+    for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+        hold_args h = {a->ids[i], a->holder, a->until, 0};
+        rc = published_tx(c, &h, err);
+    }
+    return rc;
+}
+
+static cf_err pg_outbox_published_many(void *self, const int64_t *ids, size_t n, const char *holder,
+                                       int64_t until, cf_error *err) {
+    published_many_args a = {ids, n, holder, until};
+    return with_conn(self, true, published_many_tx, &a, err);
 }
 
 static cf_err renew_fn(PGconn *c, void *arg, cf_error *err) {
@@ -1547,6 +1591,7 @@ static const cf_store_methods methods = {
     .close = pg_close,
     .job_create = pg_job_create,
     .job_create_many = pg_job_create_many,
+    .outbox_published_many = pg_outbox_published_many,
     .job_get = pg_job_get,
     .job_list = pg_job_list,
     .job_lease = pg_job_lease,

@@ -1132,6 +1132,17 @@ static cf_err sq_outbox_published(void *self, int64_t id, const char *holder, in
     return rc;
 }
 
+static cf_err sq_outbox_published_many(void *self, const int64_t *ids, size_t n, const char *holder,
+                                       int64_t until, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++) rc = published_locked(st, ids[i], holder, until, err);
+    if (rc == CF_OK || !sqlite3_get_autocommit(st->db)) rc = end_tx(st, rc, err);
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 static cf_err sq_holds_renew(void *self, const char *holder, int64_t until, size_t *n, cf_error *err) {
     sq_store *st = self;
     int changes = 0;
@@ -1544,6 +1555,7 @@ static const cf_store_methods methods = {
     .close = sq_close,
     .job_create = sq_job_create,
     .job_create_many = sq_job_create_many,
+    .outbox_published_many = sq_outbox_published_many,
     .job_get = sq_job_get,
     .job_list = sq_job_list,
     .job_lease = sq_job_lease,

@@ -203,6 +203,17 @@ cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, in
     return s->m->outbox_published(s->self, id, holder, hold_until, err);
 }
 
+cf_err cf_store_outbox_published_many(cf_store *s, const int64_t *ids, size_t n, const char *holder,
+                                      int64_t hold_until, cf_error *err) {
+    if (s->m->outbox_published_many && n)
+        return s->m->outbox_published_many(s->self, ids, n, holder, hold_until, err);
+    for (size_t i = 0; i < n; i++) {
+        cf_err rc = cf_store_outbox_published(s, ids[i], holder, hold_until, err);
+        if (rc) return rc;
+    }
+    return CF_OK;
+}
+
 cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n, cf_error *err) {
     size_t count = 0;
     cf_err rc = s->m->holds_renew ? s->m->holds_renew(s->self, holder, until, &count, err) : CF_OK;

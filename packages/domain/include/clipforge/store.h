@@ -248,6 +248,10 @@ typedef struct cf_store_methods {
      * batch used replays or conflicts with it. Fills each sub's out, replayed, rc and err. When
      * the transaction cannot commit, returns that error and every sub's rc is it (none stored). */
     cf_err (*job_create_many)(void *self, cf_job_submission *subs, size_t n, cf_error *err);
+    /* Optional (NULL: outbox_published for one row after another): outbox_published for each of
+     * ids[0..n), all in one transaction. */
+    cf_err (*outbox_published_many)(void *self, const int64_t *ids, size_t n, const char *holder,
+                                    int64_t hold_until, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -290,6 +294,10 @@ cf_err cf_store_outbox_delete(cf_store *s, int64_t id, cf_error *err);
 /* outbox_published, or outbox_delete when the backend keeps no holds. */
 cf_err cf_store_outbox_published(cf_store *s, int64_t id, const char *holder, int64_t hold_until,
                                  cf_error *err);
+/* cf_store_outbox_published for ids[0..n), in one transaction when the backend can
+ * (outbox_published_many): the relay records a whole drained batch with one commit. */
+cf_err cf_store_outbox_published_many(cf_store *s, const int64_t *ids, size_t n, const char *holder,
+                                      int64_t hold_until, cf_error *err);
 /* holds_renew; CF_OK with *n = 0 when the backend keeps no holds. n may be NULL. */
 cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n, cf_error *err);
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
