@@ -135,6 +135,7 @@ enum MHD_Result cf_api_metrics(cf_http_request *req);
 enum MHD_Result cf_api_labels_create(cf_http_request *req);
 enum MHD_Result cf_api_labels_list(cf_http_request *req);
 enum MHD_Result cf_api_templates_list(cf_http_request *req);
+enum MHD_Result cf_api_templates_get(cf_http_request *req);
 enum MHD_Result cf_api_archive(cf_http_request *req);
 enum MHD_Result cf_api_versions_create(cf_http_request *req);
 enum MHD_Result cf_api_versions_list(cf_http_request *req);
@@ -148,8 +149,10 @@ enum MHD_Result cf_api_usage(cf_http_request *req);
 enum MHD_Result cf_api_quotas_get(cf_http_request *req);
 enum MHD_Result cf_api_quotas_set(cf_http_request *req);
 /* The /metrics body for the Accept header (OpenMetrics when asked for, else Prometheus text):
- * malloc'd text, *len and *type (static) filled; NULL when out of memory (routes_meta.c). */
-char *cf_metrics_render(cf_app *app, const char *accept, size_t *len, const char **type);
+ * the server's metrics, or with tenant only that tenant's series of the per-tenant families
+ * (cf_metrics_write_tenant); malloc'd text, *len and *type (static) filled; NULL when out of
+ * memory (routes_meta.c). */
+char *cf_metrics_render(cf_app *app, const char *tenant, const char *accept, size_t *len, const char **type);
 /* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
 enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 

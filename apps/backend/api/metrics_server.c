@@ -51,7 +51,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     size_t len = 0;
     const char *type = NULL;
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-    char *body = cf_metrics_render(s->app, accept, &len, &type);
+    char *body = cf_metrics_render(s->app, NULL, accept, &len, &type);
     return body ? reply(conn, 200, type, body, len) : MHD_NO;
 }
 

@@ -44,6 +44,7 @@ static const route_doc docs[] = {
     {"POST", "/v1/labels", 201, "LabelCreate", "Label", NULL},
     {"GET", "/v1/labels", 200, NULL, "LabelList", "media_id"},
     {"GET", "/v1/templates", 200, NULL, "TemplateList", NULL},
+    {"GET", "/v1/templates/{template_id}", 200, NULL, "RenderTemplate", NULL},
     {"GET", "/v1/archive", 200, NULL, "application/zip", "jobs"},
     {"POST", "/v1/share", 201, "ShareCreate", "ShareLink", NULL},
     {"GET", "/v1/events", 200, NULL, NULL, "job_id,last_event_id"},

@@ -101,7 +101,7 @@ enum MHD_Result cf_api_timelines_compile(cf_http_request *req) {
         rc = cf_error_set(&err, CF_ERR_INVALID_ARGUMENT,
                           "%s: a template over a span (template_id, source_uri, start_ms, end_ms)",
                           rq.template_id ? "end_ms" : "template_id");
-    if (!rc && !cf_template_allowed(req->app->flags, req->who.tenant, rq.template_id))
+    if (!rc && !cf_template_allowed(&req->app->cfg, req->app->flags, req->who.tenant, rq.template_id))
         rc =
             cf_error_set(&err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s'", rq.template_id);
     /* the preview has the words itself: an inline transcript stands for the captions file */

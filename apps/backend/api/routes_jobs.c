@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "api/names.h"
 #include "application/job_service.h"
+#include "application/metrics.h"
 #include "application/quota.h"
 
 #define MAX_KEY_LEN 200
@@ -51,6 +52,7 @@ static enum MHD_Result reply_submitted(cf_http_request *req, submit_wait *w) {
     cf_error err;
     if (cf_jobs_submit_result(&w->draft, req->who.tenant, &j, &replayed, &err))
         return cf_http_reply_error(req, &err);
+    if (!replayed) cf_metrics_tenant_job_submitted(req->who.tenant);
     return reply_job(req, replayed ? 200 : 202, &j);
 }
 

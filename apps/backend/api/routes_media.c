@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "application/metrics.h"
 #include "api/names.h"
 #include "application/job_service.h"
 #include "application/pipelines.h"
@@ -108,6 +109,7 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
                          .tenant = req->who.tenant,
                          .created_at = cf_now_ms()};
     rc = cf_store_media_insert(req->app->store, &m, &err);
+    if (rc == CF_OK) cf_metrics_tenant_upload(req->who.tenant, req->received);
     json_t *body = rc ? NULL : media_json(req->app, &m);
     free(probe);
     free(filename);

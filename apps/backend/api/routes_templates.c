@@ -1,10 +1,13 @@
-/* routes_templates.c — GET /v1/templates: the rendering templates in the template directory
- * (the configured template_dir, else the installed one), summarised for clients that offer a choice
- * of template: name, layout, the canvas of each format, where title and captions sit, and the
- * ${variables} with the RenderRequest member that fills each and the template's default.
- * Each summary is checked by the generated RenderTemplate parser; a file that does not make one
- * is left out of the list with a warning (a render naming it reports the exact problem), and so
- * is a template whose "template.<id>" feature flag is off for the caller's tenant. */
+/* routes_templates.c — GET /v1/templates and GET /v1/templates/{template_id}: the rendering
+ * templates in the template directory (the configured template_dir, else the installed one) that
+ * the caller's tenant may use, summarised for clients that offer a choice of template: name,
+ * layout, the canvas of each format, where title and captions sit, and the ${variables} with the
+ * RenderRequest member that fills each and the template's default. A template file whose
+ * "tenant" member names a tenant is that tenant's alone: to every other tenant it is not listed
+ * and answers 404, as an unknown one does (cf_template_owned_by); so is a template whose
+ * "template.<id>" feature flag is off for the caller's tenant. Each summary is checked by the
+ * generated RenderTemplate parser; a file that does not make one is left out of the list with a
+ * warning (a render naming it reports the exact problem). */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,12 +127,17 @@ static bool template_id(const char *file, char *id, size_t cap) {
     return true;
 }
 
-/* The checked summary of one file, or NULL (logged) when it is not a usable template. */
-static json_t *load_summary(const char *dir, const char *id) {
+/* The checked summary of one file for tenant, or NULL: when it is another tenant's (silently), or
+ * not a usable template (logged). */
+static json_t *load_summary(const char *dir, const char *id, const char *tenant) {
     char path[4096];
     if (!cf_fmt(path, sizeof path, "%s/%s.json", dir, id)) return NULL;
     cf_error err;
     json_t *t = cf_json_load_file(path, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_DEPTH, &err);
+    if (t && !cf_template_owned_by(t, tenant)) {
+        json_decref(t);
+        return NULL;
+    }
     json_t *s = t ? summarise(id, t) : NULL;
     json_decref(t);
     cf_render_template rt;
@@ -150,10 +158,24 @@ static int by_id(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Whether the template's flag offers it to the caller (ownership is load_summary's check). */
+static bool flag_allows(cf_http_request *req, const char *id) {
+    return cf_template_flag_on(req->app->flags, req->who.tenant, id);
+}
+
+enum MHD_Result cf_api_templates_get(cf_http_request *req) {
+    char id[65], file[80];
+    json_t *s = NULL;
+    if (cf_fmt(file, sizeof file, "%s.json", req->path_param) && template_id(file, id, sizeof id) &&
+        flag_allows(req, id))
+        s = load_summary(cf_template_dir(&req->app->cfg), id, req->who.tenant);
+    if (!s) return cf_http_reply_problem(req, "not-found", "no such template");
+    return cf_http_reply_json(req, 200, s);
+}
+
 enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     /* the same directory render jobs compile from, which the config file may set */
-    const char *tdir = req->app->cfg.template_dir;
-    const char *dir = *tdir ? tdir : cf_share_path("templates"); /* as cf_render_template_dir() */
+    const char *dir = cf_template_dir(&req->app->cfg); /* as cf_render_template_dir() */
     json_t *items = json_array();
     DIR *d = opendir(dir);
     char **ids = NULL;
@@ -170,8 +192,7 @@ enum MHD_Result cf_api_templates_list(cf_http_request *req) {
     if (n) qsort(ids, n, sizeof *ids, by_id); /* readdir order is the file system's */
     for (size_t i = 0; i < n; i++) {
         /* a template its flag keeps from the caller's tenant is not offered */
-        json_t *s =
-            cf_template_allowed(req->app->flags, req->who.tenant, ids[i]) ? load_summary(dir, ids[i]) : NULL;
+        json_t *s = flag_allows(req, ids[i]) ? load_summary(dir, ids[i], req->who.tenant) : NULL;
         if (s) json_array_append_new(items, s);
         free(ids[i]);
     }

@@ -4,8 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "application/auth.h"
+#include "clipforge/fmt.h"
+#include "clipforge/json.h"
+#include "clipforge/paths.h"
 #include "infrastructure/flags_config.h"
 #include "infrastructure/flags_store.h"
+
+#define MAX_TEMPLATE_BYTES (4 * 1024 * 1024)
+#define MAX_TEMPLATE_DEPTH 32
 
 static const cf_flag_def defs[] = {
     {CF_FLAG_REMOTE_DETECTION, "on", true,
@@ -35,7 +42,16 @@ cf_err cf_feature_flags_open(const cf_config *cfg, cf_store *store, cf_flags **o
     return CF_OK;
 }
 
-bool cf_template_allowed(cf_flags *flags, const char *tenant, const char *template_id) {
+const char *cf_template_dir(const cf_config *cfg) {
+    return *cfg->template_dir ? cfg->template_dir : cf_share_path("templates");
+}
+
+bool cf_template_owned_by(const json_t *t, const char *tenant) {
+    const json_t *owner = json_object_get(t, "tenant");
+    return !owner || (json_is_string(owner) && cf_tenant_is(json_string_value(owner), tenant));
+}
+
+bool cf_template_flag_on(cf_flags *flags, const char *tenant, const char *template_id) {
     char name[CF_FLAG_NAME_MAX + 1];
     int len = snprintf(name, sizeof name, CF_FLAG_TEMPLATE_PREFIX "%s", template_id);
     if (len < 0 || (size_t)len >= sizeof name || !cf_flag_name_valid(name))
@@ -47,10 +63,23 @@ bool cf_template_allowed(cf_flags *flags, const char *tenant, const char *templa
     return cf_flags_on(flags, name, tenant, NULL);
 }
 
-cf_err cf_feature_gate_job(cf_flags *flags, const char *tenant, const char *kind, const json_t *normalized,
-                           cf_error *err) {
+bool cf_template_allowed(const cf_config *cfg, cf_flags *flags, const char *tenant, const char *template_id) {
+    if (!cf_template_flag_on(flags, tenant, template_id)) return false;
+    char path[4096];
+    if (strchr(template_id, '/') ||
+        !cf_fmt(path, sizeof path, "%s/%s.json", cf_template_dir(cfg), template_id))
+        return true; /* no such file: the renderer names the problem */
+    cf_error err;
+    json_t *t = cf_json_load_file(path, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_DEPTH, &err);
+    bool ok = !t || cf_template_owned_by(t, tenant);
+    json_decref(t);
+    return ok;
+}
+
+cf_err cf_feature_gate_job(const cf_config *cfg, cf_flags *flags, const char *tenant, const char *kind,
+                           const json_t *normalized, cf_error *err) {
     if (strcmp(kind, "render") && strcmp(kind, "autoclip")) return CF_OK;
     const char *id = json_string_value(json_object_get(normalized, "template_id"));
-    if (!id || cf_template_allowed(flags, tenant, id)) return CF_OK;
+    if (!id || cf_template_allowed(cfg, flags, tenant, id)) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "template_id: unknown template '%s'", id);
 }

@@ -208,6 +208,7 @@ static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_j
     else cf_metrics_job_run(o.status, job->kind, seconds);
     if (frc == CF_OK && o.status != CF_JOB_STATE_SUCCEEDED)
         cf_metrics_job_run(o.retry_at ? CF_JOB_STATE_QUEUED : o.status, job->kind, seconds);
+    if (frc == CF_OK && !o.retry_at) cf_metrics_tenant_job_finished(job->tenant, o.status);
     free(result);
     free(error_text);
 }

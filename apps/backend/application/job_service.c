@@ -32,7 +32,7 @@ static cf_err gate(cf_store *store, const cf_config *cfg, const char *tenant, co
     cf_flags *flags = NULL;
     cf_err rc = cf_feature_flags_open(cfg, store, &flags, err);
     if (rc == CF_OK)
-        rc = cf_feature_gate_job(flags, tenant ? tenant : CF_DEFAULT_TENANT, kind, normalized, err);
+        rc = cf_feature_gate_job(cfg, flags, tenant ? tenant : CF_DEFAULT_TENANT, kind, normalized, err);
     cf_flags_free(flags);
     return rc;
 }

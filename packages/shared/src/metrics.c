@@ -188,10 +188,14 @@ static void write_histogram(FILE *out, const cf_metric *m, const child *c, bool 
     fprintf(out, " %llu\n", (unsigned long long)cum);
 }
 
-static void write_family(FILE *out, cf_metric *m, bool om) {
+static void write_header(FILE *out, const cf_metric *m, bool om) {
     bool counter = !m->histogram;
     fprintf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", m->name, counter && !om ? "_total" : "", m->help,
             m->name, counter && !om ? "_total" : "", counter ? "counter" : "histogram");
+}
+
+static void write_family(FILE *out, cf_metric *m, bool om) {
+    write_header(out, m, om);
     pthread_mutex_lock(&m->lock);
     for (int i = 0; i < m->n; i++) {
         const child *c = &m->children[i];
@@ -211,6 +215,33 @@ void cf_metrics_registry_write(FILE *out, bool openmetrics) {
     int n = n_families;
     pthread_mutex_unlock(&registry_lock);
     for (int i = 0; i < n; i++) write_family(out, families[i], openmetrics);
+}
+
+/* The family's series for l1 = value alone (lock held), or NULL; never the overflow series. */
+static const child *only_child(const cf_metric *m, const char *value) {
+    for (int i = 0; i < m->n && i < MAX_CHILDREN - 1; i++)
+        if (same(m->children[i].l1, value)) return &m->children[i];
+    return NULL;
+}
+
+void cf_metrics_registry_write_for(FILE *out, bool openmetrics, const char *label, const char *value) {
+    pthread_mutex_lock(&registry_lock);
+    int n = n_families;
+    pthread_mutex_unlock(&registry_lock);
+    for (int i = 0; i < n; i++) {
+        cf_metric *m = families[i];
+        if (!m->label1 || strcmp(m->label1, label) || m->label2) continue;
+        write_header(out, m, openmetrics);
+        pthread_mutex_lock(&m->lock);
+        const child *c = only_child(m, value);
+        if (m->histogram && c) write_histogram(out, m, c, openmetrics);
+        if (!m->histogram) {
+            fprintf(out, "%s_total{%s=\"", m->name, label);
+            put_escaped(out, value);
+            fprintf(out, "\"} %.17g\n", c ? c->sum : 0.0);
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
 }
 
 void cf_metrics_write_gauge(FILE *out, const char *name, const char *help, double value) {

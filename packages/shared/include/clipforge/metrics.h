@@ -29,6 +29,11 @@ double cf_metric_now(void);
 /* Writes every registered family. openmetrics: OpenMetrics 1.0 with exemplars (the caller
  * adds "# EOF" after its own families); else Prometheus text 0.0.4. */
 void cf_metrics_registry_write(FILE *out, bool openmetrics);
+/* Writes only the families whose first label is label, each with only its series for
+ * label=value (a counter without one reads 0); the series that collects the label values past a
+ * family's 64 is never written here, since it mixes them. For what one tenant may see of the
+ * server's metrics: label "tenant", value its name. */
+void cf_metrics_registry_write_for(FILE *out, bool openmetrics, const char *label, const char *value);
 /* Helpers for values read at scrape time, same formats. */
 void cf_metrics_write_gauge(FILE *out, const char *name, const char *help, double value);
 /* A gauge family with one label: n values, label values in names. */

@@ -2,7 +2,7 @@
 // Every operation of the HTTP API by its id (METHOD path): parameters, success status and
 // the validators of its request and response bodies (null: none in the document; 'binary':
 // raw bytes); stream says how an event stream's frames come.
-import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaImportSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, UsageReportSchema, WhoamiSchema } from './schemas';
+import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaImportSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, RenderTemplateSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, UsageReportSchema, WhoamiSchema } from './schemas';
 
 export const operations = {
   /** Liveness */
@@ -509,7 +509,7 @@ export const operations = {
     frames: null,
     public: false,
   },
-  /** Rendering templates: layout, canvas sizes, variables */
+  /** Rendering templates the caller's tenant may use: layout, canvas sizes, variables */
   'GET /v1/templates': {
     method: 'GET',
     path: '/v1/templates',
@@ -519,6 +519,20 @@ export const operations = {
     status: 200,
     request: null,
     response: TemplateListSchema,
+    stream: null,
+    frames: null,
+    public: false,
+  },
+  /** One rendering template (404 for one the caller's tenant may not use) */
+  'GET /v1/templates/{template_id}': {
+    method: 'GET',
+    path: '/v1/templates/{template_id}',
+    pathParams: ['template_id'],
+    query: [],
+    headers: [],
+    status: 200,
+    request: null,
+    response: RenderTemplateSchema,
     stream: null,
     frames: null,
     public: false,
