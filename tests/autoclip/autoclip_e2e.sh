@@ -79,6 +79,9 @@ assert ends["features"] <= st["detect"]["started_ms"], st
 if st["transcribe"]["status"] == "succeeded":
     # each analysis stage records its own end, not the moment both were over
     assert abs(ends["transcribe"] - ends["features"]) > 2, ("stage times not their own", ends)
+    # by default only the shorts' stretches are transcribed: after detection found them
+    assert st["transcribe"]["started_ms"] >= st["detect"]["started_ms"], st
+    assert st["transcribe"]["note"].startswith("transcribed the shorts' stretches: "), st["transcribe"]
 hit = set()
 for c in m["clips"]:
     best = max(planted, key=lambda p: min(c["end_ms"], p["end_ms"]) - max(c["start_ms"], p["start_ms"]))
@@ -116,6 +119,23 @@ PY
     echo "  spoken words found in the captions: $found"
     [ "$found" -ge 2 ] || fail "captions carry none of the spoken words: $(cat "$out"/*.srt)"
     [ -s "$out/transcript.json" ] || fail "no transcript.json delivered"
+    check "CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL=1: the whole input transcribed beside the features"
+    CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL=1 "$bin" autoclip --input "$sample" --output-dir "$work/all" --count 2 \
+      --size 90x160 --json >"$work/all.json" 2>"$work/all.err" || fail "exit $?: $(cat "$work/all.err")"
+    $PY - "$out/manifest.json" "$work/all.json" "$out/transcript.json" "$work/all/transcript.json" <<'PY'
+import json, sys
+part, whole = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+words = lambda f: [w for s in json.load(open(f))["segments"] for w in s["words"]]
+st = {s["name"]: s for s in whole["stages"]}
+assert st["transcribe"]["started_ms"] < st["features"]["started_ms"] + 1000, st
+assert not any("stretches" in n for n in whole["notes"]), whole["notes"]
+assert [(c["start_ms"], c["end_ms"]) for c in part["clips"]] == [(c["start_ms"], c["end_ms"]) for c in whole["clips"]]
+# the stretches' words are the whole transcript's words there (a chunk is recognised whole)
+pw, ww = words(sys.argv[3]), words(sys.argv[4])
+assert pw and set((w["word"], w["start_ms"]) for w in pw) <= set((w["word"], w["start_ms"]) for w in ww), (len(pw), len(ww))
+assert [c["words"] for c in part["clips"]] == [c["words"] for c in whole["clips"]], "captions differ"
+print("  words: %d of the whole transcript's %d; same spans and caption words" % (len(pw), len(ww)))
+PY
   else
     check "without a transcriber the manifest says the clips have no captions"
     [ "$captions" = False ] || fail "captions claimed without a transcriber"

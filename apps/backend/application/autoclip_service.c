@@ -22,13 +22,16 @@
 #include "clipforge/metrics.h"
 #include "clipforge/render.h"
 #include "clipforge/trace.h"
+#include "clipforge/transcribe.h" /* its types: the functions are called only with CF_HAVE_TRANSCRIBE */
 #ifdef CF_HAVE_TRANSCRIBE
-#include "clipforge/transcribe.h"
 #include "clipforge/uri.h"
 #endif
 
 #define CANCEL_POLL_NS (20 * 1000 * 1000)
 #define MAX_CLIPS 20
+/* Words transcribed this far around each short's span: detection moves an edge by at most its
+ * snap distance (2.5 s by default), and sentence edges need the words just outside. */
+#define CONTEXT_MS 10000
 
 enum { ST_TRANSCRIBE, ST_FEATURES, ST_DETECT, ST_RENDER0 };
 
@@ -68,6 +71,9 @@ struct run {
     cf_transcript transcript;
     bool have_transcript;
     char *transcript_path;
+    bool transcribe;                           /* captions asked for and a transcriber built in */
+    cf_transcribe_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
+    size_t n_ranges;
     cf_highlight_detection_result detection;
     size_t n_confident;  /* the first spans of detection scored over the threshold */
     size_t n_candidates; /* ... then candidates under it; the rest are even slices */
@@ -212,6 +218,15 @@ static void run_stage(run *r, slot *s, cf_err (*fn)(slot *)) {
     wait_stages(r, &s, 1);
 }
 
+/* Runs a stage that already ran once more; its record keeps the first start and adds the times. */
+static void run_stage_again(run *r, slot *s, cf_err (*fn)(slot *)) {
+    int64_t started = s->started_ms, spent = s->elapsed_ms;
+    run_stage(r, s, fn);
+    pthread_mutex_lock(&r->lock);
+    s->started_ms = started, s->elapsed_ms += spent;
+    pthread_mutex_unlock(&r->lock);
+}
+
 /* ---- analysis: transcription and features --------------------------------------------------- */
 
 #ifdef CF_HAVE_TRANSCRIBE
@@ -234,8 +249,15 @@ static cf_media_select audio_select(const cf_autoclip_request *req) {
 static cf_err transcribe_stage(slot *s) {
 #ifdef CF_HAVE_TRANSCRIBE
     run *r = s->run;
-    cf_transcribe_options o = {
-        .language = r->req->language, .threads = r->opts->threads, .select = audio_select(r->req)};
+    cf_transcribe_options o = {.language = r->req->language,
+                               .threads = r->opts->threads,
+                               .select = audio_select(r->req),
+                               .ranges = r->n_ranges ? r->ranges : NULL,
+                               .n_ranges = r->n_ranges};
+    cf_transcript_free(&r->transcript); /* a second run covers more */
+    r->have_transcript = false;
+    free(r->transcript_path);
+    r->transcript_path = NULL;
     cf_err rc = cf_transcribe_file(r->path, &o, &s->progress, &r->transcript, &s->err);
     if (rc) return rc;
     r->have_transcript = true;
@@ -254,6 +276,18 @@ static cf_err features_stage(slot *s) {
     return cf_features_extract(r->path, &o, &s->progress, &r->track, &s->err);
 }
 
+/* A failed transcription costs the captions, not the clips. */
+static void transcription_failed(run *r, slot *t) {
+    char note[sizeof t->note];
+    snprintf(note, sizeof note, "transcription failed, clips have no captions: %.400s", t->err.msg);
+    cf_log_warn("autoclip", "%s", note);
+    set_state(t, CF_AUTOCLIP_FAILED, note);
+    cf_transcript_free(&r->transcript);
+    r->have_transcript = false;
+    r->transcribe = false;
+}
+
+/* Features, and beside them the whole transcription when the options ask for all of it. */
 static cf_err analyse(run *r, cf_error *err) {
     slot *t = &r->slots[ST_TRANSCRIBE], *f = &r->slots[ST_FEATURES];
     slot *list[2] = {f, t};
@@ -262,21 +296,15 @@ static cf_err analyse(run *r, cf_error *err) {
     if (!r->req->captions) set_state(t, CF_AUTOCLIP_SKIPPED, "captions off");
     else if (!cf_autoclip_can_transcribe())
         set_state(t, CF_AUTOCLIP_SKIPPED, "transcription is not built into this binary: no captions");
-    else start_stage(t, transcribe_stage), n = 2;
+    else r->transcribe = true;
+    if (r->transcribe && r->opts->transcribe_all) start_stage(t, transcribe_stage), n = 2;
     wait_stages(r, list, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     if (f->rc) {
         *err = f->err;
         return f->rc;
     }
-    if (n == 2 && t->rc) {
-        char note[sizeof t->note];
-        snprintf(note, sizeof note, "transcription failed, clips have no captions: %.400s", t->err.msg);
-        cf_log_warn("autoclip", "%s", note);
-        set_state(t, CF_AUTOCLIP_FAILED, note);
-        cf_transcript_free(&r->transcript);
-        r->have_transcript = false;
-    }
+    if (n == 2 && t->rc) transcription_failed(r, t);
     return CF_OK;
 }
 
@@ -433,6 +461,83 @@ static cf_err detect_stage(slot *s) {
     free(words);
     if (!rc && note[0]) snprintf(s->note, sizeof s->note, "routing: %.480s", note);
     return rc;
+}
+
+/* ---- words for the shorts -------------------------------------------------------------------- */
+
+static size_t clips_wanted(const run *r) {
+    size_t n = r->detection.n_highlights, want = (size_t)r->req->count;
+    return n < want ? n : want;
+}
+
+static bool covered(const run *r, const cf_highlight_span *h) {
+    for (size_t k = 0; k < r->n_ranges; k++)
+        if (r->ranges[k].start_ms <= h->start_ms && h->end_ms <= r->ranges[k].end_ms) return true;
+    return false;
+}
+
+/* Adds a range (the span with context) for each of the first n spans that none holds yet;
+ * how many were added. */
+static size_t cover_spans(run *r, size_t n) {
+    size_t added = 0;
+    for (size_t i = 0; i < n && r->n_ranges < 2 * MAX_CLIPS; i++) {
+        const cf_highlight_span *h = &r->detection.highlights[i];
+        if (covered(r, h)) continue;
+        r->ranges[r->n_ranges++] = (cf_transcribe_range){h->start_ms - CONTEXT_MS, h->end_ms + CONTEXT_MS};
+        added++;
+    }
+    return added;
+}
+
+static int by_start(const void *a, const void *b) {
+    int64_t x = ((const cf_transcribe_range *)a)->start_ms, y = ((const cf_transcribe_range *)b)->start_ms;
+    return (x > y) - (x < y);
+}
+
+/* How much of the media the ranges cover together. */
+static int64_t covered_ms(const run *r) {
+    cf_transcribe_range v[2 * MAX_CLIPS];
+    memcpy(v, r->ranges, r->n_ranges * sizeof *v);
+    qsort(v, r->n_ranges, sizeof *v, by_start);
+    int64_t total = 0, end = 0, duration = r->track->duration_ms;
+    for (size_t k = 0; k < r->n_ranges; k++) {
+        int64_t a = v[k].start_ms > end ? v[k].start_ms : end,
+                b = v[k].end_ms < duration ? v[k].end_ms : duration;
+        if (b > a) total += b - a, end = b;
+    }
+    return total;
+}
+
+/* Transcription of what the shorts need, after detection: their spans with context. Detection
+ * then runs again with those words, so edges land on sentences and pauses as with a whole
+ * transcript; a short whose edges moved out of the stretches gets its own, once. */
+static cf_err transcribe_for_clips(run *r, cf_error *err) {
+    slot *t = &r->slots[ST_TRANSCRIBE], *d = &r->slots[ST_DETECT];
+    if (!cover_spans(r, clips_wanted(r))) {
+        set_state(t, CF_AUTOCLIP_SKIPPED, "no short to caption");
+        return CF_OK;
+    }
+    run_stage(r, t, transcribe_stage);
+    if (t->rc) {
+        if (!cf_progress_cancelled(r->parent)) transcription_failed(r, t);
+        return CF_OK;
+    }
+    cf_highlight_detection_result_free(&r->detection);
+    run_stage_again(r, d, detect_stage);
+    if (d->rc) return *err = d->err, d->rc;
+    if (cover_spans(r, clips_wanted(r))) {
+        run_stage_again(r, t, transcribe_stage);
+        if (t->rc && !cf_progress_cancelled(r->parent)) transcription_failed(r, t);
+    }
+    if (r->have_transcript) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "transcribed the shorts' stretches: %.0f s of %.0f s (CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL=1 "
+                 "for all of it)",
+                 (double)covered_ms(r) / 1000.0, (double)r->track->duration_ms / 1000.0);
+        set_state(t, CF_AUTOCLIP_DONE, note);
+    }
+    return CF_OK;
 }
 
 /* ---- renders ---------------------------------------------------------------------------------- */
@@ -734,6 +839,9 @@ static cf_err after_analysis(run *r, cf_error *err) {
     slot *d = &r->slots[ST_DETECT];
     run_stage(r, d, detect_stage);
     if (d->rc) return *err = d->err, d->rc;
+    cf_err rc = r->transcribe && !r->opts->transcribe_all ? transcribe_for_clips(r, err) : CF_OK;
+    if (rc) return rc;
+    if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     o->media_duration_ms = r->track->duration_ms;
     o->engine = strdup(r->detection.engine);
     o->model_version = strdup(r->detection.model_version);
@@ -742,8 +850,7 @@ static cf_err after_analysis(run *r, cf_error *err) {
         o->transcript_model = strdup(r->transcript.model);
         o->transcript_words = (int64_t)cf_autoclip_words_in(&r->transcript, 0, INT64_MAX);
     }
-    size_t n =
-        r->detection.n_highlights < (size_t)r->req->count ? r->detection.n_highlights : (size_t)r->req->count;
+    size_t n = clips_wanted(r);
     if (n && !(o->clips = calloc(n, sizeof *o->clips)))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (; o->n_clips < n; o->n_clips++)

@@ -48,11 +48,15 @@ typedef struct cf_autoclip_renderer {
 } cf_autoclip_renderer;
 
 typedef struct cf_autoclip_options {
-    const char *work_dir;                 /* renders land here before delivery (required, must exist) */
-    const char *feature_cache_dir;        /* NULL = no feature cache */
-    cf_hl_paths paths;                    /* highlight profiles and models */
-    int threads;                          /* codec threads per stage, 0 = auto */
-    int render_attempts;                  /* per clip, 0 = 2 (one retry); without a renderer only */
+    const char *work_dir;          /* renders land here before delivery (required, must exist) */
+    const char *feature_cache_dir; /* NULL = no feature cache */
+    cf_hl_paths paths;             /* highlight profiles and models */
+    int threads;                   /* codec threads per stage, 0 = auto */
+    int render_attempts;           /* per clip, 0 = 2 (one retry); without a renderer only */
+    /* true: the whole input is transcribed, beside the features; false: after detection, only
+     * the stretches the shorts need (their spans with context), which is what captions, titles
+     * and edges read, and the transcript delivered covers only those. */
+    bool transcribe_all;
     const cf_autoclip_renderer *renderer; /* NULL = render here */
     /* Delivery of one local file under its final name; *uri (malloc'd) is what the result
      * names. NULL = files stay in work_dir and the result names their paths. */

@@ -327,6 +327,7 @@ static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_
                              .feature_cache_dir = cache,
                              .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
                              .threads = (int)(a->threads >= 0 ? a->threads : cfg->threads),
+                             .transcribe_all = cfg->autoclip_transcribe_all != 0,
                              .deliver = deliver_to_dir,
                              .deliver_user = (void *)a->output_dir,
                              .on_stage = on_stage,

@@ -216,6 +216,7 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
                                  .feature_cache_dir = cache,
                                  .paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
                                  .threads = (int)cfg->threads,
+                                 .transcribe_all = cfg->autoclip_transcribe_all != 0,
                                  .deliver = deliver_to_storage,
                                  .deliver_user = &ch,
                                  /* a build without render jobs renders in this job */

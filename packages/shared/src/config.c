@@ -58,6 +58,8 @@ static const cfg_key keys[] = {
         "bytes of an input read to find its format and streams"),
     INT(probe_ms, "CLIPFORGE_PROBE_MS", "30000", 100, 3600000,
         "longest opening an input and reading its stream information may take (wall clock)"),
+    INT(autoclip_transcribe_all, "CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL", "0", 0, 1,
+        "1 = autoclip transcribes the whole input (a complete transcript), 0 = the shorts' stretches"),
     INT(threads, "CLIPFORGE_THREADS", "0", 0, 256, "codec threads per job (0 = auto)"),
     STR(feature_cache_dir, "CLIPFORGE_FEATURE_CACHE_DIR", "",
         "highlight feature cache (empty = <data dir>/features, off = none)"),

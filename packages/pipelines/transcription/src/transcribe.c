@@ -241,6 +241,22 @@ static cf_err pick_backend(const cf_transcribe_options *o, const char *language,
     return CF_OK;
 }
 
+/* Keeps, in order, the chunks that overlap one of o's ranges (all of them when o names none). */
+static size_t keep_in_ranges(cf__vad_chunk *chunks, size_t n, const cf_transcribe_options *o) {
+    if (!o || !o->ranges) return n;
+    const size_t per_ms = CF_STT_SAMPLE_RATE / 1000;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t from = (int64_t)(chunks[i].start / per_ms),
+                to = (int64_t)((chunks[i].end + per_ms - 1) / per_ms);
+        bool hit = false;
+        for (size_t k = 0; k < o->n_ranges && !hit; k++)
+            hit = o->ranges[k].start_ms < to && from < o->ranges[k].end_ms;
+        if (hit) chunks[kept++] = chunks[i];
+    }
+    return kept;
+}
+
 cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
                           const cf__span *span, cf_transcript *out, cf_error *err) {
     memset(out, 0, sizeof *out);
@@ -253,6 +269,7 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL};
     cf__vad_chunk *chunks = NULL;
     if ((e = cf__vad_split(pcm, n, CF_STT_SAMPLE_RATE, &vo, &chunks, &s.n_chunks, err))) return e;
+    s.n_chunks = keep_in_ranges(chunks, s.n_chunks, opts);
     s.chunks = chunks;
     pthread_mutex_init(&s.err_lock, NULL);
     if (s.n_chunks && !(s.segments = calloc(s.n_chunks, sizeof *s.segments)))

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,12 +107,75 @@ static void test_request_checks_uri_and_model(void **state) {
     assert_int_equal(cf_transcribe_request(&req, NULL, NULL, &t, &err), CF_ERR_UNSUPPORTED);
 }
 
+/* A backend that hears one word per chunk, spanning it: which chunks were decoded shows. */
+static bool any_language(const char *l) {
+    (void)l;
+    return true;
+}
+static cf_err open_chunks(const cf_transcriber_config *c, void **out, cf_error *err) {
+    (void)c, (void)err;
+    *out = (void *)1;
+    return CF_OK;
+}
+static cf_err decode_chunk_word(void *r, const int16_t *p, size_t n, cf_transcript_segment *o, cf_error *e) {
+    (void)r, (void)p;
+    if (!(o->words = calloc(1, sizeof *o->words)) || !(o->words[0].word = strdup("chunk")))
+        return cf_error_set(e, CF_ERR_NO_MEMORY, "out of memory");
+    o->n_words = 1;
+    o->words[0] = (cf_transcript_word){o->words[0].word, 0, (int64_t)(n / 16), 1.0};
+    return CF_OK;
+}
+
+/* Tone bursts at 5-10 s, 25-30 s and 45-50 s of 60 s of 16 kHz silence: three chunks. */
+static int16_t *three_bursts(size_t *n) {
+    *n = 60 * 16000;
+    int16_t *pcm = calloc(*n, sizeof *pcm);
+    for (int b = 0; pcm && b < 3; b++)
+        for (size_t i = (size_t)(5 + 20 * b) * 16000; i < (size_t)(10 + 20 * b) * 16000; i++)
+            pcm[i] = (int16_t)(8000 * sin(2 * M_PI * 220 * (double)i / 16000));
+    return pcm;
+}
+
+static void test_ranges_pick_chunks(void **state) {
+    (void)state;
+    static const cf_transcriber chunks = {CF_TRANSCRIBER_VERSION, "chunks",   "1",  any_language, open_chunks,
+                                          decode_chunk_word,      close_none, NULL, NULL};
+    cf_error err = {0};
+    assert_int_equal(cf_transcriber_register(&chunks, &err), CF_OK);
+    size_t n;
+    int16_t *pcm = three_bursts(&n);
+    assert_non_null(pcm);
+    cf_transcript all, some, none;
+    cf_transcribe_options o = {.engine = "chunks", .threads = 2};
+    assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &all, &err), CF_OK);
+    assert_int_equal(all.n_segments, 3);
+    /* one range inside the middle burst, one touching the last: those two chunks, whole */
+    const cf_transcribe_range r[] = {{26000, 27000}, {49900, 70000}};
+    o.ranges = r, o.n_ranges = 2;
+    assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &some, &err), CF_OK);
+    assert_int_equal(some.n_segments, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(some.segments[i].start_ms, all.segments[i + 1].start_ms);
+        assert_int_equal(some.segments[i].end_ms, all.segments[i + 1].end_ms);
+    }
+    assert_true(some.segments[0].start_ms < 26000 && some.segments[0].end_ms > 27000);
+    assert_int_equal(some.duration_ms, all.duration_ms);
+    /* ranges over the silence between bursts decode nothing */
+    const cf_transcribe_range quiet[] = {{14000, 18000}};
+    o.ranges = quiet, o.n_ranges = 1;
+    assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &none, &err), CF_OK);
+    assert_int_equal(none.n_segments, 0);
+    cf_transcript_free(&all);
+    cf_transcript_free(&some);
+    cf_transcript_free(&none);
+    free(pcm);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_round_trip),
-        cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_missing_media_errors),
-        cmocka_unit_test(test_request_checks_uri_and_model),
+        cmocka_unit_test(test_json_round_trip),      cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_missing_media_errors), cmocka_unit_test(test_request_checks_uri_and_model),
+        cmocka_unit_test(test_ranges_pick_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

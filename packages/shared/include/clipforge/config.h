@@ -10,32 +10,33 @@
 #include "clipforge/error.h"
 
 typedef struct cf_config {
-    char *listen;                 /* CLIPFORGE_LISTEN host:port */
-    char *data_dir;               /* CLIPFORGE_DATA_DIR, else cf_default_state_dir() (never empty) */
-    int64_t workers;              /* CLIPFORGE_WORKERS, 0 = number of cores */
-    char *store_url;              /* CLIPFORGE_STORE_URL */
-    char *bus_url;                /* CLIPFORGE_BUS_URL */
-    char *storage_url;            /* CLIPFORGE_STORAGE_URL */
-    char *log_level;              /* CLIPFORGE_LOG_LEVEL */
-    char *signing_key;            /* CLIPFORGE_SIGNING_KEY, empty = generated per data dir */
-    int64_t url_ttl_s;            /* CLIPFORGE_URL_TTL_S */
-    int64_t max_upload_bytes;     /* CLIPFORGE_MAX_UPLOAD_BYTES */
-    int64_t max_body_bytes;       /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
-    int64_t max_url_bytes;        /* CLIPFORGE_MAX_URL_BYTES (request URL with its query) */
-    int64_t max_header_bytes;     /* CLIPFORGE_MAX_HEADER_BYTES (request headers together) */
-    int64_t max_json_depth;       /* CLIPFORGE_MAX_JSON_DEPTH */
-    int64_t max_dimension;        /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
-    int64_t max_duration_ms;      /* CLIPFORGE_MAX_DURATION_MS (input media) */
-    int64_t max_pixels;           /* CLIPFORGE_MAX_PIXELS (input picture width x height) */
-    int64_t max_streams;          /* CLIPFORGE_MAX_STREAMS (input media) */
-    int64_t max_fps;              /* CLIPFORGE_MAX_FPS (declared input frame rate) */
-    int64_t max_frames;           /* CLIPFORGE_MAX_FRAMES (declared input frame count) */
-    int64_t probe_bytes;          /* CLIPFORGE_PROBE_BYTES (read to find format and streams) */
-    int64_t probe_ms;             /* CLIPFORGE_PROBE_MS (wall clock to open an input) */
-    int64_t threads;              /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
-    char *feature_cache_dir;      /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
-    char *highlight_profiles_dir; /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = cf_share_path("profiles") */
-    char *highlight_models_dir;   /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = cf_share_path("models") */
+    char *listen;                    /* CLIPFORGE_LISTEN host:port */
+    char *data_dir;                  /* CLIPFORGE_DATA_DIR, else cf_default_state_dir() (never empty) */
+    int64_t workers;                 /* CLIPFORGE_WORKERS, 0 = number of cores */
+    char *store_url;                 /* CLIPFORGE_STORE_URL */
+    char *bus_url;                   /* CLIPFORGE_BUS_URL */
+    char *storage_url;               /* CLIPFORGE_STORAGE_URL */
+    char *log_level;                 /* CLIPFORGE_LOG_LEVEL */
+    char *signing_key;               /* CLIPFORGE_SIGNING_KEY, empty = generated per data dir */
+    int64_t url_ttl_s;               /* CLIPFORGE_URL_TTL_S */
+    int64_t max_upload_bytes;        /* CLIPFORGE_MAX_UPLOAD_BYTES */
+    int64_t max_body_bytes;          /* CLIPFORGE_MAX_BODY_BYTES (JSON bodies) */
+    int64_t max_url_bytes;           /* CLIPFORGE_MAX_URL_BYTES (request URL with its query) */
+    int64_t max_header_bytes;        /* CLIPFORGE_MAX_HEADER_BYTES (request headers together) */
+    int64_t max_json_depth;          /* CLIPFORGE_MAX_JSON_DEPTH */
+    int64_t max_dimension;           /* CLIPFORGE_MAX_DIMENSION (pixels, width or height) */
+    int64_t max_duration_ms;         /* CLIPFORGE_MAX_DURATION_MS (input media) */
+    int64_t max_pixels;              /* CLIPFORGE_MAX_PIXELS (input picture width x height) */
+    int64_t max_streams;             /* CLIPFORGE_MAX_STREAMS (input media) */
+    int64_t max_fps;                 /* CLIPFORGE_MAX_FPS (declared input frame rate) */
+    int64_t max_frames;              /* CLIPFORGE_MAX_FRAMES (declared input frame count) */
+    int64_t probe_bytes;             /* CLIPFORGE_PROBE_BYTES (read to find format and streams) */
+    int64_t probe_ms;                /* CLIPFORGE_PROBE_MS (wall clock to open an input) */
+    int64_t autoclip_transcribe_all; /* CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL: 1 = whole input, 0 = shorts */
+    int64_t threads;                 /* CLIPFORGE_THREADS: codec threads per job, 0 = auto */
+    char *feature_cache_dir;         /* CLIPFORGE_FEATURE_CACHE_DIR, "" = <data dir>/features, off */
+    char *highlight_profiles_dir;    /* CLIPFORGE_HIGHLIGHT_PROFILES_DIR, "" = cf_share_path("profiles") */
+    char *highlight_models_dir;      /* CLIPFORGE_HIGHLIGHT_MODELS_DIR, "" = cf_share_path("models") */
     char *template_dir;       /* CLIPFORGE_TEMPLATE_DIR: render templates, "" = cf_share_path("templates") */
     char *web_dir;            /* CLIPFORGE_WEB_DIR: the built web UI, "" = cf_share_path("web") */
     int64_t lease_ms;         /* CLIPFORGE_LEASE_MS: job lease, renewed by heartbeats */

@@ -79,6 +79,11 @@ typedef struct cf_transcribe_settings {
  * startup, before any transcription runs: they read the settings without a lock. */
 cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err);
 
+/* A stretch of the recording in ms from its start, [start_ms, end_ms). */
+typedef struct cf_transcribe_range {
+    int64_t start_ms, end_ms;
+} cf_transcribe_range;
+
 typedef struct cf_transcribe_options {
     const char *engine;      /* backend name; NULL = default */
     const char *language;    /* NULL = "en-us" */
@@ -87,6 +92,10 @@ typedef struct cf_transcribe_options {
     int64_t max_duration_ms; /* refuse longer media; 0 = no limit */
     int64_t max_chunk_ms;    /* longest chunk handed to one recogniser; 0 = 20000 */
     cf_media_select select;  /* which audio stream (zero: the file's default one) */
+    /* Recognise only the chunks (cut at pauses) that overlap one of these ranges; NULL = all.
+     * A chunk is recognised whole, so its words are the ones a full run gives it. */
+    const cf_transcribe_range *ranges;
+    size_t n_ranges;
 } cf_transcribe_options;
 
 /* Transcribes the chosen audio stream (opts->select) of a local media file into out (caller frees with

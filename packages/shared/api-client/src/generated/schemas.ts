@@ -393,7 +393,7 @@ export const AutoclipRequestSchema = z
   });
 export type AutoclipRequestInput = z.input<typeof AutoclipRequestSchema>;
 
-/** One stage of an autoclip run (transcribe, features, detect, render, deliver) with its wall time; transcribe and features run at the same time. */
+/** One stage of an autoclip run (transcribe, features, detect, render, deliver) with its wall time. Transcribe runs after detect on the stretches the shorts need (detect then runs again with the words; its time is the sum of both), or beside features on the whole input when the server sets CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL=1. */
 export interface AutoclipStage {
   /** integer >= 0 */
   elapsed_ms: number;

@@ -572,7 +572,9 @@ void cf_autoclip_request_free(cf_autoclip_request *v);
 void cf_autoclip_request_init(cf_autoclip_request *v);
 
 /* AutoclipStage: One stage of an autoclip run (transcribe, features, detect, render, deliver)
- * with its wall time; transcribe and features run at the same time. */
+ * with its wall time. Transcribe runs after detect on the stretches the shorts need (detect
+ * then runs again with the words; its time is the sum of both), or beside features on the
+ * whole input when the server sets CLIPFORGE_AUTOCLIP_TRANSCRIBE_ALL=1. */
 typedef struct cf_autoclip_stage {
     char *name;  /* 1..64 chars */
     cf_autoclip_status status;
