@@ -6,14 +6,18 @@ on real recordings from Debian packages and evaluates it held out by source.
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
                           [--baseline] [--mix] [--inputs all|window|v3|v4] [--copies telephone,...]
+                          [--hidden N] [--hidden2 N] [--dropout P] [--noise S]
 
 1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
    tests/media/debmedia.py, its files (in sorted order, up to max_s / file_max_s seconds) are
    joined into one 16 kHz mono FLAC with 0.3 s of silence between files, and
    `clipforge detect --features-out F --event-inputs` gives the classifier's inputs per 100 ms
    (the C extractor itself, so training and inference cannot disagree on a feature; the inputs
-   are extracted again whenever the binary is newer than them). No recording may be shipped by
-   two of the packages (it would be on both sides of a split).
+   are extracted again whenever the binary is newer than them, the join whenever the source's
+   file list changes). No recording may be shipped by two of the packages (it would be on both
+   sides of a split), nor be one the real-footage evaluation set uses: files are compared by their
+   bytes and, decoded, by cross-correlation (check_distinct), so a copy that another package
+   re-encoded is found too.
 2. Labels: the source's class for every hop, except hops whose momentary loudness is under the
    manifest's silence_below_lufs: silence.
 3. Training-side copies (never evaluated on): every source through each filter of --copies
@@ -31,7 +35,8 @@ on real recordings from Debian packages and evaluates it held out by source.
    its background's package is held out. --baseline evaluates the v2 recipe (window inputs,
    telephone copies only, class balance 0.5) on the same data and folds, side by side.
 5. The published model is trained on every source. It is a multilayer perceptron (inputs
-   standardised, one hidden ReLU layer, softmax), written as JSON with the names of the inputs
+   standardised, one hidden ReLU layer, or two with --hidden2, softmax; --dropout and --noise
+   regularise training only), written as JSON with the names of the inputs
    it uses, the normalisation, the weights and the training metadata (sources, licences,
    counts, training copies, the held-out figures). tests/ai/audio_events_agree.py checks that
    the C inference and predict() here agree on it.
@@ -166,7 +171,8 @@ def labels(cls, loud, silence_below):
 # Training-side copies of every source (never evaluated on), as ffmpeg filters on the joined
 # 16 kHz source: a telephone channel (three speech sources are 8 kHz prompts: bandwidth alone must
 # not decide a class), two semitones up and down (with the tempo: 12 % faster / slower), a room,
-# a bright and a dark microphone, and pink noise 18 LU under the source.
+# a bright and a dark microphone, pink noise 18 LU under the source, and the source 15 dB quieter
+# (a quietly recorded voice is still a voice: only under the silence level is it silence).
 COPIES = {
     "telephone": "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400",
     "pitch-up": "asetrate=17920,aresample=16000",
@@ -175,6 +181,7 @@ COPIES = {
     "bright": "highpass=f=250,treble=g=8",
     "dark": "bass=g=8,treble=g=-10",
     "noisy": None,
+    "soft": "volume=-15dB",
 }
 NOISE_UNDER_LU = 18
 PINK_LUFS = -35.9  # integrated loudness of anoisesrc=color=pink:amplitude=0.1 at 16 kHz (ebur128)
@@ -203,8 +210,38 @@ def training_copy(args, d, kind, env, below):
     return {"package": d["package"], "class": d["class"], "x": x, "y": y, "augmented": kind}
 
 
-def check_distinct(sources_files):
-    """The same recording shipped by two packages would be on both sides of a split."""
+SAME_RECORDING = 0.8  # normalised cross-correlation over which two files are one recording
+SAME_MAX_FILES = 40  # sources with more files (the speech prompt sets) are compared by bytes only
+SAME_RATE = 4000
+
+
+def decoded(path, work):
+    """The first 30 s of path as mono 4 kHz samples (for comparing recordings)."""
+    if path.endswith(".gz"):
+        plain = os.path.join(work, "same-" + hashlib.md5(path.encode()).hexdigest() + os.path.basename(path)[:-3])
+        with gzip.open(path, "rb") as a, open(plain, "wb") as b:
+            shutil.copyfileobj(a, b)
+        path = plain
+    r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-t", "30", "-ac", "1", "-ar", str(SAME_RATE),
+                        "-f", "f32le", "-"], capture_output=True)
+    return np.frombuffer(r.stdout, dtype=np.float32)
+
+
+def same_recording(x, y):
+    """The highest normalised cross-correlation of two recordings at any offset (1: one is the
+    other, re-encoded, resampled or trimmed)."""
+    if len(x) < SAME_RATE // 10 or len(y) < SAME_RATE // 10:
+        return 0.0
+    n = 1 << int(np.ceil(np.log2(len(x) + len(y))))
+    cc = np.fft.irfft(np.fft.rfft(x, n) * np.conj(np.fft.rfft(y, n)), n)
+    return float(np.abs(cc).max() / np.sqrt(float((x * x).sum()) * float((y * y).sum()) + 1e-12))
+
+
+def check_distinct(sources_files, work, reserved=()):
+    """The same recording shipped by two packages would be on both sides of a split: byte-equal
+    files, and (in sources of up to SAME_MAX_FILES files, and the event sources of the evaluation
+    set in reserved) the same recording re-encoded by another package (SAME_RECORDING). Measured:
+    four pairs of game sound effects are one recording in two packages."""
     seen = {}
     for pkg, files in sources_files:
         for f in files:
@@ -213,6 +250,15 @@ def check_distinct(sources_files):
             if seen.get(h, pkg) != pkg:
                 sys.exit("%s and %s ship the same recording (%s): keep one" % (seen[h], pkg, os.path.basename(f)))
             seen[h] = pkg
+    audio = [(pkg, f, decoded(f, work)) for pkg, files in list(sources_files) + list(reserved)
+             if len(files) <= SAME_MAX_FILES for f in files]
+    for i, (pa, fa, xa) in enumerate(audio):
+        for pb, fb, xb in audio[i + 1:]:
+            if pa == pb or max(len(xa), len(xb)) > 3 * min(len(xa), len(xb)):
+                continue  # one package's own files, or lengths no trimming explains
+            if same_recording(xa, xb) > SAME_RECORDING:
+                sys.exit("%s (%s) and %s (%s) are the same recording: keep one" % (
+                    pa, os.path.basename(fa), pb, os.path.basename(fb)))
 
 
 def mixed_copies(args, data, manifest, env):
@@ -256,9 +302,11 @@ def load_data(args):
     with open(args.manifest) as f:
         manifest = json.load(f)
     eval_path = os.path.join(ROOT, manifest.get("evaluation_manifest", ""))
+    eval_sources = []
     if os.path.isfile(eval_path):  # evaluation sets stay apart from training sets
         with open(eval_path) as f:
-            reserved = {s["package"] for s in json.load(f)["sources"]}
+            eval_sources = json.load(f)["sources"]
+        reserved = {s["package"] for s in eval_sources}
         clash = sorted(reserved & {s["package"] for s in manifest["sources"]})
         if clash:
             sys.exit("packages of the evaluation set cannot be trained on: %s" % ", ".join(clash))
@@ -276,8 +324,13 @@ def load_data(args):
         all_files.append((src["package"], files))
         lics = sorted({licence_of(root, src["package"], os.path.relpath(f, root)) or "?" for f in files})
         flac = os.path.join(args.work, "%s-%s.flac" % (src["class"], src["package"]))
-        if not os.path.exists(flac):
+        listing = "\n".join(files) + "\n%s %s\n" % (src.get("max_s", 120), src.get("file_max_s", 30))
+        if not os.path.exists(flac) or not os.path.exists(flac + ".files") or open(flac + ".files").read() != listing:
+            for stale in glob.glob(flac + "*"):  # the join, its copies and their inputs
+                os.remove(stale)
             join_source(files, flac, src.get("max_s", 120), src.get("file_max_s", 30), args.work)
+            with open(flac + ".files", "w") as f:
+                f.write(listing)
         names, x, loud = extract(args.bin, flac, flac + ".json", env)
         with open(flac + ".json") as f:
             lufs = json.load(f)["integrated_lufs"]
@@ -291,7 +344,14 @@ def load_data(args):
                      "licence_copyright_file": "; ".join(lics), "what": src.get("what", "")})
         log("  %-9s %-28s %3d files %6.1f s (%d silence hops) licence: %s" % (
             src["class"], src["package"], len(files), len(x) / 10, int((y == 5).sum()), "; ".join(lics)))
-    check_distinct(all_files)
+    reserved_files = []  # the evaluation set's crowd, applause and laughter: no training copy of them
+    for src in eval_sources:
+        if src.get("role") in MIX_CLASSES and src.get("role") != "noise":
+            root = debmedia.fetch(args.cache, src["package"])
+            if root is None:
+                sys.exit("cannot fetch %s" % src["package"])
+            reserved_files.append((src["package"], source_files(root, src)))
+    check_distinct(all_files, args.work, reserved_files)
     if args.mix:
         data += mixed_copies(args, data, manifest, env)
     return names, data, meta, manifest
@@ -328,57 +388,75 @@ def sample_weights(parts, balance=1.0):
     return w / w.sum()
 
 
-def train(x, y, w, hidden=32, epochs=300, lr=0.02, l2=1e-3, seed=1, stride=4):
-    """Full-batch Adam on every stride-th hop (neighbouring hops share most of their window)."""
+def train(x, y, w, hidden=32, epochs=300, lr=0.02, l2=1e-3, seed=1, stride=4, hidden2=0, dropout=0.0,
+          noise=0.0):
+    """Full-batch Adam on every stride-th hop (neighbouring hops share most of their window).
+    One hidden ReLU layer of `hidden` units, or two with hidden2 > 0; dropout (the share of hidden
+    units silenced in each step) and noise (Gaussian, in standard deviations of each input, added
+    anew in each step) are used in training only."""
     x, y, w = x[::stride].astype(np.float32), y[::stride], w[::stride].astype(np.float32)
     w = w / w.sum()
     rng = np.random.default_rng(seed)
     mean, std = x.mean(0), x.std(0)
     std[std < 1e-6] = 1.0
     z = (x - mean) / std
-    n_in, n_out = z.shape[1], len(CLASSES)
-    w1 = rng.normal(0, np.sqrt(2.0 / n_in), (n_in, hidden)).astype(np.float32)
-    b1 = np.zeros(hidden, dtype=np.float32)
-    w2 = rng.normal(0, np.sqrt(1.0 / hidden), (hidden, n_out)).astype(np.float32)
-    b2 = np.zeros(n_out, dtype=np.float32)
-    params = [w1, b1, w2, b2]
+    n_out = len(CLASSES)
+    sizes = [z.shape[1], hidden] + ([hidden2] if hidden2 else []) + [n_out]
+    params = []
+    for k in range(len(sizes) - 1):
+        scale = np.sqrt((1.0 if k == len(sizes) - 2 else 2.0) / sizes[k])
+        params += [rng.normal(0, scale, (sizes[k], sizes[k + 1])).astype(np.float32),
+                   np.zeros(sizes[k + 1], dtype=np.float32)]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     onehot = np.eye(n_out, dtype=np.float32)[y]
+    n_layers = len(params) // 2
     for t in range(1, epochs + 1):
-        h = np.maximum(z @ w1 + b1, 0)
-        logits = h @ w2 + b2
+        a = z + rng.normal(0, noise, z.shape).astype(np.float32) if noise else z
+        acts, masks = [a], []
+        for k in range(n_layers - 1):
+            h = np.maximum(acts[-1] @ params[2 * k] + params[2 * k + 1], 0)
+            if dropout:
+                mask = (rng.random(h.shape) >= dropout).astype(np.float32) / (1.0 - dropout)
+                h = h * mask
+                masks.append(mask)
+            acts.append(h)
+        logits = acts[-1] @ params[-2] + params[-1]
         logits -= logits.max(1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(1, keepdims=True)
         g = (p - onehot) * w[:, None]  # weighted cross-entropy gradient
-        gw2 = h.T @ g + l2 * w2
-        gb2 = g.sum(0)
-        gh = (g @ w2.T) * (h > 0)
-        gw1 = z.T @ gh + l2 * w1
-        gb1 = gh.sum(0)
-        for i, gr in enumerate([gw1, gb1, gw2, gb2]):
+        grads = [None] * len(params)
+        for k in range(n_layers - 1, -1, -1):
+            grads[2 * k] = acts[k].T @ g + l2 * params[2 * k]
+            grads[2 * k + 1] = g.sum(0)
+            if k:
+                g = (g @ params[2 * k].T) * (acts[k] > 0)
+                if dropout:
+                    g = g * masks[k - 1]
+        for i, gr in enumerate(grads):
             m[i] = 0.9 * m[i] + 0.1 * gr
             v[i] = 0.999 * v[i] + 0.001 * gr * gr
             params[i] -= lr * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
-    return {"mean": mean, "std": std, "w1": w1, "b1": b1, "w2": w2, "b2": b2}
+    return {"mean": mean, "std": std, "layers": [(params[2 * k], params[2 * k + 1]) for k in range(n_layers)]}
 
 
 def predict(model, x):
-    z = (x - model["mean"]) / model["std"]
-    h = np.maximum(z @ model["w1"] + model["b1"], 0)
-    logits = h @ model["w2"] + model["b2"]
-    logits -= logits.max(1, keepdims=True)
-    p = np.exp(logits)
+    h = (x - model["mean"]) / model["std"]
+    for k, (w, b) in enumerate(model["layers"]):
+        h = h @ w + b
+        if k < len(model["layers"]) - 1:
+            h = np.maximum(h, 0)
+    h -= h.max(1, keepdims=True)
+    p = np.exp(h)
     return p / p.sum(1, keepdims=True)
 
 
 def model_from_json(j):
     """A model file (as model_json writes it) back into arrays: (input names, model)."""
     a = lambda v: np.array(v, dtype=np.float32)
-    l1, l2 = j["layers"]
-    return j["inputs"], {"mean": a(j["mean"]), "std": a(j["std"]), "w1": a(l1["weights"]), "b1": a(l1["bias"]),
-                         "w2": a(l2["weights"]), "b2": a(l2["bias"])}
+    return j["inputs"], {"mean": a(j["mean"]), "std": a(j["std"]),
+                         "layers": [(a(l["weights"]), a(l["bias"])) for l in j["layers"]]}
 
 
 def decisions(p, y):
@@ -404,6 +482,11 @@ def scores(pred, truth):
     return rows, float(np.mean(f1s))
 
 
+def fit_options(args):
+    return {"hidden": args.hidden, "hidden2": args.hidden2, "dropout": args.dropout, "noise": args.noise,
+            "epochs": args.epochs, "l2": args.l2}
+
+
 def held_out(data, args):
     """Grouped k-fold by package: each package is in the test side of exactly one fold and never
     in that fold's training side (its telephone copies go with it)."""
@@ -414,7 +497,7 @@ def held_out(data, args):
         tr = [d for d in data if not (d.get("packages", {d["package"]}) & set(held))]
         te = [d for d in data if d["package"] in held and not d.get("augmented")]
         model = train(np.concatenate([d["x"] for d in tr]), np.concatenate([d["y"] for d in tr]),
-                      sample_weights(tr, args.balance), hidden=args.hidden, epochs=args.epochs, l2=args.l2)
+                      sample_weights(tr, args.balance), **fit_options(args))
         for d in te:
             pp, tt = decisions(predict(model, d["x"]), d["y"])
             preds.append(pp)
@@ -442,14 +525,15 @@ def model_json(model, names, version, meta, rows, macro, args):
         "mean": r(model["mean"]),
         "std": r(model["std"]),
         "layers": [
-            {"activation": "relu", "weights": [r(row) for row in model["w1"]], "bias": r(model["b1"])},
-            {"activation": "softmax", "weights": [r(row) for row in model["w2"]], "bias": r(model["b2"])},
+            {"activation": "softmax" if k == len(model["layers"]) - 1 else "relu",
+             "weights": [r(row) for row in w], "bias": r(b)} for k, (w, b) in enumerate(model["layers"])
         ],
         "training": {
             "script": "apps/ai/training/train_audio_events.py",
             "manifest": "apps/ai/training/audio-events-data.json",
             "trained": time.strftime("%Y-%m-%d"),
-            "hidden_units": args.hidden, "epochs": args.epochs, "l2": args.l2, "class_balance": args.balance,
+            "hidden_units": [args.hidden, args.hidden2] if args.hidden2 else args.hidden,
+            "dropout": args.dropout, "input_noise": args.noise, "epochs": args.epochs, "l2": args.l2, "class_balance": args.balance,
             "decision_ms": DECISION_HOPS * 100, "held_out_folds": args.folds,
             "training_copies": {
                 "every_source": {k: ("pink noise %d LU under the source" % NOISE_UNDER_LU if k == "noisy" else COPIES[k])
@@ -530,6 +614,10 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--report", default=None)
     ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--hidden2", type=int, default=0, help="units of a second hidden layer (0: one layer)")
+    ap.add_argument("--dropout", type=float, default=0.0, help="share of hidden units dropped in training")
+    ap.add_argument("--noise", type=float, default=0.0,
+                    help="Gaussian noise added to the standardised inputs in training (standard deviations)")
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--balance", type=float, default=0.75,
@@ -579,7 +667,7 @@ def main():
         log("  macro-F1 %.3f" % macro)
     log("== final model on every source")
     model = train(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]),
-                  sample_weights(data, args.balance), hidden=args.hidden, epochs=args.epochs, l2=args.l2)
+                  sample_weights(data, args.balance), **fit_options(args))
     with open(out, "w") as f:
         json.dump(model_json(model, names, args.version, meta, rows, macro, args), f, separators=(",", ":"))
         f.write("\n")
