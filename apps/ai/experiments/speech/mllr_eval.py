@@ -153,10 +153,7 @@ def errors(ref, transcript):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--role", default="dev", choices=["dev", "eval", "all"])
-    ap.add_argument("--sources", default="")
-    ap.add_argument("--first", type=int, default=0)
+    se.reel_args(ap)
     ap.add_argument("--thresholds", default="0,0.5",
                     help="first-pass word confidences the transcript keeps (0: all words)")
     ap.add_argument("--work", default="/tmp/cf-mllr-eval")
@@ -182,7 +179,8 @@ def main():
         wav, ref_path = se.build_reel(src, root, a.work)
         ref = se.normalise(" ".join(line.split(" ", 2)[2] for line in open(ref_path)))
         peer = None if a.no_peer else se.start_peer(wav)
-        first, first_s = transcribe(a.bin, wav, os.path.join(a.work, src["id"] + ".json"), {})
+        first, first_s = transcribe(a.bin, wav, os.path.join(a.work, src["id"] + ".json"),
+                                    {"CLIPFORGE_POCKETSPHINX_MLLR": "off"})
         row = {"source": src["id"], "ref_words": len(ref), "first_errors": errors(ref, first),
                "first_s": first_s, "mllr": []}
         if a.pipeline:
@@ -203,7 +201,8 @@ def main():
                 if not mat:
                     break
                 hyp, dt = transcribe(a.bin, wav, os.path.join(a.work, "%s-mllr-%g-%d.json" % (src["id"], th, p)),
-                                     {"CLIPFORGE_POCKETSPHINX_ARGS": "-mllr " + mat})
+                                     {"CLIPFORGE_POCKETSPHINX_ARGS": "-mllr " + mat,
+                                      "CLIPFORGE_POCKETSPHINX_MLLR": "off"})
                 item["second_s"] += dt
                 item["errors_pass%d" % p] = errors(ref, hyp)
                 item["errors"] = item["errors_pass%d" % p]

@@ -72,8 +72,8 @@ def normalise(text):
     return out
 
 
-def align(ref, hyp):
-    """Levenshtein alignment: (errors, list of bools, one per hyp word: matched a ref word)."""
+def distances(ref, hyp):
+    """The Levenshtein table: d[i][j] = edits between ref[:i] and hyp[:j]."""
     n, m = len(ref), len(hyp)
     d = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n + 1):
@@ -84,6 +84,13 @@ def align(ref, hyp):
         for j in range(1, m + 1):
             d[i][j] = min(d[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]), d[i - 1][j] + 1,
                           d[i][j - 1] + 1)
+    return d
+
+
+def align(ref, hyp):
+    """Levenshtein alignment: (errors, list of bools, one per hyp word: matched a ref word)."""
+    n, m = len(ref), len(hyp)
+    d = distances(ref, hyp)
     ok = [False] * m
     i, j = n, m
     while i > 0 and j > 0:
@@ -201,6 +208,15 @@ def reliability(pairs, bins=10):
     return rows, ece
 
 
+def reel_args(ap, role="dev"):
+    """The options that pick the clipforge binary and the reels (--role, --sources, --first)."""
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--role", default=role, choices=["dev", "eval", "all"])
+    ap.add_argument("--sources", default="")
+    ap.add_argument("--first", type=int, default=0,
+                    help="only the first N items of each source (short tuning runs)")
+
+
 def selected(a, manifest):
     """The manifest's sources that --role, --sources and --first pick (--first: its first items)."""
     for src in manifest["sources"]:
@@ -308,16 +324,12 @@ def report_md(results, pairs, a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", required=True)
-    ap.add_argument("--role", default="all", choices=["dev", "eval", "all"])
-    ap.add_argument("--sources", default="")
+    reel_args(ap, "all")
     ap.add_argument("--work", default="/tmp/cf-speech-eval")
     ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--narrowband", action="store_true",
                     help="pass each source through 8 kHz first (telephone bandwidth)")
-    ap.add_argument("--first", type=int, default=0,
-                    help="only the first N items of each source (short tuning runs)")
     ap.add_argument("--json")
     ap.add_argument("--report")
     ap.add_argument("--no-peer", action="store_true")
