@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian package clipforge needs to build, test and benchmark, idempotently:
+# Installs every Debian package clipforge needs to build, run, test and benchmark, idempotently:
 # only what is missing, with one `apt-get update` when something is. Usage: infra/deps.sh [build|test|lint|bench|all]
 set -euo pipefail
 
@@ -13,14 +13,14 @@ TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema pyth
 # systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`,
 # python3-websockets for the WebSocket event stream test
 TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev python3-websockets)
-# sphinxtrain (bw, mllr_solve) and sphinxbase-utils (sphinx_fe): the adapted second pass of
-# CLIPFORGE_POCKETSPHINX_MLLR=on, which the transcribe_mllr test runs
-TEST_PKGS+=(sphinxtrain sphinxbase-utils)
+# Run by clipforge at run time: sphinxtrain (bw, mllr_solve), sphinxbase-utils (sphinx_fe) and
+# pocketsphinx (pocketsphinx_mdef_convert, and the peer of the transcription benchmark): the
+# adapted second pass of CLIPFORGE_POCKETSPHINX_MLLR (on by default; without them, one pass)
+RUN_PKGS=(sphinxtrain sphinxbase-utils pocketsphinx)
 BENCH_PKGS=(wrk hyperfine valgrind python3-celery python3-redis auto-editor python3-fastapi python3-uvicorn)
 
-BENCH_PKGS+=(pocketsphinx) # peer of the transcription benchmark
 LINT_PKGS=(clang-format clang-tidy cppcheck)
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 case "${1:-test}" in
   build) ;;
   test) want+=("${TEST_PKGS[@]}") ;;

@@ -13,8 +13,10 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# Read at run time from other packages: the speech model, the face cascades, the caption font.
-DATA_DEPENDS="pocketsphinx-en-us, opencv-data, fonts-dejavu-core"
+# Read or run at run time from other packages: the speech model, the face cascades, the caption
+# font, and the tools of the transcription's adaptation to each recording (sphinxtrain's bw and
+# mllr_solve, sphinxbase-utils' sphinx_fe, pocketsphinx's pocketsphinx_mdef_convert).
+DATA_DEPENDS="pocketsphinx-en-us, opencv-data, fonts-dejavu-core, sphinxtrain, sphinxbase-utils, pocketsphinx"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/cfdeb-XXXXXX")
 trap 'rm -rf "$stage"' EXIT

@@ -37,6 +37,8 @@ done
 check "Depends covers every linked library:${missing:- all}" test -z "$missing"
 check "Depends names the data packages read at run time" \
   grep -q "pocketsphinx-en-us" "$work/depends"
+check "Depends names the adaptation's tools (sphinxtrain, sphinxbase-utils, pocketsphinx)" \
+  grep -qE "sphinxtrain.*sphinxbase-utils, pocketsphinx" "$work/depends"
 check "units installed" test -s "$work/root/lib/systemd/system/clipforge-serve.service"
 check "data files in /usr/share/clipforge" test -s "$work/root/usr/share/clipforge/templates/shorts-blur.json"
 check "binary names no source data directory" no_source_paths "$bin" "$src"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# CLIPFORGE_POCKETSPHINX_MLLR=on: the adapted second pass runs and says so in the log; on
+# Adaptation to the recording, on by default (CLIPFORGE_POCKETSPHINX_MLLR unset; off = one
+# pass): the adapted second pass runs and says so in the log; on
 # espeak-ng speech passed through 8 kHz like a telephone it makes fewer errors than one pass, on
 # the speech as made about as many, with the same sentences found. Without sphinxtrain
-# installed it warns and gives the one-pass transcript.
+# installed (CLIPFORGE_SPHINXTRAIN_DIR at an empty directory) it warns and gives the one-pass
+# transcript; when the tools fail, the first pass's words stand and the chunks after the
+# adaptation window (--adapt-from) are decoded unadapted: the one-pass transcript again. With a
+# window shorter than the recording, only its chunks are decoded twice.
 # Usage: test_transcribe_mllr.sh CLIPFORGE STT_SCORE WORKDIR
 set -euo pipefail
 cf=$1 score=$2 work=$3
@@ -24,7 +28,7 @@ echo "sphinxtrain tools installed: $tools"
 for input in speech telephone; do
   CLIPFORGE_LOG_LEVEL=info CLIPFORGE_POCKETSPHINX_MLLR=off "$cf" transcribe --input "$work/$input.wav" \
     --output "$work/$input-off.json" >/dev/null 2>"$work/$input-off.log"
-  CLIPFORGE_LOG_LEVEL=info CLIPFORGE_POCKETSPHINX_MLLR=on "$cf" transcribe --input "$work/$input.wav" \
+  env -u CLIPFORGE_POCKETSPHINX_MLLR CLIPFORGE_LOG_LEVEL=info "$cf" transcribe --input "$work/$input.wav" \
     --output "$work/$input-on.json" >/dev/null 2>"$work/$input-on.log"
   off=$("$score" "$work/reference.txt" "$work/$input-off.json")
   on=$("$score" "$work/reference.txt" "$work/$input-on.json")
@@ -53,4 +57,53 @@ sys.exit(0 if a['segments'] == b['segments'] else 1)" "$work/$input-off.json" "$
       && ok "$input: one-pass transcript" || bad "$input: transcript differs without the tools"
   fi
 done
+same() { python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]));
+sys.exit(0 if a['segments'] == b['segments'] else 1)" "$1" "$2"; }
+# 5 s chunks, so that a window of 1 s holds the first of several; one thread, so that one
+# recogniser decodes the chunks in order (the decoder carries its cepstral mean from one chunk
+# to the next, so which recogniser decodes which chunk moves a word or two)
+in=$work/telephone
+CLIPFORGE_POCKETSPHINX_MLLR=off "$cf" transcribe --input "$in.wav" --output "$in-off5.json" --chunk 5 \
+  --threads 1 >/dev/null 2>"$in-off5.log"
+off5=$("$score" "$work/reference.txt" "$in-off5.json")
+mkdir -p "$work/no-sphinxtrain"
+CLIPFORGE_LOG_LEVEL=info CLIPFORGE_POCKETSPHINX_MLLR=on CLIPFORGE_SPHINXTRAIN_DIR="$work/no-sphinxtrain" \
+  "$cf" transcribe --input "$in.wav" --output "$in-missing.json" --chunk 5 --threads 1 >/dev/null \
+  2>"$in-missing.log"
+grep -q "no-sphinxtrain/bw, which is not installed" "$in-missing.log" && ok "tools missing: warns, naming bw" \
+  || bad "tools missing: no warning: $(cat "$in-missing.log")"
+grep -q "per-recording MLLR on" "$in-missing.log" && bad "tools missing: says MLLR is on" || ok "tools missing: one pass"
+same "$in-off5.json" "$in-missing.json" && ok "tools missing: the one-pass transcript" \
+  || bad "tools missing: transcript differs from one pass"
+if [ $tools = yes ]; then
+  mkdir -p "$work/failing-sphinxtrain"
+  ln -sf /bin/false "$work/failing-sphinxtrain/bw"
+  ln -sf /bin/false "$work/failing-sphinxtrain/mllr_solve"
+  CLIPFORGE_LOG_LEVEL=info CLIPFORGE_POCKETSPHINX_MLLR=on CLIPFORGE_SPHINXTRAIN_DIR="$work/failing-sphinxtrain" \
+    "$cf" transcribe --input "$in.wav" --output "$in-failing.json" --chunk 5 --threads 1 --adapt-from 1 \
+    >/dev/null 2>"$in-failing.log"
+  grep -q "no adapted pass (mllr: bw failed" "$in-failing.log" && ok "tools failing: says the first pass stands" \
+    || bad "tools failing: no warning: $(cat "$in-failing.log")"
+  # the first chunk's words as decoded, the others by a fresh recogniser without adaptation
+  python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['segments']; b=json.load(open(sys.argv[2]))['segments'];
+sys.exit(0 if len(a) == len(b) > 1 and a[0] == b[0] and all(abs(x['start_ms'] - y['start_ms']) < 1000 for x, y in zip(a, b)) else 1)" \
+    "$in-off5.json" "$in-failing.json" && ok "tools failing: the first chunk's words kept, every later chunk decoded" \
+    || bad "tools failing: chunks missing or the first one changed"
+  fail5=$("$score" "$work/reference.txt" "$in-failing.json")
+  python3 -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]);
+sys.exit(0 if abs(b['errors'] - a['errors']) <= 4 and b['sentences_found'] == a['sentences_found'] else 1)" \
+    "$off5" "$fail5" && ok "tools failing: about the one-pass errors ($fail5)" || bad "tools failing: $fail5 against $off5"
+  CLIPFORGE_LOG_LEVEL=info CLIPFORGE_POCKETSPHINX_MLLR=on "$cf" transcribe --input "$in.wav" \
+    --output "$in-window.json" --chunk 5 --adapt-from 1 >/dev/null 2>"$in-window.log"
+  line=$(grep -o "adapted from the first [0-9]* of [0-9]* chunks" "$in-window.log" || true)
+  read -r first chunks < <(echo "$line" | awk '{print $5, $7}')
+  if [ -n "$line" ] && [ "$first" = 1 ] && [ "$chunks" -gt 1 ]; then ok "window of 1 s: $line"
+  else bad "window of 1 s: expected the first 1 of several chunks: $(cat "$in-window.log")"; fi
+  win=$("$score" "$work/reference.txt" "$in-window.json")
+  echo "telephone: adapted from the first chunk $win"
+  python3 -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]);
+sys.exit(0 if b['wer'] <= a['wer'] + 0.10 and b['sentences_found'] == a['sentences_found'] else 1)" \
+    "$off5" "$win" && ok "window of 1 s: about as good as one pass or better" \
+    || bad "window of 1 s: worse than one pass: $win"
+fi
 exit $fail

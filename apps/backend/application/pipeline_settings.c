@@ -43,7 +43,8 @@ cf_err cf_pipelines_configure(const cf_config *cfg, cf_error *err) {
     cf_transcribe_settings stt = {.pocketsphinx_args = cfg->pocketsphinx_args,
                                   .pocketsphinx_confidence = cfg->pocketsphinx_confidence,
                                   .pocketsphinx_fold_db = cfg->pocketsphinx_fold_db,
-                                  .pocketsphinx_mllr = cfg->pocketsphinx_mllr};
+                                  .pocketsphinx_mllr = cfg->pocketsphinx_mllr,
+                                  .sphinxtrain_dir = cfg->sphinxtrain_dir};
     if (!rc) rc = cf_transcribe_configure(&stt, err);
 #endif
     return rc;

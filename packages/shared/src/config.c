@@ -152,9 +152,12 @@ static const cfg_key keys[] = {
         "word confidences: calibrated, or posterior (the decoder's raw posterior, for refitting)"),
     STR(pocketsphinx_fold_db, "CLIPFORGE_POCKETSPHINX_FOLD_DB", "",
         "gain in dB of the high band folded into narrowband speech, off = none (empty = -20)"),
-    STR(pocketsphinx_mllr, "CLIPFORGE_POCKETSPHINX_MLLR", "off",
-        "on = decode each recording twice, the second time adapted (MLLR) to the first pass's "
-        "words; needs sphinxtrain and sphinxbase-utils"),
+    STR(pocketsphinx_mllr, "CLIPFORGE_POCKETSPHINX_MLLR", "on",
+        "on = adapt (MLLR) to each recording's words: its first two minutes decoded twice; off = "
+        "one pass; needs sphinxtrain, sphinxbase-utils and pocketsphinx (without them, one pass)"),
+    STR(sphinxtrain_dir, "CLIPFORGE_SPHINXTRAIN_DIR", "",
+        "where sphinxtrain's bw and mllr_solve are, for CLIPFORGE_POCKETSPHINX_MLLR (empty = "
+        "/usr/lib/sphinxtrain)"),
     STR(s3_access_key, "CLIPFORGE_S3_ACCESS_KEY", "",
         "s3 storage access key (empty = AWS_ACCESS_KEY_ID, with AWS_SECRET_ACCESS_KEY and "
         "AWS_SESSION_TOKEN)"),

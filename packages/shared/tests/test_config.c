@@ -76,6 +76,7 @@ static void test_help_lists_every_key_the_code_reads(void **state) {
                           "CLIPFORGE_POCKETSPHINX_CONFIDENCE",
                           "CLIPFORGE_POCKETSPHINX_FOLD_DB",
                           "CLIPFORGE_POCKETSPHINX_MLLR",
+                          "CLIPFORGE_SPHINXTRAIN_DIR",
                           "CLIPFORGE_S3_ACCESS_KEY",
                           "CLIPFORGE_S3_SECRET_KEY",
                           "CLIPFORGE_FLAGS"};

@@ -36,17 +36,27 @@ extern char **environ;
 #define SENDUMP_SHIFT 10
 #define MIXW_FLOOR 1e-7
 
-static const char *const tools[] = {SPHINXTRAIN_DIR "/bw", SPHINXTRAIN_DIR "/mllr_solve",
-                                    "/usr/bin/sphinx_fe", "/usr/bin/pocketsphinx_mdef_convert"};
+enum { TOOL_BW, TOOL_SOLVE, TOOL_FE, TOOL_MDEF, N_TOOLS };
 
-bool cf__mllr_tools_present(const char **missing) {
-    for (size_t i = 0; i < sizeof tools / sizeof *tools; i++) {
-        if (access(tools[i], X_OK) != 0) {
-            if (missing) *missing = tools[i];
+/* The path of tool t into buf (bw and mllr_solve under sphinxtrain_dir). */
+static bool tool_path(const char *sphinxtrain_dir, int t, char *buf, size_t size) {
+    static const char *const names[N_TOOLS] = {"bw", "mllr_solve", "/usr/bin/sphinx_fe",
+                                               "/usr/bin/pocketsphinx_mdef_convert"};
+    if (t < 0 || t >= N_TOOLS) return false;
+    if (t >= TOOL_FE) return cf_fmt(buf, size, "%s", names[t]);
+    const char *dir = sphinxtrain_dir && *sphinxtrain_dir ? sphinxtrain_dir : SPHINXTRAIN_DIR;
+    return cf_fmt(buf, size, "%s/%s", dir, names[t]);
+}
+
+bool cf__mllr_tools_present(const char *sphinxtrain_dir, char *missing, size_t size) {
+    char path[4096];
+    for (int t = 0; t < N_TOOLS; t++) {
+        if (!tool_path(sphinxtrain_dir, t, path, sizeof path) || access(path, X_OK) != 0) {
+            if (size) cf_fmt(missing, size, "%s", path);
             return false;
         }
     }
-    if (missing) *missing = NULL;
+    if (size) missing[0] = '\0';
     return true;
 }
 
@@ -226,7 +236,7 @@ static size_t write_stretches(const cf__mllr_job *job, FILE *ids, FILE *lsn, cha
 }
 
 /* <dir>/hmm: the model's files bw reads, the weights converted, the definition as text. */
-static cf_err make_model(const cf__mllr_job *job, const char *log, cf_error *err) {
+static cf_err make_model(const cf__mllr_job *job, const char *log, char *mdef_convert, cf_error *err) {
     static const char *const same[] = {"feat.params", "means", "variances", "transition_matrices",
                                        "noisedict"};
     char from[4096], to[4096], mdef[4096];
@@ -245,7 +255,7 @@ static cf_err make_model(const cf__mllr_job *job, const char *log, cf_error *err
     if (!cf_fmt(from, sizeof from, "%s/mdef", job->hmm) ||
         !cf_fmt(mdef, sizeof mdef, "%s/hmm/mdef.txt", job->dir))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: path too long");
-    char *conv[] = {(char *)tools[3], "-text", from, mdef, NULL};
+    char *conv[] = {mdef_convert, "-text", from, mdef, NULL};
     if (!run_tool(conv, log))
         return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: pocketsphinx_mdef_convert failed");
     return CF_OK;
@@ -253,10 +263,12 @@ static cf_err make_model(const cf__mllr_job *job, const char *log, cf_error *err
 
 cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_error *err) {
     char log[4096], ctl[4096], lsn[4096], acc[4096], hmm[4096], mdef[4096], params[4096], out[4096];
-    char fdict[4096], means[4096], vars[4096], scratch[4096];
-    const char *missing = NULL;
-    if (!cf__mllr_tools_present(&missing))
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: %s is not installed", missing);
+    char fdict[4096], means[4096], vars[4096], scratch[4096], tool[N_TOOLS][4096];
+    if (!cf__mllr_tools_present(job->sphinxtrain_dir, scratch, sizeof scratch))
+        return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: %s is not installed", scratch);
+    for (int t = 0; t < N_TOOLS; t++)
+        if (!tool_path(job->sphinxtrain_dir, t, tool[t], sizeof tool[t]))
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: tool path too long");
     if (!cf_fmt(log, sizeof log, "%s/log", job->dir) || !cf_fmt(ctl, sizeof ctl, "%s/ids", job->dir) ||
         !cf_fmt(lsn, sizeof lsn, "%s/lsn", job->dir) || !cf_fmt(acc, sizeof acc, "%s/acc", job->dir) ||
         !cf_fmt(hmm, sizeof hmm, "%s/hmm", job->dir) ||
@@ -267,7 +279,7 @@ cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_er
         !cf_fmt(vars, sizeof vars, "%s/hmm/variances", job->dir) ||
         !cf_fmt(out, sizeof out, "%s/mllr_matrix", job->dir))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: scratch path too long");
-    cf_err e = make_model(job, log, err);
+    cf_err e = make_model(job, log, tool[TOOL_MDEF], err);
     if (e) return e;
     FILE *ids = fopen(ctl, "w"), *tr = fopen(lsn, "w");
     size_t words = ids && tr ? write_stretches(job, ids, tr, scratch, sizeof scratch) : 0;
@@ -276,27 +288,10 @@ cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_er
     if (words < MIN_WORDS)
         return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: %zu words recognised, too few to adapt to",
                             words);
-    char *fe[] = {(char *)tools[2],
-                  "-argfile",
-                  params,
-                  "-samprate",
-                  "16000",
-                  "-c",
-                  ctl,
-                  "-di",
-                  (char *)job->dir,
-                  "-do",
-                  (char *)job->dir,
-                  "-ei",
-                  "raw",
-                  "-eo",
-                  "mfc",
-                  "-raw",
-                  "yes",
-                  "-input_endian",
-                  "little",
-                  NULL};
-    char *bw[] = {(char *)tools[0],
+    char *fe[] = {tool[TOOL_FE], "-argfile",       params, "-samprate",      "16000",  "-c",  ctl,
+                  "-di",         (char *)job->dir, "-do",  (char *)job->dir, "-ei",    "raw", "-eo",
+                  "mfc",         "-raw",           "yes",  "-input_endian",  "little", NULL};
+    char *bw[] = {tool[TOOL_BW],
                   "-hmmdir",
                   hmm,
                   "-moddeffn",
@@ -326,7 +321,7 @@ cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_er
                   "-accumdir",
                   acc,
                   NULL};
-    char *solve[] = {(char *)tools[1], "-meanfn", means,       "-varfn", vars,
+    char *solve[] = {tool[TOOL_SOLVE], "-meanfn", means,       "-varfn", vars,
                      "-outmllrfn",     out,       "-accumdir", acc,      NULL};
     if (!run_tool(fe, log))
         return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: sphinx_fe failed (see %s)", log);

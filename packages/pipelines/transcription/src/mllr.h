@@ -11,8 +11,10 @@
 #include "clipforge/error.h"
 #include "clipforge/transcript.h"
 
-/* The external tools it runs; *missing names the first one absent (NULL when all are there). */
-bool cf__mllr_tools_present(const char **missing);
+/* The external tools it runs: bw and mllr_solve in sphinxtrain_dir (NULL or "" = Debian's
+ * /usr/lib/sphinxtrain), sphinx_fe and pocketsphinx_mdef_convert in /usr/bin. False when one is
+ * not there, naming it in missing. */
+bool cf__mllr_tools_present(const char *sphinxtrain_dir, char *missing, size_t size);
 
 /* Writes the s3 mixture_weights file (float32, what bw reads) holding the weights of a
  * pocketsphinx sendump (8-bit quantised negative logs, in log base 1.0001 shifted by 10 bits). */
@@ -31,7 +33,8 @@ typedef struct cf__mllr_job {
     const cf_transcript_segment *segments; /* the first pass, word times in ms from pcm[0] */
     size_t n_segments;
     cf__mllr_prepare_fn prepare;
-    const char *dir; /* an empty scratch directory */
+    const char *dir;             /* an empty scratch directory */
+    const char *sphinxtrain_dir; /* where bw and mllr_solve are; NULL or "" = Debian's */
 } cf__mllr_job;
 
 /* Estimates the transform into <dir>/mllr_matrix (its path in path). CF_ERR_UNAVAILABLE when

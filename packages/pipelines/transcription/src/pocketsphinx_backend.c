@@ -24,7 +24,7 @@
 #endif
 
 /* Written once at startup (cf_transcribe_configure), read-only while decoders run. */
-static char *g_args, *g_confidence, *g_fold_db, *g_mllr;
+static char *g_args, *g_confidence, *g_fold_db, *g_mllr, *g_sphinxtrain;
 
 cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
     cf_transcribe_settings none = {0};
@@ -33,6 +33,7 @@ cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
     if (!rc) rc = cf_config_keep(&g_confidence, s->pocketsphinx_confidence, err);
     if (!rc) rc = cf_config_keep(&g_fold_db, s->pocketsphinx_fold_db, err);
     if (!rc) rc = cf_config_keep(&g_mllr, s->pocketsphinx_mllr, err);
+    if (!rc) rc = cf_config_keep(&g_sphinxtrain, s->sphinxtrain_dir, err);
     return rc;
 }
 
@@ -283,18 +284,19 @@ static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_s
     return collect_words(r, out, err);
 }
 
-/* Per-recording unsupervised MLLR (mllr.c): CLIPFORGE_POCKETSPHINX_MLLR=on decodes each recording
- * twice, the second time with one global transform of the model's means estimated from the
- * first pass's words by sphinxtrain (bw, mllr_solve; sphinx_fe for the cepstra). Off by default;
- * off, with a warning, when those tools are not installed. */
+/* Per-recording unsupervised MLLR (mllr.c), on unless CLIPFORGE_POCKETSPHINX_MLLR=off: a first
+ * pass over the recording's start (cf_transcribe_options.adapt_from_ms), one global transform of
+ * the model's means estimated from its words by sphinxtrain (bw, mllr_solve; sphinx_fe for the
+ * cepstra), and every chunk decoded with it. One pass, with a warning, when those tools are not
+ * installed. Measured in apps/ai/experiments/reports/speech-real.md. */
 static bool ps_adapts(const cf_transcriber_config *cfg) {
     (void)cfg;
-    if (!g_mllr || strcasecmp(g_mllr, "on")) return false;
-    const char *missing = NULL;
-    if (!cf__mllr_tools_present(&missing)) {
+    if (g_mllr && !strcasecmp(g_mllr, "off")) return false;
+    char missing[4096];
+    if (!cf__mllr_tools_present(g_sphinxtrain, missing, sizeof missing)) {
         cf_log_warn("transcribe",
-                    "CLIPFORGE_POCKETSPHINX_MLLR=on but %s is not installed (apt-get install sphinxtrain "
-                    "sphinxbase-utils): one pass, no adaptation",
+                    "adaptation to the recording (CLIPFORGE_POCKETSPHINX_MLLR) needs %s, which is not "
+                    "installed (apt-get install sphinxtrain sphinxbase-utils pocketsphinx): one pass",
                     missing);
         return false;
     }
@@ -315,7 +317,8 @@ static cf_err ps_adapt(const cf_transcriber_config *cfg, const int16_t *pcm, siz
                         .segments = segments,
                         .n_segments = n_segments,
                         .prepare = prepared,
-                        .dir = dir};
+                        .dir = dir,
+                        .sphinxtrain_dir = g_sphinxtrain};
     return cf__mllr_estimate(&job, path, size, err);
 }
 

@@ -1,8 +1,9 @@
 /* transcribe.c — the transcriber registry and the transcription run: audio -> chunks at pauses
  * -> recognisers on worker threads (one per thread, chunks taken from a shared counter) ->
  * transcript; for a backend that adapts to the recording, a second pass with the adaptation it
- * made from the first. The calling thread only waits, reports progress and watches for
- * cancellation, so the progress callback is never called from two threads. */
+ * made from a first pass over the recording's start (ADAPT_FROM_MS). The calling thread only
+ * waits, reports progress and watches for cancellation, so the progress callback is never called
+ * from two threads. */
 #include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,11 @@
 #include "clipforge/uri.h"
 
 #define MAX_TRANSCRIBERS 16
+/* The first pass of an adapting backend covers the chunks that start in this much of the
+ * recording (cf_transcribe_options.adapt_from_ms), so a long video is decoded once plus its first
+ * two minutes. On the development speech reels of apps/ai/experiments/speech (147 and 181 s)
+ * adapting from their first two minutes made 296 errors, from all of their words 303. */
+#define ADAPT_FROM_MS 120000
 
 /* The registry: one lock, held only while the table is read or changed. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -74,6 +80,7 @@ typedef struct run_state {
     const int16_t *pcm;
     const cf__vad_chunk *chunks;
     size_t n_chunks;
+    size_t n_todo;                   /* this pass decodes chunks [next, n_todo) */
     cf_transcript_segment *segments; /* one per chunk, each written by the worker that took it */
     atomic_size_t next;
     atomic_size_t samples_done;
@@ -114,7 +121,7 @@ static void *worker(void *arg) {
     while (rec && !atomic_load(&s->stop)) {
         if (cf_progress_cancelled(s->span->p)) break;
         size_t i = atomic_fetch_add(&s->next, 1);
-        if (i >= s->n_chunks) break;
+        if (i >= s->n_todo) break;
         if (decode_chunk(s, rec, i, &err) != CF_OK) {
             cf_error_prefix(&err, "chunk at %.1f s", s->chunks[i].start / (double)CF_STT_SAMPLE_RATE);
             fail_run(s, &err);
@@ -145,12 +152,18 @@ static int thread_count(int wanted, size_t n_chunks) {
     return t;
 }
 
-/* Runs the workers over every chunk; segments[i] is filled for each chunk decoded. */
+static size_t samples_of(const run_state *s, size_t from, size_t to) {
+    size_t total = 0;
+    for (size_t i = from; i < to; i++) total += s->chunks[i].end - s->chunks[i].start;
+    return total;
+}
+
+/* Runs the workers over chunks [next, n_todo); segments[i] is filled for each chunk decoded. */
 static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
     pthread_t tid[64];
     int started = 0;
-    size_t total = 0;
-    for (size_t i = 0; i < s->n_chunks; i++) total += s->chunks[i].end - s->chunks[i].start;
+    size_t total = samples_of(s, atomic_load(&s->next), s->n_todo);
+    atomic_store(&s->samples_done, 0);
     atomic_store(&s->workers_left, threads);
     for (; started < threads; started++)
         if (pthread_create(&tid[started], NULL, worker, s) != 0) break;
@@ -169,30 +182,44 @@ static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
     return CF_OK;
 }
 
-/* Decodes every chunk again with the adaptation the backend makes from the first pass (kept
- * when it cannot make one). The first pass reported progress over the first half of the span. */
-static cf_err adapted_pass(run_state *s, size_t n, int threads, const cf__span *second, cf_error *err) {
+/* How many chunks the first pass of an adapting backend decodes: those that start in the first
+ * window_ms of the recording (at least one). */
+static size_t first_pass_chunks(const cf__vad_chunk *chunks, size_t n_chunks, int64_t window_ms) {
+    size_t window = (size_t)(window_ms > 0 ? window_ms : ADAPT_FROM_MS) * (CF_STT_SAMPLE_RATE / 1000);
+    size_t k = 1;
+    while (k < n_chunks && chunks[k].start < window) k++;
+    return k;
+}
+
+/* The second pass: every chunk decoded with the adaptation the backend makes from the first
+ * pass's n_first chunks. When it cannot make one, the first pass's words stand and the chunks
+ * after them are decoded unadapted. */
+static cf_err adapted_pass(run_state *s, size_t n, size_t n_first, int threads, const cf__span *second,
+                           cf_error *err) {
     char *dir = NULL, path[4096];
     cf_error aerr = {0};
     cf_err e = cf_make_temp_dir(NULL, "cf-adapt-", &dir, &aerr);
     if (!e) {
         cf__span_report(second, 0.0, "adapting");
-        e = s->t->adapt(&s->cfg, s->pcm, n, s->segments, s->n_chunks, dir, path, sizeof path, &aerr);
+        e = s->t->adapt(&s->cfg, s->pcm, n, s->segments, n_first, dir, path, sizeof path, &aerr);
     }
+    s->n_todo = s->n_chunks;
+    s->span = second;
     if (e) {
         cf_log_warn("transcribe", "%s: no adapted pass (%s); the first pass stands", s->t->name, aerr.msg);
         if (dir) cf_remove_tree(dir, &aerr);
         free(dir);
-        return CF_OK;
+        atomic_store(&s->next, n_first);
+        return n_first < s->n_chunks ? run_chunks(s, threads, err) : CF_OK;
     }
-    for (size_t i = 0; i < s->n_chunks; i++) {
+    cf_log_info("transcribe", "%s: adapted from the first %zu of %zu chunks", s->t->name, n_first,
+                s->n_chunks);
+    for (size_t i = 0; i < n_first; i++) {
         cf_transcript_segment_free(&s->segments[i]);
         memset(&s->segments[i], 0, sizeof s->segments[i]);
     }
     atomic_store(&s->next, 0);
-    atomic_store(&s->samples_done, 0);
     s->cfg.adaptation = path;
-    s->span = second;
     e = run_chunks(s, threads, err);
     s->cfg.adaptation = NULL;
     cf_remove_tree(dir, &aerr);
@@ -275,12 +302,18 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     if (s.n_chunks && !(s.segments = calloc(s.n_chunks, sizeof *s.segments)))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
     int threads = thread_count(opts ? opts->threads : 0, s.n_chunks);
-    bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && t->adapts(&s.cfg);
-    const double mid = span->lo + (span->hi - span->lo) * 0.5;
-    const cf__span first = {span->p, span->lo, adapt ? mid : span->hi}, second = {span->p, mid, span->hi};
+    /* Stretches of a recording (opts->ranges: autoclip's shorts, on its critical path) are
+     * decoded once: the adaptation would decode up to two minutes of them twice. */
+    bool ranged = opts && opts->ranges;
+    bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && !ranged && t->adapts(&s.cfg);
+    s.n_todo = adapt ? first_pass_chunks(chunks, s.n_chunks, opts ? opts->adapt_from_ms : 0) : s.n_chunks;
+    /* progress: the two passes share the span by the audio each decodes */
+    double once = (double)samples_of(&s, 0, s.n_todo), all = (double)samples_of(&s, 0, s.n_chunks);
+    const double mid = adapt && all > 0 ? span->lo + (span->hi - span->lo) * once / (once + all) : span->hi;
+    const cf__span first = {span->p, span->lo, mid}, second = {span->p, mid, span->hi};
     s.span = &first;
     if (!e && s.n_chunks) e = run_chunks(&s, threads, err);
-    if (!e && adapt) e = adapted_pass(&s, n, threads, &second, err);
+    if (!e && adapt) e = adapted_pass(&s, n, s.n_todo, threads, &second, err);
     s.span = span;
     if (!e) e = gather(&s, out, err);
     if (!e) e = set_header(out, t, language, n, err);

@@ -1,7 +1,8 @@
 /* The sendump -> mixture_weights conversion behind per-recording MLLR (mllr.c), on the model
  * Debian installs: the file sphinxtrain reads (s3 header padded to four bytes, byte-order magic,
- * dimensions, checksum) holding the sendump's weights; a damaged sendump is refused; and an
- * estimate from no words declines instead of running the tools on nothing. */
+ * dimensions, checksum) holding the sendump's weights; a damaged sendump is refused; an
+ * estimate from no words declines instead of running the tools on nothing; and sphinxtrain's
+ * tools are looked for where CLIPFORGE_SPHINXTRAIN_DIR says, a missing one named. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,7 +157,7 @@ static void test_damaged_sendump_is_refused(void **state) {
 
 static void test_no_words_no_estimate(void **state) {
     fixture *f = *state;
-    if (!cf__mllr_tools_present(NULL) || access(SENDUMP, R_OK) != 0) skip();
+    if (!cf__mllr_tools_present(NULL, NULL, 0) || access(SENDUMP, R_OK) != 0) skip();
     int16_t pcm[16000] = {0};
     cf_transcript_word w[2] = {{"oil", 100, 200, 0.9}, {"pool", 200, 300, 0.2}};
     cf_transcript_segment seg = {.start_ms = 100, .end_ms = 300, .words = w, .n_words = 2};
@@ -174,12 +175,36 @@ static void test_no_words_no_estimate(void **state) {
     assert_string_equal(path, "");
 }
 
+static void test_tools_looked_for_in_the_sphinxtrain_dir(void **state) {
+    fixture *f = *state;
+    char missing[4096] = "unchanged", tool[4096];
+    assert_false(cf__mllr_tools_present(f->dir, missing, sizeof missing));
+    snprintf(tool, sizeof tool, "%s/bw", f->dir);
+    assert_string_equal(missing, tool);
+    /* bw there (any executable), mllr_solve not: mllr_solve is the one named */
+    assert_int_equal(symlink("/bin/true", tool), 0);
+    assert_false(cf__mllr_tools_present(f->dir, missing, sizeof missing));
+    snprintf(tool, sizeof tool, "%s/mllr_solve", f->dir);
+    assert_string_equal(missing, tool);
+    assert_int_equal(symlink("/bin/true", tool), 0);
+    bool others =
+        access("/usr/bin/sphinx_fe", X_OK) == 0 && access("/usr/bin/pocketsphinx_mdef_convert", X_OK) == 0;
+    assert_int_equal(cf__mllr_tools_present(f->dir, missing, sizeof missing), others);
+    if (others) assert_string_equal(missing, "");
+    /* the built-in place when none is given */
+    bool debian =
+        access("/usr/lib/sphinxtrain/bw", X_OK) == 0 && access("/usr/lib/sphinxtrain/mllr_solve", X_OK) == 0;
+    assert_int_equal(cf__mllr_tools_present(NULL, missing, sizeof missing), debian && others);
+    if (!debian) assert_non_null(strstr(missing, "/usr/lib/sphinxtrain/"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sendump_becomes_the_mixture_weights_sphinxtrain_reads, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_damaged_sendump_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_words_no_estimate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tools_looked_for_in_the_sphinxtrain_dir, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,7 +77,8 @@ typedef struct cf_config {
     char *pocketsphinx_args;          /* CLIPFORGE_POCKETSPHINX_ARGS: extra "-name value" pairs */
     char *pocketsphinx_confidence;    /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: calibrated or posterior */
     char *pocketsphinx_fold_db;       /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, "off", "" = built-in */
-    char *pocketsphinx_mllr;          /* CLIPFORGE_POCKETSPHINX_MLLR: on = adapted second pass */
+    char *pocketsphinx_mllr;          /* CLIPFORGE_POCKETSPHINX_MLLR: on (default) = adapted pass */
+    char *sphinxtrain_dir;            /* CLIPFORGE_SPHINXTRAIN_DIR: bw, mllr_solve, "" = Debian's */
     char *s3_access_key;              /* CLIPFORGE_S3_ACCESS_KEY, "" = AWS_ACCESS_KEY_ID */
     char *s3_secret_key;              /* CLIPFORGE_S3_SECRET_KEY, "" = AWS_SECRET_ACCESS_KEY */
     char *flags;                      /* CLIPFORGE_FLAGS: feature flags "name=on,other=25%" */

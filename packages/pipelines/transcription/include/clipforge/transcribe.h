@@ -49,10 +49,11 @@ typedef struct cf_transcriber {
     /* Frees a recogniser; NULL-safe. */
     void (*close)(void *rec);
     /* Version 2, optional (NULL = one pass). adapts: whether a second, adapted pass will run.
-     * adapt: from the first pass over the whole recording (pcm, n; segments with word times in
-     * ms from pcm[0]) writes an adaptation into the empty directory dir and its path into path;
-     * recognisers opened with cfg->adaptation = path then decode the recording again. An error
-     * keeps the first pass. */
+     * adapt: from the first pass over the start of the recording (pcm, n: the whole recording;
+     * segments with word times in ms from pcm[0], the first pass's chunks in order) writes an
+     * adaptation into the empty directory dir and its path into path; recognisers opened with
+     * cfg->adaptation = path then decode the whole recording. An error keeps the first pass's
+     * words and decodes the rest unadapted. */
     bool (*adapts)(const cf_transcriber_config *cfg);
     cf_err (*adapt)(const cf_transcriber_config *cfg, const int16_t *pcm, size_t n,
                     const cf_transcript_segment *segments, size_t n_segments, const char *dir, char *path,
@@ -73,7 +74,8 @@ typedef struct cf_transcribe_settings {
     const char *pocketsphinx_args;       /* CLIPFORGE_POCKETSPHINX_ARGS: "-name value" pairs */
     const char *pocketsphinx_confidence; /* CLIPFORGE_POCKETSPHINX_CONFIDENCE: "posterior" = raw */
     const char *pocketsphinx_fold_db;    /* CLIPFORGE_POCKETSPHINX_FOLD_DB: dB, or "off" */
-    const char *pocketsphinx_mllr;       /* CLIPFORGE_POCKETSPHINX_MLLR: "on" = adapted 2nd pass */
+    const char *pocketsphinx_mllr;       /* CLIPFORGE_POCKETSPHINX_MLLR: "off" = one pass, no adapting */
+    const char *sphinxtrain_dir;         /* CLIPFORGE_SPHINXTRAIN_DIR: bw, mllr_solve ("" = Debian's) */
 } cf_transcribe_settings;
 /* Copies s (NULL = built-in defaults) as the settings of later transcriptions. Call it at
  * startup, before any transcription runs: they read the settings without a lock. */
@@ -96,6 +98,11 @@ typedef struct cf_transcribe_options {
      * A chunk is recognised whole, so its words are the ones a full run gives it. */
     const cf_transcribe_range *ranges;
     size_t n_ranges;
+    /* For a backend that adapts to the recording: its first pass covers the chunks that start in
+     * the first adapt_from_ms of audio, the adaptation is made from their words, and the second
+     * pass decodes every chunk, so a long recording is decoded about once. 0 = 120000. A run
+     * with ranges is not adapted (one pass). */
+    int64_t adapt_from_ms;
 } cf_transcribe_options;
 
 /* Transcribes the chosen audio stream (opts->select) of a local media file into out (caller frees with
