@@ -253,8 +253,9 @@ static cf_err transcribe_stage(slot *s) {
                                .threads = r->opts->threads,
                                .select = audio_select(r->req),
                                .ranges = r->n_ranges ? r->ranges : NULL,
-                               .n_ranges = r->n_ranges};
-    cf_transcript_free(&r->transcript); /* a second run covers more */
+                               .n_ranges = r->n_ranges,
+                               .adapt_from_ms = -1}; /* one pass: on the critical path */
+    cf_transcript_free(&r->transcript);              /* a second run covers more */
     r->have_transcript = false;
     free(r->transcript_path);
     r->transcript_path = NULL;

@@ -200,7 +200,7 @@ static cf_err gather(const cfclip_plan *plan, const listener *l, int64_t s_ms, i
     cf_transcript_init(&heard);
     cf_err rc = CF_OK;
     if (plan->remove_fillers && !t) {
-        cf_transcribe_options o = {.threads = plan->threads};
+        cf_transcribe_options o = {.threads = plan->threads, .adapt_from_ms = -1}; /* one pass: a clip */
         if ((rc = cf_transcribe_pcm(l->pcm, l->n, &o, NULL, &heard, err))) return rc;
         t = &heard, shift = s_ms;
     }

@@ -302,10 +302,9 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     if (s.n_chunks && !(s.segments = calloc(s.n_chunks, sizeof *s.segments)))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "transcription: out of memory");
     int threads = thread_count(opts ? opts->threads : 0, s.n_chunks);
-    /* Stretches of a recording (opts->ranges: autoclip's shorts, on its critical path) are
-     * decoded once: the adaptation would decode up to two minutes of them twice. */
-    bool ranged = opts && opts->ranges;
-    bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && !ranged && t->adapts(&s.cfg);
+    /* adapt_from_ms < 0: one pass (autoclip: its transcription is on its critical path) */
+    bool one_pass = opts && opts->adapt_from_ms < 0;
+    bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && !one_pass && t->adapts(&s.cfg);
     s.n_todo = adapt ? first_pass_chunks(chunks, s.n_chunks, opts ? opts->adapt_from_ms : 0) : s.n_chunks;
     /* progress: the two passes share the span by the audio each decodes */
     double once = (double)samples_of(&s, 0, s.n_todo), all = (double)samples_of(&s, 0, s.n_chunks);

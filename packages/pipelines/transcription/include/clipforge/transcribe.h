@@ -100,8 +100,8 @@ typedef struct cf_transcribe_options {
     size_t n_ranges;
     /* For a backend that adapts to the recording: its first pass covers the chunks that start in
      * the first adapt_from_ms of audio, the adaptation is made from their words, and the second
-     * pass decodes every chunk, so a long recording is decoded about once. 0 = 120000. A run
-     * with ranges is not adapted (one pass). */
+     * pass decodes every chunk, so a long recording is decoded about once. 0 = 120000;
+     * negative = no adaptation, one pass. */
     int64_t adapt_from_ms;
 } cf_transcribe_options;
 
