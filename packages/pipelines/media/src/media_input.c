@@ -300,9 +300,12 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
  * and far below what losing half a file costs. */
 #define TRUNCATION_SLACK_S 1.0
 
+/* Some muxers write the last timestamp as the length (FFmpeg's Matroska and MP4 ones when the
+ * timestamps were kept, -copyts), so a file that starts late states its start more than it
+ * holds: reaching the stated length counted from zero is complete too. */
 cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const char *path, cf_error *err) {
-    double stated = m->duration_ms / 1000.0;
-    if (m->duration_ms <= 0 || last_s >= stated - TRUNCATION_SLACK_S) return CF_OK;
+    double stated = m->duration_ms / 1000.0, start = m->start_us > 0 ? m->start_us / 1e6 : 0;
+    if (m->duration_ms <= 0 || last_s + start >= stated - TRUNCATION_SLACK_S) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                         "%s stops at %.3f s although it says it is %.3f s long: the file is "
                         "truncated or damaged",

@@ -148,6 +148,20 @@ static void test_probe_truncated_mp4_fails(void **state) {
     free(cut);
 }
 
+/* A file that starts late and states its length from zero (as FFmpeg's muxers write it with
+ * -copyts) is complete when it reaches that length; one that stops short of it is not. */
+static void test_complete_counts_a_late_start(void **state) {
+    (void)state;
+    cf_error err;
+    cf_media_input late = {.start_us = 1446000, .duration_ms = 21633};
+    assert_int_equal(cf_media_check_complete(&late, 20.154, "late.mkv", &err), CF_OK);
+    assert_int_equal(cf_media_check_complete(&late, 15.0, "late.mkv", &err), CF_ERR_INVALID_MEDIA);
+    assert_non_null(strstr(err.msg, "late.mkv stops at 15.000 s"));
+    cf_media_input early = {.start_us = 0, .duration_ms = 21633};
+    assert_int_equal(cf_media_check_complete(&early, 20.154, "early.mkv", &err), CF_ERR_INVALID_MEDIA);
+    assert_int_equal(cf_media_check_complete(&early, 20.7, "early.mkv", &err), CF_OK);
+}
+
 /* A configured limit refuses the file naming the limit, the value and the setting; at the limit
  * it passes, and its decoders are bounded the same way. */
 static void test_limits_refuse_naming_the_setting(void **state) {
@@ -257,6 +271,7 @@ int main(void) {
         cmocka_unit_test(test_probe_reads_rotation_from_display_matrix),
         cmocka_unit_test(test_probe_bad_inputs_fail_clearly),
         cmocka_unit_test(test_probe_truncated_mp4_fails),
+        cmocka_unit_test(test_complete_counts_a_late_start),
         cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
         cmocka_unit_test(test_limits_refuse_naming_the_setting),
         cmocka_unit_test(test_decoder_reduces_size_where_the_codec_can),
