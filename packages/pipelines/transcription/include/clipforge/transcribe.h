@@ -95,7 +95,8 @@ typedef struct cf_transcribe_options {
     int64_t max_chunk_ms;    /* longest chunk handed to one recogniser; 0 = 20000 */
     cf_media_select select;  /* which audio stream (zero: the file's default one) */
     /* Recognise only the chunks (cut at pauses) that overlap one of these ranges; NULL = all.
-     * A chunk is recognised whole, so its words are the ones a full run gives it. */
+     * A chunk is recognised whole; its words can still differ a little from a full run's, since a
+     * recogniser's running cepstral mean carries over from the chunks it decoded before. */
     const cf_transcribe_range *ranges;
     size_t n_ranges;
     /* For a backend that adapts to the recording: its first pass covers the chunks that start in
