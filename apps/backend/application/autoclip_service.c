@@ -71,8 +71,8 @@ struct run {
     cf_transcript transcript;
     bool have_transcript;
     char *transcript_path;
-    bool transcribe;                           /* captions asked for and a transcriber built in */
-    cf_transcribe_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
+    bool transcribe;                     /* captions asked for and a transcriber built in */
+    cf_time_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
     size_t n_ranges;
     cf_highlight_detection_result detection;
     size_t n_confident;  /* the first spans of detection scored over the threshold */
@@ -484,20 +484,21 @@ static size_t cover_spans(run *r, size_t n) {
     for (size_t i = 0; i < n && r->n_ranges < 2 * MAX_CLIPS; i++) {
         const cf_highlight_span *h = &r->detection.highlights[i];
         if (covered(r, h)) continue;
-        r->ranges[r->n_ranges++] = (cf_transcribe_range){h->start_ms - CONTEXT_MS, h->end_ms + CONTEXT_MS};
+        r->ranges[r->n_ranges++] =
+            (cf_time_range){h->start_ms > CONTEXT_MS ? h->start_ms - CONTEXT_MS : 0, h->end_ms + CONTEXT_MS};
         added++;
     }
     return added;
 }
 
 static int by_start(const void *a, const void *b) {
-    int64_t x = ((const cf_transcribe_range *)a)->start_ms, y = ((const cf_transcribe_range *)b)->start_ms;
+    int64_t x = ((const cf_time_range *)a)->start_ms, y = ((const cf_time_range *)b)->start_ms;
     return (x > y) - (x < y);
 }
 
 /* How much of the media the ranges cover together. */
 static int64_t covered_ms(const run *r) {
-    cf_transcribe_range v[2 * MAX_CLIPS];
+    cf_time_range v[2 * MAX_CLIPS];
     memcpy(v, r->ranges, r->n_ranges * sizeof *v);
     qsort(v, r->n_ranges, sizeof *v, by_start);
     int64_t total = 0, end = 0, duration = r->track->duration_ms;

@@ -150,7 +150,7 @@ static void test_ranges_pick_chunks(void **state) {
     assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &all, &err), CF_OK);
     assert_int_equal(all.n_segments, 3);
     /* one range inside the middle burst, one touching the last: those two chunks, whole */
-    const cf_transcribe_range r[] = {{26000, 27000}, {49900, 70000}};
+    const cf_time_range r[] = {{26000, 27000}, {49900, 70000}};
     o.ranges = r, o.n_ranges = 2;
     assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &some, &err), CF_OK);
     assert_int_equal(some.n_segments, 2);
@@ -161,7 +161,7 @@ static void test_ranges_pick_chunks(void **state) {
     assert_true(some.segments[0].start_ms < 26000 && some.segments[0].end_ms > 27000);
     assert_int_equal(some.duration_ms, all.duration_ms);
     /* ranges over the silence between bursts decode nothing */
-    const cf_transcribe_range quiet[] = {{14000, 18000}};
+    const cf_time_range quiet[] = {{14000, 18000}};
     o.ranges = quiet, o.n_ranges = 1;
     assert_int_equal(cf_transcribe_pcm(pcm, n, &o, NULL, &none, &err), CF_OK);
     assert_int_equal(none.n_segments, 0);

@@ -81,11 +81,6 @@ typedef struct cf_transcribe_settings {
  * startup, before any transcription runs: they read the settings without a lock. */
 cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err);
 
-/* A stretch of the recording in ms from its start, [start_ms, end_ms). */
-typedef struct cf_transcribe_range {
-    int64_t start_ms, end_ms;
-} cf_transcribe_range;
-
 typedef struct cf_transcribe_options {
     const char *engine;      /* backend name; NULL = default */
     const char *language;    /* NULL = "en-us" */
@@ -97,7 +92,7 @@ typedef struct cf_transcribe_options {
     /* Recognise only the chunks (cut at pauses) that overlap one of these ranges; NULL = all.
      * A chunk is recognised whole; its words can still differ a little from a full run's, since a
      * recogniser's running cepstral mean carries over from the chunks it decoded before. */
-    const cf_transcribe_range *ranges;
+    const cf_time_range *ranges;
     size_t n_ranges;
     /* For a backend that adapts to the recording: its first pass covers the chunks that start in
      * the first adapt_from_ms of audio, the adaptation is made from their words, and the second
