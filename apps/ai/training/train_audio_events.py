@@ -5,7 +5,8 @@ on real recordings from Debian packages and evaluates it held out by source.
     train_audio_events.py --bin build/release/clipforge [--manifest FILE] [--cache DIR]
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
-                          [--baseline] [--mix] [--inputs all|window|v3|v4] [--copies telephone,...]
+                          [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4]
+                          [--copies telephone,...]
                           [--hidden N] [--hidden2 N] [--dropout P] [--noise S]
 
 1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
@@ -25,9 +26,12 @@ on real recordings from Debian packages and evaluates it held out by source.
    pink noise under it); with --mix also the crowd, applause, laughter and noise sources over a
    speech recording of another package (mix_backgrounds of the manifest) at MIX_SNR_DB, and 20 dB
    quieter (off by default: measured no gain held out, and speech under a laugh labelled
-   laughter teaches the model to hear laughter in plain speech). A copy goes with its package:
+   laughter teaches the model to hear laughter in plain speech); with --mix-music CLASSES those
+   classes' sources over the music of another package (mix_music_backgrounds) at MUSIC_MIX_SNR_DB
+   (a crowd over a soundtrack is still a crowd). A copy goes with its package:
    when the package is held out, so are its copies.
-4. Evaluation, held out by source: packages are split into --folds groups; for each, a model
+4. Evaluation, held out by source: packages are split into --folds groups (the manifest pins each
+   package to a fold, so adding one moves no other; fold_packages); for each, a model
    trained on the other groups classifies that group's hops; decisions are made per 500 ms (the
    mean probabilities of its five hops, as the C code does), and precision, recall and F1 per
    class and the macro-F1 are computed over all held-out decisions. No file is ever in both the
@@ -73,6 +77,10 @@ DECISION_HOPS = 5
 # training when either is held out.
 MIX_CLASSES = ("crowd", "applause", "laughter", "noise")
 MIX_SNR_DB = (10, 3)
+# With --mix-music CLASSES, copies of those classes' sources over the music of another package, at
+# these levels above it.
+MUSIC_MIX_SNR_DB = (10, 4)
+MUSIC_MIX_SPEECH_S = 40
 QUIET_DB = -20
 
 
@@ -261,40 +269,61 @@ def check_distinct(sources_files, work, reserved=()):
                     pa, os.path.basename(fa), pb, os.path.basename(fb)))
 
 
+def mixed_copy(args, d, bg, db, env, below, max_s=None):
+    """Source d with bg (None: alone) under it, bg's loudness db under d's (None and db: d alone,
+    db louder or quieter), at most max_s seconds of d. Labels: d's class where d itself is
+    audible, else the background's class (or silence) by the copy's level. The copy belongs to
+    both packages: it is left out of a fold's training when either is held out."""
+    tag = ("gain%+d" % db if db != QUIET_DB else "quiet") if bg is None else "over-%s-%d" % (bg["package"], db)
+    path = "%s.%s.flac" % (d["flac"], tag)
+    head = ["-t", "%d" % max_s] if max_s else []
+    if bg is None:
+        af = [*head, "-i", d["flac"], "-af", "volume=%ddB" % db]
+    else:  # the background looped under the source, its loudness db under the source's
+        gain = d["lufs"] - db - bg["lufs"]
+        af = [*head, "-i", d["flac"], "-stream_loop", "-1", "-i", bg["flac"], "-filter_complex",
+              "[1:a]volume=%.2fdB[b];[0:a][b]amix=inputs=2:duration=first:normalize=0" % gain]
+    if not os.path.exists(path + ".json") or os.path.getmtime(path + ".json") < os.path.getmtime(args.bin):
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *af, "-ar", "16000", "-ac", "1",
+                        path], check=True)
+    _, x, loud = extract(args.bin, path, path + ".json", env)
+    n = min(len(x), len(d["y"]))
+    y = labels(bg["class"] if bg else d["class"], loud[:n], below)
+    y[d["y"][:n] != CLASSES.index("silence")] = CLASSES.index(d["class"])
+    pkgs = {d["package"]} | ({bg["package"]} if bg else set())
+    return {"package": d["package"], "packages": pkgs, "class": d["class"], "x": x[:n], "y": y, "augmented": tag}
+
+
 def mixed_copies(args, data, manifest, env):
     """The training-side copies of MIX_CLASSES sources: over speech of another package at
-    MIX_SNR_DB, and QUIET_DB quieter. Labels: the source's class where the source itself is
-    audible, else the background's (speech or silence) by the copy's level."""
-    speech = [d for d in data if d["class"] == "speech" and not d.get("augmented")]
-    backgrounds = [d for d in speech if d["package"] in manifest.get("mix_backgrounds", [])]
+    MIX_SNR_DB, and QUIET_DB quieter."""
+    backgrounds = [d for d in data if d["class"] == "speech" and not d.get("augmented")
+                   and d["package"] in manifest.get("mix_backgrounds", [])]
     out = []
     for d in data:
         if d["class"] not in MIX_CLASSES or d.get("augmented"):
             continue
         variants = [(bg, snr) for bg, snr in zip(backgrounds, MIX_SNR_DB) if bg["package"] != d["package"]]
-        variants.append((None, QUIET_DB))
-        for bg, db in variants:
-            tag = "quiet" if bg is None else "over-%s-%d" % (bg["package"], db)
-            path = "%s.%s.flac" % (d["flac"], tag)
-            if bg is None:
-                af = ["-i", d["flac"], "-af", "volume=%ddB" % db]
-            else:  # the background looped under the source, its loudness db under the source's
-                gain = d["lufs"] - db - bg["lufs"]
-                af = ["-i", d["flac"], "-stream_loop", "-1", "-i", bg["flac"], "-filter_complex",
-                      "[1:a]volume=%.2fdB[b];[0:a][b]amix=inputs=2:duration=first:normalize=0" % gain]
-            if not os.path.exists(path + ".json") or os.path.getmtime(path + ".json") < os.path.getmtime(args.bin):
-                subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *af, "-ar", "16000", "-ac", "1",
-                                path], check=True)
-            _, x, loud = extract(args.bin, path, path + ".json", env)
-            n = min(len(x), len(d["y"]))
-            y = labels("speech", loud[:n], manifest["silence_below_lufs"])
-            audible = d["y"][:n] != CLASSES.index("silence")
-            y[audible] = CLASSES.index(d["class"])
-            if bg is None:
-                y = labels(d["class"], loud[:n], manifest["silence_below_lufs"])
-            pkgs = {d["package"]} | ({bg["package"]} if bg else set())
-            out.append({"package": d["package"], "packages": pkgs, "class": d["class"], "x": x[:n], "y": y,
-                        "augmented": tag})
+        for bg, db in variants + [(None, QUIET_DB)]:
+            out.append(mixed_copy(args, d, bg, db, env, manifest["silence_below_lufs"]))
+    return out
+
+
+def music_mixed_copies(args, data, manifest, env):
+    """With --mix-music, training-side copies of the sources of the classes it names over the music of
+    another package (mix_music_backgrounds of the manifest) at MUSIC_MIX_SNR_DB: a voice or a
+    crowd over a soundtrack is still that voice or crowd (speech at most MUSIC_MIX_SPEECH_S
+    seconds of each source, so the long speech sources do not outweigh the events)."""
+    backgrounds = [d for d in data if d["class"] == "music" and not d.get("augmented")
+                   and d["package"] in manifest.get("mix_music_backgrounds", [])]
+    out = []
+    for d in data:
+        if d["class"] not in args.mix_music or d.get("augmented"):
+            continue
+        for bg, db in zip(backgrounds, MUSIC_MIX_SNR_DB):
+            if bg["package"] != d["package"]:
+                out.append(mixed_copy(args, d, bg, db, env, manifest["silence_below_lufs"],
+                                      MUSIC_MIX_SPEECH_S if d["class"] == "speech" else None))
     return out
 
 
@@ -354,6 +383,8 @@ def load_data(args):
     check_distinct(all_files, args.work, reserved_files)
     if args.mix:
         data += mixed_copies(args, data, manifest, env)
+    if args.mix_music:
+        data += music_mixed_copies(args, data, manifest, env)
     return names, data, meta, manifest
 
 
@@ -487,11 +518,25 @@ def fit_options(args):
             "epochs": args.epochs, "l2": args.l2}
 
 
+def fold_packages(packages, n, pinned):
+    """The packages of each of n folds: a package the manifest pins (its "folds": package -> fold
+    number from 0, used when n is the manifest's "fold_count") stays in its fold, so a package
+    added later moves no other package to another fold and figures before and after it compare
+    on the same split; the rest are dealt out in sorted order (packages[k::n])."""
+    folds = [[] for _ in range(n)]
+    rest = [p for p in packages if p not in pinned]
+    for p in packages:
+        if p in pinned:
+            folds[pinned[p]].append(p)
+    for k in range(n):
+        folds[k] += rest[k::n]
+    return [sorted(f) for f in folds]
+
+
 def held_out(data, args):
     """Grouped k-fold by package: each package is in the test side of exactly one fold and never
     in that fold's training side (its telephone copies go with it)."""
-    packages = sorted({d["package"] for d in data})
-    folds = [packages[k::args.folds] for k in range(args.folds)]
+    folds = fold_packages(sorted({d["package"] for d in data}), args.folds, args.fold_of)
     preds, truths, per_source = [], [], []
     for k, held in enumerate(folds):
         tr = [d for d in data if not (d.get("packages", {d["package"]}) & set(held))]
@@ -541,6 +586,9 @@ def model_json(model, names, version, meta, rows, macro, args):
                 "over_speech": None if not args.mix else {"classes": list(MIX_CLASSES), "snr_db": list(MIX_SNR_DB),
                                                          "backgrounds": args.mix_backgrounds},
                 "quiet_db": None if not args.mix else QUIET_DB,
+                "over_music": None if not args.mix_music else {
+                    "classes": args.mix_music, "snr_db": list(MUSIC_MIX_SNR_DB),
+                    "speech_s": MUSIC_MIX_SPEECH_S, "backgrounds": args.mix_music_backgrounds},
             },
             "held_out_by_source": {"macro_f1": round(macro, 3),
                                    "per_class": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
@@ -627,6 +675,9 @@ def main():
     ap.add_argument("--mix", action="store_true",
                     help="add the mixed and quiet training copies (measured: no gain held out, and the laughter "
                          "copies over speech teach the model to hear laughter in plain speech)")
+    ap.add_argument("--mix-music", default="",
+                    help="classes (comma-separated) whose sources are also used over music of another package "
+                         "(mix_music_backgrounds of the manifest), in training only")
     ap.add_argument("--copies", default="telephone",
                     help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
@@ -637,6 +688,9 @@ def main():
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     args.copies = [c for c in args.copies.split(",") if c]
+    args.mix_music = [c for c in args.mix_music.split(",") if c]
+    if set(args.mix_music) - set(CLASSES):
+        ap.error("unknown classes in --mix-music: %s" % args.mix_music)
     unknown = [c for c in args.copies if c not in COPIES]
     if unknown:
         ap.error("unknown copies: %s (known: %s)" % (", ".join(unknown), ", ".join(COPIES)))
@@ -644,6 +698,8 @@ def main():
     log("== data")
     names, data, meta, manifest = load_data(args)
     args.mix_backgrounds = manifest.get("mix_backgrounds", [])
+    args.mix_music_backgrounds = manifest.get("mix_music_backgrounds", [])
+    args.fold_of = manifest.get("folds", {}) if args.folds == manifest.get("fold_count") else {}
     base = None
     if args.baseline and not args.no_eval:
         log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")

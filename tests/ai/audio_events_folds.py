@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""The audio-event trainer's held-out folds: every package of the data manifest is pinned to a
+fold, a pinned package stays in its fold whatever packages are added, and every package is in
+exactly one fold. Without pins (another fold count) packages are dealt out in sorted order.
+
+    audio_events_folds.py SOURCE_DIR
+"""
+import json
+import os
+import sys
+
+src = sys.argv[1]
+sys.path.insert(0, os.path.join(src, "apps", "ai", "training"))
+import train_audio_events as T  # noqa: E402
+
+with open(os.path.join(src, "apps", "ai", "training", "audio-events-data.json")) as f:
+    manifest = json.load(f)
+n, pins = manifest["fold_count"], manifest["folds"]
+packages = sorted({s["package"] for s in manifest["sources"]})
+unpinned = [p for p in packages if p not in pins]
+assert not unpinned, "packages without a fold in the manifest: %s" % unpinned
+assert all(0 <= k < n for k in pins.values()), "a fold number out of range"
+
+def fold_of(folds):
+    where = {}
+    for k, fold in enumerate(folds):
+        for p in fold:
+            assert p not in where, "%s in two folds" % p
+            where[p] = k
+    return where
+
+before = fold_of(T.fold_packages(packages, n, pins))
+assert sorted(before) == packages
+assert before == {p: pins[p] for p in packages}, "a package left its pinned fold"
+# a package added later (sorting before every other) moves no pinned package
+added = fold_of(T.fold_packages(["0-new-package"] + packages, n, pins))
+assert all(added[p] == before[p] for p in packages), "adding a package moved another"
+assert "0-new-package" in added
+# without pins: packages[k::n], as before the pins
+plain = T.fold_packages(packages, n, {})
+assert plain == [sorted(packages[k::n]) for k in range(n)]
+sizes = [sum(1 for p in packages if before[p] == k) for k in range(n)]
+print("%d packages in %d folds of %s; an added package moves none" % (len(packages), n, sizes))
