@@ -4,10 +4,13 @@ serve` (with workers and CLIPFORGE_NOOP_JOBS=1); load_bench.sh runs each role as
 so that one client's work does not slow another's measurement:
   subs   2,000 Server-Sent Events subscribers (two of them parse every event, the rest drain bytes)
   slow   200 clients sending a request a byte a second
-  flood  16 submitters of noop jobs; then checks every accepted job succeeded
+  flood  16 submitters of noop jobs; then checks every accepted job succeeded, waiting as long as
+         jobs keep finishing (lost: not succeeded after 60 s without any finishing), and
+         creates the file DONE (the environment's LOAD_DONE) when the check is over
   probe  one client timing GET /v1/jobs/{id}, one request every 10 ms
-Each prints one JSON object when SECONDS are over."""
-import asyncio, json, sys, time
+Each prints one JSON object when SECONDS are over (subs: 5 s after DONE appears, so that they
+see the completions of the whole backlog)."""
+import asyncio, json, os, sys, time
 
 BASE, KEY, SECONDS, ROLE = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 SUBSCRIBERS, SLOW, SUBMITTERS = 2000, 200, 16
@@ -94,7 +97,11 @@ async def run_subs():
     stop = asyncio.Event()
     subs = [Subscriber(i < 2) for i in range(SUBSCRIBERS)]
     tasks = [asyncio.create_task(s.run(stop)) for s in subs]
-    await asyncio.sleep(SECONDS + 20)  # the flood, then the time its jobs take to finish
+    done, give_up = os.environ.get("LOAD_DONE"), time.time() + SECONDS + 600
+    await asyncio.sleep(SECONDS)
+    while done and not os.path.exists(done) and time.time() < give_up:  # the backlog's completions
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(5)
     stop.set()
     for t in tasks:
         t.cancel()
@@ -119,15 +126,20 @@ async def run_flood():
     tasks = [asyncio.create_task(submitter(stop, accepted, refused)) for _ in range(SUBMITTERS)]
     await asyncio.sleep(SECONDS)
     stop.set()
+    stop_at = time.time()
     await asyncio.gather(*tasks, return_exceptions=True)
-    deadline, pending = time.time() + 120, set(accepted)
-    while pending and time.time() < deadline:
-        for j in list(pending)[:200]:
+    pending, last_progress = set(accepted), time.time()
+    while pending and time.time() - last_progress < 60:
+        for j in sorted(pending)[:200]:
             st, t = await request("GET", f"/v1/jobs/{j}")
             if st == 200 and json.loads(t)["status"] == "succeeded":
                 pending.discard(j)
+                last_progress = time.time()
         await asyncio.sleep(0.2)
-    return {"accepted": sorted(accepted), "refused": len(refused), "lost": len(pending)}
+    if os.environ.get("LOAD_DONE"):
+        open(os.environ["LOAD_DONE"], "w").close()
+    return {"accepted": sorted(accepted), "refused": len(refused), "refused_429": refused.count(429),
+            "lost": len(pending), "drained_s": round(time.time() - stop_at, 1)}
 
 
 async def run_probe():

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # GET /v1/events: Server-Sent Events; a reconnect with Last-Event-ID replays what was missed
-# without gaps or duplicates; job_id filter; heartbeats on an idle stream.
+# without gaps or duplicates; job_id filter; heartbeats on an idle stream; a reader that stops
+# reading holds up no other stream and later gets every event in order.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-export CLIPFORGE_SSE_HEARTBEAT_MS=300
+# a small socket send buffer, so that a stream that is not read stalls after a few events
+export CLIPFORGE_SSE_HEARTBEAT_MS=300 CLIPFORGE_WS_MAX_BUFFER_BYTES=4096
 start_server "$WORK/data" --no-workers
 REQ='{"kind":"clip_processing","request":{"clip_id":"c1","source_uri":"media://m_x"}}'
 submit() { curl -sf -X POST -H 'Content-Type: application/json' -d "$REQ" "$BASE/v1/jobs" >/dev/null; }
@@ -36,6 +38,41 @@ curl -sN --max-time 2 -H 'Last-Event-ID: 0' "$BASE/v1/events" >"$WORK/s3" || tru
 n=$(ids_of "$WORK/s3" | wc -l)
 check "all 312 events replayed from 0 ($n)" test "$n" = 312
 check "in order without gaps" python3 -c 'import sys; v=[int(x) for x in open(sys.argv[1]).read().split()]; sys.exit(0 if v==list(range(1,len(v)+1)) else 1)' <(ids_of "$WORK/s3")
+
+echo "# a reader that does not read holds up no other stream, then gets every event in order"
+from=$(ids_of "$WORK/s3" | tail -1)
+cat >"$WORK/stall.py" <<'PY'
+import socket, sys, time
+port, last, want, pause = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+s.connect(("127.0.0.1", port))
+s.sendall(f"GET /v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: {last}\r\n\r\n".encode())
+time.sleep(pause)  # reads nothing meanwhile
+data, ids, end = b"", [], time.time() + 30
+while len(ids) < want and time.time() < end:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+    ids = [l[4:] for l in data.split(b"\n") if l.startswith(b"id: ")]
+print(data.split(b"\r\n", 1)[0].decode())
+print("\n".join(i.decode() for i in ids))
+PY
+python3 "$WORK/stall.py" "$PORT" "$from" 300 6 >"$WORK/s6" &
+stalled=$!
+curl -sN --max-time 5 -H "Last-Event-ID: $from" "$BASE/v1/events" >"$WORK/s7" &
+reader=$!
+sleep 0.5
+seq 1 300 | xargs -P 20 -I{} curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d "$REQ" "$BASE/v1/jobs"
+wait "$reader" || true
+check "the reading stream got all 300 events while the other stalled ($(ids_of "$WORK/s7" | wc -l))" \
+  test "$(ids_of "$WORK/s7" | wc -l)" = 300
+check "... in order without gaps" python3 -c 'import sys; v=[int(x) for x in open(sys.argv[1]).read().split()]; sys.exit(0 if v==list(range(int(sys.argv[2])+1,int(sys.argv[2])+1+len(v))) else 1)' <(ids_of "$WORK/s7") "$from"
+wait "$stalled"
+check "the stalled stream was answered 200" test "$(head -1 "$WORK/s6" | tr -d '\r')" = "HTTP/1.1 200 OK"
+check "the stalled stream got the same 300 events in order once it read" \
+  test "$(tail -n +2 "$WORK/s6")" = "$(ids_of "$WORK/s7")"
 
 echo "# job filter"
 job=$(curl -sf "$BASE/v1/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')

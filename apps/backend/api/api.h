@@ -90,6 +90,12 @@ enum MHD_Result cf_http_reply_quota(cf_http_request *req, const struct cf_quota_
 /* Queues response r with status; destroys r. */
 enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r);
 
+/* The request's Origin when CLIPFORGE_CORS_ORIGINS lets it call the API from a browser, else
+ * NULL. Off by default: without the header a browser keeps other sites' pages from reading. */
+const char *cf_http_allowed_origin(cf_http_request *req);
+/* The response headers a browser may read (Access-Control-Expose-Headers). */
+#define CF_HTTP_CORS_EXPOSE "Location, Retry-After, Content-Disposition"
+
 /* Request accessors. */
 const char *cf_http_header(cf_http_request *req, const char *name);
 const char *cf_http_query(cf_http_request *req, const char *name);
@@ -156,11 +162,12 @@ char *cf_metrics_render(cf_app *app, const char *tenant, const char *accept, siz
 /* The web UI for a GET/HEAD that no API route matched (routes_web.c). */
 enum MHD_Result cf_api_web(cf_http_request *req, const char *url);
 
-/* The SSE hub: wakes suspended event streams (sse.c). */
+/* The SSE hub: reads committed events once for every stream and wakes the stream hub that
+ * writes them (sse.c). */
 typedef struct cf_sse_hub cf_sse_hub;
 cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err);
 void cf_sse_hub_notify(void *hub);
-/* Ends every stream (they finish their current write) before the daemon stops. */
+/* Ends every stream and gives each request back to libmicrohttpd, before the daemon stops. */
 void cf_sse_hub_close(cf_sse_hub *hub);
 void cf_sse_hub_free(cf_sse_hub *hub);
 cf_sse_hub *cf_http_server_hub(cf_http_server *s);

@@ -183,9 +183,7 @@ static const cf_route *find_route(const cf_http_site *site, const char *method, 
     return NULL;
 }
 
-/* The request's Origin when CLIPFORGE_CORS_ORIGINS lets it call the API from a browser, else
- * NULL. Off by default: without the header a browser keeps other sites' pages from reading. */
-static const char *allowed_origin(cf_http_request *req) {
+const char *cf_http_allowed_origin(cf_http_request *req) {
     const cf_config *cfg = req->server->site.cfg;
     const char *list = cfg ? cfg->cors_origins : NULL;
     const char *origin = list && *list ? cf_http_header(req, "Origin") : NULL;
@@ -216,11 +214,10 @@ static enum MHD_Result preflight(cf_http_request *req) {
 
 enum MHD_Result cf_http_reply(cf_http_request *req, int status, struct MHD_Response *r) {
     if (!r) return MHD_NO;
-    const char *origin = allowed_origin(req);
+    const char *origin = cf_http_allowed_origin(req);
     if (origin) {
         MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
-        MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                                "Location, Retry-After, Content-Disposition");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers", CF_HTTP_CORS_EXPOSE);
         MHD_add_response_header(r, "Vary", "Origin");
     }
     enum MHD_Result ok = MHD_queue_response(req->conn, (unsigned)status, r);
@@ -468,7 +465,7 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     enum MHD_Result early;
     if (!within_sizes(req, url, &early)) return early;
     if (!strcmp(req->method, "OPTIONS") && cf_http_header(req, "Access-Control-Request-Method") &&
-        allowed_origin(req))
+        cf_http_allowed_origin(req))
         return preflight(req);
     req->route = find_route(site, req->method, url, &req->path_param, allow, sizeof allow);
     if (!req->route && allow[0]) {
@@ -778,7 +775,7 @@ void cf_http_server_quiesce(cf_http_server *s) {
 void cf_http_server_stop(cf_http_server *s) {
     if (!s) return;
     if (s->site.app && s->hub) s->site.app->on_event = NULL;
-    cf_sse_hub_close(s->hub); /* suspended streams must be resumed before the daemon stops */
+    cf_sse_hub_close(s->hub); /* streams' requests must be resumed before the daemon stops */
     MHD_stop_daemon(s->daemon);
     cf_sse_hub_free(s->hub);
     cf_rate_limit_free(s->limiter);

@@ -1,6 +1,11 @@
-/* ws.c — GET /v1/events/ws: the event stream of /v1/events over WebSocket (RFC 6455). The
- * handshake is checked here and answered with libmicrohttpd's upgrade; the upgraded sockets then
- * belong to the hub, whose one thread polls them all. Each connection reads the store's events
+/* ws.c — the stream hub, and GET /v1/events/ws: the event stream of /v1/events over WebSocket
+ * (RFC 6455). The handshake is checked here and answered with libmicrohttpd's upgrade; the upgraded
+ * sockets then belong to the hub, whose one thread polls them all. The Server-Sent Events streams
+ * of GET /v1/events (sse.c) are handed to the same thread once their request is read: it writes
+ * their answer and events to the socket itself (no HTTP thread writes a stream), reading each
+ * stream's next batch only when its socket has taken the last one, so a slow reader holds one
+ * batch and its own socket's buffer and never delays the others; a heartbeat comment goes to an
+ * SSE stream idle for CLIPFORGE_SSE_HEARTBEAT_MS. Each connection reads the store's events
  * through its own cursor (event_feed.c, the same one SSE uses) and sends each Event as one text
  * frame; ?last_event_id=N resumes after N like SSE's Last-Event-ID. The hub pings every client
  * each CLIPFORGE_SSE_HEARTBEAT_MS and closes one that has not answered by the next ping, answers
@@ -13,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,7 +43,8 @@ typedef struct conn {
     struct conn *next;
     cf_ws_hub *hub;
     MHD_socket fd;
-    struct MHD_UpgradeResponseHandle *urh;
+    struct MHD_UpgradeResponseHandle *urh; /* WebSocket: closes the upgraded socket */
+    struct MHD_Connection *sse;            /* SSE: the suspended request, resumed to close the socket */
     cf_event_cursor cursor;
     cf_ws_message msg;
     uint8_t *in; /* received bytes not yet parsed */
@@ -45,10 +53,10 @@ typedef struct conn {
     size_t out_len, out_pos, out_cap;
     bool want_events;  /* events may follow the cursor */
     bool ping_pending; /* a ping went and its pong has not come */
-    int64_t ping_at;
-    int64_t close_at; /* when our close frame was queued (0: not yet) */
-    bool broken;      /* the client broke the framing: its further bytes are discarded */
-    bool shut;        /* our side is shut down after the close frame */
+    int64_t ping_at;   /* SSE: when bytes were last queued (a heartbeat is due after the interval) */
+    int64_t close_at;  /* when our close frame was queued (0: not yet) */
+    bool broken;       /* the client broke the framing: its further bytes are discarded */
+    bool shut;         /* our side is shut down after the close frame */
     bool dead;
 } conn;
 
@@ -90,9 +98,11 @@ static size_t unsent(const conn *c) {
     return c->out_len - c->out_pos;
 }
 
-/* Queues our close frame once; the connection then only finishes the close handshake. */
+/* Queues our close frame once; the connection then only finishes the close handshake. An SSE
+ * stream has no close frame: it ends at once. */
 static void queue_close(conn *c, int code, const char *reason) {
-    if (c->close_at) return;
+    if (c->sse) c->dead = true;
+    if (c->close_at || c->sse) return;
     uint8_t body[2 + CF_WS_MAX_CONTROL];
     size_t n = strlen(reason);
     if (n > CF_WS_MAX_CONTROL - 2) n = CF_WS_MAX_CONTROL - 2;
@@ -120,14 +130,18 @@ static void flush(conn *c) {
 /* ---- events ---- */
 
 static bool put_event(void *ctx, const cf_event_text *ev) {
-    return queue_frame(ctx, CF_WS_TEXT, ev->json, ev->json_len);
+    conn *c = ctx;
+    return c->sse ? out_append(c, ev->sse, ev->sse_len) : queue_frame(c, CF_WS_TEXT, ev->json, ev->json_len);
 }
 
-/* Sends the events after the cursor. A client that lets them pile up past the bound is dropped
- * (no close frame: it would only wait behind the rest); it can reconnect with the last id it got. */
+/* Sends the events after the cursor. A WebSocket client that lets them pile up past the bound is
+ * dropped (no close frame: it would only wait behind the rest); it can reconnect with the last id
+ * it got. An SSE stream reads its next batch only when its socket has taken the last one (the
+ * cursor waits; it catches up from the store once it falls behind the window). */
 static void pump(conn *c) {
     size_t bound = (size_t)c->hub->app->cfg.ws_max_buffer_bytes;
     for (int round = 0; round < FETCH_ROUNDS && c->want_events && !c->close_at && !c->dead; round++) {
+        if (c->sse && unsent(c)) break;
         cf_error err;
         bool more = false;
         if (cf_event_cursor_next(&c->cursor, BATCH, put_event, c, &more, &err)) {
@@ -136,8 +150,9 @@ static void pump(conn *c) {
             break;
         }
         c->want_events = more;
+        if (c->sse && unsent(c)) c->ping_at = cf_clock_ms();
         flush(c);
-        if (unsent(c) > bound) {
+        if (!c->sse && unsent(c) > bound) {
             cf_log_warn("ws", "dropping a client that does not read: %zu bytes unsent", unsent(c));
             c->dead = true;
             return;
@@ -216,6 +231,13 @@ static void read_input(conn *c) {
 /* ---- timers ---- */
 
 static void tick(conn *c, int64_t now) {
+    int64_t every = c->hub->app->cfg.sse_heartbeat_ms;
+    if (c->sse) {
+        if (now - c->ping_at < every || unsent(c)) return;
+        if (!out_append(c, ": heartbeat\n\n", 13)) c->dead = true;
+        c->ping_at = now;
+        return;
+    }
     if (c->close_at) {
         if (!unsent(c) && !c->shut) {
             shutdown(c->fd, SHUT_WR); /* our half is done; reading on until the client closes */
@@ -224,7 +246,6 @@ static void tick(conn *c, int64_t now) {
         if (now - c->close_at > CLOSE_WAIT_MS) c->dead = true;
         return;
     }
-    int64_t every = c->hub->app->cfg.sse_heartbeat_ms;
     if (now - c->ping_at < every) return;
     if (c->ping_pending) {
         cf_log_info("ws", "closing a client that did not answer a ping");
@@ -241,25 +262,27 @@ static void tick(conn *c, int64_t now) {
 static void conn_free(conn *c) {
     if (!c) return;
     if (c->urh) MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
+    if (c->sse) MHD_resume_connection(c->sse); /* its handler ends the request; MHD closes the socket */
     cf_event_cursor_free(&c->cursor);
     free(c->in);
     free(c->out);
     free(c);
 }
 
-static conn *conn_new(cf_ws_hub *hub, MHD_socket fd, const char *extra, size_t extra_len) {
+/* A connection on socket fd; in_cap bytes of input kept for parsing (0: what the client sends is
+ * read and dropped, as on an SSE stream), extra what came before. */
+static conn *conn_new(cf_ws_hub *hub, MHD_socket fd, size_t in_cap, const char *extra, size_t extra_len) {
     conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->hub = hub;
     c->fd = fd;
-    c->in_cap = (size_t)hub->app->cfg.ws_max_frame_bytes + CF_WS_MAX_HEADER;
-    if (extra_len > c->in_cap) c->in_cap = extra_len;
-    c->in = malloc(c->in_cap);
-    if (!c->in) {
+    c->in_cap = extra_len > in_cap ? extra_len : in_cap;
+    c->in = c->in_cap ? malloc(c->in_cap) : NULL;
+    if (c->in_cap && !c->in) {
         free(c);
         return NULL;
     }
-    memcpy(c->in, extra, extra_len);
+    if (extra_len) memcpy(c->in, extra, extra_len);
     c->in_len = extra_len;
     c->want_events = true;
     c->ping_at = cf_clock_ms();
@@ -288,7 +311,7 @@ static bool adopt(cf_ws_hub *hub, uint64_t *seen) {
         fresh = c->next;
         c->next = hub->active;
         hub->active = c;
-        take_frames(c); /* what the client sent along with its handshake */
+        if (!c->sse) take_frames(c); /* what the client sent along with its handshake */
     }
     return !closing;
 }
@@ -467,20 +490,8 @@ static void free_pending(void *state) {
     free(p);
 }
 
-static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_cls, const char *extra_in,
-                       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh) {
-    (void)connection;
-    (void)con_cls;
-    pending *p = cls;
-    cf_ws_hub *hub = p->hub;
-    conn *c = conn_new(hub, sock, extra_in, extra_in_size);
-    if (!c) {
-        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-        return;
-    }
-    c->urh = urh;
-    c->cursor = p->cursor;
-    memset(&p->cursor, 0, sizeof p->cursor);
+/* Gives c to the hub's thread (or frees it when the hub is closing). */
+static void hand_over(cf_ws_hub *hub, conn *c) {
     pthread_mutex_lock(&hub->lock);
     bool closing = hub->closing;
     if (!closing) {
@@ -490,6 +501,49 @@ static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_c
     pthread_mutex_unlock(&hub->lock);
     if (closing) conn_free(c);
     else wake(hub);
+}
+
+static void on_upgrade(void *cls, struct MHD_Connection *connection, void *con_cls, const char *extra_in,
+                       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh) {
+    (void)connection;
+    (void)con_cls;
+    pending *p = cls;
+    cf_ws_hub *hub = p->hub;
+    conn *c = conn_new(hub, sock, (size_t)hub->app->cfg.ws_max_frame_bytes + CF_WS_MAX_HEADER, extra_in,
+                       extra_in_size);
+    if (!c) {
+        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+        return;
+    }
+    c->urh = urh;
+    c->cursor = p->cursor;
+    memset(&p->cursor, 0, sizeof p->cursor);
+    hand_over(hub, c);
+}
+
+bool cf_ws_hub_add_sse(cf_ws_hub *hub, struct MHD_Connection *mhd, cf_event_cursor *cursor, const char *head,
+                       size_t head_len) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CONNECTION_FD);
+    conn *c = ci ? conn_new(hub, ci->connect_fd, 0, NULL, 0) : NULL;
+    if (!c || !out_append(c, head, head_len)) {
+        conn_free(c);
+        return false;
+    }
+    /* Events go out as they are queued, a batch per write: no Nagle or cork delay. */
+    int on = 1, off = 0;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+#ifdef TCP_CORK
+    setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+#else
+    (void)off;
+#endif
+    c->cursor = *cursor;
+    memset(cursor, 0, sizeof *cursor);
+    c->ping_at = cf_clock_ms();
+    MHD_suspend_connection(mhd); /* libmicrohttpd leaves the socket alone until it is resumed */
+    c->sse = mhd;
+    hand_over(hub, c);
+    return true;
 }
 
 enum MHD_Result cf_api_events_ws(cf_http_request *req) {

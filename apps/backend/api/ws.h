@@ -1,9 +1,11 @@
-/* ws.h — GET /v1/events/ws: the event stream over WebSocket (RFC 6455 through libmicrohttpd's
- * upgrade). The hub owns every upgraded connection and one thread that serves them all. */
+/* ws.h — the stream hub and GET /v1/events/ws: the event stream over WebSocket (RFC 6455 through
+ * libmicrohttpd's upgrade). The hub owns every upgraded connection and every Server-Sent Events
+ * stream handed to it, and one thread that serves them all. */
 #ifndef CLIPFORGE_WS_H
 #define CLIPFORGE_WS_H
 
 #include "api/api.h"
+#include "api/event_feed.h"
 
 typedef struct cf_ws_hub cf_ws_hub;
 
@@ -15,6 +17,15 @@ void cf_ws_hub_notify(cf_ws_hub *hub);
  * it. Connections upgraded later are closed at once. NULL-safe. */
 void cf_ws_hub_close(cf_ws_hub *hub);
 void cf_ws_hub_free(cf_ws_hub *hub);
+
+/* Takes over the Server-Sent Events stream of request mhd (sse.c): suspends it, so that
+ * libmicrohttpd leaves its socket alone, and writes head (the status line and headers, already
+ * formatted) and then the events after cursor (moved into the hub) to the socket itself. When
+ * the client goes or the hub closes, the request is resumed: its handler must then end it
+ * (MHD_NO), and libmicrohttpd closes the socket. False when out of memory (nothing taken, not
+ * suspended). */
+bool cf_ws_hub_add_sse(cf_ws_hub *hub, struct MHD_Connection *mhd, cf_event_cursor *cursor, const char *head,
+                       size_t head_len);
 
 /* The WebSocket hub the SSE hub carries (sse.c). */
 cf_ws_hub *cf_sse_hub_ws(cf_sse_hub *hub);

@@ -90,7 +90,8 @@ static const cfg_key keys[] = {
         "closed with 1009"),
     INT(ws_max_buffer_bytes, "CLIPFORGE_WS_MAX_BUFFER_BYTES", "1048576", 4096, 1073741824,
         "unsent bytes a WebSocket event stream may hold for a client that does not read; past "
-        "it the client is dropped"),
+        "it the client is dropped. Also the kernel send buffer of each event stream's socket "
+        "(WebSocket and SSE)"),
     INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256,
         "HTTP thread pool (0 = 4 per core for the API, one per core for the inference service)"),
     STR(cors_origins, "CLIPFORGE_CORS_ORIGINS", "",
