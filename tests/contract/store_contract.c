@@ -273,6 +273,135 @@ static void test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt(void **s
     assert_int_equal(count_events(f->store, "j1", "JobProgressed"), 2);
 }
 
+/* A batch lease: the queued and due jobs are leased with their events, in the order asked;
+ * one that is running, not due yet, unknown or named twice is answered as a single lease would. */
+static void test_lease_many_leases_what_is_leasable(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    create(f->store, "j1", NULL, 1000);
+    create(f->store, "j2", NULL, 1000);
+    create(f->store, "j3", NULL, 1000);
+    create(f->store, "j4", NULL, 1000);
+    assert_int_equal(cf_store_job_lease(f->store, "j3", "w0", 5000, 1050, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_lease_req reqs[] = {{.id = "j2"}, {.id = "j1"}, {.id = "j3"}, {.id = "nope"}, {.id = "j1"}};
+    size_t n = sizeof reqs / sizeof reqs[0];
+    assert_int_equal(cf_store_job_lease_many(f->store, reqs, n, "w1", 5000, 1100, &err), CF_OK);
+    assert_int_equal(reqs[0].rc, CF_OK);
+    assert_string_equal(reqs[0].out.id, "j2");
+    assert_int_equal(reqs[1].rc, CF_OK);
+    assert_string_equal(reqs[1].out.id, "j1");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(reqs[i].out.status, CF_JOB_STATE_RUNNING);
+        assert_int_equal(reqs[i].out.attempts, 1);
+        assert_string_equal(reqs[i].out.lease_owner, "w1");
+        assert_int_equal(reqs[i].out.lease_expires_at, 6100);
+        assert_int_equal(reqs[i].out.started_at, 1100);
+        assert_string_equal(reqs[i].out.request, "{\"a\":1}");
+    }
+    assert_int_equal(reqs[2].rc, CF_ERR_CONFLICT);
+    assert_int_equal(reqs[3].rc, CF_ERR_NOT_FOUND);
+    assert_int_equal(reqs[4].rc, CF_ERR_CONFLICT);
+    for (size_t i = 0; i < n; i++) cf_job_record_free(&reqs[i].out);
+    assert_int_equal(count_events(f->store, "j1", "JobProgressed"), 1);
+    assert_int_equal(count_events(f->store, "j2", "JobProgressed"), 1);
+    assert_int_equal(count_events(f->store, "j3", "JobProgressed"), 1);
+    /* Every event of the batch has its own id, after the ones before it. */
+    cf_event_record *ev = NULL;
+    size_t m = 0;
+    assert_int_equal(cf_store_events_after(f->store, 0, NULL, NULL, 100, &ev, &m, &err), CF_OK);
+    assert_int_equal(m, 7);
+    for (size_t i = 1; i < m; i++) assert_true(ev[i].id > ev[i - 1].id);
+    cf_event_records_free(ev, m);
+    /* j4 untouched; a retry not due yet is not leasable. */
+    assert_int_equal(cf_store_job_get(f->store, "j4", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
+    cf_job_record_free(&j);
+    cf_job_lease_req early[] = {{.id = "j4"}};
+    assert_int_equal(cf_store_job_lease_many(f->store, early, 1, "w1", 5000, 900, &err), CF_OK);
+    assert_int_equal(early[0].rc, CF_ERR_CONFLICT);
+}
+
+/* A batch finish: each outcome is stored as job_finish would store it, with its final event and
+ * usage record; one whose lease was lost or whose outcome is invalid changes nothing and does not
+ * stop the others. */
+static void test_finish_many_isolates_each_outcome(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    const char *ids[] = {"j1", "j2", "j3", "j4", "j5"};
+    for (int i = 0; i < 5; i++) create(f->store, ids[i], NULL, 1000);
+    drain_outbox(f->store, 1000);
+    cf_job_lease_req reqs[5];
+    for (int i = 0; i < 5; i++) reqs[i] = (cf_job_lease_req){.id = ids[i]};
+    assert_int_equal(cf_store_job_lease_many(f->store, reqs, 5, "w1", 5000, 1100, &err), CF_OK);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(reqs[i].rc, CF_OK);
+        cf_job_record_free(&reqs[i].out);
+    }
+    cf_job_finish_req fin[] = {
+        {.id = "j1",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"n\":1}"}},
+        {.id = "j2",
+         .owner = "w2",
+         .attempt = 1, /* not its lease */
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"n\":2}"}},
+        {.id = "j3",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_FAILED, .error = "{\"title\":\"x\"}", .retry_at = 9000}},
+        {.id = "j4", .owner = "w1", .attempt = 1, .outcome = {.status = CF_JOB_STATE_RUNNING}}, /* invalid */
+        {.id = "j5",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"n\":5}"}},
+    };
+    assert_int_equal(cf_store_job_finish_many(f->store, fin, 5, 1200, &err), CF_OK);
+    assert_int_equal(fin[0].rc, CF_OK);
+    assert_int_equal(fin[1].rc, CF_ERR_CONFLICT);
+    assert_int_equal(fin[2].rc, CF_OK);
+    assert_int_equal(fin[3].rc, CF_ERR_INVALID_ARGUMENT);
+    assert_int_equal(fin[4].rc, CF_OK);
+    cf_job_state want[] = {CF_JOB_STATE_SUCCEEDED, CF_JOB_STATE_RUNNING, CF_JOB_STATE_QUEUED,
+                           CF_JOB_STATE_RUNNING, CF_JOB_STATE_SUCCEEDED};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(cf_store_job_get(f->store, ids[i], &j, &err), CF_OK);
+        assert_int_equal(j.status, want[i]);
+        if (i == 4) {
+            assert_string_equal(j.result, "{\"n\":5}");
+            assert_int_equal(j.finished_at, 1200);
+        }
+        if (i == 2) assert_int_equal(j.run_after, 9000);
+        cf_job_record_free(&j);
+    }
+    assert_int_equal(count_events(f->store, "j1", "JobCompleted"), 1);
+    assert_int_equal(count_events(f->store, "j2", "JobCompleted"), 0);
+    assert_int_equal(count_events(f->store, "j3", "JobFailed"), 1);
+    assert_int_equal(count_events(f->store, "j4", NULL), 2); /* requested, leased */
+    assert_int_equal(count_events(f->store, "j5", "JobCompleted"), 1);
+    /* The usage records of the two finished runs, and j3's retry at its time. */
+    cf_outbox_record *o = NULL;
+    size_t n = 0, usage = 0, jobs = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 9000, 100, &o, &n, &err), CF_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(o[i].topic, "usage")) usage++;
+        if (!strcmp(o[i].topic, "jobs")) {
+            jobs++;
+            assert_string_equal(o[i].payload, "j3");
+        }
+    }
+    cf_outbox_records_free(o, n);
+    assert_int_equal(usage, 2);
+    assert_int_equal(jobs, 1);
+    /* The lease holder can still finish j2 and j4. */
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "j2", "w1", 1, &ok, 1300, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "j4", "w1", 1, &ok, 1300, &err), CF_OK);
+}
+
 static void test_finish_rejects_non_final_status(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1184,6 +1313,8 @@ int main(void) {
         T(test_idempotency_key_replays_or_conflicts),
         T(test_create_many_isolates_each_and_sees_the_batch),
         T(test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt),
+        T(test_lease_many_leases_what_is_leasable),
+        T(test_finish_many_isolates_each_outcome),
         T(test_finish_rejects_non_final_status),
         T(test_retryable_failure_requeues_with_backoff),
         T(test_reaper_requeues_expired_leases_then_fails_when_spent),

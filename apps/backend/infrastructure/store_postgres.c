@@ -315,6 +315,63 @@ static cf_err append_event_of(PGconn *c, cf_job_change change, const cf_job_reco
     return rc;
 }
 
+/* A text[] literal of v[0..n), every element quoted (NULL elements as NULL); malloc'd, NULL
+ * when out of memory. */
+static char *text_array(const char *const *v, size_t n) {
+    size_t cap = 3;
+    for (size_t i = 0; i < n; i++) cap += v[i] ? 2 * strlen(v[i]) + 3 : 5;
+    char *out = malloc(cap), *w = out;
+    if (!out) return NULL;
+    *w++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i) *w++ = ',';
+        if (!v[i]) {
+            memcpy(w, "NULL", 4);
+            w += 4;
+            continue;
+        }
+        *w++ = '"';
+        for (const char *r = v[i]; *r; r++) {
+            if (*r == '"' || *r == '\\') *w++ = '\\';
+            *w++ = *r;
+        }
+        *w++ = '"';
+    }
+    *w++ = '}';
+    *w = '\0';
+    return out;
+}
+
+/* append_event_of for jobs[0..n) in one statement: their ids come from the counter in order. */
+static cf_err append_events_of(PGconn *c, cf_job_change change, cf_job_record *const *jobs, size_t n,
+                               int64_t now, cf_error *err) {
+    if (!n) return CF_OK;
+    const char **types = calloc(n, sizeof *types), **ids = calloc(n, sizeof *ids);
+    char **data = calloc(n, sizeof *data);
+    cf_err rc = types && ids && data ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        ids[i] = jobs[i]->id;
+        rc = cf_job_event(change, jobs[i], 0, &types[i], &data[i], err);
+    }
+    char *ta = rc ? NULL : text_array(types, n), *ia = rc ? NULL : text_array(ids, n);
+    char *da = rc ? NULL : text_array((const char *const *)data, n);
+    if (rc == CF_OK && (!ta || !ia || !da)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) {
+        num count = n64((int64_t)n), at = n64(now);
+        const char *p[] = {count.s, at.s, ta, ia, da};
+        rc = run(c,
+                 "WITH c AS (UPDATE event_counter SET last_id=last_id+$1::bigint RETURNING last_id),"
+                 " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT c.last_id-$1::bigint+e.n,"
+                 " e.type,e.job_id,$2,e.data FROM c, unnest($3::text[],$4::text[],$5::text[])"
+                 " WITH ORDINALITY AS e(type,job_id,data,n) RETURNING id)"
+                 " SELECT pg_notify('cf_events_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM i)",
+                 5, p, NULL, err);
+    }
+    for (size_t i = 0; data && i < n; i++) free(data[i]);
+    free(types), free(ids), free(data), free(ta), free(ia), free(da);
+    return rc;
+}
+
 /* Re-reads job id and appends the event of change c with its snapshot. */
 static cf_err append_event(PGconn *c, cf_job_change change, const char *id, int64_t now, int64_t retry_at,
                            cf_error *err) {
@@ -638,6 +695,81 @@ static cf_err pg_job_lease(void *self, const char *id, const char *owner, int64_
     return rc;
 }
 
+typedef struct lease_many_args {
+    cf_job_lease_req *reqs;
+    size_t n;
+    const char *owner;
+    int64_t lease_ms, now;
+} lease_many_args;
+
+/* Every job of the batch that is queued and due, and not being leased by another worker, in one
+ * UPDATE; the others are told apart (not found or not leasable) afterwards; the events of the
+ * leased ones in one statement. */
+static cf_err lease_many_tx(PGconn *c, void *arg, cf_error *err) {
+    lease_many_args *a = arg;
+    const char **ids = calloc(a->n, sizeof *ids);
+    cf_job_record **leased = calloc(a->n, sizeof *leased);
+    char *arr = NULL;
+    cf_err rc = ids && leased ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+        ids[i] = a->reqs[i].id;
+        a->reqs[i].rc = CF_ERR_NOT_FOUND;
+    }
+    if (rc == CF_OK && !(arr = text_array(ids, a->n)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    PGresult *r = NULL;
+    if (rc == CF_OK) {
+        num exp = n64(a->now + a->lease_ms), now = n64(a->now);
+        const char *p[] = {arr, a->owner, exp.s, now.s};
+        r = q(c,
+              "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
+              " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
+              " progress=0, finished_at=0 WHERE id IN (SELECT id FROM jobs WHERE id=ANY($1::text[]) AND"
+              " status='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS,
+              4, p, err);
+        if (!r) rc = err->code;
+    }
+    size_t n_leased = 0;
+    for (int row = 0; r && row < PQntuples(r); row++) {
+        const char *id = PQgetvalue(r, row, 0);
+        for (size_t i = 0; i < a->n; i++) {
+            cf_job_lease_req *req = &a->reqs[i];
+            if (req->rc == CF_OK || strcmp(req->id, id)) continue;
+            read_job(r, row, &req->out);
+            req->rc = CF_OK;
+            leased[n_leased++] = &req->out;
+            break;
+        }
+    }
+    PQclear(r);
+    for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+        cf_job_lease_req *req = &a->reqs[i];
+        if (req->rc == CF_OK) continue;
+        req->rc = not_found_or_conflict(c, req->id, "not leasable", &req->err);
+        if (req->rc != CF_ERR_NOT_FOUND && req->rc != CF_ERR_CONFLICT) {
+            *err = req->err;
+            rc = req->rc;
+        }
+    }
+    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_LEASED, leased, n_leased, a->now, err);
+    free(ids);
+    free(leased);
+    free(arr);
+    return rc;
+}
+
+static cf_err pg_job_lease_many(void *self, cf_job_lease_req *reqs, size_t n, const char *owner,
+                                int64_t lease_ms, int64_t now, cf_error *err) {
+    lease_many_args a = {reqs, n, owner, lease_ms, now};
+    cf_err rc = with_conn(self, true, lease_many_tx, &a, err);
+    for (size_t i = 0; rc && i < n; i++) {
+        cf_job_record_free(&reqs[i].out);
+        reqs[i].rc = rc;
+        reqs[i].err = *err;
+    }
+    return rc;
+}
+
 typedef struct beat_args {
     const char *id, *owner, *stage;
     int64_t attempt, lease_ms, now;
@@ -756,6 +888,44 @@ static cf_err pg_job_finish(void *self, const char *id, const char *owner, int64
                             const cf_job_outcome *o, int64_t now, cf_error *err) {
     finish_args a = {id, owner, attempt, o, now};
     return with_conn(self, true, finish_tx, &a, err);
+}
+
+/* Runs sql (several statements, no parameters) for its effect. */
+static cf_err run_plain(PGconn *c, const char *sql, cf_error *err) {
+    PGresult *r = PQexec(c, sql);
+    cf_err rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : pg_fail(c, r, err, sql);
+    PQclear(r);
+    return rc;
+}
+
+typedef struct finish_many_args {
+    cf_job_finish_req *reqs;
+    size_t n;
+    int64_t now;
+} finish_many_args;
+
+/* Each finish of a batch in its savepoint, so that one that fails is undone alone; releasing one
+ * savepoint and opening the next share a round trip. */
+static cf_err finish_many_tx(PGconn *c, void *arg, cf_error *err) {
+    finish_many_args *a = arg;
+    for (size_t i = 0; i < a->n; i++) {
+        cf_job_finish_req *req = &a->reqs[i];
+        cf_err rc = run_plain(c, i ? "RELEASE SAVEPOINT one; SAVEPOINT one" : "SAVEPOINT one", err);
+        if (rc) return rc;
+        req->rc = finish(c, req->id, req->owner, req->attempt, &req->outcome, a->now, &req->err);
+        if (req->rc && (rc = run_plain(c, "ROLLBACK TO SAVEPOINT one", err))) return rc;
+    }
+    return CF_OK;
+}
+
+static cf_err pg_job_finish_many(void *self, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err) {
+    finish_many_args a = {reqs, n, now};
+    cf_err rc = with_conn(self, true, finish_many_tx, &a, err);
+    for (size_t i = 0; rc && i < n; i++) {
+        reqs[i].rc = rc;
+        reqs[i].err = *err;
+    }
+    return rc;
 }
 
 typedef struct change_args {
@@ -1592,6 +1762,8 @@ static const cf_store_methods methods = {
     .job_create = pg_job_create,
     .job_create_many = pg_job_create_many,
     .outbox_published_many = pg_outbox_published_many,
+    .job_lease_many = pg_job_lease_many,
+    .job_finish_many = pg_job_finish_many,
     .job_get = pg_job_get,
     .job_list = pg_job_list,
     .job_lease = pg_job_lease,

@@ -744,6 +744,28 @@ static cf_err sq_job_lease(void *self, const char *id, const char *owner, int64_
     return rc;
 }
 
+static cf_err sq_job_lease_many(void *self, cf_job_lease_req *reqs, size_t n, const char *owner,
+                                int64_t lease_ms, int64_t now, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        reqs[i].rc = lease_locked(st, reqs[i].id, owner, lease_ms, now, &reqs[i].out, &reqs[i].err);
+        if (reqs[i].rc && reqs[i].rc != CF_ERR_CONFLICT && reqs[i].rc != CF_ERR_NOT_FOUND) {
+            *err = reqs[i].err;
+            rc = reqs[i].rc;
+        }
+    }
+    if (rc == CF_OK || !sqlite3_get_autocommit(st->db)) rc = end_tx(st, rc, err);
+    pthread_mutex_unlock(&st->lock);
+    for (size_t i = 0; rc && i < n; i++) {
+        cf_job_record_free(&reqs[i].out);
+        reqs[i].rc = rc;
+        reqs[i].err = *err;
+    }
+    return rc;
+}
+
 static cf_err heartbeat_locked(sq_store *st, const char *id, const char *owner, int64_t attempt,
                                int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
                                bool *cancel, cf_error *err) {
@@ -852,6 +874,36 @@ static cf_err sq_job_finish(void *self, const char *id, const char *owner, int64
     cf_err rc = begin(st, err);
     if (rc == CF_OK) rc = end_tx(st, finish_locked(st, id, owner, attempt, o, now, err), err);
     pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
+/* One finish of a batch inside its savepoint: undone alone when it fails. A failure of the
+ * savepoint itself, or one that ended the whole transaction, is the batch's (returned). */
+static cf_err finish_one(sq_store *st, cf_job_finish_req *req, int64_t now, cf_error *err) {
+    cf_err rc = run_q(st, Q_SAVEPOINT, err);
+    if (rc) return rc;
+    req->rc = finish_locked(st, req->id, req->owner, req->attempt, &req->outcome, now, &req->err);
+    if (req->rc) {
+        if (sqlite3_get_autocommit(st->db)) {
+            *err = req->err;
+            return req->rc;
+        }
+        rc = run_q(st, Q_SAVEPOINT_ROLLBACK, err);
+    }
+    return rc ? rc : run_q(st, Q_SAVEPOINT_RELEASE, err);
+}
+
+static cf_err sq_job_finish_many(void *self, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    cf_err rc = begin(st, err);
+    for (size_t i = 0; rc == CF_OK && i < n; i++) rc = finish_one(st, &reqs[i], now, err);
+    if (rc == CF_OK || !sqlite3_get_autocommit(st->db)) rc = end_tx(st, rc, err);
+    pthread_mutex_unlock(&st->lock);
+    for (size_t i = 0; rc && i < n; i++) {
+        reqs[i].rc = rc;
+        reqs[i].err = *err;
+    }
     return rc;
 }
 
@@ -1556,6 +1608,8 @@ static const cf_store_methods methods = {
     .job_create = sq_job_create,
     .job_create_many = sq_job_create_many,
     .outbox_published_many = sq_outbox_published_many,
+    .job_lease_many = sq_job_lease_many,
+    .job_finish_many = sq_job_finish_many,
     .job_get = sq_job_get,
     .job_list = sq_job_list,
     .job_lease = sq_job_lease,

@@ -157,6 +157,40 @@ cf_err cf_store_job_finish(cf_store *s, const char *id, const char *owner, int64
     return notify(s, rc, true);
 }
 
+cf_err cf_store_job_lease_many(cf_store *s, cf_job_lease_req *reqs, size_t n, const char *owner,
+                               int64_t lease_ms, int64_t now, cf_error *err) {
+    for (size_t i = 0; i < n; i++) memset(&reqs[i].out, 0, sizeof reqs[i].out);
+    double t0 = cf_metric_now();
+    cf_err rc = CF_OK;
+    if (s->m->job_lease_many && n) {
+        rc = s->m->job_lease_many(s->self, reqs, n, owner, lease_ms, now, err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            reqs[i].rc =
+                s->m->job_lease(s->self, reqs[i].id, owner, lease_ms, now, &reqs[i].out, &reqs[i].err);
+    }
+    timed(s, "job_lease_many", t0, rc);
+    bool appended = false;
+    for (size_t i = 0; i < n; i++) appended = appended || reqs[i].rc == CF_OK;
+    return notify(s, rc, appended);
+}
+
+cf_err cf_store_job_finish_many(cf_store *s, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err) {
+    double t0 = cf_metric_now();
+    cf_err rc = CF_OK;
+    if (s->m->job_finish_many && n) {
+        rc = s->m->job_finish_many(s->self, reqs, n, now, err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            reqs[i].rc = s->m->job_finish(s->self, reqs[i].id, reqs[i].owner, reqs[i].attempt,
+                                          &reqs[i].outcome, now, &reqs[i].err);
+    }
+    timed(s, "job_finish_many", t0, rc);
+    bool appended = false;
+    for (size_t i = 0; i < n; i++) appended = appended || reqs[i].rc == CF_OK;
+    return notify(s, rc, appended);
+}
+
 cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     return notify(s, s->m->job_cancel(s->self, id, now, out, err), true);
 }

@@ -147,6 +147,26 @@ typedef struct cf_job_submission {
     cf_error err;
 } cf_job_submission;
 
+/* One lease of a batch (cf_store_job_lease_many): id is read; rc, err and out are what
+ * cf_store_job_lease would have answered alone (CF_OK: out is the job as leased, freed by the
+ * caller with cf_job_record_free; CF_ERR_CONFLICT: not leasable now; CF_ERR_NOT_FOUND). */
+typedef struct cf_job_lease_req {
+    const char *id;
+    cf_job_record out;
+    cf_err rc;
+    cf_error err;
+} cf_job_lease_req;
+
+/* One finish of a batch (cf_store_job_finish_many): id, owner, attempt and outcome are read; rc
+ * and err are what cf_store_job_finish would have answered alone. */
+typedef struct cf_job_finish_req {
+    const char *id, *owner;
+    int64_t attempt;
+    cf_job_outcome outcome;
+    cf_err rc;
+    cf_error err;
+} cf_job_finish_req;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -252,6 +272,16 @@ typedef struct cf_store_methods {
      * ids[0..n), all in one transaction. */
     cf_err (*outbox_published_many)(void *self, const int64_t *ids, size_t n, const char *holder,
                                     int64_t hold_until, cf_error *err);
+    /* Optional (NULL: one job_lease after another). job_lease of each of reqs[0..n) for owner,
+     * all in one transaction: fills each req's rc, err and out. When the transaction cannot
+     * commit, returns that error and leases none (every req's rc is it). */
+    cf_err (*job_lease_many)(void *self, cf_job_lease_req *reqs, size_t n, const char *owner,
+                             int64_t lease_ms, int64_t now, cf_error *err);
+    /* Optional (NULL: one job_finish after another). job_finish of each of reqs[0..n), all in
+     * one transaction, each isolated from the others (one whose lease was lost, or that fails,
+     * changes nothing and does not stop the rest). Fills each req's rc and err. When the
+     * transaction cannot commit, returns that error and every req's rc is it (none stored). */
+    cf_err (*job_finish_many)(void *self, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -277,6 +307,15 @@ cf_err cf_store_job_get(cf_store *s, const char *id, cf_job_record *out, cf_erro
 cf_err cf_store_job_list(cf_store *s, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err);
 cf_err cf_store_job_lease(cf_store *s, const char *id, const char *owner, int64_t lease_ms, int64_t now,
                           cf_job_record *out, cf_error *err);
+/* Leases reqs[0..n) for owner at once (job_lease_many, else one job_lease after another): every
+ * req's rc says what became of it. Returns CF_OK when the batch was committed, else the error
+ * that leased none of them. */
+cf_err cf_store_job_lease_many(cf_store *s, cf_job_lease_req *reqs, size_t n, const char *owner,
+                               int64_t lease_ms, int64_t now, cf_error *err);
+/* Finishes reqs[0..n) at once (job_finish_many, else one job_finish after another): every req's
+ * rc says what became of it. Returns CF_OK when the batch was committed (some reqs may still
+ * have failed on their own), else the error that stored none of them. */
+cf_err cf_store_job_finish_many(cf_store *s, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err);
 cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
                               int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
                               bool *cancel_requested, cf_error *err);
