@@ -8,6 +8,8 @@
 # Celery's no-op task): what the queue alone costs. The light task: a stream-copy trim (0-0.5 s) of a 1 s
 # 64x64 clip into an output file. Last, enqueue->start with idle workers: 40 no-op jobs submitted
 # one at a time, 50 ms apart (goal: p99 <= 10 ms). Usage: bench/scale_bench.sh BUILD_DIR [JOBS]
+# SCALE_ROWS (default "clip noop spaced") picks the kinds of rows, SCALE_WORKERS (default "1 2")
+# the worker counts; SCALE_ROUNDS (default 1) runs each row that many times and keeps the best.
 set -euo pipefail
 build=${1:-build/release}
 N=${2:-200}
@@ -52,7 +54,7 @@ print("%.1f %d %d" % (len(rows) / span, pick(0.50), pick(0.99)))'
 # worker processes running the light job, or jobs of the noop kind (what the queue alone costs):
 # N at once, or (noop-spaced) SPACED of them one at a time, 50 ms apart, to idle workers.
 clipforge_run() {
-  local bus=$1 workers=$2 tag=$3 kind=${4:-clip} count=$N
+  local bus=$1 workers=$2 tag=$3_r${ROUND:-0} kind=${4:-clip} count=$N
   [ "$kind" = noop-spaced ] && count=$SPACED
   local port; port=$(free_port)
   local base="http://127.0.0.1:$port"
@@ -159,23 +161,46 @@ row() {
   JPS[$name]=$jps
   printf '%-28s %8s %10s %10s\n' "$name" "$jps" "$p50" "$p99"
 }
-for w in 1 2; do
-  row "clipforge redis ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=bench$w" "$w" "redis$w" | summarize)"
-  row "clipforge nats ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=bench$w" "$w" "nats$w" | summarize)"
-  row "celery redis ($w)" "$(celery_run "$w" | summarize)"
-  row "clipforge redis no-op ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=benchn$w" "$w" "noopr$w" noop | summarize)"
-  row "clipforge nats no-op ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=benchn$w" "$w" "noopn$w" noop | summarize)"
-  row "celery redis no-op ($w)" "$(celery_run "$w" noop | summarize)"
-  row "clipforge redis spaced ($w)" "$(clipforge_run "$CF_REDIS_URL/0?prefix=benchs$w" "$w" "spacedr$w" noop-spaced | summarize)"
-  row "clipforge nats spaced ($w)" "$(clipforge_run "$CF_NATS_URL?prefix=benchs$w" "$w" "spacedn$w" noop-spaced | summarize)"
-  row "celery redis spaced ($w)" "$(celery_run "$w" noop-spaced | summarize)"
+ROWS=${SCALE_ROWS:-clip noop spaced}
+WORKERS=${SCALE_WORKERS:-1 2}
+ROUNDS=${SCALE_ROUNDS:-1}
+has() { [[ " $ROWS " == *" $1 "* ]]; }
+# best STATS...: the line with the most jobs/s.
+best() { printf '%s\n' "$@" | sort -k1,1 -g -r | head -1; }
+# rounds CMD...: runs CMD ROUNDS times, prints the best line (the most jobs/s; for jobs spaced
+# out, the lowest p99).
+rounds() {
+  local out=()
+  for ((ROUND = 0; ROUND < ROUNDS; ROUND++)); do out+=("$("$@" | summarize)"); done
+  if [[ " $* " == *" noop-spaced "* ]]; then printf '%s\n' "${out[@]}" | sort -k3,3 -g | head -1
+  else best "${out[@]}"; fi
+}
+for w in $WORKERS; do
+  if has clip; then
+  row "clipforge redis ($w)" "$(rounds clipforge_run "$CF_REDIS_URL/0?prefix=bench$w" "$w" "redis$w")"
+  row "clipforge nats ($w)" "$(rounds clipforge_run "$CF_NATS_URL?prefix=bench$w" "$w" "nats$w")"
+  row "celery redis ($w)" "$(rounds celery_run "$w")"
+  fi
+  if has noop; then
+  row "clipforge redis no-op ($w)" "$(rounds clipforge_run "$CF_REDIS_URL/0?prefix=benchn$w" "$w" "noopr$w" noop)"
+  row "clipforge nats no-op ($w)" "$(rounds clipforge_run "$CF_NATS_URL?prefix=benchn$w" "$w" "noopn$w" noop)"
+  row "celery redis no-op ($w)" "$(rounds celery_run "$w" noop)"
+  fi
+  if has spaced; then
+  row "clipforge redis spaced ($w)" "$(rounds clipforge_run "$CF_REDIS_URL/0?prefix=benchs$w" "$w" "spacedr$w" noop-spaced)"
+  row "clipforge nats spaced ($w)" "$(rounds clipforge_run "$CF_NATS_URL?prefix=benchs$w" "$w" "spacedn$w" noop-spaced)"
+  row "celery redis spaced ($w)" "$(rounds celery_run "$w" noop-spaced)"
+  fi
 done
 echo
-for w in 1 2; do
+uptime
+for w in $WORKERS; do
+  has clip || break
   python3 -c 'import sys; r,n,c=map(float,sys.argv[2:]); print("%s workers: clipforge/celery jobs/s  redis %.2fx  nats %.2fx" % (sys.argv[1], r/c, n/c))' \
     "$w" "${JPS["clipforge redis ($w)"]}" "${JPS["clipforge nats ($w)"]}" "${JPS["celery redis ($w)"]}"
 done
-for w in 1 2; do
+for w in $WORKERS; do
+  has noop || break
   python3 -c 'import sys; r,n,c=map(float,sys.argv[2:]); print("%s workers: no-op jobs/s clipforge/celery  redis %.2fx  nats %.2fx (goal 10x)" % (sys.argv[1], r/c, n/c))' \
     "$w" "${JPS["clipforge redis no-op ($w)"]}" "${JPS["clipforge nats no-op ($w)"]}" "${JPS["celery redis no-op ($w)"]}"
 done

@@ -4,12 +4,17 @@
  *   cf_bus_tool publish URL TOPIC JOBS FROM COUNT   publishes {"job_id":"j_K","seq":N} for N in
  *                                                  FROM..FROM+COUNT-1, K = N % JOBS
  *   cf_bus_tool consume URL TOPIC GROUP [hold]      prints "SEQ DELIVERIES JOB" per delivery and
- *                                                  acks it (hold: never acks); stops on SIGTERM */
+ *                                                  acks it (hold: never acks); stops on SIGTERM
+ *   cf_bus_tool latency URL TOPIC GROUP COUNT GAP   publishes COUNT messages GAP ms apart to an
+ *                                                  idle consumer in the same process and prints
+ *                                                  the publish->receive p50, p99 and max in ms */
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clipforge/bus.h"
 #include "clipforge/log.h"
@@ -64,6 +69,63 @@ static int consume(const char *topic, const char *group, int hold) {
     return 0;
 }
 
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+typedef struct probe {
+    const char *topic, *group;
+    int count;
+    double *lat;
+} probe;
+
+static void *probe_consume(void *arg) {
+    probe *p = arg;
+    cf_error err;
+    for (int got = 0; got < p->count && !atomic_load(&stop);) {
+        cf_bus_message m;
+        cf_err rc = cf_bus_receive(bus, p->topic, p->group, 200, &m, &err);
+        if (rc == CF_ERR_TIMEOUT) continue;
+        if (rc) {
+            fprintf(stderr, "cf_bus_tool: receive: %s\n", err.msg);
+            break;
+        }
+        double at = now_ms(), sent = strtod(m.payload, NULL);
+        p->lat[got++] = at - sent;
+        cf_bus_ack(bus, &m, &err);
+        cf_bus_message_free(&m);
+    }
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int latency(const char *topic, const char *group, int count, int gap_ms) {
+    cf_error err;
+    if (count < 1 || cf_bus_subscribe(bus, topic, group, &err)) return 1;
+    probe p = {topic, group, count, calloc((size_t)count, sizeof(double))};
+    pthread_t t;
+    if (!p.lat || pthread_create(&t, NULL, probe_consume, &p)) return 1;
+    struct timespec gap = {gap_ms / 1000, (long)(gap_ms % 1000) * 1000000L};
+    nanosleep(&gap, NULL);
+    for (int i = 0; i < count; i++) {
+        char payload[64];
+        snprintf(payload, sizeof payload, "%.3f", now_ms());
+        if (cf_bus_publish(bus, topic, payload, &err)) fprintf(stderr, "cf_bus_tool: publish: %s\n", err.msg);
+        nanosleep(&gap, NULL);
+    }
+    pthread_join(t, NULL);
+    qsort(p.lat, (size_t)count, sizeof(double), cmp_double);
+    printf("p50 %.2f p99 %.2f max %.2f ms\n", p.lat[count / 2], p.lat[(count * 99) / 100], p.lat[count - 1]);
+    free(p.lat);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) {
         fprintf(stderr, "usage: cf_bus_tool subscribe|publish|consume URL TOPIC ...\n");
@@ -84,6 +146,8 @@ int main(int argc, char **argv) {
         rc = publish(argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
     } else if (!strcmp(argv[1], "consume")) {
         rc = consume(argv[3], argv[4], argc > 5 && !strcmp(argv[5], "hold"));
+    } else if (!strcmp(argv[1], "latency") && argc == 7) {
+        rc = latency(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
     }
     cf_bus_close(bus);
     return rc;
