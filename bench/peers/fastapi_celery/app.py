@@ -2,26 +2,20 @@
 read a job) as a minimal FastAPI + Celery + Redis service, the way such a service is usually
 written: pydantic validation, job state in a Redis hash, a Celery task per job."""
 import json
-import time
+import os
+import sys
 import uuid
 
 import redis
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from peer_common import JobCreate, now_ms  # noqa: E402
 
 from tasks import REDIS_URL, run_job
 
 app = FastAPI()
 store = redis.Redis.from_url(REDIS_URL)
-
-
-class JobCreate(BaseModel):
-    kind: str
-    request: dict
-
-
-def now_ms():
-    return int(time.time() * 1000)
 
 
 @app.post("/v1/jobs", status_code=202)
