@@ -68,6 +68,9 @@ expect_problem 400 validation
 check "beta's timeline preview of it: unknown template" grep -q "unknown template 'acme-promo'" "$WORK/body"
 render shorts-blur "${B[@]}"
 check "beta's render with the shared template is accepted ($STATUS)" test "$STATUS" = 202
+rjob=$(jget 'j["id"]')
+req POST "/v1/jobs/$rjob/cancel" "${B[@]}"
+check "beta cancels it while queued ($STATUS)" test "$STATUS $(jget 'j["status"]')" = "202 cancelled"
 
 echo "# S3 presigned links"
 ma=$(media "${A[@]}")
@@ -93,6 +96,8 @@ check "acme's admin: nothing of beta's" bash -c "! grep -q 'beta' '$WORK/body'"
 check "acme's admin: nothing of the server's" bash -c "! grep -q 'clipforge_http_request_duration\|clipforge_jobs{' '$WORK/body'"
 req GET /metrics "${B[@]}"
 check "beta's admin: its accepted render" grep -q '^clipforge_tenant_jobs_submitted_total{tenant="beta"} 1$' "$WORK/body"
+check "beta's admin: the render cancelled while queued counts as ended" \
+  grep -q '^clipforge_tenant_jobs_failed_total{tenant="beta"} 1$' "$WORK/body"
 req GET /metrics "${O[@]}"
 check "the operator: every tenant's series" \
   bash -c "grep -q '^clipforge_tenant_upload_bytes_total{tenant=\"acme\"} $size\$' '$WORK/body' &&

@@ -11,6 +11,7 @@
 #include "application/feature_flags.h"
 #include "application/job_committer.h"
 #include "application/job_runner.h"
+#include "application/metrics.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/json.h"
 #include "clipforge/trace.h"
@@ -156,6 +157,9 @@ cf_err cf_jobs_cancel(cf_app *app, const char *tenant, const char *id, cf_job_re
     rc = cf_store_job_cancel(app->store, id, cf_now_ms(), out, err);
     /* A worker of this process stops at once; others see the flag at their next heartbeat. */
     if (rc == CF_OK && out->status == CF_JOB_STATE_RUNNING) cf_job_runner_cancel(app->runner, id);
+    /* A queued job ends here, with no run that a worker would count as it finishes. */
+    if (rc == CF_OK && out->status == CF_JOB_STATE_CANCELLED)
+        cf_metrics_tenant_job_finished(out->tenant, out->status);
     return rc;
 }
 

@@ -66,7 +66,8 @@ static cf_metric *tenant_family(int which) {
         {"clipforge_tenant_jobs_submitted",
          "Jobs accepted, by tenant (Idempotency-Key replays not counted)."},
         {"clipforge_tenant_jobs_succeeded", "Jobs that succeeded, by tenant."},
-        {"clipforge_tenant_jobs_failed", "Job runs that ended failed or cancelled, by tenant."},
+        {"clipforge_tenant_jobs_failed",
+         "Job runs that ended failed or cancelled, and queued jobs cancelled, by tenant."},
         {"clipforge_tenant_upload_bytes", "Bytes of media uploaded or imported, by tenant."},
     };
     if (!m[which]) m[which] = cf_metric_counter(names[which][0], names[which][1], "tenant");
