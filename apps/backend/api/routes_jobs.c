@@ -53,7 +53,12 @@ static enum MHD_Result reply_submitted(cf_http_request *req, submit_wait *w) {
     if (cf_jobs_submit_result(&w->draft, req->who.tenant, &j, &replayed, &err))
         return cf_http_reply_error(req, &err);
     if (!replayed) cf_metrics_tenant_job_submitted(req->who.tenant);
-    return reply_job(req, replayed ? 200 : 202, &j);
+    char *text = cf_jobs_submitted_text(req->app, &w->draft, &j, replayed);
+    cf_job_record_free(&j);
+    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
+    enum MHD_Result r = cf_http_reply_text(req, replayed ? 200 : 202, "application/json", text, strlen(text));
+    free(text);
+    return r;
 }
 
 enum MHD_Result cf_api_jobs_create(cf_http_request *req) {

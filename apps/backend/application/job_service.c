@@ -18,13 +18,45 @@
 #include "clipforge/uri.h"
 #include "jobs/job_kinds.h"
 
+/* Writes the n-digit decimal of v at p. */
+static void put_digits(char *p, int64_t v, int n) {
+    while (n--) {
+        p[n] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* Every job in every answer and event carries two of these: the calendar by arithmetic (days to
+ * a civil date, proleptic Gregorian, as gmtime computes it) rather than gmtime_r, which takes
+ * glibc's time zone lock, and strftime and snprintf. */
 void cf_format_timestamp(int64_t ms, char *buf, size_t cap) {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
+    if (ms < 0 || ms >= 253402300800000) { /* before 1970 or after 9999: not our clocks' */
+        time_t s = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        char base[32];
+        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, cap, "%s.%03dZ", base, (int)(ms % 1000));
+        return;
+    }
+    int64_t secs = ms / 1000, days = secs / 86400, day_s = secs % 86400;
+    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2);
+    char t[] = "YYYY-MM-DDTHH:MM:SS.mmmZ";
+    put_digits(t, year, 4);
+    put_digits(t + 5, month, 2);
+    put_digits(t + 8, day, 2);
+    put_digits(t + 11, day_s / 3600, 2);
+    put_digits(t + 14, day_s / 60 % 60, 2);
+    put_digits(t + 17, day_s % 60, 2);
+    put_digits(t + 20, ms % 1000, 3);
+    if (!cap) return;
+    size_t n = sizeof t < cap ? sizeof t : cap;
+    memcpy(buf, t, n);
+    buf[n - 1] = '\0';
 }
 
 /* The feature flags' gates on a validated request (a template a flag keeps from the tenant). */
@@ -237,29 +269,70 @@ static cf_problem *problem_of(const char *text) {
     return p;
 }
 
+/* Fills v with the API form of j, all but its request. */
+static void job_view(cf_app *app, const cf_job_record *j, cf_job *v) {
+    cf_job_init(v);
+    v->id = strdup(j->id);
+    cf_job_kind_from_string(j->kind, &v->kind);
+    v->status = j->status;
+    v->stage = j->stage ? strdup(j->stage) : NULL;
+    v->progress = j->progress;
+    v->attempts = j->attempts;
+    v->created_at = timestamp(j->created_at);
+    v->updated_at = timestamp(j->updated_at);
+    if (j->status == CF_JOB_STATE_SUCCEEDED && j->result) {
+        v->result = cf_json_or_null(j->result);
+        signer s = {app, j->tenant ? j->tenant : CF_DEFAULT_TENANT};
+        cf_job_result_each_artifact(v->result, sign_one, &s);
+        sign_transcript(&s, v->result);
+    }
+    if (j->status != CF_JOB_STATE_SUCCEEDED) v->error = problem_of(j->error);
+    v->parent_id = j->parent_id ? strdup(j->parent_id) : NULL;
+}
+
 json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     cf_job v;
-    cf_job_init(&v);
-    v.id = strdup(j->id);
-    cf_job_kind_from_string(j->kind, &v.kind);
-    v.status = j->status;
-    v.stage = j->stage ? strdup(j->stage) : NULL;
-    v.progress = j->progress;
-    v.attempts = j->attempts;
-    v.created_at = timestamp(j->created_at);
-    v.updated_at = timestamp(j->updated_at);
+    job_view(app, j, &v);
     v.request = cf_json_or_null(j->request);
-    if (j->status == CF_JOB_STATE_SUCCEEDED && j->result) {
-        v.result = cf_json_or_null(j->result);
-        signer s = {app, j->tenant ? j->tenant : CF_DEFAULT_TENANT};
-        cf_job_result_each_artifact(v.result, sign_one, &s);
-        sign_transcript(&s, v.result);
-    }
-    if (j->status != CF_JOB_STATE_SUCCEEDED) v.error = problem_of(j->error);
-    v.parent_id = j->parent_id ? strdup(j->parent_id) : NULL;
     json_t *o = cf_job_to_json(&v);
     cf_job_free(&v);
     return o;
+}
+
+/* The new job's API form without parsing its request again: the Job JSON of everything else, whose
+ * last member "request" would be (result, error, parent_id and children come after it, and a new
+ * top-level job has none), with the stored text of the request appended. That text is the
+ * canonical JSON the draft made (compact, sorted keys), which is also what a parse and a compact
+ * dump of it give, so the answer is the same bytes as cf_job_record_to_json's. NULL when the job
+ * has members after "request" or when out of memory. */
+static char *new_job_text(cf_app *app, const cf_job_record *j, const char *request) {
+    cf_job v;
+    job_view(app, j, &v);
+    bool last = !v.result && !v.error && !v.parent_id && !v.n_children;
+    json_t *o = last ? cf_job_to_json(&v) : NULL;
+    cf_job_free(&v);
+    char *head = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    size_t hn = head ? strlen(head) : 0, rn = strlen(request);
+    static const char member[] = ",\"request\":";
+    char *text = hn >= 2 && head[hn - 1] == '}' ? malloc(hn + sizeof member + rn + 1) : NULL;
+    if (text) {
+        memcpy(text, head, hn - 1);
+        memcpy(text + hn - 1, member, sizeof member - 1);
+        memcpy(text + hn - 1 + sizeof member - 1, request, rn);
+        memcpy(text + hn - 1 + sizeof member - 1 + rn, "}", 2);
+    }
+    free(head);
+    return text;
+}
+
+char *cf_jobs_submitted_text(cf_app *app, const cf_job_draft *d, const cf_job_record *j, bool replayed) {
+    char *text = replayed || !d->request ? NULL : new_job_text(app, j, d->request);
+    if (text) return text;
+    json_t *o = cf_job_record_to_json(app, j);
+    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return text;
 }
 
 static void fill_child(cf_job_child *c, const cf_job_record *j) {

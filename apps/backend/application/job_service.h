@@ -37,6 +37,10 @@ cf_err cf_jobs_submit_start(cf_app *app, const char *tenant, const json_t *body,
  * another request or by another tenant. */
 cf_err cf_jobs_submit_result(cf_job_draft *d, const char *tenant, cf_job_record *out, bool *replayed,
                              cf_error *err);
+/* After cf_jobs_submit_result: the answer's body, the API form of the stored job j as compact
+ * JSON text (malloc'd; NULL when out of memory). A new job's request is not parsed again: its
+ * text is the draft's, the same bytes cf_job_record_to_json would give. */
+char *cf_jobs_submitted_text(cf_app *app, const cf_job_draft *d, const cf_job_record *j, bool replayed);
 /* Validates request with kind's handler and stores it, normalised, as a queued job (a child of
  * parent_id when not NULL, of its tenant) with the configured budget of attempts. tenant: the
  * owner of a top-level job (NULL = the default tenant). Errors as cf_jobs_submit. */

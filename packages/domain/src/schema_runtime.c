@@ -13,13 +13,37 @@
 /* How much of a client-supplied name or value is echoed back in a message. */
 #define ECHO_MAX 64
 
+/* Appends n bytes of src at dst + *len, cut at CFD_PATH_MAX - 1 bytes as snprintf would cut. Every
+ * member a parser reads gets its path (its parsers pass it on), so this runs for every member of
+ * every request: copies, not snprintf. */
+static void path_put(char *dst, size_t *len, const char *src, size_t n) {
+    size_t room = CFD_PATH_MAX - 1 - *len;
+    if (n > room) n = room;
+    memcpy(dst + *len, src, n);
+    *len += n;
+}
+
 void cfd_path_key(char *dst, const char *parent, const char *key) {
-    if (parent && *parent) snprintf(dst, CFD_PATH_MAX, "%s.%s", parent, key);
-    else snprintf(dst, CFD_PATH_MAX, "%s", key);
+    size_t len = 0;
+    if (parent && *parent) {
+        path_put(dst, &len, parent, strlen(parent));
+        path_put(dst, &len, ".", 1);
+    }
+    path_put(dst, &len, key, strlen(key));
+    dst[len] = '\0';
 }
 
 void cfd_path_index(char *dst, const char *parent, size_t i) {
-    snprintf(dst, CFD_PATH_MAX, "%s[%zu]", parent ? parent : "", i);
+    char digits[24];
+    size_t n = sizeof digits;
+    digits[--n] = ']';
+    do digits[--n] = (char)('0' + i % 10);
+    while (i /= 10);
+    digits[--n] = '[';
+    size_t len = 0;
+    if (parent) path_put(dst, &len, parent, strlen(parent));
+    path_put(dst, &len, digits + n, sizeof digits - n);
+    dst[len] = '\0';
 }
 
 cf_err cfd_fail(cf_error *err, const char *path, const char *fmt, ...) {

@@ -53,6 +53,12 @@ static const bad_case bad_requests[] = {
     {REQ("{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"trim\",\"start_ms\":15000,\"end_ms\":5000}"),
      "operations[2].end_ms: must be > start_ms"},
     {REQ("{\"op\":\"trim\",\"start_ms\":5000,\"end_ms\":5000}"), "operations[0].end_ms: must be > start_ms"},
+    {REQ("{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":"
+         "\"mute\"},"
+         "{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":\"mute\"},{\"op\":"
+         "\"mute\"},"
+         "{\"op\":\"trim\",\"end_ms\":0}"),
+     "operations[12].end_ms: must be > 0"},
     {REQ("{\"op\":\"scale\",\"width\":0}"), "operations[0].width: must be -1 or between 2 and 8192"},
     {REQ("{\"op\":\"scale\",\"height\":8193}"), "operations[0].height: must be -1 or between 2 and 8192"},
     {REQ("{\"op\":\"scale\"}"), "operations[0]: one of width, height must be > 0"},
@@ -110,6 +116,22 @@ static void test_nested_path_prefix(void **state) {
     assert_int_equal(cf_clip_processing_request_from_json_at(j, "request", &r, &err),
                      CF_ERR_INVALID_ARGUMENT);
     assert_string_equal(err.msg, "request.operations[0]: unknown op 'blur'");
+    json_decref(j);
+}
+
+/* A path longer than a message can hold is cut at CFD_PATH_MAX - 1 (255) bytes, never overflowed. */
+static void test_long_path_is_cut(void **state) {
+    (void)state;
+    char prefix[300];
+    memset(prefix, 'p', sizeof prefix - 1);
+    prefix[sizeof prefix - 1] = '\0';
+    json_t *j = json_loads(REQ("{\"op\":\"blur\"}"), 0, NULL);
+    cf_clip_processing_request r;
+    cf_error err;
+    assert_int_equal(cf_clip_processing_request_from_json_at(j, prefix, &r, &err), CF_ERR_INVALID_ARGUMENT);
+    char want[400];
+    snprintf(want, sizeof want, "%.255s: unknown op 'blur'", prefix);
+    assert_string_equal(err.msg, want);
     json_decref(j);
 }
 
@@ -338,6 +360,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_error_names_its_field),
         cmocka_unit_test(test_nested_path_prefix),
+        cmocka_unit_test(test_long_path_is_cut),
         cmocka_unit_test(test_hostile_echo_is_bounded_and_sanitized),
         cmocka_unit_test(test_long_strings_and_many_items_are_refused),
         cmocka_unit_test(test_deep_input_is_refused_before_parsing),
