@@ -70,6 +70,6 @@ enum MHD_Result cf_api_quotas_set(cf_http_request *req) {
     };
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         if (set[i].given) *set[i].to = set[i].null ? -1 : set[i].value;
-    if (cf_store_quota_set(req->app->store, tenant, &q, &err)) return cf_http_reply_error(req, &err);
+    if (cf_quota_set(req->app, tenant, &q, &err)) return cf_http_reply_error(req, &err);
     return reply_quotas(req, tenant);
 }

@@ -1,13 +1,18 @@
-/* quota.c — per-tenant limits against the store's count of what the tenant uses. Checks read the
- * store only when a limit is set, so a server without quotas pays nothing. Two requests racing
- * past the same check can both pass (the check and the insert are not one transaction): a
- * limit may be exceeded by the requests in flight at that moment, never more. */
+/* quota.c — per-tenant limits against the store's count of what the tenant uses. A tenant's own
+ * limits are remembered for CF_QUOTA_CACHE_MS, and its usage is read only when a limit is set, so
+ * a server without quotas reads nothing from the store per request. Two requests racing past the
+ * same check can both pass (the check and the insert are not one transaction): a limit may be
+ * exceeded by the requests in flight at that moment, never more. */
 #include "application/quota.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "application/auth.h"
 #include "application/job_service.h"
+#include "clipforge/clock.h"
 
 int64_t cf_month_start_ms(int64_t now_ms, int months_ahead) {
     time_t t = (time_t)(now_ms / 1000);
@@ -19,8 +24,70 @@ int64_t cf_month_start_ms(int64_t now_ms, int months_ahead) {
     return (int64_t)timegm(&tm) * 1000;
 }
 
-cf_err cf_quota_limits(cf_app *app, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+/* ---- tenants' own limits, remembered ------------------------------------------------------------
+ * A fixed table keyed by (store, tenant); a colliding tenant takes the slot over. Only what the
+ * store answered is kept, never an error. */
+#define QUOTA_SLOTS 256
+
+typedef struct cached_quota {
+    const cf_store *store;
+    char tenant[CF_TENANT_MAX + 1];
+    cf_tenant_quota own;
+    int64_t until; /* cf_clock_ms */
+} cached_quota;
+
+static cached_quota quota_cache[QUOTA_SLOTS];
+/* Grows with every cf_quota_set: a read of the store that began before one is not kept. */
+static uint64_t quota_sets;
+static pthread_mutex_t quota_cache_lock = PTHREAD_MUTEX_INITIALIZER; /* guards quota_cache, quota_sets */
+
+static cached_quota *quota_slot(const char *tenant) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)tenant; *p; p++) h = (h ^ *p) * 16777619u;
+    return &quota_cache[h % QUOTA_SLOTS];
+}
+
+/* Keeps what the store said of tenant, unless its limits were set since the read began. */
+static void remember(cached_quota *slot, const cf_store *store, const char *tenant,
+                     const cf_tenant_quota *own, int64_t until, uint64_t sets_before) {
+    pthread_mutex_lock(&quota_cache_lock);
+    if (sets_before == quota_sets) {
+        slot->store = store;
+        snprintf(slot->tenant, sizeof slot->tenant, "%s", tenant);
+        slot->own = *own;
+        slot->until = until;
+    }
+    pthread_mutex_unlock(&quota_cache_lock);
+}
+
+/* tenant's own limits (all -1: none of its own), from the cache while fresh, else the store. */
+static cf_err own_limits(cf_app *app, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+    if (strlen(tenant) > CF_TENANT_MAX) return cf_store_quota_get(app->store, tenant, out, err);
+    cached_quota *slot = quota_slot(tenant);
+    int64_t now = cf_clock_ms();
+    pthread_mutex_lock(&quota_cache_lock);
+    bool hit = slot->until > now && slot->store == app->store && !strcmp(slot->tenant, tenant);
+    if (hit) *out = slot->own;
+    uint64_t sets = quota_sets;
+    pthread_mutex_unlock(&quota_cache_lock);
+    if (hit) return CF_OK;
     cf_err rc = cf_store_quota_get(app->store, tenant, out, err);
+    if (rc == CF_OK) remember(slot, app->store, tenant, out, now + CF_QUOTA_CACHE_MS, sets);
+    return rc;
+}
+
+cf_err cf_quota_set(cf_app *app, const char *tenant, const cf_tenant_quota *q, cf_error *err) {
+    cf_err rc = cf_store_quota_set(app->store, tenant, q, err);
+    pthread_mutex_lock(&quota_cache_lock);
+    quota_sets++;
+    cached_quota *slot = strlen(tenant) <= CF_TENANT_MAX ? quota_slot(tenant) : NULL;
+    if (slot && !strcmp(slot->tenant, tenant)) memset(slot, 0, sizeof *slot);
+    pthread_mutex_unlock(&quota_cache_lock);
+    return rc;
+}
+
+cf_err cf_quota_limits(cf_app *app, const char *tenant, cf_tenant_quota *out, cf_error *err) {
+    cf_err rc = own_limits(app, tenant, out, err);
     const cf_config *cfg = &app->cfg;
     if (out->processing_minutes < 0) out->processing_minutes = cfg->quota_minutes;
     if (out->storage_bytes < 0) out->storage_bytes = cfg->quota_storage_bytes;

@@ -22,8 +22,14 @@ typedef struct cf_quota_verdict {
 /* The first millisecond of now_ms's calendar month (UTC), and of the next one. */
 int64_t cf_month_start_ms(int64_t now_ms, int months_ahead);
 
+/* How long a process keeps a tenant's own limits it read from the store. Limits set through this
+ * process (cf_quota_set) apply at once; set by another process sharing the store, within this. */
+#define CF_QUOTA_CACHE_MS 2000
+
 /* tenant's limits: its own (set by an operator), else the server's CLIPFORGE_QUOTA_*; 0 = none. */
 cf_err cf_quota_limits(cf_app *app, const char *tenant, cf_tenant_quota *out, cf_error *err);
+/* Stores tenant's own limits (cf_store_quota_set) and forgets what this process remembered of them. */
+cf_err cf_quota_set(cf_app *app, const char *tenant, const cf_tenant_quota *q, cf_error *err);
 /* May tenant queue one more job now (concurrent jobs, processing minutes)? */
 cf_err cf_quota_check_job(cf_app *app, const char *tenant, cf_quota_verdict *v, cf_error *err);
 /* May tenant upload bytes more (-1: not known yet)? *limit = the most one upload may still
