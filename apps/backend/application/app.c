@@ -2,8 +2,10 @@
  * CLIPFORGE_STORE_URL, CLIPFORGE_BUS_URL, CLIPFORGE_STORAGE_URL, CLIPFORGE_SIGNING_KEY. */
 #include "application/app.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +29,55 @@ int64_t cf_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void cf_new_id(const char *prefix, char *out, size_t cap) {
-    unsigned char b[8];
-    if (RAND_bytes(b, sizeof b) != 1) {
-        /* Never expected; fall back to time and address entropy rather than fail a request. */
-        uint64_t v = (uint64_t)cf_now_ms() ^ ((uint64_t)(uintptr_t)out << 17) ^ (uint64_t)clock();
-        memcpy(b, &v, sizeof b);
+/* Ids take their random bytes from a per-thread batch that one RAND_bytes call fills (one call
+ * per ID_BATCH ids instead of one each: the generator's lock and setup cost more than the bytes).
+ * A forked child starts without the batch of the thread that forked, so it never repeats the
+ * parent's ids. */
+#define ID_BYTES 8
+#define ID_BATCH 32
+
+static _Thread_local unsigned char id_pool[ID_BYTES * ID_BATCH];
+static _Thread_local size_t id_left; /* unused ids in id_pool, taken from its end */
+static pthread_once_t id_fork_once = PTHREAD_ONCE_INIT;
+
+static void id_forget_after_fork(void) {
+    id_left = 0;
+}
+
+static void id_watch_forks(void) {
+    pthread_atfork(NULL, NULL, id_forget_after_fork);
+}
+
+static void random_id_bytes(unsigned char b[ID_BYTES], const char *salt) {
+    pthread_once(&id_fork_once, id_watch_forks);
+    if (!id_left && RAND_bytes(id_pool, sizeof id_pool) == 1) id_left = ID_BATCH;
+    if (id_left) {
+        id_left--;
+        memcpy(b, id_pool + id_left * ID_BYTES, ID_BYTES);
+        memset(id_pool + id_left * ID_BYTES, 0, ID_BYTES); /* a used id's bytes do not stay behind */
+        return;
     }
-    snprintf(out, cap, "%s%02x%02x%02x%02x%02x%02x%02x%02x", prefix, b[0], b[1], b[2], b[3], b[4], b[5], b[6],
-             b[7]);
+    /* Never expected; fall back to time and address entropy rather than fail a request. */
+    uint64_t v = (uint64_t)cf_now_ms() ^ ((uint64_t)(uintptr_t)salt << 17) ^ (uint64_t)clock();
+    memcpy(b, &v, ID_BYTES);
+}
+
+void cf_new_id(const char *prefix, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[ID_BYTES];
+    random_id_bytes(b, out);
+    size_t n = strlen(prefix);
+    assert(cap >= n + 2 * ID_BYTES + 1);
+    if (cap < n + 2 * ID_BYTES + 1) { /* a cut id would be another one */
+        if (cap) out[0] = '\0';
+        return;
+    }
+    memcpy(out, prefix, n);
+    for (size_t i = 0; i < ID_BYTES; i++) {
+        out[n + 2 * i] = hex[b[i] >> 4];
+        out[n + 2 * i + 1] = hex[b[i] & 15];
+    }
+    out[n + 2 * ID_BYTES] = '\0';
 }
 
 static void on_store_event(void *user) {

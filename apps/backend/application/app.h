@@ -69,7 +69,8 @@ void cf_app_close(cf_app *app);
 
 /* Milliseconds since the epoch. */
 int64_t cf_now_ms(void);
-/* Writes prefix + 16 random hex digits into out (cap >= strlen(prefix) + 17). */
+/* Writes prefix + 16 random hex digits (8 bytes of OpenSSL's generator) into out; cap must be at
+ * least strlen(prefix) + 17 (else out is ""). Thread-safe; a forked child never repeats an id. */
 void cf_new_id(const char *prefix, char *out, size_t cap);
 
 #endif
