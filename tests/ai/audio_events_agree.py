@@ -4,7 +4,8 @@ noise, silence, a tremolo tone), the class probabilities `clipforge detect` writ
 those the trainer's own forward pass (train_audio_events.predict) gives from the inputs the C
 extractor wrote, with the model file detection used; and the 500 ms decisions of both match
 the events in the detection result. The same for a model of two hidden layers trained here
-(train_audio_events.train with hidden2 and dropout) on the inputs of that sound.
+(train_audio_events.train with hidden2 and dropout) on the inputs of that sound, and that network
+leaving silence to the level (silence_below_lufs): silence exactly where level_now is under it.
 
     audio_events_agree.py CLIPFORGE SOURCE_DIR
 """
@@ -56,6 +57,12 @@ def check(models, version=None):
     # inputs and probabilities are written rounded to 1e-4; a wrong weight, order or activation
     # moves them by far more
     assert worst < 0.02, "C and Python disagree by %.4f" % worst
+    if model.get("silence_below") is not None:  # silence is the level: exactly the quiet hops
+        quiet = x[:, used.index("level_now")] < model["silence_below"]
+        silence = p_c[:, T.CLASSES.index("silence")]
+        assert quiet.any() and (~quiet).any(), "the sound should have hops on both sides of the level"
+        assert np.all(silence[quiet] > 0.999) and np.all(silence[~quiet] < 0.001), "silence is not the level"
+        print("silence by level (under %.1f LUFS): %d of %d hops" % (model["silence_below"], quiet.sum(), len(x)))
 
     decided, _ = T.decisions(p_py, np.zeros(len(x), dtype=np.int64))
     events = result.get("audio_events") or result.get("result", {}).get("audio_events")
@@ -80,9 +87,14 @@ names, rows = check(os.path.join(src, "apps", "ai", "models"))
 y = np.array([1] * 30 + [6] * 30 + [5] * 10 + [0] * (len(rows) - 70), dtype=np.int64)[:len(rows)]
 model = T.train(rows, y, np.ones(len(y)), hidden=12, hidden2=8, dropout=0.2, noise=0.1, epochs=80, stride=1)
 opts = argparse.Namespace(hidden=12, hidden2=8, dropout=0.2, noise=0.1, epochs=80, l2=1e-3, balance=1.0, folds=0,
-                          copies=[], mix=False, mix_backgrounds=[])
+                          copies=[], mix=False, mix_backgrounds=[], mix_music=[])
+# the same network leaving silence to the level, set at the median level of the sound's audible
+# hops, so that the rule moves probabilities both ways
+level = rows[:, names.index("level_now")]
+ruled = dict(model, silence_below=float(np.median(level[level > -50])), level_now=names.index("level_now"))
 with tempfile.TemporaryDirectory() as models:
-    with open(os.path.join(models, "audio-events-t2.json"), "w") as f:
-        json.dump(T.model_json(model, names, "t2", [], [], 0.0, opts), f)
-    check(models, "t2")
+    for version, m in (("t2", model), ("t3", ruled)):
+        with open(os.path.join(models, "audio-events-%s.json" % version), "w") as f:
+            json.dump(T.model_json(m, names, version, [], [], 0.0, opts), f)
+        check(models, version)
 print("ok")

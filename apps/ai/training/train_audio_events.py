@@ -183,6 +183,7 @@ def labels(cls, loud, silence_below):
 # (a quietly recorded voice is still a voice: only under the silence level is it silence).
 COPIES = {
     "telephone": "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400",
+    "band-11k": "lowpass=f=5000,lowpass=f=5000",
     "pitch-up": "asetrate=17920,aresample=16000",
     "pitch-down": "asetrate=14240,aresample=16000",
     "reverb": "aecho=0.8:0.7:29|47|73|101:0.4|0.3|0.2|0.12",
@@ -480,14 +481,44 @@ def predict(model, x):
             h = np.maximum(h, 0)
     h -= h.max(1, keepdims=True)
     p = np.exp(h)
-    return p / p.sum(1, keepdims=True)
+    p /= p.sum(1, keepdims=True)
+    if model.get("silence_below") is not None:
+        p = silence_by_level(p, x[:, model["level_now"]], model["silence_below"])
+    return p
+
+
+def silence_by_level(p, level, below):
+    """Silence is a level, as the labels say: a hop under `below` (momentary loudness, the input
+    level_now) is silence; over it, the other classes share the probability (the C classifier
+    does the same for a model whose file names silence_below_lufs)."""
+    p = p.copy()
+    quiet = level < below
+    p[:, CLASSES.index("silence")] = 0.0
+    p /= np.maximum(p.sum(1, keepdims=True), 1e-12)
+    p[quiet] = np.eye(len(CLASSES), dtype=p.dtype)[CLASSES.index("silence")]
+    return p
+
+
+def fit(parts, args):
+    """A model trained on parts (dicts with x, y, package): with --silence-by-level the silent hops
+    are left out (the level decides them) and the model carries that rule."""
+    if args.silence_by_level:
+        silent = CLASSES.index("silence")
+        parts = [dict(p, x=p["x"][p["y"] != silent], y=p["y"][p["y"] != silent]) for p in parts]
+    model = train(np.concatenate([d["x"] for d in parts]), np.concatenate([d["y"] for d in parts]),
+                  sample_weights(parts, args.balance), **fit_options(args))
+    if args.silence_by_level:
+        model.update(silence_below=args.silence_below, level_now=args.names.index("level_now"))
+    return model
 
 
 def model_from_json(j):
     """A model file (as model_json writes it) back into arrays: (input names, model)."""
     a = lambda v: np.array(v, dtype=np.float32)
-    return j["inputs"], {"mean": a(j["mean"]), "std": a(j["std"]),
-                         "layers": [(a(l["weights"]), a(l["bias"])) for l in j["layers"]]}
+    model = {"mean": a(j["mean"]), "std": a(j["std"]), "layers": [(a(l["weights"]), a(l["bias"])) for l in j["layers"]]}
+    if j.get("silence_below_lufs") is not None:
+        model.update(silence_below=j["silence_below_lufs"], level_now=j["inputs"].index("level_now"))
+    return j["inputs"], model
 
 
 def decisions(p, y):
@@ -541,8 +572,7 @@ def held_out(data, args):
     for k, held in enumerate(folds):
         tr = [d for d in data if not (d.get("packages", {d["package"]}) & set(held))]
         te = [d for d in data if d["package"] in held and not d.get("augmented")]
-        model = train(np.concatenate([d["x"] for d in tr]), np.concatenate([d["y"] for d in tr]),
-                      sample_weights(tr, args.balance), **fit_options(args))
+        model = fit(tr, args)
         for d in te:
             pp, tt = decisions(predict(model, d["x"]), d["y"])
             preds.append(pp)
@@ -573,6 +603,7 @@ def model_json(model, names, version, meta, rows, macro, args):
             {"activation": "softmax" if k == len(model["layers"]) - 1 else "relu",
              "weights": [r(row) for row in w], "bias": r(b)} for k, (w, b) in enumerate(model["layers"])
         ],
+        **({"silence_below_lufs": model["silence_below"]} if model.get("silence_below") is not None else {}),
         "training": {
             "script": "apps/ai/training/train_audio_events.py",
             "manifest": "apps/ai/training/audio-events-data.json",
@@ -678,6 +709,10 @@ def main():
     ap.add_argument("--mix-music", default="",
                     help="classes (comma-separated) whose sources are also used over music of another package "
                          "(mix_music_backgrounds of the manifest), in training only")
+    ap.add_argument("--silence-by-level", action="store_true",
+                    help="silence is decided by the level (momentary loudness under the manifest's "
+                         "silence_below_lufs, as the labels are), the model the other classes; written "
+                         "into the model file as silence_below_lufs")
     ap.add_argument("--copies", default="telephone",
                     help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
@@ -699,13 +734,14 @@ def main():
     names, data, meta, manifest = load_data(args)
     args.mix_backgrounds = manifest.get("mix_backgrounds", [])
     args.mix_music_backgrounds = manifest.get("mix_music_backgrounds", [])
+    args.silence_below = manifest["silence_below_lufs"]
     args.fold_of = manifest.get("folds", {}) if args.folds == manifest.get("fold_count") else {}
     base = None
     if args.baseline and not args.no_eval:
         log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")
         window = recipe_inputs(names, "window")
         plain = [dict(d, x=d["x"][:, window]) for d in data if d.get("augmented") in (None, "telephone")]
-        base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5)))
+        base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5, silence_by_level=False)))
         log("  baseline macro-F1 %.3f" % base[1])
     if args.inputs != "all":
         keep = recipe_inputs(names, args.inputs)
@@ -713,6 +749,9 @@ def main():
         for d in data:
             d["x"] = d["x"][:, keep]
     log("  %d inputs, %d training copies" % (len(names), sum(1 for d in data if d.get("augmented"))))
+    args.names = names
+    if args.silence_by_level and "level_now" not in names:
+        ap.error("--silence-by-level needs the input level_now")
     rows, macro, conf, per_source = [], 0.0, None, []
     if not args.no_eval:
         log("== held out by source")
@@ -722,8 +761,7 @@ def main():
                                                        row["support"]))
         log("  macro-F1 %.3f" % macro)
     log("== final model on every source")
-    model = train(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]),
-                  sample_weights(data, args.balance), **fit_options(args))
+    model = fit(data, args)
     with open(out, "w") as f:
         json.dump(model_json(model, names, args.version, meta, rows, macro, args), f, separators=(",", ":"))
         f.write("\n")

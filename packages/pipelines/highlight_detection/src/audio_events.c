@@ -12,7 +12,10 @@
  * does not). The model file (apps/ai/training/train_audio_events.py writes it) names the inputs
  * it uses and its classes; each input must be one of this extractor's and the classes must equal
  * ours, so that a model and the code cannot silently disagree (older models, which use fewer
- * inputs, still load). Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
+ * inputs, still load). A model file that names silence_below_lufs leaves silence to the level, as
+ * its training labels did: a hop whose momentary loudness (level_now) is under it is silence, and
+ * the network decides among the other classes. Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION
+ * (else the newest file). */
 #include "audio_events.h"
 
 #include <assert.h>
@@ -61,6 +64,8 @@ struct ev_model {
     float mean[EV_N_INPUTS], inv_std[EV_N_INPUTS];
     ev_layer layers[MAX_LAYERS];
     size_t n_layers;
+    bool silence_by_level; /* the file's silence_below_lufs: silence is the level, not the network */
+    float silence_below;   /* LUFS, momentary (the input level_now) */
 };
 
 const char *hl_ev_model_version(const ev_model *m) {
@@ -191,6 +196,12 @@ static cf_err parse_model(const json_t *j, ev_model *m, cf_error *err) {
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                           "layers: the last must be a softmax over the %d classes",
                           CF_AUDIO_EVENT_CLASS_COUNT);
+    double below = 0;
+    if (!rc) {
+        rc = cf_json_get_number(j, "silence_below_lufs", true, &below, "silence_below_lufs", err);
+        m->silence_by_level = rc == CF_OK, m->silence_below = (float)below;
+        if (rc == CF_ERR_NOT_FOUND) rc = CF_OK;
+    }
     return rc;
 }
 
@@ -381,6 +392,16 @@ static void context_inputs(float *x, size_t n) {
 
 /* ---- classification -------------------------------------------------------------------------- */
 
+/* A model whose file names silence_below_lufs leaves silence to the level, as its training labels
+ * did: a quiet hop is silence, and over the level the other classes share the probability. */
+static void silence_by_level(float *p, bool quiet) {
+    float sum = 0;
+    p[CF_AUDIO_EVENT_CLASS_SILENCE] = 0;
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) sum += p[c];
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++)
+        p[c] = quiet ? (c == CF_AUDIO_EVENT_CLASS_SILENCE) : sum > 0 ? p[c] / sum : 0;
+}
+
 void hl_ev_classify(const ev_model *m, const float *x, float *p) {
     float a[MAX_UNITS], b[MAX_UNITS];
     for (size_t i = 0; i < m->n_inputs; i++) a[i] = (x[m->input[i]] - m->mean[i]) * m->inv_std[i];
@@ -408,6 +429,7 @@ void hl_ev_classify(const ev_model *m, const float *x, float *p) {
         in = out, out = t;
     }
     memcpy(p, in, CF_AUDIO_EVENT_CLASS_COUNT * sizeof *p);
+    if (m->silence_by_level) silence_by_level(p, x[EV_LEVEL_NOW] < m->silence_below);
 }
 
 cf_err hl_ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,

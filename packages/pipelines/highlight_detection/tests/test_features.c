@@ -331,6 +331,42 @@ static void test_event_model_checks_its_inputs(void **state) {
     free(dir), free(file), free(none);
 }
 
+/* A model whose file names silence_below_lufs leaves silence to the level: under it a hop is
+ * silence whatever the network says, over it never; a level that is not a number is refused. */
+static void test_event_model_leaves_silence_to_the_level(void **state) {
+    (void)state;
+    ev_model *m = NULL;
+    cf_error err;
+    char *dir = cf_path_join(g_dir, "models-level"), *file = cf_path_join(dir, "audio-events-v9.json");
+    assert_int_equal(cf_mkdir_p(dir, &err), CF_OK);
+    const char *net = "{\"classes\": [\"speech\", \"music\", \"crowd\", \"applause\", \"laughter\", "
+                      "\"silence\", \"noise\"], \"inputs\": [\"level_now\"], \"mean\": [-30], \"std\": [10], "
+                      "\"layers\": [{\"activation\": \"softmax\", \"bias\": [1, 0, 0, 0, 0, 5, 0], "
+                      "\"weights\": [[0, 0, 0, 0, 0, 0, 0]]}], \"silence_below_lufs\": %s}";
+    char text[1024];
+    snprintf(text, sizeof text, net, "-40");
+    write_text(file, text);
+    assert_int_equal(hl_ev_model_load(dir, &m, &err), CF_OK);
+    float x[EV_N_INPUTS] = {0}, p[CF_AUDIO_EVENT_CLASS_COUNT];
+    x[EV_LEVEL_NOW] = -35; /* the network says silence (bias 5), the level says audible */
+    hl_ev_classify(m, x, p);
+    float sum = 0;
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) sum += p[c];
+    assert_true(p[CF_AUDIO_EVENT_CLASS_SILENCE] == 0.0f && fabsf(sum - 1.0f) < 1e-4f);
+    assert_true(p[CF_AUDIO_EVENT_CLASS_SPEECH] > p[CF_AUDIO_EVENT_CLASS_MUSIC]);
+    x[EV_LEVEL_NOW] = -45;
+    hl_ev_classify(m, x, p);
+    assert_true(p[CF_AUDIO_EVENT_CLASS_SILENCE] == 1.0f && p[CF_AUDIO_EVENT_CLASS_SPEECH] == 0.0f);
+    hl_ev_model_free(m);
+    m = NULL;
+    snprintf(text, sizeof text, net, "\"quiet\"");
+    write_text(file, text);
+    assert_int_equal(hl_ev_model_load(dir, &m, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "silence_below_lufs"));
+    free(dir), free(file);
+}
+
 /* A track made with one audio-events model is not served from the cache to another. */
 static void test_cache_misses_on_another_events_model(void **state) {
     (void)state;
@@ -505,6 +541,7 @@ int main(void) {
         cmocka_unit_test(test_event_inputs_ignore_gain),
         cmocka_unit_test(test_event_context_inputs),
         cmocka_unit_test(test_event_model_checks_its_inputs),
+        cmocka_unit_test(test_event_model_leaves_silence_to_the_level),
         cmocka_unit_test(test_cache_misses_on_another_events_model),
         cmocka_unit_test(test_one_pass_finds_cut_and_crowd_burst),
         cmocka_unit_test(test_cache_hit_skips_decode),
