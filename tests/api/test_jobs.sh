@@ -25,8 +25,19 @@ check "the submission's answer is the job as read, byte for byte" test "$BODY" =
 REQ2='{"kind":"clip_processing","request":{"source_uri":"media://m_x","clip_id":"caf\u00e9 \"q\" \\ \/","operations":[{"op":"speed","factor":1.25},{"op":"fps","fps":29.97},{"op":"trim","end_ms":1000}]}}'
 req POST /v1/jobs "${J[@]}" -d "$REQ2"
 submitted=$BODY
-req GET "/v1/jobs/$(jget 'j["id"]')"
+id2=$(jget 'j["id"]')
+req GET "/v1/jobs/$id2"
 check "reals and escapes: the same bytes as the job read ($submitted)" test "$BODY" = "$submitted"
+# a cancel or a retry answers with the job parsed and dumped whole (cf_job_record_to_json); a read
+# writes its stored request as it is: the same bytes, with the error after the request too
+req POST "/v1/jobs/$id2/cancel"
+changed=$BODY
+req GET "/v1/jobs/$id2"
+check "cancelled: the read is the cancel's answer, byte for byte ($BODY)" test "$BODY" = "$changed"
+req POST "/v1/jobs/$id2/retry"
+changed=$BODY
+req GET "/v1/jobs/$id2"
+check "retried: the read is the retry's answer, byte for byte" test "$BODY" = "$changed"
 
 echo "# idempotency"
 req POST /v1/jobs "${J[@]}" -H 'Idempotency-Key: order-7' -d "$REQ"

@@ -15,6 +15,14 @@
 #define MAX_KEY_LEN 200
 #define MAX_LIMIT 200
 
+/* Answers status with JSON text (taken); a problem when out of memory. */
+static enum MHD_Result reply_text(cf_http_request *req, int status, char *text) {
+    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
+    enum MHD_Result r = cf_http_reply_text(req, status, "application/json", text, strlen(text));
+    free(text);
+    return r;
+}
+
 static enum MHD_Result reply_job(cf_http_request *req, int status, cf_job_record *j) {
     json_t *o = cf_job_record_to_json(req->app, j);
     cf_job_record_free(j);
@@ -53,12 +61,9 @@ static enum MHD_Result reply_submitted(cf_http_request *req, submit_wait *w) {
     if (cf_jobs_submit_result(&w->draft, req->who.tenant, &j, &replayed, &err))
         return cf_http_reply_error(req, &err);
     if (!replayed) cf_metrics_tenant_job_submitted(req->who.tenant);
-    char *text = cf_jobs_submitted_text(req->app, &w->draft, &j, replayed);
+    char *text = cf_jobs_submitted_text(req->app, &j);
     cf_job_record_free(&j);
-    if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
-    enum MHD_Result r = cf_http_reply_text(req, replayed ? 200 : 202, "application/json", text, strlen(text));
-    free(text);
-    return r;
+    return reply_text(req, replayed ? 200 : 202, text);
 }
 
 enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
@@ -92,11 +97,11 @@ enum MHD_Result cf_api_jobs_create(cf_http_request *req) {
 }
 
 enum MHD_Result cf_api_jobs_get(cf_http_request *req) {
-    json_t *o = NULL;
+    char *text = NULL;
     cf_error err;
-    if (cf_jobs_get(req->app, req->who.tenant, req->path_param, &o, &err))
+    if (cf_jobs_get(req->app, req->who.tenant, req->path_param, &text, &err))
         return cf_http_reply_error(req, &err);
-    return cf_http_reply_json(req, 200, o);
+    return reply_text(req, 200, text);
 }
 
 static bool parse_int(const char *s, long long lo, long long hi, long long *out) {

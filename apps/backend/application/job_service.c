@@ -299,40 +299,58 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
     return o;
 }
 
-/* The new job's API form without parsing its request again: the Job JSON of everything else, whose
- * last member "request" would be (result, error, parent_id and children come after it, and a new
- * top-level job has none), with the stored text of the request appended. That text is the
- * canonical JSON the draft made (compact, sorted keys), which is also what a parse and a compact
- * dump of it give, so the answer is the same bytes as cf_job_record_to_json's. NULL when the job
- * has members after "request" or when out of memory. */
-static char *new_job_text(cf_app *app, const cf_job_record *j, const char *request) {
-    cf_job v;
-    job_view(app, j, &v);
-    bool last = !v.result && !v.error && !v.parent_id && !v.n_children;
-    json_t *o = last ? cf_job_to_json(&v) : NULL;
-    cf_job_free(&v);
-    char *head = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    size_t hn = head ? strlen(head) : 0, rn = strlen(request);
-    static const char member[] = ",\"request\":";
-    char *text = hn >= 2 && head[hn - 1] == '}' ? malloc(hn + sizeof member + rn + 1) : NULL;
-    if (text) {
-        memcpy(text, head, hn - 1);
-        memcpy(text + hn - 1, member, sizeof member - 1);
-        memcpy(text + hn - 1 + sizeof member - 1, request, rn);
-        memcpy(text + hn - 1 + sizeof member - 1 + rn, "}", 2);
+/* Whether a stored request can go into an answer as it is: the JSON object text this service
+ * wrote (cf_jobs_create stores json_dumps of the validated request). Anything else goes through
+ * a parse, as before. */
+static bool request_as_is(const char *request) {
+    size_t n = request ? strlen(request) : 0;
+    return n >= 2 && request[0] == '{' && request[n - 1] == '}';
+}
+
+/* head (a Job's compact JSON without "request", malloc'd, taken) with ,"request":<request> put
+ * where the generated emitter puts it, right after "updated_at" (whose value is a timestamp, and
+ * whose key cannot occur earlier: the members before it are numbers, enums and strings, where a
+ * quote is escaped). NULL when out of memory or when head has no "updated_at". */
+static char *with_request(char *head, const char *request) {
+    static const char key[] = ",\"updated_at\":\"", member[] = ",\"request\":";
+    const char *at = head ? strstr(head, key) : NULL;
+    const char *end = at ? strchr(at + sizeof key - 1, '"') : NULL;
+    char *text = NULL;
+    if (end) {
+        size_t hn = strlen(head), cut = (size_t)(end + 1 - head), rn = strlen(request);
+        text = malloc(hn + sizeof member - 1 + rn + 1);
+        if (text) {
+            char *p = text;
+            memcpy(p, head, cut), p += cut;
+            memcpy(p, member, sizeof member - 1), p += sizeof member - 1;
+            memcpy(p, request, rn), p += rn;
+            memcpy(p, head + cut, hn - cut + 1);
+        }
     }
     free(head);
     return text;
 }
 
-char *cf_jobs_submitted_text(cf_app *app, const cf_job_draft *d, const cf_job_record *j, bool replayed) {
-    char *text = replayed || !d->request ? NULL : new_job_text(app, j, d->request);
-    if (text) return text;
-    json_t *o = cf_job_record_to_json(app, j);
-    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+/* The API form of j (plus children, taken, when not NULL) as compact JSON text. The stored request
+ * is written as it is instead of being parsed and dumped again: it is the canonical JSON
+ * cf_jobs_create made (compact, sorted keys), which a parse and a compact dump give back byte for
+ * byte, so the text is what cf_job_record_to_json would give. NULL when out of memory. */
+static char *job_text(cf_app *app, const cf_job_record *j, json_t *children) {
+    bool as_is = request_as_is(j->request);
+    cf_job v;
+    job_view(app, j, &v);
+    if (!as_is) v.request = cf_json_or_null(j->request);
+    json_t *o = cf_job_to_json(&v);
+    cf_job_free(&v);
+    if (o && children) json_object_set(o, "children", children);
+    json_decref(children);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    return text;
+    return as_is ? with_request(text, j->request) : text;
+}
+
+char *cf_jobs_submitted_text(cf_app *app, const cf_job_record *j) {
+    return job_text(app, j, NULL);
 }
 
 static void fill_child(cf_job_child *c, const cf_job_record *j) {
@@ -368,13 +386,11 @@ static json_t *children_json(cf_app *app, const char *parent_id, cf_error *err) 
     return kids;
 }
 
-cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, json_t **out, cf_error *err) {
+cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, char **out, cf_error *err) {
     cf_job_record j;
     cf_err rc = cf_owned_job(app->store, tenant, id, &j, err);
     if (rc) return rc;
-    *out = cf_job_record_to_json(app, &j);
+    *out = job_text(app, &j, children_json(app, id, err));
     cf_job_record_free(&j);
-    json_t *kids = children_json(app, id, err);
-    if (kids) json_object_set_new(*out, "children", kids);
     return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }

@@ -38,9 +38,9 @@ cf_err cf_jobs_submit_start(cf_app *app, const char *tenant, const json_t *body,
 cf_err cf_jobs_submit_result(cf_job_draft *d, const char *tenant, cf_job_record *out, bool *replayed,
                              cf_error *err);
 /* After cf_jobs_submit_result: the answer's body, the API form of the stored job j as compact
- * JSON text (malloc'd; NULL when out of memory). A new job's request is not parsed again: its
- * text is the draft's, the same bytes cf_job_record_to_json would give. */
-char *cf_jobs_submitted_text(cf_app *app, const cf_job_draft *d, const cf_job_record *j, bool replayed);
+ * JSON text (malloc'd; NULL when out of memory), the same bytes as a dump of
+ * cf_job_record_to_json without parsing the stored request again. */
+char *cf_jobs_submitted_text(cf_app *app, const cf_job_record *j);
 /* Validates request with kind's handler and stores it, normalised, as a queued job (a child of
  * parent_id when not NULL, of its tenant) with the configured budget of attempts. tenant: the
  * owner of a top-level job (NULL = the default tenant). Errors as cf_jobs_submit. */
@@ -55,9 +55,9 @@ cf_err cf_jobs_retry(cf_app *app, const char *tenant, const char *id, cf_job_rec
  * New reference. */
 json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j);
 /* The detail of job id: its API form plus "children" (the jobs it created, oldest first, at
- * most CF_JOB_MAX_CHILDREN). *out is a new reference. CF_ERR_NOT_FOUND for an unknown id or
- * another tenant's job. */
-cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, json_t **out, cf_error *err);
+ * most CF_JOB_MAX_CHILDREN), as compact JSON text (*out, malloc'd; the stored request is not
+ * parsed again). CF_ERR_NOT_FOUND for an unknown id or another tenant's job. */
+cf_err cf_jobs_get(cf_app *app, const char *tenant, const char *id, char **out, cf_error *err);
 /* Calls visit for every artifact object of a job result: its "artifacts", its "outputs" (a
  * RenderResult) and the "outputs" of each of its "clips" (an AutoclipResult; clip is then that
  * clip's object, else NULL). */
