@@ -103,6 +103,37 @@ static void test_payload_and_order_are_kept(void **state) {
 /* The trace context header travels beside the payload, survives redelivery (a nack), and a
  * message published without one has none. The two messages are two jobs' and may come in either
  * order (kafka keeps the order per job). */
+/* receive_many: up to max of the messages waiting, in order, each delivered once; a backend
+ * that takes several at once does so when several wait; none waiting is a timeout. */
+static void test_receive_many_takes_what_is_waiting(void **state) {
+    (void)state;
+    cf_bus *b = open_bus();
+    cf_error err;
+    cf_bus_subscribe(b, "t", "g", &err);
+    const char *payloads[] = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < 5; i++) assert_int_equal(cf_bus_publish(b, "t", payloads[i], &err), CF_OK);
+    int got = 0, calls = 0;
+    while (got < 5) {
+        cf_bus_message m[4];
+        size_t n = 0;
+        assert_int_equal(cf_bus_receive_many(b, "t", "g", 5000, m, 4, &n, &err), CF_OK);
+        assert_true(n >= 1 && n <= 4);
+        if (calls++ == 0 && b->m->receive_many) assert_int_equal(n, 4);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(got < 5);
+            assert_string_equal(m[i].payload, payloads[got++]);
+            assert_int_equal(m[i].deliveries, 1);
+            assert_int_equal(cf_bus_ack(b, &m[i], &err), CF_OK);
+            cf_bus_message_free(&m[i]);
+        }
+    }
+    cf_bus_message m[4];
+    size_t n = 9;
+    assert_int_equal(cf_bus_receive_many(b, "t", "g", 50, m, 4, &n, &err), CF_ERR_TIMEOUT);
+    assert_int_equal(n, 0);
+    cf_bus_close(b);
+}
+
 static void test_trace_context_travels_with_the_message(void **state) {
     (void)state;
     cf_bus *b = open_bus();
@@ -322,6 +353,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_groups_fan_out_and_ack_is_once),
         T(test_payload_and_order_are_kept),
+        T(test_receive_many_takes_what_is_waiting),
         T(test_trace_context_travels_with_the_message),
         T(test_unacked_message_is_redelivered_after_ack_timeout),
         T(test_nack_redelivers_after_delay),

@@ -5,12 +5,14 @@
  *                                                  FROM..FROM+COUNT-1, K = N % JOBS
  *   cf_bus_tool consume URL TOPIC GROUP [hold]      prints "SEQ DELIVERIES JOB" per delivery and
  *                                                  acks it (hold: never acks); stops on SIGTERM
- *   cf_bus_tool latency URL TOPIC GROUP COUNT GAP   publishes COUNT messages GAP ms apart to an
- *                                                  idle consumer in the same process and prints
- *                                                  the publish->receive p50, p99 and max in ms */
+ *   cf_bus_tool latency URL TOPIC GROUP COUNT GAP [many]  publishes COUNT messages GAP ms apart
+ *                                                  to an idle consumer in the same process and
+ *                                                  prints the publish->receive p50, p99 and max
+ *                                                  in ms (many: it takes up to 16 at a time) */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,23 +81,27 @@ typedef struct probe {
     const char *topic, *group;
     int count;
     double *lat;
+    bool many;
 } probe;
 
 static void *probe_consume(void *arg) {
     probe *p = arg;
     cf_error err;
     for (int got = 0; got < p->count && !atomic_load(&stop);) {
-        cf_bus_message m;
-        cf_err rc = cf_bus_receive(bus, p->topic, p->group, 200, &m, &err);
+        cf_bus_message m[16];
+        size_t n = 0;
+        cf_err rc = cf_bus_receive_many(bus, p->topic, p->group, 200, m, p->many ? 16 : 1, &n, &err);
         if (rc == CF_ERR_TIMEOUT) continue;
         if (rc) {
             fprintf(stderr, "cf_bus_tool: receive: %s\n", err.msg);
             break;
         }
-        double at = now_ms(), sent = strtod(m.payload, NULL);
-        p->lat[got++] = at - sent;
-        cf_bus_ack(bus, &m, &err);
-        cf_bus_message_free(&m);
+        double at = now_ms();
+        for (size_t i = 0; i < n; i++) {
+            if (got < p->count) p->lat[got++] = at - strtod(m[i].payload, NULL);
+            cf_bus_ack(bus, &m[i], &err);
+            cf_bus_message_free(&m[i]);
+        }
     }
     return NULL;
 }
@@ -105,10 +111,10 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int latency(const char *topic, const char *group, int count, int gap_ms) {
+static int latency(const char *topic, const char *group, int count, int gap_ms, bool many) {
     cf_error err;
     if (count < 1 || cf_bus_subscribe(bus, topic, group, &err)) return 1;
-    probe p = {topic, group, count, calloc((size_t)count, sizeof(double))};
+    probe p = {topic, group, count, calloc((size_t)count, sizeof(double)), many};
     pthread_t t;
     if (!p.lat || pthread_create(&t, NULL, probe_consume, &p)) return 1;
     struct timespec gap = {gap_ms / 1000, (long)(gap_ms % 1000) * 1000000L};
@@ -146,8 +152,8 @@ int main(int argc, char **argv) {
         rc = publish(argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
     } else if (!strcmp(argv[1], "consume")) {
         rc = consume(argv[3], argv[4], argc > 5 && !strcmp(argv[5], "hold"));
-    } else if (!strcmp(argv[1], "latency") && argc == 7) {
-        rc = latency(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
+    } else if (!strcmp(argv[1], "latency") && (argc == 7 || argc == 8)) {
+        rc = latency(argv[3], argv[4], atoi(argv[5]), atoi(argv[6]), argc == 8 && !strcmp(argv[7], "many"));
     }
     cf_bus_close(bus);
     return rc;

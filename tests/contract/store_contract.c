@@ -402,6 +402,72 @@ static void test_finish_many_isolates_each_outcome(void **state) {
     assert_int_equal(cf_store_job_finish(f->store, "j4", "w1", 1, &ok, 1300, &err), CF_OK);
 }
 
+/* A batch of final outcomes only (what a worker's quick jobs make): the same as one finish
+ * after another, a lost lease included. */
+static void test_finish_many_of_final_outcomes(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    const char *ids[] = {"j1", "j2", "j3", "j4"};
+    for (int i = 0; i < 4; i++) create(f->store, ids[i], NULL, 1000);
+    drain_outbox(f->store, 1000);
+    cf_job_lease_req reqs[4];
+    for (int i = 0; i < 4; i++) reqs[i] = (cf_job_lease_req){.id = ids[i]};
+    assert_int_equal(cf_store_job_lease_many(f->store, reqs, 4, "w1", 5000, 1100, &err), CF_OK);
+    for (int i = 0; i < 4; i++) cf_job_record_free(&reqs[i].out);
+    cf_job_finish_req fin[] = {
+        {.id = "j1",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{\"n\":1}"}},
+        {.id = "j2",
+         .owner = "w1",
+         .attempt = 2, /* not this attempt */
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"}},
+        {.id = "j3",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_FAILED, .error = "{\"title\":\"bad\"}"}},
+        {.id = "j4",
+         .owner = "w1",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_CANCELLED, .error = "{\"title\":\"cancelled\"}"}},
+    };
+    assert_int_equal(cf_store_job_finish_many(f->store, fin, 4, 1200, &err), CF_OK);
+    cf_err want_rc[] = {CF_OK, CF_ERR_CONFLICT, CF_OK, CF_OK};
+    cf_job_state want[] = {CF_JOB_STATE_SUCCEEDED, CF_JOB_STATE_RUNNING, CF_JOB_STATE_FAILED,
+                           CF_JOB_STATE_CANCELLED};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(fin[i].rc, want_rc[i]);
+        assert_int_equal(cf_store_job_get(f->store, ids[i], &j, &err), CF_OK);
+        assert_int_equal(j.status, want[i]);
+        if (i != 1) {
+            assert_int_equal(j.finished_at, 1200);
+            assert_null(j.lease_owner);
+        }
+        if (i == 0) {
+            assert_string_equal(j.result, "{\"n\":1}");
+            assert_true(j.progress == 1.0);
+        }
+        if (i == 2) assert_string_equal(j.error, "{\"title\":\"bad\"}");
+        cf_job_record_free(&j);
+    }
+    assert_int_equal(count_events(f->store, "j1", "JobCompleted"), 1);
+    assert_int_equal(count_events(f->store, "j2", NULL), 2);
+    assert_int_equal(count_events(f->store, "j3", "JobFailed"), 1);
+    assert_int_equal(count_events(f->store, "j4", "JobCancelled"), 1);
+    cf_outbox_record *o = NULL;
+    size_t n = 0, usage = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1200, 100, &o, &n, &err), CF_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(o[i].topic, "usage");
+        assert_null(strstr(o[i].payload, "\"j2\""));
+        usage++;
+    }
+    cf_outbox_records_free(o, n);
+    assert_int_equal(usage, 3);
+}
+
 static void test_finish_rejects_non_final_status(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1315,6 +1381,7 @@ int main(void) {
         T(test_lease_heartbeat_finish_is_guarded_by_owner_and_attempt),
         T(test_lease_many_leases_what_is_leasable),
         T(test_finish_many_isolates_each_outcome),
+        T(test_finish_many_of_final_outcomes),
         T(test_finish_rejects_non_final_status),
         T(test_retryable_failure_requeues_with_backoff),
         T(test_reaper_requeues_expired_leases_then_fails_when_spent),

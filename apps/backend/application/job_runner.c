@@ -27,11 +27,22 @@
 #define KEEPER_TICK_MS 100
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
+#define BATCH_MAX 32          /* job messages a worker takes, leases and finishes at once */
+#define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this */
+#define FLUSH_MS 5            /* outcomes wait at most about this long for others to join them */
 
 /* When each process last reaped and renewed its holds. */
 typedef struct reap_clock {
     int64_t reaped, held;
 } reap_clock;
+
+/* A job of a worker's batch that is leased and not running: waiting for its turn, or run and
+ * waiting for its outcome to be stored with the others. The keeper renews its lease too. */
+typedef struct held {
+    char id[40];
+    int64_t attempt, last_heartbeat;
+    bool lost, cancel; /* its lease was taken away; a cancel was asked for */
+} held;
 
 typedef struct slot {
     bool active; /* guarded by runner lock, like every field below */
@@ -44,14 +55,16 @@ typedef struct slot {
     bool dirty; /* progress changed since the last event */
     int64_t last_heartbeat, last_event;
     bool lease_lost, user_cancel;
-    bool reserved;        /* a child slot taken by run_child_here */
-    cf_progress *mirror;  /* a child run's progress is copied there, its cancel relayed */
-    cf_trace_ctx run_ctx; /* the run's span: parent of its stage spans */
-    bool stage_spans;     /* make a span per reported stage name */
-    cf_span *stage_span;  /* the stage running now (NULL: none or not traced) */
-    char span_stage[48];  /* its name */
-    double stage_t0;      /* when it started, for clipforge_stage_duration_seconds */
-    const char *kind;     /* the running job's kind (static storage: the handler table) */
+    bool reserved;         /* a child slot taken by run_child_here */
+    cf_progress *mirror;   /* a child run's progress is copied there, its cancel relayed */
+    cf_trace_ctx run_ctx;  /* the run's span: parent of its stage spans */
+    bool stage_spans;      /* make a span per reported stage name */
+    cf_span *stage_span;   /* the stage running now (NULL: none or not traced) */
+    char span_stage[48];   /* its name */
+    double stage_t0;       /* when it started, for clipforge_stage_duration_seconds */
+    const char *kind;      /* the running job's kind (static storage: the handler table) */
+    held holds[BATCH_MAX]; /* the rest of the worker's batch (worker slots only) */
+    int n_holds;
 } slot;
 
 struct cf_job_runner {
@@ -69,6 +82,7 @@ struct cf_job_runner {
     atomic_bool stopping;
     atomic_int_fast64_t busy;
     reap_clock last_reap;
+    size_t batch_max; /* CLIPFORGE_WORKER_BATCH: at most this many messages at once (1: one by one) */
 };
 
 typedef struct worker_arg {
@@ -150,10 +164,11 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "kind '%s' has no pipeline in this build", job->kind);
     json_error_t jerr;
 #ifdef CF_TEST_HOOKS
-    /* Fault injection for tests (test builds only): every run of a job whose stored request
-     * contains this text fails with a retryable error. */
+    /* Fault injection for tests (test builds only): every run of a job whose stored request or
+     * idempotency key contains this text fails with a retryable error. */
     const char *fail = ctx->cfg->test_fail_jobs;
-    if (*fail && job->request && strstr(job->request, fail))
+    if (*fail && ((job->request && strstr(job->request, fail)) ||
+                  (job->idempotency_key && strstr(job->idempotency_key, fail))))
         return cf_error_set(err, CF_ERR_INTERNAL, "run failed (injected by CLIPFORGE_TEST_FAIL_JOBS)");
 #endif
     json_t *request = json_loads(job->request, 0, &jerr);
@@ -189,29 +204,74 @@ static cf_job_outcome decide(cf_job_runner *r, slot *s, const cf_job_record *job
     return o;
 }
 
-static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx, cf_err rc,
-                       cf_error *err, json_t *result_json, double seconds) {
-    char *result = result_json ? json_dumps(result_json, JSON_COMPACT) : NULL;
-    char *error_text = NULL;
+/* A run's outcome before it is stored: what to store, and what to do once it is (or is not). */
+typedef struct settled {
+    const cf_job_record *job;
+    const char *owner;
+    cf_job_outcome o;
+    char *result, *error_text;
+    bool lost;
+    double seconds;
+    cf_storage *storage;
+    char **output_keys; /* taken from the run's context */
+    size_t n_output_keys;
+} settled;
+
+/* Decides the outcome of a finished run into *d, taking its outputs from ctx. */
+static void settle(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx, cf_err rc,
+                   cf_error *err, json_t *result_json, double seconds, settled *d) {
+    *d = (settled){.job = job, .owner = s->owner, .seconds = seconds, .storage = ctx->storage};
+    d->result = result_json ? json_dumps(result_json, JSON_COMPACT) : NULL;
     pthread_mutex_lock(&r->lock);
-    bool lost = s->lease_lost;
-    cf_job_outcome o = decide(r, s, job, rc, err, result, &error_text);
+    d->lost = s->lease_lost;
+    d->o = decide(r, s, job, rc, err, d->result, &d->error_text);
     pthread_mutex_unlock(&r->lock);
-    cf_error ferr;
-    cf_err frc =
-        lost ? CF_ERR_CONFLICT
-             : cf_store_job_finish(r->app->store, job->id, s->owner, job->attempts, &o, cf_now_ms(), &ferr);
+    d->output_keys = ctx->output_keys;
+    d->n_output_keys = ctx->n_output_keys;
+    ctx->output_keys = NULL;
+    ctx->n_output_keys = 0;
+}
+
+/* After the store answered frc for d's outcome: the outputs of a run that did not commit its
+ * success are removed; metrics; frees d's parts. */
+static void complete(settled *d, cf_err frc, const cf_error *ferr) {
+    const cf_job_record *job = d->job;
     if (frc)
         cf_log_warn("runner", "job %s attempt %lld: outcome dropped (%s)", job->id, (long long)job->attempts,
-                    lost ? "lease lost" : ferr.msg);
-    if (frc || o.status != CF_JOB_STATE_SUCCEEDED) remove_outputs(ctx);
-    else cf_metrics_job_run(o.status, job->kind, seconds);
-    if (frc == CF_OK && o.status != CF_JOB_STATE_SUCCEEDED)
-        cf_metrics_job_run(o.retry_at ? CF_JOB_STATE_QUEUED : o.status, job->kind, seconds);
-    if (frc == CF_OK && !o.retry_at) cf_metrics_tenant_job_finished(job->tenant, o.status);
-    free(result);
-    free(error_text);
+                    d->lost ? "lease lost" : ferr->msg);
+    cf_job_context outputs = {
+        .storage = d->storage, .output_keys = d->output_keys, .n_output_keys = d->n_output_keys};
+    if (frc || d->o.status != CF_JOB_STATE_SUCCEEDED) remove_outputs(&outputs);
+    else cf_metrics_job_run(d->o.status, job->kind, d->seconds);
+    for (size_t i = 0; i < outputs.n_output_keys; i++) free(outputs.output_keys[i]);
+    free(outputs.output_keys);
+    if (frc == CF_OK && d->o.status != CF_JOB_STATE_SUCCEEDED)
+        cf_metrics_job_run(d->o.retry_at ? CF_JOB_STATE_QUEUED : d->o.status, job->kind, d->seconds);
+    if (frc == CF_OK && !d->o.retry_at) cf_metrics_tenant_job_finished(job->tenant, d->o.status);
+    free(d->result);
+    free(d->error_text);
 }
+
+static void finish_run(cf_job_runner *r, slot *s, const cf_job_record *job, cf_job_context *ctx, cf_err rc,
+                       cf_error *err, json_t *result_json, double seconds) {
+    settled d;
+    settle(r, s, job, ctx, rc, err, result_json, seconds, &d);
+    cf_error ferr;
+    cf_err frc = d.lost ? CF_ERR_CONFLICT
+                        : cf_store_job_finish(r->app->store, job->id, s->owner, job->attempts, &d.o,
+                                              cf_now_ms(), &ferr);
+    complete(&d, frc, &ferr);
+}
+
+/* What a worker took at once: the messages, their leases, the outcomes not stored yet. */
+typedef struct batch {
+    cf_bus_message msgs[BATCH_MAX];
+    cf_job_lease_req leases[BATCH_MAX];
+    size_t n;
+    settled done[BATCH_MAX];
+    size_t n_done;
+    int64_t first_done; /* when the oldest outcome not stored yet was decided */
+} batch;
 
 /* What run_child_here needs to find the child slot of the worker running the parent. */
 typedef struct child_host {
@@ -219,7 +279,8 @@ typedef struct child_host {
     int index;
 } child_host;
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent);
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent,
+                    batch *b);
 
 /* cf_job_context.run_child: leases child id for worker index's child slot and runs it here. */
 static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *mirror, cf_error *err) {
@@ -238,7 +299,7 @@ static cf_err run_child_here(cf_job_context *ctx, const char *id, cf_progress *m
         pthread_mutex_lock(&r->lock);
         s->mirror = mirror;
         pthread_mutex_unlock(&r->lock);
-        run_job(r, index, &job, NULL);
+        run_job(r, index, &job, NULL, NULL);
         cf_job_record_free(&job);
     }
     pthread_mutex_lock(&r->lock);
@@ -273,7 +334,10 @@ static void end_run_span(cf_span *span, cf_err rc, const cf_error *err, const cf
     cf_trace_set_current(prev, NULL);
 }
 
-static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent) {
+/* Runs job in slot index; its outcome is stored now, or, with b, kept in b to be stored with the
+ * batch's others (flush). */
+static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const cf_trace_ctx *parent,
+                    batch *b) {
     slot *s = &r->slots[index];
     cf_trace_ctx prev;
     cf_span *span = start_run_span(job, parent, &prev);
@@ -326,7 +390,13 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     pthread_mutex_lock(&r->lock);
     end_stage(s);
     pthread_mutex_unlock(&r->lock);
-    finish_run(r, s, job, &ctx, rc, &err, result, (double)(cf_now_ms() - t0) / 1000.0);
+    double seconds = (double)(cf_now_ms() - t0) / 1000.0;
+    if (b) {
+        if (!b->n_done) b->first_done = cf_now_ms();
+        settle(r, s, job, &ctx, rc, &err, result, seconds, &b->done[b->n_done++]);
+    } else {
+        finish_run(r, s, job, &ctx, rc, &err, result, seconds);
+    }
     json_decref(result);
     for (size_t i = 0; i < ctx.n_output_keys; i++) free(ctx.output_keys[i]);
     free(ctx.output_keys);
@@ -355,12 +425,71 @@ static cf_span *start_consume_span(cf_app *app, const cf_bus_message *m, const c
     return span;
 }
 
-/* Takes one message; returns false when the bus shut down. */
-static bool take_one(cf_job_runner *r, int index) {
-    cf_app *app = r->app;
-    cf_bus_message m;
+/* Holds job j in slot s (lock held). */
+static void hold(slot *s, const cf_job_record *j) {
+    if (s->n_holds >= BATCH_MAX) return;
+    held *h = &s->holds[s->n_holds++];
+    *h = (held){.attempt = j->attempts, .last_heartbeat = cf_now_ms(), .cancel = j->cancel_requested};
+    snprintf(h->id, sizeof h->id, "%s", j->id);
+}
+
+/* Stops holding id (lock held). */
+static void unhold(slot *s, const char *id) {
+    for (int i = 0; i < s->n_holds; i++) {
+        if (strcmp(s->holds[i].id, id)) continue;
+        s->holds[i] = s->holds[--s->n_holds];
+        return;
+    }
+}
+
+/* Stores the outcomes b keeps, in one call, then completes each. */
+static void flush(cf_job_runner *r, int index, batch *b) {
+    if (!b->n_done) return;
+    cf_job_finish_req reqs[BATCH_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_done; i++) {
+        settled *d = &b->done[i];
+        if (d->lost) continue;
+        reqs[n++] = (cf_job_finish_req){
+            .id = d->job->id, .owner = d->owner, .attempt = d->job->attempts, .outcome = d->o};
+    }
     cf_error err;
-    cf_err rc = cf_bus_receive(app->bus, "jobs", "workers", 500, &m, &err);
+    cf_err rc = n ? cf_store_job_finish_many(r->app->store, reqs, n, cf_now_ms(), &err) : CF_OK;
+    if (rc) cf_log_warn("runner", "storing %zu outcomes: %s", n, err.msg);
+    slot *s = &r->slots[index];
+    for (size_t i = 0, k = 0; i < b->n_done; i++) {
+        settled *d = &b->done[i];
+        cf_error lost;
+        cf_error_set(&lost, CF_ERR_CONFLICT, "lease lost");
+        if (d->lost) complete(d, CF_ERR_CONFLICT, &lost);
+        else k++, complete(d, reqs[k - 1].rc, &reqs[k - 1].err);
+        pthread_mutex_lock(&r->lock);
+        unhold(s, d->job->id);
+        pthread_mutex_unlock(&r->lock);
+    }
+    b->n_done = 0;
+}
+
+/* A leased job of the batch that will not run here (the worker is stopping): released, back to
+ * the queue at once, with the batch's outcomes. */
+static void release_unstarted(cf_job_runner *r, int index, batch *b, const cf_job_record *job) {
+    if (!b->n_done) b->first_done = cf_now_ms();
+    b->done[b->n_done++] = (settled){.job = job,
+                                     .owner = r->slots[index].owner,
+                                     .o = {.status = CF_JOB_STATE_QUEUED},
+                                     .storage = r->app->storage};
+}
+
+/* Takes up to *want messages at once, leases their jobs in one call, runs them one after the
+ * other and stores their outcomes together (sooner when one waited FLUSH_MS). The next batch may
+ * be twice as large when every job of this one was quick, else it is one message: a slow job
+ * never keeps others waiting in its batch while another worker idles. Returns false when the
+ * bus shut down. */
+static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
+    cf_app *app = r->app;
+    slot *s = &r->slots[index];
+    cf_error err;
+    cf_err rc = cf_bus_receive_many(app->bus, "jobs", "workers", 500, b->msgs, *want, &b->n, &err);
     if (rc == CF_ERR_UNAVAILABLE) return false;
     if (rc == CF_ERR_TIMEOUT) return true;
     if (rc) {
@@ -368,30 +497,76 @@ static bool take_one(cf_job_runner *r, int index) {
         sleep_ms(200);
         return true;
     }
-    cf_job_record job;
-    rc = atomic_load(&r->stopping) ? CF_ERR_UNAVAILABLE
-                                   : cf_store_job_lease(app->store, m.payload, r->slots[index].owner,
-                                                        app->cfg.lease_ms, cf_now_ms(), &job, &err);
-    if (rc == CF_OK || rc == CF_ERR_CONFLICT || rc == CF_ERR_NOT_FOUND) {
-        cf_bus_ack(app->bus, &m, &err); /* leased: the store owns it now; else not ours */
-        cf_metrics_delivery(rc == CF_OK);
-    } else {
-        cf_bus_nack(app->bus, &m, 500, &err);
+    for (size_t i = 0; i < b->n; i++) b->leases[i] = (cf_job_lease_req){.id = b->msgs[i].payload};
+    rc = atomic_load(&r->stopping) ? cf_error_set(&err, CF_ERR_UNAVAILABLE, "stopping")
+                                   : cf_store_job_lease_many(app->store, b->leases, b->n, s->owner,
+                                                             app->cfg.lease_ms, cf_now_ms(), &err);
+    if (rc && rc != CF_ERR_UNAVAILABLE) cf_log_warn("runner", "lease of %zu jobs: %s", b->n, err.msg);
+    for (size_t i = 0; i < b->n; i++) {
+        cf_err lrc = rc ? rc : b->leases[i].rc;
+        if (lrc == CF_OK || lrc == CF_ERR_CONFLICT || lrc == CF_ERR_NOT_FOUND) {
+            cf_bus_ack(app->bus, &b->msgs[i], &err); /* leased: the store owns it now; else not ours */
+            cf_metrics_delivery(lrc == CF_OK);
+        } else {
+            cf_bus_nack(app->bus, &b->msgs[i], 500, &err);
+        }
+        if (lrc) b->leases[i].rc = lrc; /* none of them leased */
     }
-    cf_span *consume = rc == CF_OK ? start_consume_span(app, &m, &job) : NULL;
-    cf_bus_message_free(&m);
-    if (rc == CF_OK) {
-        run_job(r, index, &job, cf_span_ctx(consume));
-        cf_job_record_free(&job);
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->leases[i].rc == CF_OK) hold(s, &b->leases[i].out);
+    pthread_mutex_unlock(&r->lock);
+    if (cf_log_get_level() <= CF_LOG_DEBUG) {
+        char ids[BATCH_MAX * 41 + 1] = "";
+        for (size_t i = 0, at = 0; i < b->n && at < sizeof ids - 41; i++)
+            if (b->leases[i].rc == CF_OK)
+                at += (size_t)snprintf(ids + at, sizeof ids - at, " %s", b->leases[i].id);
+        cf_log_debug("runner", "batch of %zu messages, leased:%s", b->n, ids);
     }
-    cf_span_end(consume);
+    bool quick = true;
+    b->n_done = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        cf_job_record *job = &b->leases[i].out;
+        if (b->leases[i].rc) continue;
+        if (atomic_load(&r->stopping)) {
+            release_unstarted(r, index, b, job);
+            continue;
+        }
+        pthread_mutex_lock(&r->lock);
+        bool lost = false;
+        for (int k = 0; k < s->n_holds; k++) {
+            if (strcmp(s->holds[k].id, job->id)) continue;
+            lost = s->holds[k].lost;
+            if (s->holds[k].cancel) job->cancel_requested = true;
+        }
+        if (lost) unhold(s, job->id);
+        pthread_mutex_unlock(&r->lock);
+        if (lost) continue; /* taken back while it waited (the reaper requeued it) */
+        cf_span *consume = start_consume_span(app, &b->msgs[i], job);
+        int64_t t0 = cf_now_ms();
+        run_job(r, index, job, cf_span_ctx(consume), b);
+        cf_span_end(consume);
+        int64_t now = cf_now_ms();
+        if (now - t0 >= QUICK_MS) quick = false;
+        if (b->n_done && now - b->first_done >= FLUSH_MS) flush(r, index, b);
+    }
+    flush(r, index, b);
+    for (size_t i = 0; i < b->n; i++) {
+        cf_bus_message_free(&b->msgs[i]);
+        cf_job_record_free(&b->leases[i].out);
+    }
+    *want = quick ? (*want * 2 < r->batch_max ? *want * 2 : r->batch_max) : 1;
     return true;
 }
 
 static void *worker_main(void *arg) {
     worker_arg *wa = arg;
-    while (!atomic_load(&wa->r->stopping) && take_one(wa->r, wa->index)) {
+    batch *b = calloc(1, sizeof *b);
+    size_t want = 1;
+    while (b && !atomic_load(&wa->r->stopping) && take_batch(wa->r, wa->index, b, &want)) {
     }
+    if (!b) cf_log_error("runner", "worker %d: out of memory", wa->index);
+    free(b);
     free(wa);
     return NULL;
 }
@@ -434,6 +609,38 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
     if (rc && rc != CF_ERR_CONFLICT) cf_log_warn("runner", "heartbeat %s: %s", id, err.msg);
 }
 
+/* Renews the leases slot i holds for its batch when due; brings back cancel requests. */
+static void keep_holds(cf_job_runner *r, int i, int64_t now) {
+    slot *s = &r->slots[i];
+    int64_t every = r->app->cfg.lease_ms / 3;
+    if (every > HEARTBEAT_MAX_MS) every = HEARTBEAT_MAX_MS;
+    held due[BATCH_MAX];
+    int n = 0;
+    pthread_mutex_lock(&r->lock);
+    for (int k = 0; k < s->n_holds; k++) {
+        held *h = &s->holds[k];
+        bool running = s->active && !strcmp(s->job_id, h->id); /* keep_slot renews that one */
+        if (!running && !h->lost && now - h->last_heartbeat >= every) due[n++] = *h;
+    }
+    pthread_mutex_unlock(&r->lock);
+    for (int k = 0; k < n; k++) {
+        bool cancel = false;
+        cf_error err;
+        cf_err rc = cf_store_job_heartbeat(r->app->store, due[k].id, s->owner, due[k].attempt,
+                                           r->app->cfg.lease_ms, now, 0, NULL, false, &cancel, &err);
+        if (rc && rc != CF_ERR_CONFLICT) cf_log_warn("runner", "heartbeat %s: %s", due[k].id, err.msg);
+        pthread_mutex_lock(&r->lock);
+        for (int j = 0; j < s->n_holds; j++) {
+            held *h = &s->holds[j];
+            if (strcmp(h->id, due[k].id) || h->attempt != due[k].attempt) continue;
+            h->last_heartbeat = now;
+            if (rc == CF_ERR_CONFLICT) h->lost = true;
+            if (cancel) h->cancel = true;
+        }
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
 static void reap_if_due(cf_app *app, reap_clock *last, int64_t now) {
     cf_error err;
     /* Holds expire a lease after their last renewal: renew three times per lease. */
@@ -460,6 +667,7 @@ static void *keeper_main(void *arg) {
     while (!atomic_load(&r->stopping)) {
         int64_t now = cf_now_ms();
         for (int i = 0; i < r->n_slots; i++) keep_slot(r, i, now);
+        for (int i = 0; i < r->n; i++) keep_holds(r, i, now);
         reap_if_due(r->app, &r->last_reap, now);
         sleep_ms(KEEPER_TICK_MS);
     }
@@ -472,6 +680,9 @@ cf_err cf_job_runner_start(cf_app *app, int n, cf_job_runner **out, cf_error *er
     r->app = app;
     r->n = n < 1 ? 1 : n;
     r->n_slots = 2 * r->n;
+    const char *bm = getenv("CLIPFORGE_WORKER_BATCH");
+    long batch_max = bm && *bm ? strtol(bm, NULL, 10) : BATCH_MAX;
+    r->batch_max = batch_max < 1 ? 1 : batch_max > BATCH_MAX ? BATCH_MAX : (size_t)batch_max;
     r->workers = calloc((size_t)r->n, sizeof *r->workers);
     r->slots = calloc((size_t)r->n_slots, sizeof *r->slots);
     pthread_mutex_init(&r->lock, NULL);
@@ -521,6 +732,8 @@ void cf_job_runner_cancel(cf_job_runner *r, const char *id) {
                 cf_progress_cancel(&child->progress);
             }
         }
+        for (int k = 0; k < s->n_holds; k++) /* waiting in its worker's batch: cancelled at its turn */
+            if (!strcmp(s->holds[k].id, id)) s->holds[k].cancel = true;
     }
     pthread_mutex_unlock(&r->lock);
 }

@@ -225,9 +225,10 @@ static cf_err deliver(mem_bus *b, group *g, msg *m, const char *topic_name, cf_b
     return CF_OK;
 }
 
-static cf_err mem_receive(void *self, const char *topic_name, const char *group_name, int timeout_ms,
-                          cf_bus_message *out, cf_error *err) {
+static cf_err mem_receive_many(void *self, const char *topic_name, const char *group_name, int timeout_ms,
+                               cf_bus_message *out, size_t max, size_t *n, cf_error *err) {
     mem_bus *b = self;
+    *n = 0;
     int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     cf_err rc = CF_OK;
     pthread_mutex_lock(&b->lock);
@@ -241,11 +242,14 @@ static cf_err mem_receive(void *self, const char *topic_name, const char *group_
         }
         int64_t now = cf_clock_ms(), wake_at = deadline;
         expire_inflight(g, now);
-        msg *m = take_visible(g, now, &wake_at);
-        if (m) {
-            rc = deliver(b, g, m, topic_name, out, err);
+        msg *m;
+        while (rc == CF_OK && *n < max && (m = take_visible(g, now, &wake_at)) != NULL)
+            if ((rc = deliver(b, g, m, topic_name, &out[*n], err)) == CF_OK) ++*n;
+        if (*n) {
+            rc = CF_OK; /* what was delivered before a failure is the answer */
             break;
         }
+        if (rc) break;
         if (now >= deadline) {
             rc = cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message");
             break;
@@ -255,6 +259,12 @@ static cf_err mem_receive(void *self, const char *topic_name, const char *group_
     }
     pthread_mutex_unlock(&b->lock);
     return rc;
+}
+
+static cf_err mem_receive(void *self, const char *topic_name, const char *group_name, int timeout_ms,
+                          cf_bus_message *out, cf_error *err) {
+    size_t n = 0;
+    return mem_receive_many(self, topic_name, group_name, timeout_ms, out, 1, &n, err);
 }
 
 /* Unlinks the in-flight delivery of m; NULL when it is no longer in flight. */
@@ -318,6 +328,7 @@ static const cf_bus_methods methods = {
     .publish = mem_publish,
     .subscribe = mem_subscribe,
     .receive = mem_receive,
+    .receive_many = mem_receive_many,
     .ack = mem_ack,
     .nack = mem_nack,
     .shutdown = mem_shutdown,

@@ -333,10 +333,14 @@ static cf_err deliver(nats_bus *b, natsMsg *msg, const char *topic, const char *
     return CF_OK;
 }
 
-static cf_err nb_receive(void *self, const char *topic, const char *group, int timeout_ms,
-                         cf_bus_message *out, cf_error *err) {
+/* One pull request for up to max messages with no_wait and an expiry: the server answers at once
+ * with what is waiting, or, when nothing is, as soon as the first message comes (or at the
+ * expiry), so a batch never waits to fill up. */
+static cf_err nb_receive_many(void *self, const char *topic, const char *group, int timeout_ms,
+                              cf_bus_message *out, size_t max, size_t *n, cf_error *err) {
     nats_bus *b = self;
-    memset(out, 0, sizeof *out);
+    *n = 0;
+    memset(out, 0, max * sizeof *out);
     if (atomic_load(&b->closed)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "bus: shut down");
     pull *p = pull_for(b, topic, group, err);
     if (!p) return err->code;
@@ -346,21 +350,36 @@ static cf_err nb_receive(void *self, const char *topic, const char *group, int t
         int64_t left = deadline - cf_clock_ms();
         int64_t slice = left < SLICE_MS ? (left > 1 ? left : 1) : SLICE_MS;
         natsMsgList list = {0};
-        jsErrCode jerr = 0;
+        jsFetchRequest req;
+        jsFetchRequest_Init(&req);
+        req.Batch = max > 64 ? 64 : (int)max;
+        req.NoWait = true;
+        req.Expires = slice * 1000000; /* ns */
         pthread_mutex_lock(&p->lock);
-        natsStatus s = natsSubscription_Fetch(&list, p->sub, 1, slice, &jerr);
+        natsStatus s = natsSubscription_FetchRequest(&list, p->sub, &req);
         pthread_mutex_unlock(&p->lock);
         if (s == NATS_OK && list.Count > 0) {
-            natsMsg *msg = list.Msgs[0];
-            list.Msgs[0] = NULL; /* ours now */
+            cf_err rc = CF_OK;
+            for (int i = 0; i < list.Count; i++) {
+                natsMsg *msg = list.Msgs[i];
+                list.Msgs[i] = NULL; /* ours now */
+                if (rc == CF_OK && (rc = deliver(b, msg, topic, group, &out[*n], err)) == CF_OK) ++*n;
+                else if (rc) natsMsg_Destroy(msg); /* not acked: the server delivers it again */
+            }
             natsMsgList_Destroy(&list);
-            return deliver(b, msg, topic, group, out, err);
+            return *n ? CF_OK : rc;
         }
         natsMsgList_Destroy(&list);
-        if (s != NATS_OK && s != NATS_TIMEOUT) return nats_fail(s, jerr, "fetch", err);
+        if (s != NATS_OK && s != NATS_TIMEOUT && s != NATS_NOT_FOUND) return nats_fail(s, 0, "fetch", err);
         if (cf_clock_ms() >= deadline)
             return cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message on %s", topic);
     }
+}
+
+static cf_err nb_receive(void *self, const char *topic, const char *group, int timeout_ms,
+                         cf_bus_message *out, cf_error *err) {
+    size_t n = 0;
+    return nb_receive_many(self, topic, group, timeout_ms, out, 1, &n, err);
 }
 
 /* Removes and returns the message delivered under tag; NULL when unknown. */
@@ -413,6 +432,7 @@ static const cf_bus_methods methods = {
     .publish = nb_publish,
     .subscribe = nb_subscribe,
     .receive = nb_receive,
+    .receive_many = nb_receive_many,
     .ack = nb_ack,
     .nack = nb_nack,
     .shutdown = nb_shutdown,

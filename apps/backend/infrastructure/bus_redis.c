@@ -314,32 +314,46 @@ static cf_err claim_stale(redis_bus *b, redisContext *c, const char *key, const 
     return rc;
 }
 
-/* Waits up to block_ms for a new entry; CF_ERR_TIMEOUT when none came. */
+/* Waits up to block_ms for new entries and takes up to max of them into out; *n = how many;
+ * CF_ERR_TIMEOUT when none came. */
 static cf_err read_new(redis_bus *b, redisContext *c, const char *key, const char *topic, const char *group,
-                       int block_ms, cf_bus_message *out, cf_error *err) {
-    char block[16];
+                       int block_ms, cf_bus_message *out, size_t max, size_t *n, cf_error *err) {
+    char block[16], count[24];
     snprintf(block, sizeof block, "%d", block_ms);
-    const char *argv[] = {"XREADGROUP", "GROUP", group,     b->consumer, "COUNT", "1",
+    snprintf(count, sizeof count, "%zu", max);
+    const char *argv[] = {"XREADGROUP", "GROUP", group,     b->consumer, "COUNT", count,
                           "BLOCK",      block,   "STREAMS", key,         ">"};
     /* BLOCK 0 would wait for ever: a zero wait is a plain read. */
-    const char *plain[] = {"XREADGROUP", "GROUP", group, b->consumer, "COUNT", "1", "STREAMS", key, ">"};
+    const char *plain[] = {"XREADGROUP", "GROUP", group, b->consumer, "COUNT", count, "STREAMS", key, ">"};
     redisReply *r = block_ms > 0 ? cmd(c, 11, argv, err) : cmd(c, 9, plain, err);
     if (!r) return err->code;
-    cf_err rc = CF_ERR_TIMEOUT;
+    cf_err rc = CF_OK;
+    *n = 0;
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
         r->element[0]->elements == 2) {
         const redisReply *entries = r->element[0]->element[1];
-        if (entries->type == REDIS_REPLY_ARRAY && entries->elements == 1)
-            rc = read_entry(entries->element[0], topic, group, out, err);
+        for (size_t i = 0;
+             rc == CF_OK && entries->type == REDIS_REPLY_ARRAY && i < entries->elements && *n < max; i++) {
+            rc = read_entry(entries->element[i], topic, group, &out[*n], err);
+            if (rc == CF_OK) ++*n;
+            else if (rc == CF_ERR_TIMEOUT) rc = CF_OK; /* not an entry: skipped */
+        }
     }
     freeReplyObject(r);
-    return rc;
+    if (rc) { /* out of memory: the entries stay pending, claimed again after the ack timeout */
+        for (size_t i = 0; i < *n; i++) cf_bus_message_free(&out[i]);
+        *n = 0;
+        return rc;
+    }
+    return *n ? CF_OK : CF_ERR_TIMEOUT;
 }
 
-static cf_err rb_receive(void *self, const char *topic, const char *group, int timeout_ms,
-                         cf_bus_message *out, cf_error *err) {
+/* A stale entry first (claimed alone), else up to max new ones. */
+static cf_err rb_receive_many(void *self, const char *topic, const char *group, int timeout_ms,
+                              cf_bus_message *out, size_t max, size_t *n, cf_error *err) {
     redis_bus *b = self;
-    memset(out, 0, sizeof *out);
+    *n = 0;
+    memset(out, 0, max * sizeof *out);
     char key[512];
     stream_key(b, topic, key, sizeof key);
     int64_t deadline = cf_clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -352,15 +366,22 @@ static cf_err rb_receive(void *self, const char *topic, const char *group, int t
             break;
         }
         rc = claim_stale(b, c, key, topic, group, out, err);
+        if (rc == CF_OK) *n = 1;
         if (rc != CF_ERR_TIMEOUT) break;
         int64_t left = deadline - cf_clock_ms();
         rc = read_new(b, c, key, topic, group, (int)(left < SLICE_MS ? (left > 0 ? left : 0) : SLICE_MS), out,
-                      err);
+                      max, n, err);
         if (rc == CF_ERR_TIMEOUT && cf_clock_ms() >= deadline) break;
     }
     give_back(b, c);
     if (rc == CF_ERR_TIMEOUT) cf_error_set(err, CF_ERR_TIMEOUT, "bus: no message on %s", topic);
     return rc;
+}
+
+static cf_err rb_receive(void *self, const char *topic, const char *group, int timeout_ms,
+                         cf_bus_message *out, cf_error *err) {
+    size_t n = 0;
+    return rb_receive_many(self, topic, group, timeout_ms, out, 1, &n, err);
 }
 
 /* ---- ack, nack, shutdown ---- */
@@ -420,6 +441,7 @@ static const cf_bus_methods methods = {
     .publish = rb_publish,
     .subscribe = rb_subscribe,
     .receive = rb_receive,
+    .receive_many = rb_receive_many,
     .ack = rb_ack,
     .nack = rb_nack,
     .shutdown = rb_shutdown,

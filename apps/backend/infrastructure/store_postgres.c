@@ -918,8 +918,105 @@ static cf_err finish_many_tx(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
+/* The common batch, every outcome final (succeeded, failed for good, cancelled), set-wise: one
+ * UPDATE for all, one INSERT of their usage records, one of their events, whatever the batch's
+ * size. A job whose lease was lost is not updated (CONFLICT) and changes nothing else. Any
+ * failure fails the whole transaction: the caller then takes the batch one savepoint at a time. */
+static cf_err finish_final_tx(PGconn *c, void *arg, cf_error *err) {
+    finish_many_args *a = arg;
+    size_t n = a->n;
+    const char **ids = calloc(n, sizeof *ids), **owners = calloc(n, sizeof *owners);
+    const char **states = calloc(n, sizeof *states), **results = calloc(n, sizeof *results);
+    const char **errors = calloc(n, sizeof *errors), **usage = calloc(n, sizeof *usage);
+    char **attempts = calloc(n, sizeof *attempts);
+    cf_job_record *rows = calloc(n, sizeof *rows), **done = calloc(n, sizeof *done);
+    char *arrays[6] = {0};
+    cf_err rc = ids && owners && states && results && errors && usage && attempts && rows && done
+                    ? CF_OK
+                    : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        const cf_job_finish_req *req = &a->reqs[i];
+        bool ok = req->outcome.status == CF_JOB_STATE_SUCCEEDED;
+        ids[i] = req->id;
+        owners[i] = req->owner;
+        states[i] = cf_job_state_to_string(req->outcome.status);
+        results[i] = ok ? req->outcome.result : NULL;
+        errors[i] = ok ? NULL : req->outcome.error;
+        num att = n64(req->attempt);
+        if (!(attempts[i] = strdup(att.s))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    const char *const *cols[] = {ids, owners, (const char *const *)attempts, states, results, errors};
+    for (int k = 0; rc == CF_OK && k < 6; k++)
+        if (!(arrays[k] = text_array(cols[k], n))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    PGresult *r = NULL;
+    if (rc == CF_OK) {
+        num now = n64(a->now);
+        const char *p[] = {now.s, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5]};
+        r = q(c,
+              "UPDATE jobs SET status=v.vstatus, stage=v.vstatus, result=v.vresult, error=v.verror,"
+              " finished_at=$1, updated_at=$1, lease_owner=NULL, lease_expires_at=0,"
+              " progress=CASE WHEN v.vstatus='succeeded' THEN 1 ELSE progress END"
+              " FROM unnest($2::text[],$3::text[],$4::bigint[],$5::text[],$6::text[],$7::text[])"
+              " AS v(vid,vowner,vattempt,vstatus,vresult,verror)"
+              " WHERE id=v.vid AND status='running' AND lease_owner=v.vowner AND attempts=v.vattempt"
+              " RETURNING " JOB_COLS,
+              7, p, err);
+        if (!r) rc = err->code;
+    }
+    size_t n_done = 0, n_usage = 0;
+    for (int row = 0; r && row < PQntuples(r) && (size_t)row < n; row++) {
+        read_job(r, row, &rows[n_done]);
+        done[n_done] = &rows[n_done];
+        n_done++;
+    }
+    PQclear(r);
+    bool *told = rc == CF_OK ? calloc(n_done + 1, sizeof *told) : NULL;
+    if (rc == CF_OK && !told) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < n; i++) { /* who was finished, who lost the lease */
+        cf_job_finish_req *req = &a->reqs[i];
+        req->rc = cf_error_set(&req->err, CF_ERR_CONFLICT, "job %s: lease lost", req->id);
+        for (size_t k = 0; k < n_done && req->rc; k++)
+            if (!told[k] && !strcmp(rows[k].id, req->id)) told[k] = true, req->rc = CF_OK;
+    }
+    free(told);
+    for (size_t k = 0; rc == CF_OK && k < n_done; k++) {
+        char *data = NULL;
+        rc = cf_job_usage(&rows[k], &data, err);
+        if (data) usage[n_usage++] = data;
+    }
+    char *ua = NULL;
+    if (rc == CF_OK && n_usage && !(ua = text_array(usage, n_usage)))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK && n_usage) {
+        num now = n64(a->now);
+        const char *p[] = {ua, now.s};
+        rc = run(c,
+                 "INSERT INTO outbox(topic,payload,available_at) SELECT '" CF_USAGE_TOPIC "',u,$2"
+                 " FROM unnest($1::text[]) AS u",
+                 2, p, NULL, err);
+    }
+    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_FINISHED, done, n_done, a->now, err);
+    for (size_t i = 0; i < n; i++) {
+        if (attempts) free(attempts[i]);
+        if (usage) free((char *)usage[i]);
+        if (rows) cf_job_record_free(&rows[i]);
+    }
+    for (int k = 0; k < 6; k++) free(arrays[k]);
+    free(ids), free(owners), free(states), free(results), free(errors), free(usage), free(attempts);
+    free(rows), free(done), free(ua);
+    return rc;
+}
+
 static cf_err pg_job_finish_many(void *self, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err) {
     finish_many_args a = {reqs, n, now};
+    bool final = true;
+    for (size_t i = 0; final && i < n; i++) {
+        cf_job_change change;
+        cf_error ignored;
+        final = cf_job_outcome_change(reqs[i].id, &reqs[i].outcome, &change, &ignored) == CF_OK &&
+                change == CF_JOB_CHANGE_FINISHED;
+    }
+    if (final && with_conn(self, true, finish_final_tx, &a, err) == CF_OK) return CF_OK;
     cf_err rc = with_conn(self, true, finish_many_tx, &a, err);
     for (size_t i = 0; rc && i < n; i++) {
         reqs[i].rc = rc;

@@ -83,6 +83,21 @@ cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int tim
     return timed(bus, "receive", 0, bus->m->receive(bus->self, topic, group, timeout_ms, out, err));
 }
 
+cf_err cf_bus_receive_many(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
+                           cf_bus_message *out, size_t max, size_t *n, cf_error *err) {
+    *n = 0;
+    if (max == 0) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bus: receive of no message");
+    memset(out, 0, max * sizeof *out);
+    cf_err rc;
+    if (bus->m->receive_many && max > 1) {
+        rc = bus->m->receive_many(bus->self, topic, group, timeout_ms, out, max, n, err);
+    } else {
+        rc = bus->m->receive(bus->self, topic, group, timeout_ms, out, err);
+        *n = rc == CF_OK;
+    }
+    return timed(bus, "receive", 0, rc);
+}
+
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err) {
     double t0 = cf_metric_now();
     return timed(bus, "ack", t0, bus->m->ack(bus->self, m, err));

@@ -46,6 +46,11 @@ typedef struct cf_bus_methods {
      * cf_bus_message.trace_context. Consumers that do not know it see the payload alone. */
     cf_err (*publish_traced)(void *self, const char *topic, const char *payload, const char *trace_context,
                              cf_error *err);
+    /* Appended (NULL in older tables: one receive): like receive, but takes up to max messages:
+     * waits up to timeout_ms for the first, then adds those already waiting, without waiting
+     * for more. *n = how many were filled in out[0..max) (at least 1 on CF_OK). */
+    cf_err (*receive_many)(void *self, const char *topic, const char *group, int timeout_ms,
+                           cf_bus_message *out, size_t max, size_t *n, cf_error *err);
 } cf_bus_methods;
 
 typedef struct cf_bus {
@@ -69,6 +74,9 @@ cf_err cf_bus_publish_traced(cf_bus *bus, const char *topic, const char *payload
 cf_err cf_bus_subscribe(cf_bus *bus, const char *topic, const char *group, cf_error *err);
 cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int timeout_ms, cf_bus_message *out,
                       cf_error *err);
+/* Up to max messages at once (receive_many), else one (receive): *n says how many. */
+cf_err cf_bus_receive_many(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
+                           cf_bus_message *out, size_t max, size_t *n, cf_error *err);
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err);
 cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err);
 void cf_bus_shutdown(cf_bus *bus);
