@@ -75,6 +75,7 @@ static void turn(cf_sse_hub *hub) {
 
 static void *feed_main(void *arg) {
     cf_sse_hub *hub = arg;
+    pthread_setname_np(pthread_self(), "cf-events");
     int64_t last_turn = 0, batch_ms = hub->app->cfg.sse_batch_ms;
     pthread_mutex_lock(&hub->lock);
     while (!hub->stop_feed) {

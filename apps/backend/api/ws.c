@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "api/event_feed.h"
@@ -360,8 +362,21 @@ static void poll_all(cf_ws_hub *hub, struct pollfd **fds, size_t *cap, bool busy
         if (f[i].revents & (POLLIN | POLLHUP | POLLERR)) read_input(c);
 }
 
+/* Lowers the calling thread's scheduling priority by CLIPFORGE_STREAMS_NICE (Linux: a nice value
+ * is a thread's own). Streams are bulk: a request waiting for a CPU should not wait behind them. */
+static void lower_priority(const cf_ws_hub *hub) {
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid);
+    if (errno || !hub->app->cfg.streams_nice) return;
+    if (setpriority(PRIO_PROCESS, tid, nice + (int)hub->app->cfg.streams_nice) != 0)
+        cf_log_warn("ws", "cannot lower the stream hub's priority: %s", strerror(errno));
+}
+
 static void *hub_main(void *arg) {
     cf_ws_hub *hub = arg;
+    pthread_setname_np(pthread_self(), "cf-streams");
+    lower_priority(hub);
     uint64_t seen = 0;
     struct pollfd *fds = NULL;
     size_t cap = 0;

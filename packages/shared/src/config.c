@@ -92,6 +92,9 @@ static const cfg_key keys[] = {
         "unsent bytes a WebSocket event stream may hold for a client that does not read; past "
         "it the client is dropped. Also the kernel send buffer of each event stream's socket "
         "(WebSocket and SSE)"),
+    INT(streams_nice, "CLIPFORGE_STREAMS_NICE", "5", 0, 19,
+        "how much lower the thread that writes every event stream runs than the rest of the "
+        "server (a nice increment): requests come before the streams' bulk writes; 0 = the same"),
     INT(http_threads, "CLIPFORGE_HTTP_THREADS", "0", 0, 256,
         "HTTP thread pool (0 = 4 per core for the API, one per core for the inference service)"),
     STR(cors_origins, "CLIPFORGE_CORS_ORIGINS", "",

@@ -47,6 +47,7 @@ typedef struct cf_config {
     int64_t sse_batch_ms;     /* CLIPFORGE_SSE_BATCH_MS: least time between event-stream wakes */
     int64_t ws_max_frame_bytes;    /* CLIPFORGE_WS_MAX_FRAME_BYTES: largest client message */
     int64_t ws_max_buffer_bytes;   /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
+    int64_t streams_nice;          /* CLIPFORGE_STREAMS_NICE: the stream hub's nice increment */
     int64_t http_threads;          /* CLIPFORGE_HTTP_THREADS: HTTP thread pool, 0 = default */
     char *cors_origins;            /* CLIPFORGE_CORS_ORIGINS: browser origins allowed, "" = none */
     char *auth;                    /* CLIPFORGE_AUTH: on | off | auto (on unless on loopback) */
