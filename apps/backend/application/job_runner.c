@@ -502,16 +502,19 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
                                    : cf_store_job_lease_many(app->store, b->leases, b->n, s->owner,
                                                              app->cfg.lease_ms, cf_now_ms(), &err);
     if (rc && rc != CF_ERR_UNAVAILABLE) cf_log_warn("runner", "lease of %zu jobs: %s", b->n, err.msg);
+    cf_bus_message acks[BATCH_MAX];
+    size_t n_acks = 0;
     for (size_t i = 0; i < b->n; i++) {
         cf_err lrc = rc ? rc : b->leases[i].rc;
         if (lrc == CF_OK || lrc == CF_ERR_CONFLICT || lrc == CF_ERR_NOT_FOUND) {
-            cf_bus_ack(app->bus, &b->msgs[i], &err); /* leased: the store owns it now; else not ours */
+            acks[n_acks++] = b->msgs[i]; /* leased: the store owns it now; else not ours */
             cf_metrics_delivery(lrc == CF_OK);
         } else {
             cf_bus_nack(app->bus, &b->msgs[i], 500, &err);
         }
         if (lrc) b->leases[i].rc = lrc; /* none of them leased */
     }
+    if (n_acks) cf_bus_ack_many(app->bus, acks, n_acks, &err);
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < b->n; i++)
         if (b->leases[i].rc == CF_OK) hold(s, &b->leases[i].out);

@@ -409,6 +409,25 @@ static cf_err nb_ack(void *self, const cf_bus_message *m, cf_error *err) {
     return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "ack", err);
 }
 
+/* Every ack sent without waiting for its reply, then one round trip (a flush) that the server
+ * answers after reading them all. */
+static cf_err nb_ack_many(void *self, const cf_bus_message *ms, size_t n, cf_error *err) {
+    nats_bus *b = self;
+    cf_err rc = CF_OK;
+    for (size_t i = 0; i < n; i++) {
+        natsMsg *msg = take(b, ms[i].tag);
+        natsStatus s = msg ? natsMsg_Ack(msg, NULL) : NATS_NOT_FOUND;
+        natsMsg_Destroy(msg);
+        if (s != NATS_OK && rc == CF_OK)
+            rc = msg ? nats_fail(s, 0, "ack", err)
+                     : cf_error_set(err, CF_ERR_NOT_FOUND, "bus: delivery %llu is not pending",
+                                    (unsigned long long)ms[i].tag);
+    }
+    natsStatus s = natsConnection_FlushTimeout(b->nc, 5000);
+    if (s != NATS_OK && rc == CF_OK) rc = nats_fail(s, 0, "ack", err);
+    return rc;
+}
+
 static cf_err nb_nack(void *self, const cf_bus_message *m, int delay_ms, cf_error *err) {
     natsMsg *msg = take(self, m->tag);
     if (!msg)
@@ -433,6 +452,7 @@ static const cf_bus_methods methods = {
     .subscribe = nb_subscribe,
     .receive = nb_receive,
     .receive_many = nb_receive_many,
+    .ack_many = nb_ack_many,
     .ack = nb_ack,
     .nack = nb_nack,
     .shutdown = nb_shutdown,

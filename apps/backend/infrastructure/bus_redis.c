@@ -404,6 +404,64 @@ static cf_err rb_ack(void *self, const cf_bus_message *m, cf_error *err) {
     return rc;
 }
 
+/* One XACK of every id (the messages share the first one's topic and group). */
+static cf_err rb_ack_many(void *self, const cf_bus_message *ms, size_t n, cf_error *err) {
+    redis_bus *b = self;
+    char key[512];
+    stream_key(b, ms[0].topic, key, sizeof key);
+    const char **argv = calloc(n + 3, sizeof *argv);
+    char(*ids)[48] = calloc(n, sizeof *ids);
+    if (!argv || !ids) {
+        free(argv), free(ids);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    argv[0] = "XACK", argv[1] = key, argv[2] = ms[0].group;
+    for (size_t i = 0; i < n; i++) {
+        tag_to_id(ms[i].tag, ids[i], sizeof ids[i]);
+        argv[3 + i] = ids[i];
+    }
+    redisContext *c = borrow(b, err);
+    redisReply *r = c ? cmd(c, (int)n + 3, argv, err) : NULL;
+    if (c) give_back(b, c);
+    free(argv), free(ids);
+    if (!r) return err->code;
+    cf_err rc = r->integer == (long long)n
+                    ? CF_OK
+                    : cf_error_set(err, CF_ERR_NOT_FOUND, "bus: %lld of %zu messages were pending in %s",
+                                   r->integer, n, ms[0].group);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* Every XADD sent at once (a pipeline), then their replies read. */
+static cf_err rb_publish_many(void *self, const char *topic, const char *const *payloads,
+                              const char *const *traces, size_t n, size_t *sent, cf_error *err) {
+    redis_bus *b = self;
+    *sent = 0;
+    char key[512], maxlen[24];
+    stream_key(b, topic, key, sizeof key);
+    snprintf(maxlen, sizeof maxlen, "%lld", (long long)b->maxlen);
+    redisContext *c = borrow(b, err);
+    if (!c) return err->code;
+    cf_err rc = CF_OK;
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        const char *trace = traces ? traces[i] : NULL;
+        const char *argv[] = {"XADD", key, "MAXLEN", "~", maxlen, "*", "p", payloads[i], "t", trace};
+        if (redisAppendCommandArgv(c, trace ? 10 : 8, argv, NULL) != REDIS_OK)
+            rc = reply_error(c, NULL, "publish", err);
+    }
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(c, (void **)&r) != REDIS_OK || !r || r->type == REDIS_REPLY_ERROR)
+            rc = reply_error(c, r, "publish", err);
+        else ++*sent;
+        if (r) freeReplyObject(r);
+    }
+    if (rc) redisFree(c); /* replies may be left unread on it */
+    else give_back(b, c);
+    return rc;
+}
+
 static cf_err rb_nack(void *self, const cf_bus_message *m, int delay_ms, cf_error *err) {
     redis_bus *b = self;
     char key[512], id[48], idle[24], count[16];
@@ -442,6 +500,8 @@ static const cf_bus_methods methods = {
     .subscribe = rb_subscribe,
     .receive = rb_receive,
     .receive_many = rb_receive_many,
+    .ack_many = rb_ack_many,
+    .publish_many = rb_publish_many,
     .ack = rb_ack,
     .nack = rb_nack,
     .shutdown = rb_shutdown,

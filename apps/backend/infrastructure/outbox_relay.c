@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clipforge/clock.h"
@@ -34,8 +35,9 @@ static int64_t wall_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Publishes one row in a "publish <topic>" producer span, a child of the row's trace. */
-static cf_err publish_row(cf_bus *bus, const cf_outbox_record *row, cf_error *err) {
+/* The "publish <topic>" producer span of a row, a child of the row's trace; trace = its context
+ * as text, carried on the message. */
+static cf_span *publish_span(cf_bus *bus, const cf_outbox_record *row, char trace[CF_TRACE_TEXT_MAX]) {
     cf_trace_ctx parent;
     cf_trace_from_text(row->trace_context, &parent);
     char name[96];
@@ -45,11 +47,26 @@ static cf_err publish_row(cf_bus *bus, const cf_outbox_record *row, cf_error *er
     cf_span_set_str(span, "messaging.destination.name", row->topic);
     cf_span_set_str(span, "messaging.operation.type", "publish");
     cf_span_set_str(span, "clipforge.job.id", row->payload);
-    char trace[CF_TRACE_TEXT_MAX];
     cf_trace_to_text(span ? cf_span_ctx(span) : &parent, trace);
-    cf_err rc = cf_bus_publish_traced(bus, row->topic, row->payload, trace, err);
-    if (rc) cf_span_set_error(span, err->msg);
-    cf_span_end(span);
+    return span;
+}
+
+/* Publishes rows[0..n), which share a topic, at once, each in its span; *sent = how many, from
+ * the first, were published. */
+static cf_err publish_rows(cf_bus *bus, const cf_outbox_record *rows, size_t n, size_t *sent, cf_error *err) {
+    const char *payloads[BATCH], *traces[BATCH];
+    char text[BATCH][CF_TRACE_TEXT_MAX];
+    cf_span *spans[BATCH];
+    for (size_t i = 0; i < n; i++) {
+        spans[i] = publish_span(bus, &rows[i], text[i]);
+        payloads[i] = rows[i].payload;
+        traces[i] = text[i];
+    }
+    cf_err rc = cf_bus_publish_many(bus, rows[0].topic, payloads, traces, n, sent, err);
+    for (size_t i = 0; i < n; i++) {
+        if (i >= *sent) cf_span_set_error(spans[i], rc ? err->msg : "not published");
+        cf_span_end(spans[i]);
+    }
     return rc;
 }
 
@@ -62,10 +79,12 @@ cf_err cf_outbox_relay_drain(cf_store *store, cf_bus *bus, cf_outbox_hold hold, 
         cf_err rc = cf_store_outbox_due(store, now, BATCH, &rows, &count, err);
         int64_t ids[BATCH];
         size_t sent = 0;
-        for (; rc == CF_OK && sent < count; sent++) {
-            rc = publish_row(bus, &rows[sent], err);
-            if (rc == CF_OK) ids[sent] = rows[sent].id;
-            else break;
+        while (rc == CF_OK && sent < count) { /* runs of one topic at once */
+            size_t run = 1, done = 0;
+            while (sent + run < count && !strcmp(rows[sent + run].topic, rows[sent].topic)) run++;
+            rc = publish_rows(bus, &rows[sent], run, &done, err);
+            for (size_t i = 0; i < done; i++) ids[sent + i] = rows[sent + i].id;
+            sent += done;
         }
         /* The rows published so far, in one commit; a crash before it publishes them again
          * (delivery is at least once; a job is leased once whatever its messages). */

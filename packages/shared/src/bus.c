@@ -98,6 +98,33 @@ cf_err cf_bus_receive_many(cf_bus *bus, const char *topic, const char *group, in
     return timed(bus, "receive", 0, rc);
 }
 
+cf_err cf_bus_ack_many(cf_bus *bus, const cf_bus_message *ms, size_t n, cf_error *err) {
+    double t0 = cf_metric_now();
+    cf_err rc = CF_OK;
+    if (bus->m->ack_many && n > 1) return timed(bus, "ack_many", t0, bus->m->ack_many(bus->self, ms, n, err));
+    for (size_t i = 0; i < n; i++) {
+        cf_error one;
+        cf_err r = bus->m->ack(bus->self, &ms[i], &one);
+        if (r && rc == CF_OK) rc = r, *err = one;
+    }
+    return timed(bus, "ack_many", t0, rc);
+}
+
+cf_err cf_bus_publish_many(cf_bus *bus, const char *topic, const char *const *payloads,
+                           const char *const *traces, size_t n, size_t *sent, cf_error *err) {
+    double t0 = cf_metric_now();
+    *sent = 0;
+    if (bus->m->publish_many && n > 1)
+        return timed(bus, "publish_many", t0,
+                     bus->m->publish_many(bus->self, topic, payloads, traces, n, sent, err));
+    cf_err rc = CF_OK;
+    for (; rc == CF_OK && *sent < n; ++*sent) {
+        rc = cf_bus_publish_traced(bus, topic, payloads[*sent], traces ? traces[*sent] : NULL, err);
+        if (rc) break;
+    }
+    return timed(bus, "publish_many", t0, rc);
+}
+
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err) {
     double t0 = cf_metric_now();
     return timed(bus, "ack", t0, bus->m->ack(bus->self, m, err));

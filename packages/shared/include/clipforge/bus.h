@@ -51,6 +51,14 @@ typedef struct cf_bus_methods {
      * for more. *n = how many were filled in out[0..max) (at least 1 on CF_OK). */
     cf_err (*receive_many)(void *self, const char *topic, const char *group, int timeout_ms,
                            cf_bus_message *out, size_t max, size_t *n, cf_error *err);
+    /* Appended (NULL: one ack after another): acks ms[0..n), all delivered from one topic and
+     * group, at once. */
+    cf_err (*ack_many)(void *self, const cf_bus_message *ms, size_t n, cf_error *err);
+    /* Appended (NULL: one publish_traced after another): publishes payloads[0..n) to topic, each
+     * with traces[i] (may be NULL), in order and at once; *sent = how many, from the first, are
+     * known published (all on CF_OK). */
+    cf_err (*publish_many)(void *self, const char *topic, const char *const *payloads,
+                           const char *const *traces, size_t n, size_t *sent, cf_error *err);
 } cf_bus_methods;
 
 typedef struct cf_bus {
@@ -77,6 +85,13 @@ cf_err cf_bus_receive(cf_bus *bus, const char *topic, const char *group, int tim
 /* Up to max messages at once (receive_many), else one (receive): *n says how many. */
 cf_err cf_bus_receive_many(cf_bus *bus, const char *topic, const char *group, int timeout_ms,
                            cf_bus_message *out, size_t max, size_t *n, cf_error *err);
+/* Acks ms[0..n) (one topic and group) at once when the backend can (ack_many); else one by one,
+ * returning the first failure. */
+cf_err cf_bus_ack_many(cf_bus *bus, const cf_bus_message *ms, size_t n, cf_error *err);
+/* Publishes payloads[0..n) to topic in order, at once when the backend can (publish_many);
+ * *sent = how many, from the first, were published. */
+cf_err cf_bus_publish_many(cf_bus *bus, const char *topic, const char *const *payloads,
+                           const char *const *traces, size_t n, size_t *sent, cf_error *err);
 cf_err cf_bus_ack(cf_bus *bus, const cf_bus_message *m, cf_error *err);
 cf_err cf_bus_nack(cf_bus *bus, const cf_bus_message *m, int delay_ms, cf_error *err);
 void cf_bus_shutdown(cf_bus *bus);
