@@ -900,6 +900,34 @@ static void test_outbox_published_many_records_a_batch(void **state) {
     assert_int_equal(cf_store_outbox_published_many(f->store, ids, 0, "p1", 4000, &err), CF_OK);
 }
 
+/* Without a holder (a durable bus), a batch's rows are deleted and the jobs are left as they were. */
+static void test_outbox_published_many_without_holds(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    create(f->store, "j1", NULL, 1000);
+    create(f->store, "j2", NULL, 1000);
+    create(f->store, "j3", NULL, 1000);
+    cf_outbox_record *o = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_outbox_due(f->store, 1000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 3);
+    int64_t ids[] = {o[0].id, o[2].id};
+    char kept[16];
+    snprintf(kept, sizeof kept, "%s", o[1].payload);
+    cf_outbox_records_free(o, n);
+    assert_int_equal(cf_store_outbox_published_many(f->store, ids, 2, NULL, 0, &err), CF_OK);
+    /* later than a claim of the first outbox_due lasts */
+    assert_int_equal(cf_store_outbox_due(f->store, 60000, 10, &o, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0].payload, kept);
+    cf_outbox_records_free(o, n);
+    cf_job_record j;
+    assert_int_equal(cf_store_job_get(f->store, "j1", &j, &err), CF_OK);
+    assert_int_equal(j.status, CF_JOB_STATE_QUEUED);
+    assert_null(j.lease_owner);
+    cf_job_record_free(&j);
+}
+
 static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1393,6 +1421,7 @@ int main(void) {
         T(test_redispatch_adds_missing_outbox_rows_once),
         T(test_release_requeues_at_once_without_spending_an_attempt),
         T(test_held_jobs_are_republished_only_when_their_holder_is_gone),
+        T(test_outbox_published_many_without_holds),
         T(test_hold_never_touches_a_job_that_left_the_queue),
         T(test_outbox_published_many_records_a_batch),
         T(test_media_records),

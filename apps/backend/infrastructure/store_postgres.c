@@ -1327,6 +1327,22 @@ typedef struct published_many_args {
 
 static cf_err published_many_tx(PGconn *c, void *arg, cf_error *err) {
     published_many_args *a = arg;
+    if (!a->holder) { /* a durable bus: no holds, one DELETE for the batch */
+        char **ids = calloc(a->n, sizeof *ids);
+        cf_err rc = ids ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+            num id = n64(a->ids[i]);
+            if (!(ids[i] = strdup(id.s))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        }
+        char *arr = rc ? NULL : text_array((const char *const *)ids, a->n);
+        if (rc == CF_OK && !arr) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        const char *p[] = {arr};
+        if (rc == CF_OK) rc = run(c, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", 1, p, NULL, err);
+        for (size_t i = 0; ids && i < a->n; i++) free(ids[i]);
+        free(ids);
+        free(arr);
+        return rc;
+    }
     cf_err rc = CF_OK;
     for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
         hold_args h = {a->ids[i], a->holder, a->until, 0};
