@@ -9,6 +9,11 @@ loss with a small ridge. Prints the coefficients for pocketsphinx_backend.c and 
 of the fit (ECE, 10 bins) on the words it was fitted on.
 
 Usage: fit_confidence.py DEV.json
+       fit_confidence.py --invert B0,B1,B2,B3 OUT.json:REF ...   the same fit from calibrated
+                       transcripts (`clipforge transcribe` output and its reel's .ref, e.g. those
+                       grid_eval.py leaves in its --work directory) made with the model B0..B3:
+                       the calibration is invertible, so each word's posterior is recovered
+                       exactly (to the clip at 1e-4) without a posterior-mode run
        fit_confidence.py --apply B0,B1,B2,B3 RUN.json   reliability of that model on the eval
                                                        words of a posterior-mode run
 """
@@ -70,12 +75,41 @@ def apply(coef, path):
             print("| %.1f-%.1f | %d | %.2f | %.2f |" % r)
 
 
+def inverted_rows(coef, args):
+    """[posterior, duration ms, letters, right] per word of calibrated transcripts: logit(c) =
+    b0 + b1 logit(p) + b2 log(frames) + b3 [short], solved for p (the backend's short = at most 3
+    letters of the word as written, duration = frames x 10 ms)."""
+    from speech_eval import align, normalise
+    b = [float(x) for x in coef.split(",")]
+    rows = []
+    for arg in args:
+        out, ref_path = arg.rsplit(":", 1)
+        ref = normalise(" ".join(line.split(" ", 2)[2] for line in open(ref_path)))
+        hyp, feats = [], []
+        for seg in json.load(open(out))["segments"]:
+            for w in seg["words"]:
+                c = min(max(w["confidence"], 1e-12), 1 - 1e-12)
+                dur = w["end_ms"] - w["start_ms"]
+                letters = sum(ch.isalpha() for ch in w["word"])
+                x = features(0.5, dur, letters)
+                lp = (math.log(c / (1 - c)) - b[0] - b[2] * x[2] - b[3] * x[3]) / b[1]
+                post = 1 / (1 + math.exp(-lp))
+                for tok in normalise(w["word"]):
+                    hyp.append(tok)
+                    feats.append([post, dur, letters])
+        _, ok = align(ref, hyp)
+        rows += [f + [k] for f, k in zip(feats, ok)]
+    return rows
+
+
 def main():
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
     if sys.argv[1] == "--apply":
         return apply(sys.argv[2], sys.argv[3])
-    d = json.load(open(sys.argv[1]))
-    rows = d["words"]["dev"]
+    if sys.argv[1] == "--invert":
+        rows = inverted_rows(sys.argv[2], sys.argv[3:])
+    else:
+        rows = json.load(open(sys.argv[1]))["words"]["dev"]
     xs = [features(c, dur, n) for c, dur, n, _ in rows]
     ys = [1.0 if k else 0.0 for *_, k in rows]
     w = fit(xs, ys)
