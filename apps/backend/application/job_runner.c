@@ -28,8 +28,9 @@
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
 #define BATCH_MAX 32          /* job messages a worker takes, leases and finishes at once */
-#define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this */
-#define FLUSH_MS 5            /* outcomes wait at most about this long for others to join them */
+#define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this, */
+#define SLOW_MS 50            /* keep their size while none runs longer than this, else shrink to 1 */
+#define FLUSH_MS 50           /* outcomes wait at most about this long for others to join them */
 
 /* When each process last reaped and renewed its holds. */
 typedef struct reap_clock {
@@ -173,7 +174,7 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
 #endif
     json_t *request = json_loads(job->request, 0, &jerr);
     if (!request) return cf_error_set(err, CF_ERR_INTERNAL, "stored request is not JSON");
-    cf_err rc = cf_mkdir_p(ctx->work_dir, err);
+    cf_err rc = kind->no_work_dir ? CF_OK : cf_mkdir_p(ctx->work_dir, err);
     if (rc == CF_OK) rc = kind->run(ctx, request, result, err);
     json_decref(request);
     return rc;
@@ -482,14 +483,16 @@ static void release_unstarted(cf_job_runner *r, int index, batch *b, const cf_jo
 
 /* Takes up to *want messages at once, leases their jobs in one call, runs them one after the
  * other and stores their outcomes together (sooner when one waited FLUSH_MS). The next batch may
- * be twice as large when every job of this one was quick, else it is one message: a slow job
- * never keeps others waiting in its batch while another worker idles. Returns false when the
- * bus shut down. */
+ * be twice as large when every job of this one was quick (QUICK_MS), the same size when none was
+ * slow (SLOW_MS), else it is one message: a slow job never keeps many others waiting in its batch
+ * while another worker idles. Returns false when the bus shut down. */
 static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
     cf_app *app = r->app;
     slot *s = &r->slots[index];
     cf_error err;
+    int64_t t_recv = cf_now_ms();
     cf_err rc = cf_bus_receive_many(app->bus, "jobs", "workers", 500, b->msgs, *want, &b->n, &err);
+    int64_t t_leased = 0, t_acked = 0, t_ran = 0;
     if (rc == CF_ERR_UNAVAILABLE) return false;
     if (rc == CF_ERR_TIMEOUT) return true;
     if (rc) {
@@ -501,6 +504,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
     rc = atomic_load(&r->stopping) ? cf_error_set(&err, CF_ERR_UNAVAILABLE, "stopping")
                                    : cf_store_job_lease_many(app->store, b->leases, b->n, s->owner,
                                                              app->cfg.lease_ms, cf_now_ms(), &err);
+    t_leased = cf_now_ms();
     if (rc && rc != CF_ERR_UNAVAILABLE) cf_log_warn("runner", "lease of %zu jobs: %s", b->n, err.msg);
     cf_bus_message acks[BATCH_MAX];
     size_t n_acks = 0;
@@ -515,6 +519,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
         if (lrc) b->leases[i].rc = lrc; /* none of them leased */
     }
     if (n_acks) cf_bus_ack_many(app->bus, acks, n_acks, &err);
+    t_acked = cf_now_ms();
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < b->n; i++)
         if (b->leases[i].rc == CF_OK) hold(s, &b->leases[i].out);
@@ -526,7 +531,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
                 at += (size_t)snprintf(ids + at, sizeof ids - at, " %s", b->leases[i].id);
         cf_log_debug("runner", "batch of %zu messages, leased:%s", b->n, ids);
     }
-    bool quick = true;
+    int64_t slowest = 0;
     b->n_done = 0;
     for (size_t i = 0; i < b->n; i++) {
         cf_job_record *job = &b->leases[i].out;
@@ -550,15 +555,23 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
         run_job(r, index, job, cf_span_ctx(consume), b);
         cf_span_end(consume);
         int64_t now = cf_now_ms();
-        if (now - t0 >= QUICK_MS) quick = false;
+        if (now - t0 > slowest) slowest = now - t0;
         if (b->n_done && now - b->first_done >= FLUSH_MS) flush(r, index, b);
     }
+    t_ran = cf_now_ms();
     flush(r, index, b);
+    cf_log_debug("runner",
+                 "batch of %zu: received at +0, leased +%lld, acked +%lld, ran +%lld, stored +%lld ms", b->n,
+                 (long long)(t_leased - t_recv), (long long)(t_acked - t_recv), (long long)(t_ran - t_recv),
+                 (long long)(cf_now_ms() - t_recv));
     for (size_t i = 0; i < b->n; i++) {
         cf_bus_message_free(&b->msgs[i]);
         cf_job_record_free(&b->leases[i].out);
     }
-    *want = quick ? (*want * 2 < r->batch_max ? *want * 2 : r->batch_max) : 1;
+    /* A quick job that the scheduler preempted (a busy machine) keeps the size; a slow one does
+     * not: the jobs queued behind it in a batch would wait for it while another worker idles. */
+    if (slowest < QUICK_MS) *want = *want * 2 < r->batch_max ? *want * 2 : r->batch_max;
+    else if (slowest >= SLOW_MS) *want = 1;
     return true;
 }
 

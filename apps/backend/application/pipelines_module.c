@@ -21,13 +21,13 @@
 /* validate and run of each kind; the binary's own table (jobs/job_kinds.c) names the kinds and
  * their flags, and calls these through the module. */
 static const cf_job_handler kinds[] = {
-    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false, NULL},
-    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false, NULL},
+    {"clip_processing", cf_clip_job_validate, cf_clip_job_run, false, NULL, false},
+    {"highlight_detection", cf_highlight_job_validate, cf_highlight_job_run, false, NULL, false},
 #ifdef CF_HAVE_TRANSCRIBE
-    {"transcription", cf_transcription_job_validate, cf_transcription_job_run, false, NULL},
+    {"transcription", cf_transcription_job_validate, cf_transcription_job_run, false, NULL, false},
 #endif
-    {"render", cf_render_job_validate, cf_render_job_run, false, NULL},
-    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true, NULL},
+    {"render", cf_render_job_validate, cf_render_job_run, false, NULL, false},
+    {"autoclip", cf_autoclip_job_validate, cf_autoclip_job_run, true, NULL, false},
 };
 
 static const cf_job_handler *job_handler(const char *kind) {

@@ -58,12 +58,12 @@ static cf_err noop_run(cf_job_context *ctx, const json_t *request, json_t **resu
 }
 
 static const cf_job_handler kinds[] = {
-    {"clip_processing", clip_validate, clip_run, false, NULL},
-    {"highlight_detection", highlight_validate, highlight_run, false, NULL},
-    {"transcription", TRANSCRIPTION, false, NULL},
-    {"render", render_validate, render_run, false, NULL},
-    {"autoclip", autoclip_validate, autoclip_run, true, NULL},
-    {"noop", noop_validate, noop_run, false, noop_enabled},
+    {"clip_processing", clip_validate, clip_run, false, NULL, false},
+    {"highlight_detection", highlight_validate, highlight_run, false, NULL, false},
+    {"transcription", TRANSCRIPTION, false, NULL, false},
+    {"render", render_validate, render_run, false, NULL, false},
+    {"autoclip", autoclip_validate, autoclip_run, true, NULL, false},
+    {"noop", noop_validate, noop_run, false, noop_enabled, true},
 };
 
 const cf_job_handler *cf_job_handler_find(const char *name) {

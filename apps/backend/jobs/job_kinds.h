@@ -51,6 +51,9 @@ typedef struct cf_job_handler {
     bool traces_stages;
     /* NULL, or false when this server does not accept the kind (submissions get 422). */
     bool (*enabled)(const cf_config *cfg);
+    /* True when run uses no scratch space: the runner makes no work directory for it (creating
+     * and removing one is most of what a job that does nothing costs on ext4). */
+    bool no_work_dir;
 } cf_job_handler;
 
 /* The row for name, or NULL when the product has no such kind. */
