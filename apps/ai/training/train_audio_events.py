@@ -546,7 +546,7 @@ def scores(pred, truth):
 
 def fit_options(args):
     return {"hidden": args.hidden, "hidden2": args.hidden2, "dropout": args.dropout, "noise": args.noise,
-            "epochs": args.epochs, "l2": args.l2}
+            "epochs": args.epochs, "l2": args.l2, "seed": args.seed}
 
 
 def fold_packages(packages, n, pinned):
@@ -699,6 +699,7 @@ def main():
                     help="Gaussian noise added to the standardised inputs in training (standard deviations)")
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=1, help="of the initial weights, dropout and input noise")
     ap.add_argument("--balance", type=float, default=0.75,
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
