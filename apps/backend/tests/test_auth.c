@@ -13,32 +13,23 @@
 #include <cmocka.h>
 
 #include "application/auth.h"
-#include "infrastructure/backends.h"
+#include "temp_store.h"
 
 typedef struct fixture {
-    char dir[64];
+    char *dir;
     cf_store *store;
 } fixture;
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cfauth-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    cf_backends_register();
-    char url[128];
-    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
-    cf_error err;
-    if (cf_store_open(url, &f->store, &err)) return -1;
+    if (!(f->store = temp_store_open("cfauth-", &f->dir))) return -1;
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
     fixture *f = *state;
-    cf_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0) return -1;
+    temp_store_close(f->store, f->dir);
     free(f);
     return 0;
 }

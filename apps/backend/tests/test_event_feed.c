@@ -15,8 +15,7 @@
 #include <cmocka.h>
 
 #include "api/event_feed.h"
-#include "clipforge/fs.h"
-#include "infrastructure/backends.h"
+#include "temp_store.h"
 
 typedef struct fixture {
     char *dir;
@@ -50,13 +49,9 @@ static bool take(void *ctx, const cf_event_text *ev) {
 }
 
 static int setup(void **state) {
-    cf_backends_register();
     fixture *f = calloc(1, sizeof *f);
-    cf_error err;
-    assert_int_equal(cf_make_temp_dir(NULL, "cffeed-", &f->dir, &err), CF_OK);
-    char url[512];
-    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
-    assert_int_equal(cf_store_open(url, &f->store, &err), CF_OK);
+    f->store = temp_store_open("cffeed-", &f->dir);
+    assert_non_null(f->store);
     f->win = cf_event_window_new(f->store);
     assert_non_null(f->win);
     *state = f;
@@ -66,10 +61,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *f = *state;
     cf_event_window_free(f->win);
-    cf_store_close(f->store);
-    cf_error err;
-    cf_remove_tree(f->dir, &err);
-    free(f->dir);
+    temp_store_close(f->store, f->dir);
     free(f);
     return 0;
 }

@@ -17,8 +17,7 @@
 #include <sqlite3.h>
 
 #include "application/job_committer.h"
-#include "clipforge/fs.h"
-#include "infrastructure/backends.h"
+#include "temp_store.h"
 
 #define THREADS 6
 #define EACH 40
@@ -71,13 +70,10 @@ static void waiter_free(waiter *w) {
 }
 
 static int setup(void **state) {
-    cf_backends_register();
     fixture *f = calloc(1, sizeof *f);
     cf_error err;
-    assert_int_equal(cf_make_temp_dir(NULL, "cfcommit-", &f->dir, &err), CF_OK);
-    char url[512];
-    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
-    assert_int_equal(cf_store_open(url, &f->store, &err), CF_OK);
+    f->store = temp_store_open("cfcommit-", &f->dir);
+    assert_non_null(f->store);
     assert_int_equal(cf_job_committer_new(f->store, &f->committer, &err), CF_OK);
     *state = f;
     return 0;
@@ -86,10 +82,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *f = *state;
     cf_job_committer_free(f->committer);
-    cf_store_close(f->store);
-    cf_error err;
-    cf_remove_tree(f->dir, &err);
-    free(f->dir);
+    temp_store_close(f->store, f->dir);
     free(f);
     return 0;
 }

@@ -17,33 +17,25 @@
 #include "application/app.h"
 #include "application/quota.h"
 #include "clipforge/clock.h"
-#include "infrastructure/backends.h"
+#include "temp_store.h"
 
 typedef struct fixture {
-    char dir[64];
+    char *dir;
     cf_app app; /* the store and the configuration, all the quota checks use */
     int jobs;
 } fixture;
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cfquota-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    cf_backends_register();
-    char url[128];
-    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
-    cf_error err;
-    if (cf_store_open(url, &f->app.store, &err)) return -1; /* cfg zeroed: no server-wide limits */
+    /* cfg zeroed: no server-wide limits */
+    if (!(f->app.store = temp_store_open("cfquota-", &f->dir))) return -1;
     *state = f;
     return 0;
 }
 
 static int teardown(void **state) {
     fixture *f = *state;
-    cf_store_close(f->app.store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0) return -1;
+    temp_store_close(f->app.store, f->dir);
     free(f);
     return 0;
 }
