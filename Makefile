@@ -30,12 +30,14 @@ run: deps
 
 # The whole suite must run: a skipped test, or fewer tests than tests/min-test-count, fails it
 # (infra/check-test-count.py). CTEST_ARGS picks a subset, and then the count is not checked.
+# When a test fails, infra/failure-summary.py repeats at the end what each failed test said last.
 test:
 	./infra/deps.sh test
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCF_SANITIZE=ON -DCF_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j$(JOBS)
 	rm -f $(TEST_BUILD)/ctest-junit.xml
-	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS) --output-junit ctest-junit.xml $(CTEST_ARGS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j$(JOBS) --output-junit ctest-junit.xml $(CTEST_ARGS) \
+	  || { $(CURDIR)/infra/failure-summary.py ctest-junit.xml; exit 1; }
 	$(if $(CTEST_ARGS),,./infra/check-test-count.py $(TEST_BUILD)/ctest-junit.xml tests/min-test-count)
 
 bench: build
