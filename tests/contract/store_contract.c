@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "clipforge/store.h"
 #include "infrastructure/backends.h"
@@ -1295,43 +1297,346 @@ static void test_keys_are_kept_listed_and_revoked_per_tenant(void **state) {
     cf_key_records_free(rows, n);
 }
 
+/* Month starts (UTC, ms) of 2026-10, 2026-11, 2026-12: usage is counted per month. */
+#define OCT 1790812800000LL
+#define NOV 1793491200000LL
+#define DEC 1796083200000LL
+
 /* What a tenant uses: its media bytes, its queued and running top-level jobs, and the run time
- * of its jobs since a time (a running job until now; an autoclip's renders not again). */
+ * of its jobs in the month (a running job until now; an autoclip's renders not again). */
 static void test_tenant_usage_counts_bytes_jobs_and_run_time(void **state) {
     fixture *f = *state;
     cf_error err;
     cf_media_record m = {.id = "um", .key = "media/um", .bytes = 1000, .created_at = 1, .tenant = "acme"};
     assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
-    create_for(f->store, "u-done", "acme", 100);
-    create_for(f->store, "u-run", "acme", 100);
-    create_for(f->store, "u-queued", "acme", 100);
-    create_for(f->store, "u-other", "beta", 100);
-    cf_job_new ac = {
-        .id = "u-ac", .kind = "autoclip", .request = "{}", .tenant = "acme", .max_attempts = 1, .now = 100};
+    create_for(f->store, "u-done", "acme", NOV + 100);
+    create_for(f->store, "u-run", "acme", NOV + 100);
+    create_for(f->store, "u-queued", "acme", NOV + 100);
+    create_for(f->store, "u-other", "beta", NOV + 100);
+    create_for(f->store, "u-old", "acme", OCT + 100); /* runs from October into November */
+    cf_job_new ac = {.id = "u-ac",
+                     .kind = "autoclip",
+                     .request = "{}",
+                     .tenant = "acme",
+                     .max_attempts = 1,
+                     .now = NOV + 100};
     cf_job_record j;
     bool replayed;
     assert_int_equal(cf_store_job_create(f->store, &ac, &j, &replayed, &err), CF_OK);
     cf_job_record_free(&j);
-    create_child(f->store, "u-ac-render", "u-ac", 100);
+    create_child(f->store, "u-ac-render", "u-ac", NOV + 100);
+    assert_int_equal(cf_store_job_lease(f->store, "u-old", "w", 60000, NOV - 2000, &j, &err), CF_OK);
+    cf_job_record_free(&j);
     const char *run[] = {"u-done", "u-run", "u-other", "u-ac", "u-ac-render"};
     for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(cf_store_job_lease(f->store, run[i], "w", 60000, 1000, &j, &err), CF_OK);
+        assert_int_equal(cf_store_job_lease(f->store, run[i], "w", 60000, NOV + 1000, &j, &err), CF_OK);
         cf_job_record_free(&j);
     }
     cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
-    assert_int_equal(cf_store_job_finish(f->store, "u-done", "w", 1, &ok, 4000, &err), CF_OK);
-    assert_int_equal(cf_store_job_finish(f->store, "u-ac-render", "w", 1, &ok, 3000, &err), CF_OK);
-    assert_int_equal(cf_store_job_finish(f->store, "u-ac", "w", 1, &ok, 5000, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "u-done", "w", 1, &ok, NOV + 4000, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "u-ac-render", "w", 1, &ok, NOV + 3000, &err), CF_OK);
+    assert_int_equal(cf_store_job_finish(f->store, "u-ac", "w", 1, &ok, NOV + 5000, &err), CF_OK);
     cf_tenant_usage u;
-    assert_int_equal(cf_store_tenant_usage(f->store, "acme", 0, 6000, &u, &err), CF_OK);
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", NOV, NOV + 6000, &u, &err), CF_OK);
     assert_int_equal(u.stored_bytes, 1000);
-    assert_int_equal(u.active_jobs, 2); /* u-run, u-queued */
-    /* u-done 3 s + u-run 5 s (until now) + u-ac 4 s; its render is inside u-ac's run */
-    assert_int_equal(u.processing_ms, 12000);
-    assert_int_equal(cf_store_tenant_usage(f->store, "acme", 2000, 6000, &u, &err), CF_OK);
-    assert_int_equal(u.processing_ms, 2000 + 4000 + 3000); /* counted from 2 s */
-    assert_int_equal(cf_store_tenant_usage(f->store, "nobody", 0, 6000, &u, &err), CF_OK);
+    assert_int_equal(u.active_jobs, 3); /* u-run, u-queued, u-old */
+    /* u-done 3 s + u-run 5 s (until now) + u-ac 4 s (its render is inside u-ac's run) + u-old 6 s
+     * (from the month's start) */
+    assert_int_equal(u.processing_ms, 18000);
+    assert_int_equal(cf_store_job_finish(f->store, "u-old", "w", 1, &ok, NOV + 7000, &err), CF_OK);
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", NOV, NOV + 7000, &u, &err), CF_OK);
+    assert_int_equal(u.processing_ms, 3000 + 6000 + 4000 + 7000);
+    assert_int_equal(u.active_jobs, 2);
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", DEC, DEC + 500, &u, &err), CF_OK);
+    assert_int_equal(u.processing_ms, 500); /* a new month: u-run from its start */
+    assert_int_equal(cf_store_tenant_usage(f->store, "nobody", NOV, NOV + 6000, &u, &err), CF_OK);
     assert_int_equal(u.stored_bytes + u.active_jobs + u.processing_ms, 0);
+}
+
+/* ---- usage counted again from every row, the way the store counted it before it kept counters */
+
+static cf_job_record *all_jobs(cf_store *s, const char *tenant, size_t *n) {
+    cf_job_record *all = NULL;
+    *n = 0;
+    int64_t before = 0;
+    for (;;) {
+        cf_job_filter jf = {.status = -1, .before_seq = before, .limit = 100, .tenant = tenant};
+        cf_job_record *page = NULL;
+        size_t got = 0;
+        cf_error err;
+        assert_int_equal(cf_store_job_list(s, &jf, &page, &got, &err), CF_OK);
+        if (got) {
+            all = realloc(all, (*n + got) * sizeof *all);
+            assert_non_null(all);
+            memcpy(all + *n, page, got * sizeof *page);
+            *n += got;
+            before = page[got - 1].seq;
+        }
+        free(page);
+        if (got < 100) return all;
+    }
+}
+
+static int64_t stored_bytes_counted(cf_store *s, const char *tenant) {
+    int64_t bytes = 0;
+    cf_media_filter mf = {.limit = 1000, .tenant = tenant};
+    cf_media_record *rows = NULL;
+    size_t n = 0;
+    cf_error err;
+    assert_int_equal(cf_store_media_list(s, &mf, &rows, &n, &err), CF_OK);
+    assert_true(n < 1000);
+    for (size_t i = 0; i < n; i++) bytes += rows[i].bytes;
+    cf_media_records_free(rows, n);
+    return bytes;
+}
+
+static bool autoclip_child(const cf_job_record *j, const cf_job_record *all, size_t n) {
+    for (size_t i = 0; j->parent_id && i < n; i++)
+        if (!strcmp(all[i].id, j->parent_id)) return !strcmp(all[i].kind, "autoclip");
+    return false;
+}
+
+static cf_tenant_usage usage_counted(cf_store *s, const char *tenant, int64_t month, int64_t now) {
+    cf_tenant_usage u = {.stored_bytes = stored_bytes_counted(s, tenant)};
+    size_t n = 0;
+    cf_job_record *all = all_jobs(s, tenant, &n);
+    for (size_t i = 0; i < n; i++) {
+        const cf_job_record *j = &all[i];
+        bool live = j->status == CF_JOB_STATE_QUEUED || j->status == CF_JOB_STATE_RUNNING;
+        if (live && !j->parent_id) u.active_jobs++;
+        if (j->started_at <= 0 || autoclip_child(j, all, n)) continue;
+        int64_t from = j->started_at > month ? j->started_at : month;
+        if (j->status == CF_JOB_STATE_RUNNING) u.processing_ms += now - from;
+        else if (j->finished_at >= month) u.processing_ms += j->finished_at - from;
+    }
+    cf_job_records_free(all, n);
+    return u;
+}
+
+/* The counters agree with a count of every row for both tenants, at now. */
+static void assert_usage_counted(cf_store *s, int64_t now) {
+    const char *tenants[] = {"acme", "beta"};
+    for (size_t i = 0; i < 2; i++) {
+        cf_tenant_usage want = usage_counted(s, tenants[i], NOV, now), got;
+        cf_error err;
+        assert_int_equal(cf_store_tenant_usage(s, tenants[i], NOV, now, &got, &err), CF_OK);
+        assert_int_equal(got.stored_bytes, want.stored_bytes);
+        assert_int_equal(got.active_jobs, want.active_jobs);
+        assert_int_equal(got.processing_ms, want.processing_ms);
+    }
+}
+
+static void lease_at(cf_store *s, const char *id, int64_t lease_ms, int64_t now) {
+    cf_job_record j;
+    cf_error err;
+    assert_int_equal(cf_store_job_lease(s, id, "w", lease_ms, now, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+}
+
+static void finish_at(cf_store *s, const char *id, int64_t attempt, cf_job_state status, int64_t retry_at,
+                      int64_t now) {
+    cf_job_outcome o = {.status = status,
+                        .result = status == CF_JOB_STATE_SUCCEEDED ? "{}" : NULL,
+                        .error = status == CF_JOB_STATE_SUCCEEDED ? NULL : "{\"type\":\"about:blank\"}",
+                        .retry_at = retry_at};
+    cf_error err;
+    assert_int_equal(cf_store_job_finish(s, id, "w", attempt, &o, now, &err), CF_OK);
+}
+
+static void media_at(cf_store *s, char *id, char *tenant, int64_t bytes) {
+    cf_media_record m = {.id = id, .key = id, .bytes = bytes, .created_at = NOV, .tenant = tenant};
+    cf_error err;
+    assert_int_equal(cf_store_media_insert(s, &m, &err), CF_OK);
+}
+
+/* Creations, one by one and in a batch, leases, finishes of every outcome, retries, cancels (a
+ * parent's queued children with it), an expired lease, a release and media deletions: after each,
+ * the counters say what a count of every row says. */
+static void test_usage_counters_agree_with_a_recount(void **state) {
+    fixture *f = *state;
+    cf_store *s = f->store;
+    cf_error err;
+    cf_job_record j;
+    bool replayed;
+    media_at(s, "m1", "acme", 1000);
+    media_at(s, "m2", "acme", 250);
+    media_at(s, "m3", "beta", 70);
+    create_for(s, "old", "acme", OCT);
+    lease_at(s, "old", 3600000, NOV - 5000); /* from October into November */
+    for (int i = 0; i < 6; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "a%d", i);
+        create_for(s, id, "acme", NOV + 10);
+    }
+    create_for(s, "b0", "beta", NOV + 10);
+    cf_job_new ac = {.id = "ac",
+                     .kind = "autoclip",
+                     .request = "{}",
+                     .tenant = "acme",
+                     .max_attempts = 1,
+                     .now = NOV + 10};
+    assert_int_equal(cf_store_job_create(s, &ac, &j, &replayed, &err), CF_OK);
+    cf_job_record_free(&j);
+    create_child(s, "ac-r1", "ac", NOV + 20);
+    create_child(s, "ac-r2", "ac", NOV + 20);
+    assert_usage_counted(s, NOV + 30);
+
+    cf_job_submission subs[4] = {
+        {.in = {.id = "n1",
+                .kind = "render",
+                .request = "{}",
+                .tenant = "acme",
+                .max_attempts = 1,
+                .now = NOV + 40,
+                .idempotency_key = "k1"}},
+        {.in = {.id = "n2",
+                .kind = "render",
+                .request = "{}",
+                .tenant = "beta",
+                .max_attempts = 1,
+                .now = NOV + 40}},
+        {.in = {.id = "n3",
+                .kind = "render",
+                .request = "{\"x\":2}",
+                .tenant = "acme",
+                .max_attempts = 1,
+                .now = NOV + 40,
+                .idempotency_key = "k1"}}, /* conflicts: not created */
+        {.in = {.id = "n4",
+                .kind = "render",
+                .request = "{}",
+                .parent_id = "a5",
+                .max_attempts = 1,
+                .now = NOV + 40}},
+    };
+    assert_int_equal(cf_store_job_create_many(s, subs, 4, &err), CF_OK);
+    assert_int_equal(subs[2].rc, CF_ERR_CONFLICT);
+    for (size_t i = 0; i < 4; i++) cf_job_record_free(&subs[i].out);
+    assert_usage_counted(s, NOV + 50);
+
+    cf_job_lease_req leases[5] = {{.id = "a0"}, {.id = "a1"}, {.id = "a2"}, {.id = "b0"}, {.id = "ac"}};
+    assert_int_equal(cf_store_job_lease_many(s, leases, 5, "w", 60000, NOV + 1000, &err), CF_OK);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(leases[i].rc, CF_OK);
+        cf_job_record_free(&leases[i].out);
+    }
+    lease_at(s, "ac-r1", 60000, NOV + 1100);
+    lease_at(s, "a3", 500, NOV + 1200); /* its worker is lost */
+    lease_at(s, "n1", 60000, NOV + 1300);
+    assert_usage_counted(s, NOV + 1500);
+
+    finish_at(s, "a0", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 4000);
+    finish_at(s, "a1", 1, CF_JOB_STATE_FAILED, NOV + 9000, NOV + 4100); /* retried later */
+    finish_at(s, "ac-r1", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 4200);
+    cf_job_finish_req fin[2] = {
+        {.id = "a2", .owner = "w", .attempt = 1, .outcome = {.status = CF_JOB_STATE_FAILED, .error = "{}"}},
+        {.id = "b0",
+         .owner = "w",
+         .attempt = 1,
+         .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"}},
+    };
+    assert_int_equal(cf_store_job_finish_many(s, fin, 2, NOV + 4300, &err), CF_OK);
+    assert_int_equal(fin[0].rc, CF_OK);
+    assert_int_equal(fin[1].rc, CF_OK);
+    cf_job_outcome release = {.status = CF_JOB_STATE_QUEUED};
+    assert_int_equal(cf_store_job_finish(s, "n1", "w", 1, &release, NOV + 4400, &err), CF_OK);
+    assert_usage_counted(s, NOV + 4500);
+
+    assert_int_equal(cf_store_job_cancel(s, "a4", NOV + 5000, &j, &err), CF_OK); /* queued */
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(s, "a5", NOV + 5000, &j, &err), CF_OK); /* and its child n4 */
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_cancel(s, "ac", NOV + 5100, &j, &err), CF_OK); /* running: asked */
+    cf_job_record_free(&j);
+    assert_usage_counted(s, NOV + 5200);
+    finish_at(s, "ac", 1, CF_JOB_STATE_CANCELLED, 0, NOV + 5300);
+    size_t reaped = 0;
+    assert_int_equal(cf_store_reap(s, NOV + 6000, 100, &reaped, &err), CF_OK); /* a3: failed, spent */
+    assert_int_equal(reaped, 1);
+    assert_int_equal(cf_store_job_retry(s, "a2", NOV + 6100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_job_retry(s, "a4", NOV + 6100, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    assert_int_equal(cf_store_media_delete(s, "m2", &err), CF_OK);
+    assert_usage_counted(s, NOV + 6200);
+
+    lease_at(s, "a2", 60000, NOV + 7000);
+    lease_at(s, "a1", 60000, NOV + 9000);
+    finish_at(s, "a2", 2, CF_JOB_STATE_SUCCEEDED, 0, NOV + 9500);
+    finish_at(s, "old", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 9600);
+    assert_usage_counted(s, NOV + 10000);
+    cf_store_close(s);
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
+    assert_usage_counted(f->store, NOV + 11000);
+}
+
+/* Undoes the migrations that added the usage counters (9 to 11), as a store of version 8 had it. */
+static void drop_usage_counters(const char *url) {
+    if (!strncmp(url, "sqlite:", 7)) {
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
+        char *msg = NULL;
+        int rc =
+            sqlite3_exec(db,
+                         "BEGIN; DROP TRIGGER jobs_usage_insert; DROP TRIGGER jobs_usage_update_old;"
+                         " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
+                         " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
+                         " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
+                         " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
+                         NULL, NULL, &msg);
+        if (rc != SQLITE_OK) fprintf(stderr, "%s\n", msg);
+        assert_int_equal(rc, SQLITE_OK);
+        sqlite3_close(db);
+        return;
+    }
+    /* postgres://...?schema=NAME: the schema's tables through search_path */
+    char conninfo[1024];
+    snprintf(conninfo, sizeof conninfo, "%s", url);
+    char *schema = strstr(conninfo, "schema=");
+    assert_non_null(schema);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(schema + 7, "&"), schema + 7);
+    schema[-1] = '\0';
+    PGconn *c = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SET client_min_messages=warning; SET search_path TO %s; BEGIN;"
+             " DROP FUNCTION jobs_usage_changed() CASCADE; DROP FUNCTION media_usage_changed() CASCADE;"
+             " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
+             " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
+             name);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fprintf(stderr, "%s\n", PQerrorMessage(c));
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* A store that had jobs and media before it kept counters gets them filled from its rows. */
+static void test_usage_migration_counts_existing_rows(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    media_at(f->store, "m1", "acme", 1000);
+    media_at(f->store, "m2", "beta", 30);
+    create_for(f->store, "old", "acme", OCT);
+    lease_at(f->store, "old", 3600000, NOV - 5000);
+    create_for(f->store, "q", "acme", NOV);
+    create_for(f->store, "done", "beta", NOV);
+    lease_at(f->store, "done", 60000, NOV + 100);
+    finish_at(f->store, "done", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 2100);
+    cf_store_close(f->store);
+    f->store = NULL;
+    drop_usage_counters(f->url);
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
+    cf_tenant_usage u;
+    assert_int_equal(cf_store_tenant_usage(f->store, "acme", NOV, NOV + 3000, &u, &err), CF_OK);
+    assert_int_equal(u.stored_bytes, 1000);
+    assert_int_equal(u.active_jobs, 2);
+    assert_int_equal(u.processing_ms, 3000);
+    assert_usage_counted(f->store, NOV + 3000);
+    finish_at(f->store, "old", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 4000); /* and kept from then on */
+    assert_usage_counted(f->store, NOV + 5000);
 }
 
 /* Feature flags: set inserts or replaces, list is by name, delete says when there was none, and
@@ -1433,6 +1738,8 @@ int main(void) {
         T(test_tenants_own_jobs_children_events_and_media),
         T(test_keys_are_kept_listed_and_revoked_per_tenant),
         T(test_tenant_usage_counts_bytes_jobs_and_run_time),
+        T(test_usage_counters_agree_with_a_recount),
+        T(test_usage_migration_counts_existing_rows),
         T(test_tenant_quotas_are_kept_and_removed),
         T(test_flags_are_set_replaced_listed_and_deleted),
     };

@@ -14,6 +14,7 @@
 #include "application/metrics.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/json.h"
+#include "clipforge/log.h"
 #include "clipforge/trace.h"
 #include "clipforge/uri.h"
 #include "jobs/job_kinds.h"
@@ -182,17 +183,36 @@ cf_err cf_jobs_submit_result(cf_job_draft *d, const char *tenant, cf_job_record 
     return CF_OK;
 }
 
+/* Counts the queued children of parent_id that its cancel at now cancelled (those running were
+ * asked to stop, and their workers count them as they finish). */
+static void count_cancelled_children(cf_app *app, const char *parent_id, int64_t now) {
+    cf_job_filter f = {
+        .status = CF_JOB_STATE_CANCELLED, .parent_id = parent_id, .limit = CF_JOB_MAX_CHILDREN};
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    cf_error err;
+    if (cf_store_job_list(app->store, &f, &rows, &n, &err)) {
+        cf_log_warn("jobs", "cancel %s: children not counted: %s", parent_id, err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].finished_at == now) cf_metrics_tenant_job_finished(rows[i].tenant, rows[i].status);
+    cf_job_records_free(rows, n);
+}
+
 cf_err cf_jobs_cancel(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err) {
     cf_err rc = cf_owned_job(app->store, tenant, id, out, err);
     if (rc) return rc;
     cf_job_record_free(out);
-    rc = cf_store_job_cancel(app->store, id, cf_now_ms(), out, err);
+    int64_t now = cf_now_ms();
+    rc = cf_store_job_cancel(app->store, id, now, out, err);
+    if (rc) return rc;
     /* A worker of this process stops at once; others see the flag at their next heartbeat. */
-    if (rc == CF_OK && out->status == CF_JOB_STATE_RUNNING) cf_job_runner_cancel(app->runner, id);
+    if (out->status == CF_JOB_STATE_RUNNING) cf_job_runner_cancel(app->runner, id);
     /* A queued job ends here, with no run that a worker would count as it finishes. */
-    if (rc == CF_OK && out->status == CF_JOB_STATE_CANCELLED)
-        cf_metrics_tenant_job_finished(out->tenant, out->status);
-    return rc;
+    if (out->status == CF_JOB_STATE_CANCELLED) cf_metrics_tenant_job_finished(out->tenant, out->status);
+    count_cancelled_children(app, id, now);
+    return CF_OK;
 }
 
 cf_err cf_jobs_retry(cf_app *app, const char *tenant, const char *id, cf_job_record *out, cf_error *err) {

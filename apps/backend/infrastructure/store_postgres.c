@@ -54,6 +54,20 @@ typedef struct pg_store {
     void *hook_user;
 } pg_store;
 
+/* Usage counters: a tenant's usage (cf_tenant_usage) is the sum of its rows of tenant_usage and
+ * of tenant_usage_changes: stored_bytes and active_jobs over all of them (their month says
+ * nothing), run_ms the run time of the jobs that ended in that month (from the month's start at
+ * most), running and running_since the count and the summed start times of its jobs running now
+ * that started in that month (a read adds now - start for each without reading them). The
+ * triggers only append to tenant_usage_changes and lock nothing that another transaction waits
+ * for: a counter row updated in place would be locked by each job change until its commit, and
+ * a batch touching two tenants in one order would deadlock with one touching them in the other,
+ * or with any transaction holding the event counter. usage_fold moves the changes into
+ * tenant_usage (one folder at a time), when a read finds more than USAGE_FOLD_AT of them and at
+ * every reap. */
+#define USAGE_FOLD_AT 256
+#define USAGE_FOLD_LOCK 0x75736167 /* "usag" */
+
 /* Migrations, applied in order once each; append only. */
 static const char *const migrations[] = {
     "CREATE TABLE jobs("
@@ -97,6 +111,55 @@ static const char *const migrations[] = {
     "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at BIGINT NOT NULL);",
     "CREATE TABLE tenant_quotas(tenant TEXT PRIMARY KEY, processing_minutes BIGINT NOT NULL,"
     " storage_bytes BIGINT NOT NULL, concurrent_jobs BIGINT NOT NULL, upload_bytes BIGINT NOT NULL);",
+    /* Usage counters (see "Usage counters" above), in three steps applied in one transaction like
+     * every migration: usage_of is the one rule of what a job counts for; the triggers append
+     * every change of it, and of a media row's bytes, to tenant_usage_changes in that change's
+     * transaction; the table is filled from the rows already there after the triggers exist
+     * (CREATE TRIGGER waits for the writers of jobs and media, and holds them off until this
+     * commits). */
+    "CREATE TABLE tenant_usage(tenant TEXT NOT NULL, month BIGINT NOT NULL,"
+    " stored_bytes BIGINT NOT NULL DEFAULT 0, active_jobs BIGINT NOT NULL DEFAULT 0,"
+    " run_ms BIGINT NOT NULL DEFAULT 0, running BIGINT NOT NULL DEFAULT 0,"
+    " running_since BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(tenant, month));"
+    "CREATE TABLE tenant_usage_changes(id BIGSERIAL PRIMARY KEY, tenant TEXT NOT NULL,"
+    " month BIGINT NOT NULL, stored_bytes BIGINT NOT NULL DEFAULT 0, active_jobs BIGINT NOT NULL DEFAULT 0,"
+    " run_ms BIGINT NOT NULL DEFAULT 0, running BIGINT NOT NULL DEFAULT 0,"
+    " running_since BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX tenant_usage_changes_by_tenant ON tenant_usage_changes(tenant);"
+    "CREATE FUNCTION usage_of(j jobs) RETURNS TABLE(tenant TEXT, month BIGINT, active_jobs BIGINT,"
+    " run_ms BIGINT, running BIGINT, running_since BIGINT) LANGUAGE sql STABLE STRICT AS $$"
+    " SELECT j.tenant, m.month, (j.parent_id IS NULL AND j.status IN ('queued','running'))::int::bigint,"
+    " CASE WHEN x.metered AND j.status<>'running' AND j.finished_at>0"
+    " THEN j.finished_at-greatest(j.started_at, m.month) ELSE 0 END,"
+    " (x.metered AND j.status='running')::int::bigint,"
+    " CASE WHEN x.metered AND j.status='running' THEN j.started_at ELSE 0 END"
+    " FROM (SELECT (extract(epoch FROM date_trunc('month', to_timestamp((CASE WHEN j.status='running'"
+    " THEN j.started_at ELSE j.finished_at END)/1000) AT TIME ZONE 'UTC'))*1000)::bigint AS month) m,"
+    " (SELECT j.started_at>0 AND (j.parent_id IS NULL OR NOT EXISTS(SELECT 1 FROM jobs p"
+    " WHERE p.id=j.parent_id AND p.kind='autoclip' AND p.tenant=j.tenant)) AS metered) x $$;",
+    "CREATE FUNCTION jobs_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " INSERT INTO tenant_usage_changes(tenant,month,active_jobs,run_ms,running,running_since)"
+    " SELECT u.tenant,u.month,sum(u.active_jobs),sum(u.run_ms),sum(u.running),sum(u.running_since)"
+    " FROM (SELECT * FROM usage_of(NEW) UNION ALL SELECT o.tenant,o.month,-o.active_jobs,-o.run_ms,"
+    " -o.running,-o.running_since FROM usage_of(OLD) o) u GROUP BY u.tenant,u.month"
+    " HAVING sum(u.active_jobs)<>0 OR sum(u.run_ms)<>0 OR sum(u.running)<>0 OR sum(u.running_since)<>0;"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER jobs_usage_insert AFTER INSERT OR DELETE ON jobs FOR EACH ROW"
+    " EXECUTE FUNCTION jobs_usage_changed();"
+    "CREATE TRIGGER jobs_usage_update AFTER UPDATE OF status, started_at, finished_at ON jobs FOR EACH ROW"
+    " WHEN (OLD.status<>NEW.status OR OLD.started_at<>NEW.started_at OR OLD.finished_at<>NEW.finished_at)"
+    " EXECUTE FUNCTION jobs_usage_changed();"
+    "CREATE FUNCTION media_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " INSERT INTO tenant_usage_changes(tenant,month,stored_bytes) SELECT NEW.tenant,0,NEW.bytes"
+    " WHERE NEW.bytes IS NOT NULL UNION ALL SELECT OLD.tenant,0,-OLD.bytes WHERE OLD.bytes IS NOT NULL;"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER media_usage AFTER INSERT OR DELETE OR UPDATE OF tenant, bytes ON media FOR EACH ROW"
+    " EXECUTE FUNCTION media_usage_changed();",
+    "INSERT INTO tenant_usage(tenant,month,active_jobs,run_ms,running,running_since)"
+    " SELECT u.tenant,u.month,sum(u.active_jobs),sum(u.run_ms),sum(u.running),sum(u.running_since)"
+    " FROM jobs j, usage_of(j) u GROUP BY u.tenant,u.month;"
+    "INSERT INTO tenant_usage(tenant,month,stored_bytes) SELECT tenant,0,sum(bytes) FROM media"
+    " GROUP BY tenant ON CONFLICT(tenant,month) DO UPDATE SET stored_bytes=excluded.stored_bytes;",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
@@ -1141,11 +1204,14 @@ static cf_err reap_tx(PGconn *c, void *arg, cf_error *err) {
     return rc;
 }
 
+static cf_err usage_fold(pg_store *st, cf_error *err);
+
+/* Also folds the changes of usage, so that they stay few where no quota reads them. */
 static cf_err pg_reap(void *self, int64_t now, int64_t retry_delay_ms, size_t *n, cf_error *err) {
     reap_args a = {now, retry_delay_ms, 0};
     cf_err rc = with_conn(self, true, reap_tx, &a, err);
     *n = rc ? 0 : a.n;
-    return rc;
+    return rc ? rc : usage_fold(self, err);
 }
 
 typedef struct count_args {
@@ -1591,25 +1657,52 @@ static cf_err pg_key_revoke(void *self, const char *id, const char *tenant, int6
     return rc;
 }
 
+/* Moves every change of usage into tenant_usage, in a transaction of its own; does nothing while
+ * another connection does it. */
+static cf_err usage_fold_tx(PGconn *c, void *arg, cf_error *err) {
+    (void)arg;
+    num lock = n64(USAGE_FOLD_LOCK);
+    const char *p[] = {lock.s};
+    PGresult *r = q(c, "SELECT pg_try_advisory_xact_lock($1)", 1, p, err);
+    if (!r) return err->code;
+    bool mine = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!mine) return CF_OK;
+    return run(c,
+               "WITH d AS (DELETE FROM tenant_usage_changes RETURNING *)"
+               " INSERT INTO tenant_usage(tenant,month,stored_bytes,active_jobs,run_ms,running,running_since)"
+               " SELECT tenant,month,sum(stored_bytes),sum(active_jobs),sum(run_ms),sum(running),"
+               "sum(running_since) FROM d GROUP BY tenant,month ON CONFLICT(tenant,month) DO UPDATE SET"
+               " stored_bytes=tenant_usage.stored_bytes+excluded.stored_bytes,"
+               " active_jobs=tenant_usage.active_jobs+excluded.active_jobs,"
+               " run_ms=tenant_usage.run_ms+excluded.run_ms, running=tenant_usage.running+excluded.running,"
+               " running_since=tenant_usage.running_since+excluded.running_since",
+               0, NULL, NULL, err);
+}
+
+static cf_err usage_fold(pg_store *st, cf_error *err) {
+    return with_conn(st, true, usage_fold_tx, NULL, err);
+}
+
 typedef struct usage_args {
     const char *tenant;
-    int64_t since, now;
+    int64_t month, now;
     cf_tenant_usage *out;
+    int64_t changes; /* rows of tenant_usage_changes read */
 } usage_args;
 
 static cf_err usage_fn(PGconn *c, void *arg, cf_error *err) {
     usage_args *a = arg;
-    num since = n64(a->since), now = n64(a->now);
-    const char *p[] = {a->tenant, since.s, now.s};
+    num month = n64(a->month), now = n64(a->now);
+    const char *p[] = {a->tenant, month.s, now.s};
     PGresult *r =
         q(c,
-          "SELECT (SELECT coalesce(sum(bytes),0) FROM media WHERE tenant=$1),"
-          " (SELECT count(*) FROM jobs WHERE tenant=$1 AND parent_id IS NULL"
-          " AND status IN ('queued','running')),"
-          " (SELECT coalesce(sum(CASE WHEN status='running' THEN $3::bigint ELSE finished_at END"
-          " - greatest(started_at, $2::bigint)),0) FROM jobs WHERE tenant=$1 AND started_at>0"
-          " AND (status='running' OR finished_at>=$2::bigint) AND (parent_id IS NULL OR parent_id NOT IN"
-          " (SELECT id FROM jobs WHERE kind='autoclip' AND tenant=$1)))",
+          "SELECT coalesce(sum(stored_bytes),0), coalesce(sum(active_jobs),0),"
+          " coalesce(sum(CASE WHEN month=$2::bigint THEN run_ms ELSE 0 END + CASE WHEN month<$2::bigint"
+          " THEN running*($3::bigint-$2::bigint) ELSE running*$3::bigint-running_since END),0), count(id)"
+          " FROM (SELECT NULL::bigint AS id,month,stored_bytes,active_jobs,run_ms,running,running_since"
+          " FROM tenant_usage WHERE tenant=$1 UNION ALL SELECT id,month,stored_bytes,active_jobs,run_ms,"
+          "running,running_since FROM tenant_usage_changes WHERE tenant=$1) u",
           3, p, err);
     if (!r) return err->code;
     cf_err rc = CF_OK;
@@ -1617,6 +1710,7 @@ static cf_err usage_fn(PGconn *c, void *arg, cf_error *err) {
         a->out->stored_bytes = int_at(r, 0, 0);
         a->out->active_jobs = int_at(r, 0, 1);
         a->out->processing_ms = int_at(r, 0, 2);
+        a->changes = int_at(r, 0, 3);
     } else {
         rc = cf_error_set(err, CF_ERR_IO, "store: tenant usage: no row");
     }
@@ -1624,10 +1718,15 @@ static cf_err usage_fn(PGconn *c, void *arg, cf_error *err) {
     return rc;
 }
 
-static cf_err pg_tenant_usage(void *self, const char *tenant, int64_t since, int64_t now,
+/* One statement's snapshot: the fold moves changes into tenant_usage atomically, so a read sees
+ * each change once, folded or not. */
+static cf_err pg_tenant_usage(void *self, const char *tenant, int64_t month, int64_t now,
                               cf_tenant_usage *out, cf_error *err) {
-    usage_args a = {tenant, since, now, out};
-    return with_conn(self, false, usage_fn, &a, err);
+    usage_args a = {tenant, month, now, out, 0};
+    cf_err rc = with_conn(self, false, usage_fn, &a, err);
+    cf_error ignored;
+    if (rc == CF_OK && a.changes > USAGE_FOLD_AT) usage_fold(self, &ignored); /* next time, then */
+    return rc;
 }
 
 /* ---- feature flags ---- */

@@ -54,6 +54,24 @@ static struct sq_store *reader(struct sq_store *st) {
     return st->reader ? st->reader : st;
 }
 
+/* Usage counters. A tenant's usage (cf_tenant_usage) is the sum of its rows of tenant_usage, one
+ * per month: stored_bytes and active_jobs summed over all of them (their month says nothing),
+ * run_ms the run time of the jobs that ended in that month (from the month's start at most),
+ * running and running_since the count and the summed start times of its jobs running now that
+ * started in that month (so that a read adds now - start for each without reading them).
+ * USAGE_ADD(R, SIGN) adds (SIGN "") or takes away (SIGN "-") what job row R counts for, as the
+ * view job_usage says; MEDIA_ADD likewise for a media row's bytes. */
+#define USAGE_ADD(R, SIGN)                                                                                   \
+    "INSERT INTO tenant_usage(tenant,month,active_jobs,run_ms,running,running_since)"                        \
+    " SELECT tenant,month," SIGN "active_jobs," SIGN "run_ms," SIGN "running," SIGN "running_since"          \
+    " FROM job_usage WHERE id=" R ".id AND (active_jobs OR run_ms OR running)"                               \
+    " ON CONFLICT(tenant,month) DO UPDATE SET active_jobs=active_jobs+excluded.active_jobs,"                 \
+    " run_ms=run_ms+excluded.run_ms, running=running+excluded.running,"                                      \
+    " running_since=running_since+excluded.running_since;"
+#define MEDIA_ADD(R, SIGN)                                                                                   \
+    "INSERT INTO tenant_usage(tenant,month,stored_bytes) VALUES(" R ".tenant,0," SIGN R ".bytes)"            \
+    " ON CONFLICT(tenant,month) DO UPDATE SET stored_bytes=stored_bytes+excluded.stored_bytes;"
+
 /* Migrations, applied in order once each; append only. */
 static const char *const migrations[] = {
     "CREATE TABLE jobs("
@@ -92,6 +110,42 @@ static const char *const migrations[] = {
     "CREATE TABLE flags(name TEXT PRIMARY KEY, setting TEXT NOT NULL, updated_at INTEGER NOT NULL);",
     "CREATE TABLE tenant_quotas(tenant TEXT PRIMARY KEY, processing_minutes INTEGER NOT NULL,"
     " storage_bytes INTEGER NOT NULL, concurrent_jobs INTEGER NOT NULL, upload_bytes INTEGER NOT NULL);",
+    /* Usage counters (see the comment above USAGE_ADD), in three steps applied in one transaction
+     * like every migration: the view is the one rule of what a job counts for, the triggers keep
+     * tenant_usage equal to its sum through every change of a job or a media row, in that
+     * change's transaction; the table is filled from the rows already there. */
+    "CREATE TABLE tenant_usage(tenant TEXT NOT NULL, month INTEGER NOT NULL,"
+    " stored_bytes INTEGER NOT NULL DEFAULT 0, active_jobs INTEGER NOT NULL DEFAULT 0,"
+    " run_ms INTEGER NOT NULL DEFAULT 0, running INTEGER NOT NULL DEFAULT 0,"
+    " running_since INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(tenant, month)) WITHOUT ROWID;"
+    "CREATE VIEW job_usage AS SELECT id, tenant, month,"
+    " parent_id IS NULL AND status IN ('queued','running') AS active_jobs,"
+    " CASE WHEN metered AND status<>'running' AND finished_at>0"
+    " THEN finished_at-max(started_at, month) ELSE 0 END AS run_ms,"
+    " metered AND status='running' AS running,"
+    " CASE WHEN metered AND status='running' THEN started_at ELSE 0 END AS running_since"
+    " FROM (SELECT id, tenant, parent_id, status, started_at, finished_at,"
+    " CAST(strftime('%s', (CASE WHEN status='running' THEN started_at ELSE finished_at END)/1000,"
+    " 'unixepoch', 'start of month') AS INTEGER)*1000 AS month,"
+    " started_at>0 AND (parent_id IS NULL OR NOT EXISTS(SELECT 1 FROM jobs p WHERE p.id=j.parent_id"
+    " AND p.kind='autoclip' AND p.tenant=j.tenant)) AS metered FROM jobs j);",
+    /* clang-format off */
+    "CREATE TRIGGER jobs_usage_insert AFTER INSERT ON jobs BEGIN " USAGE_ADD("NEW", "") " END;"
+    "CREATE TRIGGER jobs_usage_update_old BEFORE UPDATE OF status, started_at, finished_at ON jobs"
+    " BEGIN " USAGE_ADD("OLD", "-") " END;"
+    "CREATE TRIGGER jobs_usage_update_new AFTER UPDATE OF status, started_at, finished_at ON jobs"
+    " BEGIN " USAGE_ADD("NEW", "") " END;"
+    "CREATE TRIGGER jobs_usage_delete BEFORE DELETE ON jobs BEGIN " USAGE_ADD("OLD", "-") " END;"
+    "CREATE TRIGGER media_usage_insert AFTER INSERT ON media BEGIN " MEDIA_ADD("NEW", "") " END;"
+    "CREATE TRIGGER media_usage_update AFTER UPDATE OF tenant, bytes ON media"
+    " BEGIN " MEDIA_ADD("OLD", "-") MEDIA_ADD("NEW", "") " END;"
+    "CREATE TRIGGER media_usage_delete AFTER DELETE ON media BEGIN " MEDIA_ADD("OLD", "-") " END;",
+    /* clang-format on */
+    "INSERT INTO tenant_usage(tenant,month,active_jobs,run_ms,running,running_since)"
+    " SELECT tenant,month,sum(active_jobs),sum(run_ms),sum(running),sum(running_since) FROM job_usage"
+    " GROUP BY tenant,month;"
+    "INSERT INTO tenant_usage(tenant,month,stored_bytes) SELECT tenant,0,sum(bytes) FROM media WHERE true"
+    " GROUP BY tenant ON CONFLICT(tenant,month) DO UPDATE SET stored_bytes=excluded.stored_bytes;",
 };
 
 #define JOB_COLS                                                                                             \
@@ -100,6 +154,11 @@ static const char *const migrations[] = {
     "cancel_requested,seq,parent_id,trace_context,tenant"
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
+/* A tenant's usage from its tenant_usage rows, for the month starting at MONTH, until NOW. */
+#define USAGE_SUMS(MONTH, NOW)                                                                               \
+    "coalesce(sum(stored_bytes),0), coalesce(sum(active_jobs),0),"                                           \
+    " coalesce(sum(CASE WHEN month=" MONTH " THEN run_ms ELSE 0 END + CASE WHEN month<" MONTH                \
+    " THEN running*(" NOW "-" MONTH ") ELSE running*" NOW "-running_since END),0)"
 #define KEY_COLS "id,tenant,role,name,salt,hash,created_at,revoked_at"
 
 enum {
@@ -238,14 +297,8 @@ static const char *const queries[Q_COUNT] = {
         " WHERE e.id>?1 AND j.tenant=?3 ORDER BY e.id LIMIT ?2",
     [Q_KEY_INSERT] = "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,0)",
     [Q_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE id=?1",
-    /* ?1 tenant, ?2 since, ?3 now */
-    [Q_TENANT_USAGE] = "SELECT (SELECT coalesce(sum(bytes),0) FROM media WHERE tenant=?1),"
-                       " (SELECT count(*) FROM jobs WHERE tenant=?1 AND parent_id IS NULL"
-                       " AND status IN ('queued','running')),"
-                       " (SELECT coalesce(sum(CASE WHEN status='running' THEN ?3 ELSE finished_at END"
-                       " - max(started_at, ?2)),0) FROM jobs WHERE tenant=?1 AND started_at>0"
-                       " AND (status='running' OR finished_at>=?2) AND (parent_id IS NULL OR parent_id NOT IN"
-                       " (SELECT id FROM jobs WHERE kind='autoclip' AND tenant=?1)))",
+    /* ?1 tenant, ?2 the month's start, ?3 now */
+    [Q_TENANT_USAGE] = "SELECT " USAGE_SUMS("?2", "?3") " FROM tenant_usage WHERE tenant=?1",
     [Q_KEY_LIST] = "SELECT " KEY_COLS " FROM api_keys WHERE ?1 IS NULL OR tenant=?1"
                    " ORDER BY created_at DESC, id DESC",
     [Q_KEY_REVOKE] = "UPDATE api_keys SET revoked_at=?3 WHERE id=?1 AND (?2 IS NULL OR tenant=?2)"
@@ -1454,15 +1507,17 @@ static cf_err sq_key_revoke(void *self, const char *id, const char *tenant, int6
     return rc;
 }
 
-static cf_err sq_tenant_usage(void *self, const char *tenant, int64_t since, int64_t now,
+/* From the counters (a few rows), on the reading connection: a quota check never waits for the
+ * writer. */
+static cf_err sq_tenant_usage(void *self, const char *tenant, int64_t month, int64_t now,
                               cf_tenant_usage *out, cf_error *err) {
-    sq_store *st = self;
+    sq_store *st = reader(self);
     pthread_mutex_lock(&st->lock);
     sqlite3_stmt *s = stmt(st, Q_TENANT_USAGE, err);
     cf_err rc = s ? CF_OK : err->code;
     if (s) {
         bind_text(s, 1, tenant);
-        sqlite3_bind_int64(s, 2, since);
+        sqlite3_bind_int64(s, 2, month);
         sqlite3_bind_int64(s, 3, now);
         if (sqlite3_step(s) == SQLITE_ROW) {
             out->stored_bytes = sqlite3_column_int64(s, 0);

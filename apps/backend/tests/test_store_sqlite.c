@@ -60,8 +60,9 @@ static void test_migrations_apply_once_and_reopen(void **state) {
         sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_migrations", -1, &s, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    /* jobs..media, labels, media file names, parents, trace contexts, tenants and keys, flags, quotas */
-    assert_int_equal(sqlite3_column_int(s, 0), 8);
+    /* jobs..media, labels, media file names, parents, trace contexts, tenants and keys, flags, quotas,
+     * usage counters (their table and view, their triggers, their filling) */
+    assert_int_equal(sqlite3_column_int(s, 0), 11);
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);

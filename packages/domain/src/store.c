@@ -297,12 +297,12 @@ cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int6
     return s->m->key_revoke ? s->m->key_revoke(s->self, id, tenant, now, err) : no_keys(s, err);
 }
 
-cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int64_t now,
+cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t month, int64_t now,
                              cf_tenant_usage *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     if (!s->m->tenant_usage)
         return cf_error_set(err, CF_ERR_UNSUPPORTED, "the %s store cannot count usage", s->m->name);
-    return s->m->tenant_usage(s->self, tenant, since, now, out, err);
+    return s->m->tenant_usage(s->self, tenant, month, now, out, err);
 }
 
 static cf_err no_flags(cf_store *s, cf_error *err) {

@@ -121,7 +121,7 @@ typedef struct cf_key_record {
 typedef struct cf_tenant_usage {
     int64_t stored_bytes;  /* its media */
     int64_t active_jobs;   /* queued or running, children not counted */
-    int64_t processing_ms; /* run time of its jobs since a time (running ones until now); an
+    int64_t processing_ms; /* run time of its jobs in a month (running ones until now); an
                               autoclip's renders are inside its own run and not counted again */
 } cf_tenant_usage;
 
@@ -250,8 +250,10 @@ typedef struct cf_store_methods {
     cf_err (*key_get)(void *self, const char *id, cf_key_record *out, cf_error *err);
     cf_err (*key_list)(void *self, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
     cf_err (*key_revoke)(void *self, const char *id, const char *tenant, int64_t now, cf_error *err);
-    /* Optional (NULL when the backend cannot): tenant's usage, processing counted from since. */
-    cf_err (*tenant_usage)(void *self, const char *tenant, int64_t since, int64_t now, cf_tenant_usage *out,
+    /* Optional (NULL when the backend cannot): tenant's usage, processing counted from month, the
+     * start (UTC) of now's month (cf_month_start_ms). Read from counters that every change of a
+     * job or a media row keeps in its own transaction, so its cost does not grow with history. */
+    cf_err (*tenant_usage)(void *self, const char *tenant, int64_t month, int64_t now, cf_tenant_usage *out,
                            cf_error *err);
     /* Optional (NULL when the backend keeps no feature flags). flag_set inserts or replaces;
      * flag_list is every flag by name; flag_delete: CF_ERR_NOT_FOUND when there is none. */
@@ -357,7 +359,7 @@ cf_err cf_store_key_get(cf_store *s, const char *id, cf_key_record *out, cf_erro
 cf_err cf_store_key_list(cf_store *s, const char *tenant, cf_key_record **out, size_t *n, cf_error *err);
 cf_err cf_store_key_revoke(cf_store *s, const char *id, const char *tenant, int64_t now, cf_error *err);
 /* CF_ERR_UNSUPPORTED when the backend cannot. */
-cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t since, int64_t now,
+cf_err cf_store_tenant_usage(cf_store *s, const char *tenant, int64_t month, int64_t now,
                              cf_tenant_usage *out, cf_error *err);
 
 /* CF_ERR_UNSUPPORTED when the backend keeps no feature flags. */
