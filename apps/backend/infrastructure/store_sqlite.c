@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #include "clipforge/log.h"
 
 #define BUSY_TIMEOUT_MS 5000
+
+/* Read-only connections beside the writing one (see sq_store.readers). */
+#define READERS 4
 
 /* WAL pages after a commit beyond which the checkpointer thread copies the WAL into the
  * database (PASSIVE, on a connection of its own, so that commits never wait for it), and
@@ -43,15 +47,31 @@ typedef struct sq_store {
     pthread_mutex_t lock; /* guards db and the statement cache */
     sqlite3_stmt **cache;
     checkpointer ckpt;
-    /* A second, read-only connection for the reads requests and event streams make most (a job,
-     * a job list, events): in WAL it reads the last commit while a writer holds the first one,
-     * so a GET never waits behind a flood of submissions. NULL for an in-memory database. */
-    struct sq_store *reader;
+    /* Read-only connections for the reads requests and event streams make most (a job, a job
+     * list, events, a quota's usage): in WAL each reads the last commit while a writer holds the
+     * first one, so a GET never waits behind a flood of submissions, and with several of them a
+     * GET does not wait behind another read either (the event window's, a submission's quota
+     * check) when the thread holding one has lost its CPU. None for an in-memory database. */
+    struct sq_store *readers[READERS];
+    int n_readers;
+    atomic_uint next_reader; /* where lock_reader starts looking */
 } sq_store;
 
-/* The connection for plain reads. */
-static struct sq_store *reader(struct sq_store *st) {
-    return st->reader ? st->reader : st;
+/* A reading connection, locked (the caller unlocks its lock): the first free one from the next
+ * in turn, else that one once it is free; the writing connection when there are none. */
+static struct sq_store *lock_reader(struct sq_store *st) {
+    if (!st->n_readers) {
+        pthread_mutex_lock(&st->lock);
+        return st;
+    }
+    unsigned start = atomic_fetch_add(&st->next_reader, 1);
+    for (int i = 0; i < st->n_readers; i++) {
+        struct sq_store *r = st->readers[(start + (unsigned)i) % (unsigned)st->n_readers];
+        if (!pthread_mutex_trylock(&r->lock)) return r;
+    }
+    struct sq_store *r = st->readers[start % (unsigned)st->n_readers];
+    pthread_mutex_lock(&r->lock);
+    return r;
 }
 
 /* Usage counters. A tenant's usage (cf_tenant_usage) is the sum of its rows of tenant_usage, one
@@ -595,7 +615,7 @@ static void checkpointer_stop(checkpointer *c) {
 static void sq_close(void *self) {
     sq_store *st = self;
     if (!st) return;
-    sq_close(st->reader);
+    for (int i = 0; i < st->n_readers; i++) sq_close(st->readers[i]);
     checkpointer_stop(&st->ckpt);
     for (int i = 0; st->cache && i < Q_COUNT; i++) sqlite3_finalize(st->cache[i]);
     free(st->cache);
@@ -622,7 +642,16 @@ static cf_err connect_db(const char *path, int flags, sq_store **out, cf_error *
     return rc;
 }
 
+/* SQLite counts the memory it allocates under one mutex that every allocation and free of every
+ * connection takes, for statistics nothing here reads: without them the connections of several
+ * threads allocate without meeting. Before SQLite initialises, else it refuses (harmless). */
+static void sqlite_without_memstatus(void) {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static cf_err sq_open(const char *url, void **self, cf_error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_without_memstatus);
     const char *path = url + strlen("sqlite:");
     if (!*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "store URL '%s': no path", url);
     sq_store *st = NULL;
@@ -632,8 +661,11 @@ static cf_err sq_open(const char *url, void **self, cf_error *err) {
     if (rc == CF_OK) rc = prepare_db(st, err);
     if (rc == CF_OK) sqlite3_wal_hook(st->db, on_wal_commit, st);
     /* after prepare_db: the file is in WAL and migrated */
-    if (rc == CF_OK && strcmp(path, ":memory:") && !strstr(path, "mode=memory"))
-        rc = connect_db(path, SQLITE_OPEN_READONLY, &st->reader, err);
+    while (rc == CF_OK && strcmp(path, ":memory:") && !strstr(path, "mode=memory") &&
+           st->n_readers < READERS) {
+        rc = connect_db(path, SQLITE_OPEN_READONLY, &st->readers[st->n_readers], err);
+        if (st->readers[st->n_readers]) st->n_readers++;
+    }
     if (rc) {
         sq_close(st);
         return rc;
@@ -720,21 +752,19 @@ static cf_err sq_job_create_many(void *self, cf_job_submission *subs, size_t n, 
 }
 
 static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_error *err) {
-    sq_store *st = reader(self);
-    pthread_mutex_lock(&st->lock);
+    sq_store *st = lock_reader(self);
     cf_err rc = load_job(st, Q_JOB_BY_ID, id, out, err);
     pthread_mutex_unlock(&st->lock);
     return rc;
 }
 
 static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
-    sq_store *st = reader(self);
     *out = NULL;
     *n = 0;
     size_t limit = f->limit ? f->limit : 50;
     cf_job_record *rows = calloc(limit, sizeof *rows);
     if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    pthread_mutex_lock(&st->lock);
+    sq_store *st = lock_reader(self);
     sqlite3_stmt *s = stmt(st, f->parent_id ? Q_JOB_LIST_CHILDREN : Q_JOB_LIST, err);
     cf_err rc = s ? CF_OK : err->code;
     if (s) {
@@ -1123,13 +1153,12 @@ static cf_err sq_redispatch(void *self, int64_t now, size_t *n, cf_error *err) {
 
 static cf_err sq_events_after(void *self, int64_t after_id, const char *job_id, const char *tenant,
                               size_t limit, cf_event_record **out, size_t *n, cf_error *err) {
-    sq_store *st = reader(self);
     *out = NULL;
     *n = 0;
     if (!limit) return CF_OK;
     cf_event_record *rows = calloc(limit, sizeof *rows);
     if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    pthread_mutex_lock(&st->lock);
+    sq_store *st = lock_reader(self);
     sqlite3_stmt *s = stmt(st,
                            job_id   ? Q_EVENTS_AFTER_JOB
                            : tenant ? Q_EVENTS_AFTER_TENANT
@@ -1511,8 +1540,7 @@ static cf_err sq_key_revoke(void *self, const char *id, const char *tenant, int6
  * writer. */
 static cf_err sq_tenant_usage(void *self, const char *tenant, int64_t month, int64_t now,
                               cf_tenant_usage *out, cf_error *err) {
-    sq_store *st = reader(self);
-    pthread_mutex_lock(&st->lock);
+    sq_store *st = lock_reader(self);
     sqlite3_stmt *s = stmt(st, Q_TENANT_USAGE, err);
     cf_err rc = s ? CF_OK : err->code;
     if (s) {
