@@ -8,8 +8,9 @@
  * the ack wait (its worker died) is redelivered by the server to any member; nack is a NAK with
  * a delay. The delivery count is JetStream's own (message metadata).
  * A delivery's tag names the natsMsg kept in this process until ack/nack (its reply subject is
- * what acknowledges it). Fetches on one subscription are serialised by its lock and cut into
- * short slices so shutdown() is noticed quickly. */
+ * what acknowledges it). publish_many sends a batch without waiting for each ack (asynchronous
+ * publishing on a JetStream context of its own) and then waits for the acks together. Fetches on one
+ * subscription are serialised by its lock and cut into short slices so shutdown() is noticed quickly. */
 #include "infrastructure/bus_nats.h"
 
 #include <nats/nats.h>
@@ -39,9 +40,21 @@ typedef struct inflight {
     natsMsg *msg;
 } inflight;
 
+/* The batch publish_many is sending: the acks the server sent back for its messages so far.
+ * Written by the connection's callback thread, read by the publisher, under lock. */
+typedef struct pub_batch {
+    pthread_mutex_t lock;
+    natsMsg **msgs; /* the batch's messages, in order (compared, never touched, by on_ack) */
+    bool *acked;
+    size_t n;
+} pub_batch;
+
 typedef struct nats_bus {
     natsConnection *nc;
     jsCtx *js;
+    jsCtx *js_async;            /* publish_many's own context: its acks go to on_ack */
+    pthread_mutex_t async_lock; /* one publish_many at a time on js_async */
+    pub_batch batch;
     char prefix[64];
     int64_t ack_timeout_ms, maxlen;
     atomic_bool closed;
@@ -115,10 +128,28 @@ static void nb_close(void *self) {
     for (size_t i = 0; i < b->n_streams; i++) free(b->streams[i]);
     free(b->streams);
     jsCtx_Destroy(b->js);
+    jsCtx_Destroy(b->js_async);
     if (b->nc) natsConnection_Close(b->nc);
+    pthread_mutex_destroy(&b->async_lock);
+    pthread_mutex_destroy(&b->batch.lock);
     natsConnection_Destroy(b->nc);
     pthread_mutex_destroy(&b->lock);
     free(b);
+}
+
+/* The server's answer to a message of publish_many's batch (on the connection's thread). */
+static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure) {
+    (void)js, (void)pae;
+    pub_batch *pb = closure;
+    pthread_mutex_lock(&pb->lock);
+    for (size_t i = 0; i < pb->n; i++) {
+        if (pb->msgs[i] != msg) continue;
+        pb->acked[i] = pa != NULL;
+        pb->msgs[i] = NULL; /* a later message may be given its address */
+        break;
+    }
+    pthread_mutex_unlock(&pb->lock);
+    natsMsg_Destroy(msg);
 }
 
 static cf_err connect_js(nats_bus *b, const char *server, cf_error *err) {
@@ -131,6 +162,13 @@ static cf_err connect_js(nats_bus *b, const char *server, cf_error *err) {
     natsOptions_Destroy(opts);
     if (s != NATS_OK) return nats_fail(s, 0, "connect", err);
     s = natsConnection_JetStream(&b->js, b->nc, NULL);
+    jsOptions jo;
+    if (s == NATS_OK) s = jsOptions_Init(&jo);
+    if (s == NATS_OK) {
+        jo.PublishAsync.AckHandler = on_ack;
+        jo.PublishAsync.AckHandlerClosure = &b->batch;
+        s = natsConnection_JetStream(&b->js_async, b->nc, &jo);
+    }
     return s == NATS_OK ? CF_OK : nats_fail(s, 0, "JetStream", err);
 }
 
@@ -138,6 +176,8 @@ static cf_err nb_open(const char *url, void **self, cf_error *err) {
     nats_bus *b = calloc(1, sizeof *b);
     if (!b) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_init(&b->lock, NULL);
+    pthread_mutex_init(&b->async_lock, NULL);
+    pthread_mutex_init(&b->batch.lock, NULL);
     snprintf(b->prefix, sizeof b->prefix, "clipforge");
     b->ack_timeout_ms = 30000;
     b->maxlen = 100000;
@@ -228,6 +268,63 @@ static cf_err nb_publish_traced(void *self, const char *topic, const char *paylo
     jsPubAck_Destroy(pa);
     natsMsg_Destroy(msg);
     return s == NATS_OK ? CF_OK : nats_fail(s, jerr, "publish", err);
+}
+
+/* Every message sent without waiting for its ack, then the acks awaited together (at most the
+ * connection's timeout); *sent = the messages acked, from the first. The ones after the first
+ * not acked are published again by the caller: delivery is at least once. */
+static cf_err nb_publish_many(void *self, const char *topic, const char *const *payloads,
+                              const char *const *traces, size_t n, size_t *sent, cf_error *err) {
+    nats_bus *b = self;
+    *sent = 0;
+    cf_err rc = ensure_stream(b, topic, err);
+    if (rc) return rc;
+    char stream[256], subject[256];
+    names(b, topic, stream, sizeof stream, subject, sizeof subject);
+    natsMsg **msgs = calloc(n, sizeof *msgs);
+    bool *acked = calloc(n, sizeof *acked);
+    if (!msgs || !acked) {
+        free(msgs), free(acked);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    pthread_mutex_lock(&b->async_lock);
+    pub_batch *pb = &b->batch;
+    pthread_mutex_lock(&pb->lock);
+    pb->msgs = msgs, pb->acked = acked, pb->n = n;
+    pthread_mutex_unlock(&pb->lock);
+    natsStatus s = NATS_OK;
+    size_t queued = 0;
+    for (; s == NATS_OK && queued < n; queued++) {
+        natsMsg *msg = NULL;
+        s = natsMsg_Create(&msg, subject, NULL, payloads[queued], (int)strlen(payloads[queued]));
+        if (s == NATS_OK && traces && traces[queued])
+            s = natsMsgHeader_Set(msg, TRACE_HEADER, traces[queued]);
+        pthread_mutex_lock(&pb->lock);
+        msgs[queued] = msg; /* before it is sent: its ack may come at once */
+        pthread_mutex_unlock(&pb->lock);
+        if (s == NATS_OK) s = js_PublishMsgAsync(b->js_async, &msg, NULL); /* takes msg */
+        natsMsg_Destroy(msg);
+        if (s != NATS_OK) break;
+    }
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 5000;
+    natsStatus done = js_PublishAsyncComplete(b->js_async, &po);
+    if (done != NATS_OK) { /* not acked in time: taken back, counted as not published */
+        natsMsgList pending = {0};
+        if (js_PublishAsyncGetPendingList(&pending, b->js_async) == NATS_OK) natsMsgList_Destroy(&pending);
+    }
+    pthread_mutex_lock(&pb->lock);
+    while (*sent < queued && acked[*sent]) ++*sent;
+    pb->msgs = NULL, pb->acked = NULL, pb->n = 0;
+    pthread_mutex_unlock(&pb->lock);
+    pthread_mutex_unlock(&b->async_lock);
+    free(msgs), free(acked);
+    if (s != NATS_OK) return nats_fail(s, 0, "publish", err);
+    if (done != NATS_OK) return nats_fail(done, 0, "publish", err);
+    return *sent == n
+               ? CF_OK
+               : cf_error_set(err, CF_ERR_IO, "bus: nats publish: %zu of %zu messages refused", n - *sent, n);
 }
 
 static cf_err nb_publish(void *self, const char *topic, const char *payload, cf_error *err) {
@@ -453,6 +550,7 @@ static const cf_bus_methods methods = {
     .receive = nb_receive,
     .receive_many = nb_receive_many,
     .ack_many = nb_ack_many,
+    .publish_many = nb_publish_many,
     .ack = nb_ack,
     .nack = nb_nack,
     .shutdown = nb_shutdown,

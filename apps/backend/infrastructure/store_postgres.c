@@ -68,6 +68,18 @@ typedef struct pg_store {
 #define USAGE_FOLD_AT 256
 #define USAGE_FOLD_LOCK 0x75736167 /* "usag" */
 
+/* What a job counts for (the body of the SQL function usage_of, see "Usage counters"). */
+#define USAGE_OF                                                                                             \
+    " SELECT j.tenant, m.month, (j.parent_id IS NULL AND j.status IN ('queued','running'))::int::bigint,"    \
+    " CASE WHEN x.metered AND j.status<>'running' AND j.finished_at>0"                                       \
+    " THEN j.finished_at-greatest(j.started_at, m.month) ELSE 0 END,"                                        \
+    " (x.metered AND j.status='running')::int::bigint,"                                                      \
+    " CASE WHEN x.metered AND j.status='running' THEN j.started_at ELSE 0 END"                               \
+    " FROM (SELECT (extract(epoch FROM date_trunc('month', to_timestamp((CASE WHEN j.status='running'"       \
+    " THEN j.started_at ELSE j.finished_at END)/1000) AT TIME ZONE 'UTC'))*1000)::bigint AS month) m,"       \
+    " (SELECT j.started_at>0 AND (j.parent_id IS NULL OR NOT EXISTS(SELECT 1 FROM jobs p"                    \
+    " WHERE p.id=j.parent_id AND p.kind='autoclip' AND p.tenant=j.tenant)) AS metered) x"
+
 /* Migrations, applied in order once each; append only. */
 static const char *const migrations[] = {
     "CREATE TABLE jobs("
@@ -122,21 +134,13 @@ static const char *const migrations[] = {
     " run_ms BIGINT NOT NULL DEFAULT 0, running BIGINT NOT NULL DEFAULT 0,"
     " running_since BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(tenant, month));"
     "CREATE TABLE tenant_usage_changes(id BIGSERIAL PRIMARY KEY, tenant TEXT NOT NULL,"
-    " month BIGINT NOT NULL, stored_bytes BIGINT NOT NULL DEFAULT 0, active_jobs BIGINT NOT NULL DEFAULT 0,"
+    " month BIGINT NOT NULL, stored_bytes BIGINT NOT NULL DEFAULT 0, active_jobs BIGINT NOT NULL DEFAULT "
+    "0,"
     " run_ms BIGINT NOT NULL DEFAULT 0, running BIGINT NOT NULL DEFAULT 0,"
     " running_since BIGINT NOT NULL DEFAULT 0);"
     "CREATE INDEX tenant_usage_changes_by_tenant ON tenant_usage_changes(tenant);"
     "CREATE FUNCTION usage_of(j jobs) RETURNS TABLE(tenant TEXT, month BIGINT, active_jobs BIGINT,"
-    " run_ms BIGINT, running BIGINT, running_since BIGINT) LANGUAGE sql STABLE STRICT AS $$"
-    " SELECT j.tenant, m.month, (j.parent_id IS NULL AND j.status IN ('queued','running'))::int::bigint,"
-    " CASE WHEN x.metered AND j.status<>'running' AND j.finished_at>0"
-    " THEN j.finished_at-greatest(j.started_at, m.month) ELSE 0 END,"
-    " (x.metered AND j.status='running')::int::bigint,"
-    " CASE WHEN x.metered AND j.status='running' THEN j.started_at ELSE 0 END"
-    " FROM (SELECT (extract(epoch FROM date_trunc('month', to_timestamp((CASE WHEN j.status='running'"
-    " THEN j.started_at ELSE j.finished_at END)/1000) AT TIME ZONE 'UTC'))*1000)::bigint AS month) m,"
-    " (SELECT j.started_at>0 AND (j.parent_id IS NULL OR NOT EXISTS(SELECT 1 FROM jobs p"
-    " WHERE p.id=j.parent_id AND p.kind='autoclip' AND p.tenant=j.tenant)) AS metered) x $$;",
+    " run_ms BIGINT, running BIGINT, running_since BIGINT) LANGUAGE sql STABLE STRICT AS $$" USAGE_OF " $$;",
     "CREATE FUNCTION jobs_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
     " INSERT INTO tenant_usage_changes(tenant,month,active_jobs,run_ms,running,running_since)"
     " SELECT u.tenant,u.month,sum(u.active_jobs),sum(u.run_ms),sum(u.running),sum(u.running_since)"
@@ -146,7 +150,8 @@ static const char *const migrations[] = {
     " RETURN NULL; END $$;"
     "CREATE TRIGGER jobs_usage_insert AFTER INSERT OR DELETE ON jobs FOR EACH ROW"
     " EXECUTE FUNCTION jobs_usage_changed();"
-    "CREATE TRIGGER jobs_usage_update AFTER UPDATE OF status, started_at, finished_at ON jobs FOR EACH ROW"
+    "CREATE TRIGGER jobs_usage_update AFTER UPDATE OF status, started_at, finished_at ON jobs FOR EACH "
+    "ROW"
     " WHEN (OLD.status<>NEW.status OR OLD.started_at<>NEW.started_at OR OLD.finished_at<>NEW.finished_at)"
     " EXECUTE FUNCTION jobs_usage_changed();"
     "CREATE FUNCTION media_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
@@ -160,6 +165,36 @@ static const char *const migrations[] = {
     " FROM jobs j, usage_of(j) u GROUP BY u.tenant,u.month;"
     "INSERT INTO tenant_usage(tenant,month,stored_bytes) SELECT tenant,0,sum(bytes) FROM media"
     " GROUP BY tenant ON CONFLICT(tenant,month) DO UPDATE SET stored_bytes=excluded.stored_bytes;",
+    /* The jobs' usage triggers once per statement instead of once per row: the same rule
+     * (usage_of) over the statement's old and new rows, one INSERT per statement. Per row, each
+     * call of usage_of (a SQL function that cannot be inlined there) was planned anew: a batch's
+     * lease or finish of 64 jobs spent 380 ms in the trigger (EXPLAIN ANALYZE at load 18), once
+     * per statement 17 ms; usage_of, no longer STRICT, is now inlined into the statement's query
+     * (a drain of 1,000 jobs in batches of 64: 2.6 ms per statement in the trigger on average).
+     * It now runs for every UPDATE of jobs (a statement trigger with transition tables takes no
+     * column list); one that changes no usage appends nothing. */
+    "CREATE OR REPLACE FUNCTION usage_of(j jobs) RETURNS TABLE(tenant TEXT, month BIGINT,"
+    " active_jobs BIGINT, run_ms BIGINT, running BIGINT, running_since BIGINT) LANGUAGE sql STABLE AS "
+    "$$" USAGE_OF " $$;"
+    "DROP TRIGGER jobs_usage_insert ON jobs;"
+    "DROP TRIGGER jobs_usage_update ON jobs;"
+    "DROP FUNCTION jobs_usage_changed();"
+    "CREATE FUNCTION jobs_usage_changed() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " DECLARE n jobs[]; o jobs[]; BEGIN"
+    " IF TG_OP<>'DELETE' THEN SELECT array_agg(j) INTO n FROM new_jobs j; END IF;"
+    " IF TG_OP<>'INSERT' THEN SELECT array_agg(j) INTO o FROM old_jobs j; END IF;"
+    " INSERT INTO tenant_usage_changes(tenant,month,active_jobs,run_ms,running,running_since)"
+    " SELECT u.tenant,u.month,sum(u.active_jobs),sum(u.run_ms),sum(u.running),sum(u.running_since)"
+    " FROM (SELECT u.* FROM unnest(n) j, usage_of(j) u UNION ALL SELECT u.tenant,u.month,-u.active_jobs,"
+    " -u.run_ms,-u.running,-u.running_since FROM unnest(o) j, usage_of(j) u) u GROUP BY u.tenant,u.month"
+    " HAVING sum(u.active_jobs)<>0 OR sum(u.run_ms)<>0 OR sum(u.running)<>0 OR sum(u.running_since)<>0;"
+    " RETURN NULL; END $$;"
+    "CREATE TRIGGER jobs_usage_insert AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_jobs"
+    " FOR EACH STATEMENT EXECUTE FUNCTION jobs_usage_changed();"
+    "CREATE TRIGGER jobs_usage_update AFTER UPDATE ON jobs REFERENCING OLD TABLE AS old_jobs"
+    " NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION jobs_usage_changed();"
+    "CREATE TRIGGER jobs_usage_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_jobs"
+    " FOR EACH STATEMENT EXECUTE FUNCTION jobs_usage_changed();",
 };
 
 #define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
@@ -185,14 +220,85 @@ static cf_err pg_fail(PGconn *c, const PGresult *r, cf_error *err, const char *w
     return cf_error_set(err, rc, "store: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
 }
 
-/* Runs sql with text params; returns the result (caller PQclear) or NULL with err set. */
+/* Statements sent ahead without waiting for their results (libpq's pipeline mode) on the
+ * connection this thread has borrowed: a transaction's BEGIN goes out with its first statement,
+ * and the statements whose results it does not read (later) go out with the next statement or
+ * its COMMIT, so that a transaction of a batch costs two round trips instead of one per
+ * statement. A connection serves one thread from borrow to give_back, so the queue is the
+ * thread's. */
+#define PIPE_MAX 8
+static _Thread_local struct {
+    PGconn *c;
+    int n;                     /* statements sent whose results are not read yet */
+    const char *sql[PIPE_MAX]; /* their text, for an error message */
+} pipe;
+
+/* Queues sql on c without waiting; false with err set when it cannot be sent. */
+static bool send_ahead(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
+    if (pipe.c != c) pipe.c = c, pipe.n = 0;
+    bool ok = pipe.n < PIPE_MAX && (PQpipelineStatus(c) != PQ_PIPELINE_OFF || PQenterPipelineMode(c)) &&
+              PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    if (!ok) {
+        pg_fail(c, NULL, err, sql);
+        return false;
+    }
+    pipe.sql[pipe.n++] = sql;
+    return true;
+}
+
+/* Reads the results of the statements queued on c and leaves pipeline mode. *last (optional)
+ * receives the last one's result (caller PQclear) when all succeeded; the first failure sets err.
+ * A connection left in a state it cannot resume from is not put back in the pool (give_back). */
+static cf_err collect(PGconn *c, PGresult **last, cf_error *err) {
+    int n = pipe.c == c ? pipe.n : 0;
+    pipe.n = 0;
+    if (last) *last = NULL;
+    if (!n) return CF_OK;
+    cf_err rc = PQpipelineSync(c) ? CF_OK : pg_fail(c, NULL, err, "pipeline");
+    for (int i = 0; i < n; i++) {
+        PGresult *r = PQgetResult(c);
+        if (!r) break; /* the connection failed: nothing more comes */
+        ExecStatusType s = PQresultStatus(r);
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == CF_OK)
+            rc = pg_fail(c, r, err, pipe.sql[i]);
+        if (rc == CF_OK && last && i == n - 1) *last = r;
+        else PQclear(r);
+        while ((r = PQgetResult(c))) PQclear(r); /* the end of this statement's results */
+    }
+    for (int nulls = 0; nulls < 2;) { /* up to the sync point */
+        PGresult *r = PQgetResult(c);
+        if (!r) {
+            nulls++;
+            continue;
+        }
+        bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) break;
+    }
+    if (!PQexitPipelineMode(c) && rc == CF_OK) rc = pg_fail(c, NULL, err, "pipeline");
+    if (rc && last && *last) PQclear(*last), *last = NULL;
+    return rc;
+}
+
+/* Runs sql with text params (after the statements queued on c, in the same round trip); returns
+ * the result (caller PQclear) or NULL with err set. */
 static PGresult *q(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
+    if (pipe.c == c && pipe.n) {
+        PGresult *r = NULL;
+        return send_ahead(c, sql, n, params, err) && collect(c, &r, err) == CF_OK ? r : NULL;
+    }
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
     pg_fail(c, r, err, sql);
     PQclear(r);
     return NULL;
+}
+
+/* Queues a statement whose result the transaction does not need: it is sent with the next
+ * statement or the COMMIT, and a failure of it fails that one (and so the transaction). */
+static cf_err later(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
+    return send_ahead(c, sql, n, params, err) ? CF_OK : err->code;
 }
 
 /* Runs a statement for its effect; *changes (optional) = rows affected. */
@@ -273,7 +379,9 @@ static PGconn *borrow(pg_store *st, cf_error *err) {
 
 /* Returns c to the pool; a broken connection or one left inside a transaction is closed. */
 static void give_back(pg_store *st, PGconn *c) {
-    bool healthy = PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE;
+    bool healthy = PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE &&
+                   PQpipelineStatus(c) == PQ_PIPELINE_OFF;
+    if (pipe.c == c) pipe.c = NULL, pipe.n = 0;
     pthread_mutex_lock(&st->lock);
     if (healthy && st->n_idle < POOL_MAX) {
         st->idle[st->n_idle++] = c;
@@ -292,9 +400,12 @@ typedef cf_err (*tx_fn)(PGconn *c, void *arg, cf_error *err);
 static cf_err with_conn(pg_store *st, bool tx, tx_fn fn, void *arg, cf_error *err) {
     PGconn *c = borrow(st, err);
     if (!c) return err->code;
-    cf_err rc = tx ? run(c, "BEGIN", 0, NULL, NULL, err) : CF_OK;
+    pipe.c = c, pipe.n = 0;
+    cf_err rc = tx ? later(c, "BEGIN", 0, NULL, err) : CF_OK; /* sent with the first statement */
     if (rc == CF_OK) rc = fn(c, arg, err);
     if (tx && rc == CF_OK) rc = run(c, "COMMIT", 0, NULL, NULL, err);
+    cf_error ignored;
+    collect(c, NULL, &ignored); /* what a failed transaction left queued */
     if (tx && PQtransactionStatus(c) != PQTRANS_IDLE) {
         PGresult *r = PQexec(c, "ROLLBACK");
         PQclear(r);
@@ -405,7 +516,8 @@ static char *text_array(const char *const *v, size_t n) {
     return out;
 }
 
-/* append_event_of for jobs[0..n) in one statement: their ids come from the counter in order. */
+/* append_event_of for jobs[0..n) in one statement: their ids come from the counter in order.
+ * Sent with the COMMIT (later): the batch's last write, whose failure fails the transaction. */
 static cf_err append_events_of(PGconn *c, cf_job_change change, cf_job_record *const *jobs, size_t n,
                                int64_t now, cf_error *err) {
     if (!n) return CF_OK;
@@ -422,13 +534,13 @@ static cf_err append_events_of(PGconn *c, cf_job_change change, cf_job_record *c
     if (rc == CF_OK) {
         num count = n64((int64_t)n), at = n64(now);
         const char *p[] = {count.s, at.s, ta, ia, da};
-        rc = run(c,
-                 "WITH c AS (UPDATE event_counter SET last_id=last_id+$1::bigint RETURNING last_id),"
-                 " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT c.last_id-$1::bigint+e.n,"
-                 " e.type,e.job_id,$2,e.data FROM c, unnest($3::text[],$4::text[],$5::text[])"
-                 " WITH ORDINALITY AS e(type,job_id,data,n) RETURNING id)"
-                 " SELECT pg_notify('cf_events_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM i)",
-                 5, p, NULL, err);
+        rc = later(c,
+                   "WITH c AS (UPDATE event_counter SET last_id=last_id+$1::bigint RETURNING last_id),"
+                   " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT c.last_id-$1::bigint+e.n,"
+                   " e.type,e.job_id,$2,e.data FROM c, unnest($3::text[],$4::text[],$5::text[])"
+                   " WITH ORDINALITY AS e(type,job_id,data,n) RETURNING id)"
+                   " SELECT pg_notify('cf_events_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM i)",
+                   5, p, err);
     }
     for (size_t i = 0; data && i < n; i++) free(data[i]);
     free(types), free(ids), free(data), free(ta), free(ia), free(da);
@@ -503,8 +615,9 @@ static cf_err migrate_tx(PGconn *c, void *arg, cf_error *err) {
                             "store: database schema version %lld is newer than this program (%lld)",
                             (long long)have, (long long)known);
     for (int64_t v = have + 1; rc == CF_OK && v <= known; v++) {
-        PGresult *m = PQexec(c, migrations[v - 1]); /* several statements: simple protocol */
-        if (PQresultStatus(m) != PGRES_COMMAND_OK) rc = pg_fail(c, m, err, "migration");
+        rc = collect(c, NULL, err); /* several statements: simple protocol, not in a pipeline */
+        PGresult *m = rc ? NULL : PQexec(c, migrations[v - 1]);
+        if (rc == CF_OK && PQresultStatus(m) != PGRES_COMMAND_OK) rc = pg_fail(c, m, err, "migration");
         PQclear(m);
         num ver = n64(v);
         const char *vp[] = {ver.s};
@@ -767,7 +880,10 @@ typedef struct lease_many_args {
 
 /* Every job of the batch that is queued and due, and not being leased by another worker, in one
  * UPDATE; the others are told apart (not found or not leasable) afterwards; the events of the
- * leased ones in one statement. */
+ * leased ones in one statement, sent with the COMMIT. The jobs are found by id: "status||''"
+ * keeps the planner off jobs_by_status, which it took when its statistics had few jobs queued,
+ * reading every queued job of a backlog for each batch (a batch of 64 out of 1,000 queued: 14.5
+ * against 3.0 ms, EXPLAIN ANALYZE). */
 static cf_err lease_many_tx(PGconn *c, void *arg, cf_error *err) {
     lease_many_args *a = arg;
     const char **ids = calloc(a->n, sizeof *ids);
@@ -788,7 +904,7 @@ static cf_err lease_many_tx(PGconn *c, void *arg, cf_error *err) {
               "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
               " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
               " progress=0, finished_at=0 WHERE id IN (SELECT id FROM jobs WHERE id=ANY($1::text[]) AND"
-              " status='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS,
+              " status||''='queued' AND run_after<=$4 FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS,
               4, p, err);
         if (!r) rc = err->code;
     }
@@ -955,8 +1071,10 @@ static cf_err pg_job_finish(void *self, const char *id, const char *owner, int64
 
 /* Runs sql (several statements, no parameters) for its effect. */
 static cf_err run_plain(PGconn *c, const char *sql, cf_error *err) {
+    cf_err rc = collect(c, NULL, err); /* several statements: not in a pipeline */
+    if (rc) return rc;
     PGresult *r = PQexec(c, sql);
-    cf_err rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : pg_fail(c, r, err, sql);
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CF_OK : pg_fail(c, r, err, sql);
     PQclear(r);
     return rc;
 }
@@ -1053,10 +1171,10 @@ static cf_err finish_final_tx(PGconn *c, void *arg, cf_error *err) {
     if (rc == CF_OK && n_usage) {
         num now = n64(a->now);
         const char *p[] = {ua, now.s};
-        rc = run(c,
-                 "INSERT INTO outbox(topic,payload,available_at) SELECT '" CF_USAGE_TOPIC "',u,$2"
-                 " FROM unnest($1::text[]) AS u",
-                 2, p, NULL, err);
+        rc = later(c,
+                   "INSERT INTO outbox(topic,payload,available_at) SELECT '" CF_USAGE_TOPIC "',u,$2"
+                   " FROM unnest($1::text[]) AS u",
+                   2, p, err);
     }
     if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_FINISHED, done, n_done, a->now, err);
     for (size_t i = 0; i < n; i++) {
