@@ -171,6 +171,11 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
     if (*fail && ((job->request && strstr(job->request, fail)) ||
                   (job->idempotency_key && strstr(job->idempotency_key, fail))))
         return cf_error_set(err, CF_ERR_INTERNAL, "run failed (injected by CLIPFORGE_TEST_FAIL_JOBS)");
+    /* ... and every run of a job whose idempotency key contains TEXT ("TEXT:MS") first waits. */
+    const char *slow = ctx->cfg->test_slow_jobs, *colon = strrchr(slow, ':');
+    if (colon && colon > slow && job->idempotency_key &&
+        memmem(job->idempotency_key, strlen(job->idempotency_key), slow, (size_t)(colon - slow)))
+        sleep_ms(atoi(colon + 1));
 #endif
     json_t *request = json_loads(job->request, 0, &jerr);
     if (!request) return cf_error_set(err, CF_ERR_INTERNAL, "stored request is not JSON");

@@ -173,6 +173,9 @@ static const cfg_key keys[] = {
 #ifdef CF_TEST_HOOKS
     STR(test_fail_jobs, "CLIPFORGE_TEST_FAIL_JOBS", "",
         "test builds only: every run of a job whose stored request contains this text fails"),
+    STR(test_slow_jobs, "CLIPFORGE_TEST_SLOW_JOBS", "",
+        "test builds only: TEXT:MS, every run of a job whose idempotency key contains TEXT first "
+        "waits MS milliseconds"),
     STR(autoclip_fail_renders, "CLIPFORGE_AUTOCLIP_FAIL_RENDERS", "",
         "test builds only: autoclip clips (1-based, comma-separated) whose every render fails"),
     STR(test_source_ca, "CLIPFORGE_TEST_SOURCE_CA", "",

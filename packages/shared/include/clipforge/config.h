@@ -85,6 +85,7 @@ typedef struct cf_config {
     char *flags;                      /* CLIPFORGE_FLAGS: feature flags "name=on,other=25%" */
 #ifdef CF_TEST_HOOKS                  /* test builds only (CMake option CF_TEST_HOOKS) */
     char *test_fail_jobs;             /* CLIPFORGE_TEST_FAIL_JOBS: jobs whose request contains it fail */
+    char *test_slow_jobs;             /* CLIPFORGE_TEST_SLOW_JOBS: "TEXT:MS": such jobs wait MS first */
     char *autoclip_fail_renders;      /* CLIPFORGE_AUTOCLIP_FAIL_RENDERS: "1,2": clips whose renders fail */
     char *test_source_ca;             /* CLIPFORGE_TEST_SOURCE_CA: CA file for imports by URL */
     char *test_source_pins;           /* CLIPFORGE_TEST_SOURCE_PINS: host:port:address,... */
