@@ -166,6 +166,14 @@ static cf_err prime(cf_event_window *w, cf_error *err) {
     return CF_OK;
 }
 
+void cf_event_window_forget(cf_event_window *w) {
+    pthread_rwlock_wrlock(&w->lock);
+    for (size_t i = 0; i < w->n; i++) cached_free(&w->ev[i]);
+    w->n = 0;
+    w->primed = false;
+    pthread_rwlock_unlock(&w->lock);
+}
+
 cf_err cf_event_window_refresh(cf_event_window *w, cf_error *err) {
     if (!w->primed) return prime(w, err);
     cached *fresh = calloc(WINDOW_READ, sizeof *fresh);

@@ -24,6 +24,11 @@ cf_event_window *cf_sse_hub_window(cf_sse_hub *hub);
 /* Reads the events committed since the last call (one query for all streams, run outside the
  * window's lock so that streams never wait for the store). One thread at a time calls it. */
 cf_err cf_event_window_refresh(cf_event_window *w, cf_error *err);
+/* Empties the window when no stream reads it, so that commits cost no formatting for nobody: the
+ * next cf_event_window_refresh starts it again at the store's newest event, and a stream behind
+ * that reads the store until it reaches it (as a resume from long ago does). Same thread as
+ * cf_event_window_refresh. */
+void cf_event_window_forget(cf_event_window *w);
 
 /* A stream's position: the last event id it delivered and its filter. */
 typedef struct cf_event_cursor {

@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,7 +72,8 @@ struct cf_ws_hub {
     bool closing;
     bool running; /* the thread runs and has not been joined */
     pthread_t thread;
-    conn *active; /* the thread's own */
+    conn *active;          /* the thread's own */
+    atomic_size_t streams; /* connections made and not yet freed (cf_ws_hub_streams) */
 };
 
 /* ---- output ---- */
@@ -263,6 +265,7 @@ static void tick(conn *c, int64_t now) {
 
 static void conn_free(conn *c) {
     if (!c) return;
+    atomic_fetch_sub(&c->hub->streams, 1);
     if (c->urh) MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
     if (c->sse) MHD_resume_connection(c->sse); /* its handler ends the request; MHD closes the socket */
     cf_event_cursor_free(&c->cursor);
@@ -284,6 +287,7 @@ static conn *conn_new(cf_ws_hub *hub, MHD_socket fd, size_t in_cap, const char *
         free(c);
         return NULL;
     }
+    atomic_fetch_add(&hub->streams, 1); /* conn_free counts it out */
     if (extra_len) memcpy(c->in, extra, extra_len);
     c->in_len = extra_len;
     c->want_events = true;
@@ -426,6 +430,10 @@ void cf_ws_hub_notify(cf_ws_hub *hub) {
     hub->seq++;
     pthread_mutex_unlock(&hub->lock);
     wake(hub);
+}
+
+size_t cf_ws_hub_streams(cf_ws_hub *hub) {
+    return hub ? atomic_load(&hub->streams) : 0;
 }
 
 void cf_ws_hub_close(cf_ws_hub *hub) {

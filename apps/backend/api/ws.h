@@ -13,6 +13,9 @@ typedef struct cf_ws_hub cf_ws_hub;
 cf_err cf_ws_hub_start(cf_app *app, cf_ws_hub **out, cf_error *err);
 /* An event was committed: every stream reads what follows its cursor. NULL-safe. */
 void cf_ws_hub_notify(cf_ws_hub *hub);
+/* Streams (either transport) that exist now: made and not yet freed, whether the hub's thread
+ * has taken them or not. A stream is counted before it reads its first events. NULL-safe. */
+size_t cf_ws_hub_streams(cf_ws_hub *hub);
 /* Closes every connection (1001, going away) and stops the thread; the daemon can stop after
  * it. Connections upgraded later are closed at once. NULL-safe. */
 void cf_ws_hub_close(cf_ws_hub *hub);

@@ -3,7 +3,8 @@
  * (or its job's) in order, each as the SSE message "id: N\nevent: T\ndata: JSON\n\n" whose JSON
  * is the Event; a cursor behind it reads the store and then goes on in the window with no event
  * twice and none missed; a batch limit sets *more; a sink that refuses leaves the cursor before
- * the event it refused. */
+ * the event it refused; a window emptied while no stream read it (cf_event_window_forget) and
+ * started again later leaves a cursor from before with no event twice and none missed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,12 +180,51 @@ static void test_limit_and_refusal_keep_the_position(void **state) {
     assert_int_equal(s.ids[4], start + 5);
 }
 
+/* Nobody read the window for a while (the hub forgot it and formatted nothing), then a stream
+ * opened: its cursor, positioned inside the old window, reads what was committed meanwhile from
+ * the store and then goes on in the restarted window, every event once and in order. */
+static void test_a_forgotten_window_starts_again_without_gap_or_repeat(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK);
+    int64_t start = last_event(f);
+    create(f, "j_1", "acme");
+    assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK);
+    cf_event_cursor c = cursor(f, "acme", start);
+    seen s = {0};
+    bool more = false;
+    next(&c, 64, &s, &more);
+    assert_int_equal(s.n, 1);
+    cf_event_window_forget(f->win);
+    create(f, "j_2", "acme");
+    create(f, "j_3", "beta");
+    cf_event_window_forget(f->win); /* idempotent */
+    next(&c, 64, &s, &more);        /* the window is empty: the store */
+    assert_int_equal(s.n, 2);
+    create(f, "j_4", "acme");
+    assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK); /* starts again at the newest */
+    create(f, "j_5", "acme");
+    assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK);
+    next(&c, 64, &s, &more);
+    assert_int_equal(s.n, 4);
+    assert_int_equal(s.ids[0], start + 1);
+    assert_int_equal(s.ids[1], start + 2);
+    assert_int_equal(s.ids[2], start + 4);
+    assert_int_equal(s.ids[3], start + 5);
+    assert_int_equal(c.last_id, start + 5);
+    seen again = {0};
+    next(&c, 64, &again, &more);
+    assert_int_equal(again.n, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_window_serves_a_tenant_its_events_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_cursor_behind_the_window_catches_up_without_gap_or_repeat,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_and_refusal_keep_the_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_forgotten_window_starts_again_without_gap_or_repeat, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
