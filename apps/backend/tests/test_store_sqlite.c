@@ -1,5 +1,6 @@
 /* What is particular to the SQLite job store: its migrations table, WAL mode, refusing a
- * database from a newer program (or with a negative schema version), and its URL errors. Everything a store
+ * database from a newer program (or with a negative schema version), its URL errors, and how a
+ * batch of creations fails one creation alone whether it fails before writing or halfway. Everything a store
  * must do (transitions, outbox, leasing, the reaper, media, labels) is the store contract (tests/contract),
  * which runs on SQLite as contract_store_sqlite. */
 #include <setjmp.h>
@@ -181,6 +182,60 @@ static void test_checkpoints_keep_the_wal_bounded_under_steady_commits(void **st
     free(request);
 }
 
+static int64_t count_rows(const char *path, const char *sql) {
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A batch is stored without a savepoint per creation: a duplicate id fails before writing and
+ * alone; a creation whose event row is refused (a trigger here) fails after its job row was
+ * written, and the batch is stored again with savepoints so that it too fails alone: the
+ * others are stored with their events and outbox rows, nothing of it is. */
+static void test_a_creation_failing_before_or_halfway_fails_alone(void **state) {
+    fixture *f = *state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/db.sqlite", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TRIGGER refuse_bad BEFORE INSERT ON events WHEN NEW.job_id='bad'"
+                                  " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    const char *ids[] = {"a", "a", "b", "bad", "c"};
+    enum { N = 5 };
+    cf_job_submission subs[N];
+    memset(subs, 0, sizeof subs);
+    for (int i = 0; i < N; i++)
+        subs[i].in = (cf_job_new){.id = ids[i], .kind = "clip_processing", .request = "{}", .now = 1000};
+    cf_error err;
+    assert_int_equal(cf_store_job_create_many(f->store, subs, N, &err), CF_OK);
+    assert_int_equal(subs[0].rc, CF_OK);
+    assert_int_equal(subs[1].rc, CF_ERR_CONFLICT); /* the duplicate id */
+    assert_int_equal(subs[2].rc, CF_OK);
+    assert_int_equal(subs[3].rc, CF_ERR_CONFLICT); /* its event refused */
+    assert_non_null(strstr(subs[3].err.msg, "refused"));
+    assert_int_equal(subs[4].rc, CF_OK);
+    for (int i = 0; i < N; i++) {
+        if (subs[i].rc == CF_OK) assert_string_equal(subs[i].out.id, ids[i]);
+        else assert_null(subs[i].out.id);
+        cf_job_record_free(&subs[i].out);
+    }
+    cf_job_record j;
+    assert_int_equal(cf_store_job_get(f->store, "bad", &j, &err), CF_ERR_NOT_FOUND);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM jobs"), 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM events"), 3);
+    assert_int_equal(count_rows(path, "SELECT count(*) FROM outbox"), 3);
+}
+
 static void test_bad_urls_are_errors(void **state) {
     (void)state;
     cf_backends_register();
@@ -197,6 +252,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_processes_open_a_new_store_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_keep_the_wal_bounded_under_steady_commits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_creation_failing_before_or_halfway_fails_alone, setup,
                                         teardown),
         cmocka_unit_test(test_bad_urls_are_errors),
     };
