@@ -35,6 +35,8 @@ int64_t cf_now_ms(void) {
  * parent's ids. */
 #define ID_BYTES 8
 #define ID_BATCH 32
+/* Hex digits of the milliseconds that lead an ordered id: enough until the year 2527. */
+#define ORDERED_TIME_DIGITS 11
 
 static _Thread_local unsigned char id_pool[ID_BYTES * ID_BATCH];
 static _Thread_local size_t id_left; /* unused ids in id_pool, taken from its end */
@@ -78,6 +80,20 @@ void cf_new_id(const char *prefix, char *out, size_t cap) {
         out[n + 2 * i + 1] = hex[b[i] & 15];
     }
     out[n + 2 * ID_BYTES] = '\0';
+}
+
+void cf_new_ordered_id(const char *prefix, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(prefix);
+    assert(cap >= n + ORDERED_TIME_DIGITS + 2 * ID_BYTES + 1);
+    if (cap < n + ORDERED_TIME_DIGITS + 2 * ID_BYTES + 1) {
+        if (cap) out[0] = '\0';
+        return;
+    }
+    uint64_t ms = (uint64_t)cf_now_ms();
+    memcpy(out, prefix, n);
+    for (int i = ORDERED_TIME_DIGITS - 1; i >= 0; i--, ms >>= 4) out[n + (size_t)i] = hex[ms & 15];
+    cf_new_id("", out + n + ORDERED_TIME_DIGITS, cap - n - ORDERED_TIME_DIGITS);
 }
 
 static void on_store_event(void *user) {

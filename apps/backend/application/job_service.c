@@ -118,7 +118,7 @@ static cf_err draft(cf_store *store, const cf_config *cfg, const char *kind, con
         cf_job_draft_free(d);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
-    cf_new_id("j_", d->id, sizeof d->id);
+    cf_new_ordered_id("j_", d->id, sizeof d->id); /* the jobs' and events' indexes grow at their end */
     /* The job carries the trace it was created in: the request's span, or the stage of the
      * parent job that creates it; its runs continue that trace in whatever process runs them. */
     cf_trace_ctx tc;

@@ -1,6 +1,8 @@
 /* test_new_id.c — cf_new_id: prefix + 16 lowercase hex digits, no repeats across many ids and
  * threads, and a forked child does not repeat
- * the ids its parent draws next (the random bytes come in per-thread batches). */
+ * the ids its parent draws next (the random bytes come in per-thread batches); cf_new_ordered_id:
+ * prefix + the time in 11 hex digits + 16 random ones, no repeats, and an id drawn a
+ * millisecond later sorts after. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -86,11 +89,37 @@ static void test_a_forked_child_does_not_repeat_its_parents_ids(void **state) {
     assert_string_not_equal(child_next, first);
 }
 
+static void test_ordered_ids_sort_by_time_and_do_not_repeat(void **state) {
+    (void)state;
+    char(*ids)[40] = calloc(MANY, sizeof *ids);
+    assert_non_null(ids);
+    int64_t before = cf_now_ms();
+    for (size_t i = 0; i < MANY; i++) {
+        if (i && i % 5000 == 0) nanosleep(&(struct timespec){0, 2000000}, NULL);
+        cf_new_ordered_id("j_", ids[i], sizeof ids[i]);
+        assert_int_equal(strlen(ids[i]), 2 + 11 + 16);
+        assert_memory_equal(ids[i], "j_", 2);
+        assert_int_equal(strspn(ids[i] + 2, "0123456789abcdef"), 27);
+    }
+    int64_t after = cf_now_ms();
+    char t[12];
+    memcpy(t, ids[0] + 2, 11);
+    t[11] = '\0';
+    int64_t at = (int64_t)strtoll(t, NULL, 16);
+    assert_true(at >= before && at <= after);
+    /* ids of different milliseconds sort by them: each 5000th id came 2 ms after the one before */
+    for (size_t i = 5000; i < MANY; i += 5000) assert_true(strcmp(ids[i - 1], ids[i]) < 0);
+    qsort(ids, MANY, sizeof *ids, by_text);
+    for (size_t i = 1; i < MANY; i++) assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_have_their_form_and_do_not_repeat),
         cmocka_unit_test(test_threads_draw_different_ids),
         cmocka_unit_test(test_a_forked_child_does_not_repeat_its_parents_ids),
+        cmocka_unit_test(test_ordered_ids_sort_by_time_and_do_not_repeat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
