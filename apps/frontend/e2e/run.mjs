@@ -593,6 +593,24 @@ async function autoclipCheck(page, base, mediaId) {
 const PREVIEW_MEAN_DIFF_BOUND = 8;
 const PREVIEW_TIMES_MS = [600, 2000, 4000];
 
+/** Waits until the preview has drawn its frame at t: the source video has to load and seek
+ *  first, which on a loaded 2-core machine (an ASan server, other tests' encoders) once took
+ *  more than the 20 s this wait used to allow. On a timeout, says what the page's videos were
+ *  doing, so a failure tells a slow load from a seek that never ends. */
+async function drawnAt(page, t) {
+  try {
+    await page.waitForFunction((v) => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms') === String(v), t,
+      { timeout: 60_000 });
+  } catch (e) {
+    const state = await page.evaluate(() => ({
+      drawn: document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms'),
+      videos: [...document.querySelectorAll('.preview-player video')].map((v) => ({ readyState: v.readyState, networkState: v.networkState,
+        seeking: v.seeking, currentTime: v.currentTime, error: v.error?.message ?? v.error?.code ?? null })),
+    })).catch(() => 'unknown');
+    throw new Error(`the preview did not draw its frame at ${t} ms within 60 s: ${JSON.stringify(state)} (${e.message})`);
+  }
+}
+
 /** The preview's frame at t against the server's output at t: mean |difference| per channel
  *  (0..255), the share of pixels differing by more than 48, both frames as PNG data URLs, and
  *  in each frame where the caption highlight colour is (hl: pixel count and mean x of the
@@ -605,8 +623,7 @@ async function compareAt(page, videoUrl, t, highlight = [255, 204, 0]) {
     set.call(el, String(v));
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }, t);
-  await page.waitForFunction((v) => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms') === String(v), t,
-    { timeout: 20_000 });
+  await drawnAt(page, t);
   return page.evaluate(async ([url, ms, rgb]) => {
     const preview = document.querySelector('[data-testid="preview-canvas"]');
     const W = preview.width, H = preview.height;
