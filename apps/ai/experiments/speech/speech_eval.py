@@ -40,7 +40,7 @@ ONES = "zero one two three four five six seven eight nine ten eleven twelve thir
        "fifteen sixteen seventeen eighteen nineteen".split()
 TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 SPELLING = {"mr": "mister", "mrs": "missus", "dr": "doctor", "ok": "okay", "artefact": "artifact",
-            "artefacts": "artifacts", "whilst": "whilst"}
+            "artefacts": "artifacts", "whilst": "whilst", "moustache": "mustache"}
 
 
 def number_words(n):
