@@ -3,7 +3,7 @@
 # PostgreSQL + Redis Streams (or NATS), one API node (`serve --no-workers`, whose reaper requeues
 # expired leases) and one `clipforge worker` process, leases of 1.5 s. A backlog of 24 no-op
 # jobs, the 8th slow (test builds: CLIPFORGE_TEST_SLOW_JOBS makes its run wait 5 s, over three
-# leases); the worker's batches grow 1, 2, 4, 8..., so the slow job runs with others of its
+# leases); the worker's batches grow 1, 4, 16..., so the slow job runs with others of its
 # batch leased and waiting behind it. The worker's keeper must renew their leases: every job
 # succeeds after one attempt, each leased once (one JobProgressed event), the jobs behind the
 # slow one finishing more than three leases after their batch was leased.

@@ -28,6 +28,7 @@
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
 #define BATCH_MAX 64          /* job messages a worker takes, leases and finishes at once */
+#define GROWTH 4              /* fourfold (1, 4, 16, 64: three batches to the largest, not six) */
 #define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this, */
 #define SLOW_MS 50            /* keep their size while none runs longer than this, else shrink to 1 */
 #define FLUSH_MS 50           /* outcomes wait at most about this long for others to join them */
@@ -488,9 +489,9 @@ static void release_unstarted(cf_job_runner *r, int index, batch *b, const cf_jo
 
 /* Takes up to *want messages at once, leases their jobs in one call, runs them one after the
  * other and stores their outcomes together (sooner when one waited FLUSH_MS). The next batch may
- * be twice as large when every job of this one was quick (QUICK_MS), the same size when none was
- * slow (SLOW_MS), else it is one message: a slow job never keeps many others waiting in its batch
- * while another worker idles. Returns false when the bus shut down. */
+ * be GROWTH times as large when every job of this one was quick (QUICK_MS), the same size when
+ * none was slow (SLOW_MS), else it is one message: a slow job never keeps many others waiting in
+ * its batch while another worker idles. Returns false when the bus shut down. */
 static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
     cf_app *app = r->app;
     slot *s = &r->slots[index];
@@ -575,7 +576,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
     }
     /* A quick job that the scheduler preempted (a busy machine) keeps the size; a slow one does
      * not: the jobs queued behind it in a batch would wait for it while another worker idles. */
-    if (slowest < QUICK_MS) *want = *want * 2 < r->batch_max ? *want * 2 : r->batch_max;
+    if (slowest < QUICK_MS) *want = *want * GROWTH < r->batch_max ? *want * GROWTH : r->batch_max;
     else if (slowest >= SLOW_MS) *want = 1;
     return true;
 }
