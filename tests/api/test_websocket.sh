@@ -12,6 +12,20 @@ PY=python3
 /usr/bin/python3 -c 'import websockets' 2>/dev/null && PY=/usr/bin/python3
 CLIENT="$(dirname "$0")/ws_client.py"
 ws() { "$PY" "$CLIENT" "$@"; }
+# ws_in_background OUT ARGS...: starts a client in the background (its pid in $!) and returns
+# once it is connected (the client creates $WORK/ws.ready after its handshake), 30 s at most
+ws_in_background() {
+  local out=$1 i
+  shift
+  rm -f "$WORK/ws.ready"
+  WS_READY_FILE="$WORK/ws.ready" "$PY" "$CLIENT" "$@" >"$out" &
+  for i in $(seq 1 300); do
+    [ -e "$WORK/ws.ready" ] && return 0
+    sleep 0.1
+  done
+  echo "a WebSocket client did not connect within 30 s" >&2
+  return 1
+}
 REQ='{"kind":"clip_processing","request":{"clip_id":"c1","source_uri":"media://m_x"}}'
 submit() { curl -sf -X POST -H 'Content-Type: application/json' -d "$REQ" "$BASE/v1/jobs" >/dev/null; }
 ids_of() { "$PY" -c 'import json,sys; [print(json.loads(l)["id"]) for l in open(sys.argv[1]) if l.strip()]' "$1"; }
@@ -83,12 +97,10 @@ export CLIPFORGE_SSE_HEARTBEAT_MS=60000 CLIPFORGE_WS_MAX_BUFFER_BYTES=4096
 start_server "$WORK/data" --no-workers
 WS="ws://127.0.0.1:$PORT/v1/events/ws"
 seq 1 400 | xargs -P 8 -I{} curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d "$REQ" "$BASE/v1/jobs"
-ws slow "$WS?last_event_id=0" 3 >"$WORK/slow" &
+ws_in_background "$WORK/slow" slow "$WS?last_event_id=0" 3
 slow=$!
-sleep 0.5
-ws collect "$WS" 2 >"$WORK/good" &
+ws_in_background "$WORK/good" collect "$WS" 2
 good=$!
-sleep 0.5
 for _ in 1 2 3 4 5; do submit; done
 wait "$good" "$slow"
 check "the reader that did not read was dropped ($(cat "$WORK/slow"))" grep -q '^dropped' "$WORK/slow"
@@ -96,9 +108,8 @@ check "the server says why" grep -q 'dropping a client that does not read' "$WOR
 check "the reading client got the 5 new events" test "$(wc -l <"$WORK/good")" = 5
 
 echo "# stopping the server closes its WebSocket streams with 1001"
-ws silent "$WS" 10 >"$WORK/stop" &
+ws_in_background "$WORK/stop" silent "$WS" 10
 client=$!
-sleep 0.5
 stop_server
 wait "$client" || true
 check "going away ($(cat "$WORK/stop"))" test "$(cat "$WORK/stop")" = "ping False close 1001 eof True"

@@ -2,7 +2,10 @@
 for the stream, ping/pong, the close handshake and oversized or endless messages, and raw sockets
 for what a well-behaved client never does (unmasked frames, text that is not UTF-8, not
 answering pings, not reading).
-Usage: ws_client.py COMMAND URL [ARGS]; prints what it saw, exits 1 when the scenario fails."""
+Usage: ws_client.py COMMAND URL [ARGS]; prints what it saw, exits 1 when the scenario fails.
+With WS_READY_FILE set, the client creates that file once its handshake is done, so a script
+that runs it in the background can wait for the connection instead of sleeping a guess (a
+loaded machine took more than 0.5 s to start Python and connect)."""
 import asyncio
 import base64
 import json
@@ -17,6 +20,13 @@ import urllib.request
 import websockets
 
 JOB = b'{"kind":"clip_processing","request":{"clip_id":"c1","source_uri":"media://m_x"}}'
+
+
+def connected():
+    """Tells a waiting script that the handshake is done (WS_READY_FILE)."""
+    path = os.environ.get("WS_READY_FILE")
+    if path:
+        open(path, "w").close()
 
 
 def submit(base, n):
@@ -47,6 +57,7 @@ async def live(url, base, n):
 
 async def collect(url, quiet_s):
     async with websockets.connect(url) as ws:
+        connected()
         for f in await frames_until_quiet(ws, quiet_s):
             print(f)
 
@@ -109,6 +120,7 @@ def raw_connect(url, rcvbuf=None):
         head += chunk
     if not head.startswith(b"HTTP/1.1 101"):
         raise SystemExit(f"handshake: {head!r}")
+    connected()
     return s
 
 
