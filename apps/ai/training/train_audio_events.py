@@ -6,7 +6,7 @@ on real recordings from Debian packages and evaluates it held out by source.
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
                           [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4]
-                          [--copies telephone,...]
+                          [--copies telephone,...] [--synth crowd,laughter,applause]
                           [--hidden N] [--hidden2 N] [--dropout P] [--noise S]
 
 1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
@@ -29,7 +29,10 @@ on real recordings from Debian packages and evaluates it held out by source.
    laughter teaches the model to hear laughter in plain speech); with --mix-music CLASSES those
    classes' sources over the music of another package (mix_music_backgrounds) at MUSIC_MIX_SNR_DB
    (a crowd over a soundtrack is still a crowd). A copy goes with its package:
-   when the package is held out, so are its copies.
+   when the package is held out, so are its copies. With --synth CLASSES, sources the recordings
+   lack are synthesised for each fold from that fold's training packages only (SYNTH_RECIPES:
+   laughter of several people, a crowd of many voices over a crowd recording, a larger audience's
+   applause) and used in that fold's training only; the final model's from every package.
 4. Evaluation, held out by source: packages are split into --folds groups (the manifest pins each
    package to a fold, so adding one moves no other; fold_packages); for each, a model
    trained on the other groups classifies that group's hops; decisions are made per 500 ms (the
@@ -270,6 +273,18 @@ def check_distinct(sources_files, work, reserved=()):
                     pa, os.path.basename(fa), pb, os.path.basename(fb)))
 
 
+def checked_distinct(sources_files, work, reserved=()):
+    """check_distinct, skipped when these very files (paths, sizes, times) passed it before in
+    work (it decodes and cross-correlates every pair of the small sources' files: minutes)."""
+    key = hashlib.md5(json.dumps([SAME_RECORDING, SAME_MAX_FILES, SAME_RATE] + [
+        [pkg, [(f, os.path.getsize(f), os.path.getmtime(f)) for f in files]]
+        for pkg, files in list(sources_files) + list(reserved)]).encode()).hexdigest()
+    passed = os.path.join(work, "distinct-%s" % key)
+    if not os.path.exists(passed):
+        check_distinct(sources_files, work, reserved)
+        open(passed, "w").close()
+
+
 def mixed_copy(args, d, bg, db, env, below, max_s=None):
     """Source d with bg (None: alone) under it, bg's loudness db under d's (None and db: d alone,
     db louder or quieter), at most max_s seconds of d. Labels: d's class where d itself is
@@ -328,6 +343,151 @@ def music_mixed_copies(args, data, manifest, env):
     return out
 
 
+# ---- synthesised training sources (--synth) -----------------------------------------------------
+# What the recordings lack, built for each fold from that fold's training packages only (a held-out
+# package is never heard in them): laughter of several people (laughs of the training sources
+# overlapped at random offsets, each faster or slower and at its own level), a crowd (many voices
+# talking at once, or one line said by many voices out of step, over a crowd recording), applause
+# of a larger audience (applause recordings overlapped and stretched). A fold's synthesised
+# sources are used in that fold's training only; the final model's are made from every package.
+SYNTH_RATE = 16000
+SYNTH_S = 60  # seconds of each synthesised class per fold
+SYNTH_SCENE_S = (3.0, 6.0)  # one scene: one mix of voices, at one level
+SYNTH_LEVEL_DBFS = (-34.0, -14.0)  # RMS of a scene
+SYNTH_RECIPES = {
+    "laughter": {"from": "laughter", "voices": (3, 6), "speed": (0.85, 1.2), "gain_db": (-8.0, 0.0)},
+    "applause": {"from": "applause", "voices": (3, 6), "speed": (0.8, 1.25), "gain_db": (-6.0, 0.0)},
+    # unison: the share of scenes in which every voice says the same line out of step (a chant)
+    "crowd": {"from": "speech", "voices": (8, 16), "speed": (0.9, 1.12), "gain_db": (-10.0, 0.0),
+              "unison": 0.5, "bed": "crowd", "bed_db": (-6.0, 3.0)},
+}
+
+
+def decoded_source(d, cache):
+    """The joined 16 kHz source of d as float samples (cached in cache by its path)."""
+    if d["flac"] not in cache:
+        r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", d["flac"], "-ac", "1", "-ar",
+                            str(SYNTH_RATE), "-f", "f32le", "-"], capture_output=True, check=True)
+        cache[d["flac"]] = np.frombuffer(r.stdout, dtype=np.float32)
+    return cache[d["flac"]]
+
+
+def synth_segment(rng, pool, n):
+    """Up to n samples of one source of pool (a source drawn first, so each weighs the same),
+    starting at an audible hop of it: (package, samples)."""
+    pkg, audio, audible = pool[rng.integers(len(pool))]
+    hop = SYNTH_RATE // 10
+    start = int(audible[rng.integers(len(audible))]) * hop if len(audible) else 0
+    return pkg, audio[start:start + n]
+
+
+def stretched(x, speed):
+    """x played speed times faster (pitch and tempo together, as a tape)."""
+    if len(x) < 2 or speed == 1.0:
+        return x
+    t = np.arange(0, len(x) - 1, speed)
+    return np.interp(t, np.arange(len(x)), x).astype(np.float32)
+
+
+def rms(x):
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if len(x) else 0.0
+
+
+def synth_scene(rng, recipe, pool, beds, n):
+    """One scene of n samples after recipe (SYNTH_RECIPES) from the (package, samples, audible
+    hops) of pool and beds: the packages it used and the samples."""
+    out, used = np.zeros(n, dtype=np.float32), set()
+    unison = rng.random() < recipe.get("unison", 0.0)
+    line = synth_segment(rng, pool, n) if unison else None
+    for _ in range(int(rng.integers(recipe["voices"][0], recipe["voices"][1] + 1))):
+        pkg, seg = line if unison else synth_segment(rng, pool, n)
+        speed = rng.uniform(0.97, 1.03) if unison else rng.uniform(*recipe["speed"])
+        seg = stretched(seg, speed)[:n]
+        if rms(seg) < 1e-5:
+            continue
+        seg = seg / rms(seg) * 10 ** (rng.uniform(*recipe["gain_db"]) / 20)
+        at = int(rng.integers(0, int(0.15 * SYNTH_RATE))) if unison else int(rng.integers(0, max(1, n - len(seg) // 2)))
+        seg = seg[:n - at]
+        out[at:at + len(seg)] += seg
+        used.add(pkg)
+    if recipe.get("bed") and beds and rms(out) > 0:
+        pkg, bed = synth_segment(rng, beds, n)
+        if rms(bed) > 1e-5:
+            bed = np.resize(bed, n)  # looped when shorter than the scene
+            out += bed / rms(bed) * rms(out) * 10 ** (rng.uniform(*recipe["bed_db"]) / 20)
+            used.add(pkg)
+    level = rms(out)
+    if level > 0:
+        out *= 10 ** (rng.uniform(*SYNTH_LEVEL_DBFS) / 20) / level
+    return used, np.clip(out, -1.0, 1.0)
+
+
+def synth_audio(rng, cls, sources, seconds):
+    """seconds of class cls made after SYNTH_RECIPES[cls] from sources (dicts with package, class,
+    samples, audible: the hops over the silence level): the packages used and the samples."""
+    recipe = SYNTH_RECIPES[cls]
+    pick = lambda c: [(s["package"], s["samples"], s["audible"]) for s in sources if s["class"] == c]
+    pool, beds = pick(recipe["from"]), pick(recipe["bed"]) if recipe.get("bed") else []
+    if not pool:
+        return set(), np.zeros(0, dtype=np.float32)
+    scenes, used, total = [], set(), 0
+    while total < seconds * SYNTH_RATE:
+        n = int(rng.uniform(*SYNTH_SCENE_S) * SYNTH_RATE)
+        pkgs, x = synth_scene(rng, recipe, pool, beds, n)
+        scenes.append(x)
+        used |= pkgs
+        total += n
+    return used, np.concatenate(scenes)
+
+
+def write_wav(path, x):
+    import wave
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SYNTH_RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def synth_sources(args, data, folds, env, below):
+    """The synthesised training sources of every fold (folds: the held-out packages of each) and
+    of the final model (fold -1, from every package): for each class of args.synth, SYNTH_S
+    seconds made from the fold's training packages only. Each is marked with its fold and the
+    packages it used (never one held out in that fold)."""
+    cache, out = {}, []
+    plain = [d for d in data if not d.get("augmented")]
+    hop = SYNTH_RATE // 10
+    for k, held in list(enumerate(folds)) + [(-1, [])]:
+        sources = [{"package": d["package"], "class": d["class"], "samples": decoded_source(d, cache),
+                    "audible": np.flatnonzero(d["y"] != CLASSES.index("silence"))}
+                   for d in plain if d["package"] not in held]
+        for s in sources:  # an audible hop must start a segment inside the samples
+            s["audible"] = s["audible"][s["audible"] * hop < len(s["samples"])]
+        for cls in args.synth:
+            tag = hashlib.md5(json.dumps([cls, sorted(held), SYNTH_RECIPES[cls], SYNTH_S, SYNTH_SCENE_S,
+                                          SYNTH_LEVEL_DBFS, args.synth_seed,
+                                          sorted(s["package"] for s in sources)]).encode()).hexdigest()[:10]
+            path = os.path.join(args.work, "synth-%s-fold%d-%s.wav" % (cls, k, tag))
+            rng = np.random.default_rng([args.synth_seed, k + 1, CLASSES.index(cls)])
+            used, x = synth_audio(rng, cls, sources, SYNTH_S)
+            if not len(x):
+                continue
+            assert not used & set(held), "a held-out package in a fold's synthesised source"
+            if not os.path.exists(path):
+                write_wav(path, x)
+            _, feats, loud = extract(args.bin, path, path + ".json", env)
+            out.append({"package": "synth-" + cls, "packages": used, "class": cls, "x": feats,
+                        "y": labels(cls, loud, below), "augmented": "synth", "fold": k})
+            log("  synthesised %-8s fold %2d: %d packages, %.0f s" % (cls, k, len(used), len(x) / SYNTH_RATE))
+    return out
+
+
+def in_training(d, held, k):
+    """Whether part d trains fold k's model (k -1: the final model, held empty): no package of it
+    held out, and a synthesised source only in the fold it was made for."""
+    return not (d.get("packages", {d["package"]}) & set(held)) and d.get("fold", k) == k
+
+
 def load_data(args):
     with open(args.manifest) as f:
         manifest = json.load(f)
@@ -381,7 +541,7 @@ def load_data(args):
             if root is None:
                 sys.exit("cannot fetch %s" % src["package"])
             reserved_files.append((src["package"], source_files(root, src)))
-    check_distinct(all_files, args.work, reserved_files)
+    checked_distinct(all_files, args.work, reserved_files)
     if args.mix:
         data += mixed_copies(args, data, manifest, env)
     if args.mix_music:
@@ -411,7 +571,7 @@ def sample_weights(parts, balance=1.0):
         pw = np.zeros(len(p["y"]), dtype=np.float64)
         for c in np.unique(p["y"]):
             m = p["y"] == c
-            pw[m] = 1.0 / (m.sum() * len(per_class[int(c)]))
+            pw[m] = p.get("weight", 1.0) / (m.sum() * len(per_class[int(c)]))
         w.append(pw)
     w = np.concatenate(w)
     y = np.concatenate([p["y"] for p in parts])
@@ -567,10 +727,10 @@ def fold_packages(packages, n, pinned):
 def held_out(data, args):
     """Grouped k-fold by package: each package is in the test side of exactly one fold and never
     in that fold's training side (its telephone copies go with it)."""
-    folds = fold_packages(sorted({d["package"] for d in data}), args.folds, args.fold_of)
+    folds = fold_packages(sorted({d["package"] for d in data if not d.get("augmented")}), args.folds, args.fold_of)
     preds, truths, per_source = [], [], []
     for k, held in enumerate(folds):
-        tr = [d for d in data if not (d.get("packages", {d["package"]}) & set(held))]
+        tr = [d for d in data if in_training(d, held, k)]
         te = [d for d in data if d["package"] in held and not d.get("augmented")]
         model = fit(tr, args)
         for d in te:
@@ -617,6 +777,10 @@ def model_json(model, names, version, meta, rows, macro, args):
                 "over_speech": None if not args.mix else {"classes": list(MIX_CLASSES), "snr_db": list(MIX_SNR_DB),
                                                          "backgrounds": args.mix_backgrounds},
                 "quiet_db": None if not args.mix else QUIET_DB,
+                "synthesised": None if not getattr(args, "synth", None) else {
+                    "seconds": SYNTH_S, "scene_s": list(SYNTH_SCENE_S), "level_dbfs": list(SYNTH_LEVEL_DBFS),
+                    "recipes": {c: SYNTH_RECIPES[c] for c in args.synth}, "seed": args.synth_seed,
+                    "weight": args.synth_weight},
                 "over_music": None if not args.mix_music else {
                     "classes": args.mix_music, "snr_db": list(MUSIC_MIX_SNR_DB),
                     "speech_s": MUSIC_MIX_SPEECH_S, "backgrounds": args.mix_music_backgrounds},
@@ -714,6 +878,12 @@ def main():
                     help="silence is decided by the level (momentary loudness under the manifest's "
                          "silence_below_lufs, as the labels are), the model the other classes; written "
                          "into the model file as silence_below_lufs")
+    ap.add_argument("--synth", default="",
+                    help="classes (comma-separated: %s) for which each fold's training gets sources synthesised "
+                         "from its own training packages (SYNTH_RECIPES)" % ", ".join(SYNTH_RECIPES))
+    ap.add_argument("--synth-seed", type=int, default=1, help="of the synthesised sources")
+    ap.add_argument("--synth-weight", type=float, default=1.0,
+                    help="a synthesised source weighs as this many recorded sources of its class")
     ap.add_argument("--copies", default="telephone",
                     help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
@@ -725,6 +895,9 @@ def main():
     args.bin = os.path.abspath(args.bin)
     args.copies = [c for c in args.copies.split(",") if c]
     args.mix_music = [c for c in args.mix_music.split(",") if c]
+    args.synth = [c for c in args.synth.split(",") if c]
+    if set(args.synth) - set(SYNTH_RECIPES):
+        ap.error("--synth: classes are %s" % ", ".join(SYNTH_RECIPES))
     if set(args.mix_music) - set(CLASSES):
         ap.error("unknown classes in --mix-music: %s" % args.mix_music)
     unknown = [c for c in args.copies if c not in COPIES]
@@ -737,6 +910,13 @@ def main():
     args.mix_music_backgrounds = manifest.get("mix_music_backgrounds", [])
     args.silence_below = manifest["silence_below_lufs"]
     args.fold_of = manifest.get("folds", {}) if args.folds == manifest.get("fold_count") else {}
+    if args.synth:
+        packages = sorted({d["package"] for d in data if not d.get("augmented")})
+        synth = synth_sources(args, data, [] if args.no_eval else fold_packages(packages, args.folds, args.fold_of),
+                              dict(os.environ, CLIPFORGE_LOG_LEVEL="error"), args.silence_below)
+        for d in synth:
+            d["weight"] = args.synth_weight
+        data += synth
     base = None
     if args.baseline and not args.no_eval:
         log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")
@@ -762,7 +942,7 @@ def main():
                                                        row["support"]))
         log("  macro-F1 %.3f" % macro)
     log("== final model on every source")
-    model = fit(data, args)
+    model = fit([d for d in data if in_training(d, [], -1)], args)
     with open(out, "w") as f:
         json.dump(model_json(model, names, args.version, meta, rows, macro, args), f, separators=(",", ":"))
         f.write("\n")
