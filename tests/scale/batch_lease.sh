@@ -13,22 +13,14 @@ CLIPFORGE=$1
 BUS=${2:-redis}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../infra/local-stack/services.sh"
+source "$here/lib.sh"
 WORK="$CF_SERVICES_DIR/batch_lease"
 mkdir -p "$WORK"
-FAILS=0 CHECKS=0
 API_PID="" WORKER=""
 N=24 SLOW=7 LEASE_MS=1500
 
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
-
 cleanup() {
-  local pid
-  for pid in $API_PID $WORKER; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in $API_PID $WORKER; do wait "$pid" 2>/dev/null || true; done
+  kill_all $API_PID $WORKER
   stop_services
 }
 trap cleanup EXIT

@@ -13,21 +13,13 @@ JOBS=${2:-200}
 BUS=${3:-redis}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../infra/local-stack/services.sh"
+source "$here/lib.sh"
 WORK="$CF_SERVICES_DIR/chaos"
 mkdir -p "$WORK"
-FAILS=0 CHECKS=0
 API_PID="" W1="" W2="" FOLLOWER=""
 
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
-
 cleanup() {
-  local pid
-  for pid in $API_PID $W1 $W2 $FOLLOWER; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in $API_PID $W1 $W2 $FOLLOWER; do wait "$pid" 2>/dev/null || true; done
+  kill_all $API_PID $W1 $W2 $FOLLOWER
   stop_services
 }
 trap cleanup EXIT
