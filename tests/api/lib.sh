@@ -7,8 +7,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cfapi-XXXXXX")
 SERVER_PID=""
 PORT=""
 BASE=""
-FAILS=0
-CHECKS=0
+source "$(dirname "${BASH_SOURCE[0]}")/../check_lib.sh"
 
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -55,11 +54,6 @@ kill_server() {
   SERVER_PID=""
 }
 
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
 
 # req METHOD PATH [curl args...] — sets STATUS, BODY (file $WORK/body), CTYPE.
 req() {
@@ -114,10 +108,6 @@ print(int((time.monotonic() - t0) * 1000))
 PY
 }
 
-finish() {
-  echo "$((CHECKS - FAILS)) passed, $FAILS failed"
-  [ "$FAILS" -eq 0 ]
-}
 
 # make_media FILE SECONDS [WxH] — a test clip (moving picture + tone) made with the ffmpeg CLI.
 make_media() {

@@ -8,8 +8,7 @@ build=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cfdebt-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-fails=0
-check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check_lib.sh"
 
 deb=$(CF_DEB_COMPRESS=gzip "$src/infra/deb/build-deb.sh" "$build" "$work/out")
 check "package built ($deb)" test -s "$deb"
@@ -63,4 +62,4 @@ assert os.path.getsize(video) > 10000, video
 PY
 check "state under the user's state directory, not the working directory" \
   sh -c "test -d '$RUN_DIR/home/.local/state/clipforge' && ! test -e '$RUN_DIR/data'"
-[ "$fails" -eq 0 ] && echo "deb: all checks passed" || { echo "deb: $fails failed"; exit 1; }
+finish

@@ -7,8 +7,7 @@ build=$1 src=$2
 . "$(dirname "$0")/lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cfinst-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-fails=0
-check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check_lib.sh"
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 bin=$work/prefix/bin/clipforge
@@ -47,4 +46,4 @@ run_isolated "$bin" render --template nope --input in.mp4 --span 0:2 --format ve
 check "a moved prefix still finds its templates ($(head -c 300 "$work/render.out"))" \
   grep -q "$work/moved/share/clipforge/templates" "$work/render.out"
 
-[ "$fails" -eq 0 ] && echo "install: all checks passed" || { echo "install: $fails failed"; exit 1; }
+finish

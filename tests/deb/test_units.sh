@@ -7,8 +7,7 @@ set -euo pipefail
 bin=$(readlink -f "$1") src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/cfunits-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-fails=0
-check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check_lib.sh"
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze missing (infra/deps.sh test installs systemd)"; exit 1; }
 
 for u in "$src"/infra/systemd/*.service; do
@@ -28,4 +27,4 @@ for u in "$src"/infra/systemd/*.service; do
     check "$name: 'clipforge $cmd' exists" sh -c "'$bin' $cmd --help >/dev/null 2>&1"
   fi
 done
-[ "$fails" -eq 0 ] && echo "units: all checks passed" || { echo "units: $fails failed"; exit 1; }
+finish

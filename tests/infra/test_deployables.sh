@@ -14,12 +14,8 @@ WORK="$CF_SERVICES_DIR/infra"
 mkdir -p "$WORK"
 PY=python3
 /usr/bin/python3 -c 'import yaml' 2>/dev/null && PY=/usr/bin/python3
-FAILS=0 CHECKS=0 PIDS=()
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
+source "$src/tests/check_lib.sh"
+PIDS=()
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -77,5 +73,4 @@ done
 check "Containerfile, compose, Kubernetes manifests, dashboard and docs" \
   $PY "$(dirname "$0")/check_deployables.py" "$src" "$WORK/metrics.txt" "$WORK/help.txt"
 
-echo "$((CHECKS - FAILS)) passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

@@ -15,12 +15,8 @@ WORK="$CF_SERVICES_DIR/metrics"
 mkdir -p "$WORK"
 PY=python3
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null && PY=/usr/bin/python3
-FAILS=0 CHECKS=0 PIDS=()
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
+source "$here/../check_lib.sh"
+PIDS=()
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -109,5 +105,4 @@ exemplar() {
 check "Prometheus stored an exemplar with the request's trace id" wait_until 30 exemplar
 check "no scrape errors in Prometheus' log" sh -c "! grep -qi 'level=warn.*scrape' '$WORK/prometheus.log'"
 
-echo "$((CHECKS - FAILS)) passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

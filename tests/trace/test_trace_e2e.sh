@@ -16,12 +16,8 @@ WORK="$CF_SERVICES_DIR/trace"
 mkdir -p "$WORK"
 PY=python3
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null && PY=/usr/bin/python3
-FAILS=0 CHECKS=0 PIDS=()
-check() {
-  local what=$1; shift
-  CHECKS=$((CHECKS + 1))
-  if "$@"; then echo "ok - $what"; else echo "FAIL - $what"; FAILS=$((FAILS + 1)); fi
-}
+source "$here/../check_lib.sh"
+PIDS=()
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -215,5 +211,4 @@ stop "$SLOW"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "stopping with the collector hanging took ${ms} ms (< 10 s: one export timeout, and one more try)" test "$ms" -lt 10000
 
-echo "$((CHECKS - FAILS)) passed, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish
