@@ -701,9 +701,12 @@ cf_err cf_http_server_start_site(const cf_http_site *site, const char *listen, i
     }
     if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads <= 0) threads = 2;
-    /* room for a request line and headers up to the limits, so that within_sizes (not
-     * libmicrohttpd's HTML page) answers those a little over them */
-    int64_t pool = 2 * (site->cfg->max_url_bytes + site->cfg->max_header_bytes) + 16384;
+    /* Room for a request line and headers up to the limits and 8 KiB more (the headers' list
+     * nodes, the answer's headers), so that within_sizes (not libmicrohttpd's HTML page) answers
+     * those a little over them. No more: libmicrohttpd zeroes the whole pool after every request
+     * and half of it again when it shrinks the read buffer, which at 64 KiB was a fifth of a
+     * submission's instructions and half of a read's. */
+    int64_t pool = site->cfg->max_url_bytes + site->cfg->max_header_bytes + 8192;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon = MHD_start_daemon(
