@@ -800,12 +800,25 @@ static cf_err sq_job_get(void *self, const char *id, cf_job_record *out, cf_erro
     return rc;
 }
 
+/* Room for one more of the rows up to limit in *rows (cap rows now), grown as rows arrive: a
+ * list up to its limit up front cost every GET of a job (its children, most often none) the
+ * zeroing of 200 records, a fifth of the read's instructions. */
+static bool room_for_row(cf_job_record **rows, size_t *cap, size_t n, size_t limit) {
+    if (n < *cap) return true;
+    size_t want = *cap ? 2 * *cap : 8;
+    if (want > limit) want = limit;
+    cf_job_record *grown = realloc(*rows, want * sizeof **rows);
+    if (!grown) return false;
+    *rows = grown;
+    *cap = want;
+    return true;
+}
+
 static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
     *out = NULL;
     *n = 0;
-    size_t limit = f->limit ? f->limit : 50;
-    cf_job_record *rows = calloc(limit, sizeof *rows);
-    if (!rows) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    size_t limit = f->limit ? f->limit : 50, cap = 0;
+    cf_job_record *rows = NULL;
     sq_store *st = lock_reader(self);
     sqlite3_stmt *s = stmt(st, f->parent_id ? Q_JOB_LIST_CHILDREN : Q_JOB_LIST, err);
     cf_err rc = s ? CF_OK : err->code;
@@ -817,8 +830,14 @@ static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **ou
         bind_text(s, 5, f->parent_id);
         bind_text(s, 6, f->tenant);
         int r;
-        while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) read_job(s, &rows[(*n)++]);
-        if (r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
+        while ((r = sqlite3_step(s)) == SQLITE_ROW && *n < limit) {
+            if (!room_for_row(&rows, &cap, *n, limit)) {
+                rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            read_job(s, &rows[(*n)++]);
+        }
+        if (rc == CF_OK && r != SQLITE_DONE && r != SQLITE_ROW) rc = db_error(st, err, "list jobs");
         sqlite3_reset(s);
     }
     pthread_mutex_unlock(&st->lock);
