@@ -26,10 +26,12 @@
  * of events that worker processes commit, instead of at its next poll. */
 #include "infrastructure/store_postgres.h"
 
+#include <libpq-events.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,30 +222,104 @@ static cf_err pg_fail(PGconn *c, const PGresult *r, cf_error *err, const char *w
     return cf_error_set(err, rc, "store: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
 }
 
+/* Prepared statements: a connection prepares each statement the first time it runs it (named
+ * "s<N>", N its place in the connection's list, sent in the same round trip as its first run)
+ * and from then on only binds and runs it, so PostgreSQL parses it once per connection and may
+ * keep a generic plan, instead of parsing and planning it at every run. The list hangs on the
+ * connection (libpq's instance data) and is freed with it; a statement whose preparation failed
+ * or was skipped (a pipeline aborted before it) is prepared again at its next run. */
+#define PREPARED_MAX 128
+
+typedef struct prepared {
+    int n;
+    uint64_t hash[PREPARED_MAX];
+    char *sql[PREPARED_MAX];
+    bool ready[PREPARED_MAX]; /* its Parse was sent, and did not fail (as far as is known) */
+} prepared;
+
+static int conn_event(PGEventId id, void *info, void *pass) {
+    (void)pass;
+    if (id == PGEVT_CONNDESTROY || id == PGEVT_CONNRESET) {
+        PGconn *c =
+            id == PGEVT_CONNDESTROY ? ((PGEventConnDestroy *)info)->conn : ((PGEventConnReset *)info)->conn;
+        prepared *ps = PQinstanceData(c, conn_event);
+        for (int i = 0; ps && i < ps->n; i++) free(ps->sql[i]);
+        free(ps);
+        PQsetInstanceData(c, conn_event, NULL);
+    }
+    return 1;
+}
+
+/* Gives c its list of prepared statements; false when out of memory. */
+static bool prepared_attach(PGconn *c) {
+    prepared *ps = calloc(1, sizeof *ps);
+    if (ps && PQregisterEventProc(c, conn_event, "clipforge prepared", NULL) &&
+        PQsetInstanceData(c, conn_event, ps))
+        return true;
+    free(ps);
+    return false;
+}
+
+static uint64_t text_hash(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The index of sql among c's statements, added (not ready) when new; -1 when the list is full or
+ * out of memory (the statement then runs unprepared). */
+static int statement_of(PGconn *c, const char *sql) {
+    prepared *ps = PQinstanceData(c, conn_event);
+    if (!ps) return -1;
+    uint64_t h = text_hash(sql);
+    for (int i = 0; i < ps->n; i++)
+        if (ps->hash[i] == h && !strcmp(ps->sql[i], sql)) return i;
+    if (ps->n == PREPARED_MAX || !(ps->sql[ps->n] = strdup(sql))) return -1;
+    ps->hash[ps->n] = h;
+    ps->ready[ps->n] = false;
+    return ps->n++;
+}
+
 /* Statements sent ahead without waiting for their results (libpq's pipeline mode) on the
  * connection this thread has borrowed: a transaction's BEGIN goes out with its first statement,
  * and the statements whose results it does not read (later) go out with the next statement or
  * its COMMIT, so that a transaction of a batch costs two round trips instead of one per
  * statement. A connection serves one thread from borrow to give_back, so the queue is the
- * thread's. */
-#define PIPE_MAX 8
+ * thread's. A statement's first preparation on the connection is an entry of its own. */
+#define PIPE_MAX 16
 static _Thread_local struct {
     PGconn *c;
-    int n;                     /* statements sent whose results are not read yet */
+    int n;                     /* entries sent whose results are not read yet */
     const char *sql[PIPE_MAX]; /* their text, for an error message */
+    int prepare[PIPE_MAX];     /* the statement an entry prepares, else -1 */
 } pipe;
 
-/* Queues sql on c without waiting; false with err set when it cannot be sent. */
+static bool pipe_add(const char *sql, int prepare) {
+    if (pipe.n == PIPE_MAX) return false;
+    pipe.sql[pipe.n] = sql;
+    pipe.prepare[pipe.n++] = prepare;
+    return true;
+}
+
+/* Queues sql on c without waiting, prepared (see "Prepared statements"); false with err set when
+ * it cannot be sent. */
 static bool send_ahead(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
     if (pipe.c != c) pipe.c = c, pipe.n = 0;
-    bool ok = pipe.n < PIPE_MAX && (PQpipelineStatus(c) != PQ_PIPELINE_OFF || PQenterPipelineMode(c)) &&
-              PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0);
-    if (!ok) {
-        pg_fail(c, NULL, err, sql);
-        return false;
+    bool ok = pipe.n + 2 <= PIPE_MAX && (PQpipelineStatus(c) != PQ_PIPELINE_OFF || PQenterPipelineMode(c));
+    int k = ok ? statement_of(c, sql) : -1;
+    char name[16];
+    snprintf(name, sizeof name, "s%d", k);
+    prepared *ps = k >= 0 ? PQinstanceData(c, conn_event) : NULL;
+    if (ok && ps && !ps->ready[k]) {
+        ok = PQsendPrepare(c, name, sql, n, NULL) && pipe_add(sql, k);
+        if (ok) ps->ready[k] = true; /* until its result says otherwise (collect) */
     }
-    pipe.sql[pipe.n++] = sql;
-    return true;
+    if (ok)
+        ok = (k >= 0 ? PQsendQueryPrepared(c, name, n, params, NULL, NULL, 0)
+                     : PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0)) &&
+             pipe_add(sql, -1);
+    if (!ok) pg_fail(c, NULL, err, sql);
+    return ok;
 }
 
 /* Reads the results of the statements queued on c and leaves pipeline mode. *last (optional)
@@ -254,13 +330,15 @@ static cf_err collect(PGconn *c, PGresult **last, cf_error *err) {
     pipe.n = 0;
     if (last) *last = NULL;
     if (!n) return CF_OK;
+    prepared *ps = PQinstanceData(c, conn_event);
     cf_err rc = PQpipelineSync(c) ? CF_OK : pg_fail(c, NULL, err, "pipeline");
     for (int i = 0; i < n; i++) {
         PGresult *r = PQgetResult(c);
         if (!r) break; /* the connection failed: nothing more comes */
         ExecStatusType s = PQresultStatus(r);
-        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == CF_OK)
-            rc = pg_fail(c, r, err, pipe.sql[i]);
+        bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+        if (!ok && ps && pipe.prepare[i] >= 0) ps->ready[pipe.prepare[i]] = false; /* failed or skipped */
+        if (!ok && rc == CF_OK) rc = pg_fail(c, r, err, pipe.sql[i]);
         if (rc == CF_OK && last && i == n - 1) *last = r;
         else PQclear(r);
         while ((r = PQgetResult(c))) PQclear(r); /* the end of this statement's results */
@@ -283,16 +361,8 @@ static cf_err collect(PGconn *c, PGresult **last, cf_error *err) {
 /* Runs sql with text params (after the statements queued on c, in the same round trip); returns
  * the result (caller PQclear) or NULL with err set. */
 static PGresult *q(PGconn *c, const char *sql, int n, const char *const *params, cf_error *err) {
-    if (pipe.c == c && pipe.n) {
-        PGresult *r = NULL;
-        return send_ahead(c, sql, n, params, err) && collect(c, &r, err) == CF_OK ? r : NULL;
-    }
-    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
-    pg_fail(c, r, err, sql);
-    PQclear(r);
-    return NULL;
+    PGresult *r = NULL;
+    return send_ahead(c, sql, n, params, err) && collect(c, &r, err) == CF_OK ? r : NULL;
 }
 
 /* Queues a statement whose result the transaction does not need: it is sent with the next
@@ -346,6 +416,11 @@ static PGconn *connect_one(pg_store *st, cf_error *err) {
         const char *msg = c ? PQerrorMessage(c) : "out of memory";
         cf_error_set(err, CF_ERR_UNAVAILABLE, "store: cannot connect to PostgreSQL: %.*s",
                      (int)strcspn(msg, "\n"), msg);
+        PQfinish(c);
+        return NULL;
+    }
+    if (!prepared_attach(c)) {
+        cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         PQfinish(c);
         return NULL;
     }
