@@ -6,10 +6,12 @@ so that one client's work does not slow another's measurement:
   slow   200 clients sending a request a byte a second
   flood  16 submitters of noop jobs; then checks every accepted job succeeded, waiting as long as
          jobs keep finishing (lost: not succeeded after 60 s without any finishing), and
-         creates the file DONE (the environment's LOAD_DONE) when the check is over
+         writes the accepted ids to the file DONE (the environment's LOAD_DONE) when the check
+         is over
   probe  one client timing GET /v1/jobs/{id}, one request every 10 ms
-Each prints one JSON object when SECONDS are over (subs: 5 s after DONE appears, so that they
-see the completions of the whole backlog)."""
+Each prints one JSON object when SECONDS are over; subs once the two parsing subscribers have
+seen the completion of every accepted job (DONE's ids), or LOAD_CATCHUP_S (120) after DONE
+appeared, saying how long after DONE they caught up (null: not within the bound)."""
 import asyncio, json, os, sys, time
 
 BASE, KEY, SECONDS, ROLE = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
@@ -101,7 +103,18 @@ async def run_subs():
     await asyncio.sleep(SECONDS)
     while done and not os.path.exists(done) and time.time() < give_up:  # the backlog's completions
         await asyncio.sleep(0.5)
-    await asyncio.sleep(5)
+    # The subscribers may lag behind the flood: wait (a bounded time) until both parsing ones
+    # have seen every accepted job complete, and say how long that took after the check.
+    accepted = set(json.load(open(done))) if done and os.path.exists(done) else set()
+    checked, caught_up = time.time(), None
+    bound = float(os.environ.get("LOAD_CATCHUP_S", "120"))
+    while time.time() - checked < bound:
+        if accepted <= (subs[0].completed & subs[1].completed):
+            caught_up = round(time.time() - checked, 1)
+            break
+        await asyncio.sleep(0.2)
+    if not accepted:
+        await asyncio.sleep(5)
     stop.set()
     for t in tasks:
         t.cancel()
@@ -109,6 +122,7 @@ async def run_subs():
     return {"subscribers_connected": sum(s.connected for s in subs),
             "subscriber_errors": sum(1 for s in subs if s.error),
             "completed_seen": sorted(subs[0].completed & subs[1].completed),
+            "subscribers_caught_up_s": caught_up,
             "drained_mib": round(sum(s.bytes for s in subs) / 2**20)}
 
 
@@ -136,8 +150,10 @@ async def run_flood():
                 pending.discard(j)
                 last_progress = time.time()
         await asyncio.sleep(0.2)
-    if os.environ.get("LOAD_DONE"):
-        open(os.environ["LOAD_DONE"], "w").close()
+    if os.environ.get("LOAD_DONE"):  # written whole, then renamed: the subscribers read it at once
+        with open(os.environ["LOAD_DONE"] + ".part", "w") as f:
+            json.dump(accepted, f)
+        os.rename(os.environ["LOAD_DONE"] + ".part", os.environ["LOAD_DONE"])
     return {"accepted": sorted(accepted), "refused": len(refused), "refused_429": refused.count(429),
             "lost": len(pending), "drained_s": round(time.time() - stop_at, 1)}
 

@@ -11,12 +11,20 @@
 #include "api/api.h"
 
 /* The newest events of one store, each formatted once for every stream: one reader (the SSE
- * hub's thread) brings it up to the store, any number of streams read it at once. */
+ * hub's thread) brings it up to the store, any number of streams read it at once. Streams behind
+ * it share runs of older events read from the store, a bounded number per pass of the stream hub
+ * (cf_event_window_pass). */
 typedef struct cf_event_window cf_event_window;
 
-/* A window on store (NULL when out of memory); freed with cf_event_window_free (NULL-safe). */
-cf_event_window *cf_event_window_new(cf_store *store);
+/* A window of the newest capacity events on store (NULL when out of memory); freed with
+ * cf_event_window_free (NULL-safe). */
+cf_event_window *cf_event_window_new(cf_store *store, size_t capacity);
 void cf_event_window_free(cf_event_window *w);
+/* A new pass of the stream hub over its streams: streams behind the window may read a few runs
+ * from the store again (each shared by every stream near its position). */
+void cf_event_window_pass(cf_event_window *w);
+/* How many runs streams behind the window have read from the store (for tests and metrics). */
+uint64_t cf_event_window_store_reads(cf_event_window *w);
 
 /* The window of the server's SSE hub (sse.c); NULL without one. */
 cf_event_window *cf_sse_hub_window(cf_sse_hub *hub);
@@ -24,10 +32,10 @@ cf_event_window *cf_sse_hub_window(cf_sse_hub *hub);
 /* Reads the events committed since the last call (one query for all streams, run outside the
  * window's lock so that streams never wait for the store). One thread at a time calls it. */
 cf_err cf_event_window_refresh(cf_event_window *w, cf_error *err);
-/* Empties the window when no stream reads it, so that commits cost no formatting for nobody: the
- * next cf_event_window_refresh starts it again at the store's newest event, and a stream behind
- * that reads the store until it reaches it (as a resume from long ago does). Same thread as
- * cf_event_window_refresh. */
+/* Empties the window (and its runs) when no stream reads it, so that commits cost no formatting
+ * for nobody: the next cf_event_window_refresh starts it again at the store's newest event, and a
+ * stream behind that reads runs from the store until it reaches it (as a resume from long ago
+ * does). Same thread as cf_event_window_refresh. */
 void cf_event_window_forget(cf_event_window *w);
 
 /* A stream's position: the last event id it delivered and its filter. */
@@ -63,7 +71,9 @@ typedef struct cf_event_text {
 typedef bool (*cf_event_sink)(void *ctx, const cf_event_text *ev);
 
 /* Passes up to max events after the cursor to sink, in order, and advances past each one it
- * took. *more is true when max events were read (there may be more). Store errors are returned. */
+ * took. *more is true when there may be more now: max events were read, or the cursor is behind
+ * the window (it may then have passed none, when this pass of the hub has read its runs: the next
+ * pass goes on). Store errors are returned. */
 cf_err cf_event_cursor_next(cf_event_cursor *c, size_t max, cf_event_sink sink, void *ctx, bool *more,
                             cf_error *err);
 

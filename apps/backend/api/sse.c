@@ -128,13 +128,13 @@ cf_err cf_sse_hub_start(cf_app *app, cf_sse_hub **out, cf_error *err) {
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&hub->wake, &ca);
     pthread_condattr_destroy(&ca);
-    hub->win = cf_event_window_new(app->store);
+    hub->win = cf_event_window_new(app->store, (size_t)app->cfg.event_window);
     if (!hub->win) {
         hub_destroy(hub);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     hub->pending = true; /* the first turn reads where the store is */
-    cf_err rc = cf_ws_hub_start(app, &hub->ws, err);
+    cf_err rc = cf_ws_hub_start(app, hub->win, &hub->ws, err);
     if (rc) {
         hub_destroy(hub);
         return rc;

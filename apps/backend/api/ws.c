@@ -65,6 +65,7 @@ typedef struct conn {
 
 struct cf_ws_hub {
     cf_app *app;
+    cf_event_window *win; /* the events every stream reads, or NULL */
     int wake[2];          /* a pipe: a byte wakes the thread */
     pthread_mutex_t lock; /* guards incoming, seq, closing */
     conn *incoming;       /* upgraded, not yet taken by the thread */
@@ -326,6 +327,7 @@ static bool adopt(cf_ws_hub *hub, uint64_t *seen) {
 static bool serve_all(cf_ws_hub *hub) {
     int64_t now = cf_clock_ms();
     bool busy = false;
+    if (hub->win) cf_event_window_pass(hub->win);
     for (conn **pp = &hub->active; *pp;) {
         conn *c = *pp;
         tick(c, now);
@@ -402,10 +404,11 @@ static void wake(cf_ws_hub *hub) {
     }
 }
 
-cf_err cf_ws_hub_start(cf_app *app, cf_ws_hub **out, cf_error *err) {
+cf_err cf_ws_hub_start(cf_app *app, cf_event_window *win, cf_ws_hub **out, cf_error *err) {
     cf_ws_hub *hub = calloc(1, sizeof *hub);
     if (!hub) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     hub->app = app;
+    hub->win = win;
     if (pipe2(hub->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
         free(hub);
         return cf_error_set(err, CF_ERR_INTERNAL, "cannot create the WebSocket hub's pipe: %s",

@@ -9,8 +9,9 @@
 
 typedef struct cf_ws_hub cf_ws_hub;
 
-/* Starts the hub's thread; the caller frees the hub with cf_ws_hub_free. */
-cf_err cf_ws_hub_start(cf_app *app, cf_ws_hub **out, cf_error *err);
+/* Starts the hub's thread, whose streams read win (NULL: none; the caller keeps it and frees it
+ * after the hub); the caller frees the hub with cf_ws_hub_free. */
+cf_err cf_ws_hub_start(cf_app *app, cf_event_window *win, cf_ws_hub **out, cf_error *err);
 /* An event was committed: every stream reads what follows its cursor. NULL-safe. */
 void cf_ws_hub_notify(cf_ws_hub *hub);
 /* Streams (either transport) that exist now: made and not yet freed, whether the hub's thread

@@ -4,7 +4,9 @@
  * is the Event; a cursor behind it reads the store and then goes on in the window with no event
  * twice and none missed; a batch limit sets *more; a sink that refuses leaves the cursor before
  * the event it refused; a window emptied while no stream read it (cf_event_window_forget) and
- * started again later leaves a cursor from before with no event twice and none missed. */
+ * started again later leaves a cursor from before with no event twice and none missed; hundreds
+ * of streams behind a small window that turns over many times each get every event of theirs,
+ * while the store is read a handful of times for all of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "api/event_feed.h"
+#include "clipforge/metrics.h"
 #include "temp_store.h"
 
 typedef struct fixture {
@@ -53,7 +56,7 @@ static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
     f->store = temp_store_open("cffeed-", &f->dir);
     assert_non_null(f->store);
-    f->win = cf_event_window_new(f->store);
+    f->win = cf_event_window_new(f->store, 4096);
     assert_non_null(f->win);
     *state = f;
     return 0;
@@ -217,6 +220,102 @@ static void test_a_forgotten_window_starts_again_without_gap_or_repeat(void **st
     assert_int_equal(again.n, 0);
 }
 
+/* How many times the store's events were read so far (its operation metric). */
+static double store_event_reads(void) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cf_metrics_registry_write(out, false);
+    fclose(out);
+    double n = 0;
+    const char *key = "clipforge_store_operation_duration_seconds_count{op=\"events_after\"";
+    const char *at = strstr(text, key);
+    if (at) n = strtod(strchr(at, '}') + 1, NULL);
+    free(text);
+    return n;
+}
+
+#define MANY_EVENTS 2500
+#define MANY_STREAMS 300
+
+/* One stream of many: what it was given, checked as it comes. */
+typedef struct stream {
+    cf_event_cursor c;
+    int64_t start, last;
+    size_t got;
+    const char *tenant_of; /* tenant_of[id]: 'a' or 'b' */
+} stream;
+
+static bool take_in_order(void *ctx, const cf_event_text *ev) {
+    stream *s = ctx;
+    assert_true(ev->id > s->last);
+    assert_true(ev->id <= MANY_EVENTS);
+    assert_int_equal(s->tenant_of[ev->id], s->c.tenant[0]);
+    assert_memory_equal(ev->sse + ev->sse_len - 2, "\n\n", 2);
+    s->last = ev->id;
+    s->got++;
+    return true;
+}
+
+/* Hundreds of streams at scattered positions fall behind a small window while events are
+ * committed (the ring turns over many times): each still gets every event of its tenant after
+ * its start, in order, once; and the store is read in runs shared by all of them, a handful of
+ * reads in all, not one per stream per batch. */
+static void test_many_streams_behind_the_window_share_the_store_reads(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_event_window_free(f->win);
+    f->win = cf_event_window_new(f->store, 256);
+    assert_non_null(f->win);
+    static char tenant_of[MANY_EVENTS + 1];
+    static stream streams[MANY_STREAMS];
+    assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK); /* primed at 0 */
+    for (size_t i = 0; i < MANY_STREAMS; i++) {
+        stream *s = &streams[i];
+        s->start = s->last = (int64_t)(i * 7 % 500);
+        s->c = cursor(f, i % 3 ? "acme" : "beta", s->start);
+        s->tenant_of = tenant_of;
+    }
+    double reads_before = store_event_reads();
+    uint64_t runs_before = cf_event_window_store_reads(f->win);
+    int passes = 0;
+    for (int done = 0; !done; passes++) {
+        assert_true(passes < 10000);
+        int64_t made = last_event(f);
+        for (int k = 0; k < 100 && made < MANY_EVENTS; k++) { /* a commit turn: 100 more */
+            char id[32];
+            bool a = made % 4 != 1;
+            snprintf(id, sizeof id, "j_%lld", (long long)made);
+            create(f, id, a ? "acme" : "beta");
+            made = last_event(f);
+            tenant_of[made] = a ? 'a' : 'b';
+        }
+        assert_int_equal(cf_event_window_refresh(f->win, &err), CF_OK);
+        cf_event_window_pass(f->win);
+        done = made == MANY_EVENTS;
+        for (size_t i = 0; i < MANY_STREAMS; i++) { /* a pass of the hub: a batch each */
+            bool more = false;
+            assert_int_equal(cf_event_cursor_next(&streams[i].c, 64, take_in_order, &streams[i], &more, &err),
+                             CF_OK);
+            if (more || streams[i].c.last_id < made) done = 0;
+        }
+    }
+    for (size_t i = 0; i < MANY_STREAMS; i++) {
+        stream *s = &streams[i];
+        size_t want = 0;
+        for (int64_t id = s->start + 1; id <= MANY_EVENTS; id++) want += tenant_of[id] == s->c.tenant[0];
+        assert_int_equal(s->got, want);
+        assert_int_equal(s->c.last_id, MANY_EVENTS);
+    }
+    double reads = store_event_reads() - reads_before;
+    uint64_t runs = cf_event_window_store_reads(f->win) - runs_before;
+    /* The window's own reads (one per turn) and the runs: nothing else read the store. */
+    assert_true(reads <= (double)passes + (double)runs);
+    assert_true(runs <= 10); /* 5 here: streams at nearby positions share each run */
+    assert_true(reads < MANY_STREAMS / 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_window_serves_a_tenant_its_events_in_order, setup, teardown),
@@ -224,6 +323,8 @@ int main(void) {
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_and_refusal_keep_the_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_forgotten_window_starts_again_without_gap_or_repeat, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_streams_behind_the_window_share_the_store_reads, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,10 @@ static const cfg_key keys[] = {
     INT(sse_batch_ms, "CLIPFORGE_SSE_BATCH_MS", "50", 0, 1000,
         "least time between two wakes of every event stream: events committed meanwhile go out "
         "together, one write per stream (an event after a quiet spell goes at once)"),
+    INT(event_window, "CLIPFORGE_EVENT_WINDOW", "65536", 64, 16777216,
+        "newest events kept in memory, each formatted once, for every event stream to read; "
+        "a stream further behind reads older events from the store in runs shared with the "
+        "streams near it"),
     INT(ws_max_frame_bytes, "CLIPFORGE_WS_MAX_FRAME_BYTES", "65536", 125, 16777216,
         "largest message a WebSocket client may send (a frame, or fragments together); more is "
         "closed with 1009"),

@@ -44,6 +44,7 @@ typedef struct cf_config {
     int64_t retry_base_ms;    /* CLIPFORGE_RETRY_BASE_MS: first retry backoff, doubled after */
     int64_t noop_jobs;        /* CLIPFORGE_NOOP_JOBS: 1 = accept the noop kind (benchmarks) */
     int64_t sse_heartbeat_ms; /* CLIPFORGE_SSE_HEARTBEAT_MS: idle SSE comment interval, WebSocket ping */
+    int64_t event_window;     /* CLIPFORGE_EVENT_WINDOW: newest events kept for every stream */
     int64_t sse_batch_ms;     /* CLIPFORGE_SSE_BATCH_MS: least time between event-stream wakes */
     int64_t ws_max_frame_bytes;    /* CLIPFORGE_WS_MAX_FRAME_BYTES: largest client message */
     int64_t ws_max_buffer_bytes;   /* CLIPFORGE_WS_MAX_BUFFER_BYTES: unsent bytes before a drop */
