@@ -596,34 +596,39 @@ static char *text_array(const char *const *v, size_t n) {
     return out;
 }
 
-/* append_event_of for jobs[0..n) in one statement: their ids come from the counter in order.
- * Sent with the COMMIT (later): the batch's last write, whose failure fails the transaction. */
+/* append_event_of for jobs[0..n) in one statement: their ids come from the counter in order;
+ * event i happened at ats[i], or at now for all when ats is NULL. Sent with the COMMIT (later):
+ * the batch's last write, whose failure fails the transaction. */
 static cf_err append_events_of(PGconn *c, cf_job_change change, cf_job_record *const *jobs, size_t n,
-                               int64_t now, cf_error *err) {
+                               int64_t now, const int64_t *ats, cf_error *err) {
     if (!n) return CF_OK;
     const char **types = calloc(n, sizeof *types), **ids = calloc(n, sizeof *ids);
-    char **data = calloc(n, sizeof *data);
-    cf_err rc = types && ids && data ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char **data = calloc(n, sizeof *data), **at = calloc(n, sizeof *at);
+    cf_err rc = types && ids && data && at ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; rc == CF_OK && i < n; i++) {
         ids[i] = jobs[i]->id;
         rc = cf_job_event(change, jobs[i], 0, &types[i], &data[i], err);
+        num t = n64(ats ? ats[i] : now);
+        if (rc == CF_OK && !(at[i] = strdup(t.s))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     char *ta = rc ? NULL : text_array(types, n), *ia = rc ? NULL : text_array(ids, n);
     char *da = rc ? NULL : text_array((const char *const *)data, n);
-    if (rc == CF_OK && (!ta || !ia || !da)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    char *aa = rc ? NULL : text_array((const char *const *)at, n);
+    if (rc == CF_OK && (!ta || !ia || !da || !aa)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) {
-        num count = n64((int64_t)n), at = n64(now);
-        const char *p[] = {count.s, at.s, ta, ia, da};
-        rc = later(c,
-                   "WITH c AS (UPDATE event_counter SET last_id=last_id+$1::bigint RETURNING last_id),"
-                   " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT c.last_id-$1::bigint+e.n,"
-                   " e.type,e.job_id,$2,e.data FROM c, unnest($3::text[],$4::text[],$5::text[])"
-                   " WITH ORDINALITY AS e(type,job_id,data,n) RETURNING id)"
-                   " SELECT pg_notify('cf_events_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM i)",
-                   5, p, err);
+        num count = n64((int64_t)n);
+        const char *p[] = {count.s, aa, ta, ia, da};
+        rc =
+            later(c,
+                  "WITH c AS (UPDATE event_counter SET last_id=last_id+$1::bigint RETURNING last_id),"
+                  " i AS (INSERT INTO events(id,type,job_id,at,data) SELECT c.last_id-$1::bigint+e.n,"
+                  " e.type,e.job_id,e.at,e.data FROM c, unnest($2::bigint[],$3::text[],$4::text[],$5::text[])"
+                  " WITH ORDINALITY AS e(at,type,job_id,data,n) RETURNING id)"
+                  " SELECT pg_notify('cf_events_' || current_schema(), '') WHERE EXISTS (SELECT 1 FROM i)",
+                  5, p, err);
     }
-    for (size_t i = 0; data && i < n; i++) free(data[i]);
-    free(types), free(ids), free(data), free(ta), free(ia), free(da);
+    for (size_t i = 0; data && at && i < n; i++) free(data[i]), free(at[i]);
+    free(types), free(ids), free(data), free(at), free(ta), free(ia), free(da), free(aa);
     return rc;
 }
 
@@ -839,8 +844,80 @@ static cf_err create_many_tx(PGconn *c, void *arg, cf_error *err) {
     return CF_OK;
 }
 
+/* The common batch, no creation with an idempotency key, set-wise: one INSERT of every job
+ * returning their rows, then their outbox rows and their events (one statement each) sent with
+ * the COMMIT: two round trips whatever the batch's size, where a creation in its savepoint costs
+ * six. Any failure fails the whole transaction: the caller then takes the batch one savepoint at a
+ * time. */
+static cf_err create_set_tx(PGconn *c, void *arg, cf_error *err) {
+    many_args *a = arg;
+    size_t n = a->n;
+    enum { COLS = 8 };
+    const char **cols[COLS];
+    char **nums = calloc(2 * n, sizeof *nums), *arrays[COLS] = {0};
+    cf_job_record **made = calloc(n, sizeof *made);
+    int64_t *ats = calloc(n, sizeof *ats);
+    cf_err rc = nums && made && ats ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (int k = 0; k < COLS; k++)
+        if (!(cols[k] = calloc(n, sizeof *cols[k])))
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < n; i++) {
+        const cf_job_new *in = &a->subs[i].in;
+        num max = n64(in->max_attempts), now = n64(in->now);
+        if (!(nums[2 * i] = strdup(max.s)) || !(nums[2 * i + 1] = strdup(now.s)))
+            rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        const char *v[COLS] = {in->id,      in->kind,      nums[2 * i],       nums[2 * i + 1],
+                               in->request, in->parent_id, in->trace_context, in->tenant};
+        for (int k = 0; k < COLS; k++) cols[k][i] = v[k];
+    }
+    for (int k = 0; rc == CF_OK && k < COLS; k++)
+        if (!(arrays[k] = text_array(cols[k], n))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    PGresult *r = NULL;
+    if (rc == CF_OK) {
+        r = q(c,
+              "INSERT INTO jobs(id,kind,status,stage,max_attempts,budget,created_at,updated_at,request,"
+              "run_after,parent_id,trace_context,tenant) SELECT v.id,v.kind,'queued','queued',v.m,v.m,v.t,"
+              "v.t,v.request,v.t,v.parent,v.trace,"
+              "coalesce(v.tenant,(SELECT p.tenant FROM jobs p WHERE p.id=v.parent),'default')"
+              " FROM unnest($1::text[],$2::text[],$3::bigint[],$4::bigint[],$5::text[],$6::text[],"
+              "$7::text[],$8::text[]) WITH ORDINALITY AS v(id,kind,m,t,request,parent,trace,tenant,n)"
+              " ORDER BY v.n RETURNING " JOB_COLS,
+              COLS, (const char *const *)arrays, err);
+        if (!r) rc = err->code;
+    }
+    size_t n_made = 0;
+    for (size_t i = 0; rc == CF_OK && i < n; i++) { /* the rows in the batch's order */
+        cf_job_submission *sub = &a->subs[i];
+        sub->rc = cf_error_set(&sub->err, CF_ERR_INTERNAL, "job %s: not inserted", sub->in.id);
+        for (int row = 0; sub->rc && row < PQntuples(r); row++)
+            if (!strcmp(PQgetvalue(r, row, 0), sub->in.id)) read_job(r, row, &sub->out), sub->rc = CF_OK;
+        if (sub->rc) rc = cf_error_set(err, CF_ERR_INTERNAL, "job %s: not inserted", sub->in.id);
+        else made[n_made] = &sub->out, ats[n_made++] = sub->in.now;
+    }
+    PQclear(r);
+    if (rc == CF_OK) {
+        const char *p[] = {arrays[0], arrays[3]};
+        rc = later(c,
+                   "INSERT INTO outbox(topic,payload,available_at) SELECT 'jobs',o.id,o.t FROM"
+                   " unnest($1::text[],$2::bigint[]) WITH ORDINALITY AS o(id,t,n) ORDER BY o.n",
+                   2, p, err);
+    }
+    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_REQUESTED, made, n_made, 0, ats, err);
+    for (size_t i = 0; nums && i < 2 * n; i++) free(nums[i]);
+    for (int k = 0; k < COLS; k++) free(cols[k]), free(arrays[k]);
+    free(nums), free(made), free(ats);
+    return rc;
+}
+
 static cf_err pg_job_create_many(void *self, cf_job_submission *subs, size_t n, cf_error *err) {
     many_args a = {subs, n};
+    bool keyless = true;
+    for (size_t i = 0; keyless && i < n; i++) keyless = !subs[i].in.idempotency_key;
+    if (keyless && with_conn(self, true, create_set_tx, &a, err) == CF_OK) return CF_OK;
+    for (size_t i = 0; keyless && i < n; i++) { /* taken again one at a time */
+        cf_job_record_free(&subs[i].out);
+        subs[i].rc = CF_OK;
+    }
     cf_err rc = with_conn(self, true, create_many_tx, &a, err);
     for (size_t i = 0; i < n; i++) {
         cf_job_submission *sub = &subs[i];
@@ -1010,7 +1087,7 @@ static cf_err lease_many_tx(PGconn *c, void *arg, cf_error *err) {
             rc = req->rc;
         }
     }
-    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_LEASED, leased, n_leased, a->now, err);
+    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_LEASED, leased, n_leased, a->now, NULL, err);
     free(ids);
     free(leased);
     free(arr);
@@ -1256,7 +1333,7 @@ static cf_err finish_final_tx(PGconn *c, void *arg, cf_error *err) {
                    " FROM unnest($1::text[]) AS u",
                    2, p, err);
     }
-    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_FINISHED, done, n_done, a->now, err);
+    if (rc == CF_OK) rc = append_events_of(c, CF_JOB_CHANGE_FINISHED, done, n_done, a->now, NULL, err);
     for (size_t i = 0; i < n; i++) {
         if (attempts) free(attempts[i]);
         if (usage) free((char *)usage[i]);
