@@ -1156,10 +1156,12 @@ static void test_labels_are_kept_per_media_oldest_first(void **state) {
     cf_label_records_free(rows, n);
 }
 
-static atomic_int woken;
+static atomic_int woken, woken_here;
 
-static void on_event(void *user) {
+/* Counts the events this process committed (woken_here) and all (woken). */
+static void on_event(void *user, bool remote) {
     (void)user;
+    if (!remote) atomic_fetch_add(&woken_here, 1);
     atomic_fetch_add(&woken, 1);
 }
 
@@ -1182,8 +1184,12 @@ static void test_watch_sees_events_committed_elsewhere(void **state) {
     wait_woken(2000); /* the watcher's first look after it connects */
     usleep(300000);
     atomic_store(&woken, 0);
+    atomic_store(&woken_here, 0);
     create(other, "elsewhere", NULL, 1000);
     assert_true(wait_woken(3000));
+    assert_int_equal(atomic_load(&woken_here), 0); /* told as another process's */
+    create(f->store, "here", NULL, 1000);
+    assert_true(atomic_load(&woken_here) > 0);
     cf_store_close(other);
 }
 

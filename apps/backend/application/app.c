@@ -96,13 +96,17 @@ void cf_new_ordered_id(const char *prefix, char *out, size_t cap) {
     cf_new_id("", out + n + ORDERED_TIME_DIGITS, cap - n - ORDERED_TIME_DIGITS);
 }
 
-static void on_store_event(void *user) {
+/* A commit of this process kicks its relay; another process's commit does only with a volatile
+ * bus: with a durable one that process's own relay publishes its rows (and the relays of the
+ * others take them at their next poll should it die first), where every relay looking for them at
+ * every commit of every process cost an outbox query per relay per commit. */
+static void on_store_event(void *user, bool remote) {
     cf_app *app = user;
     pthread_mutex_lock(&app->event_lock);
     app->event_seq++;
     pthread_cond_broadcast(&app->event_cond);
     pthread_mutex_unlock(&app->event_lock);
-    cf_outbox_relay_kick(app->relay);
+    if (!remote || !cf_bus_durable(app->bus)) cf_outbox_relay_kick(app->relay);
     if (app->on_event) app->on_event(app->on_event_user);
 }
 

@@ -1692,10 +1692,12 @@ static cf_err published_many_tx(PGconn *c, void *arg, cf_error *err) {
     return rc;
 }
 
+/* Without holds the batch is one DELETE, atomic alone: no transaction around it (one round trip
+ * instead of two). */
 static cf_err pg_outbox_published_many(void *self, const int64_t *ids, size_t n, const char *holder,
                                        int64_t until, cf_error *err) {
     published_many_args a = {ids, n, holder, until};
-    return with_conn(self, true, published_many_tx, &a, err);
+    return with_conn(self, holder != NULL, published_many_tx, &a, err);
 }
 
 static cf_err renew_fn(PGconn *c, void *arg, cf_error *err) {

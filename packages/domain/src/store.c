@@ -15,7 +15,7 @@
 struct cf_store {
     const cf_store_methods *m;
     void *self;
-    void (*event_hook)(void *user);
+    void (*event_hook)(void *user, bool remote);
     void *hook_user;
 };
 
@@ -54,12 +54,18 @@ void cf_store_close(cf_store *s) {
     free(s);
 }
 
-void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user) {
+/* The backend's watcher tells of other processes' events. */
+static void remote_event(void *store) {
+    cf_store *s = store;
+    s->event_hook(s->hook_user, true);
+}
+
+void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user, bool remote), void *user) {
     s->event_hook = hook;
     s->hook_user = user;
     cf_error err;
     /* Without it, other processes' events are still read at the next poll: worth a warning only. */
-    if (hook && s->m->watch_events && s->m->watch_events(s->self, hook, user, &err))
+    if (hook && s->m->watch_events && s->m->watch_events(s->self, remote_event, s, &err))
         cf_log(CF_LOG_WARN, "store", "cannot watch for events of other processes: %s", err.msg);
 }
 
@@ -80,7 +86,7 @@ static cf_err timed(cf_store *s, const char *op, double t0, cf_err rc) {
 }
 
 static cf_err notify(cf_store *s, cf_err rc, bool appended) {
-    if (rc == CF_OK && appended && s->event_hook) s->event_hook(s->hook_user);
+    if (rc == CF_OK && appended && s->event_hook) s->event_hook(s->hook_user, false);
     return rc;
 }
 

@@ -294,10 +294,10 @@ const cf_store_methods *cf_store_find(const char *name);
  * cf_store_close(). */
 cf_err cf_store_open(const char *url, cf_store **out, cf_error *err);
 void cf_store_close(cf_store *s);
-/* Called after every committed change that appended an event (from the changing thread), and,
- * when the backend can watch (watch_events), also for events committed by other processes
- * (from a backend thread). */
-void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user), void *user);
+/* Called after every committed change that appended an event (from the changing thread, remote
+ * false), and, when the backend can watch (watch_events), also for events committed by other
+ * processes (from a backend thread, remote true). */
+void cf_store_set_event_hook(cf_store *s, void (*hook)(void *user, bool remote), void *user);
 
 cf_err cf_store_job_create(cf_store *s, const cf_job_new *in, cf_job_record *out, bool *replayed,
                            cf_error *err);
