@@ -242,7 +242,7 @@ static enum MHD_Result reply_buffer(cf_http_request *req, int status, const char
 }
 
 enum MHD_Result cf_http_reply_json(cf_http_request *req, int status, json_t *body) {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? cf_json_dump(body, false) : NULL;
     json_decref(body);
     if (!text) return cf_http_reply_problem(req, "internal", "out of memory");
     return reply_buffer(req, status, "application/json", text, strlen(text));
@@ -252,7 +252,7 @@ enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, co
     const cf_problem_kind *k = cf_problem_find(slug);
     if (!k) k = cf_problem_find("internal");
     json_t *p = cf_problem_json(k, detail);
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    char *text = p ? cf_json_dump(p, false) : NULL;
     json_decref(p);
     if (!text) return MHD_NO;
     return reply_buffer(req, k->status, "application/problem+json", text, strlen(text));
@@ -260,7 +260,7 @@ enum MHD_Result cf_http_reply_problem(cf_http_request *req, const char *slug, co
 
 /* The response of problem p (taken); NULL when out of memory. */
 static struct MHD_Response *problem_json_response(json_t *p) {
-    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    char *text = p ? cf_json_dump(p, false) : NULL;
     json_decref(p);
     struct MHD_Response *r =
         text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;

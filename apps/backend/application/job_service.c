@@ -110,7 +110,7 @@ static cf_err draft(cf_store *store, const cf_config *cfg, const char *kind, con
         cf_error_prefix(err, "request");
         return err->code = CF_ERR_INVALID_ARGUMENT;
     }
-    d->request = json_dumps(normalized, JSON_COMPACT | JSON_SORT_KEYS);
+    d->request = cf_json_dump(normalized, true);
     json_decref(normalized);
     d->key = idempotency_key ? strdup(idempotency_key) : NULL;
     d->tenant = tenant ? strdup(tenant) : NULL;
@@ -320,7 +320,7 @@ json_t *cf_job_record_to_json(cf_app *app, const cf_job_record *j) {
 }
 
 /* Whether a stored request can go into an answer as it is: the JSON object text this service
- * wrote (cf_jobs_create stores json_dumps of the validated request). Anything else goes through
+ * wrote (cf_jobs_create stores the sorted compact dump of the validated request). Anything else goes through
  * a parse, as before. */
 static bool request_as_is(const char *request) {
     size_t n = request ? strlen(request) : 0;
@@ -364,7 +364,7 @@ static char *job_text(cf_app *app, const cf_job_record *j, json_t *children) {
     cf_job_free(&v);
     if (o && children) json_object_set(o, "children", children);
     json_decref(children);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *text = o ? cf_json_dump(o, false) : NULL;
     json_decref(o);
     return as_is ? with_request(text, j->request) : text;
 }

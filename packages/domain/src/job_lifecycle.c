@@ -75,7 +75,7 @@ cf_err cf_job_event(cf_job_change c, const cf_job_record *j, int64_t retry_at, c
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "job %s is %s, not final", j->id,
                             cf_job_state_to_string(j->status));
     json_t *o = snapshot(j);
-    if (o && !add_change_members(o, c, j, retry_at)) *data = json_dumps(o, JSON_COMPACT);
+    if (o && !add_change_members(o, c, j, retry_at)) *data = cf_json_dump(o, false);
     json_decref(o);
     if (!*data) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     *type = name;
@@ -91,7 +91,7 @@ cf_err cf_job_usage(const cf_job_record *j, char **data, cf_error *err) {
                   cf_job_state_to_string(j->status), "parent_id", j->parent_id, "attempts",
                   (json_int_t)j->attempts, "started_at", (json_int_t)j->started_at, "finished_at",
                   (json_int_t)j->finished_at, "processing_ms", (json_int_t)(j->finished_at - j->started_at));
-    *data = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    *data = o ? cf_json_dump(o, false) : NULL;
     json_decref(o);
     return *data ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }

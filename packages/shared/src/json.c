@@ -2,6 +2,8 @@
 #include "clipforge/json.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +144,166 @@ cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool 
     if (!json_is_boolean(v)) return TYPE_ERROR("a boolean");
     *out = json_is_true(v);
     return CF_OK;
+}
+
+/* cf_json_dump's output: text grows by doubling; oom once an allocation failed. */
+typedef struct dump_buf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+} dump_buf;
+
+static bool put(dump_buf *b, const char *s, size_t n) {
+    if (b->oom) return false;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *grown = realloc(b->p, cap);
+        if (!grown) {
+            b->oom = true;
+            return false;
+        }
+        b->p = grown;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return true;
+}
+
+static bool put_int(dump_buf *b, json_int_t v) {
+    char d[24], *e = d + sizeof d, *p = e;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) *--p = '-';
+    return put(b, p, (size_t)(e - p));
+}
+
+/* A real as jansson writes it: "%.17g", a ".0" when that has neither '.' nor 'e', no '+' and no
+ * leading zeros in the exponent. Whole numbers below 2^53 (progress 0 and 1 most often) skip
+ * printf: "%.17g" writes those as their digits. */
+static bool put_real(dump_buf *b, double v) {
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v) {
+        if (v == 0 && signbit(v) && !put(b, "-", 1)) return false;
+        return put_int(b, (json_int_t)v) && put(b, ".0", 2);
+    }
+    char s[64];
+    int len = snprintf(s, sizeof s, "%.17g", v);
+    if (len < 0 || (size_t)len >= sizeof s - 3) return false;
+    const char *point = localeconv()->decimal_point;
+    char *at = point && point[0] && point[0] != '.' ? strchr(s, point[0]) : NULL;
+    if (at) *at = '.';
+    if (!strchr(s, '.') && !strchr(s, 'e')) {
+        memcpy(s + len, ".0", 3);
+        len += 2;
+    }
+    char *e = strchr(s, 'e');
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-') start++;
+        while (*end == '0') end++;
+        memmove(start, end, (size_t)(s + len - end) + 1);
+        len -= (int)(end - start);
+    }
+    return put(b, s, (size_t)len);
+}
+
+/* A string with jansson's escapes: quote, backslash and control characters; the rest (UTF-8,
+ * which jansson checked when the string was made) as it is. */
+static bool put_string(dump_buf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    if (!put(b, "\"", 1)) return false;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!put(b, s + run, i - run)) return false;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t len = 2;
+        switch (c) {
+        case '"':
+        case '\\': break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        if (!put(b, esc, len)) return false;
+        run = i + 1;
+    }
+    return put(b, s + run, n - run) && put(b, "\"", 1);
+}
+
+typedef struct dump_key {
+    const char *key;
+    size_t len;
+    json_t *value;
+} dump_key;
+
+/* jansson's order of sorted keys: bytes, then the shorter first. */
+static int key_order(const void *a, const void *b) {
+    const dump_key *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The containers from the root to the one being written, for jansson's refusal of cycles. */
+typedef struct dump_path {
+    const json_t *node;
+    const struct dump_path *up;
+} dump_path;
+
+static bool dump_value(dump_buf *b, const json_t *v, bool sort, const dump_path *up);
+
+static bool dump_object(dump_buf *b, const json_t *o, bool sort, const dump_path *path) {
+    size_t n = json_object_size(o), i = 0;
+    dump_key small[16], *keys = n <= 16 ? small : malloc(n * sizeof *keys);
+    if (!keys) return false;
+    for (void *it = json_object_iter((json_t *)o); it && i < n; it = json_object_iter_next((json_t *)o, it))
+        keys[i++] =
+            (dump_key){json_object_iter_key(it), json_object_iter_key_len(it), json_object_iter_value(it)};
+    if (sort && i > 1) qsort(keys, i, sizeof *keys, key_order);
+    bool ok = put(b, "{", 1);
+    for (size_t k = 0; ok && k < i; k++)
+        ok = (!k || put(b, ",", 1)) && put_string(b, keys[k].key, keys[k].len) && put(b, ":", 1) &&
+             dump_value(b, keys[k].value, sort, path);
+    if (keys != small) free(keys);
+    return ok && put(b, "}", 1);
+}
+
+static bool dump_value(dump_buf *b, const json_t *v, bool sort, const dump_path *up) {
+    switch (json_typeof(v)) {
+    case JSON_NULL: return put(b, "null", 4);
+    case JSON_TRUE: return put(b, "true", 4);
+    case JSON_FALSE: return put(b, "false", 5);
+    case JSON_INTEGER: return put_int(b, json_integer_value(v));
+    case JSON_REAL: return put_real(b, json_real_value(v));
+    case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
+    default: break;
+    }
+    for (const dump_path *p = up; p; p = p->up)
+        if (p->node == v) return false; /* a cycle */
+    dump_path path = {v, up};
+    if (json_is_object(v)) return dump_object(b, v, sort, &path);
+    bool ok = put(b, "[", 1);
+    for (size_t i = 0; ok && i < json_array_size(v); i++)
+        ok = (!i || put(b, ",", 1)) && dump_value(b, json_array_get(v, i), sort, &path);
+    return ok && put(b, "]", 1);
+}
+
+char *cf_json_dump(const json_t *json, bool sort_keys) {
+    if (!json_is_object(json) && !json_is_array(json)) return NULL;
+    dump_buf b = {0};
+    if (!dump_value(&b, json, sort_keys, NULL) || !put(&b, "", 1)) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
 }

@@ -58,12 +58,139 @@ static void test_typed_getters_name_the_path(void **state) {
     json_decref(o);
 }
 
+/* A value of every kind, nested up to depth, from the generator state *seed. */
+static json_t *random_value(unsigned *seed, int depth) {
+    static const char *const pieces[] = {"a",
+                                         "\"",
+                                         "\\",
+                                         "/",
+                                         "\n",
+                                         "\r",
+                                         "\t",
+                                         "\b",
+                                         "\f",
+                                         "\x01",
+                                         "\x1f",
+                                         "\x7f",
+                                         "\xc3\xa9",
+                                         "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80",
+                                         " ",
+                                         "Z",
+                                         "0"};
+    static const double reals[] = {0.0,
+                                   -0.0,
+                                   1.0,
+                                   -3.0,
+                                   0.1,
+                                   0.5,
+                                   1e-7,
+                                   123456789.125,
+                                   1e15,
+                                   1e16,
+                                   1e17,
+                                   1e21,
+                                   1e300,
+                                   1e-300,
+                                   5e-324,
+                                   9007199254740992.0,
+                                   -9007199254740991.0,
+                                   2.5e-5,
+                                   1.7976931348623157e308,
+                                   33.333333333333336};
+    static const json_int_t ints[] = {0, 1, -1, 42, 1000000007, INT64_MAX, INT64_MIN, -9007199254740993LL};
+    int kind = (int)(rand_r(seed) % (depth > 0 ? 8u : 6u));
+    switch (kind) {
+    case 0: return json_null();
+    case 1: return json_boolean(rand_r(seed) % 2);
+    case 2: return json_integer(ints[rand_r(seed) % (sizeof ints / sizeof ints[0])]);
+    case 3: return json_real(reals[rand_r(seed) % (sizeof reals / sizeof reals[0])]);
+    case 4:
+    case 5: {
+        char s[256] = "";
+        for (unsigned n = rand_r(seed) % 12; n--;)
+            strcat(s, pieces[rand_r(seed) % (sizeof pieces / sizeof pieces[0])]);
+        return json_string(s);
+    }
+    case 6: {
+        json_t *a = json_array();
+        for (unsigned n = rand_r(seed) % 5; n--;) json_array_append_new(a, random_value(seed, depth - 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (unsigned n = rand_r(seed) % 7; n--;) {
+            char key[8] = {(char)('a' + rand_r(seed) % 3), (char)('a' + rand_r(seed) % 3), 0};
+            size_t len = rand_r(seed) % 3; /* "", a prefix of another key, or with a NUL inside */
+            if (len == 2 && rand_r(seed) % 4 == 0) key[1] = '\0';
+            json_object_setn_new(o, key, len, random_value(seed, depth - 1));
+        }
+        return o;
+    }
+    }
+}
+
+static void assert_dumps_alike(const json_t *v) {
+    for (int sort = 0; sort < 2; sort++) {
+        char *ours = cf_json_dump(v, sort);
+        char *theirs = json_dumps(v, JSON_COMPACT | (sort ? JSON_SORT_KEYS : 0));
+        if (theirs) assert_string_equal(ours, theirs);
+        else assert_null(ours);
+        free(ours);
+        free(theirs);
+    }
+}
+
+static void test_dump_writes_what_jansson_writes(void **state) {
+    (void)state;
+    unsigned seed = 21;
+    for (int i = 0; i < 3000; i++) {
+        json_t *v = json_array();
+        json_array_append_new(v, random_value(&seed, 4));
+        json_t *o = json_object();
+        json_object_set(o, "v", json_array_get(v, 0));
+        assert_dumps_alike(v);
+        assert_dumps_alike(json_array_get(v, 0));
+        assert_dumps_alike(o);
+        json_decref(o);
+        json_decref(v);
+    }
+    json_t *o = json_pack("{s:f,s:[]}", "p", 0.0, "e");
+    char *text = cf_json_dump(o, false);
+    assert_string_equal(text, "{\"p\":0.0,\"e\":[]}");
+    free(text);
+    json_decref(o);
+}
+
+static void test_dump_refuses_cycles_and_bare_values(void **state) {
+    (void)state;
+    json_t *a = json_array(), *o = json_object();
+    json_array_append(a, o);
+    json_object_set(o, "back", a);
+    assert_null(cf_json_dump(a, false));
+    assert_null(json_dumps(a, JSON_COMPACT));
+    json_object_del(o, "back");
+    json_object_set_new(o, "twice", json_integer(1));
+    json_array_append(a, o); /* the same object twice, no cycle: written twice */
+    char *text = cf_json_dump(a, true);
+    assert_string_equal(text, "[{\"twice\":1},{\"twice\":1}]");
+    free(text);
+    json_decref(o);
+    json_decref(a);
+    json_t *s = json_string("x");
+    assert_null(cf_json_dump(s, false));
+    assert_null(cf_json_dump(NULL, false));
+    json_decref(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depth_limit_rejects_deep_nesting),
         cmocka_unit_test(test_syntax_error_has_position),
         cmocka_unit_test(test_stored_text_reads_as_a_value_or_null),
         cmocka_unit_test(test_typed_getters_name_the_path),
+        cmocka_unit_test(test_dump_writes_what_jansson_writes),
+        cmocka_unit_test(test_dump_refuses_cycles_and_bare_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
