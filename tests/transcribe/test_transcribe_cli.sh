@@ -26,6 +26,10 @@ grep -q "^  transcribe" "$work/help" && ok "listed in clipforge --help" || bad "
 expect_code 2 "no --input" "$cf" transcribe
 expect_code 2 "unknown format" "$cf" transcribe --input x.wav --format doc
 expect_code 2 "unknown option" "$cf" transcribe --input x.wav --bogus
+for v in 11 soon; do
+  expect_code 2 "--item $v" "$cf" transcribe --input x.wav --item "$v"
+  grep -q -- "--item: expected 0 to 10 seconds" "$work/err" && ok "--item $v: the error says why" || bad "error: $(cat "$work/err")"
+done
 expect_code 2 "missing file" "$cf" transcribe --input "$work/none.wav"
 echo "not media at all" > "$work/text.mp4"
 expect_code 2 "not media" "$cf" transcribe --input "$work/text.mp4"

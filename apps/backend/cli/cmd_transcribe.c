@@ -25,7 +25,7 @@ typedef struct tx_args {
     out_format format;
     bool format_set, json;
     int threads;
-    int64_t chunk_ms, adapt_from_ms;
+    int64_t chunk_ms, adapt_from_ms, item_ms;
     cf_caption_style style;
     cf_media_select select;
 } tx_args;
@@ -47,6 +47,8 @@ static void usage(FILE *out) {
                  "  --model-dir DIR     backend model directory (default: the installed model)\n"
                  "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
                  "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
+                 "  --item TIME         speech shorter than this between pauses of 0.5 s or more (a word\n"
+                 "                      said alone) is recognised on its own (default 2; 0 = never)\n"
                  "  --adapt-from TIME   adapt to the words of this much of the start, decoded twice\n"
                  "                      (default 120; CLIPFORGE_POCKETSPHINX_MLLR=off: one pass)\n"
                  "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"
@@ -91,6 +93,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
                                          {"threads", required_argument, 0, 't'},
                                          {"chunk", required_argument, 0, 'k'},
                                          {"adapt-from", required_argument, 0, 'A'},
+                                         {"item", required_argument, 0, 'I'},
                                          {"max-chars", required_argument, 0, 'c'},
                                          {"max-lines", required_argument, 0, 'n'},
                                          {"audio-stream", required_argument, 0, 'a'},
@@ -125,6 +128,11 @@ static int parse_args(int argc, char **argv, tx_args *a) {
                 a->chunk_ms > 600000)
                 return cf_cli_usage_error(CMD, "--chunk: expected 2 to 600 seconds, got '%s'", optarg);
             break;
+        case 'I':
+            if (cf_parse_time_ms(optarg, &a->item_ms, NULL) != CF_OK || a->item_ms < 0 || a->item_ms > 10000)
+                return cf_cli_usage_error(CMD, "--item: expected 0 to 10 seconds, got '%s'", optarg);
+            if (a->item_ms == 0) a->item_ms = -1; /* 0 asks for no such chunks */
+            break;
         case 'A':
             if (cf_parse_time_ms(optarg, &a->adapt_from_ms, NULL) != CF_OK || a->adapt_from_ms < 1000 ||
                 a->adapt_from_ms > 86400000)
@@ -158,6 +166,7 @@ static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p,
                                .threads = a->threads ? a->threads : (int)cfg->threads,
                                .max_duration_ms = cfg->max_duration_ms,
                                .max_chunk_ms = a->chunk_ms,
+                               .item_ms = a->item_ms,
                                .select = a->select,
                                .adapt_from_ms = a->adapt_from_ms};
     return cf_transcribe_file(a->input, &o, p, t, err);

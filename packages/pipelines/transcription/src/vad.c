@@ -4,10 +4,14 @@
  * floor (10th percentile) and its loud level (95th percentile), so it adapts to the recording's
  * gain and to steady background noise. Short gaps inside words are closed and blips dropped.
  * Chunks are cut in the middle of the first pause after min_chunk_ms, or of the longest pause
- * before max_chunk_ms; with no pause at all (music under speech) at the quietest frame. */
+ * before max_chunk_ms; with no pause at all (music under speech) at the quietest frame. A short
+ * stretch of speech alone between long pauses (item_ms, item_pause_ms: a word or a name said on
+ * its own, as in a list or a game's prompts) is a chunk of its own, so the recogniser's language
+ * model does not join it with its neighbours into a phrase; running speech is cut as above. */
 #include "vad.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,14 +129,54 @@ static cf_err add_trimmed(const uint8_t *m, size_t a, size_t b, size_t pad, size
     return push_chunk(out, n_out, cap, s * len, end, err);
 }
 
+/* Number of frames from the first speech frame of [a, b) to its last one; 0 without speech. */
+static size_t speech_extent(const uint8_t *m, size_t a, size_t b) {
+    while (a < b && !m[a]) a++;
+    while (b > a && !m[b - 1]) b--;
+    return b - a;
+}
+
+static bool is_item(const uint8_t *m, size_t a, size_t b, size_t item_f) {
+    size_t len = speech_extent(m, a, b);
+    return len > 0 && len < item_f;
+}
+
+/* Frames where a chunk must end: the middle of every quiet run of at least pause_f frames that
+ * has an item (speech shorter than item_f frames up to the next such run) on either side, then
+ * nf. *cuts is malloc'd, ascending (caller frees). */
+static cf_err item_cuts(const uint8_t *m, size_t nf, size_t pause_f, size_t item_f, size_t **cuts,
+                        size_t *n_cuts, cf_error *err) {
+    size_t n = 0, *c = malloc((nf / (pause_f ? pause_f : 1) + 2) * sizeof *c);
+    if (!c) return cf_error_set(err, CF_ERR_NO_MEMORY, "voice detection: out of memory");
+    bool pending = false, item_before = false; /* a long pause whose stretch after is not seen yet */
+    size_t p_start = 0, p_end = 0;
+    for (size_t i = 0; item_f && i < nf;) {
+        size_t j = i;
+        while (j < nf && m[j] == m[i]) j++;
+        if (!m[i] && j - i >= pause_f) {
+            bool item = is_item(m, pending ? p_end : 0, i, item_f);
+            if (pending && (item_before || item)) c[n++] = p_start + (p_end - p_start) / 2;
+            pending = true, item_before = item, p_start = i, p_end = j;
+        }
+        i = j;
+    }
+    if (pending && (item_before || is_item(m, p_end, nf, item_f))) c[n++] = p_start + (p_end - p_start) / 2;
+    c[n++] = nf;
+    *cuts = c;
+    *n_cuts = n;
+    return CF_OK;
+}
+
 cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_options *opts, cf__vad_chunk **out,
                      size_t *n_out, cf_error *err) {
-    cf__vad_options o = {20000, 4000, 250, 250};
+    cf__vad_options o = {20000, 4000, 250, 250, 2000, 500};
     if (opts) {
         if (opts->max_chunk_ms > 0) o.max_chunk_ms = opts->max_chunk_ms;
         if (opts->min_chunk_ms > 0) o.min_chunk_ms = opts->min_chunk_ms;
         if (opts->min_pause_ms > 0) o.min_pause_ms = opts->min_pause_ms;
         if (opts->pad_ms > 0) o.pad_ms = opts->pad_ms;
+        if (opts->item_ms) o.item_ms = opts->item_ms > 0 ? opts->item_ms : 0;
+        if (opts->item_pause_ms > 0) o.item_pause_ms = opts->item_pause_ms;
     }
     if (o.min_chunk_ms > o.max_chunk_ms / 2) o.min_chunk_ms = o.max_chunk_ms / 2;
     *out = NULL;
@@ -148,12 +192,18 @@ cf_err cf__vad_split(const int16_t *pcm, size_t n, int rate, const cf__vad_optio
     }
     size_t max_f = (size_t)(o.max_chunk_ms / FRAME_MS), min_f = (size_t)(o.min_chunk_ms / FRAME_MS);
     size_t pause_f = (size_t)(o.min_pause_ms / FRAME_MS), pad_f = (size_t)(o.pad_ms / FRAME_MS);
-    for (size_t a = 0; a < nf && !e;) {
-        size_t b = nf;
-        if (nf - a > max_f) b = pick_cut(m, en, a + 1, a + min_f, a + max_f, pause_f);
-        e = add_trimmed(m, a, b, pad_f, len, n, out, n_out, &cap, err);
-        a = b;
+    size_t *cuts = NULL, n_cuts = 0;
+    e = item_cuts(m, nf, (size_t)(o.item_pause_ms / FRAME_MS), (size_t)(o.item_ms / FRAME_MS), &cuts, &n_cuts,
+                  err);
+    for (size_t k = 0, a = 0; k < n_cuts && !e; k++) {
+        while (a < cuts[k] && !e) {
+            size_t b = cuts[k];
+            if (b - a > max_f) b = pick_cut(m, en, a + 1, a + min_f, a + max_f, pause_f);
+            e = add_trimmed(m, a, b, pad_f, len, n, out, n_out, &cap, err);
+            a = b;
+        }
     }
+    free(cuts);
     free(en);
     free(m);
     if (e) {

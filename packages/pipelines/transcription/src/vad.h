@@ -17,6 +17,10 @@ typedef struct cf__vad_options {
     int64_t min_chunk_ms; /* prefer not to cut before this (default 4000) */
     int64_t min_pause_ms; /* quiet shorter than this is not a pause (default 250) */
     int64_t pad_ms;       /* quiet kept around speech in a chunk (default 250) */
+    /* A stretch of speech shorter than item_ms between pauses of at least item_pause_ms (or the
+     * recording's ends) is a chunk of its own: a word or name said alone (default 2000, negative =
+     * no such rule; item_pause_ms default 500). */
+    int64_t item_ms, item_pause_ms;
 } cf__vad_options;
 
 /* Splits n samples at rate Hz into speech chunks; chunks without speech are left out, so *n_out

@@ -90,6 +90,66 @@ static void test_continuous_sound_is_cut_at_max_length(void **state) {
     free(pcm);
 }
 
+/* Number of bursts [starts[k], starts[k] + lens[k]) ms wholly inside chunk c. */
+static int bursts_in(cf__vad_chunk c, const int64_t *starts, const int64_t *lens, int n) {
+    int in = 0;
+    for (int k = 0; k < n; k++)
+        in += c.start <= (size_t)starts[k] * 16 && c.end >= (size_t)(starts[k] + lens[k]) * 16;
+    return in;
+}
+
+static int16_t *bursts(const int64_t *starts, const int64_t *lens, int n, size_t total) {
+    int16_t *pcm = calloc(total, sizeof *pcm);
+    for (int k = 0; k < n; k++) tone(pcm, starts[k], starts[k] + lens[k], 8000);
+    noise(pcm, total, 50);
+    return pcm;
+}
+
+static void test_words_said_alone_are_chunks_of_their_own(void **state) {
+    (void)state;
+    /* a list read out: ten words of 0.8 s, 0.8 s apart */
+    int64_t st[10], ln[10];
+    for (int k = 0; k < 10; k++) st[k] = 500 + k * 1600, ln[k] = 800;
+    size_t n = 17 * RATE;
+    int16_t *pcm = bursts(st, ln, 10, n);
+    cf__vad_chunk *c = NULL;
+    size_t nc = 0;
+    assert_int_equal(cf__vad_split(pcm, n, RATE, NULL, &c, &nc, NULL), CF_OK);
+    assert_int_equal(nc, 10);
+    for (size_t i = 0; i < nc; i++) assert_int_equal(bursts_in(c[i], st, ln, 10), 1);
+    free(c);
+    /* without the rule they are grouped, several to a chunk (here all in one: under 20 s) */
+    cf__vad_options o = {.item_ms = -1};
+    assert_int_equal(cf__vad_split(pcm, n, RATE, &o, &c, &nc, NULL), CF_OK);
+    assert_int_equal(nc, 1);
+    free(c);
+    free(pcm);
+}
+
+static void test_running_speech_keeps_long_chunks(void **state) {
+    (void)state;
+    /* sentences of 3 s with 0.6 s pauses, a word alone between them, and a sentence whose
+     * clauses of 1.5 s are 0.3 s apart (pauses too short to set an item apart) */
+    const int64_t st[] = {500, 4100, 7700, 11500, 13000, 14800, 16600};
+    const int64_t ln[] = {3000, 3000, 3000, 700, 1500, 1500, 1500};
+    size_t n = 19 * RATE;
+    int16_t *pcm = bursts(st, ln, 7, n);
+    cf__vad_chunk *c = NULL;
+    size_t nc = 0;
+    assert_int_equal(cf__vad_split(pcm, n, RATE, NULL, &c, &nc, NULL), CF_OK);
+    int alone = 0;
+    for (size_t i = 0; i < nc; i++) {
+        int in = bursts_in(c[i], st, ln, 7);
+        assert_true(in >= 1);
+        /* the word (fourth burst) is on its own; sentences are not cut up into their pauses */
+        if (bursts_in(c[i], st + 3, ln + 3, 1)) alone = in == 1;
+    }
+    assert_true(alone);
+    assert_int_equal(nc, 3);
+    free(c);
+    free(pcm);
+}
+
 static void test_empty_input(void **state) {
     (void)state;
     cf__vad_chunk *c = NULL;
@@ -104,6 +164,8 @@ int main(void) {
         cmocka_unit_test(test_speech_bursts_are_cut_inside_pauses),
         cmocka_unit_test(test_silence_gives_no_chunks),
         cmocka_unit_test(test_continuous_sound_is_cut_at_max_length),
+        cmocka_unit_test(test_words_said_alone_are_chunks_of_their_own),
+        cmocka_unit_test(test_running_speech_keeps_long_chunks),
         cmocka_unit_test(test_empty_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,7 +88,10 @@ typedef struct cf_transcribe_options {
     int threads;             /* decoding threads; 0 = number of cores */
     int64_t max_duration_ms; /* refuse longer media; 0 = no limit */
     int64_t max_chunk_ms;    /* longest chunk handed to one recogniser; 0 = 20000 */
-    cf_media_select select;  /* which audio stream (zero: the file's default one) */
+    /* Speech shorter than this alone between pauses of 500 ms or more (a word or name said on its
+     * own) is recognised as a chunk of its own; 0 = 2000, negative = never. */
+    int64_t item_ms;
+    cf_media_select select; /* which audio stream (zero: the file's default one) */
     /* Recognise only the chunks (cut at pauses) that overlap one of these ranges; NULL = all.
      * A chunk is recognised whole; its words can still differ a little from a full run's, since a
      * recogniser's running cepstral mean carries over from the chunks it decoded before. */
