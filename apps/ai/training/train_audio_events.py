@@ -7,11 +7,13 @@ on real recordings from Debian packages and evaluates it held out by source.
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
                           [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4]
                           [--copies telephone,...] [--synth crowd,laughter,applause]
-                          [--hidden N] [--hidden2 N] [--dropout P] [--noise S]
+                          [--hidden N] [--hidden2 N] [--dropout P] [--noise S] [--candidates]
 
-1. Every source of the manifest (audio-events-data.json beside this script) is fetched with
-   tests/media/debmedia.py, its files (in sorted order, up to max_s / file_max_s seconds) are
-   joined into one 16 kHz mono FLAC with 0.3 s of silence between files, and
+1. Every source of the manifest (audio-events-data.json beside this script; those marked
+   "candidate" only with --candidates) is fetched with tests/media/debmedia.py (a source with
+   "archive" takes its files from that zip inside the package), its files (in sorted order, up
+   to max_s / file_max_s seconds) are joined into one 16 kHz mono FLAC with 0.3 s of silence
+   between files, and
    `clipforge detect --features-out F --event-inputs` gives the classifier's inputs per 100 ms
    (the C extractor itself, so training and inference cannot disagree on a feature; the inputs
    are extracted again whenever the binary is newer than them, the join whenever the source's
@@ -112,10 +114,31 @@ def licence_of(root, pkg, rel):
     return found
 
 
+def archive_members(root, archive, patterns):
+    """The directory where the members of the zip archive (a path inside the unpacked package, as
+    0ad-data ships its data in one zip) that match patterns are unpacked, beside root; a member
+    is unpacked once, through a temporary name, so a run stopped halfway leaves no partial file."""
+    import zipfile
+    dest = os.path.join(os.path.dirname(root), "archive", archive.replace("/", "_"))
+    with zipfile.ZipFile(os.path.join(root, archive)) as z:
+        for info in z.infolist():
+            out = os.path.join(dest, info.filename)
+            if info.is_dir() or os.path.exists(out) or not any(fnmatch.fnmatch(info.filename, p) for p in patterns):
+                continue
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with z.open(info) as a, open(out + ".part", "wb") as b:
+                shutil.copyfileobj(a, b)
+            os.replace(out + ".part", out)
+    return dest
+
+
 def source_files(root, src):
+    """The files of source src in the unpacked package root, sorted per pattern; with "archive",
+    the patterns name members of that zip inside the package (archive_members)."""
+    base = archive_members(root, src["archive"], src["files"]) if src.get("archive") else root
     files = []
     for pattern in src["files"]:
-        files += sorted(glob.glob(os.path.join(root, pattern)))
+        files += sorted(glob.glob(os.path.join(base, pattern)))
     return [f for f in files if os.path.isfile(f)]
 
 
@@ -488,6 +511,12 @@ def in_training(d, held, k):
     return not (d.get("packages", {d["package"]}) & set(held)) and d.get("fold", k) == k
 
 
+def manifest_sources(manifest, candidates=False):
+    """The manifest's sources that train and are evaluated: those marked "candidate" (recordings
+    labelled and measured, not kept in training; the mark says why) only with candidates."""
+    return [s for s in manifest["sources"] if candidates or not s.get("candidate")]
+
+
 def load_data(args):
     with open(args.manifest) as f:
         manifest = json.load(f)
@@ -504,7 +533,7 @@ def load_data(args):
     env = dict(os.environ, CLIPFORGE_LOG_LEVEL="error")
     data, names, meta, all_files = [], None, [], []
     below = manifest["silence_below_lufs"]
-    for k, src in enumerate(manifest["sources"]):
+    for k, src in enumerate(manifest_sources(manifest, args.candidates)):
         root = debmedia.fetch(args.cache, src["package"])
         if root is None:
             sys.exit("cannot fetch %s" % src["package"])
@@ -884,6 +913,8 @@ def main():
     ap.add_argument("--synth-seed", type=int, default=1, help="of the synthesised sources")
     ap.add_argument("--synth-weight", type=float, default=1.0,
                     help="a synthesised source weighs as this many recorded sources of its class")
+    ap.add_argument("--candidates", action="store_true",
+                    help="also the manifest's candidate sources (labelled, measured and not kept in training)")
     ap.add_argument("--copies", default="telephone",
                     help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
