@@ -404,6 +404,41 @@ static void test_finish_many_isolates_each_outcome(void **state) {
     assert_int_equal(cf_store_job_finish(f->store, "j4", "w1", 1, &ok, 1300, &err), CF_OK);
 }
 
+/* Renewing a batch's leases at once: the same as one heartbeat after another, a lost lease and
+ * a cancel request included. */
+static void test_renew_many_renews_what_is_held(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_job_record j;
+    const char *ids[] = {"j1", "j2", "j3"};
+    for (int i = 0; i < 3; i++) create(f->store, ids[i], NULL, 1000);
+    drain_outbox(f->store, 1000);
+    cf_job_lease_req reqs[3];
+    for (int i = 0; i < 3; i++) reqs[i] = (cf_job_lease_req){.id = ids[i]};
+    assert_int_equal(cf_store_job_lease_many(f->store, reqs, 3, "w1", 5000, 1100, &err), CF_OK);
+    for (int i = 0; i < 3; i++) cf_job_record_free(&reqs[i].out);
+    assert_int_equal(cf_store_job_cancel(f->store, "j3", 1150, &j, &err), CF_OK);
+    cf_job_record_free(&j);
+    cf_job_renew_req renew[] = {{.id = "j1", .attempt = 1},
+                                {.id = "j2", .attempt = 2 /* not this attempt */},
+                                {.id = "j3", .attempt = 1}};
+    assert_int_equal(cf_store_job_renew_many(f->store, renew, 3, "w1", 5000, 1200, &err), CF_OK);
+    assert_int_equal(renew[0].rc, CF_OK);
+    assert_false(renew[0].cancel_requested);
+    assert_int_equal(renew[1].rc, CF_ERR_CONFLICT);
+    assert_int_equal(renew[2].rc, CF_OK);
+    assert_true(renew[2].cancel_requested);
+    int64_t want[] = {6200, 6100, 6200};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cf_store_job_get(f->store, ids[i], &j, &err), CF_OK);
+        assert_int_equal(j.lease_expires_at, want[i]);
+        cf_job_record_free(&j);
+    }
+    cf_job_renew_req other[] = {{.id = "j1", .attempt = 1}}; /* another owner's lease */
+    assert_int_equal(cf_store_job_renew_many(f->store, other, 1, "w2", 5000, 1300, &err), CF_OK);
+    assert_int_equal(other[0].rc, CF_ERR_CONFLICT);
+}
+
 /* A batch of final outcomes only (what a worker's quick jobs make): the same as one finish
  * after another, a lost lease included. */
 static void test_finish_many_of_final_outcomes(void **state) {
@@ -1721,6 +1756,7 @@ int main(void) {
         T(test_lease_many_leases_what_is_leasable),
         T(test_finish_many_isolates_each_outcome),
         T(test_finish_many_of_final_outcomes),
+        T(test_renew_many_renews_what_is_held),
         T(test_finish_rejects_non_final_status),
         T(test_retryable_failure_requeues_with_backoff),
         T(test_reaper_requeues_expired_leases_then_fails_when_spent),

@@ -1158,6 +1158,61 @@ static cf_err pg_job_heartbeat(void *self, const char *id, const char *owner, in
     return rc;
 }
 
+typedef struct renew_args {
+    cf_job_renew_req *reqs;
+    size_t n;
+    const char *owner;
+    int64_t lease_ms, now;
+} renew_args;
+
+/* Every lease of the batch in one UPDATE, the ones lost told apart by the rows it returns. */
+static cf_err renew_many_fn(PGconn *c, void *arg, cf_error *err) {
+    renew_args *a = arg;
+    const char **ids = calloc(a->n, sizeof *ids);
+    char **attempts = calloc(a->n, sizeof *attempts), *ia = NULL, *aa = NULL;
+    cf_err rc = ids && attempts ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+        num att = n64(a->reqs[i].attempt);
+        ids[i] = a->reqs[i].id;
+        if (!(attempts[i] = strdup(att.s))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    if (rc == CF_OK &&
+        (!(ia = text_array(ids, a->n)) || !(aa = text_array((const char *const *)attempts, a->n))))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    PGresult *r = NULL;
+    if (rc == CF_OK) {
+        num exp = n64(a->now + a->lease_ms), now = n64(a->now);
+        const char *p[] = {ia, aa, a->owner, exp.s, now.s};
+        r = q(c,
+              "UPDATE jobs SET lease_expires_at=$4, updated_at=$5 FROM unnest($1::text[],$2::bigint[])"
+              " AS v(vid,vattempt) WHERE id=v.vid AND status='running' AND lease_owner=$3"
+              " AND attempts=v.vattempt RETURNING id, attempts, cancel_requested",
+              5, p, err);
+        if (!r) rc = err->code;
+    }
+    for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
+        cf_job_renew_req *req = &a->reqs[i];
+        req->rc = CF_ERR_CONFLICT;
+        for (int row = 0; req->rc && row < PQntuples(r); row++)
+            if (!strcmp(PQgetvalue(r, row, 0), req->id) && int_at(r, row, 1) == req->attempt) {
+                req->rc = CF_OK;
+                req->cancel_requested = PQgetvalue(r, row, 2)[0] == 't';
+            }
+    }
+    PQclear(r);
+    for (size_t i = 0; attempts && i < a->n; i++) free(attempts[i]);
+    free(ids), free(attempts), free(ia), free(aa);
+    return rc;
+}
+
+static cf_err pg_job_renew_many(void *self, cf_job_renew_req *reqs, size_t n, const char *owner,
+                                int64_t lease_ms, int64_t now, cf_error *err) {
+    renew_args a = {reqs, n, owner, lease_ms, now};
+    cf_err rc = with_conn(self, false, renew_many_fn, &a, err);
+    for (size_t i = 0; rc && i < n; i++) reqs[i].rc = rc;
+    return rc;
+}
+
 /* running -> queued again (retry), with its JobFailed event and the delayed outbox row. */
 static cf_err requeue(PGconn *c, const char *id, const char *owner, int64_t attempt, const char *error,
                       int64_t retry_at, int64_t now, cf_error *err) {
@@ -2269,6 +2324,7 @@ static const cf_store_methods methods = {
     .outbox_published_many = pg_outbox_published_many,
     .job_lease_many = pg_job_lease_many,
     .job_finish_many = pg_job_finish_many,
+    .job_renew_many = pg_job_renew_many,
     .job_get = pg_job_get,
     .job_list = pg_job_list,
     .job_lease = pg_job_lease,

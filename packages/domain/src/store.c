@@ -197,6 +197,24 @@ cf_err cf_store_job_finish_many(cf_store *s, cf_job_finish_req *reqs, size_t n, 
     return notify(s, rc, appended);
 }
 
+cf_err cf_store_job_renew_many(cf_store *s, cf_job_renew_req *reqs, size_t n, const char *owner,
+                               int64_t lease_ms, int64_t now, cf_error *err) {
+    double t0 = cf_metric_now();
+    cf_err rc = CF_OK;
+    for (size_t i = 0; i < n; i++) reqs[i].cancel_requested = false;
+    if (s->m->job_renew_many && n) {
+        rc = s->m->job_renew_many(s->self, reqs, n, owner, lease_ms, now, err);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            cf_error one;
+            reqs[i].rc = s->m->job_heartbeat(s->self, reqs[i].id, owner, reqs[i].attempt, lease_ms, now, 0,
+                                             NULL, false, &reqs[i].cancel_requested, &one);
+            if (reqs[i].rc && reqs[i].rc != CF_ERR_CONFLICT && rc == CF_OK) *err = one, rc = one.code;
+        }
+    }
+    return timed(s, "job_renew_many", t0, rc);
+}
+
 cf_err cf_store_job_cancel(cf_store *s, const char *id, int64_t now, cf_job_record *out, cf_error *err) {
     return notify(s, s->m->job_cancel(s->self, id, now, out, err), true);
 }

@@ -167,6 +167,16 @@ typedef struct cf_job_finish_req {
     cf_error err;
 } cf_job_finish_req;
 
+/* One lease renewal of a batch (cf_store_job_renew_many): id and attempt are read; rc is what
+ * cf_store_job_heartbeat would have answered alone (CF_ERR_CONFLICT: the lease was lost),
+ * cancel_requested whether a cancel was asked for. */
+typedef struct cf_job_renew_req {
+    const char *id;
+    int64_t attempt;
+    cf_err rc;
+    bool cancel_requested;
+} cf_job_renew_req;
+
 typedef struct cf_job_stats {
     int64_t by_status[CF_JOB_STATE_COUNT];
     int64_t outbox_pending;
@@ -284,6 +294,12 @@ typedef struct cf_store_methods {
      * changes nothing and does not stop the rest). Fills each req's rc and err. When the
      * transaction cannot commit, returns that error and every req's rc is it (none stored). */
     cf_err (*job_finish_many)(void *self, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err);
+    /* Optional (NULL: one job_heartbeat after another, without progress or event). Renews the
+     * leases of reqs[0..n), all of owner, to now + lease_ms at once; fills each req's rc and
+     * cancel_requested. Returns an error when the renewals could not be stored (every req's rc
+     * is it). */
+    cf_err (*job_renew_many)(void *self, cf_job_renew_req *reqs, size_t n, const char *owner,
+                             int64_t lease_ms, int64_t now, cf_error *err);
 } cf_store_methods;
 
 typedef struct cf_store cf_store;
@@ -318,6 +334,10 @@ cf_err cf_store_job_lease_many(cf_store *s, cf_job_lease_req *reqs, size_t n, co
  * rc says what became of it. Returns CF_OK when the batch was committed (some reqs may still
  * have failed on their own), else the error that stored none of them. */
 cf_err cf_store_job_finish_many(cf_store *s, cf_job_finish_req *reqs, size_t n, int64_t now, cf_error *err);
+/* Renews the leases of reqs[0..n), held by owner, at once (job_renew_many, else one heartbeat
+ * after another): every req's rc says whether it was. */
+cf_err cf_store_job_renew_many(cf_store *s, cf_job_renew_req *reqs, size_t n, const char *owner,
+                               int64_t lease_ms, int64_t now, cf_error *err);
 cf_err cf_store_job_heartbeat(cf_store *s, const char *id, const char *owner, int64_t attempt,
                               int64_t lease_ms, int64_t now, double progress, const char *stage, bool emit,
                               bool *cancel_requested, cf_error *err);
