@@ -33,6 +33,11 @@
  * that has can let the next commit start the WAL over, which bounds its size. */
 #define CHECKPOINT_PAGES 1000
 #define CHECKPOINT_PAGES_MAX 8000
+/* Least time between two of the checkpointer's checkpoints. Past CHECKPOINT_PAGES every commit
+ * asks for one, and one per commit copied the few pages that commit wrote (the same last pages
+ * of each table and index, again and again) and synced the WAL and the database each time; one
+ * per interval copies each page once for all the commits in it. */
+#define CHECKPOINT_EVERY_MS 100
 
 typedef struct checkpointer {
     char *path;
@@ -576,6 +581,8 @@ static void *checkpoint_main(void *arg) {
         pthread_mutex_unlock(&c->lock);
         if (db) sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&c->lock);
+        struct timespec next = cf_clock_deadline(CHECKPOINT_EVERY_MS);
+        while (!c->stopping && pthread_cond_timedwait(&c->wake, &c->lock, &next) == 0) continue;
     }
     pthread_mutex_unlock(&c->lock);
     sqlite3_close(db);
@@ -630,7 +637,11 @@ static cf_err connect_db(const char *path, int flags, sq_store **out, cf_error *
     if (!st) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_init(&st->lock, NULL);
     pthread_mutex_init(&st->ckpt.lock, NULL);
-    pthread_cond_init(&st->ckpt.wake, NULL);
+    pthread_condattr_t attr; /* checkpoint_main's pause is on the monotonic clock */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->ckpt.wake, &attr);
+    pthread_condattr_destroy(&attr);
     st->cache = calloc(Q_COUNT, sizeof *st->cache);
     cf_err rc = CF_OK;
     if (!st->cache) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
