@@ -24,6 +24,6 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     // the machine that runs `make test` is shared: rendering the whole app can take seconds
-    testTimeout: 20_000,
+    testTimeout: 60_000,
   },
 });

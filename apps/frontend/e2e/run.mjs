@@ -310,7 +310,8 @@ async function main() {
       const v = document.querySelector('[data-testid="artifact-video"]');
       v.muted = true;
       await v.play();
-      await new Promise((r) => setTimeout(r, 1200));
+      // Plays until half a second is shown, or 30 s (a loaded machine can stall playback).
+      for (let waited = 0; v.currentTime <= 0.5 && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
       v.pause();
       return { t: v.currentTime, d: v.duration, w: v.videoWidth };
     });

@@ -40,8 +40,10 @@ export function click(el: Element | null) {
   act(() => (el as HTMLElement).click());
 }
 
-/** Waits (letting React and the network run) until check() passes or the time is up. */
-export async function waitFor(check: () => void, timeoutMs = 3000): Promise<void> {
+/** Waits (letting React and the network run) until check() passes or the time is up. The
+ * default is generous because the suite shares a loaded machine with other tests; a passing
+ * check returns at once. */
+export async function waitFor(check: () => void, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
