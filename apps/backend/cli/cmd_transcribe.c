@@ -48,7 +48,7 @@ static void usage(FILE *out) {
                  "  --threads N         decoding threads (default: CLIPFORGE_THREADS, 0 = all cores)\n"
                  "  --chunk TIME        longest piece of audio given to one recogniser (default 20)\n"
                  "  --item TIME         speech shorter than this between pauses of 0.5 s or more (a word\n"
-                 "                      said alone) is recognised on its own (default 2; 0 = never)\n"
+                 "                      said alone) is recognised on its own (default 0 = never)\n"
                  "  --adapt-from TIME   adapt to the words of this much of the start, decoded twice\n"
                  "                      (default 120; CLIPFORGE_POCKETSPHINX_MLLR=off: one pass)\n"
                  "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"

@@ -291,7 +291,8 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     const cf_transcriber *t = NULL;
     cf_err e = pick_backend(opts, language, &t, err);
     if (e) return e;
-    cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0, .item_ms = opts ? opts->item_ms : 0};
+    cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0,
+                          .item_ms = opts && opts->item_ms > 0 ? opts->item_ms : -1};
     run_state s = {.t = t, .pcm = pcm, .span = span};
     s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL};
     cf__vad_chunk *chunks = NULL;

@@ -89,7 +89,8 @@ typedef struct cf_transcribe_options {
     int64_t max_duration_ms; /* refuse longer media; 0 = no limit */
     int64_t max_chunk_ms;    /* longest chunk handed to one recogniser; 0 = 20000 */
     /* Speech shorter than this alone between pauses of 500 ms or more (a word or name said on its
-     * own) is recognised as a chunk of its own; 0 = 2000, negative = never. */
+     * own) is recognised as a chunk of its own; 0 or negative = never (the default: held out
+     * it did not help, and beeps or short sounds before speech become words). */
     int64_t item_ms;
     cf_media_select select; /* which audio stream (zero: the file's default one) */
     /* Recognise only the chunks (cut at pauses) that overlap one of these ranges; NULL = all.
