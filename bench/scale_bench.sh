@@ -78,9 +78,9 @@ clipforge_run() {
   }
   [ "$kind" = noop-backlog ] || start_workers
   wait_until 200 curl -sf "$base/healthz"
-  local media
-  media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/src.mp4" "$base/v1/media" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  local media=- # only the light task reads a source
+  [ "$kind" = clip ] && media=$(curl -sf -X POST -H 'Content-Type: video/mp4' --data-binary @"$WORK/src.mp4" \
+    "$base/v1/media" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   python3 - "$base" "$media" "$count" "$kind" <<'PY'
 import json, sys, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor

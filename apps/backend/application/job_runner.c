@@ -33,6 +33,9 @@
 #define SLOW_MS 50            /* keep their size while none runs longer than this, else shrink to 1 */
 #define FLUSH_MS 50           /* outcomes wait at most about this long for others to join them */
 
+/* A worker holds the jobs of its batch and of the one before it while that one is stored. */
+#define HOLDS_MAX (2 * BATCH_MAX)
+
 /* When each process last reaped and renewed its holds. */
 typedef struct reap_clock {
     int64_t reaped, held;
@@ -65,7 +68,7 @@ typedef struct slot {
     char span_stage[48];   /* its name */
     double stage_t0;       /* when it started, for clipforge_stage_duration_seconds */
     const char *kind;      /* the running job's kind (static storage: the handler table) */
-    held holds[BATCH_MAX]; /* the rest of the worker's batch (worker slots only) */
+    held holds[HOLDS_MAX]; /* the rest of the worker's batches (worker slots only) */
     int n_holds;
 } slot;
 
@@ -277,7 +280,8 @@ typedef struct batch {
     size_t n;
     settled done[BATCH_MAX];
     size_t n_done;
-    int64_t first_done; /* when the oldest outcome not stored yet was decided */
+    int64_t first_done;                       /* when the oldest outcome not stored yet was decided */
+    int64_t t_recv, t_leased, t_acked, t_ran; /* for the debug log */
 } batch;
 
 /* What run_child_here needs to find the child slot of the worker running the parent. */
@@ -434,7 +438,7 @@ static cf_span *start_consume_span(cf_app *app, const cf_bus_message *m, const c
 
 /* Holds job j in slot s (lock held). */
 static void hold(slot *s, const cf_job_record *j) {
-    if (s->n_holds >= BATCH_MAX) return;
+    if (s->n_holds >= HOLDS_MAX) return;
     held *h = &s->holds[s->n_holds++];
     *h = (held){.attempt = j->attempts, .last_heartbeat = cf_now_ms(), .cancel = j->cancel_requested};
     snprintf(h->id, sizeof h->id, "%s", j->id);
@@ -477,6 +481,88 @@ static void flush(cf_job_runner *r, int index, batch *b) {
     b->n_done = 0;
 }
 
+/* Stores b's outcomes (flush) and frees what the batch took. */
+static void store_batch(cf_job_runner *r, int index, batch *b) {
+    flush(r, index, b);
+    cf_log_debug("runner",
+                 "batch of %zu: received at +0, leased +%lld, acked +%lld, ran +%lld, stored +%lld ms", b->n,
+                 (long long)(b->t_leased - b->t_recv), (long long)(b->t_acked - b->t_recv),
+                 (long long)(b->t_ran - b->t_recv), (long long)(cf_now_ms() - b->t_recv));
+    for (size_t i = 0; i < b->n; i++) {
+        cf_bus_message_free(&b->msgs[i]);
+        cf_job_record_free(&b->leases[i].out);
+    }
+    b->n = 0;
+}
+
+/* A worker's second thread: it stores the outcomes of one batch while the worker receives,
+ * leases and runs the next, so that the finish of one batch and the lease of the next are in
+ * PostgreSQL at the same time (two connections) instead of one after the other. At most one
+ * batch waits: the worker hands over the next only once the one before is stored, so a batch
+ * is reused only once it is stored. Its jobs stay held (renewed) until they are. */
+typedef struct flusher {
+    cf_job_runner *r;
+    int index;
+    pthread_t thread;
+    bool started;         /* else the worker stores its batches itself */
+    pthread_mutex_t lock; /* guards pending, quit */
+    pthread_cond_t changed;
+    batch *pending; /* handed over, not stored yet */
+    bool quit;
+    batch *last; /* the batch handed over last (the worker's own) */
+} flusher;
+
+static void *flusher_main(void *arg) {
+    flusher *f = arg;
+    pthread_mutex_lock(&f->lock);
+    for (;;) {
+        while (!f->pending && !f->quit) pthread_cond_wait(&f->changed, &f->lock);
+        batch *b = f->pending;
+        if (!b) break; /* quit, nothing left */
+        pthread_mutex_unlock(&f->lock);
+        store_batch(f->r, f->index, b);
+        pthread_mutex_lock(&f->lock);
+        f->pending = NULL;
+        pthread_cond_broadcast(&f->changed);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
+}
+
+/* Gives b to f to store, once the batch before it is stored; stores it here when f has no thread. */
+static void hand_over(flusher *f, batch *b) {
+    f->last = b;
+    if (!f->started) {
+        store_batch(f->r, f->index, b);
+        return;
+    }
+    pthread_mutex_lock(&f->lock);
+    while (f->pending) pthread_cond_wait(&f->changed, &f->lock);
+    f->pending = b;
+    pthread_cond_broadcast(&f->changed);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static void flusher_start(flusher *f, cf_job_runner *r, int index) {
+    *f = (flusher){.r = r, .index = index};
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->changed, NULL);
+    f->started = pthread_create(&f->thread, NULL, flusher_main, f) == 0;
+}
+
+/* Stores what is pending, then ends f's thread. */
+static void flusher_stop(flusher *f) {
+    if (f->started) {
+        pthread_mutex_lock(&f->lock);
+        f->quit = true;
+        pthread_cond_broadcast(&f->changed);
+        pthread_mutex_unlock(&f->lock);
+        pthread_join(f->thread, NULL);
+    }
+    pthread_cond_destroy(&f->changed);
+    pthread_mutex_destroy(&f->lock);
+}
+
 /* A leased job of the batch that will not run here (the worker is stopping): released, back to
  * the queue at once, with the batch's outcomes. */
 static void release_unstarted(cf_job_runner *r, int index, batch *b, const cf_job_record *job) {
@@ -491,14 +577,14 @@ static void release_unstarted(cf_job_runner *r, int index, batch *b, const cf_jo
  * other and stores their outcomes together (sooner when one waited FLUSH_MS). The next batch may
  * be GROWTH times as large when every job of this one was quick (QUICK_MS), the same size when
  * none was slow (SLOW_MS), else it is one message: a slow job never keeps many others waiting in
- * its batch while another worker idles. Returns false when the bus shut down. */
-static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
+ * its batch while another worker idles. The outcomes are stored by f while the worker takes
+ * its next batch. Returns false when the bus shut down. */
+static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want, flusher *f) {
     cf_app *app = r->app;
     slot *s = &r->slots[index];
     cf_error err;
-    int64_t t_recv = cf_now_ms();
+    b->t_recv = cf_now_ms();
     cf_err rc = cf_bus_receive_many(app->bus, "jobs", "workers", 500, b->msgs, *want, &b->n, &err);
-    int64_t t_leased = 0, t_acked = 0, t_ran = 0;
     if (rc == CF_ERR_UNAVAILABLE) return false;
     if (rc == CF_ERR_TIMEOUT) return true;
     if (rc) {
@@ -510,7 +596,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
     rc = atomic_load(&r->stopping) ? cf_error_set(&err, CF_ERR_UNAVAILABLE, "stopping")
                                    : cf_store_job_lease_many(app->store, b->leases, b->n, s->owner,
                                                              app->cfg.lease_ms, cf_now_ms(), &err);
-    t_leased = cf_now_ms();
+    b->t_leased = cf_now_ms();
     if (rc && rc != CF_ERR_UNAVAILABLE) cf_log_warn("runner", "lease of %zu jobs: %s", b->n, err.msg);
     cf_bus_message acks[BATCH_MAX];
     size_t n_acks = 0;
@@ -525,7 +611,7 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
         if (lrc) b->leases[i].rc = lrc; /* none of them leased */
     }
     if (n_acks) cf_bus_ack_many(app->bus, acks, n_acks, &err);
-    t_acked = cf_now_ms();
+    b->t_acked = cf_now_ms();
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < b->n; i++)
         if (b->leases[i].rc == CF_OK) hold(s, &b->leases[i].out);
@@ -564,29 +650,24 @@ static bool take_batch(cf_job_runner *r, int index, batch *b, size_t *want) {
         if (now - t0 > slowest) slowest = now - t0;
         if (b->n_done && now - b->first_done >= FLUSH_MS) flush(r, index, b);
     }
-    t_ran = cf_now_ms();
-    flush(r, index, b);
-    cf_log_debug("runner",
-                 "batch of %zu: received at +0, leased +%lld, acked +%lld, ran +%lld, stored +%lld ms", b->n,
-                 (long long)(t_leased - t_recv), (long long)(t_acked - t_recv), (long long)(t_ran - t_recv),
-                 (long long)(cf_now_ms() - t_recv));
-    for (size_t i = 0; i < b->n; i++) {
-        cf_bus_message_free(&b->msgs[i]);
-        cf_job_record_free(&b->leases[i].out);
-    }
+    b->t_ran = cf_now_ms();
     /* A quick job that the scheduler preempted (a busy machine) keeps the size; a slow one does
      * not: the jobs queued behind it in a batch would wait for it while another worker idles. */
     if (slowest < QUICK_MS) *want = *want * GROWTH < r->batch_max ? *want * GROWTH : r->batch_max;
     else if (slowest >= SLOW_MS) *want = 1;
+    hand_over(f, b);
     return true;
 }
 
 static void *worker_main(void *arg) {
     worker_arg *wa = arg;
-    batch *b = calloc(1, sizeof *b);
+    batch *b = calloc(2, sizeof *b); /* the one taken, and the one before while it is stored */
+    flusher f;
+    flusher_start(&f, wa->r, wa->index);
     size_t want = 1;
-    while (b && !atomic_load(&wa->r->stopping) && take_batch(wa->r, wa->index, b, &want)) {
-    }
+    for (int k = 0; b && !atomic_load(&wa->r->stopping) && take_batch(wa->r, wa->index, &b[k], &want, &f);)
+        if (f.last == &b[k]) k ^= 1; /* handed over: the next goes into the other, stored by now */
+    flusher_stop(&f);
     if (!b) cf_log_error("runner", "worker %d: out of memory", wa->index);
     free(b);
     free(wa);
@@ -638,8 +719,8 @@ static void keep_holds(cf_job_runner *r, int i, int64_t now) {
     slot *s = &r->slots[i];
     int64_t every = r->app->cfg.lease_ms / 3;
     if (every > HEARTBEAT_MAX_MS) every = HEARTBEAT_MAX_MS;
-    held due[BATCH_MAX];
-    cf_job_renew_req reqs[BATCH_MAX];
+    held due[HOLDS_MAX];
+    cf_job_renew_req reqs[HOLDS_MAX];
     int n = 0;
     pthread_mutex_lock(&r->lock);
     for (int k = 0; k < s->n_holds; k++) {
