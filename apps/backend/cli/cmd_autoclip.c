@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "application/autoclip_service.h"
 #include "cli.h"
+#include "clipforge/clock.h"
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
@@ -192,7 +192,7 @@ typedef struct stage_view {
     char name[CF_AUTOCLIP_MAX_STAGES][24];
     double fraction[CF_AUTOCLIP_MAX_STAGES];
     cf_autoclip_stage_state state[CF_AUTOCLIP_MAX_STAGES];
-    struct timespec last;
+    double last; /* cf_clock_s() of the last drawing */
 } stage_view;
 
 static const char *state_word(cf_autoclip_stage_state s) {
@@ -223,9 +223,7 @@ static void on_stage(void *user, int index, int n, const char *name, double frac
     snprintf(v->name[index], sizeof v->name[index], "%s", name);
     v->fraction[index] = fraction;
     v->state[index] = state;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double since = (double)(now.tv_sec - v->last.tv_sec) + (double)(now.tv_nsec - v->last.tv_nsec) / 1e9;
+    double now = cf_clock_s(), since = now - v->last;
     if (v->tty && (changed || since > 0.1)) {
         for (int i = 0; i < n; i++)
             if (!v->name[i][0]) snprintf(v->name[i], sizeof v->name[i], "...");

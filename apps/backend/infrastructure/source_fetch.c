@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "clipforge/clock.h"
 #include "clipforge/log.h"
 #include "infrastructure/net_guard.h"
 
@@ -159,12 +159,6 @@ static struct curl_slist *pin_list(const char *pins) {
     return list;
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The guard's exception for this hop: the address its own host:port is pinned to. */
 static void trust_pin(const cf_source_policy *p, CURLU *u, cf_net_guard *g) {
     char *host = NULL, *port = NULL;
@@ -225,7 +219,7 @@ cf_err cf_source_fetch(const cf_source_policy *p, const char *url, cf_source_sin
     *bytes = 0;
     transfer t = {.sink = sink, .user = user, .max_bytes = p->max_bytes, .err = err};
     struct curl_slist *pins = pin_list(p->pins);
-    int64_t deadline = now_ms() + p->timeout_ms;
+    int64_t deadline = cf_clock_ms() + p->timeout_ms;
     char *current = strdup(url);
     cf_err rc = current ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (int hop = 0; rc == CF_OK; hop++) {
@@ -234,7 +228,7 @@ cf_err cf_source_fetch(const cf_source_policy *p, const char *url, cf_source_sin
         if (rc == CF_OK && hop > CF_SOURCE_MAX_REDIRECTS)
             rc = cf_error_set(err, CF_ERR_UNAVAILABLE, "the source redirects more than %d times",
                               CF_SOURCE_MAX_REDIRECTS);
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - cf_clock_ms();
         if (rc == CF_OK && left <= 0)
             rc = cf_error_set(err, CF_ERR_TIMEOUT, "the source took longer than %lld ms",
                               (long long)p->timeout_ms);
