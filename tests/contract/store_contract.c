@@ -1617,14 +1617,14 @@ static void drop_usage_counters(const char *url) {
         sqlite3 *db = NULL;
         assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
         char *msg = NULL;
-        int rc =
-            sqlite3_exec(db,
-                         "BEGIN; DROP TRIGGER jobs_usage_insert; DROP TRIGGER jobs_usage_update_old;"
-                         " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
-                         " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
-                         " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
-                         " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
-                         NULL, NULL, &msg);
+        int rc = sqlite3_exec(
+            db,
+            "BEGIN; DROP TRIGGER IF EXISTS jobs_usage_insert; DROP TRIGGER jobs_usage_update_old;"
+            " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
+            " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
+            " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
+            " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
+            NULL, NULL, &msg);
         if (rc != SQLITE_OK) fprintf(stderr, "%s\n", msg);
         assert_int_equal(rc, SQLITE_OK);
         sqlite3_close(db);
