@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `clipforge transcribe` end to end: help and exit codes, bad input, audio inside a video
 # container, SRT/VTT output that reads back to the same words, a user's SRT converted to VTT and
-# JSON, the --json summary, and cancellation by SIGINT.
+# JSON, the --json summary, and cancellation by SIGINT while recognising and by SIGTERM while
+# adapting to the recording.
 # Usage: test_transcribe_cli.sh CLIPFORGE WORKDIR
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
@@ -105,4 +106,29 @@ kill -INT "$pid"
 code=0
 wait "$pid" || code=$?
 if [ "$code" = 1 ] && grep -q cancelled "$work/err" && [ ! -e "$work/long.json" ]; then ok "SIGINT cancels (exit 1, no output)"; else bad "cancel: exit $code, $(cat "$work/err")"; fi
+
+# cancellation reaches the adaptation: SIGTERM while bw runs (here a stand-in that records its
+# pid and sleeps for five minutes) stops the run soon after, exit 1, no output, bw killed
+mkdir -p "$work/st"
+printf '#!/bin/sh\necho $$ > "%s/bw.pid"\nexec sleep 300\n' "$work/st" > "$work/st/bw"
+chmod +x "$work/st/bw"
+ln -sf /bin/true "$work/st/mllr_solve"
+CLIPFORGE_SPHINXTRAIN_DIR="$work/st" "$cf" transcribe --input "$work/s.wav" --threads 1 --output "$work/adapt.json" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 3000); do [ -s "$work/st/bw.pid" ] || ! kill -0 "$pid" 2>/dev/null && break; sleep 0.1; done
+if [ -s "$work/st/bw.pid" ]; then
+  sent=$(date +%s)
+  kill -TERM "$pid"
+  code=0
+  wait "$pid" || code=$?
+  took=$(( $(date +%s) - sent ))
+  bw=$(cat "$work/st/bw.pid")
+  if [ "$code" = 1 ] && [ "$took" -lt 30 ] && grep -q cancelled "$work/err" && [ ! -e "$work/adapt.json" ] \
+    && ! kill -0 "$bw" 2>/dev/null; then ok "SIGTERM while adapting cancels (exit 1 in ${took} s, bw stopped)"
+  else bad "cancel while adapting: exit $code after ${took} s, bw $(kill -0 "$bw" 2>/dev/null && echo running || echo gone), $(cat "$work/err")"; fi
+else
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  bad "bw never started: $(cat "$work/err")"
+fi
 exit $fail

@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clipforge/fmt.h"
@@ -163,8 +165,32 @@ cf_err cf__mllr_sendump_to_mixw(const char *sendump, const char *out, cf_error *
 
 /* ---- running the tools ---------------------------------------------------------------------- */
 
-/* Runs argv with stdout and stderr appended to log; true when it exits 0. */
-static bool run_tool(char *const argv[], const char *log) {
+/* How often a running tool's end and the cancel flag are looked at. */
+#define POLL_NS (20 * 1000 * 1000)
+
+/* Waits for pid; when progress is cancelled first, kills it (bw and mllr_solve only write into
+ * the scratch directory, which the caller removes) and reaps it. True when it exited 0. */
+static bool wait_tool(pid_t pid, cf_progress *progress) {
+    const struct timespec tick = {0, POLL_NS};
+    int status = 0;
+    for (;;) {
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        if (got < 0 && errno != EINTR) return false;
+        if (cf_progress_cancelled(progress)) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return false;
+        }
+        nanosleep(&tick, NULL);
+    }
+}
+
+/* Runs argv with stdout and stderr appended to log; true when it exits 0, false when it fails,
+ * cannot start or was stopped because progress was cancelled. */
+static bool run_tool(char *const argv[], const char *log, cf_progress *progress) {
+    if (cf_progress_cancelled(progress)) return false;
     posix_spawn_file_actions_t fa;
     if (posix_spawn_file_actions_init(&fa) != 0) return false;
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -173,11 +199,14 @@ static bool run_tool(char *const argv[], const char *log) {
     pid_t pid;
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return false;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return false;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return rc == 0 && wait_tool(pid, progress);
+}
+
+/* The error for a step that did not succeed: cancellation when that is why, else its failure. */
+static cf_err step_failed(const cf__mllr_job *job, cf_error *err, const char *what, const char *log) {
+    if (cf_progress_cancelled(job->progress))
+        return cf_error_set(err, CF_ERR_CANCELLED, "mllr: cancelled during %s", what);
+    return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: %s failed (see %s)", what, log);
 }
 
 static bool write_pcm(const char *path, const int16_t *pcm, size_t n) {
@@ -215,7 +244,7 @@ static bool write_stretch(const cf__mllr_job *job, const cf_transcript_word *w, 
  * segment. Returns the number of words written. */
 static size_t write_stretches(const cf__mllr_job *job, FILE *ids, FILE *lsn, char *path, size_t size) {
     size_t words = 0, id = 0;
-    for (size_t i = 0; i < job->n_segments; i++) {
+    for (size_t i = 0; i < job->n_segments && !cf_progress_cancelled(job->progress); i++) {
         const cf_transcript_segment *seg = &job->segments[i];
         size_t k = 0;
         while (k < seg->n_words) {
@@ -256,9 +285,8 @@ static cf_err make_model(const cf__mllr_job *job, const char *log, char *mdef_co
         !cf_fmt(mdef, sizeof mdef, "%s/hmm/mdef.txt", job->dir))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: path too long");
     char *conv[] = {mdef_convert, "-text", from, mdef, NULL};
-    if (!run_tool(conv, log))
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: pocketsphinx_mdef_convert failed");
-    return CF_OK;
+    return run_tool(conv, log, job->progress) ? CF_OK
+                                              : step_failed(job, err, "pocketsphinx_mdef_convert", log);
 }
 
 cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_error *err) {
@@ -279,12 +307,14 @@ cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_er
         !cf_fmt(vars, sizeof vars, "%s/hmm/variances", job->dir) ||
         !cf_fmt(out, sizeof out, "%s/mllr_matrix", job->dir))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: scratch path too long");
+    if (cf_progress_cancelled(job->progress)) return cf_error_set(err, CF_ERR_CANCELLED, "mllr: cancelled");
     cf_err e = make_model(job, log, tool[TOOL_MDEF], err);
     if (e) return e;
     FILE *ids = fopen(ctl, "w"), *tr = fopen(lsn, "w");
     size_t words = ids && tr ? write_stretches(job, ids, tr, scratch, sizeof scratch) : 0;
     bool closed = (!ids || fclose(ids) == 0) & (!tr || fclose(tr) == 0);
     if (!ids || !tr || !closed) return cf_error_set(err, CF_ERR_IO, "mllr: cannot write %s", ctl);
+    if (cf_progress_cancelled(job->progress)) return cf_error_set(err, CF_ERR_CANCELLED, "mllr: cancelled");
     if (words < MIN_WORDS)
         return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: %zu words recognised, too few to adapt to",
                             words);
@@ -323,12 +353,11 @@ cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_er
                   NULL};
     char *solve[] = {tool[TOOL_SOLVE], "-meanfn", means,       "-varfn", vars,
                      "-outmllrfn",     out,       "-accumdir", acc,      NULL};
-    if (!run_tool(fe, log))
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: sphinx_fe failed (see %s)", log);
+    if (!run_tool(fe, log, job->progress)) return step_failed(job, err, "sphinx_fe", log);
     if (mkdir(acc, 0755) != 0) return cf_error_set(err, CF_ERR_IO, "mllr: cannot create %s", acc);
-    if (!run_tool(bw, log)) return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: bw failed (see %s)", log);
-    if (!run_tool(solve, log) || access(out, R_OK) != 0)
-        return cf_error_set(err, CF_ERR_UNAVAILABLE, "mllr: mllr_solve failed (see %s)", log);
+    if (!run_tool(bw, log, job->progress)) return step_failed(job, err, "bw", log);
+    if (!run_tool(solve, log, job->progress) || access(out, R_OK) != 0)
+        return step_failed(job, err, "mllr_solve", log);
     if (!cf_fmt(path, size, "%s", out))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "mllr: path too long");
     return CF_OK;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clipforge/error.h"
+#include "clipforge/progress.h"
 #include "clipforge/transcript.h"
 
 /* The external tools it runs: bw and mllr_solve in sphinxtrain_dir (NULL or "" = Debian's
@@ -35,10 +36,12 @@ typedef struct cf__mllr_job {
     cf__mllr_prepare_fn prepare;
     const char *dir;             /* an empty scratch directory */
     const char *sphinxtrain_dir; /* where bw and mllr_solve are; NULL or "" = Debian's */
+    cf_progress *progress;       /* polled while the tools run: cancelled stops them; NULL = never */
 } cf__mllr_job;
 
 /* Estimates the transform into <dir>/mllr_matrix (its path in path). CF_ERR_UNAVAILABLE when
- * there are too few words or a tool fails (its output is in <dir>/log). */
+ * there are too few words or a tool fails (its output is in <dir>/log); CF_ERR_CANCELLED when
+ * job->progress is cancelled before it ends (a running tool is killed and waited for). */
 cf_err cf__mllr_estimate(const cf__mllr_job *job, char *path, size_t size, cf_error *err);
 
 #endif

@@ -318,7 +318,8 @@ static cf_err ps_adapt(const cf_transcriber_config *cfg, const int16_t *pcm, siz
                         .n_segments = n_segments,
                         .prepare = prepared,
                         .dir = dir,
-                        .sphinxtrain_dir = g_sphinxtrain};
+                        .sphinxtrain_dir = g_sphinxtrain,
+                        .progress = cfg ? cfg->progress : NULL};
     return cf__mllr_estimate(&job, path, size, err);
 }
 

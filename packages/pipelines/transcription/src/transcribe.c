@@ -205,6 +205,11 @@ static cf_err adapted_pass(run_state *s, size_t n, size_t n_first, int threads, 
     }
     s->n_todo = s->n_chunks;
     s->span = second;
+    if (e == CF_ERR_CANCELLED || (e && cf_progress_cancelled(second->p))) {
+        if (dir) cf_remove_tree(dir, &aerr);
+        free(dir);
+        return cf_error_set(err, CF_ERR_CANCELLED, "transcription cancelled");
+    }
     if (e) {
         cf_log_warn("transcribe", "%s: no adapted pass (%s); the first pass stands", s->t->name, aerr.msg);
         if (dir) cf_remove_tree(dir, &aerr);
@@ -294,7 +299,7 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0,
                           .item_ms = opts && opts->item_ms > 0 ? opts->item_ms : -1};
     run_state s = {.t = t, .pcm = pcm, .span = span};
-    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL};
+    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL, span->p};
     cf__vad_chunk *chunks = NULL;
     if ((e = cf__vad_split(pcm, n, CF_STT_SAMPLE_RATE, &vo, &chunks, &s.n_chunks, err))) return e;
     s.n_chunks = keep_in_ranges(chunks, s.n_chunks, opts);

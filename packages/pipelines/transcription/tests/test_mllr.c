@@ -1,17 +1,23 @@
 /* The sendump -> mixture_weights conversion behind per-recording MLLR (mllr.c), on the model
  * Debian installs: the file sphinxtrain reads (s3 header padded to four bytes, byte-order magic,
  * dimensions, checksum) holding the sendump's weights; a damaged sendump is refused; an
- * estimate from no words declines instead of running the tools on nothing; and sphinxtrain's
- * tools are looked for where CLIPFORGE_SPHINXTRAIN_DIR says, a missing one named. */
+ * estimate from no words declines instead of running the tools on nothing; sphinxtrain's
+ * tools are looked for where CLIPFORGE_SPHINXTRAIN_DIR says, a missing one named; and a cancel
+ * stops the estimate while a tool runs (the tool killed and reaped) or before any starts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clipforge/fs.h"
@@ -198,6 +204,112 @@ static void test_tools_looked_for_in_the_sphinxtrain_dir(void **state) {
     if (!debian) assert_non_null(strstr(missing, "/usr/lib/sphinxtrain/"));
 }
 
+/* A recording and a first pass with enough words to adapt to, in the fixture's directory. */
+typedef struct adapt_input {
+    int16_t pcm[32000];
+    cf_transcript_word w[6];
+    cf_transcript_segment seg;
+    char tools[4200], scratch[4200];
+    cf_progress progress;
+    double bw_started;
+} adapt_input;
+
+/* tools/bw marks that it started (tools/bw.started) and sleeps for a minute (a slow
+ * adaptation), tools/mllr_solve succeeds. */
+static void slow_input(fixture *f, adapt_input *in) {
+    static const char *const words[] = {"oil", "resources", "are", "key", "to", "success"};
+    for (size_t i = 0; i < 32000; i++) in->pcm[i] = (int16_t)((i * 7919) % 201 - 100);
+    for (int i = 0; i < 6; i++)
+        in->w[i] = (cf_transcript_word){(char *)words[i], 200 + 250 * i, 450 + 250 * i, 0.9};
+    in->seg = (cf_transcript_segment){.start_ms = 200, .end_ms = 1700, .words = in->w, .n_words = 6};
+    snprintf(in->tools, sizeof in->tools, "%s/tools", f->dir);
+    snprintf(in->scratch, sizeof in->scratch, "%s/scratch", f->dir);
+    assert_int_equal(mkdir(in->tools, 0755), 0);
+    assert_int_equal(mkdir(in->scratch, 0755), 0);
+    char path[4300];
+    cf_error err = {0};
+    snprintf(path, sizeof path, "%s/bw", in->tools);
+    static const char script[] = "#!/bin/sh\ntouch \"$0.started\"\nexec sleep 60\n";
+    assert_int_equal(cf_write_file(path, script, sizeof script - 1, &err), CF_OK);
+    assert_int_equal(chmod(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/mllr_solve", in->tools);
+    assert_int_equal(symlink("/bin/true", path), 0);
+    cf_progress_init(&in->progress, NULL, NULL);
+}
+
+static cf__mllr_job job_of(adapt_input *in) {
+    return (cf__mllr_job){.hmm = CF_PS_MODEL_DIR "/en-us/en-us",
+                          .dict = CF_PS_MODEL_DIR "/en-us/cmudict-en-us.dict",
+                          .pcm = in->pcm,
+                          .n = 32000,
+                          .segments = &in->seg,
+                          .n_segments = 1,
+                          .dir = in->scratch,
+                          .sphinxtrain_dir = in->tools,
+                          .progress = &in->progress};
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Cancels once bw has started (waiting at most a minute for it). */
+static void *cancel_in_bw(void *arg) {
+    adapt_input *in = arg;
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    char started[4300];
+    snprintf(started, sizeof started, "%s/bw.started", in->tools);
+    for (int i = 0; i < 3000 && access(started, F_OK) != 0; i++) nanosleep(&tick, NULL);
+    in->bw_started = now_s();
+    cf_progress_cancel(&in->progress);
+    return NULL;
+}
+
+static void test_cancel_stops_a_running_tool(void **state) {
+    fixture *f = *state;
+    if (access("/usr/bin/sphinx_fe", X_OK) || access("/usr/bin/pocketsphinx_mdef_convert", X_OK) ||
+        access(SENDUMP, R_OK) != 0)
+        skip();
+    adapt_input *in = calloc(1, sizeof *in);
+    assert_non_null(in);
+    slow_input(f, in);
+    cf__mllr_job job = job_of(in);
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, cancel_in_bw, in), 0);
+    char path[4096] = "";
+    cf_error err = {0};
+    cf_err e = cf__mllr_estimate(&job, path, sizeof path, &err);
+    double end = now_s();
+    pthread_join(tid, NULL);
+    double took = end - in->bw_started;
+    /* stopped in bw soon after the cancel, not after bw's minute, and the killed bw is reaped:
+     * no child is left */
+    assert_int_equal(e, CF_ERR_CANCELLED);
+    assert_non_null(strstr(err.msg, "bw"));
+    assert_true(took < 20.0);
+    assert_string_equal(path, "");
+    assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+    free(in);
+}
+
+static void test_cancelled_before_it_starts_runs_nothing(void **state) {
+    fixture *f = *state;
+    adapt_input *in = calloc(1, sizeof *in);
+    assert_non_null(in);
+    slow_input(f, in);
+    cf__mllr_job job = job_of(in);
+    cf_progress_cancel(&in->progress);
+    char path[4096] = "", log[4300];
+    cf_error err = {0};
+    assert_int_equal(cf__mllr_estimate(&job, path, sizeof path, &err), CF_ERR_CANCELLED);
+    snprintf(log, sizeof log, "%s/log", in->scratch);
+    assert_int_equal(access(log, F_OK), -1); /* no tool wrote to it */
+    free(in);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sendump_becomes_the_mixture_weights_sphinxtrain_reads, setup,
@@ -205,6 +317,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_damaged_sendump_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_words_no_estimate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tools_looked_for_in_the_sphinxtrain_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_stops_a_running_tool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancelled_before_it_starts_runs_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

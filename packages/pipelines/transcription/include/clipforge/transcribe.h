@@ -31,6 +31,7 @@ typedef struct cf_transcriber_config {
     const char *language;   /* e.g. "en-us" */
     const char *model_dir;  /* backend-specific model directory; NULL = the backend's default */
     const char *adaptation; /* what the backend's adapt wrote for this recording; NULL = none */
+    cf_progress *progress;  /* the run's: adapt polls cf_progress_cancelled() and stops; may be NULL */
 } cf_transcriber_config;
 
 /* A speech-to-text backend. Each decoding thread opens its own recogniser, so open/decode/close
@@ -53,7 +54,8 @@ typedef struct cf_transcriber {
      * segments with word times in ms from pcm[0], the first pass's chunks in order) writes an
      * adaptation into the empty directory dir and its path into path; recognisers opened with
      * cfg->adaptation = path then decode the whole recording. An error keeps the first pass's
-     * words and decodes the rest unadapted. */
+     * words and decodes the rest unadapted; CF_ERR_CANCELLED (cfg->progress was cancelled while
+     * it ran, and it stopped) ends the run. */
     bool (*adapts)(const cf_transcriber_config *cfg);
     cf_err (*adapt)(const cf_transcriber_config *cfg, const int16_t *pcm, size_t n,
                     const cf_transcript_segment *segments, size_t n_segments, const char *dir, char *path,
