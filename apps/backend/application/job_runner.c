@@ -27,8 +27,8 @@
 #define KEEPER_TICK_MS 100
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
-#define BATCH_MAX 64          /* job messages a worker takes, leases and finishes at once */
-#define GROWTH 4              /* fourfold (1, 4, 16, 64: three batches to the largest, not six) */
+#define BATCH_MAX 256         /* job messages a worker takes, leases and finishes at once */
+#define GROWTH 4              /* fourfold (1, 4, 16, 64, 256: four batches to the largest, not eight) */
 #define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this, */
 #define SLOW_MS 50            /* keep their size while none runs longer than this, else shrink to 1 */
 #define FLUSH_MS 50           /* outcomes wait at most about this long for others to join them */

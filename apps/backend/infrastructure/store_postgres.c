@@ -228,6 +228,23 @@ static const char *const migrations[] = {
 static const char *const sql_job_by_id = "SELECT " JOB_COLS " FROM jobs WHERE id=$1";
 static const char *const sql_job_by_key = "SELECT " JOB_COLS " FROM jobs WHERE idempotency_key=$1";
 
+/* A batch's lease (lease_many_tx: $1 the ids, $2 the owner, $3 the expiry, $4 now) and a batch of
+ * final outcomes (finish_final_tx): named, so that warm prepares the very statements. */
+static const char *const sql_lease_many =
+    "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
+    " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
+    " progress=0, finished_at=0 WHERE id IN (SELECT id FROM jobs WHERE"
+    " id=ANY($1::text[]) AND status||''='queued' AND run_after<=$4"
+    " FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS;
+static const char *const sql_finish_final =
+    "UPDATE jobs SET status=v.vstatus, stage=v.vstatus, result=v.vresult, error=v.verror,"
+    " finished_at=$1, updated_at=$1, lease_owner=NULL, lease_expires_at=0,"
+    " progress=CASE WHEN v.vstatus='succeeded' THEN 1 ELSE progress END"
+    " FROM unnest($2::text[],$3::text[],$4::bigint[],$5::text[],$6::text[],$7::text[])"
+    " AS v(vid,vowner,vattempt,vstatus,vresult,verror)"
+    " WHERE id=v.vid AND status='running' AND lease_owner=v.vowner AND attempts=v.vattempt"
+    " RETURNING " JOB_COLS;
+
 /* ---- plumbing: errors, the pool, statements, transactions ---- */
 
 static cf_err pg_fail(PGconn *c, const PGresult *r, cf_error *err, const char *what) {
@@ -452,12 +469,17 @@ static PGconn *connect_one(pg_store *st, cf_error *err) {
 /* Warms connection c once the schema is there: a statement that changes no row of jobs still
  * fires the usage triggers (statement triggers), so the connection compiles their function and
  * plans its statement now instead of at the first job it creates or leases, which paid 8-15 ms
- * for it under load. A failure is ignored: the first job pays instead. */
+ * for it under load. The batch lease and finish run too, over no job, so that they are prepared
+ * and their tables' metadata loaded before the first batch, not during it. A failure is ignored:
+ * the first job pays instead. */
 static void warm(pg_store *st, PGconn *c) {
     if (!atomic_load(&st->migrated)) return;
     cf_error ignored;
     run(c, "INSERT INTO jobs SELECT * FROM jobs WHERE false", 0, NULL, NULL, &ignored);
-    run(c, "UPDATE jobs SET seq=seq WHERE false", 0, NULL, NULL, &ignored);
+    const char *lease[] = {"{}", "", "0", "0"};
+    run(c, sql_lease_many, 4, lease, NULL, &ignored);
+    const char *finish[] = {"0", "{}", "{}", "{}", "{}", "{}", "{}"};
+    run(c, sql_finish_final, 7, finish, NULL, &ignored);
 }
 
 /* Takes an idle connection or opens one (waiting while POOL_MAX are in use). */
@@ -830,8 +852,12 @@ static cf_err pg_open(const char *url, void **self, cf_error *err) {
     cf_err rc = parse_url(st, url, err);
     if (rc == CF_OK) rc = with_conn(st, true, migrate_tx, st, err);
     atomic_store(&st->migrated, rc == CF_OK);
-    PGconn *c = rc ? NULL : borrow(st, err); /* the migration's connection */
+    /* The migration's connection and one more, both warmed: a worker leases a batch on one while
+     * it stores the batch before on the other (job_runner.c), and the first of each would
+     * otherwise wait for a connection to be opened and warmed. */
+    PGconn *c = rc ? NULL : borrow(st, err), *second = c ? borrow(st, err) : NULL;
     if (c) warm(st, c), give_back(st, c);
+    if (second) give_back(st, second);
     if (rc) {
         pg_close(st);
         return rc;
@@ -1124,14 +1150,8 @@ static cf_err lease_many_tx(PGconn *c, void *arg, cf_error *err) {
     cf_err rc = ids && leased ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; rc == CF_OK && i < a->n; i++) ids[i] = a->reqs[i].id;
     bool *taken = NULL;
-    PGresult *r = rc ? NULL
-                     : lease_q(c,
-                               "UPDATE jobs SET status='running', attempts=attempts+1, lease_owner=$2,"
-                               " lease_expires_at=$3, started_at=$4, updated_at=$4, stage='started',"
-                               " progress=0, finished_at=0 WHERE id IN (SELECT id FROM jobs WHERE"
-                               " id=ANY($1::text[]) AND status||''='queued' AND run_after<=$4"
-                               " FOR UPDATE SKIP LOCKED) RETURNING " JOB_COLS,
-                               ids, NULL, a->n, a->owner, a->lease_ms, a->now, &taken, err);
+    PGresult *r =
+        rc ? NULL : lease_q(c, sql_lease_many, ids, NULL, a->n, a->owner, a->lease_ms, a->now, &taken, err);
     if (rc == CF_OK && !r) rc = err->code;
     size_t n_leased = 0;
     for (size_t i = 0; rc == CF_OK && i < a->n; i++) {
@@ -1392,15 +1412,7 @@ static cf_err finish_final_tx(PGconn *c, void *arg, cf_error *err) {
     if (rc == CF_OK) {
         num now = n64(a->now);
         const char *p[] = {now.s, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], arrays[5]};
-        r = q(c,
-              "UPDATE jobs SET status=v.vstatus, stage=v.vstatus, result=v.vresult, error=v.verror,"
-              " finished_at=$1, updated_at=$1, lease_owner=NULL, lease_expires_at=0,"
-              " progress=CASE WHEN v.vstatus='succeeded' THEN 1 ELSE progress END"
-              " FROM unnest($2::text[],$3::text[],$4::bigint[],$5::text[],$6::text[],$7::text[])"
-              " AS v(vid,vowner,vattempt,vstatus,vresult,verror)"
-              " WHERE id=v.vid AND status='running' AND lease_owner=v.vowner AND attempts=v.vattempt"
-              " RETURNING " JOB_COLS,
-              7, p, err);
+        r = q(c, sql_finish_final, 7, p, err);
         if (!r) rc = err->code;
     }
     size_t n_done = 0, n_usage = 0;
