@@ -7,7 +7,9 @@
 # (each succeeds, and the two subscribers that parse every event see it complete: they may lag
 # behind the flood, and are given LOAD_CATCHUP_S (120) after the backlog is done to catch up; how
 # long they took is reported), the server's open files and memory bounded (sampled every 0.5 s:
-# the highest figures are reported), and the CPU time of the thread that writes the streams.
+# the highest figures are reported), the CPU time of the thread that writes the streams, how many
+# times the store's events were read (the events_after count of /metrics, read with an operator
+# key) and the bytes the server and its stream thread read through read(2) (rchar: SQLite's pages).
 set -euo pipefail
 build=${1:-build/release}
 bin=$(cd "$build" && pwd)/clipforge
@@ -21,6 +23,7 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge 5000 ] || { echo "load_bench: needs 5000 open files (ulimit -n is $(ulimit -n))" >&2; exit 1; }
 key=$("$bin" keys create --data-dir "$work/data" --tenant load --role editor | tail -1)
+operator=$("$bin" keys create --data-dir "$work/data" --tenant default --role admin | tail -1)
 P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 CLIPFORGE_AUTH=on CLIPFORGE_NOOP_JOBS=1 CLIPFORGE_LOG_LEVEL=warn CLIPFORGE_QUOTA_CONCURRENT_JOBS=${LOAD_QUOTA:-2000} \
   "$bin" serve --listen "127.0.0.1:$P" --data-dir "$work/data" --workers 2 2>>"$work/serve.log" &
@@ -33,10 +36,14 @@ for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$P/healthz" >/dev/null && b
     rss=$(awk '/^VmRSS/ {print $2}' /proc/"$pid"/status 2>/dev/null || echo 0)
     [ "$fd" -gt "$maxfd" ] && maxfd=$fd
     [ "${rss:-0}" -gt "$maxrss" ] && maxrss=$rss
-    for t in /proc/"$pid"/task/*; do # utime + stime of cf-streams, in clock ticks
-      [ "$(cat "$t/comm" 2>/dev/null)" = cf-streams ] && streams_cpu=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)
+    for t in /proc/"$pid"/task/*; do # utime + stime of cf-streams, in clock ticks; bytes it read
+      if [ "$(cat "$t/comm" 2>/dev/null)" = cf-streams ]; then
+        streams_cpu=$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)
+        streams_read=$(awk '/^rchar/ {print $2}' "$t/io" 2>/dev/null)
+      fi
     done
-    echo "$maxfd $maxrss ${streams_cpu:-0}" >"$work/peak"
+    read_all=$(awk '/^rchar/ {print $2}' /proc/"$pid"/io 2>/dev/null)
+    echo "$maxfd $maxrss ${streams_cpu:-0} ${streams_read:-0} ${read_all:-0}" >"$work/peak"
     sleep 0.5
   done
 ) &
@@ -49,6 +56,9 @@ run slow & slow=$!
 run probe & probe=$!
 run flood
 wait "$slow" "$probe" "$subs"
+store_reads=$( { curl -sf -H "Authorization: Bearer $operator" "http://127.0.0.1:$P/metrics" || true; } |
+  awk '/^clipforge_store_operation_duration_seconds_count\{op="events_after"/ {n += $NF} END {print n + 0}')
+sleep 1 # the sampler's last figures
 python3 - "$work" >"$work/result.json" <<'PY'
 import json, sys
 r = {}
@@ -58,11 +68,13 @@ r["unseen_by_subscriber"] = len(set(r["accepted"]) - set(r.pop("completed_seen")
 r["accepted"] = len(r["accepted"])
 print(json.dumps(r))
 PY
-read -r maxfd maxrss streams_cpu <"$work/peak"
-python3 - "$work/result.json" "$maxfd" "$maxrss" "$streams_cpu" "$(getconf CLK_TCK)" <<'PY'
+read -r maxfd maxrss streams_cpu streams_read read_all <"$work/peak"
+python3 - "$work/result.json" "$maxfd" "$maxrss" "$streams_cpu" "$(getconf CLK_TCK)" "$store_reads" \
+  "$streams_read" "$read_all" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); fd, rss = int(sys.argv[2]), int(sys.argv[3])
 streams_cpu = int(sys.argv[4]) / int(sys.argv[5])
+store_reads, streams_read, read_all = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 lag = r["subscribers_caught_up_s"]
 rows = [
     ("SSE subscribers connected", f"{r['subscribers_connected']} of 2000 ({r['drained_mib']} MiB of events read)",
@@ -80,6 +92,9 @@ rows = [
     ("server's open files at most", str(fd), fd < 2200 + 200 + 100),
     ("server's RSS at most (MiB)", f"{rss / 1024:.0f}", rss < 512 * 1024),
     ("CPU of the stream thread (cf-streams, s)", f"{streams_cpu:.1f}", True),
+    ("store reads of events (events_after)", str(store_reads), True),
+    ("bytes read by the server / its stream thread (rchar, MiB)",
+     f"{read_all / 2**20:.0f} / {streams_read / 2**20:.0f}", True),
 ]
 print("| under load | measured | goal met |\n|---|---|---|")
 for name, v, ok in rows:

@@ -96,16 +96,33 @@ static char *sse_message(const cf_event_record *r, size_t *len, size_t *json_at)
  * SQLite reader that fell further behind the more streams it had. Instead the store is read in
  * shared runs: CATCHUP_READ consecutive events of every tenant, formatted once, of which the
  * window keeps the CATCHUP_RUNS used last; every stream whose position falls in a run is served
- * from it in memory, filtered as in the window. At most CATCHUP_READS_PER_PASS runs are read per
- * pass of the stream hub (cf_event_window_pass), so what one pass costs the store does not grow
- * with the number of streams: a stream that finds no run once those are spent waits for the next
- * pass, losing nothing. Streams of one job (?job_id=) still read the store themselves, filtered
- * by its index, since a run would make them walk every tenant's events to reach their job's. */
+ * from it in memory, filtered as in the window. Streams of one job (?job_id=) use such a run when
+ * one holds their position, and otherwise a job run: up to CATCHUP_READ events of that job alone,
+ * read through its index (a tenant run would make them walk every tenant's events to reach their
+ * job's), shared by every stream of the job, the JOB_RUNS used last kept.
+ *
+ * Streams never read the store themselves. A stream that finds no run holding its position
+ * waits from that pass on; the window notes the runs the waiting streams need (the WANTS that
+ * have waited longest of each kind, and the lowest position), and the next pass of the stream
+ * hub (cf_event_window_pass) reads them before the streams go: at most CATCHUP_READS_PER_PASS
+ * tenant runs and JOB_READS_PER_PASS job runs, so what a pass costs the store does not grow with
+ * the number of streams. Which ones: first those of the streams that have waited
+ * OVERDUE_PASSES passes, longest first, so that no stream waits behind the ones before it in the
+ * hub's list (before, the first streams took every read of each pass as they went, and with
+ * streams far apart the last waited until they reached it); then, from the lowest position on,
+ * runs that follow one another (the streams furthest behind move fastest and pick up the others
+ * as they pass them, one run then serving them all); then the rest, longest waiting first. With
+ * k streams waiting for runs far apart, none waits much more than OVERDUE_PASSES +
+ * k / CATCHUP_READS_PER_PASS passes. */
 
 #define WINDOW_READ 512
 #define CATCHUP_READ 2048
 #define CATCHUP_RUNS 16
 #define CATCHUP_READS_PER_PASS 4
+#define JOB_RUNS 64
+#define JOB_READS_PER_PASS 16
+#define WANTS 32
+#define OVERDUE_PASSES 4
 
 typedef struct cached {
     int64_t id;
@@ -120,13 +137,23 @@ typedef struct span {
     size_t cap, head, n;
 } span;
 
-/* Every event with after < id <= last, as the store had them (ev in order, n of them). */
+/* Every event with after < id <= last (of job_id alone when not NULL), as the store had them (ev
+ * in order, n of them; ev is NULL for a free slot). */
 typedef struct run {
     int64_t after, last;
+    char *job_id;
     cached *ev;
     size_t n;
-    uint64_t used; /* when a stream last read it (the least recently used is replaced) */
+    uint64_t used; /* when it was read or a stream last read it (the least recently used is replaced) */
 } run;
+
+/* A run some stream waits for: one after position (of job_id alone when not NULL; owned), and
+ * the pass since which the longest-waiting stream that needs it has waited. */
+typedef struct want {
+    uint64_t since;
+    int64_t position;
+    char *job_id;
+} want;
 
 struct cf_event_window {
     cf_store *store;
@@ -135,11 +162,18 @@ struct cf_event_window {
     int64_t last_id;       /* the newest id read */
     int64_t floor_id;      /* every event with id > floor_id is in the window */
     bool primed;
-    pthread_mutex_t runs_lock; /* guards runs, clock, reads_left, reads */
-    run runs[CATCHUP_RUNS];
+    pthread_mutex_t runs_lock; /* guards everything below */
+    run runs[CATCHUP_RUNS];    /* of every tenant */
+    run job_runs[JOB_RUNS];    /* of one job each */
     uint64_t clock;
-    int reads_left; /* run reads left in this pass */
-    uint64_t reads; /* run reads ever */
+    want wants[2]
+              [WANTS]; /* this pass's longest-waiting streams' runs (of tenants, of jobs), read at the next */
+    size_t n_wants[2];
+    want lowest;     /* this pass's tenant run after the lowest position (since 0: none) */
+    uint64_t passes; /* the pass now: 1 before the first, one more at each */
+    uint64_t reads;  /* runs read ever */
+    cf_err read_rc;  /* the last pass's failed read (CF_OK: none), told to the streams waiting */
+    cf_error read_err;
 };
 
 static cached *span_at(const span *s, size_t i) {
@@ -156,7 +190,22 @@ static void cached_free(cached *e) {
 static void run_clear(run *r) {
     for (size_t i = 0; i < r->n; i++) cached_free(&r->ev[i]);
     free(r->ev);
+    free(r->job_id);
     *r = (run){0};
+}
+
+static void wants_clear(cf_event_window *w) {
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < w->n_wants[kind]; i++) free(w->wants[kind][i].job_id);
+        w->n_wants[kind] = 0;
+    }
+    w->lowest = (want){0};
+}
+
+static void runs_clear(cf_event_window *w) {
+    for (size_t i = 0; i < CATCHUP_RUNS; i++) run_clear(&w->runs[i]);
+    for (size_t i = 0; i < JOB_RUNS; i++) run_clear(&w->job_runs[i]);
+    wants_clear(w);
 }
 
 cf_event_window *cf_event_window_new(cf_store *store, size_t capacity) {
@@ -168,7 +217,7 @@ cf_event_window *cf_event_window_new(cf_store *store, size_t capacity) {
         return NULL;
     }
     w->store = store;
-    w->reads_left = CATCHUP_READS_PER_PASS;
+    w->passes = 1;
     pthread_rwlock_init(&w->lock, NULL);
     pthread_mutex_init(&w->runs_lock, NULL);
     return w;
@@ -177,17 +226,11 @@ cf_event_window *cf_event_window_new(cf_store *store, size_t capacity) {
 void cf_event_window_free(cf_event_window *w) {
     if (!w) return;
     for (size_t i = 0; i < w->ring.n; i++) cached_free(span_at(&w->ring, i));
-    for (size_t i = 0; i < CATCHUP_RUNS; i++) run_clear(&w->runs[i]);
+    runs_clear(w);
     pthread_rwlock_destroy(&w->lock);
     pthread_mutex_destroy(&w->runs_lock);
     free(w->ring.ev);
     free(w);
-}
-
-void cf_event_window_pass(cf_event_window *w) {
-    pthread_mutex_lock(&w->runs_lock);
-    w->reads_left = CATCHUP_READS_PER_PASS;
-    pthread_mutex_unlock(&w->runs_lock);
 }
 
 uint64_t cf_event_window_store_reads(cf_event_window *w) {
@@ -250,7 +293,7 @@ void cf_event_window_forget(cf_event_window *w) {
     w->primed = false;
     pthread_rwlock_unlock(&w->lock);
     pthread_mutex_lock(&w->runs_lock);
-    for (size_t i = 0; i < CATCHUP_RUNS; i++) run_clear(&w->runs[i]);
+    runs_clear(w);
     pthread_mutex_unlock(&w->runs_lock);
 }
 
@@ -285,8 +328,9 @@ static cf_event_text text_of(const cached *e) {
 }
 
 /* Hands the stream's events of s after its position to sink, filtered by its tenant or job, in
- * order, and advances past each event it passed. */
-static void serve_span(cf_event_cursor *c, const span *s, size_t max, cf_event_sink sink, void *ctx,
+ * order, and advances past each event it passed. Returns whether it passed every event of s after
+ * the position (false when max of the stream's were passed with more to come, or sink refused). */
+static bool serve_span(cf_event_cursor *c, const span *s, size_t max, cf_event_sink sink, void *ctx,
                        bool *more) {
     size_t lo = 0, hi = s->n;
     while (lo < hi) { /* first event after the position */
@@ -300,15 +344,24 @@ static void serve_span(cf_event_cursor *c, const span *s, size_t max, cf_event_s
         bool mine = c->job_id ? !strcmp(e->job_id, c->job_id) : cf_tenant_is(e->tenant, c->tenant);
         if (mine && k == max) {
             *more = true;
-            break;
+            return false;
         }
         if (mine) {
             cf_event_text t = text_of(e);
-            if (!sink(ctx, &t)) break;
+            if (!sink(ctx, &t)) return false;
             k++;
         }
         c->last_id = e->id;
     }
+    return true;
+}
+
+/* The window's floor (-1 before it read the store). */
+static int64_t window_floor(cf_event_window *w) {
+    pthread_rwlock_rdlock(&w->lock);
+    int64_t floor = w->primed ? w->floor_id : -1;
+    pthread_rwlock_unlock(&w->lock);
+    return floor;
 }
 
 /* From the window; false when the position is behind it (or the window has not read the store
@@ -324,72 +377,191 @@ static bool next_from_window(cf_event_cursor *c, size_t max, cf_event_sink sink,
     return inside;
 }
 
-/* The run that holds the event after position, or NULL. */
-static run *find_run(cf_event_window *w, int64_t position) {
-    for (size_t i = 0; i < CATCHUP_RUNS; i++) {
-        run *r = &w->runs[i];
-        if (r->ev && r->after <= position && position < r->last) return r;
+/* ---- runs of older events ---- */
+
+/* Whether a stream at position can be served from r. A run read while the window had not read
+ * the store may be empty (nothing after its position then): it holds that position until the
+ * window starts, so that the stream waits for the next commit instead of asking again. */
+static bool holds(const run *r, int64_t position, int64_t floor) {
+    return r->ev && r->after <= position && (position < r->last || (floor < 0 && position == r->after));
+}
+
+/* The run that holds the event after position for a stream of job_id (NULL: of a tenant), or NULL.
+ * A job's stream prefers its job's run, and takes a tenant run that holds its position. */
+static run *find_run(cf_event_window *w, int64_t position, const char *job_id, int64_t floor) {
+    for (size_t i = 0; job_id && i < JOB_RUNS; i++) {
+        run *r = &w->job_runs[i];
+        if (holds(r, position, floor) && !strcmp(r->job_id, job_id)) return r;
     }
+    for (size_t i = 0; i < CATCHUP_RUNS; i++)
+        if (holds(&w->runs[i], position, floor)) return &w->runs[i];
     return NULL;
 }
 
-/* Reads the run after position into the least recently used slot. Every event up to floor was
- * committed before the read, so a short read holds all of them: the run then reaches floor even
- * where the store has no event (deleted ones). */
-static cf_err read_run(cf_event_window *w, int64_t position, int64_t floor, run **out, cf_error *err) {
-    run *slot = &w->runs[0];
-    for (size_t i = 1; i < CATCHUP_RUNS; i++)
-        if (w->runs[i].used < slot->used) slot = &w->runs[i];
+/* Reads the run after position (of job_id alone when not NULL) into the least recently used slot
+ * of its kind. Every event up to floor was committed before the read, so a short read holds all of
+ * them: the run then reaches floor even where the store has none of its events (other jobs',
+ * deleted ones). */
+static cf_err read_run(cf_event_window *w, const char *job_id, int64_t position, int64_t floor, run **out,
+                       cf_error *err) {
+    run *slots = job_id ? w->job_runs : w->runs, *slot = slots;
+    size_t n_slots = job_id ? JOB_RUNS : CATCHUP_RUNS;
+    for (size_t i = 1; i < n_slots; i++)
+        if (slots[i].used < slot->used) slot = &slots[i];
     cf_event_record *ev = NULL;
     size_t n = 0;
-    cf_err rc = cf_store_events_after(w->store, position, NULL, NULL, CATCHUP_READ, &ev, &n, err);
+    cf_err rc = cf_store_events_after(w->store, position, job_id, NULL, CATCHUP_READ, &ev, &n, err);
     if (rc) return rc;
     w->reads++;
     cached *fresh = calloc(n ? n : 1, sizeof *fresh);
-    size_t k = fresh ? format_events(ev, n, fresh) : 0;
+    char *job = job_id ? strdup(job_id) : NULL;
+    size_t k = fresh && (job || !job_id) ? format_events(ev, n, fresh) : 0;
     cf_event_records_free(ev, n);
-    if (k < n) {
+    if (k < n || !fresh || (job_id && !job)) {
         for (size_t i = 0; i < k; i++) cached_free(&fresh[i]);
         free(fresh);
+        free(job);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
     run_clear(slot);
-    *slot = (run){.after = position, .last = n ? fresh[n - 1].id : position, .ev = fresh, .n = n};
+    *slot = (run){.after = position,
+                  .last = n ? fresh[n - 1].id : position,
+                  .job_id = job,
+                  .ev = fresh,
+                  .n = n,
+                  .used = ++w->clock};
     if (n < CATCHUP_READ && slot->last < floor) slot->last = floor;
     *out = slot;
     return CF_OK;
 }
 
-/* Behind the window: from a run shared with the streams near the same position, read now if
- * there is none and this pass may still read one. */
+/* Whether a waited longer than b (or as long, at a lower position). */
+static bool older(const want *a, const want *b) {
+    return a->since < b->since || (a->since == b->since && a->position < b->position);
+}
+
+/* The stream waits for a run: it notes the pass it started to wait in, and its run is noted when
+ * the stream is among the WANTS longest waiting of its kind (tenant or job), or is the lowest
+ * tenant position. Streams of one job share one job run, read after the lowest position any of
+ * them waits at. */
+static void want_run(cf_event_window *w, cf_event_cursor *c) {
+    if (!c->waiting) c->waiting = w->passes;
+    int kind = c->job_id != NULL;
+    want me = {.since = c->waiting, .position = c->last_id}, *wants = w->wants[kind], *newest = NULL;
+    if (!kind && (!w->lowest.since || me.position < w->lowest.position ||
+                  (me.position == w->lowest.position && me.since < w->lowest.since)))
+        w->lowest = me;
+    size_t *n = &w->n_wants[kind];
+    for (size_t i = 0; i < *n; i++) {
+        want *q = &wants[i];
+        if (kind ? !strcmp(q->job_id, c->job_id) : q->position == me.position) {
+            if (me.position < q->position) q->position = me.position;
+            if (me.since < q->since) q->since = me.since;
+            return;
+        }
+        if (!newest || older(newest, q)) newest = q;
+    }
+    want *slot = *n < WANTS ? &wants[*n] : newest;
+    if (slot == newest && older(newest, &me)) return;     /* it waits behind WANTS others */
+    if (kind && !(me.job_id = strdup(c->job_id))) return; /* noted at the next pass */
+    if (slot == newest) free(newest->job_id);
+    else (*n)++;
+    *slot = me;
+}
+
+static int by_age(const void *a, const void *b) {
+    return older(a, b) ? -1 : older(b, a);
+}
+
+/* Reads the run after position (of job_id) unless one holds it; counts the read in *left. */
+static cf_err read_unless_held(cf_event_window *w, const char *job_id, int64_t position, int64_t floor,
+                               int *left, cf_error *err) {
+    run *r = NULL;
+    if (find_run(w, position, job_id, floor)) return CF_OK;
+    (*left)--;
+    return read_run(w, job_id, position, floor, &r, err);
+}
+
+/* From the lowest position on, the runs that follow one another up to the window, those not held
+ * read while *left lasts: the streams furthest behind move fastest, and pick up the others as
+ * they pass them, so that one run serves them all. */
+static cf_err sweep(cf_event_window *w, int64_t position, int64_t floor, int *left, cf_error *err) {
+    for (int hops = 0; hops < CATCHUP_READS_PER_PASS && position < floor; hops++) {
+        run *r = find_run(w, position, NULL, floor);
+        if (!r && !*left) break;
+        if (!r) {
+            (*left)--;
+            cf_err rc = read_run(w, NULL, position, floor, &r, err);
+            if (rc) return rc;
+        }
+        if (r->n < CATCHUP_READ) break;
+        position = r->last;
+    }
+    return CF_OK;
+}
+
+/* The runs the streams waiting asked for, within the pass's reads of each kind: first those of
+ * the streams that have waited OVERDUE_PASSES passes, longest first, so that none waits long
+ * whatever its position; then from the lowest position on (sweep); then the rest, longest first. */
+static cf_err read_wanted(cf_event_window *w, int64_t floor, cf_error *err) {
+    int left = CATCHUP_READS_PER_PASS, jobs_left = JOB_READS_PER_PASS;
+    want *tenant = w->wants[0], *job = w->wants[1];
+    qsort(tenant, w->n_wants[0], sizeof *tenant, by_age);
+    qsort(job, w->n_wants[1], sizeof *job, by_age);
+    cf_err rc = CF_OK;
+    for (size_t i = 0; i < w->n_wants[0] && left && !rc; i++)
+        if (tenant[i].since + OVERDUE_PASSES <= w->passes)
+            rc = read_unless_held(w, NULL, tenant[i].position, floor, &left, err);
+    if (!rc && left && w->lowest.since) rc = sweep(w, w->lowest.position, floor, &left, err);
+    for (size_t i = 0; i < w->n_wants[0] && left && !rc; i++)
+        rc = read_unless_held(w, NULL, tenant[i].position, floor, &left, err);
+    for (size_t i = 0; i < w->n_wants[1] && jobs_left && !rc; i++)
+        rc = read_unless_held(w, job[i].job_id, job[i].position, floor, &jobs_left, err);
+    return rc;
+}
+
+cf_err cf_event_window_pass(cf_event_window *w, cf_error *err) {
+    int64_t floor = window_floor(w);
+    pthread_mutex_lock(&w->runs_lock);
+    w->passes++;
+    cf_err rc = read_wanted(w, floor, err);
+    wants_clear(w);
+    w->read_rc = rc;
+    if (rc) w->read_err = *err;
+    pthread_mutex_unlock(&w->runs_lock);
+    return rc;
+}
+
+/* Behind the window: from a run shared with the streams near the same position, or, when no run
+ * holds it, the stream waits for the next pass to read one. */
 static cf_err next_from_runs(cf_event_cursor *c, int64_t floor, size_t max, cf_event_sink sink, void *ctx,
                              bool *more, cf_error *err) {
     cf_event_window *w = c->win;
     pthread_mutex_lock(&w->runs_lock);
-    run *r = find_run(w, c->last_id);
-    cf_err rc = CF_OK;
-    if (!r && w->reads_left > 0) {
-        w->reads_left--;
-        rc = read_run(w, c->last_id, floor, &r, err);
-    }
+    run *r = find_run(w, c->last_id, c->job_id, floor);
+    cf_err rc = r ? CF_OK : w->read_rc;
+    if (rc) *err = w->read_err; /* the store fails: the streams waiting for it are told */
+    else if (!r) want_run(w, c);
     if (r) {
+        c->waiting = 0;
         r->used = ++w->clock;
-        serve_span(c, &(span){.ev = r->ev, .cap = r->n ? r->n : 1, .n = r->n}, max, sink, ctx, more);
+        bool all =
+            serve_span(c, &(span){.ev = r->ev, .cap = r->n ? r->n : 1, .n = r->n}, max, sink, ctx, more);
         /* Past the run's last event are only other streams' events up to its end. */
-        if (!*more && c->last_id < r->last && (r->n == 0 || c->last_id == r->ev[r->n - 1].id))
-            c->last_id = r->last;
+        if (all && c->last_id < r->last) c->last_id = r->last;
     }
     /* With a window, the next call goes on from another run or from the window, which knows
      * whether more follows; without one (not yet read), a run that held all the store had ends
-     * the stream's turn until the next commit. Without a run this pass, the next pass reads one. */
+     * the stream's turn until the next commit. A stream waiting for a run goes on at the next
+     * pass. */
     if (!rc && (floor >= 0 || !r || r->n == CATCHUP_READ)) *more = true;
     pthread_mutex_unlock(&w->runs_lock);
     return rc;
 }
 
-/* A stream of one job (or one without a window): the store, filtered there. */
-static cf_err next_from_store(cf_event_cursor *c, int64_t floor, size_t max, cf_event_sink sink, void *ctx,
-                              bool *more, cf_error *err) {
+/* A stream without a window: the store, filtered there. */
+static cf_err next_from_store(cf_event_cursor *c, size_t max, cf_event_sink sink, void *ctx, bool *more,
+                              cf_error *err) {
     cf_event_record *ev = NULL;
     size_t n = 0;
     cf_err rc = cf_store_events_after(c->store, c->last_id, c->job_id, c->tenant, max, &ev, &n, err);
@@ -405,9 +577,6 @@ static cf_err next_from_store(cf_event_cursor *c, int64_t floor, size_t max, cf_
         c->last_id = ev[taken].id;
     }
     *more = taken == n && n == max;
-    /* All of the stream's events up to the window were read (they were committed before it was):
-     * the rest of the way there is other streams' events. */
-    if (taken == n && n < max && c->last_id < floor) c->last_id = floor;
     cf_event_records_free(ev, n);
     return CF_OK;
 }
@@ -416,7 +585,7 @@ cf_err cf_event_cursor_next(cf_event_cursor *c, size_t max, cf_event_sink sink, 
                             cf_error *err) {
     *more = false;
     int64_t floor = -1;
-    if (c->win && next_from_window(c, max, sink, ctx, more, &floor)) return CF_OK;
-    if (c->win && !c->job_id) return next_from_runs(c, floor, max, sink, ctx, more, err);
-    return next_from_store(c, floor, max, sink, ctx, more, err);
+    if (!c->win) return next_from_store(c, max, sink, ctx, more, err);
+    if (next_from_window(c, max, sink, ctx, more, &floor)) return CF_OK;
+    return next_from_runs(c, floor, max, sink, ctx, more, err);
 }

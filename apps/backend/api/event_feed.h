@@ -13,16 +13,18 @@
 /* The newest events of one store, each formatted once for every stream: one reader (the SSE
  * hub's thread) brings it up to the store, any number of streams read it at once. Streams behind
  * it share runs of older events read from the store, a bounded number per pass of the stream hub
- * (cf_event_window_pass). */
+ * (cf_event_window_pass), those that have waited longest first. */
 typedef struct cf_event_window cf_event_window;
 
 /* A window of the newest capacity events on store (NULL when out of memory); freed with
  * cf_event_window_free (NULL-safe). */
 cf_event_window *cf_event_window_new(cf_store *store, size_t capacity);
 void cf_event_window_free(cf_event_window *w);
-/* A new pass of the stream hub over its streams: streams behind the window may read a few runs
- * from the store again (each shared by every stream near its position). */
-void cf_event_window_pass(cf_event_window *w);
+/* A new pass of the stream hub over its streams: reads the runs that the streams which have
+ * waited longest behind the window asked for in the pass before (each run then shared by every
+ * stream near its position). A store error is returned, and given to the streams that wait for
+ * a run during this pass. The thread of the streams calls it. */
+cf_err cf_event_window_pass(cf_event_window *w, cf_error *err);
 /* How many runs streams behind the window have read from the store (for tests and metrics). */
 uint64_t cf_event_window_store_reads(cf_event_window *w);
 
@@ -45,6 +47,7 @@ typedef struct cf_event_cursor {
     char *job_id;                   /* ?job_id= filter, or NULL; owned */
     char tenant[CF_TENANT_MAX + 1]; /* the caller's: only its jobs' events */
     int64_t last_id;
+    uint64_t waiting; /* behind the window: the pass it began to wait for a run in (0: not waiting) */
 } cf_event_cursor;
 
 /* Reads where a request's stream starts: after Last-Event-ID (the header, or ?last_event_id=);
@@ -72,8 +75,9 @@ typedef bool (*cf_event_sink)(void *ctx, const cf_event_text *ev);
 
 /* Passes up to max events after the cursor to sink, in order, and advances past each one it
  * took. *more is true when there may be more now: max events were read, or the cursor is behind
- * the window (it may then have passed none, when this pass of the hub has read its runs: the next
- * pass goes on). Store errors are returned. */
+ * the window (it may then have passed none, when no run holds its position yet: it waits in line
+ * and the next pass reads its run). With a window, a cursor never reads the store itself; a
+ * store error of the pass is returned. */
 cf_err cf_event_cursor_next(cf_event_cursor *c, size_t max, cf_event_sink sink, void *ctx, bool *more,
                             cf_error *err);
 

@@ -327,7 +327,9 @@ static bool adopt(cf_ws_hub *hub, uint64_t *seen) {
 static bool serve_all(cf_ws_hub *hub) {
     int64_t now = cf_clock_ms();
     bool busy = false;
-    if (hub->win) cf_event_window_pass(hub->win);
+    cf_error err;
+    if (hub->win && cf_event_window_pass(hub->win, &err))
+        cf_log_warn("ws", "reading older events for streams behind: %s", err.msg);
     for (conn **pp = &hub->active; *pp;) {
         conn *c = *pp;
         tick(c, now);
