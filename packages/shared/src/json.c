@@ -147,11 +147,7 @@ cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool 
 }
 
 /* cf_json_dump's output: text grows by doubling; oom once an allocation failed. */
-typedef struct dump_buf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} dump_buf;
+typedef cf_json_obj dump_buf;
 
 static bool put(dump_buf *b, const char *s, size_t n) {
     if (b->oom) return false;
@@ -306,4 +302,50 @@ char *cf_json_dump(const json_t *json, bool sort_keys) {
         return NULL;
     }
     return b.p;
+}
+
+void cf_json_obj_begin(cf_json_obj *w) {
+    *w = (cf_json_obj){0};
+    put(w, "{", 1);
+}
+
+/* The separator and the key of the next member. */
+static bool member(cf_json_obj *w, const char *key) {
+    bool ok = (!w->any || put(w, ",", 1)) && put_string(w, key, strlen(key)) && put(w, ":", 1);
+    w->any = true;
+    return ok;
+}
+
+void cf_json_obj_string(cf_json_obj *w, const char *key, const char *value) {
+    if (!member(w, key)) return;
+    if (value) put_string(w, value, strlen(value));
+    else put(w, "null", 4);
+}
+
+void cf_json_obj_int(cf_json_obj *w, const char *key, int64_t value) {
+    if (member(w, key)) put_int(w, (json_int_t)value);
+}
+
+void cf_json_obj_real(cf_json_obj *w, const char *key, double value) {
+    /* jansson has no NaN or infinity (json_real refuses them) */
+    if (member(w, key) && (!isfinite(value) || !put_real(w, value))) w->oom = true;
+}
+
+void cf_json_obj_bool(cf_json_obj *w, const char *key, bool value) {
+    if (member(w, key)) put(w, value ? "true" : "false", value ? 4 : 5);
+}
+
+void cf_json_obj_value(cf_json_obj *w, const char *key, const json_t *value) {
+    if (member(w, key) && !dump_value(w, value, false, NULL)) w->oom = true;
+}
+
+char *cf_json_obj_end(cf_json_obj *w) {
+    if (!put(w, "}", 1) || !put(w, "", 1)) {
+        free(w->p);
+        *w = (cf_json_obj){0};
+        return NULL;
+    }
+    char *text = w->p;
+    *w = (cf_json_obj){0};
+    return text;
 }

@@ -1,7 +1,9 @@
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -162,6 +164,69 @@ static void test_dump_writes_what_jansson_writes(void **state) {
     json_decref(o);
 }
 
+/* An object written member by member is what cf_json_dump (and so jansson) writes of the same
+ * object built first: every kind of member, in the order written. */
+static void test_object_writer_writes_what_dump_writes(void **state) {
+    (void)state;
+    unsigned seed = 7;
+    static const char *const strings[] = {"",          "plain",    "q\"uote",     "back\\slash",
+                                          "tab\tnl\n", "\x01\x1f", "caf\xc3\xa9", "\xe2\x82\xac/"};
+    static const double reals[] = {0.0, -0.0, 1.0, 0.5, 0.1, 33.333333333333336, 1e21, 2.5e-5, -3.0};
+    for (int i = 0; i < 500; i++) {
+        json_t *o = json_object();
+        cf_json_obj w;
+        cf_json_obj_begin(&w);
+        for (int m = 0, members = (int)(rand_r(&seed) % 9); m < members; m++) {
+            char key[16];
+            snprintf(key, sizeof key, m % 3 ? "k%d" : "key \"%d", m);
+            switch (rand_r(&seed) % 6) {
+            case 0: {
+                const char *v = rand_r(&seed) % 5 ? strings[rand_r(&seed) % 8] : NULL;
+                cf_json_obj_string(&w, key, v);
+                json_object_set_new(o, key, v ? json_string(v) : json_null());
+                break;
+            }
+            case 1: {
+                int64_t v = (int64_t)rand_r(&seed) - RAND_MAX / 2;
+                cf_json_obj_int(&w, key, v);
+                json_object_set_new(o, key, json_integer(v));
+                break;
+            }
+            case 2: {
+                double v = reals[rand_r(&seed) % (sizeof reals / sizeof reals[0])];
+                cf_json_obj_real(&w, key, v);
+                json_object_set_new(o, key, json_real(v));
+                break;
+            }
+            case 3: {
+                bool v = rand_r(&seed) % 2;
+                cf_json_obj_bool(&w, key, v);
+                json_object_set_new(o, key, json_boolean(v));
+                break;
+            }
+            default: {
+                json_t *v = random_value(&seed, 3);
+                cf_json_obj_value(&w, key, v);
+                json_object_set_new(o, key, v);
+            }
+            }
+        }
+        char *ours = cf_json_obj_end(&w), *want = cf_json_dump(o, false),
+             *theirs = json_dumps(o, JSON_COMPACT);
+        assert_non_null(ours);
+        assert_string_equal(ours, want);
+        assert_string_equal(ours, theirs);
+        free(ours);
+        free(want);
+        free(theirs);
+        json_decref(o);
+    }
+    cf_json_obj w; /* what jansson cannot hold is refused */
+    cf_json_obj_begin(&w);
+    cf_json_obj_real(&w, "p", NAN);
+    assert_null(cf_json_obj_end(&w));
+}
+
 static void test_dump_refuses_cycles_and_bare_values(void **state) {
     (void)state;
     json_t *a = json_array(), *o = json_object();
@@ -190,6 +255,7 @@ int main(void) {
         cmocka_unit_test(test_stored_text_reads_as_a_value_or_null),
         cmocka_unit_test(test_typed_getters_name_the_path),
         cmocka_unit_test(test_dump_writes_what_jansson_writes),
+        cmocka_unit_test(test_object_writer_writes_what_dump_writes),
         cmocka_unit_test(test_dump_refuses_cycles_and_bare_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,26 @@ json_t *cf_json_or_null(const char *text);
  * callback for each piece of text. malloc'd text the caller frees; NULL for anything else, a
  * cycle, or when out of memory. */
 char *cf_json_dump(const json_t *json, bool sort_keys);
+/* A JSON object written member by member, in the order given, as cf_json_dump writes the same
+ * object, without building it first (a job's event, written for every change of every job, cost
+ * more to build with json_pack than to store). cf_json_obj_begin, the members, cf_json_obj_end.
+ * The fields are the writer's own. */
+typedef struct cf_json_obj {
+    char *p;
+    size_t n, cap;
+    bool oom, any;
+} cf_json_obj;
+void cf_json_obj_begin(cf_json_obj *w);
+/* value NULL is written as null */
+void cf_json_obj_string(cf_json_obj *w, const char *key, const char *value);
+void cf_json_obj_int(cf_json_obj *w, const char *key, int64_t value);
+void cf_json_obj_real(cf_json_obj *w, const char *key, double value);
+void cf_json_obj_bool(cf_json_obj *w, const char *key, bool value);
+/* any value as cf_json_dump writes it (keys in their order) */
+void cf_json_obj_value(cf_json_obj *w, const char *key, const json_t *value);
+/* The object's text, malloc'd, the caller frees it; NULL when out of memory or a value could not
+ * be written (a cycle). */
+char *cf_json_obj_end(cf_json_obj *w);
 /* Reads and parses a file (at most max_bytes). */
 json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err);
 /* Writes json to path atomically (temp file + rename), pretty-printed. */
