@@ -41,6 +41,7 @@
 #define POOL_MAX 16
 #define MIGRATION_LOCK 0x636c6970 /* "clip" */
 #define OUTBOX_CLAIM_MS 10000
+#define READY_CONNS 3 /* connections opened and warmed at open (see pg_open) */
 
 typedef struct pg_store {
     char *conninfo;
@@ -852,12 +853,18 @@ static cf_err pg_open(const char *url, void **self, cf_error *err) {
     cf_err rc = parse_url(st, url, err);
     if (rc == CF_OK) rc = with_conn(st, true, migrate_tx, st, err);
     atomic_store(&st->migrated, rc == CF_OK);
-    /* The migration's connection and one more, both warmed: a worker leases a batch on one while
-     * it stores the batch before on the other (job_runner.c), and the first of each would
-     * otherwise wait for a connection to be opened and warmed. */
-    PGconn *c = rc ? NULL : borrow(st, err), *second = c ? borrow(st, err) : NULL;
-    if (c) warm(st, c), give_back(st, c);
-    if (second) give_back(st, second);
+    /* The migration's connection and READY_CONNS - 1 more, all warmed: a worker leases a batch on
+     * one while it stores the batch before on another (job_runner.c) and its relay publishes usage
+     * records on a third; the first of each would otherwise wait for a connection to be opened and
+     * warmed, in the way of a job. */
+    PGconn *ready[READY_CONNS] = {0};
+    for (int i = 0; rc == CF_OK && i < READY_CONNS; i++) {
+        cf_error ignored; /* one that cannot open now opens at its first use */
+        if (!(ready[i] = borrow(st, &ignored))) break;
+    }
+    if (ready[0]) warm(st, ready[0]); /* the others were warmed when opened */
+    for (int i = 0; i < READY_CONNS; i++)
+        if (ready[i]) give_back(st, ready[i]);
     if (rc) {
         pg_close(st);
         return rc;
