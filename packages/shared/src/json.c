@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clipforge/textbuf.h"
+
 /* Scans the text for nesting depth outside strings; cheap and done before jansson recurses. */
 static bool depth_within(const char *text, size_t len, size_t max_depth) {
     size_t depth = 0;
@@ -146,43 +148,22 @@ cf_err cf_json_get_bool(const json_t *obj, const char *key, bool optional, bool 
     return CF_OK;
 }
 
-/* cf_json_dump's output: text grows by doubling; oom once an allocation failed. */
-typedef cf_json_obj dump_buf;
-
-static bool put(dump_buf *b, const char *s, size_t n) {
-    if (b->oom) return false;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *grown = realloc(b->p, cap);
-        if (!grown) {
-            b->oom = true;
-            return false;
-        }
-        b->p = grown;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    return true;
-}
-
-static bool put_int(dump_buf *b, json_int_t v) {
+static bool put_int(cf_textbuf *b, json_int_t v) {
     char d[24], *e = d + sizeof d, *p = e;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do *--p = (char)('0' + u % 10);
     while (u /= 10);
     if (v < 0) *--p = '-';
-    return put(b, p, (size_t)(e - p));
+    return cf_textbuf_put(b, p, (size_t)(e - p));
 }
 
 /* A real as jansson writes it: "%.17g", a ".0" when that has neither '.' nor 'e', no '+' and no
  * leading zeros in the exponent. Whole numbers below 2^53 (progress 0 and 1 most often) skip
  * printf: "%.17g" writes those as their digits. */
-static bool put_real(dump_buf *b, double v) {
+static bool put_real(cf_textbuf *b, double v) {
     if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v) {
-        if (v == 0 && signbit(v) && !put(b, "-", 1)) return false;
-        return put_int(b, (json_int_t)v) && put(b, ".0", 2);
+        if (v == 0 && signbit(v) && !cf_textbuf_put(b, "-", 1)) return false;
+        return put_int(b, (json_int_t)v) && cf_textbuf_put(b, ".0", 2);
     }
     char s[64];
     int len = snprintf(s, sizeof s, "%.17g", v);
@@ -202,19 +183,19 @@ static bool put_real(dump_buf *b, double v) {
         memmove(start, end, (size_t)(s + len - end) + 1);
         len -= (int)(end - start);
     }
-    return put(b, s, (size_t)len);
+    return cf_textbuf_put(b, s, (size_t)len);
 }
 
 /* A string with jansson's escapes: quote, backslash and control characters; the rest (UTF-8,
  * which jansson checked when the string was made) as it is. */
-static bool put_string(dump_buf *b, const char *s, size_t n) {
+static bool put_string(cf_textbuf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789ABCDEF";
-    if (!put(b, "\"", 1)) return false;
+    if (!cf_textbuf_put(b, "\"", 1)) return false;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
-        if (!put(b, s + run, i - run)) return false;
+        if (!cf_textbuf_put(b, s + run, i - run)) return false;
         char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
         size_t len = 2;
         switch (c) {
@@ -231,10 +212,10 @@ static bool put_string(dump_buf *b, const char *s, size_t n) {
             esc[5] = hex[c & 15];
             len = 6;
         }
-        if (!put(b, esc, len)) return false;
+        if (!cf_textbuf_put(b, esc, len)) return false;
         run = i + 1;
     }
-    return put(b, s + run, n - run) && put(b, "\"", 1);
+    return cf_textbuf_put(b, s + run, n - run) && cf_textbuf_put(b, "\"", 1);
 }
 
 typedef struct dump_key {
@@ -256,9 +237,9 @@ typedef struct dump_path {
     const struct dump_path *up;
 } dump_path;
 
-static bool dump_value(dump_buf *b, const json_t *v, bool sort, const dump_path *up);
+static bool dump_value(cf_textbuf *b, const json_t *v, bool sort, const dump_path *up);
 
-static bool dump_object(dump_buf *b, const json_t *o, bool sort, const dump_path *path) {
+static bool dump_object(cf_textbuf *b, const json_t *o, bool sort, const dump_path *path) {
     size_t n = json_object_size(o), i = 0;
     dump_key small[16], *keys = n <= 16 ? small : malloc(n * sizeof *keys);
     if (!keys) return false;
@@ -266,19 +247,19 @@ static bool dump_object(dump_buf *b, const json_t *o, bool sort, const dump_path
         keys[i++] =
             (dump_key){json_object_iter_key(it), json_object_iter_key_len(it), json_object_iter_value(it)};
     if (sort && i > 1) qsort(keys, i, sizeof *keys, key_order);
-    bool ok = put(b, "{", 1);
+    bool ok = cf_textbuf_put(b, "{", 1);
     for (size_t k = 0; ok && k < i; k++)
-        ok = (!k || put(b, ",", 1)) && put_string(b, keys[k].key, keys[k].len) && put(b, ":", 1) &&
-             dump_value(b, keys[k].value, sort, path);
+        ok = (!k || cf_textbuf_put(b, ",", 1)) && put_string(b, keys[k].key, keys[k].len) &&
+             cf_textbuf_put(b, ":", 1) && dump_value(b, keys[k].value, sort, path);
     if (keys != small) free(keys);
-    return ok && put(b, "}", 1);
+    return ok && cf_textbuf_put(b, "}", 1);
 }
 
-static bool dump_value(dump_buf *b, const json_t *v, bool sort, const dump_path *up) {
+static bool dump_value(cf_textbuf *b, const json_t *v, bool sort, const dump_path *up) {
     switch (json_typeof(v)) {
-    case JSON_NULL: return put(b, "null", 4);
-    case JSON_TRUE: return put(b, "true", 4);
-    case JSON_FALSE: return put(b, "false", 5);
+    case JSON_NULL: return cf_textbuf_put(b, "null", 4);
+    case JSON_TRUE: return cf_textbuf_put(b, "true", 4);
+    case JSON_FALSE: return cf_textbuf_put(b, "false", 5);
     case JSON_INTEGER: return put_int(b, json_integer_value(v));
     case JSON_REAL: return put_real(b, json_real_value(v));
     case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
@@ -288,64 +269,62 @@ static bool dump_value(dump_buf *b, const json_t *v, bool sort, const dump_path 
         if (p->node == v) return false; /* a cycle */
     dump_path path = {v, up};
     if (json_is_object(v)) return dump_object(b, v, sort, &path);
-    bool ok = put(b, "[", 1);
+    bool ok = cf_textbuf_put(b, "[", 1);
     for (size_t i = 0; ok && i < json_array_size(v); i++)
-        ok = (!i || put(b, ",", 1)) && dump_value(b, json_array_get(v, i), sort, &path);
-    return ok && put(b, "]", 1);
+        ok = (!i || cf_textbuf_put(b, ",", 1)) && dump_value(b, json_array_get(v, i), sort, &path);
+    return ok && cf_textbuf_put(b, "]", 1);
 }
 
 char *cf_json_dump(const json_t *json, bool sort_keys) {
     if (!json_is_object(json) && !json_is_array(json)) return NULL;
-    dump_buf b = {0};
-    if (!dump_value(&b, json, sort_keys, NULL) || !put(&b, "", 1)) {
-        free(b.p);
+    cf_textbuf b = {0};
+    if (!dump_value(&b, json, sort_keys, NULL)) {
+        cf_textbuf_free(&b);
         return NULL;
     }
-    return b.p;
+    return cf_textbuf_take(&b);
 }
 
 void cf_json_obj_begin(cf_json_obj *w) {
     *w = (cf_json_obj){0};
-    put(w, "{", 1);
+    cf_textbuf_put(&w->text, "{", 1);
 }
 
 /* The separator and the key of the next member. */
 static bool member(cf_json_obj *w, const char *key) {
-    bool ok = (!w->any || put(w, ",", 1)) && put_string(w, key, strlen(key)) && put(w, ":", 1);
+    cf_textbuf *b = &w->text;
+    bool ok = (!w->any || cf_textbuf_put(b, ",", 1)) && put_string(b, key, strlen(key)) &&
+              cf_textbuf_put(b, ":", 1);
     w->any = true;
     return ok;
 }
 
 void cf_json_obj_string(cf_json_obj *w, const char *key, const char *value) {
     if (!member(w, key)) return;
-    if (value) put_string(w, value, strlen(value));
-    else put(w, "null", 4);
+    if (value) put_string(&w->text, value, strlen(value));
+    else cf_textbuf_put(&w->text, "null", 4);
 }
 
 void cf_json_obj_int(cf_json_obj *w, const char *key, int64_t value) {
-    if (member(w, key)) put_int(w, (json_int_t)value);
+    if (member(w, key)) put_int(&w->text, (json_int_t)value);
 }
 
 void cf_json_obj_real(cf_json_obj *w, const char *key, double value) {
     /* jansson has no NaN or infinity (json_real refuses them) */
-    if (member(w, key) && (!isfinite(value) || !put_real(w, value))) w->oom = true;
+    if (member(w, key) && (!isfinite(value) || !put_real(&w->text, value))) w->text.failed = true;
 }
 
 void cf_json_obj_bool(cf_json_obj *w, const char *key, bool value) {
-    if (member(w, key)) put(w, value ? "true" : "false", value ? 4 : 5);
+    if (member(w, key)) cf_textbuf_put(&w->text, value ? "true" : "false", value ? 4 : 5);
 }
 
 void cf_json_obj_value(cf_json_obj *w, const char *key, const json_t *value) {
-    if (member(w, key) && !dump_value(w, value, false, NULL)) w->oom = true;
+    if (member(w, key) && !dump_value(&w->text, value, false, NULL)) w->text.failed = true;
 }
 
 char *cf_json_obj_end(cf_json_obj *w) {
-    if (!put(w, "}", 1) || !put(w, "", 1)) {
-        free(w->p);
-        *w = (cf_json_obj){0};
-        return NULL;
-    }
-    char *text = w->p;
+    cf_textbuf_put(&w->text, "}", 1);
+    char *text = cf_textbuf_take(&w->text);
     *w = (cf_json_obj){0};
     return text;
 }

@@ -12,80 +12,57 @@
 
 #define SCOPE_NAME "clipforge"
 
-void cft_buf_put(cft_buf *b, const void *p, size_t n) {
-    if (b->failed || n == 0) return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->len + n) cap *= 2;
-        uint8_t *d = realloc(b->data, cap + 1); /* +1: room for a terminating NUL for JSON */
-        if (!d) {
-            b->failed = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-void cft_buf_free(cft_buf *b) {
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-
 /* --- protobuf wire format ------------------------------------------------------------------ */
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
-static void pb_varint(cft_buf *b, uint64_t v) {
+static void pb_varint(cf_textbuf *b, uint64_t v) {
     uint8_t tmp[10];
     size_t n = 0;
     do {
         tmp[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         v >>= 7;
     } while (v);
-    cft_buf_put(b, tmp, n);
+    cf_textbuf_put(b, tmp, n);
 }
 
-static void pb_tag(cft_buf *b, int field, int wt) {
+static void pb_tag(cf_textbuf *b, int field, int wt) {
     pb_varint(b, (uint64_t)field << 3 | (uint64_t)wt);
 }
 
-static void pb_bytes(cft_buf *b, int field, const void *p, size_t n) {
+static void pb_bytes(cf_textbuf *b, int field, const void *p, size_t n) {
     pb_tag(b, field, WT_LEN);
     pb_varint(b, n);
-    cft_buf_put(b, p, n);
+    cf_textbuf_put(b, p, n);
 }
 
-static void pb_string(cft_buf *b, int field, const char *s) {
+static void pb_string(cf_textbuf *b, int field, const char *s) {
     if (s && *s) pb_bytes(b, field, s, strlen(s)); /* proto3: empty = absent */
 }
 
-static void pb_fixed64(cft_buf *b, int field, uint64_t v) {
+static void pb_fixed64(cf_textbuf *b, int field, uint64_t v) {
     uint8_t le[8];
     for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
     pb_tag(b, field, WT_I64);
-    cft_buf_put(b, le, 8);
+    cf_textbuf_put(b, le, 8);
 }
 
-static void pb_fixed32(cft_buf *b, int field, uint32_t v) {
+static void pb_fixed32(cf_textbuf *b, int field, uint32_t v) {
     uint8_t le[4];
     for (int i = 0; i < 4; i++) le[i] = (uint8_t)(v >> (8 * i));
     pb_tag(b, field, WT_I32);
-    cft_buf_put(b, le, 4);
+    cf_textbuf_put(b, le, 4);
 }
 
 /* Appends child as an embedded message in field, and frees it. */
-static void pb_message(cft_buf *b, int field, cft_buf *child) {
+static void pb_message(cf_textbuf *b, int field, cf_textbuf *child) {
     if (child->failed) b->failed = true;
-    pb_bytes(b, field, child->data, child->len);
-    cft_buf_free(child);
+    pb_bytes(b, field, child->s, child->len);
+    cf_textbuf_free(child);
 }
 
 /* AnyValue: string 1, bool 2, int64 3, double 4. */
-static void pb_any(cft_buf *b, const cft_attr *a) {
+static void pb_any(cf_textbuf *b, const cft_attr *a) {
     switch (a->type) {
     case CFT_STR: pb_bytes(b, 1, a->v.s, strlen(a->v.s)); break;
     case CFT_BOOL:
@@ -106,17 +83,17 @@ static void pb_any(cft_buf *b, const cft_attr *a) {
 }
 
 /* KeyValue {key 1, value 2} as field `field` of the parent. */
-static void pb_attr(cft_buf *b, int field, const cft_attr *a) {
-    cft_buf kv = {0}, any = {0};
+static void pb_attr(cf_textbuf *b, int field, const cft_attr *a) {
+    cf_textbuf kv = {0}, any = {0};
     pb_string(&kv, 1, a->key);
     pb_any(&any, a);
     pb_message(&kv, 2, &any);
     pb_message(b, field, &kv);
 }
 
-static void pb_span(cft_buf *b, const cf_span *s) {
+static void pb_span(cf_textbuf *b, const cf_span *s) {
     assert(s); /* the exporter's batch holds finished spans only */
-    cft_buf sp = {0};
+    cf_textbuf sp = {0};
     pb_bytes(&sp, 1, s->ctx.trace_id, 16);
     pb_bytes(&sp, 2, s->ctx.span_id, 8);
     pb_string(&sp, 3, s->ctx.tracestate);
@@ -130,7 +107,7 @@ static void pb_span(cft_buf *b, const cf_span *s) {
     for (int i = 0; i < s->n_attrs; i++) pb_attr(&sp, 9, &s->attrs[i]);
     if (s->dropped_attrs) pb_tag(&sp, 10, WT_VARINT), pb_varint(&sp, (uint64_t)s->dropped_attrs);
     if (s->status) {
-        cft_buf st = {0};
+        cf_textbuf st = {0};
         pb_string(&st, 2, s->status_message);
         pb_tag(&st, 3, WT_VARINT);
         pb_varint(&st, (uint64_t)s->status);
@@ -140,8 +117,8 @@ static void pb_span(cft_buf *b, const cf_span *s) {
     pb_message(b, 2, &sp);                       /* ScopeSpans.spans */
 }
 
-void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t n, cft_buf *out) {
-    cft_buf rs = {0}, resource = {0}, scope_spans = {0}, scope = {0};
+void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t n, cf_textbuf *out) {
+    cf_textbuf rs = {0}, resource = {0}, scope_spans = {0}, scope = {0};
     for (int i = 0; i < res->n; i++) pb_attr(&resource, 1, &res->attrs[i]);
     pb_message(&rs, 1, &resource);
     pb_string(&scope, 1, SCOPE_NAME);
@@ -153,44 +130,44 @@ void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t 
 
 /* --- OTLP/JSON ----------------------------------------------------------------------------- */
 
-static void js_raw(cft_buf *b, const char *s) {
-    cft_buf_put(b, s, strlen(s));
+static void js_raw(cf_textbuf *b, const char *s) {
+    cf_textbuf_put(b, s, strlen(s));
 }
 
 /* fmt is one of ours: a short literal around one number. */
-static void js_fmt(cft_buf *b, const char *fmt, unsigned long long v) {
+static void js_fmt(cf_textbuf *b, const char *fmt, unsigned long long v) {
     char tmp[96];
     int n = snprintf(tmp, sizeof tmp, fmt, v);
     if (n < 0 || (size_t)n >= sizeof tmp) {
         b->failed = true;
         return;
     }
-    cft_buf_put(b, tmp, (size_t)n);
+    cf_textbuf_put(b, tmp, (size_t)n);
 }
 
 /* A JSON string; bytes that are not valid UTF-8 are replaced so the document stays valid. */
-static void js_str(cft_buf *b, const char *s) {
-    cft_buf_put(b, "\"", 1);
+static void js_str(cf_textbuf *b, const char *s) {
+    cf_textbuf_put(b, "\"", 1);
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
         unsigned char c = *p;
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
-            cft_buf_put(b, e, 2);
+            cf_textbuf_put(b, e, 2);
             p++;
         } else if (c < 0x20) {
             char e[8];
             snprintf(e, sizeof e, "\\u%04x", c);
-            cft_buf_put(b, e, 6);
+            cf_textbuf_put(b, e, 6);
             p++;
         } else if (c < 0x80) {
-            cft_buf_put(b, p++, 1);
+            cf_textbuf_put(b, p++, 1);
         } else {
             int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
             bool ok = len > 0;
             for (int i = 1; ok && i < len; i++) ok = (p[i] & 0xc0) == 0x80;
             if (ok) {
-                cft_buf_put(b, p, (size_t)len);
+                cf_textbuf_put(b, p, (size_t)len);
                 p += len;
             } else {
                 js_raw(b, "\\ufffd");
@@ -198,20 +175,20 @@ static void js_str(cft_buf *b, const char *s) {
             }
         }
     }
-    cft_buf_put(b, "\"", 1);
+    cf_textbuf_put(b, "\"", 1);
 }
 
-static void js_hex(cft_buf *b, const uint8_t *p, size_t n) {
+static void js_hex(cf_textbuf *b, const uint8_t *p, size_t n) {
     static const char digits[] = "0123456789abcdef";
-    cft_buf_put(b, "\"", 1);
+    cf_textbuf_put(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         char h[2] = {digits[p[i] >> 4], digits[p[i] & 15]};
-        cft_buf_put(b, h, 2);
+        cf_textbuf_put(b, h, 2);
     }
-    cft_buf_put(b, "\"", 1);
+    cf_textbuf_put(b, "\"", 1);
 }
 
-static void js_attrs(cft_buf *b, const cft_attr *attrs, int n) {
+static void js_attrs(cf_textbuf *b, const cft_attr *attrs, int n) {
     js_raw(b, "[");
     for (int i = 0; i < n; i++) {
         const cft_attr *a = &attrs[i];
@@ -247,7 +224,7 @@ static void js_attrs(cft_buf *b, const cft_attr *attrs, int n) {
     js_raw(b, "]");
 }
 
-static void js_span(cft_buf *b, const cf_span *s) {
+static void js_span(cf_textbuf *b, const cf_span *s) {
     js_raw(b, "{\"traceId\":");
     js_hex(b, s->ctx.trace_id, 16);
     js_raw(b, ",\"spanId\":");
@@ -280,7 +257,7 @@ static void js_span(cft_buf *b, const cf_span *s) {
     js_fmt(b, ",\"flags\":%llu}", (unsigned long long)s->ctx.flags);
 }
 
-void cft_encode_json(const cft_resource *res, cf_span *const *spans, size_t n, cft_buf *out) {
+void cft_encode_json(const cft_resource *res, cf_span *const *spans, size_t n, cf_textbuf *out) {
     js_raw(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":");
     js_attrs(out, res->attrs, res->n);
     js_raw(out, "},\"scopeSpans\":[{\"scope\":{\"name\":\"" SCOPE_NAME "\"},\"spans\":[");

@@ -276,17 +276,17 @@ static size_t discard_body(char *p, size_t size, size_t n, void *u) {
 
 /* Sends one batch; returns true when the collector accepted it (2xx). */
 static bool post(exporter *ex, CURL *curl, cf_span **spans, size_t n) {
-    cft_buf body = {0};
+    cf_textbuf body = {0};
     if (ex->json) cft_encode_json(&ex->resource, spans, n, &body);
     else cft_encode_protobuf(&ex->resource, spans, n, &body);
     if (body.failed) {
-        cft_buf_free(&body);
+        cf_textbuf_free(&body);
         return false;
     }
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, ex->url);
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body.data);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (const char *)body.s);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body.len);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, ex->headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ex->timeout_ms);
@@ -302,7 +302,7 @@ static bool post(exporter *ex, CURL *curl, cf_span **spans, size_t n) {
     atomic_fetch_add(&st_exports, 1);
     atomic_fetch_add(&st_us,
                      (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
-    cft_buf_free(&body);
+    cf_textbuf_free(&body);
     bool ok = rc == CURLE_OK && status >= 200 && status < 300;
     if (!ok) {
         static atomic_int_fast64_t last_warn;

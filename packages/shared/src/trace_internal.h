@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clipforge/textbuf.h"
 #include "clipforge/trace.h"
 
 #define CFT_MAX_ATTRS 24
@@ -38,16 +39,6 @@ struct cf_span {
     cf_trace_ctx *prev; /* cf_span_begin: the context to put back at finish */
 };
 
-/* A growable byte buffer; on allocation failure `failed` is set and later appends do nothing. */
-typedef struct cft_buf {
-    uint8_t *data;
-    size_t len, cap;
-    bool failed;
-} cft_buf;
-
-void cft_buf_put(cft_buf *b, const void *p, size_t n);
-void cft_buf_free(cft_buf *b);
-
 /* The resource: service.name and the other attributes, as key/value strings. */
 typedef struct cft_resource {
     cft_attr attrs[32];
@@ -55,8 +46,8 @@ typedef struct cft_resource {
 } cft_resource;
 
 /* Encodes an ExportTraceServiceRequest of n spans into out. */
-void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t n, cft_buf *out);
-void cft_encode_json(const cft_resource *res, cf_span *const *spans, size_t n, cft_buf *out);
+void cft_encode_protobuf(const cft_resource *res, cf_span *const *spans, size_t n, cf_textbuf *out);
+void cft_encode_json(const cft_resource *res, cf_span *const *spans, size_t n, cf_textbuf *out);
 
 /* trace_export.c: true when spans are exported; takes a finished recording span. */
 bool cft_export_on(void);

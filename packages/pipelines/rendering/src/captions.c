@@ -10,7 +10,7 @@
 
 #include "clipforge/caption_parse.h"
 #include "clipforge/json.h"
-#include "strbuf.h"
+#include "clipforge/textbuf.h"
 #include "timeline_check.h"
 
 #define MAX_CAPTION_BYTES (16 * 1024 * 1024)
@@ -223,14 +223,14 @@ static size_t line_end(const cf_captions *c, size_t i, int per_line) {
 }
 
 /* ASS time: h:mm:ss.cc */
-static void fmt_time(strbuf *b, int64_t ms) {
+static void fmt_time(cf_textbuf *b, int64_t ms) {
     if (ms < 0) ms = 0;
-    cf_strbuf_addf(b, "%lld:%02lld:%02lld.%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
-                   (long long)(ms / 1000 % 60), (long long)(ms % 1000 / 10));
+    cf_textbuf_printf(b, "%lld:%02lld:%02lld.%02lld", (long long)(ms / 3600000), (long long)(ms / 60000 % 60),
+                      (long long)(ms / 1000 % 60), (long long)(ms % 1000 / 10));
 }
 
-static cf_err write_file(strbuf *b, const char *path, cf_error *err) {
-    char *s = cf_strbuf_take(b);
+static cf_err write_file(cf_textbuf *b, const char *path, cf_error *err) {
+    char *s = cf_textbuf_take(b);
     if (!s) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     FILE *f = fopen(path, "wb");
     bool ok = f && fputs(s, f) >= 0;
@@ -246,10 +246,10 @@ static cf_err write_text_cues(const cf_captions *c, int per_line, const char *pa
     cf_err e = track.cues ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     for (size_t i = 0; !e && i < c->n_words;) {
         size_t j = line_end(c, i, per_line);
-        strbuf line = {0};
-        for (size_t k = i; k < j; k++) cf_strbuf_addf(&line, "%s%s", k > i ? " " : "", c->words[k].text);
+        cf_textbuf line = {0};
+        for (size_t k = i; k < j; k++) cf_textbuf_printf(&line, "%s%s", k > i ? " " : "", c->words[k].text);
         cf_caption_cue *cue = &track.cues[track.n_cues++];
-        *cue = (cf_caption_cue){c->words[i].start_ms, c->words[j - 1].end_ms, cf_strbuf_take(&line)};
+        *cue = (cf_caption_cue){c->words[i].start_ms, c->words[j - 1].end_ms, cf_textbuf_take(&line)};
         if (!cue->text) e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
         i = j;
     }
@@ -274,37 +274,37 @@ static unsigned ass_color(const char *name, unsigned fallback) {
 }
 
 /* Word text for ASS: braces and backslashes would start override tags. */
-static void add_ass_word(strbuf *b, const char *w) {
+static void add_ass_word(cf_textbuf *b, const char *w) {
     for (const char *p = w; *p; p++)
-        if (*p != '{' && *p != '}' && *p != '\\') cf_strbuf_addf(b, "%c", *p);
+        if (*p != '{' && *p != '}' && *p != '\\') cf_textbuf_printf(b, "%c", *p);
 }
 
-static void ass_header(strbuf *b, const cf_timeline_captions *st, int width, int height) {
+static void ass_header(cf_textbuf *b, const cf_timeline_captions *st, int width, int height) {
     int align = 2, margin = height * 6 / 100;
     if (st->position == CF_CAPTION_POSITION_LOWER_THIRD) margin = height * 25 / 100;
     else if (st->position == CF_CAPTION_POSITION_CENTER) align = 5, margin = 0;
     else if (st->position == CF_CAPTION_POSITION_TOP) align = 8, margin = height * 8 / 100;
-    cf_strbuf_addf(b,
-                   "[Script Info]\nScriptType: v4.00+\nPlayResX: %d\nPlayResY: %d\nWrapStyle: 0\n"
-                   "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
-                   "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-                   "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-                   "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n",
-                   width, height);
-    cf_strbuf_addf(
+    cf_textbuf_printf(b,
+                      "[Script Info]\nScriptType: v4.00+\nPlayResX: %d\nPlayResY: %d\nWrapStyle: 0\n"
+                      "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+                      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+                      "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+                      "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n",
+                      width, height);
+    cf_textbuf_printf(
         b,
         "Style: "
         "Default,%s,%lld,&H00%06X,&H00%06X,&H00%06X,&H80000000,1,0,0,0,100,100,0,0,1,%d,0,%d,%d,%d,%d,1\n\n",
         st->font, (long long)st->font_size, ass_color(st->color, 0xFFFFFF),
         ass_color(st->highlight_color, 0xFFFF00), ass_color(st->outline_color, 0),
         (int)(st->font_size / 16 + 1), align, width / 20, width / 20, margin);
-    cf_strbuf_addf(
+    cf_textbuf_printf(
         b, "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n");
 }
 
 cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *st, int width, int height,
                              const char *path, cf_error *err) {
-    strbuf b = {0};
+    cf_textbuf b = {0};
     ass_header(&b, st, width, height);
     unsigned hl = ass_color(st->highlight_color, 0xFFFF00);
     int per_line = (int)st->words_per_line;
@@ -315,19 +315,19 @@ cf_err cf_captions_write_ass(const cf_captions *c, const cf_timeline_captions *s
             int64_t s = k == i ? c->words[i].start_ms : c->words[k].start_ms;
             int64_t e = k + 1 < j ? c->words[k + 1].start_ms : c->words[j - 1].end_ms;
             if (e <= s) continue;
-            cf_strbuf_addf(&b, "Dialogue: 0,");
+            cf_textbuf_printf(&b, "Dialogue: 0,");
             fmt_time(&b, s);
-            cf_strbuf_addf(&b, ",");
+            cf_textbuf_printf(&b, ",");
             fmt_time(&b, e);
-            cf_strbuf_addf(&b, ",Default,,0,0,0,,");
+            cf_textbuf_printf(&b, ",Default,,0,0,0,,");
             for (size_t m = i; m < j; m++) {
-                if (m > i) cf_strbuf_addf(&b, " ");
-                if (m == k) cf_strbuf_addf(&b, "{\\1c&H%06X&}", hl);
-                if (c->words[m].doubtful) cf_strbuf_addf(&b, "{\\i1\\1a&H60&}");
+                if (m > i) cf_textbuf_printf(&b, " ");
+                if (m == k) cf_textbuf_printf(&b, "{\\1c&H%06X&}", hl);
+                if (c->words[m].doubtful) cf_textbuf_printf(&b, "{\\i1\\1a&H60&}");
                 add_ass_word(&b, c->words[m].text);
-                if (m == k || c->words[m].doubtful) cf_strbuf_addf(&b, "{\\r}");
+                if (m == k || c->words[m].doubtful) cf_textbuf_printf(&b, "{\\r}");
             }
-            cf_strbuf_addf(&b, "\n");
+            cf_textbuf_printf(&b, "\n");
         }
         i = j;
     }

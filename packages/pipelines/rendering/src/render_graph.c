@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "output_file.h"
-#include "strbuf.h"
+#include "clipforge/textbuf.h"
 #include "timeline_check.h"
 
 typedef struct ctx {
     const render_plan *p;
     render_graph_form form;
-    strbuf b;
+    cf_textbuf b;
     int W, H;
     double fps;
     char cur_v[32], cur_a[32]; /* labels of the stream built so far */
@@ -32,12 +32,12 @@ static const char *color(const char *name, char buf[16]) {
 }
 
 static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scene *ps) {
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     char bg[16];
     int W = c->W, H = c->H;
     switch (s->layout) {
     case CF_SCENE_LAYOUT_FILL:
-        cf_strbuf_addf(
+        cf_textbuf_printf(
             b,
             "[pre%zu]scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%"
             "d[lay%zu];",
@@ -48,53 +48,54 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
         int bw = even(W / 8.0) < 16 ? 16 : even(W / 8.0), bh = even(H / 8.0) < 16 ? 16 : even(H / 8.0);
         int r = (bw < bh ? bw : bh) / 4 - 1;
         r = r > 10 ? 10 : r < 1 ? 1 : r;
-        cf_strbuf_addf(b, "[pre%zu]split=2[bgs%zu][fgs%zu];", i, i, i);
-        cf_strbuf_addf(
+        cf_textbuf_printf(b, "[pre%zu]split=2[bgs%zu][fgs%zu];", i, i, i);
+        cf_textbuf_printf(
             b,
             "[bgs%zu]scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,boxblur=%d:2,scale=%"
             "d:%d[bgb%zu];",
             i, bw, bh, bw, bh, r, W, H, i);
-        cf_strbuf_addf(
+        cf_textbuf_printf(
             b, "[fgs%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2[fgf%zu];", i, W,
             H, i);
-        cf_strbuf_addf(b, "[bgb%zu][fgf%zu]overlay=(W-w)/2:(H-h)/2[lay%zu];", i, i, i);
+        cf_textbuf_printf(b, "[bgb%zu][fgf%zu]overlay=(W-w)/2:(H-h)/2[lay%zu];", i, i, i);
         break;
     }
     case CF_SCENE_LAYOUT_SMART_CROP:
-        cf_strbuf_addf(b, "[pre%zu]sendcmd=f=%s,crop@sc%zu=%d:%d:0:0:exact=1,scale=%d:%d[lay%zu];", i,
-                       ps->cmd_file, i, ps->crop_w, ps->crop_h, W, H, i);
+        cf_textbuf_printf(b, "[pre%zu]sendcmd=f=%s,crop@sc%zu=%d:%d:0:0:exact=1,scale=%d:%d[lay%zu];", i,
+                          ps->cmd_file, i, ps->crop_w, ps->crop_h, W, H, i);
         break;
     case CF_SCENE_LAYOUT_SPLIT: {
         int top = even(H / 2.0), bot = H - top;
-        cf_strbuf_addf(b, "[pre%zu]split=2[spl%zu][spr%zu];", i, i, i);
+        cf_textbuf_printf(b, "[pre%zu]split=2[spl%zu][spr%zu];", i, i, i);
         if (ps->split_faces) {
             for (int k = 0; k < 2; k++) {
                 const cf_rect *r = &ps->split[k];
-                cf_strbuf_addf(b,
-                               "[sp%c%zu]crop=%d:%d:%d:%d,scale=%d:%d:force_original_aspect_ratio=increase:"
-                               "force_divisible_by=2,crop=%d:%d[sp%c%zu];",
-                               k ? 'r' : 'l', i, r->w, r->h, r->x, r->y, W, k ? bot : top, W, k ? bot : top,
-                               k ? 'b' : 't', i);
+                cf_textbuf_printf(
+                    b,
+                    "[sp%c%zu]crop=%d:%d:%d:%d,scale=%d:%d:force_original_aspect_ratio=increase:"
+                    "force_divisible_by=2,crop=%d:%d[sp%c%zu];",
+                    k ? 'r' : 'l', i, r->w, r->h, r->x, r->y, W, k ? bot : top, W, k ? bot : top,
+                    k ? 'b' : 't', i);
             }
-            cf_strbuf_addf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
+            cf_textbuf_printf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
             break;
         }
-        cf_strbuf_addf(
+        cf_textbuf_printf(
             b,
             "[spl%zu]crop=iw/"
             "2:ih:0:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%"
             "d[spt%zu];",
             i, W, top, W, top, i);
-        cf_strbuf_addf(
+        cf_textbuf_printf(
             b,
             "[spr%zu]crop=iw/2:ih:iw/"
             "2:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spb%zu];",
             i, W, bot, W, bot, i);
-        cf_strbuf_addf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
+        cf_textbuf_printf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
         break;
     }
     default:
-        cf_strbuf_addf(
+        cf_textbuf_printf(
             b,
             "[pre%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=%d:%d:"
             "(ow-iw)/2:(oh-ih)/2:color=%s[lay%zu];",
@@ -106,16 +107,16 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
  * stream timestamps), or, in the form the ffmpeg CLI can run, from movie sources reading the
  * same streams from the same point (sp is relative to the file's start, as our seek is). */
 static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     double in_s = c->p->tl->scenes[i].in_ms / 1000.0;
     if (c->form == RENDER_GRAPH_CLI && ps->audio_index >= 0)
-        cf_strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=%d+%d[mv%zu][ma%zu];", ps->link, in_s, ps->video_index,
-                       ps->audio_index, i, i);
+        cf_textbuf_printf(b, "movie=filename=%s:sp=%.3f:s=%d+%d[mv%zu][ma%zu];", ps->link, in_s,
+                          ps->video_index, ps->audio_index, i, i);
     else if (c->form == RENDER_GRAPH_CLI)
-        cf_strbuf_addf(b, "movie=filename=%s:sp=%.3f:s=%d[mv%zu];", ps->link, in_s, ps->video_index, i);
+        cf_textbuf_printf(b, "movie=filename=%s:sp=%.3f:s=%d[mv%zu];", ps->link, in_s, ps->video_index, i);
     else {
-        cf_strbuf_addf(b, "buffer@sv%zu=%s[mv%zu];", i, ps->video_args, i);
-        if (ps->audio_index >= 0) cf_strbuf_addf(b, "abuffer@sa%zu=%s[ma%zu];", i, ps->audio_args, i);
+        cf_textbuf_printf(b, "buffer@sv%zu=%s[mv%zu];", i, ps->video_args, i);
+        if (ps->audio_index >= 0) cf_textbuf_printf(b, "abuffer@sa%zu=%s[ma%zu];", i, ps->audio_args, i);
     }
 }
 
@@ -132,32 +133,35 @@ static bool cut_into(const cf_timeline *tl, size_t i) {
 static void scene(ctx *c, size_t i) {
     const cf_timeline_scene *s = &c->p->tl->scenes[i];
     const plan_scene *ps = &c->p->scenes[i];
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     double t0 = ps->start_s + s->in_ms / 1000.0, t1 = ps->start_s + s->out_ms / 1000.0;
     double d = (s->out_ms - s->in_ms) / 1000.0;
     scene_source(c, i, ps);
     /* shifted by the scene's start, not by its first frame: a stream that starts late or
      * a seek that lands late must not pull the pictures earlier than their sound */
-    cf_strbuf_addf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)[pre%zu];", i, t0, t1, t0, i);
+    cf_textbuf_printf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)[pre%zu];", i, t0, t1, t0,
+                      i);
     layout(c, i, s, ps);
     /* the last picture is held to the scene's end (a picture that stops early, and fps, which
      * drops the last frame when the end equals its timestamp), the first one back to its start */
-    cf_strbuf_addf(b,
-                   "[lay%zu]tpad=stop_duration=%.3f:stop_mode=clone,fps=%.3f:start_time=0,trim=duration=%.3f,"
-                   "format=yuv420p,setsar=1[v%zu];",
-                   i, d, c->fps, d, i);
+    cf_textbuf_printf(
+        b,
+        "[lay%zu]tpad=stop_duration=%.3f:stop_mode=clone,fps=%.3f:start_time=0,trim=duration=%.3f,"
+        "format=yuv420p,setsar=1[v%zu];",
+        i, d, c->fps, d, i);
     if (ps->audio_index >= 0)
-        cf_strbuf_addf(b,
-                       "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/"
-                       "TB),aresample=48000:async=1:first_pts=0,",
-                       i, t0, t1, t0);
-    else cf_strbuf_addf(b, "anullsrc=r=48000:cl=stereo,");
-    cf_strbuf_addf(
+        cf_textbuf_printf(b,
+                          "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/"
+                          "TB),aresample=48000:async=1:first_pts=0,",
+                          i, t0, t1, t0);
+    else cf_textbuf_printf(b, "anullsrc=r=48000:cl=stereo,");
+    cf_textbuf_printf(
         b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f", d);
-    if (cut_into(c->p->tl, i) && d > 2 * JOINT_FADE_S) cf_strbuf_addf(b, ",afade=t=in:d=%.3f", JOINT_FADE_S);
+    if (cut_into(c->p->tl, i) && d > 2 * JOINT_FADE_S)
+        cf_textbuf_printf(b, ",afade=t=in:d=%.3f", JOINT_FADE_S);
     if (cut_into(c->p->tl, i + 1) && d > 2 * JOINT_FADE_S)
-        cf_strbuf_addf(b, ",afade=t=out:st=%.3f:d=%.3f", d - JOINT_FADE_S, JOINT_FADE_S);
-    cf_strbuf_addf(b, "[a%zu];", i);
+        cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", d - JOINT_FADE_S, JOINT_FADE_S);
+    cf_textbuf_printf(b, "[a%zu];", i);
 }
 
 static const char *xfade_name(cf_transition_kind k) {
@@ -167,7 +171,7 @@ static const char *xfade_name(cf_transition_kind k) {
 
 static void join_scenes(ctx *c) {
     const cf_timeline *tl = c->p->tl;
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     snprintf(c->cur_v, sizeof c->cur_v, "v0");
     snprintf(c->cur_a, sizeof c->cur_a, "a0");
     double acc = (tl->scenes[0].out_ms - tl->scenes[0].in_ms) / 1000.0;
@@ -176,13 +180,13 @@ static void join_scenes(ctx *c) {
         double d = (s->out_ms - s->in_ms) / 1000.0;
         if (s->transition && s->transition->kind != CF_TRANSITION_KIND_CUT) {
             double t = s->transition->duration_ms / 1000.0;
-            cf_strbuf_addf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];", c->cur_v, i,
-                           xfade_name(s->transition->kind), t, acc - t, i);
-            cf_strbuf_addf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
+            cf_textbuf_printf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];", c->cur_v,
+                              i, xfade_name(s->transition->kind), t, acc - t, i);
+            cf_textbuf_printf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
             acc += d - t;
         } else {
-            cf_strbuf_addf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v, c->cur_a, i,
-                           i, i, i);
+            cf_textbuf_printf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v, c->cur_a,
+                              i, i, i, i);
             acc += d;
         }
         snprintf(c->cur_v, sizeof c->cur_v, "jv%zu", i);
@@ -233,16 +237,17 @@ static void text_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     double op = st ? st->opacity : 1;
     anchor(o, "w", "h", "text_w", "text_h", x, y, sizeof x);
     ramp(o, r, sizeof r);
-    strbuf *b = &c->b;
-    cf_strbuf_addf(b, "[%s]drawtext=fontfile=%s:textfile=%s:expansion=none:fontsize=%d:fontcolor=%s@%.3f",
-                   c->cur_v, font, c->p->text_files[k], size, color(st ? st->color : "white", col), op);
+    cf_textbuf *b = &c->b;
+    cf_textbuf_printf(b, "[%s]drawtext=fontfile=%s:textfile=%s:expansion=none:fontsize=%d:fontcolor=%s@%.3f",
+                      c->cur_v, font, c->p->text_files[k], size, color(st ? st->color : "white", col), op);
     if (st && st->background_color)
-        cf_strbuf_addf(b, ":box=1:boxcolor=%s@%.3f:boxborderw=%d", color(st->background_color, bgc), op,
-                       size / 3 + 1);
-    if (o->animation == CF_OVERLAY_ANIMATION_SLIDE) cf_strbuf_addf(b, ":x=%s:y='%s+(1-%s)*h*0.08'", x, y, r);
-    else cf_strbuf_addf(b, ":x=%s:y=%s", x, y);
-    cf_strbuf_addf(b, ":alpha='%s':enable='between(t,%.3f,%.3f)'[ov%zu];", r, o->start_ms / 1000.0,
-                   o->end_ms / 1000.0, k);
+        cf_textbuf_printf(b, ":box=1:boxcolor=%s@%.3f:boxborderw=%d", color(st->background_color, bgc), op,
+                          size / 3 + 1);
+    if (o->animation == CF_OVERLAY_ANIMATION_SLIDE)
+        cf_textbuf_printf(b, ":x=%s:y='%s+(1-%s)*h*0.08'", x, y, r);
+    else cf_textbuf_printf(b, ":x=%s:y=%s", x, y);
+    cf_textbuf_printf(b, ":alpha='%s':enable='between(t,%.3f,%.3f)'[ov%zu];", r, o->start_ms / 1000.0,
+                      o->end_ms / 1000.0, k);
 }
 
 static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
@@ -255,19 +260,20 @@ static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     if (slide) snprintf(ys, sizeof ys, "'%s+(1-%s)*H*0.08':eval=frame", y, r);
     else snprintf(ys, sizeof ys, "%s", y);
     double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0, a = o->animation_ms / 1000.0;
-    cf_strbuf_addf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba", c->p->image_links[k], w < 2 ? 2 : w);
+    cf_textbuf_printf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba", c->p->image_links[k],
+                      w < 2 ? 2 : w);
     bool looped = o->animation != CF_OVERLAY_ANIMATION_NONE && a > 0;
     if (looped) {
         /* a still image has one frame: repeat it at the canvas rate so the alpha fade can run */
-        cf_strbuf_addf(&c->b,
-                       ",loop=loop=-1:size=1,setpts=N/(%.3f*TB),fade=t=in:st=%.3f:d=%.3f:alpha=1,"
-                       "fade=t=out:st=%.3f:d=%.3f:alpha=1",
-                       c->fps, s, a, e - a, a);
+        cf_textbuf_printf(&c->b,
+                          ",loop=loop=-1:size=1,setpts=N/(%.3f*TB),fade=t=in:st=%.3f:d=%.3f:alpha=1,"
+                          "fade=t=out:st=%.3f:d=%.3f:alpha=1",
+                          c->fps, s, a, e - a, a);
     }
     /* a looped image never ends: the main input decides the end; a single frame is repeated */
-    cf_strbuf_addf(&c->b,
-                   "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];",
-                   k, c->cur_v, k, x, ys, looped, s, e, k);
+    cf_textbuf_printf(
+        &c->b, "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];", k,
+        c->cur_v, k, x, ys, looped, s, e, k);
 }
 
 static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
@@ -278,12 +284,12 @@ static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0;
     bool top = o->position == CF_OVERLAY_POSITION_TOP || o->position == CF_OVERLAY_POSITION_TOP_LEFT ||
                o->position == CF_OVERLAY_POSITION_TOP_RIGHT;
-    cf_strbuf_addf(&c->b, "color=c=%s:s=%dx%d:r=%.3f:d=%.3f[bar%zu];", color(st ? st->color : "white", col),
-                   c->W, h, c->fps, c->p->duration_ms / 1000.0, k);
-    cf_strbuf_addf(&c->b,
-                   "[%s][bar%zu]overlay=x='-w+w*clip((t-%.3f)/"
-                   "%.3f,0,1)':y=%s:eval=frame:enable='between(t,%.3f,%.3f)'[ov%zu];",
-                   c->cur_v, k, s, e - s, top ? "0" : "H-h", s, e, k);
+    cf_textbuf_printf(&c->b, "color=c=%s:s=%dx%d:r=%.3f:d=%.3f[bar%zu];",
+                      color(st ? st->color : "white", col), c->W, h, c->fps, c->p->duration_ms / 1000.0, k);
+    cf_textbuf_printf(&c->b,
+                      "[%s][bar%zu]overlay=x='-w+w*clip((t-%.3f)/"
+                      "%.3f,0,1)':y=%s:eval=frame:enable='between(t,%.3f,%.3f)'[ov%zu];",
+                      c->cur_v, k, s, e - s, top ? "0" : "H-h", s, e, k);
 }
 
 static void shape_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
@@ -292,7 +298,7 @@ static void shape_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     int w = even(c->W * (o->has_width ? o->width : 0.3)), h = even(c->H * (o->has_height ? o->height : 0.1));
     int x = o->has_x ? (int)(c->W * o->x) : (c->W - w) / 2,
         y = o->has_y ? (int)(c->H * o->y) : (c->H - h) / 2;
-    cf_strbuf_addf(
+    cf_textbuf_printf(
         &c->b, "[%s]drawbox=x=%d:y=%d:w=%d:h=%d:color=%s@%.3f:t=fill:enable='between(t,%.3f,%.3f)'[ov%zu];",
         c->cur_v, x, y, w, h, color(st ? st->color : "white", col), st ? st->opacity : 1.0,
         o->start_ms / 1000.0, o->end_ms / 1000.0, k);
@@ -311,83 +317,85 @@ static void overlays(ctx *c) {
         snprintf(c->cur_v, sizeof c->cur_v, "ov%zu", k);
     }
     if (c->p->ass_path) {
-        cf_strbuf_addf(&c->b, "[%s]ass=filename=%s:fontsdir=%s[capt];", c->cur_v, c->p->ass_path,
-                       CF_FONT_DIR);
+        cf_textbuf_printf(&c->b, "[%s]ass=filename=%s:fontsdir=%s[capt];", c->cur_v, c->p->ass_path,
+                          CF_FONT_DIR);
         snprintf(c->cur_v, sizeof c->cur_v, "capt");
     }
 }
 
 static void music(ctx *c) {
     const cf_timeline *tl = c->p->tl;
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     if (!tl->n_audio_tracks) return;
     double dur = c->p->duration_ms / 1000.0;
     size_t ducked = 0;
     for (size_t m = 0; m < tl->n_audio_tracks; m++) ducked += tl->audio_tracks[m].duck_under_speech;
     /* the scenes' sound: one copy for the mix, one per ducked track as its sidechain */
-    cf_strbuf_addf(b, "[%s]asplit=%zu[sp]", c->cur_a, ducked + 1);
-    for (size_t m = 0; m < ducked; m++) cf_strbuf_addf(b, "[sc%zu]", m);
-    cf_strbuf_addf(b, ";");
+    cf_textbuf_printf(b, "[%s]asplit=%zu[sp]", c->cur_a, ducked + 1);
+    for (size_t m = 0; m < ducked; m++) cf_textbuf_printf(b, "[sc%zu]", m);
+    cf_textbuf_printf(b, ";");
     size_t d = 0;
     for (size_t m = 0; m < tl->n_audio_tracks; m++) {
         const cf_timeline_audio_track *t = &tl->audio_tracks[m];
-        cf_strbuf_addf(b,
-                       "amovie=filename=%s,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-                       "volume=%.2fdB",
-                       c->p->music_links[m], t->gain_db);
-        if (t->fade_in_ms) cf_strbuf_addf(b, ",afade=t=in:d=%.3f", t->fade_in_ms / 1000.0);
+        cf_textbuf_printf(
+            b,
+            "amovie=filename=%s,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            "volume=%.2fdB",
+            c->p->music_links[m], t->gain_db);
+        if (t->fade_in_ms) cf_textbuf_printf(b, ",afade=t=in:d=%.3f", t->fade_in_ms / 1000.0);
         if (t->fade_out_ms)
-            cf_strbuf_addf(b, ",afade=t=out:st=%.3f:d=%.3f", dur - t->fade_out_ms / 1000.0,
-                           t->fade_out_ms / 1000.0);
-        cf_strbuf_addf(b, ",apad,atrim=duration=%.3f[mu%zu];", dur, m);
+            cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", dur - t->fade_out_ms / 1000.0,
+                              t->fade_out_ms / 1000.0);
+        cf_textbuf_printf(b, ",apad,atrim=duration=%.3f[mu%zu];", dur, m);
         if (t->duck_under_speech) {
-            cf_strbuf_addf(b,
-                           "[mu%zu][sc%zu]sidechaincompress=threshold=0.015:ratio=20:attack=15:release=350:"
-                           "makeup=1[mu%zud];",
-                           m, d++, m);
+            cf_textbuf_printf(
+                b,
+                "[mu%zu][sc%zu]sidechaincompress=threshold=0.015:ratio=20:attack=15:release=350:"
+                "makeup=1[mu%zud];",
+                m, d++, m);
         }
     }
-    cf_strbuf_addf(b, "[sp]");
+    cf_textbuf_printf(b, "[sp]");
     for (size_t m = 0; m < tl->n_audio_tracks; m++)
-        cf_strbuf_addf(b, "[mu%zu%s]", m, tl->audio_tracks[m].duck_under_speech ? "d" : "");
-    cf_strbuf_addf(b, "amix=inputs=%zu:duration=first:dropout_transition=0:normalize=0[mix];",
-                   tl->n_audio_tracks + 1);
+        cf_textbuf_printf(b, "[mu%zu%s]", m, tl->audio_tracks[m].duck_under_speech ? "d" : "");
+    cf_textbuf_printf(b, "amix=inputs=%zu:duration=first:dropout_transition=0:normalize=0[mix];",
+                      tl->n_audio_tracks + 1);
     snprintf(c->cur_a, sizeof c->cur_a, "mix");
 }
 
 static void outputs(ctx *c) {
     const cf_timeline *tl = c->p->tl;
-    strbuf *b = &c->b;
+    cf_textbuf *b = &c->b;
     size_t n = tl->n_outputs, na = 0;
     for (size_t j = 0; j < n; j++) na += tl->outputs[j].format != CF_TARGET_FORMAT_GIF;
-    cf_strbuf_addf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
-                   tl->loudness_lufs);
+    cf_textbuf_printf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
+                      tl->loudness_lufs);
     if (n > 1) {
-        cf_strbuf_addf(b, "[%s]split=%zu", c->cur_v, n);
-        for (size_t j = 0; j < n; j++) cf_strbuf_addf(b, "[fv%zu]", j);
-        cf_strbuf_addf(b, ";");
+        cf_textbuf_printf(b, "[%s]split=%zu", c->cur_v, n);
+        for (size_t j = 0; j < n; j++) cf_textbuf_printf(b, "[fv%zu]", j);
+        cf_textbuf_printf(b, ";");
     }
     if (na) {
-        cf_strbuf_addf(b, "[loud]asplit=%zu", na);
-        for (size_t j = 0; j < na; j++) cf_strbuf_addf(b, "[fa%zu]", j);
-        cf_strbuf_addf(b, ";");
+        cf_textbuf_printf(b, "[loud]asplit=%zu", na);
+        for (size_t j = 0; j < na; j++) cf_textbuf_printf(b, "[fa%zu]", j);
+        cf_textbuf_printf(b, ";");
     } else {
-        cf_strbuf_addf(b, "[loud]anullsink;");
+        cf_textbuf_printf(b, "[loud]anullsink;");
     }
     size_t a = 0;
     for (size_t j = 0; j < n; j++) {
         const cf_timeline_output *o = &tl->outputs[j];
         int w = o->has_width ? (int)o->width : c->W, h = o->has_height ? (int)o->height : c->H;
-        if (n > 1) cf_strbuf_addf(b, "[fv%zu]", j);
-        else cf_strbuf_addf(b, "[%s]", c->cur_v);
-        cf_strbuf_addf(b, "scale=%d:%d", w, h);
+        if (n > 1) cf_textbuf_printf(b, "[fv%zu]", j);
+        else cf_textbuf_printf(b, "[%s]", c->cur_v);
+        cf_textbuf_printf(b, "scale=%d:%d", w, h);
         if (o->format == CF_TARGET_FORMAT_GIF)
-            cf_strbuf_addf(b,
-                           ",fps=%.3f,split[gfa%zu][gfb%zu];[gfa%zu]palettegen=stats_mode=diff[gfp%zu];"
-                           "[gfb%zu][gfp%zu]paletteuse=dither=bayer[outv%zu];",
-                           c->fps > 15 ? 15.0 : c->fps, j, j, j, j, j, j, j);
+            cf_textbuf_printf(b,
+                              ",fps=%.3f,split[gfa%zu][gfb%zu];[gfa%zu]palettegen=stats_mode=diff[gfp%zu];"
+                              "[gfb%zu][gfp%zu]paletteuse=dither=bayer[outv%zu];",
+                              c->fps > 15 ? 15.0 : c->fps, j, j, j, j, j, j, j);
         else
-            cf_strbuf_addf(
+            cf_textbuf_printf(
                 b,
                 ",format=yuv420p[outv%zu];[fa%zu]aformat=sample_fmts=%s:sample_rates=48000:channel_"
                 "layouts=stereo[outa%zu];",
@@ -407,5 +415,5 @@ char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {
     music(&c);
     outputs(&c);
     if (c.b.len && c.b.s[c.b.len - 1] == ';') c.b.s[--c.b.len] = 0;
-    return cf_strbuf_take(&c.b);
+    return cf_textbuf_take(&c.b);
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clipforge/textbuf.h"
+
 void cf_caption_style_default(cf_caption_style *s) {
     *s = (cf_caption_style){42, 2, 1000, 7000, 600};
 }
@@ -204,46 +206,21 @@ cf_err cf_captions_from_transcript(const cf_transcript *t, const cf_caption_styl
     return CF_OK;
 }
 
-/* A growing text buffer; a failed append leaves ok false and is checked once at the end. */
-typedef struct text_buf {
-    char *s;
-    size_t n, cap;
-    bool ok;
-} text_buf;
-
-static void put(text_buf *b, const char *s, size_t n) {
-    if (!b->ok) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->ok = false;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void put_time(text_buf *b, int64_t ms, char sep) {
+static void put_time(cf_textbuf *b, int64_t ms, char sep) {
     char t[48];
     if (ms < 0) ms = 0;
     int n = snprintf(t, sizeof t, "%02lld:%02lld:%02lld%c%03lld", (long long)(ms / 3600000),
                      (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60), sep, (long long)(ms % 1000));
-    put(b, t, (size_t)n);
+    cf_textbuf_put(b, t, (size_t)n);
 }
 
 /* WebVTT cue text may not hold '<', '&' or "-->" literally. */
-static void put_vtt_text(text_buf *b, const char *s) {
+static void put_vtt_text(cf_textbuf *b, const char *s) {
     for (; *s; s++) {
-        if (*s == '&') put(b, "&amp;", 5);
-        else if (*s == '<') put(b, "&lt;", 4);
-        else if (*s == '>') put(b, "&gt;", 4);
-        else put(b, s, 1);
+        if (*s == '&') cf_textbuf_put(b, "&amp;", 5);
+        else if (*s == '<') cf_textbuf_put(b, "&lt;", 4);
+        else if (*s == '>') cf_textbuf_put(b, "&gt;", 4);
+        else cf_textbuf_put(b, s, 1);
     }
 }
 
@@ -254,7 +231,7 @@ static bool blank(const char *s, size_t n) {
 }
 
 /* Blank lines would end a cue early in both formats: drop them from the text. */
-static void put_cue_text(text_buf *b, const char *text, cf_caption_format fmt) {
+static void put_cue_text(cf_textbuf *b, const char *text, cf_caption_format fmt) {
     const char *line = text;
     bool any = false;
     while (*line) {
@@ -263,42 +240,38 @@ static void put_cue_text(text_buf *b, const char *text, cf_caption_format fmt) {
         if (!blank(line, len)) {
             char *copy = strndup(line, len);
             if (!copy) {
-                b->ok = false;
+                b->failed = true;
                 return;
             }
             if (fmt == CF_CAPTION_VTT) put_vtt_text(b, copy);
-            else put(b, copy, len);
+            else cf_textbuf_put(b, copy, len);
             free(copy);
-            put(b, "\n", 1);
+            cf_textbuf_put(b, "\n", 1);
             any = true;
         }
         line = nl ? nl + 1 : line + len;
     }
-    if (!any) put(b, " \n", 2);
+    if (!any) cf_textbuf_put(b, " \n", 2);
 }
 
 cf_err cf_captions_format(const cf_caption_track *track, cf_caption_format fmt, char **out, size_t *len,
                           cf_error *err) {
-    text_buf b = {.ok = true};
-    if (fmt == CF_CAPTION_VTT) put(&b, "WEBVTT\n\n", 8);
-    else put(&b, "", 0);
+    cf_textbuf b = {0};
+    if (fmt == CF_CAPTION_VTT) cf_textbuf_put(&b, "WEBVTT\n\n", 8);
     for (size_t i = 0; i < track->n_cues; i++) {
         const cf_caption_cue *c = &track->cues[i];
         char num[32];
-        if (fmt == CF_CAPTION_SRT) put(&b, num, (size_t)snprintf(num, sizeof num, "%zu\n", i + 1));
+        if (fmt == CF_CAPTION_SRT) cf_textbuf_put(&b, num, (size_t)snprintf(num, sizeof num, "%zu\n", i + 1));
         put_time(&b, c->start_ms, fmt == CF_CAPTION_SRT ? ',' : '.');
-        put(&b, " --> ", 5);
+        cf_textbuf_put(&b, " --> ", 5);
         put_time(&b, c->end_ms, fmt == CF_CAPTION_SRT ? ',' : '.');
-        put(&b, "\n", 1);
+        cf_textbuf_put(&b, "\n", 1);
         put_cue_text(&b, c->text ? c->text : "", fmt);
-        put(&b, "\n", 1);
+        cf_textbuf_put(&b, "\n", 1);
     }
-    if (!b.ok) {
-        free(b.s);
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
-    }
-    *out = b.s;
-    if (len) *len = b.n;
+    size_t n = b.len;
+    if (!(*out = cf_textbuf_take(&b))) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    if (len) *len = n;
     return CF_OK;
 }
 

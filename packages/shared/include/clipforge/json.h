@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "clipforge/error.h"
+#include "clipforge/textbuf.h"
 
 /* Parses text of len bytes; rejects more than max_depth levels of nesting (before building the
  * tree, so hostile input cannot exhaust the stack). Returns a new reference or NULL with err set
@@ -30,9 +31,8 @@ char *cf_json_dump(const json_t *json, bool sort_keys);
  * more to build with json_pack than to store). cf_json_obj_begin, the members, cf_json_obj_end.
  * The fields are the writer's own. */
 typedef struct cf_json_obj {
-    char *p;
-    size_t n, cap;
-    bool oom, any;
+    cf_textbuf text;
+    bool any;
 } cf_json_obj;
 void cf_json_obj_begin(cf_json_obj *w);
 /* value NULL is written as null */
