@@ -5,7 +5,7 @@ on real recordings from Debian packages and evaluates it held out by source.
     train_audio_events.py --bin build/release/clipforge [--manifest FILE] [--cache DIR]
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
-                          [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4]
+                          [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4|v6]
                           [--copies telephone,...] [--synth crowd,laughter,applause]
                           [--hidden N] [--hidden2 N] [--dropout P] [--noise S] [--candidates]
 
@@ -16,8 +16,8 @@ on real recordings from Debian packages and evaluates it held out by source.
    between files, and
    `clipforge detect --features-out F --event-inputs` gives the classifier's inputs per 100 ms
    (the C extractor itself, so training and inference cannot disagree on a feature; the inputs
-   are extracted again whenever the binary is newer than them, the join whenever the source's
-   file list changes). No recording may be shipped by two of the packages (it would be on both
+   are extracted again whenever the binary or its pipelines module is newer than them, the join
+   whenever the source's file list changes). No recording may be shipped by two of the packages (it would be on both
    sides of a split), nor be one the real-footage evaluation set uses: files are compared by their
    bytes and, decoded, by cross-correlation (check_distinct), so a copy that another package
    re-encoded is found too.
@@ -181,10 +181,32 @@ def join_source(files, out, max_s, file_max_s, work):
     return total
 
 
+PIPELINES_MODULE = "clipforge-pipelines.so"
+
+
+def extractor_files(binary):
+    """The files the extractor is made of: the binary and the pipelines module it opens (the
+    extractor lives there), found where the binary looks for it: beside its real path, else in
+    ../lib/clipforge."""
+    exe = os.path.realpath(binary)
+    here = os.path.dirname(exe)
+    for module in (os.path.join(here, PIPELINES_MODULE), os.path.join(here, "..", "lib", "clipforge", PIPELINES_MODULE)):
+        if os.path.exists(module):
+            return [exe, os.path.realpath(module)]
+    return [exe]
+
+
+def extracted_is_current(binary, out_json):
+    """Whether the inputs cached in out_json were extracted after every file of the extractor
+    last changed (a module rebuilt without the binary is a new extractor)."""
+    return os.path.exists(out_json) and all(os.path.getmtime(out_json) > os.path.getmtime(f)
+                                            for f in extractor_files(binary))
+
+
 def extract(binary, path, out_json, env):
     """Inputs of the classifier per hop from the C extractor (cached in out_json until the
-    binary changes)."""
-    if os.path.exists(out_json) and os.path.getmtime(out_json) > os.path.getmtime(binary):
+    extractor changes)."""
+    if extracted_is_current(binary, out_json):
         return extract_cached(out_json)
     subprocess.run([binary, "detect", "--input", path, "--no-cache", "--json", "--features-out", out_json,
                     "--event-inputs"], check=True, stdout=subprocess.DEVNULL, env=env)
@@ -322,7 +344,7 @@ def mixed_copy(args, d, bg, db, env, below, max_s=None):
         gain = d["lufs"] - db - bg["lufs"]
         af = [*head, "-i", d["flac"], "-stream_loop", "-1", "-i", bg["flac"], "-filter_complex",
               "[1:a]volume=%.2fdB[b];[0:a][b]amix=inputs=2:duration=first:normalize=0" % gain]
-    if not os.path.exists(path + ".json") or os.path.getmtime(path + ".json") < os.path.getmtime(args.bin):
+    if not extracted_is_current(args.bin, path + ".json"):
         subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *af, "-ar", "16000", "-ac", "1",
                         path], check=True)
     _, x, loud = extract(args.bin, path, path + ".json", env)
@@ -863,11 +885,11 @@ def report(path, rows, macro, conf, per_source, meta, version, folds, base=None)
 
 # The inputs each model version added (by name part): an older version's recipe leaves out those
 # of the versions after it.
-ADDED_INPUTS = [(4, ("pitch_",)), (5, ("persistence", "rhythm_"))]
+ADDED_INPUTS = [(4, ("pitch_",)), (5, ("persistence", "rhythm_")), (7, ("long_",))]
 
 
 def recipe_inputs(names, recipe):
-    """Indices of names that the recipe (window, v3, v4) uses."""
+    """Indices of names that the recipe (window, v3, v4, v6) uses."""
     version = 3 if recipe == "window" else int(recipe[1:])
     later = [part for v, parts in ADDED_INPUTS if v > version for part in parts]
     keep = [i for i, n in enumerate(names) if not any(part in n for part in later)]
@@ -919,9 +941,11 @@ def main():
                     help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
                     help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
-    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4"],
-                    help="window: the 1.1 s window's inputs of v3 alone (as v1/v2), v3 / v4: the inputs those "
+    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4", "v6"],
+                    help="window: the 1.1 s window's inputs of v3 alone (as v1/v2), v3 / v4 / v6: the inputs those "
                          "versions had (ADDED_INPUTS), all: every input the extractor has")
+    ap.add_argument("--drop-inputs", default="",
+                    help="inputs (comma-separated names) left out after --inputs, to measure what they bring")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     args.copies = [c for c in args.copies.split(",") if c]
@@ -957,6 +981,14 @@ def main():
         log("  baseline macro-F1 %.3f" % base[1])
     if args.inputs != "all":
         keep = recipe_inputs(names, args.inputs)
+        names = [names[i] for i in keep]
+        for d in data:
+            d["x"] = d["x"][:, keep]
+    drop = [n for n in args.drop_inputs.split(",") if n]
+    if drop:
+        if set(drop) - set(names):
+            ap.error("--drop-inputs: not among the inputs: %s" % ", ".join(sorted(set(drop) - set(names))))
+        keep = [i for i, n in enumerate(names) if n not in drop]
         names = [names[i] for i in keep]
         for d in data:
             d["x"] = d["x"][:, keep]

@@ -9,13 +9,15 @@
  * modulation at 2-8 Hz (syllables: speech and laughter), and how fast the spectral shape changes
  * from hop to hop. Beside them: the momentary loudness at the hop (silence is labelled by it) and
  * the mean of every window input over 2.1 s (the context: a cheer or a song lasts, a syllable
- * does not). The model file (apps/ai/training/train_audio_events.py writes it) names the inputs
- * it uses and its classes; each input must be one of this extractor's and the classes must equal
- * ours, so that a model and the code cannot silently disagree (older models, which use fewer
- * inputs, still load). A model file that names silence_below_lufs leaves silence to the level, as
- * its training labels did: a hop whose momentary loudness (level_now) is under it is silence, and
- * the network decides among the other classes. Settings: CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION
- * (else the newest file). */
+ * does not), and over 6.1 s (EV_LONG_HALF hops each side) how much the loudness moves and how
+ * regularly the flux and the loudness repeat every 0.3-0.7 s (the "long_" inputs: a beat over
+ * seconds, which speech lacks). The model file (apps/ai/training/train_audio_events.py writes it)
+ * names the inputs it uses and its classes; each input must be one of this extractor's and the
+ * classes must equal ours, so that a model and the code cannot silently disagree (older models,
+ * which use fewer inputs, still load). A model file that names silence_below_lufs leaves silence
+ * to the level, as its training labels did: a hop whose momentary loudness (level_now) is under
+ * it is silence, and the network decides among the other classes. Settings:
+ * CLIPFORGE_AUDIO_EVENTS_MODEL_VERSION (else the newest file). */
 #include "audio_events.h"
 
 #include <assert.h>
@@ -37,7 +39,7 @@
 
 _Static_assert(CF_AUDIO_FRAMES * 400 == CF_AUDIO_HOP, "frames per hop");
 _Static_assert(EV_N_INPUTS <= MAX_UNITS, "a model may use every input");
-_Static_assert(EV_N_INPUTS == EV_CONTEXT + EV_N_WINDOW, "one context input per window input");
+_Static_assert(EV_N_INPUTS == EV_LONG + EV_N_LONG, "one context input per window input, then the long ones");
 _Static_assert(CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH + 1 == CF_AUDIO_EVENT_CLASS_COUNT &&
                    CF_FEAT_EV_NOISE - CF_FEAT_EV_SPEECH == CF_AUDIO_EVENT_CLASS_NOISE,
                "one event column per class, in the class order");
@@ -390,6 +392,48 @@ static void context_inputs(float *x, size_t n) {
     }
 }
 
+/* The highest normalised autocorrelation of v[0..len) (in dB) at lags
+ * EV_LONG_LAG_MIN..EV_LONG_LAG_MAX, mean removed and unbiased (a long lag has fewer products), 0
+ * when none is positive: how regularly it repeats every 0.3-0.7 s. A series that moves by less
+ * than 0.1 dB (standard deviation: a steady sound) has no rhythm, whatever its rounding noise
+ * does; fewer than 2 * EV_LONG_LAG_MAX - 2 hops neither (every lag needs a few products). */
+static double long_beat(const double *v, size_t len) {
+    if (len < 2 * EV_LONG_LAG_MAX - 2) return 0;
+    double mean = 0, den = 0, best = 0;
+    for (size_t t = 0; t < len; t++) mean += v[t];
+    mean /= (double)len;
+    for (size_t t = 0; t < len; t++) den += (v[t] - mean) * (v[t] - mean);
+    if (den < (double)len * 0.1 * 0.1) return 0;
+    for (size_t lag = EV_LONG_LAG_MIN; lag <= EV_LONG_LAG_MAX; lag++) {
+        double r = 0;
+        for (size_t t = 0; t + lag < len; t++) r += (v[t] - mean) * (v[t + lag] - mean);
+        r = r / den * (double)len / (double)(len - lag);
+        if (r > best) best = r;
+    }
+    return best;
+}
+
+/* The long-context inputs of every row of x (n rows of EV_N_INPUTS, level_now filled in): over
+ * the rows i - EV_LONG_HALF .. i + EV_LONG_HALF that exist, the standard deviation of level_now
+ * and the rhythm (long_beat) of the hops' spectral flux and of level_now. A cheer or a song keeps
+ * its level and a beat for seconds; speech comes and goes, a laugh is over in one. */
+static void long_inputs(const audio_hop *hops, float *x, size_t n) {
+    double level[2 * EV_LONG_HALF + 1], flux[2 * EV_LONG_HALF + 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = i > EV_LONG_HALF ? i - EV_LONG_HALF : 0,
+               hi = i + EV_LONG_HALF < n ? i + EV_LONG_HALF : n - 1;
+        size_t len = hi - lo + 1;
+        stat_acc acc = {0};
+        for (size_t k = lo; k <= hi; k++) {
+            level[k - lo] = x[k * EV_N_INPUTS + EV_LEVEL_NOW], flux[k - lo] = hops[k].flux;
+            acc_add(&acc, level[k - lo]);
+        }
+        float *o = x + i * EV_N_INPUTS + EV_LONG;
+        o[0] = (float)acc_std(&acc, (double)len);
+        o[1] = (float)long_beat(flux, len), o[2] = (float)long_beat(level, len);
+    }
+}
+
 /* ---- classification -------------------------------------------------------------------------- */
 
 /* A model whose file names silence_below_lufs leaves silence to the level, as its training labels
@@ -438,6 +482,7 @@ cf_err hl_ev_classify_track(const ev_model *m, const audio_hop *hops, const floa
     if (!x) return cf_error_set(err, CF_ERR_NO_MEMORY, "audio events: out of memory");
     for (size_t i = 0; i < n; i++) hl_ev_inputs(hops, hop_lufs, n, i, x + i * EV_N_INPUTS);
     context_inputs(x, n);
+    long_inputs(hops, x, n);
     for (size_t i = 0; m && i < n; i++) {
         float p[CF_AUDIO_EVENT_CLASS_COUNT];
         hl_ev_classify(m, x + i * EV_N_INPUTS, p);

@@ -14,6 +14,11 @@
 #define EV_HALF_WINDOW 5
 /* Hops on each side over which the context inputs average the window inputs (2.1 s). */
 #define EV_CONTEXT_HALF 10
+/* Hops on each side that the long-context inputs describe (6.1 s), and the lags (hops) at which
+ * they look for a repeating pattern: 0.3-0.7 s, a beat or a chant over seconds. */
+#define EV_LONG_HALF 30
+#define EV_LONG_LAG_MIN 3
+#define EV_LONG_LAG_MAX 7
 
 /* X(name): the inputs of one window, in the order the extractor writes them. (Laid out by hand:
  * clang-format does not settle on one layout for these lists.) */
@@ -32,19 +37,25 @@
     X(pre "persistence_std") X(pre "persistence_long") X(pre "rhythm_syllable")              \
     X(pre "rhythm_beat")
 /* clang-format on */
-/* Every input: the window's, the momentary loudness at the hop (what labels silence), and the
+/* The long-context inputs, over the hops within EV_LONG_HALF that exist: the standard deviation
+ * of the momentary loudness (level_now), and the highest normalised autocorrelation at lags
+ * EV_LONG_LAG_MIN..EV_LONG_LAG_MAX of the per-hop spectral flux and of the momentary loudness. */
+#define EV_LONG_MAP(X) X("long_level_std") X("long_flux_beat") X("long_level_beat")
+/* Every input: the window's, the momentary loudness at the hop (what labels silence), the
  * mean of each window input over EV_CONTEXT_HALF hops each side ("ctx_" names; a crowd or a
- * song is told from a moment of speech by what surrounds it). A model names the inputs it uses,
- * any of these, in its own order. */
-#define EV_INPUT_MAP(X) EV_WINDOW_MAP(X, "") X("level_now") EV_WINDOW_MAP(X, "ctx_")
+ * song is told from a moment of speech by what surrounds it), and the long-context inputs
+ * ("long_" names). A model names the inputs it uses, any of these, in its own order. */
+#define EV_INPUT_MAP(X) EV_WINDOW_MAP(X, "") X("level_now") EV_WINDOW_MAP(X, "ctx_") EV_LONG_MAP(X)
 
 enum {
 #define EV_COUNT_INPUT(name) +1 /* NOLINT(bugprone-macro-parentheses): a term of the sum */
     EV_N_WINDOW = 0 EV_WINDOW_MAP(EV_COUNT_INPUT, ""),
     EV_N_INPUTS = 0 EV_INPUT_MAP(EV_COUNT_INPUT),
+    EV_N_LONG = 0 EV_LONG_MAP(EV_COUNT_INPUT),
 #undef EV_COUNT_INPUT
     EV_LEVEL_NOW = EV_N_WINDOW,
     EV_CONTEXT = EV_N_WINDOW + 1,
+    EV_LONG = EV_CONTEXT + EV_N_WINDOW,
 };
 
 typedef struct ev_model ev_model;
@@ -75,7 +86,8 @@ void hl_ev_classify(const ev_model *m, const float *x, float *p);
  * (column-major feature columns starting at CF_FEAT_EV_SPEECH). inputs (optional, n x
  * EV_N_INPUTS) receives the input vectors; with m NULL only they are computed. The context
  * inputs average the window inputs over the hops i - EV_CONTEXT_HALF .. i + EV_CONTEXT_HALF
- * that exist (fewer at the ends of the track). */
+ * that exist (fewer at the ends of the track), the long-context inputs describe the hops
+ * i - EV_LONG_HALF .. i + EV_LONG_HALF that exist. */
 cf_err hl_ev_classify_track(const ev_model *m, const audio_hop *hops, const float *hop_lufs, size_t n,
                             float *cols, size_t stride, float *inputs, cf_error *err);
 

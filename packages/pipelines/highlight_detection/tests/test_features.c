@@ -20,14 +20,16 @@
 
 static char *g_dir, *g_media;
 
+#define COLLECT_MAX 128
+
 typedef struct collect {
-    audio_hop hops[64];
+    audio_hop hops[COLLECT_MAX];
     int n;
 } collect;
 
 static void on_hop(void *user, const audio_hop *h) {
     collect *c = user;
-    if (c->n < 64) c->hops[c->n++] = *h;
+    if (c->n < COLLECT_MAX) c->hops[c->n++] = *h;
 }
 
 static void push_signal(collect *c, float (*gen)(int), int n) {
@@ -281,6 +283,69 @@ static void test_event_context_inputs(void **state) {
     while (strcmp(hl_ev_input_names[flat], "ctx_flatness") != 0) flat++;
     assert_true(x[(n - 1) * EV_N_INPUTS + flat] - x[0 * EV_N_INPUTS + flat] > 0.05f);
     free(x);
+}
+
+/* A 1 kHz tone burst of 100 ms every 500 ms (2 Hz), the rest silent. */
+static float pulses_2hz(int i) {
+    return i % (CF_AUDIO_RATE / 2) < CF_AUDIO_RATE / 10 ? sine_1k(i) : 0.0f;
+}
+/* Noise whose level jumps at random every 100 ms, -30..0 dB: loud and quiet, but no rhythm. */
+static float noise_random_level(int i) {
+    static float gain = 1;
+    if (i % (CF_AUDIO_RATE / 10) == 0) gain = powf(10.0f, -1.5f * (float)rand() / (float)RAND_MAX);
+    return gain * noise(i);
+}
+
+/* The long-context inputs of every hop of 10 s of gen. */
+static float *long_inputs_of(float (*gen)(int), size_t *n) {
+    collect *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    push_signal(c, gen, CF_AUDIO_RATE * 10);
+    *n = (size_t)c->n;
+    assert_true(*n >= 99);
+    float lufs[COLLECT_MAX], *x = calloc(*n * EV_N_INPUTS, sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < *n; i++) lufs[i] = (float)cf_lufs_from_power(c->hops[i].kpower);
+    cf_error err;
+    assert_int_equal(hl_ev_classify_track(NULL, c->hops, lufs, *n, NULL, *n, x, &err), CF_OK);
+    free(c);
+    return x;
+}
+
+/* Over 6.1 s: a steady tone's loudness does not move and has no rhythm; a 2 Hz pulse train's
+ * loudness and flux repeat every 5 hops (a beat); noise whose level jumps at random moves as much
+ * but does not repeat. At the ends the inputs describe the hops that exist. */
+static void test_event_long_context_inputs(void **state) {
+    (void)state;
+    const int std = input_index("long_level_std"), flux = input_index("long_flux_beat"),
+              level = input_index("long_level_beat");
+    assert_int_equal(std, EV_LONG);
+    size_t n = 0, i = 50;
+    float *tone = long_inputs_of(sine_1k, &n), *pulse = long_inputs_of(pulses_2hz, &n);
+    srand(11);
+    float *random = long_inputs_of(noise_random_level, &n);
+    const float *t = tone + i * EV_N_INPUTS, *p = pulse + i * EV_N_INPUTS, *r = random + i * EV_N_INPUTS;
+    assert_true(t[std] < 0.1f);
+    assert_true(t[flux] == 0.0f && t[level] == 0.0f);
+    assert_true(p[std] > 10.0f);
+    assert_true(p[flux] > 0.8f && p[level] > 0.8f);
+    assert_true(r[std] > 3.0f);
+    assert_true(r[flux] < 0.4f && r[level] < 0.6f);
+    assert_true(r[flux] < p[flux] - 0.4f && r[level] < p[level] - 0.3f);
+    /* hop 0 and the last: the standard deviation of level_now over the EV_LONG_HALF + 1 hops
+     * that exist */
+    size_t ends[] = {0, n - 1};
+    for (size_t e = 0; e < 2; e++) {
+        size_t lo = ends[e] ? n - 1 - EV_LONG_HALF : 0, cnt = EV_LONG_HALF + 1;
+        double sum = 0, sq = 0;
+        for (size_t k = lo; k < lo + cnt; k++) {
+            double v = random[k * EV_N_INPUTS + EV_LEVEL_NOW];
+            sum += v, sq += v * v;
+        }
+        double want = sqrt(sq / (double)cnt - (sum / (double)cnt) * (sum / (double)cnt));
+        assert_true(fabs(random[ends[e] * EV_N_INPUTS + std] - want) < 1e-3 * (1 + want));
+    }
+    free(tone), free(pulse), free(random);
 }
 
 static void write_text(const char *path, const char *text) {
@@ -540,6 +605,7 @@ int main(void) {
         cmocka_unit_test(test_arousal_follows_pitch_not_gain),
         cmocka_unit_test(test_event_inputs_ignore_gain),
         cmocka_unit_test(test_event_context_inputs),
+        cmocka_unit_test(test_event_long_context_inputs),
         cmocka_unit_test(test_event_model_checks_its_inputs),
         cmocka_unit_test(test_event_model_leaves_silence_to_the_level),
         cmocka_unit_test(test_cache_misses_on_another_events_model),
