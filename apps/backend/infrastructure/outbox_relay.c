@@ -54,7 +54,7 @@ static cf_span *publish_span(cf_bus *bus, const cf_outbox_record *row, char trac
 /* Publishes rows[0..n), which share a topic, at once, each in its span; *sent = how many, from
  * the first, were published. */
 static cf_err publish_rows(cf_bus *bus, const cf_outbox_record *rows, size_t n, size_t *sent, cf_error *err) {
-    const char *payloads[BATCH], *traces[BATCH];
+    const char *payloads[BATCH] = {0}, *traces[BATCH] = {0}; /* zeroed: GCC cannot see n <= BATCH */
     char text[BATCH][CF_TRACE_TEXT_MAX];
     cf_span *spans[BATCH];
     for (size_t i = 0; i < n; i++) {
