@@ -28,7 +28,9 @@ long=$(submit_clip "$media" "$HEAVY_OPS")
 check "A runs the long job" wait_status "$long" running 30
 quick=()
 for _ in 1 2 3; do quick+=("$(submit_clip "$media")"); done
-for _ in $(seq 1 100); do [ -d "$WORK/data/work/$long-1" ] && break; sleep 0.05; done
+# The run makes its temp dir a moment after it is reported running; at load 30 under ASan
+# that moment has taken longer than 5 s, so wait up to 30 s.
+for _ in $(seq 1 600); do [ -d "$WORK/data/work/$long-1" ] && break; sleep 0.05; done
 check "the long run has its temp dir" test -d "$WORK/data/work/$long-1"
 
 echo "# B starts on the same data dir while A runs and holds the queue"
@@ -59,7 +61,7 @@ long2=$(submit_clip "$media" "$HEAVY_OPS")
 check "A runs the second long job" wait_status "$long2" running 30
 held=()
 for _ in 1 2; do held+=("$(submit_clip "$media")"); done
-for _ in $(seq 1 100); do [ -d "$WORK/data/work/$long2-1" ] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [ -d "$WORK/data/work/$long2-1" ] && break; sleep 0.05; done
 kill_server
 A_PID=""
 OTHER_PID=""

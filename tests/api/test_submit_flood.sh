@@ -50,6 +50,18 @@ sys.exit(1 if missing or not ids else 0)
 PY
 }
 
+# wait_answers FILE — until the flood has had 50 answers (at most 120 s): a fixed sleep let a
+# slow machine signal the server before the flood had started.
+wait_answers() {
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    [ "$(wc -l <"$1")" -ge 50 ] && return 0
+    sleep 0.1
+  done
+  echo "the flood got no 50 answers in 120 s" >&2
+  return 1
+}
+
 export CLIPFORGE_NOOP_JOBS=1
 start_server "$WORK/data" --no-workers
 
@@ -90,9 +102,9 @@ check "one key under concurrency: one 202, the rest replayed with 200, one job (
 
 echo "# kill -9 in the middle of a flood"
 : >"$WORK/ids1"
-flood "$BASE" 30 "$WORK/ids1" &
+flood "$BASE" 300 "$WORK/ids1" &
 fl=$!
-sleep 2
+wait_answers "$WORK/ids1"
 kill_server
 wait "$fl" || true
 start_server "$WORK/data" --no-workers
@@ -100,9 +112,9 @@ check "every job answered 202 before kill -9 is stored" all_present "$WORK/ids1"
 
 echo "# SIGTERM in the middle of a flood"
 : >"$WORK/ids2"
-flood "$BASE" 30 "$WORK/ids2" &
+flood "$BASE" 300 "$WORK/ids2" &
 fl=$!
-sleep 2
+wait_answers "$WORK/ids2"
 stop_server
 wait "$fl" || true
 start_server "$WORK/data" --no-workers
