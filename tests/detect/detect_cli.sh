@@ -20,7 +20,7 @@ echo "== planted spans are found (temporal IoU >= 0.5), scored 0..1, explained"
 python3 - "$work/r.json" "$work/m.mp4.labels.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); truth = json.load(open(sys.argv[2]))["spans"]
-assert r["engine"] == "heuristic" and r["model_version"] == "heuristic-5", r
+assert r["engine"] == "heuristic" and r["model_version"] == "heuristic-6", r
 assert r["clip_id"] == "m.mp4" and r["inference_ms"] >= 0
 for k in ("mean", "max", "p90", "coverage", "candidates"):
     assert k in r["confidence_summary"], k

@@ -60,20 +60,20 @@ const char *cf_hl_models_dir(const cf_hl_paths *paths) {
     return hl_models_dir(paths);
 }
 
-/* "requires": ["speech", "crowd"] into a bit set of classes. */
-static cf_err load_requires(const json_t *j, const char *path, hl_signal *s, cf_error *err) {
-    const json_t *r = json_object_get(j, "requires");
+/* "requires": ["speech", "crowd"] (or "unless": ["noise"]) into a bit set of classes. */
+static cf_err load_classes(const json_t *j, const char *key, const char *path, unsigned *out, cf_error *err) {
+    const json_t *r = json_object_get(j, key);
     if (!r) return CF_OK;
     if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > CF_AUDIO_EVENT_CLASS_COUNT)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires: an array of audio-event classes",
-                            path);
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.%s: an array of audio-event classes", path,
+                            key);
     for (size_t i = 0; i < json_array_size(r); i++) {
         cf_audio_event_class c;
         const char *name = json_string_value(json_array_get(r, i));
         if (!name || !cf_audio_event_class_from_string(name, &c))
-            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.requires[%zu]: unknown audio-event class",
-                                path, i);
-        s->requires |= 1u << c;
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.%s[%zu]: unknown audio-event class", path,
+                                key, i);
+        *out |= 1u << c;
     }
     return CF_OK;
 }
@@ -105,7 +105,10 @@ static cf_err load_signal(const json_t *j, size_t i, hl_signal *s, cf_error *err
         rc = CF_ERR_INVALID_ARGUMENT;
     if (!rc && cf_json_get_bool(j, "support", true, &support, path, err) == CF_ERR_INVALID_ARGUMENT)
         rc = CF_ERR_INVALID_ARGUMENT;
-    if (!rc) rc = load_requires(j, path, s, err);
+    if (!rc) rc = load_classes(j, "requires", path, &s->requires, err);
+    if (!rc) rc = load_classes(j, "unless", path, &s->unless, err);
+    if (!rc && (s->requires & s->unless))
+        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "%s.unless: names a class requires names", path);
     if (!rc) rc = load_speech_when(j, path, s, err);
     if (rc) return rc;
     s->support = support;
@@ -204,15 +207,15 @@ double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t 
     return e < 0 ? 0 : e > 1 ? 1 : e;
 }
 
-/* How much of the signal's required classes is heard at hop: twice their summed probability, at
- * most 1 (a class the classifier gives half its belief to is there); speech counts as its
- * probability times the signal's speech_when feature (0..1) when it has one. */
-static double presence(const hl_signal *s, const cf_feature_track *t, size_t hop) {
+/* How much of the classes in mask is heard at hop: twice their summed probability, at most 1 (a
+ * class the classifier gives half its belief to is there); speech counts as its probability times
+ * the signal's speech_when feature (0..1) when it has one and gate says so. */
+static double heard(const hl_signal *s, unsigned mask, bool gate, const cf_feature_track *t, size_t hop) {
     double p = 0;
     for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) {
-        if (!(s->requires & (1u << c))) continue;
+        if (!(mask & (1u << c))) continue;
         double q = cf_feat(t, hop, CF_FEAT_EV_SPEECH + c);
-        if (c == CF_AUDIO_EVENT_CLASS_SPEECH && s->speech_gated) {
+        if (c == CF_AUDIO_EVENT_CLASS_SPEECH && gate && s->speech_gated) {
             double w = cf_feat(t, hop, s->speech_when);
             q *= w < 0 ? 0 : w > 1 ? 1 : w;
         }
@@ -225,7 +228,9 @@ void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t
     bool events = t->events_model[0] != '\0';
     for (size_t k = 0; k < n; k++) {
         e[k] = hl_signal_evidence(&s[k], t, hop);
-        if (events && s[k].requires) e[k] *= presence(&s[k], t, hop);
+        if (events && s[k].requires) e[k] *= heard(&s[k], s[k].requires, true, t, hop);
+        /* what the classifier hears as much as half the time is there: the signal is in doubt */
+        if (events && s[k].unless) e[k] *= 1.0 - heard(&s[k], s[k].unless, false, t, hop);
     }
     /* a supporting signal counts as far as the strongest other signal reaches 0.5 */
     double other[HL_MAX_SIGNALS];

@@ -14,13 +14,16 @@
 /* One signal: evidence = clamp((feature - lo) / (hi - lo), 0, 1), worth at most weight.
  * requires (a bit set of audio-event classes): the evidence counts only as far as one of those
  * classes is heard (loudness is not excitement when it is music), speech counting as far as the
- * speech_when feature says (loud speech is a moment only in a raised voice). support: the evidence counts
- * only as far as another signal agrees (motion and cuts alone are not a moment). */
+ * speech_when feature says (loud speech is a moment only in a raised voice). unless (a bit set too): the
+ * evidence counts only as far as none of those classes is heard (a crowd the classifier also hears as
+ * noise is as likely an engine). support: the evidence counts only as far as another signal agrees
+ * (motion and cuts alone are not a moment). */
 typedef struct hl_signal {
     int feature; /* cf_feature_id */
     double weight, lo, hi;
     char label[32];
     unsigned requires; /* 1u << cf_audio_event_class; 0 = none */
+    unsigned unless;   /* the same; 0 = none */
     bool speech_gated; /* speech_when is set: a 0..1 feature that scales what heard speech is */
     int speech_when;   /* worth to requires (voice_arousal: loud speech counts in a raised voice) */
     bool support;
