@@ -705,15 +705,47 @@ static void test_list_filters_and_pages_newest_first(void **state) {
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].id, "j3");
     cf_job_records_free(rows, n);
+    /* by a status that leases set and finishes take away, newest first */
+    cf_job_record leased;
+    assert_int_equal(cf_store_job_lease(f->store, "j0", "w1", 5000, 2100, &leased, &err), CF_OK);
+    cf_job_record_free(&leased);
+    assert_int_equal(cf_store_job_lease(f->store, "j2", "w1", 5000, 2100, &leased, &err), CF_OK);
+    cf_job_record_free(&leased);
+    cf_job_filter running = {.status = CF_JOB_STATE_RUNNING, .limit = 10};
+    assert_int_equal(cf_store_job_list(f->store, &running, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "j2");
+    assert_string_equal(rows[1].id, "j0");
+    running.before_seq = rows[0].seq;
+    cf_job_records_free(rows, n);
+    assert_int_equal(cf_store_job_list(f->store, &running, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].id, "j0");
+    cf_job_records_free(rows, n);
+    cf_job_outcome ok = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"};
+    assert_int_equal(cf_store_job_finish(f->store, "j2", "w1", 1, &ok, 2200, &err), CF_OK);
+    running.before_seq = 0;
+    assert_int_equal(cf_store_job_list(f->store, &running, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].id, "j0");
+    cf_job_records_free(rows, n);
+    cf_job_filter queued = {.status = CF_JOB_STATE_QUEUED, .limit = 10};
+    assert_int_equal(cf_store_job_list(f->store, &queued, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].id, "j4");
+    assert_string_equal(rows[1].id, "j1");
+    cf_job_records_free(rows, n);
     cf_job_filter kind = {.status = -1, .kind = "render", .limit = 10};
     assert_int_equal(cf_store_job_list(f->store, &kind, &rows, &n, &err), CF_OK);
     assert_int_equal(n, 0);
     cf_job_records_free(rows, n);
     cf_job_stats st = {0};
     assert_int_equal(cf_store_stats(f->store, &st, &err), CF_OK);
-    assert_int_equal(st.by_status[CF_JOB_STATE_QUEUED], 4);
+    assert_int_equal(st.by_status[CF_JOB_STATE_QUEUED], 2);
+    assert_int_equal(st.by_status[CF_JOB_STATE_RUNNING], 1);
+    assert_int_equal(st.by_status[CF_JOB_STATE_SUCCEEDED], 1);
     assert_int_equal(st.by_status[CF_JOB_STATE_CANCELLED], 1);
-    assert_int_equal(st.outbox_pending, 5);
+    assert_int_equal(st.outbox_pending, 6); /* the five jobs and j2's usage record */
 }
 
 static void create_child(cf_store *s, const char *id, const char *parent, int64_t now) {
@@ -1645,6 +1677,8 @@ static void drop_usage_counters(const char *url) {
              "SET client_min_messages=warning; SET search_path TO %s; BEGIN;"
              " DROP FUNCTION jobs_usage_changed() CASCADE; DROP FUNCTION media_usage_changed() CASCADE;"
              " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
+             " DROP FUNCTION IF EXISTS jobs_running_changed() CASCADE; DROP TABLE IF EXISTS jobs_running;"
+             " CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, seq);"
              " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
              name);
     PGresult *r = PQexec(c, sql);
@@ -1676,6 +1710,13 @@ static void test_usage_migration_counts_existing_rows(void **state) {
     assert_int_equal(u.active_jobs, 2);
     assert_int_equal(u.processing_ms, 3000);
     assert_usage_counted(f->store, NOV + 3000);
+    cf_job_filter running = {.status = CF_JOB_STATE_RUNNING, .limit = 10}; /* leased before, running now */
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(cf_store_job_list(f->store, &running, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].id, "old");
+    cf_job_records_free(rows, n);
     finish_at(f->store, "old", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 4000); /* and kept from then on */
     assert_usage_counted(f->store, NOV + 5000);
 }
