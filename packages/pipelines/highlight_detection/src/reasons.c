@@ -1,5 +1,8 @@
 /* reasons.c — why a span was chosen, in words a user can check against the media. Each
- * signal's reason quotes the measured values inside the span against the media's baseline. */
+ * signal's reason quotes the measured values inside the span against the media's baseline.
+ * At log level debug (CLIPFORGE_LOG_LEVEL=debug) each span also logs what every signal added
+ * to its score and the mean probability of each audio event inside it: where a wrong span's
+ * score comes from. */
 #include "reasons.h"
 
 #include <math.h>
@@ -7,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/log.h"
 #include "feature_math.h"
 #include "transcript_features.h"
 
@@ -189,6 +193,25 @@ static cf_err add_reason(const cf_feature_track *t, const hl_span *s, int f, con
     return CF_OK;
 }
 
+/* The debug line: "span 37.7-53.0 s score 0.873: event_laughter 0.42 (laughter), ...; heard: speech
+ * 0.00 music 0.02 ...". contrib: each signal's mean evidence times its weight. */
+static void log_components(const cf_feature_track *t, const hl_span *s, const hl_signal *signals, size_t n,
+                           const double *contrib, const size_t *order) {
+    char buf[1024];
+    size_t used =
+        (size_t)snprintf(buf, sizeof buf, "span %.1f-%.1f s score %.3f:", (double)s->start_ms / 1000,
+                         (double)s->end_ms / 1000, s->score);
+    for (size_t i = 0; i < n && used < sizeof buf; i++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, " %s %.2f (%s),",
+                                 cf_feature_name(signals[order[i]].feature), contrib[order[i]],
+                                 signals[order[i]].label);
+    for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT && used < sizeof buf; c++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s %s %.2f",
+                                 c ? "" : " heard:", cf_audio_event_class_to_string((cf_audio_event_class)c),
+                                 span_mean(t, s, CF_FEAT_EV_SPEECH + c));
+    cf_log_debug("highlight", "%s", buf);
+}
+
 cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *signals, size_t n_signals,
                   const cf_transcript *tr, const hl_profile *p, cf_highlight_span *out, cf_error *err) {
     double contrib[HL_MAX_SIGNALS];
@@ -203,6 +226,7 @@ cf_err hl_explain(const cf_feature_track *t, const hl_span *s, const hl_signal *
             size_t tmp = order[k];
             order[k] = order[k - 1], order[k - 1] = tmp;
         }
+    if (cf_log_get_level() == CF_LOG_DEBUG) log_components(t, s, signals, n, contrib, order);
     out->label = strdup(n && contrib[order[0]] > 0 ? signals[order[0]].label : "highlight");
     out->reasons = calloc(MAX_REASONS, sizeof *out->reasons);
     if (!out->label || !out->reasons) return cf_error_set(err, CF_ERR_NO_MEMORY, "reasons: out of memory");
