@@ -11,7 +11,8 @@ comments) or --set (repeatable). --jobs runs that many decodes at once (each one
 seconds are the decode's own (its children included), so they compare across load.
 
 Usage: grid_eval.py --bin build/release/clipforge [--role dev] [--sources a,b] [--first N]
-                    (--set LINE ... | --settings FILE) [--jobs 2] [--peer] [--work DIR] [--json OUT]
+                    (--set LINE ... | --settings FILE) [--jobs 2] [--peer [--peer-cache DIR]]
+                    [--work DIR] [--json OUT]
 """
 import argparse
 import concurrent.futures
@@ -81,10 +82,26 @@ def run_one(binary, wav, out, extra):
     return t, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def peer_words(wav):
+def peer_words(wav, cache=None):
+    """pocketsphinx_continuous's words on wav. With cache (a directory), they are kept there under
+    the reel's SHA-1 with the UTC time they were taken, and taken from there when the same reel
+    comes again: the peer's decoding does not depend on ours."""
+    import datetime
+    import hashlib
+    path = None
+    if cache:
+        digest = hashlib.sha1(open(wav, "rb").read()).hexdigest()
+        path = os.path.join(cache, "peer-%s.json" % digest)
+        if os.path.exists(path):
+            return json.load(open(path))["words"]
     p = subprocess.run(["nice", "pocketsphinx_continuous", "-infile", wav, "-logfn", "/dev/null"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, check=True)
-    return p.stdout.split()
+    words = p.stdout.split()
+    if path:
+        os.makedirs(cache, exist_ok=True)
+        taken = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        json.dump({"reel": os.path.basename(wav), "taken": taken, "words": words}, open(path, "w"))
+    return words
 
 
 def main():
@@ -94,6 +111,7 @@ def main():
     ap.add_argument("--settings")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--peer", action="store_true", help="also pocketsphinx_continuous on each reel")
+    ap.add_argument("--peer-cache", help="keep the peer's words here and reuse them (see peer_words)")
     ap.add_argument("--work", default="/tmp/cf-grid-eval")
     ap.add_argument("--cache", default=se.debmedia.default_cache() or "/tmp/cf-real-media")
     ap.add_argument("--json")
@@ -117,7 +135,7 @@ def main():
             for rid, wav, _ in reels:
                 out = os.path.join(a.work, "%s-s%02d.json" % (rid, k))
                 jobs[(k, rid)] = pool.submit(run_one, a.bin, wav, out, setting(line))
-        peers = {rid: pool.submit(peer_words, wav) for rid, wav, _ in reels} if a.peer else {}
+        peers = {rid: pool.submit(peer_words, wav, a.peer_cache) for rid, wav, _ in reels} if a.peer else {}
         rows = []
         for k, line in enumerate(settings):
             row = {"setting": line, "reels": {}}
@@ -132,13 +150,14 @@ def main():
         peer = {}
         for rid, _, ref in reels:
             if rid in peers:
-                peer[rid] = sum(breakdown(ref, [x for w in peers[rid].result() for x in se.normalise(w)]))
+                peer[rid] = breakdown(ref, [x for w in peers[rid].result() for x in se.normalise(w)])
     ids = [r[0] for r in reels]
     print("| setting | " + " | ".join("%s errors (S/D/I)" % i for i in ids) + " | all | CPU s |")
     print("|---" * (len(ids) + 3) + "|")
     if peer:
-        print("| pocketsphinx_continuous | " + " | ".join(str(peer[i]) for i in ids) +
-              " | %d | |" % sum(peer.values()))
+        print("| pocketsphinx_continuous | " + " | ".join("%d (%d/%d/%d)" % ((sum(peer[i]),) + peer[i])
+                                                          for i in ids) +
+              " | %d | |" % sum(sum(v) for v in peer.values()))
     for r in rows:
         cells = ["%d (%d/%d/%d)" % (v["errors"], v["sub"], v["del"], v["ins"])
                  for v in (r["reels"][i] for i in ids)]
