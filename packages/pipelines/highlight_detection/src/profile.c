@@ -209,13 +209,13 @@ double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t 
 
 /* How much of the classes in mask is heard at hop: twice their summed probability, at most 1 (a
  * class the classifier gives half its belief to is there); speech counts as its probability times
- * the signal's speech_when feature (0..1) when it has one and gate says so. */
-static double heard(const hl_signal *s, unsigned mask, bool gate, const cf_feature_track *t, size_t hop) {
+ * the signal's speech_when feature (0..1) when it has one. */
+static double heard(const hl_signal *s, unsigned mask, const cf_feature_track *t, size_t hop) {
     double p = 0;
     for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) {
         if (!(mask & (1u << c))) continue;
         double q = cf_feat(t, hop, CF_FEAT_EV_SPEECH + c);
-        if (c == CF_AUDIO_EVENT_CLASS_SPEECH && gate && s->speech_gated) {
+        if (c == CF_AUDIO_EVENT_CLASS_SPEECH && s->speech_gated) {
             double w = cf_feat(t, hop, s->speech_when);
             q *= w < 0 ? 0 : w > 1 ? 1 : w;
         }
@@ -224,13 +224,28 @@ static double heard(const hl_signal *s, unsigned mask, bool gate, const cf_featu
     return p >= 0.5 ? 1.0 : 2.0 * p;
 }
 
+/* The classes in mask as heard over the hops within UNLESS_HALF of hop (their mean probability,
+ * doubled, at most 1): the classifier's belief flickers from hop to hop between classes it
+ * confuses (a crowd and engine noise), so doubt is judged over a moment, not one hop. */
+#define UNLESS_HALF 10 /* hops: +-1 s */
+static double heard_around(unsigned mask, const cf_feature_track *t, size_t hop) {
+    size_t lo = hop > UNLESS_HALF ? hop - UNLESS_HALF : 0;
+    size_t hi = hop + UNLESS_HALF < t->n_hops ? hop + UNLESS_HALF : t->n_hops - 1;
+    double p = 0;
+    for (size_t k = lo; k <= hi; k++)
+        for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++)
+            if (mask & (1u << c)) p += cf_feat(t, k, CF_FEAT_EV_SPEECH + c);
+    p /= (double)(hi - lo + 1);
+    return p >= 0.5 ? 1.0 : 2.0 * p;
+}
+
 void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t, size_t hop, double *e) {
     bool events = t->events_model[0] != '\0';
     for (size_t k = 0; k < n; k++) {
         e[k] = hl_signal_evidence(&s[k], t, hop);
-        if (events && s[k].requires) e[k] *= heard(&s[k], s[k].requires, true, t, hop);
-        /* what the classifier hears as much as half the time is there: the signal is in doubt */
-        if (events && s[k].unless) e[k] *= 1.0 - heard(&s[k], s[k].unless, false, t, hop);
+        if (events && s[k].requires) e[k] *= heard(&s[k], s[k].requires, t, hop);
+        /* what the classifier hears half the time around the hop is there: the signal is in doubt */
+        if (events && s[k].unless) e[k] *= 1.0 - heard_around(s[k].unless, t, hop);
     }
     /* a supporting signal counts as far as the strongest other signal reaches 0.5 */
     double other[HL_MAX_SIGNALS];

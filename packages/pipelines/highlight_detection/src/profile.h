@@ -15,9 +15,9 @@
  * requires (a bit set of audio-event classes): the evidence counts only as far as one of those
  * classes is heard (loudness is not excitement when it is music), speech counting as far as the
  * speech_when feature says (loud speech is a moment only in a raised voice). unless (a bit set too): the
- * evidence counts only as far as none of those classes is heard (a crowd the classifier also hears as
- * noise is as likely an engine). support: the evidence counts only as far as another signal agrees
- * (motion and cuts alone are not a moment). */
+ * evidence counts only as far as none of those classes is heard in the second around the hop (a crowd
+ * the classifier also hears as noise is as likely an engine). support: the evidence counts only as far
+ * as another signal agrees (motion and cuts alone are not a moment). */
 typedef struct hl_signal {
     int feature; /* cf_feature_id */
     double weight, lo, hi;

@@ -193,6 +193,32 @@ static void test_crowd_heard_as_noise_too_is_in_doubt(void **state) {
     cf_feature_track_free(t);
 }
 
+/* The classifier's belief flickers on engine noise: 1 s heard as a crowd (and no noise), 0.5 s as
+ * noise, over and over, 10 dB over the talk. Judged hop by hop the crowd hops would carry a
+ * moment; judged over the second around each hop, noise is heard a third of the time and the
+ * crowd is in doubt, so only the clean crowd at 200-220 s is a moment. */
+static void test_noise_heard_around_a_crowd_puts_it_in_doubt(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    set(t, 500, 800, CF_FEAT_EV_SPEECH, 0.0f); /* 50-80 s: engines */
+    set(t, 500, 800, CF_FEAT_LOUD_REL_LOCAL, 10.0f);
+    for (size_t i = 500; i < 800; i += 15) {
+        set(t, i, i + 10, CF_FEAT_EV_CROWD, 0.9f);
+        set(t, i + 10, i + 15, CF_FEAT_EV_NOISE, 0.9f);
+        set(t, i + 10, i + 15, CF_FEAT_EV_CROWD, 0.1f);
+    }
+    set(t, 2000, 2200, CF_FEAT_EV_SPEECH, 0.0f); /* 200-220 s: a crowd */
+    set(t, 2000, 2200, CF_FEAT_EV_CROWD, 0.6f);
+    set(t, 2000, 2200, CF_FEAT_LOUD_REL_LOCAL, 10.0f);
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(detect_on(t, "generic", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 1);
+    assert_true(r.highlights[0].start_ms < 220000 && r.highlights[0].end_ms > 200000);
+    cf_highlight_detection_result_free(&r);
+    cf_feature_track_free(t);
+}
+
 /* Speech 9 dB louder than the speech around it, over fast motion: in the speaker's calm voice it
  * is no moment for the generic profile; in a raised voice (arousal) it is, and the reason says
  * how the voice changed. */
@@ -455,6 +481,7 @@ int main(void) {
         cmocka_unit_test(test_weak_spans_have_reasons_too),
         cmocka_unit_test(test_loud_music_alone_is_not_excitement),
         cmocka_unit_test(test_crowd_heard_as_noise_too_is_in_doubt),
+        cmocka_unit_test(test_noise_heard_around_a_crowd_puts_it_in_doubt),
         cmocka_unit_test(test_motion_counts_when_something_else_agrees),
         cmocka_unit_test(test_score_curve_is_per_second_and_follows_the_eruption),
         cmocka_unit_test(test_learned_loads_model_and_names_version),
