@@ -1675,7 +1675,9 @@ static void drop_usage_counters(const char *url) {
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SET client_min_messages=warning; SET search_path TO %s; BEGIN;"
-             " DROP FUNCTION jobs_usage_changed() CASCADE; DROP FUNCTION media_usage_changed() CASCADE;"
+             " DROP FUNCTION IF EXISTS jobs_usage_changed() CASCADE; DROP FUNCTION IF EXISTS jobs_changed() "
+             "CASCADE;"
+             " DROP FUNCTION media_usage_changed() CASCADE;"
              " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
              " DROP FUNCTION IF EXISTS jobs_running_changed() CASCADE; DROP TABLE IF EXISTS jobs_running;"
              " CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, seq);"
