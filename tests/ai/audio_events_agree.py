@@ -5,7 +5,9 @@ those the trainer's own forward pass (train_audio_events.predict) gives from the
 extractor wrote, with the model file detection used; and the 500 ms decisions of both match
 the events in the detection result. The same for a model of two hidden layers trained here
 (train_audio_events.train with hidden2 and dropout) on the inputs of that sound, and that network
-leaving silence to the level (silence_below_lufs): silence exactly where level_now is under it.
+leaving silence to the level (silence_below_lufs): silence exactly where level_now is under it,
+and for three networks packed into one (train_audio_events.packed, --ensemble): that one is their
+ensemble (the normalised geometric mean of their probabilities).
 
     audio_events_agree.py CLIPFORGE SOURCE_DIR
 """
@@ -92,8 +94,18 @@ opts = argparse.Namespace(hidden=12, hidden2=8, dropout=0.2, noise=0.1, epochs=8
 # hops, so that the rule moves probabilities both ways
 level = rows[:, names.index("level_now")]
 ruled = dict(model, silence_below=float(np.median(level[level > -50])), level_now=names.index("level_now"))
+# an ensemble of three one-layer networks packed into one (--ensemble): its probabilities are the
+# normalised geometric mean of the members', in Python and in C
+members = [T.train(rows, y, np.ones(len(y)), hidden=10, epochs=60, stride=1, seed=s) for s in (1, 2, 3)]
+packed = T.packed(members)
+assert packed["layers"][0][0].shape[1] == 30, "the packed network has every member's hidden units"
+geo = np.exp(np.mean([np.log(T.predict(m, rows)) for m in members], axis=0))
+geo /= geo.sum(1, keepdims=True)
+worst = float(np.abs(T.predict(packed, rows) - geo).max())
+print("packed ensemble of 3: largest difference from the geometric mean %.2g" % worst)
+assert worst < 1e-4, "the packed network is not the members' ensemble"
 with tempfile.TemporaryDirectory() as models:
-    for version, m in (("t2", model), ("t3", ruled)):
+    for version, m in (("t2", model), ("t3", ruled), ("t4", packed)):
         with open(os.path.join(models, "audio-events-%s.json" % version), "w") as f:
             json.dump(T.model_json(m, names, version, [], [], 0.0, opts), f)
         check(models, version)

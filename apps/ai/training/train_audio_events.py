@@ -8,6 +8,7 @@ on real recordings from Debian packages and evaluates it held out by source.
                           [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4|v6]
                           [--copies telephone,...] [--synth crowd,laughter,applause]
                           [--hidden N] [--hidden2 N] [--dropout P] [--noise S] [--candidates]
+                          [--seed S] [--ensemble N]
 
 1. Every source of the manifest (audio-events-data.json beside this script; those marked
    "candidate" only with --candidates) is fetched with tests/media/debmedia.py (a source with
@@ -45,9 +46,10 @@ on real recordings from Debian packages and evaluates it held out by source.
    telephone copies only, class balance 0.5) on the same data and folds, side by side.
 5. The published model is trained on every source. It is a multilayer perceptron (inputs
    standardised, one hidden ReLU layer, or two with --hidden2, softmax; --dropout and --noise
-   regularise training only), written as JSON with the names of the inputs
-   it uses, the normalisation, the weights and the training metadata (sources, licences,
-   counts, training copies, the held-out figures). tests/ai/audio_events_agree.py checks that
+   regularise training only; with --ensemble N, N networks of seeds S .. S + N - 1 packed into
+   one whose hidden units are theirs side by side and whose logits are their mean), written as
+   JSON with the names of the inputs it uses, the normalisation, the weights and the training
+   metadata (sources, licences, counts, training copies, the held-out figures). tests/ai/audio_events_agree.py checks that
    the C inference and predict() here agree on it.
 
 Training weights each class equally and, within a class, each source equally, so a long
@@ -76,6 +78,7 @@ import debmedia  # noqa: E402
 
 CLASSES = ["speech", "music", "crowd", "applause", "laughter", "silence", "noise"]
 DECISION_HOPS = 5
+MAX_UNITS = 128  # the C classifier's largest layer (audio_events.c)
 # With --mix, training-side copies of the short event classes (never evaluated on): each recording over a
 # speech recording of another package at these levels above it (a cheer over commentary), and
 # the recording 20 dB quieter. A copy belongs to both packages: it is left out of a fold's
@@ -716,11 +719,30 @@ def fit(parts, args):
     if args.silence_by_level:
         silent = CLASSES.index("silence")
         parts = [dict(p, x=p["x"][p["y"] != silent], y=p["y"][p["y"] != silent]) for p in parts]
-    model = train(np.concatenate([d["x"] for d in parts]), np.concatenate([d["y"] for d in parts]),
-                  sample_weights(parts, args.balance), **fit_options(args))
+    x, y, w = (np.concatenate([d["x"] for d in parts]), np.concatenate([d["y"] for d in parts]),
+               sample_weights(parts, args.balance))
+    opts = fit_options(args)
+    members = [train(x, y, w, **dict(opts, seed=args.seed + k)) for k in range(getattr(args, "ensemble", 1))]
+    model = members[0] if len(members) == 1 else packed(members)
     if args.silence_by_level:
         model.update(silence_below=args.silence_below, level_now=args.names.index("level_now"))
     return model
+
+
+def packed(members):
+    """One network that is the ensemble of members (same inputs and standardisation, one hidden
+    layer each): their hidden units side by side and their output logits averaged, so its softmax
+    is the normalised geometric mean of theirs. The C classifier reads it as any one-layer model."""
+    assert all(len(m["layers"]) == 2 for m in members), "an ensemble packs networks of one hidden layer"
+    for m in members[1:]:
+        assert np.array_equal(m["mean"], members[0]["mean"]) and np.array_equal(m["std"], members[0]["std"])
+    k = float(len(members))
+    w1 = np.concatenate([m["layers"][0][0] for m in members], axis=1)
+    b1 = np.concatenate([m["layers"][0][1] for m in members])
+    w2 = np.concatenate([m["layers"][1][0] for m in members], axis=0) / k
+    b2 = np.sum([m["layers"][1][1] for m in members], axis=0) / k
+    return {"mean": members[0]["mean"], "std": members[0]["std"], "layers": [(w1, b1), (w2.astype(np.float32),
+                                                                                     b2.astype(np.float32))]}
 
 
 def model_from_json(j):
@@ -820,6 +842,9 @@ def model_json(model, names, version, meta, rows, macro, args):
             "manifest": "apps/ai/training/audio-events-data.json",
             "trained": time.strftime("%Y-%m-%d"),
             "hidden_units": [args.hidden, args.hidden2] if args.hidden2 else args.hidden,
+            **({"ensemble": {"networks": args.ensemble, "seeds": [args.seed + k for k in range(args.ensemble)],
+                             "packed": "hidden units side by side, logits averaged"}}
+               if getattr(args, "ensemble", 1) > 1 else {}),
             "dropout": args.dropout, "input_noise": args.noise, "epochs": args.epochs, "l2": args.l2, "class_balance": args.balance,
             "decision_ms": DECISION_HOPS * 100, "held_out_folds": args.folds,
             "training_copies": {
@@ -915,6 +940,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1, help="of the initial weights, dropout and input noise")
+    ap.add_argument("--ensemble", type=int, default=1,
+                    help="networks trained with seeds seed .. seed + N - 1 and packed into one (packed): their "
+                         "hidden units side by side, their logits averaged (one hidden layer only)")
     ap.add_argument("--balance", type=float, default=0.75,
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
@@ -955,6 +983,10 @@ def main():
         ap.error("--synth: classes are %s" % ", ".join(SYNTH_RECIPES))
     if set(args.mix_music) - set(CLASSES):
         ap.error("unknown classes in --mix-music: %s" % args.mix_music)
+    if args.ensemble < 1 or (args.ensemble > 1 and args.hidden2):
+        ap.error("--ensemble: 1 or more networks, of one hidden layer when more than one")
+    if args.ensemble * args.hidden > MAX_UNITS:
+        ap.error("--ensemble x --hidden: at most %d hidden units in all (the C classifier's limit)" % MAX_UNITS)
     unknown = [c for c in args.copies if c not in COPIES]
     if unknown:
         ap.error("unknown copies: %s (known: %s)" % (", ".join(unknown), ", ".join(COPIES)))
