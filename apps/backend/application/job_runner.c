@@ -28,7 +28,7 @@
 #define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
 #define BATCH_MAX 256         /* job messages a worker takes, leases and finishes at once */
-#define GROWTH 4              /* fourfold (1, 4, 16, 64, 256: four batches to the largest, not eight) */
+#define GROWTH 16             /* sixteenfold (1, 16, 256: two batches to the largest) */
 #define QUICK_MS 5            /* a worker's batches grow while its jobs run quicker than this, */
 #define SLOW_MS 50            /* keep their size while none runs longer than this, else shrink to 1 */
 #define FLUSH_MS 50           /* outcomes wait at most about this long for others to join them */
