@@ -618,11 +618,16 @@ static void checkpoint_soon(checkpointer *c) {
     pthread_mutex_unlock(&c->lock);
 }
 
-/* SQLite's WAL hook on the writer (replacing its automatic checkpoint), after every commit. */
+/* SQLite's WAL hook on the writer (replacing its automatic checkpoint), after every commit.
+ * Past CHECKPOINT_PAGES_MAX the writer's own checkpoint is FULL: only one checkpoint runs at a
+ * time, and a PASSIVE one gave up at once while the checkpointer thread was copying, so on a
+ * loaded machine the WAL grew past the bound; FULL waits for that one (the busy handler) and
+ * copies every frame, so the next commit starts the WAL over. */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages) {
     sq_store *st = arg;
-    if (pages >= CHECKPOINT_PAGES_MAX || !st->ckpt.path)
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (pages >= CHECKPOINT_PAGES_MAX)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_FULL, NULL, NULL);
+    else if (!st->ckpt.path) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     else if (pages >= CHECKPOINT_PAGES) checkpoint_soon(&st->ckpt);
     return SQLITE_OK;
 }
