@@ -207,9 +207,14 @@ double hl_signal_evidence(const hl_signal *s, const cf_feature_track *t, size_t 
     return e < 0 ? 0 : e > 1 ? 1 : e;
 }
 
-/* How much of the classes in mask is heard at hop: twice their summed probability, at most 1 (a
- * class the classifier gives half its belief to is there); speech counts as its probability times
- * the signal's speech_when feature (0..1) when it has one. */
+/* Summed class probability as presence: twice it, at most 1 (a class the classifier gives half
+ * its belief to is there). */
+static double presence(double p) {
+    return p >= 0.5 ? 1.0 : 2.0 * p;
+}
+
+/* How much of the classes in mask is heard at hop: the presence of their summed probability;
+ * speech counts as its probability times the signal's speech_when feature (0..1) when it has one. */
 static double heard(const hl_signal *s, unsigned mask, const cf_feature_track *t, size_t hop) {
     double p = 0;
     for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++) {
@@ -221,11 +226,11 @@ static double heard(const hl_signal *s, unsigned mask, const cf_feature_track *t
         }
         p += q;
     }
-    return p >= 0.5 ? 1.0 : 2.0 * p;
+    return presence(p);
 }
 
-/* The classes in mask as heard over the hops within UNLESS_HALF of hop (their mean probability,
- * doubled, at most 1): the classifier's belief flickers from hop to hop between classes it
+/* The classes in mask as heard over the hops within UNLESS_HALF of hop (the presence of their mean
+ * probability): the classifier's belief flickers from hop to hop between classes it
  * confuses (a crowd and engine noise), so doubt is judged over a moment, not one hop. */
 #define UNLESS_HALF 10 /* hops: +-1 s */
 static double heard_around(unsigned mask, const cf_feature_track *t, size_t hop) {
@@ -236,7 +241,7 @@ static double heard_around(unsigned mask, const cf_feature_track *t, size_t hop)
         for (int c = 0; c < CF_AUDIO_EVENT_CLASS_COUNT; c++)
             if (mask & (1u << c)) p += cf_feat(t, k, CF_FEAT_EV_SPEECH + c);
     p /= (double)(hi - lo + 1);
-    return p >= 0.5 ? 1.0 : 2.0 * p;
+    return presence(p);
 }
 
 void hl_signals_evidence(const hl_signal *s, size_t n, const cf_feature_track *t, size_t hop, double *e) {
