@@ -137,18 +137,29 @@ class Pools:
 
 
 class Speech:
-    """An endless stream of calm speech lines, each at the calm level, 0.3-0.9 s apart."""
+    """An endless stream of calm speech lines, each at the calm level, 0.3-0.9 s apart. name is one
+    speech source, or a list of them whose lines alternate (a dialogue of two speakers)."""
 
     def __init__(self, pools, name, level, rng):
-        self.pools, self.files, self.level, self.rng = pools, list(pools.files["speech:" + name]), level, rng
-        self.rng.shuffle(self.files)
+        self.pools, self.level, self.rng = pools, level, rng
+        self.voices = []
+        for n in [name] if isinstance(name, str) else name:
+            files = list(pools.files["speech:" + n])
+            self.rng.shuffle(files)
+            self.voices.append(files)
         self.i, self.buf = 0, np.zeros(0, np.float32)
+
+    def line(self):
+        """The next line's source file: the voices in turn, each through its own shuffled files."""
+        files = self.voices[self.i % len(self.voices)]
+        path = files[self.i // len(self.voices) % len(files)]
+        self.i += 1
+        return path
 
     def take(self, seconds, level=None):
         n = int(seconds * RATE)
         while len(self.buf) < n:
-            x = self.pools.clip(self.files[self.i % len(self.files)])
-            self.i += 1
+            x = self.pools.clip(self.line())
             if len(x) > 60 * RATE:  # a long recording: lines of 4-12 s from it
                 a = self.rng.randrange(0, len(x) - 12 * RATE)
                 x = x[a:a + int(self.rng.uniform(4, 12) * RATE)]
@@ -172,10 +183,12 @@ def compose_audio(comp, pools, levels):
             a = speech.take(secs, levels["loudcalm"])
         elif k == "crowd":  # the commentary goes on under the crowd
             a = speech.take(secs) + fade(pools.bed("crowd", secs, levels["crowd"], rng), 1.0, 2.0)
-        elif k in ("applause", "laughter", "noise"):
+        elif k in ("applause", "laughter", "noise", "exclaim"):
             a = fade(pools.bed(k, secs, levels[k], rng), 0.3, 1.0)
-        elif k == "music":
+        elif k in ("music", "musiccuts"):  # musiccuts: the same loud music over cuts between clips
             a = pools.music(secs, levels["music"], rng)
+        elif k == "musicbed":  # calm speech over a music bed
+            a = speech.take(secs) + pools.music(secs, levels["musicbed"], rng)
         else:
             sys.exit("unknown segment kind %s" % k)
         parts.append(a[: int(secs * RATE)])
@@ -183,8 +196,8 @@ def compose_audio(comp, pools, levels):
 
 
 def video_chunk(clips, seg, rng, out):
-    """One segment's video: a clip looped (calm, loud, noise), cuts every 2-4 s between clips
-    (highlights), or one still frame (music)."""
+    """One segment's video: a clip looped (calm, loud, noise, music bed), cuts every 2-4 s between
+    clips (highlights, music over cuts), or one still frame (music)."""
     secs, k = seg["end_s"] - seg["start_s"], seg["kind"]
     vf = "scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,fps=25,format=yuv420p,setsar=1" % (
         SIZE + SIZE)
@@ -195,7 +208,7 @@ def video_chunk(clips, seg, rng, out):
         ffmpeg("-i", clips[rng.randrange(len(clips))], "-frames:v", "1", "-vf", vf, out + ".png")
         ffmpeg("-loop", "1", "-i", out + ".png", "-t", "%.3f" % secs, "-vf", "fps=25,format=yuv420p", *enc, out)
         return
-    if k in ("crowd", "applause", "laughter"):
+    if k in ("crowd", "applause", "laughter", "exclaim", "musiccuts"):
         inputs, chains, t, i = [], [], 0.0, 0
         while t < secs - 0.01:
             d = min(secs - t, rng.uniform(2, 4))
