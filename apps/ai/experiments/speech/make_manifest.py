@@ -140,6 +140,46 @@ def ktuberling(root):
     return out
 
 
+# A voice line's file name runs its words together; these are the lines that are words (not
+# grunts, jumps or laughs), written apart. "Drat" is left out: the dictionary lacks it.
+HW_LINES = {"Amazing": "amazing", "Boring": "boring", "Brilliant": "brilliant", "Bugger": "bugger",
+            "Byebye": "bye bye", "Comeonthen": "come on then", "Coward": "coward",
+            "Cutitout": "cut it out", "Enemydown": "enemy down", "Excellent": "excellent",
+            "Fire": "fire", "Firstblood": "first blood", "Flawless": "flawless",
+            "Flyaway": "fly away", "Gonnagetyou": "gonna get you", "Grenade": "grenade",
+            "Hello": "hello", "Hurry": "hurry", "Illgetyou": "I'll get you", "Incoming": "incoming",
+            "Justyouwait": "just you wait", "Kamikaze": "kamikaze", "Leavemealone": "leave me alone",
+            "Melon": "melon", "Missed": "missed", "Nooo": "no", "Nutter": "nutter",
+            "Ohdear": "oh dear", "Oops": "oops", "Ouch": "ouch", "Reinforcements": "reinforcements",
+            "Revenge": "revenge", "Runaway": "run away", "Sameteam": "same team",
+            "Solong": "so long", "Stupid": "stupid", "Takecover": "take cover",
+            "Thisoneismine": "this one is mine", "Traitor": "traitor", "Victory": "victory",
+            "Watchit": "watch it", "Watchthis": "watch this", "Whatthe": "what the",
+            "Yessir": "yes sir", "Youllregretthat": "you'll regret that"}
+
+
+def hedgewars(root):
+    """Hedgewars' hedgehog voices (two English speakers, Default and British: shouted one- to
+    four-word lines, recorded hot): the text is the file's name written apart (HW_LINES). Not
+    listened to."""
+    d = "usr/share/games/hedgewars/Data/Sounds/voices"
+    out = []
+    for voice in ("Default", "British"):
+        for name in sorted(HW_LINES):
+            f = "%s/%s/%s.ogg" % (d, voice, name)
+            if os.path.exists(os.path.join(root, f)):
+                out.append({"path": f, "text": HW_LINES[name]})
+    return out
+
+
+def klettres(root):
+    """KLettres' British English spoken syllables: each file says the word it is named after
+    ("dog.ogg"; all 23 are words of the recogniser's dictionary). Not listened to."""
+    d = "usr/share/klettres/en_GB/syllab"
+    return [{"path": d + "/" + f, "text": f[:-4]}
+            for f in sorted(os.listdir(os.path.join(root, d))) if f.endswith(".ogg")]
+
+
 SOURCES = [  # id, package, role, kind, reader
     ("wz-tutorial", "warzone2100-data", "dev", "game tutorial narration (studio)", wz_tutorial),
     ("asterisk", "asterisk-core-sounds-en-wav", "dev", "telephone prompts (8 kHz, studio)", asterisk),
@@ -152,6 +192,10 @@ SOURCES = [  # id, package, role, kind, reader
     # added on 2026-12-03, after the held-out figures of that morning: development speech like
     # the held-out one-word items, from a package no held-out source uses
     ("ktuberling", "ktuberling-data", "dev", "object names read aloud (one or two words)", ktuberling),
+    # added on 2026-12-04, before any tuning on them: development speech like the held-out
+    # stamp descriptions (short items recorded hot), from packages no held-out source uses
+    ("hedgewars", "hedgewars-data", "dev", "shouted game voice lines (one to four words, hot)", hedgewars),
+    ("klettres", "klettres-data", "dev", "single words read aloud for children (hot)", klettres),
 ]
 
 
