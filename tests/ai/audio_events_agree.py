@@ -89,7 +89,9 @@ names, rows = check(os.path.join(src, "apps", "ai", "models"))
 y = np.array([1] * 30 + [6] * 30 + [5] * 10 + [0] * (len(rows) - 70), dtype=np.int64)[:len(rows)]
 model = T.train(rows, y, np.ones(len(y)), hidden=12, hidden2=8, dropout=0.2, noise=0.1, epochs=80, stride=1)
 opts = argparse.Namespace(hidden=12, hidden2=8, dropout=0.2, noise=0.1, epochs=80, l2=1e-3, balance=1.0, folds=0,
-                          copies=[], mix=False, mix_backgrounds=[], mix_music=[])
+                          copies=[], mix=False, mix_backgrounds=[], mix_music=[], seed=5, inputs="v6",
+                          drop_inputs="long_level_std", manifest_sha256="0" * 64,
+                          argv=["--bin", "/x/clipforge", "--seed", "5", "--work=/tmp/w", "--inputs", "v6"])
 # the same network leaving silence to the level, set at the median level of the sound's audible
 # hops, so that the rule moves probabilities both ways
 level = rows[:, names.index("level_now")]
@@ -109,4 +111,10 @@ with tempfile.TemporaryDirectory() as models:
         with open(os.path.join(models, "audio-events-%s.json" % version), "w") as f:
             json.dump(T.model_json(m, names, version, [], [], 0.0, opts), f)
         check(models, version)
+    # the file says how it was made: the seed, the input set, the manifest, the options that matter
+    with open(os.path.join(models, "audio-events-t2.json")) as f:
+        made = json.load(f)["training"]
+    assert made["seed"] == 5 and made["manifest_sha256"] == "0" * 64, made
+    assert made["input_set"] == {"recipe": "v6", "dropped": ["long_level_std"], "candidates": False}, made
+    assert made["options"] == ["--seed", "5", "--inputs", "v6"], made["options"]
 print("ok")

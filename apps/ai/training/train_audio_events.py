@@ -42,14 +42,19 @@ on real recordings from Debian packages and evaluates it held out by source.
    mean probabilities of its five hops, as the C code does), and precision, recall and F1 per
    class and the macro-F1 are computed over all held-out decisions. No file is ever in both the
    training and the test side of a fold, and a mixed copy is left out of a fold's training when
-   its background's package is held out. --baseline evaluates the v2 recipe (window inputs,
+   its background's package is held out. The same held-out sources are also scored over beds
+   (unless --no-beds; BED_DB, bed_of): each over another source held out in its fold, looped
+   15 dB under it, so a short clip is heard between and over talk (and speech over noise), not in
+   digital silence; both figures are reported and kept in the model file. --baseline evaluates the v2 recipe (window inputs,
    telephone copies only, class balance 0.5) on the same data and folds, side by side.
 5. The published model is trained on every source. It is a multilayer perceptron (inputs
    standardised, one hidden ReLU layer, or two with --hidden2, softmax; --dropout and --noise
    regularise training only; with --ensemble N, N networks of seeds S .. S + N - 1 packed into
    one whose hidden units are theirs side by side and whose logits are their mean), written as
    JSON with the names of the inputs it uses, the normalisation, the weights and the training
-   metadata (sources, licences, counts, training copies, the held-out figures). tests/ai/audio_events_agree.py checks that
+   metadata (sources, licences, counts, training copies, the held-out figures, and what makes the
+   run repeatable: the seed, the input set, the SHA-256 of the manifest and of each source's
+   files, the trainer's options: recipe_record, files_digest). tests/ai/audio_events_agree.py checks that
    the C inference and predict() here agree on it.
 
 Training weights each class equally and, within a class, each source equally, so a long
@@ -232,7 +237,8 @@ def labels(cls, loud, silence_below):
 # not decide a class), two semitones up and down (with the tempo: 12 % faster / slower), a room,
 # a bright and a dark microphone, harmonics made over 3 kHz and lifted (exciter: most speech
 # sources are 4 kHz wide, the dubbed game speech and all music 8 kHz, so a wide voice is heard as
-# music; measured: no gain), pink noise 18 LU under the source, and the source 15 dB quieter
+# music; measured: no gain), a hall (echoes to 0.26 s: a voice that holds its spectrum for a second,
+# as the dubbed game voices do), pink noise 18 LU under the source, and the source 15 dB quieter
 # (a quietly recorded voice is still a voice: only under the silence level is it silence).
 COPIES = {
     "telephone": "highpass=f=300,lowpass=f=3400,highpass=f=300,lowpass=f=3400",
@@ -240,6 +246,7 @@ COPIES = {
     "pitch-up": "asetrate=17920,aresample=16000",
     "pitch-down": "asetrate=14240,aresample=16000",
     "reverb": "aecho=0.8:0.7:29|47|73|101:0.4|0.3|0.2|0.12",
+    "hall": "aecho=0.8:0.85:37|61|89|127|163|211|263:0.55|0.45|0.38|0.3|0.24|0.18|0.13",
     "bright": "highpass=f=250,treble=g=8",
     "exciter": "aexciter=amount=6:freq=3000,treble=g=6:f=5000",
     "dark": "bass=g=8,treble=g=-10",
@@ -539,6 +546,17 @@ def in_training(d, held, k):
     return not (d.get("packages", {d["package"]}) & set(held)) and d.get("fold", k) == k
 
 
+def files_digest(root, files):
+    """SHA-256 over the files a source was made of (each one's path inside the package and the
+    SHA-256 of its bytes, in the order joined): two models whose sources have one digest heard the
+    same recordings."""
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            h.update(("%s %s\n" % (os.path.relpath(f, root), hashlib.sha256(fh.read()).hexdigest())).encode())
+    return h.hexdigest()
+
+
 def manifest_sources(manifest, candidates=False):
     """The manifest's sources that train and are evaluated: those marked "candidate" (recordings
     labelled and measured, not kept in training; the mark says why) only with candidates."""
@@ -546,8 +564,10 @@ def manifest_sources(manifest, candidates=False):
 
 
 def load_data(args):
-    with open(args.manifest) as f:
-        manifest = json.load(f)
+    with open(args.manifest, "rb") as f:
+        raw = f.read()
+    manifest = json.loads(raw)
+    args.manifest_sha256 = hashlib.sha256(raw).hexdigest()
     eval_path = os.path.join(ROOT, manifest.get("evaluation_manifest", ""))
     eval_sources = []
     if os.path.isfile(eval_path):  # evaluation sets stay apart from training sets
@@ -588,7 +608,8 @@ def load_data(args):
             data.append(training_copy(args, source, kind, env, below))
         meta.append({"package": src["package"], "class": src["class"], "files": len(files),
                      "seconds": round(float(len(x)) / 10, 1), "licence_manifest": src["licence"],
-                     "licence_copyright_file": "; ".join(lics), "what": src.get("what", "")})
+                     "licence_copyright_file": "; ".join(lics), "what": src.get("what", ""),
+                     "files_sha256": files_digest(root, files)})
         log("  %-9s %-28s %3d files %6.1f s (%d silence hops) licence: %s" % (
             src["class"], src["package"], len(files), len(x) / 10, int((y == 5).sum()), "; ".join(lics)))
     reserved_files = []  # the evaluation set's crowd, applause and laughter: no training copy of them
@@ -800,33 +821,83 @@ def fold_packages(packages, n, pinned):
     return [sorted(f) for f in folds]
 
 
-def held_out(data, args):
-    """Grouped k-fold by package: each package is in the test side of exactly one fold and never
-    in that fold's training side (its telephone copies go with it)."""
-    folds = fold_packages(sorted({d["package"] for d in data if not d.get("augmented")}), args.folds, args.fold_of)
-    preds, truths, per_source = [], [], []
-    for k, held in enumerate(folds):
-        tr = [d for d in data if in_training(d, held, k)]
-        te = [d for d in data if d["package"] in held and not d.get("augmented")]
-        model = fit(tr, args)
-        for d in te:
-            pp, tt = decisions(predict(model, d["x"]), d["y"])
-            preds.append(pp)
-            truths.append(tt)
-            keep = tt != CLASSES.index("silence")
-            acc = float((pp[keep] == tt[keep]).mean()) if keep.any() else float("nan")
-            per_source.append((d["class"], d["package"], int(keep.sum()), acc,
-                               np.bincount(pp[keep], minlength=len(CLASSES)) if keep.any() else None))
-        log("  fold %d/%d: %s held out" % (k + 1, args.folds, ", ".join(held)))
-    pred, truth = np.concatenate(preds), np.concatenate(truths)
+# The bedded evaluation (held_out, beside the plain one): every held-out source is also classified
+# laid over a bed, as a sound is heard in real footage, not as a short clip in digital silence:
+# BED_DB under the source's loudness (integrated, over its audible parts), looped, a source of
+# another package held out in the same fold (so no model has heard the bed): a speech source
+# over that fold's noise (BED_CLASS), every other source over that fold's speech, the first such
+# package in name order. Labels as in mixed_copy: the source's class where the source alone is
+# audible, elsewhere the bed's class, or silence by the mix's own level.
+BED_DB = 15
+BED_CLASS = {"speech": "noise"}
+
+
+def bed_of(d, sources, held):
+    """The bed of held-out source d among sources (unaugmented parts), or None when its fold has
+    no source of the bed's class from another package."""
+    want = BED_CLASS.get(d["class"], "speech")
+    beds = sorted((b for b in sources if b["class"] == want and b["package"] in held and b["package"] != d["package"]),
+                  key=lambda b: b["package"])
+    return beds[0] if beds else None
+
+
+def bedded(args, d, sources, held):
+    """Held-out source d over its bed (bed_of), as a part with x and y; None without a bed."""
+    bed = bed_of(d, sources, held)
+    if bed is None:
+        return None
+    part = mixed_copy(args, d, bed, BED_DB, dict(os.environ, CLIPFORGE_LOG_LEVEL="error"), args.silence_below)
+    return dict(part, x=part["x"][:, args.columns])
+
+
+def pooled(parts):
+    """Scores of pooled held-out decisions [(part, pred, truth)]: rows, macro-F1, confusion,
+    per source (class, package, non-silent decisions, share right, counts decided)."""
+    pred = np.concatenate([pp for _, pp, _ in parts])
+    truth = np.concatenate([tt for _, _, tt in parts])
     rows, macro = scores(pred, truth)
     conf = np.zeros((len(CLASSES), len(CLASSES)), dtype=int)
     for a, b in zip(truth, pred):
         conf[a, b] += 1
+    per_source = []
+    for d, pp, tt in parts:
+        keep = tt != CLASSES.index("silence")
+        acc = float((pp[keep] == tt[keep]).mean()) if keep.any() else float("nan")
+        per_source.append((d["class"], d["package"], int(keep.sum()), acc,
+                           np.bincount(pp[keep], minlength=len(CLASSES)) if keep.any() else None))
     return rows, macro, conf, per_source
 
 
-def model_json(model, names, version, meta, rows, macro, args):
+def held_out(data, args, beds=False):
+    """Grouped k-fold by package: each package is in the test side of exactly one fold and never
+    in that fold's training side (its telephone copies go with it). The scores of the held-out
+    sources as they are (rows, macro-F1, confusion, per source) and, with beds, of the same
+    sources over their beds (bedded; None without beds)."""
+    folds = fold_packages(sorted({d["package"] for d in data if not d.get("augmented")}), args.folds, args.fold_of)
+    sources = [d for d in data if not d.get("augmented")]
+    plain, over = [], []
+    for k, held in enumerate(folds):
+        tr = [d for d in data if in_training(d, held, k)]
+        te = [d for d in sources if d["package"] in held]
+        model = fit(tr, args)
+        for d in te:
+            plain.append((d, *decisions(predict(model, d["x"]), d["y"])))
+            b = bedded(args, d, sources, held) if beds else None
+            if beds and b is None:
+                sys.exit("%s (%s): its fold has no bed" % (d["package"], d["class"]))
+            if b is not None:
+                over.append((d, *decisions(predict(model, b["x"]), b["y"])))
+        log("  fold %d/%d: %s held out" % (k + 1, args.folds, ", ".join(held)))
+    return pooled(plain), (pooled(over) if beds else None)
+
+
+def figures(rows, macro):
+    """Held-out figures as a model file keeps them."""
+    return {"macro_f1": round(macro, 3),
+            "per_class": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()} for row in rows]}
+
+
+def model_json(model, names, version, meta, rows, macro, args, on_beds=None):
     r = lambda a: [round(float(v), 6) for v in a]
     return {
         "kind": "audio-events",
@@ -844,6 +915,7 @@ def model_json(model, names, version, meta, rows, macro, args):
             "script": "apps/ai/training/train_audio_events.py",
             "manifest": "apps/ai/training/audio-events-data.json",
             "trained": time.strftime("%Y-%m-%d"),
+            **recipe_record(args),
             "hidden_units": [args.hidden, args.hidden2] if args.hidden2 else args.hidden,
             **({"ensemble": {"networks": args.ensemble, "seeds": [args.seed + k for k in range(args.ensemble)],
                              "packed": "hidden units side by side, logits averaged"}}
@@ -864,15 +936,40 @@ def model_json(model, names, version, meta, rows, macro, args):
                     "classes": args.mix_music, "snr_db": list(MUSIC_MIX_SNR_DB),
                     "speech_s": MUSIC_MIX_SPEECH_S, "backgrounds": args.mix_music_backgrounds},
             },
-            "held_out_by_source": {"macro_f1": round(macro, 3),
-                                   "per_class": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-                                                 for row in rows]},
+            "held_out_by_source": figures(rows, macro),
+            **({"held_out_over_beds": dict(figures(*on_beds[:2]), bed_db=BED_DB,
+                                           bed="speech of another package of the fold; under speech, its noise")}
+               if on_beds else {}),
             "sources": meta,
         },
     }
 
 
-def report(path, rows, macro, conf, per_source, meta, version, folds, base=None):
+# Options that change nothing a model learns (where files are, what is written where).
+UNRECORDED_OPTIONS = ("--bin", "--cache", "--work", "--out", "--report")
+
+
+def recipe_record(args):
+    """What a model file records of how it was made, beside the sources: the seed, the input set
+    (the recipe, the inputs dropped, whether the candidate sources were in), the SHA-256 of the
+    manifest's bytes, and the trainer's options (those of UNRECORDED_OPTIONS left out)."""
+    argv, options = list(getattr(args, "argv", [])), []
+    while argv:
+        a = argv.pop(0)
+        if a.split("=", 1)[0] in UNRECORDED_OPTIONS:
+            if "=" not in a and argv:
+                argv.pop(0)
+            continue
+        options.append(a)
+    return {"seed": args.seed,
+            "input_set": {"recipe": getattr(args, "inputs", "all"),
+                          "dropped": [n for n in getattr(args, "drop_inputs", "").split(",") if n],
+                          "candidates": bool(getattr(args, "candidates", False))},
+            "manifest_sha256": getattr(args, "manifest_sha256", None),
+            "options": options}
+
+
+def report(path, rows, macro, conf, per_source, meta, version, folds, base=None, on_beds=None):
     lines = ["# Audio events: held out by source", "",
              "Model `audio-events-%s` (`apps/ai/models/audio-events-%s.json`), trained by "
              "`apps/ai/training/train_audio_events.py` on the real recordings of "
@@ -901,6 +998,21 @@ def report(path, rows, macro, conf, per_source, meta, version, folds, base=None)
             continue
         top = ", ".join("%s %d" % (CLASSES[i], counts[i]) for i in np.argsort(-counts) if counts[i])
         lines.append("| %s | %s | %d | %.2f | %s |" % (cls, pkg, n, acc, top))
+    if on_beds:
+        b_rows, b_macro, b_conf, b_per = on_beds
+        lines += ["", "Over beds (BED_DB = %d dB under each held-out source, looped: a speech source over the noise, "
+                  "any other over the speech, of another package held out in its fold; labels: the source's class "
+                  "where it alone is audible, else the bed's, or silence by level):" % BED_DB, "",
+                  "| class | precision | recall | F1 | decisions | F1 as they are |", "|---|---|---|---|---|---|"]
+        for row, plain in zip(b_rows, rows):
+            lines.append("| %s | %.2f | %.2f | %.2f | %d | %.2f |" % (row["class"], row["precision"], row["recall"],
+                                                                    row["f1"], row["support"], plain["f1"]))
+        lines += ["", "**macro-F1 over beds %.3f** (as they are: %.3f)" % (b_macro, macro), "",
+                  "| class | package | decisions over its bed | right | decided as |", "|---|---|---|---|---|"]
+        for cls, pkg, n, acc, counts in b_per:
+            if counts is not None:
+                top = ", ".join("%s %d" % (CLASSES[i], counts[i]) for i in np.argsort(-counts) if counts[i])
+                lines.append("| %s | %s | %d | %.2f | %s |" % (cls, pkg, n, acc, top))
     lines += ["", "Sources and licences (from each package's copyright file):", "",
               "| class | package | files | seconds | licence | what |", "|---|---|---|---|---|---|"]
     for m in meta:
@@ -950,6 +1062,8 @@ def main():
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--no-beds", action="store_true",
+                    help="held out as the sources are only, not also over beds (BED_DB, bed_of)")
     ap.add_argument("--mix", action="store_true",
                     help="add the mixed and quiet training copies (measured: no gain held out, and the laughter "
                          "copies over speech teach the model to hear laughter in plain speech)")
@@ -978,6 +1092,7 @@ def main():
     ap.add_argument("--drop-inputs", default="",
                     help="inputs (comma-separated names) left out after --inputs, to measure what they bring")
     args = ap.parse_args()
+    args.argv = sys.argv[1:]
     args.bin = os.path.abspath(args.bin)
     args.copies = [c for c in args.copies.split(",") if c]
     args.mix_music = [c for c in args.mix_music.split(",") if c]
@@ -1012,8 +1127,9 @@ def main():
         log("== baseline (the v2 recipe: window inputs, telephone copies only, class balance 0.5) held out by source")
         window = recipe_inputs(names, "window")
         plain = [dict(d, x=d["x"][:, window]) for d in data if d.get("augmented") in (None, "telephone")]
-        base = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5, silence_by_level=False)))
+        base, _ = held_out(plain, argparse.Namespace(**dict(vars(args), balance=0.5, silence_by_level=False)))
         log("  baseline macro-F1 %.3f" % base[1])
+    extracted = names
     if args.inputs != "all":
         keep = recipe_inputs(names, args.inputs)
         names = [names[i] for i in keep]
@@ -1028,25 +1144,28 @@ def main():
         for d in data:
             d["x"] = d["x"][:, keep]
     log("  %d inputs, %d training copies" % (len(names), sum(1 for d in data if d.get("augmented"))))
-    args.names = names
+    args.names, args.columns = names, [extracted.index(n) for n in names]
     if args.silence_by_level and "level_now" not in names:
         ap.error("--silence-by-level needs the input level_now")
-    rows, macro, conf, per_source = [], 0.0, None, []
+    rows, macro, conf, per_source, on_beds = [], 0.0, None, [], None
     if not args.no_eval:
         log("== held out by source")
-        rows, macro, conf, per_source = held_out(data, args)
-        for row in rows:
-            log("  %-9s P %.2f R %.2f F1 %.2f (%d)" % (row["class"], row["precision"], row["recall"], row["f1"],
-                                                       row["support"]))
-        log("  macro-F1 %.3f" % macro)
+        (rows, macro, conf, per_source), on_beds = held_out(data, args, beds=not args.no_beds)
+        for name, (rr, mm) in [("as they are", (rows, macro))] + (
+                [("over beds", on_beds[:2])] if on_beds else []):
+            log("  %s:" % name)
+            for row in rr:
+                log("  %-9s P %.2f R %.2f F1 %.2f (%d)" % (row["class"], row["precision"], row["recall"], row["f1"],
+                                                           row["support"]))
+            log("  macro-F1 %.3f" % mm)
     log("== final model on every source")
     model = fit([d for d in data if in_training(d, [], -1)], args)
     with open(out, "w") as f:
-        json.dump(model_json(model, names, args.version, meta, rows, macro, args), f, separators=(",", ":"))
+        json.dump(model_json(model, names, args.version, meta, rows, macro, args, on_beds), f, separators=(",", ":"))
         f.write("\n")
     log("wrote %s" % out)
     if args.report and conf is not None:
-        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds, base)
+        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds, base, on_beds)
         log("wrote %s" % args.report)
 
 
