@@ -20,6 +20,8 @@
 
 #include "clipforge/store.h"
 #include "infrastructure/backends.h"
+#include "infrastructure/store_postgres.h"
+#include "infrastructure/store_sqlite.h"
 
 static int serial;
 
@@ -1654,26 +1656,24 @@ static void test_usage_counters_agree_with_a_recount(void **state) {
     assert_usage_counted(f->store, NOV + 11000);
 }
 
-/* Undoes the migrations that added the usage counters (9 to 11), as a store of version 8 had it. */
-static void drop_usage_counters(const char *url) {
-    if (!strncmp(url, "sqlite:", 7)) {
-        sqlite3 *db = NULL;
-        assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
-        char *msg = NULL;
-        int rc = sqlite3_exec(
-            db,
-            "BEGIN; DROP TRIGGER IF EXISTS jobs_usage_insert; DROP TRIGGER jobs_usage_update_old;"
-            " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
-            " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
-            " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
-            " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
-            NULL, NULL, &msg);
-        if (rc != SQLITE_OK) fprintf(stderr, "%s\n", msg);
-        assert_int_equal(rc, SQLITE_OK);
-        sqlite3_close(db);
-        return;
-    }
-    /* postgres://...?schema=NAME: the schema's tables through search_path */
+/* A connection of the test's own to the store at url (a sqlite: file). */
+static sqlite3 *sqlite_of(const char *url) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(url + 7, &db), SQLITE_OK);
+    return db;
+}
+
+static void sqlite_exec(sqlite3 *db, const char *sql) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fprintf(stderr, "%s\n", msg);
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+}
+
+/* A connection of the test's own to the store at url (postgres://...?schema=NAME), its
+ * search_path the test's schema. */
+static PGconn *pg_of(const char *url) {
     char conninfo[1024];
     snprintf(conninfo, sizeof conninfo, "%s", url);
     char *schema = strstr(conninfo, "schema=");
@@ -1683,21 +1683,40 @@ static void drop_usage_counters(const char *url) {
     schema[-1] = '\0';
     PGconn *c = PQconnectdb(conninfo);
     assert_int_equal(PQstatus(c), CONNECTION_OK);
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SET client_min_messages=warning; SET search_path TO %s; BEGIN;"
-             " DROP FUNCTION IF EXISTS jobs_usage_changed() CASCADE; DROP FUNCTION IF EXISTS jobs_changed() "
-             "CASCADE;"
-             " DROP FUNCTION media_usage_changed() CASCADE;"
-             " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
-             " DROP FUNCTION IF EXISTS jobs_running_changed() CASCADE; DROP TABLE IF EXISTS jobs_running;"
-             " CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, seq);"
-             " DELETE FROM schema_migrations WHERE version>8; COMMIT;",
-             name);
+    char sql[128];
+    snprintf(sql, sizeof sql, "SET client_min_messages=warning; SET search_path TO %s", name);
+    PGresult *r = PQexec(c, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    return c;
+}
+
+static void pg_exec(PGconn *c, const char *sql) {
     PGresult *r = PQexec(c, sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) fprintf(stderr, "%s\n", PQerrorMessage(c));
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
+}
+
+/* Undoes the migrations that added the usage counters (9 to 11), as a store of version 8 had it. */
+static void drop_usage_counters(const char *url) {
+    if (!strncmp(url, "sqlite:", 7)) {
+        sqlite3 *db = sqlite_of(url);
+        sqlite_exec(db, "BEGIN; DROP TRIGGER IF EXISTS jobs_usage_insert; DROP TRIGGER jobs_usage_update_old;"
+                        " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
+                        " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
+                        " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
+                        " DELETE FROM schema_migrations WHERE version>8; COMMIT;");
+        sqlite3_close(db);
+        return;
+    }
+    PGconn *c = pg_of(url);
+    pg_exec(c, "BEGIN; DROP FUNCTION IF EXISTS jobs_usage_changed() CASCADE;"
+               " DROP FUNCTION IF EXISTS jobs_changed() CASCADE; DROP FUNCTION media_usage_changed() CASCADE;"
+               " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
+               " DROP FUNCTION IF EXISTS jobs_running_changed() CASCADE; DROP TABLE IF EXISTS jobs_running;"
+               " CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, seq);"
+               " DELETE FROM schema_migrations WHERE version>8; COMMIT;");
     PQfinish(c);
 }
 
@@ -1732,6 +1751,186 @@ static void test_usage_migration_counts_existing_rows(void **state) {
     cf_job_records_free(rows, n);
     finish_at(f->store, "old", 1, CF_JOB_STATE_SUCCEEDED, 0, NOV + 4000); /* and kept from then on */
     assert_usage_counted(f->store, NOV + 5000);
+}
+
+/* Jobs j0..j(n-1), created in that order, j<i> of tenant t<i % tenants>. */
+static void create_for_tenants(cf_store *s, int n, int tenants) {
+    enum { BATCH = 200 };
+    cf_job_submission *subs = calloc(BATCH, sizeof *subs);
+    char(*names)[2][16] = calloc(BATCH, sizeof *names);
+    assert_true(subs && names);
+    cf_error err;
+    for (int first = 0; first < n; first += BATCH) {
+        int k = n - first < BATCH ? n - first : BATCH;
+        for (int i = 0; i < k; i++) {
+            snprintf(names[i][0], sizeof names[i][0], "j%d", first + i);
+            snprintf(names[i][1], sizeof names[i][1], "t%d", (first + i) % tenants);
+            subs[i] = (cf_job_submission){.in = {.id = names[i][0],
+                                                 .kind = "render",
+                                                 .request = "{}",
+                                                 .tenant = names[i][1],
+                                                 .max_attempts = 1,
+                                                 .now = 1000 + first + i}};
+        }
+        assert_int_equal(cf_store_job_create_many(s, subs, (size_t)k, &err), CF_OK);
+        for (int i = 0; i < k; i++) {
+            assert_int_equal(subs[i].rc, CF_OK);
+            cf_job_record_free(&subs[i].out);
+        }
+    }
+    free(subs);
+    free(names);
+}
+
+/* Lists f's jobs and checks that they are, in order, the jobs named j<first>, j<first - step>, ... */
+static void assert_listed(cf_store *s, const cf_job_filter *f, size_t want, int first, int step,
+                          int64_t *last_seq) {
+    cf_job_record *rows = NULL;
+    size_t n = 0;
+    cf_error err;
+    assert_int_equal(cf_store_job_list(s, f, &rows, &n, &err), CF_OK);
+    assert_int_equal(n, want);
+    char id[16];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "j%d", first - (int)i * step);
+        assert_string_equal(rows[i].id, id);
+        if (f->tenant) assert_string_equal(rows[i].tenant, f->tenant);
+        if (i) assert_true(rows[i].seq < rows[i - 1].seq);
+    }
+    if (last_seq && n) *last_seq = rows[n - 1].seq;
+    cf_job_records_free(rows, n);
+}
+
+/* The query plan of the statement that lists f's jobs in out, a line per step: SQLite's EXPLAIN
+ * QUERY PLAN, or PostgreSQL's generic plan, the one a prepared statement ends up with (a custom
+ * plan, made for the values at hand, could use an index that the generic one cannot). */
+static void list_plan(const char *url, const cf_job_filter *f, char *out, size_t cap) {
+    char sql[4096];
+    out[0] = '\0';
+    if (!strncmp(url, "sqlite:", 7)) {
+        sqlite3 *db = sqlite_of(url);
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+                 f ? cf_store_sqlite_job_list_sql(f) : cf_store_sqlite_events_after_tenant_sql());
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(out + strlen(out), cap - strlen(out), "%s\n", (const char *)sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return;
+    }
+    PGconn *c = pg_of(url);
+    int n = 0;
+    const char *text = cf_store_postgres_job_list_sql(f, &n);
+    const char *types[] = {"text", "text", "bigint", "bigint", "text", "text"};
+    char status[32] = "NULL", tenant[32] = "NULL", before[32] = "9223372036854775807";
+    if (f->status >= 0)
+        snprintf(status, sizeof status, "'%s'", cf_job_state_to_string((cf_job_state)f->status));
+    if (f->tenant) snprintf(tenant, sizeof tenant, "'%s'", f->tenant);
+    if (f->before_seq) snprintf(before, sizeof before, "%lld", (long long)f->before_seq);
+    const char *values[] = {status, "NULL", before, "10", tenant, "NULL"};
+    char params[128] = "", args[256] = "";
+    for (int i = 0; i < n; i++) {
+        snprintf(params + strlen(params), sizeof params - strlen(params), "%s%s", i ? "," : "", types[i]);
+        snprintf(args + strlen(args), sizeof args - strlen(args), "%s%s", i ? "," : "", values[i]);
+    }
+    snprintf(sql, sizeof sql, "SET plan_cache_mode=force_generic_plan; PREPARE p(%s) AS %s", params, text);
+    pg_exec(c, sql);
+    snprintf(sql, sizeof sql, "EXPLAIN EXECUTE p(%s)", args);
+    PGresult *r = PQexec(c, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    for (int i = 0; i < PQntuples(r); i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s\n", PQgetvalue(r, i, 0));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* The plan of f's list reads the tenant's jobs through jobs_by_tenant, and nothing else of jobs. */
+static void assert_reads_tenant_index(const char *url, const cf_job_filter *f) {
+    char plan[4096];
+    list_plan(url, f, plan, sizeof plan);
+    bool sqlite = !strncmp(url, "sqlite:", 7);
+    bool ok = sqlite
+                  ? strstr(plan, "SEARCH jobs USING INDEX jobs_by_tenant (tenant=? AND seq<?)") &&
+                        !strstr(plan, "SCAN jobs") && !strstr(plan, "TEMP B-TREE")
+                  : strstr(plan, "jobs_by_tenant") && !strstr(plan, "Seq Scan") && !strstr(plan, "jobs_pkey");
+    if (!ok) fprintf(stderr, "plan of the list of %s:\n%s", f->tenant, plan);
+    assert_true(ok);
+}
+
+/* Where the tenant's jobs of 1,200 of 20 tenants are read from: the list by tenant (newest
+ * first, from a cursor, by status, queued and running) gives the tenant's jobs alone and its plan
+ * reads jobs_by_tenant, not every job newer than the page; a tenant's events are read from the
+ * events, each one's job by id, not through jobs_by_tenant. */
+static void test_tenant_lists_read_their_index(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    create_for_tenants(f->store, 1200, 20); /* t7: j7, j27, ... j1187 */
+    cf_job_record j;
+    const char *leased[] = {"j1187", "j1107"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(cf_store_job_lease(f->store, leased[i], "w", 60000, 5000, &j, &err), CF_OK);
+        cf_job_record_free(&j);
+    }
+    cf_job_filter t7 = {.status = -1, .tenant = "t7", .limit = 10};
+    int64_t last = 0;
+    assert_listed(f->store, &t7, 10, 1187, 20, &last);
+    t7.before_seq = last;
+    assert_listed(f->store, &t7, 10, 987, 20, NULL);
+    t7.before_seq = 0;
+    t7.limit = 100;
+    assert_listed(f->store, &t7, 60, 1187, 20, NULL);
+    cf_job_filter queued = {.status = CF_JOB_STATE_QUEUED, .tenant = "t7", .limit = 3};
+    assert_listed(f->store, &queued, 3, 1167, 20, NULL); /* j1187 runs */
+    cf_job_filter running = {.status = CF_JOB_STATE_RUNNING, .tenant = "t7", .limit = 10};
+    assert_listed(f->store, &running, 2, 1187, 80, NULL);
+    cf_job_filter other = {.status = CF_JOB_STATE_RUNNING, .tenant = "t8", .limit = 10};
+    assert_listed(f->store, &other, 0, 0, 0, NULL);
+
+    if (strncmp(f->url, "sqlite:", 7)) { /* the planner's statistics, as autovacuum keeps them */
+        PGconn *c = pg_of(f->url);
+        pg_exec(c, "ANALYZE jobs");
+        PQfinish(c);
+    }
+    cf_job_filter plans[] = {
+        {.status = -1, .tenant = "t7"},
+        {.status = -1, .tenant = "t7", .before_seq = last},
+        {.status = CF_JOB_STATE_QUEUED, .tenant = "t7"},
+        {.status = CF_JOB_STATE_FAILED, .kind = "render", .tenant = "t7", .before_seq = last}};
+    for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) assert_reads_tenant_index(f->url, &plans[i]);
+    if (!strncmp(f->url, "sqlite:", 7)) {
+        char plan[1024];
+        list_plan(f->url, NULL, plan, sizeof plan);
+        if (strncmp(plan, "SEARCH e USING INTEGER PRIMARY KEY (rowid>?)\n", 45) ||
+            strstr(plan, "jobs_by_tenant"))
+            fprintf(stderr, "plan of a tenant's events:\n%s", plan);
+        assert_int_equal(strncmp(plan, "SEARCH e USING INTEGER PRIMARY KEY (rowid>?)\n", 45), 0);
+        assert_null(strstr(plan, "jobs_by_tenant"));
+    }
+}
+
+/* A SQLite store of schema 13 (no jobs_by_tenant) gets the index when opened, and its tenant's
+ * lists give the same jobs, now through the index. (PostgreSQL has had jobs_by_tenant since
+ * schema 8.) */
+static void test_tenant_index_migration_keeps_the_lists(void **state) {
+    fixture *f = *state;
+    if (strncmp(f->url, "sqlite:", 7)) skip();
+    cf_error err;
+    create_for_tenants(f->store, 300, 3);
+    cf_store_close(f->store);
+    f->store = NULL;
+    sqlite3 *db = sqlite_of(f->url);
+    sqlite_exec(db, "DROP INDEX jobs_by_tenant; DELETE FROM schema_migrations WHERE version>13;");
+    sqlite3_close(db);
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
+    cf_job_filter t2 = {.status = -1, .tenant = "t2", .limit = 5};
+    int64_t last = 0;
+    assert_listed(f->store, &t2, 5, 299, 3, &last);
+    t2.before_seq = last;
+    assert_listed(f->store, &t2, 5, 284, 3, NULL);
+    cf_job_filter queued = {.status = CF_JOB_STATE_QUEUED, .tenant = "t0", .limit = 200};
+    assert_listed(f->store, &queued, 100, 297, 3, NULL);
+    assert_reads_tenant_index(f->url, &t2);
 }
 
 /* Feature flags: set inserts or replaces, list is by name, delete says when there was none, and
@@ -1836,6 +2035,8 @@ int main(void) {
         T(test_tenant_usage_counts_bytes_jobs_and_run_time),
         T(test_usage_counters_agree_with_a_recount),
         T(test_usage_migration_counts_existing_rows),
+        T(test_tenant_lists_read_their_index),
+        T(test_tenant_index_migration_keeps_the_lists),
         T(test_tenant_quotas_are_kept_and_removed),
         T(test_flags_are_set_replaced_listed_and_deleted),
     };

@@ -1143,31 +1143,49 @@ typedef struct list_args {
     size_t limit, n;
 } list_args;
 
+/* The statement that lists the jobs f asks for ($1 status, $2 kind, $3 before seq, $4 limit, $5
+ * tenant, $6 parent; it names the first *nparams). Each has conditions an index serves in a
+ * generic plan, which a prepared statement ends up with, not "$5 IS NULL OR tenant=$5" (no index
+ * serves that in a generic plan): a tenant's jobs through jobs_by_tenant, a parent's children
+ * through jobs_by_parent, the running jobs through jobs_running (no index of jobs names the
+ * status), all jobs newest first by seq. The status and kind are checked on the rows read; the
+ * cursor bounds the range (the largest seq for none). A tenant's list names its tenant as a range
+ * and orders by (tenant, seq), which only jobs_by_tenant gives read backwards from ($5, $3): with
+ * tenant=$5 and the order by seq alone, the generic plan read jobs newest first by jobs_pkey and
+ * dropped the other tenants' (the planner takes a tenant's jobs to be spread evenly over time), so
+ * a tenant whose jobs were old read nearly the whole table: 99,000 rows and 80 ms for 50 jobs of
+ * the tenant with the oldest 1,000 of 100,000 jobs of six tenants, against 50 rows and 0.07 ms. */
+const char *cf_store_postgres_job_list_sql(const cf_job_filter *f, int *nparams) {
+#define LIST_WHERE " ($1::text IS NULL OR status=$1) AND ($2::text IS NULL OR kind=$2) AND seq<$3::bigint"
+#define LIST_ORDER " ORDER BY seq DESC LIMIT $4"
+    bool running = !f->parent_id && f->status == (int)CF_JOB_STATE_RUNNING;
+    *nparams = f->parent_id ? 6 : f->tenant || running ? 5 : 4;
+    if (f->parent_id)
+        return "SELECT " JOB_COLS " FROM jobs WHERE parent_id=$6 AND" LIST_WHERE
+               " AND ($5::text IS NULL OR tenant=$5)" LIST_ORDER;
+    if (running)
+        return "SELECT " JOB_COLS " FROM jobs WHERE seq IN (SELECT seq FROM jobs_running) AND" LIST_WHERE
+               " AND ($5::text IS NULL OR tenant=$5)" LIST_ORDER;
+    if (f->tenant)
+        return "SELECT " JOB_COLS " FROM jobs WHERE tenant>=$5 AND tenant<=$5 AND" LIST_WHERE
+               " ORDER BY tenant DESC, seq DESC LIMIT $4";
+    return "SELECT " JOB_COLS " FROM jobs WHERE" LIST_WHERE LIST_ORDER;
+#undef LIST_WHERE
+#undef LIST_ORDER
+}
+
 static cf_err list_fn(PGconn *c, void *arg, cf_error *err) {
     list_args *a = arg;
-    num before = n64(a->f->before_seq), lim = n64((int64_t)a->limit);
+    num before = n64(a->f->before_seq > 0 ? a->f->before_seq : INT64_MAX), lim = n64((int64_t)a->limit);
     const char *p[] = {a->f->status >= 0 ? cf_job_state_to_string((cf_job_state)a->f->status) : NULL,
                        a->f->kind,
                        before.s,
                        lim.s,
                        a->f->tenant,
                        a->f->parent_id};
-    /* a parent's children by their own condition, which the jobs_by_parent index serves; the
-     * running jobs through jobs_running (no index of jobs names the status) */
-    bool running = !a->f->parent_id && a->f->status == (int)CF_JOB_STATE_RUNNING;
-    PGresult *r =
-        q(c,
-          running ? "SELECT " JOB_COLS " FROM jobs WHERE seq IN (SELECT seq FROM jobs_running) AND status=$1"
-                    " AND ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                    " AND ($5::text IS NULL OR tenant=$5) ORDER BY seq DESC LIMIT $4"
-          : a->f->parent_id ? "SELECT " JOB_COLS
-                              " FROM jobs WHERE parent_id=$6 AND ($1::text IS NULL OR status=$1)"
-                              " AND ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                              " AND ($5::text IS NULL OR tenant=$5) ORDER BY seq DESC LIMIT $4"
-                            : "SELECT " JOB_COLS " FROM jobs WHERE ($1::text IS NULL OR status=$1) AND"
-                              " ($2::text IS NULL OR kind=$2) AND ($3::bigint=0 OR seq<$3)"
-                              " AND ($5::text IS NULL OR tenant=$5) ORDER BY seq DESC LIMIT $4",
-          a->f->parent_id ? 6 : 5, p, err);
+    int n;
+    const char *sql = cf_store_postgres_job_list_sql(a->f, &n);
+    PGresult *r = q(c, sql, n, p, err);
     if (!r) return err->code;
     for (int i = 0; i < PQntuples(r) && a->n < a->limit; i++) read_job(r, i, &a->rows[a->n++]);
     PQclear(r);

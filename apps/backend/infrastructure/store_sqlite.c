@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,12 @@ static const char *const migrations[] = {
     "DROP INDEX IF EXISTS jobs_by_kind; DROP INDEX IF EXISTS jobs_by_tenant;"
     "DROP INDEX IF EXISTS jobs_by_parent;"
     "CREATE INDEX jobs_by_parent ON jobs(parent_id, seq) WHERE parent_id IS NOT NULL;",
+    /* A tenant's list (every GET /v1/jobs when API keys are on) reads its own jobs newest first
+     * through jobs_by_tenant, with a statement of its own (Q_JOB_LIST_TENANT): without it the list
+     * read every job newer than the page, of every tenant (100,000 jobs of 100 tenants: the whole
+     * table for a tenant whose jobs are old). The tenant's events keep reading the events first
+     * (Q_EVENTS_AFTER_TENANT joins in that order). */
+    "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs(tenant, seq);",
 };
 
 #define JOB_COLS                                                                                             \
@@ -233,6 +240,7 @@ enum {
     Q_MEDIA_LIST,
     Q_CHILDREN_LIVE,
     Q_JOB_LIST,
+    Q_JOB_LIST_TENANT,
     Q_JOB_LIST_CHILDREN,
     Q_EVENTS_AFTER_TENANT,
     Q_KEY_INSERT,
@@ -253,6 +261,10 @@ enum {
     Q_SAVEPOINT_ROLLBACK,
     Q_COUNT
 };
+
+/* The conditions and order every job list shares (see Q_JOB_LIST). */
+#define JOB_LIST_WHERE " (?1 IS NULL OR status=?1) AND (?2 IS NULL OR kind=?2) AND seq<?3"
+#define JOB_LIST_ORDER " ORDER BY seq DESC LIMIT ?4"
 
 static const char *const queries[Q_COUNT] = {
     [Q_JOB_BY_ID] = "SELECT " JOB_COLS " FROM jobs WHERE id=?1",
@@ -329,16 +341,20 @@ static const char *const queries[Q_COUNT] = {
     [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
                           " ORDER BY created_at, rowid LIMIT ?",
     [Q_CHILDREN_LIVE] = "SELECT id FROM jobs WHERE parent_id=?1 AND status IN ('queued','running')",
-    /* ?1 status, ?2 kind, ?3 before seq (0 = none), ?4 limit, ?5 parent: a parent's children have a
-     * statement of their own, so that the jobs_by_parent index serves it (GET /v1/jobs/{id} asks
-     * for them every time) instead of a scan of every job. */
-    [Q_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR status=?1) AND (?2 IS NULL OR kind=?2)"
-                   " AND (?3=0 OR seq<?3) AND (?6 IS NULL OR tenant=?6) ORDER BY seq DESC LIMIT ?4",
-    [Q_JOB_LIST_CHILDREN] = "SELECT " JOB_COLS " FROM jobs WHERE parent_id=?5 AND (?1 IS NULL OR status=?1)"
-                            " AND (?2 IS NULL OR kind=?2) AND (?3=0 OR seq<?3) AND (?6 IS NULL OR tenant=?6)"
-                            " ORDER BY seq DESC LIMIT ?4",
+    /* ?1 status, ?2 kind, ?3 before seq, ?4 limit, ?5 parent, ?6 tenant. Each list has a statement
+     * whose every condition the planner can use, not one with "?6 IS NULL OR tenant=?6" (no index
+     * serves that): all jobs newest first by seq; a tenant's through jobs_by_tenant (tenant=?6 AND
+     * seq<?3, a range of the index read backwards); a parent's children through jobs_by_parent
+     * (GET /v1/jobs/{id} asks for them every time). The status and kind are checked on the rows
+     * read, a page's cursor bounds the range (job_list passes the largest seq for none). */
+    [Q_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs WHERE" JOB_LIST_WHERE JOB_LIST_ORDER,
+    [Q_JOB_LIST_TENANT] = "SELECT " JOB_COLS " FROM jobs WHERE tenant=?6 AND" JOB_LIST_WHERE JOB_LIST_ORDER,
+    [Q_JOB_LIST_CHILDREN] = "SELECT " JOB_COLS " FROM jobs WHERE parent_id=?5 AND" JOB_LIST_WHERE
+                            " AND (?6 IS NULL OR tenant=?6)" JOB_LIST_ORDER,
+    /* The events first, each one's job by id (CROSS JOIN keeps that order): read through
+     * jobs_by_tenant, a tenant's every job would be joined to its events and sorted. */
     [Q_EVENTS_AFTER_TENANT] =
-        "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e JOIN jobs j ON j.id=e.job_id"
+        "SELECT e.id,e.type,e.job_id,e.at,e.data,j.tenant FROM events e CROSS JOIN jobs j ON j.id=e.job_id"
         " WHERE e.id>?1 AND j.tenant=?3 ORDER BY e.id LIMIT ?2",
     [Q_KEY_INSERT] = "INSERT INTO api_keys(" KEY_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,0)",
     [Q_KEY_GET] = "SELECT " KEY_COLS " FROM api_keys WHERE id=?1",
@@ -895,18 +911,31 @@ static bool room_for_row(cf_job_record **rows, size_t *cap, size_t n, size_t lim
     return true;
 }
 
+/* The statement that lists the jobs f asks for (see Q_JOB_LIST). */
+static int job_list_query(const cf_job_filter *f) {
+    return f->parent_id ? Q_JOB_LIST_CHILDREN : f->tenant ? Q_JOB_LIST_TENANT : Q_JOB_LIST;
+}
+
+const char *cf_store_sqlite_job_list_sql(const cf_job_filter *f) {
+    return queries[job_list_query(f)];
+}
+
+const char *cf_store_sqlite_events_after_tenant_sql(void) {
+    return queries[Q_EVENTS_AFTER_TENANT];
+}
+
 static cf_err sq_job_list(void *self, const cf_job_filter *f, cf_job_record **out, size_t *n, cf_error *err) {
     *out = NULL;
     *n = 0;
     size_t limit = f->limit ? f->limit : 50, cap = 0;
     cf_job_record *rows = NULL;
     sq_store *st = lock_reader(self);
-    sqlite3_stmt *s = stmt(st, f->parent_id ? Q_JOB_LIST_CHILDREN : Q_JOB_LIST, err);
+    sqlite3_stmt *s = stmt(st, job_list_query(f), err);
     cf_err rc = s ? CF_OK : err->code;
     if (s) {
         bind_text(s, 1, f->status >= 0 ? cf_job_state_to_string((cf_job_state)f->status) : NULL);
         bind_text(s, 2, f->kind);
-        sqlite3_bind_int64(s, 3, f->before_seq);
+        sqlite3_bind_int64(s, 3, f->before_seq > 0 ? f->before_seq : INT64_MAX);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)limit);
         bind_text(s, 5, f->parent_id);
         bind_text(s, 6, f->tenant);
