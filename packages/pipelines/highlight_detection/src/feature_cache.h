@@ -5,7 +5,7 @@
 #include "clipforge/highlight.h"
 
 /* Bumped whenever extraction changes what a feature means: old files then stop matching. */
-#define CF_FEATURES_VERSION 7
+#define CF_FEATURES_VERSION 8
 
 /* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale, made with another audio-events
  * model than events_model ("" = none) or unreadable (never fatal). */

@@ -150,6 +150,7 @@ static cf_err derive_events(const feature_inputs *in, const float *hop_lufs, flo
 #define PITCH_HALF 10      /* hops: pitch level over 2.1 s */
 #define RANGE_HALF 15      /* hops: pitch spread over 3.1 s */
 #define SYLLABLE_HALF 10   /* hops: syllable rate over 2.1 s */
+#define SLOW_HALF 25       /* hops: a slowed voice over 5.1 s */
 #define SYLLABLE_RISE 4.0f /* dB an envelope peak stands over the dip before it */
 
 /* Semitones of each voiced hop's pitch over the median pitch of the hops heard as speech (all
@@ -243,11 +244,16 @@ static cf_err derive_voice(const feature_inputs *in, const float *hop_lufs, cons
     count_window(peaks, COL(CF_FEAT_SYLLABLE_RATE), n, SYLLABLE_HALF, 10.0f / (2 * SYLLABLE_HALF + 1));
     float range0 = median_where(COL(CF_FEAT_PITCH_RANGE), speech, n, 2.0f);
     float rate0 = median_where(COL(CF_FEAT_SYLLABLE_RATE), speech, n, 4.0f);
+    /* an emphatic passage is slower for seconds, not for one word: the rate over SLOW_HALF (st,
+     * the pitch track, is free now) */
+    hl_curve_smooth(COL(CF_FEAT_SYLLABLE_RATE), st, n, SLOW_HALF);
     for (size_t i = 0; i < n; i++) {
         float pitch = ramp(COL(CF_FEAT_PITCH_REL)[i], 2.0f, 5.0f);
         float range = ramp(COL(CF_FEAT_PITCH_RANGE)[i] / range0, 1.3f, 2.0f);
         float rate = ramp(COL(CF_FEAT_SYLLABLE_RATE)[i] / rate0, 1.3f, 2.0f);
         COL(CF_FEAT_AROUSAL)[i] = fmaxf(pitch, fminf(range, rate));
+        /* an emphatic passage of a talk slows down (it is also louder): speech made louder does not */
+        COL(CF_FEAT_SLOWED)[i] = st[i] > 0 ? ramp(rate0 / st[i], 1.1f, 1.25f) : 0.0f;
     }
     free(st), free(peaks), free(buf), free(voiced);
     return CF_OK;

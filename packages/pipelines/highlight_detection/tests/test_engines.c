@@ -220,6 +220,27 @@ static void test_noise_heard_around_a_crowd_puts_it_in_doubt(void **state) {
     cf_feature_track_free(t);
 }
 
+/* The lecture profile: speech 9 dB louder than the talk around it, in the speaker's own pace, is
+ * no emphasis (a microphone moved closer); louder and slower, it is, and the reason says so. */
+static void test_lecture_emphasis_is_louder_and_slower(void **state) {
+    (void)state;
+    cf_feature_track *t = events_track();
+    set(t, 1000, 1250, CF_FEAT_LOUD_REL_LOCAL, 9.0f);
+    set(t, 1000, 1250, CF_FEAT_EXCITED, 0.6f);
+    cf_highlight_detection_result r;
+    cf_error err;
+    assert_int_equal(detect_on(t, "lecture", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 0);
+    cf_highlight_detection_result_free(&r);
+    set(t, 1000, 1250, CF_FEAT_SLOWED, 1.0f);
+    assert_int_equal(detect_on(t, "lecture", &r, &err), CF_OK);
+    assert_int_equal(r.n_highlights, 1);
+    assert_true(r.highlights[0].start_ms <= 103000 && r.highlights[0].end_ms >= 122000);
+    assert_string_equal(r.highlights[0].label, "emphasis");
+    cf_highlight_detection_result_free(&r);
+    cf_feature_track_free(t);
+}
+
 /* Speech 9 dB louder than the speech around it, over fast motion: in the speaker's calm voice it
  * is no moment for the generic profile; in a raised voice (arousal) it is, and the reason says
  * how the voice changed. */
@@ -480,6 +501,7 @@ int main(void) {
         cmocka_unit_test(test_loud_music_alone_is_not_excitement),
         cmocka_unit_test(test_crowd_heard_as_noise_too_is_in_doubt),
         cmocka_unit_test(test_noise_heard_around_a_crowd_puts_it_in_doubt),
+        cmocka_unit_test(test_lecture_emphasis_is_louder_and_slower),
         cmocka_unit_test(test_motion_counts_when_something_else_agrees),
         cmocka_unit_test(test_score_curve_is_per_second_and_follows_the_eruption),
         cmocka_unit_test(test_learned_loads_model_and_names_version),

@@ -139,12 +139,19 @@ static void test_peak_persistence(void **state) {
 }
 
 /* Speech made 9 dB louder keeps the voice of the speech around it: it reads louder (excited
- * speech) but not aroused; the same speech a major sixth higher reads aroused. */
+ * speech) but neither aroused nor slowed; the same speech a major sixth higher reads aroused, and
+ * louder speech at half the syllable rate (an emphatic passage) reads slowed. */
 static void test_arousal_follows_pitch_not_gain(void **state) {
     (void)state;
     collect c = {0};
     push_signal(&c, harmonic_200, CF_AUDIO_RATE * 2);
-    enum { N = 1200, LOUD = 700, HIGH = 1000, LEN = 150 }; /* 120 s: calm, louder, higher */
+    enum {
+        N = 1200,
+        SLOW = 450,
+        LOUD = 700,
+        HIGH = 1000,
+        LEN = 150
+    }; /* 120 s: calm, slower, louder, higher */
     audio_hop *hops = calloc(N, sizeof *hops);
     bool *ok = calloc(N, sizeof *ok);
     video_hop *video = calloc(N, sizeof *video);
@@ -153,10 +160,11 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
         hops[i] = c.hops[10];
         ok[i] = true;
         /* syllables: a voiced hop then a quieter unvoiced one, the pitch moving a semitone */
-        bool voiced = i % 2 == 0;
+        bool slow = i >= SLOW && i < SLOW + LEN; /* a syllable every 400 ms instead of 200 */
+        bool voiced = slow ? i % 4 == 0 : i % 2 == 0;
         float st = (i / 2) % 2 ? 1.0f : 0.0f;
         hops[i].pitch_hz = voiced ? 150.0f * exp2f(st / 12) : 0;
-        bool loud = i >= LOUD && i < LOUD + LEN, high = i >= HIGH && i < HIGH + LEN;
+        bool loud = (i >= LOUD && i < LOUD + LEN) || slow, high = i >= HIGH && i < HIGH + LEN;
         if (high) hops[i].pitch_hz = voiced ? hops[i].pitch_hz * exp2f(9.0f / 12) : 0;
         double gain = (loud || high) ? 8.0 : 1.0; /* +9 dB */
         hops[i].kpower *= voiced ? gain : gain * 0.1;
@@ -168,7 +176,12 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
     cf_error err;
     assert_int_equal(hl_features_finalize(&in, &t, &err), CF_OK);
     double pitch_loud = 0, pitch_high = 0, ar_calm = 0, ar_loud = 0, ar_high = 0, loud_db = 0;
+    double sl_calm = 0, sl_loud = 0, sl_slow = 0, sl_high = 0;
     for (int i = 0; i < 100; i++) {
+        sl_calm += cf_feat(t, 300 + i, CF_FEAT_SLOWED) / 100;
+        sl_slow += cf_feat(t, SLOW + 25 + i, CF_FEAT_SLOWED) / 100;
+        sl_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_SLOWED) / 100;
+        sl_high += cf_feat(t, HIGH + 25 + i, CF_FEAT_SLOWED) / 100;
         pitch_loud += cf_feat(t, LOUD + 25 + i, CF_FEAT_PITCH_REL) / 100;
         pitch_high += cf_feat(t, HIGH + 25 + i, CF_FEAT_PITCH_REL) / 100;
         loud_db += cf_feat(t, LOUD + 25 + i, CF_FEAT_LOUD_REL_LOCAL) / 100;
@@ -184,6 +197,10 @@ static void test_arousal_follows_pitch_not_gain(void **state) {
                 0.1f * cf_feat(t, LOUD + 75, CF_FEAT_EXCITED) + 1e-6f);
     /* the syllables come every 200 ms: 5 per second */
     assert_true(fabsf(cf_feat(t, 300, CF_FEAT_SYLLABLE_RATE) - 5.0f) < 0.6f);
+    /* against the media's median rate, here the default of 4 per second (this tone is not heard
+     * as speech): 2.5 per second is 1.6 times slower, 5 per second faster */
+    assert_true(fabsf(cf_feat(t, SLOW + 75, CF_FEAT_SYLLABLE_RATE) - 2.5f) < 0.5f);
+    assert_true(sl_calm < 0.1 && sl_loud < 0.1 && sl_high < 0.1 && sl_slow > 0.9);
     cf_feature_track_free(t);
     free(hops), free(ok), free(video);
 }

@@ -37,7 +37,8 @@
  * audio-event classifier's class probabilities (0 when no audio-events model was found), in the
  * order of the domain enum cf_audio_event_class (CF_FEAT_EV_SPEECH + class). PITCH_REL..AROUSAL
  * describe the voice against the media's own speech, so that speech made louder is not taken for
- * excited speech (which also raises pitch, widens its range and speeds up). */
+ * excited speech (which also raises pitch, widens its range and speeds up); SLOWED likewise for an
+ * emphatic passage of a talk (louder and slower). */
 #define CF_FEATURE_MAP(X)                                                                                    \
     X(LOUD_M, "loudness_momentary", "K-weighted loudness over 400 ms, LUFS")                                 \
     X(LOUD_S, "loudness_short", "K-weighted loudness over 3 s, LUFS")                                        \
@@ -71,7 +72,8 @@
     X(SYLLABLE_RATE, "syllable_rate", "loudness-envelope peaks (syllables) per second over 2 s")             \
     X(AROUSAL, "voice_arousal",                                                                              \
       "a raised voice 0..1: pitch, pitch range, syllable rate over the media's speech")                      \
-    X(EXCITED_VOICE, "excited_voice", "excited speech with a raised voice: excited_speech x voice_arousal")
+    X(EXCITED_VOICE, "excited_voice", "excited speech with a raised voice: excited_speech x voice_arousal")  \
+    X(SLOWED, "voice_slowed", "a slowed voice 0..1: syllables 1.1-1.25 times slower than the media's speech")
 
 typedef enum cf_feature_id {
 #define CF_FEATURE_ENUM(id, name, help) CF_FEAT_##id,
