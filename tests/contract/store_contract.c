@@ -1933,6 +1933,62 @@ static void test_tenant_index_migration_keeps_the_lists(void **state) {
     assert_reads_tenant_index(f->url, &t2);
 }
 
+/* The updates of jobs PostgreSQL counted in the test's schema, all of them and those that were
+ * heap-only (HOT), once they come to at least want: the statistics of a connection reach the
+ * shared ones when it ends, a little after the store closed it. */
+static void jobs_updates(const char *url, long want, long *all, long *hot) {
+    PGconn *c = pg_of(url);
+    for (int tries = 0; tries < 100; tries++) {
+        PGresult *r = PQexec(c, "SELECT pg_stat_clear_snapshot(); SELECT n_tup_upd, n_tup_hot_upd"
+                                " FROM pg_stat_user_tables WHERE relid='jobs'::regclass");
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        *all = atol(PQgetvalue(r, 0, 0));
+        *hot = atol(PQgetvalue(r, 0, 1));
+        PQclear(r);
+        if (*all >= want) break;
+        usleep(100 * 1000);
+    }
+    PQfinish(c);
+}
+
+/* Leases and finishes change no column an index of jobs names (PostgreSQL decides by columns, an
+ * index's condition included, not by values), so with room on the pages (fillfactor 50) their
+ * new row versions go beside the old ones without index entries. An index naming the status,
+ * even one only on the final states, makes none of them HOT. */
+static void test_leases_and_finishes_are_hot_updates(void **state) {
+    fixture *f = *state;
+    if (!strncmp(f->url, "sqlite:", 7)) skip();
+    cf_error err;
+    enum { N = 64 };
+    create_for_tenants(f->store, N, 4);
+    cf_job_lease_req lease[N];
+    cf_job_finish_req fin[N];
+    char ids[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "j%d", i);
+        lease[i] = (cf_job_lease_req){.id = ids[i]};
+        fin[i] = (cf_job_finish_req){.id = ids[i],
+                                     .owner = "w",
+                                     .attempt = 1,
+                                     .outcome = {.status = CF_JOB_STATE_SUCCEEDED, .result = "{}"}};
+    }
+    assert_int_equal(cf_store_job_lease_many(f->store, lease, N, "w", 60000, 5000, &err), CF_OK);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(lease[i].rc, CF_OK);
+        cf_job_record_free(&lease[i].out);
+    }
+    assert_int_equal(cf_store_job_finish_many(f->store, fin, N, 6000, &err), CF_OK);
+    for (int i = 0; i < N; i++) assert_int_equal(fin[i].rc, CF_OK);
+    cf_store_close(f->store);
+    f->store = NULL;
+    long all = 0, hot = 0;
+    jobs_updates(f->url, 2 * N, &all, &hot);
+    fprintf(stderr, "jobs: %ld of %ld updates HOT\n", hot, all);
+    assert_int_equal(all, 2 * N);
+    assert_true(hot * 4 >= all * 3);
+    assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
+}
+
 /* Feature flags: set inserts or replaces, list is by name, delete says when there was none, and
  * the flags outlive a reopen (every process of the store sees the same ones). */
 static void test_flags_are_set_replaced_listed_and_deleted(void **state) {
@@ -2037,6 +2093,7 @@ int main(void) {
         T(test_usage_migration_counts_existing_rows),
         T(test_tenant_lists_read_their_index),
         T(test_tenant_index_migration_keeps_the_lists),
+        T(test_leases_and_finishes_are_hot_updates),
         T(test_tenant_quotas_are_kept_and_removed),
         T(test_flags_are_set_replaced_listed_and_deleted),
     };
