@@ -280,12 +280,13 @@ int main(int argc, char **argv) {
         {"active tenant, first page", {.status = -1, .tenant = active, .limit = 50}},
         {"active tenant, half-way page", {.status = -1, .tenant = active, .limit = 50}},
         {"active tenant, queued", {.status = CF_JOB_STATE_QUEUED, .tenant = active, .limit = 50}},
+        {"active tenant, failed (none)", {.status = CF_JOB_STATE_FAILED, .tenant = active, .limit = 50}},
         {"old tenant (t0), first page", {.status = -1, .tenant = "t0", .limit = 50}},
         {"old tenant (t0), half-way page", {.status = -1, .tenant = "t0", .limit = 50}},
     };
     int ncases = (int)(sizeof cases / sizeof cases[0]);
     cases[1].f.before_seq = cursor_after(fs[0].store, active, (size_t)jobs / 200);
-    cases[4].f.before_seq = cursor_after(fs[0].store, "t0", (size_t)jobs / 200);
+    cases[5].f.before_seq = cursor_after(fs[0].store, "t0", (size_t)jobs / 200);
     for (int k = 0; k < nfs; k++) cf_store_close(fs[k].store);
     if (sqlite) {
         sqlite3 *db = NULL;
