@@ -605,7 +605,8 @@ def load_data(args):
         data.append({"package": src["package"], "class": src["class"], "x": x, "y": y, "flac": flac, "lufs": lufs})
         source = data[-1]
         for kind in args.copies:
-            data.append(training_copy(args, source, kind, env, below))
+            if args.copy_classes.get(kind) is None or src["class"] in args.copy_classes[kind]:
+                data.append(training_copy(args, source, kind, env, below))
         meta.append({"package": src["package"], "class": src["class"], "files": len(files),
                      "seconds": round(float(len(x)) / 10, 1), "licence_manifest": src["licence"],
                      "licence_copyright_file": "; ".join(lics), "what": src.get("what", ""),
@@ -925,6 +926,8 @@ def model_json(model, names, version, meta, rows, macro, args, on_beds=None):
             "training_copies": {
                 "every_source": {k: ("pink noise %d LU under the source" % NOISE_UNDER_LU if k == "noisy" else COPIES[k])
                                  for k in args.copies},
+                **({"only_classes": {k: sorted(c) for k, c in args.copy_classes.items() if c is not None}}
+                   if any(c is not None for c in getattr(args, "copy_classes", {}).values()) else {}),
                 "over_speech": None if not args.mix else {"classes": list(MIX_CLASSES), "snr_db": list(MIX_SNR_DB),
                                                          "backgrounds": args.mix_backgrounds},
                 "quiet_db": None if not args.mix else QUIET_DB,
@@ -1083,7 +1086,8 @@ def main():
     ap.add_argument("--candidates", action="store_true",
                     help="also the manifest's candidate sources (labelled, measured and not kept in training)")
     ap.add_argument("--copies", default="telephone",
-                    help="training-side copies of every source, comma-separated: " + ", ".join(COPIES))
+                    help="training-side copies of every source (kind:class+class: of those classes' sources "
+                         "only), comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
                     help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
     ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4", "v6"],
@@ -1094,7 +1098,11 @@ def main():
     args = ap.parse_args()
     args.argv = sys.argv[1:]
     args.bin = os.path.abspath(args.bin)
-    args.copies = [c for c in args.copies.split(",") if c]
+    copies = [c.split(":", 1) + [None] for c in args.copies.split(",") if c]
+    args.copies = [c[0] for c in copies]
+    args.copy_classes = {c[0]: (set(c[1].split("+")) if c[1] else None) for c in copies}
+    if any(cl is not None and cl - set(CLASSES) for cl in args.copy_classes.values()):
+        ap.error("--copies: a copy's classes (kind:class+class) are among %s" % ", ".join(CLASSES))
     args.mix_music = [c for c in args.mix_music.split(",") if c]
     args.synth = [c for c in args.synth.split(",") if c]
     if set(args.synth) - set(SYNTH_RECIPES):
