@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The audio-event trainer's held-out folds: every package of the data manifest is pinned to a
 fold, a pinned package stays in its fold whatever packages are added, and every package is in
-exactly one fold. Without pins (another fold count) packages are dealt out in sorted order.
+exactly one fold. Without pins (another fold count) packages are dealt out in sorted order. The
+bed a held-out source is scored over is held out in its fold, from another package.
 
     audio_events_folds.py SOURCE_DIR
 """
@@ -41,3 +42,19 @@ plain = T.fold_packages(packages, n, {})
 assert plain == [sorted(packages[k::n]) for k in range(n)]
 sizes = [sum(1 for p in packages if before[p] == k) for k in range(n)]
 print("%d packages in %d folds of %s; an added package moves none" % (len(packages), n, sizes))
+
+# the bedded evaluation: a held-out source lies over a source of another package held out in the
+# same fold (speech over noise, anything else over speech), the first in package order; never
+# over its own package, nor over a package the fold's model was trained on
+def part(cls, pkg):
+    return {"class": cls, "package": pkg}
+
+held = ["b-speech-pkg", "c-game", "d-speech-pkg"]
+parts = [part("speech", "d-speech-pkg"), part("speech", "b-speech-pkg"), part("laughter", "c-game"),
+         part("noise", "c-game"), part("speech", "a-trained"), part("noise", "a-trained")]
+assert T.bed_of(parts[2], parts, held)["package"] == "b-speech-pkg", "not the first held-out speech"
+assert T.bed_of(parts[1], parts, held)["package"] == "c-game", "speech is laid over the fold's noise"
+assert T.bed_of(part("speech", "c-game"), parts, held) is None, "a source over its own package's noise"
+assert T.bed_of(parts[2], parts, ["c-game"]) is None, "a bed the fold's model was trained on"
+assert T.BED_CLASS.get("music", "speech") == "speech"
+print("beds: another package of the fold, speech under the events, noise under the speech")
