@@ -61,5 +61,18 @@ ok clip --input surround.mp4 --output s51.webm
 ok probe --json surround.mp4
 python3 -c 'import json; d=json.load(open("out.txt")); a=[s for s in d["streams"] if s["type"]=="audio"][0]; assert a["channels"]==6 and a["sample_rate"]==48000, a' ||
   fail "probe --json channels"
+check "a commentary track and subtitles the clip does not carry are named in its notes, and a mute clip names no audio"
+gen tracks.mkv -f lavfi -i testsrc2=s=160x120:r=25:d=3 -f lavfi -i "sine=f=440:d=3" -f lavfi -i "sine=f=660:d=3" \
+  -f srt -i <(printf '1\n00:00:00,500 --> 00:00:02,000\nhello\n') -map 0 -map 1 -map 2 -map 3 -c:v libx264 \
+  -pix_fmt yuv420p -c:a aac -c:s srt -metadata:s:a:1 title=Commentary -metadata:s:s:0 language=fre
+ok clip --input tracks.mkv --output tracks.mp4 --trim 0.5:2.5
+grep -q '^note: left out of the result: audio stream 2 (aac, "Commentary"), subtitle stream 3 (subrip, fre); it carries audio stream 1' out.txt ||
+  fail "the left-out streams are not named: $(cat out.txt)"
+ok clip --input tracks.mkv --output tracks2.mp4 --trim 0.5:2.5 --audio-stream 2 --json
+json_get out.txt '["notes"]' | grep -q 'audio stream 1 (aac), subtitle stream 3 .*carries audio stream 2' ||
+  fail "--audio-stream 2: notes $(json_get out.txt '["notes"]')"
+ok clip --input tracks.mkv --output tracks3.mp4 --trim 0.5:2.5 --mute --json
+json_get out.txt '["notes"]' | grep -q "'left out of the result: subtitle stream 3 (subrip, fre)'" ||
+  fail "--mute: notes $(json_get out.txt '["notes"]')"
 no_temp_left
 echo "PASS clip_sources"

@@ -13,6 +13,7 @@ the mp4 clip and detection only, the reading of the input being the same layer),
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,21 @@ def check_streams(name, out, src, start, want_secs, has_v, has_a, result):
     return ok
 
 
+def carried_audio(case, src):
+    """Index of the audio stream every pipeline takes by default (None when there is none)."""
+    audio = [i for i, s in enumerate(src["streams"]) if s["type"] == "audio"]
+    return audio[1 if mm.default_audio(case) == "0:a:1" else 0] if audio else None
+
+
+def check_left_out(name, result, src, carried):
+    """The result's notes name each audio stream of the source it does not carry, and no other:
+    a second language or a commentary track dropped without a word is lost."""
+    want = [i for i, s in enumerate(src["streams"]) if s["type"] == "audio" and i != carried]
+    named = sorted(int(x) for n in result.get("notes", []) if n.startswith("left out") or ": left out" in n
+                   for x in re.findall(r"audio stream (\d+) \(", n.split(";")[0]))
+    check(named == want, "%s: the notes name audio streams %s as left out, want %s" % (name, named, want))
+
+
 def clip(cf, case, path, src, work, fmt, has_v, has_a):
     a, b = case.get("trim", (2.0, 7.0))
     out = os.path.join(work, "%s-clip.%s" % (case["name"], fmt))
@@ -106,6 +122,7 @@ def clip(cf, case, path, src, work, fmt, has_v, has_a):
     if not check(r.returncode == 0, "clip %s exits 0 (%s)" % (fmt, r.stderr.strip()[-300:])):
         return
     res = json.loads(r.stdout)
+    check_left_out("clip " + fmt, res, src, carried_audio(case, src))
     if check_streams("clip " + fmt, out, src, a, b - a, has_v, has_a, res):
         check_marks("clip " + fmt, out, src, a, b, has_v, has_a)
 
@@ -121,6 +138,7 @@ def asked(cf, case, path, work):
         src = [s.get("source_index") for a in json.loads(r.stdout)["artifacts"] for s in a.get("streams", [])
                if s["kind"] == "audio"]
         check(src == [1], "clip --audio-stream 1: the result says the audio comes from %s" % src)
+        check_left_out("clip --audio-stream 1", json.loads(r.stdout), source_facts(case, path), 1)
     r = clipforge(cf, "clip", "--input", path, "--output", out, "--audio-stream", "0")
     check(r.returncode == 2 and "no audio stream 0" in r.stderr, "--audio-stream 0 (the video) is refused naming it")
 
@@ -136,6 +154,7 @@ def render(cf, case, path, src, work, has_v, has_a):
     if not check(r.returncode == 0, "render exits 0 (%s)" % r.stderr.strip()[-300:]):
         return
     res = json.loads(r.stdout)
+    check_left_out("render", res, src, carried_audio(case, src))
     # a short always has a picture and sound: the source's, or silence where it has none
     if check_streams("render", out, dict(src, video_end=None), a, b - a, True, True, res):
         check_marks("render", out, src, a, b, has_v, has_a)

@@ -810,6 +810,19 @@ static cf_err fill_stages(run *r, cf_error *err) {
     return CF_OK;
 }
 
+/* What the renders say once (every clip comes from the same source, so they say the same). */
+static cf_err render_notes(run *r, size_t n, cf_error *err) {
+    cf_autoclip_result *o = r->out;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < r->renders[i].n_notes; k++) {
+            const char *text = r->renders[i].notes[k];
+            bool seen = false;
+            for (size_t m = 0; m < o->n_notes && !seen; m++) seen = !strcmp(o->notes[m], text);
+            if (!seen && o->n_notes < 32 && add_note(o, text, err)) return err->code;
+        }
+    return CF_OK;
+}
+
 static cf_err fill_header(run *r, cf_error *err) {
     cf_autoclip_result *o = r->out;
     const cf_autoclip_request *q = r->req;
@@ -875,6 +888,7 @@ static cf_err after_analysis(run *r, cf_error *err) {
     }
     render_clips(r, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
+    if ((rc = render_notes(r, n, err))) return rc;
     for (size_t i = 0; i < n; i++) {
         o->succeeded += o->clips[i].status == CF_AUTOCLIP_STATUS_SUCCEEDED;
         o->failed += o->clips[i].status != CF_AUTOCLIP_STATUS_SUCCEEDED;

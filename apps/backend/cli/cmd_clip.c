@@ -290,6 +290,7 @@ static void print_summary(const cf_clip_processing_result *r) {
     for (size_t i = 0; i < r->n_removed_ranges; i++)
         removed += r->removed_ranges[i].end_ms - r->removed_ranges[i].start_ms;
     if (r->n_removed_ranges) printf("removed %zu ranges, %.3f s\n", r->n_removed_ranges, removed / 1000.0);
+    for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
     printf("done in %lld ms\n", (long long)r->processing_time_ms);
 }
 

@@ -173,6 +173,7 @@ static void print_result(const cf_render_result *r, bool as_json) {
     for (size_t i = 0; i < r->n_outputs; i++)
         printf("  %-9s %s (%lld bytes)\n", cf_artifact_kind_to_string(r->outputs[i].kind), r->outputs[i].uri,
                (long long)r->outputs[i].bytes);
+    for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
 }
 
 int cf_cmd_render(int argc, char **argv) {

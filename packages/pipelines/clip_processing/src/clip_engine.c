@@ -296,6 +296,9 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     bool use_audio = in.audio_index >= 0 && want_audio;
     report->video_source = in.video_index;
     report->audio_source = use_audio ? in.audio_index : -1;
+    AVBPrint left;
+    av_bprint_init_for_buffer(&left, report->left_out, sizeof report->left_out);
+    cf_media_note_left_out(&in, true, use_audio, &left);
     if (want_audio && in.audio_empty)
         snprintf(report->note, sizeof report->note,
                  "the audio stream of the source carries no packets: the clip has no audio");

@@ -227,6 +227,42 @@ cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const c
     return CF_OK;
 }
 
+/* Whether a result carrying the chosen streams (video, audio) leaves stream i out. */
+static bool left_out(const cf_media_input *m, unsigned i, bool video, bool audio) {
+    const AVStream *st = m->fmt->streams[i];
+    if (is_cover_picture(st) || looks_empty(st)) return false;
+    switch (st->codecpar->codec_type) {
+    case AVMEDIA_TYPE_VIDEO: return video && m->video_index >= 0 && (int)i != m->video_index;
+    case AVMEDIA_TYPE_AUDIO: return audio && m->audio_index >= 0 && (int)i != m->audio_index;
+    case AVMEDIA_TYPE_SUBTITLE: return video && m->video_index >= 0;
+    default: return false;
+    }
+}
+
+static void describe_stream(const AVStream *st, unsigned i, AVBPrint *bp) {
+    const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
+    const AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
+    av_bprintf(bp, "%s stream %u (%s", av_get_media_type_string(st->codecpar->codec_type), i,
+               avcodec_get_name(st->codecpar->codec_id));
+    if (lang && strcmp(lang->value, "und")) av_bprintf(bp, ", %.16s", lang->value);
+    if (title) av_bprintf(bp, ", \"%.64s\"", title->value);
+    av_bprintf(bp, ")");
+}
+
+void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVBPrint *bp) {
+    unsigned n = 0;
+    bool other_audio = false;
+    for (unsigned i = 0; i < m->fmt->nb_streams && n < 16; i++) {
+        if (!left_out(m, i, video, audio)) continue;
+        av_bprintf(bp, n++ ? ", " : "left out of the result: ");
+        describe_stream(m->fmt->streams[i], i, bp);
+        other_audio |= m->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+    }
+    if (other_audio)
+        av_bprintf(bp, "; it carries audio stream %d (choose another with audio_stream / --audio-stream)",
+                   m->audio_index);
+}
+
 void cf_media_discard_others(cf_media_input *m) {
     for (unsigned i = 0; i < m->fmt->nb_streams; i++)
         if ((int)i != m->video_index && (int)i != m->audio_index) m->fmt->streams[i]->discard = AVDISCARD_ALL;

@@ -203,6 +203,15 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     return CF_OK;
 }
 
+static cf_err note_left_out(const cf_media_input *in, plan_scene *ps, cf_error *err) {
+    AVBPrint bp;
+    av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_media_note_left_out(in, true, true, &bp);
+    if (!bp.len) return av_bprint_finalize(&bp, NULL), CF_OK;
+    av_bprint_finalize(&bp, &ps->left_out);
+    return ps->left_out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 /* Opens the scene's source and checks the scene fits in it. */
 static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
@@ -211,6 +220,7 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     cf_media_select sel = {.has_audio_stream = s->has_audio_stream, .audio_stream = (int)s->audio_stream};
     cf_err e = cf_media_open(path, &sel, &src->in, err); /* for the start time and length */
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
+    if ((e = note_left_out(&src->in, ps, err))) return cf_media_close(&src->in), e;
     double start = src->in.start_us / 1e6;
     int64_t dur = src->in.duration_ms;
     /* the stated length may be short of the data (an ASF file with a hole): look there */
@@ -551,6 +561,32 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
     return CF_OK;
 }
 
+static bool has_note(const cf_render_result *r, const char *text) {
+    for (size_t i = 0; i < r->n_notes; i++)
+        if (!strcmp(r->notes[i], text)) return true;
+    return false;
+}
+
+/* One note per source whose streams the render leaves out (scenes of one file share it). */
+static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes && r->n_notes < 32; i++) {
+        const char *what = j->plan.scenes[i].left_out;
+        if (!what) continue;
+        char *text = NULL;
+        if (asprintf(&text, "%.200s: %s", j->tl->scenes[i].source_uri, what) < 0)
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        if (has_note(r, text)) {
+            free(text);
+            continue;
+        }
+        char **grown = realloc(r->notes, (r->n_notes + 1) * sizeof *grown);
+        if (!grown) return free(text), cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        r->notes = grown;
+        r->notes[r->n_notes++] = text;
+    }
+    return CF_OK;
+}
+
 static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
     if (j->thumb_done && !j->thumb_err &&
         add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
@@ -620,6 +656,7 @@ static void release(job *j, bool remove_outputs) {
         free(j->plan.scenes[i].cmd_file);
         free(j->plan.scenes[i].video_args);
         free(j->plan.scenes[i].audio_args);
+        free(j->plan.scenes[i].left_out);
     }
     for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);
@@ -662,6 +699,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         if (!out->clip_id || !out->render_uri) e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         if (!e) e = video_artifacts(&j, out, err);
         if (!e) e = side_artifacts(&j, out, err);
+        if (!e) e = left_out_notes(&j, out, err);
         out->processing_time_ms = cf_clock_ms() - t0;
     }
     if (e) cf_render_result_free(out);

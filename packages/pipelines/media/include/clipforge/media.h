@@ -79,6 +79,12 @@ cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select
 /* Fails naming the stream when the file has video (audio) that cannot be decoded and the
  * caller needs it: a result without it would lose it silently. CF_ERR_UNSUPPORTED. */
 cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err);
+/* Appends to bp a note naming the streams of the file a result leaves out, "" when none: the
+ * audio (video) streams other than the chosen one when the result carries audio (video), and
+ * the subtitle streams when it carries video. A second language or a commentary track dropped
+ * without a word is lost data. Cover pictures, streams without packets, data and attachments
+ * are not named: they carry no sound or picture. */
+void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVBPrint *bp);
 /* Closes the file; NULL-safe and idempotent. */
 void cf_media_close(cf_media_input *m);
 /* Tells the demuxer to drop the packets of every stream but the chosen ones. */
