@@ -603,11 +603,10 @@ async function drawnAt(page, t) {
     await page.waitForFunction((v) => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms') === String(v), t,
       { timeout: 60_000 });
   } catch (e) {
-    const state = await page.evaluate(() => ({
-      drawn: document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms'),
-      videos: [...document.querySelectorAll('.preview-player video')].map((v) => ({ readyState: v.readyState, networkState: v.networkState,
-        seeking: v.seeking, currentTime: v.currentTime, error: v.error?.message ?? v.error?.code ?? null })),
-    })).catch(() => 'unknown');
+    const state = {
+      drawn: await page.evaluate(() => document.querySelector('[data-testid="preview-canvas"]')?.getAttribute('data-drawn-ms')).catch(() => 'unknown'),
+      videos: await videoStates(page, '.preview-player video'),
+    };
     throw new Error(`the preview did not draw its frame at ${t} ms within 60 s: ${JSON.stringify(state)} (${e.message})`);
   }
 }
@@ -1048,6 +1047,28 @@ async function screenPixels(page, locator, rgb = [0, 0, 0]) {
   }, [png.toString('base64'), rgb]);
 }
 
+/** What each video matching selector is doing (ready and network state, paused, seeking, time,
+ *  buffered ranges, error), for a timeout to tell a stalled load from a play that never began. */
+function videoStates(page, selector) {
+  return page.evaluate((sel) => [...document.querySelectorAll(sel)].map((v) => ({
+    readyState: v.readyState, networkState: v.networkState, paused: v.paused, seeking: v.seeking, currentTime: v.currentTime,
+    buffered: [...Array(v.buffered.length).keys()].map((i) => [v.buffered.start(i), v.buffered.end(i)]),
+    error: v.error?.message ?? v.error?.code ?? null,
+  })), selector).catch(() => 'unknown');
+}
+
+/** Waits until the review video has played past t s. Playing starts only once the data at the
+ *  playhead has loaded, which on a loaded 2-core machine (an ASan server, other browser tests)
+ *  once took more than the 30 s this wait used to allow. */
+async function playedPast(page, t) {
+  try {
+    await page.waitForFunction((x) => document.querySelector('[data-testid="review-video"]').currentTime > x, t, { timeout: 90_000 });
+  } catch (e) {
+    const state = await videoStates(page, '[data-testid="review-video"]');
+    throw new Error(`the review video did not play past ${t} s within 90 s: ${JSON.stringify(state)} (${e.message})`);
+  }
+}
+
 /** The review screen by keyboard alone: Tab reaches the timeline; arrows seek and choose spans;
  *  J, Space, K and L play, pause and speed up; Tab reaches the first span's start handle, whose
  *  arrows move it; A accepts the span. Returns how far the start moved (ms). */
@@ -1073,7 +1094,7 @@ async function keyboardCheck(page, spans) {
   v = await video();
   check(near(v.t, 2), `J jumps back 5 s (at ${v.t.toFixed(2)} s)`);
   await page.keyboard.press('Space');
-  await page.waitForFunction(() => document.querySelector('[data-testid="review-video"]').currentTime > 2.3);
+  await playedPast(page, 2.3);
   v = await video();
   check(!v.paused, `Space plays (at ${v.t.toFixed(2)} s)`);
   await page.keyboard.press('k');
