@@ -65,6 +65,30 @@ print("  curve: mean %.2f inside the planted span, %.2f away from it" % (
 assert min(inside[3:-3]) > c["threshold"] > max(outside), (inside, outside)
 PY
 
+echo "# another audio stream is analysed when asked for, and the one left out is named"
+ffmpeg -loglevel error -y -f lavfi -i "testsrc2=s=160x90:r=25:d=20" -f lavfi -i "sine=f=440:d=20,volume=0.05" \
+  -f lavfi -i "anoisesrc=c=pink:d=20,volume='if(between(mod(t\,5)\,2\,3)\,1\,0.01)':eval=frame" \
+  -map 0 -map 1 -map 2 -c:v libx264 -preset ultrafast -c:a libopus -metadata:s:a:1 title=Commentary "$WORK/tracks.mkv"
+tracks=$(upload "$WORK/tracks.mkv")
+job=$(submit_detect "media://$tracks" generic)
+check "detection of the default audio stream succeeds" wait_status "$job" succeeded 120
+req GET "/v1/jobs/$job"
+cp "$WORK/body" "$WORK/default.json"
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$tracks\",\"audio_stream\":2}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "detection of audio stream 2 succeeds" wait_status "$job" succeeded 120
+req GET "/v1/jobs/$job"
+check "each names the other audio stream as left out, and stream 2's curve is its bursts" python3 - "$WORK/default.json" "$WORK/body" <<'PY'
+import json, sys
+default, asked = (json.load(open(p))["result"] for p in sys.argv[1:])
+print("  notes: %s / %s" % (default.get("notes"), asked.get("notes")))
+assert [n for n in default["notes"] if 'audio stream 2 (opus, "Commentary")' in n and "carries audio stream 1" in n], default
+assert [n for n in asked["notes"] if "audio stream 1 (opus)" in n and "carries audio stream 2" in n], asked
+a, b = default["score_curve"]["values"], asked["score_curve"]["values"]
+print("  score curves: default %s, stream 2 %s" % (a, b))
+assert a != b, "stream 2 was scored with the default stream's features"
+PY
+
 echo "# bad requests are problem+json"
 req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"detection_profile\":\"opera\"}}"
 expect_problem 400 validation

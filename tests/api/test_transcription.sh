@@ -65,6 +65,26 @@ sys.exit(0 if t == job["result"]["transcript"] else 1)' "$WORK/job.json" "$BASE$
 check "bytes are measured" test "$(jget 'all(a["bytes"] > 0 for a in j["result"]["artifacts"])')" = True
 check "outputs stored under the attempt" test -s "$WORK/data/storage/objects/jobs/$job/1/captions.srt"
 
+echo "# another audio stream is transcribed when asked for, and the one left out is named"
+ffmpeg -loglevel error -y -f lavfi -i "sine=f=300:d=6,volume=0.01" -t 6 -i "$WORK/speech/speech.wav" \
+  -map 0 -map 1 -c:a libopus -metadata:s:a:1 language=eng "$WORK/tracks.mka"
+tracks=$(curl -sf -X POST -H 'Content-Type: audio/x-matroska' --data-binary @"$WORK/tracks.mka" "$BASE/v1/media" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+job=$(submit_tx "media://$tracks")
+check "transcription of the default stream (a tone) succeeds" wait_status "$job" succeeded 120
+req GET "/v1/jobs/$job"
+check "it has no words ($(jget 'j["result"]["words"]'))" test "$(jget 'j["result"]["words"]')" = 0
+check "its notes name audio stream 1, the speech, as left out ($(jget 'j["result"].get("notes")'))" \
+  test "$(jget 'any("audio stream 1 (opus, eng)" in n and "carries audio stream 0" in n for n in j["result"]["notes"])')" = True
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+  -d "{\"kind\":\"transcription\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"media://$tracks\",\"audio_stream\":1}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "transcription of audio stream 1 succeeds" wait_status "$job" succeeded 240
+req GET "/v1/jobs/$job"
+check "it has words ($(jget 'j["result"]["words"]'))" test "$(jget 'j["result"]["words"] >= 3')" = True
+check "its notes name audio stream 0 as left out ($(jget 'j["result"].get("notes")'))" \
+  test "$(jget 'any("audio stream 0 (opus)" in n and "carries audio stream 1" in n for n in j["result"]["notes"])')" = True
+
 echo "# cancel a running transcription"
 ffmpeg -loglevel error -stream_loop 15 -i "$WORK/speech/speech.wav" -c copy -y "$WORK/long.wav"
 long=$(curl -sf -X POST -H 'Content-Type: audio/wav' --data-binary @"$WORK/long.wav" "$BASE/v1/media" |

@@ -34,8 +34,8 @@ def check(ok, what):
     return ok
 
 
-def clipforge(cf, *args):
-    r = subprocess.run([cf, *args], capture_output=True, text=True)
+def clipforge(cf, *args, env=None):
+    r = subprocess.run([cf, *args], capture_output=True, text=True, env=env)
     for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
         if bad in r.stderr:
             print(r.stderr[-4000:], file=sys.stderr)
@@ -141,6 +141,26 @@ def asked(cf, case, path, work):
         check_left_out("clip --audio-stream 1", json.loads(r.stdout), source_facts(case, path), 1)
     r = clipforge(cf, "clip", "--input", path, "--output", out, "--audio-stream", "0")
     check(r.returncode == 2 and "no audio stream 0" in r.stderr, "--audio-stream 0 (the video) is refused naming it")
+    detect_asked(cf, case, path, work)
+
+
+def detect_asked(cf, case, path, work):
+    """Detection with --audio-stream 1 analyses that stream, even when the default stream's
+    features of the same file are already stored, and its notes name the default as left out."""
+    env = dict(os.environ, CLIPFORGE_DATA_DIR=os.path.join(work, "data-" + case["name"]))
+    first = clipforge(cf, "detect", "--input", path, "--json", env=env)
+    check(first.returncode == 0, "detect (features stored) exits 0 (%s)" % first.stderr.strip()[-300:])
+    feats = os.path.join(work, "%s-asked-features.json" % case["name"])
+    r = clipforge(cf, "detect", "--input", path, "--audio-stream", "1", "--features-out", feats, "--json", env=env)
+    if not check(r.returncode == 0, "detect --audio-stream 1 exits 0 (%s)" % r.stderr.strip()[-300:]):
+        return
+    t = json.load(open(feats))
+    flux, hop = rows_of(t, "spectral_flux"), t["hop_ms"] / 1000.0
+    med = sorted(flux)[len(flux) // 2]
+    onsets = [b for b in mm.BEEPS if max(flux[max(0, int(b / hop) - 1):int(b / hop) + 2]) >= 3 * med + 1e-6]
+    check(onsets == mm.BEEPS, "detect --audio-stream 1: spectral flux onsets at the first stream's beeps %s, got %s"
+          % (mm.BEEPS, onsets))
+    check_left_out("detect --audio-stream 1", json.loads(r.stdout), source_facts(case, path), 1)
 
 
 def render(cf, case, path, src, work, has_v, has_a):
@@ -170,6 +190,7 @@ def detect(cf, case, path, src, work, has_v, has_a):
     r = clipforge(cf, "detect", "--input", path, "--no-cache", "--features-out", feats, "--json")
     if not check(r.returncode == 0, "detect exits 0 (%s)" % r.stderr.strip()[-300:]):
         return
+    check_left_out("detect", json.loads(r.stdout), src, carried_audio(case, src))
     t = json.load(open(feats))
     hop = t["hop_ms"] / 1000.0
     check(abs(t["duration_ms"] / 1000.0 - mm.DURATION) <= 0.1, "detect: duration %d ms" % t["duration_ms"])
@@ -200,6 +221,9 @@ def transcribe(cf, case, path, work, has_a):
         return
     if not check(r.returncode == 0, "transcribe exits 0 (%s)" % r.stderr.strip()[-300:]):
         return
+    src = source_facts(case, path)
+    notes = [ln.split("note: ", 1)[1] for ln in r.stderr.splitlines() if "note: " in ln]
+    check_left_out("transcribe", {"notes": notes}, src, carried_audio(case, src))
     doc = json.load(open(out))
     words = [w for seg in doc.get("segments", []) for w in seg.get("words", [])]
     starts = [w["start_ms"] / 1000.0 for w in words]
@@ -226,7 +250,7 @@ def run_case(cf, name, work, lite=False):
     if not lite:
         render(cf, case, path, src, work, has_v, has_a)
     detect(cf, case, path, src, work, has_v, has_a)
-    if not lite:
+    if not lite or case.get("two_audio"):  # which audio stream was heard is said by each pipeline
         transcribe(cf, case, path, work, has_a)
 
 

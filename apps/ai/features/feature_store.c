@@ -43,8 +43,9 @@ static json_t *description(const cf_feature_track *t, const json_t *meta) {
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *d = json_pack("{s:s, s:i, s:f, s:s}", "stored_at", at, "extractor", cf_features_version(),
-                          "decode_ms", t->decode_ms, "events_model", t->events_model);
+    json_t *d =
+        json_pack("{s:s, s:i, s:f, s:s, s:s}", "stored_at", at, "extractor", cf_features_version(),
+                  "decode_ms", t->decode_ms, "events_model", t->events_model, "left_out", t->left_out);
     if (meta) json_object_update(d, (json_t *)meta);
     return d;
 }
@@ -118,6 +119,8 @@ cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_
     json_t *m = json_loadb((const char *)buf + HEADER, ml, 0, NULL);
     const char *events = json_string_value(json_object_get(m, "events_model")); /* audio events' model */
     if (events) snprintf(t->events_model, sizeof t->events_model, "%s", events);
+    const char *left_out = json_string_value(json_object_get(m, "left_out")); /* streams not analysed */
+    if (left_out) snprintf(t->left_out, sizeof t->left_out, "%s", left_out);
     if (meta) *meta = m;
     else json_decref(m);
     *out = t;
@@ -213,7 +216,7 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
                                 const json_t *meta, cf_progress *progress, cf_feature_track **out,
                                 char *sha256, cf_error *err) {
     if (sha256) sha256[0] = '\0';
-    if (!fs || (o && o->keep_event_inputs)) return cf_features_extract(path, o, progress, out, err);
+    if (!fs || !cf_feature_options_keepable(o)) return cf_features_extract(path, o, progress, out, err);
     char hex[CF_SHA256_HEX];
     cf_err rc = cf_content_hash_file(path, fs->memo_dir, NULL, hex, err);
     if (rc) return rc;

@@ -16,6 +16,7 @@
 #include "application/autoclip_cut.h"
 #include "application/autoclip_title.h"
 #include "clipforge/clock.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/log.h"
@@ -780,15 +781,6 @@ static cf_autoclip_status stage_status(const slot *s) {
     return CF_AUTOCLIP_STATUS_CANCELLED;
 }
 
-static cf_err add_note(cf_autoclip_result *o, const char *text, cf_error *err) {
-    char **grown = realloc(o->notes, (o->n_notes + 1) * sizeof *grown);
-    if (!grown) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    o->notes = grown;
-    if (!(o->notes[o->n_notes] = strdup(text))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    o->n_notes++;
-    return CF_OK;
-}
-
 static cf_err fill_stages(run *r, cf_error *err) {
     cf_autoclip_result *o = r->out;
     if (!(o->stages = calloc((size_t)r->n_slots, sizeof *o->stages)))
@@ -805,7 +797,7 @@ static cf_err fill_stages(run *r, cf_error *err) {
         if (s->note[0]) st->note = strdup(s->note);
         if (!st->name || (s->note[0] && !st->note))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-        if (i == ST_TRANSCRIBE && s->note[0] && add_note(o, s->note, err)) return err->code;
+        if (i == ST_TRANSCRIBE && cf_notes_add(&o->notes, &o->n_notes, s->note, err)) return err->code;
     }
     return CF_OK;
 }
@@ -814,12 +806,8 @@ static cf_err fill_stages(run *r, cf_error *err) {
 static cf_err render_notes(run *r, size_t n, cf_error *err) {
     cf_autoclip_result *o = r->out;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < r->renders[i].n_notes; k++) {
-            const char *text = r->renders[i].notes[k];
-            bool seen = false;
-            for (size_t m = 0; m < o->n_notes && !seen; m++) seen = !strcmp(o->notes[m], text);
-            if (!seen && o->n_notes < 32 && add_note(o, text, err)) return err->code;
-        }
+        for (size_t k = 0; k < r->renders[i].n_notes; k++)
+            if (cf_notes_add(&o->notes, &o->n_notes, r->renders[i].notes[k], err)) return err->code;
     return CF_OK;
 }
 
@@ -884,7 +872,7 @@ static cf_err after_analysis(run *r, cf_error *err) {
         snprintf(note, sizeof note,
                  "%zu of %zu clips are low-confidence: only %zu moment(s) scored over the threshold %.2f",
                  n - r->n_confident, n, r->n_confident, r->threshold);
-        if (add_note(o, note, err)) return err->code;
+        if (cf_notes_add(&o->notes, &o->n_notes, note, err)) return err->code;
     }
     render_clips(r, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");

@@ -178,6 +178,7 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
     if (!t->from_cache) printf("decode pass %.0f ms, ", t->decode_ms);
     printf("inference %lld ms\n", (long long)r->inference_ms);
     if (note && *note) printf("routing: %s\n", note);
+    for (size_t i = 0; i < r->n_notes; i++) printf("note: %s\n", r->notes[i]);
 }
 
 typedef struct file_key {

@@ -13,6 +13,7 @@
 #include "clipforge/config.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
+#include "clipforge/media.h"
 #include "clipforge/timefmt.h"
 #include "clipforge/transcribe.h"
 
@@ -217,6 +218,15 @@ static void print_summary(const tx_args *a, const cf_transcript *t, const char *
     json_decref(j);
 }
 
+/* Says on stderr which audio streams of a media input were not transcribed (stdout stays the
+ * transcript or the summary). */
+static void note_left_out(const tx_args *a) {
+    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt") || has_ext(a->input, ".json")) return;
+    char left_out[1024];
+    cf_media_left_out_of(a->input, &a->select, false, true, left_out, sizeof left_out);
+    if (left_out[0]) fprintf(stderr, "clipforge %s: note: %s\n", CMD, left_out);
+}
+
 static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf_error *err) {
     json_t *doc = NULL;
     char *text = NULL;
@@ -231,6 +241,7 @@ static cf_err emit(const tx_args *a, const cf_transcript *t, int64_t started, cf
     if (!e && text && (a->output || !a->json)) e = write_text(a->output, text, err);
     if (!e && a->json && (a->output || text))
         print_summary(a, t, a->output ? NULL : text, cf_clock_ms() - started);
+    if (!e) note_left_out(a);
     json_decref(doc);
     free(text);
     return e;

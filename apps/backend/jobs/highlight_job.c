@@ -52,16 +52,18 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
 
 /* Features of the local copy of the media (source): from the feature store in the job's
  * storage, keyed by content, else decoded and stored. */
-static cf_err features(cf_job_context *ctx, const char *media_uri, const char *source,
+static cf_err features(cf_job_context *ctx, const cf_highlight_detection_request *req, const char *source,
                        cf_feature_track **track, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
     char *cache = cf_feature_cache_dir(cfg->feature_cache_dir, cfg->data_dir);
-    cf_feature_options fo = {.threads = (int)cfg->threads,
-                             .cache_dir = cache,
-                             .skip_loop_filter = true,
-                             .models_dir = cfg->highlight_models_dir};
+    cf_feature_options fo = {
+        .threads = (int)cfg->threads,
+        .cache_dir = cache,
+        .skip_loop_filter = true,
+        .models_dir = cfg->highlight_models_dir,
+        .select = {.has_audio_stream = req->has_audio_stream, .audio_stream = (int)req->audio_stream}};
     cf_feature_store *fs = NULL;
-    json_t *meta = json_pack("{s:s}", "media_id", media_uri + strlen("media://"));
+    json_t *meta = json_pack("{s:s}", "media_id", req->media_uri + strlen("media://"));
     cf_err rc = cache ? cf_feature_store_open(ctx->storage, cache, &fs, err) : CF_OK;
     if (rc == CF_OK) rc = cf_feature_store_extract(fs, source, &fo, meta, ctx->progress, track, NULL, err);
     cf_feature_store_free(fs);
@@ -76,7 +78,7 @@ static cf_err detect_local(cf_job_context *ctx, cf_highlight_detection_request *
     const cf_config *cfg = ctx->cfg;
     cf_hl_options o = {.paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
     cf_feature_track *track = NULL;
-    cf_err rc = features(ctx, req->media_uri, source, &track, err);
+    cf_err rc = features(ctx, req, source, &track, err);
     if (rc) return rc;
     cf_progress_report(ctx->progress, 0.96, "scoring");
     char *media_id = req->media_uri, *transcript_id = req->transcript_uri;

@@ -12,9 +12,11 @@
 #include <time.h>
 
 #include "clipforge/clock.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
+#include "clipforge/media.h"
 #include "clipforge/transcribe.h"
 
 cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
@@ -78,6 +80,15 @@ static cf_err store_files(cf_job_context *ctx, cf_transcription_result *res, cf_
     return rc;
 }
 
+/* Names in res the audio streams of the media at path that were not transcribed. */
+static cf_err note_left_out(const cf_transcription_request *req, const char *path,
+                            cf_transcription_result *res, cf_error *err) {
+    cf_media_select sel = {.has_audio_stream = req->has_audio_stream, .audio_stream = (int)req->audio_stream};
+    char left_out[CF_NOTE_MAX_BYTES];
+    cf_media_left_out_of(path, &sel, false, true, left_out, sizeof left_out);
+    return cf_notes_add(&res->notes, &res->n_notes, left_out, err);
+}
+
 /* Transcribes the resolved media of req (media_uri swapped for the local path meanwhile, so
  * the result names the media as the client did). */
 static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req, cf_transcription_result *res,
@@ -90,6 +101,7 @@ static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req, cf_
     cf_transcribe_options o = {.threads = (int)ctx->cfg->threads,
                                .max_duration_ms = ctx->cfg->max_duration_ms};
     rc = cf_transcribe_request(req, &o, ctx->progress, &res->transcript, err);
+    if (rc == CF_OK) rc = note_left_out(req, path, res, err);
     req->media_uri = media_id;
     free(path);
     if (rc == CF_OK && cf_progress_cancelled(ctx->progress))

@@ -4120,11 +4120,11 @@ void cf_score_curve_init(cf_score_curve *v) {
 }
 
 static cf_err parse_highlight_detection_result(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve", "audio_events", "fallback_reason"};
+    static const char *const keys[] = {"clip_id", "highlights", "model_version", "engine", "inference_ms", "confidence_summary", "score_curve", "audio_events", "fallback_reason", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 10, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "highlights", false, path, p, &v, err))) return rc;
@@ -4183,6 +4183,23 @@ static cf_err parse_highlight_detection_result(const json_t *j, const char *path
     if (v) {
         if ((rc = cfd_string(v, p, 1, 1024, &out->fallback_reason, err))) return rc;
     }
+    if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->notes = calloc(n, sizeof *out->notes);
+                if (!out->notes) return cfd_no_memory(err, p);
+                out->n_notes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 1024, &out->notes[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -4208,6 +4225,12 @@ static json_t *emit_highlight_detection_result(const cf_highlight_detection_resu
             if (cfd_append(a, emit_audio_event(&v->audio_events[k]))) goto fail;
     }
     if (v->fallback_reason && cfd_put(o, "fallback_reason", json_string(v->fallback_reason))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "notes", a)) goto fail;
+        for (size_t k = 0; k < v->n_notes; k++)
+            if (cfd_append(a, json_string(v->notes[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -4228,6 +4251,9 @@ static void release_highlight_detection_result(cf_highlight_detection_result *v)
         release_audio_event(&v->audio_events[k]);
     free(v->audio_events);
     free(v->fallback_reason);
+    for (size_t k = 0; k < v->n_notes; k++)
+        free(v->notes[k]);
+    free(v->notes);
 }
 
 static void init_highlight_detection_result(cf_highlight_detection_result *v) {
@@ -8257,11 +8283,11 @@ void cf_transcription_request_init(cf_transcription_request *v) {
 }
 
 static cf_err parse_transcription_result(const json_t *j, const char *path, cf_transcription_result *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "transcript", "words", "artifacts", "processing_time_ms"};
+    static const char *const keys[] = {"clip_id", "media_uri", "transcript", "words", "artifacts", "processing_time_ms", "notes"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 7, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -8301,6 +8327,23 @@ static cf_err parse_transcription_result(const json_t *j, const char *path, cf_t
     } else {
         out->processing_time_ms = 0;
     }
+    if ((rc = cfd_member(j, "notes", false, path, p, &v, err))) return rc;
+    if (v) {
+        {
+            size_t n;
+            if ((rc = cfd_array(v, p, 0, 32, &n, err))) return rc;
+            if (n) {
+                out->notes = calloc(n, sizeof *out->notes);
+                if (!out->notes) return cfd_no_memory(err, p);
+                out->n_notes = n;
+            }
+            for (size_t k = 0; k < n; k++) {
+                char pi[CFD_PATH_MAX];
+                cfd_path_index(pi, p, k);
+                if ((rc = cfd_string(json_array_get(v, k), pi, 1, 1024, &out->notes[k], err))) return rc;
+            }
+        }
+    }
     return CF_OK;
 }
 
@@ -8318,6 +8361,12 @@ static json_t *emit_transcription_result(const cf_transcription_result *v) {
             if (cfd_append(a, emit_artifact(&v->artifacts[k]))) goto fail;
     }
     if (cfd_put(o, "processing_time_ms", json_integer(v->processing_time_ms))) goto fail;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "notes", a)) goto fail;
+        for (size_t k = 0; k < v->n_notes; k++)
+            if (cfd_append(a, json_string(v->notes[k]))) goto fail;
+    }
     return o;
 fail:
     json_decref(o);
@@ -8331,6 +8380,9 @@ static void release_transcription_result(cf_transcription_result *v) {
     for (size_t k = 0; k < v->n_artifacts; k++)
         release_artifact(&v->artifacts[k]);
     free(v->artifacts);
+    for (size_t k = 0; k < v->n_notes; k++)
+        free(v->notes[k]);
+    free(v->notes);
 }
 
 static void init_transcription_result(cf_transcription_result *v) {

@@ -20,6 +20,7 @@
 #include "clipforge/clock.h"
 #include "clipforge/measure.h"
 #include "clipforge/config.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/fs.h"
 #include "clipforge/jump_cut.h"
 #include "clipforge/log.h"
@@ -98,17 +99,6 @@ static void apply_limits(cfclip_plan *plan, const cf_clip_options *opts) {
     plan->threads = opts->threads > 0 ? opts->threads : g_settings.threads;
 }
 
-static cf_err add_note(cf_clip_processing_result *out, const char *note, cf_error *err) {
-    if (!*note) return CF_OK;
-    char **grown = realloc(out->notes, (out->n_notes + 1) * sizeof *grown);
-    if (!grown) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    out->notes = grown;
-    if (!(out->notes[out->n_notes] = strdup(note)))
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    out->n_notes++;
-    return CF_OK;
-}
-
 static cf_err add_removed(cf_clip_processing_result *out, const cfclip_report *report, cf_error *err) {
     return cf_jump_cut_copy_removed(report->removed, report->n_removed, &out->removed_ranges,
                                     &out->n_removed_ranges, err);
@@ -131,7 +121,9 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     /* the last line of defence: every stream class the source gave must be in the file */
     if ((rc = cf_media_expect_streams(a, report->video_source >= 0, report->audio_source >= 0, err)))
         return rc;
-    if ((rc = add_note(out, report->note, err)) || (rc = add_note(out, report->left_out, err))) return rc;
+    if ((rc = cf_notes_add(&out->notes, &out->n_notes, report->note, err)) ||
+        (rc = cf_notes_add(&out->notes, &out->n_notes, report->left_out, err)))
+        return rc;
     if ((rc = add_removed(out, report, err))) return rc;
     if (thumb) {
         rc = cf_media_measure(thumb, CF_ARTIFACT_KIND_THUMBNAIL, "image/jpeg", &out->artifacts[1], err);

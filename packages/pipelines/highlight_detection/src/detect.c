@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/domain/notes.h"
 #include "clipforge/highlight.h"
 #include "clipforge/transcript.h"
 #include "clipforge/uri.h"
@@ -120,6 +121,7 @@ cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, cons
     if (!rc) rc = request_transcript(req, opts, &own, &tr, err);
     if (!rc && tr && !opts->speech) rc = speech_features(req, track, tr, &sf, err);
     if (!rc) rc = route(req, opts, track, tr, opts->speech ? opts->speech : &sf, out, err);
+    if (!rc) rc = cf_notes_add(&out->notes, &out->n_notes, track->left_out, err);
     cf_speech_features_free(&sf);
     cf_transcript_free(&own);
     return rc;

@@ -366,6 +366,13 @@ static cf_err run_pass(pass *p, cf_error *err) {
     return CF_OK;
 }
 
+/* Names in t the streams of the open input that t leaves out. */
+static void note_left_out(const cf_media_input *in, cf_feature_track *t) {
+    AVBPrint bp;
+    av_bprint_init_for_buffer(&bp, t->left_out, sizeof t->left_out);
+    cf_media_note_left_out(in, t->has_video, t->has_audio, &bp);
+}
+
 static cf_err decode_track(const char *path, const cf_feature_options *o, const ev_model *events,
                            cf_progress *progress, cf_feature_track **out, cf_error *err) {
     double t0 = (cf_clock_ns() / 1e6);
@@ -401,6 +408,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
                                           .brightness = h->frames ? (float)(h->bright_sum / h->frames) : 0};
             }
             rc = hl_features_finalize(&in, out, err);
+            if (rc == CF_OK) note_left_out(&p.in, *out);
         }
         free(in.audio);
         free(in.audio_ok);
@@ -434,14 +442,11 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
     ev_model *events = NULL;
     cf_err rc = events_model(opts, &events, err);
     if (rc) return rc;
-    bool keep = opts && opts->keep_event_inputs;
-    /* the cache is keyed by the file: a track of another audio stream than the default one
-     * is decoded every time rather than mistaken for the default's; a caller's reader has no
-     * file identity */
-    bool default_streams = !opts || (!opts->select.has_audio_stream && !opts->select.has_video_stream);
-    const char *dir = opts && opts->cache_dir && *opts->cache_dir && !keep && default_streams && !opts->io
-                          ? opts->cache_dir
-                          : NULL;
+    /* a caller's reader has no file identity */
+    const char *dir =
+        opts && opts->cache_dir && *opts->cache_dir && cf_feature_options_keepable(opts) && !opts->io
+            ? opts->cache_dir
+            : NULL;
     char *cache = dir ? cf_feature_cache_path(dir, path) : NULL;
     if (dir && !cache) {
         hl_ev_model_free(events);
@@ -450,6 +455,8 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
     if (cache && hl_feature_cache_load(cache, events ? hl_ev_model_version(events) : "", out) == CF_OK) {
         free(cache);
         hl_ev_model_free(events);
+        cf_media_left_out_of(path, NULL, (*out)->has_video, (*out)->has_audio, (*out)->left_out,
+                             sizeof(*out)->left_out);
         cf_progress_report(progress, 0.95, "cached");
         return CF_OK;
     }
@@ -462,6 +469,12 @@ cf_err cf_features_extract(const char *path, const cf_feature_options *opts, cf_
     }
     free(cache);
     return rc;
+}
+
+bool cf_feature_options_keepable(const cf_feature_options *o) {
+    /* a track of another audio stream than the default one is decoded every time rather than
+     * mistaken for the default's */
+    return !o || (!o->keep_event_inputs && !o->select.has_audio_stream && !o->select.has_video_stream);
 }
 
 void cf_feature_track_free(cf_feature_track *t) {

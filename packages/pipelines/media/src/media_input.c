@@ -263,6 +263,16 @@ void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVB
                    m->audio_index);
 }
 
+void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool video, bool audio, char *buf,
+                          size_t size) {
+    cf_media_input in = {0};
+    cf_error ignored;
+    AVBPrint bp;
+    av_bprint_init_for_buffer(&bp, buf, (unsigned)size);
+    if (cf_media_open(path, sel, &in, &ignored) == CF_OK) cf_media_note_left_out(&in, video, audio, &bp);
+    cf_media_close(&in);
+}
+
 void cf_media_discard_others(cf_media_input *m) {
     for (unsigned i = 0; i < m->fmt->nb_streams; i++)
         if ((int)i != m->video_index && (int)i != m->audio_index) m->fmt->streams[i]->discard = AVDISCARD_ALL;

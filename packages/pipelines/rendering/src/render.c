@@ -15,6 +15,7 @@
 #include "captions.h"
 #include "debug_video.h"
 #include "clipforge/clock.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/encode.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
@@ -561,28 +562,17 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
     return CF_OK;
 }
 
-static bool has_note(const cf_render_result *r, const char *text) {
-    for (size_t i = 0; i < r->n_notes; i++)
-        if (!strcmp(r->notes[i], text)) return true;
-    return false;
-}
-
 /* One note per source whose streams the render leaves out (scenes of one file share it). */
 static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
-    for (size_t i = 0; i < j->tl->n_scenes && r->n_notes < 32; i++) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
         const char *what = j->plan.scenes[i].left_out;
         if (!what) continue;
         char *text = NULL;
         if (asprintf(&text, "%.200s: %s", j->tl->scenes[i].source_uri, what) < 0)
             return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-        if (has_note(r, text)) {
-            free(text);
-            continue;
-        }
-        char **grown = realloc(r->notes, (r->n_notes + 1) * sizeof *grown);
-        if (!grown) return free(text), cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-        r->notes = grown;
-        r->notes[r->n_notes++] = text;
+        cf_err rc = cf_notes_add(&r->notes, &r->n_notes, text, err);
+        free(text);
+        if (rc) return rc;
     }
     return CF_OK;
 }

@@ -98,6 +98,9 @@ typedef struct cf_feature_track {
     bool from_cache;
     bool has_transcript;   /* the transcript columns are filled (pauses then come from words) */
     char events_model[48]; /* audio-events model that filled the EV_* columns; "" = none */
+    /* The file's streams the track leaves out (another audio track, subtitles...; "" = none), as
+     * cf_media_note_left_out words it: read from the header again when the track is cached. */
+    char left_out[1024];
     /* Only when cf_feature_options.keep_event_inputs asked for them on a decode: the classifier's
      * input vectors, n_hops rows of n_event_inputs values (for training). */
     float *event_inputs;
@@ -122,6 +125,11 @@ typedef struct cf_feature_options {
     void *io;
     cf_media_select select; /* which streams (zero: the file's default ones) */
 } cf_feature_options;
+
+/* Whether a track made with o is the file's ordinary one, which a cache or a store may keep and
+ * hand back by the file's identity or content alone: not when o picks other streams than the
+ * default ones, nor when it keeps the classifier's inputs. */
+bool cf_feature_options_keepable(const cf_feature_options *o);
 
 /* Decodes path once and fills *out (caller frees with cf_feature_track_free). With a cache_dir,
  * a track cached for the same file identity (real path, size, mtime, extractor version) is

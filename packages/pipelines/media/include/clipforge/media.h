@@ -85,6 +85,12 @@ cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const c
  * without a word is lost data. Cover pictures, streams without packets, data and attachments
  * are not named: they carry no sound or picture. */
 void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVBPrint *bp);
+/* The same for the file at path with the streams sel chooses, from its header alone (opened and
+ * closed again), into buf: for a result whose pass has closed the file or never opened it (a
+ * cached track). buf is "" when nothing is left out or the header cannot be read now: a note
+ * is not worth failing a result that was made. */
+void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool video, bool audio, char *buf,
+                          size_t size);
 /* Closes the file; NULL-safe and idempotent. */
 void cf_media_close(cf_media_input *m);
 /* Tells the demuxer to drop the packets of every stream but the chosen ones. */

@@ -1068,6 +1068,8 @@ export interface HighlightDetectionResult {
   inference_ms: number;
   /** 1..64 characters */
   model_version: string;
+  /** at most 32 items; default [] */
+  notes: string[];
   score_curve?: ScoreCurve;
 }
 export const HighlightDetectionResultSchema = z
@@ -1080,6 +1082,7 @@ export const HighlightDetectionResultSchema = z
     highlights: z.array(HighlightSpanSchema).max(1000).default([]),
     inference_ms: z.number().int().min(0),
     model_version: str(1, 64),
+    notes: z.array(str(1, 1024)).max(32).default([]),
     score_curve: ScoreCurveSchema.optional(),
   });
 export type HighlightDetectionResultInput = z.input<typeof HighlightDetectionResultSchema>;
@@ -2119,6 +2122,8 @@ export interface TranscriptionResult {
   clip_id: string;
   /** 1..4096 characters */
   media_uri: string;
+  /** at most 32 items; default [] */
+  notes: string[];
   /** integer >= 0; default 0 */
   processing_time_ms: number;
   transcript: Transcript;
@@ -2130,6 +2135,7 @@ export const TranscriptionResultSchema = z
     artifacts: z.array(ArtifactSchema).max(8).default([]),
     clip_id: str(1, 128),
     media_uri: str(1, 4096),
+    notes: z.array(str(1, 1024)).max(32).default([]),
     processing_time_ms: z.number().int().min(0).default(0),
     transcript: TranscriptSchema,
     words: z.number().int().min(0).default(0),

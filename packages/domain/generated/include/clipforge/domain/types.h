@@ -1020,6 +1020,8 @@ typedef struct cf_highlight_detection_result {
     cf_audio_event *audio_events;
     size_t n_audio_events;  /* at most 100000 items; default [] */
     char *fallback_reason;  /* 1..1024 chars; NULL when absent */
+    char **notes;
+    size_t n_notes;  /* at most 32 items; default [] */
 } cf_highlight_detection_result;
 cf_err cf_highlight_detection_result_from_json(const json_t *j, cf_highlight_detection_result *out, cf_error *err);
 cf_err cf_highlight_detection_result_from_json_at(const json_t *j, const char *path, cf_highlight_detection_result *out, cf_error *err);
@@ -1719,6 +1721,8 @@ typedef struct cf_transcription_result {
     cf_artifact *artifacts;
     size_t n_artifacts;  /* at most 8 items; default [] */
     int64_t processing_time_ms;  /* >= 0; default 0 */
+    char **notes;
+    size_t n_notes;  /* at most 32 items; default [] */
 } cf_transcription_result;
 cf_err cf_transcription_result_from_json(const json_t *j, cf_transcription_result *out, cf_error *err);
 cf_err cf_transcription_result_from_json_at(const json_t *j, const char *path, cf_transcription_result *out, cf_error *err);
