@@ -214,7 +214,7 @@ static void test_highlight_types(void **state) {
         "\"label\":\"crowd\",\"reasons\":[\"loud\",\"cheering\"]},{\"start_ms\":9000,\"end_ms\":"
         "9500,\"score\":0,\"label\":\"speech\",\"reasons\":[]}],\"model_version\":\"heuristic-1\","
         "\"engine\":\"heuristic\",\"inference_ms\":120,\"confidence_summary\":{\"mean\":0.45,"
-        "\"max\":0.9,\"p90\":0.85,\"coverage\":0.1},\"audio_events\":[]}";
+        "\"max\":0.9,\"p90\":0.85,\"coverage\":0.1},\"audio_events\":[],\"notes\":[]}";
     ROUND_TRIP(highlight_detection_result, result, NULL);
     json_t *j = parse(result);
     cf_highlight_detection_result r;
