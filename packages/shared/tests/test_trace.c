@@ -6,7 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "clipforge/trace.h"
 
@@ -91,11 +96,30 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A collector that never answers: a loopback socket that listens and never accepts, so every
+ * export waits out its timeout. (A refused port fails each export at once: on a busy machine
+ * the exporter then drained the queue about as fast as spans ended, and fewer were dropped at
+ * the queue than this test counts on.) Returns the socket; *port gets its port. */
+static int silent_collector(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 /* A dead collector: ending spans never waits, the full queue drops and counts, and shutdown
  * returns within about one export timeout. Runs last: it turns export on for the process. */
 static void test_dead_collector_never_blocks_and_drops_are_counted(void **state) {
     (void)state;
-    setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9", 1); /* discard: refused */
+    int port = 0, fd = silent_collector(&port);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
+    setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, 1);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "8", 1);
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4", 1);
     setenv("OTEL_BSP_SCHEDULE_DELAY", "50", 1);
@@ -120,6 +144,7 @@ static void test_dead_collector_never_blocks_and_drops_are_counted(void **state)
     assert_int_equal(st.exported, 0);
     assert_true(st.dropped_queue > 900);
     assert_int_equal(st.dropped_queue + st.dropped_export, 1000);
+    close(fd);
 }
 
 int main(void) {
