@@ -1,5 +1,6 @@
 // The gallery's model: autoclip runs with their clips' titles, scores and reasons, the runs'
-// render children not shown twice, one-off renders and clips grouped per source, newest first.
+// render children not shown twice, one-off renders and clips grouped per source, newest first;
+// the notes of the results shown (a run's on its group, a clip's newest version's on the clip).
 import { describe, expect, it } from 'vitest';
 import type { Job } from '@clipforge/api-client';
 import { archiveUrl, galleryOf, jobOfUri } from './gallery';
@@ -60,6 +61,22 @@ describe('galleryOf', () => {
     const a = galleryOf([auto, child, cv])[0].groups.find((x) => x.key === 'j_auto')!;
     expect(a.clips[0]).toMatchObject({ jobId: 'j_c1', title: 'Better title', versions: 2, index: 1, score: 0.8 });
     expect(a.jobIds).toEqual(['j_c1v', 'j_c2']);
+  });
+
+  it('keeps the notes of the results it shows', () => {
+    const left = 'media://m_1: left out: audio stream 2 (aac, fre); it carries audio stream 1';
+    const run = job('j_auto', 'autoclip', 5, auto.request, { ...auto.result, notes: [left] });
+    const noted = job('j_r', 'render', 7, single.request, { ...single.result, notes: [left] });
+    const s = galleryOf([run, child, noted, cut]);
+    const m1 = s.find((x) => x.sourceUri === 'media://m_1')!.groups;
+    const a = m1.find((g) => g.key === 'j_auto')!;
+    expect(a.notes).toEqual([left]);
+    expect(a.clips.map((c) => c.notes)).toEqual([[], []]);
+    expect(m1.find((g) => g.key.startsWith('singles:'))!.clips[0].notes).toEqual([left]);
+    expect(s.find((x) => x.sourceUri === 'media://m_2')!.groups[0].clips[0].notes).toEqual([]);
+    // an edited clip shows its newest version's notes
+    const v2 = job('j_v2', 'render', 10, single.request, { outputs: [art('j_v2', 'render.mp4')], notes: ['audio stream 1 carries no packets'] }, { parent_id: 'j_r' });
+    expect(galleryOf([noted, v2])[0].groups[0].clips[0].notes).toEqual(['audio stream 1 carries no packets']);
   });
 
   it('shows an autoclip child on its own when its run is not known', () => {

@@ -1,10 +1,12 @@
 // The gallery's model: every finished short, once, grouped by the source it was cut from and by
 // the autoclip run that made it. An autoclip job's result names its clips (title, score,
 // reasons, span) and the files its child render jobs made, so those children are not shown
-// again on their own; a render or clip job made outside autoclip is a clip of its own.
+// again on their own; a render or clip job made outside autoclip is a clip of its own. The
+// notes of the results shown (e.g. a source stream left out) go with them: a run's with its group,
+// a clip's with its card.
 import { AutoclipResultSchema, ArtifactSchema, type Artifact, type Job } from '@clipforge/api-client';
 import { formatMs } from '@clipforge/ui';
-import { jobMediaUri } from './jobs';
+import { jobMediaUri, resultNotes } from './jobs';
 
 export interface GalleryClip {
   /** The video's storage URI: one clip per video. */
@@ -28,12 +30,16 @@ export interface GalleryClip {
   versions: number;
   /** The job whose output the shown video is (the newest version's). */
   videoJobId: string;
+  /** The notes of that job's result (an autoclip clip's are its run's, on the group). */
+  notes: string[];
 }
 
 export interface GalleryGroup {
   key: string;
   /** The autoclip run, when the group is one. */
   autoclip?: Job;
+  /** The run's result notes ([] for clips made one by one: theirs are on their cards). */
+  notes: string[];
   /** Jobs whose videos make up the group (for one zip of them all). */
   jobIds: string[];
   clips: GalleryClip[];
@@ -77,6 +83,7 @@ function autoclipClips(job: Job): GalleryClip[] {
       startMs: c.start_ms, endMs: c.end_ms, durationMs: video.duration_ms ?? c.end_ms - c.start_ms, video,
       poster: outs.find((a) => a.kind === 'thumbnail'), index: c.index, lowConfidence: c.low_confidence,
       confidenceNote: c.confidence_note, editable: !!jobOfUri(video.uri), versions: 1, videoJobId: jobOfUri(video.uri) ?? job.id,
+      notes: [],
     }];
   });
 }
@@ -93,6 +100,7 @@ function singleClip(job: Job): GalleryClip | undefined {
     title: typeof title === 'string' && title ? title : start !== undefined && end !== undefined ? `Clip ${formatMs(start, 0)}–${formatMs(end, 0)}` : 'Clip',
     durationMs: video.duration_ms ?? (start !== undefined && end !== undefined ? end - start : undefined),
     poster: outs.find((a) => a.kind === 'thumbnail'), editable: job.kind === 'render', versions: 1, videoJobId: job.id,
+    notes: resultNotes(job),
   };
 }
 
@@ -102,7 +110,7 @@ function newest(c: GalleryClip, versions: Job[] | undefined): GalleryClip {
   const last = done.length ? singleClip(done[done.length - 1]) : undefined;
   if (!last) return { ...c, versions: 1 + (versions?.length ?? 0) };
   return { ...c, video: last.video, poster: last.poster ?? c.poster, title: last.title, startMs: last.startMs, endMs: last.endMs,
-    durationMs: last.durationMs, versions: 1 + (versions?.length ?? 0), videoJobId: last.jobId };
+    durationMs: last.durationMs, versions: 1 + (versions?.length ?? 0), videoJobId: last.jobId, notes: last.notes };
 }
 
 /** Sections by source (newest work first), each with its autoclip runs and a group of the
@@ -122,7 +130,7 @@ export function galleryOf(jobs: Job[]): GallerySection[] {
   // autoclip runs first: their clips come with titles, scores and reasons
   for (const j of done.filter((x) => x.kind === 'autoclip')) {
     const clips = take(autoclipClips(j)).map((c) => newest(c, versionsOf.get(c.jobId)));
-    if (clips.length) groups.set(j.id, { key: j.id, autoclip: j, jobIds: [], clips, createdAt: j.created_at, source: jobMediaUri(j) ?? '' });
+    if (clips.length) groups.set(j.id, { key: j.id, autoclip: j, notes: resultNotes(j), jobIds: [], clips, createdAt: j.created_at, source: jobMediaUri(j) ?? '' });
   }
   for (const j of done.filter((x) => x.kind === 'render' || x.kind === 'clip_processing')) {
     const first = singleClip(j);
@@ -130,7 +138,7 @@ export function galleryOf(jobs: Job[]): GallerySection[] {
     const c = newest(first, versionsOf.get(j.id));
     const source = jobMediaUri(j) ?? '';
     const key = `singles:${source}`;
-    const g = groups.get(key) ?? { key, jobIds: [], clips: [], createdAt: j.created_at, source };
+    const g = groups.get(key) ?? { key, notes: [], jobIds: [], clips: [], createdAt: j.created_at, source };
     g.clips.push(c);
     groups.set(key, g);
   }

@@ -1,6 +1,14 @@
-// What the UI needs to know about jobs beyond their schema: which media a job is about, and the
-// media:// URI form the server resolves.
-import type { Job, JobKind } from '@clipforge/api-client';
+// What the UI needs to know about jobs beyond their schema: which media a job is about, the
+// media:// URI form the server resolves, and the notes a result carries.
+import {
+  AutoclipResultSchema,
+  ClipProcessingResultSchema,
+  HighlightDetectionResultSchema,
+  type Job,
+  type JobKind,
+  RenderResultSchema,
+  TranscriptionResultSchema,
+} from '@clipforge/api-client';
 
 /** The media URI a job works on (media_uri or source_uri of its request). */
 export function jobMediaUri(job: Job): string | undefined {
@@ -23,4 +31,21 @@ export const KIND_NAMES: Record<JobKind, string> = {
 export function newClipId(prefix: string): string {
   const rand = Math.random().toString(36).slice(2, 8);
   return `${prefix}-${Date.now().toString(36)}-${rand}`;
+}
+
+/** The notes member of each result schema that has one. Only that member is read, so the notes
+ *  show even when a result has members this UI's schema does not know. */
+const NOTES_SCHEMA: Partial<Record<JobKind, typeof ClipProcessingResultSchema.shape.notes>> = {
+  clip_processing: ClipProcessingResultSchema.shape.notes,
+  highlight_detection: HighlightDetectionResultSchema.shape.notes,
+  transcription: TranscriptionResultSchema.shape.notes,
+  render: RenderResultSchema.shape.notes,
+  autoclip: AutoclipResultSchema.shape.notes,
+};
+
+/** What a job's result says a caller should know (e.g. the source streams it left out), read
+ *  through its kind's result schema; [] when the result has no notes or is not there yet. */
+export function resultNotes(job: Pick<Job, 'kind' | 'result'>): string[] {
+  const r = NOTES_SCHEMA[job.kind]?.safeParse(job.result?.notes);
+  return r?.success ? r.data : [];
 }

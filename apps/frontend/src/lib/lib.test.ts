@@ -5,6 +5,7 @@ import { addStage, applyEvent } from '../state/jobs';
 import { RenderTemplateSchema, type Job } from '@clipforge/api-client';
 import { buildRenderRequest, checkRenderRequest, previewOf } from './templates';
 import { TEMPLATES } from '../test/server';
+import { resultNotes } from './jobs';
 
 describe('format', () => {
   it('reads media ids and durations', () => {
@@ -89,5 +90,24 @@ describe('render requests', () => {
     expect(previewOf(landscape, 'horizontal')).toEqual({ fit: 'contain', titlePosition: 'bottom_left', captionPosition: 'bottom',
       accent: '#202020', width: 1920, height: 1080 });
     expect(previewOf(shorts, 'vertical', '#123456')).toMatchObject({ fit: 'blur', accent: '#123456', width: 1080, height: 1920 });
+  });
+});
+
+describe('result notes', () => {
+  const notes = ['left out: subtitle stream 3 (subrip)'];
+  it('reads the notes of every kind\'s result that has them through its schema', () => {
+    expect(resultNotes({ kind: 'clip_processing', result: { clip_id: 'c', notes } })).toEqual(notes);
+    expect(resultNotes({ kind: 'highlight_detection', result: { notes } })).toEqual(notes);
+    expect(resultNotes({ kind: 'transcription', result: { notes } })).toEqual(notes);
+    // only the notes are read: a member the schema does not know does not hide them
+    expect(resultNotes({ kind: 'render', result: { outputs: [], added_later: 1, notes } })).toEqual(notes);
+    expect(resultNotes({ kind: 'autoclip', result: { notes } })).toEqual(notes);
+  });
+  it('has none without notes, for kinds without them, and for notes the schema refuses', () => {
+    expect(resultNotes({ kind: 'render', result: { outputs: [] } })).toEqual([]);
+    expect(resultNotes({ kind: 'clip_processing', result: undefined })).toEqual([]);
+    expect(resultNotes({ kind: 'noop', result: { notes } })).toEqual([]);
+    expect(resultNotes({ kind: 'render', result: { notes: [''] } })).toEqual([]);
+    expect(resultNotes({ kind: 'render', result: { notes: 'one string' } })).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The gallery against the test server: an autoclip run's shorts with posters, titles, scores
 // and reasons under their source, the run's render children not repeated, inline play, the
-// zip links, and a share link made on request.
+// zip links, a share link made on request, and the notes of the results shown.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient, type Job } from '@clipforge/api-client';
@@ -51,6 +51,29 @@ describe('Clips gallery', () => {
     expect(first.textContent).toContain('0:10–0:19 of match.mp4');
     expect(view.container.querySelector('[data-testid="group-zip"]')!.getAttribute('href')).toBe(`${srv.url}/v1/archive?jobs=j_c1,j_c2`);
     expect(view.container.querySelector('[data-testid="gallery-zip"]')!.textContent).toBe('Download all 2 (zip)');
+  });
+
+  it('shows a result\'s notes with its clip or run, and none where a result has none', async () => {
+    const left = 'media://m_1: left out: audio stream 2 (opus, fre, "Commentary"); it carries audio stream 1';
+    srv.jobs.set('j_one', { ...base, id: 'j_one', kind: 'render', request: { source_uri: 'media://m_1', start_ms: 0, end_ms: 9000, title: 'Alone' },
+      result: { clip_id: 'one', render_uri: 'storage://jobs/j_one/1/render.mp4', duration_ms: 9000, outputs: [art('j_one', 'render.mp4')], notes: [left] } });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(cards()).toHaveLength(3));
+    const alone = cards().find((c) => c.dataset.jobId === 'j_one')!;
+    const notes = alone.querySelector<HTMLElement>('[data-testid="job-notes"]')!;
+    expect(notes.getAttribute('role')).toBe('note');
+    expect(notes.querySelector('h5')!.textContent).toBe('Notes');
+    expect([...notes.querySelectorAll('li')].map((li) => li.textContent)).toEqual([left]);
+    // the autoclip run and its shorts carry no notes here
+    expect(view.container.querySelectorAll('[data-testid="job-notes"]')).toHaveLength(1);
+
+    srv.jobs.set('j_auto', { ...srv.jobs.get('j_auto')!, result: { ...srv.jobs.get('j_auto')!.result, notes: [left] } });
+    view.unmount();
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(view!.container.querySelectorAll('[data-testid="job-notes"]')).toHaveLength(2));
+    const run = view.container.querySelector<HTMLElement>('[data-group="j_auto"] > [data-testid="job-notes"]')!;
+    expect(run.querySelector('h4')!.textContent).toBe('Notes');
+    expect(run.querySelector('li')!.textContent).toBe(left);
   });
 
   it('plays a short in place and makes a share link', async () => {

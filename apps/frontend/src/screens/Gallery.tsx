@@ -1,10 +1,12 @@
 // The clip gallery: every finished short once, grouped by the source it was cut from and by the
-// autoclip run that made it; each with its poster, title, score, reasons, duration and span.
+// autoclip run that made it; each with its poster, title, score, reasons, duration, span and
+// result notes (a run's notes with its group).
 // A short plays in place; it downloads alone or with the others as one zip (GET /v1/archive);
 // a signed link to it (POST /v1/share, a week) is copied for sending.
 import { useMemo, useState } from 'react';
 import { ApiError } from '@clipforge/api-client';
 import { Empty, formatDate, formatMs, VideoCard } from '@clipforge/ui';
+import { ResultNotes } from '../components/ResultNotes';
 import { archiveUrl, galleryOf, type GalleryClip, type GalleryGroup } from '../lib/gallery';
 import { mediaIdFromUri } from '../lib/format';
 import { Link } from '../lib/router';
@@ -72,6 +74,7 @@ function ClipCard({ clip, source }: { clip: GalleryClip; source: string }) {
         {span ? `${span} of ${source}` : source}
       </p>
       {clip.reasons.length ? <p className="reasons" data-testid="clip-reasons">{clip.reasons.slice(0, 3).join(' · ')}</p> : null}
+      <ResultNotes notes={clip.notes} heading="h5" />
       <div className="actions">
         {clip.video.url ? <a href={clip.video.url} download className="button" aria-label={`Download ${clip.title}`}>Download</a> : null}
         <ShareButton clip={clip} />
@@ -98,6 +101,7 @@ function Group({ group, source }: { group: GalleryGroup; source: string }) {
         <a className="button" href={archiveUrl(client.baseUrl, group.jobIds, client.apiKey)} download data-testid="group-zip"
           aria-label={`Download the ${n} clips of this ${group.autoclip ? 'autoclip run' : 'group'} as one zip`}>Download all (zip)</a>
       </div>
+      <ResultNotes notes={group.notes} heading="h4" />
       <ul className="gallery">
         {group.clips.map((c) => <ClipCard key={c.key} clip={c} source={source} />)}
       </ul>

@@ -1,5 +1,6 @@
 // A parent job's detail lists its child jobs with their live status: those its detail named and
 // those the event stream brings that name it as their parent; a child links back to its parent.
+// A result's notes (the source streams it left out) are shown as a labelled note, and only then.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient } from '@clipforge/api-client';
@@ -48,5 +49,43 @@ describe('Job detail', () => {
     window.history.pushState(null, '', '/jobs/j_c');
     view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
     await waitFor(() => expect(view!.container.textContent).toContain('Part of job j_p'));
+  });
+
+  const LEFT_OUT = 'left out: audio stream 2 (opus, fre, "Commentary"); subtitle stream 3 (subrip); it carries audio stream 1 (choose another with audio_stream / --audio-stream)';
+  const finished = (id: string, kind: 'clip_processing' | 'render' | 'autoclip', result: Record<string, unknown>) => {
+    const now = new Date().toISOString();
+    srv.jobs.set(id, { id, kind, status: 'succeeded', progress: 1, attempts: 1, created_at: now, updated_at: now,
+      request: { source_uri: 'media://m_1' }, result });
+    window.history.pushState(null, '', `/jobs/${id}`);
+  };
+
+  it('shows the notes of a result that has them', async () => {
+    finished('j_n', 'clip_processing', { clip_id: 'c1', output_uri: 'storage://jobs/j_n/1/c1.mp4', processing_time_ms: 5,
+      notes: [LEFT_OUT, 'audio stream 1 carries no packets: cut without audio'] });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(view!.container.querySelector('[data-testid="job-detail"]')).not.toBeNull());
+    const notes = view.container.querySelector<HTMLElement>('[data-testid="job-notes"]')!;
+    expect(notes).not.toBeNull();
+    expect(notes.getAttribute('role')).toBe('note');
+    const heading = notes.querySelector('h2')!;
+    expect(heading.textContent).toBe('Notes');
+    expect(notes.getAttribute('aria-labelledby')).toBe(heading.id);
+    expect([...notes.querySelectorAll('li')].map((li) => li.textContent)).toEqual([LEFT_OUT, 'audio stream 1 carries no packets: cut without audio']);
+  });
+
+  it('shows an autoclip run\'s notes', async () => {
+    finished('j_a', 'autoclip', { media_uri: 'media://m_1', media_duration_ms: 60_000, template_id: 'shorts-blur', format: 'vertical',
+      profile: 'generic', captions: false, notes: [LEFT_OUT], clips: [] });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(view!.container.querySelector('[data-testid="job-notes"] li')?.textContent).toBe(LEFT_OUT));
+  });
+
+  it('shows no notes for a result without them', async () => {
+    finished('j_r', 'render', { clip_id: 'c1', render_uri: 'storage://jobs/j_r/1/render.mp4', duration_ms: 9000, notes: [] });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(view!.container.querySelector('[data-testid="job-detail"]')?.getAttribute('data-status')).toBe('succeeded'));
+    expect(view.container.textContent).toContain('render.mp4'); // the result is shown, without notes
+    expect(view.container.querySelector('[data-testid="job-notes"]')).toBeNull();
+    expect(view.container.querySelector('[role="note"]')).toBeNull();
   });
 });

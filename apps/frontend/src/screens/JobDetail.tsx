@@ -1,5 +1,6 @@
 // One job: its stages with their progress (from the live events), its error as the server
-// reported it, its request and result, and what can be done next (cancel, retry, review, play).
+// reported it, its result's notes (e.g. the source streams it left out), its request and result,
+// and what can be done next (cancel, retry, review, play).
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, type Artifact, ArtifactSchema, type Job, type JobChild } from '@clipforge/api-client';
 import {
@@ -12,7 +13,8 @@ import {
   StatusBadge,
 } from '@clipforge/ui';
 import { formatRemaining, remainingMs, type ProgressSample } from '../lib/eta';
-import { KIND_NAMES } from '../lib/jobs';
+import { ResultNotes } from '../components/ResultNotes';
+import { KIND_NAMES, resultNotes } from '../lib/jobs';
 import { Link } from '../lib/router';
 import { useApi } from '../state/api';
 import { useJobs } from '../state/jobs';
@@ -151,6 +153,7 @@ export function JobDetailScreen({ id }: { id: string }) {
       ) : null}
       {job.error ? <ProblemBox problem={job.error} /> : null}
       {error ? <ProblemBox problem={error} /> : null}
+      <ResultNotes notes={resultNotes(job)} />
       <div className="actions">
         {!final ? <button type="button" disabled={busy} onClick={() => void act(() => client.cancelJob(id))}>Cancel</button> : null}
         {job.status === 'failed' || job.status === 'cancelled' ? (
