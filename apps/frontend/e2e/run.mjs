@@ -394,6 +394,7 @@ async function main() {
       await a11yCheck(page, name);
     }
     await keyboardFlows(page, base);
+    await notesCheck(page, base, work);
 
     // Client routes load from the server directly (index.html fallback).
     const deep = await fetch(`${base}/jobs/${jobId}`);
@@ -512,6 +513,41 @@ async function libraryCheck(page, card, base, video, work) {
   const after = await (await fetch(`${base}/v1/media`)).json();
   check(after.items.length === 1 && after.items[0].filename === 'match.mp4', 'deleting after the confirmation removes the file on the server');
   await page.getByTestId('library-sort').selectOption('newest');
+}
+
+/** A result's notes on the job page: a clip of a file with a second (French) audio track and
+ *  subtitles names them as left out, and the page lists, as a labelled note, what the API says. */
+async function notesCheck(page, base, work) {
+  const file = join(work, 'two tracks.mp4');
+  const srt = join(work, 'two tracks.srt');
+  writeFileSync(srt, '1\n00:00:00,000 --> 00:00:01,500\nHello\n');
+  const lavfi = (src) => ['-f', 'lavfi', '-i', src];
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...lavfi('testsrc=size=160x120:rate=10:duration=2'),
+    ...lavfi('sine=frequency=440:duration=2'), ...lavfi('sine=frequency=660:duration=2'), '-i', srt,
+    '-map', '0', '-map', '1', '-map', '2', '-map', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-c:s', 'mov_text', '-metadata:s:a:1', 'language=fre', file]);
+  const up = await fetch(`${base}/v1/media?filename=${encodeURIComponent('two tracks.mp4')}`, { method: 'POST',
+    headers: { 'Content-Type': 'video/mp4' }, body: readFileSync(file) });
+  check(up.status === 201, 'a file with two audio tracks and subtitles uploaded through the API');
+  const media = await up.json();
+  const request = { clip_id: 'notes', source_uri: `media://${media.id}`, operations: [{ op: 'trim', start_ms: 0, end_ms: 1000 }] };
+  const created = await (await fetch(`${base}/v1/jobs`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'clip_processing', request }) })).json();
+  await page.goto(`${base}/jobs/${encodeURIComponent(created.id)}`);
+  const job = await until(async () => {
+    const j = await (await fetch(`${base}/v1/jobs/${created.id}`)).json();
+    if (j.status === 'failed') throw new Error(`the clip of two audio tracks failed: ${JSON.stringify(j.error)}`);
+    return j.status === 'succeeded' ? j : undefined;
+  }, 120_000, 'the clip of two audio tracks');
+  const notes = job.result.notes ?? [];
+  check(notes.some((n) => n.includes('audio stream 2') && n.includes('fre') && n.includes('subtitle stream 3')),
+    `the result names the French track and the subtitles it leaves out (${JSON.stringify(notes)})`);
+  const box = page.getByRole('note', { name: 'Notes' });
+  await page.locator('[data-testid="job-detail"][data-status="succeeded"] [data-testid="job-notes"]').waitFor({ timeout: 30_000 });
+  const shown = await box.getByRole('listitem').allTextContents();
+  check(JSON.stringify(shown) === JSON.stringify(notes), `the job page shows the result's notes (${shown.length} of ${notes.length})`);
+  await a11yCheck(page, 'job notes');
+  await shotOf(page, 'job-detail-notes');
 }
 
 /** Autoclip from the library's dialog (3 draft shorts of 4-6 s, no captions): the job shows
