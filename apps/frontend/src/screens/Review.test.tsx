@@ -1,5 +1,6 @@
 // The review screen against the test server: spans from the detection result, verdicts saved as
-// labels (with moved boundaries), saved labels shown again, keys, and the render dialog preview.
+// labels (with moved boundaries), saved labels shown again, keys, the render dialog preview, and
+// the result's notes (an audio track the detector did not hear).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../App';
 import { ApiClient, RenderRequestSchema } from '@clipforge/api-client';
@@ -59,6 +60,21 @@ describe('Review screen', () => {
     await waitFor(() => expect(srv.labels).toHaveLength(2));
     expect(srv.labels[1]).toMatchObject({ start_ms: 11000, end_ms: 16000, verdict: 'reject', detected_end_ms: 15000 });
     expect(items()[1].textContent).toContain('(edited)');
+  });
+
+  it('shows the detection result\'s notes, and none when it has none', async () => {
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    expect(view.container.querySelector('[data-testid="job-notes"]')).toBeNull();
+    view.unmount();
+    const left = 'left out of the result: audio stream 2 (aac, fre); it carries audio stream 1 (choose another with audio_stream / --audio-stream)';
+    const job = srv.jobs.get('j_hl')!;
+    srv.jobs.set('j_hl', { ...job, result: { ...job.result, notes: [left] } });
+    view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const notes = view.container.querySelector<HTMLElement>('[data-testid="job-notes"]')!;
+    expect(notes.getAttribute('role')).toBe('note');
+    expect([...notes.querySelectorAll('li')].map((li) => li.textContent)).toEqual([left]);
   });
 
   it('draws the detector\'s own score curve when the result has one, else the spans\' scores', async () => {

@@ -1,8 +1,9 @@
 // Highlight review: the media in a player, its waveform with the detector's score curve (its own
 // when the result carries score_curve, else the spans' scores over their extent), the
-// highlight spans on a timeline with their reasons. Each span can be played, accepted, rejected
-// or have its boundaries dragged; every verdict is saved as a label (POST /v1/labels), the
-// training data of highlight detection.
+// highlight spans on a timeline with their reasons, the result's notes (e.g. an audio track the
+// detector did not hear). Each span can be played, accepted, rejected or have its boundaries
+// dragged; every verdict is saved as a label (POST /v1/labels), the training data of highlight
+// detection.
 // Keys: Space play/pause · J back 5 s · K pause · L play (again: faster) · A accept · R reject ·
 // Enter play the span · [ / ] set its start / end at the playhead · arrows on the timeline.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -31,6 +32,7 @@ import {
   type Verdict,
   Waveform,
 } from '@clipforge/ui';
+import { ResultNotes } from '../components/ResultNotes';
 import { peaks as bucketPeaks, resampleCurve, scoreCurve } from '../lib/audio';
 import { filmstripOf } from '../lib/library';
 import { mediaIdFromUri, probeDurationMs, probeHasVideo } from '../lib/format';
@@ -305,6 +307,7 @@ export function ReviewScreen({ jobId }: { jobId: string }) {
         <kbd>Space</kbd> play · <kbd>J</kbd>/<kbd>K</kbd>/<kbd>L</kbd> · <kbd>A</kbd> accept · <kbd>R</kbd> reject ·{' '}
         <kbd>Enter</kbd> play span · <kbd>[</kbd>/<kbd>]</kbd> set bounds
       </p>
+      <ResultNotes notes={data.result.notes} />
       <div className="player">
         <video
           ref={video}
