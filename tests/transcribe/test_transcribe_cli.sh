@@ -49,6 +49,9 @@ echo "CLIPFORGE_POCKETSPHINX_ARGS=-no_such_setting 1" >"$work/stt.conf"
 CLIPFORGE_CONFIG_FILE="$work/stt.conf" expect_code 2 "a bad decoder setting from the config file" \
   "$cf" transcribe --input "$work/s.wav"
 grep -q "CLIPFORGE_POCKETSPHINX_ARGS" "$work/err" && ok "the error names the setting" || bad "error: $(cat "$work/err")"
+# chunks are searched in steps, which finds no words without the flat pass: refused, not silent
+CLIPFORGE_POCKETSPHINX_ARGS="-fwdflat no" expect_code 2 "-fwdflat no" "$cf" transcribe --input "$work/s.wav"
+grep -q -- "-fwdflat no is not supported" "$work/err" && ok "the error says why" || bad "error: $(cat "$work/err")"
 expect_code 0 "transcribe mp4 to json" "$cf" transcribe --input "$work/talk.mp4" --output "$work/talk.json"
 python3 - "$work/talk.json" <<'PY' && ok "json transcript has timed words" || bad "json transcript"
 import json, sys

@@ -6,6 +6,9 @@
 #include <ctype.h>
 #include <math.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/fe.h>
+#include <sphinxbase/feat.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,9 @@ cf_err cf_transcribe_configure(const cf_transcribe_settings *s, cf_error *err) {
 typedef struct ps_rec {
     cmd_ln_t *config;
     ps_decoder_t *ps;
-    int frate; /* frames per second */
+    int frate;             /* frames per second */
+    cmn_type_t cmn;        /* the decoder's cepstral mean normalisation, applied by ps_decode */
+    cf_progress *progress; /* the run's: its cancel flag is polled while a chunk is searched */
 } ps_rec;
 
 /* cmd_ln and the decoder's logging setup touch process-wide state in sphinxbase. */
@@ -118,6 +123,14 @@ static cmd_ln_t *make_config(const char *hmm, const char *lm, const char *dict, 
     bool ok = c != NULL;
     for (size_t i = 0; ok && tuned_args[i]; i += 2) ok = set_arg(c, tuned_args[i], tuned_args[i + 1]);
     if (ok && g_args) ok = apply_args(c, g_args, err);
+    /* ps_decode searches a chunk in steps; without the flat pass the stepped search of this
+     * pocketsphinx finds no words at all */
+    if (ok && !cmd_ln_boolean_r(c, "-fwdflat")) {
+        cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                     "CLIPFORGE_POCKETSPHINX_ARGS: -fwdflat no is not supported (chunks are searched in "
+                     "steps, which needs the flat pass)");
+        ok = false;
+    }
     if (ok && mllr) cmd_ln_set_str_r(c, "-mllr", mllr);
     if (c && !ok) {
         cmd_ln_free_r(c);
@@ -160,6 +173,11 @@ static cf_err ps_open(const cf_transcriber_config *cfg, void **out, cf_error *er
     }
     r->frate = cmd_ln_int32_r(r->config, "-frate");
     if (r->frate <= 0) r->frate = 100;
+    /* ps_decode normalises each chunk's cepstra itself, so the decoder must not do it again */
+    feat_t *feat = ps_get_feat(r->ps);
+    r->cmn = feat->cmn;
+    feat->cmn = CMN_NONE;
+    r->progress = cfg ? cfg->progress : NULL;
     *out = r;
     return CF_OK;
 }
@@ -266,22 +284,73 @@ static const int16_t *prepared(const int16_t *pcm, size_t n, int16_t **copy) {
     return *copy;
 }
 
+/* Frames searched between two looks at the cancel flag: a quarter second of audio, which takes
+ * well under half a second to search even under the sanitizers. */
+#define SEARCH_STEP_FRAMES 25
+
+/* The cepstra of a whole chunk, normalised as the decoder would over the whole utterance
+ * (ps_process_raw with full_utt), then the last frame repeated for the window of the dynamic
+ * features: searched in steps, the decoder holds that many frames back for their right context
+ * and, its front end already ended here, never flushes them; the copies are the context a
+ * whole-utterance call pads with. So the steps find the same words, scores and frames.
+ * *out (rows into one block) is freed by the caller; *n_out frames to search. */
+static cf_err chunk_cepstra(ps_rec *r, const int16_t *pcm, size_t n, mfcc_t ***out, int32 *n_out,
+                            cf_error *err) {
+    fe_t *fe = ps_get_fe(r->ps);
+    feat_t *feat = ps_get_feat(r->ps);
+    size_t left = n, width = (size_t)fe_get_output_size(fe), pad = (size_t)feat_window_size(feat);
+    int32 nfr = 0, tail = 0;
+    if (fe_process_frames(fe, NULL, &left, NULL, &nfr, NULL) < 0 || nfr < 0)
+        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot size the features");
+    size_t rows = (size_t)nfr + 1 + pad;
+    mfcc_t **cep = malloc(rows * sizeof *cep + rows * width * sizeof **cep);
+    if (!cep) return cf_error_set(err, CF_ERR_NO_MEMORY, "pocketsphinx: out of memory");
+    for (size_t i = 0; i < rows; i++) cep[i] = (mfcc_t *)(cep + rows) + i * width;
+    const int16 *at = pcm;
+    left = n;
+    fe_start_utt(fe);
+    if (fe_process_frames(fe, &at, &left, cep, &nfr, NULL) < 0 || fe_end_utt(fe, cep[nfr], &tail) < 0) {
+        free(cep);
+        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: feature extraction failed");
+    }
+    nfr += tail;
+    if (r->cmn == CMN_BATCH) cmn(feat->cmn_struct, cep, feat->varnorm, nfr);
+    else if (r->cmn == CMN_LIVE)
+        cmn_live(feat->cmn_struct, cep, feat->varnorm, nfr), cmn_live_update(feat->cmn_struct);
+    for (size_t i = 0; nfr > 0 && i < pad; i++)
+        memcpy(cep[nfr + (int32)i], cep[nfr - 1], width * sizeof **cep);
+    *out = cep;
+    *n_out = nfr > 0 ? nfr + (int32)pad : 0;
+    return CF_OK;
+}
+
+/* Searches the chunk's frames SEARCH_STEP_FRAMES at a time; CF_ERR_CANCELLED as soon as the
+ * run's progress is cancelled. */
+static cf_err search_steps(ps_rec *r, mfcc_t **cep, int32 nfr, cf_error *err) {
+    for (int32 at = 0; at < nfr; at += SEARCH_STEP_FRAMES) {
+        if (cf_progress_cancelled(r->progress))
+            return cf_error_set(err, CF_ERR_CANCELLED, "pocketsphinx: cancelled");
+        int step = nfr - at < SEARCH_STEP_FRAMES ? (int)(nfr - at) : SEARCH_STEP_FRAMES;
+        if (ps_process_cep(r->ps, cep + at, step, FALSE, FALSE) < 0)
+            return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: decoding failed");
+    }
+    return CF_OK;
+}
+
 static cf_err ps_decode(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out, cf_error *err) {
     ps_rec *r = rec;
     if (ps_start_utt(r->ps) < 0)
         return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot start an utterance");
     int16_t *copy = NULL;
-    const int16_t *audio = prepared(pcm, n, &copy);
-    /* full_utt = TRUE: the chunk is a whole utterance, so cepstral mean is taken over it. */
-    int rc = ps_process_raw(r->ps, audio, n, FALSE, TRUE);
+    mfcc_t **cep = NULL;
+    int32 nfr = 0;
+    cf_err e = chunk_cepstra(r, prepared(pcm, n, &copy), n, &cep, &nfr, err);
     free(copy);
-    if (rc < 0) {
-        ps_end_utt(r->ps);
-        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: decoding failed");
-    }
-    if (ps_end_utt(r->ps) < 0)
-        return cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot end the utterance");
-    return collect_words(r, out, err);
+    if (!e) e = search_steps(r, cep, nfr, err);
+    free(cep);
+    if (ps_end_utt(r->ps) < 0 && !e)
+        e = cf_error_set(err, CF_ERR_PROCESSING, "pocketsphinx: cannot end the utterance");
+    return e ? e : collect_words(r, out, err);
 }
 
 /* Per-recording unsupervised MLLR (mllr.c), on unless CLIPFORGE_POCKETSPHINX_MLLR=off: a first

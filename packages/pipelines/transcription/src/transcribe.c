@@ -122,7 +122,9 @@ static void *worker(void *arg) {
         if (cf_progress_cancelled(s->span->p)) break;
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->n_todo) break;
-        if (decode_chunk(s, rec, i, &err) != CF_OK) {
+        cf_err e = decode_chunk(s, rec, i, &err);
+        if (e == CF_ERR_CANCELLED) break; /* run_chunks reports it */
+        if (e != CF_OK) {
             cf_error_prefix(&err, "chunk at %.1f s", s->chunks[i].start / (double)CF_STT_SAMPLE_RATE);
             fail_run(s, &err);
             break;

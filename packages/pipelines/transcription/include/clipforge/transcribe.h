@@ -31,7 +31,8 @@ typedef struct cf_transcriber_config {
     const char *language;   /* e.g. "en-us" */
     const char *model_dir;  /* backend-specific model directory; NULL = the backend's default */
     const char *adaptation; /* what the backend's adapt wrote for this recording; NULL = none */
-    cf_progress *progress;  /* the run's: adapt polls cf_progress_cancelled() and stops; may be NULL */
+    cf_progress
+        *progress; /* the run's: decode and adapt poll cf_progress_cancelled() and stop; may be NULL */
 } cf_transcriber_config;
 
 /* A speech-to-text backend. Each decoding thread opens its own recogniser, so open/decode/close
@@ -45,7 +46,9 @@ typedef struct cf_transcriber {
     /* Creates one recogniser in *out; fills err on failure. */
     cf_err (*open)(const cf_transcriber_config *cfg, void **out, cf_error *err);
     /* Recognises n 16 kHz mono samples; fills out->words with times in ms relative to pcm[0]
-     * (the caller shifts them). out is zeroed by the caller; words are owned by out. */
+     * (the caller shifts them). out is zeroed by the caller; words are owned by out. Polls
+     * cfg->progress of open at least every half second of work and returns CF_ERR_CANCELLED
+     * when it is cancelled. */
     cf_err (*decode)(void *rec, const int16_t *pcm, size_t n, cf_transcript_segment *out, cf_error *err);
     /* Frees a recogniser; NULL-safe. */
     void (*close)(void *rec);
