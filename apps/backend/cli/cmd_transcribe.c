@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clipforge/clock.h"
 #include "clipforge/config.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/media.h"
@@ -64,6 +65,11 @@ static void usage(FILE *out) {
 static bool has_ext(const char *path, const char *ext) {
     size_t n = strlen(path), e = strlen(ext);
     return n > e && !strcasecmp(path + n - e, ext);
+}
+
+/* Captions (.srt, .vtt) or a transcript (.json) given as input: read, not recognised. */
+static bool is_transcript_file(const char *path) {
+    return has_ext(path, ".srt") || has_ext(path, ".vtt") || has_ext(path, ".json");
 }
 
 static int parse_format(const char *s, out_format *f) {
@@ -159,8 +165,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
 
 static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p, cf_transcript *t,
                          cf_error *err) {
-    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt") || has_ext(a->input, ".json"))
-        return cf_transcript_load_file(a->input, 0, t, err);
+    if (is_transcript_file(a->input)) return cf_transcript_load_file(a->input, 0, t, err);
     cf_transcribe_options o = {.engine = a->engine,
                                .language = a->language,
                                .model_dir = a->model_dir,
@@ -221,8 +226,8 @@ static void print_summary(const tx_args *a, const cf_transcript *t, const char *
 /* Says on stderr which audio streams of a media input were not transcribed (stdout stays the
  * transcript or the summary). */
 static void note_left_out(const tx_args *a) {
-    if (has_ext(a->input, ".srt") || has_ext(a->input, ".vtt") || has_ext(a->input, ".json")) return;
-    char left_out[1024];
+    if (is_transcript_file(a->input)) return;
+    char left_out[CF_NOTE_MAX_BYTES];
     cf_media_left_out_of(a->input, &a->select, false, true, left_out, sizeof left_out);
     if (left_out[0]) fprintf(stderr, "clipforge %s: note: %s\n", CMD, left_out);
 }

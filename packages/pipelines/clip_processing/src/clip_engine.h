@@ -7,17 +7,18 @@
 #include <stdbool.h>
 
 #include "clip_plan.h"
+#include "clipforge/domain/notes.h"
 #include "clipforge/progress.h"
 
 typedef struct cfclip_report {
-    bool stream_copied;     /* the trim fast path was taken */
-    int video_source;       /* the input stream the output's video comes from, -1 = none */
-    int audio_source;       /* the same for audio */
-    char note[256];         /* what a caller should know ("" = nothing), e.g. audio without data */
-    char left_out[1024];    /* the source's streams the clip does not carry ("" = none) */
-    bool normalized;        /* loudness was measured and applied */
-    double measured_lufs;   /* integrated loudness of the source span (when normalized) */
-    cf_time_range *removed; /* jump cuts: what the clip leaves out (ms); the caller frees it */
+    bool stream_copied;               /* the trim fast path was taken */
+    int video_source;                 /* the input stream the output's video comes from, -1 = none */
+    int audio_source;                 /* the same for audio */
+    char note[256];                   /* what a caller should know ("" = nothing), e.g. audio without data */
+    char left_out[CF_NOTE_MAX_BYTES]; /* the source's streams the clip does not carry ("" = none) */
+    bool normalized;                  /* loudness was measured and applied */
+    double measured_lufs;             /* integrated loudness of the source span (when normalized) */
+    cf_time_range *removed;           /* jump cuts: what the clip leaves out (ms); the caller frees it */
     size_t n_removed;
 } cfclip_report;
 

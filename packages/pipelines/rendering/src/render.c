@@ -204,15 +204,6 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     return CF_OK;
 }
 
-static cf_err note_left_out(const cf_media_input *in, plan_scene *ps, cf_error *err) {
-    AVBPrint bp;
-    av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cf_media_note_left_out(in, true, true, &bp);
-    if (!bp.len) return av_bprint_finalize(&bp, NULL), CF_OK;
-    av_bprint_finalize(&bp, &ps->left_out);
-    return ps->left_out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-}
-
 /* Opens the scene's source and checks the scene fits in it. */
 static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
@@ -221,7 +212,9 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     cf_media_select sel = {.has_audio_stream = s->has_audio_stream, .audio_stream = (int)s->audio_stream};
     cf_err e = cf_media_open(path, &sel, &src->in, err); /* for the start time and length */
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
-    if ((e = note_left_out(&src->in, ps, err))) return cf_media_close(&src->in), e;
+    AVBPrint left;
+    av_bprint_init_for_buffer(&left, ps->left_out, sizeof ps->left_out);
+    cf_media_note_left_out(&src->in, true, true, &left);
     double start = src->in.start_us / 1e6;
     int64_t dur = src->in.duration_ms;
     /* the stated length may be short of the data (an ASF file with a hole): look there */
@@ -566,7 +559,7 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
 static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         const char *what = j->plan.scenes[i].left_out;
-        if (!what) continue;
+        if (!what[0]) continue;
         char *text = NULL;
         if (asprintf(&text, "%.200s: %s", j->tl->scenes[i].source_uri, what) < 0)
             return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -646,7 +639,6 @@ static void release(job *j, bool remove_outputs) {
         free(j->plan.scenes[i].cmd_file);
         free(j->plan.scenes[i].video_args);
         free(j->plan.scenes[i].audio_args);
-        free(j->plan.scenes[i].left_out);
     }
     for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);

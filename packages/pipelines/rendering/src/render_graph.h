@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clipforge/domain/notes.h"
 #include "clipforge/domain/types.h"
 #include "haar_cascade.h"
 
@@ -24,7 +25,7 @@ typedef struct plan_scene {
     int crop_w, crop_h;
     bool split_faces; /* split: the panels show split[0] (top) and split[1], framed on faces */
     cf_rect split[2];
-    char *left_out; /* the source's streams the render does not carry, NULL when none */
+    char left_out[CF_NOTE_MAX_BYTES]; /* the source's streams the render does not carry ("" = none) */
 } plan_scene;
 
 typedef struct render_plan {

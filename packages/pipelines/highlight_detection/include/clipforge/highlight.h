@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clipforge/domain/notes.h"
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
 #include "clipforge/media.h"
@@ -100,7 +101,7 @@ typedef struct cf_feature_track {
     char events_model[48]; /* audio-events model that filled the EV_* columns; "" = none */
     /* The file's streams the track leaves out (another audio track, subtitles...; "" = none), as
      * cf_media_note_left_out words it: read from the header again when the track is cached. */
-    char left_out[1024];
+    char left_out[CF_NOTE_MAX_BYTES];
     /* Only when cf_feature_options.keep_event_inputs asked for them on a decode: the classifier's
      * input vectors, n_hops rows of n_event_inputs values (for training). */
     float *event_inputs;
