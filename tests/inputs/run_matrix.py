@@ -247,7 +247,7 @@ def run_case(cf, name, work, lite=False):
         clip(cf, case, path, src, work, fmt, has_v, has_a)
     if case.get("two_audio"):
         asked(cf, case, path, work)
-    if not lite:
+    if not lite or case.get("two_audio"):
         render(cf, case, path, src, work, has_v, has_a)
     detect(cf, case, path, src, work, has_v, has_a)
     if not lite or case.get("two_audio"):  # which audio stream was heard is said by each pipeline
