@@ -6,13 +6,19 @@ source "$(dirname "$0")/lib.sh" "$@"
 gen long.mp4 -f lavfi -i testsrc2=s=640x360:r=30:d=40 -f lavfi -i "sine=d=40" -c:v libx264 \
   -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest
 
-cancel_with() { # SIGNAL DELAY_S OUTPUT ARGS... (DELAY_S after the signal handler is installed)
+# cancel_with SIGNAL DELAY_S OUTPUT ARGS...: DELAY_S after the signal handler is installed, or,
+# with AFTER="log text", after that debug line.
+cancel_with() {
   local sig=$1 delay=$2 output=$3
   shift 3
   CLIPFORGE_LOG_LEVEL=debug "$CF" clip --input long.mp4 --output "$output" "$@" >out.txt 2>err.txt &
   local pid=$! rc=0
   # DELAY_S counts from the handler's installation: before it, the signal would just kill.
   wait_cancel_armed $pid err.txt || fail "clipforge clip never installed its signal handler"
+  if [ -n "${AFTER:-}" ]; then
+    for _ in $(seq 300); do grep -q "$AFTER" err.txt && break; sleep 0.1; done
+    grep -q "$AFTER" err.txt || fail "no \"$AFTER\" in the log"
+  fi
   sleep "$delay"
   kill -0 $pid 2>/dev/null || fail "the job ended before it could be cancelled"
   local t0
@@ -51,4 +57,9 @@ check "SIGTERM (loudness measurement or encode) stops within a second and cleans
 cancel_with TERM 1.2 b.mp4 --normalize-audio --scale 1280x-1
 check "SIGINT during a GIF palette pass stops within a second and cleans up"
 cancel_with INT 0.8 c.gif --fps 15
+check "SIGTERM during a GIF's encode (its palette done) stops within a second and cleans up"
+# The GIF muxer holds a packet back until its trailer: a cancelled GIF must still free it (the
+# sanitizer's leak check of the process says so).
+AFTER="GIF palette: done" cancel_with TERM 0.3 d.gif --fps 15
+grep -q "error: encoding: cancelled" err.txt || fail "not cancelled in the encode: $(grep error err.txt)"
 echo "PASS clip_cancel"

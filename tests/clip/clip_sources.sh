@@ -74,5 +74,12 @@ json_get out.txt '["notes"]' | grep -q 'audio stream 1 (aac), subtitle stream 3 
 ok clip --input tracks.mkv --output tracks3.mp4 --trim 0.5:2.5 --mute --json
 json_get out.txt '["notes"]' | grep -q "'left out of the result: subtitle stream 3 (subrip, fre)'" ||
   fail "--mute: notes $(json_get out.txt '["notes"]')"
+check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
+printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
+ "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json
+ok render --timeline gif.json --output tracks.gif --json
+notes=$(json_get out.txt '["notes"]')
+echo "$notes" | grep -q 'left out of the result: subtitle stream 3 (subrip, fre)' && ! echo "$notes" | grep -q 'audio stream' ||
+  fail "gif render: notes $notes"
 no_temp_left
 echo "PASS clip_sources"

@@ -12,6 +12,7 @@
 
 #include "decode_driver.h"
 #include "clipforge/encode.h"
+#include "clipforge/log.h"
 
 static void stage_report(const cfclip_stage *s, double t) {
     if (!s || s->expect_s <= 0) return;
@@ -153,6 +154,7 @@ cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cf
     cfclip_lane_free(&lane);
     if (!rc && !c.palette) rc = cf_error_set(err, CF_ERR_PROCESSING, "GIF palette: the clip has no pictures");
     if (rc) av_frame_free(&c.palette);
+    else cf_log_debug("clip", "GIF palette: done, encoding");
     *palette = c.palette;
     return rc;
 }
@@ -215,8 +217,9 @@ struct muxer {
     const cfclip_stage *stage;
     bool want_thumb, thumb_final;
     double thumb_s;
-    AVFrame *thumb;  /* the chosen picture, or the latest one until it is reached */
-    int64_t packets; /* written so far */
+    AVFrame *thumb;         /* the chosen picture, or the latest one until it is reached */
+    int64_t packets;        /* written so far */
+    bool started, finished; /* header, trailer written */
 };
 
 static int drain_encoder(out_lane *o) {
@@ -341,7 +344,9 @@ static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxe
 }
 
 static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
-    return cf_output_start(m->oc, target(job->plan->format), job->output_path, err);
+    cf_err rc = cf_output_start(m->oc, target(job->plan->format), job->output_path, err);
+    m->started = rc == CF_OK;
+    return rc;
 }
 
 static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
@@ -349,6 +354,7 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "the clip is empty: %s has no decodable frames in the range", job->plan->input);
     int ret = av_write_trailer(m->oc);
+    m->finished = true;
     if (ret < 0)
         return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path, av_err2str(ret));
     if ((ret = avio_closep(&m->oc->pb)) < 0)
@@ -361,6 +367,7 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
 static void muxer_free(muxer *m) {
     for (int i = 0; i < 2; i++) avcodec_free_context(&m->out[i].enc);
     if (m->oc) {
+        if (m->started && !m->finished) cf_output_abandon(m->oc);
         avio_closep(&m->oc->pb);
         avformat_free_context(m->oc);
     }

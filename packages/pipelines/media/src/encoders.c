@@ -136,3 +136,7 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "cannot start %s: %s", path, av_err2str(ret));
     return CF_OK;
 }
+
+void cf_output_abandon(AVFormatContext *oc) {
+    (void)av_write_trailer(oc);
+}

@@ -22,7 +22,8 @@ typedef struct output_file {
     AVFrame *frame;
     AVPacket *pkt;
     bool v_done, a_done;
-    bool created; /* the file was opened for writing (and is ours to remove on failure) */
+    bool created;           /* the file was opened for writing (and is ours to remove on failure) */
+    bool started, finished; /* header, trailer written */
     int64_t frames;
 } output_file;
 

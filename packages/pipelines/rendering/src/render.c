@@ -214,7 +214,7 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     AVBPrint left;
     av_bprint_init_for_buffer(&left, ps->left_out, sizeof ps->left_out);
-    cf_media_note_left_out(&src->in, true, true, &left);
+    cf_media_note_left_out(&src->in, true, cf_timeline_has_sound(j->tl), &left);
     double start = src->in.start_us / 1e6;
     int64_t dur = src->in.duration_ms;
     /* the stated length may be short of the data (an ASF file with a hole): look there */
@@ -228,8 +228,8 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (dur > 0 && s->out_ms > dur + 100)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "scenes[%zu].out_ms: after the end of the source (%lld ms)", i, (long long)dur);
-    e = cf_render_source_open(src, path, &sel, true, start + s->in_ms / 1000.0, start + s->out_ms / 1000.0,
-                              j->opts->threads, err);
+    e = cf_render_source_open(src, path, &sel, cf_timeline_has_sound(j->tl), start + s->in_ms / 1000.0,
+                              start + s->out_ms / 1000.0, j->opts->threads, err);
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     if (src->in.audio_empty)
         cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);

@@ -15,6 +15,7 @@ typedef struct ctx {
     cf_textbuf b;
     int W, H;
     double fps;
+    bool sound;                /* some output carries sound (not a GIF alone) */
     char cur_v[32], cur_a[32]; /* labels of the stream built so far */
 } ctx;
 
@@ -130,6 +131,24 @@ static bool cut_into(const cf_timeline *tl, size_t i) {
  * out and back in over a few ms at the joint (jump cuts make many such joints). */
 #define JOINT_FADE_S 0.005
 
+/* The scene's sound: its audio stream (or silence) trimmed as its pictures are, at 48 kHz stereo. */
+static void scene_sound(ctx *c, size_t i, const plan_scene *ps, double t0, double t1, double d) {
+    cf_textbuf *b = &c->b;
+    if (ps->audio_index >= 0)
+        cf_textbuf_printf(b,
+                          "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/"
+                          "TB),aresample=48000:async=1:first_pts=0,",
+                          i, t0, t1, t0);
+    else cf_textbuf_printf(b, "anullsrc=r=48000:cl=stereo,");
+    cf_textbuf_printf(
+        b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f", d);
+    if (cut_into(c->p->tl, i) && d > 2 * JOINT_FADE_S)
+        cf_textbuf_printf(b, ",afade=t=in:d=%.3f", JOINT_FADE_S);
+    if (cut_into(c->p->tl, i + 1) && d > 2 * JOINT_FADE_S)
+        cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", d - JOINT_FADE_S, JOINT_FADE_S);
+    cf_textbuf_printf(b, "[a%zu];", i);
+}
+
 static void scene(ctx *c, size_t i) {
     const cf_timeline_scene *s = &c->p->tl->scenes[i];
     const plan_scene *ps = &c->p->scenes[i];
@@ -149,19 +168,7 @@ static void scene(ctx *c, size_t i) {
         "[lay%zu]tpad=stop_duration=%.3f:stop_mode=clone,fps=%.3f:start_time=0,trim=duration=%.3f,"
         "format=yuv420p,setsar=1[v%zu];",
         i, d, c->fps, d, i);
-    if (ps->audio_index >= 0)
-        cf_textbuf_printf(b,
-                          "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/"
-                          "TB),aresample=48000:async=1:first_pts=0,",
-                          i, t0, t1, t0);
-    else cf_textbuf_printf(b, "anullsrc=r=48000:cl=stereo,");
-    cf_textbuf_printf(
-        b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f", d);
-    if (cut_into(c->p->tl, i) && d > 2 * JOINT_FADE_S)
-        cf_textbuf_printf(b, ",afade=t=in:d=%.3f", JOINT_FADE_S);
-    if (cut_into(c->p->tl, i + 1) && d > 2 * JOINT_FADE_S)
-        cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", d - JOINT_FADE_S, JOINT_FADE_S);
-    cf_textbuf_printf(b, "[a%zu];", i);
+    if (c->sound) scene_sound(c, i, ps, t0, t1, d);
 }
 
 static const char *xfade_name(cf_transition_kind k) {
@@ -182,11 +189,13 @@ static void join_scenes(ctx *c) {
             double t = s->transition->duration_ms / 1000.0;
             cf_textbuf_printf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];", c->cur_v,
                               i, xfade_name(s->transition->kind), t, acc - t, i);
-            cf_textbuf_printf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
+            if (c->sound) cf_textbuf_printf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
             acc += d - t;
         } else {
-            cf_textbuf_printf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v, c->cur_a,
-                              i, i, i, i);
+            if (c->sound)
+                cf_textbuf_printf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v,
+                                  c->cur_a, i, i, i, i);
+            else cf_textbuf_printf(b, "[%s][v%zu]concat=n=2:v=1:a=0[jv%zu];", c->cur_v, i, i);
             acc += d;
         }
         snprintf(c->cur_v, sizeof c->cur_v, "jv%zu", i);
@@ -326,7 +335,7 @@ static void overlays(ctx *c) {
 static void music(ctx *c) {
     const cf_timeline *tl = c->p->tl;
     cf_textbuf *b = &c->b;
-    if (!tl->n_audio_tracks) return;
+    if (!tl->n_audio_tracks || !c->sound) return;
     double dur = c->p->duration_ms / 1000.0;
     size_t ducked = 0;
     for (size_t m = 0; m < tl->n_audio_tracks; m++) ducked += tl->audio_tracks[m].duck_under_speech;
@@ -368,8 +377,9 @@ static void outputs(ctx *c) {
     cf_textbuf *b = &c->b;
     size_t n = tl->n_outputs, na = 0;
     for (size_t j = 0; j < n; j++) na += tl->outputs[j].format != CF_TARGET_FORMAT_GIF;
-    cf_textbuf_printf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
-                      tl->loudness_lufs);
+    if (na)
+        cf_textbuf_printf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
+                          tl->loudness_lufs);
     if (n > 1) {
         cf_textbuf_printf(b, "[%s]split=%zu", c->cur_v, n);
         for (size_t j = 0; j < n; j++) cf_textbuf_printf(b, "[fv%zu]", j);
@@ -379,8 +389,6 @@ static void outputs(ctx *c) {
         cf_textbuf_printf(b, "[loud]asplit=%zu", na);
         for (size_t j = 0; j < na; j++) cf_textbuf_printf(b, "[fa%zu]", j);
         cf_textbuf_printf(b, ";");
-    } else {
-        cf_textbuf_printf(b, "[loud]anullsink;");
     }
     size_t a = 0;
     for (size_t j = 0; j < n; j++) {
@@ -408,7 +416,8 @@ char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {
              .form = form,
              .W = (int)p->tl->canvas.width,
              .H = (int)p->tl->canvas.height,
-             .fps = p->tl->canvas.fps};
+             .fps = p->tl->canvas.fps,
+             .sound = cf_timeline_has_sound(p->tl)};
     for (size_t i = 0; i < p->tl->n_scenes; i++) scene(&c, i);
     join_scenes(&c);
     overlays(&c);

@@ -68,6 +68,12 @@ int64_t cf_timeline_duration_ms(const cf_timeline *tl) {
     return total;
 }
 
+bool cf_timeline_has_sound(const cf_timeline *tl) {
+    for (size_t i = 0; i < tl->n_outputs; i++)
+        if (tl->outputs[i].format != CF_TARGET_FORMAT_GIF) return true;
+    return false;
+}
+
 #define FAIL(...) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, __VA_ARGS__)
 
 static cf_err check_color(const char *c, const char *field, size_t i, cf_error *err) {

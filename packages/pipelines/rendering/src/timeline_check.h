@@ -21,5 +21,8 @@ bool cf_color_parse(const char *text, uint32_t *rgb);
 const char *cf_font_file(const char *font);
 /* Timeline length in ms: the scenes minus the transition overlaps. */
 int64_t cf_timeline_duration_ms(const cf_timeline *tl);
+/* Whether an output carries sound: a GIF has none, so a render to GIFs alone reads no audio,
+ * builds no sound and leaves no audio stream out. */
+bool cf_timeline_has_sound(const cf_timeline *tl);
 
 #endif

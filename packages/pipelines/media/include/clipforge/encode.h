@@ -40,6 +40,10 @@ enum AVSampleFormat cf_encoder_sample_fmt(cf_target_format f);
 const char *cf_encoder_muxer(cf_target_format f);
 /* Opens path for oc and writes the header (mp4: faststart). */
 cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err);
+/* Ends an output whose header was written but which failed or was cancelled before its trailer:
+ * the muxer gets to free what it holds (FFmpeg 5.1's GIF muxer frees the packet it holds back
+ * only in its trailer). What it writes does not matter: the caller removes the file. */
+void cf_output_abandon(AVFormatContext *oc);
 
 /* Scales frame to width (0 = its own width; the height keeps the aspect, even) and writes it
  * to path as a baseline JPEG. */
