@@ -58,3 +58,19 @@ assert T.bed_of(part("speech", "c-game"), parts, held) is None, "a source over i
 assert T.bed_of(parts[2], parts, ["c-game"]) is None, "a bed the fold's model was trained on"
 assert T.BED_CLASS.get("music", "speech") == "speech"
 print("beds: another package of the fold, speech under the events, noise under the speech")
+
+# --score-without: the pooled figures of the held-out decisions of every source but the named
+# packages' (a run that adds sources is compared with one without them on the same decisions)
+import argparse  # noqa: E402
+import numpy as np  # noqa: E402
+
+sp, mu = T.CLASSES.index("speech"), T.CLASSES.index("music")
+right = (part("speech", "old"), np.full(8, sp), np.full(8, sp))
+wrong = (part("music", "new"), np.full(8, sp), np.full(8, mu))
+assert T.scored_without(argparse.Namespace(score_without=""), [right, wrong], None) is None
+both = T.pooled([right, wrong])[1]
+alone = T.scored_without(argparse.Namespace(score_without="new"), [right, wrong], [right, wrong])
+assert set(alone) == {"as they are", "over beds"}
+assert alone["as they are"][1] > both, "the named package's decisions were not left out"
+assert alone["as they are"][1] == T.pooled([right])[1] == alone["over beds"][1]
+print("--score-without: macro-F1 %.3f with the new package's decisions, %.3f without" % (both, alone["as they are"][1]))

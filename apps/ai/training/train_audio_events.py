@@ -889,7 +889,25 @@ def held_out(data, args, beds=False):
             if b is not None:
                 over.append((d, *decisions(predict(model, b["x"]), b["y"])))
         log("  fold %d/%d: %s held out" % (k + 1, args.folds, ", ".join(held)))
+    args.without = scored_without(args, plain, over if beds else None)
     return pooled(plain), (pooled(over) if beds else None)
+
+
+def scored_without(args, plain, over):
+    """--score-without: the pooled figures of every held-out source but those packages' (as they
+    are, over beds), so a run that adds sources is compared with one without them on the same
+    decisions; None without the option."""
+    skip = {p for p in getattr(args, "score_without", "").split(",") if p}
+    if not skip:
+        return None
+    out = {}
+    for name, parts in [("as they are", plain), ("over beds", over)]:
+        if parts:
+            rows, macro, _, _ = pooled([q for q in parts if q[0]["package"] not in skip])
+            out[name] = (rows, macro)
+            log("  without %s, %s: macro-F1 %.3f (%s)" % (", ".join(sorted(skip)), name, macro,
+                                                        ", ".join("%s %.2f" % (r["class"], r["f1"]) for r in rows)))
+    return out
 
 
 def figures(rows, macro):
@@ -949,7 +967,7 @@ def model_json(model, names, version, meta, rows, macro, args, on_beds=None):
 
 
 # Options that change nothing a model learns (where files are, what is written where).
-UNRECORDED_OPTIONS = ("--bin", "--cache", "--work", "--out", "--report")
+UNRECORDED_OPTIONS = ("--bin", "--cache", "--work", "--out", "--report", "--score-without")
 
 
 def recipe_record(args):
@@ -972,7 +990,8 @@ def recipe_record(args):
             "options": options}
 
 
-def report(path, rows, macro, conf, per_source, meta, version, folds, base=None, on_beds=None):
+def report(path, rows, macro, conf, per_source, meta, version, folds, base=None, on_beds=None, without=None,
+           without_pkgs=()):
     lines = ["# Audio events: held out by source", "",
              "Model `audio-events-%s` (`apps/ai/models/audio-events-%s.json`), trained by "
              "`apps/ai/training/train_audio_events.py` on the real recordings of "
@@ -1016,6 +1035,10 @@ def report(path, rows, macro, conf, per_source, meta, version, folds, base=None,
             if counts is not None:
                 top = ", ".join("%s %d" % (CLASSES[i], counts[i]) for i in np.argsort(-counts) if counts[i])
                 lines.append("| %s | %s | %d | %.2f | %s |" % (cls, pkg, n, acc, top))
+    for name, (w_rows, w_macro) in (without or {}).items():
+        lines += ["", "Without %s (`--score-without`), %s: **macro-F1 %.3f**; F1 %s" % (
+            ", ".join(sorted(p for p in without_pkgs)), name, w_macro,
+            ", ".join("%s %.2f" % (r["class"], r["f1"]) for r in w_rows))]
     lines += ["", "Sources and licences (from each package's copyright file):", "",
               "| class | package | files | seconds | licence | what |", "|---|---|---|---|---|---|"]
     for m in meta:
@@ -1065,6 +1088,8 @@ def main():
                     help="1: every class weighs the same in training; 0: as often as it occurs")
     ap.add_argument("--folds", type=int, default=4, help="grouped by package")
     ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--score-without", default="",
+                    help="also score the held-out decisions of every source but these packages' (comma-separated)")
     ap.add_argument("--no-beds", action="store_true",
                     help="held out as the sources are only, not also over beds (BED_DB, bed_of)")
     ap.add_argument("--mix", action="store_true",
@@ -1173,7 +1198,8 @@ def main():
         f.write("\n")
     log("wrote %s" % out)
     if args.report and conf is not None:
-        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds, base, on_beds)
+        report(args.report, rows, macro, conf, per_source, meta, args.version, args.folds, base, on_beds,
+               getattr(args, "without", None), [p for p in args.score_without.split(",") if p])
         log("wrote %s" % args.report)
 
 
