@@ -1,5 +1,5 @@
-/* autoclip_cut.h — remove_silence for one short: where its span sounds (the transcript's words;
- * without words there, the feature track's hops that are not silent), the jump cut planned from
+/* autoclip_cut.h — remove_silence for one short: where its span sounds (the transcript's words
+ * and the feature track's hops that are not silent: a pause has neither), the jump cut planned from
  * that (clipforge/jump_cut.h holds the rule), applied to the short's compiled timeline, and the
  * captions moved onto the shortened timeline. */
 #ifndef CLIPFORGE_AUTOCLIP_CUT_H

@@ -48,7 +48,7 @@ static const char *autoclip_help =
     "                     is none; without it, when fewer moments pass the engine's threshold\n"
     "                     than --count, the best others fill up, marked low-confidence\n"
     "  --remove-silence   jump cuts: each short skips the pauses of 0.6 s or more inside its\n"
-    "                     span (gaps between words, else silent audio), keeping 0.12 s at\n"
+    "                     span (no word said and the audio silent), keeping 0.12 s at\n"
     "                     each edge; the manifest lists the removed ranges per clip\n"
     "  --threads N        codec threads per stage (default CLIPFORGE_THREADS, 0 = auto)\n"
     "  --audio-stream N   use audio stream N (as `clipforge probe` lists it) instead of the\n"
