@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clipforge/domain/words.h"
+
 #define WORD_MAX 64
 
 static const char *const stopwords[] = {
@@ -134,10 +136,11 @@ size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_m
         }
     size_t used = 0, n = 0;
     for (size_t k = best.first; k < best.first + best.count; k++) {
-        char c[WORD_MAX];
+        char c[WORD_MAX], shown[WORD_MAX];
         clean_word(t->segments[best.seg].words[k].word, c);
         if (!c[0]) continue;
-        int wrote = snprintf(buf + n, size - n, "%s%s", n ? " " : "", c);
+        cf_word_display(c, false, shown, sizeof shown); /* "i" as "I"; the title's first letter below */
+        int wrote = snprintf(buf + n, size - n, "%s%s", n ? " " : "", shown);
         if (wrote < 0 || (size_t)wrote >= size - n) break;
         n += (size_t)wrote;
         used++;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clipforge/caption_parse.h"
+#include "clipforge/domain/words.h"
 #include "clipforge/json.h"
 #include "clipforge/textbuf.h"
 #include "timeline_check.h"
@@ -79,7 +80,9 @@ static cf_err parse_cues(const char *text, const char *path, words *w, cf_error 
     return e;
 }
 
-static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *err) {
+/* A word of a transcript (recognised, so lower case: cf_word_display shows it; a segment's first
+ * word starts a sentence). */
+static cf_err json_word(const json_t *o, const char *field, bool sentence_start, words *w, cf_error *err) {
     int64_t s, e;
     const char *t = NULL;
     cf_err r;
@@ -95,7 +98,12 @@ static cf_err json_word(const json_t *o, const char *field, words *w, cf_error *
         json_is_number(c) ? cf_caption_mark_of(json_number_value(c)) : CF_CAPTION_MARK_PLAIN;
     if (mark == CF_CAPTION_MARK_OMIT) return CF_OK;
     size_t first = w->n;
-    if ((r = add_cue(w, s, e, t, err))) return r;
+    char *shown = strdup(t);
+    if (!shown) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_word_display(t, sentence_start, shown, strlen(t) + 1);
+    r = add_cue(w, s, e, shown, err);
+    free(shown);
+    if (r) return r;
     for (size_t i = first; i < w->n; i++) w->v[i].doubtful = mark == CF_CAPTION_MARK_DOUBTFUL;
     return CF_OK;
 }
@@ -106,7 +114,7 @@ static cf_err parse_transcript(const json_t *root, const char *path, words *w, c
     if (json_is_array(list)) {
         for (size_t i = 0; i < json_array_size(list); i++) {
             snprintf(field, sizeof field, "words[%zu]", i);
-            cf_err e = json_word(json_array_get(list, i), field, w, err);
+            cf_err e = json_word(json_array_get(list, i), field, w->n == 0, w, err);
             if (e) return cf_error_prefix(err, "%s", path), e;
         }
         return CF_OK;
@@ -119,14 +127,15 @@ static cf_err parse_transcript(const json_t *root, const char *path, words *w, c
         const json_t *seg = json_array_get(list, i);
         const json_t *sw = json_object_get(seg, "words");
         cf_err e = CF_OK;
+        size_t seg_first = w->n; /* its first word shown (one under the confidence floor is not) */
         if (json_is_array(sw) && json_array_size(sw)) {
             for (size_t k = 0; k < json_array_size(sw) && !e; k++) {
                 snprintf(field, sizeof field, "segments[%zu].words[%zu]", i, k);
-                e = json_word(json_array_get(sw, k), field, w, err);
+                e = json_word(json_array_get(sw, k), field, w->n == seg_first, w, err);
             }
         } else {
             snprintf(field, sizeof field, "segments[%zu]", i);
-            e = json_word(seg, field, w, err);
+            e = json_word(seg, field, true, w, err);
         }
         if (e) return cf_error_prefix(err, "%s", path), e;
     }

@@ -81,9 +81,9 @@ static void test_transcript_json_and_outputs(void **state) {
     snprintf(path, sizeof path, "%s/o.srt", dir);
     assert_int_equal(cf_captions_write_srt(&c, 4, path, &err), CF_OK);
     char *srt = slurp("o.srt");
-    /* the pause before "three" starts a new line */
-    assert_non_null(strstr(srt, "1\n00:00:00,000 --> 00:00:00,900\none two\n"));
-    assert_non_null(strstr(srt, "2\n00:00:03,000 --> 00:00:03,500\nthree\n"));
+    /* the pause before "three" starts a new line; a segment's first word starts a sentence */
+    assert_non_null(strstr(srt, "1\n00:00:00,000 --> 00:00:00,900\nOne two\n"));
+    assert_non_null(strstr(srt, "2\n00:00:03,000 --> 00:00:03,500\nThree\n"));
     free(srt);
     cf_timeline_captions style;
     cf_timeline_captions_init(&style);
@@ -93,9 +93,9 @@ static void test_transcript_json_and_outputs(void **state) {
     assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
     char *ass = slurp("o.ass");
     assert_non_null(
-        strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0000FF&}one{\\r} two"));
+        strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0000FF&}One{\\r} two"));
     assert_non_null(
-        strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,one {\\1c&H0000FF&}two{\\r}"));
+        strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,One {\\1c&H0000FF&}two{\\r}"));
     free(ass);
     cf_captions_free(&c);
 }
@@ -122,7 +122,7 @@ static void test_low_confidence_words_are_marked_or_left_out(void **state) {
     snprintf(path, sizeof path, "%s/c.ass", dir);
     assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
     char *ass = slurp("c.ass");
-    assert_non_null(strstr(ass, ",,{\\1c&H0000FF&}sure{\\r} {\\i1\\1a&H60&}maybe{\\r}\n"));
+    assert_non_null(strstr(ass, ",,{\\1c&H0000FF&}Sure{\\r} {\\i1\\1a&H60&}maybe{\\r}\n"));
     assert_null(strstr(ass, "noise"));
     free(ass);
     cf_captions_free(&c);
@@ -228,12 +228,40 @@ static int teardown(void **state) {
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Recognised words are lower case: "i" is shown as "I", and a segment's first word shown (not
+ * one left out for its confidence) starts a sentence; a caption file's own text is as written. */
+static void test_recognised_words_are_cased_for_reading(void **state) {
+    (void)state;
+    const char *p =
+        write_file("i.json", "{\"segments\":[{\"start_ms\":0,\"end_ms\":1500,\"text\":\"x\","
+                             "\"words\":[{\"start_ms\":0,\"end_ms\":300,\"word\":\"uh\",\"confidence\":0.1},"
+                             "{\"start_ms\":300,\"end_ms\":600,\"word\":\"well\"},"
+                             "{\"start_ms\":600,\"end_ms\":900,\"word\":\"i'm\"},"
+                             "{\"start_ms\":900,\"end_ms\":1200,\"word\":\"sure\"},"
+                             "{\"start_ms\":1200,\"end_ms\":1500,\"word\":\"i\"}]}]}");
+    cf_captions c;
+    cf_error err;
+    assert_int_equal(cf_captions_load(p, 0, 10000, &c, &err), CF_OK);
+    assert_int_equal(c.n_words, 4);
+    assert_string_equal(c.words[0].text, "Well");
+    assert_string_equal(c.words[1].text, "I'm");
+    assert_string_equal(c.words[2].text, "sure");
+    assert_string_equal(c.words[3].text, "I");
+    cf_captions_free(&c);
+    p = write_file("own.srt", "1\n00:00:00,000 --> 00:00:01,000\nwell i think so\n");
+    assert_int_equal(cf_captions_load(p, 0, 10000, &c, &err), CF_OK);
+    assert_string_equal(c.words[0].text, "well");
+    assert_string_equal(c.words[1].text, "i");
+    cf_captions_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_srt_words_are_timed_across_their_cue),
         cmocka_unit_test(test_vtt_and_span_offset),
         cmocka_unit_test(test_transcript_json_and_outputs),
         cmocka_unit_test(test_low_confidence_words_are_marked_or_left_out),
+        cmocka_unit_test(test_recognised_words_are_cased_for_reading),
         cmocka_unit_test(test_broken_caption_files_are_refused),
         cmocka_unit_test(test_compile_applies_template_variables),
         cmocka_unit_test(test_compile_refuses_with_the_field_named),

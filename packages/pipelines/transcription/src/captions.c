@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "clipforge/textbuf.h"
+#include "clipforge/domain/words.h"
 
 void cf_caption_style_default(cf_caption_style *s) {
     *s = (cf_caption_style){42, 2, 1000, 7000, 600};
@@ -42,7 +43,8 @@ void cf_caption_track_free(cf_caption_track *t) {
 typedef struct flat_word {
     const cf_transcript_word *w;
     size_t chars;
-    bool new_segment;
+    bool new_segment;    /* a segment's first word, not the transcript's */
+    bool sentence_start; /* a segment's first word */
 } flat_word;
 
 static char last_char(const char *s) {
@@ -134,7 +136,7 @@ static char *cue_text(const flat_word *fw, size_t a, size_t b, const cf_caption_
     for (size_t i = a; i < b; i++) {
         if (i > a) *at++ = (line < lines && breaks[line - 1] == i) ? (line++, '\n') : ' ';
         size_t n = strlen(fw[i].w->word);
-        memcpy(at, fw[i].w->word, n);
+        cf_word_display(fw[i].w->word, fw[i].sentence_start, at, n + 1);
         at += n;
     }
     *at = '\0';
@@ -145,13 +147,16 @@ static flat_word *flatten(const cf_transcript *t, size_t *n_out) {
     size_t n = cf_transcript_word_count(t), k = 0;
     flat_word *fw = calloc(n ? n : 1, sizeof *fw);
     if (!fw) return NULL;
-    for (size_t s = 0; s < t->n_segments; s++)
+    for (size_t s = 0; s < t->n_segments; s++) {
+        bool first = true;
         for (size_t i = 0; i < t->segments[s].n_words; i++) {
             const cf_transcript_word *w = &t->segments[s].words[i];
             if (!w->word || !w->word[0]) continue;
             bool first_of_segment = i == 0 && k > 0;
-            fw[k++] = (flat_word){w, cf_utf8_length(w->word, strlen(w->word)), first_of_segment};
+            fw[k++] = (flat_word){w, cf_utf8_length(w->word, strlen(w->word)), first_of_segment, first};
+            first = false;
         }
+    }
     *n_out = k;
     return fw;
 }
