@@ -48,10 +48,9 @@ static cf_time_range *track_sound(const cf_feature_track *tr, int64_t s, int64_t
 }
 
 /* Where [s, e) sounds, in *out (malloc'd; *n = 0 when nothing does): the words and the track's
- * sound both, so a gap between words is a pause only where the audio is silent too (to the
- * hop). Recognised
- * words stop where music, a crowd or laughter goes on (or are stray words heard in it), and
- * cutting their gaps would chop the music, not a pause. */
+ * sound both, so a gap between words is a pause only where the audio is silent too (to the hop).
+ * Recognised words stop where music, a crowd or laughter goes on (or are stray words heard in
+ * it), and cutting their gaps would chop the music, not a pause. */
 static cf_err span_sound(const cf_transcript *t, const cf_feature_track *tr, int64_t s, int64_t e,
                          cf_time_range **out, size_t *n, cf_error *err) {
     size_t nw = 0, nt = 0;

@@ -217,9 +217,9 @@ struct muxer {
     const cfclip_stage *stage;
     bool want_thumb, thumb_final;
     double thumb_s;
-    AVFrame *thumb;         /* the chosen picture, or the latest one until it is reached */
-    int64_t packets;        /* written so far */
-    bool started, finished; /* header, trailer written */
+    AVFrame *thumb;  /* the chosen picture, or the latest one until it is reached */
+    int64_t packets; /* written so far */
+    bool unfinished; /* the header is written, the trailer not */
 };
 
 static int drain_encoder(out_lane *o) {
@@ -345,7 +345,7 @@ static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxe
 
 static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
     cf_err rc = cf_output_start(m->oc, target(job->plan->format), job->output_path, err);
-    m->started = rc == CF_OK;
+    m->unfinished = rc == CF_OK;
     return rc;
 }
 
@@ -354,7 +354,7 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "the clip is empty: %s has no decodable frames in the range", job->plan->input);
     int ret = av_write_trailer(m->oc);
-    m->finished = true;
+    m->unfinished = false;
     if (ret < 0)
         return cf_error_set(err, CF_ERR_IO, "cannot finish %s: %s", job->output_path, av_err2str(ret));
     if ((ret = avio_closep(&m->oc->pb)) < 0)
@@ -366,11 +366,7 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
 
 static void muxer_free(muxer *m) {
     for (int i = 0; i < 2; i++) avcodec_free_context(&m->out[i].enc);
-    if (m->oc) {
-        if (m->started && !m->finished) cf_output_abandon(m->oc);
-        avio_closep(&m->oc->pb);
-        avformat_free_context(m->oc);
-    }
+    cf_output_close(&m->oc, m->unfinished);
     av_packet_free(&m->pkt);
     av_frame_free(&m->thumb);
 }

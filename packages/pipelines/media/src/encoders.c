@@ -19,6 +19,10 @@ const char *cf_encoder_muxer(cf_target_format f) {
     return f == CF_TARGET_FORMAT_WEBM ? "webm" : f == CF_TARGET_FORMAT_GIF ? "gif" : "mp4";
 }
 
+bool cf_encoder_has_sound(cf_target_format f) {
+    return f != CF_TARGET_FORMAT_GIF;
+}
+
 static void video_options(cf_target_format f, int64_t bitrate, AVCodecContext *enc) {
     if (f == CF_TARGET_FORMAT_MP4) {
         av_opt_set(enc->priv_data, "preset", CF_X264_PRESET, 0);
@@ -137,6 +141,10 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
     return CF_OK;
 }
 
-void cf_output_abandon(AVFormatContext *oc) {
-    (void)av_write_trailer(oc);
+void cf_output_close(AVFormatContext **oc, bool unfinished) {
+    if (!*oc) return;
+    if (unfinished) (void)av_write_trailer(*oc);
+    if ((*oc)->pb) avio_closep(&(*oc)->pb);
+    avformat_free_context(*oc);
+    *oc = NULL;
 }

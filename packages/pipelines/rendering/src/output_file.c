@@ -61,7 +61,7 @@ cf_err cf_render_output_open(output_file *o, int64_t bitrate, int threads, cf_er
     o->a_done = !o->asink;
     e = cf_output_start(o->oc, o->format, o->path, err);
     o->created = o->oc->pb != NULL;
-    o->started = e == CF_OK;
+    o->unfinished = e == CF_OK;
     return e;
 }
 
@@ -118,7 +118,7 @@ cf_err cf_render_output_finish(output_file *o, cf_error *err) {
     if (!e && o->aenc) e = encode(o, o->aenc, o->ast, NULL, err);
     if (e) return e;
     int ret = av_write_trailer(o->oc);
-    o->finished = true;
+    o->unfinished = false;
     if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write trailer", ret);
     return CF_OK;
 }
@@ -126,10 +126,7 @@ cf_err cf_render_output_finish(output_file *o, cf_error *err) {
 void cf_render_output_close(output_file *o) {
     avcodec_free_context(&o->venc);
     avcodec_free_context(&o->aenc);
-    if (o->started && !o->finished) cf_output_abandon(o->oc);
-    if (o->oc && o->oc->pb) avio_closep(&o->oc->pb);
-    avformat_free_context(o->oc);
-    o->oc = NULL;
+    cf_output_close(&o->oc, o->unfinished);
     av_frame_free(&o->frame);
     av_packet_free(&o->pkt);
 }

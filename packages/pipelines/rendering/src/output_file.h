@@ -22,8 +22,8 @@ typedef struct output_file {
     AVFrame *frame;
     AVPacket *pkt;
     bool v_done, a_done;
-    bool created;           /* the file was opened for writing (and is ours to remove on failure) */
-    bool started, finished; /* header, trailer written */
+    bool created;    /* the file was opened for writing (and is ours to remove on failure) */
+    bool unfinished; /* the header is written, the trailer not */
     int64_t frames;
 } output_file;
 

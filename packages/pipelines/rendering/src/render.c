@@ -550,7 +550,7 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
         if (e) return e;
         cf_media_note_sources(a, common_source(j, true), common_source(j, false));
         /* a short always has its picture and, but for a gif, its sound */
-        if ((e = cf_media_expect_streams(a, true, o->format != CF_TARGET_FORMAT_GIF, err))) return e;
+        if ((e = cf_media_expect_streams(a, true, cf_encoder_has_sound(o->format), err))) return e;
     }
     return CF_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output_file.h"
+#include "clipforge/encode.h"
 #include "clipforge/textbuf.h"
 #include "timeline_check.h"
 
@@ -376,7 +377,7 @@ static void outputs(ctx *c) {
     const cf_timeline *tl = c->p->tl;
     cf_textbuf *b = &c->b;
     size_t n = tl->n_outputs, na = 0;
-    for (size_t j = 0; j < n; j++) na += tl->outputs[j].format != CF_TARGET_FORMAT_GIF;
+    for (size_t j = 0; j < n; j++) na += cf_encoder_has_sound(tl->outputs[j].format);
     if (na)
         cf_textbuf_printf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
                           tl->loudness_lufs);

@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "clipforge/encode.h"
+
 static const struct {
     const char *name;
     uint32_t rgb;
@@ -70,7 +72,7 @@ int64_t cf_timeline_duration_ms(const cf_timeline *tl) {
 
 bool cf_timeline_has_sound(const cf_timeline *tl) {
     for (size_t i = 0; i < tl->n_outputs; i++)
-        if (tl->outputs[i].format != CF_TARGET_FORMAT_GIF) return true;
+        if (cf_encoder_has_sound(tl->outputs[i].format)) return true;
     return false;
 }
 

@@ -38,12 +38,15 @@ cf_err cf_encoder_open_audio(cf_target_format f, int sample_rate, const AVChanne
 enum AVSampleFormat cf_encoder_sample_fmt(cf_target_format f);
 /* The muxer name of f ("mp4", "webm", "gif"). */
 const char *cf_encoder_muxer(cf_target_format f);
+/* Whether an output of format f carries sound (a GIF has none). */
+bool cf_encoder_has_sound(cf_target_format f);
 /* Opens path for oc and writes the header (mp4: faststart). */
 cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err);
-/* Ends an output whose header was written but which failed or was cancelled before its trailer:
- * the muxer gets to free what it holds (FFmpeg 5.1's GIF muxer frees the packet it holds back
- * only in its trailer). What it writes does not matter: the caller removes the file. */
-void cf_output_abandon(AVFormatContext *oc);
+/* Closes *oc's file and frees it (NULL-safe; *oc becomes NULL). unfinished: its header was
+ * written and its trailer not (a failure or a cancel): the muxer gets its trailer first, to free
+ * what it holds (FFmpeg 5.1's GIF muxer frees the packet it holds back only there); what that
+ * writes does not matter, the caller removes the file. */
+void cf_output_close(AVFormatContext **oc, bool unfinished);
 
 /* Scales frame to width (0 = its own width; the height keeps the aspect, even) and writes it
  * to path as a baseline JPEG. */
