@@ -1,5 +1,5 @@
-# clip_sources.sh — the inputs phones and editors make: rotated (display matrix), variable frame
-# rate, audio-only, video-only, 5.1 audio; and `clipforge probe` on them.
+# clip_sources.sh — the inputs phones and editors make: rotated (display matrix), wide pixels
+# (DVD), variable frame rate, audio-only, video-only, 5.1 audio; and `clipforge probe` on them.
 source "$(dirname "$0")/lib.sh" "$@"
 
 check "rotated phone video comes out upright: sides swapped, no rotation tag, same picture as ffmpeg's autorotate"
@@ -17,6 +17,25 @@ got=$(colour up.mp4 120 40)
 echo "  top of the picture: ffmpeg autorotate [$want], ours [$got]"
 python3 -c "import sys; a=list(map(int,'$want'.split())); b=list(map(int,'$got'.split())); sys.exit(0 if max(abs(x-y) for x,y in zip(a,b))<40 else 1)" ||
   fail "picture is not turned the same way as ffmpeg's autorotate"
+
+check "wide pixels (a DVD's 720x480 at 32:27, shown 16:9) come out square at the shape shown; crop and GIF in that picture"
+# Left quarter red, the rest blue, stored with wide pixels: shown 854x480, the red 213 wide.
+gen dvd.mpg -f lavfi -i "color=red:s=180x480:r=25:d=2,pad=720:480:0:0:blue,setsar=32/27" -c:v mpeg2video -f vob
+ok probe dvd.mpg
+grep -q "pixels 32:27 shown 854x480" out.txt || fail "probe does not show the picture's shape: $(cat out.txt)"
+ok clip --input dvd.mpg --output dvd.mp4
+[ "$(sval dvd.mp4 v:0 width)x$(sval dvd.mp4 v:0 height)" = 854x480 ] || fail "not 854x480: $(sval dvd.mp4 v:0 width)x$(sval dvd.mp4 v:0 height)"
+[ "$(sval dvd.mp4 v:0 sample_aspect_ratio)" = 1:1 ] || fail "pixels not square: $(sval dvd.mp4 v:0 sample_aspect_ratio)"
+red_at() { colour "$1" "$2" "$3" | awk '{exit !($1 > 150 && $3 < 90)}'; }
+red_at dvd.mp4 200 240 || fail "x=200 of the shown picture is not red: [$(colour dvd.mp4 200 240)]"
+red_at dvd.mp4 226 240 && fail "x=226 of the shown picture is red: the red quarter was not widened"
+# a crop of the shown picture's left 240 columns: the red ends at 213 of them
+ok clip --input dvd.mpg --output crop.mp4 --crop 240:480:0:0
+[ "$(sval crop.mp4 v:0 width)" = 240 ] || fail "crop width $(sval crop.mp4 v:0 width)"
+red_at crop.mp4 200 240 || fail "crop: x=200 is not red"
+red_at crop.mp4 230 240 && fail "crop: x=230 is red (cropped in stored pixels?)"
+ok clip --input dvd.mpg --output dvd.gif
+[ "$(sval dvd.gif v:0 width)x$(sval dvd.gif v:0 height)" = 480x270 ] || fail "gif $(sval dvd.gif v:0 width)x$(sval dvd.gif v:0 height)"
 
 check "variable frame rate: trim keeps the right frames and duration"
 # 30 fps for 2 s, then 10 fps for 2 s.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence. Media is generated here, tiny.
+# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown. Media is generated here, tiny.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
 bin=$1
@@ -44,6 +44,48 @@ gen_black() { # name seconds
 }
 
 case "$case_name" in
+shown)
+  # Sources stored otherwise than shown: a phone's portrait video stored sideways (display matrix)
+  # and a DVD-style picture of wide pixels. The render lays out the picture a player shows.
+  rgb_at() { # file t x y: "r g b" of one pixel
+    ffmpeg -v error -ss "$2" -i "$1" -frames:v 1 -vf "format=rgb24,crop=1:1:$3:$4" -f rawvideo - | od -An -tu1 | tr -s ' '
+  }
+  near() { python3 -c "import sys; a=list(map(int,'$1'.split())); b=list(map(int,'$2'.split())); sys.exit(0 if len(a)==3 and max(abs(x-y) for x,y in zip(a,b))<50 else 1)"; }
+  # stored 320x180: left half red, right half blue; turned a quarter, one colour is on top
+  ffmpeg -v error -y -f lavfi -i "color=red:s=160x180:r=25:d=3,pad=320:180:0:0:blue" -f lavfi -i "sine=f=440:d=3" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -shortest plain.mp4
+  ffmpeg -v error -y -i plain.mp4 -c copy -metadata:s:v:0 rotate=90 rot.mp4
+  ffmpeg -v error -y -i rot.mp4 -vf scale=180:320 -frames:v 1 ref.png # ffmpeg turns it (autorotate)
+  for layout in fit smart_crop; do
+    check "a rotated phone video is laid out upright ($layout), as ffmpeg's autorotate shows it"
+    cat > tl.json <<EOF
+{"canvas": {"width": 180, "height": 320, "fps": 25},
+ "scenes": [{"source_uri": "rot.mp4", "in_ms": 0, "out_ms": 2000, "layout": "$layout"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+    "$bin" render --timeline tl.json --output "up_$layout.mp4" >/dev/null
+    for y in 40 280; do
+      want=$(rgb_at ref.png 0 90 $y) got=$(rgb_at "up_$layout.mp4" 1 90 $y)
+      echo "  at (90, $y): ffmpeg [$want], ours [$got]"
+      near "$want" "$got" || fail "$layout: not upright at (90, $y): [$got] where ffmpeg shows [$want]"
+    done
+  done
+  check "wide pixels (180x180 stored at 16:9 per pixel, shown 320x180) fill a 320x180 canvas, not pillarboxed"
+  ffmpeg -v error -y -f lavfi -i "color=green:s=180x180:r=25:d=3,setsar=16/9" -f lavfi -i "sine=f=440:d=3" \
+    -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -shortest wide.mp4
+  [ "$(probe wide.mp4 v:0 sample_aspect_ratio)" = 16:9 ] || fail "the source's pixels are not 16:9"
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25, "background": "white"},
+ "scenes": [{"source_uri": "wide.mp4", "in_ms": 0, "out_ms": 2000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output wide_out.mp4 >/dev/null
+  for x in 4 160 315; do
+    got=$(rgb_at wide_out.mp4 1 $x 90)
+    echo "  at ($x, 90): [$got]"
+    near "$got" "0 128 0" || fail "wide pixels: ($x, 90) is [$got], not the source's green (pillarboxed?)"
+  done
+  ;;
 template)
   gen_src src.mp4 4
   "$bin" render --template shorts-blur --input src.mp4 --span 0.5:3.5 --format vertical --size 180x320 \

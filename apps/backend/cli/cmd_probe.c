@@ -32,6 +32,11 @@ static void print_stream(const json_t *s) {
         if (!fps) fps = json_object_get(s, "frame_rate");
         if (json_is_number(fps)) printf(" %.3f fps", json_number_value(fps));
         if (int_or(s, "rotation", 0)) printf(" rotation %lld", (long long)int_or(s, "rotation", 0));
+        if (strcmp(str_or(s, "pixel_aspect", "1:1"), "1:1"))
+            printf(" pixels %s", str_or(s, "pixel_aspect", ""));
+        int64_t dw = int_or(s, "display_width", 0), dh = int_or(s, "display_height", 0);
+        if (dw != int_or(s, "width", 0) || dh != int_or(s, "height", 0))
+            printf(" shown %lldx%lld", (long long)dw, (long long)dh);
     } else if (!strcmp(str_or(s, "type", ""), "audio")) {
         printf(" %lld Hz %s (%lld ch)", (long long)int_or(s, "sample_rate", 0),
                str_or(s, "channel_layout", ""), (long long)int_or(s, "channels", 0));

@@ -46,9 +46,7 @@ static cf_err check_audio(const cfclip_plan *p, const cf_media_input *in, cf_err
 
 static void upright_size(const cf_media_input *in, int *w, int *h) {
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    bool swap = in->rotation == 90 || in->rotation == 270;
-    *w = swap ? par->height : par->width;
-    *h = swap ? par->width : par->height;
+    cf_media_shown_size(par->width, par->height, in->sar, in->rotation, w, h);
 }
 
 static cf_err check_crop(const cfclip_plan *p, const cf_media_input *in, cf_error *err) {

@@ -119,29 +119,15 @@ static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
 
 /* The upright size of the video scaled to width (even numbers). */
 static void upright_size(const grabber *g, int width, int *w, int *h) {
-    AVRational sar = g->dec->sample_aspect_ratio;
-    double dw = g->dec->width * (sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0), dh = g->dec->height;
-    if (g->in.rotation == 90 || g->in.rotation == 270) {
-        double t = dw;
-        dw = dh, dh = t;
-    }
-    if (width > (int)dw) width = (int)dw;
+    int sw, sh;
+    cf_media_shown_size(g->dec->width, g->dec->height, g->in.sar, g->in.rotation, &sw, &sh);
+    double dw = sw, dh = sh;
+    if (width > sw) width = sw;
     *w = width & ~1;
     *h = (int)lround(dh * width / dw) & ~1;
     if (*w < 2) *w = 2;
     if (*h < 2) *h = 2;
     if (*h > 1024) *h = 1024;
-}
-
-/* Turns plane src (w x h) clockwise by deg (90, 180, 270) into dst. */
-static void turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int deg) {
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            uint8_t v = src[y * sls + x];
-            if (deg == 90) dst[x * dls + (h - 1 - y)] = v;
-            else if (deg == 180) dst[(h - 1 - y) * dls + (w - 1 - x)] = v;
-            else dst[(w - 1 - x) * dls + y] = v;
-        }
 }
 
 /* frame scaled to w x h upright (YUVJ420P, full range as JPEG wants); NULL on failure. */
@@ -169,7 +155,8 @@ static AVFrame *upright(const AVFrame *f, int rotation, int w, int h) {
     }
     for (int p = 0; p < 3; p++) {
         int pw = p ? sw / 2 : sw, ph = p ? sh / 2 : sh;
-        turn_plane(scaled->data[p], scaled->linesize[p], pw, ph, out->data[p], out->linesize[p], rotation);
+        cf_media_turn_plane(scaled->data[p], scaled->linesize[p], pw, ph, out->data[p], out->linesize[p],
+                            rotation);
     }
 end:
     sws_freeContext(sws);

@@ -92,23 +92,18 @@ static void timing(const cfclip_plan *plan, const cfclip_span *span, const char 
     else av_bprintf(out, "%ssetpts=round(PTS-%.6f/TB)", a, span->origin_s);
 }
 
-static void rotate(int rotation, AVBPrint *out) {
-    if (rotation == 90) av_bprintf(out, ",transpose=clock");
-    if (rotation == 180) av_bprintf(out, ",hflip,vflip");
-    if (rotation == 270) av_bprintf(out, ",transpose=cclock");
-}
-
 static double gif_fps(const cfclip_plan *plan, double source_fps) {
     double fps = plan->fps > 0 ? plan->fps : source_fps > 0 ? source_fps : CFCLIP_GIF_DEFAULT_FPS;
     return fps > CFCLIP_GIF_MAX_FPS ? CFCLIP_GIF_MAX_FPS : fps;
 }
 
-void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation, double source_fps,
+void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const cf_media_input *in,
                         cfclip_gif_pass gif, AVBPrint *out) {
     bool yuv = plan->format != CFCLIP_GIF;
+    double source_fps = cf_media_stream_fps(in->fmt->streams[in->video_index]);
     av_bprintf(out, "[in0]");
     timing(plan, span, "", true, out);
-    rotate(rotation, out);
+    cf_media_upright_filters(in, out);
     if (plan->crop)
         av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x, plan->crop_y);
     if (plan->scale_w || plan->scale_h) {

@@ -12,6 +12,7 @@
 
 #include "clip_plan.h"
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 
 typedef struct cfclip_graph {
     AVFilterGraph *graph; /* owns the filter contexts below */
@@ -47,9 +48,10 @@ typedef struct cfclip_span {
 
 typedef enum { CFCLIP_GIF_NONE, CFCLIP_GIF_PALETTE, CFCLIP_GIF_APPLY } cfclip_gif_pass;
 
-/* Video chain: trim, time shift and speed, rotation, crop, scale, fps, then the target's pixel
- * format (yuv420p with even sides) or the GIF palette pass. */
-void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, int rotation, double source_fps,
+/* Video chain of in's video stream: trim, time shift and speed, the picture as shown (square
+ * pixels, upright: cf_media_upright_filters), crop, scale, fps, then the target's pixel format
+ * (yuv420p with even sides) or the GIF palette pass. */
+void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const cf_media_input *in,
                         cfclip_gif_pass gif, AVBPrint *out);
 
 /* Measured loudness of the clip's audio (EBU R128). */

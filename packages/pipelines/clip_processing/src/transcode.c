@@ -141,8 +141,7 @@ cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cf
     palette_catch c = {.stage = stage, .origin_s = span->origin_s, .speed = plan->speed};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_video_chain(plan, span, in->rotation, cf_media_stream_fps(in->fmt->streams[in->video_index]),
-                       CFCLIP_GIF_PALETTE, &desc);
+    cfclip_video_chain(plan, span, in, CFCLIP_GIF_PALETTE, &desc);
     cf_err rc = lane_setup(in, in->video_index, plan, span, desc.str, false, NULL, &lane, err);
     av_bprint_finalize(&desc, NULL);
     if (!rc) {
@@ -291,8 +290,7 @@ static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxe
     if (p)
         av_bprintf(&pal, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", p->width, p->height,
                    p->format);
-    cfclip_video_chain(plan, &job->span, in->rotation, cf_media_stream_fps(in->fmt->streams[in->video_index]),
-                       p ? CFCLIP_GIF_APPLY : CFCLIP_GIF_NONE, &desc);
+    cfclip_video_chain(plan, &job->span, in, p ? CFCLIP_GIF_APPLY : CFCLIP_GIF_NONE, &desc);
     cf_err rc = lane_setup(in, in->video_index, plan, &job->span, desc.str, p != NULL, pal.str, lane, err);
     av_bprint_finalize(&desc, NULL);
     av_bprint_finalize(&pal, NULL);

@@ -91,14 +91,71 @@ static void test_plan_check_limits(void **state) {
     assert_int_equal(cfclip_plan_check(&p, &err), CF_ERR_INVALID_ARGUMENT);
 }
 
-static char *video_chain(cfclip_plan *p, int rotation, cfclip_gif_pass gif) {
+/* Fails unless each of the n parts appears in s, in this order. */
+static void expect_in_order(const char *s, const char *const *parts, size_t n) {
+    const char *at = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *hit = strstr(at, parts[i]);
+        if (!hit) fail_msg("'%s' missing or out of order in %s", parts[i], s);
+        at = hit;
+    }
+}
+
+/* The chain for a 30 fps source of w x h pixels of shape sar, turned by rotation. */
+static char *chain_of(cfclip_plan *p, int w, int h, AVRational sar, int rotation, cfclip_gif_pass gif) {
     cfclip_span span = {.origin_s = 1.5, .end_s = 4.0, .trim = true};
+    AVFormatContext *fmt = avformat_alloc_context();
+    AVStream *st = fmt ? avformat_new_stream(fmt, NULL) : NULL;
+    assert_non_null(st);
+    st->avg_frame_rate = (AVRational){30, 1};
+    st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+    st->codecpar->width = w;
+    st->codecpar->height = h;
+    st->sample_aspect_ratio = sar;
+    cf_media_input in = {.fmt = fmt,
+                         .video_index = 0,
+                         .audio_index = -1,
+                         .rotation = rotation,
+                         .sar = cf_media_stream_sar(st)};
     AVBPrint b;
     av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_video_chain(p, &span, rotation, 30.0, gif, &b);
+    cfclip_video_chain(p, &span, &in, gif, &b);
     char *s = NULL;
     av_bprint_finalize(&b, &s);
+    avformat_free_context(fmt);
     return s;
+}
+
+static char *video_chain(cfclip_plan *p, int rotation, cfclip_gif_pass gif) {
+    return chain_of(p, 640, 360, (AVRational){1, 1}, rotation, gif);
+}
+
+/* A DVD's 720x480 of wide pixels (32:27, 16:9 shown) turned a quarter: made square first (the
+ * width grows to 854), then turned, then cropped in the picture as shown. */
+static void test_video_chain_makes_pixels_square_before_turning(void **state) {
+    (void)state;
+    cfclip_plan p;
+    cfclip_plan_init(&p, "in.mpg", CFCLIP_MP4);
+    p.crop = true;
+    p.crop_w = 480;
+    p.crop_h = 854;
+    char *s = chain_of(&p, 720, 480, (AVRational){32, 27}, 90, CFCLIP_GIF_NONE);
+    const char *order[] = {"trim=", "scale=854:480,setsar=1", "transpose=clock", "crop=480:854"};
+    expect_in_order(s, order, sizeof order / sizeof order[0]);
+    av_free(s);
+    /* square pixels, a shape within 1 % of square, and a damaged 100:1 are left as stored */
+    AVRational as_stored[] = {{1, 1}, {200, 199}, {100, 1}, {0, 1}};
+    for (size_t i = 0; i < sizeof as_stored / sizeof as_stored[0]; i++) {
+        s = chain_of(&p, 720, 480, as_stored[i], 0, CFCLIP_GIF_NONE);
+        const char *first = strstr(s, "setsar");
+        if (!first || strstr(first + 1, "setsar") || strstr(s, "scale=854"))
+            fail_msg("%d:%d scaled: %s", as_stored[i].num, as_stored[i].den, s);
+        av_free(s);
+    }
+    /* narrow pixels (NTSC 4:3 at 720x480, 8:9) grow the height */
+    s = chain_of(&p, 720, 480, (AVRational){8, 9}, 0, CFCLIP_GIF_NONE);
+    if (!strstr(s, "scale=720:540,setsar=1")) fail_msg("narrow pixels: %s", s);
+    av_free(s);
 }
 
 static void test_video_chain_orders_operations(void **state) {
@@ -118,12 +175,7 @@ static void test_video_chain_orders_operations(void **state) {
                            "crop=101:50",
                            "scale=640:-2",
                            "format=yuv420p"};
-    const char *at = s;
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        const char *hit = strstr(at, order[i]);
-        if (!hit) fail_msg("'%s' missing or out of order in %s", order[i], s);
-        at = hit;
-    }
+    expect_in_order(s, order, sizeof order / sizeof order[0]);
     av_free(s);
     cfclip_plan_init(&p, "in.mp4", CFCLIP_GIF);
     p.fps = 50;
@@ -170,6 +222,7 @@ int main(void) {
         cmocka_unit_test(test_request_rejects_twice_and_remote),
         cmocka_unit_test(test_plan_check_limits),
         cmocka_unit_test(test_video_chain_orders_operations),
+        cmocka_unit_test(test_video_chain_makes_pixels_square_before_turning),
         cmocka_unit_test(test_audio_chain_keeps_pitch_with_tempo_steps),
         cmocka_unit_test(test_format_from_path),
     };

@@ -138,6 +138,7 @@ static void fill_facts(cf_media_input *in) {
     in->duration_ms =
         fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0 ? av_rescale(fmt->duration, 1, 1000) : -1;
     in->rotation = in->video_index >= 0 ? cf_media_stream_rotation(fmt->streams[in->video_index]) : 0;
+    in->sar = in->video_index >= 0 ? cf_media_stream_sar(fmt->streams[in->video_index]) : (AVRational){1, 1};
 }
 
 /* Allocates in->fmt over io (NULL = the file at path) with the configured limits. */

@@ -8,6 +8,7 @@
 #include <libavutil/pixdesc.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "clipforge/fs.h"
 #include "clipforge/media.h"
@@ -37,9 +38,14 @@ static int put_video(json_t *s, const AVStream *st) {
     if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0)
         rc |= put(s, "avg_frame_rate", json_real(round3(av_q2d(st->avg_frame_rate))));
     rc |= put(s, "rotation", json_integer(rot));
-    bool swap = rot == 90 || rot == 270;
-    rc |= put(s, "display_width", json_integer(swap ? par->height : par->width));
-    rc |= put(s, "display_height", json_integer(swap ? par->width : par->height));
+    AVRational sar = cf_media_stream_sar(st);
+    char shape[32];
+    snprintf(shape, sizeof shape, "%d:%d", sar.num, sar.den);
+    rc |= put(s, "pixel_aspect", json_string(shape));
+    int dw, dh;
+    cf_media_shown_size(par->width, par->height, sar, rot, &dw, &dh);
+    rc |= put(s, "display_width", json_integer(dw));
+    rc |= put(s, "display_height", json_integer(dh));
     return rc;
 }
 

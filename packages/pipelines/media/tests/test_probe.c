@@ -88,6 +88,39 @@ static void test_probe_reads_rotation_from_display_matrix(void **state) {
     free(rot);
 }
 
+/* A DVD's 720x480 of wide pixels (32:27) is shown at 16:9: square pixels widen it to 854x480,
+ * and a quarter turn makes that 480x854. */
+static void test_probe_shows_wide_pixels_square(void **state) {
+    (void)state;
+    char *dvd = fixture_make(g_dir, "dvd.mpg",
+                             "-f lavfi -i testsrc2=s=720x480:r=25:d=1,setsar=32/27 -c:v mpeg2video -f vob");
+    assert_non_null(dvd);
+    char *wide =
+        fixture_make(g_dir, "dvd.mp4",
+                     "-f lavfi -i testsrc2=s=720x480:r=25:d=1,setsar=32/27 -c:v libx264 -pix_fmt yuv420p");
+    assert_non_null(wide);
+    char args[512];
+    snprintf(args, sizeof args, "-i '%s' -c copy -metadata:s:v:0 rotate=90", wide);
+    char *turned = fixture_make(g_dir, "dvd_turned.mp4", args);
+    assert_non_null(turned);
+    const char *paths[] = {dvd, turned};
+    const int want_w[] = {854, 480}, want_h[] = {480, 854};
+    for (int i = 0; i < 2; i++) {
+        json_t *p = NULL;
+        cf_error err;
+        assert_int_equal(cf_probe_file(paths[i], &p, &err), CF_OK);
+        json_t *v = stream_of(p, "video");
+        assert_int_equal(json_integer_value(json_object_get(v, "width")), 720);
+        assert_string_equal(json_string_value(json_object_get(v, "pixel_aspect")), "32:27");
+        assert_int_equal(json_integer_value(json_object_get(v, "display_width")), want_w[i]);
+        assert_int_equal(json_integer_value(json_object_get(v, "display_height")), want_h[i]);
+        json_decref(p);
+    }
+    free(dvd);
+    free(wide);
+    free(turned);
+}
+
 static void expect_failure(const char *path, cf_err code, const char *needle) {
     json_t *p = NULL;
     cf_error err;
@@ -269,6 +302,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_reports_streams_and_duration),
         cmocka_unit_test(test_probe_reads_rotation_from_display_matrix),
+        cmocka_unit_test(test_probe_shows_wide_pixels_square),
         cmocka_unit_test(test_probe_bad_inputs_fail_clearly),
         cmocka_unit_test(test_probe_truncated_mp4_fails),
         cmocka_unit_test(test_complete_counts_a_late_start),

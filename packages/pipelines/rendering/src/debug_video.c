@@ -36,16 +36,16 @@ static cf_err build(AVFilterGraph *g, const char *desc, AVFilterContext **sink, 
     return ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter graph", ret) : CF_OK;
 }
 
-cf_err cf_debug_video_write(const char *link, double seek_s, double t0, double t1, const cf_camera_path *cp,
-                            const char *cmd_path, const char *out_path, cf_progress *progress,
-                            cf_error *err) {
+cf_err cf_debug_video_write(const char *link, const char *upright, double seek_s, double t0, double t1,
+                            const cf_camera_path *cp, const char *cmd_path, const char *out_path,
+                            cf_progress *progress, cf_error *err) {
     cf_err e = write_commands(cp, cmd_path, err);
     if (e) return e;
     char desc[2048];
     int n = snprintf(desc, sizeof desc,
-                     "movie=filename=%s:sp=%.3f,trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS,sendcmd=f=%s,"
+                     "movie=filename=%s:sp=%.3f,trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS%s,sendcmd=f=%s,"
                      "drawbox@db=x=0:y=0:w=%d:h=%d:color=red:t=%d,scale=640:-2,format=yuv420p[outv0]",
-                     link, seek_s, t0, t1, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
+                     link, seek_s, t0, t1, upright, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
     if (n < 0 || (size_t)n >= sizeof desc)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "debug video: path too long");
     output_file o = {.path = (char *)out_path, .format = CF_TARGET_FORMAT_MP4};

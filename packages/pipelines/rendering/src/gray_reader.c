@@ -19,8 +19,9 @@ struct cf_gray_reader {
     AVFrame *frame;
     struct SwsContext *sws;
     int stream;
-    int out_w, out_h;
-    uint8_t *buf;
+    int out_w, out_h;    /* the picture as shown (square pixels, upright), scaled */
+    int rotation;        /* clockwise quarter turns from the scaled picture to the shown one */
+    uint8_t *buf, *turn; /* the picture given out; the scaled one before its turn (rotated only) */
     int64_t start_ms;
     bool draining, done;
     cf_video_info info;
@@ -44,10 +45,12 @@ static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     cf_media_discard_others(&r->in);
     AVStream *st = r->in.fmt->streams[r->stream];
     if ((e = cf_media_open_decoder(&r->in, r->stream, NULL, &r->dec, err))) return e;
-    r->info.width = r->dec->width;
-    r->info.height = r->dec->height;
-    if (r->info.width <= 0 || r->info.height <= 0 || r->info.width > 16384 || r->info.height > 16384)
+    if (r->dec->width <= 0 || r->dec->height <= 0 || r->dec->width > 16384 || r->dec->height > 16384)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: bad frame size", path);
+    /* analyses see what a player shows, so their coordinates are those of the render's pictures */
+    r->rotation = r->in.rotation;
+    cf_media_shown_size(r->dec->width, r->dec->height, r->in.sar, r->rotation, &r->info.width,
+                        &r->info.height);
     r->info.fps = cf_media_stream_fps(st);
     r->info.duration_ms = r->in.duration_ms > 0 ? r->in.duration_ms : 0;
     return CF_OK;
@@ -64,7 +67,8 @@ cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int ou
     r->pkt = av_packet_alloc();
     r->frame = av_frame_alloc();
     r->buf = malloc((size_t)r->out_w * r->out_h);
-    if (!r->pkt || !r->frame || !r->buf) {
+    if (r->rotation) r->turn = malloc((size_t)r->out_w * r->out_h);
+    if (!r->pkt || !r->frame || !r->buf || (r->rotation && !r->turn)) {
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
         goto end;
     }
@@ -85,13 +89,16 @@ void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info) {
 
 /* Converts the decoded frame, rebuilding the scaler when the frame size changes. */
 static cf_err convert(cf_gray_reader *r, cf_gray_image *img, cf_error *err) {
-    r->sws = sws_getCachedContext(r->sws, r->frame->width, r->frame->height, r->frame->format, r->out_w,
-                                  r->out_h, AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
+    bool turned = r->rotation == 90 || r->rotation == 270;
+    int w = turned ? r->out_h : r->out_w, h = turned ? r->out_w : r->out_h;
+    r->sws = sws_getCachedContext(r->sws, r->frame->width, r->frame->height, r->frame->format, w, h,
+                                  AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
     if (!r->sws) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "cannot convert frame to grey");
-    uint8_t *dst[4] = {r->buf};
-    int stride[4] = {r->out_w};
+    uint8_t *dst[4] = {r->rotation ? r->turn : r->buf};
+    int stride[4] = {w};
     sws_scale(r->sws, (const uint8_t *const *)r->frame->data, r->frame->linesize, 0, r->frame->height, dst,
               stride);
+    if (r->rotation) cf_media_turn_plane(r->turn, w, w, h, r->buf, r->out_w, r->rotation);
     *img = (cf_gray_image){r->buf, r->out_w, r->out_h, r->out_w};
     return CF_OK;
 }
@@ -157,5 +164,6 @@ void cf_gray_reader_close(cf_gray_reader *r) {
     avcodec_free_context(&r->dec);
     cf_media_close(&r->in);
     free(r->buf);
+    free(r->turn);
     free(r);
 }

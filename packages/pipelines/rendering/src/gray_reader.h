@@ -12,14 +12,14 @@
 typedef struct cf_gray_reader cf_gray_reader;
 
 typedef struct cf_video_info {
-    int width, height;   /* source frame size */
+    int width, height;   /* the source picture as shown: square pixels, upright (cf_media_shown_size) */
     double fps;          /* average frame rate, 0 when unknown */
     int64_t duration_ms; /* container duration, 0 when unknown */
 } cf_video_info;
 
 /* Opens path and positions at start_ms (frames before it are decoded and dropped). Frames come
- * out as out_w x out_h grey; 0 for one side keeps the aspect ratio, 0 for both keeps the source
- * size. *out is owned by the caller (cf_gray_reader_close). */
+ * out as shown (square pixels, upright) in out_w x out_h grey; 0 for one side keeps the aspect,
+ * 0 for both keeps the shown size. *out is owned by the caller (cf_gray_reader_close). */
 cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
                            cf_error *err);
 void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info);

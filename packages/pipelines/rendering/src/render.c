@@ -142,8 +142,8 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
         char *cmd = tmp_file(j, "box%zu.cmd", i);
         double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0,
                t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
-        e = cmd ? cf_debug_video_write(j->plan.scenes[i].link, s->in_ms / 1000.0, t0, t1, &cp, cmd,
-                                       j->opts->debug_video_path, j->progress, err)
+        e = cmd ? cf_debug_video_write(j->plan.scenes[i].link, j->plan.scenes[i].upright, s->in_ms / 1000.0,
+                                       t0, t1, &cp, cmd, j->opts->debug_video_path, j->progress, err)
                 : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         j->debug_video_done = !e;
         free(cmd);
@@ -234,6 +234,9 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (src->in.audio_empty)
         cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
     ps->start_s = start;
+    AVBPrint up;
+    av_bprint_init_for_buffer(&up, ps->upright, sizeof ps->upright);
+    cf_media_upright_filters(&src->in, &up);
     ps->video_index = src->video.index;
     ps->audio_index = src->audio.index;
     AVBPrint v, a;

@@ -159,8 +159,8 @@ static void scene(ctx *c, size_t i) {
     scene_source(c, i, ps);
     /* shifted by the scene's start, not by its first frame: a stream that starts late or
      * a seek that lands late must not pull the pictures earlier than their sound */
-    cf_textbuf_printf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)[pre%zu];", i, t0, t1, t0,
-                      i);
+    cf_textbuf_printf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)%s[pre%zu];", i, t0, t1,
+                      t0, ps->upright, i);
     layout(c, i, s, ps);
     /* the last picture is held to the scene's end (a picture that stops early, and fps, which
      * drops the last frame when the end equals its timestamp), the first one back to its start */

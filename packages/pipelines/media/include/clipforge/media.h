@@ -31,6 +31,7 @@ typedef struct cf_media_input {
     int64_t start_us;         /* media time 0 (the container start time), 0 when unknown */
     int64_t duration_ms;      /* -1 when unknown */
     int rotation;             /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
+    AVRational sar;           /* the video's pixel shape (cf_media_stream_sar), 1:1 without video */
     bool audio_empty;         /* the file has audio, but no audio stream carries packets */
     int unusable_video;       /* a video stream that cannot be decoded while none can, else -1 */
     int unusable_audio;       /* the same for audio */
@@ -116,6 +117,20 @@ cf_err cf_media_check_complete(const cf_media_input *m, double last_s, const cha
 
 /* Clockwise rotation (0/90/180/270) from a stream's display matrix, 0 when it has none. */
 int cf_media_stream_rotation(const AVStream *st);
+/* The shape of the stream's pixels (the container's word, else the codec's); 1:1 when unknown,
+ * within 1 % of square, or past 4:1 either way (damage, not a shape). */
+AVRational cf_media_stream_sar(const AVStream *st);
+/* The size at which a player shows w x h pictures of pixel shape sar turned by rotation:
+ * square pixels (the side the shape stretches grows, to even numbers, unless that passes the
+ * CLIPFORGE_MAX_PIXELS limit, when the other side shrinks instead), then upright. Everything
+ * that crops, lays out or analyses pictures works in this size. */
+void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh);
+/* Appends the filters that make the decoded pictures of in's video stream what
+ * cf_media_shown_size describes: ",scale=W:H,setsar=1" for pixels that are not square, then the
+ * turn (",transpose=clock" ...); nothing for pictures shown as stored. */
+void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out);
+/* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
+void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
 double cf_media_stream_fps(const AVStream *st);
 

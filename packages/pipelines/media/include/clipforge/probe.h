@@ -16,7 +16,9 @@
  *                 "default" (the file marks it as the default of its type),
  *                 video: "width", "height", "pix_fmt", "frame_rate", "avg_frame_rate",
  *                        "rotation" (clockwise degrees to show it upright: 0, 90, 180, 270),
- *                        "display_width", "display_height" (after rotation),
+ *                        "pixel_aspect" ("1:1", or the shape of wide or narrow pixels,
+ *                        "32:27" in a DVD), "display_width", "display_height" (as shown:
+ *                        square pixels, upright; cf_media_shown_size),
  *                 audio: "sample_rate", "channels", "channel_layout", "sample_fmt"}]}
  * Numbers that the file does not state are left out. Errors: CF_ERR_NOT_FOUND (missing file),
  * CF_ERR_INVALID_MEDIA (empty, not media, truncated or corrupt), CF_ERR_PERMISSION. */

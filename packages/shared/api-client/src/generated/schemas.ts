@@ -509,7 +509,7 @@ export const CaptionPositionValues = ['bottom', 'lower_third', 'center', 'top'] 
 export type CaptionPosition = (typeof CaptionPositionValues)[number];
 export const CaptionPositionSchema = z.enum(CaptionPositionValues);
 
-/** Keeps the width x height rectangle whose top-left corner is (x, y). */
+/** Keeps the width x height rectangle whose top-left corner is (x, y) in the picture as shown: upright (the display matrix applied) and with square pixels (probe display_width x display_height). */
 export interface ClipOpCrop {
   /** integer between 1 and 8192 */
   height: number;

@@ -637,7 +637,9 @@ json_t *cf_caption_fix_to_json(const cf_caption_fix *v);
 void cf_caption_fix_free(cf_caption_fix *v);
 void cf_caption_fix_init(cf_caption_fix *v);
 
-/* ClipOpCrop: Keeps the width x height rectangle whose top-left corner is (x, y). */
+/* ClipOpCrop: Keeps the width x height rectangle whose top-left corner is (x, y) in the
+ * picture as shown: upright (the display matrix applied) and with square pixels (probe
+ * display_width x display_height). */
 typedef struct cf_clip_op_crop {
     int64_t width;  /* between 1 and 8192 */
     int64_t height;  /* between 1 and 8192 */

@@ -1,0 +1,77 @@
+/* shown.c — pictures as a player shows them: pixels made square (DVD, DV and HDV broadcast video
+ * store 720 or 1440 columns of wide or narrow pixels) and the picture turned upright (phones store
+ * portrait video sideways with a display matrix). Every pipeline that lays out, crops or analyses
+ * pictures works on this shape, so a crop, a face or a 9:16 frame means the same in all. */
+#include "clipforge/media.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "media_limits.h"
+
+/* Closer to square than this is square: a rounding of the encoder, not a shape. */
+#define SQUARE_TOLERANCE 0.01
+/* Real pixels are at most 2:1 wide (anamorphic 1440x1080 at 4:3) or narrow; beyond 4:1 the value
+ * is damage, and stretching by it would make pictures four times larger for nothing. */
+#define MAX_SHAPE 4.0
+
+AVRational cf_media_stream_sar(const AVStream *st) {
+    AVRational sar = st->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0) sar = st->codecpar->sample_aspect_ratio;
+    if (sar.num <= 0 || sar.den <= 0) return (AVRational){1, 1};
+    double r = av_q2d(sar);
+    if (r > MAX_SHAPE || r < 1.0 / MAX_SHAPE || fabs(r - 1.0) < SQUARE_TOLERANCE) return (AVRational){1, 1};
+    return sar;
+}
+
+static int even_at_least_2(double v) {
+    long n = lround(v / 2.0) * 2;
+    return n < 2 ? 2 : (int)n;
+}
+
+/* Square pixels: the side the shape stretches grows, unless that passes the pixel limit; then the
+ * other side shrinks (no detail is made up either way, and the picture keeps its shape). */
+static void square(int w, int h, AVRational sar, int *sw, int *sh) {
+    double r = av_q2d(sar);
+    *sw = w, *sh = h;
+    if (sar.num == sar.den) return;
+    int64_t limit = cfmedia_limits_max_pixels();
+    double grown = r > 1.0 ? (double)w * r * h : (double)w * h / r;
+    bool grow = limit <= 0 || grown <= (double)limit;
+    if (r > 1.0 && grow) *sw = even_at_least_2(w * r);
+    else if (r > 1.0) *sh = even_at_least_2(h / r);
+    else if (grow) *sh = even_at_least_2(h / r);
+    else *sw = even_at_least_2(w * r);
+}
+
+void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh) {
+    int a, b;
+    square(w, h, sar, &a, &b);
+    bool turned = rotation == 90 || rotation == 270;
+    *sw = turned ? b : a;
+    *sh = turned ? a : b;
+}
+
+void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out) {
+    if (in->video_index < 0) return;
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    if (in->sar.num != in->sar.den && in->sar.num > 0) {
+        int w, h;
+        square(par->width, par->height, in->sar, &w, &h);
+        av_bprintf(out, ",scale=%d:%d,setsar=1", w, h);
+    }
+    if (in->rotation == 90) av_bprintf(out, ",transpose=clock");
+    if (in->rotation == 180) av_bprintf(out, ",hflip,vflip");
+    if (in->rotation == 270) av_bprintf(out, ",transpose=cclock");
+}
+
+void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation) {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t v = src[y * sls + x];
+            if (rotation == 90) dst[x * dls + (h - 1 - y)] = v;
+            else if (rotation == 180) dst[(h - 1 - y) * dls + (w - 1 - x)] = v;
+            else if (rotation == 270) dst[(w - 1 - x) * dls + y] = v;
+            else dst[y * dls + x] = v;
+        }
+}
