@@ -39,6 +39,18 @@ import array; a=array.array("h"); a.frombytes(open("tone.raw","rb").read()); a=a
 z=sum(1 for i in range(1,len(a)) if (a[i-1]<0)!=(a[i]<0)); f=z/2/(len(a)/48000); print(f"  pitch after speed 2: {f:.0f} Hz")
 assert abs(f-440)<15' || fail "speed changed the pitch"
 
+check "speed 1.5 on a 15 fps AVI (time base 1/15 s): every frame kept, none on another's time"
+# sound in the second half of each 2 s, silence in the first: jump cuts at speed 1.5 too
+gen avi15.avi -f lavfi -i testsrc2=s=160x120:r=15:d=6 \
+  -f lavfi -i "anoisesrc=d=6:c=pink:r=8000:a=0.3,volume='gt(mod(t,2),1)':eval=frame" \
+  -c:v mpeg4 -c:a pcm_s16le -ar 8000 -ac 1
+ok clip --input avi15.avi --output avi15.mp4 --trim 1:4 --speed 1.5
+approx "$(sval avi15.mp4 v:0 duration)" 2.0 0.1 || fail "speed 1.5 video $(sval avi15.mp4 v:0 duration)"
+[ "$(frames avi15.mp4 v:0)" -ge 44 ] || fail "speed 1.5 kept $(frames avi15.mp4 v:0) frames of 45"
+ok clip --input avi15.avi --output avi15_cut.mp4 --speed 1.5 --remove-silence --json
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if len(r["removed_ranges"]) >= 2 else 1)' out.txt ||
+  fail "no jump cuts at speed 1.5: $(cat out.txt)"
+
 check "normalize_audio: -14 LUFS by default, -20 when asked, within 1 LU; true peak under -1 dBTP"
 echo "  source: $(lufs src.mp4) LUFS"
 ok clip --input src.mp4 --output n1.mp4 --trim 0.5:5.5 --normalize-audio

@@ -78,6 +78,10 @@ void cfclip_graph_free(cfclip_graph *g) {
  * setpts truncates, which gave two frames one timestamp. */
 static void timing(const cfclip_plan *plan, const cfclip_span *span, const char *a, bool speed,
                    AVBPrint *out) {
+    /* Sped up, frames of a coarse time base (1/15 s in an AVI) land on fractions of a tick, and
+     * two of them rounded to one tick made the encoder fail ("Invalid argument"): 1/90000 holds
+     * them apart (and is exact for every usual frame rate). */
+    if (speed && plan->speed != 1.0 && !*a) av_bprintf(out, "settb=1/90000,");
     if (span->n_pieces) {
         cfclip_cut_timing(span, *a == 'a', speed ? plan->speed : 1.0, out);
         return;
