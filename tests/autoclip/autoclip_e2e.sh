@@ -17,6 +17,7 @@
 #            reported in the parent's result, and the other clips ship; cancelling the parent
 #            cancels its children
 #   workers1 with one worker the parent runs its own children: no deadlock
+#   podcast  the sample's sound alone: two shorts drawn as its waveform, over planted moments
 set -euo pipefail
 bin=$1 src=$2 data=$3 case_name=$4 validator=${5:-}
 sample=$data/sample.mp4
@@ -39,6 +40,33 @@ PY=python3
 probe() { ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1" | head -n1; }
 
 case "$case_name" in
+podcast)
+  # the sample's sound alone, as a podcast comes: shorts drawn as its waveform, over the planted
+  # moments (crowd and excited speech are heard, not seen), with captions
+  ffmpeg -v error -y -i "$sample" -vn -c:a copy "$work/pod.m4a"
+  "$bin" autoclip --input "$work/pod.m4a" --output-dir "$work/out" --count 2 --size 180x320 --json \
+    >"$work/m.json" 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; fail "autoclip of sound alone: exit $?"; }
+  check "two shorts over planted moments, the note on the missing pictures, captions"
+  $PY - "$work/m.json" "$sample.spans.json" <<'PY' >"$work/clips.txt"
+import json, sys
+m = json.load(open(sys.argv[1])); planted = json.load(open(sys.argv[2]))
+assert m["succeeded"] == 2 and m["failed"] == 0, m
+assert any("no pictures" in n and "waveform" in n for n in m["notes"]), m["notes"]
+for c in m["clips"]:
+    best = max(planted, key=lambda p: min(c["end_ms"], p["end_ms"]) - max(c["start_ms"], p["start_ms"]))
+    inside = (min(c["end_ms"], best["end_ms"]) - max(c["start_ms"], best["start_ms"])) / (best["end_ms"] - best["start_ms"])
+    print("clip %d %.1f-%.1f s: %.0f%% of planted %.1f-%.1f s inside, %d words" % (
+        c["index"], c["start_ms"] / 1e3, c["end_ms"] / 1e3, inside * 100, best["start_ms"] / 1e3,
+        best["end_ms"] / 1e3, c["words"]), file=sys.stderr)
+    assert inside >= 0.6 and c["words"] > 0 and c.get("srt_uri"), c
+    print(c["video_uri"])
+PY
+  while read -r video; do
+    [ "$(probe "$work/out/$video" v:0 codec_name) $(probe "$work/out/$video" v:0 width)x$(probe "$work/out/$video" v:0 height)" = "h264 180x320" ] ||
+      fail "$video: not a 180x320 H.264 short"
+    [ "$(probe "$work/out/$video" a:0 codec_name)" = aac ] || fail "$video has no sound"
+  done <"$work/clips.txt"
+  ;;
 main)
   "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 --size 180x320 --json \
     >"$work/stdout.json" 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; fail "autoclip exit $?"; }

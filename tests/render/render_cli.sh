@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown. Media is generated here, tiny.
+# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
+# audiogram. Media is generated here, tiny.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
 bin=$1
@@ -44,6 +45,34 @@ gen_black() { # name seconds
 }
 
 case "$case_name" in
+audiogram)
+  # A source without pictures (a podcast's audio): its sound is drawn as a waveform on the
+  # canvas's background, the result says so, the sound is kept; a GIF alone cannot show it.
+  ffmpeg -v error -y -f lavfi -i "sine=f=440:d=6:sample_rate=44100,volume='gt(t,3)':eval=frame" -c:a aac pod.m4a
+  "$bin" render --template shorts-blur --input pod.m4a --span 1:5 --format vertical --size 180x320 \
+    --output out.mp4 --json > result.json
+  check "a 180x320 H.264 video with the AAC sound, 4 s"
+  [ "$(probe out.mp4 v:0 codec_name) $(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)" = "h264 180x320" ] ||
+    fail "video $(probe out.mp4 v:0 codec_name) $(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)"
+  [ "$(probe out.mp4 a:0 codec_name)" = aac ] || fail "no AAC sound"
+  d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 out.mp4)
+  python3 -c "import sys; sys.exit(0 if abs($d-4.0)<0.1 else 1)" || fail "duration $d"
+  python3 -c 'import json,sys; r=json.load(open("result.json")); sys.exit(0 if any("no pictures" in n and "waveform" in n for n in r["notes"]) else 1)' ||
+    fail "no note on the missing pictures: $(cat result.json)"
+  check "the waveform: flat while silent (0-2 s of the span), tall while the tone sounds (3 s on), only in the middle third"
+  read -r _ _ quiet < <(region out.mp4 1.0 0 120 180 80)
+  read -r _ _ loud < <(region out.mp4 3.0 0 120 180 80)
+  read -r _ _ top < <(region out.mp4 3.0 0 0 180 100)
+  echo "  bright pixels in the middle band: $quiet silent, $loud sounding; in the top band: $top"
+  [ "$loud" -gt $((quiet * 4 + 400)) ] || fail "the waveform does not follow the sound ($quiet -> $loud)"
+  [ "$top" -lt 50 ] || fail "the top band is not the background ($top bright pixels)"
+  check "a GIF alone of a source without pictures is refused with a clear message"
+  echo '{"canvas":{"width":180,"height":320},"scenes":[{"source_uri":"pod.m4a","in_ms":1000,"out_ms":3000}],
+         "outputs":[{"format":"gif"}]}' > gif.json
+  if "$bin" render --timeline gif.json --output out.gif 2>err.txt; then fail "a GIF of sound alone was made"; fi
+  grep -q "has no video, and a render without sound" err.txt || fail "message: $(cat err.txt)"
+  [ ! -e out.gif ] || fail "a partial GIF was left behind"
+  ;;
 shown)
   # Sources stored otherwise than shown: a phone's portrait video stored sideways (display matrix)
   # and a DVD-style picture of wide pixels. The render lays out the picture a player shows.
@@ -412,6 +441,13 @@ refuse)
   set +e; "$bin" render --template landscape-clean --input same.mp4 --span 0:1 --format horizontal --output same.mp4 2> err6.txt; rc=$?; set -e
   cat err6.txt; [ "$rc" -eq 2 ] && grep -q "outputs\[0\]" err6.txt || fail "overwrite ($rc)"
   cmp -s black.mp4 same.mp4 || fail "source damaged"
+  check "an output named for another format is refused (an MP4 in o.gif); one without an extension gets its format's"
+  set +e; "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 --output o.gif 2> err7.txt; rc=$?; set -e
+  cat err7.txt; [ "$rc" -eq 2 ] && grep -q "first output is mp4" err7.txt || fail "o.gif ($rc)"
+  [ ! -e o.gif ] || fail "o.gif written"
+  "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 --output plain >/dev/null
+  [ "$(probe plain.mp4 v:0 codec_name)" = h264 ] || fail "plain.mp4"
+  [ -s plain.jpg ] && [ ! -e plain ] || fail "the output without an extension: $(ls)"
   ;;
 webhook)
   gen_black black.mp4 2

@@ -29,6 +29,9 @@ static const char *render_help =
     "source's audio stream N (as `clipforge probe` lists it) instead of its default one.\n"
     "--remove-silence makes jump cuts: the span skips its pauses of 0.6 s or more (voice activity\n"
     "of the sound and the captions' words), keeping 120 ms at each edge; captions follow.\n"
+    "--output names the first output; without an extension it gets its format's (.mp4, .webm,\n"
+    ".gif), and an extension of another format is refused. A source without pictures (a\n"
+    "podcast's audio) is drawn as its waveform on the canvas's background.\n"
     "Times are seconds (12.5) or [hh:]mm:ss[.mmm]. Exit: 0 ok, 1 processing error, 2 usage.\n";
 
 typedef struct render_args {

@@ -282,7 +282,7 @@ static cf_err render(cf_job_context *ctx, cf_render_request *req, cf_render_resu
     cf_timeline tl;
     cf_err rc = cf_render_compile_in(req, ctx->cfg->template_dir, &tl, err);
     if (rc) return rc;
-    char *output = cf_path_join(ctx->work_dir, "render.mp4");
+    char *output = cf_path_join(ctx->work_dir, "render"); /* the render adds its format's extension */
     if (!output) {
         cf_timeline_free(&tl);
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

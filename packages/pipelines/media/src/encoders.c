@@ -7,6 +7,9 @@
 
 #include "clipforge/encode.h"
 
+#include <string.h>
+#include <strings.h>
+
 static const char *video_codec_name(cf_target_format f) {
     return f == CF_TARGET_FORMAT_MP4 ? "libx264" : f == CF_TARGET_FORMAT_WEBM ? "libvpx-vp9" : "gif";
 }
@@ -17,6 +20,29 @@ static const char *audio_codec_name(cf_target_format f) {
 
 const char *cf_encoder_muxer(cf_target_format f) {
     return f == CF_TARGET_FORMAT_WEBM ? "webm" : f == CF_TARGET_FORMAT_GIF ? "gif" : "mp4";
+}
+
+const char *cf_encoder_extension(cf_target_format f) {
+    return f == CF_TARGET_FORMAT_WEBM ? ".webm" : f == CF_TARGET_FORMAT_GIF ? ".gif" : ".mp4";
+}
+
+bool cf_encoder_format_of_name(const char *name, cf_target_format *f) {
+    const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+    if (!dot || (slash && dot < slash)) return false;
+    static const struct {
+        const char *ext;
+        cf_target_format f;
+    } known[] = {{".mp4", CF_TARGET_FORMAT_MP4},
+                 {".m4v", CF_TARGET_FORMAT_MP4},
+                 {".mov", CF_TARGET_FORMAT_MP4},
+                 {".webm", CF_TARGET_FORMAT_WEBM},
+                 {".gif", CF_TARGET_FORMAT_GIF}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcasecmp(dot, known[i].ext)) {
+            *f = known[i].f;
+            return true;
+        }
+    return false;
 }
 
 bool cf_encoder_has_sound(cf_target_format f) {

@@ -268,8 +268,11 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
         cf_err e = check_not_source(j, path, i, err);
         if (!e) e = link_input(j, j->tl->scenes[i].source_uri, field, name, &j->plan.scenes[i].link, err);
         if (!e) e = open_scene(j, i, path, err);
-        if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP) e = smart_crop(j, i, path, err);
-        if (!e && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SPLIT) e = split_faces(j, i, path, err);
+        /* a source without pictures is drawn as its sound: no layout to frame */
+        bool pictures = !e && j->plan.scenes[i].video_index >= 0;
+        if (pictures && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SMART_CROP)
+            e = smart_crop(j, i, path, err);
+        if (pictures && j->tl->scenes[i].layout == CF_SCENE_LAYOUT_SPLIT) e = split_faces(j, i, path, err);
         if (e) return e;
     }
     return CF_OK;
@@ -334,10 +337,6 @@ static cf_err alloc_plan(job *j, cf_error *err) {
 
 /* ---- output names -------------------------------------------------------------------------- */
 
-static const char *ext_of(cf_target_format f) {
-    return f == CF_TARGET_FORMAT_WEBM ? ".webm" : f == CF_TARGET_FORMAT_GIF ? ".gif" : ".mp4";
-}
-
 /* "<stem><suffix>" where stem is output_path without its extension. */
 static char *sibling(const char *output_path, const char *suffix) {
     const char *dot = strrchr(output_path, '.'), *slash = strrchr(output_path, '/');
@@ -348,14 +347,35 @@ static char *sibling(const char *output_path, const char *suffix) {
     return s;
 }
 
+/* The first output's file: output_path, with its format's extension when it has none of the
+ * known ones; one that names another format is refused (an MP4 in out.gif misleads every
+ * program that opens it, and the file server's type). */
+static cf_err first_output(job *j, char **path, cf_error *err) {
+    cf_target_format named, f = j->tl->outputs[0].format;
+    const char *p = j->opts->output_path;
+    if (!cf_encoder_format_of_name(p, &named)) {
+        *path = malloc(strlen(p) + 8);
+        if (*path) sprintf(*path, "%s%s", p, cf_encoder_extension(f));
+    } else if (named != f) {
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "output %s: the render's first output is %s (outputs[0].format): name it %s, or "
+                            "make the first output %s",
+                            p, cf_target_format_to_string(f), cf_encoder_extension(f),
+                            cf_target_format_to_string(named));
+    } else *path = strdup(p);
+    return *path ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 static cf_err name_outputs(job *j, cf_error *err) {
     for (size_t i = 0; i < j->n_outs; i++) {
         const cf_timeline_output *o = &j->tl->outputs[i];
         char suffix[32];
-        snprintf(suffix, sizeof suffix, "-%zu%s", i, ext_of(o->format));
+        snprintf(suffix, sizeof suffix, "-%zu%s", i, cf_encoder_extension(o->format));
         if (o->uri) j->outs[i].path = strdup(cf_uri_local_path(o->uri));
-        else if (i == 0) j->outs[i].path = strdup(j->opts->output_path);
-        else j->outs[i].path = sibling(j->opts->output_path, suffix);
+        else if (i == 0) {
+            cf_err e = first_output(j, &j->outs[i].path, err);
+            if (e) return e;
+        } else j->outs[i].path = sibling(j->opts->output_path, suffix);
         j->outs[i].format = o->format;
         if (!j->outs[i].path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
@@ -558,10 +578,12 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
     return CF_OK;
 }
 
-/* One note per source whose streams the render leaves out (scenes of one file share it). */
+/* One note per source whose streams the render leaves out or that has no pictures (scenes of one
+ * file share it). */
 static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         const char *what = j->plan.scenes[i].left_out;
+        if (j->plan.scenes[i].video_index < 0) what = "it has no pictures: its sound is drawn as a waveform";
         if (!what[0]) continue;
         char *text = NULL;
         if (asprintf(&text, "%.200s: %s", j->tl->scenes[i].source_uri, what) < 0)

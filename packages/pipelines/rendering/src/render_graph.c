@@ -3,6 +3,7 @@
 #include "render_graph.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output_file.h"
@@ -111,7 +112,10 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
 static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
     cf_textbuf *b = &c->b;
     double in_s = c->p->tl->scenes[i].in_ms / 1000.0;
-    if (c->form == RENDER_GRAPH_CLI && ps->audio_index >= 0)
+    if (ps->video_index < 0 && c->form == RENDER_GRAPH_CLI)
+        cf_textbuf_printf(b, "amovie=filename=%s:sp=%.3f:s=%d[ma%zu];", ps->link, in_s, ps->audio_index, i);
+    else if (ps->video_index < 0) cf_textbuf_printf(b, "abuffer@sa%zu=%s[ma%zu];", i, ps->audio_args, i);
+    else if (c->form == RENDER_GRAPH_CLI && ps->audio_index >= 0)
         cf_textbuf_printf(b, "movie=filename=%s:sp=%.3f:s=%d+%d[mv%zu][ma%zu];", ps->link, in_s,
                           ps->video_index, ps->audio_index, i, i);
     else if (c->form == RENDER_GRAPH_CLI)
@@ -132,14 +136,43 @@ static bool cut_into(const cf_timeline *tl, size_t i) {
  * out and back in over a few ms at the joint (jump cuts make many such joints). */
 #define JOINT_FADE_S 0.005
 
+/* The sound from the pad labelled in, trimmed as its pictures are, at 48 kHz (a chain goes on). */
+static void trimmed_sound(ctx *c, const char *in, double t0, double t1) {
+    cf_textbuf_printf(&c->b,
+                      "[%s]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/TB),aresample=48000:async=1:"
+                      "first_pts=0,",
+                      in, t0, t1, t0);
+}
+
+/* A source without pictures (a podcast's audio) is shown as its sound: a waveform across the
+ * middle third of the canvas's background, light on a dark background and dark on a light one;
+ * the sound itself goes on from [mas<i>]. */
+static void waveform_scene(ctx *c, size_t i, double t0, double t1, double d) {
+    cf_textbuf *b = &c->b;
+    char bg[16], in[32];
+    const char *bgc = color(c->p->tl->canvas.background, bg);
+    unsigned long rgb = strtoul(bgc + 2, NULL, 16);
+    double luma =
+        (0.2126 * (double)(rgb >> 16) + 0.7152 * (double)((rgb >> 8) & 255) + 0.0722 * (double)(rgb & 255)) /
+        255.0;
+    int wh = even(c->H / 3.0) < 2 ? 2 : even(c->H / 3.0);
+    cf_textbuf_printf(b, "[ma%zu]asplit=2[mas%zu][maw%zu];", i, i, i);
+    snprintf(in, sizeof in, "maw%zu", i);
+    trimmed_sound(c, in, t0, t1);
+    cf_textbuf_printf(
+        b,
+        "aformat=channel_layouts=mono,showwaves=s=%dx%d:mode=cline:scale=sqrt:rate=%.3f:colors=%s[wav%zu];",
+        c->W, wh, c->fps, luma < 0.5 ? "0xF0F0F0" : "0x202020", i);
+    cf_textbuf_printf(b, "color=c=%s:s=%dx%d:r=%.3f:d=%.3f[wbg%zu];", bgc, c->W, c->H, c->fps, d, i);
+    cf_textbuf_printf(b, "[wbg%zu][wav%zu]overlay=x=0:y=(H-h)/2:eof_action=repeat[lay%zu];", i, i, i);
+}
+
 /* The scene's sound: its audio stream (or silence) trimmed as its pictures are, at 48 kHz stereo. */
 static void scene_sound(ctx *c, size_t i, const plan_scene *ps, double t0, double t1, double d) {
     cf_textbuf *b = &c->b;
-    if (ps->audio_index >= 0)
-        cf_textbuf_printf(b,
-                          "[ma%zu]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/"
-                          "TB),aresample=48000:async=1:first_pts=0,",
-                          i, t0, t1, t0);
+    char in[32];
+    snprintf(in, sizeof in, ps->video_index < 0 ? "mas%zu" : "ma%zu", i);
+    if (ps->audio_index >= 0) trimmed_sound(c, in, t0, t1);
     else cf_textbuf_printf(b, "anullsrc=r=48000:cl=stereo,");
     cf_textbuf_printf(
         b, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,apad,atrim=duration=%.3f", d);
@@ -157,11 +190,15 @@ static void scene(ctx *c, size_t i) {
     double t0 = ps->start_s + s->in_ms / 1000.0, t1 = ps->start_s + s->out_ms / 1000.0;
     double d = (s->out_ms - s->in_ms) / 1000.0;
     scene_source(c, i, ps);
-    /* shifted by the scene's start, not by its first frame: a stream that starts late or
-     * a seek that lands late must not pull the pictures earlier than their sound */
-    cf_textbuf_printf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)%s[pre%zu];", i, t0, t1,
-                      t0, ps->upright, i);
-    layout(c, i, s, ps);
+    if (ps->video_index < 0) {
+        waveform_scene(c, i, t0, t1, d);
+    } else {
+        /* shifted by the scene's start, not by its first frame: a stream that starts late or
+         * a seek that lands late must not pull the pictures earlier than their sound */
+        cf_textbuf_printf(b, "[mv%zu]trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)%s[pre%zu];", i, t0,
+                          t1, t0, ps->upright, i);
+        layout(c, i, s, ps);
+    }
     /* the last picture is held to the scene's end (a picture that stops early, and fps, which
      * drops the last frame when the end equals its timestamp), the first one back to its start */
     cf_textbuf_printf(

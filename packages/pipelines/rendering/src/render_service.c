@@ -61,7 +61,7 @@ static bool safe_id(const char *id) {
     return true;
 }
 
-/* <data_dir>/renders/<clip_id>/render.mp4 (malloc'd). */
+/* <data_dir>/renders/<clip_id>/render (malloc'd; the render adds its format's extension). */
 static char *default_output(const char *data_dir, const char *clip_id, cf_error *err) {
     size_t n = strlen(data_dir) + strlen(clip_id) + 32;
     char *dir = malloc(n), *path = malloc(n + 16);
@@ -72,7 +72,7 @@ static char *default_output(const char *data_dir, const char *clip_id, cf_error 
         return NULL;
     }
     snprintf(dir, n, "%s/renders/%s", data_dir, clip_id);
-    snprintf(path, n + 16, "%s/render.mp4", dir);
+    snprintf(path, n + 16, "%s/render", dir);
     cf_err e = cf_mkdir_p(dir, err);
     free(dir);
     if (e) {

@@ -31,7 +31,11 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     s->end_s = end_s;
     cf_err e = cf_media_open(path, sel, &s->in, err);
     if (e || (e = cf_media_require(&s->in, true, with_audio, path, err))) return e;
-    if (s->in.video_index < 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no video", path);
+    /* a source without pictures is drawn as its sound (render_graph.c), which needs its sound */
+    if (s->in.video_index < 0 && (!with_audio || s->in.audio_index < 0))
+        return cf_error_set(
+            err, CF_ERR_INVALID_MEDIA, "%s has no video%s", path,
+            s->in.audio_index >= 0 ? ", and a render without sound (GIF alone) cannot draw its sound" : "");
     cf_media_discard_others(&s->in);
     if ((e = lane_open(s, &s->video, s->in.video_index, threads, err)) ||
         (e = lane_open(s, &s->audio, with_audio ? s->in.audio_index : -1, threads, err)))
@@ -46,15 +50,15 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
 }
 
 void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio) {
-    cf_media_video_src_args(s->video.dec, s->in.fmt->streams[s->video.index], video);
+    if (s->video.dec) cf_media_video_src_args(s->video.dec, s->in.fmt->streams[s->video.index], video);
     if (s->audio.dec) cf_media_audio_src_args(s->audio.dec, audio);
 }
 
 cf_err cf_render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
                              cf_error *err) {
-    s->video.src = avfilter_graph_get_filter(g, vname);
+    s->video.src = s->video.dec ? avfilter_graph_get_filter(g, vname) : NULL;
     s->audio.src = s->audio.dec ? avfilter_graph_get_filter(g, aname) : NULL;
-    if (!s->video.src || (s->audio.dec && !s->audio.src))
+    if ((s->video.dec && !s->video.src) || (s->audio.dec && !s->audio.src))
         return cf_error_set(err, CF_ERR_INTERNAL, "render: the graph has no source %s", vname);
     return CF_OK;
 }

@@ -38,6 +38,11 @@ cf_err cf_encoder_open_audio(cf_target_format f, int sample_rate, const AVChanne
 enum AVSampleFormat cf_encoder_sample_fmt(cf_target_format f);
 /* The muxer name of f ("mp4", "webm", "gif"). */
 const char *cf_encoder_muxer(cf_target_format f);
+/* The file extension of format f: ".mp4", ".webm" or ".gif". */
+const char *cf_encoder_extension(cf_target_format f);
+/* The format the extension of a file name names (.mp4, .m4v, .mov; .webm; .gif; any case) into
+ * *f; false for a name without one of these. */
+bool cf_encoder_format_of_name(const char *name, cf_target_format *f);
 /* Whether an output of format f carries sound (a GIF has none). */
 bool cf_encoder_has_sound(cf_target_format f);
 /* Opens path for oc and writes the header (mp4: faststart). */
