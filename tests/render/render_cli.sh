@@ -66,6 +66,24 @@ audiogram)
   echo "  bright pixels in the middle band: $quiet silent, $loud sounding; in the top band: $top"
   [ "$loud" -gt $((quiet * 4 + 400)) ] || fail "the waveform does not follow the sound ($quiet -> $loud)"
   [ "$top" -lt 50 ] || fail "the top band is not the background ($top bright pixels)"
+  check "with a cover picture (an mp3's artwork): the picture in the upper part, the waveform under it"
+  ffmpeg -v error -y -f lavfi -i "color=orange:s=300x300,drawbox=x=100:y=100:w=100:h=100:color=blue:t=fill" -frames:v 1 cover.png
+  ffmpeg -v error -y -i pod.m4a -i cover.png -map 0 -map 1 -c:a libmp3lame -c:v copy -disposition:v attached_pic pod.mp3
+  "$bin" render --template shorts-blur --input pod.mp3 --span 1:5 --format vertical --size 180x320 \
+    --output cover.mp4 --json > cover.json
+  python3 -c 'import json,sys; r=json.load(open("cover.json")); sys.exit(0 if any("under its cover picture" in n for n in r["notes"]) else 1)' ||
+    fail "no note on the cover: $(cat cover.json)"
+  # the 300x300 cover fitted in 144x128 at the top 12 %: 128x128 at (26, 38), its blue square in the middle
+  px() { ffmpeg -v error -ss 1 -i cover.mp4 -frames:v 1 -vf "crop=1:1:$1:$2,format=rgb24" -f rawvideo - | od -An -tu1 | tr -s ' '; }
+  orange=$(px 40 50) blue=$(px 90 102) below=$(px 90 170)
+  echo "  cover frame [$orange], centre [$blue], under the cover [$below]"
+  python3 -c "import sys; o,b,u=[list(map(int,v.split())) for v in ('$orange','$blue','$below')]
+sys.exit(0 if o[0]>200 and 100<o[1]<200 and o[2]<90 and b[2]>150 and b[0]<90 and max(u)<60 else 1)" ||
+    fail "the cover is not at the top: [$orange] [$blue] [$below]"
+  read -r _ _ wave < <(region cover.mp4 3.0 0 184 180 48)
+  read -r _ _ mid < <(region cover.mp4 3.0 0 100 180 20)
+  echo "  bright pixels while sounding: $wave in the waveform band (184-232), $mid in rows 100-120 (the cover)"
+  [ "$wave" -gt 400 ] || fail "no waveform under the cover ($wave)"
   check "a GIF alone of a source without pictures is refused with a clear message"
   echo '{"canvas":{"width":180,"height":320},"scenes":[{"source_uri":"pod.m4a","in_ms":1000,"out_ms":3000}],
          "outputs":[{"format":"gif"}]}' > gif.json

@@ -101,3 +101,23 @@ cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_err
                         "file is damaged (two parts of it claim the same time)",
                         what, index, at_s);
 }
+
+AVFrame *cf_media_cover_picture(const cf_media_input *in, int *index) {
+    for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
+        const AVStream *st = in->fmt->streams[i];
+        if (!(st->disposition & AV_DISPOSITION_ATTACHED_PIC) || st->attached_pic.size <= 0) continue;
+        AVCodecContext *dec = NULL;
+        AVFrame *f = av_frame_alloc();
+        cf_error ignored;
+        bool got = f && cf_media_open_decoder(in, (int)i, NULL, &dec, &ignored) == CF_OK &&
+                   avcodec_send_packet(dec, &st->attached_pic) >= 0 && avcodec_send_packet(dec, NULL) >= 0 &&
+                   avcodec_receive_frame(dec, f) >= 0;
+        avcodec_free_context(&dec);
+        if (got) {
+            *index = (int)i;
+            return f;
+        }
+        av_frame_free(&f); /* a damaged picture: perhaps another one decodes */
+    }
+    return NULL;
+}

@@ -239,13 +239,18 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     cf_media_upright_filters(&src->in, &up);
     ps->video_index = src->video.index;
     ps->audio_index = src->audio.index;
-    AVBPrint v, a;
+    ps->cover_index = src->cover_index;
+    AVBPrint v, a, c;
     av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&a, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cf_render_source_args(src, &v, &a);
+    av_bprint_init(&c, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_render_source_args(src, &v, &a, &c);
     av_bprint_finalize(&v, &ps->video_args);
     av_bprint_finalize(&a, &ps->audio_args);
-    return ps->video_args && ps->audio_args ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    av_bprint_finalize(&c, &ps->cover_args);
+    return ps->video_args && ps->audio_args && ps->cover_args
+               ? CF_OK
+               : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
 /* Refuses an output that is one of the sources: it would be truncated while being read. */
@@ -413,10 +418,11 @@ static void log_graph(const job *j) {
 
 static cf_err bind_sources(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
-        char v[32], a[32];
+        char v[32], a[32], c[32];
         snprintf(v, sizeof v, "buffer@sv%zu", i);
         snprintf(a, sizeof a, "abuffer@sa%zu", i);
-        cf_err e = cf_render_source_bind(&j->sources[i], j->graph, v, a, err);
+        snprintf(c, sizeof c, "buffer@sc%zu", i);
+        cf_err e = cf_render_source_bind(&j->sources[i], j->graph, v, a, c, err);
         if (e) return e;
     }
     return CF_OK;
@@ -583,7 +589,11 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
 static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         const char *what = j->plan.scenes[i].left_out;
-        if (j->plan.scenes[i].video_index < 0) what = "it has no pictures: its sound is drawn as a waveform";
+        const plan_scene *ps = &j->plan.scenes[i];
+        if (ps->video_index < 0)
+            what = ps->cover_args[0]
+                       ? "it has no video: its sound is drawn as a waveform under its cover picture"
+                       : "it has no pictures: its sound is drawn as a waveform";
         if (!what[0]) continue;
         char *text = NULL;
         if (asprintf(&text, "%.200s: %s", j->tl->scenes[i].source_uri, what) < 0)
@@ -664,6 +674,7 @@ static void release(job *j, bool remove_outputs) {
         free(j->plan.scenes[i].cmd_file);
         free(j->plan.scenes[i].video_args);
         free(j->plan.scenes[i].audio_args);
+        free(j->plan.scenes[i].cover_args);
     }
     for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);

@@ -144,27 +144,48 @@ static void trimmed_sound(ctx *c, const char *in, double t0, double t1) {
                       in, t0, t1, t0);
 }
 
-/* A source without pictures (a podcast's audio) is shown as its sound: a waveform across the
- * middle third of the canvas's background, light on a dark background and dark on a light one;
- * the sound itself goes on from [mas<i>]. */
-static void waveform_scene(ctx *c, size_t i, double t0, double t1, double d) {
+/* A light waveform on a dark background, a dark one on a light background. */
+static const char *wave_color(const char *background_hex) {
+    unsigned long rgb = strtoul(background_hex + 2, NULL, 16);
+    double r = (double)(rgb >> 16), g = (double)((rgb >> 8) & 255), bl = (double)(rgb & 255);
+    return (0.2126 * r + 0.7152 * g + 0.0722 * bl) / 255.0 < 0.5 ? "0xF0F0F0" : "0x202020";
+}
+
+/* The cover picture fitted in the upper part of the canvas ([wbg<i>] becomes [wbc<i>]). */
+static void cover_picture(ctx *c, size_t i, const plan_scene *ps) {
+    cf_textbuf *b = &c->b;
+    if (c->form == RENDER_GRAPH_CLI)
+        cf_textbuf_printf(b, "movie=filename=%s:s=%d[cv%zu];", ps->link, ps->cover_index, i);
+    else cf_textbuf_printf(b, "buffer@sc%zu=%s[cv%zu];", i, ps->cover_args, i);
+    int bw = even(c->W * 0.8), bh = even(c->H * 0.4);
+    cf_textbuf_printf(b,
+                      "[cv%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1["
+                      "cvs%zu];[wbg%zu][cvs%zu]overlay=x=(W-w)/2:y=%d[wbc%zu];",
+                      i, bw < 2 ? 2 : bw, bh < 2 ? 2 : bh, i, i, i, even(c->H * 0.12), i);
+}
+
+/* A source without pictures (a podcast's audio) is shown as its sound: a waveform on the
+ * canvas's background, across its middle third, or, under the file's cover picture (fitted in
+ * the upper 40 %), a sixth of the height around 65 % down; the sound itself goes on from
+ * [mas<i>]. */
+static void waveform_scene(ctx *c, size_t i, const plan_scene *ps, double t0, double t1, double d) {
     cf_textbuf *b = &c->b;
     char bg[16], in[32];
     const char *bgc = color(c->p->tl->canvas.background, bg);
-    unsigned long rgb = strtoul(bgc + 2, NULL, 16);
-    double luma =
-        (0.2126 * (double)(rgb >> 16) + 0.7152 * (double)((rgb >> 8) & 255) + 0.0722 * (double)(rgb & 255)) /
-        255.0;
-    int wh = even(c->H / 3.0) < 2 ? 2 : even(c->H / 3.0);
+    bool cover = ps->cover_args && ps->cover_args[0];
+    int wh = even(c->H / (cover ? 6.0 : 3.0));
+    wh = wh < 2 ? 2 : wh;
     cf_textbuf_printf(b, "[ma%zu]asplit=2[mas%zu][maw%zu];", i, i, i);
     snprintf(in, sizeof in, "maw%zu", i);
     trimmed_sound(c, in, t0, t1);
     cf_textbuf_printf(
         b,
         "aformat=channel_layouts=mono,showwaves=s=%dx%d:mode=cline:scale=sqrt:rate=%.3f:colors=%s[wav%zu];",
-        c->W, wh, c->fps, luma < 0.5 ? "0xF0F0F0" : "0x202020", i);
+        c->W, wh, c->fps, wave_color(bgc), i);
     cf_textbuf_printf(b, "color=c=%s:s=%dx%d:r=%.3f:d=%.3f[wbg%zu];", bgc, c->W, c->H, c->fps, d, i);
-    cf_textbuf_printf(b, "[wbg%zu][wav%zu]overlay=x=0:y=(H-h)/2:eof_action=repeat[lay%zu];", i, i, i);
+    if (cover) cover_picture(c, i, ps);
+    cf_textbuf_printf(b, "[%s%zu][wav%zu]overlay=x=0:y=%d:eof_action=repeat[lay%zu];", cover ? "wbc" : "wbg",
+                      i, i, cover ? even(c->H * 0.65) - wh / 2 : even((c->H - wh) / 2.0), i);
 }
 
 /* The scene's sound: its audio stream (or silence) trimmed as its pictures are, at 48 kHz stereo. */
@@ -191,7 +212,7 @@ static void scene(ctx *c, size_t i) {
     double d = (s->out_ms - s->in_ms) / 1000.0;
     scene_source(c, i, ps);
     if (ps->video_index < 0) {
-        waveform_scene(c, i, t0, t1, d);
+        waveform_scene(c, i, ps, t0, t1, d);
     } else {
         /* shifted by the scene's start, not by its first frame: a stream that starts late or
          * a seek that lands late must not pull the pictures earlier than their sound */

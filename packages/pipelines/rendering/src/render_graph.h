@@ -20,6 +20,8 @@ typedef struct plan_scene {
     int video_index; /* the source's chosen streams (libcfmedia's rule); audio -1 = none */
     int audio_index;
     char *video_args, *audio_args; /* arguments of the scene's buffer / abuffer sources */
+    char *cover_args;              /* a source without video: its cover picture's buffer ("" = none) */
+    int cover_index;               /* the cover's stream */
     char upright[96]; /* filters showing the source's pictures as players do (cf_media_upright_filters) */
     double start_s;   /* the file's start time (timestamps of its first frame) */
     char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */

@@ -42,6 +42,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
         return e;
     if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
     int ret = cf_media_rewind(&s->in, start_s);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,
@@ -49,17 +50,27 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     return CF_OK;
 }
 
-void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio) {
+void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio, AVBPrint *cover) {
     if (s->video.dec) cf_media_video_src_args(s->video.dec, s->in.fmt->streams[s->video.index], video);
     if (s->audio.dec) cf_media_audio_src_args(s->audio.dec, audio);
+    if (s->cover)
+        av_bprintf(cover, "video_size=%dx%d:pix_fmt=%d:time_base=1/1:pixel_aspect=1/1", s->cover->width,
+                   s->cover->height, s->cover->format);
 }
 
 cf_err cf_render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
-                             cf_error *err) {
+                             const char *cname, cf_error *err) {
     s->video.src = s->video.dec ? avfilter_graph_get_filter(g, vname) : NULL;
     s->audio.src = s->audio.dec ? avfilter_graph_get_filter(g, aname) : NULL;
-    if ((s->video.dec && !s->video.src) || (s->audio.dec && !s->audio.src))
+    s->cover_src = s->cover ? avfilter_graph_get_filter(g, cname) : NULL;
+    if ((s->video.dec && !s->video.src) || (s->audio.dec && !s->audio.src) || (s->cover && !s->cover_src))
         return cf_error_set(err, CF_ERR_INTERNAL, "render: the graph has no source %s", vname);
+    if (s->cover) {
+        s->cover->pts = 0;
+        int ret = av_buffersrc_add_frame_flags(s->cover_src, s->cover, AV_BUFFERSRC_FLAG_KEEP_REF);
+        if (ret >= 0) ret = av_buffersrc_add_frame_flags(s->cover_src, NULL, 0);
+        if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "push the cover picture", ret);
+    }
     return CF_OK;
 }
 
@@ -188,5 +199,6 @@ void cf_render_source_close(render_source *s) {
     avcodec_free_context(&s->audio.dec);
     av_packet_free(&s->pkt);
     av_frame_free(&s->frame);
+    av_frame_free(&s->cover);
     cf_media_close(&s->in);
 }

@@ -27,17 +27,22 @@ typedef struct render_source {
     double start_s, end_s; /* source times (stream timestamps) the scene shows */
     AVPacket *pkt;
     AVFrame *frame;
+    AVFrame *cover;             /* a source without video: its cover picture, if it has one (owned) */
+    int cover_index;            /* the cover's stream */
+    AVFilterContext *cover_src; /* the graph's buffer for it, borrowed */
 } render_source;
 
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
  * time), choosing streams by sel; audio only when with_audio. Positions it for the first frame. */
 cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
                              double start_s, double end_s, int threads, cf_error *err);
-/* The arguments of the scene's buffer (video) and abuffer (audio) sources. */
-void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio);
-/* Finds the scene's sources in a configured graph by their instance names. */
+/* The arguments of the scene's buffer (video) and abuffer (audio) sources, and of the cover's
+ * buffer (nothing without a cover). */
+void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio, AVBPrint *cover);
+/* Finds the scene's sources in a configured graph by their instance names; the cover, a still,
+ * is pushed at once (one frame at time 0, then its end). */
 cf_err cf_render_source_bind(render_source *s, AVFilterGraph *g, const char *vname, const char *aname,
-                             cf_error *err);
+                             const char *cname, cf_error *err);
 /* Failed requests on the source's filters: how much the graph is waiting for it (0 = not). */
 unsigned cf_render_source_wanted(const render_source *s);
 /* True when everything has been pushed, end of stream included. */

@@ -152,6 +152,11 @@ typedef struct cf_media_decode_opts {
 cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
                              AVCodecContext **out, cf_error *err);
 
+/* The file's cover picture (the attached picture of an mp3, m4a or mkv: album art, a podcast's
+ * artwork) decoded into a new frame the caller frees, with its stream in *index; NULL when it
+ * has none that decodes. */
+AVFrame *cf_media_cover_picture(const cf_media_input *in, int *index);
+
 /* Audio on the media timeline: the number of samples (at rate) to insert as silence before a
  * frame that starts at media time t_s, when `emitted` samples have been produced from media
  * time 0; negative when the frame overlaps what was produced (drop that many of its first
