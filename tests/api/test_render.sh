@@ -89,6 +89,16 @@ req GET "/v1/jobs/$tjob"
 curl -sf -o "$WORK/t.mp4" "$BASE$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')"
 check "the timeline's canvas size (320x240)" test "$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 "$WORK/t.mp4")" = "320,240"
 
+echo "# a timeline whose first output is webm: stored as render.webm, served as video/webm"
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"w1\",\"timeline\":{\"canvas\":{\"width\":160,\"height\":120},\"outputs\":[{\"format\":\"webm\"}],\"scenes\":[$SCENE,\"layout\":\"fit\"}]}}}"
+wjob=$(jget 'j["id"]')
+check "webm job succeeds" wait_status "$wjob" succeeded 120
+req GET "/v1/jobs/$wjob"
+check "render_uri names a .webm ($(jget 'j["result"]["render_uri"]'))" grep -q "^storage://jobs/$wjob/1/render.webm$" <<<"$(jget 'j["result"]["render_uri"]')"
+wurl=$(jget '[a for a in j["result"]["outputs"] if a["kind"]=="video"][0]["url"]')
+check "served as video/webm" grep -qi "^content-type: video/webm" <<<"$(curl -sf -D - -o "$WORK/w.webm" "$BASE$wurl")"
+check "it is VP9" test "$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name -of csv=p=0 "$WORK/w.webm")" = vp9
+
 # (540x960 here: the whole service path is measured, and a loaded 2-core machine must still
 # answer; tests/render's cancel case measures the pipeline's own stop at 1080x1920.)
 echo "# a long render reports progress while it encodes and stops within a second of a cancel"
