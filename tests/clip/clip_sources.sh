@@ -1,5 +1,6 @@
 # clip_sources.sh — the inputs phones and editors make: rotated (display matrix), wide pixels
-# (DVD), variable frame rate, audio-only, video-only, 5.1 audio; and `clipforge probe` on them.
+# (DVD), recordings joined, variable frame rate, audio-only, video-only, 5.1 audio; and
+# `clipforge probe` on them.
 source "$(dirname "$0")/lib.sh" "$@"
 
 check "rotated phone video comes out upright: sides swapped, no rotation tag, same picture as ffmpeg's autorotate"
@@ -36,6 +37,21 @@ red_at crop.mp4 200 240 || fail "crop: x=200 is not red"
 red_at crop.mp4 230 240 && fail "crop: x=230 is red (cropped in stored pixels?)"
 ok clip --input dvd.mpg --output dvd.gif
 [ "$(sval dvd.gif v:0 width)x$(sval dvd.gif v:0 height)" = 480x270 ] || fail "gif $(sval dvd.gif v:0 width)x$(sval dvd.gif v:0 height)"
+
+check "two recordings joined (MPEG-TS, the second continuing the timestamps at another size): every picture, at the first size"
+gen join_a.ts -f lavfi -i testsrc2=s=320x240:r=25:d=3 -f lavfi -i sine=d=3 -c:v libx264 -c:a aac -f mpegts
+gen join_b.ts -f lavfi -i testsrc2=s=640x360:r=25:d=3 -f lavfi -i sine=f=600:d=3 -c:v libx264 -c:a aac \
+  -output_ts_offset 3 -f mpegts
+cat join_a.ts join_b.ts >joined.ts
+for fmt in mp4 webm; do
+  ok clip --input joined.ts --output "joined.$fmt" --trim 1:5
+  [ "$(sval "joined.$fmt" v:0 width)x$(sval "joined.$fmt" v:0 height)" = 320x240 ] || fail "joined $fmt: size"
+  n=$(frames "joined.$fmt" v:0)
+  echo "  joined.$fmt: $n pictures in 4 s at 25 fps"
+  [ "$n" -ge 98 ] && [ "$n" -le 101 ] || fail "joined $fmt: $n pictures"
+  approx "$(fval "joined.$fmt" duration)" 4.0 0.1 || fail "joined $fmt: duration $(fval "joined.$fmt" duration)"
+done
+grep -q "changes its picture size at 4\.[0-9]* s (640x360, was 320x240)" err.txt || fail "the size change is not logged: $(cat err.txt)"
 
 check "variable frame rate: trim keeps the right frames and duration"
 # 30 fps for 2 s, then 10 fps for 2 s.

@@ -219,12 +219,14 @@ def run_file(cf, name, path, work):
     r = rm.clipforge(cf, "render", "--template", "shorts-blur", "--input", path, "--span",
                      "%g:%g" % (CLIP_AT, CLIP_AT + span), "--format", "vertical", "--size", "180x320",
                      "--output", out, "--json")
-    if "video" not in have:
-        rm.check(r.returncode == 2 and "video" in r.stderr, "render of sound alone: exit 2 naming the missing video")
-    elif rm.check(r.returncode == 0, "render exits 0 (%s)" % r.stderr.strip()[-300:]):
-        # a short always has sound: silence where the file has none
+    if rm.check(r.returncode == 0, "render exits 0 (%s)" % r.stderr.strip()[-300:]):
+        # a short always has sound (silence where the file has none) and a picture (sound alone
+        # is drawn as its waveform, and the result says so)
         check_output("render", out, ["audio", "video"], span, path, CLIP_AT, False,
                      place_sound="audio" in have)
+        if "video" not in have:
+            notes = json.loads(r.stdout).get("notes", [])
+            rm.check(any("waveform" in n for n in notes), "render of sound alone: drawn as its waveform (%s)" % notes)
 
     feats = os.path.join(work, name + "-features.json")
     r = rm.clipforge(cf, "detect", "--input", path, "--no-cache", "--features-out", feats, "--json")

@@ -8,12 +8,15 @@
 
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libswscale/swscale.h>
 #include <math.h>
 
 void cfclip_lane_free(cfclip_lane *lane) {
     if (!lane) return;
     avcodec_free_context(&lane->dec);
     av_frame_free(&lane->held);
+    sws_freeContext(lane->sws);
+    lane->sws = NULL;
     cfclip_graph_free(&lane->graph);
 }
 
@@ -74,10 +77,56 @@ static int keep(cfclip_lane *lane, const AVFrame *frame) {
     return av_frame_ref(lane->held, frame);
 }
 
+/* A stream may change its picture size midway (a recording that switched quality; joined
+ * broadcasts). The graph and the encoder keep the first size, which later filters would
+ * refuse, so such pictures are scaled to it, as the ffmpeg CLI does (their shape may change
+ * with it: logged once, with the time). */
+static int conform(cfclip_lane *lane, AVFrame *frame, double t_s) {
+    const AVFilterLink *l = lane->graph.src[0]->outputs[0];
+    if (lane->dec->codec_type != AVMEDIA_TYPE_VIDEO ||
+        (frame->width == l->w && frame->height == l->h && frame->format == l->format))
+        return 0;
+    if (!lane->resized)
+        cf_log_warn("clip",
+                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): scaled to %dx%d",
+                    lane->index, t_s, frame->width, frame->height, l->w, l->h, l->w, l->h);
+    lane->resized = true;
+    lane->sws = sws_getCachedContext(lane->sws, frame->width, frame->height, frame->format, l->w, l->h,
+                                     l->format, SWS_BICUBIC, NULL, NULL, NULL);
+    AVFrame *out = av_frame_alloc();
+    int ret = lane->sws && out ? 0 : AVERROR(ENOMEM);
+    if (!ret) out->width = l->w, out->height = l->h, out->format = l->format;
+    if (!ret) ret = av_frame_get_buffer(out, 0);
+    if (!ret) ret = av_frame_copy_props(out, frame);
+    if (!ret)
+        ret = sws_scale(lane->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
+                        out->data, out->linesize) < 0
+                  ? AVERROR(EINVAL)
+                  : 0;
+    if (!ret) {
+        av_frame_unref(frame);
+        av_frame_move_ref(frame, out);
+    }
+    av_frame_free(&out);
+    return ret;
+}
+
 static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
     int64_t pts = frame->best_effort_timestamp;
     frame->pts = pts;
     AVRational tb = lane->dec->pkt_timebase;
+    /* A picture at or before the last one (two files joined: the decoder may give one of the
+     * first file after one of the second) would reach the muxer out of order, which refuses
+     * the whole clip; it is dropped, as a player would skip it. Audio is placed by aresample. */
+    if (lane->dec->codec_type == AVMEDIA_TYPE_VIDEO && lane->frames && pts != AV_NOPTS_VALUE &&
+        pts * av_q2d(tb) <= lane->last_s && !cf_media_went_back(lane->in, lane->last_s, pts * av_q2d(tb))) {
+        cf_log_debug("clip", "video stream %d: a picture at %.3f s after one at %.3f s: dropped", lane->index,
+                     pts * av_q2d(tb), lane->last_s);
+        av_frame_unref(frame);
+        return 0;
+    }
+    int rc = conform(lane, frame, pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
+    if (rc < 0) return rc;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
     int ret = past_end ? hold_last(lane, tb) : keep(lane, frame);
     if (ret < 0 && ret != AVERROR_EOF) return ret;
