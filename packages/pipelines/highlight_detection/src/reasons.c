@@ -154,7 +154,9 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
     case CF_FEAT_PITCH_RANGE: snprintf(buf, len, "lively intonation: pitch spread %.1f semitones", v); break;
     case CF_FEAT_SYLLABLE_RATE: snprintf(buf, len, "fast speech: %.1f syllables per second", v); break;
     case CF_FEAT_LOUD_REL_LOCAL:
-        snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v);
+        /* a low-confidence fill may be no louder at all ("-0 dB louder" read as nonsense) */
+        if (v < 0.5) snprintf(buf, len, "no louder than the surrounding two minutes");
+        else snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v);
         break;
     case CF_FEAT_LOUD_REL_GLOBAL:
         snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, t->integrated_lufs);

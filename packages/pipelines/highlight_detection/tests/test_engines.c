@@ -305,6 +305,10 @@ static void test_weak_spans_have_reasons_too(void **state) {
     for (size_t i = 0; i < r.n_highlights; i++) {
         assert_true(r.highlights[i].n_reasons >= 1);
         assert_true(strlen(r.highlights[i].reasons[0]) > 0);
+        /* nothing measured as "-0 dB louder": a weak span says it is no louder */
+        for (size_t k = 0; k < r.highlights[i].n_reasons; k++)
+            if (strstr(r.highlights[i].reasons[k], "-0 dB"))
+                fail_msg("reason: %s", r.highlights[i].reasons[k]);
     }
     cf_highlight_detection_result_free(&r);
     cf_feature_track_free(t);
