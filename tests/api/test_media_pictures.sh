@@ -86,6 +86,16 @@ diff_r=$(ffmpeg -loglevel error -i "$WORK/poster-r.jpg" -i "$WORK/ref-r.png" \
   -lavfi "[0][1]blend=all_mode=difference,signalstats,metadata=print:file=-" -f null - | sed -n 's/.*YAVG=//p' | head -1)
 check "poster of a turned video: turned the way ffmpeg turns it (mean luma difference $diff_r)" gt 8 "$diff_r"
 req GET "/v1/media/$audio/poster"; expect_problem 422 unsupported
+# sound with artwork (an mp3's cover picture): the poster is the artwork, at most 640 wide
+ffmpeg -loglevel error -y -f lavfi -i "color=orange:s=800x800" -frames:v 1 "$WORK/art.png"
+ffmpeg -loglevel error -y -i "$WORK/audio.m4a" -i "$WORK/art.png" -map 0 -map 1 -c:a libmp3lame -c:v copy \
+  -disposition:v attached_pic "$WORK/art.mp3"
+art=$(upload "$WORK/art.mp3")
+curl -s -o "$WORK/poster-art.jpg" "$BASE/v1/media/$art/poster"
+check "poster of sound with artwork: the artwork at 640x640" \
+  test "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$WORK/poster-art.jpg")" = "640,640"
+rgb=$(ffmpeg -v error -i "$WORK/poster-art.jpg" -vf "format=rgb24,crop=1:1:320:320" -f rawvideo - | od -An -tu1 | tr -s ' ')
+check "poster of sound with artwork: orange ($rgb)" python3 -c "import sys; r,g,b=map(int,'$rgb'.split()); sys.exit(0 if r>200 and 120<g<200 and b<80 else 1)"
 
 echo "# camera path"
 # 4 s: a white box crossing a black frame from left to right

@@ -54,7 +54,7 @@ static const cf_route routes[] = {
     {"GET", "/v1/media/{media_id}/filmstrip", CF_BODY_NONE, cf_api_media_filmstrip, NULL, NULL,
      "Frames on one JPEG sprite sheet (computed once, kept)", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{media_id}/poster", CF_BODY_NONE, cf_api_media_poster, NULL, NULL,
-     "A poster frame, JPEG (computed once, kept)", CF_ACCESS_BY_METHOD},
+     "A poster frame, JPEG (computed once, kept); sound alone: its cover picture", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/media/{media_id}/camera-path", CF_BODY_NONE, cf_api_media_camera_path, NULL, NULL,
      "The smart-crop camera path over a span (?start_ms=&end_ms=&width=&height=), for previews",
      CF_ACCESS_BY_METHOD},

@@ -262,10 +262,35 @@ static void luma_stats(const AVFrame *f, double *mean, double *sd) {
 /* Where posters are looked for, as fractions of the duration: past a title card, not the end. */
 static const double POSTER_AT[] = {0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.03};
 
+/* The poster of a file without video: its cover picture (an mp3's or m4a's artwork), at most
+ * width pixels wide; CF_ERR_UNSUPPORTED when it has none. */
+static cf_err cover_poster(const char *path, int width, cf_jpeg *out, int64_t *at_ms, cf_error *err) {
+    cf_media_input in;
+    cf_err rc = cf_media_open(path, NULL, &in, err);
+    if (rc) return rc;
+    int index;
+    AVFrame *cover = cf_media_cover_picture(&in, &index), *pic = NULL;
+    cf_media_close(&in);
+    if (!cover) return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s has no video stream or cover picture", path);
+    int w = (width < cover->width ? width : cover->width) & ~1;
+    w = w < 2 ? 2 : w;
+    int h = (int)lround((double)cover->height * w / cover->width) & ~1;
+    h = h < 2 ? 2 : h;
+    if (!(pic = upright(cover, 0, w, h))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: cover picture", path);
+    if (!rc) rc = cf_jpeg_encode(pic, 0, &out->data, &out->size, err);
+    if (!rc) out->width = w, out->height = h;
+    if (at_ms) *at_ms = 0;
+    av_frame_free(&pic);
+    av_frame_free(&cover);
+    return rc;
+}
+
 cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_ms, cf_error *err) {
     memset(out, 0, sizeof *out);
     grabber g;
     cf_err rc = grabber_open(&g, path, err);
+    if (rc == CF_ERR_UNSUPPORTED)
+        return cover_poster(path, width > 0 ? width : DEFAULT_POSTER_WIDTH, out, at_ms, err);
     if (rc) return rc;
     int w, h;
     upright_size(&g, width > 0 ? width : DEFAULT_POSTER_WIDTH, &w, &h);

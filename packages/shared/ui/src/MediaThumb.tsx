@@ -62,9 +62,13 @@ export function MediaThumb({ posterUrl, loadFilmstrip, name, aspect, hasVideo }:
   const showStrip = active && strip;
   const at = strip?.times_ms[tile];
   if (!hasVideo) {
+    // sound alone: its artwork when the file has one (the server's poster), else a note
     return (
       <div className="thumb thumb-audio" style={{ aspectRatio: '16 / 9' }} role="img" aria-label={`${name}: audio only`}>
-        <span aria-hidden="true">♪</span>
+        {!posterFailed ? (
+          <img src={posterUrl} alt="" loading="lazy" decoding="async" data-testid="media-poster"
+            style={{ objectFit: 'contain' }} onError={() => setPosterFailed(true)} />
+        ) : <span aria-hidden="true">♪</span>}
       </div>
     );
   }

@@ -39,11 +39,15 @@ describe('MediaThumb', () => {
     expect(loads).toBe(1);
   });
 
-  it('stands in for a file without video and asks for no filmstrip', () => {
+  it('shows the artwork of a file without video, a note when it has none, and asks for no filmstrip', () => {
     let loads = 0;
     view = render(<MediaThumb posterUrl="/p" loadFilmstrip={() => Promise.resolve(undefined).finally(() => loads++)} name="pod.mp3" hasVideo={false} />);
     expect(view.container.querySelector('[role="img"]')!.getAttribute('aria-label')).toBe('pod.mp3: audio only');
+    const img = view.container.querySelector('img')!;
+    expect(img.getAttribute('src')).toBe('/p');
+    act(() => { img.dispatchEvent(new Event('error')); });
     expect(view.container.querySelector('img')).toBeNull();
+    expect(view.container.textContent).toContain('♪');
     expect(loads).toBe(0);
   });
 });

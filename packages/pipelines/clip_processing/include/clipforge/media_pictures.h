@@ -50,8 +50,8 @@ cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_
 
 /* A poster: the first of a few frames spread over the video (from 10 % on) that is neither
  * near-black, near-white nor flat, else the most detailed of them, upright, at most width
- * pixels wide (0 = 640) as a JPEG; *at_ms (optional) is its time. CF_ERR_UNSUPPORTED without a
- * video stream. */
+ * pixels wide (0 = 640) as a JPEG; *at_ms (optional) is its time. A file without video gives
+ * its cover picture (an mp3's or m4a's artwork, time 0); CF_ERR_UNSUPPORTED without either. */
 cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_ms, cf_error *err);
 
 #endif

@@ -425,7 +425,7 @@ export const operations = {
     frames: null,
     public: false,
   },
-  /** A poster frame, JPEG (computed once, kept) */
+  /** A poster frame, JPEG (computed once, kept); sound alone: its cover picture */
   'GET /v1/media/{media_id}/poster': {
     method: 'GET',
     path: '/v1/media/{media_id}/poster',
