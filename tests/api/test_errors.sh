@@ -52,6 +52,9 @@ req POST /v1/jobs -H 'Content-Type: text/plain' -d '{}';         expect_problem 
 req POST /v1/media -F "file=@$0";                                expect_problem 415 unsupported-media-type
 head -c 5000 /dev/urandom >"$WORK/noise.bin"
 req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/noise.bin"; expect_problem 415 unsupported-media-type
+ffmpeg -loglevel error -y -f lavfi -i color=red:s=64x64 -frames:v 1 "$WORK/photo.png"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/photo.png"; expect_problem 415 unsupported-media-type
+check "a photo is refused as a still picture ($(jget 'j["detail"]'))" grep -q "still picture (png)" <<<"$(jget 'j["detail"]')"
 check "a refused upload leaves no object" test -z "$(find "$WORK/data/storage" -type f)"
 
 echo "# payload-too-large"

@@ -27,6 +27,17 @@ bad 2 out.mp4 clip --input notes.mp4 --output out.mp4
 bad 2 out.mp4 clip --input truncated.mp4 --output out.mp4
 bad 2 out.mp4 clip --input . --output out.mp4
 
+check "a still picture (a photo given by mistake) is refused naming it, by every pipeline that needs pictures"
+gen photo.png -f lavfi -i color=red:s=64x64 -frames:v 1
+bad 2 out.mp4 clip --input photo.png --output out.mp4
+grep -q "photo.png is a still picture (png), not a video or a recording" err.txt || fail "clip: $(cat err.txt)"
+bad 2 "" detect --input photo.png
+bad 2 out.mp4 render --template shorts-blur --input photo.png --span 0:1 --format vertical --output out.mp4
+rc=0; "$CF" autoclip --input photo.png --output-dir photo_out >out.txt 2>err.txt || rc=$? # (prints its stages)
+no_sanitizer_report err.txt
+[ $rc -eq 2 ] && grep -q "still picture (png)" err.txt || fail "autoclip: exit $rc: $(cat err.txt)"
+ok probe photo.png
+
 check "clip: an input whose media data is cut short fails instead of making a short clip"
 rc=0
 "$CF" clip --input halfdata.mp4 --output half.mp4 --trim 0:3 >out.txt 2>err.txt || rc=$?

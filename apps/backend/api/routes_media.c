@@ -75,6 +75,15 @@ static cf_err probe_object(const cf_pipelines *pl, cf_app *app, const char *key,
     json_t *probe = NULL;
     if (rc == CF_OK) rc = pl->probe_file(path, &probe, err);
     free(path);
+    if (rc == CF_OK && json_is_true(json_object_get(probe, "still_picture"))) {
+        const json_t *v = json_array_get(json_object_get(probe, "streams"),
+                                         (size_t)json_integer_value(json_object_get(probe, "video_stream")));
+        rc = cf_error_set(err, CF_ERR_UNSUPPORTED,
+                          "the upload is a still picture (%s), not a video or a recording",
+                          json_string_value(json_object_get(v, "codec")));
+        json_decref(probe);
+        return rc;
+    }
     if (rc == CF_OK) {
         json_object_del(probe, "path"); /* a server path is no business of the client */
         *probe_text = json_dumps(probe, JSON_COMPACT);
@@ -96,6 +105,7 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
         if (!pl) return cf_http_reply_error(req, &err);
         /* media over a limit is named as such (the message names the limit, not the path) */
         if (pl->media_is_limit_error(&err)) return cf_http_reply_problem(req, "invalid-media", err.msg);
+        if (rc == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported-media-type", err.msg);
         return cf_http_reply_problem(req, "unsupported-media-type",
                                      "the upload is not a media file clipforge can read");
     }

@@ -132,6 +132,14 @@ double cf_media_stream_fps(const AVStream *st) {
     return av_q2d(r);
 }
 
+/* FFmpeg reads a lone picture file with its image demuxers: "image2" and the "<codec>_pipe" ones
+ * (png_pipe, jpeg_pipe, webp_pipe...). An animated GIF has its own demuxer, "gif". */
+static bool image_format(const AVFormatContext *fmt) {
+    const char *name = fmt->iformat->name;
+    size_t n = strlen(name);
+    return !strcmp(name, "image2") || (n > 5 && !strcmp(name + n - 5, "_pipe"));
+}
+
 static void fill_facts(cf_media_input *in) {
     AVFormatContext *fmt = in->fmt;
     in->start_us = fmt->start_time != AV_NOPTS_VALUE ? fmt->start_time : 0;
@@ -139,6 +147,7 @@ static void fill_facts(cf_media_input *in) {
         fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0 ? av_rescale(fmt->duration, 1, 1000) : -1;
     in->rotation = in->video_index >= 0 ? cf_media_stream_rotation(fmt->streams[in->video_index]) : 0;
     in->sar = in->video_index >= 0 ? cf_media_stream_sar(fmt->streams[in->video_index]) : (AVRational){1, 1};
+    in->still = in->video_index >= 0 && in->audio_index < 0 && image_format(fmt);
 }
 
 /* Allocates in->fmt over io (NULL = the file at path) with the configured limits. */
@@ -223,6 +232,11 @@ static cf_err refuse(const cf_media_input *m, int index, const char *path, cf_er
 }
 
 cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err) {
+    /* a photo given by mistake: it read as a 40 ms video before, a "truncated" file or a short */
+    if (video && m->still)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                            "%s is a still picture (%s), not a video or a recording", path,
+                            avcodec_get_name(m->fmt->streams[m->video_index]->codecpar->codec_id));
     if (video && m->unusable_video >= 0) return refuse(m, m->unusable_video, path, err);
     if (audio && m->unusable_audio >= 0) return refuse(m, m->unusable_audio, path, err);
     return CF_OK;

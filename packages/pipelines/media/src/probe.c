@@ -102,6 +102,7 @@ static json_t *format_json(const char *path, const cf_media_input *in) {
         /* the streams every pipeline uses unless asked for others */
         if (in->video_index >= 0) rc |= put(root, "video_stream", json_integer(in->video_index));
         if (in->audio_index >= 0) rc |= put(root, "audio_stream", json_integer(in->audio_index));
+        if (in->still) rc |= put(root, "still_picture", json_true());
     }
     for (unsigned i = 0; !rc && i < fmt->nb_streams; i++)
         rc |= json_array_append_new(streams, stream_json(in, fmt->streams[i]));

@@ -38,7 +38,8 @@ static void pick_size(cf_gray_reader *r, int want_w, int want_h) {
 
 static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     cf_err e = cf_media_open(path, NULL, &r->in, err);
-    if (e || (e = cf_media_require(&r->in, true, false, path, err))) return e;
+    /* analysis reads a still picture too (a face to frame) */
+    if (e || (!r->in.still && (e = cf_media_require(&r->in, true, false, path, err)))) return e;
     if (r->in.video_index < 0) return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no video stream", path);
     r->stream = r->in.video_index;
     r->in.audio_index = -1; /* analysis reads the pictures only */

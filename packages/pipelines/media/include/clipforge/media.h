@@ -32,6 +32,7 @@ typedef struct cf_media_input {
     int64_t duration_ms;      /* -1 when unknown */
     int rotation;             /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
     AVRational sar;           /* the video's pixel shape (cf_media_stream_sar), 1:1 without video */
+    bool still;               /* one still picture (an image format: png, jpeg, webp, bmp...) */
     bool audio_empty;         /* the file has audio, but no audio stream carries packets */
     int unusable_video;       /* a video stream that cannot be decoded while none can, else -1 */
     int unusable_audio;       /* the same for audio */
@@ -78,7 +79,9 @@ cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_inpu
 cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel, cf_media_input *m,
                         cf_error *err);
 /* Fails naming the stream when the file has video (audio) that cannot be decoded and the
- * caller needs it: a result without it would lose it silently. CF_ERR_UNSUPPORTED. */
+ * caller needs it: a result without it would lose it silently. CF_ERR_UNSUPPORTED. A caller
+ * that needs video also gets CF_ERR_INVALID_MEDIA for a still picture ("x.png is a still
+ * picture (png), not a video or a recording"). */
 cf_err cf_media_require(const cf_media_input *m, bool video, bool audio, const char *path, cf_error *err);
 /* Appends to bp a note naming the streams of the file a result leaves out, "" when none: the
  * audio (video) streams other than the chosen one when the result carries audio (video), and

@@ -11,6 +11,7 @@
  * json_decref:
  *   {"path", "format", "format_long", "size_bytes", "duration_ms", "start_ms", "bit_rate",
  *    "video_stream", "audio_stream" (the streams the pipelines use unless asked for others),
+ *    "still_picture": true for one still picture (png, jpeg...: no pipeline takes it),
  *    "streams": [{"index", "type": "video"|"audio"|"subtitle"|"data"|..., "codec", "codec_long",
  *                 "bit_rate", "duration_ms", "start_ms" (after the container's start),
  *                 "default" (the file marks it as the default of its type),
