@@ -66,6 +66,15 @@ PY
       fail "$video: not a 180x320 H.264 short"
     [ "$(probe "$work/out/$video" a:0 codec_name)" = aac ] || fail "$video has no sound"
   done <"$work/clips.txt"
+  check "a template whose output is webm: the short is clip-01.webm (VP9), named for its format"
+  mkdir -p "$work/tpl"
+  sed 's/"format": "mp4"/"format": "webm"/' "$src/packages/pipelines/rendering/templates/shorts-blur.json" >"$work/tpl/webm-short.json"
+  CLIPFORGE_TEMPLATE_DIR=$work/tpl "$bin" autoclip --input "$work/pod.m4a" --output-dir "$work/webm" --count 1 \
+    --size 180x320 --template webm-short --no-captions --json >"$work/w.json" 2>"$work/stderr.txt" ||
+    { cat "$work/stderr.txt"; fail "autoclip with a webm template: exit $?"; }
+  [ "$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["clips"][0]["video_uri"])' "$work/w.json")" = clip-01.webm ] ||
+    fail "video_uri: $(cat "$work/w.json")"
+  [ "$(probe "$work/webm/clip-01.webm" v:0 codec_name)" = vp9 ] || fail "clip-01.webm is not VP9"
   ;;
 main)
   "$bin" autoclip --input "$sample" --output-dir "$work/out" --count 2 --size 180x320 --json \

@@ -590,7 +590,7 @@ static cf_err render_stage(slot *s) {
         return cf_error_set(&s->err, CF_ERR_PROCESSING, "render failed (injected by the test hook)");
 #endif
     char name[32], *output;
-    clip_name((int)c->index, ".mp4", name, sizeof name);
+    clip_name((int)c->index, "", name, sizeof name); /* the render adds its format's extension */
     if (!(output = cf_path_join(r->opts->work_dir, name)))
         return cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
     const cf_autoclip_request *q = r->req;
