@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "clipforge/clip.h"
 #include "clipforge/config.h"
+#include "clipforge/encode.h"
 #include "clipforge/json.h"
 #include "clipforge/timefmt.h"
 
@@ -267,9 +268,8 @@ static json_t *request_json(const clip_args *a, const char *format, int *code) {
 static const char *format_of(const clip_args *a, int *code) {
     *code = 0;
     if (a->format) return a->format;
-    const char *dot = strrchr(a->output, '.');
-    if (dot && (!strcmp(dot, ".mp4") || !strcmp(dot, ".webm") || !strcmp(dot, ".gif"))) return dot + 1;
-    if (dot && (!strcmp(dot, ".m4v") || !strcmp(dot, ".mov"))) return "mp4";
+    cf_target_format f;
+    if (cf_encoder_format_of_name(a->output, &f)) return cf_target_format_to_string(f);
     if (a->request) return NULL; /* the request's own target_format */
     *code =
         cf_cli_usage_error("clip", "cannot tell the format from '%s'; use --format mp4|webm|gif", a->output);
