@@ -14,6 +14,10 @@ cleanup() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  if [ "$FAILS" -gt 0 ] && [ -s "$WORK/server.log" ]; then
+    echo "# the server's last log lines:"
+    tail -40 "$WORK/server.log" | sed 's/^/#   /'
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -18,13 +18,21 @@ curl -sf -X POST "$BASE/v1/jobs/$cancelled/cancel" >/dev/null
 
 echo "# wait until two jobs run, then kill -9"
 for _ in $(seq 1 200); do
-  running=$(curl -s "$BASE/v1/jobs?status=running" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+  # "<id>:<attempt>" of each running job
+  cut_runs=$(curl -s "$BASE/v1/jobs?status=running" |
+    python3 -c 'import json,sys; print(" ".join("%s:%d" % (j["id"], j["attempts"]) for j in json.load(sys.stdin)["items"]))')
+  running=$(wc -w <<<"$cut_runs")
   [ "$running" = 2 ] && break
   sleep 0.05
 done
 check "two jobs were running at the crash" test "$running" = 2
 kill_server
 echo "# killed with 2 running and $((${#jobs[@]} - 2)) accepted behind them"
+# What a run cut while it stored its outputs leaves: the next attempt must not keep it.
+for line in $cut_runs; do
+  mkdir -p "$WORK/data/storage/objects/jobs/${line/:/\/}"
+  head -c 1000 /dev/zero >"$WORK/data/storage/objects/jobs/${line/:/\/}/clip-part.mp4"
+done
 
 echo "# restart"
 start_server "$WORK/data" --workers 2

@@ -1,6 +1,7 @@
 /* job_runner.c — worker threads, lease keeping, cancellation and outcomes.
  * A run's outputs live under jobs/<id>/<attempt>/ and are deleted unless the run's own
- * compare-and-set finish as succeeded commits, so at most one attempt's outputs survive.
+ * compare-and-set finish as succeeded commits, and the next attempt deletes what a run cut by a
+ * crash left, so at most one attempt's outputs survive.
  * Tracing: a job message is processed in a consumer span continuing the context it carries (or
  * the job's own), the run is a "job <kind>" span under it, current on the worker thread, and each
  * stage the pipeline reports in its progress is a span under the run (kinds that trace their own
@@ -160,6 +161,46 @@ static void remove_outputs(cf_job_context *ctx) {
     free(ctx->output_keys);
     ctx->output_keys = NULL;
     ctx->n_output_keys = 0;
+}
+
+typedef struct earlier_outputs {
+    const char *keep; /* "jobs/<id>/<attempt>/" */
+    char **keys;
+    size_t n, cap;
+} earlier_outputs;
+
+static bool gather_earlier(void *user, const char *key, const cf_storage_info *st) {
+    (void)st;
+    earlier_outputs *e = user;
+    if (!strncmp(key, e->keep, strlen(e->keep))) return true;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 8;
+        char **grown = realloc(e->keys, cap * sizeof *grown);
+        if (!grown) return false;
+        e->keys = grown, e->cap = cap;
+    }
+    if (!(e->keys[e->n] = strdup(key))) return false;
+    e->n++;
+    return true;
+}
+
+/* Removes what earlier attempts of the job stored: a run cut by a crash (kill -9, power loss)
+ * may have stored some outputs and never removed them. None of them committed (this attempt
+ * runs), and a run still going elsewhere after losing its lease removes its own. */
+static void remove_earlier_outputs(cf_storage *storage, const cf_job_record *job, const char *prefix) {
+    char job_prefix[256], keep[260];
+    if (job->attempts < 2 || !cf_fmt(job_prefix, sizeof job_prefix, "jobs/%s/", job->id) ||
+        !cf_fmt(keep, sizeof keep, "%s/", prefix))
+        return;
+    earlier_outputs e = {.keep = keep};
+    cf_error err;
+    cf_storage_list(storage, job_prefix, gather_earlier, &e, &err);
+    for (size_t i = 0; i < e.n; i++) {
+        if (cf_storage_remove(storage, e.keys[i], &err) == CF_OK)
+            cf_log_info("runner", "job %s: removed %s, left by an earlier attempt", job->id, e.keys[i]);
+        free(e.keys[i]);
+    }
+    free(e.keys);
 }
 
 /* Runs the job's kind; returns its code with err filled and *result set on success. */
@@ -396,6 +437,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     json_t *result = NULL;
     cf_error err;
     cf_error_clear(&err);
+    if (paths_ok) remove_earlier_outputs(r->app->storage, job, prefix);
     cf_err rc = paths_ok ? execute(&ctx, job, &result, &err)
                          : cf_error_set(&err, CF_ERR_IO, "the work directory's path is too long");
     pthread_mutex_lock(&r->lock);

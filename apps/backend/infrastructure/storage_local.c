@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,17 @@
 #include "clipforge/fs.h"
 
 #define MAX_KEY_BYTES 256
+#define COMMIT_TRIES 8 /* opens of a directory a concurrent remove keeps taking away */
 
 typedef struct local_storage {
     char *objects; /* DIR/objects */
     char *tmp;     /* DIR/tmp */
     unsigned char key[MAX_KEY_BYTES];
     size_t key_len;
+    /* Held shared by a put's commit while it makes and fills a directory, exclusively while a
+     * remove takes away the directories it left empty: the commit never lands in one of those.
+     * (Processes sharing the directory rely on the commit's retries instead.) */
+    pthread_rwlock_t prune_lock;
 } local_storage;
 
 struct cf_storage_writer {
@@ -56,6 +62,7 @@ static void local_close(void *self) {
     free(ls->objects);
     free(ls->tmp);
     OPENSSL_cleanse(ls->key, sizeof ls->key);
+    pthread_rwlock_destroy(&ls->prune_lock);
     free(ls);
 }
 
@@ -74,6 +81,7 @@ static cf_err local_open(const char *url, const unsigned char *key, size_t key_l
     ls->tmp = cf_path_join(root, "tmp");
     memcpy(ls->key, key, key_len);
     ls->key_len = key_len;
+    pthread_rwlock_init(&ls->prune_lock, NULL);
     cf_err rc = ls->objects && ls->tmp ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc == CF_OK) rc = cf_mkdir_p(ls->objects, err);
     if (rc == CF_OK) rc = cf_mkdir_p(ls->tmp, err);
@@ -207,21 +215,31 @@ static void local_put_abort(void *self, cf_storage_writer *w) {
 }
 
 static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) {
-    const char *name = NULL;
-    bool linked = false;
-    int dir = open_parent(self, w->key, true, &name, &linked);
-    cf_err rc = CF_OK;
-    if (dir < 0)
-        rc = linked ? missing(w->key, true, err)
-                    : cf_error_set(err, CF_ERR_IO, "storage: cannot make the directory of %s: %s", w->key,
-                                   strerror(errno));
-    if (rc == CF_OK && close(w->fd) != 0)
-        rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
+    local_storage *ls = self;
+    cf_err rc = close(w->fd) == 0
+                    ? CF_OK
+                    : cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
     w->fd = -1;
-    /* renameat replaces a symbolic link of that name itself, never what it points to */
-    if (rc == CF_OK && renameat(AT_FDCWD, w->tmp_path, dir, name) != 0)
-        rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->key, strerror(errno));
-    if (dir >= 0) close(dir);
+    /* A remove in another process that emptied the key's directory may take it away
+     * (prune_parents) between the open and the rename here: then it is made and opened again. */
+    pthread_rwlock_rdlock(&ls->prune_lock);
+    for (int tries = 1; rc == CF_OK; tries++) {
+        const char *name = NULL;
+        bool linked = false;
+        int dir = open_parent(ls, w->key, true, &name, &linked);
+        /* renameat replaces a symbolic link of that name itself, never what it points to */
+        int moved = dir < 0 ? -1 : renameat(AT_FDCWD, w->tmp_path, dir, name);
+        int e = errno;
+        if (dir >= 0) close(dir);
+        if (moved == 0) break;
+        if (e == ENOENT && !linked && tries < COMMIT_TRIES) continue;
+        if (linked) rc = missing(w->key, true, err);
+        else if (dir < 0)
+            rc = cf_error_set(err, CF_ERR_IO, "storage: cannot make the directory of %s: %s", w->key,
+                              strerror(e));
+        else rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->key, strerror(e));
+    }
+    pthread_rwlock_unlock(&ls->prune_lock);
     if (rc) unlink(w->tmp_path);
     writer_free(w);
     return rc;
@@ -249,6 +267,26 @@ static cf_err local_local_path(void *self, const char *key, char **path, cf_erro
     return *path ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
+/* Removes the directories above key that are left empty, deepest first, up to the first
+ * segment's (jobs/, media/ stay): the outputs of a run that did not commit leave no empty
+ * jobs/<id>/<attempt>/ behind. */
+static void prune_parents(local_storage *ls, const char *key) {
+    char dir_key[520]; /* keys are at most 512 bytes (cf_storage_key_valid) */
+    snprintf(dir_key, sizeof dir_key, "%s", key);
+    pthread_rwlock_wrlock(&ls->prune_lock);
+    for (char *slash; (slash = strrchr(dir_key, '/')) && strchr(dir_key, '/') != slash;) {
+        *slash = '\0';
+        const char *name = NULL;
+        bool linked = false;
+        int dir = open_parent(ls, dir_key, false, &name, &linked);
+        if (dir < 0) break;
+        int gone = unlinkat(dir, name, AT_REMOVEDIR); /* fails unless empty; a link is no directory */
+        close(dir);
+        if (gone != 0) break;
+    }
+    pthread_rwlock_unlock(&ls->prune_lock);
+}
+
 static cf_err local_remove(void *self, const char *key, cf_error *err) {
     const char *name = NULL;
     bool linked = false;
@@ -260,6 +298,7 @@ static cf_err local_remove(void *self, const char *key, cf_error *err) {
                  ? cf_error_set(err, CF_ERR_NOT_FOUND, "object %s not found", key)
                  : cf_error_set(err, CF_ERR_IO, "storage: cannot remove %s: %s", key, strerror(errno));
     close(dir);
+    if (rc == CF_OK) prune_parents(self, key);
     return rc;
 }
 

@@ -1,10 +1,11 @@
 /* Unit tests of local storage: streamed writes, abort leaves nothing, signing and verification,
- * no way out of the root through a symbolic link. */
+ * no way out of the root through a symbolic link, no empty directory left by a remove. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,71 @@ static void test_symlinks_never_lead_out_of_the_root(void **state) {
     free(outside);
 }
 
+static void put_text(fixture *f, const char *key) {
+    cf_error err;
+    assert_int_equal(cf_storage_put_buffer(f->s, key, "x", 1, &err), CF_OK);
+}
+
+static int entries_at(fixture *f, const char *rel) {
+    char *p = cf_path_join(f->dir, rel);
+    struct stat sb;
+    int n = p && stat(p, &sb) == 0 ? count_files(p) : -1;
+    free(p);
+    return n;
+}
+
+/* A run's outputs removed one by one leave no empty directory behind (jobs/<id>/<attempt>/);
+ * directories still holding something stay, and so does the first segment's. */
+static void test_remove_leaves_no_empty_directories(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    put_text(f, "jobs/j1/1/clip.mp4");
+    put_text(f, "jobs/j1/1/thumbs/t1.jpg");
+    put_text(f, "jobs/j1/2/clip.mp4");
+    assert_int_equal(cf_storage_remove(f->s, "jobs/j1/1/thumbs/t1.jpg", &err), CF_OK);
+    assert_int_equal(entries_at(f, "objects/jobs/j1/1"), 1); /* clip.mp4 is left */
+    assert_int_equal(cf_storage_remove(f->s, "jobs/j1/1/clip.mp4", &err), CF_OK);
+    assert_int_equal(entries_at(f, "objects/jobs/j1/1"), -1);
+    assert_int_equal(entries_at(f, "objects/jobs/j1"), 1); /* 2 */
+    assert_int_equal(cf_storage_remove(f->s, "jobs/j1/2/clip.mp4", &err), CF_OK);
+    assert_int_equal(entries_at(f, "objects/jobs"), 0); /* the first segment's stays */
+    put_text(f, "jobs/j1/3/clip.mp4");                  /* made again */
+    cf_storage_info st;
+    assert_int_equal(cf_storage_stat(f->s, "jobs/j1/3/clip.mp4", &st, &err), CF_OK);
+}
+
+typedef struct churn {
+    fixture *f;
+    int failures;
+} churn;
+
+static void *put_and_remove(void *arg) {
+    churn *c = arg;
+    cf_error err;
+    for (int i = 0; i < 300; i++) {
+        c->failures += cf_storage_put_buffer(c->f->s, "jobs/j2/1/a", "x", 1, &err) != CF_OK;
+        c->failures += cf_storage_remove(c->f->s, "jobs/j2/1/a", &err) != CF_OK;
+    }
+    return NULL;
+}
+
+/* A put into a directory another thread's remove empties and takes away meanwhile still lands. */
+static void test_put_survives_a_concurrent_prune(void **state) {
+    fixture *f = *state;
+    churn other = {f, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, put_and_remove, &other), 0);
+    int failures = 0;
+    cf_error err;
+    for (int i = 0; i < 300; i++) {
+        failures += cf_storage_put_buffer(f->s, "jobs/j2/1/b", "y", 1, &err) != CF_OK;
+        failures += cf_storage_remove(f->s, "jobs/j2/1/b", &err) != CF_OK;
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(failures + other.failures, 0);
+    assert_int_equal(entries_at(f, "objects/jobs"), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_streamed_put_then_read, setup, teardown),
@@ -251,6 +317,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_signing_key_is_generated_once_per_data_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_temp_files_are_swept_at_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlinks_never_lead_out_of_the_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_leaves_no_empty_directories, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_put_survives_a_concurrent_prune, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
