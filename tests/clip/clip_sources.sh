@@ -109,6 +109,23 @@ json_get out.txt '["notes"]' | grep -q 'audio stream 1 (aac), subtitle stream 3 
 ok clip --input tracks.mkv --output tracks3.mp4 --trim 0.5:2.5 --mute --json
 json_get out.txt '["notes"]' | grep -q "'left out of the result: subtitle stream 3 (subrip, fre)'" ||
   fail "--mute: notes $(json_get out.txt '["notes"]')"
+check "a clip keeps when and what the recording is (creation time, title, the sound's language) in every cut mode, never its place"
+gen tagged.mp4 -f lavfi -i testsrc2=s=160x120:r=25:d=4 -f lavfi -i "sine=f=440:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p \
+  -c:a aac -metadata creation_time=2026-07-14T18:30:00Z -metadata "title=Final, second half" \
+  -metadata:s:a:0 language=fra -metadata "location=+48.8584+002.2945/" -f mov
+ftag() { ffprobe -v error -show_entries "format_tags=$2" -of default=nw=1:nk=1 "$1" | head -1; }
+atag() { ffprobe -v error -select_streams a:0 -show_entries "stream_tags=$2" -of default=nw=1:nk=1 "$1" | head -1; }
+for mode in copy smart accurate; do
+  ok clip --input tagged.mp4 --output "tagged-$mode.mp4" --trim 1.5:3 --trim-mode "$mode"
+  [ "$(ftag "tagged-$mode.mp4" creation_time)" = 2026-07-14T18:30:00.000000Z ] ||
+    fail "$mode: creation time '$(ftag "tagged-$mode.mp4" creation_time)'"
+  [ "$(ftag "tagged-$mode.mp4" title)" = "Final, second half" ] || fail "$mode: title '$(ftag "tagged-$mode.mp4" title)'"
+  [ "$(atag "tagged-$mode.mp4" language)" = fra ] || fail "$mode: the sound's language '$(atag "tagged-$mode.mp4" language)'"
+  [ -z "$(ftag "tagged-$mode.mp4" location)" ] || fail "$mode: the place was kept"
+done
+[ -n "$(ftag tagged.mp4 location)" ] || fail "the source has no location to leave out"
+ok clip --input tagged.mp4 --output tagged.webm --trim 1.5:3
+[ "$(atag tagged.webm language)" = fra ] || fail "webm: the sound's language '$(atag tagged.webm language)'"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

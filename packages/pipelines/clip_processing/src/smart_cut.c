@@ -599,6 +599,7 @@ static cf_err add_audio(smart *s, const char *audio_path, cf_media_input *a, AVS
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     (*ast)->codecpar->codec_tag = 0;
     (*ast)->time_base = ist->time_base;
+    cf_media_keep_stream_tags(*ast, ist); /* the encoded audio kept the source's */
     return CF_OK;
 }
 
@@ -629,11 +630,9 @@ static cf_err add_video(smart *s, cf_error *err) {
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     s->ost->codecpar->codec_tag = 0;
     s->ost->time_base = s->tb;
-    size_t size = 0;
-    const uint8_t *matrix = av_stream_get_side_data(ist, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    uint8_t *dst = matrix ? av_stream_new_side_data(s->ost, AV_PKT_DATA_DISPLAYMATRIX, size) : NULL;
-    if (matrix && !dst) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (dst) memcpy(dst, matrix, size);
+    cf_media_keep_stream_tags(s->ost, ist);
+    if (cf_media_keep_display_matrix(s->ost, ist) < 0)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return make_config(s, s->ost->codecpar, err);
 }
 
@@ -673,6 +672,7 @@ static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, con
     if (!rc) rc = set_up(s, span, err);
     if (!rc && avformat_alloc_output_context2(&s->oc, NULL, "mp4", path) < 0)
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: cannot create the output muxer");
+    if (!rc) cf_media_keep_tags(s->oc, s->in->fmt);
     if (!rc) rc = add_video(s, err);
     if (!rc && audio_path) rc = add_audio(s, audio_path, &audio, &ast, err);
     if (!rc) {

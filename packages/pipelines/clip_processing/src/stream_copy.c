@@ -60,14 +60,8 @@ static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
     if (ret < 0) return ret;
     m->out->codecpar->codec_tag = 0;
     m->out->time_base = ist->time_base;
-    size_t size = 0;
-    const uint8_t *matrix = av_stream_get_side_data(ist, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    if (matrix) {
-        uint8_t *dst = av_stream_new_side_data(m->out, AV_PKT_DATA_DISPLAYMATRIX, size);
-        if (!dst) return AVERROR(ENOMEM);
-        memcpy(dst, matrix, size);
-    }
-    return 0;
+    cf_media_keep_stream_tags(m->out, ist);
+    return cf_media_keep_display_matrix(m->out, ist);
 }
 
 /* Decides what to do with a packet: 1 write, 0 drop. Updates the stream's state. */
@@ -150,6 +144,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, err);
     if (rc) return rc;
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
+    cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
     for (int i = 0; i < 2; i++)
         if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0) goto end;

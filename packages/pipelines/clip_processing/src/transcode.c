@@ -269,11 +269,13 @@ static int encode_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
     return drain_encoder(o);
 }
 
-static cf_err add_stream(muxer *m, out_lane *o, cf_error *err) {
+/* The output stream of o's encoder, described as the source stream it comes from. */
+static cf_err add_stream(muxer *m, out_lane *o, const AVStream *source, cf_error *err) {
     int ret = AVERROR(ENOMEM);
     if (!(o->st = avformat_new_stream(m->oc, NULL))) goto fail;
     if ((ret = avcodec_parameters_from_context(o->st->codecpar, o->enc)) < 0) goto fail;
     o->st->time_base = o->enc->time_base;
+    cf_media_keep_stream_tags(o->st, source);
     if (o->video && o->enc->framerate.num > 0) o->st->avg_frame_rate = o->enc->framerate;
     return CF_OK;
 fail:
@@ -308,7 +310,7 @@ static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxe
     cf_encoder_options eo = {.threads = plan->threads,
                              .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER};
     if (!rc) rc = cf_encoder_open_video(target(plan->format), lane->graph.sink, &eo, &o->enc, err);
-    if (!rc) rc = add_stream(m, o, err);
+    if (!rc) rc = add_stream(m, o, in->fmt->streams[in->video_index], err);
     lane->consume = encode_consume;
     lane->ctx = o;
     return rc;
@@ -338,7 +340,7 @@ static cf_err setup_audio(cf_media_input *in, const cfclip_encode_job *job, muxe
         av_buffersink_set_frame_size(lane->graph.sink, (unsigned)o->enc->frame_size);
     lane->consume = encode_consume;
     lane->ctx = o;
-    return add_stream(m, o, err);
+    return add_stream(m, o, in->fmt->streams[in->audio_index], err);
 }
 
 static cf_err open_file(muxer *m, const cfclip_encode_job *job, cf_error *err) {
@@ -382,6 +384,7 @@ cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_st
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "cannot create the output muxer");
         goto end;
     }
+    cf_media_keep_tags(m.oc, in->fmt);
     if (job->use_video && (rc = setup_video(in, job, &m, &lanes[n++], err))) goto end;
     if (job->use_audio && (rc = setup_audio(in, job, &m, &lanes[n++], err))) goto end;
     m.out[job->use_video ? 0 : 1].reports = true;

@@ -155,6 +155,13 @@ typedef struct cf_media_decode_opts {
 cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
                              AVCodecContext **out, cf_error *err);
 
+/* What an output made from the source keeps of its description (kept_tags.c): the file's
+ * creation time, title and date; a stream's language and title; and, for a stream copied as it
+ * is stored, the display matrix (0 or AVERROR(ENOMEM)). Never a location. */
+void cf_media_keep_tags(AVFormatContext *oc, const AVFormatContext *ic);
+void cf_media_keep_stream_tags(AVStream *out, const AVStream *in);
+int cf_media_keep_display_matrix(AVStream *out, const AVStream *in);
+
 /* The file's cover picture (the attached picture of an mp3, m4a or mkv: album art, a podcast's
  * artwork) decoded into a new frame the caller frees, with its stream in *index; NULL when it
  * has none that decodes. */
