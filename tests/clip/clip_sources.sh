@@ -126,6 +126,25 @@ done
 [ -n "$(ftag tagged.mp4 location)" ] || fail "the source has no location to leave out"
 ok clip --input tagged.mp4 --output tagged.webm --trim 1.5:3
 [ "$(atag tagged.webm language)" = fra ] || fail "webm: the sound's language '$(atag tagged.webm language)'"
+check "HDR (HLG and PQ, 10-bit BT.2020) comes out as the SDR a phone shows: colours as mastered, tagged BT.709"
+# A red and a mid-grey patch mastered in SDR, then put into HDR as a phone's camera would.
+rgb709() { ffmpeg -nostdin -v error -i "$1" -vf "scale=in_color_matrix=bt709:in_range=tv,format=rgb24,crop=1:1:$2:60" \
+  -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' '; }
+near() { python3 -c "import sys; a=list(map(int,'$1'.split())); b=list(map(int,'$2'.split())); sys.exit(0 if len(a)==3 and max(abs(x-y) for x,y in zip(a,b))<=$3 else 1)"; }
+for trc in arib-std-b67 smpte2084; do
+  gen "hdr-$trc.mp4" -f lavfi -i "color=c=0xC02020:s=160x120:r=25:d=2" -f lavfi -i "color=c=0x808080:s=160x120:r=25:d=2" \
+    -filter_complex "[0][1]hstack,format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=$trc:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \
+    -c:v libx265 -preset ultrafast -x265-params log-level=0 -pix_fmt yuv420p10le \
+    -color_primaries bt2020 -color_trc "$trc" -colorspace bt2020nc
+  ok clip --input "hdr-$trc.mp4" --output "sdr-$trc.mp4"
+  grep -q "^note: the source is HDR ($trc): tone-mapped to SDR (BT.709)" out.txt || fail "$trc: no note: $(cat out.txt)"
+  tags=$(sval "sdr-$trc.mp4" v:0 color_transfer)/$(sval "sdr-$trc.mp4" v:0 color_primaries)/$(sval "sdr-$trc.mp4" v:0 color_space)
+  [ "$tags" = bt709/bt709/bt709 ] || fail "$trc: the clip is tagged $tags"
+  red=$(rgb709 "sdr-$trc.mp4" 80) grey=$(rgb709 "sdr-$trc.mp4" 240)
+  echo "  $trc: red [$red] (mastered 192 32 32), grey [$grey] (128)"
+  near "$red" "192 32 32" 25 || fail "$trc: the red patch is [$red]"
+  near "$grey" "128 128 128" 12 || fail "$trc: the grey patch is [$grey]"
+done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

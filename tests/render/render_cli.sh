@@ -132,6 +132,21 @@ EOF
     echo "  at ($x, 90): [$got]"
     near "$got" "0 128 0" || fail "wide pixels: ($x, 90) is [$got], not the source's green (pillarboxed?)"
   done
+  check "an HDR (HLG, 10-bit BT.2020) phone video is laid out as the SDR it shows: its red stays red"
+  ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=25:d=3" -f lavfi -i "sine=f=440:d=3" \
+    -vf "format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=arib-std-b67:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \
+    -c:v libx265 -preset ultrafast -x265-params log-level=0 -pix_fmt yuv420p10le -color_primaries bt2020 \
+    -color_trc arib-std-b67 -colorspace bt2020nc -c:a aac -shortest hlg.mp4
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "hlg.mp4", "in_ms": 0, "out_ms": 2000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output hlg_out.mp4 >/dev/null
+  got=$(rgb_at hlg_out.mp4 1 160 90)
+  echo "  at (160, 90): [$got] (mastered 192 32 32)"
+  python3 -c "import sys; r,g,b=map(int,'$got'.split()); sys.exit(0 if r>160 and g<70 and b<70 else 1)" ||
+    fail "HDR: the red is [$got], washed out"
   ;;
 template)
   gen_src src.mp4 4

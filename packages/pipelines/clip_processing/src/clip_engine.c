@@ -4,6 +4,7 @@
  * (normalize_audio), palette (gif), then the main encode. */
 #include "clip_engine.h"
 
+#include <libavutil/pixdesc.h>
 #include <libavcodec/avcodec.h>
 #include <math.h>
 #include <stdio.h>
@@ -335,6 +336,9 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     }
     if (path == PATH_ENCODE)
         rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress, report, err);
+    if (path == PATH_ENCODE && cf_media_is_hdr(&in))
+        snprintf(report->shown, sizeof report->shown, "the source is HDR (%s): tone-mapped to SDR (BT.709)",
+                 av_color_transfer_name(in.fmt->streams[in.video_index]->codecpar->color_trc));
     if (!rc) cf_progress_report(progress, 1.0, "done");
 end:
     cfclip_cuts_free(&cuts);

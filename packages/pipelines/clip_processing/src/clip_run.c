@@ -122,7 +122,8 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     if ((rc = cf_media_expect_streams(a, report->video_source >= 0, report->audio_source >= 0, err)))
         return rc;
     if ((rc = cf_notes_add(&out->notes, &out->n_notes, report->note, err)) ||
-        (rc = cf_notes_add(&out->notes, &out->n_notes, report->left_out, err)))
+        (rc = cf_notes_add(&out->notes, &out->n_notes, report->left_out, err)) ||
+        (rc = cf_notes_add(&out->notes, &out->n_notes, report->shown, err)))
         return rc;
     if ((rc = add_removed(out, report, err))) return rc;
     if (thumb) {

@@ -308,7 +308,8 @@ static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxe
     o->mux = m;
     o->video = true;
     cf_encoder_options eo = {.threads = plan->threads,
-                             .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER};
+                             .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER,
+                             .bt709 = cf_media_is_hdr(in)};
     if (!rc) rc = cf_encoder_open_video(target(plan->format), lane->graph.sink, &eo, &o->enc, err);
     if (!rc) rc = add_stream(m, o, in->fmt->streams[in->video_index], err);
     lane->consume = encode_consume;

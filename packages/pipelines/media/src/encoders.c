@@ -90,6 +90,12 @@ cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf
         enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);
     enc->thread_count = o->threads;
     if (o->global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (o->bt709) {
+        enc->color_primaries = AVCOL_PRI_BT709;
+        enc->color_trc = AVCOL_TRC_BT709;
+        enc->colorspace = AVCOL_SPC_BT709;
+        enc->color_range = AVCOL_RANGE_MPEG;
+    }
     video_options(f, o->bitrate, enc);
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) return open_failed(name, ret, &enc, err);

@@ -1,7 +1,7 @@
-/* shown.c — pictures as a player shows them: pixels made square (DVD, DV and HDV broadcast video
- * store 720 or 1440 columns of wide or narrow pixels) and the picture turned upright (phones store
- * portrait video sideways with a display matrix). Every pipeline that lays out, crops or analyses
- * pictures works on this shape, so a crop, a face or a 9:16 frame means the same in all. */
+/* shown.c — pictures as a player shows them: HDR tone-mapped to SDR, pixels made square (DVD,
+ * DV and HDV broadcast video store 720 or 1440 columns of wide or narrow pixels) and the picture
+ * turned upright (phones store portrait video sideways with a display matrix). Every pipeline that lays out,
+ * crops or analyses pictures works on this shape, so a crop, a face or a 9:16 frame means the same in all. */
 #include "clipforge/media.h"
 
 #include <math.h>
@@ -52,9 +52,36 @@ void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, in
     *sh = turned ? a : b;
 }
 
+bool cf_media_is_hdr(const cf_media_input *in) {
+    if (in->video_index < 0) return false;
+    enum AVColorTransferCharacteristic trc = in->fmt->streams[in->video_index]->codecpar->color_trc;
+    return trc == AVCOL_TRC_SMPTE2084 || trc == AVCOL_TRC_ARIB_STD_B67;
+}
+
+/* HDR pictures (PQ: HDR10, Dolby Vision's base; HLG: a phone's default) tone-mapped to the
+ * BT.709 SDR pictures a phone shows when it shares them: to linear light (100 nits reference
+ * white), BT.2020 colours into BT.709's, Mobius's curve (it keeps what SDR can show as it is
+ * and compresses only the highlights above; Hable's darkened a mid grey by a third), then
+ * BT.709 again. The source's colour description is named, not taken from the frames, so a
+ * stream that says it only in its container converts the same. Without this the 10-bit
+ * BT.2020 values were cut to 8 bits and shown as BT.709: grey, washed out. */
+static void tone_map(const AVCodecParameters *par, AVBPrint *out) {
+    const char *tin = par->color_trc == AVCOL_TRC_SMPTE2084 ? "smpte2084" : "arib-std-b67";
+    const char *pin = par->color_primaries == AVCOL_PRI_BT709 ? "709" : "2020";
+    const char *min = par->color_space == AVCOL_SPC_BT2020_CL ? "2020_cl"
+                      : par->color_space == AVCOL_SPC_BT709   ? "709"
+                                                              : "2020_ncl";
+    const char *rin = par->color_range == AVCOL_RANGE_JPEG ? "full" : "limited";
+    av_bprintf(out,
+               ",zscale=tin=%s:pin=%s:min=%s:rin=%s:t=linear:npl=100,format=gbrpf32le,zscale=p=709,"
+               "tonemap=tonemap=mobius:desat=0,zscale=t=709:m=709:r=limited,format=yuv420p",
+               tin, pin, min, rin);
+}
+
 void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out) {
     if (in->video_index < 0) return;
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    if (cf_media_is_hdr(in)) tone_map(par, out);
     if (in->sar.num != in->sar.den && in->sar.num > 0) {
         int w, h;
         square(par->width, par->height, in->sar, &w, &h);

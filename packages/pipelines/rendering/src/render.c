@@ -237,6 +237,9 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     AVBPrint up;
     av_bprint_init_for_buffer(&up, ps->upright, sizeof ps->upright);
     cf_media_upright_filters(&src->in, &up);
+    if (!av_bprint_is_complete(&up))
+        return cf_error_set(err, CF_ERR_INTERNAL, "scenes[%zu]: the source's picture filters are too long",
+                            i);
     ps->video_index = src->video.index;
     ps->audio_index = src->audio.index;
     ps->cover_index = src->cover_index;

@@ -22,9 +22,9 @@ typedef struct plan_scene {
     char *video_args, *audio_args; /* arguments of the scene's buffer / abuffer sources */
     char *cover_args;              /* a source without video: its cover picture's buffer ("" = none) */
     int cover_index;               /* the cover's stream */
-    char upright[96]; /* filters showing the source's pictures as players do (cf_media_upright_filters) */
-    double start_s;   /* the file's start time (timestamps of its first frame) */
-    char *cmd_file;   /* smart_crop: sendcmd file moving the crop, else NULL */
+    char upright[512]; /* filters showing the source's pictures as players do (cf_media_upright_filters) */
+    double start_s;    /* the file's start time (timestamps of its first frame) */
+    char *cmd_file;    /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;
     bool split_faces; /* split: the panels show split[0] (top) and split[1], framed on faces */
     cf_rect split[2];

@@ -24,6 +24,7 @@ typedef struct cf_encoder_options {
     int64_t bitrate;    /* video bits/s, 0 = the format's constant quality */
     double keyframe_s;  /* keyframe interval in seconds, 0 = the encoder's default */
     bool global_header; /* the muxer wants global headers (AVFMT_GLOBALHEADER) */
+    bool bt709;         /* the pictures are BT.709 SDR (tone-mapped HDR): say so in the stream */
 } cf_encoder_options;
 
 /* Opens the video encoder of format f for the frames sink delivers (size, pixel format, time

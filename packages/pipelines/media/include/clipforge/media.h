@@ -129,9 +129,12 @@ AVRational cf_media_stream_sar(const AVStream *st);
  * that crops, lays out or analyses pictures works in this size. */
 void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh);
 /* Appends the filters that make the decoded pictures of in's video stream what
- * cf_media_shown_size describes: ",scale=W:H,setsar=1" for pixels that are not square, then the
- * turn (",transpose=clock" ...); nothing for pictures shown as stored. */
+ * cf_media_shown_size describes: HDR (cf_media_is_hdr) tone-mapped to BT.709 SDR in 8 bits,
+ * ",scale=W:H,setsar=1" for pixels that are not square, then the turn (",transpose=clock" ...);
+ * nothing for SDR pictures shown as stored. */
 void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out);
+/* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
+bool cf_media_is_hdr(const cf_media_input *in);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
 void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
