@@ -324,19 +324,6 @@ enum MHD_Result cf_api_media_split_framing(cf_http_request *req) {
     return framing(req, PIC_SPLIT_FRAMING);
 }
 
-/* Keys under a prefix, gathered before any is removed (not every store lists what changes). */
-typedef struct key_list {
-    char keys[64][sizeof((picture *)0)->key];
-    size_t n;
-} key_list;
-
-static bool gather_key(void *user, const char *key, const cf_storage_info *st) {
-    (void)st;
-    key_list *l = user;
-    if (l->n < sizeof l->keys / sizeof l->keys[0]) snprintf(l->keys[l->n++], sizeof l->keys[0], "%s", key);
-    return l->n < sizeof l->keys / sizeof l->keys[0];
-}
-
 void cf_media_pictures_remove(cf_app *app, const char *media_id) {
     static const char *const names[] = {"waveform.json", "filmstrip.json", "filmstrip.jpg", "poster.jpg"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -345,17 +332,10 @@ void cf_media_pictures_remove(cf_app *app, const char *media_id) {
         picture_key(media_id, names[i], key, sizeof key);
         cf_storage_remove(app->storage, key, &err); /* absent is fine */
     }
-    key_list *l = malloc(sizeof *l);
-    for (int kind = PIC_CAMERA_PATH; l && kind <= PIC_SPLIT_FRAMING; kind++) {
+    for (int kind = PIC_CAMERA_PATH; kind <= PIC_SPLIT_FRAMING; kind++) {
         char prefix[128];
+        cf_error err;
         picture_key(media_id, FRAMING_PREFIX[kind], prefix, sizeof prefix);
-        for (int round = 0, more = 1; more && round < 100; round++) { /* 6400 framings at most */
-            cf_error err;
-            l->n = 0;
-            more = cf_storage_list(app->storage, prefix, gather_key, l, &err) == CF_OK &&
-                   l->n == sizeof l->keys / sizeof l->keys[0];
-            for (size_t i = 0; i < l->n; i++) cf_storage_remove(app->storage, l->keys[i], &err);
-        }
+        cf_storage_remove_under(app->storage, prefix, NULL, NULL, &err);
     }
-    free(l);
 }

@@ -163,27 +163,6 @@ static void remove_outputs(cf_job_context *ctx) {
     ctx->n_output_keys = 0;
 }
 
-typedef struct earlier_outputs {
-    const char *keep; /* "jobs/<id>/<attempt>/" */
-    char **keys;
-    size_t n, cap;
-} earlier_outputs;
-
-static bool gather_earlier(void *user, const char *key, const cf_storage_info *st) {
-    (void)st;
-    earlier_outputs *e = user;
-    if (!strncmp(key, e->keep, strlen(e->keep))) return true;
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? 2 * e->cap : 8;
-        char **grown = realloc(e->keys, cap * sizeof *grown);
-        if (!grown) return false;
-        e->keys = grown, e->cap = cap;
-    }
-    if (!(e->keys[e->n] = strdup(key))) return false;
-    e->n++;
-    return true;
-}
-
 /* Removes what earlier attempts of the job stored: a run cut by a crash (kill -9, power loss)
  * may have stored some outputs and never removed them. None of them committed (this attempt
  * runs), and a run still going elsewhere after losing its lease removes its own. */
@@ -192,15 +171,12 @@ static void remove_earlier_outputs(cf_storage *storage, const cf_job_record *job
     if (job->attempts < 2 || !cf_fmt(job_prefix, sizeof job_prefix, "jobs/%s/", job->id) ||
         !cf_fmt(keep, sizeof keep, "%s/", prefix))
         return;
-    earlier_outputs e = {.keep = keep};
+    size_t removed = 0;
     cf_error err;
-    cf_storage_list(storage, job_prefix, gather_earlier, &e, &err);
-    for (size_t i = 0; i < e.n; i++) {
-        if (cf_storage_remove(storage, e.keys[i], &err) == CF_OK)
-            cf_log_info("runner", "job %s: removed %s, left by an earlier attempt", job->id, e.keys[i]);
-        free(e.keys[i]);
-    }
-    free(e.keys);
+    if (cf_storage_remove_under(storage, job_prefix, keep, &removed, &err) != CF_OK)
+        cf_log_warn("runner", "job %s: the outputs of earlier attempts: %s", job->id, err.msg);
+    if (removed)
+        cf_log_info("runner", "job %s: removed %zu outputs left by earlier attempts", job->id, removed);
 }
 
 /* Runs the job's kind; returns its code with err filled and *result set on success. */

@@ -276,6 +276,26 @@ static void test_remove_leaves_no_empty_directories(void **state) {
     assert_int_equal(cf_storage_stat(f->s, "jobs/j1/3/clip.mp4", &st, &err), CF_OK);
 }
 
+/* Everything under a prefix goes, in rounds of 64, but what is under the kept prefix. */
+static void test_remove_under_keeps_what_it_is_told(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    char key[64];
+    for (int i = 0; i < 150; i++) {
+        snprintf(key, sizeof key, "jobs/j3/1/part-%03d", i);
+        put_text(f, key);
+    }
+    put_text(f, "jobs/j3/2/clip.mp4");
+    put_text(f, "jobs/j30/1/clip.mp4"); /* another job whose id starts the same */
+    size_t removed = 0;
+    assert_int_equal(cf_storage_remove_under(f->s, "jobs/j3/", "jobs/j3/2/", &removed, &err), CF_OK);
+    assert_int_equal(removed, 150);
+    assert_int_equal(entries_at(f, "objects/jobs/j3"), 1); /* 2 */
+    cf_storage_info st;
+    assert_int_equal(cf_storage_stat(f->s, "jobs/j3/2/clip.mp4", &st, &err), CF_OK);
+    assert_int_equal(cf_storage_stat(f->s, "jobs/j30/1/clip.mp4", &st, &err), CF_OK);
+}
+
 typedef struct churn {
     fixture *f;
     int failures;
@@ -319,6 +339,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_symlinks_never_lead_out_of_the_root, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_leaves_no_empty_directories, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_survives_a_concurrent_prune, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_under_keeps_what_it_is_told, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

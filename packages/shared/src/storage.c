@@ -251,3 +251,44 @@ cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn,
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "storage: invalid prefix");
     return s->m->list(s->self, prefix, fn, user, err);
 }
+
+/* Keys listed in one round of cf_storage_remove_under: gathered before any is removed, since not
+ * every store lists what changes under it. */
+#define REMOVE_ROUND 64
+#define REMOVE_ROUNDS_MAX 1000
+
+typedef struct removal_round {
+    const char *keep;
+    char keys[REMOVE_ROUND][520]; /* keys are at most 512 bytes (cf_storage_key_valid) */
+    size_t n;
+} removal_round;
+
+static bool gather_for_removal(void *user, const char *key, const cf_storage_info *st) {
+    (void)st;
+    removal_round *r = user;
+    if (r->keep && !strncmp(key, r->keep, strlen(r->keep))) return true;
+    snprintf(r->keys[r->n++], sizeof r->keys[0], "%s", key);
+    return r->n < REMOVE_ROUND;
+}
+
+cf_err cf_storage_remove_under(cf_storage *s, const char *prefix, const char *keep, size_t *removed,
+                               cf_error *err) {
+    removal_round *r = malloc(sizeof *r);
+    if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    r->keep = keep;
+    cf_err rc = CF_OK;
+    size_t gone = 0;
+    for (int round = 0, more = 1; more && rc == CF_OK && round < REMOVE_ROUNDS_MAX; round++) {
+        r->n = 0;
+        rc = cf_storage_list(s, prefix, gather_for_removal, r, err);
+        size_t before = gone;
+        for (size_t i = 0; rc == CF_OK && i < r->n; i++) {
+            cf_error ignored; /* gone meanwhile is fine */
+            gone += cf_storage_remove(s, r->keys[i], &ignored) == CF_OK;
+        }
+        more = r->n == REMOVE_ROUND && gone > before; /* a round that removes nothing would repeat */
+    }
+    free(r);
+    if (removed) *removed = gone;
+    return rc;
+}

@@ -90,5 +90,10 @@ cf_err cf_storage_verify(cf_storage *s, const char *tenant, const char *key, con
                          int64_t now_s, cf_error *err);
 /* Objects under prefix (see list); CF_ERR_UNSUPPORTED when the backend cannot list. */
 cf_err cf_storage_list(cf_storage *s, const char *prefix, cf_storage_list_fn fn, void *user, cf_error *err);
+/* Removes every object whose key starts with prefix, but those under keep (NULL: none), listed
+ * in rounds of 64 and removed after each listing; *removed (may be NULL) counts them. Fails as
+ * cf_storage_list does (CF_ERR_UNSUPPORTED: the backend cannot list). */
+cf_err cf_storage_remove_under(cf_storage *s, const char *prefix, const char *keep, size_t *removed,
+                               cf_error *err);
 
 #endif
