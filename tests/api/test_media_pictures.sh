@@ -97,6 +97,29 @@ check "poster of sound with artwork: the artwork at 640x640" \
 rgb=$(ffmpeg -v error -i "$WORK/poster-art.jpg" -vf "format=rgb24,crop=1:1:320:320" -f rawvideo - | od -An -tu1 | tr -s ' ')
 check "poster of sound with artwork: orange ($rgb)" python3 -c "import sys; r,g,b=map(int,'$rgb'.split()); sys.exit(0 if r>200 and 120<g<200 and b<80 else 1)"
 
+# An HD video (BT.709, as players read HD) of one red: the poster and the filmstrip, JPEGs, are in
+# JPEG's BT.601; carried over unconverted the red 192 32 32 showed 178 14 34.
+ffmpeg -loglevel error -y -f lavfi -i "color=c=0xC02020:s=1280x720:r=25:d=2" -vf "scale=out_color_matrix=bt709,format=yuv420p" \
+  -c:v libx264 -preset ultrafast -colorspace bt709 "$WORK/red709.mp4"
+# The same red as a phone's HDR (HLG, 10-bit BT.2020) video: tone-mapped as clips and renders
+# are (within 25, as there), not the washed-out 116 54 30 of its values read as SDR.
+ffmpeg -loglevel error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=25:d=2" \
+  -vf "format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=arib-std-b67:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \
+  -c:v libx265 -preset ultrafast -x265-params log-level=0 -pix_fmt yuv420p10le -color_primaries bt2020 \
+  -color_trc arib-std-b67 -colorspace bt2020nc "$WORK/red-hlg.mp4"
+red709=$(upload "$WORK/red709.mp4")
+redhlg=$(upload "$WORK/red-hlg.mp4")
+for media in "red709 $red709 8" "redhlg $redhlg 25"; do
+  read -r name id tol <<<"$media"
+  curl -s -o "$WORK/poster-$name.jpg" "$BASE/v1/media/$id/poster"
+  req GET "/v1/media/$id/filmstrip"
+  curl -sf -o "$WORK/sheet-$name.jpg" "$BASE$(jget 'j["url"]')"
+  for pic in poster sheet; do
+    rgb=$(python3 "$(dirname "$0")/../shown_rgb.py" "$WORK/$pic-$name.jpg" 80 40)
+    check "$pic of $name: the red (192 32 32) it is shown in, within $tol ($rgb)" python3 -c "import sys; a=list(map(int,'$rgb'.split())); sys.exit(0 if max(abs(x-y) for x,y in zip(a,(192,32,32)))<=$tol else 1)"
+  done
+done
+
 echo "# camera path"
 # 4 s: a white box crossing a black frame from left to right
 ffmpeg -loglevel error -y -f lavfi -i "color=black:s=320x240:r=25:d=4" -f lavfi -i "color=white:s=40x40:r=25:d=4" \

@@ -1,6 +1,7 @@
 # clip_sources.sh — the inputs phones and editors make: rotated (display matrix), wide pixels
 # (DVD), recordings joined, variable frame rate, audio-only, video-only, 5.1 audio; and
 # `clipforge probe` on them.
+TESTS=$(cd "$(dirname "$0")/.." && pwd)
 source "$(dirname "$0")/lib.sh" "$@"
 
 check "rotated phone video comes out upright: sides swapped, no rotation tag, same picture as ffmpeg's autorotate"
@@ -144,6 +145,38 @@ for trc in arib-std-b67 smpte2084; do
   echo "  $trc: red [$red] (mastered 192 32 32), grey [$grey] (128)"
   near "$red" "192 32 32" 25 || fail "$trc: the red patch is [$red]"
   near "$grey" "128 128 128" 12 || fail "$trc: the grey patch is [$grey]"
+done
+check "SD, BT.601 and full-range video and RGB screen captures come out with the colours a player shows them in, stated"
+# Red | green halves. Players read an untagged SD picture as BT.601 and an HD one as BT.709: a
+# BT.601 source whose values went into an untagged HD output (a phone's BT.601 HD, an SD clip
+# scaled up) showed the red as 206 48 30 and the green as 23 142 62. A clip keeps the source's
+# matrix and states it (RGB becomes BT.709).
+shown() { python3 "$TESTS/shown_rgb.py" "$@"; }
+halves() { echo "color=c=0xC02020:s=$1:r=25:d=2,drawbox=x=iw/2:y=0:w=iw/2:h=ih:color=0x20A040:t=fill"; }
+gen sd.mp4 -f lavfi -i "$(halves 320x180)" -vf "scale=out_color_matrix=bt601,format=yuv420p" -c:v libx264 -preset ultrafast
+gen phone601.mp4 -f lavfi -i "$(halves 1280x720)" -vf "scale=out_color_matrix=bt601,format=yuv420p" -c:v libx264 \
+  -preset ultrafast -colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m
+gen full.mp4 -f lavfi -i "$(halves 320x180)" -vf "scale=out_color_matrix=bt709:out_range=pc,format=yuvj420p" \
+  -c:v libx264 -preset ultrafast -colorspace bt709 -color_range pc
+gen screen.mkv -f lavfi -i "$(halves 320x180),format=bgr0" -c:v ffv1
+for src in sd.mp4:smpte170m phone601.mp4:smpte170m full.mp4:bt709 screen.mkv:bt709; do
+  matrix=${src#*:} src=${src%%:*}
+  w=$(sval "$src" v:0 width) h=$(sval "$src" v:0 height)
+  for out in "${src%.*}-out.mp4" "${src%.*}-wide.mp4" "${src%.*}-out.webm" "${src%.*}-out.gif"; do
+    case $out in *-wide.mp4) ok clip --input "$src" --output "$out" --scale 1280x-1 --trim-mode accurate ;;
+      *) ok clip --input "$src" --output "$out" --trim-mode accurate ;; esac
+    ow=$(sval "$out" v:0 width) oh=$(sval "$out" v:0 height)
+    red=$(shown "$out" $((ow / 4)) $((oh / 2))) green=$(shown "$out" $((ow * 3 / 4)) $((oh / 2)))
+    echo "  $src -> $out: red [$red], green [$green] (shown 192 33 32, 32 159 64)"
+    near "$red" "192 33 32" 8 && near "$green" "32 159 64" 8 || fail "$out: colours [$red] [$green]"
+    [ "${out##*.}" = gif ] && continue
+    tags=$(sval "$out" v:0 color_space)/$(sval "$out" v:0 color_range)
+    [ "$tags" = "$matrix/tv" ] || fail "$out: tagged $tags, not $matrix/tv"
+  done
+  ok clip --input "$src" --output "${src%.*}-thumbed.mp4" --trim-mode accurate --thumbnail "${src%.*}.jpg"
+  red=$(shown "${src%.*}.jpg" $((w / 8)) $((h / 4)))
+  echo "  $src -> its thumbnail (JPEG, BT.601 full range): red [$red]"
+  near "$red" "192 33 32" 8 || fail "${src%.*}.jpg: red [$red]"
 done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],

@@ -2,9 +2,10 @@
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
 # duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
-# audiogram. Media is generated here, tiny.
+# audiogram, colors. Media is generated here, tiny.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
+tests_dir=$(cd "$(dirname "$0")/.." && pwd)
 bin=$1
 case_name=$2
 work=$(mktemp -d)
@@ -148,6 +149,63 @@ EOF
   python3 -c "import sys; r,g,b=map(int,'$got'.split()); sys.exit(0 if r>160 and g<70 and b<70 else 1)" ||
     fail "HDR: the red is [$got], washed out"
   ;;
+colors)
+  # Every render is BT.709 and says so. Sources in other colours (an SD camera's BT.601, a phone's
+  # BT.601 HD, an RGB screen capture) are converted; what FFmpeg draws in BT.601 (backgrounds,
+  # boxes, text, bars, captions) and the images it converts so (logos, cover art) are given in
+  # BT.709; the poster JPEG is in JPEG's BT.601. Before: an SD red 192 33 32 showed 206 48 30,
+  # a drawn #C02020 the same, a poster of it 178 14 34.
+  shown() { python3 "$tests_dir/shown_rgb.py" "$@"; }
+  near() { python3 -c "import sys; a=list(map(int,'$1'.split())); b=list(map(int,'$2'.split())); sys.exit(0 if len(a)==3 and max(abs(x-y) for x,y in zip(a,b))<=${3:-8} else 1)"; }
+  halves() { echo "color=c=0xC02020:s=$1:r=25:d=3,drawbox=x=iw/2:y=0:w=iw/2:h=ih:color=0x20A040:t=fill"; }
+  ffmpeg -v error -y -f lavfi -i "$(halves 320x180)" -vf "scale=out_color_matrix=bt601,format=yuv420p" \
+    -c:v libx264 -preset ultrafast sd.mp4
+  ffmpeg -v error -y -f lavfi -i "$(halves 1280x720)" -vf "scale=out_color_matrix=bt601,format=yuv420p" \
+    -c:v libx264 -preset ultrafast -colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m phone601.mp4
+  ffmpeg -v error -y -f lavfi -i "$(halves 320x180),format=bgr0" -c:v ffv1 screen.mkv
+  for src in sd.mp4 phone601.mp4 screen.mkv; do
+    check "a scene of $src shows its colours: red 192 33 32 and green 32 159 64, tagged BT.709"
+    cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "$src", "in_ms": 0, "out_ms": 2000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+    "$bin" render --timeline tl.json --output "r-$src.mp4" >/dev/null
+    red=$(shown "r-$src.mp4" 80 90) green=$(shown "r-$src.mp4" 240 90)
+    echo "  red [$red], green [$green]"
+    near "$red" "192 33 32" && near "$green" "32 159 64" || fail "$src: colours [$red] [$green]"
+    [ "$(probe "r-$src.mp4" v:0 color_space)/$(probe "r-$src.mp4" v:0 color_range)" = bt709/tv ] ||
+      fail "$src: tagged $(probe "r-$src.mp4" v:0 color_space)/$(probe "r-$src.mp4" v:0 color_range)"
+  done
+  check "drawn colours (background, box, text box, progress bar) and a logo show as given, in the video, the GIF and the poster"
+  ffmpeg -v error -y -f lavfi -i "color=c=0x2050C0:s=100x100,drawbox=x=50:y=0:w=50:h=100:color=0xE0C020:t=fill" \
+    -frames:v 1 logo.png
+  cat > tl.json <<EOF
+{"canvas": {"width": 360, "height": 640, "fps": 25, "background": "#C02020"},
+ "scenes": [{"source_uri": "sd.mp4", "in_ms": 0, "out_ms": 2000, "layout": "fit"}],
+ "overlays": [{"kind": "shape", "start_ms": 0, "end_ms": 2000, "x": 0.05, "y": 0.06, "width": 0.3, "height": 0.1,
+               "style": {"color": "#20A040"}},
+              {"kind": "image", "image_uri": "logo.png", "start_ms": 0, "end_ms": 2000, "position": "bottom_left",
+               "width": 0.5},
+              {"kind": "text", "text": "MM", "start_ms": 0, "end_ms": 2000, "position": "top_right",
+               "style": {"font_size": 60, "color": "#E0C020", "background_color": "#2050C0"}},
+              {"kind": "progress_bar", "start_ms": 0, "end_ms": 1000, "position": "top", "height": 0.04,
+               "style": {"color": "#20A040"}}],
+ "outputs": [{"format": "mp4"}, {"format": "gif"}]}
+EOF
+  "$bin" render --timeline tl.json --output drawn.mp4 --json > drawn.json
+  gif=$(python3 -c 'import json; print([o["uri"] for o in json.load(open("drawn.json"))["outputs"] if o["kind"]=="image"][0])')
+  for spot in "background:180:150:192 32 32" "box:50:70:32 160 64" "text box:250:15:32 80 192" \
+      "bar:40:12:32 160 64" "logo left:40:580:32 80 192" "logo right:130:580:224 192 32"; do
+    IFS=: read -r what x y want <<<"$spot"
+    for f in drawn.mp4 drawn.jpg "$gif"; do
+      [ "$what" = bar ] && [ "$f" != drawn.mp4 ] && continue # the bar has run its course by the poster's frame
+      got=$(shown "$f" "$x" "$y" 0.5)
+      echo "  $what in $f: [$got] (given $want)"
+      near "$got" "$want" 10 || fail "$what in $f: [$got], given [$want]"
+    done
+  done
+  ;;
 template)
   gen_src src.mp4 4
   "$bin" render --template shorts-blur --input src.mp4 --span 0.5:3.5 --format vertical --size 180x320 \
@@ -197,7 +255,8 @@ EOF
   read -r full _ _ < <(region out.mp4 3.0 20 130 30 30)
   read -r gone _ _ < <(region out.mp4 3.8 20 130 30 30)
   echo "logo luma: 2.25 s $mid, 3.0 s $full, 3.8 s $gone"
-  python3 -c "import sys; sys.exit(0 if 15<$mid<0.8*$full and $full>60 and $gone<5 else 1)" || fail "logo fade"
+  # a red logo's luma is 54 of 255 in BT.709 (the canvas's matrix; BT.601 gave 76)
+  python3 -c "import sys; sys.exit(0 if 15<$mid<0.8*$full and $full>45 and $gone<5 else 1)" || fail "logo fade"
   check "title region bright at 1.0 s, dark before (0.2 s) and after (2.5 s)"
   read -r _ _ on < <(region out.mp4 1.0 60 10 200 40)
   read -r _ _ before < <(region out.mp4 0.2 60 10 200 40)

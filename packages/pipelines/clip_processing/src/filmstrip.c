@@ -5,6 +5,8 @@
  * turns of small 8-bit planes), then encoded as JPEG in memory. */
 #include "clipforge/media_pictures.h"
 
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 
 #include "clipforge/encode.h"
 #include "decode_driver.h"
+#include "filter_graph.h"
 #include "clipforge/media.h"
 
 #define DEFAULT_TILES 20
@@ -32,7 +35,27 @@ typedef struct grabber {
     AVPacket *pkt;
     AVFrame *frame;
     const char *path;
+    cfclip_graph hdr; /* an HDR source's tone mapping (graph NULL for SDR) */
 } grabber;
+
+/* HDR pictures go through the tone mapping of clips and renders, else thumbnails of a phone's
+ * HLG video are grey and washed out. */
+static cf_err open_tone_map(grabber *g, cf_error *err) {
+    AVBPrint args, desc;
+    av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_media_video_src_args(g->dec, g->in.fmt->streams[g->in.video_index], &args);
+    av_bprintf(&desc, "[in0]null");
+    cf_media_tone_map_filters(&g->in, &desc);
+    av_bprintf(&desc, "[out]");
+    const char *src[1] = {args.str};
+    cf_err rc = av_bprint_is_complete(&args) && av_bprint_is_complete(&desc)
+                    ? cfclip_graph_build(&g->hdr, true, src, 1, desc.str, 1, err)
+                    : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    av_bprint_finalize(&args, NULL);
+    av_bprint_finalize(&desc, NULL);
+    return rc;
+}
 
 static cf_err grabber_open(grabber *g, const char *path, cf_error *err) {
     memset(g, 0, sizeof *g);
@@ -49,10 +72,12 @@ static cf_err grabber_open(grabber *g, const char *path, cf_error *err) {
         cf_media_open_decoder(&g->in, g->in.video_index, &(cf_media_decode_opts){.threads = 1}, &g->dec, err);
     g->pkt = av_packet_alloc(), g->frame = av_frame_alloc();
     if (!rc && (!g->pkt || !g->frame)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc && cf_media_is_hdr(&g->in)) rc = open_tone_map(g, err);
     return rc;
 }
 
 static void grabber_close(grabber *g) {
+    cfclip_graph_free(&g->hdr);
     av_packet_free(&g->pkt);
     av_frame_free(&g->frame);
     avcodec_free_context(&g->dec);
@@ -94,7 +119,7 @@ static int next_frame(grabber *g) {
 
 /* Decodes the frame shown at at_ms into g->frame: the keyframe at or before it, or, when that
  * lies more than slack_ms before it, the first frame at or after at_ms. 1 found, 0 none. */
-static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
+static int decode_at(grabber *g, int64_t at_ms, int64_t slack_ms) {
     av_frame_unref(g->frame);
     avcodec_flush_buffers(g->dec);
     int ret = cf_media_rewind(&g->in, (double)at_ms / 1000.0);
@@ -115,6 +140,18 @@ static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
         if (frame_ms(g, g->frame) >= at_ms) return 1;
     }
     return 1;
+}
+
+/* decode_at, then the picture in the SDR colours it is shown in (g->frame's fields say them). */
+static int grab(grabber *g, int64_t at_ms, int64_t slack_ms) {
+    int ret = decode_at(g, at_ms, slack_ms);
+    if (ret <= 0 || !g->hdr.graph) return ret;
+    ret = av_buffersrc_add_frame_flags(g->hdr.src[0], g->frame, AV_BUFFERSRC_FLAG_KEEP_REF);
+    av_frame_unref(g->frame);
+    if (ret >= 0) ret = av_buffersink_get_frame(g->hdr.sink, g->frame);
+    g->frame->colorspace = AVCOL_SPC_BT709;
+    g->frame->color_range = AVCOL_RANGE_MPEG;
+    return ret < 0 ? ret : 1;
 }
 
 /* The upright size of the video scaled to width (even numbers). */
@@ -138,6 +175,9 @@ static AVFrame *upright(const AVFrame *f, int rotation, int w, int h) {
     struct SwsContext *sws = sws_getContext(f->width, f->height, (enum AVPixelFormat)f->format, sw, sh,
                                             AV_PIX_FMT_YUVJ420P, SWS_BICUBIC, NULL, NULL, NULL);
     if (!scaled || !sws) goto end;
+    enum AVPixelFormat fmt = (enum AVPixelFormat)f->format;
+    cf_jpeg_sws_colors(sws, cf_media_yuv_matrix(f->colorspace, fmt, f->width, f->height),
+                       cf_media_full_range(f->color_range, fmt));
     scaled->width = sw, scaled->height = sh, scaled->format = AV_PIX_FMT_YUVJ420P;
     if (av_frame_get_buffer(scaled, 0) < 0) goto end;
     if (sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, scaled->data,
@@ -238,7 +278,7 @@ cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_
         if (!rc && cf_progress_cancelled(progress))
             rc = cf_error_set(err, CF_ERR_CANCELLED, "filmstrip: cancelled");
     }
-    if (!rc) rc = cf_jpeg_encode(sheet, 0, &sheet_jpeg->data, &sheet_jpeg->size, err);
+    if (!rc) rc = cf_jpeg_encode(sheet, AVCOL_SPC_SMPTE170M, 0, &sheet_jpeg->data, &sheet_jpeg->size, err);
     if (!rc) sheet_jpeg->width = sheet->width, sheet_jpeg->height = sheet->height;
     av_frame_free(&sheet);
     grabber_close(&g);
@@ -277,7 +317,7 @@ static cf_err cover_poster(const char *path, int width, cf_jpeg *out, int64_t *a
     int h = (int)lround((double)cover->height * w / cover->width) & ~1;
     h = h < 2 ? 2 : h;
     if (!(pic = upright(cover, 0, w, h))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: cover picture", path);
-    if (!rc) rc = cf_jpeg_encode(pic, 0, &out->data, &out->size, err);
+    if (!rc) rc = cf_jpeg_encode(pic, AVCOL_SPC_SMPTE170M, 0, &out->data, &out->size, err);
     if (!rc) out->width = w, out->height = h;
     if (at_ms) *at_ms = 0;
     av_frame_free(&pic);
@@ -315,7 +355,7 @@ cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_
         if (worth || !duration) break;
     }
     if (!best) rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: no video frame could be decoded", path);
-    if (!rc) rc = cf_jpeg_encode(best, 0, &out->data, &out->size, err);
+    if (!rc) rc = cf_jpeg_encode(best, AVCOL_SPC_SMPTE170M, 0, &out->data, &out->size, err);
     if (!rc) {
         out->width = best->width, out->height = best->height;
         if (at_ms) *at_ms = best_at < 0 ? 0 : best_at;

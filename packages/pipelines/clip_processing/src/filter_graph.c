@@ -120,8 +120,9 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const 
         av_bprintf(out, ",scale=%d:%d:flags=bicubic", w, h);
     }
     if (gif != CFCLIP_GIF_NONE)
-        av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos", gif_fps(plan, source_fps),
-                   CFCLIP_GIF_MAX_WIDTH);
+        av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos:in_color_matrix=%s:in_range=tv",
+                   gif_fps(plan, source_fps), CFCLIP_GIF_MAX_WIDTH,
+                   cf_media_matrix_name(cf_media_shown_colors(in).matrix));
     else if (plan->fps > 0) av_bprintf(out, ",fps=%.6f", plan->fps);
     if (gif == CFCLIP_GIF_PALETTE) av_bprintf(out, ",palettegen=stats_mode=full[out]");
     if (gif == CFCLIP_GIF_APPLY) av_bprintf(out, "[pic];[pic][in1]paletteuse=dither=sierra2_4a[out]");

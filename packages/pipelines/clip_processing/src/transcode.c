@@ -309,7 +309,7 @@ static cf_err setup_video(cf_media_input *in, const cfclip_encode_job *job, muxe
     o->video = true;
     cf_encoder_options eo = {.threads = plan->threads,
                              .global_header = m->oc->oformat->flags & AVFMT_GLOBALHEADER,
-                             .bt709 = cf_media_is_hdr(in)};
+                             .colors = cf_media_shown_colors(in)};
     if (!rc) rc = cf_encoder_open_video(target(plan->format), lane->graph.sink, &eo, &o->enc, err);
     if (!rc) rc = add_stream(m, o, in->fmt->streams[in->video_index], err);
     lane->consume = encode_consume;
@@ -362,7 +362,9 @@ static cf_err finish(muxer *m, const cfclip_encode_job *job, cf_error *err) {
         return cf_error_set(err, CF_ERR_IO, "cannot close %s: %s", job->output_path, av_err2str(ret));
     if (!job->thumb_path) return CF_OK;
     if (!m->thumb) return cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: the clip has no pictures");
-    return cf_write_jpeg(m->thumb, job->plan->thumb_w, job->thumb_path, err);
+    /* the pictures are in the colours the clip states */
+    enum AVColorSpace matrix = m->out[0].enc ? m->out[0].enc->colorspace : AVCOL_SPC_BT709;
+    return cf_write_jpeg(m->thumb, matrix, job->plan->thumb_w, job->thumb_path, err);
 }
 
 static void muxer_free(muxer *m) {

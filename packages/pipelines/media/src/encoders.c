@@ -90,10 +90,12 @@ cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf
         enc->gop_size = (int)(o->keyframe_s * av_q2d(fr) + 0.5);
     enc->thread_count = o->threads;
     if (o->global_header) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (o->bt709) {
-        enc->color_primaries = AVCOL_PRI_BT709;
-        enc->color_trc = AVCOL_TRC_BT709;
-        enc->colorspace = AVCOL_SPC_BT709;
+    if (f != CF_TARGET_FORMAT_GIF) {
+        cf_media_colors c = o->colors;
+        if (c.matrix == 0) c = (cf_media_colors){AVCOL_SPC_BT709, AVCOL_PRI_BT709, AVCOL_TRC_BT709};
+        enc->colorspace = c.matrix;
+        enc->color_primaries = c.primaries;
+        enc->color_trc = c.transfer;
         enc->color_range = AVCOL_RANGE_MPEG;
     }
     video_options(f, o->bitrate, enc);

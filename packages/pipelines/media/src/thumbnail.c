@@ -9,7 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int convert(const AVFrame *src, int w, int h, AVFrame **out) {
+/* swscale's colour spaces (SWS_CS_*) are numbered as AVColorSpace for the matrices it has. */
+void cf_jpeg_sws_colors(struct SwsContext *sws, enum AVColorSpace m, bool full) {
+    sws_setColorspaceDetails(sws, sws_getCoefficients((int)m), full, sws_getCoefficients(SWS_CS_ITU601), 1, 0,
+                             1 << 16, 1 << 16);
+}
+
+static int convert(const AVFrame *src, enum AVColorSpace m, int w, int h, AVFrame **out) {
     AVFrame *dst = av_frame_alloc();
     struct SwsContext *sws = NULL;
     int ret = AVERROR(ENOMEM);
@@ -22,6 +28,7 @@ static int convert(const AVFrame *src, int w, int h, AVFrame **out) {
                          SWS_BICUBIC, NULL, NULL, NULL);
     ret = AVERROR(EINVAL);
     if (!sws) goto end;
+    cf_jpeg_sws_colors(sws, m, cf_media_full_range(AVCOL_RANGE_UNSPECIFIED, (enum AVPixelFormat)src->format));
     ret = sws_scale(sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, dst->data,
                     dst->linesize);
 end:
@@ -51,7 +58,8 @@ end:
     return ret;
 }
 
-cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *size, cf_error *err) {
+cf_err cf_jpeg_encode(const AVFrame *frame, enum AVColorSpace m, int width, uint8_t **data, size_t *size,
+                      cf_error *err) {
     *data = NULL;
     *size = 0;
     int w = width > 0 ? width : frame->width;
@@ -60,7 +68,7 @@ cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *s
     if (w < 2 || h < 2) w = h = 2;
     AVFrame *pic = NULL;
     AVPacket *pkt = av_packet_alloc();
-    int ret = pkt ? convert(frame, w, h, &pic) : AVERROR(ENOMEM);
+    int ret = pkt ? convert(frame, m, w, h, &pic) : AVERROR(ENOMEM);
     if (ret >= 0) {
         pic->pts = 0;
         ret = encode(pic, pkt);
@@ -78,10 +86,10 @@ cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *s
     return CF_OK;
 }
 
-cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err) {
+cf_err cf_write_jpeg(const AVFrame *frame, enum AVColorSpace m, int width, const char *path, cf_error *err) {
     uint8_t *data = NULL;
     size_t size = 0;
-    cf_err rc = cf_jpeg_encode(frame, width, &data, &size, err);
+    cf_err rc = cf_jpeg_encode(frame, m, width, &data, &size, err);
     if (rc) return rc;
     FILE *f = fopen(path, "wb");
     bool ok = f && fwrite(data, 1, size, f) == size;

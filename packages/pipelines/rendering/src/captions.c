@@ -275,10 +275,11 @@ cf_err cf_captions_write_vtt(const cf_captions *c, int per_line, const char *pat
     return write_text_cues(c, per_line, path, CF_CAPTION_VTT, err);
 }
 
-/* ASS colours are &HBBGGRR. */
+/* ASS colours are &HBBGGRR; the script is burned in by FFmpeg's drawing (cf_color_for_drawing). */
 static unsigned ass_color(const char *name, unsigned fallback) {
     uint32_t rgb;
     if (!cf_color_parse(name, &rgb)) rgb = fallback;
+    rgb = cf_color_for_drawing(rgb);
     return ((rgb & 0xFF) << 16) | (rgb & 0xFF00) | ((rgb >> 16) & 0xFF);
 }
 

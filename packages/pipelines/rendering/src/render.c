@@ -237,9 +237,12 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     AVBPrint up;
     av_bprint_init_for_buffer(&up, ps->upright, sizeof ps->upright);
     cf_media_upright_filters(&src->in, &up);
+    /* every render is BT.709: a canvas holds pictures of several sources and what is drawn on them */
+    cf_media_matrix_filter(cf_media_shown_colors(&src->in).matrix, AVCOL_SPC_BT709, &up);
     if (!av_bprint_is_complete(&up))
         return cf_error_set(err, CF_ERR_INTERNAL, "scenes[%zu]: the source's picture filters are too long",
                             i);
+
     ps->video_index = src->video.index;
     ps->audio_index = src->audio.index;
     ps->cover_index = src->cover_index;
@@ -251,6 +254,13 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     av_bprint_finalize(&v, &ps->video_args);
     av_bprint_finalize(&a, &ps->audio_args);
     av_bprint_finalize(&c, &ps->cover_args);
+    if (src->cover) {
+        AVBPrint cc;
+        av_bprint_init_for_buffer(&cc, ps->cover_colors, sizeof ps->cover_colors);
+        cf_media_color_filters((enum AVPixelFormat)src->cover->format, src->cover->colorspace,
+                               src->cover->color_range, src->cover->width, src->cover->height,
+                               AVCOL_SPC_BT709, &cc);
+    }
     return ps->video_args && ps->audio_args && ps->cover_args
                ? CF_OK
                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -472,7 +482,7 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
     if (!j->thumb_done && t >= j->thumb_at_s && f->format != AV_PIX_FMT_PAL8) {
         cf_error terr;
         j->thumb_done = true;
-        j->thumb_err = cf_write_jpeg(f, 0, j->thumb_path, &terr);
+        j->thumb_err = cf_write_jpeg(f, AVCOL_SPC_BT709, 0, j->thumb_path, &terr);
         if (j->thumb_err) cf_log_warn("render", "%s", terr.msg);
     }
 }

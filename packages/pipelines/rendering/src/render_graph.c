@@ -26,11 +26,11 @@ static int even(double v) {
     return i - i % 2;
 }
 
-/* FFmpeg colour syntax for a colour the timeline check accepted. */
+/* FFmpeg colour syntax for a colour the timeline check accepted, as drawing must say it. */
 static const char *color(const char *name, char buf[16]) {
     uint32_t rgb = 0;
     cf_color_parse(name, &rgb);
-    snprintf(buf, 16, "0x%06X", (unsigned)rgb);
+    snprintf(buf, 16, "0x%06X", (unsigned)cf_color_for_drawing(rgb));
     return buf;
 }
 
@@ -158,10 +158,11 @@ static void cover_picture(ctx *c, size_t i, const plan_scene *ps) {
         cf_textbuf_printf(b, "movie=filename=%s:s=%d[cv%zu];", ps->link, ps->cover_index, i);
     else cf_textbuf_printf(b, "buffer@sc%zu=%s[cv%zu];", i, ps->cover_args, i);
     int bw = even(c->W * 0.8), bh = even(c->H * 0.4);
-    cf_textbuf_printf(b,
-                      "[cv%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1["
-                      "cvs%zu];[wbg%zu][cvs%zu]overlay=x=(W-w)/2:y=%d[wbc%zu];",
-                      i, bw < 2 ? 2 : bw, bh < 2 ? 2 : bh, i, i, i, even(c->H * 0.12), i);
+    cf_textbuf_printf(
+        b,
+        "[cv%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1%s["
+        "cvs%zu];[wbg%zu][cvs%zu]overlay=x=(W-w)/2:y=%d[wbc%zu];",
+        i, bw < 2 ? 2 : bw, bh < 2 ? 2 : bh, ps->cover_colors, i, i, i, even(c->H * 0.12), i);
 }
 
 /* A source without pictures (a podcast's audio) is shown as its sound: a waveform on the
@@ -338,6 +339,8 @@ static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
                           "fade=t=out:st=%.3f:d=%.3f:alpha=1",
                           c->fps, s, a, e - a, a);
     }
+    /* into the canvas's BT.709 here: overlay's own conversion would use BT.601 */
+    cf_textbuf_printf(&c->b, ",scale=out_color_matrix=bt709:out_range=tv,format=yuva420p");
     /* a looped image never ends: the main input decides the end; a single frame is repeated */
     cf_textbuf_printf(
         &c->b, "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];", k,
@@ -458,7 +461,8 @@ static void outputs(ctx *c) {
         cf_textbuf_printf(b, "scale=%d:%d", w, h);
         if (o->format == CF_TARGET_FORMAT_GIF)
             cf_textbuf_printf(b,
-                              ",fps=%.3f,split[gfa%zu][gfb%zu];[gfa%zu]palettegen=stats_mode=diff[gfp%zu];"
+                              ":in_color_matrix=bt709:in_range=tv,fps=%.3f,split[gfa%zu][gfb%zu];[gfa%zu]"
+                              "palettegen=stats_mode=diff[gfp%zu];"
                               "[gfb%zu][gfp%zu]paletteuse=dither=bayer[outv%zu];",
                               c->fps > 15 ? 15.0 : c->fps, j, j, j, j, j, j, j);
         else

@@ -22,7 +22,9 @@ typedef struct plan_scene {
     char *video_args, *audio_args; /* arguments of the scene's buffer / abuffer sources */
     char *cover_args;              /* a source without video: its cover picture's buffer ("" = none) */
     int cover_index;               /* the cover's stream */
-    char upright[512]; /* filters showing the source's pictures as players do (cf_media_upright_filters) */
+    char cover_colors[160];        /* filters making the cover BT.709 (cf_media_color_filters) */
+    char upright[512]; /* filters showing the source's pictures as players do (cf_media_upright_filters),
+                          then in BT.709 */
     double start_s;    /* the file's start time (timestamps of its first frame) */
     char *cmd_file;    /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;

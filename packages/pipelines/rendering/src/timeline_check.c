@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -34,6 +35,25 @@ bool cf_color_parse(const char *text, uint32_t *rgb) {
             return true;
         }
     return false;
+}
+
+static double clamp_255(double v) {
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/* FFmpeg 5.1's drawing utilities convert with fixed BT.601 weights whatever the pictures are.
+ * The YUV of rgb under BT.709 (Y and the two colour differences, range scaling cancels out)
+ * turned back into RGB with BT.601's weights gives the colour that draws it exactly; a colour
+ * outside BT.601's reach (the most saturated reds and blues) comes out clipped, still closer. */
+uint32_t cf_color_for_drawing(uint32_t rgb) {
+    const double kr709 = 0.2126, kb709 = 0.0722, kr601 = 0.299, kb601 = 0.114;
+    double r = (double)(rgb >> 16), g = (double)((rgb >> 8) & 255), b = (double)(rgb & 255);
+    double y = kr709 * r + (1 - kr709 - kb709) * g + kb709 * b;
+    double pb = (b - y) / (2 * (1 - kb709)), pr = (r - y) / (2 * (1 - kr709));
+    double r2 = y + 2 * (1 - kr601) * pr, b2 = y + 2 * (1 - kb601) * pb;
+    double g2 = (y - kr601 * r2 - kb601 * b2) / (1 - kr601 - kb601);
+    return (uint32_t)lround(clamp_255(r2)) << 16 | (uint32_t)lround(clamp_255(g2)) << 8 |
+           (uint32_t)lround(clamp_255(b2));
 }
 
 static const struct {

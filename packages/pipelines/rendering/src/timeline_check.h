@@ -16,6 +16,9 @@
 cf_err cf_timeline_check(const cf_timeline *tl, cf_error *err);
 /* Parses a colour name (white, black, red, ...) or #RRGGBB into 0xRRGGBB. */
 bool cf_color_parse(const char *text, uint32_t *rgb);
+/* The RGB to give FFmpeg's drawing (color, pad, drawbox, drawtext, ASS captions) so that the
+ * canvas shows rgb: they turn RGB into YUV with BT.601's matrix, the canvas is BT.709. */
+uint32_t cf_color_for_drawing(uint32_t rgb);
 /* Resolves a font family ("DejaVu Sans Bold") or an existing .ttf path to a file path; the
  * result is a static string or font itself. NULL when unknown. */
 const char *cf_font_file(const char *font);

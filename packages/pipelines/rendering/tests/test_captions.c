@@ -14,6 +14,7 @@
 
 #include "captions.h"
 #include "clipforge/render.h"
+#include "timeline_check.h"
 
 static char dir[] = "/tmp/cf_captions_testXXXXXX";
 
@@ -93,9 +94,9 @@ static void test_transcript_json_and_outputs(void **state) {
     assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
     char *ass = slurp("o.ass");
     assert_non_null(
-        strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0000FF&}One{\\r} two"));
+        strstr(ass, "Dialogue: 0,0:00:00.00,0:00:00.40,Default,,0,0,0,,{\\1c&H0200E9&}One{\\r} two"));
     assert_non_null(
-        strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,One {\\1c&H0000FF&}two{\\r}"));
+        strstr(ass, "Dialogue: 0,0:00:00.40,0:00:00.90,Default,,0,0,0,,One {\\1c&H0200E9&}two{\\r}"));
     free(ass);
     cf_captions_free(&c);
 }
@@ -122,10 +123,24 @@ static void test_low_confidence_words_are_marked_or_left_out(void **state) {
     snprintf(path, sizeof path, "%s/c.ass", dir);
     assert_int_equal(cf_captions_write_ass(&c, &style, 320, 180, path, &err), CF_OK);
     char *ass = slurp("c.ass");
-    assert_non_null(strstr(ass, ",,{\\1c&H0000FF&}Sure{\\r} {\\i1\\1a&H60&}maybe{\\r}\n"));
+    assert_non_null(strstr(ass, ",,{\\1c&H0200E9&}Sure{\\r} {\\i1\\1a&H60&}maybe{\\r}\n"));
     assert_null(strstr(ass, "noise"));
     free(ass);
     cf_captions_free(&c);
+}
+
+/* FFmpeg draws an RGB colour in BT.601 on the BT.709 canvas: the colour given is the one whose
+ * BT.601 YUV is the wanted colour's BT.709 YUV (a red #C02020 was shown 206 48 30). Greys are
+ * the same in both; the most saturated red is out of BT.601's reach and clipped; the captions'
+ * highlight colour is drawn so too. */
+static void test_drawn_colours_are_given_for_bt709(void **state) {
+    (void)state;
+    assert_int_equal(cf_color_for_drawing(0xFFFFFF), 0xFFFFFF);
+    assert_int_equal(cf_color_for_drawing(0x000000), 0x000000);
+    assert_int_equal(cf_color_for_drawing(0x808080), 0x808080);
+    assert_int_equal(cf_color_for_drawing(0xC02020), 0xB20F22);
+    assert_int_equal(cf_color_for_drawing(0x20A040), 0x2AB443);
+    assert_int_equal(cf_color_for_drawing(0xFF0000), 0xE90002);
 }
 
 static void test_broken_caption_files_are_refused(void **state) {
@@ -262,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_transcript_json_and_outputs),
         cmocka_unit_test(test_low_confidence_words_are_marked_or_left_out),
         cmocka_unit_test(test_recognised_words_are_cased_for_reading),
+        cmocka_unit_test(test_drawn_colours_are_given_for_bt709),
         cmocka_unit_test(test_broken_caption_files_are_refused),
         cmocka_unit_test(test_compile_applies_template_variables),
         cmocka_unit_test(test_compile_refuses_with_the_field_named),

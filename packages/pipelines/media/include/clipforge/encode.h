@@ -9,26 +9,29 @@
 #include <libavcodec/avcodec.h>
 #include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "clipforge/domain/types.h"
 #include "clipforge/error.h"
+#include "clipforge/media.h"
 
 /* The libx264 settings, also used by the benchmarks' ffmpeg peers. */
 #define CF_X264_PRESET "veryfast"
 #define CF_X264_CRF "23"
 
 typedef struct cf_encoder_options {
-    int threads;        /* codec threads, 0 = auto */
-    int64_t bitrate;    /* video bits/s, 0 = the format's constant quality */
-    double keyframe_s;  /* keyframe interval in seconds, 0 = the encoder's default */
-    bool global_header; /* the muxer wants global headers (AVFMT_GLOBALHEADER) */
-    bool bt709;         /* the pictures are BT.709 SDR (tone-mapped HDR): say so in the stream */
+    int threads;            /* codec threads, 0 = auto */
+    int64_t bitrate;        /* video bits/s, 0 = the format's constant quality */
+    double keyframe_s;      /* keyframe interval in seconds, 0 = the encoder's default */
+    bool global_header;     /* the muxer wants global headers (AVFMT_GLOBALHEADER) */
+    cf_media_colors colors; /* the pictures' colours, stated in the stream; zero-initialised: BT.709 */
 } cf_encoder_options;
 
 /* Opens the video encoder of format f for the frames sink delivers (size, pixel format, time
- * base, frame rate). *out is the caller's (avcodec_free_context). */
+ * base, frame rate), stating o->colors in limited range, so that no player has to guess them.
+ * *out is the caller's (avcodec_free_context). */
 cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf_encoder_options *o,
                              AVCodecContext **out, cf_error *err);
 /* Opens the audio encoder of format f at the sample rate and channel layout closest to
@@ -54,10 +57,16 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
  * writes does not matter, the caller removes the file. */
 void cf_output_close(AVFormatContext **oc, bool unfinished);
 
+/* Sets sws to turn YUV pictures of matrix m (cf_media_yuv_matrix) and range (full or limited)
+ * into JPEG's colours: BT.601, full range. */
+void cf_jpeg_sws_colors(struct SwsContext *sws, enum AVColorSpace m, bool full);
 /* Scales frame to width (0 = its own width; the height keeps the aspect, even) and writes it
- * to path as a baseline JPEG. */
-cf_err cf_write_jpeg(const AVFrame *frame, int width, const char *path, cf_error *err);
+ * to path as a baseline JPEG. frame is YUV of matrix m, limited range, or full range in a JPEG
+ * format (yuvj420p), whatever its fields say (FFmpeg 5.1's scale leaves a converted frame's old
+ * matrix in them). */
+cf_err cf_write_jpeg(const AVFrame *frame, enum AVColorSpace m, int width, const char *path, cf_error *err);
 /* The same JPEG in memory: *data (malloc'd, the caller frees) holds *size bytes. */
-cf_err cf_jpeg_encode(const AVFrame *frame, int width, uint8_t **data, size_t *size, cf_error *err);
+cf_err cf_jpeg_encode(const AVFrame *frame, enum AVColorSpace m, int width, uint8_t **data, size_t *size,
+                      cf_error *err);
 
 #endif

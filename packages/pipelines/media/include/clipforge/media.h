@@ -129,10 +129,42 @@ AVRational cf_media_stream_sar(const AVStream *st);
  * that crops, lays out or analyses pictures works in this size. */
 void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh);
 /* Appends the filters that make the decoded pictures of in's video stream what
- * cf_media_shown_size describes: HDR (cf_media_is_hdr) tone-mapped to BT.709 SDR in 8 bits,
+ * cf_media_shown_size describes, in limited-range YUV of cf_media_shown_colors: HDR
+ * (cf_media_is_hdr) tone-mapped to BT.709 SDR in 8 bits, RGB made BT.709 YUV, full range made
+ * limited (cf_media_color_filters),
  * ",scale=W:H,setsar=1" for pixels that are not square, then the turn (",transpose=clock" ...);
- * nothing for SDR pictures shown as stored. */
+ * nothing for limited-range SDR YUV pictures shown as stored. */
 void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out);
+/* The matrix players read YUV pictures with: the stated one (BT.470BG and SMPTE 170M, the same
+ * matrix, as AVCOL_SPC_SMPTE170M), else their guess: BT.709 from 1280 wide or 577 high, BT.601
+ * (AVCOL_SPC_SMPTE170M) below and for JPEG's full-range formats. */
+enum AVColorSpace cf_media_yuv_matrix(enum AVColorSpace stated, enum AVPixelFormat format, int w, int h);
+/* Whether YUV pictures are full range: as stated, else for JPEG's formats (yuvj*). */
+bool cf_media_full_range(enum AVColorRange stated, enum AVPixelFormat format);
+/* The name FFmpeg's scale filter gives matrix m ("bt709", "bt601", ...). */
+const char *cf_media_matrix_name(enum AVColorSpace m);
+/* Appends the filter that turns limited-range YUV of matrix from into matrix to
+ * (",colorspace=..."), nothing when they are the same. */
+void cf_media_matrix_filter(enum AVColorSpace from, enum AVColorSpace to, AVBPrint *out);
+/* Appends the filters that make pictures of this description limited-range YUV 4:2:0 in matrix
+ * to (",scale=in_color_matrix=...,format=yuv420p"): nothing when they are already, a conversion
+ * for another matrix (cf_media_yuv_matrix), full range or RGB. */
+void cf_media_color_filters(enum AVPixelFormat format, enum AVColorSpace space, enum AVColorRange range,
+                            int w, int h, enum AVColorSpace to, AVBPrint *out);
+/* The colours of pictures: their matrix (never unspecified) and the primaries and transfer
+ * their stream states (or unspecified); always limited range. */
+typedef struct cf_media_colors {
+    enum AVColorSpace matrix;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic transfer;
+} cf_media_colors;
+/* The colours cf_media_upright_filters leaves in's pictures in: BT.709 for HDR (tone-mapped)
+ * and RGB sources, else the source's matrix (cf_media_yuv_matrix) with its stated primaries and
+ * transfer. */
+cf_media_colors cf_media_shown_colors(const cf_media_input *in);
+/* Appends the tone mapping of cf_media_upright_filters alone (",zscale=..."): HDR pictures made
+ * BT.709 SDR, limited range, 8 bits; nothing for SDR. */
+void cf_media_tone_map_filters(const cf_media_input *in, AVBPrint *out);
 /* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
 bool cf_media_is_hdr(const cf_media_input *in);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
