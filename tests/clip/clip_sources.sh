@@ -101,6 +101,13 @@ check "a commentary track and subtitles the clip does not carry are named in its
 gen tracks.mkv -f lavfi -i testsrc2=s=160x120:r=25:d=3 -f lavfi -i "sine=f=440:d=3" -f lavfi -i "sine=f=660:d=3" \
   -f srt -i <(printf '1\n00:00:00,500 --> 00:00:02,000\nhello\n') -map 0 -map 1 -map 2 -map 3 -c:v libx264 \
   -pix_fmt yuv420p -c:a aac -c:s srt -metadata:s:a:1 title=Commentary -metadata:s:s:0 language=fre
+ok probe tracks.mkv
+grep -q '^  #2  audio .* "Commentary"$' out.txt && grep -q '^  #3  subtitle .* \[fre\]$' out.txt &&
+  grep -q '^  #1  audio .* default$' out.txt || fail "probe does not mark the tracks: $(cat out.txt)"
+gen cover.png -f lavfi -i color=orange:s=64x64 -frames:v 1
+gen song.mp3 -f lavfi -i "sine=f=440:d=2" -i cover.png -map 0 -map 1 -c:a libmp3lame -c:v copy -disposition:v attached_pic
+ok probe song.mp3
+grep -q '^  #1  video    png        64x64 rgb24 cover picture$' out.txt || fail "probe does not name the cover: $(cat out.txt)"
 ok clip --input tracks.mkv --output tracks.mp4 --trim 0.5:2.5
 grep -q '^note: left out of the result: audio stream 2 (aac, "Commentary"), subtitle stream 3 (subrip, fre); it carries audio stream 1' out.txt ||
   fail "the left-out streams are not named: $(cat out.txt)"
@@ -137,6 +144,8 @@ for trc in arib-std-b67 smpte2084; do
     -filter_complex "[0][1]hstack,format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=$trc:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \
     -c:v libx265 -preset ultrafast -x265-params log-level=0 -pix_fmt yuv420p10le \
     -color_primaries bt2020 -color_trc "$trc" -colorspace bt2020nc
+  ok probe "hdr-$trc.mp4"
+  grep -q "^  #0  video .* yuv420p10le HDR $trc " out.txt || fail "probe does not say HDR: $(cat out.txt)"
   ok clip --input "hdr-$trc.mp4" --output "sdr-$trc.mp4"
   grep -q "^note: the source is HDR ($trc): tone-mapped to SDR (BT.709)" out.txt || fail "$trc: no note: $(cat out.txt)"
   tags=$(sval "sdr-$trc.mp4" v:0 color_transfer)/$(sval "sdr-$trc.mp4" v:0 color_primaries)/$(sval "sdr-$trc.mp4" v:0 color_space)
@@ -159,6 +168,10 @@ gen phone601.mp4 -f lavfi -i "$(halves 1280x720)" -vf "scale=out_color_matrix=bt
 gen full.mp4 -f lavfi -i "$(halves 320x180)" -vf "scale=out_color_matrix=bt709:out_range=pc,format=yuvj420p" \
   -c:v libx264 -preset ultrafast -colorspace bt709 -color_range pc
 gen screen.mkv -f lavfi -i "$(halves 320x180),format=bgr0" -c:v ffv1
+ok probe phone601.mp4
+grep -q "^  #0  video .* yuv420p smpte170m " out.txt || fail "probe does not give the matrix: $(cat out.txt)"
+ok probe full.mp4
+grep -q "^  #0  video .* yuvj420p bt709 full range " out.txt || fail "probe does not give the range: $(cat out.txt)"
 for src in sd.mp4:smpte170m phone601.mp4:smpte170m full.mp4:bt709 screen.mkv:bt709; do
   matrix=${src#*:} src=${src%%:*}
   w=$(sval "$src" v:0 width) h=$(sval "$src" v:0 height)

@@ -9,8 +9,9 @@
 
 static const char *probe_help =
     "Usage: clipforge probe FILE [--json]\n"
-    "Shows the container, duration and streams (codec, size, frame rate, rotation, sample rate,\n"
-    "channels, bit rate) of a media file. --json prints the JSON document instead of a table.\n";
+    "Shows the container, duration and streams (codec, size, colours, frame rate, rotation, sample\n"
+    "rate, channels, bit rate; language, title, the default mark, cover pictures) of a media file.\n"
+    "--json prints the JSON document instead of a table.\n";
 
 static int64_t int_or(const json_t *obj, const char *key, int64_t def) {
     const json_t *v = json_object_get(obj, key);
@@ -22,15 +23,39 @@ static const char *str_or(const json_t *obj, const char *key, const char *def) {
     return json_is_string(v) ? json_string_value(v) : def;
 }
 
+static bool is_true(const json_t *obj, const char *key) {
+    return json_is_true(json_object_get(obj, key));
+}
+
+/* "bt709", "HDR smpte2084", "bt709 full range": what players read the pictures with. */
+static void print_colors(const json_t *s) {
+    if (is_true(s, "hdr")) printf(" HDR %s", str_or(s, "color_transfer", ""));
+    else if (json_object_get(s, "color_space")) printf(" %s", str_or(s, "color_space", ""));
+    if (!strcmp(str_or(s, "color_range", ""), "pc")) printf(" full range");
+}
+
+static void print_video(const json_t *s) {
+    printf(" %lldx%lld %s", (long long)int_or(s, "width", 0), (long long)int_or(s, "height", 0),
+           str_or(s, "pix_fmt", ""));
+    print_colors(s);
+    const json_t *fps = json_object_get(s, "avg_frame_rate");
+    if (!fps) fps = json_object_get(s, "frame_rate");
+    if (is_true(s, "cover_picture")) printf(" cover picture");
+    else if (json_is_number(fps)) printf(" %.3f fps", json_number_value(fps));
+}
+
+/* The marks that tell a file's tracks apart: language, title, the one players pick. */
+static void print_marks(const json_t *s) {
+    if (json_object_get(s, "language")) printf(" [%s]", str_or(s, "language", ""));
+    if (json_object_get(s, "title")) printf(" \"%s\"", str_or(s, "title", ""));
+    if (is_true(s, "default")) printf(" default");
+}
+
 static void print_stream(const json_t *s) {
     printf("  #%-2lld %-8s %-10s", (long long)int_or(s, "index", 0), str_or(s, "type", "?"),
            str_or(s, "codec", "?"));
     if (!strcmp(str_or(s, "type", ""), "video")) {
-        printf(" %lldx%lld %s", (long long)int_or(s, "width", 0), (long long)int_or(s, "height", 0),
-               str_or(s, "pix_fmt", ""));
-        const json_t *fps = json_object_get(s, "avg_frame_rate");
-        if (!fps) fps = json_object_get(s, "frame_rate");
-        if (json_is_number(fps)) printf(" %.3f fps", json_number_value(fps));
+        print_video(s);
         if (int_or(s, "rotation", 0)) printf(" rotation %lld", (long long)int_or(s, "rotation", 0));
         if (strcmp(str_or(s, "pixel_aspect", "1:1"), "1:1"))
             printf(" pixels %s", str_or(s, "pixel_aspect", ""));
@@ -43,6 +68,7 @@ static void print_stream(const json_t *s) {
     }
     int64_t br = int_or(s, "bit_rate", 0);
     if (br > 0) printf(" %lld kb/s", (long long)(br / 1000));
+    print_marks(s);
     printf("\n");
 }
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "clipforge/fs.h"
 #include "clipforge/media.h"
@@ -24,6 +25,29 @@ static int64_t ts_to_ms(int64_t ts, AVRational tb) {
 
 static double round3(double v) {
     return round(v * 1000.0) / 1000.0;
+}
+
+/* The colour description the stream states (what players read its pictures with), and whether
+ * it is HDR; nothing stated, nothing put. */
+static int put_colors(json_t *s, const AVCodecParameters *par) {
+    const char *space =
+                   par->color_space != AVCOL_SPC_UNSPECIFIED ? av_color_space_name(par->color_space) : NULL,
+               *range =
+                   par->color_range != AVCOL_RANGE_UNSPECIFIED ? av_color_range_name(par->color_range) : NULL,
+               *pri = par->color_primaries != AVCOL_PRI_UNSPECIFIED
+                          ? av_color_primaries_name(par->color_primaries)
+                          : NULL,
+               *trc = par->color_trc != AVCOL_TRC_UNSPECIFIED ? av_color_transfer_name(par->color_trc) : NULL;
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get((enum AVPixelFormat)par->format);
+    if (d && (d->flags & AV_PIX_FMT_FLAG_RGB)) range = NULL; /* RGB is full range by nature */
+    int rc = 0;
+    if (space) rc |= put(s, "color_space", json_string(space));
+    if (range) rc |= put(s, "color_range", json_string(range));
+    if (pri) rc |= put(s, "color_primaries", json_string(pri));
+    if (trc) rc |= put(s, "color_transfer", json_string(trc));
+    if (par->color_trc == AVCOL_TRC_SMPTE2084 || par->color_trc == AVCOL_TRC_ARIB_STD_B67)
+        rc |= put(s, "hdr", json_true());
+    return rc;
 }
 
 static int put_video(json_t *s, const AVStream *st) {
@@ -46,7 +70,7 @@ static int put_video(json_t *s, const AVStream *st) {
     cf_media_shown_size(par->width, par->height, sar, rot, &dw, &dh);
     rc |= put(s, "display_width", json_integer(dw));
     rc |= put(s, "display_height", json_integer(dh));
-    return rc;
+    return rc | put_colors(s, par);
 }
 
 static int put_audio(json_t *s, const AVStream *st) {
@@ -78,6 +102,12 @@ static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
     if (st->start_time != AV_NOPTS_VALUE) /* media time: after the container's start */
         rc |= put(s, "start_ms", json_integer(llround(cf_media_time(in, st->index, st->start_time) * 1000)));
     rc |= put(s, "default", json_boolean(st->disposition & AV_DISPOSITION_DEFAULT));
+    if (st->disposition & AV_DISPOSITION_ATTACHED_PIC) rc |= put(s, "cover_picture", json_true());
+    const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0),
+                            *title = av_dict_get(st->metadata, "title", NULL, 0);
+    if (lang && lang->value[0] && strcmp(lang->value, "und"))
+        rc |= put(s, "language", json_string(lang->value));
+    if (title && title->value[0]) rc |= put(s, "title", json_string(title->value));
     if (par->codec_type == AVMEDIA_TYPE_VIDEO) rc |= put_video(s, st);
     if (par->codec_type == AVMEDIA_TYPE_AUDIO) rc |= put_audio(s, st);
     if (rc) {
