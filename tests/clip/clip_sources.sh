@@ -191,6 +191,25 @@ for src in sd.mp4:smpte170m phone601.mp4:smpte170m full.mp4:bt709 screen.mkv:bt7
   echo "  $src -> its thumbnail (JPEG, BT.601 full range): red [$red]"
   near "$red" "192 33 32" 8 || fail "${src%.*}.jpg: red [$red]"
 done
+check "interlaced broadcast video (MPEG-2 and H.264 in MPEG-TS, two fields a frame) comes out whole frames, not combed"
+# A moving pattern at 50 pictures/s woven into 25 frames of two fields, as a TV recording holds
+# it. FFmpeg's idet filter tells combed frames from whole ones; every frame of a re-encode used
+# to be combed (idet: 50 of 50 TFF).
+combed() { ffmpeg -nostdin -v info -i "$1" -vf idet -f null - 2>&1 | sed -n 's/.*Multi frame detection: TFF: *\([0-9]*\) *BFF: *\([0-9]*\) *Progressive: *\([0-9]*\).*/\1 \2 \3/p' | tail -1; }
+gen tv-mpeg2.ts -f lavfi -i "testsrc2=s=720x576:r=50:d=3" -f lavfi -i "sine=f=440:d=3" \
+  -vf "tinterlace=mode=interleave_top,setfield=tff" -c:v mpeg2video -b:v 6M -flags +ildct+ilme -top 1 -c:a mp2
+gen tv-h264.ts -f lavfi -i "testsrc2=s=640x360:r=50:d=3" -f lavfi -i "sine=f=440:d=3" \
+  -vf "tinterlace=mode=interleave_top,setfield=tff" -c:v libx264 -preset ultrafast -flags +ildct+ilme -x264-params tff=1 -c:a aac
+for src in tv-mpeg2.ts tv-h264.ts; do
+  ok probe "$src"
+  read -r tff bff prog < <(combed "$src")
+  [ "$tff" -gt 40 ] || fail "$src is not interlaced by idet ($tff $bff $prog)"
+  ok clip --input "$src" --output "${src%.ts}.mp4" --trim 0.5:2.5
+  grep -q "^note: the source is interlaced (top field first): deinterlaced" out.txt || fail "$src: no note: $(cat out.txt)"
+  read -r tff bff prog < <(combed "${src%.ts}.mp4")
+  echo "  $src -> ${src%.ts}.mp4: idet TFF $tff, BFF $bff, progressive $prog"
+  [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "${src%.ts}.mp4 is combed: TFF $tff, progressive $prog"
+done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

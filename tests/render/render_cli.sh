@@ -133,6 +133,19 @@ EOF
     echo "  at ($x, 90): [$got]"
     near "$got" "0 128 0" || fail "wide pixels: ($x, 90) is [$got], not the source's green (pillarboxed?)"
   done
+  check "an interlaced TV recording is laid out as whole frames, not combed (idet)"
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=720x576:r=50:d=3" -f lavfi -i "sine=f=440:d=3" \
+    -vf "tinterlace=mode=interleave_top,setfield=tff" -c:v mpeg2video -b:v 6M -flags +ildct+ilme -top 1 -c:a mp2 tv.ts
+  cat > tl.json <<EOF
+{"canvas": {"width": 720, "height": 576, "fps": 25},
+ "scenes": [{"source_uri": "tv.ts", "in_ms": 0, "out_ms": 2000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output tv_out.mp4 >/dev/null
+  read -r tff prog < <(ffmpeg -v info -i tv_out.mp4 -vf idet -f null - 2>&1 |
+    sed -n 's/.*Multi frame detection: TFF: *\([0-9]*\) .*Progressive: *\([0-9]*\).*/\1 \2/p' | tail -1)
+  echo "  idet: TFF $tff, progressive $prog (of 50 frames)"
+  [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "the render of an interlaced source is combed: TFF $tff, progressive $prog"
   check "an HDR (HLG, 10-bit BT.2020) phone video is laid out as the SDR it shows: its red stays red"
   ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=25:d=3" -f lavfi -i "sine=f=440:d=3" \
     -vf "format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=arib-std-b67:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \

@@ -279,6 +279,22 @@ static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     return rc;
 }
 
+/* How a re-encode changed the pictures to show them as players do, for the result's notes. */
+static void shown_note(const cf_media_input *in, char *note, size_t n) {
+    const AVCodecParameters *par = in->video_index >= 0 ? in->fmt->streams[in->video_index]->codecpar : NULL;
+    if (!par) return;
+    bool hdr = cf_media_is_hdr(in), interlaced = cf_media_is_interlaced(in);
+    char hdr_part[80] = "";
+    if (hdr)
+        snprintf(hdr_part, sizeof hdr_part, "HDR (%s): tone-mapped to SDR (BT.709)",
+                 av_color_transfer_name(par->color_trc));
+    if (interlaced && hdr) snprintf(note, n, "the source is interlaced and %s; deinterlaced", hdr_part);
+    else if (interlaced)
+        snprintf(note, n, "the source is interlaced (%s field first): deinterlaced",
+                 par->field_order == AV_FIELD_BB || par->field_order == AV_FIELD_BT ? "bottom" : "top");
+    else if (hdr) snprintf(note, n, "the source is %s", hdr_part);
+}
+
 cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const char *thumb_path,
                       cf_progress *progress, cfclip_report *report, cf_error *err) {
     cf_media_input in;
@@ -336,9 +352,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     }
     if (path == PATH_ENCODE)
         rc = transcode(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress, report, err);
-    if (path == PATH_ENCODE && cf_media_is_hdr(&in))
-        snprintf(report->shown, sizeof report->shown, "the source is HDR (%s): tone-mapped to SDR (BT.709)",
-                 av_color_transfer_name(in.fmt->streams[in.video_index]->codecpar->color_trc));
+    if (path == PATH_ENCODE) shown_note(&in, report->shown, sizeof report->shown);
     if (!rc) cf_progress_report(progress, 1.0, "done");
 end:
     cfclip_cuts_free(&cuts);

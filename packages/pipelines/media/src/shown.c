@@ -179,9 +179,20 @@ cf_media_colors cf_media_shown_colors(const cf_media_input *in) {
         par->color_primaries, par->color_trc};
 }
 
+bool cf_media_is_interlaced(const cf_media_input *in) {
+    if (in->video_index < 0) return false;
+    enum AVFieldOrder f = in->fmt->streams[in->video_index]->codecpar->field_order;
+    return f == AV_FIELD_TT || f == AV_FIELD_BB || f == AV_FIELD_TB || f == AV_FIELD_BT;
+}
+
 void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out) {
     if (in->video_index < 0) return;
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    /* Broadcast video (a match recorded from TV, a DVD) holds two fields per frame, taken 1/50 s
+     * apart: shown as frames, every movement is combed, and scaling smears the comb. Each frame
+     * is rebuilt whole from its fields (bwdif, only frames flagged interlaced), before any
+     * scaling, at the source's frame rate. */
+    if (cf_media_is_interlaced(in)) av_bprintf(out, ",bwdif=mode=send_frame:parity=auto:deint=interlaced");
     if (cf_media_is_hdr(in)) cf_media_tone_map_filters(in, out);
     else
         cf_media_color_filters((enum AVPixelFormat)par->format, par->color_space, par->color_range,

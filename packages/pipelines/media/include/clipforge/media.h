@@ -129,7 +129,8 @@ AVRational cf_media_stream_sar(const AVStream *st);
  * that crops, lays out or analyses pictures works in this size. */
 void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh);
 /* Appends the filters that make the decoded pictures of in's video stream what
- * cf_media_shown_size describes, in limited-range YUV of cf_media_shown_colors: HDR
+ * cf_media_shown_size describes, in limited-range YUV of cf_media_shown_colors: interlaced
+ * video deinterlaced (cf_media_is_interlaced; bwdif, one frame per frame), HDR
  * (cf_media_is_hdr) tone-mapped to BT.709 SDR in 8 bits, RGB made BT.709 YUV, full range made
  * limited (cf_media_color_filters),
  * ",scale=W:H,setsar=1" for pixels that are not square, then the turn (",transpose=clock" ...);
@@ -165,6 +166,8 @@ cf_media_colors cf_media_shown_colors(const cf_media_input *in);
 /* Appends the tone mapping of cf_media_upright_filters alone (",zscale=..."): HDR pictures made
  * BT.709 SDR, limited range, 8 bits; nothing for SDR. */
 void cf_media_tone_map_filters(const cf_media_input *in, AVBPrint *out);
+/* True when in's video stores two fields per frame (broadcast, DVD, camcorders). */
+bool cf_media_is_interlaced(const cf_media_input *in);
 /* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
 bool cf_media_is_hdr(const cf_media_input *in);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
