@@ -53,6 +53,13 @@ for fmt in mp4 webm; do
   approx "$(fval "joined.$fmt" duration)" 4.0 0.1 || fail "joined $fmt: duration $(fval "joined.$fmt" duration)"
 done
 grep -q "changes its picture size at 4\.[0-9]* s (640x360, was 320x240)" err.txt || fail "the size change is not logged: $(cat err.txt)"
+# the 16:9 part is fitted whole into the 4:3 picture (320x180, black bars of 30 rows), as a
+# player shows it; stretched, its top rows were the pattern's
+band() { ffmpeg -nostdin -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=320:10:0:$3,format=gray" -f rawvideo - |
+  python3 -c 'import sys; d=sys.stdin.buffer.read(); print(round(sum(d)/max(len(d),1)))'; }
+top=$(band joined.mp4 3.5 5) middle=$(band joined.mp4 3.5 115) first=$(band joined.mp4 1.0 5)
+echo "  mean grey of rows 5-15 at 1.0 s (4:3 part) $first, at 3.5 s (16:9 part) $top; rows 115-125 at 3.5 s $middle"
+[ "$top" -le 20 ] && [ "$middle" -ge 60 ] && [ "$first" -ge 60 ] || fail "the 16:9 part is not letterboxed ($first $top $middle)"
 
 check "variable frame rate: trim keeps the right frames and duration"
 # 30 fps for 2 s, then 10 fps for 2 s.

@@ -133,6 +133,27 @@ EOF
     echo "  at ($x, 90): [$got]"
     near "$got" "0 128 0" || fail "wide pixels: ($x, 90) is [$got], not the source's green (pillarboxed?)"
   done
+  check "a stream that changes its picture size midway (two recordings joined: 4:3, then 16:9) renders whole, letterboxed"
+  # FFmpeg 5.1's filters are built for the first size: a bigger picture made them write past
+  # their buffers (a crash, and a partial file left behind).
+  ffmpeg -v error -y -f lavfi -i testsrc2=s=320x240:r=25:d=3 -f lavfi -i sine=f=440:d=3 -c:v libx264 -c:a aac -f mpegts a.ts
+  ffmpeg -v error -y -f lavfi -i testsrc2=s=640x360:r=25:d=3 -f lavfi -i sine=f=600:d=3 -c:v libx264 -c:a aac \
+    -output_ts_offset 3 -f mpegts b.ts
+  cat a.ts b.ts > joined.ts
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 240, "fps": 25},
+ "scenes": [{"source_uri": "joined.ts", "in_ms": 1000, "out_ms": 5000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output joined_out.mp4 >/dev/null 2>err.txt || { cat err.txt; fail "the render failed"; }
+  grep -q "changes its picture size at 4\.[0-9]* s (640x360, was 320x240): fitted in 320x240" err.txt ||
+    fail "the size change is not logged: $(cat err.txt)"
+  d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 joined_out.mp4)
+  read -r top _ _ < <(region joined_out.mp4 3.5 0 5 320 10)
+  read -r middle _ _ < <(region joined_out.mp4 3.5 0 115 320 10)
+  echo "  $d s; at 3.5 s (the 16:9 part) mean grey of rows 5-15 $top, of rows 115-125 $middle"
+  python3 -c "import sys; sys.exit(0 if abs($d-4.0)<0.1 and $top<20 and $middle>60 else 1)" ||
+    fail "joined: $d s, rows 5-15 $top, rows 115-125 $middle"
   check "an interlaced TV recording is laid out as whole frames, not combed (idet)"
   ffmpeg -v error -y -f lavfi -i "testsrc2=s=720x576:r=50:d=3" -f lavfi -i "sine=f=440:d=3" \
     -vf "tinterlace=mode=interleave_top,setfield=tff" -c:v mpeg2video -b:v 6M -flags +ildct+ilme -top 1 -c:a mp2 tv.ts

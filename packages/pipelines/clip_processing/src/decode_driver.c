@@ -79,8 +79,8 @@ static int keep(cfclip_lane *lane, const AVFrame *frame) {
 
 /* A stream may change its picture size midway (a recording that switched quality; joined
  * broadcasts). The graph and the encoder keep the first size, which later filters would
- * refuse, so such pictures are scaled to it, as the ffmpeg CLI does (their shape may change
- * with it: logged once, with the time). */
+ * refuse, so such pictures are fitted into it (cf_media_fit_picture); logged once, with the
+ * time. */
 static int conform(cfclip_lane *lane, AVFrame *frame, double t_s) {
     const AVFilterLink *l = lane->graph.src[0]->outputs[0];
     if (lane->dec->codec_type != AVMEDIA_TYPE_VIDEO ||
@@ -88,27 +88,10 @@ static int conform(cfclip_lane *lane, AVFrame *frame, double t_s) {
         return 0;
     if (!lane->resized)
         cf_log_warn("clip",
-                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): scaled to %dx%d",
+                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): fitted in %dx%d",
                     lane->index, t_s, frame->width, frame->height, l->w, l->h, l->w, l->h);
     lane->resized = true;
-    lane->sws = sws_getCachedContext(lane->sws, frame->width, frame->height, frame->format, l->w, l->h,
-                                     l->format, SWS_BICUBIC, NULL, NULL, NULL);
-    AVFrame *out = av_frame_alloc();
-    int ret = lane->sws && out ? 0 : AVERROR(ENOMEM);
-    if (!ret) out->width = l->w, out->height = l->h, out->format = l->format;
-    if (!ret) ret = av_frame_get_buffer(out, 0);
-    if (!ret) ret = av_frame_copy_props(out, frame);
-    if (!ret)
-        ret = sws_scale(lane->sws, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height,
-                        out->data, out->linesize) < 0
-                  ? AVERROR(EINVAL)
-                  : 0;
-    if (!ret) {
-        av_frame_unref(frame);
-        av_frame_move_ref(frame, out);
-    }
-    av_frame_free(&out);
-    return ret;
+    return cf_media_fit_picture(frame, l->w, l->h, (enum AVPixelFormat)l->format, &lane->sws);
 }
 
 static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {

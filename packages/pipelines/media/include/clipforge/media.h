@@ -170,6 +170,11 @@ void cf_media_tone_map_filters(const cf_media_input *in, AVBPrint *out);
 bool cf_media_is_interlaced(const cf_media_input *in);
 /* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
 bool cf_media_is_hdr(const cf_media_input *in);
+/* Replaces frame's picture by it fitted into w x h of format as a player shows a stream that
+ * changed its size: whole, its shape kept, centred, black bars where the shapes differ; *sws is
+ * the caller's cached context (sws_freeContext). 0, or an AVERROR. */
+struct SwsContext;
+int cf_media_fit_picture(AVFrame *frame, int w, int h, enum AVPixelFormat format, struct SwsContext **sws);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
 void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
