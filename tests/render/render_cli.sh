@@ -456,11 +456,14 @@ cancel)
     --output out.mp4 > /dev/null 2> err.txt &
   pid=$!
   wait_cancel_armed $pid err.txt || fail "the signal handler was never installed"
-  for _ in $(seq 1 600); do
-    [ "$(stat -c %s out.mp4 2>/dev/null || echo 0)" -gt 100000 ] && break
-    kill -0 $pid 2>/dev/null || break
+  # the video is written in the job's temp dir until it is whole
+  encoding() { for _ in $(seq 1 600); do
+    [ "$(cat "$TMPDIR"/cfrender*/out0.mp4 2>/dev/null | wc -c)" -gt 100000 ] && return 0
+    kill -0 "$1" 2>/dev/null || return 1
     sleep 0.1
-  done
+  done; return 1; }
+  encoding $pid || fail "the render never wrote 100 kB"
+  [ ! -e out.mp4 ] || fail "out.mp4 exists before the render is whole"
   t0=$(date +%s%N)
   kill -INT $pid
   wait $pid
@@ -487,6 +490,14 @@ else:
 PY
 )
   echo "  stopped ${stop_ms} ms after SIGINT, at ${at_s} s of 60 s"
+  check "a render killed outright (kill -9, a crash) leaves nothing at the output's path"
+  "$bin" render --template shorts-blur --input src.mp4 --span 0:60 --format vertical --output killed.mp4 \
+    >/dev/null 2>&1 &
+  pid=$!
+  encoding $pid || fail "the render never wrote 100 kB"
+  kill -KILL $pid
+  wait $pid || true
+  [ ! -e killed.mp4 ] || fail "a part of the video was left at killed.mp4 ($(stat -c %s killed.mp4) bytes)"
   python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
   [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
   ;;

@@ -13,7 +13,8 @@
 #include "clipforge/error.h"
 
 typedef struct output_file {
-    char *path;
+    char *path;      /* where the result goes (published there whole, cf_render_timeline) */
+    char *work_path; /* where it is written: the job's temp dir, so a crash leaves no part of it at path */
     cf_target_format format;
     AVFilterContext *vsink, *asink; /* asink NULL for gif */
     AVFormatContext *oc;
@@ -22,7 +23,8 @@ typedef struct output_file {
     AVFrame *frame;
     AVPacket *pkt;
     bool v_done, a_done;
-    bool created;    /* the file was opened for writing (and is ours to remove on failure) */
+    bool created;    /* work_path was opened for writing */
+    bool published;  /* work_path was moved to path (ours to remove if the job fails after) */
     bool unfinished; /* the header is written, the trailer not */
     int64_t frames;
 } output_file;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -587,9 +588,11 @@ static cf_err video_artifacts(job *j, cf_render_result *r, cf_error *err) {
         r->outputs = v;
         cf_artifact *a = &v[r->n_outputs++];
         cf_err e = cf_media_measure(
-            o->path, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO,
+            o->work_path, o->format == CF_TARGET_FORMAT_GIF ? CF_ARTIFACT_KIND_IMAGE : CF_ARTIFACT_KIND_VIDEO,
             mime, a, err);
         if (e) return e;
+        free(a->uri);
+        if (!(a->uri = strdup(o->path))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         cf_media_note_sources(a, common_source(j, true), common_source(j, false));
         /* a short always has its picture and, but for a gif, its sound */
         if ((e = cf_media_expect_streams(a, true, cf_encoder_has_sound(o->format), err))) return e;
@@ -654,6 +657,12 @@ static cf_err run(job *j, cf_error *err) {
     if (strpbrk(j->tmp, ":,;[]'\\= "))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "temp dir %s: characters the filter graph cannot take", j->tmp);
+    for (size_t i = 0; i < j->n_outs; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "out%zu%s", i, cf_encoder_extension(j->outs[i].format));
+        if (!(j->outs[i].work_path = cf_path_join(j->tmp, name)))
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
     cf_progress_report(j->progress, 0, "prepare");
     if ((e = prepare_scenes(j, err)) || (e = prepare_overlays(j, err)) || (e = prepare_captions(j, err)))
         return e;
@@ -671,12 +680,25 @@ static cf_err run(job *j, cf_error *err) {
     return CF_OK;
 }
 
+/* The videos, measured whole in the temp dir, moved to their places: all or none. */
+static cf_err publish(job *j, cf_error *err) {
+    for (size_t i = 0; i < j->n_outs; i++) {
+        output_file *o = &j->outs[i];
+        chmod(o->work_path, 0644); /* a private temp file's mode is wrong for published media */
+        cf_err e = cf_move_file(o->work_path, o->path, err);
+        if (e) return e;
+        o->published = true;
+    }
+    return CF_OK;
+}
+
 static void release(job *j, bool remove_outputs) {
     avfilter_graph_free(&j->graph);
     for (size_t i = 0; i < j->n_outs; i++) {
         cf_render_output_close(&j->outs[i]);
-        if (remove_outputs && j->outs[i].created) unlink(j->outs[i].path);
+        if (remove_outputs && j->outs[i].published) unlink(j->outs[i].path);
         free(j->outs[i].path);
+        free(j->outs[i].work_path);
     }
     if (remove_outputs && j->thumb_done && !j->thumb_err) unlink(j->thumb_path);
     if (remove_outputs && j->debug_video_done) unlink(j->opts->debug_video_path);
@@ -729,6 +751,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         out->duration_ms = j.plan.duration_ms;
         if (!out->clip_id || !out->render_uri) e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         if (!e) e = video_artifacts(&j, out, err);
+        if (!e) e = publish(&j, err);
         if (!e) e = side_artifacts(&j, out, err);
         if (!e) e = left_out_notes(&j, out, err);
         out->processing_time_ms = cf_clock_ms() - t0;
