@@ -6,6 +6,10 @@
 #      encode pass with the measured gain (libx264 veryfast CRF 23, AAC 128k, +faststart).
 #      The decode-only time of the same 10 s is the floor. Goal: ratio <= 1.05.
 #  (b) copy-mode trim against re-encoding trim of the same 10 s. Goal: >= 30x faster.
+#  (c) a TV recording: 12 s of 1080i25 BT.601 H.264 in MPEG-TS (generated, cached), 8 s
+#      re-encoded; ours deinterlaces (bwdif) and keeps the BT.601 matrix stated. The peer is the
+#      ffmpeg CLI with the same bwdif and encoder; it seeks after -i (output seeking), since
+#      FFmpeg 5.1's CLI seeking before -i in this file writes no video at all. Floor: decode-only.
 # Best of 3 wall-clock runs; CPU time (user+sys) is shown too, as it is steadier on a shared
 # machine. Usage: bench/clip_bench.sh BUILD_DIR
 set -euo pipefail
@@ -22,13 +26,22 @@ if [ ! -s "$src" ]; then
     -c:v libx264 -preset veryfast -crf 23 -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -shortest "$src.part.mp4"
   mv "$src.part.mp4" "$src"
 fi
+tv="$media/tv12_1080i.ts"
+if [ ! -s "$tv" ]; then
+  echo "generating $tv (12 s 1080i25 BT.601 H.264 + AAC in MPEG-TS)..."
+  ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=1920x1080:r=50:d=12 -f lavfi -i "sine=f=330:d=12" \
+    -vf "tinterlace=mode=interleave_top,setfield=tff,scale=out_color_matrix=bt601,format=yuv420p" \
+    -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -colorspace smpte170m \
+    -color_primaries smpte170m -color_trc smpte170m -c:a aac -f mpegts "$tv.part.ts"
+  mv "$tv.part.ts" "$tv"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$src" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$src" "$work" "$tv" <<'PY'
 import os, re, subprocess, sys
 from benchlib import run
-cf, src, work = sys.argv[1:4]
+cf, src, work, tv = sys.argv[1:5]
 S, E = 20, 30  # the 10 s span
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
@@ -63,12 +76,27 @@ def reencode_trim():
                    "--trim", "%d:%d" % (S + 0.5, E), "--trim-mode", "accurate"])
     return w, c
 
+def ours_tv():
+    w, c, _ = run([cf, "clip", "--input", tv, "--output", work + "/tv.mp4", "--trim", "2:10",
+                   "--trim-mode", "accurate"])
+    return w, c
+
+def ffmpeg_tv():
+    w, c, _ = run(ff + ["-i", tv, "-ss", "2", "-t", "8", "-vf",
+                        "bwdif=mode=send_frame:parity=auto:deint=interlaced"] + x264 + aac +
+                  ["-movflags", "+faststart", work + "/tv-ff.mp4"])
+    return w, c
+
+def floor_tv():
+    w, c, _ = run(ff + ["-i", tv, "-ss", "2", "-t", "8", "-f", "null", "-"])
+    return w, c
+
 # Rounds alternate the contenders so drifting load on a shared machine hits both alike.
-results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim)}
+results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim, ours_tv, ffmpeg_tv, floor_tv)}
 for _ in range(3):
     for f in results:
         results[f].append(f())
-oa, fa, fl, cp, re_ = (tuple(min(x) for x in zip(*results[f])) for f in results)
+oa, fa, fl, cp, re_, ot, ft, flt = (tuple(min(x) for x in zip(*results[f])) for f in results)
 def lufs(path):
     p = subprocess.run(ff + ["-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True)
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", p.stderr)[-1])
@@ -78,9 +106,13 @@ for name, (w, c) in [("(a) clipforge clip: trim+scale 720p+normalize", oa),
                      ("(a) ffmpeg CLI: ebur128 pass + encode pass", fa),
                      ("(a) floor: ffmpeg decode-only of the span", fl),
                      ("(b) clipforge trim, mode copy", cp),
-                     ("(b) clipforge trim, mode accurate (re-encode)", re_)]:
+                     ("(b) clipforge trim, mode accurate (re-encode)", re_),
+                     ("(c) clipforge clip of 1080i BT.601 TS (deinterlaced)", ot),
+                     ("(c) ffmpeg CLI: bwdif + the same encode", ft),
+                     ("(c) floor: ffmpeg decode-only of the span", flt)]:
     print("%-52s %9.3f %9.3f" % (name, w, c))
 print("(a) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f (goal <= 1.05)" % (oa[0] / fa[0], oa[1] / fa[1]))
 print("(a) loudness of the outputs: clipforge %.1f LUFS, ffmpeg %.1f LUFS" % (lufs(work + "/a.mp4"), lufs(work + "/b.mp4")))
 print("(b) copy is %.1fx faster than re-encode (wall; goal >= 30x), cpu %.1fx" % (re_[0] / cp[0], re_[1] / cp[1]))
+print("(c) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f; floor / ffmpeg %.3f" % (ot[0] / ft[0], ot[1] / ft[1], flt[0] / ft[0]))
 PY
