@@ -8,15 +8,13 @@
 
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
-#include <libswscale/swscale.h>
 #include <math.h>
 
 void cfclip_lane_free(cfclip_lane *lane) {
     if (!lane) return;
     avcodec_free_context(&lane->dec);
     av_frame_free(&lane->held);
-    sws_freeContext(lane->sws);
-    lane->sws = NULL;
+    cf_media_fitter_free(&lane->fit);
     cfclip_graph_free(&lane->graph);
 }
 
@@ -77,23 +75,6 @@ static int keep(cfclip_lane *lane, const AVFrame *frame) {
     return av_frame_ref(lane->held, frame);
 }
 
-/* A stream may change its picture size midway (a recording that switched quality; joined
- * broadcasts). The graph and the encoder keep the first size, which later filters would
- * refuse, so such pictures are fitted into it (cf_media_fit_picture); logged once, with the
- * time. */
-static int conform(cfclip_lane *lane, AVFrame *frame, double t_s) {
-    const AVFilterLink *l = lane->graph.src[0]->outputs[0];
-    if (lane->dec->codec_type != AVMEDIA_TYPE_VIDEO ||
-        (frame->width == l->w && frame->height == l->h && frame->format == l->format))
-        return 0;
-    if (!lane->resized)
-        cf_log_warn("clip",
-                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): fitted in %dx%d",
-                    lane->index, t_s, frame->width, frame->height, l->w, l->h, l->w, l->h);
-    lane->resized = true;
-    return cf_media_fit_picture(frame, l->w, l->h, (enum AVPixelFormat)l->format, &lane->sws);
-}
-
 static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
     int64_t pts = frame->best_effort_timestamp;
     frame->pts = pts;
@@ -108,7 +89,11 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
         av_frame_unref(frame);
         return 0;
     }
-    int rc = conform(lane, frame, pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
+    /* the graph and the encoder keep the first size */
+    int rc = lane->dec->codec_type != AVMEDIA_TYPE_VIDEO
+                 ? 0
+                 : cf_media_fitter_apply(&lane->fit, frame, lane->graph.src[0], "clip", lane->index,
+                                         pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
     if (rc < 0) return rc;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
     int ret = past_end ? hold_last(lane, tb) : keep(lane, frame);

@@ -33,10 +33,9 @@ struct cfclip_lane {
     cfclip_consume_fn consume;
     void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
     void *ctx;
-    struct SwsContext *sws; /* video: scales pictures of another size than the first (owned) */
-    bool resized;           /* the stream changed its picture size (logged once) */
-    bool input_done;        /* no more frames go into the graph */
-    bool output_done;       /* the consumer has seen the end */
+    cf_media_fitter fit; /* video: pictures of another size than the first fitted into it */
+    bool input_done;     /* no more frames go into the graph */
+    bool output_done;    /* the consumer has seen the end */
 };
 
 /* Seeks to seek_s (source seconds, <= 0 = from the start) and runs the lanes until every lane

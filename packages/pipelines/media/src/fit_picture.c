@@ -9,6 +9,8 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
+#include "clipforge/log.h"
+
 /* Where a w x h picture goes in an ow x oh one: whole, its shape kept, centred; even offsets
  * and sizes, as halved chroma planes need. */
 static void fit(int w, int h, int ow, int oh, int *x, int *y, int *fw, int *fh) {
@@ -66,4 +68,21 @@ int cf_media_fit_picture(AVFrame *frame, int w, int h, enum AVPixelFormat format
     }
     av_frame_free(&out);
     return ret;
+}
+
+int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterContext *src,
+                          const char *component, int index, double t_s) {
+    const AVFilterLink *l = src->outputs[0];
+    if (frame->width == l->w && frame->height == l->h && frame->format == l->format) return 0;
+    if (!ft->changed)
+        cf_log_warn(component,
+                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): fitted in %dx%d",
+                    index, t_s, frame->width, frame->height, l->w, l->h, l->w, l->h);
+    ft->changed = true;
+    return cf_media_fit_picture(frame, l->w, l->h, (enum AVPixelFormat)l->format, &ft->sws);
+}
+
+void cf_media_fitter_free(cf_media_fitter *ft) {
+    sws_freeContext(ft->sws);
+    ft->sws = NULL;
 }

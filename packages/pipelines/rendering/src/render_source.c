@@ -7,10 +7,7 @@
 #include "render_source.h"
 
 #include <libavfilter/buffersrc.h>
-#include <libswscale/swscale.h>
 #include <string.h>
-
-#include "clipforge/log.h"
 
 /* Frames this far before the scene cannot be shown (trim drops them): not worth pushing. */
 #define PREROLL_S 1.0
@@ -95,21 +92,6 @@ static int close_lane(render_lane *l) {
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
-/* A stream that changes its picture size midway (a recording that switched quality, joined
- * broadcasts) has its later pictures fitted into the first size: the graph is built for it. */
-static int conform(render_lane *l, AVFrame *f, double t) {
-    const AVFilterLink *out = l->src->outputs[0];
-    if (l->dec->codec_type != AVMEDIA_TYPE_VIDEO ||
-        (f->width == out->w && f->height == out->h && f->format == out->format))
-        return 0;
-    if (!l->resized)
-        cf_log_warn("render",
-                    "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): fitted in %dx%d",
-                    l->index, t, f->width, f->height, out->w, out->h, out->w, out->h);
-    l->resized = true;
-    return cf_media_fit_picture(f, out->w, out->h, (enum AVPixelFormat)out->format, &l->sws);
-}
-
 /* Pushes one decoded frame; *pushed counts it. */
 static int push(render_source *s, render_lane *l, int *pushed) {
     AVFrame *f = s->frame;
@@ -131,7 +113,9 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         return AVERROR_INVALIDDATA;
     }
     l->last_s = t;
-    int ret = conform(l, f, t);
+    int ret = l->dec->codec_type == AVMEDIA_TYPE_VIDEO
+                  ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
+                  : 0;
     if (ret >= 0) ret = av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
     if (ret == AVERROR_EOF) { /* the graph needs no more of it */
@@ -215,7 +199,7 @@ double cf_render_source_short(const render_source *s) {
 void cf_render_source_close(render_source *s) {
     if (!s) return;
     avcodec_free_context(&s->video.dec);
-    sws_freeContext(s->video.sws);
+    cf_media_fitter_free(&s->video.fit);
     avcodec_free_context(&s->audio.dec);
     av_packet_free(&s->pkt);
     av_frame_free(&s->frame);

@@ -12,15 +12,14 @@
 #include "clipforge/media.h"
 
 typedef struct render_lane {
-    int index;              /* input stream, -1 when unused */
-    AVCodecContext *dec;    /* owned */
-    AVFilterContext *src;   /* the graph's buffer/abuffer, borrowed */
-    double last_s;          /* source time of the last frame pushed */
-    bool done;              /* end of stream pushed */
-    bool went_on;           /* the stream goes on past the scene (not cut short) */
-    bool went_back;         /* its timestamps went back from last_s (a damaged file) */
-    bool resized;           /* video: the stream changed its picture size (logged once) */
-    struct SwsContext *sws; /* video: fits pictures of another size into the first (owned) */
+    int index;            /* input stream, -1 when unused */
+    AVCodecContext *dec;  /* owned */
+    AVFilterContext *src; /* the graph's buffer/abuffer, borrowed */
+    double last_s;        /* source time of the last frame pushed */
+    bool done;            /* end of stream pushed */
+    bool went_on;         /* the stream goes on past the scene (not cut short) */
+    bool went_back;       /* its timestamps went back from last_s (a damaged file) */
+    cf_media_fitter fit;  /* video: pictures of another size than the first fitted into it */
 } render_lane;
 
 typedef struct render_source {

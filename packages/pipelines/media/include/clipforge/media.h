@@ -8,6 +8,7 @@
 #define CLIPFORGE_MEDIA_H
 
 #include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/bprint.h>
 #include <stdbool.h>
@@ -175,6 +176,19 @@ bool cf_media_is_hdr(const cf_media_input *in);
  * the caller's cached context (sws_freeContext). 0, or an AVERROR. */
 struct SwsContext;
 int cf_media_fit_picture(AVFrame *frame, int w, int h, enum AVPixelFormat format, struct SwsContext **sws);
+/* A video stream's pictures kept to the size and format its filter graph was built for: a stream
+ * that changes its size midway (a recording that switched quality, joined broadcasts) has the
+ * later ones fitted (cf_media_fit_picture), the first change logged by component with its time.
+ * Zero-initialised; cf_media_fitter_free ends it. */
+typedef struct cf_media_fitter {
+    struct SwsContext *sws;
+    bool changed; /* the stream changed its size (logged once) */
+} cf_media_fitter;
+/* Fits frame (stream index, source time t_s) to the first link of buffer source src, if it
+ * differs. 0, or an AVERROR. */
+int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterContext *src,
+                          const char *component, int index, double t_s);
+void cf_media_fitter_free(cf_media_fitter *ft);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
 void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
