@@ -1097,22 +1097,38 @@ function videoStates(page, selector) {
  *  playhead has loaded, which on a loaded 2-core machine (an ASan server, other browser tests)
  *  once took more than 30 s. Chromium's media pipeline has also been seen to stall there under
  *  load: playing, the whole file buffered, and the ready state stuck at HAVE_CURRENT_DATA for
- *  90 s. The page did its part (the video is playing, not paused), so a stall like that is
- *  told apart, logged, and met as a viewer would: K and Space again, once. */
+ *  90 s, through a K and Space too. The page did its part (the video is playing, not paused), so
+ *  a stall like that is told apart, logged, and met as a viewer would: K and Space again, then a
+ *  seek to where the playhead is (which makes the pipeline read the data again), at most 3 times. */
 async function playedPast(page, t) {
   const past = (ms) => page.waitForFunction((x) => document.querySelector('[data-testid="review-video"]').currentTime > x, t,
     { timeout: ms }).then(() => true, () => false);
   if (await past(45_000)) return;
   let [v] = await videoStates(page, '[data-testid="review-video"]');
-  const stalled = v && !v.paused && !v.seeking && v.readyState < 3 && v.buffered.some(([a, b]) => a <= v.currentTime && v.currentTime < b);
-  if (stalled) {
-    log(`note: the browser's playback stalled at ${v.currentTime.toFixed(2)} s with the data buffered (${JSON.stringify(v)}); K, Space again`);
-    await page.keyboard.press('k');
-    await page.keyboard.press('Space');
-    if (await past(45_000)) return;
+  let nudges = 0;
+  for (; nudges < 3 && isStalled(v); nudges++) {
+    log(`note: the browser's playback stalled at ${v.currentTime.toFixed(2)} s with the data buffered (${JSON.stringify(v)}); ` +
+      (nudges % 2 === 0 ? 'K, Space again' : 'seeking to the playhead'));
+    if (nudges % 2 === 0) {
+      await page.keyboard.press('k');
+      await page.keyboard.press('Space');
+    } else {
+      await page.evaluate(() => {
+        const x = document.querySelector('[data-testid="review-video"]');
+        x.currentTime = x.currentTime;
+        if (x.paused) x.play().catch(() => {});
+      });
+    }
+    if (await past(30_000)) return;
     [v] = await videoStates(page, '[data-testid="review-video"]');
   }
-  throw new Error(`the review video did not play past ${t} s within ${stalled ? '2 x 45' : '45'} s: ${JSON.stringify(v)}`);
+  throw new Error(`the review video did not play past ${t} s within 45 s and ${nudges} nudges of 30 s: ${JSON.stringify(v)}`);
+}
+
+/** Playing, not seeking, the data at the playhead buffered, but not enough to play on. */
+function isStalled(v) {
+  return typeof v === 'object' && !v.paused && !v.seeking && v.readyState < 3 &&
+    v.buffered.some(([a, b]) => a <= v.currentTime && v.currentTime < b);
 }
 
 /** The review screen by keyboard alone: Tab reaches the timeline; arrows seek and choose spans;
