@@ -490,14 +490,21 @@ else:
 PY
 )
   echo "  stopped ${stop_ms} ms after SIGINT, at ${at_s} s of 60 s"
-  check "a render killed outright (kill -9, a crash) leaves nothing at the output's path"
+  check "a render killed outright (kill -9, a crash) leaves nothing at the output's path nor beside it"
   "$bin" render --template shorts-blur --input src.mp4 --span 0:60 --format vertical --output killed.mp4 \
     >/dev/null 2>&1 &
   pid=$!
   encoding $pid || fail "the render never wrote 100 kB"
+  # the poster (the picture a third of the way in) is made while the video encodes: killed after it
+  for _ in $(seq 1 1200); do
+    ls "$TMPDIR"/cfrender*/poster.jpg >/dev/null 2>&1 || [ -e killed.jpg ] && break
+    kill -0 $pid 2>/dev/null || fail "the render ended before its poster was made"
+    sleep 0.1
+  done
   kill -KILL $pid
   wait $pid || true
   [ ! -e killed.mp4 ] || fail "a part of the video was left at killed.mp4 ($(stat -c %s killed.mp4) bytes)"
+  [ -z "$(ls killed* 2>/dev/null)" ] || fail "files of a render that never finished: $(ls killed*)"
   python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
   [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
   ;;

@@ -1,6 +1,7 @@
 /* thumbnail.c — JPEG thumbnails with libswscale and the MJPEG encoder, full-range YUV as JPEG
  * viewers expect. */
 #include "clipforge/encode.h"
+#include "clipforge/fs.h"
 
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
@@ -91,10 +92,7 @@ cf_err cf_write_jpeg(const AVFrame *frame, enum AVColorSpace m, int width, const
     size_t size = 0;
     cf_err rc = cf_jpeg_encode(frame, m, width, &data, &size, err);
     if (rc) return rc;
-    FILE *f = fopen(path, "wb");
-    bool ok = f && fwrite(data, 1, size, f) == size;
-    if (f && fclose(f) != 0) ok = false;
+    rc = cf_write_file(path, data, size, err); /* whole or not at all: a reader never sees half */
     free(data);
-    if (!ok) return cf_error_set(err, CF_ERR_IO, "thumbnail: cannot write %s", path);
-    return CF_OK;
+    return rc;
 }

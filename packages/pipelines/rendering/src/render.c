@@ -31,6 +31,13 @@
 #include "render_source.h"
 #include "timeline_check.h"
 
+/* A file made beside the videos (poster, captions, debug video): written in the temp dir, moved
+ * to its path with them (all or none). Both paths are the job's. */
+typedef struct side_file {
+    const char *work, *path;
+    bool published;
+} side_file;
+
 typedef struct job {
     const cf_timeline *tl;
     const cf_render_options *opts;
@@ -39,13 +46,17 @@ typedef struct job {
     render_plan plan;
     json_t *debug; /* camera paths, one per smart_crop scene */
     bool debug_video_done;
+    char *debug_video_work;
     cf_captions captions;
     bool has_captions;
     render_source *sources; /* one per scene */
     AVFilterGraph *graph;
     output_file *outs;
     size_t n_outs;
-    char *thumb_path;
+    char *thumb_path, *thumb_work;
+    char *srt_path, *srt_work, *vtt_path, *vtt_work;
+    side_file sides[4];
+    size_t n_sides;
     bool thumb_done;
     cf_err thumb_err;
     double thumb_at_s;
@@ -141,10 +152,12 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     if (!e && j->opts->debug_video_path && !j->debug_video_done) {
         /* the first smart-crop scene only: one file, one path */
         char *cmd = tmp_file(j, "box%zu.cmd", i);
+        if (!j->debug_video_work) j->debug_video_work = cf_path_join(j->tmp, "debug.mp4");
         double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0,
                t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
-        e = cmd ? cf_debug_video_write(j->plan.scenes[i].link, j->plan.scenes[i].upright, s->in_ms / 1000.0,
-                                       t0, t1, &cp, cmd, j->opts->debug_video_path, j->progress, err)
+        e = cmd && j->debug_video_work
+                ? cf_debug_video_write(j->plan.scenes[i].link, j->plan.scenes[i].upright, s->in_ms / 1000.0,
+                                       t0, t1, &cp, cmd, j->debug_video_work, j->progress, err)
                 : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         j->debug_video_done = !e;
         free(cmd);
@@ -483,7 +496,7 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
     if (!j->thumb_done && t >= j->thumb_at_s && f->format != AV_PIX_FMT_PAL8) {
         cf_error terr;
         j->thumb_done = true;
-        j->thumb_err = cf_write_jpeg(f, AVCOL_SPC_BT709, 0, j->thumb_path, &terr);
+        j->thumb_err = cf_write_jpeg(f, AVCOL_SPC_BT709, 0, j->thumb_work, &terr);
         if (j->thumb_err) cf_log_warn("render", "%s", terr.msg);
     }
 }
@@ -625,19 +638,9 @@ static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
     if (j->thumb_done && !j->thumb_err &&
         add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (j->has_captions) {
-        int per = (int)j->tl->captions->words_per_line;
-        char *srt = sibling(j->outs[0].path, ".srt"), *vtt = sibling(j->outs[0].path, ".vtt");
-        cf_err e = !srt || !vtt ? cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory") : CF_OK;
-        if (!e) e = cf_captions_write_srt(&j->captions, per, srt, err);
-        if (!e) e = cf_captions_write_vtt(&j->captions, per, vtt, err);
-        if (!e && (add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, srt, "application/x-subrip") ||
-                   add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, vtt, "text/vtt")))
-            e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-        free(srt);
-        free(vtt);
-        if (e) return e;
-    }
+    if (j->has_captions && (add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, j->srt_path, "application/x-subrip") ||
+                            add_artifact(r, CF_ARTIFACT_KIND_CAPTIONS, j->vtt_path, "text/vtt")))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (j->debug_video_done &&
         add_artifact(r, CF_ARTIFACT_KIND_DEBUG, j->opts->debug_video_path, "video/mp4"))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -663,6 +666,8 @@ static cf_err run(job *j, cf_error *err) {
         if (!(j->outs[i].work_path = cf_path_join(j->tmp, name)))
             return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     }
+    if (!(j->thumb_work = cf_path_join(j->tmp, "poster.jpg")))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_progress_report(j->progress, 0, "prepare");
     if ((e = prepare_scenes(j, err)) || (e = prepare_overlays(j, err)) || (e = prepare_captions(j, err)))
         return e;
@@ -680,16 +685,48 @@ static cf_err run(job *j, cf_error *err) {
     return CF_OK;
 }
 
-/* The videos, measured whole in the temp dir, moved to their places: all or none. */
-static cf_err publish(job *j, cf_error *err) {
-    for (size_t i = 0; i < j->n_outs; i++) {
-        output_file *o = &j->outs[i];
-        chmod(o->work_path, 0644); /* a private temp file's mode is wrong for published media */
-        cf_err e = cf_move_file(o->work_path, o->path, err);
+/* The caption files of the captions burned in, in the temp dir. */
+static cf_err write_captions(job *j, cf_error *err) {
+    int per = (int)j->tl->captions->words_per_line;
+    j->srt_path = sibling(j->outs[0].path, ".srt"), j->vtt_path = sibling(j->outs[0].path, ".vtt");
+    j->srt_work = cf_path_join(j->tmp, "captions.srt"), j->vtt_work = cf_path_join(j->tmp, "captions.vtt");
+    if (!j->srt_path || !j->vtt_path || !j->srt_work || !j->vtt_work)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err e = cf_captions_write_srt(&j->captions, per, j->srt_work, err);
+    return e ? e : cf_captions_write_vtt(&j->captions, per, j->vtt_work, err);
+}
+
+/* The files made beside the videos, each once it is whole in the temp dir. */
+static cf_err list_sides(job *j, cf_error *err) {
+    if (j->thumb_done && !j->thumb_err)
+        j->sides[j->n_sides++] = (side_file){j->thumb_work, j->thumb_path, false};
+    if (j->has_captions) {
+        cf_err e = write_captions(j, err);
         if (e) return e;
-        o->published = true;
+        j->sides[j->n_sides++] = (side_file){j->srt_work, j->srt_path, false};
+        j->sides[j->n_sides++] = (side_file){j->vtt_work, j->vtt_path, false};
     }
+    if (j->debug_video_done)
+        j->sides[j->n_sides++] = (side_file){j->debug_video_work, j->opts->debug_video_path, false};
     return CF_OK;
+}
+
+static cf_err move_into_place(const char *work, const char *path, bool *published, cf_error *err) {
+    chmod(work, 0644); /* a private temp file's mode is wrong for published media */
+    cf_err e = cf_move_file(work, path, err);
+    *published = !e;
+    return e;
+}
+
+/* The videos, measured whole in the temp dir, and the files beside them moved to their places:
+ * all or none. */
+static cf_err publish(job *j, cf_error *err) {
+    cf_err e = list_sides(j, err);
+    for (size_t i = 0; !e && i < j->n_outs; i++)
+        e = move_into_place(j->outs[i].work_path, j->outs[i].path, &j->outs[i].published, err);
+    for (size_t i = 0; !e && i < j->n_sides; i++)
+        e = move_into_place(j->sides[i].work, j->sides[i].path, &j->sides[i].published, err);
+    return e;
 }
 
 static void release(job *j, bool remove_outputs) {
@@ -700,10 +737,16 @@ static void release(job *j, bool remove_outputs) {
         free(j->outs[i].path);
         free(j->outs[i].work_path);
     }
-    if (remove_outputs && j->thumb_done && !j->thumb_err) unlink(j->thumb_path);
-    if (remove_outputs && j->debug_video_done) unlink(j->opts->debug_video_path);
+    for (size_t i = 0; i < j->n_sides; i++)
+        if (remove_outputs && j->sides[i].published) unlink(j->sides[i].path);
     free(j->outs);
     free(j->thumb_path);
+    free(j->thumb_work);
+    free(j->srt_path);
+    free(j->srt_work);
+    free(j->vtt_path);
+    free(j->vtt_work);
+    free(j->debug_video_work);
     for (size_t i = 0; j->plan.scenes && i < j->tl->n_scenes; i++) {
         free(j->plan.scenes[i].link);
         free(j->plan.scenes[i].cmd_file);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clipforge/fs.h"
 #include "clipforge/textbuf.h"
 #include "clipforge/domain/words.h"
 
@@ -286,16 +287,9 @@ cf_err cf_captions_write_file(const cf_caption_track *track, cf_caption_format f
     size_t len = 0;
     cf_err e = cf_captions_format(track, fmt, &text, &len, err);
     if (e) return e;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(text);
-        return cf_error_set(err, CF_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    bool ok = fwrite(text, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
+    e = cf_write_file(path, text, len, err); /* whole or not at all */
     free(text);
-    if (!ok) return cf_error_set(err, CF_ERR_IO, "%s: write failed", path);
-    return CF_OK;
+    return e;
 }
 
 cf_caption_mark cf_caption_mark_of(double confidence) {
