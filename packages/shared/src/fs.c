@@ -1,15 +1,20 @@
 /* fs.c — filesystem helpers. */
 #include "clipforge/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "clipforge/log.h"
 
 cf_err cf_mkdir_p(const char *dir, cf_error *err) {
     char *copy = strdup(dir);
@@ -36,12 +41,143 @@ const char *cf_temp_parent(const char *parent) {
     return parent && *parent ? parent : "/tmp";
 }
 
+/* ---- temp dirs, and those of processes that died ---------------------------------------------
+ * A process killed outright (kill -9, the OOM killer) cannot remove its temp dirs. So each temp
+ * dir's name carries a token, "<prefix><token>-XXXXXX", naming an owner file ".cf-owner-<token>"
+ * in the same parent, which the process that made the dir holds locked (flock) while it lives: the
+ * kernel drops the lock when it dies. The first temp dir a process makes in a parent first removes
+ * there the dirs whose owner file it can lock, and those owner files; a process that exits
+ * removes its owner files. A lock, not a pid in the name: it holds across PID namespaces sharing
+ * a parent, and a pid is reused. */
+
+#define OWNER_PREFIX ".cf-owner-"
+#define TOKEN_LEN 6 /* mkstemp's XXXXXX */
+
+typedef struct owner {
+    char *parent;
+    char token[TOKEN_LEN + 1];
+    int fd;
+} owner;
+
+static owner g_owners[16];
+static size_t g_n_owners;
+static pthread_mutex_t g_owners_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static char *owner_path(const char *parent, const char *token) {
+    size_t n = strlen(parent) + sizeof OWNER_PREFIX + TOKEN_LEN + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s%s", parent, OWNER_PREFIX, token);
+    return p;
+}
+
+/* True when fd is still the file at path (a sweeper may have removed or replaced it). */
+static bool still_at(int fd, const char *path) {
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The token of the owner file name, or NULL when name is not one. */
+static const char *owner_token(const char *name) {
+    size_t n = strlen(OWNER_PREFIX);
+    return strncmp(name, OWNER_PREFIX, n) == 0 && strlen(name) == n + TOKEN_LEN ? name + n : NULL;
+}
+
+/* Removes the temp dirs in parent whose owner is token. */
+static size_t remove_dirs_of(const char *parent, const char *token) {
+    DIR *d = opendir(parent);
+    size_t removed = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < TOKEN_LEN + 7 || e->d_name[n - 7] != '-' ||
+            memcmp(e->d_name + n - 7 - TOKEN_LEN, token, TOKEN_LEN))
+            continue;
+        char *path = cf_path_join(parent, e->d_name);
+        struct stat st;
+        cf_error ignored;
+        if (path && lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && cf_remove_tree(path, &ignored) == CF_OK)
+            removed++;
+        free(path);
+    }
+    if (d) closedir(d);
+    return removed;
+}
+
+/* Removes what the processes that died left in parent: their temp dirs, then their owner files. */
+static void sweep_dead_owners(const char *parent) {
+    DIR *d = opendir(parent);
+    size_t removed = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        const char *token = owner_token(e->d_name);
+        char *path = token ? owner_path(parent, token) : NULL;
+        int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && still_at(fd, path)) {
+            removed += remove_dirs_of(parent, token);
+            unlink(path); /* while locked: no live process holds this file */
+        }
+        if (fd >= 0) close(fd);
+        free(path);
+    }
+    if (d) closedir(d);
+    if (removed)
+        cf_log_info("fs", "removed %zu temp dirs in %s left by processes that died", removed, parent);
+}
+
+/* A new owner file in parent, locked, its token in token; the open fd, or -1. */
+static int new_owner(const char *parent, char token[TOKEN_LEN + 1]) {
+    char *path = owner_path(parent, "XXXXXX");
+    for (int tries = 0; path && tries < 8; tries++) {
+        memcpy(path + strlen(path) - TOKEN_LEN, "XXXXXX", TOKEN_LEN);
+        int fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0) break;
+        /* a sweeper may lock and remove it before this process does: then another name */
+        if (flock(fd, LOCK_EX) == 0 && still_at(fd, path)) {
+            memcpy(token, path + strlen(path) - TOKEN_LEN, TOKEN_LEN + 1);
+            free(path);
+            return fd;
+        }
+        close(fd);
+    }
+    free(path);
+    return -1;
+}
+
+static void remove_owner_files(void) {
+    pthread_mutex_lock(&g_owners_mu);
+    for (size_t i = 0; i < g_n_owners; i++) {
+        char *path = owner_path(g_owners[i].parent, g_owners[i].token);
+        if (path && still_at(g_owners[i].fd, path)) unlink(path);
+        free(path);
+    }
+    pthread_mutex_unlock(&g_owners_mu);
+}
+
+/* This process's token in parent, made (after a sweep there) the first time; NULL when none can
+ * be (a parent not writable for files, too many parents): the dir is then made without one. */
+static const char *owner_token_for(const char *parent) {
+    const char *token = NULL;
+    pthread_mutex_lock(&g_owners_mu);
+    for (size_t i = 0; !token && i < g_n_owners; i++)
+        if (strcmp(g_owners[i].parent, parent) == 0) token = g_owners[i].token;
+    if (!token && g_n_owners < sizeof g_owners / sizeof g_owners[0]) {
+        owner *o = &g_owners[g_n_owners];
+        sweep_dead_owners(parent);
+        if ((o->parent = strdup(parent)) && (o->fd = new_owner(parent, o->token)) >= 0) {
+            token = o->token;
+            if (g_n_owners++ == 0) atexit(remove_owner_files);
+        } else free(o->parent);
+    }
+    pthread_mutex_unlock(&g_owners_mu);
+    return token;
+}
+
 cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
     parent = cf_temp_parent(parent);
-    size_t len = strlen(parent) + strlen(prefix) + 9;
+    const char *token = owner_token_for(parent);
+    size_t len = strlen(parent) + strlen(prefix) + TOKEN_LEN + 10;
     char *path = malloc(len);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    snprintf(path, len, "%s/%sXXXXXX", parent, prefix);
+    if (token) snprintf(path, len, "%s/%s%s-XXXXXX", parent, prefix, token);
+    else snprintf(path, len, "%s/%sXXXXXX", parent, prefix);
     if (!mkdtemp(path)) {
         cf_err rc = cf_error_set(err, CF_ERR_IO, "cannot create temp dir in %s: %s", parent, strerror(errno));
         free(path);

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "clipforge/fs.h"
@@ -92,11 +94,82 @@ static void test_copy_is_whole_or_nothing(void **state) {
     free(src), free(dst), free(out), free(dir);
 }
 
+static int owner_files(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += strncmp(e->d_name, ".cf-owner-", 10) == 0;
+    closedir(d);
+    return n;
+}
+
+/* A child that makes a temp dir in parent, writes its path to the pipe out, then ends: at once,
+ * as a killed process does (no cleanup, no atexit), or, given the pipe hold, once a byte arrives
+ * there or the test ends. */
+static pid_t child_with_temp_dir(const char *parent, const int out[2], const int *hold) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    close(out[0]);
+    if (hold) close(hold[1]);
+    char *dir = NULL;
+    cf_error err;
+    if (cf_make_temp_dir(parent, "cftest-", &dir, &err) != CF_OK) _exit(1);
+    char path[4096];
+    snprintf(path, sizeof path, "%s\n", dir);
+    if (write(out[1], path, strlen(path)) < 0) _exit(1);
+    char c;
+    if (hold && read(hold[0], &c, 1) < 0) _exit(1);
+    _exit(0);
+}
+
+static void read_line(int fd, char *buf, size_t n) {
+    size_t k = 0;
+    while (k + 1 < n && read(fd, buf + k, 1) == 1 && buf[k] != '\n') k++;
+    buf[k] = '\0';
+}
+
+/* The temp dirs of a process that died are removed by the next process making one there; those
+ * of a live one are kept. */
+static void test_dead_processes_temp_dirs_are_removed(void **state) {
+    (void)state;
+    char parent[] = "/tmp/cftest-parent-XXXXXX";
+    assert_non_null(mkdtemp(parent));
+    int out[2], hold[2], status;
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(hold), 0);
+    char dead[4096], live[4096];
+    pid_t l = child_with_temp_dir(parent, out, hold);
+    read_line(out[0], live, sizeof live);
+    close(hold[0]);
+    pid_t d = child_with_temp_dir(parent, out, NULL); /* its sweep finds the live one's owner locked */
+    read_line(out[0], dead, sizeof dead);
+    assert_int_equal(waitpid(d, &status, 0), d);
+    struct stat st;
+    assert_int_equal(stat(live, &st), 0);
+    assert_int_equal(stat(dead, &st), 0); /* nothing removed it yet */
+    assert_int_equal(entries(parent), 2);
+    assert_int_equal(owner_files(parent), 2);
+
+    char *mine = NULL;
+    cf_error err;
+    assert_int_equal(cf_make_temp_dir(parent, "cftest-", &mine, &err), CF_OK);
+    assert_int_not_equal(stat(dead, &st), 0);
+    assert_int_equal(stat(live, &st), 0);
+    assert_int_equal(entries(parent), 2); /* the live child's dir, and this one */
+    assert_int_equal(owner_files(parent), 2);
+    assert_int_equal(write(hold[1], "x", 1), 1);
+    assert_int_equal(waitpid(l, &status, 0), l);
+    assert_int_equal(cf_remove_tree(mine, &err), CF_OK);
+    assert_int_equal(cf_remove_tree(parent, &err), CF_OK);
+    free(mine);
+    close(out[0]), close(out[1]), close(hold[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_temp_dir_tree_is_removed),
         cmocka_unit_test(test_path_join_collapses_slashes),
         cmocka_unit_test(test_copy_is_whole_or_nothing),
+        cmocka_unit_test(test_dead_processes_temp_dirs_are_removed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
