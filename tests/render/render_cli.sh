@@ -505,6 +505,11 @@ PY
   wait $pid || true
   [ ! -e killed.mp4 ] || fail "a part of the video was left at killed.mp4 ($(stat -c %s killed.mp4) bytes)"
   [ -z "$(ls killed* 2>/dev/null)" ] || fail "files of a render that never finished: $(ls killed*)"
+  check "the next render removes the temp dir the killed one left"
+  [ -n "$(ls -A "$TMPDIR")" ] || fail "the killed render left no temp dir (this check would not see one removed)"
+  "$bin" render --template shorts-blur --input src.mp4 --span 0:1 --format vertical --size 180x320 \
+    --output next.mp4 >/dev/null 2>&1 || fail "the next render failed"
+  [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
   python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
   [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
   ;;

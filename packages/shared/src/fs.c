@@ -43,11 +43,11 @@ const char *cf_temp_parent(const char *parent) {
 
 /* ---- temp dirs, and those of processes that died ---------------------------------------------
  * A process killed outright (kill -9, the OOM killer) cannot remove its temp dirs. So each temp
- * dir's name carries a token, "<prefix><token>-XXXXXX", naming an owner file ".cf-owner-<token>"
- * in the same parent, which the process that made the dir holds locked (flock) while it lives: the
- * kernel drops the lock when it dies. The first temp dir a process makes in a parent first removes
- * there the dirs whose owner file it can lock, and those owner files; a process that exits
- * removes its owner files. A lock, not a pid in the name: it holds across PID namespaces sharing
+ * dir in the temp parent ($TMPDIR, else /tmp) has a name with a token, "<prefix><token>-XXXXXX",
+ * naming an owner file ".cf-owner-<token>" in the same parent, which the process that made the dir holds
+ * locked (flock) while it lives: the kernel drops the lock when it dies. The first temp dir a process makes
+ * in a parent first removes there the dirs whose owner file it can lock, and those owner files; a process
+ * that exits removes its owner files. A lock, not a pid in the name: it holds across PID namespaces sharing
  * a parent, and a pid is reused. */
 
 #define OWNER_PREFIX ".cf-owner-"
@@ -171,8 +171,9 @@ static const char *owner_token_for(const char *parent) {
 }
 
 cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
+    /* a parent the caller names is the caller's to clean (the server's job work dirs) */
+    const char *token = parent && *parent ? NULL : owner_token_for(cf_temp_parent(NULL));
     parent = cf_temp_parent(parent);
-    const char *token = owner_token_for(parent);
     size_t len = strlen(parent) + strlen(prefix) + TOKEN_LEN + 10;
     char *path = malloc(len);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -185,6 +186,13 @@ cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_e
     }
     *out = path;
     return CF_OK;
+}
+
+bool cf_is_temp_dir_name(const char *name, const char *prefix) {
+    size_t p = strlen(prefix), n = strlen(name);
+    if (strncmp(name, prefix, p) != 0) return false;
+    /* mkdtemp's six characters, after the owner's token and a dash (or alone: made without one) */
+    return n == p + 6 || (n == p + TOKEN_LEN + 7 && name[p + TOKEN_LEN] == '-');
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {

@@ -112,7 +112,8 @@ static pid_t child_with_temp_dir(const char *parent, const int out[2], const int
     if (hold) close(hold[1]);
     char *dir = NULL;
     cf_error err;
-    if (cf_make_temp_dir(parent, "cftest-", &dir, &err) != CF_OK) _exit(1);
+    setenv("TMPDIR", parent, 1);
+    if (cf_make_temp_dir(NULL, "cftest-", &dir, &err) != CF_OK) _exit(1);
     char path[4096];
     snprintf(path, sizeof path, "%s\n", dir);
     if (write(out[1], path, strlen(path)) < 0) _exit(1);
@@ -128,7 +129,7 @@ static void read_line(int fd, char *buf, size_t n) {
 }
 
 /* The temp dirs of a process that died are removed by the next process making one there; those
- * of a live one are kept. */
+ * of a live one are kept. A parent the caller names is left alone. */
 static void test_dead_processes_temp_dirs_are_removed(void **state) {
     (void)state;
     char parent[] = "/tmp/cftest-parent-XXXXXX";
@@ -151,7 +152,9 @@ static void test_dead_processes_temp_dirs_are_removed(void **state) {
 
     char *mine = NULL;
     cf_error err;
-    assert_int_equal(cf_make_temp_dir(parent, "cftest-", &mine, &err), CF_OK);
+    setenv("TMPDIR", parent, 1);
+    assert_int_equal(cf_make_temp_dir(NULL, "cftest-", &mine, &err), CF_OK);
+    unsetenv("TMPDIR");
     assert_int_not_equal(stat(dead, &st), 0);
     assert_int_equal(stat(live, &st), 0);
     assert_int_equal(entries(parent), 2); /* the live child's dir, and this one */
@@ -164,12 +167,26 @@ static void test_dead_processes_temp_dirs_are_removed(void **state) {
     close(out[0]), close(out[1]), close(hold[1]);
 }
 
+static void test_named_parent_is_not_swept(void **state) {
+    (void)state;
+    char parent[] = "/tmp/cftest-parent-XXXXXX";
+    assert_non_null(mkdtemp(parent));
+    char *dir = NULL;
+    cf_error err;
+    assert_int_equal(cf_make_temp_dir(parent, "cftest-", &dir, &err), CF_OK);
+    assert_int_equal(strlen(dir), strlen(parent) + strlen("/cftest-") + 6); /* no owner's token */
+    assert_int_equal(owner_files(parent), 0);
+    assert_int_equal(cf_remove_tree(parent, &err), CF_OK);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_temp_dir_tree_is_removed),
         cmocka_unit_test(test_path_join_collapses_slashes),
         cmocka_unit_test(test_copy_is_whole_or_nothing),
         cmocka_unit_test(test_dead_processes_temp_dirs_are_removed),
+        cmocka_unit_test(test_named_parent_is_not_swept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,8 +69,7 @@ static cf_err service_cleanup(void *self, const char *clip_id, cf_error *err) {
     cf_err rc = CF_OK;
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
-        /* The prefix is followed by exactly the six characters mkdtemp made. */
-        if (strncmp(e->d_name, prefix, strlen(prefix)) || strlen(e->d_name) != strlen(prefix) + 6) continue;
+        if (!cf_is_temp_dir_name(e->d_name, prefix)) continue;
         char *path = cf_path_join(tmp, e->d_name);
         rc = path ? cf_remove_tree(path, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         free(path);

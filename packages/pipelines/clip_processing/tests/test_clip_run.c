@@ -148,12 +148,21 @@ static void test_service_prepare_execute_cleanup(void **state) {
     if (rc) fail_msg("execute: %s", err.msg);
     assert_non_null(strstr(res.output_uri, "/clips/job_1/clip.mp4"));
     assert_true(cf_file_size(res.output_uri) > 0);
-    /* A crashed job's temp dir is found by the clip's prefix and removed. */
-    char *left = cf_path_join(g_tmp, "cfclip-job_1-abc123");
+    /* A crashed job's temp dirs are found by the clip's prefix and removed (with an owner's token
+     * in the name, and without: made by a version before owners); another clip's are kept. */
+    char *left = cf_path_join(g_tmp, "cfclip-job_1-abc123"), *named = NULL, *other = NULL;
     assert_int_equal(cf_mkdir_p(left, &err), CF_OK);
+    assert_int_equal(cf_make_temp_dir(NULL, "cfclip-job_1-", &named, &err), CF_OK); /* in TMPDIR */
+    assert_int_equal(cf_make_temp_dir(NULL, "cfclip-job_12-", &other, &err), CF_OK);
+    assert_true(strlen(named) == strlen(g_tmp) + strlen("/cfclip-job_1-") + 13); /* an owner's token */
     assert_int_equal(svc->cleanup(svc->self, "job/1", &err), CF_OK);
     struct stat st;
     assert_int_not_equal(stat(left, &st), 0);
+    assert_int_not_equal(stat(named, &st), 0);
+    assert_int_equal(stat(other, &st), 0);
+    assert_int_equal(cf_remove_tree(other, &err), CF_OK);
+    free(named);
+    free(other);
     cf_clip_processing_result_free(&res);
     cf_clip_processing_request_free(&req);
     cf_clip_processing_request_free(&bad);

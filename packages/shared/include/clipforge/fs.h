@@ -3,6 +3,7 @@
 #ifndef CLIPFORGE_FS_H
 #define CLIPFORGE_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,9 +14,14 @@ cf_err cf_mkdir_p(const char *dir, cf_error *err);
 /* The directory temp files go to: parent when given (not NULL or ""), else $TMPDIR, else /tmp.
  * The one place TMPDIR is read; the result lives as long as parent or the environment. */
 const char *cf_temp_parent(const char *parent);
-/* Creates a fresh private temp dir "<cf_temp_parent(parent)>/<prefix>XXXXXX".
+/* Creates a fresh private temp dir "<cf_temp_parent(parent)>/<prefix>XXXXXX". In the temp parent
+ * (parent NULL or ""), "<prefix><owner>-XXXXXX", where owner names a file this process holds
+ * locked while it lives: the first temp dir a process makes there removes those of processes that
+ * died (killed outright, they could not). A parent the caller names is the caller's to clean.
  * *out is malloc'd; the caller frees it (and removes the dir with cf_remove_tree). */
 cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err);
+/* True when name (a file name, no directory) is one cf_make_temp_dir gives with prefix. */
+bool cf_is_temp_dir_name(const char *name, const char *prefix);
 /* Removes a file or a directory tree; ok when it does not exist. */
 cf_err cf_remove_tree(const char *path, cf_error *err);
 /* Size of a regular file in bytes, or -1 when it cannot be stat'ed. */
