@@ -7,7 +7,8 @@
 
 The manifest (real-footage.json beside this script; real-footage-2.json is the second set, labelled
 before any run on it: other speakers, music, noise and footage, and new kinds — highlight exclaim,
-decoys musicbed and musiccuts) lists the packages and, per composition,
+decoys musicbed and musiccuts; real-footage-3.json the third, labelled before any run too, its
+recordings new but for laughter and one applause) lists the packages and, per composition,
 its timeline: calm speech over footage, highlights (a real crowd cheering over the commentary,
 applause after a line, laughter after a line) and decoys (loud music over a still shot, the
 same calm speech 9 dB louder, loud engine noise), labelled before detection was tuned on it.
