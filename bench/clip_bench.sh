@@ -10,6 +10,11 @@
 #      re-encoded; ours deinterlaces (bwdif) and keeps the BT.601 matrix stated. The peer is the
 #      ffmpeg CLI with the same bwdif and encoder; it seeks after -i (output seeking), since
 #      FFmpeg 5.1's CLI seeking before -i in this file writes no video at all. Floor: decode-only.
+#  (d) a phone's HDR video: 3 s of 2160p30 HLG HEVC 10-bit (generated, cached), scaled to
+#      1080p; ours tone-maps to BT.709 SDR after the scale, where the pictures are a quarter of
+#      the size. Peers: the ffmpeg CLI with the same filters in the same order, and with the
+#      tone map first, at the source's size (the obvious command line, and ours before).
+#      Floor: decode-only.
 # Best of 3 wall-clock runs; CPU time (user+sys) is shown too, as it is steadier on a shared
 # machine. Usage: bench/clip_bench.sh BUILD_DIR
 set -euo pipefail
@@ -35,13 +40,22 @@ if [ ! -s "$tv" ]; then
     -color_primaries smpte170m -color_trc smpte170m -c:a aac -f mpegts "$tv.part.ts"
   mv "$tv.part.ts" "$tv"
 fi
+hdr="$media/hlg3_2160p.mp4"
+if [ ! -s "$hdr" ]; then
+  echo "generating $hdr (3 s 2160p30 HLG HEVC 10-bit + AAC)..."
+  ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=3840x2160:r=30:d=3 -f lavfi -i "sine=f=330:d=3" \
+    -vf format=yuv420p10le -c:v libx265 -preset ultrafast \
+    -x265-params log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc \
+    -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -tag:v hvc1 -c:a aac "$hdr.part.mp4"
+  mv "$hdr.part.mp4" "$hdr"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$src" "$work" "$tv" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$src" "$work" "$tv" "$hdr" <<'PY'
 import os, re, subprocess, sys
 from benchlib import run
-cf, src, work, tv = sys.argv[1:5]
+cf, src, work, tv, hdr = sys.argv[1:6]
 S, E = 20, 30  # the 10 s span
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
@@ -91,12 +105,34 @@ def floor_tv():
     w, c, _ = run(ff + ["-i", tv, "-ss", "2", "-t", "8", "-f", "null", "-"])
     return w, c
 
+TONE_MAP = ("zscale=tin=arib-std-b67:pin=2020:min=2020_ncl:rin=limited:t=linear:npl=100,format=gbrpf32le,"
+            "zscale=p=709,tonemap=tonemap=mobius:desat=0,zscale=t=709:m=709:r=limited,format=yuv420p")
+
+def ours_hdr():
+    w, c, _ = run([cf, "clip", "--input", hdr, "--output", work + "/hdr.mp4", "--scale", "1920x-1"])
+    return w, c
+
+def ffmpeg_hdr(vf):
+    w, c, _ = run(ff + ["-i", hdr, "-vf", vf] + x264 + aac + ["-movflags", "+faststart", work + "/hdr-ff.mp4"])
+    return w, c
+
+def ffmpeg_hdr_same():
+    return ffmpeg_hdr("scale=1920:-2:flags=bicubic," + TONE_MAP)
+
+def ffmpeg_hdr_first():
+    return ffmpeg_hdr(TONE_MAP + ",scale=1920:-2:flags=bicubic")
+
+def floor_hdr():
+    w, c, _ = run(ff + ["-i", hdr, "-f", "null", "-"])
+    return w, c
+
 # Rounds alternate the contenders so drifting load on a shared machine hits both alike.
-results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim, ours_tv, ffmpeg_tv, floor_tv)}
+results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim, ours_tv, ffmpeg_tv, floor_tv,
+                           ours_hdr, ffmpeg_hdr_same, ffmpeg_hdr_first, floor_hdr)}
 for _ in range(3):
     for f in results:
         results[f].append(f())
-oa, fa, fl, cp, re_, ot, ft, flt = (tuple(min(x) for x in zip(*results[f])) for f in results)
+oa, fa, fl, cp, re_, ot, ft, flt, oh, fhs, fhf, flh = (tuple(min(x) for x in zip(*results[f])) for f in results)
 def lufs(path):
     p = subprocess.run(ff + ["-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True)
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", p.stderr)[-1])
@@ -109,10 +145,16 @@ for name, (w, c) in [("(a) clipforge clip: trim+scale 720p+normalize", oa),
                      ("(b) clipforge trim, mode accurate (re-encode)", re_),
                      ("(c) clipforge clip of 1080i BT.601 TS (deinterlaced)", ot),
                      ("(c) ffmpeg CLI: bwdif + the same encode", ft),
-                     ("(c) floor: ffmpeg decode-only of the span", flt)]:
+                     ("(c) floor: ffmpeg decode-only of the span", flt),
+                     ("(d) clipforge clip of 2160p HLG to 1080p SDR", oh),
+                     ("(d) ffmpeg CLI: scale, then the same tone map", fhs),
+                     ("(d) ffmpeg CLI: tone map at 2160p, then scale", fhf),
+                     ("(d) floor: ffmpeg decode-only", flh)]:
     print("%-52s %9.3f %9.3f" % (name, w, c))
 print("(a) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f (goal <= 1.05)" % (oa[0] / fa[0], oa[1] / fa[1]))
 print("(a) loudness of the outputs: clipforge %.1f LUFS, ffmpeg %.1f LUFS" % (lufs(work + "/a.mp4"), lufs(work + "/b.mp4")))
 print("(b) copy is %.1fx faster than re-encode (wall; goal >= 30x), cpu %.1fx" % (re_[0] / cp[0], re_[1] / cp[1]))
 print("(c) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f; floor / ffmpeg %.3f" % (ot[0] / ft[0], ot[1] / ft[1], flt[0] / ft[0]))
+print("(d) ratio clipforge / ffmpeg CLI same order: wall %.3f, cpu %.3f; / tone map first: wall %.3f, cpu %.3f; "
+      "floor / ffmpeg same order %.3f" % (oh[0] / fhs[0], oh[1] / fhs[1], oh[0] / fhf[0], oh[1] / fhf[1], flh[0] / fhs[0]))
 PY

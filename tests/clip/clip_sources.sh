@@ -143,7 +143,7 @@ ok clip --input tagged.mp4 --output tagged.webm --trim 1.5:3
 [ "$(atag tagged.webm language)" = fra ] || fail "webm: the sound's language '$(atag tagged.webm language)'"
 check "HDR (HLG and PQ, 10-bit BT.2020) comes out as the SDR a phone shows: colours as mastered, tagged BT.709"
 # A red and a mid-grey patch mastered in SDR, then put into HDR as a phone's camera would.
-rgb709() { ffmpeg -nostdin -v error -i "$1" -vf "scale=in_color_matrix=bt709:in_range=tv,format=rgb24,crop=1:1:$2:60" \
+rgb709() { ffmpeg -nostdin -v error -i "$1" -vf "scale=in_color_matrix=bt709:in_range=tv,format=rgb24,crop=1:1:$2:${3:-60}" \
   -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' '; }
 near() { python3 -c "import sys; a=list(map(int,'$1'.split())); b=list(map(int,'$2'.split())); sys.exit(0 if len(a)==3 and max(abs(x-y) for x,y in zip(a,b))<=$3 else 1)"; }
 for trc in arib-std-b67 smpte2084; do
@@ -161,6 +161,13 @@ for trc in arib-std-b67 smpte2084; do
   echo "  $trc: red [$red] (mastered 192 32 32), grey [$grey] (128)"
   near "$red" "192 32 32" 25 || fail "$trc: the red patch is [$red]"
   near "$grey" "128 128 128" 12 || fail "$trc: the grey patch is [$grey]"
+  # scaled down, the tone map runs on the smaller pictures, after the scale
+  ok clip --input "hdr-$trc.mp4" --output "sdr-half-$trc.mp4" --scale 160x-1
+  [ "$(sval "sdr-half-$trc.mp4" v:0 width)x$(sval "sdr-half-$trc.mp4" v:0 height)" = 160x60 ] || fail "$trc: scaled size"
+  red=$(rgb709 "sdr-half-$trc.mp4" 40 30) grey=$(rgb709 "sdr-half-$trc.mp4" 120 30)
+  echo "  $trc at half size: red [$red], grey [$grey]"
+  near "$red" "192 32 32" 25 || fail "$trc: half size: the red patch is [$red]"
+  near "$grey" "128 128 128" 12 || fail "$trc: half size: the grey patch is [$grey]"
 done
 check "SD, BT.601 and full-range video and RGB screen captures come out with the colours a player shows them in, stated"
 # Red | green halves. Players read an untagged SD picture as BT.601 and an HD one as BT.709: a

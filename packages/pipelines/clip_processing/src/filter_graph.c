@@ -101,6 +101,15 @@ static double gif_fps(const cfclip_plan *plan, double source_fps) {
     return fps > CFCLIP_GIF_MAX_FPS ? CFCLIP_GIF_MAX_FPS : fps;
 }
 
+/* True when the plan's scale makes the (cropped, upright) pictures narrower. */
+static bool scale_shrinks(const cfclip_plan *plan, const cf_media_input *in) {
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    int w = plan->crop_w, h = plan->crop_h;
+    if (!plan->crop) cf_media_shown_size(par->width, par->height, in->sar, in->rotation, &w, &h);
+    if (plan->scale_w > 0) return plan->scale_w < w;
+    return plan->scale_h > 0 && h > 0 && plan->scale_h < h;
+}
+
 void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const cf_media_input *in,
                         cfclip_gif_pass gif, AVBPrint *out) {
     bool yuv = plan->format != CFCLIP_GIF;
@@ -110,6 +119,8 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const 
     cf_media_upright_filters(in, out);
     if (plan->crop)
         av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x, plan->crop_y);
+    bool shrinks = scale_shrinks(plan, in);
+    if (!shrinks) cf_media_tone_map_filters(in, out);
     if (plan->scale_w || plan->scale_h) {
         /* yuv420p needs even sides: -2 keeps the aspect on an even size. */
         int w = plan->scale_w, h = plan->scale_h;
@@ -119,6 +130,7 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const 
         }
         av_bprintf(out, ",scale=%d:%d:flags=bicubic", w, h);
     }
+    if (shrinks) cf_media_tone_map_filters(in, out);
     if (gif != CFCLIP_GIF_NONE)
         av_bprintf(out, ",fps=%.6f,scale=w='min(iw,%d)':h=-1:flags=lanczos:in_color_matrix=%s:in_range=tv",
                    gif_fps(plan, source_fps), CFCLIP_GIF_MAX_WIDTH,

@@ -193,8 +193,7 @@ void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out) {
      * is rebuilt whole from its fields (bwdif, only frames flagged interlaced), before any
      * scaling, at the source's frame rate. */
     if (cf_media_is_interlaced(in)) av_bprintf(out, ",bwdif=mode=send_frame:parity=auto:deint=interlaced");
-    if (cf_media_is_hdr(in)) cf_media_tone_map_filters(in, out);
-    else
+    if (!cf_media_is_hdr(in))
         cf_media_color_filters((enum AVPixelFormat)par->format, par->color_space, par->color_range,
                                par->width, par->height, cf_media_shown_colors(in).matrix, out);
     if (in->sar.num != in->sar.den && in->sar.num > 0) {

@@ -48,7 +48,7 @@ cf_err cf_debug_video_write(const char *link, const char *upright, double seek_s
                      link, seek_s, t0, t1, upright, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
     if (n < 0 || (size_t)n >= sizeof desc)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "debug video: path too long");
-    /* a debugging aid, written in place */
+    /* a debugging aid, one file: written where the render says (its temp dir) */
     output_file o = {.path = (char *)out_path, .work_path = (char *)out_path, .format = CF_TARGET_FORMAT_MP4};
     AVFilterGraph *g = avfilter_graph_alloc();
     if (!g) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -151,13 +151,14 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     e = write_crop_commands(j, i, &cp, err);
     if (!e && j->opts->debug_video_path && !j->debug_video_done) {
         /* the first smart-crop scene only: one file, one path */
-        char *cmd = tmp_file(j, "box%zu.cmd", i);
+        char *cmd = tmp_file(j, "box%zu.cmd", i), shown[1024];
+        snprintf(shown, sizeof shown, "%s%s", j->plan.scenes[i].upright, j->plan.scenes[i].tone_map);
         if (!j->debug_video_work) j->debug_video_work = cf_path_join(j->tmp, "debug.mp4");
         double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0,
                t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
         e = cmd && j->debug_video_work
-                ? cf_debug_video_write(j->plan.scenes[i].link, j->plan.scenes[i].upright, s->in_ms / 1000.0,
-                                       t0, t1, &cp, cmd, j->debug_video_work, j->progress, err)
+                ? cf_debug_video_write(j->plan.scenes[i].link, shown, s->in_ms / 1000.0, t0, t1, &cp, cmd,
+                                       j->debug_video_work, j->progress, err)
                 : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         j->debug_video_done = !e;
         free(cmd);
@@ -253,7 +254,10 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     cf_media_upright_filters(&src->in, &up);
     /* every render is BT.709: a canvas holds pictures of several sources and what is drawn on them */
     cf_media_matrix_filter(cf_media_shown_colors(&src->in).matrix, AVCOL_SPC_BT709, &up);
-    if (!av_bprint_is_complete(&up))
+    AVBPrint tm;
+    av_bprint_init_for_buffer(&tm, ps->tone_map, sizeof ps->tone_map);
+    cf_media_tone_map_filters(&src->in, &tm);
+    if (!av_bprint_is_complete(&up) || !av_bprint_is_complete(&tm))
         return cf_error_set(err, CF_ERR_INTERNAL, "scenes[%zu]: the source's picture filters are too long",
                             i);
 

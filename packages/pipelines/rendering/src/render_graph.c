@@ -34,17 +34,20 @@ static const char *color(const char *name, char buf[16]) {
     return buf;
 }
 
+/* Each layout tone-maps an HDR source (ps->tone_map, float RGB: the costly part) where its
+ * pictures are smallest: after the crops and scales, and before a scale that enlarges them. */
 static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scene *ps) {
     cf_textbuf *b = &c->b;
     char bg[16];
     int W = c->W, H = c->H;
+    const char *tm = ps->tone_map;
     switch (s->layout) {
     case CF_SCENE_LAYOUT_FILL:
         cf_textbuf_printf(
             b,
             "[pre%zu]scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%"
-            "d[lay%zu];",
-            i, W, H, W, H, i);
+            "d%s[lay%zu];",
+            i, W, H, W, H, tm, i);
         break;
     case CF_SCENE_LAYOUT_BLUR_FILL: {
         /* the blurred cover is made at 1/8 size: the same look for a fraction of the work */
@@ -54,19 +57,22 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
         cf_textbuf_printf(b, "[pre%zu]split=2[bgs%zu][fgs%zu];", i, i, i);
         cf_textbuf_printf(
             b,
-            "[bgs%zu]scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,boxblur=%d:2,scale=%"
+            "[bgs%zu]scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d%s,boxblur=%d:2,scale=%"
             "d:%d[bgb%zu];",
-            i, bw, bh, bw, bh, r, W, H, i);
+            i, bw, bh, bw, bh, tm, r, W, H, i);
         cf_textbuf_printf(
-            b, "[fgs%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2[fgf%zu];", i, W,
-            H, i);
+            b, "[fgs%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2%s[fgf%zu];", i,
+            W, H, tm, i);
         cf_textbuf_printf(b, "[bgb%zu][fgf%zu]overlay=(W-w)/2:(H-h)/2[lay%zu];", i, i, i);
         break;
     }
-    case CF_SCENE_LAYOUT_SMART_CROP:
-        cf_textbuf_printf(b, "[pre%zu]sendcmd=f=%s,crop@sc%zu=%d:%d:0:0:exact=1,scale=%d:%d[lay%zu];", i,
-                          ps->cmd_file, i, ps->crop_w, ps->crop_h, W, H, i);
+    case CF_SCENE_LAYOUT_SMART_CROP: {
+        bool enlarges = (double)W * H > (double)ps->crop_w * ps->crop_h;
+        cf_textbuf_printf(b, "[pre%zu]sendcmd=f=%s,crop@sc%zu=%d:%d:0:0:exact=1%s,scale=%d:%d%s[lay%zu];", i,
+                          ps->cmd_file, i, ps->crop_w, ps->crop_h, enlarges ? tm : "", W, H,
+                          enlarges ? "" : tm, i);
         break;
+    }
     case CF_SCENE_LAYOUT_SPLIT: {
         int top = even(H / 2.0), bot = H - top;
         cf_textbuf_printf(b, "[pre%zu]split=2[spl%zu][spr%zu];", i, i, i);
@@ -76,8 +82,8 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
                 cf_textbuf_printf(
                     b,
                     "[sp%c%zu]crop=%d:%d:%d:%d,scale=%d:%d:force_original_aspect_ratio=increase:"
-                    "force_divisible_by=2,crop=%d:%d[sp%c%zu];",
-                    k ? 'r' : 'l', i, r->w, r->h, r->x, r->y, W, k ? bot : top, W, k ? bot : top,
+                    "force_divisible_by=2,crop=%d:%d%s[sp%c%zu];",
+                    k ? 'r' : 'l', i, r->w, r->h, r->x, r->y, W, k ? bot : top, W, k ? bot : top, tm,
                     k ? 'b' : 't', i);
             }
             cf_textbuf_printf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
@@ -87,22 +93,22 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
             b,
             "[spl%zu]crop=iw/"
             "2:ih:0:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%"
-            "d[spt%zu];",
-            i, W, top, W, top, i);
+            "d%s[spt%zu];",
+            i, W, top, W, top, tm, i);
         cf_textbuf_printf(
             b,
             "[spr%zu]crop=iw/2:ih:iw/"
-            "2:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d[spb%zu];",
-            i, W, bot, W, bot, i);
+            "2:0,scale=%d:%d:force_original_aspect_ratio=increase:force_divisible_by=2,crop=%d:%d%s[spb%zu];",
+            i, W, bot, W, bot, tm, i);
         cf_textbuf_printf(b, "[spt%zu][spb%zu]vstack[lay%zu];", i, i, i);
         break;
     }
     default:
         cf_textbuf_printf(
             b,
-            "[pre%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=%d:%d:"
+            "[pre%zu]scale=%d:%d:force_original_aspect_ratio=decrease:force_divisible_by=2%s,pad=%d:%d:"
             "(ow-iw)/2:(oh-ih)/2:color=%s[lay%zu];",
-            i, W, H, W, H, color(c->p->tl->canvas.background, bg), i);
+            i, W, H, tm, W, H, color(c->p->tl->canvas.background, bg), i);
     }
 }
 

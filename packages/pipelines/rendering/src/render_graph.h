@@ -23,10 +23,12 @@ typedef struct plan_scene {
     char *cover_args;              /* a source without video: its cover picture's buffer ("" = none) */
     int cover_index;               /* the cover's stream */
     char cover_colors[160];        /* filters making the cover BT.709 (cf_media_color_filters) */
-    char upright[512]; /* filters showing the source's pictures as players do (cf_media_upright_filters),
-                          then in BT.709 */
-    double start_s;    /* the file's start time (timestamps of its first frame) */
-    char *cmd_file;    /* smart_crop: sendcmd file moving the crop, else NULL */
+    char upright[512];  /* filters showing the source's pictures as players do (cf_media_upright_filters),
+                           then in BT.709 */
+    char tone_map[512]; /* an HDR source's tone map (cf_media_tone_map_filters), "" for SDR: the
+                           layout applies it where the pictures are smallest */
+    double start_s;     /* the file's start time (timestamps of its first frame) */
+    char *cmd_file;     /* smart_crop: sendcmd file moving the crop, else NULL */
     int crop_w, crop_h;
     bool split_faces; /* split: the panels show split[0] (top) and split[1], framed on faces */
     cf_rect split[2];
