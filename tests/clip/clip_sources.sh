@@ -224,6 +224,26 @@ for src in tv-mpeg2.ts tv-h264.ts; do
   echo "  $src -> ${src%.ts}.mp4: idet TFF $tff, BFF $bff, progressive $prog"
   [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "${src%.ts}.mp4 is combed: TFF $tff, progressive $prog"
 done
+check "a slideshow (a picture every 5 s) clips whole: the picture on screen at the start from the start, no false truncation"
+# Before: a clip of 1-4 s had 0.04 s of video (its first picture came at 5 s, past the end), and
+# a 1 frame/s video cut before its end was called truncated ("stops at 4.000 s, before 3.900 s").
+gen slides.mp4 -f lavfi -i "color=c=red:s=160x120:r=0.2:d=5" -f lavfi -i "color=c=green:s=160x120:r=0.2:d=5" \
+  -f lavfi -i "sine=f=440:d=10" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
+  -c:v libx264 -pix_fmt yuv420p -c:a aac
+gen slides1.mp4 -f lavfi -i "color=c=red:s=160x120:r=1:d=6" -f lavfi -i "sine=f=440:d=6" -c:v libx264 \
+  -pix_fmt yuv420p -c:a aac -shortest
+for cut in "slides.mp4 1:4 3 red" "slides.mp4 6:9.5 3.5 green" "slides.mp4 3:8 5 red" "slides1.mp4 1:4 3 red"; do
+  read -r src span want first <<<"$cut"
+  out="cut-${src%.mp4}-${span/:/-}.mp4"
+  ok clip --input "$src" --output "$out" --trim "$span" --trim-mode accurate
+  vd=$(sval "$out" v:0 duration) vs=$(sval "$out" v:0 start_time) c=$(colour "$out" 80 60)
+  echo "  $src $span: video from $vs s for $vd s (want $want), first picture [$c] ($first)"
+  python3 -c "import sys; sys.exit(0 if abs($vs) < 0.05 and abs($vd - $want) < 0.3 else 1)" ||
+    fail "$src $span: video from $vs s for $vd s"
+  case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
+    green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac ||
+    fail "$src $span: the first picture is [$c], not $first"
+done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -182,6 +182,28 @@ EOF
   echo "  at (160, 90): [$got] (mastered 192 32 32)"
   python3 -c "import sys; r,g,b=map(int,'$got'.split()); sys.exit(0 if r>160 and g<70 and b<70 else 1)" ||
     fail "HDR: the red is [$got], washed out"
+  check "a slideshow (a picture every 5 s) renders whole: the picture on screen at the scene's start from its start"
+  # Before: a scene of 1-4 s failed ("no video stream although its source has one") and one of
+  # 6-9.5 s was called truncated (its last picture, at 5 s, shows until 10 s).
+  ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=0.2:d=5" -f lavfi -i "color=c=0x20A040:s=320x180:r=0.2:d=5" \
+    -f lavfi -i "sine=f=440:d=10" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
+    -c:v libx264 -pix_fmt yuv420p -c:a aac slides.mp4
+  for cut in "1000 4000 red" "6000 9500 green"; do
+    read -r a b first <<<"$cut"
+    cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "slides.mp4", "in_ms": $a, "out_ms": $b, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+    "$bin" render --timeline tl.json --output "slides_$a.mp4" >/dev/null || fail "slideshow $a-$b ms: the render failed"
+    got=$(rgb_at "slides_$a.mp4" 0.1 160 90) last=$(rgb_at "slides_$a.mp4" 2.9 160 90)
+    echo "  $a-$b ms: at 0.1 s [$got], at 2.9 s [$last] ($first)"
+    for c in "$got" "$last"; do
+      case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>160 and g<70 else 1)";;
+        green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>120 and r<70 else 1)";; esac ||
+        fail "slideshow $a-$b ms: [$c], not $first"
+    done
+  done
   ;;
 colors)
   # Every render is BT.709 and says so. Sources in other colours (an SD camera's BT.601, a phone's
@@ -197,7 +219,11 @@ colors)
   ffmpeg -v error -y -f lavfi -i "$(halves 1280x720)" -vf "scale=out_color_matrix=bt601,format=yuv420p" \
     -c:v libx264 -preset ultrafast -colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m phone601.mp4
   ffmpeg -v error -y -f lavfi -i "$(halves 320x180),format=bgr0" -c:v ffv1 screen.mkv
-  for src in sd.mp4 phone601.mp4 screen.mkv; do
+  # a window's screen recording: an odd size, 4:4:4 (FFmpeg's colorspace filter refuses odd sizes:
+  # the render failed with "Not yet implemented in FFmpeg")
+  ffmpeg -v error -y -f lavfi -i "$(halves 321x181)" -vf "scale=out_color_matrix=bt601,format=yuv444p" \
+    -c:v libx264 -preset ultrafast window.mp4
+  for src in sd.mp4 phone601.mp4 screen.mkv window.mp4; do
     check "a scene of $src shows its colours: red 192 33 32 and green 32 159 64, tagged BT.709"
     cat > tl.json <<EOF
 {"canvas": {"width": 320, "height": 180, "fps": 25},

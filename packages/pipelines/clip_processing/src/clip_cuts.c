@@ -59,7 +59,7 @@ static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *sp
                           listener *l, cf_error *err) {
     cfclip_lane lane;
     memset(&lane, 0, sizeof lane);
-    lane.index = in->audio_index, lane.end_s = span->end_s, lane.data_end_s = -1;
+    lane.index = in->audio_index, lane.end_s = span->end_s, lane.data_end_s = -1, lane.fill_from_s = -1;
     cf_media_decode_opts dopts = {.threads = threads};
     cf_err rc = cf_media_open_decoder(in, in->audio_index, &dopts, &lane.dec, err);
     AVBPrint args, desc;

@@ -67,6 +67,17 @@ static int hold_last(cfclip_lane *lane, AVRational tb) {
     return av_buffersrc_add_frame_flags(lane->graph.src[0], lane->held, 0);
 }
 
+/* The span starts between two pictures far apart (CF_MEDIA_START_GAP_S): the one on screen at
+ * the start is fed again at the start, as a player shows it. Called with the first picture at
+ * or after the start, before it is kept; the held one is the picture before it. */
+static int fill_start(cfclip_lane *lane, double t, AVRational tb) {
+    double from = lane->fill_from_s;
+    lane->fill_from_s = -1;
+    if (!lane->held || !lane->held->buf[0] || t <= from + CF_MEDIA_START_GAP_S) return 0;
+    lane->held->pts = llrint(from / av_q2d(tb));
+    return av_buffersrc_add_frame_flags(lane->graph.src[0], lane->held, AV_BUFFERSRC_FLAG_KEEP_REF);
+}
+
 /* Keeps a reference to the picture just fed (a reference, not a copy). */
 static int keep(cfclip_lane *lane, const AVFrame *frame) {
     if (lane->dec->codec_type != AVMEDIA_TYPE_VIDEO) return 0;
@@ -96,7 +107,10 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
                                          pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
     if (rc < 0) return rc;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
-    int ret = past_end ? hold_last(lane, tb) : keep(lane, frame);
+    int ret = 0;
+    if (lane->fill_from_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->fill_from_s)
+        ret = fill_start(lane, pts * av_q2d(tb), tb);
+    if (ret >= 0) ret = past_end ? hold_last(lane, tb) : keep(lane, frame);
     if (ret < 0 && ret != AVERROR_EOF) return ret;
     if (pts != AV_NOPTS_VALUE) {
         if (lane->frames && cf_media_went_back(lane->in, lane->last_s, pts * av_q2d(tb))) {
@@ -167,11 +181,14 @@ static int run_loop(cf_media_input *in, cfclip_lane *lanes, int n, cf_progress *
 }
 
 /* A stream that stops well before where the file says it goes is a truncated or damaged file:
- * failing is better than a clip shorter than asked for. */
+ * failing is better than a clip shorter than asked for. Looked at once the decoders are drained
+ * (a decoder holds pictures back: at 1 frame/s, seconds of them). */
 static const cfclip_lane *ended_early(const cfclip_lane *lanes, int n) {
-    for (int i = 0; i < n; i++)
-        if (!lanes[i].input_done && lanes[i].data_end_s > 0 && lanes[i].last_s < lanes[i].data_end_s - 0.5)
-            return &lanes[i];
+    for (int i = 0; i < n; i++) {
+        const cfclip_lane *l = &lanes[i];
+        if (l->cut_short && l->data_end_s > 0 && cf_media_stopped_short(l->last_s, l->prev_s, l->data_end_s))
+            return l;
+    }
     return NULL;
 }
 
@@ -187,6 +204,9 @@ static int flush_all(cfclip_lane *lanes, int n, AVFrame *frame, AVFrame *filtere
         cfclip_lane *lane = &lanes[i];
         if (!lane->input_done) {
             ret = decode(lane, NULL, frame, filtered);
+            /* no picture came at or after the start: the last one before it shows on */
+            if (ret >= 0 && !lane->input_done && lane->fill_from_s >= 0)
+                ret = fill_start(lane, INFINITY, lane->dec->pkt_timebase);
             if (ret >= 0 && !lane->input_done) ret = close_input(lane, filtered);
         }
         if (ret >= 0 && !lane->output_done) ret = pull(lane, filtered);
@@ -214,8 +234,9 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
         ret = AVERROR_EXIT;
         goto end;
     }
-    const cfclip_lane *early = ended_early(lanes, n_lanes);
+    for (int i = 0; i < n_lanes; i++) lanes[i].cut_short = !lanes[i].input_done;
     if ((ret = flush_all(lanes, n_lanes, frame, filtered)) < 0) goto end;
+    const cfclip_lane *early = ended_early(lanes, n_lanes);
     if (early) {
         cf_error_set(err, CF_ERR_INVALID_MEDIA,
                      "%s: the input stops at %.3f s, before %.3f s where it should go on: the "

@@ -22,6 +22,8 @@ struct cfclip_lane {
     AVCodecContext *dec;      /* owned */
     cfclip_graph graph;       /* owned */
     double end_s;             /* stop feeding once a decoded frame reaches this source time; <0 none */
+    double fill_from_s;       /* video: the picture on screen at this source time (the span's start) is
+                                 fed at it when the next one comes later; <0 none */
     double data_end_s;        /* source time the stream should reach; <0 unknown */
     double last_s;            /* source time of the last decoded frame */
     double prev_s;            /* and of the one before it */
@@ -35,6 +37,7 @@ struct cfclip_lane {
     void *ctx;
     cf_media_fitter fit; /* video: pictures of another size than the first fitted into it */
     bool input_done;     /* no more frames go into the graph */
+    bool cut_short;      /* the file ended before the lane reached its end point */
     bool output_done;    /* the consumer has seen the end */
 };
 

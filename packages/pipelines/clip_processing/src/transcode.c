@@ -49,6 +49,7 @@ static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan,
     lane->index = index;
     lane->end_s = span->end_s;
     lane->data_end_s = stream_end(in, index, span);
+    lane->fill_from_s = index == in->video_index && span->trim && !span->n_pieces ? span->origin_s : -1;
     cf_media_decode_opts dopts = {.threads = plan->threads};
     cf_err rc = cf_media_open_decoder(in, index, &dopts, &lane->dec, err);
     if (rc) return rc;

@@ -95,6 +95,11 @@ bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s) {
     return t_s < prev_s - 1.0 && !(m->fmt->iformat->flags & AVFMT_TS_DISCONT);
 }
 
+bool cf_media_stopped_short(double last_s, double prev_s, double want_s) {
+    double interval = last_s > prev_s ? last_s - prev_s : 0;
+    return last_s < want_s - fmax(0.5, 1.5 * interval);
+}
+
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err) {
     return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                         "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "

@@ -144,8 +144,11 @@ static const char *colorspace_name(enum AVColorSpace m) {
 /* The colorspace filter, not scale: swscale takes 0.7 s to convert 300 1080p frames, colorspace
  * 0.1 s. Primaries and transfer are named the same on both sides (fast=1): the matrix alone
  * changes, as players that read the stated matrix show it. */
-void cf_media_matrix_filter(enum AVColorSpace from, enum AVColorSpace to, AVBPrint *out) {
-    if (from != to)
+void cf_media_matrix_filter(enum AVColorSpace from, enum AVColorSpace to, int w, int h, AVBPrint *out) {
+    if (from != to && (w % 2 || h % 2)) /* a window's screen recording: "Invalid odd size" */
+        av_bprintf(out, ",scale=in_color_matrix=%s:in_range=tv:out_color_matrix=%s:out_range=tv",
+                   cf_media_matrix_name(from), cf_media_matrix_name(to));
+    else if (from != to)
         av_bprintf(out,
                    ",colorspace=ispace=%s:space=%s:irange=tv:range=tv:iprimaries=bt709:primaries=bt709:"
                    "itrc=bt709:trc=bt709:fast=1",

@@ -220,6 +220,15 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
 }
 
 /* Opens the scene's source and checks the scene fits in it. */
+/* Every render is BT.709: a canvas holds pictures of several sources and what is drawn on them. */
+static void in_bt709(const cf_media_input *in, AVBPrint *up) {
+    if (in->video_index < 0) return;
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    int w, h;
+    cf_media_shown_size(par->width, par->height, in->sar, in->rotation, &w, &h);
+    cf_media_matrix_filter(cf_media_shown_colors(in).matrix, AVCOL_SPC_BT709, w, h, up);
+}
+
 static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     plan_scene *ps = &j->plan.scenes[i];
@@ -252,8 +261,7 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     AVBPrint up;
     av_bprint_init_for_buffer(&up, ps->upright, sizeof ps->upright);
     cf_media_upright_filters(&src->in, &up);
-    /* every render is BT.709: a canvas holds pictures of several sources and what is drawn on them */
-    cf_media_matrix_filter(cf_media_shown_colors(&src->in).matrix, AVCOL_SPC_BT709, &up);
+    in_bt709(&src->in, &up);
     AVBPrint tm;
     av_bprint_init_for_buffer(&tm, ps->tone_map, sizeof ps->tone_map);
     cf_media_tone_map_filters(&src->in, &tm);

@@ -14,7 +14,7 @@
 
 static cf_err lane_open(render_source *s, render_lane *l, int index, int threads, cf_error *err) {
     l->index = index;
-    l->last_s = -1e9;
+    l->last_s = l->prev_s = -1e9;
     if (index < 0) {
         l->done = true;
         return CF_OK;
@@ -88,8 +88,31 @@ bool cf_render_source_done(const render_source *s) {
 static int close_lane(render_lane *l) {
     if (l->done) return 0;
     l->done = true;
+    av_frame_free(&l->before);
     int ret = av_buffersrc_add_frame_flags(l->src, NULL, 0);
     return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* The scene starts between two pictures far apart (CF_MEDIA_START_GAP_S): the one on screen at
+ * its start is pushed again at the start, as a player shows it. Called with the first picture
+ * at or after the start (t), or at the end of the stream (t < 0). */
+static int push_before(render_source *s, render_lane *l, double t) {
+    AVFrame *b = l->before;
+    l->before = NULL;
+    int ret = 0;
+    if (b && (t < 0 || t > s->start_s + CF_MEDIA_START_GAP_S)) {
+        b->pts = llrint(s->start_s / av_q2d(s->in.fmt->streams[l->index]->time_base));
+        ret = av_buffersrc_add_frame_flags(l->src, b, 0);
+    }
+    av_frame_free(&b);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* Keeps the picture f (before the scene's start) as the one to show at the start. */
+static int keep_before(render_lane *l, const AVFrame *f) {
+    if (!l->before && !(l->before = av_frame_alloc())) return AVERROR(ENOMEM);
+    av_frame_unref(l->before);
+    return av_frame_ref(l->before, f);
 }
 
 /* Pushes one decoded frame; *pushed counts it. */
@@ -98,12 +121,21 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     f->pts = f->best_effort_timestamp;
     double t =
         f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
+    int ret = l->before && f->pts != AV_NOPTS_VALUE && t >= s->start_s ? push_before(s, l, t) : 0;
+    if (ret < 0) return ret;
     if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
         av_frame_unref(f);
         l->went_on = true;
         return close_lane(l); /* the scene is over for this stream */
     }
-    if (f->pts != AV_NOPTS_VALUE && t < s->start_s - PREROLL_S) {
+    bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
+    if (early && l->dec->codec_type == AVMEDIA_TYPE_VIDEO) { /* fitted to the graph's size first */
+        ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t);
+        if (ret >= 0) ret = keep_before(l, f);
+        if (ret < 0) return av_frame_unref(f), ret;
+    }
+    if (early && t < s->start_s - PREROLL_S) {
+        l->prev_s = l->last_s, l->last_s = t;
         av_frame_unref(f);
         return 0;
     }
@@ -112,10 +144,10 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         l->went_back = true;
         return AVERROR_INVALIDDATA;
     }
-    l->last_s = t;
-    int ret = l->dec->codec_type == AVMEDIA_TYPE_VIDEO
-                  ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
-                  : 0;
+    l->prev_s = l->last_s, l->last_s = t;
+    ret = l->dec->codec_type == AVMEDIA_TYPE_VIDEO && !early
+              ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
+              : 0;
     if (ret >= 0) ret = av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
     if (ret == AVERROR_EOF) { /* the graph needs no more of it */
@@ -145,6 +177,7 @@ static int finish(render_source *s) {
     for (int i = 0; i < 2 && ret >= 0; i++) {
         if (lanes[i]->done) continue;
         ret = decode(s, lanes[i], NULL, &pushed);
+        if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
         if (ret >= 0) ret = close_lane(lanes[i]);
     }
     return ret;
@@ -191,7 +224,7 @@ double cf_render_source_short(const render_source *s) {
         if (l->index < 0 || l->went_on) continue;
         double want = stated_end(s, l->index);
         if (s->end_s < want) want = s->end_s;
-        if (l->last_s < want - 0.5) return l->last_s - s->in.start_us / 1e6;
+        if (cf_media_stopped_short(l->last_s, l->prev_s, want)) return l->last_s - s->in.start_us / 1e6;
     }
     return -1;
 }
@@ -200,6 +233,7 @@ void cf_render_source_close(render_source *s) {
     if (!s) return;
     avcodec_free_context(&s->video.dec);
     cf_media_fitter_free(&s->video.fit);
+    av_frame_free(&s->video.before);
     avcodec_free_context(&s->audio.dec);
     av_packet_free(&s->pkt);
     av_frame_free(&s->frame);

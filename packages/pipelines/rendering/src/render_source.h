@@ -16,6 +16,8 @@ typedef struct render_lane {
     AVCodecContext *dec;  /* owned */
     AVFilterContext *src; /* the graph's buffer/abuffer, borrowed */
     double last_s;        /* source time of the last frame pushed */
+    double prev_s;        /* and of the one before it */
+    AVFrame *before;      /* video: the latest picture before the scene's start, until one comes */
     bool done;            /* end of stream pushed */
     bool went_on;         /* the stream goes on past the scene (not cut short) */
     bool went_back;       /* its timestamps went back from last_s (a damaged file) */

@@ -147,9 +147,10 @@ enum AVColorSpace cf_media_yuv_matrix(enum AVColorSpace stated, enum AVPixelForm
 bool cf_media_full_range(enum AVColorRange stated, enum AVPixelFormat format);
 /* The name FFmpeg's scale filter gives matrix m ("bt709", "bt601", ...). */
 const char *cf_media_matrix_name(enum AVColorSpace m);
-/* Appends the filter that turns limited-range YUV of matrix from into matrix to
- * (",colorspace=..."), nothing when they are the same. */
-void cf_media_matrix_filter(enum AVColorSpace from, enum AVColorSpace to, AVBPrint *out);
+/* Appends the filter that turns limited-range w x h YUV pictures of matrix from into matrix to
+ * (",colorspace=...", or for an odd size, which colorspace refuses, ",scale=..."), nothing when
+ * they are the same. */
+void cf_media_matrix_filter(enum AVColorSpace from, enum AVColorSpace to, int w, int h, AVBPrint *out);
 /* Appends the filters that make pictures of this description limited-range YUV 4:2:0 in matrix
  * to (",scale=in_color_matrix=...,format=yuv420p"): nothing when they are already, a conversion
  * for another matrix (cf_media_yuv_matrix), full range or RGB. */
@@ -162,8 +163,8 @@ typedef struct cf_media_colors {
     enum AVColorPrimaries primaries;
     enum AVColorTransferCharacteristic transfer;
 } cf_media_colors;
-/* The colours in's pictures are shown in: BT.709 for HDR (once tone-mapped) and RGB sources, else the source's matrix (cf_media_yuv_matrix) with its stated primaries and
- * transfer. */
+/* The colours in's pictures are shown in: BT.709 for HDR (once tone-mapped) and RGB sources, else the
+ * source's matrix (cf_media_yuv_matrix) with its stated primaries and transfer. */
 cf_media_colors cf_media_shown_colors(const cf_media_input *in);
 /* Appends the tone mapping (",zscale=..."): HDR pictures made BT.709 SDR, limited range, 8 bits;
  * nothing for SDR. */
@@ -236,6 +237,14 @@ int64_t cf_media_audio_gap(double t_s, int64_t emitted, int rate);
  * may wrap or restart and are left to their demuxers): two stretches of the file would
  * claim the same media time, so the file cannot be cut or placed by time. */
 bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s);
+/* True when a stream whose last frame is at last_s (the one before it at prev_s; seconds) stopped
+ * well before want_s, where the file says it goes on: a truncated or damaged file. The last frame
+ * shows for a frame interval (a slideshow's pictures are seconds apart), plus half a second. */
+bool cf_media_stopped_short(double last_s, double prev_s, double want_s);
+/* A span whose first picture comes more than this (seconds) after its start is given the picture
+ * on screen at its start (the one before) at the start: a slideshow or a screen recording holds
+ * one picture for seconds, and a span starting inside it began without a picture. */
+#define CF_MEDIA_START_GAP_S 0.1
 /* The error for that: CF_ERR_INVALID_MEDIA, "<what>: the timestamps of stream <index> go back
  * from <media time at_s> ...". */
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err);
