@@ -134,6 +134,15 @@ ok clip --input rot.mp4 --output rot_out.mp4 --trim 0.5:4.5 --trim-mode smart --
 [[ "$(note out.txt)" == "smart cut:"* ]] || fail "rotated: $(note out.txt)"
 ffprobe -v error -show_streams rot_out.mp4 | grep -q "rotation=" || fail "rotation lost"
 
+check "a screen recording that holds a still page (no picture from 2 to 7 s): a cut from 3 s starts with that page"
+# Before: the head was encoded from the span's first picture, at 7 s: 4 s without pictures.
+gen still_page.mp4 -f lavfi -i "testsrc2=s=320x240:r=30:d=10" -vf "select='lt(t,2)+gte(t,7)+eq(n,60)'" \
+  -fps_mode passthrough -c:v libx264 -preset veryfast -g 60
+ok clip --input still_page.mp4 --output still_page_out.mp4 --trim 3:8 --trim-mode smart --json
+[[ "$(note out.txt)" == "smart cut:"* ]] || fail "still page: $(note out.txt)"
+approx "$(sval still_page_out.mp4 v:0 start_time)" 0 0.05 && approx "$(sval still_page_out.mp4 v:0 duration)" 5 0.1 ||
+  fail "still page: video from $(sval still_page_out.mp4 v:0 start_time) s for $(sval still_page_out.mp4 v:0 duration) s"
+
 check "real recordings (forensics-samples-files, CC-BY-SA-4.0): a screen capture and a phone video"
 if root=$(python3 "$(dirname "$0")/../media/debmedia.py" forensics-samples-files); then
   dir="$root/usr/share/forensics-samples/original-files"

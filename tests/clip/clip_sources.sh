@@ -226,13 +226,15 @@ for src in tv-mpeg2.ts tv-h264.ts; do
 done
 check "a slideshow (a picture every 5 s) clips whole: the picture on screen at the start from the start, no false truncation"
 # Before: a clip of 1-4 s had 0.04 s of video (its first picture came at 5 s, past the end), and
-# a 1 frame/s video cut before its end was called truncated ("stops at 4.000 s, before 3.900 s").
+# a 1 frame/s video cut before its end was called truncated ("stops at 4.000 s, before 3.900 s"),
+# and a clip to its end lost 2 s of its last picture (B-frames 5 s apart: the edit list cut it).
 gen slides.mp4 -f lavfi -i "color=c=red:s=160x120:r=0.2:d=5" -f lavfi -i "color=c=green:s=160x120:r=0.2:d=5" \
   -f lavfi -i "sine=f=440:d=10" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
   -c:v libx264 -pix_fmt yuv420p -c:a aac
 gen slides1.mp4 -f lavfi -i "color=c=red:s=160x120:r=1:d=6" -f lavfi -i "sine=f=440:d=6" -c:v libx264 \
   -pix_fmt yuv420p -c:a aac -shortest
-for cut in "slides.mp4 1:4 3 red" "slides.mp4 6:9.5 3.5 green" "slides.mp4 3:8 5 red" "slides1.mp4 1:4 3 red"; do
+for cut in "slides.mp4 1:4 3 red" "slides.mp4 6:9.5 3.5 green" "slides.mp4 3:8 5 red" "slides.mp4 0.5:10 9.5 red" \
+  "slides1.mp4 1:4 3 red"; do
   read -r src span want first <<<"$cut"
   out="cut-${src%.mp4}-${span/:/-}.mp4"
   ok clip --input "$src" --output "$out" --trim "$span" --trim-mode accurate
@@ -244,6 +246,10 @@ for cut in "slides.mp4 1:4 3 red" "slides.mp4 6:9.5 3.5 green" "slides.mp4 3:8 5
     green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac ||
     fail "$src $span: the first picture is [$c], not $first"
 done
+ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
+grep -q "^note: smart cut not possible (the source shows each picture for seconds (a slideshow)): re-encoded" out.txt ||
+  fail "smart cut of a slideshow: $(cat out.txt)"
+[ "$(sval cut-smart.mp4 v:0 duration)" = 3.000000 ] || fail "smart cut of a slideshow: $(sval cut-smart.mp4 v:0 duration) s of video"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -32,6 +32,7 @@ typedef struct edge {
     int64_t lo, hi;      /* source pts range it encodes, [lo, hi) */
     int64_t delay;       /* subtracted from pts to make dts */
     AVFrame *pending;    /* the latest picture, sent once its duration is known */
+    AVFrame *before;     /* head: the latest picture before lo, until one at or after lo comes */
     int64_t gap;         /* the latest spacing of pictures */
     int64_t dur_pts[DUR_RING], dur[DUR_RING];
     int n_dur;
@@ -128,6 +129,11 @@ cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_
         return cannot(err, "the source's pixel format is not 8-bit 4:2:0");
     if (par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN)
         return cannot(err, "the source is interlaced");
+    /* the edges are encoded from the pictures inside the span: a span starting inside a long
+     * picture began without one (a re-encode shows the picture on screen at the start) */
+    AVRational fr = in->fmt->streams[in->video_index]->avg_frame_rate;
+    if (fr.num > 0 && fr.den > 0 && av_q2d(av_inv_q(fr)) > CF_MEDIA_START_GAP_S)
+        return cannot(err, "the source shows each picture for seconds (a slideshow)");
     return CF_OK;
 }
 
@@ -402,11 +408,30 @@ static int send_pending(smart *s, edge *e, int64_t dur) {
     return ret < 0 ? ret : drain(s, e);
 }
 
+/* The head's span starts inside a picture shown for long (a screen recording's still page):
+ * that picture, the last before lo, becomes the edge's first, at lo, when the next one (at pts,
+ * or none before the edge ends) comes more than CF_MEDIA_START_GAP_S after lo. */
+static void start_with_before(smart *s, edge *e, int64_t pts, bool ended) {
+    if (!e->before || !e->before->buf[0]) return;
+    bool late = ended || (double)(pts - e->lo) * av_q2d(s->tb) > CF_MEDIA_START_GAP_S;
+    if (late && !e->frames && !e->pending->buf[0]) {
+        av_frame_move_ref(e->pending, e->before);
+        e->pending->pts = e->first = e->lo;
+    }
+    av_frame_unref(e->before);
+}
+
 static int take_frame(smart *s, edge *e, AVFrame *frame) {
     int64_t pts = frame->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE || pts < e->lo) return 0;
+    if (pts == AV_NOPTS_VALUE || (pts < e->lo && !e->before)) return 0;
     if (frame->width != e->enc->width || frame->height != e->enc->height || frame->format != e->enc->pix_fmt)
         return AVERROR_PATCHWELCOME; /* the picture changed size or format mid-stream */
+    if (pts < e->lo) {
+        av_frame_unref(e->before);
+        av_frame_move_ref(e->before, frame);
+        return 0;
+    }
+    start_with_before(s, e, pts, false);
     int ret = 0;
     if (!e->frames && !e->pending->buf[0]) e->first = pts;
     if (e->pending->buf[0]) {
@@ -424,6 +449,7 @@ static int take_frame(smart *s, edge *e, AVFrame *frame) {
 static int finish_edge(smart *s, edge *e) {
     if (e->finished || !e->enc) return 0;
     e->finished = true;
+    start_with_before(s, e, 0, true);
     int ret = 0;
     if (e->pending->buf[0]) {
         int64_t left = e->hi - e->pending->pts;
@@ -646,7 +672,7 @@ static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
     if (head) rc = open_edge(s, &s->head, id_a, err);
     if (!rc && s->tail_needed) rc = open_edge(s, &s->tail, id_b, err);
     if (!rc && (!(s->head.pending = av_frame_alloc()) || !(s->tail.pending = av_frame_alloc()) ||
-                !(s->opkt = av_packet_alloc())))
+                !(s->head.before = av_frame_alloc()) || !(s->opkt = av_packet_alloc())))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_media_decode_opts dopts = {.threads = s->plan->threads};
     if (!rc && (head || s->tail_needed)) rc = cf_media_open_decoder(s->in, s->vindex, &dopts, &s->dec, err);
@@ -706,6 +732,7 @@ static void release(smart *s) {
     for (int i = 0; i < 2; i++) {
         avcodec_free_context(&edges[i]->enc);
         av_frame_free(&edges[i]->pending);
+        av_frame_free(&edges[i]->before);
     }
     avcodec_free_context(&s->dec);
     av_packet_free(&s->opkt);
