@@ -188,20 +188,26 @@ EOF
   ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=0.2:d=5" -f lavfi -i "color=c=0x20A040:s=320x180:r=0.2:d=5" \
     -f lavfi -i "sine=f=440:d=10" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
     -c:v libx264 -pix_fmt yuv420p -c:a aac slides.mp4
-  for cut in "1000 4000 red" "6000 9500 green"; do
-    read -r a b first <<<"$cut"
+  # one picture a minute (as some still-image podcast videos are made): a 10 s scene inside it came
+  # out with no video (FFmpeg's overlay ends at its last input picture, fps adds none after it)
+  ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=1/60:d=120" -f lavfi -i "sine=f=440:d=120" \
+    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest minute.mp4
+  for cut in "slides.mp4 1000 4000 red" "slides.mp4 6000 9500 green" "minute.mp4 10000 20000 red"; do
+    read -r src a b first <<<"$cut"
     cat > tl.json <<EOF
 {"canvas": {"width": 320, "height": 180, "fps": 25},
- "scenes": [{"source_uri": "slides.mp4", "in_ms": $a, "out_ms": $b, "layout": "fit"}],
+ "scenes": [{"source_uri": "$src", "in_ms": $a, "out_ms": $b, "layout": "fit"}],
  "outputs": [{"format": "mp4"}]}
 EOF
-    "$bin" render --timeline tl.json --output "slides_$a.mp4" >/dev/null || fail "slideshow $a-$b ms: the render failed"
+    "$bin" render --timeline tl.json --output "slides_$a.mp4" >/dev/null || fail "$src $a-$b ms: the render failed"
     got=$(rgb_at "slides_$a.mp4" 0.1 160 90) last=$(rgb_at "slides_$a.mp4" 2.9 160 90)
-    echo "  $a-$b ms: at 0.1 s [$got], at 2.9 s [$last] ($first)"
+    vd=$(probe "slides_$a.mp4" v:0 duration)
+    echo "  $src $a-$b ms: at 0.1 s [$got], at 2.9 s [$last] ($first), video $vd s"
+    python3 -c "import sys; sys.exit(0 if abs($vd - ($b - $a) / 1000) < 0.1 else 1)" || fail "$src $a-$b ms: video $vd s"
     for c in "$got" "$last"; do
       case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>160 and g<70 else 1)";;
         green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>120 and r<70 else 1)";; esac ||
-        fail "slideshow $a-$b ms: [$c], not $first"
+        fail "$src $a-$b ms: [$c], not $first"
     done
   done
   ;;

@@ -7,6 +7,7 @@
 #include "render_source.h"
 
 #include <libavfilter/buffersrc.h>
+#include <math.h>
 #include <string.h>
 
 /* Frames this far before the scene cannot be shown (trim drops them): not worth pushing. */
@@ -89,8 +90,24 @@ static int close_lane(render_lane *l) {
     if (l->done) return 0;
     l->done = true;
     av_frame_free(&l->before);
+    av_frame_free(&l->shown);
     int ret = av_buffersrc_add_frame_flags(l->src, NULL, 0);
     return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* *slot becomes a reference to f. */
+static int keep_ref(AVFrame **slot, const AVFrame *f) {
+    if (!*slot && !(*slot = av_frame_alloc())) return AVERROR(ENOMEM);
+    av_frame_unref(*slot);
+    return av_frame_ref(*slot, f);
+}
+
+/* Pushes a video picture at source time t, kept as the latest one shown. */
+static int push_picture(render_source *s, render_lane *l, AVFrame *f, double t) {
+    int ret = keep_ref(&l->shown, f);
+    l->shown_s = t;
+    if (ret >= 0) ret = av_buffersrc_add_frame_flags(l->src, f, 0);
+    return ret;
 }
 
 /* The scene starts between two pictures far apart (CF_MEDIA_START_GAP_S): the one on screen at
@@ -102,17 +119,26 @@ static int push_before(render_source *s, render_lane *l, double t) {
     int ret = 0;
     if (b && (t < 0 || t > s->start_s + CF_MEDIA_START_GAP_S)) {
         b->pts = llrint(s->start_s / av_q2d(s->in.fmt->streams[l->index]->time_base));
-        ret = av_buffersrc_add_frame_flags(l->src, b, 0);
+        ret = push_picture(s, l, b, s->start_s);
     }
     av_frame_free(&b);
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
-/* Keeps the picture f (before the scene's start) as the one to show at the start. */
-static int keep_before(render_lane *l, const AVFrame *f) {
-    if (!l->before && !(l->before = av_frame_alloc())) return AVERROR(ENOMEM);
-    av_frame_unref(l->before);
-    return av_frame_ref(l->before, f);
+/* The scene goes on well past the last picture pushed (pictures a minute apart): it is pushed
+ * again just before until, so the pictures span the scene. FFmpeg 5.1's overlay ends its output
+ * at its inputs' last picture, and fps makes none after that: a scene of 10 s inside a picture
+ * that lasts a minute came out with no video. */
+static int hold_to_end(render_source *s, render_lane *l, double until) {
+    AVFrame *h = l->shown;
+    l->shown = NULL;
+    int ret = 0;
+    if (h && h->buf[0] && until - l->shown_s > CF_MEDIA_START_GAP_S) {
+        h->pts = llrint((until - 0.01) / av_q2d(s->in.fmt->streams[l->index]->time_base));
+        ret = av_buffersrc_add_frame_flags(l->src, h, 0);
+    }
+    av_frame_free(&h);
+    return ret == AVERROR_EOF ? 0 : ret;
 }
 
 /* Pushes one decoded frame; *pushed counts it. */
@@ -126,12 +152,13 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
         av_frame_unref(f);
         l->went_on = true;
-        return close_lane(l); /* the scene is over for this stream */
+        ret = hold_to_end(s, l, s->end_s);
+        return ret < 0 ? ret : close_lane(l); /* the scene is over for this stream */
     }
     bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
     if (early && l->dec->codec_type == AVMEDIA_TYPE_VIDEO) { /* fitted to the graph's size first */
         ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t);
-        if (ret >= 0) ret = keep_before(l, f);
+        if (ret >= 0) ret = keep_ref(&l->before, f);
         if (ret < 0) return av_frame_unref(f), ret;
     }
     if (early && t < s->start_s - PREROLL_S) {
@@ -145,10 +172,11 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         return AVERROR_INVALIDDATA;
     }
     l->prev_s = l->last_s, l->last_s = t;
-    ret = l->dec->codec_type == AVMEDIA_TYPE_VIDEO && !early
+    bool video = l->dec->codec_type == AVMEDIA_TYPE_VIDEO;
+    ret = video && !early
               ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
               : 0;
-    if (ret >= 0) ret = av_buffersrc_add_frame_flags(l->src, f, 0);
+    if (ret >= 0) ret = video ? push_picture(s, l, f, t) : av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
     if (ret == AVERROR_EOF) { /* the graph needs no more of it */
         l->went_on = true;
@@ -171,6 +199,8 @@ static int decode(render_source *s, render_lane *l, const AVPacket *pkt, int *pu
     return 0;
 }
 
+static double stated_end(const render_source *s, int index);
+
 static int finish(render_source *s) {
     int pushed = 0, ret = 0;
     render_lane *lanes[2] = {&s->video, &s->audio};
@@ -178,6 +208,8 @@ static int finish(render_source *s) {
         if (lanes[i]->done) continue;
         ret = decode(s, lanes[i], NULL, &pushed);
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
+        if (ret >= 0 && !lanes[i]->done)
+            ret = hold_to_end(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index)));
         if (ret >= 0) ret = close_lane(lanes[i]);
     }
     return ret;
@@ -234,6 +266,7 @@ void cf_render_source_close(render_source *s) {
     avcodec_free_context(&s->video.dec);
     cf_media_fitter_free(&s->video.fit);
     av_frame_free(&s->video.before);
+    av_frame_free(&s->video.shown);
     avcodec_free_context(&s->audio.dec);
     av_packet_free(&s->pkt);
     av_frame_free(&s->frame);

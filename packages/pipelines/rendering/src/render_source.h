@@ -18,10 +18,12 @@ typedef struct render_lane {
     double last_s;        /* source time of the last frame pushed */
     double prev_s;        /* and of the one before it */
     AVFrame *before;      /* video: the latest picture before the scene's start, until one comes */
-    bool done;            /* end of stream pushed */
-    bool went_on;         /* the stream goes on past the scene (not cut short) */
-    bool went_back;       /* its timestamps went back from last_s (a damaged file) */
-    cf_media_fitter fit;  /* video: pictures of another size than the first fitted into it */
+    AVFrame *shown;       /* video: the latest picture pushed, and its source time */
+    double shown_s;
+    bool done;           /* end of stream pushed */
+    bool went_on;        /* the stream goes on past the scene (not cut short) */
+    bool went_back;      /* its timestamps went back from last_s (a damaged file) */
+    cf_media_fitter fit; /* video: pictures of another size than the first fitted into it */
 } render_lane;
 
 typedef struct render_source {
