@@ -250,6 +250,16 @@ ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
 grep -q "^note: smart cut not possible (the source shows each picture for seconds (a slideshow)): re-encoded" out.txt ||
   fail "smart cut of a slideshow: $(cat out.txt)"
 [ "$(sval cut-smart.mp4 v:0 duration)" = 3.000000 ] || fail "smart cut of a slideshow: $(sval cut-smart.mp4 v:0 duration) s of video"
+check "a recording whose sound stops halfway: a clip after it has its pictures, no audio, and says why"
+# Before: "the clip is empty" (auto, smart) or a refused result (accurate).
+gen mute_half.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libx264 -pix_fmt yuv420p -c:a aac
+for mode in auto accurate; do
+  ok clip --input mute_half.mp4 --output "mute_half_$mode.mp4" --trim 7:11 --trim-mode $mode
+  grep -q "^note: audio stream 1 of the source has no sound in the range: the clip has no audio" out.txt ||
+    fail "$mode: no note: $(cat out.txt)"
+  [ "$(sval "mute_half_$mode.mp4" v:0 duration)" = 4.000000 ] && [ -z "$(sval "mute_half_$mode.mp4" a:0 codec_name)" ] ||
+    fail "$mode: video $(sval "mute_half_$mode.mp4" v:0 duration) s, audio '$(sval "mute_half_$mode.mp4" a:0 codec_name)'"
+done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -188,6 +188,18 @@ EOF
   ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=0.2:d=5" -f lavfi -i "color=c=0x20A040:s=320x180:r=0.2:d=5" \
     -f lavfi -i "sine=f=440:d=10" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
     -c:v libx264 -pix_fmt yuv420p -c:a aac slides.mp4
+  check "a scene after a recording's sound stopped renders, silent: before, its muxer failed ('Invalid argument')"
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=320x180:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libx264 \
+    -pix_fmt yuv420p -c:a aac mute_half.mp4
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "mute_half.mp4", "in_ms": 7000, "out_ms": 11000, "layout": "fit"}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output mute_half_out.mp4 >/dev/null || fail "the scene after the sound stopped failed"
+  ad=$(probe mute_half_out.mp4 a:0 duration)
+  echo "  audio $ad s, video $(probe mute_half_out.mp4 v:0 duration) s"
+  python3 -c "import sys; sys.exit(0 if abs($ad - 4) < 0.1 else 1)" || fail "the silent scene's audio lasts $ad s"
   # one picture a minute (as some still-image podcast videos are made): a 10 s scene inside it came
   # out with no video (FFmpeg's overlay ends at its last input picture, fps adds none after it)
   ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=1/60:d=120" -f lavfi -i "sine=f=440:d=120" \

@@ -199,9 +199,11 @@ static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const c
 
 /* An audio stream that states its format but holds no packets: the picture is all there is,
  * and saying so beats refusing the file. */
-static void drop_empty_audio(cfclip_report *report) {
-    snprintf(report->note, sizeof report->note,
-             "audio stream %d of the source carries no packets: the clip has no audio", report->audio_source);
+/* The span has no sound: the stream carries no packets, or it ends before the span (a
+ * recording whose sound stopped while its pictures went on). */
+static void drop_empty_audio(const cf_media_input *in, cfclip_report *report) {
+    snprintf(report->note, sizeof report->note, "audio stream %d of the source %s: the clip has no audio",
+             report->audio_source, in->audio_empty ? "carries no packets" : "has no sound in the range");
     report->audio_source = -1;
 }
 
@@ -233,8 +235,9 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
                              .thumb_path = thumb_path};
     cfclip_stage st = {progress, base, 1.0 - base, out_s, "encode"};
     rc = cfclip_encode(in, &job, &st, err);
-    if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing && job.use_video) {
-        drop_empty_audio(report);
+    /* an audio stream without a packet is left out by the muxer (or makes the clip "empty") */
+    if ((rc == CF_OK || rc == CF_ERR_INVALID_MEDIA) && job.audio_had_nothing && job.use_video) {
+        drop_empty_audio(in, report);
         job.use_audio = false;
         rc = cfclip_encode(in, &job, &st, err);
     }
@@ -254,7 +257,7 @@ static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfc
     cfclip_stage st = {progress, 0, 0.1, out_s, "audio"};
     cf_err rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
-        drop_empty_audio(report);
+        drop_empty_audio(in, report);
         free(*audio_path);
         *audio_path = NULL;
         rc = CF_OK;

@@ -177,6 +177,7 @@ typedef struct out_lane {
     AVStream *st;
     bool video, reports, flushing;
     pts_ring sent;
+    int64_t packets; /* written */
 } out_lane;
 
 static void ring_push(pts_ring *r, int64_t pts) {
@@ -236,6 +237,7 @@ static int drain_encoder(out_lane *o) {
         av_packet_rescale_ts(m->pkt, o->enc->time_base, o->st->time_base);
         if ((ret = av_interleaved_write_frame(m->oc, m->pkt)) < 0) return ret;
         m->packets++;
+        o->packets++;
     }
 }
 
@@ -394,7 +396,8 @@ cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_st
     m.out[job->use_video ? 0 : 1].reports = true;
     if ((rc = open_file(&m, job, err))) goto end;
     rc = cfclip_drive(in, lanes, n, job->span.origin_s, stage->progress, "encoding", err);
-    job->audio_had_nothing = job->use_audio && lanes[n - 1].frames == 0;
+    /* decoded frames before the span do not count: the span's sound is what was written */
+    job->audio_had_nothing = job->use_audio && m.out[1].packets == 0;
     if (rc) goto end;
     rc = finish(&m, job, err);
 end:

@@ -33,7 +33,7 @@ typedef struct cfclip_encode_job {
     const AVFrame *palette;          /* GIF only */
     const char *output_path;         /* file to write (a temp file) */
     const char *thumb_path;          /* JPEG to write, NULL = none */
-    bool audio_had_nothing;          /* out: the audio stream gave not one frame */
+    bool audio_had_nothing;          /* out: not one packet of sound written for the span */
 } cfclip_encode_job;
 
 /* The main pass: writes job->output_path (and the thumbnail). */

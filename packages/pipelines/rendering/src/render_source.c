@@ -7,6 +7,7 @@
 #include "render_source.h"
 
 #include <libavfilter/buffersrc.h>
+#include <libavutil/samplefmt.h>
 #include <math.h>
 #include <string.h>
 
@@ -86,6 +87,31 @@ bool cf_render_source_done(const render_source *s) {
     return s->video.done && s->audio.done;
 }
 
+/* A scene with no sound of its stream (a recording whose sound stopped before the scene while its
+ * pictures went on) gets one silent frame at its start, which the graph pads to the scene's length:
+ * with none, the sound of the render was empty and its muxer failed ("Invalid argument"). */
+static int push_silence(render_source *s, render_lane *l) {
+    AVFrame *f = av_frame_alloc();
+    int ret = f ? 0 : AVERROR(ENOMEM);
+    if (ret >= 0) {
+        f->format = l->dec->sample_fmt;
+        f->sample_rate = l->dec->sample_rate;
+        f->nb_samples = 1024;
+        ret = l->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC
+                  ? (av_channel_layout_default(&f->ch_layout, l->dec->ch_layout.nb_channels), 0)
+                  : av_channel_layout_copy(&f->ch_layout, &l->dec->ch_layout);
+    }
+    if (ret >= 0) ret = av_frame_get_buffer(f, 0);
+    if (ret >= 0) {
+        av_samples_set_silence(f->extended_data, 0, f->nb_samples, f->ch_layout.nb_channels, f->format);
+        AVRational tb = l->dec->pkt_timebase.num > 0 ? l->dec->pkt_timebase : (AVRational){1, f->sample_rate};
+        f->pts = llrint(s->start_s / av_q2d(tb));
+        ret = av_buffersrc_add_frame_flags(l->src, f, 0);
+    }
+    av_frame_free(&f);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
 static int close_lane(render_lane *l) {
     if (l->done) return 0;
     l->done = true;
@@ -153,6 +179,7 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         av_frame_unref(f);
         l->went_on = true;
         ret = hold_to_end(s, l, s->end_s);
+        if (ret >= 0 && l->dec->codec_type == AVMEDIA_TYPE_AUDIO && !l->reached) ret = push_silence(s, l);
         return ret < 0 ? ret : close_lane(l); /* the scene is over for this stream */
     }
     bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
@@ -176,6 +203,8 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     ret = video && !early
               ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
               : 0;
+    if (!video && f->sample_rate > 0 && t + (double)f->nb_samples / f->sample_rate > s->start_s)
+        l->reached = true;
     if (ret >= 0) ret = video ? push_picture(s, l, f, t) : av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
     if (ret == AVERROR_EOF) { /* the graph needs no more of it */
@@ -210,6 +239,9 @@ static int finish(render_source *s) {
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
         if (ret >= 0 && !lanes[i]->done)
             ret = hold_to_end(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index)));
+        if (ret >= 0 && !lanes[i]->done && lanes[i]->dec->codec_type == AVMEDIA_TYPE_AUDIO &&
+            !lanes[i]->reached)
+            ret = push_silence(s, lanes[i]);
         if (ret >= 0) ret = close_lane(lanes[i]);
     }
     return ret;

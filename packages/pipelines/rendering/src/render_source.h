@@ -18,6 +18,7 @@ typedef struct render_lane {
     double last_s;        /* source time of the last frame pushed */
     double prev_s;        /* and of the one before it */
     AVFrame *before;      /* video: the latest picture before the scene's start, until one comes */
+    bool reached;         /* audio: a frame pushed reaches into the scene */
     AVFrame *shown;       /* video: the latest picture pushed, and its source time */
     double shown_s;
     bool done;           /* end of stream pushed */
