@@ -317,7 +317,7 @@ static int run(const autoclip_args *a, const cf_autoclip_request *req, const cf_
     cf_error err;
     cf_error_clear(&err);
     char *work = NULL, *cache = cache_dir(cfg);
-    if (cf_mkdir_p(a->output_dir, &err) || cf_make_temp_dir(a->output_dir, ".autoclip-", &work, &err)) {
+    if (cf_mkdir_p(a->output_dir, &err) || cf_make_owned_temp_dir(a->output_dir, ".autoclip-", &work, &err)) {
         free(cache);
         return cf_cli_fail("autoclip", &err);
     }

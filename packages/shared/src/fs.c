@@ -170,10 +170,8 @@ static const char *owner_token_for(const char *parent) {
     return token;
 }
 
-cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
-    /* a parent the caller names is the caller's to clean (the server's job work dirs) */
-    const char *token = parent && *parent ? NULL : owner_token_for(cf_temp_parent(NULL));
-    parent = cf_temp_parent(parent);
+static cf_err make_temp_dir(const char *parent, const char *prefix, const char *token, char **out,
+                            cf_error *err) {
     size_t len = strlen(parent) + strlen(prefix) + TOKEN_LEN + 10;
     char *path = malloc(len);
     if (!path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -186,6 +184,16 @@ cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_e
     }
     *out = path;
     return CF_OK;
+}
+
+cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
+    /* a parent the caller names is the caller's to clean (the server's job work dirs) */
+    const char *token = parent && *parent ? NULL : owner_token_for(cf_temp_parent(NULL));
+    return make_temp_dir(cf_temp_parent(parent), prefix, token, out, err);
+}
+
+cf_err cf_make_owned_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err) {
+    return make_temp_dir(parent, prefix, owner_token_for(parent), out, err);
 }
 
 bool cf_is_temp_dir_name(const char *name, const char *prefix) {

@@ -180,6 +180,38 @@ static void test_named_parent_is_not_swept(void **state) {
     free(dir);
 }
 
+/* An owned temp dir in a named parent (the autoclip CLI's work dir in its output folder): one a
+ * killed process left is removed by the next process making one there. */
+static void test_owned_temp_dir_in_named_parent(void **state) {
+    (void)state;
+    char parent[] = "/tmp/cftest-parent-XXXXXX";
+    assert_non_null(mkdtemp(parent));
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *dir = NULL;
+        cf_error err;
+        if (cf_make_owned_temp_dir(parent, ".work-", &dir, &err) != CF_OK) _exit(1);
+        if (write(out[1], dir, strlen(dir) + 1) < 0) _exit(1);
+        _exit(0); /* killed: no cleanup */
+    }
+    char left[4096] = "";
+    assert_true(read(out[0], left, sizeof left) > 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    struct stat st;
+    assert_int_equal(stat(left, &st), 0);
+    char *mine = NULL;
+    cf_error err;
+    assert_int_equal(cf_make_owned_temp_dir(parent, ".work-", &mine, &err), CF_OK);
+    assert_int_not_equal(stat(left, &st), 0);
+    assert_int_equal(stat(mine, &st), 0);
+    assert_int_equal(cf_remove_tree(parent, &err), CF_OK);
+    free(mine);
+    close(out[0]), close(out[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_temp_dir_tree_is_removed),
@@ -187,6 +219,7 @@ int main(void) {
         cmocka_unit_test(test_copy_is_whole_or_nothing),
         cmocka_unit_test(test_dead_processes_temp_dirs_are_removed),
         cmocka_unit_test(test_named_parent_is_not_swept),
+        cmocka_unit_test(test_owned_temp_dir_in_named_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,10 @@ const char *cf_temp_parent(const char *parent);
  * died (killed outright, they could not). A parent the caller names is the caller's to clean.
  * *out is malloc'd; the caller frees it (and removes the dir with cf_remove_tree). */
 cf_err cf_make_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err);
+/* A temp dir in parent (a folder the caller names, not the temp parent) made as in the temp
+ * parent: with an owner's token, so the first one a process makes in parent removes there those
+ * of processes that died (the autoclip CLI's work dir in its output folder). */
+cf_err cf_make_owned_temp_dir(const char *parent, const char *prefix, char **out, cf_error *err);
 /* True when name (a file name, no directory) is one cf_make_temp_dir gives with prefix. */
 bool cf_is_temp_dir_name(const char *name, const char *prefix);
 /* Removes a file or a directory tree; ok when it does not exist. */
