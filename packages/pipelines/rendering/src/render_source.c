@@ -87,6 +87,11 @@ bool cf_render_source_done(const render_source *s) {
     return s->video.done && s->audio.done;
 }
 
+/* The time base of the lane's frames: its stream's. */
+static double lane_tb(const render_source *s, const render_lane *l) {
+    return av_q2d(s->in.fmt->streams[l->index]->time_base);
+}
+
 /* A scene with no sound of its stream (a recording whose sound stopped before the scene while its
  * pictures went on) gets one silent frame at its start, which the graph pads to the scene's length:
  * with none, the sound of the render was empty and its muxer failed ("Invalid argument"). */
@@ -104,8 +109,7 @@ static int push_silence(render_source *s, render_lane *l) {
     if (ret >= 0) ret = av_frame_get_buffer(f, 0);
     if (ret >= 0) {
         av_samples_set_silence(f->extended_data, 0, f->nb_samples, f->ch_layout.nb_channels, f->format);
-        AVRational tb = l->dec->pkt_timebase.num > 0 ? l->dec->pkt_timebase : (AVRational){1, f->sample_rate};
-        f->pts = llrint(s->start_s / av_q2d(tb));
+        f->pts = llrint(s->start_s / lane_tb(s, l));
         ret = av_buffersrc_add_frame_flags(l->src, f, 0);
     }
     av_frame_free(&f);
@@ -119,6 +123,16 @@ static int close_lane(render_lane *l) {
     av_frame_free(&l->shown);
     int ret = av_buffersrc_add_frame_flags(l->src, NULL, 0);
     return ret == AVERROR_EOF ? 0 : ret;
+}
+
+static int hold_to_end(render_source *s, render_lane *l, double until);
+
+/* The stream's part of the scene is over (until: where its pictures should reach): the last
+ * picture held there, silence for a scene it had no sound in, then its end. */
+static int end_lane(render_source *s, render_lane *l, double until) {
+    int ret = hold_to_end(s, l, until);
+    if (ret >= 0 && l->dec->codec_type == AVMEDIA_TYPE_AUDIO && !l->reached) ret = push_silence(s, l);
+    return ret < 0 ? ret : close_lane(l);
 }
 
 /* *slot becomes a reference to f. */
@@ -144,7 +158,7 @@ static int push_before(render_source *s, render_lane *l, double t) {
     l->before = NULL;
     int ret = 0;
     if (b && (t < 0 || t > s->start_s + CF_MEDIA_START_GAP_S)) {
-        b->pts = llrint(s->start_s / av_q2d(s->in.fmt->streams[l->index]->time_base));
+        b->pts = llrint(s->start_s / lane_tb(s, l));
         ret = push_picture(s, l, b, s->start_s);
     }
     av_frame_free(&b);
@@ -160,7 +174,7 @@ static int hold_to_end(render_source *s, render_lane *l, double until) {
     l->shown = NULL;
     int ret = 0;
     if (h && h->buf[0] && until - l->shown_s > CF_MEDIA_START_GAP_S) {
-        h->pts = llrint((until - 0.01) / av_q2d(s->in.fmt->streams[l->index]->time_base));
+        h->pts = llrint((until - 0.01) / lane_tb(s, l));
         ret = av_buffersrc_add_frame_flags(l->src, h, 0);
     }
     av_frame_free(&h);
@@ -171,23 +185,19 @@ static int hold_to_end(render_source *s, render_lane *l, double until) {
 static int push(render_source *s, render_lane *l, int *pushed) {
     AVFrame *f = s->frame;
     f->pts = f->best_effort_timestamp;
-    double t =
-        f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * av_q2d(s->in.fmt->streams[l->index]->time_base);
+    double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * lane_tb(s, l);
     int ret = l->before && f->pts != AV_NOPTS_VALUE && t >= s->start_s ? push_before(s, l, t) : 0;
     if (ret < 0) return ret;
     if (f->pts != AV_NOPTS_VALUE && t >= s->end_s) {
         av_frame_unref(f);
         l->went_on = true;
-        ret = hold_to_end(s, l, s->end_s);
-        if (ret >= 0 && l->dec->codec_type == AVMEDIA_TYPE_AUDIO && !l->reached) ret = push_silence(s, l);
-        return ret < 0 ? ret : close_lane(l); /* the scene is over for this stream */
+        return end_lane(s, l, s->end_s); /* the scene is over for this stream */
     }
+    bool video = l->dec->codec_type == AVMEDIA_TYPE_VIDEO;
     bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
-    if (early && l->dec->codec_type == AVMEDIA_TYPE_VIDEO) { /* fitted to the graph's size first */
-        ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t);
-        if (ret >= 0) ret = keep_ref(&l->before, f);
-        if (ret < 0) return av_frame_unref(f), ret;
-    }
+    if (video) ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t); /* the graph's size */
+    if (ret >= 0 && video && early) ret = keep_ref(&l->before, f);
+    if (ret < 0) return av_frame_unref(f), ret;
     if (early && t < s->start_s - PREROLL_S) {
         l->prev_s = l->last_s, l->last_s = t;
         av_frame_unref(f);
@@ -199,13 +209,9 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         return AVERROR_INVALIDDATA;
     }
     l->prev_s = l->last_s, l->last_s = t;
-    bool video = l->dec->codec_type == AVMEDIA_TYPE_VIDEO;
-    ret = video && !early
-              ? cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t) /* the graph's size */
-              : 0;
     if (!video && f->sample_rate > 0 && t + (double)f->nb_samples / f->sample_rate > s->start_s)
         l->reached = true;
-    if (ret >= 0) ret = video ? push_picture(s, l, f, t) : av_buffersrc_add_frame_flags(l->src, f, 0);
+    ret = video ? push_picture(s, l, f, t) : av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
     if (ret == AVERROR_EOF) { /* the graph needs no more of it */
         l->went_on = true;
@@ -238,11 +244,7 @@ static int finish(render_source *s) {
         ret = decode(s, lanes[i], NULL, &pushed);
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
         if (ret >= 0 && !lanes[i]->done)
-            ret = hold_to_end(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index)));
-        if (ret >= 0 && !lanes[i]->done && lanes[i]->dec->codec_type == AVMEDIA_TYPE_AUDIO &&
-            !lanes[i]->reached)
-            ret = push_silence(s, lanes[i]);
-        if (ret >= 0) ret = close_lane(lanes[i]);
+            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index)));
     }
     return ret;
 }
