@@ -250,6 +250,37 @@ ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
 grep -q "^note: smart cut not possible (the source shows each picture for seconds (a slideshow)): re-encoded" out.txt ||
   fail "smart cut of a slideshow: $(cat out.txt)"
 [ "$(sval cut-smart.mp4 v:0 duration)" = 3.000000 ] || fail "smart cut of a slideshow: $(sval cut-smart.mp4 v:0 duration) s of video"
+check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
+# Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was
+# taken for a stream without pictures and left out without a word (the clip had sound only);
+# found, a clip of 12-26 s was refused as truncated (the seek landed after the one keyframe),
+# and a copy of 14-16 s from a TS with 10 s groups started at the keyframe after it.
+gen slides.ts -f lavfi -i "color=c=red:s=160x120:r=0.2:d=15" -f lavfi -i "color=c=green:s=160x120:r=0.2:d=15" \
+  -f lavfi -i "sine=f=440:d=30" -filter_complex "[0][1]concat=n=2:v=1:a=0[v]" -map "[v]" -map 2 \
+  -c:v libx264 -pix_fmt yuv420p -c:a aac -output_ts_offset 7
+ok probe slides.ts
+grep -q "video *h264 *160x120" out.txt || fail "probe: no video of 160x120: $(cat out.txt)"
+for cut in "1:4 auto 3 red" "12:26 accurate 14 red" "17:20 auto 3 green"; do
+  read -r span mode want first <<<"$cut"
+  out="ts-${span/:/-}.mp4"
+  ok clip --input slides.ts --output "$out" --trim "$span" --trim-mode "$mode"
+  vd=$(sval "$out" v:0 duration) ad=$(sval "$out" a:0 duration) c=$(colour "$out" 80 60)
+  echo "  slides.ts $span ($mode): video $vd s, audio $ad s (want $want), first picture [$c] ($first)"
+  python3 -c "import sys; sys.exit(0 if abs(float('${vd:-0}') - $want) < 0.1 and abs(float('${ad:-0}') - $want) < 0.1 else 1)" ||
+    fail "slides.ts $span: video ${vd:-none} s, audio ${ad:-none} s"
+  case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
+    green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac ||
+    fail "slides.ts $span: the first picture is [$c], not $first"
+done
+gen gop10.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=30" -f lavfi -i "sine=f=440:d=30" -c:v libx264 -g 250 -pix_fmt yuv420p -c:a aac
+ok clip --input gop10.ts --output gop10.mp4 --trim 14:16 --trim-mode copy
+approx "$(sval gop10.mp4 a:0 duration)" 6.0 0.1 || fail "copy of 14-16 s: $(sval gop10.mp4 a:0 duration) s of audio, not 6 (from the keyframe at 10 s)"
+# a copy starts at its keyframe, sound included: a keyframe 1 s before the start is not "on" it
+gen slides-intra.mp4 -f lavfi -i "color=c=red:s=160x120:r=0.2:d=15" -f lavfi -i "sine=f=440:d=15" -c:v libx264 -g 1 \
+  -pix_fmt yuv420p -c:a aac -shortest
+ok clip --input slides-intra.mp4 --output intra-1-10.mp4 --trim 1:10
+approx "$(sval intra-1-10.mp4 a:0 duration)" 9.0 0.05 || fail "auto clip of 1-10 s of an all-keyframe slideshow: $(sval intra-1-10.mp4 a:0 duration) s of audio"
+
 check "a recording whose sound stops halfway: a clip after it has its pictures, no audio, and says why"
 # Before: "the clip is empty" (auto, smart) or a refused result (accurate).
 gen mute_half.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libx264 -pix_fmt yuv420p -c:a aac

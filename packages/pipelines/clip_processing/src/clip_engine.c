@@ -127,15 +127,21 @@ static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use
     return CF_OK;
 }
 
+/* A cut this near a keyframe is on it. Half a frame interval, but no more than 20 ms: a copy
+ * starts at the keyframe, sound included, so a slideshow's keyframe 1 s before the start gave
+ * a clip 1 s longer than asked, its sound from before the start. */
+#define CUT_ON_KEYFRAME_MAX_S 0.02
+
 /* True when both cuts fall on keyframes (or the end at the end of the input): a copy is then
  * exactly what re-encoding would give. */
 static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, bool *yes, cf_error *err) {
     double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
     double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
-    double tolerance = fps > 0 ? 0.5 / fps : 0.001;
+    double tolerance = fps > 0 ? fmin(0.5 / fps, CUT_ON_KEYFRAME_MAX_S) : 0.001;
     *yes = false;
     cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, err);
-    if (rc || fabs(kf_start - span->origin_s) > tolerance) return rc;
+    /* written so that NAN (no keyframe read) is no match */
+    if (rc || !(fabs(kf_start - span->origin_s) <= tolerance)) return rc;
     if (span->end_s >= input_end - tolerance) {
         *yes = true;
         return CF_OK;

@@ -6,9 +6,10 @@
 #include "stream_copy.h"
 
 #include <libavcodec/avcodec.h>
+#include <math.h>
 
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err) {
-    *out = at_s;
+    *out = in->video_index < 0 ? at_s : NAN;
     if (in->video_index < 0) return CF_OK;
     AVStream *st = in->fmt->streams[in->video_index];
     AVPacket *pkt = av_packet_alloc();
@@ -143,6 +144,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     memset(maps, 0, sizeof maps);
     cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, err);
     if (rc) return rc;
+    if (isnan(origin_s)) origin_s = start_s; /* none: the copy starts at the next one */
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};

@@ -9,8 +9,9 @@
 #include "clipforge/progress.h"
 #include "clipforge/media.h"
 
-/* Source time (seconds) of the video keyframe at or before at_s; *out = at_s for audio-only
- * inputs. Leaves the read position anywhere. */
+/* Source time (seconds) of the video keyframe at or before at_s (the first one after when there
+ * is none before, NAN when none is read); *out = at_s for audio-only inputs. Leaves the read
+ * position anywhere. */
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);

@@ -162,9 +162,54 @@ static int alloc_input(AVFormatContext **fmt, AVIOContext *io, int64_t **deadlin
     return 0;
 }
 
+/* Opens in's file again from its first byte into *out with the format found the first time and
+ * reads its stream information over up to analyse_us of it (0: FFmpeg's default), by the time
+ * limit of the first opening (same_deadline) or a time limit of its own. */
+static int open_again(cf_media_input *in, int64_t analyse_us, bool same_deadline, AVFormatContext **out) {
+    if (!in->path) return AVERROR(ENOSYS);
+    if (in->io && avio_seek(in->io, 0, SEEK_SET) < 0) return AVERROR(EIO);
+    AVFormatContext *fmt = NULL;
+    int64_t deadline = in->probe_deadline ? *in->probe_deadline : 0;
+    int ret = alloc_input(&fmt, in->io, &in->probe_deadline);
+    if (ret < 0) return ret;
+    if (same_deadline) *in->probe_deadline = deadline;
+    fmt->max_analyze_duration = analyse_us;
+    if ((ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL)) < 0) return ret;
+    ret = avformat_find_stream_info(fmt, NULL);
+    if (ret >= 0 && fmt->nb_streams != in->fmt->nb_streams) ret = AVERROR_INVALIDDATA;
+    if (ret < 0) avformat_close_input(&fmt);
+    *out = fmt;
+    return ret;
+}
+
+static bool has_unfilled_stream(const AVFormatContext *fmt) {
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if (!is_cover_picture(fmt->streams[i]) && looks_empty(fmt->streams[i])) return true;
+    return false;
+}
+
+/* FFmpeg looks at the first 5 s of a file for the streams' parameters (7 s in MPEG-TS and
+ * MPEG-PS, whose pictures must be parsed to learn their size): a slideshow or a still page in
+ * a transport stream shows its first picture later than that, and its video was read as a stream
+ * without pictures and left out without a word. Such a file is read again with a window as long
+ * as the byte and time limits allow (CLIPFORGE_PROBE_BYTES, CLIPFORGE_PROBE_MS); the first
+ * reading stands if the second fails. */
+#define CF_MEDIA_ANALYSE_LONGER_US (600 * (int64_t)AV_TIME_BASE)
+
+static int analyse_longer(cf_media_input *in) {
+    AVFormatContext *fmt = NULL;
+    int ret = open_again(in, CF_MEDIA_ANALYSE_LONGER_US, true, &fmt);
+    if (ret == AVERROR_EXIT) return ret; /* over the time limit: read_streams names it */
+    if (ret < 0) return 0;
+    avformat_close_input(&in->fmt);
+    in->fmt = fmt;
+    return 0;
+}
+
 /* Reads the stream information of the opened in->fmt and checks it against the limits. */
 static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) {
     int ret = avformat_find_stream_info(in->fmt, NULL);
+    if (ret >= 0 && has_unfilled_stream(in->fmt)) ret = analyse_longer(in);
     if (ret < 0) {
         if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
@@ -310,22 +355,10 @@ void cf_media_close(cf_media_input *in) {
 /* Opens the input again from its first byte; the old context is kept until cf_media_close, as
  * callers may hold its streams (time bases, parameters: the same in the new one). */
 static int reopen(cf_media_input *in) {
-    if (!in->path) return AVERROR(ENOSYS);
     AVFormatContext *fmt = NULL;
-    if (in->io && avio_seek(in->io, 0, SEEK_SET) < 0) return AVERROR(EIO);
-    int ret = alloc_input(&fmt, in->io, &in->probe_deadline);
-    if (ret < 0) return ret;
-    if ((ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL)) < 0) {
-        *in->probe_deadline = 0;
-        return ret;
-    }
-    ret = avformat_find_stream_info(fmt, NULL);
+    int ret = open_again(in, in->fmt->max_analyze_duration, false, &fmt);
     (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
-    if (ret >= 0 && fmt->nb_streams != in->fmt->nb_streams) ret = AVERROR_INVALIDDATA;
-    if (ret < 0) {
-        avformat_close_input(&fmt);
-        return ret;
-    }
+    if (ret < 0) return ret;
     for (unsigned i = 0; i < fmt->nb_streams; i++) fmt->streams[i]->discard = in->fmt->streams[i]->discard;
     if (in->retired) avformat_close_input(&in->retired);
     in->retired = in->fmt;
@@ -333,23 +366,74 @@ static int reopen(cf_media_input *in) {
     return 0;
 }
 
+static bool seeks_by_bytes(const cf_media_input *in) {
+    return in->fmt->iformat->flags & AVFMT_TS_DISCONT;
+}
+
+static int seek_near(cf_media_input *in, double at_s) {
+    double start = in->start_us / 1e6;
+    int64_t ts = at_s > start ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
+    int ret;
+    /* their bisection looks for a keyframe at or before the time: at the start there is none
+     * (video starts after the container's first timestamp) and it lands past the first group */
+    if (at_s <= start && seeks_by_bytes(in)) ret = avformat_seek_file(in->fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
+    else ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
+    if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    return ret;
+}
+
+/* Reads on to the next keyframe of video stream st, giving its time and its bytes' position
+ * (*pos = -1 when a picture decoded after until_s, or the end, comes first). */
+static int next_keyframe(AVFormatContext *fmt, const AVStream *st, double until_s, double *t, int64_t *pos) {
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) return AVERROR(ENOMEM);
+    int ret;
+    *pos = -1;
+    while ((ret = av_read_frame(fmt, pkt)) >= 0) {
+        bool video = pkt->stream_index == st->index;
+        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE && pkt->pos >= 0;
+        int64_t decoded = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+        bool past = video && decoded != AV_NOPTS_VALUE && decoded * av_q2d(st->time_base) > until_s;
+        if (key) {
+            *t = pkt->pts * av_q2d(st->time_base);
+            *pos = pkt->pos;
+        }
+        av_packet_unref(pkt);
+        if (key || past) break;
+    }
+    av_packet_free(&pkt);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and land near the time,
+ * not on the keyframe before it: 3 s before it covers the groups of pictures of broadcasts and
+ * cameras, not those of a slideshow or a screen recording holding a page (one keyframe in a
+ * minute), where the decoder got no picture until the next group. So the seek steps back until
+ * the first keyframe read is at or before at_s, and goes to its bytes. */
+static int seek_before_keyframe(cf_media_input *in, double at_s) {
+    double start = in->start_us / 1e6, from = at_s - 3.0 > start ? at_s - 3.0 : start, back = 3.0;
+    int ret = seek_near(in, from);
+    bool video = in->video_index >= 0 && in->fmt->streams[in->video_index]->discard < AVDISCARD_ALL;
+    while (ret >= 0 && video && from > start) {
+        double t = 0;
+        int64_t pos;
+        if ((ret = next_keyframe(in->fmt, in->fmt->streams[in->video_index], at_s, &t, &pos)) < 0) break;
+        if (pos >= 0 && t <= at_s + 1e-6)
+            return avformat_seek_file(in->fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE);
+        back *= 4;
+        from = from - back > start ? from - back : start;
+        ret = seek_near(in, from);
+    }
+    return ret;
+}
+
 int cf_media_rewind(cf_media_input *in, double at_s) {
     double start = in->start_us / 1e6;
     bool fresh = !in->was_read;
     in->was_read = true;
     if (at_s <= start + 1e-6 && fresh) return 0;
-    /* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and can land after
-     * the keyframe we need; start well before and let the caller drop the extra. */
-    bool by_bytes = in->fmt->iformat->flags & AVFMT_TS_DISCONT;
-    if (at_s > start && by_bytes) at_s = at_s - 3.0 > start ? at_s - 3.0 : start;
-    int64_t ts = at_s > start ? (int64_t)(at_s * AV_TIME_BASE) : in->start_us;
-    int ret;
-    /* their bisection looks for a keyframe at or before the time: at the start there is none
-     * (video starts after the container's first timestamp) and it lands past the first group */
-    if (at_s <= start && by_bytes) ret = avformat_seek_file(in->fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
-    else ret = avformat_seek_file(in->fmt, -1, INT64_MIN, ts, ts, 0);
-    if (ret < 0) ret = av_seek_frame(in->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
-    if (ret < 0) ret = avformat_seek_file(in->fmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    int ret = seeks_by_bytes(in) && at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may
      * refuse every seek, after reading to its end looking for one: it is opened again and
      * read from the start (the caller drops what comes before at_s). */
