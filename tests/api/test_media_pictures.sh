@@ -46,6 +46,12 @@ sleep 1.1
 req GET "/v1/media/$av/waveform"
 check "waveform: the second answer is the kept one (same bytes, file untouched)" \
   test "$(cmp -s "$WORK/body" "$WORK/wave1.json" && stat -c %Y.%N "$stored")" = "$before"
+# 16-bit samples are converted to float: the same tone, the same peaks
+ffmpeg -loglevel error -y -f lavfi -i "aevalsrc='0.5*sin(2*PI*440*t)*between(t,3,4)':s=22050:d=6" -c:a pcm_s16le "$WORK/s16.wav"
+s16=$(upload "$WORK/s16.wav")
+req GET "/v1/media/$s16/waveform"
+check "waveform of 16-bit PCM: 200, the tone near 0.5, silence under 0.02" \
+  test "$STATUS $(jget 'round(max(j["peaks"][160:190]), 1), max(j["peaks"][:140] + j["peaks"][215:]) < 0.02')" = "200 (0.5, True)"
 req GET "/v1/media/$rotated/waveform"; expect_problem 422 unsupported
 check "no audio: the problem says so" test "$(jget '"no audio" in j["detail"]')" = True
 req GET /v1/media/m_nosuch/waveform;   expect_problem 404 not-found

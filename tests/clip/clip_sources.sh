@@ -281,6 +281,38 @@ gen slides-intra.mp4 -f lavfi -i "color=c=red:s=160x120:r=0.2:d=15" -f lavfi -i 
 ok clip --input slides-intra.mp4 --output intra-1-10.mp4 --trim 1:10
 approx "$(sval intra-1-10.mp4 a:0 duration)" 9.0 0.05 || fail "auto clip of 1-10 s of an all-keyframe slideshow: $(sval intra-1-10.mp4 a:0 duration) s of audio"
 
+check "a broadcast whose sound goes from stereo to 5.1 (and back): clipped, rendered, detected and transcribed whole"
+# Before: clip and render failed with "Invalid argument" (the filter graph's source refuses a
+# frame of another layout), detect and transcribe crashed reading six channels of a frame of two.
+gen st.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4:sample_rate=48000" -c:v libx264 \
+  -g 25 -pix_fmt yuv420p -c:a ac3 -ac 2 -f mpegts
+gen six.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4:sample_rate=48000" -c:v libx264 \
+  -g 25 -pix_fmt yuv420p -c:a ac3 -ac 6 -f mpegts
+printf "file st.ts\nfile six.ts\n" >up.txt
+printf "file six.ts\nfile st.ts\n" >down.txt
+# loud SECONDS FILE: the loudness (dBFS RMS) of each second of FILE's sound
+loud() { ffmpeg -nostdin -v error -i "$1" -af "aresample=48000,asetnsamples=48000,astats=reset=1:metadata=1,ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-" \
+  -f null - | sed -n 's/.*RMS_level=//p' | head -6 | tr '\n' ' '; }
+for way in up down; do
+  gen "$way.ts" -f concat -i "$way.txt" -c copy
+  ok clip --input "$way.ts" --output "$way.mp4" --trim 1:7 --trim-mode accurate
+  grep -q "audio stream 1 changes its sound at [0-9.]* s" err.txt || fail "$way: the change is not logged: $(cat err.txt)"
+  ok render --template shorts-blur --input "$way.ts" --span 1:7 --format vertical --output "$way-r.mp4"
+  for out in "$way.mp4" "$way-r.mp4"; do
+    levels=$(loud "$out")
+    echo "  $out: audio $(sval "$out" a:0 duration) s, $(sval "$out" a:0 channels) channels, each second at [$levels] dB"
+    approx "$(sval "$out" a:0 duration)" 6.0 0.05 || fail "$out: $(sval "$out" a:0 duration) s of audio"
+    python3 -c "import sys; v=[float(x) for x in '$levels'.split()]; sys.exit(0 if len(v) == 6 and min(v) > -40 else 1)" ||
+      fail "$out: a second without sound: [$levels]"
+  done
+  # sound heard to the end, none of it taken for silence
+  ok detect --input "$way.ts" --json
+  python3 -c "import json; e=json.load(open('out.txt'))['audio_events']; assert e[-1]['end_ms'] >= 7500 and all(x['class'] != 'silence' for x in e), e" ||
+    fail "detect $way.ts: $(head -c 300 out.txt)"
+  ok transcribe --input "$way.ts" --format json
+  python3 -c "import json; assert json.load(open('out.txt'))['duration_ms'] >= 7900" || fail "transcribe $way.ts: $(head -c 300 out.txt)"
+done
+
 check "a recording whose sound stops halfway: a clip after it has its pictures, no audio, and says why"
 # Before: "the clip is empty" (auto, smart) or a refused result (accurate).
 gen mute_half.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libx264 -pix_fmt yuv420p -c:a aac

@@ -100,11 +100,9 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
         av_frame_unref(frame);
         return 0;
     }
-    /* the graph and the encoder keep the first size */
-    int rc = lane->dec->codec_type != AVMEDIA_TYPE_VIDEO
-                 ? 0
-                 : cf_media_fitter_apply(&lane->fit, frame, lane->graph.src[0], "clip", lane->index,
-                                         pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
+    /* the graph and the encoder keep the first size, and the sound they were built for */
+    int rc = cf_media_fitter_apply(&lane->fit, frame, lane->graph.src[0], "clip", lane->index,
+                                   pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
     if (rc < 0) return rc;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
     int ret = 0;

@@ -35,7 +35,7 @@ struct cfclip_lane {
     cfclip_consume_fn consume;
     void (*on_decoded)(void *ctx, double source_s); /* optional: each decoded frame's time */
     void *ctx;
-    cf_media_fitter fit; /* video: pictures of another size than the first fitted into it */
+    cf_media_fitter fit; /* pictures of another size, sound of another layout or rate: fitted */
     bool input_done;     /* no more frames go into the graph */
     bool cut_short;      /* the file ended before the lane reached its end point */
     bool output_done;    /* the consumer has seen the end */

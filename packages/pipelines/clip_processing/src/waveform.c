@@ -1,12 +1,11 @@
 /* waveform.c — the audio of a media file as peaks for drawing: one decode of the best audio
- * stream (other streams discarded), samples converted to planar float by libswresample when the
- * decoder gives another format, and the largest absolute sample over all channels kept per
+ * stream (other streams discarded), samples converted to planar float (cf_media_fit_sound) when
+ * the decoder gives another format, and the largest absolute sample over all channels kept per
  * step. The largest sample rather than a downmix, so that channels in opposite phase do not
  * cancel out of the picture. */
 #include "clipforge/media_pictures.h"
 
 #include <libavutil/opt.h>
-#include <libswresample/swresample.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,39 +61,23 @@ static void add_samples(peaks_acc *a, const float *const *planes, int channels, 
 typedef struct wave_run {
     cf_media_input in;
     AVCodecContext *dec;
-    SwrContext *swr;
-    AVFrame *frame, *flt;
+    cf_media_fitter fit;
+    AVFrame *frame;
     AVPacket *pkt;
     peaks_acc acc;
 } wave_run;
 
-/* The frame as planar float (converted when the decoder speaks another format). */
+/* The frame as planar float at the rate the steps are counted in, in the layout of the first
+ * frame: converted when the decoder speaks another format or the stream changes its sound. */
 static int as_float(wave_run *w, AVFrame *f, const float *const **planes, int *n) {
-    if (f->format == AV_SAMPLE_FMT_FLTP) {
-        *planes = (const float *const *)f->extended_data;
-        *n = f->nb_samples;
-        return 0;
-    }
-    int ret;
-    if (!w->swr) {
-        if ((ret = swr_alloc_set_opts2(&w->swr, &f->ch_layout, AV_SAMPLE_FMT_FLTP, f->sample_rate,
-                                       &f->ch_layout, (enum AVSampleFormat)f->format, f->sample_rate, 0,
-                                       NULL)) < 0 ||
-            (ret = swr_init(w->swr)) < 0)
-            return ret;
-    }
-    av_frame_unref(w->flt);
-    w->flt->format = AV_SAMPLE_FMT_FLTP;
-    w->flt->sample_rate = f->sample_rate;
-    if ((ret = av_channel_layout_copy(&w->flt->ch_layout, &f->ch_layout)) < 0) return ret;
-    w->flt->nb_samples = f->nb_samples + 32;
-    if ((ret = av_frame_get_buffer(w->flt, 0)) < 0) return ret;
-    ret = swr_convert(w->swr, w->flt->extended_data, w->flt->nb_samples, (const uint8_t **)f->extended_data,
-                      f->nb_samples);
-    if (ret < 0) return ret;
-    *planes = (const float *const *)w->flt->extended_data;
-    *n = ret;
-    return 0;
+    int ret = w->fit.out_rate > 0
+                  ? 0
+                  : cf_media_fitter_sound(&w->fit, &f->ch_layout, w->acc.sample_rate, AV_SAMPLE_FMT_FLTP);
+    double t = f->pts != AV_NOPTS_VALUE ? cf_media_time(&w->in, w->in.audio_index, f->pts) : 0;
+    if (ret >= 0) ret = cf_media_fit_sound(&w->fit, f, "waveform", w->in.audio_index, t);
+    *planes = (const float *const *)f->extended_data;
+    *n = f->nb_samples;
+    return ret;
 }
 
 /* Positions the accumulator at the first frame's time, so a stream that starts late (or
@@ -182,8 +165,8 @@ cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *pro
     for (unsigned i = 0; i < w.in.fmt->nb_streams; i++)
         if ((int)i != w.in.audio_index) w.in.fmt->streams[i]->discard = AVDISCARD_ALL;
     rc = cf_media_open_decoder(&w.in, w.in.audio_index, &(cf_media_decode_opts){.threads = 1}, &w.dec, err);
-    w.frame = av_frame_alloc(), w.flt = av_frame_alloc(), w.pkt = av_packet_alloc();
-    if (!rc && (!w.frame || !w.flt || !w.pkt)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    w.frame = av_frame_alloc(), w.pkt = av_packet_alloc();
+    if (!rc && (!w.frame || !w.pkt)) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && w.dec->sample_rate <= 0)
         rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the audio has no sample rate", path);
     if (!rc) {
@@ -195,9 +178,8 @@ cf_err cf_waveform_compute(const char *path, size_t max_points, cf_progress *pro
     if (!rc) rc = fill_result(&w, out, err);
     if (rc) cf_media_waveform_free(out);
     free(w.acc.v);
-    swr_free(&w.swr);
+    cf_media_fitter_free(&w.fit);
     av_frame_free(&w.frame);
-    av_frame_free(&w.flt);
     av_packet_free(&w.pkt);
     avcodec_free_context(&w.dec);
     cf_media_close(&w.in);

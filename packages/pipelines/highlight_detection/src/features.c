@@ -44,8 +44,9 @@ typedef struct pass {
     AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *adec, *vdec;
     int astream, vstream;
-    SwrContext *mix; /* several channels to mono at the input rate (NULL for mono input) */
-    SwrContext *swr; /* mono to CF_AUDIO_RATE */
+    SwrContext *mix;     /* several channels to mono at the input rate (NULL for mono input) */
+    SwrContext *swr;     /* mono to CF_AUDIO_RATE */
+    cf_media_fitter fit; /* the sound the two were made for, should the stream change it */
     float *mixed, *resampled;
     int mixed_cap, resampled_cap;
     audio_worker *aw;
@@ -134,6 +135,7 @@ static cf_err open_resampler(pass *p, cf_error *err) {
     if (ret >= 0)
         ret = swr_alloc_set_opts2(&p->swr, &mono, AV_SAMPLE_FMT_FLT, CF_AUDIO_RATE, mix ? &mono : &in,
                                   mix ? AV_SAMPLE_FMT_FLT : p->adec->sample_fmt, rate, 0, NULL);
+    if (ret >= 0) ret = cf_media_fitter_sound(&p->fit, &in, rate, p->adec->sample_fmt);
     av_channel_layout_uninit(&in);
     if (ret >= 0 && mix) ret = swr_init(p->mix);
     if (ret >= 0) ret = swr_init(p->swr);
@@ -180,6 +182,7 @@ static void pass_close(pass *p) {
     cf_media_close(&p->in);
     swr_free(&p->mix);
     swr_free(&p->swr);
+    cf_media_fitter_free(&p->fit);
     av_free(p->mixed);
     av_free(p->resampled);
     hl_audio_worker_free(p->aw);
@@ -219,11 +222,15 @@ static bool grow(float **buf, int *cap, int want) {
     return *buf != NULL;
 }
 
-static cf_err push_audio(pass *p, const AVFrame *f, cf_error *err) {
+static cf_err push_audio(pass *p, AVFrame *f, cf_error *err) {
     int64_t skip = 0; /* samples of this frame that overlap what was pushed */
     int64_t ts = f ? f->best_effort_timestamp : AV_NOPTS_VALUE;
+    double at = ts != AV_NOPTS_VALUE ? cf_media_time(&p->in, p->astream, ts) : p->end_ms / 1000.0;
+    int ret = f ? cf_media_fit_sound(&p->fit, f, "detect", p->astream, at) : 0;
+    if (ret < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: converting the sound failed: %s", p->path,
+                            av_err2str(ret));
     if (ts != AV_NOPTS_VALUE) {
-        double at = cf_media_time(&p->in, p->astream, ts);
         note_end(p, at * 1000.0 + (f->sample_rate > 0 ? f->nb_samples * 1000.0 / f->sample_rate : 0));
         int64_t gap = cf_media_audio_gap(at, p->audio_samples, CF_AUDIO_RATE);
         if (gap > 0) push_silence(p, gap);

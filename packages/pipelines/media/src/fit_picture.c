@@ -5,6 +5,8 @@
  * here first. */
 #include "clipforge/media.h"
 
+#include "fit.h"
+
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -73,6 +75,7 @@ int cf_media_fit_picture(AVFrame *frame, int w, int h, enum AVPixelFormat format
 int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterContext *src,
                           const char *component, int index, double t_s) {
     const AVFilterLink *l = src->outputs[0];
+    if (l->type == AVMEDIA_TYPE_AUDIO) return cfmedia_fit_sound_to_link(ft, frame, l, component, index, t_s);
     if (frame->width == l->w && frame->height == l->h && frame->format == l->format) return 0;
     if (!ft->changed)
         cf_log_warn(component,
@@ -85,4 +88,5 @@ int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterCon
 void cf_media_fitter_free(cf_media_fitter *ft) {
     sws_freeContext(ft->sws);
     ft->sws = NULL;
+    cfmedia_fit_sound_free(ft);
 }

@@ -195,7 +195,7 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     }
     bool video = l->dec->codec_type == AVMEDIA_TYPE_VIDEO;
     bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
-    if (video) ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t); /* the graph's size */
+    if (ret >= 0) ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t); /* as the graph's */
     if (ret >= 0 && video && early) ret = keep_ref(&l->before, f);
     if (ret < 0) return av_frame_unref(f), ret;
     if (early && t < s->start_s - PREROLL_S) {
@@ -299,6 +299,7 @@ void cf_render_source_close(render_source *s) {
     if (!s) return;
     avcodec_free_context(&s->video.dec);
     cf_media_fitter_free(&s->video.fit);
+    cf_media_fitter_free(&s->audio.fit);
     av_frame_free(&s->video.before);
     av_frame_free(&s->video.shown);
     avcodec_free_context(&s->audio.dec);

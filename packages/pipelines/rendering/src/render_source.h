@@ -24,7 +24,7 @@ typedef struct render_lane {
     bool done;           /* end of stream pushed */
     bool went_on;        /* the stream goes on past the scene (not cut short) */
     bool went_back;      /* its timestamps went back from last_s (a damaged file) */
-    cf_media_fitter fit; /* video: pictures of another size than the first fitted into it */
+    cf_media_fitter fit; /* pictures of another size, sound of another layout or rate: fitted */
 } render_lane;
 
 typedef struct render_source {

@@ -28,6 +28,7 @@ typedef struct decoder {
     AVFormatContext *fmt; /* in.fmt */
     AVCodecContext *codec;
     SwrContext *swr;
+    cf_media_fitter fit; /* the sound swr was made for, should the stream change it */
     int stream;
     AVPacket *pkt;
     AVFrame *frame;
@@ -54,12 +55,15 @@ static cf_err pad(pcm_buf *b, int64_t n, cf_error *err) {
 }
 
 /* Converts one frame (or flushes the resampler when frame is NULL) into b, at its media time. */
-static cf_err convert(decoder *d, const AVFrame *frame, pcm_buf *b, const char *path, cf_error *err) {
-    int in = frame ? frame->nb_samples : 0;
+static cf_err convert(decoder *d, AVFrame *frame, pcm_buf *b, const char *path, cf_error *err) {
     int64_t skip = 0, ts = frame ? frame->best_effort_timestamp : AV_NOPTS_VALUE;
+    double at =
+        ts != AV_NOPTS_VALUE ? cf_media_time(&d->in, d->stream, ts) : (double)b->n / CF_STT_SAMPLE_RATE;
+    int ret = frame ? cf_media_fit_sound(&d->fit, frame, "transcribe", d->stream, at) : 0;
+    if (ret < 0) return cf_av_fail(err, CF_ERR_INVALID_MEDIA, path, "converting the sound", ret);
+    int in = frame ? frame->nb_samples : 0;
     if (ts != AV_NOPTS_VALUE) {
-        int64_t gap =
-            cf_media_audio_gap(cf_media_time(&d->in, d->stream, ts), (int64_t)b->n, CF_STT_SAMPLE_RATE);
+        int64_t gap = cf_media_audio_gap(at, (int64_t)b->n, CF_STT_SAMPLE_RATE);
         cf_err e = gap > 0 ? pad(b, gap, err) : CF_OK;
         if (e) return e;
         if (gap < 0) skip = -gap;
@@ -110,6 +114,8 @@ static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
     }
     ret = swr_alloc_set_opts2(&d->swr, &mono, AV_SAMPLE_FMT_S16, CF_STT_SAMPLE_RATE, &in_layout,
                               d->codec->sample_fmt, d->codec->sample_rate, 0, NULL);
+    if (ret >= 0)
+        ret = cf_media_fitter_sound(&d->fit, &in_layout, d->codec->sample_rate, d->codec->sample_fmt);
     av_channel_layout_uninit(&in_layout);
     if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampler setup", ret);
     if ((ret = swr_init(d->swr)) < 0) return cf_av_fail(err, CF_ERR_PROCESSING, path, "resampler", ret);
@@ -185,6 +191,7 @@ cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t 
     av_frame_free(&d.frame);
     av_packet_free(&d.pkt);
     swr_free(&d.swr);
+    cf_media_fitter_free(&d.fit);
     avcodec_free_context(&d.codec);
     cf_media_close(&d.in);
     if (e) {

@@ -178,19 +178,31 @@ bool cf_media_is_hdr(const cf_media_input *in);
  * the caller's cached context (sws_freeContext). 0, or an AVERROR. */
 struct SwsContext;
 int cf_media_fit_picture(AVFrame *frame, int w, int h, enum AVPixelFormat format, struct SwsContext **sws);
-/* A video stream's pictures kept to the size and format its filter graph was built for: a stream
- * that changes its size midway (a recording that switched quality, joined broadcasts) has the
- * later ones fitted (cf_media_fit_picture), the first change logged by component with its time.
- * Zero-initialised; cf_media_fitter_free ends it. */
+/* A stream's frames kept to what its filter graph was built for: a video stream that changes
+ * its size midway (a recording that switched quality, joined broadcasts) has the later pictures
+ * fitted (cf_media_fit_picture); an audio stream that changes its layout, rate or sample format
+ * (a broadcast going from stereo to 5.1) has the later sound converted (mixed, resampled). The
+ * first change is logged by component with its time. Zero-initialised; cf_media_fitter_free
+ * ends it. */
+struct SwrContext;
 typedef struct cf_media_fitter {
     struct SwsContext *sws;
-    bool changed; /* the stream changed its size (logged once) */
+    struct SwrContext *swr;
+    AVChannelLayout sound_in, sound_out; /* what swr converts from and to */
+    int in_rate, in_format, out_rate, out_format;
+    bool changed; /* the stream changed (logged once) */
 } cf_media_fitter;
 /* Fits frame (stream index, source time t_s) to the first link of buffer source src, if it
  * differs. 0, or an AVERROR. */
 int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterContext *src,
                           const char *component, int index, double t_s);
 void cf_media_fitter_free(cf_media_fitter *ft);
+/* For an audio stream read without a filter graph: the sound its frames are kept to (the layout,
+ * rate and sample format the reader's resampler was made for). 0, or an AVERROR. */
+int cf_media_fitter_sound(cf_media_fitter *ft, const AVChannelLayout *layout, int rate, int format);
+/* Converts frame (audio stream index, source time t_s) to the fitter's sound, if it differs. 0,
+ * or an AVERROR. */
+int cf_media_fit_sound(cf_media_fitter *ft, AVFrame *frame, const char *component, int index, double t_s);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
 void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst, int dls, int rotation);
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
