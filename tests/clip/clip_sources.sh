@@ -281,19 +281,31 @@ gen slides-intra.mp4 -f lavfi -i "color=c=red:s=160x120:r=0.2:d=15" -f lavfi -i 
 ok clip --input slides-intra.mp4 --output intra-1-10.mp4 --trim 1:10
 approx "$(sval intra-1-10.mp4 a:0 duration)" 9.0 0.05 || fail "auto clip of 1-10 s of an all-keyframe slideshow: $(sval intra-1-10.mp4 a:0 duration) s of audio"
 
-check "a broadcast whose sound goes from stereo to 5.1 (and back): clipped, rendered, detected and transcribed whole"
+check "a broadcast whose sound goes from stereo to 5.1 (and back), recordings joined at another rate: clipped, rendered, detected and transcribed whole"
 # Before: clip and render failed with "Invalid argument" (the filter graph's source refuses a
 # frame of another layout), detect and transcribe crashed reading six channels of a frame of two.
 gen st.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4:sample_rate=48000" -c:v libx264 \
   -g 25 -pix_fmt yuv420p -c:a ac3 -ac 2 -f mpegts
 gen six.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4:sample_rate=48000" -c:v libx264 \
   -g 25 -pix_fmt yuv420p -c:a ac3 -ac 6 -f mpegts
+gen r44.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4:sample_rate=44100" -c:v libx264 \
+  -g 25 -pix_fmt yuv420p -c:a aac -f mpegts
+gen r48.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4:sample_rate=48000" -c:v libx264 \
+  -g 25 -pix_fmt yuv420p -c:a aac -f mpegts
 printf "file st.ts\nfile six.ts\n" >up.txt
 printf "file six.ts\nfile st.ts\n" >down.txt
+printf "file r44.ts\nfile r48.ts\n" >rate.txt
+# pitch FILE AT: the frequency (Hz, to 10) of the tone in the second of FILE's sound from AT s,
+# by its zero crossings
+pitch() { ffmpeg -nostdin -v error -ss "$2" -t 1 -i "$1" -ac 1 -ar 48000 -f s16le - | python3 -c "
+import sys, array
+x = array.array('h', sys.stdin.buffer.read())
+n = sum(1 for a, b in zip(x, x[1:]) if (a < 0) != (b < 0))
+print(round(n / 2 * 48000 / len(x), -1))"; }
 # loud SECONDS FILE: the loudness (dBFS RMS) of each second of FILE's sound
 loud() { ffmpeg -nostdin -v error -i "$1" -af "aresample=48000,asetnsamples=48000,astats=reset=1:metadata=1,ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-" \
   -f null - | sed -n 's/.*RMS_level=//p' | head -6 | tr '\n' ' '; }
-for way in up down; do
+for way in up down rate; do
   gen "$way.ts" -f concat -i "$way.txt" -c copy
   ok clip --input "$way.ts" --output "$way.mp4" --trim 1:7 --trim-mode accurate
   grep -q "audio stream 1 changes its sound at [0-9.]* s" err.txt || fail "$way: the change is not logged: $(cat err.txt)"
@@ -304,6 +316,9 @@ for way in up down; do
     approx "$(sval "$out" a:0 duration)" 6.0 0.05 || fail "$out: $(sval "$out" a:0 duration) s of audio"
     python3 -c "import sys; v=[float(x) for x in '$levels'.split()]; sys.exit(0 if len(v) == 6 and min(v) > -40 else 1)" ||
       fail "$out: a second without sound: [$levels]"
+    # each part at its own pitch: a rate taken for the other would shift it
+    [ "$way" != rate ] || [ "$(pitch "$out" 1)/$(pitch "$out" 4.5)" = 440.0/880.0 ] ||
+      fail "$out: pitch $(pitch "$out" 1) Hz, then $(pitch "$out" 4.5) Hz, not 440 then 880"
   done
   # sound heard to the end, none of it taken for silence
   ok detect --input "$way.ts" --json

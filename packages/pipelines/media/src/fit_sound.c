@@ -71,13 +71,13 @@ int cf_media_fit_sound(cf_media_fitter *ft, AVFrame *frame, const char *componen
     ft->changed = true;
     AVFrame *out = av_frame_alloc();
     int ret = out ? converter(ft, frame) : AVERROR(ENOMEM);
+    if (ret >= 0) ret = av_frame_copy_props(out, frame); /* the sample rate too: set after */
     if (ret >= 0) ret = av_channel_layout_copy(&out->ch_layout, &ft->sound_out);
     if (ret >= 0) {
         out->sample_rate = ft->out_rate, out->format = ft->out_format;
         out->nb_samples = swr_get_out_samples(ft->swr, frame->nb_samples);
         ret = out->nb_samples > 0 ? av_frame_get_buffer(out, 0) : AVERROR(EINVAL);
     }
-    if (ret >= 0) ret = av_frame_copy_props(out, frame);
     if (ret >= 0)
         ret = swr_convert(ft->swr, out->extended_data, out->nb_samples,
                           (const uint8_t **)frame->extended_data, frame->nb_samples);
