@@ -250,6 +250,21 @@ ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
 grep -q "^note: smart cut not possible (the source shows each picture for seconds (a slideshow)): re-encoded" out.txt ||
   fail "smart cut of a slideshow: $(cat out.txt)"
 [ "$(sval cut-smart.mp4 v:0 duration)" = 3.000000 ] || fail "smart cut of a slideshow: $(sval cut-smart.mp4 v:0 duration) s of video"
+check "two MPEG-TS recordings joined, with other stream ids: the second's streams are found and named when left out"
+# Before: without every program table read first (FFmpeg's tools read them: scan_all_pmts), the
+# second recording's streams had no parameters: the file was 4 s long and the rest was lost
+# without a word.
+gen pid1.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p \
+  -c:a aac -streamid 0:0x100 -streamid 1:0x101 -f mpegts
+gen pid2.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p \
+  -c:a aac -streamid 0:0x200 -streamid 1:0x201 -output_ts_offset 4 -f mpegts
+cat pid1.ts pid2.ts >pids.ts
+ok probe pids.ts
+grep -q "#2  video *h264 *160x120" out.txt && grep -q "#3  audio *aac *44100 Hz" out.txt && grep -q "Duration *0:00:07" out.txt ||
+  fail "probe of two joined recordings: $(cat out.txt)"
+ok clip --input pids.ts --output pids.mp4 --trim 1:7
+grep -q "^note: left out of the result: video stream 2 (h264), audio stream 3 (aac)" out.txt || fail "no note of the second recording's streams: $(cat out.txt)"
+
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
 # Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was
 # taken for a stream without pictures and left out without a word (the clip had sound only);

@@ -150,6 +150,18 @@ static void fill_facts(cf_media_input *in) {
     in->still = in->video_index >= 0 && in->audio_index < 0 && image_format(fmt);
 }
 
+/* Opens *fmt as avformat_open_input does. MPEG-TS: every program's table is read before the
+ * streams are, as FFmpeg's own tools do (scan_all_pmts): without it the streams of a recording
+ * joined from two with other stream ids were found without their parameters and the second
+ * half was lost. */
+static int open_format(AVFormatContext **fmt, const char *path, const AVInputFormat *iformat) {
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "scan_all_pmts", "1", 0);
+    int ret = avformat_open_input(fmt, path, iformat, &opts);
+    av_dict_free(&opts); /* left unused by every other demuxer */
+    return ret;
+}
+
 /* Allocates in->fmt over io (NULL = the file at path) with the configured limits. */
 static int alloc_input(AVFormatContext **fmt, AVIOContext *io, int64_t **deadline_us) {
     if (!*deadline_us && !(*deadline_us = calloc(1, sizeof **deadline_us))) return AVERROR(ENOMEM);
@@ -174,7 +186,7 @@ static int open_again(cf_media_input *in, int64_t analyse_us, bool same_deadline
     if (ret < 0) return ret;
     if (same_deadline) *in->probe_deadline = deadline;
     fmt->max_analyze_duration = analyse_us;
-    if ((ret = avformat_open_input(&fmt, in->path, in->fmt->iformat, NULL)) < 0) return ret;
+    if ((ret = open_format(&fmt, in->path, in->fmt->iformat)) < 0) return ret;
     ret = avformat_find_stream_info(fmt, NULL);
     if (ret >= 0 && fmt->nb_streams != in->fmt->nb_streams) ret = AVERROR_INVALIDDATA;
     if (ret < 0) avformat_close_input(&fmt);
@@ -227,7 +239,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     if (!(in->path = strdup(path))) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     int ret = alloc_input(&in->fmt, io, &in->probe_deadline);
     if (ret < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    if ((ret = avformat_open_input(&in->fmt, path, NULL, NULL)) < 0) {
+    if ((ret = open_format(&in->fmt, path, NULL)) < 0) {
         if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "%s is not a readable media file (unknown format, truncated or "
