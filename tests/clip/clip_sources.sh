@@ -250,6 +250,28 @@ ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
 grep -q "^note: smart cut not possible (the source shows each picture for seconds (a slideshow)): re-encoded" out.txt ||
   fail "smart cut of a slideshow: $(cat out.txt)"
 [ "$(sval cut-smart.mp4 v:0 duration)" = 3.000000 ] || fail "smart cut of a slideshow: $(sval cut-smart.mp4 v:0 duration) s of video"
+check "a fragmented MP4 without an edit list (a recorder's): a clip has every picture of its span"
+# Before: the seek landed on the keyframe decoded at 2 s but shown 2 frames later (the B-frames'
+# delay, no edit list to hide it), so the clip's first two pictures were lost (73 of 75, from 0.08 s).
+gen frag.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=8" -f lavfi -i "sine=f=440:d=8" -c:v libx264 -g 25 \
+  -pix_fmt yuv420p -c:a aac -movflags +frag_keyframe+empty_moov
+for mode in accurate auto; do
+  ok clip --input frag.mp4 --output "frag-$mode.mp4" --trim 2:5 --trim-mode $mode
+  n=$(frames "frag-$mode.mp4" v:0) vs=$(sval "frag-$mode.mp4" v:0 start_time)
+  echo "  frag.mp4 2-5 s ($mode): $n pictures from $vs s"
+  [ "$n" = 75 ] && approx "$vs" 0 0.001 || fail "frag.mp4 ($mode): $n pictures from $vs s, not 75 from 0"
+done
+
+check "open picture groups (x264 --open-gop): an auto clip between two keyframes has every picture"
+# Before: both cuts on keyframes made auto copy the packets, and the copy stops at the end's
+# keyframe, before the pictures decoded after it but shown before it (74 of 75).
+gen opengop.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=8" -f lavfi -i "sine=f=440:d=8" -c:v libx264 \
+  -x264-params open-gop=1:keyint=25:bframes=3 -pix_fmt yuv420p -c:a aac
+ok clip --input opengop.mp4 --output opengop-2-5.mp4 --trim 2:5
+n=$(frames opengop-2-5.mp4 v:0)
+echo "  opengop.mp4 2-5 s (auto): $n pictures"
+[ "$n" = 75 ] || fail "open GOP auto clip: $n pictures, not 75"
+
 check "two MPEG-TS recordings joined, with other stream ids: the second's streams are found and named when left out"
 # Before: without every program table read first (FFmpeg's tools read them: scan_all_pmts), the
 # second recording's streams had no parameters: the file was 4 s long and the rest was lost

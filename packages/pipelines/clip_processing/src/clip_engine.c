@@ -139,15 +139,18 @@ static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, boo
     double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
     double tolerance = fps > 0 ? fmin(0.5 / fps, CUT_ON_KEYFRAME_MAX_S) : 0.001;
     *yes = false;
-    cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, err);
+    cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, NULL, err);
     /* written so that NAN (no keyframe read) is no match */
     if (rc || !(fabs(kf_start - span->origin_s) <= tolerance)) return rc;
     if (span->end_s >= input_end - tolerance) {
         *yes = true;
         return CF_OK;
     }
-    if ((rc = cfclip_keyframe_before(in, span->end_s, &kf_end, err))) return rc;
-    *yes = fabs(kf_end - span->end_s) <= tolerance;
+    /* an end keyframe with leading pictures: those are shown before it, inside the span, and
+     * come after it in the file, where a copy stops (an open picture group lost its last ones) */
+    bool leading = false;
+    if ((rc = cfclip_keyframe_before(in, span->end_s, &kf_end, &leading, err))) return rc;
+    *yes = fabs(kf_end - span->end_s) <= tolerance && !leading;
     return CF_OK;
 }
 

@@ -1,35 +1,44 @@
 /* stream_copy.c — the fast path of trim: no decoding, packets are copied with their timestamps
  * shifted so the clip starts at 0. The cut can only start on a keyframe. The end is exact when
- * it falls on a keyframe (or the end of the input); otherwise it is cut in decode order, so
- * with B-frames the last pictures may run a few frames past it. The
- * display matrix is copied, so rotated video still plays upright. */
+ * it falls on a keyframe without leading pictures (or the end of the input); otherwise it is
+ * cut in decode order, so with B-frames the last pictures may run a few frames past it (or, at
+ * a keyframe of an open picture group, stop a few before it). The display matrix is copied, so
+ * rotated video still plays upright. */
 #include "stream_copy.h"
 
 #include <libavcodec/avcodec.h>
 #include <math.h>
 
-cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err) {
+cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err) {
     *out = in->video_index < 0 ? at_s : NAN;
+    if (leading) *leading = false;
     if (in->video_index < 0) return CF_OK;
     AVStream *st = in->fmt->streams[in->video_index];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     int ret = cf_media_rewind(in, at_s);
-    bool found = false;
+    bool found = false, next_of_key = false, lead = false;
     /* The seek may land before the keyframe we want (always, for formats without an index):
      * keep the last keyframe at or before at_s. */
     while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
-        bool key =
-            pkt->stream_index == st->index && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
-        double t = key ? pkt->pts * av_q2d(st->time_base) : 0;
+        bool video = pkt->stream_index == st->index;
+        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
+        double t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts * av_q2d(st->time_base) : NAN;
         av_packet_unref(pkt);
+        if (!video) continue;
+        /* the picture decoded after a keyframe but shown before it: a leading picture of an
+         * open picture group, decodable only from the group before */
+        if (next_of_key && !key) lead = t < *out - 1e-6;
+        next_of_key = false;
         if (!key) continue;
         if (found && t > at_s + 1e-6) break;
         *out = t;
-        found = true;
+        found = next_of_key = true;
+        lead = false;
         if (t > at_s + 1e-6) break;
     }
     av_packet_free(&pkt);
+    if (leading) *leading = lead;
     if (ret < 0 && ret != AVERROR_EOF)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "cannot read the input: %s", av_err2str(ret));
     return CF_OK;
@@ -84,7 +93,9 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
             return 0;
         m->started = true;
     }
-    return 1;
+    /* the first keyframe's leading pictures (an open picture group): shown before the clip,
+     * and decodable only from the group before it */
+    return !m->video || pts >= origin_s - 1e-6;
 }
 
 static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
@@ -142,7 +153,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     int n = 0, ret;
     double origin_s = start_s;
     memset(maps, 0, sizeof maps);
-    cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, err);
+    cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, NULL, err);
     if (rc) return rc;
     if (isnan(origin_s)) origin_s = start_s; /* none: the copy starts at the next one */
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;

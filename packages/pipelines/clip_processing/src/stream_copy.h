@@ -10,9 +10,10 @@
 #include "clipforge/media.h"
 
 /* Source time (seconds) of the video keyframe at or before at_s (the first one after when there
- * is none before, NAN when none is read); *out = at_s for audio-only inputs. Leaves the read
- * position anywhere. */
-cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, cf_error *err);
+ * is none before, NAN when none is read); *out = at_s for audio-only inputs. *leading (may be
+ * NULL): the keyframe has leading pictures (an open picture group: the picture decoded after it
+ * is shown before it). Leaves the read position anywhere. */
+cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams

@@ -395,16 +395,16 @@ static int seek_near(cf_media_input *in, double at_s) {
     return ret;
 }
 
-/* Reads on to the next keyframe of video stream st, giving its time and its bytes' position
- * (*pos = -1 when a picture decoded after until_s, or the end, comes first). */
+/* Reads on to the next keyframe of video stream st, giving its time (NAN when a picture decoded
+ * after until_s, or the end, comes first) and its bytes' position (-1 when unknown). */
 static int next_keyframe(AVFormatContext *fmt, const AVStream *st, double until_s, double *t, int64_t *pos) {
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return AVERROR(ENOMEM);
     int ret;
-    *pos = -1;
+    *t = NAN, *pos = -1;
     while ((ret = av_read_frame(fmt, pkt)) >= 0) {
         bool video = pkt->stream_index == st->index;
-        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE && pkt->pos >= 0;
+        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
         int64_t decoded = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
         bool past = video && decoded != AV_NOPTS_VALUE && decoded * av_q2d(st->time_base) > until_s;
         if (key) {
@@ -418,21 +418,31 @@ static int next_keyframe(AVFormatContext *fmt, const AVStream *st, double until_
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
-/* Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and land near the time,
- * not on the keyframe before it: 3 s before it covers the groups of pictures of broadcasts and
- * cameras, not those of a slideshow or a screen recording holding a page (one keyframe in a
- * minute), where the decoder got no picture until the next group. So the seek steps back until
- * the first keyframe read is at or before at_s, and goes to its bytes. */
+/* A seek must land on a keyframe shown at or before at_s, or the pictures between the time and
+ * the keyframe are lost. Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and
+ * land near the time: 3 s before it covers the groups of pictures of broadcasts and cameras, not
+ * those of a slideshow or a screen recording holding a page (one keyframe in a minute). Formats
+ * with one land on the keyframe decoded at or before the time, and in a fragmented MP4 without
+ * an edit list (a recorder's, a browser's) that picture is shown later than it is decoded (the
+ * B-frames' delay): the two pictures before it were lost. So the seek looks at the first
+ * keyframe it reads and steps back until that one is shown at or before at_s; then it goes to
+ * its bytes (without an index) or seeks there again. */
 static int seek_before_keyframe(cf_media_input *in, double at_s) {
-    double start = in->start_us / 1e6, from = at_s - 3.0 > start ? at_s - 3.0 : start, back = 3.0;
+    bool by_bytes = seeks_by_bytes(in);
+    double start = in->start_us / 1e6, back = by_bytes ? 3.0 : 0.25;
+    double from = by_bytes ? at_s - back : at_s;
+    if (from < start) from = start;
     int ret = seek_near(in, from);
     bool video = in->video_index >= 0 && in->fmt->streams[in->video_index]->discard < AVDISCARD_ALL;
     while (ret >= 0 && video && from > start) {
-        double t = 0;
+        double t;
         int64_t pos;
         if ((ret = next_keyframe(in->fmt, in->fmt->streams[in->video_index], at_s, &t, &pos)) < 0) break;
-        if (pos >= 0 && t <= at_s + 1e-6)
-            return avformat_seek_file(in->fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE);
+        /* with an index, no keyframe before the time is a stream without keyframe flags */
+        if (!by_bytes && isnan(t)) return seek_near(in, from);
+        if (t <= at_s + 1e-6)
+            return by_bytes && pos >= 0 ? avformat_seek_file(in->fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE)
+                                        : seek_near(in, from);
         back *= 4;
         from = from - back > start ? from - back : start;
         ret = seek_near(in, from);
@@ -445,7 +455,7 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     bool fresh = !in->was_read;
     in->was_read = true;
     if (at_s <= start + 1e-6 && fresh) return 0;
-    int ret = seeks_by_bytes(in) && at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
+    int ret = at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may
      * refuse every seek, after reading to its end looking for one: it is opened again and
      * read from the start (the caller drops what comes before at_s). */
