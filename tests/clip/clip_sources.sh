@@ -260,6 +260,7 @@ for mode in accurate auto; do
   n=$(frames "frag-$mode.mp4" v:0) vs=$(sval "frag-$mode.mp4" v:0 start_time)
   echo "  frag.mp4 2-5 s ($mode): $n pictures from $vs s"
   [ "$n" = 75 ] && approx "$vs" 0 0.001 || fail "frag.mp4 ($mode): $n pictures from $vs s, not 75 from 0"
+  grep -q "asked for" out.txt && fail "a whole clip called shorter: $(cat out.txt)"
 done
 
 check "open picture groups (x264 --open-gop): an auto clip between two keyframes has every picture"
@@ -286,6 +287,8 @@ grep -q "#2  video *h264 *160x120" out.txt && grep -q "#3  audio *aac *44100 Hz"
   fail "probe of two joined recordings: $(cat out.txt)"
 ok clip --input pids.ts --output pids.mp4 --trim 1:7
 grep -q "^note: left out of the result: video stream 2 (h264), audio stream 3 (aac)" out.txt || fail "no note of the second recording's streams: $(cat out.txt)"
+# the first recording's streams end at 4 s: the clip says it is shorter than asked
+grep -q "^note: the clip is 3.0 s long, not the 6.0 s asked for" out.txt || fail "no note of the shorter clip: $(cat out.txt)"
 
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
 # Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was

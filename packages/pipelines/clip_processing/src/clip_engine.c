@@ -337,6 +337,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         out_s = cuts.duration_s / plan->speed;
         report->removed = cuts.removed, report->n_removed = cuts.n_removed, cuts.removed = NULL;
     }
+    report->expected_s = out_s;
     if ((rc = choose_path(plan, &in, use_audio, &span, &path, err))) goto end;
     if (cuts.n_pieces && path == PATH_SMART) { /* the pieces' joints are made by decoding */
         if (plan->trim_mode == CFCLIP_TRIM_SMART)

@@ -17,6 +17,7 @@ typedef struct cfclip_report {
     char note[256];                   /* what a caller should know ("" = nothing), e.g. audio without data */
     char left_out[CF_NOTE_MAX_BYTES]; /* the source's streams the clip does not carry ("" = none) */
     char shown[128];                  /* how the pictures were changed to be shown (HDR tone-mapped) */
+    double expected_s;                /* how long the clip should be (the span, cuts and speed applied) */
     bool normalized;                  /* loudness was measured and applied */
     double measured_lufs;             /* integrated loudness of the source span (when normalized) */
     cf_time_range *removed;           /* jump cuts: what the clip leaves out (ms); the caller frees it */

@@ -104,6 +104,17 @@ static cf_err add_removed(cf_clip_processing_result *out, const cfclip_report *r
                                     &out->n_removed_ranges, err);
 }
 
+/* A clip shorter than its span (the streams chosen end before the span does, where the file
+ * goes on: another recording's streams after them) says so, rather than passing for whole. */
+static void shorter_note(const cfclip_report *report, const cf_artifact *a, char *note, size_t n) {
+    *note = 0;
+    if (report->expected_s > 0 && a->has_duration_ms && a->duration_ms < report->expected_s * 1000 - 500)
+        snprintf(note, n,
+                 "the clip is %.1f s long, not the %.1f s asked for: the streams taken from the source end "
+                 "before the span does",
+                 a->duration_ms / 1000.0, report->expected_s);
+}
+
 static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,
                            const cfclip_report *report, const char *output, const char *thumb,
                            cf_clip_processing_result *out, cf_error *err) {
@@ -121,7 +132,10 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     /* the last line of defence: every stream class the source gave must be in the file */
     if ((rc = cf_media_expect_streams(a, report->video_source >= 0, report->audio_source >= 0, err)))
         return rc;
+    char shorter[160];
+    shorter_note(report, a, shorter, sizeof shorter);
     if ((rc = cf_notes_add(&out->notes, &out->n_notes, report->note, err)) ||
+        (rc = cf_notes_add(&out->notes, &out->n_notes, shorter, err)) ||
         (rc = cf_notes_add(&out->notes, &out->n_notes, report->left_out, err)) ||
         (rc = cf_notes_add(&out->notes, &out->n_notes, report->shown, err)))
         return rc;
