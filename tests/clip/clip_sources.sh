@@ -289,6 +289,10 @@ ok clip --input pids.ts --output pids.mp4 --trim 1:7
 grep -q "^note: left out of the result: video stream 2 (h264), audio stream 3 (aac)" out.txt || fail "no note of the second recording's streams: $(cat out.txt)"
 # the first recording's streams end at 4 s: the clip says it is shorter than asked
 grep -q "^note: the clip is 3.0 s long, not the 6.0 s asked for" out.txt || fail "no note of the shorter clip: $(cat out.txt)"
+# a render holds the last picture and plays silence to the scene's end, and says so
+ok render --template shorts-blur --input pids.ts --span 1:7 --format vertical --output pids-r.mp4 --json
+python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('video stream 0 ends at 4.0 s, before the scene does (7.0 s)' in x for x in n), n" ||
+  fail "render: no note of the streams ending before the scene: $(cat out.txt)"
 
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
 # Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was

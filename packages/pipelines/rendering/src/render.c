@@ -646,6 +646,21 @@ static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
     return CF_OK;
 }
 
+/* One note per scene whose source's streams end before the scene does. */
+static cf_err ended_notes(const job *j, cf_render_result *r, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        char text[CF_NOTE_MAX_BYTES];
+        AVBPrint bp;
+        av_bprint_init_for_buffer(&bp, text, sizeof text);
+        av_bprintf(&bp, "%.200s: ", j->tl->scenes[i].source_uri);
+        unsigned head = bp.len;
+        cf_render_source_ended(&j->sources[i], &bp);
+        cf_err rc = bp.len > head ? cf_notes_add(&r->notes, &r->n_notes, text, err) : CF_OK;
+        if (rc) return rc;
+    }
+    return CF_OK;
+}
+
 static cf_err side_artifacts(job *j, cf_render_result *r, cf_error *err) {
     if (j->thumb_done && !j->thumb_err &&
         add_artifact(r, CF_ARTIFACT_KIND_THUMBNAIL, j->thumb_path, "image/jpeg"))
@@ -809,6 +824,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         if (!e) e = publish(&j, err);
         if (!e) e = side_artifacts(&j, out, err);
         if (!e) e = left_out_notes(&j, out, err);
+        if (!e) e = ended_notes(&j, out, err);
         out->processing_time_ms = cf_clock_ms() - t0;
     }
     if (e) cf_render_result_free(out);

@@ -295,6 +295,22 @@ double cf_render_source_short(const render_source *s) {
     return -1;
 }
 
+void cf_render_source_ended(const render_source *s, AVBPrint *bp) {
+    const render_lane *lanes[2] = {&s->video, &s->audio};
+    double start = s->in.start_us / 1e6;
+    int n = 0;
+    for (int i = 0; i < 2; i++) {
+        const render_lane *l = lanes[i];
+        double end = l->index >= 0 && !l->went_on ? stated_end(s, l->index) : 1e18;
+        /* a slideshow's last picture lasts its interval, which a stated end may leave out */
+        if (l->last_s > -1e8 && l->prev_s > -1e8) end = fmax(end, 2 * l->last_s - l->prev_s);
+        if (end > s->end_s - 0.5) continue;
+        av_bprintf(bp, "%s%s stream %d ends at %.1f s, before the scene does (%.1f s): %s", n++ ? "; " : "",
+                   i ? "audio" : "video", l->index, end - start, s->end_s - start,
+                   i ? "silence after it" : "its last picture is held");
+    }
+}
+
 void cf_render_source_close(render_source *s) {
     if (!s) return;
     avcodec_free_context(&s->video.dec);

@@ -62,6 +62,10 @@ cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_e
 /* The time a stream stopped at when it ended well before the scene's end (a truncated file),
  * else a negative number. */
 double cf_render_source_short(const render_source *s);
+/* Says (into bp) which of the source's streams end, as the file states, half a second or more
+ * before the scene does: the render holds the last picture or plays silence there, and the
+ * result's notes say so rather than pass the scene for whole. Nothing when none does. */
+void cf_render_source_ended(const render_source *s, AVBPrint *bp);
 void cf_render_source_close(render_source *s);
 
 #endif
