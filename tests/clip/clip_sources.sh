@@ -224,6 +224,11 @@ for src in tv-mpeg2.ts tv-h264.ts; do
   echo "  $src -> ${src%.ts}.mp4: idet TFF $tff, BFF $bff, progressive $prog"
   [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "${src%.ts}.mp4 is combed: TFF $tff, progressive $prog"
 done
+# is_colour "R G B" red|green: whether the colour is clearly that one
+is_colour() {
+  case $2 in red) python3 -c "import sys; r,g,b=map(int,'$1'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
+    green) python3 -c "import sys; r,g,b=map(int,'$1'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac
+}
 check "a slideshow (a picture every 5 s) clips whole: the picture on screen at the start from the start, no false truncation"
 # Before: a clip of 1-4 s had 0.04 s of video (its first picture came at 5 s, past the end), and
 # a 1 frame/s video cut before its end was called truncated ("stops at 4.000 s, before 3.900 s"),
@@ -242,8 +247,7 @@ for cut in "slides.mp4 1:4 3 red" "slides.mp4 6:9.5 3.5 green" "slides.mp4 3:8 5
   echo "  $src $span: video from $vs s for $vd s (want $want), first picture [$c] ($first)"
   python3 -c "import sys; sys.exit(0 if abs($vs) < 0.05 and abs($vd - $want) < 0.3 else 1)" ||
     fail "$src $span: video from $vs s for $vd s"
-  case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
-    green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac ||
+  is_colour "$c" "$first" ||
     fail "$src $span: the first picture is [$c], not $first"
 done
 ok clip --input slides.mp4 --output cut-smart.mp4 --trim 1:4 --trim-mode smart
@@ -312,8 +316,7 @@ for cut in "1:4 auto 3 red" "12:26 accurate 14 red" "17:20 auto 3 green"; do
   echo "  slides.ts $span ($mode): video $vd s, audio $ad s (want $want), first picture [$c] ($first)"
   python3 -c "import sys; sys.exit(0 if abs(float('${vd:-0}') - $want) < 0.1 and abs(float('${ad:-0}') - $want) < 0.1 else 1)" ||
     fail "slides.ts $span: video ${vd:-none} s, audio ${ad:-none} s"
-  case $first in red) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
-    green) python3 -c "import sys; r,g,b=map(int,'$c'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac ||
+  is_colour "$c" "$first" ||
     fail "slides.ts $span: the first picture is [$c], not $first"
 done
 gen gop10.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=30" -f lavfi -i "sine=f=440:d=30" -c:v libx264 -g 250 -pix_fmt yuv420p -c:a aac
