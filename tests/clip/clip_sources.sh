@@ -52,7 +52,7 @@ for fmt in mp4 webm; do
   [ "$n" -ge 98 ] && [ "$n" -le 101 ] || fail "joined $fmt: $n pictures"
   approx "$(fval "joined.$fmt" duration)" 4.0 0.1 || fail "joined $fmt: duration $(fval "joined.$fmt" duration)"
 done
-grep -q "changes its picture size at 4\.[0-9]* s (640x360, was 320x240)" err.txt || fail "the size change is not logged: $(cat err.txt)"
+grep -q "changes its picture size at \(2\.9\|3\.0\)[0-9]* s (640x360, was 320x240)" err.txt || fail "the size change is not logged: $(cat err.txt)"
 # the 16:9 part is fitted whole into the 4:3 picture (320x180, black bars of 30 rows), as a
 # player shows it; stretched, its top rows were the pattern's
 band() { ffmpeg -nostdin -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=320:10:0:$3,format=gray" -f rawvideo - |

@@ -146,7 +146,7 @@ EOF
  "outputs": [{"format": "mp4"}]}
 EOF
   "$bin" render --timeline tl.json --output joined_out.mp4 >/dev/null 2>err.txt || { cat err.txt; fail "the render failed"; }
-  grep -q "changes its picture size at 4\.[0-9]* s (640x360, was 320x240): fitted in 320x240" err.txt ||
+  grep -q "changes its picture size at \(2\.9\|3\.0\)[0-9]* s (640x360, was 320x240): fitted in 320x240" err.txt ||
     fail "the size change is not logged: $(cat err.txt)"
   d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 joined_out.mp4)
   read -r top _ _ < <(region joined_out.mp4 3.5 0 5 320 10)

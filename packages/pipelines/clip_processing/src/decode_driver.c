@@ -100,9 +100,10 @@ static int feed(cfclip_lane *lane, AVFrame *frame, AVFrame *filtered) {
         av_frame_unref(frame);
         return 0;
     }
-    /* the graph and the encoder keep the first size, and the sound they were built for */
-    int rc = cf_media_fitter_apply(&lane->fit, frame, lane->graph.src[0], "clip", lane->index,
-                                   pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb));
+    /* the graph and the encoder keep the first size, and the sound they were built for (a
+     * change logged at its media time, as a user sees it) */
+    double t = (pts == AV_NOPTS_VALUE ? lane->last_s : pts * av_q2d(tb)) - lane->in->start_us / 1e6;
+    int rc = cf_media_fitter_apply(&lane->fit, frame, lane->graph.src[0], "clip", lane->index, t);
     if (rc < 0) return rc;
     bool past_end = lane->end_s >= 0 && pts != AV_NOPTS_VALUE && pts * av_q2d(tb) >= lane->end_s;
     int ret = 0;

@@ -80,7 +80,7 @@ int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterCon
     if (!ft->changed)
         cf_log_warn(component,
                     "video stream %d changes its picture size at %.3f s (%dx%d, was %dx%d): fitted in %dx%d",
-                    index, t_s, frame->width, frame->height, l->w, l->h, l->w, l->h);
+                    index, cfmedia_log_time(t_s), frame->width, frame->height, l->w, l->h, l->w, l->h);
     ft->changed = true;
     return cf_media_fit_picture(frame, l->w, l->h, (enum AVPixelFormat)l->format, &ft->sws);
 }

@@ -58,7 +58,7 @@ static void log_change(const cf_media_fitter *ft, const AVFrame *f, const char *
     if (known_layout(&f->ch_layout, &have) >= 0) describe(&have, f->sample_rate, &now);
     describe(&ft->sound_out, ft->out_rate, &was);
     cf_log_warn(component, "audio stream %d changes its sound at %.3f s (%s, was %s): converted to %s", index,
-                t_s, now.str, was.str, was.str);
+                cfmedia_log_time(t_s), now.str, was.str, was.str);
     av_bprint_finalize(&was, NULL);
     av_bprint_finalize(&now, NULL);
     av_channel_layout_uninit(&have);

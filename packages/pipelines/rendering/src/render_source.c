@@ -195,7 +195,8 @@ static int push(render_source *s, render_lane *l, int *pushed) {
     }
     bool video = l->dec->codec_type == AVMEDIA_TYPE_VIDEO;
     bool early = f->pts != AV_NOPTS_VALUE && t < s->start_s;
-    if (ret >= 0) ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t); /* as the graph's */
+    if (ret >= 0) /* as the graph's; a change logged at its media time */
+        ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, t - s->in.start_us / 1e6);
     if (ret >= 0 && video && early) ret = keep_ref(&l->before, f);
     if (ret < 0) return av_frame_unref(f), ret;
     if (early && t < s->start_s - PREROLL_S) {

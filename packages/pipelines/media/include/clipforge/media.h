@@ -192,7 +192,7 @@ typedef struct cf_media_fitter {
     int in_rate, in_format, out_rate, out_format;
     bool changed; /* the stream changed (logged once) */
 } cf_media_fitter;
-/* Fits frame (stream index, source time t_s) to the first link of buffer source src, if it
+/* Fits frame (stream index, media time t_s) to the first link of buffer source src, if it
  * differs. 0, or an AVERROR. */
 int cf_media_fitter_apply(cf_media_fitter *ft, AVFrame *frame, const AVFilterContext *src,
                           const char *component, int index, double t_s);
@@ -200,7 +200,7 @@ void cf_media_fitter_free(cf_media_fitter *ft);
 /* For an audio stream read without a filter graph: the sound its frames are kept to (the layout,
  * rate and sample format the reader's resampler was made for). 0, or an AVERROR. */
 int cf_media_fitter_sound(cf_media_fitter *ft, const AVChannelLayout *layout, int rate, int format);
-/* Converts frame (audio stream index, source time t_s) to the fitter's sound, if it differs. 0,
+/* Converts frame (audio stream index, media time t_s) to the fitter's sound, if it differs. 0,
  * or an AVERROR. */
 int cf_media_fit_sound(cf_media_fitter *ft, AVFrame *frame, const char *component, int index, double t_s);
 /* Copies an 8-bit plane src (w x h) into dst turned clockwise by rotation (0, 90, 180, 270). */
