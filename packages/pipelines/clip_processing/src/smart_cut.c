@@ -131,8 +131,7 @@ cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_
         return cannot(err, "the source is interlaced");
     /* the edges are encoded from the pictures inside the span: a span starting inside a long
      * picture began without one (a re-encode shows the picture on screen at the start) */
-    AVRational fr = in->fmt->streams[in->video_index]->avg_frame_rate;
-    if (fr.num > 0 && fr.den > 0 && av_q2d(av_inv_q(fr)) > CF_MEDIA_START_GAP_S)
+    if (cf_media_rate_is_slideshow(in->fmt->streams[in->video_index]->avg_frame_rate))
         return cannot(err, "the source shows each picture for seconds (a slideshow)");
     return CF_OK;
 }

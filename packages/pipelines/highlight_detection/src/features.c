@@ -122,12 +122,7 @@ static cf_err open_decoder(pass *p, int stream, const cf_feature_options *o, AVC
 static cf_err open_resampler(pass *p, cf_error *err) {
     AVChannelLayout in = {0}, mono = AV_CHANNEL_LAYOUT_MONO;
     int rate = p->adec->sample_rate;
-    int ret = av_channel_layout_copy(&in, &p->adec->ch_layout);
-    if (ret >= 0 && in.order == AV_CHANNEL_ORDER_UNSPEC) {
-        int n = in.nb_channels;
-        av_channel_layout_uninit(&in);
-        av_channel_layout_default(&in, n > 0 ? n : 1);
-    }
+    int ret = cf_media_known_layout(&p->adec->ch_layout, &in);
     bool mix = ret >= 0 && in.nb_channels > 1;
     if (mix)
         ret = swr_alloc_set_opts2(&p->mix, &mono, AV_SAMPLE_FMT_FLT, rate, &in, p->adec->sample_fmt, rate, 0,

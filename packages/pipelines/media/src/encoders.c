@@ -102,7 +102,7 @@ cf_err cf_encoder_open_video(cf_target_format f, AVFilterContext *sink, const cf
     /* Pictures seconds apart (a slideshow): reordered ones put the MP4's decoding times seconds
      * before their showing, and the muxer's edit list then cut as much off the last picture (a
      * clip of 27 s of a 0.2 frame/s video had 25 s of pictures). No B-frames there. */
-    if (fr.num > 0 && fr.den > 0 && av_q2d(av_inv_q(fr)) > CF_MEDIA_START_GAP_S) enc->max_b_frames = 0;
+    if (cf_media_rate_is_slideshow(fr)) enc->max_b_frames = 0;
     int ret = avcodec_open2(enc, codec, NULL);
     if (ret < 0) return open_failed(name, ret, &enc, err);
     *out = enc;

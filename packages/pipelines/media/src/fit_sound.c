@@ -10,17 +10,10 @@
 
 #include "clipforge/log.h"
 
-/* A layout as FFmpeg's filters read it: one of unknown order is the default of its count. */
-static int known_layout(const AVChannelLayout *layout, AVChannelLayout *out) {
-    if (layout->order != AV_CHANNEL_ORDER_UNSPEC) return av_channel_layout_copy(out, layout);
-    av_channel_layout_default(out, layout->nb_channels > 0 ? layout->nb_channels : 1);
-    return 0;
-}
-
 static bool same_sound(const AVChannelLayout *layout, int rate, int format, const AVFrame *f) {
     AVChannelLayout have = {0};
-    bool same = known_layout(&f->ch_layout, &have) >= 0 && !av_channel_layout_compare(&have, layout) &&
-                f->sample_rate == rate && f->format == format;
+    bool same = cf_media_known_layout(&f->ch_layout, &have) >= 0 &&
+                !av_channel_layout_compare(&have, layout) && f->sample_rate == rate && f->format == format;
     av_channel_layout_uninit(&have);
     return same;
 }
@@ -28,7 +21,7 @@ static bool same_sound(const AVChannelLayout *layout, int rate, int format, cons
 int cf_media_fitter_sound(cf_media_fitter *ft, const AVChannelLayout *layout, int rate, int format) {
     av_channel_layout_uninit(&ft->sound_out);
     ft->out_rate = rate, ft->out_format = format;
-    return known_layout(layout, &ft->sound_out);
+    return cf_media_known_layout(layout, &ft->sound_out);
 }
 
 /* The converter from the frame's sound to the fitter's, made anew when the frame's changes. */
@@ -36,7 +29,7 @@ static int converter(cf_media_fitter *ft, const AVFrame *f) {
     if (ft->swr && same_sound(&ft->sound_in, ft->in_rate, ft->in_format, f)) return 0;
     swr_free(&ft->swr);
     av_channel_layout_uninit(&ft->sound_in);
-    int ret = known_layout(&f->ch_layout, &ft->sound_in);
+    int ret = cf_media_known_layout(&f->ch_layout, &ft->sound_in);
     ft->in_rate = f->sample_rate, ft->in_format = f->format;
     if (ret >= 0)
         ret = swr_alloc_set_opts2(&ft->swr, &ft->sound_out, (enum AVSampleFormat)ft->out_format, ft->out_rate,
@@ -55,7 +48,7 @@ static void log_change(const cf_media_fitter *ft, const AVFrame *f, const char *
     AVBPrint was, now;
     av_bprint_init(&was, 0, AV_BPRINT_SIZE_AUTOMATIC);
     av_bprint_init(&now, 0, AV_BPRINT_SIZE_AUTOMATIC);
-    if (known_layout(&f->ch_layout, &have) >= 0) describe(&have, f->sample_rate, &now);
+    if (cf_media_known_layout(&f->ch_layout, &have) >= 0) describe(&have, f->sample_rate, &now);
     describe(&ft->sound_out, ft->out_rate, &was);
     cf_log_warn(component, "audio stream %d changes its sound at %.3f s (%s, was %s): converted to %s", index,
                 cfmedia_log_time(t_s), now.str, was.str, was.str);

@@ -64,15 +64,22 @@ void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBP
     if (fr.num > 0 && fr.den > 0) av_bprintf(out, ":frame_rate=%d/%d", fr.num, fr.den);
 }
 
+int cf_media_known_layout(const AVChannelLayout *layout, AVChannelLayout *out) {
+    if (layout->order != AV_CHANNEL_ORDER_UNSPEC && layout->nb_channels > 0)
+        return av_channel_layout_copy(out, layout);
+    av_channel_layout_default(out, layout->nb_channels > 0 ? layout->nb_channels : 1);
+    return 0;
+}
+
+bool cf_media_rate_is_slideshow(AVRational fr) {
+    return fr.num > 0 && fr.den > 0 && av_q2d(av_inv_q(fr)) > CF_MEDIA_START_GAP_S;
+}
+
 void cf_media_audio_src_args(const AVCodecContext *dec, AVBPrint *out) {
     char layout[128] = "";
     AVChannelLayout def = {0};
-    const AVChannelLayout *use = &dec->ch_layout;
-    if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
-        av_channel_layout_default(&def, dec->ch_layout.nb_channels);
-        use = &def;
-    }
-    av_channel_layout_describe(use, layout, sizeof layout);
+    if (cf_media_known_layout(&dec->ch_layout, &def) >= 0)
+        av_channel_layout_describe(&def, layout, sizeof layout);
     /* Decoded frames carry the stream's timestamps (pkt_timebase): 1/90000 in MPEG-TS, 1/1000
      * in Matroska and FLV; only some containers use 1/sample_rate. */
     AVRational tb = dec->pkt_timebase;

@@ -102,9 +102,7 @@ static int push_silence(render_source *s, render_lane *l) {
         f->format = l->dec->sample_fmt;
         f->sample_rate = l->dec->sample_rate;
         f->nb_samples = 1024;
-        ret = l->dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC
-                  ? (av_channel_layout_default(&f->ch_layout, l->dec->ch_layout.nb_channels), 0)
-                  : av_channel_layout_copy(&f->ch_layout, &l->dec->ch_layout);
+        ret = cf_media_known_layout(&l->dec->ch_layout, &f->ch_layout);
     }
     if (ret >= 0) ret = av_frame_get_buffer(f, 0);
     if (ret >= 0) {

@@ -101,13 +101,9 @@ static cf_err open_input(decoder *d, const char *path, const cf_media_select *se
 
 static cf_err open_resampler(decoder *d, const char *path, cf_error *err) {
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    AVChannelLayout in_layout;
-    int ret;
-    if (d->codec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || d->codec->ch_layout.nb_channels <= 0)
-        av_channel_layout_default(&in_layout,
-                                  d->codec->ch_layout.nb_channels > 0 ? d->codec->ch_layout.nb_channels : 1);
-    else if ((ret = av_channel_layout_copy(&in_layout, &d->codec->ch_layout)) < 0)
-        return cf_av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
+    AVChannelLayout in_layout = {0};
+    int ret = cf_media_known_layout(&d->codec->ch_layout, &in_layout);
+    if (ret < 0) return cf_av_fail(err, CF_ERR_NO_MEMORY, path, "channel layout", ret);
     if (d->codec->sample_rate <= 0) {
         av_channel_layout_uninit(&in_layout);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: audio has no sample rate", path);

@@ -257,6 +257,9 @@ bool cf_media_stopped_short(double last_s, double prev_s, double want_s);
  * on screen at its start (the one before) at the start: a slideshow or a screen recording holds
  * one picture for seconds, and a span starting inside it began without a picture. */
 #define CF_MEDIA_START_GAP_S 0.1
+/* Whether a stream at frame rate fr shows its pictures more than CF_MEDIA_START_GAP_S apart (a
+ * slideshow, a video of one image a second); false when the rate is unknown. */
+bool cf_media_rate_is_slideshow(AVRational fr);
 /* The error for that: CF_ERR_INVALID_MEDIA, "<what>: the timestamps of stream <index> go back
  * from <media time at_s> ...". */
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err);
@@ -264,5 +267,8 @@ cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_err
  * size, pixel or sample format, the stream's time base, aspect, frame rate or channel layout. */
 void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
 void cf_media_audio_src_args(const AVCodecContext *dec, AVBPrint *out);
+/* The layout as FFmpeg's filters and resamplers read it into *out: one of unknown order (or no
+ * channels) is the default layout of its count of channels (mono for none). 0, or an AVERROR. */
+int cf_media_known_layout(const AVChannelLayout *layout, AVChannelLayout *out);
 
 #endif
