@@ -276,6 +276,13 @@ ok clip --input opengop.mp4 --output opengop-2-5.mp4 --trim 2:5
 n=$(frames opengop-2-5.mp4 v:0)
 echo "  opengop.mp4 2-5 s (auto): $n pictures"
 [ "$n" = 75 ] || fail "open GOP auto clip: $n pictures, not 75"
+# A copy ending at a keyframe whose leading pictures are shown before it: before, it stopped at
+# the keyframe and lost them (74 of 75); now the keyframe and its leading pictures are copied
+# (75 and the keyframe's own, at 5 s).
+ok clip --input opengop.mp4 --output opengop-copy.mp4 --trim 2:5 --trim-mode copy
+n=$(frames opengop-copy.mp4 v:0)
+echo "  opengop.mp4 2-5 s (copy): $n pictures"
+[ "$n" = 76 ] || fail "open GOP copy: $n pictures, not 76 (75 and the end's keyframe)"
 
 check "two MPEG-TS recordings joined, with other stream ids: the second's streams are found and named when left out"
 # Before: without every program table read first (FFmpeg's tools read them: scan_all_pmts), the

@@ -1,9 +1,10 @@
 /* stream_copy.c — the fast path of trim: no decoding, packets are copied with their timestamps
  * shifted so the clip starts at 0. The cut can only start on a keyframe. The end is exact when
  * it falls on a keyframe without leading pictures (or the end of the input); otherwise it is
- * cut in decode order, so with B-frames the last pictures may run a few frames past it (or, at
- * a keyframe of an open picture group, stop a few before it). The display matrix is copied, so
- * rotated video still plays upright. */
+ * cut in decode order, so with B-frames the last pictures may run a few frames past it (at a
+ * keyframe of an open picture group, the keyframe and its leading pictures are copied: they are
+ * shown before it, inside the clip). The display matrix is copied, so rotated video still plays
+ * upright. */
 #include "stream_copy.h"
 
 #include <libavcodec/avcodec.h>
@@ -59,8 +60,12 @@ bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool 
 typedef struct copy_map {
     AVStream *in, *out;
     bool video, started, done;
-    double last_s; /* source time of the last packet seen */
+    double last_s;     /* source time of the last packet seen */
+    AVPacket *end_key; /* the keyframe at or past the end, held until a picture says it is needed */
+    double end_key_s;  /* when it is shown; NAN while none is held */
 } copy_map;
+
+enum { COPY_DROP, COPY_WRITE, COPY_HOLD };
 
 static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
     m->in = ist;
@@ -74,28 +79,64 @@ static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
     return cf_media_keep_display_matrix(m->out, ist);
 }
 
-/* Decides what to do with a packet: 1 write, 0 drop. Updates the stream's state. */
+/* After the keyframe at or past the end: the pictures decoded after it but shown before it (the
+ * leading pictures of an open picture group) are inside the clip and are decoded from it, so they
+ * are written, the keyframe first; the first picture shown after it ends the stream. */
+static int after_end_key(copy_map *m, double pts) {
+    if (pts < m->end_key_s - 1e-6) return COPY_WRITE;
+    m->done = true;
+    return COPY_DROP;
+}
+
+/* Decides what to do with a packet (COPY_DROP, COPY_WRITE, COPY_HOLD). Updates the stream's state. */
 static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double end_s) {
     AVRational tb = m->in->time_base;
     int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-    if (ts == AV_NOPTS_VALUE || m->done) return 0;
+    if (ts == AV_NOPTS_VALUE || m->done) return COPY_DROP;
     double t = ts * av_q2d(tb);
     m->last_s = t;
     double pts = (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : ts) * av_q2d(tb);
-    /* A keyframe at or after the end starts a picture group the clip does not show. */
-    bool key_past_end = m->video && (pkt->flags & AV_PKT_FLAG_KEY) && pts >= end_s - 1e-6;
-    if (t >= end_s || (m->started && key_past_end)) {
+    if (!isnan(m->end_key_s)) return after_end_key(m, pts);
+    /* A keyframe at or after the end starts a picture group the clip does not show, but for the
+     * pictures an open group shows before it. */
+    if (m->started && m->video && (pkt->flags & AV_PKT_FLAG_KEY) && pts >= end_s - 1e-6) {
+        m->end_key_s = pts;
+        return COPY_HOLD;
+    }
+    if (t >= end_s) {
         m->done = true;
-        return 0;
+        return COPY_DROP;
     }
     if (!m->started) {
         if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : pts < origin_s - 1e-6)
-            return 0;
+            return COPY_DROP;
         m->started = true;
     }
     /* the first keyframe's leading pictures (an open picture group): shown before the clip,
      * and decodable only from the group before it */
-    return !m->video || pts >= origin_s - 1e-6;
+    return !m->video || pts >= origin_s - 1e-6 ? COPY_WRITE : COPY_DROP;
+}
+
+/* Writes a packet of the source with its time shifted so the clip starts at 0. */
+static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, double origin_s) {
+    int64_t shift = av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q, m->in->time_base);
+    if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= shift;
+    if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
+    av_packet_rescale_ts(pkt, m->in->time_base, m->out->time_base);
+    pkt->stream_index = m->out->index;
+    pkt->pos = -1;
+    return av_interleaved_write_frame(oc, pkt);
+}
+
+static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double origin_s, int what) {
+    if (what == COPY_HOLD) {
+        if (!m->end_key && !(m->end_key = av_packet_alloc())) return AVERROR(ENOMEM);
+        return av_packet_ref(m->end_key, pkt);
+    }
+    int ret = 0;
+    if (m->end_key && m->end_key->data) ret = write_copied(oc, m, m->end_key, origin_s);
+    if (m->end_key) av_packet_unref(m->end_key);
+    return ret < 0 ? ret : write_copied(oc, m, pkt, origin_s);
 }
 
 static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
@@ -114,16 +155,10 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
         copy_map *m = NULL;
         for (int i = 0; i < n; i++)
             if (maps[i].in->index == pkt->stream_index) m = &maps[i];
-        if (m && keep_packet(m, pkt, origin_s, end_s)) {
-            int64_t shift =
-                av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q, m->in->time_base);
+        int what = m ? keep_packet(m, pkt, origin_s, end_s) : COPY_DROP;
+        if (what != COPY_DROP) {
             double t = pkt->dts != AV_NOPTS_VALUE ? pkt->dts * av_q2d(m->in->time_base) : origin_s;
-            if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= shift;
-            if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
-            av_packet_rescale_ts(pkt, m->in->time_base, m->out->time_base);
-            pkt->stream_index = m->out->index;
-            pkt->pos = -1;
-            ret = av_interleaved_write_frame(oc, pkt);
+            ret = keep(oc, m, pkt, origin_s, what);
             if (end_s > origin_s) cf_progress_report(p, (t - origin_s) / (end_s - origin_s), "copy");
         }
         av_packet_unref(pkt);
@@ -153,6 +188,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     int n = 0, ret;
     double origin_s = start_s;
     memset(maps, 0, sizeof maps);
+    maps[0].end_key_s = maps[1].end_key_s = NAN;
     cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, NULL, err);
     if (rc) return rc;
     if (isnan(origin_s)) origin_s = start_s; /* none: the copy starts at the next one */
@@ -179,6 +215,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     }
     ret = av_write_trailer(oc);
 end:
+    for (int i = 0; i < n; i++) av_packet_free(&maps[i].end_key);
     if (oc) {
         avio_closep(&oc->pb);
         avformat_free_context(oc);
