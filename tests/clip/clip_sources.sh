@@ -305,6 +305,29 @@ ok render --template shorts-blur --input pids.ts --span 1:7 --format vertical --
 python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('video stream 0 ends at 4.0 s, before the scene does (7.0 s)' in x for x in n), n" ||
   fail "render: no note of the streams ending before the scene: $(cat out.txt)"
 
+check "two MPEG-TS recordings joined end to end, both from 1.4 s (cat a.ts b.ts): the second half is read after the first"
+# Before: the file was 4.0 s long to every pipeline (FFmpeg states the length from the first and
+# last timestamps): a clip of 1-7 s was refused as past the end, and detection laid the second
+# recording over the first (its events ended at 4.04 s), without a word.
+gen restart_a.ts -f lavfi -i "color=c=green:s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p -c:a aac
+gen restart_b.ts -f lavfi -i "color=c=red:s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p -c:a aac
+cat restart_a.ts restart_b.ts >restart.ts
+ok probe restart.ts
+grep -q "Duration *0:00:08" out.txt || fail "probe of two joined recordings: $(cat out.txt)"
+grep -q "the timestamps start again at byte [0-9]*: what follows is read from 4.0[0-9]* s on" err.txt || fail "the restart is not logged: $(cat err.txt)"
+ok clip --input restart.ts --output restart-1-7.mp4 --trim 1:7
+approx "$(sval restart-1-7.mp4 v:0 duration)" 6.0 0.1 || fail "restart.ts 1-7: video $(sval restart-1-7.mp4 v:0 duration) s"
+approx "$(sval restart-1-7.mp4 a:0 duration)" 6.0 0.1 || fail "restart.ts 1-7: audio $(sval restart-1-7.mp4 a:0 duration) s"
+first=$(colour restart-1-7.mp4 80 60)
+last=$(ffmpeg -nostdin -v error -ss 5.5 -i restart-1-7.mp4 -vf "format=rgb24,crop=1:1:80:60" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' ')
+echo "  restart.ts 1-7: first picture [$first], at 5.5 s [$last]"
+is_colour "$first" green && is_colour "$last" red || fail "restart.ts 1-7: pictures [$first] then [$last], not green then red"
+CLIPFORGE_FEATURE_CACHE_DIR=off ok detect --input restart.ts --json
+end=$(json_get out.txt "['audio_events'][-1]['end_ms']")
+echo "  detect: audio events to $end ms"
+[ "$end" -ge 7900 ] || fail "detect of restart.ts: its audio events end at $end ms, not at 8 s"
+no_temp_left
+
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
 # Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was
 # taken for a stream without pictures and left out without a word (the clip had sound only);

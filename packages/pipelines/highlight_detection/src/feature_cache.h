@@ -4,8 +4,9 @@
 
 #include "clipforge/highlight.h"
 
-/* Bumped whenever extraction changes what a feature means: old files then stop matching. */
-#define CF_FEATURES_VERSION 8
+/* Bumped whenever extraction changes what a feature means: old files then stop matching. 9: an
+ * MPEG-TS file whose timestamps start again is read whole (its second part was laid over its first). */
+#define CF_FEATURES_VERSION 9
 
 /* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale, made with another audio-events
  * model than events_model ("" = none) or unreadable (never fatal). */

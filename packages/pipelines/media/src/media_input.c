@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clipforge/fs.h"
+#include "continuous.h"
 #include "media_limits.h"
 
 static cf_err check_file(const char *path, cf_error *err) {
@@ -233,6 +235,26 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
 }
 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
+                         cf_error *err);
+
+/* An MPEG-TS file whose timestamps start again is read through a copy whose timestamps follow on
+ * (continuous.c): in is closed and opened again on the copy, with the same stream choice. */
+static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_media_input *in,
+                              cf_error *err) {
+    double at_s = 0;
+    if (in->continuous_dir || !cfmedia_restarts(in, &at_s)) return CF_OK;
+    char *dir = NULL, *copy = NULL;
+    cf_err rc = cfmedia_continuous_copy(in, path, at_s, &dir, &copy, err);
+    cf_media_close(in);
+    memset(in, 0, sizeof *in);
+    in->video_index = in->audio_index = -1;
+    in->continuous_dir = dir;
+    if (!rc) rc = open_input(copy, NULL, sel, in, err);
+    free(copy);
+    return rc;
+}
+
+static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err) {
     cf_err rc = CF_OK;
     in->io = io;
@@ -260,7 +282,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
     }
-    return CF_OK;
+    return follow_restarts(path, sel, in, err);
 }
 
 cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *in, cf_error *err) {
@@ -362,6 +384,9 @@ void cf_media_close(cf_media_input *in) {
     in->path = NULL;
     free(in->probe_deadline); /* after the readers that point to it are closed */
     in->probe_deadline = NULL;
+    if (in->continuous_dir) (void)cf_remove_tree(in->continuous_dir, &(cf_error){0});
+    free(in->continuous_dir);
+    in->continuous_dir = NULL;
 }
 
 /* Opens the input again from its first byte; the old context is kept until cf_media_close, as
