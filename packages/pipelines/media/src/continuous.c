@@ -1,17 +1,19 @@
-/* continuous.c — MPEG-TS files whose timestamps start again. Recordings joined end to end (`cat
- * a.ts b.ts`, a camcorder's .MTS files, a recorder restarted mid-programme) hold two timelines
- * in one file: the second half claims the first half's times. FFmpeg states the file's length
- * from its first and last timestamps, so an 8 s file of two 4 s recordings was 4 s long to every
- * pipeline: a clip past 4 s was refused, and detection and transcription laid the second half
- * over the first, without a word. Such a file is found by sampling its timestamps at evenly
+/* continuous.c — MPEG-TS files whose timestamps start again or jump ahead. Recordings joined end
+ * to end (`cat a.ts b.ts`, a camcorder's .MTS files, a recorder restarted, two recordings of one
+ * channel hours apart) hold two timelines in one file: the second part claims the first part's
+ * times, or times hours later. FFmpeg states the file's length from its first and last
+ * timestamps, so an 8 s file of two 4 s recordings was 4 s long to every pipeline (a clip past
+ * 4 s was refused, detection and transcription laid the second part over the first, without a
+ * word) or two hours long (a hole). Such a file is found by sampling its timestamps at evenly
  * spaced bytes, then copied once (packets, no decoding) to a temp file whose timestamps follow
- * on where each part ends, as the ffmpeg CLI's reading does; every pipeline reads the copy. */
+ * on where each part ends, as the ffmpeg CLI reads MPEG-TS; every pipeline reads the copy. */
 #include "continuous.h"
 
 #include <inttypes.h>
 #include <libavutil/time.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
@@ -19,6 +21,9 @@
 #define SAMPLES 32                 /* byte positions whose timestamps are read */
 #define SAMPLE_PACKETS 4096        /* packets read at one position looking for the stream's */
 #define BACK_US (1 * AV_TIME_BASE) /* a step back this large is a new timeline, not reordering */
+/* A step forward this much past every stream's time is a new timeline, as the ffmpeg CLI reads
+ * MPEG-TS (its dts_delta_threshold): a hole in a recording this long is closed up too. */
+#define AHEAD_US (10 * AV_TIME_BASE)
 
 static double time_at_byte(AVFormatContext *fmt, int index, int64_t pos, AVPacket *pkt) {
     if (avformat_seek_file(fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE) < 0) return NAN;
@@ -31,6 +36,40 @@ static double time_at_byte(AVFormatContext *fmt, int index, int64_t pos, AVPacke
     return NAN;
 }
 
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether the times sampled at evenly spaced bytes step back by more than BACK_US, or forward
+ * by more than AHEAD_US past three times the usual step (bytes hold time unevenly; a file
+ * flagged wrongly costs a copy, not its timing: the copy places packets by the rules of
+ * follow_on). *at_s: the time before the step. */
+static bool steps_apart(const double *t, int n, double *at_s) {
+    double steps[SAMPLES], sorted[SAMPLES], prev = NAN;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(t[i])) {
+            if (!isnan(prev)) steps[m++] = t[i] - prev;
+            prev = t[i];
+        }
+    memcpy(sorted, steps, (size_t)m * sizeof *steps);
+    qsort(sorted, (size_t)m, sizeof *sorted, by_value);
+    double usual = m ? sorted[m / 2] : 0, back = BACK_US / (double)AV_TIME_BASE;
+    double ahead = AHEAD_US / (double)AV_TIME_BASE + 3 * fmax(usual, 0);
+    prev = NAN;
+    for (int i = 0, k = 0; i < n; i++) {
+        if (isnan(t[i])) continue;
+        if (!isnan(prev) && (steps[k] < -back || steps[k] > ahead)) {
+            *at_s = prev;
+            return true;
+        }
+        k += !isnan(prev);
+        prev = t[i];
+    }
+    return false;
+}
+
 bool cfmedia_restarts(cf_media_input *in, double *at_s) {
     AVFormatContext *fmt = in->fmt;
     int index = in->video_index >= 0 ? in->video_index : in->audio_index;
@@ -39,17 +78,14 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s) {
         return false;
     int64_t size = avio_size(fmt->pb);
     AVPacket *pkt = size > 0 ? av_packet_alloc() : NULL;
-    double latest = NAN;
-    bool found = false;
-    for (int i = 0; pkt && i < SAMPLES && !found; i++) {
-        double t = time_at_byte(fmt, index, size / SAMPLES * i, pkt);
-        found = !isnan(t) && t < latest - BACK_US / (double)AV_TIME_BASE;
-        if (!isnan(t) && !(t < latest)) latest = t;
-    }
+    if (!pkt) return false;
+    double t[SAMPLES];
+    for (int i = 0; i < SAMPLES; i++) t[i] = time_at_byte(fmt, index, size / SAMPLES * i, pkt);
     av_packet_free(&pkt);
     /* back to the first byte, where the pipelines' first pass reads from */
-    if (size > 0) (void)avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
-    if (found) *at_s = latest - in->start_us / 1e6;
+    (void)avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
+    bool found = steps_apart(t, SAMPLES, at_s);
+    if (found) *at_s -= in->start_us / 1e6;
     return found;
 }
 
@@ -57,20 +93,38 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s) {
 typedef struct timeline {
     int64_t offset_us; /* added to every timestamp read: the sum of the restarts' steps */
     int64_t *last_dts, *next_dts;
+    int64_t clock_us; /* the latest next_dts of any stream; AV_NOPTS_VALUE before the first */
     int restarts;
 } timeline;
 
-/* Shifts pkt onto the continuous timeline: a stream whose decoding time steps back by more than
- * BACK_US starts a new part, which is placed where the stream's last packet ended; every stream
- * takes the same offset, so the parts keep their own sound and picture in step. */
+/* Whether a packet decoded at dts (after the offset) starts a new timeline: its stream steps back
+ * by more than BACK_US, or it comes more than AHEAD_US after every stream's time (a stream that
+ * alone jumps ahead, a slideshow's next picture, sound after a hole, is not one). */
+static bool restarts_at(const timeline *tl, unsigned i, int64_t dts, AVRational tb) {
+    if (tl->last_dts[i] == AV_NOPTS_VALUE) return false; /* a stream may start late */
+    return dts < tl->last_dts[i] - av_rescale_q(BACK_US, AV_TIME_BASE_Q, tb) ||
+           av_rescale_q(dts, tb, AV_TIME_BASE_Q) > tl->clock_us + AHEAD_US;
+}
+
+/* pkt: the first packet after the jump, shifted; step: what was added to its time. */
+static void log_restart(const AVPacket *pkt, int64_t step, AVRational tb, double start_s) {
+    cf_log_warn("media",
+                "the timestamps jump %s %.3f s at byte %" PRId64 ": what follows is read from %.3f s on",
+                step > 0 ? "back" : "ahead", fabs(step * av_q2d(tb)), pkt->pos,
+                (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts) * av_q2d(tb) - start_s);
+}
+
+/* Shifts pkt onto the continuous timeline: a new timeline (restarts_at) is placed where the
+ * stream's last packet ended; every
+ * stream takes the same offset, so the parts keep their own sound and picture in step. */
 static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double start_s) {
     unsigned i = (unsigned)pkt->stream_index;
     AVRational tb = st->time_base;
     int64_t off = av_rescale_q(tl->offset_us, AV_TIME_BASE_Q, tb);
-    bool restart = pkt->dts != AV_NOPTS_VALUE && tl->last_dts[i] != AV_NOPTS_VALUE &&
-                   pkt->dts + off < tl->last_dts[i] - av_rescale_q(BACK_US, AV_TIME_BASE_Q, tb);
+    bool restart = pkt->dts != AV_NOPTS_VALUE && restarts_at(tl, i, pkt->dts + off, tb);
+    int64_t step = 0;
     if (restart) {
-        int64_t step = tl->next_dts[i] - (pkt->dts + off);
+        step = tl->next_dts[i] - (pkt->dts + off);
         tl->offset_us += av_rescale_q(step, tb, AV_TIME_BASE_Q);
         off += step;
     }
@@ -82,12 +136,11 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
         tl->last_dts[i] != AV_NOPTS_VALUE && pkt->dts <= tl->last_dts[i] ? tl->last_dts[i] + 1 - pkt->dts : 0;
     pkt->dts += bump;
     if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += bump;
-    if (restart && !tl->restarts++)
-        cf_log_warn("media",
-                    "the timestamps start again at byte %" PRId64 ": what follows is read from %.3f s on",
-                    pkt->pos, (pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts) * av_q2d(tb) - start_s);
+    if (restart && !tl->restarts++) log_restart(pkt, step, tb, start_s);
     tl->last_dts[i] = pkt->dts;
     tl->next_dts[i] = pkt->dts + (pkt->duration > 0 ? pkt->duration : 1);
+    int64_t next_us = av_rescale_q(tl->next_dts[i], tb, AV_TIME_BASE_Q);
+    if (tl->clock_us == AV_NOPTS_VALUE || next_us > tl->clock_us) tl->clock_us = next_us;
 }
 
 static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt) {
@@ -136,27 +189,28 @@ static int write_copy(cf_media_input *in, const char *out, timeline *tl) {
 cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
                                cf_error *err) {
     unsigned n = in->fmt->nb_streams;
-    timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts), .next_dts = malloc(n * sizeof *tl.next_dts)};
+    timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts),
+                   .next_dts = malloc(n * sizeof *tl.next_dts),
+                   .clock_us = AV_NOPTS_VALUE};
     cf_err rc = tl.last_dts && tl.next_dts ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (unsigned i = 0; !rc && i < n; i++) tl.last_dts[i] = tl.next_dts[i] = AV_NOPTS_VALUE;
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
     if (!rc && !(*copy = cf_path_join(*dir, "continuous.ts")))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) {
-        cf_log_info(
-            "media",
-            "%s: its timestamps start again after about %.1f s (recordings joined?): copying it to %s "
-            "with timestamps that follow on",
-            path, at_s, *copy);
+        cf_log_info("media",
+                    "%s: its timestamps jump after about %.1f s (recordings joined?): copying it to %s "
+                    "with timestamps that follow on",
+                    path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
         int ret = write_copy(in, *copy, &tl);
         if (ret < 0)
             rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                              "%s: its timestamps start again after about %.1f s (recordings joined?), and "
+                              "%s: its timestamps jump after about %.1f s (recordings joined?), and "
                               "a copy with timestamps that follow on could not be made: %s",
                               path, at_s, av_err2str(ret));
         else
-            cf_log_info("media", "%s: %d restart(s) followed on in %.1f s", path, tl.restarts,
+            cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, tl.restarts,
                         (av_gettime_relative() - t0) / 1e6);
     }
     free(tl.last_dts);

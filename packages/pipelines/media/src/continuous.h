@@ -1,4 +1,5 @@
-/* continuous.h — MPEG-TS files whose timestamps start again (continuous.c), inside libcfmedia. */
+/* continuous.h — MPEG-TS files whose timestamps start again or jump ahead (continuous.c), inside
+ * libcfmedia. */
 #ifndef CLIPFORGE_MEDIA_CONTINUOUS_H
 #define CLIPFORGE_MEDIA_CONTINUOUS_H
 
@@ -6,9 +7,9 @@
 
 #include "clipforge/media.h"
 
-/* True when in (an MPEG-TS file that can seek) holds a second timeline: its chosen stream's
- * timestamps, read at evenly spaced bytes, step back by more than a second; *at_s is about where
- * (media time). Reads in->fmt, then seeks it back to its first byte. */
+/* True when in (an MPEG-TS file that can seek) may hold a second timeline: its chosen stream's
+ * timestamps, read at evenly spaced bytes, step back by more than a second or jump far ahead;
+ * *at_s is about where (media time). Reads in->fmt, then seeks it back to its first byte. */
 bool cfmedia_restarts(cf_media_input *in, double *at_s);
 /* Copies in's packets to "<new temp dir>/continuous.ts" (*dir, *copy: malloc'd, the caller
  * removes and frees them), each part's timestamps following on where the part before ended; the
