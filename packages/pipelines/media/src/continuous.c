@@ -46,27 +46,22 @@ static int by_value(const void *a, const void *b) {
  * flagged wrongly costs a copy, not its timing: the copy places packets by the rules of
  * follow_on). *at_s: the time before the step. */
 static bool steps_apart(const double *t, int n, double *at_s) {
-    double steps[SAMPLES], sorted[SAMPLES], prev = NAN;
+    double from[SAMPLES] = {0}, step[SAMPLES] = {0}, sorted[SAMPLES] = {0}, prev = NAN;
     int m = 0;
-    for (int i = 0; i < n; i++)
-        if (!isnan(t[i])) {
-            if (!isnan(prev)) steps[m++] = t[i] - prev;
-            prev = t[i];
-        }
-    memcpy(sorted, steps, (size_t)m * sizeof *steps);
-    qsort(sorted, (size_t)m, sizeof *sorted, by_value);
-    double usual = m ? sorted[m / 2] : 0, back = BACK_US / (double)AV_TIME_BASE;
-    double ahead = AHEAD_US / (double)AV_TIME_BASE + 3 * fmax(usual, 0);
-    prev = NAN;
-    for (int i = 0, k = 0; i < n; i++) {
+    for (int i = 0; i < n && i < SAMPLES; i++) {
         if (isnan(t[i])) continue;
-        if (!isnan(prev) && (steps[k] < -back || steps[k] > ahead)) {
-            *at_s = prev;
-            return true;
-        }
-        k += !isnan(prev);
+        if (!isnan(prev)) from[m] = prev, step[m++] = t[i] - prev;
         prev = t[i];
     }
+    memcpy(sorted, step, sizeof sorted);
+    qsort(sorted, (size_t)m, sizeof *sorted, by_value);
+    double usual = m ? fmax(sorted[m / 2], 0) : 0;
+    for (int k = 0; k < m; k++)
+        if (step[k] < -BACK_US / (double)AV_TIME_BASE ||
+            step[k] > AHEAD_US / (double)AV_TIME_BASE + 3 * usual) {
+            *at_s = from[k];
+            return true;
+        }
     return false;
 }
 
