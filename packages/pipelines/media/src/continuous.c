@@ -25,11 +25,16 @@
  * MPEG-TS (its dts_delta_threshold): a hole in a recording this long is closed up too. */
 #define AHEAD_US (10 * AV_TIME_BASE)
 
-static double time_at_byte(AVFormatContext *fmt, int index, int64_t pos, AVPacket *pkt) {
+/* The time of stream index's first packet after byte pos (NAN when none comes within
+ * SAMPLE_PACKETS); *other: a packet with a time of another stream of its kind came. */
+static double time_at_byte(AVFormatContext *fmt, int index, int64_t pos, AVPacket *pkt, bool *other) {
+    *other = false;
     if (avformat_seek_file(fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE) < 0) return NAN;
+    enum AVMediaType kind = fmt->streams[index]->codecpar->codec_type;
     for (int n = 0; n < SAMPLE_PACKETS && av_read_frame(fmt, pkt) >= 0; n++) {
         int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-        bool hit = pkt->stream_index == index && ts != AV_NOPTS_VALUE;
+        bool timed = ts != AV_NOPTS_VALUE, hit = timed && pkt->stream_index == index;
+        *other |= timed && !hit && fmt->streams[pkt->stream_index]->codecpar->codec_type == kind;
         av_packet_unref(pkt);
         if (hit) return ts * av_q2d(fmt->streams[index]->time_base);
     }
@@ -74,14 +79,21 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s) {
     int64_t size = avio_size(fmt->pb);
     AVPacket *pkt = size > 0 ? av_packet_alloc() : NULL;
     if (!pkt) return false;
-    double t[SAMPLES];
-    for (int i = 0; i < SAMPLES; i++) t[i] = time_at_byte(fmt, index, size / SAMPLES * i, pkt);
+    double t[SAMPLES], before = NAN;
+    bool gone = false; /* the stream stops where another of its kind goes on: another recording's */
+    for (int i = 0; i < SAMPLES; i++) {
+        bool other;
+        t[i] = time_at_byte(fmt, index, size / SAMPLES * i, pkt, &other);
+        if (!gone && isnan(t[i]) && other) gone = true;
+        if (!gone && !isnan(t[i])) before = t[i];
+    }
     av_packet_free(&pkt);
     /* back to the first byte, where the pipelines' first pass reads from */
     (void)avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
     bool found = steps_apart(t, SAMPLES, at_s);
-    if (found) *at_s -= in->start_us / 1e6;
-    return found;
+    if (!found && gone) *at_s = isnan(before) ? in->start_us / 1e6 : before;
+    if (found || gone) *at_s -= in->start_us / 1e6;
+    return found || gone;
 }
 
 /* Where each stream is on the continuous timeline (its time base, after the offset). */
@@ -138,8 +150,88 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
     if (tl->clock_us == AV_NOPTS_VALUE || next_us > tl->clock_us) tl->clock_us = next_us;
 }
 
-static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt) {
+#define LATE_MAX 64 /* packets of a recording's streams read after the next recording began */
+
+/* How the copy takes the source's streams: route[i], the stream whose place stream i takes (i
+ * itself when none); next[i], the stream that carries stream i on (-1: none); out[i], the copy's
+ * stream. late: packets read after the stream that carries theirs on began (MPEG-TS hands out a
+ * stream's last packet when that stream's next one starts, which for a recording followed by one
+ * with other stream ids is at the end of the file), written before it. */
+typedef struct parts {
+    int *route, *next, *out;
+    AVPacket *late[LATE_MAX];
+    bool late_written[LATE_MAX];
+    int n_late;
+    int64_t *first, *last; /* each stream's first and last packet's bytes */
+} parts;
+
+/* Reads the whole file: where each stream's packets are, and the packets that come after a
+ * stream of their kind that starts past them (candidates for late). */
+static int survey(AVFormatContext *fmt, parts *pt) {
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
+    int64_t k = 0;
+    while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
+        unsigned i = (unsigned)pkt->stream_index;
+        const AVCodecParameters *par = fmt->streams[i]->codecpar;
+        int64_t at = pkt->pos >= 0 ? pkt->pos : k; /* where it is in the file */
+        k = at;
+        bool late = false;
+        for (unsigned j = 0; j < fmt->nb_streams; j++)
+            late |= j != i && pt->first[j] > at && fmt->streams[j]->codecpar->codec_type == par->codec_type &&
+                    fmt->streams[j]->codecpar->codec_id == par->codec_id;
+        if (pt->first[i] < 0) pt->first[i] = at;
+        if (at > pt->last[i]) pt->last[i] = at;
+        if (late && pt->n_late < LATE_MAX) {
+            pt->late[pt->n_late++] = pkt;
+            if (!(pkt = av_packet_alloc())) ret = AVERROR(ENOMEM);
+        } else {
+            av_packet_unref(pkt);
+        }
+    }
+    av_packet_free(&pkt);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* The first stream after stream cur (a chosen one, or one that carries it on) of its kind and
+ * codec, not chosen nor already carrying one on, whose first packet comes after cur's last; -1
+ * when none. */
+static int later_part(const AVFormatContext *fmt, const int chosen[2], int cur, const parts *pt) {
+    const AVCodecParameters *par = fmt->streams[cur]->codecpar;
+    int next = -1;
+    for (unsigned j = 0; j < fmt->nb_streams; j++) {
+        const AVCodecParameters *pj = fmt->streams[j]->codecpar;
+        bool free_part = (int)j != chosen[0] && (int)j != chosen[1] && pt->route[j] == (int)j;
+        if (free_part && pt->first[j] >= 0 && pt->first[j] > pt->last[cur] &&
+            pj->codec_type == par->codec_type && pj->codec_id == par->codec_id &&
+            (next < 0 || pt->first[j] < pt->first[next]))
+            next = (int)j;
+    }
+    return next;
+}
+
+/* A chosen stream is carried on by each stream of its kind and codec whose first packet comes
+ * after the last one's (by their bytes): a recording joined after another with other stream ids. */
+static void plan_routes(const AVFormatContext *fmt, const cf_media_input *in, parts *pt) {
+    int chosen[2] = {in->video_index, in->audio_index};
+    for (int c = 0; c < 2; c++)
+        for (int cur = chosen[c]; cur >= 0;) {
+            int next = later_part(fmt, chosen, cur, pt);
+            pt->next[cur] = next;
+            if (next >= 0) {
+                pt->route[next] = chosen[c];
+                const char *kind = av_get_media_type_string(fmt->streams[next]->codecpar->codec_type);
+                cf_log_warn("media", "%s stream %d carries on %s stream %d: a recording joined after it",
+                            kind, next, kind, chosen[c]);
+            }
+            cur = next;
+        }
+}
+
+/* The copy's streams: the source's in their order, but for those that carry on another. */
+static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt, parts *pt) {
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        if (pt->route[i] != (int)i) continue;
         const AVStream *ist = fmt->streams[i];
         AVStream *st = avformat_new_stream(oc, NULL);
         if (!st) return AVERROR(ENOMEM);
@@ -150,35 +242,97 @@ static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt) {
         st->id = ist->id; /* the same stream ids */
         st->disposition = ist->disposition;
         cf_media_keep_stream_tags(st, ist);
+        pt->out[i] = st->index;
     }
+    for (unsigned i = 0; i < fmt->nb_streams; i++) pt->out[i] = pt->out[pt->route[i]];
     return 0;
 }
 
-static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, timeline *tl, double start_s) {
+static int write_one(AVFormatContext *fmt, AVFormatContext *oc, const parts *pt, AVPacket *pkt, timeline *tl,
+                     double start_s) {
+    int i = pkt->stream_index, to = pt->route[i];
+    const AVStream *st = fmt->streams[to];
+    av_packet_rescale_ts(pkt, fmt->streams[i]->time_base, st->time_base);
+    pkt->stream_index = to; /* on the timeline of the stream it carries on */
+    follow_on(tl, pkt, st, start_s);
+    pkt->stream_index = pt->out[to];
+    av_packet_rescale_ts(pkt, st->time_base, oc->streams[pt->out[to]]->time_base);
+    pkt->pos = -1;
+    return av_interleaved_write_frame(oc, pkt);
+}
+
+/* The late packet pkt is (already written, so not again), or -1. */
+static int late_index(const parts *pt, const AVPacket *pkt) {
+    for (int l = 0; l < pt->n_late; l++)
+        if (pt->late[l]->stream_index == pkt->stream_index && pt->late[l]->pos == pkt->pos &&
+            pt->late[l]->dts == pkt->dts && pt->late[l]->size == pkt->size)
+            return l;
+    return -1;
+}
+
+/* Before the first packet of stream j that carries another on: the other's late packets. */
+static int write_late(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, int j, timeline *tl,
+                      double start_s) {
+    int ret = 0;
+    for (int l = 0; ret >= 0 && l < pt->n_late; l++) {
+        int i = pt->late[l]->stream_index;
+        if (pt->next[i] != j || pt->late_written[l] || pt->late[l]->pos >= pt->first[j]) continue;
+        AVPacket *copy = av_packet_clone(pt->late[l]);
+        ret = copy ? write_one(fmt, oc, pt, copy, tl, start_s) : AVERROR(ENOMEM);
+        pt->late_written[l] = true;
+        av_packet_free(&copy);
+    }
+    return ret;
+}
+
+static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, timeline *tl, double start_s) {
     AVPacket *pkt = av_packet_alloc();
-    int ret = pkt ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
+    bool *begun = calloc(fmt->nb_streams, sizeof *begun);
+    int ret = pkt && begun ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
     while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
-        const AVStream *st = fmt->streams[pkt->stream_index];
-        follow_on(tl, pkt, st, start_s);
-        av_packet_rescale_ts(pkt, st->time_base, oc->streams[pkt->stream_index]->time_base);
-        pkt->pos = -1;
-        ret = av_interleaved_write_frame(oc, pkt);
+        int i = pkt->stream_index, l = late_index(pt, pkt);
+        if (!begun[i] && pt->route[i] != i) ret = write_late(fmt, oc, pt, i, tl, start_s);
+        begun[i] = true;
+        if (ret >= 0 && !(l >= 0 && pt->late_written[l])) ret = write_one(fmt, oc, pt, pkt, tl, start_s);
+        av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
+    free(begun);
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
-static int write_copy(cf_media_input *in, const char *out, timeline *tl) {
+static int write_copy(cf_media_input *in, const char *out, timeline *tl, parts *pt) {
     AVFormatContext *oc = NULL;
-    int ret = avformat_alloc_output_context2(&oc, NULL, "mpegts", out);
-    if (ret >= 0) ret = add_streams(oc, in->fmt);
+    int ret = survey(in->fmt, pt);
+    if (ret >= 0) plan_routes(in->fmt, in, pt);
+    if (ret >= 0) ret = avformat_alloc_output_context2(&oc, NULL, "mpegts", out);
+    if (ret >= 0) ret = add_streams(oc, in->fmt, pt);
     if (ret >= 0) ret = avio_open(&oc->pb, out, AVIO_FLAG_WRITE);
     if (ret >= 0) ret = avformat_write_header(oc, NULL);
-    if (ret >= 0) ret = copy_packets(in->fmt, oc, tl, in->start_us / 1e6);
+    if (ret >= 0) ret = copy_packets(in->fmt, oc, pt, tl, in->start_us / 1e6);
     if (ret >= 0) ret = av_write_trailer(oc);
     if (oc) avio_closep(&oc->pb);
     avformat_free_context(oc);
     return ret;
+}
+
+static void parts_free(parts *pt) {
+    free(pt->route);
+    free(pt->next);
+    free(pt->out);
+    free(pt->first);
+    free(pt->last);
+    for (int l = 0; l < pt->n_late; l++) av_packet_free(&pt->late[l]);
+}
+
+static bool parts_init(parts *pt, unsigned n) {
+    memset(pt, 0, sizeof *pt);
+    pt->route = malloc(n * sizeof *pt->route), pt->next = malloc(n * sizeof *pt->next);
+    pt->out = malloc(n * sizeof *pt->out);
+    pt->first = malloc(n * sizeof *pt->first), pt->last = malloc(n * sizeof *pt->last);
+    if (!pt->route || !pt->next || !pt->out || !pt->first || !pt->last) return false;
+    for (unsigned i = 0; i < n; i++) pt->route[i] = (int)i, pt->next[i] = -1, pt->first[i] = pt->last[i] = -1;
+    return true;
 }
 
 cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
@@ -187,27 +341,30 @@ cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s
     timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts),
                    .next_dts = malloc(n * sizeof *tl.next_dts),
                    .clock_us = AV_NOPTS_VALUE};
-    cf_err rc = tl.last_dts && tl.next_dts ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    parts pt;
+    bool ready = parts_init(&pt, n) && tl.last_dts && tl.next_dts;
+    cf_err rc = ready ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     for (unsigned i = 0; !rc && i < n; i++) tl.last_dts[i] = tl.next_dts[i] = AV_NOPTS_VALUE;
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
     if (!rc && !(*copy = cf_path_join(*dir, "continuous.ts")))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) {
         cf_log_info("media",
-                    "%s: its timestamps jump after about %.1f s (recordings joined?): copying it to %s "
-                    "with timestamps that follow on",
+                    "%s: its timestamps or streams change after about %.1f s (recordings joined?): "
+                    "copying it to %s as one recording",
                     path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
-        int ret = write_copy(in, *copy, &tl);
+        int ret = write_copy(in, *copy, &tl, &pt);
         if (ret < 0)
             rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                              "%s: its timestamps jump after about %.1f s (recordings joined?), and "
-                              "a copy with timestamps that follow on could not be made: %s",
+                              "%s: its timestamps or streams change after about %.1f s (recordings "
+                              "joined?), and a copy of it as one recording could not be made: %s",
                               path, at_s, av_err2str(ret));
         else
             cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, tl.restarts,
                         (av_gettime_relative() - t0) / 1e6);
     }
+    parts_free(&pt);
     free(tl.last_dts);
     free(tl.next_dts);
     return rc;
