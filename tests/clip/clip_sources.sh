@@ -355,6 +355,12 @@ CLIPFORGE_FEATURE_CACHE_DIR=off ok detect --input restart.ts --json
 end=$(json_get out.txt "['audio_events'][-1]['end_ms']")
 echo "  detect: audio events to $end ms"
 [ "$end" -ge 7900 ] || fail "detect of restart.ts: its audio events end at $end ms, not at 8 s"
+# an autoclip opens its source several times: one copy, read by every opening
+CLIPFORGE_LOG_LEVEL=info ok autoclip --input restart.ts --output-dir restart-shorts --count 1 --no-captions \
+  --min-length 2 --max-length 4
+n=$(grep -c "copying it to" err.txt) reused=$(grep -c "read through the copy made as one recording before" err.txt)
+echo "  autoclip: $n copy, read again $reused times"
+[ "$n" = 1 ] && [ "$reused" -ge 1 ] || fail "autoclip of restart.ts: $n copies, $reused readings of a kept one"
 no_temp_left
 
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"

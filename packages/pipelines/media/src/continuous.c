@@ -12,7 +12,10 @@
 #include <inttypes.h>
 #include <libavutil/time.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "clipforge/fs.h"
@@ -335,8 +338,8 @@ static bool parts_init(parts *pt, unsigned n) {
     return true;
 }
 
-cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
-                               cf_error *err) {
+static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
+                              cf_error *err) {
     unsigned n = in->fmt->nb_streams;
     timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts),
                    .next_dts = malloc(n * sizeof *tl.next_dts),
@@ -368,4 +371,109 @@ cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s
     free(tl.last_dts);
     free(tl.next_dts);
     return rc;
+}
+
+/* ---- copies kept for the process ------------------------------------------------------------
+ * An autoclip opens its source five times or more (detection, transcription, each short): each
+ * opening made a copy of the whole file again. A copy is kept while it is read, and the last one
+ * read after that (one file's worth of disk at most), for the next opening of the same file
+ * (device, inode, size, modification time) with the same stream choice; the others are removed
+ * when their last reader closes, all of this process's at its exit. */
+typedef struct kept {
+    struct stat id; /* st_ino 0: a reader's input, never matched */
+    int video, audio, users;
+    pid_t owner;
+    char *dir, *path;
+    struct kept *next;
+} kept;
+
+static pthread_mutex_t g_kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static kept *g_kept;
+
+static bool same_file(const struct stat *a, const struct stat *b) {
+    return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void drop(kept *k) {
+    (void)cf_remove_tree(k->dir, &(cf_error){0});
+    free(k->dir);
+    free(k->path);
+    free(k);
+}
+
+static void drop_all_at_exit(void) {
+    pthread_mutex_lock(&g_kept_lock);
+    for (kept **p = &g_kept; *p;) {
+        kept *k = *p;
+        if (k->owner != getpid()) { /* a forked child's table: its parent's copies */
+            p = &k->next;
+            continue;
+        }
+        *p = k->next;
+        drop(k);
+    }
+    pthread_mutex_unlock(&g_kept_lock);
+}
+
+static void register_drop_at_exit(void) {
+    (void)atexit(drop_all_at_exit);
+}
+
+static kept *find_kept(const struct stat *id, int video, int audio) {
+    for (kept *k = g_kept; k; k = k->next)
+        if (same_file(&k->id, id) && k->video == video && k->audio == audio) return k;
+    return NULL;
+}
+
+/* A new copy of in's file, kept (called with g_kept_lock held). */
+static cf_err make_kept(cf_media_input *in, const char *path, double at_s, const struct stat *id, kept **out,
+                        cf_error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    kept *k = calloc(1, sizeof *k);
+    cf_err rc = k ? continuous_copy(in, path, at_s, &k->dir, &k->path, err)
+                  : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) {
+        if (k && k->dir) (void)cf_remove_tree(k->dir, &(cf_error){0});
+        if (k) free(k->dir), free(k->path), free(k);
+        return rc;
+    }
+    k->id = *id, k->video = in->video_index, k->audio = in->audio_index, k->owner = getpid();
+    k->next = g_kept, g_kept = k;
+    pthread_once(&once, register_drop_at_exit);
+    *out = k;
+    return CF_OK;
+}
+
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, cf_error *err) {
+    struct stat id = {0};
+    if (in->io || !in->path || stat(in->path, &id) < 0) memset(&id, 0, sizeof id);
+    cf_err rc = CF_OK;
+    pthread_mutex_lock(&g_kept_lock); /* held while copying: a second opening of the file waits */
+    kept *k = find_kept(&id, in->video_index, in->audio_index);
+    if (k) cf_log_info("media", "%s: read through the copy made as one recording before (%s)", path, k->path);
+    else rc = make_kept(in, path, at_s, &id, &k, err);
+    if (!rc && k && !(*copy = strdup(k->path))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!rc && k) k->users++;
+    pthread_mutex_unlock(&g_kept_lock);
+    return rc;
+}
+
+void cfmedia_continuous_release(const char *copy) {
+    if (!copy) return;
+    pthread_mutex_lock(&g_kept_lock);
+    kept *done = NULL;
+    for (kept *k = g_kept; k; k = k->next)
+        if (!strcmp(k->path, copy) && k->users > 0 && --k->users == 0) done = k;
+    /* the one just released stays for the next opening; other unread ones go */
+    for (kept **p = &g_kept; done && *p;) {
+        kept *k = *p;
+        if (k == done || k->users > 0) {
+            p = &k->next;
+            continue;
+        }
+        *p = k->next;
+        drop(k);
+    }
+    pthread_mutex_unlock(&g_kept_lock);
 }

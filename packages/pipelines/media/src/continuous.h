@@ -11,10 +11,14 @@
  * timestamps, read at evenly spaced bytes, step back by more than a second or jump far ahead;
  * *at_s is about where (media time). Reads in->fmt, then seeks it back to its first byte. */
 bool cfmedia_restarts(cf_media_input *in, double *at_s);
-/* Copies in's packets to "<new temp dir>/continuous.ts" (*dir, *copy: malloc'd, the caller
- * removes and frees them), each part's timestamps following on where the part before ended; the
- * same streams in the same order. path and at_s are for the messages. */
-cf_err cfmedia_continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
-                               cf_error *err);
+/* The copy of in's file made as one recording (continuous.c): each part's timestamps follow on
+ * where the part before ended, streams that carry on a chosen one in its place, the others in
+ * their order. The copy this process made of the same file (device, inode, size, modification
+ * time) with the same stream choice when it still has it, else a new one in a temp dir. *copy:
+ * its path (malloc'd), to be given back with cfmedia_continuous_release. path and at_s are for
+ * the messages. */
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, cf_error *err);
+/* Done reading copy: the last one done with stays for the next opening, the others are removed. */
+void cfmedia_continuous_release(const char *copy);
 
 #endif

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "clipforge/fs.h"
 #include "continuous.h"
 #include "media_limits.h"
 
@@ -242,16 +241,14 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
 static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_media_input *in,
                               cf_error *err) {
     double at_s = 0;
-    if (in->continuous_dir || !cfmedia_restarts(in, &at_s)) return CF_OK;
-    char *dir = NULL, *copy = NULL;
-    cf_err rc = cfmedia_continuous_copy(in, path, at_s, &dir, &copy, err);
+    if (in->continuous || !cfmedia_restarts(in, &at_s)) return CF_OK;
+    char *copy = NULL;
+    cf_err rc = cfmedia_continuous_get(in, path, at_s, &copy, err);
     cf_media_close(in);
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
-    in->continuous_dir = dir;
-    if (!rc) rc = open_input(copy, NULL, sel, in, err);
-    free(copy);
-    return rc;
+    in->continuous = copy;
+    return rc ? rc : open_input(copy, NULL, sel, in, err);
 }
 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
@@ -384,9 +381,9 @@ void cf_media_close(cf_media_input *in) {
     in->path = NULL;
     free(in->probe_deadline); /* after the readers that point to it are closed */
     in->probe_deadline = NULL;
-    if (in->continuous_dir) (void)cf_remove_tree(in->continuous_dir, &(cf_error){0});
-    free(in->continuous_dir);
-    in->continuous_dir = NULL;
+    cfmedia_continuous_release(in->continuous);
+    free(in->continuous);
+    in->continuous = NULL;
 }
 
 /* Opens the input again from its first byte; the old context is kept until cf_media_close, as

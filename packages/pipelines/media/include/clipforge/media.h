@@ -43,8 +43,8 @@ typedef struct cf_media_input {
     AVFormatContext *retired; /* owned: the context before cf_media_rewind opened it again */
     int64_t *probe_deadline;  /* owned: when opening must stop (CLIPFORGE_PROBE_MS); FFmpeg's file
                                * readers keep a pointer to it, so it lives until cf_media_close */
-    char *continuous_dir;     /* owned: the temp dir of the copy read instead of an MPEG-TS file
-                               * whose timestamps start again (continuous.c), removed on close */
+    char *continuous;         /* owned: the copy read instead of an MPEG-TS file of recordings
+                               * joined (continuous.c), given back on close */
 } cf_media_input;
 
 /* Limits on the media opened (the CLIPFORGE_MAX_* / CLIPFORGE_PROBE_* settings); 0 = none (FFmpeg's
