@@ -355,6 +355,16 @@ CLIPFORGE_FEATURE_CACHE_DIR=off ok detect --input restart.ts --json
 end=$(json_get out.txt "['audio_events'][-1]['end_ms']")
 echo "  detect: audio events to $end ms"
 [ "$end" -ge 7900 ] || fail "detect of restart.ts: its audio events end at $end ms, not at 8 s"
+# MPEG-PS (a DVD recorder's or a camcorder's .MPG files joined): the same, its format named as it is
+gen restart_a.mpg -f lavfi -i "color=c=green:s=160x120:r=25:d=4" -f lavfi -i "sine=f=440:d=4" -c:v mpeg2video -c:a mp2 -f vob
+gen restart_b.mpg -f lavfi -i "color=c=red:s=160x120:r=25:d=4" -f lavfi -i "sine=f=880:d=4" -c:v mpeg2video -c:a mp2 -f vob
+cat restart_a.mpg restart_b.mpg >restart.mpg
+ok probe restart.mpg
+grep -q "Duration *0:00:08" out.txt && grep -q "Format *mpeg (MPEG-PS" out.txt || fail "probe of two joined MPEG-PS recordings: $(cat out.txt)"
+ok clip --input restart.mpg --output restart-ps.mp4 --trim 1:7
+last=$(ffmpeg -nostdin -v error -ss 5.5 -i restart-ps.mp4 -vf "format=rgb24,crop=1:1:80:60" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' ')
+approx "$(sval restart-ps.mp4 v:0 duration)" 6.0 0.1 && is_colour "$last" red ||
+  fail "restart.mpg 1-7: video $(sval restart-ps.mp4 v:0 duration) s, at 5.5 s [$last]"
 # an autoclip opens its source several times: one copy, read by every opening
 CLIPFORGE_LOG_LEVEL=info ok autoclip --input restart.ts --output-dir restart-shorts --count 1 --no-captions \
   --min-length 2 --max-length 4

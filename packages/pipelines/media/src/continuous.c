@@ -1,5 +1,5 @@
-/* continuous.c — MPEG-TS files whose timestamps start again or jump ahead. Recordings joined end
- * to end (`cat a.ts b.ts`, a camcorder's .MTS files, a recorder restarted, two recordings of one
+/* continuous.c — MPEG-TS and MPEG-PS files whose timestamps start again or jump ahead. Recordings
+ * joined end to end (`cat a.ts b.ts`, a camcorder's .MTS files, a recorder restarted, two recordings of one
  * channel hours apart) hold two timelines in one file: the second part claims the first part's
  * times, or times hours later. FFmpeg states the file's length from its first and last
  * timestamps, so an 8 s file of two 4 s recordings was 4 s long to every pipeline (a clip past
@@ -76,8 +76,9 @@ static bool steps_apart(const double *t, int n, double *at_s) {
 bool cfmedia_restarts(cf_media_input *in, double *at_s) {
     AVFormatContext *fmt = in->fmt;
     int index = in->video_index >= 0 ? in->video_index : in->audio_index;
-    if (!(fmt->iformat->flags & AVFMT_TS_DISCONT) || strcmp(fmt->iformat->name, "mpegts") || index < 0 ||
-        !fmt->pb || !(fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+    bool mpeg = !strcmp(fmt->iformat->name, "mpegts") || !strcmp(fmt->iformat->name, "mpeg"); /* TS, PS */
+    if (!(fmt->iformat->flags & AVFMT_TS_DISCONT) || !mpeg || index < 0 || !fmt->pb ||
+        !(fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
         return false;
     int64_t size = avio_size(fmt->pb);
     AVPacket *pkt = size > 0 ? av_packet_alloc() : NULL;

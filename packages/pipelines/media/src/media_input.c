@@ -236,18 +236,22 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err);
 
-/* An MPEG-TS file whose timestamps start again is read through a copy whose timestamps follow on
- * (continuous.c): in is closed and opened again on the copy, with the same stream choice. */
+/* An MPEG-TS or MPEG-PS file of recordings joined (timestamps that start again or jump ahead,
+ * streams that stop where others of their kind go on) is read through a copy made as one
+ * recording (continuous.c): in is closed and opened again on the copy, with the same stream
+ * choice; its format stays the file's own in what probe says. */
 static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_media_input *in,
                               cf_error *err) {
     double at_s = 0;
     if (in->continuous || !cfmedia_restarts(in, &at_s)) return CF_OK;
     char *copy = NULL;
+    const AVInputFormat *format = in->fmt->iformat;
     cf_err rc = cfmedia_continuous_get(in, path, at_s, &copy, err);
     cf_media_close(in);
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
     in->continuous = copy;
+    in->source_format = format;
     return rc ? rc : open_input(copy, NULL, sel, in, err);
 }
 

@@ -119,16 +119,20 @@ static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
 
 static json_t *format_json(const char *path, const cf_media_input *in) {
     const AVFormatContext *fmt = in->fmt;
+    /* recordings joined are read through a copy (continuous.c): the file's own format and rate */
+    const AVInputFormat *format = in->source_format ? in->source_format : fmt->iformat;
+    int64_t size = cf_file_size(path), rate = fmt->bit_rate;
+    if (in->source_format) rate = size > 0 && in->duration_ms > 0 ? size * 8000 / in->duration_ms : 0;
     json_t *root = json_object(), *streams = json_array();
     int rc = root && streams ? 0 : -1;
     if (!rc) {
         rc |= put(root, "path", json_string(path));
-        rc |= put(root, "format", json_string(fmt->iformat->name));
-        if (fmt->iformat->long_name) rc |= put(root, "format_long", json_string(fmt->iformat->long_name));
-        rc |= put(root, "size_bytes", json_integer(cf_file_size(path)));
+        rc |= put(root, "format", json_string(format->name));
+        if (format->long_name) rc |= put(root, "format_long", json_string(format->long_name));
+        rc |= put(root, "size_bytes", json_integer(size));
         if (in->duration_ms >= 0) rc |= put(root, "duration_ms", json_integer(in->duration_ms));
         rc |= put(root, "start_ms", json_integer(in->start_us / 1000));
-        if (fmt->bit_rate > 0) rc |= put(root, "bit_rate", json_integer(fmt->bit_rate));
+        if (rate > 0) rc |= put(root, "bit_rate", json_integer(rate));
         /* the streams every pipeline uses unless asked for others */
         if (in->video_index >= 0) rc |= put(root, "video_stream", json_integer(in->video_index));
         if (in->audio_index >= 0) rc |= put(root, "audio_stream", json_integer(in->audio_index));
