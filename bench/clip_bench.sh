@@ -15,6 +15,11 @@
 #      the size. Peers: the ffmpeg CLI with the same filters in the same order, and with the
 #      tone map first, at the source's size (the obvious command line, and ours before).
 #      Floor: decode-only.
+#  (e) recordings joined: the (c) recording four times over (`cat`, 48 s whose timestamps start
+#      again every 12 s). Ours: `clipforge probe`, which finds the restarts and makes the copy
+#      every pipeline reads (packets, no decoding). The peer is the ffmpeg CLI making the same
+#      copy (`-map 0 -c copy` to MPEG-TS, its reading closes the restarts up too); the floor is
+#      `clipforge probe` of one recording.
 # Best of 3 wall-clock runs; CPU time (user+sys) is shown too, as it is steadier on a shared
 # machine. Usage: bench/clip_bench.sh BUILD_DIR
 set -euo pipefail
@@ -126,13 +131,34 @@ def floor_hdr():
     w, c, _ = run(ff + ["-i", hdr, "-f", "null", "-"])
     return w, c
 
+joined = work + "/joined.ts"
+with open(joined, "wb") as out, open(tv, "rb") as one:
+    data = one.read()
+    for _ in range(4):
+        out.write(data)
+
+def ours_joined():
+    w, c, p = run([cf, "probe", joined])
+    assert "Duration  0:00:4" in p.stdout, p.stdout  # 48 s, not 12
+    return w, c
+
+def ffmpeg_joined():
+    w, c, _ = run(ff + ["-i", joined, "-map", "0", "-c", "copy", "-f", "mpegts", work + "/joined-ff.ts"])
+    return w, c
+
+def floor_joined():
+    w, c, _ = run([cf, "probe", tv])
+    return w, c
+
 # Rounds alternate the contenders so drifting load on a shared machine hits both alike.
 results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim, ours_tv, ffmpeg_tv, floor_tv,
-                           ours_hdr, ffmpeg_hdr_same, ffmpeg_hdr_first, floor_hdr)}
+                           ours_hdr, ffmpeg_hdr_same, ffmpeg_hdr_first, floor_hdr, ours_joined, ffmpeg_joined,
+                           floor_joined)}
 for _ in range(3):
     for f in results:
         results[f].append(f())
-oa, fa, fl, cp, re_, ot, ft, flt, oh, fhs, fhf, flh = (tuple(min(x) for x in zip(*results[f])) for f in results)
+oa, fa, fl, cp, re_, ot, ft, flt, oh, fhs, fhf, flh, oj, fj, flj = (tuple(min(x) for x in zip(*results[f]))
+                                                                      for f in results)
 def lufs(path):
     p = subprocess.run(ff + ["-nostats", "-i", path, "-af", "ebur128", "-f", "null", "-"], capture_output=True, text=True)
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", p.stderr)[-1])
@@ -149,7 +175,10 @@ for name, (w, c) in [("(a) clipforge clip: trim+scale 720p+normalize", oa),
                      ("(d) clipforge clip of 2160p HLG to 1080p SDR", oh),
                      ("(d) ffmpeg CLI: scale, then the same tone map", fhs),
                      ("(d) ffmpeg CLI: tone map at 2160p, then scale", fhf),
-                     ("(d) floor: ffmpeg decode-only", flh)]:
+                     ("(d) floor: ffmpeg decode-only", flh),
+                     ("(e) clipforge probe of 4 joined recordings (the copy)", oj),
+                     ("(e) ffmpeg CLI: the same copy (-c copy)", fj),
+                     ("(e) floor: clipforge probe of one recording", flj)]:
     print("%-52s %9.3f %9.3f" % (name, w, c))
 print("(a) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f (goal <= 1.05)" % (oa[0] / fa[0], oa[1] / fa[1]))
 print("(a) loudness of the outputs: clipforge %.1f LUFS, ffmpeg %.1f LUFS" % (lufs(work + "/a.mp4"), lufs(work + "/b.mp4")))
@@ -157,4 +186,5 @@ print("(b) copy is %.1fx faster than re-encode (wall; goal >= 30x), cpu %.1fx" %
 print("(c) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f; floor / ffmpeg %.3f" % (ot[0] / ft[0], ot[1] / ft[1], flt[0] / ft[0]))
 print("(d) ratio clipforge / ffmpeg CLI same order: wall %.3f, cpu %.3f; / tone map first: wall %.3f, cpu %.3f; "
       "floor / ffmpeg same order %.3f" % (oh[0] / fhs[0], oh[1] / fhs[1], oh[0] / fhf[0], oh[1] / fhf[1], flh[0] / fhs[0]))
+print("(e) ratio clipforge / ffmpeg CLI: wall %.3f, cpu %.3f; floor / ffmpeg %.3f" % (oj[0] / fj[0], oj[1] / fj[1], flj[0] / fj[0]))
 PY

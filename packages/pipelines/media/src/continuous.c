@@ -305,9 +305,23 @@ static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, ti
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* Whether a stream could carry a chosen one on: another of its kind and codec. Without one the
+ * copy is a single read of the file. */
+static bool may_carry_on(const AVFormatContext *fmt, const cf_media_input *in) {
+    int chosen[2] = {in->video_index, in->audio_index};
+    for (int c = 0; c < 2; c++)
+        for (unsigned j = 0; chosen[c] >= 0 && j < fmt->nb_streams; j++) {
+            const AVCodecParameters *a = fmt->streams[chosen[c]]->codecpar, *b = fmt->streams[j]->codecpar;
+            if ((int)j != chosen[0] && (int)j != chosen[1] && a->codec_type == b->codec_type &&
+                a->codec_id == b->codec_id)
+                return true;
+        }
+    return false;
+}
+
 static int write_copy(cf_media_input *in, const char *out, timeline *tl, parts *pt) {
     AVFormatContext *oc = NULL;
-    int ret = survey(in->fmt, pt);
+    int ret = may_carry_on(in->fmt, in) ? survey(in->fmt, pt) : 0;
     if (ret >= 0) plan_routes(in->fmt, in, pt);
     if (ret >= 0) ret = avformat_alloc_output_context2(&oc, NULL, "mpegts", out);
     if (ret >= 0) ret = add_streams(oc, in->fmt, pt);
