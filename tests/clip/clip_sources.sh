@@ -327,6 +327,16 @@ ok render --template shorts-blur --input pidsx.ts --span 1:7 --format vertical -
 python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('video stream 0 ends at 4.0 s, before the scene does (7.0 s)' in x for x in n), n" ||
   fail "render: no note of the stream ending before the scene: $(cat out.txt)"
 
+check "a multiplex of two programmes (a broadcast's MPTS): the sound of the chosen picture's programme"
+# Before: FFmpeg's ranking over every stream took the other programme's sound (its bit rate is
+# higher) for the picture of the first.
+gen mpts.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=3" -f lavfi -i "sine=f=440:d=3" -f lavfi -i "sine=f=880:d=3" \
+  -map 0 -map 1 -map 2 -c:v libx264 -pix_fmt yuv420p -c:a:0 aac -b:a:0 64k -c:a:1 mp2 -b:a:1 384k \
+  -program title=one:st=0:st=1 -program title=two:st=2 -f mpegts
+ok probe mpts.ts --json
+[ "$(json_get out.txt "['video_stream']")/$(json_get out.txt "['audio_stream']")" = 0/1 ] ||
+  fail "mpts.ts: video $(json_get out.txt "['video_stream']"), audio $(json_get out.txt "['audio_stream']"), not 0 and 1"
+
 check "two MPEG-TS recordings joined end to end (cat a.ts b.ts), the second's timestamps back at the first's or hours later: the second half is read after the first"
 # Before: the file was 4.0 s long to every pipeline (FFmpeg states the length from the first and
 # last timestamps): a clip of 1-7 s was refused as past the end, and detection laid the second

@@ -354,7 +354,7 @@ static bool parts_init(parts *pt, unsigned n) {
 }
 
 static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
-                              cf_error *err) {
+                              int chosen[2], cf_error *err) {
     unsigned n = in->fmt->nb_streams;
     timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts),
                    .next_dts = malloc(n * sizeof *tl.next_dts),
@@ -381,6 +381,8 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
         else
             cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, tl.restarts,
                         (av_gettime_relative() - t0) / 1e6);
+        chosen[0] = in->video_index >= 0 ? pt.out[in->video_index] : -1;
+        chosen[1] = in->audio_index >= 0 ? pt.out[in->audio_index] : -1;
     }
     parts_free(&pt);
     free(tl.last_dts);
@@ -397,6 +399,7 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
 typedef struct kept {
     struct stat id; /* st_ino 0: a reader's input, never matched */
     int video, audio, users;
+    int chosen[2]; /* the copy's streams of the chosen video and audio */
     pid_t owner;
     char *dir, *path;
     struct kept *next;
@@ -446,7 +449,7 @@ static cf_err make_kept(cf_media_input *in, const char *path, double at_s, const
                         cf_error *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     kept *k = calloc(1, sizeof *k);
-    cf_err rc = k ? continuous_copy(in, path, at_s, &k->dir, &k->path, err)
+    cf_err rc = k ? continuous_copy(in, path, at_s, &k->dir, &k->path, k->chosen, err)
                   : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc) {
         if (k && k->dir) (void)cf_remove_tree(k->dir, &(cf_error){0});
@@ -460,7 +463,8 @@ static cf_err make_kept(cf_media_input *in, const char *path, double at_s, const
     return CF_OK;
 }
 
-cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, cf_error *err) {
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, int chosen[2],
+                              cf_error *err) {
     struct stat id = {0};
     if (in->io || !in->path || stat(in->path, &id) < 0) memset(&id, 0, sizeof id);
     cf_err rc = CF_OK;
@@ -469,7 +473,7 @@ cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s,
     if (k) cf_log_info("media", "%s: read through the copy made as one recording before (%s)", path, k->path);
     else rc = make_kept(in, path, at_s, &id, &k, err);
     if (!rc && k && !(*copy = strdup(k->path))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (!rc && k) k->users++;
+    if (!rc && k) k->users++, chosen[0] = k->chosen[0], chosen[1] = k->chosen[1];
     pthread_mutex_unlock(&g_kept_lock);
     return rc;
 }

@@ -15,9 +15,10 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s);
  * where the part before ended, streams that carry on a chosen one in its place, the others in
  * their order. The copy this process made of the same file (device, inode, size, modification
  * time) with the same stream choice when it still has it, else a new one in a temp dir. *copy:
- * its path (malloc'd), to be given back with cfmedia_continuous_release. path and at_s are for
- * the messages. */
-cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, cf_error *err);
+ * its path (malloc'd), to be given back with cfmedia_continuous_release; chosen: the copy's
+ * streams of in's chosen video and audio (-1: none). path and at_s are for the messages. */
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, int chosen[2],
+                              cf_error *err);
 /* Done reading copy: the last one done with stays for the next opening, the others are removed. */
 void cfmedia_continuous_release(const char *copy);
 

@@ -49,9 +49,11 @@ static bool usable(const AVStream *st, enum AVMediaType type) {
 }
 
 /* The default choice: FFmpeg's ranking (default disposition first, then the stream with the
- * most decoded frames and the highest bit rate), limited to usable streams. */
-static int pick_stream(AVFormatContext *fmt, enum AVMediaType type) {
-    int best = av_find_best_stream(fmt, type, -1, -1, NULL, 0);
+ * most decoded frames and the highest bit rate), limited to usable streams; among the streams of
+ * related's program first (the sound of the chosen picture's programme, not of another one
+ * multiplexed or joined with it), as players choose. */
+static int pick_stream(AVFormatContext *fmt, enum AVMediaType type, int related) {
+    int best = av_find_best_stream(fmt, type, -1, related, NULL, 0);
     if (best >= 0 && usable(fmt->streams[best], type)) return best;
     int fallback = -1;
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
@@ -94,10 +96,10 @@ static cf_err pick(const char *path, const cf_media_select *sel, cf_media_input 
     cf_media_select def = {0};
     if (!sel) sel = &def;
     cf_err rc = CF_OK;
-    m->video_index = pick_stream(m->fmt, AVMEDIA_TYPE_VIDEO);
-    m->audio_index = pick_stream(m->fmt, AVMEDIA_TYPE_AUDIO);
+    m->video_index = pick_stream(m->fmt, AVMEDIA_TYPE_VIDEO, -1);
     if (sel->has_video_stream)
         rc = pick_requested(path, m->fmt, AVMEDIA_TYPE_VIDEO, sel->video_stream, &m->video_index, err);
+    m->audio_index = pick_stream(m->fmt, AVMEDIA_TYPE_AUDIO, m->video_index);
     if (!rc && sel->has_audio_stream)
         rc = pick_requested(path, m->fmt, AVMEDIA_TYPE_AUDIO, sel->audio_stream, &m->audio_index, err);
     bool empty = false;
@@ -246,13 +248,19 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
     if (in->continuous || !cfmedia_restarts(in, &at_s)) return CF_OK;
     char *copy = NULL;
     const AVInputFormat *format = in->fmt->iformat;
-    cf_err rc = cfmedia_continuous_get(in, path, at_s, &copy, err);
+    int chosen[2] = {-1, -1};
+    cf_err rc = cfmedia_continuous_get(in, path, at_s, &copy, chosen, err);
     cf_media_close(in);
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
     in->continuous = copy;
     in->source_format = format;
-    return rc ? rc : open_input(copy, NULL, sel, in, err);
+    /* the same streams: the copy holds them in one program, so the choice could differ there */
+    cf_media_select same = {.has_video_stream = chosen[0] >= 0,
+                            .video_stream = chosen[0],
+                            .has_audio_stream = chosen[1] >= 0,
+                            .audio_stream = chosen[1]};
+    return rc ? rc : open_input(copy, NULL, &same, in, err);
 }
 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
