@@ -44,6 +44,12 @@ static double time_at_byte(AVFormatContext *fmt, int index, int64_t pos, AVPacke
     return NAN;
 }
 
+/* Whether b could carry a's stream on: the same kind and codec (a decoder is made for one). */
+static bool same_kind(const AVStream *a, const AVStream *b) {
+    return a->codecpar->codec_type == b->codecpar->codec_type &&
+           a->codecpar->codec_id == b->codecpar->codec_id;
+}
+
 static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -126,8 +132,8 @@ static void log_restart(const AVPacket *pkt, int64_t step, AVRational tb, double
 }
 
 /* Shifts pkt onto the continuous timeline: a new timeline (restarts_at) is placed where the
- * stream's last packet ended; every
- * stream takes the same offset, so the parts keep their own sound and picture in step. */
+ * stream's last packet ended; every stream takes the same offset, so the parts keep their own
+ * sound and picture in step. */
 static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double start_s) {
     unsigned i = (unsigned)pkt->stream_index;
     AVRational tb = st->time_base;
@@ -160,13 +166,15 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
  * itself when none); next[i], the stream that carries stream i on (-1: none); out[i], the copy's
  * stream. late: packets read after the stream that carries theirs on began (MPEG-TS hands out a
  * stream's last packet when that stream's next one starts, which for a recording followed by one
- * with other stream ids is at the end of the file), written before it. */
+ * with other stream ids is at the end of the file), written before it; tl, where each stream is
+ * on the copy's timeline. */
 typedef struct parts {
     int *route, *next, *out;
     AVPacket *late[LATE_MAX];
     bool late_written[LATE_MAX];
     int n_late;
     int64_t *first, *last; /* each stream's first and last packet's bytes */
+    timeline tl;
 } parts;
 
 /* Reads the whole file: where each stream's packets are, and the packets that come after a
@@ -177,13 +185,11 @@ static int survey(AVFormatContext *fmt, parts *pt) {
     int64_t k = 0;
     while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
         unsigned i = (unsigned)pkt->stream_index;
-        const AVCodecParameters *par = fmt->streams[i]->codecpar;
         int64_t at = pkt->pos >= 0 ? pkt->pos : k; /* where it is in the file */
         k = at;
         bool late = false;
         for (unsigned j = 0; j < fmt->nb_streams; j++)
-            late |= j != i && pt->first[j] > at && fmt->streams[j]->codecpar->codec_type == par->codec_type &&
-                    fmt->streams[j]->codecpar->codec_id == par->codec_id;
+            late |= j != i && pt->first[j] > at && same_kind(fmt->streams[i], fmt->streams[j]);
         if (pt->first[i] < 0) pt->first[i] = at;
         if (at > pt->last[i]) pt->last[i] = at;
         if (late && pt->n_late < LATE_MAX) {
@@ -201,14 +207,11 @@ static int survey(AVFormatContext *fmt, parts *pt) {
  * codec, not chosen nor already carrying one on, whose first packet comes after cur's last; -1
  * when none. */
 static int later_part(const AVFormatContext *fmt, const int chosen[2], int cur, const parts *pt) {
-    const AVCodecParameters *par = fmt->streams[cur]->codecpar;
     int next = -1;
     for (unsigned j = 0; j < fmt->nb_streams; j++) {
-        const AVCodecParameters *pj = fmt->streams[j]->codecpar;
         bool free_part = (int)j != chosen[0] && (int)j != chosen[1] && pt->route[j] == (int)j;
         if (free_part && pt->first[j] >= 0 && pt->first[j] > pt->last[cur] &&
-            pj->codec_type == par->codec_type && pj->codec_id == par->codec_id &&
-            (next < 0 || pt->first[j] < pt->first[next]))
+            same_kind(fmt->streams[cur], fmt->streams[j]) && (next < 0 || pt->first[j] < pt->first[next]))
             next = (int)j;
     }
     return next;
@@ -252,13 +255,12 @@ static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt, parts *p
     return 0;
 }
 
-static int write_one(AVFormatContext *fmt, AVFormatContext *oc, const parts *pt, AVPacket *pkt, timeline *tl,
-                     double start_s) {
+static int write_one(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, AVPacket *pkt, double start_s) {
     int i = pkt->stream_index, to = pt->route[i];
     const AVStream *st = fmt->streams[to];
     av_packet_rescale_ts(pkt, fmt->streams[i]->time_base, st->time_base);
     pkt->stream_index = to; /* on the timeline of the stream it carries on */
-    follow_on(tl, pkt, st, start_s);
+    follow_on(&pt->tl, pkt, st, start_s);
     pkt->stream_index = pt->out[to];
     av_packet_rescale_ts(pkt, st->time_base, oc->streams[pt->out[to]]->time_base);
     pkt->pos = -1;
@@ -275,29 +277,28 @@ static int late_index(const parts *pt, const AVPacket *pkt) {
 }
 
 /* Before the first packet of stream j that carries another on: the other's late packets. */
-static int write_late(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, int j, timeline *tl,
-                      double start_s) {
+static int write_late(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, int j, double start_s) {
     int ret = 0;
     for (int l = 0; ret >= 0 && l < pt->n_late; l++) {
         int i = pt->late[l]->stream_index;
         if (pt->next[i] != j || pt->late_written[l] || pt->late[l]->pos >= pt->first[j]) continue;
         AVPacket *copy = av_packet_clone(pt->late[l]);
-        ret = copy ? write_one(fmt, oc, pt, copy, tl, start_s) : AVERROR(ENOMEM);
+        ret = copy ? write_one(fmt, oc, pt, copy, start_s) : AVERROR(ENOMEM);
         pt->late_written[l] = true;
         av_packet_free(&copy);
     }
     return ret;
 }
 
-static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, timeline *tl, double start_s) {
+static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, double start_s) {
     AVPacket *pkt = av_packet_alloc();
     bool *begun = calloc(fmt->nb_streams, sizeof *begun);
     int ret = pkt && begun ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
     while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
         int i = pkt->stream_index, l = late_index(pt, pkt);
-        if (!begun[i] && pt->route[i] != i) ret = write_late(fmt, oc, pt, i, tl, start_s);
+        if (!begun[i] && pt->route[i] != i) ret = write_late(fmt, oc, pt, i, start_s);
         begun[i] = true;
-        if (ret >= 0 && !(l >= 0 && pt->late_written[l])) ret = write_one(fmt, oc, pt, pkt, tl, start_s);
+        if (ret >= 0 && !(l >= 0 && pt->late_written[l])) ret = write_one(fmt, oc, pt, pkt, start_s);
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
@@ -310,16 +311,14 @@ static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, ti
 static bool may_carry_on(const AVFormatContext *fmt, const cf_media_input *in) {
     int chosen[2] = {in->video_index, in->audio_index};
     for (int c = 0; c < 2; c++)
-        for (unsigned j = 0; chosen[c] >= 0 && j < fmt->nb_streams; j++) {
-            const AVCodecParameters *a = fmt->streams[chosen[c]]->codecpar, *b = fmt->streams[j]->codecpar;
-            if ((int)j != chosen[0] && (int)j != chosen[1] && a->codec_type == b->codec_type &&
-                a->codec_id == b->codec_id)
+        for (unsigned j = 0; chosen[c] >= 0 && j < fmt->nb_streams; j++)
+            if ((int)j != chosen[0] && (int)j != chosen[1] &&
+                same_kind(fmt->streams[chosen[c]], fmt->streams[j]))
                 return true;
-        }
     return false;
 }
 
-static int write_copy(cf_media_input *in, const char *out, timeline *tl, parts *pt) {
+static int write_copy(cf_media_input *in, const char *out, parts *pt) {
     AVFormatContext *oc = NULL;
     int ret = may_carry_on(in->fmt, in) ? survey(in->fmt, pt) : 0;
     if (ret >= 0) plan_routes(in->fmt, in, pt);
@@ -327,7 +326,7 @@ static int write_copy(cf_media_input *in, const char *out, timeline *tl, parts *
     if (ret >= 0) ret = add_streams(oc, in->fmt, pt);
     if (ret >= 0) ret = avio_open(&oc->pb, out, AVIO_FLAG_WRITE);
     if (ret >= 0) ret = avformat_write_header(oc, NULL);
-    if (ret >= 0) ret = copy_packets(in->fmt, oc, pt, tl, in->start_us / 1e6);
+    if (ret >= 0) ret = copy_packets(in->fmt, oc, pt, in->start_us / 1e6);
     if (ret >= 0) ret = av_write_trailer(oc);
     if (oc) avio_closep(&oc->pb);
     avformat_free_context(oc);
@@ -340,6 +339,8 @@ static void parts_free(parts *pt) {
     free(pt->out);
     free(pt->first);
     free(pt->last);
+    free(pt->tl.last_dts);
+    free(pt->tl.next_dts);
     for (int l = 0; l < pt->n_late; l++) av_packet_free(&pt->late[l]);
 }
 
@@ -348,21 +349,24 @@ static bool parts_init(parts *pt, unsigned n) {
     pt->route = malloc(n * sizeof *pt->route), pt->next = malloc(n * sizeof *pt->next);
     pt->out = malloc(n * sizeof *pt->out);
     pt->first = malloc(n * sizeof *pt->first), pt->last = malloc(n * sizeof *pt->last);
-    if (!pt->route || !pt->next || !pt->out || !pt->first || !pt->last) return false;
-    for (unsigned i = 0; i < n; i++) pt->route[i] = (int)i, pt->next[i] = -1, pt->first[i] = pt->last[i] = -1;
+    pt->tl.last_dts = malloc(n * sizeof *pt->tl.last_dts),
+    pt->tl.next_dts = malloc(n * sizeof *pt->tl.next_dts);
+    pt->tl.clock_us = AV_NOPTS_VALUE;
+    if (!pt->route || !pt->next || !pt->out || !pt->first || !pt->last || !pt->tl.last_dts ||
+        !pt->tl.next_dts)
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        pt->route[i] = (int)i, pt->next[i] = -1, pt->first[i] = pt->last[i] = -1;
+        pt->tl.last_dts[i] = pt->tl.next_dts[i] = AV_NOPTS_VALUE;
+    }
     return true;
 }
 
 static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
                               int chosen[2], cf_error *err) {
-    unsigned n = in->fmt->nb_streams;
-    timeline tl = {.last_dts = malloc(n * sizeof *tl.last_dts),
-                   .next_dts = malloc(n * sizeof *tl.next_dts),
-                   .clock_us = AV_NOPTS_VALUE};
     parts pt;
-    bool ready = parts_init(&pt, n) && tl.last_dts && tl.next_dts;
-    cf_err rc = ready ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    for (unsigned i = 0; !rc && i < n; i++) tl.last_dts[i] = tl.next_dts[i] = AV_NOPTS_VALUE;
+    cf_err rc =
+        parts_init(&pt, in->fmt->nb_streams) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
     if (!rc && !(*copy = cf_path_join(*dir, "continuous.ts")))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -372,21 +376,19 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
                     "copying it to %s as one recording",
                     path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
-        int ret = write_copy(in, *copy, &tl, &pt);
+        int ret = write_copy(in, *copy, &pt);
         if (ret < 0)
             rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
                               "%s: its timestamps or streams change after about %.1f s (recordings "
                               "joined?), and a copy of it as one recording could not be made: %s",
                               path, at_s, av_err2str(ret));
         else
-            cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, tl.restarts,
+            cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, pt.tl.restarts,
                         (av_gettime_relative() - t0) / 1e6);
         chosen[0] = in->video_index >= 0 ? pt.out[in->video_index] : -1;
         chosen[1] = in->audio_index >= 0 ? pt.out[in->audio_index] : -1;
     }
     parts_free(&pt);
-    free(tl.last_dts);
-    free(tl.next_dts);
     return rc;
 }
 
