@@ -453,6 +453,27 @@ for way in up down rate; do
   python3 -c "import json; assert json.load(open('out.txt'))['duration_ms'] >= 7900" || fail "transcribe $way.ts: $(head -c 300 out.txt)"
 done
 
+check "sound with short holes (a broadcast's lost packets): silence in each, the sound after them at its time"
+# Before: holes under 100 ms (aresample's own threshold) were closed up, so the sound after two
+# holes of 40 ms came 80 ms before its picture (a join with a 62 ms gap in its sound: 60 ms).
+gen holes.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=6" \
+  -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*sin(2*PI*1000*t)*between(t\,3\,3.2)':s=48000:d=6" \
+  -filter_complex "[1]asetpts=PTS+(gte(T\,1)+gte(T\,2))*0.04/TB[a]" -map 0 -map "[a]" -c:v libx264 -pix_fmt yuv420p \
+  -c:a aac -f mpegts
+# beep FILE: where (s from its start) the loud tone begins, each sample placed by its timestamp
+beep() { ffmpeg -nostdin -v error -i "$1" -map 0:a:0 -af "aresample=48000:async=1:min_hard_comp=0.001:first_pts=0" \
+  -ac 1 -f s16le - | python3 -c "import array, sys
+x = array.array('h', sys.stdin.buffer.read())
+print('%.3f' % (next(i for i, v in enumerate(x) if abs(v) > 16000) / 48000))"; }
+want=$(python3 -c "print('%.3f' % ($(beep holes.ts) - 0.5))")
+for mode in accurate smart; do
+  ok clip --input holes.ts --output "holes-$mode.mp4" --trim 0.5:4.5 --trim-mode $mode
+  echo "  holes.ts 0.5-4.5 ($mode): the tone at $(beep "holes-$mode.mp4") s (want $want), audio $(sval "holes-$mode.mp4" a:0 duration) s"
+  approx "$(beep "holes-$mode.mp4")" "$want" 0.01 || fail "$mode: the tone at $(beep "holes-$mode.mp4") s, not $want"
+done
+ok render --template shorts-blur --input holes.ts --span 0.5:4.5 --format vertical --size 180x320 --output holes-r.mp4
+approx "$(beep holes-r.mp4)" "$want" 0.01 || fail "render: the tone at $(beep holes-r.mp4) s, not $want"
+
 check "a recording whose sound stops halfway: a clip after it has its pictures, no audio, and says why"
 # Before: "the clip is empty" (auto, smart) or a refused result (accurate).
 gen mute_half.mp4 -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libx264 -pix_fmt yuv420p -c:a aac

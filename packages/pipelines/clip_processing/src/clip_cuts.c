@@ -70,7 +70,7 @@ static cf_err listen_span(cf_media_input *in, int threads, const cfclip_span *sp
         av_bprintf(&desc, "[in0]atrim=start=%.6f", span->origin_s);
         if (span->end_s >= 0) av_bprintf(&desc, ":end=%.6f", span->end_s);
         av_bprintf(&desc,
-                   ",asetpts=round(PTS-%.6f/TB),aresample=%d:async=1:first_pts=0,"
+                   ",asetpts=round(PTS-%.6f/TB),aresample=%d:" CF_MEDIA_SOUND_AT_ITS_TIME ","
                    "aformat=sample_fmts=flt:sample_rates=%d:channel_layouts=mono[out]",
                    span->origin_s, CFCLIP_VAD_RATE, CFCLIP_VAD_RATE);
         const char *srcs[1] = {args.str};

@@ -174,10 +174,9 @@ void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const 
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
     if (loud) loudness_gain(plan, loud, sample_rate, out);
-    /* async + first_pts: sound that starts after the clip does, or has holes, gets silence
-     * there, so every sample plays at its time and the track starts with the picture */
+    /* every sample at its time, so the track starts with the picture */
     av_bprintf(out,
-               ",aresample=%d:async=1:first_pts=0,aformat=sample_fmts=%s:sample_rates=%d:"
+               ",aresample=%d:" CF_MEDIA_SOUND_AT_ITS_TIME ",aformat=sample_fmts=%s:sample_rates=%d:"
                "channel_layouts=%s[out]",
                sample_rate, sample_fmt, sample_rate, layout);
 }

@@ -144,10 +144,11 @@ static bool cut_into(const cf_timeline *tl, size_t i) {
 
 /* The sound from the pad labelled in, trimmed as its pictures are, at 48 kHz (a chain goes on). */
 static void trimmed_sound(ctx *c, const char *in, double t0, double t1) {
-    cf_textbuf_printf(&c->b,
-                      "[%s]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/TB),aresample=48000:async=1:"
-                      "first_pts=0,",
-                      in, t0, t1, t0);
+    cf_textbuf_printf(
+        &c->b,
+        "[%s]atrim=start=%.6f:end=%.6f,asetpts=round(PTS-%.6f/TB),aresample=48000:" CF_MEDIA_SOUND_AT_ITS_TIME
+        ",",
+        in, t0, t1, t0);
 }
 
 /* A light waveform on a dark background, a dark one on a light background. */

@@ -266,6 +266,13 @@ bool cf_media_rate_is_slideshow(AVRational fr);
 /* The error for that: CF_ERR_INVALID_MEDIA, "<what>: the timestamps of stream <index> go back
  * from <media time at_s> ...". */
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err);
+/* aresample's options that play each sample at its time, as a player does: silence where the
+ * sound has a hole (a broadcast's lost packets, recordings joined with a gap) or starts after the
+ * span, overlaps dropped. aresample's own threshold for that is 100 ms: shorter holes were closed
+ * up, and the sound after them came that much before its picture (60 ms after a join, more with
+ * every hole). 20 ms keeps sound and picture within a frame; timestamps rounded to a millisecond
+ * stay under it, and a sound clock that drifts is caught up 20 ms at a time. */
+#define CF_MEDIA_SOUND_AT_ITS_TIME "async=1:min_hard_comp=0.020:first_pts=0"
 /* Arguments of a "buffer" / "abuffer" filter source that takes the frames of dec (stream st):
  * size, pixel or sample format, the stream's time base, aspect, frame rate or channel layout. */
 void cf_media_video_src_args(const AVCodecContext *dec, const AVStream *st, AVBPrint *out);
