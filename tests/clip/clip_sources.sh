@@ -346,14 +346,14 @@ gen restart_b.ts -f lavfi -i "color=c=red:s=160x120:r=25:d=4" -f lavfi -i "sine=
 cat restart_a.ts restart_b.ts >restart.ts
 ok probe restart.ts
 grep -q "Duration *0:00:08" out.txt || fail "probe of two joined recordings: $(cat out.txt)"
-grep -q "the timestamps jump back 4.0[0-9]* s at byte [0-9]*: what follows is read from 4.0[0-9]* s on" err.txt || fail "the restart is not logged: $(cat err.txt)"
+grep -q "the timestamps jump back 4.[01][0-9]* s at byte [0-9]*: what follows is read from 4.[01][0-9]* s on" err.txt || fail "the restart is not logged: $(cat err.txt)"
 # the second recorded two hours later on the same clock (a broadcast's): a hole of two hours
 # before, now closed up as the ffmpeg CLI reads it
 gen restart_late.ts -i restart_b.ts -c copy -output_ts_offset 7200
 cat restart_a.ts restart_late.ts >restart2.ts
 ok probe restart2.ts
 grep -q "Duration *0:00:08" out.txt || fail "probe of two recordings two hours apart: $(cat out.txt)"
-grep -q "the timestamps jump ahead 719[0-9.]* s at byte [0-9]*: what follows is read from 4.0[0-9]* s on" err.txt || fail "the jump is not logged: $(cat err.txt)"
+grep -q "the timestamps jump ahead 719[0-9.]* s at byte [0-9]*: what follows is read from 4.[01][0-9]* s on" err.txt || fail "the jump is not logged: $(cat err.txt)"
 ok clip --input restart.ts --output restart-1-7.mp4 --trim 1:7
 approx "$(sval restart-1-7.mp4 v:0 duration)" 6.0 0.1 || fail "restart.ts 1-7: video $(sval restart-1-7.mp4 v:0 duration) s"
 approx "$(sval restart-1-7.mp4 a:0 duration)" 6.0 0.1 || fail "restart.ts 1-7: audio $(sval restart-1-7.mp4 a:0 duration) s"

@@ -14,6 +14,8 @@ Exit 77 (skip) only when a package cannot be fetched. For each file:
   autoclip   (on two files) its short has a picture and the file's sound where its span is
   transcribe the transcript covers the file's sound (a file without sound is refused naming it);
              on the files whose sound formats the others do not have
+A recording joined with itself (JOINED) is read as one twice as long, and a clip across the join
+has the end of the first part and the start of the second, each placed where it was recorded.
 The checks decode with the ffmpeg CLI, independently of clipforge's own reading.
 """
 import json
@@ -49,6 +51,13 @@ FILES = {
     "mkv_opus_audio_only": ("linphone-common", "usr/share/sounds/linphone/rings/leaving_dreams.mkv",
                             "GPL-3+ (Linphone)"),
 }
+# name: a real recording joined end to end with itself (`cat f f`, as camcorders' and DVD
+# recorders' files are joined): its timestamps start again in the middle of the file
+JOINED = {
+    "mpg_mpeg2_mp2_joined": ("forensics-samples-files",
+                             "usr/share/forensics-samples/original-files/movie2/movie-hello.mpeg", "CC-BY-SA-4.0"),
+}
+JOIN_SIDE = 3.0     # the clip across the join takes this much of each part (s)
 
 CLIP_AT = 1.0       # every clip and render starts here (media time)
 CLIP_LEN = 3.0      # and lasts this long, or up to half a second before the file ends
@@ -252,23 +261,74 @@ def run_file(cf, name, path, work):
         rm.check(abs(got - audio_len) <= 0.25, "transcribe: covers %.2f s of %.2f s of sound" % (got, audio_len))
 
 
+def part(path, start, length, work, tag):
+    """length s of path's sound and picture from start (s after its first timestamp), losslessly."""
+    out = os.path.join(work, tag + ".mkv")
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-ss", "%.3f" % start, "-i", path, "-t",
+                    "%.3f" % length, "-c:v", "ffv1", "-c:a", "pcm_s16le", out], check=True)
+    return out
+
+
+def run_joined(cf, name, path, work):
+    """The file joined with itself: read as one recording twice as long, and a clip across the
+    join holds the end of the first part, then the start of the second."""
+    print("# %s (%s twice)" % (name, os.path.basename(path)), flush=True)
+    joined = os.path.join(work, name + ".mpg")
+    with open(joined, "wb") as out:
+        for _ in range(2):
+            with open(path, "rb") as f:
+                shutil.copyfileobj(f, out)
+    length = json.loads(rm.clipforge(cf, "probe", path, "--json").stdout)["duration_ms"] / 1000.0
+    r = rm.clipforge(cf, "probe", joined, "--json")
+    if not rm.check(r.returncode == 0, "probe of the joined file exits 0 (%s)" % r.stderr.strip()[-300:]):
+        return
+    got = json.loads(r.stdout)["duration_ms"] / 1000.0
+    rm.check(abs(got - 2 * length) <= 0.1, "probe: the joined file lasts %.3f s, twice %.3f s" % (got, length))
+    out = os.path.join(work, name + "-across.mp4")
+    r = rm.clipforge(cf, "clip", "--input", joined, "--output", out, "--trim",
+                     "%g:%g" % (length - JOIN_SIDE, length + JOIN_SIDE), "--json")
+    if not rm.check(r.returncode == 0, "clip across the join exits 0 (%s)" % r.stderr.strip()[-300:]):
+        return
+    st = rm.mm.streams(out)
+    rm.check(rm.classes(st) == ["audio", "video"], "clip across the join: audio and video (%s)" % rm.classes(st))
+    for s in st:
+        rm.check(abs(s["duration"] - 2 * JOIN_SIDE) <= 0.1,
+                 "clip across the join: %s lasts %.3f s, want %.1f s" % (s["type"], s["duration"], 2 * JOIN_SIDE))
+    # each side, a little inside the join, is found in the source where it was recorded, its sound
+    # and picture together
+    sides = ((0.1, length - JOIN_SIDE + 0.1, "the end of the first part"),
+             (JOIN_SIDE + 0.1, 0.1, "the start of the second part"))
+    for at_clip, at_src, what in sides:
+        side = part(out, at_clip, JOIN_SIDE - 0.2, work, "%s-%g" % (name, at_clip))
+        lag, fit = sound_lag(side, path, at_src)
+        rm.check(fit > 0.8 and abs(lag) <= 0.02,
+                 "clip across the join: %s is the source's sound at %.2f s %+.3f s (fit %.2f)"
+                 % (what, at_src, lag, fit))
+        lag = picture_lag(side, path, at_src)
+        if lag is None:
+            print("  note - %s: the picture is too still to place" % what)
+        else:
+            rm.check(abs(lag) <= 1.0 / FPS + 1e-6, "clip across the join: %s is the source's picture at %.2f s "
+                     "%+.3f s" % (what, at_src, lag))
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     cf, work = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    names = list(FILES) if sys.argv[3:] == ["all"] else sys.argv[3:]
+    names = list(FILES) + list(JOINED) if sys.argv[3:] == ["all"] else sys.argv[3:]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     os.environ["TMPDIR"] = work
     cache = os.environ.get("CF_REAL_MEDIA") or os.path.join(work, "real-media")
     for name in names:
-        pkg, rel, licence = FILES[name]
+        pkg, rel, licence = FILES[name] if name in FILES else JOINED[name]
         root = debmedia.fetch(cache, pkg)
         if root is None:
             print("# skipped: %s cannot be fetched" % pkg)
             return debmedia.SKIP
         print("# %s from %s, licence: %s" % (name, pkg, licence))
-        run_file(cf, name, os.path.join(root, rel), work)
+        (run_file if name in FILES else run_joined)(cf, name, os.path.join(root, rel), work)
     leftovers = [f for f in os.listdir(work) if f.startswith("cf-") or f.endswith(".tmp")]
     rm.check(not leftovers, "no temp files left (%s)" % leftovers)
     print("%d failed" % len(rm.FAILS))

@@ -110,7 +110,7 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s) {
 typedef struct timeline {
     int64_t offset_us; /* added to every timestamp read: the sum of the restarts' steps */
     int64_t *last_dts, *next_dts;
-    int64_t clock_us; /* the latest next_dts of any stream; AV_NOPTS_VALUE before the first */
+    int64_t clock_us; /* where the last shown packet of any stream ends; AV_NOPTS_VALUE before the first */
     int restarts;
 } timeline;
 
@@ -132,8 +132,10 @@ static void log_restart(const AVPacket *pkt, int64_t step, AVRational tb, double
 }
 
 /* Shifts pkt onto the continuous timeline: a new timeline (restarts_at) is placed where the
- * stream's last packet ended; every stream takes the same offset, so the parts keep their own
- * sound and picture in step. */
+ * last packet of any stream ended, as the recording it starts came after the whole of the one
+ * before (placed where its own stream ended, a recording whose sound stops before its picture had
+ * the next one's picture laid over its last pictures); every stream takes the same offset, so
+ * the parts keep their own sound and picture in step. */
 static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double start_s) {
     unsigned i = (unsigned)pkt->stream_index;
     AVRational tb = st->time_base;
@@ -141,7 +143,8 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
     bool restart = pkt->dts != AV_NOPTS_VALUE && restarts_at(tl, i, pkt->dts + off, tb);
     int64_t step = 0;
     if (restart) {
-        step = tl->next_dts[i] - (pkt->dts + off);
+        int64_t clock = av_rescale_q_rnd(tl->clock_us, AV_TIME_BASE_Q, tb, AV_ROUND_UP);
+        step = FFMAX(tl->next_dts[i], clock) - (pkt->dts + off);
         tl->offset_us += av_rescale_q(step, tb, AV_TIME_BASE_Q);
         off += step;
     }
@@ -155,9 +158,12 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
     if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += bump;
     if (restart && !tl->restarts++) log_restart(pkt, step, tb, start_s);
     tl->last_dts[i] = pkt->dts;
-    tl->next_dts[i] = pkt->dts + (pkt->duration > 0 ? pkt->duration : 1);
-    int64_t next_us = av_rescale_q(tl->next_dts[i], tb, AV_TIME_BASE_Q);
-    if (tl->clock_us == AV_NOPTS_VALUE || next_us > tl->clock_us) tl->clock_us = next_us;
+    int64_t length = pkt->duration > 0 ? pkt->duration : 1;
+    tl->next_dts[i] = pkt->dts + length;
+    /* where the packet's picture or sound stops being shown: a picture is shown after it is
+     * decoded (its pts) */
+    int64_t end_us = av_rescale_q(FFMAX(pkt->pts, pkt->dts) + length, tb, AV_TIME_BASE_Q);
+    if (tl->clock_us == AV_NOPTS_VALUE || end_us > tl->clock_us) tl->clock_us = end_us;
 }
 
 #define LATE_MAX 64 /* packets of a recording's streams read after the next recording began */
