@@ -224,6 +224,15 @@ for src in tv-mpeg2.ts tv-h264.ts; do
   echo "  $src -> ${src%.ts}.mp4: idet TFF $tff, BFF $bff, progressive $prog"
   [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "${src%.ts}.mp4 is combed: TFF $tff, progressive $prog"
 done
+# slowed to half speed: a picture from each field, 25 a second (from frames: 12.5, each a moment
+# of its own; 50 fps asked at speed 1: 50)
+for cut in "--speed 0.5 100" "--fps 50 100"; do
+  read -r op value want <<<"$cut"
+  ok clip --input tv-h264.ts --output tv-slow.mp4 --trim 0.5:2.5 "$op" "$value"
+  read -r repeats frames < <(python3 "$TESTS/repeated_pictures.py" tv-slow.mp4)
+  echo "  tv-h264.ts 0.5-2.5 $op $value: $frames pictures, $repeats the same as the one before"
+  [ "$frames" = "$want" ] && [ "$repeats" = 0 ] || fail "$op $value: $frames pictures (want $want), $repeats repeated"
+done
 # is_colour "R G B" red|green: whether the colour is clearly that one
 is_colour() {
   case $2 in red) python3 -c "import sys; r,g,b=map(int,'$1'.split()); sys.exit(0 if r>200 and g<60 else 1)";;

@@ -167,6 +167,13 @@ EOF
     sed -n 's/.*Multi frame detection: TFF: *\([0-9]*\) .*Progressive: *\([0-9]*\).*/\1 \2/p' | tail -1)
   echo "  idet: TFF $tff, progressive $prog (of 50 frames)"
   [ "$prog" -ge 40 ] && [ "$tff" -le 8 ] || fail "the render of an interlaced source is combed: TFF $tff, progressive $prog"
+  check "an interlaced TV recording on a 30 fps canvas: a picture from each field, none shown twice"
+  # Before: one picture per frame (25 a second), so every fifth of the 30 was the one before.
+  sed -i 's/"fps": 25/"fps": 30/' tl.json
+  "$bin" render --timeline tl.json --output tv_30.mp4 >/dev/null
+  read -r repeats frames < <(python3 "$tests_dir/repeated_pictures.py" tv_30.mp4)
+  echo "  $frames pictures, $repeats the same as the one before"
+  [ "$frames" = 60 ] && [ "$repeats" = 0 ] || fail "30 fps render of 25 interlaced frames: $repeats of $frames repeated"
   check "an HDR (HLG, 10-bit BT.2020) phone video is laid out as the SDR it shows: its red stays red"
   ffmpeg -v error -y -f lavfi -i "color=c=0xC02020:s=320x180:r=25:d=3" -f lavfi -i "sine=f=440:d=3" \
     -vf "format=yuv420p,zscale=tin=709:pin=709:min=709:rin=limited:t=arib-std-b67:p=2020:m=2020_ncl:r=limited:npl=100,format=yuv420p10le" \

@@ -116,7 +116,8 @@ void cfclip_video_chain(const cfclip_plan *plan, const cfclip_span *span, const 
     double source_fps = cf_media_stream_fps(in->fmt->streams[in->video_index]);
     av_bprintf(out, "[in0]");
     timing(plan, span, "", true, out);
-    cf_media_upright_filters(in, out);
+    cf_media_upright_filters(in, gif != CFCLIP_GIF_NONE ? gif_fps(plan, source_fps) : plan->fps, plan->speed,
+                             out);
     if (plan->crop)
         av_bprintf(out, ",crop=%d:%d:%d:%d:exact=1", plan->crop_w, plan->crop_h, plan->crop_x, plan->crop_y);
     bool shrinks = scale_shrinks(plan, in);

@@ -188,14 +188,25 @@ bool cf_media_is_interlaced(const cf_media_input *in) {
     return f == AV_FIELD_TT || f == AV_FIELD_BB || f == AV_FIELD_TB || f == AV_FIELD_BT;
 }
 
-void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out) {
+/* Broadcast video (a match recorded from TV, a DVD) holds two fields per frame, taken 1/50 s
+ * apart: shown as frames, every movement is combed, and scaling smears the comb. Each frame is
+ * rebuilt whole from its fields (bwdif, only frames flagged interlaced), before any scaling: one
+ * picture per frame when the caller shows them at the frame rate or less, one per field when
+ * more (a 30 fps short of a 25-frame broadcast: from frames, every fifth picture was shown twice,
+ * and a pan stuttered; from fields, each of the 30 is a moment of its own), then only the
+ * pictures the caller shows go on (the rest would be scaled and laid out to be dropped). */
+static void deinterlace(const cf_media_input *in, double out_fps, double speed, AVBPrint *out) {
+    double fps = cf_media_stream_fps(in->fmt->streams[in->video_index]);
+    double want = out_fps > 0 ? out_fps : fps;
+    bool fields = fps > 0 && speed > 0 && want > fps * speed * 1.01;
+    av_bprintf(out, ",bwdif=mode=%s:parity=auto:deint=interlaced", fields ? "send_field" : "send_frame");
+    if (fields && out_fps > 0) av_bprintf(out, ",fps=%.6f", out_fps);
+}
+
+void cf_media_upright_filters(const cf_media_input *in, double out_fps, double speed, AVBPrint *out) {
     if (in->video_index < 0) return;
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    /* Broadcast video (a match recorded from TV, a DVD) holds two fields per frame, taken 1/50 s
-     * apart: shown as frames, every movement is combed, and scaling smears the comb. Each frame
-     * is rebuilt whole from its fields (bwdif, only frames flagged interlaced), before any
-     * scaling, at the source's frame rate. */
-    if (cf_media_is_interlaced(in)) av_bprintf(out, ",bwdif=mode=send_frame:parity=auto:deint=interlaced");
+    if (cf_media_is_interlaced(in)) deinterlace(in, out_fps, speed, out);
     if (!cf_media_is_hdr(in))
         cf_media_color_filters((enum AVPixelFormat)par->format, par->color_space, par->color_range,
                                par->width, par->height, cf_media_shown_colors(in).matrix, out);

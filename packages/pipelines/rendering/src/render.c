@@ -260,7 +260,7 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     ps->start_s = start;
     AVBPrint up;
     av_bprint_init_for_buffer(&up, ps->upright, sizeof ps->upright);
-    cf_media_upright_filters(&src->in, &up);
+    cf_media_upright_filters(&src->in, j->tl->canvas.fps, 1.0, &up);
     in_bt709(&src->in, &up);
     AVBPrint tm;
     av_bprint_init_for_buffer(&tm, ps->tone_map, sizeof ps->tone_map);

@@ -134,14 +134,17 @@ AVRational cf_media_stream_sar(const AVStream *st);
 void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, int *sh);
 /* Appends the filters that make the decoded pictures of in's video stream what
  * cf_media_shown_size describes, in limited-range YUV of cf_media_shown_colors: interlaced
- * video deinterlaced (cf_media_is_interlaced; bwdif, one frame per frame), RGB made BT.709 YUV,
+ * video deinterlaced (cf_media_is_interlaced; bwdif: a picture per frame, or a picture per
+ * field, then out_fps of them a second, when the caller shows more pictures a second than the
+ * frame rate: out_fps, or without it (0) the frame rate, in the time of its chain, which runs at
+ * speed times the source's), RGB made BT.709 YUV,
  * full range made limited (cf_media_color_filters),
  * ",scale=W:H,setsar=1" for pixels that are not square, then the turn (",transpose=clock" ...);
  * nothing for limited-range SDR YUV pictures shown as stored. HDR pictures (cf_media_is_hdr)
  * stay HDR: the caller appends cf_media_tone_map_filters where the pictures are smallest (after
  * its crop, and after its scale when that shrinks them), as the tone map works in float RGB: on
  * a 4K phone video it cost 2.7 times the rest of a clip scaled to 1080p. */
-void cf_media_upright_filters(const cf_media_input *in, AVBPrint *out);
+void cf_media_upright_filters(const cf_media_input *in, double out_fps, double speed, AVBPrint *out);
 /* The matrix players read YUV pictures with: the stated one (BT.470BG and SMPTE 170M, the same
  * matrix, as AVCOL_SPC_SMPTE170M), else their guess: BT.709 from 1280 wide or 577 high, BT.601
  * (AVCOL_SPC_SMPTE170M) below and for JPEG's full-range formats. */
