@@ -7,11 +7,11 @@ gen long.mp4 -f lavfi -i testsrc2=s=640x360:r=30:d=40 -f lavfi -i "sine=d=40" -c
   -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest
 
 # cancel_with SIGNAL DELAY_S OUTPUT ARGS...: DELAY_S after the signal handler is installed, or,
-# with AFTER="log text", after that debug line.
+# with AFTER="log text", after that debug line; the clip of INPUT (long.mp4).
 cancel_with() {
   local sig=$1 delay=$2 output=$3
   shift 3
-  CLIPFORGE_LOG_LEVEL=debug "$CF" clip --input long.mp4 --output "$output" "$@" >out.txt 2>err.txt &
+  CLIPFORGE_LOG_LEVEL=debug "$CF" clip --input "${INPUT:-long.mp4}" --output "$output" "$@" >out.txt 2>err.txt &
   local pid=$! rc=0
   # DELAY_S counts from the handler's installation: before it, the signal would just kill.
   wait_cancel_armed $pid err.txt || fail "clipforge clip never installed its signal handler"
@@ -62,4 +62,14 @@ check "SIGTERM during a GIF's encode (its palette done) stops within a second an
 # sanitizer's leak check of the process says so).
 AFTER="GIF palette: done" cancel_with TERM 0.3 d.gif --fps 15
 grep -q "error: encoding: cancelled" err.txt || fail "not cancelled in the encode: $(grep error err.txt)"
+check "SIGINT while recordings joined end to end are copied as one stops within a second, the copy removed"
+# Before: the copy (about 1 s a 100 MB here) was made before the run looked at its cancel flag,
+# so a job cancelled during the copy of a multi-GB file waited for all of it.
+gen part.ts -f lavfi -i "testsrc2=s=1280x720:r=25:d=4" -f lavfi -i "sine=d=4" -c:v libx264 -preset ultrafast -qp 0 \
+  -g 25 -c:a aac -f mpegts
+for _ in $(seq 1 36); do cat part.ts; done >joined.ts
+rm part.ts
+INPUT=joined.ts AFTER="copying it to" cancel_with INT 0.2 e.mp4 --trim 1:3
+grep -q "error: .*cancelled while copying it as one recording" err.txt || fail "not cancelled in the copy: $(grep error err.txt)"
+rm joined.ts
 echo "PASS clip_cancel"

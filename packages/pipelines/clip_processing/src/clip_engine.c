@@ -317,7 +317,9 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
     memset(report, 0, sizeof *report);
     cf_err rc = cfclip_plan_check(plan, err);
     if (rc) return rc;
-    if ((rc = cf_media_open(plan->input, &plan->select, &in, err))) return rc;
+    cf_media_select sel = plan->select;
+    sel.progress = progress; /* a cancel stops the copy of joined recordings too */
+    if ((rc = cf_media_open(plan->input, &sel, &in, err))) return rc;
     int64_t max_ms = plan->max_duration_ms > 0 ? plan->max_duration_ms : INT64_MAX;
     bool want_audio = !plan->mute && plan->format != CFCLIP_GIF;
     bool use_audio = in.audio_index >= 0 && want_audio;

@@ -148,10 +148,11 @@ static double frame_interval_ms(const pass *p) {
 }
 
 static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
-    const cf_media_select *sel = o ? &o->select : NULL;
+    cf_media_select sel = o ? o->select : (cf_media_select){0};
+    sel.progress = p->progress; /* a cancel stops the copy of joined recordings too */
     /* the caller's reader (ranged HTTP ...) stays the caller's */
-    cf_err rc = o && o->io ? cf_media_open_io(p->path, o->io, sel, &p->in, err)
-                           : cf_media_open(p->path, sel, &p->in, err);
+    cf_err rc = o && o->io ? cf_media_open_io(p->path, o->io, &sel, &p->in, err)
+                           : cf_media_open(p->path, &sel, &p->in, err);
     /* analysing the picture without the sound (or the reverse) would score a different film */
     if (rc || (rc = cf_media_require(&p->in, true, true, p->path, err))) return rc;
     p->fmt = p->in.fmt;

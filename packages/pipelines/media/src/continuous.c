@@ -181,7 +181,16 @@ typedef struct parts {
     int n_late;
     int64_t *first, *last; /* each stream's first and last packet's bytes */
     timeline tl;
+    cf_progress *progress; /* whose cancel flag the reads poll */
+    unsigned reads;
 } parts;
+
+/* av_read_frame, or AVERROR_EXIT once the run is cancelled (looked at every 256 packets: a
+ * multi-GB file is copied in tens of seconds, and a job cancelled meanwhile waited for it). */
+static int read_packet(AVFormatContext *fmt, parts *pt, AVPacket *pkt) {
+    if (!(++pt->reads & 255) && cf_progress_cancelled(pt->progress)) return AVERROR_EXIT;
+    return av_read_frame(fmt, pkt);
+}
 
 /* Reads the whole file: where each stream's packets are, and the packets that come after a
  * stream of their kind that starts past them (candidates for late). */
@@ -189,7 +198,7 @@ static int survey(AVFormatContext *fmt, parts *pt) {
     AVPacket *pkt = av_packet_alloc();
     int ret = pkt ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
     int64_t k = 0;
-    while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
+    while (ret >= 0 && (ret = read_packet(fmt, pt, pkt)) >= 0) {
         unsigned i = (unsigned)pkt->stream_index;
         int64_t at = pkt->pos >= 0 ? pkt->pos : k; /* where it is in the file */
         k = at;
@@ -300,7 +309,7 @@ static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, do
     AVPacket *pkt = av_packet_alloc();
     bool *begun = calloc(fmt->nb_streams, sizeof *begun);
     int ret = pkt && begun ? avformat_seek_file(fmt, -1, 0, 0, 0, AVSEEK_FLAG_BYTE) : AVERROR(ENOMEM);
-    while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0) {
+    while (ret >= 0 && (ret = read_packet(fmt, pt, pkt)) >= 0) {
         int i = pkt->stream_index, l = late_index(pt, pkt);
         if (!begun[i] && pt->route[i] != i) ret = write_late(fmt, oc, pt, i, start_s);
         begun[i] = true;
@@ -368,11 +377,12 @@ static bool parts_init(parts *pt, unsigned n) {
     return true;
 }
 
-static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, char **dir, char **copy,
-                              int chosen[2], cf_error *err) {
+static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
+                              char **dir, char **copy, int chosen[2], cf_error *err) {
     parts pt;
     cf_err rc =
         parts_init(&pt, in->fmt->nb_streams) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    pt.progress = progress;
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
     if (!rc && !(*copy = cf_path_join(*dir, "continuous.ts")))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -383,7 +393,9 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
                     path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
         int ret = write_copy(in, *copy, &pt);
-        if (ret < 0)
+        if (ret == AVERROR_EXIT)
+            rc = cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled while copying it as one recording", path);
+        else if (ret < 0)
             rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
                               "%s: its timestamps or streams change after about %.1f s (recordings "
                               "joined?), and a copy of it as one recording could not be made: %s",
@@ -453,11 +465,11 @@ static kept *find_kept(const struct stat *id, int video, int audio) {
 }
 
 /* A new copy of in's file, kept (called with g_kept_lock held). */
-static cf_err make_kept(cf_media_input *in, const char *path, double at_s, const struct stat *id, kept **out,
-                        cf_error *err) {
+static cf_err make_kept(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
+                        const struct stat *id, kept **out, cf_error *err) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     kept *k = calloc(1, sizeof *k);
-    cf_err rc = k ? continuous_copy(in, path, at_s, &k->dir, &k->path, k->chosen, err)
+    cf_err rc = k ? continuous_copy(in, path, at_s, progress, &k->dir, &k->path, k->chosen, err)
                   : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (rc) {
         if (k && k->dir) (void)cf_remove_tree(k->dir, &(cf_error){0});
@@ -471,15 +483,15 @@ static cf_err make_kept(cf_media_input *in, const char *path, double at_s, const
     return CF_OK;
 }
 
-cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, int chosen[2],
-                              cf_error *err) {
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
+                              char **copy, int chosen[2], cf_error *err) {
     struct stat id = {0};
     if (in->io || !in->path || stat(in->path, &id) < 0) memset(&id, 0, sizeof id);
     cf_err rc = CF_OK;
     pthread_mutex_lock(&g_kept_lock); /* held while copying: a second opening of the file waits */
     kept *k = find_kept(&id, in->video_index, in->audio_index);
     if (k) cf_log_info("media", "%s: read through the copy made as one recording before (%s)", path, k->path);
-    else rc = make_kept(in, path, at_s, &id, &k, err);
+    else rc = make_kept(in, path, at_s, progress, &id, &k, err);
     if (!rc && k && !(*copy = strdup(k->path))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc && k) k->users++, chosen[0] = k->chosen[0], chosen[1] = k->chosen[1];
     pthread_mutex_unlock(&g_kept_lock);

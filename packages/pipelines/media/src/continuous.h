@@ -16,9 +16,10 @@ bool cfmedia_restarts(cf_media_input *in, double *at_s);
  * their order. The copy this process made of the same file (device, inode, size, modification
  * time) with the same stream choice when it still has it, else a new one in a temp dir. *copy:
  * its path (malloc'd), to be given back with cfmedia_continuous_release; chosen: the copy's
- * streams of in's chosen video and audio (-1: none). path and at_s are for the messages. */
-cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, char **copy, int chosen[2],
-                              cf_error *err);
+ * streams of in's chosen video and audio (-1: none). path and at_s are for the messages; the
+ * copy stops with CF_ERR_CANCELLED when progress (may be NULL) is cancelled. */
+cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
+                              char **copy, int chosen[2], cf_error *err);
 /* Done reading copy: the last one done with stays for the next opening, the others are removed. */
 void cfmedia_continuous_release(const char *copy);
 

@@ -249,7 +249,7 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
     char *copy = NULL;
     const AVInputFormat *format = in->fmt->iformat;
     int chosen[2] = {-1, -1};
-    cf_err rc = cfmedia_continuous_get(in, path, at_s, &copy, chosen, err);
+    cf_err rc = cfmedia_continuous_get(in, path, at_s, sel ? sel->progress : NULL, &copy, chosen, err);
     cf_media_close(in);
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;

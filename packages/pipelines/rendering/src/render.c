@@ -233,7 +233,9 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     plan_scene *ps = &j->plan.scenes[i];
     render_source *src = &j->sources[i];
-    cf_media_select sel = {.has_audio_stream = s->has_audio_stream, .audio_stream = (int)s->audio_stream};
+    cf_media_select sel = {.has_audio_stream = s->has_audio_stream,
+                           .audio_stream = (int)s->audio_stream,
+                           .progress = j->progress};
     cf_err e = cf_media_open(path, &sel, &src->in, err); /* for the start time and length */
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     AVBPrint left;

@@ -178,7 +178,9 @@ cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t 
     *out = NULL;
     *n_out = 0;
     if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file");
-    cf_err e = open_input(&d, path, sel, err);
+    cf_media_select run = sel ? *sel : (cf_media_select){0};
+    run.progress = span ? span->p : NULL; /* a cancel stops the copy of joined recordings too */
+    cf_err e = open_input(&d, path, &run, err);
     if (!e) e = open_resampler(&d, path, err);
     if (!e && (!(d.pkt = av_packet_alloc()) || !(d.frame = av_frame_alloc())))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);

@@ -15,14 +15,18 @@
 #include <stdint.h>
 
 #include "clipforge/error.h"
+#include "clipforge/progress.h"
 
 /* Which streams to use. Zero-initialised = the default choice: the stream the file marks as
  * default, else the one FFmpeg ranks best; never a cover picture, a stream without a decoder,
  * or one that carries no packets. A requested index (has_*) must name a stream of that type
- * (`clipforge probe` lists them), else cf_media_open fails naming it. */
+ * (`clipforge probe` lists them), else cf_media_open fails naming it. progress: the run that
+ * opens the file, whose cancel flag long work done at opening polls (the copy of recordings
+ * joined end to end, continuous.c: CF_ERR_CANCELLED); NULL: none. */
 typedef struct cf_media_select {
     bool has_video_stream, has_audio_stream;
     int video_stream, audio_stream;
+    cf_progress *progress;
 } cf_media_select;
 
 typedef struct cf_media_input {
