@@ -392,6 +392,24 @@ echo "  autoclip: $n copy, read again $reused times"
 [ "$n" = 1 ] && [ "$reused" -ge 1 ] || fail "autoclip of restart.ts: $n copies, $reused readings of a kept one"
 no_temp_left
 
+check "two MP4 recordings joined end to end (cat a.mp4 b.mp4): the first read, as every player reads it, and the second named"
+# Before: the file was the first recording to every pipeline, without a word (FFmpeg's "Found
+# duplicated MOOV Atom. Skipped it" is at a level nobody sees).
+gen join_a.mp4 -f lavfi -i "color=c=green:s=160x120:r=25:d=3" -f lavfi -i "sine=f=440:d=3" -c:v libx264 -pix_fmt yuv420p -c:a aac
+gen join_b.mp4 -f lavfi -i "color=c=red:s=160x120:r=25:d=3" -f lavfi -i "sine=f=880:d=3" -c:v libx264 -pix_fmt yuv420p -c:a aac
+gen join_frag.mp4 -i join_a.mp4 -c copy -movflags frag_keyframe+empty_moov
+cat join_a.mp4 join_b.mp4 >joined.mp4
+at=$(stat -c %s join_a.mp4)
+ok probe joined.mp4
+grep -q "^Note *not read: the second file joined at byte $at " out.txt || fail "probe of joined.mp4: $(cat out.txt)"
+grep -q "a second file begins at byte $at of" err.txt || fail "probe of joined.mp4 logs nothing: $(cat err.txt)"
+ok clip --input joined.mp4 --output joined-clip.mp4 --trim 1:2
+grep -q "^note: left out of the result: the second file joined at byte $at " out.txt || fail "clip of joined.mp4: $(cat out.txt)"
+for f in join_a.mp4 join_frag.mp4; do
+  ok probe "$f"
+  ! grep -q "^Note" out.txt || fail "$f is not joined: $(cat out.txt)"
+done
+
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"
 # Before: FFmpeg's 7 s look for the streams' parameters found no picture size, so the video was
 # taken for a stream without pictures and left out without a word (the clip had sound only);

@@ -86,6 +86,7 @@ static void print_table(const json_t *p) {
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(p, "streams"), i, s) print_stream(s);
+    json_array_foreach(json_object_get(p, "notes"), i, s) printf("Note      %s\n", json_string_value(s));
 }
 
 int cf_cmd_probe(int argc, char **argv) {

@@ -4,6 +4,7 @@
  * wrong. */
 #include "clipforge/media.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <libavutil/display.h>
 #include <math.h>
@@ -12,7 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clipforge/fs.h"
+#include "clipforge/log.h"
 #include "continuous.h"
+#include "joined_files.h"
 #include "media_limits.h"
 
 static cf_err check_file(const char *path, cf_error *err) {
@@ -263,6 +267,19 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
     return rc ? rc : open_input(copy, NULL, &same, in, err);
 }
 
+/* An MP4/MOV file with a second one joined after it (cat): read as players read it, the first
+ * alone, and said. */
+static void note_second_file(const char *path, cf_media_input *in) {
+    int64_t at = in->io ? -1 : cfmedia_second_file_at(path, in->fmt->iformat->name);
+    if (at <= 0) return;
+    in->second_file_at = at;
+    cf_log_warn("media",
+                "%s: a second file begins at byte %" PRId64 " of %" PRId64
+                " (MP4 files joined end to end?): an MP4 file holds one recording, and only the first "
+                "is read (join recordings with the ffmpeg CLI's concat demuxer instead)",
+                path, at, cf_file_size(path));
+}
+
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err) {
     cf_err rc = CF_OK;
@@ -291,6 +308,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
     }
+    note_second_file(path, in);
     return follow_restarts(path, sel, in, err);
 }
 
@@ -364,6 +382,9 @@ void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVB
     if (other_audio)
         av_bprintf(bp, "; it carries audio stream %d (choose another with audio_stream / --audio-stream)",
                    m->audio_index);
+    if (m->second_file_at > 0)
+        av_bprintf(bp, "%sthe second file joined at byte %" PRId64 " (an MP4 file holds one recording)",
+                   n ? "; " : "left out of the result: ", m->second_file_at);
 }
 
 void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool video, bool audio, char *buf,
