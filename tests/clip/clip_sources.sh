@@ -392,22 +392,40 @@ echo "  autoclip: $n copy, read again $reused times"
 [ "$n" = 1 ] && [ "$reused" -ge 1 ] || fail "autoclip of restart.ts: $n copies, $reused readings of a kept one"
 no_temp_left
 
-check "two MP4 recordings joined end to end (cat a.mp4 b.mp4): the first read, as every player reads it, and the second named"
-# Before: the file was the first recording to every pipeline, without a word (FFmpeg's "Found
-# duplicated MOOV Atom. Skipped it" is at a level nobody sees).
+check "two MP4 recordings joined end to end (cat a.mp4 b.mp4): read as one, the second after the first; files of other streams named as not read"
+# Before: the file was the first recording to every pipeline, without a word (FFmpeg's MP4
+# reader, as every player, reads the file its index describes; "Found duplicated MOOV Atom.
+# Skipped it" is at a level nobody sees).
 gen join_a.mp4 -f lavfi -i "color=c=green:s=160x120:r=25:d=3" -f lavfi -i "sine=f=440:d=3" -c:v libx264 -pix_fmt yuv420p -c:a aac
 gen join_b.mp4 -f lavfi -i "color=c=red:s=160x120:r=25:d=3" -f lavfi -i "sine=f=880:d=3" -c:v libx264 -pix_fmt yuv420p -c:a aac
 gen join_frag.mp4 -i join_a.mp4 -c copy -movflags frag_keyframe+empty_moov
+gen join_mpeg4.mp4 -f lavfi -i "color=c=red:s=160x120:r=25:d=3" -f lavfi -i "sine=f=880:d=3" -c:v mpeg4 -c:a aac
 cat join_a.mp4 join_b.mp4 >joined.mp4
 at=$(stat -c %s join_a.mp4)
 ok probe joined.mp4
-grep -q "^Note *not read: the second file joined at byte $at " out.txt || fail "probe of joined.mp4: $(cat out.txt)"
-grep -q "a second file begins at byte $at of" err.txt || fail "probe of joined.mp4 logs nothing: $(cat err.txt)"
-ok clip --input joined.mp4 --output joined-clip.mp4 --trim 1:2
-grep -q "^note: left out of the result: the second file joined at byte $at " out.txt || fail "clip of joined.mp4: $(cat out.txt)"
+grep -q "Duration *0:00:06.0" out.txt && ! grep -q "^Note" out.txt || fail "probe of joined.mp4: $(cat out.txt)"
+grep -q "file 2 of 2 joined end to end begins at byte $at: read after the one before, from 3.0[0-9]* s on" err.txt ||
+  fail "probe of joined.mp4 logs no join: $(cat err.txt)"
+ok clip --input joined.mp4 --output joined-clip.mp4 --trim 1:5 --trim-mode accurate
+vd=$(sval joined-clip.mp4 v:0 duration) ad=$(sval joined-clip.mp4 a:0 duration)
+first=$(colour joined-clip.mp4 80 60)
+last=$(ffmpeg -nostdin -v error -ss 3.5 -i joined-clip.mp4 -vf "format=rgb24,crop=1:1:80:60" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' ')
+echo "  joined.mp4 1-5: video $vd s, audio $ad s, [$first] then [$last], $(pitch joined-clip.mp4 0.5) Hz then $(pitch joined-clip.mp4 3) Hz"
+approx "$vd" 4.0 0.05 && approx "$ad" 4.0 0.05 || fail "joined.mp4 1-5: video $vd s, audio $ad s"
+is_colour "$first" green && is_colour "$last" red || fail "joined.mp4 1-5: [$first] then [$last], not green then red"
+[ "$(pitch joined-clip.mp4 0.5)/$(pitch joined-clip.mp4 3)" = 440.0/880.0 ] || fail "joined.mp4 1-5: not 440 Hz then 880 Hz"
+# a file of another codec after the first is not the same recording: read as players read it
+cat join_a.mp4 join_mpeg4.mp4 >joined-other.mp4
+ok probe joined-other.mp4
+grep -q "^Note *not read: the second file joined at byte $at " out.txt || fail "probe of joined-other.mp4: $(cat out.txt)"
+grep -q "a second file begins at byte $at of .*other streams.*only the first is read" err.txt ||
+  fail "probe of joined-other.mp4 logs nothing: $(cat err.txt)"
+ok clip --input joined-other.mp4 --output joined-other-clip.mp4 --trim 1:2
+grep -q "^note: left out of the result: the second file joined at byte $at " out.txt ||
+  fail "clip of joined-other.mp4: $(cat out.txt)"
 for f in join_a.mp4 join_frag.mp4; do
   ok probe "$f"
-  ! grep -q "^Note" out.txt || fail "$f is not joined: $(cat out.txt)"
+  ! grep -q "^Note" out.txt && ! grep -q "joined end to end" err.txt || fail "$f is not joined: $(cat out.txt err.txt)"
 done
 
 check "a slideshow in MPEG-TS (one keyframe, pictures 5 s apart): its video is found, clipped and copied from the keyframe before"

@@ -52,10 +52,13 @@ FILES = {
                             "GPL-3+ (Linphone)"),
 }
 # name: a real recording joined end to end with itself (`cat f f`, as camcorders' and DVD
-# recorders' files are joined): its timestamps start again in the middle of the file
+# recorders' files are joined): its timestamps start again in the middle of the file (MPEG-PS),
+# or a second file with its own index follows the first (MP4)
 JOINED = {
     "mpg_mpeg2_mp2_joined": ("forensics-samples-files",
                              "usr/share/forensics-samples/original-files/movie2/movie-hello.mpeg", "CC-BY-SA-4.0"),
+    "mp4_h264_aac_joined": ("forensics-samples-files",
+                            "usr/share/forensics-samples/original-files/movie2/movie-hello.mp4", "CC-BY-SA-4.0"),
 }
 JOIN_SIDE = 3.0     # the clip across the join takes this much of each part (s)
 
@@ -273,7 +276,7 @@ def run_joined(cf, name, path, work):
     """The file joined with itself: read as one recording twice as long, and a clip across the
     join holds the end of the first part, then the start of the second."""
     print("# %s (%s twice)" % (name, os.path.basename(path)), flush=True)
-    joined = os.path.join(work, name + ".mpg")
+    joined = os.path.join(work, name + os.path.splitext(path)[1])
     with open(joined, "wb") as out:
         for _ in range(2):
             with open(path, "rb") as f:

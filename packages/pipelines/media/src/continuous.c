@@ -6,7 +6,8 @@
  * 4 s was refused, detection and transcription laid the second part over the first, without a
  * word) or two hours long (a hole). Such a file is found by sampling its timestamps at evenly
  * spaced bytes, then copied once (packets, no decoding) to a temp file whose timestamps follow
- * on where each part ends, as the ffmpeg CLI reads MPEG-TS; every pipeline reads the copy. */
+ * on where each part ends, as the ffmpeg CLI reads MPEG-TS; every pipeline reads the copy. MP4
+ * files joined end to end (found by joined_files.c) are copied the same way, file after file. */
 #include "continuous.h"
 
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
+#include "joined_files.h"
 
 #define SAMPLES 32                 /* byte positions whose timestamps are read */
 #define SAMPLE_PACKETS 4096        /* packets read at one position looking for the stream's */
@@ -112,6 +114,8 @@ typedef struct timeline {
     int64_t *last_dts, *next_dts;
     int64_t clock_us; /* where the last shown packet of any stream ends; AV_NOPTS_VALUE before the first */
     int restarts;
+    bool new_part;         /* the next packet is the first of another file (MP4 files joined) */
+    int64_t part_start_us; /* that file's start time (AV_NOPTS_VALUE: unknown) */
 } timeline;
 
 /* Whether a packet decoded at dts (after the offset) starts a new timeline: its stream steps back
@@ -140,9 +144,18 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
     unsigned i = (unsigned)pkt->stream_index;
     AVRational tb = st->time_base;
     int64_t off = av_rescale_q(tl->offset_us, AV_TIME_BASE_Q, tb);
-    bool restart = pkt->dts != AV_NOPTS_VALUE && restarts_at(tl, i, pkt->dts + off, tb);
+    bool restart = pkt->dts != AV_NOPTS_VALUE && (tl->new_part || restarts_at(tl, i, pkt->dts + off, tb));
+    bool logged = !tl->new_part; /* a file's start is logged as a file's */
+    if (pkt->dts != AV_NOPTS_VALUE) tl->new_part = false;
     int64_t step = 0;
-    if (restart) {
+    if (restart && !logged && tl->part_start_us != AV_NOPTS_VALUE) {
+        /* a file: its start (its first sound or picture shown, past an edit list's lead-in) where
+         * the one before ended, not its first packet, which may be decoded well before it */
+        int64_t was = off;
+        tl->offset_us = tl->clock_us - tl->part_start_us;
+        off = av_rescale_q_rnd(tl->offset_us, AV_TIME_BASE_Q, tb, AV_ROUND_UP);
+        step = off - was;
+    } else if (restart) {
         int64_t clock = av_rescale_q_rnd(tl->clock_us, AV_TIME_BASE_Q, tb, AV_ROUND_UP);
         step = FFMAX(tl->next_dts[i], clock) - (pkt->dts + off);
         tl->offset_us += av_rescale_q(step, tb, AV_TIME_BASE_Q);
@@ -156,12 +169,16 @@ static void follow_on(timeline *tl, AVPacket *pkt, const AVStream *st, double st
         tl->last_dts[i] != AV_NOPTS_VALUE && pkt->dts <= tl->last_dts[i] ? tl->last_dts[i] + 1 - pkt->dts : 0;
     pkt->dts += bump;
     if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += bump;
-    if (restart && !tl->restarts++) log_restart(pkt, step, tb, start_s);
+    if (restart && !tl->restarts++ && logged) log_restart(pkt, step, tb, start_s);
     tl->last_dts[i] = pkt->dts;
     int64_t length = pkt->duration > 0 ? pkt->duration : 1;
     tl->next_dts[i] = pkt->dts + length;
     /* where the packet's picture or sound stops being shown: a picture is shown after it is
-     * decoded (its pts) */
+     * decoded (its pts); a frame of sound is all of its samples, as the copy cannot keep an MP4
+     * edit list's cut of the last one (the next file's sound laid over them came 18 ms late) */
+    const AVCodecParameters *par = st->codecpar;
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && par->frame_size > 0 && par->sample_rate > 0)
+        length = FFMAX(length, av_rescale_q(par->frame_size, (AVRational){1, par->sample_rate}, tb));
     int64_t end_us = av_rescale_q(FFMAX(pkt->pts, pkt->dts) + length, tb, AV_TIME_BASE_Q);
     if (tl->clock_us == AV_NOPTS_VALUE || end_us > tl->clock_us) tl->clock_us = end_us;
 }
@@ -270,10 +287,13 @@ static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt, parts *p
     return 0;
 }
 
-static int write_one(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, AVPacket *pkt, double start_s) {
+/* Writes pkt, read from src, on the timeline of file's stream it carries on (src is file but for
+ * the later files of MP4 files joined, whose streams are file's in its order). */
+static int write_one(const AVFormatContext *src, const AVFormatContext *file, AVFormatContext *oc, parts *pt,
+                     AVPacket *pkt, double start_s) {
     int i = pkt->stream_index, to = pt->route[i];
-    const AVStream *st = fmt->streams[to];
-    av_packet_rescale_ts(pkt, fmt->streams[i]->time_base, st->time_base);
+    const AVStream *st = file->streams[to];
+    av_packet_rescale_ts(pkt, src->streams[i]->time_base, st->time_base);
     pkt->stream_index = to; /* on the timeline of the stream it carries on */
     follow_on(&pt->tl, pkt, st, start_s);
     pkt->stream_index = pt->out[to];
@@ -298,7 +318,7 @@ static int write_late(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, int 
         int i = pt->late[l]->stream_index;
         if (pt->next[i] != j || pt->late_written[l] || pt->late[l]->pos >= pt->first[j]) continue;
         AVPacket *copy = av_packet_clone(pt->late[l]);
-        ret = copy ? write_one(fmt, oc, pt, copy, start_s) : AVERROR(ENOMEM);
+        ret = copy ? write_one(fmt, fmt, oc, pt, copy, start_s) : AVERROR(ENOMEM);
         pt->late_written[l] = true;
         av_packet_free(&copy);
     }
@@ -313,7 +333,7 @@ static int copy_packets(AVFormatContext *fmt, AVFormatContext *oc, parts *pt, do
         int i = pkt->stream_index, l = late_index(pt, pkt);
         if (!begun[i] && pt->route[i] != i) ret = write_late(fmt, oc, pt, i, start_s);
         begun[i] = true;
-        if (ret >= 0 && !(l >= 0 && pt->late_written[l])) ret = write_one(fmt, oc, pt, pkt, start_s);
+        if (ret >= 0 && !(l >= 0 && pt->late_written[l])) ret = write_one(fmt, fmt, oc, pt, pkt, start_s);
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
@@ -333,19 +353,118 @@ static bool may_carry_on(const AVFormatContext *fmt, const cf_media_input *in) {
     return false;
 }
 
-static int write_copy(cf_media_input *in, const char *out, parts *pt) {
-    AVFormatContext *oc = NULL;
-    int ret = may_carry_on(in->fmt, in) ? survey(in->fmt, pt) : 0;
-    if (ret >= 0) plan_routes(in->fmt, in, pt);
-    if (ret >= 0) ret = avformat_alloc_output_context2(&oc, NULL, "mpegts", out);
-    if (ret >= 0) ret = add_streams(oc, in->fmt, pt);
-    if (ret >= 0) ret = avio_open(&oc->pb, out, AVIO_FLAG_WRITE);
-    if (ret >= 0) ret = avformat_write_header(oc, NULL);
-    if (ret >= 0) ret = copy_packets(in->fmt, oc, pt, in->start_us / 1e6);
+/* The copy's output, its streams those of in's file (parts of pt), opened and its header written. */
+static int open_copy(const cf_media_input *in, const char *format, const char *out, parts *pt,
+                     AVFormatContext **oc) {
+    int ret = avformat_alloc_output_context2(oc, NULL, format, out);
+    if (ret >= 0) ret = add_streams(*oc, in->fmt, pt);
+    if (ret >= 0) ret = avio_open(&(*oc)->pb, out, AVIO_FLAG_WRITE);
+    if (ret >= 0) ret = avformat_write_header(*oc, NULL);
+    return ret;
+}
+
+static int close_copy(AVFormatContext *oc, int ret) {
     if (ret >= 0) ret = av_write_trailer(oc);
     if (oc) avio_closep(&oc->pb);
     avformat_free_context(oc);
     return ret;
+}
+
+static int write_copy(cf_media_input *in, const char *out, parts *pt) {
+    AVFormatContext *oc = NULL;
+    int ret = may_carry_on(in->fmt, in) ? survey(in->fmt, pt) : 0;
+    if (ret >= 0) plan_routes(in->fmt, in, pt);
+    if (ret >= 0) ret = open_copy(in, "mpegts", out, pt, &oc);
+    if (ret >= 0) ret = copy_packets(in->fmt, oc, pt, in->start_us / 1e6);
+    return close_copy(oc, ret);
+}
+
+/* ---- MP4 files joined end to end ------------------------------------------------------------
+ * Each file is read by a reader of its own over its bytes (FFmpeg's subfile protocol), its streams
+ * taken as the first file's in their order (the same kinds and codecs, else CF_ERR_UNSUPPORTED:
+ * they are not one recording), and placed after the file before it. */
+#define MAX_FILES 64
+
+/* The copy's format: MP4, whose edit list keeps the first file's start as it was (AAC's and MP3's
+ * lead-in frame before 0; Matroska started the copy 33 ms earlier, and every media time moved),
+ * when it holds every stream, else Matroska, which holds the rest ("mp4" or "matroska"). */
+static const char *files_format(const AVFormatContext *file) {
+    const AVOutputFormat *mp4 = av_guess_format("mp4", NULL, NULL);
+    for (unsigned i = 0; mp4 && i < file->nb_streams; i++)
+        if (avformat_query_codec(mp4, file->streams[i]->codecpar->codec_id, FF_COMPLIANCE_NORMAL) != 1)
+            return "matroska";
+    return mp4 ? "mp4" : "matroska";
+}
+
+static int open_file_part(const char *path, int64_t from, int64_t to, AVFormatContext **part) {
+    char url[4200];
+    int n = snprintf(url, sizeof url, "subfile,,start,%" PRId64 ",end,%" PRId64 ",,:%s", from, to, path);
+    if (n < 0 || (size_t)n >= sizeof url) return AVERROR(ENAMETOOLONG);
+    int ret = avformat_open_input(part, url, NULL, NULL);
+    if (ret >= 0) ret = avformat_find_stream_info(*part, NULL);
+    return ret;
+}
+
+static bool same_streams(const AVFormatContext *part, const AVFormatContext *file) {
+    if (part->nb_streams != file->nb_streams) return false;
+    for (unsigned i = 0; i < part->nb_streams; i++)
+        if (!same_kind(part->streams[i], file->streams[i])) return false;
+    return true;
+}
+
+static int copy_file_part(AVFormatContext *part, const AVFormatContext *file, AVFormatContext *oc, parts *pt,
+                          double start_s) {
+    AVPacket *pkt = av_packet_alloc();
+    int ret = pkt ? 0 : AVERROR(ENOMEM);
+    bool later = pt->tl.clock_us != AV_NOPTS_VALUE; /* after the file before */
+    pt->tl.new_part = later;
+    pt->tl.part_start_us = part->start_time;
+    while (ret >= 0 && (ret = read_packet(part, pt, pkt)) >= 0) {
+        /* a later file's lead-in (AAC's priming frame, before its edit list's start): the copy
+         * cannot say to drop its sound in the middle, and it came out as 23 ms of noise laid
+         * over the end of the file before (the first file's stays: the copy's edit list) */
+        if (!(later && (pkt->flags & AV_PKT_FLAG_DISCARD))) ret = write_one(part, file, oc, pt, pkt, start_s);
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    return ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* Whether every file of the n starting at starts holds the first's streams (0), else
+ * AVERROR_PATCHWELCOME or the error opening one: looked at before anything is copied. */
+static int files_alike(const char *path, const AVFormatContext *file, const int64_t *starts, int n) {
+    int ret = 0;
+    for (int k = 1; ret >= 0 && k < n; k++) {
+        AVFormatContext *part = NULL;
+        ret = open_file_part(path, starts[k], starts[k + 1], &part);
+        if (ret >= 0 && !same_streams(part, file)) ret = AVERROR_PATCHWELCOME;
+        avformat_close_input(&part);
+    }
+    return ret;
+}
+
+/* AVERROR_PATCHWELCOME when a file's streams are not the first's. */
+static int write_files_copy(cf_media_input *in, const char *path, const char *out, parts *pt) {
+    int64_t starts[MAX_FILES + 1];
+    int n = cfmedia_mp4_files(path, in->fmt->iformat->name, starts, MAX_FILES);
+    if (n < 2) return AVERROR_INVALIDDATA;
+    starts[n] = cf_file_size(path);
+    AVFormatContext *oc = NULL;
+    int ret = files_alike(path, in->fmt, starts, n);
+    if (ret >= 0) ret = open_copy(in, files_format(in->fmt), out, pt, &oc);
+    for (int k = 0; ret >= 0 && k < n; k++) {
+        AVFormatContext *part = NULL;
+        ret = open_file_part(path, starts[k], starts[k + 1], &part);
+        if (ret >= 0 && !same_streams(part, in->fmt)) ret = AVERROR_PATCHWELCOME;
+        if (ret >= 0 && k > 0)
+            cf_log_warn("media",
+                        "%s: file %d of %d joined end to end begins at byte %" PRId64
+                        ": read after the one before, from %.3f s on",
+                        path, k + 1, n, starts[k], (pt->tl.clock_us - in->start_us) / 1e6);
+        if (ret >= 0) ret = copy_file_part(part, in->fmt, oc, pt, in->start_us / 1e6);
+        avformat_close_input(&part);
+    }
+    return close_copy(oc, ret);
 }
 
 static void parts_free(parts *pt) {
@@ -377,29 +496,47 @@ static bool parts_init(parts *pt, unsigned n) {
     return true;
 }
 
+static cf_err copy_failed(cf_media_input *in, const char *path, double at_s, int ret, cf_error *err) {
+    bool files = in->second_file_at > 0;
+    if (ret == AVERROR_EXIT)
+        return cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled while copying it as one recording", path);
+    if (files && ret == AVERROR_PATCHWELCOME)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "its files hold other streams, not one recording");
+    if (files)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED,
+                            "a copy of its files as one recording could not be made: %s", av_err2str(ret));
+    return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                        "%s: its timestamps or streams change after about %.1f s (recordings "
+                        "joined?), and a copy of it as one recording could not be made: %s",
+                        path, at_s, av_err2str(ret));
+}
+
 static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
                               char **dir, char **copy, int chosen[2], cf_error *err) {
     parts pt;
+    bool files = in->second_file_at > 0; /* MP4 files joined, else an MPEG-TS/PS file */
     cf_err rc =
         parts_init(&pt, in->fmt->nb_streams) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pt.progress = progress;
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
-    if (!rc && !(*copy = cf_path_join(*dir, "continuous.ts")))
-        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    const char *name = !files                                 ? "continuous.ts"
+                       : strcmp(files_format(in->fmt), "mp4") ? "continuous.mkv"
+                                                              : "continuous.mp4";
+    if (!rc && !(*copy = cf_path_join(*dir, name))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) {
-        cf_log_info("media",
-                    "%s: its timestamps or streams change after about %.1f s (recordings joined?): "
-                    "copying it to %s as one recording",
-                    path, at_s, *copy);
+        if (files)
+            cf_log_info("media",
+                        "%s: a second file begins at byte %" PRId64
+                        " (MP4 files joined end to end?): copying them to %s as one recording",
+                        path, in->second_file_at, *copy);
+        else
+            cf_log_info("media",
+                        "%s: its timestamps or streams change after about %.1f s (recordings joined?): "
+                        "copying it to %s as one recording",
+                        path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
-        int ret = write_copy(in, *copy, &pt);
-        if (ret == AVERROR_EXIT)
-            rc = cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled while copying it as one recording", path);
-        else if (ret < 0)
-            rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
-                              "%s: its timestamps or streams change after about %.1f s (recordings "
-                              "joined?), and a copy of it as one recording could not be made: %s",
-                              path, at_s, av_err2str(ret));
+        int ret = files ? write_files_copy(in, path, *copy, &pt) : write_copy(in, *copy, &pt);
+        if (ret < 0) rc = copy_failed(in, path, at_s, ret, err);
         else
             cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, pt.tl.restarts,
                         (av_gettime_relative() - t0) / 1e6);

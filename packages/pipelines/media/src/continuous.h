@@ -1,5 +1,5 @@
-/* continuous.h — MPEG-TS files whose timestamps start again or jump ahead (continuous.c), inside
- * libcfmedia. */
+/* continuous.h — MPEG-TS files whose timestamps start again or jump ahead, and MP4 files joined
+ * end to end, read through a copy made as one recording (continuous.c), inside libcfmedia. */
 #ifndef CLIPFORGE_MEDIA_CONTINUOUS_H
 #define CLIPFORGE_MEDIA_CONTINUOUS_H
 

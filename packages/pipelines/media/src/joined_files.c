@@ -2,9 +2,11 @@
  * action camera's chapters put together by hand). An MP4 file is one recording: its index (the
  * moov box) describes the media of that file, so FFmpeg's reader, as every player, reads the
  * first file and nothing of the second ("Found duplicated MOOV Atom. Skipped it", at a log
- * level nobody sees): the second half was lost without a word. Found here, it is said. */
+ * level nobody sees): the second half was lost without a word. Found here, the files are read as
+ * one recording through a copy (continuous.c). */
 #include "joined_files.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,30 +18,36 @@ static uint64_t be(const unsigned char *b, int n) {
     return v;
 }
 
-int64_t cfmedia_mp4_second_file(FILE *f, int64_t size) {
+int64_t cfmedia_mp4_next_file(FILE *f, int64_t from, int64_t size) {
     unsigned char h[16];
-    int64_t pos = 0;
-    int moov = 0;
-    for (int n = 0; n < MAX_BOXES && pos + 8 <= size; n++) {
+    int64_t pos = from, whole = -1; /* whole: where the file had its index and its media */
+    bool moov = false, mdat = false;
+    for (int n = 0; n < MAX_BOXES && pos >= 0 && pos + 8 <= size; n++) {
         if (fseeko(f, pos, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8) return -1;
         uint64_t len = be(h, 4);
         if (len == 1 && fread(h + 8, 1, 8, f) == 8) len = be(h + 8, 8);
         if (len < 8 || len > (uint64_t)(size - pos)) return -1;
-        if ((!memcmp(h + 4, "ftyp", 4) && pos > 0) || (!memcmp(h + 4, "moov", 4) && moov++)) return pos;
+        if (!memcmp(h + 4, "ftyp", 4) && pos > from) return pos;
+        /* a second index: the next file began after this one was whole (a QuickTime file has no
+         * ftyp; its media may come before its index or after) */
+        if (!memcmp(h + 4, "moov", 4) && moov) return whole > from ? whole : pos;
+        moov |= !memcmp(h + 4, "moov", 4), mdat |= !memcmp(h + 4, "mdat", 4);
         pos += (int64_t)len;
+        if (moov && mdat && whole < 0) whole = pos;
     }
     return -1;
 }
 
-int64_t cfmedia_second_file_at(const char *path, const char *format_name) {
-    if (!format_name || strncmp(format_name, "mov,", 4) != 0) return -1;
+int cfmedia_mp4_files(const char *path, const char *format_name, int64_t *starts, int max) {
+    if (max < 1 || !format_name || strncmp(format_name, "mov,", 4) != 0) return 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    int64_t at = -1;
+    if (!f) return 0;
+    int n = 0;
     if (fseeko(f, 0, SEEK_END) == 0) {
         int64_t size = ftello(f);
-        at = size > 0 ? cfmedia_mp4_second_file(f, size) : -1;
+        for (int64_t at = size > 0 ? 0 : -1; at >= 0 && n < max; at = cfmedia_mp4_next_file(f, at, size))
+            starts[n++] = at;
     }
     fclose(f);
-    return at;
+    return n;
 }

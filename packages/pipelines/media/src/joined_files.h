@@ -6,13 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* The byte at which a second file begins in path, an MP4/MOV file (format_name FFmpeg's, "mov,...")
- * of files joined end to end (its reader reads the first alone); -1 when none, or when it is not
- * MP4/MOV. */
-int64_t cfmedia_second_file_at(const char *path, const char *format_name);
-/* The same from f, size bytes long: walks its top-level boxes to the offset of one that starts
- * another file (an `ftyp` past the first box, or a second `moov`); -1 when none, or at a box that
- * is damaged or runs past the end. */
-int64_t cfmedia_mp4_second_file(FILE *f, int64_t size);
+/* Where each file of path, an MP4/MOV file (format_name FFmpeg's, "mov,...") of files joined end
+ * to end, begins: up to max offsets in starts, the first 0; how many (1: one file). 0 when it is
+ * not MP4/MOV or cannot be read. */
+int cfmedia_mp4_files(const char *path, const char *format_name, int64_t *starts, int max);
+/* From f, size bytes long: walks its top-level boxes from the one at from to the offset of one
+ * that starts another file (an `ftyp` past from; at a second `moov`, the box after the one with
+ * which the file had both its `moov` and an `mdat`); -1 when none, or at a box that is damaged or
+ * runs past the end. */
+int64_t cfmedia_mp4_next_file(FILE *f, int64_t from, int64_t size);
 
 #endif

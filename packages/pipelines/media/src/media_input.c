@@ -242,18 +242,35 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err);
 
+/* An MP4/MOV file with a second one joined after it (cat): where the second begins. */
+static void find_second_file(const char *path, cf_media_input *in) {
+    int64_t starts[2];
+    if (!in->io && cfmedia_mp4_files(path, in->fmt->iformat->name, starts, 2) == 2)
+        in->second_file_at = starts[1];
+}
+
 /* An MPEG-TS or MPEG-PS file of recordings joined (timestamps that start again or jump ahead,
- * streams that stop where others of their kind go on) is read through a copy made as one
- * recording (continuous.c): in is closed and opened again on the copy, with the same stream
- * choice; its format stays the file's own in what probe says. */
+ * streams that stop where others of their kind go on), or MP4 files joined end to end, is read
+ * through a copy made as one recording (continuous.c): in is closed and opened again on the copy,
+ * with the same stream choice; its format stays the file's own in what probe says. MP4 files whose
+ * streams differ are read as players read them, the first alone, and said (second_file_at). */
 static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_media_input *in,
                               cf_error *err) {
     double at_s = 0;
-    if (in->continuous || !cfmedia_restarts(in, &at_s)) return CF_OK;
+    bool mp4 = in->second_file_at > 0;
+    if (in->continuous || !(mp4 || cfmedia_restarts(in, &at_s))) return CF_OK;
     char *copy = NULL;
     const AVInputFormat *format = in->fmt->iformat;
     int chosen[2] = {-1, -1};
     cf_err rc = cfmedia_continuous_get(in, path, at_s, sel ? sel->progress : NULL, &copy, chosen, err);
+    if (rc == CF_ERR_UNSUPPORTED && mp4) {
+        cf_log_warn("media",
+                    "%s: a second file begins at byte %" PRId64 " of %" PRId64
+                    " (MP4 files joined end to end?): %s; only the first is read",
+                    path, in->second_file_at, cf_file_size(path), err ? err->msg : "");
+        cf_error_clear(err);
+        return CF_OK;
+    }
     cf_media_close(in);
     memset(in, 0, sizeof *in);
     in->video_index = in->audio_index = -1;
@@ -265,19 +282,6 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
                             .has_audio_stream = chosen[1] >= 0,
                             .audio_stream = chosen[1]};
     return rc ? rc : open_input(copy, NULL, &same, in, err);
-}
-
-/* An MP4/MOV file with a second one joined after it (cat): read as players read it, the first
- * alone, and said. */
-static void note_second_file(const char *path, cf_media_input *in) {
-    int64_t at = in->io ? -1 : cfmedia_second_file_at(path, in->fmt->iformat->name);
-    if (at <= 0) return;
-    in->second_file_at = at;
-    cf_log_warn("media",
-                "%s: a second file begins at byte %" PRId64 " of %" PRId64
-                " (MP4 files joined end to end?): an MP4 file holds one recording, and only the first "
-                "is read (join recordings with the ffmpeg CLI's concat demuxer instead)",
-                path, at, cf_file_size(path));
 }
 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
@@ -308,7 +312,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
     }
-    note_second_file(path, in);
+    find_second_file(path, in);
     return follow_restarts(path, sel, in, err);
 }
 

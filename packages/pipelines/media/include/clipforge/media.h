@@ -50,8 +50,9 @@ typedef struct cf_media_input {
     char *continuous;                   /* owned: the copy read instead of an MPEG-TS/PS file of recordings
                                          * joined (continuous.c), given back on close */
     const AVInputFormat *source_format; /* the file's own format when a copy is read, else NULL */
-    int64_t second_file_at;             /* > 0: a second MP4/MOV file joined at this byte, which no
-                                         * reader reads (cf_media_note_left_out names it) */
+    int64_t second_file_at;             /* > 0: a second MP4/MOV file joined at this byte; read as one
+                                         * recording through a copy, but for files of other streams,
+                                         * read as players read them (cf_media_note_left_out names it) */
 } cf_media_input;
 
 /* Limits on the media opened (the CLIPFORGE_MAX_* / CLIPFORGE_PROBE_* settings); 0 = none (FFmpeg's
