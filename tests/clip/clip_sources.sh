@@ -392,7 +392,7 @@ echo "  autoclip: $n copy, read again $reused times"
 [ "$n" = 1 ] && [ "$reused" -ge 1 ] || fail "autoclip of restart.ts: $n copies, $reused readings of a kept one"
 no_temp_left
 
-check "two MP4 recordings joined end to end (cat a.mp4 b.mp4): read as one, the second after the first; files of other streams named as not read"
+check "two MP4 (or FLV) recordings joined end to end (cat a.mp4 b.mp4): read as one, the second after the first; files of other streams named as not read"
 # Before: the file was the first recording to every pipeline, without a word (FFmpeg's MP4
 # reader, as every player, reads the file its index describes; "Found duplicated MOOV Atom.
 # Skipped it" is at a level nobody sees).
@@ -414,6 +414,16 @@ echo "  joined.mp4 1-5: video $vd s, audio $ad s, [$first] then [$last], $(pitch
 approx "$vd" 4.0 0.05 && approx "$ad" 4.0 0.05 || fail "joined.mp4 1-5: video $vd s, audio $ad s"
 is_colour "$first" green && is_colour "$last" red || fail "joined.mp4 1-5: [$first] then [$last], not green then red"
 [ "$(pitch joined-clip.mp4 0.5)/$(pitch joined-clip.mp4 3)" = 440.0/880.0 ] || fail "joined.mp4 1-5: not 440 Hz then 880 Hz"
+# FLV pieces joined (a stream recorder's): FFmpeg's FLV reader stopped at the second header
+gen join_a.flv -i join_a.mp4 -c copy
+gen join_b.flv -i join_b.mp4 -c copy
+cat join_a.flv join_b.flv >joined.flv
+ok clip --input joined.flv --output joined-flv.mp4 --trim 1:5 --trim-mode accurate
+vd=$(sval joined-flv.mp4 v:0 duration) ad=$(sval joined-flv.mp4 a:0 duration)
+last=$(ffmpeg -nostdin -v error -ss 3.5 -i joined-flv.mp4 -vf "format=rgb24,crop=1:1:80:60" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' ')
+echo "  joined.flv 1-5: video $vd s, audio $ad s, [$last] at 3.5 s, $(pitch joined-flv.mp4 3) Hz at 3 s"
+approx "$vd" 4.0 0.05 && approx "$ad" 4.0 0.05 && is_colour "$last" red && [ "$(pitch joined-flv.mp4 3)" = 880.0 ] ||
+  fail "joined.flv 1-5: video $vd s, audio $ad s, [$last], $(pitch joined-flv.mp4 3) Hz"
 # a file of another codec after the first is not the same recording: read as players read it
 cat join_a.mp4 join_mpeg4.mp4 >joined-other.mp4
 ok probe joined-other.mp4

@@ -114,7 +114,7 @@ typedef struct timeline {
     int64_t *last_dts, *next_dts;
     int64_t clock_us; /* where the last shown packet of any stream ends; AV_NOPTS_VALUE before the first */
     int restarts;
-    bool new_part;         /* the next packet is the first of another file (MP4 files joined) */
+    bool new_part;         /* the next packet is the first of another file (MP4 or FLV files joined) */
     int64_t part_start_us; /* that file's start time (AV_NOPTS_VALUE: unknown) */
 } timeline;
 
@@ -288,7 +288,7 @@ static int add_streams(AVFormatContext *oc, const AVFormatContext *fmt, parts *p
 }
 
 /* Writes pkt, read from src, on the timeline of file's stream it carries on (src is file but for
- * the later files of MP4 files joined, whose streams are file's in its order). */
+ * the later files of MP4 or FLV files joined, whose streams are file's in its order). */
 static int write_one(const AVFormatContext *src, const AVFormatContext *file, AVFormatContext *oc, parts *pt,
                      AVPacket *pkt, double start_s) {
     int i = pkt->stream_index, to = pt->route[i];
@@ -379,7 +379,7 @@ static int write_copy(cf_media_input *in, const char *out, parts *pt) {
     return close_copy(oc, ret);
 }
 
-/* ---- MP4 files joined end to end ------------------------------------------------------------
+/* ---- MP4 or FLV files joined end to end ---------------------------------------------
  * Each file is read by a reader of its own over its bytes (FFmpeg's subfile protocol), its streams
  * taken as the first file's in their order (the same kinds and codecs, else CF_ERR_UNSUPPORTED:
  * they are not one recording), and placed after the file before it. */
@@ -446,7 +446,7 @@ static int files_alike(const char *path, const AVFormatContext *file, const int6
 /* AVERROR_PATCHWELCOME when a file's streams are not the first's. */
 static int write_files_copy(cf_media_input *in, const char *path, const char *out, parts *pt) {
     int64_t starts[MAX_FILES + 1];
-    int n = cfmedia_mp4_files(path, in->fmt->iformat->name, starts, MAX_FILES);
+    int n = cfmedia_joined_files(path, in->fmt->iformat->name, starts, MAX_FILES);
     if (n < 2) return AVERROR_INVALIDDATA;
     starts[n] = cf_file_size(path);
     AVFormatContext *oc = NULL;
@@ -514,7 +514,7 @@ static cf_err copy_failed(cf_media_input *in, const char *path, double at_s, int
 static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s, cf_progress *progress,
                               char **dir, char **copy, int chosen[2], cf_error *err) {
     parts pt;
-    bool files = in->second_file_at > 0; /* MP4 files joined, else an MPEG-TS/PS file */
+    bool files = in->second_file_at > 0; /* MP4 or FLV files joined, else an MPEG-TS/PS file */
     cf_err rc =
         parts_init(&pt, in->fmt->nb_streams) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pt.progress = progress;
@@ -527,7 +527,7 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
         if (files)
             cf_log_info("media",
                         "%s: a second file begins at byte %" PRId64
-                        " (MP4 files joined end to end?): copying them to %s as one recording",
+                        " (files joined end to end?): copying them to %s as one recording",
                         path, in->second_file_at, *copy);
         else
             cf_log_info("media",

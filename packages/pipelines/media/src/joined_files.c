@@ -1,16 +1,18 @@
-/* joined_files.c — MP4 and MOV files joined end to end (`cat a.mp4 b.mp4`, a phone's or an
- * action camera's chapters put together by hand). An MP4 file is one recording: its index (the
- * moov box) describes the media of that file, so FFmpeg's reader, as every player, reads the
- * first file and nothing of the second ("Found duplicated MOOV Atom. Skipped it", at a log
- * level nobody sees): the second half was lost without a word. Found here, the files are read as
- * one recording through a copy (continuous.c). */
+/* joined_files.c — MP4, MOV and FLV files joined end to end (`cat a.mp4 b.mp4`, a phone's or an
+ * action camera's chapters put together by hand, a stream recorder's FLV pieces). An MP4 file is
+ * one recording: its index (the moov box) describes the media of that file, so FFmpeg's reader,
+ * as every player, reads the first file and nothing of the second ("Found duplicated MOOV Atom.
+ * Skipped it", at a log level nobody sees); FFmpeg's FLV reader stops at the second file's
+ * header. The second half was lost without a word. Found here, the files are read as one
+ * recording through a copy (continuous.c). */
 #include "joined_files.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_BOXES 1000000 /* a fragmented recording of hours holds two boxes per fragment */
+#define MAX_BOXES 1000000  /* a fragmented recording of hours holds two boxes per fragment */
+#define MAX_TAGS 100000000 /* an FLV recording holds about 80 tags a second */
 
 static uint64_t be(const unsigned char *b, int n) {
     uint64_t v = 0;
@@ -38,15 +40,32 @@ int64_t cfmedia_mp4_next_file(FILE *f, int64_t from, int64_t size) {
     return -1;
 }
 
-int cfmedia_mp4_files(const char *path, const char *format_name, int64_t *starts, int max) {
-    if (max < 1 || !format_name || strncmp(format_name, "mov,", 4) != 0) return 0;
-    FILE *f = fopen(path, "rb");
+/* FLV: a 9-byte header ("FLV", version 1), then tags, each after the size of the one before (4
+ * bytes): type, 24-bit size of its data, timestamp, stream id (11 bytes), its data. */
+int64_t cfmedia_flv_next_file(FILE *f, int64_t from, int64_t size) {
+    unsigned char h[16];
+    if (fseeko(f, from, SEEK_SET) != 0 || fread(h, 1, 9, f) != 9 || memcmp(h, "FLV\x01", 4) != 0) return -1;
+    int64_t pos = from + (int64_t)be(h + 5, 4); /* the first tag's "size before" */
+    for (int n = 0; n < MAX_TAGS && pos > from && pos + 4 + 11 <= size; n++) {
+        if (fseeko(f, pos + 4, SEEK_SET) != 0 || fread(h, 1, 11, f) != 11) return -1;
+        if (!memcmp(h, "FLV\x01", 4)) return pos + 4;
+        pos += 4 + 11 + (int64_t)be(h + 1, 3);
+    }
+    return -1;
+}
+
+int cfmedia_joined_files(const char *path, const char *format_name, int64_t *starts, int max) {
+    int64_t (*next)(FILE *, int64_t, int64_t) = !format_name                       ? NULL
+                                                : !strncmp(format_name, "mov,", 4) ? cfmedia_mp4_next_file
+                                                : !strcmp(format_name, "flv")      ? cfmedia_flv_next_file
+                                                                                   : NULL;
+    FILE *f = next && max > 0 ? fopen(path, "rb") : NULL;
     if (!f) return 0;
+    setvbuf(f, NULL, _IOFBF, 1 << 16); /* FLV tags are small: most steps stay in the buffer */
     int n = 0;
     if (fseeko(f, 0, SEEK_END) == 0) {
         int64_t size = ftello(f);
-        for (int64_t at = size > 0 ? 0 : -1; at >= 0 && n < max; at = cfmedia_mp4_next_file(f, at, size))
-            starts[n++] = at;
+        for (int64_t at = size > 0 ? 0 : -1; at >= 0 && n < max; at = next(f, at, size)) starts[n++] = at;
     }
     fclose(f);
     return n;

@@ -242,31 +242,31 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err);
 
-/* An MP4/MOV file with a second one joined after it (cat): where the second begins. */
+/* An MP4/MOV or FLV file with a second one joined after it (cat): where the second begins. */
 static void find_second_file(const char *path, cf_media_input *in) {
     int64_t starts[2];
-    if (!in->io && cfmedia_mp4_files(path, in->fmt->iformat->name, starts, 2) == 2)
+    if (!in->io && cfmedia_joined_files(path, in->fmt->iformat->name, starts, 2) == 2)
         in->second_file_at = starts[1];
 }
 
 /* An MPEG-TS or MPEG-PS file of recordings joined (timestamps that start again or jump ahead,
- * streams that stop where others of their kind go on), or MP4 files joined end to end, is read
+ * streams that stop where others of their kind go on), or MP4 or FLV files joined end to end, is read
  * through a copy made as one recording (continuous.c): in is closed and opened again on the copy,
- * with the same stream choice; its format stays the file's own in what probe says. MP4 files whose
+ * with the same stream choice; its format stays the file's own in what probe says. Files whose
  * streams differ are read as players read them, the first alone, and said (second_file_at). */
 static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_media_input *in,
                               cf_error *err) {
     double at_s = 0;
-    bool mp4 = in->second_file_at > 0;
-    if (in->continuous || !(mp4 || cfmedia_restarts(in, &at_s))) return CF_OK;
+    bool files = in->second_file_at > 0;
+    if (in->continuous || !(files || cfmedia_restarts(in, &at_s))) return CF_OK;
     char *copy = NULL;
     const AVInputFormat *format = in->fmt->iformat;
     int chosen[2] = {-1, -1};
     cf_err rc = cfmedia_continuous_get(in, path, at_s, sel ? sel->progress : NULL, &copy, chosen, err);
-    if (rc == CF_ERR_UNSUPPORTED && mp4) {
+    if (rc == CF_ERR_UNSUPPORTED && files) {
         cf_log_warn("media",
                     "%s: a second file begins at byte %" PRId64 " of %" PRId64
-                    " (MP4 files joined end to end?): %s; only the first is read",
+                    " (files joined end to end?): %s; only the first is read",
                     path, in->second_file_at, cf_file_size(path), err ? err->msg : "");
         cf_error_clear(err);
         return CF_OK;
@@ -387,8 +387,8 @@ void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVB
         av_bprintf(bp, "; it carries audio stream %d (choose another with audio_stream / --audio-stream)",
                    m->audio_index);
     if (m->second_file_at > 0)
-        av_bprintf(bp, "%sthe second file joined at byte %" PRId64 " (an MP4 file holds one recording)",
-                   n ? "; " : "left out of the result: ", m->second_file_at);
+        av_bprintf(bp, "%sthe second file joined at byte %" PRId64 " (a %s file holds one recording)",
+                   n ? "; " : "left out of the result: ", m->second_file_at, cf_media_container_name(m));
 }
 
 void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool video, bool audio, char *buf,
@@ -399,6 +399,11 @@ void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool vid
     av_bprint_init_for_buffer(&bp, buf, (unsigned)size);
     if (cf_media_open(path, sel, &in, &ignored) == CF_OK) cf_media_note_left_out(&in, video, audio, &bp);
     cf_media_close(&in);
+}
+
+const char *cf_media_container_name(const cf_media_input *m) {
+    const AVInputFormat *f = m->source_format ? m->source_format : m->fmt->iformat;
+    return !strcmp(f->name, "flv") ? "FLV" : !strncmp(f->name, "mov,", 4) ? "MP4" : f->name;
 }
 
 void cf_media_discard_others(cf_media_input *m) {

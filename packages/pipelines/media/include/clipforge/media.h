@@ -108,6 +108,8 @@ void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool vid
                           size_t size);
 /* Closes the file; NULL-safe and idempotent. */
 void cf_media_close(cf_media_input *m);
+/* The container's short name for messages: "MP4" (MP4, MOV, M4A, 3GP), "FLV", else FFmpeg's. */
+const char *cf_media_container_name(const cf_media_input *m);
 /* Tells the demuxer to drop the packets of every stream but the chosen ones. */
 void cf_media_discard_others(cf_media_input *m);
 
