@@ -136,55 +136,55 @@ def floor_hdr():
     w, c, _ = run(ff + ["-i", hdr, "-f", "null", "-"])
     return w, c
 
-joined = work + "/joined.ts"
-with open(joined, "wb") as out, open(tv, "rb") as one:
-    data = one.read()
-    for _ in range(4):
-        out.write(data)
+def joined_file(name, one, times):
+    """one's bytes times over in work/name (`cat`)."""
+    path = work + "/" + name
+    with open(path, "wb") as out, open(one, "rb") as f:
+        data = f.read()
+        for _ in range(times):
+            out.write(data)
+    return path
 
-# The copies write a file as large as their input: the first writer after the encodes above met
-# the kernel's throttling of their dirty pages (ours, 0.27-0.31 s against 0.10-0.11 s back to
-# back), so every copy starts with them written out.
-def ours_joined():
-    os.sync()
-    w, c, p = run([cf, "probe", joined])
-    assert "Duration  0:00:4" in p.stdout, p.stdout  # 48 s, not 12
-    return w, c
-
-def ffmpeg_joined():
-    # a new file in a new temp dir, removed after, as ours is: overwriting the last run's file
-    # costs the kernel a fifth of writing a new one, and made the peer look three times faster
-    cmd = " ".join(shlex.quote(a) for a in ff + ["-i", joined, "-map", "0", "-c", "copy", "-f", "mpegts"])
-    os.sync()
-    w, c, _ = run(["sh", "-c", 'd=$(mktemp -d) && %s "$d/copy.ts" && rm -rf "$d"' % cmd])
-    return w, c
-
-def floor_joined():
-    w, c, _ = run([cf, "probe", tv])
-    return w, c
-
-joined_mp4 = work + "/joined.mp4"
-with open(joined_mp4, "wb") as out, open(src, "rb") as one:
-    data = one.read()
-    for _ in range(2):
-        out.write(data)
+joined = joined_file("joined.ts", tv, 4)
+joined_mp4 = joined_file("joined.mp4", src, 2)
 half = os.path.getsize(src)
 with open(work + "/files.txt", "w") as files:
     for a, b in ((0, half), (half, 2 * half)):
         files.write("file 'subfile,,start,%d,end,%d,,:%s'\n" % (a, b, joined_mp4))
 
-def ours_files():
+# The copies write a file as large as their input: each starts with the encodes' writes above
+# written out, so that neither pays for them. (Ours in (e) still runs 0.27-0.32 s in some rounds,
+# most of it system time, against 0.09-0.11 s back to back on a quiet machine; not pinned down.)
+def ours_copy(path, want):
     os.sync()
-    w, c, p = run([cf, "probe", joined_mp4])
-    assert "Duration  0:02:0" in p.stdout, p.stdout  # 120 s, not 60
+    w, c, p = run([cf, "probe", path])
+    assert "Duration  " + want in p.stdout, p.stdout
     return w, c
 
-def ffmpeg_files():
-    cmd = " ".join(shlex.quote(a) for a in ff + ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,subfile",
-                                                  "-i", work + "/files.txt", "-c", "copy", "-f", "mp4"])
+def ffmpeg_copy(args, ext):
+    # a new file in a new temp dir, removed after, as ours is: overwriting the last run's file
+    # costs the kernel a fifth of writing a new one, and made the peer look three times faster
+    cmd = " ".join(shlex.quote(a) for a in ff + args)
     os.sync()
-    w, c, _ = run(["sh", "-c", 'd=$(mktemp -d) && %s "$d/copy.mp4" && rm -rf "$d"' % cmd])
+    w, c, _ = run(["sh", "-c", 'd=$(mktemp -d) && %s "$d/copy.%s" && rm -rf "$d"' % (cmd, ext)])
     return w, c
+
+def ours_joined():
+    return ours_copy(joined, "0:00:4")  # 48 s, not 12
+
+def ffmpeg_joined():
+    return ffmpeg_copy(["-i", joined, "-map", "0", "-c", "copy", "-f", "mpegts"], "ts")
+
+def floor_joined():
+    w, c, _ = run([cf, "probe", tv])
+    return w, c
+
+def ours_files():
+    return ours_copy(joined_mp4, "0:02:0")  # 120 s, not 60
+
+def ffmpeg_files():
+    return ffmpeg_copy(["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,subfile", "-i",
+                        work + "/files.txt", "-c", "copy", "-f", "mp4"], "mp4")
 
 def floor_files():
     w, c, _ = run([cf, "probe", src])
