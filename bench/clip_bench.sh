@@ -25,7 +25,8 @@
 #      which finds the second file and copies both as one recording (MP4). The peer is the ffmpeg
 #      CLI's concat demuxer over the same two files' bytes (the subfile protocol), copied to MP4,
 #      a new file in a new temp dir removed after; the floor is `clipforge probe` of one file.
-# Best of 3 wall-clock runs; CPU time (user+sys) is shown too, as it is steadier on a shared
+# Best of 3 wall-clock runs, each pair of contenders in turns (the peer first in every other
+# round); CPU time (user+sys) is shown too, as it is steadier on a shared
 # machine. Usage: bench/clip_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -152,11 +153,7 @@ with open(work + "/files.txt", "w") as files:
     for a, b in ((0, half), (half, 2 * half)):
         files.write("file 'subfile,,start,%d,end,%d,,:%s'\n" % (a, b, joined_mp4))
 
-# The copies write a file as large as their input: each starts with the encodes' writes above
-# written out, so that neither pays for them. (Ours in (e) still runs 0.27-0.32 s in some rounds,
-# most of it system time, against 0.09-0.11 s back to back on a quiet machine; not pinned down.)
 def ours_copy(path, want):
-    os.sync()
     w, c, p = run([cf, "probe", path])
     assert "Duration  " + want in p.stdout, p.stdout
     return w, c
@@ -165,7 +162,6 @@ def ffmpeg_copy(args, ext):
     # a new file in a new temp dir, removed after, as ours is: overwriting the last run's file
     # costs the kernel a fifth of writing a new one, and made the peer look three times faster
     cmd = " ".join(shlex.quote(a) for a in ff + args)
-    os.sync()
     w, c, _ = run(["sh", "-c", 'd=$(mktemp -d) && %s "$d/copy.%s" && rm -rf "$d"' % (cmd, ext)])
     return w, c
 
@@ -194,9 +190,17 @@ def floor_files():
 results = {f: [] for f in (ours_a, ffmpeg_a, decode_floor, copy_trim, reencode_trim, ours_tv, ffmpeg_tv, floor_tv,
                            ours_hdr, ffmpeg_hdr_same, ffmpeg_hdr_first, floor_hdr, ours_joined, ffmpeg_joined,
                            floor_joined, ours_files, ffmpeg_files, floor_files)}
-for _ in range(3):
+# Whichever of a pair runs first after other work pays for memory new to the process tree (in
+# this VM, system time: the (e) copy 0.27-0.32 s against 0.09-0.10 s back to back, the (d) clip
+# 4.1-4.6 s against 3.2 s, and the ffmpeg CLI the same when it is first), so the rounds take each
+# pair in turns: in every other round the peer runs first.
+PAIRS = ((ours_a, ffmpeg_a), (ours_tv, ffmpeg_tv), (ours_hdr, ffmpeg_hdr_same), (ours_joined, ffmpeg_joined),
+         (ours_files, ffmpeg_files))
+FIRST_IN_TURN = {**{a: b for a, b in PAIRS}, **{b: a for a, b in PAIRS}}
+for r in range(3):
     for f in results:
-        results[f].append(f())
+        g = FIRST_IN_TURN.get(f, f) if r % 2 else f
+        results[g].append(g())
 (oa, fa, fl, cp, re_, ot, ft, flt, oh, fhs, fhf, flh, oj, fj, flj, om, fm,
  flm) = (tuple(min(x) for x in zip(*results[f])) for f in results)
 def lufs(path):
