@@ -67,5 +67,9 @@ ok clip --input src.mp4 --output e.mp4 --trim 1:3 --scale 160x-1 --thumbnail thu
 [ "$(sval thumb.jpg v:0 codec_name)" = mjpeg ] || fail "thumbnail is not a JPEG"
 [ "$(sval thumb.jpg v:0 width)" -eq 160 ] || fail "thumbnail width"
 [ "$(json_get out.txt '["artifacts"][1]["kind"]')" = thumbnail ] || fail "thumbnail artifact"
+check "mp4 of a recording without pictures: said to be audio"
+gen tone.wav -f lavfi -i "sine=f=440:d=3"
+ok clip --input tone.wav --output tone.mp4 --trim 0.5:2.5
+head -1 out.txt | grep -q "^audio tone.mp4: [0-9]* bytes, 2.000 s, aac$" || fail "summary: $(head -1 out.txt)"
 no_temp_left
 echo "PASS clip_formats"

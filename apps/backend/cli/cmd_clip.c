@@ -279,7 +279,10 @@ static const char *format_of(const clip_args *a, int *code) {
 static void print_summary(const cf_clip_processing_result *r) {
     for (size_t i = 0; i < r->n_artifacts; i++) {
         const cf_artifact *x = &r->artifacts[i];
-        printf("%s %s: %lld bytes", cf_artifact_kind_to_string(x->kind), x->uri, (long long)x->bytes);
+        /* an MP4 or WebM of sound alone is a video artifact (video/mp4) all the same */
+        bool sound_alone = x->kind == CF_ARTIFACT_KIND_VIDEO && !x->video_codec && x->audio_codec;
+        printf("%s %s: %lld bytes", sound_alone ? "audio" : cf_artifact_kind_to_string(x->kind), x->uri,
+               (long long)x->bytes);
         if (x->has_duration_ms) printf(", %.3f s", x->duration_ms / 1000.0);
         if (x->has_width && x->has_height) printf(", %lldx%lld", (long long)x->width, (long long)x->height);
         if (x->video_codec || x->audio_codec)
