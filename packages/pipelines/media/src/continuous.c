@@ -443,19 +443,19 @@ static int files_alike(const char *path, const AVFormatContext *file, const int6
     return ret;
 }
 
-/* AVERROR_PATCHWELCOME when a file's streams are not the first's. */
-static int write_files_copy(cf_media_input *in, const char *path, const char *out, parts *pt) {
+/* The copy in format (files_format); AVERROR_PATCHWELCOME when a file's streams are not the first's. */
+static int write_files_copy(cf_media_input *in, const char *path, const char *format, const char *out,
+                            parts *pt) {
     int64_t starts[MAX_FILES + 1];
     int n = cfmedia_joined_files(path, in->fmt->iformat->name, starts, MAX_FILES);
     if (n < 2) return AVERROR_INVALIDDATA;
     starts[n] = cf_file_size(path);
     AVFormatContext *oc = NULL;
     int ret = files_alike(path, in->fmt, starts, n);
-    if (ret >= 0) ret = open_copy(in, files_format(in->fmt), out, pt, &oc);
+    if (ret >= 0) ret = open_copy(in, format, out, pt, &oc);
     for (int k = 0; ret >= 0 && k < n; k++) {
         AVFormatContext *part = NULL;
-        ret = open_file_part(path, starts[k], starts[k + 1], &part);
-        if (ret >= 0 && !same_streams(part, in->fmt)) ret = AVERROR_PATCHWELCOME;
+        ret = open_file_part(path, starts[k], starts[k + 1], &part); /* its streams: files_alike */
         if (ret >= 0 && k > 0)
             cf_log_warn("media",
                         "%s: file %d of %d joined end to end begins at byte %" PRId64
@@ -519,9 +519,8 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
         parts_init(&pt, in->fmt->nb_streams) ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pt.progress = progress;
     if (!rc) rc = cf_make_temp_dir(NULL, "cf-continuous-", dir, err);
-    const char *name = !files                                 ? "continuous.ts"
-                       : strcmp(files_format(in->fmt), "mp4") ? "continuous.mkv"
-                                                              : "continuous.mp4";
+    const char *format = files ? files_format(in->fmt) : "mpegts";
+    const char *name = !files ? "continuous.ts" : strcmp(format, "mp4") ? "continuous.mkv" : "continuous.mp4";
     if (!rc && !(*copy = cf_path_join(*dir, name))) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!rc) {
         if (files)
@@ -535,7 +534,7 @@ static cf_err continuous_copy(cf_media_input *in, const char *path, double at_s,
                         "copying it to %s as one recording",
                         path, at_s, *copy);
         int64_t t0 = av_gettime_relative();
-        int ret = files ? write_files_copy(in, path, *copy, &pt) : write_copy(in, *copy, &pt);
+        int ret = files ? write_files_copy(in, path, format, *copy, &pt) : write_copy(in, *copy, &pt);
         if (ret < 0) rc = copy_failed(in, path, at_s, ret, err);
         else
             cf_log_info("media", "%s: %d jump(s) followed on in %.1f s", path, pt.tl.restarts,
