@@ -539,6 +539,43 @@ for mode in auto accurate; do
   [ "$(sval "mute_half_$mode.mp4" v:0 duration)" = 4.000000 ] && [ -z "$(sval "mute_half_$mode.mp4" a:0 codec_name)" ] ||
     fail "$mode: video $(sval "mute_half_$mode.mp4" v:0 duration) s, audio '$(sval "mute_half_$mode.mp4" a:0 codec_name)'"
 done
+# a copy of a span before the sound starts: before, the copy was refused as a result that lost
+# its audio, where the other modes made the clip and said why
+gen late_in.mkv -f lavfi -i "testsrc2=s=160x120:r=25:d=8" -f lavfi -i "sine=f=440:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p -c:a aac
+gen late.mkv -i late_in.mkv -itsoffset 4 -i late_in.mkv -map 0:v -map 1:a -c copy
+ok clip --input late.mkv --output late_copy.mp4 --trim 1:3 --trim-mode copy
+grep -q "^note: audio stream 1 of the source has no sound in the range: the clip has no audio" out.txt ||
+  fail "copy before the sound: no note: $(cat out.txt)"
+approx "$(sval late_copy.mp4 v:0 duration)" 2.0 0.1 && [ -z "$(sval late_copy.mp4 a:0 codec_name)" ] ||
+  fail "copy before the sound: video $(sval late_copy.mp4 v:0 duration) s, audio '$(sval late_copy.mp4 a:0 codec_name)'"
+check "Matroska and WebM whose sound stops before the pictures: clips and renders across its end, a cut-off file still refused"
+# Before: both formats state no length per stream, so the sound was judged by the file's length
+# and every clip or render reaching past its end was refused as "truncated or damaged".
+gen mute_half.mkv -i mute_half.mp4 -c copy
+gen mute_half.webm -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=6" -c:v libvpx -deadline realtime -c:a libopus
+for f in mute_half.mkv mute_half.webm; do
+  for mode in auto accurate smart; do
+    ok clip --input $f --output "$f-$mode.mp4" --trim 4:10 --trim-mode $mode
+    approx "$(sval "$f-$mode.mp4" v:0 duration)" 6.0 0.1 && approx "$(sval "$f-$mode.mp4" a:0 duration)" 2.0 0.1 ||
+      fail "$f $mode 4-10: video $(sval "$f-$mode.mp4" v:0 duration) s, audio $(sval "$f-$mode.mp4" a:0 duration) s"
+  done
+  ok render --template shorts-blur --input $f --span 4:10 --format vertical --size 90x160 --output "$f-r.mp4" --json
+  python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('audio stream 1 ends at 6.0 s, before the scene does (10.0 s): silence after it' in x for x in n), n" ||
+    fail "render of $f: $(cat out.txt)"
+  approx "$(sval "$f-r.mp4" a:0 duration)" 6.0 0.1 || fail "render of $f: audio $(sval "$f-r.mp4" a:0 duration) s"
+done
+ok clip --input mute_half.mkv --output mute_half_copy.mp4 --trim 0:12 --trim-mode copy
+approx "$(sval mute_half_copy.mp4 v:0 duration)" 12.0 0.1 && approx "$(sval mute_half_copy.mp4 a:0 duration)" 6.0 0.1 ||
+  fail "copy of mute_half.mkv: video $(sval mute_half_copy.mp4 v:0 duration) s, audio $(sval mute_half_copy.mp4 a:0 duration) s"
+# the same file cut off in its middle: every stream stops there, and that is a damaged file
+gen whole.mkv -f lavfi -i "testsrc2=s=160x120:r=25:d=12" -f lavfi -i "sine=f=440:d=12" -c:v libx264 -pix_fmt yuv420p -c:a aac
+head -c $(($(stat -c %s whole.mkv) / 2)) whole.mkv >cut.mkv
+for mode in copy accurate; do
+  bad 2 cut.mp4 clip --input cut.mkv --output cut.mp4 --trim 4:12 --trim-mode $mode
+  grep -q "truncated or damaged" err.txt || fail "cut.mkv $mode: $(cat err.txt)"
+done
+bad 2 cut-r.mp4 render --template shorts-blur --input cut.mkv --span 4:12 --format vertical --size 90x160 --output cut-r.mp4
+grep -q "truncated or damaged" err.txt || fail "render of cut.mkv: $(cat err.txt)"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -168,7 +168,7 @@ static int run_loop(cf_media_input *in, cfclip_lane *lanes, int n, cf_progress *
     int ret = 0;
     while (!all_done(lanes, n)) {
         if (cf_progress_cancelled(p)) return AVERROR_EXIT;
-        ret = av_read_frame(in->fmt, pkt);
+        ret = cf_media_read(in, pkt);
         if (ret == AVERROR_EOF) return 0;
         if (ret < 0) return ret == AVERROR_INVALIDDATA ? 0 : ret; /* damaged tail: see ended_early */
         cfclip_lane *lane = lane_of(lanes, n, pkt->stream_index);
@@ -179,13 +179,14 @@ static int run_loop(cf_media_input *in, cfclip_lane *lanes, int n, cf_progress *
     return 0;
 }
 
-/* A stream that stops well before where the file says it goes is a truncated or damaged file:
- * failing is better than a clip shorter than asked for. Looked at once the decoders are drained
- * (a decoder holds pictures back: at 1 frame/s, seconds of them). */
-static const cfclip_lane *ended_early(const cfclip_lane *lanes, int n) {
+/* A stream cut short by a truncated or damaged file (cf_media_cut_short): failing is better than
+ * a clip shorter than asked for. Looked at once the decoders are drained (a decoder holds
+ * pictures back: at 1 frame/s, seconds of them). */
+static const cfclip_lane *ended_early(const cf_media_input *in, const cfclip_lane *lanes, int n) {
     for (int i = 0; i < n; i++) {
         const cfclip_lane *l = &lanes[i];
-        if (l->cut_short && l->data_end_s > 0 && cf_media_stopped_short(l->last_s, l->prev_s, l->data_end_s))
+        if (l->cut_short && l->data_end_s > 0 &&
+            cf_media_cut_short(in, l->data_end_own, l->last_s, l->prev_s, l->data_end_s))
             return l;
     }
     return NULL;
@@ -235,7 +236,7 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
     }
     for (int i = 0; i < n_lanes; i++) lanes[i].cut_short = !lanes[i].input_done;
     if ((ret = flush_all(lanes, n_lanes, frame, filtered)) < 0) goto end;
-    const cfclip_lane *early = ended_early(lanes, n_lanes);
+    const cfclip_lane *early = ended_early(in, lanes, n_lanes);
     if (early) {
         cf_error_set(err, CF_ERR_INVALID_MEDIA,
                      "%s: the input stops at %.3f s, before %.3f s where it should go on: the "

@@ -25,6 +25,7 @@ struct cfclip_lane {
     double fill_from_s;       /* video: the picture on screen at this source time (the span's start) is
                                  fed at it when the next one comes later; <0 none */
     double data_end_s;        /* source time the stream should reach; <0 unknown */
+    bool data_end_own;        /* ... by the stream's own stated end, not the file's */
     double last_s;            /* source time of the last decoded frame */
     double prev_s;            /* and of the one before it */
     AVFrame *held;            /* video: the last picture fed, shown on through a hole at the end */

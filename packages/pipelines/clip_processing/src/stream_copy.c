@@ -60,6 +60,7 @@ bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool 
 typedef struct copy_map {
     AVStream *in, *out;
     bool video, started, done;
+    int64_t written;   /* packets written */
     double last_s;     /* source time of the last packet seen */
     AVPacket *end_key; /* the keyframe at or past the end, held until a picture says it is needed */
     double end_key_s;  /* when it is shown; NAN while none is held */
@@ -134,6 +135,7 @@ static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double origin_s
         return av_packet_ref(m->end_key, pkt);
     }
     int ret = 0;
+    m->written++;
     if (m->end_key && m->end_key->data) ret = write_copied(oc, m, m->end_key, origin_s);
     if (m->end_key) av_packet_unref(m->end_key);
     return ret < 0 ? ret : write_copied(oc, m, pkt, origin_s);
@@ -151,7 +153,7 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
             ret = AVERROR_EXIT;
             break;
         }
-        if ((ret = av_read_frame(in->fmt, pkt)) < 0) break;
+        if ((ret = cf_media_read(in, pkt)) < 0) break;
         copy_map *m = NULL;
         for (int i = 0; i < n; i++)
             if (maps[i].in->index == pkt->stream_index) m = &maps[i];
@@ -167,17 +169,21 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
     return ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA ? 0 : ret;
 }
 
-/* A stream that stops well before the end it states is a truncated or damaged file. */
+/* A stream cut short by a truncated or damaged file (cf_media_cut_short) before the end asked for. */
 static const copy_map *ended_early(const cf_media_input *in, const copy_map *maps, int n, double end_s) {
     for (int i = 0; i < n; i++) {
-        const AVStream *st = maps[i].in;
-        double stated = in->start_us / 1e6 + in->duration_ms / 1000.0;
-        if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
-            stated = ((st->start_time != AV_NOPTS_VALUE ? st->start_time : 0) + st->duration) *
-                     av_q2d(st->time_base);
+        bool own;
+        double stated = cf_media_stated_end(in, maps[i].in->index, &own);
         double want = end_s < stated ? end_s : stated;
-        if (!maps[i].done && in->duration_ms > 0 && maps[i].last_s < want - 0.6) return &maps[i];
+        if (!maps[i].done && stated > 0 && cf_media_cut_short(in, own, maps[i].last_s, maps[i].last_s, want))
+            return &maps[i];
     }
+    return NULL;
+}
+
+static const copy_map *nothing_written(const copy_map *maps, int n) {
+    for (int i = 0; i < n; i++)
+        if (!maps[i].written) return &maps[i];
     return NULL;
 }
 
@@ -205,14 +211,16 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     if (ret < 0) goto end;
     if ((ret = cf_media_rewind(in, origin_s)) < 0) goto end;
     if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
-    const copy_map *early = ended_early(in, maps, n, end_s);
-    if (early) {
+    const copy_map *empty = nothing_written(maps, n), *early = ended_early(in, maps, n, end_s);
+    if (empty) /* the decoding path leaves such a stream out and says why */
+        rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "stream copy: stream %d has nothing in the range",
+                          empty->in->index);
+    else if (early)
         rc = cf_error_set(err, CF_ERR_INVALID_MEDIA,
                           "stream copy: the input stops at %.3f s, before the %.3f s asked for: "
                           "the file is truncated or damaged",
                           early->last_s, end_s);
-        goto end;
-    }
+    if (rc) goto end;
     ret = av_write_trailer(oc);
 end:
     for (int i = 0; i < n; i++) av_packet_free(&maps[i].end_key);

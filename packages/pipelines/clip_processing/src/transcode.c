@@ -29,13 +29,8 @@ static double frame_seconds(const AVFrame *frame, AVFilterContext *sink) {
 
 /* Where the stream's data should reach for this clip: the trim end, capped by the stream's own
  * stated end (a soundtrack may stop before the picture); -1 when unknown. */
-static double stream_end(const cf_media_input *in, int index, const cfclip_span *span) {
-    const AVStream *st = in->fmt->streams[index];
-    double end = in->duration_ms > 0 ? in->start_us / 1e6 + in->duration_ms / 1000.0 : -1;
-    if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
-        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-        end = (start + st->duration) * av_q2d(st->time_base);
-    }
+static double stream_end(const cf_media_input *in, int index, const cfclip_span *span, bool *own) {
+    double end = cf_media_stated_end(in, index, own);
     if (span->end_s >= 0 && (end < 0 || span->end_s < end)) end = span->end_s;
     /* The last frame starts a frame before the end; allow for it. */
     return end > 0 ? end - 0.1 : -1;
@@ -48,7 +43,7 @@ static cf_err lane_setup(cf_media_input *in, int index, const cfclip_plan *plan,
     memset(lane, 0, sizeof *lane);
     lane->index = index;
     lane->end_s = span->end_s;
-    lane->data_end_s = stream_end(in, index, span);
+    lane->data_end_s = stream_end(in, index, span, &lane->data_end_own);
     lane->fill_from_s = index == in->video_index && span->trim && !span->n_pieces ? span->origin_s : -1;
     cf_media_decode_opts dopts = {.threads = plan->threads};
     cf_err rc = cf_media_open_decoder(in, index, &dopts, &lane->dec, err);

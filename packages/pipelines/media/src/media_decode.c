@@ -107,6 +107,35 @@ bool cf_media_stopped_short(double last_s, double prev_s, double want_s) {
     return last_s < want_s - fmax(0.5, 1.5 * interval);
 }
 
+double cf_media_stated_end(const cf_media_input *in, int index, bool *own) {
+    const AVStream *st = in->fmt->streams[index];
+    *own = st->duration != AV_NOPTS_VALUE && st->duration > 0;
+    if (*own) {
+        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+        return (double)(start + st->duration) * av_q2d(st->time_base);
+    }
+    return in->duration_ms > 0 ? in->start_us / 1e6 + in->duration_ms / 1000.0 : -1;
+}
+
+bool cf_media_cut_short(const cf_media_input *in, bool own, double last_s, double prev_s, double want_s) {
+    if (!cf_media_stopped_short(last_s, prev_s, want_s)) return false;
+    return own || cf_media_stopped_short(in->read_to_s, in->read_to_s, want_s);
+}
+
+int cf_media_read(cf_media_input *in, AVPacket *pkt) {
+    int ret = av_read_frame(in->fmt, pkt);
+    if (ret < 0) return ret;
+    const AVStream *st = in->fmt->streams[pkt->stream_index];
+    enum AVMediaType type = st->codecpar->codec_type;
+    int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if ((type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) && ts != AV_NOPTS_VALUE &&
+        !(st->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
+        double end = (double)(ts + (pkt->duration > 0 ? pkt->duration : 0)) * av_q2d(st->time_base);
+        if (end > in->read_to_s) in->read_to_s = end;
+    }
+    return ret;
+}
+
 cf_err cf_media_went_back_error(const char *what, int index, double at_s, cf_error *err) {
     return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                         "%s: the timestamps of stream %d go back from %.3f s to an earlier time: the "

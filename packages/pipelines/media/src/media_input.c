@@ -518,6 +518,7 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     double start = in->start_us / 1e6;
     bool fresh = !in->was_read;
     in->was_read = true;
+    in->read_to_s = 0;
     if (at_s <= start + 1e-6 && fresh) return 0;
     int ret = at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may

@@ -233,7 +233,7 @@ static int decode(render_source *s, render_lane *l, const AVPacket *pkt, int *pu
     return 0;
 }
 
-static double stated_end(const render_source *s, int index);
+static double stated_end(const render_source *s, int index, bool *own);
 
 static int finish(render_source *s) {
     int pushed = 0, ret = 0;
@@ -242,8 +242,9 @@ static int finish(render_source *s) {
         if (lanes[i]->done) continue;
         ret = decode(s, lanes[i], NULL, &pushed);
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
+        bool own;
         if (ret >= 0 && !lanes[i]->done)
-            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index)));
+            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index, &own)));
     }
     return ret;
 }
@@ -251,7 +252,7 @@ static int finish(render_source *s) {
 int cf_render_source_feed(render_source *s) {
     int pushed = 0;
     while (!pushed && !cf_render_source_done(s)) {
-        int ret = av_read_frame(s->in.fmt, s->pkt);
+        int ret = cf_media_read(&s->in, s->pkt);
         /* the end of the file, or of its readable part (cf_render_source_short tells which) */
         if (ret == AVERROR_EOF || ret == AVERROR_INVALIDDATA) return finish(s);
         if (ret < 0) return ret;
@@ -265,14 +266,11 @@ int cf_render_source_feed(render_source *s) {
     return 0;
 }
 
-/* Where the stream's data ends by the file's own account (its duration, else the file's). */
-static double stated_end(const render_source *s, int index) {
-    const AVStream *st = s->in.fmt->streams[index];
-    if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
-        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-        return (start + st->duration) * av_q2d(st->time_base);
-    }
-    return s->in.duration_ms > 0 ? s->in.start_us / 1e6 + s->in.duration_ms / 1000.0 : 1e18;
+/* Where the stream's data ends by the file's own account (cf_media_stated_end); far away when
+ * unknown. */
+static double stated_end(const render_source *s, int index, bool *own) {
+    double end = cf_media_stated_end(&s->in, index, own);
+    return end >= 0 ? end : 1e18;
 }
 
 cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_error *err) {
@@ -287,9 +285,11 @@ double cf_render_source_short(const render_source *s) {
         const render_lane *l = lanes[i];
         /* a stream that went on past the scene has a hole before it, not a missing end */
         if (l->index < 0 || l->went_on) continue;
-        double want = stated_end(s, l->index);
+        bool own;
+        double want = stated_end(s, l->index, &own);
         if (s->end_s < want) want = s->end_s;
-        if (cf_media_stopped_short(l->last_s, l->prev_s, want)) return l->last_s - s->in.start_us / 1e6;
+        if (cf_media_cut_short(&s->in, own, l->last_s, l->prev_s, want))
+            return l->last_s - s->in.start_us / 1e6;
     }
     return -1;
 }
@@ -300,9 +300,14 @@ void cf_render_source_ended(const render_source *s, AVBPrint *bp) {
     int n = 0;
     for (int i = 0; i < 2; i++) {
         const render_lane *l = lanes[i];
-        double end = l->index >= 0 && !l->went_on ? stated_end(s, l->index) : 1e18;
-        /* a slideshow's last picture lasts its interval, which a stated end may leave out */
-        if (l->last_s > -1e8 && l->prev_s > -1e8) end = fmax(end, 2 * l->last_s - l->prev_s);
+        bool own = false;
+        double end = l->index >= 0 && !l->went_on ? stated_end(s, l->index, &own) : 1e18;
+        /* a slideshow's last picture lasts its interval, which a stated end may leave out; a
+         * stream without an end of its own ends with its last frame */
+        if (l->last_s > -1e8 && l->prev_s > -1e8) {
+            double data_end = 2 * l->last_s - l->prev_s;
+            end = own || end > 1e17 ? fmax(end, data_end) : fmin(end, data_end);
+        }
         if (end > s->end_s - 0.5) continue;
         av_bprintf(bp, "%s%s stream %d ends at %.1f s, before the scene does (%.1f s): %s", n++ ? "; " : "",
                    i ? "audio" : "video", l->index, end - start, s->end_s - start,

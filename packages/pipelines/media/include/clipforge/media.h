@@ -42,6 +42,8 @@ typedef struct cf_media_input {
     int unusable_video;                 /* a video stream that cannot be decoded while none can, else -1 */
     int unusable_audio;                 /* the same for audio */
     bool was_read;                      /* packets were read: a new pass must seek back first */
+    double read_to_s;                   /* source seconds the audio and video packets read by cf_media_read
+                                         * since the last rewind reach (their end), 0 before any */
     char *path;                         /* owned: what it was opened as */
     AVIOContext *io;                    /* the caller's reader, or NULL */
     AVFormatContext *retired;           /* owned: the context before cf_media_rewind opened it again */
@@ -268,6 +270,17 @@ bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s);
  * well before want_s, where the file says it goes on: a truncated or damaged file. The last frame
  * shows for a frame interval (a slideshow's pictures are seconds apart), plus half a second. */
 bool cf_media_stopped_short(double last_s, double prev_s, double want_s);
+/* Where stream index's data ends by the file's own account (source seconds): the stream's stated
+ * duration, else the container's (then *own is false: Matroska and WebM state no end per stream);
+ * -1 when neither is known. */
+double cf_media_stated_end(const cf_media_input *in, int index, bool *own);
+/* True when a stream that stopped well before want_s (cf_media_stopped_short) was cut short by a
+ * truncated or damaged file: its own stated end says it goes on (own), or the file's packets
+ * stopped there too (in->read_to_s). A stream without an end of its own that stops while the
+ * file's other streams go on simply ended: a soundtrack shorter than its pictures. */
+bool cf_media_cut_short(const cf_media_input *in, bool own, double last_s, double prev_s, double want_s);
+/* av_read_frame on the input, keeping in->read_to_s. */
+int cf_media_read(cf_media_input *in, AVPacket *pkt);
 /* A span whose first picture comes more than this (seconds) after its start is given the picture
  * on screen at its start (the one before) at the start: a slideshow or a screen recording holds
  * one picture for seconds, and a span starting inside it began without a picture. */
