@@ -576,6 +576,21 @@ for mode in copy accurate; do
 done
 bad 2 cut-r.mp4 render --template shorts-blur --input cut.mkv --span 4:12 --format vertical --size 90x160 --output cut-r.mp4
 grep -q "truncated or damaged" err.txt || fail "render of cut.mkv: $(cat err.txt)"
+check "sound alone in AAC (a podcast's .m4a): a trim keeps the sound from its start, into a file named .m4a"
+# Before: auto copied from the first 23 ms AAC frame after the start (the sound before it lost,
+# the track starting 20 ms late), and an output named .m4a was refused ("cannot tell the format").
+gen click.m4a -f lavfi -i "aevalsrc='if(between(t,2.5,2.52),0.8*sin(2*PI*1000*t),0)':s=44100:d=10" -c:a aac
+click_at() { ffmpeg -nostdin -v error -i "$1" -f s16le -ac 1 - | python3 -c "
+import array, sys
+x = array.array('h', sys.stdin.buffer.read())
+print('%.4f' % (next(i for i, v in enumerate(x) if abs(v) > 3000) / 44100))"; }
+for mode in auto copy; do
+  ok clip --input click.m4a --output "click_$mode.m4a" --trim 2:8 --trim-mode $mode
+  at=$(click_at "click_$mode.m4a")
+  [ "$(sval "click_$mode.m4a" a:0 start_time)" = 0.000000 ] && approx "$at" 0.5 0.024 &&
+    awk -v a="$at" 'BEGIN { exit !(a >= 0.4995) }' || fail "$mode: starts at $(sval "click_$mode.m4a" a:0 start_time) s, click at $at s"
+done
+[ "$(click_at click_auto.m4a)" = 0.5000 ] || fail "auto is not sample-exact: click at $(click_at click_auto.m4a) s"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

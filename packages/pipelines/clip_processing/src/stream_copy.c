@@ -11,10 +11,13 @@
 #include <math.h>
 
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err) {
-    *out = in->video_index < 0 ? at_s : NAN;
+    *out = in->video_index < 0 && in->audio_index < 0 ? at_s : NAN;
     if (leading) *leading = false;
-    if (in->video_index < 0) return CF_OK;
-    AVStream *st = in->fmt->streams[in->video_index];
+    /* without pictures, every packet of the sound is a place to start (a frame of AAC is 23 ms:
+     * starting at the first one after at_s lost the sound before it) */
+    bool sound = in->video_index < 0;
+    if (sound && in->audio_index < 0) return CF_OK;
+    AVStream *st = in->fmt->streams[sound ? in->audio_index : in->video_index];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     int ret = cf_media_rewind(in, at_s);
@@ -22,11 +25,11 @@ cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool
     /* The seek may land before the keyframe we want (always, for formats without an index):
      * keep the last keyframe at or before at_s. */
     while (ret >= 0 && (ret = av_read_frame(in->fmt, pkt)) >= 0) {
-        bool video = pkt->stream_index == st->index;
-        bool key = video && (pkt->flags & AV_PKT_FLAG_KEY) && pkt->pts != AV_NOPTS_VALUE;
+        bool ours = pkt->stream_index == st->index;
+        bool key = ours && (sound || (pkt->flags & AV_PKT_FLAG_KEY)) && pkt->pts != AV_NOPTS_VALUE;
         double t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts * av_q2d(st->time_base) : NAN;
         av_packet_unref(pkt);
-        if (!video) continue;
+        if (!ours) continue;
         /* the picture decoded after a keyframe but shown before it: a leading picture of an
          * open picture group, decodable only from the group before */
         if (next_of_key && !key) lead = t < *out - 1e-6;

@@ -10,7 +10,8 @@
 #include "clipforge/media.h"
 
 /* Source time (seconds) of the video keyframe at or before at_s (the first one after when there
- * is none before, NAN when none is read); *out = at_s for audio-only inputs. *leading (may be
+ * is none before, NAN when none is read); for audio-only inputs, of the sound's packet at or
+ * before at_s. *leading (may be
  * NULL): the keyframe has leading pictures (an open picture group: the picture decoded after it
  * is shown before it). Leaves the read position anywhere. */
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err);

@@ -32,11 +32,9 @@ bool cf_encoder_format_of_name(const char *name, cf_target_format *f) {
     static const struct {
         const char *ext;
         cf_target_format f;
-    } known[] = {{".mp4", CF_TARGET_FORMAT_MP4},
-                 {".m4v", CF_TARGET_FORMAT_MP4},
-                 {".mov", CF_TARGET_FORMAT_MP4},
-                 {".webm", CF_TARGET_FORMAT_WEBM},
-                 {".gif", CF_TARGET_FORMAT_GIF}};
+    } known[] = {{".mp4", CF_TARGET_FORMAT_MP4},   {".m4v", CF_TARGET_FORMAT_MP4},
+                 {".m4a", CF_TARGET_FORMAT_MP4},   {".mov", CF_TARGET_FORMAT_MP4},
+                 {".webm", CF_TARGET_FORMAT_WEBM}, {".gif", CF_TARGET_FORMAT_GIF}};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcasecmp(dot, known[i].ext)) {
             *f = known[i].f;
