@@ -100,13 +100,3 @@ int cfclip_format_parse(const char *name, cfclip_format *out) {
         }
     return -1;
 }
-
-int cfclip_format_from_path(const char *path, cfclip_format *out) {
-    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash)) return -1;
-    if (!strcasecmp(dot + 1, "m4v") || !strcasecmp(dot + 1, "mov")) {
-        *out = CFCLIP_MP4;
-        return 0;
-    }
-    return cfclip_format_parse(dot + 1, out);
-}

@@ -64,7 +64,5 @@ const char *cfclip_format_name(cfclip_format f);
 const char *cfclip_format_mime(cfclip_format f);
 /* Parses "mp4"/"webm"/"gif"; -1 when unknown. */
 int cfclip_format_parse(const char *name, cfclip_format *out);
-/* The format implied by a file name's extension; -1 when it implies none. */
-int cfclip_format_from_path(const char *path, cfclip_format *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "clip_plan.h"
+#include "clipforge/encode.h"
 #include "clip_request.h"
 #include "filter_graph.h"
 
@@ -205,15 +206,18 @@ static void test_audio_chain_keeps_pitch_with_tempo_steps(void **state) {
     av_bprint_finalize(&b, NULL);
 }
 
+/* The rule the CLI and the render use for an output's format (clipforge/encode.h). */
 static void test_format_from_path(void **state) {
     (void)state;
-    cfclip_format f;
-    assert_int_equal(cfclip_format_from_path("/a/b.WEBM", &f), 0);
-    assert_int_equal(f, CFCLIP_WEBM);
-    assert_int_equal(cfclip_format_from_path("clip.gif", &f), 0);
-    assert_int_equal(f, CFCLIP_GIF);
-    assert_int_equal(cfclip_format_from_path("dir.v2/clip", &f), -1);
-    assert_int_equal(cfclip_format_from_path("clip.avi", &f), -1);
+    cf_target_format f;
+    assert_true(cf_encoder_format_of_name("/a/b.WEBM", &f));
+    assert_int_equal(f, CF_TARGET_FORMAT_WEBM);
+    assert_true(cf_encoder_format_of_name("clip.gif", &f));
+    assert_int_equal(f, CF_TARGET_FORMAT_GIF);
+    assert_true(cf_encoder_format_of_name("podcast.m4a", &f));
+    assert_int_equal(f, CF_TARGET_FORMAT_MP4);
+    assert_false(cf_encoder_format_of_name("dir.v2/clip", &f));
+    assert_false(cf_encoder_format_of_name("clip.avi", &f));
 }
 
 int main(void) {
