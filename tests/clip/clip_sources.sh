@@ -558,6 +558,8 @@ for f in mute_half.mkv mute_half.webm; do
     ok clip --input $f --output "$f-$mode.mp4" --trim 4:10 --trim-mode $mode
     approx "$(sval "$f-$mode.mp4" v:0 duration)" 6.0 0.1 && approx "$(sval "$f-$mode.mp4" a:0 duration)" 2.0 0.1 ||
       fail "$f $mode 4-10: video $(sval "$f-$mode.mp4" v:0 duration) s, audio $(sval "$f-$mode.mp4" a:0 duration) s"
+    grep -q "^note: audio stream 1 of the source ends 2.0 s into the clip of 6.0 s: silence after it" out.txt ||
+      fail "$f $mode: no note of the sound ending: $(cat out.txt)"
   done
   ok render --template shorts-blur --input $f --span 4:10 --format vertical --size 90x160 --output "$f-r.mp4" --json
   python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('audio stream 1 ends at 6.0 s, before the scene does (10.0 s): silence after it' in x for x in n), n" ||

@@ -105,14 +105,30 @@ static cf_err add_removed(cf_clip_processing_result *out, const cfclip_report *r
 }
 
 /* A clip shorter than its span (the streams chosen end before the span does, where the file
- * goes on: another recording's streams after them) says so, rather than passing for whole. */
+ * goes on: another recording's streams after them) says so, rather than passing for whole; so
+ * does one stream of it that ends early (a soundtrack shorter than its pictures), as the source's
+ * does. */
 static void shorter_note(const cfclip_report *report, const cf_artifact *a, char *note, size_t n) {
     *note = 0;
-    if (report->expected_s > 0 && a->has_duration_ms && a->duration_ms < report->expected_s * 1000 - 500)
+    double want_ms = report->expected_s * 1000 - 500;
+    if (report->expected_s <= 0 || !a->has_duration_ms) return;
+    if (a->duration_ms < want_ms) {
         snprintf(note, n,
                  "the clip is %.1f s long, not the %.1f s asked for: the streams taken from the source end "
                  "before the span does",
                  a->duration_ms / 1000.0, report->expected_s);
+        return;
+    }
+    for (size_t i = 0; i < a->n_streams; i++) {
+        const cf_artifact_stream *st = &a->streams[i];
+        double end_ms = (double)(st->has_start_ms ? st->start_ms : 0) + (double)st->duration_ms;
+        if (!st->has_duration_ms || !st->has_source_index || end_ms >= want_ms) continue;
+        bool audio = st->kind == CF_STREAM_KIND_AUDIO;
+        snprintf(note, n, "%s stream %d of the source ends %.1f s into the clip of %.1f s: %s after it",
+                 audio ? "audio" : "video", (int)st->source_index, end_ms / 1000.0, a->duration_ms / 1000.0,
+                 audio ? "silence" : "its last picture shows");
+        return;
+    }
 }
 
 static cf_err build_result(const cf_clip_processing_request *req, const cfclip_plan *plan,
