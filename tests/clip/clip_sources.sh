@@ -593,6 +593,16 @@ for mode in auto copy; do
     awk -v a="$at" 'BEGIN { exit !(a >= 0.4995) }' || fail "$mode: starts at $(sval "click_$mode.m4a" a:0 start_time) s, click at $at s"
 done
 [ "$(click_at click_auto.m4a)" = 0.5000 ] || fail "auto is not sample-exact: click at $(click_at click_auto.m4a) s"
+check "a copy keeps the sound's frame that plays across its start: sound and picture start together"
+# Before: the AAC frame begun before the keyframe the copy starts at was dropped, so the sound
+# began up to 23 ms after the picture (start_time 0.020, the first 20 ms silent).
+gen clickv_src.mp4 -f lavfi -i "testsrc2=s=160x120:r=30:d=10" \
+  -f lavfi -i "aevalsrc='if(between(t,3.5,3.52),0.8*sin(2*PI*1000*t),0)':s=44100:d=10" -c:v libx264 -g 60 -pix_fmt yuv420p -c:a aac
+gen clickv.mp4 -ss 1.5 -i clickv_src.mp4 -c copy # keyframes now at -1.5, 0.5, 2.5 s; the click at 2.0 s
+ok clip --input clickv.mp4 --output clickv_copy.mp4 --trim 1:4 --trim-mode copy # copied from 0.5 s
+at=$(click_at clickv_copy.mp4)
+[ "$(sval clickv_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$at" 1.5 0.0005 ||
+  fail "copy: sound starts at $(sval clickv_copy.mp4 a:0 start_time) s, the click at $at s of it (1.5 s wanted)"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

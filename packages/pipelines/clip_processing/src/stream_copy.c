@@ -112,7 +112,10 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
         return COPY_DROP;
     }
     if (!m->started) {
-        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : pts < origin_s - 1e-6)
+        /* the sound's frame that plays across the start is kept (it starts before the clip,
+         * which the muxer's edit list hides): without it the sound began up to a frame late */
+        double until = pkt->duration > 0 ? pts + (double)pkt->duration * av_q2d(tb) : pts;
+        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : until <= origin_s + 1e-6)
             return COPY_DROP;
         m->started = true;
     }
