@@ -287,9 +287,8 @@ static cf_err push_video(pass *p, const AVFrame *f, cf_error *err) {
 
 static void report(pass *p, int64_t t_ms) {
     if (t_ms > p->max_ms) p->max_ms = t_ms;
-    if (p->duration_ms <= 0) return;
-    double f = (double)p->max_ms / (double)p->duration_ms;
-    if (f - p->last_reported >= 0.01) {
+    double f = cf_media_progress(&p->in, (double)p->max_ms / 1000.0);
+    if (f >= 0 && f - p->last_reported >= 0.01) {
         p->last_reported = f;
         cf_progress_report(p->progress, f * 0.95, "analysing");
     }

@@ -610,6 +610,43 @@ static void test_cancel_stops_the_pass(void **state) {
     assert_null(t);
 }
 
+typedef struct {
+    int reports;   /* "analysing" reports under 0.95, the end left out */
+    double before; /* the fraction reported before the last one */
+} progress_seen;
+
+static void on_progress(void *user, double f, const char *stage) {
+    progress_seen *seen = user;
+    if (strcmp(stage, "analysing") != 0 || f >= 0.95 - 1e-9) return;
+    seen->reports++;
+    seen->before = f;
+}
+
+/* A WebM recorded live (a browser's MediaRecorder) states no length: the pass still says how far
+ * it is, by the bytes read (it stood at 0 until the end). */
+static void test_progress_without_a_stated_length(void **state) {
+    (void)state;
+    char *live = cf_path_join(g_dir, "live.webm");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=s=160x90:r=25:d=20 -f lavfi -i "
+             "sine=f=440:d=20 -c:v libvpx -deadline realtime -c:a libopus -live 1 -f webm %s",
+             live);
+    assert_int_equal(run(cmd), 0);
+    progress_seen seen = {0};
+    cf_progress p;
+    cf_progress_init(&p, on_progress, &seen);
+    cf_feature_track *t = NULL;
+    cf_error err;
+    cf_feature_options o = {.threads = 1};
+    assert_int_equal(cf_features_extract(live, &o, &p, &t, &err), CF_OK);
+    assert_true(t->duration_ms > 19000);
+    assert_true(seen.reports >= 10);
+    assert_true(seen.before > 0.5);
+    cf_feature_track_free(t);
+    free(live);
+}
+
 int main(void) {
     av_log_set_level(AV_LOG_QUIET);
     const struct CMUnitTest tests[] = {
@@ -630,6 +667,7 @@ int main(void) {
         cmocka_unit_test(test_cache_hit_skips_decode),
         cmocka_unit_test(test_bad_media_fails_cleanly),
         cmocka_unit_test(test_cancel_stops_the_pass),
+        cmocka_unit_test(test_progress_without_a_stated_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

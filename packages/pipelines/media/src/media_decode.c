@@ -122,6 +122,16 @@ bool cf_media_cut_short(const cf_media_input *in, bool own, double last_s, doubl
     return own || cf_media_stopped_short(in->read_to_s, in->read_to_s, want_s);
 }
 
+double cf_media_progress(const cf_media_input *in, double at_s) {
+    double f = -1;
+    if (in->duration_ms > 0) f = at_s * 1000.0 / (double)in->duration_ms;
+    else if (in->fmt->pb) {
+        int64_t size = avio_size(in->fmt->pb), pos = avio_tell(in->fmt->pb);
+        if (size > 0 && pos >= 0) f = (double)pos / (double)size;
+    }
+    return f < 0 ? -1 : f > 1 ? 1 : f;
+}
+
 int cf_media_read(cf_media_input *in, AVPacket *pkt) {
     int ret = av_read_frame(in->fmt, pkt);
     if (ret < 0) return ret;

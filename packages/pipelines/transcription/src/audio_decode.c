@@ -131,11 +131,9 @@ static cf_err drain(decoder *d, pcm_buf *b, const char *path, cf_error *err) {
 }
 
 static void report(decoder *d, const cf__span *span) {
-    int64_t dur = d->fmt->duration;
-    AVStream *st = d->fmt->streams[d->stream];
-    if (dur <= 0 || d->pkt->pts == AV_NOPTS_VALUE) return;
-    int64_t at = av_rescale_q(d->pkt->pts, st->time_base, AV_TIME_BASE_Q);
-    cf__span_report(span, (double)at / (double)dur, "decoding audio");
+    if (d->pkt->pts == AV_NOPTS_VALUE) return;
+    double f = cf_media_progress(&d->in, cf_media_time(&d->in, d->stream, d->pkt->pts));
+    if (f >= 0) cf__span_report(span, f, "decoding audio");
 }
 
 static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char *path, cf_error *err) {
