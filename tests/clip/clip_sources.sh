@@ -603,6 +603,19 @@ ok clip --input clickv.mp4 --output clickv_copy.mp4 --trim 1:4 --trim-mode copy 
 at=$(click_at clickv_copy.mp4)
 [ "$(sval clickv_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$at" 1.5 0.0005 ||
   fail "copy: sound starts at $(sval clickv_copy.mp4 a:0 start_time) s, the click at $at s of it (1.5 s wanted)"
+check "Matroska whose pictures start after its sound: a second pass and a copy keep the sound before the first picture"
+# Before: a pass that went back to the start (loudness normalisation's second, a copy after its
+# keyframe look-up) landed on the first entry of the file's index, the first picture's keyframe:
+# the sound before it was silence in a normalised clip and missing from a copy.
+gen vlate.mkv -itsoffset 2 -i mute_half.mp4 -i mute_half.mp4 -map 0:v -map 1:a -c copy
+ok clip --input vlate.mkv --output vlate_norm.mp4 --trim 0:4 --trim-mode accurate --normalize-audio
+vol=$(ffmpeg -nostdin -hide_banner -i vlate_norm.mp4 -map 0:a -af "atrim=0:1.5,volumedetect" -f null - 2>&1 |
+  awk '/mean_volume/ {print $5}')
+awk -v v="$vol" 'BEGIN { exit !(v > -40) }' || fail "normalised: the first 1.5 s of sound at $vol dB"
+ok clip --input vlate.mkv --output vlate_copy.mp4 --trim 0:4 --trim-mode copy
+[ "$(sval vlate_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$(sval vlate_copy.mp4 a:0 duration)" 4.0 0.05 &&
+  approx "$(sval vlate_copy.mp4 v:0 start_time)" 2.0 0.1 ||
+  fail "copy: sound $(sval vlate_copy.mp4 a:0 start_time) s + $(sval vlate_copy.mp4 a:0 duration) s, pictures from $(sval vlate_copy.mp4 v:0 start_time) s"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -203,7 +203,10 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     maps[0].end_key_s = maps[1].end_key_s = NAN;
     cf_err rc = cfclip_keyframe_before(in, start_s, &origin_s, NULL, err);
     if (rc) return rc;
-    if (isnan(origin_s)) origin_s = start_s; /* none: the copy starts at the next one */
+    /* No keyframe at or before the start (none read, or the pictures begin after it): the copy
+     * starts at the start, the sound with it and the pictures at their first keyframe, as in the
+     * source; starting both at that keyframe lost the sound before it. */
+    if (isnan(origin_s) || origin_s > start_s) origin_s = start_s;
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};

@@ -418,7 +418,10 @@ double cf_media_time(const cf_media_input *m, int index, int64_t ts) {
 void cf_media_close(cf_media_input *in) {
     if (!in) return;
     if (in->fmt) avformat_close_input(&in->fmt);
-    if (in->retired) avformat_close_input(&in->retired);
+    for (size_t i = 0; i < in->n_retired; i++) avformat_close_input(&in->retired[i]);
+    free(in->retired);
+    in->retired = NULL;
+    in->n_retired = 0;
     free(in->path);
     in->path = NULL;
     free(in->probe_deadline); /* after the readers that point to it are closed */
@@ -428,16 +431,18 @@ void cf_media_close(cf_media_input *in) {
     in->continuous = NULL;
 }
 
-/* Opens the input again from its first byte; the old context is kept until cf_media_close, as
- * callers may hold its streams (time bases, parameters: the same in the new one). */
+/* Opens the input again from its first byte; the old contexts are kept until cf_media_close, as
+ * callers may hold their streams (time bases, parameters: the same in the new one). */
 static int reopen(cf_media_input *in) {
+    AVFormatContext **kept = realloc(in->retired, (in->n_retired + 1) * sizeof *kept);
+    if (!kept) return AVERROR(ENOMEM);
+    in->retired = kept;
     AVFormatContext *fmt = NULL;
     int ret = open_again(in, in->fmt->max_analyze_duration, false, &fmt);
     (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
     if (ret < 0) return ret;
     for (unsigned i = 0; i < fmt->nb_streams; i++) fmt->streams[i]->discard = in->fmt->streams[i]->discard;
-    if (in->retired) avformat_close_input(&in->retired);
-    in->retired = in->fmt;
+    in->retired[in->n_retired++] = in->fmt;
     in->fmt = fmt;
     return 0;
 }
@@ -520,6 +525,11 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     in->was_read = true;
     in->read_to_s = 0;
     if (at_s <= start + 1e-6 && fresh) return 0;
+    /* Back to the first packet: a seek by time lands on the index's first entry, which in
+     * Matroska is the first picture's keyframe (its cues index the pictures alone), and the sound
+     * before it was lost (silence in a clip's second pass). Opening the file again starts where
+     * the first pass did. */
+    if (at_s <= start + 1e-6 && !strcmp(in->fmt->iformat->name, "matroska,webm") && reopen(in) >= 0) return 0;
     int ret = at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may
      * refuse every seek, after reading to its end looking for one: it is opened again and

@@ -30,23 +30,25 @@ typedef struct cf_media_select {
 } cf_media_select;
 
 typedef struct cf_media_input {
-    AVFormatContext *fmt;               /* owned */
-    int video_index;                    /* chosen video stream, -1 when none */
-    int audio_index;                    /* chosen audio stream, -1 when none */
-    int64_t start_us;                   /* media time 0 (the container start time), 0 when unknown */
-    int64_t duration_ms;                /* -1 when unknown */
-    int rotation;                       /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
-    AVRational sar;                     /* the video's pixel shape (cf_media_stream_sar), 1:1 without video */
-    bool still;                         /* one still picture (an image format: png, jpeg, webp, bmp...) */
-    bool audio_empty;                   /* the file has audio, but no audio stream carries packets */
-    int unusable_video;                 /* a video stream that cannot be decoded while none can, else -1 */
-    int unusable_audio;                 /* the same for audio */
-    bool was_read;                      /* packets were read: a new pass must seek back first */
-    double read_to_s;                   /* source seconds the audio and video packets read by cf_media_read
-                                         * since the last rewind reach (their end), 0 before any */
-    char *path;                         /* owned: what it was opened as */
-    AVIOContext *io;                    /* the caller's reader, or NULL */
-    AVFormatContext *retired;           /* owned: the context before cf_media_rewind opened it again */
+    AVFormatContext *fmt;      /* owned */
+    int video_index;           /* chosen video stream, -1 when none */
+    int audio_index;           /* chosen audio stream, -1 when none */
+    int64_t start_us;          /* media time 0 (the container start time), 0 when unknown */
+    int64_t duration_ms;       /* -1 when unknown */
+    int rotation;              /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
+    AVRational sar;            /* the video's pixel shape (cf_media_stream_sar), 1:1 without video */
+    bool still;                /* one still picture (an image format: png, jpeg, webp, bmp...) */
+    bool audio_empty;          /* the file has audio, but no audio stream carries packets */
+    int unusable_video;        /* a video stream that cannot be decoded while none can, else -1 */
+    int unusable_audio;        /* the same for audio */
+    bool was_read;             /* packets were read: a new pass must seek back first */
+    double read_to_s;          /* source seconds the audio and video packets read by cf_media_read
+                                * since the last rewind reach (their end), 0 before any */
+    char *path;                /* owned: what it was opened as */
+    AVIOContext *io;           /* the caller's reader, or NULL */
+    AVFormatContext **retired; /* owned: the contexts before cf_media_rewind opened the input
+                                * again (callers may hold their streams) */
+    size_t n_retired;
     int64_t *probe_deadline;            /* owned: when opening must stop (CLIPFORGE_PROBE_MS); FFmpeg's file
                                          * readers keep a pointer to it, so it lives until cf_media_close */
     char *continuous;                   /* owned: the copy read instead of an MPEG-TS/PS file of recordings
