@@ -11,9 +11,8 @@
 
 /* Source time (seconds) of the video keyframe at or before at_s (the first one after when there
  * is none before, NAN when none is read); for audio-only inputs, of the sound's packet at or
- * before at_s. *leading (may be
- * NULL): the keyframe has leading pictures (an open picture group: the picture decoded after it
- * is shown before it). Leaves the read position anywhere. */
+ * before at_s. *leading (may be NULL): the keyframe has leading pictures (an open picture group:
+ * the picture decoded after it is shown before it). Leaves the read position anywhere. */
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);

@@ -109,8 +109,9 @@ bool cf_media_stopped_short(double last_s, double prev_s, double want_s) {
 
 double cf_media_stated_end(const cf_media_input *in, int index, bool *own) {
     const AVStream *st = in->fmt->streams[index];
-    *own = st->duration != AV_NOPTS_VALUE && st->duration > 0;
-    if (*own) {
+    bool stated = st->duration != AV_NOPTS_VALUE && st->duration > 0;
+    if (own) *own = stated;
+    if (stated) {
         int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
         return (double)(start + st->duration) * av_q2d(st->time_base);
     }

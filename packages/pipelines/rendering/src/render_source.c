@@ -242,9 +242,8 @@ static int finish(render_source *s) {
         if (lanes[i]->done) continue;
         ret = decode(s, lanes[i], NULL, &pushed);
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
-        bool own;
         if (ret >= 0 && !lanes[i]->done)
-            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index, &own)));
+            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index, NULL)));
     }
     return ret;
 }
@@ -266,8 +265,8 @@ int cf_render_source_feed(render_source *s) {
     return 0;
 }
 
-/* Where the stream's data ends by the file's own account (cf_media_stated_end); far away when
- * unknown. */
+/* Where the stream's data ends by the file's own account (cf_media_stated_end; own may be NULL);
+ * far away when unknown. */
 static double stated_end(const render_source *s, int index, bool *own) {
     double end = cf_media_stated_end(&s->in, index, own);
     return end >= 0 ? end : 1e18;

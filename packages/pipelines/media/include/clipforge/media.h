@@ -273,8 +273,8 @@ bool cf_media_went_back(const cf_media_input *m, double prev_s, double t_s);
  * shows for a frame interval (a slideshow's pictures are seconds apart), plus half a second. */
 bool cf_media_stopped_short(double last_s, double prev_s, double want_s);
 /* Where stream index's data ends by the file's own account (source seconds): the stream's stated
- * duration, else the container's (then *own is false: Matroska and WebM state no end per stream);
- * -1 when neither is known. */
+ * duration, else the container's (then *own, when given, is false: Matroska and WebM state no end
+ * per stream); -1 when neither is known. */
 double cf_media_stated_end(const cf_media_input *in, int index, bool *own);
 /* True when a stream that stopped well before want_s (cf_media_stopped_short) was cut short by a
  * truncated or damaged file: its own stated end says it goes on (own), or the file's packets
