@@ -77,6 +77,30 @@ check "filmstrip: a tile of the pattern is not black ($(luma "$WORK/sheet.jpg" 1
 req GET "/v1/media/$rotated/filmstrip"
 check "filmstrip of a video turned 90 degrees: upright tiles (160x212)" test "$(jget 'j["tile_width"], j["tile_height"]')" = "(160, 212)"
 req GET "/v1/media/$audio/filmstrip"; expect_problem 422 unsupported
+# a transport stream recorded from 1000 s on (red, green, blue for 20 s each): tiles from
+# where the recording starts, not from the container's zero (the tiles past 24 s were all one
+# picture, the one decoding forward from the start stopped at)
+ffmpeg -loglevel error -y -f lavfi -i "color=red:s=160x120:r=25:d=20" -f lavfi -i "color=lime:s=160x120:r=25:d=20" \
+  -f lavfi -i "color=blue:s=160x120:r=25:d=20" -filter_complex "[0:v][1:v][2:v]concat=n=3:v=1[v]" -map "[v]" \
+  -c:v libx264 -preset ultrafast -g 50 -pix_fmt yuv420p -output_ts_offset 1000 "$WORK/late.ts"
+late=$(upload "$WORK/late.ts")
+req GET "/v1/media/$late/filmstrip"
+curl -sf -o "$WORK/late.jpg" "$BASE$(jget 'j["url"]')"
+# colour of each tile: its centre pixel's strongest channel (R, G or B), against its time's
+tiles=$(python3 - "$WORK/body" "$WORK/late.jpg" <<'PY'
+import json, subprocess, sys
+j = json.load(open(sys.argv[1]))
+w, h, c = j["tile_width"], j["tile_height"], j["columns"]
+raw = subprocess.run(["ffmpeg", "-v", "error", "-i", sys.argv[2], "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                     capture_output=True, check=True).stdout
+for i, t in enumerate(j["times_ms"]):
+    x, y = (i % c) * w + w // 2, (i // c) * h + h // 2
+    p = raw[(y * w * c + x) * 3:(y * w * c + x) * 3 + 3]
+    print("%d:%s%s" % (t // 1000, "RGB"[max(range(3), key=lambda k: p[k])], "RGB"[min(t // 20000, 2)]))
+PY
+)
+check "filmstrip of a recording starting at 1000 s: times over the 60 s, each tile its time's colour ($(echo $tiles))" \
+  python3 -c 'import sys; t = sys.argv[1].split(); sys.exit(not (int(t[-1].split(":")[0]) > 50 and all(x[-1] == x[-2] for x in t)))' "$tiles"
 
 echo "# poster"
 code=$(curl -s -o "$WORK/poster.jpg" -w '%{http_code} %{content_type}' "$BASE/v1/media/$av/poster")

@@ -122,7 +122,11 @@ static int next_frame(grabber *g) {
 static int decode_at(grabber *g, int64_t at_ms, int64_t slack_ms) {
     av_frame_unref(g->frame);
     avcodec_flush_buffers(g->dec);
-    int ret = cf_media_rewind(&g->in, (double)at_ms / 1000.0);
+    /* at_ms counts from the file's start (frame_ms), a seek from the container's zero: an
+     * MPEG-TS recording starts anywhere (1000 s), and the tiles after the first seconds were all
+     * the one picture decoding forward from the start stopped at */
+    double at_s = g->in.start_us / 1e6 + (double)at_ms / 1000.0;
+    int ret = cf_media_rewind(&g->in, at_s);
     if (ret < 0) return ret;
     g->dec->skip_frame = AVDISCARD_NONKEY;
     ret = next_frame(g);
@@ -133,7 +137,7 @@ static int decode_at(grabber *g, int64_t at_ms, int64_t slack_ms) {
      * decoder were decoded as keyframes only, so start again from the keyframe. */
     avcodec_flush_buffers(g->dec);
     g->dec->skip_frame = AVDISCARD_DEFAULT;
-    if ((ret = cf_media_rewind(&g->in, (double)at_ms / 1000.0)) < 0) return ret;
+    if ((ret = cf_media_rewind(&g->in, at_s)) < 0) return ret;
     for (int i = 0; i < MAX_FORWARD_FRAMES; i++) {
         av_frame_unref(g->frame);
         if ((ret = next_frame(g)) <= 0) return ret;
