@@ -603,19 +603,31 @@ ok clip --input clickv.mp4 --output clickv_copy.mp4 --trim 1:4 --trim-mode copy 
 at=$(click_at clickv_copy.mp4)
 [ "$(sval clickv_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$at" 1.5 0.0005 ||
   fail "copy: sound starts at $(sval clickv_copy.mp4 a:0 start_time) s, the click at $at s of it (1.5 s wanted)"
-check "Matroska whose pictures start after its sound: a second pass and a copy keep the sound before the first picture"
+check "Matroska, MP4, NUT and FLV whose pictures start 2 s after their sound: every pass and every mode keeps the sound before the first picture"
 # Before: a pass that went back to the start (loudness normalisation's second, a copy after its
-# keyframe look-up) landed on the first entry of the file's index, the first picture's keyframe:
-# the sound before it was silence in a normalised clip and missing from a copy.
+# keyframe look-up, a smart cut's head), or any clip starting before the first picture, went
+# where the pictures start: Matroska's index lists the pictures alone, MP4 and NUT move every
+# stream to the first picture. The sound before it was silence in the clip, or missing from a copy.
 gen vlate.mkv -itsoffset 2 -i mute_half.mp4 -i mute_half.mp4 -map 0:v -map 1:a -c copy
-ok clip --input vlate.mkv --output vlate_norm.mp4 --trim 0:4 --trim-mode accurate --normalize-audio
-vol=$(ffmpeg -nostdin -hide_banner -i vlate_norm.mp4 -map 0:a -af "atrim=0:1.5,volumedetect" -f null - 2>&1 |
-  awk '/mean_volume/ {print $5}')
-awk -v v="$vol" 'BEGIN { exit !(v > -40) }' || fail "normalised: the first 1.5 s of sound at $vol dB"
-ok clip --input vlate.mkv --output vlate_copy.mp4 --trim 0:4 --trim-mode copy
-[ "$(sval vlate_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$(sval vlate_copy.mp4 a:0 duration)" 4.0 0.05 &&
-  approx "$(sval vlate_copy.mp4 v:0 start_time)" 2.0 0.1 ||
-  fail "copy: sound $(sval vlate_copy.mp4 a:0 start_time) s + $(sval vlate_copy.mp4 a:0 duration) s, pictures from $(sval vlate_copy.mp4 v:0 start_time) s"
+# first_sound FILE: the mean volume of its first 0.8 s of sound, dB
+first_sound() {
+  ffmpeg -nostdin -hide_banner -i "$1" -map 0:a -af "atrim=0:0.8,volumedetect" -f null - 2>&1 | awk '/mean_volume/ {print $5}'
+}
+for ext in mkv mp4 nut flv; do
+  [ $ext = mkv ] || gen vlate.$ext -i vlate.mkv -c copy
+  for run in "0:4 accurate --normalize-audio" "0:4 auto" "1:4 accurate"; do
+    set -- $run
+    ok clip --input vlate.$ext --output vlate_out.mp4 --trim "$1" --trim-mode "${@:2}"
+    vol=$(first_sound vlate_out.mp4)
+    awk -v v="$vol" 'BEGIN { exit !(v > -40) }' || fail "$ext, $run: the first 0.8 s of sound at $vol dB"
+  done
+  for from in 0 1; do
+    ok clip --input vlate.$ext --output vlate_copy.mp4 --trim $from:4 --trim-mode copy
+    [ "$(sval vlate_copy.mp4 a:0 start_time)" = 0.000000 ] && approx "$(sval vlate_copy.mp4 a:0 duration)" $((4 - from)) 0.05 &&
+      approx "$(sval vlate_copy.mp4 v:0 start_time)" $((2 - from)) 0.1 ||
+      fail "$ext copy from $from s: sound $(sval vlate_copy.mp4 a:0 start_time) s + $(sval vlate_copy.mp4 a:0 duration) s, pictures from $(sval vlate_copy.mp4 v:0 start_time) s"
+  done
+done
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

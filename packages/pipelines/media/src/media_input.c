@@ -487,6 +487,17 @@ static int next_keyframe(AVFormatContext *fmt, const AVStream *st, double until_
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* Back to the first packet. A seek by time goes where the pictures start: Matroska's cues index
+ * the pictures alone, MP4, MOV and NUT move every stream to the first picture's time. The sound
+ * before the first picture was lost (silence in a clip's second pass, a copy or a smart cut
+ * without it, and every clip starting between the sound's start and the pictures'), and an AAC
+ * track in MP4 restarted without its priming. Opening the file again starts where the first pass
+ * did; formats read without an index (MPEG-TS, PS) go to their first byte, as cheap and as right. */
+static int to_start(cf_media_input *in) {
+    if (!seeks_by_bytes(in) && reopen(in) >= 0) return 0;
+    return seek_near(in, in->start_us / 1e6);
+}
+
 /* A seek must land on a keyframe shown at or before at_s, or the pictures between the time and
  * the keyframe are lost. Formats without an index (MPEG-PS/TS) seek by bisecting timestamps and
  * land near the time: 3 s before it covers the groups of pictures of broadcasts and cameras, not
@@ -500,10 +511,10 @@ static int seek_before_keyframe(cf_media_input *in, double at_s) {
     bool by_bytes = seeks_by_bytes(in);
     double start = in->start_us / 1e6, back = by_bytes ? 3.0 : 0.25;
     double from = by_bytes ? at_s - back : at_s;
-    if (from < start) from = start;
+    if (from <= start) return to_start(in);
     int ret = seek_near(in, from);
     bool video = in->video_index >= 0 && in->fmt->streams[in->video_index]->discard < AVDISCARD_ALL;
-    while (ret >= 0 && video && from > start) {
+    while (ret >= 0 && video) {
         double t;
         int64_t pos;
         if ((ret = next_keyframe(in->fmt, in->fmt->streams[in->video_index], at_s, &t, &pos)) < 0) break;
@@ -513,7 +524,7 @@ static int seek_before_keyframe(cf_media_input *in, double at_s) {
             return by_bytes && pos >= 0 ? avformat_seek_file(in->fmt, -1, pos, pos, pos, AVSEEK_FLAG_BYTE)
                                         : seek_near(in, from);
         back *= 4;
-        from = from - back > start ? from - back : start;
+        if ((from -= back) <= start) return to_start(in); /* no keyframe shown before at_s */
         ret = seek_near(in, from);
     }
     return ret;
@@ -525,12 +536,7 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     in->was_read = true;
     in->read_to_s = 0;
     if (at_s <= start + 1e-6 && fresh) return 0;
-    /* Back to the first packet: a seek by time lands on the index's first entry, which in
-     * Matroska is the first picture's keyframe (its cues index the pictures alone), and the sound
-     * before it was lost (silence in a clip's second pass). Opening the file again starts where
-     * the first pass did. */
-    if (at_s <= start + 1e-6 && !strcmp(in->fmt->iformat->name, "matroska,webm") && reopen(in) >= 0) return 0;
-    int ret = at_s > start ? seek_before_keyframe(in, at_s) : seek_near(in, at_s);
+    int ret = at_s > start + 1e-6 ? seek_before_keyframe(in, at_s) : to_start(in);
     /* A file without an index (Matroska without cues, as a recording cut off leaves it) may
      * refuse every seek, after reading to its end looking for one: it is opened again and
      * read from the start (the caller drops what comes before at_s). */
