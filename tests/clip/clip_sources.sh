@@ -628,6 +628,20 @@ for ext in mkv mp4 nut flv; do
       fail "$ext copy from $from s: sound $(sval vlate_copy.mp4 a:0 start_time) s + $(sval vlate_copy.mp4 a:0 duration) s, pictures from $(sval vlate_copy.mp4 v:0 start_time) s"
   done
 done
+check "a live WebM (a browser's recording: no length stated, no index) is measured: probe says 12 s, a trim past its end is refused as such, the duration limit applies"
+# Before: probe said "Duration unknown", a trim past its end was refused as a truncated or damaged
+# file after encoding all of it, and CLIPFORGE_MAX_DURATION_MS never applied to such a file.
+gen live.webm -f lavfi -i "testsrc2=s=160x120:r=30:d=12" -f lavfi -i "sine=f=440:d=12" -c:v libvpx -deadline realtime \
+  -b:v 200k -c:a libopus -f webm -live 1
+[ "$(fval live.webm duration)" = N/A ] || fail "the live WebM states a length: $(fval live.webm duration)"
+ok probe live.webm
+grep -q "Duration  0:00:12.0" out.txt && grep -q "Note .*states no length" out.txt || fail "probe: $(cat out.txt)"
+bad 2 live_out.mp4 clip --input live.webm --output live_out.mp4 --trim 5:20
+grep -q "past the end of live.webm (12.0" err.txt || fail "trim past the end: $(cat err.txt)"
+ok clip --input live.webm --output live_out.mp4 --trim 5:11.5
+approx "$(sval live_out.mp4 v:0 duration)" 6.5 0.05 || fail "a clip of the live WebM: $(sval live_out.mp4 v:0 duration) s"
+CLIPFORGE_MAX_DURATION_MS=5000 bad 2 "" probe live.webm
+grep -q "duration: at least 50[0-9][0-9] ms is over the 5000-ms limit" err.txt || fail "limit: $(cat err.txt)"
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

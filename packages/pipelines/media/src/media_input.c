@@ -242,6 +242,55 @@ static cf_err read_streams(const char *path, cf_media_input *in, cf_error *err) 
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err);
 
+/* The end of the file's last audio or video packet, in AV_TIME_BASE units, read without decoding;
+ * AV_NOPTS_VALUE when none has a time. Stops once past stop_us (> 0): 1. */
+static int last_packet_end(AVFormatContext *fmt, int64_t stop_us, int64_t *end_us) {
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) return AVERROR(ENOMEM);
+    int ret;
+    *end_us = AV_NOPTS_VALUE;
+    while ((ret = av_read_frame(fmt, pkt)) >= 0) {
+        const AVStream *st = fmt->streams[pkt->stream_index];
+        enum AVMediaType type = st->codecpar->codec_type;
+        int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        if ((type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) && !is_cover_picture(st) &&
+            ts != AV_NOPTS_VALUE) {
+            int64_t end =
+                av_rescale_q(ts + (pkt->duration > 0 ? pkt->duration : 0), st->time_base, AV_TIME_BASE_Q);
+            if (*end_us == AV_NOPTS_VALUE || end > *end_us) *end_us = end;
+        }
+        av_packet_unref(pkt);
+        if (stop_us > 0 && *end_us != AV_NOPTS_VALUE && *end_us > stop_us) break;
+    }
+    av_packet_free(&pkt);
+    /* a damaged tail ends the file where it is readable, as the pipelines read it */
+    return ret == AVERROR(ENOMEM) ? ret : ret >= 0;
+}
+
+/* A file that states no length (a browser's MediaRecorder WebM, a live FLV, a recording whose
+ * writer stopped before finishing its header) is measured: read to its end once without decoding,
+ * from its start to the end of its last packet, then opened again at its first byte (a file
+ * without an index cannot seek back). Without it, a trim past its end was refused as a damaged
+ * file, progress had no total, and the duration limit never applied (the reading stops at it). */
+static cf_err measure_length(const char *path, cf_media_input *in, cf_error *err) {
+    if (in->duration_ms >= 0 || in->still || !in->fmt->pb || !(in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        return CF_OK;
+    int64_t limit_ms = cfmedia_limits_max_duration_ms(), end_us;
+    int ret = last_packet_end(in->fmt, limit_ms > 0 ? in->start_us + limit_ms * 1000 : 0, &end_us);
+    AVFormatContext *fmt = NULL;
+    int again = ret >= 0 ? open_again(in, in->fmt->max_analyze_duration, false, &fmt) : ret;
+    (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
+    if (again < 0)
+        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot measure its length (it states none): %s",
+                            path, av_err2str(again));
+    avformat_close_input(&in->fmt);
+    in->fmt = fmt;
+    if (end_us == AV_NOPTS_VALUE || end_us <= in->start_us) return CF_OK;
+    in->duration_ms = (end_us - in->start_us) / 1000;
+    in->duration_measured = true;
+    return cfmedia_limits_check_duration(in->duration_ms, ret == 1, err);
+}
+
 /* An MP4/MOV or FLV file with a second one joined after it (cat): where the second begins. */
 static void find_second_file(const char *path, cf_media_input *in) {
     int64_t starts[2];
@@ -312,6 +361,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
     }
+    if ((rc = measure_length(path, in, err))) return rc;
     find_second_file(path, in);
     return follow_restarts(path, sel, in, err);
 }

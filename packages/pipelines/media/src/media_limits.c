@@ -79,13 +79,20 @@ static cf_err check_streams(const AVFormatContext *fmt, cf_error *err) {
     return over(err, "the file", value, g_limits.max_streams, "stream", "CLIPFORGE_MAX_STREAMS");
 }
 
-static cf_err check_duration(const AVFormatContext *fmt, cf_error *err) {
-    if (g_limits.max_duration_ms <= 0 || fmt->duration == AV_NOPTS_VALUE ||
-        fmt->duration / 1000 <= g_limits.max_duration_ms)
-        return CF_OK;
+cf_err cfmedia_limits_check_duration(int64_t duration_ms, bool at_least, cf_error *err) {
+    if (g_limits.max_duration_ms <= 0 || duration_ms <= g_limits.max_duration_ms) return CF_OK;
     char value[64];
-    snprintf(value, sizeof value, "%" PRId64 " ms", fmt->duration / 1000);
+    snprintf(value, sizeof value, "%s%" PRId64 " ms", at_least ? "at least " : "", duration_ms);
     return over(err, "duration", value, g_limits.max_duration_ms, "ms", "CLIPFORGE_MAX_DURATION_MS");
+}
+
+int64_t cfmedia_limits_max_duration_ms(void) {
+    return g_limits.max_duration_ms > 0 ? g_limits.max_duration_ms : 0;
+}
+
+static cf_err check_duration(const AVFormatContext *fmt, cf_error *err) {
+    return fmt->duration == AV_NOPTS_VALUE ? CF_OK
+                                           : cfmedia_limits_check_duration(fmt->duration / 1000, false, err);
 }
 
 /* Frames the stream says it has, else its length times its frame rate; 0 when unknown. */

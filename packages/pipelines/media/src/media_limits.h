@@ -18,6 +18,11 @@ cf_err cfmedia_limits_failed(int ret, int64_t *deadline_us, cf_error *err);
 /* Checks the opened input against the limits: CF_ERR_INVALID_MEDIA naming the first one it is
  * over, else CF_OK. */
 cf_err cfmedia_limits_check(const AVFormatContext *fmt, cf_error *err);
+/* Checks a length measured by reading the file (it states none) against the duration limit;
+ * at_least: the reading stopped there, past the limit. */
+cf_err cfmedia_limits_check_duration(int64_t duration_ms, bool at_least, cf_error *err);
+/* The duration limit in ms, 0 = none. */
+int64_t cfmedia_limits_max_duration_ms(void);
 /* The max_pixels a decoder takes (0 = FFmpeg's own). */
 int64_t cfmedia_limits_max_pixels(void);
 

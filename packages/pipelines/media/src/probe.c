@@ -118,14 +118,22 @@ static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
     return s;
 }
 
-static json_t *second_file_notes(const cf_media_input *in) {
+/* What a reader of the facts should know: a second file left unread, a length measured. */
+static json_t *probe_notes(const cf_media_input *in) {
     char note[200];
-    snprintf(note, sizeof note,
-             "not read: the second file joined at byte %" PRId64
-             " (a %s file holds one recording; join recordings with the ffmpeg CLI's concat demuxer)",
-             in->second_file_at, cf_media_container_name(in));
     json_t *notes = json_array();
-    if (notes && json_array_append_new(notes, json_string(note)) < 0) json_decref(notes), notes = NULL;
+    if (notes && in->second_file_at > 0) {
+        snprintf(note, sizeof note,
+                 "not read: the second file joined at byte %" PRId64
+                 " (a %s file holds one recording; join recordings with the ffmpeg CLI's concat demuxer)",
+                 in->second_file_at, cf_media_container_name(in));
+        if (json_array_append_new(notes, json_string(note)) < 0) json_decref(notes), notes = NULL;
+    }
+    if (notes && in->duration_measured &&
+        json_array_append_new(notes,
+                              json_string("the file states no length (a live recording's): the duration "
+                                          "is measured to the end of its last packet")) < 0)
+        json_decref(notes), notes = NULL;
     return notes;
 }
 
@@ -149,7 +157,7 @@ static json_t *format_json(const char *path, const cf_media_input *in) {
         if (in->video_index >= 0) rc |= put(root, "video_stream", json_integer(in->video_index));
         if (in->audio_index >= 0) rc |= put(root, "audio_stream", json_integer(in->audio_index));
         if (in->still) rc |= put(root, "still_picture", json_true());
-        if (in->second_file_at > 0) rc |= put(root, "notes", second_file_notes(in));
+        if (in->second_file_at > 0 || in->duration_measured) rc |= put(root, "notes", probe_notes(in));
     }
     for (unsigned i = 0; !rc && i < fmt->nb_streams; i++)
         rc |= json_array_append_new(streams, stream_json(in, fmt->streams[i]));

@@ -35,6 +35,8 @@ typedef struct cf_media_input {
     int audio_index;           /* chosen audio stream, -1 when none */
     int64_t start_us;          /* media time 0 (the container start time), 0 when unknown */
     int64_t duration_ms;       /* -1 when unknown */
+    bool duration_measured;    /* the file states no length: duration_ms was measured by reading
+                                * it to its end */
     int rotation;              /* clockwise degrees to show video upright: 0, 90, 180 or 270 */
     AVRational sar;            /* the video's pixel shape (cf_media_stream_sar), 1:1 without video */
     bool still;                /* one still picture (an image format: png, jpeg, webp, bmp...) */
@@ -65,7 +67,7 @@ typedef struct cf_media_input {
  * 40000000-pixel limit (CLIPFORGE_MAX_PIXELS)"; decoders refuse frames over max_pixels. */
 typedef struct cf_media_limits {
     int64_t max_pixels;      /* width x height of a video stream */
-    int64_t max_duration_ms; /* the container's stated length */
+    int64_t max_duration_ms; /* the container's stated length, else the measured one */
     int64_t max_streams;     /* streams in the container (FFmpeg's max_streams, 1000, stays above) */
     int64_t max_fps;         /* a video stream's declared frame rate */
     int64_t max_frames;      /* a video stream's declared frames, else duration x frame rate */
