@@ -564,7 +564,7 @@ typedef struct kept {
 static pthread_mutex_t g_kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static kept *g_kept;
 
-static bool same_file(const struct stat *a, const struct stat *b) {
+bool cfmedia_same_file(const struct stat *a, const struct stat *b) {
     return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
@@ -596,7 +596,7 @@ static void register_drop_at_exit(void) {
 
 static kept *find_kept(const struct stat *id, int video, int audio) {
     for (kept *k = g_kept; k; k = k->next)
-        if (same_file(&k->id, id) && k->video == video && k->audio == audio) return k;
+        if (cfmedia_same_file(&k->id, id) && k->video == video && k->audio == audio) return k;
     return NULL;
 }
 

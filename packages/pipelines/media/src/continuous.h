@@ -4,6 +4,7 @@
 #define CLIPFORGE_MEDIA_CONTINUOUS_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "clipforge/media.h"
 
@@ -22,5 +23,8 @@ cf_err cfmedia_continuous_get(cf_media_input *in, const char *path, double at_s,
                               char **copy, int chosen[2], cf_error *err);
 /* Done reading copy: the last one done with stays for the next opening, the others are removed. */
 void cfmedia_continuous_release(const char *copy);
+/* Whether a and b (stat results) are one file as it was: device, inode, size and modification
+ * time; never for st_ino 0 (a reader's input). */
+bool cfmedia_same_file(const struct stat *a, const struct stat *b);
 
 #endif

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libavutil/display.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,24 +268,64 @@ static int last_packet_end(AVFormatContext *fmt, int64_t stop_us, int64_t *end_u
     return ret == AVERROR(ENOMEM) ? ret : ret >= 0;
 }
 
+/* Lengths measured, kept for the process: a file that states none is read to its end once, not
+ * at every opening (an OBS recording cut off by a crash is a Matroska file of gigabytes without
+ * its length, and a job opens its source five times or more). */
+#define MEASURED_KEPT 16
+typedef struct measured {
+    struct stat id;
+    int64_t end_us;
+} measured;
+static measured g_measured[MEASURED_KEPT];
+static unsigned g_measured_next;
+static pthread_mutex_t g_measured_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool measured_get(const struct stat *id, int64_t *end_us) {
+    bool found = false;
+    pthread_mutex_lock(&g_measured_lock);
+    for (unsigned i = 0; i < MEASURED_KEPT && !found; i++)
+        if (cfmedia_same_file(&g_measured[i].id, id)) *end_us = g_measured[i].end_us, found = true;
+    pthread_mutex_unlock(&g_measured_lock);
+    return found;
+}
+
+static void measured_put(const struct stat *id, int64_t end_us) {
+    pthread_mutex_lock(&g_measured_lock);
+    g_measured[g_measured_next++ % MEASURED_KEPT] = (measured){.id = *id, .end_us = end_us};
+    pthread_mutex_unlock(&g_measured_lock);
+}
+
+/* Reads in's file to its end (last_packet_end) and opens it again at its first byte (a file
+ * without an index cannot seek back): 1 when the reading stopped at stop_us, else 0 or < 0. */
+static int read_to_end(cf_media_input *in, int64_t stop_us, int64_t *end_us) {
+    int ret = last_packet_end(in->fmt, stop_us, end_us);
+    AVFormatContext *fmt = NULL;
+    int again = ret >= 0 ? open_again(in, in->fmt->max_analyze_duration, false, &fmt) : ret;
+    (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
+    if (again < 0) return again;
+    avformat_close_input(&in->fmt);
+    in->fmt = fmt;
+    return ret;
+}
+
 /* A file that states no length (a browser's MediaRecorder WebM, a live FLV, a recording whose
- * writer stopped before finishing its header) is measured: read to its end once without decoding,
- * from its start to the end of its last packet, then opened again at its first byte (a file
- * without an index cannot seek back). Without it, a trim past its end was refused as a damaged
- * file, progress had no total, and the duration limit never applied (the reading stops at it). */
+ * writer stopped before finishing its header) is measured: read to its end without decoding, from
+ * its start to the end of its last packet (read_to_end), once per file as it is. Without it, a
+ * trim past its end was refused as a damaged file, progress had no total, and the duration limit
+ * never applied (the reading stops at it). */
 static cf_err measure_length(const char *path, cf_media_input *in, cf_error *err) {
     if (in->duration_ms >= 0 || in->still || !in->fmt->pb || !(in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
         return CF_OK;
     int64_t limit_ms = cfmedia_limits_max_duration_ms(), end_us;
-    int ret = last_packet_end(in->fmt, limit_ms > 0 ? in->start_us + limit_ms * 1000 : 0, &end_us);
-    AVFormatContext *fmt = NULL;
-    int again = ret >= 0 ? open_again(in, in->fmt->max_analyze_duration, false, &fmt) : ret;
-    (void)cfmedia_limits_end(fmt, in->probe_deadline, NULL); /* the file was read in time once */
-    if (again < 0)
-        return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot measure its length (it states none): %s",
-                            path, av_err2str(again));
-    avformat_close_input(&in->fmt);
-    in->fmt = fmt;
+    struct stat id = {0};
+    if (in->io || stat(path, &id) < 0) memset(&id, 0, sizeof id);
+    int ret = 0;
+    if (!measured_get(&id, &end_us)) {
+        if ((ret = read_to_end(in, limit_ms > 0 ? in->start_us + limit_ms * 1000 : 0, &end_us)) < 0)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "%s: cannot measure its length (it states none): %s", path, av_err2str(ret));
+        if (ret == 0) measured_put(&id, end_us); /* read to its end, not stopped at the limit */
+    }
     if (end_us == AV_NOPTS_VALUE || end_us <= in->start_us) return CF_OK;
     in->duration_ms = (end_us - in->start_us) / 1000;
     in->duration_measured = true;

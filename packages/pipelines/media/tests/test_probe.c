@@ -1,5 +1,9 @@
 /* test_probe.c — cf_probe_file on generated media and on the bad inputs users give it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -276,6 +280,53 @@ static int slow_read(void *opaque, uint8_t *buf, int size) {
 }
 
 /* Reading the stream information stops at the probe time limit and says so. */
+static int64_t probe_ms(const char *path, bool *noted) {
+    json_t *p = NULL;
+    cf_error err;
+    if (cf_probe_file(path, &p, &err) != CF_OK) return -1;
+    int64_t ms = json_integer_value(json_object_get(p, "duration_ms"));
+    json_t *notes = json_object_get(p, "notes");
+    *noted = notes && json_array_size(notes) &&
+             strstr(json_string_value(json_array_get(notes, json_array_size(notes) - 1)), "states no length");
+    json_decref(p);
+    return ms;
+}
+
+/* A live WebM (a browser's recording: no length, no index) is measured by reading it, once per
+ * file as it is: a second opening of the file unchanged (device, inode, size, modification time)
+ * takes the length measured before, a changed one is read again. Shown with a file whose second
+ * half is overwritten with zeros in place: the same size and, put back, the same time. */
+static void test_probe_measures_a_file_without_a_length(void **state) {
+    (void)state;
+    char *path = fixture_make(g_dir, "live.webm",
+                              "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v libvpx -deadline realtime "
+                              "-b:v 200k -f webm -live 1");
+    assert_non_null(path);
+    bool noted = false;
+    assert_in_range(probe_ms(path, &noted), 3900, 4100);
+    assert_true(noted);
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    static char zeros[4096];
+    assert_int_equal(fseeko(f, before.st_size / 2, SEEK_SET), 0);
+    for (off_t at = before.st_size / 2; at < before.st_size; at += (off_t)sizeof zeros)
+        fwrite(
+            zeros, 1,
+            (size_t)(before.st_size - at < (off_t)sizeof zeros ? before.st_size - at : (off_t)sizeof zeros),
+            f);
+    fclose(f);
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+    assert_in_range(probe_ms(path, &noted), 3900, 4100); /* kept: not read again */
+    times[1].tv_sec -= 10;
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+    int64_t now = probe_ms(path, &noted); /* changed: read again, to where its data stops */
+    assert_in_range(now, 500, 3000);
+    free(path);
+}
+
 static void test_probe_time_limit_stops_a_slow_input(void **state) {
     (void)state;
     char *path = fixture_make(g_dir, "slow.ts", "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v mpeg2video");
@@ -310,6 +361,7 @@ int main(void) {
         cmocka_unit_test(test_limits_refuse_naming_the_setting),
         cmocka_unit_test(test_decoder_reduces_size_where_the_codec_can),
         cmocka_unit_test(test_probe_time_limit_stops_a_slow_input),
+        cmocka_unit_test(test_probe_measures_a_file_without_a_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
