@@ -642,6 +642,14 @@ ok clip --input live.webm --output live_out.mp4 --trim 5:11.5
 approx "$(sval live_out.mp4 v:0 duration)" 6.5 0.05 || fail "a clip of the live WebM: $(sval live_out.mp4 v:0 duration) s"
 CLIPFORGE_MAX_DURATION_MS=5000 bad 2 "" probe live.webm
 grep -q "duration: at least 50[0-9][0-9] ms is over the 5000-ms limit" err.txt || fail "limit: $(cat err.txt)"
+check "an MP3 of varying bit rate without a Xing header: measured (18 s, not FFmpeg's 46 s guess from its silent start), detection reads it"
+# Before: the guess stood as the file's length, and detection and transcription refused the whole
+# file as truncated ("stops at 18.0 s although it says it is 46.0 s long").
+gen vbr.mp3 -f lavfi -i "anullsrc=r=44100:cl=stereo:d=6" -f lavfi -i "anoisesrc=d=12:a=0.5:r=44100" \
+  -filter_complex "[0:a][1:a]concat=n=2:v=0:a=1,aformat=channel_layouts=stereo" -c:a libmp3lame -q:a 2 -write_xing 0
+ok probe vbr.mp3
+grep -q "Duration  0:00:18.0" out.txt || fail "probe: $(cat out.txt)"
+ok detect --input vbr.mp3 --json --no-cache
 check "a render to GIF alone (no sound) names the subtitles it leaves out but no audio stream"
 printf '{"canvas": {"width": 80, "height": 80, "fps": 10}, "outputs": [{"format": "gif"}],
  "scenes": [{"source_uri": "tracks.mkv", "in_ms": 500, "out_ms": 1500, "layout": "fill"}]}' > gif.json

@@ -312,9 +312,13 @@ static int read_to_end(cf_media_input *in, int64_t stop_us, int64_t *end_us) {
  * writer stopped before finishing its header) is measured: read to its end without decoding, from
  * its start to the end of its last packet (read_to_end), once per file as it is. Without it, a
  * trim past its end was refused as a damaged file, progress had no total, and the duration limit
- * never applied (the reading stops at it). */
+ * never applied (the reading stops at it). So is one whose length FFmpeg guessed from its first
+ * frames' bit rate (an MP3 of varying bit rate without a Xing header, ADTS AAC): an MP3 of 20 s
+ * of silence then 40 s of sound said 152.9 s, and detection and transcription refused it as
+ * truncated ("stops at 60.003 s although it says it is 152.861 s long"). */
 static cf_err measure_length(const char *path, cf_media_input *in, cf_error *err) {
-    if (in->duration_ms >= 0 || in->still || !in->fmt->pb || !(in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+    if ((in->duration_ms >= 0 && !cfmedia_length_guessed(in->fmt)) || in->still || !in->fmt->pb ||
+        !(in->fmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
         return CF_OK;
     int64_t limit_ms = cfmedia_limits_max_duration_ms(), end_us;
     struct stat id = {0};

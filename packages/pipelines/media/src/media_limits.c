@@ -90,9 +90,15 @@ int64_t cfmedia_limits_max_duration_ms(void) {
     return g_limits.max_duration_ms > 0 ? g_limits.max_duration_ms : 0;
 }
 
+bool cfmedia_length_guessed(const AVFormatContext *fmt) {
+    return fmt->duration != AV_NOPTS_VALUE && fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+}
+
+/* A length unknown or guessed is measured when the file is opened, and checked then. */
 static cf_err check_duration(const AVFormatContext *fmt, cf_error *err) {
-    return fmt->duration == AV_NOPTS_VALUE ? CF_OK
-                                           : cfmedia_limits_check_duration(fmt->duration / 1000, false, err);
+    return fmt->duration == AV_NOPTS_VALUE || cfmedia_length_guessed(fmt)
+               ? CF_OK
+               : cfmedia_limits_check_duration(fmt->duration / 1000, false, err);
 }
 
 /* Frames the stream says it has, else its length times its frame rate; 0 when unknown. */

@@ -21,6 +21,9 @@ cf_err cfmedia_limits_check(const AVFormatContext *fmt, cf_error *err);
 /* Checks a length measured by reading the file (it states none) against the duration limit;
  * at_least: the reading stopped there, past the limit. */
 cf_err cfmedia_limits_check_duration(int64_t duration_ms, bool at_least, cf_error *err);
+/* Whether fmt's length is FFmpeg's guess from the bit rate of its first frames (an MP3 without a
+ * Xing header, ADTS AAC), not a length the file states: it is measured (media_input.c). */
+bool cfmedia_length_guessed(const AVFormatContext *fmt);
 /* The duration limit in ms, 0 = none. */
 int64_t cfmedia_limits_max_duration_ms(void);
 /* The max_pixels a decoder takes (0 = FFmpeg's own). */

@@ -130,9 +130,9 @@ static json_t *probe_notes(const cf_media_input *in) {
         if (json_array_append_new(notes, json_string(note)) < 0) json_decref(notes), notes = NULL;
     }
     if (notes && in->duration_measured &&
-        json_array_append_new(notes,
-                              json_string("the file states no length (a live recording's): the duration "
-                                          "is measured to the end of its last packet")) < 0)
+        json_array_append_new(
+            notes, json_string("the file states no length (a live recording's) or only one guessed from "
+                               "its bit rate: the duration is measured to the end of its last packet")) < 0)
         json_decref(notes), notes = NULL;
     return notes;
 }

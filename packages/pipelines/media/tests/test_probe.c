@@ -296,15 +296,23 @@ static int64_t probe_ms(const char *path, bool *noted) {
  * file as it is: a second opening of the file unchanged (device, inode, size, modification time)
  * takes the length measured before, a changed one is read again. Shown with a file whose second
  * half is overwritten with zeros in place: the same size and, put back, the same time. */
-static void test_probe_measures_a_file_without_a_length(void **state) {
-    (void)state;
-    char *path = fixture_make(g_dir, "live.webm",
-                              "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v libvpx -deadline realtime "
-                              "-b:v 200k -f webm -live 1");
+/* The file made by ffmpeg with args, probed: its length measured in [lo, hi] ms, and noted so. */
+static char *measured(const char *name, const char *args, int64_t lo, int64_t hi) {
+    char *path = fixture_make(g_dir, name, args);
     assert_non_null(path);
     bool noted = false;
-    assert_in_range(probe_ms(path, &noted), 3900, 4100);
+    assert_in_range(probe_ms(path, &noted), lo, hi);
     assert_true(noted);
+    return path;
+}
+
+static void test_probe_measures_a_file_without_a_length(void **state) {
+    (void)state;
+    char *path = measured("live.webm",
+                          "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v libvpx -deadline realtime -b:v 200k "
+                          "-f webm -live 1",
+                          3900, 4100);
+    bool noted = false;
     struct stat before;
     assert_int_equal(stat(path, &before), 0);
     FILE *f = fopen(path, "r+b");
@@ -325,6 +333,16 @@ static void test_probe_measures_a_file_without_a_length(void **state) {
     int64_t now = probe_ms(path, &noted); /* changed: read again, to where its data stops */
     assert_in_range(now, 500, 3000);
     free(path);
+}
+
+/* An MP3 of varying bit rate without a Xing header: FFmpeg guesses its length from its first
+ * frames (silence, a low rate: 46 s); it is measured instead. */
+static void test_probe_measures_a_guessed_length(void **state) {
+    (void)state;
+    free(measured("vbr.mp3",
+                  "-f lavfi -i anullsrc=r=44100:cl=stereo:d=6 -f lavfi -i anoisesrc=d=12:a=0.5:r=44100 "
+                  "-filter_complex '[0:a][1:a]concat=n=2:v=0:a=1' -c:a libmp3lame -q:a 2 -write_xing 0",
+                  17900, 18200));
 }
 
 static void test_probe_time_limit_stops_a_slow_input(void **state) {
@@ -362,6 +380,7 @@ int main(void) {
         cmocka_unit_test(test_decoder_reduces_size_where_the_codec_can),
         cmocka_unit_test(test_probe_time_limit_stops_a_slow_input),
         cmocka_unit_test(test_probe_measures_a_file_without_a_length),
+        cmocka_unit_test(test_probe_measures_a_guessed_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
