@@ -7,13 +7,9 @@
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { commandLine, launchChromium } from './chromium.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : def;
-};
+const { args: argv, option: opt } = commandLine();
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 const minFrames = Number(opt('frames', '1'));
 const files = argv.map((f) => resolve(f));
@@ -44,10 +40,7 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
 let failed = false;
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium(chromiumPath);
 try {
   const page = await browser.newPage();
   await page.goto(`${base}/`);

@@ -6,13 +6,9 @@
 // sound, so a reader can check that nothing was lost or moved.
 // Usage: node e2e/record.mjs --chromium PATH [--seconds N] [--mime TYPE] OUT
 import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { commandLine, launchChromium } from './chromium.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : def;
-};
+const { args: argv, option: opt } = commandLine();
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 const seconds = Number(opt('seconds', '8'));
 const mime = opt('mime', 'video/webm;codecs=vp8,opus');
@@ -22,10 +18,7 @@ if (!out) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await launchChromium(chromiumPath);
 try {
   const page = await browser.newPage();
   await page.setContent('<canvas id="c" width="320" height="240"></canvas>');

@@ -623,7 +623,7 @@ static void on_progress(void *user, double f, const char *stage) {
 }
 
 /* A WebM recorded live (a browser's MediaRecorder) states no length: the pass still says how far
- * it is, by the bytes read (it stood at 0 until the end). */
+ * it is (it stood at 0 until the end), by its length measured when it is opened. */
 static void test_progress_without_a_stated_length(void **state) {
     (void)state;
     char *live = cf_path_join(g_dir, "live.webm");

@@ -279,7 +279,8 @@ static int slow_read(void *opaque, uint8_t *buf, int size) {
     return n ? (int)n : AVERROR_EOF;
 }
 
-/* Reading the stream information stops at the probe time limit and says so. */
+/* The duration probe gives path, -1 on failure; *noted: its last note says the length was
+ * measured. */
 static int64_t probe_ms(const char *path, bool *noted) {
     json_t *p = NULL;
     cf_error err;
@@ -292,10 +293,6 @@ static int64_t probe_ms(const char *path, bool *noted) {
     return ms;
 }
 
-/* A live WebM (a browser's recording: no length, no index) is measured by reading it, once per
- * file as it is: a second opening of the file unchanged (device, inode, size, modification time)
- * takes the length measured before, a changed one is read again. Shown with a file whose second
- * half is overwritten with zeros in place: the same size and, put back, the same time. */
 /* The file made by ffmpeg with args, probed: its length measured in [lo, hi] ms, and noted so. */
 static char *measured(const char *name, const char *args, int64_t lo, int64_t hi) {
     char *path = fixture_make(g_dir, name, args);
@@ -306,6 +303,10 @@ static char *measured(const char *name, const char *args, int64_t lo, int64_t hi
     return path;
 }
 
+/* A live WebM (a browser's recording: no length, no index) is measured by reading it, once per
+ * file as it is: a second opening of the file unchanged (device, inode, size, modification time)
+ * takes the length measured before, a changed one is read again. Shown with a file whose second
+ * half is overwritten with zeros in place: the same size and, put back, the same time. */
 static void test_probe_measures_a_file_without_a_length(void **state) {
     (void)state;
     char *path = measured("live.webm",
@@ -345,6 +346,7 @@ static void test_probe_measures_a_guessed_length(void **state) {
                   17900, 18200));
 }
 
+/* Reading the stream information stops at the probe time limit and says so. */
 static void test_probe_time_limit_stops_a_slow_input(void **state) {
     (void)state;
     char *path = fixture_make(g_dir, "slow.ts", "-f lavfi -i testsrc2=s=160x96:r=25:d=4 -c:v mpeg2video");

@@ -284,8 +284,9 @@ double cf_media_stated_end(const cf_media_input *in, int index, bool *own);
  * file's other streams go on simply ended: a soundtrack shorter than its pictures. */
 bool cf_media_cut_short(const cf_media_input *in, bool own, double last_s, double prev_s, double want_s);
 /* How far a pass reading the input through is, 0..1: media time at_s (seconds from media time 0)
- * of the stated length, else the bytes read of the file's size (a browser's WebM recording or a
- * live FLV states no length, and its progress stood at 0 until the end); -1 when neither is known. */
+ * of the length (stated, or measured when the file is opened), else the bytes read of the file's
+ * size (a reader that cannot seek, packets without times: no length to measure); -1 when neither
+ * is known. */
 double cf_media_progress(const cf_media_input *in, double at_s);
 /* av_read_frame on the input, keeping in->read_to_s. */
 int cf_media_read(cf_media_input *in, AVPacket *pkt);
