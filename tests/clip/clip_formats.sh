@@ -52,6 +52,18 @@ ok clip --input src.mp4 --output b.webm --trim 2:4
 [ "$(sval b.webm v:0 pix_fmt)" = yuv420p ] || fail "webm pix_fmt"
 approx "$(fval b.webm duration)" 2.0 0.05 || fail "webm duration $(fval b.webm duration)"
 
+check "webm: Opus's pre-skip moves neither track: pictures and pips at the source's times, copied again too"
+gen pip.mkv -f lavfi -i testsrc2=s=160x120:r=25:d=6 -f lavfi \
+  -i "aevalsrc=0.5*sin(2*PI*1000*t)*between(mod(t\\,1)\\,0.5\\,0.55):s=48000:d=6" \
+  -c:v libx264 -g 25 -pix_fmt yuv420p -c:a flac
+ok clip --input pip.mkv --output p.webm --trim 1:5 --trim-mode accurate
+ok clip --input p.webm --output q.webm --trim 0:3 --trim-mode copy
+pv=$(first_pts p.webm v:0) qv=$(first_pts q.webm v:0)
+echo "  first pictures at $pv / $qv s (the copy counts from the pre-skip's start)"
+approx "$pv" 0 0.0015 || fail "the webm's pictures start at $pv s"
+same_pips "$(pips pip.mkv)" 1 5 "$(pips p.webm)" 0.002 || fail "the webm's pips moved"
+same_pips "$(pips p.webm)" "-$qv" 3 "$(pips q.webm)" 0.0015 || fail "the copy's pips moved from its pictures"
+
 check "gif: two-pass palette, frame count from --fps, width bounded to 480"
 gen wide.mp4 -f lavfi -i testsrc2=s=1280x720:r=30:d=3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p
 ok clip --input wide.mp4 --output c.gif --trim 0.5:2.5 --fps 10

@@ -21,6 +21,36 @@ approx() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 lufs() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -map 0:a:0 -af ebur128 -f null - 2>&1 |
   awk '/Summary:/{s=1} s && $1=="I:"{print $2; exit}'; }
 frames() { ffprobe -v error -count_frames -select_streams "$2" -show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$1"; }
+# pips FILE: the times (s) where a loud 1 kHz pip begins in FILE's sound, on the file's own
+# timeline: each decoded sample placed by its timestamp (-copyts), whatever the stream's start,
+# pre-skip or codec delay, to the sample.
+pips() {
+  ffmpeg -nostdin -v error -copyts -i "$1" -map 0:a:0 -af aresample=async=1:first_pts=0 -ac 1 -ar 48000 \
+    -f s16le - | python3 -c "
+import array, sys
+x = array.array('h', sys.stdin.buffer.read())
+at, last = [], -48000
+for i, v in enumerate(x):
+    if abs(v) > 6000 and i - last > 24000: at.append(i)
+    if abs(v) > 6000: last = i
+print(' '.join('%.4f' % (i / 48000) for i in at))"
+}
+# same_pips SRC FROM TO CLIP TOL: the pip times CLIP (of a clip of FROM-TO s) are SRC's in that
+# span, moved to the clip's start, each within TOL s
+same_pips() {
+  python3 - "$@" <<'PY'
+import sys
+src, a, b, got, tol = sys.argv[1].split(), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4].split(), float(sys.argv[5])
+want = [float(t) - a for t in src if a <= float(t) < b - 0.05]
+got = [float(t) for t in got]
+if len(got) != len(want) or any(abs(x - y) > tol for x, y in zip(got, want)):
+    sys.exit("  pips at %s, wanted %s (within %g s)" % (got, [round(w, 4) for w in want], tol))
+PY
+}
+# first_pts FILE STREAM: the earliest timestamp (s) of the first packets of STREAM ("v:0")
+first_pts() {
+  ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" | head -8 | sort -g | head -1
+}
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print(d"+sys.argv[2]+")")' "$1" "$2"; }
 
 no_sanitizer_report() {

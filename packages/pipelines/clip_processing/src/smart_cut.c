@@ -315,7 +315,7 @@ static int write_video(smart *s, AVPacket *pkt) {
     pkt->stream_index = s->ost->index;
     pkt->pos = -1;
     av_packet_rescale_ts(pkt, s->tb, s->ost->time_base);
-    return av_interleaved_write_frame(s->oc, pkt);
+    return cf_output_write(s->oc, pkt);
 }
 
 /* The video pass is the last 90 % of the job (the audio went first). */
@@ -638,7 +638,7 @@ static int feed_audio(cf_media_input *a, AVStream *ast, AVFormatContext *oc) {
             av_packet_rescale_ts(pkt, ist->time_base, ast->time_base);
             pkt->stream_index = ast->index;
             pkt->pos = -1;
-            ret = av_interleaved_write_frame(oc, pkt);
+            ret = cf_output_write(oc, pkt);
         }
         av_packet_unref(pkt);
     }

@@ -10,6 +10,8 @@
 #include <libavcodec/avcodec.h>
 #include <math.h>
 
+#include "clipforge/encode.h"
+
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err) {
     *out = in->video_index < 0 && in->audio_index < 0 ? at_s : NAN;
     if (leading) *leading = false;
@@ -113,10 +115,12 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
     }
     if (!m->started) {
         /* the sound's frame that plays across the start is kept (it starts before the clip,
-         * which the muxer's edit list hides): without it the sound began up to a frame late */
-        double until = pkt->duration > 0 ? pts + (double)pkt->duration * av_q2d(tb) : pts;
-        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : until <= origin_s + 1e-6)
-            return COPY_DROP;
+         * which the muxer's edit list hides): without it the sound began up to a frame late. A
+         * frame of unknown length (a browser's fragmented MP4 states none) is kept from the start
+         * on: the first frame of such a file, at the start, was dropped. */
+        bool before = pkt->duration > 0 ? pts + (double)pkt->duration * av_q2d(tb) <= origin_s + 1e-6
+                                        : pts < origin_s - 1e-6;
+        if (m->video ? !(pkt->flags & AV_PKT_FLAG_KEY) || pts < origin_s - 1e-6 : before) return COPY_DROP;
         m->started = true;
     }
     /* the first keyframe's leading pictures (an open picture group): shown before the clip,
@@ -132,7 +136,7 @@ static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, d
     av_packet_rescale_ts(pkt, m->in->time_base, m->out->time_base);
     pkt->stream_index = m->out->index;
     pkt->pos = -1;
-    return av_interleaved_write_frame(oc, pkt);
+    return cf_output_write(oc, pkt);
 }
 
 static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double origin_s, int what) {

@@ -230,7 +230,7 @@ static int drain_encoder(out_lane *o) {
             m->pkt->duration = ring_duration(&o->sent, m->pkt->pts, o->flushing ? end : 0);
         }
         av_packet_rescale_ts(m->pkt, o->enc->time_base, o->st->time_base);
-        if ((ret = av_interleaved_write_frame(m->oc, m->pkt)) < 0) return ret;
+        if ((ret = cf_output_write(m->oc, m->pkt)) < 0) return ret;
         m->packets++;
         o->packets++;
     }

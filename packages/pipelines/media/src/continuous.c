@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "clipforge/encode.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "joined_files.h"
@@ -299,7 +300,7 @@ static int write_one(const AVFormatContext *src, const AVFormatContext *file, AV
     pkt->stream_index = pt->out[to];
     av_packet_rescale_ts(pkt, st->time_base, oc->streams[pt->out[to]]->time_base);
     pkt->pos = -1;
-    return av_interleaved_write_frame(oc, pkt);
+    return cf_output_write(oc, pkt);
 }
 
 /* The late packet pkt is (already written, so not again), or -1. */

@@ -177,6 +177,25 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
     return CF_OK;
 }
 
+/* Whether oc's muxer writes an Opus track's blocks at its packets' times without the CodecDelay
+ * it states (fixed after libavformat 59.30.100, where the muxer adds it itself). */
+static bool blocks_lack_codec_delay(const AVFormatContext *oc) {
+    return avformat_version() <= AV_VERSION_INT(59, 30, 100) &&
+           (!strcmp(oc->oformat->name, "matroska") || !strcmp(oc->oformat->name, "webm"));
+}
+
+int cf_output_write(AVFormatContext *oc, AVPacket *pkt) {
+    const AVStream *st = oc->streams[pkt->stream_index];
+    const AVCodecParameters *par = st->codecpar;
+    if (par->codec_id == AV_CODEC_ID_OPUS && par->initial_padding > 0 && blocks_lack_codec_delay(oc)) {
+        /* the muxer states the delay in 48 kHz samples whatever the rate (RFC 7845) */
+        int64_t delay = av_rescale_q(par->initial_padding, (AVRational){1, 48000}, st->time_base);
+        if (pkt->pts != AV_NOPTS_VALUE) pkt->pts += delay;
+        if (pkt->dts != AV_NOPTS_VALUE) pkt->dts += delay;
+    }
+    return av_interleaved_write_frame(oc, pkt);
+}
+
 void cf_output_close(AVFormatContext **oc, bool unfinished) {
     if (!*oc) return;
     if (unfinished) (void)av_write_trailer(*oc);

@@ -75,7 +75,7 @@ static cf_err encode(output_file *o, AVCodecContext *enc, AVStream *st, AVFrame 
         if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "encode", ret);
         av_packet_rescale_ts(o->pkt, enc->time_base, st->time_base);
         o->pkt->stream_index = st->index;
-        if ((ret = av_interleaved_write_frame(o->oc, o->pkt)) < 0)
+        if ((ret = cf_output_write(o->oc, o->pkt)) < 0)
             return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "write", ret);
     }
 }

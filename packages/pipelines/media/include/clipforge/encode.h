@@ -51,6 +51,13 @@ bool cf_encoder_format_of_name(const char *name, cf_target_format *f);
 bool cf_encoder_has_sound(cf_target_format f);
 /* Opens path for oc and writes the header (mp4: faststart). */
 cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err);
+/* Writes pkt (in its output stream's time base) to oc, as av_interleaved_write_frame does, and
+ * every pipeline writes through it. An Opus track in Matroska/WebM: libavformat up to 59.30
+ * (FFmpeg 5.1) writes the CodecDelay that readers take off every block's time but not the blocks
+ * later by it, so the sound played early by its pre-skip (80 ms for a browser's MP4 copied to
+ * WebM), or, for the encoder's first packet before 0, every track was moved later instead (the
+ * pictures 7 ms late in every WebM made). Here the packet goes later by the delay first. */
+int cf_output_write(AVFormatContext *oc, AVPacket *pkt);
 /* Closes *oc's file and frees it (NULL-safe; *oc becomes NULL). unfinished: its header was
  * written and its trailer not (a failure or a cancel): the muxer gets its trailer first, to free
  * what it holds (FFmpeg 5.1's GIF muxer frees the packet it holds back only there); what that
