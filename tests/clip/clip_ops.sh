@@ -89,6 +89,19 @@ packets k2.mp4 >k2.pk
 [ -z "$(comm -23 k2.pk src.pk)" ] || fail "auto on keyframes re-encoded"
 approx "$(sval k2.mp4 v:0 duration)" 2.0 0.04 || fail "auto copy duration $(sval k2.mp4 v:0 duration)"
 
+check "trim mode auto on keyframes re-encodes pictures an encode would change: 4:4:4, 4:2:2, 10-bit, interlaced"
+# copied, a browser could not play the first three (High 4:4:4, High 4:2:2, High 10), and the
+# fields would stay combed; an encode writes 8-bit 4:2:0 High, deinterlaced
+for f in yuv444p yuv422p yuv420p10le interlaced; do
+  x=(-pix_fmt "$f")
+  [ $f = interlaced ] && x=(-pix_fmt yuv420p -flags +ilme+ildct -x264opts tff=1)
+  gen "$f.mp4" -f lavfi -i testsrc2=s=320x240:r=25:d=4 -c:v libx264 -preset ultrafast -g 25 "${x[@]}"
+  ok clip --input "$f.mp4" --output "o_$f.mp4" --trim 1:3
+  got=$(sval "o_$f.mp4" v:0 profile),$(sval "o_$f.mp4" v:0 pix_fmt),$(sval "o_$f.mp4" v:0 field_order)
+  echo "  $f: $(sval "$f.mp4" v:0 profile) -> $got"
+  [ "$got" = High,yuv420p,progressive ] || fail "$f: the clip is $got"
+done
+
 check "trim mode auto off keyframes re-encodes (frame-accurate)"
 ok clip --input src.mp4 --output k3.mp4 --trim 1.2:3
 packets k3.mp4 >k3.pk

@@ -155,8 +155,9 @@ static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, boo
 }
 
 /* How the trim is done: mode copy and smart are honoured (copy errs when it cannot be; smart
- * falls back later, saying why); auto copies when that is exact, cuts smartly when nothing
- * else re-encodes and the source allows it, and re-encodes otherwise. */
+ * falls back later, saying why); auto copies when that is exact (the cuts on keyframes, the
+ * pictures as an encode would make them), cuts smartly when nothing else re-encodes and the
+ * source allows it, and re-encodes otherwise. */
 static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio, const cfclip_span *span,
                           trim_path *path, cf_error *err) {
     *path = PATH_ENCODE;
@@ -172,8 +173,9 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
     }
     if (cfclip_plan_needs_decoding(p) || in->rotation != 0) return CF_OK;
     bool exact = false;
-    cf_err rc =
-        codecs_are_target(in, p->format, use_audio) ? cuts_on_keyframes(in, span, &exact, err) : CF_OK;
+    cf_err rc = codecs_are_target(in, p->format, use_audio) && !cfclip_pictures_unlike_encode(in)
+                    ? cuts_on_keyframes(in, span, &exact, err)
+                    : CF_OK;
     cf_error ignored;
     if (!rc)
         *path = exact ? PATH_COPY : cfclip_smart_check(in, p, &ignored) == CF_OK ? PATH_SMART : PATH_ENCODE;

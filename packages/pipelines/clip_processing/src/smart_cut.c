@@ -17,6 +17,7 @@
 
 #include "clipforge/encode.h"
 #include "nal.h"
+#include "stream_copy.h"
 
 /* The edges are a small share of the clip: encode them well above the format's usual quality
  * so the joints do not show (x265's scale sits about 4 above x264's for the same quality). */
@@ -83,22 +84,10 @@ static cf_err cannot(cf_error *err, const char *why) {
     return cf_error_set(err, CF_ERR_UNSUPPORTED, "%s", why);
 }
 
-static const char *x264_profile(int profile) {
-    switch (profile) {
-    case FF_PROFILE_H264_BASELINE:
-    case FF_PROFILE_H264_CONSTRAINED_BASELINE: return "baseline";
-    case FF_PROFILE_H264_MAIN: return "main";
-    case FF_PROFILE_H264_HIGH: return "high";
-    default: return NULL;
-    }
-}
-
 static cf_err check_h264(const AVCodecParameters *par, cf_error *err) {
     cfclip_avcc avcc;
     if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
         return cannot(err, "the source's H.264 has no MP4-style configuration (Annex B stream)");
-    if (!x264_profile(par->profile))
-        return cannot(err, "the source's H.264 profile is not Baseline, Main or High (8-bit 4:2:0)");
     if (!avcodec_find_encoder_by_name("libx264")) return cannot(err, "libx264 is not available");
     return CF_OK;
 }
@@ -108,8 +97,6 @@ static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
     if (cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) < 0)
         return cannot(err, "the source's HEVC has no MP4-style configuration (Annex B stream)");
     if (hvcc.n_sets == 0) return cannot(err, "the source's HEVC configuration holds no parameter sets");
-    if (par->profile != FF_PROFILE_HEVC_MAIN)
-        return cannot(err, "the source's HEVC profile is not Main (8-bit 4:2:0)");
     if (!avcodec_find_encoder_by_name("libx265")) return cannot(err, "libx265 is not available");
     return CF_OK;
 }
@@ -125,10 +112,8 @@ cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_
                     ? check_hevc(par, err)
                     : cannot(err, "the source video is neither H.264 nor HEVC");
     if (rc) return rc;
-    if (par->format != AV_PIX_FMT_YUV420P && par->format != AV_PIX_FMT_YUVJ420P)
-        return cannot(err, "the source's pixel format is not 8-bit 4:2:0");
-    if (par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN)
-        return cannot(err, "the source is interlaced");
+    const char *unlike = cfclip_pictures_unlike_encode(in);
+    if (unlike) return cannot(err, unlike);
     /* the edges are encoded from the pictures inside the span: a span starting inside a long
      * picture began without one (a re-encode shows the picture on screen at the start) */
     if (cf_media_rate_is_slideshow(in->fmt->streams[in->video_index]->avg_frame_rate))
@@ -221,7 +206,7 @@ static void x264_options(const AVCodecParameters *par, int ps_id, AVDictionary *
     /* stitchable: headers that do not depend on the content, made to be joined to others */
     snprintf(params, sizeof params, "sps-id=%d:stitchable=1:bframes=0", ps_id);
     av_dict_set(o, "crf", SMART_CRF, 0);
-    av_dict_set(o, "profile", x264_profile(par->profile), 0);
+    av_dict_set(o, "profile", cfclip_x264_profile(par->profile), 0);
     av_dict_set(o, "x264-params", params, 0);
 }
 

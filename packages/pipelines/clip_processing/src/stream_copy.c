@@ -50,6 +50,32 @@ cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool
     return CF_OK;
 }
 
+const char *cfclip_x264_profile(int profile) {
+    switch (profile) {
+    case FF_PROFILE_H264_BASELINE:
+    case FF_PROFILE_H264_CONSTRAINED_BASELINE: return "baseline";
+    case FF_PROFILE_H264_MAIN: return "main";
+    case FF_PROFILE_H264_HIGH: return "high";
+    default: return NULL;
+    }
+}
+
+const char *cfclip_pictures_unlike_encode(const cf_media_input *in) {
+    if (in->video_index < 0) return NULL;
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
+    if (par->format != AV_PIX_FMT_YUV420P && par->format != AV_PIX_FMT_YUVJ420P)
+        return "the source's pixel format is not 8-bit 4:2:0";
+    if (cf_media_is_interlaced(in)) return "the source is interlaced";
+    if (cf_media_is_hdr(in)) return "the source is HDR";
+    if (par->codec_id == AV_CODEC_ID_H264 && !cfclip_x264_profile(par->profile))
+        return "the source's H.264 profile is not Baseline, Main or High (8-bit 4:2:0)";
+    if (par->codec_id == AV_CODEC_ID_HEVC && par->profile != FF_PROFILE_HEVC_MAIN)
+        return "the source's HEVC profile is not Main (8-bit 4:2:0)";
+    if (par->codec_id == AV_CODEC_ID_VP9 && par->profile > FF_PROFILE_VP9_0)
+        return "the source's VP9 profile is not 0 (8-bit 4:2:0)";
+    return NULL;
+}
+
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio) {
     if (format == CFCLIP_GIF) return false;
     const AVOutputFormat *of = av_guess_format(cfclip_format_name(format), NULL, NULL);

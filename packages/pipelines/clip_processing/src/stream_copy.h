@@ -14,6 +14,13 @@
  * before at_s. *leading (may be NULL): the keyframe has leading pictures (an open picture group:
  * the picture decoded after it is shown before it). Leaves the read position anywhere. */
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err);
+/* libx264's name of an H.264 profile it writes (Baseline, Main, High: 8-bit 4:2:0), else NULL. */
+const char *cfclip_x264_profile(int profile);
+/* Why the source's pictures are not what an encode of them gives, or NULL when they are. The
+ * encoders write 8-bit 4:2:0, progressive SDR pictures, in profiles every browser decodes (H.264
+ * Baseline, Main or High, HEVC Main, VP9 profile 0); copied, anything else would differ from
+ * the encode (fields, HDR) or not play (High 10, 4:2:2 and 4:4:4 H.264 in a browser). */
+const char *cfclip_pictures_unlike_encode(const cf_media_input *in);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams
