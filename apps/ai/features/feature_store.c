@@ -268,6 +268,14 @@ static bool take_entry(void *user, const char *key, const cf_storage_info *st) {
     return true;
 }
 
+/* Older extractors first, by number: the keys' order put v10 before v9. */
+static int by_version(const void *a, const void *b) {
+    const cf_feature_entry *x = a, *y = b;
+    if (x->extractor != y->extractor) return x->extractor < y->extractor ? -1 : 1;
+    int c = strcmp(x->sha256, y->sha256);
+    return c ? c : strcmp(x->events, y->events);
+}
+
 cf_err cf_feature_store_list(cf_feature_store *fs, cf_feature_entry **out, size_t *n, cf_error *err) {
     listing l = {0};
     cf_err rc = cf_storage_list(fs->storage, PREFIX, take_entry, &l, err);
@@ -276,6 +284,7 @@ cf_err cf_feature_store_list(cf_feature_store *fs, cf_feature_entry **out, size_
         free(l.e);
         return rc;
     }
+    if (l.n > 1) qsort(l.e, l.n, sizeof *l.e, by_version);
     *out = l.e;
     *n = l.n;
     return CF_OK;

@@ -124,7 +124,7 @@ static void test_store_get_put_list(void **state) {
     size_t n = 0;
     assert_int_equal(cf_feature_store_list(fs, &e, &n, &err), CF_OK);
     assert_int_equal(n, 4);
-    assert_false(e[0].current); /* the older version's prefix sorts first */
+    assert_false(e[0].current); /* the older version first, by number (v9 before v10) */
     assert_true(e[1].current && !strcmp(e[1].sha256, HASH_A) && e[1].bytes > 20 * CF_FEAT_COUNT * 4);
     assert_string_equal(e[1].events, "none");
     assert_true(e[2].current && !strcmp(e[2].sha256, HASH_B) && !strcmp(e[2].events, "audio-events-v9"));

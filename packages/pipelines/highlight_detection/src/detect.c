@@ -108,6 +108,14 @@ static cf_err speech_features(const cf_highlight_detection_request *req, const c
     return cf_speech_features_from_file(cf_uri_local_path(req->media_uri), tr, &steps, sf, err);
 }
 
+/* Says that a quiet recording's sound was analysed louder, and how quiet it is. */
+static cf_err note_quiet(const cf_feature_track *t, cf_highlight_detection_result *out, cf_error *err) {
+    char note[160];
+    snprintf(note, sizeof note, "the sound is quiet (%.0f LUFS): analysed %.0f dB louder",
+             t->integrated_lufs - t->gain_db, t->gain_db);
+    return cf_notes_add(&out->notes, &out->n_notes, note, err);
+}
+
 cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, const cf_hl_options *opts,
                                  const cf_feature_track *track, cf_highlight_detection_result *out,
                                  cf_error *err) {
@@ -122,6 +130,7 @@ cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, cons
     if (!rc && tr && !opts->speech) rc = speech_features(req, track, tr, &sf, err);
     if (!rc) rc = route(req, opts, track, tr, opts->speech ? opts->speech : &sf, out, err);
     if (!rc) rc = cf_notes_add(&out->notes, &out->n_notes, track->left_out, err);
+    if (!rc && track->gain_db > 0) rc = note_quiet(track, out, err);
     cf_speech_features_free(&sf);
     cf_transcript_free(&own);
     return rc;

@@ -25,7 +25,7 @@ typedef struct cache_header {
     uint32_t version, n_features, hop_ms, flags;
     uint64_t n_hops;
     int64_t duration_ms;
-    double integrated_lufs;
+    double integrated_lufs, gain_db;
     char events_model[48];
 } cache_header;
 
@@ -81,6 +81,7 @@ cf_err hl_feature_cache_load(const char *file, const char *events_model, cf_feat
     t->hop_ms = (int)h.hop_ms;
     t->duration_ms = h.duration_ms;
     t->integrated_lufs = h.integrated_lufs;
+    t->gain_db = h.gain_db;
     t->has_audio = h.flags & FLAG_AUDIO;
     t->has_video = h.flags & FLAG_VIDEO;
     t->from_cache = true;
@@ -114,7 +115,8 @@ cf_err hl_feature_cache_store(const char *file, const cf_feature_track *t, cf_er
                       .flags = (t->has_audio ? FLAG_AUDIO : 0) | (t->has_video ? FLAG_VIDEO : 0),
                       .n_hops = t->n_hops,
                       .duration_ms = t->duration_ms,
-                      .integrated_lufs = t->integrated_lufs};
+                      .integrated_lufs = t->integrated_lufs,
+                      .gain_db = t->gain_db};
     memcpy(h.events_model, t->events_model, sizeof h.events_model);
     FILE *f = fopen(tmp, "wb");
     bool ok = f && fwrite(&h, sizeof h, 1, f) == 1 &&

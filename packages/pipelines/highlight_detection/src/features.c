@@ -23,6 +23,7 @@
 #include "audio_worker.h"
 #include "audio_events.h"
 #include "clipforge/clock.h"
+#include "clipforge/log.h"
 #include "clipforge/media.h"
 #include "clipforge/uri.h"
 #include "feature_cache.h"
@@ -63,6 +64,8 @@ typedef struct pass {
     cf_progress *progress;
     double last_reported;
     bool oom;
+    bool audio_only; /* the pass again for a quiet recording: its sound alone, */
+    float gain;      /* made this much louder (a factor) */
 } pass;
 
 static const char *const feature_names[] = {
@@ -157,7 +160,7 @@ static cf_err pass_open(pass *p, const cf_feature_options *o, cf_error *err) {
     if (rc || (rc = cf_media_require(&p->in, true, true, p->path, err))) return rc;
     p->fmt = p->in.fmt;
     p->astream = p->in.audio_index;
-    p->vstream = p->in.video_index;
+    p->vstream = p->audio_only ? -1 : p->in.video_index;
     cf_media_discard_others(&p->in);
     if (p->astream >= 0 && (rc = open_decoder(p, p->astream, o, &p->adec, err)) != CF_OK) return rc;
     if (p->astream >= 0 && (rc = open_resampler(p, err)) != CF_OK) return rc;
@@ -254,6 +257,8 @@ static cf_err push_audio(pass *p, AVFrame *f, cf_error *err) {
     if (n < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: resampling failed: %s", p->path, av_err2str(n));
     if (skip >= n) return CF_OK;
+    if (p->gain != 1.0f)
+        for (int i = (int)skip; i < n; i++) p->resampled[i] *= p->gain;
     hl_audio_worker_push(p->aw, p->resampled + skip, (size_t)(n - skip));
     p->audio_samples += n - skip;
     return CF_OK;
@@ -290,7 +295,9 @@ static void report(pass *p, int64_t t_ms) {
     double f = cf_media_progress(&p->in, (double)p->max_ms / 1000.0);
     if (f >= 0 && f - p->last_reported >= 0.01) {
         p->last_reported = f;
-        cf_progress_report(p->progress, f * 0.95, "analysing");
+        /* the quiet recording's second look: at the end of the first, as it costs a fraction */
+        if (p->audio_only) cf_progress_report(p->progress, 0.95, "analysing the quiet sound louder");
+        else cf_progress_report(p->progress, f * 0.95, "analysing");
     }
 }
 
@@ -368,6 +375,53 @@ static cf_err run_pass(pass *p, cf_error *err) {
     return CF_OK;
 }
 
+/* A recording whose loudest 5 % of tenths of a second stay under QUIET_LUFS is analysed again
+ * with its sound made louder, so that those reach LOUD_LUFS (at most MAX_GAIN_DB): the analysis
+ * has absolute levels in it (silence, the onsets' and the flux's floors, the audio events'
+ * silence by level), and a lecture recorded from the back of the room, or a 32-bit float
+ * recorder's take with its headroom, was silence from end to end (no events, no highlights).
+ * Recordings at any usual level are analysed once, as they are. */
+#define QUIET_LUFS (-35.0)
+#define LOUD_LUFS (-20.0)
+#define MAX_GAIN_DB 40.0
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The gain (dB) the pass's sound needs, 0 when it is loud enough (or has none). */
+static double quiet_gain_db(const pass *p) {
+    double *lufs = malloc((p->n_hops ? p->n_hops : 1) * sizeof *lufs);
+    size_t n = 0;
+    for (size_t i = 0; lufs && i < p->n_hops; i++)
+        if (p->hops[i].audio) lufs[n++] = cf_lufs_from_power(p->hops[i].a.kpower);
+    double gain = 0;
+    if (n) {
+        qsort(lufs, n, sizeof *lufs, cmp_double);
+        double loud = lufs[n * 95 / 100];
+        if (loud < QUIET_LUFS) gain = fmin(LOUD_LUFS - loud, MAX_GAIN_DB);
+    }
+    free(lufs);
+    return gain;
+}
+
+/* Analyses first's sound again, gain_db louder, and puts its hops in first's place. */
+static cf_err analyse_louder(pass *first, const cf_feature_options *o, double gain_db, cf_error *err) {
+    pass p = {.path = first->path,
+              .astream = -1,
+              .vstream = -1,
+              .progress = first->progress,
+              .audio_only = true,
+              .gain = (float)pow(10.0, gain_db / 20.0)};
+    cf_err rc = pass_open(&p, o, err);
+    if (rc == CF_OK) rc = run_pass(&p, err);
+    for (size_t i = 0; rc == CF_OK && i < p.n_hops && i < first->n_hops; i++)
+        if (p.hops[i].audio) first->hops[i].a = p.hops[i].a;
+    pass_close(&p);
+    return rc;
+}
+
 /* Names in t the streams of the open input that t leaves out. */
 static void note_left_out(const cf_media_input *in, cf_feature_track *t) {
     AVBPrint bp;
@@ -378,9 +432,14 @@ static void note_left_out(const cf_media_input *in, cf_feature_track *t) {
 static cf_err decode_track(const char *path, const cf_feature_options *o, const ev_model *events,
                            cf_progress *progress, cf_feature_track **out, cf_error *err) {
     double t0 = (cf_clock_ns() / 1e6);
-    pass p = {.path = path, .astream = -1, .vstream = -1, .progress = progress};
+    pass p = {.path = path, .astream = -1, .vstream = -1, .progress = progress, .gain = 1.0f};
     cf_err rc = pass_open(&p, o, err);
     if (rc == CF_OK) rc = run_pass(&p, err);
+    double gain_db = rc == CF_OK ? quiet_gain_db(&p) : 0;
+    if (gain_db > 0) {
+        cf_log_info("detect", "%s: the sound is quiet: analysed %.0f dB louder", path, gain_db);
+        rc = analyse_louder(&p, o, gain_db, err);
+    }
     if (rc == CF_OK) {
         /* a header may understate the length (ASF with a hole, FLV without duration): the
          * track runs to the last frame decoded, the resampler's pad after it dropped */
@@ -411,6 +470,7 @@ static cf_err decode_track(const char *path, const cf_feature_options *o, const 
             }
             rc = hl_features_finalize(&in, out, err);
             if (rc == CF_OK) note_left_out(&p.in, *out);
+            if (rc == CF_OK) (*out)->gain_db = gain_db;
         }
         free(in.audio);
         free(in.audio_ok);
@@ -509,10 +569,10 @@ json_t *cf_feature_track_to_json(const cf_feature_track *t) {
             json_array_append_new(row, json_real(round(cf_feat(t, i, f) * 1e4) / 1e4));
         json_array_append_new(rows, row);
     }
-    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
+    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
                           (json_int_t)t->duration_ms, "has_audio", t->has_audio, "has_video", t->has_video,
-                          "integrated_lufs", t->integrated_lufs, "events_model", t->events_model, "features",
-                          names, "rows", rows);
+                          "integrated_lufs", t->integrated_lufs, "gain_db", t->gain_db, "events_model",
+                          t->events_model, "features", names, "rows", rows);
     if (j && t->event_inputs) json_object_set_new(j, "event_inputs", event_inputs_json(t));
     return j;
 }

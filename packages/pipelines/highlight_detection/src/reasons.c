@@ -159,7 +159,8 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
         else snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v);
         break;
     case CF_FEAT_LOUD_REL_GLOBAL:
-        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, t->integrated_lufs);
+        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v,
+                 t->integrated_lufs - t->gain_db);
         break;
     case CF_FEAT_CUT_RATE:
     case CF_FEAT_CUT:

@@ -69,6 +69,24 @@ static void test_silence_gives_no_chunks(void **state) {
     free(pcm);
 }
 
+static void test_quiet_speech_is_speech(void **state) {
+    (void)state;
+    size_t n = 20 * RATE;
+    int16_t *pcm = calloc(n, sizeof *pcm);
+    /* two bursts 40 dB under the loud test's (peaks near -52 dBFS) over a faint hiss */
+    tone(pcm, 1000, 8000, 80);
+    tone(pcm, 11000, 18000, 80);
+    noise(pcm, n, 2);
+    cf__vad_chunk *c = NULL;
+    size_t nc = 0;
+    cf__vad_options o = {.max_chunk_ms = 20000, .min_chunk_ms = 4000};
+    assert_int_equal(cf__vad_split(pcm, n, RATE, &o, &c, &nc, NULL), CF_OK);
+    assert_true(nc >= 1);
+    assert_true(c[0].start <= 1000 * 16 && c[nc - 1].end >= 18000 * 16);
+    free(c);
+    free(pcm);
+}
+
 static void test_continuous_sound_is_cut_at_max_length(void **state) {
     (void)state;
     size_t n = 50 * RATE;
@@ -163,6 +181,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_speech_bursts_are_cut_inside_pauses),
         cmocka_unit_test(test_silence_gives_no_chunks),
+        cmocka_unit_test(test_quiet_speech_is_speech),
         cmocka_unit_test(test_continuous_sound_is_cut_at_max_length),
         cmocka_unit_test(test_words_said_alone_are_chunks_of_their_own),
         cmocka_unit_test(test_running_speech_keeps_long_chunks),

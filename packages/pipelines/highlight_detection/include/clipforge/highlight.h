@@ -95,7 +95,10 @@ typedef struct cf_feature_track {
     float *v; /* n_hops rows of CF_FEAT_COUNT values: v[hop * CF_FEAT_COUNT + id] */
     bool has_audio, has_video;
     double integrated_lufs; /* EBU R128 gated integrated loudness; -70 when silent/no audio */
-    double decode_ms;       /* wall time of the decode pass that produced it (0 when cached) */
+    /* How much louder a quiet recording's sound was analysed (features.c's QUIET_LUFS); 0 for
+     * most. integrated_lufs and every level of the track are the analysed sound's. */
+    double gain_db;
+    double decode_ms; /* wall time of the decode pass that produced it (0 when cached) */
     bool from_cache;
     bool has_transcript;   /* the transcript columns are filled (pauses then come from words) */
     char events_model[48]; /* audio-events model that filled the EV_* columns; "" = none */
