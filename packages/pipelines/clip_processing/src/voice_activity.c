@@ -9,8 +9,12 @@
 
 #define FRAME (CFCLIP_VAD_RATE * CFCLIP_VAD_FRAME_MS / 1000)
 #define QUIET_DB (-120.0f)       /* a frame of digital silence */
-#define NOTHING_LOUD_DB (-60.0f) /* a span whose loud level is below this says nothing */
+#define NOTHING_LOUD_DB (-75.0f) /* a span whose loud level is below this says nothing */
+/* The threshold is never under LOWEST_THRESHOLD_DB for a span whose loud level reaches
+ * USUAL_LOUD_DB, and as much lower as a quieter span is quieter: with -60 dBFS as the level of
+ * nothing and -70 as the lowest threshold, a lecture recorded 40 dB down had no pause found. */
 #define LOWEST_THRESHOLD_DB (-70.0f)
+#define USUAL_LOUD_DB (-30.0f)
 #define FRICATIVE_ZCR 0.15f /* zero crossings per sample of noisy consonants (s, f, t) */
 
 typedef struct biquad {
@@ -101,7 +105,7 @@ static float threshold(const cfclip_vad *v, size_t offset) {
     free(s);
     if (loud < NOTHING_LOUD_DB) return INFINITY;
     float t = fminf(floor_db + fmaxf(9.0f, 0.3f * (loud - floor_db)), loud - 15.0f);
-    return fmaxf(t, LOWEST_THRESHOLD_DB);
+    return fmaxf(t, LOWEST_THRESHOLD_DB + fminf(0.0f, loud - USUAL_LOUD_DB));
 }
 
 /* Voiced frames as runs of frame indices [a, b), bridged over quiet shorter than the hangover

@@ -69,14 +69,15 @@ static void test_silence_gives_no_chunks(void **state) {
     free(pcm);
 }
 
-static void test_quiet_speech_is_speech(void **state) {
-    (void)state;
+/* Bursts of amp at 1-8 s and 11-18 s of 20 s, over a hiss of hiss and a DC offset of dc: both
+ * are found, from the first's start to the second's end. */
+static void bursts_found(double amp, double hiss, int dc) {
     size_t n = 20 * RATE;
     int16_t *pcm = calloc(n, sizeof *pcm);
-    /* two bursts 40 dB under the loud test's (peaks near -52 dBFS) over a faint hiss */
-    tone(pcm, 1000, 8000, 80);
-    tone(pcm, 11000, 18000, 80);
-    noise(pcm, n, 2);
+    tone(pcm, 1000, 8000, amp);
+    tone(pcm, 11000, 18000, amp);
+    noise(pcm, n, hiss);
+    for (size_t i = 0; i < n; i++) pcm[i] = (int16_t)(pcm[i] + dc);
     cf__vad_chunk *c = NULL;
     size_t nc = 0;
     cf__vad_options o = {.max_chunk_ms = 20000, .min_chunk_ms = 4000};
@@ -85,6 +86,18 @@ static void test_quiet_speech_is_speech(void **state) {
     assert_true(c[0].start <= 1000 * 16 && c[nc - 1].end >= 18000 * 16);
     free(c);
     free(pcm);
+}
+
+/* 40 dB under the loud test's (peaks near -52 dBFS), over a faint hiss */
+static void test_quiet_speech_is_speech(void **state) {
+    (void)state;
+    bursts_found(80, 2, 0);
+}
+
+/* at a usual level over a DC offset of 10 % of full scale */
+static void test_dc_offset_is_not_sound(void **state) {
+    (void)state;
+    bursts_found(2000, 20, 3277);
 }
 
 static void test_continuous_sound_is_cut_at_max_length(void **state) {
@@ -182,6 +195,7 @@ int main(void) {
         cmocka_unit_test(test_speech_bursts_are_cut_inside_pauses),
         cmocka_unit_test(test_silence_gives_no_chunks),
         cmocka_unit_test(test_quiet_speech_is_speech),
+        cmocka_unit_test(test_dc_offset_is_not_sound),
         cmocka_unit_test(test_continuous_sound_is_cut_at_max_length),
         cmocka_unit_test(test_words_said_alone_are_chunks_of_their_own),
         cmocka_unit_test(test_running_speech_keeps_long_chunks),
