@@ -10,13 +10,16 @@ head -c 20000 src.mp4 >truncated.mp4 # the index (moov) is at the end: cut off
 gen fast.mp4 -i src.mp4 -c copy -movflags +faststart
 head -c $(( $(stat -c %s fast.mp4) / 2 )) fast.mp4 >halfdata.mp4 # index kept, media data cut
 
-check "probe: missing, empty, text named .mp4, truncated"
+check "probe: missing, empty, text named .mp4, truncated (a recording never finished: said so)"
 bad 2 "" probe missing.mp4
 grep -q "No such file" err.txt || fail "missing file message"
 bad 2 "" probe empty.mp4
 grep -q "empty (0 bytes)" err.txt || fail "empty file message"
 bad 2 "" probe notes.mp4
 bad 2 "" probe truncated.mp4
+grep -q "never finished: it holds its media but not the index (moov)" err.txt || fail "truncated: $(cat err.txt)"
+bad 2 "" probe notes.mp4
+grep -q "not a readable media file" err.txt || fail "text file: $(cat err.txt)"
 bad 2 "" probe
 bad 2 "" probe --bogus src.mp4
 

@@ -40,6 +40,31 @@ int64_t cfmedia_mp4_next_file(FILE *f, int64_t from, int64_t size) {
     return -1;
 }
 
+static bool box_is(const unsigned char *h, const char *type) {
+    return !memcmp(h + 4, type, 4);
+}
+
+bool cfmedia_mp4_unfinished(FILE *f, int64_t size) {
+    unsigned char h[16];
+    int64_t pos = 0;
+    bool mdat = false;
+    for (int n = 0; n < MAX_BOXES && pos + 8 <= size; n++) {
+        if (fseeko(f, pos, SEEK_SET) != 0 || fread(h, 1, 8, f) != 8) break;
+        uint64_t len = be(h, 4);
+        if (len == 1) len = fread(h + 8, 1, 8, f) == 8 ? be(h + 8, 8) : 0;
+        if (box_is(h, "moov") || box_is(h, "moof")) return false;
+        if (n == 0 && !box_is(h, "ftyp") && !box_is(h, "wide") && !box_is(h, "free") && !box_is(h, "skip") &&
+            !box_is(h, "mdat"))
+            return false; /* not the shape of an MP4 or QuickTime file */
+        mdat |= box_is(h, "mdat");
+        /* 0: up to the end of the file, as a recorder writes it before it knows the length */
+        if (len == 0 || len > (uint64_t)(size - pos)) break;
+        if (len < 8) return false;
+        pos += (int64_t)len;
+    }
+    return mdat;
+}
+
 /* FLV: a 9-byte header ("FLV", version 1), then tags, each after the size of the one before (4
  * bytes): type, 24-bit size of its data, timestamp, stream id (11 bytes), its data. */
 int64_t cfmedia_flv_next_file(FILE *f, int64_t from, int64_t size) {

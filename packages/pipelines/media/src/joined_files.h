@@ -3,6 +3,7 @@
 #ifndef CLIPFORGE_MEDIA_JOINED_FILES_H
 #define CLIPFORGE_MEDIA_JOINED_FILES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,6 +16,10 @@ int cfmedia_joined_files(const char *path, const char *format_name, int64_t *sta
  * which the file had both its `moov` and an `mdat`); -1 when none, or at a box that is damaged or
  * runs past the end. */
 int64_t cfmedia_mp4_next_file(FILE *f, int64_t from, int64_t size);
+/* True when f (size bytes) is an MP4 or QuickTime recording that was never finished: its media
+ * (mdat) without the index (moov) a camera or phone writes when it stops (its battery ran out,
+ * the app was killed), which nothing can read it without. */
+bool cfmedia_mp4_unfinished(FILE *f, int64_t size);
 /* The same for the FLV file at from: the offset of the next FLV header where a tag should be. */
 int64_t cfmedia_flv_next_file(FILE *f, int64_t from, int64_t size);
 

@@ -378,6 +378,14 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
     return rc ? rc : open_input(copy, NULL, &same, in, err);
 }
 
+static bool unfinished_recording(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    bool yes = fseeko(f, 0, SEEK_END) == 0 && cfmedia_mp4_unfinished(f, (int64_t)ftello(f));
+    fclose(f);
+    return yes;
+}
+
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err) {
     cf_err rc = CF_OK;
@@ -387,6 +395,12 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     if (ret < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     if ((ret = open_format(&in->fmt, path, NULL)) < 0) {
         if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
+        if (!io && unfinished_recording(path))
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "%s is a recording that was never finished: it holds its media but not "
+                                "the index (moov) a camera or phone writes when it stops recording (a "
+                                "flat battery, a crash), and nothing can be read without it",
+                                path);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                             "%s is not a readable media file (unknown format, truncated or "
                             "corrupt: %s)",
