@@ -22,17 +22,21 @@ static int cmp_float(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Each frame's energy about the recording's mean: a DC offset (a cheap microphone's, a sound
+ * card's) is no sound, and 10 % of full scale of it hid every word of a recording under its
+ * floor. The mean of the whole recording, not of each frame: a recording without an offset keeps
+ * the energies it had (a frame's own mean takes its low tones off too, and moved the pauses). */
 static float *frame_energies(const int16_t *pcm, size_t n, size_t len, size_t n_frames) {
     float *e = malloc(n_frames * sizeof *e);
     if (!e) return NULL;
+    double dc = 0;
+    for (size_t i = 0; i < n; i++) dc += pcm[i];
+    dc = n ? dc / (double)n : 0;
     for (size_t f = 0; f < n_frames; f++) {
         size_t a = f * len, b = a + len < n ? a + len : n;
-        double sum = 0, sq = 0;
-        for (size_t i = a; i < b; i++) sum += pcm[i], sq += (double)pcm[i] * pcm[i];
-        /* about the frame's mean: a DC offset (a cheap microphone's, a sound card's) is no sound,
-         * and 10 % of full scale of it hid every word of a recording under its floor */
-        double mean = sum / (double)(b - a), var = sq / (double)(b - a) - mean * mean;
-        e[f] = (float)(10.0 * log10((var > 0 ? var : 0) + 1.0));
+        double sum = 0;
+        for (size_t i = a; i < b; i++) sum += (pcm[i] - dc) * (pcm[i] - dc);
+        e[f] = (float)(10.0 * log10(sum / (double)(b - a) + 1.0));
     }
     return e;
 }
