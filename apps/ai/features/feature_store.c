@@ -43,9 +43,9 @@ static json_t *description(const cf_feature_track *t, const json_t *meta) {
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *d =
-        json_pack("{s:s, s:i, s:f, s:s, s:s}", "stored_at", at, "extractor", cf_features_version(),
-                  "decode_ms", t->decode_ms, "events_model", t->events_model, "left_out", t->left_out);
+    json_t *d = json_pack("{s:s, s:i, s:f, s:s, s:s, s:f}", "stored_at", at, "extractor",
+                          cf_features_version(), "decode_ms", t->decode_ms, "events_model", t->events_model,
+                          "left_out", t->left_out, "gain_db", t->gain_db);
     if (meta) json_object_update(d, (json_t *)meta);
     return d;
 }
@@ -121,6 +121,8 @@ cf_err cf_feature_track_decode(const unsigned char *buf, size_t len, cf_feature_
     if (events) snprintf(t->events_model, sizeof t->events_model, "%s", events);
     const char *left_out = json_string_value(json_object_get(m, "left_out")); /* streams not analysed */
     if (left_out) snprintf(t->left_out, sizeof t->left_out, "%s", left_out);
+    /* a quiet recording's sound was analysed this much louder (features.c) */
+    t->gain_db = json_real_value(json_object_get(m, "gain_db"));
     if (meta) *meta = m;
     else json_decref(m);
     *out = t;

@@ -49,6 +49,7 @@ static cf_feature_track *track(size_t n) {
     t->hop_ms = CF_HL_HOP_MS;
     t->duration_ms = (int64_t)n * CF_HL_HOP_MS - 37;
     t->integrated_lufs = -19.25;
+    t->gain_db = 31.5; /* a quiet recording's, analysed louder */
     t->has_audio = true;
     t->v = malloc(n * CF_FEAT_COUNT * sizeof *t->v);
     for (size_t i = 0; i < n * CF_FEAT_COUNT; i++) t->v[i] = (float)i * 0.37f - 100.0f;
@@ -67,6 +68,7 @@ static void test_round_trip_and_refusals(void **state) {
     assert_int_equal(back->n_hops, 50);
     assert_int_equal(back->duration_ms, t->duration_ms);
     assert_true(back->integrated_lufs == -19.25 && back->has_audio && !back->has_video && back->from_cache);
+    assert_true(back->gain_db == 31.5);
     assert_memory_equal(back->v, t->v, 50 * CF_FEAT_COUNT * sizeof *t->v);
     assert_string_equal(json_string_value(json_object_get(got, "media_name")), "talk.mp4");
     assert_int_equal(json_integer_value(json_object_get(got, "extractor")), cf_features_version());
