@@ -49,7 +49,9 @@ PY
 }
 # first_pts FILE STREAM: the earliest timestamp (s) of the first packets of STREAM ("v:0")
 first_pts() {
-  ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" | head -8 | sort -g | head -1
+  # awk reads to the end: ffprobe is not cut off mid-write (a SIGPIPE under pipefail)
+  ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" |
+    awk 'NR <= 8 && (m == "" || $1 + 0 < m + 0) { m = $1 } END { print m }'
 }
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print(d"+sys.argv[2]+")")' "$1" "$2"; }
 
