@@ -79,6 +79,12 @@ ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=10:d=3 -f lavfi -i sine
 "$bin" detect --input "$work/empty-audio.mkv" --no-cache --json >"$work/ea.json" ||
   fail "exit $? on an empty audio stream"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["engine"], r' "$work/ea.json"
+echo "== a sound track of silence is silence, not a quiet recording to make louder"
+ffmpeg -v error -y -f lavfi -i testsrc=size=160x120:rate=10:d=3 -f lavfi -i anullsrc=r=48000 -t 3 \
+  -c:v mpeg4 -c:a aac "$work/silent.mp4"
+"$bin" detect --input "$work/silent.mp4" --no-cache --json >"$work/si.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert not any("quiet" in n for n in r["notes"]), r["notes"]' \
+  "$work/si.json"
 
 echo "== bad input fails cleanly with exit code 2"
 expect_exit() { # code, what, args...

@@ -384,6 +384,7 @@ static cf_err run_pass(pass *p, cf_error *err) {
 #define QUIET_LUFS (-35.0)
 #define LOUD_LUFS (-20.0)
 #define MAX_GAIN_DB 40.0
+#define NOTHING_LUFS (-75.0) /* under this, silence or a 16-bit recording's dither: nothing to hear */
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -400,7 +401,7 @@ static double quiet_gain_db(const pass *p) {
     if (n) {
         qsort(lufs, n, sizeof *lufs, cmp_double);
         double loud = lufs[n * 95 / 100];
-        if (loud < QUIET_LUFS) gain = fmin(LOUD_LUFS - loud, MAX_GAIN_DB);
+        if (loud < QUIET_LUFS && loud > NOTHING_LUFS) gain = fmin(LOUD_LUFS - loud, MAX_GAIN_DB);
     }
     free(lufs);
     return gain;
