@@ -82,6 +82,8 @@ ok clip --input src.mp4 --output k1.mp4 --trim 1.5:3 --trim-mode copy
 packets k1.mp4 >k1.pk
 [ -z "$(comm -23 k1.pk src.pk)" ] || fail "copy mode re-encoded packets"
 approx "$(sval k1.mp4 v:0 duration)" 2.0 0.2 || fail "copy duration $(sval k1.mp4 v:0 duration) (expected from keyframe 1.0)"
+grep -q "^note: copy: starts at the keyframe 0.500 s before the start asked for" out.txt ||
+  fail "the copy does not say it starts early: $(cat out.txt)"
 
 check "trim mode auto on keyframes is a stream copy with the exact duration"
 ok clip --input src.mp4 --output k2.mp4 --trim 1:3
