@@ -74,7 +74,6 @@ key=$(ffprobe -v error -select_streams v -show_entries packet=pts_time,flags -of
   awk -F, '$2 ~ /K/ && $1 > 3.5 { print $1; exit }')
 ok clip --input chirp.webm --output cc.webm --trim "$(awk -v k="$key" 'BEGIN { print k + 0.02 }'):6" --trim-mode copy
 [ "$(first_pts cc.webm v:0)" = 0.000000 ] || fail "the copy's pictures start at $(first_pts cc.webm v:0) s"
-timeline() { ffmpeg -nostdin -v error -copyts -i "$1" -map 0:a:0 -af aresample=async=1:first_pts=0 -ac 1 -f s16le -; }
 timeline chirp.webm >src.pcm
 timeline cc.webm >cc.pcm
 python3 - "$key" <<'PY' || fail "the copy's first 40 ms differ from the source's"

@@ -21,12 +21,15 @@ approx() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 lufs() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -map 0:a:0 -af ebur128 -f null - 2>&1 |
   awk '/Summary:/{s=1} s && $1=="I:"{print $2; exit}'; }
 frames() { ffprobe -v error -count_frames -select_streams "$2" -show_entries stream=nb_read_frames -of default=nw=1:nk=1 "$1"; }
-# pips FILE: the times (s) where a loud 1 kHz pip begins in FILE's sound, on the file's own
-# timeline: each decoded sample placed by its timestamp (-copyts), whatever the stream's start,
-# pre-skip or codec delay, to the sample.
-pips() {
+# timeline FILE: FILE's sound as 48 kHz mono s16 on the file's own timeline: each decoded sample
+# placed by its timestamp (-copyts), whatever the stream's start, pre-skip or codec delay, sample
+# i at i / 48000 s. pips FILE: the times (s) where a loud 1 kHz pip begins in it.
+timeline() {
   ffmpeg -nostdin -v error -copyts -i "$1" -map 0:a:0 -af aresample=async=1:first_pts=0 -ac 1 -ar 48000 \
-    -f s16le - | python3 -c "
+    -f s16le -
+}
+pips() {
+  timeline "$1" | python3 -c "
 import array, sys
 x = array.array('h', sys.stdin.buffer.read())
 at, last = [], -48000

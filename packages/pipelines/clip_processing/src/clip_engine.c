@@ -350,18 +350,18 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         path = PATH_ENCODE;
     }
     if (path == PATH_COPY) {
-        double from_s = span.origin_s;
-        rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s, output_path, &from_s,
-                                progress, err);
+        double started_s = span.origin_s;
+        rc = cfclip_stream_copy(&in, plan->format, use_audio, span.origin_s, span.end_s, output_path,
+                                &started_s, progress, err);
         /* an input the fast path cannot read to the end is left to the decoding path, which
          * knows holes, empty streams and damage, and fails with the right error if it must */
         report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
         if (!report->stream_copied) path = PATH_ENCODE;
-        if (!rc && from_s < span.origin_s - CUT_ON_KEYFRAME_MAX_S && !*report->note)
+        if (!rc && started_s < span.origin_s - CUT_ON_KEYFRAME_MAX_S && !*report->note)
             snprintf(report->note, sizeof report->note,
                      "copy: starts at the keyframe %.3f s before the start asked for (a copy cuts at "
                      "keyframes; trim mode smart or accurate cuts at the start)",
-                     span.origin_s - from_s);
+                     span.origin_s - started_s);
     }
     if (path == PATH_SMART) {
         rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, progress, report, err);

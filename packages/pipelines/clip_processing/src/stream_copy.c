@@ -276,7 +276,7 @@ static void preroll_sound(cf_media_input *in, cfclip_format format, copy_map *m,
 }
 
 cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
-                          double end_s, const char *path, double *from_s, cf_progress *p, cf_error *err) {
+                          double end_s, const char *path, double *started_s, cf_progress *p, cf_error *err) {
     AVFormatContext *oc = NULL;
     copy_map maps[2];
     int n = 0, ret;
@@ -290,7 +290,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
      * starts at the start, the sound with it and the pictures at their first keyframe, as in the
      * source; starting both at that keyframe lost the sound before it. */
     if (isnan(origin_s) || origin_s > start_s) origin_s = start_s;
-    if (from_s) *from_s = origin_s;
+    if (started_s) *started_s = origin_s;
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};

@@ -24,8 +24,8 @@ const char *cfclip_pictures_unlike_encode(const cf_media_input *in);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams
- * into path. The output starts at the keyframe at or before start_s: *from_s (may be NULL). */
+ * into path. The output starts at the keyframe at or before start_s: *started_s (may be NULL). */
 cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
-                          double end_s, const char *path, double *from_s, cf_progress *p, cf_error *err);
+                          double end_s, const char *path, double *started_s, cf_progress *p, cf_error *err);
 
 #endif

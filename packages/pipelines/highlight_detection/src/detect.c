@@ -112,7 +112,7 @@ static cf_err speech_features(const cf_highlight_detection_request *req, const c
 static cf_err note_quiet(const cf_feature_track *t, cf_highlight_detection_result *out, cf_error *err) {
     char note[160];
     snprintf(note, sizeof note, "the sound is quiet (%.0f LUFS): analysed %.0f dB louder",
-             t->integrated_lufs - t->gain_db, t->gain_db);
+             cf_track_own_lufs(t), t->gain_db);
     return cf_notes_add(&out->notes, &out->n_notes, note, err);
 }
 

@@ -386,23 +386,14 @@ static cf_err run_pass(pass *p, cf_error *err) {
 #define MAX_GAIN_DB 40.0
 #define NOTHING_LUFS (-75.0) /* under this, silence or a 16-bit recording's dither: nothing to hear */
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The gain (dB) the pass's sound needs, 0 when it is loud enough (or has none). */
 static double quiet_gain_db(const pass *p) {
-    double *lufs = malloc((p->n_hops ? p->n_hops : 1) * sizeof *lufs);
+    float *lufs = malloc((p->n_hops ? p->n_hops : 1) * sizeof *lufs);
     size_t n = 0;
     for (size_t i = 0; lufs && i < p->n_hops; i++)
-        if (p->hops[i].audio) lufs[n++] = cf_lufs_from_power(p->hops[i].a.kpower);
-    double gain = 0;
-    if (n) {
-        qsort(lufs, n, sizeof *lufs, cmp_double);
-        double loud = lufs[n * 95 / 100];
-        if (loud < QUIET_LUFS && loud > NOTHING_LUFS) gain = fmin(LOUD_LUFS - loud, MAX_GAIN_DB);
-    }
+        if (p->hops[i].audio) lufs[n++] = (float)cf_lufs_from_power(p->hops[i].a.kpower);
+    double loud = n ? hl_curve_quantile(lufs, n, 0.95) : 0, gain = 0;
+    if (n && loud < QUIET_LUFS && loud > NOTHING_LUFS) gain = fmin(LOUD_LUFS - loud, MAX_GAIN_DB);
     free(lufs);
     return gain;
 }

@@ -159,8 +159,7 @@ static void describe(const cf_feature_track *t, const hl_span *s, int f, const c
         else snprintf(buf, len, "%.0f dB louder than the surrounding two minutes", v);
         break;
     case CF_FEAT_LOUD_REL_GLOBAL:
-        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v,
-                 t->integrated_lufs - t->gain_db);
+        snprintf(buf, len, "%+.0f dB over the media's loudness (%.0f LUFS)", v, cf_track_own_lufs(t));
         break;
     case CF_FEAT_CUT_RATE:
     case CF_FEAT_CUT:

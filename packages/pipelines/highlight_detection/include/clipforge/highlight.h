@@ -111,6 +111,11 @@ typedef struct cf_feature_track {
     size_t n_event_inputs;
 } cf_feature_track;
 
+/* The media's own loudness (LUFS), before a quiet recording's analysis gain. */
+static inline double cf_track_own_lufs(const cf_feature_track *t) {
+    return t->integrated_lufs - t->gain_db;
+}
+
 static inline float cf_feat(const cf_feature_track *t, size_t hop, cf_feature_id id) {
     return t->v[hop * CF_FEAT_COUNT + (size_t)id];
 }
