@@ -56,6 +56,20 @@ first_pts() {
   ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" |
     awk 'NR <= 8 && (m == "" || $1 + 0 < m + 0) { m = $1 } END { print m }'
 }
+# colour FILE X Y: the RGB of the first picture's pixel at X,Y
+colour() { ffmpeg -nostdin -v error -i "$1" -vf "format=rgb24,crop=1:1:$2:$3" -frames:v 1 -f rawvideo -pix_fmt rgb24 - | od -An -tu1 | tr -s ' '; }
+# is_colour "R G B" red|green: whether the colour is clearly that one
+is_colour() {
+  case $2 in red) python3 -c "import sys; r,g,b=map(int,'$1'.split()); sys.exit(0 if r>200 and g<60 else 1)";;
+    green) python3 -c "import sys; r,g,b=map(int,'$1'.split()); sys.exit(0 if g>100 and r<60 else 1)";; esac
+}
+# pitch FILE AT: the frequency (Hz, to 10) of the tone in the second of FILE's sound from AT s,
+# by its zero crossings
+pitch() { ffmpeg -nostdin -v error -ss "$2" -t 1 -i "$1" -ac 1 -ar 48000 -f s16le - | python3 -c "
+import sys, array
+x = array.array('h', sys.stdin.buffer.read())
+n = sum(1 for a, b in zip(x, x[1:]) if (a < 0) != (b < 0))
+print(round(n / 2 * 48000 / len(x), -1))"; }
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print(d"+sys.argv[2]+")")' "$1" "$2"; }
 
 no_sanitizer_report() {
