@@ -357,10 +357,15 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
          * knows holes, empty streams and damage, and fails with the right error if it must */
         report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
         if (!report->stream_copied) path = PATH_ENCODE;
-        if (!rc && started_s < span.origin_s - CUT_ON_KEYFRAME_MAX_S && !*report->note)
+        /* within a picture of the start (of a video, not a slideshow), the copy starts with the
+         * picture on screen there: not worth a note */
+        AVStream *vst = in.video_index >= 0 ? in.fmt->streams[in.video_index] : NULL;
+        double fps = vst ? cf_media_stream_fps(vst) : 0, frame_s = fps > 0 ? 1.0 / fps : 0;
+        if (!rc && started_s < span.origin_s - fmin(fmax(frame_s, CUT_ON_KEYFRAME_MAX_S), 0.1) - 1e-3 &&
+            !*report->note)
             snprintf(report->note, sizeof report->note,
-                     "copy: starts at the keyframe %.3f s before the start asked for (a copy cuts at "
-                     "keyframes; trim mode smart or accurate cuts at the start)",
+                     "copy: starts %.3f s before the start asked for (a copy cuts at keyframes; "
+                     "trim mode smart or accurate cuts at the start)",
                      span.origin_s - started_s);
     }
     if (path == PATH_SMART) {

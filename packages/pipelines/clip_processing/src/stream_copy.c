@@ -1,5 +1,6 @@
 /* stream_copy.c — the fast path of trim: no decoding, packets are copied with their timestamps
- * shifted so the clip starts at 0. The cut can only start on a keyframe. The end is exact when
+ * shifted so the clip starts at 0. The copy can only start on a keyframe: into MP4 the pictures
+ * before the start are hidden by the file's edit list, into WebM they are shown. The end is exact when
  * it falls on a keyframe without leading pictures (or the end of the input); otherwise it is
  * cut in decode order, so with B-frames the last pictures may run a few frames past it (at a
  * keyframe of an open picture group, the keyframe and its leading pictures are copied: they are
@@ -161,9 +162,9 @@ static int keep_packet(copy_map *m, const AVPacket *pkt, double origin_s, double
     return !m->video || pts >= origin_s - 1e-6 ? COPY_WRITE : COPY_DROP;
 }
 
-/* Writes a packet of the source with its time shifted so the clip starts at 0. */
-static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, double origin_s) {
-    int64_t shift = av_rescale_q((int64_t)(origin_s * AV_TIME_BASE), AV_TIME_BASE_Q, m->in->time_base);
+/* Writes a packet of the source with its time shifted so that zero_s is at 0. */
+static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, double zero_s) {
+    int64_t shift = av_rescale_q(llround(zero_s * AV_TIME_BASE), AV_TIME_BASE_Q, m->in->time_base);
     if (pkt->pts != AV_NOPTS_VALUE) pkt->pts -= shift;
     if (pkt->dts != AV_NOPTS_VALUE) pkt->dts -= shift;
     av_packet_rescale_ts(pkt, m->in->time_base, m->out->time_base);
@@ -172,20 +173,21 @@ static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, d
     return cf_output_write(oc, pkt);
 }
 
-static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double origin_s, int what) {
+static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double zero_s, int what) {
     if (what == COPY_HOLD) {
         if (!m->end_key && !(m->end_key = av_packet_alloc())) return AVERROR(ENOMEM);
         return av_packet_ref(m->end_key, pkt);
     }
     int ret = 0;
     m->written++;
-    if (m->end_key && m->end_key->data) ret = write_copied(oc, m, m->end_key, origin_s);
+    if (m->end_key && m->end_key->data) ret = write_copied(oc, m, m->end_key, zero_s);
     if (m->end_key) av_packet_unref(m->end_key);
-    return ret < 0 ? ret : write_copied(oc, m, pkt, origin_s);
+    return ret < 0 ? ret : write_copied(oc, m, pkt, zero_s);
 }
 
+/* Copies the packets from the keyframe at origin_s to end_s, the source time zero_s at 0. */
 static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, int n, double origin_s,
-                     double end_s, cf_progress *p) {
+                     double zero_s, double end_s, cf_progress *p) {
     AVPacket *pkt = av_packet_alloc();
     int ret = pkt ? 0 : AVERROR(ENOMEM);
     while (ret >= 0) {
@@ -203,7 +205,7 @@ static int copy_loop(cf_media_input *in, AVFormatContext *oc, copy_map *maps, in
         int what = m ? keep_packet(m, pkt, origin_s, end_s) : COPY_DROP;
         if (what != COPY_DROP) {
             double t = pkt->dts != AV_NOPTS_VALUE ? pkt->dts * av_q2d(m->in->time_base) : origin_s;
-            ret = keep(oc, m, pkt, origin_s, what);
+            ret = keep(oc, m, pkt, zero_s, what);
             if (end_s > origin_s) cf_progress_report(p, (t - origin_s) / (end_s - origin_s), "copy");
         }
         av_packet_unref(pkt);
@@ -230,12 +232,13 @@ static const copy_map *nothing_written(const copy_map *maps, int n) {
     return NULL;
 }
 
-/* Opus copied into WebM from inside the stream: its decoder starts converged only after 80 ms
- * of sound (RFC 7845's pre-roll), and it drops the stream's pre-skip from the first packet it gets.
+/* Opus copied from inside the stream: its decoder starts converged only after 80 ms of sound
+ * (RFC 7845's pre-roll), and it drops the stream's pre-skip from the first packet it gets.
  * Started at the clip's first packet, the copy's first 80 ms were wrong (the first 10 ms silent,
  * 66 % of the signal's level in error at 10-40 ms, 27 % at 40-80 ms). The copy starts at the
- * packet that starts 80 ms or more before, and says (CodecDelay, the OpusHead's pre-skip) that
- * that much is to be dropped: the decoder converges on sound no one hears. */
+ * packet that starts 80 ms or more before, and says that that much is to be dropped (into WebM
+ * CodecDelay and the OpusHead's pre-skip, into MP4 the edit list): the decoder converges on sound
+ * no one hears. */
 #define OPUS_PREROLL_S 0.08
 
 /* Source time of the sound's packet that starts at or before at_s (its first packet when none
@@ -261,18 +264,56 @@ static double sound_from(cf_media_input *in, double at_s, double origin_s) {
     return found < origin_s - 1e-6 ? found : NAN;
 }
 
-/* Sets the copied sound of m to start before origin_s by its pre-roll, when it is Opus into WebM
- * and there is sound before the start; its delay then covers the pre-roll. */
-static void preroll_sound(cf_media_input *in, cfclip_format format, copy_map *m, double origin_s) {
+/* Sets the copied sound of m, when it is Opus, to start by its pre-roll before zero_s (where the
+ * copy is shown from) when that is before the copy's first picture at origin_s and there is sound
+ * there. Into WebM its delay then covers the pre-roll; into MP4 its edit list does. */
+static void preroll_sound(cf_media_input *in, cfclip_format format, copy_map *m, double origin_s,
+                          double zero_s) {
     AVCodecParameters *par = m->out->codecpar;
     m->from_s = NAN;
-    if (format != CFCLIP_WEBM || par->codec_id != AV_CODEC_ID_OPUS) return;
-    double from = sound_from(in, origin_s - OPUS_PREROLL_S, origin_s);
+    if (par->codec_id != AV_CODEC_ID_OPUS) return;
+    double from = sound_from(in, zero_s - OPUS_PREROLL_S, origin_s);
     if (isnan(from)) return;
     m->from_s = from;
+    if (cfclip_copy_hides_lead_in(format)) return;
     par->initial_padding = (int)lround((origin_s - from) * 48000.0);
     if (par->extradata_size >= 19 && !memcmp(par->extradata, "OpusHead", 8))
         AV_WL16(par->extradata + 10, (unsigned)par->initial_padding);
+}
+
+/* Source time of the picture on screen at at_s: the latest picture from the keyframe at origin_s
+ * on that is shown at or before it (NAN when none is read). Leaves the read position anywhere. */
+static double picture_at(cf_media_input *in, double origin_s, double at_s) {
+    AVPacket *pkt = av_packet_alloc();
+    const AVStream *st = in->fmt->streams[in->video_index];
+    double found = NAN;
+    if (!pkt || cf_media_rewind(in, origin_s) < 0) {
+        av_packet_free(&pkt);
+        return NAN;
+    }
+    /* a picture is shown no sooner than it is decoded: past a packet decoded after at_s, none
+     * to come is shown at or before it */
+    while (cf_media_read(in, pkt) >= 0) {
+        bool ours = pkt->stream_index == st->index && pkt->pts != AV_NOPTS_VALUE;
+        double pts = ours ? (double)pkt->pts * av_q2d(st->time_base) : NAN;
+        double dts = ours && pkt->dts != AV_NOPTS_VALUE ? (double)pkt->dts * av_q2d(st->time_base) : pts;
+        av_packet_unref(pkt);
+        if (!ours) continue;
+        if (dts > at_s + 1e-6) break;
+        if (pts >= origin_s - 1e-6 && pts <= at_s + 1e-6 && !(pts <= found)) found = pts;
+    }
+    av_packet_free(&pkt);
+    return found;
+}
+
+/* An MP4 says where its tracks are shown from (an edit list: the muxer writes one for a track
+ * that starts before 0). Copied into it with the start at 0, the keyframe and the pictures and
+ * sound from it to the start are at negative times: they are in the file (the start's picture is
+ * decoded from them) and players show it from the start, as the ffmpeg CLI's `-ss` copy does. A
+ * player that ignores edit lists shows them, the sound with its pictures. Matroska has no such
+ * list: its copy starts at the keyframe. */
+bool cfclip_copy_hides_lead_in(cfclip_format format) {
+    return format == CFCLIP_MP4;
 }
 
 cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
@@ -290,7 +331,14 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
      * starts at the start, the sound with it and the pictures at their first keyframe, as in the
      * source; starting both at that keyframe lost the sound before it. */
     if (isnan(origin_s) || origin_s > start_s) origin_s = start_s;
-    if (started_s) *started_s = origin_s;
+    /* hidden, the lead-in ends where a picture begins: FFmpeg's reader (and so Chromium's) shows
+     * the first picture after a start inside a picture at that start, the pictures early (a
+     * copy from 1.5 s of 25 fps video had its pictures 20 ms before its sound) */
+    double zero_s = origin_s;
+    if (cfclip_copy_hides_lead_in(format))
+        zero_s = in->video_index < 0 ? start_s : picture_at(in, origin_s, start_s);
+    if (isnan(zero_s)) zero_s = origin_s;
+    if (started_s) *started_s = zero_s;
     if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
@@ -298,7 +346,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
         if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0) goto end;
     double read_from = origin_s;
     if (use_audio && in->audio_index >= 0) {
-        preroll_sound(in, format, &maps[n - 1], origin_s);
+        preroll_sound(in, format, &maps[n - 1], origin_s, zero_s);
         if (!isnan(maps[n - 1].from_s)) read_from = maps[n - 1].from_s;
     }
     if ((ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE)) < 0) goto end;
@@ -308,7 +356,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     av_dict_free(&opts);
     if (ret < 0) goto end;
     if ((ret = cf_media_rewind(in, read_from)) < 0) goto end;
-    if ((ret = copy_loop(in, oc, maps, n, origin_s, end_s, p)) < 0) goto end;
+    if ((ret = copy_loop(in, oc, maps, n, origin_s, zero_s, end_s, p)) < 0) goto end;
     const copy_map *empty = nothing_written(maps, n), *early = ended_early(in, maps, n, end_s);
     if (empty) /* the decoding path leaves such a stream out and says why */
         rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "stream copy: stream %d has nothing in the range",

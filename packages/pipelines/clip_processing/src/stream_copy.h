@@ -23,8 +23,12 @@ const char *cfclip_x264_profile(int profile);
 const char *cfclip_pictures_unlike_encode(const cf_media_input *in);
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
+/* Whether a copy into format hides what it holds before the start (the pictures from the
+ * keyframe before it): shown from the start, not from the keyframe. */
+bool cfclip_copy_hides_lead_in(cfclip_format format);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams
- * into path. The output starts at the keyframe at or before start_s: *started_s (may be NULL). */
+ * into path. The output holds the packets from the keyframe at or before start_s: *started_s
+ * (may be NULL); shown from it, or from start_s when cfclip_copy_hides_lead_in(format). */
 cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
                           double end_s, const char *path, double *started_s, cf_progress *p, cf_error *err);
 

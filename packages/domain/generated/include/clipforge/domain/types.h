@@ -162,12 +162,13 @@ const char *cf_caption_position_to_string(cf_caption_position v);
 /* Finds the value named s; false when there is none. */
 bool cf_caption_position_from_string(const char *s, cf_caption_position *out);
 
-/* How a trim cuts: copy keeps whole picture groups (starts on the keyframe at or before the
- * start); accurate re-encodes the range; smart copies the picture groups inside the range and
- * re-encodes only the partial ones at its edges, matched to the source (H.264 into mp4;
- * otherwise it re-encodes and says why in the notes); auto copies when both cuts fall on
- * keyframes, cuts smartly when nothing else in the request re-encodes, and re-encodes
- * otherwise. */
+/* How a trim cuts: copy keeps whole picture groups from the keyframe at or before the start
+ * (into mp4 its edit list hides them before the picture on screen at the start; into webm the
+ * clip starts at the keyframe); accurate re-encodes the range; smart copies the picture groups
+ * inside the range and re-encodes only the partial ones at its edges, matched to the source
+ * (H.264 into mp4; otherwise it re-encodes and says why in the notes); auto copies when both
+ * cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes, and
+ * re-encodes otherwise. */
 typedef enum cf_trim_mode {
     CF_TRIM_MODE_AUTO, /* "auto" */
     CF_TRIM_MODE_COPY, /* "copy" */
