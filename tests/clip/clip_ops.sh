@@ -107,6 +107,19 @@ approx "$(fval k1.webm duration)" 2.0 0.1 || fail "webm copy duration $(fval k1.
 grep -q "^note: copy: starts 0\.4[89][0-9] s before the start asked for" out.txt ||
   fail "the copy does not say it starts early: $(cat out.txt)"
 
+check "trim mode copy of a phone's HEVC (hvc1) into MP4 stays hvc1; HEVC with its parameter sets in the stream stays hev1"
+# Before: every HEVC copy was tagged hev1 (FFmpeg's default), which Apple's players do not play:
+# a copy of an iPhone's recording did not play on the iPhone.
+gen hv.mov -f lavfi -i testsrc2=s=160x120:r=25:d=4 -c:v libx265 -x265-params log-level=error:keyint=25 \
+  -pix_fmt yuv420p -tag:v hvc1
+gen hv.ts -i hv.mov -c copy
+for src in hv.mov:hvc1 hv.ts:hev1; do
+  ok clip --input "${src%:*}" --output hv-copy.mp4 --trim 1:3 --trim-mode copy
+  tag=$(sval hv-copy.mp4 v:0 codec_tag_string) n=$(frames hv-copy.mp4 v:0)
+  echo "  ${src%:*} copied: $tag, $n pictures"
+  [ "$tag" = "${src#*:}" ] && [ "$n" -ge 50 ] || fail "${src%:*} copied: $tag, $n pictures (${src#*:}, 50 wanted)"
+done
+
 check "trim mode auto on keyframes is a stream copy with the exact duration"
 ok clip --input src.mp4 --output k2.mp4 --trim 1:3
 packets k2.mp4 >k2.pk

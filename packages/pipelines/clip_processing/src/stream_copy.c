@@ -103,13 +103,20 @@ typedef struct copy_map {
 
 enum { COPY_DROP, COPY_WRITE, COPY_HOLD };
 
-static int add_copy_stream(AVFormatContext *oc, AVStream *ist, copy_map *m) {
+/* HEVC from an hvc1 track (a phone's: its parameter sets in the sample entry alone) copied into
+ * MP4 stays hvc1: FFmpeg's muxer tags it hev1 by default, which Apple's players (QuickTime,
+ * Safari, iOS) do not play, so a copy of an iPhone's HEVC did not play where it was recorded.
+ * Other HEVC (MPEG-TS, Matroska, hev1) may carry its parameter sets in the stream too, which
+ * hvc1 forbids: it stays hev1. */
+static int add_copy_stream(AVFormatContext *oc, AVStream *ist, cfclip_format format, copy_map *m) {
     m->in = ist;
     m->video = ist->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
     if (!(m->out = avformat_new_stream(oc, NULL))) return AVERROR(ENOMEM);
     int ret = avcodec_parameters_copy(m->out->codecpar, ist->codecpar);
     if (ret < 0) return ret;
-    m->out->codecpar->codec_tag = 0;
+    const unsigned hvc1 = MKTAG('h', 'v', 'c', '1');
+    bool keep_hvc1 = format == CFCLIP_MP4 && ist->codecpar->codec_tag == hvc1;
+    m->out->codecpar->codec_tag = keep_hvc1 ? hvc1 : 0;
     m->out->time_base = ist->time_base;
     cf_media_keep_stream_tags(m->out, ist);
     return cf_media_keep_display_matrix(m->out, ist);
@@ -343,7 +350,8 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
     for (int i = 0; i < 2; i++)
-        if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], &maps[n++])) < 0) goto end;
+        if (idx[i] >= 0 && (ret = add_copy_stream(oc, in->fmt->streams[idx[i]], format, &maps[n++])) < 0)
+            goto end;
     double read_from = origin_s;
     if (use_audio && in->audio_index >= 0) {
         preroll_sound(in, format, &maps[n - 1], origin_s, zero_s);
