@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Plays media files through to the end in Debian's Chromium (headless, muted, at 4x) and checks
 // that each one plays as a browser user would see it: no media error, `ended` reached, the
-// decoder saw at least --frames pictures and called none of them corrupt. Used to check that
-// files whose streams are joined from pieces (smart cuts) play in a browser, not only in FFmpeg.
-// Usage: node e2e/play.mjs --chromium PATH --frames N FILE...
+// decoder saw at least --frames pictures and called none of them corrupt, and (--duration) its
+// length is the one given, within 50 ms. Used to check that files whose streams are joined from
+// pieces (smart cuts) or cut by an edit list (copies) play in a browser, not only in FFmpeg.
+// Usage: node e2e/play.mjs --chromium PATH --frames N [--duration SECONDS] FILE...
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -12,6 +13,8 @@ import { commandLine, launchChromium } from './chromium.mjs';
 const { args: argv, option: opt } = commandLine();
 const chromiumPath = opt('chromium', '/usr/bin/chromium');
 const minFrames = Number(opt('frames', '1'));
+const durationArg = opt('duration', null); // each option is taken from the arguments once
+const wantDuration = durationArg === null ? null : Number(durationArg);
 const files = argv.map((f) => resolve(f));
 if (!files.length) {
   console.error('usage: play.mjs --chromium PATH --frames N FILE...');
@@ -64,8 +67,10 @@ try {
       v.remove();
       return r;
     }, `${base}/${basename(file)}`);
-    const ok = r.how === 'ended' && r.corrupt === 0 && r.total >= minFrames && r.w > 0;
-    console.log(`${ok ? 'ok' : 'FAIL'}: ${basename(file)}: ${r.how}, ${r.duration.toFixed(3)} s, ` +
+    const lengthOk = wantDuration === null || Math.abs(r.duration - wantDuration) <= 0.05;
+    const ok = r.how === 'ended' && r.corrupt === 0 && r.total >= minFrames && r.w > 0 && lengthOk;
+    console.log(`${ok ? 'ok' : 'FAIL'}: ${basename(file)}: ${r.how}, ${r.duration.toFixed(3)} s` +
+      `${wantDuration === null ? '' : ` (${wantDuration} s wanted)`}, ` +
       `${r.total} pictures decoded (at least ${minFrames}), ${r.corrupt} corrupt, ${r.w} px wide`);
     failed ||= !ok;
   }
