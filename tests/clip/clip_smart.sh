@@ -108,6 +108,20 @@ for gop in open:1:"1.3:9.7:210 2:8:150 4:12:200" closed:0:"1.3:9.7:210"; do
   [ "$(sval h.mp4 v:0 codec_tag_string)" = hev1 ] || fail "hevc ${gop%:*}: not an hev1 track"
 done
 
+check "HEVC from a phone (hvc1): auto re-encodes (a smart cut's hev1 does not play on Apple's players); smart says so"
+# Before: auto smart-cut an iPhone's HEVC into an hev1 track, which the iPhone does not play.
+gen hvc1.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx265 -preset veryfast \
+  -x265-params "keyint=50:min-keyint=50:scenecut=0:log-level=error" -tag:v hvc1
+ok clip --input hvc1.mp4 --output ha.mp4 --trim 1.3:4.7 --json
+n=$(note out.txt)
+echo "  auto: $(sval ha.mp4 v:0 codec_name) $(sval ha.mp4 v:0 codec_tag_string): $n"
+[ "$(sval ha.mp4 v:0 codec_name)" = h264 ] && [[ "$n" == "re-encoded rather than smart cut: the source is hvc1 HEVC"* ]] ||
+  fail "auto on hvc1: $(sval ha.mp4 v:0 codec_name), $n"
+ok clip --input hvc1.mp4 --output hs.mp4 --trim 1.3:4.7 --trim-mode smart --json
+n=$(note out.txt)
+[ "$(sval hs.mp4 v:0 codec_tag_string)" = hev1 ] && [[ "$n" == "smart cut: "*"Apple's players do not play" ]] ||
+  fail "smart on hvc1: $(sval hs.mp4 v:0 codec_tag_string), $n"
+
 check "sources a smart cut cannot join are re-encoded, saying why"
 gen open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 50 -x264-params open-gop=1
 gen vp9.webm -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libvpx-vp9 -deadline realtime -cpu-used 8

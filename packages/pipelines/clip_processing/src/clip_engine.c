@@ -156,10 +156,10 @@ static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, boo
 
 /* How the trim is done: mode copy and smart are honoured (copy errs when it cannot be; smart
  * falls back later, saying why); auto copies when that is exact (the cuts on keyframes, the
- * pictures as an encode would make them), cuts smartly when nothing else re-encodes and the
- * source allows it, and re-encodes otherwise. */
+ * pictures as an encode would make them), cuts smartly when nothing else re-encodes, the
+ * source allows it and the result plays where the source does, and re-encodes otherwise. */
 static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio, const cfclip_span *span,
-                          trim_path *path, cf_error *err) {
+                          trim_path *path, cfclip_report *report, cf_error *err) {
     *path = PATH_ENCODE;
     if (!p->trim || p->trim_mode == CFCLIP_TRIM_ACCURATE) return CF_OK;
     if (p->trim_mode == CFCLIP_TRIM_SMART) {
@@ -177,9 +177,16 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
                     ? cuts_on_keyframes(in, span, &exact, err)
                     : CF_OK;
     cf_error ignored;
-    if (!rc)
-        *path = exact ? PATH_COPY : cfclip_smart_check(in, p, &ignored) == CF_OK ? PATH_SMART : PATH_ENCODE;
-    return rc;
+    if (rc || exact) {
+        *path = exact ? PATH_COPY : PATH_ENCODE;
+        return rc;
+    }
+    if (cfclip_smart_check(in, p, &ignored) != CF_OK) return CF_OK;
+    const char *plays_less = cfclip_smart_plays_less(in);
+    if (!plays_less) *path = PATH_SMART;
+    else if (!*report->note)
+        snprintf(report->note, sizeof report->note, "re-encoded rather than smart cut: %s", plays_less);
+    return CF_OK;
 }
 
 /* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
@@ -286,10 +293,12 @@ static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     if (!rc) rc = cfclip_smart_cut(in, plan, span, audio, output_path, progress, &stats, err);
     if (audio) unlink(audio);
     free(audio);
+    const char *plays_less = cfclip_smart_plays_less(in);
     if (!rc && !*report->note)
         snprintf(report->note, sizeof report->note,
-                 "smart cut: %.3f s encoded at the start, %.3f s copied, %.3f s encoded at the end",
-                 stats.head_s, stats.copied_s, stats.tail_s);
+                 "smart cut: %.3f s encoded at the start, %.3f s copied, %.3f s encoded at the end%s%s",
+                 stats.head_s, stats.copied_s, stats.tail_s, plays_less ? "; " : "",
+                 plays_less ? plays_less : "");
     return rc;
 }
 
@@ -342,7 +351,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         report->removed = cuts.removed, report->n_removed = cuts.n_removed, cuts.removed = NULL;
     }
     report->expected_s = out_s;
-    if ((rc = choose_path(plan, &in, use_audio, &span, &path, err))) goto end;
+    if ((rc = choose_path(plan, &in, use_audio, &span, &path, report, err))) goto end;
     if (cuts.n_pieces && path == PATH_SMART) { /* the pieces' joints are made by decoding */
         if (plan->trim_mode == CFCLIP_TRIM_SMART)
             snprintf(report->note, sizeof report->note,

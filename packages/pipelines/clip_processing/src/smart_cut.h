@@ -21,6 +21,10 @@ typedef struct cfclip_smart_stats {
  * reason in err when it cannot (other codec or container, interlaced, 10-bit, no encoder). */
 cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err);
 
+/* Why a smart cut of in plays in fewer players than the source does, or NULL: HEVC from an
+ * hvc1 track (phones, cameras) comes out hev1 (the edges' parameter sets travel in the stream),
+ * which Apple's players refuse. Trim mode auto then re-encodes (H.264 plays everywhere). */
+const char *cfclip_smart_plays_less(const cf_media_input *in);
 /* Writes path: the span of in's video, smart-cut, with the audio packets of audio_path (a file
  * holding the span's audio from time 0, or NULL for none). CF_ERR_UNSUPPORTED (reason in err)
  * when the source turns out not to allow it (H.264 keyframes that are not IDR, an open picture

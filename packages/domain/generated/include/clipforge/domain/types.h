@@ -167,8 +167,9 @@ bool cf_caption_position_from_string(const char *s, cf_caption_position *out);
  * clip starts at the keyframe); accurate re-encodes the range; smart copies the picture groups
  * inside the range and re-encodes only the partial ones at its edges, matched to the source
  * (H.264 into mp4; otherwise it re-encodes and says why in the notes); auto copies when both
- * cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes, and
- * re-encodes otherwise. */
+ * cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes and the
+ * result plays where the source does (not for a phone's hvc1 HEVC: a smart cut writes hev1,
+ * which Apple's players do not play), and re-encodes otherwise. */
 typedef enum cf_trim_mode {
     CF_TRIM_MODE_AUTO, /* "auto" */
     CF_TRIM_MODE_COPY, /* "copy" */
