@@ -55,6 +55,10 @@ req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/noise.bin"; expect_problem 
 ffmpeg -loglevel error -y -f lavfi -i color=red:s=64x64 -frames:v 1 "$WORK/photo.png"
 req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/photo.png"; expect_problem 415 unsupported-media-type
 check "a photo is refused as a still picture ($(jget 'j["detail"]'))" grep -q "still picture (png)" <<<"$(jget 'j["detail"]')"
+# an HLS playlist naming a file on the server: before, it was accepted and read as that file
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=s=64x64:d=2 -f mpegts "$WORK/elsewhere.ts"
+printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n%s\n#EXT-X-ENDLIST\n' "$WORK/elsewhere.ts" >"$WORK/list.bin"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/list.bin"; expect_problem 415 unsupported-media-type
 check "a refused upload leaves no object" test -z "$(find "$WORK/data/storage" -type f)"
 
 echo "# payload-too-large"

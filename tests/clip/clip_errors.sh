@@ -103,5 +103,26 @@ printf '{"clip_id":"c1","source_uri":"src.mp4","operations":[{"op":"trim","start
 ok clip --request good.json --output good.mp4 --json
 [ "$(json_get out.txt '["clip_id"]')" = c1 ] || fail "clip_id not carried"
 [ "$(sval good.mp4 v:0 width)" = 80 ] || fail "request scale not applied"
+check "names with a colon are files, not FFmpeg protocols; playlists and stream descriptions are refused, not followed"
+# Before: "Interview: Ann.mp4" was "Protocol not found", "pipe:3.mp4" read file descriptor 3 and an
+# output so named wrote to it, and an HLS playlist naming a file elsewhere was read as that file.
+cp src.mp4 "Interview: Ann.mp4"
+cp src.mp4 "pipe:3.mp4"
+for name in "Interview: Ann.mp4" "pipe:3.mp4"; do
+  for mode in accurate copy; do
+    ok clip --input "$name" --output "out $mode: $name" --trim 0.5:1.5 --trim-mode $mode 3>fd3.txt
+    approx "$(fval "file:out $mode: $name" duration)" 1.0 0.2 && [ ! -s fd3.txt ] ||
+      fail "$name ($mode): $(fval "file:out $mode: $name" duration) s; $(wc -c <fd3.txt) bytes on descriptor 3"
+  done
+  ok detect --input "$name" --json
+done
+ffmpeg -nostdin -loglevel error -y -i src.mp4 -c copy -f mpegts "$WORK/elsewhere.ts"
+printf '#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3.0,\n%s\n#EXT-X-ENDLIST\n' "$WORK/elsewhere.ts" >list.txt
+printf 'v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 5004 RTP/AVP 0\n' >stream.sdp
+for f in list.txt:"an HLS playlist" stream.sdp:"a stream description (SDP)"; do
+  bad 2 "" probe "${f%%:*}"
+  grep -q "is not media but ${f#*:}: it names other files or addresses to read" err.txt || fail "${f%%:*}: $(cat err.txt)"
+  bad 2 played.mp4 clip --input "${f%%:*}" --output played.mp4
+done
 no_temp_left
 echo "PASS clip_errors"

@@ -689,7 +689,7 @@ static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, con
     AVStream *ast = NULL;
     cf_err rc = scan(s, span->origin_s, err);
     if (!rc) rc = set_up(s, span, err);
-    if (!rc && avformat_alloc_output_context2(&s->oc, NULL, "mp4", path) < 0)
+    if (!rc && cf_output_alloc(&s->oc, "mp4", path) < 0)
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: cannot create the output muxer");
     if (!rc) cf_media_keep_tags(s->oc, s->in->fmt);
     if (!rc) rc = add_video(s, err);

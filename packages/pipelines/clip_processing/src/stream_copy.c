@@ -346,7 +346,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
         zero_s = in->video_index < 0 ? start_s : picture_at(in, origin_s, start_s);
     if (isnan(zero_s)) zero_s = origin_s;
     if (started_s) *started_s = zero_s;
-    if ((ret = avformat_alloc_output_context2(&oc, NULL, cfclip_format_name(format), path)) < 0) goto end;
+    if ((ret = cf_output_alloc(&oc, cfclip_format_name(format), path)) < 0) goto end;
     cf_media_keep_tags(oc, in->fmt);
     int idx[2] = {in->video_index, use_audio ? in->audio_index : -1};
     for (int i = 0; i < 2; i++)
@@ -357,7 +357,7 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
         preroll_sound(in, format, &maps[n - 1], origin_s, zero_s);
         if (!isnan(maps[n - 1].from_s)) read_from = maps[n - 1].from_s;
     }
-    if ((ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE)) < 0) goto end;
+    if ((ret = cf_output_open_file(oc)) < 0) goto end;
     AVDictionary *opts = NULL;
     if (format == CFCLIP_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
     ret = avformat_write_header(oc, &opts);

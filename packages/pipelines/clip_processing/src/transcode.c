@@ -379,8 +379,7 @@ cf_err cfclip_encode(cf_media_input *in, cfclip_encode_job *job, const cfclip_st
     int n = 0;
     memset(lanes, 0, sizeof lanes);
     cf_err rc = CF_OK;
-    int ret =
-        avformat_alloc_output_context2(&m.oc, NULL, cfclip_format_name(job->plan->format), job->output_path);
+    int ret = cf_output_alloc(&m.oc, cfclip_format_name(job->plan->format), job->output_path);
     if (ret < 0 || !(m.pkt = av_packet_alloc())) {
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "cannot create the output muxer");
         goto end;

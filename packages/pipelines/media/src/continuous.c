@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "clipforge/encode.h"
+#include "media_access.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "joined_files.h"
@@ -357,9 +358,9 @@ static bool may_carry_on(const AVFormatContext *fmt, const cf_media_input *in) {
 /* The copy's output, its streams those of in's file (parts of pt), opened and its header written. */
 static int open_copy(const cf_media_input *in, const char *format, const char *out, parts *pt,
                      AVFormatContext **oc) {
-    int ret = avformat_alloc_output_context2(oc, NULL, format, out);
+    int ret = cf_output_alloc(oc, format, out);
     if (ret >= 0) ret = add_streams(*oc, in->fmt, pt);
-    if (ret >= 0) ret = avio_open(&(*oc)->pb, out, AVIO_FLAG_WRITE);
+    if (ret >= 0) ret = cf_output_open_file(*oc);
     if (ret >= 0) ret = avformat_write_header(*oc, NULL);
     return ret;
 }
@@ -399,9 +400,12 @@ static const char *files_format(const AVFormatContext *file) {
 
 static int open_file_part(const char *path, int64_t from, int64_t to, AVFormatContext **part) {
     char url[4200];
-    int n = snprintf(url, sizeof url, "subfile,,start,%" PRId64 ",end,%" PRId64 ",,:%s", from, to, path);
+    int n = snprintf(url, sizeof url, "subfile,,start,%" PRId64 ",end,%" PRId64 ",,:file:%s", from, to, path);
     if (n < 0 || (size_t)n >= sizeof url) return AVERROR(ENAMETOOLONG);
-    int ret = avformat_open_input(part, url, NULL, NULL);
+    AVDictionary *opts = NULL;
+    int ret = cfmedia_access_options(&opts, "subfile,file");
+    if (ret >= 0) ret = avformat_open_input(part, url, NULL, &opts);
+    av_dict_free(&opts);
     if (ret >= 0) ret = avformat_find_stream_info(*part, NULL);
     return ret;
 }

@@ -167,7 +167,7 @@ cf_err cf_encoder_open_audio(cf_target_format f, int sample_rate, const AVChanne
 
 cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err) {
     AVDictionary *opts = NULL;
-    int ret = avio_open(&oc->pb, path, AVIO_FLAG_WRITE);
+    int ret = cf_output_open_file(oc);
     if (ret < 0) return cf_error_set(err, CF_ERR_IO, "cannot write %s: %s", path, av_err2str(ret));
     /* faststart puts the index (moov) first so a browser can play while downloading. */
     if (f == CF_TARGET_FORMAT_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);

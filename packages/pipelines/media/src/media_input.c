@@ -18,6 +18,7 @@
 #include "clipforge/log.h"
 #include "continuous.h"
 #include "joined_files.h"
+#include "media_access.h"
 #include "media_limits.h"
 
 static cf_err check_file(const char *path, cf_error *err) {
@@ -164,9 +165,18 @@ static void fill_facts(cf_media_input *in) {
  * half was lost. */
 static int open_format(AVFormatContext **fmt, const char *path, const AVInputFormat *iformat) {
     AVDictionary *opts = NULL;
+    /* a file of the caller's reader (pb set) is named, not opened */
+    char *url = (*fmt)->pb ? av_strdup(path) : cfmedia_file_url(path);
+    int ret = url ? cfmedia_access_options(&opts, "file") : AVERROR(ENOMEM);
     av_dict_set(&opts, "scan_all_pmts", "1", 0);
-    int ret = avformat_open_input(fmt, path, iformat, &opts);
+    if (ret >= 0) {
+        ret = avformat_open_input(fmt, url, iformat, &opts);
+    } else {
+        avformat_free_context(*fmt);
+        *fmt = NULL;
+    }
     av_dict_free(&opts); /* left unused by every other demuxer */
+    av_free(url);
     return ret;
 }
 
@@ -395,6 +405,13 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     if (ret < 0) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     if ((ret = open_format(&in->fmt, path, NULL)) < 0) {
         if (cfmedia_limits_failed(ret, in->probe_deadline, err)) return err->code;
+        const char *refused = io ? NULL : cfmedia_refused_format(path);
+        if (refused)
+            return cf_error_set(
+                err, CF_ERR_INVALID_MEDIA,
+                "%s is not media but %s: it names other files or addresses to read, which are not "
+                "read (give the media file itself)",
+                path, refused);
         if (!io && unfinished_recording(path))
             return cf_error_set(err, CF_ERR_INVALID_MEDIA,
                                 "%s is a recording that was never finished: it holds its media but not "

@@ -51,7 +51,7 @@ static cf_err open_audio(output_file *o, int threads, cf_error *err) {
 
 cf_err cf_render_output_open(output_file *o, int64_t bitrate, int threads, cf_error *err) {
     int ret;
-    if ((ret = avformat_alloc_output_context2(&o->oc, NULL, cf_encoder_muxer(o->format), o->work_path)) < 0)
+    if ((ret = cf_output_alloc(&o->oc, cf_encoder_muxer(o->format), o->work_path)) < 0)
         return cf_av_fail(err, CF_ERR_PROCESSING, o->path, "create output", ret);
     if (!(o->frame = av_frame_alloc()) || !(o->pkt = av_packet_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

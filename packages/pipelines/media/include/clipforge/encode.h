@@ -49,6 +49,13 @@ const char *cf_encoder_extension(cf_target_format f);
 bool cf_encoder_format_of_name(const char *name, cf_target_format *f);
 /* Whether an output of format f carries sound (a GIF has none). */
 bool cf_encoder_has_sound(cf_target_format f);
+/* Allocates *oc for writing the file at path in format (a muxer name; NULL: by path's
+ * extension), as avformat_alloc_output_context2 does, but as a file: URL that may open that
+ * file alone: FFmpeg takes the text of a name before a colon for a protocol ("out: 1.mp4" was
+ * "Protocol not found", "pipe:1.mp4" standard output). *oc is NULL on failure. */
+int cf_output_alloc(AVFormatContext **oc, const char *format, const char *path);
+/* Opens the file of an *oc from cf_output_alloc for writing (oc->pb). */
+int cf_output_open_file(AVFormatContext *oc);
 /* Opens path for oc and writes the header (mp4: faststart). */
 cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path, cf_error *err);
 /* Writes pkt (in its output stream's time base) to oc, as av_interleaved_write_frame does, and
