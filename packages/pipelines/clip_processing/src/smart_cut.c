@@ -104,7 +104,7 @@ static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
 const char *cfclip_smart_plays_less(const cf_media_input *in) {
     if (in->video_index < 0) return NULL;
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    if (par->codec_id == AV_CODEC_ID_HEVC && par->codec_tag == MKTAG('h', 'v', 'c', '1'))
+    if (par->codec_id == AV_CODEC_ID_HEVC && par->codec_tag == CFCLIP_HVC1)
         return "the source is hvc1 HEVC (a phone's); a smart cut's is hev1, which Apple's players do not "
                "play";
     return NULL;

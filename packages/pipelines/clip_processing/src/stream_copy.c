@@ -114,9 +114,8 @@ static int add_copy_stream(AVFormatContext *oc, AVStream *ist, cfclip_format for
     if (!(m->out = avformat_new_stream(oc, NULL))) return AVERROR(ENOMEM);
     int ret = avcodec_parameters_copy(m->out->codecpar, ist->codecpar);
     if (ret < 0) return ret;
-    const unsigned hvc1 = MKTAG('h', 'v', 'c', '1');
-    bool keep_hvc1 = format == CFCLIP_MP4 && ist->codecpar->codec_tag == hvc1;
-    m->out->codecpar->codec_tag = keep_hvc1 ? hvc1 : 0;
+    bool keep_hvc1 = format == CFCLIP_MP4 && ist->codecpar->codec_tag == CFCLIP_HVC1;
+    m->out->codecpar->codec_tag = keep_hvc1 ? CFCLIP_HVC1 : 0;
     m->out->time_base = ist->time_base;
     cf_media_keep_stream_tags(m->out, ist);
     return cf_media_keep_display_matrix(m->out, ist);

@@ -21,6 +21,9 @@ const char *cfclip_x264_profile(int profile);
  * Baseline, Main or High, HEVC Main, VP9 profile 0); copied, anything else would differ from
  * the encode (fields, HDR) or not play (High 10, 4:2:2 and 4:4:4 H.264 in a browser). */
 const char *cfclip_pictures_unlike_encode(const cf_media_input *in);
+/* The MP4 sample entry tag of HEVC whose parameter sets are in the sample entry alone, as
+ * phones and cameras write it; FFmpeg's muxer writes HEVC as hev1 unless told. */
+#define CFCLIP_HVC1 MKTAG('h', 'v', 'c', '1')
 /* True when format's muxer takes the codecs of the streams that would be copied. */
 bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool use_audio);
 /* Whether a copy into format hides what it holds before the start (the pictures from the
