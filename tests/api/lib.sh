@@ -27,18 +27,33 @@ free_port() {
 }
 
 # start_server DATA_DIR [serve args...] — environment variables pass through.
+# The port is free when free_port looks, not always when the server binds it (tests run side by
+# side, and every connection takes an ephemeral port): a server that could not listen is started
+# again on another port.
 start_server() {
-  local data=$1; shift
-  PORT=$(free_port)
-  BASE="http://127.0.0.1:$PORT"
-  "$CLIPFORGE" serve --listen "127.0.0.1:$PORT" --data-dir "$data" "$@" >>"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 200); do
-    curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "server died" >&2; exit 1; }
-    sleep 0.05
+  local data=$1 from attempt
+  shift
+  for attempt in 1 2 3 4 5; do
+    PORT=$(free_port)
+    BASE="http://127.0.0.1:$PORT"
+    from=$(($(stat -c %s "$WORK/server.log" 2>/dev/null || echo 0) + 1))
+    "$CLIPFORGE" serve --listen "127.0.0.1:$PORT" --data-dir "$data" "$@" >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 200); do
+      curl -sf "$BASE/healthz" >/dev/null 2>&1 && return 0
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    if ! kill -0 "$SERVER_PID" 2>/dev/null && tail -c +"$from" "$WORK/server.log" | grep -q "cannot listen on 127.0.0.1:$PORT"; then
+      echo "# port $PORT was taken before the server bound it (attempt $attempt): another port" >&2
+      wait "$SERVER_PID" 2>/dev/null || true
+      continue
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null && echo "server did not start" >&2 || echo "server died" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
   done
-  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  echo "server could not listen on five free ports" >&2; exit 1
 }
 
 # stop_server — graceful (SIGTERM); fails the test when the exit status is not 0 (ASan/LSan).
