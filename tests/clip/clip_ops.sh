@@ -87,9 +87,10 @@ packets k1.mp4 >k1.pk
 approx "$(sval k1.mp4 v:0 duration)" 1.52 0.021 || fail "copy duration $(sval k1.mp4 v:0 duration) (1.5 s asked for)"
 [ "$(frames k1.mp4 v:0)" = 38 ] || fail "copy: $(frames k1.mp4 v:0) pictures shown, not 38 (from 1.48 s, the one on screen at 1.5 s)"
 ! grep -q "^note: copy" out.txt || fail "a copy shown from the start says it is not: $(cat out.txt)"
-# A flash and a click together at 2 s, a copy from inside a picture (1.5 s at 25 fps): before,
-# FFmpeg's reader (Chromium's too) showed the pictures 20 ms before the sound (an edit list that
-# starts inside a picture is read from the next one, at the start).
+# A flash and a click together at 2 s, a copy from inside a picture (1.5 s at 25 fps): an edit
+# list that starts inside a picture is read by FFmpeg (and Chromium) from the next one, placed at
+# the start, so a copy hidden to 1.5 s itself (as the ffmpeg CLI's -ss copy is) shows its pictures
+# 20 ms before their sound; hidden to the picture on screen at 1.5 s, both are at 0.52.
 gen av.mp4 -f lavfi -i "color=black:s=160x120:r=25:d=6,drawbox=enable='between(t,2,2.039)':w=160:h=120:color=white:t=fill" \
   -f lavfi -i "aevalsrc='if(between(t,2,2.02),0.8*sin(2*PI*1000*t),0)':s=44100:d=6" -c:v libx264 -g 25 -bf 2 \
   -pix_fmt yuv420p -c:a aac
