@@ -132,11 +132,16 @@ static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use
  * a clip 1 s longer than asked, its sound from before the start. */
 #define CUT_ON_KEYFRAME_MAX_S 0.02
 
+/* The video's stated frame rate, 0 when unknown or when there is no video. */
+static double video_fps(const cf_media_input *in) {
+    return in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
+}
+
 /* True when both cuts fall on keyframes (or the end at the end of the input): a copy is then
  * exactly what re-encoding would give. */
 static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, bool *yes, cf_error *err) {
     double kf_start, kf_end, input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
-    double fps = in->video_index >= 0 ? cf_media_stream_fps(in->fmt->streams[in->video_index]) : 0;
+    double fps = video_fps(in);
     double tolerance = fps > 0 ? fmin(0.5 / fps, CUT_ON_KEYFRAME_MAX_S) : 0.001;
     *yes = false;
     cf_err rc = cfclip_keyframe_before(in, span->origin_s, &kf_start, NULL, err);
@@ -177,9 +182,10 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
                     ? cuts_on_keyframes(in, span, &exact, err)
                     : CF_OK;
     cf_error ignored;
-    if (rc || exact) {
-        *path = exact ? PATH_COPY : PATH_ENCODE;
-        return rc;
+    if (rc) return rc;
+    if (exact) {
+        *path = PATH_COPY;
+        return CF_OK;
     }
     if (cfclip_smart_check(in, p, &ignored) != CF_OK) return CF_OK;
     const char *plays_less = cfclip_smart_plays_less(in);
@@ -302,6 +308,19 @@ static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     return rc;
 }
 
+/* The note of a copy that starts more than a picture before the start asked for (a keyframe
+ * into WebM, a slideshow's picture); within a picture (of a video, not a slideshow) the copy
+ * starts with the picture on screen there, not worth a note. */
+static void copy_note(const cf_media_input *in, double start_s, double started_s, cfclip_report *report) {
+    double fps = video_fps(in), frame_s = fps > 0 ? 1.0 / fps : 0;
+    if (started_s >= start_s - fmin(fmax(frame_s, CUT_ON_KEYFRAME_MAX_S), 0.1) - 1e-3 || *report->note)
+        return;
+    snprintf(report->note, sizeof report->note,
+             "copy: starts %.3f s before the start asked for (a copy cuts at keyframes; trim mode smart "
+             "or accurate cuts at the start)",
+             start_s - started_s);
+}
+
 /* How a re-encode changed the pictures to show them as players do, for the result's notes. */
 static void shown_note(const cf_media_input *in, char *note, size_t n) {
     const AVCodecParameters *par = in->video_index >= 0 ? in->fmt->streams[in->video_index]->codecpar : NULL;
@@ -366,16 +385,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
          * knows holes, empty streams and damage, and fails with the right error if it must */
         report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
         if (!report->stream_copied) path = PATH_ENCODE;
-        /* within a picture of the start (of a video, not a slideshow), the copy starts with the
-         * picture on screen there: not worth a note */
-        AVStream *vst = in.video_index >= 0 ? in.fmt->streams[in.video_index] : NULL;
-        double fps = vst ? cf_media_stream_fps(vst) : 0, frame_s = fps > 0 ? 1.0 / fps : 0;
-        if (!rc && started_s < span.origin_s - fmin(fmax(frame_s, CUT_ON_KEYFRAME_MAX_S), 0.1) - 1e-3 &&
-            !*report->note)
-            snprintf(report->note, sizeof report->note,
-                     "copy: starts %.3f s before the start asked for (a copy cuts at keyframes; "
-                     "trim mode smart or accurate cuts at the start)",
-                     span.origin_s - started_s);
+        if (!rc) copy_note(&in, span.origin_s, started_s, report);
     }
     if (path == PATH_SMART) {
         rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, progress, report, err);

@@ -30,8 +30,9 @@ bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool 
  * keyframe before it): shown from the start, not from the keyframe. */
 bool cfclip_copy_hides_lead_in(cfclip_format format);
 /* Copies [start_s, end_s) (source seconds) of the input's video and (use_audio) audio streams
- * into path. The output holds the packets from the keyframe at or before start_s: *started_s
- * (may be NULL); shown from it, or from start_s when cfclip_copy_hides_lead_in(format). */
+ * into path. The output holds the packets from the keyframe at or before start_s, and is shown
+ * from it, or, when cfclip_copy_hides_lead_in(format), from the picture on screen at start_s:
+ * *started_s (may be NULL), the source time shown first. */
 cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_audio, double start_s,
                           double end_s, const char *path, double *started_s, cf_progress *p, cf_error *err);
 

@@ -20,10 +20,10 @@
 #include <string.h>
 
 #include "clipforge/encode.h"
-#include "media_access.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "joined_files.h"
+#include "media_access.h"
 
 #define SAMPLES 32                 /* byte positions whose timestamps are read */
 #define SAMPLE_PACKETS 4096        /* packets read at one position looking for the stream's */
