@@ -563,20 +563,27 @@ def manifest_sources(manifest, candidates=False):
     return [s for s in manifest["sources"] if candidates or not s.get("candidate")]
 
 
+def evaluation_sources(manifest):
+    """The sources (package, role, files) of the evaluation sets the manifest names
+    (evaluation_manifests: the real-footage sets, the tones set); exits when one of their packages
+    is also a training source's: evaluation sets stay apart from training sets."""
+    out = []
+    for rel in manifest.get("evaluation_manifests", []):
+        with open(os.path.join(ROOT, rel)) as f:
+            m = json.load(f)
+        out += m.get("sources", []) + m.get("items", [])
+    clash = sorted({s["package"] for s in out} & {s["package"] for s in manifest["sources"]})
+    if clash:
+        sys.exit("packages of an evaluation set cannot be trained on: %s" % ", ".join(clash))
+    return out
+
+
 def load_data(args):
     with open(args.manifest, "rb") as f:
         raw = f.read()
     manifest = json.loads(raw)
     args.manifest_sha256 = hashlib.sha256(raw).hexdigest()
-    eval_path = os.path.join(ROOT, manifest.get("evaluation_manifest", ""))
-    eval_sources = []
-    if os.path.isfile(eval_path):  # evaluation sets stay apart from training sets
-        with open(eval_path) as f:
-            eval_sources = json.load(f)["sources"]
-        reserved = {s["package"] for s in eval_sources}
-        clash = sorted(reserved & {s["package"] for s in manifest["sources"]})
-        if clash:
-            sys.exit("packages of the evaluation set cannot be trained on: %s" % ", ".join(clash))
+    eval_sources = evaluation_sources(manifest)
     os.makedirs(args.work, exist_ok=True)
     env = dict(os.environ, CLIPFORGE_LOG_LEVEL="error")
     data, names, meta, all_files = [], None, [], []
