@@ -74,3 +74,16 @@ assert set(alone) == {"as they are", "over beds"}
 assert alone["as they are"][1] > both, "the named package's decisions were not left out"
 assert alone["as they are"][1] == T.pooled([right])[1] == alone["over beds"][1]
 print("--score-without: macro-F1 %.3f with the new package's decisions, %.3f without" % (both, alone["as they are"][1]))
+
+# the evaluation sets stay apart: every set the manifest names exists and none of their packages
+# trains; a training source from one of them is refused
+names = manifest["evaluation_manifests"]
+assert {"apps/ai/experiments/real-footage-3.json", "apps/ai/experiments/tones.json"} <= set(names), names
+held = T.evaluation_sources(manifest)
+assert {"sound-theme-freedesktop", "transcriber"} <= {s["package"] for s in held}, "an evaluation set was not read"
+try:
+    T.evaluation_sources(dict(manifest, sources=manifest["sources"] + [{"package": "sound-theme-freedesktop"}]))
+    raise AssertionError("a package of the tones set was accepted for training")
+except SystemExit as e:
+    assert "sound-theme-freedesktop" in str(e), e
+print("evaluation sets: %d of their sources, none trained on" % len(held))

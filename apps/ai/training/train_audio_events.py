@@ -19,9 +19,10 @@ on real recordings from Debian packages and evaluates it held out by source.
    (the C extractor itself, so training and inference cannot disagree on a feature; the inputs
    are extracted again whenever the binary or its pipelines module is newer than them, the join
    whenever the source's file list changes). No recording may be shipped by two of the packages (it would be on both
-   sides of a split), nor be one the real-footage evaluation set uses: files are compared by their
-   bytes and, decoded, by cross-correlation (check_distinct), so a copy that another package
-   re-encoded is found too.
+   sides of a split), nor be a crowd, applause or laughter the real-footage sets use: files are
+   compared by their bytes and, decoded, by cross-correlation (check_distinct), so a copy that
+   another package re-encoded is found too. No package of an evaluation set (the manifest's
+   evaluation_manifests: the real-footage sets, the tones set) may be a training source.
 2. Labels: the source's class for every hop, except hops whose momentary loudness is under the
    manifest's silence_below_lufs: silence.
 3. Training-side copies (never evaluated on): every source through each filter of --copies
