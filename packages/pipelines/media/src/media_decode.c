@@ -2,10 +2,14 @@
  * take their frames. Every pipeline opens its decoders here, so threading, the packet time base
  * and the checks on what a decoder reports are the same everywhere. */
 #include <libavutil/channel_layout.h>
+#include <libavutil/cpu.h>
 #include <math.h>
 
 #include "clipforge/media.h"
 #include "media_limits.h"
+
+/* FFmpeg's own limit on the threads it chooses for a decoder (MAX_AUTO_THREADS). */
+#define CF_MEDIA_MAX_DECODER_THREADS 16
 
 /* How many times the codec may halve the picture while it stays at least min_w x min_h. */
 static int lowres_for(const AVCodec *codec, const AVCodecParameters *par, int min_w, int min_h) {
@@ -14,6 +18,19 @@ static int lowres_for(const AVCodec *codec, const AVCodecParameters *par, int mi
     while (l < codec->max_lowres && (par->width >> (l + 1)) >= min_w && (par->height >> (l + 1)) >= min_h)
         l++;
     return l;
+}
+
+/* Frame threads of a decoder. One that skips the pictures no other refers to still passes each
+ * of them through a frame thread, where it is dropped at once: with B-frames about half of the
+ * threads hold such a picture, so twice the threads keep as many pictures decoding at once as
+ * there are cores (1080p H.264 with B-frames on 2 cores, 2 threads: 7.1 s, 4 threads: 5.3 s, CPU
+ * time alike; without B-frames 4 threads gain nothing). */
+static int decoder_threads(const AVStream *st, const cf_media_decode_opts *opts) {
+    int threads = opts && opts->threads > 0 ? opts->threads : 0;
+    if (!opts || !opts->skip_nonref || st->codecpar->codec_type != AVMEDIA_TYPE_VIDEO ||
+        st->codecpar->video_delay <= 0)
+        return threads;
+    return FFMIN(2 * (threads > 0 ? threads : av_cpu_count()), CF_MEDIA_MAX_DECODER_THREADS);
 }
 
 cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media_decode_opts *opts,
@@ -29,7 +46,7 @@ cf_err cf_media_open_decoder(const cf_media_input *in, int index, const cf_media
     if (!(dec = avcodec_alloc_context3(codec))) goto end;
     if ((ret = avcodec_parameters_to_context(dec, st->codecpar)) < 0) goto end;
     dec->pkt_timebase = st->time_base;
-    dec->thread_count = opts && opts->threads > 0 ? opts->threads : 0;
+    dec->thread_count = decoder_threads(st, opts);
     dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (opts && opts->skip_loop_filter && dec->codec_type == AVMEDIA_TYPE_VIDEO)
         dec->skip_loop_filter = AVDISCARD_ALL;

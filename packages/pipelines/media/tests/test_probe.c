@@ -267,6 +267,35 @@ static void test_decoder_reduces_size_where_the_codec_can(void **state) {
     free(h264);
 }
 
+/* A decoder that skips the pictures no other refers to runs twice the frame threads asked for
+ * when the stream has B-frames (half of the threads would hold a picture being dropped), the
+ * threads asked for without B-frames or without skipping. */
+static void test_decoder_threads_cover_skipped_pictures(void **state) {
+    (void)state;
+    char *with_b =
+        fixture_make(g_dir, "bframes.mp4", "-f lavfi -i testsrc2=s=320x180:r=10:d=2 -c:v libx264 -bf 3");
+    char *no_b =
+        fixture_make(g_dir, "nobframes.mp4", "-f lavfi -i testsrc2=s=320x180:r=10:d=2 -c:v libx264 -bf 0");
+    assert_non_null(with_b);
+    assert_non_null(no_b);
+    const char *paths[] = {with_b, with_b, no_b};
+    const bool skip[] = {true, false, true};
+    const int threads[] = {4, 2, 2};
+    for (int i = 0; i < 3; i++) {
+        cf_media_input in;
+        cf_error err;
+        AVCodecContext *dec = NULL;
+        cf_media_decode_opts o = {.threads = 2, .skip_nonref = skip[i]};
+        assert_int_equal(cf_media_open(paths[i], NULL, &in, &err), CF_OK);
+        assert_int_equal(cf_media_open_decoder(&in, in.video_index, &o, &dec, &err), CF_OK);
+        assert_int_equal(dec->thread_count, threads[i]);
+        avcodec_free_context(&dec);
+        cf_media_close(&in);
+    }
+    free(with_b);
+    free(no_b);
+}
+
 /* A reader that gives a file slowly, as a stalled network source would. */
 typedef struct slow_reader {
     FILE *f;
@@ -380,6 +409,7 @@ int main(void) {
         cmocka_unit_test(test_av_fail_names_the_step_and_keeps_memory_apart),
         cmocka_unit_test(test_limits_refuse_naming_the_setting),
         cmocka_unit_test(test_decoder_reduces_size_where_the_codec_can),
+        cmocka_unit_test(test_decoder_threads_cover_skipped_pictures),
         cmocka_unit_test(test_probe_time_limit_stops_a_slow_input),
         cmocka_unit_test(test_probe_measures_a_file_without_a_length),
         cmocka_unit_test(test_probe_measures_a_guessed_length),
