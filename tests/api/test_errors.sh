@@ -59,6 +59,19 @@ check "a photo is refused as a still picture ($(jget 'j["detail"]'))" grep -q "s
 ffmpeg -loglevel error -y -f lavfi -i testsrc2=s=64x64:d=2 -f mpegts "$WORK/elsewhere.ts"
 printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n%s\n#EXT-X-ENDLIST\n' "$WORK/elsewhere.ts" >"$WORK/list.bin"
 req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/list.bin"; expect_problem 415 unsupported-media-type
+# the media layer's reason, about "the upload" and not the server's path (before: a generic
+# "not a media file clipforge can read" for all three)
+check "a playlist is named as one ($(jget 'j["detail"]'))" grep -q "^the upload is not media but an HLS playlist" <<<"$(jget 'j["detail"]')"
+check "no server path in the reason" test -z "$(grep -F "$WORK" <<<"$(jget 'j["detail"]')")"
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=s=64x64:d=2 -c:v libx264 "$WORK/whole.mp4"
+# the file up to its index (moov, written last), as a recorder stopped by a flat battery leaves it
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(d[:d.rindex(b"moov") - 4])' \
+  "$WORK/whole.mp4" >"$WORK/unfinished.bin"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/unfinished.bin"; expect_problem 415 unsupported-media-type
+check "a recording never finished is named as one ($(jget 'j["detail"]'))" grep -q "^the upload is a recording that was never finished" <<<"$(jget 'j["detail"]')"
+req POST /v1/media "${OCT[@]}" --data-binary @"$WORK/noise.bin"; expect_problem 415 unsupported-media-type
+check "noise is not readable media ($(jget 'j["detail"]'))" grep -q "^the upload" <<<"$(jget 'j["detail"]')"
+check "no server path in its reason" test -z "$(grep -F "$WORK" <<<"$(jget 'j["detail"]')")"
 check "a refused upload leaves no object" test -z "$(find "$WORK/data/storage" -type f)"
 
 echo "# payload-too-large"

@@ -66,14 +66,29 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
     return o;
 }
 
-/* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media. */
+/* The media layer's message about the stored file, for the client: a message that begins with
+ * the file's path (the layer names the file it read) says "the upload" there instead; any other
+ * (or one naming the path again) is left for the caller's generic words. A server path is no
+ * business of the client. */
+static bool about_the_upload(cf_error *err, const char *path) {
+    size_t n = strlen(path);
+    if (strncmp(err->msg, path, n) != 0 || strstr(err->msg + n, path)) return false;
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "the upload%s", err->msg + n);
+    memcpy(err->msg, msg, sizeof msg);
+    return true;
+}
+
+/* Probes the stored object; CF_ERR_INVALID_MEDIA when it is not media (*told: err's message is
+ * about the upload, without the server's path). */
 static cf_err probe_object(const cf_pipelines *pl, cf_app *app, const char *key, char **probe_text,
-                           cf_error *err) {
+                           bool *told, cf_error *err) {
     *probe_text = NULL;
+    *told = false;
     char *path = NULL;
     cf_err rc = cf_storage_local_path(app->storage, key, &path, err);
     json_t *probe = NULL;
-    if (rc == CF_OK) rc = pl->probe_file(path, &probe, err);
+    if (rc == CF_OK && (rc = pl->probe_file(path, &probe, err)) != CF_OK) *told = about_the_upload(err, path);
     free(path);
     if (rc == CF_OK && json_is_true(json_object_get(probe, "still_picture"))) {
         const json_t *v = json_array_get(json_object_get(probe, "streams"),
@@ -97,15 +112,17 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
     char key[64];
     cf_api_media_key(req->id, key, sizeof key);
     char *probe = NULL;
+    bool told = false;
     const cf_pipelines *pl = cf_pipelines_get(&err);
-    cf_err rc = pl ? probe_object(pl, req->app, key, &probe, &err) : err.code;
+    cf_err rc = pl ? probe_object(pl, req->app, key, &probe, &told, &err) : err.code;
     if (rc) {
         cf_error ignored;
         cf_storage_remove(req->app->storage, key, &ignored);
         if (!pl) return cf_http_reply_error(req, &err);
         /* media over a limit is named as such (the message names the limit, not the path) */
         if (pl->media_is_limit_error(&err)) return cf_http_reply_problem(req, "invalid-media", err.msg);
-        if (rc == CF_ERR_UNSUPPORTED) return cf_http_reply_problem(req, "unsupported-media-type", err.msg);
+        if (rc == CF_ERR_UNSUPPORTED || told)
+            return cf_http_reply_problem(req, "unsupported-media-type", err.msg);
         return cf_http_reply_problem(req, "unsupported-media-type",
                                      "the upload is not a media file clipforge can read");
     }
