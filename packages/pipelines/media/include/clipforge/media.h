@@ -229,8 +229,9 @@ void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst
 /* The stream's frame rate (avg_frame_rate, else r_frame_rate), 0 when unknown. */
 double cf_media_stream_fps(const AVStream *st);
 
-/* How a decoder runs: threads (0 = auto) and, for analysis that never shows the pictures,
- * skipping the H.264/HEVC loop filter, skipping the pictures no other picture refers to (the
+/* How a decoder runs: threads (0 = auto; one that skips pictures in a stream with B-frames runs
+ * twice as many: media_decode.c's decoder_threads) and, for analysis that never shows the
+ * pictures, skipping the H.264/HEVC loop filter, skipping the pictures no other picture refers to (the
  * decoder then returns fewer frames, each at its own time: the caller measures change per time,
  * not per frame) and decoding at a reduced size where the codec can (lowres: MPEG-1/2, MPEG-4
  * part 2, H.263, MJPEG, DV; not H.264, HEVC, VP9 or AV1), halved as often as the picture stays at
