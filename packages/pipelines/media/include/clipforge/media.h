@@ -231,11 +231,12 @@ double cf_media_stream_fps(const AVStream *st);
 
 /* How a decoder runs: threads (0 = auto; one that skips pictures in a stream with B-frames runs
  * twice as many: media_decode.c's decoder_threads) and, for analysis that never shows the
- * pictures, skipping the H.264/HEVC loop filter, skipping the pictures no other picture refers to (the
- * decoder then returns fewer frames, each at its own time: the caller measures change per time,
- * not per frame) and decoding at a reduced size where the codec can (lowres: MPEG-1/2, MPEG-4
- * part 2, H.263, MJPEG, DV; not H.264, HEVC, VP9 or AV1), halved as often as the picture stays at
- * least min_width x min_height (the decoder's width and height then say the reduced size). */
+ * pictures, skipping the H.264/HEVC loop filter, skipping the pictures no other picture refers to
+ * (the decoder then returns fewer frames, each at its own time: the caller measures change per
+ * time, not per frame) and decoding at a reduced size where the codec can (lowres: MPEG-1/2,
+ * MPEG-4 part 2, H.263, MJPEG, DV; not H.264, HEVC, VP9 or AV1), halved as often as the picture
+ * stays at least min_width x min_height (the decoder's width and height then say the reduced
+ * size). */
 typedef struct cf_media_decode_opts {
     int threads;
     bool skip_loop_filter;
