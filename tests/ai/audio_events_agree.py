@@ -43,6 +43,7 @@ def check(models, version=None):
         result = json.loads(out.stdout)
         with open(feats) as f:
             track = json.load(f)
+        T.extract_cached(feats)  # as the trainer reads an input: the model file records its extractor
 
     version = track["events_model"]
     assert version.startswith("audio-events-"), "detection used no audio-events model: %r" % version
@@ -117,4 +118,8 @@ with tempfile.TemporaryDirectory() as models:
     assert made["seed"] == 5 and made["manifest_sha256"] == "0" * 64, made
     assert made["input_set"] == {"recipe": "v6", "dropped": ["long_level_std"], "candidates": False}, made
     assert made["options"] == ["--seed", "5", "--inputs", "v6"], made["options"]
+    # ... and which extractor made its inputs (the version detection's features JSON states)
+    assert made["extractor"]["versions"] and all(isinstance(v, int) and v > 0 for v in made["extractor"]["versions"]), \
+        made["extractor"]
+    assert made["extractor"]["analysed_louder"] == [], made["extractor"]  # the test sound is loud
 print("ok")

@@ -54,8 +54,9 @@ on real recordings from Debian packages and evaluates it held out by source.
    one whose hidden units are theirs side by side and whose logits are their mean), written as
    JSON with the names of the inputs it uses, the normalisation, the weights and the training
    metadata (sources, licences, counts, training copies, the held-out figures, and what makes the
-   run repeatable: the seed, the input set, the SHA-256 of the manifest and of each source's
-   files, the trainer's options: recipe_record, files_digest). tests/ai/audio_events_agree.py checks that
+   run repeatable: the seed, the extractor's version and the inputs it analysed louder, the input
+   set, the SHA-256 of the manifest and of each source's files, the trainer's options:
+   recipe_record, files_digest). tests/ai/audio_events_agree.py checks that
    the C inference and predict() here agree on it.
 
 Training weights each class equally and, within a class, each source equally, so a long
@@ -215,16 +216,10 @@ def extracted_is_current(binary, out_json):
 def extract(binary, path, out_json, env):
     """Inputs of the classifier per hop from the C extractor (cached in out_json until the
     extractor changes)."""
-    if extracted_is_current(binary, out_json):
-        return extract_cached(out_json)
-    subprocess.run([binary, "detect", "--input", path, "--no-cache", "--json", "--features-out", out_json,
-                    "--event-inputs"], check=True, stdout=subprocess.DEVNULL, env=env)
-    with open(out_json) as f:
-        t = json.load(f)
-    names = t["features"]
-    loud = np.array([r[names.index("loudness_momentary")] for r in t["rows"]], dtype=np.float32)
-    x = np.array(t["event_inputs"]["rows"], dtype=np.float32)
-    return t["event_inputs"]["names"], x, loud
+    if not extracted_is_current(binary, out_json):
+        subprocess.run([binary, "detect", "--input", path, "--no-cache", "--json", "--features-out", out_json,
+                        "--event-inputs"], check=True, stdout=subprocess.DEVNULL, env=env)
+    return extract_cached(out_json)
 
 
 def labels(cls, loud, silence_below):
@@ -636,9 +631,15 @@ def load_data(args):
     return names, data, meta, manifest
 
 
+# What the extractor said of every input file this run read (path -> its extractor version and the
+# gain a quiet recording was analysed with): the model file records it (extractor_record).
+EXTRACTED = {}
+
+
 def extract_cached(path):
     with open(path) as f:
         t = json.load(f)
+    EXTRACTED[path] = (t.get("extractor_version"), float(t.get("gain_db") or 0.0))
     names = t["features"]
     loud = np.array([r[names.index("loudness_momentary")] for r in t["rows"]], dtype=np.float32)
     return t["event_inputs"]["names"], np.array(t["event_inputs"]["rows"], dtype=np.float32), loud
@@ -978,10 +979,20 @@ def model_json(model, names, version, meta, rows, macro, args, on_beds=None):
 UNRECORDED_OPTIONS = ("--bin", "--cache", "--work", "--out", "--report", "--score-without")
 
 
+def extractor_record():
+    """The extractor versions of the inputs this run read, and those analysed louder (detection
+    analyses a quiet recording again, made louder, and so does extraction): a run whose inputs
+    came from another extractor, or were analysed otherwise, says so."""
+    return {"versions": sorted({v for v, _ in EXTRACTED.values() if v is not None}),
+            "analysed_louder": [{"input": os.path.basename(p), "gain_db": round(g, 1)}
+                                for p, (_, g) in sorted(EXTRACTED.items()) if g > 0]}
+
+
 def recipe_record(args):
-    """What a model file records of how it was made, beside the sources: the seed, the input set
-    (the recipe, the inputs dropped, whether the candidate sources were in), the SHA-256 of the
-    manifest's bytes, and the trainer's options (those of UNRECORDED_OPTIONS left out)."""
+    """What a model file records of how it was made, beside the sources: the seed, the extractor
+    (extractor_record), the input set (the recipe, the inputs dropped, whether the candidate
+    sources were in), the SHA-256 of the manifest's bytes, and the trainer's options (those of
+    UNRECORDED_OPTIONS left out)."""
     argv, options = list(getattr(args, "argv", [])), []
     while argv:
         a = argv.pop(0)
@@ -991,6 +1002,7 @@ def recipe_record(args):
             continue
         options.append(a)
     return {"seed": args.seed,
+            "extractor": extractor_record(),
             "input_set": {"recipe": getattr(args, "inputs", "all"),
                           "dropped": [n for n in getattr(args, "drop_inputs", "").split(",") if n],
                           "candidates": bool(getattr(args, "candidates", False))},

@@ -561,10 +561,11 @@ json_t *cf_feature_track_to_json(const cf_feature_track *t) {
             json_array_append_new(row, json_real(round(cf_feat(t, i, f) * 1e4) / 1e4));
         json_array_append_new(rows, row);
     }
-    json_t *j = json_pack("{s:i, s:I, s:b, s:b, s:f, s:f, s:s, s:o, s:o}", "hop_ms", t->hop_ms, "duration_ms",
-                          (json_int_t)t->duration_ms, "has_audio", t->has_audio, "has_video", t->has_video,
-                          "integrated_lufs", t->integrated_lufs, "gain_db", t->gain_db, "events_model",
-                          t->events_model, "features", names, "rows", rows);
+    json_t *j =
+        json_pack("{s:i, s:i, s:I, s:b, s:b, s:f, s:f, s:s, s:o, s:o}", "extractor_version",
+                  cf_features_version(), "hop_ms", t->hop_ms, "duration_ms", (json_int_t)t->duration_ms,
+                  "has_audio", t->has_audio, "has_video", t->has_video, "integrated_lufs", t->integrated_lufs,
+                  "gain_db", t->gain_db, "events_model", t->events_model, "features", names, "rows", rows);
     if (j && t->event_inputs) json_object_set_new(j, "event_inputs", event_inputs_json(t));
     return j;
 }

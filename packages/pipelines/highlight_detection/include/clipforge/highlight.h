@@ -156,8 +156,9 @@ char *cf_feature_cache_path(const char *cache_dir, const char *path);
 /* The extractor version: bumped whenever extraction changes what a feature means, so tracks
  * stored by an older extractor are not mistaken for current ones. */
 int cf_features_version(void);
-/* Writes the track as JSON {"hop_ms", "features": [names], "rows": [[...], ...]}, plus
- * "events_model" and, when kept, "event_inputs": {"names": [...], "rows": [[...], ...]}. */
+/* Writes the track as JSON {"extractor_version", "hop_ms", "features": [names], "rows": [[...],
+ * ...]}, plus "gain_db" (how much louder a quiet recording was analysed), "events_model" and,
+ * when kept, "event_inputs": {"names": [...], "rows": [[...], ...]}. */
 json_t *cf_feature_track_to_json(const cf_feature_track *t);
 
 /* The name ("audio-events-v2") of the audio-events model that extraction with models_dir (NULL
