@@ -17,9 +17,11 @@ cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool
 /* libx264's name of an H.264 profile it writes (Baseline, Main, High: 8-bit 4:2:0), else NULL. */
 const char *cfclip_x264_profile(int profile);
 /* Why the source's pictures are not what an encode of them gives, or NULL when they are. The
- * encoders write 8-bit 4:2:0, progressive SDR pictures, in profiles every browser decodes (H.264
- * Baseline, Main or High, HEVC Main, VP9 profile 0); copied, anything else would differ from
- * the encode (fields, HDR) or not play (High 10, 4:2:2 and 4:4:4 H.264 in a browser). */
+ * encoders write 8-bit 4:2:0, progressive SDR pictures, in the profiles players decode most
+ * widely (H.264 Baseline, Main or High, HEVC Main, VP9 profile 0; HEVC plays in Chromium and
+ * Apple's players, not in Firefox, and is copied only as the source's own codec); copied,
+ * anything else would differ from the encode (fields, HDR) or not play (High 10, 4:2:2 and
+ * 4:4:4 H.264 in a browser). */
 const char *cfclip_pictures_unlike_encode(const cf_media_input *in);
 /* The MP4 sample entry tag of HEVC whose parameter sets are in the sample entry alone, as
  * phones and cameras write it; FFmpeg's muxer writes HEVC as hev1 unless told. */
