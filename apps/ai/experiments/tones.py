@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "media"))
 import debmedia  # noqa: E402
+import real_footage  # noqa: E402
 
 RATE = 16000
 NOT_HEARD = ("speech", "crowd", "applause", "laughter")
@@ -66,21 +67,14 @@ def compose(manifest, cache, work):
     return out, spans
 
 
-def overlap(a0, a1, b0, b1):
-    return max(0.0, min(a1, b1) - max(a0, b0))
-
-
 def heard(result, spans):
-    """Per item: seconds of each class, and the event highlights (their reasons) over it."""
+    """Per item: seconds of each class (real_footage.heard: the same count of a segment), and the
+    event highlights (their reasons) over it."""
     rows = []
     for s0, s1 in spans:
-        secs = {}
-        for e in result.get("audio_events", []):
-            ov = overlap(s0, s1, e["start_ms"] / 1000, e["end_ms"] / 1000)
-            if ov > 0:
-                secs[e["class"]] = secs.get(e["class"], 0) + ov
+        secs = real_footage.heard(result, {"start_s": s0, "end_s": s1})
         spans_over = [h for h in result.get("highlights", [])
-                      if overlap(s0, s1, h["start_ms"] / 1000, h["end_ms"] / 1000) > 0
+                      if min(s1, h["end_ms"] / 1000) > max(s0, h["start_ms"] / 1000)
                       and any(w in r for r in h.get("reasons", []) for w in EVENT_WORDS)]
         rows.append((secs, spans_over))
     return rows
