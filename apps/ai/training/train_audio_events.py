@@ -5,7 +5,7 @@ on real recordings from Debian packages and evaluates it held out by source.
     train_audio_events.py --bin build/release/clipforge [--manifest FILE] [--cache DIR]
                           [--work DIR] [--out apps/ai/models/audio-events-v1.json]
                           [--report apps/ai/experiments/reports/audio-events.md] [--version v3]
-                          [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4|v6]
+                          [--baseline] [--mix] [--mix-music CLASSES] [--inputs all|window|v3|v4|v6|v6v]
                           [--copies telephone,...] [--synth crowd,laughter,applause]
                           [--hidden N] [--hidden2 N] [--dropout P] [--noise S] [--candidates]
                           [--seed S] [--ensemble N]
@@ -1071,13 +1071,18 @@ def report(path, rows, macro, conf, per_source, meta, version, folds, base=None,
 
 # The inputs each model version added (by name part): an older version's recipe leaves out those
 # of the versions after it.
-ADDED_INPUTS = [(4, ("pitch_",)), (5, ("persistence", "rhythm_")), (7, ("long_",))]
+ADDED_INPUTS = [(4, ("pitch_",)), (5, ("persistence", "rhythm_")), (7, ("long_",)), (8, ("voice_",))]
+# Recipes that take an older version's inputs and one later group: v6v is v6 with the voice inputs.
+RECIPE_EXTRA = {"v6v": (6, ("voice_",))}
 
 
 def recipe_inputs(names, recipe):
-    """Indices of names that the recipe (window, v3, v4, v6) uses."""
-    version = 3 if recipe == "window" else int(recipe[1:])
-    later = [part for v, parts in ADDED_INPUTS if v > version for part in parts]
+    """Indices of names that the recipe (window, v3, v4, v6, v6v) uses."""
+    if recipe in RECIPE_EXTRA:
+        version, extra = RECIPE_EXTRA[recipe]
+    else:
+        version, extra = 3 if recipe == "window" else int(recipe[1:]), ()
+    later = [part for v, parts in ADDED_INPUTS if v > version for part in parts if part not in extra]
     keep = [i for i, n in enumerate(names) if not any(part in n for part in later)]
     if recipe == "window":
         keep = [i for i in keep if not names[i].startswith("ctx_") and names[i] != "level_now"]
@@ -1135,9 +1140,10 @@ def main():
                          "only), comma-separated: " + ", ".join(COPIES))
     ap.add_argument("--baseline", action="store_true",
                     help="also evaluate the v2 recipe on the same data and folds, side by side in the report")
-    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4", "v6"],
+    ap.add_argument("--inputs", default="all", choices=["all", "window", "v3", "v4", "v6", "v6v"],
                     help="window: the 1.1 s window's inputs of v3 alone (as v1/v2), v3 / v4 / v6: the inputs those "
-                         "versions had (ADDED_INPUTS), all: every input the extractor has")
+                         "versions had (ADDED_INPUTS), v6v: v6's and the voice inputs, all: every input the "
+                         "extractor has")
     ap.add_argument("--drop-inputs", default="",
                     help="inputs (comma-separated names) left out after --inputs, to measure what they bring")
     args = ap.parse_args()

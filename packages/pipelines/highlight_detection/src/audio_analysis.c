@@ -208,6 +208,7 @@ void hl_audio_analyzer_free(audio_analyzer *a) {
 
 typedef struct frame_stats {
     double flatness, flux, speech_ratio, high_ratio, energy;
+    double pitch_hz; /* 0: not voiced */
     bool onset;
 } frame_stats;
 
@@ -273,18 +274,20 @@ static double frame_period(const audio_analyzer *a, int best_lag, double best) {
 }
 
 /* Normalised autocorrelation peak at pitch lags, 0..1 (0 for a frame without energy); a voiced
- * frame's pitch goes into the hop's sums. */
-static double frame_harmonicity(audio_analyzer *a) {
+ * frame's pitch goes into *pitch_hz (else 0) and the hop's sums. */
+static double frame_harmonicity(audio_analyzer *a, double *pitch_hz) {
     a->itx_fn(a->itx, a->acorr, a->pspec, sizeof(AVComplexFloat));
     double best = 0;
     int best_lag = 0;
+    *pitch_hz = 0;
     if (a->acorr[0] <= 1e-6) return 0;
     for (int lag = LAG_MIN; lag <= LAG_MAX; lag++) {
         double r = acorr_at(a, lag);
         if (r > best) best = r, best_lag = lag;
     }
     if (best >= VOICED) {
-        a->log_pitch_acc += log2(CF_AUDIO_RATE / frame_period(a, best_lag, best));
+        *pitch_hz = CF_AUDIO_RATE / frame_period(a, best_lag, best);
+        a->log_pitch_acc += log2(*pitch_hz);
         a->voiced++;
     }
     return best > 1 ? 1 : best;
@@ -349,7 +352,7 @@ static frame_stats analyse_frame(audio_analyzer *a, const float *src) {
     s.energy = e_all;
     accumulate_bands(a);
     accumulate_persistence(a);
-    a->harm_acc += frame_harmonicity(a);
+    a->harm_acc += frame_harmonicity(a, &s.pitch_hz);
     /* onset: flux well over its running mean, counted once per rise */
     bool over = a->have_prev && s.flux > 2.0 && s.flux > 1.8 * a->flux_mean;
     s.onset = over && !a->last_onset;
@@ -382,6 +385,7 @@ static void finish_hop(audio_analyzer *a) {
         hi += s.high_ratio;
         h.onsets += s.onset;
         h.frame_db[f] = (float)(10.0 * log10(s.energy + 1e-9));
+        h.frame_pitch_hz[f] = (float)s.pitch_hz;
     }
     for (int b = 0; b < CF_AUDIO_BANDS; b++) {
         h.band_db[b] = (float)(10.0 * log10(a->band_acc[b] / FRAMES_PER_HOP + 1e-9));

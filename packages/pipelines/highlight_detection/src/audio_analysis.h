@@ -29,8 +29,9 @@ typedef struct audio_hop {
     float frame_db[CF_AUDIO_FRAMES]; /* energy 60-8000 Hz of each frame, dB (modulation) */
     float harmonicity;               /* mean over frames of the normalised autocorrelation peak, 80-400 Hz */
     float pitch_hz;                  /* voice pitch: geometric mean over the voiced frames, 0 = none voiced */
-    float persistence;               /* fine spectral structure kept from 25 ms before, mean correlation */
-    float persistence_long;          /* the same from 100 ms before */
+    float frame_pitch_hz[CF_AUDIO_FRAMES]; /* each frame's pitch, 0 = not voiced */
+    float persistence;      /* fine spectral structure kept from 25 ms before, mean correlation */
+    float persistence_long; /* the same from 100 ms before */
 } audio_hop;
 
 typedef struct audio_analyzer audio_analyzer;

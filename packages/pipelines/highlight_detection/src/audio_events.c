@@ -7,11 +7,12 @@
  * flux, zero-crossing rate, band ratios and onsets, harmonicity (voiced speech, song and laughter
  * are periodic; crowds, applause and noise are not), the share of the 40 Hz energy envelope's
  * modulation at 2-8 Hz (syllables: speech and laughter), and how fast the spectral shape changes
- * from hop to hop. Beside them: the momentary loudness at the hop (silence is labelled by it) and
- * the mean of every window input over 2.1 s (the context: a cheer or a song lasts, a syllable
- * does not), and over 6.1 s (EV_LONG_HALF hops each side) how much the loudness moves and how
- * regularly the flux and the loudness repeat every 0.3-0.7 s (the "long_" inputs: a beat over
- * seconds, which speech lacks). The model file (apps/ai/training/train_audio_events.py writes it)
+ * from hop to hop, and from each 25 ms frame's pitch how often voicing starts and stops, how
+ * often the pitch holds and how far it steps between voiced runs (voice_inputs). Beside them: the momentary
+ * loudness at the hop (silence is labelled by it) and the mean of every window input over 2.1 s (the context:
+ * a cheer or a song lasts, a syllable does not), and over 6.1 s (EV_LONG_HALF hops each side) how much the
+ * loudness moves and how regularly the flux and the loudness repeat every 0.3-0.7 s (the "long_" inputs: a
+ * beat over seconds, which speech lacks). The model file (apps/ai/training/train_audio_events.py writes it)
  * names the inputs it uses and its classes; each input must be one of this extractor's and the
  * classes must equal ours, so that a model and the code cannot silently disagree (older models,
  * which use fewer inputs, still load). A model file that names silence_below_lufs leaves silence
@@ -315,6 +316,37 @@ static double regularity(const float *env, int lo, int hi) {
     return best;
 }
 
+/* The voice inputs from each 25 ms frame's pitch over the window (fp, ENV_FRAMES, 0 = not
+ * voiced): voiced/unvoiced changes per second (syllables alternate several times a second; a
+ * held note, a tone, a crowd or noise seldom), the share of successive voiced frames whose pitch
+ * moves less than HOLD_ST (a note or a tone holds its pitch, a voice glides) and the mean pitch
+ * distance between successive voiced runs of two frames or more (a trill repeats one pitch, a
+ * laugh's or a sentence's syllables differ), at most an octave each (a pitch read an octave off
+ * is not a step). */
+#define HOLD_ST 0.2
+static void voice_inputs(const float *fp, float *o) {
+    int turns = 0, pairs = 0, held = 0, runs = 0, run_len = 0, steps = 0;
+    double run_sum = 0, last_run = 0, step_sum = 0;
+    for (int t = 0; t <= ENV_FRAMES; t++) {
+        bool v = t < ENV_FRAMES && fp[t] > 0, was = t > 0 && fp[t - 1] > 0;
+        if (t > 0 && t < ENV_FRAMES && v != was) turns++;
+        double st = v ? 12.0 * log2(fp[t] / 100.0) : 0;
+        if (v && was) pairs++, held += fabs(st - 12.0 * log2(fp[t - 1] / 100.0)) < HOLD_ST;
+        if (v) run_sum += st, run_len++;
+        else if (run_len) {
+            if (run_len >= 2) {
+                double mean = run_sum / run_len;
+                if (runs++) step_sum += fmin(fabs(mean - last_run), 12.0), steps++;
+                last_run = mean;
+            }
+            run_sum = 0, run_len = 0;
+        }
+    }
+    o[0] = (float)(turns / (ENV_FRAMES * 0.025));
+    o[1] = pairs ? (float)held / (float)pairs : 0.0f;
+    o[2] = steps ? (float)(step_sum / steps) : 0.0f;
+}
+
 void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t i, float *x) {
     stat_acc band[CF_AUDIO_BANDS] = {{0}}, shape[CF_AUDIO_BANDS] = {{0}}, level = {0}, flat = {0}, flux = {0},
              zcr = {0}, harm = {0}, persist = {0};
@@ -323,7 +355,7 @@ void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t
     stat_acc pitch = {0};
     double glide = 0, last_st = 0;
     int momentary = 0, pitched = 0, glides = 0;
-    float env[ENV_FRAMES], prev[CF_AUDIO_BANDS];
+    float env[ENV_FRAMES], fp[ENV_FRAMES], prev[CF_AUDIO_BANDS];
     const double nw = 2 * EV_HALF_WINDOW + 1;
     for (int w = 0; w < (int)nw; w++) {
         long k = (long)i + w - EV_HALF_WINDOW;
@@ -339,7 +371,8 @@ void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t
             if (w) change += fabsf(s - prev[b]) / CF_AUDIO_BANDS;
             prev[b] = s;
         }
-        for (int f = 0; f < CF_AUDIO_FRAMES; f++) env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f];
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++)
+            env[w * CF_AUDIO_FRAMES + f] = h->frame_db[f], fp[w * CF_AUDIO_FRAMES + f] = h->frame_pitch_hz[f];
         acc_add(&level, l), acc_add(&flat, h->flatness), acc_add(&flux, h->flux), acc_add(&zcr, h->zcr);
         acc_add(&harm, h->harmonicity);
         acc_add(&persist, h->persistence), persist_long += h->persistence_long;
@@ -372,6 +405,8 @@ void hl_ev_inputs(const audio_hop *hops, const float *hop_lufs, size_t n, size_t
     *o++ = (float)acc_mean(&persist, nw), *o++ = (float)acc_std(&persist, nw),
     *o++ = (float)(persist_long / nw);
     *o++ = (float)regularity(env, 6, 12), *o++ = (float)regularity(env, 14, 22);
+    voice_inputs(fp, o);
+    o += 3;
     *o++ = (float)cf_lufs_from_power(kpower / momentary); /* as loudness_momentary */
 }
 

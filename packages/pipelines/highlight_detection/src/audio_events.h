@@ -35,7 +35,7 @@
     X(pre "harmonicity_std") X(pre "voiced") X(pre "modulation_4hz") X(pre "shape_change")     \
     X(pre "pitch_octave") X(pre "pitch_std") X(pre "pitch_glide") X(pre "persistence")        \
     X(pre "persistence_std") X(pre "persistence_long") X(pre "rhythm_syllable")              \
-    X(pre "rhythm_beat")
+    X(pre "rhythm_beat") X(pre "voice_turns") X(pre "voice_hold") X(pre "voice_run_step")
 /* clang-format on */
 /* The long-context inputs, over the hops within EV_LONG_HALF that exist: the standard deviation
  * of the momentary loudness (level_now), and the highest normalised autocorrelation at lags

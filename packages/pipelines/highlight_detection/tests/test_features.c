@@ -237,6 +237,36 @@ static void test_event_rhythm_inputs(void **state) {
     assert_true(x[syl] < 0.5f && x[bt] < 0.5f);
 }
 
+/* The voice inputs from each frame's pitch: a held tone turns never and holds; a trill (two
+ * voiced frames, two silent, one pitch) turns twenty times a second and repeats its pitch; a
+ * voice whose syllables glide and step turns, holds seldom and steps between its runs. */
+static void test_event_voice_inputs(void **state) {
+    (void)state;
+    audio_hop tone[20] = {0}, trill[20] = {0}, voice[20] = {0};
+    float lufs[20], x[EV_N_INPUTS];
+    for (int i = 0; i < 20; i++) {
+        lufs[i] = -20;
+        for (int f = 0; f < CF_AUDIO_FRAMES; f++) {
+            int t = i * CF_AUDIO_FRAMES + f; /* 25 ms frames */
+            tone[i].frame_pitch_hz[f] = 440.0f;
+            trill[i].frame_pitch_hz[f] = t % 4 < 2 ? 440.0f : 0.0f;
+            /* runs of 5 voiced frames (glide up 1 semitone a frame from a pitch 3 semitones over
+             * the last run's) and 3 unvoiced */
+            voice[i].frame_pitch_hz[f] =
+                t % 8 < 5 ? 150.0f * exp2f((float)((t / 8) % 2 * 3 + t % 8) / 12.0f) : 0;
+        }
+    }
+    int turns = input_index("voice_turns"), hold = input_index("voice_hold"),
+        step = input_index("voice_run_step");
+    hl_ev_inputs(tone, lufs, 20, 10, x);
+    assert_true(x[turns] == 0.0f && x[hold] == 1.0f && x[step] == 0.0f);
+    hl_ev_inputs(trill, lufs, 20, 10, x);
+    assert_true(fabsf(x[turns] - 43 / 1.1f * 0.5f) < 1.0f && x[hold] == 1.0f && x[step] < 0.01f);
+    hl_ev_inputs(voice, lufs, 20, 10, x);
+    assert_true(x[turns] > 8.0f && x[turns] < 12.0f && x[hold] == 0.0f);
+    assert_true(fabsf(x[step] - 3.0f) < 0.01f);
+}
+
 static void test_event_inputs_ignore_gain(void **state) {
     (void)state;
     collect c = {0};
@@ -655,6 +685,7 @@ int main(void) {
         cmocka_unit_test(test_harmonicity_and_bands),
         cmocka_unit_test(test_peak_persistence),
         cmocka_unit_test(test_event_rhythm_inputs),
+        cmocka_unit_test(test_event_voice_inputs),
         cmocka_unit_test(test_pitch_of_voiced_frames),
         cmocka_unit_test(test_arousal_follows_pitch_not_gain),
         cmocka_unit_test(test_event_inputs_ignore_gain),
