@@ -72,6 +72,20 @@ def licence(root, pkg):
         return ""
 
 
+def matching(base, patterns, exclude=()):
+    """The files under base matching the glob patterns (relative to base), sorted per pattern,
+    less those matching any of the exclude patterns (fnmatch, relative to base): a package's
+    directory of one kind of recording can hold a few of another (a set of spoken prompts with
+    its beep tones), which a manifest names to leave them out."""
+    import fnmatch
+    import glob
+    files = []
+    for pattern in patterns:
+        files += sorted(glob.glob(os.path.join(base, pattern)))
+    return [f for f in files if os.path.isfile(f)
+            and not any(fnmatch.fnmatch(os.path.relpath(f, base), x) for x in exclude)]
+
+
 def default_cache():
     """$CF_REAL_MEDIA, the cache every test shares (None when unset)."""
     return os.environ.get("CF_REAL_MEDIA") or None

@@ -27,7 +27,6 @@ profile (or --lean-profiles); fails (exit 1) when, in a profile, the best span i
 or a decoy outranks a highlight. Exit 77 when a package cannot be fetched.
 """
 import argparse
-import glob
 import gzip
 import json
 import os
@@ -68,9 +67,7 @@ def fetch_sources(manifest, cache):
         root = debmedia.fetch(cache, s["package"])
         if root is None:
             return None
-        files = []
-        for pattern in s["files"]:
-            files += sorted(glob.glob(os.path.join(root, pattern)))
+        files = debmedia.matching(root, s["files"], s.get("exclude", ()))
         if not files:
             sys.exit("%s: nothing matches %s" % (s["package"], s["files"]))
         key = s["role"] if s["role"] != "speech" else "speech:" + s["name"]

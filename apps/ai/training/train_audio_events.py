@@ -143,13 +143,11 @@ def archive_members(root, archive, patterns):
 
 
 def source_files(root, src):
-    """The files of source src in the unpacked package root, sorted per pattern; with "archive",
-    the patterns name members of that zip inside the package (archive_members)."""
+    """The files of source src in the unpacked package root, sorted per pattern, less those its
+    "exclude" patterns name (debmedia.matching); with "archive", the patterns name members of
+    that zip inside the package (archive_members)."""
     base = archive_members(root, src["archive"], src["files"]) if src.get("archive") else root
-    files = []
-    for pattern in src["files"]:
-        files += sorted(glob.glob(os.path.join(base, pattern)))
-    return [f for f in files if os.path.isfile(f)]
+    return debmedia.matching(base, src["files"], src.get("exclude", ()))
 
 
 def duration(path):
