@@ -95,7 +95,9 @@ def asterisk(root, cache):
         if m and "[" not in m.group(2) and len(m.group(2).split()) >= 4:
             texts[m.group(1)] = m.group(2).strip()
     names = [n for n in sorted(texts) if os.path.exists(os.path.join(root, d, n + ".wav"))]
-    return [{"path": "%s/%s.wav" % (d, n), "text": texts[n]} for n in names[::6]]
+    # a note of the transcript's writer in parentheses ("(simple tone sound plays)") is not said
+    return [{"path": "%s/%s.wav" % (d, n), "text": re.sub(r"\s*\([^)]*\s[^)]*\)", "", texts[n]).strip()}
+            for n in names[::6]]
 
 
 def tuxpaint(root):
