@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The audio-event trainer's data manifest: a source with "archive" takes the members of a zip
 inside the package that its patterns name (in sorted order, unpacked once beside the package,
-never half-written), and a source marked "candidate" is left out of training and evaluation
+never half-written), a source's "exclude" patterns leave files out, and a source marked "candidate" is left out of training and evaluation
 unless asked for.
 
     audio_events_archive.py SOURCE_DIR
@@ -42,6 +42,16 @@ with tempfile.TemporaryDirectory(prefix="cf-ev-archive-") as tmp:
     # without "archive", the patterns are paths of the package
     plain = T.source_files(root, {"files": ["usr/share/game/*.zip"]})
     assert plain == [os.path.join(root, archive)]
+    # "exclude" leaves out the files its patterns name (a beep among spoken prompts), in an
+    # archive's members as in the package's own files
+    kept = T.source_files(root, dict(source, exclude=["*/a/line_1.ogg"]))
+    assert [os.path.basename(f) for f in kept] == ["line_2.ogg"], kept
+    prompts = os.path.join(root, "usr/share/sounds")
+    os.makedirs(prompts)
+    for name in ("beep.wav", "goodbye.wav", "hello.wav"):
+        open(os.path.join(prompts, name), "wb").close()
+    said = T.source_files(root, {"files": ["usr/share/sounds/*.wav"], "exclude": ["*/beep.wav"]})
+    assert [os.path.basename(f) for f in said] == ["goodbye.wav", "hello.wav"], said
 
 manifest = {"sources": [{"package": "a", "class": "speech"},
                         {"package": "b", "class": "laughter", "candidate": "measured: no gain"}]}
