@@ -133,8 +133,11 @@ class Pools:
     def music(self, seconds, level, rng):
         files = self.files["music"]
         x = self.clip(files[rng.randrange(len(files))])
-        start = rng.randrange(0, max(1, len(x) - int(seconds * RATE)))
-        return fade(at_level(x[start:start + int(seconds * RATE)], level), 0.5, 1.0)
+        n = int(seconds * RATE)
+        start = rng.randrange(0, max(1, len(x) - n))
+        if len(x) < n:  # a piece shorter than the segment plays again from its start
+            x = np.tile(x, n // len(x) + 1)
+        return fade(at_level(x[start:start + n], level), 0.5, 1.0)
 
 
 class Speech:
