@@ -28,6 +28,7 @@ or a decoy outranks a highlight. Exit 77 when a package cannot be fetched.
 """
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -225,9 +226,18 @@ def video_chunk(clips, seg, rng, out):
     ffmpeg("-stream_loop", "-1", "-i", clips[rng.randrange(len(clips))], "-t", "%.3f" % secs, "-vf", vf, *enc, out)
 
 
+def recipe_digest(comp, pools, levels):
+    """What a composition is made of: its entry, the levels and every pool's files (as paths in
+    their packages), so that a work directory's composition is made again when any changes."""
+    files = {role: [f.split("/root/", 1)[-1] for f in fs] for role, fs in pools.files.items()}
+    text = json.dumps([comp, levels, files], sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
 def compose(comp, pools, levels, work):
     out = os.path.join(work, comp["id"] + ".mp4")
-    if os.path.exists(out):
+    recipe, digest = out + ".recipe", recipe_digest(comp, pools, levels)
+    if os.path.exists(out) and os.path.exists(recipe) and open(recipe).read() == digest:
         return out
     log("composing %s (%.0f s)" % (comp["id"], comp["duration_s"]))
     rng = random.Random(1000 + comp["seed"])
@@ -248,6 +258,9 @@ def compose(comp, pools, levels, work):
     ffmpeg("-f", "concat", "-safe", "0", "-i", lst, "-f", "f32le", "-ar", str(RATE), "-ac", "1", "-i", wav,
            "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "96k", "-shortest", out + ".tmp.mp4")
     os.replace(out + ".tmp.mp4", out)
+    with open(recipe + ".tmp", "w") as f:
+        f.write(digest)
+    os.replace(recipe + ".tmp", recipe)
     for c in chunks:
         os.remove(c)
     os.remove(wav)
