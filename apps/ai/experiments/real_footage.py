@@ -3,7 +3,7 @@
 
     real_footage.py --bin CLIPFORGE [--manifest real-footage.json] [--cache DIR] [--work DIR]
                     [--profiles generic,sports,...] [--report FILE.md] [--json FILE.json]
-                    [--lean [--lean-composition ID] [--lean-profiles generic,...]]
+                    [--draws N] [--lean [--lean-composition ID] [--lean-profiles generic,...]]
 
 The manifest (real-footage.json beside this script; real-footage-2.json is the second set, labelled
 before any run on it: other speakers, music, noise and footage, and new kinds — highlight exclaim,
@@ -19,7 +19,11 @@ labelled segment it overlaps most (at least half of the shorter of the two).
 
 Reported per profile: top-2 (share of the two best spans of each composition that are labelled
 highlights; goal >= 80 %), precision@3, decoys ranked below every highlight (goal: all), the
-decoys' ranks, and the audio events heard in each kind of segment.
+decoys' ranks, and the audio events heard in each kind of segment. A set is six compositions, so
+one span is 8 points of top-2 and which recordings a composition draws moves its figures by
+more than most changes do: --draws N composes each N times (redrawn) and pools them, listing
+each draw's top-2. A composition is composed again when what it is made of changes (a digest
+of its entry, the levels and the pools' files beside it).
 
 --lean (the `detect_real_footage` tests): only one composition (the first over the transcriber's
 speech, or --lean-composition), cut after its third labelled segment, and only the generic
@@ -230,7 +234,8 @@ def recipe_digest(comp, pools, levels):
     """What a composition is made of: its entry, the levels and every pool's files (as paths in
     their packages), so that a work directory's composition is made again when any changes."""
     files = {role: [f.split("/root/", 1)[-1] for f in fs] for role, fs in pools.files.items()}
-    text = json.dumps([comp, levels, files], sort_keys=True)
+    entry = {k: v for k, v in comp.items() if k != "draw"}
+    text = json.dumps([entry, levels, files], sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -317,6 +322,16 @@ def evaluate(binary, comps, media, profiles, work):
     return rows, events
 
 
+def redrawn(comps, draws):
+    """Each composition, then draws - 1 more of it from other recordings of its pools: the same
+    segments, seed + 1000 k (the lines, the crowds, the clips the random streams pick), id ID-dK.
+    One draw decides a figure of six compositions by a recording or two; several average it."""
+    out = [dict(c, draw=0) for c in comps]
+    for k in range(1, draws):
+        out += [dict(c, id="%s-d%d" % (c["id"], k), seed=c["seed"] + 1000 * k, draw=k) for c in comps]
+    return out
+
+
 def summarise(rows):
     out = {}
     for p, comps in rows.items():
@@ -396,6 +411,9 @@ def main():
     ap.add_argument("--report")
     ap.add_argument("--json")
     ap.add_argument("--compositions", help="only these (comma-separated ids)")
+    ap.add_argument("--draws", type=int, default=1,
+                    help="compose each composition this many times from other recordings of its pools "
+                         "(seeds seed + 1000 k, ids ID-dK); the figures pool every draw and list each one's top-2")
     ap.add_argument("--lean", action="store_true")
     ap.add_argument("--lean-composition", help="--lean: this composition (default: the first over the transcriber)")
     ap.add_argument("--lean-profiles", default="generic", help="--lean: these profiles (comma-separated)")
@@ -419,6 +437,7 @@ def main():
         c["duration_s"] = c["segments"][-1]["end_s"]
         c["id"] += "-lean"
         comps, profiles = [c], args.lean_profiles.split(",")
+    comps = redrawn(comps, args.draws)
     pools = Pools(files, args.work)
     media = {c["id"]: compose(c, pools, manifest["levels_lufs"], args.work) for c in comps}
     rows, events = evaluate(os.path.abspath(args.bin), comps, media, profiles, args.work)
@@ -426,6 +445,10 @@ def main():
     for p, s in summary.items():
         print("%-8s top-2 %.0f%%  p@3 %.2f  decoys below every highlight %d/%d  ranks %s" % (
             p, 100 * s["top2"], s["p_at_3"], s["decoys_below"], s["decoys"], s["decoy_ranks"]))
+        if args.draws > 1:
+            s["top2_per_draw"] = [summarise({p: [r for r in rows[p] if r["comp"]["draw"] == k]})[p]["top2"]
+                                  for k in range(args.draws)]
+            print("         top-2 per draw: %s" % " ".join("%.0f%%" % (100 * t) for t in s["top2_per_draw"]))
     for kind, e in sorted(events.items()):
         print("  %-9s heard: %s" % (kind, ", ".join("%s %.0f s" % kv for kv in sorted(e.items(), key=lambda kv: -kv[1]))))
     if args.report:
