@@ -221,6 +221,8 @@ def video_chunk(clips, seg, rng, out):
         inputs, chains, t, i = [], [], 0.0, 0
         while t < secs - 0.01:
             d = min(secs - t, rng.uniform(2, 4))
+            if secs - t - d < 0.04:  # no piece shorter than a frame after it: ffmpeg loops one forever
+                d = secs - t
             inputs += ["-stream_loop", "-1", "-t", "%.3f" % d, "-i", clips[rng.randrange(len(clips))]]
             chains.append("[%d:v]%s,trim=duration=%.3f,setpts=PTS-STARTPTS[v%d]" % (i, vf, d, i))
             t, i = t + d, i + 1
