@@ -23,7 +23,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "training"))
 import train_audio_events as T  # noqa: E402
 
-KINDS = ["calm", "loudcalm", "crowd", "applause", "laughter", "music", "noise"]
+
+
+def kinds(manifest):
+    """The manifest's segment kinds in the order they first appear (set 1's seven, the later
+    sets' exclaim, musicbed and musiccuts too)."""
+    out = []
+    for comp in manifest["compositions"]:
+        for s in comp["segments"]:
+            if s["kind"] not in out:
+                out.append(s["kind"])
+    return out
 
 
 def inputs(binary, media, out_dir):
@@ -77,7 +87,7 @@ def main():
         with open(path) as f:
             used, model = T.model_from_json(json.load(f))
         h = heard(model, used, comps)
-        for kind in KINDS:
+        for kind in kinds(manifest):
             print("| %s | %s | %s |" % (os.path.basename(path), kind,
                                         " | ".join("%.0f" % h.get((kind, c), 0.0) for c in T.CLASSES)))
 
