@@ -326,12 +326,13 @@ static double regularity(const float *env, int lo, int hi) {
 #define HOLD_ST 0.2
 static void voice_inputs(const float *fp, float *o) {
     int turns = 0, pairs = 0, held = 0, runs = 0, run_len = 0, steps = 0;
-    double run_sum = 0, last_run = 0, step_sum = 0;
+    double run_sum = 0, last_run = 0, step_sum = 0, prev_st = 0;
     for (int t = 0; t <= ENV_FRAMES; t++) {
         bool v = t < ENV_FRAMES && fp[t] > 0, was = t > 0 && fp[t - 1] > 0;
         if (t > 0 && t < ENV_FRAMES && v != was) turns++;
         double st = v ? 12.0 * log2(fp[t] / 100.0) : 0;
-        if (v && was) pairs++, held += fabs(st - 12.0 * log2(fp[t - 1] / 100.0)) < HOLD_ST;
+        if (v && was) pairs++, held += fabs(st - prev_st) < HOLD_ST;
+        prev_st = st;
         if (v) run_sum += st, run_len++;
         else if (run_len) {
             if (run_len >= 2) {
