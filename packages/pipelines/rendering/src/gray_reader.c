@@ -36,7 +36,7 @@ static void pick_size(cf_gray_reader *r, int want_w, int want_h) {
     r->out_h = want_h > 0 ? want_h : 1;
 }
 
-static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
+static cf_err open_decoder(cf_gray_reader *r, const char *path, bool sparse, cf_error *err) {
     cf_err e = cf_media_open(path, NULL, &r->in, err);
     /* analysis reads a still picture too (a face to frame) */
     if (e || (!r->in.still && (e = cf_media_require(&r->in, true, false, path, err)))) return e;
@@ -45,7 +45,8 @@ static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     r->in.audio_index = -1; /* analysis reads the pictures only */
     cf_media_discard_others(&r->in);
     AVStream *st = r->in.fmt->streams[r->stream];
-    if ((e = cf_media_open_decoder(&r->in, r->stream, NULL, &r->dec, err))) return e;
+    cf_media_decode_opts opts = {.skip_nonref = sparse};
+    if ((e = cf_media_open_decoder(&r->in, r->stream, &opts, &r->dec, err))) return e;
     if (r->dec->width <= 0 || r->dec->height <= 0 || r->dec->width > 16384 || r->dec->height > 16384)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: bad frame size", path);
     /* analyses see what a player shows, so their coordinates are those of the render's pictures */
@@ -57,12 +58,12 @@ static cf_err open_decoder(cf_gray_reader *r, const char *path, cf_error *err) {
     return CF_OK;
 }
 
-cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
-                           cf_error *err) {
+static cf_err open_reader(const char *path, int64_t start_ms, int out_w, int out_h, bool sparse,
+                          cf_gray_reader **out, cf_error *err) {
     *out = NULL;
     cf_gray_reader *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    cf_err e = open_decoder(r, path, err);
+    cf_err e = open_decoder(r, path, sparse, err);
     if (e) goto end;
     pick_size(r, out_w, out_h);
     r->pkt = av_packet_alloc();
@@ -82,6 +83,20 @@ cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int ou
 end:
     cf_gray_reader_close(r);
     return e;
+}
+
+cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
+                           cf_error *err) {
+    return open_reader(path, start_ms, out_w, out_h, false, out, err);
+}
+
+cf_err cf_gray_reader_open_sparse(const char *path, int64_t start_ms, int out_w, int out_h,
+                                  cf_gray_reader **out, cf_error *err) {
+    return open_reader(path, start_ms, out_w, out_h, true, out, err);
+}
+
+void cf_gray_reader_skip_to(cf_gray_reader *r, int64_t at_ms) {
+    if (at_ms > r->start_ms) r->start_ms = at_ms;
 }
 
 void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info) {

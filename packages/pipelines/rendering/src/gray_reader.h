@@ -22,6 +22,13 @@ typedef struct cf_video_info {
  * 0 for both keeps the shown size. *out is owned by the caller (cf_gray_reader_close). */
 cf_err cf_gray_reader_open(const char *path, int64_t start_ms, int out_w, int out_h, cf_gray_reader **out,
                            cf_error *err);
+/* The same for an analysis that looks at one frame in many: pictures no other picture refers to
+ * (most B-frames) are not decoded, so the frames given out are the reference ones. */
+cf_err cf_gray_reader_open_sparse(const char *path, int64_t start_ms, int out_w, int out_h,
+                                  cf_gray_reader **out, cf_error *err);
+/* The next frame given out is the first at or after at_ms: those before it are decoded only
+ * (not scaled). */
+void cf_gray_reader_skip_to(cf_gray_reader *r, int64_t at_ms);
 void cf_gray_reader_info(const cf_gray_reader *r, cf_video_info *info);
 /* Decodes the next frame into *img (valid until the next call) with its time in ms.
  * Sets *eof and returns CF_OK at the end of the stream. */

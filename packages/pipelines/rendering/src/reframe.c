@@ -259,8 +259,10 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
     cf_haar_cascade *cascade = NULL;
     cf_gray_reader *r = NULL;
     cf_err e = cf_haar_load(CF_DEFAULT_FACE_CASCADE, &cascade, err);
-    /* twice the reframe width: two people share the frame, so each face is small */
-    if (!e) e = cf_gray_reader_open(path, start_ms, 640, 0, &r, err);
+    /* twice the reframe width: two people share the frame, so each face is small; one frame in
+     * SPLIT_FACE_INTERVAL_MS is looked at, so the others are neither decoded (those no other
+     * refers to) nor scaled */
+    if (!e) e = cf_gray_reader_open_sparse(path, start_ms, 640, 0, &r, err);
     cf_video_info info = {0};
     if (!e) cf_gray_reader_info(r, &info);
     *src_w = info.width, *src_h = info.height;
@@ -270,9 +272,10 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
         cf_gray_image img;
         int64_t ms;
         bool eof;
+        cf_gray_reader_skip_to(r, next_ms);
         if ((e = cf_gray_reader_next(r, &img, &ms, &eof, err)) || eof || (end_ms > 0 && ms >= end_ms)) break;
         if (cf_progress_cancelled(progress)) e = cf_error_set(err, CF_ERR_CANCELLED, "split: cancelled");
-        if (e || ms < next_ms) continue;
+        if (e) break;
         next_ms = ms + SPLIT_FACE_INTERVAL_MS;
         cf_detect_params dp;
         cf_detect_params_default(&dp);

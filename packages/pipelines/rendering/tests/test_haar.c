@@ -1,5 +1,5 @@
 /* test_haar.c — the Haar cascade detector on a real portrait, on images without faces, on
- * broken cascade files, and its speed on a 640x360 frame. */
+ * broken cascade files, and its speed on a 640x360 frame; the grey reader's sparse reading. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +170,66 @@ static void test_grouping_merges_neighbours_and_drops_lonely_hits(void **state) 
     assert_in_range(r[0].w, 49, 52);
 }
 
+/* Reads every frame of path from 0 (or, sparse, the first at or after each multiple of every_ms)
+ * into frames[] (w x h grey each) and times[]; returns the count. */
+static int read_frames(const char *path, bool sparse, int64_t every_ms, int w, int h, uint8_t *frames,
+                       int64_t *times, int max) {
+    cf_error err;
+    cf_gray_reader *r = NULL;
+    cf_err e = sparse ? cf_gray_reader_open_sparse(path, 0, w, h, &r, &err)
+                      : cf_gray_reader_open(path, 0, w, h, &r, &err);
+    if (e != CF_OK) fail_msg("%s", err.msg);
+    int n = 0;
+    for (int64_t next = 0; n < max; next = times[n - 1] + every_ms) {
+        cf_gray_image img;
+        bool eof;
+        if (sparse) cf_gray_reader_skip_to(r, next);
+        assert_int_equal(cf_gray_reader_next(r, &img, &times[n], &eof, &err), CF_OK);
+        if (eof) break;
+        assert_int_equal(img.width, w);
+        for (int y = 0; y < h; y++)
+            memcpy(frames + ((size_t)n * h + y) * w, img.data + (size_t)y * img.stride, w);
+        n++;
+    }
+    cf_gray_reader_close(r);
+    return n;
+}
+
+/* True when every frame of some[0..n) is, to the pixel, the frame of all[0..n_all) at its time. */
+static bool frames_of(const uint8_t *some, const int64_t *t_some, int n, const uint8_t *all,
+                      const int64_t *t_all, int n_all, size_t size) {
+    for (int i = 0, j = 0; i < n; i++) {
+        while (j < n_all && t_all[j] != t_some[i]) j++;
+        if (j == n_all || memcmp(some + (size_t)i * size, all + (size_t)j * size, size)) return false;
+    }
+    return true;
+}
+
+/* An analysis that looks at a frame every 500 ms (the split layout's faces) skips the pictures
+ * no other refers to and scales only what it looks at: what it gets is, frame for frame, what
+ * the full reading gives at those times, never earlier than asked. */
+static void test_sparse_reading_gives_the_frames_of_the_full_one(void **state) {
+    (void)state;
+    enum { W = 80, H = 45, MAX = 200 };
+    uint8_t *all = malloc((size_t)MAX * W * H), *ref = malloc((size_t)MAX * W * H),
+            *some = malloc((size_t)MAX * W * H);
+    int64_t t_all[MAX], t_ref[MAX], t_some[MAX];
+    const char *path = testdata("moving_box.mp4"); /* 25 fps, 4.5 s, with B-frames */
+    int n_all = read_frames(path, false, 0, W, H, all, t_all, MAX);
+    int n_ref = read_frames(path, true, 0, W, H, ref, t_ref, MAX);
+    int n_some = read_frames(path, true, 500, W, H, some, t_some, MAX);
+    printf("frames: %d, reference frames: %d, one every 500 ms: %d\n", n_all, n_ref, n_some);
+    assert_int_equal(n_all, 113);
+    assert_in_range(n_ref, 10, n_all * 3 / 4); /* the B-frames no other refers to are not decoded */
+    assert_in_range(n_some, 7, 10);
+    for (int i = 1; i < n_some; i++) assert_true(t_some[i] >= t_some[i - 1] + 500);
+    assert_true(frames_of(ref, t_ref, n_ref, all, t_all, n_all, (size_t)W * H));
+    assert_true(frames_of(some, t_some, n_some, all, t_all, n_all, (size_t)W * H));
+    free(all);
+    free(ref);
+    free(some);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_finds_the_face_in_a_portrait),
@@ -179,6 +239,7 @@ int main(void) {
         cmocka_unit_test(test_detection_speed_on_640x360),
         cmocka_unit_test(test_bad_cascade_files_are_refused),
         cmocka_unit_test(test_grouping_merges_neighbours_and_drops_lonely_hits),
+        cmocka_unit_test(test_sparse_reading_gives_the_frames_of_the_full_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
