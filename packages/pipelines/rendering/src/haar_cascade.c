@@ -11,9 +11,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_FEATURE_RECTS 3
 #define MAX_CASCADE_ITEMS 1000000 /* bound on stages, classifiers, nodes, features */
@@ -301,6 +303,7 @@ void cf_detect_params_default(cf_detect_params *p) {
     p->min_neighbors = 3;
     p->min_size = 0;
     p->max_size = 0;
+    p->threads = 0;
 }
 
 /* ---- evaluation ----------------------------------------------------------------------- */
@@ -437,6 +440,88 @@ static bool scan_level(const cf_haar_cascade *c, const cf_gray_image *img, doubl
     return true;
 }
 
+/* One pyramid level: the image shrunk by f to sw x sh, and the windows found there. */
+typedef struct level {
+    double f;
+    int sw, sh;
+    hits h;
+} level;
+
+/* A thread's share of the levels (every step-th from first), with its own buffers. */
+typedef struct worker {
+    const cf_haar_cascade *c;
+    const cf_gray_image *img;
+    level *levels;
+    size_t n, first, step;
+    bool ok;
+} worker;
+
+static void *scan_levels(void *arg) {
+    worker *w = arg;
+    size_t px = (size_t)(w->img->width + 1) * (w->img->height + 1);
+    scan s = {0};
+    uint8_t *small = malloc((size_t)w->img->width * w->img->height);
+    s.sum = malloc(px * sizeof *s.sum);
+    s.sq = malloc(px * sizeof *s.sq);
+    s.ofs = malloc(w->c->n_features * sizeof *s.ofs);
+    w->ok = small && s.sum && s.sq && s.ofs;
+    for (size_t i = w->first; w->ok && i < w->n; i += w->step) {
+        level *l = &w->levels[i];
+        w->ok = scan_level(w->c, w->img, l->f, l->sw, l->sh, &s, small, &l->h);
+    }
+    free(small);
+    free(s.sum);
+    free(s.sq);
+    free(s.ofs);
+    return NULL;
+}
+
+/* The pyramid's levels for p, largest first, in *out (*n of them); false when out of memory. */
+static bool pyramid(const cf_haar_cascade *c, const cf_gray_image *img, const cf_detect_params *p,
+                    level **out, size_t *n) {
+    size_t cap = 0;
+    *out = NULL, *n = 0;
+    for (double f = 1.0;; f *= p->scale_factor) {
+        int sw = (int)lround(img->width / f), sh = (int)lround(img->height / f);
+        int win = (int)lround(c->win_w * f);
+        if (sw < c->win_w || sh < c->win_h || (p->max_size > 0 && win > p->max_size)) break;
+        if (win < p->min_size) continue;
+        if (*n == cap) {
+            level *g = realloc(*out, (cap = cap ? cap * 2 : 32) * sizeof *g);
+            if (!g) return false;
+            *out = g;
+        }
+        (*out)[(*n)++] = (level){.f = f, .sw = sw, .sh = sh};
+    }
+    return true;
+}
+
+/* The levels are scanned on up to HAAR_THREADS threads (a level's windows do not depend on
+ * another's; a split render's face pass waits for them with the other cores idle), each taking
+ * every n-th level so that large and small levels are shared; the hits are then joined in level
+ * order, so the result is the one a single thread gives. */
+#define HAAR_THREADS 4
+
+static bool scan_pyramid(const cf_haar_cascade *c, const cf_gray_image *img, level *levels, size_t n,
+                         int threads) {
+    long want = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = want > 1 ? (size_t)(want < HAAR_THREADS ? want : HAAR_THREADS) : 1;
+    if (t > n) t = n ? n : 1;
+    worker w[HAAR_THREADS] = {{0}};
+    pthread_t th[HAAR_THREADS];
+    bool started[HAAR_THREADS] = {false};
+    for (size_t i = 0; i < t; i++) w[i] = (worker){c, img, levels, n, i, t, false};
+    for (size_t i = 1; i < t; i++) started[i] = pthread_create(&th[i], NULL, scan_levels, &w[i]) == 0;
+    scan_levels(&w[0]);
+    bool ok = w[0].ok;
+    for (size_t i = 1; i < t; i++) {
+        if (started[i]) pthread_join(th[i], NULL);
+        else scan_levels(&w[i]); /* no thread to be had: this share here */
+        ok &= w[i].ok;
+    }
+    return ok;
+}
+
 cf_err cf_haar_detect(const cf_haar_cascade *c, const cf_gray_image *img, const cf_detect_params *p,
                       cf_rect **out, size_t *n_out, cf_error *err) {
     *out = NULL;
@@ -448,37 +533,22 @@ cf_err cf_haar_detect(const cf_haar_cascade *c, const cf_gray_image *img, const 
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "face detection: bad image size");
     if (!(p->scale_factor > 1.0) || p->scale_factor > 4.0)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "face detection: scale_factor must be in (1,4]");
-    size_t px = (size_t)(img->width + 1) * (img->height + 1);
-    scan s = {0};
+    size_t n = 0;
+    level *levels = NULL;
     hits h = {0};
-    uint8_t *small = malloc((size_t)img->width * img->height);
-    s.sum = malloc(px * sizeof *s.sum);
-    s.sq = malloc(px * sizeof *s.sq);
-    s.ofs = malloc(c->n_features * sizeof *s.ofs);
-    cf_err e = CF_OK;
-    if (!small || !s.sum || !s.sq || !s.ofs) {
-        e = cf_error_set(err, CF_ERR_NO_MEMORY, "face detection: out of memory");
-        goto end;
-    }
-    for (double f = 1.0;; f *= p->scale_factor) {
-        int sw = (int)lround(img->width / f), sh = (int)lround(img->height / f);
-        int win = (int)lround(c->win_w * f);
-        if (sw < c->win_w || sh < c->win_h || (p->max_size > 0 && win > p->max_size)) break;
-        if (win < p->min_size) continue;
-        if (!scan_level(c, img, f, sw, sh, &s, small, &h)) {
-            e = cf_error_set(err, CF_ERR_NO_MEMORY, "face detection: out of memory");
-            goto end;
-        }
+    bool ok = pyramid(c, img, p, &levels, &n) && (n == 0 || scan_pyramid(c, img, levels, n, p->threads));
+    for (size_t i = 0; ok && i < n; i++)
+        for (size_t k = 0; ok && k < levels[i].h.n; k++) ok = push_hit(&h, levels[i].h.v[k]);
+    for (size_t i = 0; i < n; i++) free(levels[i].h.v);
+    free(levels);
+    if (!ok) {
+        free(h.v);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "face detection: out of memory");
     }
     if (p->min_neighbors > 0) h.n = cf_group_rects(h.v, h.n, p->min_neighbors, 0.2);
-    if (h.n) *out = h.v, *n_out = h.n, h.v = NULL;
-end:
-    free(h.v);
-    free(small);
-    free(s.sum);
-    free(s.sq);
-    free(s.ofs);
-    return e;
+    if (h.n) *out = h.v, *n_out = h.n;
+    else free(h.v);
+    return CF_OK;
 }
 
 /* ---- grouping ------------------------------------------------------------------------- */

@@ -28,6 +28,7 @@ typedef struct cf_detect_params {
     int min_neighbors;   /* a group needs more raw hits than this (0 = no grouping) */
     int min_size;        /* smallest window side in pixels (the cascade's own when 0) */
     int max_size;        /* largest window side (the image when 0) */
+    int threads;         /* threads scanning the scales (0: one per core, up to 4); same result */
 } cf_detect_params;
 
 /* Fills p with the usual defaults: 1.1, 3 neighbours, no size limits. */

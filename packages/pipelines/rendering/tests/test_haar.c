@@ -170,6 +170,47 @@ static void test_grouping_merges_neighbours_and_drops_lonely_hits(void **state) 
     assert_in_range(r[0].w, 49, 52);
 }
 
+/* The scales are scanned on several threads: the faces found are those one thread finds, in the
+ * same order, on a frame with two faces at different sizes and on the test pattern. */
+static void test_threads_find_what_one_thread_finds(void **state) {
+    (void)state;
+    uint8_t *buf, *big;
+    cf_gray_image face = load_gray(testdata("face.png"), 300, 300, &buf);
+    cf_gray_image small = load_gray(testdata("face.png"), 120, 120, &big);
+    uint8_t *frame = calloc(640 * 360, 1);
+    for (int y = 0; y < 300; y++) memcpy(frame + (y + 30) * 640 + 20, face.data + y * 300, 300);
+    for (int y = 0; y < 120; y++) memcpy(frame + (y + 100) * 640 + 460, small.data + y * 120, 120);
+    cf_gray_image img = {frame, 640, 360, 640};
+    cf_detect_params p;
+    cf_detect_params_default(&p);
+    p.scale_factor = 1.15, p.min_size = 20;
+    cf_rect *one = NULL, *many = NULL;
+    size_t n_one = 0, n_many = 0;
+    cf_error err;
+    p.threads = 1;
+    assert_int_equal(cf_haar_detect(cascade, &img, &p, &one, &n_one, &err), CF_OK);
+    p.threads = 3;
+    assert_int_equal(cf_haar_detect(cascade, &img, &p, &many, &n_many, &err), CF_OK);
+    assert_int_equal(n_one, 2);
+    assert_int_equal(n_many, n_one);
+    assert_memory_equal(one, many, n_one * sizeof *one);
+    free(one);
+    free(many);
+    p.min_neighbors = 0; /* the raw windows, before grouping: the same list in the same order */
+    p.threads = 1;
+    assert_int_equal(cf_haar_detect(cascade, &img, &p, &one, &n_one, &err), CF_OK);
+    p.threads = 4;
+    assert_int_equal(cf_haar_detect(cascade, &img, &p, &many, &n_many, &err), CF_OK);
+    assert_true(n_one > 2);
+    assert_int_equal(n_many, n_one);
+    assert_memory_equal(one, many, n_one * sizeof *one);
+    free(one);
+    free(many);
+    free(frame);
+    free(buf);
+    free(big);
+}
+
 /* Reads every frame of path from 0 (or, sparse, the first at or after each multiple of every_ms)
  * into frames[] (w x h grey each) and times[]; returns the count. */
 static int read_frames(const char *path, bool sparse, int64_t every_ms, int w, int h, uint8_t *frames,
@@ -240,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_bad_cascade_files_are_refused),
         cmocka_unit_test(test_grouping_merges_neighbours_and_drops_lonely_hits),
         cmocka_unit_test(test_sparse_reading_gives_the_frames_of_the_full_one),
+        cmocka_unit_test(test_threads_find_what_one_thread_finds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
