@@ -101,6 +101,30 @@ check "it is VP9" test "$(ffprobe -v error -select_streams v:0 -show_entries str
 
 # (540x960 here: the whole service path is measured, and a loaded 2-core machine must still
 # answer; tests/render's cancel case measures the pipeline's own stop at 1080x1920.)
+echo "# a smart-crop render's framing pass moves the progress within its share, then the encode"
+make_media "$WORK/crop.mp4" 8
+crop=$(upload "$WORK/crop.mp4")
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"crop\",
+  \"template_id\":\"shorts-smartcrop\",\"source_uri\":\"media://$crop\",\"width\":270,\"height\":480}}"
+cjob=$(jget 'j["id"]')
+stages=$(python3 - "$BASE" "$cjob" <<'PY'
+import json, sys, time, urllib.request
+base, job = sys.argv[1], sys.argv[2]
+top, t0 = {}, time.monotonic()
+while time.monotonic() - t0 < 120:
+    j = json.load(urllib.request.urlopen(f"{base}/v1/jobs/{job}"))
+    if j["status"] != "running" and j["status"] != "queued":
+        break
+    if j["status"] == "running" and j.get("stage") in ("reframe", "encode"):
+        top[j["stage"]] = max(top.get(j["stage"], 0), j["progress"])
+    time.sleep(0.02)
+print(j["status"], top.get("reframe", -1), top.get("encode", -1))
+PY
+)
+# before, the framing pass reported 0..1 of the whole job, and the encode was never seen moving
+check "framing up to at most 0.2, then the encode (status, framing, encode: $stages)" \
+  python3 -c "import sys; st, f, e = sys.argv[1].split(); sys.exit(not (st == 'succeeded' and 0 <= float(f) <= 0.2 < float(e) < 1))" "$stages"
+
 echo "# a long render reports progress while it encodes and stops within a second of a cancel"
 make_media "$WORK/long.mp4" 60
 long=$(upload "$WORK/long.mp4")

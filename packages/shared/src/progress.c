@@ -7,13 +7,22 @@ void cf_progress_init(cf_progress *p, void (*on_progress)(void *, double, const 
     p->on_progress = on_progress;
     p->user = user;
     atomic_init(&p->cancel, false);
+    p->parent = NULL;
+    p->lo = 0, p->hi = 1;
+}
+
+void cf_progress_part(cf_progress *p, cf_progress *parent, double lo, double hi) {
+    cf_progress_init(p, NULL, NULL);
+    p->parent = parent;
+    p->lo = lo, p->hi = hi;
 }
 
 void cf_progress_report(cf_progress *p, double fraction, const char *stage) {
-    if (!p || !p->on_progress) return;
+    if (!p) return;
     if (!(fraction >= 0)) fraction = 0; /* also catches NaN */
     if (fraction > 1) fraction = 1;
-    p->on_progress(p->user, fraction, stage);
+    if (p->parent) cf_progress_report(p->parent, p->lo + (p->hi - p->lo) * fraction, stage);
+    else if (p->on_progress) p->on_progress(p->user, fraction, stage);
 }
 
 void cf_progress_cancel(cf_progress *p) {
@@ -21,5 +30,5 @@ void cf_progress_cancel(cf_progress *p) {
 }
 
 bool cf_progress_cancelled(cf_progress *p) {
-    return p && atomic_load(&p->cancel);
+    return p && (atomic_load(&p->cancel) || cf_progress_cancelled(p->parent));
 }

@@ -267,7 +267,7 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
     if (!e) cf_gray_reader_info(r, &info);
     *src_w = info.width, *src_h = info.height;
     size_t cap = 0;
-    int64_t next_ms = start_ms;
+    int64_t next_ms = start_ms, span = end_ms > start_ms ? end_ms - start_ms : info.duration_ms - start_ms;
     while (!e) {
         cf_gray_image img;
         int64_t ms;
@@ -276,6 +276,7 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
         if ((e = cf_gray_reader_next(r, &img, &ms, &eof, err)) || eof || (end_ms > 0 && ms >= end_ms)) break;
         if (cf_progress_cancelled(progress)) e = cf_error_set(err, CF_ERR_CANCELLED, "split: cancelled");
         if (e) break;
+        if (span > 0) cf_progress_report(progress, (double)(ms - start_ms) / span, "faces");
         next_ms = ms + SPLIT_FACE_INTERVAL_MS;
         cf_detect_params dp;
         cf_detect_params_default(&dp);

@@ -141,12 +141,24 @@ cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms,
     return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
+/* The passes before the encode (the framing of each smart-crop or split scene: a decode of the
+ * scene, a fifth of a split render's time) share the first PREPARE_SHARE of a render's progress,
+ * scene by scene, so the bar moves by each pass's share and never back. */
+#define PREPARE_SHARE 0.2
+
+static void scene_part(const job *j, size_t i, cf_progress *part) {
+    double n = (double)j->tl->n_scenes;
+    cf_progress_part(part, j->progress, PREPARE_SHARE * (double)i / n, PREPARE_SHARE * (double)(i + 1) / n);
+}
+
 static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     cf_reframe_params p;
     smart_crop_params(&p, (double)j->tl->canvas.width / j->tl->canvas.height);
     cf_camera_path cp;
-    cf_err e = cf_reframe_analyze(source, s->in_ms, s->out_ms, &p, j->progress, &cp, err);
+    cf_progress part;
+    scene_part(j, i, &part);
+    cf_err e = cf_reframe_analyze(source, s->in_ms, s->out_ms, &p, &part, &cp, err);
     if (e) return cf_error_prefix(err, "scenes[%zu] smart crop", i), e;
     e = write_crop_commands(j, i, &cp, err);
     if (!e && j->opts->debug_video_path && !j->debug_video_done) {
@@ -158,7 +170,7 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
                t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
         e = cmd && j->debug_video_work
                 ? cf_debug_video_write(j->plan.scenes[i].link, shown, s->in_ms / 1000.0, t0, t1, &cp, cmd,
-                                       j->debug_video_work, j->progress, err)
+                                       j->debug_video_work, &part, err)
                 : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         j->debug_video_done = !e;
         free(cmd);
@@ -202,7 +214,9 @@ static cf_err split_faces(job *j, size_t i, const char *source, cf_error *err) {
     plan_scene *ps = &j->plan.scenes[i];
     double panel = split_panel_aspect((double)j->tl->canvas.width / j->tl->canvas.height);
     cf_error ferr;
-    cf_err e = cf_split_regions(source, s->in_ms, s->out_ms, panel, j->progress, ps->split, &ferr);
+    cf_progress part;
+    scene_part(j, i, &part);
+    cf_err e = cf_split_regions(source, s->in_ms, s->out_ms, panel, &part, ps->split, &ferr);
     if (e == CF_ERR_NOT_FOUND) {
         cf_log_info("render", "scenes[%zu] split: %s; showing the halves", i, ferr.msg);
         return CF_OK;
@@ -572,7 +586,7 @@ static cf_err pump(job *j, cf_error *err) {
             cf_err e = cf_render_output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
             if (e) return e;
         }
-        cf_progress_report(j->progress, dur > 0 ? 0.1 + 0.85 * j->last_s / dur : 0.5, "encode");
+        cf_progress_report(j->progress, dur > 0 ? PREPARE_SHARE + 0.75 * j->last_s / dur : 0.5, "encode");
         if (ret == AVERROR_EOF) return check_sources(j, err);
     }
 }
