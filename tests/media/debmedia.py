@@ -4,7 +4,8 @@
     debmedia.py [--cache DIR] PKG [PKG...]   prints each package's unpacked root, one per line;
                                               exit 77 (ctest's skip code) when one cannot be fetched
 
-The cache is DIR, else $CF_REAL_MEDIA (ctest sets it to the build dir's real-media/).
+The cache is DIR, else default_cache(): $CF_REAL_MEDIA (ctest sets it to the build dir's
+real-media/), else build/asan/real-media of this checkout (the one `make test` fills).
 
 From Python: `sys.path.insert(0, <this dir>); import debmedia; root = debmedia.fetch(cache, pkg)`
 (None when it cannot be fetched) and `debmedia.licence(root, pkg)` (the package's copyright file).
@@ -87,8 +88,10 @@ def matching(base, patterns, exclude=()):
 
 
 def default_cache():
-    """$CF_REAL_MEDIA, the cache every test shares (None when unset)."""
-    return os.environ.get("CF_REAL_MEDIA") or None
+    """$CF_REAL_MEDIA (ctest sets it for every test), else the cache `make test` fills in this
+    checkout (build/asan/real-media): the one default of every script that fetches packages."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.environ.get("CF_REAL_MEDIA") or os.path.join(root, "build", "asan", "real-media")
 
 
 def main(argv):
@@ -96,8 +99,8 @@ def main(argv):
     cache = default_cache()
     if args[:1] == ["--cache"] and len(args) > 1:
         cache, args = args[1], args[2:]
-    if not args or not cache:
-        print("usage: debmedia.py [--cache DIR] PKG [PKG...] (or set CF_REAL_MEDIA)", file=sys.stderr)
+    if not args:
+        print("usage: debmedia.py [--cache DIR] PKG [PKG...]", file=sys.stderr)
         return 2
     roots = []
     for pkg in args:

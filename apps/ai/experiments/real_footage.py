@@ -96,6 +96,8 @@ def decode(path, work):
 def level_db(x):
     """RMS level in dBFS over the 50 ms frames louder than -50 dBFS (the active part)."""
     n = RATE // 20
+    if not len(x):
+        return -120.0
     frames = x[: len(x) // n * n].reshape(-1, n) if len(x) >= n else x.reshape(1, -1)
     rms = 10 * np.log10((frames ** 2).mean(1) + 1e-12)
     active = rms[rms > -50]
@@ -407,7 +409,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True)
     ap.add_argument("--manifest", default=os.path.join(HERE, "real-footage.json"))
-    ap.add_argument("--cache", default=debmedia.default_cache() or os.path.join(ROOT, "build", "real-media"))
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--work", default="/tmp/cf-real-footage")
     ap.add_argument("--profiles", default=",".join(PROFILES))
     ap.add_argument("--report")

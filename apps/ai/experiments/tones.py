@@ -84,7 +84,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True)
     ap.add_argument("--manifest", default=os.path.join(HERE, "tones.json"))
-    ap.add_argument("--cache", default=debmedia.default_cache() or os.path.join(ROOT, "build", "real-media"))
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--work", default="/tmp/cf-tones")
     ap.add_argument("--report", help="also write the table as Markdown here")
     ap.add_argument("--check", action="store_true")

@@ -1091,7 +1091,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True)
     ap.add_argument("--manifest", default=os.path.join(HERE, "audio-events-data.json"))
-    ap.add_argument("--cache", default=debmedia.default_cache() or os.path.join(ROOT, "build", "real-media"))
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--work", default="/tmp/cf-audio-events")
     ap.add_argument("--version", default="v3")
     ap.add_argument("--out", default=None)

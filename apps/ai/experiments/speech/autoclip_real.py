@@ -66,7 +66,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--work", default="/tmp/cf-speech-eval")
-    ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--sources", default="know,librivox,cards,alsa")
     ap.add_argument("--size", default="270x480")
     ap.add_argument("--count", type=int, default=3)

@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--peer", action="store_true", help="also pocketsphinx_continuous on each reel")
     ap.add_argument("--peer-cache", help="keep the peer's words here and reuse them (see peer_words)")
     ap.add_argument("--work", default="/tmp/cf-grid-eval")
-    ap.add_argument("--cache", default=se.debmedia.default_cache() or "/tmp/cf-real-media")
+    ap.add_argument("--cache", default=se.debmedia.default_cache())
     ap.add_argument("--json")
     a = ap.parse_args()
     settings = list(a.set)

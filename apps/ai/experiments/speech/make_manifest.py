@@ -218,7 +218,7 @@ def source(cache, sid, pkg, role, kind, reader):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--add", help="add this source to manifest.json, the others unchanged")
     a = ap.parse_args()
     if a.add:

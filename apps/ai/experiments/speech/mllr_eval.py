@@ -157,7 +157,7 @@ def main():
     ap.add_argument("--thresholds", default="0,0.5",
                     help="first-pass word confidences the transcript keeps (0: all words)")
     ap.add_argument("--work", default="/tmp/cf-mllr-eval")
-    ap.add_argument("--cache", default=se.debmedia.default_cache() or "/tmp/cf-real-media")
+    ap.add_argument("--cache", default=se.debmedia.default_cache())
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--passes", type=int, default=1,
                     help="adapted passes; each re-estimates from the previous pass's words")

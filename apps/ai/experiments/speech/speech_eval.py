@@ -326,7 +326,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     reel_args(ap, "all")
     ap.add_argument("--work", default="/tmp/cf-speech-eval")
-    ap.add_argument("--cache", default=debmedia.default_cache() or "/tmp/cf-real-media")
+    ap.add_argument("--cache", default=debmedia.default_cache())
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--narrowband", action="store_true",
                     help="pass each source through 8 kHz first (telephone bandwidth)")
