@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "clipforge/media.h"
-#include "span.h"
+#include "load_audio.h"
 
 typedef struct pcm_buf {
     int16_t *data;
@@ -130,13 +130,13 @@ static cf_err drain(decoder *d, pcm_buf *b, const char *path, cf_error *err) {
     }
 }
 
-static void report(decoder *d, const cf__span *span) {
+static void report(decoder *d, cf_progress *progress) {
     if (d->pkt->pts == AV_NOPTS_VALUE) return;
     double f = cf_media_progress(&d->in, cf_media_time(&d->in, d->stream, d->pkt->pts));
-    if (f >= 0) cf__span_report(span, f, "decoding audio");
+    if (f >= 0) cf_progress_report(progress, f, "decoding audio");
 }
 
-static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char *path, cf_error *err) {
+static cf_err read_all(decoder *d, pcm_buf *b, cf_progress *progress, const char *path, cf_error *err) {
     cf_err e = CF_OK;
     int ret;
     unsigned count = 0;
@@ -149,9 +149,9 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
         }
         if (d->pkt->stream_index == d->stream) {
             if ((++count & 63) == 0) {
-                if (cf_progress_cancelled(span->p))
+                if (cf_progress_cancelled(progress))
                     e = cf_error_set(err, CF_ERR_CANCELLED, "%s: cancelled", path);
-                else report(d, span);
+                else report(d, progress);
             }
             ret = e ? 0 : avcodec_send_packet(d->codec, d->pkt);
             /* A damaged packet is skipped: the rest of the audio is still worth transcribing. */
@@ -170,19 +170,19 @@ static cf_err read_all(decoder *d, pcm_buf *b, const cf__span *span, const char 
 }
 
 cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t max_duration_ms,
-                          const cf__span *span, int16_t **out, size_t *n_out, cf_error *err) {
+                          cf_progress *progress, int16_t **out, size_t *n_out, cf_error *err) {
     decoder d = {.stream = -1};
     pcm_buf b = {.max = max_duration_ms > 0 ? (size_t)max_duration_ms * 16 : 0};
     *out = NULL;
     *n_out = 0;
     if (!path || !*path) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "no input file");
     cf_media_select run = sel ? *sel : (cf_media_select){0};
-    run.progress = span ? span->p : NULL; /* a cancel stops the copy of joined recordings too */
+    run.progress = progress; /* a cancel stops the copy of joined recordings too */
     cf_err e = open_input(&d, path, &run, err);
     if (!e) e = open_resampler(&d, path, err);
     if (!e && (!(d.pkt = av_packet_alloc()) || !(d.frame = av_frame_alloc())))
         e = cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
-    if (!e) e = read_all(&d, &b, span, path, err);
+    if (!e) e = read_all(&d, &b, progress, path, err);
     if (!e && b.n == 0) e = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: audio stream is empty", path);
     av_frame_free(&d.frame);
     av_packet_free(&d.pkt);
@@ -194,7 +194,7 @@ cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t 
         free(b.data);
         return e;
     }
-    cf__span_report(span, 1.0, "decoding audio");
+    cf_progress_report(progress, 1.0, "decoding audio");
     *out = b.data;
     *n_out = b.n;
     return CF_OK;
@@ -202,6 +202,5 @@ cf_err cf__stt_load_audio(const char *path, const cf_media_select *sel, int64_t 
 
 cf_err cf_stt_load_audio(const char *path, int64_t max_duration_ms, cf_progress *progress, int16_t **out,
                          size_t *n_out, cf_error *err) {
-    const cf__span all = {progress, 0.0, 1.0};
-    return cf__stt_load_audio(path, NULL, max_duration_ms, &all, out, n_out, err);
+    return cf__stt_load_audio(path, NULL, max_duration_ms, progress, out, n_out, err);
 }

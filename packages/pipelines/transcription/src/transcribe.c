@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "backends.h"
-#include "span.h"
+#include "load_audio.h"
 #include "vad.h"
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
@@ -86,7 +86,7 @@ typedef struct run_state {
     atomic_size_t samples_done;
     atomic_int workers_left;
     atomic_bool stop;
-    const cf__span *span;
+    cf_progress *progress;    /* the pass running: a part of the caller's */
     pthread_mutex_t err_lock; /* guards first_err */
     cf_error first_err;
 } run_state;
@@ -119,7 +119,7 @@ static void *worker(void *arg) {
     cf_error err = {0};
     if (s->t->open(&s->cfg, &rec, &err) != CF_OK) fail_run(s, &err);
     while (rec && !atomic_load(&s->stop)) {
-        if (cf_progress_cancelled(s->span->p)) break;
+        if (cf_progress_cancelled(s->progress)) break;
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->n_todo) break;
         cf_err e = decode_chunk(s, rec, i, &err);
@@ -140,9 +140,9 @@ static void wait_workers(run_state *s, size_t total) {
     const struct timespec tick = {0, 50 * 1000 * 1000};
     while (atomic_load(&s->workers_left) > 0) {
         nanosleep(&tick, NULL);
-        if (cf_progress_cancelled(s->span->p)) atomic_store(&s->stop, true);
+        if (cf_progress_cancelled(s->progress)) atomic_store(&s->stop, true);
         size_t done = atomic_load(&s->samples_done);
-        cf__span_report(s->span, total ? (double)done / (double)total : 1.0, "recognising");
+        cf_progress_report(s->progress, total ? (double)done / (double)total : 1.0, "recognising");
     }
 }
 
@@ -179,7 +179,7 @@ static cf_err run_chunks(run_state *s, int threads, cf_error *err) {
         *err = s->first_err;
         return err->code;
     }
-    if (cf_progress_cancelled(s->span->p))
+    if (cf_progress_cancelled(s->progress))
         return cf_error_set(err, CF_ERR_CANCELLED, "transcription cancelled");
     return CF_OK;
 }
@@ -196,18 +196,18 @@ static size_t first_pass_chunks(const cf__vad_chunk *chunks, size_t n_chunks, in
 /* The second pass: every chunk decoded with the adaptation the backend makes from the first
  * pass's n_first chunks. When it cannot make one, the first pass's words stand and the chunks
  * after them are decoded unadapted. */
-static cf_err adapted_pass(run_state *s, size_t n, size_t n_first, int threads, const cf__span *second,
+static cf_err adapted_pass(run_state *s, size_t n, size_t n_first, int threads, cf_progress *second,
                            cf_error *err) {
     char *dir = NULL, path[4096];
     cf_error aerr = {0};
     cf_err e = cf_make_temp_dir(NULL, "cf-adapt-", &dir, &aerr);
     if (!e) {
-        cf__span_report(second, 0.0, "adapting");
+        cf_progress_report(second, 0.0, "adapting");
         e = s->t->adapt(&s->cfg, s->pcm, n, s->segments, n_first, dir, path, sizeof path, &aerr);
     }
     s->n_todo = s->n_chunks;
-    s->span = second;
-    if (e == CF_ERR_CANCELLED || (e && cf_progress_cancelled(second->p))) {
+    s->progress = second;
+    if (e == CF_ERR_CANCELLED || (e && cf_progress_cancelled(second))) {
         if (dir) cf_remove_tree(dir, &aerr);
         free(dir);
         return cf_error_set(err, CF_ERR_CANCELLED, "transcription cancelled");
@@ -291,8 +291,8 @@ static size_t keep_in_ranges(cf__vad_chunk *chunks, size_t n, const cf_transcrib
     return kept;
 }
 
-cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                          const cf__span *span, cf_transcript *out, cf_error *err) {
+cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
+                         cf_progress *progress, cf_transcript *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     const char *language = opts && opts->language ? opts->language : "en-us";
     const cf_transcriber *t = NULL;
@@ -300,8 +300,8 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     if (e) return e;
     cf__vad_options vo = {.max_chunk_ms = opts ? opts->max_chunk_ms : 0,
                           .item_ms = opts && opts->item_ms > 0 ? opts->item_ms : -1};
-    run_state s = {.t = t, .pcm = pcm, .span = span};
-    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL, span->p};
+    run_state s = {.t = t, .pcm = pcm, .progress = progress};
+    s.cfg = (cf_transcriber_config){language, opts ? opts->model_dir : NULL, NULL, progress};
     cf__vad_chunk *chunks = NULL;
     if ((e = cf__vad_split(pcm, n, CF_STT_SAMPLE_RATE, &vo, &chunks, &s.n_chunks, err))) return e;
     s.n_chunks = keep_in_ranges(chunks, s.n_chunks, opts);
@@ -314,14 +314,16 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     bool one_pass = opts && opts->adapt_from_ms < 0;
     bool adapt = t->version >= 2 && t->adapts && t->adapt && s.n_chunks && !one_pass && t->adapts(&s.cfg);
     s.n_todo = adapt ? first_pass_chunks(chunks, s.n_chunks, opts ? opts->adapt_from_ms : 0) : s.n_chunks;
-    /* progress: the two passes share the span by the audio each decodes */
+    /* progress: the two passes share it by the audio each decodes */
     double once = (double)samples_of(&s, 0, s.n_todo), all = (double)samples_of(&s, 0, s.n_chunks);
-    const double mid = adapt && all > 0 ? span->lo + (span->hi - span->lo) * once / (once + all) : span->hi;
-    const cf__span first = {span->p, span->lo, mid}, second = {span->p, mid, span->hi};
-    s.span = &first;
+    const double mid = adapt && all > 0 ? once / (once + all) : 1.0;
+    cf_progress first, second;
+    cf_progress_part(&first, progress, 0, mid);
+    cf_progress_part(&second, progress, mid, 1);
+    s.progress = &first;
     if (!e && s.n_chunks) e = run_chunks(&s, threads, err);
     if (!e && adapt) e = adapted_pass(&s, n, s.n_todo, threads, &second, err);
-    s.span = span;
+    s.progress = progress;
     if (!e) e = gather(&s, out, err);
     if (!e) e = set_header(out, t, language, n, err);
     for (size_t i = 0; i < s.n_chunks && s.segments; i++) cf_transcript_segment_free(&s.segments[i]);
@@ -329,14 +331,8 @@ cf_err cf__transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_opti
     free(chunks);
     pthread_mutex_destroy(&s.err_lock);
     if (e) cf_transcript_free(out);
-    else cf__span_report(span, 1.0, "recognising");
+    else cf_progress_report(progress, 1.0, "recognising");
     return e;
-}
-
-cf_err cf_transcribe_pcm(const int16_t *pcm, size_t n, const cf_transcribe_options *opts,
-                         cf_progress *progress, cf_transcript *out, cf_error *err) {
-    const cf__span all = {progress, 0.0, 1.0};
-    return cf__transcribe_pcm(pcm, n, opts, &all, out, err);
 }
 
 cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, cf_progress *progress,
@@ -348,10 +344,12 @@ cf_err cf_transcribe_file(const char *path, const cf_transcribe_options *opts, c
     int16_t *pcm = NULL;
     size_t n = 0;
     /* Decoding audio is fast next to recognition: it gets the first 10% of the bar. */
-    const cf__span load = {progress, 0.0, 0.1}, rec = {progress, 0.1, 1.0};
+    cf_progress load, rec;
+    cf_progress_part(&load, progress, 0.0, 0.1);
+    cf_progress_part(&rec, progress, 0.1, 1.0);
     e = cf__stt_load_audio(path, opts ? &opts->select : NULL, opts ? opts->max_duration_ms : 0, &load, &pcm,
                            &n, err);
-    if (!e) e = cf__transcribe_pcm(pcm, n, opts, &rec, out, err);
+    if (!e) e = cf_transcribe_pcm(pcm, n, opts, &rec, out, err);
     free(pcm);
     return e;
 }
