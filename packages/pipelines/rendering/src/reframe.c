@@ -324,7 +324,11 @@ cf_err cf_split_regions(const char *path, int64_t start_ms, int64_t end_ms, doub
         for (size_t i = 1; i < n; i++)
             if (hits[i].cx - hits[i - 1].cx > gap) gap = hits[i].cx - hits[i - 1].cx, split = i;
     }
-    if (!e && (n < 2 || gap <= median_of(hits, n, 2)))
+    /* two people: the faces fall into two groups further apart than a face is tall, each seen
+     * in at least a fifth of the hits (and twice): a face in one look of many is a passer-by, a
+     * cutaway or a detector's mistake, and gets no half of the picture */
+    size_t least = n / 5 > 2 ? n / 5 : 2;
+    if (!e && (n < 2 || gap <= median_of(hits, n, 2) || split < least || n - split < least))
         e = cf_error_set(err, CF_ERR_NOT_FOUND, "split: %zu face(s) seen, not two people", n);
     for (int g = 0; !e && g < 2; g++) {
         const face_hit *part = g ? hits + split : hits;

@@ -35,4 +35,10 @@ fi
   -loop 1 -framerate 12.5 -t 2 -i "$dir/face.png" \
   -filter_complex "[1]scale=150:150,split[a][b];[0][a]overlay=x=60:y=10:shortest=1[l];[l][b]overlay=x=420:y=200:shortest=1,format=yuv420p" \
   -c:v libx264 -preset veryfast -crf 18 "$dir/two_faces.mp4"
+# guest_briefly.mp4 — 640x360 12.5 fps 4 s: two_faces.mp4's right person throughout, its left
+#                    one only for the first 0.3 s (one look of eight or nine).
+[ -s "$dir/guest_briefly.mp4" ] || ffmpeg -v error -y -f lavfi -i color=c=0x505050:s=640x360:r=12.5:d=4 \
+  -loop 1 -framerate 12.5 -t 4 -i "$dir/face.png" \
+  -filter_complex "[1]scale=150:150,split[a][b];[0][a]overlay=x=60:y=10:shortest=1:enable='lt(t,0.3)'[l];[l][b]overlay=x=420:y=200:shortest=1,format=yuv420p" \
+  -c:v libx264 -preset veryfast -crf 18 "$dir/guest_briefly.mp4"
 echo "test media ready in $dir"
