@@ -24,7 +24,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "training"))
 import train_audio_events as T  # noqa: E402
 
 
-
 def kinds(manifest):
     """The manifest's segment kinds in the order they first appear (set 1's seven, the later
     sets' exclaim, musicbed and musiccuts too)."""

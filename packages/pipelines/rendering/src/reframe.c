@@ -95,15 +95,20 @@ static double motion(analysis *a, const cf_gray_image *cur, cf_camera_sample *s)
     return sum_abs / total;
 }
 
+/* The detector's settings for a reframe's and a split's faces: one rule for both. */
+static void face_params(cf_detect_params *dp) {
+    cf_detect_params_default(dp);
+    dp->scale_factor = 1.15;
+    dp->min_size = 20;
+}
+
 static cf_err detect_faces(analysis *a, const cf_gray_image *img, int64_t t_ms, cf_error *err) {
     if (!a->cascade || t_ms - a->last_face_ms < a->p->face_interval_ms) return CF_OK;
     free(a->faces);
     a->faces = NULL;
     a->last_face_ms = t_ms;
     cf_detect_params dp;
-    cf_detect_params_default(&dp);
-    dp.scale_factor = 1.15;
-    dp.min_size = 20;
+    face_params(&dp);
     return cf_haar_detect(a->cascade, img, &dp, &a->faces, &a->n_faces, err);
 }
 
@@ -279,8 +284,7 @@ static cf_err collect_faces(const char *path, int64_t start_ms, int64_t end_ms, 
         if (span > 0) cf_progress_report(progress, (double)(ms - start_ms) / span, "faces");
         next_ms = ms + SPLIT_FACE_INTERVAL_MS;
         cf_detect_params dp;
-        cf_detect_params_default(&dp);
-        dp.scale_factor = 1.15, dp.min_size = 20;
+        face_params(&dp);
         cf_rect *faces = NULL;
         size_t nf = 0;
         if ((e = cf_haar_detect(cascade, &img, &dp, &faces, &nf, err))) break;
