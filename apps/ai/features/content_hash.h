@@ -11,6 +11,10 @@
 #include "clipforge/progress.h"
 
 #define CF_SHA256_HEX 65 /* 64 hex digits and the NUL */
+/* The share of a job's progress its media's hash takes when the hash is not remembered: hashing
+ * reads every byte once at memory speed, tens of times faster than a decode, yet a few GB still
+ * take seconds, which should move a bar and be cancellable. */
+#define CF_HASH_SHARE 0.02
 
 /* SHA-256 of path's bytes as lower-case hex into hex. memo_dir may be NULL (no memo). Progress
  * reports the share read; cancel stops it (CF_ERR_CANCELLED). */

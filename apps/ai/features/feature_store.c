@@ -219,8 +219,11 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
                                 char *sha256, cf_error *err) {
     if (sha256) sha256[0] = '\0';
     if (!fs || !cf_feature_options_keepable(o)) return cf_features_extract(path, o, progress, out, err);
+    cf_progress hashing, decoding;
+    cf_progress_part(&hashing, progress, 0, CF_HASH_SHARE);
+    cf_progress_part(&decoding, progress, CF_HASH_SHARE, 1);
     char hex[CF_SHA256_HEX];
-    cf_err rc = cf_content_hash_file(path, fs->memo_dir, NULL, hex, err);
+    cf_err rc = cf_content_hash_file(path, fs->memo_dir, &hashing, hex, err);
     if (rc) return rc;
     if (sha256) memcpy(sha256, hex, CF_SHA256_HEX);
     char events[64]; /* a track whose audio events came from another model is another object */
@@ -230,7 +233,7 @@ cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf
         cf_progress_report(progress, 0.95, "stored features");
         return CF_OK;
     }
-    if ((rc = cf_features_extract(path, o, progress, out, err))) return rc;
+    if ((rc = cf_features_extract(path, o, &decoding, out, err))) return rc;
     cf_error perr;
     if (cf_feature_store_put(fs, hex, *out, meta, &perr))
         cf_log_warn("features", "cannot store the features of %s: %s", path, perr.msg);

@@ -1,7 +1,8 @@
 /* test_feature_store.c — the feature store: tracks round-trip bit for bit with their
  * description, damaged, truncated and other-version objects are refused (a miss, never fatal),
  * get/put/list over a real local storage, the catalogue skips stray objects and marks older
- * extractor versions, content hashes match sha256sum's and are remembered per file identity. */
+ * extractor versions, content hashes match sha256sum's and are remembered per file identity, and
+ * extraction reports its hash as the first share of its progress and stops it when cancelled. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,11 +179,68 @@ static void test_content_hash_matches_sha256_and_is_remembered(void **state) {
     free(memo);
 }
 
+typedef struct hash_seen {
+    cf_progress progress;
+    int reports;
+    double first, last;
+    bool cancel;
+} hash_seen;
+
+static void on_hash_progress(void *user, double fraction, const char *stage) {
+    hash_seen *s = user;
+    if (strcmp(stage, "hashing")) return;
+    if (!s->reports++) s->first = fraction;
+    s->last = fraction;
+    if (s->cancel) cf_progress_cancel(&s->progress);
+}
+
+static size_t memo_entries(const char *memo) {
+    char *hashes = cf_path_join(memo, "hashes");
+    DIR *d = opendir(hashes);
+    size_t n = 0;
+    for (struct dirent *de; d && (de = readdir(d));) n += de->d_name[0] != '.';
+    if (d) closedir(d);
+    free(hashes);
+    return n;
+}
+
+/* A large upload's hash takes seconds: the first share of the bar, and a cancel stops it. */
+static void test_extract_reports_and_cancels_the_hash(void **state) {
+    (void)state;
+    char *file = cf_path_join(g_dir, "big.bin"), *memo = cf_path_join(g_dir, "memo-x");
+    FILE *f = fopen(file, "w");
+    for (int i = 0; i < 3 * (1 << 20) + 5; i++) fputc(i * 7 % 251, f);
+    fclose(f);
+    cf_feature_store *fs = NULL;
+    cf_feature_track *t = NULL;
+    cf_error err;
+    assert_int_equal(cf_feature_store_open(g_storage, memo, &fs, &err), CF_OK);
+    hash_seen s = {.cancel = true};
+    cf_progress_init(&s.progress, on_hash_progress, &s);
+    assert_int_equal(cf_feature_store_extract(fs, file, NULL, NULL, &s.progress, &t, NULL, &err),
+                     CF_ERR_CANCELLED);
+    assert_null(t);
+    assert_int_equal(s.reports, 1);
+    assert_true(s.first > 0 && s.first <= CF_HASH_SHARE);
+    assert_int_equal(memo_entries(memo), 0); /* a hash not finished is not remembered */
+    hash_seen whole = {0};
+    cf_progress_init(&whole.progress, on_hash_progress, &whole);
+    cf_err rc = cf_feature_store_extract(fs, file, NULL, NULL, &whole.progress, &t, NULL, &err);
+    assert_true(rc != CF_OK && rc != CF_ERR_CANCELLED); /* hashed, then not media */
+    assert_int_equal(whole.reports, 4);
+    assert_true(whole.first < whole.last && whole.last > CF_HASH_SHARE * 0.99 && whole.last <= CF_HASH_SHARE);
+    assert_int_equal(memo_entries(memo), 1);
+    cf_feature_store_free(fs);
+    free(file);
+    free(memo);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_refusals),
         cmocka_unit_test(test_store_get_put_list),
         cmocka_unit_test(test_content_hash_matches_sha256_and_is_remembered),
+        cmocka_unit_test(test_extract_reports_and_cancels_the_hash),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

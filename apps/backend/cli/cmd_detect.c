@@ -183,13 +183,17 @@ static void print_table(const cf_highlight_detection_result *r, const cf_feature
 
 typedef struct file_key {
     const char *path, *memo_dir;
+    cf_progress *progress;
 } file_key;
 
-/* The A/B key of a file: its content hash (the same bytes get the same arm anywhere). */
+/* The A/B key of a file: its content hash (the same bytes get the same arm anywhere). Hashed
+ * before the detection, as its first share of the bar. */
 static cf_err content_key(void *user, char *key, size_t cap, cf_error *err) {
     file_key *k = user;
     char hex[CF_SHA256_HEX];
-    cf_err rc = cf_content_hash_file(k->path, k->memo_dir, NULL, hex, err);
+    cf_progress hashing;
+    cf_progress_part(&hashing, k->progress, 0, CF_HASH_SHARE);
+    cf_err rc = cf_content_hash_file(k->path, k->memo_dir, &hashing, hex, err);
     if (rc == CF_OK) snprintf(key, cap, "sha256:%s", hex);
     return rc;
 }
@@ -223,17 +227,21 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
     set_lengths(a, &req); /* checked by parse_args */
     if (a->min_score) req.has_min_score = true, req.min_score = strtod(a->min_score, NULL);
     char why[256] = "";
-    file_key key = {a->input, cache};
-    cf_err rc =
-        cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why, sizeof why, err);
-    char *assigned = req.model_version != a->model_version ? req.model_version : NULL;
-    if (rc) return free(cache), rc;
-    if (why[0]) fprintf(stderr, "clipforge detect: registry: %s\n", why);
     cf_cli_bar bar;
     cf_progress progress;
     cf_cli_bar_init(&bar, "detect", a->json);
     cf_progress_init(&progress, cf_cli_bar_update, &bar);
     cf_cli_cancel_on_signal(&progress);
+    file_key key = {a->input, cache, &progress};
+    cf_err rc =
+        cf_highlight_assign(cf_hl_models_dir(&o.paths), &req, content_key, &key, why, sizeof why, err);
+    char *assigned = req.model_version != a->model_version ? req.model_version : NULL;
+    if (rc) {
+        cf_cli_cancel_on_signal(NULL);
+        cf_cli_bar_finish(&bar);
+        return free(cache), rc;
+    }
+    if (why[0]) fprintf(stderr, "clipforge detect: registry: %s\n", why);
     cf_storage *storage = NULL;
     cf_feature_store *fs = NULL;
     if (cache && !(rc = cf_app_open_storage(cfg, &storage, err)))

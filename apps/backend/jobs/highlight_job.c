@@ -111,7 +111,8 @@ static void public_base(const cf_config *cfg, char *out, size_t cap) {
 }
 
 /* A URL the inference service can fetch the media from, and its content hash when the storage
- * holds it as a local file (hashing an object elsewhere would mean downloading it here). */
+ * holds it as a local file (hashing an object elsewhere would mean downloading it here). The
+ * hash is the job's first share; a cancel stops it (the call to the service then sees it). */
 static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char **url,
                                 char sha[CF_SHA256_HEX], cf_error *err) {
     cf_media_record m;
@@ -132,11 +133,13 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
         *url = signed_url, signed_url = NULL;
     }
     const char *backend = ctx->storage->m->name;
+    cf_progress hashing;
+    cf_progress_part(&hashing, ctx->progress, 0, CF_HASH_SHARE);
     char *memo = cf_feature_cache_dir(ctx->cfg->feature_cache_dir, ctx->cfg->data_dir);
     cf_error ignored;
     if (!rc && memo && (!strcmp(backend, "local") || !strcmp(backend, "file")) &&
         cf_storage_local_path(ctx->storage, m.key, &path, &ignored) == CF_OK &&
-        cf_content_hash_file(path, memo, NULL, sha, &ignored) != CF_OK)
+        cf_content_hash_file(path, memo, &hashing, sha, &ignored) != CF_OK)
         sha[0] = '\0';
     free(memo);
     free(path);
