@@ -241,7 +241,10 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
         cf_cli_bar_finish(&bar);
         return free(cache), rc;
     }
-    if (why[0]) fprintf(stderr, "clipforge detect: registry: %s\n", why);
+    if (why[0]) {
+        cf_cli_bar_finish(&bar); /* the hash's bar, if drawn, ends its line first */
+        fprintf(stderr, "clipforge detect: registry: %s\n", why);
+    }
     cf_storage *storage = NULL;
     cf_feature_store *fs = NULL;
     if (cache && !(rc = cf_app_open_storage(cfg, &storage, err)))
