@@ -142,13 +142,42 @@ cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms,
 }
 
 /* The passes before the encode (the framing of each smart-crop or split scene: a decode of the
- * scene, a fifth of a split render's time) share the first PREPARE_SHARE of a render's progress,
- * scene by scene, so the bar moves by each pass's share and never back. */
+ * scene, a fifth of a split render's time) take up to PREPARE_SHARE of a render's progress: that
+ * share times the part of the timeline they read, each scene's pass in proportion to its length,
+ * so the bar moves by each pass's share and never back, and a render without them starts its
+ * encode at 0. The encode takes the rest up to ENCODE_END (the outputs' finishing, the rest). */
 #define PREPARE_SHARE 0.2
+#define ENCODE_END 0.95
+
+static bool framed(const cf_timeline_scene *s) {
+    return s->layout == CF_SCENE_LAYOUT_SMART_CROP || s->layout == CF_SCENE_LAYOUT_SPLIT;
+}
+
+static double scene_ms(const cf_timeline_scene *s) {
+    return s->out_ms > s->in_ms ? (double)(s->out_ms - s->in_ms) : 0.0;
+}
+
+/* The framed length of scenes [0, upto) and of the whole timeline. */
+static double framed_ms(const job *j, size_t upto, double *total) {
+    double f = 0;
+    *total = 0;
+    for (size_t k = 0; k < j->tl->n_scenes; k++) {
+        const cf_timeline_scene *s = &j->tl->scenes[k];
+        if (k < upto && framed(s)) f += scene_ms(s);
+        *total += scene_ms(s);
+    }
+    return f;
+}
+
+static double prepare_share(const job *j) {
+    double total, f = framed_ms(j, j->tl->n_scenes, &total);
+    return total > 0 ? PREPARE_SHARE * f / total : 0.0;
+}
 
 static void scene_part(const job *j, size_t i, cf_progress *part) {
-    double n = (double)j->tl->n_scenes;
-    cf_progress_part(part, j->progress, PREPARE_SHARE * (double)i / n, PREPARE_SHARE * (double)(i + 1) / n);
+    double total, before = framed_ms(j, i, &total), len = scene_ms(&j->tl->scenes[i]);
+    double per_ms = total > 0 ? PREPARE_SHARE / total : 0;
+    cf_progress_part(part, j->progress, per_ms * before, per_ms * (before + len));
 }
 
 static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
@@ -586,7 +615,9 @@ static cf_err pump(job *j, cf_error *err) {
             cf_err e = cf_render_output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
             if (e) return e;
         }
-        cf_progress_report(j->progress, dur > 0 ? PREPARE_SHARE + 0.75 * j->last_s / dur : 0.5, "encode");
+        double from = prepare_share(j);
+        cf_progress_report(j->progress, dur > 0 ? from + (ENCODE_END - from) * j->last_s / dur : 0.5,
+                           "encode");
         if (ret == AVERROR_EOF) return check_sources(j, err);
     }
 }

@@ -1,5 +1,6 @@
-/* test_service.c — the render service: renders into the data directory by clip id, cancels a
- * running render from another thread (nothing left behind), refuses unsafe clip ids. */
+/* test_service.c — the render service: renders into the data directory by clip id, reports a
+ * framing pass and the encode in their shares, cancels a running render from another thread
+ * (nothing left behind), refuses unsafe clip ids. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,6 +82,47 @@ static void test_cancel_stops_a_running_render(void **state) {
     assert_int_not_equal(access(out, F_OK), 0);
 }
 
+typedef struct seen {
+    double first_encode, last_encode, top_framing, last;
+    bool backwards;
+} seen;
+
+static void on_progress(void *user, double f, const char *stage) {
+    seen *s = user;
+    if (f < s->last) s->backwards = true;
+    s->last = f;
+    if (!strcmp(stage, "encode") && s->first_encode < 0) s->first_encode = f;
+    if (!strcmp(stage, "encode")) s->last_encode = f;
+    else if (s->first_encode < 0 && f > s->top_framing) s->top_framing = f;
+}
+
+static seen render_seen(const char *template_id, const char *clip_id) {
+    job j;
+    request(&j, clip_id, NULL);
+    j.req.template_id = (char *)template_id;
+    seen s = {.first_encode = -1};
+    cf_progress p;
+    cf_progress_init(&p, on_progress, &s);
+    j.rc = cf_render_service_default()->render(NULL, &j.req, &p, &j.res, &j.err);
+    if (j.rc) fail_msg("%s", j.err.msg);
+    cf_render_result_free(&j.res);
+    return s;
+}
+
+/* A render's framing pass (smart crop) takes the first fifth of its progress and the encode the
+ * rest; a render without one starts its encode at 0 rather than at a fifth. */
+static void test_progress_shares_follow_the_framing(void **state) {
+    (void)state;
+    seen crop = render_seen("shorts-smartcrop", "clip-p1");
+    assert_false(crop.backwards);
+    assert_true(crop.top_framing > 0.1 && crop.top_framing <= 0.2 + 1e-9);
+    assert_true(crop.first_encode >= 0.2 - 1e-9 && crop.last_encode > 0.9 && crop.last_encode <= 0.95 + 1e-9);
+    seen blur = render_seen("shorts-blur", "clip-p2");
+    assert_false(blur.backwards);
+    assert_true(blur.first_encode >= 0 && blur.first_encode < 0.1);
+    assert_true(blur.last_encode > 0.9 && blur.last_encode <= 0.95 + 1e-9);
+}
+
 static void test_unsafe_clip_ids_are_refused(void **state) {
     (void)state;
     job j;
@@ -138,6 +180,7 @@ static void test_webhook_goes_through_the_configured_adapter(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_renders_into_the_data_dir_by_clip_id),
+        cmocka_unit_test(test_progress_shares_follow_the_framing),
         cmocka_unit_test(test_cancel_stops_a_running_render),
         cmocka_unit_test(test_unsafe_clip_ids_are_refused),
         cmocka_unit_test(test_webhook_goes_through_the_configured_adapter),
