@@ -75,7 +75,8 @@ grep -q "#1  audio *aac *44100 Hz" out.txt && ! grep -q "#2 " out.txt && grep -q
 grep -q "video stream 2 carries on video stream 0" err.txt && grep -q "audio stream 3 carries on audio stream 1" err.txt ||
   fail "the streams carried on are not logged: $(cat err.txt)"
 ok clip --input pids.ts --output pids.mp4 --trim 1:7
-grep -q "^note:" out.txt && fail "notes on a whole clip: $(cat out.txt)"
+# (a smart cut's own note, saying what it copied, is no loss)
+grep "^note:" out.txt | grep -vq "^note: smart cut: " && fail "notes on a whole clip: $(cat out.txt)"
 approx "$(sval pids.mp4 v:0 duration)" 6.0 0.1 && approx "$(sval pids.mp4 a:0 duration)" 6.0 0.1 ||
   fail "pids.ts 1-7: video $(sval pids.mp4 v:0 duration) s, audio $(sval pids.mp4 a:0 duration) s"
 [ "$(pitch pids.mp4 1)/$(pitch pids.mp4 4.5)" = 440.0/880.0 ] || fail "pids.ts 1-7: pitch $(pitch pids.mp4 1), then $(pitch pids.mp4 4.5) Hz"

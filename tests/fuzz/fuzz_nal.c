@@ -3,7 +3,7 @@
  * unit. An avcC that parses must build back (with the Annex B units added) into a record that
  * parses to the same sets; Annex B converted to length prefixes must read back unit by unit, and
  * so must an hvcC's sets joined ahead of an access unit; the CRA to BLA rewrite changes only NAL
- * unit headers. */
+ * unit headers; an Annex B configuration made an avcC builds into one that parses back. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +58,21 @@ static void check_annexb(const uint8_t *data, size_t size, const cfclip_nal *uni
     free(out);
 }
 
+/* An MPEG-TS configuration made an avcC: it builds into a record that parses back with its sets,
+ * and the bytes it came from know their own sets. */
+static void check_avcc_from_annexb(const uint8_t *data, size_t size) {
+    cfclip_avcc a, b;
+    if (cfclip_avcc_from_annexb(data, size, &a) < 0) return;
+    if (a.n_sps < 1 || a.n_pps < 1 || a.length_size != 4) abort();
+    bool all_kept = a.n_sps < 31 && a.n_pps < CFCLIP_AVCC_MAX_SETS; /* the record's limits */
+    if (all_kept && !cfclip_annexb_sets_known(data, size, &a)) abort();
+    uint8_t *out;
+    size_t out_size;
+    if (cfclip_avcc_build(&a, NULL, 0, &out, &out_size) < 0) return;
+    if (cfclip_avcc_parse(out, out_size, &b) < 0 || b.n_sps != a.n_sps || b.n_pps != a.n_pps) abort();
+    free(out);
+}
+
 static void check_hvcc(const uint8_t *data, size_t size) {
     cfclip_hvcc h;
     if (cfclip_hvcc_parse(data, size, &h) < 0) return;
@@ -75,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < n; i++) (void)cfclip_h264_ps_id(&units[i]);
     check_avcc(data, size, units, n > 0 ? n : 0);
     check_hvcc(data, size);
+    check_avcc_from_annexb(data, size);
     check_annexb(data, size, units, n, CFCLIP_NAL_H264);
     check_annexb(data, size, units, n, CFCLIP_NAL_HEVC);
     for (int len = 1; len <= 4; len *= 2) {

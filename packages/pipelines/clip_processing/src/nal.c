@@ -190,6 +190,42 @@ static size_t first_unit(const uint8_t *d, size_t n) {
     return d && code_at == 0 ? at : n;
 }
 
+int cfclip_avcc_from_annexb(const uint8_t *d, size_t n, cfclip_avcc *out) {
+    memset(out, 0, sizeof *out);
+    size_t at = first_unit(d, n);
+    cfclip_nal u;
+    while (at < n && next_unit(d, n, &at, &u)) {
+        int type = u.data[0] & 0x1f;
+        if ((type == 7 || type == 8) && u.size > 0xffff) return -1;
+        if (type == 7 && out->n_sps < 31) out->sps[out->n_sps++] = u;
+        else if (type == 8 && out->n_pps < CFCLIP_AVCC_MAX_SETS) out->pps[out->n_pps++] = u;
+    }
+    if (out->n_sps == 0 || out->n_pps == 0 || out->sps[0].size < 4) return -1;
+    out->profile = out->sps[0].data[1];
+    out->compat = out->sps[0].data[2];
+    out->level = out->sps[0].data[3];
+    out->length_size = 4;
+    return 0;
+}
+
+static bool among(const cfclip_nal *u, const cfclip_nal *sets, int n) {
+    for (int i = 0; i < n; i++)
+        if (sets[i].size == u->size && !memcmp(sets[i].data, u->data, u->size)) return true;
+    return false;
+}
+
+bool cfclip_annexb_sets_known(const uint8_t *d, size_t n, const cfclip_avcc *a) {
+    size_t at = first_unit(d, n);
+    if (at >= n) return false;
+    cfclip_nal u;
+    while (next_unit(d, n, &at, &u)) {
+        int type = u.data[0] & 0x1f;
+        if ((type == 7 && !among(&u, a->sps, a->n_sps)) || (type == 8 && !among(&u, a->pps, a->n_pps)))
+            return false;
+    }
+    return true;
+}
+
 int cfclip_annexb_split(const uint8_t *d, size_t n, cfclip_nal *out, int max) {
     size_t at = first_unit(d, n);
     if (at >= n) return -1;

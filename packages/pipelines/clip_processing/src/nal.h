@@ -45,6 +45,14 @@ typedef struct cfclip_hvcc {
 int cfclip_hvcc_parse(const uint8_t *d, size_t n, cfclip_hvcc *out);
 /* Parses an avcC record; 0, or -1 when d is not one (Annex B extradata is not). */
 int cfclip_avcc_parse(const uint8_t *d, size_t n, cfclip_avcc *out);
+/* The avcC an Annex B configuration (an MPEG-TS stream's extradata: start codes, SPS and PPS)
+ * stands for, with 4-byte length prefixes and no extension bytes; 0, or -1 when d holds no SPS
+ * or no PPS. out's units point into d. */
+int cfclip_avcc_from_annexb(const uint8_t *d, size_t n, cfclip_avcc *out);
+/* True when every SPS and PPS in the Annex B access unit d is, byte for byte, one of a's (an
+ * MPEG-TS stream repeats its parameter sets; a stream whose sets change cannot be described by
+ * one avcC); false too when d is not Annex B. */
+bool cfclip_annexb_sets_known(const uint8_t *d, size_t n, const cfclip_avcc *a);
 /* The id an SPS (NAL type 7) or PPS (type 8) declares; -1 when nal is neither or is cut short. */
 int cfclip_h264_ps_id(const cfclip_nal *nal);
 /* Splits Annex B bytes (start code separated) into NAL units; returns how many it wrote (the

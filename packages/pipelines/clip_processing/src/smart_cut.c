@@ -7,8 +7,12 @@
  * HEVC's open picture groups are joined too: a CRA keyframe's leading pictures (shown before
  * it, decoded after it) are left out of the copy and encoded with the head, the CRA becomes a
  * BLA (a splice point), and when the tail's keyframe has leading pictures, decoding starts a
- * group earlier so that they decode. Settings: the plan's threads; edge quality SMART_CRF /
- * SMART_CRF_HEVC on preset CF_X264_PRESET. */
+ * group earlier so that they decode.
+ *
+ * An H.264 source in Annex B form (MPEG-TS: start codes, parameter sets repeated in the stream)
+ * is joined too: its configuration becomes an avcC, its copied packets length-prefixed ones
+ * without the repeated sets, so long as those are the configuration's own. Settings: the plan's threads; edge
+ * quality SMART_CRF / SMART_CRF_HEVC on preset CF_X264_PRESET. */
 #include "smart_cut.h"
 
 #include <libavutil/pixdesc.h>
@@ -66,6 +70,9 @@ typedef struct smart {
     int n_held;
     cfclip_nal_codec codec;
     int length_size;
+    bool annexb;         /* H.264 as MPEG-TS carries it: packets converted as they are copied */
+    bool sets_change;    /* annexb: a packet in range carries other parameter sets */
+    uint8_t avcc_ext[4]; /* annexb: a high profile's avcC extension */
     cfclip_avcc avcc;
     cfclip_hvcc hvcc;
     edge head, tail;
@@ -86,8 +93,9 @@ static cf_err cannot(cf_error *err, const char *why) {
 
 static cf_err check_h264(const AVCodecParameters *par, cf_error *err) {
     cfclip_avcc avcc;
-    if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
-        return cannot(err, "the source's H.264 has no MP4-style configuration (Annex B stream)");
+    if (cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &avcc) < 0 &&
+        cfclip_avcc_from_annexb(par->extradata, (size_t)par->extradata_size, &avcc) < 0)
+        return cannot(err, "the source's H.264 configuration holds no parameter sets");
     if (!avcodec_find_encoder_by_name("libx264")) return cannot(err, "libx264 is not available");
     return CF_OK;
 }
@@ -136,9 +144,21 @@ static int64_t to_ts(double s, AVRational tb) {
     return av_rescale_q(llround(s * 1e6), AV_TIME_BASE_Q, tb);
 }
 
+/* The kind of random access point pkt is. */
+static cfclip_key_kind key_kind(const smart *s, const AVPacket *pkt) {
+    if (!s->annexb) return cfclip_mp4_key_kind(pkt->data, (size_t)pkt->size, s->length_size, s->codec);
+    uint8_t *d;
+    size_t n;
+    if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &d, &n) < 0)
+        return CFCLIP_KEY_NONE;
+    cfclip_key_kind kind = cfclip_mp4_key_kind(d, n, s->length_size, s->codec);
+    free(d);
+    return kind;
+}
+
 /* Notes a keyframe met while scanning. */
 static void scan_key(smart *s, const AVPacket *pkt) {
-    cfclip_key_kind kind = cfclip_mp4_key_kind(pkt->data, (size_t)pkt->size, s->length_size, s->codec);
+    cfclip_key_kind kind = key_kind(s, pkt);
     int64_t delay = pkt->dts != AV_NOPTS_VALUE ? pkt->pts - pkt->dts : 0;
     if (!s->copy && pkt->pts >= s->start) {
         s->copy = true;
@@ -174,6 +194,8 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
          * all it needs at the first picture shown after the copy's first keyframe */
         bool done = s->copy && s->to_eof && video && pkt->pts > s->ka;
         if ((key && !s->to_eof && pkt->pts > s->end) || done) break;
+        if (video && s->annexb && !cfclip_annexb_sets_known(pkt->data, (size_t)pkt->size, &s->avcc))
+            s->sets_change = true;
         if (key) scan_key(s, pkt);
         else if (video) scan_picture(s, pkt);
         av_packet_unref(pkt);
@@ -182,6 +204,7 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
     if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR_INVALIDDATA)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "smart cut: cannot read the input: %s",
                             av_err2str(ret));
+    if (s->sets_change) return cannot(err, "the source's parameter sets change within the range");
     /* without a keyframe after the first one in range, its group runs past the end: nothing
      * can be copied and the whole range is encoded */
     if (s->copy && !s->to_eof && s->kb == AV_NOPTS_VALUE) s->copy = false;
@@ -501,6 +524,17 @@ static int splice_in(smart *s, AVPacket *pkt) {
     return set_data(pkt, data, size);
 }
 
+/* An Annex B packet as the length-prefixed one MP4 stores (its parameter sets, which the
+ * output's avcC holds, and delimiters left out). */
+static int length_prefixed(smart *s, AVPacket *pkt) {
+    uint8_t *data;
+    size_t size;
+    if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data, &size) < 0)
+        return AVERROR_BUG2;
+    if (size == 0) return free(data), AVERROR_BUG2; /* no picture in it */
+    return set_data(pkt, data, size);
+}
+
 /* Writes the copied packets that waited for the head. */
 static int write_held(smart *s) {
     int ret = 0;
@@ -525,6 +559,7 @@ static int copy_packet(smart *s, AVPacket *pkt) {
     if (pkt->pts == AV_NOPTS_VALUE) return AVERROR(ENOSYS);
     if (pkt->pts < s->ka) return s->lead_a ? 0 : AVERROR(ENOSYS);
     int ret = 0;
+    if (s->annexb && (ret = length_prefixed(s, pkt)) < 0) return ret;
     if (!s->copied_any && s->codec == CFCLIP_NAL_HEVC && s->head.enc && (ret = splice_in(s, pkt)) < 0)
         return ret;
     s->copied_any = true;
@@ -736,6 +771,22 @@ static void release(smart *s) {
     }
 }
 
+/* The avcC of an Annex B source: its sets, and for a high profile the chroma format and bit
+ * depths the record ends with (ISO/IEC 14496-15, 5.3.3.1.2), from the source's pixel format. */
+static void annexb_config(smart *s, const AVCodecParameters *par) {
+    cfclip_avcc_from_annexb(par->extradata, (size_t)par->extradata_size, &s->avcc); /* checked */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(par->format);
+    int p = s->avcc.profile;
+    if (!d || (p != 100 && p != 110 && p != 122 && p != 144)) return;
+    int chroma = d->nb_components < 3 ? 0 : d->log2_chroma_h ? 1 : d->log2_chroma_w ? 2 : 3;
+    int depth = d->comp[0].depth - 8;
+    s->avcc_ext[0] = (uint8_t)(0xfc | chroma);
+    s->avcc_ext[1] = s->avcc_ext[2] = (uint8_t)(0xf8 | (depth & 7));
+    s->avcc_ext[3] = 0; /* no SPS extensions */
+    s->avcc.tail = s->avcc_ext;
+    s->avcc.tail_size = sizeof s->avcc_ext;
+}
+
 cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         const char *audio_path, const char *path, cf_progress *progress,
                         cfclip_smart_stats *stats, cf_error *err) {
@@ -751,7 +802,8 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
         s.length_size = s.hvcc.length_size;
     } else {
         s.codec = CFCLIP_NAL_H264;
-        cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc);
+        s.annexb = cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc) < 0;
+        if (s.annexb) annexb_config(&s, par);
         s.length_size = s.avcc.length_size;
     }
     s.tb = in->fmt->streams[s.vindex]->time_base;
