@@ -10,7 +10,10 @@
 #      of the picture groups (1, 2, 5 s; 60 s ranges on 3 min inputs). One run each.
 #  (c) HEVC (x265's default open picture groups, 2 s, 3 min of 720p30): a 60 s cut, smart vs
 #      accurate vs the ffmpeg CLI re-encoding the range with libx265. Best of 2.
-# Usage: bench/smartcut_bench.sh BUILD_DIR
+#  (d) MPEG-TS H.264 (the 3 min 2 s-group input remuxed to TS): a 60 s cut, smart (which
+#      re-encoded such sources before: accurate is what they got) vs accurate vs the ffmpeg CLI
+#      re-encoding and copying the range. Best of 2.
+# Usage: [SMARTCUT_BENCH_PARTS="a b c d"] bench/smartcut_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
 cf="$build/clipforge"
@@ -42,13 +45,18 @@ gop_source() {
 gop_source 2 10 "$media/smart_600s_g2.mp4"
 for g in 1 2 5; do gop_source $g 3 "$media/smart_180s_g$g.mp4"; done
 gop_source 2 3 "$media/smart_180s_hevc.mp4" hevc
+if [ ! -s "$media/smart_180s_g2.ts" ]; then
+  ffmpeg -nostdin -v error -y -i "$media/smart_180s_g2.mp4" -c copy -f mpegts "$media/smart_180s_g2.ts.part"
+  mv "$media/smart_180s_g2.ts.part" "$media/smart_180s_g2.ts"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" "${SMARTCUT_BENCH_PARTS:-a b c d}" <<'PY'
 import json, subprocess, sys
 from benchlib import run
 cf, media, work = sys.argv[1:4]
+parts = sys.argv[4].split()
 src = media + "/smart_600s_g2.mp4"
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
@@ -71,53 +79,81 @@ def ffmpeg_encode(s, e, path=src, encoder="libx264"):
         return w, c
     return f
 
-def ffmpeg_copy(s, e):
+def ffmpeg_copy(s, e, path=src):
     def f():
-        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", src, "-c", "copy", work + "/ffc.mp4"])
+        w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", path, "-c", "copy", work + "/ffc.mp4"])
         return w, c
     return f
 
-S, E = 300.5, 360.7  # 60.2 s, both cuts between keyframes (every 2 s)
-contenders = [("clipforge smart", ours("smart", S, E)), ("clipforge accurate", ours("accurate", S, E)),
-              ("clipforge copy (keyframe-aligned start)", ours("copy", S, E)),
-              ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(S, E)),
-              ("ffmpeg CLI copy", ffmpeg_copy(S, E))]
-results = {name: [] for name, _ in contenders}
-for _ in range(3):
-    for name, f in contenders:
-        results[name].append(f())
-best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
-print("smart cut benchmark: 10 min 1080p30 H.264/AAC, 2 s groups, cut %.1f-%.1f s (60.2 s), best of 3" % (S, E))
-print("%-44s %9s %9s" % ("task", "wall s", "cpu s"))
-for name, (w, c) in best.items():
-    print("%-44s %9.3f %9.3f" % (name, w, c))
-sm, ac = best["clipforge smart"], best["clipforge accurate"]
-fe = best["ffmpeg CLI re-encode (veryfast CRF 23)"]
-print("(a) smart is %.1fx faster than accurate (wall; goal >= 8x), cpu %.1fx" % (ac[0] / sm[0], ac[1] / sm[1]))
-print("(a) smart is %.1fx faster than the ffmpeg CLI re-encoding the range (wall), cpu %.1fx" % (fe[0] / sm[0], fe[1] / sm[1]))
+def best_of(contenders, rounds):
+    results = {name: [] for name, _ in contenders}
+    for _ in range(rounds):
+        for name, f in contenders:
+            results[name].append(f())
+    return {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
 
-print("(b) gain by range length (2 s groups) and by group size (60 s ranges), one run each:")
-print("%-28s %10s %12s %8s" % ("case", "smart s", "accurate s", "gain"))
-cases = [("range 10 s", src, 300.5, 310.7), ("range 60 s", src, 300.5, 360.7), ("range 180 s", src, 300.5, 480.7)]
-cases += [("groups of %d s" % g, media + "/smart_180s_g%d.mp4" % g, 60.5, 120.7) for g in (1, 2, 5)]
-for name, path, s, e in cases:
-    sw = ours("smart", s, e, path)()[0]
-    aw = ours("accurate", s, e, path)()[0]
-    print("%-28s %10.3f %12.3f %7.1fx" % (name, sw, aw, aw / sw))
+def ratios(best, label):
+    for name, (w, c) in best.items():
+        print("%-44s %9.3f %9.3f" % (name, w, c))
+    sm = best["clipforge smart"]
+    for name in best:
+        if name != "clipforge smart":
+            print("(%s) smart is %.2fx faster than %s (wall), cpu %.2fx" % (label, best[name][0] / sm[0], name,
+                                                                          best[name][1] / sm[1]))
 
-hevc = media + "/smart_180s_hevc.mp4"
-contenders = [("clipforge smart", ours("smart", 60.5, 120.7, hevc)),
-              ("clipforge accurate", ours("accurate", 60.5, 120.7, hevc)),
-              ("ffmpeg CLI re-encode (libx265 veryfast)", ffmpeg_encode(60.5, 120.7, hevc, "libx265"))]
-results = {name: [] for name, _ in contenders}
-for _ in range(2):
-    for name, f in contenders:
-        results[name].append(f())
-best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
-print("(c) HEVC 720p30, open picture groups of 2 s, cut 60.5-120.7 s, best of 2:")
-for name, (w, c) in best.items():
-    print("%-44s %9.3f %9.3f" % (name, w, c))
-sm = best["clipforge smart"]
-for name in ("clipforge accurate", "ffmpeg CLI re-encode (libx265 veryfast)"):
-    print("(c) smart is %.1fx faster than %s (wall), cpu %.1fx" % (best[name][0] / sm[0], name, best[name][1] / sm[1]))
+if "d" in parts:
+    ts = media + "/smart_180s_g2.ts"
+    best = best_of([("clipforge smart", ours("smart", 60.5, 120.7, ts)),
+                    ("clipforge accurate (what TS got before)", ours("accurate", 60.5, 120.7, ts)),
+                    ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(60.5, 120.7, ts)),
+                    ("ffmpeg CLI copy", ffmpeg_copy(60.5, 120.7, ts))], 2)
+    print("(d) MPEG-TS H.264 1080p30, 2 s groups, cut 60.5-120.7 s, best of 2:")
+    ratios(best, "d")
+
+if "a" in parts:
+    S, E = 300.5, 360.7  # 60.2 s, both cuts between keyframes (every 2 s)
+    contenders = [("clipforge smart", ours("smart", S, E)), ("clipforge accurate", ours("accurate", S, E)),
+                  ("clipforge copy (keyframe-aligned start)", ours("copy", S, E)),
+                  ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(S, E)),
+                  ("ffmpeg CLI copy", ffmpeg_copy(S, E))]
+    results = {name: [] for name, _ in contenders}
+    for _ in range(3):
+        for name, f in contenders:
+            results[name].append(f())
+    best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
+    print("smart cut benchmark: 10 min 1080p30 H.264/AAC, 2 s groups, cut %.1f-%.1f s (60.2 s), best of 3" % (S, E))
+    print("%-44s %9s %9s" % ("task", "wall s", "cpu s"))
+    for name, (w, c) in best.items():
+        print("%-44s %9.3f %9.3f" % (name, w, c))
+    sm, ac = best["clipforge smart"], best["clipforge accurate"]
+    fe = best["ffmpeg CLI re-encode (veryfast CRF 23)"]
+    print("(a) smart is %.1fx faster than accurate (wall; goal >= 8x), cpu %.1fx" % (ac[0] / sm[0], ac[1] / sm[1]))
+    print("(a) smart is %.1fx faster than the ffmpeg CLI re-encoding the range (wall), cpu %.1fx" % (fe[0] / sm[0], fe[1] / sm[1]))
+
+if "b" in parts:
+    print("(b) gain by range length (2 s groups) and by group size (60 s ranges), one run each:")
+    print("%-28s %10s %12s %8s" % ("case", "smart s", "accurate s", "gain"))
+    cases = [("range 10 s", src, 300.5, 310.7), ("range 60 s", src, 300.5, 360.7), ("range 180 s", src, 300.5, 480.7)]
+    cases += [("groups of %d s" % g, media + "/smart_180s_g%d.mp4" % g, 60.5, 120.7) for g in (1, 2, 5)]
+    for name, path, s, e in cases:
+        sw = ours("smart", s, e, path)()[0]
+        aw = ours("accurate", s, e, path)()[0]
+        print("%-28s %10.3f %12.3f %7.1fx" % (name, sw, aw, aw / sw))
+
+if "c" in parts:
+    hevc = media + "/smart_180s_hevc.mp4"
+    contenders = [("clipforge smart", ours("smart", 60.5, 120.7, hevc)),
+                  ("clipforge accurate", ours("accurate", 60.5, 120.7, hevc)),
+                  ("ffmpeg CLI re-encode (libx265 veryfast)", ffmpeg_encode(60.5, 120.7, hevc, "libx265"))]
+    results = {name: [] for name, _ in contenders}
+    for _ in range(2):
+        for name, f in contenders:
+            results[name].append(f())
+    best = {name: tuple(min(x) for x in zip(*r)) for name, r in results.items()}
+    print("(c) HEVC 720p30, open picture groups of 2 s, cut 60.5-120.7 s, best of 2:")
+    for name, (w, c) in best.items():
+        print("%-44s %9.3f %9.3f" % (name, w, c))
+    sm = best["clipforge smart"]
+    for name in ("clipforge accurate", "ffmpeg CLI re-encode (libx265 veryfast)"):
+        print("(c) smart is %.1fx faster than %s (wall), cpu %.1fx" % (best[name][0] / sm[0], name, best[name][1] / sm[1]))
 PY
