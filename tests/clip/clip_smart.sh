@@ -183,11 +183,13 @@ ok clip --input still_page.mp4 --output still_page_out.mp4 --trim 3:8 --trim-mod
 approx "$(sval still_page_out.mp4 v:0 start_time)" 0 0.05 && approx "$(sval still_page_out.mp4 v:0 duration)" 5 0.1 ||
   fail "still page: video from $(sval still_page_out.mp4 v:0 start_time) s for $(sval still_page_out.mp4 v:0 duration) s"
 
-check "real recordings (forensics-samples-files, CC-BY-SA-4.0): a screen capture and a phone video"
+check "real recordings (forensics-samples-files, CC-BY-SA-4.0): a screen capture (also remuxed to MPEG-TS) and a phone video"
 if root=$(python3 "$(dirname "$0")/../media/debmedia.py" forensics-samples-files); then
   dir="$root/usr/share/forensics-samples/original-files"
-  for f in movie2/movie-hello.mp4:3.6 movie1/VID_20191220_170832.mp4:0; do
-    in="$dir/${f%%:*}"
+  ffmpeg -nostdin -v error -y -i "$dir/movie2/movie-hello.mp4" -map 0 -c copy -f mpegts hello.ts # as MPEG-TS too
+  for f in movie2/movie-hello.mp4:3.6 movie1/VID_20191220_170832.mp4:0 hello.ts:3.6; do
+    in=${f%%:*}
+    [ -f "$in" ] || in="$dir/$in"
     ok clip --input "$in" --output real.mp4 --trim 0.73:1.4 --trim-mode accurate
     [ "${f##*:}" = 0 ] || ok clip --input "$in" --output real.mp4 --trim 0.73:4.6 --trim-mode accurate
     mv real.mp4 real_acc.mp4
