@@ -11,8 +11,10 @@
  *
  * An H.264 source in Annex B form (MPEG-TS: start codes, parameter sets repeated in the stream)
  * is joined too: its configuration becomes an avcC, its copied packets length-prefixed ones
- * without the repeated sets, so long as those are the configuration's own. Settings: the plan's threads; edge
- * quality SMART_CRF / SMART_CRF_HEVC on preset CF_X264_PRESET. */
+ * without the repeated sets, so long as those are the configuration's own.
+ *
+ * Settings: the plan's threads; edge quality SMART_CRF / SMART_CRF_HEVC on preset
+ * CF_X264_PRESET. */
 #include "smart_cut.h"
 
 #include <libavutil/pixdesc.h>
