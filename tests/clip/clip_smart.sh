@@ -134,6 +134,25 @@ for gop in open:1:"1.3:9.7:210 2:8:150 4:12:200" closed:0:"1.3:9.7:210"; do
   [ "$(sval h.mp4 v:0 codec_tag_string)" = hev1 ] || fail "hevc ${gop%:*}: not an hev1 track"
 done
 
+check "MPEG-TS HEVC (Annex B): its configuration made an hvcC, open picture groups joined"
+gen hevc_open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=12" -c:v libx265 -preset veryfast \
+  -x265-params "keyint=50:min-keyint=50:scenecut=0:open-gop=1:log-level=error"
+ffmpeg -nostdin -v error -y -i hevc_open.mp4 -c copy hevc_open.ts
+ok clip --input hevc_open.ts --output hts.mp4 --trim 1.3:9.7 --trim-mode smart --json
+n=$(note out.txt)
+echo "  hevc_open.ts: $n"
+[[ "$n" == "smart cut: "* ]] || fail "hevc ts: $n"
+ok clip --input hevc_open.ts --output hts_acc.mp4 --trim 1.3:9.7 --trim-mode accurate
+[ "$(decode_errors hts.mp4)" -eq 0 ] || fail "hevc ts: decode errors"
+[ "$(frames hts.mp4 v:0)" -eq "$(frames hts_acc.mp4 v:0)" ] || fail "hevc ts: $(frames hts.mp4 v:0) pictures"
+[ "$(sval hts.mp4 v:0 codec_tag_string)" = hev1 ] || fail "hevc ts: not an hev1 track"
+[ "$(sval hts.mp4 v:0 profile)" = "$(sval hevc_open.mp4 v:0 profile)" ] || fail "hevc ts: profile changed"
+copied=$(same_packets hevc_open.mp4 hts.mp4) # keyframes carry their sets in the stream: not counted
+p=$(min_psnr hts.mp4 hts_acc.mp4)
+echo "  packets identical to the mp4's: $copied, lowest picture PSNR against the accurate cut: $p dB"
+[ "$copied" -ge 140 ] || fail "hevc ts: only $copied packets copied"
+ge "$p" 35 || fail "hevc ts: a picture is $p dB from the accurate cut"
+
 check "HEVC from a phone (hvc1): auto re-encodes (a smart cut's hev1 does not play on Apple's players); smart says so"
 # Before: auto smart-cut an iPhone's HEVC into an hev1 track, which the iPhone does not play.
 gen hvc1.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx265 -preset veryfast \
@@ -151,8 +170,8 @@ n=$(note out.txt)
 check "sources a smart cut cannot join are re-encoded, saying why"
 gen open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 50 -x264-params open-gop=1
 gen vp9.webm -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libvpx-vp9 -deadline realtime -cpu-used 8
-ffmpeg -nostdin -v error -y -i hvc1.mp4 -c copy hv.ts
-for f in open.mp4:IDR vp9.webm:H.264 hv.ts:Annex; do
+gen mp2v.ts -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v mpeg2video -f mpegts
+for f in open.mp4:IDR vp9.webm:H.264 mp2v.ts:H.264; do
   ok clip --input "${f%%:*}" --output fb.mp4 --trim 1.3:4.7 --trim-mode smart --json
   n=$(note out.txt)
   echo "  ${f%%:*}: $n"

@@ -3,7 +3,7 @@
  * unit. An avcC that parses must build back (with the Annex B units added) into a record that
  * parses to the same sets; Annex B converted to length prefixes must read back unit by unit, and
  * so must an hvcC's sets joined ahead of an access unit; the CRA to BLA rewrite changes only NAL
- * unit headers; an Annex B configuration made an avcC builds into one that parses back. */
+ * unit headers; an Annex B configuration made an avcC or hvcC builds into one that parses back. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +73,16 @@ static void check_avcc_from_annexb(const uint8_t *data, size_t size) {
     free(out);
 }
 
+/* An MPEG-TS HEVC configuration made an hvcC: it parses back with 4-byte lengths and its sets. */
+static void check_hvcc_from_annexb(const uint8_t *data, size_t size) {
+    uint8_t *out;
+    size_t out_size;
+    cfclip_hvcc h;
+    if (cfclip_hvcc_from_annexb(data, size, 1, 8, &out, &out_size) < 0) return;
+    if (cfclip_hvcc_parse(out, out_size, &h) < 0 || h.length_size != 4 || h.n_sets < 3) abort();
+    free(out);
+}
+
 static void check_hvcc(const uint8_t *data, size_t size) {
     cfclip_hvcc h;
     if (cfclip_hvcc_parse(data, size, &h) < 0) return;
@@ -91,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_avcc(data, size, units, n > 0 ? n : 0);
     check_hvcc(data, size);
     check_avcc_from_annexb(data, size);
+    check_hvcc_from_annexb(data, size);
     check_annexb(data, size, units, n, CFCLIP_NAL_H264);
     check_annexb(data, size, units, n, CFCLIP_NAL_HEVC);
     for (int len = 1; len <= 4; len *= 2) {

@@ -245,6 +245,98 @@ static bool kept_in_mp4(const cfclip_nal *u, cfclip_nal_codec codec) {
     return type != 7 && type != 8 && type != 9;
 }
 
+/* ---- hvcC from Annex B ---- */
+
+/* Up to cap bytes of u's payload after skip header bytes, emulation prevention bytes (the 03 of
+ * 00 00 03) removed; how many. */
+static size_t rbsp(const cfclip_nal *u, size_t skip, uint8_t *out, size_t cap) {
+    size_t n = 0, zeros = 0;
+    for (size_t i = skip; i < u->size && n < cap; i++) {
+        uint8_t b = u->data[i];
+        if (zeros >= 2 && b == 3) {
+            zeros = 0;
+            continue;
+        }
+        zeros = b == 0 ? zeros + 1 : 0;
+        out[n++] = b;
+    }
+    return n;
+}
+
+static uint8_t *put16(uint8_t *p, size_t v) {
+    *p++ = (uint8_t)(v >> 8);
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* The VPS (32), SPS (33) and PPS (34) units of d as hvcC arrays: with p NULL, measured (counts
+ * set, the bytes returned; -1 for a unit too long or too many); else written at p with the
+ * counts measured. */
+static long hvcc_arrays(const uint8_t *d, size_t n, uint8_t *p, int counts[3]) {
+    long size = 0;
+    int total = 0; /* the record's reader takes CFCLIP_HVCC_MAX_SETS units in all */
+    for (int type = 32; type <= 34; type++) {
+        if (p) {
+            *p++ = (uint8_t)(0x80 | type); /* array_completeness: every unit of the type is here */
+            p = put16(p, (size_t)counts[type - 32]);
+        }
+        size += 3;
+        int count = 0;
+        size_t at = first_unit(d, n);
+        cfclip_nal u;
+        while (at < n && next_unit(d, n, &at, &u)) {
+            if (u.size < 2 || hevc_type(u.data) != type) continue;
+            count++;
+            if (u.size > 0xffff || ++total > CFCLIP_HVCC_MAX_SETS) return -1;
+            if (p) {
+                p = put16(p, u.size);
+                memcpy(p, u.data, u.size);
+                p += u.size;
+            }
+            size += 2 + (long)u.size;
+        }
+        if (!p) counts[type - 32] = count;
+    }
+    return size;
+}
+
+/* The first SPS of d, its payload after the NAL header as RBSP: 13 bytes hold the layer count
+ * and the general profile, tier and level (ITU-T H.265 7.3.2.2, 7.3.3). */
+static bool first_sps(const uint8_t *d, size_t n, uint8_t sps[13]) {
+    size_t at = first_unit(d, n);
+    cfclip_nal u;
+    while (at < n && next_unit(d, n, &at, &u))
+        if (u.size >= 2 && hevc_type(u.data) == 33) return rbsp(&u, 2, sps, 13) == 13;
+    return false;
+}
+
+int cfclip_hvcc_from_annexb(const uint8_t *d, size_t n, int chroma_format, int bit_depth, uint8_t **out,
+                            size_t *out_size) {
+    *out = NULL;
+    uint8_t sps[13];
+    int counts[3];
+    long arrays = hvcc_arrays(d, n, NULL, counts);
+    if (arrays < 0 || !counts[0] || !counts[1] || !counts[2] || !first_sps(d, n, sps)) return -1;
+    uint8_t *p = malloc(23 + (size_t)arrays);
+    if (!p) return -1;
+    *out = p;
+    *out_size = 23 + (size_t)arrays;
+    int layers = ((sps[0] >> 1) & 7) + 1, nested = sps[0] & 1;
+    *p++ = 1;               /* configurationVersion */
+    memcpy(p, sps + 1, 12); /* profile space, tier, profile; compatibility; constraints; level */
+    p += 12;
+    *p++ = 0xf0, *p++ = 0x00; /* min_spatial_segmentation_idc: none said */
+    *p++ = 0xfc;              /* parallelismType: unknown */
+    *p++ = (uint8_t)(0xfc | (chroma_format & 3));
+    *p++ = (uint8_t)(0xf8 | ((bit_depth - 8) & 7));
+    *p++ = (uint8_t)(0xf8 | ((bit_depth - 8) & 7));
+    *p++ = 0, *p++ = 0;                              /* avgFrameRate: unknown */
+    *p++ = (uint8_t)(layers << 3 | nested << 2 | 3); /* constant rate unknown; 4-byte lengths */
+    *p++ = 3;                                        /* arrays: VPS, SPS, PPS */
+    hvcc_arrays(d, n, p, counts);
+    return 0;
+}
+
 static uint8_t *put_unit(uint8_t *p, const cfclip_nal *u, int length_size) {
     for (int k = length_size - 1; k >= 0; k--) *p++ = (uint8_t)(u->size >> (8 * k));
     memcpy(p, u->data, u->size);

@@ -53,6 +53,12 @@ int cfclip_avcc_from_annexb(const uint8_t *d, size_t n, cfclip_avcc *out);
  * MPEG-TS stream repeats its parameter sets; a stream whose sets change cannot be described by
  * one avcC); false too when d is not Annex B. */
 bool cfclip_annexb_sets_known(const uint8_t *d, size_t n, const cfclip_avcc *a);
+/* The hvcC an HEVC Annex B configuration (VPS, SPS, PPS with start codes) stands for, with
+ * 4-byte length prefixes: profile, tier, level and temporal layers from its first SPS; chroma
+ * format (0-3) and bit depth as the caller knows them from the decoded format. *out is malloc'd
+ * and the caller's; 0, or -1 when d holds no VPS, SPS or PPS, or its SPS is cut short. */
+int cfclip_hvcc_from_annexb(const uint8_t *d, size_t n, int chroma_format, int bit_depth, uint8_t **out,
+                            size_t *out_size);
 /* The id an SPS (NAL type 7) or PPS (type 8) declares; -1 when nal is neither or is cut short. */
 int cfclip_h264_ps_id(const cfclip_nal *nal);
 /* Splits Annex B bytes (start code separated) into NAL units; returns how many it wrote (the

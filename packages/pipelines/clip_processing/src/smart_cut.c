@@ -9,9 +9,10 @@
  * BLA (a splice point), and when the tail's keyframe has leading pictures, decoding starts a
  * group earlier so that they decode.
  *
- * An H.264 source in Annex B form (MPEG-TS: start codes, parameter sets repeated in the stream)
- * is joined too: its configuration becomes an avcC, its copied packets length-prefixed ones
- * without the repeated sets, so long as those are the configuration's own.
+ * H.264 and HEVC in Annex B form (MPEG-TS: start codes, parameter sets repeated in the stream)
+ * are joined too: the configuration becomes an avcC or hvcC and the copied packets
+ * length-prefixed ones; H.264's lose the repeated sets, so long as those are the configuration's
+ * own, HEVC's keep them (an hev1 track carries sets in the stream).
  *
  * Settings: the plan's threads; edge quality SMART_CRF / SMART_CRF_HEVC on preset
  * CF_X264_PRESET. */
@@ -72,9 +73,12 @@ typedef struct smart {
     int n_held;
     cfclip_nal_codec codec;
     int length_size;
-    bool annexb;         /* H.264 as MPEG-TS carries it: packets converted as they are copied */
-    bool sets_change;    /* annexb: a packet in range carries other parameter sets */
-    uint8_t avcc_ext[4]; /* annexb: a high profile's avcC extension */
+    bool annexb;         /* as MPEG-TS carries it: packets converted as they are copied */
+    bool sets_change;    /* annexb H.264: a packet in range carries other parameter sets */
+    uint8_t avcc_ext[4]; /* annexb H.264: a high profile's avcC extension */
+    uint8_t *hvcc_made;  /* annexb HEVC: the hvcC made from the extradata (owned); s->hvcc's units
+                          * point into it */
+    size_t hvcc_made_size;
     cfclip_avcc avcc;
     cfclip_hvcc hvcc;
     edge head, tail;
@@ -102,11 +106,33 @@ static cf_err check_h264(const AVCodecParameters *par, cf_error *err) {
     return CF_OK;
 }
 
+/* The chroma format (0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4) and bit depth of par's pictures;
+ * false when its pixel format is unknown. */
+static bool format_of(const AVCodecParameters *par, int *chroma, int *depth) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(par->format);
+    if (!d) return false;
+    *chroma = d->nb_components < 3 ? 0 : d->log2_chroma_h ? 1 : d->log2_chroma_w ? 2 : 3;
+    *depth = d->comp[0].depth;
+    return true;
+}
+
+/* The hvcC of an HEVC source in Annex B form (MPEG-TS), made from its extradata (malloc'd). */
+static int hvcc_of_annexb(const AVCodecParameters *par, uint8_t **out, size_t *size) {
+    int chroma, depth;
+    *out = NULL;
+    if (!format_of(par, &chroma, &depth)) return -1;
+    return cfclip_hvcc_from_annexb(par->extradata, (size_t)par->extradata_size, chroma, depth, out, size);
+}
+
 static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
     cfclip_hvcc hvcc;
-    if (cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) < 0)
-        return cannot(err, "the source's HEVC has no MP4-style configuration (Annex B stream)");
-    if (hvcc.n_sets == 0) return cannot(err, "the source's HEVC configuration holds no parameter sets");
+    uint8_t *made = NULL;
+    size_t size = 0;
+    bool ok = cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) == 0 ||
+              (hvcc_of_annexb(par, &made, &size) == 0 && cfclip_hvcc_parse(made, size, &hvcc) == 0);
+    int sets = ok ? hvcc.n_sets : 0;
+    free(made);
+    if (sets == 0) return cannot(err, "the source's HEVC configuration holds no parameter sets");
     if (!avcodec_find_encoder_by_name("libx265")) return cannot(err, "libx265 is not available");
     return CF_OK;
 }
@@ -196,7 +222,8 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
          * all it needs at the first picture shown after the copy's first keyframe */
         bool done = s->copy && s->to_eof && video && pkt->pts > s->ka;
         if ((key && !s->to_eof && pkt->pts > s->end) || done) break;
-        if (video && s->annexb && !cfclip_annexb_sets_known(pkt->data, (size_t)pkt->size, &s->avcc))
+        if (video && s->annexb && s->codec == CFCLIP_NAL_H264 &&
+            !cfclip_annexb_sets_known(pkt->data, (size_t)pkt->size, &s->avcc))
             s->sets_change = true;
         if (key) scan_key(s, pkt);
         else if (video) scan_picture(s, pkt);
@@ -297,10 +324,18 @@ static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
 /* The output's decoder configuration: for H.264 the source's avcC with the edge encoders'
  * parameter sets added; for HEVC the source's hvcC as it is, in an hev1 track (the edges'
  * sets travel in the stream). */
+static cf_err set_extradata(AVCodecParameters *par, const uint8_t *d, size_t size, cf_error *err) {
+    av_freep(&par->extradata);
+    par->extradata = av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (par->extradata) memcpy(par->extradata, d, size);
+    par->extradata_size = par->extradata ? (int)size : 0;
+    return par->extradata ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
     if (s->codec == CFCLIP_NAL_HEVC) {
         par->codec_tag = MKTAG('h', 'e', 'v', '1');
-        return CF_OK;
+        return s->annexb ? set_extradata(par, s->hvcc_made, s->hvcc_made_size, err) : CF_OK;
     }
     cfclip_nal extra[16];
     int n = 0;
@@ -316,12 +351,9 @@ static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
     size_t size;
     if (cfclip_avcc_build(&s->avcc, extra, n, &avcc, &size) < 0)
         return cannot(err, "the source's configuration has no room for more parameter sets");
-    av_freep(&par->extradata);
-    par->extradata = av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (par->extradata) memcpy(par->extradata, avcc, size);
-    par->extradata_size = par->extradata ? (int)size : 0;
+    cf_err rc = set_extradata(par, avcc, size, err);
     free(avcc);
-    return par->extradata ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return rc;
 }
 
 /* ---- writing ---- */
@@ -526,8 +558,8 @@ static int splice_in(smart *s, AVPacket *pkt) {
     return set_data(pkt, data, size);
 }
 
-/* An Annex B packet as the length-prefixed one MP4 stores (its parameter sets, which the
- * output's avcC holds, and delimiters left out). */
+/* An Annex B packet as the length-prefixed one MP4 stores (delimiters left out, and H.264's
+ * parameter sets, which the output's avcC holds). */
 static int length_prefixed(smart *s, AVPacket *pkt) {
     uint8_t *data;
     size_t size;
@@ -766,6 +798,7 @@ static void release(smart *s) {
     }
     avcodec_free_context(&s->dec);
     av_packet_free(&s->opkt);
+    free(s->hvcc_made);
     for (int i = 0; i < s->n_held; i++) av_packet_free(&s->held[i]);
     if (s->oc) {
         avio_closep(&s->oc->pb);
@@ -777,13 +810,10 @@ static void release(smart *s) {
  * depths the record ends with (ISO/IEC 14496-15, 5.3.3.1.2), from the source's pixel format. */
 static void annexb_config(smart *s, const AVCodecParameters *par) {
     cfclip_avcc_from_annexb(par->extradata, (size_t)par->extradata_size, &s->avcc); /* checked */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(par->format);
-    int p = s->avcc.profile;
-    if (!d || (p != 100 && p != 110 && p != 122 && p != 144)) return;
-    int chroma = d->nb_components < 3 ? 0 : d->log2_chroma_h ? 1 : d->log2_chroma_w ? 2 : 3;
-    int depth = d->comp[0].depth - 8;
+    int p = s->avcc.profile, chroma, depth;
+    if ((p != 100 && p != 110 && p != 122 && p != 144) || !format_of(par, &chroma, &depth)) return;
     s->avcc_ext[0] = (uint8_t)(0xfc | chroma);
-    s->avcc_ext[1] = s->avcc_ext[2] = (uint8_t)(0xf8 | (depth & 7));
+    s->avcc_ext[1] = s->avcc_ext[2] = (uint8_t)(0xf8 | ((depth - 8) & 7));
     s->avcc_ext[3] = 0; /* no SPS extensions */
     s->avcc.tail = s->avcc_ext;
     s->avcc.tail_size = sizeof s->avcc_ext;
@@ -800,7 +830,12 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     /* both checked above */
     if (par->codec_id == AV_CODEC_ID_HEVC) {
         s.codec = CFCLIP_NAL_HEVC;
-        cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &s.hvcc);
+        s.annexb = cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &s.hvcc) < 0;
+        if (s.annexb && (hvcc_of_annexb(par, &s.hvcc_made, &s.hvcc_made_size) < 0 ||
+                         cfclip_hvcc_parse(s.hvcc_made, s.hvcc_made_size, &s.hvcc) < 0)) {
+            free(s.hvcc_made);
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory");
+        }
         s.length_size = s.hvcc.length_size;
     } else {
         s.codec = CFCLIP_NAL_H264;
