@@ -651,7 +651,7 @@ export const ClipOpThumbnailSchema = z
   });
 export type ClipOpThumbnailInput = z.input<typeof ClipOpThumbnailSchema>;
 
-/** How a trim cuts: copy keeps whole picture groups from the keyframe at or before the start (into mp4 its edit list hides them before the picture on screen at the start; into webm the clip starts at the keyframe); accurate re-encodes the range; smart copies the picture groups inside the range and re-encodes only the partial ones at its edges, matched to the source (H.264 into mp4; otherwise it re-encodes and says why in the notes); auto copies when both cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes and the result plays where the source does (not for a phone's hvc1 HEVC: a smart cut writes hev1, which Apple's players do not play), and re-encodes otherwise. */
+/** How a trim cuts: copy keeps whole picture groups from the keyframe at or before the start (into mp4 its edit list hides them before the picture on screen at the start; into webm the clip starts at the keyframe); accurate re-encodes the range; smart copies the picture groups inside the range and re-encodes only the partial ones at its edges, matched to the source (H.264 or HEVC from mp4, Matroska or MPEG-TS, into mp4; otherwise it re-encodes and says why in the notes); auto copies when both cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes and the result plays where the source does (not for a phone's hvc1 HEVC: a smart cut writes hev1, which Apple's players do not play), and re-encodes otherwise. */
 export const TrimModeValues = ['auto', 'copy', 'accurate', 'smart'] as const;
 export type TrimMode = (typeof TrimModeValues)[number];
 export const TrimModeSchema = z.enum(TrimModeValues);

@@ -166,10 +166,10 @@ bool cf_caption_position_from_string(const char *s, cf_caption_position *out);
  * (into mp4 its edit list hides them before the picture on screen at the start; into webm the
  * clip starts at the keyframe); accurate re-encodes the range; smart copies the picture groups
  * inside the range and re-encodes only the partial ones at its edges, matched to the source
- * (H.264 into mp4; otherwise it re-encodes and says why in the notes); auto copies when both
- * cuts fall on keyframes, cuts smartly when nothing else in the request re-encodes and the
- * result plays where the source does (not for a phone's hvc1 HEVC: a smart cut writes hev1,
- * which Apple's players do not play), and re-encodes otherwise. */
+ * (H.264 or HEVC from mp4, Matroska or MPEG-TS, into mp4; otherwise it re-encodes and says why
+ * in the notes); auto copies when both cuts fall on keyframes, cuts smartly when nothing else
+ * in the request re-encodes and the result plays where the source does (not for a phone's hvc1
+ * HEVC: a smart cut writes hev1, which Apple's players do not play), and re-encodes otherwise. */
 typedef enum cf_trim_mode {
     CF_TRIM_MODE_AUTO, /* "auto" */
     CF_TRIM_MODE_COPY, /* "copy" */
