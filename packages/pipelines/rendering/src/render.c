@@ -593,7 +593,7 @@ static cf_err check_sources(job *j, cf_error *err) {
  * already hold. So each turn is about a frame of work, and cancellation and progress are seen
  * every frame however large the render. */
 static cf_err pump(job *j, cf_error *err) {
-    double dur = j->plan.duration_ms / 1000.0;
+    double dur = j->plan.duration_ms / 1000.0, from = prepare_share(j); /* the encode's share starts */
     for (;;) {
         if (cf_progress_cancelled(j->progress)) {
             cf_log_debug("render", "cancelled at %.3f s of %.3f s", j->last_s, dur);
@@ -615,7 +615,6 @@ static cf_err pump(job *j, cf_error *err) {
             cf_err e = cf_render_output_drain(&j->outs[i], i == 0 ? on_video : NULL, j, err);
             if (e) return e;
         }
-        double from = prepare_share(j);
         cf_progress_report(j->progress, dur > 0 ? from + (ENCODE_END - from) * j->last_s / dur : 0.5,
                            "encode");
         if (ret == AVERROR_EOF) return check_sources(j, err);
