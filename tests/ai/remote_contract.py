@@ -23,9 +23,15 @@ through signed URLs, by HTTP ranges), a Redis bus between them. Checks:
   7. an A/B split: each job runs the arm the stable hash of its media id picks, recorded in its
      result, on the service and in the local fallback alike;
   8. a service that streams progress but takes too long: CLIPFORGE_AI_TIMEOUT_MS ends each
-     attempt, the job falls back.
-Usage: remote_contract.py CLIPFORGE SOURCE_DIR
+     attempt, the job falls back;
+  9. media in S3 storage (CF_S3_URL: the local stack's S3-protocol server, started by the
+     caller): the upload's record holds the SHA-256 of its bytes, taken as they were stored; the
+     service gets it with the signed URL, keeps the features under it, and a second detection
+     of the same media reads them instead of the media (before, media outside local storage had
+     no hash: the service decoded it again for every job).
+Usage: CF_S3_URL=... remote_contract.py CLIPFORGE SOURCE_DIR
 """
+import hashlib
 import json
 import os
 import shutil
@@ -414,6 +420,38 @@ def detection_bound(env, long):
     s.stop()
 
 
+def s3_media(env, planted):
+    print("# 9. media in S3: the upload's content hash reaches the service")
+    s3 = os.environ.get("CF_S3_URL")
+    check("CF_S3_URL names the S3-protocol server", bool(s3))
+    if not s3:
+        return
+    s = service("s6", env)
+    b = backend("b5", dict(env, CLIPFORGE_AI_URL=s.base,
+                           CLIPFORGE_STORAGE_URL="%s&prefix=remote&cache=%s" % (s3, os.path.join(WORK, "s3cache"))))
+    body = open(planted, "rb").read()
+    req = urllib.request.Request(b.base + "/v1/media", data=body, method="POST",
+                                 headers={"Content-Type": "application/octet-stream"})
+    m = json.load(urllib.request.urlopen(req))
+    want = hashlib.sha256(body).hexdigest()
+    check("the upload's record holds the SHA-256 of its bytes", m.get("sha256") == want, (m.get("sha256"), want))
+    check("and GET /v1/media/{id} says it", http("GET", b.base + "/v1/media/" + m["id"])[1].get("sha256") == want)
+    first = wait_job(b, submit(b, m["id"])).get("result", {})
+    before = metrics(s)
+    second = wait_job(b, submit(b, m["id"])).get("result", {})
+    after = metrics(s)
+    check("both detections answered remotely", first.get("engine") == "remote" and second.get("engine") == "remote",
+          (first.get("fallback_reason"), second.get("fallback_reason")))
+    check("the first kept its features under the hash", before.get("clipforge_feature_store_puts_total") == 1, before)
+    check("the second read them, not the media",
+          after.get("clipforge_feature_store_hits_total") == 1 and
+          after.get("clipforge_ai_media_requests_total") == before.get("clipforge_ai_media_requests_total"),
+          {k: v for k, v in after.items() if "feature_store" in k or "media_requests" in k})
+    check("with the same spans", first.get("highlights") == second.get("highlights") and first.get("highlights"))
+    b.stop()
+    s.stop()
+
+
 def main():
     redis, bus = start_redis()
     try:
@@ -441,6 +479,7 @@ def main():
         balanced_and_failover(env, planted)
         warm_and_announcements(env, planted)
         detection_bound(env, long)
+        s3_media(env, planted)
     finally:
         for p in PROCS:
             if p.p.poll() is None:

@@ -140,6 +140,7 @@ import "$OK/to-ok"
 check "import through a redirect: 201 ($STATUS $BODY)" test "$STATUS" = 201
 check "named after the last segment of the URL given" test "$(jget 'j["filename"]')" = "to-ok"
 check "its bytes are the source's" test "$(jget 'j["bytes"]')" = "$(stat -c %s "$WORK/talk.mp4")"
+check "hashed as they were fetched" test "$(jget 'j["sha256"]')" = "$(sha256sum "$WORK/talk.mp4" | cut -d' ' -f1)"
 check "probed as media" test "$(jget 'j["probe"]["duration_ms"]')" = 2000
 media=$(jget 'j["id"]')
 req POST /v1/media/import -H 'Content-Type: application/json' -d "{\"url\":\"$OK/talk.mp4\",\"filename\":\"../My talk.mp4\"}"

@@ -14,11 +14,13 @@ check "upload: 201" test "$STATUS" = 201
 id=$(jget 'j["id"]')
 check "upload: uri is media://id" test "$(jget 'j["uri"]')" = "media://$id"
 check "upload: bytes" test "$(jget 'j["bytes"]')" = "$(stat -c %s "$WORK/src.mp4")"
+check "upload: sha256 of the bytes" test "$(jget 'j["sha256"]')" = "$(sha256sum "$WORK/src.mp4" | cut -d' ' -f1)"
 check "upload: probe has the duration" test "$(jget 'j["probe"]["duration_ms"]')" = 2000
 check "upload: probe names no server path" test "$(jget '"path" in j["probe"]')" = False
 check "upload: a signed url that downloads the same bytes" cmp -s "$WORK/src.mp4" <(curl -sf "$BASE$(jget 'j["url"]')")
 req GET "/v1/media/$id"
 check "get: 200 same id" test "$STATUS/$(jget 'j["id"]')" = "200/$id"
+check "get: the same sha256" test "$(jget 'j["sha256"]')" = "$(sha256sum "$WORK/src.mp4" | cut -d' ' -f1)"
 check "one object stored" test "$(files)" = 1
 req DELETE "/v1/media/$id"
 check "delete: 204" test "$STATUS" = 204
@@ -62,6 +64,8 @@ peak=$(sort -n "$WORK/rss" | tail -1)
 echo "# RSS before ${before} KiB, peak ${peak} KiB during the upload; ${secs} s"
 check "1 GiB upload: 201" test "$(cat "$WORK/code")" = 201
 check "1 GiB upload: all bytes stored" test "$(python3 -c 'import json; print(json.load(open("'"$WORK/body"'"))["bytes"])')" = $(((1 << 30) + 44))
+check "1 GiB upload: hashed as it streamed" test "$(python3 -c 'import json; print(json.load(open("'"$WORK/body"'"))["sha256"])')" = \
+  "$( (cat "$WORK/wav.hdr"; head -c $((1 << 30)) /dev/zero) | sha256sum | cut -d' ' -f1)"
 check "RSS grew by less than 64 MiB (peak $peak KiB, before $before KiB)" test $((peak - before)) -lt 65536
 check "RSS stayed under 200 MiB even under ASan" test "$peak" -lt 204800
 

@@ -1035,11 +1035,18 @@ static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
     cf_outbox_records_free(o, n);
 }
 
+/* A media row as stored, its content hash kept; one stored without a hash reads back without. */
 static void test_media_records(void **state) {
     fixture *f = *state;
     cf_error err;
-    cf_media_record m = {
-        .id = "m1", .key = "media/m1", .mime = "video/mp4", .bytes = 42, .probe = "{}", .created_at = 5};
+    const char *hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    cf_media_record m = {.id = "m1",
+                         .key = "media/m1",
+                         .mime = "video/mp4",
+                         .bytes = 42,
+                         .probe = "{}",
+                         .created_at = 5,
+                         .sha256 = (char *)hash};
     assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_OK);
     assert_int_equal(cf_store_media_insert(f->store, &m, &err), CF_ERR_CONFLICT);
     cf_media_record got;
@@ -1048,7 +1055,14 @@ static void test_media_records(void **state) {
     assert_string_equal(got.key, "media/m1");
     assert_string_equal(got.mime, "video/mp4");
     assert_int_equal(got.created_at, 5);
+    assert_string_equal(got.sha256, hash);
     cf_media_record_free(&got);
+    cf_media_record old = {.id = "m0", .key = "media/m0", .bytes = 1, .created_at = 4};
+    assert_int_equal(cf_store_media_insert(f->store, &old, &err), CF_OK);
+    assert_int_equal(cf_store_media_get(f->store, "m0", &got, &err), CF_OK);
+    assert_null(got.sha256);
+    cf_media_record_free(&got);
+    assert_int_equal(cf_store_media_delete(f->store, "m0", &err), CF_OK);
     assert_int_equal(cf_store_media_delete(f->store, "m1", &err), CF_OK);
     assert_int_equal(cf_store_media_delete(f->store, "m1", &err), CF_ERR_NOT_FOUND);
     assert_int_equal(cf_store_media_get(f->store, "m1", &got, &err), CF_ERR_NOT_FOUND);
@@ -1706,6 +1720,7 @@ static void drop_usage_counters(const char *url) {
                         " DROP TRIGGER jobs_usage_update_new; DROP TRIGGER jobs_usage_delete;"
                         " DROP TRIGGER media_usage_insert; DROP TRIGGER media_usage_update;"
                         " DROP TRIGGER media_usage_delete; DROP VIEW job_usage; DROP TABLE tenant_usage;"
+                        " ALTER TABLE media DROP COLUMN sha256;"
                         " DELETE FROM schema_migrations WHERE version>8; COMMIT;");
         sqlite3_close(db);
         return;
@@ -1716,6 +1731,7 @@ static void drop_usage_counters(const char *url) {
                " DROP FUNCTION usage_of(jobs); DROP TABLE tenant_usage, tenant_usage_changes;"
                " DROP FUNCTION IF EXISTS jobs_running_changed() CASCADE; DROP TABLE IF EXISTS jobs_running;"
                " CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs(status, seq);"
+               " ALTER TABLE media DROP COLUMN sha256;"
                " DELETE FROM schema_migrations WHERE version>8; COMMIT;");
     PQfinish(c);
 }
@@ -1920,7 +1936,8 @@ static void test_tenant_index_migration_keeps_the_lists(void **state) {
     cf_store_close(f->store);
     f->store = NULL;
     sqlite3 *db = sqlite_of(f->url);
-    sqlite_exec(db, "DROP INDEX jobs_by_tenant; DELETE FROM schema_migrations WHERE version>13;");
+    sqlite_exec(db, "DROP INDEX jobs_by_tenant; ALTER TABLE media DROP COLUMN sha256;"
+                    " DELETE FROM schema_migrations WHERE version>13;");
     sqlite3_close(db);
     assert_int_equal(cf_store_open(f->url, &f->store, &err), CF_OK);
     cf_job_filter t2 = {.status = -1, .tenant = "t2", .limit = 5};

@@ -1,10 +1,9 @@
-/* content_hash.c — SHA-256 of files (OpenSSL EVP), remembered per file identity. */
+/* content_hash.c — SHA-256 of files (clipforge/sha256.h), remembered per file identity. */
 #include "features/content_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +14,6 @@
 #include "clipforge/fs.h"
 
 #define CHUNK (1 << 20)
-
-bool cf_content_hash_valid(const char *hex) {
-    size_t n = 0;
-    for (; hex && hex[n]; n++)
-        if (!((hex[n] >= '0' && hex[n] <= '9') || (hex[n] >= 'a' && hex[n] <= 'f'))) return false;
-    return n == 64;
-}
 
 /* <memo_dir>/hashes/<fnv of identity>: "identity\nhex\n". */
 static char *memo_path(const char *memo_dir, const char *ident) {
@@ -40,7 +32,7 @@ static bool memo_get(const char *file, const char *ident, char hex[CF_SHA256_HEX
     bool ok = fgets(line, sizeof line, f) && fgets(h, sizeof h, f);
     fclose(f);
     line[strcspn(line, "\n")] = h[strcspn(h, "\n")] = '\0';
-    if (!ok || strcmp(line, ident) || !cf_content_hash_valid(h)) return false;
+    if (!ok || strcmp(line, ident) || !cf_sha256_valid(h)) return false;
     memcpy(hex, h, CF_SHA256_HEX);
     return true;
 }
@@ -64,29 +56,26 @@ static void memo_put(const char *file, const char *ident, const char *hex) {
     free(dir);
 }
 
-static cf_err hash_fd(int fd, const char *path, int64_t size, cf_progress *progress, unsigned char md[32],
+static cf_err hash_fd(int fd, const char *path, int64_t size, cf_progress *progress, char hex[CF_SHA256_HEX],
                       cf_error *err) {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    cf_sha256 *h = cf_sha256_begin();
     unsigned char *buf = malloc(CHUNK);
-    cf_err rc = ctx && buf && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1
-                    ? CF_OK
-                    : cf_error_set(err, CF_ERR_NO_MEMORY, "hashing %s: out of memory", path);
+    cf_err rc = h && buf ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "hashing %s: out of memory", path);
     int64_t done = 0;
     ssize_t got;
     while (!rc && (got = read(fd, buf, CHUNK)) != 0) {
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) rc = cf_error_set(err, CF_ERR_IO, "hashing %s: %s", path, strerror(errno));
-        else if (EVP_DigestUpdate(ctx, buf, (size_t)got) != 1)
+        else if (!cf_sha256_add(h, buf, (size_t)got))
             rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
         done += got > 0 ? got : 0;
         if (!rc && size > 0) cf_progress_report(progress, (double)done / (double)size, "hashing");
         if (!rc && cf_progress_cancelled(progress))
             rc = cf_error_set(err, CF_ERR_CANCELLED, "hashing cancelled");
     }
-    unsigned int n = 0;
-    if (!rc && EVP_DigestFinal_ex(ctx, md, &n) != 1) rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
-    EVP_MD_CTX_free(ctx);
     free(buf);
+    if (rc) cf_sha256_drop(h);
+    else if (!cf_sha256_end(h, hex)) rc = cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
     return rc;
 }
 
@@ -106,9 +95,7 @@ cf_err cf_content_hash_file(const char *path, const char *memo_dir, cf_progress 
     char *memo = memo_dir ? memo_path(memo_dir, ident) : NULL;
     cf_err rc = CF_OK;
     if (!memo_get(memo, ident, hex)) {
-        unsigned char md[32];
-        rc = hash_fd(fd, path, (int64_t)st.st_size, progress, md, err);
-        for (int i = 0; !rc && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        rc = hash_fd(fd, path, (int64_t)st.st_size, progress, hex, err);
         if (!rc) memo_put(memo, ident, hex);
     }
     free(memo);

@@ -9,8 +9,8 @@
 
 #include "clipforge/error.h"
 #include "clipforge/progress.h"
+#include "clipforge/sha256.h"
 
-#define CF_SHA256_HEX 65 /* 64 hex digits and the NUL */
 /* The share of a job's progress its media's hash takes when the hash is not remembered: hashing
  * reads every byte once at memory speed, tens of times faster than a decode, yet a few GB still
  * take seconds, which should move a bar and be cancellable. */
@@ -20,7 +20,5 @@
  * reports the share read; cancel stops it (CF_ERR_CANCELLED). */
 cf_err cf_content_hash_file(const char *path, const char *memo_dir, cf_progress *progress,
                             char hex[CF_SHA256_HEX], cf_error *err);
-/* True for 64 lower-case hex digits. */
-bool cf_content_hash_valid(const char *hex);
 
 #endif

@@ -179,7 +179,7 @@ static cf_err read_object(cf_storage *s, const char *key, unsigned char **buf, s
 cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, const char *events,
                             cf_feature_track **out, json_t **meta, cf_error *err) {
     *out = NULL;
-    if (!cf_content_hash_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
+    if (!cf_sha256_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
     char key[256];
     object_key(sha256, events, key, sizeof key);
     unsigned char *buf = NULL;
@@ -198,7 +198,7 @@ cf_err cf_feature_store_get(cf_feature_store *fs, const char *sha256, const char
 
 cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_feature_track *t,
                             const json_t *meta, cf_error *err) {
-    if (!cf_content_hash_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
+    if (!cf_sha256_valid(sha256)) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "bad content hash");
     char key[256];
     object_key(sha256, t->events_model, key, sizeof key);
     unsigned char *buf = NULL;
@@ -259,7 +259,7 @@ static bool take_entry(void *user, const char *key, const cf_storage_info *st) {
         return true;
     memcpy(hex, key + used, 64);
     size_t elen = n - 4 - ((size_t)used + 65);
-    if (!cf_content_hash_valid(hex) || elen == 0 || elen >= sizeof l->e[0].events) return true;
+    if (!cf_sha256_valid(hex) || elen == 0 || elen >= sizeof l->e[0].events) return true;
     cf_feature_entry *grown = realloc(l->e, (l->n + 1) * sizeof *grown);
     if (!grown) return !(l->oom = true);
     l->e = grown;

@@ -25,7 +25,7 @@ static cf_err media_key(void *user, char *key, size_t cap, cf_error *err) {
 static cf_err validate(const cf_highlight_detection_request *req, cf_error *err) {
     if (!req->media_uri || !cf_uri_is_http(req->media_uri))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_uri: must be a signed http(s) URL");
-    if (req->media_sha256 && !cf_content_hash_valid(req->media_sha256))
+    if (req->media_sha256 && !cf_sha256_valid(req->media_sha256))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_sha256: 64 lower-case hex digits");
     if (req->transcript_uri)
         return cf_error_set(err, CF_ERR_UNSUPPORTED,

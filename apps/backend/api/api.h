@@ -11,6 +11,7 @@
 
 #include "application/app.h"
 #include "application/auth.h"
+#include "clipforge/sha256.h"
 #include "clipforge/storage.h"
 #include "clipforge/trace.h"
 
@@ -70,6 +71,7 @@ struct cf_http_request {
     cf_principal who; /* the caller: its tenant scopes every object the request touches */
     /* CF_BODY_STREAM state, owned by the route */
     cf_storage_writer *writer;
+    cf_sha256 *hash; /* of the bytes given to writer (cf_api_media_write) */
     int64_t received;
     int64_t limit;
     char id[40];
@@ -108,6 +110,11 @@ const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t le
 void cf_api_media_end(cf_http_request *req, bool complete);
 /* The storage key of media id (routes_media.c). */
 void cf_api_media_key(const char *id, char *key, size_t cap);
+/* The object of a new media (req->id gets its id): begun, written with its bytes hashed as they
+ * go, or dropped with its hash (routes_media.c; an upload's chunks and an import's fetch). */
+cf_err cf_api_media_begin(cf_http_request *req, cf_error *err);
+cf_err cf_api_media_write(cf_http_request *req, const void *buf, size_t len, cf_error *err);
+void cf_api_media_abort(cf_http_request *req);
 /* After the object of media req->id (req->received bytes) is stored: probes it and records it as
  * the caller's media named raw_name (sanitised; NULL = no name), answering 201 with the record,
  * or removes it and answers the problem (routes_media.c). */

@@ -639,6 +639,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     end_span(req, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     if (req->free_state) req->free_state(req->state);
+    cf_sha256_drop(req->hash); /* a stream's hash left by a request that ended early */
     json_decref(req->json);
     free(req->body);
     free(req->path_param);

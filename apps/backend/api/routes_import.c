@@ -1,10 +1,11 @@
 /* routes_import.c — POST /v1/media/import {"url": "https://...", "filename"?}: media the server
  * fetches from a remote source the operator allows (CLIPFORGE_SOURCE_ALLOW; source_fetch.h
  * checks every redirect and every address connected), streamed into storage like an upload and
- * committed only when whole (a failed fetch leaves nothing), within the tenant's upload and
- * storage quotas, then probed and recorded as an upload is. The fetch runs in the request, at
- * most CLIPFORGE_SOURCE_TIMEOUT_S, so at most half the HTTP threads (CLIPFORGE_HTTP_THREADS, at
- * least one) import at once and the others keep answering; more imports get 503. */
+ * committed only when whole (a failed fetch leaves nothing) and hashed as it goes, within the
+ * tenant's upload and storage quotas, then probed and recorded as an upload is. The fetch runs in
+ * the request, at most CLIPFORGE_SOURCE_TIMEOUT_S, so at most half the HTTP threads
+ * (CLIPFORGE_HTTP_THREADS, at least one) import at once and the others keep answering; more
+ * imports get 503. */
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,8 +16,7 @@
 #include "infrastructure/source_fetch.h"
 
 static cf_err to_storage(void *user, const void *buf, size_t len, cf_error *err) {
-    cf_http_request *req = user;
-    return cf_storage_put_write(req->app->storage, req->writer, buf, len, err);
+    return cf_api_media_write(user, buf, len, err);
 }
 
 /* The problem of a refused or failed import. */
@@ -53,16 +53,15 @@ static cf_err fetch_into_storage(cf_http_request *req, const char *url, int64_t 
     p.ca_file = cfg->test_source_ca;
     p.pins = cfg->test_source_pins;
 #endif
-    cf_new_id("m_", req->id, sizeof req->id);
-    char key[64];
-    cf_api_media_key(req->id, key, sizeof key);
-    cf_err rc = cf_storage_put_begin(req->app->storage, key, &req->writer, err);
+    cf_err rc = cf_api_media_begin(req, err);
     if (rc) return rc;
     rc = cf_source_fetch(&p, url, to_storage, req, &req->received, err);
     if (rc == CF_OK && req->received == 0) rc = cf_error_set(err, CF_ERR_UNAVAILABLE, "the source is empty");
-    if (rc == CF_OK) rc = cf_storage_put_commit(req->app->storage, req->writer, err);
-    else cf_storage_put_abort(req->app->storage, req->writer);
-    req->writer = NULL;
+    if (rc == CF_OK) {
+        rc = cf_storage_put_commit(req->app->storage, req->writer, err);
+        req->writer = NULL; /* committed or not, the writer is done; the hash is cf_api_media_keep's */
+    }
+    if (rc) cf_api_media_abort(req);
     return rc;
 }
 

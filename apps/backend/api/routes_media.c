@@ -1,7 +1,8 @@
 /* routes_media.c — /v1/media: a raw upload streamed chunk by chunk into storage (never held in
  * memory; CLIPFORGE_MAX_UPLOAD_BYTES -> 413; a connection cut halfway aborts the write, which
- * leaves no file), probed once complete, named by ?filename= (sanitised); a paged list, newest
- * first; read and delete. */
+ * leaves no file) and hashed as it goes (SHA-256: the media's identity by content, kept with it,
+ * so detection finds stored features of media in any storage without reading it again), probed
+ * once complete, named by ?filename= (sanitised); a paged list, newest first; read and delete. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +21,42 @@ void cf_api_media_key(const char *id, char *key, size_t cap) {
     snprintf(key, cap, "media/%s", id);
 }
 
-const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len) {
-    cf_error err;
-    if (!req->writer) {
-        cf_new_id("m_", req->id, sizeof req->id);
-        char key[64];
-        cf_api_media_key(req->id, key, sizeof key);
-        if (cf_storage_put_begin(req->app->storage, key, &req->writer, &err)) return "internal";
-    }
-    req->received += (int64_t)len;
-    cf_err rc = req->received > req->limit
-                    ? CF_ERR_TOO_LARGE
-                    : cf_storage_put_write(req->app->storage, req->writer, data, len, &err);
-    if (rc == CF_OK) return NULL;
+cf_err cf_api_media_begin(cf_http_request *req, cf_error *err) {
+    cf_new_id("m_", req->id, sizeof req->id);
+    char key[64];
+    cf_api_media_key(req->id, key, sizeof key);
+    if (!(req->hash = cf_sha256_begin())) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = cf_storage_put_begin(req->app->storage, key, &req->writer, err);
+    if (rc) cf_api_media_abort(req);
+    return rc;
+}
+
+cf_err cf_api_media_write(cf_http_request *req, const void *buf, size_t len, cf_error *err) {
+    if (!cf_sha256_add(req->hash, buf, len)) return cf_error_set(err, CF_ERR_INTERNAL, "sha256 failed");
+    return cf_storage_put_write(req->app->storage, req->writer, buf, len, err);
+}
+
+void cf_api_media_abort(cf_http_request *req) {
     cf_storage_put_abort(req->app->storage, req->writer);
     req->writer = NULL;
+    cf_sha256_drop(req->hash);
+    req->hash = NULL;
+}
+
+const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t len) {
+    cf_error err;
+    if (!req->writer && cf_api_media_begin(req, &err)) return "internal";
+    req->received += (int64_t)len;
+    cf_err rc = req->received > req->limit ? CF_ERR_TOO_LARGE : cf_api_media_write(req, data, len, &err);
+    if (rc == CF_OK) return NULL;
+    cf_api_media_abort(req);
     return rc == CF_ERR_TOO_LARGE ? "payload-too-large" : "internal";
 }
 
 void cf_api_media_end(cf_http_request *req, bool complete) {
     (void)complete;
     /* Still open here means the request never reached the handler: the client went away. */
-    cf_storage_put_abort(req->app->storage, req->writer);
-    req->writer = NULL;
+    cf_api_media_abort(req);
 }
 
 /* The media's JSON form (the generated Media schema's fields); "url" is a signed download link
@@ -57,9 +71,9 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
     json_t *probe = m->probe ? json_loads(m->probe, 0, NULL) : NULL;
     char uri[64];
     snprintf(uri, sizeof uri, "media://%s", m->id);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s?, s:s*, s:I, s:s?, s:s}", "id", m->id, "uri", uri, "url", url, "filename",
-                  m->filename, "bytes", (json_int_t)m->bytes, "mime", m->mime, "created_at", created);
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:s*, s:I, s:s?, s:s, s:s*}", "id", m->id, "uri", uri, "url", url,
+                          "filename", m->filename, "bytes", (json_int_t)m->bytes, "mime", m->mime,
+                          "created_at", created, "sha256", m->sha256);
     free(url);
     if (o && probe) json_object_set_new(o, "probe", probe);
     else json_decref(probe);
@@ -109,8 +123,10 @@ static cf_err probe_object(const cf_pipelines *pl, cf_app *app, const char *key,
 
 enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const char *raw_name) {
     cf_error err;
-    char key[64];
+    char key[64], sha256[CF_SHA256_HEX];
     cf_api_media_key(req->id, key, sizeof key);
+    bool hashed = cf_sha256_end(req->hash, sha256); /* false only when the digest failed */
+    req->hash = NULL;
     char *probe = NULL;
     bool told = false;
     const cf_pipelines *pl = cf_pipelines_get(&err);
@@ -134,6 +150,7 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
                          .probe = probe,
                          .filename = filename,
                          .tenant = req->who.tenant,
+                         .sha256 = hashed ? sha256 : NULL,
                          .created_at = cf_now_ms()};
     rc = cf_store_media_insert(req->app->store, &m, &err);
     if (rc == CF_OK) cf_metrics_tenant_upload(req->who.tenant, req->received);
@@ -164,7 +181,7 @@ enum MHD_Result cf_api_media_upload(cf_http_request *req) {
     if (!req->writer) return cf_http_reply_problem(req, "validation", "empty upload");
     cf_err rc = cf_storage_put_commit(req->app->storage, req->writer, &err);
     req->writer = NULL;
-    if (rc) return cf_http_reply_error(req, &err);
+    if (rc) return cf_api_media_abort(req), cf_http_reply_error(req, &err);
     return cf_api_media_keep(req, cf_http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE),
                              cf_http_query(req, "filename"));
 }

@@ -293,9 +293,11 @@ static const char *const migrations[] = {
      * claim is a HOT update, no new entry in either index of the outbox. */
     "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS claimed_until BIGINT NOT NULL DEFAULT 0;"
     "ALTER TABLE outbox SET (fillfactor=50);",
+    /* The media's content hash, taken as its bytes were stored (NULL for media stored before). */
+    "ALTER TABLE media ADD COLUMN IF NOT EXISTS sha256 TEXT;",
 };
 
-#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant,sha256"
 #define KEY_COLS "id,tenant,role,name,salt,hash,created_at,revoked_at"
 
 #define JOB_COLS                                                                                             \
@@ -1942,11 +1944,11 @@ static cf_err pg_holds_renew(void *self, const char *holder, int64_t until, size
 static cf_err media_insert_fn(PGconn *c, void *arg, cf_error *err) {
     const cf_media_record *m = arg;
     num bytes = n64(m->bytes), at = n64(m->created_at);
-    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s, m->filename, m->tenant};
+    const char *p[] = {m->id, m->key, m->mime, bytes.s, m->probe, at.s, m->filename, m->tenant, m->sha256};
     return run(c,
-               "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant)"
-               " VALUES($1,$2,$3,$4,$5,$6,$7,coalesce($8,'default'))",
-               8, p, NULL, err);
+               "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant,sha256)"
+               " VALUES($1,$2,$3,$4,$5,$6,$7,coalesce($8,'default'),$9)",
+               9, p, NULL, err);
 }
 
 static cf_err pg_media_insert(void *self, const cf_media_record *m, cf_error *err) {
@@ -1968,6 +1970,7 @@ static void read_media(PGresult *r, int i, cf_media_record *m) {
     m->created_at = int_at(r, i, 5);
     m->filename = dup_or_null(r, i, 6);
     m->tenant = dup_or_null(r, i, 7);
+    m->sha256 = dup_or_null(r, i, 8);
 }
 
 static cf_err media_get_fn(PGconn *c, void *arg, cf_error *err) {

@@ -191,6 +191,8 @@ static const char *const migrations[] = {
      * table for a tenant whose jobs are old). The tenant's events keep reading the events first
      * (Q_EVENTS_AFTER_TENANT joins in that order). */
     "CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs(tenant, seq);",
+    /* The media's content hash, taken as its bytes were stored (NULL for media stored before). */
+    "ALTER TABLE media ADD COLUMN sha256 TEXT;",
 };
 
 #define JOB_COLS                                                                                             \
@@ -198,7 +200,7 @@ static const char *const migrations[] = {
     "finished_at,request,result,error,idempotency_key,lease_owner,lease_expires_at,run_after,"               \
     "cancel_requested,seq,parent_id,trace_context,tenant"
 
-#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant"
+#define MEDIA_COLS "id,key,mime,bytes,probe,created_at,filename,tenant,sha256"
 /* A tenant's usage from its tenant_usage rows, for the month starting at MONTH, until NOW. */
 #define USAGE_SUMS(MONTH, NOW)                                                                               \
     "coalesce(sum(stored_bytes),0), coalesce(sum(active_jobs),0),"                                           \
@@ -329,8 +331,8 @@ static const char *const queries[Q_COUNT] = {
                      " LEFT JOIN jobs j ON o.topic='jobs' AND j.id=o.payload"
                      " WHERE o.available_at<=?1 ORDER BY o.id LIMIT ?2",
     [Q_OUTBOX_DELETE] = "DELETE FROM outbox WHERE id=?1",
-    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant)"
-                       " VALUES(?1,?2,?3,?4,?5,?6,?7,coalesce(?8,'default'))",
+    [Q_MEDIA_INSERT] = "INSERT INTO media(id,key,mime,bytes,probe,created_at,filename,tenant,sha256)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,coalesce(?8,'default'),?9)",
     [Q_MEDIA_GET] = "SELECT " MEDIA_COLS " FROM media WHERE id=?1",
     [Q_MEDIA_LIST] =
         "SELECT " MEDIA_COLS " FROM media WHERE (?4 IS NULL OR tenant=?4) AND (?2 IS NULL"
@@ -1487,6 +1489,7 @@ static cf_err sq_media_insert(void *self, const cf_media_record *m, cf_error *er
         sqlite3_bind_int64(s, 6, m->created_at);
         bind_text(s, 7, m->filename);
         bind_text(s, 8, m->tenant);
+        bind_text(s, 9, m->sha256);
         rc = run(st, s, NULL, err);
     }
     pthread_mutex_unlock(&st->lock);
@@ -1503,7 +1506,8 @@ static bool read_media(sqlite3_stmt *s, cf_media_record *m) {
     m->created_at = sqlite3_column_int64(s, 5);
     m->filename = col_dup(s, 6);
     m->tenant = col_dup(s, 7);
-    return m->id && m->key && m->tenant;
+    m->sha256 = col_dup(s, 8);
+    return m->id && m->key && m->tenant && (m->sha256 || sqlite3_column_type(s, 8) == SQLITE_NULL);
 }
 
 static cf_err sq_media_get(void *self, const char *id, cf_media_record *out, cf_error *err) {

@@ -110,8 +110,9 @@ static void public_base(const cf_config *cfg, char *out, size_t cap) {
     else snprintf(out, cap, "http://%.*s%s", (int)host, listen, port ? port : "");
 }
 
-/* A URL the inference service can fetch the media from, and its content hash when the storage
- * holds it as a local file (hashing an object elsewhere would mean downloading it here). The
+/* A URL the inference service can fetch the media from, and its content hash: the one taken as
+ * it was uploaded or imported, else (media stored before hashes were kept) the local file's when
+ * the storage holds it as one (hashing an object elsewhere would mean downloading it here). That
  * hash is the job's first share; a cancel stops it (the call to the service then sees it). */
 static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char **url,
                                 char sha[CF_SHA256_HEX], cf_error *err) {
@@ -137,9 +138,10 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
     cf_progress_part(&hashing, ctx->progress, 0, CF_HASH_SHARE);
     char *memo = cf_feature_cache_dir(ctx->cfg->feature_cache_dir, ctx->cfg->data_dir);
     cf_error ignored;
-    if (!rc && memo && (!strcmp(backend, "local") || !strcmp(backend, "file")) &&
-        cf_storage_local_path(ctx->storage, m.key, &path, &ignored) == CF_OK &&
-        cf_content_hash_file(path, memo, &hashing, sha, &ignored) != CF_OK)
+    if (!rc && cf_sha256_valid(m.sha256)) memcpy(sha, m.sha256, CF_SHA256_HEX);
+    else if (!rc && memo && (!strcmp(backend, "local") || !strcmp(backend, "file")) &&
+             cf_storage_local_path(ctx->storage, m.key, &path, &ignored) == CF_OK &&
+             cf_content_hash_file(path, memo, &hashing, sha, &ignored) != CF_OK)
         sha[0] = '\0';
     free(memo);
     free(path);

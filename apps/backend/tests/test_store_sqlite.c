@@ -63,8 +63,8 @@ static void test_migrations_apply_once_and_reopen(void **state) {
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     /* jobs..media, labels, media file names, parents, trace contexts, tenants and keys, flags, quotas,
      * usage counters (their table and view, their triggers, their filling), creations counted per
-     * transaction, only the job indexes queries use, the tenant's jobs in order */
-    assert_int_equal(sqlite3_column_int(s, 0), 14);
+     * transaction, only the job indexes queries use, the tenant's jobs in order, media hashes */
+    assert_int_equal(sqlite3_column_int(s, 0), 15);
     sqlite3_finalize(s);
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);

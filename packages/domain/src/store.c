@@ -462,6 +462,7 @@ void cf_media_record_free(cf_media_record *m) {
     free(m->probe);
     free(m->filename);
     free(m->tenant);
+    free(m->sha256);
     memset(m, 0, sizeof *m);
 }
 

@@ -5228,11 +5228,11 @@ void cf_label_list_init(cf_label_list *v) {
 }
 
 static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_error *err) {
-    static const char *const keys[] = {"id", "uri", "url", "filename", "mime", "bytes", "created_at", "probe"};
+    static const char *const keys[] = {"id", "uri", "url", "filename", "mime", "bytes", "created_at", "probe", "sha256"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 8, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
     if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
     if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
@@ -5260,6 +5260,10 @@ static cf_err parse_media(const json_t *j, const char *path, cf_media *out, cf_e
     if (v) {
         if ((rc = cfd_free_object(v, p, 64, false, &out->probe, err))) return rc;
     }
+    if ((rc = cfd_member(j, "sha256", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 64, 64, &out->sha256, err))) return rc;
+    }
     return CF_OK;
 }
 
@@ -5274,6 +5278,7 @@ static json_t *emit_media(const cf_media *v) {
     if (cfd_put(o, "bytes", json_integer(v->bytes))) goto fail;
     if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
     if (v->probe && cfd_put(o, "probe", cfd_ref(v->probe))) goto fail;
+    if (v->sha256 && cfd_put(o, "sha256", json_string(v->sha256))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -5288,6 +5293,7 @@ static void release_media(cf_media *v) {
     free(v->mime);
     free(v->created_at);
     json_decref(v->probe);
+    free(v->sha256);
 }
 
 static void init_media(cf_media *v) {

@@ -91,6 +91,8 @@ typedef struct cf_media_record {
     char *id, *key, *mime, *probe; /* probe: JSON text or NULL */
     char *filename;                /* the uploader's file name, NULL when none was given */
     char *tenant;                  /* who owns it; NULL on insert = "default" */
+    char *sha256;                  /* SHA-256 of its bytes (hex), taken as they were stored; NULL
+                                    * when unknown (stored before it was taken) */
     int64_t bytes, created_at;
 } cf_media_record;
 

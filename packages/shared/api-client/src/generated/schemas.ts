@@ -1377,6 +1377,8 @@ export interface Media {
   mime?: string;
   /** at most 64 members */
   probe?: Record<string, unknown>;
+  /** 64..64 characters */
+  sha256?: string;
   /** 1..4096 characters */
   uri: string;
   /** 1..8192 characters */
@@ -1390,6 +1392,7 @@ export const MediaSchema = z
     id: str(1, 64),
     mime: str(1, 255).optional(),
     probe: record(z.unknown(), 64).optional(),
+    sha256: str(64, 64).optional(),
     uri: str(1, 4096),
     url: str(1, 8192).optional(),
   });

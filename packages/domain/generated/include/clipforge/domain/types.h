@@ -1201,6 +1201,7 @@ typedef struct cf_media {
     int64_t bytes;  /* >= 0 */
     char *created_at;  /* 0..64 chars, date-time */
     json_t *probe;  /* owned reference, NULL when absent */
+    char *sha256;  /* 64..64 chars; NULL when absent */
 } cf_media;
 cf_err cf_media_from_json(const json_t *j, cf_media *out, cf_error *err);
 cf_err cf_media_from_json_at(const json_t *j, const char *path, cf_media *out, cf_error *err);
