@@ -1564,7 +1564,7 @@ static void test_usage_counters_agree_with_a_recount(void **state) {
     create_for(s, "old", "acme", OCT);
     lease_at(s, "old", 3600000, NOV - 5000); /* from October into November */
     for (int i = 0; i < 6; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "a%d", i);
         create_for(s, id, "acme", NOV + 10);
     }
