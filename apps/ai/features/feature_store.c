@@ -217,13 +217,14 @@ cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_f
 cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf_feature_options *o,
                                 const json_t *meta, cf_progress *progress, cf_feature_track **out,
                                 char *sha256, cf_error *err) {
+    char hex[CF_SHA256_HEX] = "";
+    if (sha256 && cf_sha256_valid(sha256)) memcpy(hex, sha256, CF_SHA256_HEX);
     if (sha256) sha256[0] = '\0';
     if (!fs || !cf_feature_options_keepable(o)) return cf_features_extract(path, o, progress, out, err);
     cf_progress hashing, decoding;
     cf_progress_part(&hashing, progress, 0, CF_HASH_SHARE);
     cf_progress_part(&decoding, progress, CF_HASH_SHARE, 1);
-    char hex[CF_SHA256_HEX];
-    cf_err rc = cf_content_hash_file(path, fs->memo_dir, &hashing, hex, err);
+    cf_err rc = hex[0] ? CF_OK : cf_content_hash_file(path, fs->memo_dir, &hashing, hex, err);
     if (rc) return rc;
     if (sha256) memcpy(sha256, hex, CF_SHA256_HEX);
     char events[64]; /* a track whose audio events came from another model is another object */

@@ -45,10 +45,12 @@ cf_err cf_feature_store_put(cf_feature_store *fs, const char *sha256, const cf_f
 
 /* The whole path for a local file: its content hash (remembered), the stored track, else
  * cf_features_extract with o (whose cache_dir, a local cache by path, comes next) and a put. sha256
- * (optional, CF_SHA256_HEX bytes) gets the hash. A put that fails is logged, not fatal. Without
- * a store (fs NULL), or when o asks for another track than the file's ordinary one (another
- * audio stream: cf_feature_options_keepable), this is cf_features_extract and sha256 is "".
- * progress sees the hash as its first CF_HASH_SHARE ("hashing") and can cancel it. */
+ * (optional, CF_SHA256_HEX bytes): on entry the file's hash when it is known (taken as the media
+ * was uploaded: the file is not read for it), else ""; on return the hash. A put that fails is
+ * logged, not fatal. Without a store (fs NULL), or when o asks for another track than the file's
+ * ordinary one (another audio stream: cf_feature_options_keepable), this is cf_features_extract
+ * and sha256 is "". progress sees the hash as its first CF_HASH_SHARE ("hashing") and can cancel
+ * it. */
 cf_err cf_feature_store_extract(cf_feature_store *fs, const char *path, const cf_feature_options *o,
                                 const json_t *meta, cf_progress *progress, cf_feature_track **out,
                                 char *sha256, cf_error *err);

@@ -235,12 +235,42 @@ static void test_extract_reports_and_cancels_the_hash(void **state) {
     free(memo);
 }
 
+/* A hash known from the upload is the key: the file is not read for it (here a file whose own
+ * hash is another and which is no media: the track stored under the known hash comes back, with
+ * no "hashing" report), and the caller gets it back. */
+static void test_extract_with_a_known_hash_reads_no_file(void **state) {
+    (void)state;
+    char *file = cf_path_join(g_dir, "not-media.bin");
+    FILE *f = fopen(file, "w");
+    fputs("not media", f);
+    fclose(f);
+    cf_feature_store *fs = NULL;
+    cf_error err;
+    assert_int_equal(cf_feature_store_open(g_storage, NULL, &fs, &err), CF_OK);
+    cf_feature_track *stored = track(7), *t = NULL;
+    cf_audio_events_model_current(NULL, stored->events_model, sizeof stored->events_model);
+    assert_int_equal(cf_feature_store_put(fs, HASH_B, stored, NULL, &err), CF_OK);
+    hash_seen s = {0};
+    cf_progress_init(&s.progress, on_hash_progress, &s);
+    char sha[CF_SHA256_HEX] = HASH_B;
+    assert_int_equal(cf_feature_store_extract(fs, file, NULL, NULL, &s.progress, &t, sha, &err), CF_OK);
+    assert_non_null(t);
+    assert_int_equal(t->n_hops, 7);
+    assert_int_equal(s.reports, 0);
+    assert_string_equal(sha, HASH_B);
+    cf_feature_track_free(t);
+    cf_feature_track_free(stored);
+    cf_feature_store_free(fs);
+    free(file);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_refusals),
         cmocka_unit_test(test_store_get_put_list),
         cmocka_unit_test(test_content_hash_matches_sha256_and_is_remembered),
         cmocka_unit_test(test_extract_reports_and_cancels_the_hash),
+        cmocka_unit_test(test_extract_with_a_known_hash_reads_no_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,7 +51,8 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
 }
 
 /* Features of the local copy of the media (source): from the feature store in the job's
- * storage, keyed by content, else decoded and stored. */
+ * storage, keyed by content (the hash taken at upload when the media record has one, so the
+ * copy is not read for it), else decoded and stored. */
 static cf_err features(cf_job_context *ctx, const cf_highlight_detection_request *req, const char *source,
                        cf_feature_track **track, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
@@ -65,7 +66,14 @@ static cf_err features(cf_job_context *ctx, const cf_highlight_detection_request
     cf_feature_store *fs = NULL;
     json_t *meta = json_pack("{s:s}", "media_id", req->media_uri + strlen("media://"));
     cf_err rc = cache ? cf_feature_store_open(ctx->storage, cache, &fs, err) : CF_OK;
-    if (rc == CF_OK) rc = cf_feature_store_extract(fs, source, &fo, meta, ctx->progress, track, NULL, err);
+    char sha[CF_SHA256_HEX] = "";
+    cf_media_record m;
+    cf_error ignored;
+    if (cf_owned_media(ctx->store, ctx->tenant, req->media_uri + strlen("media://"), &m, &ignored) == CF_OK) {
+        if (cf_sha256_valid(m.sha256)) memcpy(sha, m.sha256, CF_SHA256_HEX);
+        cf_media_record_free(&m);
+    }
+    if (rc == CF_OK) rc = cf_feature_store_extract(fs, source, &fo, meta, ctx->progress, track, sha, err);
     cf_feature_store_free(fs);
     json_decref(meta);
     free(cache);
