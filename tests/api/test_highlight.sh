@@ -3,7 +3,8 @@
 # crowd eruption is uploaded, detected through the API, and the planted span comes back with
 # the score curve drawn over it; bad requests are problem+json, a missing media fails the job as
 # invalid-media, a transcript that is not stored fails it naming transcript_uri, a running
-# detection is cancelled within a second.
+# detection is cancelled within a second; a media without a content hash (stored before hashes
+# were taken at upload) gets one recorded by its detection.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -64,6 +65,20 @@ print("  curve: mean %.2f inside the planted span, %.2f away from it" % (
     sum(inside) / len(inside), sum(outside) / len(outside)))
 assert min(inside[3:-3]) > c["threshold"] > max(outside), (inside, outside)
 PY
+
+echo "# media stored before hashes were taken at upload get one from their first detection"
+python3 - "$WORK/data/clipforge.db" "$media" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+db.execute("UPDATE media SET sha256=NULL WHERE id=?", (sys.argv[2],))
+db.commit()
+PY
+req GET "/v1/media/$media"
+check "the media has no hash (as before they were kept)" test "$(jget '"sha256" in j')" = False
+job=$(submit_detect "media://$media" generic)
+check "its detection succeeds" wait_status "$job" succeeded 240
+req GET "/v1/media/$media"
+check "and records the hash of its bytes" test "$(jget 'j.get("sha256")')" = "$(sha256sum "$WORK/planted.mp4" | cut -d' ' -f1)"
 
 echo "# another audio stream is analysed when asked for, and the one left out is named"
 ffmpeg -loglevel error -y -f lavfi -i "testsrc2=s=160x90:r=25:d=20" -f lavfi -i "sine=f=440:d=20,volume=0.05" \

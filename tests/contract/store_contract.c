@@ -1035,7 +1035,8 @@ static void test_hold_never_touches_a_job_that_left_the_queue(void **state) {
     cf_outbox_records_free(o, n);
 }
 
-/* A media row as stored, its content hash kept; one stored without a hash reads back without. */
+/* A media row as stored, its content hash kept; one stored without a hash reads back without,
+ * and gets one later (once: a hash already there stays). */
 static void test_media_records(void **state) {
     fixture *f = *state;
     cf_error err;
@@ -1061,6 +1062,15 @@ static void test_media_records(void **state) {
     assert_int_equal(cf_store_media_insert(f->store, &old, &err), CF_OK);
     assert_int_equal(cf_store_media_get(f->store, "m0", &got, &err), CF_OK);
     assert_null(got.sha256);
+    cf_media_record_free(&got);
+    /* hashed later from a local copy: recorded once, the first hash kept */
+    assert_int_equal(cf_store_media_set_sha256(f->store, "m0", hash, &err), CF_OK);
+    assert_int_equal(
+        cf_store_media_set_sha256(f->store, "m0",
+                                  "0000000000000000000000000000000000000000000000000000000000000000", &err),
+        CF_OK);
+    assert_int_equal(cf_store_media_get(f->store, "m0", &got, &err), CF_OK);
+    assert_string_equal(got.sha256, hash);
     cf_media_record_free(&got);
     assert_int_equal(cf_store_media_delete(f->store, "m0", &err), CF_OK);
     assert_int_equal(cf_store_media_delete(f->store, "m1", &err), CF_OK);

@@ -2039,6 +2039,16 @@ static cf_err pg_media_delete(void *self, const char *id, cf_error *err) {
     return rc;
 }
 
+static cf_err media_set_sha256_fn(PGconn *c, void *arg, cf_error *err) {
+    const char **p = arg;
+    return run(c, "UPDATE media SET sha256=$2 WHERE id=$1 AND sha256 IS NULL", 2, p, NULL, err);
+}
+
+static cf_err pg_media_set_sha256(void *self, const char *id, const char *sha256, cf_error *err) {
+    const char *p[] = {id, sha256};
+    return with_conn(self, false, media_set_sha256_fn, p, err);
+}
+
 static cf_err stats_fn(PGconn *c, void *arg, cf_error *err) {
     cf_job_stats *out = arg;
     PGresult *r = q(c, "SELECT status, count(*) FROM jobs GROUP BY status", 0, NULL, err);
@@ -2488,6 +2498,7 @@ static const cf_store_methods methods = {
     .media_insert = pg_media_insert,
     .media_get = pg_media_get,
     .media_delete = pg_media_delete,
+    .media_set_sha256 = pg_media_set_sha256,
     .media_list = pg_media_list,
     .stats = pg_stats,
     .watch_events = pg_watch_events,

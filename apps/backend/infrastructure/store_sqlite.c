@@ -235,6 +235,7 @@ enum {
     Q_MEDIA_INSERT,
     Q_MEDIA_GET,
     Q_MEDIA_DELETE,
+    Q_MEDIA_SET_SHA256,
     Q_STATS,
     Q_OUTBOX_COUNT,
     Q_LABEL_INSERT,
@@ -338,6 +339,7 @@ static const char *const queries[Q_COUNT] = {
         "SELECT " MEDIA_COLS " FROM media WHERE (?4 IS NULL OR tenant=?4) AND (?2 IS NULL"
         " OR created_at<?1 OR (created_at=?1 AND id<?2)) ORDER BY created_at DESC, id DESC LIMIT ?3",
     [Q_MEDIA_DELETE] = "DELETE FROM media WHERE id=?1",
+    [Q_MEDIA_SET_SHA256] = "UPDATE media SET sha256=?2 WHERE id=?1 AND sha256 IS NULL",
     [Q_STATS] = "SELECT status, count(*) FROM jobs GROUP BY status",
     [Q_LABEL_INSERT] = "INSERT INTO labels(id,media_id,created_at,body) VALUES(?,?,?,?)",
     [Q_LABELS_BY_MEDIA] = "SELECT id,media_id,created_at,body FROM labels WHERE media_id=?"
@@ -1539,6 +1541,20 @@ static cf_err sq_media_delete(void *self, const char *id, cf_error *err) {
     return rc;
 }
 
+static cf_err sq_media_set_sha256(void *self, const char *id, const char *sha256, cf_error *err) {
+    sq_store *st = self;
+    pthread_mutex_lock(&st->lock);
+    sqlite3_stmt *s = stmt(st, Q_MEDIA_SET_SHA256, err);
+    cf_err rc = s ? CF_OK : err->code;
+    if (s) {
+        bind_text(s, 1, id);
+        bind_text(s, 2, sha256);
+        rc = run(st, s, NULL, err);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return rc;
+}
+
 static cf_err sq_media_list(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
                             cf_error *err) {
     sq_store *st = self;
@@ -1894,6 +1910,7 @@ static const cf_store_methods methods = {
     .media_insert = sq_media_insert,
     .media_get = sq_media_get,
     .media_delete = sq_media_delete,
+    .media_set_sha256 = sq_media_set_sha256,
     .media_list = sq_media_list,
     .stats = sq_stats,
     .label_insert = sq_label_insert,

@@ -50,6 +50,15 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     return rc;
 }
 
+/* Media stored before hashes were taken at upload get the hash of their local copy once it is
+ * read (so the next remote detection of them, from any storage, carries it). Not fatal. */
+static void remember_hash(cf_job_context *ctx, const char *media_id, const char *sha) {
+    cf_error err;
+    if (cf_store_media_set_sha256(ctx->store, media_id, sha, &err))
+        cf_log_warn("highlight", "job %s: cannot record the hash of media %s: %s", ctx->job_id, media_id,
+                    err.msg);
+}
+
 /* Features of the local copy of the media (source): from the feature store in the job's
  * storage, keyed by content (the hash taken at upload when the media record has one, so the
  * copy is not read for it), else decoded and stored. */
@@ -67,13 +76,16 @@ static cf_err features(cf_job_context *ctx, const cf_highlight_detection_request
     json_t *meta = json_pack("{s:s}", "media_id", req->media_uri + strlen("media://"));
     cf_err rc = cache ? cf_feature_store_open(ctx->storage, cache, &fs, err) : CF_OK;
     char sha[CF_SHA256_HEX] = "";
+    const char *media_id = req->media_uri + strlen("media://");
     cf_media_record m;
     cf_error ignored;
-    if (cf_owned_media(ctx->store, ctx->tenant, req->media_uri + strlen("media://"), &m, &ignored) == CF_OK) {
+    if (cf_owned_media(ctx->store, ctx->tenant, media_id, &m, &ignored) == CF_OK) {
         if (cf_sha256_valid(m.sha256)) memcpy(sha, m.sha256, CF_SHA256_HEX);
         cf_media_record_free(&m);
     }
+    bool known = sha[0] != '\0';
     if (rc == CF_OK) rc = cf_feature_store_extract(fs, source, &fo, meta, ctx->progress, track, sha, err);
+    if (rc == CF_OK && !known && sha[0]) remember_hash(ctx, media_id, sha);
     cf_feature_store_free(fs);
     json_decref(meta);
     free(cache);
@@ -120,8 +132,9 @@ static void public_base(const cf_config *cfg, char *out, size_t cap) {
 
 /* A URL the inference service can fetch the media from, and its content hash: the one taken as
  * it was uploaded or imported, else (media stored before hashes were kept) the local file's when
- * the storage holds it as one (hashing an object elsewhere would mean downloading it here). That
- * hash is the job's first share; a cancel stops it (the call to the service then sees it). */
+ * the storage holds it as one (hashing an object elsewhere would mean downloading it here), then
+ * recorded with the media. That hash is the job's first share; a cancel stops it (the call to the
+ * service then sees it). */
 static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char **url,
                                 char sha[CF_SHA256_HEX], cf_error *err) {
     cf_media_record m;
@@ -146,11 +159,14 @@ static cf_err media_for_service(cf_job_context *ctx, const char *media_id, char 
     cf_progress_part(&hashing, ctx->progress, 0, CF_HASH_SHARE);
     char *memo = cf_feature_cache_dir(ctx->cfg->feature_cache_dir, ctx->cfg->data_dir);
     cf_error ignored;
-    if (!rc && cf_sha256_valid(m.sha256)) memcpy(sha, m.sha256, CF_SHA256_HEX);
-    else if (!rc && memo && (!strcmp(backend, "local") || !strcmp(backend, "file")) &&
-             cf_storage_local_path(ctx->storage, m.key, &path, &ignored) == CF_OK &&
-             cf_content_hash_file(path, memo, &hashing, sha, &ignored) != CF_OK)
-        sha[0] = '\0';
+    bool local = !strcmp(backend, "local") || !strcmp(backend, "file");
+    if (!rc && cf_sha256_valid(m.sha256)) {
+        memcpy(sha, m.sha256, CF_SHA256_HEX);
+    } else if (!rc && memo && local && cf_storage_local_path(ctx->storage, m.key, &path, &ignored) == CF_OK) {
+        if (cf_content_hash_file(path, memo, &hashing, sha, &ignored) == CF_OK)
+            remember_hash(ctx, media_id, sha);
+        else sha[0] = '\0';
+    }
     free(memo);
     free(path);
     free(signed_url);

@@ -395,6 +395,10 @@ cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_
     return s->m->media_get(s->self, id, out, err);
 }
 
+cf_err cf_store_media_set_sha256(cf_store *s, const char *id, const char *sha256, cf_error *err) {
+    return s->m->media_set_sha256(s->self, id, sha256, err);
+}
+
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err) {
     return s->m->media_delete(s->self, id, err);
 }

@@ -232,6 +232,9 @@ typedef struct cf_store_methods {
     cf_err (*media_insert)(void *self, const cf_media_record *m, cf_error *err);
     cf_err (*media_get)(void *self, const char *id, cf_media_record *out, cf_error *err);
     cf_err (*media_delete)(void *self, const char *id, cf_error *err);
+    /* Records sha256 as media id's content hash when it has none (media stored before hashes were
+     * taken at upload, hashed later from a local copy); a hash already there is kept. */
+    cf_err (*media_set_sha256)(void *self, const char *id, const char *sha256, cf_error *err);
     /* Optional (NULL when the backend cannot list media): a page by f; *out is freed with
      * cf_media_records_free. */
     cf_err (*media_list)(void *self, const cf_media_filter *f, cf_media_record **out, size_t *n,
@@ -365,6 +368,7 @@ cf_err cf_store_outbox_published_many(cf_store *s, const int64_t *ids, size_t n,
 cf_err cf_store_holds_renew(cf_store *s, const char *holder, int64_t until, size_t *n, cf_error *err);
 cf_err cf_store_media_insert(cf_store *s, const cf_media_record *m, cf_error *err);
 cf_err cf_store_media_get(cf_store *s, const char *id, cf_media_record *out, cf_error *err);
+cf_err cf_store_media_set_sha256(cf_store *s, const char *id, const char *sha256, cf_error *err);
 cf_err cf_store_media_delete(cf_store *s, const char *id, cf_error *err);
 /* CF_ERR_UNSUPPORTED when the backend cannot list media. */
 cf_err cf_store_media_list(cf_store *s, const cf_media_filter *f, cf_media_record **out, size_t *n,
