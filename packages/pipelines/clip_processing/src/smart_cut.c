@@ -116,21 +116,25 @@ static bool format_of(const AVCodecParameters *par, int *chroma, int *depth) {
     return true;
 }
 
-/* The hvcC of an HEVC source in Annex B form (MPEG-TS), made from its extradata (malloc'd). */
-static int hvcc_of_annexb(const AVCodecParameters *par, uint8_t **out, size_t *size) {
+/* The HEVC source's configuration as *hvcc: its hvcC as it is, or (Annex B, as MPEG-TS carries
+ * it) one made from its extradata into *made (malloc'd, the caller's; hvcc's units point into
+ * it; NULL for an hvcC source). 0, or -1 when there is none. */
+static int hevc_config(const AVCodecParameters *par, cfclip_hvcc *hvcc, uint8_t **made, size_t *made_size) {
+    *made = NULL;
+    if (cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, hvcc) == 0) return 0;
     int chroma, depth;
-    *out = NULL;
-    if (!format_of(par, &chroma, &depth)) return -1;
-    return cfclip_hvcc_from_annexb(par->extradata, (size_t)par->extradata_size, chroma, depth, out, size);
+    if (!format_of(par, &chroma, &depth) ||
+        cfclip_hvcc_from_annexb(par->extradata, (size_t)par->extradata_size, chroma, depth, made, made_size) <
+            0)
+        return -1;
+    return cfclip_hvcc_parse(*made, *made_size, hvcc);
 }
 
 static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
     cfclip_hvcc hvcc;
     uint8_t *made = NULL;
     size_t size = 0;
-    bool ok = cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &hvcc) == 0 ||
-              (hvcc_of_annexb(par, &made, &size) == 0 && cfclip_hvcc_parse(made, size, &hvcc) == 0);
-    int sets = ok ? hvcc.n_sets : 0;
+    int sets = hevc_config(par, &hvcc, &made, &size) == 0 ? hvcc.n_sets : 0;
     free(made);
     if (sets == 0) return cannot(err, "the source's HEVC configuration holds no parameter sets");
     if (!avcodec_find_encoder_by_name("libx265")) return cannot(err, "libx265 is not available");
@@ -321,9 +325,7 @@ static cf_err open_edge(smart *s, edge *e, int ps_id, cf_error *err) {
     return CF_OK;
 }
 
-/* The output's decoder configuration: for H.264 the source's avcC with the edge encoders'
- * parameter sets added; for HEVC the source's hvcC as it is, in an hev1 track (the edges'
- * sets travel in the stream). */
+/* par's extradata becomes a copy of size bytes of d. */
 static cf_err set_extradata(AVCodecParameters *par, const uint8_t *d, size_t size, cf_error *err) {
     av_freep(&par->extradata);
     par->extradata = av_mallocz(size + AV_INPUT_BUFFER_PADDING_SIZE);
@@ -332,6 +334,9 @@ static cf_err set_extradata(AVCodecParameters *par, const uint8_t *d, size_t siz
     return par->extradata ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
+/* The output's decoder configuration: for H.264 the source's avcC with the edge encoders'
+ * parameter sets added; for HEVC the source's hvcC (or the one made from its Annex B
+ * configuration), in an hev1 track (the edges' sets travel in the stream). */
 static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
     if (s->codec == CFCLIP_NAL_HEVC) {
         par->codec_tag = MKTAG('h', 'e', 'v', '1');
@@ -830,12 +835,11 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     /* both checked above */
     if (par->codec_id == AV_CODEC_ID_HEVC) {
         s.codec = CFCLIP_NAL_HEVC;
-        s.annexb = cfclip_hvcc_parse(par->extradata, (size_t)par->extradata_size, &s.hvcc) < 0;
-        if (s.annexb && (hvcc_of_annexb(par, &s.hvcc_made, &s.hvcc_made_size) < 0 ||
-                         cfclip_hvcc_parse(s.hvcc_made, s.hvcc_made_size, &s.hvcc) < 0)) {
+        if (hevc_config(par, &s.hvcc, &s.hvcc_made, &s.hvcc_made_size) < 0) {
             free(s.hvcc_made);
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory");
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory"); /* checked above */
         }
+        s.annexb = s.hvcc_made != NULL;
         s.length_size = s.hvcc.length_size;
     } else {
         s.codec = CFCLIP_NAL_H264;
