@@ -388,6 +388,19 @@ children | workers1)
   check "the parent succeeded ($st: $(jget 'j.get("error")'))" test "$st" = succeeded
   check "progress by stage: analysis and the renders ($stages)" \
     bash -c '[[ "$1" == *features* && "$1" == *render* ]]' _ "$stages"
+  curl -sN --max-time 1 "$BASE/v1/events?job_id=$id&last_event_id=0" >"$work/events.sse" || true
+  heard=$(python3 -c 'import json, sys
+st = []
+for line in open(sys.argv[1]):
+    if line.startswith("data: "):
+        e = json.loads(line[6:])
+        s = (e.get("data") or {}).get("stage") if e.get("type") == "JobProgressed" else None
+        if s and s.replace(" ", "_") not in st:
+            st.append(s.replace(" ", "_"))
+print(" ".join(st))' "$work/events.sse")
+  echo "  stages heard as events: $heard"
+  check "every stage is heard as an event, however short: analysis and the renders ($heard)" \
+    bash -c '[[ "$1" == *features* && "$1" == *render* ]]' _ "$heard"
   check "the parent's progress grew" python3 -c 'import sys; p = [float(x) for x in sys.argv[1:]]; sys.exit(0 if p and max(p) > min(p) else 1)' $progress_seen
   check "the detail lists $count render children" test "$(jget '" ".join(sorted(set(c["kind"] for c in j["children"]))) + " " + str(len(j["children"]))')" = "render $count"
   cp "$WORK/body" "$work/parent.json"

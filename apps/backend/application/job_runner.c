@@ -26,7 +26,7 @@
 #include "jobs/job_kinds.h"
 
 #define KEEPER_TICK_MS 100
-#define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job */
+#define PROGRESS_EVENT_MS 500 /* JobProgressed at most twice a second per job, and at each new stage */
 #define HEARTBEAT_MAX_MS 500  /* cancel requests from other processes arrive within this */
 #define BATCH_MAX 256         /* job messages a worker takes, leases and finishes at once */
 #define GROWTH 16             /* sixteenfold (1, 16, 256: two batches to the largest) */
@@ -58,7 +58,8 @@ typedef struct slot {
     cf_progress progress; /* cancel flag read by the pipeline without the lock */
     double fraction;
     char stage[48];
-    bool dirty; /* progress changed since the last event */
+    char evented_stage[48]; /* the stage of the last event */
+    bool dirty;             /* progress changed since the last event */
     int64_t last_heartbeat, last_event;
     bool lease_lost, user_cancel;
     bool reserved;         /* a child slot taken by run_child_here */
@@ -382,6 +383,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     s->attempt = job->attempts;
     s->fraction = 0;
     snprintf(s->stage, sizeof s->stage, "started");
+    memcpy(s->evented_stage, s->stage, sizeof s->stage);
     s->dirty = s->lease_lost = s->user_cancel = false;
     s->last_heartbeat = s->last_event = cf_now_ms();
     s->active = true;
@@ -702,7 +704,9 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
         s->user_cancel = true;
         cf_progress_cancel(&s->progress);
     }
-    bool emit = s->dirty && now - s->last_event >= PROGRESS_EVENT_MS;
+    /* a new stage goes out at the next tick: a stage shorter than the event period would
+     * otherwise never be stored or heard (an analysis of a short file, between two renders) */
+    bool emit = s->dirty && (now - s->last_event >= PROGRESS_EVENT_MS || strcmp(s->stage, s->evented_stage));
     if (!s->active || s->lease_lost || (!emit && now - s->last_heartbeat < every)) {
         pthread_mutex_unlock(&r->lock);
         return;
@@ -713,6 +717,7 @@ static void keep_slot(cf_job_runner *r, int i, int64_t now) {
     double fraction = s->fraction;
     int64_t attempt = s->attempt;
     if (emit) s->dirty = false;
+    if (emit) memcpy(s->evented_stage, stage, sizeof stage);
     pthread_mutex_unlock(&r->lock);
     bool cancel = false;
     cf_error err;
