@@ -11,8 +11,10 @@ BUILD_PKGS=(build-essential cmake pkg-config python3
 TEST_PKGS=(ffmpeg libcmocka-dev espeak-ng sox curl clang python3-jsonschema python3-numpy postgresql redis-server nats-server chromium)
 # operations: Prometheus and promtool, the OTLP collector of the tests (protoc + python3-protobuf),
 # systemd-analyze for the units, PyYAML for the deployables, dpkg-dev for `make deb`,
-# python3-websockets for the WebSocket event stream test
-TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev python3-websockets)
+# python3-websockets for the WebSocket event stream test; libde265's decoder, a second opinion on
+# the HEVC streams smart cuts make
+TEST_PKGS+=(prometheus protobuf-compiler python3-protobuf python3-yaml systemd dpkg-dev python3-websockets
+  libde265-examples)
 # Run by clipforge at run time: sphinxtrain (bw, mllr_solve), sphinxbase-utils (sphinx_fe) and
 # pocketsphinx (pocketsphinx_mdef_convert, and the peer of the transcription benchmark): the
 # adapted second pass of CLIPFORGE_POCKETSPHINX_MLLR (on by default; without them, one pass)

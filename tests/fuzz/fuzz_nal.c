@@ -3,7 +3,10 @@
  * unit. An avcC that parses must build back (with the Annex B units added) into a record that
  * parses to the same sets; Annex B converted to length prefixes must read back unit by unit, and
  * so must an hvcC's sets joined ahead of an access unit; the CRA to BLA rewrite changes only NAL
- * unit headers; an Annex B configuration made an avcC or hvcC builds into one that parses back. */
+ * unit headers; an Annex B configuration made an avcC or hvcC builds into one that parses back.
+ * HEVC renumbering: a parameter set renumbered declares the new id, and renumbered back its own;
+ * an access unit rewritten for hvc1 reads back unit by unit without parameter sets; an hvcC
+ * built with the Annex B units added parses back with at least its own sets. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,10 +97,56 @@ static void check_hvcc(const uint8_t *data, size_t size) {
     free(out);
 }
 
+static void check_renumber(const cfclip_nal *u) {
+    static const cfclip_hevc_ids ids = {.vps = 3, .sps = 5, .pps = 15};
+    uint8_t *out, *back;
+    size_t out_size, back_size;
+    int id = cfclip_hevc_ps_id(u);
+    if (cfclip_hevc_renumber(u, &ids, &out, &out_size) < 0) return;
+    int type = u->size >= 2 ? (u->data[0] >> 1) & 0x3f : -1;
+    cfclip_nal r = {out, out_size};
+    int want = type == 32 ? 3 : type == 33 ? 5 : type == 34 ? 15 : -1;
+    if (id >= 0 && cfclip_hevc_ps_id(&r) != want) abort();
+    cfclip_hevc_ids own = {.vps = id, .sps = id, .pps = id};
+    if (id >= 0 && cfclip_hevc_renumber(&r, &own, &back, &back_size) == 0) {
+        if (cfclip_hevc_ps_id(&(cfclip_nal){back, back_size}) != id) abort();
+        free(back);
+    }
+    free(out);
+}
+
+static void check_hvc1(const uint8_t *data, size_t size, const cfclip_nal *units, int n) {
+    static const cfclip_hevc_ids ids = {.vps = 1, .sps = 1, .pps = 15};
+    uint8_t *out;
+    size_t out_size;
+    for (int k = 0; k < 2; k++)
+        if (cfclip_mp4_hevc_rewrite(data, size, 4, k ? &ids : NULL, &out, &out_size) == 0) {
+            (void)count_units(out, out_size);
+            for (size_t at = 0; at + 4 < out_size;) { /* no parameter set left */
+                size_t len = (size_t)out[at] << 24 | (size_t)out[at + 1] << 16 | (size_t)out[at + 2] << 8 |
+                             out[at + 3];
+                int type = (out[at + 4] >> 1) & 0x3f;
+                if (type >= 32 && type <= 34) abort();
+                at += 4 + len;
+            }
+            free(out);
+        }
+    cfclip_hvcc base, built;
+    if (cfclip_hvcc_parse(data, size, &base) < 0) return;
+    (void)cfclip_hevc_sets_in(data, size, 4, &base);
+    cfclip_hevc_ids free_ids;
+    (void)cfclip_hevc_free_ids(base.sets, base.n_sets, 0, &free_ids);
+    if (cfclip_hvcc_build(data, size, units, n, &out, &out_size) < 0) return;
+    if (cfclip_hvcc_parse(out, out_size, &built) < 0 || built.n_sets < base.n_sets) abort();
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cfclip_nal units[64];
     int n = cfclip_annexb_split(data, size, units, 64);
     for (int i = 0; i < n; i++) (void)cfclip_h264_ps_id(&units[i]);
+    for (int i = 0; i < n; i++) check_renumber(&units[i]);
+    check_hvc1(data, size, units, n > 0 ? n : 0);
     check_avcc(data, size, units, n > 0 ? n : 0);
     check_hvcc(data, size);
     check_avcc_from_annexb(data, size);

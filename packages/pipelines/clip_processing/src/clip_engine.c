@@ -187,11 +187,7 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
         *path = PATH_COPY;
         return CF_OK;
     }
-    if (cfclip_smart_check(in, p, &ignored) != CF_OK) return CF_OK;
-    const char *plays_less = cfclip_smart_plays_less(in);
-    if (!plays_less) *path = PATH_SMART;
-    else if (!*report->note)
-        snprintf(report->note, sizeof report->note, "re-encoded rather than smart cut: %s", plays_less);
+    if (cfclip_smart_check(in, p, &ignored) == CF_OK) *path = PATH_SMART;
     return CF_OK;
 }
 
@@ -299,12 +295,10 @@ static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     if (!rc) rc = cfclip_smart_cut(in, plan, span, audio, output_path, progress, &stats, err);
     if (audio) unlink(audio);
     free(audio);
-    const char *plays_less = cfclip_smart_plays_less(in);
     if (!rc && !*report->note)
         snprintf(report->note, sizeof report->note,
-                 "smart cut: %.3f s encoded at the start, %.3f s copied, %.3f s encoded at the end%s%s",
-                 stats.head_s, stats.copied_s, stats.tail_s, plays_less ? "; " : "",
-                 plays_less ? plays_less : "");
+                 "smart cut: %.3f s encoded at the start, %.3f s copied, %.3f s encoded at the end",
+                 stats.head_s, stats.copied_s, stats.tail_s);
     return rc;
 }
 

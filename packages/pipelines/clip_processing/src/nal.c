@@ -13,14 +13,16 @@ typedef struct bits {
     size_t n, byte; /* byte: index of the next byte to load */
     int zeros;      /* zero bytes just read, for the 00 00 03 rule */
     uint8_t cur;
-    int left; /* bits left in cur */
+    int left;   /* bits left in cur */
+    bool raw;   /* d is RBSP already: no emulation prevention bytes to skip */
+    size_t pos; /* bits read */
 } bits;
 
 static int next_bit(bits *b) {
     if (b->left == 0) {
         if (b->byte >= b->n) return -1;
         uint8_t v = b->d[b->byte++];
-        if (b->zeros >= 2 && v == 3) { /* emulation prevention: not part of the payload */
+        if (!b->raw && b->zeros >= 2 && v == 3) { /* emulation prevention: not part of the payload */
             b->zeros = 0;
             if (b->byte >= b->n) return -1;
             v = b->d[b->byte++];
@@ -29,7 +31,15 @@ static int next_bit(bits *b) {
         b->cur = v;
         b->left = 8;
     }
+    b->pos++;
     return (b->cur >> --b->left) & 1;
+}
+
+/* Skips k bits; false when cut short. */
+static bool skip_bits(bits *b, size_t k) {
+    while (k--)
+        if (next_bit(b) < 0) return false;
+    return true;
 }
 
 /* ue(v); -1 when cut short or longer than 31 bits. */
@@ -429,4 +439,330 @@ int cfclip_mp4_cra_to_bla(uint8_t *d, size_t n, int length_size) {
         changed++;
     }
     return r < 0 ? -1 : changed;
+}
+
+/* ---- HEVC parameter set ids (H.265 7.3.1.2, 7.3.2.1-7.3.2.3, 7.3.3, 7.3.6.1) ---- */
+
+typedef enum { ID_VPS, ID_SPS, ID_PPS } id_role;
+
+/* An id field of a unit's RBSP: bits [from, to), u(4) or ue(v). */
+typedef struct id_field {
+    size_t from, to;
+    id_role role;
+    bool ue;
+    long value;
+} id_field;
+
+static bool read_field(bits *b, id_role role, bool ue, id_field *f) {
+    f->from = b->pos;
+    f->role = role;
+    f->ue = ue;
+    if (ue) f->value = read_ue(b);
+    else {
+        f->value = 0;
+        for (int i = 0; i < 4; i++) {
+            int bit = next_bit(b);
+            if (bit < 0) return false;
+            f->value = f->value << 1 | bit;
+        }
+    }
+    f->to = b->pos;
+    return f->value >= 0;
+}
+
+/* profile_tier_level(1, max_sub_layers_minus1): the general part, the sub-layer flags and the
+ * sub-layers' parts they announce. */
+static bool skip_ptl(bits *b, int max_sub_layers_minus1) {
+    int present[8] = {0};
+    if (!skip_bits(b, 96)) return false;
+    for (int i = 0; i < max_sub_layers_minus1; i++) {
+        int p = next_bit(b), l = next_bit(b);
+        if (p < 0 || l < 0) return false;
+        present[i] = p << 1 | l;
+    }
+    if (max_sub_layers_minus1 > 0 && !skip_bits(b, 2 * (size_t)(8 - max_sub_layers_minus1))) return false;
+    for (int i = 0; i < max_sub_layers_minus1; i++)
+        if (!skip_bits(b, (present[i] & 2 ? 88 : 0) + (present[i] & 1 ? 8 : 0))) return false;
+    return true;
+}
+
+/* The id fields of a unit of type over its RBSP r (after the NAL header), in order; how many
+ * (0 for a unit without ids), -1 when cut short. */
+static int id_fields(int type, const uint8_t *r, size_t m, id_field f[2]) {
+    bits b = {.d = r, .n = m, .raw = true};
+    if (type == 32) return read_field(&b, ID_VPS, false, &f[0]) ? 1 : -1;
+    if (type == 33) {
+        if (!read_field(&b, ID_VPS, false, &f[0])) return -1;
+        int layers = 0;
+        for (int i = 0; i < 3; i++) {
+            int bit = next_bit(&b);
+            if (bit < 0) return -1;
+            layers = layers << 1 | bit;
+        }
+        return skip_bits(&b, 1) && skip_ptl(&b, layers) && read_field(&b, ID_SPS, true, &f[1]) ? 2 : -1;
+    }
+    if (type == 34)
+        return read_field(&b, ID_PPS, true, &f[0]) && read_field(&b, ID_SPS, true, &f[1]) ? 2 : -1;
+    if (type > 31) return 0;
+    /* a slice segment: first_slice_segment_in_pic_flag, an IRAP's no_output_of_prior_pics_flag */
+    return skip_bits(&b, type >= 16 && type <= 23 ? 2 : 1) && read_field(&b, ID_PPS, true, &f[0]) ? 1 : -1;
+}
+
+/* u's payload after its NAL header as RBSP, malloc'd into *r; false when out of memory. */
+static bool whole_rbsp(const cfclip_nal *u, uint8_t **r, size_t *m) {
+    *r = malloc(u->size);
+    if (!*r) return false;
+    *m = rbsp(u, 2, *r, u->size);
+    return true;
+}
+
+int cfclip_hevc_ps_id(const cfclip_nal *u) {
+    if (!u->data || u->size < 3) return -1;
+    int type = hevc_type(u->data);
+    if (type < 32 || type > 34) return -1;
+    uint8_t r[64]; /* a VPS id is at the start, an SPS's after 12 to 35 bytes, a PPS's first */
+    id_field f[2];
+    int n = id_fields(type, r, rbsp(u, 2, r, sizeof r), f);
+    if (n <= 0) return -1;
+    return (int)f[type == 33 ? 1 : 0].value;
+}
+
+/* Bits of ue(v) for v. */
+static int ue_bits(long v) {
+    int len = 0;
+    while ((unsigned long)(v + 1) >> (len + 1)) len++;
+    return 2 * len + 1;
+}
+
+static bool id_used(const cfclip_nal *sets, int n, int type, long id) {
+    for (int i = 0; i < n; i++)
+        if (sets[i].size >= 2 && hevc_type(sets[i].data) == type && cfclip_hevc_ps_id(&sets[i]) == id)
+            return true;
+    return false;
+}
+
+int cfclip_hevc_free_ids(const cfclip_nal *sets, int n, int edge_pps, cfclip_hevc_ids *out) {
+    out->vps = out->sps = out->pps = -1;
+    for (int id = 15; id >= 0; id--) {
+        if (!id_used(sets, n, 32, id)) out->vps = id;
+        if (!id_used(sets, n, 33, id)) out->sps = id;
+    }
+    for (int id = 63; edge_pps >= 0 && edge_pps <= 63 && id >= 0; id--)
+        if ((ue_bits(id) - ue_bits(edge_pps)) % 8 == 0 && !id_used(sets, n, 34, id)) out->pps = id;
+    return out->vps < 0 || out->sps < 0 || out->pps < 0 ? -1 : 0;
+}
+
+typedef struct wbits {
+    uint8_t *d; /* zeroed, large enough */
+    size_t pos; /* bits written */
+} wbits;
+
+static void put_bits(wbits *w, unsigned long v, int k) {
+    while (k-- > 0) {
+        if ((v >> k) & 1) w->d[w->pos >> 3] |= (uint8_t)(0x80 >> (w->pos & 7));
+        w->pos++;
+    }
+}
+
+static void copy_bits(wbits *w, const uint8_t *r, size_t from, size_t to) {
+    for (size_t i = from; i < to; i++) put_bits(w, (r[i >> 3] >> (7 - (i & 7))) & 1, 1);
+}
+
+/* The position of the RBSP stop bit (the last 1 of r); SIZE_MAX when r holds none. */
+static size_t stop_bit(const uint8_t *r, size_t m) {
+    while (m > 0 && r[m - 1] == 0) m--;
+    if (m == 0) return SIZE_MAX;
+    size_t pos = 8 * m - 1;
+    for (uint8_t v = r[m - 1]; !(v & 1); v >>= 1) pos--;
+    return pos;
+}
+
+static long new_id(const cfclip_hevc_ids *ids, id_role role) {
+    return role == ID_VPS ? ids->vps : role == ID_SPS ? ids->sps : ids->pps;
+}
+
+/* r's bits with the fields rewritten, into w. A shift of whole bytes leaves what follows the
+ * last field (a slice's data after its aligned header) as it was; a parameter set's other shift
+ * moves its bits up to the stop bit and aligns again after it. False when neither applies. */
+static bool rewrite_fields(const uint8_t *r, size_t m, const id_field *f, int n, bool is_slice,
+                           const cfclip_hevc_ids *ids, wbits *w) {
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        long v = new_id(ids, f[i].role);
+        if (v < 0 || v > (f[i].ue ? (f[i].role == ID_PPS ? 63 : 15) : 15)) return false;
+        copy_bits(w, r, at, f[i].from);
+        if (f[i].ue) put_bits(w, (unsigned long)v + 1, ue_bits(v));
+        else put_bits(w, (unsigned long)v, 4);
+        at = f[i].to;
+    }
+    if ((w->pos - at) % 8 == 0) {
+        size_t whole = (at + 7) / 8 * 8; /* to the reader's next byte, then bytes as they are */
+        copy_bits(w, r, at, whole < 8 * m ? whole : 8 * m);
+        if (whole < 8 * m) memcpy(w->d + w->pos / 8, r + whole / 8, m - whole / 8);
+        w->pos += whole < 8 * m ? 8 * (m - whole / 8) : 0;
+        return true;
+    }
+    size_t stop = stop_bit(r, m);
+    if (is_slice || stop == SIZE_MAX || stop < at) return false;
+    copy_bits(w, r, at, stop);
+    put_bits(w, 1, 1);
+    w->pos = (w->pos + 7) / 8 * 8;
+    return true;
+}
+
+/* The header and RBSP r (bits bytes) as a NAL unit, emulation prevention bytes put back. */
+static uint8_t *escape(const uint8_t *header, const uint8_t *r, size_t m, size_t *size) {
+    uint8_t *out = malloc(2 + m + m / 2 + 2);
+    if (!out) return NULL;
+    size_t n = 2, zeros = 0;
+    memcpy(out, header, 2);
+    for (size_t i = 0; i < m; i++) {
+        if (zeros >= 2 && r[i] <= 3) out[n++] = 3, zeros = 0;
+        out[n++] = r[i];
+        zeros = r[i] == 0 ? zeros + 1 : 0;
+    }
+    if (m && r[m - 1] == 0) out[n++] = 3; /* a unit may not end with a zero byte */
+    *size = n;
+    return out;
+}
+
+int cfclip_hevc_renumber(const cfclip_nal *u, const cfclip_hevc_ids *ids, uint8_t **out, size_t *out_size) {
+    *out = NULL;
+    if (!u->data || u->size < 3) return -1;
+    int type = hevc_type(u->data);
+    uint8_t *r = NULL, *w = NULL;
+    size_t m = 0;
+    id_field f[2];
+    int n = 0;
+    if (!whole_rbsp(u, &r, &m) || (n = id_fields(type, r, m, f)) < 0) return free(r), -1;
+    bool ok = true;
+    if (n == 0) { /* no ids: the unit as it is */
+        *out = malloc(u->size);
+        if (*out) memcpy(*out, u->data, u->size), *out_size = u->size;
+        ok = *out != NULL;
+    } else if ((w = calloc(m + 16, 1)) != NULL) { /* two ids grow by 26 bits at most */
+        wbits wb = {w, 0};
+        ok = rewrite_fields(r, m, f, n, type <= 31, ids, &wb) &&
+             (*out = escape(u->data, w, wb.pos / 8, out_size)) != NULL;
+    } else {
+        ok = false;
+    }
+    free(r);
+    free(w);
+    return ok ? 0 : -1;
+}
+
+static bool is_hevc_set(const cfclip_nal *u) {
+    int type = hevc_type(u->data);
+    return type >= 32 && type <= 34;
+}
+
+int cfclip_hevc_sets_in(const uint8_t *d, size_t n, int length_size, const cfclip_hvcc *h) {
+    size_t at = 0;
+    int found = 0, r;
+    cfclip_nal u;
+    while ((r = next_mp4_unit(d, n, length_size, &at, &u)) > 0)
+        if (u.size >= 2 && is_hevc_set(&u)) {
+            if (!among(&u, h->sets, h->n_sets)) return 2;
+            found = 1;
+        }
+    return r < 0 || at != n ? 2 : found;
+}
+
+/* One unit of an access unit being rewritten: kept (renumbered), or left out. */
+static int rewrite_unit(const cfclip_nal *u, const cfclip_hevc_ids *ids, cfclip_nal *kept, uint8_t **owned) {
+    *owned = NULL;
+    if (u->size < 2 || is_hevc_set(u) || hevc_type(u->data) == 35) return 0;
+    *kept = *u;
+    size_t size;
+    if (!ids || hevc_type(u->data) > 31) return 1;
+    if (cfclip_hevc_renumber(u, ids, owned, &size) < 0) return -1;
+    *kept = (cfclip_nal){*owned, size};
+    return 1;
+}
+
+int cfclip_mp4_hevc_rewrite(const uint8_t *d, size_t n, int length_size, const cfclip_hevc_ids *ids,
+                            uint8_t **out, size_t *out_size) {
+    enum { MAX_UNITS = 256 };
+    cfclip_nal units[MAX_UNITS], u;
+    uint8_t *owned[MAX_UNITS];
+    int count = 0, r = 0, ret = 0;
+    size_t at = 0;
+    *out = NULL;
+    while (ret >= 0 && (r = next_mp4_unit(d, n, length_size, &at, &u)) > 0) {
+        if (count == MAX_UNITS) ret = -1;
+        else if ((ret = rewrite_unit(&u, ids, &units[count], &owned[count])) > 0) count++;
+    }
+    if (ret >= 0 && (r < 0 || at != n)) ret = -1;
+    if (ret >= 0) ret = cfclip_mp4_join(units, count, length_size, NULL, 0, out, out_size);
+    for (int i = 0; i < count; i++) free(owned[i]);
+    return ret < 0 ? -1 : 0;
+}
+
+/* The array of type: base's units of that type, then extra's; counted into *count. With p NULL,
+ * measured only. */
+static uint8_t *put_array(uint8_t *p, int type, bool complete, const cfclip_hvcc *base,
+                          const cfclip_nal *extra, int n_extra, size_t *size, int *count) {
+    const cfclip_nal *lists[2] = {base->sets, extra};
+    int lens[2] = {base->n_sets, n_extra};
+    *count = 0;
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < lens[l]; i++)
+            *count += lists[l][i].size >= 2 && hevc_type(lists[l][i].data) == type;
+    if (!*count) return p;
+    *size += 3;
+    if (p) *p++ = (uint8_t)((complete ? 0x80 : 0) | type), p = put16(p, (size_t)*count);
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < lens[l]; i++) {
+            const cfclip_nal *u = &lists[l][i];
+            if (u->size < 2 || hevc_type(u->data) != type) continue;
+            *size += 2 + u->size;
+            if (p) p = put16(p, u->size), memcpy(p, u->data, u->size), p += u->size;
+        }
+    return p;
+}
+
+/* Every array of the record: VPS, SPS, PPS (base's and extra's, complete), then base's other
+ * types in the order they come (extra's not taken). */
+static uint8_t *put_arrays(uint8_t *p, const cfclip_hvcc *base, const cfclip_nal *extra, int n_extra,
+                           size_t *size, int *arrays) {
+    int count;
+    *arrays = 0;
+    for (int type = 32; type <= 34; type++) {
+        p = put_array(p, type, true, base, extra, n_extra, size, &count);
+        *arrays += count > 0;
+    }
+    for (int i = 0; i < base->n_sets; i++) {
+        int type = hevc_type(base->sets[i].data);
+        bool first = type < 32 || type > 34;
+        for (int k = 0; k < i && first; k++) first = hevc_type(base->sets[k].data) != type;
+        if (!first) continue;
+        p = put_array(p, type, false, base, NULL, 0, size, &count);
+        (*arrays)++;
+    }
+    return p;
+}
+
+int cfclip_hvcc_build(const uint8_t *d, size_t n, const cfclip_nal *extra, int n_extra, uint8_t **out,
+                      size_t *out_size) {
+    cfclip_hvcc base;
+    *out = NULL;
+    if (cfclip_hvcc_parse(d, n, &base) < 0 || n_extra < 0 || n_extra > CFCLIP_HVCC_MAX_SETS - base.n_sets)
+        return -1;
+    for (int i = 0; i < base.n_sets; i++)
+        if (base.sets[i].size < 2) return -1;
+    for (int i = 0; i < n_extra; i++)
+        if (extra[i].size > 0xffff) return -1;
+    size_t size = 23;
+    int arrays;
+    put_arrays(NULL, &base, extra, n_extra, &size, &arrays);
+    uint8_t *p = malloc(size);
+    if (!p) return -1;
+    *out = p;
+    *out_size = size;
+    memcpy(p, d, 22);
+    p[22] = (uint8_t)arrays;
+    size_t written = 23;
+    put_arrays(p + 23, &base, extra, n_extra, &written, &arrays);
+    return 0;
 }

@@ -87,4 +87,39 @@ cfclip_key_kind cfclip_mp4_key_kind(const uint8_t *d, size_t n, int length_size,
  * Returns how many units changed, -1 when d is not length-prefixed. */
 int cfclip_mp4_cra_to_bla(uint8_t *d, size_t n, int length_size);
 
+/* ---- HEVC parameter set ids (an hvc1 track holds every set in its sample entry, so sets an
+ * encoder writes beside the source's need ids of their own) ---- */
+
+typedef struct cfclip_hevc_ids {
+    int vps, sps, pps;
+} cfclip_hevc_ids;
+
+/* The id a VPS (NAL type 32), SPS (33) or PPS (34) declares; -1 when u is none of these or is cut
+ * short. */
+int cfclip_hevc_ps_id(const cfclip_nal *u);
+/* Ids none of the parameter sets among sets use, for an encoder whose slices name PPS
+ * edge_pps: the lowest free VPS and SPS ids, and the lowest free PPS id whose exp-Golomb code is
+ * a whole number of bytes longer or shorter than edge_pps's (a slice's header then moves its
+ * slice data by whole bytes: see cfclip_hevc_renumber). 0, or -1 when the source uses them all. */
+int cfclip_hevc_free_ids(const cfclip_nal *sets, int n, int edge_pps, cfclip_hevc_ids *out);
+/* u with the ids it declares or names replaced by ids': a VPS's own, an SPS's own and its VPS's,
+ * a PPS's own and its SPS's, a slice segment's PPS (other units copied). *out is malloc'd and
+ * the caller's (NAL header included, emulation prevention redone). 0, or -1 when u is cut short,
+ * an id is out of range, or a slice's new PPS id does not move its data by whole bytes. */
+int cfclip_hevc_renumber(const cfclip_nal *u, const cfclip_hevc_ids *ids, uint8_t **out, size_t *out_size);
+/* What parameter sets (VPS, SPS, PPS) the HEVC access unit d (length_size-byte prefixes) carries:
+ * 0 none, 1 only sets byte for byte among h's, 2 another (or d is not length-prefixed). */
+int cfclip_hevc_sets_in(const uint8_t *d, size_t n, int length_size, const cfclip_hvcc *h);
+/* The length-prefixed HEVC access unit d without parameter sets and access unit delimiters (an
+ * hvc1 track's sample entry holds the sets), its slices renumbered to ids when ids is not NULL.
+ * *out is malloc'd and the caller's; 0 or -1. */
+int cfclip_mp4_hevc_rewrite(const uint8_t *d, size_t n, int length_size, const cfclip_hevc_ids *ids,
+                            uint8_t **out, size_t *out_size);
+/* The hvcC record base (d, n) with the VPS, SPS and PPS among extra added to its arrays, every
+ * parameter set array marked complete (none in the stream: what an hvc1 track declares); other
+ * units of extra are left out. *out is malloc'd and the caller's; 0, or -1 when base is not an
+ * hvcC, a unit is too long, there are too many, or out of memory. */
+int cfclip_hvcc_build(const uint8_t *d, size_t n, const cfclip_nal *extra, int n_extra, uint8_t **out,
+                      size_t *out_size);
+
 #endif

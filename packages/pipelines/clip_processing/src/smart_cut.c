@@ -11,8 +11,13 @@
  *
  * H.264 and HEVC in Annex B form (MPEG-TS: start codes, parameter sets repeated in the stream)
  * are joined too: the configuration becomes an avcC or hvcC and the copied packets
- * length-prefixed ones; H.264's lose the repeated sets, so long as those are the configuration's
- * own, HEVC's keep them (an hev1 track carries sets in the stream).
+ * length-prefixed ones, without the repeated sets so long as those are the configuration's own.
+ *
+ * The edges' parameter sets go in the output's configuration beside the source's, under ids the
+ * source does not use: x264 is told its ids; x265's sets and slices are renumbered (nal.c). So
+ * HEVC comes out as an hvc1 track (every set in the sample entry, as phones write it and as
+ * Apple's players require); a source whose sets change within the range keeps them in the
+ * stream, in an hev1 track, and so do the edges' there.
  *
  * Settings: the plan's threads; edge quality SMART_CRF / SMART_CRF_HEVC on preset
  * CF_X264_PRESET. */
@@ -79,6 +84,12 @@ typedef struct smart {
     uint8_t *hvcc_made;  /* annexb HEVC: the hvcC made from the extradata (owned); s->hvcc's units
                           * point into it */
     size_t hvcc_made_size;
+    bool hvc1;           /* HEVC: every parameter set in the sample entry, none in the stream */
+    bool sets_inband;    /* HEVC: packets in range repeat the configuration's sets (left out) */
+    bool sets_foreign;   /* HEVC: a packet in range carries a set the configuration lacks */
+    cfclip_hevc_ids ids; /* hvc1: the edges' parameter set ids */
+    uint8_t *config;     /* hvc1: the output's hvcC (owned) */
+    size_t config_size;
     cfclip_avcc avcc;
     cfclip_hvcc hvcc;
     edge head, tail;
@@ -141,15 +152,6 @@ static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
     return CF_OK;
 }
 
-const char *cfclip_smart_plays_less(const cf_media_input *in) {
-    if (in->video_index < 0) return NULL;
-    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
-    if (par->codec_id == AV_CODEC_ID_HEVC && par->codec_tag == CFCLIP_HVC1)
-        return "the source is hvc1 HEVC (a phone's); a smart cut's is hev1, which Apple's players do not "
-               "play";
-    return NULL;
-}
-
 cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err) {
     if (plan->format != CFCLIP_MP4) return cannot(err, "smart cut writes mp4 only");
     if (cfclip_plan_needs_decoding(plan))
@@ -186,6 +188,20 @@ static cfclip_key_kind key_kind(const smart *s, const AVPacket *pkt) {
     cfclip_key_kind kind = cfclip_mp4_key_kind(d, n, s->length_size, s->codec);
     free(d);
     return kind;
+}
+
+/* Notes the parameter sets an HEVC packet in range carries. */
+static void scan_hevc_sets(smart *s, const AVPacket *pkt) {
+    uint8_t *made = NULL;
+    size_t n = (size_t)pkt->size;
+    if (s->annexb && cfclip_annexb_to_mp4(pkt->data, n, s->codec, s->length_size, &made, &n) < 0) {
+        s->sets_foreign = true;
+        return;
+    }
+    int found = cfclip_hevc_sets_in(made ? made : pkt->data, n, s->length_size, &s->hvcc);
+    free(made);
+    s->sets_inband |= found == 1;
+    s->sets_foreign |= found == 2;
 }
 
 /* Notes a keyframe met while scanning. */
@@ -229,6 +245,7 @@ static cf_err scan(smart *s, double start_s, cf_error *err) {
         if (video && s->annexb && s->codec == CFCLIP_NAL_H264 &&
             !cfclip_annexb_sets_known(pkt->data, (size_t)pkt->size, &s->avcc))
             s->sets_change = true;
+        if (video && s->codec == CFCLIP_NAL_HEVC) scan_hevc_sets(s, pkt);
         if (key) scan_key(s, pkt);
         else if (video) scan_picture(s, pkt);
         av_packet_unref(pkt);
@@ -335,9 +352,14 @@ static cf_err set_extradata(AVCodecParameters *par, const uint8_t *d, size_t siz
 }
 
 /* The output's decoder configuration: for H.264 the source's avcC with the edge encoders'
- * parameter sets added; for HEVC the source's hvcC (or the one made from its Annex B
- * configuration), in an hev1 track (the edges' sets travel in the stream). */
+ * parameter sets added; for HEVC the hvcC plan_hvc1 made for an hvc1 track, else the source's
+ * (or the one made from its Annex B configuration) in an hev1 track, the edges' sets in the
+ * stream. */
 static cf_err make_config(smart *s, AVCodecParameters *par, cf_error *err) {
+    if (s->hvc1) {
+        par->codec_tag = CFCLIP_HVC1;
+        return set_extradata(par, s->config, s->config_size, err);
+    }
     if (s->codec == CFCLIP_NAL_HEVC) {
         par->codec_tag = MKTAG('h', 'e', 'v', '1');
         return s->annexb ? set_extradata(par, s->hvcc_made, s->hvcc_made_size, err) : CF_OK;
@@ -407,14 +429,20 @@ static int set_data(AVPacket *pkt, uint8_t *data, size_t size) {
     return ret;
 }
 
-/* An encoded packet as length-prefixed NAL units; for HEVC the edge's parameter sets go ahead
- * of its first packet. */
+/* An encoded packet as length-prefixed NAL units; for HEVC its slices renumbered in an hvc1
+ * track, else the edge's parameter sets ahead of its first packet. */
 static int edge_payload(smart *s, edge *e, AVPacket *pkt) {
     uint8_t *data, *joined;
     size_t size, joined_size;
     if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data, &size) < 0)
         return AVERROR_BUG2;
-    if (s->codec == CFCLIP_NAL_HEVC && !e->sets_sent) {
+    if (s->hvc1) {
+        int ret = cfclip_mp4_hevc_rewrite(data, size, s->length_size, &s->ids, &joined, &joined_size);
+        free(data);
+        if (ret < 0) return AVERROR_BUG2;
+        data = joined;
+        size = joined_size;
+    } else if (s->codec == CFCLIP_NAL_HEVC && !e->sets_sent) {
         cfclip_nal sets[8];
         int n = cfclip_annexb_split(e->enc->extradata, (size_t)e->enc->extradata_size, sets, 8);
         int ret = n < 0 ? -1 : cfclip_mp4_join(sets, n, s->length_size, data, size, &joined, &joined_size);
@@ -549,15 +577,17 @@ static int decode(smart *s, const AVPacket *pkt, AVFrame *frame) {
     return 0;
 }
 
-/* The first copied packet after a head, in HEVC: the source's parameter sets go ahead of it
- * (the head's replaced them), and a CRA becomes a BLA so that decoders start afresh there. */
+/* The first copied packet after a head, in HEVC: a CRA becomes a BLA so that decoders start
+ * afresh there, and in an hev1 track the source's parameter sets go ahead of it (the head's,
+ * of the same ids, replaced them). */
 static int splice_in(smart *s, AVPacket *pkt) {
     uint8_t *data;
     size_t size;
     int ret = av_packet_make_writable(pkt);
     if (ret < 0) return ret;
-    if (cfclip_mp4_cra_to_bla(pkt->data, (size_t)pkt->size, s->length_size) < 0 ||
-        cfclip_mp4_join(s->hvcc.sets, s->hvcc.n_sets, s->length_size, pkt->data, (size_t)pkt->size, &data,
+    if (cfclip_mp4_cra_to_bla(pkt->data, (size_t)pkt->size, s->length_size) < 0) return AVERROR_BUG2;
+    if (s->hvc1) return 0;
+    if (cfclip_mp4_join(s->hvcc.sets, s->hvcc.n_sets, s->length_size, pkt->data, (size_t)pkt->size, &data,
                         &size) < 0)
         return AVERROR_BUG2;
     return set_data(pkt, data, size);
@@ -569,6 +599,16 @@ static int length_prefixed(smart *s, AVPacket *pkt) {
     uint8_t *data;
     size_t size;
     if (cfclip_annexb_to_mp4(pkt->data, (size_t)pkt->size, s->codec, s->length_size, &data, &size) < 0)
+        return AVERROR_BUG2;
+    if (size == 0) return free(data), AVERROR_BUG2; /* no picture in it */
+    return set_data(pkt, data, size);
+}
+
+/* A copied HEVC packet without the parameter sets it repeats (an hvc1 track holds them). */
+static int without_sets(smart *s, AVPacket *pkt) {
+    uint8_t *data;
+    size_t size;
+    if (cfclip_mp4_hevc_rewrite(pkt->data, (size_t)pkt->size, s->length_size, NULL, &data, &size) < 0)
         return AVERROR_BUG2;
     if (size == 0) return free(data), AVERROR_BUG2; /* no picture in it */
     return set_data(pkt, data, size);
@@ -599,6 +639,7 @@ static int copy_packet(smart *s, AVPacket *pkt) {
     if (pkt->pts < s->ka) return s->lead_a ? 0 : AVERROR(ENOSYS);
     int ret = 0;
     if (s->annexb && (ret = length_prefixed(s, pkt)) < 0) return ret;
+    if (s->hvc1 && s->sets_inband && (ret = without_sets(s, pkt)) < 0) return ret;
     if (!s->copied_any && s->codec == CFCLIP_NAL_HEVC && s->head.enc && (ret = splice_in(s, pkt)) < 0)
         return ret;
     s->copied_any = true;
@@ -729,6 +770,48 @@ static cf_err add_video(smart *s, cf_error *err) {
     return make_config(s, s->ost->codecpar, err);
 }
 
+/* The hvc1 configuration: the source's record with the edges' parameter sets renumbered to
+ * s->ids (both edges' encoders write the same sets); NULL, or why it cannot be made. */
+static const char *hvc1_config(smart *s) {
+    const AVCodecContext *a = s->head.enc ? s->head.enc : s->tail.enc, *b = s->tail.enc;
+    if (a && b && a != b &&
+        (a->extradata_size != b->extradata_size ||
+         memcmp(a->extradata, b->extradata, (size_t)a->extradata_size)))
+        return "the edge encoders wrote different parameter sets";
+    cfclip_nal sets[8];
+    uint8_t *renumbered[8] = {0};
+    int n = a ? cfclip_annexb_split(a->extradata, (size_t)a->extradata_size, sets, 8) : 0, edge_pps = -1;
+    if (n < 0) return "libx265 gave headers that are not Annex B";
+    for (int i = 0; i < n; i++)
+        if (sets[i].size >= 2 && (sets[i].data[0] >> 1 & 0x3f) == 34) edge_pps = cfclip_hevc_ps_id(&sets[i]);
+    if (a && cfclip_hevc_free_ids(s->hvcc.sets, s->hvcc.n_sets, edge_pps, &s->ids) < 0)
+        return "the source uses the parameter set ids the edges need";
+    const char *why = NULL;
+    for (int i = 0; i < n && !why; i++) {
+        size_t size;
+        if (cfclip_hevc_renumber(&sets[i], &s->ids, &renumbered[i], &size) < 0)
+            why = "libx265's parameter sets could not be renumbered";
+        else sets[i] = (cfclip_nal){renumbered[i], size};
+    }
+    const AVCodecParameters *par = s->in->fmt->streams[s->vindex]->codecpar;
+    const uint8_t *base = s->hvcc_made ? s->hvcc_made : par->extradata;
+    size_t base_size = s->hvcc_made ? s->hvcc_made_size : (size_t)par->extradata_size;
+    if (!why && cfclip_hvcc_build(base, base_size, sets, n, &s->config, &s->config_size) < 0)
+        why = "the source's configuration has no room for the edges' parameter sets";
+    for (int i = 0; i < n; i++) free(renumbered[i]);
+    return why;
+}
+
+/* Whether the output is an hvc1 track. A phone's hvc1 source is cut into hvc1 or not at all:
+ * its players do not play hev1. */
+static cf_err plan_hvc1(smart *s, cf_error *err) {
+    const char *why = s->sets_foreign ? "its parameter sets change within the range" : hvc1_config(s);
+    s->hvc1 = why == NULL;
+    if (why && s->in->fmt->streams[s->vindex]->codecpar->codec_tag == CFCLIP_HVC1)
+        return cf_error_set(err, CF_ERR_UNSUPPORTED, "the hvc1 source cannot be cut into hvc1: %s", why);
+    return CF_OK;
+}
+
 static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
     int id_a = free_id(&s->avcc, 1), id_b = id_a >= 0 ? free_id(&s->avcc, id_a + 1) : -1;
     bool head = !s->copy || s->ka > s->start;
@@ -743,6 +826,7 @@ static cf_err set_up(smart *s, const cfclip_span *span, cf_error *err) {
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_media_decode_opts dopts = {.threads = s->plan->threads};
     if (!rc && (head || s->tail_needed)) rc = cf_media_open_decoder(s->in, s->vindex, &dopts, &s->dec, err);
+    if (!rc && s->codec == CFCLIP_NAL_HEVC) rc = plan_hvc1(s, err);
     (void)span;
     return rc;
 }
@@ -804,6 +888,7 @@ static void release(smart *s) {
     avcodec_free_context(&s->dec);
     av_packet_free(&s->opkt);
     free(s->hvcc_made);
+    free(s->config);
     for (int i = 0; i < s->n_held; i++) av_packet_free(&s->held[i]);
     if (s->oc) {
         avio_closep(&s->oc->pb);

@@ -21,14 +21,12 @@ typedef struct cfclip_smart_stats {
  * reason in err when it cannot (other codec or container, interlaced, 10-bit, no encoder). */
 cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err);
 
-/* Why a smart cut of in plays in fewer players than the source does, or NULL: HEVC from an
- * hvc1 track (phones, cameras) comes out hev1 (the edges' parameter sets travel in the stream),
- * which Apple's players refuse. Trim mode auto then re-encodes (H.264 plays everywhere). */
-const char *cfclip_smart_plays_less(const cf_media_input *in);
 /* Writes path: the span of in's video, smart-cut, with the audio packets of audio_path (a file
  * holding the span's audio from time 0, or NULL for none). CF_ERR_UNSUPPORTED (reason in err)
  * when the source turns out not to allow it (H.264 keyframes that are not IDR, an open picture
- * group); then path holds nothing worth keeping and the caller re-encodes. */
+ * group, an hvc1 HEVC source whose cut could not be hvc1); then path holds nothing worth keeping
+ * and the caller re-encodes. HEVC comes out hvc1, or hev1 when the source's parameter sets
+ * change within the span. */
 cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         const char *audio_path, const char *path, cf_progress *progress,
                         cfclip_smart_stats *stats, cf_error *err);
