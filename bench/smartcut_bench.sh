@@ -13,7 +13,10 @@
 #  (d) MPEG-TS H.264 and HEVC (the 3 min inputs of (b) and (c) remuxed to TS): a 60 s cut,
 #      smart (which re-encoded such sources before: accurate is what they got) vs accurate vs the
 #      ffmpeg CLI re-encoding (and, for H.264, copying) the range. Best of 2.
-# Usage: [SMARTCUT_BENCH_PARTS="a b c d"] bench/smartcut_bench.sh BUILD_DIR
+#  (e) a phone's HEVC (the input of (c) in an hvc1 track): a 60 s cut in trim mode auto (a smart
+#      cut into hvc1; before, auto re-encoded such sources to H.264: clipforge accurate) vs the
+#      ffmpeg CLI re-encoding the range with libx265 and with libx264. Best of 2.
+# Usage: [SMARTCUT_BENCH_PARTS="a b c d e"] bench/smartcut_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
 cf="$build/clipforge"
@@ -45,6 +48,10 @@ gop_source() {
 gop_source 2 10 "$media/smart_600s_g2.mp4"
 for g in 1 2 5; do gop_source $g 3 "$media/smart_180s_g$g.mp4"; done
 gop_source 2 3 "$media/smart_180s_hevc.mp4" hevc
+if [ ! -s "$media/smart_180s_hvc1.mp4" ]; then
+  ffmpeg -nostdin -v error -y -i "$media/smart_180s_hevc.mp4" -c copy -tag:v hvc1 "$media/smart_180s_hvc1.part.mp4"
+  mv "$media/smart_180s_hvc1.part.mp4" "$media/smart_180s_hvc1.mp4"
+fi
 for ts in smart_180s_g2 smart_180s_hevc; do
   if [ ! -s "$media/$ts.ts" ]; then
     ffmpeg -nostdin -v error -y -i "$media/$ts.mp4" -c copy -f mpegts "$media/$ts.ts.part"
@@ -54,7 +61,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" "${SMARTCUT_BENCH_PARTS:-a b c d}" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" "${SMARTCUT_BENCH_PARTS:-a b c d e}" <<'PY'
 import json, subprocess, sys
 from benchlib import run
 cf, media, work = sys.argv[1:4]
@@ -68,7 +75,7 @@ def ours(mode, s, e, path=src):
         w, c, p = run([cf, "clip", "--input", path, "--output", "%s/%s.mp4" % (work, mode),
                        "--trim", "%.3f:%.3f" % (s, e), "--trim-mode", mode, "--json"])
         notes = json.loads(p.stdout).get("notes", [])
-        if mode == "smart" and not (notes and notes[0].startswith("smart cut:")):
+        if mode in ("smart", "auto") and not (notes and notes[0].startswith("smart cut:")):
             sys.exit("not a smart cut: %s" % notes)
         return w, c
     return f
@@ -164,4 +171,13 @@ if "c" in parts:
     sm = best["clipforge smart"]
     for name in ("clipforge accurate", "ffmpeg CLI re-encode (libx265 veryfast)"):
         print("(c) smart is %.1fx faster than %s (wall), cpu %.1fx" % (best[name][0] / sm[0], name, best[name][1] / sm[1]))
+
+if "e" in parts:
+    hvc1 = media + "/smart_180s_hvc1.mp4"
+    best = best_of([("clipforge smart", ours("auto", 60.5, 120.7, hvc1)),
+                    ("clipforge accurate (what auto did before)", ours("accurate", 60.5, 120.7, hvc1)),
+                    ("ffmpeg CLI re-encode (libx265 veryfast)", ffmpeg_encode(60.5, 120.7, hvc1, "libx265")),
+                    ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(60.5, 120.7, hvc1))], 2)
+    print("(e) a phone's HEVC (hvc1) 720p30, open picture groups of 2 s, cut 60.5-120.7 s in trim mode auto, best of 2:")
+    ratios(best, "e")
 PY
