@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The noop job kind (for measuring the queue alone): refused with a 422 problem unless the server
-# enables it; when enabled, a noop job goes through the whole lifecycle and succeeds with {}.
+# enables it; when enabled, a noop job goes through the whole lifecycle and succeeds with {}. With
+# stages, every stage it walks through is stored and sent as JobProgressed, a stage shorter than
+# the runner's twice-a-second progress period included.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 J=(-H 'Content-Type: application/json')
@@ -30,5 +32,26 @@ events=$( (curl -sN --max-time 1 "$BASE/v1/events?job_id=${ids[0]}" || true) | s
 check "events run from JobRequested to JobCompleted ($events)" grep -q '^JobRequested .*JobCompleted $' <<<"$events"
 req POST /v1/jobs "${J[@]}" -d '{"kind":"noop","request":[]}'
 check "a request that is not an object: 400 ($STATUS)" test "$STATUS" = 400
+req POST /v1/jobs "${J[@]}" -d '{"kind":"noop","request":{"stages":[{"name":"x","ms":-1}]}}'
+check "a stage of negative length: 400 naming it ($STATUS)" \
+  test "$STATUS/$(jget 'j["detail"]' | grep -c 'stages\[0\].ms')" = 400/1
+
+# Before: a new stage waited for the 500 ms period, so stages of 300 ms were never heard (the
+# first event came in the second one, the third ended with the job).
+stages='{"name":"first","ms":300},{"name":"second","ms":300},{"name":"third","ms":300}'
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"noop\",\"request\":{\"stages\":[$stages]}}"
+id=$(jget 'j["id"]')
+wait_status "$id" succeeded 30 || true
+heard=$( (curl -sN --max-time 1 "$BASE/v1/events?job_id=$id&last_event_id=0" || true) |
+  sed -n 's/^data: //p' | python3 -c '
+import json, sys
+seen = []
+for line in sys.stdin:
+    d = json.loads(line)
+    st = d.get("stage") or d.get("data", {}).get("stage")
+    if d.get("type", "JobProgressed") == "JobProgressed" and st and st not in seen:
+        seen.append(st)
+print(" ".join(seen))')
+check "every stage heard, in order ($heard)" grep -q 'first second third' <<<"$heard"
 stop_server
 finish

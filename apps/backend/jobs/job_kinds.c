@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "application/auth.h"
 #include "application/pipelines.h"
@@ -39,20 +40,63 @@ MODULE_KIND(transcription, "transcription")
 #endif
 
 /* noop: nothing to do, so that a benchmark measures the queue alone (lease, start, finish and
- * their events). Refused unless the server enables it: on a real server it would only be a way
- * to fill the queue. */
+ * their events); optionally it walks through named stages, each for some milliseconds, so that
+ * tests can watch what the runner makes of a job's progress. Refused unless the server enables
+ * it: on a real server it would only be a way to fill the queue. */
+#define NOOP_STAGES_MAX 16
+#define NOOP_STAGE_MS_MAX 10000
+
 static bool noop_enabled(const cf_config *cfg) {
     return cfg->noop_jobs != 0;
+}
+
+static cf_err noop_stage_valid(const json_t *st, size_t i, cf_error *err) {
+    const char *name = json_string_value(json_object_get(st, "name"));
+    const json_t *ms = json_object_get(st, "ms");
+    if (!name || !*name || strlen(name) > 40)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "stages[%zu].name: a string of 1 to 40 characters",
+                            i);
+    if (!json_is_integer(ms) || json_integer_value(ms) < 0 || json_integer_value(ms) > NOOP_STAGE_MS_MAX)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "stages[%zu].ms: an integer from 0 to %d", i,
+                            NOOP_STAGE_MS_MAX);
+    return CF_OK;
 }
 
 static cf_err noop_validate(const json_t *request, const cf_config *cfg, json_t **normalized, cf_error *err) {
     if (!json_is_object(request))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "request: must be an object");
-    *normalized = json_object();
+    const json_t *stages = json_object_get(request, "stages");
+    if (stages && (!json_is_array(stages) || json_array_size(stages) > NOOP_STAGES_MAX))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "stages: an array of at most %d stages",
+                            NOOP_STAGES_MAX);
+    for (size_t i = 0; stages && i < json_array_size(stages); i++) {
+        cf_err rc = noop_stage_valid(json_array_get(stages, i), i, err);
+        if (rc) return rc;
+    }
+    *normalized = stages ? json_pack("{sO}", "stages", stages) : json_object();
     return *normalized ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
+/* Spends ms in a stage, looking at the cancel flag every 10 ms. */
+static cf_err noop_wait(cf_progress *progress, json_int_t ms, cf_error *err) {
+    for (json_int_t left = ms; left > 0; left -= 10) {
+        if (cf_progress_cancelled(progress)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
+        struct timespec ts = {0, (long)(left < 10 ? left : 10) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return CF_OK;
+}
+
 static cf_err noop_run(cf_job_context *ctx, const json_t *request, json_t **result, cf_error *err) {
+    const json_t *stages = json_object_get(request, "stages");
+    size_t n = json_array_size(stages);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *st = json_array_get(stages, i);
+        cf_progress_report(ctx->progress, (double)i / (double)n,
+                           json_string_value(json_object_get(st, "name")));
+        cf_err rc = noop_wait(ctx->progress, json_integer_value(json_object_get(st, "ms")), err);
+        if (rc) return rc;
+    }
     *result = json_object();
     return *result ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }

@@ -1087,7 +1087,7 @@ export const HighlightDetectionResultSchema = z
   });
 export type HighlightDetectionResultInput = z.input<typeof HighlightDetectionResultSchema>;
 
-/** What a job does; selects the schema of its request and result. noop does nothing (for measuring the queue itself) and is refused unless the server enables it (CLIPFORGE_NOOP_JOBS=1). */
+/** What a job does; selects the schema of its request and result. noop does nothing (for measuring the queue itself), or walks through the stages its request lists ({"stages": [{"name": "probe", "ms": 300}]}: at most 16, each 0 to 10000 ms, reported as its progress), and is refused unless the server enables it (CLIPFORGE_NOOP_JOBS=1). */
 export const JobKindValues = ['clip_processing', 'highlight_detection', 'transcription', 'render', 'autoclip', 'noop'] as const;
 export type JobKind = (typeof JobKindValues)[number];
 export const JobKindSchema = z.enum(JobKindValues);

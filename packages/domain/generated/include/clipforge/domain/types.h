@@ -245,8 +245,9 @@ const char *cf_flag_value_source_to_string(cf_flag_value_source v);
 bool cf_flag_value_source_from_string(const char *s, cf_flag_value_source *out);
 
 /* What a job does; selects the schema of its request and result. noop does nothing (for
- * measuring the queue itself) and is refused unless the server enables it
- * (CLIPFORGE_NOOP_JOBS=1). */
+ * measuring the queue itself), or walks through the stages its request lists ({"stages":
+ * [{"name": "probe", "ms": 300}]}: at most 16, each 0 to 10000 ms, reported as its progress),
+ * and is refused unless the server enables it (CLIPFORGE_NOOP_JOBS=1). */
 typedef enum cf_job_kind {
     CF_JOB_KIND_CLIP_PROCESSING, /* "clip_processing" */
     CF_JOB_KIND_HIGHLIGHT_DETECTION, /* "highlight_detection" */
