@@ -16,7 +16,10 @@
 #  (e) a phone's HEVC (the input of (c) in an hvc1 track): a 60 s cut in trim mode auto (a smart
 #      cut into hvc1; before, auto re-encoded such sources to H.264: clipforge accurate) vs the
 #      ffmpeg CLI re-encoding the range with libx265 and with libx264. Best of 2.
-# Usage: [SMARTCUT_BENCH_PARTS="a b c d e"] bench/smartcut_bench.sh BUILD_DIR
+#  (f) the cut of (a) with its sound normalized (-14 LUFS): trim mode auto (a smart cut, the
+#      sound measured and re-encoded; before, normalize_audio re-encoded the pictures too:
+#      clipforge accurate) vs the ffmpeg CLI re-encoding the range with loudnorm. Best of 2.
+# Usage: [SMARTCUT_BENCH_PARTS="a b c d e f"] bench/smartcut_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
 cf="$build/clipforge"
@@ -61,7 +64,7 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" "${SMARTCUT_BENCH_PARTS:-a b c d e}" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$cf" "$media" "$work" "${SMARTCUT_BENCH_PARTS:-a b c d e f}" <<'PY'
 import json, subprocess, sys
 from benchlib import run
 cf, media, work = sys.argv[1:4]
@@ -70,20 +73,20 @@ src = media + "/smart_600s_g2.mp4"
 
 ff = ["ffmpeg", "-nostdin", "-hide_banner", "-y"]
 
-def ours(mode, s, e, path=src):
+def ours(mode, s, e, path=src, extra=()):
     def f():
         w, c, p = run([cf, "clip", "--input", path, "--output", "%s/%s.mp4" % (work, mode),
-                       "--trim", "%.3f:%.3f" % (s, e), "--trim-mode", mode, "--json"])
+                       "--trim", "%.3f:%.3f" % (s, e), "--trim-mode", mode, "--json", *extra])
         notes = json.loads(p.stdout).get("notes", [])
         if mode in ("smart", "auto") and not (notes and notes[0].startswith("smart cut:")):
             sys.exit("not a smart cut: %s" % notes)
         return w, c
     return f
 
-def ffmpeg_encode(s, e, path=src, encoder="libx264"):
+def ffmpeg_encode(s, e, path=src, encoder="libx264", audio_filter=()):
     def f():
         w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", path, "-c:v", encoder, "-preset",
-                            "veryfast", "-crf", "23", "-c:a", "aac", "-movflags", "+faststart",
+                            "veryfast", "-crf", "23", *audio_filter, "-c:a", "aac", "-movflags", "+faststart",
                             work + "/ff.mp4"])
         return w, c
     return f
@@ -180,4 +183,13 @@ if "e" in parts:
                     ("ffmpeg CLI re-encode (veryfast CRF 23)", ffmpeg_encode(60.5, 120.7, hvc1))], 2)
     print("(e) a phone's HEVC (hvc1) 720p30, open picture groups of 2 s, cut 60.5-120.7 s in trim mode auto, best of 2:")
     ratios(best, "e")
+
+if "f" in parts:
+    S, E, norm = 300.5, 360.7, ("--normalize-audio",)
+    best = best_of([("clipforge smart", ours("auto", S, E, src, norm)),
+                    ("clipforge accurate (what auto did before)", ours("accurate", S, E, src, norm)),
+                    ("ffmpeg CLI re-encode with loudnorm", ffmpeg_encode(S, E, src, "libx264",
+                                                                         ("-af", "loudnorm=I=-14:TP=-1")))], 2)
+    print("(f) 10 min 1080p30 H.264/AAC, cut %.1f-%.1f s, sound normalized to -14 LUFS, trim mode auto, best of 2:" % (S, E))
+    ratios(best, "f")
 PY

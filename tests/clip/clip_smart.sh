@@ -69,6 +69,19 @@ echo "  packets identical to the source's: $copied"
 [ "$copied" -ge 150 ] || fail "only $copied packets copied (6 s at 25 fps = 150)"
 [ "$(sval smart.mp4 v:0 profile)" = "$(sval src.mp4 v:0 profile)" ] || fail "profile changed"
 
+check "normalized sound does not make the pictures re-encoded: auto and smart cut the video, the sound at -14 LUFS"
+# Before: normalize_audio counted as an operation that decodes, so the whole range was re-encoded
+# (and copy, the cuts on keyframes, would keep the sound as it was: auto now cuts smartly there)
+for r in 1.3:9.7:smart 2:8:auto; do
+  ok clip --input src.mp4 --output norm.mp4 --trim "${r%:*}" --trim-mode "${r##*:}" --normalize-audio --json
+  n=$(note out.txt) l=$(lufs norm.mp4)
+  echo "  ${r##*:} ${r%:*}: $n; $l LUFS"
+  [[ "$n" == "smart cut: "* ]] || fail "normalized ${r##*:}: $n"
+  approx "$l" -14 0.5 || fail "normalized ${r##*:}: $l LUFS, not -14"
+  [ "$(same_packets src.mp4 norm.mp4)" -ge 100 ] || fail "normalized ${r##*:}: only $(same_packets src.mp4 norm.mp4) packets copied"
+done
+approx "$(adur norm.mp4)" 6 0.025 || fail "normalized: audio lasts $(adur norm.mp4) s, not 6 s"
+
 check "smart cut cases: on keyframes, inside one group, to the end"
 # RANGE:PICTURES — the source's pictures are at k/25 s, so [a, b) holds ceil(25b) - ceil(25a)
 for r in 2:8:150 2.5:3.5:25 5:12:175 4:9.7:143; do

@@ -161,8 +161,9 @@ static cf_err cuts_on_keyframes(cf_media_input *in, const cfclip_span *span, boo
 
 /* How the trim is done: mode copy and smart are honoured (copy errs when it cannot be; smart
  * falls back later, saying why); auto copies when that is exact (the cuts on keyframes, the
- * pictures as an encode would make them), cuts smartly when nothing else re-encodes, the
- * source allows it and the result plays where the source does, and re-encodes otherwise. */
+ * pictures as an encode would make them, the sound kept as it is), cuts smartly when nothing
+ * else needs the pictures decoded and the source allows it (the sound is re-encoded there, so
+ * normalized too), and re-encodes otherwise. */
 static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_audio, const cfclip_span *span,
                           trim_path *path, cfclip_report *report, cf_error *err) {
     *path = PATH_ENCODE;
@@ -176,14 +177,14 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
         if (!rc) *path = PATH_COPY;
         return rc;
     }
-    if (cfclip_plan_needs_decoding(p) || in->rotation != 0) return CF_OK;
+    if (cfclip_plan_needs_pictures(p) || in->rotation != 0) return CF_OK;
     bool exact = false;
     cf_err rc = codecs_are_target(in, p->format, use_audio) && !cfclip_pictures_unlike_encode(in)
                     ? cuts_on_keyframes(in, span, &exact, err)
                     : CF_OK;
     cf_error ignored;
     if (rc) return rc;
-    if (exact) {
+    if (exact && !p->normalize) {
         *path = PATH_COPY;
         return CF_OK;
     }
@@ -265,17 +266,26 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
     return rc;
 }
 
-/* The audio of the span, re-encoded sample-accurately, into a file beside output_path that the
- * smart cut muxes in; *audio_path is NULL when the clip has none. */
+/* The audio of the span, re-encoded sample-accurately (and normalized when asked), into a file
+ * beside output_path that the smart cut muxes in; *audio_path is NULL when the clip has none. */
 static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
                           const char *output_path, cf_progress *progress, cfclip_report *report,
                           char **audio_path, cf_error *err) {
     size_t len = strlen(output_path) + 16;
+    cfclip_loudness loud = {0};
+    double measure_w = plan->normalize ? 0.05 : 0;
+    cfclip_stage measure = {progress, 0, measure_w, out_s, "loudness"};
+    cf_err rc = plan->normalize ? plan_loudness(in, plan, span, &measure, &loud, report, err) : CF_OK;
+    if (rc) return rc;
     if (!(*audio_path = malloc(len))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     snprintf(*audio_path, len, "%s.audio.mp4", output_path);
-    cfclip_encode_job job = {.plan = plan, .span = *span, .use_audio = true, .output_path = *audio_path};
-    cfclip_stage st = {progress, 0, 0.1, out_s, "audio"};
-    cf_err rc = cfclip_encode(in, &job, &st, err);
+    cfclip_encode_job job = {.plan = plan,
+                             .span = *span,
+                             .use_audio = true,
+                             .loudness = report->normalized ? &loud : NULL,
+                             .output_path = *audio_path};
+    cfclip_stage st = {progress, measure_w, 0.1 - measure_w, out_s, "audio"};
+    rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
         drop_empty_audio(in, report);
         free(*audio_path);

@@ -58,6 +58,9 @@ void cfclip_plan_init(cfclip_plan *plan, const char *input, cfclip_format format
 cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err);
 /* True when an operation other than trim and mute needs decoded pictures or samples. */
 bool cfclip_plan_needs_decoding(const cfclip_plan *plan);
+/* True when one needs decoded pictures: every such operation but normalize_audio, which only
+ * the sound needs (a smart cut re-encodes the sound anyway). */
+bool cfclip_plan_needs_pictures(const cfclip_plan *plan);
 
 /* "mp4", "webm", "gif"; file extension without the dot and MIME type of a format. */
 const char *cfclip_format_name(cfclip_format f);

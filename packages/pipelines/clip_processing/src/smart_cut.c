@@ -154,7 +154,7 @@ static cf_err check_hevc(const AVCodecParameters *par, cf_error *err) {
 
 cf_err cfclip_smart_check(const cf_media_input *in, const cfclip_plan *plan, cf_error *err) {
     if (plan->format != CFCLIP_MP4) return cannot(err, "smart cut writes mp4 only");
-    if (cfclip_plan_needs_decoding(plan))
+    if (cfclip_plan_needs_pictures(plan))
         return cannot(err, "the request has operations that re-encode every picture");
     if (in->video_index < 0) return cannot(err, "the source has no video");
     const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;

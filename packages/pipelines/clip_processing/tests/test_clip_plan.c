@@ -52,7 +52,14 @@ static void test_request_becomes_plan(void **state) {
     assert_float_equal(plan.speed, 2.0, 1e-9);
     assert_string_equal(plan.thumb_path, "/tmp/t.jpg");
     assert_true(cfclip_plan_needs_decoding(&plan));
+    assert_true(cfclip_plan_needs_pictures(&plan));
     assert_int_equal(cfclip_plan_check(&plan, &err), CF_OK);
+    /* normalized sound alone decodes the sound, not the pictures */
+    cfclip_plan sound;
+    cfclip_plan_init(&sound, "in.mp4", CFCLIP_MP4);
+    sound.normalize = true;
+    assert_true(cfclip_plan_needs_decoding(&sound));
+    assert_false(cfclip_plan_needs_pictures(&sound));
     cf_clip_processing_request_free(&req);
 }
 
