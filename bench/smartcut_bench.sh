@@ -16,9 +16,10 @@
 #  (e) a phone's HEVC (the input of (c) in an hvc1 track): a 60 s cut in trim mode auto (a smart
 #      cut into hvc1; before, auto re-encoded such sources to H.264: clipforge accurate) vs the
 #      ffmpeg CLI re-encoding the range with libx265 and with libx264. Best of 2.
-#  (f) the cut of (a) with its sound normalized (-14 LUFS): trim mode auto (a smart cut, the
-#      sound measured and re-encoded; before, normalize_audio re-encoded the pictures too:
-#      clipforge accurate) vs the ffmpeg CLI re-encoding the range with loudnorm. Best of 2.
+#  (f) the cut of (a) with its sound normalized (-14 LUFS) and a thumbnail: trim mode auto (a
+#      smart cut, the sound measured and re-encoded, the thumbnail decoded from the result;
+#      before, either re-encoded the pictures too: clipforge accurate) vs the ffmpeg CLI
+#      re-encoding the range with loudnorm and writing the thumbnail in the same run. Best of 2.
 # Usage: [SMARTCUT_BENCH_PARTS="a b c d e f"] bench/smartcut_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build/release}" && pwd)
@@ -83,11 +84,11 @@ def ours(mode, s, e, path=src, extra=()):
         return w, c
     return f
 
-def ffmpeg_encode(s, e, path=src, encoder="libx264", audio_filter=()):
+def ffmpeg_encode(s, e, path=src, encoder="libx264", audio_filter=(), also=()):
     def f():
         w, c, _ = run(ff + ["-ss", str(s), "-to", str(e), "-i", path, "-c:v", encoder, "-preset",
                             "veryfast", "-crf", "23", *audio_filter, "-c:a", "aac", "-movflags", "+faststart",
-                            work + "/ff.mp4"])
+                            work + "/ff.mp4", *also])
         return w, c
     return f
 
@@ -185,11 +186,14 @@ if "e" in parts:
     ratios(best, "e")
 
 if "f" in parts:
-    S, E, norm = 300.5, 360.7, ("--normalize-audio",)
+    S, E = 300.5, 360.7
+    norm = ("--normalize-audio", "--thumbnail", work + "/thumb.jpg@30")
     best = best_of([("clipforge smart", ours("auto", S, E, src, norm)),
                     ("clipforge accurate (what auto did before)", ours("accurate", S, E, src, norm)),
-                    ("ffmpeg CLI re-encode with loudnorm", ffmpeg_encode(S, E, src, "libx264",
-                                                                         ("-af", "loudnorm=I=-14:TP=-1")))], 2)
-    print("(f) 10 min 1080p30 H.264/AAC, cut %.1f-%.1f s, sound normalized to -14 LUFS, trim mode auto, best of 2:" % (S, E))
+                    ("ffmpeg CLI re-encode with loudnorm", ffmpeg_encode(
+                        S, E, src, "libx264", ("-af", "loudnorm=I=-14:TP=-1"),
+                        ("-map", "0:v", "-ss", "30", "-frames:v", "1", work + "/ffthumb.jpg")))], 2)
+    print("(f) 10 min 1080p30 H.264/AAC, cut %.1f-%.1f s, sound normalized to -14 LUFS, a thumbnail at 30 s, "
+          "trim mode auto, best of 2:" % (S, E))
     ratios(best, "f")
 PY

@@ -82,6 +82,20 @@ for r in 1.3:9.7:smart 2:8:auto; do
 done
 approx "$(adur norm.mp4)" 6 0.025 || fail "normalized: audio lasts $(adur norm.mp4) s, not 6 s"
 
+check "a thumbnail does not make the pictures re-encoded: it is the smart cut's own picture"
+# Before: thumbnail counted as an operation that decodes every picture: the range was re-encoded
+for t in 0.3 3.04 8.36; do # in the head, the copied groups, the tail (its last picture)
+  ok clip --input src.mp4 --output th.mp4 --trim 1.3:9.7 --thumbnail th.jpg@$t --json
+  n=$(note out.txt)
+  [[ "$n" == "smart cut: "* ]] && [ "$(json_get out.txt '["artifacts"][1]["kind"]')" = thumbnail ] ||
+    fail "thumbnail at $t: $n"
+  ok clip --input src.mp4 --output th_acc.mp4 --trim 1.3:9.7 --trim-mode accurate --thumbnail th_acc.jpg@$t
+  p=$(first_psnr th.jpg th_acc.jpg)
+  echo "  at $t s: $(sval th.jpg v:0 width)x$(sval th.jpg v:0 height), PSNR against the accurate cut's: $p dB"
+  [ "$(sval th.jpg v:0 width)x$(sval th.jpg v:0 height)" = 640x360 ] || fail "thumbnail at $t: its size"
+  ge "$p" 38 || fail "thumbnail at $t: $p dB from the accurate cut's"
+done
+
 check "smart cut cases: on keyframes, inside one group, to the end"
 # RANGE:PICTURES — the source's pictures are at k/25 s, so [a, b) holds ceil(25b) - ceil(25a)
 for r in 2:8:150 2.5:3.5:25 5:12:175 4:9.7:143; do

@@ -14,6 +14,7 @@
 
 #include "clip_cuts.h"
 #include "clipforge/log.h"
+#include "clipforge/media_pictures.h"
 #include "smart_cut.h"
 #include "stream_copy.h"
 #include "transcode.h"
@@ -184,7 +185,7 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
                     : CF_OK;
     cf_error ignored;
     if (rc) return rc;
-    if (exact && !p->normalize) {
+    if (exact && !p->normalize && !p->thumbnail) {
         *path = PATH_COPY;
         return CF_OK;
     }
@@ -296,13 +297,15 @@ static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfc
 }
 
 static cf_err smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
-                        bool use_audio, const char *output_path, cf_progress *progress, cfclip_report *report,
-                        cf_error *err) {
+                        bool use_audio, const char *output_path, const char *thumb_path,
+                        cf_progress *progress, cfclip_report *report, cf_error *err) {
     char *audio = NULL;
     cfclip_smart_stats stats;
     cf_err rc = cfclip_smart_check(in, plan, err);
     if (!rc && use_audio) rc = smart_audio(in, plan, span, out_s, output_path, progress, report, &audio, err);
     if (!rc) rc = cfclip_smart_cut(in, plan, span, audio, output_path, progress, &stats, err);
+    if (!rc && thumb_path)
+        rc = cf_picture_write_jpeg(output_path, plan->thumb_ms, plan->thumb_w, thumb_path, err);
     if (audio) unlink(audio);
     free(audio);
     if (!rc && !*report->note)
@@ -392,7 +395,7 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         if (!rc) copy_note(&in, span.origin_s, started_s, report);
     }
     if (path == PATH_SMART) {
-        rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, progress, report, err);
+        rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress, report, err);
         if (rc == CF_ERR_UNSUPPORTED) {
             snprintf(report->note, sizeof report->note, "smart cut not possible (%.200s): re-encoded",
                      err->msg);

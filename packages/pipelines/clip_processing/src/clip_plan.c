@@ -77,12 +77,12 @@ cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err) {
 }
 
 bool cfclip_plan_needs_pictures(const cfclip_plan *p) {
-    return p->scale_w || p->scale_h || p->crop || p->fps > 0 || p->speed != 1.0 || p->thumbnail ||
-           p->format == CFCLIP_GIF || p->remove_silence || p->remove_fillers;
+    return p->scale_w || p->scale_h || p->crop || p->fps > 0 || p->speed != 1.0 || p->format == CFCLIP_GIF ||
+           p->remove_silence || p->remove_fillers;
 }
 
 bool cfclip_plan_needs_decoding(const cfclip_plan *p) {
-    return p->normalize || cfclip_plan_needs_pictures(p);
+    return p->normalize || p->thumbnail || cfclip_plan_needs_pictures(p);
 }
 
 static const struct {

@@ -58,8 +58,8 @@ void cfclip_plan_init(cfclip_plan *plan, const char *input, cfclip_format format
 cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err);
 /* True when an operation other than trim and mute needs decoded pictures or samples. */
 bool cfclip_plan_needs_decoding(const cfclip_plan *plan);
-/* True when one needs decoded pictures: every such operation but normalize_audio, which only
- * the sound needs (a smart cut re-encodes the sound anyway). */
+/* True when one re-encodes every picture: all of them but normalize_audio, which only the sound
+ * needs (a smart cut re-encodes the sound anyway), and thumbnail, one picture of the output. */
 bool cfclip_plan_needs_pictures(const cfclip_plan *plan);
 
 /* "mp4", "webm", "gif"; file extension without the dot and MIME type of a format. */

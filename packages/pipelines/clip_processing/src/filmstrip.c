@@ -368,3 +368,27 @@ cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_
     grabber_close(&g);
     return rc;
 }
+
+cf_err cf_picture_write_jpeg(const char *path, int64_t at_ms, int width, const char *jpeg_path,
+                             cf_error *err) {
+    grabber g;
+    cf_err rc = grabber_open(&g, path, err);
+    if (rc) return rc;
+    int ret = grab(&g, at_ms, 0);
+    AVFrame *pic = NULL;
+    if (ret <= 0) {
+        rc = ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, path, "thumbnail", ret)
+                     : cf_error_set(err, CF_ERR_PROCESSING, "thumbnail: %s has no picture at %.3f s", path,
+                                    (double)at_ms / 1000.0);
+    } else {
+        int sw, sh;
+        cf_media_shown_size(g.dec->width, g.dec->height, g.in.sar, g.in.rotation, &sw, &sh);
+        int w = (width > 0 ? width : sw) & ~1, h = (int)lround((double)sh * w / sw) & ~1;
+        pic = upright(g.frame, g.in.rotation, w < 2 ? 2 : w, h < 2 ? 2 : h);
+        rc = pic ? cf_write_jpeg(pic, AVCOL_SPC_SMPTE170M, 0, jpeg_path, err)
+                 : cf_error_set(err, CF_ERR_NO_MEMORY, "thumbnail: out of memory");
+    }
+    av_frame_free(&pic);
+    grabber_close(&g);
+    return rc;
+}

@@ -54,4 +54,11 @@ cf_err cf_filmstrip_compute(const char *path, const cf_filmstrip_options *o, cf_
  * its cover picture (an mp3's or m4a's artwork, time 0); CF_ERR_UNSUPPORTED without either. */
 cf_err cf_poster_compute(const char *path, int width, cf_jpeg *out, int64_t *at_ms, cf_error *err);
 
+/* Writes jpeg_path (whole or not at all): the picture of path's video shown at at_ms (the first
+ * at or after it), upright, width pixels wide (0 = as shown). A clip's thumbnail when its
+ * pictures were not encoded one by one (a smart cut). CF_ERR_PROCESSING when no picture is
+ * there. */
+cf_err cf_picture_write_jpeg(const char *path, int64_t at_ms, int width, const char *jpeg_path,
+                             cf_error *err);
+
 #endif
