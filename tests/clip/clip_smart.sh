@@ -145,6 +145,18 @@ ok clip --input joined.ts --output jt.mp4 --trim 3.3:9.7 --trim-mode smart --jso
 [ "$(decode_errors jt.mp4)" -eq 0 ] || fail "ts with changing sets: decode errors"
 ok clip --input joined.ts --output jf.mp4 --trim 0.5:5.5 --trim-mode smart --json
 [[ "$(note out.txt)" == "smart cut: "*", 2.000 s copied, "* ]] || fail "ts before the change: $(note out.txt)"
+# A cut to the end stops scanning at its first copied pictures: the change comes later, while
+# copying. Before: the new sets were dropped with the repeated ones and the clip was reported
+# cut smartly, 79 of its 217 pictures decodable (no B-frames here: they stop the join earlier).
+gen q1.ts -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -bf 0 -g 50 -x264-params ref=1 -f mpegts
+gen q2.ts -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -bf 0 -g 50 -x264-params ref=4 \
+  -output_ts_offset 6 -f mpegts
+cat q1.ts q2.ts >qjoined.ts
+ok clip --input qjoined.ts --output qe.mp4 --trim 3.3:12 --trim-mode smart --json
+[[ "$(note out.txt)" == "smart cut not possible (the source's parameter sets change"*"): re-encoded" ]] ||
+  fail "ts with changing sets, to the end: $(note out.txt)"
+[ "$(decode_errors qe.mp4)" -eq 0 ] && [ "$(frames qe.mp4 v:0)" -eq 217 ] ||
+  fail "ts with changing sets, to the end: $(decode_errors qe.mp4) decode errors, $(frames qe.mp4 v:0) pictures"
 
 check "HEVC, open picture groups (CRA keyframes, x265's default) and closed ones"
 # leading pictures of a CRA are shown before it and decoded after it: the cut must neither lose
@@ -239,6 +251,14 @@ echo "  $n; $(sval hj.mp4 v:0 codec_tag_string), $(sets_in_stream hj.mp4) sets i
 [ "$(frames hj.mp4 v:0)" -eq 160 ] || fail "changing sets: $(frames hj.mp4 v:0) pictures, expected 160"
 # (not libde265: FFmpeg's conversion to its raw input puts the sample entry's sets ahead of
 # every keyframe, and libde265 1.0.11 stops where those and the stream's differ)
+# to the end: the change is met while copying; the cut is made again as hev1 (before: hvc1, the
+# second recording's sets dropped)
+ok clip --input hjoined.ts --output hje.mp4 --trim 3.3:12 --trim-mode smart --json
+n=$(note out.txt)
+[[ "$n" == "smart cut: "* ]] && [ "$(sval hje.mp4 v:0 codec_tag_string)" = hev1 ] && [ "$(sets_in_stream hje.mp4)" -gt 0 ] ||
+  fail "changing sets, to the end: $n, $(sval hje.mp4 v:0 codec_tag_string), $(sets_in_stream hje.mp4) sets in the stream"
+[ "$(decode_errors hje.mp4)" -eq 0 ] && [ "$(frames hje.mp4 v:0)" -eq 217 ] ||
+  fail "changing sets, to the end: $(decode_errors hje.mp4) decode errors, $(frames hje.mp4 v:0) pictures"
 
 check "sources a smart cut cannot join are re-encoded, saying why"
 gen open.mp4 -f lavfi -i "testsrc2=s=320x240:r=25:d=6" -c:v libx264 -preset veryfast -g 50 -x264-params open-gop=1

@@ -39,6 +39,9 @@
 /* copied packets that wait for the head's last ones: a keyframe's leading pictures and the
  * decoder's delay */
 #define HELD_MAX 128
+/* a copied packet carries parameter sets the configuration does not hold (past the scan: a cut
+ * to the end stops scanning at its first copied pictures) */
+#define SETS_CHANGED AVERROR(EILSEQ)
 
 typedef struct edge {
     AVCodecContext *enc; /* owned */
@@ -85,8 +88,8 @@ typedef struct smart {
                           * point into it */
     size_t hvcc_made_size;
     bool hvc1;           /* HEVC: every parameter set in the sample entry, none in the stream */
-    bool sets_inband;    /* HEVC: packets in range repeat the configuration's sets (left out) */
-    bool sets_foreign;   /* HEVC: a packet in range carries a set the configuration lacks */
+    bool sets_foreign;   /* HEVC: a packet in range carries a set the configuration lacks (or
+                          * one past the scan did: the cut is made again, hev1) */
     cfclip_hevc_ids ids; /* hvc1: the edges' parameter set ids */
     uint8_t *config;     /* hvc1: the output's hvcC (owned) */
     size_t config_size;
@@ -200,7 +203,6 @@ static void scan_hevc_sets(smart *s, const AVPacket *pkt) {
     }
     int found = cfclip_hevc_sets_in(made ? made : pkt->data, n, s->length_size, &s->hvcc);
     free(made);
-    s->sets_inband |= found == 1;
     s->sets_foreign |= found == 2;
 }
 
@@ -604,10 +606,14 @@ static int length_prefixed(smart *s, AVPacket *pkt) {
     return set_data(pkt, data, size);
 }
 
-/* A copied HEVC packet without the parameter sets it repeats (an hvc1 track holds them). */
+/* A copied HEVC packet without the parameter sets it repeats (an hvc1 track holds them);
+ * SETS_CHANGED when one of them is not the configuration's. */
 static int without_sets(smart *s, AVPacket *pkt) {
     uint8_t *data;
     size_t size;
+    int found = cfclip_hevc_sets_in(pkt->data, (size_t)pkt->size, s->length_size, &s->hvcc);
+    s->sets_foreign |= found == 2;
+    if (found != 1) return found ? SETS_CHANGED : 0;
     if (cfclip_mp4_hevc_rewrite(pkt->data, (size_t)pkt->size, s->length_size, NULL, &data, &size) < 0)
         return AVERROR_BUG2;
     if (size == 0) return free(data), AVERROR_BUG2; /* no picture in it */
@@ -638,8 +644,12 @@ static int copy_packet(smart *s, AVPacket *pkt) {
     if (pkt->pts == AV_NOPTS_VALUE) return AVERROR(ENOSYS);
     if (pkt->pts < s->ka) return s->lead_a ? 0 : AVERROR(ENOSYS);
     int ret = 0;
+    /* H.264's repeated sets leave with the conversion: they must be the configuration's */
+    if (s->annexb && s->codec == CFCLIP_NAL_H264 &&
+        !cfclip_annexb_sets_known(pkt->data, (size_t)pkt->size, &s->avcc))
+        return SETS_CHANGED;
     if (s->annexb && (ret = length_prefixed(s, pkt)) < 0) return ret;
-    if (s->hvc1 && s->sets_inband && (ret = without_sets(s, pkt)) < 0) return ret;
+    if (s->hvc1 && (ret = without_sets(s, pkt)) < 0) return ret;
     if (!s->copied_any && s->codec == CFCLIP_NAL_HEVC && s->head.enc && (ret = splice_in(s, pkt)) < 0)
         return ret;
     s->copied_any = true;
@@ -863,6 +873,7 @@ static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, con
     if (!rc && ret >= 0) ret = av_write_trailer(s->oc);
     if (audio.fmt) cf_media_close(&audio);
     if (rc) return rc;
+    if (ret == SETS_CHANGED) return cannot(err, "the source's parameter sets change within the range");
     if (ret == AVERROR(ENOSYS))
         return cannot(err, "a picture group of the source refers to the one before it (open GOP)");
     if (ret == AVERROR_BUG2 || ret == AVERROR_PATCHWELCOME)
@@ -938,7 +949,19 @@ cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfcli
     s.end = s.to_eof ? INT64_MAX : to_ts(span->end_s, s.tb);
     s.last = s.to_eof ? to_ts(input_end, s.tb) : s.end;
     memset(stats, 0, sizeof *stats);
+    smart again = s;
     rc = run(&s, span, audio_path, path, err);
+    /* HEVC whose sets change past the scan: made again as hev1, the sets in the stream (a
+     * phone's hvc1 source has no sets in the stream) */
+    bool retry = rc == CF_ERR_UNSUPPORTED && s.hvc1 && s.sets_foreign;
     release(&s);
+    if (!retry) return rc;
+    again.sets_foreign = true;
+    if (hevc_config(par, &again.hvcc, &again.hvcc_made, &again.hvcc_made_size) < 0) {
+        free(again.hvcc_made);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory");
+    }
+    rc = run(&again, span, audio_path, path, err);
+    release(&again);
     return rc;
 }
