@@ -37,10 +37,17 @@ typedef struct local_storage {
     pthread_rwlock_t prune_lock;
 } local_storage;
 
+/* An upload arrives in pieces of about 16 KB (libmicrohttpd's read buffer): written as they
+ * come, each ended inside a 4 KiB block, which the filesystem zeroed before the next piece
+ * filled it (a tenth of an upload's CPU). They are gathered and written 256 KiB at a time. */
+#define PUT_BUF_BYTES (256 * 1024)
+
 struct cf_storage_writer {
     int fd;
     char *tmp_path;
     char *key;
+    char *buf; /* PUT_BUF_BYTES, allocated at the first write; NULL: written as they come */
+    size_t fill;
 };
 
 static void sweep_tmp(const char *dir) {
@@ -187,10 +194,9 @@ oom:
     return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
-static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len, cf_error *err) {
-    const char *p = buf;
+static cf_err write_all(int fd, const char *p, size_t len, cf_error *err) {
     while (len > 0) {
-        ssize_t n = write(w->fd, p, len);
+        ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
             return cf_error_set(err, errno == ENOSPC ? CF_ERR_TOO_LARGE : CF_ERR_IO,
@@ -201,7 +207,23 @@ static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf,
     return CF_OK;
 }
 
+static cf_err local_put_write(void *self, cf_storage_writer *w, const void *buf, size_t len, cf_error *err) {
+    const char *p = buf;
+    if (!w->buf && !(w->buf = malloc(PUT_BUF_BYTES))) return write_all(w->fd, p, len, err);
+    while (len > 0) {
+        size_t take = PUT_BUF_BYTES - w->fill < len ? PUT_BUF_BYTES - w->fill : len;
+        memcpy(w->buf + w->fill, p, take);
+        w->fill += take, p += take, len -= take;
+        if (w->fill < PUT_BUF_BYTES) break;
+        w->fill = 0;
+        cf_err rc = write_all(w->fd, w->buf, PUT_BUF_BYTES, err);
+        if (rc) return rc;
+    }
+    return CF_OK;
+}
+
 static void writer_free(cf_storage_writer *w) {
+    free(w->buf);
     if (w->fd >= 0) close(w->fd);
     free(w->tmp_path);
     free(w->key);
@@ -216,9 +238,9 @@ static void local_put_abort(void *self, cf_storage_writer *w) {
 
 static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) {
     local_storage *ls = self;
-    cf_err rc = close(w->fd) == 0
-                    ? CF_OK
-                    : cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
+    cf_err rc = w->fill ? write_all(w->fd, w->buf, w->fill, err) : CF_OK;
+    if (close(w->fd) != 0 && !rc)
+        rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
     w->fd = -1;
     /* A remove in another process that emptied the key's directory may take it away
      * (prune_parents) between the open and the rename here: then it is made and opened again. */
