@@ -60,10 +60,17 @@ true_peak() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -af ebur128=peak=tru
   awk '/True peak:/{s=1} s && $1=="Peak:"{print $2; exit}'; }
 # Quiet tone with sharp clicks: the gain to -14 LUFS would push the clicks far over 0 dBFS.
 gen peaky.m4a -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*lt(mod(n\,24000)\,4)':s=48000:d=8" -c:a aac
-ok clip --input peaky.m4a --output n0.mp4 --normalize-audio
+ok clip --input peaky.m4a --output n0.mp4 --normalize-audio --json
 l=$(lufs n0.mp4); tp=$(true_peak n0.mp4); echo "  peaky source: $(lufs peaky.m4a) LUFS -> $l LUFS, true peak $tp dBFS"
 approx "$l" -14 1 || fail "loudness $l, expected -14"
 python3 -c "import sys; sys.exit(0 if float('$tp') <= -0.5 else 1)" || fail "true peak $tp above the -1 dBTP ceiling"
+# the result says what was done (before: nothing, whether normalized, left silent or limited)
+said=$(json_get out.txt "['notes']")
+echo "  notes: $said"
+[[ "$said" == *"sound normalized to -14.0 LUFS from -"*" LUFS, its peaks limited"* ]] || fail "notes: $said"
+gen hush.m4a -f lavfi -i "anullsrc=r=48000:cl=mono:d=3" -c:a aac
+ok clip --input hush.m4a --output hush.mp4 --normalize-audio --json
+[[ "$(json_get out.txt "['notes']")" == *"sound not normalized: the span is silent"* ]] || fail "silence: $(cat out.txt)"
 ok clip --input src.mp4 --output n2.mp4 --normalize-audio=-20
 l=$(lufs n2.mp4); echo "  output: $l LUFS"
 approx "$l" -20 1 || fail "loudness $l, expected -20"

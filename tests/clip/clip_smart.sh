@@ -78,6 +78,8 @@ for r in 1.3:9.7:smart 2:8:auto; do
   echo "  ${r##*:} ${r%:*}: $n; $l LUFS"
   [[ "$n" == "smart cut: "* ]] || fail "normalized ${r##*:}: $n"
   approx "$l" -14 0.5 || fail "normalized ${r##*:}: $l LUFS, not -14"
+  said=$(json_get out.txt "['notes'][-1]")
+  [[ "$said" == "sound normalized to -14.0 LUFS from -"*" LUFS" ]] || fail "normalized ${r##*:}: the notes say $said"
   [ "$(same_packets src.mp4 norm.mp4)" -ge 100 ] || fail "normalized ${r##*:}: only $(same_packets src.mp4 norm.mp4) packets copied"
 done
 approx "$(adur norm.mp4)" 6 0.025 || fail "normalized: audio lasts $(adur norm.mp4) s, not 6 s"

@@ -207,6 +207,12 @@ static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const c
     report->measured_lufs = loud->integrated;
     loud->gain_db = plan->target_lufs - loud->integrated;
     loud->limit = loud->true_peak + loud->gain_db > plan->true_peak_db - 0.1;
+    if (!report->normalized)
+        snprintf(report->loudness, sizeof report->loudness,
+                 "sound not normalized: the span is silent (no loudness to measure)");
+    else
+        snprintf(report->loudness, sizeof report->loudness, "sound normalized to %.1f LUFS from %.1f LUFS%s",
+                 plan->target_lufs, loud->integrated, loud->limit ? ", its peaks limited" : "");
     cf_log_debug("clip", "measured %.2f LUFS, LRA %.2f LU, true peak %.2f dBTP; gain %.2f dB%s",
                  loud->integrated, loud->range, loud->true_peak, loud->gain_db,
                  loud->limit ? " with limiter" : "");

@@ -20,6 +20,7 @@ typedef struct cfclip_report {
     double expected_s;                /* how long the clip should be (the span, cuts and speed applied) */
     bool normalized;                  /* loudness was measured and applied */
     double measured_lufs;             /* integrated loudness of the source span (when normalized) */
+    char loudness[160];               /* what normalize_audio did, for the notes ("" = not asked) */
     cf_time_range *removed;           /* jump cuts: what the clip leaves out (ms); the caller frees it */
     size_t n_removed;
 } cfclip_report;

@@ -153,7 +153,8 @@ static cf_err build_result(const cf_clip_processing_request *req, const cfclip_p
     if ((rc = cf_notes_add(&out->notes, &out->n_notes, report->note, err)) ||
         (rc = cf_notes_add(&out->notes, &out->n_notes, shorter, err)) ||
         (rc = cf_notes_add(&out->notes, &out->n_notes, report->left_out, err)) ||
-        (rc = cf_notes_add(&out->notes, &out->n_notes, report->shown, err)))
+        (rc = cf_notes_add(&out->notes, &out->n_notes, report->shown, err)) ||
+        (rc = cf_notes_add(&out->notes, &out->n_notes, report->loudness, err)))
         return rc;
     if ((rc = add_removed(out, report, err))) return rc;
     if (thumb) {
