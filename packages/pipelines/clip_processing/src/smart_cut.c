@@ -920,48 +920,58 @@ static void annexb_config(smart *s, const AVCodecParameters *par) {
     s->avcc.tail_size = sizeof s->avcc_ext;
 }
 
+/* Fills s for a cut of span: the source's configuration and the span's times. */
+static cf_err prepare(smart *s, const cfclip_span *span, cf_error *err) {
+    const cf_media_input *in = s->in;
+    double input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
+    const AVCodecParameters *par = in->fmt->streams[s->vindex]->codecpar;
+    /* both checked by cfclip_smart_check */
+    if (par->codec_id == AV_CODEC_ID_HEVC) {
+        s->codec = CFCLIP_NAL_HEVC;
+        if (hevc_config(par, &s->hvcc, &s->hvcc_made, &s->hvcc_made_size) < 0)
+            return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory");
+        s->annexb = s->hvcc_made != NULL;
+        s->length_size = s->hvcc.length_size;
+    } else {
+        s->codec = CFCLIP_NAL_H264;
+        s->annexb = cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s->avcc) < 0;
+        if (s->annexb) annexb_config(s, par);
+        s->length_size = s->avcc.length_size;
+    }
+    s->tb = in->fmt->streams[s->vindex]->time_base;
+    s->start = to_ts(span->origin_s, s->tb);
+    s->to_eof = span->end_s < 0 || span->end_s >= input_end - 0.001;
+    s->end = s->to_eof ? INT64_MAX : to_ts(span->end_s, s->tb);
+    s->last = s->to_eof ? to_ts(input_end, s->tb) : s->end;
+    return CF_OK;
+}
+
+/* One cut; *again when HEVC met parameter sets past the scan that its hvc1 track cannot hold. */
+static cf_err cut_once(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                       const char *audio_path, const char *path, cf_progress *progress,
+                       cfclip_smart_stats *stats, bool hev1, bool *again, cf_error *err) {
+    smart s = {.in = in,
+               .plan = plan,
+               .vindex = in->video_index,
+               .progress = progress,
+               .stats = stats,
+               .sets_foreign = hev1};
+    cf_err rc = prepare(&s, span, err);
+    if (!rc) rc = run(&s, span, audio_path, path, err);
+    *again = rc == CF_ERR_UNSUPPORTED && s.hvc1 && s.sets_foreign;
+    release(&s);
+    return rc;
+}
+
 cf_err cfclip_smart_cut(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                         const char *audio_path, const char *path, cf_progress *progress,
                         cfclip_smart_stats *stats, cf_error *err) {
     cf_err rc = cfclip_smart_check(in, plan, err);
     if (rc) return rc;
-    smart s = {.in = in, .plan = plan, .vindex = in->video_index, .progress = progress, .stats = stats};
-    double input_end = in->start_us / 1e6 + in->duration_ms / 1000.0;
-    const AVCodecParameters *par = in->fmt->streams[s.vindex]->codecpar;
-    /* both checked above */
-    if (par->codec_id == AV_CODEC_ID_HEVC) {
-        s.codec = CFCLIP_NAL_HEVC;
-        if (hevc_config(par, &s.hvcc, &s.hvcc_made, &s.hvcc_made_size) < 0) {
-            free(s.hvcc_made);
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory"); /* checked above */
-        }
-        s.annexb = s.hvcc_made != NULL;
-        s.length_size = s.hvcc.length_size;
-    } else {
-        s.codec = CFCLIP_NAL_H264;
-        s.annexb = cfclip_avcc_parse(par->extradata, (size_t)par->extradata_size, &s.avcc) < 0;
-        if (s.annexb) annexb_config(&s, par);
-        s.length_size = s.avcc.length_size;
-    }
-    s.tb = in->fmt->streams[s.vindex]->time_base;
-    s.start = to_ts(span->origin_s, s.tb);
-    s.to_eof = span->end_s < 0 || span->end_s >= input_end - 0.001;
-    s.end = s.to_eof ? INT64_MAX : to_ts(span->end_s, s.tb);
-    s.last = s.to_eof ? to_ts(input_end, s.tb) : s.end;
     memset(stats, 0, sizeof *stats);
-    smart again = s;
-    rc = run(&s, span, audio_path, path, err);
+    bool again = false;
+    rc = cut_once(in, plan, span, audio_path, path, progress, stats, false, &again, err);
     /* HEVC whose sets change past the scan: made again as hev1, the sets in the stream (a
      * phone's hvc1 source has no sets in the stream) */
-    bool retry = rc == CF_ERR_UNSUPPORTED && s.hvc1 && s.sets_foreign;
-    release(&s);
-    if (!retry) return rc;
-    again.sets_foreign = true;
-    if (hevc_config(par, &again.hvcc, &again.hvcc_made, &again.hvcc_made_size) < 0) {
-        free(again.hvcc_made);
-        return cf_error_set(err, CF_ERR_NO_MEMORY, "smart cut: out of memory");
-    }
-    rc = run(&again, span, audio_path, path, err);
-    release(&again);
-    return rc;
+    return again ? cut_once(in, plan, span, audio_path, path, progress, stats, true, &again, err) : rc;
 }
