@@ -62,12 +62,33 @@ true_peak() { ffmpeg -nostdin -nostats -hide_banner -i "$1" -af ebur128=peak=tru
 gen peaky.m4a -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*lt(mod(n\,24000)\,4)':s=48000:d=8" -c:a aac
 ok clip --input peaky.m4a --output n0.mp4 --normalize-audio --json
 l=$(lufs n0.mp4); tp=$(true_peak n0.mp4); echo "  peaky source: $(lufs peaky.m4a) LUFS -> $l LUFS, true peak $tp dBFS"
-approx "$l" -14 1 || fail "loudness $l, expected -14"
-python3 -c "import sys; sys.exit(0 if float('$tp') <= -0.5 else 1)" || fail "true peak $tp above the -1 dBTP ceiling"
+approx "$l" -14 0.35 || fail "loudness $l, expected -14"
+python3 -c "import sys; sys.exit(0 if float('$tp') <= -0.95 else 1)" || fail "true peak $tp above the -1 dBTP ceiling"
 # the result says what was done (before: nothing, whether normalized, left silent or limited)
 said=$(json_get out.txt "['notes']")
 echo "  notes: $said"
-[[ "$said" == *"sound normalized to -14.0 LUFS from -"*" LUFS, its peaks limited"* ]] || fail "notes: $said"
+[[ "$said" == *"sound normalized to -1"[34]"."[0-9]" LUFS from -"*" LUFS, its peaks limited"* ]] || fail "notes: $said"
+# The note's loudness is the one the clip has (within the meters' rounding).
+said_lufs() { json_get out.txt "['notes']" | sed -n 's/.*sound normalized to \(-[0-9.]*\) LUFS.*/\1/p'; }
+# A real recording: quiet speech with sharp clicks, +16 dB to the target. The limiter took 2.9 LU
+# with the peaks and the encoder put 0.7 dB of peak back: it came out at -15.2 LUFS, -0.6 dBTP,
+# its note saying -14.0. Now the sound is encoded as it ships and measured, the gain and the
+# limiter corrected: within 0.5 LU, under the ceiling, and the note says what it reached.
+if root=$(python3 "$(dirname "$0")/../media/debmedia.py" forensics-samples-files); then
+  hello="$root/usr/share/forensics-samples/original-files/movie2/movie-hello.mp4" # CC-BY-SA-4.0
+  for mode in accurate smart; do
+    ok clip --input "$hello" --output "hello_$mode.mp4" --trim 1.664:7.072 --trim-mode $mode --normalize-audio --json
+    l=$(lufs "hello_$mode.mp4"); tp=$(true_peak "hello_$mode.mp4"); n=$(said_lufs)
+    echo "  movie-hello.mp4, $mode: $l LUFS, true peak $tp dBTP; notes: $(json_get out.txt "['notes']")"
+    approx "$l" -14 0.5 || fail "movie-hello $mode: loudness $l, expected -14"
+    python3 -c "import sys; sys.exit(0 if float('$tp') <= -0.95 else 1)" || fail "movie-hello $mode: true peak $tp"
+    approx "$n" "$l" 0.15 || fail "movie-hello $mode: the note says $n LUFS, the clip has $l"
+  done
+  cmp -s <(ffmpeg -v error -i hello_accurate.mp4 -map 0:a -f md5 -) <(ffmpeg -v error -i hello_smart.mp4 -map 0:a -f md5 -) ||
+    echo "  (the two paths' sound differs in its samples)"
+else
+  echo "  (forensics-samples-files cannot be fetched here: the real recording skipped)"
+fi
 gen hush.m4a -f lavfi -i "anullsrc=r=48000:cl=mono:d=3" -c:a aac
 ok clip --input hush.m4a --output hush.mp4 --normalize-audio --json
 [[ "$(json_get out.txt "['notes']")" == *"sound not normalized: the span is silent"* ]] || fail "silence: $(cat out.txt)"

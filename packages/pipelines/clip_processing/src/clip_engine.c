@@ -15,6 +15,7 @@
 #include "clip_cuts.h"
 #include "clipforge/log.h"
 #include "clipforge/media_pictures.h"
+#include "loudness.h"
 #include "smart_cut.h"
 #include "stream_copy.h"
 #include "transcode.h"
@@ -193,46 +194,36 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
     return CF_OK;
 }
 
-/* Measures the clip and decides its gain. When a limiter is needed it takes some loudness
- * away with the peaks, so the limited result is measured once more and the gain corrected. */
-static cf_err plan_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                            cfclip_stage *st, cfclip_loudness *loud, cfclip_report *report, cf_error *err) {
-    memset(loud, 0, sizeof *loud);
-    double share = st->weight;
-    st->weight = share / 2;
-    cf_err rc = cfclip_measure_loudness(in, plan, span, NULL, st, loud, err);
-    if (rc) return rc;
-    /* Silence has no loudness to normalize: leave it as it is. */
-    report->normalized = loud->integrated > -70.0 + 0.5;
-    report->measured_lufs = loud->integrated;
-    loud->gain_db = plan->target_lufs - loud->integrated;
-    loud->limit = loud->true_peak + loud->gain_db > plan->true_peak_db - 0.1;
-    if (!report->normalized)
-        snprintf(report->loudness, sizeof report->loudness,
-                 "sound not normalized: the span is silent (no loudness to measure)");
-    else
-        snprintf(report->loudness, sizeof report->loudness, "sound normalized to %.1f LUFS from %.1f LUFS%s",
-                 plan->target_lufs, loud->integrated, loud->limit ? ", its peaks limited" : "");
-    cf_log_debug("clip", "measured %.2f LUFS, LRA %.2f LU, true peak %.2f dBTP; gain %.2f dB%s",
-                 loud->integrated, loud->range, loud->true_peak, loud->gain_db,
-                 loud->limit ? " with limiter" : "");
-    if (!report->normalized || !loud->limit) return CF_OK;
-    cfclip_loudness after = *loud;
-    st->base += st->weight;
-    if ((rc = cfclip_measure_loudness(in, plan, span, loud, st, &after, err))) return rc;
-    if (after.integrated > -70.0 + 0.5) loud->gain_db += plan->target_lufs - after.integrated;
-    cf_log_debug("clip", "limited: %.2f LUFS; gain now %.2f dB", after.integrated, loud->gain_db);
-    return CF_OK;
-}
-
-/* An audio stream that states its format but holds no packets: the picture is all there is,
- * and saying so beats refusing the file. */
 /* The span has no sound: the stream carries no packets, or it ends before the span (a
  * recording whose sound stopped while its pictures went on). */
 static void drop_empty_audio(const cf_media_input *in, cfclip_report *report) {
     snprintf(report->note, sizeof report->note, "audio stream %d of the source %s: the clip has no audio",
              report->audio_source, in->audio_empty ? "carries no packets" : "has no sound in the range");
     report->audio_source = -1;
+}
+
+/* A file name beside output_path (NULL when out of memory): output_path + suffix. */
+static char *beside(const char *output_path, const char *suffix) {
+    size_t len = strlen(output_path) + strlen(suffix) + 1;
+    char *path = malloc(len);
+    if (path) snprintf(path, len, "%s%s", output_path, suffix);
+    return path;
+}
+
+/* normalize_audio's gain and limiter for a re-encode; its trial encodes, if any, go beside the
+ * output and are removed (the main pass encodes the sound again, with the video). */
+static cf_err normalize_plan(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
+                             const cfclip_stage *st, const char *output_path, cfclip_loudness *loud,
+                             cfclip_report *report, cf_error *err) {
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".sound.%s", cfclip_format_name(plan->format));
+    char *trial_path = beside(output_path, suffix);
+    if (!trial_path) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    bool kept = false;
+    cf_err rc = cfclip_plan_loudness(in, plan, span, st, trial_path, loud, &kept, report, err);
+    unlink(trial_path);
+    free(trial_path);
+    return rc;
 }
 
 static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
@@ -245,7 +236,7 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
     cf_err rc = CF_OK;
     if (plan->normalize) {
         cfclip_stage st = {progress, base, measure_w, out_s * plan->speed, "loudness"};
-        if ((rc = plan_loudness(in, plan, span, &st, &loud, report, err))) return rc;
+        if ((rc = normalize_plan(in, plan, span, &st, output_path, &loud, report, err))) return rc;
         base += measure_w;
     }
     if (plan->format == CFCLIP_GIF) {
@@ -274,18 +265,21 @@ static cf_err transcode(cf_media_input *in, const cfclip_plan *plan, const cfcli
 }
 
 /* The audio of the span, re-encoded sample-accurately (and normalized when asked), into a file
- * beside output_path that the smart cut muxes in; *audio_path is NULL when the clip has none. */
+ * beside output_path that the smart cut muxes in; *audio_path is NULL when the clip has none.
+ * The loudness's last trial encode, when it made one, is that file already. */
 static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span, double out_s,
                           const char *output_path, cf_progress *progress, cfclip_report *report,
                           char **audio_path, cf_error *err) {
-    size_t len = strlen(output_path) + 16;
     cfclip_loudness loud = {0};
+    bool kept = false;
     double measure_w = plan->normalize ? 0.05 : 0;
     cfclip_stage measure = {progress, 0, measure_w, out_s, "loudness"};
-    cf_err rc = plan->normalize ? plan_loudness(in, plan, span, &measure, &loud, report, err) : CF_OK;
-    if (rc) return rc;
-    if (!(*audio_path = malloc(len))) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    snprintf(*audio_path, len, "%s.audio.mp4", output_path);
+    if (!(*audio_path = beside(output_path, ".audio.mp4")))
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = plan->normalize
+                    ? cfclip_plan_loudness(in, plan, span, &measure, *audio_path, &loud, &kept, report, err)
+                    : CF_OK;
+    if (rc || kept) return rc;
     cfclip_encode_job job = {.plan = plan,
                              .span = *span,
                              .use_audio = true,
@@ -294,6 +288,7 @@ static cf_err smart_audio(cf_media_input *in, const cfclip_plan *plan, const cfc
     cfclip_stage st = {progress, measure_w, 0.1 - measure_w, out_s, "audio"};
     rc = cfclip_encode(in, &job, &st, err);
     if (rc == CF_ERR_INVALID_MEDIA && job.audio_had_nothing) {
+        unlink(*audio_path);
         drop_empty_audio(in, report);
         free(*audio_path);
         *audio_path = NULL;

@@ -157,12 +157,12 @@ static void tempo(double speed, AVBPrint *out) {
 
 /* EBU R128 second pass: one gain for the whole clip (what loudnorm calls linear mode), and, when
  * that gain would push the true peak over the ceiling, a limiter running at 4x the rate so it
- * catches inter-sample peaks. loudnorm's dynamic mode was tried first and missed the target by
- * more than 1 LU on short clips with sharp peaks. */
-static void loudness_gain(const cfclip_plan *plan, const cfclip_loudness *m, int rate, AVBPrint *out) {
+ * catches inter-sample peaks (loudness.c decides both). loudnorm's dynamic mode was tried first
+ * and missed the target by more than 1 LU on short clips with sharp peaks. */
+static void loudness_gain(const cfclip_loudness *m, int rate, AVBPrint *out) {
     av_bprintf(out, ",volume=%.3fdB:precision=double", m->gain_db);
     if (!m->limit) return;
-    double limit = pow(10.0, (plan->true_peak_db - 0.3) / 20.0); /* margin for the encoder */
+    double limit = pow(10.0, m->limit_db / 20.0);
     av_bprintf(out,
                ",aresample=%d,alimiter=limit=%.6f:level=0:attack=1:release=20:asc=1,"
                "aresample=%d",
@@ -174,7 +174,7 @@ void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const 
     av_bprintf(out, "[in0]");
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
-    if (loud) loudness_gain(plan, loud, sample_rate, out);
+    if (loud) loudness_gain(loud, sample_rate, out);
     /* every sample at its time, so the track starts with the picture */
     av_bprintf(out,
                ",aresample=%d:" CF_MEDIA_SOUND_AT_ITS_TIME ",aformat=sample_fmts=%s:sample_rates=%d:"
@@ -182,12 +182,10 @@ void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const 
                sample_rate, sample_fmt, sample_rate, layout);
 }
 
-void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *apply,
-                        int sample_rate, AVBPrint *out) {
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, AVBPrint *out) {
     cfclip_plan no_speed = *plan;
     no_speed.speed = 1.0; /* tempo does not change loudness; measure without it */
     av_bprintf(out, "[in0]");
     timing(&no_speed, span, "a", false, out);
-    if (apply) loudness_gain(plan, apply, sample_rate, out);
     av_bprintf(out, ",ebur128=metadata=1:peak=true[out]");
 }

@@ -59,15 +59,14 @@ typedef struct cfclip_loudness {
     double integrated, range, true_peak; /* measured: LUFS, LU, dBTP */
     double gain_db;                      /* decided: gain for the whole clip */
     bool limit;                          /* decided: a true-peak limiter follows the gain */
+    double limit_db;                     /* decided: the limiter's ceiling, dBTP */
 } cfclip_loudness;
 
 /* Audio chain: trim, time shift, tempo, loudness (when loud != NULL), conversion to the
  * encoder's sample format, rate and layout. */
 void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *loud,
                         const char *sample_fmt, int sample_rate, const char *layout, AVBPrint *out);
-/* Audio chain of a measuring pass: trim, the gain and limiter of apply (when not NULL, to
- * measure their effect at sample_rate), then the ebur128 meter. */
-void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *apply,
-                        int sample_rate, AVBPrint *out);
+/* Audio chain of a measuring pass: trim, then the ebur128 meter. */
+void cfclip_meter_chain(const cfclip_plan *plan, const cfclip_span *span, AVBPrint *out);
 
 #endif

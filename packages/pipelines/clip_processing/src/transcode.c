@@ -88,13 +88,12 @@ static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 }
 
 cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                               const cfclip_loudness *apply, const cfclip_stage *stage, cfclip_loudness *out,
-                               cf_error *err) {
+                               const cfclip_stage *stage, cfclip_loudness *out, cf_error *err) {
     cfclip_lane lane;
     meter m = {.stage = stage, .result = {.integrated = -70.0, .true_peak = -99.0}};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cfclip_meter_chain(plan, span, apply, in->fmt->streams[in->audio_index]->codecpar->sample_rate, &desc);
+    cfclip_meter_chain(plan, span, &desc);
     cf_err rc = lane_setup(in, in->audio_index, plan, span, desc.str, false, NULL, &lane, err);
     av_bprint_finalize(&desc, NULL);
     if (!rc) {

@@ -16,11 +16,10 @@ typedef struct cfclip_stage {
     const char *name;
 } cfclip_stage;
 
-/* Measures the integrated loudness, range and true peak of the clip's audio; with apply, of the
- * audio after apply's gain and limiter. Only the measured fields of *out are set. */
+/* Measures the integrated loudness, range and true peak of the clip's audio. Only the measured
+ * fields of *out are set. */
 cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
-                               const cfclip_loudness *apply, const cfclip_stage *stage, cfclip_loudness *out,
-                               cf_error *err);
+                               const cfclip_stage *stage, cfclip_loudness *out, cf_error *err);
 /* Computes the GIF palette of the clip's pictures; *palette is the caller's to free. */
 cf_err cfclip_make_palette(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                            const cfclip_stage *stage, AVFrame **palette, cf_error *err);

@@ -201,14 +201,15 @@ static void test_audio_chain_keeps_pitch_with_tempo_steps(void **state) {
     cfclip_plan_init(&p, "in.mp4", CFCLIP_MP4);
     p.speed = 0.25;
     cfclip_span span = {.origin_s = 0, .end_s = -1, .trim = false};
-    cfclip_loudness loud = {.integrated = -30, .true_peak = -10, .gain_db = 16, .limit = true};
+    cfclip_loudness loud = {
+        .integrated = -30, .true_peak = -10, .gain_db = 16, .limit = true, .limit_db = -1.3};
     AVBPrint b;
     av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
     cfclip_audio_chain(&p, &span, &loud, "fltp", 48000, "stereo", &b);
     assert_non_null(strstr(b.str, "atempo=0.5,atempo=0.5"));
     assert_null(strstr(b.str, "atrim"));
     assert_non_null(strstr(b.str, "volume=16.000dB"));
-    assert_non_null(strstr(b.str, "alimiter"));
+    assert_non_null(strstr(b.str, "alimiter=limit=0.860994:"));
     assert_non_null(strstr(b.str, "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"));
     av_bprint_finalize(&b, NULL);
 }
