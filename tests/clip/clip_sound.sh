@@ -187,6 +187,32 @@ gen vbr.mp3 -f lavfi -i "anullsrc=r=44100:cl=stereo:d=6" -f lavfi -i "anoisesrc=
 ok probe vbr.mp3
 grep -q "Duration  0:00:18.0" out.txt || fail "probe: $(cat out.txt)"
 ok detect --input vbr.mp3 --json --no-cache
+check "a cut inside MP3, Opus in WebM, AAC and Vorbis sound: its first 80 ms are the sound there, not a decoder warming up"
+# Before: the decoder started on the packet at the cut, so the clip began with what it makes
+# without the packets before: MP3 without its bit reservoir (30 ms of noise, 0 dB against the
+# sound), Opus without its 80 ms pre-roll (1-8 dB, and 0.5 ms late in WebM).
+for f in mp3:libmp3lame:44100 webm:libopus:48000 m4a:aac:48000 ogg:libvorbis:48000; do
+  ext=${f%%:*} codec=$(cut -d: -f2 <<<"$f") rate=${f##*:}
+  gen "tone.$ext" -f lavfi -i "sine=f=440:d=14:sample_rate=$rate,volume=4" -ac 2 -c:a "$codec"
+  ok clip --input "tone.$ext" --output "tone_$ext.m4a" --trim 10:12 --trim-mode accurate
+  python3 - "tone.$ext" "tone_$ext.m4a" <<'PY' || fail "$ext: the clip's sound starts wrong"
+import array, math, subprocess, sys
+def pcm(args):
+    raw = subprocess.run(["ffmpeg", "-v", "error", *args, "-f", "f32le", "-ac", "1", "-ar", "48000", "-"],
+                         capture_output=True, check=True).stdout
+    a = array.array("f"); a.frombytes(raw); return a
+want = pcm(["-i", sys.argv[1], "-af", "atrim=10:11,asetpts=PTS-STARTPTS"])  # decoded from the start
+got = pcm(["-i", sys.argv[2], "-af", "atrim=0:1"])
+lag = max(range(-48, 49), key=lambda k: sum(want[i] * got[i + k] for i in range(24000, 26400, 2)))
+def snr(a, b):
+    err = sum((want[i] - got[i + lag]) ** 2 for i in range(a, b))
+    return 10 * math.log10(sum(want[i] ** 2 for i in range(a, b)) / max(err, 1e-12))
+head, later = snr(0, 3840), snr(24000, 27840)
+print("  %s: the first 80 ms %.0f dB against the sound, later %.0f dB; %d samples late" % (sys.argv[1], head, later, lag))
+sys.exit(0 if head >= 20 and abs(lag) <= 48 else 1)
+PY
+done
+
 no_temp_left
 echo "PASS clip_sound"
 

@@ -220,7 +220,7 @@ cf_err cfclip_drive(cf_media_input *in, cfclip_lane *lanes, int n_lanes, double 
     AVFrame *frame = av_frame_alloc(), *filtered = av_frame_alloc();
     int ret = AVERROR(ENOMEM);
     if (!pkt || !frame || !filtered) goto end;
-    if ((ret = cf_media_rewind(in, seek_s)) < 0) goto end;
+    if ((ret = cf_media_rewind_to_decode(in, seek_s)) < 0) goto end;
     for (int i = 0; i < n_lanes; i++) lanes[i].in = in;
     if ((ret = run_loop(in, lanes, n_lanes, p, pkt, frame, filtered)) < 0) {
         const cfclip_lane *back = went_back(lanes, n_lanes);

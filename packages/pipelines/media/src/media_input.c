@@ -670,6 +670,22 @@ int cf_media_rewind(cf_media_input *in, double at_s) {
     return ret;
 }
 
+/* MP3's bit reservoir reaches two frames back (52 ms at 44.1 kHz), AAC and Vorbis overlap one
+ * frame; Opus states its pre-roll (80 ms), and gets a margin for Matroska's ms timestamps. */
+#define SOUND_WARMUP_S 0.1
+
+int cf_media_rewind_to_decode(cf_media_input *in, double at_s) {
+    const AVStream *st = in->audio_index >= 0 ? in->fmt->streams[in->audio_index] : NULL;
+    double back = 0;
+    if (st && st->discard < AVDISCARD_ALL) {
+        const AVCodecParameters *par = st->codecpar;
+        back = SOUND_WARMUP_S;
+        if (par->seek_preroll > 0 && par->sample_rate > 0)
+            back = fmax(back, (double)par->seek_preroll / par->sample_rate + 0.02);
+    }
+    return cf_media_rewind(in, at_s - back);
+}
+
 /* Stated lengths round up the last frame's duration and index gaps; a second is far beyond that
  * and far below what losing half a file costs. */
 #define TRUNCATION_SLACK_S 1.0

@@ -45,7 +45,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
-    int ret = cf_media_rewind(&s->in, start_s);
+    int ret = cf_media_rewind_to_decode(&s->in, start_s);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,
                             start_s - s->in.start_us / 1e6, av_err2str(ret));

@@ -125,6 +125,10 @@ void cf_media_discard_others(cf_media_input *m);
  * and a file that cannot seek is opened again at its start (m->fmt changes: read it anew);
  * the caller drops what comes before at_s. Returns an AVERROR on failure. */
 int cf_media_rewind(cf_media_input *in, double at_s);
+/* cf_media_rewind for a pass that decodes the sound from at_s: earlier by what its decoder needs
+ * to warm up (Opus's pre-roll, MP3's bit reservoir, the overlap of AAC's and Vorbis's frames),
+ * since a decoder started on the first packet at at_s gets its first 20-80 ms wrong. */
+int cf_media_rewind_to_decode(cf_media_input *in, double at_s);
 /* Whether the chosen streams have data at media time media_s or later, by reading there: a
  * header may understate the length (an ASF file with a hole). Leaves the input positioned
  * anywhere (the next pass rewinds). */
