@@ -116,6 +116,23 @@ ok clip --input src.mp4 --output auto2.mp4 --trim 2:8 --json
 [ -z "$(note out.txt)" ] || fail "auto on keyframes: $(note out.txt)"
 [ "$(same_packets src.mp4 auto2.mp4)" -eq 150 ] || fail "auto on keyframes did not copy"
 
+check "a copy's thumbnail is the picture the copy shows: trim mode copy takes one, auto still copies"
+# Before: copy refused a thumbnail ("operations that re-encode") and auto cut smartly for one.
+for t in 0 3.04 8.36; do # the first picture (its lead-in hidden from 1.3 s), the middle, the last
+  ok clip --input src.mp4 --output cth.mp4 --trim 1.3:9.7 --trim-mode copy --thumbnail cth.jpg@$t --json
+  # the copy's own picture at that time, as the ffmpeg CLI shows it (from 1.28 s, the picture on
+  # screen at 1.3 s: the accurate cut starts with the next one, at 1.32 s)
+  ffmpeg -nostdin -v error -y -ss "$t" -i cth.mp4 -frames:v 1 -c:v png th_copy.png
+  p=$(first_psnr cth.jpg th_copy.png)
+  echo "  copy, at $t s: $(sval cth.jpg v:0 width)x$(sval cth.jpg v:0 height), PSNR against the copy's picture: $p dB"
+  [ "$(json_get out.txt '["artifacts"][1]["kind"]')" = thumbnail ] || fail "copy thumbnail at $t: $(cat out.txt)"
+  ge "$p" 36 || fail "copy thumbnail at $t: $p dB from the copy's picture"
+done
+ok clip --input src.mp4 --output auto3.mp4 --trim 2:8 --thumbnail ath.jpg@1 --json
+[ -z "$(note out.txt)" ] && [ "$(same_packets src.mp4 auto3.mp4)" -eq 150 ] || fail "auto with a thumbnail did not copy: $(note out.txt)"
+ffmpeg -nostdin -v error -y -ss 3 -i src.mp4 -frames:v 1 -vf scale=640:360 -c:v png th_src.png
+ge "$(first_psnr ath.jpg th_src.png)" 36 || fail "auto copy: its thumbnail is not the source's picture at 3 s"
+
 check "Matroska H.264 is cut smartly into mp4"
 ffmpeg -nostdin -v error -y -i src.mp4 -c copy src.mkv
 ok clip --input src.mkv --output mkv.mp4 --trim 1.3:9.7 --trim-mode smart --json

@@ -118,10 +118,10 @@ typedef enum { PATH_ENCODE, PATH_COPY, PATH_SMART } trim_path;
 
 static cf_err check_copy_mode(const cfclip_plan *p, cf_media_input *in, bool use_audio, cf_error *err) {
     if (cfclip_plan_needs_decoding(p))
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "trim mode copy cannot be combined with operations that re-encode "
-                            "(scale, crop, fps, normalize_audio, speed, thumbnail, gif, remove_silence, "
-                            "remove_fillers)");
+        return cf_error_set(
+            err, CF_ERR_INVALID_ARGUMENT,
+            "trim mode copy cannot be combined with operations that re-encode "
+            "(scale, crop, fps, normalize_audio, speed, gif, remove_silence, remove_fillers)");
     if (!cfclip_copy_supported(in, p->format, use_audio))
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "trim mode copy: the codecs of %s cannot be stored in %s", p->input,
@@ -186,7 +186,7 @@ static cf_err choose_path(const cfclip_plan *p, cf_media_input *in, bool use_aud
                     : CF_OK;
     cf_error ignored;
     if (rc) return rc;
-    if (exact && !p->normalize && !p->thumbnail) {
+    if (exact && !p->normalize) {
         *path = PATH_COPY;
         return CF_OK;
     }
@@ -329,6 +329,14 @@ static void copy_note(const cf_media_input *in, double start_s, double started_s
              start_s - started_s);
 }
 
+/* A copy's thumbnail: the source's picture the copy shows at the time asked (the copy holds the
+ * source's pictures as they are, shown from started_s), decoded from the source. */
+static cf_err copy_thumbnail(const cf_media_input *in, const cfclip_plan *plan, double started_s,
+                             const char *thumb_path, cf_error *err) {
+    int64_t at_ms = llround((started_s - in->start_us / 1e6) * 1000.0) + plan->thumb_ms;
+    return cf_picture_write_jpeg(plan->input, at_ms, plan->thumb_w, thumb_path, err);
+}
+
 /* How a re-encode changed the pictures to show them as players do, for the result's notes. */
 static void shown_note(const cf_media_input *in, char *note, size_t n) {
     const AVCodecParameters *par = in->video_index >= 0 ? in->fmt->streams[in->video_index]->codecpar : NULL;
@@ -394,6 +402,8 @@ cf_err cfclip_execute(const cfclip_plan *plan, const char *output_path, const ch
         report->stream_copied = rc != CF_ERR_INVALID_MEDIA;
         if (!report->stream_copied) path = PATH_ENCODE;
         if (!rc) copy_note(&in, span.origin_s, started_s, report);
+        if (!rc && report->stream_copied && thumb_path)
+            rc = copy_thumbnail(&in, plan, started_s, thumb_path, err);
     }
     if (path == PATH_SMART) {
         rc = smart_cut(&in, plan, &span, out_s, use_audio, output_path, thumb_path, progress, report, err);

@@ -82,7 +82,7 @@ bool cfclip_plan_needs_pictures(const cfclip_plan *p) {
 }
 
 bool cfclip_plan_needs_decoding(const cfclip_plan *p) {
-    return p->normalize || p->thumbnail || cfclip_plan_needs_pictures(p);
+    return p->normalize || cfclip_plan_needs_pictures(p);
 }
 
 static const struct {

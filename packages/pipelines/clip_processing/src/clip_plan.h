@@ -56,7 +56,8 @@ typedef struct cfclip_plan {
 void cfclip_plan_init(cfclip_plan *plan, const char *input, cfclip_format format);
 /* Checks values that do not depend on the source: ranges, sizes, speed. */
 cf_err cfclip_plan_check(const cfclip_plan *plan, cf_error *err);
-/* True when an operation other than trim and mute needs decoded pictures or samples. */
+/* True when an operation other than trim, mute and thumbnail needs decoded pictures or samples
+ * (a thumbnail is one picture: a copy's is the source's, decoded apart). */
 bool cfclip_plan_needs_decoding(const cfclip_plan *plan);
 /* True when one re-encodes every picture: all of them but normalize_audio, which only the sound
  * needs (a smart cut re-encodes the sound anyway), and thumbnail, one picture of the output. */
