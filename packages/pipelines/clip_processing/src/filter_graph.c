@@ -155,26 +155,14 @@ static void tempo(double speed, AVBPrint *out) {
     if (fabs(speed - 1.0) > 1e-9) av_bprintf(out, ",atempo=%.6f", speed);
 }
 
-/* EBU R128 second pass: one gain for the whole clip (what loudnorm calls linear mode), and, when
- * that gain would push the true peak over the ceiling, a limiter running at 4x the rate so it
- * catches inter-sample peaks (loudness.c decides both). loudnorm's dynamic mode was tried first
- * and missed the target by more than 1 LU on short clips with sharp peaks. */
-static void loudness_gain(const cfclip_loudness *m, int rate, AVBPrint *out) {
-    av_bprintf(out, ",volume=%.3fdB:precision=double", m->gain_db);
-    if (!m->limit) return;
-    double limit = pow(10.0, m->limit_db / 20.0);
-    av_bprintf(out,
-               ",aresample=%d,alimiter=limit=%.6f:level=0:attack=1:release=20:asc=1,"
-               "aresample=%d",
-               rate * 4 > 192000 ? 192000 : rate * 4, limit, rate);
-}
-
 void cfclip_audio_chain(const cfclip_plan *plan, const cfclip_span *span, const cfclip_loudness *loud,
                         const char *sample_fmt, int sample_rate, const char *layout, AVBPrint *out) {
     av_bprintf(out, "[in0]");
     timing(plan, span, "a", false, out);
     tempo(plan->speed, out);
-    if (loud) loudness_gain(loud, sample_rate, out);
+    /* EBU R128's second pass (loudness.c decides it); loudnorm's dynamic mode was tried first and
+     * missed the target by more than 1 LU on short clips with sharp peaks */
+    if (loud) cf_media_loudness_filters(loud->gain_db, loud->limit, loud->limit_db, sample_rate, out);
     /* every sample at its time, so the track starts with the picture */
     av_bprintf(out,
                ",aresample=%d:" CF_MEDIA_SOUND_AT_ITS_TIME ",aformat=sample_fmts=%s:sample_rates=%d:"

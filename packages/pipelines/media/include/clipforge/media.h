@@ -194,6 +194,11 @@ cf_media_colors cf_media_shown_colors(const cf_media_input *in);
 /* Appends the tone mapping (",zscale=..."): HDR pictures made BT.709 SDR, limited range, 8 bits;
  * nothing for SDR. */
 void cf_media_tone_map_filters(const cf_media_input *in, AVBPrint *out);
+
+/* Loudness normalization's second pass, appended to a chain (",volume=..."): one gain for the
+ * whole sound (what loudnorm calls linear mode) and, when limit, a true-peak limiter at limit_db
+ * dBTP running at 4x rate (capped at 192 kHz) so it catches inter-sample peaks, back at rate. */
+void cf_media_loudness_filters(double gain_db, bool limit, double limit_db, int rate, AVBPrint *out);
 /* True when in's video stores two fields per frame (broadcast, DVD, camcorders). */
 bool cf_media_is_interlaced(const cf_media_input *in);
 /* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
