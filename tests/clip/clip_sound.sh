@@ -50,11 +50,13 @@ gen holes.ts -f lavfi -i "testsrc2=s=160x120:r=25:d=6" \
   -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*sin(2*PI*1000*t)*between(t\,3\,3.2)':s=48000:d=6" \
   -filter_complex "[1]asetpts=PTS+(gte(T\,1)+gte(T\,2))*0.04/TB[a]" -map 0 -map "[a]" -c:v libx264 -pix_fmt yuv420p \
   -c:a aac -f mpegts
-# beep FILE: where (s from its start) the loud tone begins, each sample placed by its timestamp
+# beep FILE: where (s from its start) the loud tone begins (its first sample over half the
+# file's peak: a render's normalization sets the level), each sample placed by its timestamp
 beep() { ffmpeg -nostdin -v error -i "$1" -map 0:a:0 -af "aresample=48000:async=1:min_hard_comp=0.001:first_pts=0" \
   -ac 1 -f s16le - | python3 -c "import array, sys
 x = array.array('h', sys.stdin.buffer.read())
-print('%.3f' % (next(i for i, v in enumerate(x) if abs(v) > 16000) / 48000))"; }
+top = max(abs(v) for v in x)
+print('%.3f' % (next(i for i, v in enumerate(x) if abs(v) > top / 2) / 48000))"; }
 want=$(python3 -c "print('%.3f' % ($(beep holes.ts) - 0.5))")
 for mode in accurate smart; do
   ok clip --input holes.ts --output "holes-$mode.mp4" --trim 0.5:4.5 --trim-mode $mode

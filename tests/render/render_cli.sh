@@ -2,7 +2,8 @@
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
 # duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
-# audiogram, colors. Media is generated here, tiny.
+# audiogram, colors, loudness. Media is generated here, tiny; loudness also takes two real
+# recordings of a Debian package.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
 tests_dir=$(cd "$(dirname "$0")/.." && pwd)
@@ -291,6 +292,39 @@ EOF
     done
   done
   ;;
+loudness)
+  # Before, one pass of loudnorm's dynamic mode: sparse speech came out 17-19 LU short (a
+  # recording of forensics-samples-files at -33.3 LUFS), music with peaks at +1.9 dBTP.
+  loud() { # file: "LUFS true-peak-dBTP"
+    ffmpeg -nostdin -nostats -hide_banner -i "$1" -map 0:a -af ebur128=peak=true -f null - 2>&1 |
+      awk '/Integrated loudness:/ {s=1} s && $1=="I:" {i=$2} /True peak:/ {p=1} p && $1=="Peak:" {print i, $2; exit}'
+  }
+  ffmpeg -v error -y -f lavfi -i "testsrc=s=320x180:r=25:d=8" \
+    -f lavfi -i "aevalsrc='0.03*sin(2*PI*300*t)*lt(mod(t\,1.5)\,0.4)':s=48000:d=8" -c:v libx264 -preset veryfast \
+    -pix_fmt yuv420p -c:a aac sparse.mp4
+  ffmpeg -v error -y -f lavfi -i "testsrc=s=320x180:r=25:d=8" \
+    -f lavfi -i "aevalsrc='0.05*sin(2*PI*440*t)+0.8*lt(mod(n\,24000)\,4)':s=48000:d=8" -c:v libx264 -preset veryfast \
+    -pix_fmt yuv420p -c:a aac peaky.mp4
+  inputs="sparse.mp4 peaky.mp4"
+  if root=$(python3 "$tests_dir/media/debmedia.py" forensics-samples-files); then # CC-BY-SA-4.0
+    cp "$root/usr/share/forensics-samples/original-files/audio2/deleted.wav" .
+    cp "$root/usr/share/forensics-samples/original-files/movie2/movie-hello.mp4" .
+    inputs="$inputs deleted.wav movie-hello.mp4"
+  else
+    echo "  (forensics-samples-files cannot be fetched here: the real recordings skipped)"
+  fi
+  for f in $inputs; do
+    # (the peak before the encoder is held at -1.5 dBTP; AAC puts up to 1.2 dB back here, which
+    # renders do not check yet as clips do: not over 0 dBTP, no clipping)
+    check "$f: rendered at -14 LUFS within 0.5 LU, true peak not over 0 dBTP"
+    end=$(python3 -c "print(min(8.0, float('$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")')))")
+    "$bin" render --template shorts-blur --input "$f" --span "0:$end" --format vertical --size 180x320 \
+      --output "r-${f%.*}.mp4" >/dev/null
+    read -r l tp <<<"$(loud "r-${f%.*}.mp4")"
+    echo "  $f: $(loud "$f" | cut -d' ' -f1) LUFS -> $l LUFS, true peak $tp dBTP"
+    python3 -c "import sys; sys.exit(0 if abs($l + 14) <= 0.5 and $tp <= 0 else 1)" || fail "$f: $l LUFS, $tp dBTP"
+  done
+  ;;
 template)
   gen_src src.mp4 4
   "$bin" render --template shorts-blur --input src.mp4 --span 0.5:3.5 --format vertical --size 180x320 \
@@ -303,7 +337,7 @@ template)
   [ "$(probe out.mp4 a:0 codec_name)" = aac ] || fail "no AAC audio"
   check "loudness normalised near -14 LUFS"
   lufs=$(ffmpeg -v info -i out.mp4 -af ebur128 -f null - 2>&1 | awk '/I:/ {v=$2} END {print v}')
-  python3 -c "import sys; sys.exit(0 if abs($lufs+14)<2.5 else 1)" || fail "integrated loudness $lufs LUFS"
+  python3 -c "import sys; sys.exit(0 if abs($lufs+14)<0.5 else 1)" || fail "integrated loudness $lufs LUFS"
   check "thumbnail and RenderResult"
   [ -s out.jpg ] || fail "no thumbnail"
   python3 -c 'import json,sys; r=json.load(open("result.json")); k=[a["kind"] for a in r["outputs"]]; sys.exit(0 if r["duration_ms"]==3000 and k[:2]==["video","thumbnail"] else 1)' || fail "result $(cat result.json)"

@@ -6,6 +6,7 @@
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,114 @@ end:
     return e;
 }
 
+/* ---- loudness ------------------------------------------------------------------------------- */
+
+static double meta_number(const AVFrame *f, const char *key, double def) {
+    const AVDictionaryEntry *e = av_dict_get(f->metadata, key, NULL, 0);
+    return e ? strtod(e->value, NULL) : def;
+}
+
+/* Pulls the sound graph's frames to its end; *lufs and *peak_db: the mix's integrated loudness
+ * and true peak (ebur128's figures are cumulative: the last frame that has them). */
+static cf_err drain_meter(job *j, AVFilterGraph *g, AVFilterContext *sink, double *lufs, double *peak_db,
+                          cf_error *err) {
+    AVFrame *f = av_frame_alloc();
+    if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err e = CF_OK;
+    *lufs = -70.0, *peak_db = -99.0;
+    for (;;) {
+        if (cf_progress_cancelled(j->progress)) {
+            e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+            break;
+        }
+        int ret = av_buffersink_get_frame(sink, f);
+        if (ret == AVERROR_EOF) break;
+        if (ret < 0) {
+            e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "measure the sound", ret);
+            break;
+        }
+        if (av_dict_get(f->metadata, "lavfi.r128.I", NULL, 0)) {
+            double peak = meta_number(f, "lavfi.r128.true_peak", 0.0);
+            *lufs = meta_number(f, "lavfi.r128.I", -70.0);
+            *peak_db = peak > 0 ? 20.0 * log10(peak) : -99.0;
+        }
+        av_frame_unref(f);
+    }
+    (void)g;
+    av_frame_free(&f);
+    return e;
+}
+
+/* The mix alone (scenes' sound, joints, music), with plan.loud as decided so far, measured. */
+static cf_err measure_mix(job *j, double *lufs, double *peak_db, cf_error *err) {
+    char *desc = cf_render_graph_describe(&j->plan, RENDER_GRAPH_SOUND);
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterInOut *ins = NULL, *outs = NULL;
+    AVFilterContext *sink = NULL;
+    cf_err e = CF_OK;
+    int ret = desc && g ? avfilter_graph_parse2(g, desc, &ins, &outs) : AVERROR(ENOMEM);
+    if (ret >= 0 && (!outs || outs->next || ins)) ret = AVERROR_BUG;
+    if (ret >= 0)
+        ret =
+            avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "outa0", NULL, NULL, g);
+    if (ret >= 0) ret = avfilter_link(outs->filter_ctx, outs->pad_idx, sink, 0);
+    if (ret >= 0) ret = avfilter_graph_config(g, NULL);
+    if (ret < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the sound's meter", ret);
+    else e = drain_meter(j, g, sink, lufs, peak_db, err);
+    avfilter_inout_free(&ins);
+    avfilter_inout_free(&outs);
+    avfilter_graph_free(&g);
+    free(desc);
+    return e;
+}
+
+/* Measures of the limited mix at most (each a decode of the render's sound, no pictures). */
+#define LIMITED_PASSES 3
+
+static bool outputs_sound(const job *j) {
+    for (size_t i = 0; i < j->tl->n_outputs; i++)
+        if (cf_encoder_has_sound(j->tl->outputs[i].format)) return true;
+    return false;
+}
+
+/* EBU R128 in two passes, as clips do: the mix measured, one gain to the timeline's target, and
+ * when that gain pushes the true peak over -1 dBTP a limiter, which takes loudness away with the
+ * peaks: the limited mix is measured again and the gain corrected. (loudnorm's dynamic mode,
+ * one pass, left sparse speech 17-19 LU short and let peaks reach +1.9 dBTP.) A silent mix is
+ * left as it is. */
+static cf_err decide_loudness(job *j, cf_error *err) {
+    render_loudness *l = &j->plan.loud;
+    double target = j->tl->loudness_lufs, lufs, peak;
+    memset(l, 0, sizeof *l);
+    if (!cf_timeline_has_sound(j->tl) || !outputs_sound(j)) return CF_OK;
+    cf_err e = measure_mix(j, &lufs, &peak, err);
+    if (e && e != CF_ERR_CANCELLED) {
+        /* libavfilter's links take no change of channel layout within a stream (a broadcast
+         * going from stereo to 5.1), which the render's own sources convert and amovie does not */
+        cf_log_warn("render", "the sound could not be measured (%s): normalized in one pass", err->msg);
+        l->one_pass = true, l->target_lufs = target;
+        return CF_OK;
+    }
+    if (e || lufs <= -70.0 + 0.5) return e;
+    l->gain_db = target - lufs;
+    l->limit = peak + l->gain_db > RENDER_LIMIT_DBTP + 0.2;
+    l->decided = true;
+    cf_log_debug("render", "sound: %.2f LUFS, true peak %.2f dBTP; gain %.2f dB%s", lufs, peak, l->gain_db,
+                 l->limit ? " with limiter" : "");
+    /* the limited mix measured and the gain moved along the secant through the last two
+     * measures (loudness no longer follows the gain one for one), a few times at most */
+    double prev_gain = 0, prev_lufs = lufs;
+    for (int k = 0; l->limit && k < LIMITED_PASSES; k++) {
+        if ((e = measure_mix(j, &lufs, &peak, err))) return e;
+        cf_log_debug("render", "limited at %.2f dB: %.2f LUFS", l->gain_db, lufs);
+        if (lufs <= -70.0 + 0.5 || fabs(lufs - target) <= 0.2) break;
+        double slope = fmin(fmax((lufs - prev_lufs) / (l->gain_db - prev_gain), 0.25), 1.0);
+        prev_gain = l->gain_db, prev_lufs = lufs;
+        l->gain_db += fmin(fmax((target - lufs) / slope, -6.0), 6.0);
+    }
+    return CF_OK;
+}
+
 /* ---- thumbnail ------------------------------------------------------------------------------ */
 
 static void on_video(void *user, const AVFrame *f, AVRational tb) {
@@ -744,7 +853,7 @@ static cf_err run(job *j, cf_error *err) {
     cf_progress_report(j->progress, 0, "prepare");
     if ((e = prepare_scenes(j, err)) || (e = prepare_overlays(j, err)) || (e = prepare_captions(j, err)))
         return e;
-    if ((e = build_graph(j, err))) return e;
+    if ((e = decide_loudness(j, err)) || (e = build_graph(j, err))) return e;
     for (size_t i = 0; i < j->n_outs; i++) {
         const cf_timeline_output *o = &j->tl->outputs[i];
         if ((e = cf_render_output_open(&j->outs[i], o->has_bitrate ? o->bitrate : 0, j->opts->threads, err)))

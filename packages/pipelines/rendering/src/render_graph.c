@@ -8,6 +8,7 @@
 
 #include "output_file.h"
 #include "clipforge/encode.h"
+#include "clipforge/media.h"
 #include "clipforge/textbuf.h"
 #include "timeline_check.h"
 
@@ -118,7 +119,11 @@ static void layout(ctx *c, size_t i, const cf_timeline_scene *s, const plan_scen
 static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
     cf_textbuf *b = &c->b;
     double in_s = c->p->tl->scenes[i].in_ms / 1000.0;
-    if (ps->video_index < 0 && c->form == RENDER_GRAPH_CLI)
+    if (c->form == RENDER_GRAPH_SOUND && ps->audio_index >= 0)
+        cf_textbuf_printf(b, "amovie=filename=%s:sp=%.3f:s=%d[%s%zu];", ps->link, in_s, ps->audio_index,
+                          ps->video_index < 0 ? "mas" : "ma", i);
+    else if (c->form == RENDER_GRAPH_SOUND) return;
+    else if (ps->video_index < 0 && c->form == RENDER_GRAPH_CLI)
         cf_textbuf_printf(b, "amovie=filename=%s:sp=%.3f:s=%d[ma%zu];", ps->link, in_s, ps->audio_index, i);
     else if (ps->video_index < 0) cf_textbuf_printf(b, "abuffer@sa%zu=%s[ma%zu];", i, ps->audio_args, i);
     else if (c->form == RENDER_GRAPH_CLI && ps->audio_index >= 0)
@@ -219,6 +224,10 @@ static void scene(ctx *c, size_t i) {
     double t0 = ps->start_s + s->in_ms / 1000.0, t1 = ps->start_s + s->out_ms / 1000.0;
     double d = (s->out_ms - s->in_ms) / 1000.0;
     scene_source(c, i, ps);
+    if (c->form == RENDER_GRAPH_SOUND) {
+        scene_sound(c, i, ps, t0, t1, d);
+        return;
+    }
     if (ps->video_index < 0) {
         waveform_scene(c, i, ps, t0, t1, d);
     } else {
@@ -254,12 +263,15 @@ static void join_scenes(ctx *c) {
         double d = (s->out_ms - s->in_ms) / 1000.0;
         if (s->transition && s->transition->kind != CF_TRANSITION_KIND_CUT) {
             double t = s->transition->duration_ms / 1000.0;
-            cf_textbuf_printf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];", c->cur_v,
-                              i, xfade_name(s->transition->kind), t, acc - t, i);
+            if (c->form != RENDER_GRAPH_SOUND)
+                cf_textbuf_printf(b, "[%s][v%zu]xfade=transition=%s:duration=%.3f:offset=%.3f[jv%zu];",
+                                  c->cur_v, i, xfade_name(s->transition->kind), t, acc - t, i);
             if (c->sound) cf_textbuf_printf(b, "[%s][a%zu]acrossfade=d=%.3f[ja%zu];", c->cur_a, i, t, i);
             acc += d - t;
         } else {
-            if (c->sound)
+            if (c->form == RENDER_GRAPH_SOUND)
+                cf_textbuf_printf(b, "[%s][a%zu]concat=n=2:v=0:a=1[ja%zu];", c->cur_a, i, i);
+            else if (c->sound)
                 cf_textbuf_printf(b, "[%s][%s][v%zu][a%zu]concat=n=2:v=1:a=1[jv%zu][ja%zu];", c->cur_v,
                                   c->cur_a, i, i, i, i);
             else cf_textbuf_printf(b, "[%s][v%zu]concat=n=2:v=1:a=0[jv%zu];", c->cur_v, i, i);
@@ -441,14 +453,29 @@ static void music(ctx *c) {
     snprintf(c->cur_a, sizeof c->cur_a, "mix");
 }
 
+/* The loudness decided for the mix (render.c measures it), as clips apply theirs. */
+static void loudness_gain(ctx *c) {
+    const render_loudness *l = &c->p->loud;
+    if (l->one_pass)
+        cf_textbuf_printf(&c->b, ",loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000", l->target_lufs);
+    if (!l->decided) return;
+    AVBPrint chain;
+    av_bprint_init(&chain, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_media_loudness_filters(l->gain_db, l->limit, RENDER_LIMIT_DBTP, 48000, &chain);
+    cf_textbuf_printf(&c->b, "%s", chain.str);
+    av_bprint_finalize(&chain, NULL);
+}
+
 static void outputs(ctx *c) {
     const cf_timeline *tl = c->p->tl;
     cf_textbuf *b = &c->b;
     size_t n = tl->n_outputs, na = 0;
     for (size_t j = 0; j < n; j++) na += cf_encoder_has_sound(tl->outputs[j].format);
-    if (na)
-        cf_textbuf_printf(b, "[%s]loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000[loud];", c->cur_a,
-                          tl->loudness_lufs);
+    if (na) {
+        cf_textbuf_printf(b, "[%s]anull", c->cur_a);
+        loudness_gain(c);
+        cf_textbuf_printf(b, "[loud];");
+    }
     if (n > 1) {
         cf_textbuf_printf(b, "[%s]split=%zu", c->cur_v, n);
         for (size_t j = 0; j < n; j++) cf_textbuf_printf(b, "[fv%zu]", j);
@@ -481,6 +508,13 @@ static void outputs(ctx *c) {
     }
 }
 
+/* The sound's output: the mix with its loudness gain, measured. */
+static void meter(ctx *c) {
+    cf_textbuf_printf(&c->b, "[%s]anull", c->cur_a);
+    loudness_gain(c);
+    cf_textbuf_printf(&c->b, ",ebur128=metadata=1:peak=true[outa0]");
+}
+
 char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {
     ctx c = {.p = p,
              .form = form,
@@ -490,9 +524,10 @@ char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {
              .sound = cf_timeline_has_sound(p->tl)};
     for (size_t i = 0; i < p->tl->n_scenes; i++) scene(&c, i);
     join_scenes(&c);
-    overlays(&c);
+    if (form != RENDER_GRAPH_SOUND) overlays(&c);
     music(&c);
-    outputs(&c);
+    if (form == RENDER_GRAPH_SOUND) meter(&c);
+    else outputs(&c);
     if (c.b.len && c.b.s[c.b.len - 1] == ';') c.b.s[--c.b.len] = 0;
     return cf_textbuf_take(&c.b);
 }

@@ -1,7 +1,7 @@
 /* render_graph.h — the libavfilter graph description of a timeline: scene sources (buffer /
  * abuffer fed by render_source.c, or movie in the form the ffmpeg CLI can run), music (amovie),
  * layouts, transitions (concat, xfade, acrossfade), overlays (drawtext, drawbox, overlay),
- * captions (ass), the audio mix (volume, afade, sidechaincompress, amix, loudnorm) and one
+ * captions (ass), the audio mix (volume, afade, sidechaincompress, amix, the loudness gain) and one
  * labelled video and audio output per timeline output ("outv<i>", "outa<i>"; gif has no audio).
  * Every file the graph reads is a link with a plain name in the job's temp directory, so no
  * user path needs escaping inside the description. */
@@ -35,6 +35,19 @@ typedef struct plan_scene {
     char left_out[CF_NOTE_MAX_BYTES]; /* the source's streams the render does not carry ("" = none) */
 } plan_scene;
 
+/* The sound's normalization, decided from a measure of the mix (render.c): one gain for the
+ * whole render and, when it pushes the true peak over the ceiling, a limiter. */
+typedef struct render_loudness {
+    bool decided; /* false: the mix is silent, or not measured yet: left as it is */
+    double gain_db;
+    bool limit;
+    bool one_pass; /* the mix could not be measured: loudnorm's dynamic mode, to target_lufs */
+    double target_lufs;
+} render_loudness;
+
+/* The limiter's ceiling: -1 dBTP with 0.5 dB for the encoders (as loudnorm's TP was). */
+#define RENDER_LIMIT_DBTP (-1.5)
+
 typedef struct render_plan {
     const cf_timeline *tl;
     plan_scene *scenes; /* one per timeline scene */
@@ -43,11 +56,14 @@ typedef struct render_plan {
     char **music_links; /* per audio track */
     char *ass_path;     /* captions script, NULL when none */
     int64_t duration_ms;
+    render_loudness loud;
 } render_plan;
 
 typedef enum {
-    RENDER_GRAPH_RUN, /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
-    RENDER_GRAPH_CLI  /* the same graph with movie sources, for the ffmpeg CLI */
+    RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
+    RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI */
+    RENDER_GRAPH_SOUND /* its sound alone, from amovie sources, with loud's gain when decided,
+                          into an ebur128 meter ("outa0") */
 } render_graph_form;
 
 /* The graph description (malloc'd, caller frees), NULL when out of memory. */
