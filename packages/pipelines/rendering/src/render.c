@@ -554,8 +554,7 @@ static double meta_number(const AVFrame *f, const char *key, double def) {
 
 /* Pulls the sound graph's frames to its end; *lufs and *peak_db: the mix's integrated loudness
  * and true peak (ebur128's figures are cumulative: the last frame that has them). */
-static cf_err drain_meter(job *j, AVFilterGraph *g, AVFilterContext *sink, double *lufs, double *peak_db,
-                          cf_error *err) {
+static cf_err drain_meter(job *j, AVFilterContext *sink, double *lufs, double *peak_db, cf_error *err) {
     AVFrame *f = av_frame_alloc();
     if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err e = CF_OK;
@@ -578,7 +577,6 @@ static cf_err drain_meter(job *j, AVFilterGraph *g, AVFilterContext *sink, doubl
         }
         av_frame_unref(f);
     }
-    (void)g;
     av_frame_free(&f);
     return e;
 }
@@ -598,7 +596,7 @@ static cf_err measure_mix(job *j, double *lufs, double *peak_db, cf_error *err) 
     if (ret >= 0) ret = avfilter_link(outs->filter_ctx, outs->pad_idx, sink, 0);
     if (ret >= 0) ret = avfilter_graph_config(g, NULL);
     if (ret < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the sound's meter", ret);
-    else e = drain_meter(j, g, sink, lufs, peak_db, err);
+    else e = drain_meter(j, sink, lufs, peak_db, err);
     avfilter_inout_free(&ins);
     avfilter_inout_free(&outs);
     avfilter_graph_free(&g);
