@@ -29,21 +29,15 @@
 #define MIN_SLOPE 0.25
 #define MAX_STEP_DB 6.0
 
-static bool is_silent(double integrated) {
-    return integrated <= -70.0 + 0.5;
-}
-
 /* The file's sound measured whole (a trial encode of the span: already cut and timed). */
 static cf_err measure_file(const char *path, const cfclip_plan *plan, const cfclip_stage *st,
                            cfclip_loudness *got, cf_error *err) {
     cf_media_input f;
     cf_err rc = cf_media_open(path, NULL, &f, err);
     if (rc) return rc;
-    cfclip_plan whole = *plan;
-    whole.trim = false;
     cfclip_span all = {.origin_s = f.start_us / 1e6, .end_s = -1}; /* from its start: no seek */
     cfclip_stage quiet = {st->progress, st->base, 0, 0, st->name}; /* cancel only: it takes no time */
-    rc = cfclip_measure_loudness(&f, &whole, &all, &quiet, got, err);
+    rc = cfclip_measure_loudness(&f, plan, &all, &quiet, got, err);
     cf_media_close(&f);
     return rc;
 }
@@ -149,7 +143,7 @@ cf_err cfclip_plan_loudness(cf_media_input *in, const cfclip_plan *plan, const c
     if (rc) return rc;
     report->measured_lufs = loud->integrated;
     /* Silence has no loudness to normalize: leave it as it is. */
-    if (!(report->normalized = !is_silent(loud->integrated))) {
+    if (!(report->normalized = !cf_media_r128_silent(loud->integrated))) {
         snprintf(report->loudness, sizeof report->loudness,
                  "sound not normalized: the span is silent (no loudness to measure)");
         return CF_OK;

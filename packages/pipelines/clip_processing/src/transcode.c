@@ -67,21 +67,11 @@ typedef struct meter {
     bool seen;
 } meter;
 
-static double meta_number(const AVFrame *frame, const char *key, double def) {
-    const AVDictionaryEntry *e = av_dict_get(frame->metadata, key, NULL, 0);
-    return e ? strtod(e->value, NULL) : def;
-}
-
 static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
     meter *m = ctx;
     if (!frame) return 0;
-    /* ebur128's metadata is cumulative: the last frame that has it carries the whole clip's
-     * figures (a short tail frame at the end may have none). */
-    if (!av_dict_get(frame->metadata, "lavfi.r128.I", NULL, 0)) return 0;
-    m->result.integrated = meta_number(frame, "lavfi.r128.I", -70.0);
-    m->result.range = meta_number(frame, "lavfi.r128.LRA", 0.0);
-    double peak = meta_number(frame, "lavfi.r128.true_peak", 0.0);
-    m->result.true_peak = peak > 0 ? 20.0 * log10(peak) : -99.0;
+    cfclip_loudness *r = &m->result;
+    if (!cf_media_r128_read(frame, &r->integrated, &r->range, &r->true_peak)) return 0;
     m->seen = true;
     stage_report(m->stage, frame_seconds(frame, lane->graph.sink));
     return 0;
@@ -90,7 +80,7 @@ static int meter_consume(void *ctx, cfclip_lane *lane, AVFrame *frame) {
 cf_err cfclip_measure_loudness(cf_media_input *in, const cfclip_plan *plan, const cfclip_span *span,
                                const cfclip_stage *stage, cfclip_loudness *out, cf_error *err) {
     cfclip_lane lane;
-    meter m = {.stage = stage, .result = {.integrated = -70.0, .true_peak = -99.0}};
+    meter m = {.stage = stage, .result = {.integrated = CF_MEDIA_R128_FLOOR_LUFS, .true_peak = -99.0}};
     AVBPrint desc;
     av_bprint_init(&desc, 0, AV_BPRINT_SIZE_UNLIMITED);
     cfclip_meter_chain(plan, span, &desc);

@@ -230,10 +230,3 @@ void cf_media_turn_plane(const uint8_t *src, int sls, int w, int h, uint8_t *dst
             else dst[y * dls + x] = v;
         }
 }
-
-void cf_media_loudness_filters(double gain_db, bool limit, double limit_db, int rate, AVBPrint *out) {
-    av_bprintf(out, ",volume=%.3fdB:precision=double", gain_db);
-    if (!limit) return;
-    av_bprintf(out, ",aresample=%d,alimiter=limit=%.6f:level=0:attack=1:release=20:asc=1,aresample=%d",
-               rate * 4 > 192000 ? 192000 : rate * 4, pow(10.0, limit_db / 20.0), rate);
-}

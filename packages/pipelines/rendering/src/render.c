@@ -547,18 +547,13 @@ end:
 
 /* ---- loudness ------------------------------------------------------------------------------- */
 
-static double meta_number(const AVFrame *f, const char *key, double def) {
-    const AVDictionaryEntry *e = av_dict_get(f->metadata, key, NULL, 0);
-    return e ? strtod(e->value, NULL) : def;
-}
-
 /* Pulls the sound graph's frames to its end; *lufs and *peak_db: the mix's integrated loudness
  * and true peak (ebur128's figures are cumulative: the last frame that has them). */
 static cf_err drain_meter(job *j, AVFilterContext *sink, double *lufs, double *peak_db, cf_error *err) {
     AVFrame *f = av_frame_alloc();
     if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err e = CF_OK;
-    *lufs = -70.0, *peak_db = -99.0;
+    *lufs = CF_MEDIA_R128_FLOOR_LUFS, *peak_db = -99.0;
     for (;;) {
         if (cf_progress_cancelled(j->progress)) {
             e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
@@ -570,11 +565,8 @@ static cf_err drain_meter(job *j, AVFilterContext *sink, double *lufs, double *p
             e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "measure the sound", ret);
             break;
         }
-        if (av_dict_get(f->metadata, "lavfi.r128.I", NULL, 0)) {
-            double peak = meta_number(f, "lavfi.r128.true_peak", 0.0);
-            *lufs = meta_number(f, "lavfi.r128.I", -70.0);
-            *peak_db = peak > 0 ? 20.0 * log10(peak) : -99.0;
-        }
+        double lufs_now, peak_now;
+        if (cf_media_r128_read(f, &lufs_now, NULL, &peak_now)) *lufs = lufs_now, *peak_db = peak_now;
         av_frame_unref(f);
     }
     av_frame_free(&f);
@@ -631,7 +623,7 @@ static cf_err decide_loudness(job *j, cf_error *err) {
         l->one_pass = true, l->target_lufs = target;
         return CF_OK;
     }
-    if (e || lufs <= -70.0 + 0.5) return e;
+    if (e || cf_media_r128_silent(lufs)) return e;
     l->gain_db = target - lufs;
     l->limit = peak + l->gain_db > RENDER_LIMIT_DBTP + 0.2;
     l->decided = true;
@@ -643,7 +635,7 @@ static cf_err decide_loudness(job *j, cf_error *err) {
     for (int k = 0; l->limit && k < LIMITED_PASSES; k++) {
         if ((e = measure_mix(j, &lufs, &peak, err))) return e;
         cf_log_debug("render", "limited at %.2f dB: %.2f LUFS", l->gain_db, lufs);
-        if (lufs <= -70.0 + 0.5 || fabs(lufs - target) <= 0.2) break;
+        if (cf_media_r128_silent(lufs) || fabs(lufs - target) <= 0.2) break;
         double slope = fmin(fmax((lufs - prev_lufs) / (l->gain_db - prev_gain), 0.25), 1.0);
         prev_gain = l->gain_db, prev_lufs = lufs;
         l->gain_db += fmin(fmax((target - lufs) / slope, -6.0), 6.0);

@@ -195,6 +195,14 @@ cf_media_colors cf_media_shown_colors(const cf_media_input *in);
  * nothing for SDR. */
 void cf_media_tone_map_filters(const cf_media_input *in, AVBPrint *out);
 
+/* Loudness (loudness.c). The ebur128 filter (metadata=1, peak=true) measures silence as its floor. */
+#define CF_MEDIA_R128_FLOOR_LUFS (-70.0)
+/* The cumulative figures a frame out of ebur128 carries: integrated loudness (LUFS), loudness
+ * range (LU; range may be NULL) and true peak (dBTP); false when it carries none (a short frame
+ * at the end). The last frame that carries them has the whole sound's. */
+bool cf_media_r128_read(const AVFrame *f, double *lufs, double *range, double *peak_db);
+/* True when lufs is ebur128's floor: the sound is silent, there is no loudness to normalize. */
+bool cf_media_r128_silent(double lufs);
 /* Loudness normalization's second pass, appended to a chain (",volume=..."): one gain for the
  * whole sound (what loudnorm calls linear mode) and, when limit, a true-peak limiter at limit_db
  * dBTP running at 4x rate (capped at 192 kHz) so it catches inter-sample peaks, back at rate. */
