@@ -122,7 +122,9 @@ static int open_parent(local_storage *ls, const char *key, bool create, const ch
     for (const char *slash; dir >= 0 && (slash = strchr(seg, '/')); seg = slash + 1) {
         char part[520]; /* keys are at most 512 bytes (cf_storage_key_valid) */
         snprintf(part, sizeof part, "%.*s", (int)(slash - seg), seg);
-        if (create) (void)mkdirat(dir, part, 0755); /* EEXIST is fine; openat says the rest */
+        /* EEXIST is fine, openat says the rest; a directory made is made durable at once (its
+         * parent fsynced), or the object renamed into it could be lost with it by a power cut */
+        if (create && mkdirat(dir, part, 0755) == 0) (void)fsync(dir);
         int next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (next < 0) *linked = link_refused(dir, part);
         close(dir);
@@ -239,6 +241,10 @@ static void local_put_abort(void *self, cf_storage_writer *w) {
 static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) {
     local_storage *ls = self;
     cf_err rc = w->fill ? write_all(w->fd, w->buf, w->fill, err) : CF_OK;
+    /* on the disk before its name is: a power cut must not leave an empty object under the key */
+    if (!rc && fsync(w->fd) != 0)
+        rc =
+            cf_error_set(err, CF_ERR_IO, "storage: cannot write %s to the disk: %s", w->key, strerror(errno));
     if (close(w->fd) != 0 && !rc)
         rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
     w->fd = -1;
@@ -252,6 +258,9 @@ static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) 
         /* renameat replaces a symbolic link of that name itself, never what it points to */
         int moved = dir < 0 ? -1 : renameat(AT_FDCWD, w->tmp_path, dir, name);
         int e = errno;
+        if (moved == 0 && fsync(dir) != 0) /* the new name, durable before the caller is told */
+            rc = cf_error_set(err, CF_ERR_IO, "storage: cannot write the directory of %s to the disk: %s",
+                              w->key, strerror(errno));
         if (dir >= 0) close(dir);
         if (moved == 0) break;
         if (e == ENOENT && !linked && tries < COMMIT_TRIES) continue;

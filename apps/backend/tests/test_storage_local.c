@@ -17,6 +17,7 @@
 #include "clipforge/storage.h"
 #include "infrastructure/backends.h"
 #include "infrastructure/storage_local.h"
+#include "sync_log.h"
 
 typedef struct fixture {
     char *dir;
@@ -74,6 +75,41 @@ static void test_streamed_put_then_read(void **state) {
     close(fd);
     assert_int_equal(cf_storage_remove(f->s, "media/m1", &err), CF_OK);
     assert_int_equal(cf_storage_remove(f->s, "media/m1", &err), CF_ERR_NOT_FOUND);
+}
+
+/* "fsync" or "rename" and the path under the store's root (resolved: the log has real paths). */
+static const char *entry(const fixture *f, const char *what, const char *under_root, char *buf, size_t n) {
+    char root[PATH_MAX];
+    assert_non_null(realpath(f->dir, root));
+    snprintf(buf, n, "%s %s/%s", what, root, under_root);
+    return buf;
+}
+
+/* A committed object is on the disk, its name and the directories made for it too, before the
+ * commit returns: a power cut after it cannot leave an empty or missing object under the key. */
+static void test_commit_reaches_the_disk_before_it_returns(void **state) {
+    fixture *f = *state;
+    cf_error err;
+    cf_storage_writer *w = NULL;
+    char a[PATH_MAX + 16], b[PATH_MAX + 16], c[PATH_MAX + 16], d[PATH_MAX + 16], e[PATH_MAX + 16];
+    assert_int_equal(cf_storage_put_begin(f->s, "jobs/j1/out.mp4", &w, &err), CF_OK);
+    assert_int_equal(cf_storage_put_write(f->s, w, "abc", 3, &err), CF_OK);
+    sync_log_clear();
+    assert_int_equal(cf_storage_put_commit(f->s, w, &err), CF_OK);
+    int data = sync_log_find(entry(f, "fsync", "tmp/upload-", a, sizeof a), 0, true);
+    int made_jobs = sync_log_find(entry(f, "fsync", "objects", b, sizeof b), data + 1, false);
+    int made_j1 = sync_log_find(entry(f, "fsync", "objects/jobs", c, sizeof c), made_jobs + 1, false);
+    int name = sync_log_find(entry(f, "rename", "objects/jobs/j1/out.mp4", d, sizeof d), made_j1 + 1, false);
+    int dir = sync_log_find(entry(f, "fsync", "objects/jobs/j1", e, sizeof e), name + 1, false);
+    if (data < 0 || made_jobs < 0 || made_j1 < 0 || name < 0 || dir < 0) sync_log_print();
+    assert_true(data >= 0 && made_jobs > data && made_j1 > made_jobs && name > made_j1 && dir > name);
+    /* into a directory that is there already: nothing made, the name still made durable */
+    assert_int_equal(cf_storage_put_begin(f->s, "jobs/j1/poster.jpg", &w, &err), CF_OK);
+    sync_log_clear();
+    assert_int_equal(cf_storage_put_commit(f->s, w, &err), CF_OK);
+    name = sync_log_find(entry(f, "rename", "objects/jobs/j1/poster.jpg", d, sizeof d), 0, false);
+    assert_true(name > 0 && sync_log_find(e, name + 1, false) > name);
+    assert_int_equal(sync_log_find(c, 0, false), -1);
 }
 
 static void test_abort_leaves_no_file(void **state) {
@@ -332,6 +368,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_streamed_put_then_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_leaves_no_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_reaches_the_disk_before_it_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_keys_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signed_urls_verify_and_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signing_key_is_generated_once_per_data_dir, setup, teardown),

@@ -247,13 +247,34 @@ static int copy_fd(int in, int out) {
     }
 }
 
-/* Finishes a temp file written beside to: made readable, closed and renamed over to when fail
- * is 0, removed otherwise. Returns the errno of the first failure, 0 when to is in place. */
+/* fsyncs the directory holding path: the name a rename just put there survives a power cut
+ * (the file's own fsync does not cover its name). 0, or the errno of the failure. */
+static int sync_parent(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int fail = !dir ? ENOMEM : fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    free(dir);
+    return fail;
+}
+
+/* Renames from over to and makes the new name durable. The caller has fsynced from's data first:
+ * then after a crash to is the old file or the whole new one, never an empty or partial one
+ * (ext4 and XFS may write the rename before the data). 0, or the errno of the failure. */
+static int rename_durably(const char *from, const char *to) {
+    return rename(from, to) != 0 ? errno : sync_parent(to);
+}
+
+/* Finishes a temp file written beside to: made readable, put on the disk, closed and renamed over
+ * to when fail is 0, removed otherwise. Returns the errno of the first failure, 0 when to is in
+ * place. */
 static int publish(int out, char *tmp, const char *to, int fail) {
     if (!fail && fchmod(out, 0644) != 0) fail = errno;
+    if (!fail && fsync(out) != 0) fail = errno;
     if (out >= 0 && close(out) != 0 && !fail) fail = errno;
-    if (!fail && rename(tmp, to) != 0) fail = errno;
-    if (fail && out >= 0) unlink(tmp);
+    if (!fail) fail = rename_durably(tmp, to);
+    if (fail && out >= 0) unlink(tmp); /* no such file when only the directory's fsync failed */
     free(tmp);
     return fail;
 }
@@ -288,9 +309,13 @@ cf_err cf_write_file(const char *path, const void *data, size_t n, cf_error *err
 }
 
 cf_err cf_move_file(const char *from, const char *to, cf_error *err) {
-    if (rename(from, to) == 0) return CF_OK;
-    if (errno != EXDEV)
-        return cf_error_set(err, CF_ERR_IO, "cannot move %s to %s: %s", from, to, strerror(errno));
+    int fd = open(from, O_RDONLY | O_CLOEXEC);
+    int fail = fd < 0 || fsync(fd) != 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    if (!fail) fail = rename_durably(from, to);
+    if (!fail) return CF_OK;
+    if (fail != EXDEV)
+        return cf_error_set(err, CF_ERR_IO, "cannot move %s to %s: %s", from, to, strerror(fail));
     cf_err rc = cf_copy_file(from, to, err);
     if (!rc) unlink(from);
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clipforge/fs.h"
 #include "clipforge/textbuf.h"
 
 /* Scans the text for nesting depth outside strings; cheap and done before jansson recurses. */
@@ -79,19 +80,10 @@ end:
 }
 
 cf_err cf_json_write_file(const json_t *json, const char *path, cf_error *err) {
-    size_t plen = strlen(path) + 16;
-    char *tmp = malloc(plen);
-    if (!tmp) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    snprintf(tmp, plen, "%s.tmp%d", path, (int)getpid());
-    cf_err rc = CF_OK;
-    if (json_dump_file(json, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
-        rc = cf_error_set(err, CF_ERR_IO, "cannot write %s", path);
-        unlink(tmp);
-    } else if (rename(tmp, path) != 0) {
-        rc = cf_error_set(err, CF_ERR_IO, "cannot rename to %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
+    char *text = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) return cf_error_set(err, CF_ERR_NO_MEMORY, "cannot write %s: out of memory", path);
+    cf_err rc = cf_write_file(path, text, strlen(text), err); /* whole and durable, or not at all */
+    free(text);
     return rc;
 }
 

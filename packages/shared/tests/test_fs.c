@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "clipforge/fs.h"
+#include "sync_log.h"
 
 static void test_temp_dir_tree_is_removed(void **state) {
     (void)state;
@@ -92,6 +93,44 @@ static void test_copy_is_whole_or_nothing(void **state) {
     assert_int_equal(entries(out), 1);
     assert_int_equal(cf_remove_tree(dir, &err), CF_OK);
     free(src), free(dst), free(out), free(dir);
+}
+
+/* Asserts that what the last call logged made to durable: its data fsynced (data_prefix), then
+ * the rename to to, then to's directory fsynced, in that order. */
+static void assert_durable(const char *data_prefix, const char *to, const char *dir) {
+    char data[PATH_MAX + 16], name[PATH_MAX + 16], parent[PATH_MAX + 16];
+    snprintf(data, sizeof data, "fsync %s", data_prefix);
+    snprintf(name, sizeof name, "rename %s", to);
+    snprintf(parent, sizeof parent, "fsync %s", dir);
+    int i = sync_log_find(data, 0, true), j = sync_log_find(name, i + 1, false),
+        k = sync_log_find(parent, j < 0 ? -1 : j + 1, false);
+    if (i < 0 || j < 0 || k < 0) sync_log_print();
+    assert_true(i >= 0 && j > i && k > j);
+}
+
+/* A file written, copied or moved is on the disk, its name too, before the call returns: after
+ * a power cut it is there whole, not an empty file under the new name. */
+static void test_writes_reach_the_disk_before_their_names(void **state) {
+    (void)state;
+    char *tmpdir = NULL, dir[PATH_MAX];
+    cf_error err;
+    assert_int_equal(cf_make_temp_dir(NULL, "cftest-", &tmpdir, &err), CF_OK);
+    assert_non_null(realpath(tmpdir, dir)); /* the log names descriptors by their real paths */
+    char *src = cf_path_join(dir, "src.txt"), *dst = cf_path_join(dir, "dst.txt"), part[PATH_MAX];
+    snprintf(part, sizeof part, "%s.part", dst);
+    sync_log_clear();
+    assert_int_equal(cf_write_file(dst, "written", 7, &err), CF_OK);
+    assert_durable(part, dst, dir);
+    put(src, "new contents");
+    sync_log_clear();
+    assert_int_equal(cf_copy_file(src, dst, &err), CF_OK);
+    assert_durable(part, dst, dir);
+    sync_log_clear();
+    assert_int_equal(cf_move_file(src, dst, &err), CF_OK);
+    assert_durable(src, dst, dir);
+    assert_int_equal(cf_file_size(dst), 12);
+    assert_int_equal(cf_remove_tree(dir, &err), CF_OK);
+    free(src), free(dst), free(tmpdir);
 }
 
 static int owner_files(const char *dir) {
@@ -217,6 +256,7 @@ int main(void) {
         cmocka_unit_test(test_temp_dir_tree_is_removed),
         cmocka_unit_test(test_path_join_collapses_slashes),
         cmocka_unit_test(test_copy_is_whole_or_nothing),
+        cmocka_unit_test(test_writes_reach_the_disk_before_their_names),
         cmocka_unit_test(test_dead_processes_temp_dirs_are_removed),
         cmocka_unit_test(test_named_parent_is_not_swept),
         cmocka_unit_test(test_owned_temp_dir_in_named_parent),

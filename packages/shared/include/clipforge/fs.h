@@ -30,12 +30,15 @@ bool cf_is_temp_dir_name(const char *name, const char *prefix);
 cf_err cf_remove_tree(const char *path, cf_error *err);
 /* Size of a regular file in bytes, or -1 when it cannot be stat'ed. */
 int64_t cf_file_size(const char *path);
-/* Copies from to to (mode 0644) through a temp file beside to, renamed over it once complete:
- * a failure (disk full, a read error) leaves no partial file and an old to as it was. */
+/* Copies from to to (mode 0644) through a temp file beside to, renamed over it once complete
+ * and on the disk: a failure (disk full, a read error) leaves no partial file and an old to as
+ * it was, and after a power cut to is the old file or the whole new one (the data and then the
+ * directory are fsynced before CF_OK). */
 cf_err cf_copy_file(const char *from, const char *to, cf_error *err);
 /* Writes n bytes of data to path the same way (mode 0644, whole or not at all). */
 cf_err cf_write_file(const char *path, const void *data, size_t n, cf_error *err);
-/* Moves from to to: a rename, or across filesystems cf_copy_file and then removing from. */
+/* Moves from to to: a rename, or across filesystems cf_copy_file and then removing from; durable
+ * as cf_copy_file (from is fsynced before the rename, to's directory after). */
 cf_err cf_move_file(const char *from, const char *to, cf_error *err);
 /* Joins a and b with one '/'; malloc'd, caller frees; NULL on out of memory. */
 char *cf_path_join(const char *a, const char *b);

@@ -47,7 +47,7 @@ void cf_json_obj_value(cf_json_obj *w, const char *key, const json_t *value);
 char *cf_json_obj_end(cf_json_obj *w);
 /* Reads and parses a file (at most max_bytes). */
 json_t *cf_json_load_file(const char *path, size_t max_bytes, size_t max_depth, cf_error *err);
-/* Writes json to path atomically (temp file + rename), pretty-printed. */
+/* Writes json to path pretty-printed, as cf_write_file does (whole and on the disk, or not at all). */
 cf_err cf_json_write_file(const json_t *json, const char *path, cf_error *err);
 
 /* Typed getters: `path` names the field in messages. Missing fields return CF_ERR_NOT_FOUND
