@@ -2,7 +2,7 @@
 # serve_bench.sh BUILD_DIR — `clipforge serve` against two minimal FastAPI peers in the same run,
 # on loopback with wrk:
 #   - FastAPI + SQLite (bench/peers/fastapi_sqlite), the peer the requirement names: one INSERT
-#     committed per submission before its 202 (WAL, synchronous=NORMAL, clipforge's own
+#     committed per submission before its 202 (WAL, synchronous=FULL, clipforge's own
 #     durability), a GET that reads the row;
 #   - FastAPI + Celery + Redis (bench/peers/fastapi_celery; Redis without persistence, so its 202
 #     promises less than the others').
@@ -206,7 +206,7 @@ def ratio(cf, pe, higher):
     if not (cf and pe) or cf != cf or pe != pe: return nan
     return cf / pe if higher else pe / cf
 print("best of $RUNS wrk runs of ${DUR} s each, -t2 -c$CONN; load average before: $load_before, after the wrk runs: $load_after")
-print("FastAPI + SQLite: WAL, synchronous=${PEER_SQLITE_SYNC:-NORMAL}, $sq_rows jobs stored; FastAPI + Celery + Redis: no persistence")
+print("FastAPI + SQLite: WAL, synchronous=${PEER_SQLITE_SYNC:-FULL}, $sq_rows jobs stored; FastAPI + Celery + Redis: no persistence")
 print(f"{'metric':30} {'clipforge':>10} {'+SQLite':>10} {'ratio':>7} {'+Celery':>10} {'ratio':>7}")
 for name, cf, sq, ce, higher in rows:
     print(f"{name:30} {cf:10.1f} {sq:10.1f} {ratio(cf, sq, higher):7.2f} {ce:10.1f} {ratio(cf, ce, higher):7.2f}")

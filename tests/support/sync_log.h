@@ -2,7 +2,7 @@
  * the path it touched ("fsync /dir/file", "rename /dir/new-name"), so that a test can check the
  * order that makes a write survive a power cut: the data on the disk, then the name, then the
  * directory holding the name, before the caller is told.
- * It defines fsync, rename and renameat, which take the C library's place for the whole test
+ * It defines fsync, fdatasync, rename and renameat, which take the C library's place for the whole test
  * executable (and forward to it): include it in one file of a test program only. */
 #ifndef CF_TESTS_SYNC_LOG_H
 #define CF_TESTS_SYNC_LOG_H
@@ -56,6 +56,14 @@ static void sync_log_print(void) {
 int fsync(int fd) {
     int (*real)(int);
     SYNC_LOG_REAL(real, "fsync");
+    sync_log_add("fsync", fd, NULL);
+    return real(fd);
+}
+
+/* logged as an fsync: to the question "is it on the disk" they answer the same */
+int fdatasync(int fd) {
+    int (*real)(int);
+    SYNC_LOG_REAL(real, "fdatasync");
     sync_log_add("fsync", fd, NULL);
     return real(fd);
 }

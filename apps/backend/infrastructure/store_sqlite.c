@@ -1,12 +1,11 @@
 /* store_sqlite.c — the job store on SQLite: one connection guarded by one mutex (SQLite
  * serialises writers anyway) and a second, read-only one for reading jobs and events (WAL lets
- * it read while the first writes), WAL journal with synchronous=NORMAL (a process crash loses
- * nothing committed), a busy timeout for other processes sharing the file, a migrations table,
- * prepared statements cached per connection, checkpoints in a thread of their own. Every state
- * change runs in one BEGIN IMMEDIATE transaction together with its event and outbox rows. Event
- * ids come from AUTOINCREMENT and, since SQLite commits one writer at a time, become visible in
- * id order: a reader that has seen id N will never later find a new id below N (what SSE resume
- * relies on). */
+ * it read while the first writes), WAL journal with synchronous=FULL (a commit is on the disk
+ * before it returns: a power cut loses nothing committed either), a busy timeout for other processes sharing
+ * the file, a migrations table, prepared statements cached per connection, checkpoints in a thread of their
+ * own. Every state change runs in one BEGIN IMMEDIATE transaction together with its event and outbox rows.
+ * Event ids come from AUTOINCREMENT and, since SQLite commits one writer at a time, become visible in id
+ * order: a reader that has seen id N will never later find a new id below N (what SSE resume relies on). */
 #include "infrastructure/store_sqlite.h"
 
 #include <pthread.h>
@@ -593,7 +592,7 @@ static cf_err prepare_db(sq_store *st, cf_error *err) {
     int64_t deadline = cf_clock_ms() + BUSY_TIMEOUT_MS;
     for (;;) {
         cf_err rc =
-            exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
+            exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
         if (rc == CF_OK) rc = migrate(st, err);
         if (rc != CF_ERR_UNAVAILABLE || cf_clock_ms() >= deadline) return rc;
         struct timespec pause = {0, 20 * 1000 * 1000};

@@ -18,6 +18,7 @@
 #include "clipforge/fs.h"
 #include "clipforge/store.h"
 #include "infrastructure/backends.h"
+#include "sync_log.h"
 
 typedef struct fixture {
     char *dir, *url;
@@ -183,6 +184,28 @@ static void test_checkpoints_keep_the_wal_bounded_under_steady_commits(void **st
     free(request);
 }
 
+/* A creation is on the disk when the store returns it (synchronous=FULL): the WAL is fsynced
+ * by every commit, so a submission answered 202 survives a power cut. (With NORMAL only the
+ * first commit into a fresh WAL, which writes its header, and checkpoints would sync it.) */
+static void test_every_commit_is_on_the_disk_when_it_returns(void **state) {
+    fixture *f = *state;
+    char root[PATH_MAX], wal[PATH_MAX + 32];
+    assert_non_null(realpath(f->dir, root));
+    snprintf(wal, sizeof wal, "fsync %s/db.sqlite-wal", root);
+    const char *ids[] = {"first", "second", "third"};
+    for (int i = 0; i < 3; i++) {
+        cf_job_submission sub = {
+            .in = {.id = ids[i], .kind = "clip_processing", .request = "{}", .now = 1000}};
+        cf_error err;
+        sync_log_clear();
+        assert_int_equal(cf_store_job_create_many(f->store, &sub, 1, &err), CF_OK);
+        assert_int_equal(sub.rc, CF_OK);
+        if (sync_log_find(wal, 0, false) < 0) sync_log_print();
+        assert_true(sync_log_find(wal, 0, false) >= 0);
+        cf_job_record_free(&sub.out);
+    }
+}
+
 static int64_t count_rows(const char *path, const char *sql) {
     sqlite3 *db;
     sqlite3_stmt *s;
@@ -254,6 +277,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_apply_once_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_commit_is_on_the_disk_when_it_returns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_processes_open_a_new_store_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_keep_the_wal_bounded_under_steady_commits, setup,
                                         teardown),
