@@ -207,6 +207,42 @@ bool cf_media_r128_silent(double lufs);
  * whole sound (what loudnorm calls linear mode) and, when limit, a true-peak limiter at limit_db
  * dBTP running at 4x rate (capped at 192 kHz) so it catches inter-sample peaks, back at rate. */
 void cf_media_loudness_filters(double gain_db, bool limit, double limit_db, int rate, AVBPrint *out);
+/* Normalization measured as it ships, which clips and renders share. One gain for the whole
+ * sound is exact while no peak passes the ceiling. Past it a limiter holds the peaks, and two
+ * effects make the first guess miss: the limiter takes loudness away with the peaks (2.9 LU of a
+ * quiet recording with clicks raised by 16 dB), and the encoder puts peak back (FFmpeg's AAC by
+ * 0.3 to 5 dB on hard-limited sounds, Opus less; not monotonically in the limiter's ceiling). So
+ * near the ceiling the caller makes trials (the sound encoded as it ships, measured), and the
+ * search corrects the gain and the limiter's ceiling after each and keeps the best. */
+typedef struct cf_loudness_setting {
+    double gain_db; /* for the whole sound */
+    bool limit;     /* a true-peak limiter follows the gain (cf_media_loudness_filters) */
+    double limit_db;
+} cf_loudness_setting;
+#define CF_LOUDNESS_MAX_TRIALS 8
+typedef struct cf_loudness_search {
+    double target_lufs, ceiling_db; /* the goal: integrated loudness, true-peak ceiling (dBTP) */
+    double peak_in, max_gain;       /* the source's true peak; the gain's cap */
+    double drive[CF_LOUDNESS_MAX_TRIALS + 1], h[CF_LOUDNESS_MAX_TRIALS + 1]; /* the source, the trials */
+    int trials, max_trials;
+    cf_loudness_setting next; /* the setting to try next; once the search is over, to ship */
+    cf_loudness_setting best;
+    double best_lufs, best_peak; /* the best trial's sound as shipped */
+    bool best_is_last;           /* the best trial is the last one made */
+} cf_loudness_search;
+/* How close to the target a trial's loudness must come to end the search. */
+#define CF_LOUDNESS_TOLERANCE_LU 0.3
+/* Starts a search from the source's loudness and true peak: next is one gain to the target, with
+ * the limiter when the peaks come near the ceiling. True when trials are wanted (the peaks come
+ * within 1 dB of the ceiling, where the encoder may pass it); false: next is exact, and final.
+ * max_trials: at most CF_LOUDNESS_MAX_TRIALS. */
+bool cf_loudness_search_start(cf_loudness_search *s, double target_lufs, double ceiling_db, double lufs,
+                              double peak_db, int max_trials);
+/* Records the trial of next (its sound as shipped) and moves next to the setting to try after it.
+ * False when the search is over (the trial fits, the gain reached its cap, or max_trials): next is
+ * then the best trial's setting (its peak under the ceiling first, then the nearest loudness),
+ * best_lufs and best_peak its figures. */
+bool cf_loudness_search_record(cf_loudness_search *s, double lufs, double peak_db);
 /* True when in's video stores two fields per frame (broadcast, DVD, camcorders). */
 bool cf_media_is_interlaced(const cf_media_input *in);
 /* True when in's video is HDR: a PQ (SMPTE 2084) or HLG (ARIB STD-B67) transfer. */
