@@ -2,7 +2,7 @@
 """Loudness normalization on real sounds of Debian packages: how close each tool's output comes
 to -14 LUFS under a -1 dBTP ceiling, and what it costs.
 
-    loudness_bench.py BUILD_DIR [--base OTHER_CLIPFORGE] [--seconds 30] [--runs 2]
+    loudness_bench.py BUILD_DIR [--base OTHER_CLIPFORGE] [--seconds 30] [--runs 2] [--render]
 
 Each file's first SECONDS are normalized into mp4 (AAC) and webm (Opus) by `clipforge clip
 --normalize-audio` and by the ffmpeg CLI's two-pass loudnorm (pass 1 measures, pass 2 applies
@@ -12,6 +12,9 @@ ebur128 (integrated loudness, true peak). Per tool: the mean and largest distanc
 how many miss it by more than 0.5 LU, the largest true peak, how many pass the ceiling (by more
 than 0.05 dB) and 0 dBTP, and the time: the least of RUNS per file, rounds alternating the tools,
 summed, as a ratio to the ffmpeg CLI's. --base adds another clipforge binary's row (before/after).
+--render measures renders instead (`clipforge render --template shorts-blur`, vertical 360x640
+mp4, the same spans), whose sound is the mix a render makes: no ffmpeg CLI peer does that work,
+so the rows are clipforge and the --base binary, the time as a ratio to the base's.
 """
 import argparse
 import os
@@ -92,11 +95,14 @@ def main():
     ap.add_argument("--base", help="another clipforge binary, for a before/after row")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--render", action="store_true", help="renders instead of clips")
     a = ap.parse_args()
     tools = [("clipforge", os.path.join(a.build, "clipforge"))]
     if a.base:
         tools.append(("clipforge (base)", a.base))
-    tools.append(("ffmpeg loudnorm 2-pass", None))
+    if not a.render:
+        tools.append(("ffmpeg loudnorm 2-pass", None))
+    formats = ["mp4"] if a.render else list(CODECS)
     cache = os.environ.get("CF_REAL_MEDIA") or os.path.join(a.build, "real-media")
     srcs = []
     for pkg, rel in FILES:
@@ -113,12 +119,16 @@ def main():
             p = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", src],
                                capture_output=True, text=True)
             seconds = min(a.seconds, float(p.stdout.strip() or a.seconds))
-            for fmt in CODECS:
+            for fmt in formats:
                 best = {name: None for name, _ in tools}
                 for _ in range(a.runs):
                     for name, binary in tools:
                         out = os.path.join(tmp, "out.%s" % fmt)
-                        if binary:
+                        if binary and a.render:
+                            w, c, _ = benchlib.run([binary, "render", "--template", "shorts-blur", "--input", src,
+                                                    "--span", "0:%g" % seconds, "--format", "vertical", "--size",
+                                                    "360x640", "--output", out])
+                        elif binary:
                             w, c, _ = benchlib.run([binary, "clip", "--input", src, "--output", out, "--trim",
                                                     "0:%g" % seconds, "--normalize-audio"])
                         else:
@@ -135,17 +145,20 @@ def main():
                 print("%-28s %-4s " % (os.path.basename(src)[:28], fmt) +
                       "  ".join("%s %6.1f LUFS %5.1f dBTP" % (n.split()[0][:9], *best[n][2]) for n, _ in tools),
                       file=sys.stderr)
-    peer = rows["ffmpeg loudnorm 2-pass"]
-    print("\nloudness normalization to %g LUFS / %g dBTP: %d real sounds x mp4 (AAC 64 kb/s a channel) and "
-          "webm (Opus 48 kb/s a channel), first %g s; best of %d" % (TARGET, CEILING, len(srcs), a.seconds, a.runs))
+    peer = rows[tools[-1][0]] if len(tools) > 1 else None
+    what = ("renders (shorts-blur, vertical 360x640 mp4, AAC)" if a.render else
+            "mp4 (AAC 64 kb/s a channel) and webm (Opus 48 kb/s a channel)")
+    print("\nloudness normalization to %g LUFS / %g dBTP: %d real sounds x %s, first %g s; best of %d" % (
+        TARGET, CEILING, len(srcs), what, a.seconds, a.runs))
     print("%-24s %9s %9s %7s %9s %8s %6s %9s %9s %7s" % ("tool", "mean |dI|", "max |dI|", ">0.5LU", "max TP",
-                                                        ">ceiling", ">0dB", "wall s", "CPU s", "x peer"))
+                                                        ">ceiling", ">0dB", "wall s", "CPU s",
+                                                        "x base" if a.render else "x peer"))
     for name, _ in tools:
         r = rows[name]
         print("%-24s %9.2f %9.2f %7d %9.1f %8d %6d %9.1f %9.1f %7.2f" % (
             name, sum(r["dev"]) / len(r["dev"]), max(r["dev"]), sum(d > 0.5 for d in r["dev"]), max(r["tp"]),
             sum(t > CEILING + 0.05 for t in r["tp"]), sum(t > 0 for t in r["tp"]), r["wall"], r["cpu"],
-            r["wall"] / peer["wall"]))
+            r["wall"] / peer["wall"] if peer else float("nan")))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@
 #include "reframe.h"
 #include "render_graph.h"
 #include "render_source.h"
+#include "sound_meter.h"
 #include "timeline_check.h"
 
 /* A file made beside the videos (poster, captions, debug video): written in the temp dir, moved
@@ -62,6 +63,7 @@ typedef struct job {
     cf_err thumb_err;
     double thumb_at_s;
     double last_s;
+    char loudness_note[160]; /* the target missed: the loudness reached, for the notes */
 } job;
 
 /* ---- inputs ------------------------------------------------------------------------------- */
@@ -146,7 +148,8 @@ cf_err cf_render_camera_path(const char *path, int64_t start_ms, int64_t end_ms,
  * scene, a fifth of a split render's time) take up to PREPARE_SHARE of a render's progress: that
  * share times the part of the timeline they read, each scene's pass in proportion to its length,
  * so the bar moves by each pass's share and never back, and a render without them starts its
- * encode at 0. The encode takes the rest up to ENCODE_END (the outputs' finishing, the rest). */
+ * encode at 0. The sound's measures take SOUND_SHARE after them (a render with sound), the
+ * encode the rest up to ENCODE_END (the outputs' finishing, the rest). */
 #define PREPARE_SHARE 0.2
 #define ENCODE_END 0.95
 
@@ -273,13 +276,19 @@ static void in_bt709(const cf_media_input *in, AVBPrint *up) {
     cf_media_matrix_filter(cf_media_shown_colors(in).matrix, AVCOL_SPC_BT709, w, h, up);
 }
 
+/* The streams scene i reads (its audio_stream, else libcfmedia's choice). */
+static cf_media_select scene_select(const job *j, size_t i) {
+    const cf_timeline_scene *s = &j->tl->scenes[i];
+    return (cf_media_select){.has_audio_stream = s->has_audio_stream,
+                             .audio_stream = (int)s->audio_stream,
+                             .progress = j->progress};
+}
+
 static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     const cf_timeline_scene *s = &j->tl->scenes[i];
     plan_scene *ps = &j->plan.scenes[i];
     render_source *src = &j->sources[i];
-    cf_media_select sel = {.has_audio_stream = s->has_audio_stream,
-                           .audio_stream = (int)s->audio_stream,
-                           .progress = j->progress};
+    cf_media_select sel = scene_select(j, i);
     cf_err e = cf_media_open(path, &sel, &src->in, err); /* for the start time and length */
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     AVBPrint left;
@@ -298,8 +307,9 @@ static cf_err open_scene(job *j, size_t i, const char *path, cf_error *err) {
     if (dur > 0 && s->out_ms > dur + 100)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                             "scenes[%zu].out_ms: after the end of the source (%lld ms)", i, (long long)dur);
-    e = cf_render_source_open(src, path, &sel, cf_timeline_has_sound(j->tl), start + s->in_ms / 1000.0,
-                              start + s->out_ms / 1000.0, j->opts->threads, err);
+    e = cf_render_source_open(src, path, &sel,
+                              cf_timeline_has_sound(j->tl) ? RENDER_SOURCE_BOTH : RENDER_SOURCE_PICTURES,
+                              start + s->in_ms / 1000.0, start + s->out_ms / 1000.0, j->opts->threads, err);
     if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     if (src->in.audio_empty)
         cf_log_info("render", "scenes[%zu]: the audio stream of %s carries no packets", i, path);
@@ -545,59 +555,41 @@ end:
     return e;
 }
 
+/* ---- sources ------------------------------------------------------------------------------- */
+
+/* Of srcs[0..n) (those not opened are left out): the one the graph waits for most (failed
+ * requests on its buffers), else the first one not done; NULL when every source has ended. */
+static render_source *wanted_source(render_source *srcs, size_t n) {
+    render_source *best = NULL, *any = NULL;
+    unsigned most = 0;
+    for (size_t i = 0; i < n; i++) {
+        render_source *s = &srcs[i];
+        if (!s->in.fmt || cf_render_source_done(s)) continue;
+        if (!any) any = s;
+        unsigned k = cf_render_source_wanted(s);
+        if (k > most) most = k, best = s;
+    }
+    return best ? best : any;
+}
+
+/* The graph waits for input: the source it waits for is read until it pushes a frame. */
+static cf_err feed_wanted(render_source *srcs, size_t n, cf_error *err) {
+    render_source *s = wanted_source(srcs, n);
+    if (!s) return cf_error_set(err, CF_ERR_PROCESSING, "render: the graph waits for input that has ended");
+    int ret = cf_render_source_feed(s);
+    if (ret < 0 && cf_render_source_went_back(s, "a source", err)) return err->code;
+    if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "read the source", ret);
+    return CF_OK;
+}
+
 /* ---- loudness ------------------------------------------------------------------------------- */
 
-/* Pulls the sound graph's frames to its end; *lufs and *peak_db: the mix's integrated loudness
- * and true peak (ebur128's figures are cumulative: the last frame that has them). */
-static cf_err drain_meter(job *j, AVFilterContext *sink, double *lufs, double *peak_db, cf_error *err) {
-    AVFrame *f = av_frame_alloc();
-    if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    cf_err e = CF_OK;
-    *lufs = CF_MEDIA_R128_FLOOR_LUFS, *peak_db = -99.0;
-    for (;;) {
-        if (cf_progress_cancelled(j->progress)) {
-            e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
-            break;
-        }
-        int ret = av_buffersink_get_frame(sink, f);
-        if (ret == AVERROR_EOF) break;
-        if (ret < 0) {
-            e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "measure the sound", ret);
-            break;
-        }
-        double lufs_now, peak_now;
-        if (cf_media_r128_read(f, &lufs_now, NULL, &peak_now)) *lufs = lufs_now, *peak_db = peak_now;
-        av_frame_unref(f);
-    }
-    av_frame_free(&f);
-    return e;
-}
-
-/* The mix alone (scenes' sound, joints, music), with plan.loud as decided so far, measured. */
-static cf_err measure_mix(job *j, double *lufs, double *peak_db, cf_error *err) {
-    char *desc = cf_render_graph_describe(&j->plan, RENDER_GRAPH_SOUND);
-    AVFilterGraph *g = avfilter_graph_alloc();
-    AVFilterInOut *ins = NULL, *outs = NULL;
-    AVFilterContext *sink = NULL;
-    cf_err e = CF_OK;
-    int ret = desc && g ? avfilter_graph_parse2(g, desc, &ins, &outs) : AVERROR(ENOMEM);
-    if (ret >= 0 && (!outs || outs->next || ins)) ret = AVERROR_BUG;
-    if (ret >= 0)
-        ret =
-            avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "outa0", NULL, NULL, g);
-    if (ret >= 0) ret = avfilter_link(outs->filter_ctx, outs->pad_idx, sink, 0);
-    if (ret >= 0) ret = avfilter_graph_config(g, NULL);
-    if (ret < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the sound's meter", ret);
-    else e = drain_meter(j, sink, lufs, peak_db, err);
-    avfilter_inout_free(&ins);
-    avfilter_inout_free(&outs);
-    avfilter_graph_free(&g);
-    free(desc);
-    return e;
-}
-
-/* Measures of the limited mix at most (each a decode of the render's sound, no pictures). */
-#define LIMITED_PASSES 3
+/* Measures of the sound as it ships at most (trials: its mix encoded as an output's sound and
+ * decoded, no pictures), and the share of the progress all the measures take (after the
+ * framing's, before the encode's). */
+#define TRIALS 6
+#define SOUND_PASSES (1 + TRIALS)
+#define SOUND_SHARE 0.05
 
 static bool outputs_sound(const job *j) {
     for (size_t i = 0; i < j->tl->n_outputs; i++)
@@ -605,41 +597,150 @@ static bool outputs_sound(const job *j) {
     return false;
 }
 
-/* EBU R128 in two passes, as clips do: the mix measured, one gain to the timeline's target, and
- * when that gain pushes the true peak over -1 dBTP a limiter, which takes loudness away with the
- * peaks: the limited mix is measured again and the gain corrected. (loudnorm's dynamic mode,
- * one pass, left sparse speech 17-19 LU short and let peaks reach +1.9 dBTP.) A silent mix is
- * left as it is. */
+/* Whether the render's sound has anything to measure (known once the scenes are open): a
+ * scene's sound or music, going into an output with sound. */
+static bool measures_sound(const job *j) {
+    bool heard = j->tl->n_audio_tracks > 0;
+    for (size_t i = 0; i < j->tl->n_scenes && !heard; i++) heard = j->plan.scenes[i].audio_index >= 0;
+    return heard && cf_timeline_has_sound(j->tl) && outputs_sound(j);
+}
+
+/* Where the encode's share of the progress starts. */
+static double encode_from(const job *j) {
+    return prepare_share(j) + (measures_sound(j) ? SOUND_SHARE : 0.0);
+}
+
+/* The scenes' sound read as the render reads it, by sources of their own that decode only the
+ * sound: the same streams, seeks and fitting of a layout or rate that changes midway. */
+static cf_err open_sound_sources(job *j, render_source *srcs, AVFilterGraph *g, cf_error *err) {
+    for (size_t i = 0; i < j->tl->n_scenes; i++) {
+        const render_source *r = &j->sources[i];
+        if (j->plan.scenes[i].audio_index < 0) continue;
+        cf_media_select sel = scene_select(j, i);
+        char name[32];
+        snprintf(name, sizeof name, "abuffer@sa%zu", i);
+        cf_err e = cf_render_source_open(&srcs[i], cf_uri_local_path(j->tl->scenes[i].source_uri), &sel,
+                                         RENDER_SOURCE_SOUND, r->start_s, r->end_s, j->opts->threads, err);
+        if (!e) e = cf_render_source_bind(&srcs[i], g, "", name, "", err);
+        if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
+    }
+    return CF_OK;
+}
+
+/* Pulls the sound graph's frames to its end, feeding its sources, into the meter. Progress: pass
+ * of SOUND_PASSES, by the mix's time. */
+static cf_err drain_meter(job *j, AVFilterContext *sink, render_source *srcs, int pass, sound_meter *m,
+                          cf_error *err) {
+    AVFrame *f = av_frame_alloc();
+    if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err e = CF_OK;
+    double dur = j->plan.duration_ms / 1000.0, from = prepare_share(j),
+           tb = av_q2d(sink->inputs[0]->time_base);
+    while (!e) {
+        if (cf_progress_cancelled(j->progress)) {
+            e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+            break;
+        }
+        int ret = av_buffersink_get_frame(sink, f);
+        if (ret == AVERROR(EAGAIN)) {
+            e = feed_wanted(srcs, j->tl->n_scenes, err);
+            continue;
+        }
+        if (ret == AVERROR_EOF) return av_frame_free(&f), cf_sound_meter_add(m, NULL, err);
+        if (ret < 0) {
+            e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "mix the sound", ret);
+            break;
+        }
+        double t = f->pts == AV_NOPTS_VALUE ? 0 : f->pts * tb, done = dur > 0 ? fmin(t / dur, 1.0) : 0;
+        e = cf_sound_meter_add(m, f, err);
+        cf_progress_report(j->progress, from + SOUND_SHARE * (pass + done) / SOUND_PASSES, "loudness");
+    }
+    av_frame_free(&f);
+    return e;
+}
+
+/* The mix alone (scenes' sound, joints, music), with plan.loud as decided so far, measured as it is
+ * or, for a trial, as loud.trial_output's encoder makes it (the pass-th measure). */
+static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_error *err) {
+    const render_loudness *l = &j->plan.loud;
+    char *desc = cf_render_graph_describe(&j->plan, RENDER_GRAPH_SOUND);
+    AVFilterGraph *g = avfilter_graph_alloc();
+    render_source *srcs = calloc(j->tl->n_scenes, sizeof *srcs);
+    AVFilterInOut *ins = NULL, *outs = NULL;
+    AVFilterContext *sink = NULL;
+    sound_meter m;
+    cf_err e = cf_sound_meter_open(&m, l->trial_output >= 0,
+                                   l->trial_output >= 0 ? j->tl->outputs[l->trial_output].format : 0,
+                                   j->opts->threads, err);
+    int ret = desc && g && srcs ? avfilter_graph_parse2(g, desc, &ins, &outs) : AVERROR(ENOMEM);
+    if (ret >= 0 && (!outs || outs->next || ins)) ret = AVERROR_BUG;
+    if (ret >= 0)
+        ret =
+            avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "outa0", NULL, NULL, g);
+    if (ret >= 0) ret = avfilter_link(outs->filter_ctx, outs->pad_idx, sink, 0);
+    if (ret >= 0) ret = avfilter_graph_config(g, NULL);
+    if (ret >= 0 && cf_sound_meter_frame_size(&m) > 0)
+        av_buffersink_set_frame_size(sink, (unsigned)cf_sound_meter_frame_size(&m));
+    if (!e && ret < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the sound's meter", ret);
+    if (!e) e = open_sound_sources(j, srcs, g, err);
+    if (!e) e = drain_meter(j, sink, srcs, pass, &m, err);
+    *lufs = m.lufs, *peak_db = m.peak_db;
+    cf_sound_meter_close(&m);
+    for (size_t i = 0; srcs && i < j->tl->n_scenes; i++) cf_render_source_close(&srcs[i]);
+    free(srcs);
+    avfilter_inout_free(&ins);
+    avfilter_inout_free(&outs);
+    avfilter_graph_free(&g);
+    free(desc);
+    return e;
+}
+
+/* The first output that has sound: its encoder is the one trials go through. */
+static int first_sound_output(const job *j) {
+    for (size_t i = 0; i < j->tl->n_outputs; i++)
+        if (cf_encoder_has_sound(j->tl->outputs[i].format)) return (int)i;
+    return -1;
+}
+
+static void take(const cf_loudness_setting *set, render_loudness *l) {
+    l->gain_db = set->gain_db, l->limit = set->limit, l->limit_db = set->limit_db;
+}
+
+/* EBU R128 as clips do it (libcfmedia's search): the mix measured, one gain to the timeline's
+ * target; when that brings the peaks near the ceiling, the mix is encoded as the first output
+ * with sound will encode it and measured as it comes out of the decoder, and the gain and the
+ * limiter's ceiling corrected, the best of a few trials kept. (loudnorm's dynamic mode, one
+ * pass, left sparse speech 17-19 LU short and let peaks reach +1.9 dBTP.) A silent mix is left
+ * as it is. */
 static cf_err decide_loudness(job *j, cf_error *err) {
     render_loudness *l = &j->plan.loud;
-    double target = j->tl->loudness_lufs, lufs, peak;
+    double lufs, peak;
     memset(l, 0, sizeof *l);
-    if (!cf_timeline_has_sound(j->tl) || !outputs_sound(j)) return CF_OK;
-    cf_err e = measure_mix(j, &lufs, &peak, err);
-    if (e && e != CF_ERR_CANCELLED) {
-        /* libavfilter's links take no change of channel layout within a stream (a broadcast
-         * going from stereo to 5.1), which the render's own sources convert and amovie does not */
-        cf_log_warn("render", "the sound could not be measured (%s): normalized in one pass", err->msg);
-        l->one_pass = true, l->target_lufs = target;
-        return CF_OK;
-    }
+    l->trial_output = -1;
+    if (!measures_sound(j)) return CF_OK;
+    cf_err e = measure_mix(j, 0, &lufs, &peak, err);
     if (e || cf_media_r128_silent(lufs)) return e;
-    l->gain_db = target - lufs;
-    l->limit = peak + l->gain_db > RENDER_LIMIT_DBTP + 0.2;
+    cf_loudness_search search;
+    bool more =
+        cf_loudness_search_start(&search, j->tl->loudness_lufs, RENDER_CEILING_DBTP, lufs, peak, TRIALS);
+    take(&search.next, l);
     l->decided = true;
     cf_log_debug("render", "sound: %.2f LUFS, true peak %.2f dBTP; gain %.2f dB%s", lufs, peak, l->gain_db,
                  l->limit ? " with limiter" : "");
-    /* the limited mix measured and the gain moved along the secant through the last two
-     * measures (loudness no longer follows the gain one for one), a few times at most */
-    double prev_gain = 0, prev_lufs = lufs;
-    for (int k = 0; l->limit && k < LIMITED_PASSES; k++) {
-        if ((e = measure_mix(j, &lufs, &peak, err))) return e;
-        cf_log_debug("render", "limited at %.2f dB: %.2f LUFS", l->gain_db, lufs);
-        if (cf_media_r128_silent(lufs) || fabs(lufs - target) <= 0.2) break;
-        double slope = fmin(fmax((lufs - prev_lufs) / (l->gain_db - prev_gain), 0.25), 1.0);
-        prev_gain = l->gain_db, prev_lufs = lufs;
-        l->gain_db += fmin(fmax((target - lufs) / slope, -6.0), 6.0);
+    l->trial_output = more ? first_sound_output(j) : -1;
+    for (int pass = 1; more; pass++) {
+        if ((e = measure_mix(j, pass, &lufs, &peak, err))) return e;
+        cf_log_debug("render", "trial: gain %.2f dB, limiter %s%.2f dBTP -> %.2f LUFS, true peak %.2f dBTP",
+                     l->gain_db, l->limit ? "at " : "off, ", l->limit_db, lufs, peak);
+        more = cf_loudness_search_record(&search, lufs, peak);
+        take(&search.next, l);
     }
+    l->trial_output = -1;
+    if (search.trials && fabs(search.best_lufs - search.target_lufs) > CF_LOUDNESS_TOLERANCE_LU)
+        snprintf(
+            j->loudness_note, sizeof j->loudness_note,
+            "sound normalized to %.1f LUFS (%.1f LUFS asked, true peaks under %.1f dBTP): its peaks limit it",
+            search.best_lufs, search.target_lufs, search.ceiling_db);
     return CF_OK;
 }
 
@@ -659,21 +760,6 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-/* The source the graph waits for most (failed requests on its buffers), else the first one not
- * done; NULL when every source has ended. */
-static render_source *wanted_source(job *j) {
-    render_source *best = NULL, *any = NULL;
-    unsigned most = 0;
-    for (size_t i = 0; i < j->tl->n_scenes; i++) {
-        render_source *s = &j->sources[i];
-        if (cf_render_source_done(s)) continue;
-        if (!any) any = s;
-        unsigned n = cf_render_source_wanted(s);
-        if (n > most) most = n, best = s;
-    }
-    return best ? best : any;
-}
-
 /* A scene whose source ends well before the scene does: a truncated or damaged file. */
 static cf_err check_sources(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
@@ -692,7 +778,7 @@ static cf_err check_sources(job *j, cf_error *err) {
  * already hold. So each turn is about a frame of work, and cancellation and progress are seen
  * every frame however large the render. */
 static cf_err pump(job *j, cf_error *err) {
-    double dur = j->plan.duration_ms / 1000.0, from = prepare_share(j); /* the encode's share starts */
+    double dur = j->plan.duration_ms / 1000.0, from = encode_from(j);
     for (;;) {
         if (cf_progress_cancelled(j->progress)) {
             cf_log_debug("render", "cancelled at %.3f s of %.3f s", j->last_s, dur);
@@ -700,13 +786,8 @@ static cf_err pump(job *j, cf_error *err) {
         }
         int ret = avfilter_graph_request_oldest(j->graph);
         if (ret == AVERROR(EAGAIN)) {
-            render_source *s = wanted_source(j);
-            if (!s)
-                return cf_error_set(err, CF_ERR_PROCESSING,
-                                    "render: the graph waits for input that has ended");
-            if ((ret = cf_render_source_feed(s)) < 0 && cf_render_source_went_back(s, "a source", err))
-                return err->code;
-            if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "read the source", ret);
+            cf_err e = feed_wanted(j->sources, j->tl->n_scenes, err);
+            if (e) return e;
         } else if (ret < 0 && ret != AVERROR_EOF) {
             return cf_av_fail(err, CF_ERR_PROCESSING, "render", "filter", ret);
         }
@@ -789,6 +870,10 @@ static cf_err left_out_notes(const job *j, cf_render_result *r, cf_error *err) {
         if (rc) return rc;
     }
     return CF_OK;
+}
+
+static cf_err loudness_notes(const job *j, cf_render_result *r, cf_error *err) {
+    return j->loudness_note[0] ? cf_notes_add(&r->notes, &r->n_notes, j->loudness_note, err) : CF_OK;
 }
 
 /* One note per scene whose source's streams end before the scene does. */
@@ -970,6 +1055,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         if (!e) e = side_artifacts(&j, out, err);
         if (!e) e = left_out_notes(&j, out, err);
         if (!e) e = ended_notes(&j, out, err);
+        if (!e) e = loudness_notes(&j, out, err);
         out->processing_time_ms = cf_clock_ms() - t0;
     }
     if (e) cf_render_result_free(out);

@@ -120,7 +120,7 @@ static void scene_source(ctx *c, size_t i, const plan_scene *ps) {
     cf_textbuf *b = &c->b;
     double in_s = c->p->tl->scenes[i].in_ms / 1000.0;
     if (c->form == RENDER_GRAPH_SOUND && ps->audio_index >= 0)
-        cf_textbuf_printf(b, "amovie=filename=%s:sp=%.3f:s=%d[%s%zu];", ps->link, in_s, ps->audio_index,
+        cf_textbuf_printf(b, "abuffer@sa%zu=%s[%s%zu];", i, ps->audio_args,
                           ps->video_index < 0 ? "mas" : "ma", i);
     else if (c->form == RENDER_GRAPH_SOUND) return;
     else if (ps->video_index < 0 && c->form == RENDER_GRAPH_CLI)
@@ -456,12 +456,10 @@ static void music(ctx *c) {
 /* The loudness decided for the mix (render.c measures it), as clips apply theirs. */
 static void loudness_gain(ctx *c) {
     const render_loudness *l = &c->p->loud;
-    if (l->one_pass)
-        cf_textbuf_printf(&c->b, ",loudnorm=I=%.1f:TP=-1.5:LRA=11,aresample=48000", l->target_lufs);
     if (!l->decided) return;
     AVBPrint chain;
     av_bprint_init(&chain, 0, AV_BPRINT_SIZE_UNLIMITED);
-    cf_media_loudness_filters(l->gain_db, l->limit, RENDER_LIMIT_DBTP, 48000, &chain);
+    cf_media_loudness_filters(l->gain_db, l->limit, l->limit_db, 48000, &chain);
     cf_textbuf_printf(&c->b, "%s", chain.str);
     av_bprint_finalize(&chain, NULL);
 }
@@ -508,11 +506,16 @@ static void outputs(ctx *c) {
     }
 }
 
-/* The sound's output: the mix with its loudness gain, measured. */
+/* The sound's output for the meter: the mix with its loudness gain, as the encoder a trial goes
+ * through takes it, else as it is (planar float: a mix may pass full scale before its gain). */
 static void meter(ctx *c) {
+    const render_loudness *l = &c->p->loud;
     cf_textbuf_printf(&c->b, "[%s]anull", c->cur_a);
     loudness_gain(c);
-    cf_textbuf_printf(&c->b, ",ebur128=metadata=1:peak=true[outa0]");
+    cf_textbuf_printf(&c->b, ",aformat=sample_fmts=%s:sample_rates=48000:channel_layouts=stereo[outa0]",
+                      l->trial_output >= 0
+                          ? cf_render_output_sample_fmt(c->p->tl->outputs[l->trial_output].format)
+                          : "fltp");
 }
 
 char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {

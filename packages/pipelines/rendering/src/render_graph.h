@@ -40,13 +40,13 @@ typedef struct plan_scene {
 typedef struct render_loudness {
     bool decided; /* false: the mix is silent, or not measured yet: left as it is */
     double gain_db;
-    bool limit;
-    bool one_pass; /* the mix could not be measured: loudnorm's dynamic mode, to target_lufs */
-    double target_lufs;
+    bool limit; /* a true-peak limiter at limit_db dBTP follows the gain */
+    double limit_db;
+    int trial_output; /* the sound form's output is for the encoder of this output; -1: as it is */
 } render_loudness;
 
-/* The limiter's ceiling: -1 dBTP with 0.5 dB for the encoders (as loudnorm's TP was). */
-#define RENDER_LIMIT_DBTP (-1.5)
+/* The true-peak ceiling of a render's sound as it ships (the clips' default). */
+#define RENDER_CEILING_DBTP (-1.0)
 
 typedef struct render_plan {
     const cf_timeline *tl;
@@ -62,8 +62,9 @@ typedef struct render_plan {
 typedef enum {
     RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
     RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI */
-    RENDER_GRAPH_SOUND /* its sound alone, from amovie sources, with loud's gain when decided,
-                          into an ebur128 meter ("outa0") */
+    RENDER_GRAPH_SOUND /* its sound alone, from the abuffer sources "abuffer@sa<i>", with loud's
+                          gain when decided, for the meter ("outa0": 48 kHz stereo, in the
+                          sample format of loud.trial_output's encoder, else planar float) */
 } render_graph_form;
 
 /* The graph description (malloc'd, caller frees), NULL when out of memory. */

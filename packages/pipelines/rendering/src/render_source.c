@@ -25,26 +25,32 @@ static cf_err lane_open(render_source *s, render_lane *l, int index, int threads
     return cf_media_open_decoder(&s->in, index, &o, &l->dec, err);
 }
 
-cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
-                             double start_s, double end_s, int threads, cf_error *err) {
+cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel,
+                             render_source_streams streams, double start_s, double end_s, int threads,
+                             cf_error *err) {
     memset(s, 0, sizeof *s);
     s->video.index = s->audio.index = -1;
+    s->cover_index = -1;
     s->start_s = start_s;
     s->end_s = end_s;
+    bool pictures = streams & RENDER_SOURCE_PICTURES, sound = streams & RENDER_SOURCE_SOUND;
     cf_err e = cf_media_open(path, sel, &s->in, err);
-    if (e || (e = cf_media_require(&s->in, true, with_audio, path, err))) return e;
+    if (e || (e = cf_media_require(&s->in, pictures, sound, path, err))) return e;
     /* a source without pictures is drawn as its sound (render_graph.c), which needs its sound */
-    if (s->in.video_index < 0 && (!with_audio || s->in.audio_index < 0))
+    if (pictures && s->in.video_index < 0 && (!sound || s->in.audio_index < 0))
         return cf_error_set(
             err, CF_ERR_INVALID_MEDIA, "%s has no video%s", path,
             s->in.audio_index >= 0 ? ", and a render without sound (GIF alone) cannot draw its sound" : "");
     cf_media_discard_others(&s->in);
-    if ((e = lane_open(s, &s->video, s->in.video_index, threads, err)) ||
-        (e = lane_open(s, &s->audio, with_audio ? s->in.audio_index : -1, threads, err)))
+    if ((e = lane_open(s, &s->video, pictures ? s->in.video_index : -1, threads, err)) ||
+        (e = lane_open(s, &s->audio, sound ? s->in.audio_index : -1, threads, err)))
         return e;
+    /* the sound alone is a reading beside the render's own (its meter): a change of the sound
+     * midway is logged once, by the render's */
+    s->audio.fit.changed = !pictures;
     if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
+    if (pictures && s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
     int ret = cf_media_rewind_to_decode(&s->in, start_s);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,

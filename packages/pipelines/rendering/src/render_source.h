@@ -38,10 +38,18 @@ typedef struct render_source {
     AVFilterContext *cover_src; /* the graph's buffer for it, borrowed */
 } render_source;
 
+/* What a source decodes: the scene's pictures (or, without, its cover), and its sound. */
+typedef enum {
+    RENDER_SOURCE_PICTURES = 1,
+    RENDER_SOURCE_SOUND = 2,
+    RENDER_SOURCE_BOTH = 3,
+} render_source_streams;
+
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
- * time), choosing streams by sel; audio only when with_audio. Positions it for the first frame. */
-cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel, bool with_audio,
-                             double start_s, double end_s, int threads, cf_error *err);
+ * time), choosing streams by sel, decoding those of streams. Positions it for the first frame. */
+cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel,
+                             render_source_streams streams, double start_s, double end_s, int threads,
+                             cf_error *err);
 /* The arguments of the scene's buffer (video) and abuffer (audio) sources, and of the cover's
  * buffer (nothing without a cover). */
 void cf_render_source_args(const render_source *s, AVBPrint *video, AVBPrint *audio, AVBPrint *cover);

@@ -23,6 +23,9 @@ fi
   -f lavfi -i color=c=white:s=24x24:r=25:d=4.5 \
   -filter_complex "[0][1]overlay=x='if(lt(t,1.5),10+120*t,if(lt(t,3),190,190-120*(t-3)))':y=78,format=yuv420p" \
   -c:v libx264 -preset veryfast -crf 18 -g 50 "$dir/moving_box.mp4"
+# moving_box_sound.mp4 — moving_box.mp4 with a 440 Hz tone under it (a render that measures its sound)
+[ -s "$dir/moving_box_sound.mp4" ] || ffmpeg -v error -y -i "$dir/moving_box.mp4" -f lavfi -i "sine=f=440:d=4.5" \
+  -map 0:v -map 1:a -c:v copy -c:a aac -shortest "$dir/moving_box_sound.mp4"
 # face_right.mp4 — 640x360 12.5 fps 2 s, still: the portrait (scaled to 300x300) at x=320 on grey;
 #                 its face centre is near x=320+222*300/512=450. Nothing moves: only faces steer.
 [ -s "$dir/face_right.mp4" ] || ffmpeg -v error -y -f lavfi -i color=c=0x505050:s=640x360:r=12.5:d=2 \

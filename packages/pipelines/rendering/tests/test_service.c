@@ -18,7 +18,7 @@
 #include "clipforge/render.h"
 
 static char dir[] = "/tmp/cf_render_svcXXXXXX";
-static char source[1024];
+static char source[1024], source_with_sound[1024];
 
 typedef struct job {
     cf_render_request req;
@@ -83,7 +83,7 @@ static void test_cancel_stops_a_running_render(void **state) {
 }
 
 typedef struct seen {
-    double first_encode, last_encode, top_framing, last;
+    double first_encode, last_encode, top_framing, first_sound, last_sound, last;
     bool backwards;
 } seen;
 
@@ -93,14 +93,17 @@ static void on_progress(void *user, double f, const char *stage) {
     s->last = f;
     if (!strcmp(stage, "encode") && s->first_encode < 0) s->first_encode = f;
     if (!strcmp(stage, "encode")) s->last_encode = f;
+    else if (!strcmp(stage, "loudness") && s->first_sound < 0) s->first_sound = s->last_sound = f;
+    else if (!strcmp(stage, "loudness")) s->last_sound = f;
     else if (s->first_encode < 0 && f > s->top_framing) s->top_framing = f;
 }
 
-static seen render_seen(const char *template_id, const char *clip_id) {
+static seen render_seen(const char *template_id, const char *clip_id, char *src) {
     job j;
     request(&j, clip_id, NULL);
     j.req.template_id = (char *)template_id;
-    seen s = {.first_encode = -1};
+    j.req.source_uri = src;
+    seen s = {.first_encode = -1, .first_sound = -1};
     cf_progress p;
     cf_progress_init(&p, on_progress, &s);
     j.rc = cf_render_service_default()->render(NULL, &j.req, &p, &j.res, &j.err);
@@ -109,18 +112,27 @@ static seen render_seen(const char *template_id, const char *clip_id) {
     return s;
 }
 
-/* A render's framing pass (smart crop) takes the first fifth of its progress and the encode the
- * rest; a render without one starts its encode at 0 rather than at a fifth. */
+/* A render's framing pass (smart crop) takes the first fifth of its progress, the measures of its
+ * sound the next twentieth (a render with sound), and the encode the rest; a render without
+ * either starts its encode at 0 rather than at a fifth. */
 static void test_progress_shares_follow_the_framing(void **state) {
     (void)state;
-    seen crop = render_seen("shorts-smartcrop", "clip-p1");
+    seen crop = render_seen("shorts-smartcrop", "clip-p1", source);
     assert_false(crop.backwards);
     assert_true(crop.top_framing > 0.1 && crop.top_framing <= 0.2 + 1e-9);
+    assert_true(crop.first_sound < 0); /* no sound to measure */
     assert_true(crop.first_encode >= 0.2 - 1e-9 && crop.last_encode > 0.9 && crop.last_encode <= 0.95 + 1e-9);
-    seen blur = render_seen("shorts-blur", "clip-p2");
+    seen blur = render_seen("shorts-blur", "clip-p2", source);
     assert_false(blur.backwards);
     assert_true(blur.first_encode >= 0 && blur.first_encode < 0.1);
     assert_true(blur.last_encode > 0.9 && blur.last_encode <= 0.95 + 1e-9);
+    seen loud = render_seen("shorts-smartcrop", "clip-p3", source_with_sound);
+    assert_false(loud.backwards);
+    assert_true(loud.top_framing > 0.1 && loud.top_framing <= 0.2 + 1e-9);
+    assert_true(loud.first_sound >= 0.2 - 1e-9 && loud.last_sound > loud.first_sound &&
+                loud.last_sound <= 0.25 + 1e-9);
+    assert_true(loud.first_encode >= 0.25 - 1e-9 && loud.last_encode > 0.9 &&
+                loud.last_encode <= 0.95 + 1e-9);
 }
 
 static void test_unsafe_clip_ids_are_refused(void **state) {
@@ -137,6 +149,7 @@ static int setup(void **state) {
     av_log_set_level(AV_LOG_ERROR);
     const char *media = getenv("CF_RENDER_TESTDATA");
     snprintf(source, sizeof source, "%s/moving_box.mp4", media ? media : ".");
+    snprintf(source_with_sound, sizeof source_with_sound, "%s/moving_box_sound.mp4", media ? media : ".");
     if (!mkdtemp(dir)) return -1;
     return configure(NULL) == CF_OK ? 0 : -1;
 }
