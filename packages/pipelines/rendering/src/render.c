@@ -589,7 +589,7 @@ static cf_err feed_wanted(render_source *srcs, size_t n, cf_error *err) {
  * framing's, before the encode's). */
 #define TRIALS 6
 #define SOUND_PASSES (1 + TRIALS)
-#define SOUND_SHARE 0.05
+#define SOUND_SHARE 0.1
 
 static bool outputs_sound(const job *j) {
     for (size_t i = 0; i < j->tl->n_outputs; i++)
