@@ -1,6 +1,7 @@
 # clip_sources.sh — the inputs phones, editors and broadcasts make: rotated (display matrix),
 # wide pixels (DVD), two recordings of other sizes joined, variable frame rate, audio-only,
-# video-only, 5.1 audio, tags, HDR, colour matrices, interlaced video; and `clipforge probe` on them.
+# video-only, 5.1 audio, a silent first audio track, tags, HDR, colour matrices, interlaced video;
+# and `clipforge probe` on them.
 TESTS=$(cd "$(dirname "$0")/.." && pwd)
 source "$(dirname "$0")/lib.sh" "$@"
 
@@ -130,6 +131,23 @@ ok render --timeline gif.json --output tracks.gif --json
 notes=$(json_get out.txt '["notes"]')
 echo "$notes" | grep -q 'left out of the result: subtitle stream 3 (subrip, fre)' && ! echo "$notes" | grep -q 'audio stream' ||
   fail "gif render: notes $notes"
+
+check "a screen recording whose first audio track is silent (OBS's desktop track left empty) is clipped and rendered with the track that has sound; --audio-stream still chooses; a first track silent only at its start is kept"
+gen obs.mkv -f lavfi -i testsrc2=s=160x120:r=25:d=40 -f lavfi -i "anullsrc=r=48000:cl=stereo" -f lavfi -i "sine=f=660:d=40" \
+  -map 0 -map 1 -map 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest -metadata:s:a:0 title=Desktop -metadata:s:a:1 title=Mic
+ok clip --input obs.mkv --output obs.mp4 --trim 20:23 --json
+approx "$(pitch obs.mp4 1)" 660 20 || fail "the clip's sound is not the microphone's tone: $(pitch obs.mp4 1) Hz"
+json_get out.txt '["notes"]' | grep -q 'audio stream 1 (aac, "Desktop", silent where sampled); it carries audio stream 2' ||
+  fail "the silent track is not named: $(json_get out.txt '["notes"]')"
+ok render --template shorts-blur --input obs.mkv --span 20:23 --format vertical --size 90x160 --output obs-r.mp4
+approx "$(pitch obs-r.mp4 1)" 660 20 || fail "the render's sound is not the microphone's tone: $(pitch obs-r.mp4 1) Hz"
+ok clip --input obs.mkv --output obs1.mp4 --trim 20:23 --audio-stream 1
+approx "$(lufs obs1.mp4)" -70 0.5 || fail "--audio-stream 1 is not the silent track: $(lufs obs1.mp4) LUFS"
+# before, every one of these was silent: FFmpeg ranks the first track first
+gen late.mkv -f lavfi -i testsrc2=s=160x120:r=25:d=40 -f lavfi -i "aevalsrc='0.3*sin(2*PI*300*t)*gte(t\,15)':s=48000:d=40" \
+  -f lavfi -i "sine=f=660:d=40" -map 0 -map 1 -map 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest
+ok clip --input late.mkv --output late.mp4 --trim 20:23
+approx "$(pitch late.mp4 1)" 300 20 || fail "a first track with sound from 15 s was passed over: $(pitch late.mp4 1) Hz"
 
 check "a clip keeps when and what the recording is (creation time, title, the sound's language) in every cut mode, never its place"
 gen tagged.mp4 -f lavfi -i testsrc2=s=160x120:r=25:d=4 -f lavfi -i "sine=f=440:d=4" -c:v libx264 -g 25 -pix_fmt yuv420p \

@@ -6,8 +6,9 @@
 
 /* Bumped whenever extraction changes what a feature means: old files then stop matching. 9: an
  * MPEG-TS file whose timestamps start again or jump ahead is read whole (its second part was laid over
- * its first, or after a hole). */
-#define CF_FEATURES_VERSION 10
+ * its first, or after a hole). 11: a default audio stream silent where another has sound is passed
+ * over (libcfmedia's heard.c): such a file's features were of the silent one. */
+#define CF_FEATURES_VERSION 11
 
 /* Loads a cached track; CF_ERR_NOT_FOUND when absent, stale, made with another audio-events
  * model than events_model ("" = none) or unreadable (never fatal). */

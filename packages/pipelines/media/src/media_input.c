@@ -17,6 +17,7 @@
 #include "clipforge/fs.h"
 #include "clipforge/log.h"
 #include "continuous.h"
+#include "heard.h"
 #include "joined_files.h"
 #include "media_access.h"
 #include "media_limits.h"
@@ -212,6 +213,81 @@ static int open_again(cf_media_input *in, int64_t analyse_us, bool same_deadline
     return ret;
 }
 
+/* ---- a silent default audio stream ---- */
+
+/* Whether streams a and b are in one programme (or the file has no more than one). */
+static bool same_programme(AVFormatContext *fmt, int a, int b) {
+    if (fmt->nb_programs < 2 || a < 0 || b < 0) return true;
+    for (AVProgram *p = NULL; (p = av_find_program_from_stream(fmt, p, a));)
+        for (unsigned i = 0; i < p->nb_stream_indexes; i++)
+            if ((int)p->stream_index[i] == b) return true;
+    return false;
+}
+
+/* The files sampled, by identity and default stream: the answer of each (a render opens its
+ * sources many times). */
+typedef struct heard_entry {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int chosen, used;
+} heard_entry;
+static heard_entry heard_cache[16];
+static unsigned heard_next;
+static pthread_mutex_t heard_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool heard_cached(const struct stat *st, int chosen, int *used) {
+    bool found = false;
+    pthread_mutex_lock(&heard_lock);
+    for (unsigned i = 0; i < 16 && !found; i++) {
+        const heard_entry *e = &heard_cache[i];
+        found = e->size == st->st_size && e->dev == st->st_dev && e->ino == st->st_ino &&
+                e->chosen == chosen && e->mtime.tv_sec == st->st_mtim.tv_sec &&
+                e->mtime.tv_nsec == st->st_mtim.tv_nsec && e->size > 0;
+        if (found) *used = e->used;
+    }
+    pthread_mutex_unlock(&heard_lock);
+    return found;
+}
+
+static void heard_remember(const struct stat *st, int chosen, int used) {
+    pthread_mutex_lock(&heard_lock);
+    heard_cache[heard_next++ % 16] =
+        (heard_entry){st->st_dev, st->st_ino, st->st_size, st->st_mtim, chosen, used};
+    pthread_mutex_unlock(&heard_lock);
+}
+
+/* When the file has other audio streams than the one chosen by default, and that one is silent
+ * where sampled while another has sound, the other is used (heard.c). A file of the caller's
+ * reader is not sampled (its reader cannot be shared). */
+static void prefer_heard(cf_media_input *in, const cf_media_select *sel) {
+    if (sel && sel->has_audio_stream) return;
+    int others[32], n = 0, chosen = in->audio_index;
+    for (unsigned i = 0; chosen >= 0 && i < in->fmt->nb_streams && n < 32; i++)
+        if ((int)i != chosen && usable(in->fmt->streams[i], AVMEDIA_TYPE_AUDIO) &&
+            same_programme(in->fmt, in->video_index, (int)i))
+            others[n++] = (int)i;
+    struct stat st;
+    if (!n || in->io || stat(in->path, &st) != 0) return;
+    int used = chosen;
+    if (!heard_cached(&st, chosen, &used)) {
+        AVFormatContext *again = NULL;
+        if (open_again(in, 0, false, &again) < 0) return;
+        used = cfmedia_heard_audio(again, in->fmt, chosen, others, n);
+        avformat_close_input(&again);
+        heard_remember(&st, chosen, used);
+        if (used != chosen)
+            cf_log_info(
+                "media",
+                "%s: audio stream %d is silent where sampled and audio stream %d has sound: stream %d "
+                "is used (choose another with audio_stream / --audio-stream)",
+                in->path, chosen, used, used);
+    }
+    in->audio_index = used;
+    in->silent_audio = used != chosen ? chosen : -1;
+}
+
 static bool has_unfilled_stream(const AVFormatContext *fmt) {
     for (unsigned i = 0; i < fmt->nb_streams; i++)
         if (!is_cover_picture(fmt->streams[i]) && looks_empty(fmt->streams[i])) return true;
@@ -377,7 +453,7 @@ static cf_err follow_restarts(const char *path, const cf_media_select *sel, cf_m
     }
     cf_media_close(in);
     memset(in, 0, sizeof *in);
-    in->video_index = in->audio_index = -1;
+    in->video_index = in->audio_index = in->silent_audio = -1;
     in->continuous = copy;
     in->source_format = format;
     /* the same streams: the copy holds them in one program, so the choice could differ there */
@@ -431,6 +507,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
         cf_media_close(in);
         return rc;
     }
+    prefer_heard(in, sel);
     fill_facts(in);
     if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
         cf_media_close(in);
@@ -444,7 +521,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
 
 cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *in, cf_error *err) {
     memset(in, 0, sizeof *in);
-    in->video_index = in->audio_index = -1;
+    in->video_index = in->audio_index = in->silent_audio = -1;
     cf_err rc = check_file(path, err);
     if (rc == CF_OK && (rc = open_input(path, NULL, sel, in, err)) != CF_OK) cf_media_close(in);
     return rc;
@@ -453,7 +530,7 @@ cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_inpu
 cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                         cf_error *err) {
     memset(in, 0, sizeof *in);
-    in->video_index = in->audio_index = -1;
+    in->video_index = in->audio_index = in->silent_audio = -1;
     cf_err rc = open_input(name, io, sel, in, err);
     if (rc != CF_OK) cf_media_close(in);
     return rc;
@@ -490,14 +567,14 @@ static bool left_out(const cf_media_input *m, unsigned i, bool video, bool audio
     }
 }
 
-static void describe_stream(const AVStream *st, unsigned i, AVBPrint *bp) {
+static void describe_stream(const AVStream *st, unsigned i, bool silent, AVBPrint *bp) {
     const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
     const AVDictionaryEntry *title = av_dict_get(st->metadata, "title", NULL, 0);
     av_bprintf(bp, "%s stream %u (%s", av_get_media_type_string(st->codecpar->codec_type), i,
                avcodec_get_name(st->codecpar->codec_id));
     if (lang && strcmp(lang->value, "und")) av_bprintf(bp, ", %.16s", lang->value);
     if (title) av_bprintf(bp, ", \"%.64s\"", title->value);
-    av_bprintf(bp, ")");
+    av_bprintf(bp, "%s)", silent ? ", silent where sampled" : "");
 }
 
 void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVBPrint *bp) {
@@ -506,7 +583,7 @@ void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVB
     for (unsigned i = 0; i < m->fmt->nb_streams && n < 16; i++) {
         if (!left_out(m, i, video, audio)) continue;
         av_bprintf(bp, n++ ? ", " : "left out of the result: ");
-        describe_stream(m->fmt->streams[i], i, bp);
+        describe_stream(m->fmt->streams[i], i, (int)i == m->silent_audio, bp);
         other_audio |= m->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
     }
     if (other_audio)

@@ -33,6 +33,8 @@ typedef struct cf_media_input {
     AVFormatContext *fmt;      /* owned */
     int video_index;           /* chosen video stream, -1 when none */
     int audio_index;           /* chosen audio stream, -1 when none */
+    int silent_audio;          /* the audio stream FFmpeg ranks first when it was passed over as
+                                * silent where sampled for one with sound (heard.c), else -1 */
     int64_t start_us;          /* media time 0 (the container start time), 0 when unknown */
     int64_t duration_ms;       /* -1 when unknown */
     bool duration_measured;    /* the file states no length: duration_ms was measured by reading
