@@ -627,79 +627,115 @@ static cf_err open_sound_sources(job *j, render_source *srcs, AVFilterGraph *g, 
     return CF_OK;
 }
 
-/* Pulls the sound graph's frames to its end, feeding its sources, into the meter. Progress: pass
- * of SOUND_PASSES, by the mix's time. */
-static cf_err drain_meter(job *j, AVFilterContext *sink, render_source *srcs, int pass, sound_meter *m,
-                          cf_error *err) {
+/* One measure of the mix: its graph, sources, and a meter per sound output of the graph (per
+ * format of the outputs for a trial, else one). */
+typedef struct sound_pass {
+    AVFilterGraph *g;
+    render_source *srcs;
+    size_t n;
+    AVFilterContext *sinks[2];
+    sound_meter meters[2];
+    bool done[2];
+    double t; /* the mix's time reached */
+} sound_pass;
+
+/* Takes what sink k holds into its meter, the end too. */
+static cf_err drain_sound(sound_pass *p, size_t k, AVFrame *f, cf_error *err) {
+    cf_err e = CF_OK;
+    while (!e && !p->done[k]) {
+        int ret = av_buffersink_get_frame_flags(p->sinks[k], f, AV_BUFFERSINK_FLAG_NO_REQUEST);
+        if (ret == AVERROR(EAGAIN)) break;
+        if (ret == AVERROR_EOF) p->done[k] = true;
+        else if (ret < 0) return cf_av_fail(err, CF_ERR_PROCESSING, "render", "mix the sound", ret);
+        else if (k == 0 && f->pts != AV_NOPTS_VALUE)
+            p->t = f->pts * av_q2d(p->sinks[k]->inputs[0]->time_base);
+        e = cf_sound_meter_add(&p->meters[k], p->done[k] ? NULL : f, err);
+    }
+    return e;
+}
+
+/* Runs the sound graph to its end, feeding its sources, into the meters, as the render's pump
+ * does. Progress: pass of SOUND_PASSES, by the mix's time. */
+static cf_err run_sound(job *j, sound_pass *p, int pass, cf_error *err) {
     AVFrame *f = av_frame_alloc();
     if (!f) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_err e = CF_OK;
-    double dur = j->plan.duration_ms / 1000.0, from = prepare_share(j),
-           tb = av_q2d(sink->inputs[0]->time_base);
-    while (!e) {
+    double dur = j->plan.duration_ms / 1000.0, from = prepare_share(j);
+    for (int ret = 0; !e && ret != AVERROR_EOF;) {
         if (cf_progress_cancelled(j->progress)) {
             e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
             break;
         }
-        int ret = av_buffersink_get_frame(sink, f);
-        if (ret == AVERROR(EAGAIN)) {
-            e = feed_wanted(srcs, j->tl->n_scenes, err);
-            continue;
-        }
-        if (ret == AVERROR_EOF) return av_frame_free(&f), cf_sound_meter_add(m, NULL, err);
-        if (ret < 0) {
+        ret = avfilter_graph_request_oldest(p->g);
+        if (ret == AVERROR(EAGAIN)) e = feed_wanted(p->srcs, j->tl->n_scenes, err);
+        else if (ret < 0 && ret != AVERROR_EOF)
             e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "mix the sound", ret);
-            break;
-        }
-        double t = f->pts == AV_NOPTS_VALUE ? 0 : f->pts * tb, done = dur > 0 ? fmin(t / dur, 1.0) : 0;
-        e = cf_sound_meter_add(m, f, err);
+        for (size_t k = 0; k < p->n && !e; k++) e = drain_sound(p, k, f, err);
+        double done = dur > 0 ? fmin(p->t / dur, 1.0) : 0;
         cf_progress_report(j->progress, from + SOUND_SHARE * (pass + done) / SOUND_PASSES, "loudness");
     }
+    for (size_t k = 0; k < p->n && !e; k++) /* every meter ended, whatever the graph said */
+        if (!p->done[k]) p->done[k] = true, e = cf_sound_meter_add(&p->meters[k], NULL, err);
     av_frame_free(&f);
     return e;
 }
 
-/* The mix alone (scenes' sound, joints, music), with plan.loud as decided so far, measured as it is
- * or, for a trial, as loud.trial_output's encoder makes it (the pass-th measure). */
-static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_error *err) {
-    const render_loudness *l = &j->plan.loud;
+/* The graph of the sound form with a sink per output ("outa<k>"), meter k encoding as formats[k]
+ * for a trial (n of them, else one meter measuring the mix as it is), its frame size set. */
+static cf_err open_sound_pass(job *j, sound_pass *p, const cf_target_format *formats, size_t n,
+                              cf_error *err) {
     char *desc = cf_render_graph_describe(&j->plan, RENDER_GRAPH_SOUND);
-    AVFilterGraph *g = avfilter_graph_alloc();
-    render_source *srcs = calloc(j->tl->n_scenes, sizeof *srcs);
     AVFilterInOut *ins = NULL, *outs = NULL;
-    AVFilterContext *sink = NULL;
-    sound_meter m;
-    cf_err e = cf_sound_meter_open(&m, l->trial_output >= 0,
-                                   l->trial_output >= 0 ? j->tl->outputs[l->trial_output].format : 0,
-                                   j->opts->threads, err);
-    int ret = desc && g && srcs ? avfilter_graph_parse2(g, desc, &ins, &outs) : AVERROR(ENOMEM);
-    if (ret >= 0 && (!outs || outs->next || ins)) ret = AVERROR_BUG;
-    if (ret >= 0)
-        ret =
-            avfilter_graph_create_filter(&sink, avfilter_get_by_name("abuffersink"), "outa0", NULL, NULL, g);
-    if (ret >= 0) ret = avfilter_link(outs->filter_ctx, outs->pad_idx, sink, 0);
-    if (ret >= 0) ret = avfilter_graph_config(g, NULL);
-    if (ret >= 0 && cf_sound_meter_frame_size(&m) > 0)
-        av_buffersink_set_frame_size(sink, (unsigned)cf_sound_meter_frame_size(&m));
+    cf_err e = CF_OK;
+    for (p->n = 0; p->n < n && !e; p->n++) /* counted first: each is closed whatever happens */
+        e = cf_sound_meter_open(&p->meters[p->n], j->plan.loud.trial, formats[p->n], j->opts->threads, err);
+    int ret = e                                         ? 0
+              : desc && (p->g = avfilter_graph_alloc()) ? avfilter_graph_parse2(p->g, desc, &ins, &outs)
+                                                        : AVERROR(ENOMEM);
+    if (ret >= 0 && ins) ret = AVERROR_BUG;
+    for (AVFilterInOut *o = outs; ret >= 0 && !e && o; o = o->next) {
+        size_t k; /* the outputs come in any order */
+        if (!o->name || sscanf(o->name, "outa%zu", &k) != 1 || k >= p->n || p->sinks[k]) {
+            ret = AVERROR_BUG;
+            break;
+        }
+        ret = avfilter_graph_create_filter(&p->sinks[k], avfilter_get_by_name("abuffersink"), o->name, NULL,
+                                           NULL, p->g);
+        if (ret >= 0) ret = avfilter_link(o->filter_ctx, o->pad_idx, p->sinks[k], 0);
+    }
+    for (size_t k = 0; ret >= 0 && !e && k < p->n; k++)
+        if (!p->sinks[k]) ret = AVERROR_BUG;
+    if (ret >= 0 && !e) ret = avfilter_graph_config(p->g, NULL);
+    for (size_t k = 0; ret >= 0 && !e && k < p->n; k++)
+        if (cf_sound_meter_frame_size(&p->meters[k]) > 0)
+            av_buffersink_set_frame_size(p->sinks[k], (unsigned)cf_sound_meter_frame_size(&p->meters[k]));
     if (!e && ret < 0) e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "build the sound's meter", ret);
-    if (!e) e = open_sound_sources(j, srcs, g, err);
-    if (!e) e = drain_meter(j, sink, srcs, pass, &m, err);
-    *lufs = m.lufs, *peak_db = m.peak_db;
-    cf_sound_meter_close(&m);
-    for (size_t i = 0; srcs && i < j->tl->n_scenes; i++) cf_render_source_close(&srcs[i]);
-    free(srcs);
     avfilter_inout_free(&ins);
     avfilter_inout_free(&outs);
-    avfilter_graph_free(&g);
     free(desc);
     return e;
 }
 
-/* The first output that has sound: its encoder is the one trials go through. */
-static int first_sound_output(const job *j) {
-    for (size_t i = 0; i < j->tl->n_outputs; i++)
-        if (cf_encoder_has_sound(j->tl->outputs[i].format)) return (int)i;
-    return -1;
+/* The mix alone (scenes' sound, joints, music), with plan.loud as decided so far, measured as it is
+ * or, for a trial, as the outputs' encoders make it (the pass-th measure): *lufs as the first
+ * output will have it, *peak_db the highest of them. */
+static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_error *err) {
+    cf_target_format formats[2] = {CF_TARGET_FORMAT_MP4, CF_TARGET_FORMAT_MP4};
+    size_t n = j->plan.loud.trial ? render_sound_formats(j->tl, formats) : 1;
+    sound_pass p = {.srcs = calloc(j->tl->n_scenes, sizeof *p.srcs)};
+    cf_err e = p.srcs ? open_sound_pass(j, &p, formats, n, err)
+                      : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!e) e = open_sound_sources(j, p.srcs, p.g, err);
+    if (!e) e = run_sound(j, &p, pass, err);
+    *lufs = p.n ? p.meters[0].lufs : CF_MEDIA_R128_FLOOR_LUFS, *peak_db = -99.0;
+    for (size_t k = 0; k < p.n; k++) {
+        if (p.meters[k].peak_db > *peak_db) *peak_db = p.meters[k].peak_db;
+        cf_sound_meter_close(&p.meters[k]);
+    }
+    for (size_t i = 0; p.srcs && i < j->tl->n_scenes; i++) cf_render_source_close(&p.srcs[i]);
+    free(p.srcs);
+    avfilter_graph_free(&p.g);
+    return e;
 }
 
 static void take(const cf_loudness_setting *set, render_loudness *l) {
@@ -707,8 +743,8 @@ static void take(const cf_loudness_setting *set, render_loudness *l) {
 }
 
 /* EBU R128 as clips do it (libcfmedia's search): the mix measured, one gain to the timeline's
- * target; when that brings the peaks near the ceiling, the mix is encoded as the first output
- * with sound will encode it and measured as it comes out of the decoder, and the gain and the
+ * target; when that brings the peaks near the ceiling, the mix is encoded as each output's
+ * encoder will encode it (AAC, Opus) and measured as it comes out of the decoder, and the gain and the
  * limiter's ceiling corrected, the best of a few trials kept. (loudnorm's dynamic mode, one
  * pass, left sparse speech 17-19 LU short and let peaks reach +1.9 dBTP.) A silent mix is left
  * as it is. */
@@ -716,7 +752,6 @@ static cf_err decide_loudness(job *j, cf_error *err) {
     render_loudness *l = &j->plan.loud;
     double lufs, peak;
     memset(l, 0, sizeof *l);
-    l->trial_output = -1;
     if (!measures_sound(j)) return CF_OK;
     cf_err e = measure_mix(j, 0, &lufs, &peak, err);
     if (e || cf_media_r128_silent(lufs)) return e;
@@ -727,7 +762,7 @@ static cf_err decide_loudness(job *j, cf_error *err) {
     l->decided = true;
     cf_log_debug("render", "sound: %.2f LUFS, true peak %.2f dBTP; gain %.2f dB%s", lufs, peak, l->gain_db,
                  l->limit ? " with limiter" : "");
-    l->trial_output = more ? first_sound_output(j) : -1;
+    l->trial = more;
     for (int pass = 1; more; pass++) {
         if ((e = measure_mix(j, pass, &lufs, &peak, err))) return e;
         cf_log_debug("render", "trial: gain %.2f dB, limiter %s%.2f dBTP -> %.2f LUFS, true peak %.2f dBTP",
@@ -735,7 +770,7 @@ static cf_err decide_loudness(job *j, cf_error *err) {
         more = cf_loudness_search_record(&search, lufs, peak);
         take(&search.next, l);
     }
-    l->trial_output = -1;
+    l->trial = false;
     if (search.trials && fabs(search.best_lufs - search.target_lufs) > CF_LOUDNESS_TOLERANCE_LU)
         snprintf(
             j->loudness_note, sizeof j->loudness_note,

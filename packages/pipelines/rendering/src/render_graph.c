@@ -509,13 +509,30 @@ static void outputs(ctx *c) {
 /* The sound's output for the meter: the mix with its loudness gain, as the encoder a trial goes
  * through takes it, else as it is (planar float: a mix may pass full scale before its gain). */
 static void meter(ctx *c) {
-    const render_loudness *l = &c->p->loud;
+    cf_target_format formats[2];
+    size_t n = c->p->loud.trial ? render_sound_formats(c->p->tl, formats) : 0;
     cf_textbuf_printf(&c->b, "[%s]anull", c->cur_a);
     loudness_gain(c);
-    cf_textbuf_printf(&c->b, ",aformat=sample_fmts=%s:sample_rates=48000:channel_layouts=stereo[outa0]",
-                      l->trial_output >= 0
-                          ? cf_render_output_sample_fmt(c->p->tl->outputs[l->trial_output].format)
-                          : "fltp");
+    if (n < 2) {
+        cf_textbuf_printf(&c->b, ",aformat=sample_fmts=%s:sample_rates=48000:channel_layouts=stereo[outa0]",
+                          n ? cf_render_output_sample_fmt(formats[0]) : "fltp");
+        return;
+    }
+    cf_textbuf_printf(&c->b, ",asplit=%zu", n);
+    for (size_t k = 0; k < n; k++) cf_textbuf_printf(&c->b, "[mt%zu]", k);
+    for (size_t k = 0; k < n; k++)
+        cf_textbuf_printf(&c->b,
+                          ";[mt%zu]aformat=sample_fmts=%s:sample_rates=48000:channel_layouts=stereo[outa%zu]",
+                          k, cf_render_output_sample_fmt(formats[k]), k);
+}
+
+size_t render_sound_formats(const cf_timeline *tl, cf_target_format out[2]) {
+    size_t n = 0;
+    for (size_t i = 0; i < tl->n_outputs && n < 2; i++) {
+        cf_target_format f = tl->outputs[i].format;
+        if (cf_encoder_has_sound(f) && !(n == 1 && out[0] == f)) out[n++] = f;
+    }
+    return n;
 }
 
 char *cf_render_graph_describe(const render_plan *p, render_graph_form form) {

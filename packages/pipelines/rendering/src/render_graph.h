@@ -42,8 +42,12 @@ typedef struct render_loudness {
     double gain_db;
     bool limit; /* a true-peak limiter at limit_db dBTP follows the gain */
     double limit_db;
-    int trial_output; /* the sound form's output is for the encoder of this output; -1: as it is */
+    bool trial; /* the sound form's outputs are for the outputs' encoders (render_sound_formats) */
 } render_loudness;
+
+/* The formats of tl's outputs that carry sound, each once, in the outputs' order (at most 2:
+ * mp4's AAC and webm's Opus); their count. */
+size_t render_sound_formats(const cf_timeline *tl, cf_target_format out[2]);
 
 /* The true-peak ceiling of a render's sound as it ships (the clips' default). */
 #define RENDER_CEILING_DBTP (-1.0)
@@ -63,8 +67,9 @@ typedef enum {
     RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
     RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI */
     RENDER_GRAPH_SOUND /* its sound alone, from the abuffer sources "abuffer@sa<i>", with loud's
-                          gain when decided, for the meter ("outa0": 48 kHz stereo, in the
-                          sample format of loud.trial_output's encoder, else planar float) */
+                          gain when decided, for the meter: for a trial one output per sound
+                          format ("outa<k>": 48 kHz stereo in its encoder's sample format), else
+                          "outa0" in planar float */
 } render_graph_form;
 
 /* The graph description (malloc'd, caller frees), NULL when out of memory. */
