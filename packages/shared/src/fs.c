@@ -16,6 +16,8 @@
 
 #include "clipforge/log.h"
 
+static int sync_parent(const char *path);
+
 cf_err cf_mkdir_p(const char *dir, cf_error *err) {
     char *copy = strdup(dir);
     if (!copy) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -24,11 +26,13 @@ cf_err cf_mkdir_p(const char *dir, cf_error *err) {
         char c = *p;
         if (c != '/' && c != '\0') continue;
         *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+        int made = mkdir(copy, 0755);
+        if (made != 0 && errno != EEXIST) {
             rc = cf_error_set(err, errno == EACCES ? CF_ERR_PERMISSION : CF_ERR_IO,
                               "cannot create directory %s: %s", copy, strerror(errno));
             break;
         }
+        if (made == 0) (void)sync_parent(copy); /* the new name survives a power cut with what goes in */
         *p = c;
         if (c == '\0') break;
     }

@@ -129,8 +129,18 @@ static void test_writes_reach_the_disk_before_their_names(void **state) {
     assert_int_equal(cf_move_file(src, dst, &err), CF_OK);
     assert_durable(src, dst, dir);
     assert_int_equal(cf_file_size(dst), 12);
+    /* directories made: each one's parent fsynced after it, outermost first */
+    char *deep = cf_path_join(dir, "a/b"), *a = cf_path_join(dir, "a"), top[PATH_MAX + 16],
+         mid[PATH_MAX + 16];
+    snprintf(top, sizeof top, "fsync %s", dir);
+    snprintf(mid, sizeof mid, "fsync %s", a);
+    sync_log_clear();
+    assert_int_equal(cf_mkdir_p(deep, &err), CF_OK);
+    int i = sync_log_find(top, 0, false), j = sync_log_find(mid, i < 0 ? -1 : i + 1, false);
+    if (i < 0 || j < 0) sync_log_print();
+    assert_true(i >= 0 && j > i);
     assert_int_equal(cf_remove_tree(dir, &err), CF_OK);
-    free(src), free(dst), free(tmpdir);
+    free(deep), free(a), free(src), free(dst), free(tmpdir);
 }
 
 static int owner_files(const char *dir) {

@@ -11,8 +11,9 @@
 
 #define WINDOWS 6
 #define WINDOW_S 1.0
-/* A peak this high is sound; a silent track is digital zeros, or dither 90 dB down. */
-#define HEARD_DBFS (-50.0)
+/* A peak this high is sound (a tone 58 dB down is a track with something on it); a silent track
+ * is digital zeros, or dither 90 dB down. */
+#define HEARD_DBFS (-70.0)
 /* Packets read for one window at most (a stream interleaved far apart from the others). */
 #define MAX_PACKETS 2000
 

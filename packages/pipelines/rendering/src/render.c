@@ -721,7 +721,7 @@ static cf_err open_sound_pass(job *j, sound_pass *p, const cf_target_format *for
  * output will have it, *peak_db the highest of them. */
 static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_error *err) {
     cf_target_format formats[2] = {CF_TARGET_FORMAT_MP4, CF_TARGET_FORMAT_MP4};
-    size_t n = j->plan.loud.trial ? render_sound_formats(j->tl, formats) : 1;
+    size_t n = j->plan.loud.trial ? cf_render_sound_formats(j->tl, formats) : 1;
     sound_pass p = {.srcs = calloc(j->tl->n_scenes, sizeof *p.srcs)};
     cf_err e = p.srcs ? open_sound_pass(j, &p, formats, n, err)
                       : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -772,10 +772,9 @@ static cf_err decide_loudness(job *j, cf_error *err) {
     }
     l->trial = false;
     if (search.trials && fabs(search.best_lufs - search.target_lufs) > CF_LOUDNESS_TOLERANCE_LU)
-        snprintf(
-            j->loudness_note, sizeof j->loudness_note,
-            "sound normalized to %.1f LUFS (%.1f LUFS asked, true peaks under %.1f dBTP): its peaks limit it",
-            search.best_lufs, search.target_lufs, search.ceiling_db);
+        snprintf(j->loudness_note, sizeof j->loudness_note,
+                 "sound normalized to %.1f LUFS (%.1f LUFS asked, true peaks under %.1f dBTP)",
+                 search.best_lufs, search.target_lufs, search.ceiling_db);
     return CF_OK;
 }
 

@@ -510,7 +510,7 @@ static void outputs(ctx *c) {
  * through takes it, else as it is (planar float: a mix may pass full scale before its gain). */
 static void meter(ctx *c) {
     cf_target_format formats[2];
-    size_t n = c->p->loud.trial ? render_sound_formats(c->p->tl, formats) : 0;
+    size_t n = c->p->loud.trial ? cf_render_sound_formats(c->p->tl, formats) : 0;
     cf_textbuf_printf(&c->b, "[%s]anull", c->cur_a);
     loudness_gain(c);
     if (n < 2) {
@@ -526,7 +526,7 @@ static void meter(ctx *c) {
                           k, cf_render_output_sample_fmt(formats[k]), k);
 }
 
-size_t render_sound_formats(const cf_timeline *tl, cf_target_format out[2]) {
+size_t cf_render_sound_formats(const cf_timeline *tl, cf_target_format out[2]) {
     size_t n = 0;
     for (size_t i = 0; i < tl->n_outputs && n < 2; i++) {
         cf_target_format f = tl->outputs[i].format;

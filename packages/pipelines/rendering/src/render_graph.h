@@ -42,12 +42,12 @@ typedef struct render_loudness {
     double gain_db;
     bool limit; /* a true-peak limiter at limit_db dBTP follows the gain */
     double limit_db;
-    bool trial; /* the sound form's outputs are for the outputs' encoders (render_sound_formats) */
+    bool trial; /* the sound form's outputs are for the outputs' encoders (cf_render_sound_formats) */
 } render_loudness;
 
 /* The formats of tl's outputs that carry sound, each once, in the outputs' order (at most 2:
  * mp4's AAC and webm's Opus); their count. */
-size_t render_sound_formats(const cf_timeline *tl, cf_target_format out[2]);
+size_t cf_render_sound_formats(const cf_timeline *tl, cf_target_format out[2]);
 
 /* The true-peak ceiling of a render's sound as it ships (the clips' default). */
 #define RENDER_CEILING_DBTP (-1.0)

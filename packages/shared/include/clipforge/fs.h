@@ -9,7 +9,8 @@
 
 #include "clipforge/error.h"
 
-/* Creates dir and its parents (mode 0755); ok when it exists. */
+/* Creates dir and its parents (mode 0755); ok when it exists. Each directory made is made durable
+ * (its parent fsynced), as the files later renamed into it are. */
 cf_err cf_mkdir_p(const char *dir, cf_error *err);
 /* The directory temp files go to: parent when given (not NULL or ""), else $TMPDIR, else /tmp.
  * The one place TMPDIR is read; the result lives as long as parent or the environment. */
