@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
-# duck, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
+# duck, music, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
 # audiogram, colors, loudness. Media is generated here, tiny; loudness also takes two real
 # recordings of a Debian package.
 set -euo pipefail
@@ -462,6 +462,33 @@ EOF
   echo "ducked: music $du_s dB under speech, $du_q dB without; not ducked: $co_s dB, $co_q dB"
   python3 -c "import sys; d=($du_q)-($du_s); c=($co_q)-($co_s); print('ducking depth', d-c, 'dB'); sys.exit(0 if d-c>6 else 1)" ||
     fail "music not ducked under speech"
+  ;;
+music)
+  # A music track plays from its first sample with its fades, whatever times its file carries:
+  # an MPEG-TS starts at 1.4 s (here 11.4 s), a joined recording's times jump. Those tracks were
+  # read at their own times: the fade-out, placed before them, silenced the whole track.
+  gen_black black.mp4 6
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=8" -c:a aac music.m4a
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=8" -c:a aac -output_ts_offset 10 -f mpegts late.ts
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=4" -c:a aac -output_ts_offset 10 -f mpegts part1.ts
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=4" -c:a aac -output_ts_offset 50 -f mpegts part2.ts
+  cat part1.ts part2.ts > joined.ts
+  for m in music.m4a late.ts joined.ts; do
+    "$bin" render --template shorts-blur --input black.mp4 --span 0:6 --format vertical --size 180x320 \
+      --music "$m" --output "out_${m%.*}.mp4" >/dev/null
+  done
+  ref=$(band_db out_music.mp4 2500 2 4)
+  for o in music late joined; do
+    mid=$(band_db out_$o.mp4 2500 2 4); join=$(band_db out_$o.mp4 2500 3.6 4.4)
+    head=$(band_db out_$o.mp4 2500 0 0.15); tail=$(band_db out_$o.mp4 2500 5.7 6)
+    check "$o: music at 2-4 s as from the m4a ($ref dB), steady at 3.6-4.4 s, faded in and out"
+    echo "music band: 2-4 s $mid dB, 3.6-4.4 s $join dB, first 0.15 s $head dB, last 0.3 s $tail dB"
+    python3 -c "
+import sys
+ref, mid, join, head, tail = (float(x) for x in sys.argv[1:])
+sys.exit(0 if abs(mid - ref) < 1.5 and abs(join - mid) < 1.5 and mid - head > 6 and mid - tail > 6 else 1)" \
+      "$ref" "$mid" "$join" "$head" "$tail" || fail "$o: music track lost, moved or not faded"
+  done
   ;;
 smartcrop)
   ffmpeg -v error -y -f lavfi -i color=c=0x606060:s=320x180:r=25:d=4 -f lavfi -i color=c=white:s=24x24:r=25:d=4 \
