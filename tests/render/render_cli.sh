@@ -489,6 +489,14 @@ ref, mid, join, head, tail = (float(x) for x in sys.argv[1:])
 sys.exit(0 if abs(mid - ref) < 1.5 and abs(join - mid) < 1.5 and mid - head > 6 and mid - tail > 6 else 1)" \
       "$ref" "$mid" "$join" "$head" "$tail" || fail "$o: music track lost, moved or not faded"
   done
+  check "a track without sound is refused by name before the render"
+  ffmpeg -v error -y -f lavfi -i "testsrc=s=64x64:d=2" -c:v libx264 -preset veryfast mute.mp4
+  rc=0
+  "$bin" render --template shorts-blur --input black.mp4 --span 0:6 --format vertical --size 180x320 \
+    --music mute.mp4 --output out_mute.mp4 2> mute.err >/dev/null || rc=$?
+  cat mute.err
+  [ "$rc" = 2 ] && grep -q "audio_tracks\[0\].source_uri: mute.mp4 has no sound" mute.err || fail "rc $rc"
+  [ ! -e out_mute.mp4 ] || fail "an output was left"
   ;;
 smartcrop)
   ffmpeg -v error -y -f lavfi -i color=c=0x606060:s=320x180:r=25:d=4 -f lavfi -i color=c=white:s=24x24:r=25:d=4 \

@@ -378,6 +378,23 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
     return CF_OK;
 }
 
+/* A music track is read by the graph's amovie: opened here first, so that a file without sound
+ * (a picture, a silent video, a truncated or foreign file) is refused by name before the render,
+ * and its sound is the stream the media layer chooses (the default one, or another that is
+ * heard where the default is silent). */
+static cf_err open_music(job *j, size_t m, cf_error *err) {
+    const char *path = cf_uri_local_path(j->tl->audio_tracks[m].source_uri);
+    cf_media_input in;
+    cf_err e = cf_media_open(path, NULL, &in, err);
+    if (!e) e = cf_media_require(&in, false, true, path, err);
+    if (!e && in.audio_index < 0)
+        e = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no sound to play as music", path);
+    if (!e) j->plan.music_streams[m] = in.audio_index;
+    cf_media_close(&in);
+    if (e) cf_error_prefix(err, "audio_tracks[%zu].source_uri", m);
+    return e;
+}
+
 static cf_err prepare_overlays(job *j, cf_error *err) {
     for (size_t k = 0; k < j->tl->n_overlays; k++) {
         const cf_timeline_overlay *o = &j->tl->overlays[k];
@@ -400,6 +417,7 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
         snprintf(name, sizeof name, "music%zu", m);
         cf_err e =
             link_input(j, j->tl->audio_tracks[m].source_uri, field, name, &j->plan.music_links[m], err);
+        if (!e) e = open_music(j, m, err);
         if (e) return e;
     }
     return CF_OK;
@@ -427,10 +445,11 @@ static cf_err alloc_plan(job *j, cf_error *err) {
     j->plan.text_files = calloc(tl->n_overlays + 1, sizeof *j->plan.text_files);
     j->plan.image_links = calloc(tl->n_overlays + 1, sizeof *j->plan.image_links);
     j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
+    j->plan.music_streams = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_streams);
     j->outs = calloc(tl->n_outputs, sizeof *j->outs);
     j->n_outs = tl->n_outputs;
     if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links ||
-        !j->plan.music_links || !j->outs)
+        !j->plan.music_links || !j->plan.music_streams || !j->outs)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
@@ -1056,6 +1075,7 @@ static void release(job *j, bool remove_outputs) {
     free(j->plan.text_files);
     free(j->plan.image_links);
     free(j->plan.music_links);
+    free(j->plan.music_streams);
     free(j->plan.ass_path);
     cf_captions_free(&j->captions);
     json_decref(j->debug);

@@ -432,9 +432,9 @@ static void music(ctx *c) {
          * and a fade-out placed before the first time silences the whole track */
         cf_textbuf_printf(
             b,
-            "amovie=filename=%s,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            "amovie=filename=%s:s=%d,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
             "asetpts=N/SR/TB,volume=%.2fdB",
-            c->p->music_links[m], t->gain_db);
+            c->p->music_links[m], c->p->music_streams[m], t->gain_db);
         if (t->fade_in_ms) cf_textbuf_printf(b, ",afade=t=in:d=%.3f", t->fade_in_ms / 1000.0);
         if (t->fade_out_ms)
             cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", dur - t->fade_out_ms / 1000.0,

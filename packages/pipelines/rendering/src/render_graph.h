@@ -58,6 +58,7 @@ typedef struct render_plan {
     char **text_files;  /* per overlay: the text of a text overlay, else NULL */
     char **image_links; /* per overlay: the image of an image overlay, else NULL */
     char **music_links; /* per audio track */
+    int *music_streams; /* per audio track: the stream of its file it is read from */
     char *ass_path;     /* captions script, NULL when none */
     int64_t duration_ms;
     render_loudness loud;
