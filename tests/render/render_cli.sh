@@ -466,7 +466,8 @@ EOF
 music)
   # A music track plays from its first sample with its fades, whatever times its file carries:
   # an MPEG-TS starts at 1.4 s (here 11.4 s), a joined recording's times jump. Those tracks were
-  # read at their own times: the fade-out, placed before them, silenced the whole track.
+  # read at their own times: the fade-out, placed before them, silenced the whole track. It is
+  # read as scenes are: a layout that changes midway, a damaged packet do not stop the render.
   gen_black black.mp4 6
   ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=8" -c:a aac music.m4a
   ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=8" -c:a aac -output_ts_offset 10 -f mpegts late.ts
@@ -488,6 +489,25 @@ import sys
 ref, mid, join, head, tail = (float(x) for x in sys.argv[1:])
 sys.exit(0 if abs(mid - ref) < 1.5 and abs(join - mid) < 1.5 and mid - head > 6 and mid - tail > 6 else 1)" \
       "$ref" "$mid" "$join" "$head" "$tail" || fail "$o: music track lost, moved or not faded"
+  done
+  check "a track whose layout changes midway (stereo, then 5.1) and a damaged MP3 play through"
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=3" -ac 2 -c:a aac -f mpegts st.ts
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=5" -af "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0" \
+    -c:a aac -output_ts_offset 3 -f mpegts s51.ts
+  cat st.ts s51.ts > layout.ts
+  ffmpeg -v error -y -f lavfi -i "sine=f=2500:d=8" damaged.mp3
+  python3 -c "
+import os, random
+n = os.path.getsize('damaged.mp3'); random.seed(7)
+with open('damaged.mp3', 'r+b') as f:
+    f.seek(n // 3); f.write(bytes(random.randrange(256) for _ in range(4000)))"
+  for m in layout.ts damaged.mp3; do
+    "$bin" render --template shorts-blur --input black.mp4 --span 0:6 --format vertical --size 180x320 \
+      --music "$m" --output "out_${m%.*}.mp4" >/dev/null || fail "$m: no render"
+    a=$(band_db out_${m%.*}.mp4 2500 1 2.5); b=$(band_db out_${m%.*}.mp4 2500 3.5 5.5)
+    echo "$m: music band 1-2.5 s $a dB, 3.5-5.5 s $b dB"
+    python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(0 if a > -30 and b > -30 else 1)" "$a" "$b" ||
+      fail "$m: music lost"
   done
   check "a track without sound is refused by name before the render"
   ffmpeg -v error -y -f lavfi -i "testsrc=s=64x64:d=2" -c:v libx264 -preset veryfast mute.mp4

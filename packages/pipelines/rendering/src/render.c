@@ -51,7 +51,7 @@ typedef struct job {
     char *debug_video_work;
     cf_captions captions;
     bool has_captions;
-    render_source *sources; /* one per scene */
+    render_source *sources; /* one per scene, then one per music track (n_sources) */
     AVFilterGraph *graph;
     output_file *outs;
     size_t n_outs;
@@ -65,6 +65,11 @@ typedef struct job {
     double last_s;
     char loudness_note[160]; /* the target missed: the loudness reached, for the notes */
 } job;
+
+/* The render's sources: one per scene, then one per music track. */
+static size_t n_sources(const job *j) {
+    return j->tl->n_scenes + j->tl->n_audio_tracks;
+}
 
 /* ---- inputs ------------------------------------------------------------------------------- */
 
@@ -378,21 +383,30 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
     return CF_OK;
 }
 
-/* A music track is read by the graph's amovie: opened here first, so that a file without sound
- * (a picture, a silent video, a truncated or foreign file) is refused by name before the render,
- * and its sound is the stream the media layer chooses (the default one, or another that is
- * heard where the default is silent). */
-static cf_err open_music(job *j, size_t m, cf_error *err) {
+/* Music track m read by s from its file's start (RENDER_SOURCE_MUSIC): the media layer's stream
+ * choice, a damaged packet skipped, a layout or rate that changes midway converted. A file
+ * without sound (a picture, a silent video) is refused by name before the render. */
+static cf_err open_music(const job *j, size_t m, render_source *s, cf_error *err) {
     const char *path = cf_uri_local_path(j->tl->audio_tracks[m].source_uri);
-    cf_media_input in;
-    cf_err e = cf_media_open(path, NULL, &in, err);
-    if (!e) e = cf_media_require(&in, false, true, path, err);
-    if (!e && in.audio_index < 0)
+    cf_err e = cf_render_source_open(s, path, NULL, RENDER_SOURCE_MUSIC, 0, 0, j->opts->threads, err);
+    if (!e && s->audio.index < 0)
         e = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no sound to play as music", path);
-    if (!e) j->plan.music_streams[m] = in.audio_index;
-    cf_media_close(&in);
     if (e) cf_error_prefix(err, "audio_tracks[%zu].source_uri", m);
     return e;
+}
+
+/* The render's reading of music track m (its changes of layout logged), and its graph's terms. */
+static cf_err prepare_music(job *j, size_t m, cf_error *err) {
+    render_source *s = &j->sources[j->tl->n_scenes + m];
+    cf_err e = open_music(j, m, s, err);
+    if (e) return e;
+    s->audio.fit.changed = false;
+    j->plan.music_streams[m] = s->audio.index;
+    AVBPrint a;
+    av_bprint_init(&a, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_media_audio_src_args(s->audio.dec, &a);
+    av_bprint_finalize(&a, &j->plan.music_args[m]);
+    return j->plan.music_args[m] ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
 static cf_err prepare_overlays(job *j, cf_error *err) {
@@ -417,7 +431,7 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
         snprintf(name, sizeof name, "music%zu", m);
         cf_err e =
             link_input(j, j->tl->audio_tracks[m].source_uri, field, name, &j->plan.music_links[m], err);
-        if (!e) e = open_music(j, m, err);
+        if (!e) e = prepare_music(j, m, err);
         if (e) return e;
     }
     return CF_OK;
@@ -441,15 +455,16 @@ static cf_err alloc_plan(job *j, cf_error *err) {
     j->plan.tl = tl;
     j->plan.duration_ms = cf_timeline_duration_ms(tl);
     j->plan.scenes = calloc(tl->n_scenes, sizeof *j->plan.scenes);
-    j->sources = calloc(tl->n_scenes, sizeof *j->sources);
+    j->sources = calloc(n_sources(j), sizeof *j->sources);
     j->plan.text_files = calloc(tl->n_overlays + 1, sizeof *j->plan.text_files);
     j->plan.image_links = calloc(tl->n_overlays + 1, sizeof *j->plan.image_links);
     j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
     j->plan.music_streams = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_streams);
+    j->plan.music_args = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_args);
     j->outs = calloc(tl->n_outputs, sizeof *j->outs);
     j->n_outs = tl->n_outputs;
     if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links ||
-        !j->plan.music_links || !j->plan.music_streams || !j->outs)
+        !j->plan.music_links || !j->plan.music_streams || !j->plan.music_args || !j->outs)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
@@ -530,6 +545,17 @@ static void log_graph(const job *j) {
     free(cli);
 }
 
+/* The music tracks' sources (srcs[n_scenes + m]) to their abuffers in g. */
+static cf_err bind_music(const job *j, render_source *srcs, AVFilterGraph *g, cf_error *err) {
+    for (size_t m = 0; m < j->tl->n_audio_tracks; m++) {
+        char a[32];
+        snprintf(a, sizeof a, "abuffer@sm%zu", m);
+        cf_err e = cf_render_source_bind(&srcs[j->tl->n_scenes + m], g, "", a, "", err);
+        if (e) return e;
+    }
+    return CF_OK;
+}
+
 static cf_err bind_sources(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         char v[32], a[32], c[32];
@@ -539,7 +565,7 @@ static cf_err bind_sources(job *j, cf_error *err) {
         cf_err e = cf_render_source_bind(&j->sources[i], j->graph, v, a, c, err);
         if (e) return e;
     }
-    return CF_OK;
+    return bind_music(j, j->sources, j->graph, err);
 }
 
 static cf_err build_graph(job *j, cf_error *err) {
@@ -643,7 +669,11 @@ static cf_err open_sound_sources(job *j, render_source *srcs, AVFilterGraph *g, 
         if (!e) e = cf_render_source_bind(&srcs[i], g, "", name, "", err);
         if (e) return cf_error_prefix(err, "scenes[%zu].source_uri", i), e;
     }
-    return CF_OK;
+    for (size_t m = 0; m < j->tl->n_audio_tracks; m++) {
+        cf_err e = open_music(j, m, &srcs[j->tl->n_scenes + m], err);
+        if (e) return e;
+    }
+    return bind_music(j, srcs, g, err);
 }
 
 /* One measure of the mix: its graph, sources, and a meter per sound output of the graph (per
@@ -686,7 +716,7 @@ static cf_err run_sound(job *j, sound_pass *p, int pass, cf_error *err) {
             break;
         }
         ret = avfilter_graph_request_oldest(p->g);
-        if (ret == AVERROR(EAGAIN)) e = feed_wanted(p->srcs, j->tl->n_scenes, err);
+        if (ret == AVERROR(EAGAIN)) e = feed_wanted(p->srcs, n_sources(j), err);
         else if (ret < 0 && ret != AVERROR_EOF)
             e = cf_av_fail(err, CF_ERR_PROCESSING, "render", "mix the sound", ret);
         for (size_t k = 0; k < p->n && !e; k++) e = drain_sound(p, k, f, err);
@@ -741,7 +771,7 @@ static cf_err open_sound_pass(job *j, sound_pass *p, const cf_target_format *for
 static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_error *err) {
     cf_target_format formats[2] = {CF_TARGET_FORMAT_MP4, CF_TARGET_FORMAT_MP4};
     size_t n = j->plan.loud.trial ? cf_render_sound_formats(j->tl, formats) : 1;
-    sound_pass p = {.srcs = calloc(j->tl->n_scenes, sizeof *p.srcs)};
+    sound_pass p = {.srcs = calloc(n_sources(j), sizeof *p.srcs)};
     cf_err e = p.srcs ? open_sound_pass(j, &p, formats, n, err)
                       : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (!e) e = open_sound_sources(j, p.srcs, p.g, err);
@@ -751,7 +781,7 @@ static cf_err measure_mix(job *j, int pass, double *lufs, double *peak_db, cf_er
         if (p.meters[k].peak_db > *peak_db) *peak_db = p.meters[k].peak_db;
         cf_sound_meter_close(&p.meters[k]);
     }
-    for (size_t i = 0; p.srcs && i < j->tl->n_scenes; i++) cf_render_source_close(&p.srcs[i]);
+    for (size_t i = 0; p.srcs && i < n_sources(j); i++) cf_render_source_close(&p.srcs[i]);
     free(p.srcs);
     avfilter_graph_free(&p.g);
     return e;
@@ -839,7 +869,7 @@ static cf_err pump(job *j, cf_error *err) {
         }
         int ret = avfilter_graph_request_oldest(j->graph);
         if (ret == AVERROR(EAGAIN)) {
-            cf_err e = feed_wanted(j->sources, j->tl->n_scenes, err);
+            cf_err e = feed_wanted(j->sources, n_sources(j), err);
             if (e) return e;
         } else if (ret < 0 && ret != AVERROR_EOF) {
             return cf_av_fail(err, CF_ERR_PROCESSING, "render", "filter", ret);
@@ -1064,7 +1094,7 @@ static void release(job *j, bool remove_outputs) {
         free(j->plan.scenes[i].audio_args);
         free(j->plan.scenes[i].cover_args);
     }
-    for (size_t i = 0; j->sources && i < j->tl->n_scenes; i++) cf_render_source_close(&j->sources[i]);
+    for (size_t i = 0; j->sources && i < n_sources(j); i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);
     for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) {
         free(j->plan.text_files[k]);
@@ -1076,6 +1106,8 @@ static void release(job *j, bool remove_outputs) {
     free(j->plan.image_links);
     free(j->plan.music_links);
     free(j->plan.music_streams);
+    for (size_t m = 0; j->plan.music_args && m < j->tl->n_audio_tracks; m++) free(j->plan.music_args[m]);
+    free(j->plan.music_args);
     free(j->plan.ass_path);
     cf_captions_free(&j->captions);
     json_decref(j->debug);

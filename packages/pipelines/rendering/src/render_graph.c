@@ -427,14 +427,16 @@ static void music(ctx *c) {
     size_t d = 0;
     for (size_t m = 0; m < tl->n_audio_tracks; m++) {
         const cf_timeline_audio_track *t = &tl->audio_tracks[m];
+        if (c->form == RENDER_GRAPH_CLI)
+            cf_textbuf_printf(b, "amovie=filename=%s:s=%d,", c->p->music_links[m], c->p->music_streams[m]);
+        else cf_textbuf_printf(b, "abuffer@sm%zu=%s,", m, c->p->music_args[m]);
         /* a track plays from its first sample, counted by samples: the file's own times (an
          * MPEG-TS starts at 1.4 s, a recording's may jump) would move the fades and the trim,
          * and a fade-out placed before the first time silences the whole track */
-        cf_textbuf_printf(
-            b,
-            "amovie=filename=%s:s=%d,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            "asetpts=N/SR/TB,volume=%.2fdB",
-            c->p->music_links[m], c->p->music_streams[m], t->gain_db);
+        cf_textbuf_printf(b,
+                          "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=N/SR/"
+                          "TB,volume=%.2fdB",
+                          t->gain_db);
         if (t->fade_in_ms) cf_textbuf_printf(b, ",afade=t=in:d=%.3f", t->fade_in_ms / 1000.0);
         if (t->fade_out_ms)
             cf_textbuf_printf(b, ",afade=t=out:st=%.3f:d=%.3f", dur - t->fade_out_ms / 1000.0,

@@ -59,13 +59,15 @@ typedef struct render_plan {
     char **image_links; /* per overlay: the image of an image overlay, else NULL */
     char **music_links; /* per audio track */
     int *music_streams; /* per audio track: the stream of its file it is read from */
+    char **music_args;  /* per audio track: its abuffer's ("abuffer@sm<m>") arguments */
     char *ass_path;     /* captions script, NULL when none */
     int64_t duration_ms;
     render_loudness loud;
 } render_plan;
 
 typedef enum {
-    RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>" */
+    RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>", music
+                          tracks from "abuffer@sm<m>" */
     RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI */
     RENDER_GRAPH_SOUND /* its sound alone, from the abuffer sources "abuffer@sa<i>", with loud's
                           gain when decided, for the meter: for a trial one output per sound

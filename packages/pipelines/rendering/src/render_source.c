@@ -33,6 +33,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     s->cover_index = -1;
     s->start_s = start_s;
     s->end_s = end_s;
+    s->counted = (streams & RENDER_SOURCE_MUSIC) == RENDER_SOURCE_MUSIC;
     bool pictures = streams & RENDER_SOURCE_PICTURES, sound = streams & RENDER_SOURCE_SOUND;
     cf_err e = cf_media_open(path, sel, &s->in, err);
     if (e || (e = cf_media_require(&s->in, pictures, sound, path, err))) return e;
@@ -42,6 +43,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
             err, CF_ERR_INVALID_MEDIA, "%s has no video%s", path,
             s->in.audio_index >= 0 ? ", and a render without sound (GIF alone) cannot draw its sound" : "");
     cf_media_discard_others(&s->in);
+    if (s->counted) s->start_s = s->in.start_us / 1e6, s->end_s = 1e18;
     if ((e = lane_open(s, &s->video, pictures ? s->in.video_index : -1, threads, err)) ||
         (e = lane_open(s, &s->audio, sound ? s->in.audio_index : -1, threads, err)))
         return e;
@@ -51,10 +53,10 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (pictures && s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
-    int ret = cf_media_rewind_to_decode(&s->in, start_s);
+    int ret = cf_media_rewind_to_decode(&s->in, s->start_s);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,
-                            start_s - s->in.start_us / 1e6, av_err2str(ret));
+                            s->start_s - s->in.start_us / 1e6, av_err2str(ret));
     return CF_OK;
 }
 
@@ -185,8 +187,34 @@ static int hold_to_end(render_source *s, render_lane *l, double until) {
     return ret == AVERROR_EOF ? 0 : ret;
 }
 
+/* What the graph's answer to a frame means: EOF, it needs no more of the stream. */
+static int pushed_one(render_lane *l, int ret, int *pushed) {
+    if (ret == AVERROR_EOF) {
+        l->went_on = true;
+        return close_lane(l);
+    }
+    if (ret >= 0) (*pushed)++;
+    return ret;
+}
+
+/* A frame of a music track, timed by the samples before it (after the fitting: one rate). */
+static int push_counted(render_source *s, render_lane *l, int *pushed) {
+    AVFrame *f = s->frame;
+    int ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index,
+                                    f->sample_rate > 0 ? (double)l->samples / f->sample_rate : 0);
+    if (ret >= 0) {
+        f->pts = av_rescale_q(l->samples, (AVRational){1, f->sample_rate}, l->dec->pkt_timebase);
+        l->samples += f->nb_samples;
+        l->reached = true;
+        ret = av_buffersrc_add_frame_flags(l->src, f, 0);
+    }
+    av_frame_unref(f);
+    return pushed_one(l, ret, pushed);
+}
+
 /* Pushes one decoded frame; *pushed counts it. */
 static int push(render_source *s, render_lane *l, int *pushed) {
+    if (s->counted) return push_counted(s, l, pushed);
     AVFrame *f = s->frame;
     f->pts = f->best_effort_timestamp;
     double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * lane_tb(s, l);
@@ -218,12 +246,7 @@ static int push(render_source *s, render_lane *l, int *pushed) {
         l->reached = true;
     ret = video ? push_picture(s, l, f, t) : av_buffersrc_add_frame_flags(l->src, f, 0);
     av_frame_unref(f);
-    if (ret == AVERROR_EOF) { /* the graph needs no more of it */
-        l->went_on = true;
-        return close_lane(l);
-    }
-    if (ret >= 0) (*pushed)++;
-    return ret;
+    return pushed_one(l, ret, pushed);
 }
 
 /* Decodes pkt (NULL = flush) and pushes what comes out. */

@@ -19,6 +19,7 @@ typedef struct render_lane {
     double prev_s;        /* and of the one before it */
     AVFrame *before;      /* video: the latest picture before the scene's start, until one comes */
     bool reached;         /* audio: a frame pushed reaches into the scene */
+    int64_t samples;      /* audio of a counted source: the samples pushed */
     AVFrame *shown;       /* video: the latest picture pushed, and its source time */
     double shown_s;
     bool done;           /* end of stream pushed */
@@ -31,6 +32,7 @@ typedef struct render_source {
     cf_media_input in;
     render_lane video, audio;
     double start_s, end_s; /* source times (stream timestamps) the scene shows */
+    bool counted;          /* RENDER_SOURCE_MUSIC: timed by its samples, no window */
     AVPacket *pkt;
     AVFrame *frame;
     AVFrame *cover;             /* a source without video: its cover picture, if it has one (owned) */
@@ -43,10 +45,14 @@ typedef enum {
     RENDER_SOURCE_PICTURES = 1,
     RENDER_SOURCE_SOUND = 2,
     RENDER_SOURCE_BOTH = 3,
+    /* the sound of a music track: the whole file from its start, each frame timed by the
+       samples before it (its own times, which may start late or jump, are not its timeline) */
+    RENDER_SOURCE_MUSIC = 4 | RENDER_SOURCE_SOUND,
 } render_source_streams;
 
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
- * time), choosing streams by sel, decoding those of streams. Positions it for the first frame. */
+ * time), choosing streams by sel, decoding those of streams. Positions it for the first frame.
+ * RENDER_SOURCE_MUSIC ignores start_s and end_s: the file is read from its start to its end. */
 cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel,
                              render_source_streams streams, double start_s, double end_s, int threads,
                              cf_error *err);
