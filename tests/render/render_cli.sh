@@ -774,6 +774,23 @@ refuse)
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 --output plain >/dev/null
   [ "$(probe plain.mp4 v:0 codec_name)" = h264 ] || fail "plain.mp4"
   [ -s plain.jpg ] && [ ! -e plain ] || fail "the output without an extension: $(ls)"
+  check "a logo that is a sound, or a PNG damaged past its header, is refused by name before the render"
+  ffmpeg -v error -y -f lavfi -i "sine=f=440:d=1" -c:a aac tone.m4a
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=320x240" -frames:v 1 logo.png
+  python3 -c "
+d = bytearray(open('logo.png', 'rb').read()); n = len(d)
+d[n // 2:n // 2 + 2000] = b'U' * 2000
+open('damaged.png', 'wb').write(d)"
+  for l in tone.m4a damaged.png; do
+    set +e; "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
+      --logo "$l" --output logo.mp4 2> err_logo.txt; rc=$?; set -e
+    cat err_logo.txt
+    [ "$rc" -eq 2 ] && grep -q "overlays\[[0-9]*\].image_uri: $l" err_logo.txt || fail "$l ($rc)"
+  done
+  grep -q "cannot be decoded" err_logo.txt || fail "damaged.png: not said"
+  [ ! -e logo.mp4 ] || fail "logo.mp4 written"
+  "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
+    --logo logo.png --output logo.mp4 >/dev/null || fail "the whole logo refused"
   ;;
 webhook)
   gen_black black.mp4 2
