@@ -509,6 +509,13 @@ with open('damaged.mp3', 'r+b') as f:
     python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(0 if a > -30 and b > -30 else 1)" "$a" "$b" ||
       fail "$m: music lost"
   done
+  check "a render without sound (GIF alone) takes no music and renders"
+  cat > gif.json <<EOF
+{"canvas": {"width": 90, "height": 160}, "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 2000}],
+ "audio_tracks": [{"source_uri": "music.m4a", "gain_db": -12}], "outputs": [{"format": "gif"}]}
+EOF
+  "$bin" render --timeline gif.json --output out.gif >/dev/null || fail "GIF with a music track"
+  [ "$(probe out.gif v:0 codec_name)" = gif ] || fail "out.gif"
   check "a track without sound is refused by name before the render"
   ffmpeg -v error -y -f lavfi -i "testsrc=s=64x64:d=2" -c:v libx264 -preset veryfast mute.mp4
   rc=0

@@ -444,9 +444,11 @@ static cf_err open_music(const job *j, size_t m, render_source *s, cf_error *err
     return e;
 }
 
-/* The render's reading of music track m (its changes of layout logged), and its graph's terms. */
+/* The render's reading of music track m (its changes of layout logged), and its graph's terms;
+ * nothing for a render without sound (GIF alone), whose graph has no music. */
 static cf_err prepare_music(job *j, size_t m, cf_error *err) {
     render_source *s = &j->sources[j->tl->n_scenes + m];
+    if (!cf_timeline_has_sound(j->tl)) return CF_OK;
     cf_err e = open_music(j, m, s, err);
     if (e) return e;
     s->audio.fit.changed = false;
