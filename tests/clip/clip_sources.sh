@@ -1,6 +1,7 @@
 # clip_sources.sh — the inputs phones, editors and broadcasts make: rotated (display matrix),
 # wide pixels (DVD), two recordings of other sizes joined, variable frame rate, audio-only,
-# video-only, 5.1 audio, a silent first audio track, tags, HDR, colour matrices, interlaced video;
+# video-only, 5.1 audio, a silent first audio track, tags, HDR, colour matrices, interlaced video,
+# joined segments copied;
 # and `clipforge probe` on them.
 TESTS=$(cd "$(dirname "$0")/.." && pwd)
 source "$(dirname "$0")/lib.sh" "$@"
@@ -60,6 +61,20 @@ band() { ffmpeg -nostdin -v error -ss "$2" -i "$1" -frames:v 1 -vf "crop=320:10:
 top=$(band joined.mp4 3.5 5) middle=$(band joined.mp4 3.5 115) first=$(band joined.mp4 1.0 5)
 echo "  mean grey of rows 5-15 at 1.0 s (4:3 part) $first, at 3.5 s (16:9 part) $top; rows 115-125 at 3.5 s $middle"
 [ "$top" -le 20 ] && [ "$middle" -ge 60 ] && [ "$first" -ge 60 ] || fail "the 16:9 part is not letterboxed ($first $top $middle)"
+
+check "two segments joined whose sound overlaps at the joint (each encoded on its own): a stream copy keeps them"
+# The second's first sound packet starts before the first's last one ends: its decode time goes
+# back, which the muxer refused ("stream copy to ...: Invalid argument").
+gen seg_a.ts -f lavfi -i testsrc2=s=320x240:r=25:d=4 -f lavfi -i sine=d=4 -c:v libx264 -g 25 -c:a aac \
+  -output_ts_offset 10 -f mpegts
+gen seg_b.ts -f lavfi -i testsrc2=s=320x240:r=25:d=4 -f lavfi -i sine=f=600:d=4 -c:v libx264 -g 25 -c:a aac \
+  -output_ts_offset 14 -f mpegts
+cat seg_a.ts seg_b.ts >joined_same.ts
+CLIPFORGE_LOG_LEVEL=info ok clip --input joined_same.ts --output joined_copy.mp4 --trim 1:7 --trim-mode copy
+grep -q "stream copy: audio stream 1: 1 packets that went back in time" err.txt || fail "the overlap is not logged: $(cat err.txt)"
+n=$(frames joined_copy.mp4 v:0) a=$(sval joined_copy.mp4 a:0 duration)
+echo "  joined_copy.mp4: $n pictures, sound $a s"
+[ "$n" -ge 148 ] && [ "$n" -le 152 ] && approx "$a" 6.0 0.1 || fail "joined copy: $n pictures, sound $a s"
 
 check "variable frame rate: trim keeps the right frames and duration"
 # 30 fps for 2 s, then 10 fps for 2 s.

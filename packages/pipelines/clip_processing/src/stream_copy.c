@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clipforge/encode.h"
+#include "clipforge/log.h"
 
 cf_err cfclip_keyframe_before(cf_media_input *in, double at_s, double *out, bool *leading, cf_error *err) {
     *out = in->video_index < 0 && in->audio_index < 0 ? at_s : NAN;
@@ -94,12 +95,19 @@ bool cfclip_copy_supported(const cf_media_input *in, cfclip_format format, bool 
 typedef struct copy_map {
     AVStream *in, *out;
     bool video, started, done;
-    int64_t written;   /* packets written */
-    double last_s;     /* source time of the last packet seen */
-    AVPacket *end_key; /* the keyframe at or past the end, held until a picture says it is needed */
-    double end_key_s;  /* when it is shown; NAN while none is held */
-    double from_s;     /* sound: its packets from here on (before the start: pre-roll); NAN: as a rule */
+    int64_t written;    /* packets written */
+    double last_s;      /* source time of the last packet seen */
+    AVPacket *end_key;  /* the keyframe at or past the end, held until a picture says it is needed */
+    double end_key_s;   /* when it is shown; NAN while none is held */
+    double from_s;      /* sound: its packets from here on (before the start: pre-roll); NAN: as a rule */
+    int64_t last_dts;   /* decode time of the last packet written (the source's time base) */
+    int64_t overlapped; /* sound's packets dropped as they went back in time */
+    double back_s;      /* pictures: where their times went back (source time) */
 } copy_map;
+
+/* A copy of pictures whose times go back (keep: a copy cannot drop a picture the next ones are
+ * decoded from). */
+#define COPY_WENT_BACK AVERROR(ERANGE)
 
 enum { COPY_DROP, COPY_WRITE, COPY_HOLD };
 
@@ -179,11 +187,23 @@ static int write_copied(AVFormatContext *oc, const copy_map *m, AVPacket *pkt, d
     return cf_output_write(oc, pkt);
 }
 
+/* Joined recordings (segments of a stream cat'ed together) often overlap at a joint by a frame
+ * or two: the packets there go back in decode time, which a muxer refuses ("Invalid argument").
+ * The sound's are dropped, as the decoding paths hear the overlap once; the pictures' cannot be. */
+static bool goes_back(copy_map *m, const AVPacket *pkt) {
+    if (!m->written || pkt->dts == AV_NOPTS_VALUE || pkt->dts > m->last_dts) return false;
+    if (m->video) m->back_s = pkt->dts * av_q2d(m->in->time_base);
+    else m->overlapped++;
+    return true;
+}
+
 static int keep(AVFormatContext *oc, copy_map *m, AVPacket *pkt, double zero_s, int what) {
     if (what == COPY_HOLD) {
         if (!m->end_key && !(m->end_key = av_packet_alloc())) return AVERROR(ENOMEM);
         return av_packet_ref(m->end_key, pkt);
     }
+    if (goes_back(m, pkt)) return m->video ? COPY_WENT_BACK : 0;
+    if (pkt->dts != AV_NOPTS_VALUE) m->last_dts = pkt->dts;
     int ret = 0;
     m->written++;
     if (m->end_key && m->end_key->data) ret = write_copied(oc, m, m->end_key, zero_s);
@@ -364,6 +384,12 @@ cf_err cfclip_stream_copy(cf_media_input *in, cfclip_format format, bool use_aud
     if (ret < 0) goto end;
     if ((ret = cf_media_rewind(in, read_from)) < 0) goto end;
     if ((ret = copy_loop(in, oc, maps, n, origin_s, zero_s, end_s, p)) < 0) goto end;
+    for (int i = 0; i < n; i++)
+        if (maps[i].overlapped)
+            cf_log_info("clip",
+                        "stream copy: audio stream %d: %lld packets that went back in time (joined "
+                        "recordings) dropped",
+                        maps[i].in->index, (long long)maps[i].overlapped);
     const copy_map *empty = nothing_written(maps, n), *early = ended_early(in, maps, n, end_s);
     if (empty) /* the decoding path leaves such a stream out and says why */
         rc = cf_error_set(err, CF_ERR_INVALID_MEDIA, "stream copy: stream %d has nothing in the range",
@@ -383,6 +409,13 @@ end:
     }
     if (rc) return rc;
     if (ret == AVERROR_EXIT) return cf_error_set(err, CF_ERR_CANCELLED, "stream copy: cancelled");
+    for (int i = 0; ret == COPY_WENT_BACK && i < n; i++)
+        if (maps[i].video)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "stream copy: the pictures' times go back at %.3f s (joined recordings or "
+                                "a damaged file): a copy cannot keep them; trim mode accurate or smart "
+                                "makes that stretch again",
+                                maps[i].back_s - in->start_us / 1e6);
     if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path, av_err2str(ret));
     return CF_OK;
 }
