@@ -26,6 +26,7 @@
 #include "clipforge/media.h"
 #include "clipforge/render.h"
 #include "clipforge/uri.h"
+#include "gray_reader.h"
 #include "output_file.h"
 #include "reframe.h"
 #include "render_graph.h"
@@ -383,51 +384,23 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
     return CF_OK;
 }
 
-/* Decodes in's first picture into f: 0, or the AVERROR that stopped it (AVERROR_EOF: none;
- * AVERROR_INVALIDDATA: only damaged ones). A damaged packet is passed over, as the render's
- * sources do. */
-static int first_picture(cf_media_input *in, AVCodecContext *dec, AVPacket *pkt, AVFrame *f) {
-    int ret, damaged = 0;
-    bool flushed = false;
-    while ((ret = avcodec_receive_frame(dec, f)) == AVERROR(EAGAIN) && !flushed) {
-        ret = cf_media_read(in, pkt);
-        if (ret >= 0 && pkt->stream_index != in->video_index) {
-            av_packet_unref(pkt);
-            continue;
-        }
-        flushed = ret < 0;
-        ret = avcodec_send_packet(dec, flushed ? NULL : pkt);
-        av_packet_unref(pkt);
-        if (ret == AVERROR_INVALIDDATA) damaged = ret;
-        else if (ret < 0 && ret != AVERROR_EOF) return ret;
-    }
-    if (ret == AVERROR(EAGAIN)) ret = AVERROR_EOF;
-    return ret == AVERROR_EOF && damaged ? damaged : ret;
-}
-
-/* An image overlay is read by the graph's movie filter: its first picture is decoded here first,
- * so that a file without one (a sound, a text) or one that cannot be decoded (a truncated PNG)
- * is refused by name before the render, not as "Invalid argument" from the graph. */
+/* An image overlay is read by the graph's movie filter: its first picture is decoded here first
+ * (the analyses' reader, a still or a video), so that a file without one (a sound, a text) or
+ * one that cannot be decoded (a truncated PNG) is refused by name before the render, not as
+ * "Invalid argument" from the graph. */
 static cf_err check_image(const job *j, size_t k, cf_error *err) {
     const char *path = cf_uri_local_path(j->tl->overlays[k].image_uri);
-    cf_media_input in;
-    AVCodecContext *dec = NULL;
-    AVPacket *pkt = av_packet_alloc();
-    AVFrame *f = av_frame_alloc();
-    cf_err e =
-        pkt && f ? cf_media_open(path, NULL, &in, err) : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (!e && in.video_index < 0)
-        e = cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no picture to show", path);
-    if (!e) e = cf_media_open_decoder(&in, in.video_index, NULL, &dec, err);
-    int ret = e ? 0 : first_picture(&in, dec, pkt, f);
-    if (ret < 0)
+    cf_gray_reader *r = NULL;
+    cf_gray_image img;
+    int64_t at_ms;
+    bool eof = false;
+    cf_error why = {0};
+    cf_err e = cf_gray_reader_open(path, 0, 16, 16, &r, err);
+    if (!e && (cf_gray_reader_next(r, &img, &at_ms, &eof, &why) || eof))
         e = cf_error_set(err, CF_ERR_INVALID_MEDIA,
                          "%s: its picture cannot be decoded, the file is damaged or cut short (%s)", path,
-                         ret == AVERROR_EOF ? "the file ends before one" : av_err2str(ret));
-    if (pkt && f) cf_media_close(&in);
-    avcodec_free_context(&dec);
-    av_packet_free(&pkt);
-    av_frame_free(&f);
+                         eof ? "the file ends before one" : why.msg);
+    cf_gray_reader_close(r);
     if (e) cf_error_prefix(err, "overlays[%zu].image_uri", k);
     return e;
 }
