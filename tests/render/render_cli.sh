@@ -2,7 +2,7 @@
 # End-to-end checks of `clipforge render` that measure the output (ffprobe, decoded pixels,
 # audio levels). Usage: render_cli.sh CLIPFORGE CASE, CASE one of: template, title, captions,
 # duck, music, smartcrop, timeline, joint, cancel, refuse, webhook, slide, split, silence, shown,
-# audiogram, colors, loudness. Media is generated here, tiny; loudness also takes two real
+# audiogram, colors, loudness, animated. Media is generated here, tiny; loudness also takes two real
 # recordings of a Debian package.
 set -euo pipefail
 source "$(dirname "$0")/../signal_lib.sh"
@@ -696,6 +696,49 @@ PY
   [ -z "$(ls -A "$TMPDIR")" ] || fail "temp files left: $(ls -A "$TMPDIR")"
   python3 -c "import sys; sys.exit(0 if $at_s > 0 else 1)" || fail "cancelled before the encode started"
   [ "$stop_ms" -le 1000 ] || fail "took ${stop_ms} ms to stop"
+  ;;
+animated)
+  # Image overlays that move: an animated GIF and a video play from the overlay's start and loop
+  # to its end (read by the render's own sources); a still is held. Each picture is one colour,
+  # so the colour at the logo's place tells which one is shown.
+  gen_black black.mp4 9
+  ffmpeg -v error -y -f lavfi -i "color=c=red:s=64x64:r=2:d=1,geq=r='255*lt(T,0.5)':g=0:b='255*gte(T,0.5)'" \
+    -loop 0 anim.gif
+  ffmpeg -v error -y -f lavfi -i "color=c=red:s=96x64:r=30:d=3,geq=r='255*lt(T,1)':g='255*between(T,1,1.999)':b='255*gte(T,2)'" \
+    -f lavfi -i "sine=f=300:d=3" -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac sting.mp4
+  cat > tl.json <<EOF
+{"canvas": {"width": 320, "height": 180, "fps": 25},
+ "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 9000, "layout": "fit"}],
+ "overlays": [{"kind": "image", "image_uri": "anim.gif", "start_ms": 2000, "end_ms": 6000, "position": "top_left",
+               "width": 0.2},
+              {"kind": "image", "image_uri": "sting.mp4", "start_ms": 2000, "end_ms": 8000, "position": "bottom_right",
+               "width": 0.3, "animation": "fade", "animation_ms": 400}],
+ "outputs": [{"format": "mp4"}]}
+EOF
+  "$bin" render --timeline tl.json --output out.mp4 >/dev/null
+  check "every frame is there: 9 s at 25 fps"
+  [ "$(probe out.mp4 v:0 nb_frames)" = 225 ] || fail "frames: $(probe out.mp4 v:0 nb_frames)"
+  # the colour of a region's mean pixel: r, g, b, or - when dark
+  hue() { # t x y
+    ffmpeg -v error -ss "$1" -i out.mp4 -frames:v 1 -vf "crop=16:16:$2:$3,format=rgb24,scale=1:1" -f rawvideo - |
+      python3 -c 'import sys; p=sys.stdin.buffer.read(); print("-" if max(p)<120 else "rgb"[p.index(max(p))])'
+  }
+  gif=""; for t in 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5; do gif="$gif$(hue $t 30 20)"; done
+  sting=""; for t in 1.0 2.5 3.5 4.5 5.5 6.5 7.5 8.5; do sting="$sting$(hue $t 260 140)"; done
+  echo "GIF at 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5 s: $gif; video at 1.0 2.5 ... 8.5 s: $sting"
+  check "the GIF plays red, blue from 2 s, again and again, and is gone at 6 s"
+  [ "$gif" = "-rbrbrb-" ] || fail "GIF colours $gif"
+  check "the video logo plays red, green, blue from 2 s, then from its start again, gone at 8 s"
+  [ "$sting" = "-rgbrgb-" ] || fail "video logo colours $sting"
+  check "the video's fade-in: half-way at 2.2 s"
+  read -r mid _ _ < <(region out.mp4 2.2 260 140 16 16)
+  read -r full _ _ < <(region out.mp4 2.6 260 140 16 16)
+  echo "video logo luma: 2.2 s $mid, 2.6 s $full"
+  python3 -c "import sys; sys.exit(0 if 8<$mid<0.8*$full else 1)" || fail "no fade-in"
+  check "the logo's sound is not the render's: silence"
+  lvl=$(ffmpeg -v info -i out.mp4 -af astats=metadata=0 -f null - 2>&1 | awk '/Overall/ {o=1} o && /Peak level dB/ {print $NF; exit}')
+  echo "peak $lvl dB"
+  python3 -c "import sys; v='$lvl'; sys.exit(0 if v=='-inf' or float(v)<-60 else 1)" || fail "sound $lvl"
   ;;
 slide)
   # A red square slides in (rising 8 % of the canvas while it fades in) and sinks out: its

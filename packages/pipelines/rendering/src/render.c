@@ -52,7 +52,7 @@ typedef struct job {
     char *debug_video_work;
     cf_captions captions;
     bool has_captions;
-    render_source *sources; /* one per scene, then one per music track (n_sources) */
+    render_source *sources; /* one per scene, per music track, per overlay (n_sources) */
     AVFilterGraph *graph;
     output_file *outs;
     size_t n_outs;
@@ -67,9 +67,15 @@ typedef struct job {
     char loudness_note[160]; /* the target missed: the loudness reached, for the notes */
 } job;
 
-/* The render's sources: one per scene, then one per music track. */
+/* The render's sources: one per scene, then one per music track, then one per overlay (opened
+ * for image overlays only). */
 static size_t n_sources(const job *j) {
-    return j->tl->n_scenes + j->tl->n_audio_tracks;
+    return j->tl->n_scenes + j->tl->n_audio_tracks + j->tl->n_overlays;
+}
+
+/* Overlay k's source in srcs. */
+static render_source *image_source(const job *j, render_source *srcs, size_t k) {
+    return &srcs[j->tl->n_scenes + j->tl->n_audio_tracks + k];
 }
 
 /* ---- inputs ------------------------------------------------------------------------------- */
@@ -384,10 +390,9 @@ static cf_err prepare_scenes(job *j, cf_error *err) {
     return CF_OK;
 }
 
-/* An image overlay is read by the graph's movie filter: its first picture is decoded here first
- * (the analyses' reader, a still or a video), so that a file without one (a sound, a text) or
- * one that cannot be decoded (a truncated PNG) is refused by name before the render, not as
- * "Invalid argument" from the graph. */
+/* An image overlay's first picture is decoded here first (the analyses' reader, a still or a
+ * video), so that a file without one (a sound, a text) or one that cannot be decoded (a
+ * truncated PNG) is refused by name before the render, not left out of it. */
 static cf_err check_image(const job *j, size_t k, cf_error *err) {
     const char *path = cf_uri_local_path(j->tl->overlays[k].image_uri);
     cf_gray_reader *r = NULL;
@@ -433,6 +438,23 @@ static cf_err prepare_music(job *j, size_t m, cf_error *err) {
     return j->plan.music_args[m] ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }
 
+/* Image overlay k read by its render source (RENDER_SOURCE_IMAGE: an animated image or a video
+ * plays from the overlay's start and loops to its end), and its buffer's terms. */
+static cf_err prepare_image(job *j, size_t k, cf_error *err) {
+    const cf_timeline_overlay *o = &j->tl->overlays[k];
+    render_source *s = image_source(j, j->sources, k);
+    cf_err e = check_image(j, k, err);
+    if (e) return e;
+    e = cf_render_source_open(s, cf_uri_local_path(o->image_uri), NULL, RENDER_SOURCE_IMAGE,
+                              o->start_ms / 1000.0, o->end_ms / 1000.0, j->opts->threads, err);
+    if (e) return cf_error_prefix(err, "overlays[%zu].image_uri", k), e;
+    AVBPrint v;
+    av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_render_source_args(s, &v, NULL, NULL);
+    av_bprint_finalize(&v, &j->plan.image_args[k]);
+    return j->plan.image_args[k] ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+}
+
 static cf_err prepare_overlays(job *j, cf_error *err) {
     for (size_t k = 0; k < j->tl->n_overlays; k++) {
         const cf_timeline_overlay *o = &j->tl->overlays[k];
@@ -446,7 +468,7 @@ static cf_err prepare_overlays(job *j, cf_error *err) {
             snprintf(field, sizeof field, "overlays[%zu].image_uri", k);
             snprintf(name, sizeof name, "img%zu", k);
             e = link_input(j, o->image_uri, field, name, &j->plan.image_links[k], err);
-            if (!e) e = check_image(j, k, err);
+            if (!e) e = prepare_image(j, k, err);
         }
         if (e) return e;
     }
@@ -483,13 +505,15 @@ static cf_err alloc_plan(job *j, cf_error *err) {
     j->sources = calloc(n_sources(j), sizeof *j->sources);
     j->plan.text_files = calloc(tl->n_overlays + 1, sizeof *j->plan.text_files);
     j->plan.image_links = calloc(tl->n_overlays + 1, sizeof *j->plan.image_links);
+    j->plan.image_args = calloc(tl->n_overlays + 1, sizeof *j->plan.image_args);
     j->plan.music_links = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_links);
     j->plan.music_streams = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_streams);
     j->plan.music_args = calloc(tl->n_audio_tracks + 1, sizeof *j->plan.music_args);
     j->outs = calloc(tl->n_outputs, sizeof *j->outs);
     j->n_outs = tl->n_outputs;
     if (!j->plan.scenes || !j->sources || !j->plan.text_files || !j->plan.image_links ||
-        !j->plan.music_links || !j->plan.music_streams || !j->plan.music_args || !j->outs)
+        !j->plan.image_args || !j->plan.music_links || !j->plan.music_streams || !j->plan.music_args ||
+        !j->outs)
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     return CF_OK;
 }
@@ -588,6 +612,13 @@ static cf_err bind_sources(job *j, cf_error *err) {
         snprintf(a, sizeof a, "abuffer@sa%zu", i);
         snprintf(c, sizeof c, "buffer@sc%zu", i);
         cf_err e = cf_render_source_bind(&j->sources[i], j->graph, v, a, c, err);
+        if (e) return e;
+    }
+    for (size_t k = 0; k < j->tl->n_overlays; k++) {
+        char v[32];
+        snprintf(v, sizeof v, "buffer@si%zu", k);
+        render_source *s = image_source(j, j->sources, k);
+        cf_err e = s->in.fmt ? cf_render_source_bind(s, j->graph, v, "", "", err) : CF_OK;
         if (e) return e;
     }
     return bind_music(j, j->sources, j->graph, err);
@@ -1121,14 +1152,14 @@ static void release(job *j, bool remove_outputs) {
     }
     for (size_t i = 0; j->sources && i < n_sources(j); i++) cf_render_source_close(&j->sources[i]);
     free(j->sources);
-    for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) {
-        free(j->plan.text_files[k]);
-        free(j->plan.image_links[k]);
-    }
+    for (size_t k = 0; j->plan.text_files && k < j->tl->n_overlays; k++) free(j->plan.text_files[k]);
+    for (size_t k = 0; j->plan.image_links && k < j->tl->n_overlays; k++) free(j->plan.image_links[k]);
+    for (size_t k = 0; j->plan.image_args && k < j->tl->n_overlays; k++) free(j->plan.image_args[k]);
     for (size_t m = 0; j->plan.music_links && m < j->tl->n_audio_tracks; m++) free(j->plan.music_links[m]);
     free(j->plan.scenes);
     free(j->plan.text_files);
     free(j->plan.image_links);
+    free(j->plan.image_args);
     free(j->plan.music_links);
     free(j->plan.music_streams);
     for (size_t m = 0; j->plan.music_args && m < j->tl->n_audio_tracks; m++) free(j->plan.music_args[m]);

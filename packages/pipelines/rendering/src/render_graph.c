@@ -348,22 +348,25 @@ static void image_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {
     if (slide) snprintf(ys, sizeof ys, "'%s+(1-%s)*H*0.08':eval=frame", y, r);
     else snprintf(ys, sizeof ys, "%s", y);
     double s = o->start_ms / 1000.0, e = o->end_ms / 1000.0, a = o->animation_ms / 1000.0;
-    cf_textbuf_printf(&c->b, "movie=filename=%s,scale=%d:-2,format=rgba", c->p->image_links[k],
-                      w < 2 ? 2 : w);
-    bool looped = o->animation != CF_OVERLAY_ANIMATION_NONE && a > 0;
-    if (looped) {
-        /* a still image has one frame: repeat it at the canvas rate so the alpha fade can run */
-        cf_textbuf_printf(&c->b,
-                          ",loop=loop=-1:size=1,setpts=N/(%.3f*TB),fade=t=in:st=%.3f:d=%.3f:alpha=1,"
-                          "fade=t=out:st=%.3f:d=%.3f:alpha=1",
-                          c->fps, s, a, e - a, a);
+    bool cli = c->form == RENDER_GRAPH_CLI, faded = o->animation != CF_OVERLAY_ANIMATION_NONE && a > 0;
+    if (cli) cf_textbuf_printf(&c->b, "movie=filename=%s", c->p->image_links[k]);
+    else cf_textbuf_printf(&c->b, "buffer@si%zu=%s", k, c->p->image_args[k]);
+    cf_textbuf_printf(&c->b, ",scale=%d:-2,format=rgba", w < 2 ? 2 : w);
+    if (faded) {
+        /* the alpha fade runs on pictures at the canvas rate: a still's one picture (movie's) is
+           repeated; the source's pictures span the overlay, and fps fills between them */
+        if (cli) cf_textbuf_printf(&c->b, ",loop=loop=-1:size=1,setpts=N/(%.3f*TB)", c->fps);
+        else cf_textbuf_printf(&c->b, ",fps=%.3f", c->fps);
+        cf_textbuf_printf(&c->b, ",fade=t=in:st=%.3f:d=%.3f:alpha=1,fade=t=out:st=%.3f:d=%.3f:alpha=1", s, a,
+                          e - a, a);
     }
     /* into the canvas's BT.709 here: overlay's own conversion would use BT.601 */
     cf_textbuf_printf(&c->b, ",scale=out_color_matrix=bt709:out_range=tv,format=yuva420p");
-    /* a looped image never ends: the main input decides the end; a single frame is repeated */
+    /* movie's looped still never ends: the main input decides the end; the source's pictures end
+     * with the overlay, and the last one is repeated (enable hides it after the end) */
     cf_textbuf_printf(
         &c->b, "[img%zu];[%s][img%zu]overlay=x=%s:y=%s:shortest=%d:enable='between(t,%.3f,%.3f)'[ov%zu];", k,
-        c->cur_v, k, x, ys, looped, s, e, k);
+        c->cur_v, k, x, ys, cli && faded, s, e, k);
 }
 
 static void bar_overlay(ctx *c, size_t k, const cf_timeline_overlay *o) {

@@ -57,6 +57,7 @@ typedef struct render_plan {
     plan_scene *scenes; /* one per timeline scene */
     char **text_files;  /* per overlay: the text of a text overlay, else NULL */
     char **image_links; /* per overlay: the image of an image overlay, else NULL */
+    char **image_args;  /* per overlay: an image overlay's buffer ("buffer@si<k>") arguments */
     char **music_links; /* per audio track */
     int *music_streams; /* per audio track: the stream of its file it is read from */
     char **music_args;  /* per audio track: its abuffer's ("abuffer@sm<m>") arguments */
@@ -67,8 +68,10 @@ typedef struct render_plan {
 
 typedef enum {
     RENDER_GRAPH_RUN,  /* scenes from buffer sources "buffer@sv<i>" / "abuffer@sa<i>", music
-                          tracks from "abuffer@sm<m>" */
-    RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI */
+                          tracks from "abuffer@sm<m>", images from "buffer@si<k>" (their
+                          pictures timed from the overlay's start, looped: RENDER_SOURCE_IMAGE) */
+    RENDER_GRAPH_CLI,  /* the same graph with movie sources, for the ffmpeg CLI (an animated
+                          image plays once there, from the render's start) */
     RENDER_GRAPH_SOUND /* its sound alone, from the abuffer sources "abuffer@sa<i>", with loud's
                           gain when decided, for the meter: for a trial one output per sound
                           format ("outa<k>": 48 kHz stereo in its encoder's sample format), else

@@ -34,9 +34,14 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     s->start_s = start_s;
     s->end_s = end_s;
     s->counted = (streams & RENDER_SOURCE_MUSIC) == RENDER_SOURCE_MUSIC;
+    s->looped = (streams & RENDER_SOURCE_IMAGE) == RENDER_SOURCE_IMAGE;
+    s->first_s = -1e9;
     bool pictures = streams & RENDER_SOURCE_PICTURES, sound = streams & RENDER_SOURCE_SOUND;
     cf_err e = cf_media_open(path, sel, &s->in, err);
-    if (e || (e = cf_media_require(&s->in, pictures, sound, path, err))) return e;
+    /* an image overlay may be a still picture; its sound is not read */
+    if (!e && s->looped) s->in.audio_index = -1;
+    if (e || (e = cf_media_require(&s->in, pictures && !(s->looped && s->in.still), sound, path, err)))
+        return e;
     /* a source without pictures is drawn as its sound (render_graph.c), which needs its sound */
     if (pictures && s->in.video_index < 0 && (!sound || s->in.audio_index < 0))
         return cf_error_set(
@@ -53,10 +58,11 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     if (!(s->pkt = av_packet_alloc()) || !(s->frame = av_frame_alloc()))
         return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     if (pictures && s->video.index < 0) s->cover = cf_media_cover_picture(&s->in, &s->cover_index);
-    int ret = cf_media_rewind_to_decode(&s->in, s->start_s);
+    double from = s->looped ? s->in.start_us / 1e6 : s->start_s;
+    int ret = cf_media_rewind_to_decode(&s->in, from);
     if (ret < 0)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: cannot seek to %.3f s: %s", path,
-                            s->start_s - s->in.start_us / 1e6, av_err2str(ret));
+                            from - s->in.start_us / 1e6, av_err2str(ret));
     return CF_OK;
 }
 
@@ -212,9 +218,37 @@ static int push_counted(render_source *s, render_lane *l, int *pushed) {
     return pushed_one(l, ret, pushed);
 }
 
+/* A picture of an image overlay, at the render time its place in the file gives (after the
+ * passes played before, from the overlay's start); one at or past the overlay's end ends it,
+ * the picture before held to there. A picture that would go back in time is passed over. */
+static int push_looped(render_source *s, render_lane *l, int *pushed) {
+    AVFrame *f = s->frame;
+    int64_t pts = f->best_effort_timestamp;
+    double own = pts != AV_NOPTS_VALUE ? pts * lane_tb(s, l) : l->last_s > -1e8 ? l->last_s : 0;
+    if (s->first_s < -1e8) s->first_s = own;
+    double t = s->start_s + s->loop_s + own - s->first_s;
+    if (t >= s->end_s) {
+        av_frame_unref(f);
+        l->went_on = true;
+        return end_lane(s, l, s->end_s);
+    }
+    if (l->shown && t <= l->shown_s) return av_frame_unref(f), 0;
+    l->prev_s = l->last_s, l->last_s = own;
+    l->frame_s = f->pkt_duration > 0 ? f->pkt_duration * lane_tb(s, l) : 0;
+    s->pass_pictures++;
+    int ret = cf_media_fitter_apply(&l->fit, f, l->src, "render", l->index, own - s->in.start_us / 1e6);
+    if (ret >= 0) {
+        f->pts = llrint(t / lane_tb(s, l));
+        ret = push_picture(s, l, f, t);
+    }
+    av_frame_unref(f);
+    return pushed_one(l, ret, pushed);
+}
+
 /* Pushes one decoded frame; *pushed counts it. */
 static int push(render_source *s, render_lane *l, int *pushed) {
     if (s->counted) return push_counted(s, l, pushed);
+    if (s->looped) return push_looped(s, l, pushed);
     AVFrame *f = s->frame;
     f->pts = f->best_effort_timestamp;
     double t = f->pts == AV_NOPTS_VALUE ? l->last_s : f->pts * lane_tb(s, l);
@@ -264,15 +298,35 @@ static int decode(render_source *s, render_lane *l, const AVPacket *pkt, int *pu
 
 static double stated_end(const render_source *s, int index, bool *own);
 
+/* Passes shorter than this are not played again (a still with two pictures at one time). */
+#define MIN_PASS_S 0.02
+
+/* An image overlay's file ended before the overlay: when it holds several pictures it is read
+ * again from its start, the next pass timed after this one (its pictures' span and the last
+ * one's duration, else their mean interval). True when so. */
+static bool replay(render_source *s, render_lane *l) {
+    int n = s->pass_pictures;
+    double span = l->last_s - s->first_s;
+    double last = l->frame_s > 0 ? l->frame_s : n > 1 ? span / (n - 1) : 0;
+    if (n < 2 || span + last < MIN_PASS_S || cf_media_rewind_to_decode(&s->in, s->in.start_us / 1e6) < 0)
+        return false;
+    avcodec_flush_buffers(l->dec);
+    s->loop_s += span + last;
+    s->pass_pictures = 0;
+    return true;
+}
+
 static int finish(render_source *s) {
     int pushed = 0, ret = 0;
     render_lane *lanes[2] = {&s->video, &s->audio};
     for (int i = 0; i < 2 && ret >= 0; i++) {
         if (lanes[i]->done) continue;
         ret = decode(s, lanes[i], NULL, &pushed);
+        if (ret >= 0 && !lanes[i]->done && s->looped && replay(s, lanes[i])) continue;
         if (ret >= 0 && !lanes[i]->done) ret = push_before(s, lanes[i], -1); /* nothing came after it */
         if (ret >= 0 && !lanes[i]->done)
-            ret = end_lane(s, lanes[i], fmin(s->end_s, stated_end(s, lanes[i]->index, NULL)));
+            ret = end_lane(s, lanes[i],
+                           s->looped ? s->end_s : fmin(s->end_s, stated_end(s, lanes[i]->index, NULL)));
     }
     return ret;
 }

@@ -22,6 +22,7 @@ typedef struct render_lane {
     int64_t samples;      /* audio of a counted source: the samples pushed */
     AVFrame *shown;       /* video: the latest picture pushed, and its source time */
     double shown_s;
+    double frame_s;      /* video of a looped source: the latest picture's own duration (0 = unknown) */
     bool done;           /* end of stream pushed */
     bool went_on;        /* the stream goes on past the scene (not cut short) */
     bool went_back;      /* its timestamps went back from last_s (a damaged file) */
@@ -33,6 +34,10 @@ typedef struct render_source {
     render_lane video, audio;
     double start_s, end_s; /* source times (stream timestamps) the scene shows */
     bool counted;          /* RENDER_SOURCE_MUSIC: timed by its samples, no window */
+    bool looped;           /* RENDER_SOURCE_IMAGE: start_s and end_s are the render's times */
+    double first_s;        /* looped: the file's first picture's own time (-1e9 until seen) */
+    double loop_s;         /* looped: how long the passes played before this one lasted */
+    int pass_pictures;     /* looped: pictures of this pass */
     AVPacket *pkt;
     AVFrame *frame;
     AVFrame *cover;             /* a source without video: its cover picture, if it has one (owned) */
@@ -48,11 +53,16 @@ typedef enum {
     /* the sound of a music track: the whole file from its start, each frame timed by the
        samples before it (its own times, which may start late or jump, are not its timeline) */
     RENDER_SOURCE_MUSIC = 4 | RENDER_SOURCE_SOUND,
+    /* the pictures of an image overlay shown over [start_s, end_s) of the render: from the
+       file's start, each timed by its own time from the first; when the file ends before the
+       overlay does it is played again (an animated GIF, a video loops), a still is held */
+    RENDER_SOURCE_IMAGE = 8 | RENDER_SOURCE_PICTURES,
 } render_source_streams;
 
 /* Opens path for a scene showing source times [start_s, end_s) (media time + the file's start
  * time), choosing streams by sel, decoding those of streams. Positions it for the first frame.
- * RENDER_SOURCE_MUSIC ignores start_s and end_s: the file is read from its start to its end. */
+ * RENDER_SOURCE_MUSIC ignores start_s and end_s: the file is read from its start to its end;
+ * RENDER_SOURCE_IMAGE reads it from its start too, start_s and end_s being times of the render. */
 cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_select *sel,
                              render_source_streams streams, double start_s, double end_s, int threads,
                              cf_error *err);
