@@ -549,6 +549,11 @@ sys.exit(1 if bad or n < 95 else 0)' || fail "box left the crop"
 import sys
 d=sys.stdin.buffer.read(); red=sum(1 for i in range(0,len(d),3) if d[i]>180 and d[i+1]<80 and d[i+2]<80)
 print(red, "red pixels"); sys.exit(0 if red > 1000 else 1)' || fail "no crop frame drawn"
+  check "debug video of an MPEG-TS starting at 11.4 s: every picture of the span (it was empty)"
+  ffmpeg -v error -y -i box.mp4 -c copy -output_ts_offset 10 box.ts
+  "$bin" render --template shorts-smartcrop --input box.ts --span 1:3 --format vertical --size 180x320 \
+    --output ts.mp4 --debug-video ts_path.mp4 >/dev/null
+  [ "$(probe ts_path.mp4 v:0 nb_frames)" = 50 ] || fail "debug video of the TS: $(probe ts_path.mp4 v:0 nb_frames) frames"
   ;;
 timeline)
   gen_src a.mp4 3

@@ -1,4 +1,5 @@
-/* debug_video.c — source span + drawbox moved by sendcmd, through the render output writer. */
+/* debug_video.c — source span (read by a render source) + drawbox moved by sendcmd, through the
+ * render output writer. */
 #include "debug_video.h"
 
 #include <libavfilter/avfilter.h>
@@ -8,6 +9,7 @@
 
 #include "clipforge/media.h"
 #include "output_file.h"
+#include "render_source.h"
 
 static cf_err write_commands(const cf_camera_path *cp, const char *path, cf_error *err) {
     FILE *f = fopen(path, "wb");
@@ -36,39 +38,63 @@ static cf_err build(AVFilterGraph *g, const char *desc, AVFilterContext **sink, 
     return ret < 0 ? cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter graph", ret) : CF_OK;
 }
 
-cf_err cf_debug_video_write(const char *link, const char *upright, double seek_s, double t0, double t1,
+/* The graph: the span's pictures from the source's buffer, shifted by its start (as a scene's),
+ * upright, the crop drawn. */
+static char *describe(const render_source *src, const char *upright, double t0, double t1,
+                      const cf_camera_path *cp, const char *cmd_path) {
+    AVBPrint args, d;
+    av_bprint_init(&args, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&d, 0, AV_BPRINT_SIZE_UNLIMITED);
+    cf_render_source_args(src, &args, NULL, NULL);
+    av_bprintf(&d,
+               "buffer@sv0=%s,trim=start=%.6f:end=%.6f,setpts=round(PTS-%.6f/TB)%s,sendcmd=f=%s,"
+               "drawbox@db=x=0:y=0:w=%d:h=%d:color=red:t=%d,scale=640:-2,format=yuv420p[outv0]",
+               args.str, t0, t1, t0, upright, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
+    av_bprint_finalize(&args, NULL);
+    char *desc = NULL;
+    if (av_bprint_is_complete(&d)) av_bprint_finalize(&d, &desc);
+    else av_bprint_finalize(&d, NULL);
+    return desc;
+}
+
+/* Pulls the graph to its end, reading the source when it waits for it. */
+static cf_err pump(AVFilterGraph *g, render_source *src, output_file *o, cf_progress *progress,
+                   cf_error *err) {
+    for (;;) {
+        if (cf_progress_cancelled(progress)) return cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
+        int ret = avfilter_graph_request_oldest(g);
+        if (ret == AVERROR(EAGAIN) && !cf_render_source_done(src)) ret = cf_render_source_feed(src);
+        else if (ret == AVERROR(EAGAIN)) ret = AVERROR_BUG; /* waits for input that has ended */
+        if (ret < 0 && cf_render_source_went_back(src, "debug video", err)) return err->code;
+        if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN))
+            return cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter", ret);
+        cf_err e = cf_render_output_drain(o, NULL, NULL, err);
+        if (e || ret == AVERROR_EOF) return e;
+    }
+}
+
+cf_err cf_debug_video_write(const char *path, const char *upright, double t0, double t1, int threads,
                             const cf_camera_path *cp, const char *cmd_path, const char *out_path,
                             cf_progress *progress, cf_error *err) {
     cf_err e = write_commands(cp, cmd_path, err);
     if (e) return e;
-    char desc[2048];
-    int n = snprintf(desc, sizeof desc,
-                     "movie=filename=%s:sp=%.3f,trim=start=%.3f:end=%.3f,setpts=PTS-STARTPTS%s,sendcmd=f=%s,"
-                     "drawbox@db=x=0:y=0:w=%d:h=%d:color=red:t=%d,scale=640:-2,format=yuv420p[outv0]",
-                     link, seek_s, t0, t1, upright, cmd_path, cp->crop_w, cp->crop_h, cp->src_w / 160 + 2);
-    if (n < 0 || (size_t)n >= sizeof desc)
-        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "debug video: path too long");
+    render_source src;
+    char *desc = NULL;
     /* a debugging aid, one file: written where the render says (its temp dir) */
     output_file o = {.path = (char *)out_path, .work_path = (char *)out_path, .format = CF_TARGET_FORMAT_MP4};
     AVFilterGraph *g = avfilter_graph_alloc();
-    if (!g) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
-    if (!(e = build(g, desc, &o.vsink, err)) && !(e = cf_render_output_open(&o, 0, 0, err))) {
-        for (;;) {
-            if (cf_progress_cancelled(progress)) {
-                e = cf_error_set(err, CF_ERR_CANCELLED, "render cancelled");
-                break;
-            }
-            int ret = avfilter_graph_request_oldest(g);
-            if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) {
-                e = cf_av_fail(err, CF_ERR_PROCESSING, "debug video", "filter", ret);
-                break;
-            }
-            if ((e = cf_render_output_drain(&o, NULL, NULL, err)) || ret == AVERROR_EOF) break;
-        }
-        if (!e) e = cf_render_output_finish(&o, err);
-    }
+    e = cf_render_source_open(&src, path, NULL, RENDER_SOURCE_PICTURES, t0, t1, threads, err);
+    if (!e && (!g || !(desc = describe(&src, upright, t0, t1, cp, cmd_path))))
+        e = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (!e) e = build(g, desc, &o.vsink, err);
+    if (!e) e = cf_render_source_bind(&src, g, "buffer@sv0", "", "", err);
+    if (!e) e = cf_render_output_open(&o, 0, 0, err);
+    if (!e) e = pump(g, &src, &o, progress, err);
+    if (!e) e = cf_render_output_finish(&o, err);
     cf_render_output_close(&o);
     avfilter_graph_free(&g);
+    cf_render_source_close(&src);
+    free(desc);
     if (e && o.created) unlink(out_path);
     return e;
 }

@@ -213,10 +213,9 @@ static cf_err smart_crop(job *j, size_t i, const char *source, cf_error *err) {
         if (!j->debug_video_work) j->debug_video_work = cf_path_join(j->tmp, "debug.mp4");
         double t0 = j->plan.scenes[i].start_s + s->in_ms / 1000.0,
                t1 = j->plan.scenes[i].start_s + s->out_ms / 1000.0;
-        e = cmd && j->debug_video_work
-                ? cf_debug_video_write(j->plan.scenes[i].link, shown, s->in_ms / 1000.0, t0, t1, &cp, cmd,
-                                       j->debug_video_work, &part, err)
-                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+        e = cmd && j->debug_video_work ? cf_debug_video_write(source, shown, t0, t1, j->opts->threads, &cp,
+                                                              cmd, j->debug_video_work, &part, err)
+                                       : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         j->debug_video_done = !e;
         free(cmd);
     }
