@@ -114,6 +114,8 @@ cf_err cf_render_output_drain(output_file *o, void (*on_video)(void *, const AVF
 }
 
 cf_err cf_render_output_finish(output_file *o, cf_error *err) {
+    /* a file with no picture is a loss, not a result (the muxer writes one without complaint) */
+    if (!o->frames) return cf_error_set(err, CF_ERR_PROCESSING, "%s: the render gave no picture", o->path);
     cf_err e = encode(o, o->venc, o->vst, NULL, err);
     if (!e && o->aenc) e = encode(o, o->aenc, o->ast, NULL, err);
     if (e) return e;

@@ -38,7 +38,7 @@ cf_err cf_render_output_open(output_file *o, int64_t bitrate, int threads, cf_er
  * before it is encoded. */
 cf_err cf_render_output_drain(output_file *o, void (*on_video)(void *user, const AVFrame *f, AVRational tb),
                               void *user, cf_error *err);
-/* Flushes encoders and writes the trailer. */
+/* Flushes encoders and writes the trailer; fails when no picture was encoded. */
 cf_err cf_render_output_finish(output_file *o, cf_error *err);
 /* Frees everything (NULL-safe fields); does not delete the file. */
 void cf_render_output_close(output_file *o);
