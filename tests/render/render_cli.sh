@@ -711,17 +711,20 @@ animated)
     -loop 0 anim.gif
   ffmpeg -v error -y -f lavfi -i "color=c=red:s=96x64:r=30:d=3,geq=r='255*lt(T,1)':g='255*between(T,1,1.999)':b='255*gte(T,2)'" \
     -f lavfi -i "sine=f=300:d=3" -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac sting.mp4
+  ffmpeg -v error -y -f lavfi -i color=c=green:s=64x64 -frames:v 1 still.png
   cat > tl.json <<EOF
 {"canvas": {"width": 320, "height": 180, "fps": 25},
  "scenes": [{"source_uri": "black.mp4", "in_ms": 0, "out_ms": 9000, "layout": "fit"}],
  "overlays": [{"kind": "image", "image_uri": "anim.gif", "start_ms": 2000, "end_ms": 6000, "position": "top_left",
                "width": 0.2},
-              {"kind": "image", "image_uri": "sting.mp4", "start_ms": 2000, "end_ms": 8000, "position": "bottom_right",
-               "width": 0.3, "animation": "fade", "animation_ms": 400}],
+              {"kind": "image", "image_uri": "sting.mp4", "start_ms": 2000, "end_ms": 9000, "position": "bottom_right",
+               "width": 0.3, "animation": "fade", "animation_ms": 400},
+              {"kind": "image", "image_uri": "still.png", "start_ms": 7000, "end_ms": 9000, "position": "top_right",
+               "width": 0.2}],
  "outputs": [{"format": "mp4"}]}
 EOF
   "$bin" render --timeline tl.json --output out.mp4 >/dev/null
-  check "every frame is there: 9 s at 25 fps"
+  check "every frame is there, and no more: 9 s at 25 fps (pictures of the logos reach past the last one)"
   [ "$(probe out.mp4 v:0 nb_frames)" = 225 ] || fail "frames: $(probe out.mp4 v:0 nb_frames)"
   # the colour of a region's mean pixel: r, g, b, or - when dark
   hue() { # t x y
@@ -730,11 +733,14 @@ EOF
   }
   gif=""; for t in 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5; do gif="$gif$(hue $t 30 20)"; done
   sting=""; for t in 1.0 2.5 3.5 4.5 5.5 6.5 7.5 8.5; do sting="$sting$(hue $t 260 140)"; done
-  echo "GIF at 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5 s: $gif; video at 1.0 2.5 ... 8.5 s: $sting"
+  still="$(hue 6.5 270 20)$(hue 7.5 270 20)$(hue 8.9 270 20)"
+  echo "GIF at 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5 s: $gif; video at 1.0 2.5 ... 8.5 s: $sting; still at 6.5 7.5 8.9 s: $still"
   check "the GIF plays red, blue from 2 s, again and again, and is gone at 6 s"
   [ "$gif" = "-rbrbrb-" ] || fail "GIF colours $gif"
-  check "the video logo plays red, green, blue from 2 s, then from its start again, gone at 8 s"
-  [ "$sting" = "-rgbrgb-" ] || fail "video logo colours $sting"
+  check "the video logo plays red, green, blue from 2 s, then from its start again to the end"
+  [ "$sting" = "-rgbrgbr" ] || fail "video logo colours $sting"
+  check "the still shows from 7 s to the end"
+  [ "$still" = "-gg" ] || fail "still $still"
   check "the video's fade-in: half-way at 2.2 s"
   read -r mid _ _ < <(region out.mp4 2.2 260 140 16 16)
   read -r full _ _ < <(region out.mp4 2.6 260 140 16 16)

@@ -438,14 +438,17 @@ static cf_err prepare_music(job *j, size_t m, cf_error *err) {
 }
 
 /* Image overlay k read by its render source (RENDER_SOURCE_IMAGE: an animated image or a video
- * plays from the overlay's start and loops to its end), and its buffer's terms. */
+ * plays from the overlay's start and loops to its end), and its buffer's terms. Its pictures stop
+ * before the render's last one: overlay goes on while either input does, and a picture after
+ * the last scene picture would add a picture to the render. */
 static cf_err prepare_image(job *j, size_t k, cf_error *err) {
     const cf_timeline_overlay *o = &j->tl->overlays[k];
     render_source *s = image_source(j, j->sources, k);
+    double last = j->plan.duration_ms / 1000.0 - 1.0 / j->tl->canvas.fps;
     cf_err e = check_image(j, k, err);
     if (e) return e;
     e = cf_render_source_open(s, cf_uri_local_path(o->image_uri), NULL, RENDER_SOURCE_IMAGE,
-                              o->start_ms / 1000.0, o->end_ms / 1000.0, j->opts->threads, err);
+                              o->start_ms / 1000.0, fmin(o->end_ms / 1000.0, last), j->opts->threads, err);
     if (e) return cf_error_prefix(err, "overlays[%zu].image_uri", k), e;
     AVBPrint v;
     av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
