@@ -850,6 +850,13 @@ open('damaged.png', 'wb').write(d)"
   done
   grep -q "cannot be decoded" err_logo.txt || fail "damaged.png: not said"
   [ ! -e logo.mp4 ] || fail "logo.mp4 written"
+  check "an animated WebP (FFmpeg 5.1 decodes stills only) is named as such, not as a file without pictures"
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=64x64:r=5:d=1" -loop 0 anim.webp
+  set +e; "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
+    --logo anim.webp --output logo.mp4 2> err_webp.txt; rc=$?; set -e
+  cat err_webp.txt
+  [ "$rc" -ne 0 ] && grep -q "anim.webp is an animated WebP" err_webp.txt || fail "animated WebP ($rc)"
+  [ ! -e logo.mp4 ] || fail "logo.mp4 written"
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
     --logo logo.png --output logo.mp4 >/dev/null || fail "the whole logo refused"
   ;;

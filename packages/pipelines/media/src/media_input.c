@@ -472,6 +472,15 @@ static bool unfinished_recording(const char *path) {
     return yes;
 }
 
+/* A WebP whose picture size FFmpeg could not read: an animated one (Debian 12's FFmpeg 5.1
+ * decodes still WebP only, and leaves an animation's stream without a size). */
+static bool animated_webp(const AVFormatContext *fmt) {
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if (fmt->streams[i]->codecpar->codec_id == AV_CODEC_ID_WEBP && looks_empty(fmt->streams[i]))
+            return true;
+    return false;
+}
+
 static cf_err open_input(const char *path, AVIOContext *io, const cf_media_select *sel, cf_media_input *in,
                          cf_error *err) {
     cf_err rc = CF_OK;
@@ -510,7 +519,13 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     prefer_heard(in, sel);
     fill_facts(in);
     if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
+        bool webp = animated_webp(in->fmt);
         cf_media_close(in);
+        if (webp)
+            return cf_error_set(err, CF_ERR_UNSUPPORTED,
+                                "%s is an animated WebP, whose pictures this FFmpeg build cannot decode "
+                                "(give a GIF, a PNG or a video)",
+                                path);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
     }
