@@ -746,6 +746,18 @@ EOF
   read -r full _ _ < <(region out.mp4 2.6 260 140 16 16)
   echo "video logo luma: 2.2 s $mid, 2.6 s $full"
   python3 -c "import sys; sys.exit(0 if 8<$mid<0.8*$full else 1)" || fail "no fade-in"
+  check "a phone's video (turned a quarter by its display matrix) is shown upright (taller than wide), not on its side"
+  ffmpeg -v error -y -f lavfi -i "color=c=red:s=96x64:r=30:d=2" -c:v libx264 -pix_fmt yuv420p flat.mp4
+  ffmpeg -v error -y -i flat.mp4 -c copy -metadata:s:v:0 rotate=90 phone.mp4
+  "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format horizontal --size 320x180 \
+    --logo phone.mp4 --output phone_logo.mp4 >/dev/null
+  ffmpeg -v error -ss 0.5 -i phone_logo.mp4 -frames:v 1 -vf format=rgb24 -f rawvideo - | python3 -c '
+import sys
+d = sys.stdin.buffer.read(); W = 320
+red = [(i // 3) % W for i in range(0, len(d), 3) if d[i] > 150 and d[i + 1] < 90 and d[i + 2] < 90]
+rows = [(i // 3) // W for i in range(0, len(d), 3) if d[i] > 150 and d[i + 1] < 90 and d[i + 2] < 90]
+w, h = max(red) - min(red) + 1, max(rows) - min(rows) + 1
+print("logo", w, "x", h); sys.exit(0 if h > 1.3 * w else 1)' || fail "the phone video logo is not upright"
   check "the logo's sound is not the render's: silence"
   lvl=$(ffmpeg -v info -i out.mp4 -af astats=metadata=0 -f null - 2>&1 | awk '/Overall/ {o=1} o && /Peak level dB/ {print $NF; exit}')
   echo "peak $lvl dB"

@@ -210,6 +210,12 @@ void cf_media_upright_filters(const cf_media_input *in, double out_fps, double s
     if (!cf_media_is_hdr(in))
         cf_media_color_filters((enum AVPixelFormat)par->format, par->color_space, par->color_range,
                                par->width, par->height, cf_media_shown_colors(in).matrix, out);
+    cf_media_shape_filters(in, out);
+}
+
+void cf_media_shape_filters(const cf_media_input *in, AVBPrint *out) {
+    if (in->video_index < 0) return;
+    const AVCodecParameters *par = in->fmt->streams[in->video_index]->codecpar;
     if (in->sar.num != in->sar.den && in->sar.num > 0) {
         int w, h;
         square(par->width, par->height, in->sar, &w, &h);

@@ -453,6 +453,7 @@ static cf_err prepare_image(job *j, size_t k, cf_error *err) {
     AVBPrint v;
     av_bprint_init(&v, 0, AV_BPRINT_SIZE_UNLIMITED);
     cf_render_source_args(s, &v, NULL, NULL);
+    cf_media_shape_filters(&s->in, &v); /* a phone's video turned as players turn it */
     av_bprint_finalize(&v, &j->plan.image_args[k]);
     return j->plan.image_args[k] ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
 }

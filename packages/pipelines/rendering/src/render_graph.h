@@ -57,7 +57,8 @@ typedef struct render_plan {
     plan_scene *scenes; /* one per timeline scene */
     char **text_files;  /* per overlay: the text of a text overlay, else NULL */
     char **image_links; /* per overlay: the image of an image overlay, else NULL */
-    char **image_args;  /* per overlay: an image overlay's buffer ("buffer@si<k>") arguments */
+    char **image_args;  /* per overlay: an image overlay's buffer ("buffer@si<k>") arguments, then
+                           the filters that show its pictures upright (cf_media_shape_filters) */
     char **music_links; /* per audio track */
     int *music_streams; /* per audio track: the stream of its file it is read from */
     char **music_args;  /* per audio track: its abuffer's ("abuffer@sm<m>") arguments */

@@ -166,6 +166,9 @@ void cf_media_shown_size(int w, int h, AVRational sar, int rotation, int *sw, in
  * its crop, and after its scale when that shrinks them), as the tone map works in float RGB: on
  * a 4K phone video it cost 2.7 times the rest of a clip scaled to 1080p. */
 void cf_media_upright_filters(const cf_media_input *in, double out_fps, double speed, AVBPrint *out);
+/* The shape part of those: ",scale=W:H,setsar=1" for pixels that are not square, then the turn;
+ * the pixels' format is kept (an overlay's alpha with it). */
+void cf_media_shape_filters(const cf_media_input *in, AVBPrint *out);
 /* The matrix players read YUV pictures with: the stated one (BT.470BG and SMPTE 170M, the same
  * matrix, as AVCOL_SPC_SMPTE170M), else their guess: BT.709 from 1280 wide or 577 high, BT.601
  * (AVCOL_SPC_SMPTE170M) below and for JPEG's full-range formats. */
