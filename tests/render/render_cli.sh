@@ -440,6 +440,23 @@ captions)
   [ "$white2" -gt 30 ] && [ "$red2" -lt "$white2" ] || fail "first word still highlighted after it was spoken"
   [ -s out.srt ] && grep -q "alpha beta" out.srt && grep -q "00:00:02,000 --> 00:00:03,500" out.srt || fail "srt"
   head -n1 out.vtt | grep -q WEBVTT && grep -q "00:00:02.000 --> 00:00:03.500" out.vtt || fail "vtt"
+  check "an SRT saved by Windows (Windows-1252, or UTF-16 with its mark) is read, its accents kept, and the note says so"
+  printf '1\r\n00:00:02,000 --> 00:00:03,500\r\nCaf\xe9 cr\xe8me\r\n' > latin.srt
+  iconv -f WINDOWS-1252 -t UTF-16 latin.srt > wide.srt
+  for f in latin wide; do
+    "$bin" render --template landscape-clean --input black.mp4 --span 0:4 --format horizontal --size 640x360 \
+      --output "out_$f.mp4" --captions "$f.srt" --json > "$f.json" || fail "$f.srt refused"
+    python3 - "$f" <<'PY2' || fail "$f.srt: captions or note"
+import json, sys
+f = sys.argv[1]
+r = json.load(open(f + ".json"))
+notes = " | ".join(r.get("notes", []))
+srt = open("out_" + f + ".srt", encoding="utf-8").read()
+print(f, "->", repr(srt.splitlines()[2]), "|", notes)
+want = "Windows-1252" if f == "latin" else "UTF-16LE"
+sys.exit(0 if "Café crème" in srt and ("read as " + want) in notes else 1)
+PY2
+  done
   ;;
 duck)
   # "speech": a 440 Hz tone from 1 to 2 s only; music: 2500 Hz all along

@@ -66,14 +66,17 @@ static cf_err add_track(words *w, const cf_caption_track *track, cf_error *err) 
 /* Text said over [s, e) without word times: one cue. */
 static cf_err add_cue(words *w, int64_t s, int64_t e, const char *text, cf_error *err) {
     cf_caption_cue cue = {s, e, (char *)text};
-    cf_caption_track track = {&cue, 1};
+    cf_caption_track track = {.cues = &cue, .n_cues = 1};
     return add_track(w, &track, err);
 }
 
-/* SRT or WebVTT through the transcription package's parser (errors carry the line). */
-static cf_err parse_cues(const char *text, const char *path, words *w, cf_error *err) {
+/* SRT or WebVTT through the transcription package's parser (errors carry the line); *read_as
+ * names the encoding of a file that was not UTF-8. */
+static cf_err parse_cues(const char *text, size_t len, const char *path, words *w, const char **read_as,
+                         cf_error *err) {
     cf_caption_track track = {0};
-    cf_err e = cf_captions_parse(text, strlen(text), &track, err);
+    cf_err e = cf_captions_parse(text, len, &track, err);
+    *read_as = track.read_as;
     if (!e) e = add_track(w, &track, err);
     cf_caption_track_free(&track);
     if (e) cf_error_prefix(err, "%s", path);
@@ -142,7 +145,8 @@ static cf_err parse_transcript(const json_t *root, const char *path, words *w, c
     return CF_OK;
 }
 
-static char *read_all(const char *path, cf_error *err) {
+/* The file's bytes, NUL-terminated (*len without the NUL: UTF-16 text holds NULs). */
+static char *read_all(const char *path, size_t *len, cf_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path, strerror(errno));
@@ -158,6 +162,7 @@ static char *read_all(const char *path, cf_error *err) {
         return NULL;
     }
     buf[n] = 0;
+    *len = n;
     return buf;
 }
 
@@ -180,7 +185,8 @@ static bool looks_like_json(const char *text) {
 cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, cf_captions *out,
                         cf_error *err) {
     memset(out, 0, sizeof *out);
-    char *text = read_all(path, err);
+    size_t len = 0;
+    char *text = read_all(path, &len, err);
     if (!text) return err->code;
     words w = {0};
     cf_err e;
@@ -189,7 +195,7 @@ cf_err cf_captions_load(const char *path, int64_t offset_ms, int64_t limit_ms, c
         e = root ? parse_transcript(root, path, &w, err) : err->code;
         json_decref(root);
     } else if (ends_with(path, ".srt") || ends_with(path, ".vtt") || no_extension(path)) {
-        e = parse_cues(text, path, &w, err);
+        e = parse_cues(text, len, path, &w, &out->read_as, err);
     } else {
         e = cf_error_set(err, CF_ERR_UNSUPPORTED, "%s: captions must be .srt, .vtt or a .json transcript",
                          path);
@@ -251,7 +257,7 @@ static cf_err write_file(cf_textbuf *b, const char *path, cf_error *err) {
 /* The lines as cues, written by the transcription package's SRT / WebVTT writer. */
 static cf_err write_text_cues(const cf_captions *c, int per_line, const char *path, cf_caption_format fmt,
                               cf_error *err) {
-    cf_caption_track track = {calloc(c->n_words + 1, sizeof(cf_caption_cue)), 0};
+    cf_caption_track track = {.cues = calloc(c->n_words + 1, sizeof(cf_caption_cue))};
     cf_err e = track.cues ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "%s: out of memory", path);
     for (size_t i = 0; !e && i < c->n_words;) {
         size_t j = line_end(c, i, per_line);

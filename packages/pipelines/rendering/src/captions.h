@@ -20,6 +20,7 @@ typedef struct cf_caption_word {
 typedef struct cf_captions {
     cf_caption_word *words;
     size_t n_words;
+    const char *read_as; /* an SRT or VTT file that was not UTF-8: what it was read as (static) */
 } cf_captions;
 
 /* Reads path: ".srt", ".vtt" (cue text split into words, timed by their length across the cue)

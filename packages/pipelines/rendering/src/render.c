@@ -1018,6 +1018,17 @@ static cf_err loudness_notes(const job *j, cf_render_result *r, cf_error *err) {
     return j->loudness_note[0] ? cf_notes_add(&r->notes, &r->n_notes, j->loudness_note, err) : CF_OK;
 }
 
+/* A caption file that was not UTF-8 was read as another encoding: said, as the letters of a
+ * Windows-1252 guess may be wrong. */
+static cf_err captions_notes(const job *j, cf_render_result *r, cf_error *err) {
+    if (!j->has_captions || !j->captions.read_as) return CF_OK;
+    char text[CF_NOTE_MAX_BYTES];
+    bool guessed = !strcmp(j->captions.read_as, "Windows-1252");
+    snprintf(text, sizeof text, "captions: %.200s is not UTF-8: read as %s%s", j->tl->captions->source_uri,
+             j->captions.read_as, guessed ? " (save it as UTF-8 if letters look wrong)" : "");
+    return cf_notes_add(&r->notes, &r->n_notes, text, err);
+}
+
 /* One note per scene whose source's streams end before the scene does. */
 static cf_err ended_notes(const job *j, cf_render_result *r, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
@@ -1201,6 +1212,7 @@ cf_err cf_render_timeline(const cf_timeline *tl, const char *clip_id, const cf_r
         if (!e) e = left_out_notes(&j, out, err);
         if (!e) e = ended_notes(&j, out, err);
         if (!e) e = loudness_notes(&j, out, err);
+        if (!e) e = captions_notes(&j, out, err);
         out->processing_time_ms = cf_clock_ms() - t0;
     }
     if (e) cf_render_result_free(out);

@@ -126,6 +126,97 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     return k;
 }
 
+/* ---- text that is not UTF-8 ---------------------------------------------------------------- */
+
+/* Appends code point c as UTF-8 at o; its length. */
+static size_t put_utf8(unsigned c, char *o) {
+    if (c < 0x80) return o[0] = (char)c, 1;
+    if (c < 0x800) return o[0] = (char)(0xC0 | c >> 6), o[1] = (char)(0x80 | (c & 63)), 2;
+    if (c < 0x10000)
+        return o[0] = (char)(0xE0 | c >> 12), o[1] = (char)(0x80 | ((c >> 6) & 63)),
+               o[2] = (char)(0x80 | (c & 63)), 3;
+    o[0] = (char)(0xF0 | c >> 18), o[1] = (char)(0x80 | ((c >> 12) & 63));
+    o[2] = (char)(0x80 | ((c >> 6) & 63)), o[3] = (char)(0x80 | (c & 63));
+    return 4;
+}
+
+/* UTF-16 after its byte order mark (little-endian when le) as UTF-8 in o (3 bytes a unit at
+ * most); its length, or 0 when a surrogate is unpaired. */
+static size_t utf16_to_utf8(const unsigned char *s, size_t n, bool le, char *o) {
+    size_t k = 0;
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        unsigned u = le ? s[i] | s[i + 1] << 8 : s[i] << 8 | s[i + 1];
+        if (u >= 0xD800 && u < 0xDC00 && i + 3 < n) {
+            unsigned v = le ? s[i + 2] | s[i + 3] << 8 : s[i + 2] << 8 | s[i + 3];
+            if (v < 0xDC00 || v > 0xDFFF) return 0;
+            u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+            i += 2;
+        } else if (u >= 0xD800 && u < 0xE000) {
+            return 0;
+        }
+        k += put_utf8(u, o + k);
+    }
+    return k;
+}
+
+/* Windows-1252's 0x80-0x9F (0: not a character); from 0xA0 it is Latin-1, code point = byte. */
+static const unsigned short cp1252_high[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+/* Whether bytes that are not UTF-8 read as Western European text in Windows-1252: every byte a
+ * character there, and the letters mostly ASCII with accents among them (Cyrillic, Greek, Hebrew
+ * or Arabic in their own code pages are letters of 0xC0-0xFF throughout, and would come out as
+ * accented Latin nonsense). */
+static bool reads_as_cp1252(const unsigned char *s, size_t n) {
+    size_t ascii = 0, high = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 0x80 && s[i] < 0xA0 && !cp1252_high[s[i] - 0x80]) return false;
+        if (s[i] >= 0xC0) high++;
+        else if (isalpha(s[i])) ascii++;
+    }
+    return high * 3 <= ascii + high;
+}
+
+/* The text of a file that is not UTF-8 in UTF-8 (*out, malloc'd; NULL when it is UTF-8 already,
+ * a byte order mark kept): UTF-16 with its byte order mark, or Western European Windows-1252
+ * when no byte of it is UTF-8's (a UTF-8 file with a damaged sequence stays UTF-8, and its
+ * error names the line). *read_as names what it was read as. */
+static cf_err to_utf8(const char *text, size_t len, char **out, size_t *out_len, const char **read_as,
+                      cf_error *err) {
+    const unsigned char *s = (const unsigned char *)text;
+    *out = NULL, *read_as = NULL;
+    bool le = len >= 2 && s[0] == 0xFF && s[1] == 0xFE, be = len >= 2 && s[0] == 0xFE && s[1] == 0xFF;
+    size_t multi = 0, bad = 0;
+    for (size_t i = 0; !le && !be && i < len;) {
+        size_t q = utf8_seq(s + i, len - i);
+        multi += q > 1, bad += !q;
+        i += q ? q : 1;
+    }
+    if (!le && !be && (!bad || multi)) return CF_OK;
+    if (!le && !be && !reads_as_cp1252(s, len))
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "the text is neither UTF-8 nor Western European (Windows-1252): save the file "
+                            "as UTF-8");
+    /* a UTF-16 unit makes 3 bytes at most, a Windows-1252 byte 3 (the euro sign) */
+    if (!(*out = malloc(len * 3 + 1))) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
+    size_t k = 0;
+    if (le || be) {
+        if (!(k = utf16_to_utf8(s, len, le, *out)) && len > 3) {
+            free(*out), *out = NULL;
+            return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "the UTF-16 text has an unpaired surrogate");
+        }
+        *read_as = le ? "UTF-16LE" : "UTF-16BE";
+    } else {
+        for (size_t i = 0; i < len; i++)
+            k += put_utf8(s[i] >= 0x80 && s[i] < 0xA0 ? cp1252_high[s[i] - 0x80] : s[i], *out + k);
+        *read_as = "Windows-1252";
+    }
+    *out_len = k;
+    return CF_OK;
+}
+
 static const struct {
     const char *name;
     const char *text;
@@ -262,9 +353,16 @@ static cf_err parse_all(parser *ps, cf_error *err) {
 
 cf_err cf_captions_parse(const char *text, size_t len, cf_caption_track *out, cf_error *err) {
     memset(out, 0, sizeof *out);
-    parser ps = {.r = {text, text ? len : 0, 0, 0}, .out = out};
-    cf_err e = parse_all(&ps, err);
+    char *utf8 = NULL;
+    size_t utf8_len = 0;
+    const char *read_as = NULL;
+    cf_err e = to_utf8(text, text ? len : 0, &utf8, &utf8_len, &read_as, err);
+    if (e) return e;
+    parser ps = {.r = {utf8 ? utf8 : text, utf8 ? utf8_len : text ? len : 0, 0, 0}, .out = out};
+    e = parse_all(&ps, err);
+    free(utf8);
     if (e) cf_caption_track_free(out);
+    else out->read_as = read_as;
     return e;
 }
 

@@ -82,7 +82,10 @@ static void test_end_before_start_and_missing_timing(void **state) {
 
 static void test_bad_bytes_and_empty_files(void **state) {
     (void)state;
-    parse_fails("1\n00:00:01,000 --> 00:00:02,000\nbad \xC3\x28 utf8\n", "line 3: invalid UTF-8");
+    /* a UTF-8 file (it has a good sequence) with a damaged one: the line is named */
+    parse_fails(
+        "1\n00:00:01,000 --> 00:00:02,000\ncaf\xC3\xA9\n\n2\n00:00:03,000 --> 00:00:04,000\nbad \xC3\x28\n",
+        "line 7: invalid UTF-8");
     parse_fails("", "no captions");
     parse_fails("\n\n\r\n", "no captions");
     parse_fails("WEBVTTX\n", "header");
@@ -91,6 +94,57 @@ static void test_bad_bytes_and_empty_files(void **state) {
     assert_int_equal(cf_captions_parse(nul, sizeof nul - 1, &tr, NULL), CF_ERR_INVALID_ARGUMENT);
     tr = parse_ok("WEBVTT\n", 0); /* a WebVTT file may hold no cues */
     cf_caption_track_free(&tr);
+}
+
+/* Windows programs save SRT files in Windows-1252 or UTF-16: read, and said (read_as). */
+static void test_windows_1252_and_utf16_are_read(void **state) {
+    (void)state;
+    cf_caption_track tr =
+        parse_ok("1\r\n00:00:01,000 --> 00:00:02,000\r\nCaf\xE9 cr\xE8me \x96 l\x92\xE9t\xE9 \x80\r\n", 1);
+    assert_string_equal(tr.cues[0].text,
+                        "Caf\xC3\xA9 cr\xC3\xA8me \xE2\x80\x93 l\xE2\x80\x99\xC3\xA9t\xC3\xA9 \xE2\x82\xAC");
+    assert_string_equal(tr.read_as, "Windows-1252");
+    cf_caption_track_free(&tr);
+    tr = parse_ok("1\n00:00:01,000 --> 00:00:02,000\ncaf\xC3\xA9\n", 1);
+    assert_null(tr.read_as); /* UTF-8 as it is */
+    cf_caption_track_free(&tr);
+    /* "1\n00:00:01,000 --> 00:00:02,000\né😀\n" in UTF-16, little- and big-endian */
+    unsigned short units[64];
+    size_t n = 0;
+    units[n++] = 0xFEFF;
+    for (const char *p = "1\n00:00:01,000 --> 00:00:02,000\n"; *p; p++) units[n++] = (unsigned char)*p;
+    units[n++] = 0xE9, units[n++] = 0xD83D, units[n++] = 0xDE00, units[n++] = '\n';
+    for (int be = 0; be < 2; be++) {
+        char bytes[128];
+        for (size_t i = 0; i < n; i++) {
+            bytes[2 * i + be] = (char)(units[i] & 0xFF);
+            bytes[2 * i + !be] = (char)(units[i] >> 8);
+        }
+        cf_error err = {0};
+        if (cf_captions_parse(bytes, 2 * n, &tr, &err) != CF_OK) fail_msg("%s", err.msg);
+        assert_int_equal(tr.n_cues, 1);
+        assert_string_equal(tr.cues[0].text, "\xC3\xA9\xF0\x9F\x98\x80");
+        assert_string_equal(tr.read_as, be ? "UTF-16BE" : "UTF-16LE");
+        cf_caption_track_free(&tr);
+    }
+}
+
+/* Text of another code page would come out as accented Latin nonsense: refused, not guessed. */
+static void test_other_code_pages_are_refused(void **state) {
+    (void)state;
+    /* "Привет мир" in Windows-1251 */
+    parse_fails("1\n00:00:01,000 --> 00:00:02,000\n\xCF\xF0\xE8\xE2\xE5\xF2 \xEC\xE8\xF0\n",
+                "save the file as UTF-8");
+    /* 0x81 is no character in Windows-1252 */
+    parse_fails("1\n00:00:01,000 --> 00:00:02,000\nab\x81 cd\n", "neither UTF-8 nor");
+    /* an unpaired surrogate in UTF-16 */
+    const char bad16[] = "\xFF\xFE"
+                         "1\0\n\0\x00\xD8"
+                         "a\0";
+    cf_caption_track tr;
+    cf_error err = {0};
+    assert_int_equal(cf_captions_parse(bad16, sizeof bad16 - 1, &tr, &err), CF_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.msg, "surrogate"));
 }
 
 static void test_load_file_errors(void **state) {
@@ -126,6 +180,8 @@ int main(void) {
         cmocka_unit_test(test_malformed_timestamp_names_line),
         cmocka_unit_test(test_end_before_start_and_missing_timing),
         cmocka_unit_test(test_bad_bytes_and_empty_files),
+        cmocka_unit_test(test_windows_1252_and_utf16_are_read),
+        cmocka_unit_test(test_other_code_pages_are_refused),
         cmocka_unit_test(test_load_file_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,7 +133,7 @@ static void test_max_duration_splits_slow_speech(void **state) {
 static void test_srt_and_vtt_text(void **state) {
     (void)state;
     cf_caption_cue cues[2] = {{0, 1500, "a <b> & c"}, {3723004, 3725000, "line one\nline two"}};
-    cf_caption_track tr = {cues, 2};
+    cf_caption_track tr = {.cues = cues, .n_cues = 2};
     char *srt = NULL, *vtt = NULL;
     assert_int_equal(cf_captions_format(&tr, CF_CAPTION_SRT, &srt, NULL, NULL), CF_OK);
     assert_string_equal(srt, "1\n00:00:00,000 --> 00:00:01,500\na <b> & c\n\n"
@@ -150,7 +150,7 @@ static void test_srt_and_vtt_text(void **state) {
 static void test_blank_text_lines_are_not_written(void **state) {
     (void)state;
     cf_caption_cue cue = {1000, 2000, " \nword\n\t\nmore"};
-    cf_caption_track tr = {&cue, 1}, back;
+    cf_caption_track tr = {.cues = &cue, .n_cues = 1}, back;
     char *srt = NULL;
     assert_int_equal(cf_captions_format(&tr, CF_CAPTION_SRT, &srt, NULL, NULL), CF_OK);
     assert_string_equal(srt, "1\n00:00:01,000 --> 00:00:02,000\nword\nmore\n\n");
