@@ -768,13 +768,28 @@ EOF
   ffmpeg -v error -y -i flat.mp4 -c copy -metadata:s:v:0 rotate=90 phone.mp4
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format horizontal --size 320x180 \
     --logo phone.mp4 --output phone_logo.mp4 >/dev/null
-  ffmpeg -v error -ss 0.5 -i phone_logo.mp4 -frames:v 1 -vf format=rgb24 -f rawvideo - | python3 -c '
+  upright() { # file: the red logo is taller than wide
+    ffmpeg -v error -ss 0.5 -i "$1" -frames:v 1 -vf format=rgb24 -f rawvideo - | python3 -c '
 import sys
 d = sys.stdin.buffer.read(); W = 320
 red = [(i // 3) % W for i in range(0, len(d), 3) if d[i] > 150 and d[i + 1] < 90 and d[i + 2] < 90]
 rows = [(i // 3) // W for i in range(0, len(d), 3) if d[i] > 150 and d[i + 1] < 90 and d[i + 2] < 90]
 w, h = max(red) - min(red) + 1, max(rows) - min(rows) + 1
-print("logo", w, "x", h); sys.exit(0 if h > 1.3 * w else 1)' || fail "the phone video logo is not upright"
+print("logo", w, "x", h); sys.exit(0 if h > 1.3 * w else 1)'
+  }
+  upright phone_logo.mp4 || fail "the phone video logo is not upright"
+  check "a phone photo (JPEG, EXIF orientation 6: its turn is on the decoded picture) is shown upright"
+  ffmpeg -v error -y -f lavfi -i "color=c=red:s=96x64" -frames:v 1 -q:v 2 flat.jpg
+  python3 - <<'PY2'
+import struct
+d = open("flat.jpg", "rb").read()
+ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack(">I", 0)
+exif = b"Exif\0\0" + b"MM\0\x2a" + struct.pack(">I", 8) + ifd
+open("photo.jpg", "wb").write(d[:2] + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + d[2:])
+PY2
+  "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format horizontal --size 320x180 \
+    --logo photo.jpg --output photo_logo.mp4 >/dev/null
+  upright photo_logo.mp4 || fail "the photo logo is not upright"
   check "the logo's sound is not the render's: silence"
   lvl=$(ffmpeg -v info -i out.mp4 -af astats=metadata=0 -f null - 2>&1 | awk '/Overall/ {o=1} o && /Peak level dB/ {print $NF; exit}')
   echo "peak $lvl dB"

@@ -123,15 +123,54 @@ static cf_err pick(const char *path, const cf_media_select *sel, cf_media_input 
     return rc;
 }
 
-int cf_media_stream_rotation(const AVStream *st) {
-    const uint8_t *matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+/* Clockwise degrees (0, 90, 180, 270) that show upright a picture with display matrix m. */
+static int matrix_rotation(const int32_t *matrix) {
     if (!matrix) return 0;
-    double ccw = av_display_rotation_get((const int32_t *)matrix);
+    double ccw = av_display_rotation_get(matrix);
     if (isnan(ccw)) return 0;
     /* av_display_rotation_get is counter-clockwise; showing the picture upright means turning
      * it clockwise by the same angle. Snap to quarter turns. */
     long quarter = lround(-ccw / 90.0);
     int deg = (int)(((quarter % 4) + 4) % 4) * 90;
+    return deg;
+}
+
+int cf_media_stream_rotation(const AVStream *st) {
+    return matrix_rotation((const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL));
+}
+
+/* The turn of a still picture, which its decoder states on the picture, not the stream: a
+ * phone photo's EXIF orientation (JPEG). Read from a reading of its own, so the caller's
+ * starts at the picture; 0 when none is stated or the picture cannot be read. */
+static int still_rotation(const char *path) {
+    AVFormatContext *fmt = NULL;
+    AVDictionary *opts = NULL;
+    char *url = cfmedia_file_url(path);
+    int deg = 0, ret = url ? cfmedia_access_options(&opts, "file") : AVERROR(ENOMEM);
+    if (ret >= 0) ret = avformat_open_input(&fmt, url, NULL, &opts);
+    av_dict_free(&opts);
+    av_free(url);
+    if (ret >= 0) ret = avformat_find_stream_info(fmt, NULL);
+    const AVCodec *codec = NULL;
+    int index = ret >= 0 ? av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0) : -1;
+    AVCodecContext *dec = index >= 0 && codec ? avcodec_alloc_context3(codec) : NULL;
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    if (dec && pkt && frame && avcodec_parameters_to_context(dec, fmt->streams[index]->codecpar) >= 0 &&
+        avcodec_open2(dec, codec, NULL) >= 0) {
+        while (av_read_frame(fmt, pkt) >= 0) {
+            ret = pkt->stream_index == index ? avcodec_send_packet(dec, pkt) : AVERROR(EAGAIN);
+            av_packet_unref(pkt);
+            if (ret >= 0 && avcodec_send_packet(dec, NULL) >= 0 && avcodec_receive_frame(dec, frame) >= 0)
+                break;
+        }
+        AVFrameSideData *sd = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX);
+        deg = sd && sd->size >= 9 * sizeof(int32_t) ? matrix_rotation((const int32_t *)sd->data) : 0;
+    }
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
     return deg;
 }
 
@@ -518,6 +557,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     }
     prefer_heard(in, sel);
     fill_facts(in);
+    if (in->still && !in->rotation && !io) in->rotation = still_rotation(path);
     if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
         bool webp = animated_webp(in->fmt);
         cf_media_close(in);
