@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/log.h"
+
 #define MAX_TIMESTAMP_HOURS 100000 /* bounds the arithmetic, far past any real media */
 
 typedef struct reader {
@@ -384,6 +386,7 @@ cf_err cf_captions_load_file(const char *path, size_t max_bytes, cf_caption_trac
         e = cf_error_set(err, CF_ERR_TOO_LARGE, "%s: larger than %zu bytes", path, max_bytes);
     else if ((e = cf_captions_parse(buf, n, out, err))) cf_error_prefix(err, "%s", path);
     free(buf);
+    if (!e && out->read_as) cf_log_warn("captions", "%s is not UTF-8: read as %s", path, out->read_as);
     return e;
 }
 
