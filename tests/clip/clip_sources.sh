@@ -21,6 +21,12 @@ echo "  top of the picture: ffmpeg autorotate [$want], ours [$got]"
 python3 -c "import sys; a=list(map(int,'$want'.split())); b=list(map(int,'$got'.split())); sys.exit(0 if max(abs(x-y) for x,y in zip(a,b))<40 else 1)" ||
   fail "picture is not turned the same way as ffmpeg's autorotate"
 
+check "a phone photo's turn (EXIF orientation 6, stated on its decoded picture) is what probe shows"
+gen flat.jpg -f lavfi -i "color=red:s=96x64" -frames:v 1
+python3 "$TESTS/media/exif_orientation.py" flat.jpg photo.jpg 6
+ok probe photo.jpg
+grep -q "rotation 90" out.txt || fail "probe does not show the photo's turn: $(cat out.txt)"
+
 check "wide pixels (a DVD's 720x480 at 32:27, shown 16:9) come out square at the shape shown; crop and GIF in that picture"
 # Left quarter red, the rest blue, stored with wide pixels: shown 854x480, the red 213 wide.
 gen dvd.mpg -f lavfi -i "color=red:s=180x480:r=25:d=2,pad=720:480:0:0:blue,setsar=32/27" -c:v mpeg2video -f vob

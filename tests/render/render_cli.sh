@@ -780,13 +780,7 @@ print("logo", w, "x", h); sys.exit(0 if h > 1.3 * w else 1)'
   upright phone_logo.mp4 || fail "the phone video logo is not upright"
   check "a phone photo (JPEG, EXIF orientation 6: its turn is on the decoded picture) is shown upright"
   ffmpeg -v error -y -f lavfi -i "color=c=red:s=96x64" -frames:v 1 -q:v 2 flat.jpg
-  python3 - <<'PY2'
-import struct
-d = open("flat.jpg", "rb").read()
-ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack(">I", 0)
-exif = b"Exif\0\0" + b"MM\0\x2a" + struct.pack(">I", 8) + ifd
-open("photo.jpg", "wb").write(d[:2] + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + d[2:])
-PY2
+  python3 "$tests_dir/media/exif_orientation.py" flat.jpg photo.jpg 6
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format horizontal --size 320x180 \
     --logo photo.jpg --output photo_logo.mp4 >/dev/null
   upright photo_logo.mp4 || fail "the photo logo is not upright"

@@ -51,9 +51,11 @@ static int put_colors(json_t *s, const AVCodecParameters *par) {
     return rc;
 }
 
-static int put_video(json_t *s, const AVStream *st) {
+/* rot: the turn that shows the stream upright (the chosen stream's is the media layer's, which
+ * reads a still's from its picture) */
+static int put_video(json_t *s, const AVStream *st, int rot) {
     const AVCodecParameters *par = st->codecpar;
-    int rot = cf_media_stream_rotation(st), rc = 0;
+    int rc = 0;
     const char *pix = av_get_pix_fmt_name((enum AVPixelFormat)par->format);
     rc |= put(s, "width", json_integer(par->width));
     rc |= put(s, "height", json_integer(par->height));
@@ -109,7 +111,8 @@ static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
     if (lang && lang->value[0] && strcmp(lang->value, "und"))
         rc |= put(s, "language", json_string(lang->value));
     if (title && title->value[0]) rc |= put(s, "title", json_string(title->value));
-    if (par->codec_type == AVMEDIA_TYPE_VIDEO) rc |= put_video(s, st);
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO)
+        rc |= put_video(s, st, st->index == in->video_index ? in->rotation : cf_media_stream_rotation(st));
     if (par->codec_type == AVMEDIA_TYPE_AUDIO) rc |= put_audio(s, st);
     if (rc) {
         json_decref(s);
