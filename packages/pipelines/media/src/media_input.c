@@ -139,41 +139,6 @@ int cf_media_stream_rotation(const AVStream *st) {
     return matrix_rotation((const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL));
 }
 
-/* The turn of a still picture, which its decoder states on the picture, not the stream: a
- * phone photo's EXIF orientation (JPEG). Read from a reading of its own, so the caller's
- * starts at the picture; 0 when none is stated or the picture cannot be read. */
-static int still_rotation(const char *path) {
-    AVFormatContext *fmt = NULL;
-    AVDictionary *opts = NULL;
-    char *url = cfmedia_file_url(path);
-    int deg = 0, ret = url ? cfmedia_access_options(&opts, "file") : AVERROR(ENOMEM);
-    if (ret >= 0) ret = avformat_open_input(&fmt, url, NULL, &opts);
-    av_dict_free(&opts);
-    av_free(url);
-    if (ret >= 0) ret = avformat_find_stream_info(fmt, NULL);
-    const AVCodec *codec = NULL;
-    int index = ret >= 0 ? av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0) : -1;
-    AVCodecContext *dec = index >= 0 && codec ? avcodec_alloc_context3(codec) : NULL;
-    AVPacket *pkt = av_packet_alloc();
-    AVFrame *frame = av_frame_alloc();
-    if (dec && pkt && frame && avcodec_parameters_to_context(dec, fmt->streams[index]->codecpar) >= 0 &&
-        avcodec_open2(dec, codec, NULL) >= 0) {
-        while (av_read_frame(fmt, pkt) >= 0) {
-            ret = pkt->stream_index == index ? avcodec_send_packet(dec, pkt) : AVERROR(EAGAIN);
-            av_packet_unref(pkt);
-            if (ret >= 0 && avcodec_send_packet(dec, NULL) >= 0 && avcodec_receive_frame(dec, frame) >= 0)
-                break;
-        }
-        AVFrameSideData *sd = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX);
-        deg = sd && sd->size >= 9 * sizeof(int32_t) ? matrix_rotation((const int32_t *)sd->data) : 0;
-    }
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    avformat_close_input(&fmt);
-    return deg;
-}
-
 double cf_media_stream_fps(const AVStream *st) {
     AVRational r = st->avg_frame_rate;
     if (r.num <= 0 || r.den <= 0) r = st->r_frame_rate;
@@ -250,6 +215,36 @@ static int open_again(cf_media_input *in, int64_t analyse_us, bool same_deadline
     if (ret < 0) avformat_close_input(&fmt);
     *out = fmt;
     return ret;
+}
+
+/* The turn of a still picture, which its decoder states on the picture, not the stream: a
+ * phone photo's EXIF orientation (JPEG). Read from a reading of its own (the caller's starts at
+ * the picture), under the same limits; 0 when none is stated or the picture cannot be read. */
+static int still_rotation(cf_media_input *in) {
+    AVFormatContext *fmt = NULL;
+    if (open_again(in, 0, true, &fmt) < 0) return 0;
+    const AVStream *st = fmt->streams[in->video_index];
+    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+    AVCodecContext *dec = codec ? avcodec_alloc_context3(codec) : NULL;
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int deg = 0, ret = dec && pkt && frame ? avcodec_parameters_to_context(dec, st->codecpar) : -1;
+    if (ret >= 0 && cfmedia_limits_max_pixels() > 0) dec->max_pixels = cfmedia_limits_max_pixels();
+    if (ret >= 0 && avcodec_open2(dec, codec, NULL) >= 0) {
+        while (av_read_frame(fmt, pkt) >= 0) {
+            ret = pkt->stream_index == st->index ? avcodec_send_packet(dec, pkt) : AVERROR(EAGAIN);
+            av_packet_unref(pkt);
+            if (ret >= 0 && avcodec_send_packet(dec, NULL) >= 0 && avcodec_receive_frame(dec, frame) >= 0)
+                break;
+        }
+        AVFrameSideData *sd = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX);
+        deg = sd && sd->size >= 9 * sizeof(int32_t) ? matrix_rotation((const int32_t *)sd->data) : 0;
+    }
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&fmt);
+    return deg;
 }
 
 /* ---- a silent default audio stream ---- */
@@ -557,7 +552,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     }
     prefer_heard(in, sel);
     fill_facts(in);
-    if (in->still && !in->rotation && !io) in->rotation = still_rotation(path);
+    if (in->still && !in->rotation && !io) in->rotation = still_rotation(in);
     if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
         bool webp = animated_webp(in->fmt);
         cf_media_close(in);
