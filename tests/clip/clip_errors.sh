@@ -40,6 +40,9 @@ rc=0; "$CF" autoclip --input photo.png --output-dir photo_out >out.txt 2>err.txt
 no_sanitizer_report err.txt
 [ $rc -eq 2 ] && grep -q "still picture (png)" err.txt || fail "autoclip: exit $rc: $(cat err.txt)"
 ok probe photo.png
+head -c 40 photo.png > cut_header.png
+bad 2 "" probe cut_header.png
+grep -q "cut_header.png: its picture cannot be read (a damaged header" err.txt || fail "probe of a PNG cut in its header: $(cat err.txt)"
 
 check "clip: an input whose media data is cut short fails instead of making a short clip"
 rc=0

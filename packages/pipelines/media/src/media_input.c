@@ -554,12 +554,18 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     fill_facts(in);
     if (in->still && !in->rotation && !io) in->rotation = still_rotation(in);
     if (in->video_index < 0 && in->audio_index < 0 && in->unusable_video < 0 && in->unusable_audio < 0) {
-        bool webp = animated_webp(in->fmt);
+        bool webp = animated_webp(in->fmt), picture = image_format(in->fmt) && in->fmt->nb_streams > 0;
         cf_media_close(in);
         if (webp)
             return cf_error_set(err, CF_ERR_UNSUPPORTED,
                                 "%s is an animated WebP, whose pictures this FFmpeg build cannot decode "
                                 "(give a GIF, a PNG or a video)",
+                                path);
+        /* a picture file whose size FFmpeg could not read: a damaged header, or over its limits */
+        if (picture)
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "%s: its picture cannot be read (a damaged header, or a size too large to "
+                                "decode)",
                                 path);
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s has no audio or video stream%s", path,
                             in->audio_empty ? " with data (its audio stream carries no packets)" : "");
