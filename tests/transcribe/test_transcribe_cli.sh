@@ -95,6 +95,11 @@ printf '\xef\xbb\xbf1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i> & welcome
 expect_code 0 "user srt to vtt" "$cf" transcribe --input "$work/user.srt" --format vtt
 grep -q "^00:00:01.000 --> 00:00:02.500$" "$work/out" && grep -q "^Hello &amp; welcome$" "$work/out" \
   && ok "user srt converted" || bad "converted vtt: $(cat "$work/out")"
+# an SRT saved by Windows in Windows-1252: read, its accents kept, and said (warn)
+printf '1\r\n00:00:01,000 --> 00:00:02,500\r\nCaf\xe9 cr\xe8me\r\n' > "$work/latin.srt"
+CLIPFORGE_LOG_LEVEL=warn expect_code 0 "windows-1252 srt to vtt" "$cf" transcribe --input "$work/latin.srt" --format vtt
+grep -q "^Café crème$" "$work/out" && grep -q "read as Windows-1252" "$work/err" \
+  && ok "windows-1252 srt read and said" || bad "vtt: $(cat "$work/out"); err: $(cat "$work/err")"
 printf '1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 --> 00:00:0x,000\nbad\n' > "$work/broken.srt"
 expect_code 2 "malformed srt" "$cf" transcribe --input "$work/broken.srt"
 grep -q "line 6" "$work/err" && ok "error names line 6" || bad "error: $(cat "$work/err")"
