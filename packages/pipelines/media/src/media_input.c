@@ -219,27 +219,26 @@ static int open_again(cf_media_input *in, int64_t analyse_us, bool same_deadline
 
 /* The turn of a still picture, which its decoder states on the picture, not the stream: a
  * phone photo's EXIF orientation (JPEG). Read from a reading of its own (the caller's starts at
- * the picture), under the same limits; 0 when none is stated or the picture cannot be read. */
+ * the picture), under the same limits, by the media layer's decoder at its smallest size (only
+ * the picture's side data is wanted); 0 when none is stated or the picture cannot be read. */
 static int still_rotation(cf_media_input *in) {
     AVFormatContext *fmt = NULL;
     if (open_again(in, 0, true, &fmt) < 0) return 0;
-    const AVStream *st = fmt->streams[in->video_index];
-    const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
-    AVCodecContext *dec = codec ? avcodec_alloc_context3(codec) : NULL;
+    cf_media_input again = {.fmt = fmt};
+    cf_media_decode_opts smallest = {.threads = 1, .min_width = 1, .min_height = 1};
+    AVCodecContext *dec = NULL;
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
-    int deg = 0, ret = dec && pkt && frame ? avcodec_parameters_to_context(dec, st->codecpar) : -1;
-    if (ret >= 0 && cfmedia_limits_max_pixels() > 0) dec->max_pixels = cfmedia_limits_max_pixels();
-    if (ret >= 0 && avcodec_open2(dec, codec, NULL) >= 0) {
-        while (av_read_frame(fmt, pkt) >= 0) {
-            ret = pkt->stream_index == st->index ? avcodec_send_packet(dec, pkt) : AVERROR(EAGAIN);
-            av_packet_unref(pkt);
-            if (ret >= 0 && avcodec_send_packet(dec, NULL) >= 0 && avcodec_receive_frame(dec, frame) >= 0)
-                break;
-        }
-        AVFrameSideData *sd = av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX);
-        deg = sd && sd->size >= 9 * sizeof(int32_t) ? matrix_rotation((const int32_t *)sd->data) : 0;
-    }
+    cf_error ignored;
+    int ret =
+        pkt && frame && !cf_media_open_decoder(&again, in->video_index, &smallest, &dec, &ignored) ? 0 : -1;
+    while (ret >= 0 && (ret = av_read_frame(fmt, pkt)) >= 0 && pkt->stream_index != in->video_index)
+        av_packet_unref(pkt);
+    /* a still is one picture: its packet, then the end */
+    bool got = ret >= 0 && avcodec_send_packet(dec, pkt) >= 0 && avcodec_send_packet(dec, NULL) >= 0 &&
+               avcodec_receive_frame(dec, frame) >= 0;
+    AVFrameSideData *sd = got ? av_frame_get_side_data(frame, AV_FRAME_DATA_DISPLAYMATRIX) : NULL;
+    int deg = sd && sd->size >= 9 * sizeof(int32_t) ? matrix_rotation((const int32_t *)sd->data) : 0;
     av_frame_free(&frame);
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
