@@ -24,7 +24,7 @@ for way in up down rate; do
   gen "$way.ts" -f concat -i "$way.txt" -c copy
   ok clip --input "$way.ts" --output "$way.mp4" --trim 1:7 --trim-mode accurate
   grep -q "audio stream 1 changes its sound at [0-9.]* s" err.txt || fail "$way: the change is not logged: $(cat err.txt)"
-  ok render --template shorts-blur --input "$way.ts" --span 1:7 --format vertical --output "$way-r.mp4"
+  ok render --template shorts-blur --input "$way.ts" --span 1:7 --format vertical --size 90x160 --output "$way-r.mp4"
   for out in "$way.mp4" "$way-r.mp4"; do
     levels=$(loud "$out")
     echo "  $out: audio $(sval "$out" a:0 duration) s, $(sval "$out" a:0 channels) channels, each second at [$levels] dB"

@@ -80,7 +80,7 @@ grep "^note:" out.txt | grep -vq "^note: smart cut: " && fail "notes on a whole 
 approx "$(sval pids.mp4 v:0 duration)" 6.0 0.1 && approx "$(sval pids.mp4 a:0 duration)" 6.0 0.1 ||
   fail "pids.ts 1-7: video $(sval pids.mp4 v:0 duration) s, audio $(sval pids.mp4 a:0 duration) s"
 [ "$(pitch pids.mp4 1)/$(pitch pids.mp4 4.5)" = 440.0/880.0 ] || fail "pids.ts 1-7: pitch $(pitch pids.mp4 1), then $(pitch pids.mp4 4.5) Hz"
-ok render --template shorts-blur --input pids.ts --span 1:7 --format vertical --output pids-r.mp4 --json
+ok render --template shorts-blur --input pids.ts --span 1:7 --format vertical --size 90x160 --output pids-r.mp4 --json
 python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert not any('ends at' in x for x in n), n" ||
   fail "render: a stream said to end before the scene: $(cat out.txt)"
 # the second recording in another codec cannot carry the first's video on: left out, and said
@@ -92,7 +92,7 @@ grep -q "^note: left out of the result: video stream 1 (mpeg2video)" out.txt || 
 # the first recording's stream ends at 4 s: the clip says it is shorter than asked
 grep -q "^note: the clip is 3.0 s long, not the 6.0 s asked for" out.txt || fail "no note of the shorter clip: $(cat out.txt)"
 # a render holds the last picture to the scene's end, and says so
-ok render --template shorts-blur --input pidsx.ts --span 1:7 --format vertical --output pidsx-r.mp4 --json
+ok render --template shorts-blur --input pidsx.ts --span 1:7 --format vertical --size 90x160 --output pidsx-r.mp4 --json
 python3 -c "import json; n=json.load(open('out.txt'))['notes']; assert any('video stream 0 ends at 4.0 s, before the scene does (7.0 s)' in x for x in n), n" ||
   fail "render: no note of the stream ending before the scene: $(cat out.txt)"
 

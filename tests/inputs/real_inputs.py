@@ -254,7 +254,7 @@ def run_file(cf, name, path, work):
     if name not in TRANSCRIBED:
         return
     out = os.path.join(work, name + "-transcript.json")
-    r = rm.clipforge(cf, "transcribe", "--input", path, "--format", "json", "--output", out)
+    r = rm.clipforge(cf, "transcribe", "--input", path, "--format", "json", "--output", out, env=rm.ONE_PASS)
     if "audio" not in have:
         rm.check(r.returncode == 2 and "audio" in r.stderr, "transcribe of a picture alone: exit 2 naming the missing audio")
     elif rm.check(r.returncode == 0, "transcribe exits 0 (%s)" % r.stderr.strip()[-300:]):
