@@ -895,6 +895,20 @@ open('damaged.png', 'wb').write(d)"
   cat err_webp.txt
   [ "$rc" -ne 0 ] && grep -q "anim.webp is an animated WebP" err_webp.txt || fail "animated WebP ($rc)"
   [ ! -e logo.mp4 ] || fail "logo.mp4 written"
+  check "a video logo cut short (its index states 4 s, its data ends near 2 s) is refused, not looped in part"
+  # Before: the readable 2 s played in a loop over the overlay without a word.
+  gen_black long.mp4 6
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=64x64:r=25:d=4" -c:v libx264 -pix_fmt yuv420p -movflags +faststart sting.mp4
+  head -c "$(($(stat -c %s sting.mp4) / 2))" sting.mp4 >cut.mp4
+  set +e; "$bin" render --template shorts-blur --input long.mp4 --span 0:5 --format vertical --size 90x160 \
+    --logo cut.mp4 --output logo.mp4 2> err_cut.txt; rc=$?; set -e
+  cat err_cut.txt
+  [ "$rc" -eq 2 ] && grep -q "overlays\[[0-9]*\].image_uri: the file stops at [0-9.]* s of the 4.000 s it states" err_cut.txt ||
+    fail "cut.mp4 ($rc)"
+  [ ! -e logo.mp4 ] || fail "logo.mp4 written with a logo cut short"
+  "$bin" render --template shorts-blur --input long.mp4 --span 0:5 --format vertical --size 90x160 \
+    --logo sting.mp4 --output logo.mp4 >/dev/null || fail "the whole sting refused"
+  rm logo.mp4
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
     --logo logo.png --output logo.mp4 >/dev/null || fail "the whole logo refused"
   ;;

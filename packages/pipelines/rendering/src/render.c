@@ -902,7 +902,8 @@ static void on_video(void *user, const AVFrame *f, AVRational tb) {
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-/* A scene whose source ends well before the scene does: a truncated or damaged file. */
+/* A scene whose source ends well before the scene does, an image overlay's before the end its file
+ * states: a truncated or damaged file. */
 static cf_err check_sources(job *j, cf_error *err) {
     for (size_t i = 0; i < j->tl->n_scenes; i++) {
         double at = cf_render_source_short(&j->sources[i]);
@@ -911,6 +912,17 @@ static cf_err check_sources(job *j, cf_error *err) {
                                 "scenes[%zu].source_uri: the file stops at %.3f s, before the scene ends "
                                 "at %.3f s: it is truncated or damaged",
                                 i, at, j->tl->scenes[i].out_ms / 1000.0);
+    }
+    for (size_t k = 0; k < j->tl->n_overlays; k++) {
+        if (j->tl->overlays[k].kind != CF_OVERLAY_KIND_IMAGE) continue;
+        const render_source *s = image_source(j, j->sources, k);
+        double at = cf_render_source_short(s), end = cf_media_stated_end(&s->in, s->video.index, NULL);
+        if (at >= 0)
+            return cf_error_set(
+                err, CF_ERR_INVALID_MEDIA,
+                "overlays[%zu].image_uri: the file stops at %.3f s of the %.3f s it states: it "
+                "is truncated or damaged",
+                k, at, end - s->in.start_us / 1e6);
     }
     return CF_OK;
 }

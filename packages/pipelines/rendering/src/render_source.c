@@ -36,6 +36,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
     s->counted = (streams & RENDER_SOURCE_MUSIC) == RENDER_SOURCE_MUSIC;
     s->looped = (streams & RENDER_SOURCE_IMAGE) == RENDER_SOURCE_IMAGE;
     s->first_s = -1e9;
+    s->cut_s = -1;
     bool pictures = streams & RENDER_SOURCE_PICTURES, sound = streams & RENDER_SOURCE_SOUND;
     cf_err e = cf_media_open(path, sel, &s->in, err);
     /* an image overlay may be a still picture; its sound is not read */
@@ -305,6 +306,12 @@ static double stated_end(const render_source *s, int index, bool *own);
  * again from its start, the next pass timed after this one (its pictures' span and the last
  * one's duration, else their mean interval). True when so. */
 static bool replay(render_source *s, render_lane *l) {
+    bool own;
+    double end = stated_end(s, l->index, &own);
+    /* a file cut short would loop its readable part: said, for the render to refuse (a file
+     * that states no end of its stream, a still, cannot be told from a whole one) */
+    if (s->loop_s == 0 && own && cf_media_cut_short(&s->in, own, l->last_s, l->prev_s, end))
+        s->cut_s = l->last_s - s->in.start_us / 1e6;
     int n = s->pass_pictures;
     double span = l->last_s - s->first_s;
     double last = l->frame_s > 0 ? l->frame_s : n > 1 ? span / (n - 1) : 0;
@@ -362,6 +369,7 @@ cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_e
 }
 
 double cf_render_source_short(const render_source *s) {
+    if (s->looped) return s->cut_s;
     const render_lane *lanes[2] = {&s->video, &s->audio};
     for (int i = 0; i < 2; i++) {
         const render_lane *l = lanes[i];

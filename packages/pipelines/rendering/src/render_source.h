@@ -38,6 +38,8 @@ typedef struct render_source {
     double first_s;        /* looped: the file's first picture's own time (-1e9 until seen) */
     double loop_s;         /* looped: how long the passes played before this one lasted */
     int pass_pictures;     /* looped: pictures of this pass */
+    double cut_s;          /* looped: where its first pass stopped, when well before the file's stated
+                              end (a truncated file; media time), else negative */
     AVPacket *pkt;
     AVFrame *frame;
     AVFrame *cover;             /* a source without video: its cover picture, if it has one (owned) */
@@ -84,7 +86,8 @@ int cf_render_source_feed(render_source *s);
  * is damaged), else CF_OK. */
 cf_err cf_render_source_went_back(const render_source *s, const char *what, cf_error *err);
 /* The time a stream stopped at when it ended well before the scene's end (a truncated file),
- * else a negative number. */
+ * else a negative number. A looped source (an image overlay): where its file stopped, when well
+ * before the end the file states. */
 double cf_render_source_short(const render_source *s);
 /* Says (into bp) which of the source's streams end, as the file states, half a second or more
  * before the scene does: the render holds the last picture or plays silence there, and the
