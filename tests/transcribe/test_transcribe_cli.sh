@@ -100,6 +100,11 @@ printf '1\r\n00:00:01,000 --> 00:00:02,500\r\nCaf\xe9 cr\xe8me\r\n' > "$work/lat
 CLIPFORGE_LOG_LEVEL=warn expect_code 0 "windows-1252 srt to vtt" "$cf" transcribe --input "$work/latin.srt" --format vtt
 grep -q "^Café crème$" "$work/out" && grep -q "read as Windows-1252" "$work/err" \
   && ok "windows-1252 srt read and said" || bad "vtt: $(cat "$work/out"); err: $(cat "$work/err")"
+# and one in Central European Windows-1250 (Polish): its own letters, not Windows-1252's signs
+printf '1\r\n00:00:01,000 --> 00:00:02,500\r\nTo by\xb3o naprawd\xea dobre, ju\xbf wiesz.\r\n' > "$work/central.srt"
+CLIPFORGE_LOG_LEVEL=warn expect_code 0 "windows-1250 srt to vtt" "$cf" transcribe --input "$work/central.srt" --format vtt
+grep -q "^To było naprawdę dobre, już wiesz.$" "$work/out" && grep -q "read as Windows-1250" "$work/err" \
+  && ok "windows-1250 srt read and said" || bad "vtt: $(cat "$work/out"); err: $(cat "$work/err")"
 printf '1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 --> 00:00:0x,000\nbad\n' > "$work/broken.srt"
 expect_code 2 "malformed srt" "$cf" transcribe --input "$work/broken.srt"
 grep -q "line 6" "$work/err" && ok "error names line 6" || bad "error: $(cat "$work/err")"

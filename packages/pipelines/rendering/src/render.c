@@ -1031,11 +1031,11 @@ static cf_err loudness_notes(const job *j, cf_render_result *r, cf_error *err) {
 }
 
 /* A caption file that was not UTF-8 was read as another encoding: said, as the letters of a
- * Windows-1252 guess may be wrong. */
+ * Windows code page's guess may be wrong. */
 static cf_err captions_notes(const job *j, cf_render_result *r, cf_error *err) {
     if (!j->has_captions || !j->captions.read_as) return CF_OK;
     char text[CF_NOTE_MAX_BYTES];
-    bool guessed = !strcmp(j->captions.read_as, "Windows-1252");
+    bool guessed = !strncmp(j->captions.read_as, "Windows-", 8);
     snprintf(text, sizeof text, "captions: %.200s is not UTF-8: read as %s%s", j->tl->captions->source_uri,
              j->captions.read_as, guessed ? " (save it as UTF-8 if letters look wrong)" : "");
     return cf_notes_add(&r->notes, &r->n_notes, text, err);

@@ -161,29 +161,79 @@ static size_t utf16_to_utf8(const unsigned char *s, size_t n, bool le, char *o) 
     return k;
 }
 
-/* Windows-1252's 0x80-0x9F (0: not a character); from 0xA0 it is Latin-1, code point = byte. */
-static const unsigned short cp1252_high[32] = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+/* A single-byte code page of Windows: the code points of bytes 0x80-0xFF (0: not a character). */
+typedef struct {
+    const char *name;
+    unsigned short high[128];
+} code_page;
 
-/* Whether bytes that are not UTF-8 read as Western European text in Windows-1252: every byte a
- * character there, and the letters mostly ASCII with accents among them (Cyrillic, Greek, Hebrew
- * or Arabic in their own code pages are letters of 0xC0-0xFF throughout, and would come out as
- * accented Latin nonsense). */
-static bool reads_as_cp1252(const unsigned char *s, size_t n) {
-    size_t ascii = 0, high = 0;
+static const code_page cp1252 = {
+    "Windows-1252",
+    {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+     0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122,
+     0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178, 0x00A0, 0x00A1, 0x00A2, 0x00A3, 0x00A4, 0x00A5, 0x00A6,
+     0x00A7, 0x00A8, 0x00A9, 0x00AA, 0x00AB, 0x00AC, 0x00AD, 0x00AE, 0x00AF, 0x00B0, 0x00B1, 0x00B2, 0x00B3,
+     0x00B4, 0x00B5, 0x00B6, 0x00B7, 0x00B8, 0x00B9, 0x00BA, 0x00BB, 0x00BC, 0x00BD, 0x00BE, 0x00BF, 0x00C0,
+     0x00C1, 0x00C2, 0x00C3, 0x00C4, 0x00C5, 0x00C6, 0x00C7, 0x00C8, 0x00C9, 0x00CA, 0x00CB, 0x00CC, 0x00CD,
+     0x00CE, 0x00CF, 0x00D0, 0x00D1, 0x00D2, 0x00D3, 0x00D4, 0x00D5, 0x00D6, 0x00D7, 0x00D8, 0x00D9, 0x00DA,
+     0x00DB, 0x00DC, 0x00DD, 0x00DE, 0x00DF, 0x00E0, 0x00E1, 0x00E2, 0x00E3, 0x00E4, 0x00E5, 0x00E6, 0x00E7,
+     0x00E8, 0x00E9, 0x00EA, 0x00EB, 0x00EC, 0x00ED, 0x00EE, 0x00EF, 0x00F0, 0x00F1, 0x00F2, 0x00F3, 0x00F4,
+     0x00F5, 0x00F6, 0x00F7, 0x00F8, 0x00F9, 0x00FA, 0x00FB, 0x00FC, 0x00FD, 0x00FE, 0x00FF}};
+
+static const code_page cp1250 = {
+    "Windows-1250",
+    {0x20AC, 0,      0x201A, 0,      0x201E, 0x2026, 0x2020, 0x2021, 0,      0x2030, 0x0160, 0x2039, 0x015A,
+     0x0164, 0x017D, 0x0179, 0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0,      0x2122,
+     0x0161, 0x203A, 0x015B, 0x0165, 0x017E, 0x017A, 0x00A0, 0x02C7, 0x02D8, 0x0141, 0x00A4, 0x0104, 0x00A6,
+     0x00A7, 0x00A8, 0x00A9, 0x015E, 0x00AB, 0x00AC, 0x00AD, 0x00AE, 0x017B, 0x00B0, 0x00B1, 0x02DB, 0x0142,
+     0x00B4, 0x00B5, 0x00B6, 0x00B7, 0x00B8, 0x0105, 0x015F, 0x00BB, 0x013D, 0x02DD, 0x013E, 0x017C, 0x0154,
+     0x00C1, 0x00C2, 0x0102, 0x00C4, 0x0139, 0x0106, 0x00C7, 0x010C, 0x00C9, 0x0118, 0x00CB, 0x011A, 0x00CD,
+     0x00CE, 0x010E, 0x0110, 0x0143, 0x0147, 0x00D3, 0x00D4, 0x0150, 0x00D6, 0x00D7, 0x0158, 0x016E, 0x00DA,
+     0x0170, 0x00DC, 0x00DD, 0x0162, 0x00DF, 0x0155, 0x00E1, 0x00E2, 0x0103, 0x00E4, 0x013A, 0x0107, 0x00E7,
+     0x010D, 0x00E9, 0x0119, 0x00EB, 0x011B, 0x00ED, 0x00EE, 0x010F, 0x0111, 0x0144, 0x0148, 0x00F3, 0x00F4,
+     0x0151, 0x00F6, 0x00F7, 0x0159, 0x016F, 0x00FA, 0x0171, 0x00FC, 0x00FD, 0x0163, 0x02D9}};
+
+static bool letter(unsigned char c) {
+    return isalpha(c) || (c >= 0xC0 && c != 0xD7 && c != 0xF7) || c == 0x8A || c == 0x8C || c == 0x8E ||
+           c == 0x9A || c == 0x9C || c == 0x9E || c == 0x9F;
+}
+
+/* A byte that is a letter in Windows-1250 (Ť Ź ť Ł Ą Ż ł ą Ľ ľ ż) but a sign in Windows-1252
+ * (£ ¥ ¯ ³ ¹ ¼ ¾ ¿) or no character there. After a letter, inside or at the end of a word, it
+ * is Central European text; where a sign may follow a letter it rarely does (a "m³"), and a
+ * Spanish "¿" comes before its word, not after one. */
+static bool central_letter(const unsigned char *s, size_t i) {
+    static const unsigned char set[] = {0x8D, 0x8F, 0x9D, 0xA3, 0xA5, 0xAF, 0xB3, 0xB9, 0xBC, 0xBE, 0xBF};
+    return i > 0 && letter(s[i - 1]) && memchr(set, s[i], sizeof set);
+}
+
+static bool defines_all(const code_page *cp, const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 0x80 && !cp->high[s[i] - 0x80]) return false;
+    return true;
+}
+
+/* The code page bytes that are not UTF-8 read as: Central European Windows-1250 when two or more
+ * of its own letters follow letters, else Western European Windows-1252, else the other one when
+ * a byte is no character of that one (Czech's ť is none in Windows-1252); NULL when neither
+ * reads every byte, or when the letters are not mostly ASCII with accents among them (Cyrillic,
+ * Greek, Hebrew or Arabic in their own code pages are letters of 0xC0-0xFF throughout, and
+ * would come out as accented Latin nonsense). */
+static const code_page *code_page_of(const unsigned char *s, size_t n) {
+    size_t ascii = 0, high = 0, central = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] >= 0x80 && s[i] < 0xA0 && !cp1252_high[s[i] - 0x80]) return false;
         if (s[i] >= 0xC0) high++;
         else if (isalpha(s[i])) ascii++;
+        central += central_letter(s, i);
     }
-    return high * 3 <= ascii + high;
+    if (high * 3 > ascii + high) return NULL;
+    const code_page *first = central >= 2 ? &cp1250 : &cp1252, *other = central >= 2 ? &cp1252 : &cp1250;
+    return defines_all(first, s, n) ? first : defines_all(other, s, n) ? other : NULL;
 }
 
 /* The text of a file that is not UTF-8 in UTF-8 (*out, malloc'd; NULL when it is UTF-8 already,
- * a byte order mark kept): UTF-16 with its byte order mark, or Western European Windows-1252
- * when no byte of it is UTF-8's (a UTF-8 file with a damaged sequence stays UTF-8, and its
+ * a byte order mark kept): UTF-16 with its byte order mark, or Windows-1252 / Windows-1250
+ * (code_page_of) when no byte of it is UTF-8's (a UTF-8 file with a damaged sequence stays UTF-8, and its
  * error names the line). *read_as names what it was read as. */
 static cf_err to_utf8(const char *text, size_t len, char **out, size_t *out_len, const char **read_as,
                       cf_error *err) {
@@ -197,11 +247,12 @@ static cf_err to_utf8(const char *text, size_t len, char **out, size_t *out_len,
         i += q ? q : 1;
     }
     if (!le && !be && (!bad || multi)) return CF_OK;
-    if (!le && !be && !reads_as_cp1252(s, len))
+    const code_page *cp = le || be ? NULL : code_page_of(s, len);
+    if (!le && !be && !cp)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                            "the text is neither UTF-8 nor Western European (Windows-1252): save the file "
-                            "as UTF-8");
-    /* a UTF-16 unit makes 3 bytes at most, a Windows-1252 byte 3 (the euro sign) */
+                            "the text is neither UTF-8 nor Western or Central European (Windows-1252, "
+                            "Windows-1250): save the file as UTF-8");
+    /* a UTF-16 unit makes 3 bytes at most, a Windows code page's byte 3 (the euro sign) */
     if (!(*out = malloc(len * 3 + 1))) return cf_error_set(err, CF_ERR_NO_MEMORY, "captions: out of memory");
     size_t k = 0;
     if (le || be) {
@@ -211,9 +262,8 @@ static cf_err to_utf8(const char *text, size_t len, char **out, size_t *out_len,
         }
         *read_as = le ? "UTF-16LE" : "UTF-16BE";
     } else {
-        for (size_t i = 0; i < len; i++)
-            k += put_utf8(s[i] >= 0x80 && s[i] < 0xA0 ? cp1252_high[s[i] - 0x80] : s[i], *out + k);
-        *read_as = "Windows-1252";
+        for (size_t i = 0; i < len; i++) k += put_utf8(s[i] >= 0x80 ? cp->high[s[i] - 0x80] : s[i], *out + k);
+        *read_as = cp->name;
     }
     *out_len = k;
     return CF_OK;

@@ -129,13 +129,37 @@ static void test_windows_1252_and_utf16_are_read(void **state) {
     }
 }
 
+/* Central European text saved by Windows (Windows-1250) is told from Western European: Polish by
+ * its letters that are signs in Windows-1252 (ł, ż after letters), Czech by its ť, which
+ * Windows-1252 lacks; Spanish signs (¿ before a word, º, a lone m³) stay Windows-1252. */
+static void test_windows_1250_is_told_from_1252(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *utf8, *read_as;
+    } cases[] = {
+        {"To by\xB3o naprawd\xEA dobre, ju\xBF wiesz.",
+         "To by\xC5\x82o naprawd\xC4\x99 dobre, ju\xC5\xBC wiesz.", "Windows-1250"},
+        {"D\xECkuji, a\x9D se da\xF8\xED.", "D\xC4\x9Bkuji, a\xC5\xA5 se da\xC5\x99\xC3\xAD.",
+         "Windows-1250"},
+        {"\xBFQu\xE9? n\xBA 5, 10 m\xB3", "\xC2\xBFQu\xC3\xA9? n\xC2\xBA 5, 10 m\xC2\xB3", "Windows-1252"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char srt[160];
+        snprintf(srt, sizeof srt, "1\r\n00:00:01,000 --> 00:00:02,000\r\n%s\r\n", cases[i].text);
+        cf_caption_track tr = parse_ok(srt, 1);
+        assert_string_equal(tr.cues[0].text, cases[i].utf8);
+        assert_string_equal(tr.read_as, cases[i].read_as);
+        cf_caption_track_free(&tr);
+    }
+}
+
 /* Text of another code page would come out as accented Latin nonsense: refused, not guessed. */
 static void test_other_code_pages_are_refused(void **state) {
     (void)state;
     /* "Привет мир" in Windows-1251 */
     parse_fails("1\n00:00:01,000 --> 00:00:02,000\n\xCF\xF0\xE8\xE2\xE5\xF2 \xEC\xE8\xF0\n",
                 "save the file as UTF-8");
-    /* 0x81 is no character in Windows-1252 */
+    /* 0x81 is no character in Windows-1252 or Windows-1250 */
     parse_fails("1\n00:00:01,000 --> 00:00:02,000\nab\x81 cd\n", "neither UTF-8 nor");
     /* an unpaired surrogate in UTF-16 */
     const char bad16[] = "\xFF\xFE"
@@ -181,6 +205,7 @@ int main(void) {
         cmocka_unit_test(test_end_before_start_and_missing_timing),
         cmocka_unit_test(test_bad_bytes_and_empty_files),
         cmocka_unit_test(test_windows_1252_and_utf16_are_read),
+        cmocka_unit_test(test_windows_1250_is_told_from_1252),
         cmocka_unit_test(test_other_code_pages_are_refused),
         cmocka_unit_test(test_load_file_errors),
     };

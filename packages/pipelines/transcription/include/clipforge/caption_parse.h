@@ -1,12 +1,12 @@
 /* caption_parse.h — reading SRT and WebVTT files a user brings: tolerant of a UTF-8 byte order
  * mark, CRLF or CR line ends, a missing final newline, SRT files without cue numbers and
  * timestamps with '.' instead of ','; of text in UTF-16 with its byte order mark, and of
- * Western European text in Windows-1252 (as Windows programs save SRT files; the track's
- * read_as says so); strict about what cannot be guessed (a malformed timestamp, a cue that ends
- * before it starts, a damaged UTF-8 sequence in a UTF-8 file, text of another code page),
- * reported with the line number where there is one. Markup tags
- * (<i>, <b>, <v Name>, <c.class>) are removed and WebVTT character references decoded, so cue
- * text is plain. */
+ * Western and Central European text in Windows-1252 and Windows-1250 (as Windows programs save
+ * SRT files; the track's read_as says which); strict about what cannot be guessed (a malformed
+ * timestamp, a cue that ends before it starts, a damaged UTF-8 sequence in a UTF-8 file, text of
+ * another code page), reported with the line number where there is one. Markup tags (<i>, <b>,
+ * <v Name>, <c.class>) are removed and WebVTT character references decoded, so cue text is
+ * plain. */
 #ifndef CLIPFORGE_CAPTION_PARSE_H
 #define CLIPFORGE_CAPTION_PARSE_H
 

@@ -26,7 +26,7 @@ typedef struct cf_caption_track {
     cf_caption_cue *cues;
     size_t n_cues;
     const char *read_as; /* a file read that was not UTF-8: what its text was read as ("UTF-16LE",
-                            "Windows-1252"; static), else NULL */
+                            "Windows-1252", "Windows-1250"; static), else NULL */
 } cf_caption_track;
 
 typedef struct cf_caption_style {
