@@ -44,6 +44,16 @@ head -c 40 photo.png > cut_header.png
 bad 2 "" probe cut_header.png
 grep -q "cut_header.png: its picture cannot be read (a damaged header" err.txt || fail "probe of a PNG cut in its header: $(cat err.txt)"
 
+check "a GIF cut short (FFmpeg counts the pictures it finds: it passed for a shorter animation) is said to be"
+gen whole.gif -f lavfi -i "testsrc2=s=64x64:r=10:d=3" -loop 0
+head -c "$(($(stat -c %s whole.gif) / 2))" whole.gif >cutgif.gif
+ok clip --input cutgif.gif --output cutgif.mp4 --json
+grep -q "left out of the result: the pictures after [0-9.]* s: the GIF is cut short" out.txt || fail "clip of a cut GIF: $(cat out.txt)"
+ok probe cutgif.gif
+grep -q "^Note *the GIF is cut short" out.txt || fail "probe of a cut GIF: $(cat out.txt)"
+ok clip --input whole.gif --output whole.mp4 --json
+grep -q "cut short" out.txt && fail "a whole GIF called cut short: $(cat out.txt)"
+
 check "clip: an input whose media data is cut short fails instead of making a short clip"
 rc=0
 "$CF" clip --input halfdata.mp4 --output half.mp4 --trim 0:3 >out.txt 2>err.txt || rc=$?

@@ -909,6 +909,14 @@ open('damaged.png', 'wb').write(d)"
   "$bin" render --template shorts-blur --input long.mp4 --span 0:5 --format vertical --size 90x160 \
     --logo sting.mp4 --output logo.mp4 >/dev/null || fail "the whole sting refused"
   rm logo.mp4
+  check "an animated GIF logo cut short (it lacks a GIF's end marker) is refused"
+  ffmpeg -v error -y -f lavfi -i "testsrc2=s=64x64:r=10:d=3" -loop 0 whole.gif
+  head -c "$(($(stat -c %s whole.gif) / 2))" whole.gif >cut.gif
+  set +e; "$bin" render --template shorts-blur --input long.mp4 --span 0:5 --format vertical --size 90x160 \
+    --logo cut.gif --output logo.mp4 2> err_gif.txt; rc=$?; set -e
+  cat err_gif.txt
+  [ "$rc" -eq 2 ] && grep -q "overlays\[[0-9]*\].image_uri: the GIF is cut short" err_gif.txt || fail "cut.gif ($rc)"
+  [ ! -e logo.mp4 ] || fail "logo.mp4 written with a GIF cut short"
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format vertical --size 90x160 \
     --logo logo.png --output logo.mp4 >/dev/null || fail "the whole logo refused"
   ;;

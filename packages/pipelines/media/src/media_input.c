@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -455,6 +456,21 @@ static cf_err measure_length(const char *path, cf_media_input *in, cf_error *err
     return cfmedia_limits_check_duration(in->duration_ms, ret == 1, err);
 }
 
+/* A GIF cut short: FFmpeg's reader counts the pictures it finds and says nothing, so that a
+ * download cut midway passes for a shorter animation. Every whole GIF ends with its trailer byte
+ * (';', 0x3B); some writers pad after it with zeros. */
+static void check_gif_end(const char *path, cf_media_input *in) {
+    FILE *f = in->io || strcmp(in->fmt->iformat->name, "gif") ? NULL : fopen(path, "rb");
+    if (!f) return;
+    unsigned char tail[64];
+    long n = fseek(f, -(long)sizeof tail, SEEK_END) == 0 ? (long)sizeof tail : 0;
+    if (!n && fseek(f, 0, SEEK_SET) == 0) n = (long)sizeof tail; /* a file shorter than that */
+    n = n ? (long)fread(tail, 1, sizeof tail, f) : 0;
+    fclose(f);
+    while (n > 0 && tail[n - 1] == 0) n--;
+    in->gif_unended = n > 0 && tail[n - 1] != 0x3B;
+}
+
 /* An MP4/MOV or FLV file with a second one joined after it (cat): where the second begins. */
 static void find_second_file(const char *path, cf_media_input *in) {
     int64_t starts[2];
@@ -571,6 +587,7 @@ static cf_err open_input(const char *path, AVIOContext *io, const cf_media_selec
     }
     if ((rc = measure_length(path, in, err))) return rc;
     find_second_file(path, in);
+    check_gif_end(path, in);
     return follow_restarts(path, sel, in, err);
 }
 
@@ -646,7 +663,11 @@ void cf_media_note_left_out(const cf_media_input *m, bool video, bool audio, AVB
                    m->audio_index);
     if (m->second_file_at > 0)
         av_bprintf(bp, "%sthe second file joined at byte %" PRId64 " (a %s file holds one recording)",
-                   n ? "; " : "left out of the result: ", m->second_file_at, cf_media_container_name(m));
+                   n++ ? "; " : "left out of the result: ", m->second_file_at, cf_media_container_name(m));
+    if (m->gif_unended)
+        av_bprintf(
+            bp, "%sthe pictures after %.2f s: the GIF is cut short (it lacks the end marker of a whole one)",
+            n ? "; " : "left out of the result: ", m->duration_ms / 1000.0);
 }
 
 void cf_media_left_out_of(const char *path, const cf_media_select *sel, bool video, bool audio, char *buf,

@@ -121,7 +121,8 @@ static json_t *stream_json(const cf_media_input *in, const AVStream *st) {
     return s;
 }
 
-/* What a reader of the facts should know: a second file left unread, a length measured. */
+/* What a reader of the facts should know: a second file left unread, a length measured, a GIF cut
+ * short. */
 static json_t *probe_notes(const cf_media_input *in) {
     char note[200];
     json_t *notes = json_array();
@@ -136,6 +137,10 @@ static json_t *probe_notes(const cf_media_input *in) {
         json_array_append_new(
             notes, json_string("the file states no length (a live recording's) or only one guessed from "
                                "its bit rate: the duration is measured to the end of its last packet")) < 0)
+        json_decref(notes), notes = NULL;
+    if (notes && in->gif_unended &&
+        json_array_append_new(notes, json_string("the GIF is cut short (it lacks the end marker of a whole "
+                                                 "one): its length is that of its readable part")) < 0)
         json_decref(notes), notes = NULL;
     return notes;
 }
@@ -160,7 +165,8 @@ static json_t *format_json(const char *path, const cf_media_input *in) {
         if (in->video_index >= 0) rc |= put(root, "video_stream", json_integer(in->video_index));
         if (in->audio_index >= 0) rc |= put(root, "audio_stream", json_integer(in->audio_index));
         if (in->still) rc |= put(root, "still_picture", json_true());
-        if (in->second_file_at > 0 || in->duration_measured) rc |= put(root, "notes", probe_notes(in));
+        if (in->second_file_at > 0 || in->duration_measured || in->gif_unended)
+            rc |= put(root, "notes", probe_notes(in));
     }
     for (unsigned i = 0; !rc && i < fmt->nb_streams; i++)
         rc |= json_array_append_new(streams, stream_json(in, fmt->streams[i]));

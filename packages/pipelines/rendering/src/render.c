@@ -916,6 +916,11 @@ static cf_err check_sources(job *j, cf_error *err) {
     for (size_t k = 0; k < j->tl->n_overlays; k++) {
         if (j->tl->overlays[k].kind != CF_OVERLAY_KIND_IMAGE) continue;
         const render_source *s = image_source(j, j->sources, k);
+        if (s->in.gif_unended) /* an overlay has no notes to say it in: refused as a scene's file */
+            return cf_error_set(err, CF_ERR_INVALID_MEDIA,
+                                "overlays[%zu].image_uri: the GIF is cut short (it lacks the end marker of a "
+                                "whole one): it is truncated or damaged",
+                                k);
         double at = cf_render_source_short(s), end = cf_media_stated_end(&s->in, s->video.index, NULL);
         if (at >= 0)
             return cf_error_set(

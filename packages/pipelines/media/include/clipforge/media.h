@@ -58,6 +58,9 @@ typedef struct cf_media_input {
     char *continuous;                   /* owned: the copy read instead of an MPEG-TS/PS file of recordings
                                          * joined (continuous.c), given back on close */
     const AVInputFormat *source_format; /* the file's own format when a copy is read, else NULL */
+    bool gif_unended;                   /* a GIF without the end marker every whole one has: cut short,
+                                         * the pictures after its readable part lost (its length is
+                                         * what FFmpeg found; cf_media_note_left_out says so) */
     int64_t second_file_at;             /* > 0: a second MP4/MOV file joined at this byte; read as one
                                          * recording through a copy, but for files of other streams,
                                          * read as players read them (cf_media_note_left_out names it) */
