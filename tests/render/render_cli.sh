@@ -784,6 +784,33 @@ print("logo", w, "x", h); sys.exit(0 if h > 1.3 * w else 1)'
   "$bin" render --template shorts-blur --input black.mp4 --span 0:1 --format horizontal --size 320x180 \
     --logo photo.jpg --output photo_logo.mp4 >/dev/null
   upright photo_logo.mp4 || fail "the photo logo is not upright"
+  if root=$(python3 "$tests_dir/media/debmedia.py" python3-imageio); then # BSD-2-Clause
+    check "a real animated GIF (imageio's Newton's cradle, 36 pictures in 0.82 s) plays as a logo, and cut short is refused"
+    gif=$root/usr/lib/python3/dist-packages/imageio/resources/images/newtonscradle.gif
+    sed -e "s|anim.gif|$gif|" -e 's|"start_ms": 2000, "end_ms": 6000|"start_ms": 0, "end_ms": 3000|' \
+      -e 's|"width": 0.2}|"width": 0.5}|' -e 's|"out_ms": 9000|"out_ms": 3000|' tl.json |
+      python3 -c 'import json, sys; t = json.load(sys.stdin); t["overlays"] = t["overlays"][:1]; print(json.dumps(t))' >cradle.json
+    "$bin" render --timeline cradle.json --output cradle.mp4 >/dev/null
+    # the render is black but for the logo: of 8 steps of 0.1 s from 0.5 s (across the GIF's end at
+    # 0.82 s), those whose pictures differ in more than 8 pixels by 40 levels (a still: none; the
+    # GIF read once, as before: the 3 before its end)
+    moved=$(python3 - cradle.mp4 <<'PY'
+import subprocess, sys
+pic = lambda t: subprocess.run(["ffmpeg", "-v", "error", "-ss", "%.2f" % t, "-i", sys.argv[1], "-frames:v", "1",
+                                "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True).stdout
+p = [pic(0.5 + 0.1 * k) for k in range(9)]
+print(sum(sum(abs(a - b) > 40 for a, b in zip(x, y)) > 8 for x, y in zip(p, p[1:])))
+PY
+)
+    echo "  $moved of 8 steps moved"
+    [ "$moved" -ge 7 ] || fail "the GIF logo does not play on ($moved of 8 steps moved)"
+    head -c 300000 "$gif" >cradle_cut.gif
+    sed "s|$gif|cradle_cut.gif|" cradle.json >cradle_cut.json
+    if "$bin" render --timeline cradle_cut.json --output cradle_cut.mp4 2>err.txt; then fail "a GIF cut short was played"; fi
+    grep -q "the GIF is cut short" err.txt || fail "cradle_cut.gif: $(cat err.txt)"
+  else
+    echo "  (python3-imageio cannot be fetched here: the real GIF skipped)"
+  fi
   check "the logo's sound is not the render's: silence"
   lvl=$(ffmpeg -v info -i out.mp4 -af astats=metadata=0 -f null - 2>&1 | awk '/Overall/ {o=1} o && /Peak level dB/ {print $NF; exit}')
   echo "peak $lvl dB"
