@@ -460,12 +460,13 @@ static cf_err measure_length(const char *path, cf_media_input *in, cf_error *err
  * download cut midway passes for a shorter animation. Every whole GIF ends with its trailer byte
  * (';', 0x3B); some writers pad after it with zeros. */
 static void check_gif_end(const char *path, cf_media_input *in) {
-    FILE *f = in->io || strcmp(in->fmt->iformat->name, "gif") ? NULL : fopen(path, "rb");
+    int64_t size = in->io || strcmp(in->fmt->iformat->name, "gif") ? -1 : cf_file_size(path);
+    FILE *f = size > 0 ? fopen(path, "rb") : NULL;
     if (!f) return;
     unsigned char tail[64];
-    long n = fseek(f, -(long)sizeof tail, SEEK_END) == 0 ? (long)sizeof tail : 0;
-    if (!n && fseek(f, 0, SEEK_SET) == 0) n = (long)sizeof tail; /* a file shorter than that */
-    n = n ? (long)fread(tail, 1, sizeof tail, f) : 0;
+    size_t n = fseek(f, (long)(size > (int64_t)sizeof tail ? size - (int64_t)sizeof tail : 0), SEEK_SET) == 0
+                   ? fread(tail, 1, sizeof tail, f)
+                   : 0;
     fclose(f);
     while (n > 0 && tail[n - 1] == 0) n--;
     in->gif_unended = n > 0 && tail[n - 1] != 0x3B;

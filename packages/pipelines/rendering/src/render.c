@@ -921,13 +921,13 @@ static cf_err check_sources(job *j, cf_error *err) {
                                 "overlays[%zu].image_uri: the GIF is cut short (it lacks the end marker of a "
                                 "whole one): it is truncated or damaged",
                                 k);
-        double at = cf_render_source_short(s), end = cf_media_stated_end(&s->in, s->video.index, NULL);
+        double at = cf_render_source_short(s);
         if (at >= 0)
             return cf_error_set(
                 err, CF_ERR_INVALID_MEDIA,
                 "overlays[%zu].image_uri: the file stops at %.3f s of the %.3f s it states: it "
                 "is truncated or damaged",
-                k, at, end - s->in.start_us / 1e6);
+                k, at, cf_media_stated_end(&s->in, s->video.index, NULL) - s->in.start_us / 1e6);
     }
     return CF_OK;
 }
