@@ -744,8 +744,8 @@ EOF
   check "every frame is there, and no more: 9 s at 25 fps (pictures of the logos reach past the last one)"
   [ "$(probe out.mp4 v:0 nb_frames)" = 225 ] || fail "frames: $(probe out.mp4 v:0 nb_frames)"
   # the colour of a region's mean pixel: r, g, b, or - when dark
-  hue() { # t x y
-    ffmpeg -v error -ss "$1" -i out.mp4 -frames:v 1 -vf "crop=16:16:$2:$3,format=rgb24,scale=1:1" -f rawvideo - |
+  hue() { # t x y [file]
+    ffmpeg -v error -ss "$1" -i "${4:-out.mp4}" -frames:v 1 -vf "crop=16:16:$2:$3,format=rgb24,scale=1:1" -f rawvideo - |
       python3 -c 'import sys; p=sys.stdin.buffer.read(); print("-" if max(p)<120 else "rgb"[p.index(max(p))])'
   }
   gif=""; for t in 1.0 2.2 2.7 3.2 3.7 5.2 5.7 6.5; do gif="$gif$(hue $t 30 20)"; done
@@ -758,6 +758,27 @@ EOF
   [ "$sting" = "-rgbrgbr" ] || fail "video logo colours $sting"
   check "the still shows from 7 s to the end"
   [ "$still" = "-gg" ] || fail "still $still"
+  check "an animation plays as often as it asks (a GIF's loop count N: N + 1 passes, as browsers; none: once; an APNG's plays), then holds its last picture"
+  anim="color=c=red:s=64x64:r=2:d=1,geq=r='255*lt(T,0.5)':g=0:b='255*gte(T,0.5)'"
+  ffmpeg -v error -y -f lavfi -i "$anim" -loop -1 once.gif
+  ffmpeg -v error -y -f lavfi -i "$anim" -loop 1 twice.gif
+  ffmpeg -v error -y -f lavfi -i "$anim,format=rgb24" -plays 2 -f apng twice.png
+  python3 - tl.json >plays.json <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["scenes"][0]["out_ms"] = 4000
+t["overlays"] = [{"kind": "image", "image_uri": u, "start_ms": 0, "end_ms": 4000, "position": p, "width": 0.2}
+                 for u, p in (("once.gif", "top_left"), ("twice.gif", "top_right"), ("twice.png", "bottom_left"))]
+print(json.dumps(t))
+PY
+  "$bin" render --timeline plays.json --output plays.mp4 >/dev/null
+  passes=""
+  for at in "30 20" "270 20" "30 140"; do
+    for t in 0.2 0.7 1.2 1.7 2.2 2.7 3.2 3.7; do passes="$passes$(hue "$t" $at plays.mp4)"; done
+    passes="$passes "
+  done
+  echo "once.gif, twice.gif, twice.png at 0.2 0.7 ... 3.7 s: $passes"
+  [ "$passes" = "rbbbbbbb rbrbbbbb rbrbbbbb " ] || fail "passes $passes"
   check "the video's fade-in: half-way at 2.2 s"
   read -r mid _ _ < <(region out.mp4 2.2 260 140 16 16)
   read -r full _ _ < <(region out.mp4 2.6 260 140 16 16)

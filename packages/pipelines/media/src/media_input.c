@@ -22,6 +22,7 @@
 #include "joined_files.h"
 #include "media_access.h"
 #include "media_limits.h"
+#include "plays.h"
 
 static cf_err check_file(const char *path, cf_error *err) {
     struct stat st;
@@ -470,6 +471,16 @@ static void check_gif_end(const char *path, cf_media_input *in) {
     fclose(f);
     while (n > 0 && tail[n - 1] == 0) n--;
     in->gif_unended = n > 0 && tail[n - 1] != 0x3B;
+}
+
+int cf_media_plays(const cf_media_input *in) {
+    const char *name = in->fmt->iformat->name;
+    int apng = !strcmp(name, "apng");
+    FILE *f = !in->io && (apng || !strcmp(name, "gif")) ? fopen(in->path, "rb") : NULL;
+    if (!f) return 0;
+    int plays = cfmedia_plays(f, apng);
+    fclose(f);
+    return plays < 0 ? 0 : plays;
 }
 
 /* An MP4/MOV or FLV file with a second one joined after it (cat): where the second begins. */

@@ -49,6 +49,7 @@ cf_err cf_render_source_open(render_source *s, const char *path, const cf_media_
             err, CF_ERR_INVALID_MEDIA, "%s has no video%s", path,
             s->in.audio_index >= 0 ? ", and a render without sound (GIF alone) cannot draw its sound" : "");
     cf_media_discard_others(&s->in);
+    if (s->looped) s->plays = cf_media_plays(&s->in);
     if (s->counted) s->start_s = s->in.start_us / 1e6, s->end_s = 1e18;
     if ((e = lane_open(s, &s->video, pictures ? s->in.video_index : -1, threads, err)) ||
         (e = lane_open(s, &s->audio, sound ? s->in.audio_index : -1, threads, err)))
@@ -302,9 +303,9 @@ static double stated_end(const render_source *s, int index, bool *own);
 /* Passes shorter than this are not played again (a still with two pictures at one time). */
 #define MIN_PASS_S 0.02
 
-/* An image overlay's file ended before the overlay: when it holds several pictures it is read
- * again from its start, the next pass timed after this one (its pictures' span and the last
- * one's duration, else their mean interval). True when so. */
+/* An image overlay's file ended before the overlay: when it holds several pictures and asks to
+ * be played again (cf_media_plays) it is read again from its start, the next pass timed after this one (its
+ * pictures' span and the last one's duration, else their mean interval). True when so. */
 static bool replay(render_source *s, render_lane *l) {
     bool own;
     double end = stated_end(s, l->index, &own);
@@ -312,6 +313,7 @@ static bool replay(render_source *s, render_lane *l) {
      * that states no end of its stream, a still, cannot be told from a whole one) */
     if (s->loop_s == 0 && own && cf_media_cut_short(&s->in, own, l->last_s, l->prev_s, end))
         s->cut_s = l->last_s - s->in.start_us / 1e6;
+    if (s->plays > 0 && ++s->passes >= s->plays) return false; /* as often as it asks */
     int n = s->pass_pictures;
     double span = l->last_s - s->first_s;
     double last = l->frame_s > 0 ? l->frame_s : n > 1 ? span / (n - 1) : 0;

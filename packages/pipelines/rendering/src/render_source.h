@@ -38,6 +38,8 @@ typedef struct render_source {
     double first_s;        /* looped: the file's first picture's own time (-1e9 until seen) */
     double loop_s;         /* looped: how long the passes played before this one lasted */
     int pass_pictures;     /* looped: pictures of this pass */
+    int plays;             /* looped: the passes the file asks for (cf_media_plays; 0 = no end) */
+    int passes;            /* looped: the passes played through */
     double cut_s;          /* looped: where its first pass stopped, when well before the file's stated
                               end (a truncated file; media time), else negative */
     AVPacket *pkt;
@@ -57,7 +59,8 @@ typedef enum {
     RENDER_SOURCE_MUSIC = 4 | RENDER_SOURCE_SOUND,
     /* the pictures of an image overlay shown over [start_s, end_s) of the render: from the
        file's start, each timed by its own time from the first; when the file ends before the
-       overlay does it is played again (an animated GIF, a video loops), a still is held */
+       overlay does it is played again (a video loops, an animation as often as it asks:
+       cf_media_plays), else its last picture is held (a still) */
     RENDER_SOURCE_IMAGE = 8 | RENDER_SOURCE_PICTURES,
 } render_source_streams;
 

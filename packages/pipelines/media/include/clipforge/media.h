@@ -321,6 +321,11 @@ int cf_media_keep_display_matrix(AVStream *out, const AVStream *in);
  * artwork) decoded into a new frame the caller frees, with its stream in *index; NULL when it
  * has none that decodes. */
 AVFrame *cf_media_cover_picture(const cf_media_input *in, int *index);
+/* How many times an animation asks to be played through: 0 for again and again (every other file,
+ * and a GIF or APNG whose count cannot be read), N >= 1 for N passes. A GIF without a loop count
+ * plays once, one with count N plays N + 1 times (as Firefox and Chromium play them); an APNG
+ * plays its num_plays. */
+int cf_media_plays(const cf_media_input *in);
 
 /* Audio on the media timeline: the number of samples (at rate) to insert as silence before a
  * frame that starts at media time t_s, when `emitted` samples have been produced from media
