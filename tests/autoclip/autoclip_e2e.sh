@@ -269,12 +269,37 @@ assert a[1] <= b[0], ("clips overlap", clips)
 assert any("low-confidence" in n for n in m["notes"]), m["notes"]
 print("  " + clips[0]["confidence_note"])
 PY
+  check "more shorts asked for than the media has room for: as many as it holds, and a note says why not more"
+  "$bin" autoclip --input "$work/calm.mp4" --output-dir "$work/out4" --count 9 --size 90x160 --no-captions \
+    --min-length 6 --max-length 6 --json >"$work/m4.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip exit $?"; }
+  $PY - "$work/m4.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+clips = sorted((c["start_ms"], c["end_ms"]) for c in m["clips"])
+assert len(clips) == 6 and m["succeeded"] == 6, ("40 s holds six shorts of 6 s", m)
+assert all(a[1] <= b[0] for a, b in zip(clips, clips[1:])), ("clips overlap", clips)
+note = [n for n in m["notes"] if "clips asked for" in n]
+assert note and note[0].startswith("%d of the 9 clips asked for: the 40.0 s media has no room" % len(clips)), m["notes"]
+print("  " + note[0])
+PY
   check "min_score makes it strict: no clip under it, exit 1 with the reason"
   set +e; "$bin" autoclip --input "$work/calm.mp4" --output-dir "$work/out2" --count 2 --size 90x160 --no-captions \
     --min-score 0.5 >"$work/o.txt" 2>"$work/e.txt"; got=$?; set -e
   [ "$got" -eq 1 ] || fail "--min-score 0.5: exit $got, want 1: $(cat "$work/e.txt")"
   grep -q "scored 0.50 or more (min_score)" "$work/e.txt" || fail "the message does not say why: $(cat "$work/e.txt")"
   echo "  $(head -1 "$work/e.txt")"
+  check "min_score with fewer moments over it than asked for: those, and a note says why not more"
+  ffmpeg -loglevel error -y -f lavfi -i "color=c=0x405060:s=160x90:r=10:d=60" -f lavfi -i "sine=f=330:d=60,volume=0.05" \
+    -f lavfi -i "anoisesrc=d=5:a=0.8,adelay=30000|30000" -filter_complex "[1][2]amix=inputs=2:duration=first:normalize=0[a]" \
+    -map 0:v -map "[a]" -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac "$work/burst.mp4"
+  "$bin" autoclip --input "$work/burst.mp4" --output-dir "$work/out5" --count 3 --size 90x160 --no-captions \
+    --min-score 0.5 --json >"$work/m5.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip exit $?"; }
+  $PY - "$work/m5.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert len(m["clips"]) == 1 and m["clips"][0]["start_ms"] <= 30000 < m["clips"][0]["end_ms"], m["clips"]
+assert "1 of the 3 clips asked for: only 1 moment(s) scored 0.50 or more (min_score)" in m["notes"], m["notes"]
+PY
   check "the sample's planted moments are confident: none low-confidence with the default threshold"
   "$bin" autoclip --input "$sample" --output-dir "$work/out3" --count 2 --size 90x160 --no-captions --json >"$work/m3.json" 2>/dev/null
   $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); assert not any(c["low_confidence"] for c in m["clips"]), m["clips"]' "$work/m3.json"

@@ -360,35 +360,63 @@ static void place_slice(const run *r, int64_t len, cf_highlight_span *h) {
     free(words);
 }
 
+/* The widest stretch of the media that no span holds: its start in *start; its length. */
+static int64_t widest_gap(const cf_highlight_detection_result *det, int64_t duration, int64_t *start) {
+    int64_t best = -1;
+    for (size_t i = 0; i <= det->n_highlights; i++) { /* from the media's start, or a span's end */
+        int64_t from = i < det->n_highlights ? det->highlights[i].end_ms : 0, to = duration;
+        bool inside = false;
+        for (size_t j = 0; j < det->n_highlights; j++) {
+            const cf_highlight_span *h = &det->highlights[j];
+            inside |= h->start_ms <= from && from < h->end_ms;
+            if (h->start_ms >= from && h->start_ms < to) to = h->start_ms;
+        }
+        if (!inside && to - from > best) best = to - from, *start = from;
+    }
+    return best;
+}
+
+/* An even slice of length len from start, its edges placed by detection's rule. */
+static cf_err add_slice(run *r, int64_t start, int64_t len, cf_error *err) {
+    cf_highlight_detection_result *det = &r->detection;
+    cf_highlight_span *h = &det->highlights[det->n_highlights++];
+    cf_highlight_span_init(h);
+    h->start_ms = start, h->end_ms = start + len;
+    if ((h->boundary_reasons = malloc(sizeof *h->boundary_reasons))) place_slice(r, len, h);
+    h->label = strdup("excerpt"); /* its title when no words name it */
+    h->reasons = calloc(1, sizeof *h->reasons);
+    if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media")))
+        h->n_reasons = 1;
+    if (!h->label || !h->n_reasons || !h->boundary_reasons)
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    return CF_OK;
+}
+
 /* A media whose score never rises (a steady picture and sound) has no candidate at all: the
  * count is made up of slices spread evenly over it, as long as the clips found (or
- * min_length_ms, or 10 s), so that every video still gets its shorts. */
+ * min_length_ms, or 10 s), so that every video still gets its shorts; where the even places are
+ * taken, in the middle of the widest stretches left, for as many as the media has room for. */
 static cf_err spread_evenly(run *r, cf_error *err) {
     cf_highlight_detection_result *det = &r->detection;
-    size_t want = (size_t)r->req->count, n = det->n_highlights;
+    size_t want = (size_t)r->req->count;
     int64_t duration = r->track->duration_ms, len = r->req->has_target_length_ms ? r->req->target_length_ms
                                                     : r->req->has_min_length_ms  ? r->req->min_length_ms
                                                                                  : 0;
-    for (size_t i = 0; !len && i < n; i++)
+    for (size_t i = 0, n = det->n_highlights; !len && i < n; i++)
         len += (det->highlights[i].end_ms - det->highlights[i].start_ms) / (int64_t)n;
     if (!len) len = SPREAD_DEFAULT_MS;
     if (len > duration) len = duration;
-    for (size_t k = 0; n < want && len > 0 && k < want; k++) {
-        int64_t start = free_slot(det, duration, len, k, want);
-        if (start < 0) continue;
-        cf_highlight_span *h = &det->highlights[det->n_highlights];
-        cf_highlight_span_init(h);
-        h->start_ms = start, h->end_ms = start + len;
-        if ((h->boundary_reasons = malloc(sizeof *h->boundary_reasons))) place_slice(r, len, h);
-        h->label = strdup("excerpt"); /* its title when no words name it */
-        h->reasons = calloc(1, sizeof *h->reasons);
-        if (h->reasons && (h->reasons[0] = strdup("no moment stood out: an even slice of the media")))
-            h->n_reasons = 1;
-        det->n_highlights++, n++;
-        if (!h->label || !h->n_reasons || !h->boundary_reasons)
-            return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    cf_err rc = CF_OK;
+    /* as many parts as slices fit in the media, at most (more would crowd out each other) */
+    size_t parts = len > 0 && (size_t)(duration / len) < want ? (size_t)(duration / len) : want;
+    for (size_t k = 0; !rc && det->n_highlights < want && len > 0 && k < parts; k++) {
+        int64_t start = free_slot(det, duration, len, k, parts);
+        if (start >= 0) rc = add_slice(r, start, len, err);
     }
-    return CF_OK;
+    int64_t at = 0, gap;
+    while (!rc && det->n_highlights < want && len > 0 && (gap = widest_gap(det, duration, &at)) >= len)
+        rc = add_slice(r, at + (gap - len) / 2, len, err);
+    return rc;
 }
 
 /* Fewer confident spans than clips asked for: the best other candidates (detection again with
@@ -837,6 +865,27 @@ static void plan_slots(run *r) {
     add_slot(r, "deliver", 0.03);
 }
 
+/* Fewer shorts than asked for: said, with why (the strict score, or a media with no room for
+ * more shorts of their length that do not overlap). */
+static cf_err note_fewer(const run *r, size_t n, cf_error *err) {
+    size_t want = (size_t)r->req->count;
+    if (n >= want) return CF_OK;
+    char note[256];
+    int at = snprintf(note, sizeof note, "%zu of the %zu clips asked for: ", n, want);
+    if (r->req->has_min_score) {
+        snprintf(note + at, sizeof note - (size_t)at, "only %zu moment(s) scored %.2f or more (min_score)", n,
+                 r->req->min_score);
+    } else {
+        int64_t len = 0;
+        for (size_t i = 0; i < n; i++)
+            len += (r->detection.highlights[i].end_ms - r->detection.highlights[i].start_ms) / (int64_t)n;
+        snprintf(note + at, sizeof note - (size_t)at,
+                 "the %.1f s media has no room for more shorts of about %.1f s that do not overlap",
+                 r->track->duration_ms / 1000.0, len / 1000.0);
+    }
+    return cf_notes_add(&r->out->notes, &r->out->n_notes, note, err);
+}
+
 static cf_err after_analysis(run *r, cf_error *err) {
     cf_autoclip_result *o = r->out;
     slot *d = &r->slots[ST_DETECT];
@@ -867,6 +916,7 @@ static cf_err after_analysis(run *r, cf_error *err) {
     if (!n)
         return cf_error_set(err, CF_ERR_PROCESSING,
                             "no moment of %s could be told apart: its score never rises", r->path);
+    if ((rc = note_fewer(r, n, err))) return rc;
     if (n > r->n_confident) {
         char note[256];
         snprintf(note, sizeof note,
