@@ -518,7 +518,9 @@ static void take_chunk(cf_http_request *req, const char *data, size_t len) {
         if (slug)
             set_early(req, slug,
                       !strcmp(slug, "payload-too-large") ? "upload over the size limit"
-                                                         : "cannot store upload");
+                      : !strcmp(slug, "insufficient-storage")
+                          ? "the server's storage is full: the upload was not kept"
+                          : "cannot store upload");
         return;
     }
     if (req->body_len + len > (size_t)cfg->max_body_bytes) {

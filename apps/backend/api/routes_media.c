@@ -13,6 +13,7 @@
 #include "api/names.h"
 #include "application/job_service.h"
 #include "application/pipelines.h"
+#include "clipforge/log.h"
 
 #define MAX_PAGE 200
 #define DEFAULT_PAGE 50
@@ -50,7 +51,10 @@ const char *cf_api_media_chunk(cf_http_request *req, const char *data, size_t le
     cf_err rc = req->received > req->limit ? CF_ERR_TOO_LARGE : cf_api_media_write(req, data, len, &err);
     if (rc == CF_OK) return NULL;
     cf_api_media_abort(req);
-    return rc == CF_ERR_TOO_LARGE ? "payload-too-large" : "internal";
+    if (rc == CF_ERR_NO_SPACE) cf_log_error("api", "upload %s not kept: %s", req->id, err.msg);
+    return rc == CF_ERR_TOO_LARGE  ? "payload-too-large"
+           : rc == CF_ERR_NO_SPACE ? "insufficient-storage"
+                                   : "internal";
 }
 
 void cf_api_media_end(cf_http_request *req, bool complete) {

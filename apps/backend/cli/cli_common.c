@@ -11,6 +11,12 @@
 
 int cf_cli_fail(const char *cmd, const cf_error *err) {
     fprintf(stderr, "clipforge %s: error: %s\n", cmd, err->msg[0] ? err->msg : cf_strerror(err->code));
+    if (err->code == CF_ERR_NO_SPACE) { /* which disk: the output's, or the work files' */
+        const char *tmp = getenv("TMPDIR");
+        fprintf(stderr,
+                "clipforge %s: a disk is full: the output's, or the work files' (%s; TMPDIR sets it)\n", cmd,
+                tmp && *tmp ? tmp : "/tmp");
+    }
     return cf_err_exit_code(err->code);
 }
 

@@ -180,8 +180,8 @@ static cf_err local_put_begin(void *self, const char *key, cf_storage_writer **o
     if (!w->key || !w->tmp_path) goto oom;
     w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
     if (w->fd < 0) {
-        cf_err rc =
-            cf_error_set(err, CF_ERR_IO, "storage: cannot create %s: %s", w->tmp_path, strerror(errno));
+        cf_err rc = cf_error_set(err, cf_err_of_write(errno), "storage: cannot create %s: %s", w->tmp_path,
+                                 strerror(errno));
         free(w->key);
         free(w->tmp_path);
         free(w);
@@ -201,8 +201,7 @@ static cf_err write_all(int fd, const char *p, size_t len, cf_error *err) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            return cf_error_set(err, errno == ENOSPC ? CF_ERR_TOO_LARGE : CF_ERR_IO,
-                                "storage: write failed: %s", strerror(errno));
+            return cf_error_set(err, cf_err_of_write(errno), "storage: write failed: %s", strerror(errno));
         p += n;
         len -= (size_t)n;
     }
@@ -243,10 +242,10 @@ static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) 
     cf_err rc = w->fill ? write_all(w->fd, w->buf, w->fill, err) : CF_OK;
     /* on the disk before its name is: a power cut must not leave an empty object under the key */
     if (!rc && fsync(w->fd) != 0)
-        rc =
-            cf_error_set(err, CF_ERR_IO, "storage: cannot write %s to the disk: %s", w->key, strerror(errno));
+        rc = cf_error_set(err, cf_err_of_write(errno), "storage: cannot write %s to the disk: %s", w->key,
+                          strerror(errno));
     if (close(w->fd) != 0 && !rc)
-        rc = cf_error_set(err, CF_ERR_IO, "storage: close failed: %s", strerror(errno));
+        rc = cf_error_set(err, cf_err_of_write(errno), "storage: close failed: %s", strerror(errno));
     w->fd = -1;
     /* A remove in another process that emptied the key's directory may take it away
      * (prune_parents) between the open and the rename here: then it is made and opened again. */
@@ -259,16 +258,17 @@ static cf_err local_put_commit(void *self, cf_storage_writer *w, cf_error *err) 
         int moved = dir < 0 ? -1 : renameat(AT_FDCWD, w->tmp_path, dir, name);
         int e = errno;
         if (moved == 0 && fsync(dir) != 0) /* the new name, durable before the caller is told */
-            rc = cf_error_set(err, CF_ERR_IO, "storage: cannot write the directory of %s to the disk: %s",
-                              w->key, strerror(errno));
+            rc = cf_error_set(err, cf_err_of_write(errno),
+                              "storage: cannot write the directory of %s to the disk: %s", w->key,
+                              strerror(errno));
         if (dir >= 0) close(dir);
         if (moved == 0) break;
         if (e == ENOENT && !linked && tries < COMMIT_TRIES) continue;
         if (linked) rc = missing(w->key, true, err);
         else if (dir < 0)
-            rc = cf_error_set(err, CF_ERR_IO, "storage: cannot make the directory of %s: %s", w->key,
+            rc = cf_error_set(err, cf_err_of_write(e), "storage: cannot make the directory of %s: %s", w->key,
                               strerror(e));
-        else rc = cf_error_set(err, CF_ERR_IO, "storage: cannot store %s: %s", w->key, strerror(e));
+        else rc = cf_error_set(err, cf_err_of_write(e), "storage: cannot store %s: %s", w->key, strerror(e));
     }
     pthread_rwlock_unlock(&ls->prune_lock);
     if (rc) unlink(w->tmp_path);

@@ -333,6 +333,7 @@ static cf_err pg_fail(PGconn *c, const PGresult *r, cf_error *err, const char *w
     if (PQstatus(c) == CONNECTION_BAD) rc = CF_ERR_UNAVAILABLE;
     else if (state && !strncmp(state, "23", 2)) rc = CF_ERR_CONFLICT;
     else if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01"))) rc = CF_ERR_UNAVAILABLE;
+    else if (state && !strcmp(state, "53100")) rc = CF_ERR_NO_SPACE; /* disk_full */
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
     return cf_error_set(err, rc, "store: %s: %.*s", what, (int)strcspn(msg, "\n"), msg);
 }

@@ -390,6 +390,7 @@ static cf_err db_error(sq_store *st, cf_error *err, const char *what) {
     int code = sqlite3_extended_errcode(st->db);
     cf_err rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? CF_ERR_UNAVAILABLE
                 : (code & 0xff) == SQLITE_CONSTRAINT                           ? CF_ERR_CONFLICT
+                : (code & 0xff) == SQLITE_FULL                                 ? CF_ERR_NO_SPACE
                                                                                : CF_ERR_IO;
     return cf_error_set(err, rc, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }

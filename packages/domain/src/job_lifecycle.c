@@ -124,7 +124,7 @@ cf_err cf_job_replay(const cf_job_record *earlier, const cf_job_new *in, cf_erro
 
 bool cf_job_error_retryable(cf_err code) {
     return code == CF_ERR_IO || code == CF_ERR_UNAVAILABLE || code == CF_ERR_TIMEOUT ||
-           code == CF_ERR_NO_MEMORY || code == CF_ERR_INTERNAL;
+           code == CF_ERR_NO_MEMORY || code == CF_ERR_INTERNAL || code == CF_ERR_NO_SPACE;
 }
 
 int64_t cf_job_retry_at(cf_err code, int64_t attempts, int64_t max_attempts, int64_t base_ms, int64_t now) {

@@ -29,6 +29,7 @@ static const cf_problem_kind kinds[] = {
     {"source-unreachable", "Remote source could not be fetched", 502},
     {"uri-too-long", "URI too long", 414},
     {"header-fields-too-large", "Request header fields too large", 431},
+    {"insufficient-storage", "Insufficient storage", 507}, /* the server's disk, not the request */
 };
 
 const cf_problem_kind *cf_problem_find(const char *slug) {
@@ -51,6 +52,7 @@ const cf_problem_kind *cf_problem_for(cf_err code) {
     case CF_ERR_TIMEOUT:
     case CF_ERR_UNAVAILABLE: slug = "unavailable"; break;
     case CF_ERR_PROCESSING: slug = "processing-failed"; break;
+    case CF_ERR_NO_SPACE: slug = "insufficient-storage"; break;
     default: slug = "internal"; break;
     }
     return cf_problem_find(slug);

@@ -1,6 +1,7 @@
 /* error.c — names, messages and exit codes of cf_err, and cf_error message handling. */
 #include "clipforge/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,10 @@ int cf_err_exit_code(cf_err code) {
 #undef CF_ERR_EXIT
     default: return 1;
     }
+}
+
+cf_err cf_err_of_write(int errnum) {
+    return errnum == ENOSPC || errnum == EDQUOT ? CF_ERR_NO_SPACE : CF_ERR_IO;
 }
 
 void cf_error_clear(cf_error *e) {

@@ -300,7 +300,7 @@ cf_err cf_copy_file(const char *from, const char *to, cf_error *err) {
     if (in >= 0) close(in);
     fail = publish(out, tmp, to, fail);
     if (!fail) return CF_OK;
-    return cf_error_set(err, CF_ERR_IO, "cannot copy %s to %s: %s", from, to, strerror(fail));
+    return cf_error_set(err, cf_err_of_write(fail), "cannot copy %s to %s: %s", from, to, strerror(fail));
 }
 
 cf_err cf_write_file(const char *path, const void *data, size_t n, cf_error *err) {

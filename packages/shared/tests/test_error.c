@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,17 @@ static void test_exit_codes_split_input_from_processing(void **state) {
     assert_int_equal(cf_err_exit_code(CF_OK), 0);
     assert_int_equal(cf_err_exit_code(CF_ERR_INVALID_MEDIA), 2);
     assert_int_equal(cf_err_exit_code(CF_ERR_PROCESSING), 1);
+    /* a full disk is the machine's, not the user's input */
+    assert_int_equal(cf_err_exit_code(CF_ERR_NO_SPACE), 1);
+}
+
+static void test_a_full_disk_is_told_from_other_write_errors(void **state) {
+    (void)state;
+    assert_int_equal(cf_err_of_write(ENOSPC), CF_ERR_NO_SPACE);
+    assert_int_equal(cf_err_of_write(EDQUOT), CF_ERR_NO_SPACE);
+    assert_int_equal(cf_err_of_write(EIO), CF_ERR_IO);
+    assert_int_equal(cf_err_of_write(EACCES), CF_ERR_IO);
+    assert_string_equal(cf_err_name(CF_ERR_NO_SPACE), "NO_SPACE");
 }
 
 static void test_prefix_keeps_code_and_adds_context(void **state) {
@@ -50,6 +62,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_and_messages_are_distinct),
         cmocka_unit_test(test_exit_codes_split_input_from_processing),
+        cmocka_unit_test(test_a_full_disk_is_told_from_other_write_errors),
         cmocka_unit_test(test_prefix_keeps_code_and_adds_context),
         cmocka_unit_test(test_long_message_is_truncated_not_overflowed),
     };

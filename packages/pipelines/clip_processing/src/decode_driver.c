@@ -257,6 +257,7 @@ end:
     if (ret == AVERROR_INVALIDDATA)
         return cf_error_set(err, CF_ERR_INVALID_MEDIA, "%s: the input is damaged or truncated (%s)", what,
                             av_err2str(ret));
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "%s: %s", what, av_err2str(ret));
+    if (ret < 0)
+        return cf_error_set(err, cf_av_code(ret, CF_ERR_PROCESSING), "%s: %s", what, av_err2str(ret));
     return ret > 0 ? err->code : CF_OK;
 }

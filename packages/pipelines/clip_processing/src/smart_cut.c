@@ -884,7 +884,9 @@ static cf_err run(smart *s, const cfclip_span *span, const char *audio_path, con
                             "smart cut: %s has no decodable video in the "
                             "range",
                             s->plan->input);
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "smart cut to %s: %s", path, av_err2str(ret));
+    if (ret < 0)
+        return cf_error_set(err, cf_av_code(ret, CF_ERR_PROCESSING), "smart cut to %s: %s", path,
+                            av_err2str(ret));
     stats_of(s, s->stats);
     return CF_OK;
 }

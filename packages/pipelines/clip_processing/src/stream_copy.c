@@ -416,6 +416,8 @@ end:
                                 "a damaged file): a copy cannot keep them; trim mode accurate or smart "
                                 "makes that stretch again",
                                 maps[i].back_s - in->start_us / 1e6);
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "stream copy to %s: %s", path, av_err2str(ret));
+    if (ret < 0)
+        return cf_error_set(err, cf_av_code(ret, CF_ERR_PROCESSING), "stream copy to %s: %s", path,
+                            av_err2str(ret));
     return CF_OK;
 }

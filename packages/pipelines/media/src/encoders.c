@@ -173,7 +173,9 @@ cf_err cf_output_start(AVFormatContext *oc, cf_target_format f, const char *path
     if (f == CF_TARGET_FORMAT_MP4) av_dict_set(&opts, "movflags", "+faststart", 0);
     ret = avformat_write_header(oc, &opts);
     av_dict_free(&opts);
-    if (ret < 0) return cf_error_set(err, CF_ERR_PROCESSING, "cannot start %s: %s", path, av_err2str(ret));
+    if (ret < 0)
+        return cf_error_set(err, cf_av_code(ret, CF_ERR_PROCESSING), "cannot start %s: %s", path,
+                            av_err2str(ret));
     return CF_OK;
 }
 

@@ -881,9 +881,13 @@ bool cf_media_reaches(cf_media_input *in, double media_s) {
     return found;
 }
 
+cf_err cf_av_code(int ret, cf_err code) {
+    if (ret == AVERROR(ENOMEM)) return CF_ERR_NO_MEMORY;
+    return ret < 0 && cf_err_of_write(AVUNERROR(ret)) == CF_ERR_NO_SPACE ? CF_ERR_NO_SPACE : code;
+}
+
 cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *step, int ret) {
     char msg[AV_ERROR_MAX_STRING_SIZE];
     av_strerror(ret, msg, sizeof msg);
-    return cf_error_set(err, ret == AVERROR(ENOMEM) ? CF_ERR_NO_MEMORY : code, "%s: %s: %s", where, step,
-                        msg);
+    return cf_error_set(err, cf_av_code(ret, code), "%s: %s: %s", where, step, msg);
 }

@@ -22,14 +22,15 @@
     X(UNAVAILABLE, -11, "service unavailable", 1)                                                            \
     X(INTERNAL, -12, "internal error", 1)                                                                    \
     X(PERMISSION, -13, "permission denied", 2)                                                               \
-    X(PROCESSING, -14, "processing failed", 1)
+    X(PROCESSING, -14, "processing failed", 1)                                                               \
+    X(NO_SPACE, -15, "no space left on the device", 1)
 
 typedef enum cf_err {
 #define CF_ERR_ENUM(name, value, msg, exit_code)                                                             \
     CF_ERR_##name = value, /* NOLINT(bugprone-macro-parentheses) */
     CF_ERR_MAP(CF_ERR_ENUM)
 #undef CF_ERR_ENUM
-        CF_ERR_LAST_ = -15
+        CF_ERR_LAST_ = -16
 } cf_err;
 
 #define CF_OK CF_ERR_OK
@@ -48,6 +49,9 @@ const char *cf_strerror(cf_err code);
 const char *cf_err_name(cf_err code);
 /* CLI exit status for a code: 0 ok, 2 usage/input, 1 processing. */
 int cf_err_exit_code(cf_err code);
+/* The code of a failed write, creation or sync by its errno: NO_SPACE for a full disk or a used
+ * up quota (ENOSPC, EDQUOT; the server's storage, not the caller's request), else IO. */
+cf_err cf_err_of_write(int errnum);
 
 /* Resets e to CF_OK with an empty message. NULL-safe. */
 void cf_error_clear(cf_error *e);

@@ -90,6 +90,9 @@ bool cf_media_is_limit_error(const cf_error *err);
  * that running out of memory is CF_ERR_NO_MEMORY whatever the step: it says nothing of the
  * input or the request. */
 cf_err cf_av_fail(cf_error *err, cf_err code, const char *where, const char *step, int ret);
+/* The cf_err of an FFmpeg failure ret: NO_MEMORY, NO_SPACE for a full disk (the machine's state,
+ * not the media's or the step's), else code. */
+cf_err cf_av_code(int ret, cf_err code);
 
 /* Opens path, reads its stream information and chooses streams by sel (NULL = defaults).
  * Missing, empty, unreadable, non-media and truncated files fail with a one-line message naming
