@@ -18,6 +18,8 @@
 #            cancels its children
 #   workers1 with one worker the parent runs its own children: no deadlock
 #   podcast  the sample's sound alone: two shorts drawn as its waveform, over planted moments
+#   subtitles a video with an English SubRip stream: its words make the captions and titles, not
+#            speech recognition, said in the notes; --no-subtitles recognises the speech
 set -euo pipefail
 bin=$1 src=$2 data=$3 case_name=$4 validator=${5:-}
 sample=$data/sample.mp4
@@ -303,6 +305,38 @@ PY
   check "the sample's planted moments are confident: none low-confidence with the default threshold"
   "$bin" autoclip --input "$sample" --output-dir "$work/out3" --count 2 --size 90x160 --no-captions --json >"$work/m3.json" 2>/dev/null
   $PY -c 'import json,sys; m=json.load(open(sys.argv[1])); assert not any(c["low_confidence"] for c in m["clips"]), m["clips"]' "$work/m3.json"
+  ;;
+subtitles)
+  # a tone, a burst of noise at 24-29 s, and subtitles that say what is (not) spoken
+  printf '1\n00:00:02,000 --> 00:00:05,000\nWelcome to the lecture on\nsignal processing.\n\n2\n00:00:12,000 --> 00:00:16,000\nToday we look at the Fourier transform.\n\n3\n00:00:25,000 --> 00:00:29,000\nThe <i>crowd</i> goes wild!\n' >"$work/talk.srt"
+  ffmpeg -loglevel error -y -f lavfi -i "color=c=0x405060:s=160x90:r=10:d=40" -f lavfi -i "sine=f=330:d=40,volume=0.05" \
+    -f lavfi -i "anoisesrc=d=5:a=0.8,adelay=24000|24000" -i "$work/talk.srt" \
+    -filter_complex "[1][2]amix=inputs=2:duration=first:normalize=0[a]" -map 0:v -map "[a]" -map 3 \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -c:s srt -metadata:s:s:0 language=eng "$work/talk.mkv"
+  check "the file's own subtitles make the captions and the title, and the notes say so"
+  "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/out" --count 1 --size 90x160 --json \
+    >"$work/m.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip exit $?"; }
+  $PY - "$work/m.json" "$work/out" <<'PY'
+import json, os, sys
+m, out = json.load(open(sys.argv[1])), sys.argv[2]
+c = m["clips"][0]
+assert c["start_ms"] <= 25000 and c["end_ms"] >= 29000, ("the burst, with its subtitle", c)
+assert m["captions"] is True and c["title"] == "Crowd goes wild!", (c["title"], m)
+assert any(n.startswith("captions from the media's subtitle stream 2 (subrip, eng), not speech recognition")
+           for n in m["notes"]), m["notes"]
+srt = open(os.path.join(out, "clip-01.srt")).read()
+assert "crowd goes" in srt.lower() and "<i>" not in srt, srt
+t = json.load(open(os.path.join(out, "transcript.json")))
+assert t["model"] == "subtitles" and "Fourier" in json.dumps(t), t["model"]
+print("  title:", c["title"])
+PY
+  check "--no-subtitles recognises the speech instead"
+  "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/out2" --count 1 --size 90x160 --no-subtitles --json \
+    >"$work/m2.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip --no-subtitles exit $?"; }
+  $PY -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+assert not any("subtitle stream" in n for n in m["notes"] if n.startswith("captions from")), m["notes"]
+assert m["clips"][0]["title"] != "Crowd goes wild!", m["clips"][0]["title"]' "$work/m2.json"
   ;;
 refuse)
   expect_exit() { # code, what, args...

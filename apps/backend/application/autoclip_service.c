@@ -24,7 +24,9 @@
 #include "clipforge/render.h"
 #include "clipforge/trace.h"
 #include "clipforge/transcribe.h" /* its types: the functions are called only with CF_HAVE_TRANSCRIBE */
+#include "clipforge/subtitles.h"  /* the same */
 #ifdef CF_HAVE_TRANSCRIBE
+#include "clipforge/caption_parse.h"
 #include "clipforge/uri.h"
 #endif
 
@@ -73,6 +75,8 @@ struct run {
     bool have_transcript;
     char *transcript_path;
     bool transcribe;                     /* captions asked for and a transcriber built in */
+    cf_subtitle_stream subs;             /* the media's text subtitles, when read (index >= 0) */
+    bool from_subtitles;                 /* the transcript is theirs */
     cf_time_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
     size_t n_ranges;
     cf_highlight_detection_result detection;
@@ -269,6 +273,34 @@ static cf_err transcribe_stage(slot *s) {
 #endif
 }
 
+#ifdef CF_HAVE_TRANSCRIBE
+/* The media's own text subtitles in the request's language, when it asks for them and has them. */
+static bool subtitles_found(run *r, cf_subtitle_stream *st) {
+    cf_error err;
+    if (!r->req->subtitles) return false;
+    cf_err rc = cf_subtitles_find(r->path, r->req->language, st, &err);
+    if (rc && rc != CF_ERR_NOT_FOUND) cf_log_warn("autoclip", "subtitles not read: %s", err.msg);
+    return rc == CF_OK;
+}
+
+/* The transcript from the subtitle stream st: words spread over each cue, all of the media. */
+static cf_err subtitles_stage(slot *s) {
+    run *r = s->run;
+    cf_caption_track track;
+    cf_err rc = cf_subtitles_read(r->path, &r->subs, &track, &s->err);
+    if (!rc) rc = cf_captions_to_transcript(&track, &r->transcript, &s->err);
+    cf_caption_track_free(&track);
+    free(r->transcript.model), free(r->transcript.language);
+    r->transcript.model = strdup("subtitles");
+    r->transcript.language = strdup(r->req->language ? r->req->language : "en-us");
+    if (!rc && (!r->transcript.model || !r->transcript.language))
+        rc = cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc) return cf_transcript_free(&r->transcript), rc;
+    r->have_transcript = r->from_subtitles = true;
+    return write_transcript(r, &s->err);
+}
+#endif
+
 static cf_err features_stage(slot *s) {
     run *r = s->run;
     cf_feature_options o = {.threads = r->opts->threads,
@@ -289,6 +321,40 @@ static void transcription_failed(run *r, slot *t) {
     r->transcribe = false;
 }
 
+/* The whole transcript beside the features: the media's own subtitles when it has them (read in a
+ * moment), or all of its speech when the options ask for it; else only the shorts' stretches are
+ * transcribed, after detection. True when a stage started. */
+static bool start_transcript(run *r, slot *t) {
+    r->subs.index = -1;
+#ifdef CF_HAVE_TRANSCRIBE
+    if (subtitles_found(r, &r->subs)) return start_stage(t, subtitles_stage), true;
+#endif
+    if (r->opts->transcribe_all) return start_stage(t, transcribe_stage), true;
+    return false;
+}
+
+/* Subtitles read: said; a stream that could not be read gives way to speech recognition. */
+static cf_err after_subtitles(run *r, slot *t) {
+    char note[sizeof t->note];
+    if (r->from_subtitles) {
+        snprintf(note, sizeof note,
+                 "captions from the media's subtitle stream %d (%s%s%s), not speech recognition "
+                 "(subtitles: false to recognise the speech)",
+                 r->subs.index, r->subs.codec, r->subs.language[0] ? ", " : "", r->subs.language);
+        set_state(t, CF_AUTOCLIP_DONE, note);
+        return CF_OK;
+    }
+    cf_log_warn("autoclip", "subtitle stream %d not read (%s): the speech is recognised", r->subs.index,
+                t->err.msg);
+    r->subs.index = -1;
+    set_state(t, CF_AUTOCLIP_PENDING, "");
+    if (r->opts->transcribe_all) {
+        run_stage(r, t, transcribe_stage);
+        if (t->rc && !cf_progress_cancelled(r->parent)) transcription_failed(r, t);
+    }
+    return CF_OK;
+}
+
 /* Features, and beside them the whole transcription when the options ask for all of it. */
 static cf_err analyse(run *r, cf_error *err) {
     slot *t = &r->slots[ST_TRANSCRIBE], *f = &r->slots[ST_FEATURES];
@@ -299,13 +365,14 @@ static cf_err analyse(run *r, cf_error *err) {
     else if (!cf_autoclip_can_transcribe())
         set_state(t, CF_AUTOCLIP_SKIPPED, "transcription is not built into this binary: no captions");
     else r->transcribe = true;
-    if (r->transcribe && r->opts->transcribe_all) start_stage(t, transcribe_stage), n = 2;
+    if (r->transcribe && start_transcript(r, t)) n = 2;
     wait_stages(r, list, n);
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     if (f->rc) {
         *err = f->err;
         return f->rc;
     }
+    if (n == 2 && r->subs.index >= 0) return after_subtitles(r, t);
     if (n == 2 && t->rc) transcription_failed(r, t);
     return CF_OK;
 }
@@ -891,7 +958,8 @@ static cf_err after_analysis(run *r, cf_error *err) {
     slot *d = &r->slots[ST_DETECT];
     run_stage(r, d, detect_stage);
     if (d->rc) return *err = d->err, d->rc;
-    cf_err rc = r->transcribe && !r->opts->transcribe_all ? transcribe_for_clips(r, err) : CF_OK;
+    cf_err rc = r->transcribe && !r->opts->transcribe_all && !r->from_subtitles ? transcribe_for_clips(r, err)
+                                                                                : CF_OK;
     if (rc) return rc;
     if (cf_progress_cancelled(r->parent)) return cf_error_set(err, CF_ERR_CANCELLED, "cancelled");
     o->media_duration_ms = r->track->duration_ms;

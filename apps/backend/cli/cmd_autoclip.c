@@ -23,7 +23,8 @@
 static const char *autoclip_help =
     "Usage: clipforge autoclip --input FILE --output-dir DIR [--count N] [--template ID]\n"
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
-    "                          [--no-captions] [--brand-color COLOR] [--model-version V]\n"
+    "                          [--no-captions] [--no-subtitles] [--brand-color COLOR]\n"
+    "                          [--model-version V]\n"
     "                          [--min-length T] [--max-length T] [--target-length T] [--min-score S]\n"
     "                          [--remove-silence] [--threads N] [--audio-stream N] [--json]\n"
     "Turns a long video into its best N shorts: transcription and feature extraction run in\n"
@@ -38,6 +39,9 @@ static const char *autoclip_help =
     "  --format F         vertical 9:16 (default) or horizontal 16:9\n"
     "  --size WxH         canvas size (default the template's, 1080x1920 vertical)\n"
     "  --no-captions      skip transcription: no captions, titles from the highlight labels\n"
+    "  --no-subtitles     recognise the speech even when the file has text subtitles (by\n"
+    "                     default a subtitle stream in the language, or untagged, makes the\n"
+    "                     captions and titles: what is said, read instead of recognised)\n"
     "  --brand-color C    colour of the title bar, the spoken word and the progress bar\n"
     "  --model-version V  learned highlight model version (falls back to the heuristic)\n"
     "  --min-length T     shortest short (seconds or [hh:]mm:ss; default the profile's)\n"
@@ -63,7 +67,7 @@ typedef struct autoclip_args {
     const char *min_length, *max_length, *target_length, *min_score;
     const char *audio_stream;
     int64_t count, threads;
-    bool json, no_captions, remove_silence;
+    bool json, no_captions, no_subtitles, remove_silence;
 } autoclip_args;
 
 static int parse_args(int argc, char **argv, autoclip_args *a) {
@@ -78,6 +82,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
                                          {"model-version", required_argument, 0, 'm'},
                                          {"threads", required_argument, 0, 'j'},
                                          {"no-captions", no_argument, 0, 'C'},
+                                         {"no-subtitles", no_argument, 0, 'U'},
                                          {"json", no_argument, 0, 'J'},
                                          {"min-length", required_argument, 0, 'L'},
                                          {"max-length", required_argument, 0, 'M'},
@@ -103,6 +108,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'm': a->model_version = optarg; break;
         case 'j': rc = cf_cli_int("autoclip", "--threads", optarg, 0, 64, &a->threads); break;
         case 'C': a->no_captions = true; break;
+        case 'U': a->no_subtitles = true; break;
         case 'R': a->remove_silence = true; break;
         case 'L': a->min_length = optarg; break;
         case 'M': a->max_length = optarg; break;
@@ -123,8 +129,8 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
 
 /* Builds the AutoclipRequest JSON; the generated parser then checks it and applies defaults. */
 static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
-    json_t *j = json_pack("{ss sb sb}", "media_uri", a->input, "captions", !a->no_captions, "remove_silence",
-                          a->remove_silence);
+    json_t *j = json_pack("{ss sb sb sb}", "media_uri", a->input, "captions", !a->no_captions, "subtitles",
+                          !a->no_subtitles, "remove_silence", a->remove_silence);
     const char *base = strrchr(a->input, '/');
     json_object_set_new(j, "clip_id", json_string(base && base[1] ? base + 1 : a->input));
     if (a->count) json_object_set_new(j, "count", json_integer(a->count));

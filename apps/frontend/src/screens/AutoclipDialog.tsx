@@ -1,5 +1,6 @@
 // The autoclip dialog: how many shorts, how long, which template and detection profile,
-// captions on or off, jump cuts over the pauses (remove_silence), and whether only clear moments
+// captions on or off (from the file's own subtitles when it has them), jump cuts over the pauses
+// (remove_silence), and whether only clear moments
 // may make a short (min_score). The request is checked against the generated AutoclipRequest
 // schema before it is sent.
 import { useState } from 'react';
@@ -29,6 +30,7 @@ export interface AutoclipChoice {
   /** Output size as a fraction of the template's canvas (1: the template's own). */
   scale: number;
   captions: boolean;
+  subtitles: boolean;
   removeSilence: boolean;
   strict: boolean;
   minScore: string;
@@ -36,14 +38,14 @@ export interface AutoclipChoice {
 
 export const DEFAULT_CHOICE: AutoclipChoice = {
   count: 3, minSeconds: '', maxSeconds: '', templateId: 'shorts-blur', profile: 'generic', format: 'vertical', scale: 1,
-  captions: true, removeSilence: false, strict: false, minScore: '0.5',
+  captions: true, subtitles: true, removeSilence: false, strict: false, minScore: '0.5',
 };
 
 /** The AutoclipRequest of a choice; throws with the field and reason when it is not valid. */
 export function autoclipRequest(mediaUri: string, c: AutoclipChoice, size?: { width: number; height: number }): AutoclipRequestInput {
   const r: AutoclipRequestInput = {
     clip_id: newClipId('auto'), media_uri: mediaUri, count: c.count, template_id: c.templateId, profile: c.profile,
-    format: c.format, captions: c.captions, remove_silence: c.removeSilence,
+    format: c.format, captions: c.captions, subtitles: c.subtitles, remove_silence: c.removeSilence,
   };
   const ms = (v: string) => (v.trim() === '' ? undefined : Math.round(Number(v) * 1000));
   const lo = ms(c.minSeconds);
@@ -132,6 +134,10 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
           <label className="inline">
             <input type="checkbox" checked={c.captions} onChange={(e) => set('captions', e.target.checked)} data-testid="ac-captions" />
             Captions (transcribe and burn in the spoken words)
+          </label>
+          <label className="inline">
+            <input type="checkbox" checked={c.subtitles} disabled={!c.captions} onChange={(e) => set('subtitles', e.target.checked)} data-testid="ac-subtitles" />
+            From the file's own subtitles when it has them (read, not recognised)
           </label>
           <label className="inline" aria-describedby="ac-silence-help">
             <input type="checkbox" checked={c.removeSilence} onChange={(e) => set('removeSilence', e.target.checked)} data-testid="ac-silences" />

@@ -144,6 +144,7 @@ describe('Media library', () => {
     selectValue(field('ac-profile'), 'podcast');
     selectValue(field('ac-format'), 'horizontal');
     selectValue(field('ac-size'), String(1 / 3));
+    click(field('ac-subtitles'));
     click(field('ac-captions'));
     click(field('ac-silences'));
     click(field('ac-strict'));
@@ -154,7 +155,7 @@ describe('Media library', () => {
     expect(sent.kind).toBe('autoclip');
     expect(AutoclipRequestSchema.safeParse(sent.request).success).toBe(true);
     expect(sent.request).toMatchObject({ media_uri: `media://m_${PAGE_SIZE + 3}`, count: 2, min_length_ms: 20_000, max_length_ms: 30_500,
-      template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, remove_silence: true, min_score: 0.6, width: 640, height: 360 });
+      template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, subtitles: false, remove_silence: true, min_score: 0.6, width: 640, height: 360 });
     await waitFor(() => expect(window.location.pathname).toBe('/jobs/j_1'));
   });
 });

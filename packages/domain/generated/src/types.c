@@ -1369,11 +1369,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "audio_stream", "remove_silence"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "subtitles", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "audio_stream", "remove_silence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 18, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -1439,6 +1439,12 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
         if ((rc = cfd_bool(v, p, &out->captions, err))) return rc;
     } else {
         out->captions = true;
+    }
+    if ((rc = cfd_member(j, "subtitles", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->subtitles, err))) return rc;
+    } else {
+        out->subtitles = true;
     }
     if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
     if (v) {
@@ -1509,6 +1515,7 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (v->has_height && cfd_put(o, "height", json_integer(v->height))) goto fail;
     if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
     if (cfd_put(o, "captions", json_boolean(v->captions))) goto fail;
+    if (cfd_put(o, "subtitles", json_boolean(v->subtitles))) goto fail;
     if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
@@ -1537,6 +1544,7 @@ static void init_autoclip_request(cf_autoclip_request *v) {
     v->profile = CF_DETECTION_PROFILE_GENERIC;
     v->format = CF_RENDER_FORMAT_VERTICAL;
     v->captions = true;
+    v->subtitles = true;
     v->remove_silence = false;
 }
 

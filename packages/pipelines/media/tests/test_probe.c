@@ -15,22 +15,8 @@
 #include "clipforge/media.h"
 #include "clipforge/probe.h"
 #include "media_fixture.h"
-
-static char *g_dir;
-
-static int setup(void **state) {
-    (void)state;
-    cf_error err;
-    return cf_make_temp_dir(NULL, "cfprobe-", &g_dir, &err) == CF_OK ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    cf_error err;
-    cf_remove_tree(g_dir, &err);
-    free(g_dir);
-    return 0;
-}
+#define TEMP_DIR_PREFIX "cfprobe-"
+#include "temp_dir.h"
 
 static json_t *stream_of(json_t *probe, const char *type) {
     size_t i;
@@ -414,5 +400,5 @@ int main(void) {
         cmocka_unit_test(test_probe_measures_a_file_without_a_length),
         cmocka_unit_test(test_probe_measures_a_guessed_length),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, temp_dir_setup, temp_dir_teardown);
 }

@@ -359,6 +359,8 @@ export interface AutoclipRequest {
   profile: DetectionProfile;
   /** default false */
   remove_silence: boolean;
+  /** default true */
+  subtitles: boolean;
   /** integer between 1000 and 600000 */
   target_length_ms?: number;
   /** 1..64 characters; default "shorts-blur" */
@@ -383,6 +385,7 @@ export const AutoclipRequestSchema = z
     model_version: str(1, 64).optional(),
     profile: DetectionProfileSchema.default('generic'),
     remove_silence: z.boolean().default(false),
+    subtitles: z.boolean().default(true),
     target_length_ms: z.number().int().min(1000).max(600000).optional(),
     template_id: str(1, 64).default('shorts-blur'),
     width: z.number().int().min(16).max(8192).optional(),

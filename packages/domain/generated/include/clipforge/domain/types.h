@@ -554,6 +554,7 @@ typedef struct cf_autoclip_request {
     int64_t height;  /* between 16 and 8192 */
     char *language;  /* 1..35 chars; default "en-us" */
     bool captions;  /* default true */
+    bool subtitles;  /* default true */
     char *brand_color;  /* 1..32 chars; NULL when absent */
     char *model_version;  /* 1..64 chars; NULL when absent */
     bool has_min_score;
