@@ -1,12 +1,15 @@
 /* Fuzzes the SRT/WebVTT reader (cf_captions_parse) from raw bytes, and checks what it accepts:
  * every cue ends at or after its start, SRT and WebVTT written from the cues read back to the
- * same cue times, and the cues go through transcript conversion and caption segmentation. */
+ * same cue times, and the cues go through transcript conversion and caption segmentation. The
+ * same bytes as an ASS event's text (a media file's subtitles, cf_subtitles_plain_text) come out
+ * no longer than they went in. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clipforge/caption_parse.h"
 #include "clipforge/captions.h"
+#include "clipforge/subtitles.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,7 +38,20 @@ static void resegment(const cf_caption_track *tr) {
     cf_transcript_free(&t);
 }
 
+static void plain_text(const uint8_t *data, size_t size) {
+    char *in = malloc(size + 1), *out = malloc(size + 1);
+    if (in && out) {
+        memcpy(in, data, size);
+        in[size] = '\0';
+        size_t n = cf_subtitles_plain_text(in, out);
+        if (n > strlen(in) || n != strlen(out)) abort();
+    }
+    free(in);
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    plain_text(data, size);
     cf_caption_track tr;
     if (cf_captions_parse((const char *)data, size, &tr, NULL) != CF_OK) return 0;
     for (size_t i = 0; i < tr.n_cues; i++)
