@@ -52,6 +52,19 @@ check "it has audio" test "$(ffprobe -v error -select_streams a -show_entries st
 check "thumbnail is a JPEG" test "$(curl -sf "$BASE$thumb" | head -c 3 | od -An -tx1 | tr -d ' ')" = ffd8ff
 check "progress is 1" test "$(jget 'j["progress"]')" = 1
 
+echo "# notes name a source by its URI, never by the server's path of it"
+ffmpeg -loglevel error -y -f lavfi -i "testsrc2=s=160x90:r=25:d=3" -f lavfi -i "sine=f=440:d=3" -f lavfi -i "sine=f=660:d=3" \
+  -map 0 -map 1 -map 2 -c:v libx264 -preset ultrafast -c:a aac -metadata:s:a:1 language=fre "$WORK/tracks.mp4"
+tracks=$(upload "$WORK/tracks.mp4")
+req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"render\",\"request\":{\"clip_id\":\"r2\",
+  \"template_id\":\"shorts-blur\",\"source_uri\":\"media://$tracks\",\"start_ms\":0,\"end_ms\":1000,\"width\":90,\"height\":160}}"
+tjob=$(jget 'j["id"]')
+check "the render of a file with two audio tracks succeeds" wait_status "$tjob" succeeded 180
+req GET "/v1/jobs/$tjob"
+check "its note names the French track it leaves out, and the media as media:// ($(jget 'j["result"]["notes"]'))" \
+  test "$(jget '[n for n in j["result"]["notes"] if "fre" in n][0].split(":")[0] + ":" + [n for n in j["result"]["notes"] if "fre" in n][0].split(":")[1]')" = "media://$tracks"
+check "no job result says where the server keeps its files" test "$(curl -s "$BASE/v1/jobs/$tjob" | grep -c "$WORK/data\|storage/objects")" = 0
+
 echo "# destinations"
 check "storage destination holds the video" cmp -s "$WORK/out.mp4" "$WORK/data/storage/objects/exports/r1/render.mp4"
 check "storage destination holds the thumbnail" test -s "$WORK/data/storage/objects/exports/r1/render.jpg"

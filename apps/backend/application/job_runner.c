@@ -204,6 +204,7 @@ static cf_err execute(cf_job_context *ctx, const cf_job_record *job, json_t **re
     cf_err rc = kind->no_work_dir ? CF_OK : cf_mkdir_p(ctx->work_dir, err);
     if (rc == CF_OK) rc = kind->run(ctx, request, result, err);
     json_decref(request);
+    cf_job_name_sources(ctx, rc == CF_OK ? *result : NULL, err);
     return rc;
 }
 
@@ -431,6 +432,7 @@ static void run_job(cf_job_runner *r, int index, const cf_job_record *job, const
     json_decref(result);
     for (size_t i = 0; i < ctx.n_output_keys; i++) free(ctx.output_keys[i]);
     free(ctx.output_keys);
+    cf_job_context_free_sources(&ctx);
     cf_error rmerr;
     if (paths_ok) cf_remove_tree(work, &rmerr);
     pthread_mutex_lock(&r->lock);

@@ -131,7 +131,21 @@ cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
                         field);
 }
 
-cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
+/* Records that uri was resolved to path, for cf_job_name_sources. */
+static cf_err remember_source(cf_job_context *ctx, const char *uri, const char *path, cf_error *err) {
+    char **grown = realloc(ctx->sources, (ctx->n_sources + 2) * sizeof *grown);
+    if (!grown) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    ctx->sources = grown;
+    if (!(grown[ctx->n_sources] = strdup(uri)) || !(grown[ctx->n_sources + 1] = strdup(path))) {
+        free(grown[ctx->n_sources]);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    }
+    ctx->n_sources += 2;
+    return CF_OK;
+}
+
+/* Resolves uri without recording it. */
+static cf_err resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
     if (!uri) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "source_uri: missing");
     const char *id = cf_uri_rest(uri, "media"), *key = cf_uri_rest(uri, "storage");
     if (id) {
@@ -151,6 +165,66 @@ cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, 
     if (key) return cf_storage_local_path(ctx->storage, key, path, err);
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
                         "source_uri: '%s' must be media://<id> (upload with POST /v1/media)", uri);
+}
+
+cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err) {
+    cf_err rc = resolve_source(ctx, uri, path, err);
+    if (rc == CF_OK && (rc = remember_source(ctx, uri, *path, err))) free(*path), *path = NULL;
+    return rc;
+}
+
+/* text with every occurrence of path replaced by uri: a new string, or NULL when there is none
+ * (or memory ran out: then it stays as it was). */
+static char *replace_all(const char *text, const char *path, const char *uri) {
+    size_t lp = strlen(path), lu = strlen(uri), n = 0;
+    for (const char *p = lp ? strstr(text, path) : NULL; p; p = strstr(p + lp, path)) n++;
+    char *out = n ? malloc(strlen(text) + n * lu + 1) : NULL, *o = out;
+    if (!out) return NULL;
+    const char *p = text;
+    for (const char *q; (q = strstr(p, path)); p = q + lp) {
+        memcpy(o, p, (size_t)(q - p)), o += q - p;
+        memcpy(o, uri, lu), o += lu;
+    }
+    strcpy(o, p);
+    return out;
+}
+
+/* text with every recorded path in it named by its URI; NULL when it names none. */
+static char *named(const cf_job_context *ctx, const char *text) {
+    char *out = NULL;
+    for (size_t i = 0; i + 1 < ctx->n_sources; i += 2) {
+        char *next = replace_all(out ? out : text, ctx->sources[i + 1], ctx->sources[i]);
+        if (next) free(out), out = next;
+    }
+    return out;
+}
+
+static void name_in_json(const cf_job_context *ctx, json_t *v) {
+    if (json_is_string(v)) {
+        char *text = named(ctx, json_string_value(v));
+        if (text) json_string_set(v, text);
+        free(text);
+    } else if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) name_in_json(ctx, json_array_get(v, i));
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m) name_in_json(ctx, m);
+    }
+}
+
+void cf_job_name_sources(const cf_job_context *ctx, json_t *result, cf_error *err) {
+    if (!ctx->n_sources) return;
+    if (result) name_in_json(ctx, result);
+    char *msg = err && err->code ? named(ctx, err->msg) : NULL;
+    if (msg) snprintf(err->msg, sizeof err->msg, "%s", msg);
+    free(msg);
+}
+
+void cf_job_context_free_sources(cf_job_context *ctx) {
+    for (size_t i = 0; i < ctx->n_sources; i++) free(ctx->sources[i]);
+    free(ctx->sources);
+    ctx->sources = NULL, ctx->n_sources = 0;
 }
 
 cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri,

@@ -29,6 +29,10 @@ typedef struct cf_job_context {
     /* Keys written so far (the runner deletes them if the run does not succeed). */
     char **output_keys;
     size_t n_output_keys;
+    /* The sources resolved so far, as pairs: the URI the client gave, the local path it named
+     * (cf_job_name_sources puts the first back for the second in what the client reads). */
+    char **sources;
+    size_t n_sources;
     /* Runs the queued job id (a child of this one) here, in the calling thread, when it can be
      * leased now: how a parent waiting for its children keeps its worker busy rather than
      * holding it while the children wait for a free worker (no deadlock with one worker). Its
@@ -70,6 +74,12 @@ cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err);
  * (malloc'd). Other schemes, local paths included, are refused: clients name media they
  * uploaded, never files of the server. */
 cf_err cf_job_resolve_source(cf_job_context *ctx, const char *uri, char **path, cf_error *err);
+/* What the client reads of a run, its result (every string of it) and its error message, with the
+ * local paths of the sources it resolved named by their URIs again ("media://m_1: left out of the
+ * result: ..."): a server path is no business of the client's. */
+void cf_job_name_sources(const cf_job_context *ctx, json_t *result, cf_error *err);
+/* Frees what cf_job_resolve_source recorded. */
+void cf_job_context_free_sources(cf_job_context *ctx);
 /* Stores the local file src under ctx->output_prefix/name and records the key; *uri is
  * "storage://<key>" (malloc'd). */
 cf_err cf_job_store_output(cf_job_context *ctx, const char *src, const char *name, char **uri, cf_error *err);
