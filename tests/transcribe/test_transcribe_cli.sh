@@ -109,6 +109,17 @@ printf '1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 --> 00:00:0x,000
 expect_code 2 "malformed srt" "$cf" transcribe --input "$work/broken.srt"
 grep -q "line 6" "$work/err" && ok "error names line 6" || bad "error: $(cat "$work/err")"
 
+# a video's own subtitles, read instead of recognised
+printf '1\n00:00:01,000 --> 00:00:02,500\n<b>Read</b> from the file\n' > "$work/own.srt"
+ffmpeg -loglevel error -y -f lavfi -i "color=s=64x64:d=4" -f lavfi -i "sine=d=4" -i "$work/own.srt" -map 0 -map 1 -map 2 \
+  -c:v libx264 -c:a aac -c:s srt -metadata:s:s:0 language=eng "$work/subs.mkv"
+expect_code 0 "--from-subtitles" "$cf" transcribe --input "$work/subs.mkv" --from-subtitles --format srt
+grep -q "^Read from the file$" "$work/out" && grep -q "read subtitle stream 2 (subrip, eng)" "$work/err" \
+  && ok "a video's subtitle stream read as captions" || bad "srt: $(cat "$work/out"); err: $(cat "$work/err")"
+expect_code 2 "--from-subtitles in another language" "$cf" transcribe --input "$work/subs.mkv" --from-subtitles --language de
+grep -q "no text subtitles in de (its subtitle streams: 2 (subrip, eng))" "$work/err" \
+  && ok "which subtitles it has is said" || bad "err: $(cat "$work/err")"
+
 echo '{"language": "en-us", "duration_ms": 5}' > "$work/bad.json"
 expect_code 2 "transcript json without model" "$cf" transcribe --input "$work/bad.json" --format srt
 grep -q "model" "$work/err" && ok "error names the field" || bad "error: $(cat "$work/err")"

@@ -1,7 +1,7 @@
 /* cmd_transcribe.c — `clipforge transcribe`: speech to text of a media file, written as a
  * transcript (JSON) or captions (SRT, WebVTT). An .srt or .vtt input is read as captions and a
  * .json input as a transcript instead of recognised, so a user's own captions or an earlier
- * transcript convert to the other forms. */
+ * transcript convert to the other forms; --from-subtitles reads a media file's own text subtitles. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,8 @@
 #include "clipforge/json.h"
 #include "clipforge/media.h"
 #include "clipforge/timefmt.h"
+#include "clipforge/caption_parse.h"
+#include "clipforge/subtitles.h"
 #include "clipforge/transcribe.h"
 
 #define CMD "transcribe"
@@ -25,7 +27,7 @@ typedef enum { OUT_JSON, OUT_SRT, OUT_VTT } out_format;
 typedef struct tx_args {
     const char *input, *output, *engine, *language, *model_dir;
     out_format format;
-    bool format_set, json;
+    bool format_set, json, from_subtitles;
     int threads;
     int64_t chunk_ms, adapt_from_ms, item_ms;
     cf_caption_style style;
@@ -53,6 +55,9 @@ static void usage(FILE *out) {
                  "                      said alone) is recognised on its own (default 0 = never)\n"
                  "  --adapt-from TIME   adapt to the words of this much of the start, decoded twice\n"
                  "                      (default 120; CLIPFORGE_POCKETSPHINX_MLLR=off: one pass)\n"
+                 "  --from-subtitles    read the file's own text subtitle stream (SubRip, ASS, WebVTT,\n"
+                 "                      MP4 timed text) in --language, or untagged, instead of\n"
+                 "                      recognising the speech\n"
                  "  --audio-stream N    transcribe audio stream N (as `clipforge probe` lists it)\n"
                  "                      instead of the file's default one\n"
                  "  --max-chars N       caption characters per line (default 42)\n"
@@ -94,6 +99,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
                                          {"output", required_argument, 0, 'o'},
                                          {"format", required_argument, 0, 'f'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"from-subtitles", no_argument, 0, 'S'},
                                          {"engine", required_argument, 0, 'e'},
                                          {"language", required_argument, 0, 'l'},
                                          {"model-dir", required_argument, 0, 'm'},
@@ -114,6 +120,7 @@ static int parse_args(int argc, char **argv, tx_args *a) {
         case 'i': a->input = optarg; break;
         case 'o': a->output = optarg; break;
         case 'j': a->json = true; break;
+        case 'S': a->from_subtitles = true; break;
         case 'e': a->engine = optarg; break;
         case 'l': a->language = optarg; break;
         case 'm': a->model_dir = optarg; break;
@@ -163,9 +170,26 @@ static int parse_args(int argc, char **argv, tx_args *a) {
     return -1;
 }
 
+/* The words of the input's own text subtitles, said on stderr. */
+static cf_err read_subtitles(const tx_args *a, cf_transcript *t, cf_error *err) {
+    cf_subtitle_stream s;
+    cf_caption_track track = {0};
+    const char *language = a->language ? a->language : "en-us";
+    cf_err e = cf_subtitles_find(a->input, language, &s, err);
+    if (!e) e = cf_subtitles_read(a->input, &s, &track, err);
+    if (!e) e = cf_captions_to_transcript(&track, t, err);
+    if (!e)
+        fprintf(stderr, "clipforge %s: note: read subtitle stream %d (%s%s%s)\n", CMD, s.index, s.codec,
+                s.language[0] ? ", " : "", s.language);
+    if (!e) free(t->model), t->model = strdup("subtitles");
+    cf_caption_track_free(&track);
+    return e == CF_ERR_NOT_FOUND ? (err->code = CF_ERR_INVALID_ARGUMENT) : e;
+}
+
 static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p, cf_transcript *t,
                          cf_error *err) {
     if (is_transcript_file(a->input)) return cf_transcript_load_file(a->input, 0, t, err);
+    if (a->from_subtitles) return read_subtitles(a, t, err);
     cf_transcribe_options o = {.engine = a->engine,
                                .language = a->language,
                                .model_dir = a->model_dir,

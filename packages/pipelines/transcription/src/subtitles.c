@@ -38,6 +38,15 @@ static bool same_language(const char *tag, const char *language) {
     return strlen(tag) == 3 && !strncasecmp(tag, two, 2); /* "eng", "spa", "ita" */
 }
 
+/* "2 (subrip, eng)" of stream st, appended to list. */
+static void describe(const AVStream *st, char *list, size_t cap) {
+    const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
+    size_t n = strlen(list);
+    snprintf(list + n, cap - n, "%s%d (%s%s%s%s)", n ? ", " : "", st->index,
+             avcodec_get_name(st->codecpar->codec_id), lang ? ", " : "", lang ? lang->value : "",
+             text_subtitles(st) ? "" : ", pictures");
+}
+
 cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_stream *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     out->index = -1;
@@ -45,10 +54,15 @@ cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_str
     cf_err e = cf_media_open(path, NULL, &in, err);
     if (e) return e;
     int best = -1;
+    char others[256] = "";
     for (unsigned i = 0; i < in.fmt->nb_streams; i++) {
         const AVStream *st = in.fmt->streams[i];
         const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
-        if (!text_subtitles(st) || !same_language(lang ? lang->value : NULL, language)) continue;
+        if (st->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE) continue;
+        if (!text_subtitles(st) || !same_language(lang ? lang->value : NULL, language)) {
+            describe(st, others, sizeof others);
+            continue;
+        }
         if (best < 0 || ((st->disposition & AV_DISPOSITION_DEFAULT) &&
                          !(in.fmt->streams[best]->disposition & AV_DISPOSITION_DEFAULT)))
             best = (int)i;
@@ -61,9 +75,10 @@ cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_str
         snprintf(out->language, sizeof out->language, "%s", lang ? lang->value : "");
     }
     cf_media_close(&in);
-    return best >= 0 ? CF_OK
-                     : cf_error_set(err, CF_ERR_NOT_FOUND, "%s has no text subtitles in %s", path,
-                                    language ? language : "its language");
+    if (best >= 0) return CF_OK;
+    return cf_error_set(err, CF_ERR_NOT_FOUND, "%s has no text subtitles in %s%s%s%s", path,
+                        language ? language : "its language", others[0] ? " (its subtitle streams: " : "",
+                        others, others[0] ? ")" : "");
 }
 
 size_t cf_subtitles_plain_text(const char *ass, char *out) {
