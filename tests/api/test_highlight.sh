@@ -104,6 +104,19 @@ print("  score curves: default %s, stream 2 %s" % (a, b))
 assert a != b, "stream 2 was scored with the default stream's features"
 PY
 
+echo "# a media's own subtitles weigh in as a transcript, unless the request says not to"
+printf '1\n00:00:02,000 --> 00:00:04,000\nwhat a goal\n' >"$WORK/said.srt"
+ffmpeg -loglevel error -y -i "$WORK/tracks.mkv" -i "$WORK/said.srt" -map 0:v -map 0:a:0 -map 1 -c copy -c:s srt "$WORK/said.mkv"
+said=$(upload "$WORK/said.mkv")
+for subs in true false; do
+  job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$said\",\"subtitles\":$subs}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  check "detection with subtitles: $subs succeeds" wait_status "$job" succeeded 120
+  req GET "/v1/jobs/$job"
+  check "subtitles: $subs: the notes $([ $subs = true ] && echo name || echo do not name) the stream ($(jget 'j["result"]["notes"]'))" \
+    test "$(jget 'str(any(n.startswith("speech from the media'"'"'s subtitle stream 2 (subrip") for n in j["result"]["notes"]))')" = "$([ $subs = true ] && echo True || echo False)"
+done
+
 echo "# bad requests are problem+json"
 req POST /v1/jobs "${J[@]}" -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"c\",\"media_uri\":\"media://$media\",\"detection_profile\":\"opera\"}}"
 expect_problem 400 validation

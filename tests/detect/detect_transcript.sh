@@ -2,7 +2,8 @@
 # `clipforge detect --transcript` end to end on a generated lecture (slow speech over slides)
 # with a planted emphatic passage and the SRT of what is said: the transcript lifts the
 # passage's score and its reasons quote the lecture profile's keywords; no span starts or ends
-# inside a word of the transcript; a transcript that cannot be read is a usage error.
+# inside a word of the transcript; the same SRT as the video's own subtitle stream weighs in
+# the same without --transcript; a transcript that cannot be read is a usage error.
 set -euo pipefail
 bin=${1:?clipforge binary}
 src=${2:?source dir}
@@ -42,6 +43,22 @@ for h in with_["highlights"]:
         inside = [w for w in words if w["start_ms"] < edge < w["end_ms"]]
         assert not inside, ("span edge inside a word", edge, inside)
 print("  %d span edges, none inside a word" % (2 * len(with_["highlights"])))
+PY
+
+echo "== the same words as the video's own subtitle stream weigh in without --transcript"
+ffmpeg -loglevel error -y -i "$work/l.mp4" -i "$work/l.mp4.srt" -map 0 -map 1 -c copy -c:s srt \
+  -metadata:s:s:0 language=eng "$work/l.mkv"
+"$bin" detect --input "$work/l.mkv" --profile lecture --json >"$work/subs.json"
+"$bin" detect --input "$work/l.mkv" --profile lecture --json --no-subtitles >"$work/nosubs.json"
+python3 - "$work/with.json" "$work/subs.json" "$work/plain.json" "$work/nosubs.json" <<'PY'
+import json, sys
+with_, subs, plain, nosubs = (json.load(open(p)) for p in sys.argv[1:5])
+spans = lambda r: [(h["start_ms"], h["end_ms"], round(h["score"], 2)) for h in r["highlights"]]
+print("  --transcript %s; its subtitle stream %s" % (spans(with_), spans(subs)))
+assert spans(subs) == spans(with_), "the subtitles did not weigh in as the transcript does"
+assert any(n.startswith("speech from the media's subtitle stream 2 (subrip, eng)") for n in subs["notes"]), subs["notes"]
+assert spans(nosubs) == spans(plain), "--no-subtitles still read them"
+assert not any(n.startswith("speech from") for n in nosubs["notes"]), nosubs["notes"]
 PY
 
 echo "== a transcript that cannot be read is a usage error"

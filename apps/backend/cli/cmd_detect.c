@@ -21,6 +21,7 @@ static const char *detect_help =
     "Usage: clipforge detect --input FILE [--profile NAME] [--model-version V] [--top N] [--json]\n"
     "                        [--engine heuristic|learned] [--threads N] [--no-cache]\n"
     "                        [--features-out FILE.json [--event-inputs]] [--transcript FILE]\n"
+    "                        [--no-subtitles]\n"
     "                        [--audio-stream N] [--min-length T] [--max-length T] [--target-length T]\n"
     "                        [--min-score S]\n"
     "Finds the moments of FILE worth a short clip: one decode pass extracts loudness, speech,\n"
@@ -43,6 +44,9 @@ static const char *detect_help =
     "  --transcript FILE     what is said (transcript .json from `clipforge transcribe`, or\n"
     "                        .srt/.vtt captions): speech rate, pauses, emphasis and the profile's\n"
     "                        keywords weigh in, and no span starts or ends inside a word\n"
+    "                        (without it, a text subtitle stream of FILE in English or untagged\n"
+    "                        is read as one, said in the notes)\n"
+    "  --no-subtitles        do not read FILE's subtitles\n"
     "  --audio-stream N      analyse audio stream N (as `clipforge probe` lists it) instead of\n"
     "                        the file's default one\n"
     "  --min-length T        shortest span (seconds or [hh:]mm:ss; default the profile's)\n"
@@ -59,7 +63,7 @@ typedef struct detect_args {
     const char *lengths[3]; /* --min-length, --max-length, --target-length */
     const char *min_score;
     int64_t top, threads;
-    bool json, no_cache, event_inputs;
+    bool json, no_cache, event_inputs, no_subtitles;
 } detect_args;
 
 /* The --*-length flags into the request; -1 after printing the error (usage), else 0. */
@@ -99,6 +103,7 @@ static int parse_args(int argc, char **argv, detect_args *a) {
                                          {"json", no_argument, 0, 'j'},
                                          {"no-cache", no_argument, 0, 'C'},
                                          {"event-inputs", no_argument, 0, 'E'},
+                                         {"no-subtitles", no_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c, rc = 0;
@@ -121,6 +126,7 @@ static int parse_args(int argc, char **argv, detect_args *a) {
         case 't': rc = cf_cli_int("detect", "--threads", optarg, 0, 256, &a->threads); break;
         case 'j': a->json = true; break;
         case 'C': a->no_cache = true; break;
+        case 'S': a->no_subtitles = true; break;
         case 'E': a->event_inputs = true; break;
         case 'h': return fputs(detect_help, stdout), 0;
         default: return cf_cli_usage_error("detect", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -219,6 +225,7 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
                                           .media_uri = (char *)a->input,
                                           .model_version = (char *)a->model_version,
                                           .transcript_uri = (char *)a->transcript,
+                                          .subtitles = !a->no_subtitles,
                                           .has_top_n = a->top > 0,
                                           .top_n = a->top,
                                           .has_audio_stream = o.features.select.has_audio_stream,
@@ -258,6 +265,7 @@ static cf_err run(const detect_args *a, const cf_config *cfg, int *exit_code, cf
                : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
         json_decref(j);
     }
+    o.subtitles = req.subtitles;
     if (!rc) rc = cf_highlight_detect_track(&req, &o, track, &res, err);
     cf_cli_cancel_on_signal(NULL);
     cf_cli_bar_finish(&bar);

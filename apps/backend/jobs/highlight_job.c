@@ -96,7 +96,8 @@ static cf_err features(cf_job_context *ctx, const cf_highlight_detection_request
 static cf_err detect_local(cf_job_context *ctx, cf_highlight_detection_request *req, char *source,
                            char *transcript, cf_highlight_detection_result *res, cf_error *err) {
     const cf_config *cfg = ctx->cfg;
-    cf_hl_options o = {.paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir}};
+    cf_hl_options o = {.paths = {cfg->highlight_profiles_dir, cfg->highlight_models_dir},
+                       .subtitles = req->subtitles};
     cf_feature_track *track = NULL;
     cf_err rc = features(ctx, req, source, &track, err);
     if (rc) return rc;

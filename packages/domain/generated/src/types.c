@@ -3780,11 +3780,11 @@ void cf_frame_size_init(cf_frame_size *v) {
 }
 
 static cf_err parse_highlight_detection_request(const json_t *j, const char *path, cf_highlight_detection_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "media_id", "media_sha256", "transcript_uri", "audio_stream"};
+    static const char *const keys[] = {"clip_id", "media_uri", "model_version", "detection_profile", "top_n", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "media_id", "media_sha256", "transcript_uri", "subtitles", "audio_stream"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 13, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 14, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -3850,6 +3850,12 @@ static cf_err parse_highlight_detection_request(const json_t *j, const char *pat
     if (v) {
         if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
     }
+    if ((rc = cfd_member(j, "subtitles", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->subtitles, err))) return rc;
+    } else {
+        out->subtitles = true;
+    }
     if ((rc = cfd_member(j, "audio_stream", false, path, p, &v, err))) return rc;
     if (v) {
         out->has_audio_stream = true;
@@ -3879,6 +3885,7 @@ static json_t *emit_highlight_detection_request(const cf_highlight_detection_req
     if (v->media_id && cfd_put(o, "media_id", json_string(v->media_id))) goto fail;
     if (v->media_sha256 && cfd_put(o, "media_sha256", json_string(v->media_sha256))) goto fail;
     if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
+    if (cfd_put(o, "subtitles", json_boolean(v->subtitles))) goto fail;
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
     return o;
 fail:
@@ -3897,6 +3904,7 @@ static void release_highlight_detection_request(cf_highlight_detection_request *
 
 static void init_highlight_detection_request(cf_highlight_detection_request *v) {
     v->detection_profile = CF_DETECTION_PROFILE_GENERIC;
+    v->subtitles = true;
 }
 
 cf_err cf_highlight_detection_request_from_json(const json_t *j, cf_highlight_detection_request *out, cf_error *err) {

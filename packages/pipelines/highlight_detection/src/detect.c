@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/caption_parse.h"
 #include "clipforge/domain/notes.h"
 #include "clipforge/highlight.h"
+#include "clipforge/log.h"
+#include "clipforge/subtitles.h"
 #include "clipforge/transcript.h"
 #include "clipforge/uri.h"
 #include "profile.h"
@@ -43,12 +46,36 @@ static cf_err validate(const cf_highlight_detection_request *req, cf_error *err)
     return CF_OK;
 }
 
+/* The media's own text subtitles as its transcript, into *own, and a note of it; nothing when it
+ * has none (a local file only: a remote one is not opened here). */
+static void subtitles_transcript(const cf_highlight_detection_request *req, cf_transcript *own,
+                                 const cf_transcript **tr, char *note, size_t cap) {
+    const char *path = cf_uri_local_path(req->media_uri);
+    cf_subtitle_stream s;
+    cf_caption_track track = {0};
+    cf_error err;
+    if (remote(req->media_uri) || !path) return;
+    cf_err rc = cf_subtitles_find(path, "en-us", &s, &err);
+    if (!rc) rc = cf_subtitles_read(path, &s, &track, &err);
+    if (!rc) rc = cf_captions_to_transcript(&track, own, &err);
+    cf_caption_track_free(&track);
+    if (rc && rc != CF_ERR_NOT_FOUND) cf_log_warn("highlight", "subtitles not read: %s", err.msg);
+    if (rc) return;
+    *tr = own;
+    snprintf(note, cap, "speech from the media's subtitle stream %d (%s%s%s): its words weigh in", s.index,
+             s.codec, s.language[0] ? ", " : "", s.language);
+}
+
 /* The request's transcript: opts' own, else read from req->transcript_uri into *own (which the
- * caller frees with cf_transcript_free); NULL when there is none. */
+ * caller frees with cf_transcript_free), else the media's subtitles when opts ask for them (said
+ * in note, when given); NULL when there is none. */
 static cf_err request_transcript(const cf_highlight_detection_request *req, const cf_hl_options *opts,
-                                 cf_transcript *own, const cf_transcript **tr, cf_error *err) {
+                                 cf_transcript *own, const cf_transcript **tr, char *note, size_t cap,
+                                 cf_error *err) {
     memset(own, 0, sizeof *own);
     *tr = opts->transcript;
+    if (!*tr && !req->transcript_uri && opts->subtitles && note)
+        subtitles_transcript(req, own, tr, note, cap);
     if (*tr || !req->transcript_uri) return CF_OK;
     cf_err rc = cf_transcript_load_file(cf_uri_local_path(req->transcript_uri), 0, own, err);
     if (rc) {
@@ -125,12 +152,14 @@ cf_err cf_highlight_detect_track(const cf_highlight_detection_request *req, cons
     cf_transcript own = {0};
     const cf_transcript *tr = NULL;
     cf_speech_features sf = {0};
+    char note[160] = "";
     cf_err rc = validate(req, err);
-    if (!rc) rc = request_transcript(req, opts, &own, &tr, err);
+    if (!rc) rc = request_transcript(req, opts, &own, &tr, note, sizeof note, err);
     if (!rc && tr && !opts->speech) rc = speech_features(req, track, tr, &sf, err);
     if (!rc) rc = route(req, opts, track, tr, opts->speech ? opts->speech : &sf, out, err);
     if (!rc) rc = cf_notes_add(&out->notes, &out->n_notes, track->left_out, err);
     if (!rc && track->gain_db > 0) rc = note_quiet(track, out, err);
+    if (!rc && note[0]) rc = cf_notes_add(&out->notes, &out->n_notes, note, err);
     cf_speech_features_free(&sf);
     cf_transcript_free(&own);
     return rc;
@@ -145,7 +174,8 @@ cf_err cf_highlight_detect(const cf_highlight_detection_request *req, const cf_h
     cf_transcript own = {0};
     cf_feature_track *track = NULL;
     cf_err rc = validate(req, err);
-    if (!rc) rc = request_transcript(req, &o, &own, &o.transcript, err); /* before the long part */
+    /* before the long part (the media's subtitles are read with the track, and said there) */
+    if (!rc) rc = request_transcript(req, &o, &own, &o.transcript, NULL, 0, err);
     if (req->has_audio_stream) {
         o.features.select.has_audio_stream = true;
         o.features.select.audio_stream = (int)req->audio_stream;

@@ -297,6 +297,10 @@ typedef struct cf_hl_options {
      * emphasis and the profile's keywords become features, its words bound the spans. Without
      * it, req->transcript_uri (a local path or file:// URI) is read when set. */
     const cf_transcript *transcript;
+    /* Without a transcript (given or named): the media's own text subtitles (en-us or untagged)
+     * read as one, which the result's notes say; none, or unreadable ones (logged): no
+     * transcript, as before. */
+    bool subtitles;
     /* Optional speech features of that transcript at 100 ms steps; when NULL they are computed
      * from the words and the media's audio (a second, audio-only decode: emphasis is a word's
      * level), from the words alone when the media has no audio. */

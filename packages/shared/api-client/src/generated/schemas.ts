@@ -978,6 +978,8 @@ export interface HighlightDetectionRequest {
   min_score?: number;
   /** 1..64 characters */
   model_version?: string;
+  /** default true */
+  subtitles: boolean;
   /** integer between 1000 and 600000 */
   target_length_ms?: number;
   /** integer between 1 and 100 */
@@ -997,6 +999,7 @@ export const HighlightDetectionRequestSchema = z
     min_length_ms: z.number().int().min(1000).max(600000).optional(),
     min_score: z.number().min(0).max(1).optional(),
     model_version: str(1, 64).optional(),
+    subtitles: z.boolean().default(true),
     target_length_ms: z.number().int().min(1000).max(600000).optional(),
     top_n: z.number().int().min(1).max(100).optional(),
     transcript_uri: str(1, 4096).optional(),

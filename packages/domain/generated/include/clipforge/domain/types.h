@@ -972,6 +972,7 @@ typedef struct cf_highlight_detection_request {
     char *media_id;  /* 1..64 chars; NULL when absent */
     char *media_sha256;  /* 64..64 chars; NULL when absent */
     char *transcript_uri;  /* 1..4096 chars; NULL when absent */
+    bool subtitles;  /* default true */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
 } cf_highlight_detection_request;
