@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/log.h"
 #include "clipforge/media.h"
 
-#define MAX_CUES 200000 /* an hour of subtitles holds about 1,000 */
+#define MAX_CUES 200000     /* an hour of subtitles holds about 1,000 */
+#define UNTIMED_CUE_MS 2000 /* how long a subtitle that states no end shows (players' default) */
 
 static bool text_subtitles(const AVStream *st) {
     const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
@@ -136,7 +138,8 @@ static cf_err add_cue(const AVSubtitle *sub, int64_t start_ms, int64_t end_ms, c
                                      : (size_t)(stpcpy(text + n, s) - (text + n));
     }
     text[n] = '\0';
-    if (!n || out->n_cues >= MAX_CUES || end_ms <= start_ms) return free(text), CF_OK;
+    if (end_ms <= start_ms) end_ms = start_ms + UNTIMED_CUE_MS;
+    if (!n || out->n_cues >= MAX_CUES) return free(text), CF_OK;
     if (out->n_cues == *cap) {
         size_t grown = *cap ? *cap * 2 : 64;
         cf_caption_cue *c = realloc(out->cues, grown * sizeof *c);
@@ -191,10 +194,15 @@ cf_err cf_subtitles_read(const char *path, const cf_subtitle_stream *s, cf_capti
     for (unsigned i = 0; !e && i < in.fmt->nb_streams; i++)
         in.fmt->streams[i]->discard = (int)i == s->index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
     size_t cap = 0;
-    for (int ret = 0; !e && (ret = cf_media_read(&in, pkt)) >= 0;) {
+    int ret = 0;
+    while (!e && (ret = cf_media_read(&in, pkt)) >= 0) {
         if (pkt->stream_index == s->index) e = decode_packet(&in, dec, pkt, out, &cap, err);
         av_packet_unref(pkt);
     }
+    /* a damaged file: the cues before the damage are kept, and the loss is said */
+    if (!e && ret != AVERROR_EOF)
+        cf_log_warn("subtitles", "%s: stream %d read up to %d cues, then: %s", path, s->index,
+                    (int)out->n_cues, av_err2str(ret));
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
     cf_media_close(&in);
