@@ -199,10 +199,11 @@ static void test_free_form_members_are_bounded(void **state) {
 static void test_highlight_types(void **state) {
     (void)state;
     ROUND_TRIP(highlight_detection_request, "{\"clip_id\":\"c\",\"media_uri\":\"file:///a.mp4\"}",
-               "{\"clip_id\":\"c\",\"media_uri\":\"file:///a.mp4\",\"detection_profile\":\"generic\"}");
+               "{\"clip_id\":\"c\",\"media_uri\":\"file:///a.mp4\",\"detection_profile\":\"generic\","
+               "\"subtitles\":true}");
     ROUND_TRIP(highlight_detection_request,
                "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"model_version\":\"v3\","
-               "\"detection_profile\":\"sports\",\"top_n\":5}",
+               "\"detection_profile\":\"sports\",\"top_n\":5,\"subtitles\":false}",
                NULL);
     REJECTS(highlight_detection_request, "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"top_n\":0}",
             "top_n: must be between 1 and 100");
