@@ -187,6 +187,11 @@ static int open_format(AVFormatContext **fmt, const char *path, const AVInputFor
     return ret;
 }
 
+AVFormatContext *cf_media_open_header(const char *path) {
+    AVFormatContext *fmt = avformat_alloc_context();
+    return fmt && open_format(&fmt, path, NULL) >= 0 ? fmt : NULL;
+}
+
 /* Allocates in->fmt over io (NULL = the file at path) with the configured limits. */
 static int alloc_input(AVFormatContext **fmt, AVIOContext *io, int64_t **deadline_us) {
     if (!*deadline_us && !(*deadline_us = calloc(1, sizeof **deadline_us))) return AVERROR(ENOMEM);

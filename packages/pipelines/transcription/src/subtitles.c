@@ -52,13 +52,18 @@ static void describe(const AVStream *st, char *list, size_t cap) {
 cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_stream *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     out->index = -1;
-    cf_media_input in;
-    cf_err e = cf_media_open(path, NULL, &in, err);
-    if (e) return e;
+    /* its header says which streams it has: every detection and autoclip run looks, so no more */
+    AVFormatContext *fmt = cf_media_open_header(path);
+    if (!fmt) { /* the media layer's words for why */
+        cf_media_input in;
+        cf_err e = cf_media_open(path, NULL, &in, err);
+        if (!e) cf_media_close(&in);
+        return e ? e : cf_error_set(err, CF_ERR_NOT_FOUND, "%s: its header cannot be read", path);
+    }
     int best = -1;
     char others[256] = "";
-    for (unsigned i = 0; i < in.fmt->nb_streams; i++) {
-        const AVStream *st = in.fmt->streams[i];
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVStream *st = fmt->streams[i];
         const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
         if (st->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE) continue;
         if (!text_subtitles(st) || !same_language(lang ? lang->value : NULL, language)) {
@@ -66,17 +71,17 @@ cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_str
             continue;
         }
         if (best < 0 || ((st->disposition & AV_DISPOSITION_DEFAULT) &&
-                         !(in.fmt->streams[best]->disposition & AV_DISPOSITION_DEFAULT)))
+                         !(fmt->streams[best]->disposition & AV_DISPOSITION_DEFAULT)))
             best = (int)i;
     }
     if (best >= 0) {
-        const AVStream *st = in.fmt->streams[best];
+        const AVStream *st = fmt->streams[best];
         const AVDictionaryEntry *lang = av_dict_get(st->metadata, "language", NULL, 0);
         out->index = best;
         snprintf(out->codec, sizeof out->codec, "%s", avcodec_get_name(st->codecpar->codec_id));
         snprintf(out->language, sizeof out->language, "%s", lang ? lang->value : "");
     }
-    cf_media_close(&in);
+    avformat_close_input(&fmt);
     if (best >= 0) return CF_OK;
     return cf_error_set(err, CF_ERR_NOT_FOUND, "%s has no text subtitles in %s%s%s%s", path,
                         language ? language : "its language", others[0] ? " (its subtitle streams: " : "",

@@ -99,6 +99,11 @@ cf_err cf_av_code(int ret, cf_err code);
  * the file (CF_ERR_NOT_FOUND, CF_ERR_INVALID_MEDIA, ...); a bad sel is CF_ERR_INVALID_ARGUMENT.
  * On failure *m is closed. */
 cf_err cf_media_open(const char *path, const cf_media_select *sel, cf_media_input *m, cf_error *err);
+/* The file at path opened to its header only, under the same access rules: the streams its
+ * header states (a Matroska or MP4 file's subtitle tracks, with codec and language), no stream
+ * information read, no stream chosen, so a look at them costs little beside cf_media_open. The
+ * caller closes it (avformat_close_input); NULL when it cannot be opened. */
+AVFormatContext *cf_media_open_header(const char *path);
 /* The same over a reader the caller owns and closes after cf_media_close (ranged HTTP, ...);
  * name only names the media in messages. */
 cf_err cf_media_open_io(const char *name, AVIOContext *io, const cf_media_select *sel, cf_media_input *m,
