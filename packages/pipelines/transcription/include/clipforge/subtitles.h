@@ -1,6 +1,6 @@
 /* subtitles.h — the words of a media file's own text subtitle stream (SubRip, ASS/SSA, WebVTT,
- * MP4 timed text, plain text; in Matroska, MP4, MPEG-TS...) as a caption track: what a lecture, a
- * film or a show already says is spoken, read in a moment and right, instead of recognised.
+ * MP4 timed text, plain text; in Matroska, MP4 and the other containers FFmpeg reads) as a caption track:
+ * what a lecture, a film or a show already says is spoken, read in a moment and right, instead of recognised.
  * Bitmap subtitles (DVD, Blu-ray PGS, DVB) are pictures of text and are not read. */
 #ifndef CLIPFORGE_SUBTITLES_H
 #define CLIPFORGE_SUBTITLES_H
