@@ -26,7 +26,6 @@
 #include "clipforge/transcribe.h" /* its types: the functions are called only with CF_HAVE_TRANSCRIBE */
 #include "clipforge/subtitles.h"  /* the same */
 #ifdef CF_HAVE_TRANSCRIBE
-#include "clipforge/caption_parse.h"
 #include "clipforge/uri.h"
 #endif
 
@@ -286,16 +285,8 @@ static bool subtitles_found(run *r, cf_subtitle_stream *st) {
 /* The transcript from the subtitle stream st: words spread over each cue, all of the media. */
 static cf_err subtitles_stage(slot *s) {
     run *r = s->run;
-    cf_caption_track track;
-    cf_err rc = cf_subtitles_read(r->path, &r->subs, &track, &s->err);
-    if (!rc) rc = cf_captions_to_transcript(&track, &r->transcript, &s->err);
-    cf_caption_track_free(&track);
-    free(r->transcript.model), free(r->transcript.language);
-    r->transcript.model = strdup("subtitles");
-    r->transcript.language = strdup(r->req->language ? r->req->language : "en-us");
-    if (!rc && (!r->transcript.model || !r->transcript.language))
-        rc = cf_error_set(&s->err, CF_ERR_NO_MEMORY, "out of memory");
-    if (rc) return cf_transcript_free(&r->transcript), rc;
+    cf_err rc = cf_subtitles_transcript(r->path, &r->subs, r->req->language, &r->transcript, &s->err);
+    if (rc) return rc;
     r->have_transcript = r->from_subtitles = true;
     return write_transcript(r, &s->err);
 }
@@ -335,12 +326,13 @@ static bool start_transcript(run *r, slot *t) {
 
 /* Subtitles read: said; a stream that could not be read gives way to speech recognition. */
 static cf_err after_subtitles(run *r, slot *t) {
-    char note[sizeof t->note];
+    char note[sizeof t->note], name[96];
     if (r->from_subtitles) {
-        snprintf(note, sizeof note,
-                 "captions from the media's subtitle stream %d (%s%s%s), not speech recognition "
-                 "(subtitles: false to recognise the speech)",
-                 r->subs.index, r->subs.codec, r->subs.language[0] ? ", " : "", r->subs.language);
+        cf_subtitle_stream_name(&r->subs, name, sizeof name);
+        snprintf(
+            note, sizeof note,
+            "captions from the media's %s, not speech recognition (subtitles: false to recognise the speech)",
+            name);
         set_state(t, CF_AUTOCLIP_DONE, note);
         return CF_OK;
     }

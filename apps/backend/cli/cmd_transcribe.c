@@ -16,7 +16,6 @@
 #include "clipforge/json.h"
 #include "clipforge/media.h"
 #include "clipforge/timefmt.h"
-#include "clipforge/caption_parse.h"
 #include "clipforge/subtitles.h"
 #include "clipforge/transcribe.h"
 
@@ -173,16 +172,11 @@ static int parse_args(int argc, char **argv, tx_args *a) {
 /* The words of the input's own text subtitles, said on stderr. */
 static cf_err read_subtitles(const tx_args *a, cf_transcript *t, cf_error *err) {
     cf_subtitle_stream s;
-    cf_caption_track track = {0};
-    const char *language = a->language ? a->language : "en-us";
-    cf_err e = cf_subtitles_find(a->input, language, &s, err);
-    if (!e) e = cf_subtitles_read(a->input, &s, &track, err);
-    if (!e) e = cf_captions_to_transcript(&track, t, err);
-    if (!e)
-        fprintf(stderr, "clipforge %s: note: read subtitle stream %d (%s%s%s)\n", CMD, s.index, s.codec,
-                s.language[0] ? ", " : "", s.language);
-    if (!e) free(t->model), t->model = strdup("subtitles");
-    cf_caption_track_free(&track);
+    cf_err e = cf_subtitles_find(a->input, a->language ? a->language : "en-us", &s, err);
+    if (!e) e = cf_subtitles_transcript(a->input, &s, NULL, t, err);
+    char name[96];
+    cf_subtitle_stream_name(&s, name, sizeof name);
+    if (!e) fprintf(stderr, "clipforge %s: note: read %s\n", CMD, name);
     return e == CF_ERR_NOT_FOUND ? (err->code = CF_ERR_INVALID_ARGUMENT) : e;
 }
 

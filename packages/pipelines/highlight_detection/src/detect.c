@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clipforge/caption_parse.h"
 #include "clipforge/domain/notes.h"
 #include "clipforge/highlight.h"
 #include "clipforge/log.h"
@@ -52,18 +51,16 @@ static void subtitles_transcript(const cf_highlight_detection_request *req, cf_t
                                  const cf_transcript **tr, char *note, size_t cap) {
     const char *path = cf_uri_local_path(req->media_uri);
     cf_subtitle_stream s;
-    cf_caption_track track = {0};
     cf_error err;
     if (remote(req->media_uri) || !path) return;
     cf_err rc = cf_subtitles_find(path, "en-us", &s, &err);
-    if (!rc) rc = cf_subtitles_read(path, &s, &track, &err);
-    if (!rc) rc = cf_captions_to_transcript(&track, own, &err);
-    cf_caption_track_free(&track);
+    if (!rc) rc = cf_subtitles_transcript(path, &s, NULL, own, &err);
     if (rc && rc != CF_ERR_NOT_FOUND) cf_log_warn("highlight", "subtitles not read: %s", err.msg);
     if (rc) return;
     *tr = own;
-    snprintf(note, cap, "speech from the media's subtitle stream %d (%s%s%s): its words weigh in", s.index,
-             s.codec, s.language[0] ? ", " : "", s.language);
+    char name[96];
+    cf_subtitle_stream_name(&s, name, sizeof name);
+    snprintf(note, cap, "speech from the media's %s: its words weigh in", name);
 }
 
 /* The request's transcript: opts' own, else read from req->transcript_uri into *own (which the

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clipforge/caption_parse.h"
 #include "clipforge/log.h"
 #include "clipforge/media.h"
 
@@ -216,4 +217,26 @@ cf_err cf_subtitles_read(const char *path, const cf_subtitle_stream *s, cf_capti
     if (e) return cf_caption_track_free(out), e;
     qsort(out->cues, out->n_cues, sizeof *out->cues, by_start);
     return CF_OK;
+}
+
+cf_err cf_subtitles_transcript(const char *path, const cf_subtitle_stream *s, const char *language,
+                               cf_transcript *out, cf_error *err) {
+    cf_caption_track track;
+    cf_err e = cf_subtitles_read(path, s, &track, err);
+    if (!e) e = cf_captions_to_transcript(&track, out, err);
+    cf_caption_track_free(&track);
+    if (e) return e;
+    free(out->model);
+    out->model = strdup("subtitles");
+    if (language) free(out->language), out->language = strdup(language);
+    if (!out->model || !out->language) {
+        cf_transcript_free(out);
+        return cf_error_set(err, CF_ERR_NO_MEMORY, "subtitles: out of memory");
+    }
+    return CF_OK;
+}
+
+void cf_subtitle_stream_name(const cf_subtitle_stream *s, char *buf, size_t cap) {
+    snprintf(buf, cap, "subtitle stream %d (%s%s%s)", s->index, s->codec, s->language[0] ? ", " : "",
+             s->language);
 }

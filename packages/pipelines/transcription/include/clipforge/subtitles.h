@@ -9,6 +9,7 @@
 
 #include "clipforge/captions.h"
 #include "clipforge/error.h"
+#include "clipforge/transcript.h"
 
 typedef struct cf_subtitle_stream {
     int index;         /* the stream's index in the file, as `clipforge probe` lists it */
@@ -25,6 +26,12 @@ cf_err cf_subtitles_find(const char *path, const char *language, cf_subtitle_str
  * breaks kept) into out, sorted by start; the caller frees it (cf_caption_track_free). A stream
  * whose packets carry no text is CF_ERR_NOT_FOUND. */
 cf_err cf_subtitles_read(const char *path, const cf_subtitle_stream *s, cf_caption_track *out, cf_error *err);
+/* The stream's words as a transcript (each cue's time spread over its words, confidence 1, as an
+ * imported SRT's), its model "subtitles", its language language (NULL: "en-us"). */
+cf_err cf_subtitles_transcript(const char *path, const cf_subtitle_stream *s, const char *language,
+                               cf_transcript *out, cf_error *err);
+/* "subtitle stream 2 (subrip, eng)", for notes. */
+void cf_subtitle_stream_name(const cf_subtitle_stream *s, char *buf, size_t cap);
 /* The text of an ASS "Dialogue" event as FFmpeg's decoders give it (ReadOrder, Layer, Style,
  * Name, MarginL, MarginR, MarginV, Effect, Text) as plain text into out (at least strlen(ass) +
  * 1 bytes): the Text field without {override} blocks, \N and \n as line breaks, \h as a space,
