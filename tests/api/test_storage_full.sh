@@ -52,6 +52,13 @@ req GET "/v1/jobs/$job"
 check "the job's error is insufficient-storage: $(jget 'j["error"]["type"] + " " + j["error"]["detail"]')" \
   test "$(jget 'j["error"]["type"]')" = https://clipforge.dev/problems/insufficient-storage
 check "no work files are left" test -z "$(ls -A "$disk/data/work")"
+echo "# the CLI on the full disk: exit 1, and which disk it means"
+set +e; TMPDIR="$disk" "$CLIPFORGE" clip --input "$WORK/small.mp4" --output "$WORK/cli.mp4" \
+  --scale 1280x-1 >/dev/null 2>"$WORK/cli.err"; rc=$?; set -e
+check "clip with its work files on the full disk exits 1 ($rc)" test "$rc" = 1
+check "it says a disk is full, naming TMPDIR's ($(tail -1 "$WORK/cli.err"))" \
+  grep -q "a disk is full: the output's, or the work files' ($disk; TMPDIR sets it)" "$WORK/cli.err"
+check "and leaves no output" test ! -e "$WORK/cli.mp4"
 rm -f "$disk/filler"
 echo "# with room again, the same job succeeds"
 job=$(submit_clip "$media" '[{"op":"scale","width":1280,"height":-1}]')
