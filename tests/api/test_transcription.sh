@@ -2,7 +2,8 @@
 # The transcription job kind over HTTP: bad requests are refused with problem+json naming the
 # field; espeak-ng speech uploaded as media is transcribed by a worker, the result carries the
 # transcript and signed URLs of transcript.json, captions.srt and captions.vtt whose words are
-# the spoken ones; a running transcription can be cancelled (it ends within 5 s) and leaves no
+# the spoken ones; a video's own subtitles are read instead when asked (subtitles: true), and a
+# media without them fails as invalid; a running transcription can be cancelled (it ends within 5 s) and leaves no
 # outputs.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -85,6 +86,33 @@ req GET "/v1/jobs/$job"
 check "it has words ($(jget 'j["result"]["words"]'))" test "$(jget 'j["result"]["words"] >= 3')" = True
 check "its notes name audio stream 0 as left out ($(jget 'j["result"].get("notes")'))" \
   test "$(jget 'any("audio stream 0 (opus)" in n and "carries audio stream 1" in n for n in j["result"]["notes"])')" = True
+
+echo "# the media's own subtitles, read instead of recognised (subtitles: true)"
+printf '1\n00:00:01,000 --> 00:00:02,500\nMeet me at the <i>station</i>\n\n2\n00:00:03,000 --> 00:00:04,000\ntomorrow morning.\n' >"$WORK/subs.srt"
+ffmpeg -loglevel error -y -i "$WORK/tracks.mka" -i "$WORK/subs.srt" -map 0 -map 1 -c:a copy -c:s srt \
+  -metadata:s:s:0 language=eng "$WORK/subs.mkv"
+subs=$(curl -sf -X POST -H 'Content-Type: video/x-matroska' --data-binary @"$WORK/subs.mkv" "$BASE/v1/media" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+  -d "{\"kind\":\"transcription\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"media://$subs\",\"subtitles\":true}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "the subtitles' transcription succeeds" wait_status "$job" succeeded 60
+req GET "/v1/jobs/$job"
+check "its words are the subtitles' ($(jget '" ".join(w["word"] for s in j["result"]["transcript"]["segments"] for w in s["words"])'))" \
+  test "$(jget '" ".join(w["word"].lower().strip(".") for s in j["result"]["transcript"]["segments"] for w in s["words"])')" = \
+  "meet me at the station tomorrow morning"
+check "model subtitles, the words in their cues' times" \
+  test "$(jget 'j["result"]["transcript"]["model"] == "subtitles" and 950 <= j["result"]["transcript"]["segments"][0]["start_ms"] <= 1050')" = True
+check "its notes name the stream ($(jget 'j["result"].get("notes")'))" \
+  test "$(jget 'any("subtitle stream 2 (subrip, eng)" in n for n in j["result"]["notes"])')" = True
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+  -d "{\"kind\":\"transcription\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"media://$tracks\",\"subtitles\":true}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "subtitles asked of a media without them: the job fails" wait_status "$job" failed 60
+req GET "/v1/jobs/$job"
+check "as a validation problem that says so ($(jget 'j["error"]["detail"]'))" \
+  test "$(jget 'j["error"]["type"].endswith("/validation") and "no text subtitles" in j["error"]["detail"] and "media://" in j["error"]["detail"]')" = True
+check "after one attempt ($(jget 'j.get("attempts")'))" test "$(jget 'j.get("attempts")')" = 1
 
 echo "# cancel a running transcription"
 ffmpeg -loglevel error -stream_loop 15 -i "$WORK/speech/speech.wav" -c copy -y "$WORK/long.wav"

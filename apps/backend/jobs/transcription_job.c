@@ -1,5 +1,6 @@
 /* transcription_job.c — transcription: parse the request with the generated domain parser,
- * resolve media://, transcribe (progress "decoding audio" then "recognising", cancellable),
+ * resolve media://, transcribe (progress "decoding audio" then "recognising", cancellable) or
+ * read the media's own text subtitles (subtitles: true),
  * write the transcript as JSON, SRT and WebVTT into the attempt's work dir, store the three
  * files under jobs/<id>/<attempt>/ and answer a TranscriptionResult. Built only when the
  * transcription pipeline is (CF_HAVE_TRANSCRIBE). */
@@ -7,6 +8,7 @@
 
 #ifdef CF_HAVE_TRANSCRIBE
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 #include "clipforge/fs.h"
 #include "clipforge/json.h"
 #include "clipforge/media.h"
+#include "clipforge/subtitles.h"
 #include "clipforge/transcribe.h"
 
 cf_err cf_transcription_job_validate(const json_t *request, const cf_config *cfg, json_t **normalized,
@@ -89,6 +92,21 @@ static cf_err note_left_out(const cf_transcription_request *req, const char *pat
     return cf_notes_add(&res->notes, &res->n_notes, left_out, err);
 }
 
+/* The words of the media's own text subtitles at path (req->subtitles), the notes naming the
+ * stream. A media without them is the request's fault: invalid, with the streams it has. */
+static cf_err read_subtitles(const cf_transcription_request *req, const char *path,
+                             cf_transcription_result *res, cf_error *err) {
+    cf_subtitle_stream s;
+    cf_err rc = cf_subtitles_find(path, req->language, &s, err);
+    if (rc == CF_ERR_NOT_FOUND) err->code = rc = CF_ERR_INVALID_ARGUMENT;
+    if (rc == CF_OK) rc = cf_subtitles_transcript(path, &s, req->language, &res->transcript, err);
+    if (rc) return rc;
+    char name[96], note[160];
+    cf_subtitle_stream_name(&s, name, sizeof name);
+    snprintf(note, sizeof note, "the words of the media's %s, not speech recognition", name);
+    return cf_notes_add(&res->notes, &res->n_notes, note, err);
+}
+
 /* Transcribes the resolved media of req (media_uri swapped for the local path meanwhile, so
  * the result names the media as the client did). */
 static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req, cf_transcription_result *res,
@@ -100,8 +118,12 @@ static cf_err transcribe(cf_job_context *ctx, cf_transcription_request *req, cf_
     req->media_uri = path;
     cf_transcribe_options o = {.threads = (int)ctx->cfg->threads,
                                .max_duration_ms = ctx->cfg->max_duration_ms};
-    rc = cf_transcribe_request(req, &o, ctx->progress, &res->transcript, err);
-    if (rc == CF_OK) rc = note_left_out(req, path, res, err);
+    if (req->subtitles) {
+        rc = read_subtitles(req, path, res, err);
+    } else {
+        rc = cf_transcribe_request(req, &o, ctx->progress, &res->transcript, err);
+        if (rc == CF_OK) rc = note_left_out(req, path, res, err);
+    }
     req->media_uri = media_id;
     free(path);
     if (rc == CF_OK && cf_progress_cancelled(ctx->progress))

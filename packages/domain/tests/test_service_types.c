@@ -250,7 +250,7 @@ static void test_highlight_types(void **state) {
 static void test_transcript_types(void **state) {
     (void)state;
     ROUND_TRIP(transcription_request, "{\"clip_id\":\"c\",\"media_uri\":\"m\"}",
-               "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"language\":\"en-us\"}");
+               "{\"clip_id\":\"c\",\"media_uri\":\"m\",\"language\":\"en-us\",\"subtitles\":false}");
     ROUND_TRIP(transcript,
                "{\"language\":\"en-us\",\"model\":\"pocketsphinx-en-us\",\"duration_ms\":3000,"
                "\"segments\":[{\"start_ms\":0,\"end_ms\":1200,\"text\":\"hello world\",\"words\":["

@@ -8222,11 +8222,11 @@ void cf_template_list_init(cf_template_list *v) {
 }
 
 static cf_err parse_transcription_request(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "language", "model", "audio_stream"};
+    static const char *const keys[] = {"clip_id", "media_uri", "language", "model", "audio_stream", "subtitles"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 5, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 6, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", true, path, p, &v, err))) return rc;
     if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
     if ((rc = cfd_member(j, "media_uri", true, path, p, &v, err))) return rc;
@@ -8248,6 +8248,12 @@ static cf_err parse_transcription_request(const json_t *j, const char *path, cf_
         if (!(out->audio_stream >= 0 && out->audio_stream <= 1023))
             return cfd_fail(err, p, "must be between 0 and 1023");
     }
+    if ((rc = cfd_member(j, "subtitles", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->subtitles, err))) return rc;
+    } else {
+        out->subtitles = false;
+    }
     return CF_OK;
 }
 
@@ -8259,6 +8265,7 @@ static json_t *emit_transcription_request(const cf_transcription_request *v) {
     if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
     if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
     if (v->has_audio_stream && cfd_put(o, "audio_stream", json_integer(v->audio_stream))) goto fail;
+    if (cfd_put(o, "subtitles", json_boolean(v->subtitles))) goto fail;
     return o;
 fail:
     json_decref(o);
@@ -8273,7 +8280,7 @@ static void release_transcription_request(cf_transcription_request *v) {
 }
 
 static void init_transcription_request(cf_transcription_request *v) {
-    (void)v;
+    v->subtitles = false;
 }
 
 cf_err cf_transcription_request_from_json(const json_t *j, cf_transcription_request *out, cf_error *err) {

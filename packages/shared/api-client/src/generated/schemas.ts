@@ -2112,6 +2112,8 @@ export interface TranscriptionRequest {
   media_uri: string;
   /** 1..128 characters */
   model?: string;
+  /** default false */
+  subtitles: boolean;
 }
 export const TranscriptionRequestSchema = z
   .strictObject({
@@ -2120,6 +2122,7 @@ export const TranscriptionRequestSchema = z
     language: str(1, 35).default('en-us'),
     media_uri: str(1, 4096),
     model: str(1, 128).optional(),
+    subtitles: z.boolean().default(false),
   });
 export type TranscriptionRequestInput = z.input<typeof TranscriptionRequestSchema>;
 

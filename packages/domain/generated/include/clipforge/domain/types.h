@@ -1712,6 +1712,7 @@ typedef struct cf_transcription_request {
     char *model;  /* 1..128 chars; NULL when absent */
     bool has_audio_stream;
     int64_t audio_stream;  /* between 0 and 1023 */
+    bool subtitles;  /* default false */
 } cf_transcription_request;
 cf_err cf_transcription_request_from_json(const json_t *j, cf_transcription_request *out, cf_error *err);
 cf_err cf_transcription_request_from_json_at(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err);
