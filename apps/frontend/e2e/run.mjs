@@ -154,6 +154,9 @@ async function main() {
       // playwright starts Chromium with a fresh temporary profile (its own --user-data-dir)
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    // The server under ASan beside other tests on two cores can take longer than Playwright's
+    // 30 s to finish a job the page waits for; a wait that times out still fails the run.
+    context.setDefaultTimeout(60_000);
     const page = await context.newPage();
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -191,7 +194,7 @@ async function main() {
     await page.goto(`${base}/upload`);
     await page.getByRole('heading', { name: 'Upload' }).waitFor();
     await page.setInputFiles('[data-testid="file-input"]', video);
-    await page.getByText('Uploaded as').waitFor({ timeout: 30_000 });
+    await page.getByText('Uploaded as').waitFor({ timeout: 60_000 });
     const mediaId = await page.locator('[data-testid="upload-item"] code').first().textContent();
     const media = await api(`/v1/media/${mediaId}`);
     check(media.id === mediaId && media.bytes === statSync(video).size, `upload stored as ${mediaId} with all ${media.bytes} bytes`);
@@ -364,6 +367,7 @@ async function main() {
       viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     // (session storage is per tab: the phone's tab signs in the way the desktop's did)
     await phoneContext.addInitScript((k) => sessionStorage.setItem('clipforge.apiKey', k), apiKey);
+    phoneContext.setDefaultTimeout(60_000);
     const phone = await phoneContext.newPage();
     const phonePages = [['jobs', '/jobs', '[data-testid="job-row"]'], ['library', '/', '[data-testid="media-card"]'],
       ['clips', '/clips', '[data-testid="clip-card"]']];
@@ -371,7 +375,7 @@ async function main() {
     if (editedJobId) phonePages.push(['editor', `/edit/${encodeURIComponent(editedJobId)}`, '[data-testid="preview-canvas"]']);
     for (const [name, path, ready] of phonePages) {
       await phone.goto(`${base}${path}`);
-      await phone.locator(ready).first().waitFor({ timeout: 30_000 });
+      await phone.locator(ready).first().waitFor({ timeout: 60_000 });
       const o = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       check(o <= 0, `the ${name} screen fits a 390 px screen (overflow ${o})`);
       await a11yCheck(phone, `${name} (phone)`);
@@ -390,7 +394,7 @@ async function main() {
     await shot('phone-autoclip-dialog', phone);
     for (const [name, path, ready] of phonePages) {
       await page.goto(`${base}${path}`);
-      await page.locator(ready).first().waitFor({ timeout: 30_000 });
+      await page.locator(ready).first().waitFor({ timeout: 60_000 });
       await a11yCheck(page, name);
     }
     await keyboardFlows(page, base);
@@ -473,7 +477,7 @@ async function libraryCheck(page, card, base, video, work) {
   const thumb = card.getByTestId('media-thumb');
   const box = await thumb.boundingBox();
   await page.mouse.move(box.x + box.width * 0.05, box.y + box.height / 2);
-  await card.getByTestId('media-filmstrip').waitFor({ timeout: 30_000 });
+  await card.getByTestId('media-filmstrip').waitFor({ timeout: 60_000 });
   const first = Number(await card.getByTestId('media-filmstrip').getAttribute('data-tile'));
   await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 4 });
   const last = Number(await card.getByTestId('media-filmstrip').getAttribute('data-tile'));
@@ -543,7 +547,7 @@ async function notesCheck(page, base, work) {
   check(notes.some((n) => n.includes('audio stream 2') && n.includes('fre') && n.includes('subtitle stream 3')),
     `the result names the French track and the subtitles it leaves out (${JSON.stringify(notes)})`);
   const box = page.getByRole('note', { name: 'Notes' });
-  await page.locator('[data-testid="job-detail"][data-status="succeeded"] [data-testid="job-notes"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="job-detail"][data-status="succeeded"] [data-testid="job-notes"]').waitFor({ timeout: 60_000 });
   const shown = await box.getByRole('listitem').allTextContents();
   check(JSON.stringify(shown) === JSON.stringify(notes), `the job page shows the result's notes (${shown.length} of ${notes.length})`);
   await a11yCheck(page, 'job notes');
@@ -735,7 +739,7 @@ async function editorCheck(page, base, mediaId) {
   const figures = {};
   for (const mode of ['webgl', '2d']) {
     await page.goto(`${base}/edit/${encodeURIComponent(job.id)}${mode === '2d' ? '?preview=2d' : ''}`);
-    await page.getByTestId('preview-canvas').waitFor({ timeout: 30_000 });
+    await page.getByTestId('preview-canvas').waitFor({ timeout: 60_000 });
     const backend = await page.getByTestId('preview-canvas').getAttribute('data-backend');
     if (mode === '2d') check(backend === '2d', 'the preview falls back to Canvas 2D when asked to');
     else log(`the preview draws with ${backend === 'webgl' ? 'WebGL' : 'Canvas 2D (no WebGL in this browser)'}`);
@@ -837,7 +841,7 @@ async function layoutsCheck(page, base, mediaId) {
     }, 120_000, `the ${template_id} render`);
     const videoUrl = job.result.outputs.find((a) => a.kind === 'video').url;
     await page.goto(`${base}/edit/${encodeURIComponent(job.id)}`);
-    await page.getByTestId('preview-canvas').waitFor({ timeout: 30_000 });
+    await page.getByTestId('preview-canvas').waitFor({ timeout: 60_000 });
     let note = '';
     if (template_id === 'shorts-smartcrop') {
       await page.locator('[data-testid="preview-canvas"][data-framing="server"]').waitFor({ timeout: 60_000 });
@@ -1009,7 +1013,7 @@ async function galleryCheck(page, clipCard, base, jobId, context) {
 /** The review screen's pictures: the server's waveform drawn, the filmstrip under the timeline,
  *  the audio events band (when the detector heard events). */
 async function reviewPicturesCheck(page, events) {
-  await page.waitForSelector('[data-testid="waveform"][data-peaks="ready"]', { timeout: 30_000 });
+  await page.waitForSelector('[data-testid="waveform"][data-peaks="ready"]', { timeout: 60_000 });
   const wave = await pixels(page, '[data-testid="waveform"] canvas', [0x8e, 0x9b, 0xb8]);
   check(wave.colour > 0.03, `the waveform is drawn (${(wave.colour * 100).toFixed(1)} % of the canvas in the waveform's colour)`);
   // the score curve (orange): its height over the canvas at the loud burst (10-13 s of 60) and in the quiet (25 s)
