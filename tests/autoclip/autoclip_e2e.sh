@@ -337,6 +337,32 @@ PY
 m = json.load(open(sys.argv[1]))
 assert not any("subtitle stream" in n for n in m["notes"] if n.startswith("captions from")), m["notes"]
 assert m["clips"][0]["title"] != "Crowd goes wild!", m["clips"][0]["title"]' "$work/m2.json"
+  check "--transcript brings the words instead of the subtitles (SRT in the media's time)"
+  printf '1\n00:00:03,000 --> 00:00:06,000\nGood evening from the stadium.\n\n2\n00:00:25,000 --> 00:00:28,500\nWhat a save by the keeper!\n' >"$work/mine.srt"
+  "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/out3" --count 1 --size 90x160 --json \
+    --transcript "$work/mine.srt" >"$work/m3.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip --transcript exit $?"; }
+  $PY - "$work/m3.json" "$work/out3" "$work/mine.srt" <<'PY'
+import json, os, sys
+m, out = json.load(open(sys.argv[1])), sys.argv[2]
+c = m["clips"][0]
+assert c["start_ms"] <= 25000 and c["end_ms"] >= 28500, ("the burst, with its line", c)
+assert "keeper" in c["title"].lower(), c["title"]
+assert any(n.startswith("captions from the transcript %s, not speech recognition" % sys.argv[3]) for n in m["notes"]), m["notes"]
+assert not any("subtitle stream 2" in n for n in m["notes"] if n.startswith("captions from")), m["notes"]
+srt = open(os.path.join(out, "clip-01.srt")).read()
+assert "keeper" in srt and "crowd" not in srt.lower(), srt
+t = json.load(open(os.path.join(out, "transcript.json")))
+assert "stadium" in json.dumps(t) and "Fourier" not in json.dumps(t), t
+print("  title:", c["title"])
+PY
+  check "a transcript that cannot be read: exit 2 naming its line, before any decoding, nothing written"
+  printf '1\n00:00:01,000 --> soon\nhello\n' >"$work/bad.srt"
+  set +e; "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/out4" --count 1 --transcript "$work/bad.srt" \
+    >/dev/null 2>"$work/e.txt"; code=$?; set -e
+  echo "  $(tail -1 "$work/e.txt")"
+  [ "$code" = 2 ] && grep -q "transcript: .*bad.srt: line 2" "$work/e.txt" || fail "exit $code: $(cat "$work/e.txt")"
+  ! grep -q "features" "$work/e.txt" || fail "the features pass ran for a request that could not be served"
+  [ -z "$(ls -A "$work/out4" 2>/dev/null)" ] || fail "files left in out4: $(ls "$work/out4")"
   ;;
 refuse)
   expect_exit() { # code, what, args...
@@ -358,6 +384,7 @@ refuse)
   expect_exit 2 "min-score over 1" --input "$sample" --output-dir "$work/o3" --min-score 1.5
   expect_exit 2 "max-length under min-length" --input "$sample" --output-dir "$work/o3" --min-length 20 --max-length 10
   expect_exit 2 "length not a time" --input "$sample" --output-dir "$work/o3" --min-length soon
+  expect_exit 2 "--transcript with --no-captions" --input "$sample" --output-dir "$work/o3" --transcript "$work/junk.mp4" --no-captions
   expect_exit 0 "--help" --help
   grep -q "manifest.json" "$work/o.txt" || fail "--help does not mention the manifest"
   ;;

@@ -76,6 +76,7 @@ struct run {
     bool transcribe;                     /* captions asked for and a transcriber built in */
     cf_subtitle_stream subs;             /* the media's text subtitles, when read (index >= 0) */
     bool from_subtitles;                 /* the transcript is theirs */
+    bool from_file;                      /* the transcript is the request's (transcript_uri) */
     cf_time_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
     size_t n_ranges;
     cf_highlight_detection_result detection;
@@ -272,6 +273,20 @@ static cf_err transcribe_stage(slot *s) {
 #endif
 }
 
+/* The transcript the request brings (transcript_uri): read in a moment, all of the media. */
+static cf_err given_stage(slot *s) {
+#ifdef CF_HAVE_TRANSCRIBE
+    run *r = s->run;
+    cf_err rc =
+        cf_transcript_load_file(cf_uri_local_path(r->req->transcript_uri), 0, &r->transcript, &s->err);
+    if (rc) return rc;
+    r->have_transcript = r->from_file = true;
+    return write_transcript(r, &s->err);
+#else
+    return cf_error_set(&s->err, CF_ERR_UNSUPPORTED, "no transcript reader in this build");
+#endif
+}
+
 #ifdef CF_HAVE_TRANSCRIBE
 /* The media's own text subtitles in the request's language, when it asks for them and has them. */
 static bool subtitles_found(run *r, cf_subtitle_stream *st) {
@@ -347,13 +362,35 @@ static cf_err after_subtitles(run *r, slot *t) {
     return CF_OK;
 }
 
+/* The request's transcript, read before anything else (a moment's work, and one that cannot be
+ * read is the request's fault: no decoding is spent on it). */
+static cf_err read_given(run *r, slot *t, cf_error *err) {
+    run_stage(r, t, given_stage);
+    if (t->rc) {
+        *err = t->err;
+        err->code = CF_ERR_INVALID_ARGUMENT;
+        cf_error_prefix(err, "transcript");
+        return err->code;
+    }
+    char note[sizeof t->note];
+    snprintf(note, sizeof note, "captions from the transcript %.300s, not speech recognition",
+             r->req->transcript_uri);
+    set_state(t, CF_AUTOCLIP_DONE, note);
+    return CF_OK;
+}
+
 /* Features, and beside them the whole transcription when the options ask for all of it. */
 static cf_err analyse(run *r, cf_error *err) {
     slot *t = &r->slots[ST_TRANSCRIBE], *f = &r->slots[ST_FEATURES];
     slot *list[2] = {f, t};
     int n = 1;
+    if (r->req->transcript_uri) { /* with captions (cf_autoclip_check) */
+        cf_err rc = read_given(r, t, err);
+        if (rc) return rc;
+    }
     start_stage(f, features_stage);
-    if (!r->req->captions) set_state(t, CF_AUTOCLIP_SKIPPED, "captions off");
+    if (r->from_file) r->transcribe = false;
+    else if (!r->req->captions) set_state(t, CF_AUTOCLIP_SKIPPED, "captions off");
     else if (!cf_autoclip_can_transcribe())
         set_state(t, CF_AUTOCLIP_SKIPPED, "transcription is not built into this binary: no captions");
     else r->transcribe = true;
@@ -1022,14 +1059,23 @@ static bool retryable(cf_err rc) {
            rc != CF_ERR_UNSUPPORTED && rc != CF_ERR_INVALID_MEDIA;
 }
 
+cf_err cf_autoclip_check(const cf_autoclip_request *req, cf_error *err) {
+    if (req->transcript_uri && !req->captions)
+        return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                            "transcript_uri: its words make the captions, which captions: false turns off");
+    return CF_OK;
+}
+
 cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts, cf_progress *progress,
                        cf_autoclip_result *out, cf_error *err) {
     cf_autoclip_result_init(out);
+    cf_err rc = cf_autoclip_check(req, err);
+    if (rc) return rc;
     if (!opts || !opts->work_dir)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "autoclip: a work directory is required");
     if (req->count > MAX_CLIPS)
         return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "count: at most %d", MAX_CLIPS);
-    cf_err rc = check_template(req->template_id, err);
+    rc = check_template(req->template_id, err);
     if (rc) return rc;
     run *r = calloc(1, sizeof *r);
     if (!r) return cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");

@@ -83,6 +83,10 @@ typedef struct cf_autoclip_options {
 cf_err cf_autoclip_run(const cf_autoclip_request *req, const cf_autoclip_options *opts, cf_progress *progress,
                        cf_autoclip_result *out, cf_error *err);
 
+/* What the request's schema cannot say: transcript_uri makes the captions, so it needs captions
+ * (CF_ERR_INVALID_ARGUMENT naming both). The API checks it when a job is submitted. */
+cf_err cf_autoclip_check(const cf_autoclip_request *req, cf_error *err);
+
 /* True when this build can transcribe (captions, word-aware spans, titles from speech). */
 bool cf_autoclip_can_transcribe(void);
 

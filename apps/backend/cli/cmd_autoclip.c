@@ -23,7 +23,8 @@
 static const char *autoclip_help =
     "Usage: clipforge autoclip --input FILE --output-dir DIR [--count N] [--template ID]\n"
     "                          [--profile NAME] [--format vertical|horizontal] [--size WxH]\n"
-    "                          [--no-captions] [--no-subtitles] [--brand-color COLOR]\n"
+    "                          [--no-captions] [--no-subtitles] [--transcript FILE]\n"
+    "                          [--brand-color COLOR]\n"
     "                          [--model-version V]\n"
     "                          [--min-length T] [--max-length T] [--target-length T] [--min-score S]\n"
     "                          [--remove-silence] [--threads N] [--audio-stream N] [--json]\n"
@@ -42,6 +43,9 @@ static const char *autoclip_help =
     "  --no-subtitles     recognise the speech even when the file has text subtitles (by\n"
     "                     default a subtitle stream in the language, or untagged, makes the\n"
     "                     captions and titles: what is said, read instead of recognised)\n"
+    "  --transcript FILE  the media's transcript (Transcript JSON, SRT or WebVTT, in the\n"
+    "                     media's time): its words make the captions and titles and weigh\n"
+    "                     in detection, instead of the subtitles or speech recognition\n"
     "  --brand-color C    colour of the title bar, the spoken word and the progress bar\n"
     "  --model-version V  learned highlight model version (falls back to the heuristic)\n"
     "  --min-length T     shortest short (seconds or [hh:]mm:ss; default the profile's)\n"
@@ -64,7 +68,7 @@ static const char *autoclip_help =
 
 typedef struct autoclip_args {
     const char *input, *output_dir, *template_id, *profile, *format, *size, *brand_color, *model_version;
-    const char *min_length, *max_length, *target_length, *min_score;
+    const char *min_length, *max_length, *target_length, *min_score, *transcript;
     const char *audio_stream;
     int64_t count, threads;
     bool json, no_captions, no_subtitles, remove_silence;
@@ -83,6 +87,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
                                          {"threads", required_argument, 0, 'j'},
                                          {"no-captions", no_argument, 0, 'C'},
                                          {"no-subtitles", no_argument, 0, 'U'},
+                                         {"transcript", required_argument, 0, 'X'},
                                          {"json", no_argument, 0, 'J'},
                                          {"min-length", required_argument, 0, 'L'},
                                          {"max-length", required_argument, 0, 'M'},
@@ -109,6 +114,7 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
         case 'j': rc = cf_cli_int("autoclip", "--threads", optarg, 0, 64, &a->threads); break;
         case 'C': a->no_captions = true; break;
         case 'U': a->no_subtitles = true; break;
+        case 'X': a->transcript = optarg; break;
         case 'R': a->remove_silence = true; break;
         case 'L': a->min_length = optarg; break;
         case 'M': a->max_length = optarg; break;
@@ -124,6 +130,9 @@ static int parse_args(int argc, char **argv, autoclip_args *a) {
     if (optind < argc) return cf_cli_usage_error("autoclip", "unexpected argument '%s'", argv[optind]);
     if (!a->input) return cf_cli_usage_error("autoclip", "--input FILE is required");
     if (!a->output_dir) return cf_cli_usage_error("autoclip", "--output-dir DIR is required");
+    if (a->transcript && a->no_captions)
+        return cf_cli_usage_error("autoclip",
+                                  "--transcript: its words make the captions, which --no-captions turns off");
     return -1;
 }
 
@@ -140,7 +149,8 @@ static int build_request(const autoclip_args *a, cf_autoclip_request *req) {
                {"profile", a->profile},
                {"format", a->format},
                {"brand_color", a->brand_color},
-               {"model_version", a->model_version}};
+               {"model_version", a->model_version},
+               {"transcript_uri", a->transcript}};
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
         if (opt[i].value) json_object_set_new(j, opt[i].key, json_string(opt[i].value));
     const struct {

@@ -33,6 +33,9 @@ cf_err cf_autoclip_job_validate(const json_t *request, const cf_config *cfg, jso
     memset(&req, 0, sizeof req);
     cf_err rc = cf_autoclip_request_from_json(request, &req, err);
     if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
+    if (rc == CF_OK && req.transcript_uri)
+        rc = cf_job_require_transcript("transcript_uri", req.transcript_uri, err);
+    if (rc == CF_OK) rc = cf_autoclip_check(&req, err);
     if (rc == CF_OK && !(*normalized = cf_autoclip_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_autoclip_request_free(&req);
@@ -196,14 +199,20 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
     cf_autoclip_result res;
     memset(&req, 0, sizeof req);
     cf_autoclip_result_init(&res);
-    char *source = NULL, *cache = NULL;
+    char *source = NULL, *transcript = NULL, *cache = NULL;
     children ch = {.ctx = ctx};
     pthread_mutex_init(&ch.lock, NULL);
     cf_err rc = cf_autoclip_request_from_json(request, &req, err);
     if (rc == CF_OK) rc = cf_job_resolve_source(ctx, req.media_uri, &source, err);
+    if (rc == CF_OK && req.transcript_uri) {
+        rc = cf_job_resolve_source(ctx, req.transcript_uri, &transcript, err);
+        if (rc) cf_error_prefix(err, "transcript_uri");
+    }
     if (rc == CF_OK) {
         char *media_id = req.media_uri; /* the result names the media as the client did */
+        char *transcript_id = req.transcript_uri;
         req.media_uri = source;
+        req.transcript_uri = transcript;
         ch.media_uri = media_id;
         ch.name = req.clip_id ? req.clip_id : ctx->job_id;
         cancel_leftovers(ctx);
@@ -223,6 +232,7 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
                                  .renderer = render_kind && render_kind->run ? &renderer : NULL};
         rc = cf_autoclip_run(&req, &o, ctx->progress, &res, err);
         req.media_uri = media_id;
+        req.transcript_uri = transcript_id;
         free(res.media_uri);
         res.media_uri = strdup(media_id);
         if (rc == CF_OK && !res.media_uri) rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
@@ -231,6 +241,7 @@ cf_err cf_autoclip_job_run(cf_job_context *ctx, const json_t *request, json_t **
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     pthread_mutex_destroy(&ch.lock);
     free(source);
+    free(transcript);
     free(cache);
     cf_autoclip_request_free(&req);
     cf_autoclip_result_free(&res);

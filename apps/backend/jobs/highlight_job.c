@@ -40,10 +40,8 @@ cf_err cf_highlight_job_validate(const json_t *request, const cf_config *cfg, js
     if (rc == CF_OK) rc = cf_job_require_media("media_uri", req.media_uri, err);
     if (rc == CF_OK && (req.media_id || req.media_sha256))
         rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "media_id, media_sha256: set by the server");
-    if (rc == CF_OK && req.transcript_uri && !cf_uri_rest(req.transcript_uri, "storage"))
-        rc = cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                          "transcript_uri: must be storage://<key> (a transcription job's "
-                          "transcript.json or captions)");
+    if (rc == CF_OK && req.transcript_uri)
+        rc = cf_job_require_transcript("transcript_uri", req.transcript_uri, err);
     if (rc == CF_OK && !(*normalized = cf_highlight_detection_request_to_json(&req)))
         rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
     cf_highlight_detection_request_free(&req);

@@ -131,6 +131,12 @@ cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
                         field);
 }
 
+cf_err cf_job_require_transcript(const char *field, const char *uri, cf_error *err) {
+    if (cf_uri_rest(uri, "storage")) return CF_OK;
+    return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
+                        "%s: must be storage://<key> (a job's transcript.json or captions)", field);
+}
+
 /* Records that uri was resolved to path, for cf_job_name_sources. */
 static cf_err remember_source(cf_job_context *ctx, const char *uri, const char *path, cf_error *err) {
     char **grown = realloc(ctx->sources, (ctx->n_sources + 2) * sizeof *grown);

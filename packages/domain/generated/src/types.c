@@ -1369,11 +1369,11 @@ void cf_autoclip_clip_init(cf_autoclip_clip *v) {
 }
 
 static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoclip_request *out, cf_error *err) {
-    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "subtitles", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "audio_stream", "remove_silence"};
+    static const char *const keys[] = {"clip_id", "media_uri", "count", "template_id", "profile", "format", "width", "height", "language", "captions", "subtitles", "transcript_uri", "brand_color", "model_version", "min_score", "min_length_ms", "max_length_ms", "target_length_ms", "audio_stream", "remove_silence"};
     char p[CFD_PATH_MAX];
     json_t *v;
     cf_err rc;
-    if ((rc = cfd_object(j, path, keys, 19, true, err))) return rc;
+    if ((rc = cfd_object(j, path, keys, 20, true, err))) return rc;
     if ((rc = cfd_member(j, "clip_id", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 128, &out->clip_id, err))) return rc;
@@ -1446,6 +1446,10 @@ static cf_err parse_autoclip_request(const json_t *j, const char *path, cf_autoc
     } else {
         out->subtitles = true;
     }
+    if ((rc = cfd_member(j, "transcript_uri", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 4096, &out->transcript_uri, err))) return rc;
+    }
     if ((rc = cfd_member(j, "brand_color", false, path, p, &v, err))) return rc;
     if (v) {
         if ((rc = cfd_string(v, p, 1, 32, &out->brand_color, err))) return rc;
@@ -1516,6 +1520,7 @@ static json_t *emit_autoclip_request(const cf_autoclip_request *v) {
     if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
     if (cfd_put(o, "captions", json_boolean(v->captions))) goto fail;
     if (cfd_put(o, "subtitles", json_boolean(v->subtitles))) goto fail;
+    if (v->transcript_uri && cfd_put(o, "transcript_uri", json_string(v->transcript_uri))) goto fail;
     if (v->brand_color && cfd_put(o, "brand_color", json_string(v->brand_color))) goto fail;
     if (v->model_version && cfd_put(o, "model_version", json_string(v->model_version))) goto fail;
     if (v->has_min_score && cfd_put(o, "min_score", cfd_number_json(v->min_score))) goto fail;
@@ -1535,6 +1540,7 @@ static void release_autoclip_request(cf_autoclip_request *v) {
     free(v->media_uri);
     free(v->template_id);
     free(v->language);
+    free(v->transcript_uri);
     free(v->brand_color);
     free(v->model_version);
 }

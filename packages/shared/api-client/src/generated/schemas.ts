@@ -365,6 +365,8 @@ export interface AutoclipRequest {
   target_length_ms?: number;
   /** 1..64 characters; default "shorts-blur" */
   template_id: string;
+  /** 1..4096 characters */
+  transcript_uri?: string;
   /** integer between 16 and 8192 */
   width?: number;
 }
@@ -388,6 +390,7 @@ export const AutoclipRequestSchema = z
     subtitles: z.boolean().default(true),
     target_length_ms: z.number().int().min(1000).max(600000).optional(),
     template_id: str(1, 64).default('shorts-blur'),
+    transcript_uri: str(1, 4096).optional(),
     width: z.number().int().min(16).max(8192).optional(),
   })
   .superRefine((v, ctx) => {

@@ -555,6 +555,7 @@ typedef struct cf_autoclip_request {
     char *language;  /* 1..35 chars; default "en-us" */
     bool captions;  /* default true */
     bool subtitles;  /* default true */
+    char *transcript_uri;  /* 1..4096 chars; NULL when absent */
     char *brand_color;  /* 1..32 chars; NULL when absent */
     char *model_version;  /* 1..64 chars; NULL when absent */
     bool has_min_score;
