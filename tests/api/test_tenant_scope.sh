@@ -7,6 +7,7 @@
 # - a media file's presigned S3 link is issued only to its tenant, names that tenant
 #   (x-clipforge-tenant, signed), opens the object, and is refused by the object store once its
 #   tenant is changed; another tenant gets 404 and no link;
+# - a transcript a tenant uploads is kept under its own prefix, its link presigned;
 # - /metrics: a tenant's admin sees only its own per-tenant counters (jobs, upload bytes), the
 #   operator (the default tenant's admin) sees every tenant's and the server's.
 set -euo pipefail
@@ -86,6 +87,14 @@ expect_problem 404 not-found
 check "beta's answer holds no link" bash -c "! grep -q 'X-Amz' '$WORK/body'"
 req GET /v1/media "${B[@]}"
 check "beta's media list holds its own media only" test "$(jget '" ".join(m["id"] for m in j["items"])')" = "$mb"
+
+echo "# uploaded transcripts"
+printf '1\n00:00:00,500 --> 00:00:01,500\nHello acme\n' >"$WORK/acme.srt"
+req POST /v1/transcripts "${A[@]}" -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/acme.srt"
+check "acme's transcript is kept under acme's prefix on S3 ($STATUS $(jget 'j.get("uri")'))" \
+  test "$STATUS $(jget 'j["uri"].startswith("storage://tenants/acme/transcripts/tr_")')" = "201 True"
+check "its presigned link gives the Transcript JSON" \
+  bash -c 'curl -sf "$1" | python3 -c "import json, sys; sys.exit(0 if json.load(sys.stdin)[\"segments\"][0][\"text\"] == \"Hello acme\" else 1)"' _ "$(jget 'j["url"]')"
 
 echo "# metrics"
 size=$(stat -c %s "$WORK/in.mp4")

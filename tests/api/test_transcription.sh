@@ -3,7 +3,8 @@
 # field; espeak-ng speech uploaded as media is transcribed by a worker, the result carries the
 # transcript and signed URLs of transcript.json, captions.srt and captions.vtt whose words are
 # the spoken ones; a video's own subtitles are read instead when asked (subtitles: true), and a
-# media without them fails as invalid; a running transcription can be cancelled (it ends within 5 s) and leaves no
+# media without them fails as invalid; a transcript the client brings (POST /v1/transcripts) is
+# kept as Transcript JSON for transcript_uri, a broken one refused; a running transcription can be cancelled (it ends within 5 s) and leaves no
 # outputs.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +19,7 @@ submit_tx() {
 
 bash "$(dirname "$0")/../transcribe/make_speech.sh" "$WORK/speech" \
   "$(dirname "$0")/../transcribe/sentences.txt" 0.5 0.8 >/dev/null
+mkdir -p "$WORK/tmp" && export TMPDIR="$WORK/tmp" # the server's temp files, looked at below
 start_server "$WORK/data" --workers 1
 
 echo "# bad requests"
@@ -113,6 +115,40 @@ req GET "/v1/jobs/$job"
 check "as a validation problem that says so ($(jget 'j["error"]["detail"]'))" \
   test "$(jget 'j["error"]["type"].endswith("/validation") and "no text subtitles" in j["error"]["detail"] and "media://" in j["error"]["detail"]')" = True
 check "after one attempt ($(jget 'j.get("attempts")'))" test "$(jget 'j.get("attempts")')" = 1
+
+echo "# a transcript the client brings: POST /v1/transcripts"
+req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/subs.srt"
+check "an SRT is kept as Transcript JSON: 201 ($STATUS $(cat "$WORK/body"))" \
+  test "$STATUS $(jget 'j["model"], j["segments"], j["words"], j["duration_ms"]')" = "201 ('captions/imported', 2, 7, 4000)"
+tr_url=$(jget 'j["url"]') tr_uri=$(jget 'j["uri"]')
+check "its signed URL gives the Transcript JSON" bash -c 'curl -sf "$1" | python3 -c "import json, sys; t = json.load(sys.stdin); sys.exit(0 if t[\"segments\"][0][\"words\"][0][\"word\"] == \"Meet\" else 1)"' _ "$BASE$tr_url"
+check "it is stored under the tenant's transcripts" test -s "$WORK/data/storage/objects/${tr_uri#storage://}"
+printf '{"language":"en-us","model":"mine","duration_ms":2000,"segments":[{"start_ms":0,"end_ms":900,"text":"hi there","words":[{"word":"hi","start_ms":0,"end_ms":400,"confidence":0.9},{"word":"there","start_ms":400,"end_ms":900,"confidence":0.8}]}]}' >"$WORK/mine.json"
+req POST /v1/transcripts -H 'Content-Type: application/json' --data-binary @"$WORK/mine.json"
+check "Transcript JSON is taken as it is ($STATUS)" test "$STATUS $(jget 'j["model"], j["words"]')" = "201 ('mine', 2)"
+printf '1\n00:00:01,000 --> 00:00:0\xff,500\nbad \xfe line\n' >"$WORK/bad.srt"
+req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/bad.srt"
+expect_problem 400 validation
+check "a malformed SRT is refused naming its line, not the server's temp file ($(jget 'j["detail"]'))" \
+  test "$(jget 'j["detail"].startswith("the upload: line 2") and "/tmp" not in j["detail"]')" = True
+head -c 4096 /dev/urandom >"$WORK/noise.bin"
+req POST /v1/transcripts -H 'Content-Type: application/octet-stream' --data-binary @"$WORK/noise.bin"
+expect_problem 400 validation
+req POST /v1/transcripts -H 'Content-Type: text/plain' --data-binary ''
+expect_problem 400 validation
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero >"$WORK/huge.srt"
+req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/huge.srt"
+expect_problem 413 payload-too-large
+req POST /v1/transcripts -F "f=@$WORK/subs.srt"
+expect_problem 415 unsupported-media-type
+check "no temp dir of an upload is left ($(ls "$TMPDIR" | tr '\n' ' '))" test -z "$(ls "$TMPDIR" | grep cf-transcript-)"
+job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
+  -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"media://$subs\",\"transcript_uri\":\"$tr_uri\"}}" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "highlight detection takes the uploaded transcript" wait_status "$job" succeeded 60
+req GET /openapi.json
+check "openapi: POST /v1/transcripts answers a TranscriptUpload" \
+  test "$(jget 'j["paths"]["/v1/transcripts"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]')" = "#/components/schemas/TranscriptUpload"
 
 echo "# cancel a running transcription"
 ffmpeg -loglevel error -stream_loop 15 -i "$WORK/speech/speech.wav" -c copy -y "$WORK/long.wav"

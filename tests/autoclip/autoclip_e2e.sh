@@ -395,7 +395,17 @@ job)
   trap 'cleanup; rm -rf "$work"' EXIT
   start_server "$WORK/data"
   media=$(upload "$sample")
-  body='{"kind":"autoclip","request":{"clip_id":"show","media_uri":"media://'$media'","count":2,"width":90,"height":160,"captions":false}}'
+  # the client's own words, uploaded (POST /v1/transcripts), make the captions: no recognition
+  printf '1\n00:00:24,500 --> 00:00:27,000\nWhat a finish to the match!\n\n2\n00:00:42,500 --> 00:00:45,000\nThe studio is in stitches.\n\n3\n00:01:00,500 --> 00:01:03,000\nThey cannot believe it.\n' >"$work/mine.srt"
+  req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$work/mine.srt"
+  check "an SRT uploaded as a transcript: 201, 3 segments, 15 words ($STATUS $(cat "$WORK/body"))" \
+    test "$STATUS $(jget 'j["segments"], j["words"], j["uri"].startswith("storage://transcripts/")')" = "201 (3, 15, True)"
+  tr=$(jget 'j["uri"]')
+  body='{"kind":"autoclip","request":{"media_uri":"media://'$media'","captions":false,"transcript_uri":"'$tr'"}}'
+  req POST /v1/jobs -H 'Content-Type: application/json' -d "$body"
+  check "transcript_uri with captions: false is refused at once ($STATUS: $(jget 'j.get("detail")'))" \
+    test "$STATUS $(jget '"captions" in j["detail"]')" = "400 True"
+  body='{"kind":"autoclip","request":{"clip_id":"show","media_uri":"media://'$media'","count":2,"width":90,"height":160,"transcript_uri":"'$tr'"}}'
   req POST /v1/jobs -H 'Content-Type: application/json' -d "$body"
   check "202 for an autoclip job ($STATUS)" test "$STATUS" = 202
   id=$(jget 'j["id"]')
@@ -416,6 +426,11 @@ job)
   case "$url" in http*) ;; *) url="$BASE$url" ;; esac
   curl -sf -o "$work/c1.mp4" "$url"
   check "the signed URL downloads a 90x160 short" test "$(probe "$work/c1.mp4" v:0 width)x$(probe "$work/c1.mp4" v:0 height)" = 90x160
+  check "its captions and titles are the uploaded words ($(jget '[c["title"] for c in j["result"]["clips"]]'); $(jget 'j["result"]["notes"]'))" \
+    test "$(jget 'any(n == "captions from the transcript '$tr', not speech recognition" for n in j["result"]["notes"]) and all(c["words"] > 0 for c in j["result"]["clips"])')" = True
+  srt=$(jget '[a["url"] for a in j["result"]["clips"][0]["outputs"] if a["kind"] == "captions" and a["uri"].endswith(".srt")][0]')
+  case "$srt" in http*) ;; *) srt="$BASE$srt" ;; esac
+  check "the short's SRT holds the uploaded words" bash -c 'curl -sf "$1" | grep -qiE "finish|stitches|believe"' _ "$srt"
   body2='{"kind":"autoclip","request":{"media_uri":"media://'$media'","count":3,"width":180,"height":320,"captions":false}}'
   req POST /v1/jobs -H 'Content-Type: application/json' -d "$body2"
   id2=$(jget 'j["id"]')

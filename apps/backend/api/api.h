@@ -19,7 +19,11 @@ typedef enum cf_body_policy {
     CF_BODY_NONE,   /* a body is ignored (bounded by the JSON limit) */
     CF_BODY_JSON,   /* application/json, at most CLIPFORGE_MAX_BODY_BYTES, parsed with depth limit */
     CF_BODY_STREAM, /* raw upload handed to the handler's stream callbacks chunk by chunk */
+    CF_BODY_TEXT,   /* raw body of any type but a form, at most CF_TEXT_BODY_MAX, collected in body */
 } cf_body_policy;
+
+/* The largest CF_BODY_TEXT body: a transcript with every word timed of some ten hours of speech. */
+#define CF_TEXT_BODY_MAX ((int64_t)16 << 20)
 
 /* Who may call a route. By method: GET/HEAD need a viewer, others an editor. */
 typedef enum cf_route_access {
@@ -59,7 +63,7 @@ struct cf_http_request {
     const cf_route *route;
     char method[8];
     char *path_param; /* the {name} or {name*} part, decoded */
-    char *body;       /* CF_BODY_JSON: collected bytes */
+    char *body;       /* CF_BODY_JSON, CF_BODY_TEXT: collected bytes (body_len) */
     size_t body_len, body_cap;
     json_t *json;              /* CF_BODY_JSON: parsed body */
     const char *early_problem; /* set while reading: answered when the body has been read */
@@ -119,7 +123,12 @@ void cf_api_media_abort(cf_http_request *req);
  * the caller's media named raw_name (sanitised; NULL = no name), answering 201 with the record,
  * or removes it and answers the problem (routes_media.c). */
 enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const char *raw_name);
-enum MHD_Result cf_api_media_import(cf_http_request *req); /* routes_import.c */
+/* A pipeline's message about a stored upload at path, for the client: one that begins with the
+ * path says "the upload" there instead (true); any other is left as it is (false): a server path
+ * is no business of the client (routes_media.c). */
+bool cf_api_about_the_upload(cf_error *err, const char *path);
+enum MHD_Result cf_api_media_import(cf_http_request *req);       /* routes_import.c */
+enum MHD_Result cf_api_transcripts_upload(cf_http_request *req); /* routes_transcripts.c */
 enum MHD_Result cf_api_media_get(cf_http_request *req);
 enum MHD_Result cf_api_media_list(cf_http_request *req);
 enum MHD_Result cf_api_media_delete(cf_http_request *req);

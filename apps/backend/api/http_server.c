@@ -40,6 +40,9 @@ struct cf_http_server {
 static const cf_route routes[] = {
     {"POST", "/v1/media", CF_BODY_STREAM, cf_api_media_upload, cf_api_media_chunk, cf_api_media_end,
      "Upload media (raw body), probed", CF_ACCESS_BY_METHOD},
+    {"POST", "/v1/transcripts", CF_BODY_TEXT, cf_api_transcripts_upload, NULL, NULL,
+     "Upload a transcript of a media (Transcript JSON, SRT or WebVTT as the raw body) for transcript_uri",
+     CF_ACCESS_BY_METHOD},
     {"POST", "/v1/media/import", CF_BODY_JSON, cf_api_media_import, NULL, NULL,
      "Import media from an https:// URL of a host CLIPFORGE_SOURCE_ALLOW names ({url, filename?})",
      CF_ACCESS_BY_METHOD},
@@ -458,6 +461,8 @@ static bool within_sizes(cf_http_request *req, const char *url, enum MHD_Result 
     return true;
 }
 
+static const char text_too_large[] = "the file is over 16 MiB, the most this route reads";
+
 /* First call of a request: route it and check what can be checked before the body. */
 static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
     char allow[64];
@@ -489,11 +494,15 @@ static enum MHD_Result begin_request(cf_http_request *req, const char *url) {
             return cf_http_reply_problem(req, "unsupported-media-type", "send the body as application/json");
         if (len > cfg->max_body_bytes)
             return cf_http_reply_problem(req, "payload-too-large", "JSON body over the size limit");
-    } else if (req->route->body == CF_BODY_STREAM) {
+    } else if (req->route->body == CF_BODY_STREAM || req->route->body == CF_BODY_TEXT) {
         if (ct &&
             (!strncasecmp(ct, "multipart/", 10) || !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
-            return cf_http_reply_problem(req, "unsupported-media-type",
-                                         "send the media as the raw request body, not a form");
+            return cf_http_reply_problem(
+                req, "unsupported-media-type",
+                "send the file as the raw request body with its own Content-Type, not a form");
+        if (req->route->body == CF_BODY_TEXT)
+            return len > CF_TEXT_BODY_MAX ? cf_http_reply_problem(req, "payload-too-large", text_too_large)
+                                          : MHD_YES;
         if (len > cfg->max_upload_bytes)
             return cf_http_reply_problem(req, "payload-too-large", "upload over the size limit");
         req->limit = cfg->max_upload_bytes;
@@ -513,6 +522,7 @@ static void set_early(cf_http_request *req, const char *slug, const char *detail
 static void take_chunk(cf_http_request *req, const char *data, size_t len) {
     if (req->early_problem) return; /* draining after a refusal */
     const cf_config *cfg = req->server->site.cfg;
+    size_t max = req->route->body == CF_BODY_TEXT ? (size_t)CF_TEXT_BODY_MAX : (size_t)cfg->max_body_bytes;
     if (req->route->body == CF_BODY_STREAM) {
         const char *slug = req->route->on_chunk(req, data, len);
         if (slug)
@@ -523,8 +533,9 @@ static void take_chunk(cf_http_request *req, const char *data, size_t len) {
                           : "cannot store upload");
         return;
     }
-    if (req->body_len + len > (size_t)cfg->max_body_bytes) {
-        set_early(req, "payload-too-large", "body over the size limit");
+    if (req->body_len + len > max) {
+        set_early(req, "payload-too-large",
+                  req->route->body == CF_BODY_TEXT ? text_too_large : "body over the size limit");
         return;
     }
     if (req->route->body == CF_BODY_NONE) {

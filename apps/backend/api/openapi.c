@@ -17,7 +17,8 @@
 typedef struct route_doc {
     const char *method, *pattern;
     int ok_status;
-    const char *request_schema;  /* component name, "binary" for raw uploads, NULL for none */
+    const char
+        *request_schema; /* component name, "binary" for raw uploads, "text" for raw text, NULL for none */
     const char *response_schema; /* component name, a media type ("image/jpeg": not JSON), or NULL */
     const char *query;           /* comma-separated query parameter names */
 } route_doc;
@@ -25,6 +26,7 @@ typedef struct route_doc {
 static const route_doc docs[] = {
     {"POST", "/v1/media", 201, "binary", "Media", "filename"},
     {"POST", "/v1/media/import", 201, "MediaImport", "Media", NULL},
+    {"POST", "/v1/transcripts", 201, "text", "TranscriptUpload", NULL},
     {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},
     {"GET", "/v1/media/{media_id}", 200, NULL, "Media", NULL},
     {"DELETE", "/v1/media/{media_id}", 204, NULL, NULL, NULL},
@@ -166,6 +168,10 @@ static json_t *operation(const cf_route *r, json_t *schemas) {
         json_t *body = !strcmp(request, "binary")
                            ? json_pack("{s:{s:{s:s, s:s}}}", "application/octet-stream", "schema", "type",
                                        "string", "format", "binary")
+                       : !strcmp(request, "text")
+                           ? json_pack("{s:{s:{s:s}}, s:{s:{s:s}}, s:{s:o}}", "application/x-subrip",
+                                       "schema", "type", "string", "text/vtt", "schema", "type", "string",
+                                       "application/json", "schema", ref("Transcript"))
                        : json_object_get(schemas, request)
                            ? json_pack("{s:{s:o}}", "application/json", "schema", ref(request))
                            : json_pack("{s:{s:{s:s}}}", "application/json", "schema", "type", "object");

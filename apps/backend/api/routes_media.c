@@ -88,7 +88,7 @@ static json_t *media_json(cf_app *app, const cf_media_record *m) {
  * the file's path (the layer names the file it read) says "the upload" there instead; any other
  * (or one naming the path again) is left for the caller's generic words. A server path is no
  * business of the client. */
-static bool about_the_upload(cf_error *err, const char *path) {
+bool cf_api_about_the_upload(cf_error *err, const char *path) {
     size_t n = strlen(path);
     if (strncmp(err->msg, path, n) != 0 || strstr(err->msg + n, path)) return false;
     char msg[sizeof err->msg];
@@ -106,7 +106,8 @@ static cf_err probe_object(const cf_pipelines *pl, cf_app *app, const char *key,
     char *path = NULL;
     cf_err rc = cf_storage_local_path(app->storage, key, &path, err);
     json_t *probe = NULL;
-    if (rc == CF_OK && (rc = pl->probe_file(path, &probe, err)) != CF_OK) *told = about_the_upload(err, path);
+    if (rc == CF_OK && (rc = pl->probe_file(path, &probe, err)) != CF_OK)
+        *told = cf_api_about_the_upload(err, path);
     free(path);
     if (rc == CF_OK && json_is_true(json_object_get(probe, "still_picture"))) {
         const json_t *v = json_array_get(json_object_get(probe, "streams"),

@@ -51,6 +51,9 @@ typedef struct cf_pipelines {
                           cf_progress *progress, json_t **out, cf_error *err);
     cf_err (*split_framing)(const char *path, int64_t start_ms, int64_t end_ms, double aspect,
                             cf_progress *progress, json_t **out, cf_error *err);
+    /* A transcript file a client brought (Transcript JSON, SRT or WebVTT; at most max_bytes) as
+     * Transcript JSON; CF_ERR_UNSUPPORTED in a build without the transcription package. */
+    cf_err (*transcript_load)(const char *path, size_t max_bytes, json_t **out, cf_error *err);
 } cf_pipelines;
 
 /* The module, opened and configured (from the environment's CLIPFORGE_* settings) on the first

@@ -12,6 +12,9 @@
 #include "clipforge/log.h"
 #include "clipforge/media.h"
 #include "clipforge/probe.h"
+#ifdef CF_HAVE_TRANSCRIBE
+#include "clipforge/transcribe.h"
+#endif
 #include "jobs/autoclip_job.h"
 #include "jobs/clip_job.h"
 #include "jobs/highlight_job.h"
@@ -59,6 +62,21 @@ static int (*command(const char *name))(int, char **) {
     return NULL;
 }
 
+static cf_err transcript_load(const char *path, size_t max_bytes, json_t **out, cf_error *err) {
+    *out = NULL;
+#ifdef CF_HAVE_TRANSCRIBE
+    cf_transcript t;
+    cf_err rc = cf_transcript_load_file(path, max_bytes, &t, err);
+    if (rc) return rc;
+    *out = cf_transcript_to_json(&t);
+    cf_transcript_free(&t);
+    return *out ? CF_OK : cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+#else
+    (void)path, (void)max_bytes;
+    return cf_error_set(err, CF_ERR_UNSUPPORTED, "this build has no transcript reader");
+#endif
+}
+
 static cf_err configure(const cf_config *cfg, cf_error *err) {
     /* libav* prints to stderr by default; our own errors carry the message instead. */
     av_log_set_level(cf_log_get_level() == CF_LOG_DEBUG ? AV_LOG_INFO : AV_LOG_QUIET);
@@ -82,4 +100,5 @@ const cf_pipelines cf_pipelines_module = {
     .jpeg_free = cf_jpeg_free,
     .camera_path = cf_render_camera_path,
     .split_framing = cf_render_split_framing,
+    .transcript_load = transcript_load,
 };

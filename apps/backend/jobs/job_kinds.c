@@ -134,7 +134,9 @@ cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err) {
 cf_err cf_job_require_transcript(const char *field, const char *uri, cf_error *err) {
     if (cf_uri_rest(uri, "storage")) return CF_OK;
     return cf_error_set(err, CF_ERR_INVALID_ARGUMENT,
-                        "%s: must be storage://<key> (a job's transcript.json or captions)", field);
+                        "%s: must be storage://<key> (upload with POST /v1/transcripts, or a job's "
+                        "transcript.json or captions)",
+                        field);
 }
 
 /* Records that uri was resolved to path, for cf_job_name_sources. */

@@ -70,7 +70,8 @@ const char *cf_job_handler_names(void);
 /* Validation shared by the kinds: uri (the request member named field) must be media://<id>,
  * an upload; anything else is an invalid-argument error naming the field. */
 cf_err cf_job_require_media(const char *field, const char *uri, cf_error *err);
-/* The same for a transcript: storage://<key>, a job's transcript.json or captions. */
+/* The same for a transcript: storage://<key>, an uploaded transcript (POST /v1/transcripts) or
+ * a job's transcript.json or captions. */
 cf_err cf_job_require_transcript(const char *field, const char *uri, cf_error *err);
 /* Resolves a source URI ("media://<id>" or "storage://<key>") to a local file path
  * (malloc'd). Other schemes, local paths included, are refused: clients name media they

@@ -1,6 +1,7 @@
 /* problem.c — the table of problem kinds. Append only: type URIs are part of the API. */
 #include "clipforge/domain/problem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const cf_problem_kind kinds[] = {
@@ -58,11 +59,44 @@ const cf_problem_kind *cf_problem_for(cf_err code) {
     return cf_problem_find(slug);
 }
 
+/* Bytes of the UTF-8 character at s (1..4), 0 when they are not one (overlong forms and
+ * surrogates included). */
+static size_t utf8_char(const unsigned char *s) {
+    if (s[0] < 0x80) return 1;
+    size_t n = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
+               : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+               : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                              : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) || (s[0] == 0xF0 && s[1] < 0x90) ||
+        (s[0] == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* detail as JSON text allows it: a message quoting a file's bytes (a damaged caption line) may
+ * hold bytes that are not UTF-8, which a JSON string cannot; each such byte becomes '?'. */
+static json_t *detail_json(const char *detail) {
+    json_t *j = json_string(detail);
+    if (j) return j;
+    char *copy = strdup(detail);
+    if (!copy) return NULL;
+    for (unsigned char *p = (unsigned char *)copy; *p;) {
+        size_t n = utf8_char(p);
+        if (n) p += n;
+        else *p++ = '?';
+    }
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 json_t *cf_problem_json(const cf_problem_kind *k, const char *detail) {
     char type[128];
     snprintf(type, sizeof type, CF_PROBLEM_BASE "%s", k->slug);
-    return json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", k->title, "status", k->status, "detail",
-                     detail && *detail ? detail : NULL);
+    return json_pack("{s:s, s:s, s:i, s:o?}", "type", type, "title", k->title, "status", k->status, "detail",
+                     detail && *detail ? detail_json(detail) : NULL);
 }
 
 char *cf_problem_text(const cf_problem_kind *k, const char *detail) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "clipforge/domain/job_lifecycle.h"
+#include "clipforge/domain/problem.h"
 
 static cf_job_record job(cf_job_state status) {
     return (cf_job_record){.id = "j1",
@@ -175,6 +176,19 @@ static void assert_problem(const char *text, const char *slug, const char *title
     json_decref(p);
 }
 
+/* A detail quoting a file's bytes that are not UTF-8 (a damaged caption line) still makes a
+ * problem: each such byte is '?', the characters around it kept (JSON text cannot hold them). */
+static void test_problem_detail_that_is_not_utf8(void **state) {
+    (void)state;
+    const cf_problem_kind *k = cf_problem_find("validation");
+    char *text = cf_problem_text(
+        k, "line 2: '\xff\xfe caf\xc3\xa9 \xe2\x82\xac \xc0\xaf \xed\xa0\x80 \xf0\x9f\x8e\xac \xe2\x82 end");
+    assert_non_null(text);
+    assert_problem(text, "validation", "Request is not valid", 400,
+                   "line 2: '?? caf\xc3\xa9 \xe2\x82\xac ?? ??? \xf0\x9f\x8e\xac ?? end");
+    free(text);
+}
+
 static void test_cancelled_problem_is_the_stored_text(void **state) {
     (void)state;
     char *p = cf_job_cancelled_problem();
@@ -289,6 +303,7 @@ int main(void) {
         cmocka_unit_test(test_expired_lease_requeues_while_attempts_remain),
         cmocka_unit_test(test_expired_lease_fails_when_attempts_are_spent),
         cmocka_unit_test(test_expired_lease_with_cancel_request_is_cancelled),
+        cmocka_unit_test(test_problem_detail_that_is_not_utf8),
         cmocka_unit_test(test_replay_needs_the_same_kind_and_request),
         cmocka_unit_test(test_only_transient_errors_are_retried),
         cmocka_unit_test(test_retry_backoff_doubles_until_attempts_are_spent),

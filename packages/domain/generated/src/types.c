@@ -8227,6 +8227,101 @@ void cf_template_list_init(cf_template_list *v) {
     init_template_list(v);
 }
 
+static cf_err parse_transcript_upload(const json_t *j, const char *path, cf_transcript_upload *out, cf_error *err) {
+    static const char *const keys[] = {"id", "uri", "url", "language", "model", "duration_ms", "segments", "words", "bytes"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 9, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "url", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_string(v, p, 1, 8192, &out->url, err))) return rc;
+    }
+    if ((rc = cfd_member(j, "language", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 35, &out->language, err))) return rc;
+    if ((rc = cfd_member(j, "model", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 128, &out->model, err))) return rc;
+    if ((rc = cfd_member(j, "duration_ms", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->duration_ms, err))) return rc;
+    if (!(out->duration_ms >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "segments", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->segments, err))) return rc;
+    if (!(out->segments >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "words", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->words, err))) return rc;
+    if (!(out->words >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "bytes", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->bytes, err))) return rc;
+    if (!(out->bytes >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    return CF_OK;
+}
+
+static json_t *emit_transcript_upload(const cf_transcript_upload *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (v->url && cfd_put(o, "url", json_string(v->url))) goto fail;
+    if (v->language && cfd_put(o, "language", json_string(v->language))) goto fail;
+    if (v->model && cfd_put(o, "model", json_string(v->model))) goto fail;
+    if (cfd_put(o, "duration_ms", json_integer(v->duration_ms))) goto fail;
+    if (cfd_put(o, "segments", json_integer(v->segments))) goto fail;
+    if (cfd_put(o, "words", json_integer(v->words))) goto fail;
+    if (cfd_put(o, "bytes", json_integer(v->bytes))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_upload(cf_transcript_upload *v) {
+    free(v->id);
+    free(v->uri);
+    free(v->url);
+    free(v->language);
+    free(v->model);
+}
+
+static void init_transcript_upload(cf_transcript_upload *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_upload_from_json(const json_t *j, cf_transcript_upload *out, cf_error *err) {
+    return cf_transcript_upload_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_upload_from_json_at(const json_t *j, const char *path, cf_transcript_upload *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_upload: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_upload(j, path ? path : "", out, err);
+    if (rc) cf_transcript_upload_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_upload_to_json(const cf_transcript_upload *v) {
+    return v ? emit_transcript_upload(v) : NULL;
+}
+
+void cf_transcript_upload_free(cf_transcript_upload *v) {
+    if (!v) return;
+    release_transcript_upload(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_upload_init(cf_transcript_upload *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_upload(v);
+}
+
 static cf_err parse_transcription_request(const json_t *j, const char *path, cf_transcription_request *out, cf_error *err) {
     static const char *const keys[] = {"clip_id", "media_uri", "language", "model", "audio_stream", "subtitles"};
     char p[CFD_PATH_MAX];
@@ -9628,6 +9723,18 @@ static void any_free_transcript_segment(void *v) {
     cf_transcript_segment_free(v);
 }
 
+static cf_err any_from_json_transcript_upload(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_upload_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript_upload(const void *v) {
+    return cf_transcript_upload_to_json(v);
+}
+
+static void any_free_transcript_upload(void *v) {
+    cf_transcript_upload_free(v);
+}
+
 static cf_err any_from_json_transcript_word(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_transcript_word_from_json_at(j, path, out, err);
 }
@@ -9787,6 +9894,7 @@ static const cf_domain_type domain_types[] = {
     {"TimelineScene", sizeof(cf_timeline_scene), any_from_json_timeline_scene, any_to_json_timeline_scene, any_free_timeline_scene},
     {"Transcript", sizeof(cf_transcript), any_from_json_transcript, any_to_json_transcript, any_free_transcript},
     {"TranscriptSegment", sizeof(cf_transcript_segment), any_from_json_transcript_segment, any_to_json_transcript_segment, any_free_transcript_segment},
+    {"TranscriptUpload", sizeof(cf_transcript_upload), any_from_json_transcript_upload, any_to_json_transcript_upload, any_free_transcript_upload},
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},
     {"TranscriptionRequest", sizeof(cf_transcription_request), any_from_json_transcription_request, any_to_json_transcription_request, any_free_transcription_request},
     {"TranscriptionResult", sizeof(cf_transcription_result), any_from_json_transcription_result, any_to_json_transcription_result, any_free_transcription_result},

@@ -2103,6 +2103,41 @@ export const TemplateListSchema = z
   });
 export type TemplateListInput = z.input<typeof TemplateListSchema>;
 
+/** A transcript the client uploaded (POST /v1/transcripts), stored as Transcript JSON: its uri is what autoclip's and highlight detection's transcript_uri take. */
+export interface TranscriptUpload {
+  /** integer >= 0 */
+  bytes: number;
+  /** integer >= 0 */
+  duration_ms: number;
+  /** 1..64 characters */
+  id: string;
+  /** 1..35 characters */
+  language: string;
+  /** 1..128 characters */
+  model: string;
+  /** integer >= 0 */
+  segments: number;
+  /** 1..4096 characters */
+  uri: string;
+  /** 1..8192 characters */
+  url?: string;
+  /** integer >= 0 */
+  words: number;
+}
+export const TranscriptUploadSchema = z
+  .strictObject({
+    bytes: z.number().int().min(0),
+    duration_ms: z.number().int().min(0),
+    id: str(1, 64),
+    language: str(1, 35),
+    model: str(1, 128),
+    segments: z.number().int().min(0),
+    uri: str(1, 4096),
+    url: str(1, 8192).optional(),
+    words: z.number().int().min(0),
+  });
+export type TranscriptUploadInput = z.input<typeof TranscriptUploadSchema>;
+
 /** Transcribes the speech of a media file. */
 export interface TranscriptionRequest {
   /** integer between 0 and 1023 */
@@ -2307,6 +2342,7 @@ export type GeneratedTypesAgree = [
   Expect<Same<SmartCropPath, z.output<typeof SmartCropPathSchema>>>,
   Expect<Same<SplitFraming, z.output<typeof SplitFramingSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
+  Expect<Same<TranscriptUpload, z.output<typeof TranscriptUploadSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
   Expect<Same<UploadAllowance, z.output<typeof UploadAllowanceSchema>>>,
@@ -2416,6 +2452,7 @@ export const schemas = {
   TimelineScene: TimelineSceneSchema,
   Transcript: TranscriptSchema,
   TranscriptSegment: TranscriptSegmentSchema,
+  TranscriptUpload: TranscriptUploadSchema,
   TranscriptWord: TranscriptWordSchema,
   TranscriptionRequest: TranscriptionRequestSchema,
   TranscriptionResult: TranscriptionResultSchema,

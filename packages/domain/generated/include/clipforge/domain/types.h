@@ -1705,6 +1705,25 @@ json_t *cf_template_list_to_json(const cf_template_list *v);
 void cf_template_list_free(cf_template_list *v);
 void cf_template_list_init(cf_template_list *v);
 
+/* TranscriptUpload: A transcript the client uploaded (POST /v1/transcripts), stored as
+ * Transcript JSON: its uri is what autoclip's and highlight detection's transcript_uri take. */
+typedef struct cf_transcript_upload {
+    char *id;  /* 1..64 chars */
+    char *uri;  /* 1..4096 chars */
+    char *url;  /* 1..8192 chars; NULL when absent */
+    char *language;  /* 1..35 chars */
+    char *model;  /* 1..128 chars */
+    int64_t duration_ms;  /* >= 0 */
+    int64_t segments;  /* >= 0 */
+    int64_t words;  /* >= 0 */
+    int64_t bytes;  /* >= 0 */
+} cf_transcript_upload;
+cf_err cf_transcript_upload_from_json(const json_t *j, cf_transcript_upload *out, cf_error *err);
+cf_err cf_transcript_upload_from_json_at(const json_t *j, const char *path, cf_transcript_upload *out, cf_error *err);
+json_t *cf_transcript_upload_to_json(const cf_transcript_upload *v);
+void cf_transcript_upload_free(cf_transcript_upload *v);
+void cf_transcript_upload_init(cf_transcript_upload *v);
+
 /* TranscriptionRequest: Transcribes the speech of a media file. */
 typedef struct cf_transcription_request {
     char *clip_id;  /* 1..128 chars */

@@ -1,0 +1,99 @@
+/* routes_transcripts.c — POST /v1/transcripts: a transcript of a media the client brings
+ * (Transcript JSON, SubRip or WebVTT as the raw body; UTF-8, UTF-16 or the Windows code pages the
+ * caption reader knows), read by the transcription package and stored as Transcript JSON in the
+ * caller's tenant's storage, for autoclip's and highlight detection's transcript_uri. A file that
+ * cannot be read is refused naming its line, and nothing is kept. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "application/auth.h"
+#include "application/quota.h"
+#include "application/pipelines.h"
+#include "clipforge/fs.h"
+
+/* The body read by the pipelines' reader (it reads files: the body goes to a private temp dir
+ * first) as Transcript JSON. *bad: the body is at fault (its error says "the upload", not the
+ * temp path); else the server is. */
+static cf_err read_body(const cf_http_request *req, json_t **out, bool *bad, cf_error *err) {
+    *bad = false;
+    const cf_pipelines *pl = cf_pipelines_get(err);
+    if (!pl) return err->code;
+    char *dir = NULL, *path = NULL;
+    cf_err rc = cf_make_temp_dir(NULL, "cf-transcript-", &dir, err);
+    if (rc == CF_OK && !(path = cf_path_join(dir, "upload")))
+        rc = cf_error_set(err, CF_ERR_NO_MEMORY, "out of memory");
+    if (rc == CF_OK) rc = cf_write_file(path, req->body ? req->body : "", req->body_len, err);
+    if (rc == CF_OK && (rc = pl->transcript_load(path, (size_t)CF_TEXT_BODY_MAX, out, err)) != CF_OK &&
+        rc != CF_ERR_UNSUPPORTED && rc != CF_ERR_NO_MEMORY) {
+        *bad = true;
+        if (!cf_api_about_the_upload(err, path))
+            cf_error_set(err, rc, "the upload is not a transcript (JSON, SRT or WebVTT)");
+    }
+    cf_error ignored;
+    if (dir) cf_remove_tree(dir, &ignored);
+    free(dir);
+    free(path);
+    return rc;
+}
+
+/* Where tenant's uploaded transcript id is kept: under its own prefix, as every file of a
+ * tenant other than the default one (cf_tenant_key_allowed). */
+static void transcript_key(const char *tenant, const char *id, char *key, size_t cap) {
+    if (cf_tenant_is(tenant, CF_DEFAULT_TENANT)) snprintf(key, cap, "transcripts/%s.json", id);
+    else snprintf(key, cap, "tenants/%s/transcripts/%s.json", tenant, id);
+}
+
+static int64_t word_count(const json_t *t) {
+    int64_t n = 0;
+    size_t i;
+    const json_t *seg;
+    json_array_foreach(json_object_get(t, "segments"), i, seg) n +=
+        (int64_t)json_array_size(json_object_get(seg, "words"));
+    return n;
+}
+
+/* The 201 answer: the stored transcript's URI and a signed link, and what it holds. */
+static json_t *upload_json(cf_http_request *req, const json_t *t, const char *id, const char *key,
+                           size_t bytes) {
+    char uri[CF_TENANT_MAX + 128];
+    snprintf(uri, sizeof uri, "storage://%s", key);
+    char *url = NULL;
+    cf_error ignored;
+    cf_tenant_sign_url(req->app->store, req->app->storage, req->who.tenant, key, req->app->cfg.url_ttl_s,
+                       cf_now_ms() / 1000, &url, &ignored);
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:O, s:O, s:O, s:I, s:I, s:I}", "id", id, "uri", uri, "url", url,
+                          "language", json_object_get(t, "language"), "model", json_object_get(t, "model"),
+                          "duration_ms", json_object_get(t, "duration_ms"), "segments",
+                          (json_int_t)json_array_size(json_object_get(t, "segments")), "words",
+                          (json_int_t)word_count(t), "bytes", (json_int_t)bytes);
+    free(url);
+    return o;
+}
+
+enum MHD_Result cf_api_transcripts_upload(cf_http_request *req) {
+    cf_error err;
+    cf_quota_verdict v;
+    int64_t limit;
+    if (cf_quota_check_upload(req->app, req->who.tenant, (int64_t)req->body_len, &limit, &v, &err))
+        return cf_http_reply_error(req, &err);
+    if (v.exceeded) return cf_http_reply_quota(req, &v);
+    json_t *t = NULL;
+    bool bad;
+    cf_err rc = read_body(req, &t, &bad, &err);
+    if (rc) return bad ? cf_http_reply_problem(req, "validation", err.msg) : cf_http_reply_error(req, &err);
+    char id[40], key[CF_TENANT_MAX + 96];
+    cf_new_id("tr_", id, sizeof id);
+    transcript_key(req->who.tenant, id, key, sizeof key);
+    char *text = json_dumps(t, JSON_COMPACT);
+    size_t bytes = text ? strlen(text) : 0;
+    rc = text ? cf_storage_put_buffer(req->app->storage, key, text, bytes, &err)
+              : cf_error_set(&err, CF_ERR_NO_MEMORY, "out of memory");
+    free(text);
+    json_t *body = rc == CF_OK ? upload_json(req, t, id, key, bytes) : NULL;
+    json_decref(t);
+    if (rc) return cf_http_reply_error(req, &err);
+    if (!body) return cf_http_reply_problem(req, "internal", "out of memory");
+    return cf_http_reply_json(req, 201, body);
+}
