@@ -1,5 +1,6 @@
 // The autoclip dialog: how many shorts, how long, which template and detection profile,
-// captions on or off (from the file's own subtitles when it has them), jump cuts over the pauses
+// captions on or off (from the file's own subtitles when it has them, or from a transcript file
+// the user brings, uploaded first), jump cuts over the pauses
 // (remove_silence), and whether only clear moments
 // may make a short (min_score). The request is checked against the generated AutoclipRequest
 // schema before it is sent.
@@ -41,8 +42,10 @@ export const DEFAULT_CHOICE: AutoclipChoice = {
   captions: true, subtitles: true, removeSilence: false, strict: false, minScore: '0.5',
 };
 
-/** The AutoclipRequest of a choice; throws with the field and reason when it is not valid. */
-export function autoclipRequest(mediaUri: string, c: AutoclipChoice, size?: { width: number; height: number }): AutoclipRequestInput {
+/** The AutoclipRequest of a choice (transcriptUri: an uploaded transcript's); throws with the
+ *  field and reason when it is not valid. */
+export function autoclipRequest(mediaUri: string, c: AutoclipChoice, size?: { width: number; height: number },
+  transcriptUri?: string): AutoclipRequestInput {
   const r: AutoclipRequestInput = {
     clip_id: newClipId('auto'), media_uri: mediaUri, count: c.count, template_id: c.templateId, profile: c.profile,
     format: c.format, captions: c.captions, subtitles: c.subtitles, remove_silence: c.removeSilence,
@@ -54,6 +57,7 @@ export function autoclipRequest(mediaUri: string, c: AutoclipChoice, size?: { wi
   if (hi !== undefined) r.max_length_ms = hi;
   if (c.strict) r.min_score = Number(c.minScore);
   if (size) Object.assign(r, size);
+  if (transcriptUri && c.captions) r.transcript_uri = transcriptUri;
   const check = AutoclipRequestSchema.safeParse(r);
   if (!check.success) {
     const i = check.error.issues[0];
@@ -74,6 +78,7 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
   const [c, setC] = useState<AutoclipChoice>(DEFAULT_CHOICE);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [transcript, setTranscript] = useState<File | undefined>();
   const set = <K extends keyof AutoclipChoice>(k: K, v: AutoclipChoice[K]) => setC((x) => ({ ...x, [k]: v }));
   const template = templates?.find((t) => t.id === c.templateId);
 
@@ -82,7 +87,9 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
     setError(undefined);
     try {
       const size = template && c.scale !== 1 ? outputSize(template, c.format, c.scale) : undefined;
-      const j = await client.createJob('autoclip', autoclipRequest(media.uri, c, size));
+      autoclipRequest(media.uri, c, size); // the form's own mistakes before any upload
+      const words = transcript && c.captions ? (await client.uploadTranscript(transcript)).uri : undefined;
+      const j = await client.createJob('autoclip', autoclipRequest(media.uri, c, size, words));
       jobs.upsert(j);
       onSubmitted(j.id);
     } catch (e) {
@@ -136,9 +143,14 @@ export function AutoclipDialog({ media, onClose, onSubmitted }: { media: Media; 
             Captions (transcribe and burn in the spoken words)
           </label>
           <label className="inline">
-            <input type="checkbox" checked={c.subtitles} disabled={!c.captions} onChange={(e) => set('subtitles', e.target.checked)} data-testid="ac-subtitles" />
+            <input type="checkbox" checked={c.subtitles} disabled={!c.captions || !!transcript} onChange={(e) => set('subtitles', e.target.checked)} data-testid="ac-subtitles" />
             From the file's own subtitles when it has them (read, not recognised)
           </label>
+          <label className="inline" aria-describedby="ac-transcript-help">Transcript file
+            <input type="file" accept=".srt,.vtt,.json,application/x-subrip,text/vtt,application/json" disabled={!c.captions}
+              onChange={(e) => setTranscript(e.target.files?.[0])} data-testid="ac-transcript" />
+          </label>
+          <small className="muted" id="ac-transcript-help">Your own SRT, WebVTT or transcript JSON of this video: its words make the captions and titles instead of speech recognition.</small>
           <label className="inline" aria-describedby="ac-silence-help">
             <input type="checkbox" checked={c.removeSilence} onChange={(e) => set('removeSilence', e.target.checked)} data-testid="ac-silences" />
             Remove silences

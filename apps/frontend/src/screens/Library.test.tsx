@@ -6,6 +6,7 @@ import { App } from '../App';
 import { ApiClient, AutoclipRequestSchema } from '@clipforge/api-client';
 import { PAGE_SIZE } from '../state/media';
 import { act } from 'react';
+import { File as NodeFile } from 'node:buffer';
 import { click, key, render, type Rendered, selectValue, typeInto, waitFor } from '@clipforge/ui/testing';
 import { startTestServer, type TestServer } from '../test/server';
 
@@ -121,13 +122,18 @@ describe('Media library', () => {
     expect(srv.requests.filter((r) => r.url === '/v1/media/m_1/filmstrip')).toHaveLength(1);
   });
 
-  it('the autoclip dialog sends the chosen settings, checked against the AutoclipRequest schema', async () => {
+  const dialog = () => document.querySelector<HTMLElement>('[data-testid="autoclip-dialog"]')!;
+  /** The library with autoclip on the server, and its autoclip dialog open on the newest media. */
+  async function openAutoclip() {
     srv.kinds.push('autoclip');
     view = render(<App client={new ApiClient({ baseUrl: srv.url })} />);
     await waitFor(() => expect(cards()).toHaveLength(PAGE_SIZE));
     await waitFor(() => expect(button('Autoclip…')?.hasAttribute('disabled')).toBe(false));
     click(button('Autoclip…'));
-    const dialog = () => document.querySelector<HTMLElement>('[data-testid="autoclip-dialog"]')!;
+  }
+
+  it('the autoclip dialog sends the chosen settings, checked against the AutoclipRequest schema', async () => {
+    await openAutoclip();
     const field = (id: string) => dialog().querySelector<HTMLInputElement & HTMLSelectElement>(`[data-testid="${id}"]`)!;
     expect(dialog().getAttribute('role')).toBe('dialog');
     expect(field('ac-silences').disabled).toBe(false);
@@ -157,5 +163,29 @@ describe('Media library', () => {
     expect(sent.request).toMatchObject({ media_uri: `media://m_${PAGE_SIZE + 3}`, count: 2, min_length_ms: 20_000, max_length_ms: 30_500,
       template_id: 'landscape-clean', profile: 'podcast', format: 'horizontal', captions: false, subtitles: false, remove_silence: true, min_score: 0.6, width: 640, height: 360 });
     await waitFor(() => expect(window.location.pathname).toBe('/jobs/j_1'));
+  });
+
+  it('the autoclip dialog uploads a transcript file first and names it in the request; a broken one stops it with the server\'s words', async () => {
+    await openAutoclip();
+    const field = (id: string) => dialog().querySelector<HTMLInputElement>(`[data-testid="${id}"]`)!;
+    const choose = (text: string) => act(() => {
+      // node's File, which the test's fetch sends as its bytes (jsdom's is not one to it)
+      Object.defineProperty(field('ac-transcript'), 'files', { configurable: true, value: [new NodeFile([text], 'talk.srt', { type: 'application/x-subrip' })] });
+      field('ac-transcript').dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    const make = () => click([...dialog().querySelectorAll('button')].find((b) => b.textContent === 'Make 3 shorts')!);
+    const posted = (url: string) => srv.requests.filter((r) => r.method === 'POST' && r.url === url);
+    choose('not captions at all');
+    expect(field('ac-subtitles').disabled).toBe(true);
+    make();
+    await waitFor(() => expect(dialog().textContent).toContain('the upload: line 1: no captions found'));
+    expect(posted('/v1/jobs')).toHaveLength(0);
+    choose('1\n00:00:01,000 --> 00:00:02,000\nhello there\n');
+    make();
+    await waitFor(() => expect(posted('/v1/jobs')).toHaveLength(1));
+    expect(posted('/v1/transcripts').map((r) => r.body)).toEqual(['not captions at all', '1\n00:00:01,000 --> 00:00:02,000\nhello there\n']);
+    const sent = JSON.parse(posted('/v1/jobs')[0].body);
+    expect(AutoclipRequestSchema.safeParse(sent.request).success).toBe(true);
+    expect(sent.request).toMatchObject({ captions: true, transcript_uri: 'storage://transcripts/tr_1.json' });
   });
 });

@@ -125,6 +125,10 @@ export async function startTestServer(): Promise<TestServer> {
       const items = all.slice(from, from + limit);
       return send(res, 200, from + limit < all.length ? { items, next_cursor: String(from + limit) } : { items });
     }
+    if (p === '/v1/transcripts' && req.method === 'POST') {
+      if (!body.includes('-->')) return send(res, 400, { type: 'https://clipforge.dev/problems/validation', title: 'Request is not valid', status: 400, detail: 'the upload: line 1: no captions found' }, 'application/problem+json');
+      return send(res, 201, { id: 'tr_1', uri: 'storage://transcripts/tr_1.json', language: 'en-us', model: 'captions/imported', duration_ms: 4000, segments: 1, words: 2, bytes: 100 });
+    }
     if (p === '/v1/share' && req.method === 'POST') {
       const b = JSON.parse(body) as { uri: string; ttl_s?: number };
       const key = b.uri.replace(/^storage:\/\//, '');

@@ -7,6 +7,7 @@ import {
   MediaSchema,
   ProblemSchema,
   TranscriptSchema,
+  TranscriptUploadSchema,
   type Job,
   type JobKind,
   type JobState,
@@ -22,6 +23,7 @@ import {
   type RenderRequestInput,
   type Timeline,
   type Transcript,
+  type TranscriptUpload,
   type Label,
   type LabelCreateInput,
   type JobList,
@@ -300,6 +302,18 @@ export class ApiClient {
    *  else the JobKind enum of the request body). */
   async jobKinds(): Promise<JobKind[]> {
     return jobKindsFromOpenApi(await this.call('GET /openapi.json'));
+  }
+
+  /** Uploads a transcript of a media (SRT, WebVTT or Transcript JSON) for an autoclip's or a
+   *  detection's transcript_uri; the server reads it at once and says what is wrong with it. */
+  async uploadTranscript(file: Blob): Promise<TranscriptUpload> {
+    const res = await this.doFetch(this.baseUrl + operationUrl('POST /v1/transcripts', {}), {
+      method: 'POST',
+      body: file,
+      headers: { 'Content-Type': file.type || 'text/plain', Accept: 'application/json', ...this.authHeaders() },
+    });
+    if (!res.ok) throw await problemFrom(res);
+    return parse(TranscriptUploadSchema, await res.json(), 'POST /v1/transcripts');
   }
 
   /** Uploads a file with upload progress (XMLHttpRequest: fetch cannot report it). */
