@@ -87,6 +87,16 @@ def matching(base, patterns, exclude=()):
             and not any(fnmatch.fnmatch(os.path.relpath(f, base), x) for x in exclude)]
 
 
+def seconds(path):
+    """A media file's length as ffprobe reads it (0 when it says none)."""
+    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+                       capture_output=True, text=True)
+    try:
+        return float(r.stdout.strip())
+    except ValueError:
+        return 0.0
+
+
 def default_cache():
     """$CF_REAL_MEDIA (ctest sets it for every test), else the cache `make test` fills in this
     checkout (build/asan/real-media): the one default of every script that fetches packages."""

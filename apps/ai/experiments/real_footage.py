@@ -235,21 +235,11 @@ def video_chunk(clips, seg, rng, out):
     # A short clip looped by the demuxer is opened again on every pass, which for a clip of one
     # second costs ffmpeg far more than the encode (13 s for 34 s of output); the loop filter
     # repeats its scaled frames from memory instead (at most 10 s of them: 22 MB), as often.
-    frames = round(clip_seconds(clip) * 25)
+    frames = round(debmedia.seconds(clip) * 25)
     if 0 < frames <= 250:
         ffmpeg("-i", clip, "-t", "%.3f" % secs, "-vf", "%s,loop=loop=-1:size=%d" % (vf, frames + 25), *enc, out)
         return
     ffmpeg("-stream_loop", "-1", "-i", clip, "-t", "%.3f" % secs, "-vf", vf, *enc, out)
-
-
-def clip_seconds(path):
-    """A clip's length as ffprobe reads it (0 when it says none)."""
-    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
-                       capture_output=True, text=True)
-    try:
-        return float(r.stdout.strip())
-    except ValueError:
-        return 0.0
 
 
 def recipe_digest(comp, pools, levels):

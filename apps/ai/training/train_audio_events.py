@@ -150,15 +150,6 @@ def source_files(root, src):
     return debmedia.matching(base, src["files"], src.get("exclude", ()))
 
 
-def duration(path):
-    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
-                       capture_output=True, text=True)
-    try:
-        return float(r.stdout.strip())
-    except ValueError:
-        return 0.0
-
-
 def join_source(files, out, max_s, file_max_s, work):
     """Joins files into one 16 kHz mono FLAC (0.3 s of silence between), at most max_s seconds."""
     parts, total = [], 0.0
@@ -170,7 +161,7 @@ def join_source(files, out, max_s, file_max_s, work):
             with gzip.open(f, "rb") as a, open(plain, "wb") as b:
                 shutil.copyfileobj(a, b)
             f = plain
-        d = duration(f)
+        d = debmedia.seconds(f)
         if d <= 0.05:
             continue
         take = min(d, file_max_s, max_s - total)
