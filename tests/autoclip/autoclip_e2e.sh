@@ -363,6 +363,20 @@ PY
   [ "$code" = 2 ] && grep -q "transcript: .*bad.srt: line 2" "$work/e.txt" || fail "exit $code: $(cat "$work/e.txt")"
   ! grep -q "features" "$work/e.txt" || fail "the features pass ran for a request that could not be served"
   [ -z "$(ls -A "$work/out4" 2>/dev/null)" ] || fail "files left in out4: $(ls "$work/out4")"
+  # a good transcript whose copy does not fit the output's disk (8 kB, in a mount namespace of
+  # this test's own): the machine's failure, exit 1 saying so, not the request's exit 2
+  if unshare -m true 2>/dev/null; then
+    check "a full disk while the transcript is copied: exit 1, no space, nothing left"
+    python3 -c "for i in range(300): print(f'{i + 1}\n00:00:{i // 6:02d},{i % 6 * 150:03d} --> 00:00:{i // 6:02d},{i % 6 * 150 + 100:03d}\nword {i}\n')" \
+      >"$work/long.srt"
+    mkdir -p "$work/small"
+    set +e; unshare -m bash -c 'mount -t tmpfs -o size=8k tmpfs "$1" && shift && "$@"; c=$?; ls -A "$0"; exit $c' \
+      "$work/small/out" "$work/small" "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/small/out" \
+      --count 1 --transcript "$work/long.srt" >"$work/o.txt" 2>"$work/e.txt"; code=$?; set -e
+    echo "  $(tail -1 "$work/e.txt")"
+    [ "$code" = 1 ] && grep -q "transcript: .*No space left" "$work/e.txt" || fail "exit $code: $(cat "$work/e.txt")"
+    [ ! -s "$work/o.txt" ] || fail "files left on the full disk: $(cat "$work/o.txt")"
+  fi
   ;;
 refuse)
   expect_exit() { # code, what, args...

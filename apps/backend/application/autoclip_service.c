@@ -279,7 +279,9 @@ static cf_err given_stage(slot *s) {
     run *r = s->run;
     cf_err rc =
         cf_transcript_load_file(cf_uri_local_path(r->req->transcript_uri), 0, &r->transcript, &s->err);
-    if (rc) return rc;
+    /* a file that cannot be read is the request's fault; writing our copy of it, a failure of this
+     * machine's (a full disk), keeps its code: the request was not wrong, and a job is retried */
+    if (rc) return rc == CF_ERR_NO_MEMORY ? rc : (s->err.code = CF_ERR_INVALID_ARGUMENT);
     r->have_transcript = r->from_file = true;
     return write_transcript(r, &s->err);
 #else
@@ -362,13 +364,12 @@ static cf_err after_subtitles(run *r, slot *t) {
     return CF_OK;
 }
 
-/* The request's transcript, read before anything else (a moment's work, and one that cannot be
- * read is the request's fault: no decoding is spent on it). */
+/* The request's transcript, read before anything else (a moment's work: no decoding is spent on
+ * a request that cannot be served). */
 static cf_err read_given(run *r, slot *t, cf_error *err) {
     run_stage(r, t, given_stage);
     if (t->rc) {
         *err = t->err;
-        err->code = CF_ERR_INVALID_ARGUMENT;
         cf_error_prefix(err, "transcript");
         return err->code;
     }
