@@ -760,7 +760,10 @@ static cf_err fill_clip(run *r, size_t i, cf_autoclip_clip *c, cf_error *err) {
     char title[CF_AUTOCLIP_TITLE_MAX_CHARS + 8];
     const cf_transcript *t = r->have_transcript ? &r->transcript : NULL;
     c->words = (int64_t)cf_autoclip_words_in(t, h->start_ms, h->end_ms);
-    if (!cf_autoclip_title(t, h->start_ms, h->end_ms, title, sizeof title))
+    const char *before[MAX_CLIPS];
+    for (size_t k = 0; k < i && k < MAX_CLIPS; k++) before[k] = r->out->clips[k].title;
+    if (!cf_autoclip_title(t, h->start_ms, h->end_ms, before, i < MAX_CLIPS ? i : MAX_CLIPS, title,
+                           sizeof title))
         cf_autoclip_event_title(h->label, h->start_ms, title, sizeof title);
     if (i >= r->n_confident) {
         char why[256];

@@ -120,24 +120,12 @@ static window window_at(const cf_transcript *t, size_t seg, size_t first, int64_
     return w;
 }
 
-size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, char *buf, size_t size) {
-    buf[0] = 0;
-    if (!t) return 0;
-    size_t total = total_words(t);
-    window best = {0, 0, 0, 0, 0};
-    for (size_t s = 0; s < t->n_segments; s++)
-        for (size_t k = 0; k < t->segments[s].n_words; k++) {
-            char c[WORD_MAX];
-            clean_word(t->segments[s].words[k].word, c);
-            const cf_transcript_word *w0 = &t->segments[s].words[k];
-            if (!c[0] || is_stopword(c) || !confident(w0) || !in_span(w0, start_ms, end_ms)) continue;
-            window w = window_at(t, s, k, start_ms, end_ms, total);
-            if (w.count && w.score > best.score) best = w;
-        }
+/* Writes window w's words into buf, first letter upper case; returns how many. */
+static size_t window_text(const cf_transcript *t, window w, char *buf, size_t size) {
     size_t used = 0, n = 0;
-    for (size_t k = best.first; k < best.first + best.count; k++) {
+    for (size_t k = w.first; k < w.first + w.count; k++) {
         char c[WORD_MAX], shown[WORD_MAX];
-        clean_word(t->segments[best.seg].words[k].word, c);
+        clean_word(t->segments[w.seg].words[k].word, c);
         if (!c[0]) continue;
         cf_word_display(c, false, shown, sizeof shown); /* "i" as "I"; the title's first letter below */
         int wrote = snprintf(buf + n, size - n, "%s%s", n ? " " : "", shown);
@@ -147,6 +135,35 @@ size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_m
     }
     buf[n] = 0;
     if (n) buf[0] = (char)toupper((unsigned char)buf[0]);
+    return used;
+}
+
+static bool taken(const char *title, const char *const *titles, size_t n_titles) {
+    for (size_t i = 0; i < n_titles; i++)
+        if (titles[i] && !strcasecmp(titles[i], title)) return true;
+    return false;
+}
+
+size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, const char *const *titles,
+                         size_t n_titles, char *buf, size_t size) {
+    buf[0] = 0;
+    if (!t) return 0;
+    size_t total = total_words(t), used = 0;
+    double best = 0;
+    char text[CF_AUTOCLIP_TITLE_MAX_CHARS + 8];
+    for (size_t s = 0; s < t->n_segments; s++)
+        for (size_t k = 0; k < t->segments[s].n_words; k++) {
+            char c[WORD_MAX];
+            clean_word(t->segments[s].words[k].word, c);
+            const cf_transcript_word *w0 = &t->segments[s].words[k];
+            if (!c[0] || is_stopword(c) || !confident(w0) || !in_span(w0, start_ms, end_ms)) continue;
+            window w = window_at(t, s, k, start_ms, end_ms, total);
+            if (!w.count || w.score <= best) continue;
+            size_t n = window_text(t, w, text, sizeof text);
+            if (taken(text, titles, n_titles)) continue; /* a line said again in another clip */
+            best = w.score, used = n;
+            snprintf(buf, size, "%s", text);
+        }
     return used;
 }
 

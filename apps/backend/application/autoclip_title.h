@@ -19,9 +19,11 @@
 #define CF_AUTOCLIP_TITLE_MIN_CONTENT 2
 
 /* Writes into buf (size >= 2) the title of [start_ms, end_ms) drawn from t, first letter upper
- * case. Returns the number of words used; 0 when t is NULL or the span has no stretch of
- * confident words with enough content (buf is then ""). */
-size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, char *buf, size_t size);
+ * case, other than any of titles[0..n_titles) (the run's other clips: a line said again gives
+ * way to the span's next best stretch). Returns the number of words used; 0 when t is NULL or
+ * the span has no such stretch of confident words with enough content (buf is then ""). */
+size_t cf_autoclip_title(const cf_transcript *t, int64_t start_ms, int64_t end_ms, const char *const *titles,
+                         size_t n_titles, char *buf, size_t size);
 
 /* Writes into buf a title made from the highlight's label (or an audio event class such as
  * "crowd", "laughter", "applause") and where it starts: "Crowd erupts at 12:40", "Big laugh at

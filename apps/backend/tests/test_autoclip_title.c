@@ -27,7 +27,7 @@ static void test_title_uses_confident_content_words(void **state) {
     cf_transcript_segment seg;
     cf_transcript t = make(w, c, 8, store, &seg);
     char title[64];
-    assert_true(cf_autoclip_title(&t, 0, 10000, title, sizeof title) >= 2);
+    assert_true(cf_autoclip_title(&t, 0, 10000, NULL, 0, title, sizeof title) >= 2);
     assert_string_equal(title, "Striker scores a wonderful goal");
 }
 
@@ -40,7 +40,7 @@ static void test_unsure_speech_gives_no_title(void **state) {
     cf_transcript_segment seg;
     cf_transcript t = make(w, c, 7, store, &seg);
     char title[64];
-    assert_int_equal(cf_autoclip_title(&t, 0, 10000, title, sizeof title), 0);
+    assert_int_equal(cf_autoclip_title(&t, 0, 10000, NULL, 0, title, sizeof title), 0);
     assert_string_equal(title, "");
 }
 
@@ -52,8 +52,34 @@ static void test_unsure_word_breaks_the_window(void **state) {
     cf_transcript_segment seg;
     cf_transcript t = make(w, c, 5, store, &seg);
     char title[64];
-    assert_int_equal(cf_autoclip_title(&t, 0, 10000, title, sizeof title), 2);
+    assert_int_equal(cf_autoclip_title(&t, 0, 10000, NULL, 0, title, sizeof title), 2);
     assert_null(strstr(title, "cloth"));
+}
+
+/* A line said again (a catchphrase, a chorus) in two clips: the second takes its span's next
+ * best stretch, else no title from the words (and one from the event and time instead). */
+static void test_titles_of_a_run_differ(void **state) {
+    (void)state;
+    const char *w[] = {"great", "save", "big", "hit", "cloth", "great", "save"};
+    const double c[] = {0.9, 0.9, 0.76, 0.76, 0.2, 0.9, 0.9};
+    cf_transcript_word store[7];
+    cf_transcript_segment seg;
+    cf_transcript t = make(w, c, 7, store, &seg);
+    char first[64], title[64];
+    assert_int_equal(cf_autoclip_title(&t, 0, 1000, NULL, 0, first, sizeof first), 2);
+    assert_string_equal(first, "Great save");
+    /* the second span's best stretch is the same line said again */
+    assert_int_equal(cf_autoclip_title(&t, 1000, 3500, NULL, 0, title, sizeof title), 2);
+    assert_string_equal(title, "Great save");
+    const char *before[] = {first};
+    assert_int_equal(cf_autoclip_title(&t, 1000, 3500, before, 1, title, sizeof title), 2);
+    assert_string_equal(title, "Big hit");
+    const char *upper[] = {"GREAT SAVE"}; /* compared without case */
+    assert_int_equal(cf_autoclip_title(&t, 1000, 3500, upper, 1, title, sizeof title), 2);
+    assert_string_equal(title, "Big hit");
+    const char *both[] = {first, "Big hit"};
+    assert_int_equal(cf_autoclip_title(&t, 1000, 3500, both, 2, title, sizeof title), 0);
+    assert_string_equal(title, "");
 }
 
 static void test_event_titles(void **state) {
@@ -76,6 +102,7 @@ int main(void) {
         cmocka_unit_test(test_title_uses_confident_content_words),
         cmocka_unit_test(test_unsure_speech_gives_no_title),
         cmocka_unit_test(test_unsure_word_breaks_the_window),
+        cmocka_unit_test(test_titles_of_a_run_differ),
         cmocka_unit_test(test_event_titles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
