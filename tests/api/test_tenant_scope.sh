@@ -95,6 +95,14 @@ check "acme's transcript is kept under acme's prefix on S3 ($STATUS $(jget 'j.ge
   test "$STATUS $(jget 'j["uri"].startswith("storage://tenants/acme/transcripts/tr_")')" = "201 True"
 check "its presigned link gives the Transcript JSON" \
   bash -c 'curl -sf "$1" | python3 -c "import json, sys; sys.exit(0 if json.load(sys.stdin)[\"segments\"][0][\"text\"] == \"Hello acme\" else 1)"' _ "$(jget 'j["url"]')"
+acme_tr=$(jget 'j["id"]')
+req GET "/v1/transcripts/$acme_tr" "${B[@]}"
+expect_problem 404 not-found
+req DELETE "/v1/transcripts/$acme_tr" "${B[@]}"
+expect_problem 404 not-found
+req GET "/v1/transcripts/$acme_tr" "${A[@]}"
+check "acme reads its own back; beta neither reads nor deletes it ($STATUS)" \
+  test "$STATUS $(jget 'j["segments"][0]["text"]')" = "200 Hello acme"
 
 echo "# metrics"
 size=$(stat -c %s "$WORK/in.mp4")

@@ -148,9 +148,28 @@ job=$(curl -sf -X POST "${J[@]}" "$BASE/v1/jobs" \
   -d "{\"kind\":\"highlight_detection\",\"request\":{\"clip_id\":\"t\",\"media_uri\":\"media://$subs\",\"transcript_uri\":\"$tr_uri\"}}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 check "highlight detection takes the uploaded transcript" wait_status "$job" succeeded 60
+req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/subs.srt"
+gone=$(jget 'j["id"]') gone_key=$(jget 'j["uri"][len("storage://"):]')
+req GET "/v1/transcripts/$gone"
+check "GET gives the uploaded transcript back as Transcript JSON ($STATUS)" \
+  test "$STATUS $(jget 'j["model"], len(j["segments"]), j["segments"][0]["words"][0]["word"]')" = "200 ('captions/imported', 2, 'Meet')"
+req DELETE "/v1/transcripts/$gone"
+check "DELETE removes it: 204 ($STATUS), its file gone" \
+  test "$STATUS $(test -e "$WORK/data/storage/objects/$gone_key" && echo kept || echo gone)" = "204 gone"
+req GET "/v1/transcripts/$gone"
+expect_problem 404 not-found
+req DELETE "/v1/transcripts/$gone"
+expect_problem 404 not-found
+for bad in tr_ZZ "tr_..%2F..%2Fmedia" "m_${gone#tr_}" "tr_$(printf '%070d' 0)"; do
+  req GET "/v1/transcripts/$bad"
+  check "GET /v1/transcripts/$bad: 404 ($STATUS)" test "$STATUS" = 404
+done
+check "another upload stays (${tr_uri#storage://})" test -s "$WORK/data/storage/objects/${tr_uri#storage://}"
 req GET /openapi.json
 check "openapi: POST /v1/transcripts answers a TranscriptUpload" \
   test "$(jget 'j["paths"]["/v1/transcripts"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]')" = "#/components/schemas/TranscriptUpload"
+check "openapi: GET /v1/transcripts/{transcript_id} answers a Transcript, DELETE 204" \
+  test "$(jget '[(p["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"], "204" in p["delete"]["responses"]) for p in [j["paths"]["/v1/transcripts/{transcript_id}"]]][0]')" = "('#/components/schemas/Transcript', True)"
 
 echo "# cancel a running transcription"
 ffmpeg -loglevel error -stream_loop 15 -i "$WORK/speech/speech.wav" -c copy -y "$WORK/long.wav"

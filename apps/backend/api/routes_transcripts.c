@@ -2,7 +2,9 @@
  * (Transcript JSON, SubRip or WebVTT as the raw body; UTF-8, UTF-16 or the Windows code pages the
  * caption reader knows), read by the transcription package and stored as Transcript JSON in the
  * caller's tenant's storage, for autoclip's and highlight detection's transcript_uri. A file that
- * cannot be read is refused naming its line, and nothing is kept. */
+ * cannot be read is refused naming its line, and nothing is kept. GET and DELETE
+ * /v1/transcripts/{transcript_id} give back or remove one of the caller's tenant's. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +98,44 @@ enum MHD_Result cf_api_transcripts_upload(cf_http_request *req) {
     if (rc) return cf_http_reply_error(req, &err);
     if (!body) return cf_http_reply_problem(req, "internal", "out of memory");
     return cf_http_reply_json(req, 201, body);
+}
+
+/* A stored transcript is at most this large when read back (a 16 MiB caption file as JSON). */
+#define STORED_TRANSCRIPT_MAX ((size_t)128 << 20)
+
+/* The key of the caller's transcript named by the path, when it exists: an id that no upload
+ * could have made (cf_new_id: "tr_" and hex) is not found, never a key of its own. */
+static cf_err owned_key(const cf_http_request *req, char *key, size_t cap, cf_error *err) {
+    const char *id = req->path_param;
+    size_t n = id ? strlen(id) : 0;
+    bool ok = n > 3 && n <= 64 && !strncmp(id, "tr_", 3);
+    for (size_t i = 3; ok && i < n; i++)
+        ok = isxdigit((unsigned char)id[i]) && !isupper((unsigned char)id[i]);
+    if (!ok) return cf_error_set(err, CF_ERR_NOT_FOUND, "no such transcript");
+    transcript_key(req->who.tenant, id, key, cap);
+    cf_storage_info st;
+    cf_err rc = cf_storage_stat(req->app->storage, key, &st, err);
+    if (rc == CF_ERR_NOT_FOUND) cf_error_set(err, rc, "no such transcript");
+    return rc;
+}
+
+enum MHD_Result cf_api_transcripts_get(cf_http_request *req) {
+    cf_error err;
+    char key[CF_TENANT_MAX + 96], *text = NULL;
+    size_t len = 0;
+    if (owned_key(req, key, sizeof key, &err) ||
+        cf_storage_read_all(req->app->storage, key, STORED_TRANSCRIPT_MAX, &text, &len, &err))
+        return cf_http_reply_error(req, &err);
+    json_t *doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!doc) return cf_http_reply_problem(req, "internal", "a stored transcript is damaged");
+    return cf_http_reply_json(req, 200, doc);
+}
+
+enum MHD_Result cf_api_transcripts_delete(cf_http_request *req) {
+    cf_error err;
+    char key[CF_TENANT_MAX + 96];
+    if (owned_key(req, key, sizeof key, &err) || cf_storage_remove(req->app->storage, key, &err))
+        return cf_http_reply_error(req, &err);
+    return cf_http_reply(req, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
 }

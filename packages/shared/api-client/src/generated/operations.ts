@@ -565,6 +565,34 @@ export const operations = {
     frames: null,
     public: false,
   },
+  /** Delete an uploaded transcript */
+  'DELETE /v1/transcripts/{transcript_id}': {
+    method: 'DELETE',
+    path: '/v1/transcripts/{transcript_id}',
+    pathParams: ['transcript_id'],
+    query: [],
+    headers: [],
+    status: 204,
+    request: null,
+    response: null,
+    stream: null,
+    frames: null,
+    public: false,
+  },
+  /** An uploaded transcript, as Transcript JSON */
+  'GET /v1/transcripts/{transcript_id}': {
+    method: 'GET',
+    path: '/v1/transcripts/{transcript_id}',
+    pathParams: ['transcript_id'],
+    query: [],
+    headers: [],
+    status: 200,
+    request: null,
+    response: TranscriptSchema,
+    stream: null,
+    frames: null,
+    public: false,
+  },
   /** What the caller's tenant uses this month against its quotas */
   'GET /v1/usage': {
     method: 'GET',
