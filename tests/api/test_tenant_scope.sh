@@ -103,6 +103,11 @@ expect_problem 404 not-found
 req GET "/v1/transcripts/$acme_tr" "${A[@]}"
 check "acme reads its own back; beta neither reads nor deletes it ($STATUS)" \
   test "$STATUS $(jget 'j["segments"][0]["text"]')" = "200 Hello acme"
+req GET /v1/transcripts "${A[@]}"
+check "acme's list holds its upload ($(jget '[i["uri"] for i in j["items"]]'))" \
+  test "$(jget '[i["uri"] for i in j["items"]]')" = '["storage://tenants/acme/transcripts/'"$acme_tr"'.json"]'
+req GET /v1/transcripts "${B[@]}"
+check "beta's list is empty ($STATUS)" test "$STATUS $(jget 'len(j["items"])')" = "200 0"
 
 echo "# metrics"
 size=$(stat -c %s "$WORK/in.mp4")

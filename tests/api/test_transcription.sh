@@ -128,6 +128,7 @@ check "it is stored under the tenant's transcripts" test -s "$WORK/data/storage/
 printf '{"language":"en-us","model":"mine","duration_ms":2000,"segments":[{"start_ms":0,"end_ms":900,"text":"hi there","words":[{"word":"hi","start_ms":0,"end_ms":400,"confidence":0.9},{"word":"there","start_ms":400,"end_ms":900,"confidence":0.8}]}]}' >"$WORK/mine.json"
 req POST /v1/transcripts -H 'Content-Type: application/json' --data-binary @"$WORK/mine.json"
 check "Transcript JSON is taken as it is ($STATUS)" test "$STATUS $(jget 'j["model"], j["words"]')" = "201 ('mine', 2)"
+mine_id=$(jget 'j["id"]')
 printf '1\n00:00:01,000 --> 00:00:0\xff,500\nbad \xfe line\n' >"$WORK/bad.srt"
 req POST /v1/transcripts -H 'Content-Type: application/x-subrip' --data-binary @"$WORK/bad.srt"
 expect_problem 400 validation
@@ -165,6 +166,12 @@ for bad in tr_ZZ "tr_..%2F..%2Fmedia" "m_${gone#tr_}" "tr_$(printf '%070d' 0)"; 
   check "GET /v1/transcripts/$bad: 404 ($STATUS)" test "$STATUS" = 404
 done
 check "another upload stays (${tr_uri#storage://})" test -s "$WORK/data/storage/objects/${tr_uri#storage://}"
+mkdir -p "$WORK/data/storage/objects/transcripts/tr_abc"
+echo '{}' >"$WORK/data/storage/objects/transcripts/tr_abc/x.json"
+echo '{}' >"$WORK/data/storage/objects/transcripts/notes.json"
+req GET /v1/transcripts
+check "GET /v1/transcripts lists the two uploads kept, newest first, not the deleted one nor other files ($STATUS)" \
+  test "$STATUS $(jget '[sorted(i["id"] for i in j["items"]) == sorted(["'"${tr_uri#storage://transcripts/}"'"[:-5], "'"$mine_id"'"]), j["truncated"], [i["created_at"] for i in j["items"]] == sorted((i["created_at"] for i in j["items"]), reverse=True), all(i["uri"] == "storage://transcripts/%s.json" % i["id"] and i["bytes"] > 0 and i["created_at"][:2] == "20" for i in j["items"])]')" = "200 [true, false, true, true]"
 req GET /openapi.json
 check "openapi: POST /v1/transcripts answers a TranscriptUpload" \
   test "$(jget 'j["paths"]["/v1/transcripts"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]')" = "#/components/schemas/TranscriptUpload"

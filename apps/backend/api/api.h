@@ -129,6 +129,7 @@ enum MHD_Result cf_api_media_keep(cf_http_request *req, const char *mime, const 
 bool cf_api_about_the_upload(cf_error *err, const char *path);
 enum MHD_Result cf_api_media_import(cf_http_request *req);       /* routes_import.c */
 enum MHD_Result cf_api_transcripts_upload(cf_http_request *req); /* routes_transcripts.c */
+enum MHD_Result cf_api_transcripts_list(cf_http_request *req);
 enum MHD_Result cf_api_transcripts_get(cf_http_request *req);
 enum MHD_Result cf_api_transcripts_delete(cf_http_request *req);
 enum MHD_Result cf_api_media_get(cf_http_request *req);

@@ -43,6 +43,8 @@ static const cf_route routes[] = {
     {"POST", "/v1/transcripts", CF_BODY_TEXT, cf_api_transcripts_upload, NULL, NULL,
      "Upload a transcript of a media (Transcript JSON, SRT or WebVTT as the raw body) for transcript_uri",
      CF_ACCESS_BY_METHOD},
+    {"GET", "/v1/transcripts", CF_BODY_NONE, cf_api_transcripts_list, NULL, NULL,
+     "The caller's tenant's uploaded transcripts, newest first", CF_ACCESS_BY_METHOD},
     {"GET", "/v1/transcripts/{transcript_id}", CF_BODY_NONE, cf_api_transcripts_get, NULL, NULL,
      "An uploaded transcript, as Transcript JSON", CF_ACCESS_BY_METHOD},
     {"DELETE", "/v1/transcripts/{transcript_id}", CF_BODY_NONE, cf_api_transcripts_delete, NULL, NULL,

@@ -27,6 +27,7 @@ static const route_doc docs[] = {
     {"POST", "/v1/media", 201, "binary", "Media", "filename"},
     {"POST", "/v1/media/import", 201, "MediaImport", "Media", NULL},
     {"POST", "/v1/transcripts", 201, "text", "TranscriptUpload", NULL},
+    {"GET", "/v1/transcripts", 200, NULL, "TranscriptList", NULL},
     {"GET", "/v1/transcripts/{transcript_id}", 200, NULL, "Transcript", NULL},
     {"DELETE", "/v1/transcripts/{transcript_id}", 204, NULL, NULL, NULL},
     {"GET", "/v1/media", 200, NULL, "MediaList", "cursor,limit"},

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "application/auth.h"
+#include "application/job_service.h"
 #include "application/quota.h"
 #include "application/pipelines.h"
 #include "clipforge/fs.h"
@@ -40,11 +41,17 @@ static cf_err read_body(const cf_http_request *req, json_t **out, bool *bad, cf_
     return rc;
 }
 
-/* Where tenant's uploaded transcript id is kept: under its own prefix, as every file of a
+/* Where tenant's uploaded transcripts are kept: under its own prefix, as every file of a
  * tenant other than the default one (cf_tenant_key_allowed). */
+static void transcripts_prefix(const char *tenant, char *prefix, size_t cap) {
+    if (cf_tenant_is(tenant, CF_DEFAULT_TENANT)) snprintf(prefix, cap, "transcripts/");
+    else snprintf(prefix, cap, "tenants/%s/transcripts/", tenant);
+}
+
 static void transcript_key(const char *tenant, const char *id, char *key, size_t cap) {
-    if (cf_tenant_is(tenant, CF_DEFAULT_TENANT)) snprintf(key, cap, "transcripts/%s.json", id);
-    else snprintf(key, cap, "tenants/%s/transcripts/%s.json", tenant, id);
+    char prefix[CF_TENANT_MAX + 32];
+    transcripts_prefix(tenant, prefix, sizeof prefix);
+    snprintf(key, cap, "%s%s.json", prefix, id);
 }
 
 static int64_t word_count(const json_t *t) {
@@ -103,15 +110,19 @@ enum MHD_Result cf_api_transcripts_upload(cf_http_request *req) {
 /* A stored transcript is at most this large when read back (a 16 MiB caption file as JSON). */
 #define STORED_TRANSCRIPT_MAX ((size_t)128 << 20)
 
-/* The key of the caller's transcript named by the path, when it exists: an id that no upload
- * could have made (cf_new_id: "tr_" and hex) is not found, never a key of its own. */
-static cf_err owned_key(const cf_http_request *req, char *key, size_t cap, cf_error *err) {
-    const char *id = req->path_param;
-    size_t n = id ? strlen(id) : 0;
+/* An id an upload could have made (cf_new_id: "tr_" and lower-case hex). */
+static bool id_valid(const char *id, size_t n) {
     bool ok = n > 3 && n <= 64 && !strncmp(id, "tr_", 3);
     for (size_t i = 3; ok && i < n; i++)
         ok = isxdigit((unsigned char)id[i]) && !isupper((unsigned char)id[i]);
-    if (!ok) return cf_error_set(err, CF_ERR_NOT_FOUND, "no such transcript");
+    return ok;
+}
+
+/* The key of the caller's transcript named by the path, when it exists: an id that no upload
+ * could have made is not found, never a key of its own. */
+static cf_err owned_key(const cf_http_request *req, char *key, size_t cap, cf_error *err) {
+    const char *id = req->path_param;
+    if (!id || !id_valid(id, strlen(id))) return cf_error_set(err, CF_ERR_NOT_FOUND, "no such transcript");
     transcript_key(req->who.tenant, id, key, cap);
     cf_storage_info st;
     cf_err rc = cf_storage_stat(req->app->storage, key, &st, err);
@@ -138,4 +149,69 @@ enum MHD_Result cf_api_transcripts_delete(cf_http_request *req) {
     if (owned_key(req, key, sizeof key, &err) || cf_storage_remove(req->app->storage, key, &err))
         return cf_http_reply_error(req, &err);
     return cf_http_reply(req, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+}
+
+/* GET /v1/transcripts lists at most this many, the newest. */
+#define LIST_MAX 1000
+
+typedef struct listed {
+    char id[68];
+    int64_t bytes, mtime;
+} listed;
+
+typedef struct listing {
+    size_t prefix_len, n, cap;
+    listed *items;
+    bool failed;
+} listing;
+
+static bool collect(void *user, const char *key, const cf_storage_info *st) {
+    listing *l = user;
+    const char *name = key + l->prefix_len, *dot = strrchr(name, '.');
+    if (!dot || strcmp(dot, ".json") || !id_valid(name, (size_t)(dot - name)))
+        return true; /* not an upload's */
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        listed *more = realloc(l->items, cap * sizeof *more);
+        if (!more) return !(l->failed = true);
+        l->items = more, l->cap = cap;
+    }
+    listed *it = &l->items[l->n++];
+    snprintf(it->id, sizeof it->id, "%.*s", (int)(dot - name), name);
+    it->bytes = st->size, it->mtime = st->mtime;
+    return true;
+}
+
+static int newest_first(const void *a, const void *b) {
+    const listed *x = a, *y = b;
+    if (x->mtime != y->mtime) return x->mtime < y->mtime ? 1 : -1;
+    return strcmp(x->id, y->id);
+}
+
+static json_t *list_json(const listing *l, const char *prefix) {
+    json_t *items = json_array();
+    for (size_t i = 0; items && i < l->n && i < LIST_MAX; i++) {
+        char uri[CF_TENANT_MAX + 128], created[40];
+        snprintf(uri, sizeof uri, "storage://%s%s.json", prefix, l->items[i].id);
+        cf_format_timestamp(l->items[i].mtime * 1000, created, sizeof created);
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:I, s:s}", "id", l->items[i].id, "uri", uri, "bytes",
+                                        (json_int_t)l->items[i].bytes, "created_at", created));
+    }
+    return items ? json_pack("{s:o, s:b}", "items", items, "truncated", l->n > LIST_MAX) : NULL;
+}
+
+enum MHD_Result cf_api_transcripts_list(cf_http_request *req) {
+    cf_error err;
+    char prefix[CF_TENANT_MAX + 32];
+    transcripts_prefix(req->who.tenant, prefix, sizeof prefix);
+    listing l = {.prefix_len = strlen(prefix)};
+    cf_err rc = cf_storage_list(req->app->storage, prefix, collect, &l, &err);
+    if (!rc && l.failed) rc = cf_error_set(&err, CF_ERR_NO_MEMORY, "out of memory");
+    if (l.n) qsort(l.items, l.n, sizeof *l.items, newest_first);
+    json_t *body = rc ? NULL : list_json(&l, prefix);
+    free(l.items);
+    if (rc) return cf_http_reply_error(req, &err);
+    if (!body) return cf_http_reply_problem(req, "internal", "out of memory");
+    return cf_http_reply_json(req, 200, body);
 }

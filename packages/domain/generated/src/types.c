@@ -8227,6 +8227,161 @@ void cf_template_list_init(cf_template_list *v) {
     init_template_list(v);
 }
 
+static cf_err parse_transcript_file(const json_t *j, const char *path, cf_transcript_file *out, cf_error *err) {
+    static const char *const keys[] = {"id", "uri", "bytes", "created_at"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 4, true, err))) return rc;
+    if ((rc = cfd_member(j, "id", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->id, err))) return rc;
+    if ((rc = cfd_member(j, "uri", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 4096, &out->uri, err))) return rc;
+    if ((rc = cfd_member(j, "bytes", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_int(v, p, &out->bytes, err))) return rc;
+    if (!(out->bytes >= 0))
+        return cfd_fail(err, p, "must be >= 0");
+    if ((rc = cfd_member(j, "created_at", true, path, p, &v, err))) return rc;
+    if ((rc = cfd_string(v, p, 1, 64, &out->created_at, err))) return rc;
+    if ((rc = cfd_date_time(out->created_at, p, err))) return rc;
+    return CF_OK;
+}
+
+static json_t *emit_transcript_file(const cf_transcript_file *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (v->id && cfd_put(o, "id", json_string(v->id))) goto fail;
+    if (v->uri && cfd_put(o, "uri", json_string(v->uri))) goto fail;
+    if (cfd_put(o, "bytes", json_integer(v->bytes))) goto fail;
+    if (v->created_at && cfd_put(o, "created_at", json_string(v->created_at))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_file(cf_transcript_file *v) {
+    free(v->id);
+    free(v->uri);
+    free(v->created_at);
+}
+
+static void init_transcript_file(cf_transcript_file *v) {
+    (void)v;
+}
+
+cf_err cf_transcript_file_from_json(const json_t *j, cf_transcript_file *out, cf_error *err) {
+    return cf_transcript_file_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_file_from_json_at(const json_t *j, const char *path, cf_transcript_file *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_file: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_file(j, path ? path : "", out, err);
+    if (rc) cf_transcript_file_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_file_to_json(const cf_transcript_file *v) {
+    return v ? emit_transcript_file(v) : NULL;
+}
+
+void cf_transcript_file_free(cf_transcript_file *v) {
+    if (!v) return;
+    release_transcript_file(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_file_init(cf_transcript_file *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_file(v);
+}
+
+static cf_err parse_transcript_list(const json_t *j, const char *path, cf_transcript_list *out, cf_error *err) {
+    static const char *const keys[] = {"items", "truncated"};
+    char p[CFD_PATH_MAX];
+    json_t *v;
+    cf_err rc;
+    if ((rc = cfd_object(j, path, keys, 2, true, err))) return rc;
+    if ((rc = cfd_member(j, "items", true, path, p, &v, err))) return rc;
+    {
+        size_t n;
+        if ((rc = cfd_array(v, p, 0, 1000, &n, err))) return rc;
+        if (n) {
+            out->items = calloc(n, sizeof *out->items);
+            if (!out->items) return cfd_no_memory(err, p);
+            out->n_items = n;
+        }
+        for (size_t k = 0; k < n; k++) {
+            char pi[CFD_PATH_MAX];
+            cfd_path_index(pi, p, k);
+            if ((rc = parse_transcript_file(json_array_get(v, k), pi, &out->items[k], err))) return rc;
+        }
+    }
+    if ((rc = cfd_member(j, "truncated", false, path, p, &v, err))) return rc;
+    if (v) {
+        if ((rc = cfd_bool(v, p, &out->truncated, err))) return rc;
+    } else {
+        out->truncated = false;
+    }
+    return CF_OK;
+}
+
+static json_t *emit_transcript_list(const cf_transcript_list *v) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    {
+        json_t *a = json_array();
+        if (cfd_put(o, "items", a)) goto fail;
+        for (size_t k = 0; k < v->n_items; k++)
+            if (cfd_append(a, emit_transcript_file(&v->items[k]))) goto fail;
+    }
+    if (cfd_put(o, "truncated", json_boolean(v->truncated))) goto fail;
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+static void release_transcript_list(cf_transcript_list *v) {
+    for (size_t k = 0; k < v->n_items; k++)
+        release_transcript_file(&v->items[k]);
+    free(v->items);
+}
+
+static void init_transcript_list(cf_transcript_list *v) {
+    v->truncated = false;
+}
+
+cf_err cf_transcript_list_from_json(const json_t *j, cf_transcript_list *out, cf_error *err) {
+    return cf_transcript_list_from_json_at(j, "", out, err);
+}
+
+cf_err cf_transcript_list_from_json_at(const json_t *j, const char *path, cf_transcript_list *out, cf_error *err) {
+    if (!out) return cf_error_set(err, CF_ERR_INVALID_ARGUMENT, "cf_transcript_list: no output");
+    memset(out, 0, sizeof *out);
+    cf_err rc = parse_transcript_list(j, path ? path : "", out, err);
+    if (rc) cf_transcript_list_free(out);
+    return rc;
+}
+
+json_t *cf_transcript_list_to_json(const cf_transcript_list *v) {
+    return v ? emit_transcript_list(v) : NULL;
+}
+
+void cf_transcript_list_free(cf_transcript_list *v) {
+    if (!v) return;
+    release_transcript_list(v);
+    memset(v, 0, sizeof *v);
+}
+
+void cf_transcript_list_init(cf_transcript_list *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    init_transcript_list(v);
+}
+
 static cf_err parse_transcript_upload(const json_t *j, const char *path, cf_transcript_upload *out, cf_error *err) {
     static const char *const keys[] = {"id", "uri", "url", "language", "model", "duration_ms", "segments", "words", "bytes"};
     char p[CFD_PATH_MAX];
@@ -9711,6 +9866,30 @@ static void any_free_transcript(void *v) {
     cf_transcript_free(v);
 }
 
+static cf_err any_from_json_transcript_file(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_file_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript_file(const void *v) {
+    return cf_transcript_file_to_json(v);
+}
+
+static void any_free_transcript_file(void *v) {
+    cf_transcript_file_free(v);
+}
+
+static cf_err any_from_json_transcript_list(const json_t *j, const char *path, void *out, cf_error *err) {
+    return cf_transcript_list_from_json_at(j, path, out, err);
+}
+
+static json_t *any_to_json_transcript_list(const void *v) {
+    return cf_transcript_list_to_json(v);
+}
+
+static void any_free_transcript_list(void *v) {
+    cf_transcript_list_free(v);
+}
+
 static cf_err any_from_json_transcript_segment(const json_t *j, const char *path, void *out, cf_error *err) {
     return cf_transcript_segment_from_json_at(j, path, out, err);
 }
@@ -9893,6 +10072,8 @@ static const cf_domain_type domain_types[] = {
     {"TimelineOverlay", sizeof(cf_timeline_overlay), any_from_json_timeline_overlay, any_to_json_timeline_overlay, any_free_timeline_overlay},
     {"TimelineScene", sizeof(cf_timeline_scene), any_from_json_timeline_scene, any_to_json_timeline_scene, any_free_timeline_scene},
     {"Transcript", sizeof(cf_transcript), any_from_json_transcript, any_to_json_transcript, any_free_transcript},
+    {"TranscriptFile", sizeof(cf_transcript_file), any_from_json_transcript_file, any_to_json_transcript_file, any_free_transcript_file},
+    {"TranscriptList", sizeof(cf_transcript_list), any_from_json_transcript_list, any_to_json_transcript_list, any_free_transcript_list},
     {"TranscriptSegment", sizeof(cf_transcript_segment), any_from_json_transcript_segment, any_to_json_transcript_segment, any_free_transcript_segment},
     {"TranscriptUpload", sizeof(cf_transcript_upload), any_from_json_transcript_upload, any_to_json_transcript_upload, any_free_transcript_upload},
     {"TranscriptWord", sizeof(cf_transcript_word), any_from_json_transcript_word, any_to_json_transcript_word, any_free_transcript_word},

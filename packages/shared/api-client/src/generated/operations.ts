@@ -2,7 +2,7 @@
 // Every operation of the HTTP API by its id (METHOD path): parameters, success status and
 // the validators of its request and response bodies (null: none in the document; 'binary':
 // raw bytes); stream says how an event stream's frames come.
-import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaImportSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, RenderTemplateSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, TranscriptSchema, TranscriptUploadSchema, UsageReportSchema, WhoamiSchema } from './schemas';
+import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, EventSchema, FlagListSchema, FlagSchema, FlagUpdateSchema, HealthSchema, JobCreateSchema, JobListSchema, JobSchema, LabelCreateSchema, LabelListSchema, LabelSchema, MediaFilmstripSchema, MediaImportSchema, MediaListSchema, MediaSchema, MediaWaveformSchema, QuotaSettingsSchema, QuotaUpdateSchema, ReadinessSchema, RenderRequestSchema, RenderTemplateSchema, ShareCreateSchema, ShareLinkSchema, SmartCropPathSchema, SplitFramingSchema, TemplateListSchema, TimelineSchema, TranscriptListSchema, TranscriptSchema, TranscriptUploadSchema, UsageReportSchema, WhoamiSchema } from './schemas';
 
 export const operations = {
   /** Liveness */
@@ -547,6 +547,20 @@ export const operations = {
     status: 200,
     request: RenderRequestSchema,
     response: TimelineSchema,
+    stream: null,
+    frames: null,
+    public: false,
+  },
+  /** The caller's tenant's uploaded transcripts, newest first */
+  'GET /v1/transcripts': {
+    method: 'GET',
+    path: '/v1/transcripts',
+    pathParams: [],
+    query: [],
+    headers: [],
+    status: 200,
+    request: null,
+    response: TranscriptListSchema,
     stream: null,
     frames: null,
     public: false,

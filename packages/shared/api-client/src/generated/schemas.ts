@@ -2103,6 +2103,40 @@ export const TemplateListSchema = z
   });
 export type TemplateListInput = z.input<typeof TemplateListSchema>;
 
+/** One transcript the tenant uploaded (POST /v1/transcripts), as GET /v1/transcripts lists it: GET /v1/transcripts/{id} gives its words. */
+export interface TranscriptFile {
+  /** integer >= 0 */
+  bytes: number;
+  /** 1..64 characters, date-time */
+  created_at: string;
+  /** 1..64 characters */
+  id: string;
+  /** 1..4096 characters */
+  uri: string;
+}
+export const TranscriptFileSchema = z
+  .strictObject({
+    bytes: z.number().int().min(0),
+    created_at: str(1, 64, 'date-time'),
+    id: str(1, 64),
+    uri: str(1, 4096),
+  });
+export type TranscriptFileInput = z.input<typeof TranscriptFileSchema>;
+
+/** The transcripts the tenant uploaded, newest first, as GET /v1/transcripts returns them: at most 1000, truncated true when there are more (delete some to see the older ones). */
+export interface TranscriptList {
+  /** at most 1000 items */
+  items: TranscriptFile[];
+  /** default false */
+  truncated: boolean;
+}
+export const TranscriptListSchema = z
+  .strictObject({
+    items: z.array(TranscriptFileSchema).max(1000),
+    truncated: z.boolean().default(false),
+  });
+export type TranscriptListInput = z.input<typeof TranscriptListSchema>;
+
 /** A transcript the client uploaded (POST /v1/transcripts), stored as Transcript JSON: its uri is what autoclip's and highlight detection's transcript_uri take. */
 export interface TranscriptUpload {
   /** integer >= 0 */
@@ -2342,6 +2376,8 @@ export type GeneratedTypesAgree = [
   Expect<Same<SmartCropPath, z.output<typeof SmartCropPathSchema>>>,
   Expect<Same<SplitFraming, z.output<typeof SplitFramingSchema>>>,
   Expect<Same<TemplateList, z.output<typeof TemplateListSchema>>>,
+  Expect<Same<TranscriptFile, z.output<typeof TranscriptFileSchema>>>,
+  Expect<Same<TranscriptList, z.output<typeof TranscriptListSchema>>>,
   Expect<Same<TranscriptUpload, z.output<typeof TranscriptUploadSchema>>>,
   Expect<Same<TranscriptionRequest, z.output<typeof TranscriptionRequestSchema>>>,
   Expect<Same<TranscriptionResult, z.output<typeof TranscriptionResultSchema>>>,
@@ -2451,6 +2487,8 @@ export const schemas = {
   TimelineOverlay: TimelineOverlaySchema,
   TimelineScene: TimelineSceneSchema,
   Transcript: TranscriptSchema,
+  TranscriptFile: TranscriptFileSchema,
+  TranscriptList: TranscriptListSchema,
   TranscriptSegment: TranscriptSegmentSchema,
   TranscriptUpload: TranscriptUploadSchema,
   TranscriptWord: TranscriptWordSchema,

@@ -1705,6 +1705,34 @@ json_t *cf_template_list_to_json(const cf_template_list *v);
 void cf_template_list_free(cf_template_list *v);
 void cf_template_list_init(cf_template_list *v);
 
+/* TranscriptFile: One transcript the tenant uploaded (POST /v1/transcripts), as GET
+ * /v1/transcripts lists it: GET /v1/transcripts/{id} gives its words. */
+typedef struct cf_transcript_file {
+    char *id;  /* 1..64 chars */
+    char *uri;  /* 1..4096 chars */
+    int64_t bytes;  /* >= 0 */
+    char *created_at;  /* 1..64 chars, date-time */
+} cf_transcript_file;
+cf_err cf_transcript_file_from_json(const json_t *j, cf_transcript_file *out, cf_error *err);
+cf_err cf_transcript_file_from_json_at(const json_t *j, const char *path, cf_transcript_file *out, cf_error *err);
+json_t *cf_transcript_file_to_json(const cf_transcript_file *v);
+void cf_transcript_file_free(cf_transcript_file *v);
+void cf_transcript_file_init(cf_transcript_file *v);
+
+/* TranscriptList: The transcripts the tenant uploaded, newest first, as GET /v1/transcripts
+ * returns them: at most 1000, truncated true when there are more (delete some to see the older
+ * ones). */
+typedef struct cf_transcript_list {
+    cf_transcript_file *items;
+    size_t n_items;  /* at most 1000 items */
+    bool truncated;  /* default false */
+} cf_transcript_list;
+cf_err cf_transcript_list_from_json(const json_t *j, cf_transcript_list *out, cf_error *err);
+cf_err cf_transcript_list_from_json_at(const json_t *j, const char *path, cf_transcript_list *out, cf_error *err);
+json_t *cf_transcript_list_to_json(const cf_transcript_list *v);
+void cf_transcript_list_free(cf_transcript_list *v);
+void cf_transcript_list_init(cf_transcript_list *v);
+
 /* TranscriptUpload: A transcript the client uploaded (POST /v1/transcripts), stored as
  * Transcript JSON: its uri is what autoclip's and highlight detection's transcript_uri take. */
 typedef struct cf_transcript_upload {
