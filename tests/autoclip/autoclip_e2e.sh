@@ -337,8 +337,8 @@ PY
 m = json.load(open(sys.argv[1]))
 assert not any("subtitle stream" in n for n in m["notes"] if n.startswith("captions from")), m["notes"]
 assert m["clips"][0]["title"] != "Crowd goes wild!", m["clips"][0]["title"]' "$work/m2.json"
-  check "--transcript brings the words instead of the subtitles (SRT in the media's time)"
-  printf '1\n00:00:03,000 --> 00:00:06,000\nGood evening from the stadium.\n\n2\n00:00:25,000 --> 00:00:28,500\nWhat a save by the keeper!\n' >"$work/mine.srt"
+  check "--transcript brings the words instead of the subtitles (SRT in the media's time, saved as Windows-1252)"
+  printf '1\n00:00:03,000 --> 00:00:06,000\nGood evening from the stadium caf\xe9.\n\n2\n00:00:25,000 --> 00:00:28,500\nWhat a save by the keeper!\n' >"$work/mine.srt"
   "$bin" autoclip --input "$work/talk.mkv" --output-dir "$work/out3" --count 1 --size 90x160 --json \
     --transcript "$work/mine.srt" >"$work/m3.json" 2>"$work/e.txt" || { cat "$work/e.txt"; fail "autoclip --transcript exit $?"; }
   $PY - "$work/m3.json" "$work/out3" "$work/mine.srt" <<'PY'
@@ -347,12 +347,13 @@ m, out = json.load(open(sys.argv[1])), sys.argv[2]
 c = m["clips"][0]
 assert c["start_ms"] <= 25000 and c["end_ms"] >= 28500, ("the burst, with its line", c)
 assert "keeper" in c["title"].lower(), c["title"]
-assert any(n.startswith("captions from the transcript %s, not speech recognition" % sys.argv[3]) for n in m["notes"]), m["notes"]
+assert any(n.startswith("captions from the transcript %s (not UTF-8: read as Windows-1252; save it as UTF-8 if "
+                        "letters look wrong), not speech recognition" % sys.argv[3]) for n in m["notes"]), m["notes"]
 assert not any("subtitle stream 2" in n for n in m["notes"] if n.startswith("captions from")), m["notes"]
 srt = open(os.path.join(out, "clip-01.srt")).read()
 assert "keeper" in srt and "crowd" not in srt.lower(), srt
 t = json.load(open(os.path.join(out, "transcript.json")))
-assert "stadium" in json.dumps(t) and "Fourier" not in json.dumps(t), t
+assert "stadium caf\u00e9" in [w for s in t["segments"] for w in [s["text"]]][0] and "Fourier" not in json.dumps(t), t
 print("  title:", c["title"])
 PY
   check "a transcript that cannot be read: exit 2 naming its line, before any decoding, nothing written"

@@ -77,6 +77,7 @@ struct run {
     cf_subtitle_stream subs;             /* the media's text subtitles, when read (index >= 0) */
     bool from_subtitles;                 /* the transcript is theirs */
     bool from_file;                      /* the transcript is the request's (transcript_uri) */
+    const char *transcript_read_as;      /* its text's encoding when not UTF-8 (static), else NULL */
     cf_time_range ranges[2 * MAX_CLIPS]; /* what transcription covers (none: all) */
     size_t n_ranges;
     cf_highlight_detection_result detection;
@@ -277,8 +278,8 @@ static cf_err transcribe_stage(slot *s) {
 static cf_err given_stage(slot *s) {
 #ifdef CF_HAVE_TRANSCRIBE
     run *r = s->run;
-    cf_err rc =
-        cf_transcript_load_file(cf_uri_local_path(r->req->transcript_uri), 0, &r->transcript, &s->err);
+    cf_err rc = cf_transcript_load_file(cf_uri_local_path(r->req->transcript_uri), 0, &r->transcript,
+                                        &r->transcript_read_as, &s->err);
     /* a file that cannot be read is the request's fault; writing our copy of it, a failure of this
      * machine's (a full disk), keeps its code: the request was not wrong, and a job is retried */
     if (rc) return rc == CF_ERR_NO_MEMORY ? rc : (s->err.code = CF_ERR_INVALID_ARGUMENT);
@@ -373,9 +374,12 @@ static cf_err read_given(run *r, slot *t, cf_error *err) {
         cf_error_prefix(err, "transcript");
         return err->code;
     }
-    char note[sizeof t->note];
-    snprintf(note, sizeof note, "captions from the transcript %.300s, not speech recognition",
-             r->req->transcript_uri);
+    char note[sizeof t->note], as[96] = "";
+    if (r->transcript_read_as) /* a guess of the reader's: letters may be wrong, and the user can tell */
+        snprintf(as, sizeof as, " (not UTF-8: read as %s; save it as UTF-8 if letters look wrong)",
+                 r->transcript_read_as);
+    snprintf(note, sizeof note, "captions from the transcript %.300s%s, not speech recognition",
+             r->req->transcript_uri, as);
     set_state(t, CF_AUTOCLIP_DONE, note);
     return CF_OK;
 }

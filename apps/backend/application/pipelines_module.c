@@ -66,7 +66,7 @@ static cf_err transcript_load(const char *path, size_t max_bytes, json_t **out, 
     *out = NULL;
 #ifdef CF_HAVE_TRANSCRIBE
     cf_transcript t;
-    cf_err rc = cf_transcript_load_file(path, max_bytes, &t, err);
+    cf_err rc = cf_transcript_load_file(path, max_bytes, &t, NULL, err);
     if (rc) return rc;
     *out = cf_transcript_to_json(&t);
     cf_transcript_free(&t);

@@ -182,7 +182,7 @@ static cf_err read_subtitles(const tx_args *a, cf_transcript *t, cf_error *err) 
 
 static cf_err read_input(const tx_args *a, const cf_config *cfg, cf_progress *p, cf_transcript *t,
                          cf_error *err) {
-    if (is_transcript_file(a->input)) return cf_transcript_load_file(a->input, 0, t, err);
+    if (is_transcript_file(a->input)) return cf_transcript_load_file(a->input, 0, t, NULL, err);
     if (a->from_subtitles) return read_subtitles(a, t, err);
     cf_transcribe_options o = {.engine = a->engine,
                                .language = a->language,

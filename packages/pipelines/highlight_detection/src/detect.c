@@ -74,7 +74,7 @@ static cf_err request_transcript(const cf_highlight_detection_request *req, cons
     if (!*tr && !req->transcript_uri && opts->subtitles && note)
         subtitles_transcript(req, own, tr, note, cap);
     if (*tr || !req->transcript_uri) return CF_OK;
-    cf_err rc = cf_transcript_load_file(cf_uri_local_path(req->transcript_uri), 0, own, err);
+    cf_err rc = cf_transcript_load_file(cf_uri_local_path(req->transcript_uri), 0, own, NULL, err);
     if (rc) {
         cf_error_prefix(err, "transcript_uri");
         return rc == CF_ERR_NO_MEMORY ? rc : (err->code = CF_ERR_INVALID_ARGUMENT);

@@ -42,7 +42,7 @@ cf_err cf_render_cut(const cf_render_request *req, const char *dir, int threads,
     cf_err rc = CF_OK;
     bool captions = tl->captions && tl->captions->source_uri;
     if (captions &&
-        (rc = cf_transcript_load_file(cf_uri_local_path(tl->captions->source_uri), 0, &words, err)))
+        (rc = cf_transcript_load_file(cf_uri_local_path(tl->captions->source_uri), 0, &words, NULL, err)))
         return cf_error_prefix(err, "captions_uri"), rc;
     cf_time_range *sound = NULL;
     size_t n = 0;

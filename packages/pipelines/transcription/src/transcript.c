@@ -41,8 +41,10 @@ static bool looks_like_json(FILE *f) {
     return c == '{';
 }
 
-cf_err cf_transcript_load_file(const char *path, size_t max_bytes, cf_transcript *out, cf_error *err) {
+cf_err cf_transcript_load_file(const char *path, size_t max_bytes, cf_transcript *out, const char **read_as,
+                               cf_error *err) {
     memset(out, 0, sizeof *out);
+    if (read_as) *read_as = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return cf_error_set(err, errno == ENOENT ? CF_ERR_NOT_FOUND : CF_ERR_IO, "%s: %s", path,
@@ -53,6 +55,7 @@ cf_err cf_transcript_load_file(const char *path, size_t max_bytes, cf_transcript
         cf_caption_track track;
         cf_err rc = cf_captions_load_file(path, max_bytes, &track, err);
         if (!rc) rc = cf_captions_to_transcript(&track, out, err);
+        if (!rc && read_as) *read_as = track.read_as;
         cf_caption_track_free(&track);
         return rc; /* cf_captions_load_file names the file */
     }
